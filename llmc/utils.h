@@ -1,0 +1,150 @@
+/*
+Checked wrappers for the C standard library: on failure they print one line naming the
+source file and line, what was asked and what happened, then exit(EXIT_FAILURE).
+Shared by train_mamba.c, train_mamba.cu, dataloader.h, tokenizer.h and the tests.
+*/
+#ifndef UTILS_H
+#define UTILS_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+// one-line fatal error: "error: <message>" then exit 1
+static inline void fatalf(const char *fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    fprintf(stderr, "error: ");
+    vfprintf(stderr, fmt, args);
+    fprintf(stderr, "\n");
+    va_end(args);
+    exit(EXIT_FAILURE);
+}
+
+static inline FILE *fopen_check(const char *path, const char *mode, const char *file, int line) {
+    FILE *fp = fopen(path, mode);
+    if (fp == NULL) {
+        fatalf("cannot open '%s' (mode %s): %s [%s:%d]", path, mode, strerror(errno), file, line);
+    }
+    return fp;
+}
+#define fopenCheck(path, mode) fopen_check(path, mode, __FILE__, __LINE__)
+
+// fread that treats a short read as a truncated file
+static inline void fread_check(void *ptr, size_t size, size_t nmemb, FILE *stream, const char *what,
+                               const char *file, int line) {
+    size_t got = fread(ptr, size, nmemb, stream);
+    if (got != nmemb) {
+        fatalf("%s: truncated file, expected %zu items of %zu bytes, read %zu [%s:%d]",
+               what, nmemb, size, got, file, line);
+    }
+}
+#define freadCheck(ptr, size, nmemb, stream) fread_check(ptr, size, nmemb, stream, "read", __FILE__, __LINE__)
+
+static inline void fwrite_check(const void *ptr, size_t size, size_t nmemb, FILE *stream,
+                                const char *file, int line) {
+    size_t put = fwrite(ptr, size, nmemb, stream);
+    if (put != nmemb) {
+        fatalf("write failed (%zu of %zu items written): %s [%s:%d]", put, nmemb, strerror(errno), file, line);
+    }
+}
+#define fwriteCheck(ptr, size, nmemb, stream) fwrite_check(ptr, size, nmemb, stream, __FILE__, __LINE__)
+
+static inline void fclose_check(FILE *fp, const char *file, int line) {
+    if (fclose(fp) != 0) {
+        fatalf("fclose failed: %s [%s:%d]", strerror(errno), file, line);
+    }
+}
+#define fcloseCheck(fp) fclose_check(fp, __FILE__, __LINE__)
+
+static inline void fseek_check(FILE *fp, long off, int whence, const char *file, int line) {
+    if (fseek(fp, off, whence) != 0) {
+        fatalf("fseek to %ld failed: %s [%s:%d]", off, strerror(errno), file, line);
+    }
+}
+#define fseekCheck(fp, off, whence) fseek_check(fp, off, whence, __FILE__, __LINE__)
+
+static inline void *malloc_check(size_t size, const char *file, int line) {
+    void *ptr = malloc(size);
+    if (ptr == NULL && size > 0) {
+        fatalf("out of memory allocating %zu bytes [%s:%d]", size, file, line);
+    }
+    return ptr;
+}
+#define mallocCheck(size) malloc_check(size, __FILE__, __LINE__)
+
+static inline void *calloc_check(size_t n, size_t size, const char *file, int line) {
+    void *ptr = calloc(n, size);
+    if (ptr == NULL && n > 0 && size > 0) {
+        fatalf("out of memory allocating %zu x %zu bytes [%s:%d]", n, size, file, line);
+    }
+    return ptr;
+}
+#define callocCheck(n, size) calloc_check(n, size, __FILE__, __LINE__)
+
+// size of an open file in bytes
+static inline long file_size(FILE *fp) {
+    long here = ftell(fp);
+    fseekCheck(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fseekCheck(fp, here, SEEK_SET);
+    return size;
+}
+
+// create a directory if it does not exist (one level)
+static inline void make_dir_if_missing(const char *dir) {
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) { fatalf("'%s' exists and is not a directory", dir); }
+        return;
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fatalf("cannot create directory '%s': %s", dir, strerror(errno));
+    }
+}
+
+/*
+Atomic file writes: write everything to "<path>.tmp", fflush + fsync, then rename over <path>.
+A crash or a full disk mid-write leaves the previous <path> untouched and at worst a stale .tmp.
+*/
+typedef struct {
+    FILE *fp;
+    char final_path[1024];
+    char tmp_path[1040];
+} AtomicFile;
+
+static inline void atomic_open(AtomicFile *af, const char *path) {
+    if (strlen(path) >= sizeof(af->final_path)) { fatalf("path too long: %s", path); }
+    strcpy(af->final_path, path);
+    snprintf(af->tmp_path, sizeof(af->tmp_path), "%s.tmp", path);
+    af->fp = fopenCheck(af->tmp_path, "wb");
+}
+
+static inline void atomic_commit(AtomicFile *af) {
+    if (fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0) {
+        fatalf("cannot flush '%s': %s (previous '%s' left intact)", af->tmp_path, strerror(errno), af->final_path);
+    }
+    if (fclose(af->fp) != 0) {
+        fatalf("cannot close '%s': %s (previous '%s' left intact)", af->tmp_path, strerror(errno), af->final_path);
+    }
+    af->fp = NULL;
+    if (rename(af->tmp_path, af->final_path) != 0) {
+        fatalf("cannot rename '%s' to '%s': %s", af->tmp_path, af->final_path, strerror(errno));
+    }
+}
+
+// on a write error: remove the temp file, keep the previous file, and stop
+static inline void atomic_fwrite(const void *ptr, size_t size, size_t nmemb, AtomicFile *af) {
+    if (fwrite(ptr, size, nmemb, af->fp) != nmemb) {
+        int err = errno;
+        fclose(af->fp);
+        remove(af->tmp_path);
+        fatalf("write to '%s' failed: %s (previous '%s' left intact)", af->tmp_path, strerror(err), af->final_path);
+    }
+}
+
+#endif // UTILS_H
