@@ -7,6 +7,7 @@ Shared by train_mamba.c, train_mamba.cu, dataloader.h, tokenizer.h and the tests
 #define UTILS_H
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,24 @@ static inline void atomic_fwrite(const void *ptr, size_t size, size_t nmemb, Ato
         remove(af->tmp_path);
         fatalf("write to '%s' failed: %s (previous '%s' left intact)", af->tmp_path, strerror(err), af->final_path);
     }
+}
+
+// CRC-32 (IEEE polynomial, reflected), used as the checksum in checkpoint headers
+static inline uint32_t crc32_update(uint32_t crc, const void *data, size_t n) {
+    static uint32_t table[256];
+    static int table_ready = 0;
+    if (!table_ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) { c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1; }
+            table[i] = c;
+        }
+        table_ready = 1;
+    }
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) { crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8); }
+    return ~crc;
 }
 
 #endif // UTILS_H

@@ -1,0 +1,316 @@
+/*
+Token-shard data loader (llm.c's shard format, so shards written by llm.c's data scripts load unchanged).
+
+Shard file (little-endian):
+    int32 header[256]   header[0] = 20240520 (magic), header[1] = 1 (version), header[2] = number of tokens,
+                        the rest zero
+    uint16 tokens[header[2]]
+
+How batches are cut from a shard of n tokens, for batch size B, sequence length T:
+    the shard holds S = (n - 1) / (B*T) samples; sample i is the window of B*T + 1 tokens starting at
+    token i*B*T (inputs = the first B*T, targets = the same window shifted by one).
+    Samples are dealt round-robin to the ranks: at step j within the shard, rank r reads sample
+    order[j*P + r] (P = num_processes), where order is the identity, or with shuffling a permutation.
+    Every rank takes S / P steps in each shard (the last S % P samples are dropped) so all ranks move
+    to the next shard together. After the last shard, the loader wraps to the first: a new epoch.
+
+Shuffling (should_shuffle = 1): each epoch visits the shards in a permuted order, and each shard's
+samples in a permuted order. The permutations are not drawn from a running RNG but re-derived from
+(seed, epoch) and (seed, epoch, shard file): the whole loader position is the three numbers
+(epoch, current_shard_idx, current_sample_idx), which a checkpoint saves and dataloader_resume restores.
+
+Token ids are checked against vocab_size as each batch is read (a scan at init would read every
+shard of a large dataset before the first step); the error names the file and the token's position.
+*/
+#ifndef DATALOADER_H
+#define DATALOADER_H
+
+#include <glob.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "llmc/utils.h"
+
+#define SHARD_MAGIC 20240520
+#define SHARD_VERSION 1
+#define SHARD_HEADER_INTS 256
+#define SHARD_HEADER_BYTES (SHARD_HEADER_INTS * sizeof(int32_t))
+
+// ----------------------------------------------------------------------------
+// shard header validation and writing
+
+// Reads the header of an open shard and checks it against the file size; returns the token count.
+static size_t shard_read_header(FILE *fp, const char *path) {
+    long size = file_size(fp);
+    if (size < (long)SHARD_HEADER_BYTES) {
+        fatalf("'%s': file is %ld bytes, smaller than the %zu-byte shard header (truncated or not a shard)",
+               path, size, SHARD_HEADER_BYTES);
+    }
+    int32_t header[SHARD_HEADER_INTS];
+    fseekCheck(fp, 0, SEEK_SET);
+    freadCheck(header, sizeof(int32_t), SHARD_HEADER_INTS, fp);
+    if (header[0] != SHARD_MAGIC) {
+        // llm.c's llama-3 shards (magic 20240801) hold uint32 tokens, which this loader does not read
+        fatalf("'%s': bad shard magic: expected %d, found %d (not an llm.c uint16 token shard)",
+               path, SHARD_MAGIC, header[0]);
+    }
+    if (header[1] != SHARD_VERSION) {
+        fatalf("'%s': unsupported shard version: expected %d, found %d", path, SHARD_VERSION, header[1]);
+    }
+    if (header[2] < 0) {
+        fatalf("'%s': bad token count in shard header: expected >= 0, found %d", path, header[2]);
+    }
+    size_t num_tokens = (size_t)header[2];
+    long expected = (long)(SHARD_HEADER_BYTES + num_tokens * sizeof(uint16_t));
+    if (size != expected) {
+        fatalf("'%s': header says %zu tokens (%ld bytes with header) but the file has %ld bytes (%s)",
+               path, num_tokens, expected, size, size < expected ? "truncated" : "extra bytes at the end");
+    }
+    return num_tokens;
+}
+
+// Writes tokens as a shard, atomically (path.tmp, then rename): the same bytes llm.c's
+// dev/data/data_common.py write_datafile produces.
+void write_token_shard(const char *path, const uint16_t *tokens, size_t n) {
+    if (n > INT32_MAX) { fatalf("'%s': %zu tokens do not fit the int32 shard header (max %d)", path, n, INT32_MAX); }
+    int32_t header[SHARD_HEADER_INTS];
+    memset(header, 0, sizeof(header));
+    header[0] = SHARD_MAGIC;
+    header[1] = SHARD_VERSION;
+    header[2] = (int32_t)n;
+    AtomicFile af;
+    atomic_open(&af, path);
+    atomic_fwrite(header, sizeof(int32_t), SHARD_HEADER_INTS, &af);
+    atomic_fwrite(tokens, sizeof(uint16_t), n, &af);
+    atomic_commit(&af);
+}
+
+// ----------------------------------------------------------------------------
+// seeded permutations: splitmix64, keyed by (seed, epoch, stream)
+
+static uint64_t dataloader_mix(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+// uniform in [0, n) without modulo bias: reject the top partial block of 2^64
+static uint64_t dataloader_random_below(uint64_t *state, uint64_t n) {
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t x;
+    do {
+        *state += 0x9E3779B97F4A7C15ull;
+        x = dataloader_mix(*state);
+    } while (x >= limit);
+    return x % n;
+}
+
+// stream 0 orders the shards of an epoch; stream 1 + f orders the samples of shard file f
+static void dataloader_permutation(size_t *perm, size_t n, int shuffle,
+                                   unsigned long long seed, size_t epoch, size_t stream) {
+    for (size_t i = 0; i < n; i++) { perm[i] = i; }
+    if (!shuffle) { return; }
+    uint64_t state = dataloader_mix(dataloader_mix(dataloader_mix(seed) ^ epoch) ^ stream);
+    for (size_t i = n; i > 1; i--) {  // Fisher-Yates
+        size_t j = (size_t)dataloader_random_below(&state, i);
+        size_t tmp = perm[i - 1]; perm[i - 1] = perm[j]; perm[j] = tmp;
+    }
+}
+
+// ----------------------------------------------------------------------------
+// DataLoader
+
+typedef struct {
+    int process_rank, num_processes;  // data-parallel partitioning
+    size_t B, T;
+    size_t num_tokens;                // total tokens over all shards
+    glob_t glob_result;               // the shard files, in glob (sorted) order
+    size_t current_shard_idx;         // position in this epoch's shard order
+    size_t current_sample_idx;        // this rank's next step within the current shard
+    FILE *tokens_file;                // the current shard
+    long file_size_bytes;             // of the current shard
+    uint16_t *buffer;                 // (B*T+1) tokens as read from the file
+    int *inputs;                      // (B, T)
+    int *targets;                     // (B, T)
+    int should_shuffle;
+    unsigned long long seed;
+    size_t epoch;                     // passes completed over all shards
+    size_t num_shards;
+    size_t *shard_num_tokens;         // (num_shards) tokens in each shard file, glob order
+    size_t *shard_order;              // (num_shards) file index at each position of this epoch
+    size_t *sample_order;             // (max samples of a shard) sample index at each global slot
+    size_t shard_num_samples;         // steps this rank takes in the current shard
+    int vocab_size;
+} DataLoader;
+
+// samples (B*T+1 windows at stride B*T) in a shard of n tokens, over all ranks
+static size_t dataloader_shard_samples(const DataLoader *loader, size_t n) {
+    return (n - 1) / (loader->B * loader->T);
+}
+
+static const char *dataloader_current_path(const DataLoader *loader) {
+    return loader->glob_result.gl_pathv[loader->shard_order[loader->current_shard_idx]];
+}
+
+// shuffles (or not) this epoch's shard order
+static void dataloader_prepare_epoch(DataLoader *loader) {
+    dataloader_permutation(loader->shard_order, loader->num_shards, loader->should_shuffle,
+                           loader->seed, loader->epoch, 0);
+}
+
+// opens the shard at current_shard_idx and orders its samples
+static void dataloader_load_shard(DataLoader *loader) {
+    size_t file_idx = loader->shard_order[loader->current_shard_idx];
+    const char *path = dataloader_current_path(loader);
+    if (loader->tokens_file != NULL) { fcloseCheck(loader->tokens_file); }
+    loader->tokens_file = fopenCheck(path, "rb");
+    size_t n = shard_read_header(loader->tokens_file, path);
+    if (n != loader->shard_num_tokens[file_idx]) {
+        fatalf("'%s': shard changed since init: expected %zu tokens, found %zu",
+               path, loader->shard_num_tokens[file_idx], n);
+    }
+    loader->file_size_bytes = file_size(loader->tokens_file);
+    size_t samples = dataloader_shard_samples(loader, n);
+    loader->shard_num_samples = samples / (size_t)loader->num_processes;
+    dataloader_permutation(loader->sample_order, samples, loader->should_shuffle,
+                           loader->seed, loader->epoch, 1 + file_idx);
+}
+
+// moves to the next shard, wrapping into a new epoch after the last one
+static void dataloader_advance(DataLoader *loader) {
+    loader->current_shard_idx++;
+    if (loader->current_shard_idx == loader->num_shards) {
+        loader->current_shard_idx = 0;
+        loader->epoch++;
+        dataloader_prepare_epoch(loader);
+    }
+    loader->current_sample_idx = 0;
+    dataloader_load_shard(loader);
+}
+
+// back to the first batch of epoch 0
+void dataloader_reset(DataLoader *loader) {
+    loader->epoch = 0;
+    loader->current_shard_idx = 0;
+    loader->current_sample_idx = 0;
+    dataloader_prepare_epoch(loader);
+    dataloader_load_shard(loader);
+}
+
+void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B, size_t T,
+                     int process_rank, int num_processes, int should_shuffle,
+                     unsigned long long seed, int vocab_size) {
+    if (B == 0 || T == 0) { fatalf("dataloader: B and T must be positive, found B=%zu T=%zu", B, T); }
+    if (num_processes < 1 || process_rank < 0 || process_rank >= num_processes) {
+        fatalf("dataloader: bad process rank %d of %d", process_rank, num_processes);
+    }
+    if (vocab_size < 1 || vocab_size > 65536) {
+        fatalf("dataloader: vocab_size must be in [1, 65536] for uint16 tokens, found %d", vocab_size);
+    }
+    memset(loader, 0, sizeof(*loader));
+    loader->process_rank = process_rank;
+    loader->num_processes = num_processes;
+    loader->B = B;
+    loader->T = T;
+    loader->should_shuffle = should_shuffle;
+    loader->seed = seed;
+    loader->vocab_size = vocab_size;
+
+    int glob_status = glob(filename_pattern, 0, NULL, &loader->glob_result);
+    if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'", filename_pattern); }
+    if (glob_status != 0) { fatalf("glob of '%s' failed (glob error %d)", filename_pattern, glob_status); }
+    loader->num_shards = loader->glob_result.gl_pathc;
+
+    // validate every shard now, so a bad file fails at startup and not hours into a run
+    loader->shard_num_tokens = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
+    size_t min_tokens = (size_t)num_processes * B * T + 1;  // one window for every rank
+    size_t max_samples = 0;
+    for (size_t i = 0; i < loader->num_shards; i++) {
+        const char *path = loader->glob_result.gl_pathv[i];
+        FILE *fp = fopenCheck(path, "rb");
+        size_t n = shard_read_header(fp, path);
+        fcloseCheck(fp);
+        if (n < min_tokens) {
+            fatalf("'%s': shard too small: %zu tokens, need at least %zu (%d rank(s) x B=%zu x T=%zu + 1)",
+                   path, n, min_tokens, num_processes, B, T);
+        }
+        loader->shard_num_tokens[i] = n;
+        loader->num_tokens += n;
+        size_t samples = dataloader_shard_samples(loader, n);
+        if (samples > max_samples) { max_samples = samples; }
+    }
+
+    loader->shard_order = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
+    loader->sample_order = (size_t *)mallocCheck(max_samples * sizeof(size_t));
+    loader->buffer = (uint16_t *)mallocCheck((B * T + 1) * sizeof(uint16_t));
+    loader->inputs = (int *)mallocCheck(B * T * sizeof(int));
+    loader->targets = (int *)mallocCheck(B * T * sizeof(int));
+    dataloader_reset(loader);
+}
+
+// Fills inputs/targets with this rank's next window, then steps to the next position
+// (moving on to the next shard and epoch as needed, so the saved position is always valid).
+void dataloader_next_batch(DataLoader *loader) {
+    size_t BT = loader->B * loader->T;
+    size_t slot = loader->current_sample_idx * (size_t)loader->num_processes + (size_t)loader->process_rank;
+    size_t sample = loader->sample_order[slot];
+    size_t first_token = sample * BT;
+    fseekCheck(loader->tokens_file, (long)(SHARD_HEADER_BYTES + first_token * sizeof(uint16_t)), SEEK_SET);
+    freadCheck(loader->buffer, sizeof(uint16_t), BT + 1, loader->tokens_file);
+    for (size_t i = 0; i < BT + 1; i++) {
+        if (loader->buffer[i] >= loader->vocab_size) {
+            fatalf("'%s': token %zu has id %u, expected < vocab_size %d",
+                   dataloader_current_path(loader), first_token + i, loader->buffer[i], loader->vocab_size);
+        }
+    }
+    for (size_t i = 0; i < BT; i++) {
+        loader->inputs[i] = (int)loader->buffer[i];
+        loader->targets[i] = (int)loader->buffer[i + 1];
+    }
+    loader->current_sample_idx++;
+    if (loader->current_sample_idx >= loader->shard_num_samples) { dataloader_advance(loader); }
+}
+
+// Puts the loader where an uninterrupted loader stood when it had these three fields: the next
+// dataloader_next_batch returns the same batch (shuffle included, since orders derive from the seed).
+void dataloader_resume(DataLoader *loader, size_t epoch, size_t current_shard_idx, size_t current_sample_idx) {
+    if (current_shard_idx >= loader->num_shards) {
+        fatalf("dataloader_resume: shard index %zu out of range, expected < %zu shards",
+               current_shard_idx, loader->num_shards);
+    }
+    loader->epoch = epoch;
+    loader->current_shard_idx = current_shard_idx;
+    dataloader_prepare_epoch(loader);
+    dataloader_load_shard(loader);
+    if (current_sample_idx >= loader->shard_num_samples) {
+        fatalf("dataloader_resume: '%s': sample index %zu out of range, expected < %zu",
+               dataloader_current_path(loader), current_sample_idx, loader->shard_num_samples);
+    }
+    loader->current_sample_idx = current_sample_idx;
+}
+
+// number of B*T windows this rank reads in one pass over all shards (one epoch)
+size_t dataloader_num_batches(const DataLoader *loader) {
+    size_t total = 0;
+    for (size_t i = 0; i < loader->num_shards; i++) {
+        total += dataloader_shard_samples(loader, loader->shard_num_tokens[i]) / (size_t)loader->num_processes;
+    }
+    return total;
+}
+
+void dataloader_free(DataLoader *loader) {
+    free(loader->buffer);
+    free(loader->inputs);
+    free(loader->targets);
+    free(loader->shard_num_tokens);
+    free(loader->shard_order);
+    free(loader->sample_order);
+    if (loader->tokens_file != NULL) { fcloseCheck(loader->tokens_file); }
+    globfree(&loader->glob_result);
+    memset(loader, 0, sizeof(*loader));
+}
+
+#endif // DATALOADER_H

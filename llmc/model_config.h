@@ -1,0 +1,313 @@
+/*
+The Mamba-1 model's configuration, parameter layout, initialisation and model file format.
+Shared by train_mamba.c and train_mamba.cu: both trainers initialise and save parameters
+through this file, so a model file written by one loads in the other.
+
+Parameter layout (the one source of truth; doc/formats.md describes the same table):
+all tensors live in one flat fp32 array, in this order, each row-major, and "per layer"
+tensors are stacked over the L layers (layer 0 first), as in llm.c.
+
+  #  name         shape (per layer)   decay  transformers name (per layer i)
+  0  wte          (Vp, C)            yes    backbone.embeddings.weight (lm_head.weight is tied)
+  1  norm_w       (C)                no     backbone.layers.i.norm.weight
+  2  in_proj_w    (2*Di, C)          yes    backbone.layers.i.mixer.in_proj.weight (rows 0..Di-1: x, Di..2Di-1: z)
+  3  conv_w       (Di, K)            yes    backbone.layers.i.mixer.conv1d.weight, stored (Di, 1, K)
+  4  conv_b       (Di)               no     backbone.layers.i.mixer.conv1d.bias
+  5  x_proj_w     (R + 2N, Di)       yes    backbone.layers.i.mixer.x_proj.weight (rows: dt_r, B, C)
+  6  dt_proj_w    (Di, R)            yes    backbone.layers.i.mixer.dt_proj.weight
+  7  dt_proj_b    (Di)               no     backbone.layers.i.mixer.dt_proj.bias
+  8  A_log        (Di, N)            no     backbone.layers.i.mixer.A_log
+  9  D            (Di)               no     backbone.layers.i.mixer.D
+ 10  out_proj_w   (C, Di)            yes    backbone.layers.i.mixer.out_proj.weight
+ 11  norm_f_w     (C)                no     backbone.norm_f.weight
+
+"decay" marks the weight matrices that AdamW's weight decay applies to (the paper's recipe:
+none on A_log, D, biases and norm weights); the optimizer reads it from this table.
+*/
+#ifndef MODEL_CONFIG_H
+#define MODEL_CONFIG_H
+
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "utils.h"
+#include "rand.h"
+
+#define MODEL_MAGIC 20261123
+#define MODEL_VERSION 1
+#define HEADER_INTS 256
+
+typedef struct {
+    int vocab_size;        // V: tokens that can appear in the data
+    int padded_vocab_size; // Vp: V rounded up to a multiple of 8 (rows of the embedding)
+    int n_layer;           // L
+    int d_model;           // C
+    int d_inner;           // Di = expand * C
+    int d_state;           // N
+    int d_conv;            // K
+    int dt_rank;           // R = ceil(C / 16)
+} MambaConfig;
+
+#define NUM_PARAMETER_TENSORS 12
+
+typedef struct {
+    const char *name;
+    int per_layer; // stacked over the L layers
+    int decay;     // AdamW weight decay applies
+} ParameterInfo;
+
+static const ParameterInfo PARAMETER_INFO[NUM_PARAMETER_TENSORS] = {
+    {"wte", 0, 1},       {"norm_w", 1, 0},    {"in_proj_w", 1, 1}, {"conv_w", 1, 1},
+    {"conv_b", 1, 0},    {"x_proj_w", 1, 1},  {"dt_proj_w", 1, 1}, {"dt_proj_b", 1, 0},
+    {"A_log", 1, 0},     {"D", 1, 0},         {"out_proj_w", 1, 1}, {"norm_f_w", 0, 0},
+};
+
+// the per-layer shape of tensor i; returns the number of dimensions (1 or 2)
+static inline int parameter_shape(const MambaConfig *c, int i, size_t dims[2]) {
+    size_t C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank;
+    size_t Vp = c->padded_vocab_size;
+    switch (i) {
+        case 0: dims[0] = Vp; dims[1] = C; return 2;
+        case 1: dims[0] = C; return 1;
+        case 2: dims[0] = 2 * Di; dims[1] = C; return 2;
+        case 3: dims[0] = Di; dims[1] = K; return 2;
+        case 4: dims[0] = Di; return 1;
+        case 5: dims[0] = R + 2 * N; dims[1] = Di; return 2;
+        case 6: dims[0] = Di; dims[1] = R; return 2;
+        case 7: dims[0] = Di; return 1;
+        case 8: dims[0] = Di; dims[1] = N; return 2;
+        case 9: dims[0] = Di; return 1;
+        case 10: dims[0] = C; dims[1] = Di; return 2;
+        case 11: dims[0] = C; return 1;
+    }
+    fatalf("parameter_shape: bad tensor index %d", i);
+    return 0;
+}
+
+// number of elements of each tensor (all layers); returns the total
+static inline size_t fill_in_parameter_sizes(size_t sizes[NUM_PARAMETER_TENSORS], const MambaConfig *c) {
+    size_t total = 0;
+    for (int i = 0; i < NUM_PARAMETER_TENSORS; i++) {
+        size_t dims[2];
+        int nd = parameter_shape(c, i, dims);
+        size_t n = nd == 2 ? dims[0] * dims[1] : dims[0];
+        sizes[i] = PARAMETER_INFO[i].per_layer ? n * c->n_layer : n;
+        total += sizes[i];
+    }
+    return total;
+}
+
+// fills the derived sizes from (V, L, C) with the released models' defaults (expand 2, N 16, K 4)
+static inline void config_fill_defaults(MambaConfig *c, int V, int L, int C) {
+    c->vocab_size = V;
+    c->padded_vocab_size = ((V + 7) / 8) * 8;
+    c->n_layer = L;
+    c->d_model = C;
+    c->d_inner = 2 * C;
+    c->d_state = 16;
+    c->d_conv = 4;
+    c->dt_rank = (C + 15) / 16;
+}
+
+static inline void config_validate(const MambaConfig *c, const char *source) {
+    if (c->vocab_size <= 0 || c->vocab_size > 65536 || c->n_layer <= 0 || c->n_layer > 1024 ||
+        c->d_model <= 0 || c->d_model > 65536 || c->d_inner <= 0 || c->d_inner > 262144 ||
+        c->d_state <= 0 || c->d_state > 256 || c->d_conv <= 0 || c->d_conv > 64 ||
+        c->dt_rank <= 0 || c->dt_rank > c->d_model ||
+        c->padded_vocab_size < c->vocab_size || c->padded_vocab_size % 8 != 0 || c->padded_vocab_size > 65536) {
+        fatalf("%s: invalid model config V=%d Vp=%d L=%d C=%d Di=%d N=%d K=%d R=%d", source,
+               c->vocab_size, c->padded_vocab_size, c->n_layer, c->d_model, c->d_inner,
+               c->d_state, c->d_conv, c->dt_rank);
+    }
+}
+
+/*
+A model descriptor names a fresh model:
+  - a preset: mamba-130m, mamba-370m, mamba-790m, mamba-1.4b, mamba-2.8b (GPT-NeoX vocab 50280)
+  - fields separated by ':': d<C> l<L> v<V> and optionally n<N> e<expand> k<K> r<R>,
+    e.g. d384:l8:v256. Missing fields take the defaults (l8, v256).
+Returns 1 if `desc` is a descriptor (and fills `c`), 0 if it is not (then it is a file name).
+*/
+static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
+    static const struct { const char *name; int C, L; } presets[] = {
+        {"mamba-130m", 768, 24}, {"mamba-370m", 1024, 48}, {"mamba-790m", 1536, 48},
+        {"mamba-1.4b", 2048, 48}, {"mamba-2.8b", 2560, 64},
+    };
+    for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
+        if (strcmp(desc, presets[i].name) == 0) {
+            config_fill_defaults(c, 50280, presets[i].L, presets[i].C);
+            return 1;
+        }
+    }
+    if (desc[0] != 'd' || !isdigit((unsigned char)desc[1])) { return 0; }
+    int C = 0, L = 8, V = 256, N = 16, E = 2, K = 4, R = 0;
+    char buf[256];
+    if (strlen(desc) >= sizeof(buf)) { fatalf("model descriptor too long: %s", desc); }
+    strcpy(buf, desc);
+    for (char *tok = strtok(buf, ":"); tok != NULL; tok = strtok(NULL, ":")) {
+        char *end;
+        long v = strtol(tok + 1, &end, 10);
+        if (*end != '\0' || end == tok + 1 || v <= 0 || v > 1000000) {
+            fatalf("model descriptor '%s': bad field '%s' (expected e.g. d384:l8:v256)", desc, tok);
+        }
+        switch (tok[0]) {
+            case 'd': C = (int)v; break;
+            case 'l': L = (int)v; break;
+            case 'v': V = (int)v; break;
+            case 'n': N = (int)v; break;
+            case 'e': E = (int)v; break;
+            case 'k': K = (int)v; break;
+            case 'r': R = (int)v; break;
+            default: fatalf("model descriptor '%s': unknown field '%s' (known: d l v n e k r)", desc, tok);
+        }
+    }
+    if (C == 0) { fatalf("model descriptor '%s': missing d<width>", desc); }
+    config_fill_defaults(c, V, L, C);
+    c->d_inner = E * C;
+    c->d_state = N;
+    c->d_conv = K;
+    if (R > 0) { c->dt_rank = R; }
+    config_validate(c, desc);
+    return 1;
+}
+
+static inline void config_print(const MambaConfig *c, size_t num_parameters) {
+    printf("+-----------------------+----------------------------------------------------+\n");
+    printf("| model                 | V=%d (padded %d) L=%d C=%d Di=%d N=%d K=%d R=%d\n",
+           c->vocab_size, c->padded_vocab_size, c->n_layer, c->d_model, c->d_inner,
+           c->d_state, c->d_conv, c->dt_rank);
+    printf("| parameters            | %zu\n", num_parameters);
+    printf("+-----------------------+----------------------------------------------------+\n");
+}
+
+/*
+Initialisation exactly as the reference implementation (mamba_ssm), from our seeded RNG.
+`params` is the flat array in the layout above; `sizes` from fill_in_parameter_sizes.
+*/
+static inline void init_parameters(float *params, const size_t sizes[NUM_PARAMETER_TENSORS],
+                                   const MambaConfig *c, uint64_t seed) {
+    uint64_t rng = seed;
+    size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank;
+    float *p[NUM_PARAMETER_TENSORS];
+    float *ptr = params;
+    for (int i = 0; i < NUM_PARAMETER_TENSORS; i++) { p[i] = ptr; ptr += sizes[i]; }
+
+    normal_fill(p[0], sizes[0], 0.0f, 0.02f, &rng);
+    for (size_t i = 0; i < sizes[11]; i++) { p[11][i] = 1.0f; }
+    for (size_t l = 0; l < L; l++) {
+        for (size_t i = 0; i < C; i++) { p[1][l * C + i] = 1.0f; }
+        float b_in = 1.0f / sqrtf((float)C);
+        uniform_fill(p[2] + l * 2 * Di * C, 2 * Di * C, -b_in, b_in, &rng);
+        float b_conv = 1.0f / sqrtf((float)K); // fan_in of a depthwise conv is K
+        uniform_fill(p[3] + l * Di * K, Di * K, -b_conv, b_conv, &rng);
+        uniform_fill(p[4] + l * Di, Di, -b_conv, b_conv, &rng);
+        float b_x = 1.0f / sqrtf((float)Di);
+        uniform_fill(p[5] + l * (R + 2 * N) * Di, (R + 2 * N) * Di, -b_x, b_x, &rng);
+        float b_dt = 1.0f / sqrtf((float)R);
+        uniform_fill(p[6] + l * Di * R, Di * R, -b_dt, b_dt, &rng);
+        for (size_t d = 0; d < Di; d++) {
+            // dt log-uniform in [1e-3, 1e-1]; the bias is its inverse softplus
+            double dt = exp(log(1e-3) + random_f64(&rng) * (log(1e-1) - log(1e-3)));
+            if (dt < 1e-4) { dt = 1e-4; }
+            p[7][l * Di + d] = (float)(dt + log(-expm1(-dt)));
+        }
+        for (size_t d = 0; d < Di; d++) {
+            for (size_t n = 0; n < N; n++) { p[8][(l * Di + d) * N + n] = logf((float)(n + 1)); }
+            p[9][l * Di + d] = 1.0f;
+        }
+        // out_proj: default linear init, then divided by sqrt(n_layer) (one residual per layer)
+        float b_out = 1.0f / sqrtf((float)Di);
+        float *w_out = p[10] + l * C * Di;
+        uniform_fill(w_out, C * Di, -b_out, b_out, &rng);
+        float rescale = 1.0f / sqrtf((float)L);
+        for (size_t i = 0; i < C * Di; i++) { w_out[i] *= rescale; }
+    }
+}
+
+/*
+Model file: int32 header[256] then the fp32 parameters in the layout order.
+  header[0] = MODEL_MAGIC, [1] = MODEL_VERSION, [2] = V, [3] = Vp, [4] = L, [5] = C, [6] = Di,
+  [7] = N, [8] = K, [9] = R, [10] = number of parameters (low 32 bits), [11] = (high 32 bits),
+  [12] = CRC-32 of the parameter bytes; the rest is zero.
+*/
+static inline void model_header_fill(int header[HEADER_INTS], const MambaConfig *c, size_t num_parameters,
+                                     uint32_t crc) {
+    memset(header, 0, HEADER_INTS * sizeof(int));
+    header[0] = MODEL_MAGIC;
+    header[1] = MODEL_VERSION;
+    header[2] = c->vocab_size;
+    header[3] = c->padded_vocab_size;
+    header[4] = c->n_layer;
+    header[5] = c->d_model;
+    header[6] = c->d_inner;
+    header[7] = c->d_state;
+    header[8] = c->d_conv;
+    header[9] = c->dt_rank;
+    header[10] = (int)(uint32_t)(num_parameters & 0xFFFFFFFFu);
+    header[11] = (int)(uint32_t)(num_parameters >> 32);
+    header[12] = (int)crc;
+}
+
+static inline void save_model_file(const char *path, const MambaConfig *c, const float *params, size_t num_parameters) {
+    int header[HEADER_INTS];
+    model_header_fill(header, c, num_parameters, crc32_update(0, params, num_parameters * sizeof(float)));
+    AtomicFile af;
+    atomic_open(&af, path);
+    atomic_fwrite(header, sizeof(int), HEADER_INTS, &af);
+    atomic_fwrite(params, sizeof(float), num_parameters, &af);
+    atomic_commit(&af);
+}
+
+// reads and checks the header of a model file: config and parameter count; leaves fp at the parameters
+static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *num_parameters, uint32_t *crc) {
+    FILE *fp = fopenCheck(path, "rb");
+    long size = file_size(fp);
+    int header[HEADER_INTS];
+    if (size < (long)sizeof(header)) {
+        fatalf("%s: not a model file (%ld bytes, shorter than the %zu-byte header)", path, size, sizeof(header));
+    }
+    freadCheck(header, sizeof(int), HEADER_INTS, fp);
+    if (header[0] != MODEL_MAGIC) {
+        fatalf("%s: bad magic number in model file: expected %d, found %d", path, MODEL_MAGIC, header[0]);
+    }
+    if (header[1] != MODEL_VERSION) {
+        fatalf("%s: unsupported model file version: expected %d, found %d", path, MODEL_VERSION, header[1]);
+    }
+    c->vocab_size = header[2];
+    c->padded_vocab_size = header[3];
+    c->n_layer = header[4];
+    c->d_model = header[5];
+    c->d_inner = header[6];
+    c->d_state = header[7];
+    c->d_conv = header[8];
+    c->dt_rank = header[9];
+    config_validate(c, path);
+    size_t sizes[NUM_PARAMETER_TENSORS];
+    size_t expected = fill_in_parameter_sizes(sizes, c);
+    size_t stored = (size_t)(uint32_t)header[10] | ((size_t)(uint32_t)header[11] << 32);
+    if (stored != expected) {
+        fatalf("%s: header says %zu parameters but its config needs %zu", path, stored, expected);
+    }
+    long want = (long)(sizeof(header) + expected * sizeof(float));
+    if (size != want) {
+        fatalf("%s: model file is %ld bytes, expected %ld (truncated or corrupt)", path, size, want);
+    }
+    *num_parameters = expected;
+    *crc = (uint32_t)header[12];
+    return fp;
+}
+
+// reads the parameters after open_model_file and verifies the checksum
+static inline void read_model_parameters(FILE *fp, const char *path, float *params, size_t num_parameters, uint32_t crc) {
+    freadCheck(params, sizeof(float), num_parameters, fp);
+    fcloseCheck(fp);
+    uint32_t got = crc32_update(0, params, num_parameters * sizeof(float));
+    if (got != crc) {
+        fatalf("%s: checksum mismatch (header %08x, data %08x): the file is corrupt", path, crc, got);
+    }
+}
+
+#endif // MODEL_CONFIG_H

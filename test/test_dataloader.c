@@ -1,0 +1,590 @@
+/*
+Tests for dataloader.h and tokenizer.h. Prints "PASS name" / "FAIL name: detail" per check and ends
+with "N passed, M failed"; exit code 0 iff nothing failed.
+
+    gcc -O2 -Wall -Wextra -o test_dataloader test/test_dataloader.c && ./test_dataloader
+
+Bad inputs end the process (fatalf), so each runs in a child: the test re-executes itself as
+    test_dataloader --expect-fail <case> <dir>
+which writes the bad file into <dir> and runs the loader on it; the parent checks for a non-zero
+exit and a one-line "error:" on stderr that names the file and the problem.
+*/
+#include <dirent.h>
+#include <sys/wait.h>
+#include "../dataloader.h"
+#include "../tokenizer.h"
+
+#define TB 2
+#define TT 8
+#define BT (TB * TT)
+
+static int num_passed = 0;
+static int num_failed = 0;
+
+static void check(int ok, const char *name, const char *fmt, ...) {
+    if (ok) {
+        printf("PASS %s\n", name);
+        num_passed++;
+        return;
+    }
+    printf("FAIL %s: ", name);
+    va_list args;
+    va_start(args, fmt);
+    vprintf(fmt, args);
+    va_end(args);
+    printf("\n");
+    num_failed++;
+}
+
+static const char *join(char *buf, const char *dir, const char *name) {
+    snprintf(buf, 1024, "%s/%s", dir, name);
+    return buf;
+}
+
+// a shard of n tokens base, base+1, ...: every token id in a test is unique, so an input's first
+// token says which shard and which sample it came from
+static void write_counting_shard(const char *dir, const char *name, size_t n, uint16_t base) {
+    char path[1024];
+    uint16_t *tokens = (uint16_t *)mallocCheck(n * sizeof(uint16_t));
+    for (size_t i = 0; i < n; i++) { tokens[i] = (uint16_t)(base + i); }
+    write_token_shard(join(path, dir, name), tokens, n);
+    free(tokens);
+}
+
+// a shard with any header, as a corrupt file would have it
+static void write_raw_shard(const char *path, int magic, int version, int header_tokens,
+                            const uint16_t *tokens, size_t n) {
+    int32_t header[256] = {0};
+    header[0] = magic;
+    header[1] = version;
+    header[2] = header_tokens;
+    FILE *fp = fopenCheck(path, "wb");
+    fwriteCheck(header, sizeof(int32_t), 256, fp);
+    fwriteCheck(tokens, sizeof(uint16_t), n, fp);
+    fcloseCheck(fp);
+}
+
+// an llm.c tokenizer file; version 2 carries the eot token
+static void write_tokenizer(const char *path, uint32_t magic, uint32_t version, uint32_t eot,
+                            const char **tokens, const uint8_t *lens, uint32_t vocab, size_t chop_bytes) {
+    uint32_t header[256] = {0};
+    header[0] = magic;
+    header[1] = version;
+    header[2] = vocab;
+    if (version == 2) { header[3] = eot; }
+    size_t cap = sizeof(header) + vocab * 256;
+    char *buf = (char *)mallocCheck(cap);
+    memcpy(buf, header, sizeof(header));
+    size_t pos = sizeof(header);
+    for (uint32_t i = 0; i < vocab; i++) {
+        buf[pos++] = (char)lens[i];
+        memcpy(buf + pos, tokens[i], lens[i]);
+        pos += lens[i];
+    }
+    FILE *fp = fopenCheck(path, "wb");
+    fwriteCheck(buf, 1, pos - chop_bytes, fp);
+    fcloseCheck(fp);
+    free(buf);
+}
+
+typedef struct {
+    int inputs[BT];
+    int targets[BT];
+    size_t epoch, shard, sample;  // loader position before this batch was read
+} Batch;
+
+static void take_batch(DataLoader *loader, Batch *b) {
+    b->epoch = loader->epoch;
+    b->shard = loader->current_shard_idx;
+    b->sample = loader->current_sample_idx;
+    dataloader_next_batch(loader);
+    memcpy(b->inputs, loader->inputs, sizeof(b->inputs));
+    memcpy(b->targets, loader->targets, sizeof(b->targets));
+}
+
+static int batch_equal(const Batch *a, const Batch *b) {
+    return memcmp(a->inputs, b->inputs, sizeof(a->inputs)) == 0 &&
+           memcmp(a->targets, b->targets, sizeof(a->targets)) == 0;
+}
+
+// inputs and targets are one window shifted by one, starting at token first
+static int batch_is_window(const DataLoader *loader, int first) {
+    for (int i = 0; i < BT; i++) {
+        if (loader->inputs[i] != first + i || loader->targets[i] != first + i + 1) { return 0; }
+    }
+    return 1;
+}
+
+// ----------------------------------------------------------------------------
+// checks
+
+static void test_round_trip(const char *dir) {
+    char pat[1024];
+    size_t n = 3 * BT + 5;  // 3 samples; the last 4 tokens are never a window start
+    write_counting_shard(dir, "rt.bin", n, 1000);
+    DataLoader loader;
+    dataloader_init(&loader, join(pat, dir, "rt.bin"), TB, TT, 0, 1, 0, 0, 65536);
+    check(loader.num_tokens == n, "round_trip_num_tokens", "expected %zu, found %zu", n, loader.num_tokens);
+    int ok = 1;
+    for (int k = 0; k < 3; k++) {
+        dataloader_next_batch(&loader);
+        ok = ok && batch_is_window(&loader, 1000 + k * BT);
+    }
+    check(ok, "round_trip_windows", "inputs/targets are not the shard's B*T+1 windows at stride B*T");
+    check(loader.epoch == 1 && loader.current_shard_idx == 0 && loader.current_sample_idx == 0,
+          "round_trip_wraps_to_epoch_1", "after 3 batches expected (1,0,0), found (%zu,%zu,%zu)",
+          loader.epoch, loader.current_shard_idx, loader.current_sample_idx);
+    dataloader_next_batch(&loader);
+    check(batch_is_window(&loader, 1000), "round_trip_second_epoch", "4th batch is not the first window");
+    dataloader_reset(&loader);
+    dataloader_next_batch(&loader);
+    check(batch_is_window(&loader, 1000) && loader.epoch == 0, "reset", "reset did not return to the start");
+    dataloader_free(&loader);
+}
+
+static void test_multi_shard(const char *dir) {
+    char pat[1024];
+    // written in reverse name order: the loader must go by glob (sorted) order, not creation order
+    write_counting_shard(dir, "multi_002.bin", 1 * BT + 8, 30000);  // 1 sample
+    write_counting_shard(dir, "multi_001.bin", 3 * BT + 1, 20000);  // 3 samples
+    write_counting_shard(dir, "multi_000.bin", 2 * BT + 1, 10000);  // 2 samples
+    DataLoader loader;
+    dataloader_init(&loader, join(pat, dir, "multi_*.bin"), TB, TT, 0, 1, 0, 0, 65536);
+    int expected[7] = {10000, 10000 + BT, 20000, 20000 + BT, 20000 + 2 * BT, 30000, 10000};
+    int ok = 1;
+    for (int k = 0; k < 7; k++) {
+        dataloader_next_batch(&loader);
+        if (!batch_is_window(&loader, expected[k])) {
+            check(0, "multi_shard_glob_order", "batch %d starts at token %d, expected %d", k, loader.inputs[0], expected[k]);
+            ok = 0;
+            break;
+        }
+    }
+    if (ok) { check(1, "multi_shard_glob_order", ""); }
+    size_t total = (2 * BT + 1) + (3 * BT + 1) + (1 * BT + 8);
+    check(loader.num_tokens == total, "multi_shard_num_tokens", "expected %zu, found %zu", total, loader.num_tokens);
+    check(loader.epoch == 1, "multi_shard_epoch", "after one pass plus one batch expected epoch 1, found %zu", loader.epoch);
+    dataloader_free(&loader);
+}
+
+// rank r's step j must be the single-rank loader's step 2j + r: disjoint, and together the same sequence
+static void test_ranks(const char *dir) {
+    char pat[1024];
+    write_counting_shard(dir, "part_000.bin", 4 * BT + 1, 100);
+    write_counting_shard(dir, "part_001.bin", 6 * BT + 3, 5000);
+    join(pat, dir, "part_*.bin");
+    for (int shuffle = 0; shuffle <= 1; shuffle++) {
+        DataLoader one, r0, r1;
+        dataloader_init(&one, pat, TB, TT, 0, 1, shuffle, 7, 65536);
+        dataloader_init(&r0, pat, TB, TT, 0, 2, shuffle, 7, 65536);
+        dataloader_init(&r1, pat, TB, TT, 1, 2, shuffle, 7, 65536);
+        int ok = 1;
+        size_t steps = 2 * dataloader_num_batches(&r0);  // two epochs
+        Batch a, b, s0, s1;
+        int seen[65536] = {0};
+        for (size_t j = 0; j < steps && ok; j++) {
+            take_batch(&one, &a);
+            take_batch(&one, &b);
+            take_batch(&r0, &s0);
+            take_batch(&r1, &s1);
+            ok = batch_equal(&a, &s0) && batch_equal(&b, &s1) && s0.inputs[0] != s1.inputs[0];
+            if (j < steps / 2) { seen[s0.inputs[0]]++; seen[s1.inputs[0]]++; }
+        }
+        int covered = 1;  // one epoch of both ranks covers every sample exactly once
+        for (int k = 0; k < 4; k++) { covered = covered && seen[100 + k * BT] == 1; }
+        for (int k = 0; k < 6; k++) { covered = covered && seen[5000 + k * BT] == 1; }
+        char name[64];
+        snprintf(name, sizeof(name), "ranks_partition_shuffle%d", shuffle);
+        check(ok && covered && dataloader_num_batches(&r0) == 5 && dataloader_num_batches(&r1) == 5, name,
+              "ranks do not split the single-rank sequence (ok=%d covered=%d batches=%zu)",
+              ok, covered, dataloader_num_batches(&r0));
+        dataloader_free(&one);
+        dataloader_free(&r0);
+        dataloader_free(&r1);
+    }
+}
+
+// three shards of 8, 5 and 7 samples, shared by the shuffle, resume and num_batches checks
+static const char *write_shuffle_shards(const char *dir, char *pat) {
+    write_counting_shard(dir, "shuf_000.bin", 8 * BT + 1, 100);
+    write_counting_shard(dir, "shuf_001.bin", 5 * BT + 9, 1000);
+    write_counting_shard(dir, "shuf_002.bin", 7 * BT + 1, 2000);
+    return join(pat, dir, "shuf_*.bin");
+}
+
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+static void test_shuffle(const char *dir) {
+    char pat[1024];
+    write_shuffle_shards(dir, pat);
+    enum { N = 20 };  // samples per epoch
+    DataLoader a, b, c, plain;
+    dataloader_init(&a, pat, TB, TT, 0, 1, 1, 42, 65536);
+    dataloader_init(&b, pat, TB, TT, 0, 1, 1, 42, 65536);
+    dataloader_init(&c, pat, TB, TT, 0, 1, 1, 43, 65536);
+    dataloader_init(&plain, pat, TB, TT, 0, 1, 0, 42, 65536);
+    int first_a[2 * N], first_c[2 * N], first_plain[N];
+    int same_seed = 1, windows = 1;
+    for (int k = 0; k < 2 * N; k++) {
+        Batch ba, bb, bc;
+        take_batch(&a, &ba);
+        take_batch(&b, &bb);
+        take_batch(&c, &bc);
+        same_seed = same_seed && batch_equal(&ba, &bb);
+        windows = windows && batch_is_window(&a, ba.inputs[0]);
+        first_a[k] = ba.inputs[0];
+        first_c[k] = bc.inputs[0];
+        if (k < N) { dataloader_next_batch(&plain); first_plain[k] = plain.inputs[0]; }
+    }
+    check(same_seed, "shuffle_deterministic", "two loaders with seed 42 gave different batches");
+    check(windows, "shuffle_whole_windows", "a shuffled batch is not a contiguous B*T+1 window");
+    check(memcmp(first_a, first_c, sizeof(first_a)) != 0, "shuffle_seed_matters", "seeds 42 and 43 gave the same order");
+    check(memcmp(first_a, first_plain, sizeof(first_plain)) != 0, "shuffle_differs_from_plain", "shuffled order is the plain order");
+    check(memcmp(first_a, first_a + N, N * sizeof(int)) != 0, "shuffle_per_epoch", "epochs 0 and 1 have the same order");
+    int ok = 1;
+    for (int e = 0; e < 2; e++) {
+        int sorted[N];
+        memcpy(sorted, first_a + e * N, sizeof(sorted));
+        qsort(sorted, N, sizeof(int), cmp_int);
+        ok = ok && memcmp(sorted, first_plain, sizeof(sorted)) == 0;  // plain order is ascending
+    }
+    check(ok, "shuffle_is_permutation", "an epoch's shuffled samples are not exactly the plain epoch's samples");
+    dataloader_free(&a);
+    dataloader_free(&b);
+    dataloader_free(&c);
+    dataloader_free(&plain);
+}
+
+// a loader resumed from any recorded position reads what the uninterrupted loader read next
+static void test_resume(const char *dir) {
+    char pat[1024];
+    write_shuffle_shards(dir, pat);
+    enum { STEPS = 70, AHEAD = 12 };
+    size_t starts[] = {0, 1, 7, 8, 12, 19, 20, 33, 41, 55};
+    for (int shuffle = 0; shuffle <= 1; shuffle++) {
+        for (int rank = 0; rank < 2; rank++) {
+            int world = rank + 1;  // (rank 0 of 1) and (rank 1 of 2)
+            DataLoader ref;
+            dataloader_init(&ref, pat, TB, TT, rank, world, shuffle, 1234, 65536);
+            static Batch recorded[STEPS];
+            for (int k = 0; k < STEPS; k++) { take_batch(&ref, &recorded[k]); }
+            dataloader_free(&ref);
+            int ok = 1;
+            size_t bad = 0;
+            for (size_t s = 0; s < sizeof(starts) / sizeof(starts[0]) && ok; s++) {
+                const Batch *at = &recorded[starts[s]];
+                DataLoader resumed;
+                dataloader_init(&resumed, pat, TB, TT, rank, world, shuffle, 1234, 65536);
+                dataloader_resume(&resumed, at->epoch, at->shard, at->sample);
+                for (size_t k = starts[s]; k < starts[s] + AHEAD && k < STEPS && ok; k++) {
+                    Batch got;
+                    take_batch(&resumed, &got);
+                    ok = batch_equal(&got, &recorded[k]) && got.epoch == recorded[k].epoch &&
+                         got.shard == recorded[k].shard && got.sample == recorded[k].sample;
+                    bad = k;
+                }
+                dataloader_free(&resumed);
+            }
+            char name[64];
+            snprintf(name, sizeof(name), "resume_shuffle%d_rank%d_of_%d", shuffle, rank, world);
+            check(ok, name, "resumed loader diverged at step %zu", bad);
+        }
+    }
+}
+
+static void test_num_batches(const char *dir) {
+    char pat[1024];
+    write_shuffle_shards(dir, pat);  // 8, 5, 7 samples
+    size_t expected[4] = {0, 20, 4 + 2 + 3, 2 + 1 + 2};
+    for (int world = 1; world <= 3; world++) {
+        DataLoader loader;
+        dataloader_init(&loader, pat, TB, TT, world - 1, world, 1, 5, 65536);
+        size_t n = dataloader_num_batches(&loader);
+        size_t before_wrap = 0;
+        while (loader.epoch == 0) { dataloader_next_batch(&loader); before_wrap++; }
+        char name[64];
+        snprintf(name, sizeof(name), "num_batches_world%d", world);
+        check(n == expected[world] && before_wrap == n, name,
+              "expected %zu, found %zu (batches in one epoch: %zu)", expected[world], n, before_wrap);
+        dataloader_free(&loader);
+    }
+}
+
+// a shard exactly as llm.c's dev/data/data_common.py write_datafile writes one
+static void test_llmc_format(const char *dir) {
+    char path[1024], mine[1024];
+    enum { N = 2 * BT + 1 };
+    uint16_t tokens[N];
+    for (int i = 0; i < N; i++) { tokens[i] = (uint16_t)(50256 - i * 997 % 50000); }
+    write_raw_shard(join(path, dir, "llmc_format.bin"), 20240520, 1, N, tokens, N);
+    write_token_shard(join(mine, dir, "mine_format.bin"), tokens, N);
+
+    FILE *fa = fopenCheck(path, "rb");
+    FILE *fb = fopenCheck(mine, "rb");
+    long size = file_size(fa);
+    int same = size == file_size(fb) && size == 1024 + 2 * N;
+    char *ba = (char *)mallocCheck((size_t)size);
+    char *bb = (char *)mallocCheck((size_t)size);
+    if (same) {
+        freadCheck(ba, 1, (size_t)size, fa);
+        freadCheck(bb, 1, (size_t)size, fb);
+        same = memcmp(ba, bb, (size_t)size) == 0;
+    }
+    fcloseCheck(fa);
+    fcloseCheck(fb);
+    free(ba);
+    free(bb);
+    check(same, "llmc_format_bytes", "write_token_shard output differs from a hand-built llm.c shard");
+
+    DataLoader loader;
+    dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 50257);
+    int ok = 1;
+    for (int k = 0; k < 2; k++) {
+        dataloader_next_batch(&loader);
+        for (int i = 0; i < BT; i++) {
+            ok = ok && loader.inputs[i] == tokens[k * BT + i] && loader.targets[i] == tokens[k * BT + i + 1];
+        }
+    }
+    check(ok, "llmc_format_load", "tokens read back differ from the ones written");
+    dataloader_free(&loader);
+}
+
+static void test_tokenizer_bytes(void) {
+    Tokenizer t;
+    tokenizer_init_bytes(&t);
+    int ok = t.init_ok && t.vocab_size == 256 && t.byte_level;
+    for (uint32_t i = 0; i < 256; i++) {
+        const char *piece = tokenizer_decode(&t, i);
+        ok = ok && piece != NULL && t.token_len[i] == 1 && (unsigned char)piece[0] == i;
+    }
+    check(ok, "tokenizer_bytes_decode_all_256", "a byte token did not decode to its byte");
+    fprintf(stderr, "(an out-of-range warning is expected next)\n");
+    check(tokenizer_decode(&t, 256) == NULL, "tokenizer_bytes_out_of_range", "decode(256) did not return NULL");
+    tokenizer_free(&t);
+
+    // safe printing: control bytes (the 0 byte of token 0 among them) are escaped, text is not
+    FILE *fp = tmpfile();
+    if (fp == NULL) { fatalf("tmpfile failed"); }
+    const char in[] = "a\0\x1b\n\t\xc3\xa9z";
+    safe_print_bytes(fp, in, sizeof(in) - 1);
+    const char expect[] = "a\\x00\\x1b\n\t\xc3\xa9z";
+    char out[64] = {0};
+    rewind(fp);
+    size_t got = fread(out, 1, sizeof(out) - 1, fp);
+    fclose(fp);
+    check(got == sizeof(expect) - 1 && memcmp(out, expect, got) == 0, "safe_print_escapes", "got \"%s\"", out);
+}
+
+static void test_tokenizer_file(const char *dir) {
+    char path[1024];
+    const char *tokens[] = {"a", "bc", "\0z", "\xe2\x82\xac", "<|endoftext|>"};
+    const uint8_t lens[] = {1, 2, 2, 3, 13};
+    for (uint32_t version = 1; version <= 2; version++) {
+        join(path, dir, version == 1 ? "tok_v1.bin" : "tok_v2.bin");
+        write_tokenizer(path, 20240328, version, 4, tokens, lens, 5, 0);
+        Tokenizer t;
+        tokenizer_init(&t, path);
+        int ok = t.init_ok && t.vocab_size == 5 && !t.byte_level && t.eot_token == (version == 2 ? 4 : -1);
+        for (uint32_t i = 0; i < 5 && ok; i++) {
+            const char *piece = tokenizer_decode(&t, i);
+            ok = piece != NULL && t.token_len[i] == lens[i] && memcmp(piece, tokens[i], lens[i]) == 0 &&
+                 piece[lens[i]] == '\0';
+        }
+        fprintf(stderr, "(out-of-range warnings are expected next)\n");
+        ok = ok && tokenizer_decode(&t, 5) == NULL && tokenizer_decode(&t, UINT32_MAX) == NULL;
+        tokenizer_print(&t, 99);  // prints nothing, must not crash
+        char name[64];
+        snprintf(name, sizeof(name), "tokenizer_v%u_round_trip", version);
+        check(ok, name, "tokens, lengths or eot differ from the file written");
+        tokenizer_free(&t);
+    }
+    Tokenizer t;
+    fprintf(stderr, "(a missing-tokenizer warning is expected next)\n");
+    tokenizer_init(&t, join(path, dir, "no_such_tokenizer.bin"));
+    check(!t.init_ok && tokenizer_decode(&t, 0) == NULL, "tokenizer_missing_file_not_fatal", "init_ok=%d", t.init_ok);
+    tokenizer_free(&t);
+}
+
+// the optional real-data check: dev/data/tinyshakespeare.py's val split
+static void test_tinyshakespeare(void) {
+    const char *val = "dev/data/tinyshakespeare/tiny_shakespeare_val.bin";
+    const char *txt = "dev/data/tinyshakespeare.txt";
+    if (access(val, R_OK) != 0) {
+        printf("SKIP tinyshakespeare_val: %s not found (run python3 dev/data/tinyshakespeare.py)\n", val);
+        return;
+    }
+    DataLoader loader;
+    dataloader_init(&loader, val, 4, 64, 0, 1, 0, 0, 256);
+    check(loader.num_tokens == 111540, "tinyshakespeare_val_tokens", "expected 111540, found %zu", loader.num_tokens);
+    size_t n = dataloader_num_batches(&loader);
+    int ok = n == (111540 - 1) / 256;
+    for (size_t k = 0; k < n && ok; k++) {
+        dataloader_next_batch(&loader);
+        for (int i = 0; i < 256; i++) { ok = ok && loader.inputs[i] < 256 && loader.targets[i] < 256; }
+    }
+    check(ok, "tinyshakespeare_val_batches", "%zu batches, or a token >= 256", n);
+    if (access(txt, R_OK) == 0) {  // the val split starts at byte int(0.9 * 1115394)
+        dataloader_reset(&loader);
+        dataloader_next_batch(&loader);
+        FILE *fp = fopenCheck(txt, "rb");
+        unsigned char text[257];
+        fseekCheck(fp, 1003854, SEEK_SET);
+        freadCheck(text, 1, 257, fp);
+        fcloseCheck(fp);
+        int same = 1;
+        for (int i = 0; i < 256; i++) { same = same && loader.inputs[i] == text[i] && loader.targets[i] == text[i + 1]; }
+        check(same, "tinyshakespeare_val_matches_text", "first val batch differs from the text at byte 1003854");
+    }
+    dataloader_free(&loader);
+}
+
+// ----------------------------------------------------------------------------
+// bad inputs, each run in a child process
+
+typedef struct {
+    const char *name;
+    const char *file;      // the bad file the error must name
+    const char *message;   // what the error must say
+} BadCase;
+
+static const BadCase bad_cases[] = {
+    {"missing_file", "missing_*.bin", "no shard files match"},
+    {"bad_magic", "bad_magic.bin", "bad shard magic: expected 20240520, found 20240801"},
+    {"bad_version", "bad_version.bin", "unsupported shard version: expected 1, found 2"},
+    {"truncated", "truncated.bin", "(truncated)"},
+    {"too_long", "too_long.bin", "(extra bytes at the end)"},
+    {"token_over_vocab", "over_vocab.bin", "token 21 has id 300, expected < vocab_size 256"},
+    {"too_small", "too_small.bin", "shard too small: 16 tokens, need at least 17"},
+    {"resume_out_of_range", "resume.bin", "sample index 9 out of range"},
+    {"tokenizer_bad_magic", "tok_bad_magic.bin", "bad tokenizer magic"},
+    {"tokenizer_bad_version", "tok_bad_version.bin", "unsupported tokenizer version"},
+    {"tokenizer_truncated", "tok_truncated.bin", "tokenizer truncated"},
+};
+
+// the child side: write the bad file, then run what must fail; returning means it did not fail
+static int run_bad_case(const char *name, const char *dir) {
+    char path[1024];
+    uint16_t tokens[64];
+    for (int i = 0; i < 64; i++) { tokens[i] = (uint16_t)i; }
+    const char *tok_pieces[] = {"a", "b", "c"};
+    const uint8_t tok_lens[] = {1, 1, 1};
+    DataLoader loader;
+    Tokenizer t;
+    if (strcmp(name, "missing_file") == 0) {
+        dataloader_init(&loader, join(path, dir, "missing_*.bin"), TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "bad_magic") == 0) {  // llm.c's llama-3 (uint32) magic
+        write_raw_shard(join(path, dir, "bad_magic.bin"), 20240801, 1, 64, tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "bad_version") == 0) {
+        write_raw_shard(join(path, dir, "bad_version.bin"), 20240520, 2, 64, tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "truncated") == 0) {
+        write_raw_shard(join(path, dir, "truncated.bin"), 20240520, 1, 100, tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "too_long") == 0) {
+        write_raw_shard(join(path, dir, "too_long.bin"), 20240520, 1, 60, tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "token_over_vocab") == 0) {  // in the second window
+        tokens[21] = 300;
+        write_token_shard(join(path, dir, "over_vocab.bin"), tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+        dataloader_next_batch(&loader);
+        dataloader_next_batch(&loader);
+    } else if (strcmp(name, "too_small") == 0) {  // B*T tokens: one short of a window
+        write_token_shard(join(path, dir, "too_small.bin"), tokens, BT);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "resume_out_of_range") == 0) {  // 3 samples in the shard
+        write_token_shard(join(path, dir, "resume.bin"), tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+        dataloader_resume(&loader, 0, 0, 9);
+    } else if (strcmp(name, "tokenizer_bad_magic") == 0) {
+        write_tokenizer(join(path, dir, "tok_bad_magic.bin"), 20240520, 1, 0, tok_pieces, tok_lens, 3, 0);
+        tokenizer_init(&t, path);
+    } else if (strcmp(name, "tokenizer_bad_version") == 0) {
+        write_tokenizer(join(path, dir, "tok_bad_version.bin"), 20240328, 3, 0, tok_pieces, tok_lens, 3, 0);
+        tokenizer_init(&t, path);
+    } else if (strcmp(name, "tokenizer_truncated") == 0) {  // the last token's byte is missing
+        write_tokenizer(join(path, dir, "tok_truncated.bin"), 20240328, 2, 0, tok_pieces, tok_lens, 3, 1);
+        tokenizer_init(&t, path);
+    } else {
+        fprintf(stderr, "unknown case '%s'\n", name);
+        return 2;
+    }
+    fprintf(stderr, "case '%s' did not fail\n", name);
+    return 0;
+}
+
+// runs "<self> --expect-fail <case> <dir>" and checks its exit status and stderr
+static void test_bad_case(const BadCase *c, const char *dir) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) { fatalf("pipe failed: %s", strerror(errno)); }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) { fatalf("fork failed: %s", strerror(errno)); }
+    if (pid == 0) {
+        dup2(pipefd[1], STDERR_FILENO);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        execl("/proc/self/exe", "test_dataloader", "--expect-fail", c->name, dir, (char *)NULL);
+        fprintf(stderr, "exec of /proc/self/exe failed: %s\n", strerror(errno));
+        _exit(127);
+    }
+    close(pipefd[1]);
+    char err[4096];
+    size_t len = 0;
+    ssize_t got;
+    while ((got = read(pipefd[0], err + len, sizeof(err) - 1 - len)) > 0) { len += (size_t)got; }
+    err[len] = '\0';
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (len > 0 && err[len - 1] == '\n') { err[len - 1] = '\0'; }
+
+    char name[96];
+    snprintf(name, sizeof(name), "rejects_%s", c->name);
+    int exited_nonzero = WIFEXITED(status) && WEXITSTATUS(status) != 0;
+    int one_line = strchr(err, '\n') == NULL;
+    check(exited_nonzero && strncmp(err, "error: ", 7) == 0 && one_line &&
+          strstr(err, c->file) != NULL && strstr(err, c->message) != NULL,
+          name, "status %d, stderr \"%s\" (expected one \"error:\" line naming %s and saying \"%s\")",
+          status, err, c->file, c->message);
+}
+
+static void remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d == NULL) { return; }
+    struct dirent *e;
+    char path[1024];
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) { continue; }
+        remove(join(path, dir, e->d_name));
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "--expect-fail") == 0) { return run_bad_case(argv[2], argv[3]); }
+    if (argc != 1) {
+        fprintf(stderr, "usage: %s  |  %s --expect-fail <case> <dir>\n", argv[0], argv[0]);
+        return 2;
+    }
+    char dir[] = "/tmp/test_dataloader.XXXXXX";
+    if (mkdtemp(dir) == NULL) { fatalf("mkdtemp failed: %s", strerror(errno)); }
+
+    test_round_trip(dir);
+    test_multi_shard(dir);
+    test_ranks(dir);
+    test_shuffle(dir);
+    test_resume(dir);
+    test_num_batches(dir);
+    test_llmc_format(dir);
+    test_tokenizer_bytes();
+    test_tokenizer_file(dir);
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
+    test_tinyshakespeare();
+
+    remove_dir(dir);
+    printf("%d passed, %d failed\n", num_passed, num_failed);
+    return num_failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,156 @@
+/*
+Token id -> bytes, for printing samples. Two kinds:
+  byte-level: vocab 256, token i is the single byte i (tinyshakespeare, enwik8).
+  llm.c's tokenizer file (e.g. gpt2_tokenizer.bin), little-endian:
+      uint32 header[256]   header[0] = 20240328 (magic), header[1] = version (1 or 2),
+                           header[2] = vocab_size, header[3] = end-of-text token (version 2 only)
+      then for each token: uint8 length, then that many bytes
+A missing tokenizer file is not an error (as in llm.c: the trainer prints token ids instead);
+a corrupt one is.
+Tokens may contain the byte 0, so each token's length is stored next to its NUL-terminated bytes.
+*/
+#ifndef TOKENIZER_H
+#define TOKENIZER_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "llmc/utils.h"
+
+#define TOKENIZER_MAGIC 20240328
+#define TOKENIZER_HEADER_BYTES (256 * sizeof(uint32_t))
+
+typedef struct {
+    uint32_t vocab_size;
+    char **token_table;   // (vocab_size) NUL-terminated token bytes, pointers into token_bytes
+    int init_ok;
+    int eot_token;        // end-of-text token, -1 where the tokenizer has none
+    int byte_level;
+    uint8_t *token_len;   // (vocab_size) length of each token in bytes
+    char *token_bytes;    // one allocation holding every token, each followed by a NUL
+} Tokenizer;
+
+// Byte-level tokenizer: 256 one-byte tokens, no end-of-text token.
+void tokenizer_init_bytes(Tokenizer *t) {
+    memset(t, 0, sizeof(*t));
+    t->vocab_size = 256;
+    t->byte_level = 1;
+    t->eot_token = -1;
+    t->token_table = (char **)mallocCheck(256 * sizeof(char *));
+    t->token_len = (uint8_t *)mallocCheck(256);
+    t->token_bytes = (char *)mallocCheck(256 * 2);
+    for (int i = 0; i < 256; i++) {
+        t->token_bytes[2 * i] = (char)i;
+        t->token_bytes[2 * i + 1] = '\0';
+        t->token_table[i] = t->token_bytes + 2 * i;
+        t->token_len[i] = 1;
+    }
+    t->init_ok = 1;
+}
+
+void tokenizer_init(Tokenizer *t, const char *filename) {
+    memset(t, 0, sizeof(*t));
+    t->eot_token = -1;
+    FILE *fp = fopen(filename, "rb");
+    if (fp == NULL) {
+        fprintf(stderr, "warning: cannot open tokenizer '%s' (%s); samples will print as token ids\n",
+                filename, strerror(errno));
+        return;
+    }
+    long size = file_size(fp);
+    if (size < (long)TOKENIZER_HEADER_BYTES) {
+        fatalf("'%s': tokenizer truncated: file is %ld bytes, the header alone is %zu",
+               filename, size, TOKENIZER_HEADER_BYTES);
+    }
+    uint32_t header[256];
+    freadCheck(header, sizeof(uint32_t), 256, fp);
+    if (header[0] != TOKENIZER_MAGIC) {
+        fatalf("'%s': bad tokenizer magic: expected %d, found %u", filename, TOKENIZER_MAGIC, header[0]);
+    }
+    if (header[1] != 1 && header[1] != 2) {
+        fatalf("'%s': unsupported tokenizer version: expected 1 or 2, found %u", filename, header[1]);
+    }
+    uint32_t vocab_size = header[2];
+    if (vocab_size == 0) { fatalf("'%s': tokenizer vocab_size: expected > 0, found 0", filename); }
+    if (header[1] == 2) {
+        if (header[3] >= vocab_size) {
+            fatalf("'%s': tokenizer eot token: expected < vocab_size %u, found %u", filename, vocab_size, header[3]);
+        }
+        t->eot_token = (int)header[3];
+    } else if (vocab_size == 50257) {
+        t->eot_token = 50256;  // version 1 files are GPT-2's, whose <|endoftext|> is the last token
+    }
+
+    // the body is (length byte, bytes) per token: exactly the room the tokens need with a NUL each
+    size_t body_size = (size_t)size - TOKENIZER_HEADER_BYTES;
+    uint8_t *body = (uint8_t *)mallocCheck(body_size);
+    freadCheck(body, 1, body_size, fp);
+    fcloseCheck(fp);
+    t->token_table = (char **)mallocCheck(vocab_size * sizeof(char *));
+    t->token_len = (uint8_t *)mallocCheck(vocab_size);
+    t->token_bytes = (char *)mallocCheck(body_size);
+    size_t pos = 0;
+    for (uint32_t i = 0; i < vocab_size; i++) {
+        if (pos >= body_size || pos + 1 + body[pos] > body_size) {
+            fatalf("'%s': tokenizer truncated: token %u of %u runs past the end of the file (%ld bytes)",
+                   filename, i, vocab_size, size);
+        }
+        uint8_t len = body[pos];
+        t->token_len[i] = len;
+        t->token_table[i] = t->token_bytes + pos;
+        memcpy(t->token_table[i], body + pos + 1, len);
+        t->token_table[i][len] = '\0';
+        pos += 1 + (size_t)len;
+    }
+    free(body);
+    if (pos != body_size) {
+        fatalf("'%s': tokenizer has %zu extra bytes after its %u tokens", filename, body_size - pos, vocab_size);
+    }
+    t->vocab_size = vocab_size;
+    t->init_ok = 1;
+}
+
+// NUL-terminated bytes of a token; NULL (and a warning) for an id outside the vocabulary
+const char *tokenizer_decode(Tokenizer *t, uint32_t token_id) {
+    if (!t->init_ok) { return NULL; }
+    if (token_id >= t->vocab_size) {
+        fprintf(stderr, "warning: token id %u out of range, vocab_size is %u\n", token_id, t->vocab_size);
+        return NULL;
+    }
+    return t->token_table[token_id];
+}
+
+// Writes bytes so they cannot drive the terminal: printable ASCII, \n and \t as is, bytes >= 0x80
+// as is (so UTF-8 text, split across tokens or not, prints as text), other control bytes as \xNN.
+void safe_print_bytes(FILE *fp, const char *bytes, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)bytes[i];
+        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' || c >= 0x80) {
+            fputc(c, fp);
+        } else {
+            fprintf(fp, "\\x%02x", c);
+        }
+    }
+}
+
+void safe_printf(const char *piece) {
+    if (piece == NULL) { return; }
+    safe_print_bytes(stdout, piece, strlen(piece));
+}
+
+// prints one token safely, byte 0 included; prints nothing for an unknown id
+void tokenizer_print(Tokenizer *t, uint32_t token_id) {
+    const char *piece = tokenizer_decode(t, token_id);
+    if (piece == NULL) { return; }
+    safe_print_bytes(stdout, piece, t->token_len[token_id]);
+}
+
+void tokenizer_free(Tokenizer *t) {
+    free(t->token_table);
+    free(t->token_len);
+    free(t->token_bytes);
+    memset(t, 0, sizeof(*t));
+}
+
+#endif // TOKENIZER_H

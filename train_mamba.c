@@ -1,0 +1,1326 @@
+/*
+Mamba-1 language model training, fp32, on the CPU: the readable reference implementation.
+
+Every layer is a pair of plain functions, <op>_forward and <op>_backward, on flat arrays with
+explicit sizes. Backward functions accumulate (+=) into gradient buffers. The model is the one
+of ../shared/MAMBA_SPEC.md (mamba_ssm's MambaLMHeadModel, transformers' MambaForCausalLM):
+
+    r = wte[token]
+    per layer:  h = RMSNorm(r) * w_norm
+                [x ; z] = W_in h
+                u = silu(causal_depthwise_conv1d(x) + b_conv)
+                [dt_r ; B ; C] = W_x u
+                delta = softplus(W_dt dt_r + b_dt)
+                y = selective_scan(u, delta, A = -exp(A_log), B, C) + D * u
+                r = r + W_out (y * silu(z))
+    logits = wte . RMSNorm_f(r)          (tied LM head)
+
+doc/backward.md derives every backward pass below; doc/formats.md documents the files.
+The selective scan keeps only the state at chunk boundaries in the forward pass and
+recomputes the states chunk by chunk in the backward pass (see selective_scan_backward).
+
+The layers are written on `real`, which is float. test/test_gradcheck.c compiles this file with
+REAL_IS_DOUBLE so that central finite differences can check each backward pass tightly.
+*/
+#include <ctype.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tgmath.h> // exp, log, sqrt pick the float or double version from their argument
+#include <time.h>
+#ifdef OMP
+#include <omp.h>
+#endif
+#include "llmc/utils.h"
+#include "llmc/rand.h"
+#include "llmc/model_config.h"
+#include "llmc/schedulers.h"
+#include "llmc/logger.h"
+#include "dataloader.h"
+#include "tokenizer.h"
+
+#ifdef REAL_IS_DOUBLE
+typedef double real;
+#else
+typedef float real;
+#endif
+
+// Default chunk length of the selective scan's checkpoints: the forward pass stores the state
+// once every SCAN_CHUNK steps, the backward pass recomputes the states inside each chunk.
+#define SCAN_CHUNK 64
+
+// ----------------------------------------------------------------------------
+// the layers
+
+// out (B,T,C) = wte[inp]
+void encoder_forward(real *out, const int *inp, const real *wte, int B, int T, int C) {
+    for (int bt = 0; bt < B * T; bt++) {
+        const real *row = wte + (size_t)inp[bt] * C;
+        for (int i = 0; i < C; i++) { out[(size_t)bt * C + i] = row[i]; }
+    }
+}
+
+// sequential over tokens: two tokens may share a row, and the order of the sums is fixed
+void encoder_backward(real *dwte, const real *dout, const int *inp, int B, int T, int C) {
+    for (int bt = 0; bt < B * T; bt++) {
+        real *row = dwte + (size_t)inp[bt] * C;
+        for (int i = 0; i < C; i++) { row[i] += dout[(size_t)bt * C + i]; }
+    }
+}
+
+// out (B,T,C) = inp * rstd * weight, rstd (B,T) = 1 / sqrt(mean(inp^2) + eps)
+void rmsnorm_forward(real *out, real *rstd, const real *inp, const real *weight, int B, int T, int C) {
+    const real eps = 1e-5f;
+    #pragma omp parallel for
+    for (int bt = 0; bt < B * T; bt++) {
+        const real *x = inp + (size_t)bt * C;
+        real ss = 0;
+        for (int i = 0; i < C; i++) { ss += x[i] * x[i]; }
+        real s = 1 / sqrt(ss / C + eps);
+        for (int i = 0; i < C; i++) { out[(size_t)bt * C + i] = x[i] * s * weight[i]; }
+        rstd[bt] = s;
+    }
+}
+
+// with g = dout * weight:  dinp = rstd * g - inp * rstd^3 * mean(g * inp);  dweight += dout * inp * rstd
+void rmsnorm_backward(real *dinp, real *dweight, const real *dout, const real *inp, const real *weight,
+                      const real *rstd, int B, int T, int C) {
+    #pragma omp parallel for
+    for (int bt = 0; bt < B * T; bt++) {
+        const real *x = inp + (size_t)bt * C;
+        const real *dy = dout + (size_t)bt * C;
+        real s = rstd[bt];
+        real dot = 0;
+        for (int i = 0; i < C; i++) { dot += dy[i] * weight[i] * x[i]; }
+        real coef = s * s * s * dot / C;
+        for (int i = 0; i < C; i++) { dinp[(size_t)bt * C + i] += s * dy[i] * weight[i] - coef * x[i]; }
+    }
+    // the weight gradient sums over tokens: one thread per channel keeps the order fixed
+    #pragma omp parallel for
+    for (int i = 0; i < C; i++) {
+        real acc = 0;
+        for (int bt = 0; bt < B * T; bt++) { acc += dout[(size_t)bt * C + i] * inp[(size_t)bt * C + i] * rstd[bt]; }
+        dweight[i] += acc;
+    }
+}
+
+void residual_forward(real *out, const real *inp1, const real *inp2, size_t n) {
+    for (size_t i = 0; i < n; i++) { out[i] = inp1[i] + inp2[i]; }
+}
+
+void residual_backward(real *dinp1, real *dinp2, const real *dout, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        dinp1[i] += dout[i];
+        dinp2[i] += dout[i];
+    }
+}
+
+/*
+out (BT, OC) = inp (BT, IC) @ weight^T (weight is (OC, IC)) + bias (OC, may be NULL).
+Rows of inp are `ldi` apart, so a column slice of a wider buffer (dt_r inside x_proj's
+output) is read in place.
+*/
+void matmul_forward(real *out, const real *inp, int ldi, const real *weight, const real *bias,
+                    int BT, int IC, int OC) {
+    #pragma omp parallel for
+    for (int bt = 0; bt < BT; bt++) {
+        const real *x = inp + (size_t)bt * ldi;
+        for (int o = 0; o < OC; o++) {
+            const real *w = weight + (size_t)o * IC;
+            real val = bias != NULL ? bias[o] : 0;
+            #pragma omp simd reduction(+:val)
+            for (int i = 0; i < IC; i++) { val += x[i] * w[i]; }
+            out[(size_t)bt * OC + o] = val;
+        }
+    }
+}
+
+// dinp (BT, IC; rows ldi apart) += dout @ weight;  dweight (OC, IC) += dout^T @ inp;  dbias += sum dout
+void matmul_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp, int ldi,
+                     const real *weight, int BT, int IC, int OC) {
+    #pragma omp parallel for
+    for (int bt = 0; bt < BT; bt++) {
+        real *dx = dinp + (size_t)bt * ldi;
+        for (int o = 0; o < OC; o++) {
+            real g = dout[(size_t)bt * OC + o];
+            const real *w = weight + (size_t)o * IC;
+            #pragma omp simd
+            for (int i = 0; i < IC; i++) { dx[i] += g * w[i]; }
+        }
+    }
+    // one thread per output row: each sum over tokens runs in a fixed order (deterministic)
+    #pragma omp parallel for
+    for (int o = 0; o < OC; o++) {
+        real *dw = dweight + (size_t)o * IC;
+        real db = 0;
+        for (int bt = 0; bt < BT; bt++) {
+            real g = dout[(size_t)bt * OC + o];
+            const real *x = inp + (size_t)bt * ldi;
+            db += g;
+            #pragma omp simd
+            for (int i = 0; i < IC; i++) { dw[i] += g * x[i]; }
+        }
+        if (dbias != NULL) { dbias[o] += db; }
+    }
+}
+
+/*
+Causal depthwise conv1d: out[b,t,d] = bias[d] + sum_k w[d,k] * x[b, t-(K-1)+k, d], with x = 0
+before the start of the sequence. x rows are `ldx` apart (x is the first half of in_proj's output).
+*/
+void conv1d_forward(real *out, const real *x, int ldx, const real *w, const real *bias,
+                    int B, int T, int Di, int K) {
+    #pragma omp parallel for collapse(2)
+    for (int b = 0; b < B; b++) {
+        for (int t = 0; t < T; t++) {
+            real *o = out + ((size_t)b * T + t) * Di;
+            for (int d = 0; d < Di; d++) { o[d] = bias[d]; }
+            for (int k = 0; k < K; k++) {
+                int ts = t - (K - 1) + k;
+                if (ts < 0) { continue; }
+                const real *xs = x + ((size_t)b * T + ts) * ldx;
+                for (int d = 0; d < Di; d++) { o[d] += w[(size_t)d * K + k] * xs[d]; }
+            }
+        }
+    }
+}
+
+// each input x[ts] fed outputs t = ts + (K-1) - k:  dx[ts] += w[k] * dout[t]
+void conv1d_backward(real *dx, real *dw, real *dbias, const real *dout, const real *x, int ldx,
+                     const real *w, int B, int T, int Di, int K) {
+    #pragma omp parallel for collapse(2)
+    for (int b = 0; b < B; b++) {
+        for (int ts = 0; ts < T; ts++) {
+            real *dxs = dx + ((size_t)b * T + ts) * ldx;
+            for (int k = 0; k < K; k++) {
+                int t = ts + (K - 1) - k;
+                if (t >= T) { continue; }
+                const real *g = dout + ((size_t)b * T + t) * Di;
+                for (int d = 0; d < Di; d++) { dxs[d] += w[(size_t)d * K + k] * g[d]; }
+            }
+        }
+    }
+    #pragma omp parallel for
+    for (int d = 0; d < Di; d++) {
+        real db = 0;
+        real dwk[64] = {0}; // K <= 64 (config_validate)
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                real g = dout[((size_t)b * T + t) * Di + d];
+                db += g;
+                for (int k = 0; k < K; k++) {
+                    int ts = t - (K - 1) + k;
+                    if (ts >= 0) { dwk[k] += g * x[((size_t)b * T + ts) * ldx + d]; }
+                }
+            }
+        }
+        dbias[d] += db;
+        for (int k = 0; k < K; k++) { dw[(size_t)d * K + k] += dwk[k]; }
+    }
+}
+
+static inline real sigmoidr(real v) { return 1 / (1 + exp(-v)); }
+
+// silu(v) = v * sigmoid(v)
+void silu_forward(real *out, const real *inp, size_t n) {
+    #pragma omp parallel for
+    for (size_t i = 0; i < n; i++) { out[i] = inp[i] * sigmoidr(inp[i]); }
+}
+
+// silu'(v) = sigmoid(v) * (1 + v * (1 - sigmoid(v)))
+void silu_backward(real *dinp, const real *dout, const real *inp, size_t n) {
+    #pragma omp parallel for
+    for (size_t i = 0; i < n; i++) {
+        real s = sigmoidr(inp[i]);
+        dinp[i] += dout[i] * s * (1 + inp[i] * (1 - s));
+    }
+}
+
+// softplus(v) = log(1 + exp(v)), and v itself above 20 (as the reference implementation)
+void softplus_forward(real *out, const real *inp, size_t n) {
+    #pragma omp parallel for
+    for (size_t i = 0; i < n; i++) { out[i] = inp[i] > 20 ? inp[i] : log1p(exp(inp[i])); }
+}
+
+// softplus'(v) = sigmoid(v)
+void softplus_backward(real *dinp, const real *dout, const real *inp, size_t n) {
+    #pragma omp parallel for
+    for (size_t i = 0; i < n; i++) { dinp[i] += dout[i] * (inp[i] > 20 ? 1 : sigmoidr(inp[i])); }
+}
+
+/*
+Selective scan with D skip, for each batch row b and channel d, over t = 0..T-1:
+    s[t,n] = exp(delta[t] * A[n]) * s[t-1,n] + delta[t] * Bm[t,n] * u[t],   s[-1] = 0,  A = -exp(A_log)
+    y[t]   = sum_n Cm[t,n] * s[t,n] + D * u[t]
+u, delta, y are (B,T,Di); Bm, Cm are (B,T,N) slices of x_proj's output with rows `ldbc` apart.
+Only the state entering each chunk of `chunk` steps is kept: states (B, NC, Di, N),
+NC = ceil(T / chunk). That is all the backward pass needs to rebuild the rest.
+*/
+void selective_scan_forward(real *y, real *states, const real *u, const real *delta, const real *A_log,
+                            const real *Bm, const real *Cm, int ldbc, const real *D,
+                            int B, int T, int Di, int N, int chunk) {
+    int NC = (T + chunk - 1) / chunk;
+    #pragma omp parallel for collapse(2)
+    for (int b = 0; b < B; b++) {
+        for (int d = 0; d < Di; d++) {
+            real A[256], s[256]; // N <= 256 (config_validate)
+            for (int n = 0; n < N; n++) {
+                A[n] = -exp(A_log[(size_t)d * N + n]);
+                s[n] = 0;
+            }
+            for (int t = 0; t < T; t++) {
+                if (t % chunk == 0) {
+                    real *cp = states + (((size_t)b * NC + t / chunk) * Di + d) * N;
+                    for (int n = 0; n < N; n++) { cp[n] = s[n]; }
+                }
+                size_t bt = (size_t)b * T + t;
+                real dl = delta[bt * Di + d], ut = u[bt * Di + d];
+                const real *Bt = Bm + bt * ldbc, *Ct = Cm + bt * ldbc;
+                real acc = 0;
+                for (int n = 0; n < N; n++) {
+                    s[n] = exp(dl * A[n]) * s[n] + dl * Bt[n] * ut;
+                    acc += Ct[n] * s[n];
+                }
+                y[bt * Di + d] = acc + D[d] * ut;
+            }
+        }
+    }
+}
+
+/*
+Reverse scan. Let g[t,n] = dL/ds[t,n] (the total gradient reaching state s[t,n]). Since s[t]
+feeds y[t] through Cm[t] and s[t+1] through the decay exp(delta[t+1] A):
+    g[t,n] = dy[t] * Cm[t,n] + g[t+1,n] * exp(delta[t+1] * A[n])
+and with dA[t,n] = exp(delta[t] A[n]) and s[t] = dA[t,n] s[t-1,n] + delta[t] Bm[t,n] u[t]:
+    dCm[t,n]   += dy[t] * s[t,n]
+    dBm[t,n]   += g[t,n] * delta[t] * u[t]
+    du[t]      += sum_n g[t,n] * delta[t] * Bm[t,n]  + dy[t] * D
+    ddelta[t]  += sum_n g[t,n] * (s[t-1,n] * dA[t,n] * A[n] + Bm[t,n] * u[t])
+    dA_log[n]  += sum_t g[t,n] * s[t-1,n] * dA[t,n] * delta[t] * A[n]     (dA/dA_log = A)
+    dD         += sum_t dy[t] * u[t]
+The states s[t] are needed again: chunk by chunk from the last, they are recomputed from the
+checkpoint that entered the chunk into a buffer of chunk+1 states, then walked backwards.
+
+Parallel over b: dBm and dCm sum over channels d and dA_log, dD over b, so each b sums its
+channels in order and keeps its own dA_log / dD partials (scratch), added up in b order at the
+end. The result does not depend on the number of threads.
+scratch: B * (2 * Di * N + Di) + B * (chunk + 1) * N reals (selective_scan_scratch_size).
+*/
+size_t selective_scan_scratch_size(int B, int Di, int N, int chunk) {
+    return (size_t)B * (2 * (size_t)Di * N + Di) + (size_t)B * (chunk + 1) * N;
+}
+
+void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, real *dCm, real *dD,
+                             real *scratch, const real *dy, const real *states, const real *u,
+                             const real *delta, const real *A_log, const real *Bm, const real *Cm, int ldbc,
+                             const real *D, int B, int T, int Di, int N, int chunk) {
+    int NC = (T + chunk - 1) / chunk;
+    size_t per_b = 2 * (size_t)Di * N + Di;
+    #pragma omp parallel for
+    for (int b = 0; b < B; b++) {
+        real *g = scratch + b * per_b;            // (Di, N) gradient carried backwards into s[t]
+        real *dA_log_b = g + (size_t)Di * N;      // (Di, N) this row's dA_log
+        real *dD_b = dA_log_b + (size_t)Di * N;   // (Di) this row's dD
+        real *sbuf = scratch + B * per_b + (size_t)b * (chunk + 1) * N; // states of one chunk
+        for (size_t i = 0; i < per_b; i++) { g[i] = 0; }
+        for (int c = NC - 1; c >= 0; c--) {
+            int t0 = c * chunk, t1 = t0 + chunk < T ? t0 + chunk : T;
+            for (int d = 0; d < Di; d++) {
+                real A[256];
+                for (int n = 0; n < N; n++) { A[n] = -exp(A_log[(size_t)d * N + n]); }
+                // recompute: sbuf[0] = state entering the chunk, sbuf[i+1] = s[t0+i]
+                const real *cp = states + (((size_t)b * NC + c) * Di + d) * N;
+                for (int n = 0; n < N; n++) { sbuf[n] = cp[n]; }
+                for (int t = t0; t < t1; t++) {
+                    size_t bt = (size_t)b * T + t;
+                    real dl = delta[bt * Di + d], ut = u[bt * Di + d];
+                    real *sp = sbuf + (size_t)(t - t0) * N, *sn = sp + N;
+                    for (int n = 0; n < N; n++) { sn[n] = exp(dl * A[n]) * sp[n] + dl * Bm[bt * ldbc + n] * ut; }
+                }
+                // reverse through the chunk
+                real *gd = g + (size_t)d * N;
+                for (int t = t1 - 1; t >= t0; t--) {
+                    size_t bt = (size_t)b * T + t;
+                    real dl = delta[bt * Di + d], ut = u[bt * Di + d], dyt = dy[bt * Di + d];
+                    const real *s_prev = sbuf + (size_t)(t - t0) * N, *s_t = s_prev + N;
+                    const real *Bt = Bm + bt * ldbc, *Ct = Cm + bt * ldbc;
+                    real *dBt = dBm + bt * ldbc, *dCt = dCm + bt * ldbc;
+                    real du_t = dyt * D[d], ddelta_t = 0;
+                    for (int n = 0; n < N; n++) {
+                        real gn = gd[n] + dyt * Ct[n];
+                        real dA = exp(dl * A[n]);
+                        dCt[n] += dyt * s_t[n];
+                        dBt[n] += gn * dl * ut;
+                        du_t += gn * dl * Bt[n];
+                        ddelta_t += gn * (s_prev[n] * dA * A[n] + Bt[n] * ut);
+                        dA_log_b[(size_t)d * N + n] += gn * s_prev[n] * dA * dl * A[n];
+                        gd[n] = gn * dA;
+                    }
+                    du[bt * Di + d] += du_t;
+                    ddelta[bt * Di + d] += ddelta_t;
+                    dD_b[d] += dyt * ut;
+                }
+            }
+        }
+    }
+    for (int b = 0; b < B; b++) {
+        const real *dA_log_b = scratch + b * per_b + (size_t)Di * N;
+        const real *dD_b = dA_log_b + (size_t)Di * N;
+        for (size_t i = 0; i < (size_t)Di * N; i++) { dA_log[i] += dA_log_b[i]; }
+        for (int d = 0; d < Di; d++) { dD[d] += dD_b[d]; }
+    }
+}
+
+// z gate: out = y * silu(z); z rows are `ldz` apart (second half of in_proj's output)
+void gate_forward(real *out, const real *y, const real *z, int ldz, int BT, int Di) {
+    #pragma omp parallel for
+    for (int bt = 0; bt < BT; bt++) {
+        for (int d = 0; d < Di; d++) {
+            real zv = z[(size_t)bt * ldz + d];
+            out[(size_t)bt * Di + d] = y[(size_t)bt * Di + d] * zv * sigmoidr(zv);
+        }
+    }
+}
+
+void gate_backward(real *dy, real *dz, const real *dout, const real *y, const real *z, int ldz, int BT, int Di) {
+    #pragma omp parallel for
+    for (int bt = 0; bt < BT; bt++) {
+        for (int d = 0; d < Di; d++) {
+            real zv = z[(size_t)bt * ldz + d], s = sigmoidr(zv), g = dout[(size_t)bt * Di + d];
+            dy[(size_t)bt * Di + d] += g * zv * s;
+            dz[(size_t)bt * ldz + d] += g * y[(size_t)bt * Di + d] * s * (1 + zv * (1 - s));
+        }
+    }
+}
+
+// probs (B,T,Vp) = softmax(logits) over all Vp entries, as the reference implementation
+void softmax_forward(real *probs, const real *logits, int B, int T, int Vp) {
+    #pragma omp parallel for
+    for (int bt = 0; bt < B * T; bt++) {
+        const real *l = logits + (size_t)bt * Vp;
+        real *p = probs + (size_t)bt * Vp;
+        real maxv = l[0];
+        for (int i = 1; i < Vp; i++) { maxv = l[i] > maxv ? l[i] : maxv; }
+        real sum = 0;
+        for (int i = 0; i < Vp; i++) { p[i] = exp(l[i] - maxv); sum += p[i]; }
+        for (int i = 0; i < Vp; i++) { p[i] /= sum; }
+    }
+}
+
+// losses (B,T) = -log probs[target]; a target of -1 is ignored (loss 0)
+void crossentropy_forward(real *losses, const real *probs, const int *targets, int B, int T, int Vp) {
+    for (int bt = 0; bt < B * T; bt++) {
+        losses[bt] = targets[bt] < 0 ? 0 : -log(probs[(size_t)bt * Vp + targets[bt]]);
+    }
+}
+
+// d(-log softmax[target]) / dlogits = probs - onehot(target), scaled by dlosses
+void crossentropy_softmax_backward(real *dlogits, const real *dlosses, const real *probs, const int *targets,
+                                   int B, int T, int Vp) {
+    #pragma omp parallel for
+    for (int bt = 0; bt < B * T; bt++) {
+        if (targets[bt] < 0) { continue; }
+        real *dl = dlogits + (size_t)bt * Vp;
+        const real *p = probs + (size_t)bt * Vp;
+        for (int i = 0; i < Vp; i++) { dl[i] += (p[i] - (i == targets[bt])) * dlosses[bt]; }
+    }
+}
+
+// ----------------------------------------------------------------------------
+// the model: one allocation each for parameters, gradients and activations
+
+typedef struct {
+    real *wte;        // (Vp, C)
+    real *norm_w;     // (L, C)
+    real *in_proj_w;  // (L, 2*Di, C)
+    real *conv_w;     // (L, Di, K)
+    real *conv_b;     // (L, Di)
+    real *x_proj_w;   // (L, R+2N, Di)
+    real *dt_proj_w;  // (L, Di, R)
+    real *dt_proj_b;  // (L, Di)
+    real *A_log;      // (L, Di, N)
+    real *D;          // (L, Di)
+    real *out_proj_w; // (L, C, Di)
+    real *norm_f_w;   // (C)
+} ParameterTensors;
+
+// points the named tensors into one flat buffer, in the layout of llmc/model_config.h
+void point_parameters(ParameterTensors *p, real *memory, const size_t sizes[NUM_PARAMETER_TENSORS]) {
+    real **ptrs[NUM_PARAMETER_TENSORS] = {
+        &p->wte, &p->norm_w, &p->in_proj_w, &p->conv_w, &p->conv_b, &p->x_proj_w,
+        &p->dt_proj_w, &p->dt_proj_b, &p->A_log, &p->D, &p->out_proj_w, &p->norm_f_w,
+    };
+    for (int i = 0; i < NUM_PARAMETER_TENSORS; i++) {
+        *ptrs[i] = memory;
+        memory += sizes[i];
+    }
+}
+
+#define NUM_ACTIVATION_TENSORS 19
+typedef struct {
+    real *encoded;    // (B, T, C)          embedding rows: the residual stream entering layer 0
+    real *ln;         // (L, B, T, C)       RMSNorm output h
+    real *ln_rstd;    // (L, B, T)
+    real *xz;         // (L, B, T, 2*Di)    in_proj output [x ; z]
+    real *xc;         // (L, B, T, Di)      conv output, before SiLU
+    real *u;          // (L, B, T, Di)      silu(xc): the scan's input
+    real *xdbl;       // (L, B, T, R+2N)    x_proj output [dt_r ; B ; C]
+    real *dt;         // (L, B, T, Di)      dt_proj output with bias, before softplus
+    real *delta;      // (L, B, T, Di)      softplus(dt)
+    real *ssm_states; // (L, B, NC, Di, N)  scan state entering each chunk
+    real *y;          // (L, B, T, Di)      scan output with the D skip
+    real *yg;         // (L, B, T, Di)      y * silu(z)
+    real *out;        // (L, B, T, C)       out_proj output
+    real *residual;   // (L, B, T, C)       residual stream after layer l
+    real *lnf;        // (B, T, C)
+    real *lnf_rstd;   // (B, T)
+    real *logits;     // (B, T, Vp)
+    real *probs;      // (B, T, Vp)
+    real *losses;     // (B, T)
+} ActivationTensors;
+
+void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, int T, int chunk) {
+    size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank;
+    size_t Vp = c->padded_vocab_size, BT = (size_t)B * T, NC = (T + chunk - 1) / chunk;
+    size_t sizes[NUM_ACTIVATION_TENSORS] = {
+        BT * C, L * BT * C, L * BT, L * BT * 2 * Di, L * BT * Di, L * BT * Di, L * BT * (R + 2 * N),
+        L * BT * Di, L * BT * Di, L * B * NC * Di * N, L * BT * Di, L * BT * Di, L * BT * C, L * BT * C,
+        BT * C, BT, BT * Vp, BT * Vp, BT,
+    };
+    memcpy(act_sizes, sizes, sizeof(sizes));
+}
+
+real *malloc_and_point_activations(ActivationTensors *acts, const size_t *act_sizes) {
+    size_t total = 0;
+    for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) { total += act_sizes[i]; }
+    real *memory = (real *)callocCheck(total, sizeof(real));
+    real **ptrs[NUM_ACTIVATION_TENSORS] = {
+        &acts->encoded, &acts->ln, &acts->ln_rstd, &acts->xz, &acts->xc, &acts->u, &acts->xdbl,
+        &acts->dt, &acts->delta, &acts->ssm_states, &acts->y, &acts->yg, &acts->out, &acts->residual,
+        &acts->lnf, &acts->lnf_rstd, &acts->logits, &acts->probs, &acts->losses,
+    };
+    real *p = memory;
+    for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) {
+        *ptrs[i] = p;
+        p += act_sizes[i];
+    }
+    return memory;
+}
+
+typedef struct {
+    MambaConfig config;
+    ParameterTensors params;
+    size_t param_sizes[NUM_PARAMETER_TENSORS];
+    real *params_memory;
+    size_t num_parameters;
+    ParameterTensors grads;
+    real *grads_memory;
+    float *m_memory; // AdamW first moments
+    float *v_memory; // AdamW second moments
+    // the activations of the last forward pass, and (same layout) their gradients
+    ActivationTensors acts;
+    size_t act_sizes[NUM_ACTIVATION_TENSORS];
+    real *acts_memory;
+    ActivationTensors grads_acts;
+    real *grads_acts_memory;
+    real *scan_scratch;
+    int scan_chunk; // SCAN_CHUNK unless a test asks for another
+    int batch_size; // B of the allocated activations
+    int seq_len;    // T
+    int *inputs;    // (B, T) of the last forward
+    int *targets;   // (B, T)
+    float mean_loss; // of the last forward with targets, -1 without
+    int num_valid;   // targets != -1 in the last forward
+} Mamba;
+
+// sets the config and points the parameters into a fresh (zeroed) allocation
+void mamba_allocate(Mamba *model, const MambaConfig *config) {
+    memset(model, 0, sizeof(*model));
+    model->config = *config;
+    model->num_parameters = fill_in_parameter_sizes(model->param_sizes, config);
+    model->params_memory = (real *)callocCheck(model->num_parameters, sizeof(real));
+    point_parameters(&model->params, model->params_memory, model->param_sizes);
+    model->scan_chunk = SCAN_CHUNK;
+    model->mean_loss = -1.0f;
+}
+
+void mamba_init_random(Mamba *model, const MambaConfig *config, uint64_t seed) {
+    mamba_allocate(model, config);
+    float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
+    init_parameters(tmp, model->param_sizes, config, seed);
+    for (size_t i = 0; i < model->num_parameters; i++) { model->params_memory[i] = tmp[i]; }
+    free(tmp);
+}
+
+void mamba_build_from_checkpoint(Mamba *model, const char *path) {
+    MambaConfig config;
+    size_t n;
+    uint32_t crc;
+    FILE *fp = open_model_file(path, &config, &n, &crc);
+    mamba_allocate(model, &config);
+    float *tmp = (float *)mallocCheck(n * sizeof(float));
+    read_model_parameters(fp, path, tmp, n, crc);
+    for (size_t i = 0; i < n; i++) { model->params_memory[i] = tmp[i]; }
+    free(tmp);
+}
+
+void mamba_save(const Mamba *model, const char *path) {
+    float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
+    for (size_t i = 0; i < model->num_parameters; i++) { tmp[i] = (float)model->params_memory[i]; }
+    save_model_file(path, &model->config, tmp, model->num_parameters);
+    free(tmp);
+}
+
+// the activations are sized for (B, T) at the first forward; later calls may use smaller B, T
+static void mamba_ensure_activations(Mamba *model, int B, int T) {
+    if (model->acts_memory != NULL) {
+        if (B > model->batch_size || T > model->seq_len) {
+            fatalf("batch (B=%d, T=%d) larger than the allocated (B=%d, T=%d)", B, T, model->batch_size, model->seq_len);
+        }
+        return;
+    }
+    model->batch_size = B;
+    model->seq_len = T;
+    fill_in_activation_sizes(model->act_sizes, &model->config, B, T, model->scan_chunk);
+    model->acts_memory = malloc_and_point_activations(&model->acts, model->act_sizes);
+    model->inputs = (int *)mallocCheck((size_t)B * T * sizeof(int));
+    model->targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
+}
+
+// layer l's slice of a per-layer activation tensor of `per` elements per token
+#define LAYER(ptr, l, per) ((ptr) + (size_t)(l) * B * T * (per))
+
+/*
+Forward pass over inputs (B, T). With targets (B, T; -1 = ignored), also the mean loss over
+the valid targets. Tokens are checked against the vocabulary before use.
+*/
+void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, int T) {
+    mamba_ensure_activations(model, B, T);
+    MambaConfig *cfg = &model->config;
+    int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
+    int R = cfg->dt_rank, V = cfg->vocab_size, Vp = cfg->padded_vocab_size, X = R + 2 * N;
+    int BT = B * T, chunk = model->scan_chunk, NC = (T + chunk - 1) / chunk;
+    for (int i = 0; i < BT; i++) {
+        if (inputs[i] < 0 || inputs[i] >= V) { fatalf("input token %d at position %d outside the vocabulary [0, %d)", inputs[i], i, V); }
+        if (targets != NULL && (targets[i] < -1 || targets[i] >= V)) {
+            fatalf("target %d at position %d outside the vocabulary [0, %d) (or -1 for ignored)", targets[i], i, V);
+        }
+    }
+    memcpy(model->inputs, inputs, (size_t)BT * sizeof(int));
+    if (targets != NULL) { memcpy(model->targets, targets, (size_t)BT * sizeof(int)); }
+
+    ParameterTensors p = model->params;
+    ActivationTensors a = model->acts;
+    encoder_forward(a.encoded, inputs, p.wte, B, T, C);
+    for (int l = 0; l < L; l++) {
+        real *resin = l == 0 ? a.encoded : LAYER(a.residual, l - 1, C);
+        real *ln = LAYER(a.ln, l, C), *ln_rstd = LAYER(a.ln_rstd, l, 1), *xz = LAYER(a.xz, l, 2 * Di);
+        real *xc = LAYER(a.xc, l, Di), *u = LAYER(a.u, l, Di), *xdbl = LAYER(a.xdbl, l, X);
+        real *dt = LAYER(a.dt, l, Di), *delta = LAYER(a.delta, l, Di), *y = LAYER(a.y, l, Di);
+        real *yg = LAYER(a.yg, l, Di), *out = LAYER(a.out, l, C), *resout = LAYER(a.residual, l, C);
+        real *states = a.ssm_states + (size_t)l * B * NC * Di * N;
+        const real *A_log = p.A_log + (size_t)l * Di * N;
+
+        rmsnorm_forward(ln, ln_rstd, resin, p.norm_w + (size_t)l * C, B, T, C);
+        matmul_forward(xz, ln, C, p.in_proj_w + (size_t)l * 2 * Di * C, NULL, BT, C, 2 * Di);
+        conv1d_forward(xc, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K);
+        silu_forward(u, xc, (size_t)BT * Di);
+        matmul_forward(xdbl, u, Di, p.x_proj_w + (size_t)l * X * Di, NULL, BT, Di, X);
+        matmul_forward(dt, xdbl, X, p.dt_proj_w + (size_t)l * Di * R, p.dt_proj_b + (size_t)l * Di, BT, R, Di);
+        softplus_forward(delta, dt, (size_t)BT * Di);
+        selective_scan_forward(y, states, u, delta, A_log, xdbl + R, xdbl + R + N, X, p.D + (size_t)l * Di,
+                               B, T, Di, N, chunk);
+        gate_forward(yg, y, xz + Di, 2 * Di, BT, Di);
+        matmul_forward(out, yg, Di, p.out_proj_w + (size_t)l * C * Di, NULL, BT, Di, C);
+        residual_forward(resout, resin, out, (size_t)BT * C);
+    }
+    rmsnorm_forward(a.lnf, a.lnf_rstd, LAYER(a.residual, L - 1, C), p.norm_f_w, B, T, C);
+    matmul_forward(a.logits, a.lnf, C, p.wte, NULL, BT, C, Vp);
+    softmax_forward(a.probs, a.logits, B, T, Vp);
+
+    if (targets == NULL) {
+        model->mean_loss = -1.0f;
+        return;
+    }
+    crossentropy_forward(a.losses, a.probs, targets, B, T, Vp);
+    double sum = 0.0;
+    int valid = 0;
+    for (int i = 0; i < BT; i++) {
+        if (targets[i] >= 0) { sum += a.losses[i]; valid++; }
+    }
+    model->num_valid = valid;
+    model->mean_loss = valid > 0 ? (float)(sum / valid) : 0.0f;
+}
+
+void mamba_zero_grad(Mamba *model) {
+    if (model->grads_memory != NULL) { memset(model->grads_memory, 0, model->num_parameters * sizeof(real)); }
+}
+
+/*
+Backward pass of the last forward. Accumulates into the parameter gradients, scaled so that
+`loss_scale` = 1 gives the gradient of the mean loss of this batch (gradient accumulation
+passes 1 / number of micro-steps).
+*/
+void mamba_backward(Mamba *model, float loss_scale) {
+    if (model->mean_loss < 0) { fatalf("mamba_backward: forward was run without targets"); }
+    if (model->grads_memory == NULL) {
+        model->grads_memory = (real *)callocCheck(model->num_parameters, sizeof(real));
+        point_parameters(&model->grads, model->grads_memory, model->param_sizes);
+        model->grads_acts_memory = malloc_and_point_activations(&model->grads_acts, model->act_sizes);
+    }
+    MambaConfig *cfg = &model->config;
+    int B = model->batch_size, T = model->seq_len;
+    int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
+    int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
+    int BT = B * T, chunk = model->scan_chunk, NC = (T + chunk - 1) / chunk;
+    if (model->scan_scratch == NULL) {
+        model->scan_scratch = (real *)mallocCheck(selective_scan_scratch_size(B, Di, N, chunk) * sizeof(real));
+    }
+    size_t total_acts = 0;
+    for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) { total_acts += model->act_sizes[i]; }
+    memset(model->grads_acts_memory, 0, total_acts * sizeof(real));
+
+    ParameterTensors p = model->params, g = model->grads;
+    ActivationTensors a = model->acts, ga = model->grads_acts;
+    // the mean over valid targets: each valid position gets 1 / num_valid
+    real dloss = model->num_valid > 0 ? (real)loss_scale / model->num_valid : 0;
+    for (int i = 0; i < BT; i++) { ga.losses[i] = dloss; }
+    crossentropy_softmax_backward(ga.logits, ga.losses, a.probs, model->targets, B, T, Vp);
+    matmul_backward(ga.lnf, g.wte, NULL, ga.logits, a.lnf, C, p.wte, BT, C, Vp);
+    real *res_last = LAYER(a.residual, L - 1, C), *dres_last = LAYER(ga.residual, L - 1, C);
+    rmsnorm_backward(dres_last, g.norm_f_w, ga.lnf, res_last, p.norm_f_w, a.lnf_rstd, B, T, C);
+
+    for (int l = L - 1; l >= 0; l--) {
+        real *resin = l == 0 ? a.encoded : LAYER(a.residual, l - 1, C);
+        real *dresin = l == 0 ? ga.encoded : LAYER(ga.residual, l - 1, C);
+        real *ln = LAYER(a.ln, l, C), *ln_rstd = LAYER(a.ln_rstd, l, 1), *xz = LAYER(a.xz, l, 2 * Di);
+        real *xc = LAYER(a.xc, l, Di), *u = LAYER(a.u, l, Di), *xdbl = LAYER(a.xdbl, l, X);
+        real *dt = LAYER(a.dt, l, Di), *delta = LAYER(a.delta, l, Di), *y = LAYER(a.y, l, Di);
+        real *yg = LAYER(a.yg, l, Di);
+        real *states = a.ssm_states + (size_t)l * B * NC * Di * N;
+        real *dln = LAYER(ga.ln, l, C), *dxz = LAYER(ga.xz, l, 2 * Di), *dxc = LAYER(ga.xc, l, Di);
+        real *du = LAYER(ga.u, l, Di), *dxdbl = LAYER(ga.xdbl, l, X), *ddt = LAYER(ga.dt, l, Di);
+        real *ddelta = LAYER(ga.delta, l, Di), *dy = LAYER(ga.y, l, Di), *dyg = LAYER(ga.yg, l, Di);
+        real *dout = LAYER(ga.out, l, C), *dresout = LAYER(ga.residual, l, C);
+
+        residual_backward(dresin, dout, dresout, (size_t)BT * C);
+        matmul_backward(dyg, g.out_proj_w + (size_t)l * C * Di, NULL, dout, yg, Di,
+                        p.out_proj_w + (size_t)l * C * Di, BT, Di, C);
+        gate_backward(dy, dxz + Di, dyg, y, xz + Di, 2 * Di, BT, Di);
+        selective_scan_backward(du, ddelta, g.A_log + (size_t)l * Di * N, dxdbl + R, dxdbl + R + N,
+                                g.D + (size_t)l * Di, model->scan_scratch, dy, states, u, delta,
+                                p.A_log + (size_t)l * Di * N, xdbl + R, xdbl + R + N, X, p.D + (size_t)l * Di,
+                                B, T, Di, N, chunk);
+        softplus_backward(ddt, ddelta, dt, (size_t)BT * Di);
+        matmul_backward(dxdbl, g.dt_proj_w + (size_t)l * Di * R, g.dt_proj_b + (size_t)l * Di, ddt, xdbl, X,
+                        p.dt_proj_w + (size_t)l * Di * R, BT, R, Di);
+        matmul_backward(du, g.x_proj_w + (size_t)l * X * Di, NULL, dxdbl, u, Di,
+                        p.x_proj_w + (size_t)l * X * Di, BT, Di, X);
+        silu_backward(dxc, du, xc, (size_t)BT * Di);
+        conv1d_backward(dxz, g.conv_w + (size_t)l * Di * K, g.conv_b + (size_t)l * Di, dxc, xz, 2 * Di,
+                        p.conv_w + (size_t)l * Di * K, B, T, Di, K);
+        matmul_backward(dln, g.in_proj_w + (size_t)l * 2 * Di * C, NULL, dxz, ln, C,
+                        p.in_proj_w + (size_t)l * 2 * Di * C, BT, C, 2 * Di);
+        rmsnorm_backward(dresin, g.norm_w + (size_t)l * C, dln, resin, p.norm_w + (size_t)l * C, ln_rstd, B, T, C);
+    }
+    encoder_backward(g.wte, ga.encoded, model->inputs, B, T, C);
+}
+
+// ----------------------------------------------------------------------------
+// the optimizer
+
+// global L2 norm of the gradients (accumulated in double, in a fixed order)
+float mamba_grad_norm(const Mamba *model) {
+    double ss = 0.0;
+    for (size_t i = 0; i < model->num_parameters; i++) { ss += (double)model->grads_memory[i] * model->grads_memory[i]; }
+    return (float)sqrt(ss);
+}
+
+/*
+AdamW step `t` (1-based) with gradients first scaled by grad_scale (clipping). Weight decay
+applies to the tensors marked `decay` in the layout table of llmc/model_config.h.
+*/
+void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, float eps,
+                  float weight_decay, float grad_scale, int t) {
+    if (model->m_memory == NULL) {
+        model->m_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
+        model->v_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
+    }
+    float bc1 = 1.0f - powf(beta1, (float)t), bc2 = 1.0f - powf(beta2, (float)t);
+    size_t offset = 0;
+    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
+        float wd = PARAMETER_INFO[k].decay ? weight_decay : 0.0f;
+        size_t end = offset + model->param_sizes[k];
+        #pragma omp parallel for
+        for (size_t i = offset; i < end; i++) {
+            float grad = (float)model->grads_memory[i] * grad_scale;
+            float m = beta1 * model->m_memory[i] + (1.0f - beta1) * grad;
+            float v = beta2 * model->v_memory[i] + (1.0f - beta2) * grad * grad;
+            model->m_memory[i] = m;
+            model->v_memory[i] = v;
+            float mhat = m / bc1, vhat = v / bc2;
+            model->params_memory[i] -= learning_rate * (mhat / (sqrtf(vhat) + eps) + wd * (float)model->params_memory[i]);
+        }
+        offset = end;
+    }
+}
+
+void mamba_free(Mamba *model) {
+    free(model->params_memory);
+    free(model->grads_memory);
+    free(model->m_memory);
+    free(model->v_memory);
+    free(model->acts_memory);
+    free(model->grads_acts_memory);
+    free(model->scan_scratch);
+    free(model->inputs);
+    free(model->targets);
+}
+
+// ----------------------------------------------------------------------------
+// recurrent mode: one token at a time with O(1) state per layer, for generation
+
+typedef struct {
+    int pos;          // tokens consumed so far
+    real *conv_state; // (L, Di, K)  the last K pre-conv x values, oldest first
+    real *ssm_state;  // (L, Di, N)
+    // one token's activations, reused by every layer
+    real *r, *h, *xz, *xc, *u, *xdbl, *dt, *delta, *y, *yg, *out, *rstd; // sizes as in the forward, T = 1
+    real *logits;     // (Vp)
+    real *memory;
+} RecurrentState;
+
+void recurrent_init(RecurrentState *st, const MambaConfig *c) {
+    size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv;
+    size_t X = c->dt_rank + 2 * N, Vp = c->padded_vocab_size;
+    size_t sizes[] = {L * Di * K, L * Di * N, C, C, 2 * Di, Di, Di, X, Di, Di, Di, Di, C, 1, Vp};
+    real **ptrs[] = {&st->conv_state, &st->ssm_state, &st->r, &st->h, &st->xz, &st->xc, &st->u, &st->xdbl,
+                     &st->dt, &st->delta, &st->y, &st->yg, &st->out, &st->rstd, &st->logits};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += sizes[i]; }
+    st->memory = (real *)callocCheck(total, sizeof(real));
+    real *p = st->memory;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { *ptrs[i] = p; p += sizes[i]; }
+    st->pos = 0;
+}
+
+void recurrent_reset(RecurrentState *st, const MambaConfig *c) {
+    size_t L = c->n_layer, Di = c->d_inner;
+    memset(st->conv_state, 0, L * Di * c->d_conv * sizeof(real));
+    memset(st->ssm_state, 0, L * Di * c->d_state * sizeof(real));
+    st->pos = 0;
+}
+
+void recurrent_free(RecurrentState *st) { free(st->memory); }
+
+// the conv for one token: shift x into the state, then the same sum as conv1d_forward
+void conv1d_step(real *out, real *conv_state, const real *x, const real *w, const real *bias, int Di, int K) {
+    for (int d = 0; d < Di; d++) {
+        real *cs = conv_state + (size_t)d * K;
+        for (int k = 0; k < K - 1; k++) { cs[k] = cs[k + 1]; }
+        cs[K - 1] = x[d];
+        real acc = bias[d];
+        for (int k = 0; k < K; k++) { acc += w[(size_t)d * K + k] * cs[k]; }
+        out[d] = acc;
+    }
+}
+
+// the scan for one token: the same recurrence as selective_scan_forward, state carried outside
+void selective_scan_step(real *y, real *ssm_state, const real *u, const real *delta, const real *A_log,
+                         const real *Bt, const real *Ct, const real *D, int Di, int N) {
+    for (int d = 0; d < Di; d++) {
+        real *s = ssm_state + (size_t)d * N, acc = 0;
+        for (int n = 0; n < N; n++) {
+            real A = -exp(A_log[(size_t)d * N + n]);
+            s[n] = exp(delta[d] * A) * s[n] + delta[d] * Bt[n] * u[d];
+            acc += Ct[n] * s[n];
+        }
+        y[d] = acc + D[d] * u[d];
+    }
+}
+
+// consumes one token, leaves the next token's logits in st->logits
+void mamba_step(const Mamba *model, RecurrentState *st, int token) {
+    const MambaConfig *cfg = &model->config;
+    int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
+    int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
+    if (token < 0 || token >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", token, cfg->vocab_size); }
+    ParameterTensors p = model->params;
+    encoder_forward(st->r, &token, p.wte, 1, 1, C);
+    for (int l = 0; l < L; l++) {
+        rmsnorm_forward(st->h, st->rstd, st->r, p.norm_w + (size_t)l * C, 1, 1, C);
+        matmul_forward(st->xz, st->h, C, p.in_proj_w + (size_t)l * 2 * Di * C, NULL, 1, C, 2 * Di);
+        conv1d_step(st->xc, st->conv_state + (size_t)l * Di * K, st->xz, p.conv_w + (size_t)l * Di * K,
+                    p.conv_b + (size_t)l * Di, Di, K);
+        silu_forward(st->u, st->xc, Di);
+        matmul_forward(st->xdbl, st->u, Di, p.x_proj_w + (size_t)l * X * Di, NULL, 1, Di, X);
+        matmul_forward(st->dt, st->xdbl, X, p.dt_proj_w + (size_t)l * Di * R, p.dt_proj_b + (size_t)l * Di, 1, R, Di);
+        softplus_forward(st->delta, st->dt, Di);
+        selective_scan_step(st->y, st->ssm_state + (size_t)l * Di * N, st->u, st->delta, p.A_log + (size_t)l * Di * N,
+                            st->xdbl + R, st->xdbl + R + N, p.D + (size_t)l * Di, Di, N);
+        gate_forward(st->yg, st->y, st->xz + Di, 2 * Di, 1, Di);
+        matmul_forward(st->out, st->yg, Di, p.out_proj_w + (size_t)l * C * Di, NULL, 1, Di, C);
+        residual_forward(st->r, st->r, st->out, C);
+    }
+    rmsnorm_forward(st->h, st->rstd, st->r, p.norm_f_w, 1, 1, C);
+    matmul_forward(st->logits, st->h, C, p.wte, NULL, 1, C, Vp);
+    st->pos++;
+}
+
+// samples from softmax(logits / temperature) over the first V entries (padded rows excluded)
+int sample_logits(const real *logits, int V, float temperature, uint64_t *rng) {
+    real maxv = logits[0];
+    for (int i = 1; i < V; i++) { maxv = logits[i] > maxv ? logits[i] : maxv; }
+    double sum = 0.0;
+    for (int i = 0; i < V; i++) { sum += exp((double)(logits[i] - maxv) / temperature); }
+    double coin = random_f64(rng) * sum, cdf = 0.0;
+    for (int i = 0; i < V; i++) {
+        cdf += exp((double)(logits[i] - maxv) / temperature);
+        if (coin < cdf) { return i; }
+    }
+    return V - 1;
+}
+
+// ----------------------------------------------------------------------------
+// the program: options, checkpoints, evaluation, sampling, the training loop
+#ifndef TESTING
+
+typedef struct {
+    const char *train_data_pattern; // -i
+    const char *val_data_pattern;   // -j
+    const char *model;              // -e descriptor, preset or model file
+    const char *output_dir;         // -o
+    const char *tokenizer_path;     // -tk (models with more than 256 tokens)
+    int B;                          // -b
+    int T;                          // -t
+    int total_batch_size;           // -d tokens per step (-1: B*T)
+    int max_steps;                  // -x (-1: one epoch of the training data; 0: evaluate only)
+    float learning_rate;            // -l
+    int warmup_iterations;          // -u
+    float final_lr_frac;            // -q
+    const char *lr_schedule;        // -k
+    float weight_decay;             // -c
+    float grad_clip;                // -gc
+    int val_loss_every;             // -v
+    int val_max_steps;              // -m (-1: all val data)
+    int sample_every;               // -s
+    int gen_tokens;                 // -g
+    float temperature;              // -tp
+    int checkpoint_every;           // -n
+    int resume;                     // -y
+    int shuffle;                    // -sh
+    int seed;                       // -sd
+    int overfit_single_batch;       // -a
+    int num_threads;                // -nt (0: OpenMP's default)
+} Options;
+
+static const Options DEFAULT_OPTIONS = {
+    .train_data_pattern = "dev/data/tinyshakespeare/tiny_shakespeare_train.bin",
+    .val_data_pattern = "dev/data/tinyshakespeare/tiny_shakespeare_val.bin",
+    .model = "d128:l4:v256",
+    .output_dir = NULL,
+    .tokenizer_path = "gpt2_tokenizer.bin",
+    .B = 16, .T = 128, .total_batch_size = -1, .max_steps = -1,
+    .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine",
+    .weight_decay = 0.1f, .grad_clip = 1.0f,
+    .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f,
+    .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0, .num_threads = 0,
+};
+
+static void print_usage(void) {
+    const Options *d = &DEFAULT_OPTIONS;
+    printf("Usage:   ./train_mamba [options]\n");
+    printf("Options:\n");
+    printf("  -i <string> train data filename pattern (default %s)\n", d->train_data_pattern);
+    printf("  -j <string> val data filename pattern (default %s)\n", d->val_data_pattern);
+    printf("  -e <string> model: descriptor d<C>:l<L>:v<V>[:n<N>:e<expand>:k<K>:r<R>], preset\n");
+    printf("              mamba-130m|370m|790m|1.4b|2.8b, or a model file (default %s)\n", d->model);
+    printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
+    printf("  -tk <string> tokenizer .bin for models with V > 256 (default %s)\n", d->tokenizer_path);
+    printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
+    printf("  -t <int>    sequence length T (default %d)\n", d->T);
+    printf("  -d <int>    total batch size in tokens, a multiple of B*T; -1 = B*T (default %d)\n", d->total_batch_size);
+    printf("  -x <int>    max steps; -1 = one epoch of the train data; 0 = evaluate only (default %d)\n", d->max_steps);
+    printf("  -l <float>  peak learning rate (default %g)\n", d->learning_rate);
+    printf("  -u <int>    warmup steps (default %d)\n", d->warmup_iterations);
+    printf("  -q <float>  final learning rate as a fraction of the peak (default %g)\n", d->final_lr_frac);
+    printf("  -k <string> schedule: cosine|linear|constant (default %s)\n", d->lr_schedule);
+    printf("  -c <float>  weight decay on weight matrices (default %g)\n", d->weight_decay);
+    printf("  -gc <float> gradient clipping by global norm; 0 = off (default %g)\n", d->grad_clip);
+    printf("  -v <int>    val loss every n steps; 0 = never (default %d)\n", d->val_loss_every);
+    printf("  -m <int>    max val batches per evaluation; -1 = all val data (default %d)\n", d->val_max_steps);
+    printf("  -s <int>    sample every n steps; 0 = only at the end (default %d)\n", d->sample_every);
+    printf("  -g <int>    tokens to generate per sample (default %d)\n", d->gen_tokens);
+    printf("  -tp <float> sampling temperature (default %g)\n", d->temperature);
+    printf("  -n <int>    checkpoint every n steps (needs -o); 0 = only at the end (default %d)\n", d->checkpoint_every);
+    printf("  -y <int>    resume from the newest checkpoint in -o (default %d)\n", d->resume);
+    printf("  -sh <int>   shuffle the training data (default %d)\n", d->shuffle);
+    printf("  -sd <int>   random seed for init, shuffling and sampling (default %d)\n", d->seed);
+    printf("  -a <int>    overfit a single batch, for debugging (default %d)\n", d->overfit_single_batch);
+    printf("  -nt <int>   OpenMP threads; 0 = default (default %d)\n", d->num_threads);
+    printf("  -h          this help\n");
+}
+
+static int parse_int(const char *flag, const char *s) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno != 0 || v < -2147483647L || v > 2147483647L) {
+        fatalf("flag %s: expected an integer, got '%s'", flag, s);
+    }
+    return (int)v;
+}
+
+static float parse_float(const char *flag, const char *s) {
+    char *end;
+    errno = 0;
+    float v = strtof(s, &end);
+    if (*s == '\0' || *end != '\0' || errno != 0 || v != v) { fatalf("flag %s: expected a number, got '%s'", flag, s); }
+    return v;
+}
+
+static void parse_options(Options *o, int argc, char **argv) {
+    *o = DEFAULT_OPTIONS;
+    for (int i = 1; i < argc; i += 2) {
+        const char *f = argv[i];
+        if (strcmp(f, "-h") == 0 || strcmp(f, "--help") == 0) { print_usage(); exit(EXIT_SUCCESS); }
+        if (f[0] != '-' || strlen(f) < 2) { fatalf("unexpected argument '%s' (see -h)", f); }
+        if (i + 1 >= argc) { fatalf("flag %s needs a value (see -h)", f); }
+        const char *v = argv[i + 1];
+        if (strcmp(f, "-i") == 0) { o->train_data_pattern = v; }
+        else if (strcmp(f, "-j") == 0) { o->val_data_pattern = v; }
+        else if (strcmp(f, "-e") == 0) { o->model = v; }
+        else if (strcmp(f, "-o") == 0) { o->output_dir = v; }
+        else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
+        else if (strcmp(f, "-b") == 0) { o->B = parse_int(f, v); }
+        else if (strcmp(f, "-t") == 0) { o->T = parse_int(f, v); }
+        else if (strcmp(f, "-d") == 0) { o->total_batch_size = parse_int(f, v); }
+        else if (strcmp(f, "-x") == 0) { o->max_steps = parse_int(f, v); }
+        else if (strcmp(f, "-l") == 0) { o->learning_rate = parse_float(f, v); }
+        else if (strcmp(f, "-u") == 0) { o->warmup_iterations = parse_int(f, v); }
+        else if (strcmp(f, "-q") == 0) { o->final_lr_frac = parse_float(f, v); }
+        else if (strcmp(f, "-k") == 0) { o->lr_schedule = v; }
+        else if (strcmp(f, "-c") == 0) { o->weight_decay = parse_float(f, v); }
+        else if (strcmp(f, "-gc") == 0) { o->grad_clip = parse_float(f, v); }
+        else if (strcmp(f, "-v") == 0) { o->val_loss_every = parse_int(f, v); }
+        else if (strcmp(f, "-m") == 0) { o->val_max_steps = parse_int(f, v); }
+        else if (strcmp(f, "-s") == 0) { o->sample_every = parse_int(f, v); }
+        else if (strcmp(f, "-g") == 0) { o->gen_tokens = parse_int(f, v); }
+        else if (strcmp(f, "-tp") == 0) { o->temperature = parse_float(f, v); }
+        else if (strcmp(f, "-n") == 0) { o->checkpoint_every = parse_int(f, v); }
+        else if (strcmp(f, "-y") == 0) { o->resume = parse_int(f, v); }
+        else if (strcmp(f, "-sh") == 0) { o->shuffle = parse_int(f, v); }
+        else if (strcmp(f, "-sd") == 0) { o->seed = parse_int(f, v); }
+        else if (strcmp(f, "-a") == 0) { o->overfit_single_batch = parse_int(f, v); }
+        else if (strcmp(f, "-nt") == 0) { o->num_threads = parse_int(f, v); }
+        else { fatalf("unknown flag '%s' (see -h)", f); }
+    }
+    if (o->B <= 0) { fatalf("-b must be positive, got %d", o->B); }
+    if (o->T <= 0) { fatalf("-t must be positive, got %d", o->T); }
+    if ((long)o->B * o->T > (1L << 30)) { fatalf("-b %d x -t %d is too large", o->B, o->T); }
+    if (o->total_batch_size == -1) { o->total_batch_size = o->B * o->T; }
+    if (o->total_batch_size <= 0 || o->total_batch_size % (o->B * o->T) != 0) {
+        fatalf("-d %d must be a positive multiple of B*T = %d", o->total_batch_size, o->B * o->T);
+    }
+    if (o->max_steps < -1) { fatalf("-x must be >= -1, got %d", o->max_steps); }
+    if (!(o->learning_rate >= 0.0f)) { fatalf("-l must be >= 0, got %g", o->learning_rate); }
+    if (o->warmup_iterations < 0) { fatalf("-u must be >= 0, got %d", o->warmup_iterations); }
+    if (!(o->final_lr_frac >= 0.0f && o->final_lr_frac <= 1.0f)) { fatalf("-q must be in [0, 1], got %g", o->final_lr_frac); }
+    if (!lr_scheduler_type_valid(o->lr_schedule)) { fatalf("-k must be cosine, linear or constant, got '%s'", o->lr_schedule); }
+    if (!(o->weight_decay >= 0.0f)) { fatalf("-c must be >= 0, got %g", o->weight_decay); }
+    if (!(o->grad_clip >= 0.0f)) { fatalf("-gc must be >= 0, got %g", o->grad_clip); }
+    if (o->val_loss_every < 0 || o->sample_every < 0 || o->checkpoint_every < 0) {
+        fatalf("-v, -s and -n must be >= 0");
+    }
+    if (o->val_max_steps < -1 || o->val_max_steps == 0) { fatalf("-m must be -1 or positive, got %d", o->val_max_steps); }
+    if (o->gen_tokens < 0) { fatalf("-g must be >= 0, got %d", o->gen_tokens); }
+    if (!(o->temperature > 0.0f)) { fatalf("-tp must be > 0, got %g", o->temperature); }
+    if (o->resume != 0 && o->resume != 1) { fatalf("-y must be 0 or 1, got %d", o->resume); }
+    if (o->resume && o->output_dir == NULL) { fatalf("-y 1 needs -o <dir> to find the checkpoint in"); }
+    if (o->num_threads < 0) { fatalf("-nt must be >= 0, got %d", o->num_threads); }
+}
+
+/*
+Training state file: int32 header[256] then the fp32 AdamW moments m and v.
+  [0] STATE_MAGIC, [1] STATE_VERSION, [2] step (completed), [3] B, [4] T, [5] total batch size,
+  [6..7] number of parameters (low, high), [8..9] data epoch, [10..11] shard index,
+  [12..13] sample index, [14..15] sampling RNG state, [16] CRC-32 of m and v, [17] seed.
+*/
+#define STATE_MAGIC 20261125
+#define STATE_VERSION 1
+
+typedef struct {
+    int step, B, T, total_batch_size, seed;
+    size_t epoch, shard, sample;
+    uint64_t rng;
+} TrainState;
+
+static void put64(int *h, uint64_t v) { h[0] = (int)(uint32_t)(v & 0xFFFFFFFFu); h[1] = (int)(uint32_t)(v >> 32); }
+static uint64_t get64(const int *h) { return (uint64_t)(uint32_t)h[0] | ((uint64_t)(uint32_t)h[1] << 32); }
+
+static void save_state(const char *path, const Mamba *model, const TrainState *s) {
+    int header[HEADER_INTS] = {0};
+    size_t n = model->num_parameters;
+    header[0] = STATE_MAGIC;
+    header[1] = STATE_VERSION;
+    header[2] = s->step;
+    header[3] = s->B;
+    header[4] = s->T;
+    header[5] = s->total_batch_size;
+    put64(header + 6, n);
+    put64(header + 8, s->epoch);
+    put64(header + 10, s->shard);
+    put64(header + 12, s->sample);
+    put64(header + 14, s->rng);
+    uint32_t crc = crc32_update(0, model->m_memory, n * sizeof(float));
+    header[16] = (int)crc32_update(crc, model->v_memory, n * sizeof(float));
+    header[17] = s->seed;
+    AtomicFile af;
+    atomic_open(&af, path);
+    atomic_fwrite(header, sizeof(int), HEADER_INTS, &af);
+    atomic_fwrite(model->m_memory, sizeof(float), n, &af);
+    atomic_fwrite(model->v_memory, sizeof(float), n, &af);
+    atomic_commit(&af);
+}
+
+static void load_state(const char *path, Mamba *model, TrainState *s) {
+    FILE *fp = fopenCheck(path, "rb");
+    int header[HEADER_INTS];
+    size_t n = model->num_parameters;
+    long want = (long)(sizeof(header) + 2 * n * sizeof(float));
+    long size = file_size(fp);
+    if (size < (long)sizeof(header)) { fatalf("%s: not a state file (%ld bytes)", path, size); }
+    freadCheck(header, sizeof(int), HEADER_INTS, fp);
+    if (header[0] != STATE_MAGIC) { fatalf("%s: bad magic number in state file: expected %d, found %d", path, STATE_MAGIC, header[0]); }
+    if (header[1] != STATE_VERSION) { fatalf("%s: unsupported state file version: expected %d, found %d", path, STATE_VERSION, header[1]); }
+    if (get64(header + 6) != n) { fatalf("%s: state is for %llu parameters, the model has %zu", path, (unsigned long long)get64(header + 6), n); }
+    if (size != want) { fatalf("%s: state file is %ld bytes, expected %ld (truncated or corrupt)", path, size, want); }
+    s->step = header[2];
+    s->B = header[3];
+    s->T = header[4];
+    s->total_batch_size = header[5];
+    s->epoch = get64(header + 8);
+    s->shard = get64(header + 10);
+    s->sample = get64(header + 12);
+    s->rng = get64(header + 14);
+    s->seed = header[17];
+    if (model->m_memory == NULL) {
+        model->m_memory = (float *)mallocCheck(n * sizeof(float));
+        model->v_memory = (float *)mallocCheck(n * sizeof(float));
+    }
+    freadCheck(model->m_memory, sizeof(float), n, fp);
+    freadCheck(model->v_memory, sizeof(float), n, fp);
+    fcloseCheck(fp);
+    uint32_t crc = crc32_update(0, model->m_memory, n * sizeof(float));
+    crc = crc32_update(crc, model->v_memory, n * sizeof(float));
+    if (crc != (uint32_t)header[16]) { fatalf("%s: checksum mismatch: the state file is corrupt", path); }
+}
+
+// newest step with a DONE_<step> marker in dir, or -1
+static int find_latest_checkpoint(const char *dir) {
+    DIR *dp = opendir(dir);
+    if (dp == NULL) { return -1; }
+    int best = -1;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        int step;
+        char tail;
+        if (sscanf(e->d_name, "DONE_%8d%c", &step, &tail) == 1 && step > best) { best = step; }
+    }
+    closedir(dp);
+    return best;
+}
+
+/*
+A checkpoint is model_<step>.bin + state_<step>.bin, then an empty DONE_<step> marker written
+last: a checkpoint without its marker (a crash mid-write) is never picked up by -y 1.
+*/
+static void save_checkpoint(const char *dir, const Mamba *model, const TrainState *s) {
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/model_%08d.bin", dir, s->step);
+    mamba_save(model, path);
+    snprintf(path, sizeof(path), "%s/state_%08d.bin", dir, s->step);
+    save_state(path, model, s);
+    snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
+    AtomicFile af;
+    atomic_open(&af, path);
+    atomic_commit(&af);
+    printf("checkpoint written: %s/model_%08d.bin\n", dir, s->step);
+}
+
+// mean loss over the val data: all of it, or the first max_batches batches
+static float evaluate(Mamba *model, DataLoader *loader, int max_batches) {
+    dataloader_reset(loader);
+    size_t num_batches = dataloader_num_batches(loader);
+    if (max_batches > 0 && (size_t)max_batches < num_batches) { num_batches = max_batches; }
+    double sum = 0.0;
+    for (size_t i = 0; i < num_batches; i++) {
+        dataloader_next_batch(loader);
+        mamba_forward(model, loader->inputs, loader->targets, (int)loader->B, (int)loader->T);
+        sum += model->mean_loss;
+    }
+    return num_batches > 0 ? (float)(sum / num_batches) : 0.0f;
+}
+
+// generates gen_tokens tokens in recurrent mode after a start token, printing them as they come
+static void sample(const Mamba *model, Tokenizer *tokenizer, int gen_tokens, float temperature, uint64_t *rng) {
+    RecurrentState st;
+    recurrent_init(&st, &model->config);
+    int token = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
+    if (token < 0 || token >= model->config.vocab_size) { token = 0; }
+    printf("generating:\n---\n");
+    for (int i = 0; i < gen_tokens; i++) {
+        mamba_step(model, &st, token);
+        token = sample_logits(st.logits, model->config.vocab_size, temperature, rng);
+        if (tokenizer->init_ok) { tokenizer_print(tokenizer, token); } else { printf("%d ", token); }
+        fflush(stdout);
+    }
+    printf("\n---\n");
+    recurrent_free(&st);
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// the model from -e (or from the checkpoint being resumed), and the training state to resume
+static void setup_model(Mamba *model, const Options *o, TrainState *state, int *resumed) {
+    *resumed = 0;
+    memset(state, 0, sizeof(*state));
+    state->rng = (uint64_t)o->seed * 0x2545F4914F6CDD1DULL + 1;
+    int latest = o->resume ? find_latest_checkpoint(o->output_dir) : -1;
+    MambaConfig requested;
+    int is_descriptor = config_from_descriptor(o->model, &requested);
+    if (latest >= 0) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/model_%08d.bin", o->output_dir, latest);
+        mamba_build_from_checkpoint(model, path);
+        if (is_descriptor && memcmp(&requested, &model->config, sizeof(requested)) != 0) {
+            fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match -e %s", path,
+                   model->config.d_model, model->config.n_layer, model->config.vocab_size, o->model);
+        }
+        snprintf(path, sizeof(path), "%s/state_%08d.bin", o->output_dir, latest);
+        load_state(path, model, state);
+        if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
+            fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d", path,
+                   state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);
+        }
+        if (state->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, state->seed, o->seed); }
+        printf("resuming from step %d of %s\n", latest, o->output_dir);
+        *resumed = 1;
+    } else if (is_descriptor) {
+        if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
+        mamba_init_random(model, &requested, (uint64_t)o->seed);
+    } else {
+        mamba_build_from_checkpoint(model, o->model);
+    }
+    state->B = o->B;
+    state->T = o->T;
+    state->total_batch_size = o->total_batch_size;
+    state->seed = o->seed;
+}
+
+static void train(Mamba *model, const Options *o, TrainState *state, int resumed, DataLoader *train_loader,
+                  DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
+    int B = o->B, T = o->T;
+    int grad_accum_steps = o->total_batch_size / (B * T);
+    int train_num_batches = o->max_steps;
+    if (train_num_batches == -1) {
+        train_num_batches = (int)(train_loader->num_tokens / o->total_batch_size);
+        if (train_num_batches < 1) { train_num_batches = 1; }
+    }
+    LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac};
+    printf("total batch size %d tokens = %d x %d x %d micro-steps | %d steps\n", o->total_batch_size, B, T,
+           grad_accum_steps, train_num_batches);
+    if (resumed) { dataloader_resume(train_loader, state->epoch, state->shard, state->sample); }
+
+    for (int step = state->step; step <= train_num_batches; step++) {
+        int last_step = step == train_num_batches;
+        if (val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
+            float val_loss = evaluate(model, val_loader, o->val_max_steps);
+            printf("val loss %f\n", val_loss);
+            logger_log_val(logger, step, val_loss);
+        }
+        if ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step) {
+            sample(model, tokenizer, o->gen_tokens, o->temperature, &state->rng);
+        }
+        if (o->output_dir != NULL && step > state->step - (resumed ? 0 : 1) &&
+            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0 && step > 0) || last_step)) {
+            state->step = step;
+            state->epoch = train_loader->epoch;
+            state->shard = train_loader->current_shard_idx;
+            state->sample = train_loader->current_sample_idx;
+            save_checkpoint(o->output_dir, model, state);
+        }
+        if (last_step) { break; }
+
+        double t0 = now_seconds();
+        mamba_zero_grad(model);
+        double loss = 0.0;
+        for (int micro = 0; micro < grad_accum_steps; micro++) {
+            if (!(o->overfit_single_batch && step > 0)) { dataloader_next_batch(train_loader); }
+            mamba_forward(model, train_loader->inputs, train_loader->targets, B, T);
+            mamba_backward(model, 1.0f / grad_accum_steps);
+            loss += model->mean_loss;
+        }
+        loss /= grad_accum_steps;
+        float norm = mamba_grad_norm(model);
+        float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
+        float lr = get_learning_rate(&sched, step);
+        mamba_update(model, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, grad_scale, step + 1);
+        double ms = (now_seconds() - t0) * 1000.0;
+        printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s\n", step + 1,
+               train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
+        logger_log_train(logger, step + 1, (float)loss, lr, norm);
+        state->step = step + 1;
+    }
+}
+
+int main(int argc, char **argv) {
+    Options o;
+    parse_options(&o, argc, argv);
+#ifdef OMP
+    if (o.num_threads > 0) { omp_set_num_threads(o.num_threads); }
+#endif
+    if (o.output_dir != NULL) { make_dir_if_missing(o.output_dir); }
+
+    Mamba model;
+    TrainState state;
+    int resumed;
+    setup_model(&model, &o, &state, &resumed);
+    config_print(&model.config, model.num_parameters);
+
+    Tokenizer tokenizer;
+    if (model.config.vocab_size <= 256) { tokenizer_init_bytes(&tokenizer); } else { tokenizer_init(&tokenizer, o.tokenizer_path); }
+
+    DataLoader val_loader;
+    dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
+    if (o.max_steps == 0) {
+        // evaluation only
+        float val_loss = evaluate(&model, &val_loader, o.val_max_steps);
+        printf("val loss %f\n", val_loss);
+        dataloader_free(&val_loader);
+        tokenizer_free(&tokenizer);
+        mamba_free(&model);
+        return 0;
+    }
+    DataLoader train_loader;
+    dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, 0, 1, o.shuffle, (unsigned long long)o.seed,
+                    model.config.vocab_size);
+    Logger logger;
+    logger_init(&logger, o.output_dir, resumed);
+    train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+
+    logger_free(&logger);
+    dataloader_free(&train_loader);
+    dataloader_free(&val_loader);
+    tokenizer_free(&tokenizer);
+    mamba_free(&model);
+    return 0;
+}
+#endif // TESTING
