@@ -1239,18 +1239,22 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
            grad_accum_steps, train_num_batches);
     if (resumed) { dataloader_resume(train_loader, state->epoch, state->shard, state->sample); }
 
-    for (int step = state->step; step <= train_num_batches; step++) {
+    int start_step = state->step;
+    for (int step = start_step; step <= train_num_batches; step++) {
         int last_step = step == train_num_batches;
-        if (val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
+        // a resumed run already evaluated, sampled and saved at the step it resumes from:
+        // doing it again would consume the sampling RNG twice and break bitwise resume
+        int fresh_step = !(resumed && step == start_step);
+        if (fresh_step && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
             float val_loss = evaluate(model, val_loader, o->val_max_steps);
             printf("val loss %f\n", val_loss);
             logger_log_val(logger, step, val_loss);
         }
-        if ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step) {
+        if (fresh_step && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             sample(model, tokenizer, o->gen_tokens, o->temperature, &state->rng);
         }
-        if (o->output_dir != NULL && step > state->step - (resumed ? 0 : 1) &&
-            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0 && step > 0) || last_step)) {
+        if (fresh_step && o->output_dir != NULL && step > 0 &&
+            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step)) {
             state->step = step;
             state->epoch = train_loader->epoch;
             state->shard = train_loader->current_shard_idx;

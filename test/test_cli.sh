@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Command-line behaviour of ./train_mamba: help, bad flags and files, evaluation mode,
+# checkpoints and bitwise resume. One line per check, then "N passed, M failed".
+set -u
+cd "$(dirname "$0")/.."
+BIN=./train_mamba
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+
+# tiny, fast settings shared by the runs below
+TINY=(-e d32:l2:v256 -b 4 -t 32 -v 0 -g 0 -nt 2)
+
+# expect_error <name> <substring of the error> <args...>: non-zero exit and a one-line "error:" message
+expect_error() {
+    local name="$1" want="$2"; shift 2
+    local err rc
+    err=$("$BIN" "$@" 2>&1 >/dev/null)
+    rc=$?
+    if [ "$rc" -eq 0 ]; then bad "$name" "exit code 0"; return; fi
+    if ! echo "$err" | grep -q "^error: .*$want"; then bad "$name" "stderr was: $err"; return; fi
+    if [ "$(echo "$err" | grep -c '^error:')" -ne 1 ]; then bad "$name" "more than one error line"; return; fi
+    ok "$name"
+}
+
+# --- help lists every flag the parser accepts, and exits 0
+help=$("$BIN" -h)
+if [ $? -eq 0 ]; then ok "help_exits_0"; else bad "help_exits_0" "non-zero"; fi
+missing=""
+for f in $(grep -o 'strcmp(f, "-[a-z]*")' train_mamba.c | grep -o '"-[a-z]*"' | tr -d '"' | sort -u); do
+    [ "$f" = "-h" ] && continue
+    echo "$help" | grep -qE "^  $f " || missing="$missing $f"
+done
+if [ -z "$missing" ]; then ok "help_lists_every_flag"; else bad "help_lists_every_flag" "missing:$missing"; fi
+
+# --- bad flags
+expect_error unknown_flag "unknown flag" -zz 1
+expect_error flag_without_value "needs a value" -b
+expect_error non_integer "expected an integer" -b abc
+expect_error zero_batch "-b must be positive" -b 0
+expect_error negative_seq "-t must be positive" -t -5
+expect_error total_batch_not_multiple "must be a positive multiple" -b 4 -t 32 -d 100
+expect_error bad_schedule "cosine, linear or constant" -k sawtooth
+expect_error bad_lr_frac "-q must be in" -q 2
+expect_error resume_without_dir "needs -o" -y 1
+expect_error bad_descriptor "bad field" -e d64:lx
+expect_error unknown_descriptor_field "unknown field" -e d64:w3
+
+# --- bad files
+expect_error missing_train_data "" "${TINY[@]}" -i "$TMP/nothing_*.bin" -x 1
+expect_error missing_model_file "cannot open" -e "$TMP/no_such_model.bin" -x 0
+printf 'not a model file at all, not even close, but long enough to have a header? no.' > "$TMP/junk.bin"
+expect_error junk_model_file "not a model file" -e "$TMP/junk.bin" -x 0
+# a shard with a token outside the model's vocabulary
+python3 - "$TMP/oov.bin" <<'PY' 2>/dev/null || printf '' > "$TMP/oov.bin"
+import struct, sys
+toks = [1, 2, 3, 300] * 200
+open(sys.argv[1], "wb").write(struct.pack("<256i", 20240520, 1, len(toks), *([0] * 253)) + struct.pack("<%dH" % len(toks), *toks))
+PY
+if [ -s "$TMP/oov.bin" ]; then
+    expect_error token_out_of_vocab "300" "${TINY[@]}" -j "$TMP/oov.bin" -x 0
+fi
+
+# --- evaluation only: -x 0 prints "val loss <float>" and exits 0
+out=$("$BIN" "${TINY[@]}" -x 0 -m 2 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9]+\.[0-9]+$'; then ok "eval_only"; else bad "eval_only" "$out"; fi
+
+# --- checkpoints and resume: 10 steps straight vs 5 + resume 5, bitwise
+A="$TMP/a"; Bd="$TMP/b"
+"$BIN" "${TINY[@]}" -x 10 -n 5 -o "$A" -s 5 -g 8 > "$TMP/a.out" 2>&1 || bad "run_10_steps" "$(tail -n 3 "$TMP/a.out")"
+mkdir -p "$Bd"
+cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$Bd/"
+"$BIN" "${TINY[@]}" -x 10 -n 5 -o "$Bd" -y 1 -s 5 -g 8 > "$TMP/b.out" 2>&1 || bad "resume_run" "$(tail -n 3 "$TMP/b.out")"
+if cmp -s "$A/model_00000010.bin" "$Bd/model_00000010.bin" && cmp -s "$A/state_00000010.bin" "$Bd/state_00000010.bin"; then
+    ok "resume_bitwise_model_and_state"
+else
+    bad "resume_bitwise_model_and_state" "step-10 checkpoints differ"
+fi
+la=$(grep -E '^s:(6|7|8|9|10) trl' "$A/main.log"); lb=$(grep -E '^s:(6|7|8|9|10) trl' "$Bd/main.log")
+if [ -n "$la" ] && [ "$la" = "$lb" ]; then ok "resume_same_losses"; else bad "resume_same_losses" "logs differ"; fi
+# the sample printed at the end is the same too (sampling RNG is in the state file)
+last_sample() { awk '/^generating:$/ { s = ""; n = 0; next } /^---$/ { n++; next } n == 1 { s = s $0 "\n" } END { printf "%s", s }' "$1"; }
+sa=$(last_sample "$TMP/a.out"); sb=$(last_sample "$TMP/b.out")
+if [ -n "$sa" ] && [ "$sa" = "$sb" ]; then ok "resume_same_samples"; else bad "resume_same_samples" "samples differ"; fi
+# two fresh runs with the same seed are bitwise identical
+"$BIN" "${TINY[@]}" -x 10 -n 5 -o "$TMP/c" > /dev/null 2>&1
+if cmp -s "$A/model_00000010.bin" "$TMP/c/model_00000010.bin"; then ok "same_seed_bitwise"; else bad "same_seed_bitwise" "models differ"; fi
+# and the thread count does not change the numbers
+"$BIN" "${TINY[@]}" -nt 1 -x 10 -n 5 -o "$TMP/d" > /dev/null 2>&1
+if cmp -s "$A/model_00000010.bin" "$TMP/d/model_00000010.bin"; then ok "thread_count_bitwise"; else bad "thread_count_bitwise" "1 vs 2 threads differ"; fi
+
+# a checkpoint without its DONE marker is never picked up
+cp -r "$A" "$TMP/e"; rm "$TMP/e/DONE_00000010"
+out=$("$BIN" "${TINY[@]}" -x 10 -o "$TMP/e" -y 1 2>&1)
+if echo "$out" | grep -q "resuming from step 5"; then ok "incomplete_checkpoint_ignored"; else bad "incomplete_checkpoint_ignored" "$(echo "$out" | grep resum)"; fi
+
+# --- a checkpoint that does not match gets a clear error, and nothing is overwritten
+cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
+expect_error resume_config_mismatch "does not match -e" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
+expect_error resume_batch_mismatch "saved with -b 4" -e d32:l2:v256 -b 8 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
+if cmp -s "$A/model_00000010.bin" "$TMP/keep_model.bin" && cmp -s "$A/state_00000010.bin" "$TMP/keep_state.bin"; then
+    ok "failed_runs_leave_checkpoint_intact"
+else
+    bad "failed_runs_leave_checkpoint_intact" "checkpoint changed"
+fi
+# corrupt checkpoints: truncated, a flipped byte, a wrong magic
+head -c 5000 "$A/model_00000010.bin" > "$TMP/trunc.bin"
+expect_error truncated_checkpoint "truncated or corrupt" -e "$TMP/trunc.bin" -x 0
+cp "$A/model_00000010.bin" "$TMP/flip.bin"
+printf '\x55' | dd of="$TMP/flip.bin" bs=1 seek=3000 conv=notrunc 2>/dev/null
+expect_error flipped_byte_checkpoint "checksum mismatch" -e "$TMP/flip.bin" -x 0
+cp "$A/model_00000010.bin" "$TMP/magic.bin"
+printf '\x01\x02\x03\x04' | dd of="$TMP/magic.bin" bs=1 seek=0 conv=notrunc 2>/dev/null
+expect_error wrong_magic_checkpoint "bad magic" -e "$TMP/magic.bin" -x 0
+cp -r "$A" "$TMP/f"
+printf '\x55' | dd of="$TMP/f/state_00000010.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect_error corrupt_state_file "checksum mismatch" "${TINY[@]}" -x 20 -o "$TMP/f" -y 1
+
+# --- a checkpoint loads for evaluation and gives the val loss the run logged
+v1=$("$BIN" -e "$A/model_00000010.bin" -b 4 -t 32 -x 0 -m 3 2>&1 | grep '^val loss')
+v2=$("$BIN" -e "$A/model_00000010.bin" -b 4 -t 32 -x 0 -m 3 2>&1 | grep '^val loss')
+if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok "eval_checkpoint_repeatable"; else bad "eval_checkpoint_repeatable" "$v1 / $v2"; fi
+
+# --- learning on tinyshakespeare: the val loss falls well below its start (ln 256 = 5.55)
+out=$("$BIN" -e d64:l2:v256 -b 8 -t 64 -x 80 -v 80 -m 10 -g 0 -l 3e-3 -u 10 2>&1)
+first=$(echo "$out" | grep '^val loss' | head -n 1 | awk '{print $3}')
+last=$(echo "$out" | grep '^val loss' | tail -n 1 | awk '{print $3}')
+if awk -v a="$first" -v b="$last" 'BEGIN { exit !(a > 5 && b < 3.0) }'; then ok "learns_tinyshakespeare ($first -> $last)"
+else bad "learns_tinyshakespeare" "val loss $first -> $last"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,308 @@
+/*
+Tests of the CPU reference trainer against the independent PyTorch reference (dev/ref/mamba_ref.py),
+plus the properties the training loop relies on. Includes the trainer (TESTING leaves out main).
+
+  ./test_mamba [fixture]      (default test/fixtures/mamba_tiny.bin)
+
+Prints one line per check and ends with "N passed, M failed"; exit code 1 if anything failed.
+*/
+#define TESTING
+#include "../train_mamba.c"
+
+static int passed = 0, failed = 0;
+
+static void check(int ok, const char *name, const char *fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    printf("%s %s: ", ok ? "PASS" : "FAIL", name);
+    vprintf(fmt, args);
+    printf("\n");
+    va_end(args);
+    if (ok) { passed++; } else { failed++; }
+}
+
+// max |a - b| and max |b| over n elements
+static void compare(const real *a, const float *b, size_t n, double *max_err, double *max_ref) {
+    *max_err = 0.0;
+    *max_ref = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)a[i] - (double)b[i]);
+        if (!(e <= *max_err)) { *max_err = e; } // NaN sticks
+        if (fabs((double)b[i]) > *max_ref) { *max_ref = fabs((double)b[i]); }
+    }
+}
+
+typedef struct {
+    MambaConfig config;
+    int B, T, steps;
+    float hyper[8]; // lr, beta1, beta2, eps, weight_decay, grad_clip, rmsnorm_eps, 0
+    float *params, *logits, *grads, *adam_losses;
+    float loss;
+    int *inputs, *targets;
+    size_t num_parameters;
+} Fixture;
+
+static void load_fixture(Fixture *f, const char *path) {
+    FILE *fp = fopenCheck(path, "rb");
+    int h[256];
+    freadCheck(h, sizeof(int), 256, fp);
+    if (h[0] != 20261124 || h[1] != 1) { fatalf("%s: not a version-1 fixture (magic %d, version %d)", path, h[0], h[1]); }
+    MambaConfig *c = &f->config;
+    c->vocab_size = h[2]; c->padded_vocab_size = h[3]; c->n_layer = h[4]; c->d_model = h[5];
+    c->d_inner = h[6]; c->d_state = h[7]; c->d_conv = h[8]; c->dt_rank = h[9];
+    config_validate(c, path);
+    f->B = h[10]; f->T = h[11]; f->steps = h[12];
+    size_t sizes[NUM_PARAMETER_TENSORS];
+    size_t n = f->num_parameters = fill_in_parameter_sizes(sizes, c);
+    size_t BT = (size_t)f->B * f->T, Vp = c->padded_vocab_size;
+    freadCheck(f->hyper, sizeof(float), 8, fp);
+    f->params = (float *)mallocCheck(n * sizeof(float));
+    f->grads = (float *)mallocCheck(n * sizeof(float));
+    f->logits = (float *)mallocCheck(BT * Vp * sizeof(float));
+    f->inputs = (int *)mallocCheck(BT * sizeof(int));
+    f->targets = (int *)mallocCheck(BT * sizeof(int));
+    f->adam_losses = (float *)mallocCheck(f->steps * sizeof(float));
+    freadCheck(f->params, sizeof(float), n, fp);
+    freadCheck(f->inputs, sizeof(int), BT, fp);
+    freadCheck(f->targets, sizeof(int), BT, fp);
+    freadCheck(f->logits, sizeof(float), BT * Vp, fp);
+    freadCheck(&f->loss, sizeof(float), 1, fp);
+    freadCheck(f->grads, sizeof(float), n, fp);
+    freadCheck(f->adam_losses, sizeof(float), f->steps, fp);
+    char extra;
+    if (fread(&extra, 1, 1, fp) != 0) { fatalf("%s: trailing bytes after the fixture", path); }
+    fclose(fp);
+}
+
+static void model_from_fixture(Mamba *model, const Fixture *f) {
+    mamba_allocate(model, &f->config);
+    for (size_t i = 0; i < f->num_parameters; i++) { model->params_memory[i] = f->params[i]; }
+}
+
+/*
+Tolerances against PyTorch (both fp32). The two compute the same sums in different orders
+(dot products of length <= 256, a 64-step scan, softmax over 256), so each value carries a
+few fp32 roundings, ~1e-7 relative to the magnitudes involved; measured differences are
+~1e-7 to 1e-6 of each tensor's largest entry. We allow 2e-5 of the largest entry: 20x the
+worst seen, and far below any real bug (a wrong term changes gradients by O(1) of their size).
+Gradients are compared per tensor relative to that tensor's largest entry because some are
+tiny (dt_proj, A_log grads are ~1e-5 at init).
+*/
+static void test_fixture(const Fixture *f) {
+    Mamba model;
+    model_from_fixture(&model, f);
+    int B = f->B, T = f->T;
+    size_t BT = (size_t)B * T, Vp = f->config.padded_vocab_size;
+    mamba_forward(&model, f->inputs, f->targets, B, T);
+    double err, ref;
+    compare(model.acts.logits, f->logits, BT * Vp, &err, &ref);
+    check(err <= 2e-5 * ref, "fixture_logits", "max abs err %.3g (max |logit| %.3g)", err, ref);
+    double lerr = fabs(model.mean_loss - f->loss);
+    check(lerr <= 2e-5 * f->loss, "fixture_loss", "ours %.7f torch %.7f", model.mean_loss, f->loss);
+
+    mamba_zero_grad(&model);
+    mamba_backward(&model, 1.0f);
+    size_t offset = 0;
+    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
+        compare(model.grads_memory + offset, f->grads + offset, model.param_sizes[k], &err, &ref);
+        char name[64];
+        snprintf(name, sizeof(name), "fixture_grad_%s", PARAMETER_INFO[k].name);
+        check(ref > 0 && err <= 2e-5 * ref, name, "max abs err %.3g, max |grad| %.3g, rel %.2e", err, ref, err / ref);
+        offset += model.param_sizes[k];
+    }
+
+    /*
+    AdamW on the same batch, as the fixture: the loss before each update. Adam divides by
+    sqrt(v), so a gradient entry near zero can move its parameter by ~lr whatever its rounding;
+    the losses still agree to ~1e-6. Allowed: 1e-4 absolute (losses ~5).
+    */
+    float lr = f->hyper[0], b1 = f->hyper[1], b2 = f->hyper[2], eps = f->hyper[3], wd = f->hyper[4];
+    float clip = f->hyper[5];
+    double worst = 0.0;
+    for (int step = 0; step < f->steps; step++) {
+        mamba_forward(&model, f->inputs, f->targets, B, T);
+        double e = fabs(model.mean_loss - f->adam_losses[step]);
+        if (!(e <= worst)) { worst = e; }
+        mamba_zero_grad(&model);
+        mamba_backward(&model, 1.0f);
+        float norm = mamba_grad_norm(&model);
+        float scale = norm > clip ? clip / norm : 1.0f;
+        mamba_update(&model, lr, b1, b2, eps, wd, scale, step + 1);
+    }
+    check(worst <= 1e-4, "fixture_adamw_10_losses", "max abs err %.3g (first %.6f last %.6f)", worst,
+          f->adam_losses[0], f->adam_losses[f->steps - 1]);
+    mamba_free(&model);
+}
+
+// feeding the tokens one at a time through the recurrent step gives the full forward's logits
+static void test_step_matches_forward(const Fixture *f) {
+    Mamba model;
+    model_from_fixture(&model, f);
+    int B = f->B, T = f->T, Vp = f->config.padded_vocab_size;
+    model.scan_chunk = 7; // checkpoints at a chunk that does not divide T change nothing here
+    mamba_forward(&model, f->inputs, NULL, B, T);
+    RecurrentState st;
+    recurrent_init(&st, &model.config);
+    double worst = 0.0;
+    for (int b = 0; b < B; b++) {
+        recurrent_reset(&st, &model.config);
+        for (int t = 0; t < T; t++) {
+            mamba_step(&model, &st, f->inputs[b * T + t]);
+            const real *full = model.acts.logits + ((size_t)b * T + t) * Vp;
+            for (int i = 0; i < Vp; i++) {
+                double e = fabs((double)st.logits[i] - (double)full[i]);
+                if (!(e <= worst)) { worst = e; }
+            }
+        }
+    }
+    check(worst <= 1e-5, "step_matches_full_forward", "max abs logit diff %.3g over %d tokens", worst, B * T);
+    recurrent_free(&st);
+    mamba_free(&model);
+}
+
+// the chunk length of the scan checkpoints changes memory, never the numbers
+static void test_chunk_invariance(const Fixture *f) {
+    int chunks[] = {1, 5, 64, 1000};
+    real *ref_grads = NULL;
+    float ref_loss = 0.0f;
+    size_t n = f->num_parameters;
+    int all_same = 1;
+    for (int i = 0; i < 4; i++) {
+        Mamba model;
+        model_from_fixture(&model, f);
+        model.scan_chunk = chunks[i];
+        mamba_forward(&model, f->inputs, f->targets, f->B, f->T);
+        mamba_zero_grad(&model);
+        mamba_backward(&model, 1.0f);
+        if (i == 0) {
+            ref_loss = model.mean_loss;
+            ref_grads = (real *)mallocCheck(n * sizeof(real));
+            memcpy(ref_grads, model.grads_memory, n * sizeof(real));
+        } else if (model.mean_loss != ref_loss || memcmp(ref_grads, model.grads_memory, n * sizeof(real)) != 0) {
+            all_same = 0;
+        }
+        mamba_free(&model);
+    }
+    check(all_same, "scan_chunk_invariance", "chunk 1, 5, 64, 1000: bitwise-equal loss and gradients");
+    free(ref_grads);
+}
+
+// the same inputs give bitwise the same gradients (no order-dependent reductions)
+static void test_determinism(const Fixture *f) {
+    size_t n = f->num_parameters;
+    real *first = (real *)mallocCheck(n * sizeof(real));
+    int same = 1;
+    for (int run = 0; run < 2; run++) {
+        Mamba model;
+        model_from_fixture(&model, f);
+        mamba_forward(&model, f->inputs, f->targets, f->B, f->T);
+        mamba_zero_grad(&model);
+        mamba_backward(&model, 1.0f);
+        if (run == 0) { memcpy(first, model.grads_memory, n * sizeof(real)); }
+        else { same = memcmp(first, model.grads_memory, n * sizeof(real)) == 0; }
+        mamba_free(&model);
+    }
+    check(same, "backward_deterministic", "two backward passes are bitwise equal");
+    free(first);
+}
+
+// weight decay touches exactly the tensors the layout table marks, and nothing else
+static void test_weight_decay_flags(const Fixture *f) {
+    Mamba model;
+    model_from_fixture(&model, f);
+    model.grads_memory = (real *)callocCheck(model.num_parameters, sizeof(real)); // zero gradients
+    point_parameters(&model.grads, model.grads_memory, model.param_sizes);
+    mamba_update(&model, 0.1f, 0.9f, 0.95f, 1e-8f, 0.5f, 1.0f, 1);
+    size_t offset = 0;
+    int ok = 1;
+    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
+        for (size_t i = offset; i < offset + model.param_sizes[k]; i++) {
+            float expect = PARAMETER_INFO[k].decay ? f->params[i] * (1.0f - 0.1f * 0.5f) : f->params[i];
+            if (fabsf((float)model.params_memory[i] - expect) > 1e-6f * fabsf(expect) + 1e-12f) { ok = 0; }
+        }
+        offset += model.param_sizes[k];
+    }
+    check(ok, "weight_decay_only_on_matrices", "with zero gradients only decay tensors shrink");
+    mamba_free(&model);
+}
+
+// a model file written and read back gives the same parameters; the checksum catches a flipped bit
+static void test_model_file_round_trip(const Fixture *f) {
+    Mamba model, loaded;
+    model_from_fixture(&model, f);
+    const char *path = "test_mamba_roundtrip.bin";
+    mamba_save(&model, path);
+    mamba_build_from_checkpoint(&loaded, path);
+    int same = memcmp(&loaded.config, &model.config, sizeof(MambaConfig)) == 0 &&
+               memcmp(loaded.params_memory, model.params_memory, model.num_parameters * sizeof(real)) == 0;
+    check(same, "model_file_round_trip", "config and parameters bitwise equal");
+    mamba_free(&loaded);
+    mamba_free(&model);
+    remove(path);
+}
+
+// fresh models follow the spec's initialisation
+static void test_init(void) {
+    MambaConfig c;
+    config_from_descriptor("d64:l4:v250", &c);
+    Mamba model;
+    mamba_init_random(&model, &c, 42);
+    ParameterTensors p = model.params;
+    int Di = c.d_inner, N = c.d_state, R = c.dt_rank;
+    int ok = c.padded_vocab_size == 256 && Di == 128 && R == 4;
+    double sum = 0.0, sq = 0.0;
+    size_t nw = model.param_sizes[0];
+    for (size_t i = 0; i < nw; i++) { sum += p.wte[i]; sq += p.wte[i] * p.wte[i]; }
+    double std = sqrt(sq / nw - (sum / nw) * (sum / nw));
+    ok = ok && fabs(std - 0.02) < 0.001 && fabs(sum / nw) < 0.001;
+    for (int d = 0; d < Di; d++) {
+        double dt = log1p(exp((double)p.dt_proj_b[d])); // softplus(b_dt) is the sampled dt
+        if (!(dt >= 0.99e-3 && dt <= 1.01e-1)) { ok = 0; }
+        for (int n = 0; n < N; n++) { if (fabs(p.A_log[d * N + n] - log(n + 1.0)) > 1e-6) { ok = 0; } }
+        if (p.D[d] != 1.0f) { ok = 0; }
+    }
+    float bound = 1.0f / sqrtf((float)Di) / sqrtf((float)c.n_layer), maxw = 0.0f;
+    for (size_t i = 0; i < model.param_sizes[10]; i++) { maxw = fmaxf(maxw, fabsf((float)p.out_proj_w[i])); }
+    ok = ok && maxw <= bound && maxw > 0.9f * bound;
+    check(ok, "init_matches_spec", "wte std %.4f, dt in [1e-3,1e-1], A_log, D, out_proj bound %.4f (max %.4f)", std, bound, maxw);
+    mamba_free(&model);
+}
+
+// a run learns: loss on a fixed batch drops well below log(V) in a few dozen steps
+static void test_learns(void) {
+    MambaConfig c;
+    config_from_descriptor("d32:l2:v16", &c);
+    Mamba model;
+    mamba_init_random(&model, &c, 7);
+    int B = 4, T = 32;
+    int inputs[128], targets[128];
+    for (int i = 0; i < B * T; i++) { inputs[i] = (i * 5) % 16; targets[i] = ((i + 1) * 5) % 16; }
+    float first = 0.0f;
+    for (int step = 0; step < 60; step++) {
+        mamba_forward(&model, inputs, targets, B, T);
+        if (step == 0) { first = model.mean_loss; }
+        mamba_zero_grad(&model);
+        mamba_backward(&model, 1.0f);
+        float norm = mamba_grad_norm(&model);
+        mamba_update(&model, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.0f, norm > 1.0f ? 1.0f / norm : 1.0f, step + 1);
+    }
+    mamba_forward(&model, inputs, targets, B, T);
+    check(model.mean_loss < 0.2f * first, "learns_a_pattern", "loss %.4f -> %.4f", first, model.mean_loss);
+    mamba_free(&model);
+}
+
+int main(int argc, char **argv) {
+    const char *path = argc > 1 ? argv[1] : "test/fixtures/mamba_tiny.bin";
+    Fixture f;
+    load_fixture(&f, path);
+    test_fixture(&f);
+    test_step_matches_forward(&f);
+    test_chunk_invariance(&f);
+    test_determinism(&f);
+    test_weight_decay_flags(&f);
+    test_model_file_round_trip(&f);
+    test_init();
+    test_learns();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
