@@ -14,7 +14,7 @@ ifeq ($(OMP_OK),yes)
   CFLAGS += -fopenmp -DOMP
 endif
 
-HEADERS = llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h
+HEADERS = llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
 TS_DIR = dev/data/tinyshakespeare
 TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bin
 

@@ -23,7 +23,6 @@ The layers are written on `real`, which is float. test/test_gradcheck.c compiles
 REAL_IS_DOUBLE so that central finite differences can check each backward pass tightly.
 */
 #include <ctype.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +38,7 @@ REAL_IS_DOUBLE so that central finite differences can check each backward pass t
 #include "llmc/model_config.h"
 #include "llmc/schedulers.h"
 #include "llmc/logger.h"
+#include "llmc/train_common.h"
 #include "dataloader.h"
 #include "tokenizer.h"
 
@@ -870,269 +870,9 @@ void mamba_step(const Mamba *model, RecurrentState *st, int token) {
     st->pos++;
 }
 
-// samples from softmax(logits / temperature) over the first V entries (padded rows excluded)
-int sample_logits(const real *logits, int V, float temperature, uint64_t *rng) {
-    real maxv = logits[0];
-    for (int i = 1; i < V; i++) { maxv = logits[i] > maxv ? logits[i] : maxv; }
-    double sum = 0.0;
-    for (int i = 0; i < V; i++) { sum += exp((double)(logits[i] - maxv) / temperature); }
-    double coin = random_f64(rng) * sum, cdf = 0.0;
-    for (int i = 0; i < V; i++) {
-        cdf += exp((double)(logits[i] - maxv) / temperature);
-        if (coin < cdf) { return i; }
-    }
-    return V - 1;
-}
-
 // ----------------------------------------------------------------------------
 // the program: options, checkpoints, evaluation, sampling, the training loop
 #ifndef TESTING
-
-typedef struct {
-    const char *train_data_pattern; // -i
-    const char *val_data_pattern;   // -j
-    const char *model;              // -e descriptor, preset or model file
-    const char *output_dir;         // -o
-    const char *tokenizer_path;     // -tk (models with more than 256 tokens)
-    int B;                          // -b
-    int T;                          // -t
-    int total_batch_size;           // -d tokens per step (-1: B*T)
-    int max_steps;                  // -x (-1: one epoch of the training data; 0: evaluate only)
-    float learning_rate;            // -l
-    int warmup_iterations;          // -u
-    float final_lr_frac;            // -q
-    const char *lr_schedule;        // -k
-    float weight_decay;             // -c
-    float grad_clip;                // -gc
-    int val_loss_every;             // -v
-    int val_max_steps;              // -m (-1: all val data)
-    int sample_every;               // -s
-    int gen_tokens;                 // -g
-    float temperature;              // -tp
-    int checkpoint_every;           // -n
-    int resume;                     // -y
-    int shuffle;                    // -sh
-    int seed;                       // -sd
-    int overfit_single_batch;       // -a
-    int num_threads;                // -nt (0: OpenMP's default)
-} Options;
-
-static const Options DEFAULT_OPTIONS = {
-    .train_data_pattern = "dev/data/tinyshakespeare/tiny_shakespeare_train.bin",
-    .val_data_pattern = "dev/data/tinyshakespeare/tiny_shakespeare_val.bin",
-    .model = "d128:l4:v256",
-    .output_dir = NULL,
-    .tokenizer_path = "gpt2_tokenizer.bin",
-    .B = 16, .T = 128, .total_batch_size = -1, .max_steps = -1,
-    .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine",
-    .weight_decay = 0.1f, .grad_clip = 1.0f,
-    .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f,
-    .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0, .num_threads = 0,
-};
-
-static void print_usage(void) {
-    const Options *d = &DEFAULT_OPTIONS;
-    printf("Usage:   ./train_mamba [options]\n");
-    printf("Options:\n");
-    printf("  -i <string> train data filename pattern (default %s)\n", d->train_data_pattern);
-    printf("  -j <string> val data filename pattern (default %s)\n", d->val_data_pattern);
-    printf("  -e <string> model: descriptor d<C>:l<L>:v<V>[:n<N>:e<expand>:k<K>:r<R>], preset\n");
-    printf("              mamba-130m|370m|790m|1.4b|2.8b, or a model file (default %s)\n", d->model);
-    printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
-    printf("  -tk <string> tokenizer .bin for models with V > 256 (default %s)\n", d->tokenizer_path);
-    printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
-    printf("  -t <int>    sequence length T (default %d)\n", d->T);
-    printf("  -d <int>    total batch size in tokens, a multiple of B*T; -1 = B*T (default %d)\n", d->total_batch_size);
-    printf("  -x <int>    max steps; -1 = one epoch of the train data; 0 = evaluate only (default %d)\n", d->max_steps);
-    printf("  -l <float>  peak learning rate (default %g)\n", d->learning_rate);
-    printf("  -u <int>    warmup steps (default %d)\n", d->warmup_iterations);
-    printf("  -q <float>  final learning rate as a fraction of the peak (default %g)\n", d->final_lr_frac);
-    printf("  -k <string> schedule: cosine|linear|constant (default %s)\n", d->lr_schedule);
-    printf("  -c <float>  weight decay on weight matrices (default %g)\n", d->weight_decay);
-    printf("  -gc <float> gradient clipping by global norm; 0 = off (default %g)\n", d->grad_clip);
-    printf("  -v <int>    val loss every n steps; 0 = never (default %d)\n", d->val_loss_every);
-    printf("  -m <int>    max val batches per evaluation; -1 = all val data (default %d)\n", d->val_max_steps);
-    printf("  -s <int>    sample every n steps; 0 = only at the end (default %d)\n", d->sample_every);
-    printf("  -g <int>    tokens to generate per sample (default %d)\n", d->gen_tokens);
-    printf("  -tp <float> sampling temperature (default %g)\n", d->temperature);
-    printf("  -n <int>    checkpoint every n steps (needs -o); 0 = only at the end (default %d)\n", d->checkpoint_every);
-    printf("  -y <int>    resume from the newest checkpoint in -o (default %d)\n", d->resume);
-    printf("  -sh <int>   shuffle the training data (default %d)\n", d->shuffle);
-    printf("  -sd <int>   random seed for init, shuffling and sampling (default %d)\n", d->seed);
-    printf("  -a <int>    overfit a single batch, for debugging (default %d)\n", d->overfit_single_batch);
-    printf("  -nt <int>   OpenMP threads; 0 = default (default %d)\n", d->num_threads);
-    printf("  -h          this help\n");
-}
-
-static int parse_int(const char *flag, const char *s) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v < -2147483647L || v > 2147483647L) {
-        fatalf("flag %s: expected an integer, got '%s'", flag, s);
-    }
-    return (int)v;
-}
-
-static float parse_float(const char *flag, const char *s) {
-    char *end;
-    errno = 0;
-    float v = strtof(s, &end);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v != v) { fatalf("flag %s: expected a number, got '%s'", flag, s); }
-    return v;
-}
-
-static void parse_options(Options *o, int argc, char **argv) {
-    *o = DEFAULT_OPTIONS;
-    for (int i = 1; i < argc; i += 2) {
-        const char *f = argv[i];
-        if (strcmp(f, "-h") == 0 || strcmp(f, "--help") == 0) { print_usage(); exit(EXIT_SUCCESS); }
-        if (f[0] != '-' || strlen(f) < 2) { fatalf("unexpected argument '%s' (see -h)", f); }
-        if (i + 1 >= argc) { fatalf("flag %s needs a value (see -h)", f); }
-        const char *v = argv[i + 1];
-        if (strcmp(f, "-i") == 0) { o->train_data_pattern = v; }
-        else if (strcmp(f, "-j") == 0) { o->val_data_pattern = v; }
-        else if (strcmp(f, "-e") == 0) { o->model = v; }
-        else if (strcmp(f, "-o") == 0) { o->output_dir = v; }
-        else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
-        else if (strcmp(f, "-b") == 0) { o->B = parse_int(f, v); }
-        else if (strcmp(f, "-t") == 0) { o->T = parse_int(f, v); }
-        else if (strcmp(f, "-d") == 0) { o->total_batch_size = parse_int(f, v); }
-        else if (strcmp(f, "-x") == 0) { o->max_steps = parse_int(f, v); }
-        else if (strcmp(f, "-l") == 0) { o->learning_rate = parse_float(f, v); }
-        else if (strcmp(f, "-u") == 0) { o->warmup_iterations = parse_int(f, v); }
-        else if (strcmp(f, "-q") == 0) { o->final_lr_frac = parse_float(f, v); }
-        else if (strcmp(f, "-k") == 0) { o->lr_schedule = v; }
-        else if (strcmp(f, "-c") == 0) { o->weight_decay = parse_float(f, v); }
-        else if (strcmp(f, "-gc") == 0) { o->grad_clip = parse_float(f, v); }
-        else if (strcmp(f, "-v") == 0) { o->val_loss_every = parse_int(f, v); }
-        else if (strcmp(f, "-m") == 0) { o->val_max_steps = parse_int(f, v); }
-        else if (strcmp(f, "-s") == 0) { o->sample_every = parse_int(f, v); }
-        else if (strcmp(f, "-g") == 0) { o->gen_tokens = parse_int(f, v); }
-        else if (strcmp(f, "-tp") == 0) { o->temperature = parse_float(f, v); }
-        else if (strcmp(f, "-n") == 0) { o->checkpoint_every = parse_int(f, v); }
-        else if (strcmp(f, "-y") == 0) { o->resume = parse_int(f, v); }
-        else if (strcmp(f, "-sh") == 0) { o->shuffle = parse_int(f, v); }
-        else if (strcmp(f, "-sd") == 0) { o->seed = parse_int(f, v); }
-        else if (strcmp(f, "-a") == 0) { o->overfit_single_batch = parse_int(f, v); }
-        else if (strcmp(f, "-nt") == 0) { o->num_threads = parse_int(f, v); }
-        else { fatalf("unknown flag '%s' (see -h)", f); }
-    }
-    if (o->B <= 0) { fatalf("-b must be positive, got %d", o->B); }
-    if (o->T <= 0) { fatalf("-t must be positive, got %d", o->T); }
-    if ((long)o->B * o->T > (1L << 30)) { fatalf("-b %d x -t %d is too large", o->B, o->T); }
-    if (o->total_batch_size == -1) { o->total_batch_size = o->B * o->T; }
-    if (o->total_batch_size <= 0 || o->total_batch_size % (o->B * o->T) != 0) {
-        fatalf("-d %d must be a positive multiple of B*T = %d", o->total_batch_size, o->B * o->T);
-    }
-    if (o->max_steps < -1) { fatalf("-x must be >= -1, got %d", o->max_steps); }
-    if (!(o->learning_rate >= 0.0f)) { fatalf("-l must be >= 0, got %g", o->learning_rate); }
-    if (o->warmup_iterations < 0) { fatalf("-u must be >= 0, got %d", o->warmup_iterations); }
-    if (!(o->final_lr_frac >= 0.0f && o->final_lr_frac <= 1.0f)) { fatalf("-q must be in [0, 1], got %g", o->final_lr_frac); }
-    if (!lr_scheduler_type_valid(o->lr_schedule)) { fatalf("-k must be cosine, linear or constant, got '%s'", o->lr_schedule); }
-    if (!(o->weight_decay >= 0.0f)) { fatalf("-c must be >= 0, got %g", o->weight_decay); }
-    if (!(o->grad_clip >= 0.0f)) { fatalf("-gc must be >= 0, got %g", o->grad_clip); }
-    if (o->val_loss_every < 0 || o->sample_every < 0 || o->checkpoint_every < 0) {
-        fatalf("-v, -s and -n must be >= 0");
-    }
-    if (o->val_max_steps < -1 || o->val_max_steps == 0) { fatalf("-m must be -1 or positive, got %d", o->val_max_steps); }
-    if (o->gen_tokens < 0) { fatalf("-g must be >= 0, got %d", o->gen_tokens); }
-    if (!(o->temperature > 0.0f)) { fatalf("-tp must be > 0, got %g", o->temperature); }
-    if (o->resume != 0 && o->resume != 1) { fatalf("-y must be 0 or 1, got %d", o->resume); }
-    if (o->resume && o->output_dir == NULL) { fatalf("-y 1 needs -o <dir> to find the checkpoint in"); }
-    if (o->num_threads < 0) { fatalf("-nt must be >= 0, got %d", o->num_threads); }
-}
-
-/*
-Training state file: int32 header[256] then the fp32 AdamW moments m and v.
-  [0] STATE_MAGIC, [1] STATE_VERSION, [2] step (completed), [3] B, [4] T, [5] total batch size,
-  [6..7] number of parameters (low, high), [8..9] data epoch, [10..11] shard index,
-  [12..13] sample index, [14..15] sampling RNG state, [16] CRC-32 of m and v, [17] seed.
-*/
-#define STATE_MAGIC 20261125
-#define STATE_VERSION 1
-
-typedef struct {
-    int step, B, T, total_batch_size, seed;
-    size_t epoch, shard, sample;
-    uint64_t rng;
-} TrainState;
-
-static void put64(int *h, uint64_t v) { h[0] = (int)(uint32_t)(v & 0xFFFFFFFFu); h[1] = (int)(uint32_t)(v >> 32); }
-static uint64_t get64(const int *h) { return (uint64_t)(uint32_t)h[0] | ((uint64_t)(uint32_t)h[1] << 32); }
-
-static void save_state(const char *path, const Mamba *model, const TrainState *s) {
-    int header[HEADER_INTS] = {0};
-    size_t n = model->num_parameters;
-    header[0] = STATE_MAGIC;
-    header[1] = STATE_VERSION;
-    header[2] = s->step;
-    header[3] = s->B;
-    header[4] = s->T;
-    header[5] = s->total_batch_size;
-    put64(header + 6, n);
-    put64(header + 8, s->epoch);
-    put64(header + 10, s->shard);
-    put64(header + 12, s->sample);
-    put64(header + 14, s->rng);
-    uint32_t crc = crc32_update(0, model->m_memory, n * sizeof(float));
-    header[16] = (int)crc32_update(crc, model->v_memory, n * sizeof(float));
-    header[17] = s->seed;
-    AtomicFile af;
-    atomic_open(&af, path);
-    atomic_fwrite(header, sizeof(int), HEADER_INTS, &af);
-    atomic_fwrite(model->m_memory, sizeof(float), n, &af);
-    atomic_fwrite(model->v_memory, sizeof(float), n, &af);
-    atomic_commit(&af);
-}
-
-static void load_state(const char *path, Mamba *model, TrainState *s) {
-    FILE *fp = fopenCheck(path, "rb");
-    int header[HEADER_INTS];
-    size_t n = model->num_parameters;
-    long want = (long)(sizeof(header) + 2 * n * sizeof(float));
-    long size = file_size(fp);
-    if (size < (long)sizeof(header)) { fatalf("%s: not a state file (%ld bytes)", path, size); }
-    freadCheck(header, sizeof(int), HEADER_INTS, fp);
-    if (header[0] != STATE_MAGIC) { fatalf("%s: bad magic number in state file: expected %d, found %d", path, STATE_MAGIC, header[0]); }
-    if (header[1] != STATE_VERSION) { fatalf("%s: unsupported state file version: expected %d, found %d", path, STATE_VERSION, header[1]); }
-    if (get64(header + 6) != n) { fatalf("%s: state is for %llu parameters, the model has %zu", path, (unsigned long long)get64(header + 6), n); }
-    if (size != want) { fatalf("%s: state file is %ld bytes, expected %ld (truncated or corrupt)", path, size, want); }
-    s->step = header[2];
-    s->B = header[3];
-    s->T = header[4];
-    s->total_batch_size = header[5];
-    s->epoch = get64(header + 8);
-    s->shard = get64(header + 10);
-    s->sample = get64(header + 12);
-    s->rng = get64(header + 14);
-    s->seed = header[17];
-    if (model->m_memory == NULL) {
-        model->m_memory = (float *)mallocCheck(n * sizeof(float));
-        model->v_memory = (float *)mallocCheck(n * sizeof(float));
-    }
-    freadCheck(model->m_memory, sizeof(float), n, fp);
-    freadCheck(model->v_memory, sizeof(float), n, fp);
-    fcloseCheck(fp);
-    uint32_t crc = crc32_update(0, model->m_memory, n * sizeof(float));
-    crc = crc32_update(crc, model->v_memory, n * sizeof(float));
-    if (crc != (uint32_t)header[16]) { fatalf("%s: checksum mismatch: the state file is corrupt", path); }
-}
-
-// newest step with a DONE_<step> marker in dir, or -1
-static int find_latest_checkpoint(const char *dir) {
-    DIR *dp = opendir(dir);
-    if (dp == NULL) { return -1; }
-    int best = -1;
-    struct dirent *e;
-    while ((e = readdir(dp)) != NULL) {
-        int step;
-        char tail;
-        if (sscanf(e->d_name, "DONE_%8d%c", &step, &tail) == 1 && step > best) { best = step; }
-    }
-    closedir(dp);
-    return best;
-}
 
 /*
 A checkpoint is model_<step>.bin + state_<step>.bin, then an empty DONE_<step> marker written
@@ -1143,7 +883,7 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     snprintf(path, sizeof(path), "%s/model_%08d.bin", dir, s->step);
     mamba_save(model, path);
     snprintf(path, sizeof(path), "%s/state_%08d.bin", dir, s->step);
-    save_state(path, model, s);
+    save_state_file(path, s, model->m_memory, model->v_memory, model->num_parameters);
     snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
     AtomicFile af;
     atomic_open(&af, path);
@@ -1174,18 +914,12 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, int gen_tokens, flo
     printf("generating:\n---\n");
     for (int i = 0; i < gen_tokens; i++) {
         mamba_step(model, &st, token);
-        token = sample_logits(st.logits, model->config.vocab_size, temperature, rng);
+        token = sample_softmax(st.logits, model->config.vocab_size, temperature, rng);
         if (tokenizer->init_ok) { tokenizer_print(tokenizer, token); } else { printf("%d ", token); }
         fflush(stdout);
     }
     printf("\n---\n");
     recurrent_free(&st);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 // the model from -e (or from the checkpoint being resumed), and the training state to resume
@@ -1205,7 +939,9 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
                    model->config.d_model, model->config.n_layer, model->config.vocab_size, o->model);
         }
         snprintf(path, sizeof(path), "%s/state_%08d.bin", o->output_dir, latest);
-        load_state(path, model, state);
+        model->m_memory = (float *)mallocCheck(model->num_parameters * sizeof(float));
+        model->v_memory = (float *)mallocCheck(model->num_parameters * sizeof(float));
+        load_state_file(path, state, model->m_memory, model->v_memory, model->num_parameters);
         if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
             fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d", path,
                    state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);

@@ -30,7 +30,7 @@ expect_error() {
 help=$("$BIN" -h)
 if [ $? -eq 0 ]; then ok "help_exits_0"; else bad "help_exits_0" "non-zero"; fi
 missing=""
-for f in $(grep -o 'strcmp(f, "-[a-z]*")' train_mamba.c | grep -o '"-[a-z]*"' | tr -d '"' | sort -u); do
+for f in $(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | grep -o '"-[a-z]*"' | tr -d '"' | sort -u); do
     [ "$f" = "-h" ] && continue
     echo "$help" | grep -qE "^  $f " || missing="$missing $f"
 done
