@@ -9,70 +9,7 @@ Prints one line per check and ends with "N passed, M failed"; exit code 1 if any
 #define TESTING
 #include "../train_mamba.c"
 
-static int passed = 0, failed = 0;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    va_list args;
-    va_start(args, fmt);
-    printf("%s %s: ", ok ? "PASS" : "FAIL", name);
-    vprintf(fmt, args);
-    printf("\n");
-    va_end(args);
-    if (ok) { passed++; } else { failed++; }
-}
-
-// max |a - b| and max |b| over n elements
-static void compare(const real *a, const float *b, size_t n, double *max_err, double *max_ref) {
-    *max_err = 0.0;
-    *max_ref = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double e = fabs((double)a[i] - (double)b[i]);
-        if (!(e <= *max_err)) { *max_err = e; } // NaN sticks
-        if (fabs((double)b[i]) > *max_ref) { *max_ref = fabs((double)b[i]); }
-    }
-}
-
-typedef struct {
-    MambaConfig config;
-    int B, T, steps;
-    float hyper[8]; // lr, beta1, beta2, eps, weight_decay, grad_clip, rmsnorm_eps, 0
-    float *params, *logits, *grads, *adam_losses;
-    float loss;
-    int *inputs, *targets;
-    size_t num_parameters;
-} Fixture;
-
-static void load_fixture(Fixture *f, const char *path) {
-    FILE *fp = fopenCheck(path, "rb");
-    int h[256];
-    freadCheck(h, sizeof(int), 256, fp);
-    if (h[0] != 20261124 || h[1] != 1) { fatalf("%s: not a version-1 fixture (magic %d, version %d)", path, h[0], h[1]); }
-    MambaConfig *c = &f->config;
-    c->vocab_size = h[2]; c->padded_vocab_size = h[3]; c->n_layer = h[4]; c->d_model = h[5];
-    c->d_inner = h[6]; c->d_state = h[7]; c->d_conv = h[8]; c->dt_rank = h[9];
-    config_validate(c, path);
-    f->B = h[10]; f->T = h[11]; f->steps = h[12];
-    size_t sizes[NUM_PARAMETER_TENSORS];
-    size_t n = f->num_parameters = fill_in_parameter_sizes(sizes, c);
-    size_t BT = (size_t)f->B * f->T, Vp = c->padded_vocab_size;
-    freadCheck(f->hyper, sizeof(float), 8, fp);
-    f->params = (float *)mallocCheck(n * sizeof(float));
-    f->grads = (float *)mallocCheck(n * sizeof(float));
-    f->logits = (float *)mallocCheck(BT * Vp * sizeof(float));
-    f->inputs = (int *)mallocCheck(BT * sizeof(int));
-    f->targets = (int *)mallocCheck(BT * sizeof(int));
-    f->adam_losses = (float *)mallocCheck(f->steps * sizeof(float));
-    freadCheck(f->params, sizeof(float), n, fp);
-    freadCheck(f->inputs, sizeof(int), BT, fp);
-    freadCheck(f->targets, sizeof(int), BT, fp);
-    freadCheck(f->logits, sizeof(float), BT * Vp, fp);
-    freadCheck(&f->loss, sizeof(float), 1, fp);
-    freadCheck(f->grads, sizeof(float), n, fp);
-    freadCheck(f->adam_losses, sizeof(float), f->steps, fp);
-    char extra;
-    if (fread(&extra, 1, 1, fp) != 0) { fatalf("%s: trailing bytes after the fixture", path); }
-    fclose(fp);
-}
+#include "fixture.h"
 
 static void model_from_fixture(Mamba *model, const Fixture *f) {
     mamba_allocate(model, &f->config);
@@ -95,7 +32,7 @@ static void test_fixture(const Fixture *f) {
     size_t BT = (size_t)B * T, Vp = f->config.padded_vocab_size;
     mamba_forward(&model, f->inputs, f->targets, B, T);
     double err, ref;
-    compare(model.acts.logits, f->logits, BT * Vp, &err, &ref);
+    compare_floats(model.acts.logits, f->logits, BT * Vp, &err, &ref);
     check(err <= 2e-5 * ref, "fixture_logits", "max abs err %.3g (max |logit| %.3g)", err, ref);
     double lerr = fabs(model.mean_loss - f->loss);
     check(lerr <= 2e-5 * f->loss, "fixture_loss", "ours %.7f torch %.7f", model.mean_loss, f->loss);
@@ -104,7 +41,7 @@ static void test_fixture(const Fixture *f) {
     mamba_backward(&model, 1.0f);
     size_t offset = 0;
     for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
-        compare(model.grads_memory + offset, f->grads + offset, model.param_sizes[k], &err, &ref);
+        compare_floats(model.grads_memory + offset, f->grads + offset, model.param_sizes[k], &err, &ref);
         char name[64];
         snprintf(name, sizeof(name), "fixture_grad_%s", PARAMETER_INFO[k].name);
         check(ref > 0 && err <= 2e-5 * ref, name, "max abs err %.3g, max |grad| %.3g, rel %.2e", err, ref, err / ref);

@@ -1,0 +1,102 @@
+/*
+The test fixture format (doc/formats.md), shared by the tests of both trainers and by
+test/make_cpu_fixture.c, plus the PASS/FAIL bookkeeping every test prints.
+Include after the trainer (it uses llmc/model_config.h and llmc/utils.h).
+*/
+#ifndef FIXTURE_H
+#define FIXTURE_H
+
+#include <stdarg.h>
+
+#define FIXTURE_MAGIC 20261124
+#define FIXTURE_VERSION 1
+
+static int passed = 0, failed = 0;
+
+static inline void check(int ok, const char *name, const char *fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    printf("%s %s: ", ok ? "PASS" : "FAIL", name);
+    vprintf(fmt, args);
+    printf("\n");
+    va_end(args);
+    if (ok) { passed++; } else { failed++; }
+}
+
+// max |a - b| and max |b| over n elements
+static inline void compare_floats(const float *a, const float *b, size_t n, double *max_err, double *max_ref) {
+    *max_err = 0.0;
+    *max_ref = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)a[i] - (double)b[i]);
+        if (!(e <= *max_err)) { *max_err = e; } // NaN sticks
+        if (fabs((double)b[i]) > *max_ref) { *max_ref = fabs((double)b[i]); }
+    }
+}
+
+typedef struct {
+    MambaConfig config;
+    int B, T, steps;
+    float hyper[8]; // lr, beta1, beta2, eps, weight_decay, grad_clip, rmsnorm_eps, 0
+    float *params, *logits, *grads, *adam_losses;
+    float loss;
+    int *inputs, *targets;
+    size_t num_parameters;
+} Fixture;
+
+static inline void load_fixture(Fixture *f, const char *path) {
+    FILE *fp = fopenCheck(path, "rb");
+    int h[256];
+    freadCheck(h, sizeof(int), 256, fp);
+    if (h[0] != FIXTURE_MAGIC || h[1] != FIXTURE_VERSION) { fatalf("%s: not a version-1 fixture (magic %d, version %d)", path, h[0], h[1]); }
+    MambaConfig *c = &f->config;
+    c->vocab_size = h[2]; c->padded_vocab_size = h[3]; c->n_layer = h[4]; c->d_model = h[5];
+    c->d_inner = h[6]; c->d_state = h[7]; c->d_conv = h[8]; c->dt_rank = h[9];
+    config_validate(c, path);
+    f->B = h[10]; f->T = h[11]; f->steps = h[12];
+    size_t sizes[NUM_PARAMETER_TENSORS];
+    size_t n = f->num_parameters = fill_in_parameter_sizes(sizes, c);
+    size_t BT = (size_t)f->B * f->T, Vp = c->padded_vocab_size;
+    freadCheck(f->hyper, sizeof(float), 8, fp);
+    f->params = (float *)mallocCheck(n * sizeof(float));
+    f->grads = (float *)mallocCheck(n * sizeof(float));
+    f->logits = (float *)mallocCheck(BT * Vp * sizeof(float));
+    f->inputs = (int *)mallocCheck(BT * sizeof(int));
+    f->targets = (int *)mallocCheck(BT * sizeof(int));
+    f->adam_losses = (float *)mallocCheck(f->steps * sizeof(float));
+    freadCheck(f->params, sizeof(float), n, fp);
+    freadCheck(f->inputs, sizeof(int), BT, fp);
+    freadCheck(f->targets, sizeof(int), BT, fp);
+    freadCheck(f->logits, sizeof(float), BT * Vp, fp);
+    freadCheck(&f->loss, sizeof(float), 1, fp);
+    freadCheck(f->grads, sizeof(float), n, fp);
+    freadCheck(f->adam_losses, sizeof(float), f->steps, fp);
+    char extra;
+    if (fread(&extra, 1, 1, fp) != 0) { fatalf("%s: trailing bytes after the fixture", path); }
+    fclose(fp);
+}
+
+
+// writes a fixture (the same layout load_fixture reads)
+static inline void save_fixture(const Fixture *f, const char *path) {
+    int h[256] = {0};
+    const MambaConfig *c = &f->config;
+    h[0] = FIXTURE_MAGIC; h[1] = FIXTURE_VERSION; h[2] = c->vocab_size; h[3] = c->padded_vocab_size;
+    h[4] = c->n_layer; h[5] = c->d_model; h[6] = c->d_inner; h[7] = c->d_state; h[8] = c->d_conv; h[9] = c->dt_rank;
+    h[10] = f->B; h[11] = f->T; h[12] = f->steps;
+    size_t BT = (size_t)f->B * f->T, Vp = c->padded_vocab_size, n = f->num_parameters;
+    AtomicFile af;
+    atomic_open(&af, path);
+    atomic_fwrite(h, sizeof(int), 256, &af);
+    atomic_fwrite(f->hyper, sizeof(float), 8, &af);
+    atomic_fwrite(f->params, sizeof(float), n, &af);
+    atomic_fwrite(f->inputs, sizeof(int), BT, &af);
+    atomic_fwrite(f->targets, sizeof(int), BT, &af);
+    atomic_fwrite(f->logits, sizeof(float), BT * Vp, &af);
+    atomic_fwrite(&f->loss, sizeof(float), 1, &af);
+    atomic_fwrite(f->grads, sizeof(float), n, &af);
+    atomic_fwrite(f->adam_losses, sizeof(float), f->steps, &af);
+    atomic_commit(&af);
+}
+
+#endif // FIXTURE_H
