@@ -976,6 +976,8 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
     if (resumed) { dataloader_resume(train_loader, state->epoch, state->shard, state->sample); }
 
     int start_step = state->step;
+    double timed_ms = 0.0;
+    int timed_steps = 0;
     for (int step = start_step; step <= train_num_batches; step++) {
         int last_step = step == train_num_batches;
         // a resumed run already evaluated, sampled and saved at the step it resumes from:
@@ -997,7 +999,13 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             state->sample = train_loader->current_sample_idx;
             save_checkpoint(o->output_dir, model, state);
         }
-        if (last_step) { break; }
+        if (last_step) {
+            if (timed_steps > 0) {
+                printf("average over %d steps: %.2f ms/step, %.0f tok/s\n", timed_steps, timed_ms / timed_steps,
+                       o->total_batch_size / (timed_ms / timed_steps / 1000.0));
+            }
+            break;
+        }
 
         double t0 = now_seconds();
         mamba_zero_grad(model);
@@ -1018,6 +1026,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
                train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
+        if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
     }
 }
 

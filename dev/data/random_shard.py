@@ -1,0 +1,34 @@
+"""
+A shard of uniformly random tokens, for benchmarks (the official numbers we compare against
+were measured on random tokens). Standard library only.
+
+    python3 dev/data/random_shard.py <out.bin> <vocab size> <number of tokens> [seed]
+"""
+import os
+import random
+import sys
+from array import array
+
+
+def main():
+    if len(sys.argv) not in (4, 5):
+        sys.exit("usage: random_shard.py <out.bin> <vocab size> <number of tokens> [seed]")
+    path, vocab, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    if not (0 < vocab <= 65536) or n <= 0:
+        sys.exit("error: vocab must be in (0, 65536] and the token count positive")
+    rng = random.Random(int(sys.argv[4]) if len(sys.argv) == 5 else 0)
+    header = array("i", [0] * 256)
+    header[0], header[1], header[2] = 20240520, 1, n
+    tokens = array("H", (rng.randrange(vocab) for _ in range(n)))
+    if sys.byteorder != "little":
+        header.byteswap()
+        tokens.byteswap()
+    with open(path + ".tmp", "wb") as f:
+        f.write(header.tobytes())
+        f.write(tokens.tobytes())
+    os.replace(path + ".tmp", path)
+    print(f"wrote {n:,} random tokens (vocab {vocab}) to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# End-to-end training speed of train_mamba_cu on the workloads of ../shared/PERF_ANCHORS.md,
+# plus the measured bf16 matmul rate for MFU. Random tokens, as the official measurement.
+#   bash scripts/bench.sh [steps]        (needs a GPU; writes nothing but /tmp files)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STEPS=${1:-30}
+make -s train_mamba_cu
+nvcc -O3 -gencode arch=compute_90,code=sm_90 -o /tmp/matmul_peak dev/cuda/matmul_peak.cu -lcublas
+peak_line=$(/tmp/matmul_peak)
+echo "$peak_line"
+peak=$(echo "$peak_line" | awk '{print $(NF-1)}')
+python3 dev/data/random_shard.py /tmp/bench_v50280.bin 50280 4000000 1 >/dev/null
+python3 dev/data/random_shard.py /tmp/bench_v256.bin 256 4000000 2 >/dev/null
+
+bench() {
+    local name="$1" shard="$2"; shift 2
+    local out
+    out=$(./train_mamba_cu -i "$shard" -j "$shard" -x "$STEPS" -v 0 -g 0 -sh 0 "$@" 2>&1) || { echo "$out" | tail -n 5; return 1; }
+    local params avg mem ms tps
+    params=$(echo "$out" | awk -F'|' '/parameters/ {gsub(/ /, "", $3); print $3}')
+    avg=$(echo "$out" | grep '^average over')
+    mem=$(echo "$out" | grep '^device memory' | sed 's/^device memory: //')
+    ms=$(echo "$avg" | awk '{print $5}')
+    tps=$(echo "$avg" | awk '{print $7}')
+    awk -v n="$name" -v p="$params" -v ms="$ms" -v t="$tps" -v peak="$peak" -v mem="$mem" 'BEGIN {
+        mfu = 6.0 * p * t / (peak * 1e12) * 100;
+        printf "%-34s params %d | %8.2f ms/step | %10.0f tok/s | MFU %.1f%% (6*params/token vs %.0f TFLOP/s) | %s\n", n, p, ms, t, mfu, peak, mem }'
+}
+bench "mamba-130m shape B=8 T=2048" /tmp/bench_v50280.bin -e mamba-130m -b 8 -t 2048 "${@:2}"
+bench "byte-level d384:l8 B=32 T=1024" /tmp/bench_v256.bin -e d384:l8:v256 -b 32 -t 1024 "${@:2}"
