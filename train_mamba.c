@@ -768,6 +768,9 @@ void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, f
     }
 }
 
+// test hook (MAMBA_TEST_INJECT_NAN_STEP): what a corrupted batch or an overflow would leave behind
+void mamba_inject_nan_gradient(Mamba *model) { model->grads_memory[0] = NAN; }
+
 void mamba_free(Mamba *model) {
     free(model->params_memory);
     free(model->grads_memory);
@@ -978,17 +981,23 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
     int start_step = state->step;
     double timed_ms = 0.0;
     int timed_steps = 0;
+    int consecutive_skips = 0;
+    OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
+    const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
+    int inject_nan_step = inject != NULL ? atoi(inject) : -1;
     for (int step = start_step; step <= train_num_batches; step++) {
-        int last_step = step == train_num_batches;
+        // a signal asks for a checkpoint now: this iteration becomes the last one
+        int stopping = stop_signal != 0;
+        int last_step = step == train_num_batches || stopping;
         // a resumed run already evaluated, sampled and saved at the step it resumes from:
         // doing it again would consume the sampling RNG twice and break bitwise resume
         int fresh_step = !(resumed && step == start_step);
-        if (fresh_step && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
+        if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
             float val_loss = evaluate(model, val_loader, o->val_max_steps);
             printf("val loss %f\n", val_loss);
             logger_log_val(logger, step, val_loss);
         }
-        if (fresh_step && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
+        if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             sample(model, tokenizer, o->gen_tokens, o->temperature, &state->rng);
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
@@ -998,6 +1007,15 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             state->shard = train_loader->current_shard_idx;
             state->sample = train_loader->current_sample_idx;
             save_checkpoint(o->output_dir, model, state);
+            prune_checkpoints(o->output_dir, o->checkpoints_keep);
+        }
+        if (stopping) {
+            if (o->output_dir != NULL) {
+                printf("stopped by signal %d after step %d; resume with the same command plus -y 1\n", (int)stop_signal, step);
+            } else {
+                printf("stopped by signal %d after step %d; no -o given, so nothing was saved\n", (int)stop_signal, step);
+            }
+            break;
         }
         if (last_step) {
             if (timed_steps > 0) {
@@ -1017,10 +1035,30 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             loss += model->mean_loss;
         }
         loss /= grad_accum_steps;
+        if (step + 1 == inject_nan_step) { mamba_inject_nan_gradient(model); }
         float norm = mamba_grad_norm(model);
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
         float lr = get_learning_rate(&sched, step);
-        mamba_update(model, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, grad_scale, step + 1);
+        // a non-finite loss or norm, or (with -sl / -sg) an outlier, skips the update: no weight is touched
+        double loss_z = outlier_zscore(&loss_outliers, loss), norm_z = outlier_zscore(&norm_outliers, norm);
+        int skip = !isfinite(loss) || !isfinite(norm) || (o->skip_loss_z > 0.0f && loss_z > o->skip_loss_z) ||
+                   (o->skip_norm_z > 0.0f && norm_z > o->skip_norm_z);
+        if (skip) {
+            consecutive_skips++;
+            char line[256];
+            snprintf(line, sizeof(line), "s:%d skipped loss:%f norm:%f loss_z:%.2f norm_z:%.2f", step + 1, loss, norm, loss_z, norm_z);
+            printf("step %4d/%d: update skipped (loss %f, norm %f, z-scores %.2f / %.2f)\n", step + 1, train_num_batches,
+                   loss, norm, loss_z, norm_z);
+            logger_log_line(logger, line);
+            if (consecutive_skips >= o->max_skips) {
+                fatalf("%d consecutive updates skipped (non-finite or outlier loss / gradient norm) at step %d", consecutive_skips, step + 1);
+            }
+        } else {
+            consecutive_skips = 0;
+            outlier_add(&loss_outliers, loss);
+            outlier_add(&norm_outliers, norm);
+            mamba_update(model, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, grad_scale, step + 1);
+        }
         double ms = (now_seconds() - t0) * 1000.0;
         printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s\n", step + 1,
                train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
@@ -1033,6 +1071,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
 int main(int argc, char **argv) {
     Options o;
     parse_options(&o, argc, argv);
+    install_signal_handlers();
 #ifdef OMP
     if (o.num_threads > 0) { omp_set_num_threads(o.num_threads); }
 #endif

@@ -14,6 +14,8 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <unistd.h>
 #include "utils.h"
 #include "rand.h"
 #include "model_config.h"
@@ -45,6 +47,10 @@ typedef struct {
     int shuffle;                    // -sh
     int seed;                       // -sd
     int overfit_single_batch;       // -a
+    int checkpoints_keep;           // -nk (0: keep all)
+    float skip_loss_z;              // -sl skip the update when the loss z-score exceeds this (0: off)
+    float skip_norm_z;              // -sg same for the gradient norm
+    int max_skips;                  // -ms consecutive skipped updates before the run stops
     int num_threads;                // -nt (0: OpenMP's default; CPU trainer)
     int recompute;                  // -r (GPU trainer: 0 none, 1 conv+SiLU output, 2 also delta)
 } Options;
@@ -59,7 +65,8 @@ static const Options DEFAULT_OPTIONS = {
     .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine",
     .weight_decay = 0.1f, .grad_clip = 1.0f,
     .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f,
-    .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0, .num_threads = 0, .recompute = 1,
+    .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0,
+    .checkpoints_keep = 0, .skip_loss_z = 0.0f, .skip_norm_z = 0.0f, .max_skips = 10, .num_threads = 0, .recompute = 1,
 };
 
 static inline void print_usage(const char *program) {
@@ -90,6 +97,10 @@ static inline void print_usage(const char *program) {
     printf("  -n <int>    checkpoint every n steps (needs -o); 0 = only at the end (default %d)\n", d->checkpoint_every);
     printf("  -y <int>    resume from the newest checkpoint in -o (default %d)\n", d->resume);
     printf("  -sh <int>   shuffle the training data (default %d)\n", d->shuffle);
+    printf("  -nk <int>   keep only the newest n checkpoints; 0 = keep all (default %d)\n", d->checkpoints_keep);
+    printf("  -sl <float> skip the update if the loss z-score exceeds this; 0 = off (default %g)\n", d->skip_loss_z);
+    printf("  -sg <float> skip the update if the grad-norm z-score exceeds this; 0 = off (default %g)\n", d->skip_norm_z);
+    printf("  -ms <int>   stop after this many consecutive skipped updates (default %d)\n", d->max_skips);
     printf("  -sd <int>   random seed for init, shuffling and sampling (default %d)\n", d->seed);
     printf("  -a <int>    overfit a single batch, for debugging (default %d)\n", d->overfit_single_batch);
     printf("  -nt <int>   OpenMP threads, CPU trainer; 0 = default (default %d)\n", d->num_threads);
@@ -147,6 +158,10 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-y") == 0) { o->resume = parse_int(f, v); }
         else if (strcmp(f, "-sh") == 0) { o->shuffle = parse_int(f, v); }
         else if (strcmp(f, "-sd") == 0) { o->seed = parse_int(f, v); }
+        else if (strcmp(f, "-nk") == 0) { o->checkpoints_keep = parse_int(f, v); }
+        else if (strcmp(f, "-sl") == 0) { o->skip_loss_z = parse_float(f, v); }
+        else if (strcmp(f, "-sg") == 0) { o->skip_norm_z = parse_float(f, v); }
+        else if (strcmp(f, "-ms") == 0) { o->max_skips = parse_int(f, v); }
         else if (strcmp(f, "-a") == 0) { o->overfit_single_batch = parse_int(f, v); }
         else if (strcmp(f, "-nt") == 0) { o->num_threads = parse_int(f, v); }
         else if (strcmp(f, "-r") == 0) { o->recompute = parse_int(f, v); }
@@ -175,6 +190,9 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->resume != 0 && o->resume != 1) { fatalf("-y must be 0 or 1, got %d", o->resume); }
     if (o->resume && o->output_dir == NULL) { fatalf("-y 1 needs -o <dir> to find the checkpoint in"); }
     if (o->recompute < 0 || o->recompute > 2) { fatalf("-r must be 0, 1 or 2, got %d", o->recompute); }
+    if (o->checkpoints_keep < 0) { fatalf("-nk must be >= 0, got %d", o->checkpoints_keep); }
+    if (!(o->skip_loss_z >= 0.0f) || !(o->skip_norm_z >= 0.0f)) { fatalf("-sl and -sg must be >= 0"); }
+    if (o->max_skips < 1) { fatalf("-ms must be >= 1, got %d", o->max_skips); }
     if (o->num_threads < 0) { fatalf("-nt must be >= 0, got %d", o->num_threads); }
 }
 
@@ -271,6 +289,82 @@ static inline double now_seconds(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+
+/*
+Signals. SIGINT / SIGTERM (what Slurm sends before the time limit) ask the training loop to
+finish the current step, write a checkpoint and exit 0; a second signal exits at once.
+SIGXFSZ is ignored so that a file-size limit makes write() fail (an error we report, keeping
+the previous checkpoint) instead of killing the process mid-write.
+*/
+static volatile sig_atomic_t stop_signal = 0;
+
+static void handle_stop_signal(int sig) {
+    if (stop_signal != 0) { _exit(128 + sig); }
+    stop_signal = sig;
+}
+
+static inline void install_signal_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = handle_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+// removes the complete checkpoints older than the newest `keep` (DONE marker first)
+static inline void prune_checkpoints(const char *dir, int keep) {
+    if (keep <= 0) { return; }
+    for (;;) {
+        DIR *dp = opendir(dir);
+        if (dp == NULL) { return; }
+        int count = 0, oldest = -1;
+        struct dirent *e;
+        while ((e = readdir(dp)) != NULL) {
+            int step;
+            char tail;
+            if (sscanf(e->d_name, "DONE_%8d%c", &step, &tail) == 1) {
+                count++;
+                if (oldest < 0 || step < oldest) { oldest = step; }
+            }
+        }
+        closedir(dp);
+        if (count <= keep) { return; }
+        const char *names[] = {"DONE_%08d", "model_%08d.bin", "state_%08d.bin"};
+        for (int i = 0; i < 3; i++) {
+            char name[64], path[1100];
+            snprintf(name, sizeof(name), names[i], oldest);
+            snprintf(path, sizeof(path), "%s/%s", dir, name);
+            remove(path);
+        }
+    }
+}
+
+/*
+Running mean and standard deviation over the last OUTLIER_WINDOW values, for skipping updates
+whose loss or gradient norm is a z-score outlier (llm.c's -sl / -sg).
+*/
+#define OUTLIER_WINDOW 128
+typedef struct {
+    double values[OUTLIER_WINDOW];
+    int count, next;
+} OutlierDetector;
+
+// z-score of x against the window (0 until the window is full), without adding x
+static inline double outlier_zscore(const OutlierDetector *d, double x) {
+    if (d->count < OUTLIER_WINDOW) { return 0.0; }
+    double sum = 0.0, sq = 0.0;
+    for (int i = 0; i < OUTLIER_WINDOW; i++) { sum += d->values[i]; sq += d->values[i] * d->values[i]; }
+    double mean = sum / OUTLIER_WINDOW, var = sq / OUTLIER_WINDOW - mean * mean;
+    return var > 0.0 ? (x - mean) / sqrt(var) : 0.0;
+}
+
+static inline void outlier_add(OutlierDetector *d, double x) {
+    d->values[d->next] = x;
+    d->next = (d->next + 1) % OUTLIER_WINDOW;
+    if (d->count < OUTLIER_WINDOW) { d->count++; }
+}
 
 // samples from softmax(logits / temperature) over the first V entries (padded rows excluded)
 static inline int sample_softmax(const float *logits, int V, float temperature, uint64_t *rng) {

@@ -127,14 +127,21 @@ static inline void atomic_open(AtomicFile *af, const char *path) {
 
 static inline void atomic_commit(AtomicFile *af) {
     if (fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0) {
-        fatalf("cannot flush '%s': %s (previous '%s' left intact)", af->tmp_path, strerror(errno), af->final_path);
+        int err = errno;
+        fclose(af->fp);
+        remove(af->tmp_path);
+        fatalf("cannot write '%s': %s (previous '%s' left intact)", af->tmp_path, strerror(err), af->final_path);
     }
     if (fclose(af->fp) != 0) {
-        fatalf("cannot close '%s': %s (previous '%s' left intact)", af->tmp_path, strerror(errno), af->final_path);
+        int err = errno;
+        remove(af->tmp_path);
+        fatalf("cannot close '%s': %s (previous '%s' left intact)", af->tmp_path, strerror(err), af->final_path);
     }
     af->fp = NULL;
     if (rename(af->tmp_path, af->final_path) != 0) {
-        fatalf("cannot rename '%s' to '%s': %s", af->tmp_path, af->final_path, strerror(errno));
+        int err = errno;
+        remove(af->tmp_path);
+        fatalf("cannot rename '%s' to '%s': %s", af->tmp_path, af->final_path, strerror(err));
     }
 }
 
