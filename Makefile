@@ -30,7 +30,7 @@ all: train_mamba
 
 ifeq ($(HAS_GPU),yes)
 TRAIN_BIN = train_mamba_cu
-GPU_TEST_BINS = train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+GPU_TEST_BINS = train_mamba_cu test_mamba_cu make_cpu_fixture
 else
 TRAIN_BIN = train_mamba
 GPU_TEST_BINS =
@@ -82,3 +82,87 @@ test: train_mamba test_mamba test_gradcheck test_dataloader dev/data/prepare_byt
 
 clean:
 	rm -f train_mamba test_mamba test_gradcheck test_dataloader dev/data/prepare_bytes train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+
+# ----------------------------------------------------------------------------
+# Fuzzing (test/fuzz/): libFuzzer harnesses for the loaders, under ASan + UBSan, built with clang.
+# `make fuzz` runs each harness for FUZZ_SECONDS (two at a time with `make -j2 fuzz`); new corpus
+# entries go to test/fuzz/work/<harness>/, crashes to test/fuzz/crashes/<harness>/ (both ignored
+# by git). `make fuzz-regress` runs each harness once over test/fuzz/regressions/<harness>/ and its
+# seed corpus, no fuzzing. -detect_leaks=0: a loader rejecting its input leaves memory behind by
+# design (fatalf); the harnesses check accepted inputs for leaks themselves (fuzz_common.h).
+FUZZ_CC ?= clang
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra -std=gnu11
+FUZZ_SECONDS ?= 600
+FUZZ_TMPDIR ?= $(if $(wildcard /dev/shm),/dev/shm,/tmp)
+FUZZ_HARNESSES = dataloader tokenizer model state $(if $(wildcard test/fuzz/fuzz_safetensors.c),safetensors)
+FUZZ_BINS = $(FUZZ_HARNESSES:%=test/fuzz/bin/fuzz_%)
+FUZZ_OPTS = -rss_limit_mb=2048 -timeout=10 -max_len=16384 -detect_leaks=0
+FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+.PHONY: fuzz fuzz-bins fuzz-regress fuzz-seeds test-asan clean-sanitize
+# (fuzz-run-<harness> is not .PHONY: make skips pattern rules for phony targets; no such file exists)
+
+test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h $(HEADERS) $(wildcard llmc/safetensors.h llmc/hf_io.h)
+	@mkdir -p test/fuzz/bin
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< -lm
+
+fuzz-bins: $(FUZZ_BINS)
+
+# rewrites the seed corpora from the loaders' own writers
+fuzz-seeds: test/fuzz/make_seeds.c $(HEADERS)
+	@mkdir -p test/fuzz/bin
+	$(CC) -O1 -Wall -Wextra -std=gnu11 -o test/fuzz/bin/make_seeds $< $(LDLIBS)
+	./test/fuzz/bin/make_seeds test/fuzz/corpus
+
+fuzz-run-%: test/fuzz/bin/fuzz_%
+	@mkdir -p test/fuzz/work/$* test/fuzz/crashes/$*
+	@rm -f test/fuzz/work/$*.log test/fuzz/work/$*.stats
+	@echo "fuzz_$*: $(FUZZ_SECONDS) s (log: test/fuzz/work/$*.log)"
+	@$(FUZZ_ENV) FUZZ_STATS_FILE=test/fuzz/work/$*.stats $< $(FUZZ_OPTS) -close_fd_mask=3 -print_final_stats=1 \
+	    -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=test/fuzz/crashes/$*/ \
+	    test/fuzz/work/$* test/fuzz/corpus/$* > test/fuzz/work/$*.log 2>&1; echo "exit $$?" >> test/fuzz/work/$*.log
+
+# one line per harness: executions, time, corpus, crashes; fails if any harness crashed
+fuzz: $(FUZZ_HARNESSES:%=fuzz-run-%)
+	@fail=0; for h in $(FUZZ_HARNESSES); do \
+	    log=test/fuzz/work/$$h.log; \
+	    execs=$$(grep -h '^stat::number_of_executed_units' $$log | awk '{print $$2}'); \
+	    secs=$$(grep -h '^stat::total_time_in_seconds' $$log 2>/dev/null | awk '{print $$2}'); \
+	    st=$$(grep -h '^exit ' $$log | awk '{print $$2}'); \
+	    echo "fuzz_$$h: $${execs:-?} execs in $${secs:-?} s, corpus $$(ls test/fuzz/work/$$h | wc -l) new + $$(ls test/fuzz/corpus/$$h | wc -l) seeds, exit $$st; $$(cat test/fuzz/work/$$h.stats 2>/dev/null)"; \
+	    if [ "$$st" != "0" ]; then fail=1; grep -h -m 3 -E 'ERROR|SUMMARY|fuzz: ' $$log; echo "  crash input: $$(ls -t test/fuzz/crashes/$$h | head -1)"; fi; \
+	done; exit $$fail
+
+fuzz-regress: $(FUZZ_BINS)
+	@pass=0; failn=0; for h in $(FUZZ_HARNESSES); do \
+	    files=$$(find test/fuzz/regressions/$$h test/fuzz/corpus/$$h -type f 2>/dev/null | sort); \
+	    if $(FUZZ_ENV) test/fuzz/bin/fuzz_$$h $(FUZZ_OPTS) $$files > test/fuzz/bin/regress_$$h.log 2>&1; then \
+	        echo "PASS fuzz_$$h ($$(echo $$files | wc -w) inputs)"; pass=$$((pass + 1)); \
+	    else \
+	        echo "FAIL fuzz_$$h (log: test/fuzz/bin/regress_$$h.log)"; grep -h -m 3 -E 'Running:|ERROR|SUMMARY|fuzz: ' test/fuzz/bin/regress_$$h.log | tail -3; failn=$$((failn + 1)); \
+	    fi; \
+	done; echo "$$pass passed, $$failn failed"; [ $$failn -eq 0 ]
+
+# ----------------------------------------------------------------------------
+# The CPU test suite and a 3-step training run under AddressSanitizer + UBSan (gcc, OpenMP kept)
+ASAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1 \
+              -Wall -Wextra -std=gnu11 $(if $(filter yes,$(OMP_OK)),-fopenmp -DOMP)
+ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan train_mamba_asan
+
+train_mamba_asan: train_mamba.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(LDLIBS)
+
+test_mamba_asan: test/test_mamba.c train_mamba.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(LDLIBS)
+
+test_gradcheck_asan: test/test_gradcheck.c train_mamba.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -DREAL_IS_DOUBLE -o $@ $< $(LDLIBS)
+
+test_dataloader_asan: test/test_dataloader.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< $(LDLIBS)
+
+test-asan: $(ASAN_BINS) $(TS_DATA)
+	bash test/fuzz/run_asan_tests.sh
+
+clean-sanitize:
+	rm -rf test/fuzz/bin test/fuzz/work $(ASAN_BINS)

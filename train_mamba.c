@@ -743,12 +743,14 @@ float mamba_grad_norm(const Mamba *model) {
 AdamW step `t` (1-based) with gradients first scaled by grad_scale (clipping). Weight decay
 applies to the tensors marked `decay` in the layout table of llmc/model_config.h.
 */
+void mamba_allocate_optimizer(Mamba *model) {
+    model->m_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
+    model->v_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
+}
+
 void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, float eps,
                   float weight_decay, float grad_scale, int t) {
-    if (model->m_memory == NULL) {
-        model->m_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
-        model->v_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
-    }
+    if (model->m_memory == NULL) { mamba_allocate_optimizer(model); }
     float bc1 = 1.0f - powf(beta1, (float)t), bc2 = 1.0f - powf(beta2, (float)t);
     size_t offset = 0;
     for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
@@ -942,8 +944,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
                    model->config.d_model, model->config.n_layer, model->config.vocab_size, o->model);
         }
         snprintf(path, sizeof(path), "%s/state_%08d.bin", o->output_dir, latest);
-        model->m_memory = (float *)mallocCheck(model->num_parameters * sizeof(float));
-        model->v_memory = (float *)mallocCheck(model->num_parameters * sizeof(float));
+        mamba_allocate_optimizer(model);
         load_state_file(path, state, model->m_memory, model->v_memory, model->num_parameters);
         if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
             fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d", path,

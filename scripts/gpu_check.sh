@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Everything the GPU machine should run in one go: build, the whole test suite (CPU and GPU
+# parts), the speed benchmark. Logs go to $OUT (or ./gpu_logs).
+set -u
+cd "$(dirname "$0")/.."
+OUT=${OUT:-gpu_logs}
+mkdir -p "$OUT"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+make -j8 train_mamba train_mamba_cu test_mamba_cu make_cpu_fixture test_mamba test_gradcheck test_dataloader 2>&1 | tail -n 5
+make test 2>&1 | tee "$OUT/test.log" | grep -E "FAIL|SKIP|passed, " 
+bash scripts/bench.sh 30 2>&1 | tee "$OUT/bench.log"

@@ -1,0 +1,856 @@
+/*
+Mamba-1 language model training on one NVIDIA GPU: the fast trainer.
+
+The same program as train_mamba.c (same flags, files, log lines, checkpoints and recurrent
+sampling), with the same struct and function names in the same order, so the two read side
+by side. What differs is where the numbers live and how the layers are fused:
+  - bf16 activations and matmul operands (floatX), fp32 master weights, AdamW moments and
+    gradients, fp32 residual stream, fp32 scan arithmetic and states (ENABLE_FP32: all fp32);
+  - matmuls through cuBLAS; conv1d + SiLU in one kernel; softplus(dt + bias), the scan, the
+    D skip and the z gate in one kernel (llmc/cuda/scan.cuh); softmax + cross-entropy + dlogits
+    in one kernel;
+  - every reduction in a fixed order: two runs with the same seed give the same bits;
+  - recomputation (-r): 1 recomputes the conv+SiLU output u in backward, 2 also delta.
+The kernels are in llmc/cuda/*.cuh; dev/cuda/ has their playground versions and benchmarks.
+*/
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <time.h>
+#include "llmc/utils.h"
+#include "llmc/rand.h"
+#include "llmc/model_config.h"
+#include "llmc/schedulers.h"
+#include "llmc/logger.h"
+#include "llmc/train_common.h"
+#include "dataloader.h"
+#include "tokenizer.h"
+#include "llmc/cuda/cuda_common.h"
+#include "llmc/cuda/reduce.cuh"
+#include "llmc/cuda/encoder.cuh"
+#include "llmc/cuda/rmsnorm.cuh"
+#include "llmc/cuda/matmul.cuh"
+#include "llmc/cuda/conv1d.cuh"
+#include "llmc/cuda/scan.cuh"
+#include "llmc/cuda/classifier.cuh"
+#include "llmc/cuda/adamw.cuh"
+
+static cudaStream_t main_stream;
+
+// ----------------------------------------------------------------------------
+// the model: one device allocation each for parameters, gradients and activations
+
+typedef struct {
+    float *wte;        // (Vp, C)
+    float *norm_w;     // (L, C)
+    float *in_proj_w;  // (L, 2*Di, C)
+    float *conv_w;     // (L, Di, K)
+    float *conv_b;     // (L, Di)
+    float *x_proj_w;   // (L, R+2N, Di)
+    float *dt_proj_w;  // (L, Di, R)
+    float *dt_proj_b;  // (L, Di)
+    float *A_log;      // (L, Di, N)
+    float *D;          // (L, Di)
+    float *out_proj_w; // (L, C, Di)
+    float *norm_f_w;   // (C)
+} ParameterTensors;
+
+void point_parameters(ParameterTensors *p, float *memory, const size_t sizes[NUM_PARAMETER_TENSORS]) {
+    float **ptrs[NUM_PARAMETER_TENSORS] = {
+        &p->wte, &p->norm_w, &p->in_proj_w, &p->conv_w, &p->conv_b, &p->x_proj_w,
+        &p->dt_proj_w, &p->dt_proj_b, &p->A_log, &p->D, &p->out_proj_w, &p->norm_f_w,
+    };
+    for (int i = 0; i < NUM_PARAMETER_TENSORS; i++) {
+        *ptrs[i] = memory;
+        memory += sizes[i];
+    }
+}
+
+#define NUM_ACTIVATION_TENSORS 14
+typedef struct {
+    float *residual;   // (L+1, B, T, C)     residual stream; [0] is the embedding output
+    floatX *ln;        // (L, B, T, C)       RMSNorm output h
+    float *ln_rstd;    // (L, B, T)
+    floatX *xz;        // (L, B, T, 2*Di)    in_proj output [x ; z]
+    floatX *u;         // (L or 1, B, T, Di) silu(conv(x)); one shared buffer when recomputed (-r >= 1)
+    floatX *xdbl;      // (L, B, T, R+2N)    x_proj output [dt_r ; B ; C]
+    floatX *delta_raw; // (L or 1, B, T, Di) dt_proj output without bias; shared when recomputed (-r 2)
+    float *ssm_states; // (L, B, NC, Di, N)  scan state entering each chunk
+    floatX *yg;        // (L, B, T, Di)      gated scan output y * silu(z)
+    floatX *out;       // (B, T, C)          out_proj output of the current layer (not kept)
+    floatX *lnf;       // (B, T, C)
+    float *lnf_rstd;   // (B, T)
+    floatX *logits;    // (B, T, Vp)         overwritten by dlogits in backward
+    float *losses;     // (B, T)
+} ActivationTensors;
+
+void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, int T, int recompute) {
+    size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank;
+    size_t Vp = c->padded_vocab_size, BT = (size_t)B * T, NC = selective_scan_num_chunks(T);
+    size_t Lu = recompute >= 1 ? 1 : L, Ld = recompute >= 2 ? 1 : L;
+    size_t sizes[NUM_ACTIVATION_TENSORS] = {
+        (L + 1) * BT * C, L * BT * C, L * BT, L * BT * 2 * Di, Lu * BT * Di, L * BT * (R + 2 * N),
+        Ld * BT * Di, L * B * NC * Di * N, L * BT * Di, BT * C, BT * C, BT, BT * Vp, BT,
+    };
+    memcpy(act_sizes, sizes, sizeof(sizes));
+}
+
+// element sizes in the order of ActivationTensors
+static const size_t ACT_ELEM_SIZES[NUM_ACTIVATION_TENSORS] = {
+    sizeof(float), sizeof(floatX), sizeof(float), sizeof(floatX), sizeof(floatX), sizeof(floatX),
+    sizeof(floatX), sizeof(float), sizeof(floatX), sizeof(floatX), sizeof(floatX), sizeof(float),
+    sizeof(floatX), sizeof(float),
+};
+
+void *malloc_and_point_activations(ActivationTensors *acts, const size_t *act_sizes, size_t *bytes) {
+    void **ptrs[NUM_ACTIVATION_TENSORS] = {
+        (void **)&acts->residual, (void **)&acts->ln, (void **)&acts->ln_rstd, (void **)&acts->xz,
+        (void **)&acts->u, (void **)&acts->xdbl, (void **)&acts->delta_raw, (void **)&acts->ssm_states,
+        (void **)&acts->yg, (void **)&acts->out, (void **)&acts->lnf, (void **)&acts->lnf_rstd,
+        (void **)&acts->logits, (void **)&acts->losses,
+    };
+    size_t total = 0;
+    for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) { total += (act_sizes[i] * ACT_ELEM_SIZES[i] + 255) / 256 * 256; }
+    char *memory;
+    cudaCheck(cudaMalloc((void **)&memory, total));
+    char *p = memory;
+    for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) {
+        *ptrs[i] = p;
+        p += (act_sizes[i] * ACT_ELEM_SIZES[i] + 255) / 256 * 256;
+    }
+    *bytes = total;
+    return memory;
+}
+
+// backward buffers, shared by all layers (the layers are walked one at a time)
+typedef struct {
+    float *dresidual; // (B, T, C)   dL/d(residual stream), accumulated down the layers
+    floatX *dbuf_C;   // (B, T, C)   dL/d(out_proj output), then dL/d(ln) of the same layer
+    floatX *dyg;      // (B, T, Di)
+    floatX *dxz;      // (B, T, 2*Di)
+    floatX *du;       // (B, T, Di)
+    floatX *ddelta;   // (B, T, Di)  dL/d(delta_raw)
+    floatX *dxdbl;    // (B, T, R+2N)
+    float *dxc;       // (B, T, Di)  conv backward scratch
+    float *partials;  // column-sum / norm partials
+    float *scan_scratch;
+    float *norm_out;  // 1 float
+} GradActivations;
+
+typedef struct {
+    MambaConfig config;
+    ParameterTensors params; // fp32 master weights (device)
+    size_t param_sizes[NUM_PARAMETER_TENSORS];
+    float *params_memory;
+    floatX *params_lowp;     // floatX copy of all parameters: the matmul operands
+    size_t num_parameters;
+    ParameterTensors grads;
+    float *grads_memory;
+    float *m_memory;         // AdamW first moments (device)
+    float *v_memory;         // AdamW second moments (device)
+    ActivationTensors acts;
+    size_t act_sizes[NUM_ACTIVATION_TENSORS];
+    void *acts_memory;
+    GradActivations grads_acts;
+    void *grads_acts_memory;
+    int recompute;
+    int batch_size;
+    int seq_len;
+    int *inputs;             // (B, T) device
+    int *targets;            // (B, T) device
+    int *cpu_inputs;         // host copies, for the embedding backward's buckets and the loss
+    int *cpu_targets;
+    float *cpu_losses;
+    int *buckets, *positions, *cpu_buckets, *cpu_positions, *cpu_bucket_of;
+    int num_buckets;
+    float mean_loss;
+    int num_valid;
+    size_t device_bytes;     // what this model allocated on the device
+} Mamba;
+
+// the floatX copy of a master parameter tensor
+static inline floatX *lowp(const Mamba *model, const float *p) { return model->params_lowp + (p - model->params_memory); }
+
+void mamba_allocate(Mamba *model, const MambaConfig *config) {
+    memset(model, 0, sizeof(*model));
+    model->config = *config;
+    model->num_parameters = fill_in_parameter_sizes(model->param_sizes, config);
+    size_t n = model->num_parameters;
+    cudaCheck(cudaMalloc((void **)&model->params_memory, n * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&model->params_lowp, n * sizeof(floatX)));
+    point_parameters(&model->params, model->params_memory, model->param_sizes);
+    model->device_bytes = n * (sizeof(float) + sizeof(floatX));
+    model->recompute = 1;
+    model->mean_loss = -1.0f;
+}
+
+// host fp32 parameters -> device master weights and their floatX copy
+static void mamba_upload_parameters(Mamba *model, const float *cpu_params) {
+    size_t n = model->num_parameters;
+    cudaCheck(cudaMemcpy(model->params_memory, cpu_params, n * sizeof(float), cudaMemcpyHostToDevice));
+    cast_to_floatX(model->params_lowp, model->params_memory, n, main_stream);
+    cudaCheck(cudaStreamSynchronize(main_stream));
+}
+
+void mamba_init_random(Mamba *model, const MambaConfig *config, uint64_t seed) {
+    mamba_allocate(model, config);
+    float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
+    init_parameters(tmp, model->param_sizes, config, seed);
+    mamba_upload_parameters(model, tmp);
+    free(tmp);
+}
+
+void mamba_build_from_checkpoint(Mamba *model, const char *path) {
+    MambaConfig config;
+    size_t n;
+    uint32_t crc;
+    FILE *fp = open_model_file(path, &config, &n, &crc);
+    mamba_allocate(model, &config);
+    float *tmp = (float *)mallocCheck(n * sizeof(float));
+    read_model_parameters(fp, path, tmp, n, crc);
+    mamba_upload_parameters(model, tmp);
+    free(tmp);
+}
+
+void mamba_save(const Mamba *model, const char *path) {
+    float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
+    cudaCheck(cudaMemcpy(tmp, model->params_memory, model->num_parameters * sizeof(float), cudaMemcpyDeviceToHost));
+    save_model_file(path, &model->config, tmp, model->num_parameters);
+    free(tmp);
+}
+
+static void mamba_ensure_activations(Mamba *model, int B, int T) {
+    if (model->acts_memory != NULL) {
+        if (B != model->batch_size || T != model->seq_len) {
+            fatalf("batch (B=%d, T=%d) differs from the allocated (B=%d, T=%d)", B, T, model->batch_size, model->seq_len);
+        }
+        return;
+    }
+    MambaConfig *c = &model->config;
+    model->batch_size = B;
+    model->seq_len = T;
+    size_t BT = (size_t)B * T, V = c->vocab_size;
+    size_t bytes;
+    fill_in_activation_sizes(model->act_sizes, c, B, T, model->recompute);
+    model->acts_memory = malloc_and_point_activations(&model->acts, model->act_sizes, &bytes);
+    model->device_bytes += bytes;
+    cudaCheck(cudaMalloc((void **)&model->inputs, BT * sizeof(int)));
+    cudaCheck(cudaMalloc((void **)&model->targets, BT * sizeof(int)));
+    cudaCheck(cudaMalloc((void **)&model->buckets, 3 * BT * sizeof(int)));
+    cudaCheck(cudaMalloc((void **)&model->positions, BT * sizeof(int)));
+    model->cpu_inputs = (int *)mallocCheck(BT * sizeof(int));
+    model->cpu_targets = (int *)mallocCheck(BT * sizeof(int));
+    model->cpu_losses = (float *)mallocCheck(BT * sizeof(float));
+    model->cpu_buckets = (int *)mallocCheck(3 * BT * sizeof(int));
+    model->cpu_positions = (int *)mallocCheck(BT * sizeof(int));
+    model->cpu_bucket_of = (int *)mallocCheck(V * sizeof(int));
+}
+
+// layer l's slice of a per-layer activation tensor of `per` elements per token
+#define LAYER(ptr, l, per) ((ptr) + (size_t)(l) * B * T * (per))
+
+void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, int T) {
+    mamba_ensure_activations(model, B, T);
+    MambaConfig *cfg = &model->config;
+    int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
+    int R = cfg->dt_rank, V = cfg->vocab_size, Vp = cfg->padded_vocab_size, X = R + 2 * N;
+    int BT = B * T, NC = selective_scan_num_chunks(T);
+    for (int i = 0; i < BT; i++) {
+        if (inputs[i] < 0 || inputs[i] >= V) { fatalf("input token %d at position %d outside the vocabulary [0, %d)", inputs[i], i, V); }
+        if (targets != NULL && (targets[i] < -1 || targets[i] >= V)) {
+            fatalf("target %d at position %d outside the vocabulary [0, %d) (or -1 for ignored)", targets[i], i, V);
+        }
+    }
+    memcpy(model->cpu_inputs, inputs, (size_t)BT * sizeof(int));
+    cudaCheck(cudaMemcpy(model->inputs, inputs, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice));
+    if (targets != NULL) {
+        memcpy(model->cpu_targets, targets, (size_t)BT * sizeof(int));
+        cudaCheck(cudaMemcpy(model->targets, targets, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice));
+    }
+
+    ParameterTensors p = model->params;
+    ActivationTensors a = model->acts;
+    cudaStream_t s = main_stream;
+    encoder_forward(a.residual, model->inputs, p.wte, BT, C, s);
+    for (int l = 0; l < L; l++) {
+        float *resin = LAYER(a.residual, l, C), *resout = LAYER(a.residual, l + 1, C);
+        floatX *ln = LAYER(a.ln, l, C), *xz = LAYER(a.xz, l, 2 * Di), *xdbl = LAYER(a.xdbl, l, X);
+        floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
+        floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
+        floatX *yg = LAYER(a.yg, l, Di);
+        float *ln_rstd = LAYER(a.ln_rstd, l, 1);
+        float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
+
+        rmsnorm_forward(ln, ln_rstd, resin, p.norm_w + (size_t)l * C, BT, C, s);
+        matmul_forward(xz, ln, C, lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di);
+        conv1d_silu_forward(u, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
+        matmul_forward(xdbl, u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X);
+        matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
+        selective_scan_forward(yg, states, u, delta_raw, p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N,
+                               xdbl, R, p.D + (size_t)l * Di, xz, B, T, Di, N, s);
+        matmul_forward(a.out, yg, Di, lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C);
+        residual_forward(resout, resin, a.out, (size_t)BT * C, s);
+    }
+    rmsnorm_forward(a.lnf, a.lnf_rstd, LAYER(a.residual, L, C), p.norm_f_w, BT, C, s);
+    matmul_forward(a.logits, a.lnf, C, lowp(model, p.wte), BT, C, Vp);
+
+    if (targets == NULL) {
+        model->mean_loss = -1.0f;
+        return;
+    }
+    fused_classifier(a.logits, a.losses, model->targets, 0.0f, BT, Vp, 0, s);
+    cudaCheck(cudaMemcpyAsync(model->cpu_losses, a.losses, (size_t)BT * sizeof(float), cudaMemcpyDeviceToHost, s));
+    cudaCheck(cudaStreamSynchronize(s));
+    double sum = 0.0;
+    int valid = 0;
+    for (int i = 0; i < BT; i++) {
+        if (targets[i] >= 0) { sum += model->cpu_losses[i]; valid++; }
+    }
+    model->num_valid = valid;
+    model->mean_loss = valid > 0 ? (float)(sum / valid) : 0.0f;
+}
+
+void mamba_zero_grad(Mamba *model) {
+    if (model->grads_memory != NULL) {
+        cudaCheck(cudaMemsetAsync(model->grads_memory, 0, model->num_parameters * sizeof(float), main_stream));
+    }
+}
+
+static void mamba_allocate_backward(Mamba *model) {
+    MambaConfig *c = &model->config;
+    size_t B = model->batch_size, T = model->seq_len, BT = B * T;
+    size_t C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv, X = c->dt_rank + 2 * N;
+    cudaCheck(cudaMalloc((void **)&model->grads_memory, model->num_parameters * sizeof(float)));
+    cudaCheck(cudaMemset(model->grads_memory, 0, model->num_parameters * sizeof(float)));
+    point_parameters(&model->grads, model->grads_memory, model->param_sizes);
+    size_t cols = (K + 1) * Di > C ? (K + 1) * Di : C;
+    size_t partials = COLSUM_SLICES * cols > NORM_BLOCKS ? COLSUM_SLICES * cols : NORM_BLOCKS;
+    size_t scan_bytes = selective_scan_scratch_bytes((int)B, (int)T, (int)Di, (int)N);
+    size_t sizes[] = {BT * C * sizeof(float), BT * C * sizeof(floatX), BT * Di * sizeof(floatX), BT * 2 * Di * sizeof(floatX),
+                      BT * Di * sizeof(floatX), BT * Di * sizeof(floatX), BT * X * sizeof(floatX), BT * Di * sizeof(float),
+                      partials * sizeof(float), scan_bytes, sizeof(float)};
+    GradActivations *g = &model->grads_acts;
+    void **ptrs[] = {(void **)&g->dresidual, (void **)&g->dbuf_C, (void **)&g->dyg, (void **)&g->dxz, (void **)&g->du,
+                     (void **)&g->ddelta, (void **)&g->dxdbl, (void **)&g->dxc, (void **)&g->partials,
+                     (void **)&g->scan_scratch, (void **)&g->norm_out};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
+    char *memory;
+    cudaCheck(cudaMalloc((void **)&memory, total));
+    model->grads_acts_memory = memory;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        *ptrs[i] = memory;
+        memory += (sizes[i] + 255) / 256 * 256;
+    }
+    model->device_bytes += total + model->num_parameters * sizeof(float);
+}
+
+/*
+Backward pass of the last forward, accumulating into the fp32 parameter gradients;
+loss_scale = 1 gives the gradient of this batch's mean loss.
+*/
+void mamba_backward(Mamba *model, float loss_scale) {
+    if (model->mean_loss < 0) { fatalf("mamba_backward: forward was run without targets"); }
+    if (model->grads_memory == NULL) { mamba_allocate_backward(model); }
+    MambaConfig *cfg = &model->config;
+    int B = model->batch_size, T = model->seq_len;
+    int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
+    int R = cfg->dt_rank, V = cfg->vocab_size, Vp = cfg->padded_vocab_size, X = R + 2 * N;
+    int BT = B * T, NC = selective_scan_num_chunks(T);
+    ParameterTensors p = model->params, g = model->grads;
+    ActivationTensors a = model->acts;
+    GradActivations ga = model->grads_acts;
+    cudaStream_t s = main_stream;
+
+    float dloss = model->num_valid > 0 ? loss_scale / model->num_valid : 0.0f;
+    fused_classifier(a.logits, a.losses, model->targets, dloss, BT, Vp, 1, s);
+    matmul_backward(ga.dbuf_C, g.wte, a.logits, a.lnf, C, lowp(model, p.wte), BT, C, Vp, 0);
+    cudaCheck(cudaMemsetAsync(ga.dresidual, 0, (size_t)BT * C * sizeof(float), s));
+    rmsnorm_backward(ga.dresidual, g.norm_f_w, ga.partials, ga.dbuf_C, LAYER(a.residual, L, C), p.norm_f_w,
+                     a.lnf_rstd, BT, C, s);
+
+    for (int l = L - 1; l >= 0; l--) {
+        float *resin = LAYER(a.residual, l, C), *ln_rstd = LAYER(a.ln_rstd, l, 1);
+        floatX *ln = LAYER(a.ln, l, C), *xz = LAYER(a.xz, l, 2 * Di), *xdbl = LAYER(a.xdbl, l, X);
+        floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
+        floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
+        floatX *yg = LAYER(a.yg, l, Di);
+        float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
+
+        // the residual add passes dresidual through unchanged; out_proj sees it in floatX
+        cast_to_floatX(ga.dbuf_C, ga.dresidual, (size_t)BT * C, s);
+        matmul_backward(ga.dyg, g.out_proj_w + (size_t)l * C * Di, ga.dbuf_C, yg, Di,
+                        lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C, 0);
+        if (model->recompute >= 1) {
+            conv1d_silu_forward(u, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
+        }
+        if (model->recompute >= 2) {
+            matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
+        }
+        selective_scan_backward(ga.du, ga.ddelta, ga.dxz, ga.dxdbl, g.A_log + (size_t)l * Di * N, g.D + (size_t)l * Di,
+                                g.dt_proj_b + (size_t)l * Di, ga.scan_scratch, ga.dyg, states, u, delta_raw,
+                                p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N, xdbl, R, p.D + (size_t)l * Di,
+                                xz, B, T, Di, N, s);
+        matmul_backward(ga.dxdbl, g.dt_proj_w + (size_t)l * Di * R, ga.ddelta, xdbl, X,
+                        lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di, 0);
+        matmul_backward(ga.du, g.x_proj_w + (size_t)l * X * Di, ga.dxdbl, u, Di,
+                        lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X, 1);
+        conv1d_silu_backward(ga.dxz, g.conv_w + (size_t)l * Di * K, g.conv_b + (size_t)l * Di, ga.dxc, ga.partials, ga.du,
+                             xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
+        matmul_backward(ga.dbuf_C, g.in_proj_w + (size_t)l * 2 * Di * C, ga.dxz, ln, C,
+                        lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di, 0);
+        rmsnorm_backward(ga.dresidual, g.norm_w + (size_t)l * C, ga.partials, ga.dbuf_C, resin, p.norm_w + (size_t)l * C,
+                         ln_rstd, BT, C, s);
+    }
+    model->num_buckets = encoder_build_buckets(model->cpu_buckets, model->cpu_positions, model->cpu_bucket_of,
+                                               model->cpu_inputs, BT, V);
+    cudaCheck(cudaMemcpyAsync(model->buckets, model->cpu_buckets, 3 * (size_t)model->num_buckets * sizeof(int),
+                              cudaMemcpyHostToDevice, s));
+    cudaCheck(cudaMemcpyAsync(model->positions, model->cpu_positions, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice, s));
+    encoder_backward(g.wte, ga.dresidual, model->buckets, model->positions, model->num_buckets, C, s);
+    // the host bucket buffers are reused by the next backward: wait for the copies
+    cudaCheck(cudaStreamSynchronize(s));
+}
+
+// ----------------------------------------------------------------------------
+// the optimizer
+
+float mamba_grad_norm(Mamba *model) {
+    GradActivations *ga = &model->grads_acts;
+    global_norm_squared(ga->norm_out, ga->partials, model->grads_memory, model->num_parameters, main_stream);
+    float ss;
+    cudaCheck(cudaMemcpy(&ss, ga->norm_out, sizeof(float), cudaMemcpyDeviceToHost));
+    return sqrtf(ss);
+}
+
+// AdamW step t (1-based); weight decay on the tensors marked `decay` in llmc/model_config.h
+void mamba_allocate_optimizer(Mamba *model) {
+    size_t n = model->num_parameters;
+    cudaCheck(cudaMalloc((void **)&model->m_memory, n * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&model->v_memory, n * sizeof(float)));
+    cudaCheck(cudaMemset(model->m_memory, 0, n * sizeof(float)));
+    cudaCheck(cudaMemset(model->v_memory, 0, n * sizeof(float)));
+    model->device_bytes += 2 * n * sizeof(float);
+}
+
+void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, float eps,
+                  float weight_decay, float grad_scale, int t) {
+    if (model->m_memory == NULL) { mamba_allocate_optimizer(model); }
+    size_t offset = 0;
+    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
+        float wd = PARAMETER_INFO[k].decay ? weight_decay : 0.0f;
+        adamw_update(model->params_memory + offset, model->params_lowp + offset, model->grads_memory + offset,
+                     model->m_memory + offset, model->v_memory + offset, model->param_sizes[k], learning_rate,
+                     beta1, beta2, t, eps, wd, grad_scale, main_stream);
+        offset += model->param_sizes[k];
+    }
+}
+
+// test hook (MAMBA_TEST_INJECT_NAN_STEP): what a corrupted batch or an overflow would leave behind
+void mamba_inject_nan_gradient(Mamba *model) {
+    float nan = NAN;
+    cudaCheck(cudaMemcpy(model->grads_memory, &nan, sizeof(float), cudaMemcpyHostToDevice));
+}
+
+void mamba_free(Mamba *model) {
+    cudaCheck(cudaFree(model->params_memory));
+    cudaCheck(cudaFree(model->params_lowp));
+    cudaCheck(cudaFree(model->grads_memory));
+    cudaCheck(cudaFree(model->m_memory));
+    cudaCheck(cudaFree(model->v_memory));
+    cudaCheck(cudaFree(model->acts_memory));
+    cudaCheck(cudaFree(model->grads_acts_memory));
+    cudaCheck(cudaFree(model->inputs));
+    cudaCheck(cudaFree(model->targets));
+    cudaCheck(cudaFree(model->buckets));
+    cudaCheck(cudaFree(model->positions));
+    free(model->cpu_inputs);
+    free(model->cpu_targets);
+    free(model->cpu_losses);
+    free(model->cpu_buckets);
+    free(model->cpu_positions);
+    free(model->cpu_bucket_of);
+}
+
+// ----------------------------------------------------------------------------
+// recurrent mode: one token at a time with O(1) state per layer, for generation
+
+typedef struct {
+    int pos;
+    float *conv_state; // (L, Di, K)  the last K pre-conv x values, oldest first
+    float *ssm_state;  // (L, Di, N)
+    float *r;          // (C) residual stream
+    floatX *h, *xz, *u, *xdbl, *delta_raw, *yg, *out, *logits; // one token's activations
+    float *logits_f;   // (Vp) device fp32 logits
+    float *cpu_logits; // (Vp) host
+    int *token;        // (1) device
+    void *memory;
+} RecurrentState;
+
+void recurrent_init(RecurrentState *st, const MambaConfig *c) {
+    size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv;
+    size_t X = c->dt_rank + 2 * N, Vp = c->padded_vocab_size;
+    size_t sizes[] = {L * Di * K * 4, L * Di * N * 4, C * 4, C * sizeof(floatX), 2 * Di * sizeof(floatX),
+                      Di * sizeof(floatX), X * sizeof(floatX), Di * sizeof(floatX), Di * sizeof(floatX),
+                      C * sizeof(floatX), Vp * sizeof(floatX), Vp * 4, 4};
+    void **ptrs[] = {(void **)&st->conv_state, (void **)&st->ssm_state, (void **)&st->r, (void **)&st->h, (void **)&st->xz,
+                     (void **)&st->u, (void **)&st->xdbl, (void **)&st->delta_raw, (void **)&st->yg, (void **)&st->out,
+                     (void **)&st->logits, (void **)&st->logits_f, (void **)&st->token};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
+    char *p;
+    cudaCheck(cudaMalloc((void **)&p, total));
+    cudaCheck(cudaMemset(p, 0, total));
+    st->memory = p;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { *ptrs[i] = p; p += (sizes[i] + 255) / 256 * 256; }
+    st->cpu_logits = (float *)mallocCheck(Vp * sizeof(float));
+    st->pos = 0;
+}
+
+void recurrent_reset(RecurrentState *st, const MambaConfig *c) {
+    size_t L = c->n_layer, Di = c->d_inner;
+    cudaCheck(cudaMemset(st->conv_state, 0, L * Di * c->d_conv * sizeof(float)));
+    cudaCheck(cudaMemset(st->ssm_state, 0, L * Di * c->d_state * sizeof(float)));
+    st->pos = 0;
+}
+
+void recurrent_free(RecurrentState *st) {
+    cudaCheck(cudaFree(st->memory));
+    free(st->cpu_logits);
+}
+
+// shift x into the conv state, then u = silu(bias + sum_k w[k] state[k])
+__global__ void conv1d_silu_step_kernel(floatX *u, float *conv_state, const floatX *x, const float *w,
+                                        const float *bias, int Di, int K) {
+    int d = blockIdx.x * blockDim.x + threadIdx.x;
+    if (d >= Di) { return; }
+    float *cs = conv_state + (size_t)d * K;
+    for (int k = 0; k < K - 1; k++) { cs[k] = cs[k + 1]; }
+    cs[K - 1] = toF(x[d]);
+    float acc = bias[d];
+    for (int k = 0; k < K; k++) { acc += w[d * K + k] * cs[k]; }
+    u[d] = fromF<floatX>(acc / (1.0f + expf(-acc)));
+}
+
+// one step of the scan with everything the fused forward does: softplus(dt + bias), D skip, z gate
+__global__ void selective_scan_step_kernel(floatX *yg, float *ssm_state, const floatX *u, const floatX *delta_raw,
+                                           const float *dt_bias, const float *A_log, const floatX *xdbl, int R,
+                                           const float *D, const floatX *z, int Di, int N) {
+    int d = blockIdx.x * blockDim.x + threadIdx.x;
+    if (d >= Di) { return; }
+    float v = toF(delta_raw[d]) + dt_bias[d];
+    float delta = v > 20.0f ? v : log1pf(expf(v));
+    float ut = toF(u[d]), acc = 0.0f;
+    float *s = ssm_state + (size_t)d * N;
+    for (int n = 0; n < N; n++) {
+        float A = -expf(A_log[(size_t)d * N + n]);
+        s[n] = expf(delta * A) * s[n] + delta * toF(xdbl[R + n]) * ut;
+        acc += toF(xdbl[R + N + n]) * s[n];
+    }
+    float y = acc + D[d] * ut, zv = toF(z[d]);
+    yg[d] = fromF<floatX>(y * zv / (1.0f + expf(-zv)));
+}
+
+__global__ void floatX_to_float_kernel(float *out, const floatX *inp, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) { out[i] = toF(inp[i]); }
+}
+
+// consumes one token, leaves the next token's logits in st->cpu_logits
+void mamba_step(const Mamba *model, RecurrentState *st, int token) {
+    const MambaConfig *cfg = &model->config;
+    int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
+    int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
+    if (token < 0 || token >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", token, cfg->vocab_size); }
+    ParameterTensors p = model->params;
+    cudaStream_t s = main_stream;
+    cudaCheck(cudaMemcpyAsync(st->token, &token, sizeof(int), cudaMemcpyHostToDevice, s));
+    encoder_forward(st->r, st->token, p.wte, 1, C, s);
+    for (int l = 0; l < L; l++) {
+        rmsnorm_forward(st->h, NULL, st->r, p.norm_w + (size_t)l * C, 1, C, s);
+        matmul_forward(st->xz, st->h, C, lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, 1, C, 2 * Di);
+        conv1d_silu_step_kernel<<<ceil_div(Di, 256), 256, 0, s>>>(st->u, st->conv_state + (size_t)l * Di * K, st->xz,
+                                                                  p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, Di, K);
+        cudaCheck(cudaGetLastError());
+        matmul_forward(st->xdbl, st->u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, 1, Di, X);
+        matmul_forward(st->delta_raw, st->xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, 1, R, Di);
+        selective_scan_step_kernel<<<ceil_div(Di, 256), 256, 0, s>>>(st->yg, st->ssm_state + (size_t)l * Di * N, st->u,
+                                                                     st->delta_raw, p.dt_proj_b + (size_t)l * Di,
+                                                                     p.A_log + (size_t)l * Di * N, st->xdbl, R,
+                                                                     p.D + (size_t)l * Di, st->xz + Di, Di, N);
+        cudaCheck(cudaGetLastError());
+        matmul_forward(st->out, st->yg, Di, lowp(model, p.out_proj_w) + (size_t)l * C * Di, 1, Di, C);
+        residual_forward(st->r, st->r, st->out, C, s);
+    }
+    rmsnorm_forward(st->h, NULL, st->r, p.norm_f_w, 1, C, s);
+    matmul_forward(st->logits, st->h, C, lowp(model, p.wte), 1, C, Vp);
+    floatX_to_float_kernel<<<ceil_div(Vp, 256), 256, 0, s>>>(st->logits_f, st->logits, Vp);
+    cudaCheck(cudaGetLastError());
+    cudaCheck(cudaMemcpyAsync(st->cpu_logits, st->logits_f, Vp * sizeof(float), cudaMemcpyDeviceToHost, s));
+    cudaCheck(cudaStreamSynchronize(s));
+    st->pos++;
+}
+
+// ----------------------------------------------------------------------------
+// the program: checkpoints, evaluation, sampling, the training loop
+
+void device_init(void) {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
+    cudaCheck(cudaSetDevice(0));
+    cudaCheck(cudaStreamCreate(&main_stream));
+    matmul_init(main_stream);
+}
+
+#ifndef TESTING
+
+static void save_checkpoint(const char *dir, const Mamba *model, const TrainState *s) {
+    char path[1024];
+    size_t n = model->num_parameters;
+    snprintf(path, sizeof(path), "%s/model_%08d.bin", dir, s->step);
+    mamba_save(model, path);
+    float *m = (float *)mallocCheck(n * sizeof(float)), *v = (float *)mallocCheck(n * sizeof(float));
+    cudaCheck(cudaMemcpy(m, model->m_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+    cudaCheck(cudaMemcpy(v, model->v_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+    snprintf(path, sizeof(path), "%s/state_%08d.bin", dir, s->step);
+    save_state_file(path, s, m, v, n);
+    free(m);
+    free(v);
+    snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
+    AtomicFile af;
+    atomic_open(&af, path);
+    atomic_commit(&af);
+    printf("checkpoint written: %s/model_%08d.bin\n", dir, s->step);
+}
+
+static float evaluate(Mamba *model, DataLoader *loader, int max_batches) {
+    dataloader_reset(loader);
+    size_t num_batches = dataloader_num_batches(loader);
+    if (max_batches > 0 && (size_t)max_batches < num_batches) { num_batches = max_batches; }
+    double sum = 0.0;
+    for (size_t i = 0; i < num_batches; i++) {
+        dataloader_next_batch(loader);
+        mamba_forward(model, loader->inputs, loader->targets, (int)loader->B, (int)loader->T);
+        sum += model->mean_loss;
+    }
+    return num_batches > 0 ? (float)(sum / num_batches) : 0.0f;
+}
+
+static void sample(const Mamba *model, Tokenizer *tokenizer, int gen_tokens, float temperature, uint64_t *rng) {
+    RecurrentState st;
+    recurrent_init(&st, &model->config);
+    int token = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
+    if (token < 0 || token >= model->config.vocab_size) { token = 0; }
+    printf("generating:\n---\n");
+    for (int i = 0; i < gen_tokens; i++) {
+        mamba_step(model, &st, token);
+        token = sample_softmax(st.cpu_logits, model->config.vocab_size, temperature, rng);
+        if (tokenizer->init_ok) { tokenizer_print(tokenizer, token); } else { printf("%d ", token); }
+        fflush(stdout);
+    }
+    printf("\n---\n");
+    recurrent_free(&st);
+}
+
+static void setup_model(Mamba *model, const Options *o, TrainState *state, int *resumed) {
+    *resumed = 0;
+    memset(state, 0, sizeof(*state));
+    state->rng = (uint64_t)o->seed * 0x2545F4914F6CDD1DULL + 1;
+    int latest = o->resume ? find_latest_checkpoint(o->output_dir) : -1;
+    MambaConfig requested;
+    int is_descriptor = config_from_descriptor(o->model, &requested);
+    if (latest >= 0) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/model_%08d.bin", o->output_dir, latest);
+        mamba_build_from_checkpoint(model, path);
+        if (is_descriptor && memcmp(&requested, &model->config, sizeof(requested)) != 0) {
+            fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match -e %s", path,
+                   model->config.d_model, model->config.n_layer, model->config.vocab_size, o->model);
+        }
+        snprintf(path, sizeof(path), "%s/state_%08d.bin", o->output_dir, latest);
+        size_t n = model->num_parameters;
+        float *m = (float *)mallocCheck(n * sizeof(float)), *v = (float *)mallocCheck(n * sizeof(float));
+        load_state_file(path, state, m, v, n);
+        if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
+            fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d", path,
+                   state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);
+        }
+        if (state->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, state->seed, o->seed); }
+        mamba_allocate_optimizer(model);
+        cudaCheck(cudaMemcpy(model->m_memory, m, n * sizeof(float), cudaMemcpyHostToDevice));
+        cudaCheck(cudaMemcpy(model->v_memory, v, n * sizeof(float), cudaMemcpyHostToDevice));
+        free(m);
+        free(v);
+        printf("resuming from step %d of %s\n", latest, o->output_dir);
+        *resumed = 1;
+    } else if (is_descriptor) {
+        if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
+        mamba_init_random(model, &requested, (uint64_t)o->seed);
+    } else {
+        mamba_build_from_checkpoint(model, o->model);
+    }
+    model->recompute = o->recompute;
+    state->B = o->B;
+    state->T = o->T;
+    state->total_batch_size = o->total_batch_size;
+    state->seed = o->seed;
+}
+
+static void train(Mamba *model, const Options *o, TrainState *state, int resumed, DataLoader *train_loader,
+                  DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
+    int B = o->B, T = o->T;
+    int grad_accum_steps = o->total_batch_size / (B * T);
+    int train_num_batches = o->max_steps;
+    if (train_num_batches == -1) {
+        train_num_batches = (int)(train_loader->num_tokens / o->total_batch_size);
+        if (train_num_batches < 1) { train_num_batches = 1; }
+    }
+    LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac};
+    printf("total batch size %d tokens = %d x %d x %d micro-steps | %d steps\n", o->total_batch_size, B, T,
+           grad_accum_steps, train_num_batches);
+    if (resumed) { dataloader_resume(train_loader, state->epoch, state->shard, state->sample); }
+
+    int start_step = state->step;
+    double timed_ms = 0.0;
+    int timed_steps = 0;
+    int consecutive_skips = 0;
+    OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
+    const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
+    int inject_nan_step = inject != NULL ? atoi(inject) : -1;
+    for (int step = start_step; step <= train_num_batches; step++) {
+        // a signal asks for a checkpoint now: this iteration becomes the last one
+        int stopping = stop_signal != 0;
+        int last_step = step == train_num_batches || stopping;
+        // a resumed run already evaluated, sampled and saved at the step it resumes from:
+        // doing it again would consume the sampling RNG twice and break bitwise resume
+        int fresh_step = !(resumed && step == start_step);
+        if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
+            float val_loss = evaluate(model, val_loader, o->val_max_steps);
+            printf("val loss %f\n", val_loss);
+            logger_log_val(logger, step, val_loss);
+        }
+        if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
+            sample(model, tokenizer, o->gen_tokens, o->temperature, &state->rng);
+        }
+        if (fresh_step && o->output_dir != NULL && step > 0 &&
+            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step)) {
+            state->step = step;
+            state->epoch = train_loader->epoch;
+            state->shard = train_loader->current_shard_idx;
+            state->sample = train_loader->current_sample_idx;
+            save_checkpoint(o->output_dir, model, state);
+            prune_checkpoints(o->output_dir, o->checkpoints_keep);
+        }
+        if (stopping) {
+            if (o->output_dir != NULL) {
+                printf("stopped by signal %d after step %d; resume with the same command plus -y 1\n", (int)stop_signal, step);
+            } else {
+                printf("stopped by signal %d after step %d; no -o given, so nothing was saved\n", (int)stop_signal, step);
+            }
+            break;
+        }
+        if (last_step) {
+            if (timed_steps > 0) {
+                printf("average over %d steps: %.2f ms/step, %.0f tok/s\n", timed_steps, timed_ms / timed_steps,
+                       o->total_batch_size / (timed_ms / timed_steps / 1000.0));
+            }
+            break;
+        }
+
+        double t0 = now_seconds();
+        mamba_zero_grad(model);
+        double loss = 0.0;
+        for (int micro = 0; micro < grad_accum_steps; micro++) {
+            if (!(o->overfit_single_batch && step > 0)) { dataloader_next_batch(train_loader); }
+            mamba_forward(model, train_loader->inputs, train_loader->targets, B, T);
+            mamba_backward(model, 1.0f / grad_accum_steps);
+            loss += model->mean_loss;
+        }
+        loss /= grad_accum_steps;
+        if (step + 1 == inject_nan_step) { mamba_inject_nan_gradient(model); }
+        float norm = mamba_grad_norm(model);
+        float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
+        float lr = get_learning_rate(&sched, step);
+        // a non-finite loss or norm, or (with -sl / -sg) an outlier, skips the update: no weight is touched
+        double loss_z = outlier_zscore(&loss_outliers, loss), norm_z = outlier_zscore(&norm_outliers, norm);
+        int skip = !isfinite(loss) || !isfinite(norm) || (o->skip_loss_z > 0.0f && loss_z > o->skip_loss_z) ||
+                   (o->skip_norm_z > 0.0f && norm_z > o->skip_norm_z);
+        if (skip) {
+            consecutive_skips++;
+            char line[256];
+            snprintf(line, sizeof(line), "s:%d skipped loss:%f norm:%f loss_z:%.2f norm_z:%.2f", step + 1, loss, norm, loss_z, norm_z);
+            printf("step %4d/%d: update skipped (loss %f, norm %f, z-scores %.2f / %.2f)\n", step + 1, train_num_batches,
+                   loss, norm, loss_z, norm_z);
+            logger_log_line(logger, line);
+            if (consecutive_skips >= o->max_skips) {
+                fatalf("%d consecutive updates skipped (non-finite or outlier loss / gradient norm) at step %d", consecutive_skips, step + 1);
+            }
+        } else {
+            consecutive_skips = 0;
+            outlier_add(&loss_outliers, loss);
+            outlier_add(&norm_outliers, norm);
+            mamba_update(model, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, grad_scale, step + 1);
+        }
+        cudaCheck(cudaStreamSynchronize(main_stream));
+        double ms = (now_seconds() - t0) * 1000.0;
+        printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s\n", step + 1,
+               train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
+        logger_log_train(logger, step + 1, (float)loss, lr, norm);
+        state->step = step + 1;
+        if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
+        if (step == start_step) {
+            size_t free_b, total_b;
+            cudaCheck(cudaMemGetInfo(&free_b, &total_b));
+            printf("device memory: model+optimizer+activations %.2f GiB allocated, %.2f GiB in use on the device\n",
+                   model->device_bytes / 1073741824.0, (total_b - free_b) / 1073741824.0);
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    Options o;
+    parse_options(&o, argc, argv);
+    install_signal_handlers();
+    device_init();
+    if (o.output_dir != NULL) { make_dir_if_missing(o.output_dir); }
+
+    Mamba model;
+    TrainState state;
+    int resumed;
+    setup_model(&model, &o, &state, &resumed);
+    config_print(&model.config, model.num_parameters);
+    cudaDeviceProp prop;
+    cudaCheck(cudaGetDeviceProperties(&prop, 0));
+    printf("| device                | %s, %s compute, recompute -r %d\n", prop.name, PRECISION_MODE, o.recompute);
+
+    Tokenizer tokenizer;
+    if (model.config.vocab_size <= 256) { tokenizer_init_bytes(&tokenizer); } else { tokenizer_init(&tokenizer, o.tokenizer_path); }
+
+    DataLoader val_loader;
+    dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
+    if (o.max_steps == 0) {
+        float val_loss = evaluate(&model, &val_loader, o.val_max_steps);
+        printf("val loss %f\n", val_loss);
+        dataloader_free(&val_loader);
+        tokenizer_free(&tokenizer);
+        mamba_free(&model);
+        return 0;
+    }
+    DataLoader train_loader;
+    dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, 0, 1, o.shuffle, (unsigned long long)o.seed,
+                    model.config.vocab_size);
+    Logger logger;
+    logger_init(&logger, o.output_dir, resumed);
+    train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+
+    logger_free(&logger);
+    dataloader_free(&train_loader);
+    dataloader_free(&val_loader);
+    tokenizer_free(&tokenizer);
+    mamba_free(&model);
+    return 0;
+}
+#endif // TESTING
