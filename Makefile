@@ -3,7 +3,7 @@
 CC ?= gcc
 CFLAGS ?= -O3 -march=native
 CFLAGS += -Wall -Wextra -std=gnu11
-LDLIBS = -lm
+LDLIBS = -lm -lcjson
 NVCC ?= nvcc
 NVCC_FLAGS ?= -O3 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_80,code=sm_80
 PYTHON := $(shell command -v python3 2>/dev/null)
@@ -15,17 +15,17 @@ ifeq ($(OMP_OK),yes)
 endif
 
 CUDA_HEADERS = $(wildcard llmc/cuda/*.cuh llmc/cuda/*.h)
-NVCC_LDLIBS = -lcublas
+NVCC_LDLIBS = -lcublas -lcjson
 # a GPU is used when both a driver that sees one and nvcc are present
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && command -v $(NVCC) >/dev/null 2>&1 && echo yes)
-HEADERS = llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
+HEADERS = llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
 TS_DIR = dev/data/tinyshakespeare
 TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bin
 
 # the default run: arguments for `make train` (override: make train TRAIN_ARGS="...")
 TRAIN_ARGS ?= -o out/tinyshakespeare -x 700 -v 100 -m -1 -s 0 -g 400
 
-.PHONY: all train test data clean
+.PHONY: all train test data clean deps
 all: train_mamba
 
 ifeq ($(HAS_GPU),yes)
@@ -36,23 +36,37 @@ TRAIN_BIN = train_mamba
 GPU_TEST_BINS =
 endif
 
-train_mamba: train_mamba.c $(HEADERS)
+train_mamba: train_mamba.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-test_mamba: test/test_mamba.c train_mamba.c $(HEADERS)
+test_mamba: test/test_mamba.c train_mamba.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 # the layers in double precision for finite differences
-test_gradcheck: test/test_gradcheck.c train_mamba.c $(HEADERS)
+test_gradcheck: test/test_gradcheck.c train_mamba.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -DREAL_IS_DOUBLE -o $@ $< $(LDLIBS)
 
 test_dataloader: test/test_dataloader.c $(HEADERS)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-make_cpu_fixture: test/make_cpu_fixture.c test/fixture.h train_mamba.c $(HEADERS)
+test_hf: test/test_hf.c llmc/safetensors.h llmc/hf_io.h $(HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-train_mamba_cu: train_mamba.cu $(HEADERS) $(CUDA_HEADERS)
+# system packages: cJSON (config.json, safetensors headers). Installed with apt-get when
+# missing and we are root; otherwise the exact command to run is printed.
+deps:
+	@if [ ! -f /usr/include/cjson/cJSON.h ]; then \
+	    if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	        echo "installing libcjson-dev"; (apt-get update -qq || true) && apt-get install -y -qq libcjson-dev; \
+	    else \
+	        echo "error: cJSON is missing: run 'sudo apt-get install libcjson-dev'"; exit 1; \
+	    fi; \
+	fi
+
+make_cpu_fixture: test/make_cpu_fixture.c test/fixture.h train_mamba.c $(HEADERS) | deps
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+train_mamba_cu: train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS)
 
 test_mamba_cu: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS)
@@ -77,11 +91,11 @@ endif
 train: $(TRAIN_BIN) $(TS_DATA)
 	./$(TRAIN_BIN) $(TRAIN_ARGS)
 
-test: train_mamba test_mamba test_gradcheck test_dataloader dev/data/prepare_bytes $(TS_DATA) $(GPU_TEST_BINS)
+test: train_mamba test_mamba test_gradcheck test_dataloader test_hf dev/data/prepare_bytes $(TS_DATA) $(GPU_TEST_BINS)
 	bash test/run_tests.sh
 
 clean:
-	rm -f train_mamba test_mamba test_gradcheck test_dataloader dev/data/prepare_bytes train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_hf dev/data/prepare_bytes train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
 
 # ----------------------------------------------------------------------------
 # Fuzzing (test/fuzz/): libFuzzer harnesses for the loaders, under ASan + UBSan, built with clang.
@@ -94,7 +108,11 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra -std=gnu11
 FUZZ_SECONDS ?= 600
 FUZZ_TMPDIR ?= $(if $(wildcard /dev/shm),/dev/shm,/tmp)
-FUZZ_HARNESSES = dataloader tokenizer model state $(if $(wildcard test/fuzz/fuzz_safetensors.c),safetensors)
+# the safetensors / config.json harnesses need llmc/safetensors.h, llmc/hf_io.h and cJSON
+FUZZ_HAS_HF := $(and $(wildcard llmc/safetensors.h),$(wildcard llmc/hf_io.h),$(wildcard /usr/include/cjson/cJSON.h))
+FUZZ_HARNESSES = dataloader tokenizer model state $(if $(FUZZ_HAS_HF),safetensors hf)
+FUZZ_LIBS_safetensors = -lcjson
+FUZZ_LIBS_hf = -lcjson
 FUZZ_BINS = $(FUZZ_HARNESSES:%=test/fuzz/bin/fuzz_%)
 FUZZ_OPTS = -rss_limit_mb=2048 -timeout=10 -max_len=16384 -detect_leaks=0
 FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -104,14 +122,14 @@ FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_
 
 test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h $(HEADERS) $(wildcard llmc/safetensors.h llmc/hf_io.h)
 	@mkdir -p test/fuzz/bin
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< -lm $(FUZZ_LIBS_$*)
 
 fuzz-bins: $(FUZZ_BINS)
 
 # rewrites the seed corpora from the loaders' own writers
 fuzz-seeds: test/fuzz/make_seeds.c $(HEADERS)
 	@mkdir -p test/fuzz/bin
-	$(CC) -O1 -Wall -Wextra -std=gnu11 -o test/fuzz/bin/make_seeds $< $(LDLIBS)
+	$(CC) -O1 -Wall -Wextra -std=gnu11 $(if $(FUZZ_HAS_HF),-DFUZZ_HF) -o test/fuzz/bin/make_seeds $< $(LDLIBS) $(if $(FUZZ_HAS_HF),-lcjson)
 	./test/fuzz/bin/make_seeds test/fuzz/corpus
 
 fuzz-run-%: test/fuzz/bin/fuzz_%
@@ -127,7 +145,7 @@ fuzz: $(FUZZ_HARNESSES:%=fuzz-run-%)
 	@fail=0; for h in $(FUZZ_HARNESSES); do \
 	    log=test/fuzz/work/$$h.log; \
 	    execs=$$(grep -h '^stat::number_of_executed_units' $$log | awk '{print $$2}'); \
-	    secs=$$(grep -h '^stat::total_time_in_seconds' $$log 2>/dev/null | awk '{print $$2}'); \
+	    secs=$$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' $$log); \
 	    st=$$(grep -h '^exit ' $$log | awk '{print $$2}'); \
 	    echo "fuzz_$$h: $${execs:-?} execs in $${secs:-?} s, corpus $$(ls test/fuzz/work/$$h | wc -l) new + $$(ls test/fuzz/corpus/$$h | wc -l) seeds, exit $$st; $$(cat test/fuzz/work/$$h.stats 2>/dev/null)"; \
 	    if [ "$$st" != "0" ]; then fail=1; grep -h -m 3 -E 'ERROR|SUMMARY|fuzz: ' $$log; echo "  crash input: $$(ls -t test/fuzz/crashes/$$h | head -1)"; fi; \

@@ -84,6 +84,7 @@ void tokenizer_init(Tokenizer *t, const char *filename) {
 
     // the body is (length byte, bytes) per token: exactly the room the tokens need with a NUL each
     size_t body_size = (size_t)size - TOKENIZER_HEADER_BYTES;
+    if (vocab_size > body_size) { fatalf("'%s': tokenizer vocab_size %u, but the file has room for at most %zu tokens (one length byte each)", filename, vocab_size, body_size); }
     uint8_t *body = (uint8_t *)mallocCheck(body_size);
     freadCheck(body, 1, body_size, fp);
     fcloseCheck(fp);

@@ -39,6 +39,7 @@ REAL_IS_DOUBLE so that central finite differences can check each backward pass t
 #include "llmc/schedulers.h"
 #include "llmc/logger.h"
 #include "llmc/train_common.h"
+#include "llmc/hf_io.h"
 #include "dataloader.h"
 #include "tokenizer.h"
 
@@ -567,6 +568,25 @@ void mamba_build_from_checkpoint(Mamba *model, const char *path) {
     free(tmp);
 }
 
+// a transformers (or mamba_ssm) directory: config.json + model.safetensors (llmc/hf_io.h)
+void mamba_build_from_hf(Mamba *model, const char *dir) {
+    MambaConfig config;
+    float *tmp;
+    size_t n;
+    hf_load_model(dir, &config, &tmp, &n);
+    mamba_allocate(model, &config);
+    for (size_t i = 0; i < n; i++) { model->params_memory[i] = tmp[i]; }
+    free(tmp);
+}
+
+void mamba_export_hf(const Mamba *model, const char *dir) {
+    float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
+    for (size_t i = 0; i < model->num_parameters; i++) { tmp[i] = (float)model->params_memory[i]; }
+    hf_save_model(dir, &model->config, tmp, 0);
+    free(tmp);
+    printf("transformers model written to %s\n", dir);
+}
+
 void mamba_save(const Mamba *model, const char *path) {
     float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
     for (size_t i = 0; i < model->num_parameters; i++) { tmp[i] = (float)model->params_memory[i]; }
@@ -956,6 +976,8 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     } else if (is_descriptor) {
         if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
         mamba_init_random(model, &requested, (uint64_t)o->seed);
+    } else if (hf_is_model_dir(o->model)) {
+        mamba_build_from_hf(model, o->model);
     } else {
         mamba_build_from_checkpoint(model, o->model);
     }
@@ -1093,6 +1115,7 @@ int main(int argc, char **argv) {
         // evaluation only
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps);
         printf("val loss %f\n", val_loss);
+        if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
         mamba_free(&model);
@@ -1104,6 +1127,7 @@ int main(int argc, char **argv) {
     Logger logger;
     logger_init(&logger, o.output_dir, resumed);
     train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+    if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
 
     logger_free(&logger);
     dataloader_free(&train_loader);

@@ -26,6 +26,7 @@ The kernels are in llmc/cuda/*.cuh; dev/cuda/ has their playground versions and 
 #include "llmc/schedulers.h"
 #include "llmc/logger.h"
 #include "llmc/train_common.h"
+#include "llmc/hf_io.h"
 #include "dataloader.h"
 #include "tokenizer.h"
 #include "llmc/cuda/cuda_common.h"
@@ -80,10 +81,10 @@ typedef struct {
     floatX *delta_raw; // (L or 1, B, T, Di) dt_proj output without bias; shared when recomputed (-r 2)
     float *ssm_states; // (L, B, NC, Di, N)  scan state entering each chunk
     floatX *yg;        // (L, B, T, Di)      gated scan output y * silu(z)
-    floatX *out;       // (B, T, C)          out_proj output of the current layer (not kept)
+    floatX *out;       // (B, T, C)          out_proj output of the current layer, added by the next norm
     floatX *lnf;       // (B, T, C)
     float *lnf_rstd;   // (B, T)
-    floatX *logits;    // (B, T, Vp)         overwritten by dlogits in backward
+    floatX *logits;    // (B, T, Vp)         overwritten by dlogits when there are targets
     float *losses;     // (B, T)
 } ActivationTensors;
 
@@ -128,13 +129,13 @@ void *malloc_and_point_activations(ActivationTensors *acts, const size_t *act_si
 // backward buffers, shared by all layers (the layers are walked one at a time)
 typedef struct {
     float *dresidual; // (B, T, C)   dL/d(residual stream), accumulated down the layers
-    floatX *dbuf_C;   // (B, T, C)   dL/d(out_proj output), then dL/d(ln) of the same layer
+    floatX *dresidual_lowp; // (B, T, C) its floatX copy: dL/d(out_proj output) of the layer below
+    floatX *dbuf_C;   // (B, T, C)   dL/d(ln) of a layer, dL/d(lnf) at the top
     floatX *dyg;      // (B, T, Di)
     floatX *dxz;      // (B, T, 2*Di)
     floatX *du;       // (B, T, Di)
     floatX *ddelta;   // (B, T, Di)  dL/d(delta_raw)
     floatX *dxdbl;    // (B, T, R+2N)
-    float *dxc;       // (B, T, Di)  conv backward scratch
     float *partials;  // column-sum / norm partials
     float *scan_scratch;
     float *norm_out;  // 1 float
@@ -215,6 +216,25 @@ void mamba_build_from_checkpoint(Mamba *model, const char *path) {
     free(tmp);
 }
 
+// a transformers (or mamba_ssm) directory: config.json + model.safetensors (llmc/hf_io.h)
+void mamba_build_from_hf(Mamba *model, const char *dir) {
+    MambaConfig config;
+    float *tmp;
+    size_t n;
+    hf_load_model(dir, &config, &tmp, &n);
+    mamba_allocate(model, &config);
+    mamba_upload_parameters(model, tmp);
+    free(tmp);
+}
+
+void mamba_export_hf(const Mamba *model, const char *dir) {
+    float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
+    cudaCheck(cudaMemcpy(tmp, model->params_memory, model->num_parameters * sizeof(float), cudaMemcpyDeviceToHost));
+    hf_save_model(dir, &model->config, tmp, 0);
+    free(tmp);
+    printf("transformers model written to %s\n", dir);
+}
+
 void mamba_save(const Mamba *model, const char *path) {
     float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
     cudaCheck(cudaMemcpy(tmp, model->params_memory, model->num_parameters * sizeof(float), cudaMemcpyDeviceToHost));
@@ -276,7 +296,7 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
     cudaStream_t s = main_stream;
     encoder_forward(a.residual, model->inputs, p.wte, BT, C, s);
     for (int l = 0; l < L; l++) {
-        float *resin = LAYER(a.residual, l, C), *resout = LAYER(a.residual, l + 1, C);
+        float *resin = LAYER(a.residual, l, C);
         floatX *ln = LAYER(a.ln, l, C), *xz = LAYER(a.xz, l, 2 * Di), *xdbl = LAYER(a.xdbl, l, X);
         floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
         floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
@@ -284,7 +304,11 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         float *ln_rstd = LAYER(a.ln_rstd, l, 1);
         float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
 
-        rmsnorm_forward(ln, ln_rstd, resin, p.norm_w + (size_t)l * C, BT, C, s);
+        if (l == 0) {
+            rmsnorm_forward(ln, ln_rstd, resin, p.norm_w, BT, C, s);
+        } else { // the previous layer's residual add, fused with this layer's norm
+            residual_rmsnorm_forward(resin, ln, ln_rstd, LAYER(a.residual, l - 1, C), a.out, p.norm_w + (size_t)l * C, BT, C, s);
+        }
         matmul_forward(xz, ln, C, lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di);
         conv1d_silu_forward(u, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
         matmul_forward(xdbl, u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X);
@@ -292,24 +316,27 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         selective_scan_forward(yg, states, u, delta_raw, p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N,
                                xdbl, R, p.D + (size_t)l * Di, xz, B, T, Di, N, s);
         matmul_forward(a.out, yg, Di, lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C);
-        residual_forward(resout, resin, a.out, (size_t)BT * C, s);
     }
-    rmsnorm_forward(a.lnf, a.lnf_rstd, LAYER(a.residual, L, C), p.norm_f_w, BT, C, s);
+    residual_rmsnorm_forward(LAYER(a.residual, L, C), a.lnf, a.lnf_rstd, LAYER(a.residual, L - 1, C), a.out,
+                             p.norm_f_w, BT, C, s);
     matmul_forward(a.logits, a.lnf, C, lowp(model, p.wte), BT, C, Vp);
 
     if (targets == NULL) {
         model->mean_loss = -1.0f;
         return;
     }
-    fused_classifier(a.logits, a.losses, model->targets, 0.0f, BT, Vp, 0, s);
+    // the loss and, in the same pass, dlogits for the batch mean (backward scales by loss_scale):
+    // the logits buffer holds dlogits from here on
+    int valid = 0;
+    for (int i = 0; i < BT; i++) { valid += targets[i] >= 0; }
+    model->num_valid = valid;
+    fused_classifier(a.logits, a.losses, model->targets, valid > 0 ? 1.0f / valid : 0.0f, BT, Vp, 1, s);
     cudaCheck(cudaMemcpyAsync(model->cpu_losses, a.losses, (size_t)BT * sizeof(float), cudaMemcpyDeviceToHost, s));
     cudaCheck(cudaStreamSynchronize(s));
     double sum = 0.0;
-    int valid = 0;
     for (int i = 0; i < BT; i++) {
-        if (targets[i] >= 0) { sum += model->cpu_losses[i]; valid++; }
+        if (targets[i] >= 0) { sum += model->cpu_losses[i]; }
     }
-    model->num_valid = valid;
     model->mean_loss = valid > 0 ? (float)(sum / valid) : 0.0f;
 }
 
@@ -326,15 +353,18 @@ static void mamba_allocate_backward(Mamba *model) {
     cudaCheck(cudaMalloc((void **)&model->grads_memory, model->num_parameters * sizeof(float)));
     cudaCheck(cudaMemset(model->grads_memory, 0, model->num_parameters * sizeof(float)));
     point_parameters(&model->grads, model->grads_memory, model->param_sizes);
-    size_t cols = (K + 1) * Di > C ? (K + 1) * Di : C;
-    size_t partials = COLSUM_SLICES * cols > NORM_BLOCKS ? COLSUM_SLICES * cols : NORM_BLOCKS;
+    // one scratch for the column sums (RMSNorm weight), the conv weight partials and the norm
+    size_t partials = COLSUM_SLICES * C;
+    size_t conv_partials = conv1d_partials_size((int)B, (int)T, (int)Di, (int)K);
+    if (conv_partials > partials) { partials = conv_partials; }
+    if (partials < NORM_BLOCKS) { partials = NORM_BLOCKS; }
     size_t scan_bytes = selective_scan_scratch_bytes((int)B, (int)T, (int)Di, (int)N);
-    size_t sizes[] = {BT * C * sizeof(float), BT * C * sizeof(floatX), BT * Di * sizeof(floatX), BT * 2 * Di * sizeof(floatX),
-                      BT * Di * sizeof(floatX), BT * Di * sizeof(floatX), BT * X * sizeof(floatX), BT * Di * sizeof(float),
+    size_t sizes[] = {BT * C * sizeof(float), BT * C * sizeof(floatX), BT * C * sizeof(floatX), BT * Di * sizeof(floatX), BT * 2 * Di * sizeof(floatX),
+                      BT * Di * sizeof(floatX), BT * Di * sizeof(floatX), BT * X * sizeof(floatX),
                       partials * sizeof(float), scan_bytes, sizeof(float)};
     GradActivations *g = &model->grads_acts;
-    void **ptrs[] = {(void **)&g->dresidual, (void **)&g->dbuf_C, (void **)&g->dyg, (void **)&g->dxz, (void **)&g->du,
-                     (void **)&g->ddelta, (void **)&g->dxdbl, (void **)&g->dxc, (void **)&g->partials,
+    void **ptrs[] = {(void **)&g->dresidual, (void **)&g->dresidual_lowp, (void **)&g->dbuf_C, (void **)&g->dyg, (void **)&g->dxz, (void **)&g->du,
+                     (void **)&g->ddelta, (void **)&g->dxdbl, (void **)&g->partials,
                      (void **)&g->scan_scratch, (void **)&g->norm_out};
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
@@ -365,12 +395,11 @@ void mamba_backward(Mamba *model, float loss_scale) {
     GradActivations ga = model->grads_acts;
     cudaStream_t s = main_stream;
 
-    float dloss = model->num_valid > 0 ? loss_scale / model->num_valid : 0.0f;
-    fused_classifier(a.logits, a.losses, model->targets, dloss, BT, Vp, 1, s);
-    matmul_backward(ga.dbuf_C, g.wte, a.logits, a.lnf, C, lowp(model, p.wte), BT, C, Vp, 0);
+    // the forward left dlogits of the batch mean in a.logits; loss_scale scales the LM head's products
+    matmul_backward_scaled(ga.dbuf_C, g.wte, a.logits, a.lnf, C, lowp(model, p.wte), BT, C, Vp, 0, loss_scale);
     cudaCheck(cudaMemsetAsync(ga.dresidual, 0, (size_t)BT * C * sizeof(float), s));
-    rmsnorm_backward(ga.dresidual, g.norm_f_w, ga.partials, ga.dbuf_C, LAYER(a.residual, L, C), p.norm_f_w,
-                     a.lnf_rstd, BT, C, s);
+    rmsnorm_backward(ga.dresidual, ga.dresidual_lowp, g.norm_f_w, ga.partials, ga.dbuf_C, LAYER(a.residual, L, C),
+                     p.norm_f_w, a.lnf_rstd, BT, C, s);
 
     for (int l = L - 1; l >= 0; l--) {
         float *resin = LAYER(a.residual, l, C), *ln_rstd = LAYER(a.ln_rstd, l, 1);
@@ -380,9 +409,8 @@ void mamba_backward(Mamba *model, float loss_scale) {
         floatX *yg = LAYER(a.yg, l, Di);
         float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
 
-        // the residual add passes dresidual through unchanged; out_proj sees it in floatX
-        cast_to_floatX(ga.dbuf_C, ga.dresidual, (size_t)BT * C, s);
-        matmul_backward(ga.dyg, g.out_proj_w + (size_t)l * C * Di, ga.dbuf_C, yg, Di,
+        // the residual add passes dresidual through unchanged: out_proj's gradient is its floatX copy
+        matmul_backward(ga.dyg, g.out_proj_w + (size_t)l * C * Di, ga.dresidual_lowp, yg, Di,
                         lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C, 0);
         if (model->recompute >= 1) {
             conv1d_silu_forward(u, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
@@ -398,12 +426,12 @@ void mamba_backward(Mamba *model, float loss_scale) {
                         lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di, 0);
         matmul_backward(ga.du, g.x_proj_w + (size_t)l * X * Di, ga.dxdbl, u, Di,
                         lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X, 1);
-        conv1d_silu_backward(ga.dxz, g.conv_w + (size_t)l * Di * K, g.conv_b + (size_t)l * Di, ga.dxc, ga.partials, ga.du,
+        conv1d_silu_backward(ga.dxz, g.conv_w + (size_t)l * Di * K, g.conv_b + (size_t)l * Di, ga.partials, ga.du,
                              xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
         matmul_backward(ga.dbuf_C, g.in_proj_w + (size_t)l * 2 * Di * C, ga.dxz, ln, C,
                         lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di, 0);
-        rmsnorm_backward(ga.dresidual, g.norm_w + (size_t)l * C, ga.partials, ga.dbuf_C, resin, p.norm_w + (size_t)l * C,
-                         ln_rstd, BT, C, s);
+        rmsnorm_backward(ga.dresidual, ga.dresidual_lowp, g.norm_w + (size_t)l * C, ga.partials, ga.dbuf_C, resin,
+                         p.norm_w + (size_t)l * C, ln_rstd, BT, C, s);
     }
     model->num_buckets = encoder_build_buckets(model->cpu_buckets, model->cpu_positions, model->cpu_bucket_of,
                                                model->cpu_inputs, BT, V);
@@ -689,6 +717,8 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     } else if (is_descriptor) {
         if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
         mamba_init_random(model, &requested, (uint64_t)o->seed);
+    } else if (hf_is_model_dir(o->model)) {
+        mamba_build_from_hf(model, o->model);
     } else {
         mamba_build_from_checkpoint(model, o->model);
     }
@@ -834,6 +864,7 @@ int main(int argc, char **argv) {
     if (o.max_steps == 0) {
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps);
         printf("val loss %f\n", val_loss);
+        if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
         mamba_free(&model);
@@ -845,6 +876,7 @@ int main(int argc, char **argv) {
     Logger logger;
     logger_init(&logger, o.output_dir, resumed);
     train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+    if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
 
     logger_free(&logger);
     dataloader_free(&train_loader);

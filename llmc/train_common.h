@@ -27,6 +27,7 @@ typedef struct {
     const char *model;              // -e descriptor, preset or model file
     const char *output_dir;         // -o
     const char *tokenizer_path;     // -tk (models with more than 256 tokens)
+    const char *hf_export_dir;      // -hf write the final model as a transformers directory
     int B;                          // -b
     int T;                          // -t
     int total_batch_size;           // -d tokens per step (-1: B*T)
@@ -61,6 +62,7 @@ static const Options DEFAULT_OPTIONS = {
     .model = "d128:l4:v256",
     .output_dir = NULL,
     .tokenizer_path = "gpt2_tokenizer.bin",
+    .hf_export_dir = NULL,
     .B = 16, .T = 128, .total_batch_size = -1, .max_steps = -1,
     .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine",
     .weight_decay = 0.1f, .grad_clip = 1.0f,
@@ -76,7 +78,9 @@ static inline void print_usage(const char *program) {
     printf("  -i <string> train data filename pattern (default %s)\n", d->train_data_pattern);
     printf("  -j <string> val data filename pattern (default %s)\n", d->val_data_pattern);
     printf("  -e <string> model: descriptor d<C>:l<L>:v<V>[:n<N>:e<expand>:k<K>:r<R>], preset\n");
-    printf("              mamba-130m|370m|790m|1.4b|2.8b, or a model file (default %s)\n", d->model);
+    printf("              mamba-130m|370m|790m|1.4b|2.8b, a model file, or a transformers / mamba_ssm\n");
+    printf("              directory with config.json + model.safetensors (default %s)\n", d->model);
+    printf("  -hf <string> at the end, write the model as a transformers dir (config.json + model.safetensors)\n");
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
     printf("  -tk <string> tokenizer .bin for models with V > 256 (default %s)\n", d->tokenizer_path);
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
@@ -139,6 +143,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-e") == 0) { o->model = v; }
         else if (strcmp(f, "-o") == 0) { o->output_dir = v; }
         else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
+        else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = v; }
         else if (strcmp(f, "-b") == 0) { o->B = parse_int(f, v); }
         else if (strcmp(f, "-t") == 0) { o->T = parse_int(f, v); }
         else if (strcmp(f, "-d") == 0) { o->total_batch_size = parse_int(f, v); }

@@ -15,6 +15,13 @@ Shared by train_mamba.c, train_mamba.cu, dataloader.h, tokenizer.h and the tests
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef FATAL_LONGJMP
+// fuzz harnesses (test/fuzz/): fatalf jumps back to the harness's setjmp instead of exiting,
+// since libFuzzer counts exit() as a crash; what the loader had open or allocated is left behind
+#include <setjmp.h>
+static jmp_buf fatal_jmp_buf;
+#endif
+
 // one-line fatal error: "error: <message>" then exit 1
 static inline void fatalf(const char *fmt, ...) {
     va_list args;
@@ -23,6 +30,9 @@ static inline void fatalf(const char *fmt, ...) {
     vfprintf(stderr, fmt, args);
     fprintf(stderr, "\n");
     va_end(args);
+#ifdef FATAL_LONGJMP
+    longjmp(fatal_jmp_buf, 1);
+#endif
     exit(EXIT_FAILURE);
 }
 

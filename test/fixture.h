@@ -77,6 +77,23 @@ static inline void load_fixture(Fixture *f, const char *path) {
 }
 
 
+// logits written by dev/ref/make_hf_fixture.py with transformers: header, tokens (B*T), logits (B*T*Vp)
+typedef struct { int B, T, Vp; int *tokens; float *logits; } HfLogits;
+
+static inline void load_hf_logits(HfLogits *h, const char *path) {
+    FILE *fp = fopenCheck(path, "rb");
+    int hdr[256];
+    freadCheck(hdr, sizeof(int), 256, fp);
+    if (hdr[0] != 20261126 || hdr[1] != 1) { fatalf("%s: not an HF logits file", path); }
+    h->B = hdr[2]; h->T = hdr[3]; h->Vp = hdr[4];
+    size_t BT = (size_t)h->B * h->T;
+    h->tokens = (int *)mallocCheck(BT * sizeof(int));
+    h->logits = (float *)mallocCheck(BT * h->Vp * sizeof(float));
+    freadCheck(h->tokens, sizeof(int), BT, fp);
+    freadCheck(h->logits, sizeof(float), BT * h->Vp, fp);
+    fclose(fp);
+}
+
 // writes a fixture (the same layout load_fixture reads)
 static inline void save_fixture(const Fixture *f, const char *path) {
     int h[256] = {0};

@@ -41,15 +41,21 @@ void matmul_forward(floatX *out, const floatX *inp, int ldi, const floatX *weigh
                              inp, CUBLAS_FLOATX, ldi, &zero, out, CUBLAS_FLOATX, OC, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
-// accumulate_dinp: add into dinp (it already holds another path's gradient) instead of overwriting
-void matmul_backward(floatX *dinp, float *dweight, const floatX *dout, const floatX *inp, int ldi,
-                     const floatX *weight, int BT, int IC, int OC, int accumulate_dinp) {
+// accumulate_dinp: add into dinp (it already holds another path's gradient) instead of overwriting;
+// scale multiplies both products (the LM head's gradient-accumulation factor)
+void matmul_backward_scaled(floatX *dinp, float *dweight, const floatX *dout, const floatX *inp, int ldi,
+                            const floatX *weight, int BT, int IC, int OC, int accumulate_dinp, float scale) {
     const float one = 1.0f, zero = 0.0f;
-    cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_N, IC, BT, OC, &one, weight, CUBLAS_FLOATX, IC,
+    cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_N, IC, BT, OC, &scale, weight, CUBLAS_FLOATX, IC,
                              dout, CUBLAS_FLOATX, OC, accumulate_dinp ? &one : &zero, dinp, CUBLAS_FLOATX, ldi,
                              CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-    cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_T, IC, OC, BT, &one, inp, CUBLAS_FLOATX, ldi,
+    cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_T, IC, OC, BT, &scale, inp, CUBLAS_FLOATX, ldi,
                              dout, CUBLAS_FLOATX, OC, &one, dweight, CUDA_R_32F, IC, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+
+void matmul_backward(floatX *dinp, float *dweight, const floatX *dout, const floatX *inp, int ldi,
+                     const floatX *weight, int BT, int IC, int OC, int accumulate_dinp) {
+    matmul_backward_scaled(dinp, dweight, dout, inp, ldi, weight, BT, IC, OC, accumulate_dinp, 1.0f);
 }
 
 #endif // MATMUL_CUH

@@ -1,0 +1,76 @@
+/*
+Fuzzes the safetensors reader (llmc/safetensors.h): safetensors_open on a single file, or
+safetensors_open_index on an index JSON and its shard, then every tensor looked up by name and
+read as fp32.
+
+Input: 1 control byte, then by mode (control & 3):
+  0: the whole .safetensors file
+  1: JSON header, NUL, data section: the harness writes the 8-byte header length in front
+  2, 3: index JSON, NUL, shard JSON header, NUL, shard data: written as
+     model.safetensors.index.json and shard s0.safetensors (assembled as in mode 1)
+Modes 1-3 let the fuzzer mutate the JSON text without keeping the length prefix in step.
+cJSON itself is the system library, not instrumented: coverage guides on our checks only.
+*/
+#include "fuzz_common.h"
+#include "../../llmc/safetensors.h"
+
+static void write_assembled(const char *path, const uint8_t *json, size_t json_len, const uint8_t *data, size_t n) {
+    uint8_t *file = (uint8_t *)malloc(8 + json_len + n);
+    for (int i = 0; i < 8; i++) { file[i] = (uint8_t)((uint64_t)json_len >> (8 * i)); }
+    memcpy(file + 8, json, json_len);
+    memcpy(file + 8 + json_len, data, n);
+    fuzz_write_file(path, file, 8 + json_len + n);
+    free(file);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1) { return -1; }
+    fuzz_setup("safetensors");
+    int mode = data[0] & 3;
+    char path[512], index_path[512];
+    const uint8_t *part[3];
+    size_t len[3];
+    if (mode == 0) {
+        fuzz_write_file(fuzz_path(path, "model.safetensors"), data + 1, size - 1);
+    } else if (mode == 1) {
+        fuzz_split(data + 1, size - 1, 2, part, len);
+        write_assembled(fuzz_path(path, "model.safetensors"), part[0], len[0], part[1], len[1]);
+    } else {
+        fuzz_split(data + 1, size - 1, 3, part, len);
+        fuzz_write_file(fuzz_path(index_path, "model.safetensors.index.json"), part[0], len[0]);
+        write_assembled(fuzz_path(path, "s0.safetensors"), part[1], len[1], part[2], len[2]);
+    }
+
+    fuzz_begin();
+    Safetensors *volatile st = (Safetensors *)calloc(1, sizeof(Safetensors));
+    float *volatile out = NULL;
+    int rejected = 0;
+    if (setjmp(fatal_jmp_buf) == 0) {
+        if (mode < 2) { safetensors_open(st, path); } else { safetensors_open_index(st, index_path); }
+        for (int i = 0; i < st->num_tensors; i++) {
+            const SafetensorsTensor *t = &st->tensors[i];
+            FUZZ_ASSERT(safetensors_find(st, t->name) == t);
+            FUZZ_ASSERT(t->file >= 0 && t->file < st->num_files);
+            FUZZ_ASSERT(t->end <= st->files[t->file].data_size);
+            FUZZ_ASSERT(t->end - t->begin == t->numel * safetensors_dtype_size(t->dtype));
+            out = (float *)malloc(t->numel * sizeof(float) + 1);
+            safetensors_read_f32(st, t, out);
+            free(out);
+            out = NULL;
+        }
+        safetensors_close(st);
+    } else {
+        rejected = 1;
+        // what the reader had built when it gave up; its FILE*s are closed by fuzz_end
+        Safetensors *s = st;
+        for (int i = 0; i < s->num_files; i++) { free(s->files[i].path); }
+        for (int i = 0; i < s->num_tensors; i++) { free(s->tensors[i].name); }
+        free(s->files);
+        free(s->tensors);
+        free(s->sorted);
+        free(out);
+    }
+    free(st);
+    fuzz_end(rejected);
+    return 0;
+}

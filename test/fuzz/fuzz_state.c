@@ -1,0 +1,58 @@
+/*
+Fuzzes the training state loader (load_state_file) for a model of fixed size: the small config
+d8:l1:v8 (NUM_STATE_PARAMS parameters, so m and v are that many floats each).
+
+Input: 1 control byte, then the state file.
+  bit 0: rewrite header[6..7] to the model's parameter count
+  bit 1: cut or zero-pad the file to the size the loader expects
+  bit 2: rewrite header[16] to the CRC-32 of m and v
+*/
+#include "fuzz_common.h"
+#include "../../llmc/train_common.h"
+
+static size_t state_num_parameters(void) {
+    MambaConfig c;
+    config_fill_defaults(&c, 8, 1, 8);
+    size_t sizes[NUM_PARAMETER_TENSORS];
+    return fill_in_parameter_sizes(sizes, &c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1) { return -1; }
+    fuzz_setup("state");
+    static size_t num_params = 0;
+    if (num_params == 0) { num_params = state_num_parameters(); }
+    size_t header_bytes = HEADER_INTS * sizeof(int);
+    size_t want = header_bytes + 2 * num_params * sizeof(float);
+    size_t n = size - 1;
+    uint8_t *file = (uint8_t *)malloc(n > want ? n : want);
+    memcpy(file, data + 1, n);
+    if (n >= header_bytes) {
+        int *header = (int *)file;
+        if (data[0] & 1) { put64(header + 6, num_params); }
+        if (data[0] & 2) {
+            if (want > n) { memset(file + n, 0, want - n); }
+            n = want;
+        }
+        if (data[0] & 4) { header[16] = (int)crc32_update(0, file + header_bytes, n - header_bytes); }
+    }
+    char path[512];
+    fuzz_write_file(fuzz_path(path, "state.bin"), file, n);
+    free(file);
+
+    fuzz_begin();
+    float *m = (float *)malloc(num_params * sizeof(float));
+    float *v = (float *)malloc(num_params * sizeof(float));
+    int rejected = 0;
+    if (setjmp(fatal_jmp_buf) == 0) {
+        TrainState s;
+        load_state_file(path, &s, m, v, num_params);
+        FUZZ_ASSERT(n == want);
+    } else {
+        rejected = 1;
+    }
+    free(m);
+    free(v);
+    fuzz_end(rejected);
+    return 0;
+}

@@ -1,0 +1,245 @@
+/*
+Writes the seed corpora in test/fuzz/corpus/<harness>/: small valid files, with the control bytes
+each harness expects in front (see the harness's comment). Regenerate with `make fuzz-seeds`.
+
+    gcc -O1 -o test/fuzz/bin/make_seeds test/fuzz/make_seeds.c -lm && test/fuzz/bin/make_seeds test/fuzz/corpus
+(with -DFUZZ_HF ... -lcjson it also writes the safetensors and hf seeds, from llmc/hf_io.h's writer)
+*/
+#include "../../dataloader.h"
+#include "../../tokenizer.h"
+#include "../../llmc/train_common.h"
+#ifdef FUZZ_HF
+#include "../../llmc/hf_io.h"
+#endif
+
+static char out_dir[512];
+
+// writes control bytes then the contents of `tmp_path` to <out_dir>/<harness>/<name>
+static void write_seed(const char *harness, const char *name, const uint8_t *control, size_t nc,
+                       const char *tmp_path) {
+    char dir[1024], path[1280];
+    snprintf(dir, sizeof(dir), "%s/%s", out_dir, harness);
+    make_dir_if_missing(dir);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *in = fopenCheck(tmp_path, "rb");
+    long size = file_size(in);
+    uint8_t *buf = (uint8_t *)mallocCheck((size_t)size + 1);
+    freadCheck(buf, 1, (size_t)size, in);
+    fcloseCheck(in);
+    FILE *out = fopenCheck(path, "wb");
+    if (nc > 0) { fwriteCheck(control, 1, nc, out); }
+    fwriteCheck(buf, 1, (size_t)size, out);
+    fcloseCheck(out);
+    free(buf);
+    remove(tmp_path);
+    printf("%s: %zu bytes\n", path, nc + (size_t)size);
+}
+
+static void tokenizer_file(const char *path, int version, int eot, int vocab) {
+    uint32_t header[256] = {0};
+    header[0] = TOKENIZER_MAGIC;
+    header[1] = (uint32_t)version;
+    header[2] = (uint32_t)vocab;
+    if (version == 2) { header[3] = (uint32_t)eot; }
+    FILE *fp = fopenCheck(path, "wb");
+    fwriteCheck(header, sizeof(uint32_t), 256, fp);
+    for (int i = 0; i < vocab; i++) {
+        // lengths 0..5, a 0 byte inside token 3, the last token "<|eot|>"
+        char tok[16];
+        int len = i % 6;
+        if (i == vocab - 1) { len = 7; memcpy(tok, "<|eot|>", 7); }
+        else { for (int k = 0; k < len; k++) { tok[k] = (char)('a' + (i + k) % 26); } }
+        if (i == 3) { tok[1] = '\0'; }
+        uint8_t l = (uint8_t)len;
+        fwriteCheck(&l, 1, 1, fp);
+        if (len > 0) { fwriteCheck(tok, 1, (size_t)len, fp); }
+    }
+    fcloseCheck(fp);
+}
+
+// reads a whole file; *n receives its size
+static uint8_t *read_all(const char *path, size_t *n) {
+    FILE *fp = fopenCheck(path, "rb");
+    long size = file_size(fp);
+    uint8_t *buf = (uint8_t *)mallocCheck((size_t)size + 1);
+    freadCheck(buf, 1, (size_t)size, fp);
+    fcloseCheck(fp);
+    *n = (size_t)size;
+    return buf;
+}
+
+// writes the pieces one after the other to tmp_path
+static void write_pieces(const char *tmp_path, int count, const void *const *piece, const size_t *len) {
+    FILE *fp = fopenCheck(tmp_path, "wb");
+    for (int i = 0; i < count; i++) {
+        if (len[i] > 0) { fwriteCheck(piece[i], 1, len[i], fp); }
+    }
+    fcloseCheck(fp);
+}
+
+#ifdef FUZZ_HF
+static uint64_t u64le(const uint8_t *b) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) { v = (v << 8) | b[i]; }
+    return v;
+}
+
+// the seeds of fuzz_safetensors and fuzz_hf, from a d8:l1:v8 model written by hf_save_model
+static void hf_seeds(const char *tmp) {
+    char dir[700], st_path[800], config_path[800];
+    snprintf(dir, sizeof(dir), "%s.hf", tmp);
+    MambaConfig c;
+    config_fill_defaults(&c, 8, 1, 8);
+    size_t sizes[NUM_PARAMETER_TENSORS];
+    size_t n = fill_in_parameter_sizes(sizes, &c);
+    float *params = (float *)mallocCheck(n * sizeof(float));
+    init_parameters(params, sizes, &c, 1337);
+    const uint8_t nul = 0;
+    for (int bf16 = 0; bf16 < 2; bf16++) {
+        hf_save_model(dir, &c, params, bf16);
+        snprintf(st_path, sizeof(st_path), "%s/model.safetensors", dir);
+        snprintf(config_path, sizeof(config_path), "%s/config.json", dir);
+        size_t st_n, config_n;
+        uint8_t *st = read_all(st_path, &st_n);
+        uint8_t *config = read_all(config_path, &config_n);
+        size_t json_n = (size_t)u64le(st);
+        const uint8_t *json = st + 8, *body = st + 8 + json_n;
+        size_t body_n = st_n - 8 - json_n;
+        const char *suffix = bf16 ? "_bf16" : "";
+        char name[64];
+        uint8_t control = 0;
+        // safetensors, mode 0 (raw) and 1 (JSON NUL data)
+        snprintf(name, sizeof(name), "raw%s", suffix);
+        write_pieces(tmp, 1, (const void *[]){st}, (size_t[]){st_n});
+        write_seed("safetensors", name, &control, 1, tmp);
+        control = 1;
+        snprintf(name, sizeof(name), "split%s", suffix);
+        write_pieces(tmp, 3, (const void *[]){json, &nul, body}, (size_t[]){json_n, 1, body_n});
+        write_seed("safetensors", name, &control, 1, tmp);
+        // hf: config NUL JSON NUL data, and config NUL raw file
+        control = 0;
+        snprintf(name, sizeof(name), "transformers%s", suffix);
+        write_pieces(tmp, 5, (const void *[]){config, &nul, json, &nul, body},
+                     (size_t[]){config_n, 1, json_n, 1, body_n});
+        write_seed("hf", name, &control, 1, tmp);
+        if (!bf16) {
+            control = 1;
+            write_pieces(tmp, 3, (const void *[]){config, &nul, st}, (size_t[]){config_n, 1, st_n});
+            write_seed("hf", "transformers_raw", &control, 1, tmp);
+            // the mamba_ssm spelling of the same model
+            const char *ssm_config = "{\"d_model\": 8, \"n_layer\": 1, \"vocab_size\": 8, \"d_intermediate\": 0,"
+                " \"ssm_cfg\": {\"layer\": \"Mamba1\", \"d_state\": 16, \"d_conv\": 4, \"expand\": 2},"
+                " \"rms_norm\": true, \"attn_layer_idx\": [], \"pad_vocab_size_multiple\": 8, \"tie_embeddings\": true}";
+            control = 0;
+            write_pieces(tmp, 5, (const void *[]){ssm_config, &nul, json, &nul, body},
+                         (size_t[]){strlen(ssm_config), 1, json_n, 1, body_n});
+            write_seed("hf", "mamba_ssm", &control, 1, tmp);
+            // an index naming every tensor of shard s0.safetensors (mode 2)
+            cJSON *header = cJSON_ParseWithLength((const char *)json, json_n);
+            cJSON *index = cJSON_CreateObject();
+            cJSON *map = cJSON_AddObjectToObject(index, "weight_map");
+            const cJSON *item;
+            cJSON_ArrayForEach(item, header) {
+                if (strcmp(item->string, "__metadata__") != 0) { cJSON_AddStringToObject(map, item->string, "s0.safetensors"); }
+            }
+            char *index_text = cJSON_PrintUnformatted(index);
+            control = 2;
+            write_pieces(tmp, 5, (const void *[]){index_text, &nul, json, &nul, body},
+                         (size_t[]){strlen(index_text), 1, json_n, 1, body_n});
+            write_seed("safetensors", "index", &control, 1, tmp);
+            cJSON_free(index_text);
+            cJSON_Delete(index);
+            cJSON_Delete(header);
+        }
+        free(st);
+        free(config);
+        remove(st_path);
+        remove(config_path);
+    }
+    rmdir(dir);
+    free(params);
+    // every dtype, a scalar and an empty tensor, by hand (the writer makes F32 and BF16 only)
+    const char *json = "{\"a\":{\"dtype\":\"F16\",\"shape\":[2,2],\"data_offsets\":[0,8]},"
+        "\"b\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[8,12]},"
+        "\"c\":{\"dtype\":\"BF16\",\"shape\":[0,3],\"data_offsets\":[12,12]},"
+        "\"d\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[12,16]},\"__metadata__\":{\"format\":\"pt\"}}";
+    const uint8_t body[16] = {0x00, 0x3c, 0x01, 0x00, 0x00, 0x7c, 0x01, 0xfe, 0x00, 0x00, 0x80, 0x3f, 0x80, 0x3f, 0xc0, 0x7f};
+    uint8_t control = 1;
+    write_pieces(tmp, 3, (const void *[]){json, &nul, body}, (size_t[]){strlen(json), 1, sizeof(body)});
+    write_seed("safetensors", "dtypes", &control, 1, tmp);
+}
+#endif
+
+int main(int argc, char **argv) {
+    if (argc != 2) { fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]); return 1; }
+    snprintf(out_dir, sizeof(out_dir), "%s", argv[1]);
+    make_dir_if_missing(out_dir);
+    char tmp[600];
+    snprintf(tmp, sizeof(tmp), "%s/make_seeds.tmp", out_dir);
+
+    // shards: 200 tokens (byte-level, < 256), loader settings in the 8 control bytes
+    uint16_t tokens[200];
+    for (int i = 0; i < 200; i++) { tokens[i] = (uint16_t)((i * 37 + 11) % 256); }
+    struct { const char *name; uint8_t c[8]; } shards[] = {
+        {"b2_t4", {0x01 | (3 << 2), 0x00, 1, 7, 0, 0, 0, 0}},              // B=2 T=4, vocab 258
+        {"b1_t8_p2_shuffle_two", {0x00 | (7 << 2), 0x01 | (1 << 2) | 0x10 | 0x20, 1, 42, 0, 0, 0, 0}},
+        {"b4_t16_p3_resume", {0x03 | (15 << 2), 0x02 | 0x80 | 0x20 | 0x10, 255, 3, 1, 1, 0, 0}},
+        {"b1_t1_fixcount", {0x00, 0x40, 1, 0, 0, 0, 0, 0}},
+    };
+    for (size_t i = 0; i < sizeof(shards) / sizeof(shards[0]); i++) {
+        write_token_shard(tmp, tokens, 200);
+        write_seed("dataloader", shards[i].name, shards[i].c, 8, tmp);
+    }
+
+    // tokenizers: version 1, version 2 with an end-of-text token
+    tokenizer_file(tmp, 1, 0, 12);
+    write_seed("tokenizer", "v1", NULL, 0, tmp);
+    tokenizer_file(tmp, 2, 11, 12);
+    write_seed("tokenizer", "v2_eot", NULL, 0, tmp);
+    tokenizer_file(tmp, 2, 0, 1);
+    write_seed("tokenizer", "v2_one_token", NULL, 0, tmp);
+
+    // model: d8:l1:v8, and d8:l2:v13 (padded vocabulary) with non-default N, K and R
+    MambaConfig c;
+    config_fill_defaults(&c, 8, 1, 8);
+    for (int k = 0; k < 2; k++) {
+        if (k == 1) { config_from_descriptor("d8:l2:v13:n4:k3:r2:e1", &c); }
+        size_t sizes[NUM_PARAMETER_TENSORS];
+        size_t n = fill_in_parameter_sizes(sizes, &c);
+        float *params = (float *)mallocCheck(n * sizeof(float));
+        init_parameters(params, sizes, &c, 1337);
+        save_model_file(tmp, &c, params, n);
+        free(params);
+        uint8_t none = 0, fix = 3;
+        write_seed("model", k == 0 ? "d8_l1_v8" : "d8_l2_v13_n4_k3_r2", &none, 1, tmp);
+        if (k == 1) {
+            // the same file, control byte asking for the count and CRC rewrites
+            params = (float *)mallocCheck(n * sizeof(float));
+            init_parameters(params, sizes, &c, 7);
+            save_model_file(tmp, &c, params, n);
+            free(params);
+            write_seed("model", "d8_l2_v13_fixups", &fix, 1, tmp);
+        }
+    }
+
+    // state for d8:l1:v8 (the size the state harness fixes)
+    config_fill_defaults(&c, 8, 1, 8);
+    size_t sizes[NUM_PARAMETER_TENSORS];
+    size_t n = fill_in_parameter_sizes(sizes, &c);
+    float *m = (float *)mallocCheck(n * sizeof(float));
+    float *v = (float *)mallocCheck(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) { m[i] = 0.001f * (float)i; v[i] = 1e-6f * (float)(i % 17); }
+    TrainState s = {.step = 12, .B = 2, .T = 32, .total_batch_size = 64, .seed = 1337,
+                    .epoch = 1, .shard = 0, .sample = 5, .rng = 0x123456789abcdefull};
+    save_state_file(tmp, &s, m, v, n);
+    uint8_t none = 0, fix = 7;
+    write_seed("state", "d8_l1_v8", &none, 1, tmp);
+    save_state_file(tmp, &s, m, v, n);
+    write_seed("state", "d8_l1_v8_fixups", &fix, 1, tmp);
+    free(m);
+    free(v);
+#ifdef FUZZ_HF
+    hf_seeds(tmp);
+#endif
+    return 0;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `make test-asan`: the CPU test programs and a 3-step training run, built with
+# -fsanitize=address,undefined (the *_asan binaries). Any sanitizer report fails the program
+# (UBSan halts on the first error; LeakSanitizer on at exit). Ends with "N passed, M failed".
+set -u
+cd "$(dirname "$0")/../.."
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+export LSAN_OPTIONS=suppressions=$PWD/test/fuzz/lsan.supp:print_suppressions=0
+total_pass=0
+total_fail=0
+
+# the program's own "N passed, M failed" is added; one without it (a training run) counts as one
+# test; a sanitizer report or a non-zero exit is a failure either way
+run_suite() {
+    local name="$1"; shift
+    echo "=== $name: $*"
+    local out rc start=$SECONDS
+    out=$("$@" 2>&1)
+    rc=$?
+    echo "$out" | tail -n 5
+    local p=0 f=0
+    local summary
+    summary=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+    if [ -n "$summary" ]; then
+        p=$(echo "$summary" | awk '{print $1}')
+        f=$(echo "$summary" | awk '{print $3}')
+    elif [ "$rc" -eq 0 ]; then
+        p=1
+    fi
+    if echo "$out" | grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'; then
+        echo "FAIL $name: sanitizer report:"
+        echo "$out" | grep -E -A 12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' | head -n 30
+        f=$((f + 1))
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "FAIL $name: exit code $rc"
+        f=1
+    fi
+    echo "--- $name: $((SECONDS - start)) s"
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+}
+
+run_suite test_mamba_asan ./test_mamba_asan
+run_suite test_gradcheck_asan ./test_gradcheck_asan
+run_suite test_dataloader_asan ./test_dataloader_asan
+run_suite train_mamba_asan ./train_mamba_asan -e d32:l2:v256 -b 2 -t 32 -x 3 -v 3 -m 1 -g 8 \
+    -i 'dev/data/tinyshakespeare/tiny_shakespeare_train.bin' -j 'dev/data/tinyshakespeare/tiny_shakespeare_val.bin'
+
+echo "${total_pass} passed, ${total_fail} failed"
+[ "$total_fail" -eq 0 ]

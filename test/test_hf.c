@@ -1,0 +1,937 @@
+/*
+Tests for llmc/safetensors.h and llmc/hf_io.h. Prints "PASS name" / "FAIL name: detail" per check
+and ends with "N passed, M failed"; exit code 0 iff nothing failed.
+
+    gcc -O2 -Wall -Wextra -o test_hf test/test_hf.c -lcjson -lm && ./test_hf
+
+Bad inputs end the process (fatalf), so each runs in a child: the test re-executes itself as
+    test_hf --expect-fail <case> <dir>
+which writes the bad checkpoint into <dir>/<case> and loads it; the parent checks for a non-zero
+exit and one "error:" line on stderr naming the file and the problem. A fuzz pass does the same
+with random corruptions of a valid file (test_hf --fuzz <seed> <dir>) and only asks that the
+child never dies of a signal.
+*/
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include "../llmc/hf_io.h"
+
+static int num_passed = 0;
+static int num_failed = 0;
+
+static void check(int ok, const char *name, const char *fmt, ...) {
+    if (ok) {
+        printf("PASS %s\n", name);
+        num_passed++;
+        return;
+    }
+    printf("FAIL %s: ", name);
+    va_list args;
+    va_start(args, fmt);
+    vprintf(fmt, args);
+    va_end(args);
+    printf("\n");
+    num_failed++;
+}
+
+static const char *join(char *buf, const char *dir, const char *name) {
+    if (snprintf(buf, 1024, "%s/%s", dir, name) >= 1024) { fatalf("test: path too long: %s/%s", dir, name); }
+    return buf;
+}
+
+static void write_bytes(const char *path, const void *data, size_t n) {
+    FILE *fp = fopenCheck(path, "wb");
+    if (n > 0) { fwriteCheck(data, 1, n, fp); }
+    fcloseCheck(fp);
+}
+
+static void write_text(const char *path, const char *text) { write_bytes(path, text, strlen(text)); }
+
+static unsigned char *read_bytes(const char *path, size_t *n) {
+    FILE *fp = fopenCheck(path, "rb");
+    long size = file_size(fp);
+    unsigned char *buf = (unsigned char *)mallocCheck((size_t)size + 1);
+    freadCheck(buf, 1, (size_t)size, fp);
+    fcloseCheck(fp);
+    *n = (size_t)size;
+    return buf;
+}
+
+// a safetensors file from a header string and data_len bytes of data (0, 1, 2, ...);
+// header_len overrides the length field when non-zero
+static void write_raw_safetensors(const char *path, const char *header, size_t data_len, uint64_t header_len) {
+    size_t hl = strlen(header);
+    uint64_t field = header_len ? header_len : hl;
+    unsigned char *buf = (unsigned char *)mallocCheck(8 + hl + data_len);
+    for (int i = 0; i < 8; i++) { buf[i] = (unsigned char)(field >> (8 * i)); }
+    memcpy(buf + 8, header, hl);
+    for (size_t i = 0; i < data_len; i++) { buf[8 + hl + i] = (unsigned char)i; }
+    write_bytes(path, buf, 8 + hl + data_len);
+    free(buf);
+}
+
+// a model with every parameter distinct (random normals), so any mix-up in the mapping shows
+static float *make_model(const char *desc, MambaConfig *c, size_t *n, uint64_t seed) {
+    if (!config_from_descriptor(desc, c)) { fatalf("bad descriptor %s", desc); }
+    size_t sizes[NUM_PARAMETER_TENSORS];
+    *n = fill_in_parameter_sizes(sizes, c);
+    float *params = (float *)mallocCheck(*n * sizeof(float));
+    uint64_t rng = seed;
+    normal_fill(params, *n, 0.0f, 0.5f, &rng);
+    return params;
+}
+
+static int config_equal(const MambaConfig *a, const MambaConfig *b) {
+    return a->vocab_size == b->vocab_size && a->padded_vocab_size == b->padded_vocab_size && a->n_layer == b->n_layer &&
+           a->d_model == b->d_model && a->d_inner == b->d_inner && a->d_state == b->d_state && a->d_conv == b->d_conv &&
+           a->dt_rank == b->dt_rank;
+}
+
+static size_t first_difference(const float *a, const float *b, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (memcmp(&a[i], &b[i], sizeof(float)) != 0) { return i; }
+    }
+    return n;
+}
+
+// ----------------------------------------------------------------------------
+// a checkpoint's tensors in memory, to rewrite them renamed, reshaped, split, ...
+
+#define MAX_TENSORS 64
+typedef struct {
+    char name[128];
+    int ndim;
+    size_t shape[SAFETENSORS_MAX_DIMS];
+    size_t numel;
+    float *data;
+} Tensor;
+typedef struct {
+    Tensor t[MAX_TENSORS];
+    int n;
+} TensorList;
+
+static void tl_load(TensorList *tl, const char *path) {
+    Safetensors st;
+    safetensors_open(&st, path);
+    if (st.num_tensors > MAX_TENSORS) { fatalf("too many tensors in %s", path); }
+    tl->n = 0;
+    for (int i = 0; i < st.num_tensors; i++) { // file order, as written
+        const SafetensorsTensor *s = &st.tensors[i];
+        Tensor *t = &tl->t[tl->n++];
+        snprintf(t->name, sizeof(t->name), "%s", s->name);
+        t->ndim = s->ndim;
+        memcpy(t->shape, s->shape, sizeof(t->shape));
+        t->numel = s->numel;
+        t->data = (float *)mallocCheck((s->numel > 0 ? s->numel : 1) * sizeof(float));
+        safetensors_read_f32(&st, s, t->data);
+    }
+    safetensors_close(&st);
+}
+
+static Tensor *tl_find(TensorList *tl, const char *name) {
+    for (int i = 0; i < tl->n; i++) {
+        if (strcmp(tl->t[i].name, name) == 0) { return &tl->t[i]; }
+    }
+    fatalf("test: no tensor %s", name);
+    return NULL;
+}
+
+static void tl_remove(TensorList *tl, const char *name) {
+    Tensor *t = tl_find(tl, name);
+    free(t->data);
+    *t = tl->t[--tl->n];
+}
+
+static Tensor *tl_add_copy(TensorList *tl, const char *name, const Tensor *src) {
+    Tensor *t = &tl->t[tl->n++];
+    *t = *src;
+    snprintf(t->name, sizeof(t->name), "%s", name);
+    t->data = (float *)mallocCheck(src->numel * sizeof(float));
+    memcpy(t->data, src->data, src->numel * sizeof(float));
+    return t;
+}
+
+// writes tensors [lo, hi) of the list
+static void tl_write_range(const TensorList *tl, const char *path, int lo, int hi, SafetensorsDtype dtype) {
+    SafetensorsEntry e[MAX_TENSORS];
+    for (int i = lo; i < hi; i++) {
+        e[i - lo].name = tl->t[i].name;
+        e[i - lo].data = tl->t[i].data;
+        e[i - lo].ndim = tl->t[i].ndim;
+        memcpy(e[i - lo].shape, tl->t[i].shape, sizeof(e[i - lo].shape));
+    }
+    safetensors_write(path, e, hi - lo, dtype);
+}
+
+static void tl_write(const TensorList *tl, const char *path) { tl_write_range(tl, path, 0, tl->n, SAFETENSORS_F32); }
+
+static void tl_free(TensorList *tl) {
+    for (int i = 0; i < tl->n; i++) { free(tl->t[i].data); }
+    tl->n = 0;
+}
+
+// sets (or with value NULL removes) one key of dir/config.json
+static void edit_config(const char *dir, const char *key, cJSON *value) {
+    char path[1024];
+    join(path, dir, "config.json");
+    cJSON *root = safetensors_read_json_object(path, 1 << 20);
+    cJSON_DeleteItemFromObjectCaseSensitive(root, key);
+    if (value != NULL) { cJSON_AddItemToObject(root, key, value); }
+    char *text = cJSON_Print(root);
+    write_text(path, text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+}
+
+static const char *subdir(char *buf, const char *dir, const char *name) {
+    join(buf, dir, name);
+    make_dir_if_missing(buf);
+    return buf;
+}
+
+// ----------------------------------------------------------------------------
+// checks
+
+static void test_number_formats(void) {
+    static const struct { uint16_t h; float f; } f16[] = {
+        {0x0000, 0.0f}, {0x3c00, 1.0f}, {0xc000, -2.0f}, {0x3555, 0.333251953125f}, {0x7bff, 65504.0f},
+        {0x0400, 6.103515625e-05f},                                  // smallest normal 2^-14
+        {0x0001, 5.9604644775390625e-08f},                           // smallest subnormal 2^-24
+        {0x03ff, 6.097555160522461e-05f},                            // largest subnormal
+        {0x8001, -5.9604644775390625e-08f}, {0x0200, 3.0517578125e-05f},
+    };
+    int ok = 1;
+    for (size_t i = 0; i < sizeof(f16) / sizeof(f16[0]); i++) {
+        float got = safetensors_f16_to_f32(f16[i].h);
+        if (got != f16[i].f) {
+            ok = 0;
+            printf("  f16 0x%04x -> %.10g, expected %.10g\n", f16[i].h, got, f16[i].f);
+        }
+    }
+    float nz = safetensors_f16_to_f32(0x8000);
+    ok = ok && nz == 0.0f && signbit(nz);
+    ok = ok && isinf(safetensors_f16_to_f32(0x7c00)) && safetensors_f16_to_f32(0x7c00) > 0;
+    ok = ok && isinf(safetensors_f16_to_f32(0xfc00)) && safetensors_f16_to_f32(0xfc00) < 0;
+    ok = ok && isnan(safetensors_f16_to_f32(0x7e00)) && isnan(safetensors_f16_to_f32(0x7c01)) &&
+         isnan(safetensors_f16_to_f32(0xfe00));
+    check(ok, "f16_to_f32", "conversion table mismatch (normals, subnormals, zeros, inf, nan)");
+
+    // every half converts exactly: the reference is ldexp of the integer mantissa
+    int all = 1;
+    for (uint32_t h = 0; h < 0x10000 && all; h++) {
+        uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+        if (exp == 0x1f) { continue; }
+        double want = exp == 0 ? ldexp((double)mant, -24) : ldexp((double)(mant | 0x400), (int)exp - 25);
+        if (h & 0x8000) { want = -want; }
+        all = (double)safetensors_f16_to_f32((uint16_t)h) == want;
+        if (!all) { printf("  f16 0x%04x wrong\n", h); }
+    }
+    check(all, "f16_to_f32_exhaustive", "some finite half converts inexactly");
+
+    static const struct { float f; uint16_t h; } bf[] = {
+        {1.0f, 0x3f80}, {-2.0f, 0xc000},
+        {1.00390625f, 0x3f80},  // 1 + 2^-8: halfway, ties to even (down)
+        {1.01171875f, 0x3f82},  // 1 + 3*2^-8: halfway, ties to even (up)
+        {3.4028235e38f, 0x7f80}, // FLT_MAX rounds to infinity
+        {1e-40f, 0x0001},       // a subnormal keeps its top bits (1e-40 = 0x000116c2)
+        {0.0f, 0x0000}, {-0.0f, 0x8000},
+    };
+    ok = 1;
+    for (size_t i = 0; i < sizeof(bf) / sizeof(bf[0]); i++) {
+        uint16_t got = safetensors_f32_to_bf16(bf[i].f);
+        if (got != bf[i].h) {
+            ok = 0;
+            printf("  bf16(%.10g) = 0x%04x, expected 0x%04x\n", bf[i].f, got, bf[i].h);
+        }
+    }
+    ok = ok && safetensors_f32_to_bf16(safetensors_bits_to_f32(0x3f808001u)) == 0x3f81; // just above halfway: up
+    ok = ok && safetensors_f32_to_bf16(safetensors_bits_to_f32(0x3f807fffu)) == 0x3f80; // just below: down
+    ok = ok && safetensors_f32_to_bf16(INFINITY) == 0x7f80 && safetensors_f32_to_bf16(-INFINITY) == 0xff80;
+    uint16_t qn = safetensors_f32_to_bf16(safetensors_bits_to_f32(0x7f800001u)); // signalling NaN, payload in low bits
+    ok = ok && (qn & 0x7f80) == 0x7f80 && (qn & 0x7f) != 0;
+    ok = ok && safetensors_bf16_to_f32(0x3f80) == 1.0f && safetensors_bf16_to_f32(0xc000) == -2.0f;
+    check(ok, "f32_to_bf16_round_nearest_even", "rounding table mismatch");
+}
+
+// fp32 export then import: same config, bit-identical parameters; file layout as transformers writes it
+static void test_round_trip_fp32(const char *base, const char *desc, const char *name, int expect_v) {
+    char dir[1024], path[1024];
+    MambaConfig c, c2;
+    size_t n, n2;
+    float *params = make_model(desc, &c, &n, 42);
+    join(dir, base, name);
+    hf_save_model(dir, &c, params, 0);
+    check(hf_is_model_dir(dir), name, "hf_is_model_dir is false after export");
+    float *loaded;
+    hf_load_model(dir, &c2, &loaded, &n2);
+    MambaConfig want = c;
+    want.vocab_size = expect_v;
+    char tname[128];
+    snprintf(tname, sizeof(tname), "%s_config", name);
+    check(config_equal(&c2, &want) && n2 == n, tname, "config V=%d Vp=%d L=%d C=%d Di=%d N=%d K=%d R=%d n=%zu", c2.vocab_size,
+          c2.padded_vocab_size, c2.n_layer, c2.d_model, c2.d_inner, c2.d_state, c2.d_conv, c2.dt_rank, n2);
+    size_t at = n2 == n ? first_difference(params, loaded, n) : 0;
+    snprintf(tname, sizeof(tname), "%s_bit_exact", name);
+    check(at == n, tname, "parameter %zu differs", at);
+
+    // the file: transformers names and shapes, F32, 8-aligned header, no lm_head, no temp files left
+    Safetensors st;
+    safetensors_open(&st, join(path, dir, "model.safetensors"));
+    const SafetensorsTensor *conv = safetensors_find(&st, "backbone.layers.0.mixer.conv1d.weight");
+    const SafetensorsTensor *emb = safetensors_find(&st, "backbone.embeddings.weight");
+    int ok = conv != NULL && conv->ndim == 3 && conv->shape[0] == (size_t)c.d_inner && conv->shape[1] == 1 &&
+             conv->shape[2] == (size_t)c.d_conv && conv->dtype == SAFETENSORS_F32 && emb != NULL &&
+             emb->shape[0] == (size_t)c.padded_vocab_size && safetensors_find(&st, "lm_head.weight") == NULL &&
+             safetensors_find(&st, "backbone.norm_f.weight") != NULL && st.num_tensors == 2 + 10 * c.n_layer &&
+             st.files[0].data_start % 8 == 0;
+    safetensors_close(&st);
+    join(path, dir, "model.safetensors.tmp");
+    ok = ok && access(path, F_OK) != 0;
+    snprintf(tname, sizeof(tname), "%s_file_layout", name);
+    check(ok, tname, "names, shapes, dtype or alignment of the exported file are not as transformers writes them");
+
+    cJSON *cfg = safetensors_read_json_object(join(path, dir, "config.json"), 1 << 20);
+    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(cfg, "model_type");
+    const cJSON *vs = cJSON_GetObjectItemCaseSensitive(cfg, "vocab_size");
+    const cJSON *ub = cJSON_GetObjectItemCaseSensitive(cfg, "use_bias");
+    ok = cJSON_IsString(mt) && strcmp(mt->valuestring, "mamba") == 0 && cJSON_IsNumber(vs) &&
+         vs->valueint == c.padded_vocab_size && cJSON_IsFalse(ub) &&
+         cJSON_GetObjectItemCaseSensitive(cfg, "architectures") != NULL;
+    cJSON_Delete(cfg);
+    snprintf(tname, sizeof(tname), "%s_config_json", name);
+    check(ok, tname, "config.json lacks model_type mamba, vocab_size = Vp or use_bias false");
+    free(params);
+    free(loaded);
+}
+
+// bf16 export then import: the parameters rounded to bf16, exactly
+static void test_round_trip_bf16(const char *base) {
+    char dir[1024], path[1024];
+    MambaConfig c, c2;
+    size_t n, n2;
+    float *params = make_model("d64:l2:v256", &c, &n, 7);
+    join(dir, base, "rt_bf16");
+    hf_save_model(dir, &c, params, 1);
+    float *loaded;
+    hf_load_model(dir, &c2, &loaded, &n2);
+    for (size_t i = 0; i < n; i++) { params[i] = safetensors_bf16_to_f32(safetensors_f32_to_bf16(params[i])); }
+    size_t at = n2 == n ? first_difference(params, loaded, n) : 0;
+    check(config_equal(&c, &c2) && at == n, "round_trip_bf16", "parameter %zu differs from its bf16 rounding", at);
+    Safetensors st;
+    safetensors_open(&st, join(path, dir, "model.safetensors"));
+    int all_bf16 = 1;
+    for (int i = 0; i < st.num_tensors; i++) { all_bf16 = all_bf16 && st.tensors[i].dtype == SAFETENSORS_BF16; }
+    check(all_bf16, "round_trip_bf16_dtype", "exported tensors are not all BF16");
+    safetensors_close(&st);
+    free(params);
+    free(loaded);
+}
+
+// the mamba_ssm spelling: d_model/n_layer/ssm_cfg config, backbone.embedding.weight, a tied lm_head copy
+static void test_mamba_ssm(const char *base) {
+    char src[1024], dir[1024], path[1024];
+    MambaConfig c, c2;
+    size_t n, n2;
+    float *params = make_model("d64:l2:v250", &c, &n, 9); // Vp 256
+    hf_save_model(join(src, base, "ssm_src"), &c, params, 0);
+    TensorList tl;
+    tl_load(&tl, join(path, src, "model.safetensors"));
+    Tensor *emb = tl_find(&tl, "backbone.embeddings.weight");
+    tl_add_copy(&tl, "lm_head.weight", emb);
+    snprintf(emb->name, sizeof(emb->name), "backbone.embedding.weight");
+    subdir(dir, base, "ssm");
+    tl_write(&tl, join(path, dir, "model.safetensors"));
+    write_text(join(path, dir, "config.json"),
+               "{\"d_model\": 64, \"d_intermediate\": 0, \"n_layer\": 2, \"vocab_size\": 250,\n"
+               " \"ssm_cfg\": {\"d_state\": 16, \"d_conv\": 4, \"expand\": 2, \"dt_rank\": \"auto\"},\n"
+               " \"attn_layer_idx\": [], \"attn_cfg\": {}, \"rms_norm\": true, \"residual_in_fp32\": true,\n"
+               " \"fused_add_norm\": true, \"pad_vocab_size_multiple\": 8, \"tie_embeddings\": true}\n");
+    float *loaded;
+    hf_load_model(dir, &c2, &loaded, &n2);
+    size_t at = n2 == n ? first_difference(params, loaded, n) : 0;
+    check(config_equal(&c, &c2) && at == n, "mamba_ssm_spelling", "V=%d Vp=%d, parameter %zu differs", c2.vocab_size,
+          c2.padded_vocab_size, at);
+    tl_free(&tl);
+    free(loaded);
+
+    // pad_vocab_size_multiple 16: V 250 -> 256 rows; a multiple that is not one of 8 (V 250, multiple 5 -> 250 rows)
+    edit_config(dir, "pad_vocab_size_multiple", cJSON_CreateNumber(16));
+    hf_load_model(dir, &c2, &loaded, &n2);
+    at = n2 == n ? first_difference(params, loaded, n) : 0;
+    check(c2.vocab_size == 250 && c2.padded_vocab_size == 256 && at == n, "mamba_ssm_pad_multiple_16",
+          "V=%d Vp=%d, parameter %zu differs", c2.vocab_size, c2.padded_vocab_size, at);
+    free(loaded);
+    free(params);
+}
+
+// an embedding with exactly V rows gets zero rows up to Vp
+static void test_vocab_rows(const char *base) {
+    char src[1024], dir[1024], path[1024];
+    MambaConfig c, c2;
+    size_t n, n2;
+    float *params = make_model("d32:l1:v61", &c, &n, 11); // Vp 64
+    hf_save_model(join(src, base, "vrows_src"), &c, params, 0);
+    TensorList tl;
+    tl_load(&tl, join(path, src, "model.safetensors"));
+    Tensor *emb = tl_find(&tl, "backbone.embeddings.weight");
+    emb->shape[0] = 61;
+    emb->numel = 61 * 32;
+    subdir(dir, base, "vrows");
+    tl_write(&tl, join(path, dir, "model.safetensors"));
+    size_t len;
+    char *cfg = (char *)read_bytes(join(path, src, "config.json"), &len);
+    cfg[len] = '\0';
+    write_text(join(path, dir, "config.json"), cfg);
+    edit_config(dir, "vocab_size", cJSON_CreateNumber(61));
+    float *loaded;
+    hf_load_model(dir, &c2, &loaded, &n2);
+    for (size_t i = 61 * 32; i < 64 * 32; i++) { params[i] = 0.0f; }
+    size_t at = n2 == n ? first_difference(params, loaded, n) : 0;
+    check(c2.vocab_size == 61 && c2.padded_vocab_size == 64 && at == n, "vocab_rows_padded_with_zeros",
+          "V=%d Vp=%d, parameter %zu differs", c2.vocab_size, c2.padded_vocab_size, at);
+    free(cfg);
+    free(loaded);
+    free(params);
+    tl_free(&tl);
+}
+
+// a sharded checkpoint: index + two shards
+static void test_sharded(const char *base) {
+    char src[1024], dir[1024], path[1024];
+    MambaConfig c, c2;
+    size_t n, n2;
+    float *params = make_model("d64:l2:v256", &c, &n, 13);
+    hf_save_model(join(src, base, "shard_src"), &c, params, 0);
+    TensorList tl;
+    tl_load(&tl, join(path, src, "model.safetensors"));
+    subdir(dir, base, "sharded");
+    int split = 9;
+    tl_write_range(&tl, join(path, dir, "model-00001-of-00002.safetensors"), 0, split, SAFETENSORS_F32);
+    tl_write_range(&tl, join(path, dir, "model-00002-of-00002.safetensors"), split, tl.n, SAFETENSORS_BF16);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *meta = cJSON_AddObjectToObject(root, "metadata");
+    cJSON_AddNumberToObject(meta, "total_size", 12345);
+    cJSON *map = cJSON_AddObjectToObject(root, "weight_map");
+    for (int i = 0; i < tl.n; i++) {
+        cJSON_AddStringToObject(map, tl.t[i].name, i < split ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+    }
+    char *text = cJSON_Print(root);
+    write_text(join(path, dir, "model.safetensors.index.json"), text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    char *cfg;
+    size_t len;
+    cfg = (char *)read_bytes(join(path, src, "config.json"), &len);
+    cfg[len] = '\0';
+    write_text(join(path, dir, "config.json"), cfg);
+    free(cfg);
+    float *loaded;
+    hf_load_model(dir, &c2, &loaded, &n2);
+    // the second shard was written in bf16: expect those tensors rounded
+    size_t sizes[NUM_PARAMETER_TENSORS];
+    fill_in_parameter_sizes(sizes, &c);
+    int ok = config_equal(&c, &c2) && n2 == n;
+    for (int i = 0; ok && i < tl.n; i++) {
+        Tensor *t = &tl.t[i];
+        if (i >= split) {
+            for (size_t k = 0; k < t->numel; k++) { t->data[k] = safetensors_bf16_to_f32(safetensors_f32_to_bf16(t->data[k])); }
+        }
+    }
+    // compare through a second export of the loaded params: same tensors by name
+    char back_dir[1024];
+    hf_save_model(join(back_dir, base, "shard_back"), &c2, loaded, 0);
+    TensorList back;
+    tl_load(&back, join(path, back_dir, "model.safetensors"));
+    for (int i = 0; ok && i < tl.n; i++) {
+        Tensor *b = tl_find(&back, tl.t[i].name);
+        ok = b->numel == tl.t[i].numel && first_difference(b->data, tl.t[i].data, b->numel) == b->numel;
+        if (!ok) { printf("  tensor %s differs\n", tl.t[i].name); }
+    }
+    check(ok, "sharded_index", "sharded checkpoint (F32 + BF16 shards) does not load to the same parameters");
+    tl_free(&back);
+    tl_free(&tl);
+    free(loaded);
+    free(params);
+}
+
+// F16 and BF16 tensors, metadata, a zero-size tensor, lookup by name
+static void test_reader_dtypes(const char *base) {
+    char path[1024];
+    const uint16_t halves[6] = {0x3c00, 0x0001, 0x7c00, 0xfc00, 0x8000, 0x7bff};
+    const uint16_t bhalves[2] = {0x3f80, 0xc0a0};
+    unsigned char data[16];
+    for (int i = 0; i < 6; i++) { data[2 * i] = (unsigned char)halves[i]; data[2 * i + 1] = (unsigned char)(halves[i] >> 8); }
+    for (int i = 0; i < 2; i++) { data[12 + 2 * i] = (unsigned char)bhalves[i]; data[13 + 2 * i] = (unsigned char)(bhalves[i] >> 8); }
+    const char *header = "{\"__metadata__\":{\"format\":\"pt\"},\"h\":{\"dtype\":\"F16\",\"shape\":[2,3],\"data_offsets\":[0,12]},"
+                         "\"empty\":{\"dtype\":\"F32\",\"shape\":[0,5],\"data_offsets\":[12,12]},"
+                         "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[12,16]}}  ";
+    size_t hl = strlen(header);
+    unsigned char buf[512];
+    for (int i = 0; i < 8; i++) { buf[i] = (unsigned char)((uint64_t)hl >> (8 * i)); }
+    memcpy(buf + 8, header, hl);
+    memcpy(buf + 8 + hl, data, 16);
+    write_bytes(join(path, base, "dtypes.safetensors"), buf, 8 + hl + 16);
+    Safetensors st;
+    safetensors_open(&st, path);
+    const SafetensorsTensor *h = safetensors_find(&st, "h"), *b = safetensors_find(&st, "b"), *e = safetensors_find(&st, "empty");
+    float hv[6] = {0}, bv[2] = {0};
+    int ok = h && b && e && safetensors_find(&st, "__metadata__") == NULL && safetensors_find(&st, "nope") == NULL &&
+             h->dtype == SAFETENSORS_F16 && h->ndim == 2 && h->numel == 6 && e->numel == 0;
+    if (ok) {
+        safetensors_read_f32(&st, h, hv);
+        safetensors_read_f32(&st, b, bv);
+        safetensors_read_f32(&st, e, NULL);
+        ok = hv[0] == 1.0f && hv[1] == 5.9604644775390625e-08f && isinf(hv[2]) && hv[2] > 0 && isinf(hv[3]) && hv[3] < 0 &&
+             hv[4] == 0.0f && signbit(hv[4]) && hv[5] == 65504.0f && bv[0] == 1.0f && bv[1] == -5.0f;
+    }
+    check(ok, "reader_f16_bf16_metadata_empty", "F16/BF16 values, metadata or a zero-size tensor read wrong");
+    safetensors_close(&st);
+}
+
+// tied with an lm_head copy loads; untied with an identical lm_head loads
+static void test_heads(const char *base) {
+    char src[1024], dir[1024], path[1024];
+    MambaConfig c, c2;
+    size_t n, n2;
+    float *params = make_model("d32:l1:v64", &c, &n, 17);
+    hf_save_model(join(src, base, "head_src"), &c, params, 0);
+    TensorList tl;
+    tl_load(&tl, join(path, src, "model.safetensors"));
+    tl_add_copy(&tl, "lm_head.weight", tl_find(&tl, "backbone.embeddings.weight"));
+    subdir(dir, base, "head");
+    tl_write(&tl, join(path, dir, "model.safetensors"));
+    size_t len;
+    char *cfg = (char *)read_bytes(join(path, src, "config.json"), &len);
+    cfg[len] = '\0';
+    write_text(join(path, dir, "config.json"), cfg);
+    free(cfg);
+    float *loaded;
+    hf_load_model(dir, &c2, &loaded, &n2);
+    check(n2 == n && first_difference(params, loaded, n) == n, "tied_with_lm_head_copy", "parameters differ");
+    free(loaded);
+    edit_config(dir, "tie_word_embeddings", cJSON_CreateFalse());
+    hf_load_model(dir, &c2, &loaded, &n2);
+    check(n2 == n && first_difference(params, loaded, n) == n, "untied_identical_lm_head", "parameters differ");
+    free(loaded);
+    tl_free(&tl);
+    free(params);
+}
+
+// the checkpoints transformers itself wrote (dev/ref/make_hf_fixture.py), when present: the fp32 one
+// imports with the right config and re-exports bit-exactly; the bf16 one is the fp32 one rounded to
+// nearest even. (Their logits are compared with the forward pass by the trainer's tests.)
+static void test_transformers_fixture(void) {
+    const char *base = getenv("HF_FIXTURES") ? getenv("HF_FIXTURES") : "test/fixtures";
+    char fp32_dir[1024], bf16_dir[1024], back[1024];
+    join(fp32_dir, base, "hf_tiny_fp32");
+    join(bf16_dir, base, "hf_tiny_bf16");
+    if (!hf_is_model_dir(fp32_dir) || !hf_is_model_dir(bf16_dir)) {
+        printf("SKIP transformers_fixture: %s not found (make it with dev/ref/make_hf_fixture.py; not counted)\n", fp32_dir);
+        return;
+    }
+    MambaConfig c, c16, c2;
+    float *p32, *p16, *p2;
+    size_t n, n16, n2;
+    hf_load_model(fp32_dir, &c, &p32, &n);
+    MambaConfig want;
+    config_fill_defaults(&want, 256, 2, 64);
+    want.dt_rank = 4;
+    check(config_equal(&c, &want), "transformers_fixture_config", "V=%d Vp=%d L=%d C=%d Di=%d N=%d K=%d R=%d", c.vocab_size,
+          c.padded_vocab_size, c.n_layer, c.d_model, c.d_inner, c.d_state, c.d_conv, c.dt_rank);
+    hf_load_model(bf16_dir, &c16, &p16, &n16);
+    size_t at = n16;
+    if (n16 == n) {
+        for (at = 0; at < n; at++) {
+            float r = safetensors_bf16_to_f32(safetensors_f32_to_bf16(p32[at]));
+            if (memcmp(&r, &p16[at], sizeof(float)) != 0) { break; }
+        }
+    }
+    check(config_equal(&c, &c16) && at == n, "transformers_fixture_bf16_is_rounded_fp32",
+          "parameter %zu of the bf16 checkpoint is not the fp32 one rounded to nearest even", at);
+    char tmp[] = "/tmp/test_hf_fixture.XXXXXX";
+    if (mkdtemp(tmp) == NULL) { fatalf("mkdtemp failed: %s", strerror(errno)); }
+    hf_save_model(join(back, tmp, "export"), &c, p32, 0);
+    hf_load_model(back, &c2, &p2, &n2);
+    check(config_equal(&c, &c2) && n2 == n && first_difference(p32, p2, n) == n, "transformers_fixture_reexport_bit_exact",
+          "re-exported fixture does not import to the same parameters");
+    char path[1024];
+    remove(join(path, back, "config.json"));
+    remove(join(path, back, "model.safetensors"));
+    rmdir(back);
+    rmdir(tmp);
+    free(p32);
+    free(p16);
+    free(p2);
+}
+
+// ----------------------------------------------------------------------------
+// malformed inputs, each in a child process
+
+typedef struct {
+    const char *name;
+    const char *file;    // the error must name this file
+    const char *message; // and contain this
+} BadCase;
+
+static const BadCase bad_cases[] = {
+    {"truncated_tiny", "model.safetensors", "shorter than the 8-byte header"},
+    {"truncated_data", "model.safetensors", "run past the"},
+    {"header_length_past_eof", "model.safetensors", "runs past the end of the file"},
+    {"header_length_huge", "model.safetensors", "exceeds the"},
+    {"header_not_json", "model.safetensors", "not valid JSON"},
+    {"header_not_object", "model.safetensors", "not an object"},
+    {"header_trailing_garbage", "model.safetensors", "trailing bytes"},
+    {"offsets_past_data", "model.safetensors", "run past the"},
+    {"size_mismatch_dtype", "model.safetensors", "size mismatch"},
+    {"offsets_begin_after_end", "model.safetensors", "begin after end"},
+    {"offsets_not_pair", "model.safetensors", "data_offsets"},
+    {"offsets_gap", "model.safetensors", "gap"},
+    {"offsets_overlap", "model.safetensors", "overlap"},
+    {"trailing_data", "model.safetensors", "trailing bytes or truncated"},
+    {"shape_negative", "model.safetensors", "not a non-negative integer"},
+    {"shape_overflow", "model.safetensors", "overflows"},
+    {"shape_fractional", "model.safetensors", "not a non-negative integer"},
+    {"unknown_dtype_i64", "model.safetensors", "unknown dtype 'I64'"},
+    {"unknown_dtype_f8", "model.safetensors", "unknown dtype 'F8_E4M3'"},
+    {"duplicate_tensor", "model.safetensors", "appears twice"},
+    {"name_control_chars", "model.safetensors", "control characters"},
+    {"shape_vs_config", "model.safetensors", "'backbone.layers.0.mixer.x_proj.weight' has shape [34, 64], expected [18, 64]"},
+    {"conv_weight_2d", "model.safetensors", "'backbone.layers.0.mixer.conv1d.weight' has shape [64, 4], expected [64, 1, 4]"},
+    {"embedding_rows", "model.safetensors", "'backbone.embeddings.weight' has shape [72, 32]"},
+    {"missing_tensor", "model.safetensors", "missing tensor: 'backbone.layers.0.mixer.D'"},
+    {"missing_embedding", "model.safetensors", "missing tensor: 'backbone.embeddings.weight'"},
+    {"extra_tensor", "model.safetensors", "unexpected tensor: 'backbone.layers.0.mixer.in_proj.bias'"},
+    {"use_bias_true", "config.json", "use_bias=true not supported"},
+    {"use_bias_absent", "config.json", "use_bias=true not supported"},
+    {"use_conv_bias_false", "config.json", "use_conv_bias=false not supported"},
+    {"epsilon", "config.json", "layer_norm_epsilon"},
+    {"model_type_mamba2", "config.json", "model_type"},
+    {"hidden_size_fraction", "config.json", "\"hidden_size\" must be an integer"},
+    {"config_not_json", "config.json", "not valid JSON"},
+    {"missing_config", "config.json", "no config.json"},
+    {"no_weights", "missing_weights", "no model.safetensors"},
+    {"untied_head_differs", "model.safetensors", "untied heads are not supported"},
+    {"untied_head_missing", "config.json", "lm_head.weight is missing"},
+    {"ssm_bias_true", "config.json", "bias=true not supported"},
+    {"shard_dotdot", "model.safetensors.index.json", "'..'"},
+    {"shard_slash", "model.safetensors.index.json", "not a plain file name"},
+    {"shard_missing_file", "model-2.safetensors", "cannot open"},
+    {"shard_unlisted_tensor", "model-1.safetensors", "is not listed in"},
+    {"shard_wrong_file", "model.safetensors.index.json", "does not hold it"},
+};
+
+// a valid small checkpoint (d32:l1:v64: C 32, Di 64, N 16, K 4, R 2) in dir
+static void write_valid(const char *dir) {
+    MambaConfig c;
+    size_t n;
+    float *params = make_model("d32:l1:v64", &c, &n, 5);
+    hf_save_model(dir, &c, params, 0);
+    free(params);
+}
+
+static void rewrite_tensors(const char *dir, void (*edit)(TensorList *)) {
+    char path[1024];
+    TensorList tl;
+    tl_load(&tl, join(path, dir, "model.safetensors"));
+    edit(&tl);
+    tl_write(&tl, path);
+    tl_free(&tl);
+}
+
+static void edit_conv_2d(TensorList *tl) {
+    Tensor *t = tl_find(tl, "backbone.layers.0.mixer.conv1d.weight");
+    t->ndim = 2;
+    t->shape[1] = 4;
+}
+static void edit_emb_rows(TensorList *tl) {
+    Tensor *t = tl_find(tl, "backbone.embeddings.weight");
+    t->data = (float *)realloc(t->data, 72 * 32 * sizeof(float));
+    memset(t->data + 64 * 32, 0, 8 * 32 * sizeof(float));
+    t->shape[0] = 72;
+    t->numel = 72 * 32;
+}
+static void edit_remove_D(TensorList *tl) { tl_remove(tl, "backbone.layers.0.mixer.D"); }
+static void edit_remove_emb(TensorList *tl) { tl_remove(tl, "backbone.embeddings.weight"); }
+static void edit_add_bias(TensorList *tl) { tl_add_copy(tl, "backbone.layers.0.mixer.in_proj.bias", tl_find(tl, "backbone.norm_f.weight")); }
+static void edit_head_differs(TensorList *tl) {
+    Tensor *h = tl_add_copy(tl, "lm_head.weight", tl_find(tl, "backbone.embeddings.weight"));
+    h->data[100] += 1.0f;
+}
+
+// writes a shard index with the given weight_map JSON into dir
+static void write_index(const char *dir, const char *weight_map) {
+    char path[1024], text[4096];
+    snprintf(text, sizeof(text), "{\"metadata\": {}, \"weight_map\": %s}", weight_map);
+    write_text(join(path, dir, "model.safetensors.index.json"), text);
+}
+
+static int run_bad_case(const char *name, const char *base) {
+    char dir[1024], path[1024];
+    subdir(dir, base, name);
+    char st_path[1024];
+    join(st_path, dir, "model.safetensors");
+    MambaConfig c;
+    float *params;
+    size_t n;
+    const char *tensor_a = "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
+    write_valid(dir);
+    if (strcmp(name, "truncated_tiny") == 0) {
+        write_bytes(st_path, "\x10\0\0\0\0", 5);
+    } else if (strcmp(name, "truncated_data") == 0) {
+        size_t len;
+        unsigned char *buf = read_bytes(st_path, &len);
+        write_bytes(st_path, buf, len - 100);
+        free(buf);
+    } else if (strcmp(name, "header_length_past_eof") == 0) {
+        write_raw_safetensors(st_path, tensor_a, 16, 1000);
+    } else if (strcmp(name, "header_length_huge") == 0) {
+        // a sparse file longer than the claimed header, so only the size limit can stop it
+        write_raw_safetensors(st_path, tensor_a, 16, 200ull << 20);
+        if (truncate(st_path, (off_t)(300ull << 20)) != 0) { fatalf("truncate failed"); }
+    } else if (strcmp(name, "header_not_json") == 0) {
+        write_raw_safetensors(st_path, "{\"a\": {\"dtype\": F32 oops", 16, 0);
+    } else if (strcmp(name, "header_not_object") == 0) {
+        write_raw_safetensors(st_path, "[1, 2, 3]       ", 0, 0);
+    } else if (strcmp(name, "header_trailing_garbage") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}} xx", 16, 0);
+    } else if (strcmp(name, "offsets_past_data") == 0) {
+        write_raw_safetensors(st_path, tensor_a, 8, 0);
+    } else if (strcmp(name, "size_mismatch_dtype") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16, 0);
+    } else if (strcmp(name, "offsets_begin_after_end") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[16,0]}}", 16, 0);
+    } else if (strcmp(name, "offsets_not_pair") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0]}}", 16, 0);
+    } else if (strcmp(name, "offsets_gap") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                                       "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12, 0);
+    } else if (strcmp(name, "offsets_overlap") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                                       "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, 0);
+    } else if (strcmp(name, "trailing_data") == 0) {
+        write_raw_safetensors(st_path, tensor_a, 20, 0);
+    } else if (strcmp(name, "shape_negative") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}}", 16, 0);
+    } else if (strcmp(name, "shape_overflow") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],\"data_offsets\":[0,16]}}", 16, 0);
+    } else if (strcmp(name, "shape_fractional") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,16]}}", 16, 0);
+    } else if (strcmp(name, "unknown_dtype_i64") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}", 16, 0);
+    } else if (strcmp(name, "unknown_dtype_f8") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[16],\"data_offsets\":[0,16]}}", 16, 0);
+    } else if (strcmp(name, "duplicate_tensor") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                                       "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, 0);
+    } else if (strcmp(name, "name_control_chars") == 0) {
+        write_raw_safetensors(st_path, "{\"a\\nerror: fake\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
+    } else if (strcmp(name, "shape_vs_config") == 0) {
+        edit_config(dir, "state_size", cJSON_CreateNumber(8)); // x_proj would be (R + 2N, Di) = (18, 64)
+    } else if (strcmp(name, "conv_weight_2d") == 0) {
+        rewrite_tensors(dir, edit_conv_2d);
+    } else if (strcmp(name, "embedding_rows") == 0) {
+        rewrite_tensors(dir, edit_emb_rows);
+    } else if (strcmp(name, "missing_tensor") == 0) {
+        rewrite_tensors(dir, edit_remove_D);
+    } else if (strcmp(name, "missing_embedding") == 0) {
+        rewrite_tensors(dir, edit_remove_emb);
+    } else if (strcmp(name, "extra_tensor") == 0) {
+        rewrite_tensors(dir, edit_add_bias);
+    } else if (strcmp(name, "use_bias_true") == 0) {
+        edit_config(dir, "use_bias", cJSON_CreateTrue());
+    } else if (strcmp(name, "use_bias_absent") == 0) {
+        edit_config(dir, "use_bias", NULL);
+    } else if (strcmp(name, "use_conv_bias_false") == 0) {
+        edit_config(dir, "use_conv_bias", cJSON_CreateFalse());
+    } else if (strcmp(name, "epsilon") == 0) {
+        edit_config(dir, "layer_norm_epsilon", cJSON_CreateNumber(1e-6));
+    } else if (strcmp(name, "model_type_mamba2") == 0) {
+        edit_config(dir, "model_type", cJSON_CreateString("mamba2"));
+    } else if (strcmp(name, "hidden_size_fraction") == 0) {
+        edit_config(dir, "hidden_size", cJSON_CreateNumber(32.5));
+    } else if (strcmp(name, "config_not_json") == 0) {
+        write_text(join(path, dir, "config.json"), "{\"hidden_size\": 32,");
+    } else if (strcmp(name, "missing_config") == 0) {
+        remove(join(path, dir, "config.json"));
+    } else if (strcmp(name, "no_weights") == 0) {
+        remove(st_path);
+        char renamed[1024];
+        if (snprintf(renamed, sizeof(renamed), "%s_missing_weights", dir) >= (int)sizeof(renamed)) { fatalf("path too long"); }
+        if (rename(dir, renamed) != 0) { fatalf("rename failed"); }
+        strcpy(dir, renamed);
+    } else if (strcmp(name, "untied_head_differs") == 0) {
+        rewrite_tensors(dir, edit_head_differs);
+        edit_config(dir, "tie_word_embeddings", cJSON_CreateFalse());
+    } else if (strcmp(name, "untied_head_missing") == 0) {
+        edit_config(dir, "tie_word_embeddings", cJSON_CreateFalse());
+    } else if (strcmp(name, "ssm_bias_true") == 0) {
+        write_text(join(path, dir, "config.json"),
+                   "{\"d_model\": 32, \"n_layer\": 1, \"vocab_size\": 64, \"ssm_cfg\": {\"bias\": true}}");
+    } else if (strcmp(name, "shard_dotdot") == 0) {
+        remove(st_path);
+        write_index(dir, "{\"backbone.norm_f.weight\": \"..model.safetensors\"}");
+    } else if (strcmp(name, "shard_slash") == 0) {
+        remove(st_path);
+        write_index(dir, "{\"backbone.norm_f.weight\": \"sub/model.safetensors\"}");
+    } else if (strcmp(name, "shard_missing_file") == 0) {
+        if (rename(st_path, join(path, dir, "model-1.safetensors")) != 0) { fatalf("rename failed"); }
+        write_index(dir, "{\"backbone.norm_f.weight\": \"model-1.safetensors\", \"x\": \"model-2.safetensors\"}");
+    } else if (strcmp(name, "shard_unlisted_tensor") == 0) {
+        if (rename(st_path, join(path, dir, "model-1.safetensors")) != 0) { fatalf("rename failed"); }
+        write_index(dir, "{\"backbone.norm_f.weight\": \"model-1.safetensors\"}");
+    } else if (strcmp(name, "shard_wrong_file") == 0) {
+        remove(st_path);
+        write_raw_safetensors(join(path, dir, "model-1.safetensors"), tensor_a, 16, 0);
+        write_raw_safetensors(join(path, dir, "model-2.safetensors"), "{\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16, 0);
+        write_index(dir, "{\"a\": \"model-2.safetensors\", \"b\": \"model-1.safetensors\"}");
+    } else {
+        fprintf(stderr, "unknown case '%s'\n", name);
+        return 2;
+    }
+    hf_load_model(dir, &c, &params, &n);
+    fprintf(stderr, "case '%s' did not fail\n", name);
+    return 0;
+}
+
+// runs "<self> <mode> <arg> <dir>" with stderr captured; returns the wait status
+static int run_child(const char *mode, const char *arg, const char *dir, char *err, size_t cap) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) { fatalf("pipe failed: %s", strerror(errno)); }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) { fatalf("fork failed: %s", strerror(errno)); }
+    if (pid == 0) {
+        dup2(pipefd[1], STDERR_FILENO);
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) { dup2(devnull, STDOUT_FILENO); }
+        close(pipefd[0]);
+        close(pipefd[1]);
+        execl("/proc/self/exe", "test_hf", mode, arg, dir, (char *)NULL);
+        fprintf(stderr, "exec of /proc/self/exe failed: %s\n", strerror(errno));
+        _exit(127);
+    }
+    close(pipefd[1]);
+    size_t len = 0;
+    ssize_t got;
+    char chunk[4096];
+    while ((got = read(pipefd[0], chunk, sizeof(chunk))) > 0) { // keep draining past cap so the child never blocks
+        size_t take = (size_t)got < cap - 1 - len ? (size_t)got : cap - 1 - len;
+        memcpy(err + len, chunk, take);
+        len += take;
+    }
+    err[len] = '\0';
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (len > 0 && err[len - 1] == '\n') { err[len - 1] = '\0'; }
+    return status;
+}
+
+static void test_bad_case(const BadCase *c, const char *dir) {
+    char err[4096];
+    int status = run_child("--expect-fail", c->name, dir, err, sizeof(err));
+    char name[96];
+    snprintf(name, sizeof(name), "rejects_%s", c->name);
+    int exited_nonzero = WIFEXITED(status) && WEXITSTATUS(status) != 0;
+    int one_line = strchr(err, '\n') == NULL;
+    check(exited_nonzero && strncmp(err, "error: ", 7) == 0 && one_line && strstr(err, c->file) != NULL &&
+              strstr(err, c->message) != NULL,
+          name, "status %d, stderr \"%s\" (expected one \"error:\" line naming %s and saying \"%s\")", status, err, c->file,
+          c->message);
+}
+
+// child: corrupts a valid checkpoint at random (header bytes, length field, truncation) and loads it
+static int run_fuzz_case(const char *seed_str, const char *base) {
+    uint64_t rng = strtoull(seed_str, NULL, 10) * 7919 + 1;
+    char dir[1024], path[1024];
+    snprintf(path, sizeof(path), "fuzz_%s", seed_str);
+    subdir(dir, base, path);
+    write_valid(dir);
+    join(path, dir, "model.safetensors");
+    size_t len;
+    unsigned char *buf = read_bytes(path, &len);
+    size_t header_end = 8;
+    for (int i = 7; i >= 0; i--) { header_end += (size_t)buf[i] << (8 * i); }
+    int kind = (int)(random_u64(&rng) % 4);
+    int flips = 1 + (int)(random_u64(&rng) % 4);
+    for (int k = 0; k < flips; k++) {
+        size_t at;
+        if (kind == 0) { at = random_u64(&rng) % 8; }                    // the length field
+        else { at = 8 + random_u64(&rng) % (header_end - 8); }           // the JSON header
+        static const char pool[] = "{}[]\",:0123456789-.eE \\x";
+        buf[at] = kind == 3 ? (unsigned char)random_u64(&rng) : (unsigned char)pool[random_u64(&rng) % (sizeof(pool) - 1)];
+    }
+    if (kind == 2) { len = random_u64(&rng) % len; }                       // and a truncation
+    write_bytes(path, buf, len);
+    free(buf);
+    MambaConfig c;
+    float *params;
+    size_t n;
+    hf_load_model(dir, &c, &params, &n);
+    return 0;
+}
+
+static void test_fuzz(const char *dir, int count) {
+    int crashed = 0, rejected = 0, bad_message = 0;
+    char err[4096], seed[32], first[4200] = "";
+    for (int i = 0; i < count; i++) {
+        snprintf(seed, sizeof(seed), "%d", i);
+        int status = run_child("--fuzz", seed, dir, err, sizeof(err));
+        if (!WIFEXITED(status)) {
+            if (!crashed && !bad_message) { snprintf(first, sizeof(first), "seed %d died of signal %d", i, WTERMSIG(status)); }
+            crashed++;
+        } else if (WEXITSTATUS(status) != 0) {
+            rejected++;
+            if (strncmp(err, "error: ", 7) != 0 || strchr(err, '\n') != NULL) {
+                if (!crashed && !bad_message) { snprintf(first, sizeof(first), "seed %d: stderr \"%s\"", i, err); }
+                bad_message++;
+            }
+        }
+    }
+    printf("  fuzz: %d corrupted checkpoints, %d rejected, %d crashed, %d without a one-line error\n", count, rejected, crashed,
+           bad_message);
+    check(crashed == 0 && bad_message == 0, "fuzz_no_crash", "%s", first);
+}
+
+static void remove_tree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d == NULL) { return; }
+    struct dirent *e;
+    char path[1024];
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) { continue; }
+        join(path, dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) { remove_tree(path); } else { remove(path); }
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "--expect-fail") == 0) { return run_bad_case(argv[2], argv[3]); }
+    if (argc == 4 && strcmp(argv[1], "--fuzz") == 0) { return run_fuzz_case(argv[2], argv[3]); }
+    if (argc != 1) {
+        fprintf(stderr, "usage: %s  |  %s --expect-fail <case> <dir>  |  %s --fuzz <seed> <dir>\n", argv[0], argv[0], argv[0]);
+        return 2;
+    }
+    char dir[] = "/tmp/test_hf.XXXXXX";
+    if (mkdtemp(dir) == NULL) { fatalf("mkdtemp failed: %s", strerror(errno)); }
+
+    test_number_formats();
+    test_round_trip_fp32(dir, "d64:l2:v256", "round_trip_fp32", 256);
+    test_round_trip_fp32(dir, "d48:l3:v1001:n8:k3:r5", "round_trip_fp32_v1001", 1008); // export writes vocab_size = Vp
+    test_round_trip_bf16(dir);
+    test_mamba_ssm(dir);
+    test_vocab_rows(dir);
+    test_sharded(dir);
+    test_reader_dtypes(dir);
+    test_heads(dir);
+    test_transformers_fixture();
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
+    test_fuzz(dir, 300);
+
+    remove_tree(dir);
+    printf("%d passed, %d failed\n", num_passed, num_failed);
+    return num_failed == 0 ? 0 : 1;
+}
