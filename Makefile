@@ -15,7 +15,7 @@ ifeq ($(OMP_OK),yes)
 endif
 
 CUDA_HEADERS = $(wildcard llmc/cuda/*.cuh llmc/cuda/*.h)
-NVCC_LDLIBS = -lcublas -lcjson
+NVCC_LDLIBS = -lcublas -lcjson -lnccl
 # a GPU is used when both a driver that sees one and nvcc are present
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && command -v $(NVCC) >/dev/null 2>&1 && echo yes)
 HEADERS = llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
@@ -55,7 +55,7 @@ test_hf: test/test_hf.c llmc/safetensors.h llmc/hf_io.h $(HEADERS) | deps
 # system packages: cJSON (config.json, safetensors headers). Installed with apt-get when
 # missing and we are root; otherwise the exact command to run is printed.
 deps:
-	@if [ ! -f /usr/include/cjson/cJSON.h ]; then \
+	@if ! echo '#include <cjson/cJSON.h>' | $(CC) -E -x c - >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	        echo "installing libcjson-dev"; (apt-get update -qq || true) && apt-get install -y -qq libcjson-dev; \
 	    else \

@@ -1095,6 +1095,7 @@ int main(int argc, char **argv) {
     Options o;
     parse_options(&o, argc, argv);
     install_signal_handlers();
+    if (o.num_processes > 1 || o.zero_stage != 0) { fatalf("-pn / -z: several processes need the GPU trainer (train_mamba_cu)"); }
 #ifdef OMP
     if (o.num_threads > 0) { omp_set_num_threads(o.num_threads); }
 #endif

@@ -38,8 +38,11 @@ The kernels are in llmc/cuda/*.cuh; dev/cuda/ has their playground versions and 
 #include "llmc/cuda/scan.cuh"
 #include "llmc/cuda/classifier.cuh"
 #include "llmc/cuda/adamw.cuh"
+#include "llmc/cuda/multi_gpu.cuh"
 
 static cudaStream_t main_stream;
+// this process's place among the data-parallel processes (one process, no NCCL, by default)
+static MultiGpuConfig multi_gpu_config = {0, 1, 0, 0, 300, NULL, NULL};
 
 // ----------------------------------------------------------------------------
 // the model: one device allocation each for parameters, gradients and activations
@@ -172,6 +175,11 @@ typedef struct {
     size_t device_bytes;     // what this model allocated on the device
 } Mamba;
 
+static size_t mamba_padded_parameters(const Mamba *model) {
+    size_t world = multi_gpu_config.num_processes;
+    return (model->num_parameters + world - 1) / world * world;
+}
+
 // the floatX copy of a master parameter tensor
 static inline floatX *lowp(const Mamba *model, const float *p) { return model->params_lowp + (p - model->params_memory); }
 
@@ -180,7 +188,8 @@ void mamba_allocate(Mamba *model, const MambaConfig *config) {
     model->config = *config;
     model->num_parameters = fill_in_parameter_sizes(model->param_sizes, config);
     size_t n = model->num_parameters;
-    cudaCheck(cudaMalloc((void **)&model->params_memory, n * sizeof(float)));
+    // padded to a multiple of the process count: ZeRO-1 gives every rank an equal shard
+    cudaCheck(cudaMalloc((void **)&model->params_memory, mamba_padded_parameters(model) * sizeof(float)));
     cudaCheck(cudaMalloc((void **)&model->params_lowp, n * sizeof(floatX)));
     point_parameters(&model->params, model->params_memory, model->param_sizes);
     model->device_bytes = n * (sizeof(float) + sizeof(floatX));
@@ -350,8 +359,8 @@ static void mamba_allocate_backward(Mamba *model) {
     MambaConfig *c = &model->config;
     size_t B = model->batch_size, T = model->seq_len, BT = B * T;
     size_t C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv, X = c->dt_rank + 2 * N;
-    cudaCheck(cudaMalloc((void **)&model->grads_memory, model->num_parameters * sizeof(float)));
-    cudaCheck(cudaMemset(model->grads_memory, 0, model->num_parameters * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&model->grads_memory, mamba_padded_parameters(model) * sizeof(float)));
+    cudaCheck(cudaMemset(model->grads_memory, 0, mamba_padded_parameters(model) * sizeof(float)));
     point_parameters(&model->grads, model->grads_memory, model->param_sizes);
     // one scratch for the column sums (RMSNorm weight), the conv weight partials and the norm
     size_t partials = COLSUM_SLICES * C;
@@ -446,34 +455,55 @@ void mamba_backward(Mamba *model, float loss_scale) {
 // ----------------------------------------------------------------------------
 // the optimizer
 
+// global gradient norm; under ZeRO-1 each rank holds its averaged shard, so the squares are summed over ranks
 float mamba_grad_norm(Mamba *model) {
     GradActivations *ga = &model->grads_acts;
-    global_norm_squared(ga->norm_out, ga->partials, model->grads_memory, model->num_parameters, main_stream);
+    size_t offset, count;
+    multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &count);
+    global_norm_squared(ga->norm_out, ga->partials, model->grads_memory + offset, count, main_stream);
+    if (multi_gpu_config.zero_stage == 1) { multi_gpu_sum_device(&multi_gpu_config, ga->norm_out, main_stream); }
+    multi_gpu_wait(&multi_gpu_config, main_stream, "gradient norm");
     float ss;
     cudaCheck(cudaMemcpy(&ss, ga->norm_out, sizeof(float), cudaMemcpyDeviceToHost));
     return sqrtf(ss);
 }
 
-// AdamW step t (1-based); weight decay on the tensors marked `decay` in llmc/model_config.h
+// AdamW moments for the parameters this rank updates (all of them, or its ZeRO-1 shard)
 void mamba_allocate_optimizer(Mamba *model) {
-    size_t n = model->num_parameters;
-    cudaCheck(cudaMalloc((void **)&model->m_memory, n * sizeof(float)));
-    cudaCheck(cudaMalloc((void **)&model->v_memory, n * sizeof(float)));
+    size_t offset, n;
+    multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
+    cudaCheck(cudaMalloc((void **)&model->m_memory, (n > 0 ? n : 1) * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&model->v_memory, (n > 0 ? n : 1) * sizeof(float)));
     cudaCheck(cudaMemset(model->m_memory, 0, n * sizeof(float)));
     cudaCheck(cudaMemset(model->v_memory, 0, n * sizeof(float)));
     model->device_bytes += 2 * n * sizeof(float);
 }
 
+/*
+AdamW step t (1-based); weight decay on the tensors marked `decay` in llmc/model_config.h.
+Under ZeRO-1 only this rank's shard [offset, offset + count) is updated, tensor by tensor where
+the shard overlaps it, then the shards are gathered and the floatX copy refreshed.
+*/
 void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, float eps,
                   float weight_decay, float grad_scale, int t) {
     if (model->m_memory == NULL) { mamba_allocate_optimizer(model); }
-    size_t offset = 0;
+    size_t shard_begin, shard_count;
+    multi_gpu_shard(&multi_gpu_config, model->num_parameters, &shard_begin, &shard_count);
+    size_t shard_end = shard_begin + shard_count, offset = 0;
     for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
         float wd = PARAMETER_INFO[k].decay ? weight_decay : 0.0f;
-        adamw_update(model->params_memory + offset, model->params_lowp + offset, model->grads_memory + offset,
-                     model->m_memory + offset, model->v_memory + offset, model->param_sizes[k], learning_rate,
-                     beta1, beta2, t, eps, wd, grad_scale, main_stream);
+        size_t begin = offset > shard_begin ? offset : shard_begin;
+        size_t end = offset + model->param_sizes[k] < shard_end ? offset + model->param_sizes[k] : shard_end;
+        if (begin < end) {
+            adamw_update(model->params_memory + begin, model->params_lowp + begin, model->grads_memory + begin,
+                         model->m_memory + (begin - shard_begin), model->v_memory + (begin - shard_begin), end - begin,
+                         learning_rate, beta1, beta2, t, eps, wd, grad_scale, main_stream);
+        }
         offset += model->param_sizes[k];
+    }
+    if (multi_gpu_config.zero_stage == 1) {
+        multi_gpu_gather_parameters(&multi_gpu_config, model->params_memory, model->num_parameters, main_stream);
+        cast_to_floatX(model->params_lowp, model->params_memory, model->num_parameters, main_stream);
     }
 }
 
@@ -625,33 +655,56 @@ void mamba_step(const Mamba *model, RecurrentState *st, int token) {
 // ----------------------------------------------------------------------------
 // the program: checkpoints, evaluation, sampling, the training loop
 
-void device_init(void) {
+void device_init(int device_idx) {
     int count = 0;
     if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
-    cudaCheck(cudaSetDevice(0));
+    cudaCheck(cudaSetDevice(device_idx));
     cudaCheck(cudaStreamCreate(&main_stream));
     matmul_init(main_stream);
 }
 
 #ifndef TESTING
 
+// the state file of this rank: the whole optimizer state, or (ZeRO-1) this rank's shard of it
+static void state_path(char *path, size_t size, const char *dir, int step) {
+    if (multi_gpu_config.zero_stage == 1) {
+        snprintf(path, size, "%s/state_%08d_%05d.bin", dir, step, multi_gpu_config.process_rank);
+    } else {
+        snprintf(path, size, "%s/state_%08d.bin", dir, step);
+    }
+}
+
+/*
+Rank 0 writes the model (every rank holds all of it); the optimizer state is written by rank 0,
+or by every rank for its shard under ZeRO-1. The DONE marker comes last, after a barrier, so it
+exists only once every file of the checkpoint is complete.
+*/
 static void save_checkpoint(const char *dir, const Mamba *model, const TrainState *s) {
     char path[1024];
-    size_t n = model->num_parameters;
-    snprintf(path, sizeof(path), "%s/model_%08d.bin", dir, s->step);
-    mamba_save(model, path);
-    float *m = (float *)mallocCheck(n * sizeof(float)), *v = (float *)mallocCheck(n * sizeof(float));
-    cudaCheck(cudaMemcpy(m, model->m_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
-    cudaCheck(cudaMemcpy(v, model->v_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
-    snprintf(path, sizeof(path), "%s/state_%08d.bin", dir, s->step);
-    save_state_file(path, s, m, v, n);
-    free(m);
-    free(v);
-    snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
-    AtomicFile af;
-    atomic_open(&af, path);
-    atomic_commit(&af);
-    printf("checkpoint written: %s/model_%08d.bin\n", dir, s->step);
+    int rank = multi_gpu_config.process_rank;
+    if (rank == 0) {
+        snprintf(path, sizeof(path), "%s/model_%08d.bin", dir, s->step);
+        mamba_save(model, path);
+    }
+    if (rank == 0 || multi_gpu_config.zero_stage == 1) {
+        size_t offset, n;
+        multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
+        float *m = (float *)mallocCheck((n + 1) * sizeof(float)), *v = (float *)mallocCheck((n + 1) * sizeof(float));
+        cudaCheck(cudaMemcpy(m, model->m_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+        cudaCheck(cudaMemcpy(v, model->v_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+        state_path(path, sizeof(path), dir, s->step);
+        save_state_file(path, s, m, v, n);
+        free(m);
+        free(v);
+    }
+    multi_gpu_barrier(&multi_gpu_config, main_stream);
+    if (rank == 0) {
+        snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
+        AtomicFile af;
+        atomic_open(&af, path);
+        atomic_commit(&af);
+        printf("checkpoint written: %s/model_%08d.bin\n", dir, s->step);
+    }
 }
 
 static float evaluate(Mamba *model, DataLoader *loader, int max_batches) {
@@ -664,7 +717,8 @@ static float evaluate(Mamba *model, DataLoader *loader, int max_batches) {
         mamba_forward(model, loader->inputs, loader->targets, (int)loader->B, (int)loader->T);
         sum += model->mean_loss;
     }
-    return num_batches > 0 ? (float)(sum / num_batches) : 0.0f;
+    // every rank saw its own part of the val data (the same number of batches each)
+    return multi_gpu_mean(&multi_gpu_config, num_batches > 0 ? (float)(sum / num_batches) : 0.0f, main_stream);
 }
 
 static void sample(const Mamba *model, Tokenizer *tokenizer, int gen_tokens, float temperature, uint64_t *rng) {
@@ -698,9 +752,10 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
             fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match -e %s", path,
                    model->config.d_model, model->config.n_layer, model->config.vocab_size, o->model);
         }
-        snprintf(path, sizeof(path), "%s/state_%08d.bin", o->output_dir, latest);
-        size_t n = model->num_parameters;
-        float *m = (float *)mallocCheck(n * sizeof(float)), *v = (float *)mallocCheck(n * sizeof(float));
+        state_path(path, sizeof(path), o->output_dir, latest);
+        size_t offset, n;
+        multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
+        float *m = (float *)mallocCheck((n + 1) * sizeof(float)), *v = (float *)mallocCheck((n + 1) * sizeof(float));
         load_state_file(path, state, m, v, n);
         if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
             fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d", path,
@@ -712,7 +767,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         cudaCheck(cudaMemcpy(model->v_memory, v, n * sizeof(float), cudaMemcpyHostToDevice));
         free(m);
         free(v);
-        printf("resuming from step %d of %s\n", latest, o->output_dir);
+        if (multi_gpu_config.process_rank == 0) { printf("resuming from step %d of %s\n", latest, o->output_dir); }
         *resumed = 1;
     } else if (is_descriptor) {
         if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
@@ -731,16 +786,19 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
 
 static void train(Mamba *model, const Options *o, TrainState *state, int resumed, DataLoader *train_loader,
                   DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
-    int B = o->B, T = o->T;
-    int grad_accum_steps = o->total_batch_size / (B * T);
+    int B = o->B, T = o->T, world = multi_gpu_config.num_processes;
+    if (o->total_batch_size % (B * T * world) != 0) {
+        fatalf("-d %d must be a multiple of B*T*processes = %d*%d*%d", o->total_batch_size, B, T, world);
+    }
+    int grad_accum_steps = o->total_batch_size / (B * T * world);
     int train_num_batches = o->max_steps;
     if (train_num_batches == -1) {
         train_num_batches = (int)(train_loader->num_tokens / o->total_batch_size);
         if (train_num_batches < 1) { train_num_batches = 1; }
     }
     LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac};
-    printf("total batch size %d tokens = %d x %d x %d micro-steps | %d steps\n", o->total_batch_size, B, T,
-           grad_accum_steps, train_num_batches);
+    printf("total batch size %d tokens = %d x %d x %d micro-steps x %d processes | %d steps\n", o->total_batch_size, B, T,
+           grad_accum_steps, world, train_num_batches);
     if (resumed) { dataloader_resume(train_loader, state->epoch, state->shard, state->sample); }
 
     int start_step = state->step;
@@ -752,7 +810,8 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
     int inject_nan_step = inject != NULL ? atoi(inject) : -1;
     for (int step = start_step; step <= train_num_batches; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
-        int stopping = stop_signal != 0;
+        // (every rank stops together: a signal on any rank stops all of them)
+        int stopping = multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f;
         int last_step = step == train_num_batches || stopping;
         // a resumed run already evaluated, sampled and saved at the step it resumes from:
         // doing it again would consume the sampling RNG twice and break bitwise resume
@@ -762,7 +821,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             printf("val loss %f\n", val_loss);
             logger_log_val(logger, step, val_loss);
         }
-        if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
+        if (fresh_step && !stopping && multi_gpu_config.process_rank == 0 && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             sample(model, tokenizer, o->gen_tokens, o->temperature, &state->rng);
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
@@ -772,7 +831,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             state->shard = train_loader->current_shard_idx;
             state->sample = train_loader->current_sample_idx;
             save_checkpoint(o->output_dir, model, state);
-            prune_checkpoints(o->output_dir, o->checkpoints_keep);
+            if (multi_gpu_config.process_rank == 0) { prune_checkpoints(o->output_dir, o->checkpoints_keep); }
         }
         if (stopping) {
             if (o->output_dir != NULL) {
@@ -800,6 +859,8 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             loss += model->mean_loss;
         }
         loss /= grad_accum_steps;
+        multi_gpu_reduce_gradients(&multi_gpu_config, model->grads_memory, model->num_parameters, main_stream);
+        loss = multi_gpu_mean(&multi_gpu_config, (float)loss, main_stream);
         if (step + 1 == inject_nan_step) { mamba_inject_nan_gradient(model); }
         float norm = mamba_grad_norm(model);
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
@@ -824,7 +885,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             outlier_add(&norm_outliers, norm);
             mamba_update(model, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, grad_scale, step + 1);
         }
-        cudaCheck(cudaStreamSynchronize(main_stream));
+        multi_gpu_wait(&multi_gpu_config, main_stream, "the optimizer step");
         double ms = (now_seconds() - t0) * 1000.0;
         printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s\n", step + 1,
                train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
@@ -844,8 +905,13 @@ int main(int argc, char **argv) {
     Options o;
     parse_options(&o, argc, argv);
     install_signal_handlers();
-    device_init();
-    if (o.output_dir != NULL) { make_dir_if_missing(o.output_dir); }
+    multi_gpu_config = multi_gpu_config_init(o.num_processes, o.process_rank, o.local_rank, o.init_method, o.init_path,
+                                             o.init_server, o.zero_stage, o.nccl_timeout);
+    device_init(multi_gpu_config.local_device_idx);
+    int rank = multi_gpu_config.process_rank;
+    if (rank != 0) { freopen("/dev/null", "w", stdout); } // rank 0 speaks for all; errors still reach stderr
+    if (o.output_dir != NULL && rank == 0) { make_dir_if_missing(o.output_dir); }
+    multi_gpu_barrier(&multi_gpu_config, main_stream);
 
     Mamba model;
     TrainState state;
@@ -853,36 +919,40 @@ int main(int argc, char **argv) {
     setup_model(&model, &o, &state, &resumed);
     config_print(&model.config, model.num_parameters);
     cudaDeviceProp prop;
-    cudaCheck(cudaGetDeviceProperties(&prop, 0));
-    printf("| device                | %s, %s compute, recompute -r %d\n", prop.name, PRECISION_MODE, o.recompute);
+    cudaCheck(cudaGetDeviceProperties(&prop, multi_gpu_config.local_device_idx));
+    printf("| device                | %s x %d process(es), %s compute, recompute -r %d, ZeRO-%d\n", prop.name,
+           multi_gpu_config.num_processes, PRECISION_MODE, o.recompute, multi_gpu_config.zero_stage);
 
     Tokenizer tokenizer;
     if (model.config.vocab_size <= 256) { tokenizer_init_bytes(&tokenizer); } else { tokenizer_init(&tokenizer, o.tokenizer_path); }
 
+    int world = multi_gpu_config.num_processes;
     DataLoader val_loader;
-    dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
+    dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size);
     if (o.max_steps == 0) {
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps);
         printf("val loss %f\n", val_loss);
-        if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
+        if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
         mamba_free(&model);
+        multi_gpu_config_free(&multi_gpu_config);
         return 0;
     }
     DataLoader train_loader;
-    dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, 0, 1, o.shuffle, (unsigned long long)o.seed,
+    dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, rank, world, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
     Logger logger;
-    logger_init(&logger, o.output_dir, resumed);
+    logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed);
     train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
-    if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
+    if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }
 
     logger_free(&logger);
     dataloader_free(&train_loader);
     dataloader_free(&val_loader);
     tokenizer_free(&tokenizer);
     mamba_free(&model);
+    multi_gpu_config_free(&multi_gpu_config);
     return 0;
 }
 #endif // TESTING

@@ -54,6 +54,14 @@ typedef struct {
     int max_skips;                  // -ms consecutive skipped updates before the run stops
     int num_threads;                // -nt (0: OpenMP's default; CPU trainer)
     int recompute;                  // -r (GPU trainer: 0 none, 1 conv+SiLU output, 2 also delta)
+    int zero_stage;                 // -z (GPU trainer, several GPUs: 0 plain data parallel, 1 shard the optimizer)
+    int num_processes;              // -pn (0: from the environment, else 1)
+    int process_rank;               // -pr (-1: from the environment)
+    int local_rank;                 // -pl GPU index on this node (-1: from the environment or rank % GPUs)
+    const char *init_method;        // -pi fs | tcp: how the NCCL id reaches the other ranks
+    const char *init_path;          // -pf fs: shared file for the NCCL id
+    const char *init_server;        // -ps tcp: host:port of rank 0
+    int nccl_timeout;               // -pt seconds without progress before a rank gives up
 } Options;
 
 static const Options DEFAULT_OPTIONS = {
@@ -69,6 +77,8 @@ static const Options DEFAULT_OPTIONS = {
     .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f,
     .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0,
     .checkpoints_keep = 0, .skip_loss_z = 0.0f, .skip_norm_z = 0.0f, .max_skips = 10, .num_threads = 0, .recompute = 1,
+    .zero_stage = 0, .num_processes = 0, .process_rank = -1, .local_rank = -1, .init_method = "fs",
+    .init_path = "/tmp/mamba_nccl_id", .init_server = "127.0.0.1:29517", .nccl_timeout = 300,
 };
 
 static inline void print_usage(const char *program) {
@@ -109,6 +119,14 @@ static inline void print_usage(const char *program) {
     printf("  -a <int>    overfit a single batch, for debugging (default %d)\n", d->overfit_single_batch);
     printf("  -nt <int>   OpenMP threads, CPU trainer; 0 = default (default %d)\n", d->num_threads);
     printf("  -r <int>    recompute in backward, GPU trainer: 0 none, 1 conv+SiLU, 2 also delta (default %d)\n", d->recompute);
+    printf("  -z <int>    GPU, several processes: 0 data parallel, 1 ZeRO-1 optimizer sharding (default %d)\n", d->zero_stage);
+    printf("  -pn <int>   number of processes; 0 = from SLURM_NTASKS / WORLD_SIZE, else 1 (default %d)\n", d->num_processes);
+    printf("  -pr <int>   this process's rank; -1 = from SLURM_PROCID / RANK (default %d)\n", d->process_rank);
+    printf("  -pl <int>   GPU index on this node; -1 = SLURM_LOCALID / LOCAL_RANK / rank %% GPUs (default %d)\n", d->local_rank);
+    printf("  -pi <string> NCCL id exchange: fs (shared file) or tcp (default %s)\n", d->init_method);
+    printf("  -pf <string> fs: shared file path for the NCCL id (default %s)\n", d->init_path);
+    printf("  -ps <string> tcp: host:port where rank 0 listens (default %s)\n", d->init_server);
+    printf("  -pt <int>   seconds a collective may stall before the rank exits with an error (default %d)\n", d->nccl_timeout);
     printf("  -h          this help\n");
 }
 
@@ -170,6 +188,14 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-a") == 0) { o->overfit_single_batch = parse_int(f, v); }
         else if (strcmp(f, "-nt") == 0) { o->num_threads = parse_int(f, v); }
         else if (strcmp(f, "-r") == 0) { o->recompute = parse_int(f, v); }
+        else if (strcmp(f, "-z") == 0) { o->zero_stage = parse_int(f, v); }
+        else if (strcmp(f, "-pn") == 0) { o->num_processes = parse_int(f, v); }
+        else if (strcmp(f, "-pr") == 0) { o->process_rank = parse_int(f, v); }
+        else if (strcmp(f, "-pl") == 0) { o->local_rank = parse_int(f, v); }
+        else if (strcmp(f, "-pi") == 0) { o->init_method = v; }
+        else if (strcmp(f, "-pf") == 0) { o->init_path = v; }
+        else if (strcmp(f, "-ps") == 0) { o->init_server = v; }
+        else if (strcmp(f, "-pt") == 0) { o->nccl_timeout = parse_int(f, v); }
         else { fatalf("unknown flag '%s' (see -h)", f); }
     }
     if (o->B <= 0) { fatalf("-b must be positive, got %d", o->B); }
@@ -194,6 +220,10 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (!(o->temperature > 0.0f)) { fatalf("-tp must be > 0, got %g", o->temperature); }
     if (o->resume != 0 && o->resume != 1) { fatalf("-y must be 0 or 1, got %d", o->resume); }
     if (o->resume && o->output_dir == NULL) { fatalf("-y 1 needs -o <dir> to find the checkpoint in"); }
+    if (o->zero_stage < 0 || o->zero_stage > 1) { fatalf("-z must be 0 or 1, got %d", o->zero_stage); }
+    if (o->num_processes < 0) { fatalf("-pn must be >= 0, got %d", o->num_processes); }
+    if (strcmp(o->init_method, "fs") != 0 && strcmp(o->init_method, "tcp") != 0) { fatalf("-pi must be fs or tcp, got '%s'", o->init_method); }
+    if (o->nccl_timeout <= 0) { fatalf("-pt must be positive, got %d", o->nccl_timeout); }
     if (o->recompute < 0 || o->recompute > 2) { fatalf("-r must be 0, 1 or 2, got %d", o->recompute); }
     if (o->checkpoints_keep < 0) { fatalf("-nk must be >= 0, got %d", o->checkpoints_keep); }
     if (!(o->skip_loss_z >= 0.0f) || !(o->skip_norm_z >= 0.0f)) { fatalf("-sl and -sg must be >= 0"); }
@@ -336,13 +366,23 @@ static inline void prune_checkpoints(const char *dir, int keep) {
         }
         closedir(dp);
         if (count <= keep) { return; }
-        const char *names[] = {"DONE_%08d", "model_%08d.bin", "state_%08d.bin"};
-        for (int i = 0; i < 3; i++) {
-            char name[64], path[1100];
-            snprintf(name, sizeof(name), names[i], oldest);
-            snprintf(path, sizeof(path), "%s/%s", dir, name);
-            remove(path);
+        // the marker first, then the model and every state file of that step (one per rank under ZeRO-1)
+        char path[1100], prefix[2][32];
+        snprintf(path, sizeof(path), "%s/DONE_%08d", dir, oldest);
+        remove(path);
+        snprintf(prefix[0], sizeof(prefix[0]), "model_%08d", oldest);
+        snprintf(prefix[1], sizeof(prefix[1]), "state_%08d", oldest);
+        dp = opendir(dir);
+        if (dp == NULL) { return; }
+        while ((e = readdir(dp)) != NULL) {
+            for (int i = 0; i < 2; i++) {
+                if (strncmp(e->d_name, prefix[i], strlen(prefix[i])) == 0) {
+                    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                    remove(path);
+                }
+            }
         }
+        closedir(dp);
     }
 }
 

@@ -159,7 +159,7 @@ static void test_hf_import(const char *dir, const char *logits_path, const char 
 
 int main(int argc, char **argv) {
     if (argc < 2) { fatalf("usage: %s fixture.bin [fixture.bin ...]", argv[0]); }
-    device_init();
+    device_init(0);
     printf("precision: %s\n", PRECISION_MODE);
     for (int i = 1; i < argc; i++) {
         Fixture f;

@@ -1,0 +1,286 @@
+/*
+Data parallelism over NCCL: one process per GPU, each with its own part of the data.
+  - who am I: -pn / -pr / -pl, else Slurm's SLURM_NTASKS / SLURM_PROCID / SLURM_LOCALID, else
+    torchrun-style WORLD_SIZE / RANK / LOCAL_RANK, else a single process;
+  - the NCCL id reaches the other ranks through a shared file (-pi fs -pf path: rank 0 writes it
+    atomically, the others wait for it) or a TCP rendezvous (-pi tcp -ps host:port: rank 0 serves it);
+  - gradients: averaged with all-reduce (-z 0), or reduce-scattered so each rank updates its shard
+    of the AdamW moments and master weights, then all-gathered (-z 1, ZeRO-1);
+  - failure: collectives are waited on with a deadline (-pt seconds) while polling NCCL's async
+    error; a dead or stuck peer makes the others abort the communicator and exit non-zero.
+Without NCCL (single process) every function here is a no-op.
+*/
+#ifndef MULTI_GPU_CUH
+#define MULTI_GPU_CUH
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <nccl.h>
+#include "cuda_common.h"
+#include "../utils.h"
+
+typedef struct {
+    int process_rank;      // 0 .. num_processes-1
+    int num_processes;
+    int local_device_idx;  // the GPU this process drives
+    int zero_stage;        // 0 or 1
+    int timeout_s;
+    ncclComm_t comm;       // only when num_processes > 1
+    float *scalar;         // device scratch for reducing one float
+} MultiGpuConfig;
+
+static inline void nccl_check(ncclResult_t r, const char *file, int line) {
+    if (r != ncclSuccess) {
+        fprintf(stderr, "error: NCCL: %s [%s:%d]\n", ncclGetErrorString(r), file, line);
+        exit(EXIT_FAILURE);
+    }
+}
+#define ncclCheck(r) (nccl_check(r, __FILE__, __LINE__))
+
+static int env_int(const char *a, const char *b, int fallback) {
+    const char *v = getenv(a);
+    if (v == NULL && b != NULL) { v = getenv(b); }
+    return v != NULL ? atoi(v) : fallback;
+}
+
+static double wall_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// rank 0 writes the id to path (atomically); the others poll for it until the deadline
+static void nccl_id_via_file(ncclUniqueId *id, const char *path, int rank, int timeout_s) {
+    if (rank == 0) {
+        AtomicFile af;
+        atomic_open(&af, path);
+        atomic_fwrite(id, sizeof(*id), 1, &af);
+        atomic_commit(&af);
+        return;
+    }
+    double deadline = wall_seconds() + timeout_s;
+    for (;;) {
+        FILE *fp = fopen(path, "rb");
+        if (fp != NULL) {
+            size_t got = fread(id, sizeof(*id), 1, fp);
+            fclose(fp);
+            if (got == 1) { return; }
+        }
+        if (wall_seconds() > deadline) {
+            fatalf("rank %d: no NCCL id appeared in '%s' within %d s (is rank 0 running, and is the path shared?)", rank, path, timeout_s);
+        }
+        usleep(100000);
+    }
+}
+
+// rank 0 listens on host:port and sends the id to every rank that connects
+static void nccl_id_via_tcp(ncclUniqueId *id, const char *server, int rank, int num_processes, int timeout_s) {
+    char host[256];
+    const char *colon = strrchr(server, ':');
+    if (colon == NULL || colon == server || (size_t)(colon - server) >= sizeof(host)) { fatalf("-ps must be host:port, got '%s'", server); }
+    memcpy(host, server, colon - server);
+    host[colon - server] = '\0';
+    int port = atoi(colon + 1);
+    if (port <= 0 || port > 65535) { fatalf("-ps: bad port in '%s'", server); }
+    if (rank == 0) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        struct sockaddr_in addr;
+        memset(&addr, 0, sizeof(addr));
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_ANY);
+        addr.sin_port = htons(port);
+        if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, 64) != 0) {
+            fatalf("rank 0: cannot listen on port %d: %s", port, strerror(errno));
+        }
+        for (int served = 1; served < num_processes; served++) {
+            int c = accept(fd, NULL, NULL);
+            if (c < 0 || write(c, id, sizeof(*id)) != (ssize_t)sizeof(*id)) { fatalf("rank 0: sending the NCCL id failed: %s", strerror(errno)); }
+            close(c);
+        }
+        close(fd);
+        return;
+    }
+    struct addrinfo hints, *res;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0) { fatalf("rank %d: cannot resolve '%s'", rank, host); }
+    double deadline = wall_seconds() + timeout_s;
+    for (;;) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(fd, res->ai_addr, res->ai_addrlen) == 0) {
+            size_t got = 0;
+            while (got < sizeof(*id)) {
+                ssize_t r = read(fd, (char *)id + got, sizeof(*id) - got);
+                if (r <= 0) { break; }
+                got += (size_t)r;
+            }
+            close(fd);
+            if (got == sizeof(*id)) { freeaddrinfo(res); return; }
+        } else {
+            close(fd);
+        }
+        if (wall_seconds() > deadline) { fatalf("rank %d: rank 0 at %s did not answer within %d s", rank, server, timeout_s); }
+        usleep(200000);
+    }
+}
+
+MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int local_rank, const char *init_method,
+                                     const char *init_path, const char *init_server, int zero_stage, int timeout_s) {
+    MultiGpuConfig c;
+    memset(&c, 0, sizeof(c));
+    c.num_processes = num_processes > 0 ? num_processes : env_int("SLURM_NTASKS", "WORLD_SIZE", 1);
+    c.process_rank = process_rank >= 0 ? process_rank : env_int("SLURM_PROCID", "RANK", 0);
+    c.zero_stage = zero_stage;
+    c.timeout_s = timeout_s;
+    int gpus = 0;
+    if (cudaGetDeviceCount(&gpus) != cudaSuccess || gpus == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
+    c.local_device_idx = local_rank >= 0 ? local_rank : env_int("SLURM_LOCALID", "LOCAL_RANK", c.process_rank % gpus);
+    if (c.process_rank < 0 || c.process_rank >= c.num_processes) {
+        fatalf("process rank %d outside [0, %d)", c.process_rank, c.num_processes);
+    }
+    if (c.local_device_idx < 0 || c.local_device_idx >= gpus) {
+        fatalf("rank %d: GPU index %d but this node has %d GPUs", c.process_rank, c.local_device_idx, gpus);
+    }
+    cudaCheck(cudaSetDevice(c.local_device_idx));
+    if (c.num_processes == 1) {
+        if (zero_stage != 0) { printf("note: -z %d has no effect with one process\n", zero_stage); }
+        c.zero_stage = 0;
+        return c;
+    }
+    ncclUniqueId id;
+    if (c.process_rank == 0) { ncclCheck(ncclGetUniqueId(&id)); }
+    if (strcmp(init_method, "tcp") == 0) {
+        nccl_id_via_tcp(&id, init_server, c.process_rank, c.num_processes, timeout_s);
+    } else {
+        nccl_id_via_file(&id, init_path, c.process_rank, timeout_s);
+    }
+    // non-blocking communicator: every wait below has a deadline instead of hanging forever
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;
+    ncclResult_t r = ncclCommInitRankConfig(&c.comm, c.num_processes, id, c.process_rank, &config);
+    double deadline = wall_seconds() + timeout_s;
+    ncclResult_t state = r;
+    while (r == ncclSuccess || r == ncclInProgress) {
+        ncclCheck(ncclCommGetAsyncError(c.comm, &state));
+        if (state != ncclInProgress) { break; }
+        if (wall_seconds() > deadline) {
+            ncclCommAbort(c.comm);
+            fatalf("rank %d: NCCL initialisation did not finish within %d s (a rank missing?)", c.process_rank, timeout_s);
+        }
+        usleep(1000);
+    }
+    if (r != ncclSuccess && r != ncclInProgress) { ncclCheck(r); }
+    ncclCheck(state);
+    cudaCheck(cudaMalloc((void **)&c.scalar, sizeof(float)));
+    return c;
+}
+
+/*
+Waits for the work on `stream` (collectives included) with a deadline. A peer that died shows
+up as an NCCL async error, or as no progress at all; either way we abort the communicator (so
+no kernel is left spinning) and exit non-zero with a message.
+*/
+void multi_gpu_wait(const MultiGpuConfig *c, cudaStream_t stream, const char *what) {
+    if (c->num_processes == 1) {
+        cudaCheck(cudaStreamSynchronize(stream));
+        return;
+    }
+    double deadline = wall_seconds() + c->timeout_s;
+    for (;;) {
+        cudaError_t q = cudaStreamQuery(stream);
+        if (q == cudaSuccess) { return; }
+        if (q != cudaErrorNotReady) { cudaCheck(q); }
+        ncclResult_t state;
+        ncclCheck(ncclCommGetAsyncError(c->comm, &state));
+        if (state != ncclSuccess && state != ncclInProgress) {
+            ncclCommAbort(c->comm);
+            fatalf("rank %d: NCCL error during %s: %s (another rank failed?)", c->process_rank, what, ncclGetErrorString(state));
+        }
+        if (wall_seconds() > deadline) {
+            ncclCommAbort(c->comm);
+            fatalf("rank %d: %s made no progress for %d s: another rank died or hung; exiting", c->process_rank, what, c->timeout_s);
+        }
+        usleep(200);
+    }
+}
+
+// the collectives return at once with a non-blocking communicator: ncclInProgress is fine
+static void nccl_enqueued(ncclResult_t r) {
+    if (r != ncclSuccess && r != ncclInProgress) { ncclCheck(r); }
+}
+
+// mean of a host float over all ranks
+float multi_gpu_mean(const MultiGpuConfig *c, float v, cudaStream_t stream) {
+    if (c->num_processes == 1) { return v; }
+    cudaCheck(cudaMemcpyAsync(c->scalar, &v, sizeof(float), cudaMemcpyHostToDevice, stream));
+    nccl_enqueued(ncclAllReduce(c->scalar, c->scalar, 1, ncclFloat, ncclAvg, c->comm, stream));
+    multi_gpu_wait(c, stream, "loss all-reduce");
+    cudaCheck(cudaMemcpy(&v, c->scalar, sizeof(float), cudaMemcpyDeviceToHost));
+    return v;
+}
+
+// sum of a device float over all ranks, in place
+void multi_gpu_sum_device(const MultiGpuConfig *c, float *x, cudaStream_t stream) {
+    if (c->num_processes == 1) { return; }
+    nccl_enqueued(ncclAllReduce(x, x, 1, ncclFloat, ncclSum, c->comm, stream));
+}
+
+// the part of the flat parameter array [0, n) that this rank updates under ZeRO-1 (all of it at -z 0)
+void multi_gpu_shard(const MultiGpuConfig *c, size_t n, size_t *offset, size_t *count) {
+    if (c->zero_stage == 0 || c->num_processes == 1) {
+        *offset = 0;
+        *count = n;
+        return;
+    }
+    size_t per = (n + c->num_processes - 1) / c->num_processes;
+    *offset = per * c->process_rank;
+    *count = *offset >= n ? 0 : (n - *offset < per ? n - *offset : per);
+}
+
+/*
+Gradients averaged over ranks. -z 0: all-reduce of the whole fp32 buffer. -z 1: reduce-scatter,
+each rank gets the averaged shard it updates (in place, at its offset in the buffer); the rest
+of its buffer is stale and unused. grads must hold padded_n = per * num_processes floats.
+*/
+void multi_gpu_reduce_gradients(const MultiGpuConfig *c, float *grads, size_t n, cudaStream_t stream) {
+    if (c->num_processes == 1) { return; }
+    if (c->zero_stage == 0) {
+        nccl_enqueued(ncclAllReduce(grads, grads, n, ncclFloat, ncclAvg, c->comm, stream));
+    } else {
+        size_t per = (n + c->num_processes - 1) / c->num_processes;
+        nccl_enqueued(ncclReduceScatter(grads, grads + per * c->process_rank, per, ncclFloat, ncclAvg, c->comm, stream));
+    }
+}
+
+// -z 1: every rank's updated shard of the fp32 weights to everyone (params holds padded_n floats)
+void multi_gpu_gather_parameters(const MultiGpuConfig *c, float *params, size_t n, cudaStream_t stream) {
+    if (c->num_processes == 1 || c->zero_stage == 0) { return; }
+    size_t per = (n + c->num_processes - 1) / c->num_processes;
+    nccl_enqueued(ncclAllGather(params + per * c->process_rank, params, per, ncclFloat, c->comm, stream));
+}
+
+void multi_gpu_barrier(const MultiGpuConfig *c, cudaStream_t stream) {
+    if (c->num_processes == 1) { return; }
+    multi_gpu_mean(c, 0.0f, stream);
+}
+
+void multi_gpu_config_free(MultiGpuConfig *c) {
+    if (c->num_processes == 1) { return; }
+    nccl_enqueued(ncclCommFinalize(c->comm));
+    ncclResult_t state = ncclInProgress;
+    double deadline = wall_seconds() + c->timeout_s;
+    while (state == ncclInProgress && wall_seconds() < deadline) {
+        ncclCheck(ncclCommGetAsyncError(c->comm, &state));
+        usleep(1000);
+    }
+    ncclCommDestroy(c->comm);
+    cudaFree(c->scalar);
+}
+
+#endif // MULTI_GPU_CUH
