@@ -144,7 +144,72 @@ typedef struct {
     size_t *sample_order;             // (max samples of a shard) sample index at each global slot
     size_t shard_num_samples;         // steps this rank takes in the current shard
     int vocab_size;
+    int synthetic;                    // 0: token shards; else a SyntheticTask generated on the fly
+    size_t synthetic_batches;         // batches in one pass (the val set of a synthetic task)
 } DataLoader;
+
+/*
+Synthetic tasks of the Mamba paper, generated on the fly: "synth:copy" or "synth:induction" in
+place of a file pattern. Batch i of rank r is a pure function of (seed, r, i), so resuming needs
+only the batch index. Targets are -1 except at the answer positions.
+  selective copying (paper 4.1.1): noise token 0, marker V-1, data tokens in [1, V-2].
+    SYNTH_COPY_TOKENS data tokens at random sorted positions among T - SYNTH_COPY_TOKENS noise
+    positions, then SYNTH_COPY_TOKENS markers; at the k-th marker the target is the k-th data token.
+  induction heads (paper 4.1.2): tokens in [0, V-2], the special token V-1 once at a random
+    position p followed by a token X, and again at the end; the target at the end is X.
+*/
+enum { SYNTH_NONE = 0, SYNTH_COPY = 1, SYNTH_INDUCTION = 2 };
+#define SYNTH_COPY_TOKENS 16
+
+
+static size_t synth_below(uint64_t *state, size_t n) {
+    *state = dataloader_mix(*state + 0x9E3779B97F4A7C15ULL);
+    return (size_t)(*state % n);
+}
+
+static void synthetic_fill_row(int task, int *in, int *tg, size_t T, int V, uint64_t *rng) {
+    if (task == SYNTH_COPY) {
+        size_t K = SYNTH_COPY_TOKENS, L = T - K;
+        for (size_t t = 0; t < T; t++) { in[t] = t < L ? 0 : V - 1; tg[t] = -1; }
+        // K distinct positions in [0, L): choose by selection sampling, which keeps them sorted
+        size_t chosen = 0;
+        for (size_t t = 0; t < L && chosen < K; t++) {
+            if (synth_below(rng, L - t) < K - chosen) {
+                int token = 1 + (int)synth_below(rng, (size_t)(V - 2));
+                in[t] = token;
+                tg[L + chosen] = token;
+                chosen++;
+            }
+        }
+    } else {
+        for (size_t t = 0; t < T; t++) { in[t] = (int)synth_below(rng, (size_t)(V - 1)); tg[t] = -1; }
+        size_t p = synth_below(rng, T - 2);
+        int x = (int)synth_below(rng, (size_t)(V - 1));
+        in[p] = V - 1;
+        in[p + 1] = x;
+        in[T - 1] = V - 1;
+        tg[T - 1] = x;
+    }
+}
+
+static void synthetic_next_batch(DataLoader *loader) {
+    size_t B = loader->B, T = loader->T;
+    uint64_t rng = dataloader_mix(dataloader_mix(loader->seed ^ 0x5EEDULL) ^ (uint64_t)loader->process_rank) ^
+                   dataloader_mix((uint64_t)loader->current_sample_idx + 1);
+    for (size_t b = 0; b < B; b++) {
+        synthetic_fill_row(loader->synthetic, loader->inputs + b * T, loader->targets + b * T, T, loader->vocab_size, &rng);
+    }
+    loader->current_sample_idx++;
+}
+
+// "synth:copy" / "synth:induction" -> the task, 0 for a file pattern
+static int synthetic_task_from_pattern(const char *pattern) {
+    if (strncmp(pattern, "synth:", 6) != 0) { return SYNTH_NONE; }
+    if (strcmp(pattern + 6, "copy") == 0) { return SYNTH_COPY; }
+    if (strcmp(pattern + 6, "induction") == 0) { return SYNTH_INDUCTION; }
+    fatalf("unknown synthetic task '%s' (expected synth:copy or synth:induction)", pattern);
+    return SYNTH_NONE;
+}
 
 // samples (B*T+1 windows at stride B*T) in a shard of n tokens, over all ranks
 static size_t dataloader_shard_samples(const DataLoader *loader, size_t n) {
@@ -196,6 +261,7 @@ void dataloader_reset(DataLoader *loader) {
     loader->epoch = 0;
     loader->current_shard_idx = 0;
     loader->current_sample_idx = 0;
+    if (loader->synthetic) { return; }
     dataloader_prepare_epoch(loader);
     dataloader_load_shard(loader);
 }
@@ -218,6 +284,17 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
     loader->should_shuffle = should_shuffle;
     loader->seed = seed;
     loader->vocab_size = vocab_size;
+
+    loader->synthetic = synthetic_task_from_pattern(filename_pattern);
+    if (loader->synthetic) {
+        size_t min_T = loader->synthetic == SYNTH_COPY ? SYNTH_COPY_TOKENS + 1 : 3;
+        if (T < min_T) { fatalf("%s: sequence length %zu too short (need at least %zu)", filename_pattern, T, min_T); }
+        if (vocab_size < 4) { fatalf("%s: vocab_size %d too small (need at least 4)", filename_pattern, vocab_size); }
+        loader->synthetic_batches = 20;
+        loader->inputs = (int *)mallocCheck(B * T * sizeof(int));
+        loader->targets = (int *)mallocCheck(B * T * sizeof(int));
+        return;
+    }
 
     int glob_status = glob(filename_pattern, 0, NULL, &loader->glob_result);
     if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'", filename_pattern); }
@@ -254,6 +331,10 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
 // Fills inputs/targets with this rank's next window, then steps to the next position
 // (moving on to the next shard and epoch as needed, so the saved position is always valid).
 void dataloader_next_batch(DataLoader *loader) {
+    if (loader->synthetic) {
+        synthetic_next_batch(loader);
+        return;
+    }
     size_t BT = loader->B * loader->T;
     size_t slot = loader->current_sample_idx * (size_t)loader->num_processes + (size_t)loader->process_rank;
     size_t sample = loader->sample_order[slot];
@@ -277,6 +358,10 @@ void dataloader_next_batch(DataLoader *loader) {
 // Puts the loader where an uninterrupted loader stood when it had these three fields: the next
 // dataloader_next_batch returns the same batch (shuffle included, since orders derive from the seed).
 void dataloader_resume(DataLoader *loader, size_t epoch, size_t current_shard_idx, size_t current_sample_idx) {
+    if (loader->synthetic) {
+        loader->current_sample_idx = current_sample_idx;
+        return;
+    }
     if (current_shard_idx >= loader->num_shards) {
         fatalf("dataloader_resume: shard index %zu out of range, expected < %zu shards",
                current_shard_idx, loader->num_shards);
@@ -294,6 +379,7 @@ void dataloader_resume(DataLoader *loader, size_t epoch, size_t current_shard_id
 
 // number of B*T windows this rank reads in one pass over all shards (one epoch)
 size_t dataloader_num_batches(const DataLoader *loader) {
+    if (loader->synthetic) { return loader->synthetic_batches; }
     size_t total = 0;
     for (size_t i = 0; i < loader->num_shards; i++) {
         total += dataloader_shard_samples(loader, loader->shard_num_tokens[i]) / (size_t)loader->num_processes;
@@ -309,7 +395,7 @@ void dataloader_free(DataLoader *loader) {
     free(loader->shard_order);
     free(loader->sample_order);
     if (loader->tokens_file != NULL) { fcloseCheck(loader->tokens_file); }
-    globfree(&loader->glob_result);
+    if (!loader->synthetic) { globfree(&loader->glob_result); }
     memset(loader, 0, sizeof(*loader));
 }
 

@@ -535,6 +535,7 @@ typedef struct {
     int *targets;   // (B, T)
     float mean_loss; // of the last forward with targets, -1 without
     int num_valid;   // targets != -1 in the last forward
+    int num_correct; // of those, how many the argmax of the logits got right
 } Mamba;
 
 // sets the config and points the parameters into a fresh (zeroed) allocation
@@ -667,11 +668,18 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
     }
     crossentropy_forward(a.losses, a.probs, targets, B, T, Vp);
     double sum = 0.0;
-    int valid = 0;
+    int valid = 0, correct = 0;
     for (int i = 0; i < BT; i++) {
-        if (targets[i] >= 0) { sum += a.losses[i]; valid++; }
+        if (targets[i] < 0) { continue; }
+        sum += a.losses[i];
+        valid++;
+        const real *l = a.logits + (size_t)i * Vp;
+        int best = 0;
+        for (int v = 1; v < Vp; v++) { best = l[v] > l[best] ? v : best; }
+        correct += best == targets[i];
     }
     model->num_valid = valid;
+    model->num_correct = correct;
     model->mean_loss = valid > 0 ? (float)(sum / valid) : 0.0f;
 }
 
@@ -916,17 +924,21 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     printf("checkpoint written: %s/model_%08d.bin\n", dir, s->step);
 }
 
-// mean loss over the val data: all of it, or the first max_batches batches
-static float evaluate(Mamba *model, DataLoader *loader, int max_batches) {
+// mean loss over the val data (all of it, or the first max_batches batches), and token accuracy
+static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *accuracy) {
     dataloader_reset(loader);
     size_t num_batches = dataloader_num_batches(loader);
     if (max_batches > 0 && (size_t)max_batches < num_batches) { num_batches = max_batches; }
     double sum = 0.0;
+    long correct = 0, valid = 0;
     for (size_t i = 0; i < num_batches; i++) {
         dataloader_next_batch(loader);
         mamba_forward(model, loader->inputs, loader->targets, (int)loader->B, (int)loader->T);
         sum += model->mean_loss;
+        correct += model->num_correct;
+        valid += model->num_valid;
     }
+    *accuracy = valid > 0 ? (float)correct / valid : 0.0f;
     return num_batches > 0 ? (float)(sum / num_batches) : 0.0f;
 }
 
@@ -992,6 +1004,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
     int B = o->B, T = o->T;
     int grad_accum_steps = o->total_batch_size / (B * T);
     int train_num_batches = o->max_steps;
+    if (train_num_batches == -1 && train_loader->synthetic) { fatalf("a synthetic task has no epochs: give -x <steps>"); }
     if (train_num_batches == -1) {
         train_num_batches = (int)(train_loader->num_tokens / o->total_batch_size);
         if (train_num_batches < 1) { train_num_batches = 1; }
@@ -1016,9 +1029,13 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
         // doing it again would consume the sampling RNG twice and break bitwise resume
         int fresh_step = !(resumed && step == start_step);
         if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
-            float val_loss = evaluate(model, val_loader, o->val_max_steps);
-            printf("val loss %f\n", val_loss);
+            float val_acc;
+            float val_loss = evaluate(model, val_loader, o->val_max_steps, &val_acc);
+            printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
             logger_log_val(logger, step, val_loss);
+            char line[64];
+            snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
+            logger_log_line(logger, line);
         }
         if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             sample(model, tokenizer, o->gen_tokens, o->temperature, &state->rng);
@@ -1114,8 +1131,9 @@ int main(int argc, char **argv) {
     dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
     if (o.max_steps == 0) {
         // evaluation only
-        float val_loss = evaluate(&model, &val_loader, o.val_max_steps);
-        printf("val loss %f\n", val_loss);
+        float val_acc;
+        float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
+        printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
         if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);

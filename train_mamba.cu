@@ -172,6 +172,9 @@ typedef struct {
     int num_buckets;
     float mean_loss;
     int num_valid;
+    int num_correct;         // valid targets the argmax of the logits got right
+    int *predictions;        // (B, T) device argmax of the logits
+    int *cpu_predictions;
     size_t device_bytes;     // what this model allocated on the device
 } Mamba;
 
@@ -270,6 +273,8 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
     cudaCheck(cudaMalloc((void **)&model->targets, BT * sizeof(int)));
     cudaCheck(cudaMalloc((void **)&model->buckets, 3 * BT * sizeof(int)));
     cudaCheck(cudaMalloc((void **)&model->positions, BT * sizeof(int)));
+    cudaCheck(cudaMalloc((void **)&model->predictions, BT * sizeof(int)));
+    model->cpu_predictions = (int *)mallocCheck(BT * sizeof(int));
     model->cpu_inputs = (int *)mallocCheck(BT * sizeof(int));
     model->cpu_targets = (int *)mallocCheck(BT * sizeof(int));
     model->cpu_losses = (float *)mallocCheck(BT * sizeof(float));
@@ -339,13 +344,19 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
     int valid = 0;
     for (int i = 0; i < BT; i++) { valid += targets[i] >= 0; }
     model->num_valid = valid;
-    fused_classifier(a.logits, a.losses, model->targets, valid > 0 ? 1.0f / valid : 0.0f, BT, Vp, 1, s);
+    fused_classifier(a.logits, a.losses, model->predictions, model->targets, valid > 0 ? 1.0f / valid : 0.0f, BT, Vp, 1, s);
     cudaCheck(cudaMemcpyAsync(model->cpu_losses, a.losses, (size_t)BT * sizeof(float), cudaMemcpyDeviceToHost, s));
+    cudaCheck(cudaMemcpyAsync(model->cpu_predictions, model->predictions, (size_t)BT * sizeof(int), cudaMemcpyDeviceToHost, s));
     cudaCheck(cudaStreamSynchronize(s));
     double sum = 0.0;
+    int correct = 0;
     for (int i = 0; i < BT; i++) {
-        if (targets[i] >= 0) { sum += model->cpu_losses[i]; }
+        if (targets[i] >= 0) {
+            sum += model->cpu_losses[i];
+            correct += model->cpu_predictions[i] == targets[i];
+        }
     }
+    model->num_correct = correct;
     model->mean_loss = valid > 0 ? (float)(sum / valid) : 0.0f;
 }
 
@@ -525,6 +536,8 @@ void mamba_free(Mamba *model) {
     cudaCheck(cudaFree(model->targets));
     cudaCheck(cudaFree(model->buckets));
     cudaCheck(cudaFree(model->positions));
+    cudaCheck(cudaFree(model->predictions));
+    free(model->cpu_predictions);
     free(model->cpu_inputs);
     free(model->cpu_targets);
     free(model->cpu_losses);
@@ -707,17 +720,22 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     }
 }
 
-static float evaluate(Mamba *model, DataLoader *loader, int max_batches) {
+// mean loss over the val data (all of it, or the first max_batches batches), and token accuracy
+static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *accuracy) {
     dataloader_reset(loader);
     size_t num_batches = dataloader_num_batches(loader);
     if (max_batches > 0 && (size_t)max_batches < num_batches) { num_batches = max_batches; }
     double sum = 0.0;
+    long correct = 0, valid = 0;
     for (size_t i = 0; i < num_batches; i++) {
         dataloader_next_batch(loader);
         mamba_forward(model, loader->inputs, loader->targets, (int)loader->B, (int)loader->T);
         sum += model->mean_loss;
+        correct += model->num_correct;
+        valid += model->num_valid;
     }
     // every rank saw its own part of the val data (the same number of batches each)
+    *accuracy = multi_gpu_mean(&multi_gpu_config, valid > 0 ? (float)correct / valid : 0.0f, main_stream);
     return multi_gpu_mean(&multi_gpu_config, num_batches > 0 ? (float)(sum / num_batches) : 0.0f, main_stream);
 }
 
@@ -792,6 +810,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
     }
     int grad_accum_steps = o->total_batch_size / (B * T * world);
     int train_num_batches = o->max_steps;
+    if (train_num_batches == -1 && train_loader->synthetic) { fatalf("a synthetic task has no epochs: give -x <steps>"); }
     if (train_num_batches == -1) {
         train_num_batches = (int)(train_loader->num_tokens / o->total_batch_size);
         if (train_num_batches < 1) { train_num_batches = 1; }
@@ -817,9 +836,13 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
         // doing it again would consume the sampling RNG twice and break bitwise resume
         int fresh_step = !(resumed && step == start_step);
         if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
-            float val_loss = evaluate(model, val_loader, o->val_max_steps);
-            printf("val loss %f\n", val_loss);
+            float val_acc;
+            float val_loss = evaluate(model, val_loader, o->val_max_steps, &val_acc);
+            printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
             logger_log_val(logger, step, val_loss);
+            char line[64];
+            snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
+            logger_log_line(logger, line);
         }
         if (fresh_step && !stopping && multi_gpu_config.process_rank == 0 && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             sample(model, tokenizer, o->gen_tokens, o->temperature, &state->rng);
@@ -930,8 +953,9 @@ int main(int argc, char **argv) {
     DataLoader val_loader;
     dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size);
     if (o.max_steps == 0) {
-        float val_loss = evaluate(&model, &val_loader, o.val_max_steps);
-        printf("val loss %f\n", val_loss);
+        float val_acc;
+        float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
+        printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
         if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
