@@ -18,7 +18,7 @@ CUDA_HEADERS = $(wildcard llmc/cuda/*.cuh llmc/cuda/*.h)
 NVCC_LDLIBS = -lcublas -lcjson -lnccl
 # a GPU is used when both a driver that sees one and nvcc are present
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && command -v $(NVCC) >/dev/null 2>&1 && echo yes)
-HEADERS = llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
+HEADERS = llmc/bpe.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
 TS_DIR = dev/data/tinyshakespeare
 TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bin
 
@@ -47,6 +47,9 @@ test_gradcheck: test/test_gradcheck.c train_mamba.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -DREAL_IS_DOUBLE -o $@ $< $(LDLIBS)
 
 test_dataloader: test/test_dataloader.c $(HEADERS)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+test_bpe: test/test_bpe.c llmc/bpe.h llmc/safetensors.h | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 test_hf: test/test_hf.c llmc/safetensors.h llmc/hf_io.h $(HEADERS) | deps
@@ -91,11 +94,11 @@ endif
 train: $(TRAIN_BIN) $(TS_DATA)
 	./$(TRAIN_BIN) $(TRAIN_ARGS)
 
-test: train_mamba test_mamba test_gradcheck test_dataloader test_hf dev/data/prepare_bytes $(TS_DATA) $(GPU_TEST_BINS)
+test: train_mamba test_mamba test_gradcheck test_dataloader test_hf test_bpe dev/data/prepare_bytes $(TS_DATA) $(GPU_TEST_BINS)
 	bash test/run_tests.sh
 
 clean:
-	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_hf dev/data/prepare_bytes train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_hf test_bpe dev/data/prepare_bytes train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
 
 # ----------------------------------------------------------------------------
 # Fuzzing (test/fuzz/): libFuzzer harnesses for the loaders, under ASan + UBSan, built with clang.

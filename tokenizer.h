@@ -5,6 +5,8 @@ Token id -> bytes, for printing samples. Two kinds:
       uint32 header[256]   header[0] = 20240328 (magic), header[1] = version (1 or 2),
                            header[2] = vocab_size, header[3] = end-of-text token (version 2 only)
       then for each token: uint8 length, then that many bytes
+  a Hugging Face tokenizer.json (GPT-NeoX byte-level BPE, llmc/bpe.h): decoded into the same
+      table, and the only kind besides byte-level that can also encode a text prompt.
 A missing tokenizer file is not an error (as in llm.c: the trainer prints token ids instead);
 a corrupt one is.
 Tokens may contain the byte 0, so each token's length is stored next to its NUL-terminated bytes.
@@ -17,6 +19,7 @@ Tokens may contain the byte 0, so each token's length is stored next to its NUL-
 #include <stdlib.h>
 #include <string.h>
 #include "llmc/utils.h"
+#include "llmc/bpe.h"
 
 #define TOKENIZER_MAGIC 20240328
 #define TOKENIZER_HEADER_BYTES (256 * sizeof(uint32_t))
@@ -29,7 +32,44 @@ typedef struct {
     int byte_level;
     uint8_t *token_len;   // (vocab_size) length of each token in bytes
     char *token_bytes;    // one allocation holding every token, each followed by a NUL
+    int is_bpe;           // loaded from a tokenizer.json: bpe holds the merges for encoding
+    BpeTokenizer bpe;
 } Tokenizer;
+
+static int tokenizer_is_json(const char *filename) {
+    size_t n = strlen(filename);
+    return n >= 5 && strcmp(filename + n - 5, ".json") == 0;
+}
+
+// a tokenizer.json: the decode table is filled from the BPE vocabulary
+static void tokenizer_init_json(Tokenizer *t, const char *filename) {
+    bpe_init(&t->bpe, filename);
+    t->is_bpe = 1;
+    t->eot_token = t->bpe.eot_token;
+    uint32_t V = (uint32_t)bpe_vocab_size(&t->bpe);
+    unsigned char piece[256];
+    size_t total = 0;
+    for (uint32_t i = 0; i < V; i++) {
+        int n = bpe_decode(&t->bpe, (int)i, piece, (int)sizeof(piece));
+        total += (n > 0 ? (size_t)n : 0) + 1;
+    }
+    t->token_table = (char **)mallocCheck(V * sizeof(char *));
+    t->token_len = (uint8_t *)mallocCheck(V);
+    t->token_bytes = (char *)mallocCheck(total);
+    size_t pos = 0;
+    for (uint32_t i = 0; i < V; i++) {
+        int n = bpe_decode(&t->bpe, (int)i, piece, (int)sizeof(piece));
+        if (n > 255) { fatalf("'%s': token %u is %d bytes long, more than the 255 supported", filename, i, n); }
+        if (n < 0) { n = 0; } // an id with no token (a gap in the vocabulary) prints as nothing
+        t->token_table[i] = t->token_bytes + pos;
+        memcpy(t->token_table[i], piece, (size_t)n);
+        t->token_table[i][n] = '\0';
+        t->token_len[i] = (uint8_t)n;
+        pos += (size_t)n + 1;
+    }
+    t->vocab_size = V;
+    t->init_ok = 1;
+}
 
 // Byte-level tokenizer: 256 one-byte tokens, no end-of-text token.
 void tokenizer_init_bytes(Tokenizer *t) {
@@ -53,6 +93,11 @@ void tokenizer_init(Tokenizer *t, const char *filename) {
     memset(t, 0, sizeof(*t));
     t->eot_token = -1;
     FILE *fp = fopen(filename, "rb");
+    if (fp != NULL && tokenizer_is_json(filename)) {
+        fclose(fp);
+        tokenizer_init_json(t, filename);
+        return;
+    }
     if (fp == NULL) {
         fprintf(stderr, "warning: cannot open tokenizer '%s' (%s); samples will print as token ids\n",
                 filename, strerror(errno));
@@ -147,7 +192,26 @@ void tokenizer_print(Tokenizer *t, uint32_t token_id) {
     safe_print_bytes(stdout, piece, t->token_len[token_id]);
 }
 
+/*
+Text -> token ids (at most cap of them; returns the count): byte-level takes the bytes, a
+tokenizer.json runs its BPE. llm.c's .bin files hold no merges, so they cannot encode.
+*/
+int tokenizer_encode(Tokenizer *t, const char *text, int *ids, int cap) {
+    if (t->byte_level) {
+        int n = 0;
+        for (const unsigned char *p = (const unsigned char *)text; *p != '\0' && n < cap; p++) { ids[n++] = *p; }
+        return n;
+    }
+    if (t->is_bpe) {
+        int n = bpe_encode(&t->bpe, text, ids, cap);
+        return n < cap ? n : cap;
+    }
+    fatalf("cannot encode a text prompt with this tokenizer: use a byte-level model or a tokenizer.json (-tk)");
+    return 0;
+}
+
 void tokenizer_free(Tokenizer *t) {
+    if (t->is_bpe) { bpe_free(&t->bpe); }
     free(t->token_table);
     free(t->token_len);
     free(t->token_bytes);

@@ -943,19 +943,34 @@ static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *
 }
 
 // generates gen_tokens tokens in recurrent mode after a start token, printing them as they come
-static void sample(const Mamba *model, Tokenizer *tokenizer, int gen_tokens, float temperature, uint64_t *rng) {
+// generates gen_tokens tokens in recurrent mode after the prompt (or a start token), printing as it goes
+static void sample(const Mamba *model, Tokenizer *tokenizer, const char *prompt, int gen_tokens, float temperature,
+                   uint64_t *rng) {
     RecurrentState st;
     recurrent_init(&st, &model->config);
-    int token = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
-    if (token < 0 || token >= model->config.vocab_size) { token = 0; }
+    int V = model->config.vocab_size;
+    int *ids = (int *)mallocCheck(((prompt != NULL ? strlen(prompt) : 0) + 1) * sizeof(int));
+    int n = prompt != NULL ? tokenizer_encode(tokenizer, prompt, ids, (int)strlen(prompt)) : 0;
+    if (n == 0) { // no prompt: the end-of-text token, or a newline for byte-level models
+        ids[0] = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
+        if (ids[0] < 0 || ids[0] >= V) { ids[0] = 0; }
+        n = 1;
+    }
     printf("generating:\n---\n");
+    for (int i = 0; i < n; i++) {
+        if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
+        if (prompt != NULL) { tokenizer_print(tokenizer, ids[i]); }
+        if (i < n - 1) { mamba_step(model, &st, ids[i]); }
+    }
+    int token = ids[n - 1];
     for (int i = 0; i < gen_tokens; i++) {
         mamba_step(model, &st, token);
-        token = sample_softmax(st.logits, model->config.vocab_size, temperature, rng);
+        token = sample_softmax(st.logits, V, temperature, rng);
         if (tokenizer->init_ok) { tokenizer_print(tokenizer, token); } else { printf("%d ", token); }
         fflush(stdout);
     }
     printf("\n---\n");
+    free(ids);
     recurrent_free(&st);
 }
 
@@ -1038,7 +1053,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             logger_log_line(logger, line);
         }
         if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
-            sample(model, tokenizer, o->gen_tokens, o->temperature, &state->rng);
+            sample(model, tokenizer, o->prompt, o->gen_tokens, o->temperature, &state->rng);
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
             ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step)) {
@@ -1125,8 +1140,16 @@ int main(int argc, char **argv) {
     config_print(&model.config, model.num_parameters);
 
     Tokenizer tokenizer;
-    if (model.config.vocab_size <= 256) { tokenizer_init_bytes(&tokenizer); } else { tokenizer_init(&tokenizer, o.tokenizer_path); }
+    tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path);
 
+    if (o.max_steps == 0 && o.prompt != NULL) {
+        // generation only: -x 0 with a prompt
+        uint64_t rng = state.rng;
+        sample(&model, &tokenizer, o.prompt, o.gen_tokens, o.temperature, &rng);
+        tokenizer_free(&tokenizer);
+        mamba_free(&model);
+        return 0;
+    }
     DataLoader val_loader;
     dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
     if (o.max_steps == 0) {

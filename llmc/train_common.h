@@ -20,6 +20,7 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 #include "rand.h"
 #include "model_config.h"
 #include "schedulers.h"
+#include "../tokenizer.h"
 
 typedef struct {
     const char *train_data_pattern; // -i
@@ -28,6 +29,7 @@ typedef struct {
     const char *output_dir;         // -o
     const char *tokenizer_path;     // -tk (models with more than 256 tokens)
     const char *hf_export_dir;      // -hf write the final model as a transformers directory
+    const char *prompt;             // -p text that samples continue (NULL: start from end-of-text / newline)
     int B;                          // -b
     int T;                          // -t
     int total_batch_size;           // -d tokens per step (-1: B*T)
@@ -71,6 +73,7 @@ static const Options DEFAULT_OPTIONS = {
     .output_dir = NULL,
     .tokenizer_path = "gpt2_tokenizer.bin",
     .hf_export_dir = NULL,
+    .prompt = NULL,
     .B = 16, .T = 128, .total_batch_size = -1, .max_steps = -1,
     .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine",
     .weight_decay = 0.1f, .grad_clip = 1.0f,
@@ -92,7 +95,8 @@ static inline void print_usage(const char *program) {
     printf("              directory with config.json + model.safetensors (default %s)\n", d->model);
     printf("  -hf <string> at the end, write the model as a transformers dir (config.json + model.safetensors)\n");
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
-    printf("  -tk <string> tokenizer .bin for models with V > 256 (default %s)\n", d->tokenizer_path);
+    printf("  -tk <string> tokenizer for models with V > 256: llm.c .bin or tokenizer.json; an -e directory's\n");
+    printf("              own tokenizer.json is used when present (default %s)\n", d->tokenizer_path);
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
     printf("  -t <int>    sequence length T (default %d)\n", d->T);
     printf("  -d <int>    total batch size in tokens, a multiple of B*T; -1 = B*T (default %d)\n", d->total_batch_size);
@@ -107,6 +111,7 @@ static inline void print_usage(const char *program) {
     printf("  -m <int>    max val batches per evaluation; -1 = all val data (default %d)\n", d->val_max_steps);
     printf("  -s <int>    sample every n steps; 0 = only at the end (default %d)\n", d->sample_every);
     printf("  -g <int>    tokens to generate per sample (default %d)\n", d->gen_tokens);
+    printf("  -p <string> prompt the samples continue; with -x 0: generate -g tokens only (default none)\n");
     printf("  -tp <float> sampling temperature (default %g)\n", d->temperature);
     printf("  -n <int>    checkpoint every n steps (needs -o); 0 = only at the end (default %d)\n", d->checkpoint_every);
     printf("  -y <int>    resume from the newest checkpoint in -o (default %d)\n", d->resume);
@@ -162,6 +167,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-o") == 0) { o->output_dir = v; }
         else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
         else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = v; }
+        else if (strcmp(f, "-p") == 0) { o->prompt = v; }
         else if (strcmp(f, "-b") == 0) { o->B = parse_int(f, v); }
         else if (strcmp(f, "-t") == 0) { o->T = parse_int(f, v); }
         else if (strcmp(f, "-d") == 0) { o->total_batch_size = parse_int(f, v); }
@@ -409,6 +415,24 @@ static inline void outlier_add(OutlierDetector *d, double x) {
     d->values[d->next] = x;
     d->next = (d->next + 1) % OUTLIER_WINDOW;
     if (d->count < OUTLIER_WINDOW) { d->count++; }
+}
+
+// the tokenizer for a model: bytes for V <= 256, else -tk, or the tokenizer.json of an -e directory
+static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char *model_arg, const char *tokenizer_path) {
+    if (vocab_size <= 256) {
+        tokenizer_init_bytes(t);
+        return;
+    }
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/tokenizer.json", model_arg);
+    FILE *fp = fopen(path, "rb");
+    if (fp != NULL && strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) == 0) {
+        fclose(fp);
+        tokenizer_init(t, path);
+        return;
+    }
+    if (fp != NULL) { fclose(fp); }
+    tokenizer_init(t, tokenizer_path);
 }
 
 // samples from softmax(logits / temperature) over the first V entries (padded rows excluded)

@@ -68,6 +68,21 @@ fi
 out=$("$BIN" "${TINY[@]}" -x 0 -m 2 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9]+\.[0-9]+$'; then ok "eval_only"; else bad "eval_only" "$out"; fi
 
+# --- generation only: -x 0 with a prompt continues the prompt in recurrent mode
+out=$("$BIN" "${TINY[@]}" -x 0 -p "ROMEO:" -g 20 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -q "^ROMEO:" && ! echo "$out" | grep -q "^val loss"; then ok "generate_only_with_prompt"
+else bad "generate_only_with_prompt" "$out"; fi
+# a transformers directory imports with -e (fixture written by transformers itself)
+out=$("$BIN" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9.]+$'; then ok "eval_transformers_dir"; else bad "eval_transformers_dir" "$(echo "$out" | tail -n 2)"; fi
+# ... and exports with -hf, and the export imports back
+"$BIN" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 1 -hf "$TMP/exported" > /dev/null 2>&1
+v1=$("$BIN" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
+v2=$("$BIN" -e "$TMP/exported" -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
+if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok "hf_export_round_trip"; else bad "hf_export_round_trip" "$v1 / $v2"; fi
+# synthetic tasks need a step count
+expect_error synthetic_needs_steps "give -x" -e d32:l2:v16 -b 2 -t 32 -i synth:copy -j synth:copy -v 0 -g 0
+
 # --- checkpoints and resume: 10 steps straight vs 5 + resume 5, bitwise
 A="$TMP/a"; Bd="$TMP/b"
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$A" -s 5 -g 8 > "$TMP/a.out" 2>&1 || bad "run_10_steps" "$(tail -n 3 "$TMP/a.out")"

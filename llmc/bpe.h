@@ -1,0 +1,686 @@
+/*
+Byte-level BPE tokenizer (GPT-2 / GPT-NeoX) from a Hugging Face tokenizer.json, such as the one
+shipped with state-spaces/mamba-130m-hf. Header-only C that also compiles as C++.
+
+    BpeTokenizer t;
+    bpe_init(&t, "tokenizer.json");
+    int n = bpe_encode(&t, "Hello world", ids, cap);   // like snprintf: the full count, at most cap written
+    int len = bpe_decode(&t, ids[0], buf, sizeof(buf)); // raw bytes of one token, -1 for an unknown id
+    bpe_free(&t);
+
+The parts of tokenizer.json that are used:
+    model          {"type": "BPE", "vocab": {token: id, ...},
+                    "merges": ["a b", ...] (older files) or [["a", "b"], ...] (newer files),
+                    "ignore_merges": bool (optional: a word that is itself a token is not merged)}
+    added_tokens   [{"id": id, "content": text, "special": bool}, ...] (optional)
+    pre_tokenizer  {"type": "ByteLevel", "add_prefix_space": bool, "use_regex": bool}
+    decoder        {"type": "ByteLevel"} when present
+The normalizer, post_processor, truncation and padding are ignored (NeoX's normalizer is NFC:
+pass NFC text, which nearly all text already is).
+
+Byte-level symbols: GPT-2 gives each of the 256 byte values a printable character so that vocab
+strings are printable. Bytes that print already (! .. ~, U+00A1 .. U+00AC, U+00AE .. U+00FF)
+stand for themselves; the other 68 (controls, space, 0x7F .. 0xA0, 0xAD) become U+0100, U+0101,
+... in byte order, so space is 'Ġ' (U+0120) and newline 'Ċ' (U+010A). Vocab strings and merges are
+turned back into raw bytes once, at load time: encode and decode work on bytes only.
+
+Encoding, as Hugging Face tokenizers does it:
+ 1. Added tokens (special or not) that occur literally in the text are cut out first, leftmost,
+    longest first at one position, and become their ids.
+ 2. Each remaining piece (with a space in front when add_prefix_space is set and it does not
+    start with one) is split into words by GPT-2's regex
+        's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+    written out by hand in bpe_word_length_.
+ 3. Each word starts as one token per byte; the adjacent pair with the lowest merge rank (its
+    position in model.merges; leftmost among equals) is replaced by the merged token, until no
+    adjacent pair has a merge. A heap of candidate pairs makes this O(n log n) in the word length.
+Approximation: the regex classes work on bytes. \p{L} is ASCII letters plus every byte >= 0x80,
+\p{N} is ASCII digits, \s is ASCII whitespace (\t \n \v \f \r space). So non-ASCII punctuation,
+digits and spaces (e.g. U+2014 dash, U+00A0) group with letters, and a word next to an emoji
+("ok😀") is one word where HF makes two. Such text can get different (longer) token sequences than
+HF's, but decoding always gives back the exact input bytes.
+Ignored: added tokens' lstrip / rstrip / single_word / normalized flags, and BPE dropout.
+
+Decoding is per token: a vocab token's bytes, or an added token's content as UTF-8.
+
+Validation: the file must be one JSON object with a BPE model, a vocab whose ids are distinct
+integers in [0, entries in model.vocab + entries in added_tokens), a token for each of the 256
+byte symbols, merges whose two parts and concatenation are all in the vocab, and a ByteLevel
+pre-tokenizer. Anything else is a one-line fatalf naming the file.
+*/
+#ifndef BPE_H
+#define BPE_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "utils.h"
+#include "safetensors.h"
+
+#define BPE_MAX_JSON_BYTES (1ull << 30)
+#define BPE_NUM_SYMBOLS 324  // byte-level symbols are U+0000 .. U+0143 (256 + the 68 remapped bytes)
+#define BPE_NO_PAIR UINT64_MAX
+
+// one vocab token by its bytes, for looking tokens up by content
+typedef struct {
+    int id;     // -1 for a free slot
+    int start;  // where its bytes are in token_bytes
+    int len;
+} BpeSlot;
+
+typedef struct {
+    int vocab_size;              // max id + 1 over model.vocab and added_tokens
+    int eot_token;               // id of "<|endoftext|>", -1 where there is none
+    int *token_start;            // (vocab_size) where each id's bytes start in token_bytes
+    int *token_len;              // (vocab_size) bytes of each id, -1 for an id no token has
+    unsigned char *token_bytes;  // every token's raw bytes, back to back
+    int byte_token[256];         // id of the one-byte token of each byte value
+    // merges: open-addressing hash table from (left id, right id) to (rank, merged id)
+    size_t merge_cap;            // power of two, at least twice the number of merges
+    uint64_t *merge_key;         // (merge_cap) left << 32 | right, BPE_NO_PAIR in a free slot
+    int *merge_rank;             // (merge_cap) position in model.merges: lower ranks merge first
+    int *merge_id;               // (merge_cap) id of the merged token
+    // model.vocab by content (a vocab token's bytes, even where an added token shares its id)
+    size_t lookup_cap;           // power of two, at least twice the vocab entries
+    BpeSlot *lookup;             // (lookup_cap)
+    int num_added;
+    int *added;                  // (num_added) added token ids, longest content first
+    unsigned char added_first[256];  // 1 for a byte some added token starts with
+    int add_prefix_space;        // pre_tokenizer.add_prefix_space (false for GPT-2 and NeoX)
+    int use_regex;               // pre_tokenizer.use_regex (false: a whole piece is one word)
+    int ignore_merges;           // model.ignore_merges
+} BpeTokenizer;
+
+// ----------------------------------------------------------------------------
+// helpers for loading
+
+// a string from the file made safe for a one-line error: controls escaped, at most ~60 bytes
+static inline const char *bpe_show_(const char *s, char *buf, size_t cap) {
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (n + 8 >= cap || n >= 60) {
+            while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80) { n--; }  // whole characters only
+            if (n > 0 && (unsigned char)buf[n - 1] >= 0xC0) { n--; }
+            memcpy(buf + n, "...", 3);
+            n += 3;
+            break;
+        }
+        if (*p < 0x20 || *p == 0x7F || *p == '"' || *p == '\\') {
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
+        } else {
+            buf[n++] = (char)*p;
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static inline int bpe_byte_prints_(int b) {
+    return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+}
+
+// symbol (unicode code point) -> byte, -1 for a code point that is no byte's symbol
+static inline void bpe_symbol_table_(int unicode_to_byte[BPE_NUM_SYMBOLS]) {
+    for (int u = 0; u < BPE_NUM_SYMBOLS; u++) { unicode_to_byte[u] = -1; }
+    int next = 256;
+    for (int b = 0; b < 256; b++) { unicode_to_byte[bpe_byte_prints_(b) ? b : next++] = b; }
+}
+
+// a string of byte-level symbols (UTF-8) -> its raw bytes (never more than strlen(s) of them);
+// 0 where some character is not a byte symbol
+static inline int bpe_symbols_to_bytes_(const int *unicode_to_byte, const char *s, unsigned char *out, int *out_len) {
+    const unsigned char *p = (const unsigned char *)s;
+    int n = 0;
+    while (*p != '\0') {
+        int u;
+        if (p[0] < 0x80) {
+            u = p[0];
+            p += 1;
+        } else if ((p[0] & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+            u = ((p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+            if (u < 0x80) { return 0; }  // overlong
+            p += 2;
+        } else {
+            return 0;
+        }
+        if (u >= BPE_NUM_SYMBOLS || unicode_to_byte[u] < 0) { return 0; }
+        out[n++] = (unsigned char)unicode_to_byte[u];
+    }
+    *out_len = n;
+    return 1;
+}
+
+static inline uint64_t bpe_hash_bytes_(const unsigned char *p, size_t n) {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (size_t i = 0; i < n; i++) { h = (h ^ p[i]) * 1099511628211ull; }
+    return h;
+}
+
+static inline uint64_t bpe_hash_pair_(uint64_t key) {
+    key ^= key >> 29;
+    key *= 0x9E3779B97F4A7C15ull;
+    return key ^ (key >> 32);
+}
+
+static inline size_t bpe_pow2_at_least_(size_t n) {
+    size_t cap = 16;
+    while (cap < n) { cap *= 2; }
+    return cap;
+}
+
+// id of the vocab token with exactly these bytes, -1 if there is none
+static inline int bpe_lookup_(const BpeTokenizer *t, const unsigned char *p, size_t n) {
+    size_t mask = t->lookup_cap - 1;
+    for (size_t i = bpe_hash_bytes_(p, n) & mask;; i = (i + 1) & mask) {
+        const BpeSlot *slot = &t->lookup[i];
+        if (slot->id < 0) { return -1; }
+        if ((size_t)slot->len == n && memcmp(t->token_bytes + slot->start, p, n) == 0) { return slot->id; }
+    }
+}
+
+// rank of merging (left, right) and the merged id, or -1 where the pair does not merge
+static inline int bpe_merge_rank_(const BpeTokenizer *t, int left, int right, int *merged) {
+    uint64_t key = ((uint64_t)(uint32_t)left << 32) | (uint32_t)right;
+    size_t mask = t->merge_cap - 1;
+    for (size_t i = bpe_hash_pair_(key) & mask;; i = (i + 1) & mask) {
+        if (t->merge_key[i] == BPE_NO_PAIR) { return -1; }
+        if (t->merge_key[i] == key) {
+            *merged = t->merge_id[i];
+            return t->merge_rank[i];
+        }
+    }
+}
+
+// a later duplicate of a pair replaces the earlier one, as in Hugging Face tokenizers
+static inline void bpe_merge_insert_(BpeTokenizer *t, int left, int right, int rank, int merged) {
+    uint64_t key = ((uint64_t)(uint32_t)left << 32) | (uint32_t)right;
+    size_t mask = t->merge_cap - 1;
+    size_t i = bpe_hash_pair_(key) & mask;
+    while (t->merge_key[i] != BPE_NO_PAIR && t->merge_key[i] != key) { i = (i + 1) & mask; }
+    t->merge_key[i] = key;
+    t->merge_rank[i] = rank;
+    t->merge_id[i] = merged;
+}
+
+// a JSON id that must be an integer in [0, limit)
+static inline int bpe_json_id_(const char *path, const cJSON *item, int limit, const char *where, const char *name) {
+    char shown[96];
+    if (!cJSON_IsNumber(item)) {
+        fatalf("%s: %s \"%s\": id is not a number, expected an integer in [0, %d)", path, where,
+               bpe_show_(name, shown, sizeof(shown)), limit);
+    }
+    double v = item->valuedouble;
+    if (v != floor(v) || v < 0 || v >= (double)limit) {
+        fatalf("%s: %s \"%s\": id %.17g out of range, expected an integer in [0, %d) (the number of tokens in the file)",
+               path, where, bpe_show_(name, shown, sizeof(shown)), v, limit);
+    }
+    return (int)v;
+}
+
+static inline int bpe_append_bytes_(unsigned char **buf, size_t *len, size_t *cap, const void *src, size_t n) {
+    if (*len + n > *cap) {
+        while (*len + n > *cap) { *cap = *cap < 1024 ? 1024 : 2 * *cap; }
+        unsigned char *grown = (unsigned char *)realloc(*buf, *cap);
+        if (grown == NULL) { fatalf("out of memory growing the tokenizer to %zu bytes", *cap); }
+        *buf = grown;
+    }
+    memcpy(*buf + *len, src, n);
+    *len += n;
+    return (int)(*len - n);
+}
+
+static inline const char *bpe_type_of_(const cJSON *obj) {
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
+    return cJSON_IsString(type) ? type->valuestring : NULL;
+}
+
+// the two parts of merge number i, from "a b" or ["a", "b"]; parts point into owned (to free)
+static inline void bpe_merge_parts_(const char *path, const cJSON *merge, int i, char **owned, const char **a,
+                                    const char **b) {
+    char shown[96];
+    *owned = NULL;
+    if (cJSON_IsString(merge)) {
+        const char *space = strchr(merge->valuestring, ' ');
+        if (space == NULL || space == merge->valuestring || space[1] == '\0' || strchr(space + 1, ' ') != NULL) {
+            fatalf("%s: model.merges[%d] is \"%s\", expected two tokens separated by one space", path, i,
+                   bpe_show_(merge->valuestring, shown, sizeof(shown)));
+        }
+        *owned = (char *)mallocCheck(strlen(merge->valuestring) + 1);
+        strcpy(*owned, merge->valuestring);
+        (*owned)[space - merge->valuestring] = '\0';
+        *a = *owned;
+        *b = *owned + (space - merge->valuestring) + 1;
+        return;
+    }
+    if (cJSON_IsArray(merge) && cJSON_GetArraySize(merge) == 2 && cJSON_IsString(cJSON_GetArrayItem(merge, 0)) &&
+        cJSON_IsString(cJSON_GetArrayItem(merge, 1))) {
+        *a = cJSON_GetArrayItem(merge, 0)->valuestring;
+        *b = cJSON_GetArrayItem(merge, 1)->valuestring;
+        return;
+    }
+    fatalf("%s: model.merges[%d] is neither a \"a b\" string nor a [\"a\", \"b\"] pair", path, i);
+}
+
+// ----------------------------------------------------------------------------
+// loading
+
+static inline void bpe_init(BpeTokenizer *t, const char *path) {
+    memset(t, 0, sizeof(*t));
+    char shown[96], shown2[96];
+    cJSON *root = safetensors_read_json_object(path, BPE_MAX_JSON_BYTES);
+
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    if (!cJSON_IsObject(model)) { fatalf("%s: missing \"model\" object", path); }
+    const char *model_type = bpe_type_of_(model);
+    if (model_type == NULL || strcmp(model_type, "BPE") != 0) {
+        fatalf("%s: model.type: expected \"BPE\", found %s%s%s", path, model_type ? "\"" : "",
+               model_type ? bpe_show_(model_type, shown, sizeof(shown)) : "none", model_type ? "\"" : "");
+    }
+    const cJSON *vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
+    if (!cJSON_IsObject(vocab) || vocab->child == NULL) { fatalf("%s: missing or empty model.vocab object", path); }
+    const cJSON *merges = cJSON_GetObjectItemCaseSensitive(model, "merges");
+    if (!cJSON_IsArray(merges)) { fatalf("%s: missing model.merges array", path); }
+    const char *affixes[2] = {"continuing_subword_prefix", "end_of_word_suffix"};
+    for (int k = 0; k < 2; k++) {
+        const cJSON *affix = cJSON_GetObjectItemCaseSensitive(model, affixes[k]);
+        if (cJSON_IsString(affix) && affix->valuestring[0] != '\0') {
+            fatalf("%s: model.%s \"%s\" is not supported (byte-level BPE has none)", path, affixes[k],
+                   bpe_show_(affix->valuestring, shown, sizeof(shown)));
+        }
+    }
+    t->ignore_merges = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(model, "ignore_merges"));
+
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer");
+    const char *pre_type = cJSON_IsObject(pre) ? bpe_type_of_(pre) : NULL;
+    if (pre_type == NULL || strcmp(pre_type, "ByteLevel") != 0) {
+        fatalf("%s: pre_tokenizer.type: expected \"ByteLevel\", found %s", path,
+               pre_type ? bpe_show_(pre_type, shown, sizeof(shown)) : "none");
+    }
+    t->add_prefix_space = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pre, "add_prefix_space"));
+    t->use_regex = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(pre, "use_regex"));  // default true
+    const cJSON *decoder = cJSON_GetObjectItemCaseSensitive(root, "decoder");
+    if (decoder != NULL && !cJSON_IsNull(decoder)) {
+        const char *decoder_type = cJSON_IsObject(decoder) ? bpe_type_of_(decoder) : NULL;
+        if (decoder_type == NULL || strcmp(decoder_type, "ByteLevel") != 0) {
+            fatalf("%s: decoder.type: expected \"ByteLevel\", found %s", path,
+                   decoder_type ? bpe_show_(decoder_type, shown, sizeof(shown)) : "none");
+        }
+    }
+    const cJSON *added_tokens = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
+    if (added_tokens != NULL && !cJSON_IsNull(added_tokens) && !cJSON_IsArray(added_tokens)) {
+        fatalf("%s: added_tokens is not an array", path);
+    }
+    int num_vocab = cJSON_GetArraySize(vocab);
+    int num_added = cJSON_IsArray(added_tokens) ? cJSON_GetArraySize(added_tokens) : 0;
+    int num_merges = cJSON_GetArraySize(merges);
+
+    // pass 1: ids in range, which sizes vocab_size; no id can exceed the number of tokens, so a
+    // corrupt id cannot make us allocate more than the file describes
+    int limit = num_vocab + num_added;
+    int max_id = -1;
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, vocab) {
+        int id = bpe_json_id_(path, entry, limit, "model.vocab token", entry->string);
+        if (id > max_id) { max_id = id; }
+    }
+    const cJSON *added;
+    cJSON_ArrayForEach(added, added_tokens) {
+        const cJSON *content = cJSON_GetObjectItemCaseSensitive(added, "content");
+        if (!cJSON_IsString(content) || content->valuestring[0] == '\0') {
+            fatalf("%s: an added_tokens entry has no \"content\" string (or an empty one)", path);
+        }
+        int id = bpe_json_id_(path, cJSON_GetObjectItemCaseSensitive(added, "id"), limit, "added token",
+                              content->valuestring);
+        if (id > max_id) { max_id = id; }
+    }
+    t->vocab_size = max_id + 1;
+    t->eot_token = -1;
+    t->token_start = (int *)mallocCheck((size_t)t->vocab_size * sizeof(int));
+    t->token_len = (int *)mallocCheck((size_t)t->vocab_size * sizeof(int));
+    for (int i = 0; i < t->vocab_size; i++) { t->token_len[i] = -1; }
+    t->lookup_cap = bpe_pow2_at_least_(2 * (size_t)num_vocab);
+    t->lookup = (BpeSlot *)mallocCheck(t->lookup_cap * sizeof(BpeSlot));
+    for (size_t i = 0; i < t->lookup_cap; i++) { t->lookup[i].id = -1; }
+
+    // pass 2: vocab strings to bytes. A token that is not written in byte symbols can never come
+    // out of merges; like HF's ByteLevel decoder, it decodes to its own UTF-8 bytes.
+    int unicode_to_byte[BPE_NUM_SYMBOLS];
+    bpe_symbol_table_(unicode_to_byte);
+    size_t bytes_len = 0, bytes_cap = 0;
+    unsigned char *scratch = NULL;
+    size_t scratch_cap = 0;
+    const char **name_of = (const char **)callocCheck((size_t)t->vocab_size, sizeof(const char *));
+    cJSON_ArrayForEach(entry, vocab) {
+        int id = (int)entry->valuedouble;
+        const char *name = entry->string;
+        if (name_of[id] != NULL) {
+            fatalf("%s: model.vocab tokens \"%s\" and \"%s\" have the same id %d", path,
+                   bpe_show_(name_of[id], shown, sizeof(shown)), bpe_show_(name, shown2, sizeof(shown2)), id);
+        }
+        name_of[id] = name;
+        size_t name_len = strlen(name);
+        if (name_len + 1 > scratch_cap) {
+            free(scratch);
+            scratch_cap = 2 * name_len + 16;
+            scratch = (unsigned char *)mallocCheck(scratch_cap);
+        }
+        int len;
+        int byte_level = bpe_symbols_to_bytes_(unicode_to_byte, name, scratch, &len);
+        if (!byte_level) {
+            len = (int)name_len;
+            memcpy(scratch, name, name_len);
+        }
+        t->token_start[id] = bpe_append_bytes_(&t->token_bytes, &bytes_len, &bytes_cap, scratch, (size_t)len);
+        t->token_len[id] = len;
+        if (!byte_level) { continue; }
+        size_t mask = t->lookup_cap - 1;
+        size_t i = bpe_hash_bytes_(scratch, (size_t)len) & mask;
+        for (; t->lookup[i].id >= 0; i = (i + 1) & mask) {
+            const BpeSlot *other = &t->lookup[i];
+            if (other->len == len && memcmp(t->token_bytes + other->start, scratch, (size_t)len) == 0) {
+                fatalf("%s: model.vocab has the token \"%s\" twice (ids %d and %d)", path,
+                       bpe_show_(name, shown, sizeof(shown)), other->id, id);
+            }
+        }
+        t->lookup[i].id = id;
+        t->lookup[i].start = t->token_start[id];
+        t->lookup[i].len = len;
+    }
+    free(name_of);
+    for (int b = 0; b < 256; b++) {
+        unsigned char byte = (unsigned char)b;
+        t->byte_token[b] = bpe_lookup_(t, &byte, 1);
+        if (t->byte_token[b] < 0) {
+            fatalf("%s: model.vocab has no token for byte 0x%02x (every byte needs one in byte-level BPE)", path, b);
+        }
+    }
+
+    // added tokens: decode to their content, which may replace a vocab token of the same id
+    t->num_added = num_added;
+    t->added = (int *)mallocCheck((size_t)(num_added > 0 ? num_added : 1) * sizeof(int));
+    unsigned char *is_added = (unsigned char *)callocCheck((size_t)t->vocab_size, 1);
+    int k = 0;
+    cJSON_ArrayForEach(added, added_tokens) {
+        const char *content = cJSON_GetObjectItemCaseSensitive(added, "content")->valuestring;
+        int id = (int)cJSON_GetObjectItemCaseSensitive(added, "id")->valuedouble;
+        if (is_added[id]) { fatalf("%s: two added_tokens have the same id %d", path, id); }
+        is_added[id] = 1;
+        size_t len = strlen(content);
+        t->token_start[id] = bpe_append_bytes_(&t->token_bytes, &bytes_len, &bytes_cap, content, len);
+        t->token_len[id] = (int)len;
+        // insertion sort, longest first, so the first match at a position is the longest
+        int j = k++;
+        while (j > 0 && t->token_len[t->added[j - 1]] < (int)len) {
+            t->added[j] = t->added[j - 1];
+            j--;
+        }
+        t->added[j] = id;
+        t->added_first[(unsigned char)content[0]] = 1;
+    }
+    free(is_added);
+    for (int id = 0; id < t->vocab_size && t->eot_token < 0; id++) {
+        if (t->token_len[id] == 13 && memcmp(t->token_bytes + t->token_start[id], "<|endoftext|>", 13) == 0) {
+            t->eot_token = id;
+        }
+    }
+
+    // merges: both parts and their concatenation must be vocab tokens (HF refuses the file otherwise)
+    t->merge_cap = bpe_pow2_at_least_(2 * (size_t)num_merges);
+    t->merge_key = (uint64_t *)mallocCheck(t->merge_cap * sizeof(uint64_t));
+    t->merge_rank = (int *)mallocCheck(t->merge_cap * sizeof(int));
+    t->merge_id = (int *)mallocCheck(t->merge_cap * sizeof(int));
+    for (size_t i = 0; i < t->merge_cap; i++) { t->merge_key[i] = BPE_NO_PAIR; }
+    int rank = 0;
+    const cJSON *merge;
+    cJSON_ArrayForEach(merge, merges) {
+        char *owned;
+        const char *parts[2];
+        bpe_merge_parts_(path, merge, rank, &owned, &parts[0], &parts[1]);
+        size_t need = strlen(parts[0]) + strlen(parts[1]) + 1;
+        if (need > scratch_cap) {
+            free(scratch);
+            scratch_cap = 2 * need;
+            scratch = (unsigned char *)mallocCheck(scratch_cap);
+        }
+        int ids[2], lens[2];
+        for (int p = 0; p < 2; p++) {
+            int ok = bpe_symbols_to_bytes_(unicode_to_byte, parts[p], scratch + (p == 0 ? 0 : lens[0]), &lens[p]);
+            ids[p] = ok ? bpe_lookup_(t, scratch + (p == 0 ? 0 : lens[0]), (size_t)lens[p]) : -1;
+            if (ids[p] < 0) {
+                fatalf("%s: model.merges[%d]: \"%s\" is not a token in model.vocab", path, rank,
+                       bpe_show_(parts[p], shown, sizeof(shown)));
+            }
+        }
+        int merged = bpe_lookup_(t, scratch, (size_t)(lens[0] + lens[1]));
+        if (merged < 0) {
+            fatalf("%s: model.merges[%d]: the merged token \"%s%s\" is not in model.vocab", path, rank,
+                   bpe_show_(parts[0], shown, sizeof(shown)), bpe_show_(parts[1], shown2, sizeof(shown2)));
+        }
+        bpe_merge_insert_(t, ids[0], ids[1], rank, merged);
+        free(owned);
+        rank++;
+    }
+    free(scratch);
+    cJSON_Delete(root);
+}
+
+static inline int bpe_vocab_size(const BpeTokenizer *t) { return t->vocab_size; }
+
+// the raw bytes of one token into out (at most cap of them); returns the token's length, or -1
+// for an id no token has
+static inline int bpe_decode(const BpeTokenizer *t, int id, unsigned char *out, int cap) {
+    if (id < 0 || id >= t->vocab_size || t->token_len[id] < 0) { return -1; }
+    int len = t->token_len[id];
+    int n = len < cap ? len : cap;
+    if (n > 0) { memcpy(out, t->token_bytes + t->token_start[id], (size_t)n); }
+    return len;
+}
+
+// ----------------------------------------------------------------------------
+// encoding
+
+static inline int bpe_is_letter_(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+static inline int bpe_is_digit_(unsigned char c) { return c >= '0' && c <= '9'; }
+static inline int bpe_is_space_(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+static inline int bpe_is_other_(unsigned char c) {
+    return !bpe_is_letter_(c) && !bpe_is_digit_(c) && !bpe_is_space_(c);
+}
+
+// length of the word that starts s (n > 0 bytes left), by GPT-2's regex, alternatives in order
+static inline size_t bpe_word_length_(const unsigned char *s, size_t n) {
+    if (s[0] == '\'' && n >= 2) {  // 's 't 're 've 'm 'll 'd
+        unsigned char c = s[1];
+        if (c == 's' || c == 't' || c == 'm' || c == 'd') { return 2; }
+        if (n >= 3 && ((c == 'r' && s[2] == 'e') || (c == 'v' && s[2] == 'e') || (c == 'l' && s[2] == 'l'))) { return 3; }
+    }
+    // ' ?\p{L}+', ' ?\p{N}+', ' ?[^\s\p{L}\p{N}]+': a space then a run of one class
+    size_t i = (s[0] == ' ' && n >= 2 && !bpe_is_space_(s[1])) ? 1 : 0;
+    int (*same_class)(unsigned char) = bpe_is_letter_(s[i]) ? bpe_is_letter_
+                                       : bpe_is_digit_(s[i]) ? bpe_is_digit_
+                                       : bpe_is_other_(s[i]) ? bpe_is_other_ : NULL;
+    if (same_class != NULL) {
+        while (i < n && same_class(s[i])) { i++; }
+        return i;
+    }
+    // s[0] is whitespace. '\s+(?!\S)': a run that ends the text, or all of a run but its last
+    // character, which then leads the next word (" word"); a single space before a word is '\s+'
+    size_t end = 0;
+    while (end < n && bpe_is_space_(s[end])) { end++; }
+    if (end == n) { return end; }
+    return end >= 2 ? end - 1 : 1;
+}
+
+typedef struct {
+    int rank;
+    int pos;  // the pair's left symbol
+} BpeCandidate;
+
+// scratch space for one bpe_encode call, grown to the longest word
+typedef struct {
+    int *id;    // (cap) token of each symbol, -1 once merged into its left neighbor
+    int *prev;  // (cap) neighbors in the word, -1 at the ends
+    int *next;
+    BpeCandidate *heap;  // (3 * cap) min-heap by (rank, pos)
+    size_t cap, heap_len;
+} BpeWork;
+
+static inline int bpe_candidate_less_(BpeCandidate a, BpeCandidate b) {
+    return a.rank < b.rank || (a.rank == b.rank && a.pos < b.pos);
+}
+
+static inline void bpe_heap_push_(BpeWork *w, int rank, int pos) {
+    size_t i = w->heap_len++;
+    BpeCandidate c = {rank, pos};
+    while (i > 0 && bpe_candidate_less_(c, w->heap[(i - 1) / 2])) {
+        w->heap[i] = w->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    w->heap[i] = c;
+}
+
+static inline BpeCandidate bpe_heap_pop_(BpeWork *w) {
+    BpeCandidate top = w->heap[0];
+    BpeCandidate last = w->heap[--w->heap_len];
+    size_t i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= w->heap_len) { break; }
+        if (child + 1 < w->heap_len && bpe_candidate_less_(w->heap[child + 1], w->heap[child])) { child++; }
+        if (!bpe_candidate_less_(w->heap[child], last)) { break; }
+        w->heap[i] = w->heap[child];
+        i = child;
+    }
+    if (w->heap_len > 0) { w->heap[i] = last; }
+    return top;
+}
+
+static inline void bpe_emit_(int id, int *ids, int cap, int *count) {
+    if (*count < cap) { ids[*count] = id; }
+    (*count)++;
+}
+
+static inline void bpe_push_pair_(const BpeTokenizer *t, BpeWork *w, int pos) {
+    int merged;
+    int rank = bpe_merge_rank_(t, w->id[pos], w->id[w->next[pos]], &merged);
+    if (rank >= 0) { bpe_heap_push_(w, rank, pos); }
+}
+
+static inline void bpe_encode_word_(const BpeTokenizer *t, BpeWork *w, const unsigned char *s, size_t n, int *ids,
+                                    int cap, int *count) {
+    if (t->ignore_merges) {
+        int id = bpe_lookup_(t, s, n);
+        if (id >= 0) {
+            bpe_emit_(id, ids, cap, count);
+            return;
+        }
+    }
+    if (n > w->cap) {
+        free(w->id);
+        free(w->prev);
+        free(w->next);
+        free(w->heap);
+        w->cap = 2 * n;
+        w->id = (int *)mallocCheck(w->cap * sizeof(int));
+        w->prev = (int *)mallocCheck(w->cap * sizeof(int));
+        w->next = (int *)mallocCheck(w->cap * sizeof(int));
+        w->heap = (BpeCandidate *)mallocCheck(3 * w->cap * sizeof(BpeCandidate));
+    }
+    for (size_t i = 0; i < n; i++) {
+        w->id[i] = t->byte_token[s[i]];
+        w->prev[i] = (int)i - 1;
+        w->next[i] = i + 1 < n ? (int)i + 1 : -1;
+    }
+    w->heap_len = 0;
+    for (size_t i = 0; i + 1 < n; i++) { bpe_push_pair_(t, w, (int)i); }
+    while (w->heap_len > 0) {
+        // a candidate is stale if its left symbol was merged away or its pair changed since; each
+        // rank belongs to one pair, so an unchanged rank means an unchanged pair
+        BpeCandidate c = bpe_heap_pop_(w);
+        int right = w->next[c.pos];
+        if (w->id[c.pos] < 0 || right < 0) { continue; }
+        int merged = -1;
+        if (bpe_merge_rank_(t, w->id[c.pos], w->id[right], &merged) != c.rank) { continue; }
+        w->id[c.pos] = merged;
+        w->id[right] = -1;
+        w->next[c.pos] = w->next[right];
+        if (w->next[right] >= 0) { w->prev[w->next[right]] = c.pos; }
+        if (w->prev[c.pos] >= 0) { bpe_push_pair_(t, w, w->prev[c.pos]); }
+        if (w->next[c.pos] >= 0) { bpe_push_pair_(t, w, c.pos); }
+    }
+    for (int i = 0; i >= 0; i = w->next[i]) { bpe_emit_(w->id[i], ids, cap, count); }
+}
+
+// text between added tokens: words by the regex, then BPE on each
+static inline void bpe_encode_piece_(const BpeTokenizer *t, BpeWork *w, unsigned char *prefixed,
+                                     const unsigned char *s, size_t n, int *ids, int cap, int *count) {
+    if (n == 0) { return; }
+    if (t->add_prefix_space && s[0] != ' ') {
+        prefixed[0] = ' ';
+        memcpy(prefixed + 1, s, n);
+        s = prefixed;
+        n++;
+    }
+    while (n > 0) {
+        size_t len = t->use_regex ? bpe_word_length_(s, n) : n;
+        bpe_encode_word_(t, w, s, len, ids, cap, count);
+        s += len;
+        n -= len;
+    }
+}
+
+// token ids of text into ids (at most cap of them); returns how many the whole text needs, so
+// a return value > cap means the output was cut short (call with cap 0 to size a buffer)
+static inline int bpe_encode(const BpeTokenizer *t, const char *text, int *ids, int cap) {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = strlen(text);
+    BpeWork w;
+    memset(&w, 0, sizeof(w));
+    unsigned char *prefixed = t->add_prefix_space ? (unsigned char *)mallocCheck(n + 1) : NULL;
+    int count = 0;
+    size_t piece = 0;  // where the text since the last added token starts
+    size_t i = 0;
+    while (i < n) {
+        int match = -1;
+        if (t->added_first[s[i]]) {
+            for (int k = 0; k < t->num_added && match < 0; k++) {
+                int id = t->added[k];
+                size_t len = (size_t)t->token_len[id];
+                if (len <= n - i && memcmp(s + i, t->token_bytes + t->token_start[id], len) == 0) { match = id; }
+            }
+        }
+        if (match < 0) {
+            i++;
+            continue;
+        }
+        bpe_encode_piece_(t, &w, prefixed, s + piece, i - piece, ids, cap, &count);
+        bpe_emit_(match, ids, cap, &count);
+        i += (size_t)t->token_len[match];
+        piece = i;
+    }
+    bpe_encode_piece_(t, &w, prefixed, s + piece, n - piece, ids, cap, &count);
+    free(prefixed);
+    free(w.id);
+    free(w.prev);
+    free(w.next);
+    free(w.heap);
+    return count;
+}
+
+static inline void bpe_free(BpeTokenizer *t) {
+    free(t->token_start);
+    free(t->token_len);
+    free(t->token_bytes);
+    free(t->merge_key);
+    free(t->merge_rank);
+    free(t->merge_id);
+    free(t->lookup);
+    free(t->added);
+    memset(t, 0, sizeof(*t));
+}
+
+#endif // BPE_H

@@ -1,0 +1,547 @@
+/*
+Tests for llmc/bpe.h, the byte-level BPE tokenizer read from a Hugging Face tokenizer.json.
+Prints "PASS name" / "FAIL name: detail" per check and ends with "N passed, M failed"; exit code
+0 iff nothing failed. Run from the repository root (or pass the fixture's path):
+
+    gcc -O2 -Wall -Wextra -o test_bpe test/test_bpe.c -lcjson -lm && ./test_bpe
+
+The fixture test/fixtures/bpe/tokenizer.json (written by make_tokenizer.py next to it) has the
+byte b at id 1 + b, "<|endoftext|>" at id 0 and ten merges at ids 257..266, so the expected
+encodings below are derived by hand. Variants of it (merges as pairs, ignore_merges,
+add_prefix_space, broken files) are written to a temporary directory with cJSON.
+
+Bad files end the process (fatalf), so each runs in a child: the test re-executes itself as
+    test_bpe --expect-fail <case> <dir> <fixture>
+which writes the bad file into <dir> and loads it; the parent checks for a non-zero exit and a
+one-line "error:" on stderr that names the file and the problem.
+*/
+#include <dirent.h>
+#include <sys/wait.h>
+#include "../llmc/bpe.h"
+
+// ids in the fixture
+#define TOK(c) (1 + (unsigned char)(c))  // the one-byte token of byte c
+#define EOT 0
+#define G_T 257    // "Ġt"   merge rank 0: "Ġ t"
+#define HE 258     // "he"   1: "h e"
+#define G_THE 259  // "Ġthe" 2: "Ġt he"
+#define IN 260     // "in"   3: "i n"
+#define G_C 261    // "Ġc"   4: "Ġ c"
+#define AT 262     // "at"   5: "a t"
+#define G_CAT 263  // "Ġcat" 6: "Ġc at"
+#define TH 264     // "th"   7: "t h"
+#define AA 265     // "aa"   8: "a a"
+#define G_G 266    // "ĠĠ"   9: "Ġ Ġ"
+#define CAT 267    // "cat": no merge makes it
+#define PAD 269    // "<|pad|>": added token only; 268 is unused
+#define FIXTURE_VOCAB 270
+
+static int num_passed = 0;
+static int num_failed = 0;
+
+static void check(int ok, const char *name, const char *fmt, ...) {
+    if (ok) {
+        printf("PASS %s\n", name);
+        num_passed++;
+        return;
+    }
+    printf("FAIL %s: ", name);
+    va_list args;
+    va_start(args, fmt);
+    vprintf(fmt, args);
+    va_end(args);
+    printf("\n");
+    num_failed++;
+}
+
+static const char *join(char *buf, const char *dir, const char *name) {
+    snprintf(buf, 1024, "%s/%s", dir, name);
+    return buf;
+}
+
+// "[a, b, c]" into buf
+static const char *show_ids(char *buf, size_t cap, const int *ids, int n) {
+    size_t len = (size_t)snprintf(buf, cap, "[");
+    for (int i = 0; i < n && len + 16 < cap; i++) { len += (size_t)snprintf(buf + len, cap - len, i ? ", %d" : "%d", ids[i]); }
+    snprintf(buf + len, cap - len, "]");
+    return buf;
+}
+
+// encodes text and compares with the expected ids
+static void check_encode(const BpeTokenizer *t, const char *name, const char *text, const int *expected, int n) {
+    int ids[256];
+    int got = bpe_encode(t, text, ids, 256);
+    int ok = got == n;
+    for (int i = 0; ok && i < n; i++) { ok = ids[i] == expected[i]; }
+    char a[1024], b[1024];
+    check(ok, name, "encode gave %s, expected %s", show_ids(a, sizeof(a), ids, got < 256 ? got : 256),
+          show_ids(b, sizeof(b), expected, n));
+}
+
+// decoding every token of encode(text) gives back text's bytes exactly
+static int round_trips(const BpeTokenizer *t, const char *text, char *detail, size_t detail_cap) {
+    size_t n = strlen(text);
+    int count = bpe_encode(t, text, NULL, 0);
+    int *ids = (int *)mallocCheck((size_t)(count + 1) * sizeof(int));
+    int again = bpe_encode(t, text, ids, count);
+    unsigned char *out = (unsigned char *)mallocCheck(n + 64);
+    size_t len = 0;
+    int ok = again == count;
+    for (int i = 0; ok && i < count; i++) {
+        int piece = bpe_decode(t, ids[i], out + len, (int)(n + 64 - len));
+        ok = piece > 0 && len + (size_t)piece <= n;
+        if (ok) { len += (size_t)piece; }
+    }
+    ok = ok && len == n && memcmp(out, text, n) == 0;
+    if (!ok) { snprintf(detail, detail_cap, "%zu bytes in, %d tokens, %zu bytes back", n, count, len); }
+    free(ids);
+    free(out);
+    return ok;
+}
+
+static cJSON *load_json(const char *path) { return safetensors_read_json_object(path, 1 << 20); }
+
+static void write_json(const char *path, const cJSON *root) {
+    char *text = cJSON_Print(root);
+    FILE *fp = fopenCheck(path, "wb");
+    fwriteCheck(text, 1, strlen(text), fp);
+    fcloseCheck(fp);
+    cJSON_free(text);
+}
+
+static cJSON *model_of(cJSON *root) { return cJSON_GetObjectItemCaseSensitive(root, "model"); }
+static cJSON *vocab_of(cJSON *root) { return cJSON_GetObjectItemCaseSensitive(model_of(root), "vocab"); }
+static cJSON *merges_of(cJSON *root) { return cJSON_GetObjectItemCaseSensitive(model_of(root), "merges"); }
+
+// ----------------------------------------------------------------------------
+// checks
+
+static void test_load(const BpeTokenizer *t) {
+    check(bpe_vocab_size(t) == FIXTURE_VOCAB, "vocab_size_is_max_id_plus_1", "expected %d, found %d", FIXTURE_VOCAB,
+          bpe_vocab_size(t));
+    check(t->eot_token == EOT, "eot_token", "expected %d, found %d", EOT, t->eot_token);
+}
+
+static void test_decode(const BpeTokenizer *t) {
+    unsigned char buf[64];
+    int bad = -1;
+    for (int b = 0; b < 256 && bad < 0; b++) {
+        if (bpe_decode(t, TOK(b), buf, sizeof(buf)) != 1 || buf[0] != b) { bad = b; }
+    }
+    check(bad < 0, "decode_every_byte_token", "token %d does not decode to the byte 0x%02x", TOK(bad), bad);
+
+    struct { int id; const char *bytes; } cases[] = {
+        {G_THE, " the"}, {G_G, "  "}, {HE, "he"}, {CAT, "cat"}, {EOT, "<|endoftext|>"}, {PAD, "<|pad|>"},
+        {TOK('\n'), "\n"},
+    };
+    int ok = 1;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int len = bpe_decode(t, cases[i].id, buf, sizeof(buf));
+        ok = ok && len == (int)strlen(cases[i].bytes) && memcmp(buf, cases[i].bytes, (size_t)len) == 0;
+    }
+    check(ok, "decode_merged_and_added_tokens", "a merged or added token decodes to the wrong bytes");
+    check(bpe_decode(t, 268, buf, sizeof(buf)) == -1 && bpe_decode(t, -1, buf, sizeof(buf)) == -1 &&
+          bpe_decode(t, FIXTURE_VOCAB, buf, sizeof(buf)) == -1,
+          "decode_unknown_ids", "an unused, negative or too-large id did not give -1");
+    memset(buf, 'x', sizeof(buf));
+    int len = bpe_decode(t, G_THE, buf, 2);
+    check(len == 4 && memcmp(buf, " txx", 4) == 0, "decode_respects_cap", "returned %d, buffer \"%.4s\"", len, buf);
+}
+
+static void test_words(void) {
+    // GPT-2's regex: contractions, " ?letters", " ?digits", " ?other", whitespace runs that leave
+    // their last space to the next word
+    const char *text = "Hello, world! It's 2024...  \n\n  ok\tx 'S they're abc123def a\t \n  héllo 😀!";
+    const char *words[] = {"Hello", ",", " world", "!", " It", "'s", " 2024", "...", "  \n\n ", " ok", "\t", "x", " '",
+                           "S", " they", "'re", " abc", "123", "def", " a", "\t \n ", " héllo", " 😀", "!"};
+    size_t num_words = sizeof(words) / sizeof(words[0]);
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = strlen(text), k = 0;
+    int ok = 1;
+    char detail[256] = "";
+    while (n > 0 && ok) {
+        size_t len = bpe_word_length_(s, n);
+        ok = k < num_words && len == strlen(words[k]) && memcmp(s, words[k], len) == 0;
+        if (!ok) { snprintf(detail, sizeof(detail), "word %zu is \"%.*s\", expected \"%s\"", k, (int)len, s, k < num_words ? words[k] : "(none)"); }
+        s += len;
+        n -= len;
+        k++;
+    }
+    check(ok && k == num_words, "pretokenize_words", "%s (%zu words)", detail, k);
+    check(bpe_word_length_((const unsigned char *)"a  ", 3) == 1 && bpe_word_length_((const unsigned char *)"  ", 2) == 2,
+          "pretokenize_trailing_spaces", "spaces at the end of the text are not one word");
+}
+
+static void test_encode(const BpeTokenizer *t) {
+    // "the": pairs th (rank 7) and he (rank 1): he merges first, and "t he" is no merge.
+    // " cat": Ġc (4) before at (5), then Ġc+at (6).
+    int the_cat[] = {TOK('t'), HE, G_CAT};
+    check_encode(t, "encode_the_cat", "the cat", the_cat, 3);
+    int the[] = {G_THE};  // Ġt (0), he (1), Ġt+he (2)
+    check_encode(t, "encode_space_the", " the", the, 1);
+    int thin[] = {TH, IN};  // in (3) before th (7)
+    check_encode(t, "encode_rank_order", "thin", thin, 2);
+    int cat[] = {TOK('c'), AT};  // "cat" is in the vocab but no merge makes it
+    check_encode(t, "encode_unmerged_vocab_token", "cat", cat, 2);
+    int aaa[] = {AA, TOK('a')};  // equal ranks: leftmost first
+    check_encode(t, "encode_leftmost_first", "aaa", aaa, 2);
+    int aaaa[] = {AA, AA};
+    check_encode(t, "encode_repeated_pair", "aaaa", aaaa, 2);
+    int spaces[] = {TOK('x'), G_G, TOK(' '), TOK('y')};  // "x", "  ", " y"
+    check_encode(t, "encode_space_run", "x   y", spaces, 4);
+    int dont[] = {TOK('d'), TOK('o'), TOK('n'), TOK('\''), TOK('t')};
+    check_encode(t, "encode_contraction", "don't", dont, 5);
+    check_encode(t, "encode_empty", "", NULL, 0);
+
+    int eot[] = {EOT};
+    check_encode(t, "special_alone", "<|endoftext|>", eot, 1);
+    int inside[] = {TOK('h'), TOK('i'), EOT, TOK('t'), HE};
+    check_encode(t, "special_inside_word", "hi<|endoftext|>the", inside, 5);
+    int around[] = {G_THE, EOT, G_CAT, PAD, PAD};
+    check_encode(t, "special_between_words", " the<|endoftext|> cat<|pad|><|pad|>", around, 5);
+    int partial[12];
+    const char *almost = "<|endoftext|";
+    for (int i = 0; i < 12; i++) { partial[i] = TOK(almost[i]); }
+    check_encode(t, "special_partial_is_text", almost, partial, 12);
+
+    int ids[4] = {-7, -7, -7, -7};
+    int n = bpe_encode(t, "the cat", ids, 1);
+    check(n == 3 && ids[0] == TOK('t') && ids[1] == -7 && bpe_encode(t, "the cat", NULL, 0) == 3,
+          "encode_respects_cap", "returned %d, ids %d %d", n, ids[0], ids[1]);
+}
+
+static void test_round_trip(const BpeTokenizer *t) {
+    const char *texts[] = {
+        "héllo wörld 😀\n\ttabs",
+        "the cat sat on the mat; then the cat sat in the hat.\n",
+        "   leading and trailing   ",
+        "line1\r\nline2\n\n\n  \t",
+        "It's 3.14159 \xe2\x80\x94 ok?! \xe4\xb8\xad\xe6\x96\x87 \xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82",
+        "invalid utf-8: \x80\xff\xc3 \xed\xa0\x80 \x7f\x01\x1b[31m",
+        "a<|endoftext|>b<|endoftext|<|endoftext|><|pad|>",
+    };
+    char detail[128];
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "round_trip_%zu", i);
+        int ok = round_trips(t, texts[i], detail, sizeof(detail));
+        check(ok, name, "%s", detail);
+    }
+    char all[256];
+    for (int b = 1; b < 256; b++) { all[b - 1] = (char)b; }
+    all[255] = '\0';
+    check(round_trips(t, all, detail, sizeof(detail)), "round_trip_all_bytes", "%s", detail);
+}
+
+// the fixture's merges as (left, right, merged) ids, in rank order, for a plain reference BPE
+static const int fixture_merges[][3] = {
+    {TOK(' '), TOK('t'), G_T}, {TOK('h'), TOK('e'), HE}, {G_T, HE, G_THE}, {TOK('i'), TOK('n'), IN},
+    {TOK(' '), TOK('c'), G_C}, {TOK('a'), TOK('t'), AT}, {G_C, AT, G_CAT}, {TOK('t'), TOK('h'), TH},
+    {TOK('a'), TOK('a'), AA}, {TOK(' '), TOK(' '), G_G},
+};
+
+// textbook BPE, O(n^2) per word: merge the lowest-ranked adjacent pair (leftmost) until none is left
+static int reference_encode(const char *text, int *ids) {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = strlen(text);
+    int count = 0;
+    while (n > 0) {
+        size_t len = bpe_word_length_(s, n);
+        int word[256];
+        int m = (int)len;
+        for (int i = 0; i < m; i++) { word[i] = TOK(s[i]); }
+        for (;;) {
+            int best = -1, best_rank = 1 << 30;
+            for (int i = 0; i + 1 < m; i++) {
+                for (int r = 0; r < (int)(sizeof(fixture_merges) / sizeof(fixture_merges[0])); r++) {
+                    if (fixture_merges[r][0] == word[i] && fixture_merges[r][1] == word[i + 1] && r < best_rank) {
+                        best = i;
+                        best_rank = r;
+                    }
+                }
+            }
+            if (best < 0) { break; }
+            word[best] = fixture_merges[best_rank][2];
+            memmove(word + best + 1, word + best + 2, (size_t)(m - best - 2) * sizeof(int));
+            m--;
+        }
+        for (int i = 0; i < m; i++) { ids[count++] = word[i]; }
+        s += len;
+        n -= len;
+    }
+    return count;
+}
+
+static void test_against_reference(const BpeTokenizer *t) {
+    // random text over the letters the merges use, so that merges chain and compete
+    const char alphabet[] = "aaatttheeinc  \n'!";
+    uint64_t state = 12345;
+    int failures = 0;
+    char text[201], detail[512] = "";
+    for (int trial = 0; trial < 2000; trial++) {
+        int len = 1 + trial % 200;
+        for (int i = 0; i < len; i++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            text[i] = alphabet[(state >> 33) % (sizeof(alphabet) - 1)];
+        }
+        text[len] = '\0';
+        int expected[256], got[256];
+        int n_expected = reference_encode(text, expected);
+        int n_got = bpe_encode(t, text, got, 256);
+        if (n_got != n_expected || memcmp(got, expected, (size_t)n_got * sizeof(int)) != 0) {
+            if (failures++ == 0) { snprintf(detail, sizeof(detail), "first mismatch on \"%s\"", text); }
+        }
+    }
+    check(failures == 0, "encode_matches_reference_bpe", "%d of 2000 random texts differ; %s", failures, detail);
+
+    // a long word: the heap stays right over thousands of symbols
+    size_t n = 10001;
+    char *long_word = (char *)mallocCheck(n + 1);
+    memset(long_word, 'a', n);
+    long_word[n] = '\0';
+    int *ids = (int *)mallocCheck((n + 1) * sizeof(int));
+    int count = bpe_encode(t, long_word, ids, (int)n + 1);
+    int ok = count == 5001 && ids[5000] == TOK('a');
+    for (int i = 0; ok && i < 5000; i++) { ok = ids[i] == AA; }
+    check(ok, "encode_long_word", "10001 'a' gave %d tokens, expected 5000 \"aa\" and one \"a\"", count);
+    free(ids);
+    free(long_word);
+}
+
+// the same tokenizer with merges as [["a", "b"], ...] (the newer tokenizers format)
+static void test_merge_pairs(const char *dir, const char *fixture, const BpeTokenizer *strings) {
+    char path[1024];
+    cJSON *root = load_json(fixture);
+    cJSON *pairs = cJSON_CreateArray();
+    const cJSON *merge;
+    cJSON_ArrayForEach(merge, merges_of(root)) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "%s", merge->valuestring);
+        char *space = strchr(buf, ' ');
+        *space = '\0';
+        const char *parts[2] = {buf, space + 1};
+        cJSON_AddItemToArray(pairs, cJSON_CreateStringArray(parts, 2));
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(model_of(root), "merges", pairs);
+    write_json(join(path, dir, "pairs.json"), root);
+    cJSON_Delete(root);
+
+    BpeTokenizer t;
+    bpe_init(&t, path);
+    const char *texts[] = {"the cat", " the thin aaa x   y", "héllo wörld 😀\n\ttabs<|endoftext|>the"};
+    int ok = bpe_vocab_size(&t) == FIXTURE_VOCAB;
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]) && ok; i++) {
+        int a[128], b[128];
+        int na = bpe_encode(strings, texts[i], a, 128);
+        int nb = bpe_encode(&t, texts[i], b, 128);
+        ok = na == nb && memcmp(a, b, (size_t)na * sizeof(int)) == 0;
+    }
+    check(ok, "merges_as_pairs", "merges as [a, b] pairs encode differently from \"a b\" strings");
+    bpe_free(&t);
+}
+
+// model.ignore_merges and pre_tokenizer.add_prefix_space, each on a copy of the fixture
+static void test_options(const char *dir, const char *fixture) {
+    char path[1024];
+    cJSON *root = load_json(fixture);
+    cJSON_AddTrueToObject(model_of(root), "ignore_merges");
+    write_json(join(path, dir, "ignore_merges.json"), root);
+    cJSON_Delete(root);
+    BpeTokenizer t;
+    bpe_init(&t, path);
+    int cat[] = {CAT, G_CAT};  // "cat" is a vocab token, so it is taken whole
+    check_encode(&t, "ignore_merges_takes_vocab_words", "cat cat", cat, 2);
+    int then[] = {TOK('t'), HE, TOK('n')};  // "then" is not
+    check_encode(&t, "ignore_merges_merges_other_words", "then", then, 3);
+    bpe_free(&t);
+
+    root = load_json(fixture);
+    cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer");
+    cJSON_ReplaceItemInObjectCaseSensitive(pre, "add_prefix_space", cJSON_CreateTrue());
+    write_json(join(path, dir, "prefix_space.json"), root);
+    cJSON_Delete(root);
+    bpe_init(&t, path);
+    // each piece between added tokens gets its own leading space
+    int prefixed[] = {TOK(' '), TOK('h'), TOK('i'), EOT, G_THE};
+    check_encode(&t, "add_prefix_space", "hi<|endoftext|>the", prefixed, 5);
+    int kept[] = {G_THE};
+    check_encode(&t, "add_prefix_space_not_doubled", " the", kept, 1);
+    bpe_free(&t);
+}
+
+// ----------------------------------------------------------------------------
+// bad files, each loaded in a child process
+
+typedef struct {
+    const char *name;
+    const char *message;  // what the error must say; it must also name <case>.json
+} BadCase;
+
+static const BadCase bad_cases[] = {
+    {"not_json", "not valid JSON"},
+    {"not_object", "expected a JSON object"},
+    {"wordpiece", "model.type: expected \"BPE\", found \"WordPiece\""},
+    {"missing_vocab", "missing or empty model.vocab"},
+    {"missing_merges", "missing model.merges array"},
+    {"id_out_of_range", "\"cat\": id 100000 out of range, expected an integer in [0, 270)"},
+    {"negative_id", "\"cat\": id -1 out of range"},
+    {"fractional_id", "\"cat\": id 3.5 out of range"},
+    {"string_id", "\"cat\": id is not a number"},
+    {"duplicate_id", "have the same id 263"},
+    {"added_out_of_range", "added token \"<|pad|>\": id 5000 out of range"},
+    {"duplicate_added_id", "two added_tokens have the same id 269"},
+    {"missing_byte", "no token for byte 0x20"},
+    {"merge_unknown_part", "model.merges[10]: \"yz\" is not a token in model.vocab"},
+    {"merge_result_missing", "model.merges[10]: the merged token \"ca\" is not in model.vocab"},
+    {"merge_no_space", "model.merges[10] is \"abc\", expected two tokens separated by one space"},
+    {"merge_bad_pair", "model.merges[10] is neither"},
+    {"wrong_pre_tokenizer", "pre_tokenizer.type: expected \"ByteLevel\", found Whitespace"},
+    {"wrong_decoder", "decoder.type: expected \"ByteLevel\", found WordPiece"},
+};
+
+// the child side: write the bad file, then load it; returning means it did not fail
+static int run_bad_case(const char *name, const char *dir, const char *fixture) {
+    char path[1024], file[128];
+    snprintf(file, sizeof(file), "%s.json", name);
+    join(path, dir, file);
+    cJSON *root = load_json(fixture);
+    cJSON *model = model_of(root);
+    cJSON *vocab = vocab_of(root);
+    cJSON *merges = merges_of(root);
+    cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
+    if (strcmp(name, "not_json") == 0 || strcmp(name, "not_object") == 0) {
+        FILE *fp = fopenCheck(path, "wb");
+        fputs(strcmp(name, "not_json") == 0 ? "{\"model\": {\"type\": \"BPE\", " : "[1, 2]", fp);
+        fcloseCheck(fp);
+    } else {
+        if (strcmp(name, "wordpiece") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(model, "type", cJSON_CreateString("WordPiece"));
+        } else if (strcmp(name, "missing_vocab") == 0) {
+            cJSON_DeleteItemFromObjectCaseSensitive(model, "vocab");
+        } else if (strcmp(name, "missing_merges") == 0) {
+            cJSON_DeleteItemFromObjectCaseSensitive(model, "merges");
+        } else if (strcmp(name, "id_out_of_range") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(vocab, "cat", cJSON_CreateNumber(100000));
+        } else if (strcmp(name, "negative_id") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(vocab, "cat", cJSON_CreateNumber(-1));
+        } else if (strcmp(name, "fractional_id") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(vocab, "cat", cJSON_CreateNumber(3.5));
+        } else if (strcmp(name, "string_id") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(vocab, "cat", cJSON_CreateString("267"));
+        } else if (strcmp(name, "duplicate_id") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(vocab, "cat", cJSON_CreateNumber(G_CAT));
+        } else if (strcmp(name, "added_out_of_range") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetArrayItem(added, 1), "id", cJSON_CreateNumber(5000));
+        } else if (strcmp(name, "duplicate_added_id") == 0) {
+            cJSON *copy = cJSON_Duplicate(cJSON_GetArrayItem(added, 1), 1);
+            cJSON_ReplaceItemInObjectCaseSensitive(copy, "content", cJSON_CreateString("<|other|>"));
+            cJSON_AddItemToArray(added, copy);
+        } else if (strcmp(name, "missing_byte") == 0) {
+            // "Ġ", the space byte's symbol, gives its id to a token that is not a byte
+            cJSON_DeleteItemFromObjectCaseSensitive(vocab, "\xc4\xa0");
+            cJSON_AddNumberToObject(vocab, "qq", TOK(' '));
+        } else if (strcmp(name, "merge_unknown_part") == 0) {
+            cJSON_AddItemToArray(merges, cJSON_CreateString("x yz"));
+        } else if (strcmp(name, "merge_result_missing") == 0) {
+            cJSON_AddItemToArray(merges, cJSON_CreateString("c a"));
+        } else if (strcmp(name, "merge_no_space") == 0) {
+            cJSON_AddItemToArray(merges, cJSON_CreateString("abc"));
+        } else if (strcmp(name, "merge_bad_pair") == 0) {
+            const char *three[3] = {"a", "b", "c"};
+            cJSON_AddItemToArray(merges, cJSON_CreateStringArray(three, 3));
+        } else if (strcmp(name, "wrong_pre_tokenizer") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer"), "type",
+                                                   cJSON_CreateString("Whitespace"));
+        } else if (strcmp(name, "wrong_decoder") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "decoder"), "type",
+                                                   cJSON_CreateString("WordPiece"));
+        } else {
+            fprintf(stderr, "unknown case '%s'\n", name);
+            return 2;
+        }
+        write_json(path, root);
+    }
+    cJSON_Delete(root);
+    BpeTokenizer t;
+    bpe_init(&t, path);
+    fprintf(stderr, "case '%s' did not fail\n", name);
+    return 0;
+}
+
+// runs "<self> --expect-fail <case> <dir> <fixture>" and checks its exit status and stderr
+static void test_bad_case(const BadCase *c, const char *dir, const char *fixture) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) { fatalf("pipe failed: %s", strerror(errno)); }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) { fatalf("fork failed: %s", strerror(errno)); }
+    if (pid == 0) {
+        dup2(pipefd[1], STDERR_FILENO);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        execl("/proc/self/exe", "test_bpe", "--expect-fail", c->name, dir, fixture, (char *)NULL);
+        fprintf(stderr, "exec of /proc/self/exe failed: %s\n", strerror(errno));
+        _exit(127);
+    }
+    close(pipefd[1]);
+    char err[4096];
+    size_t len = 0;
+    ssize_t got;
+    while (len < sizeof(err) - 1 && (got = read(pipefd[0], err + len, sizeof(err) - 1 - len)) > 0) { len += (size_t)got; }
+    err[len] = '\0';
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (len > 0 && err[len - 1] == '\n') { err[len - 1] = '\0'; }
+
+    char name[96], file[128];
+    snprintf(name, sizeof(name), "rejects_%s", c->name);
+    snprintf(file, sizeof(file), "%s.json", c->name);
+    int exited_nonzero = WIFEXITED(status) && WEXITSTATUS(status) != 0;
+    int one_line = strchr(err, '\n') == NULL;
+    check(exited_nonzero && strncmp(err, "error: ", 7) == 0 && one_line && strstr(err, file) != NULL &&
+          strstr(err, c->message) != NULL,
+          name, "status %d, stderr \"%s\" (expected one \"error:\" line naming %s and saying \"%s\")", status, err,
+          file, c->message);
+}
+
+static void remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d == NULL) { return; }
+    struct dirent *e;
+    char path[1024];
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) { continue; }
+        remove(join(path, dir, e->d_name));
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "--expect-fail") == 0) { return run_bad_case(argv[2], argv[3], argv[4]); }
+    if (argc > 2) {
+        fprintf(stderr, "usage: %s [tokenizer.json]  |  %s --expect-fail <case> <dir> <fixture>\n", argv[0], argv[0]);
+        return 2;
+    }
+    const char *fixture = argc == 2 ? argv[1] : "test/fixtures/bpe/tokenizer.json";
+    char dir[] = "/tmp/test_bpe.XXXXXX";
+    if (mkdtemp(dir) == NULL) { fatalf("mkdtemp failed: %s", strerror(errno)); }
+
+    BpeTokenizer t;
+    bpe_init(&t, fixture);
+    test_load(&t);
+    test_decode(&t);
+    test_words();
+    test_encode(&t);
+    test_round_trip(&t);
+    test_against_reference(&t);
+    test_merge_pairs(dir, fixture, &t);
+    test_options(dir, fixture);
+    bpe_free(&t);
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir, fixture); }
+
+    remove_dir(dir);
+    printf("%d passed, %d failed\n", num_passed, num_failed);
+    return num_failed == 0 ? 0 : 1;
+}
