@@ -30,7 +30,7 @@ all: train_mamba
 
 ifeq ($(HAS_GPU),yes)
 TRAIN_BIN = train_mamba_cu
-GPU_TEST_BINS = train_mamba_cu test_mamba_cu make_cpu_fixture
+GPU_TEST_BINS = train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
 else
 TRAIN_BIN = train_mamba
 GPU_TEST_BINS =

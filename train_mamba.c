@@ -139,11 +139,12 @@ void matmul_forward(real *out, const real *inp, int ldi, const real *weight, con
     }
 }
 
-// dinp (BT, IC; rows ldi apart) += dout @ weight;  dweight (OC, IC) += dout^T @ inp;  dbias += sum dout
+// dinp (BT, IC; rows ldi apart) += dout @ weight (skipped when dinp is NULL);
+// dweight (OC, IC) += dout^T @ inp;  dbias += sum dout
 void matmul_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp, int ldi,
                      const real *weight, int BT, int IC, int OC) {
-    #pragma omp parallel for
-    for (int bt = 0; bt < BT; bt++) {
+    #pragma omp parallel for if (dinp != NULL)
+    for (int bt = 0; bt < (dinp != NULL ? BT : 0); bt++) {
         real *dx = dinp + (size_t)bt * ldi;
         for (int o = 0; o < OC; o++) {
             real g = dout[(size_t)bt * OC + o];
@@ -528,6 +529,7 @@ typedef struct {
     ActivationTensors grads_acts;
     real *grads_acts_memory;
     real *scan_scratch;
+    real *ones;     // (Di) the constant x_proj input of the no-selection ablation
     int scan_chunk; // SCAN_CHUNK unless a test asks for another
     int batch_size; // B of the allocated activations
     int seq_len;    // T
@@ -547,6 +549,8 @@ void mamba_allocate(Mamba *model, const MambaConfig *config) {
     point_parameters(&model->params, model->params_memory, model->param_sizes);
     model->scan_chunk = SCAN_CHUNK;
     model->mean_loss = -1.0f;
+    model->ones = (real *)mallocCheck((size_t)config->d_inner * sizeof(real));
+    for (int i = 0; i < config->d_inner; i++) { model->ones[i] = 1; }
 }
 
 void mamba_init_random(Mamba *model, const MambaConfig *config, uint64_t seed) {
@@ -649,7 +653,12 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         matmul_forward(xz, ln, C, p.in_proj_w + (size_t)l * 2 * Di * C, NULL, BT, C, 2 * Di);
         conv1d_forward(xc, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K);
         silu_forward(u, xc, (size_t)BT * Di);
-        matmul_forward(xdbl, u, Di, p.x_proj_w + (size_t)l * X * Di, NULL, BT, Di, X);
+        // selection: dt_r, B, C come from the token; the ablation reads one constant row (stride 0)
+        if (cfg->no_selection) {
+            matmul_forward(xdbl, model->ones, 0, p.x_proj_w + (size_t)l * X * Di, NULL, BT, Di, X);
+        } else {
+            matmul_forward(xdbl, u, Di, p.x_proj_w + (size_t)l * X * Di, NULL, BT, Di, X);
+        }
         matmul_forward(dt, xdbl, X, p.dt_proj_w + (size_t)l * Di * R, p.dt_proj_b + (size_t)l * Di, BT, R, Di);
         softplus_forward(delta, dt, (size_t)BT * Di);
         selective_scan_forward(y, states, u, delta, A_log, xdbl + R, xdbl + R + N, X, p.D + (size_t)l * Di,
@@ -745,8 +754,13 @@ void mamba_backward(Mamba *model, float loss_scale) {
         softplus_backward(ddt, ddelta, dt, (size_t)BT * Di);
         matmul_backward(dxdbl, g.dt_proj_w + (size_t)l * Di * R, g.dt_proj_b + (size_t)l * Di, ddt, xdbl, X,
                         p.dt_proj_w + (size_t)l * Di * R, BT, R, Di);
-        matmul_backward(du, g.x_proj_w + (size_t)l * X * Di, NULL, dxdbl, u, Di,
-                        p.x_proj_w + (size_t)l * X * Di, BT, Di, X);
+        if (cfg->no_selection) { // the constant input gets no gradient; the weights still learn
+            matmul_backward(NULL, g.x_proj_w + (size_t)l * X * Di, NULL, dxdbl, model->ones, 0,
+                            p.x_proj_w + (size_t)l * X * Di, BT, Di, X);
+        } else {
+            matmul_backward(du, g.x_proj_w + (size_t)l * X * Di, NULL, dxdbl, u, Di,
+                            p.x_proj_w + (size_t)l * X * Di, BT, Di, X);
+        }
         silu_backward(dxc, du, xc, (size_t)BT * Di);
         conv1d_backward(dxz, g.conv_w + (size_t)l * Di * K, g.conv_b + (size_t)l * Di, dxc, xz, 2 * Di,
                         p.conv_w + (size_t)l * Di * K, B, T, Di, K);
@@ -809,6 +823,7 @@ void mamba_free(Mamba *model) {
     free(model->acts_memory);
     free(model->grads_acts_memory);
     free(model->scan_scratch);
+    free(model->ones);
     free(model->inputs);
     free(model->targets);
 }
@@ -889,7 +904,7 @@ void mamba_step(const Mamba *model, RecurrentState *st, int token) {
         conv1d_step(st->xc, st->conv_state + (size_t)l * Di * K, st->xz, p.conv_w + (size_t)l * Di * K,
                     p.conv_b + (size_t)l * Di, Di, K);
         silu_forward(st->u, st->xc, Di);
-        matmul_forward(st->xdbl, st->u, Di, p.x_proj_w + (size_t)l * X * Di, NULL, 1, Di, X);
+        matmul_forward(st->xdbl, cfg->no_selection ? model->ones : st->u, Di, p.x_proj_w + (size_t)l * X * Di, NULL, 1, Di, X);
         matmul_forward(st->dt, st->xdbl, X, p.dt_proj_w + (size_t)l * Di * R, p.dt_proj_b + (size_t)l * Di, 1, R, Di);
         softplus_forward(st->delta, st->dt, Di);
         selective_scan_step(st->y, st->ssm_state + (size_t)l * Di * N, st->u, st->delta, p.A_log + (size_t)l * Di * N,

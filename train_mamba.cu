@@ -174,6 +174,7 @@ typedef struct {
     int num_valid;
     int num_correct;         // valid targets the argmax of the logits got right
     int *predictions;        // (B, T) device argmax of the logits
+    floatX *ones;            // (B, T, Di) the constant x_proj input of the no-selection ablation (else NULL)
     int *cpu_predictions;
     size_t device_bytes;     // what this model allocated on the device
 } Mamba;
@@ -275,6 +276,19 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
     cudaCheck(cudaMalloc((void **)&model->positions, BT * sizeof(int)));
     cudaCheck(cudaMalloc((void **)&model->predictions, BT * sizeof(int)));
     model->cpu_predictions = (int *)mallocCheck(BT * sizeof(int));
+    if (c->no_selection) {
+        size_t n = BT * c->d_inner;
+        float *tmp = (float *)mallocCheck(n * sizeof(float));
+        for (size_t i = 0; i < n; i++) { tmp[i] = 1.0f; }
+        float *dtmp;
+        cudaCheck(cudaMalloc((void **)&dtmp, n * sizeof(float)));
+        cudaCheck(cudaMalloc((void **)&model->ones, n * sizeof(floatX)));
+        cudaCheck(cudaMemcpy(dtmp, tmp, n * sizeof(float), cudaMemcpyHostToDevice));
+        cast_to_floatX(model->ones, dtmp, n, main_stream);
+        cudaCheck(cudaStreamSynchronize(main_stream));
+        cudaCheck(cudaFree(dtmp));
+        free(tmp);
+    }
     model->cpu_inputs = (int *)mallocCheck(BT * sizeof(int));
     model->cpu_targets = (int *)mallocCheck(BT * sizeof(int));
     model->cpu_losses = (float *)mallocCheck(BT * sizeof(float));
@@ -325,7 +339,8 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         }
         matmul_forward(xz, ln, C, lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di);
         conv1d_silu_forward(u, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
-        matmul_forward(xdbl, u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X);
+        // selection: dt_r, B, C come from the token; the ablation reads a constant input instead
+        matmul_forward(xdbl, cfg->no_selection ? model->ones : u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X);
         matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
         selective_scan_forward(yg, states, u, delta_raw, p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N,
                                xdbl, R, p.D + (size_t)l * Di, xz, B, T, Di, N, s);
@@ -444,8 +459,9 @@ void mamba_backward(Mamba *model, float loss_scale) {
                                 xz, B, T, Di, N, s);
         matmul_backward(ga.dxdbl, g.dt_proj_w + (size_t)l * Di * R, ga.ddelta, xdbl, X,
                         lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di, 0);
-        matmul_backward(ga.du, g.x_proj_w + (size_t)l * X * Di, ga.dxdbl, u, Di,
-                        lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X, 1);
+        // (the ablation's constant input gets no gradient: dinp NULL)
+        matmul_backward(cfg->no_selection ? NULL : ga.du, g.x_proj_w + (size_t)l * X * Di, ga.dxdbl,
+                        cfg->no_selection ? model->ones : u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X, 1);
         conv1d_silu_backward(ga.dxz, g.conv_w + (size_t)l * Di * K, g.conv_b + (size_t)l * Di, ga.partials, ga.du,
                              xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
         matmul_backward(ga.dbuf_C, g.in_proj_w + (size_t)l * 2 * Di * C, ga.dxz, ln, C,
@@ -537,6 +553,7 @@ void mamba_free(Mamba *model) {
     cudaCheck(cudaFree(model->buckets));
     cudaCheck(cudaFree(model->positions));
     cudaCheck(cudaFree(model->predictions));
+    cudaCheck(cudaFree(model->ones));
     free(model->cpu_predictions);
     free(model->cpu_inputs);
     free(model->cpu_targets);

@@ -408,6 +408,7 @@ dir if missing; each file is written atomically. The head is tied, so lm_head.we
 static inline void hf_save_model(const char *dir, const MambaConfig *config, const float *params, int bf16) {
     const MambaConfig *c = config;
     config_validate(c, dir);
+    if (c->no_selection) { fatalf("%s: the no-selection ablation is not a transformers model: cannot export it", dir); }
     if (c->d_inner % c->d_model != 0) {
         fatalf("%s: cannot export d_inner=%d: transformers needs an integer expand = d_inner / d_model (d_model=%d)", dir,
                c->d_inner, c->d_model);

@@ -49,6 +49,7 @@ typedef struct {
     int d_state;           // N
     int d_conv;            // K
     int dt_rank;           // R = ceil(C / 16)
+    int no_selection;      // ablation: delta, B, C do not depend on the token (a time-invariant SSM)
 } MambaConfig;
 
 #define NUM_PARAMETER_TENSORS 12
@@ -110,6 +111,7 @@ static inline void config_fill_defaults(MambaConfig *c, int V, int L, int C) {
     c->d_state = 16;
     c->d_conv = 4;
     c->dt_rank = (C + 15) / 16;
+    c->no_selection = 0;
 }
 
 static inline void config_validate(const MambaConfig *c, const char *source) {
@@ -127,8 +129,12 @@ static inline void config_validate(const MambaConfig *c, const char *source) {
 /*
 A model descriptor names a fresh model:
   - a preset: mamba-130m, mamba-370m, mamba-790m, mamba-1.4b, mamba-2.8b (GPT-NeoX vocab 50280)
-  - fields separated by ':': d<C> l<L> v<V> and optionally n<N> e<expand> k<K> r<R>,
-    e.g. d384:l8:v256. Missing fields take the defaults (l8, v256).
+  - fields separated by ':': d<C> l<L> v<V> and optionally n<N> e<expand> k<K> r<R>, and s0 for
+    the selection ablation (see no_selection), e.g. d384:l8:v256 or d64:l2:v16:s0.
+    Missing fields take the defaults (l8, v256).
+The ablation (s0) feeds x_proj a constant input instead of the token's u: dt_r, B and C become
+learned constants, so delta, B and C no longer depend on the input (an LTI SSM like S4D, with
+B and C shared by the channels as in Mamba's single group).
 Returns 1 if `desc` is a descriptor (and fills `c`), 0 if it is not (then it is a file name).
 */
 static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
@@ -143,13 +149,14 @@ static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
         }
     }
     if (desc[0] != 'd' || !isdigit((unsigned char)desc[1])) { return 0; }
-    int C = 0, L = 8, V = 256, N = 16, E = 2, K = 4, R = 0;
+    int C = 0, L = 8, V = 256, N = 16, E = 2, K = 4, R = 0, S = 1;
     char buf[256];
     if (strlen(desc) >= sizeof(buf)) { fatalf("model descriptor too long: %s", desc); }
     strcpy(buf, desc);
     for (char *tok = strtok(buf, ":"); tok != NULL; tok = strtok(NULL, ":")) {
         char *end;
         long v = strtol(tok + 1, &end, 10);
+        if (tok[0] == 's' && *end == '\0' && end != tok + 1 && (v == 0 || v == 1)) { S = (int)v; continue; }
         if (*end != '\0' || end == tok + 1 || v <= 0 || v > 1000000) {
             fatalf("model descriptor '%s': bad field '%s' (expected e.g. d384:l8:v256)", desc, tok);
         }
@@ -161,7 +168,7 @@ static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
             case 'e': E = (int)v; break;
             case 'k': K = (int)v; break;
             case 'r': R = (int)v; break;
-            default: fatalf("model descriptor '%s': unknown field '%s' (known: d l v n e k r)", desc, tok);
+            default: fatalf("model descriptor '%s': unknown field '%s' (known: d l v n e k r s)", desc, tok);
         }
     }
     if (C == 0) { fatalf("model descriptor '%s': missing d<width>", desc); }
@@ -170,15 +177,16 @@ static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
     c->d_state = N;
     c->d_conv = K;
     if (R > 0) { c->dt_rank = R; }
+    c->no_selection = !S;
     config_validate(c, desc);
     return 1;
 }
 
 static inline void config_print(const MambaConfig *c, size_t num_parameters) {
     printf("+-----------------------+----------------------------------------------------+\n");
-    printf("| model                 | V=%d (padded %d) L=%d C=%d Di=%d N=%d K=%d R=%d\n",
+    printf("| model                 | V=%d (padded %d) L=%d C=%d Di=%d N=%d K=%d R=%d%s\n",
            c->vocab_size, c->padded_vocab_size, c->n_layer, c->d_model, c->d_inner,
-           c->d_state, c->d_conv, c->dt_rank);
+           c->d_state, c->d_conv, c->dt_rank, c->no_selection ? " (no selection: LTI ablation)" : "");
     printf("| parameters            | %zu\n", num_parameters);
     printf("+-----------------------+----------------------------------------------------+\n");
 }
@@ -231,7 +239,7 @@ static inline void init_parameters(float *params, const size_t sizes[NUM_PARAMET
 Model file: int32 header[256] then the fp32 parameters in the layout order.
   header[0] = MODEL_MAGIC, [1] = MODEL_VERSION, [2] = V, [3] = Vp, [4] = L, [5] = C, [6] = Di,
   [7] = N, [8] = K, [9] = R, [10] = number of parameters (low 32 bits), [11] = (high 32 bits),
-  [12] = CRC-32 of the parameter bytes; the rest is zero.
+  [12] = CRC-32 of the parameter bytes, [13] = 1 for the no-selection ablation; the rest is zero.
 */
 static inline void model_header_fill(int header[HEADER_INTS], const MambaConfig *c, size_t num_parameters,
                                      uint32_t crc) {
@@ -249,6 +257,7 @@ static inline void model_header_fill(int header[HEADER_INTS], const MambaConfig 
     header[10] = (int)(uint32_t)(num_parameters & 0xFFFFFFFFu);
     header[11] = (int)(uint32_t)(num_parameters >> 32);
     header[12] = (int)crc;
+    header[13] = c->no_selection;
 }
 
 static inline void save_model_file(const char *path, const MambaConfig *c, const float *params, size_t num_parameters) {
@@ -284,6 +293,8 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     c->d_state = header[7];
     c->d_conv = header[8];
     c->dt_rank = header[9];
+    c->no_selection = header[13];
+    if (c->no_selection != 0 && c->no_selection != 1) { fatalf("%s: bad selection flag %d in the header", path, header[13]); }
     config_validate(c, path);
     size_t sizes[NUM_PARAMETER_TENSORS];
     size_t expected = fill_in_parameter_sizes(sizes, c);

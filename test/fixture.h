@@ -50,6 +50,7 @@ static inline void load_fixture(Fixture *f, const char *path) {
     freadCheck(h, sizeof(int), 256, fp);
     if (h[0] != FIXTURE_MAGIC || h[1] != FIXTURE_VERSION) { fatalf("%s: not a version-1 fixture (magic %d, version %d)", path, h[0], h[1]); }
     MambaConfig *c = &f->config;
+    memset(c, 0, sizeof(*c));
     c->vocab_size = h[2]; c->padded_vocab_size = h[3]; c->n_layer = h[4]; c->d_model = h[5];
     c->d_inner = h[6]; c->d_state = h[7]; c->d_conv = h[8]; c->dt_rank = h[9];
     config_validate(c, path);

@@ -46,9 +46,11 @@ void matmul_forward(floatX *out, const floatX *inp, int ldi, const floatX *weigh
 void matmul_backward_scaled(floatX *dinp, float *dweight, const floatX *dout, const floatX *inp, int ldi,
                             const floatX *weight, int BT, int IC, int OC, int accumulate_dinp, float scale) {
     const float one = 1.0f, zero = 0.0f;
-    cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_N, IC, BT, OC, &scale, weight, CUBLAS_FLOATX, IC,
-                             dout, CUBLAS_FLOATX, OC, accumulate_dinp ? &one : &zero, dinp, CUBLAS_FLOATX, ldi,
-                             CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    if (dinp != NULL) { // NULL: the input needs no gradient
+        cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_N, IC, BT, OC, &scale, weight, CUBLAS_FLOATX, IC,
+                                 dout, CUBLAS_FLOATX, OC, accumulate_dinp ? &one : &zero, dinp, CUBLAS_FLOATX, ldi,
+                                 CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    }
     cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_T, IC, OC, BT, &scale, inp, CUBLAS_FLOATX, ldi,
                              dout, CUBLAS_FLOATX, OC, &one, dweight, CUDA_R_32F, IC, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }

@@ -1,7 +1,7 @@
 /*
 Selective scan (Mamba-1 SSM) forward and backward for training, fused with softplus(delta) and the
-z gate. The winners of dev/cuda/selective_scan_forward.cu and selective_scan_backward.cu (version 3);
-doc/perf.md has the measurements.
+z gate. The winners of dev/cuda/selective_scan_forward.cu and selective_scan_backward.cu, which
+benchmark these templates with other layout parameters; doc/perf.md has the measurements.
 
 Per (b, t, d), all scan arithmetic and states in fp32:
     delta   = softplus(delta_raw + dt_bias[d])                 (= v itself for v > 20)
@@ -9,7 +9,7 @@ Per (b, t, d), all scan arithmetic and states in fp32:
     y       = sum_n C[t, n] * s[t, n] + D[d] * u
     out     = y * silu(z)
 Token-major layouts, as the trainer keeps them:
-    u, delta_raw, out, dout, du, d_delta_raw   (B, T, Di) bf16
+    u, delta_raw, out, dout, du, d_delta_raw   (B, T, Di) floatX (bf16; fp32 with ENABLE_FP32)
     z  = xz[:, :, Di:2Di]        of xz   (B, T, 2Di)     (dz goes to the same slot of dxz)
     B  = xdbl[:, :, R:R+N], C = xdbl[:, :, R+N:R+2N] of xdbl (B, T, R+2N)   (dB, dC likewise)
     dt_bias, D (Di), A_log (Di, N) fp32;  states (B, nchunks, Di, N) fp32
@@ -25,11 +25,17 @@ h = dL/ds backwards:
 dA_log, dD, d_dt_bias are accumulated (+=). Every sum runs in a fixed order (per-block partials in
 scratch, then one reduction kernel), so results are bitwise reproducible: no float atomics.
 
-Work layout (both kernels): one block = DC=32 channels of one batch row; each channel's N states
-are split over N/4 lanes (4 states per lane), which gives B*Di*N/4 threads: enough to fill an H100
-at training shapes while each lane keeps its states in registers and loops over T. Inputs arrive
-in tiles of SCAN_CHUNK steps through shared memory (16-byte cp.async, the next tile in flight),
-softplus/silu are computed once per element, outputs leave as bf16 vectors.
+Work layout (both kernels): a block owns 32 channels of one batch row; each channel's N states are
+split over N/4 lanes, 4 states per lane held in registers while the lane loops over T (B*Di*N/4
+threads: enough to fill an H100 at training shapes). Inputs arrive in tiles of SCAN_CHUNK steps
+through shared memory (16-byte cp.async, the next tile in flight); softplus/silu are computed once
+per element into fp32 tiles. What the loops are shaped around (measured, doc/perf.md):
+  - shared memory returns 32 registers per cycle per SM, and every lane re-reads delta and its B/C
+    values each step: lanes are ordered so neighbours read the same B/C address (served in pairs);
+  - a shared store between steps keeps the next step's shared loads from being issued early: per-step
+    results stay in registers and are stored after each unrolled loop (SCAN_BATCH);
+  - the backward keeps a sub-chunk's states, decays and (delta, delta*u, dy) in registers between its
+    forward and reverse passes: one exponential per state and step in each direction, not two.
 */
 #ifndef LLMC_CUDA_SCAN_CUH
 #define LLMC_CUDA_SCAN_CUH
@@ -44,13 +50,20 @@ softplus/silu are computed once per element, outputs leave as bf16 vectors.
 typedef __nv_bfloat16 floatX;
 #endif
 
-// steps per checkpoint; the backward's pre-pass recomputes at most SCAN_CHUNK - SCAN_SUB of them
+// Steps per checkpoint. The backward recomputes each chunk's states from its checkpoint: a pre-pass
+// to the sub-chunk starts (SCAN_CHUNK - SCAN_SUB steps), then every sub-chunk once more, in registers.
 #ifndef SCAN_CHUNK
 #define SCAN_CHUNK 32
 #endif
-#define SCAN_SUB (SCAN_CHUNK < 16 ? SCAN_CHUNK : 16) // backward sub-chunk, held in registers
-#define SCAN_DC 32                                    // channels per block
-#define SCAN_NPT 4                                    // states per lane
+#define SCAN_SUB (SCAN_CHUNK < 8 ? SCAN_CHUNK : 8)
+#define SCAN_DC 32          // channels per block (also the granularity of the dB/dC partials in scratch)
+#define SCAN_NPT 4          // states per lane
+#define SCAN_BATCH true     // per-step results of the unrolled loops leave registers after the loop
+#define SCAN_FWD_CPL 1      // channels per lane, forward
+#define SCAN_BWD_CPL 1      // channels per lane, backward
+#define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
+#define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
+#define SCAN_BWD_MINB 3     // blocks per SM the backward's register budget is set for
 
 #define SS_LOG2E 1.4426950408889634f
 #define SS_LN2 0.6931471805599453f
@@ -86,18 +99,14 @@ __device__ __forceinline__ void ss_cp_async16(void *smem_dst, const void *gmem_s
 __device__ __forceinline__ void ss_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 __device__ __forceinline__ void ss_cp_async_wait_all() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
 
-__device__ __forceinline__ void ss_unpack8(uint4 v, float *f) {
-    const __nv_bfloat162 *h = reinterpret_cast<const __nv_bfloat162 *>(&v);
-#pragma unroll
-    for (int k = 0; k < 4; k++) { float2 t = __bfloat1622float2(h[k]); f[2 * k] = t.x; f[2 * k + 1] = t.y; }
-}
-__device__ __forceinline__ uint4 ss_pack8(const float *f) {
-    uint4 v;
-    __nv_bfloat162 *h = reinterpret_cast<__nv_bfloat162 *>(&v);
-#pragma unroll
-    for (int k = 0; k < 4; k++) { h[k] = __floats2bfloat162_rn(f[2 * k], f[2 * k + 1]); }
-    return v;
-}
+// floatX <-> fp32 for the bf16 build and the fp32 build (ENABLE_FP32), two consecutive elements at a time
+__device__ __forceinline__ float2 ss_load2(const __nv_bfloat16 *p) { return __bfloat1622float2(*(const __nv_bfloat162 *)p); }
+__device__ __forceinline__ float2 ss_load2(const float *p) { return *(const float2 *)p; }
+__device__ __forceinline__ void ss_store2(__nv_bfloat16 *p, float a, float b) { *(__nv_bfloat162 *)p = __floats2bfloat162_rn(a, b); }
+__device__ __forceinline__ void ss_store2(float *p, float a, float b) { *(float2 *)p = make_float2(a, b); }
+__device__ __forceinline__ void ss_set(__nv_bfloat16 &o, float v) { o = __float2bfloat16_rn(v); }
+__device__ __forceinline__ void ss_set(float &o, float v) { o = v; }
+constexpr int SS_VEC = 16 / sizeof(floatX); // elements per 16-byte copy
 
 struct ScanParams {
     floatX *out, *du, *d_delta_raw, *dxz, *dxdbl;
@@ -107,188 +116,67 @@ struct ScanParams {
     int R, B, T, Di;
 };
 
-// Copy one tile (CH rows from t0) of NX per-channel bf16 tensors plus the B|C columns into shared
-// memory with cp.async. Rows past T and channels past Di are zero-filled. X[k]/xstride[k]/xoff[k]
-// name the tensors. B|C sit 16-byte aligned in xdbl when R % 8 == 0 (every released config); other
-// R take plain loads.
+// Copy one tile (CH rows from t0) of NX per-channel floatX tensors plus the B|C columns into shared
+// memory with 16-byte cp.async. Rows past T and channels past Di are zero-filled. X[k]/xstride[k]/
+// xoff[k] name the tensors. B|C sit 16-byte aligned in xdbl when R is a multiple of 8 bf16 (every
+// released config); other R take plain loads.
 template <int N, int DC, int CH, int NT, int NX>
 __device__ __forceinline__ void ss_load_tile(const ScanParams &p, const floatX *const (&X)[NX], const int (&xstride)[NX],
                                              const int (&xoff)[NX], floatX *raw, int b, int d0, int t0, int tid) {
     const int T = p.T, Di = p.Di, W = p.R + 2 * N;
 #pragma unroll
     for (int k = 0; k < NX; k++) { // unrolled: X[k] stays in registers, not on the stack
-        for (int i = tid; i < CH * DC / 8; i += NT) {
-            int t = i / (DC / 8), cg = i % (DC / 8), tt = t0 + t, dd = d0 + cg * 8;
+        for (int i = tid; i < CH * DC / SS_VEC; i += NT) {
+            int t = i / (DC / SS_VEC), cv = i % (DC / SS_VEC), tt = t0 + t, dd = d0 + cv * SS_VEC;
             bool ok = tt < T && dd < Di;
             size_t row = (size_t)b * T + (ok ? tt : 0);
-            ss_cp_async16(raw + (size_t)k * CH * DC + t * DC + cg * 8, X[k] + row * xstride[k] + xoff[k] + (ok ? dd : 0), ok ? 16 : 0);
+            ss_cp_async16(raw + (size_t)k * CH * DC + t * DC + cv * SS_VEC, X[k] + row * xstride[k] + xoff[k] + (ok ? dd : 0), ok ? 16 : 0);
         }
     }
     floatX *rawbc = raw + NX * CH * DC;
-    if (p.R % 8 == 0) {
-        for (int i = tid; i < CH * 2 * N / 8; i += NT) {
-            int t = i / (2 * N / 8), c8 = i % (2 * N / 8), tt = t0 + t;
+    if (p.R % SS_VEC == 0) {
+        for (int i = tid; i < CH * 2 * N / SS_VEC; i += NT) {
+            int t = i / (2 * N / SS_VEC), cv = i % (2 * N / SS_VEC), tt = t0 + t;
             bool ok = tt < T;
-            ss_cp_async16(rawbc + t * 2 * N + c8 * 8, p.xdbl + ((size_t)b * T + (ok ? tt : 0)) * W + p.R + c8 * 8, ok ? 16 : 0);
+            ss_cp_async16(rawbc + t * 2 * N + cv * SS_VEC, p.xdbl + ((size_t)b * T + (ok ? tt : 0)) * W + p.R + cv * SS_VEC, ok ? 16 : 0);
         }
     } else {
         for (int i = tid; i < CH * 2 * N; i += NT) {
             int t = i / (2 * N), j = i % (2 * N), tt = t0 + t;
-            rawbc[i] = tt < T ? p.xdbl[((size_t)b * T + tt) * W + p.R + j] : __float2bfloat16_rn(0.f);
+            floatX v = p.xdbl[((size_t)b * T + (tt < T ? tt : 0)) * W + p.R + j];
+            if (tt >= T) { ss_set(v, 0.f); }
+            rawbc[i] = v;
         }
     }
 }
 
 // ----------------------------------------------------------------------------
-// forward kernel
+// work layout shared by both kernels
+//
+// A block owns DC channels of one batch row. Each group of LPC = N/NPT lanes owns CPL channels and
+// splits their states, NPT per lane (lane = nq*CW + cw: nq picks the states, cw the channel group).
+// Neighbouring lanes hold the same states of different channels, so their loads of a B/C row from
+// shared memory hit the same address. That matters because shared memory returns 32 registers per
+// cycle per SM: a loop in which every lane re-reads B, C and delta each step is limited by those
+// returns, not by bank conflicts, and pairs of lanes reading one address cost half.
 
-template <int N, int NPT, int DC, int CH> struct ScanFwdLayout {
-    static constexpr int LPC = N / NPT, NT = DC * LPC;
-    static constexpr int YROW = LPC * DC + 4;  // padded: the epilogue's row reads don't collide in banks
-    static constexpr int RAW = 3 * CH * DC + CH * 2 * N; // bf16 per stage: delta_raw, u, z, B|C
-    static constexpr size_t off_P = 2 * (size_t)RAW * 2;
-    static constexpr size_t off_BC = off_P + (size_t)CH * DC * 8;
-    static constexpr size_t off_y = off_BC + (size_t)CH * 2 * N * 4;
-    static constexpr size_t off_par = off_y + (size_t)CH * YROW * 4;
-    static constexpr size_t smem = off_par + 2 * DC * 4;
-    static_assert(N % NPT == 0 && NPT % 4 == 0 && DC % 8 == 0 && N % 4 == 0, "scan layout");
-    static_assert(RAW % 8 == 0 && off_P % 16 == 0 && off_BC % 16 == 0 && off_y % 16 == 0, "16-byte alignment");
+template <int N, int NPT, int CPL, int DC> struct ScanLanes {
+    static constexpr int LPC = N / NPT;          // lanes per channel group
+    static constexpr int CW = 32 / LPC;          // channel groups per warp
+    static constexpr int NT = DC / CPL * LPC;    // threads per block
+    static constexpr int NWARP = NT / 32;
+    static constexpr int QROW = DC + CW * CPL;   // lane partials, one row per nq; the pad spreads a warp's stores over all banks
+    static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
+                  DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2), "scan lane layout");
 };
 
-template <int N, int NPT, int DC, int CH>
-__global__ void __launch_bounds__(ScanFwdLayout<N, NPT, DC, CH>::NT)
-selective_scan_forward_kernel(ScanParams p) {
-    using L = ScanFwdLayout<N, NPT, DC, CH>;
-    constexpr int LPC = L::LPC, NT = L::NT, YROW = L::YROW;
-    extern __shared__ __align__(16) unsigned char ss_smem[];
-    floatX *raw = (floatX *)ss_smem;              // [2 stages][delta_raw, u, z][CH][DC] + [CH][2N]
-    float2 *P = (float2 *)(ss_smem + L::off_P);   // [CH][DC] (delta, delta*u)
-    float *BC = (float *)(ss_smem + L::off_BC);   // [CH][2N]
-    float *yp = (float *)(ss_smem + L::off_y);    // [CH][YROW] per-lane partial sums of C*s
-    float *bias_s = (float *)(ss_smem + L::off_par), *D_s = bias_s + DC;
-
-    const int tid = threadIdx.x, ch = tid / LPC, nq = tid % LPC;
-    const int b = blockIdx.y, d0 = blockIdx.x * DC, d = d0 + ch;
-    const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
-    const bool dok = d < Di;
-    const floatX *const X[3] = {p.delta_raw, p.u, p.xz};
-    const int xstride[3] = {Di, Di, 2 * Di}, xoff[3] = {0, 0, Di};
-    for (int i = tid; i < DC; i += NT) {
-        bias_s[i] = d0 + i < Di ? p.dt_bias[d0 + i] : 0.f;
-        D_s[i] = d0 + i < Di ? p.D[d0 + i] : 0.f;
-    }
-    float A2[NPT], s[NPT];
-#pragma unroll
-    for (int j = 0; j < NPT; j++) {
-        A2[j] = dok ? -expf(p.A_log[d * N + nq * NPT + j]) * SS_LOG2E : 0.f; // exp(x*A) = 2^(x*A*log2(e))
-        s[j] = 0.f;
-    }
-    ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw, b, d0, 0, tid);
-    ss_cp_async_commit();
-
-    for (int c = 0; c < nch; c++) {
-        const int t0 = c * CH;
-        const floatX *rw = raw + (c & 1) * L::RAW;
-        ss_cp_async_wait_all();
-        __syncthreads(); // tile c visible to all; the other stage (tile c-1) is no longer read
-        if (c + 1 < nch) { ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw + ((c + 1) & 1) * L::RAW, b, d0, t0 + CH, tid); }
-        ss_cp_async_commit();
-        for (int i = tid; i < CH * DC / 8; i += NT) { // softplus once per element
-            int t = i / (DC / 8), cg = i % (DC / 8);
-            float dr[8], uu[8];
-            ss_unpack8(*(const uint4 *)(rw + t * DC + cg * 8), dr);
-            ss_unpack8(*(const uint4 *)(rw + CH * DC + t * DC + cg * 8), uu);
-            bool tok = t0 + t < T;
-            float4 *dst = (float4 *)(P + t * DC + cg * 8);
-#pragma unroll
-            for (int k = 0; k < 8; k += 2) {
-                float d1 = tok ? ss_softplus(dr[k] + bias_s[cg * 8 + k]) : 0.f;
-                float d2 = tok ? ss_softplus(dr[k + 1] + bias_s[cg * 8 + k + 1]) : 0.f;
-                dst[k / 2] = make_float4(d1, d1 * uu[k], d2, d2 * uu[k + 1]);
-            }
-        }
-        for (int i = tid; i < CH * 2 * N / 8; i += NT) {
-            float f[8];
-            ss_unpack8(*(const uint4 *)(rw + 3 * CH * DC + i * 8), f);
-            *(float4 *)(BC + i * 8) = make_float4(f[0], f[1], f[2], f[3]);
-            *(float4 *)(BC + i * 8 + 4) = make_float4(f[4], f[5], f[6], f[7]);
-        }
-        __syncthreads();
-        if (dok) { // checkpoint: the state entering chunk c
-            float *dst = p.states + (((size_t)b * nch + c) * Di + d) * N + nq * NPT;
-#pragma unroll
-            for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[j], s[j + 1], s[j + 2], s[j + 3]); }
-        }
-#pragma unroll 8
-        for (int t = 0; t < CH; t++) {
-            float2 pd = P[t * DC + ch];
-            float Bv[NPT], Cv[NPT];
-#pragma unroll
-            for (int j = 0; j < NPT; j += 4) {
-                *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
-                *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
-            }
-            float y = 0.f;
-#pragma unroll
-            for (int j = 0; j < NPT; j++) {
-                s[j] = fmaf(ss_ex2(pd.x * A2[j]), s[j], pd.y * Bv[j]);
-                y = fmaf(Cv[j], s[j], y);
-            }
-            yp[t * YROW + nq * DC + ch] = y; // summed over the channel's lanes in the epilogue
-        }
-        __syncthreads();
-        for (int i = tid; i < CH * DC / 8; i += NT) { // out = (y + D*u) * silu(z), 8 channels per store
-            int t = i / (DC / 8), cg = i % (DC / 8);
-            if (t0 + t >= T || d0 + cg * 8 >= Di) { continue; }
-            float uu[8], zz[8], y[8];
-            ss_unpack8(*(const uint4 *)(rw + CH * DC + t * DC + cg * 8), uu);
-            ss_unpack8(*(const uint4 *)(rw + 2 * CH * DC + t * DC + cg * 8), zz);
-#pragma unroll
-            for (int k = 0; k < 8; k += 4) { *(float4 *)(y + k) = *(const float4 *)(yp + t * YROW + cg * 8 + k); }
-#pragma unroll
-            for (int q = 1; q < LPC; q++) {
-#pragma unroll
-                for (int k = 0; k < 8; k += 4) {
-                    float4 v = *(const float4 *)(yp + t * YROW + q * DC + cg * 8 + k);
-                    y[k] += v.x; y[k + 1] += v.y; y[k + 2] += v.z; y[k + 3] += v.w;
-                }
-            }
-#pragma unroll
-            for (int k = 0; k < 8; k++) { y[k] = (y[k] + D_s[cg * 8 + k] * uu[k]) * zz[k] * ss_sigmoid(zz[k]); }
-            *(uint4 *)(p.out + ((size_t)b * T + t0 + t) * Di + d0 + cg * 8) = ss_pack8(y);
-        }
-    }
-}
-
-// ----------------------------------------------------------------------------
-// backward kernel
-
-template <int N, int NPT, int DC, int CH, int SUB> struct ScanBwdLayout {
-    static constexpr int LPC = N / NPT, NT = DC * LPC, NWARP = NT / 32, K = CH / SUB;
-    static constexpr int MINB = NT >= 384 ? 1 : 384 / NT; // 12 warps per SM: registers for sreg without spills
-    static constexpr int YROW = LPC * DC + 4;
-    static constexpr int RAW = 4 * CH * DC + CH * 2 * N; // bf16: delta_raw, u, z, dout, B|C (one stage)
-    static constexpr size_t off_P = (size_t)RAW * 2;
-    static constexpr size_t off_Q = off_P + (size_t)CH * DC * 16;
-    static constexpr size_t off_BC = off_Q + (size_t)CH * DC * 8;
-    static constexpr size_t off_sub = off_BC + (size_t)CH * 2 * N * 4;
-    static constexpr size_t off_y = off_sub + (size_t)(K > 1 ? K - 1 : 1) * NT * NPT * 4;
-    static constexpr size_t off_rs = off_y + (size_t)SUB * YROW * 4;
-    static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
-    static constexpr size_t off_par = off_red + (size_t)SUB * NWARP * 2 * N * 4;
-    static constexpr size_t smem = off_par + 2 * DC * 4;
-    static_assert(N % NPT == 0 && NPT % 4 == 0 && N <= 32 && CH % SUB == 0 && DC % 8 == 0 && NT % 32 == 0, "scan layout");
-    static_assert(NT % (DC / 4) == 0 && (size_t)NT / (DC / 4) * DC * 2 <= (size_t)CH * DC * 4, "epilogue layout");
-    static_assert(off_P % 16 == 0 && off_Q % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
-                  off_rs % 16 == 0 && off_red % 16 == 0, "16-byte alignment");
-};
-
-// Sum NPT values per lane over the warp's channels (lane bits OFF = 16 down to LPC) by recursive
-// halving: each level a lane keeps one half of its values and trades the other with its partner,
-// so the shuffles halve level by level. Leaves one sum per lane, for value index idx.
-template <int OFF, int M, int LPC, int NPT>
-__device__ __forceinline__ void ss_chan_bfly(float (&v)[NPT], int lane, int &idx) {
-    if constexpr (OFF >= LPC && OFF > 0) {
+// Sum NV values per lane over the lanes whose index differs in bits OFF, OFF/2, ..., STOP. Halving:
+// each level a lane keeps half of its values and trades the other half with its partner, so the
+// shuffles halve level by level; once one value is left, further levels add the partner's sum.
+// On return v[0..left) hold the sums of values idx..idx+left.
+template <int OFF, int STOP, int M, int NV>
+__device__ __forceinline__ void ss_bfly(float (&v)[NV], int lane, int &idx) {
+    if constexpr (OFF >= STOP && OFF > 0) {
         if constexpr (M > 1) {
             const bool up = lane & OFF;
 #pragma unroll
@@ -298,44 +186,227 @@ __device__ __forceinline__ void ss_chan_bfly(float (&v)[NPT], int lane, int &idx
                 v[i] = keep + __shfl_xor_sync(0xffffffff, send, OFF);
             }
             idx += up ? M / 2 : 0;
-            ss_chan_bfly<OFF / 2, M / 2, LPC, NPT>(v, lane, idx);
+            ss_bfly<OFF / 2, STOP, M / 2, NV>(v, lane, idx);
         } else {
             v[0] += __shfl_xor_sync(0xffffffff, v[0], OFF);
-            ss_chan_bfly<OFF / 2, 1, LPC, NPT>(v, lane, idx);
+            ss_bfly<OFF / 2, STOP, 1, NV>(v, lane, idx);
         }
     }
 }
-template <int NPT, int LPC>
-__device__ __forceinline__ void ss_chan_reduce_store(float (&v)[NPT], float *dst, int lane, int nq) {
-    int idx = 0;
-    ss_chan_bfly<16, NPT, LPC, NPT>(v, lane, idx);
-    constexpr int DUP = (16 / NPT >= LPC) ? 32 / NPT - LPC : 0; // lane bits whose partners hold the same sum
-    if ((lane & DUP) == 0) { dst[nq * NPT + idx] = v[0]; }
+// values each lane holds after ss_bfly, and the lane bits whose partners hold the same sums
+__host__ __device__ constexpr int ss_bfly_left(int off, int stop, int m) { return (off < stop || off == 0 || m == 1) ? m : ss_bfly_left(off / 2, stop, m / 2); }
+__host__ __device__ constexpr int ss_bfly_dup(int off, int stop, int m) {
+    return (off < stop || off == 0) ? 0 : (m > 1 ? ss_bfly_dup(off / 2, stop, m / 2) : (off | ss_bfly_dup(off / 2, stop, 1)));
 }
+
+template <int CPL> __device__ __forceinline__ void ss_store_y(float *dst, const float (&y)[CPL]) {
+    if constexpr (CPL == 2) { *(float2 *)dst = make_float2(y[0], y[1]); } else { dst[0] = y[0]; }
+}
+// sum v over the warp's channel groups (lane bits CW/2..1), store the N/LPC sums of this lane's
+// states into dst[nq*NPT ..] (dst: this warp's row of dB or dC)
+template <int NPT, int CW>
+__device__ __forceinline__ void ss_chan_sum_store(float (&v)[NPT], float *dst, int lane, int nq) {
+    int idx = 0;
+    ss_bfly<CW / 2, 1, NPT, NPT>(v, lane, idx);
+    constexpr int LEFT = ss_bfly_left(CW / 2, 1, NPT), DUP = ss_bfly_dup(CW / 2, 1, NPT);
+    if ((lane & DUP) == 0) {
+#pragma unroll
+        for (int m = 0; m < LEFT; m++) { dst[nq * NPT + idx + m] = v[m]; }
+    }
+}
+// sum (hb, ahq) of each of the lane's CPL channels over the channel group's lanes (bits 16..CW),
+// store into rs_row[ch0 ..]
+template <int CPL, int CW>
+__device__ __forceinline__ void ss_lane_sum_store(float (&rv)[2 * CPL], float2 *rs_row, int lane, int ch0) {
+    int idx = 0;
+    ss_bfly<16, CW, 2 * CPL, 2 * CPL>(rv, lane, idx);
+    constexpr int LEFT = ss_bfly_left(16, CW, 2 * CPL), DUP = ss_bfly_dup(16, CW, 2 * CPL);
+    if ((lane & DUP) == 0) {
+#pragma unroll
+        for (int m = 0; m < LEFT; m++) { ((float *)(rs_row + ch0))[idx + m] = rv[m]; }
+    }
+}
+
+// ----------------------------------------------------------------------------
+// forward kernel: per tile of CH steps, prefetch the next tile (cp.async), softplus once per element,
+// scan with the states in registers (lane partials of y to shared memory), then the epilogue sums the
+// partials and applies D and the z gate. The checkpoint of a chunk is the state at its tile's start.
+
+template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLanes<N, NPT, CPL, DC> {
+    static constexpr int LPC = N / NPT, QROW = ScanLanes<N, NPT, CPL, DC>::QROW;
+    static constexpr int RAW = 3 * CH * DC + CH * 2 * N; // floatX per stage: delta_raw, u, z, B|C
+    static constexpr size_t off_P = 2 * (size_t)RAW * sizeof(floatX);
+    static constexpr size_t off_BC = off_P + (size_t)CH * DC * 8;
+    static constexpr size_t off_y = off_BC + (size_t)CH * 2 * N * 4;
+    static constexpr size_t off_par = off_y + (size_t)CH * LPC * QROW * 4;
+    static constexpr size_t smem = off_par + 2 * DC * 4;
+    static_assert(DC % SS_VEC == 0 && (2 * N) % SS_VEC == 0 && RAW % 8 == 0 && off_P % 16 == 0 && off_BC % 16 == 0 &&
+                  off_y % 16 == 0, "16-byte alignment");
+};
+
+// BATCH keeps the y of all CH steps in registers and stores them after the loop: a shared store
+// between steps would pin the next step's shared loads behind it (the compiler cannot tell the
+// buffers apart), so every step would wait out the load latency.
+template <int N, int NPT, int CPL, int DC, int CH, bool BATCH>
+__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
+selective_scan_forward_kernel(ScanParams p) {
+    using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
+    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, QROW = L::QROW;
+    extern __shared__ __align__(16) unsigned char ss_smem[];
+    floatX *raw = (floatX *)ss_smem;              // [2 stages][delta_raw, u, z][CH][DC] + [CH][2N]
+    float2 *P = (float2 *)(ss_smem + L::off_P);   // [CH][DC] (delta, delta*u)
+    float *BC = (float *)(ss_smem + L::off_BC);   // [CH][2N]
+    float *yp = (float *)(ss_smem + L::off_y);    // [CH][LPC][QROW] per-lane partial sums of C*s
+    float *bias_s = (float *)(ss_smem + L::off_par), *D_s = bias_s + DC;
+
+    const int tid = threadIdx.x, lane = tid % 32, nq = lane / CW, ch0 = (tid / 32 * CW + lane % CW) * CPL;
+    const int b = blockIdx.y, d0 = blockIdx.x * DC;
+    const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
+    const floatX *const X[3] = {p.delta_raw, p.u, p.xz};
+    const int xstride[3] = {Di, Di, 2 * Di}, xoff[3] = {0, 0, Di};
+    for (int i = tid; i < DC; i += NT) {
+        bias_s[i] = d0 + i < Di ? p.dt_bias[d0 + i] : 0.f;
+        D_s[i] = d0 + i < Di ? p.D[d0 + i] : 0.f;
+    }
+    float A2[CPL][NPT], s[CPL][NPT];
+#pragma unroll
+    for (int c = 0; c < CPL; c++) {
+        const int d = d0 + ch0 + c;
+#pragma unroll
+        for (int j = 0; j < NPT; j++) {
+            A2[c][j] = d < Di ? -expf(p.A_log[d * N + nq * NPT + j]) * SS_LOG2E : 0.f; // exp(x*A) = 2^(x*A*log2(e))
+            s[c][j] = 0.f;
+        }
+    }
+    ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw, b, d0, 0, tid);
+    ss_cp_async_commit();
+
+    for (int ci = 0; ci < nch; ci++) {
+        const int t0 = ci * CH;
+        const floatX *rw = raw + (ci & 1) * L::RAW;
+        ss_cp_async_wait_all();
+        __syncthreads(); // tile ci visible to all; the other stage (tile ci-1) is no longer read
+        if (ci + 1 < nch) { ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw + ((ci + 1) & 1) * L::RAW, b, d0, t0 + CH, tid); }
+        ss_cp_async_commit();
+        for (int i = tid; i < CH * DC / 2; i += NT) { // softplus once per element; consecutive threads, consecutive channels
+            const int t = i / (DC / 2), c2 = i % (DC / 2) * 2;
+            float2 dr = ss_load2(rw + t * DC + c2), uu = ss_load2(rw + CH * DC + t * DC + c2);
+            bool tok = t0 + t < T;
+            float e0 = tok ? ss_softplus(dr.x + bias_s[c2]) : 0.f, e1 = tok ? ss_softplus(dr.y + bias_s[c2 + 1]) : 0.f;
+            *(float4 *)(P + t * DC + c2) = make_float4(e0, e0 * uu.x, e1, e1 * uu.y);
+        }
+        for (int i = tid; i < CH * N; i += NT) { *(float2 *)(BC + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); }
+        __syncthreads();
+#pragma unroll
+        for (int c = 0; c < CPL; c++) { // checkpoint: the state entering chunk ci
+            const int d = d0 + ch0 + c;
+            if (d < Di) {
+                float *dst = p.states + (((size_t)b * nch + ci) * Di + d) * N + nq * NPT;
+#pragma unroll
+                for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
+            }
+        }
+        float yv[BATCH ? CH : 1][CPL];
+#pragma unroll
+        for (int t = 0; t < CH; t++) {
+            float2 pd[CPL];
+            if constexpr (CPL == 2) {
+                float4 v = *(const float4 *)(P + t * DC + ch0);
+                pd[0] = make_float2(v.x, v.y); pd[1] = make_float2(v.z, v.w);
+            } else {
+                pd[0] = P[t * DC + ch0];
+            }
+            float Bv[NPT], Cv[NPT];
+#pragma unroll
+            for (int j = 0; j < NPT; j += 4) {
+                *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
+            }
+            float y[CPL];
+#pragma unroll
+            for (int c = 0; c < CPL; c++) {
+                y[c] = 0.f;
+#pragma unroll
+                for (int j = 0; j < NPT; j++) {
+                    s[c][j] = fmaf(ss_ex2(pd[c].x * A2[c][j]), s[c][j], pd[c].y * Bv[j]);
+                    y[c] = fmaf(Cv[j], s[c][j], y[c]);
+                }
+            }
+            if constexpr (BATCH) {
+#pragma unroll
+                for (int c = 0; c < CPL; c++) { yv[t][c] = y[c]; }
+            } else {
+                ss_store_y<CPL>(yp + (t * LPC + nq) * QROW + ch0, y);
+            }
+        }
+        if constexpr (BATCH) {
+#pragma unroll
+            for (int t = 0; t < CH; t++) { ss_store_y<CPL>(yp + (t * LPC + nq) * QROW + ch0, yv[t]); }
+        }
+        __syncthreads();
+        for (int i = tid; i < CH * DC / 2; i += NT) { // out = (y + D*u) * silu(z)
+            const int t = i / (DC / 2), c2 = i % (DC / 2) * 2;
+            if (t0 + t >= T || d0 + c2 >= Di) { continue; }
+            float2 uu = ss_load2(rw + CH * DC + t * DC + c2), zz = ss_load2(rw + 2 * CH * DC + t * DC + c2);
+            float y0 = D_s[c2] * uu.x, y1 = D_s[c2 + 1] * uu.y;
+#pragma unroll
+            for (int q = 0; q < LPC; q++) {
+                float2 v = *(const float2 *)(yp + (t * LPC + q) * QROW + c2);
+                y0 += v.x; y1 += v.y;
+            }
+            ss_store2(p.out + ((size_t)b * T + t0 + t) * Di + d0 + c2, y0 * zz.x * ss_sigmoid(zz.x), y1 * zz.y * ss_sigmoid(zz.y));
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------
+// backward kernel: chunks last to first. Per chunk: prep (softplus, sigmoid, silu' once per element),
+// prefetch of the previous chunk's tile, a pre-pass from the checkpoint to the sub-chunk starts, then
+// per sub-chunk of SUB steps (last first) a forward pass that keeps the states (and with ACACHE the
+// decays a, with PCACHE delta, delta*u and dy) in registers, and a reverse pass for the adjoint.
+
+template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout : ScanLanes<N, NPT, CPL, DC> {
+    using Lanes = ScanLanes<N, NPT, CPL, DC>;
+    static constexpr int LPC = N / NPT, NT = Lanes::NT, NWARP = Lanes::NWARP, QROW = Lanes::QROW, K = CH / SUB;
+    static constexpr int RAW = 4 * CH * DC + CH * 2 * N; // floatX: delta_raw, u, z, dout, B|C (one stage)
+    static constexpr size_t off_PD = (size_t)RAW * sizeof(floatX);
+    static constexpr size_t off_EP = off_PD + (size_t)CH * DC * 8;
+    static constexpr size_t off_BC = off_EP + (size_t)CH * DC * 16;
+    static constexpr size_t off_sub = off_BC + (size_t)CH * 2 * N * 4;
+    static constexpr size_t off_y = off_sub + (size_t)(K > 1 ? K - 1 : 1) * NT * CPL * NPT * 4;
+    static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
+    static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
+    static constexpr size_t off_par = off_red + (size_t)SUB * NWARP * 2 * N * 4;
+    static constexpr size_t smem = off_par + 2 * DC * 4;
+    static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
+    static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
+                  off_rs % 16 == 0 && off_red % 16 == 0, "16-byte alignment");
+};
 
 // scratch (floats): bc [B][G][T][2N] partial (dB, dC) per group of DC channels; pA [B][Di][N];
 // pD [B][Di]; pT [B][Di] (per batch row)
-template <int N, int NPT, int DC, int CH, int SUB>
-__global__ void __launch_bounds__(ScanBwdLayout<N, NPT, DC, CH, SUB>::NT, ScanBwdLayout<N, NPT, DC, CH, SUB>::MINB)
+// BATCH: per-step results of a pass (y, dC, dB, the per-channel sums) stay in registers and are
+// reduced and stored after the pass, so no shared store sits between one step's loads and the next.
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
+__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
-    using L = ScanBwdLayout<N, NPT, DC, CH, SUB>;
-    constexpr int LPC = L::LPC, NT = L::NT, NWARP = L::NWARP, K = L::K, YROW = L::YROW;
-    constexpr int EG = DC / 4, EROWS = NT / EG; // epilogue: 4 channels per item, fixed channel group per thread
+    using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
+    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW;
+    constexpr int EG = DC / 2, EROWS = NT / EG; // epilogue: a channel pair per item, fixed pair per thread
     extern __shared__ __align__(16) unsigned char ss_smem[];
     floatX *raw = (floatX *)ss_smem;                   // [delta_raw, u, z, dout][CH][DC] + [CH][2N]
-    float4 *P = (float4 *)(ss_smem + L::off_P);        // [CH][DC] (delta, delta*u, dy, u)
-    float2 *Q = (float2 *)(ss_smem + L::off_Q);        // [CH][DC] (dout*silu'(z), sigmoid(v))
+    float2 *PD = (float2 *)(ss_smem + L::off_PD);      // [CH][DC] (delta, delta*u)
+    float4 *EP = (float4 *)(ss_smem + L::off_EP);      // [CH][DC] (u, dy, dout*silu'(z), sigmoid(v)), dy = dout*silu(z)
     float *BC = (float *)(ss_smem + L::off_BC);        // [CH][2N]
-    float4 *subck = (float4 *)(ss_smem + L::off_sub);  // [K-1][NPT/4][NT] states at sub-chunk starts
-    float *yp = (float *)(ss_smem + L::off_y);         // [SUB][YROW] per-lane partials of sum_n C*s
+    float4 *subck = (float4 *)(ss_smem + L::off_sub);  // [K-1][CPL*NPT/4][NT] states at sub-chunk starts
+    float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s
     float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
     float *red = (float *)(ss_smem + L::off_red);      // [SUB][NWARP][2N] per-warp sums of (dB, dC)
     float *bias_s = (float *)(ss_smem + L::off_par), *D_s = bias_s + DC;
 
-    const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, ch = tid / LPC, nq = tid % LPC;
-    const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC, d = d0 + ch;
+    const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
+    const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC;
     const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
-    const bool dok = d < Di;
     float *bcpart = p.scratch;
     float *pA = bcpart + (size_t)p.B * G * T * 2 * N, *pD = pA + (size_t)p.B * Di * N, *pT = pD + (size_t)p.B * Di;
     const floatX *const X[4] = {p.delta_raw, p.u, p.xz, p.dout};
@@ -345,179 +416,256 @@ selective_scan_backward_kernel(ScanParams p) {
         bias_s[i] = d0 + i < Di ? p.dt_bias[d0 + i] : 0.f;
         D_s[i] = d0 + i < Di ? p.D[d0 + i] : 0.f;
     }
-    float A2[NPT], hc[NPT], dA[NPT];
+    float A2[CPL][NPT], hc[CPL][NPT], dA[CPL][NPT];
 #pragma unroll
-    for (int j = 0; j < NPT; j++) {
-        A2[j] = dok ? -expf(p.A_log[d * N + nq * NPT + j]) * SS_LOG2E : 0.f;
-        hc[j] = 0.f; // a[t+1]*h[t+1], carried backwards across steps, sub-chunks and chunks
-        dA[j] = 0.f;
+    for (int c = 0; c < CPL; c++) {
+        const int d = d0 + ch0 + c;
+#pragma unroll
+        for (int j = 0; j < NPT; j++) {
+            A2[c][j] = d < Di ? -expf(p.A_log[d * N + nq * NPT + j]) * SS_LOG2E : 0.f;
+            hc[c][j] = 0.f; // a[t+1]*h[t+1], carried backwards over steps, sub-chunks and chunks
+            dA[c][j] = 0.f;
+        }
     }
-    float accD[4] = {0.f, 0.f, 0.f, 0.f}, accT[4] = {0.f, 0.f, 0.f, 0.f};
+    float accD[2] = {0.f, 0.f}, accT[2] = {0.f, 0.f};
     const int eg = tid % EG, erow = tid / EG;
 
     ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, (nch - 1) * CH, tid);
     ss_cp_async_commit();
-    for (int c = nch - 1; c >= 0; c--) {
-        const int t0 = c * CH;
-        float s0[NPT]; // checkpoint: state entering chunk c
-        {
-            const float *src = p.states + (((size_t)b * nch + c) * Di + (dok ? d : 0)) * N + nq * NPT;
+    for (int ci = nch - 1; ci >= 0; ci--) {
+        const int t0 = ci * CH;
+        float s0[CPL][NPT]; // checkpoint: the state entering chunk ci
+#pragma unroll
+        for (int c = 0; c < CPL; c++) {
+            const int d = d0 + ch0 + c;
+            const float *src = p.states + (((size_t)b * nch + ci) * Di + (d < Di ? d : 0)) * N + nq * NPT;
 #pragma unroll
             for (int j = 0; j < NPT; j += 4) {
-                float4 v = dok ? *(const float4 *)(src + j) : make_float4(0.f, 0.f, 0.f, 0.f);
-                s0[j] = v.x; s0[j + 1] = v.y; s0[j + 2] = v.z; s0[j + 3] = v.w;
+                float4 v = d < Di ? *(const float4 *)(src + j) : make_float4(0.f, 0.f, 0.f, 0.f);
+                s0[c][j] = v.x; s0[c][j + 1] = v.y; s0[c][j + 2] = v.z; s0[c][j + 3] = v.w;
             }
         }
         ss_cp_async_wait_all();
         __syncthreads();
         // prep; steps past T become identity steps (delta = 0) that contribute nothing (dy = u = sig = 0)
-        for (int i = tid; i < CH * DC / 8; i += NT) {
-            int t = i / (DC / 8), cg = i % (DC / 8);
-            float dr[8], uu[8], zz[8], go[8];
-            ss_unpack8(*(const uint4 *)(raw + 0 * CH * DC + t * DC + cg * 8), dr);
-            ss_unpack8(*(const uint4 *)(raw + 1 * CH * DC + t * DC + cg * 8), uu);
-            ss_unpack8(*(const uint4 *)(raw + 2 * CH * DC + t * DC + cg * 8), zz);
-            ss_unpack8(*(const uint4 *)(raw + 3 * CH * DC + t * DC + cg * 8), go);
-            bool tok = t0 + t < T;
+        for (int i = tid; i < CH * DC / 2; i += NT) {
+            const int t = i / (DC / 2), c2 = i % (DC / 2) * 2;
+            float2 dr = ss_load2(raw + 0 * CH * DC + t * DC + c2), uu = ss_load2(raw + 1 * CH * DC + t * DC + c2);
+            float2 zz = ss_load2(raw + 2 * CH * DC + t * DC + c2), go = ss_load2(raw + 3 * CH * DC + t * DC + c2);
+            const bool tok = t0 + t < T;
+            float dl[2], sg[2];
 #pragma unroll
-            for (int k = 0; k < 8; k++) {
-                float sig, dl = ss_softplus_sig(dr[k] + bias_s[cg * 8 + k], &sig);
-                if (!tok) { dl = 0.f; sig = 0.f; }
-                float sz = ss_sigmoid(zz[k]);
-                P[t * DC + cg * 8 + k] = make_float4(dl, dl * uu[k], go[k] * zz[k] * sz, uu[k]);
-                Q[t * DC + cg * 8 + k] = make_float2(go[k] * sz * (1.f + zz[k] * (1.f - sz)), sig);
+            for (int m = 0; m < 2; m++) {
+                const float u_ = m ? uu.y : uu.x, z = m ? zz.y : zz.x, o = m ? go.y : go.x;
+                dl[m] = ss_softplus_sig((m ? dr.y : dr.x) + bias_s[c2 + m], &sg[m]);
+                if (!tok) { dl[m] = 0.f; sg[m] = 0.f; }
+                const float sz = ss_sigmoid(z);
+                EP[t * DC + c2 + m] = make_float4(u_, o * z * sz, o * sz * (1.f + z * (1.f - sz)), sg[m]);
             }
+            *(float4 *)(PD + t * DC + c2) = make_float4(dl[0], dl[0] * uu.x, dl[1], dl[1] * uu.y);
         }
-        for (int i = tid; i < CH * 2 * N / 8; i += NT) {
-            float f[8];
-            ss_unpack8(*(const uint4 *)(raw + 4 * CH * DC + i * 8), f);
-            *(float4 *)(BC + i * 8) = make_float4(f[0], f[1], f[2], f[3]);
-            *(float4 *)(BC + i * 8 + 4) = make_float4(f[4], f[5], f[6], f[7]);
-        }
+        for (int i = tid; i < CH * N; i += NT) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); }
         __syncthreads();
-        if (c > 0) { ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
+        if (ci > 0) { ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
         ss_cp_async_commit();
 
         if constexpr (K > 1) { // pre-pass: states at the starts of sub-chunks 1..K-1
-            float s[NPT];
+            float s[CPL][NPT];
 #pragma unroll
-            for (int j = 0; j < NPT; j++) { s[j] = s0[j]; }
+            for (int c = 0; c < CPL; c++) {
+#pragma unroll
+                for (int j = 0; j < NPT; j++) { s[c][j] = s0[c][j]; }
+            }
             for (int k = 1; k < K; k++) {
 #pragma unroll 4
                 for (int i = 0; i < SUB; i++) {
-                    int t = (k - 1) * SUB + i;
-                    float4 pd = P[t * DC + ch];
+                    const int t = (k - 1) * SUB + i;
+                    float2 pd[CPL];
+                    if constexpr (CPL == 2) {
+                        float4 v = *(const float4 *)(PD + t * DC + ch0);
+                        pd[0] = make_float2(v.x, v.y); pd[1] = make_float2(v.z, v.w);
+                    } else {
+                        pd[0] = PD[t * DC + ch0];
+                    }
                     float Bv[NPT];
 #pragma unroll
                     for (int j = 0; j < NPT; j += 4) { *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j); }
 #pragma unroll
-                    for (int j = 0; j < NPT; j++) { s[j] = fmaf(ss_ex2(pd.x * A2[j]), s[j], pd.y * Bv[j]); }
+                    for (int c = 0; c < CPL; c++) {
+#pragma unroll
+                        for (int j = 0; j < NPT; j++) { s[c][j] = fmaf(ss_ex2(pd[c].x * A2[c][j]), s[c][j], pd[c].y * Bv[j]); }
+                    }
                 }
 #pragma unroll
-                for (int j = 0; j < NPT; j += 4) { subck[((k - 1) * (NPT / 4) + j / 4) * NT + tid] = make_float4(s[j], s[j + 1], s[j + 2], s[j + 3]); }
+                for (int c = 0; c < CPL; c++) {
+#pragma unroll
+                    for (int j = 0; j < NPT; j += 4) {
+                        subck[((k - 1) * (CPL * NPT / 4) + c * (NPT / 4) + j / 4) * NT + tid] = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]);
+                    }
+                }
             }
         }
 
         for (int k = K - 1; k >= 0; k--) {
             const int ts = k * SUB;
-            float sreg[SUB][NPT]; // sreg[i] = state before step ts+i, in registers (the loops are unrolled)
-            float s[NPT];
-            if (k == 0) {
+            float sreg[SUB][CPL][NPT];                  // state before step ts+i
+            float areg[ACACHE ? SUB : 1][CPL][NPT];     // decay a of step ts+i
+            float2 pdr[PCACHE ? SUB : 1][CPL];          // (delta, delta*u) of step ts+i
+            float dyr[PCACHE ? SUB : 1][CPL];
+            float s[CPL][NPT];
 #pragma unroll
-                for (int j = 0; j < NPT; j++) { s[j] = s0[j]; }
-            } else {
+            for (int c = 0; c < CPL; c++) {
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
-                    float4 v = subck[((k - 1) * (NPT / 4) + j / 4) * NT + tid];
-                    s[j] = v.x; s[j + 1] = v.y; s[j + 2] = v.z; s[j + 3] = v.w;
+                    float4 v = k == 0 ? make_float4(s0[c][j], s0[c][j + 1], s0[c][j + 2], s0[c][j + 3])
+                                      : subck[((k - 1) * (CPL * NPT / 4) + c * (NPT / 4) + j / 4) * NT + tid];
+                    s[c][j] = v.x; s[c][j + 1] = v.y; s[c][j + 2] = v.z; s[c][j + 3] = v.w;
                 }
             }
-            // forward pass: states, y partials, dC
+            // forward pass: states, lane partials of y, dC (summed over this lane's channels, then the warp's)
+            float yv[BATCH ? SUB : 1][CPL], dcv[BATCH ? SUB : 1][NPT];
 #pragma unroll
             for (int i = 0; i < SUB; i++) {
                 const int t = ts + i;
-                float4 pd = P[t * DC + ch];
+                float2 pd[CPL];
+                float dy[CPL];
+                if constexpr (CPL == 2) {
+                    float4 v = *(const float4 *)(PD + t * DC + ch0);
+                    pd[0] = make_float2(v.x, v.y); pd[1] = make_float2(v.z, v.w);
+                } else {
+                    pd[0] = PD[t * DC + ch0];
+                }
+#pragma unroll
+                for (int c = 0; c < CPL; c++) { dy[c] = ((const float *)(EP + t * DC + ch0 + c))[1]; }
                 float Bv[NPT], Cv[NPT], dc[NPT];
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
                     *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
                     *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
                 }
-                float y = 0.f;
+                float y[CPL];
 #pragma unroll
-                for (int j = 0; j < NPT; j++) {
-                    sreg[i][j] = s[j];
-                    s[j] = fmaf(ss_ex2(pd.x * A2[j]), s[j], pd.y * Bv[j]);
-                    y = fmaf(Cv[j], s[j], y);
-                    dc[j] = pd.z * s[j];
+                for (int c = 0; c < CPL; c++) {
+                    y[c] = 0.f;
+#pragma unroll
+                    for (int j = 0; j < NPT; j++) {
+                        sreg[i][c][j] = s[c][j];
+                        const float a = ss_ex2(pd[c].x * A2[c][j]);
+                        if constexpr (ACACHE) { areg[i][c][j] = a; }
+                        s[c][j] = fmaf(a, s[c][j], pd[c].y * Bv[j]);
+                        y[c] = fmaf(Cv[j], s[c][j], y[c]);
+                        dc[j] = c == 0 ? dy[c] * s[c][j] : fmaf(dy[c], s[c][j], dc[j]);
+                    }
                 }
-                yp[i * YROW + nq * DC + ch] = y;
-                ss_chan_reduce_store<NPT, LPC>(dc, red + (i * NWARP + warp) * 2 * N + N, lane, nq);
+                if constexpr (PCACHE) {
+#pragma unroll
+                    for (int c = 0; c < CPL; c++) { pdr[i][c] = pd[c]; dyr[i][c] = dy[c]; }
+                }
+                if constexpr (BATCH) {
+#pragma unroll
+                    for (int c = 0; c < CPL; c++) { yv[i][c] = y[c]; }
+#pragma unroll
+                    for (int j = 0; j < NPT; j++) { dcv[i][j] = dc[j]; }
+                } else {
+                    ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, y);
+                    ss_chan_sum_store<NPT, CW>(dc, red + (i * NWARP + warp) * 2 * N + N, lane, nq);
+                }
+            }
+            if constexpr (BATCH) {
+#pragma unroll
+                for (int i = 0; i < SUB; i++) {
+                    ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, yv[i]);
+                    ss_chan_sum_store<NPT, CW>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
+                }
             }
             // reverse pass: adjoint, per-channel sums, dA, dB
+            float dbv[BATCH ? SUB : 1][NPT], rvv[BATCH ? SUB : 1][2 * CPL];
 #pragma unroll
             for (int i = SUB - 1; i >= 0; i--) {
                 const int t = ts + i;
-                float4 pd = P[t * DC + ch];
-                float Bv[NPT], Cv[NPT], db[NPT];
+                float2 pd[CPL];
+                float dy[CPL];
+                if constexpr (PCACHE) {
+#pragma unroll
+                    for (int c = 0; c < CPL; c++) { pd[c] = pdr[i][c]; dy[c] = dyr[i][c]; }
+                } else {
+                    if constexpr (CPL == 2) {
+                        float4 v = *(const float4 *)(PD + t * DC + ch0);
+                        pd[0] = make_float2(v.x, v.y); pd[1] = make_float2(v.z, v.w);
+                    } else {
+                        pd[0] = PD[t * DC + ch0];
+                    }
+#pragma unroll
+                    for (int c = 0; c < CPL; c++) { dy[c] = ((const float *)(EP + t * DC + ch0 + c))[1]; }
+                }
+                float Bv[NPT], Cv[NPT], db[NPT], rv[2 * CPL];
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
                     *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
                     *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
                 }
-                float hb = 0.f, ahq = 0.f;
 #pragma unroll
-                for (int j = 0; j < NPT; j++) {
-                    float a = ss_ex2(pd.x * A2[j]);
-                    float h = fmaf(Cv[j], pd.z, hc[j]);
-                    hc[j] = a * h;
-                    float hq = hc[j] * sreg[i][j]; // h * a * s[t-1]: no cancellation, unlike s[t] - delta*B*u
-                    ahq = fmaf(A2[j], hq, ahq);
-                    dA[j] = fmaf(pd.x, hq, dA[j]);
-                    hb = fmaf(h, Bv[j], hb);
-                    db[j] = h * pd.y;
-                }
-                if constexpr (LPC == 1) {
-                    rs[i * DC + ch] = make_float2(hb, ahq);
-                } else { // over the channel's lanes: the even lane ends with sum hb, the odd one with sum ahq
-                    const bool odd = lane & 1;
-                    float keep = (odd ? ahq : hb) + __shfl_xor_sync(0xffffffff, odd ? hb : ahq, 1);
+                for (int c = 0; c < CPL; c++) {
+                    float hb = 0.f, ahq = 0.f;
 #pragma unroll
-                    for (int off = 2; off < LPC; off *= 2) { keep += __shfl_xor_sync(0xffffffff, keep, off); }
-                    if (nq < 2) { ((float *)(rs + i * DC + ch))[nq] = keep; }
+                    for (int j = 0; j < NPT; j++) {
+                        float a;
+                        if constexpr (ACACHE) { a = areg[i][c][j]; } else { a = ss_ex2(pd[c].x * A2[c][j]); }
+                        const float h = fmaf(Cv[j], dy[c], hc[c][j]);
+                        hc[c][j] = a * h;
+                        const float hq = hc[c][j] * sreg[i][c][j]; // h * a * s[t-1]: no cancellation, unlike s[t] - delta*B*u
+                        ahq = fmaf(A2[c][j], hq, ahq);
+                        dA[c][j] = fmaf(pd[c].x, hq, dA[c][j]);
+                        hb = fmaf(h, Bv[j], hb);
+                        db[j] = c == 0 ? h * pd[c].y : fmaf(h, pd[c].y, db[j]);
+                    }
+                    rv[2 * c] = hb;
+                    rv[2 * c + 1] = ahq;
                 }
-                ss_chan_reduce_store<NPT, LPC>(db, red + (i * NWARP + warp) * 2 * N, lane, nq);
+                if constexpr (BATCH) {
+#pragma unroll
+                    for (int j = 0; j < NPT; j++) { dbv[i][j] = db[j]; }
+#pragma unroll
+                    for (int m = 0; m < 2 * CPL; m++) { rvv[i][m] = rv[m]; }
+                } else {
+                    ss_lane_sum_store<CPL, CW>(rv, rs + i * DC, lane, ch0);
+                    ss_chan_sum_store<NPT, CW>(db, red + (i * NWARP + warp) * 2 * N, lane, nq);
+                }
+            }
+            if constexpr (BATCH) {
+#pragma unroll
+                for (int i = 0; i < SUB; i++) {
+                    ss_lane_sum_store<CPL, CW>(rvv[i], rs + i * DC, lane, ch0);
+                    ss_chan_sum_store<NPT, CW>(dbv[i], red + (i * NWARP + warp) * 2 * N, lane, nq);
+                }
             }
             __syncthreads();
-            // epilogue: per-element outputs of the sub-chunk
+            // epilogue: per-element outputs of the sub-chunk, a channel pair per item
             for (int r = erow; r < SUB; r += EROWS) {
-                const int t = ts + r;
-                float o_du[4], o_dr[4], o_dz[4];
+                const int t = ts + r, c2 = eg * 2;
+                float o_du[2], o_dr[2], o_dz[2];
 #pragma unroll
-                for (int m = 0; m < 4; m++) {
-                    const int cc = eg * 4 + m;
-                    float4 pd = P[t * DC + cc];
-                    float2 qq = Q[t * DC + cc], rr = rs[r * DC + cc];
-                    float y = D_s[cc] * pd.w;
+                for (int m = 0; m < 2; m++) {
+                    const int cc = c2 + m;
+                    const float dl = PD[t * DC + cc].x;
+                    const float4 e = EP[t * DC + cc];
+                    const float2 rr = rs[r * DC + cc];
+                    float y = D_s[cc] * e.x;
 #pragma unroll
-                    for (int q = 0; q < LPC; q++) { y += yp[r * YROW + q * DC + cc]; }
-                    float ddr = (pd.w * rr.x + SS_LN2 * rr.y) * qq.y;
-                    o_dz[m] = y * qq.x;
-                    o_du[m] = pd.x * rr.x + D_s[cc] * pd.z;
+                    for (int q = 0; q < LPC; q++) { y += yp[(r * LPC + q) * QROW + cc]; }
+                    const float ddr = (e.x * rr.x + SS_LN2 * rr.y) * e.w;
+                    o_dz[m] = y * e.z;
+                    o_du[m] = dl * rr.x + D_s[cc] * e.y;
                     o_dr[m] = ddr;
-                    accD[m] += pd.z * pd.w;
+                    accD[m] += e.y * e.x;
                     accT[m] += ddr;
                 }
-                if (t0 + t < T && d0 + eg * 4 < Di) {
-                    size_t bt = (size_t)b * T + t0 + t;
-                    int dd = d0 + eg * 4;
-                    __nv_bfloat162 v[2];
-                    v[0] = __floats2bfloat162_rn(o_du[0], o_du[1]); v[1] = __floats2bfloat162_rn(o_du[2], o_du[3]);
-                    *(uint2 *)(p.du + bt * Di + dd) = *(uint2 *)v;
-                    v[0] = __floats2bfloat162_rn(o_dr[0], o_dr[1]); v[1] = __floats2bfloat162_rn(o_dr[2], o_dr[3]);
-                    *(uint2 *)(p.d_delta_raw + bt * Di + dd) = *(uint2 *)v;
-                    v[0] = __floats2bfloat162_rn(o_dz[0], o_dz[1]); v[1] = __floats2bfloat162_rn(o_dz[2], o_dz[3]);
-                    *(uint2 *)(p.dxz + bt * 2 * Di + Di + dd) = *(uint2 *)v;
+                if (t0 + t < T && d0 + c2 < Di) {
+                    const size_t bt = (size_t)b * T + t0 + t;
+                    const int dd = d0 + c2;
+                    ss_store2(p.du + bt * Di + dd, o_du[0], o_du[1]);
+                    ss_store2(p.d_delta_raw + bt * Di + dd, o_dr[0], o_dr[1]);
+                    ss_store2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]);
                 }
             }
             for (int i = tid; i < SUB * 2 * N; i += NT) { // this block's (dB, dC) partials, fixed warp order
@@ -530,15 +678,19 @@ selective_scan_backward_kernel(ScanParams p) {
             __syncthreads();
         }
     }
-    if (dok) {
 #pragma unroll
-        for (int j = 0; j < NPT; j += 4) {
-            *(float4 *)(pA + ((size_t)b * Di + d) * N + nq * NPT + j) = make_float4(dA[j], dA[j + 1], dA[j + 2], dA[j + 3]);
+    for (int c = 0; c < CPL; c++) {
+        const int d = d0 + ch0 + c;
+        if (d < Di) {
+#pragma unroll
+            for (int j = 0; j < NPT; j += 4) {
+                *(float4 *)(pA + ((size_t)b * Di + d) * N + nq * NPT + j) = make_float4(dA[c][j], dA[c][j + 1], dA[c][j + 2], dA[c][j + 3]);
+            }
         }
     }
-    float2 *acc = (float2 *)P; // [EROWS][DC]; P is free now
+    float2 *acc = (float2 *)EP; // [EROWS][DC]; EP is free now
 #pragma unroll
-    for (int m = 0; m < 4; m++) { acc[erow * DC + eg * 4 + m] = make_float2(accD[m], accT[m]); }
+    for (int m = 0; m < 2; m++) { acc[erow * DC + eg * 2 + m] = make_float2(accD[m], accT[m]); }
     __syncthreads();
     for (int cc = tid; cc < DC; cc += NT) {
         if (d0 + cc >= Di) { continue; }
@@ -549,7 +701,7 @@ selective_scan_backward_kernel(ScanParams p) {
     }
 }
 
-// fixed-order sums: over channel groups for dB/dC (bf16 into dxdbl), over batch rows for dA_log, dD, d_dt_bias (+=)
+// fixed-order sums: over channel groups for dB/dC (into dxdbl), over batch rows for dA_log, dD, d_dt_bias (+=)
 template <int N>
 __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
     const int B = p.B, T = p.T, Di = p.Di, W = p.R + 2 * N;
@@ -561,7 +713,7 @@ __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
         const float *src = bc + b * G * (size_t)T * 2 * N + r;
         float sum = 0.f;
         for (int g = 0; g < G; g++) { sum += src[(size_t)g * T * 2 * N]; }
-        p.dxdbl[(b * T + r / (2 * N)) * W + p.R + r % (2 * N)] = __float2bfloat16_rn(sum);
+        ss_set(p.dxdbl[(b * T + r / (2 * N)) * W + p.R + r % (2 * N)], sum);
         return;
     }
     idx -= nbc;
@@ -583,6 +735,7 @@ __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
 // ----------------------------------------------------------------------------
 // host launchers
 
+// Pointers must be 16-byte aligned (cudaMalloc'd buffers with per-layer offsets of whole tensors are).
 static void selective_scan_check_args(int Di, int N) {
     if (Di % 8 != 0 || !(N == 8 || N == 16 || N == 32)) {
         fprintf(stderr, "selective_scan: need Di %% 8 == 0 and N in {8, 16, 32}, got Di=%d N=%d [%s:%d]\n", Di, N, __FILE__, __LINE__);
@@ -599,24 +752,38 @@ static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
     return sizeof(float) * ((size_t)B * G * T * 2 * N + (size_t)B * Di * N + 2 * (size_t)B * Di);
 }
 
-template <int N> static void selective_scan_forward_n(const ScanParams &p, cudaStream_t stream) {
-    using L = ScanFwdLayout<N, SCAN_NPT, SCAN_DC, SCAN_CHUNK>;
-    auto kern = selective_scan_forward_kernel<N, SCAN_NPT, SCAN_DC, SCAN_CHUNK>;
+// the kernels with explicit layout parameters (dev/cuda benchmarks other choices through these)
+template <int N, int NPT, int CPL, int DC, bool BATCH>
+static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
+    using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
+    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
-    dim3 grid((p.Di + SCAN_DC - 1) / SCAN_DC, p.B);
+    dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
 }
-
-template <int N> static void selective_scan_backward_n(const ScanParams &p, cudaStream_t stream) {
-    using L = ScanBwdLayout<N, SCAN_NPT, SCAN_DC, SCAN_CHUNK, SCAN_SUB>;
-    auto kern = selective_scan_backward_kernel<N, SCAN_NPT, SCAN_DC, SCAN_CHUNK, SCAN_SUB>;
+template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
+static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
+    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
+    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
-    dim3 grid((p.Di + SCAN_DC - 1) / SCAN_DC, p.B);
+    dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
     size_t total = (size_t)p.B * p.T * 2 * N + (size_t)p.Di * N + p.Di;
     selective_scan_reduce_kernel<N><<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(p, (int)grid.x);
+}
+
+// the trainer's configuration
+template <int N> static void selective_scan_forward_n(const ScanParams &p, cudaStream_t stream) {
+    selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH>(p, stream);
+}
+template <int N> static void selective_scan_backward_n(const ScanParams &p, cudaStream_t stream) {
+    // SCAN_BWD_MINB is for N = 16; other N change the block size (N/NPT lanes per channel), so scale
+    // it to keep the same threads per SM
+    constexpr int NT = ScanLanes<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC>::NT, NT16 = ScanLanes<16, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC>::NT;
+    constexpr int MINB = SCAN_BWD_MINB * NT16 / NT > 0 ? SCAN_BWD_MINB * NT16 / NT : 1;
+    selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB>(p, stream);
 }
 
 // out (B,T,Di), states (B, selective_scan_num_chunks(T), Di, N)
