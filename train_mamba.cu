@@ -964,7 +964,8 @@ int main(int argc, char **argv) {
                                              o.init_server, o.zero_stage, o.nccl_timeout);
     device_init(multi_gpu_config.local_device_idx);
     int rank = multi_gpu_config.process_rank;
-    if (rank != 0) { freopen("/dev/null", "w", stdout); } // rank 0 speaks for all; errors still reach stderr
+    // rank 0 speaks for all; errors still reach stderr
+    if (rank != 0 && freopen("/dev/null", "w", stdout) == NULL) { fatalf("cannot silence stdout of rank %d", rank); }
     if (o.output_dir != NULL && rank == 0) { make_dir_if_missing(o.output_dir); }
     multi_gpu_barrier(&multi_gpu_config, main_stream);
 
