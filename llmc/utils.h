@@ -106,15 +106,23 @@ static inline long file_size(FILE *fp) {
     return size;
 }
 
-// create a directory if it does not exist (one level)
+// create a directory and any missing parents (mkdir -p)
 static inline void make_dir_if_missing(const char *dir) {
-    struct stat st;
-    if (stat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) { fatalf("'%s' exists and is not a directory", dir); }
-        return;
-    }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        fatalf("cannot create directory '%s': %s", dir, strerror(errno));
+    char path[1024];
+    if (strlen(dir) >= sizeof(path)) { fatalf("path too long: %s", dir); }
+    strcpy(path, dir);
+    for (char *p = path + 1; ; p++) {
+        char c = *p;
+        if (c != '/' && c != '\0') { continue; }
+        *p = '\0';
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            if (!S_ISDIR(st.st_mode)) { fatalf("'%s' exists and is not a directory", path); }
+        } else if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            fatalf("cannot create directory '%s': %s", path, strerror(errno));
+        }
+        *p = c;
+        if (c == '\0') { break; }
     }
 }
 

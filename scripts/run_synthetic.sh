@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Mamba paper's synthetic tasks, with and without selection (descriptor field s0), on one GPU.
-#   bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]
+#   bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]    (SEL="1" or "0": one variant only)
 # Induction heads (paper 4.1.2): 2 layers, C=64, vocab 16, trained at L=256, batch 8, Adam lr 1e-3,
 #   no weight decay; then token accuracy at L = 2^6 .. 2^20 (paper: 205K steps; here fewer, stated).
 # Selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise then 16
@@ -13,7 +13,7 @@ COPY_STEPS=${3:-6000}
 make -s train_mamba_cu
 mkdir -p "$OUT"
 COMMON=(-v 1000 -m 20 -g 0 -s 0 -c 0 -u 200 -k constant)
-for sel in 1 0; do
+for sel in ${SEL:-1 0}; do
     name=induction_s$sel
     ./train_mamba_cu -e d64:l2:v16:s$sel -i synth:induction -j synth:induction -b 8 -t 256 -x "$IND_STEPS" -l 1e-3 \
         "${COMMON[@]}" -o "$OUT/$name" > "$OUT/$name.txt"
@@ -25,7 +25,7 @@ for sel in 1 0; do
         echo "$name L=2^$p accuracy $acc ($m sequences)" | tee -a "$OUT/${name}_lengths.txt"
     done
 done
-for sel in 1 0; do
+for sel in ${SEL:-1 0}; do
     name=copy_s$sel
     ./train_mamba_cu -e d64:l2:v16:s$sel -i synth:copy -j synth:copy -b 64 -t 1040 -x "$COPY_STEPS" -l 1e-3 \
         "${COMMON[@]}" -o "$OUT/$name" > "$OUT/$name.txt"
