@@ -1,7 +1,9 @@
 """
 Loss and accuracy curves from main.log files (llm.c's line format, see doc/formats.md).
 
-    python3 scripts/plot_log.py out.png run1/main.log [run2/main.log ...] [--title TEXT]
+    python3 scripts/plot_log.py out.png run1/main.log [label=run2/main.log ...] [--title TEXT]
+
+A run is named by its directory, or by the label before '=' when one is given.
 
 Train loss (s:<step> trl:<x>), val loss (tel) and val accuracy (tea, when present) per run.
 Needs matplotlib.
@@ -36,7 +38,11 @@ def main():
         import matplotlib.pyplot as plt
     except ImportError:
         sys.exit("error: matplotlib is not installed (pip install matplotlib)")
-    runs = [(os.path.basename(os.path.dirname(os.path.abspath(p))) or p, read_log(p)) for p in args.logs]
+    runs = []
+    for arg in args.logs:
+        label, _, path = arg.rpartition("=")
+        label = label or os.path.basename(os.path.dirname(os.path.abspath(path))) or path
+        runs.append((label, read_log(path)))
     has_acc = any(r["tea"] for _, r in runs)
     fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(12 if has_acc else 7, 4.5), squeeze=False)
     ax = axes[0][0]

@@ -10,7 +10,7 @@ make -s data
 BIN=./train_mamba
 if nvidia-smi -L >/dev/null 2>&1; then make -s train_mamba_cu; BIN=./train_mamba_cu; else make -s train_mamba; fi
 start=$(date +%s)
-# d512:l6 = 10.1M parameters; 16K tokens per step; full validation every 50 steps
+# d512:l6 = 10.3M parameters; 16K tokens per step (9.9 ms on an H100); full validation every 50 steps
 "$BIN" -e d512:l6:v256 -b 64 -t 256 -x 1200 -l 2e-3 -u 100 -q 0.05 -c 0.1 -v 50 -m -1 -s 0 -g 300 -r 0 -o "$OUT"
 end=$(date +%s)
 best=$(grep ' tel:' "$OUT/main.log" | awk -F'tel:' '{print $2}' | sort -g | head -n 1)
