@@ -1,7 +1,9 @@
 /*
 Data parallelism over NCCL: one process per GPU, each with its own part of the data.
   - who am I: -pn / -pr / -pl, else Slurm's SLURM_NTASKS / SLURM_PROCID / SLURM_LOCALID, else
-    torchrun-style WORLD_SIZE / RANK / LOCAL_RANK, else a single process;
+    torchrun-style WORLD_SIZE / RANK / LOCAL_RANK, else what mpirun / mpiexec set (Open MPI's
+    OMPI_COMM_WORLD_*, MPICH's PMI_*), else a single process. No MPI library is linked: mpirun
+    only starts the processes, the NCCL id goes through -pi fs or tcp;
   - the NCCL id reaches the other ranks through a shared file (-pi fs -pf path: rank 0 writes it
     atomically, the others wait for it) or a TCP rendezvous (-pi tcp -ps host:port: rank 0 serves it);
   - gradients: averaged with all-reduce (-z 0), or reduce-scattered so each rank updates its shard
@@ -41,11 +43,18 @@ static inline void nccl_check(ncclResult_t r, const char *file, int line) {
 }
 #define ncclCheck(r) (nccl_check(r, __FILE__, __LINE__))
 
-static int env_int(const char *a, const char *b, int fallback) {
-    const char *v = getenv(a);
-    if (v == NULL && b != NULL) { v = getenv(b); }
-    return v != NULL ? atoi(v) : fallback;
+// the first of the NULL-terminated variable names that is set, else fallback
+static int env_int(const char *const *names, int fallback) {
+    for (int i = 0; names[i] != NULL; i++) {
+        const char *v = getenv(names[i]);
+        if (v != NULL) { return atoi(v); }
+    }
+    return fallback;
 }
+// Slurm, torchrun-style, Open MPI's mpirun, MPICH / Intel MPI's mpiexec
+static const char *const WORLD_VARS[] = {"SLURM_NTASKS", "WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", NULL};
+static const char *const RANK_VARS[] = {"SLURM_PROCID", "RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK", NULL};
+static const char *const LOCAL_VARS[] = {"SLURM_LOCALID", "LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", NULL};
 
 static double wall_seconds(void) {
     struct timespec ts;
@@ -134,13 +143,13 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
                                      const char *init_path, const char *init_server, int zero_stage, int timeout_s) {
     MultiGpuConfig c;
     memset(&c, 0, sizeof(c));
-    c.num_processes = num_processes > 0 ? num_processes : env_int("SLURM_NTASKS", "WORLD_SIZE", 1);
-    c.process_rank = process_rank >= 0 ? process_rank : env_int("SLURM_PROCID", "RANK", 0);
+    c.num_processes = num_processes > 0 ? num_processes : env_int(WORLD_VARS, 1);
+    c.process_rank = process_rank >= 0 ? process_rank : env_int(RANK_VARS, 0);
     c.zero_stage = zero_stage;
     c.timeout_s = timeout_s;
     int gpus = 0;
     if (cudaGetDeviceCount(&gpus) != cudaSuccess || gpus == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
-    c.local_device_idx = local_rank >= 0 ? local_rank : env_int("SLURM_LOCALID", "LOCAL_RANK", c.process_rank % gpus);
+    c.local_device_idx = local_rank >= 0 ? local_rank : env_int(LOCAL_VARS, c.process_rank % gpus);
     if (c.process_rank < 0 || c.process_rank >= c.num_processes) {
         fatalf("process rank %d outside [0, %d)", c.process_rank, c.num_processes);
     }
