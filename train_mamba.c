@@ -829,22 +829,25 @@ void mamba_free(Mamba *model) {
 }
 
 // ----------------------------------------------------------------------------
-// recurrent mode: one token at a time with O(1) state per layer, for generation
+// recurrent mode: one token per sequence at a time with O(1) state per layer, for generation.
+// A batch of `batch` independent sequences steps together.
 
 typedef struct {
+    int batch;        // sequences stepping together
     int pos;          // tokens consumed so far
-    real *conv_state; // (L, Di, K)  the last K pre-conv x values, oldest first
-    real *ssm_state;  // (L, Di, N)
-    // one token's activations, reused by every layer
-    real *r, *h, *xz, *xc, *u, *xdbl, *dt, *delta, *y, *yg, *out, *rstd; // sizes as in the forward, T = 1
-    real *logits;     // (Vp)
+    real *conv_state; // (L, batch, Di, K)  the last K pre-conv x values, oldest first
+    real *ssm_state;  // (L, batch, Di, N)
+    // one token's activations per sequence, reused by every layer; sizes as in the forward with B*T = batch
+    real *r, *h, *xz, *xc, *u, *xdbl, *dt, *delta, *y, *yg, *out, *rstd;
+    real *logits;     // (batch, Vp)
     real *memory;
 } RecurrentState;
 
-void recurrent_init(RecurrentState *st, const MambaConfig *c) {
+void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv;
-    size_t X = c->dt_rank + 2 * N, Vp = c->padded_vocab_size;
-    size_t sizes[] = {L * Di * K, L * Di * N, C, C, 2 * Di, Di, Di, X, Di, Di, Di, Di, C, 1, Vp};
+    size_t X = c->dt_rank + 2 * N, Vp = c->padded_vocab_size, G = batch;
+    size_t sizes[] = {L * G * Di * K, L * G * Di * N, G * C, G * C, G * 2 * Di, G * Di, G * Di, G * X, G * Di, G * Di,
+                      G * Di, G * Di, G * C, G, G * Vp};
     real **ptrs[] = {&st->conv_state, &st->ssm_state, &st->r, &st->h, &st->xz, &st->xc, &st->u, &st->xdbl,
                      &st->dt, &st->delta, &st->y, &st->yg, &st->out, &st->rstd, &st->logits};
     size_t total = 0;
@@ -852,69 +855,83 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c) {
     st->memory = (real *)callocCheck(total, sizeof(real));
     real *p = st->memory;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { *ptrs[i] = p; p += sizes[i]; }
+    st->batch = batch;
     st->pos = 0;
 }
 
 void recurrent_reset(RecurrentState *st, const MambaConfig *c) {
-    size_t L = c->n_layer, Di = c->d_inner;
-    memset(st->conv_state, 0, L * Di * c->d_conv * sizeof(real));
-    memset(st->ssm_state, 0, L * Di * c->d_state * sizeof(real));
+    size_t L = c->n_layer, Di = c->d_inner, G = st->batch;
+    memset(st->conv_state, 0, L * G * Di * c->d_conv * sizeof(real));
+    memset(st->ssm_state, 0, L * G * Di * c->d_state * sizeof(real));
     st->pos = 0;
 }
 
 void recurrent_free(RecurrentState *st) { free(st->memory); }
 
-// the conv for one token: shift x into the state, then the same sum as conv1d_forward
-void conv1d_step(real *out, real *conv_state, const real *x, const real *w, const real *bias, int Di, int K) {
-    for (int d = 0; d < Di; d++) {
-        real *cs = conv_state + (size_t)d * K;
-        for (int k = 0; k < K - 1; k++) { cs[k] = cs[k + 1]; }
-        cs[K - 1] = x[d];
-        real acc = bias[d];
-        for (int k = 0; k < K; k++) { acc += w[(size_t)d * K + k] * cs[k]; }
-        out[d] = acc;
-    }
-}
-
-// the scan for one token: the same recurrence as selective_scan_forward, state carried outside
-void selective_scan_step(real *y, real *ssm_state, const real *u, const real *delta, const real *A_log,
-                         const real *Bt, const real *Ct, const real *D, int Di, int N) {
-    for (int d = 0; d < Di; d++) {
-        real *s = ssm_state + (size_t)d * N, acc = 0;
-        for (int n = 0; n < N; n++) {
-            real A = -exp(A_log[(size_t)d * N + n]);
-            s[n] = exp(delta[d] * A) * s[n] + delta[d] * Bt[n] * u[d];
-            acc += Ct[n] * s[n];
+// the conv for one token per sequence: shift x into the state, then the same sum as conv1d_forward
+void conv1d_step(real *out, real *conv_state, const real *x, int ldx, const real *w, const real *bias,
+                 int G, int Di, int K) {
+    for (int g = 0; g < G; g++) {
+        for (int d = 0; d < Di; d++) {
+            real *cs = conv_state + ((size_t)g * Di + d) * K;
+            for (int k = 0; k < K - 1; k++) { cs[k] = cs[k + 1]; }
+            cs[K - 1] = x[(size_t)g * ldx + d];
+            real acc = bias[d];
+            for (int k = 0; k < K; k++) { acc += w[(size_t)d * K + k] * cs[k]; }
+            out[(size_t)g * Di + d] = acc;
         }
-        y[d] = acc + D[d] * u[d];
     }
 }
 
-// consumes one token, leaves the next token's logits in st->logits
-void mamba_step(const Mamba *model, RecurrentState *st, int token) {
+// the scan for one token per sequence: the recurrence of selective_scan_forward, state carried outside
+void selective_scan_step(real *y, real *ssm_state, const real *u, const real *delta, const real *A_log,
+                         const real *Bm, const real *Cm, int ldbc, const real *D, int G, int Di, int N) {
+    for (int g = 0; g < G; g++) {
+        const real *Bt = Bm + (size_t)g * ldbc, *Ct = Cm + (size_t)g * ldbc;
+        for (int d = 0; d < Di; d++) {
+            size_t gd = (size_t)g * Di + d;
+            real *s = ssm_state + gd * N, acc = 0;
+            for (int n = 0; n < N; n++) {
+                real A = -exp(A_log[(size_t)d * N + n]);
+                s[n] = exp(delta[gd] * A) * s[n] + delta[gd] * Bt[n] * u[gd];
+                acc += Ct[n] * s[n];
+            }
+            y[gd] = acc + D[d] * u[gd];
+        }
+    }
+}
+
+// consumes one token of each sequence (tokens: batch ids), leaves the next logits in st->logits (batch, Vp)
+void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
     const MambaConfig *cfg = &model->config;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
-    int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
-    if (token < 0 || token >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", token, cfg->vocab_size); }
-    ParameterTensors p = model->params;
-    encoder_forward(st->r, &token, p.wte, 1, 1, C);
-    for (int l = 0; l < L; l++) {
-        rmsnorm_forward(st->h, st->rstd, st->r, p.norm_w + (size_t)l * C, 1, 1, C);
-        matmul_forward(st->xz, st->h, C, p.in_proj_w + (size_t)l * 2 * Di * C, NULL, 1, C, 2 * Di);
-        conv1d_step(st->xc, st->conv_state + (size_t)l * Di * K, st->xz, p.conv_w + (size_t)l * Di * K,
-                    p.conv_b + (size_t)l * Di, Di, K);
-        silu_forward(st->u, st->xc, Di);
-        matmul_forward(st->xdbl, cfg->no_selection ? model->ones : st->u, Di, p.x_proj_w + (size_t)l * X * Di, NULL, 1, Di, X);
-        matmul_forward(st->dt, st->xdbl, X, p.dt_proj_w + (size_t)l * Di * R, p.dt_proj_b + (size_t)l * Di, 1, R, Di);
-        softplus_forward(st->delta, st->dt, Di);
-        selective_scan_step(st->y, st->ssm_state + (size_t)l * Di * N, st->u, st->delta, p.A_log + (size_t)l * Di * N,
-                            st->xdbl + R, st->xdbl + R + N, p.D + (size_t)l * Di, Di, N);
-        gate_forward(st->yg, st->y, st->xz + Di, 2 * Di, 1, Di);
-        matmul_forward(st->out, st->yg, Di, p.out_proj_w + (size_t)l * C * Di, NULL, 1, Di, C);
-        residual_forward(st->r, st->r, st->out, C);
+    int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N, G = st->batch;
+    for (int g = 0; g < G; g++) {
+        if (tokens[g] < 0 || tokens[g] >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", tokens[g], cfg->vocab_size); }
     }
-    rmsnorm_forward(st->h, st->rstd, st->r, p.norm_f_w, 1, 1, C);
-    matmul_forward(st->logits, st->h, C, p.wte, NULL, 1, C, Vp);
+    ParameterTensors p = model->params;
+    encoder_forward(st->r, tokens, p.wte, G, 1, C);
+    for (int l = 0; l < L; l++) {
+        rmsnorm_forward(st->h, st->rstd, st->r, p.norm_w + (size_t)l * C, G, 1, C);
+        matmul_forward(st->xz, st->h, C, p.in_proj_w + (size_t)l * 2 * Di * C, NULL, G, C, 2 * Di);
+        conv1d_step(st->xc, st->conv_state + (size_t)l * G * Di * K, st->xz, 2 * Di, p.conv_w + (size_t)l * Di * K,
+                    p.conv_b + (size_t)l * Di, G, Di, K);
+        silu_forward(st->u, st->xc, (size_t)G * Di);
+        if (cfg->no_selection) {
+            matmul_forward(st->xdbl, model->ones, 0, p.x_proj_w + (size_t)l * X * Di, NULL, G, Di, X);
+        } else {
+            matmul_forward(st->xdbl, st->u, Di, p.x_proj_w + (size_t)l * X * Di, NULL, G, Di, X);
+        }
+        matmul_forward(st->dt, st->xdbl, X, p.dt_proj_w + (size_t)l * Di * R, p.dt_proj_b + (size_t)l * Di, G, R, Di);
+        softplus_forward(st->delta, st->dt, (size_t)G * Di);
+        selective_scan_step(st->y, st->ssm_state + (size_t)l * G * Di * N, st->u, st->delta, p.A_log + (size_t)l * Di * N,
+                            st->xdbl + R, st->xdbl + R + N, X, p.D + (size_t)l * Di, G, Di, N);
+        gate_forward(st->yg, st->y, st->xz + Di, 2 * Di, G, Di);
+        matmul_forward(st->out, st->yg, Di, p.out_proj_w + (size_t)l * C * Di, NULL, G, Di, C);
+        residual_forward(st->r, st->r, st->out, (size_t)G * C);
+    }
+    rmsnorm_forward(st->h, st->rstd, st->r, p.norm_f_w, G, 1, C);
+    matmul_forward(st->logits, st->h, C, p.wte, NULL, G, C, Vp);
     st->pos++;
 }
 
@@ -957,34 +974,63 @@ static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *
     return num_batches > 0 ? (float)(sum / num_batches) : 0.0f;
 }
 
-// generates gen_tokens tokens in recurrent mode after a start token, printing them as they come
-// generates gen_tokens tokens in recurrent mode after the prompt (or a start token), printing as it goes
-static void sample(const Mamba *model, Tokenizer *tokenizer, const char *prompt, int gen_tokens, float temperature,
-                   uint64_t *rng) {
+/*
+Generates gen_tokens tokens for each of `batch` sequences in recurrent mode, after the prompt (or
+a start token). One sequence streams as it goes; several print one after another at the end,
+followed by the decode speed (tokens of all sequences per second, prompt excluded).
+*/
+static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, uint64_t *rng) {
+    int G = o->gen_batch, V = model->config.vocab_size, Vp = model->config.padded_vocab_size;
     RecurrentState st;
-    recurrent_init(&st, &model->config);
-    int V = model->config.vocab_size;
-    int *ids = (int *)mallocCheck(((prompt != NULL ? strlen(prompt) : 0) + 1) * sizeof(int));
-    int n = prompt != NULL ? tokenizer_encode(tokenizer, prompt, ids, (int)strlen(prompt)) : 0;
+    recurrent_init(&st, &model->config, G);
+    const char *prompt = o->prompt;
+    int plen = prompt != NULL ? (int)strlen(prompt) : 0;
+    int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
+    int n = prompt != NULL ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
     if (n == 0) { // no prompt: the end-of-text token, or a newline for byte-level models
         ids[0] = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
         if (ids[0] < 0 || ids[0] >= V) { ids[0] = 0; }
         n = 1;
     }
+    int *tokens = (int *)mallocCheck((size_t)G * sizeof(int));
+    int *out = (int *)mallocCheck((size_t)G * (o->gen_tokens + 1) * sizeof(int));
+    float *scratch = (float *)mallocCheck((size_t)V * sizeof(float));
     printf("generating:\n---\n");
     for (int i = 0; i < n; i++) {
         if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
-        if (prompt != NULL) { tokenizer_print(tokenizer, ids[i]); }
-        if (i < n - 1) { mamba_step(model, &st, ids[i]); }
+        if (prompt != NULL && G == 1) { tokenizer_print(tokenizer, ids[i]); }
+        for (int g = 0; g < G; g++) { tokens[g] = ids[i]; }
+        if (i < n - 1) { mamba_step(model, &st, tokens); }
     }
-    int token = ids[n - 1];
-    for (int i = 0; i < gen_tokens; i++) {
-        mamba_step(model, &st, token);
-        token = sample_softmax(st.logits, V, temperature, rng);
-        if (tokenizer->init_ok) { tokenizer_print(tokenizer, token); } else { printf("%d ", token); }
-        fflush(stdout);
+    double t0 = now_seconds();
+    for (int i = 0; i < o->gen_tokens; i++) {
+        mamba_step(model, &st, tokens);
+        for (int g = 0; g < G; g++) {
+            tokens[g] = sample_softmax(st.logits + (size_t)g * Vp, V, o->temperature, o->top_k, scratch, rng);
+            out[(size_t)g * o->gen_tokens + i] = tokens[g];
+        }
+        if (G == 1) {
+            if (tokenizer->init_ok) { tokenizer_print(tokenizer, tokens[0]); } else { printf("%d ", tokens[0]); }
+            fflush(stdout);
+        }
+    }
+    double seconds = now_seconds() - t0;
+    for (int g = 0; G > 1 && g < G; g++) {
+        if (g > 0) { printf("\n---\n"); }
+        if (prompt != NULL) { printf("%s", prompt); }
+        for (int i = 0; i < o->gen_tokens; i++) {
+            int t = out[(size_t)g * o->gen_tokens + i];
+            if (tokenizer->init_ok) { tokenizer_print(tokenizer, t); } else { printf("%d ", t); }
+        }
     }
     printf("\n---\n");
+    if (seconds > 0.0 && o->gen_tokens > 0) {
+        printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, o->gen_tokens, seconds,
+               (double)G * o->gen_tokens / seconds, G);
+    }
+    free(scratch);
+    free(out);
+    free(tokens);
     free(ids);
     recurrent_free(&st);
 }
@@ -1068,7 +1114,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             logger_log_line(logger, line);
         }
         if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
-            sample(model, tokenizer, o->prompt, o->gen_tokens, o->temperature, &state->rng);
+            sample(model, tokenizer, o, &state->rng);
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
             ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step)) {
@@ -1160,7 +1206,7 @@ int main(int argc, char **argv) {
     if (o.max_steps == 0 && o.prompt != NULL) {
         // generation only: -x 0 with a prompt
         uint64_t rng = state.rng;
-        sample(&model, &tokenizer, o.prompt, o.gen_tokens, o.temperature, &rng);
+        sample(&model, &tokenizer, &o, &rng);
         tokenizer_free(&tokenizer);
         mamba_free(&model);
         return 0;

@@ -564,29 +564,36 @@ void mamba_free(Mamba *model) {
 }
 
 // ----------------------------------------------------------------------------
-// recurrent mode: one token at a time with O(1) state per layer, for generation
+// recurrent mode: one token per sequence at a time with O(1) state per layer, for generation.
+// A batch of `batch` independent sequences steps together (fp32 states, as the spec asks).
 
 typedef struct {
+    int batch;
     int pos;
-    float *conv_state; // (L, Di, K)  the last K pre-conv x values, oldest first
-    float *ssm_state;  // (L, Di, N)
-    float *r;          // (C) residual stream
-    floatX *h, *xz, *u, *xdbl, *delta_raw, *yg, *out, *logits; // one token's activations
-    float *logits_f;   // (Vp) device fp32 logits
-    float *cpu_logits; // (Vp) host
-    int *token;        // (1) device
+    float *conv_state; // (L, batch, Di, K)  the last K pre-conv x values, oldest first
+    float *ssm_state;  // (L, batch, Di, N)
+    float *r;          // (batch, C) residual stream
+    floatX *h, *xz, *u, *xdbl, *delta_raw, *yg, *out, *logits; // one token's activations per sequence
+    floatX *ones;      // (batch, Di) the constant x_proj input of the no-selection ablation
+    float *logits_f;   // (batch, Vp) device fp32 logits
+    float *cpu_logits; // (batch, Vp) host
+    int *tokens;       // (batch) device
     void *memory;
 } RecurrentState;
 
-void recurrent_init(RecurrentState *st, const MambaConfig *c) {
+__global__ void fill_kernel(floatX *out, float v, size_t n) {
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) { out[i] = fromF<floatX>(v); }
+}
+
+void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv;
-    size_t X = c->dt_rank + 2 * N, Vp = c->padded_vocab_size;
-    size_t sizes[] = {L * Di * K * 4, L * Di * N * 4, C * 4, C * sizeof(floatX), 2 * Di * sizeof(floatX),
-                      Di * sizeof(floatX), X * sizeof(floatX), Di * sizeof(floatX), Di * sizeof(floatX),
-                      C * sizeof(floatX), Vp * sizeof(floatX), Vp * 4, 4};
+    size_t X = c->dt_rank + 2 * N, Vp = c->padded_vocab_size, G = batch, F = sizeof(floatX);
+    size_t sizes[] = {L * G * Di * K * 4, L * G * Di * N * 4, G * C * 4, G * C * F, G * 2 * Di * F, G * Di * F,
+                      G * X * F, G * Di * F, G * Di * F, G * C * F, G * Vp * F, G * Di * F, G * Vp * 4, G * 4};
     void **ptrs[] = {(void **)&st->conv_state, (void **)&st->ssm_state, (void **)&st->r, (void **)&st->h, (void **)&st->xz,
                      (void **)&st->u, (void **)&st->xdbl, (void **)&st->delta_raw, (void **)&st->yg, (void **)&st->out,
-                     (void **)&st->logits, (void **)&st->logits_f, (void **)&st->token};
+                     (void **)&st->logits, (void **)&st->ones, (void **)&st->logits_f, (void **)&st->tokens};
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
     char *p;
@@ -594,14 +601,17 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c) {
     cudaCheck(cudaMemset(p, 0, total));
     st->memory = p;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { *ptrs[i] = p; p += (sizes[i] + 255) / 256 * 256; }
-    st->cpu_logits = (float *)mallocCheck(Vp * sizeof(float));
+    fill_kernel<<<ceil_div((long)(G * Di), 256), 256>>>(st->ones, 1.0f, G * Di);
+    cudaCheck(cudaGetLastError());
+    st->cpu_logits = (float *)mallocCheck(G * Vp * sizeof(float));
+    st->batch = batch;
     st->pos = 0;
 }
 
 void recurrent_reset(RecurrentState *st, const MambaConfig *c) {
-    size_t L = c->n_layer, Di = c->d_inner;
-    cudaCheck(cudaMemset(st->conv_state, 0, L * Di * c->d_conv * sizeof(float)));
-    cudaCheck(cudaMemset(st->ssm_state, 0, L * Di * c->d_state * sizeof(float)));
+    size_t L = c->n_layer, Di = c->d_inner, G = st->batch;
+    cudaCheck(cudaMemset(st->conv_state, 0, L * G * Di * c->d_conv * sizeof(float)));
+    cudaCheck(cudaMemset(st->ssm_state, 0, L * G * Di * c->d_state * sizeof(float)));
     st->pos = 0;
 }
 
@@ -610,74 +620,80 @@ void recurrent_free(RecurrentState *st) {
     free(st->cpu_logits);
 }
 
-// shift x into the conv state, then u = silu(bias + sum_k w[k] state[k])
-__global__ void conv1d_silu_step_kernel(floatX *u, float *conv_state, const floatX *x, const float *w,
-                                        const float *bias, int Di, int K) {
-    int d = blockIdx.x * blockDim.x + threadIdx.x;
-    if (d >= Di) { return; }
-    float *cs = conv_state + (size_t)d * K;
+// shift x into the conv state, then u = silu(bias + sum_k w[k] state[k]); one thread per (sequence, channel)
+__global__ void conv1d_silu_step_kernel(floatX *u, float *conv_state, const floatX *x, int ldx, const float *w,
+                                        const float *bias, int G, int Di, int K) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= G * Di) { return; }
+    int g = i / Di, d = i % Di;
+    float *cs = conv_state + (size_t)i * K;
     for (int k = 0; k < K - 1; k++) { cs[k] = cs[k + 1]; }
-    cs[K - 1] = toF(x[d]);
+    cs[K - 1] = toF(x[(size_t)g * ldx + d]);
     float acc = bias[d];
     for (int k = 0; k < K; k++) { acc += w[d * K + k] * cs[k]; }
-    u[d] = fromF<floatX>(acc / (1.0f + expf(-acc)));
+    u[i] = fromF<floatX>(acc / (1.0f + expf(-acc)));
 }
 
 // one step of the scan with everything the fused forward does: softplus(dt + bias), D skip, z gate
 __global__ void selective_scan_step_kernel(floatX *yg, float *ssm_state, const floatX *u, const floatX *delta_raw,
                                            const float *dt_bias, const float *A_log, const floatX *xdbl, int R,
-                                           const float *D, const floatX *z, int Di, int N) {
-    int d = blockIdx.x * blockDim.x + threadIdx.x;
-    if (d >= Di) { return; }
-    float v = toF(delta_raw[d]) + dt_bias[d];
+                                           const float *D, const floatX *xz, int G, int Di, int N) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= G * Di) { return; }
+    int g = i / Di, d = i % Di, X = R + 2 * N;
+    const floatX *row = xdbl + (size_t)g * X;
+    float v = toF(delta_raw[i]) + dt_bias[d];
     float delta = v > 20.0f ? v : log1pf(expf(v));
-    float ut = toF(u[d]), acc = 0.0f;
-    float *s = ssm_state + (size_t)d * N;
+    float ut = toF(u[i]), acc = 0.0f;
+    float *s = ssm_state + (size_t)i * N;
     for (int n = 0; n < N; n++) {
         float A = -expf(A_log[(size_t)d * N + n]);
-        s[n] = expf(delta * A) * s[n] + delta * toF(xdbl[R + n]) * ut;
-        acc += toF(xdbl[R + N + n]) * s[n];
+        s[n] = expf(delta * A) * s[n] + delta * toF(row[R + n]) * ut;
+        acc += toF(row[R + N + n]) * s[n];
     }
-    float y = acc + D[d] * ut, zv = toF(z[d]);
-    yg[d] = fromF<floatX>(y * zv / (1.0f + expf(-zv)));
+    float y = acc + D[d] * ut, zv = toF(xz[(size_t)g * 2 * Di + Di + d]);
+    yg[i] = fromF<floatX>(y * zv / (1.0f + expf(-zv)));
 }
 
-__global__ void floatX_to_float_kernel(float *out, const floatX *inp, int n) {
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
+__global__ void floatX_to_float_kernel(float *out, const floatX *inp, size_t n) {
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n) { out[i] = toF(inp[i]); }
 }
 
-// consumes one token, leaves the next token's logits in st->cpu_logits
-void mamba_step(const Mamba *model, RecurrentState *st, int token) {
+// consumes one token of each sequence (tokens: batch ids), leaves the next logits in st->cpu_logits (batch, Vp)
+void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
     const MambaConfig *cfg = &model->config;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
-    int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
-    if (token < 0 || token >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", token, cfg->vocab_size); }
+    int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N, G = st->batch;
+    for (int g = 0; g < G; g++) {
+        if (tokens[g] < 0 || tokens[g] >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", tokens[g], cfg->vocab_size); }
+    }
     ParameterTensors p = model->params;
     cudaStream_t s = main_stream;
-    cudaCheck(cudaMemcpyAsync(st->token, &token, sizeof(int), cudaMemcpyHostToDevice, s));
-    encoder_forward(st->r, st->token, p.wte, 1, C, s);
+    cudaCheck(cudaMemcpyAsync(st->tokens, tokens, G * sizeof(int), cudaMemcpyHostToDevice, s));
+    encoder_forward(st->r, st->tokens, p.wte, G, C, s);
     for (int l = 0; l < L; l++) {
-        rmsnorm_forward(st->h, NULL, st->r, p.norm_w + (size_t)l * C, 1, C, s);
-        matmul_forward(st->xz, st->h, C, lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, 1, C, 2 * Di);
-        conv1d_silu_step_kernel<<<ceil_div(Di, 256), 256, 0, s>>>(st->u, st->conv_state + (size_t)l * Di * K, st->xz,
-                                                                  p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, Di, K);
+        rmsnorm_forward(st->h, NULL, st->r, p.norm_w + (size_t)l * C, G, C, s);
+        matmul_forward(st->xz, st->h, C, lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, G, C, 2 * Di);
+        conv1d_silu_step_kernel<<<ceil_div((long)G * Di, 256), 256, 0, s>>>(st->u, st->conv_state + (size_t)l * G * Di * K,
+                                                                            st->xz, 2 * Di, p.conv_w + (size_t)l * Di * K,
+                                                                            p.conv_b + (size_t)l * Di, G, Di, K);
         cudaCheck(cudaGetLastError());
-        matmul_forward(st->xdbl, st->u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, 1, Di, X);
-        matmul_forward(st->delta_raw, st->xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, 1, R, Di);
-        selective_scan_step_kernel<<<ceil_div(Di, 256), 256, 0, s>>>(st->yg, st->ssm_state + (size_t)l * Di * N, st->u,
-                                                                     st->delta_raw, p.dt_proj_b + (size_t)l * Di,
-                                                                     p.A_log + (size_t)l * Di * N, st->xdbl, R,
-                                                                     p.D + (size_t)l * Di, st->xz + Di, Di, N);
+        matmul_forward(st->xdbl, cfg->no_selection ? st->ones : st->u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, G, Di, X);
+        matmul_forward(st->delta_raw, st->xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, G, R, Di);
+        selective_scan_step_kernel<<<ceil_div((long)G * Di, 256), 256, 0, s>>>(st->yg, st->ssm_state + (size_t)l * G * Di * N,
+                                                                               st->u, st->delta_raw, p.dt_proj_b + (size_t)l * Di,
+                                                                               p.A_log + (size_t)l * Di * N, st->xdbl, R,
+                                                                               p.D + (size_t)l * Di, st->xz, G, Di, N);
         cudaCheck(cudaGetLastError());
-        matmul_forward(st->out, st->yg, Di, lowp(model, p.out_proj_w) + (size_t)l * C * Di, 1, Di, C);
-        residual_forward(st->r, st->r, st->out, C, s);
+        matmul_forward(st->out, st->yg, Di, lowp(model, p.out_proj_w) + (size_t)l * C * Di, G, Di, C);
+        residual_forward(st->r, st->r, st->out, (size_t)G * C, s);
     }
-    rmsnorm_forward(st->h, NULL, st->r, p.norm_f_w, 1, C, s);
-    matmul_forward(st->logits, st->h, C, lowp(model, p.wte), 1, C, Vp);
-    floatX_to_float_kernel<<<ceil_div(Vp, 256), 256, 0, s>>>(st->logits_f, st->logits, Vp);
+    rmsnorm_forward(st->h, NULL, st->r, p.norm_f_w, G, C, s);
+    matmul_forward(st->logits, st->h, C, lowp(model, p.wte), G, C, Vp);
+    floatX_to_float_kernel<<<ceil_div((long)G * Vp, 256), 256, 0, s>>>(st->logits_f, st->logits, (size_t)G * Vp);
     cudaCheck(cudaGetLastError());
-    cudaCheck(cudaMemcpyAsync(st->cpu_logits, st->logits_f, Vp * sizeof(float), cudaMemcpyDeviceToHost, s));
+    cudaCheck(cudaMemcpyAsync(st->cpu_logits, st->logits_f, (size_t)G * Vp * sizeof(float), cudaMemcpyDeviceToHost, s));
     cudaCheck(cudaStreamSynchronize(s));
     st->pos++;
 }
@@ -756,33 +772,63 @@ static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *
     return multi_gpu_mean(&multi_gpu_config, num_batches > 0 ? (float)(sum / num_batches) : 0.0f, main_stream);
 }
 
-// generates gen_tokens tokens in recurrent mode after the prompt (or a start token), printing as it goes
-static void sample(const Mamba *model, Tokenizer *tokenizer, const char *prompt, int gen_tokens, float temperature,
-                   uint64_t *rng) {
+/*
+Generates gen_tokens tokens for each of `batch` sequences in recurrent mode, after the prompt (or
+a start token). One sequence streams as it goes; several print one after another at the end,
+followed by the decode speed (tokens of all sequences per second, prompt excluded).
+*/
+static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, uint64_t *rng) {
+    int G = o->gen_batch, V = model->config.vocab_size, Vp = model->config.padded_vocab_size;
     RecurrentState st;
-    recurrent_init(&st, &model->config);
-    int V = model->config.vocab_size;
-    int *ids = (int *)mallocCheck(((prompt != NULL ? strlen(prompt) : 0) + 1) * sizeof(int));
-    int n = prompt != NULL ? tokenizer_encode(tokenizer, prompt, ids, (int)strlen(prompt)) : 0;
+    recurrent_init(&st, &model->config, G);
+    const char *prompt = o->prompt;
+    int plen = prompt != NULL ? (int)strlen(prompt) : 0;
+    int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
+    int n = prompt != NULL ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
     if (n == 0) { // no prompt: the end-of-text token, or a newline for byte-level models
         ids[0] = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
         if (ids[0] < 0 || ids[0] >= V) { ids[0] = 0; }
         n = 1;
     }
+    int *tokens = (int *)mallocCheck((size_t)G * sizeof(int));
+    int *out = (int *)mallocCheck((size_t)G * (o->gen_tokens + 1) * sizeof(int));
+    float *scratch = (float *)mallocCheck((size_t)V * sizeof(float));
     printf("generating:\n---\n");
     for (int i = 0; i < n; i++) {
         if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
-        if (prompt != NULL) { tokenizer_print(tokenizer, ids[i]); }
-        if (i < n - 1) { mamba_step(model, &st, ids[i]); }
+        if (prompt != NULL && G == 1) { tokenizer_print(tokenizer, ids[i]); }
+        for (int g = 0; g < G; g++) { tokens[g] = ids[i]; }
+        if (i < n - 1) { mamba_step(model, &st, tokens); }
     }
-    int token = ids[n - 1];
-    for (int i = 0; i < gen_tokens; i++) {
-        mamba_step(model, &st, token);
-        token = sample_softmax(st.cpu_logits, V, temperature, rng);
-        if (tokenizer->init_ok) { tokenizer_print(tokenizer, token); } else { printf("%d ", token); }
-        fflush(stdout);
+    double t0 = now_seconds();
+    for (int i = 0; i < o->gen_tokens; i++) {
+        mamba_step(model, &st, tokens);
+        for (int g = 0; g < G; g++) {
+            tokens[g] = sample_softmax(st.cpu_logits + (size_t)g * Vp, V, o->temperature, o->top_k, scratch, rng);
+            out[(size_t)g * o->gen_tokens + i] = tokens[g];
+        }
+        if (G == 1) {
+            if (tokenizer->init_ok) { tokenizer_print(tokenizer, tokens[0]); } else { printf("%d ", tokens[0]); }
+            fflush(stdout);
+        }
+    }
+    double seconds = now_seconds() - t0;
+    for (int g = 0; G > 1 && g < G; g++) {
+        if (g > 0) { printf("\n---\n"); }
+        if (prompt != NULL) { printf("%s", prompt); }
+        for (int i = 0; i < o->gen_tokens; i++) {
+            int t = out[(size_t)g * o->gen_tokens + i];
+            if (tokenizer->init_ok) { tokenizer_print(tokenizer, t); } else { printf("%d ", t); }
+        }
     }
     printf("\n---\n");
+    if (seconds > 0.0 && o->gen_tokens > 0) {
+        printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, o->gen_tokens, seconds,
+               (double)G * o->gen_tokens / seconds, G);
+    }
+    free(scratch);
+    free(out);
+    free(tokens);
     free(ids);
     recurrent_free(&st);
 }
@@ -877,7 +923,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             logger_log_line(logger, line);
         }
         if (fresh_step && !stopping && multi_gpu_config.process_rank == 0 && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
-            sample(model, tokenizer, o->prompt, o->gen_tokens, o->temperature, &state->rng);
+            sample(model, tokenizer, o, &state->rng);
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
             ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step)) {
@@ -986,7 +1032,7 @@ int main(int argc, char **argv) {
     if (o.max_steps == 0 && o.prompt != NULL) {
         // generation only: -x 0 with a prompt
         uint64_t rng = state.rng;
-        if (rank == 0) { sample(&model, &tokenizer, o.prompt, o.gen_tokens, o.temperature, &rng); }
+        if (rank == 0) { sample(&model, &tokenizer, &o, &rng); }
         tokenizer_free(&tokenizer);
         mamba_free(&model);
         multi_gpu_config_free(&multi_gpu_config);

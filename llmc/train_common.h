@@ -45,6 +45,8 @@ typedef struct {
     int sample_every;               // -s
     int gen_tokens;                 // -g
     float temperature;              // -tp
+    int top_k;                      // -gk sample from the k most likely tokens (0: all)
+    int gen_batch;                  // -gb sequences generated together
     int checkpoint_every;           // -n
     int resume;                     // -y
     int shuffle;                    // -sh
@@ -77,7 +79,7 @@ static const Options DEFAULT_OPTIONS = {
     .B = 16, .T = 128, .total_batch_size = -1, .max_steps = -1,
     .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine",
     .weight_decay = 0.1f, .grad_clip = 1.0f,
-    .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f,
+    .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f, .top_k = 0, .gen_batch = 1,
     .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0,
     .checkpoints_keep = 0, .skip_loss_z = 0.0f, .skip_norm_z = 0.0f, .max_skips = 10, .num_threads = 0, .recompute = 1,
     .zero_stage = 0, .num_processes = 0, .process_rank = -1, .local_rank = -1, .init_method = "fs",
@@ -113,6 +115,8 @@ static inline void print_usage(const char *program) {
     printf("  -g <int>    tokens to generate per sample (default %d)\n", d->gen_tokens);
     printf("  -p <string> prompt the samples continue; with -x 0: generate -g tokens only (default none)\n");
     printf("  -tp <float> sampling temperature (default %g)\n", d->temperature);
+    printf("  -gk <int>   top-k sampling; 0 = the whole vocabulary (default %d)\n", d->top_k);
+    printf("  -gb <int>   sequences generated together (batched recurrent steps) (default %d)\n", d->gen_batch);
     printf("  -n <int>    checkpoint every n steps (needs -o); 0 = only at the end (default %d)\n", d->checkpoint_every);
     printf("  -y <int>    resume from the newest checkpoint in -o (default %d)\n", d->resume);
     printf("  -sh <int>   shuffle the training data (default %d)\n", d->shuffle);
@@ -183,6 +187,8 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-s") == 0) { o->sample_every = parse_int(f, v); }
         else if (strcmp(f, "-g") == 0) { o->gen_tokens = parse_int(f, v); }
         else if (strcmp(f, "-tp") == 0) { o->temperature = parse_float(f, v); }
+        else if (strcmp(f, "-gk") == 0) { o->top_k = parse_int(f, v); }
+        else if (strcmp(f, "-gb") == 0) { o->gen_batch = parse_int(f, v); }
         else if (strcmp(f, "-n") == 0) { o->checkpoint_every = parse_int(f, v); }
         else if (strcmp(f, "-y") == 0) { o->resume = parse_int(f, v); }
         else if (strcmp(f, "-sh") == 0) { o->shuffle = parse_int(f, v); }
@@ -223,6 +229,8 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     }
     if (o->val_max_steps < -1 || o->val_max_steps == 0) { fatalf("-m must be -1 or positive, got %d", o->val_max_steps); }
     if (o->gen_tokens < 0) { fatalf("-g must be >= 0, got %d", o->gen_tokens); }
+    if (o->top_k < 0) { fatalf("-gk must be >= 0, got %d", o->top_k); }
+    if (o->gen_batch < 1 || o->gen_batch > 4096) { fatalf("-gb must be in [1, 4096], got %d", o->gen_batch); }
     if (!(o->temperature > 0.0f)) { fatalf("-tp must be > 0, got %g", o->temperature); }
     if (o->resume != 0 && o->resume != 1) { fatalf("-y must be 0 or 1, got %d", o->resume); }
     if (o->resume && o->output_dir == NULL) { fatalf("-y 1 needs -o <dir> to find the checkpoint in"); }
@@ -435,18 +443,48 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
     tokenizer_init(t, tokenizer_path);
 }
 
-// samples from softmax(logits / temperature) over the first V entries (padded rows excluded)
-static inline int sample_softmax(const float *logits, int V, float temperature, uint64_t *rng) {
+// the k-th largest of x[0..n) (k >= 1); reorders x (quickselect, Hoare partition)
+static inline float kth_largest(float *x, int n, int k) {
+    int lo = 0, hi = n - 1, want = k - 1;
+    while (lo < hi) {
+        float pivot = x[lo + (hi - lo) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] > pivot) { i++; }
+            while (x[j] < pivot) { j--; }
+            if (i <= j) { float t = x[i]; x[i] = x[j]; x[j] = t; i++; j--; }
+        }
+        if (want <= j) { hi = j; } else if (want >= i) { lo = i; } else { break; }
+    }
+    return x[want];
+}
+
+/*
+Samples from softmax(logits / temperature) over the first V entries (padded rows excluded),
+keeping only the top_k largest logits when top_k > 0 (ties at the threshold stay in).
+scratch: V floats.
+*/
+static inline int sample_softmax(const float *logits, int V, float temperature, int top_k, float *scratch, uint64_t *rng) {
     float maxv = logits[0];
     for (int i = 1; i < V; i++) { maxv = logits[i] > maxv ? logits[i] : maxv; }
+    float threshold = -INFINITY;
+    if (top_k > 0 && top_k < V) {
+        memcpy(scratch, logits, (size_t)V * sizeof(float));
+        threshold = kth_largest(scratch, V, top_k);
+    }
     double sum = 0.0;
-    for (int i = 0; i < V; i++) { sum += exp((double)(logits[i] - maxv) / temperature); }
-    double coin = random_f64(rng) * sum, cdf = 0.0;
     for (int i = 0; i < V; i++) {
+        if (logits[i] >= threshold) { sum += exp((double)(logits[i] - maxv) / temperature); }
+    }
+    double coin = random_f64(rng) * sum, cdf = 0.0;
+    int last = 0;
+    for (int i = 0; i < V; i++) {
+        if (logits[i] < threshold) { continue; }
         cdf += exp((double)(logits[i] - maxv) / temperature);
+        last = i;
         if (coin < cdf) { return i; }
     }
-    return V - 1;
+    return last;
 }
 
 #endif // TRAIN_COMMON_H

@@ -10,6 +10,8 @@ Prints one line per check and ends with "N passed, M failed"; exit code 1 if any
 #include "../train_mamba.c"
 
 #include "fixture.h"
+#define TEST_PASS_STYLE TEST_PASS_COLON // "PASS name: detail"
+#include "test_util.h"
 
 static void model_from_fixture(Mamba *model, const Fixture *f) {
     mamba_allocate(model, &f->config);
@@ -71,7 +73,8 @@ static void test_fixture(const Fixture *f) {
     mamba_free(&model);
 }
 
-// feeding the tokens one at a time through the recurrent step gives the full forward's logits
+// feeding the tokens one at a time through the recurrent step (all B sequences as one batch)
+// gives the full forward's logits
 static void test_step_matches_forward(const Fixture *f) {
     Mamba model;
     model_from_fixture(&model, f);
@@ -79,22 +82,37 @@ static void test_step_matches_forward(const Fixture *f) {
     model.scan_chunk = 7; // checkpoints at a chunk that does not divide T change nothing here
     mamba_forward(&model, f->inputs, NULL, B, T);
     RecurrentState st;
-    recurrent_init(&st, &model.config);
+    recurrent_init(&st, &model.config, B);
+    int tokens[64];
     double worst = 0.0;
-    for (int b = 0; b < B; b++) {
-        recurrent_reset(&st, &model.config);
-        for (int t = 0; t < T; t++) {
-            mamba_step(&model, &st, f->inputs[b * T + t]);
+    for (int t = 0; t < T; t++) {
+        for (int b = 0; b < B; b++) { tokens[b] = f->inputs[b * T + t]; }
+        mamba_step(&model, &st, tokens);
+        for (int b = 0; b < B; b++) {
             const real *full = model.acts.logits + ((size_t)b * T + t) * Vp;
             for (int i = 0; i < Vp; i++) {
-                double e = fabs((double)st.logits[i] - (double)full[i]);
+                double e = fabs((double)st.logits[(size_t)b * Vp + i] - (double)full[i]);
                 if (!(e <= worst)) { worst = e; }
             }
         }
     }
-    check(worst <= 1e-5, "step_matches_full_forward", "max abs logit diff %.3g over %d tokens", worst, B * T);
+    check(worst <= 1e-5, "step_matches_full_forward", "max abs logit diff %.3g over %d tokens in a batch of %d", worst, B * T, B);
     recurrent_free(&st);
     mamba_free(&model);
+}
+
+// top-k keeps only the k largest logits; k = 1 is greedy
+static void test_top_k(void) {
+    float logits[10] = {0.1f, 2.0f, -1.0f, 1.5f, 0.0f, 1.9f, -3.0f, 0.5f, 1.0f, 0.2f};
+    float scratch[10];
+    uint64_t rng = 5;
+    int ok = 1;
+    for (int i = 0; i < 2000; i++) {
+        int t = sample_softmax(logits, 10, 1.0f, 3, scratch, &rng);
+        ok &= t == 1 || t == 5 || t == 3;
+        ok &= sample_softmax(logits, 10, 1.0f, 1, scratch, &rng) == 1;
+    }
+    check(ok, "top_k_sampling", "k=3 draws only from the 3 largest logits, k=1 is the argmax");
 }
 
 // the chunk length of the scan checkpoints changes memory, never the numbers
@@ -298,6 +316,7 @@ int main(int argc, char **argv) {
     load_fixture(&f, path);
     test_fixture(&f);
     test_step_matches_forward(&f);
+    test_top_k();
     test_chunk_invariance(&f);
     test_determinism(&f);
     test_weight_decay_flags(&f);
@@ -308,6 +327,5 @@ int main(int argc, char **argv) {
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");
     test_hf_round_trip(&f);
     test_no_selection();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return test_summary();
 }

@@ -12,6 +12,8 @@ Ends with "N passed, M failed".
 #define TESTING
 #include "../train_mamba.cu"
 #include "fixture.h"
+#define TEST_PASS_STYLE TEST_PASS_COLON // "PASS name: detail"
+#include "test_util.h"
 
 /*
 Tolerances. ENABLE_FP32 (all fp32, no TF32): only summation order differs from the CPU and
@@ -110,29 +112,34 @@ static void test_fixture(const Fixture *f, const char *tag) {
     free(grads);
 }
 
-// the recurrent step on the GPU reproduces the full forward's logits (first row of the batch)
+// the recurrent step on the GPU, all B sequences as one batch, reproduces the full forward's logits
 static void test_step(const Fixture *f, const char *tag) {
     Mamba model;
     model_from_fixture(&model, f, 1);
-    int T = f->T < 512 ? f->T : 512, Vp = f->config.padded_vocab_size;
-    size_t BT = (size_t)f->B * f->T;
-    mamba_forward(&model, f->inputs, NULL, f->B, f->T);
+    int B = f->B, T = f->T < 512 ? f->T : 512, Vp = f->config.padded_vocab_size;
+    size_t BT = (size_t)B * f->T;
+    mamba_forward(&model, f->inputs, NULL, B, f->T);
     floatX *full = (floatX *)mallocCheck(BT * Vp * sizeof(floatX));
     cudaCheck(cudaMemcpy(full, model.acts.logits, BT * Vp * sizeof(floatX), cudaMemcpyDeviceToHost));
     RecurrentState st;
-    recurrent_init(&st, &model.config);
+    recurrent_init(&st, &model.config, B);
+    int *tokens = (int *)mallocCheck(B * sizeof(int));
     double worst = 0.0, maxref = 0.0;
     for (int t = 0; t < T; t++) {
-        mamba_step(&model, &st, f->inputs[t]);
-        for (int i = 0; i < Vp; i++) {
-            double r = (float)full[(size_t)t * Vp + i], e = fabs(st.cpu_logits[i] - r);
-            if (!(e <= worst)) { worst = e; }
-            if (fabs(r) > maxref) { maxref = fabs(r); }
+        for (int b = 0; b < B; b++) { tokens[b] = f->inputs[(size_t)b * f->T + t]; }
+        mamba_step(&model, &st, tokens);
+        for (int b = 0; b < B; b++) {
+            for (int i = 0; i < Vp; i++) {
+                double r = (float)full[((size_t)b * f->T + t) * Vp + i], e = fabs(st.cpu_logits[(size_t)b * Vp + i] - r);
+                if (!(e <= worst)) { worst = e; }
+                if (fabs(r) > maxref) { maxref = fabs(r); }
+            }
         }
     }
     char name[128];
     snprintf(name, sizeof(name), "%s_step_matches_forward", tag);
-    check(worst <= TOL_STEP * maxref, name, "max abs diff %.3g over %d tokens (max |logit| %.3g)", worst, T, maxref);
+    check(worst <= TOL_STEP * maxref, name, "max abs diff %.3g over %d steps x %d sequences (max |logit| %.3g)", worst, T, B, maxref);
+    free(tokens);
     recurrent_free(&st);
     free(full);
     mamba_free(&model);
@@ -175,6 +182,5 @@ int main(int argc, char **argv) {
     }
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return test_summary();
 }
