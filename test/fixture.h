@@ -1,27 +1,13 @@
 /*
 The test fixture format (doc/formats.md), shared by the tests of both trainers and by
-test/make_cpu_fixture.c, plus the PASS/FAIL bookkeeping every test prints.
+test/make_cpu_fixture.c. The PASS/FAIL bookkeeping is in test_util.h.
 Include after the trainer (it uses llmc/model_config.h and llmc/utils.h).
 */
 #ifndef FIXTURE_H
 #define FIXTURE_H
 
-#include <stdarg.h>
-
 #define FIXTURE_MAGIC 20261124
 #define FIXTURE_VERSION 1
-
-static int passed = 0, failed = 0;
-
-static inline void check(int ok, const char *name, const char *fmt, ...) {
-    va_list args;
-    va_start(args, fmt);
-    printf("%s %s: ", ok ? "PASS" : "FAIL", name);
-    vprintf(fmt, args);
-    printf("\n");
-    va_end(args);
-    if (ok) { passed++; } else { failed++; }
-}
 
 // max |a - b| and max |b| over n elements
 static inline void compare_floats(const float *a, const float *b, size_t n, double *max_err, double *max_ref) {

@@ -9,37 +9,13 @@ Bad inputs end the process (fatalf), so each runs in a child: the test re-execut
 which writes the bad file into <dir> and runs the loader on it; the parent checks for a non-zero
 exit and a one-line "error:" on stderr that names the file and the problem.
 */
-#include <dirent.h>
-#include <sys/wait.h>
 #include "../dataloader.h"
 #include "../tokenizer.h"
+#include "test_util.h"
 
 #define TB 2
 #define TT 8
 #define BT (TB * TT)
-
-static int num_passed = 0;
-static int num_failed = 0;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    if (ok) {
-        printf("PASS %s\n", name);
-        num_passed++;
-        return;
-    }
-    printf("FAIL %s: ", name);
-    va_list args;
-    va_start(args, fmt);
-    vprintf(fmt, args);
-    va_end(args);
-    printf("\n");
-    num_failed++;
-}
-
-static const char *join(char *buf, const char *dir, const char *name) {
-    snprintf(buf, 1024, "%s/%s", dir, name);
-    return buf;
-}
 
 // a shard of n tokens base, base+1, ...: every token id in a test is unique, so an input's first
 // token says which shard and which sample it came from
@@ -516,51 +492,11 @@ static int run_bad_case(const char *name, const char *dir) {
 
 // runs "<self> --expect-fail <case> <dir>" and checks its exit status and stderr
 static void test_bad_case(const BadCase *c, const char *dir) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) { fatalf("pipe failed: %s", strerror(errno)); }
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) { fatalf("fork failed: %s", strerror(errno)); }
-    if (pid == 0) {
-        dup2(pipefd[1], STDERR_FILENO);
-        close(pipefd[0]);
-        close(pipefd[1]);
-        execl("/proc/self/exe", "test_dataloader", "--expect-fail", c->name, dir, (char *)NULL);
-        fprintf(stderr, "exec of /proc/self/exe failed: %s\n", strerror(errno));
-        _exit(127);
-    }
-    close(pipefd[1]);
-    char err[4096];
-    size_t len = 0;
-    ssize_t got;
-    while ((got = read(pipefd[0], err + len, sizeof(err) - 1 - len)) > 0) { len += (size_t)got; }
-    err[len] = '\0';
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (len > 0 && err[len - 1] == '\n') { err[len - 1] = '\0'; }
-
-    char name[96];
+    const char *argv[] = {"test_dataloader", "--expect-fail", c->name, dir, NULL};
+    char err[4096], name[96];
+    int status = run_self(argv, err, sizeof(err));
     snprintf(name, sizeof(name), "rejects_%s", c->name);
-    int exited_nonzero = WIFEXITED(status) && WEXITSTATUS(status) != 0;
-    int one_line = strchr(err, '\n') == NULL;
-    check(exited_nonzero && strncmp(err, "error: ", 7) == 0 && one_line &&
-          strstr(err, c->file) != NULL && strstr(err, c->message) != NULL,
-          name, "status %d, stderr \"%s\" (expected one \"error:\" line naming %s and saying \"%s\")",
-          status, err, c->file, c->message);
-}
-
-static void remove_dir(const char *dir) {
-    DIR *d = opendir(dir);
-    if (d == NULL) { return; }
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) { continue; }
-        remove(join(path, dir, e->d_name));
-    }
-    closedir(d);
-    rmdir(dir);
+    check_rejected(name, status, err, c->file, c->message);
 }
 
 int main(int argc, char **argv) {
@@ -585,6 +521,5 @@ int main(int argc, char **argv) {
     test_tinyshakespeare();
 
     remove_dir(dir);
-    printf("%d passed, %d failed\n", num_passed, num_failed);
-    return num_failed == 0 ? 0 : 1;
+    return test_summary();
 }

@@ -24,6 +24,8 @@ Prints one line per check and ends with "N passed, M failed"; exit code 1 if any
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #endif
 #include "../train_mamba.c"
+#define TEST_PASS_STYLE TEST_PASS_PARENS // "PASS name (detail)"
+#include "test_util.h"
 
 /*
 Step and tolerance. f is a sum of O(1) terms computed in double, so its rounding error is about
@@ -36,7 +38,6 @@ because the rounding error of f scales with the size of its terms.
 #define FD_H 1e-6
 #define FD_TOL 1e-7
 
-static int passed = 0, failed = 0;
 static uint64_t rng = 0x5EEDF00DULL;
 
 static double urand(double lo, double hi) { return lo + (hi - lo) * random_f64(&rng); }
@@ -63,16 +64,6 @@ static double dot(const real *a, const real *b, size_t n) {
     double s = 0.0;
     for (size_t i = 0; i < n; i++) { s += (double)a[i] * b[i]; }
     return s;
-}
-
-static void result(int ok, const char *name, const char *fmt, ...) {
-    va_list args;
-    va_start(args, fmt);
-    if (ok) { printf("PASS %s (", name); } else { printf("FAIL %s: ", name); }
-    vprintf(fmt, args);
-    printf(ok ? ")\n" : "\n");
-    va_end(args);
-    if (ok) { passed++; } else { failed++; }
 }
 
 // ----------------------------------------------------------------------------
@@ -137,14 +128,14 @@ static Stats fd_compare(Objective f, void *ctx, real *x, const real *g, int rows
 static void report(const char *name, Stats s, int expect_nonzero) {
     double tol = FD_TOL * fmax(1.0, s.max_grad);
     if (isnan(s.max_abs) || isnan(s.max_rel)) {
-        result(0, name, "NaN in the gradients (%zu elements)", s.count);
+        check(0, name, "NaN in the gradients (%zu elements)", s.count);
     } else if (expect_nonzero && s.max_grad == 0.0) {
-        result(0, name, "gradient identically zero over %zu elements: vacuous check", s.count);
+        check(0, name, "gradient identically zero over %zu elements: vacuous check", s.count);
     } else if (!expect_nonzero && s.max_grad != 0.0) {
-        result(0, name, "expected a zero gradient, found max |grad| %.3e", s.max_grad);
+        check(0, name, "expected a zero gradient, found max |grad| %.3e", s.max_grad);
     } else {
-        result(s.max_abs <= tol, name, "max abs err %.2e, max rel err %.2e, max |grad| %.2e, tol %.1e, n=%zu",
-               s.max_abs, s.max_rel, s.max_grad, tol, s.count);
+        check(s.max_abs <= tol, name, "max abs err %.2e, max rel err %.2e, max |grad| %.2e, tol %.1e, n=%zu",
+              s.max_abs, s.max_rel, s.max_grad, tol, s.count);
     }
 }
 
@@ -179,7 +170,7 @@ static void check_doubled(const char *name, GradBuf *bufs, int k) {
     }
     char full[128];
     snprintf(full, sizeof(full), "accumulate %s", name);
-    result(max_err <= 1e-12 * fmax(1.0, max_g), full, "max abs err of 2 x first pass %.2e", max_err);
+    check(max_err <= 1e-12 * fmax(1.0, max_g), full, "max abs err of 2 x first pass %.2e", max_err);
 }
 
 // ----------------------------------------------------------------------------
@@ -591,6 +582,5 @@ int main(void) {
     test_gate(6, 4, 8);
     test_crossentropy();
     test_model();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return test_summary();
 }

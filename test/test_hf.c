@@ -11,33 +11,8 @@ exit and one "error:" line on stderr naming the file and the problem. A fuzz pas
 with random corruptions of a valid file (test_hf --fuzz <seed> <dir>) and only asks that the
 child never dies of a signal.
 */
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/wait.h>
 #include "../llmc/hf_io.h"
-
-static int num_passed = 0;
-static int num_failed = 0;
-
-static void check(int ok, const char *name, const char *fmt, ...) {
-    if (ok) {
-        printf("PASS %s\n", name);
-        num_passed++;
-        return;
-    }
-    printf("FAIL %s: ", name);
-    va_list args;
-    va_start(args, fmt);
-    vprintf(fmt, args);
-    va_end(args);
-    printf("\n");
-    num_failed++;
-}
-
-static const char *join(char *buf, const char *dir, const char *name) {
-    if (snprintf(buf, 1024, "%s/%s", dir, name) >= 1024) { fatalf("test: path too long: %s/%s", dir, name); }
-    return buf;
-}
+#include "test_util.h"
 
 static void write_bytes(const char *path, const void *data, size_t n) {
     FILE *fp = fopenCheck(path, "wb");
@@ -793,51 +768,12 @@ static int run_bad_case(const char *name, const char *base) {
     return 0;
 }
 
-// runs "<self> <mode> <arg> <dir>" with stderr captured; returns the wait status
-static int run_child(const char *mode, const char *arg, const char *dir, char *err, size_t cap) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) { fatalf("pipe failed: %s", strerror(errno)); }
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) { fatalf("fork failed: %s", strerror(errno)); }
-    if (pid == 0) {
-        dup2(pipefd[1], STDERR_FILENO);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) { dup2(devnull, STDOUT_FILENO); }
-        close(pipefd[0]);
-        close(pipefd[1]);
-        execl("/proc/self/exe", "test_hf", mode, arg, dir, (char *)NULL);
-        fprintf(stderr, "exec of /proc/self/exe failed: %s\n", strerror(errno));
-        _exit(127);
-    }
-    close(pipefd[1]);
-    size_t len = 0;
-    ssize_t got;
-    char chunk[4096];
-    while ((got = read(pipefd[0], chunk, sizeof(chunk))) > 0) { // keep draining past cap so the child never blocks
-        size_t take = (size_t)got < cap - 1 - len ? (size_t)got : cap - 1 - len;
-        memcpy(err + len, chunk, take);
-        len += take;
-    }
-    err[len] = '\0';
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (len > 0 && err[len - 1] == '\n') { err[len - 1] = '\0'; }
-    return status;
-}
-
 static void test_bad_case(const BadCase *c, const char *dir) {
-    char err[4096];
-    int status = run_child("--expect-fail", c->name, dir, err, sizeof(err));
-    char name[96];
+    const char *argv[] = {"test_hf", "--expect-fail", c->name, dir, NULL};
+    char err[4096], name[96];
+    int status = run_self(argv, err, sizeof(err));
     snprintf(name, sizeof(name), "rejects_%s", c->name);
-    int exited_nonzero = WIFEXITED(status) && WEXITSTATUS(status) != 0;
-    int one_line = strchr(err, '\n') == NULL;
-    check(exited_nonzero && strncmp(err, "error: ", 7) == 0 && one_line && strstr(err, c->file) != NULL &&
-              strstr(err, c->message) != NULL,
-          name, "status %d, stderr \"%s\" (expected one \"error:\" line naming %s and saying \"%s\")", status, err, c->file,
-          c->message);
+    check_rejected(name, status, err, c->file, c->message);
 }
 
 // child: corrupts a valid checkpoint at random (header bytes, length field, truncation) and loads it
@@ -876,7 +812,8 @@ static void test_fuzz(const char *dir, int count) {
     char err[4096], seed[32], first[4200] = "";
     for (int i = 0; i < count; i++) {
         snprintf(seed, sizeof(seed), "%d", i);
-        int status = run_child("--fuzz", seed, dir, err, sizeof(err));
+        const char *argv[] = {"test_hf", "--fuzz", seed, dir, NULL};
+        int status = run_self(argv, err, sizeof(err));
         if (!WIFEXITED(status)) {
             if (!crashed && !bad_message) { snprintf(first, sizeof(first), "seed %d died of signal %d", i, WTERMSIG(status)); }
             crashed++;
@@ -891,21 +828,6 @@ static void test_fuzz(const char *dir, int count) {
     printf("  fuzz: %d corrupted checkpoints, %d rejected, %d crashed, %d without a one-line error\n", count, rejected, crashed,
            bad_message);
     check(crashed == 0 && bad_message == 0, "fuzz_no_crash", "%s", first);
-}
-
-static void remove_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (d == NULL) { return; }
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) { continue; }
-        join(path, dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) { remove_tree(path); } else { remove(path); }
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 int main(int argc, char **argv) {
@@ -931,7 +853,6 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
     test_fuzz(dir, 300);
 
-    remove_tree(dir);
-    printf("%d passed, %d failed\n", num_passed, num_failed);
-    return num_failed == 0 ? 0 : 1;
+    remove_dir(dir);
+    return test_summary();
 }

@@ -95,12 +95,20 @@ __global__ void conv1d_silu_backward_kernel(floatX *dx, float *partials, const f
     for (int k = 0; k <= K; k++) { p[(size_t)k * Di + d] = dwk[k]; }
 }
 
+// sums the per-tile partials: block (32 columns x 8 row lanes), lanes combined in a fixed order
 __global__ void conv1d_weight_grad_finish_kernel(float *dw, float *dbias, const float *partials, int rows, int Di, int K) {
-    int i = blockIdx.x * blockDim.x + threadIdx.x; // i = k * Di + d
-    if (i >= (K + 1) * Di) { return; }
-    int k = i / Di, d = i % Di;
+    __shared__ float lanes[8][33];
+    int i = blockIdx.x * 32 + threadIdx.x; // i = k * Di + d
     float s = 0.0f;
-    for (int r = 0; r < rows; r++) { s += partials[(size_t)r * (K + 1) * Di + i]; }
+    if (i < (K + 1) * Di) {
+        for (int r = threadIdx.y; r < rows; r += 8) { s += partials[(size_t)r * (K + 1) * Di + i]; }
+    }
+    lanes[threadIdx.y][threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y != 0 || i >= (K + 1) * Di) { return; }
+    s = 0.0f;
+    for (int y = 0; y < 8; y++) { s += lanes[y][threadIdx.x]; }
+    int k = i / Di, d = i % Di;
     if (k == K) { dbias[d] += s; } else { dw[d * K + k] += s; }
 }
 
@@ -135,7 +143,7 @@ void conv1d_silu_backward(floatX *dx, float *dw, float *dbias, float *partials, 
     CONV_DISPATCH(K, LAUNCH_BWD)
 #undef LAUNCH_BWD
     cudaCheck(cudaGetLastError());
-    conv1d_weight_grad_finish_kernel<<<ceil_div((long)(K + 1) * Di, 256), 256, 0, stream>>>(dw, dbias, partials, B * tiles, Di, K);
+    conv1d_weight_grad_finish_kernel<<<ceil_div((long)(K + 1) * Di, 32), dim3(32, 8), 0, stream>>>(dw, dbias, partials, B * tiles, Di, K);
     cudaCheck(cudaGetLastError());
 }
 
