@@ -986,7 +986,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     const char *prompt = o->prompt;
     int plen = prompt != NULL ? (int)strlen(prompt) : 0;
     int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
-    int n = prompt != NULL ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
+    int n = plen > 0 ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
     if (n == 0) { // no prompt: the end-of-text token, or a newline for byte-level models
         ids[0] = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
         if (ids[0] < 0 || ids[0] >= V) { ids[0] = 0; }
