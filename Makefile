@@ -113,9 +113,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TMPDIR ?= $(if $(wildcard /dev/shm),/dev/shm,/tmp)
 # the safetensors / config.json harnesses need llmc/safetensors.h, llmc/hf_io.h and cJSON
 FUZZ_HAS_HF := $(and $(wildcard llmc/safetensors.h),$(wildcard llmc/hf_io.h),$(wildcard /usr/include/cjson/cJSON.h))
-FUZZ_HARNESSES = dataloader tokenizer model state $(if $(FUZZ_HAS_HF),safetensors hf)
-FUZZ_LIBS_safetensors = -lcjson
-FUZZ_LIBS_hf = -lcjson
+FUZZ_HARNESSES = dataloader tokenizer model state $(if $(FUZZ_HAS_HF),safetensors hf bpe)
 FUZZ_BINS = $(FUZZ_HARNESSES:%=test/fuzz/bin/fuzz_%)
 FUZZ_OPTS = -rss_limit_mb=2048 -timeout=10 -max_len=16384 -detect_leaks=0
 FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -125,14 +123,14 @@ FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_
 
 test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h $(HEADERS) $(wildcard llmc/safetensors.h llmc/hf_io.h)
 	@mkdir -p test/fuzz/bin
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< -lm $(FUZZ_LIBS_$*)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LDLIBS)
 
 fuzz-bins: $(FUZZ_BINS)
 
 # rewrites the seed corpora from the loaders' own writers
 fuzz-seeds: test/fuzz/make_seeds.c $(HEADERS)
 	@mkdir -p test/fuzz/bin
-	$(CC) -O1 -Wall -Wextra -std=gnu11 $(if $(FUZZ_HAS_HF),-DFUZZ_HF) -o test/fuzz/bin/make_seeds $< $(LDLIBS) $(if $(FUZZ_HAS_HF),-lcjson)
+	$(CC) -O1 -Wall -Wextra -std=gnu11 $(if $(FUZZ_HAS_HF),-DFUZZ_HF) -o test/fuzz/bin/make_seeds $< $(LDLIBS)
 	./test/fuzz/bin/make_seeds test/fuzz/corpus
 
 fuzz-run-%: test/fuzz/bin/fuzz_%

@@ -1,18 +1,29 @@
 /*
 Shared by the libFuzzer harnesses in test/fuzz/. Each harness includes this first, then the loader
-it fuzzes, so fatalf() longjmps back here instead of exiting (FATAL_LONGJMP, see llmc/utils.h).
+it fuzzes, so fatalf() longjmps back to the harness instead of exiting (FATAL_LONGJMP, see
+llmc/utils.h; libFuzzer counts exit() as a crash).
 
-A loader that rejects its input by fatalf() leaves behind whatever it had open or allocated, as
-it may when the process is about to exit. So after a rejection the harness closes the file
-descriptors the loader left open and counts the bytes it leaked (printed at exit, not an error).
-An input the loader accepts must leave nothing behind: a new open descriptor or a growth in
-allocated bytes after the harness freed everything is a leak, and the harness aborts on it.
+A loader that rejects its input leaves behind what it had open or allocated, as it may when the
+process is about to exit. Over millions of inputs that would exhaust file descriptors and memory,
+so between fuzz_begin() and fuzz_end() the harness tracks every heap block (sanitizer malloc/free
+hooks) and every FILE* (fopen/fclose are redirected here by macro, in this translation unit only):
+  - after a rejection, fuzz_end closes the FILE*s and frees the blocks still live (counted, not an error);
+  - after an accepted input the harness has freed everything it got, so any block, FILE* or file
+    descriptor still open is a leak in the loader, and the harness aborts on it.
 That check stands in for LeakSanitizer, which must be off (-detect_leaks=0) because of the rejections.
 
-The loaders take paths, so each input is written to a file in a per-process temp directory.
+The loaders take paths, so each input is written to a file in a per-process temp directory
+(under $TMPDIR).
 */
 #ifndef FUZZ_COMMON_H
 #define FUZZ_COMMON_H
+
+#include <stdio.h>
+
+static FILE *fuzz_fopen(const char *path, const char *mode);
+static int fuzz_fclose(FILE *fp);
+#define fopen(path, mode) fuzz_fopen(path, mode)
+#define fclose(fp) fuzz_fclose(fp)
 
 #define FATAL_LONGJMP
 #include "../../llmc/utils.h"
@@ -23,15 +34,85 @@ The loaders take paths, so each input is written to a file in a per-process temp
 #include <stddef.h>
 #include <stdint.h>
 
+// a property the loader promises on accepted input; a violation is a finding
+#define FUZZ_ASSERT(cond) do { \
+    if (!(cond)) { fprintf(stderr, "fuzz: assertion failed: %s [%s:%d]\n", #cond, __FILE__, __LINE__); abort(); } \
+} while (0)
+
+// ----------------------------------------------------------------------------
+// live heap blocks allocated while tracking: open addressing on the pointer, linear probing;
+// a slot belongs to this input only if its generation is current, so starting over is gen++
+
+#define FUZZ_SLOTS (1u << 17)
+#define FUZZ_TOMBSTONE ((uintptr_t)1)
+
+typedef struct { uintptr_t ptr; size_t size; uint32_t gen; } FuzzSlot;
+static FuzzSlot fuzz_slots[FUZZ_SLOTS];
+static uint32_t fuzz_used_index[FUZZ_SLOTS]; // the slots filled this generation, in order
+static uint32_t fuzz_gen = 1;
+// thread-local: only the harness thread's blocks are the loader's (libFuzzer's RSS thread allocates too)
+static __thread int fuzz_tracking;
+static size_t fuzz_used_slots;  // live + tombstones this generation
+static size_t fuzz_live_blocks;
+static int fuzz_overflow;       // too many allocations in one input: stopped tracking
+
+static inline size_t fuzz_slot_of(uintptr_t p) {
+    return (size_t)(((uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull) >> (64 - 17));
+}
+
+static void fuzz_malloc_hook(const volatile void *ptr, size_t size) {
+    if (!fuzz_tracking || ptr == NULL) { return; }
+    if (fuzz_used_slots >= FUZZ_SLOTS / 4 * 3) { fuzz_overflow = 1; fuzz_tracking = 0; return; }
+    for (size_t i = fuzz_slot_of((uintptr_t)ptr);; i = (i + 1) & (FUZZ_SLOTS - 1)) {
+        if (fuzz_slots[i].gen != fuzz_gen) {
+            fuzz_slots[i] = (FuzzSlot){(uintptr_t)ptr, size, fuzz_gen};
+            fuzz_used_index[fuzz_used_slots++] = (uint32_t)i;
+            fuzz_live_blocks++;
+            return;
+        }
+    }
+}
+
+static void fuzz_free_hook(const volatile void *ptr) {
+    if (!fuzz_tracking || ptr == NULL) { return; }
+    for (size_t i = fuzz_slot_of((uintptr_t)ptr); fuzz_slots[i].gen == fuzz_gen; i = (i + 1) & (FUZZ_SLOTS - 1)) {
+        if (fuzz_slots[i].ptr == (uintptr_t)ptr) {
+            fuzz_slots[i].ptr = FUZZ_TOMBSTONE;
+            fuzz_live_blocks--;
+            return;
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------
+// FILE*s opened while tracking
+
+#define FUZZ_MAX_FILES 64
+static FILE *fuzz_files[FUZZ_MAX_FILES];
+static int fuzz_num_files;
+
+static FILE *fuzz_fopen(const char *path, const char *mode) {
+    FILE *fp = (fopen)(path, mode);
+    if (fp != NULL && fuzz_tracking) {
+        if (fuzz_num_files == FUZZ_MAX_FILES) { fprintf(stderr, "fuzz: more than %d open files\n", FUZZ_MAX_FILES); abort(); }
+        fuzz_files[fuzz_num_files++] = fp;
+    }
+    return fp;
+}
+
+static int fuzz_fclose(FILE *fp) {
+    for (int i = 0; i < fuzz_num_files; i++) {
+        if (fuzz_files[i] == fp) { fuzz_files[i] = fuzz_files[--fuzz_num_files]; break; }
+    }
+    return (fclose)(fp);
+}
+
+// ----------------------------------------------------------------------------
+// file descriptors: a descriptor opened without stdio (open, opendir) and left open is a leak too
+
 #define FUZZ_MAX_FDS 1024
-
-static char fuzz_dir[256];
-static FILE *fuzz_devnull;
-static unsigned long long fuzz_runs, fuzz_rejected, fuzz_leaky_rejects, fuzz_leaked_bytes, fuzz_leaked_fds;
 static unsigned char fuzz_fds_before[FUZZ_MAX_FDS];
-static size_t fuzz_bytes_before;
 
-// marks the open descriptors in open_fds (excluding the one used to list them)
 static void fuzz_list_fds(unsigned char open_fds[FUZZ_MAX_FDS]) {
     memset(open_fds, 0, FUZZ_MAX_FDS);
     DIR *dp = opendir("/proc/self/fd");
@@ -43,6 +124,14 @@ static void fuzz_list_fds(unsigned char open_fds[FUZZ_MAX_FDS]) {
     }
     closedir(dp);
 }
+
+// ----------------------------------------------------------------------------
+// setup, input files, statistics
+
+static char fuzz_dir[256];
+static FILE *fuzz_devnull;
+static unsigned long long fuzz_runs, fuzz_rejected, fuzz_swept_blocks, fuzz_swept_bytes, fuzz_swept_files,
+    fuzz_untracked;
 
 static void fuzz_atexit(void) {
     char path[512];
@@ -61,8 +150,9 @@ static void fuzz_atexit(void) {
     const char *stats_path = getenv("FUZZ_STATS_FILE");
     FILE *out = stats_path != NULL ? fopen(stats_path, "a") : NULL;
     fprintf(out != NULL ? out : stderr,
-            "fuzz stats: %llu runs, %llu rejected by fatalf (%llu of them left %llu bytes and %llu fds behind)\n",
-            fuzz_runs, fuzz_rejected, fuzz_leaky_rejects, fuzz_leaked_bytes, fuzz_leaked_fds);
+            "%llu runs, %llu rejected (after which %llu blocks / %llu bytes freed and %llu files closed; "
+            "%llu inputs too allocation-heavy to track)\n",
+            fuzz_runs, fuzz_rejected, fuzz_swept_blocks, fuzz_swept_bytes, fuzz_swept_files, fuzz_untracked);
     if (out != NULL) { fclose(out); }
 }
 
@@ -77,10 +167,11 @@ static void fuzz_setup(const char *name) {
     static char devnull_buf[4096], stdout_buf[4096];
     setvbuf(fuzz_devnull, devnull_buf, _IOFBF, sizeof(devnull_buf));
     setvbuf(stdout, stdout_buf, _IOLBF, sizeof(stdout_buf));
+    __sanitizer_install_malloc_and_free_hooks(fuzz_malloc_hook, fuzz_free_hook);
     atexit(fuzz_atexit);
 }
 
-// path of `name` inside this process's temp directory (a static buffer per call site is enough)
+// path of `name` inside this process's temp directory
 static const char *fuzz_path(char buf[512], const char *name) {
     snprintf(buf, 512, "%s/%s", fuzz_dir, name);
     return buf;
@@ -106,44 +197,67 @@ static inline void fuzz_split(const uint8_t *data, size_t size, int n, const uin
     }
 }
 
-// call before the loader (after writing the input files)
+// ----------------------------------------------------------------------------
+// around each call of the loader:
+//     fuzz_begin();
+//     if (setjmp(fatal_jmp_buf) == 0) { <load, check, free everything>; fuzz_end(0); }
+//     else { fuzz_end(1); }   // do not touch what the loader allocated: fuzz_end frees it
+
 static void fuzz_begin(void) {
     fuzz_runs++;
     fuzz_list_fds(fuzz_fds_before);
-    fuzz_bytes_before = __sanitizer_get_current_allocated_bytes();
+    fuzz_gen++;
+    fuzz_used_slots = 0;
+    fuzz_live_blocks = 0;
+    fuzz_overflow = 0;
+    fuzz_num_files = 0;
+    fuzz_tracking = 1;
 }
 
-// call after the harness freed what it could; rejected = the loader called fatalf
 static void fuzz_end(int rejected) {
+    if (rejected) {
+        fuzz_rejected++;
+        // closing frees each FILE's own blocks (still tracked), then the rest is the loader's
+        while (fuzz_num_files > 0) {
+            fuzz_fclose(fuzz_files[fuzz_num_files - 1]);
+            fuzz_swept_files++;
+        }
+        fuzz_tracking = 0;
+        if (fuzz_live_blocks > 0) {
+            for (size_t k = 0; k < fuzz_used_slots; k++) {
+                FuzzSlot *s = &fuzz_slots[fuzz_used_index[k]];
+                if (s->ptr != FUZZ_TOMBSTONE) {
+                    fuzz_swept_blocks++;
+                    fuzz_swept_bytes += s->size;
+                    free((void *)s->ptr);
+                    s->ptr = FUZZ_TOMBSTONE;
+                }
+            }
+        }
+        if (fuzz_overflow) { fuzz_untracked++; }
+    }
+    fuzz_tracking = 0;
     unsigned char after[FUZZ_MAX_FDS];
     fuzz_list_fds(after);
     int new_fds = 0;
     for (int fd = 0; fd < FUZZ_MAX_FDS; fd++) {
         if (after[fd] && !fuzz_fds_before[fd]) {
             new_fds++;
-            if (rejected) { close(fd); }  // the FILE* around it is leaked and never used again
+            if (rejected) { close(fd); }
         }
     }
-    size_t bytes_after = __sanitizer_get_current_allocated_bytes();
-    size_t leaked = bytes_after > fuzz_bytes_before ? bytes_after - fuzz_bytes_before : 0;
-    if (rejected) {
-        fuzz_rejected++;
-        if (leaked > 0 || new_fds > 0) {
-            fuzz_leaky_rejects++;
-            fuzz_leaked_bytes += leaked;
-            fuzz_leaked_fds += (unsigned long long)new_fds;
+    if (!rejected && (new_fds > 0 || fuzz_num_files > 0 || (fuzz_live_blocks > 0 && !fuzz_overflow))) {
+        fprintf(stderr, "fuzz: accepted input leaked %d file descriptor(s), %d FILE*(s), %zu heap block(s):\n",
+                new_fds, fuzz_num_files, fuzz_live_blocks);
+        for (size_t k = 0, shown = 0; k < fuzz_used_slots && shown < 10; k++) {
+            const FuzzSlot *s = &fuzz_slots[fuzz_used_index[k]];
+            if (s->ptr != FUZZ_TOMBSTONE) {
+                fprintf(stderr, "  %zu bytes at %p\n", s->size, (void *)s->ptr);
+                shown++;
+            }
         }
-        return;
-    }
-    if (new_fds > 0 || leaked > 0) {
-        fprintf(stderr, "fuzz: accepted input leaked %d file descriptor(s) and %zu bytes\n", new_fds, leaked);
         abort();
     }
 }
-
-// a property the loader promises on accepted input; a violation is a finding
-#define FUZZ_ASSERT(cond) do { \
-    if (!(cond)) { fprintf(stderr, "fuzz: assertion failed: %s [%s:%d]\n", #cond, __FILE__, __LINE__); abort(); } \
-} while (0)
 
 #endif // FUZZ_COMMON_H

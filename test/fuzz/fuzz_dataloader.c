@@ -60,10 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(copy);
     fuzz_path(pattern, "shard_*.bin");
 
-    // volatile: written between setjmp and a possible longjmp, read after it
+    DataLoader dl;
+    DataLoader *loader = &dl;
     fuzz_begin();
-    DataLoader *volatile loader = (DataLoader *)calloc(1, sizeof(DataLoader));
-    int rejected = 0;
     if (setjmp(fatal_jmp_buf) == 0) {
         dataloader_init(loader, pattern, B, T, rank, P, shuffle, seed, vocab_size);
         size_t batches = dataloader_num_batches(loader);
@@ -83,19 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             check_batch(loader);
         }
         dataloader_free(loader);
+        fuzz_end(0);
     } else {
-        rejected = 1;
-        // what the loader had allocated when it gave up (fields are NULL until allocated)
-        DataLoader *l = loader;
-        free(l->buffer);
-        free(l->inputs);
-        free(l->targets);
-        free(l->shard_num_tokens);
-        free(l->shard_order);
-        free(l->sample_order);
-        if (l->glob_result.gl_pathv != NULL) { globfree(&l->glob_result); }
+        fuzz_end(1);
     }
-    free(loader);
-    fuzz_end(rejected);
     return 0;
 }

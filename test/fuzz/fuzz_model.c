@@ -16,7 +16,9 @@ of stopping at the first consistency check.
 
 // the parameter count a header's config implies, or 0 when the config is out of range
 static size_t header_num_parameters(const int *header) {
-    MambaConfig c = {header[2], header[3], header[4], header[5], header[6], header[7], header[8], header[9]};
+    MambaConfig c = {.vocab_size = header[2], .padded_vocab_size = header[3], .n_layer = header[4],
+                     .d_model = header[5], .d_inner = header[6], .d_state = header[7], .d_conv = header[8],
+                     .dt_rank = header[9], .no_selection = header[13]};
     if (c.vocab_size <= 0 || c.vocab_size > 65536 || c.n_layer <= 0 || c.n_layer > 1024 ||
         c.d_model <= 0 || c.d_model > 65536 || c.d_inner <= 0 || c.d_inner > 262144 ||
         c.d_state <= 0 || c.d_state > 256 || c.d_conv <= 0 || c.d_conv > 64 ||
@@ -57,8 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(file);
 
     fuzz_begin();
-    float *volatile params = NULL;
-    int rejected = 0;
     if (setjmp(fatal_jmp_buf) == 0) {
         MambaConfig c;
         size_t num_parameters;
@@ -67,12 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t sizes[NUM_PARAMETER_TENSORS];
         FUZZ_ASSERT(fill_in_parameter_sizes(sizes, &c) == num_parameters);
         FUZZ_ASSERT(header_bytes + num_parameters * sizeof(float) == size - 1 || fix_count);
-        params = (float *)mallocCheck(num_parameters * sizeof(float));
+        float *params = (float *)mallocCheck(num_parameters * sizeof(float));
         read_model_parameters(fp, path, params, num_parameters, crc);
+        free(params);
+        fuzz_end(0);
     } else {
-        rejected = 1;
+        fuzz_end(1);
     }
-    free(params);
-    fuzz_end(rejected);
     return 0;
 }

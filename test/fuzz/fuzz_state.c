@@ -40,19 +40,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_write_file(fuzz_path(path, "state.bin"), file, n);
     free(file);
 
-    fuzz_begin();
     float *m = (float *)malloc(num_params * sizeof(float));
     float *v = (float *)malloc(num_params * sizeof(float));
-    int rejected = 0;
+    fuzz_begin();
     if (setjmp(fatal_jmp_buf) == 0) {
         TrainState s;
         load_state_file(path, &s, m, v, num_params);
         FUZZ_ASSERT(n == want);
+        fuzz_end(0);
     } else {
-        rejected = 1;
+        fuzz_end(1);
     }
     free(m);
     free(v);
-    fuzz_end(rejected);
     return 0;
 }

@@ -10,9 +10,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char path[512];
     fuzz_write_file(fuzz_path(path, "tokenizer.bin"), data, size);
 
+    Tokenizer tok;
+    Tokenizer *t = &tok;
     fuzz_begin();
-    Tokenizer *volatile t = (Tokenizer *)calloc(1, sizeof(Tokenizer));
-    int rejected = 0;
     if (setjmp(fatal_jmp_buf) == 0) {
         tokenizer_init(t, path);
         FUZZ_ASSERT(t->init_ok && t->vocab_size > 0);
@@ -24,14 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             safe_print_bytes(fuzz_devnull, piece, t->token_len[i]);
         }
         tokenizer_free(t);
+        fuzz_end(0);
     } else {
-        rejected = 1;
-        Tokenizer *tk = t;
-        free(tk->token_table);
-        free(tk->token_len);
-        free(tk->token_bytes);
+        fuzz_end(1);
     }
-    free(t);
-    fuzz_end(rejected);
     return 0;
 }

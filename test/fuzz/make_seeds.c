@@ -84,6 +84,65 @@ static uint64_t u64le(const uint8_t *b) {
     return v;
 }
 
+// UTF-8 of the byte-level symbol of byte b (GPT-2's bytes_to_unicode)
+static void byte_symbol(int b, char out[3]) {
+    int u = b, next = 256;
+    if (!bpe_byte_prints_(b)) {
+        for (int c = 0; c < b; c++) { if (!bpe_byte_prints_(c)) { next++; } }
+        u = next;
+    }
+    if (u < 0x80) { out[0] = (char)u; out[1] = '\0'; }
+    else { out[0] = (char)(0xC0 | (u >> 6)); out[1] = (char)(0x80 | (u & 0x3F)); out[2] = '\0'; }
+}
+
+// a tokenizer.json: 256 byte tokens, a few merges, <|endoftext|> as an added token; then NUL and a text
+static void bpe_seed(const char *tmp, const char *name, int pair_merges, int prefix_space, const char *text) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON *model = cJSON_AddObjectToObject(root, "model");
+    cJSON_AddStringToObject(model, "type", "BPE");
+    cJSON *vocab = cJSON_AddObjectToObject(model, "vocab");
+    char sym[3], sym2[3], buf[64];
+    for (int b = 0; b < 256; b++) { byte_symbol(b, sym); cJSON_AddNumberToObject(vocab, sym, b); }
+    // merges: "Ġ t" -> "Ġt", "h e" -> "he", "Ġt he" -> "Ġthe", "e r" -> "er"
+    const char *merges[4][2] = {{" ", "t"}, {"h", "e"}, {" t", "he"}, {"e", "r"}};
+    cJSON *merge_list = cJSON_AddArrayToObject(model, "merges");
+    int id = 256;
+    for (int m = 0; m < 4; m++) {
+        char a[16] = "", b[16] = "";
+        for (const char *p = merges[m][0]; *p; p++) { byte_symbol((unsigned char)*p, sym); strcat(a, sym); }
+        for (const char *p = merges[m][1]; *p; p++) { byte_symbol((unsigned char)*p, sym2); strcat(b, sym2); }
+        snprintf(buf, sizeof(buf), "%s%s", a, b);
+        cJSON_AddNumberToObject(vocab, buf, id++);
+        if (pair_merges) {
+            cJSON *pair = cJSON_CreateArray();
+            cJSON_AddItemToArray(pair, cJSON_CreateString(a));
+            cJSON_AddItemToArray(pair, cJSON_CreateString(b));
+            cJSON_AddItemToArray(merge_list, pair);
+        } else {
+            snprintf(buf, sizeof(buf), "%s %s", a, b);
+            cJSON_AddItemToArray(merge_list, cJSON_CreateString(buf));
+        }
+    }
+    cJSON *added = cJSON_AddArrayToObject(root, "added_tokens");
+    cJSON *eot = cJSON_CreateObject();
+    cJSON_AddNumberToObject(eot, "id", id);
+    cJSON_AddStringToObject(eot, "content", "<|endoftext|>");
+    cJSON_AddBoolToObject(eot, "special", 1);
+    cJSON_AddItemToArray(added, eot);
+    cJSON *pre = cJSON_AddObjectToObject(root, "pre_tokenizer");
+    cJSON_AddStringToObject(pre, "type", "ByteLevel");
+    cJSON_AddBoolToObject(pre, "add_prefix_space", prefix_space);
+    cJSON_AddBoolToObject(pre, "use_regex", 1);
+    cJSON *decoder = cJSON_AddObjectToObject(root, "decoder");
+    cJSON_AddStringToObject(decoder, "type", "ByteLevel");
+    char *json = cJSON_PrintUnformatted(root);
+    const uint8_t nul = 0;
+    write_pieces(tmp, 3, (const void *[]){json, &nul, text}, (size_t[]){strlen(json), 1, strlen(text)});
+    write_seed("bpe", name, NULL, 0, tmp);
+    cJSON_free(json);
+    cJSON_Delete(root);
+}
+
 // the seeds of fuzz_safetensors and fuzz_hf, from a d8:l1:v8 model written by hf_save_model
 static void hf_seeds(const char *tmp) {
     char dir[700], st_path[800], config_path[800];
@@ -240,6 +299,8 @@ int main(int argc, char **argv) {
     free(v);
 #ifdef FUZZ_HF
     hf_seeds(tmp);
+    bpe_seed(tmp, "string_merges", 0, 0, "the other there<|endoftext|>  they're 42\n\tx\xc3\xa9!");
+    bpe_seed(tmp, "pair_merges_prefix_space", 1, 1, "hello there, the end<|endoftext|>the");
 #endif
     return 0;
 }
