@@ -161,6 +161,7 @@ typedef struct {
     GradActivations grads_acts;
     void *grads_acts_memory;
     int recompute;
+    int reduce_in_backward;  // set for the last micro-step: average each layer's gradients as soon as they are final
     int batch_size;
     int seq_len;
     int *inputs;             // (B, T) device
@@ -414,6 +415,31 @@ static void mamba_allocate_backward(Mamba *model) {
 }
 
 /*
+Starts averaging over the processes the gradients that are final: layer l's tensors, or with
+l = -1 the ones outside the layers (embedding, final norm). Their slices in the stacked layout
+come from the layout table.
+*/
+static void mamba_reduce_gradients_async(Mamba *model, int l) {
+    float *tensors[NUM_PARAMETER_TENSORS];
+    size_t counts[NUM_PARAMETER_TENSORS];
+    int n = 0;
+    size_t offset = 0;
+    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
+        size_t size = model->param_sizes[k];
+        if (PARAMETER_INFO[k].per_layer && l >= 0) {
+            size_t per = size / model->config.n_layer;
+            tensors[n] = model->grads_memory + offset + (size_t)l * per;
+            counts[n++] = per;
+        } else if (!PARAMETER_INFO[k].per_layer && l < 0) {
+            tensors[n] = model->grads_memory + offset;
+            counts[n++] = size;
+        }
+        offset += size;
+    }
+    multi_gpu_reduce_async(&multi_gpu_config, tensors, counts, n, main_stream);
+}
+
+/*
 Backward pass of the last forward, accumulating into the fp32 parameter gradients;
 loss_scale = 1 gives the gradient of this batch's mean loss.
 */
@@ -468,6 +494,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
                         lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di, 0);
         rmsnorm_backward(ga.dresidual, ga.dresidual_lowp, g.norm_w + (size_t)l * C, ga.partials, ga.dbuf_C, resin,
                          p.norm_w + (size_t)l * C, ln_rstd, BT, C, s);
+        if (model->reduce_in_backward) { mamba_reduce_gradients_async(model, l); }
     }
     model->num_buckets = encoder_build_buckets(model->cpu_buckets, model->cpu_positions, model->cpu_bucket_of,
                                                model->cpu_inputs, BT, V);
@@ -475,8 +502,13 @@ void mamba_backward(Mamba *model, float loss_scale) {
                               cudaMemcpyHostToDevice, s));
     cudaCheck(cudaMemcpyAsync(model->positions, model->cpu_positions, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice, s));
     encoder_backward(g.wte, ga.dresidual, model->buckets, model->positions, model->num_buckets, C, s);
-    // the host bucket buffers are reused by the next backward: wait for the copies
-    cudaCheck(cudaStreamSynchronize(s));
+    if (model->reduce_in_backward) {
+        mamba_reduce_gradients_async(model, -1);
+        multi_gpu_join(&multi_gpu_config, s);
+    }
+    // the host bucket buffers are reused by the next backward: wait for the copies (and for the
+    // overlapped all-reduces, with a deadline)
+    multi_gpu_wait(&multi_gpu_config, s, "the backward pass");
 }
 
 // ----------------------------------------------------------------------------
@@ -956,11 +988,16 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
         for (int micro = 0; micro < grad_accum_steps; micro++) {
             if (!(o->overfit_single_batch && step > 0)) { dataloader_next_batch(train_loader); }
             mamba_forward(model, train_loader->inputs, train_loader->targets, B, T);
+            // several processes at -z 0: the last micro-step averages each layer's gradients as it finishes
+            model->reduce_in_backward = multi_gpu_overlaps(&multi_gpu_config) && micro == grad_accum_steps - 1;
             mamba_backward(model, 1.0f / grad_accum_steps);
+            model->reduce_in_backward = 0;
             loss += model->mean_loss;
         }
         loss /= grad_accum_steps;
-        multi_gpu_reduce_gradients(&multi_gpu_config, model->grads_memory, model->num_parameters, main_stream);
+        if (!multi_gpu_overlaps(&multi_gpu_config)) { // -z 1: reduce-scatter after the backward
+            multi_gpu_reduce_gradients(&multi_gpu_config, model->grads_memory, model->num_parameters, main_stream);
+        }
         loss = multi_gpu_mean(&multi_gpu_config, (float)loss, main_stream);
         if (step + 1 == inject_nan_step) { mamba_inject_nan_gradient(model); }
         float norm = mamba_grad_norm(model);

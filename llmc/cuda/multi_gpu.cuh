@@ -6,8 +6,9 @@ Data parallelism over NCCL: one process per GPU, each with its own part of the d
     only starts the processes, the NCCL id goes through -pi fs or tcp;
   - the NCCL id reaches the other ranks through a shared file (-pi fs -pf path: rank 0 writes it
     atomically, the others wait for it) or a TCP rendezvous (-pi tcp -ps host:port: rank 0 serves it);
-  - gradients: averaged with all-reduce (-z 0), or reduce-scattered so each rank updates its shard
-    of the AdamW moments and master weights, then all-gathered (-z 1, ZeRO-1);
+  - gradients: averaged with all-reduce (-z 0), layer by layer on a side stream while the backward
+    pass goes on, or reduce-scattered so each rank updates its shard of the AdamW moments and
+    master weights, then all-gathered (-z 1, ZeRO-1);
   - failure: collectives are waited on with a deadline (-pt seconds) while polling NCCL's async
     error; a dead or stuck peer makes the others abort the communicator and exit non-zero.
 Without NCCL (single process) every function here is a no-op.
@@ -33,6 +34,8 @@ typedef struct {
     int timeout_s;
     ncclComm_t comm;       // only when num_processes > 1
     float *scalar;         // device scratch for reducing one float
+    cudaStream_t nccl_stream; // gradient all-reduces that overlap the backward pass (-z 0)
+    cudaEvent_t ready, reduced;
 } MultiGpuConfig;
 
 static inline void nccl_check(ncclResult_t r, const char *file, int line) {
@@ -187,6 +190,9 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
     if (r != ncclSuccess && r != ncclInProgress) { ncclCheck(r); }
     ncclCheck(state);
     cudaCheck(cudaMalloc((void **)&c.scalar, sizeof(float)));
+    cudaCheck(cudaStreamCreateWithFlags(&c.nccl_stream, cudaStreamNonBlocking));
+    cudaCheck(cudaEventCreateWithFlags(&c.ready, cudaEventDisableTiming));
+    cudaCheck(cudaEventCreateWithFlags(&c.reduced, cudaEventDisableTiming));
     return c;
 }
 
@@ -267,6 +273,30 @@ void multi_gpu_reduce_gradients(const MultiGpuConfig *c, float *grads, size_t n,
     }
 }
 
+/*
+Overlap (-z 0, several processes): once a layer's gradients are final (its backward in the last
+micro-step), they are averaged on a side stream while the backward goes on with the layers below.
+The tensors of one layer are not contiguous (the layout stacks each tensor over the layers), so a
+layer is a group of all-reduces. multi_gpu_join makes the compute stream wait for all of them.
+*/
+int multi_gpu_overlaps(const MultiGpuConfig *c) { return c->num_processes > 1 && c->zero_stage == 0; }
+
+void multi_gpu_reduce_async(const MultiGpuConfig *c, float *const *tensors, const size_t *counts, int n,
+                            cudaStream_t compute_stream) {
+    cudaCheck(cudaEventRecord(c->ready, compute_stream));
+    cudaCheck(cudaStreamWaitEvent(c->nccl_stream, c->ready, 0));
+    nccl_enqueued(ncclGroupStart());
+    for (int i = 0; i < n; i++) {
+        nccl_enqueued(ncclAllReduce(tensors[i], tensors[i], counts[i], ncclFloat, ncclAvg, c->comm, c->nccl_stream));
+    }
+    nccl_enqueued(ncclGroupEnd());
+}
+
+void multi_gpu_join(const MultiGpuConfig *c, cudaStream_t compute_stream) {
+    cudaCheck(cudaEventRecord(c->reduced, c->nccl_stream));
+    cudaCheck(cudaStreamWaitEvent(compute_stream, c->reduced, 0));
+}
+
 // -z 1: every rank's updated shard of the fp32 weights to everyone (params holds padded_n floats)
 void multi_gpu_gather_parameters(const MultiGpuConfig *c, float *params, size_t n, cudaStream_t stream) {
     if (c->num_processes == 1 || c->zero_stage == 0) { return; }
@@ -290,6 +320,9 @@ void multi_gpu_config_free(MultiGpuConfig *c) {
     }
     ncclCommDestroy(c->comm);
     cudaFree(c->scalar);
+    cudaStreamDestroy(c->nccl_stream);
+    cudaEventDestroy(c->ready);
+    cudaEventDestroy(c->reduced);
 }
 
 #endif // MULTI_GPU_CUH
