@@ -166,19 +166,25 @@ fuzz-regress: $(FUZZ_BINS)
 # The CPU test suite and a 3-step training run under AddressSanitizer + UBSan (gcc, OpenMP kept)
 ASAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1 \
               -Wall -Wextra -std=gnu11 $(if $(filter yes,$(OMP_OK)),-fopenmp -DOMP)
-ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan train_mamba_asan
+ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan test_hf_asan test_bpe_asan train_mamba_asan
 
-train_mamba_asan: train_mamba.c $(HEADERS)
-	$(CC) $(ASAN_CFLAGS) -o $@ $< $(LDLIBS)
+train_mamba_asan: train_mamba.c test/fuzz/asan_options.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_mamba_asan: test/test_mamba.c train_mamba.c $(HEADERS)
-	$(CC) $(ASAN_CFLAGS) -o $@ $< $(LDLIBS)
+test_mamba_asan: test/test_mamba.c test/fuzz/asan_options.c train_mamba.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_gradcheck_asan: test/test_gradcheck.c train_mamba.c $(HEADERS)
-	$(CC) $(ASAN_CFLAGS) -DREAL_IS_DOUBLE -o $@ $< $(LDLIBS)
+test_gradcheck_asan: test/test_gradcheck.c test/fuzz/asan_options.c train_mamba.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -DREAL_IS_DOUBLE -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_dataloader_asan: test/test_dataloader.c $(HEADERS)
-	$(CC) $(ASAN_CFLAGS) -o $@ $< $(LDLIBS)
+test_dataloader_asan: test/test_dataloader.c test/fuzz/asan_options.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
+
+test_hf_asan: test/test_hf.c test/fuzz/asan_options.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
+
+test_bpe_asan: test/test_bpe.c test/fuzz/asan_options.c $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
 test-asan: $(ASAN_BINS) $(TS_DATA)
 	bash test/fuzz/run_asan_tests.sh

@@ -41,6 +41,7 @@ static inline void load_fixture(Fixture *f, const char *path) {
     c->d_inner = h[6]; c->d_state = h[7]; c->d_conv = h[8]; c->dt_rank = h[9];
     config_validate(c, path);
     f->B = h[10]; f->T = h[11]; f->steps = h[12];
+    if (f->B <= 0 || f->T <= 0 || f->steps <= 0 || f->steps > 1000) { fatalf("%s: bad B/T/steps in the fixture header", path); }
     size_t sizes[NUM_PARAMETER_TENSORS];
     size_t n = f->num_parameters = fill_in_parameter_sizes(sizes, c);
     size_t BT = (size_t)f->B * f->T, Vp = c->padded_vocab_size;
@@ -79,6 +80,10 @@ static inline void load_hf_logits(HfLogits *h, const char *path) {
     freadCheck(h->tokens, sizeof(int), BT, fp);
     freadCheck(h->logits, sizeof(float), BT * h->Vp, fp);
     fclose(fp);
+}
+
+static inline void free_fixture(Fixture *f) {
+    free(f->params); free(f->grads); free(f->logits); free(f->inputs); free(f->targets); free(f->adam_losses);
 }
 
 // writes a fixture (the same layout load_fixture reads)

@@ -327,5 +327,6 @@ int main(int argc, char **argv) {
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");
     test_hf_round_trip(&f);
     test_no_selection();
+    free_fixture(&f);
     return test_summary();
 }

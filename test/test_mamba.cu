@@ -179,6 +179,7 @@ int main(int argc, char **argv) {
         printf("--- %s: V=%d C=%d L=%d B=%d T=%d\n", tag, f.config.vocab_size, f.config.d_model, f.config.n_layer, f.B, f.T);
         test_fixture(&f, tag);
         test_step(&f, tag);
+        free_fixture(&f);
     }
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");
