@@ -49,6 +49,7 @@ if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && [ -
     run_suite test_mamba_cu ./test_mamba_cu test/fixtures/mamba_tiny.bin "$FX"/cpu_t100.bin "$FX"/cpu_v1001_t77.bin "$FX"/cpu_t8192.bin
     [ -x ./test_mamba_cu_fp32 ] && run_suite test_mamba_cu_fp32 ./test_mamba_cu_fp32 test/fixtures/mamba_tiny.bin "$FX"/cpu_t100.bin "$FX"/cpu_v1001_t77.bin "$FX"/cpu_t8192.bin
     run_suite test_cli_cu env BIN=./train_mamba_cu bash test/test_cli.sh
+    run_suite dev_cuda_kernels bash dev/cuda/run_checks.sh
     if command -v compute-sanitizer >/dev/null 2>&1; then
         run_suite memcheck bash -c 'out=$(compute-sanitizer --tool memcheck --error-exitcode 9 ./train_mamba_cu -e d32:l2:v256 -b 2 -t 70 -x 2 -v 2 -m 1 -g 4 2>&1); rc=$?; echo "$out" | tail -n 3; if [ $rc -eq 0 ]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi'
     else

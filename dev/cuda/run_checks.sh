@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every dev/cuda kernel against its CPU reference on fresh random inputs with poisoned outputs
+# (each file's check mode, no benchmarks). Part of `make test` on a machine with a GPU.
+# One PASS/FAIL line per file, then "N passed, M failed".
+set -u
+cd "$(dirname "$0")"
+BUILD=${BUILD:-/tmp/dev_cuda_checks}
+mkdir -p "$BUILD"
+NVCC="nvcc -O3 -gencode arch=compute_90,code=sm_90"
+files="conv1d rmsnorm classifier adamw selective_scan_forward selective_scan_backward selective_scan_fp32"
+for f in $files; do $NVCC -o "$BUILD/$f" "$f.cu" -lcublas > "$BUILD/$f.build.log" 2>&1 & done
+wait
+pass=0; fail=0
+for f in $files; do
+    if [ ! -x "$BUILD/$f" ]; then echo "FAIL $f: build failed ($(grep -m1 error "$BUILD/$f.build.log"))"; fail=$((fail + 1)); continue; fi
+    args=--check
+    case $f in selective_scan_*) args="";; esac # the scan files read SCAN_CHECK_ONLY instead
+    if SCAN_CHECK_ONLY=1 timeout 300 "$BUILD/$f" $args > "$BUILD/$f.log" 2>&1; then
+        echo "PASS $f"; pass=$((pass + 1))
+    else
+        echo "FAIL $f: $(grep -m2 -E 'FAIL|error' "$BUILD/$f.log" | tr '\n' ' ')"; fail=$((fail + 1))
+    fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
