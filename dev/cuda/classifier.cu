@@ -33,13 +33,7 @@ version 3: the row is read from DRAM once.
 */
 #include <string>
 #include "../../llmc/cuda/classifier.cuh"
-// common.h and llmc's cuda_common.h both define cuda_check and ceil_div: keep llmc's (identical
-// behaviour) and rename common.h's copies. cudaCheck is defined identically by both.
-#define cuda_check dev_cuda_check
-#define ceil_div dev_ceil_div
-#include "common.h"
-#undef cuda_check
-#undef ceil_div
+#include "common.h" // after the llmc header: its cuda_check / ceil_div are used
 
 #ifdef ENABLE_FP32
 #error "this playground measures the bf16 build (floatX = bf16)"
@@ -488,15 +482,8 @@ static void bench(const std::vector<int> &versions, int BT, int Vp, double copy_
 }
 
 int main(int argc, char **argv) {
-    int check_only = 0;
     std::vector<int> versions;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--check") == 0) { check_only = 1; continue; }
-        int v = atoi(argv[i]);
-        if (v < 1 || v > NUM_VERSIONS) { fprintf(stderr, "usage: %s [--check] [version 1..%d ...]\n", argv[0], NUM_VERSIONS); return 2; }
-        versions.push_back(v);
-    }
-    if (versions.empty()) { for (int v = 1; v <= NUM_VERSIONS; v++) { versions.push_back(v); } }
+    int check_only = parse_version_args(argc, argv, NUM_VERSIONS, versions);
 
     print_device();
     printf("checks (fresh random inputs each, losses/predictions poisoned first, each run twice):\n");

@@ -19,6 +19,9 @@ Each playground file includes this and stays otherwise self-contained.
 // ----------------------------------------------------------------------------
 // checks
 
+// a playground that includes a trainer header (llmc/cuda/*.cuh) first gets llmc's cuda_check,
+// cudaCheck and ceil_div (same behaviour); the scan playgrounds, which do not, get these
+#ifndef CUDA_COMMON_H
 static void cuda_check(cudaError_t err, const char *file, int line) {
     if (err != cudaSuccess) {
         fprintf(stderr, "[CUDA ERROR] at %s:%d: %s\n", file, line, cudaGetErrorString(err));
@@ -26,10 +29,29 @@ static void cuda_check(cudaError_t err, const char *file, int line) {
     }
 }
 #define cudaCheck(err) (cuda_check(err, __FILE__, __LINE__))
+__host__ __device__ static inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
+#endif
 // after every launch: a bad launch configuration shows up here, a fault at the next sync
 #define cudaCheckLaunch() (cuda_check(cudaGetLastError(), __FILE__, __LINE__))
 
-__host__ __device__ static inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
+/*
+Command line of a playground: "[--check] [version ...]". Fills versions (all of 1..num_versions
+when none is named); returns 1 for --check (checks only), 0 otherwise; exits 2 on a bad argument.
+*/
+static inline int parse_version_args(int argc, char **argv, int num_versions, std::vector<int> &versions) {
+    int check_only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--check") == 0) { check_only = 1; continue; }
+        int v = atoi(argv[i]);
+        if (v < 1 || v > num_versions) {
+            fprintf(stderr, "usage: %s [--check] [version 1..%d ...]\n", argv[0], num_versions);
+            exit(2);
+        }
+        versions.push_back(v);
+    }
+    if (versions.empty()) { for (int v = 1; v <= num_versions; v++) { versions.push_back(v); } }
+    return check_only;
+}
 
 // ----------------------------------------------------------------------------
 // bf16 on the host (round to nearest even, like __float2bfloat16_rn)
