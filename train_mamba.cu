@@ -256,6 +256,12 @@ void mamba_save(const Mamba *model, const char *path) {
     free(tmp);
 }
 
+// out[i] = v: the constant input of the no-selection ablation
+__global__ void fill_kernel(floatX *out, float v, size_t n) {
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) { out[i] = fromF<floatX>(v); }
+}
+
 static void mamba_ensure_activations(Mamba *model, int B, int T) {
     if (model->acts_memory != NULL) {
         if (B != model->batch_size || T != model->seq_len) {
@@ -279,16 +285,9 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
     model->cpu_predictions = (int *)mallocCheck(BT * sizeof(int));
     if (c->no_selection) {
         size_t n = BT * c->d_inner;
-        float *tmp = (float *)mallocCheck(n * sizeof(float));
-        for (size_t i = 0; i < n; i++) { tmp[i] = 1.0f; }
-        float *dtmp;
-        cudaCheck(cudaMalloc((void **)&dtmp, n * sizeof(float)));
         cudaCheck(cudaMalloc((void **)&model->ones, n * sizeof(floatX)));
-        cudaCheck(cudaMemcpy(dtmp, tmp, n * sizeof(float), cudaMemcpyHostToDevice));
-        cast_to_floatX(model->ones, dtmp, n, main_stream);
-        cudaCheck(cudaStreamSynchronize(main_stream));
-        cudaCheck(cudaFree(dtmp));
-        free(tmp);
+        fill_kernel<<<ceil_div((long)n, 256), 256, 0, main_stream>>>(model->ones, 1.0f, n);
+        cudaCheck(cudaGetLastError());
     }
     model->cpu_inputs = (int *)mallocCheck(BT * sizeof(int));
     model->cpu_targets = (int *)mallocCheck(BT * sizeof(int));
@@ -612,11 +611,6 @@ typedef struct {
     int *tokens;       // (batch) device
     void *memory;
 } RecurrentState;
-
-__global__ void fill_kernel(floatX *out, float v, size_t n) {
-    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) { out[i] = fromF<floatX>(v); }
-}
 
 void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv;
