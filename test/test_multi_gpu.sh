@@ -13,6 +13,7 @@ ok() { echo "PASS $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
 gpus=$(nvidia-smi -L 2>/dev/null | wc -l)
 if [ "$gpus" -lt 2 ]; then echo "SKIP multi-GPU tests: $gpus GPU(s)"; echo "0 passed, 0 failed"; exit 0; fi
+make -s train_mamba_cu data || { echo "FAIL build"; echo "0 passed, 1 failed"; exit 1; }
 
 # a small model, 24 steps, global batch 4 x 2 x 256 tokens
 ARGS=(-e d128:l4:v256 -b 4 -t 256 -d 2048 -x 24 -v 0 -g 0 -sh 0 -l 2e-3 -u 5)

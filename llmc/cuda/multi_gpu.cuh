@@ -225,16 +225,32 @@ void multi_gpu_wait(const MultiGpuConfig *c, cudaStream_t stream, const char *wh
     }
 }
 
-// the collectives return at once with a non-blocking communicator: ncclInProgress is fine
-static void nccl_enqueued(ncclResult_t r) {
-    if (r != ncclSuccess && r != ncclInProgress) { ncclCheck(r); }
+/*
+A call on a non-blocking communicator may return ncclInProgress (the first collectives set up
+their connections, for instance). NCCL refuses the next call on that communicator until the last
+one has finished enqueueing, so every call is followed by this wait, with the deadline.
+*/
+static void nccl_enqueued(const MultiGpuConfig *c, ncclResult_t r, const char *what) {
+    double deadline = wall_seconds() + c->timeout_s;
+    while (r == ncclInProgress) {
+        if (wall_seconds() > deadline) {
+            ncclCommAbort(c->comm);
+            fatalf("rank %d: enqueueing %s did not finish within %d s", c->process_rank, what, c->timeout_s);
+        }
+        usleep(100);
+        ncclCheck(ncclCommGetAsyncError(c->comm, &r));
+    }
+    if (r != ncclSuccess) {
+        ncclCommAbort(c->comm);
+        fatalf("rank %d: NCCL error enqueueing %s: %s", c->process_rank, what, ncclGetErrorString(r));
+    }
 }
 
 // mean of a host float over all ranks
 float multi_gpu_mean(const MultiGpuConfig *c, float v, cudaStream_t stream) {
     if (c->num_processes == 1) { return v; }
     cudaCheck(cudaMemcpyAsync(c->scalar, &v, sizeof(float), cudaMemcpyHostToDevice, stream));
-    nccl_enqueued(ncclAllReduce(c->scalar, c->scalar, 1, ncclFloat, ncclAvg, c->comm, stream));
+    nccl_enqueued(c, ncclAllReduce(c->scalar, c->scalar, 1, ncclFloat, ncclAvg, c->comm, stream), "a scalar all-reduce");
     multi_gpu_wait(c, stream, "loss all-reduce");
     cudaCheck(cudaMemcpy(&v, c->scalar, sizeof(float), cudaMemcpyDeviceToHost));
     return v;
@@ -243,7 +259,7 @@ float multi_gpu_mean(const MultiGpuConfig *c, float v, cudaStream_t stream) {
 // sum of a device float over all ranks, in place
 void multi_gpu_sum_device(const MultiGpuConfig *c, float *x, cudaStream_t stream) {
     if (c->num_processes == 1) { return; }
-    nccl_enqueued(ncclAllReduce(x, x, 1, ncclFloat, ncclSum, c->comm, stream));
+    nccl_enqueued(c, ncclAllReduce(x, x, 1, ncclFloat, ncclSum, c->comm, stream), "a scalar all-reduce");
 }
 
 // the part of the flat parameter array [0, n) that this rank updates under ZeRO-1 (all of it at -z 0)
@@ -266,10 +282,11 @@ of its buffer is stale and unused. grads must hold padded_n = per * num_processe
 void multi_gpu_reduce_gradients(const MultiGpuConfig *c, float *grads, size_t n, cudaStream_t stream) {
     if (c->num_processes == 1) { return; }
     if (c->zero_stage == 0) {
-        nccl_enqueued(ncclAllReduce(grads, grads, n, ncclFloat, ncclAvg, c->comm, stream));
+        nccl_enqueued(c, ncclAllReduce(grads, grads, n, ncclFloat, ncclAvg, c->comm, stream), "the gradient all-reduce");
     } else {
         size_t per = (n + c->num_processes - 1) / c->num_processes;
-        nccl_enqueued(ncclReduceScatter(grads, grads + per * c->process_rank, per, ncclFloat, ncclAvg, c->comm, stream));
+        nccl_enqueued(c, ncclReduceScatter(grads, grads + per * c->process_rank, per, ncclFloat, ncclAvg, c->comm, stream),
+                      "the gradient reduce-scatter");
     }
 }
 
@@ -285,11 +302,12 @@ void multi_gpu_reduce_async(const MultiGpuConfig *c, float *const *tensors, cons
                             cudaStream_t compute_stream) {
     cudaCheck(cudaEventRecord(c->ready, compute_stream));
     cudaCheck(cudaStreamWaitEvent(c->nccl_stream, c->ready, 0));
-    nccl_enqueued(ncclGroupStart());
+    nccl_enqueued(c, ncclGroupStart(), "a group start");
     for (int i = 0; i < n; i++) {
-        nccl_enqueued(ncclAllReduce(tensors[i], tensors[i], counts[i], ncclFloat, ncclAvg, c->comm, c->nccl_stream));
+        nccl_enqueued(c, ncclAllReduce(tensors[i], tensors[i], counts[i], ncclFloat, ncclAvg, c->comm, c->nccl_stream),
+                      "a layer's gradient all-reduce");
     }
-    nccl_enqueued(ncclGroupEnd());
+    nccl_enqueued(c, ncclGroupEnd(), "a layer's gradient all-reduces");
 }
 
 void multi_gpu_join(const MultiGpuConfig *c, cudaStream_t compute_stream) {
@@ -301,7 +319,7 @@ void multi_gpu_join(const MultiGpuConfig *c, cudaStream_t compute_stream) {
 void multi_gpu_gather_parameters(const MultiGpuConfig *c, float *params, size_t n, cudaStream_t stream) {
     if (c->num_processes == 1 || c->zero_stage == 0) { return; }
     size_t per = (n + c->num_processes - 1) / c->num_processes;
-    nccl_enqueued(ncclAllGather(params + per * c->process_rank, params, per, ncclFloat, c->comm, stream));
+    nccl_enqueued(c, ncclAllGather(params + per * c->process_rank, params, per, ncclFloat, c->comm, stream), "the weight all-gather");
 }
 
 void multi_gpu_barrier(const MultiGpuConfig *c, cudaStream_t stream) {
@@ -311,13 +329,7 @@ void multi_gpu_barrier(const MultiGpuConfig *c, cudaStream_t stream) {
 
 void multi_gpu_config_free(MultiGpuConfig *c) {
     if (c->num_processes == 1) { return; }
-    nccl_enqueued(ncclCommFinalize(c->comm));
-    ncclResult_t state = ncclInProgress;
-    double deadline = wall_seconds() + c->timeout_s;
-    while (state == ncclInProgress && wall_seconds() < deadline) {
-        ncclCheck(ncclCommGetAsyncError(c->comm, &state));
-        usleep(1000);
-    }
+    nccl_enqueued(c, ncclCommFinalize(c->comm), "the communicator's finalisation");
     ncclCommDestroy(c->comm);
     cudaFree(c->scalar);
     cudaStreamDestroy(c->nccl_stream);
