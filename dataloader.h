@@ -399,4 +399,52 @@ void dataloader_free(DataLoader *loader) {
     memset(loader, 0, sizeof(*loader));
 }
 
+// ----------------------------------------------------------------------------
+// a whole split as one token stream
+
+/*
+All tokens of the shards matching `pattern`, in glob order, joined into one stream: what an
+evaluation that carries the model's state across the whole split reads (enwik8's test bits per
+byte are over the 5M test bytes as one sequence). Every header and every token is checked.
+Returns a malloc'ed array of *num_tokens ids.
+*/
+int *load_token_stream(const char *pattern, int vocab_size, size_t *num_tokens) {
+    if (synthetic_task_from_pattern(pattern)) { fatalf("'%s': a synthetic task is not a token stream", pattern); }
+    glob_t g;
+    int glob_status = glob(pattern, 0, NULL, &g);
+    if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'", pattern); }
+    if (glob_status != 0) { fatalf("glob of '%s' failed (glob error %d)", pattern, glob_status); }
+    size_t total = 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        FILE *fp = fopenCheck(g.gl_pathv[i], "rb");
+        total += shard_read_header(fp, g.gl_pathv[i]);
+        fcloseCheck(fp);
+    }
+    if (total < 2) { fatalf("'%s': %zu tokens, a stream needs at least 2", pattern, total); }
+    int *tokens = (int *)mallocCheck(total * sizeof(int));
+    uint16_t *buf = (uint16_t *)mallocCheck((1 << 20) * sizeof(uint16_t));
+    size_t at = 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *path = g.gl_pathv[i];
+        FILE *fp = fopenCheck(path, "rb");
+        size_t n = shard_read_header(fp, path);
+        for (size_t done = 0; done < n;) {
+            size_t m = n - done < (1 << 20) ? n - done : (1 << 20);
+            freadCheck(buf, sizeof(uint16_t), m, fp);
+            for (size_t j = 0; j < m; j++) {
+                if (buf[j] >= vocab_size) {
+                    fatalf("'%s': token %u at position %zu outside the vocabulary [0, %d)", path, buf[j], done + j, vocab_size);
+                }
+                tokens[at++] = buf[j];
+            }
+            done += m;
+        }
+        fcloseCheck(fp);
+    }
+    free(buf);
+    globfree(&g);
+    *num_tokens = total;
+    return tokens;
+}
+
 #endif // DATALOADER_H

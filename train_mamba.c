@@ -170,10 +170,12 @@ void matmul_backward(real *dinp, real *dweight, real *dbias, const real *dout, c
 }
 
 /*
-Causal depthwise conv1d: out[b,t,d] = bias[d] + sum_k w[d,k] * x[b, t-(K-1)+k, d], with x = 0
-before the start of the sequence. x rows are `ldx` apart (x is the first half of in_proj's output).
+Causal depthwise conv1d: out[b,t,d] = bias[d] + sum_k w[d,k] * x[b, t-(K-1)+k, d]. x rows are `ldx`
+apart (x is the first half of in_proj's output). Before the start of the sequence x is 0, or, when
+a stream goes on from an earlier chunk, x_prev (B, Di, K): the last K inputs seen, oldest first
+(the recurrent conv state), so x[b, -j, d] = x_prev[b, d, K-j].
 */
-void conv1d_forward(real *out, const real *x, int ldx, const real *w, const real *bias,
+void conv1d_forward(real *out, const real *x, int ldx, const real *x_prev, const real *w, const real *bias,
                     int B, int T, int Di, int K) {
     #pragma omp parallel for collapse(2)
     for (int b = 0; b < B; b++) {
@@ -182,9 +184,26 @@ void conv1d_forward(real *out, const real *x, int ldx, const real *w, const real
             for (int d = 0; d < Di; d++) { o[d] = bias[d]; }
             for (int k = 0; k < K; k++) {
                 int ts = t - (K - 1) + k;
-                if (ts < 0) { continue; }
-                const real *xs = x + ((size_t)b * T + ts) * ldx;
-                for (int d = 0; d < Di; d++) { o[d] += w[(size_t)d * K + k] * xs[d]; }
+                if (ts >= 0) {
+                    const real *xs = x + ((size_t)b * T + ts) * ldx;
+                    for (int d = 0; d < Di; d++) { o[d] += w[(size_t)d * K + k] * xs[d]; }
+                } else if (x_prev != NULL) {
+                    const real *xp = x_prev + (size_t)b * Di * K + K + ts;
+                    for (int d = 0; d < Di; d++) { o[d] += w[(size_t)d * K + k] * xp[(size_t)d * K]; }
+                }
+            }
+        }
+    }
+}
+
+// after a chunk of T inputs: the conv state (B, Di, K) becomes the last K inputs of the stream
+void conv1d_state_update(real *x_prev, const real *x, int ldx, int B, int T, int Di, int K) {
+    for (int b = 0; b < B; b++) {
+        for (int d = 0; d < Di; d++) {
+            real *st = x_prev + ((size_t)b * Di + d) * K;
+            for (int k = 0; k < K; k++) { // input T-K+k; from the old state when that is before this chunk
+                int ts = T - K + k;        // (st[k + T] with k + T > k: not yet overwritten)
+                st[k] = ts >= 0 ? x[((size_t)b * T + ts) * ldx + d] : st[k + T];
             }
         }
     }
@@ -260,8 +279,9 @@ Selective scan with D skip, for each batch row b and channel d, over t = 0..T-1:
 u, delta, y are (B,T,Di); Bm, Cm are (B,T,N) slices of x_proj's output with rows `ldbc` apart.
 Only the state entering each chunk of `chunk` steps is kept: states (B, NC, Di, N),
 NC = ceil(T / chunk). That is all the backward pass needs to rebuild the rest.
+carry (B, Di, N), when not NULL, is a stream's state: s[-1] is read from it and s[T-1] written back.
 */
-void selective_scan_forward(real *y, real *states, const real *u, const real *delta, const real *A_log,
+void selective_scan_forward(real *y, real *states, real *carry, const real *u, const real *delta, const real *A_log,
                             const real *Bm, const real *Cm, int ldbc, const real *D,
                             int B, int T, int Di, int N, int chunk) {
     int NC = (T + chunk - 1) / chunk;
@@ -269,9 +289,10 @@ void selective_scan_forward(real *y, real *states, const real *u, const real *de
     for (int b = 0; b < B; b++) {
         for (int d = 0; d < Di; d++) {
             real A[256], s[256]; // N <= 256 (config_validate)
+            real *sc = carry != NULL ? carry + ((size_t)b * Di + d) * N : NULL;
             for (int n = 0; n < N; n++) {
                 A[n] = -exp(A_log[(size_t)d * N + n]);
-                s[n] = 0;
+                s[n] = sc != NULL ? sc[n] : 0;
             }
             for (int t = 0; t < T; t++) {
                 if (t % chunk == 0) {
@@ -287,6 +308,9 @@ void selective_scan_forward(real *y, real *states, const real *u, const real *de
                     acc += Ct[n] * s[n];
                 }
                 y[bt * Di + d] = acc + D[d] * ut;
+            }
+            if (sc != NULL) {
+                for (int n = 0; n < N; n++) { sc[n] = s[n]; }
             }
         }
     }
@@ -533,6 +557,12 @@ typedef struct {
     int scan_chunk; // SCAN_CHUNK unless a test asks for another
     int batch_size; // B of the allocated activations
     int seq_len;    // T
+    int fwd_B, fwd_T; // (B, T) of the last forward (at most the allocated B*T tokens)
+    // a stream's state (evaluation only): when set, the forward starts from these instead of zeros
+    // and leaves the state after its last token in them
+    real *carry_conv_state; // (L, B, Di, K) as RecurrentState's conv_state
+    real *carry_ssm_state;  // (L, B, Di, N)
+    int carried;    // the last forward used them (no backward then: no gradient flows into a state)
     int *inputs;    // (B, T) of the last forward
     int *targets;   // (B, T)
     float mean_loss; // of the last forward with targets, -1 without
@@ -599,11 +629,16 @@ void mamba_save(const Mamba *model, const char *path) {
     free(tmp);
 }
 
-// the activations are sized for (B, T) at the first forward; later calls may use smaller B, T
+/*
+The activations are sized for (B, T) at the first forward. Later calls may use any shape that fits:
+at most B*T tokens and B*ceil(T/chunk) scan checkpoints (so (1, B*T) fits, which the stream
+evaluation uses).
+*/
 static void mamba_ensure_activations(Mamba *model, int B, int T) {
     if (model->acts_memory != NULL) {
-        if (B > model->batch_size || T > model->seq_len) {
-            fatalf("batch (B=%d, T=%d) larger than the allocated (B=%d, T=%d)", B, T, model->batch_size, model->seq_len);
+        int chunk = model->scan_chunk, Ba = model->batch_size, Ta = model->seq_len;
+        if ((size_t)B * T > (size_t)Ba * Ta || (size_t)B * ((T + chunk - 1) / chunk) > (size_t)Ba * ((Ta + chunk - 1) / chunk)) {
+            fatalf("batch (B=%d, T=%d) does not fit the allocated activations (B=%d, T=%d)", B, T, Ba, Ta);
         }
         return;
     }
@@ -636,6 +671,9 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
     }
     memcpy(model->inputs, inputs, (size_t)BT * sizeof(int));
     if (targets != NULL) { memcpy(model->targets, targets, (size_t)BT * sizeof(int)); }
+    model->fwd_B = B;
+    model->fwd_T = T;
+    model->carried = model->carry_ssm_state != NULL;
 
     ParameterTensors p = model->params;
     ActivationTensors a = model->acts;
@@ -648,10 +686,13 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         real *yg = LAYER(a.yg, l, Di), *out = LAYER(a.out, l, C), *resout = LAYER(a.residual, l, C);
         real *states = a.ssm_states + (size_t)l * B * NC * Di * N;
         const real *A_log = p.A_log + (size_t)l * Di * N;
+        real *conv_carry = model->carried ? model->carry_conv_state + (size_t)l * B * Di * K : NULL;
+        real *ssm_carry = model->carried ? model->carry_ssm_state + (size_t)l * B * Di * N : NULL;
 
         rmsnorm_forward(ln, ln_rstd, resin, p.norm_w + (size_t)l * C, B, T, C);
         matmul_forward(xz, ln, C, p.in_proj_w + (size_t)l * 2 * Di * C, NULL, BT, C, 2 * Di);
-        conv1d_forward(xc, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K);
+        conv1d_forward(xc, xz, 2 * Di, conv_carry, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K);
+        if (conv_carry != NULL) { conv1d_state_update(conv_carry, xz, 2 * Di, B, T, Di, K); }
         silu_forward(u, xc, (size_t)BT * Di);
         // selection: dt_r, B, C come from the token; the ablation reads one constant row (stride 0)
         if (cfg->no_selection) {
@@ -661,7 +702,7 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         }
         matmul_forward(dt, xdbl, X, p.dt_proj_w + (size_t)l * Di * R, p.dt_proj_b + (size_t)l * Di, BT, R, Di);
         softplus_forward(delta, dt, (size_t)BT * Di);
-        selective_scan_forward(y, states, u, delta, A_log, xdbl + R, xdbl + R + N, X, p.D + (size_t)l * Di,
+        selective_scan_forward(y, states, ssm_carry, u, delta, A_log, xdbl + R, xdbl + R + N, X, p.D + (size_t)l * Di,
                                B, T, Di, N, chunk);
         gate_forward(yg, y, xz + Di, 2 * Di, BT, Di);
         matmul_forward(out, yg, Di, p.out_proj_w + (size_t)l * C * Di, NULL, BT, Di, C);
@@ -703,13 +744,14 @@ passes 1 / number of micro-steps).
 */
 void mamba_backward(Mamba *model, float loss_scale) {
     if (model->mean_loss < 0) { fatalf("mamba_backward: forward was run without targets"); }
+    if (model->carried) { fatalf("mamba_backward: the forward carried a stream's state (evaluation only)"); }
     if (model->grads_memory == NULL) {
         model->grads_memory = (real *)callocCheck(model->num_parameters, sizeof(real));
         point_parameters(&model->grads, model->grads_memory, model->param_sizes);
         model->grads_acts_memory = malloc_and_point_activations(&model->grads_acts, model->act_sizes);
     }
     MambaConfig *cfg = &model->config;
-    int B = model->batch_size, T = model->seq_len;
+    int B = model->fwd_B, T = model->fwd_T;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
     int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
     int BT = B * T, chunk = model->scan_chunk, NC = (T + chunk - 1) / chunk;
@@ -975,6 +1017,33 @@ static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *
 }
 
 /*
+Loss over the shards of -es read as one sequence (its first token is context only). Chunks of up
+to B*T tokens go through the forward as one row each (shape (1, B*T) fits the training
+activations), every chunk starting from the state the one before left: each layer's last conv
+inputs and SSM state. The result is that of one forward over the whole stream: no context resets.
+*/
+static void evaluate_stream(Mamba *model, const Options *o, const Tokenizer *tokenizer, Logger *logger, int step) {
+    const MambaConfig *c = &model->config;
+    size_t n;
+    int *tokens = load_token_stream(o->stream_eval_pattern, c->vocab_size, &n);
+    mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
+    model->carry_conv_state = (real *)callocCheck((size_t)c->n_layer * c->d_inner * c->d_conv, sizeof(real));
+    model->carry_ssm_state = (real *)callocCheck((size_t)c->n_layer * c->d_inner * c->d_state, sizeof(real));
+    size_t chunk = (size_t)o->B * o->T;
+    double loss_sum = 0.0, t0 = now_seconds();
+    for (size_t pos = 0; pos + 1 < n; pos += chunk) {
+        int len = (int)(n - 1 - pos < chunk ? n - 1 - pos : chunk);
+        mamba_forward(model, tokens + pos, tokens + pos + 1, 1, len);
+        loss_sum += (double)model->mean_loss * model->num_valid;
+    }
+    free(model->carry_conv_state);
+    free(model->carry_ssm_state);
+    model->carry_conv_state = model->carry_ssm_state = NULL;
+    report_stream_eval(o->stream_eval_pattern, loss_sum, tokens + 1, n - 1, tokenizer, now_seconds() - t0, logger, step);
+    free(tokens);
+}
+
+/*
 Generates gen_tokens tokens for each of `batch` sequences in recurrent mode, after the prompt (or
 a start token). One sequence streams as it goes; several print one after another at the end,
 followed by the decode speed (tokens of all sequences per second, prompt excluded).
@@ -1075,7 +1144,8 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     state->seed = o->seed;
 }
 
-static void train(Mamba *model, const Options *o, TrainState *state, int resumed, DataLoader *train_loader,
+// returns 1 when a signal stopped the run (a checkpoint was written), 0 when it ran to the end
+static int train(Mamba *model, const Options *o, TrainState *state, int resumed, DataLoader *train_loader,
                   DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
     int B = o->B, T = o->T;
     int grad_accum_steps = o->total_batch_size / (B * T);
@@ -1131,7 +1201,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             } else {
                 printf("stopped by signal %d after step %d; no -o given, so nothing was saved\n", (int)stop_signal, step);
             }
-            break;
+            return 1;
         }
         if (last_step) {
             if (timed_steps > 0) {
@@ -1182,6 +1252,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
         state->step = step + 1;
         if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
     }
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -1218,6 +1289,10 @@ int main(int argc, char **argv) {
         float val_acc;
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
         printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+        if (o.stream_eval_pattern != NULL) {
+            Logger no_log = {NULL};
+            evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
+        }
         if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
@@ -1229,7 +1304,8 @@ int main(int argc, char **argv) {
                     model.config.vocab_size);
     Logger logger;
     logger_init(&logger, o.output_dir, resumed);
-    train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+    int stopped = train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+    if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
     if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
 
     logger_free(&logger);

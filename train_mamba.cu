@@ -139,7 +139,7 @@ typedef struct {
     floatX *du;       // (B, T, Di)
     floatX *ddelta;   // (B, T, Di)  dL/d(delta_raw)
     floatX *dxdbl;    // (B, T, R+2N)
-    float *partials;  // column-sum / norm partials
+    float *partials;  // scratch: RMSNorm and conv weight-gradient partials, gradient-norm partials
     float *scan_scratch;
     float *norm_out;  // 1 float
 } GradActivations;
@@ -162,8 +162,14 @@ typedef struct {
     void *grads_acts_memory;
     int recompute;
     int reduce_in_backward;  // set for the last micro-step: average each layer's gradients as soon as they are final
-    int batch_size;
+    int batch_size;          // (B, T) of the allocated activations
     int seq_len;
+    int fwd_B, fwd_T;        // (B, T) of the last forward (at most the allocated B*T tokens)
+    // a stream's state (evaluation only): when set, the forward starts from these instead of zeros
+    // and leaves the state after its last token in them
+    float *carry_conv_state; // (L, B, Di, K) device, as RecurrentState's conv_state
+    float *carry_ssm_state;  // (L, B, Di, N) device
+    int carried;             // the last forward used them (no backward then: no gradient flows into a state)
     int *inputs;             // (B, T) device
     int *targets;            // (B, T) device
     int *cpu_inputs;         // host copies, for the embedding backward's buckets and the loss
@@ -262,10 +268,17 @@ __global__ void fill_kernel(floatX *out, float v, size_t n) {
     if (i < n) { out[i] = fromF<floatX>(v); }
 }
 
+/*
+The activations are sized for (B, T) at the first forward. Later calls may use any shape that fits:
+at most B*T tokens and B*ceil(T/SCAN_CHUNK) scan checkpoints (so (1, B*T) fits, which the stream
+evaluation uses).
+*/
 static void mamba_ensure_activations(Mamba *model, int B, int T) {
     if (model->acts_memory != NULL) {
-        if (B != model->batch_size || T != model->seq_len) {
-            fatalf("batch (B=%d, T=%d) differs from the allocated (B=%d, T=%d)", B, T, model->batch_size, model->seq_len);
+        int Ba = model->batch_size, Ta = model->seq_len;
+        if ((size_t)B * T > (size_t)Ba * Ta ||
+            (size_t)B * selective_scan_num_chunks(T) > (size_t)Ba * selective_scan_num_chunks(Ta)) {
+            fatalf("batch (B=%d, T=%d) does not fit the allocated activations (B=%d, T=%d)", B, T, Ba, Ta);
         }
         return;
     }
@@ -318,6 +331,9 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         memcpy(model->cpu_targets, targets, (size_t)BT * sizeof(int));
         cudaCheck(cudaMemcpy(model->targets, targets, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice));
     }
+    model->fwd_B = B;
+    model->fwd_T = T;
+    model->carried = model->carry_ssm_state != NULL;
 
     ParameterTensors p = model->params;
     ActivationTensors a = model->acts;
@@ -331,6 +347,8 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         floatX *yg = LAYER(a.yg, l, Di);
         float *ln_rstd = LAYER(a.ln_rstd, l, 1);
         float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
+        float *conv_carry = model->carried ? model->carry_conv_state + (size_t)l * B * Di * K : NULL;
+        float *ssm_carry = model->carried ? model->carry_ssm_state + (size_t)l * B * Di * N : NULL;
 
         if (l == 0) {
             rmsnorm_forward(ln, ln_rstd, resin, p.norm_w, BT, C, s);
@@ -338,11 +356,12 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
             residual_rmsnorm_forward(resin, ln, ln_rstd, LAYER(a.residual, l - 1, C), a.out, p.norm_w + (size_t)l * C, BT, C, s);
         }
         matmul_forward(xz, ln, C, lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di);
-        conv1d_silu_forward(u, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
+        conv1d_silu_forward(u, xz, 2 * Di, conv_carry, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
+        if (conv_carry != NULL) { conv1d_state_update(conv_carry, xz, 2 * Di, B, T, Di, K, s); }
         // selection: dt_r, B, C come from the token; the ablation reads a constant input instead
         matmul_forward(xdbl, cfg->no_selection ? model->ones : u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X);
         matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
-        selective_scan_forward(yg, states, u, delta_raw, p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N,
+        selective_scan_forward(yg, states, ssm_carry, u, delta_raw, p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N,
                                xdbl, R, p.D + (size_t)l * Di, xz, B, T, Di, N, s);
         matmul_forward(a.out, yg, Di, lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C);
     }
@@ -388,8 +407,8 @@ static void mamba_allocate_backward(Mamba *model) {
     cudaCheck(cudaMalloc((void **)&model->grads_memory, mamba_padded_parameters(model) * sizeof(float)));
     cudaCheck(cudaMemset(model->grads_memory, 0, mamba_padded_parameters(model) * sizeof(float)));
     point_parameters(&model->grads, model->grads_memory, model->param_sizes);
-    // one scratch for the column sums (RMSNorm weight), the conv weight partials and the norm
-    size_t partials = COLSUM_SLICES * C;
+    // one scratch for the RMSNorm weight partials, the conv weight partials and the gradient norm's
+    size_t partials = rmsnorm_partials_size((int)BT, (int)C);
     size_t conv_partials = conv1d_partials_size((int)B, (int)T, (int)Di, (int)K);
     if (conv_partials > partials) { partials = conv_partials; }
     if (partials < NORM_BLOCKS) { partials = NORM_BLOCKS; }
@@ -444,9 +463,10 @@ loss_scale = 1 gives the gradient of this batch's mean loss.
 */
 void mamba_backward(Mamba *model, float loss_scale) {
     if (model->mean_loss < 0) { fatalf("mamba_backward: forward was run without targets"); }
+    if (model->carried) { fatalf("mamba_backward: the forward carried a stream's state (evaluation only)"); }
     if (model->grads_memory == NULL) { mamba_allocate_backward(model); }
     MambaConfig *cfg = &model->config;
-    int B = model->batch_size, T = model->seq_len;
+    int B = model->fwd_B, T = model->fwd_T;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
     int R = cfg->dt_rank, V = cfg->vocab_size, Vp = cfg->padded_vocab_size, X = R + 2 * N;
     int BT = B * T, NC = selective_scan_num_chunks(T);
@@ -473,7 +493,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
         matmul_backward(ga.dyg, g.out_proj_w + (size_t)l * C * Di, ga.dresidual_lowp, yg, Di,
                         lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C, 0);
         if (model->recompute >= 1) {
-            conv1d_silu_forward(u, xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
+            conv1d_silu_forward(u, xz, 2 * Di, NULL, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
         }
         if (model->recompute >= 2) {
             matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
@@ -799,6 +819,37 @@ static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *
 }
 
 /*
+Loss over the shards of -es read as one sequence (its first token is context only). Chunks of up
+to B*T tokens go through the forward as one row each (shape (1, B*T) fits the training
+activations), every chunk starting from the state the one before left: each layer's last conv
+inputs and SSM state (fp32). The result is that of one forward over the whole stream: no context
+resets. Every rank computes it (no communication); rank 0 prints and logs.
+*/
+static void evaluate_stream(Mamba *model, const Options *o, const Tokenizer *tokenizer, Logger *logger, int step) {
+    const MambaConfig *c = &model->config;
+    size_t n;
+    int *tokens = load_token_stream(o->stream_eval_pattern, c->vocab_size, &n);
+    mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
+    size_t conv_n = (size_t)c->n_layer * c->d_inner * c->d_conv, ssm_n = (size_t)c->n_layer * c->d_inner * c->d_state;
+    cudaCheck(cudaMalloc((void **)&model->carry_conv_state, conv_n * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&model->carry_ssm_state, ssm_n * sizeof(float)));
+    cudaCheck(cudaMemset(model->carry_conv_state, 0, conv_n * sizeof(float)));
+    cudaCheck(cudaMemset(model->carry_ssm_state, 0, ssm_n * sizeof(float)));
+    size_t chunk = (size_t)o->B * o->T;
+    double loss_sum = 0.0, t0 = now_seconds();
+    for (size_t pos = 0; pos + 1 < n; pos += chunk) {
+        int len = (int)(n - 1 - pos < chunk ? n - 1 - pos : chunk);
+        mamba_forward(model, tokens + pos, tokens + pos + 1, 1, len);
+        loss_sum += (double)model->mean_loss * model->num_valid;
+    }
+    cudaCheck(cudaFree(model->carry_conv_state));
+    cudaCheck(cudaFree(model->carry_ssm_state));
+    model->carry_conv_state = model->carry_ssm_state = NULL;
+    report_stream_eval(o->stream_eval_pattern, loss_sum, tokens + 1, n - 1, tokenizer, now_seconds() - t0, logger, step);
+    free(tokens);
+}
+
+/*
 Generates gen_tokens tokens for each of `batch` sequences in recurrent mode, after the prompt (or
 a start token). One sequence streams as it goes; several print one after another at the end,
 followed by the decode speed (tokens of all sequences per second, prompt excluded).
@@ -906,7 +957,8 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     state->seed = o->seed;
 }
 
-static void train(Mamba *model, const Options *o, TrainState *state, int resumed, DataLoader *train_loader,
+// returns 1 when a signal stopped the run (a checkpoint was written), 0 when it ran to the end
+static int train(Mamba *model, const Options *o, TrainState *state, int resumed, DataLoader *train_loader,
                   DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
     int B = o->B, T = o->T, world = multi_gpu_config.num_processes;
     if (o->total_batch_size % (B * T * world) != 0) {
@@ -966,7 +1018,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
             } else {
                 printf("stopped by signal %d after step %d; no -o given, so nothing was saved\n", (int)stop_signal, step);
             }
-            break;
+            return 1;
         }
         if (last_step) {
             if (timed_steps > 0) {
@@ -1031,6 +1083,7 @@ static void train(Mamba *model, const Options *o, TrainState *state, int resumed
                    model->device_bytes / 1073741824.0, (total_b - free_b) / 1073741824.0);
         }
     }
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -1075,6 +1128,10 @@ int main(int argc, char **argv) {
         float val_acc;
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
         printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+        if (o.stream_eval_pattern != NULL) {
+            Logger no_log = {NULL};
+            evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
+        }
         if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
@@ -1087,7 +1144,8 @@ int main(int argc, char **argv) {
                     model.config.vocab_size);
     Logger logger;
     logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed);
-    train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+    int stopped = train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+    if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
     if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }
 
     logger_free(&logger);

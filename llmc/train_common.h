@@ -20,6 +20,7 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 #include "rand.h"
 #include "model_config.h"
 #include "schedulers.h"
+#include "logger.h"
 #include "../tokenizer.h"
 
 typedef struct {
@@ -30,6 +31,7 @@ typedef struct {
     const char *tokenizer_path;     // -tk (models with more than 256 tokens)
     const char *hf_export_dir;      // -hf write the final model as a transformers directory
     const char *prompt;             // -p text that samples continue (NULL: start from end-of-text / newline)
+    const char *stream_eval_pattern; // -es shards evaluated as one stream, state carried across chunks (NULL: none)
     int B;                          // -b
     int T;                          // -t
     int total_batch_size;           // -d tokens per step (-1: B*T)
@@ -76,6 +78,7 @@ static const Options DEFAULT_OPTIONS = {
     .tokenizer_path = "gpt2_tokenizer.bin",
     .hf_export_dir = NULL,
     .prompt = NULL,
+    .stream_eval_pattern = NULL,
     .B = 16, .T = 128, .total_batch_size = -1, .max_steps = -1,
     .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine",
     .weight_decay = 0.1f, .grad_clip = 1.0f,
@@ -99,6 +102,8 @@ static inline void print_usage(const char *program) {
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
     printf("  -tk <string> tokenizer for models with V > 256: llm.c .bin or tokenizer.json; an -e directory's\n");
     printf("              own tokenizer.json is used when present (default %s)\n", d->tokenizer_path);
+    printf("  -es <string> after training (or alone with -x 0): loss and bits per token / byte over these\n");
+    printf("              shards read as one stream, in chunks of B*T with the state carried (default none)\n");
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
     printf("  -t <int>    sequence length T (default %d)\n", d->T);
     printf("  -d <int>    total batch size in tokens, a multiple of B*T; -1 = B*T (default %d)\n", d->total_batch_size);
@@ -172,6 +177,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
         else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = v; }
         else if (strcmp(f, "-p") == 0) { o->prompt = v; }
+        else if (strcmp(f, "-es") == 0) { o->stream_eval_pattern = v; }
         else if (strcmp(f, "-b") == 0) { o->B = parse_int(f, v); }
         else if (strcmp(f, "-t") == 0) { o->T = parse_int(f, v); }
         else if (strcmp(f, "-d") == 0) { o->total_batch_size = parse_int(f, v); }
@@ -336,6 +342,28 @@ static inline double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/*
+What the stream evaluation prints (and logs when there is a log): the mean loss in nats per
+predicted token, bits per token, and bits per byte of the predicted tokens' text where the
+tokenizer knows each token's bytes (for a byte-level model the two are the same number).
+targets: the n predicted tokens.
+*/
+static inline void report_stream_eval(const char *pattern, double loss_sum, const int *targets, size_t n,
+                                      const Tokenizer *tokenizer, double seconds, Logger *logger, int step) {
+    double loss = loss_sum / (double)n, bits = loss_sum / log(2.0), bytes = 0.0;
+    if (tokenizer->init_ok && tokenizer->token_len != NULL) {
+        for (size_t i = 0; i < n; i++) { bytes += tokenizer->token_len[targets[i]]; }
+    }
+    char bpb[64] = "";
+    if (bytes > 0) { snprintf(bpb, sizeof(bpb), "%.6f", bits / bytes); }
+    printf("stream eval %s: %zu tokens predicted as one sequence | loss %.6f | bits/token %.6f | bits/byte %s | %.1f s\n",
+           pattern, n, loss, bits / (double)n, bytes > 0 ? bpb : "n/a", seconds);
+    char line[256];
+    snprintf(line, sizeof(line), "s:%d stream_loss:%.6f bpt:%.6f bpb:%s tokens:%zu", step, loss, bits / (double)n,
+             bytes > 0 ? bpb : "n/a", n);
+    logger_log_line(logger, line);
 }
 
 

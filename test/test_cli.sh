@@ -109,6 +109,45 @@ if [ "$BIN" = "./train_mamba" ]; then
 if cmp -s "$A/model_00000010.bin" "$TMP/d/model_00000010.bin"; then ok "thread_count_bitwise"; else bad "thread_count_bitwise" "1 vs 2 threads differ"; fi
 fi
 
+# --- stream evaluation (-es): the val split as one sequence; the chunking (B*T) does not change the
+# loss (the state is carried: CPU bitwise up to the printed digits; GPU within bf16 GEMM rounding)
+VAL=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
+s1=$("$BIN" -e "$A/model_00000010.bin" -b 4 -t 32 -x 0 -m 1 -nt 2 -es "$VAL" 2>&1 | grep '^stream eval')
+s2=$("$BIN" -e "$A/model_00000010.bin" -b 1 -t 37 -x 0 -m 1 -nt 2 -es "$VAL" 2>&1 | grep '^stream eval')
+l1=$(echo "$s1" | sed -n 's/.*| loss \([0-9.]*\) |.*/\1/p'); l2=$(echo "$s2" | sed -n 's/.*| loss \([0-9.]*\) |.*/\1/p')
+tol=1e-6; [ "$BIN" != "./train_mamba" ] && tol=5e-3
+if [ -n "$l1" ] && echo "$s1" | grep -q "111539 tokens predicted" && awk -v a="$l1" -v b="$l2" -v t="$tol" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t && a > 0) }'; then
+    ok "stream_eval_chunking_invariant ($l1 vs $l2)"
+else
+    bad "stream_eval_chunking_invariant" "$s1 / $s2"
+fi
+"$BIN" "${TINY[@]}" -x 4 -m 1 -o "$TMP/es" -es "$VAL" > "$TMP/es.out" 2>&1
+if grep -qE '^s:4 stream_loss:[0-9.]+ bpt:[0-9.]+ bpb:[0-9.]+ tokens:111539$' "$TMP/es/main.log" 2>/dev/null; then ok "stream_eval_after_training_logged"
+else bad "stream_eval_after_training_logged" "$(tail -n 2 "$TMP/es.out")"; fi
+expect_error stream_eval_missing_file "no shard files match" "${TINY[@]}" -x 0 -m 1 -es "$TMP/none_*.bin"
+if [ -s "$TMP/oov.bin" ]; then
+    expect_error stream_eval_token_out_of_vocab "token 300 at position 3 outside the vocabulary" "${TINY[@]}" -x 0 -m 1 -es "$TMP/oov.bin"
+fi
+
+# --- scripts/run_enwik8.sh end to end on a 2 MB stand-in in enwik8's raw format (tinyshakespeare
+# bytes; the real file is 100 MB and not available here): shards, training, test bits per byte over
+# the whole test stream; a second call resumes and evaluates again. Once, with the CPU trainer.
+if [ "$BIN" = "./train_mamba" ] && command -v python3 >/dev/null; then
+    cat dev/data/tinyshakespeare.txt dev/data/tinyshakespeare.txt | head -c 2000000 > "$TMP/enwik8_standin"
+    E=(env ALLOW_ANY_SIZE=1 OUT="$TMP/e8" DATA_DIR="$TMP/e8data" MODEL=d32:l2:v256 B=4 T=64 STEPS=12 WARMUP=2 VAL_EVERY=6 CKPT_EVERY=6 EXTRA="-g 0 -nt 2")
+    out=$("${E[@]}" bash scripts/run_enwik8.sh "$TMP/enwik8_standin" 2>&1)
+    n_test=$(( ($(stat -c %s "$TMP/e8data/enwik8_test.bin") - 1024) / 2 - 1 )) # tokens after the 1 KB header, less the first
+    if echo "$out" | tail -n 1 | grep -qE '^enwik8 test: [0-9]+\.[0-9]+ bits per byte' &&
+       grep -qE "^s:12 stream_loss:[0-9.]+ bpt:[0-9.]+ bpb:[0-9.]+ tokens:$n_test\$" "$TMP/e8/main.log"; then
+        ok "run_enwik8_script_standin ($(echo "$out" | tail -n 1 | cut -c1-40))"
+    else
+        bad "run_enwik8_script_standin" "$(echo "$out" | tail -n 3)"
+    fi
+    out=$("${E[@]}" bash scripts/run_enwik8.sh "$TMP/enwik8_standin" 2>&1)
+    if echo "$out" | grep -q "resuming from step 12" && [ "$(grep -c 'stream_loss' "$TMP/e8/main.log")" -eq 2 ]; then ok "run_enwik8_script_resumes"
+    else bad "run_enwik8_script_resumes" "$(echo "$out" | tail -n 3)"; fi
+fi
+
 # a checkpoint without its DONE marker is never picked up
 cp -r "$A" "$TMP/e"; rm "$TMP/e/DONE_00000010"
 out=$("$BIN" "${TINY[@]}" -x 10 -o "$TMP/e" -y 1 2>&1)

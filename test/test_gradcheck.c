@@ -301,7 +301,7 @@ typedef struct { int B, T, Di, K, ldx; real *x, *wt, *bias, *out, *w; } ConvCtx;
 
 static double conv_f(void *p) {
     ConvCtx *c = (ConvCtx *)p;
-    conv1d_forward(c->out, c->x, c->ldx, c->wt, c->bias, c->B, c->T, c->Di, c->K);
+    conv1d_forward(c->out, c->x, c->ldx, NULL, c->wt, c->bias, c->B, c->T, c->Di, c->K);
     return dot(c->out, c->w, (size_t)c->B * c->T * c->Di);
 }
 
@@ -371,7 +371,7 @@ typedef struct {
 
 static double scan_f(void *p) {
     ScanCtx *c = (ScanCtx *)p;
-    selective_scan_forward(c->y, c->states, c->u, c->delta, c->A_log, c->xdbl + c->R, c->xdbl + c->R + c->N, c->X,
+    selective_scan_forward(c->y, c->states, NULL, c->u, c->delta, c->A_log, c->xdbl + c->R, c->xdbl + c->R + c->N, c->X,
                            c->D, c->B, c->T, c->Di, c->N, c->chunk);
     return dot(c->y, c->w, (size_t)c->B * c->T * c->Di);
 }

@@ -101,6 +101,60 @@ static void test_step_matches_forward(const Fixture *f) {
     mamba_free(&model);
 }
 
+/*
+Stream evaluation: row 0 of the fixture fed in chunks (lengths 1, 2, 3, 7, then the rest: shorter
+and longer than the conv window), each starting from the carried state, gives the logits of one
+forward over the whole row; the carried state at the end is the recurrent mode's after the same
+tokens. Without the carry the chunks' logits must differ (else the check could not fail).
+*/
+static void test_stream_carry(const Fixture *f) {
+    Mamba ref, model;
+    model_from_fixture(&ref, f);
+    model_from_fixture(&model, f);
+    const MambaConfig *c = &ref.config;
+    int T = f->T, Vp = c->padded_vocab_size, L = c->n_layer, Di = c->d_inner, N = c->d_state, K = c->d_conv;
+    mamba_forward(&ref, f->inputs, NULL, 1, T);
+    mamba_ensure_activations(&model, 1, T);
+    model.carry_conv_state = (real *)callocCheck((size_t)L * Di * K, sizeof(real));
+    model.carry_ssm_state = (real *)callocCheck((size_t)L * Di * N, sizeof(real));
+    int lens[] = {1, 2, 3, 7, T - 13};
+    double worst = 0.0, reset_diff = 0.0;
+    for (int pass = 0; pass < 2; pass++) { // pass 1: the state reset before every chunk
+        int pos = 0;
+        for (int i = 0; i < 5; i++) {
+            if (pass == 1) {
+                memset(model.carry_conv_state, 0, (size_t)L * Di * K * sizeof(real));
+                memset(model.carry_ssm_state, 0, (size_t)L * Di * N * sizeof(real));
+            }
+            mamba_forward(&model, f->inputs + pos, NULL, 1, lens[i]);
+            for (size_t j = 0; j < (size_t)lens[i] * Vp; j++) {
+                double e = fabs((double)model.acts.logits[j] - (double)ref.acts.logits[(size_t)pos * Vp + j]);
+                if (pass == 0 && !(e <= worst)) { worst = e; }
+                if (pass == 1 && e > reset_diff) { reset_diff = e; }
+            }
+            pos += lens[i];
+        }
+        if (pass == 0) { check(model.carried && pos == T, "stream_chunks_cover_the_row", "%d tokens in 5 chunks", pos); }
+        if (pass == 0) { // the carried state vs the recurrent mode's after the same T tokens
+            RecurrentState st;
+            recurrent_init(&st, c, 1);
+            for (int t = 0; t < T; t++) { mamba_step(&ref, &st, f->inputs + t); }
+            double ds = 0.0;
+            for (size_t j = 0; j < (size_t)L * Di * N; j++) { ds = fmax(ds, fabs((double)st.ssm_state[j] - model.carry_ssm_state[j])); }
+            for (size_t j = 0; j < (size_t)L * Di * K; j++) { ds = fmax(ds, fabs((double)st.conv_state[j] - model.carry_conv_state[j])); }
+            check(ds <= 1e-5, "stream_state_matches_recurrent_state", "max abs diff %.3g (conv inputs and SSM states)", ds);
+            recurrent_free(&st);
+        }
+    }
+    check(worst <= 1e-5, "stream_chunks_match_one_forward", "max abs logit diff %.3g over %d tokens", worst, T);
+    check(reset_diff > 1e-3, "stream_reset_would_differ", "without the carry the logits move by %.3g", reset_diff);
+    free(model.carry_conv_state);
+    free(model.carry_ssm_state);
+    model.carry_conv_state = model.carry_ssm_state = NULL;
+    mamba_free(&model);
+    mamba_free(&ref);
+}
+
 // top-k keeps only the k largest logits; k = 1 is greedy
 static void test_top_k(void) {
     float logits[10] = {0.1f, 2.0f, -1.0f, 1.5f, 0.0f, 1.9f, -3.0f, 0.5f, 1.0f, 0.2f};
@@ -316,6 +370,7 @@ int main(int argc, char **argv) {
     load_fixture(&f, path);
     test_fixture(&f);
     test_step_matches_forward(&f);
+    test_stream_carry(&f);
     test_top_k();
     test_chunk_invariance(&f);
     test_determinism(&f);

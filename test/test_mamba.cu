@@ -145,6 +145,78 @@ static void test_step(const Fixture *f, const char *tag) {
     mamba_free(&model);
 }
 
+/*
+Stream evaluation: row 0 fed in chunks (1, 2, 3, 7, 50 tokens, then the rest: shorter and longer
+than the conv window, across scan tiles), each from the carried state, matches one forward over
+the row (the same kernels run; only the GEMM shapes differ, so bf16 rounding may). With T <= 512
+the carried state is also compared with the recurrent mode's after the same tokens. The reset
+check shows the carry matters: without it the logits move by more than the tolerance.
+*/
+static void test_stream(const Fixture *f, const char *tag) {
+    Mamba ref, model;
+    model_from_fixture(&ref, f, 1);
+    model_from_fixture(&model, f, 1);
+    const MambaConfig *c = &ref.config;
+    int T = f->T, Vp = c->padded_vocab_size;
+    size_t conv_n = (size_t)c->n_layer * c->d_inner * c->d_conv, ssm_n = (size_t)c->n_layer * c->d_inner * c->d_state;
+    mamba_forward(&ref, f->inputs, NULL, 1, T);
+    floatX *full = (floatX *)mallocCheck((size_t)T * Vp * sizeof(floatX));
+    floatX *part = (floatX *)mallocCheck((size_t)T * Vp * sizeof(floatX));
+    cudaCheck(cudaMemcpy(full, ref.acts.logits, (size_t)T * Vp * sizeof(floatX), cudaMemcpyDeviceToHost));
+    mamba_ensure_activations(&model, 1, T);
+    cudaCheck(cudaMalloc((void **)&model.carry_conv_state, conv_n * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&model.carry_ssm_state, ssm_n * sizeof(float)));
+    int lens[] = {1, 2, 3, 7, 50, T - 63};
+    double worst = 0.0, maxref = 0.0, reset_diff = 0.0;
+    char name[128];
+    for (int pass = 0; pass < 2; pass++) { // pass 1: the state reset before every chunk
+        cudaCheck(cudaMemset(model.carry_conv_state, 0, conv_n * sizeof(float)));
+        cudaCheck(cudaMemset(model.carry_ssm_state, 0, ssm_n * sizeof(float)));
+        int pos = 0;
+        for (int i = 0; i < 6; i++) {
+            if (pass == 1) {
+                cudaCheck(cudaMemset(model.carry_conv_state, 0, conv_n * sizeof(float)));
+                cudaCheck(cudaMemset(model.carry_ssm_state, 0, ssm_n * sizeof(float)));
+            }
+            mamba_forward(&model, f->inputs + pos, NULL, 1, lens[i]);
+            cudaCheck(cudaMemcpy(part, model.acts.logits, (size_t)lens[i] * Vp * sizeof(floatX), cudaMemcpyDeviceToHost));
+            for (size_t j = 0; j < (size_t)lens[i] * Vp; j++) {
+                double r = (float)full[(size_t)pos * Vp + j], e = fabs((float)part[j] - r);
+                if (pass == 0 && !(e <= worst)) { worst = e; }
+                if (pass == 0 && fabs(r) > maxref) { maxref = fabs(r); }
+                if (pass == 1 && e > reset_diff) { reset_diff = e; }
+            }
+            pos += lens[i];
+        }
+        if (pass == 0 && T <= 512) {
+            RecurrentState st;
+            recurrent_init(&st, c, 1);
+            for (int t = 0; t < T; t++) { mamba_step(&ref, &st, f->inputs + t); }
+            float *a = (float *)mallocCheck((conv_n + ssm_n) * sizeof(float)), *b = (float *)mallocCheck((conv_n + ssm_n) * sizeof(float));
+            cudaCheck(cudaMemcpy(a, st.conv_state, conv_n * sizeof(float), cudaMemcpyDeviceToHost));
+            cudaCheck(cudaMemcpy(a + conv_n, st.ssm_state, ssm_n * sizeof(float), cudaMemcpyDeviceToHost));
+            cudaCheck(cudaMemcpy(b, model.carry_conv_state, conv_n * sizeof(float), cudaMemcpyDeviceToHost));
+            cudaCheck(cudaMemcpy(b + conv_n, model.carry_ssm_state, ssm_n * sizeof(float), cudaMemcpyDeviceToHost));
+            double err, refmax;
+            compare_floats(b, a, conv_n + ssm_n, &err, &refmax);
+            snprintf(name, sizeof(name), "%s_stream_state_matches_recurrent", tag);
+            check(err <= TOL_STEP * refmax, name, "max abs diff %.3g (max |state| %.3g)", err, refmax);
+            free(a); free(b);
+            recurrent_free(&st);
+        }
+    }
+    snprintf(name, sizeof(name), "%s_stream_chunks_match_forward", tag);
+    check(worst <= TOL_STEP * maxref, name, "max abs diff %.3g over %d tokens in 6 chunks (max |logit| %.3g)", worst, T, maxref);
+    snprintf(name, sizeof(name), "%s_stream_reset_would_differ", tag);
+    check(reset_diff > TOL_STEP * maxref, name, "without the carry the logits move by %.3g", reset_diff);
+    cudaCheck(cudaFree(model.carry_conv_state));
+    cudaCheck(cudaFree(model.carry_ssm_state));
+    model.carry_conv_state = model.carry_ssm_state = NULL;
+    free(full); free(part);
+    mamba_free(&model);
+    mamba_free(&ref);
+}
+
 // transformers' own checkpoint imports on the GPU and reproduces its logits (bf16 tolerance above)
 static void test_hf_import(const char *dir, const char *logits_path, const char *name) {
     Mamba model;
@@ -179,6 +251,7 @@ int main(int argc, char **argv) {
         printf("--- %s: V=%d C=%d L=%d B=%d T=%d\n", tag, f.config.vocab_size, f.config.d_model, f.config.n_layer, f.B, f.T);
         test_fixture(&f, tag);
         test_step(&f, tag);
+        if (f.T >= 64) { test_stream(&f, tag); }
         free_fixture(&f);
     }
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");

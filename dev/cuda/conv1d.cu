@@ -20,16 +20,20 @@ version 1: the first trainer kernels (git dc87a96): forward one thread per eleme
            K-tap sum; backward one thread per element writes dxc (fp32 scratch, B*T*Di), a second
            pass computes dx from it, and dw/dbias are (K+1)*Di column sums over B*T rows
            (llmc/cuda/reduce.cuh), each column re-reading dxc and x
-version 2: llmc/cuda/conv1d.cuh, the trainer's kernels (the header itself is included): thread per
-           (b, tile of CONV_TT=16 steps, channel) sliding a K-wide window in registers; the backward
-           recomputes xc, writes dx, and leaves per-tile dw/dbias partials (B*T/16*(K+1)*Di floats,
-           about 40% of the kernel's own traffic at the 130m shape) for a fixed-order finish kernel
-version 3: v2 with 2 channels per thread (bf16x2 loads and stores); the backward block is
+version 2: llmc/cuda/conv1d.cuh, the trainer's kernels (the header itself is included): the forward
+           is version 6's; the backward is version 3's (with one channel per thread when Di is odd)
+version 3: version 6 with 2 channels per thread (bf16x2 loads and stores); the backward block is
            32 channel pairs x 8 tiles and sums its 8 tiles' dw/dbias partials in shared memory
-           before writing them: 8x less scratch traffic, same finish kernel
+           before writing them: 8x less scratch traffic, same finish kernel. Its backward is now
+           the trainer's (version 2)
 version 4: v3 with 32 steps per tile: half the halo re-reads (K-1 rows of x, and in the backward
            K-1 more rows of x and du per tile) and half the partials again
 version 5: v3 with 4 channels per thread (8-byte loads and stores)
+version 6: the previous trainer kernels (git e12577f llmc/cuda/conv1d.cuh; its forward is still the
+           trainer's): thread per (b, tile of CONV_TT=16 steps, channel) sliding a K-wide window in
+           registers; the backward recomputes xc, writes dx, and leaves per-tile dw/dbias partials
+           (B*T/16*(K+1)*Di floats, about 40% of the kernel's own traffic at the 130m shape) for the
+           fixed-order finish kernel
 */
 #include <string>
 #include "../../llmc/cuda/conv1d.cuh"
@@ -208,6 +212,57 @@ struct ConvWeightStoreV1 {
         if (k == K) { dbias[d] += s; } else { dw[d * K + k] += s; }
     }
 };
+
+// ----------------------------------------------------------------------------
+// version 6: the previous trainer backward (git e12577f llmc/cuda/conv1d.cuh), renamed. One thread per
+// (b, tile, d): dx for the tile's steps, and this thread's share of dw, dbias (the sums over its own
+// steps) into partials[(b * tiles + tile)][k][d], summed in order by conv1d_weight_grad_finish_kernel.
+
+template <int K>
+__global__ void conv1d_silu_backward_v6_kernel(floatX *dx, float *partials, const floatX *du, const floatX *x, int ldx,
+                                               const float *w, const float *bias, int B, int T, int Di) {
+    int tiles = (T + CONV_TT - 1) / CONV_TT;
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (size_t)B * tiles * Di) { return; }
+    int d = (int)(i % Di);
+    int tile = (int)((i / Di) % tiles), b = (int)(i / Di / tiles);
+    int t0 = tile * CONV_TT, t_end = min(T, t0 + CONV_TT);
+    float wk[K], dwk[K + 1];
+    for (int k = 0; k < K; k++) { wk[k] = w[d * K + k]; dwk[k] = 0.0f; }
+    dwk[K] = 0.0f;
+    float bd = bias[d];
+    float win[K];  // x[t-(K-1)] .. x[t]
+    float gwin[K]; // dxc[t-(K-1)] .. dxc[t]
+    for (int k = 0; k < K - 1; k++) {
+        int ts = t0 - (K - 1) + k;
+        win[k] = ts >= 0 ? toF(x[((size_t)b * T + ts) * ldx + d]) : 0.0f;
+        gwin[k] = 0.0f;
+    }
+    for (int t = t0; t < t_end + K - 1; t++) {
+        float g = 0.0f;
+        win[K - 1] = t < T ? toF(x[((size_t)b * T + t) * ldx + d]) : 0.0f;
+        if (t < T) {
+            float xc = bd;
+            for (int k = 0; k < K; k++) { xc += wk[k] * win[k]; }
+            float s = 1.0f / (1.0f + expf(-xc));
+            g = toF(du[((size_t)b * T + t) * Di + d]) * s * (1.0f + xc * (1.0f - s));
+        }
+        gwin[K - 1] = g;
+        if (t < t_end) { // this tile owns step t: its weight and bias sums
+            for (int k = 0; k < K; k++) { dwk[k] += g * win[k]; }
+            dwk[K] += g;
+        }
+        int ts = t - (K - 1); // every dxc that reads x[ts] is now in the window
+        if (ts >= t0 && ts < t_end) {
+            float acc = 0.0f;
+            for (int k = 0; k < K; k++) { acc += wk[k] * gwin[K - 1 - k]; }
+            dx[((size_t)b * T + ts) * ldx + d] = fromF<floatX>(acc);
+        }
+        for (int k = 0; k < K - 1; k++) { win[k] = win[k + 1]; gwin[k] = gwin[k + 1]; }
+    }
+    float *p = partials + (size_t)(b * tiles + tile) * (K + 1) * Di;
+    for (int k = 0; k <= K; k++) { p[(size_t)k * Di + d] = dwk[k]; }
+}
 
 // ----------------------------------------------------------------------------
 // versions 3-5: VEC neighbouring channels per thread, TT steps per tile
@@ -408,16 +463,17 @@ struct ConvArgs {
     float *scratch;     // conv_scratch_size floats
 };
 
-static const int NUM_VERSIONS = 5;
+static const int NUM_VERSIONS = 6;
 static const char *version_name[NUM_VERSIONS + 1] = {
     "", "v1 thread/elem + colsum", "v2 llmc conv1d.cuh", "v3 2ch/thr, block-reduced dw", "v4 v3 with TT=32",
-    "v5 v3 with 4ch/thr"};
-static int version_vec(int v) { return v == 5 ? 4 : v >= 3 ? 2 : 1; }
+    "v5 v3 with 4ch/thr", "v6 previous trainer (e12577f)"};
+// channels per thread: Di must be a multiple (version 2 picks 1 or 2 itself)
+static int version_vec(int v) { return v == 5 ? 4 : v == 3 || v == 4 ? 2 : 1; }
 
 static size_t conv_scratch_size(int B, int T, int Di, int K) {
     size_t v1 = (size_t)B * T * Di + (size_t)COLSUM_SLICES * (K + 1) * Di; // dxc, then column-sum partials
-    size_t v2 = conv1d_partials_size(B, T, Di, K);                          // >= v3..v5's (8x fewer rows)
-    return std::max(v1, v2);
+    size_t v6 = (size_t)B * ((T + CONV_TT - 1) / CONV_TT) * (K + 1) * Di;   // a row per tile: >= v2..v5's
+    return std::max(v1, v6);
 }
 
 template <int VEC, int TT> static void fwd_v3(const ConvArgs &a) {
@@ -446,10 +502,11 @@ static void conv_forward(int version, const ConvArgs &a) {
         conv1d_silu_forward_v1_kernel<<<ceil_div(n, 256L), 256>>>(a.u, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di, a.K);
         cudaCheckLaunch();
         break;
-    case 2: conv1d_silu_forward(a.u, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di, a.K, 0); break;
+    case 2: conv1d_silu_forward(a.u, a.xz, 2 * a.Di, NULL, a.w, a.bias, a.B, a.T, a.Di, a.K, 0); break;
     case 3: fwd_v3<2, 16>(a); break;
     case 4: fwd_v3<2, 32>(a); break;
     case 5: fwd_v3<4, 16>(a); break;
+    case 6: conv1d_silu_forward(a.u, a.xz, 2 * a.Di, NULL, a.w, a.bias, a.B, a.T, a.Di, a.K, 0); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(EXIT_FAILURE);
     }
 }
@@ -473,6 +530,17 @@ static void conv_backward(int version, const ConvArgs &a) {
     case 3: bwd_v3<2, 16>(a); break;
     case 4: bwd_v3<2, 32>(a); break;
     case 5: bwd_v3<4, 16>(a); break;
+    case 6: {
+        int tiles = (a.T + CONV_TT - 1) / CONV_TT;
+#define LAUNCH_BWD_V6(KK) conv1d_silu_backward_v6_kernel<KK><<<ceil_div((long)a.B * tiles * a.Di, 256L), 256>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
+        CONV_DISPATCH(a.K, LAUNCH_BWD_V6)
+#undef LAUNCH_BWD_V6
+        cudaCheckLaunch();
+        conv1d_weight_grad_finish_kernel<<<ceil_div((long)(a.K + 1) * a.Di, 32L), dim3(32, 8)>>>(a.dw, a.dbias, a.scratch,
+                                                                                             a.B * tiles, a.Di, a.K);
+        cudaCheckLaunch();
+        break;
+    }
     default: fprintf(stderr, "unknown version %d\n", version); exit(EXIT_FAILURE);
     }
 }
@@ -659,6 +727,7 @@ int main(int argc, char **argv) {
         bad += check_version(v, 1, 40, 72, 2, seed++);  // Di/VEC not a multiple of 32: partial warps
         bad += check_version(v, 3, 300, 264, 4, seed++); // tiles not a multiple of 8
         bad += check_version(v, 2, 5, 40, 8, seed++);   // T < K: the window reaches before the start
+        bad += check_version(v, 2, 50, 75, 4, seed++);  // odd Di: one channel per thread
     }
     printf("checks: %s (%d failures)\n", bad ? "FAILED" : "all passed", bad);
     for (auto &f : failures) { printf("  FAILED: %s\n", f.c_str()); }

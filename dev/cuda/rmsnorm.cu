@@ -22,9 +22,8 @@ version 1: the first trainer version (git dc87a96): forward = residual_forward t
            (resout written, then read back); backward = warp-per-row kernel on dinp, then
            column_sum (llmc/cuda/reduce.cuh) re-reading dout and inp for dweight, then a cast kernel
            re-reading dinp for dinp_lowp
-version 2: llmc/cuda/rmsnorm.cuh, the trainer's kernels (the header itself is included):
-           residual_rmsnorm_forward (the add fused into the norm, one warp per row), and the backward
-           writing dinp_lowp in the same pass; dweight still by column_sum
+version 2: llmc/cuda/rmsnorm.cuh, the trainer's kernels (the header itself is included): version 3
+           where it applies (C % 4 == 0, C <= 1024, aligned pointers), version 5 for other shapes
 version 3: warp per row, vectorised: float4 loads/stores of the fp32 tensors, 4 bf16 (8 bytes) at
            a time, the row kept in registers between the two passes (v2 reads resout back, and
            re-reads inp/dout/weight in its second pass). The backward also folds dweight in: each
@@ -32,8 +31,12 @@ version 3: warp per row, vectorised: float4 loads/stores of the fp32 tensors, 4 
            the block's 8 warps combine in shared memory into one partial row, and a small kernel
            sums the BT/64 partial rows in order: no second read of dout and inp (6 of 16 bytes
            per element). Needs C % 4 == 0 and C <= 1024.
-version 4: v3's forward; v3's backward without the dweight fusion (dweight by column_sum as in v2),
+version 4: v3's forward; v3's backward without the dweight fusion (dweight by column_sum as in v5),
            to separate the vectorisation's gain from the fusion's
+version 5: the previous trainer kernels (git 5510e00), which the header keeps as its scalar path and
+           which are launched here directly: residual_rmsnorm_forward_kernel (the add fused into the
+           norm, one warp per row, resout read back for the second pass), and the backward writing
+           dinp_lowp in the same pass; dweight by column_sum
 */
 #include <string>
 #include "../../llmc/cuda/rmsnorm.cuh"
@@ -121,7 +124,7 @@ static int check_reference(int BT, int C, uint64_t seed) {
 
 // ----------------------------------------------------------------------------
 // version 1: the first trainer backward (git dc87a96 llmc/cuda/rmsnorm.cuh), renamed; its forward
-// kernels (residual_forward, rmsnorm_forward) are still in the header unchanged
+// kernels (residual_forward, rmsnorm_forward_kernel) are still in the header unchanged
 
 __global__ void rmsnorm_backward_v1_kernel(float *dinp, const floatX *dout, const float *inp, const float *weight,
                                            const float *rstd, int BT, int C) {
@@ -186,8 +189,8 @@ __global__ void __launch_bounds__(256) residual_rmsnorm_forward_v3_kernel(float 
     if (lane == 0) { rstd[row] = s; }
 }
 
-#define RMS_RPB 64 // rows per block in the v3 backward: each block leaves one partial dweight row
-
+// blocks of RMS_RPB rows; with FUSE_DW each leaves one partial dweight row, which the header's
+// rmsnorm_dweight_finish_kernel adds up (the header's vector backward is this kernel with FUSE_DW)
 template <int NV, bool FUSE_DW>
 __global__ void __launch_bounds__(256) rmsnorm_backward_v3_kernel(float *__restrict__ dinp, bf16 *__restrict__ dinp_lowp,
                                                                   float *__restrict__ partials, const bf16 *__restrict__ dout,
@@ -248,22 +251,6 @@ __global__ void __launch_bounds__(256) rmsnorm_backward_v3_kernel(float *__restr
     }
 }
 
-// dweight[c] += the partial rows summed in order: 16 row lanes per column, then the lanes in order
-__global__ void rmsnorm_dweight_finish_kernel(float *dweight, const float *partials, int rows, int C) {
-    __shared__ float lanes[16][33];
-    const int c = blockIdx.x * 32 + threadIdx.x;
-    float s = 0.0f;
-    if (c < C) {
-        for (int r = threadIdx.y; r < rows; r += 16) { s += partials[(size_t)r * C + c]; }
-    }
-    lanes[threadIdx.y][threadIdx.x] = s;
-    __syncthreads();
-    if (threadIdx.y != 0 || c >= C) { return; }
-    s = 0.0f;
-    for (int y = 0; y < 16; y++) { s += lanes[y][threadIdx.x]; }
-    dweight[c] += s;
-}
-
 // ----------------------------------------------------------------------------
 // launchers
 
@@ -284,10 +271,11 @@ struct NormArgs {
     float *scratch;       // norm_scratch_size floats
 };
 
-static const int NUM_VERSIONS = 4;
+static const int NUM_VERSIONS = 5;
 static const char *version_name[NUM_VERSIONS + 1] = {
-    "", "v1 separate kernels", "v2 llmc rmsnorm.cuh", "v3 float4 rows, fused dweight", "v4 v3 rows, dweight colsum"};
-static int version_supported(int v, int C) { return v < 3 || (C % 4 == 0 && C <= 1024); }
+    "", "v1 separate kernels", "v2 llmc rmsnorm.cuh", "v3 float4 rows, fused dweight", "v4 v3 rows, dweight colsum",
+    "v5 previous trainer (5510e00)"};
+static int version_supported(int v, int C) { return (v != 3 && v != 4) || (C % 4 == 0 && C <= 1024); }
 
 static size_t norm_scratch_size(int BT, int C) {
     return std::max((size_t)COLSUM_SLICES * C, (size_t)ceil_div(BT, RMS_RPB) * C);
@@ -304,7 +292,8 @@ static void norm_forward(int version, const NormArgs &a) {
     switch (version) {
     case 1:
         residual_forward(a.resout, a.resin, a.branch, (size_t)a.BT * a.C, 0);
-        rmsnorm_forward(a.out, a.rstd, a.resout, a.weight, a.BT, a.C, 0);
+        rmsnorm_forward_kernel<<<ceil_div(a.BT, 8), 256>>>(a.out, a.rstd, a.resout, a.weight, a.BT, a.C);
+        cudaCheckLaunch();
         break;
     case 2: residual_rmsnorm_forward(a.resout, a.out, a.rstd, a.resin, a.branch, a.weight, a.BT, a.C, 0); break;
     case 3:
@@ -315,6 +304,10 @@ static void norm_forward(int version, const NormArgs &a) {
         cudaCheckLaunch();
         break;
     }
+    case 5:
+        residual_rmsnorm_forward_kernel<<<ceil_div(a.BT, 8), 256>>>(a.resout, a.out, a.rstd, a.resin, a.branch, a.weight, a.BT, a.C);
+        cudaCheckLaunch();
+        break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(EXIT_FAILURE);
     }
 }
@@ -348,6 +341,11 @@ static void norm_backward(int version, const NormArgs &a) {
         column_sum(a.scratch, RmsnormWeightGrad{a.dout, a.inp, a.rstd_in, a.C}, AddTo{a.dweight}, a.BT, a.C, 0);
         break;
     }
+    case 5:
+        rmsnorm_backward_kernel<<<ceil_div(a.BT, 8), 256>>>(a.dinp, a.dinp_lowp, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C);
+        cudaCheckLaunch();
+        column_sum(a.scratch, RmsnormWeightGrad{a.dout, a.inp, a.rstd_in, a.C}, AddTo{a.dweight}, a.BT, a.C, 0);
+        break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(EXIT_FAILURE);
     }
 }
@@ -558,6 +556,8 @@ int main(int argc, char **argv) {
         bad += check_version(v, 77, 388, seed++);   // C not a multiple of 32 or 128: partial lanes
         bad += check_version(v, 37, 100, seed++);   // fewer float4 columns than lanes
         bad += check_version(v, 200, 1024, seed++); // the largest C of versions 3, 4
+        bad += check_version(v, 50, 66, seed++);    // C % 4 != 0: the header's scalar path
+        bad += check_version(v, 40, 1536, seed++);  // C > 1024: the header's scalar path
     }
     printf("checks: %s (%d failures)\n", bad ? "FAILED" : "all passed", bad);
     for (auto &f : failures) { printf("  FAILED: %s\n", f.c_str()); }

@@ -350,7 +350,7 @@ void scan_forward(int version, const FwdArgs &p) {
     if (p.N != 16) { fprintf(stderr, "this playground is built for N=16\n"); exit(1); }
     switch (version) {
     case 0:
-        selective_scan_forward(p.out, p.states, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
+        selective_scan_forward(p.out, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
                                p.B, p.T, p.Di, p.N, 0);
         cudaCheckLaunch();
         break;

@@ -64,7 +64,7 @@ static int check(const Cfg &cfg, int B, int T, int Di, int N, int R, uint64_t se
         else { selective_scan_backward(du, ddr, dxz, dxd, dA, dD, ddt, scratch, dout, st, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, 0); }
         cudaCheckLaunch();
     };
-    if (cfg.fwd) { cfg.fwd(pp, N); } else { selective_scan_forward(out, st, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, 0); }
+    if (cfg.fwd) { cfg.fwd(pp, N); } else { selective_scan_forward(out, st, NULL, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, 0); }
     cudaCheckLaunch();
     run_bwd();
     cudaCheck(cudaDeviceSynchronize());

@@ -8,6 +8,7 @@ selective scan stay fp32 in both builds.
 #define CUDA_COMMON_H
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <cuda_runtime.h>
 #include <cuda_bf16.h>
@@ -37,6 +38,29 @@ __device__ __forceinline__ float toF(__nv_bfloat16 v) { return __bfloat162float(
 template <typename T> __device__ __forceinline__ T fromF(float v);
 template <> __device__ __forceinline__ float fromF<float>(float v) { return v; }
 template <> __device__ __forceinline__ __nv_bfloat16 fromF<__nv_bfloat16>(float v) { return __float2bfloat16(v); }
+
+// 2 or 4 neighbouring elements in one load or store (4 or 8 bytes in bf16, 8 or 16 in fp32): the
+// caller makes sure p is aligned to the whole access
+__device__ __forceinline__ float2 loadX2(const float *p) { return *(const float2 *)p; }
+__device__ __forceinline__ float2 loadX2(const __nv_bfloat16 *p) { return __bfloat1622float2(*(const __nv_bfloat162 *)p); }
+__device__ __forceinline__ void storeX2(float *p, float2 v) { *(float2 *)p = v; }
+__device__ __forceinline__ void storeX2(__nv_bfloat16 *p, float2 v) { *(__nv_bfloat162 *)p = __float22bfloat162_rn(v); }
+__device__ __forceinline__ float4 loadX4(const float *p) { return *(const float4 *)p; }
+__device__ __forceinline__ float4 loadX4(const __nv_bfloat16 *p) {
+    uint2 u = *(const uint2 *)p;
+    float2 a = __bfloat1622float2(*(const __nv_bfloat162 *)&u.x), b = __bfloat1622float2(*(const __nv_bfloat162 *)&u.y);
+    return make_float4(a.x, a.y, b.x, b.y);
+}
+__device__ __forceinline__ void storeX4(float *p, float4 v) { *(float4 *)p = v; }
+__device__ __forceinline__ void storeX4(__nv_bfloat16 *p, float4 v) {
+    __nv_bfloat162 a = __floats2bfloat162_rn(v.x, v.y), b = __floats2bfloat162_rn(v.z, v.w);
+    uint2 u;
+    u.x = *(const unsigned *)&a;
+    u.y = *(const unsigned *)&b;
+    *(uint2 *)p = u;
+}
+// whether p can take an access of `bytes` bytes (a power of two)
+static inline int is_aligned(const void *p, size_t bytes) { return ((uintptr_t)p & (bytes - 1)) == 0; }
 
 __device__ __forceinline__ float warp_sum(float v) {
     for (int o = 16; o > 0; o >>= 1) { v += __shfl_xor_sync(0xffffffff, v, o); }

@@ -2,13 +2,157 @@
 RMSNorm over the fp32 residual stream (fused with the residual add), and a cast. One warp per token row.
     out = inp * rstd * weight,  rstd = 1 / sqrt(mean(inp^2) + eps)
     dinp += rstd * g - inp * rstd^3 * mean(g * inp),  g = dout * weight
-    dweight += sum over rows of dout * inp * rstd   (column_sum: deterministic)
+    dweight += sum over rows of dout * inp * rstd
+Two paths, chosen per call by the host wrapper:
+  - vector (C % 4 == 0, C <= 1024, every pointer aligned to 4 elements: all trainer shapes up to
+    C = 1024): each lane owns the float4 columns lane, lane+32, ... and keeps them in registers
+    between the two passes over the row (one read of every input). The backward folds dweight in:
+    a block of 8 warps takes RMS_RPB = 64 rows, each lane sums dout*inp*rstd over its rows in
+    registers, the warps combine in shared memory into one partial row, and a small kernel adds
+    the BT/64 partial rows in order (no second read of dout and inp).
+  - scalar (any other C): the loops stride the row by 32, the backward reads the row twice, and
+    dweight is a column_sum (reduce.cuh).
+Every sum runs in a fixed order: bitwise repeatable.
 */
 #ifndef RMSNORM_CUH
 #define RMSNORM_CUH
 
 #include "cuda_common.h"
 #include "reduce.cuh"
+
+#define RMS_MAX_NV 8 // float4 columns per lane on the vector path: C <= 128 * RMS_MAX_NV
+#define RMS_RPB 64   // rows per block of the vector backward: one partial dweight row each
+
+// the vector path's shape condition; the wrappers also check the pointers' alignment
+static inline int rmsnorm_vec_shape(int C) { return C % 4 == 0 && C <= 128 * RMS_MAX_NV; }
+static inline int aligned_f4(const float *p) { return is_aligned(p, 16); }
+static inline int aligned_x4(const floatX *p) { return is_aligned(p, 4 * sizeof(floatX)); }
+
+#define RMS_NV_DISPATCH(C, call) \
+    switch ((C + 127) / 128) { \
+        case 1: call(1); break; case 2: call(2); break; case 3: call(3); break; case 4: call(4); break; \
+        case 5: call(5); break; case 6: call(6); break; case 7: call(7); break; case 8: call(8); break; \
+        default: fprintf(stderr, "error: rmsnorm vector path with C=%d\n", C); exit(EXIT_FAILURE); \
+    }
+
+// ----------------------------------------------------------------------------
+// vector path
+
+// RESIDUAL: inp + branch is the row, also stored to resout; otherwise inp alone. rstd may be NULL.
+template <int NV, bool RESIDUAL>
+__global__ void __launch_bounds__(256) rmsnorm_forward_vec_kernel(float *__restrict__ resout, floatX *__restrict__ out,
+                                                                  float *__restrict__ rstd, const float *__restrict__ inp,
+                                                                  const floatX *__restrict__ branch,
+                                                                  const float *__restrict__ weight, int BT, int C) {
+    const int row = blockIdx.x * 8 + threadIdx.x / 32, lane = threadIdx.x % 32, C4 = C / 4;
+    if (row >= BT) { return; } // the whole warp: warp_sum below sees all 32 lanes
+    const size_t off = (size_t)row * C;
+    float4 v[NV];
+    float ss = 0.0f;
+#pragma unroll
+    for (int j = 0; j < NV; j++) {
+        const int c4 = lane + 32 * j;
+        v[j] = make_float4(0.f, 0.f, 0.f, 0.f);
+        if (c4 < C4) {
+            float4 a = *(const float4 *)(inp + off + 4 * c4);
+            if constexpr (RESIDUAL) {
+                float4 b = loadX4(branch + off + 4 * c4);
+                a.x += b.x; a.y += b.y; a.z += b.z; a.w += b.w;
+                *(float4 *)(resout + off + 4 * c4) = a;
+            }
+            ss += a.x * a.x + a.y * a.y + a.z * a.z + a.w * a.w;
+            v[j] = a;
+        }
+    }
+    ss = warp_sum(ss);
+    const float s = rsqrtf(ss / C + 1e-5f);
+#pragma unroll
+    for (int j = 0; j < NV; j++) {
+        const int c4 = lane + 32 * j;
+        if (c4 < C4) {
+            float4 w = *(const float4 *)(weight + 4 * c4);
+            storeX4(out + off + 4 * c4, make_float4(v[j].x * s * w.x, v[j].y * s * w.y, v[j].z * s * w.z, v[j].w * s * w.w));
+        }
+    }
+    if (lane == 0 && rstd != NULL) { rstd[row] = s; }
+}
+
+// also leaves dinp in floatX (dinp_lowp): the next layer down reads it as its out_proj gradient.
+// partials[blockIdx.x][c]: this block's rows' sum of dout * inp * rstd
+template <int NV>
+__global__ void __launch_bounds__(256) rmsnorm_backward_vec_kernel(float *__restrict__ dinp, floatX *__restrict__ dinp_lowp,
+                                                                   float *__restrict__ partials, const floatX *__restrict__ dout,
+                                                                   const float *__restrict__ inp, const float *__restrict__ weight,
+                                                                   const float *__restrict__ rstd, int BT, int C) {
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, C4 = C / 4;
+    const int r_end = min(BT, (blockIdx.x + 1) * RMS_RPB);
+    float4 acc[NV]; // this lane's dweight sums
+#pragma unroll
+    for (int j = 0; j < NV; j++) { acc[j] = make_float4(0.f, 0.f, 0.f, 0.f); }
+    for (int row = blockIdx.x * RMS_RPB + warp; row < r_end; row += 8) {
+        const size_t off = (size_t)row * C;
+        const float s = rstd[row];
+        float4 x[NV], g[NV];
+        float dot = 0.0f;
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const int c4 = lane + 32 * j;
+            x[j] = make_float4(0.f, 0.f, 0.f, 0.f); g[j] = x[j];
+            if (c4 < C4) {
+                x[j] = *(const float4 *)(inp + off + 4 * c4);
+                g[j] = loadX4(dout + off + 4 * c4); // dout here; times weight below
+                acc[j].x += g[j].x * x[j].x * s; acc[j].y += g[j].y * x[j].y * s;
+                acc[j].z += g[j].z * x[j].z * s; acc[j].w += g[j].w * x[j].w * s;
+                float4 w = *(const float4 *)(weight + 4 * c4);
+                g[j].x *= w.x; g[j].y *= w.y; g[j].z *= w.z; g[j].w *= w.w;
+                dot += g[j].x * x[j].x + g[j].y * x[j].y + g[j].z * x[j].z + g[j].w * x[j].w;
+            }
+        }
+        dot = warp_sum(dot);
+        const float coef = s * s * s * dot / C;
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const int c4 = lane + 32 * j;
+            if (c4 < C4) {
+                float4 d = *(const float4 *)(dinp + off + 4 * c4);
+                d.x += s * g[j].x - coef * x[j].x; d.y += s * g[j].y - coef * x[j].y;
+                d.z += s * g[j].z - coef * x[j].z; d.w += s * g[j].w - coef * x[j].w;
+                *(float4 *)(dinp + off + 4 * c4) = d;
+                storeX4(dinp_lowp + off + 4 * c4, d);
+            }
+        }
+    }
+    __shared__ float4 red[8][32 * NV]; // per warp: its lanes' dweight sums, columns in order
+#pragma unroll
+    for (int j = 0; j < NV; j++) { red[warp][lane + 32 * j] = acc[j]; }
+    __syncthreads();
+    const float *redf = (const float *)&red[0][0];
+    for (int c = threadIdx.x; c < C; c += 256) {
+        float sum = 0.0f;
+#pragma unroll
+        for (int w = 0; w < 8; w++) { sum += redf[w * 128 * NV + c]; }
+        partials[(size_t)blockIdx.x * C + c] = sum;
+    }
+}
+
+// dweight[c] += the partial rows summed in order: 16 row lanes per column, then the lanes in order
+__global__ void rmsnorm_dweight_finish_kernel(float *dweight, const float *partials, int rows, int C) {
+    __shared__ float lanes[16][33];
+    const int c = blockIdx.x * 32 + threadIdx.x;
+    float s = 0.0f;
+    if (c < C) {
+        for (int r = threadIdx.y; r < rows; r += 16) { s += partials[(size_t)r * C + c]; }
+    }
+    lanes[threadIdx.y][threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y != 0 || c >= C) { return; }
+    s = 0.0f;
+    for (int y = 0; y < 16; y++) { s += lanes[y][threadIdx.x]; }
+    dweight[c] += s;
+}
+
+// ----------------------------------------------------------------------------
+// scalar path
 
 __global__ void rmsnorm_forward_kernel(floatX *out, float *rstd, const float *inp, const float *weight, int BT, int C) {
     int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -22,10 +166,7 @@ __global__ void rmsnorm_forward_kernel(floatX *out, float *rstd, const float *in
     if (lane == 0 && rstd != NULL) { rstd[row] = s; }
 }
 
-/*
-The residual add fused with the next RMSNorm: resout = resin + branch (fp32), out = RMSNorm(resout).
-One read of each input instead of two passes.
-*/
+// resout = resin + branch (fp32), out = RMSNorm(resout): one read of each input instead of two passes
 __global__ void residual_rmsnorm_forward_kernel(float *resout, floatX *out, float *rstd, const float *resin,
                                                 const floatX *branch, const float *weight, int BT, int C) {
     int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -45,18 +186,6 @@ __global__ void residual_rmsnorm_forward_kernel(float *resout, floatX *out, floa
     if (lane == 0) { rstd[row] = s; }
 }
 
-void residual_rmsnorm_forward(float *resout, floatX *out, float *rstd, const float *resin, const floatX *branch,
-                              const float *weight, int BT, int C, cudaStream_t stream) {
-    residual_rmsnorm_forward_kernel<<<ceil_div(BT, 8), 256, 0, stream>>>(resout, out, rstd, resin, branch, weight, BT, C);
-    cudaCheck(cudaGetLastError());
-}
-
-void rmsnorm_forward(floatX *out, float *rstd, const float *inp, const float *weight, int BT, int C, cudaStream_t stream) {
-    rmsnorm_forward_kernel<<<ceil_div(BT, 8), 256, 0, stream>>>(out, rstd, inp, weight, BT, C);
-    cudaCheck(cudaGetLastError());
-}
-
-// also leaves dinp in floatX (dinp_lowp): the next layer down reads it as its out_proj gradient
 __global__ void rmsnorm_backward_kernel(float *dinp, floatX *dinp_lowp, const floatX *dout, const float *inp,
                                         const float *weight, const float *rstd, int BT, int C) {
     int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -84,12 +213,57 @@ struct AddTo {
     __device__ void operator()(int c, float s) const { dst[c] += s; }
 };
 
-// partials: COLSUM_SLICES * C floats of scratch
+// ----------------------------------------------------------------------------
+// host wrappers
+
+void residual_rmsnorm_forward(float *resout, floatX *out, float *rstd, const float *resin, const floatX *branch,
+                              const float *weight, int BT, int C, cudaStream_t stream) {
+    if (rmsnorm_vec_shape(C) && aligned_f4(resout) && aligned_f4(resin) && aligned_f4(weight) && aligned_x4(out) &&
+        aligned_x4(branch)) {
+#define LAUNCH_FWD(NV) rmsnorm_forward_vec_kernel<NV, true><<<ceil_div(BT, 8), 256, 0, stream>>>(resout, out, rstd, resin, branch, weight, BT, C)
+        RMS_NV_DISPATCH(C, LAUNCH_FWD)
+#undef LAUNCH_FWD
+    } else {
+        residual_rmsnorm_forward_kernel<<<ceil_div(BT, 8), 256, 0, stream>>>(resout, out, rstd, resin, branch, weight, BT, C);
+    }
+    cudaCheck(cudaGetLastError());
+}
+
+// rstd may be NULL (the recurrent step has no backward)
+void rmsnorm_forward(floatX *out, float *rstd, const float *inp, const float *weight, int BT, int C, cudaStream_t stream) {
+    if (rmsnorm_vec_shape(C) && aligned_f4(inp) && aligned_f4(weight) && aligned_x4(out)) {
+#define LAUNCH_FWD(NV) rmsnorm_forward_vec_kernel<NV, false><<<ceil_div(BT, 8), 256, 0, stream>>>(NULL, out, rstd, inp, NULL, weight, BT, C)
+        RMS_NV_DISPATCH(C, LAUNCH_FWD)
+#undef LAUNCH_FWD
+    } else {
+        rmsnorm_forward_kernel<<<ceil_div(BT, 8), 256, 0, stream>>>(out, rstd, inp, weight, BT, C);
+    }
+    cudaCheck(cudaGetLastError());
+}
+
+// floats of scratch rmsnorm_backward needs (either path)
+static inline size_t rmsnorm_partials_size(int BT, int C) {
+    size_t vec = (size_t)ceil_div(BT, RMS_RPB) * C, colsum = (size_t)COLSUM_SLICES * C;
+    return vec > colsum ? vec : colsum;
+}
+
+// partials: rmsnorm_partials_size floats of scratch
 void rmsnorm_backward(float *dinp, floatX *dinp_lowp, float *dweight, float *partials, const floatX *dout, const float *inp,
                       const float *weight, const float *rstd, int BT, int C, cudaStream_t stream) {
-    rmsnorm_backward_kernel<<<ceil_div(BT, 8), 256, 0, stream>>>(dinp, dinp_lowp, dout, inp, weight, rstd, BT, C);
-    cudaCheck(cudaGetLastError());
-    column_sum(partials, RmsnormWeightGrad{dout, inp, rstd, C}, AddTo{dweight}, BT, C, stream);
+    if (rmsnorm_vec_shape(C) && aligned_f4(dinp) && aligned_f4(inp) && aligned_f4(weight) && aligned_x4(dinp_lowp) &&
+        aligned_x4(dout)) {
+        int blocks = ceil_div(BT, RMS_RPB);
+#define LAUNCH_BWD(NV) rmsnorm_backward_vec_kernel<NV><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
+        RMS_NV_DISPATCH(C, LAUNCH_BWD)
+#undef LAUNCH_BWD
+        cudaCheck(cudaGetLastError());
+        rmsnorm_dweight_finish_kernel<<<ceil_div(C, 32), dim3(32, 16), 0, stream>>>(dweight, partials, blocks, C);
+        cudaCheck(cudaGetLastError());
+    } else {
+        rmsnorm_backward_kernel<<<ceil_div(BT, 8), 256, 0, stream>>>(dinp, dinp_lowp, dout, inp, weight, rstd, BT, C);
+        cudaCheck(cudaGetLastError());
+        column_sum(partials, RmsnormWeightGrad{dout, inp, rstd, C}, AddTo{dweight}, BT, C, stream);
+    }
 }
 
 // out (fp32) = inp1 (fp32) + inp2 (floatX): the residual stream stays fp32

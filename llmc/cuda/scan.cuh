@@ -5,7 +5,7 @@ benchmark these templates with other layout parameters; doc/perf.md has the meas
 
 Per (b, t, d), all scan arithmetic and states in fp32:
     delta   = softplus(delta_raw + dt_bias[d])                 (= v itself for v > 20)
-    s[t, n] = exp(delta * A[d, n]) * s[t-1, n] + delta * B[t, n] * u      s[-1] = 0, A = -exp(A_log)
+    s[t, n] = exp(delta * A[d, n]) * s[t-1, n] + delta * B[t, n] * u      s[-1] = 0 (or a carried state), A = -exp(A_log)
     y       = sum_n C[t, n] * s[t, n] + D[d] * u
     out     = y * silu(z)
 Token-major layouts, as the trainer keeps them:
@@ -111,6 +111,7 @@ constexpr int SS_VEC = 16 / sizeof(floatX); // elements per 16-byte copy
 struct ScanParams {
     floatX *out, *du, *d_delta_raw, *dxz, *dxdbl;
     float *states, *dA_log, *dD, *d_dt_bias, *scratch;
+    float *carry; // (B, Di, N) forward only, may be NULL: a stream's state, read as s[-1], overwritten by s[T-1]
     const floatX *dout, *u, *delta_raw, *xdbl, *xz;
     const float *dt_bias, *A_log, *D;
     int R, B, T, Di;
@@ -275,7 +276,7 @@ selective_scan_forward_kernel(ScanParams p) {
 #pragma unroll
         for (int j = 0; j < NPT; j++) {
             A2[c][j] = d < Di ? -expf(p.A_log[d * N + nq * NPT + j]) * SS_LOG2E : 0.f; // exp(x*A) = 2^(x*A*log2(e))
-            s[c][j] = 0.f;
+            s[c][j] = p.carry != NULL && d < Di ? p.carry[((size_t)b * Di + d) * N + nq * NPT + j] : 0.f;
         }
     }
     ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw, b, d0, 0, tid);
@@ -355,6 +356,16 @@ selective_scan_forward_kernel(ScanParams p) {
                 y0 += v.x; y1 += v.y;
             }
             ss_store2(p.out + ((size_t)b * T + t0 + t) * Di + d0 + c2, y0 * zz.x * ss_sigmoid(zz.x), y1 * zz.y * ss_sigmoid(zz.y));
+        }
+    }
+    if (p.carry != NULL) { // steps past T decay by exp(0) and add 0: s is the state after step T-1
+#pragma unroll
+        for (int c = 0; c < CPL; c++) {
+            const int d = d0 + ch0 + c;
+#pragma unroll
+            for (int j = 0; j < NPT; j++) {
+                if (d < Di) { p.carry[((size_t)b * Di + d) * N + nq * NPT + j] = s[c][j]; }
+            }
         }
     }
 }
@@ -786,13 +797,13 @@ template <int N> static void selective_scan_backward_n(const ScanParams &p, cuda
     selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB>(p, stream);
 }
 
-// out (B,T,Di), states (B, selective_scan_num_chunks(T), Di, N)
-void selective_scan_forward(floatX *out, float *states, const floatX *u, const floatX *delta_raw, const float *dt_bias,
+// out (B,T,Di), states (B, selective_scan_num_chunks(T), Di, N); carry (B, Di, N) or NULL (see ScanParams)
+void selective_scan_forward(floatX *out, float *states, float *carry, const floatX *u, const floatX *delta_raw, const float *dt_bias,
                             const float *A_log, const floatX *xdbl, int R, const float *D, const floatX *xz,
                             int B, int T, int Di, int N, cudaStream_t stream) {
     selective_scan_check_args(Di, N);
     ScanParams p = {};
-    p.out = out; p.states = states; p.u = u; p.delta_raw = delta_raw; p.dt_bias = dt_bias; p.A_log = A_log;
+    p.out = out; p.states = states; p.carry = carry; p.u = u; p.delta_raw = delta_raw; p.dt_bias = dt_bias; p.A_log = A_log;
     p.xdbl = xdbl; p.R = R; p.D = D; p.xz = xz; p.B = B; p.T = T; p.Di = Di;
     switch (N) {
     case 8: selective_scan_forward_n<8>(p, stream); break;
