@@ -629,17 +629,24 @@ typedef struct {
     float *logits_f;   // (batch, Vp) device fp32 logits
     float *cpu_logits; // (batch, Vp) host
     int *tokens;       // (batch) device
+    float *coins;      // (batch) device: the uniforms of the device sampler
     void *memory;
+    // the step's ~10 launches per layer replay as one CUDA graph from the second step on (the
+    // launch overhead, not the GPU, bounds a step at small batch); its pointers are this state's
+    // buffers and the model's weights, which stay put while the state lives
+    cudaGraphExec_t graph;
+    int graph_ready;
 } RecurrentState;
 
 void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv;
     size_t X = c->dt_rank + 2 * N, Vp = c->padded_vocab_size, G = batch, F = sizeof(floatX);
     size_t sizes[] = {L * G * Di * K * 4, L * G * Di * N * 4, G * C * 4, G * C * F, G * 2 * Di * F, G * Di * F,
-                      G * X * F, G * Di * F, G * Di * F, G * C * F, G * Vp * F, G * Di * F, G * Vp * 4, G * 4};
+                      G * X * F, G * Di * F, G * Di * F, G * C * F, G * Vp * F, G * Di * F, G * Vp * 4, G * 4, G * 4};
     void **ptrs[] = {(void **)&st->conv_state, (void **)&st->ssm_state, (void **)&st->r, (void **)&st->h, (void **)&st->xz,
                      (void **)&st->u, (void **)&st->xdbl, (void **)&st->delta_raw, (void **)&st->yg, (void **)&st->out,
-                     (void **)&st->logits, (void **)&st->ones, (void **)&st->logits_f, (void **)&st->tokens};
+                     (void **)&st->logits, (void **)&st->ones, (void **)&st->logits_f, (void **)&st->tokens,
+                     (void **)&st->coins};
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
     char *p;
@@ -652,6 +659,7 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     st->cpu_logits = (float *)mallocCheck(G * Vp * sizeof(float));
     st->batch = batch;
     st->pos = 0;
+    st->graph_ready = 0;
 }
 
 void recurrent_reset(RecurrentState *st, const MambaConfig *c) {
@@ -662,6 +670,7 @@ void recurrent_reset(RecurrentState *st, const MambaConfig *c) {
 }
 
 void recurrent_free(RecurrentState *st) {
+    if (st->graph_ready) { cudaCheck(cudaGraphExecDestroy(st->graph)); }
     cudaCheck(cudaFree(st->memory));
     free(st->cpu_logits);
 }
@@ -706,17 +715,13 @@ __global__ void floatX_to_float_kernel(float *out, const floatX *inp, size_t n) 
     if (i < n) { out[i] = toF(inp[i]); }
 }
 
-// consumes one token of each sequence (tokens: batch ids), leaves the next logits in st->cpu_logits (batch, Vp)
-void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
+// the device work of one step: st->tokens in, st->logits_f out
+static void mamba_step_kernels(const Mamba *model, RecurrentState *st) {
     const MambaConfig *cfg = &model->config;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
     int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N, G = st->batch;
-    for (int g = 0; g < G; g++) {
-        if (tokens[g] < 0 || tokens[g] >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", tokens[g], cfg->vocab_size); }
-    }
     ParameterTensors p = model->params;
     cudaStream_t s = main_stream;
-    cudaCheck(cudaMemcpyAsync(st->tokens, tokens, G * sizeof(int), cudaMemcpyHostToDevice, s));
     encoder_forward(st->r, st->tokens, p.wte, G, C, s);
     for (int l = 0; l < L; l++) {
         rmsnorm_forward(st->h, NULL, st->r, p.norm_w + (size_t)l * C, G, C, s);
@@ -739,9 +744,100 @@ void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
     matmul_forward(st->logits, st->h, C, lowp(model, p.wte), G, C, Vp);
     floatX_to_float_kernel<<<ceil_div((long)G * Vp, 256), 256, 0, s>>>(st->logits_f, st->logits, (size_t)G * Vp);
     cudaCheck(cudaGetLastError());
+}
+
+// one step of every sequence on the tokens already in st->tokens, leaving st->logits_f
+static void recurrent_advance(const Mamba *model, RecurrentState *st) {
+    cudaStream_t s = main_stream;
+    if (!st->graph_ready && st->pos >= 1) { // the first step ran plainly (cuBLAS has picked its kernels)
+        cudaGraph_t graph;
+        cudaCheck(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+        mamba_step_kernels(model, st);
+        cudaCheck(cudaStreamEndCapture(s, &graph));
+        cudaCheck(cudaGraphInstantiate(&st->graph, graph, 0));
+        cudaCheck(cudaGraphDestroy(graph));
+        st->graph_ready = 1;
+    }
+    if (st->graph_ready) {
+        cudaCheck(cudaGraphLaunch(st->graph, s));
+    } else {
+        mamba_step_kernels(model, st);
+    }
+    st->pos++;
+}
+
+// consumes one token of each sequence (tokens: batch ids), leaves the next logits in st->cpu_logits (batch, Vp)
+void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
+    const MambaConfig *cfg = &model->config;
+    int Vp = cfg->padded_vocab_size, G = st->batch;
+    for (int g = 0; g < G; g++) {
+        if (tokens[g] < 0 || tokens[g] >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", tokens[g], cfg->vocab_size); }
+    }
+    cudaStream_t s = main_stream;
+    cudaCheck(cudaMemcpyAsync(st->tokens, tokens, G * sizeof(int), cudaMemcpyHostToDevice, s));
+    recurrent_advance(model, st);
     cudaCheck(cudaMemcpyAsync(st->cpu_logits, st->logits_f, (size_t)G * Vp * sizeof(float), cudaMemcpyDeviceToHost, s));
     cudaCheck(cudaStreamSynchronize(s));
-    st->pos++;
+}
+
+/*
+Softmax sampling on the device over the whole vocabulary, one block per sequence: the token is the
+first i whose running sum of exp((logit - max) / temperature) passes coin * total, as the host's
+sample_softmax (which sums in double; here fp32, in a fixed order, so the draw is deterministic).
+Thread j owns the contiguous range [j*per, (j+1)*per): its partial sums, scanned in order, split
+[0, total) into one interval per thread, and only the thread whose interval holds the coin walks
+its range. Past the end by rounding, the last token is taken, as on the host.
+*/
+#define SAMPLE_THREADS 512
+__global__ void __launch_bounds__(SAMPLE_THREADS) sample_softmax_kernel(int *tokens, const float *logits, const float *coins,
+                                                                         int V, int Vp, float inv_temperature) {
+    __shared__ float red[SAMPLE_THREADS], start[SAMPLE_THREADS];
+    const float *l = logits + (size_t)blockIdx.x * Vp;
+    const int tid = threadIdx.x, per = (V + SAMPLE_THREADS - 1) / SAMPLE_THREADS;
+    const int lo = min(tid * per, V), hi = min(lo + per, V);
+    float m = -INFINITY;
+    for (int i = lo; i < hi; i++) { m = fmaxf(m, l[i]); }
+    red[tid] = m;
+    __syncthreads();
+    for (int k = SAMPLE_THREADS / 2; k > 0; k >>= 1) {
+        if (tid < k) { red[tid] = fmaxf(red[tid], red[tid + k]); }
+        __syncthreads();
+    }
+    const float maxv = red[0];
+    float sum = 0.0f;
+    for (int i = lo; i < hi; i++) { sum += expf((l[i] - maxv) * inv_temperature); }
+    start[tid] = sum;
+    __syncthreads();
+    if (tid == 0) { // exclusive scan in thread order (512 adds)
+        float acc = 0.0f;
+        for (int j = 0; j < SAMPLE_THREADS; j++) { float v = start[j]; start[j] = acc; acc += v; }
+        red[0] = acc;
+    }
+    __syncthreads();
+    const float coin = coins[blockIdx.x] * red[0];
+    const int last_range = (V - 1) / per;
+    if (lo < hi && coin >= start[tid] && (coin < start[tid] + sum || tid == last_range)) {
+        float cdf = start[tid];
+        int pick = hi - 1;
+        for (int i = lo; i < hi; i++) {
+            cdf += expf((l[i] - maxv) * inv_temperature);
+            if (coin < cdf) { pick = i; break; }
+        }
+        tokens[blockIdx.x] = pick;
+    }
+}
+
+// the next token of every sequence, drawn on the device from st->logits_f into st->tokens and tokens
+// (host); one uniform per sequence from the host RNG, in sequence order, as the host sampler draws them
+static void sample_on_device(RecurrentState *st, int V, int Vp, float temperature, uint64_t *rng, float *coins, int *tokens) {
+    int G = st->batch;
+    for (int g = 0; g < G; g++) { coins[g] = (float)random_f64(rng); }
+    cudaStream_t s = main_stream;
+    cudaCheck(cudaMemcpyAsync(st->coins, coins, G * sizeof(float), cudaMemcpyHostToDevice, s));
+    sample_softmax_kernel<<<G, SAMPLE_THREADS, 0, s>>>(st->tokens, st->logits_f, st->coins, V, Vp, 1.0f / temperature);
+    cudaCheck(cudaGetLastError());
+    cudaCheck(cudaMemcpyAsync(tokens, st->tokens, G * sizeof(int), cudaMemcpyDeviceToHost, s));
+    cudaCheck(cudaStreamSynchronize(s));
 }
 
 // ----------------------------------------------------------------------------
@@ -877,13 +973,19 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
         for (int g = 0; g < G; g++) { tokens[g] = ids[i]; }
         if (i < n - 1) { mamba_step(model, &st, tokens); }
     }
+    // the whole-vocabulary softmax samples on the device; top-k on the host
+    int on_device = o->top_k == 0 || o->top_k >= V;
+    float *coins = (float *)mallocCheck((size_t)G * sizeof(float));
     double t0 = now_seconds();
     for (int i = 0; i < o->gen_tokens; i++) {
-        mamba_step(model, &st, tokens);
-        for (int g = 0; g < G; g++) {
-            tokens[g] = sample_softmax(st.cpu_logits + (size_t)g * Vp, V, o->temperature, o->top_k, scratch, rng);
-            out[(size_t)g * o->gen_tokens + i] = tokens[g];
+        if (on_device) {
+            if (i == 0) { mamba_step(model, &st, tokens); } else { recurrent_advance(model, &st); } // tokens already on the device
+            sample_on_device(&st, V, Vp, o->temperature, rng, coins, tokens);
+        } else {
+            mamba_step(model, &st, tokens);
+            for (int g = 0; g < G; g++) { tokens[g] = sample_softmax(st.cpu_logits + (size_t)g * Vp, V, o->temperature, o->top_k, scratch, rng); }
         }
+        for (int g = 0; g < G; g++) { out[(size_t)g * o->gen_tokens + i] = tokens[g]; }
         if (G == 1) {
             if (tokenizer->init_ok) { tokenizer_print(tokenizer, tokens[0]); } else { printf("%d ", tokens[0]); }
             fflush(stdout);
@@ -903,6 +1005,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
         printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, o->gen_tokens, seconds,
                (double)G * o->gen_tokens / seconds, G);
     }
+    free(coins);
     free(scratch);
     free(out);
     free(tokens);

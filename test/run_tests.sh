@@ -51,11 +51,16 @@ if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && [ -
     run_suite test_cli_cu env BIN=./train_mamba_cu bash test/test_cli.sh
     run_suite dev_cuda_kernels bash dev/cuda/run_checks.sh
     if command -v compute-sanitizer >/dev/null 2>&1; then
-        run_suite memcheck bash -c 'out=$(compute-sanitizer --tool memcheck --error-exitcode 9 ./train_mamba_cu -e d32:l2:v256 -b 2 -t 70 -x 2 -v 2 -m 1 -g 4 2>&1); rc=$?; echo "$out" | tail -n 3; if [ $rc -eq 0 ]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi'
+        # training, sampling and a stream evaluation (-es, carried state, a short last chunk) of a 300-byte shard
+        head -c 3000 dev/data/tinyshakespeare.txt > "$FX/small.txt"
+        ./dev/data/prepare_bytes "$FX/small.txt" "$FX/small_train.bin" "$FX/small_val.bin" > /dev/null
+        run_suite memcheck bash -c 'out=$(compute-sanitizer --tool memcheck --error-exitcode 9 ./train_mamba_cu -e d32:l2:v256 -b 2 -t 70 -x 2 -v 2 -m 1 -g 4 -es "'"$FX"'/small_val.bin" 2>&1); rc=$?; echo "$out" | tail -n 3; if [ $rc -eq 0 ] && echo "$out" | grep -q "^stream eval"; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi'
     else
         echo "SKIP memcheck: compute-sanitizer not found (not counted as passed)"
     fi
     rm -rf "$FX"
+    if [ "$(nvidia-smi -L | wc -l)" -ge 2 ]; then run_suite multi_gpu bash test/test_multi_gpu.sh
+    else echo "SKIP multi-GPU tests: one GPU (not counted as passed)"; fi
 else
     echo "SKIP GPU tests: no GPU on this machine (not counted as passed)"
 fi

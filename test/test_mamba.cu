@@ -217,6 +217,53 @@ static void test_stream(const Fixture *f, const char *tag) {
     mamba_free(&ref);
 }
 
+/*
+The device sampler against the host's inverse CDF (double sums) for the same coins: 4096 draws
+from one random logit row (V=1001 over Vp=1008, temperature 0.7), coins spread over [0, 1) plus
+the ends. A draw may differ only where the coin lies within fp32 rounding of a CDF step (1e-5 of
+the total), so each mismatch must sit at such a boundary.
+*/
+static void test_device_sampler(void) {
+    const int G = 4096, V = 1001, Vp = 1008;
+    const float temperature = 0.7f;
+    float *logits = (float *)mallocCheck((size_t)G * Vp * sizeof(float)), *coins = (float *)mallocCheck(G * sizeof(float));
+    uint64_t rng = 42;
+    for (int i = 0; i < Vp; i++) { logits[i] = i < V ? 4.0f * (random_f32(&rng) - 0.5f) : -1e30f; }
+    for (int g = 1; g < G; g++) { memcpy(logits + (size_t)g * Vp, logits, Vp * sizeof(float)); }
+    for (int g = 0; g < G; g++) { coins[g] = g == 0 ? 0.0f : g == G - 1 ? 0.99999994f : (float)random_f64(&rng); }
+    float *d_logits, *d_coins;
+    int *d_tokens, *tokens = (int *)mallocCheck(G * sizeof(int));
+    cudaCheck(cudaMalloc((void **)&d_logits, (size_t)G * Vp * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&d_coins, G * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&d_tokens, G * sizeof(int)));
+    cudaCheck(cudaMemcpy(d_logits, logits, (size_t)G * Vp * sizeof(float), cudaMemcpyHostToDevice));
+    cudaCheck(cudaMemcpy(d_coins, coins, G * sizeof(float), cudaMemcpyHostToDevice));
+    cudaCheck(cudaMemset(d_tokens, 0xff, G * sizeof(int))); // poison: -1
+    sample_softmax_kernel<<<G, SAMPLE_THREADS>>>(d_tokens, d_logits, d_coins, V, Vp, 1.0f / temperature);
+    cudaCheck(cudaGetLastError());
+    cudaCheck(cudaMemcpy(tokens, d_tokens, G * sizeof(int), cudaMemcpyDeviceToHost));
+    double maxv = logits[0], total = 0.0;
+    for (int i = 1; i < V; i++) { maxv = fmax(maxv, logits[i]); }
+    double *cdf = (double *)mallocCheck(V * sizeof(double));
+    for (int i = 0; i < V; i++) { total += exp((logits[i] - maxv) / temperature); cdf[i] = total; }
+    int exact = 0, bad = 0, distinct = 0;
+    char *seen = (char *)calloc(V, 1);
+    for (int g = 0; g < G; g++) {
+        double coin = coins[g] * total;
+        int want = V - 1;
+        for (int i = 0; i < V; i++) { if (coin < cdf[i]) { want = i; break; } }
+        int got = tokens[g];
+        if (got >= 0 && got < V && !seen[got]) { seen[got] = 1; distinct++; }
+        if (got == want) { exact++; continue; }
+        int lo = got < want ? got : want; // the CDF step between the two must be within rounding of the coin
+        if (got < 0 || got >= V || abs(got - want) > 1 || fabs(cdf[lo] - coin) > 1e-5 * total) { bad++; }
+    }
+    check(bad == 0 && exact >= G - 8, "device_sampler_matches_host_cdf", "%d of %d draws equal the host's inverse CDF, %d off by rounding at a step, %d wrong; %d distinct tokens",
+          exact, G, G - exact - bad, bad, distinct);
+    free(seen); free(cdf); free(tokens); free(logits); free(coins);
+    cudaCheck(cudaFree(d_logits)); cudaCheck(cudaFree(d_coins)); cudaCheck(cudaFree(d_tokens));
+}
+
 // transformers' own checkpoint imports on the GPU and reproduces its logits (bf16 tolerance above)
 static void test_hf_import(const char *dir, const char *logits_path, const char *name) {
     Mamba model;
@@ -254,6 +301,7 @@ int main(int argc, char **argv) {
         if (f.T >= 64) { test_stream(&f, tag); }
         free_fixture(&f);
     }
+    test_device_sampler();
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");
     return test_summary();

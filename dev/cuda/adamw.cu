@@ -16,18 +16,19 @@ Build and run:
     ./adamw --check    # checks only (e.g. under compute-sanitizer)
     ./adamw 1 2        # only versions 1 and 2
 
-version 1: llmc/cuda/adamw.cuh, the trainer's kernels (the header itself is included): a thread per
+version 1: the previous trainer kernels (git dc87a96 llmc/cuda/adamw.cuh), renamed: a thread per
            element with scalar loads and three divisions; the norm as NORM_BLOCKS x 256 threads of
-           grid-stride scalar loads, then one block sums the partials.
-version 2: float4 loads and stores (the bf16 copy as one 8-byte store), a thread per 4 elements,
-           the scalar head that reaches 16-byte alignment and the tail done by the first threads
-           (any other misalignment between the arrays: all scalar); 1/bc1 and 1/bc2 folded on the
-           host (one division left). The norm: same two-pass shape and partials buffer (NORM_BLOCKS),
-           4 float4 loads in flight per thread per iteration.
+           grid-stride scalar loads, then one block sums the partials (the header's second pass).
+version 2: llmc/cuda/adamw.cuh, the trainer's kernels (the header itself is included): float4 loads
+           and stores (the bf16 copy as one 8-byte store), a thread per 4 elements, the scalar head
+           that reaches 16-byte alignment and the tail done by the first threads (any other
+           misalignment between the arrays: all scalar); 1/bc1 and 1/bc2 folded on the host (one
+           division left). The norm: same two-pass shape and partials buffer (NORM_BLOCKS) as
+           version 1, 4 float4 loads in flight per thread per iteration.
 version 3: norm and update in one cooperative launch: sum of squares -> per-block partials -> grid
            barrier -> every block sums the partials in the same order (the same bits everywhere) ->
            grad_scale = clip / norm on the device, the update skipped when the norm is not finite ->
-           the update (version 2's body, grid-stride). Saves a launch and the host round trip between
+           the update (version 2's body from the header, grid-stride). Saves a launch and the host round trip between
            the norm and the update; the gradient is still read twice (516 MB does not stay in L2). In
            the trainer it would only fit runs without the host-side outlier skip (-sl / -sg), which
            needs the norm before deciding.
@@ -76,10 +77,47 @@ static double norm_squared_cpu(const float *g, size_t n) {
 }
 
 // ----------------------------------------------------------------------------
-// version 2: float4
+// version 1: the previous trainer kernels (git dc87a96 llmc/cuda/adamw.cuh), renamed
 
-struct AdamCoef { float lr, beta1, beta2, omb1, omb2, inv_bc1, inv_bc2, eps, wd, grad_scale; };
+__global__ void adamw_v1_kernel(float *params, floatX *params_lowp, const float *grads, float *m, float *v, size_t n,
+                                float lr, float beta1, float beta2, float bc1, float bc2, float eps, float wd, float grad_scale) {
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) { return; }
+    float grad = grads[i] * grad_scale;
+    float mi = beta1 * m[i] + (1.0f - beta1) * grad;
+    float vi = beta2 * v[i] + (1.0f - beta2) * grad * grad;
+    m[i] = mi;
+    v[i] = vi;
+    float p = params[i];
+    p -= lr * ((mi / bc1) / (sqrtf(vi / bc2) + eps) + wd * p);
+    params[i] = p;
+    params_lowp[i] = fromF<floatX>(p);
+}
 
+static void adamw_v1(const AdamArgs &a, float grad_scale) {
+    float bc1 = 1.0f - powf(a.beta1, (float)a.t), bc2 = 1.0f - powf(a.beta2, (float)a.t);
+    adamw_v1_kernel<<<ceil_div((long)a.n, 256L), 256>>>(a.params, a.lowp, a.grads, a.m, a.v, a.n, a.lr, a.beta1, a.beta2,
+                                                        bc1, bc2, a.eps, a.wd, grad_scale);
+    cudaCheckLaunch();
+}
+
+__global__ void norm_squared_partials_v1_kernel(float *partials, const float *x, size_t n) {
+    float acc = 0.0f;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+        acc += x[i] * x[i];
+    }
+    acc = block_sum(acc);
+    if (threadIdx.x == 0) { partials[blockIdx.x] = acc; }
+}
+
+static void global_norm_squared_v1(float *out, float *partials, const float *x, size_t n) {
+    norm_squared_partials_v1_kernel<<<NORM_BLOCKS, 256>>>(partials, x, n);
+    cudaCheckLaunch();
+    sum_partials_kernel<<<1, 1024>>>(out, partials, NORM_BLOCKS);
+    cudaCheckLaunch();
+}
+
+// the header's coefficients (version 2's and 3's) from the arguments
 static AdamCoef adam_coef(const AdamArgs &a, float grad_scale) {
     AdamCoef c;
     c.lr = a.lr; c.beta1 = a.beta1; c.beta2 = a.beta2; c.omb1 = 1.0f - a.beta1; c.omb2 = 1.0f - a.beta2;
@@ -89,128 +127,13 @@ static AdamCoef adam_coef(const AdamArgs &a, float grad_scale) {
     return c;
 }
 
-__device__ __forceinline__ float adamw_one(float p, float g, float &m, float &v, const AdamCoef &c) {
-    float grad = g * c.grad_scale;
-    m = c.beta1 * m + c.omb1 * grad;
-    v = c.beta2 * v + c.omb2 * grad * grad;
-    return p - c.lr * ((m * c.inv_bc1) / (sqrtf(v * c.inv_bc2) + c.eps) + c.wd * p);
-}
-
-// Vector split of [0, n): elements [0, head) scalar, [head, head + 4 n4) as float4, the rest scalar.
-// head makes params 16-byte aligned; if the other arrays are not aligned with it, all is scalar.
-struct Split { size_t head, n4, rem; }; // rem = scalar elements (head + tail)
-
-static Split vector_split(const void *params, const void *grads, const void *m, const void *v, const void *lowp, size_t n) {
-    Split s;
-    uintptr_t a = (uintptr_t)params;
-    s.head = std::min(n, (size_t)((16 - a % 16) % 16) / 4);
-    bool ok = a % 4 == 0;
-    ok = ok && ((uintptr_t)grads + 4 * s.head) % 16 == 0 && ((uintptr_t)m + 4 * s.head) % 16 == 0 &&
-         ((uintptr_t)v + 4 * s.head) % 16 == 0 && ((uintptr_t)lowp + 2 * s.head) % 8 == 0;
-    if (!ok) { s.head = n; }
-    s.n4 = (n - s.head) / 4;
-    s.rem = n - 4 * s.n4;
-    return s;
-}
-// the k-th scalar element (k < rem)
-__device__ __forceinline__ size_t scalar_index(size_t k, size_t head, size_t n4) { return k < head ? k : 4 * n4 + k; }
-
-__device__ __forceinline__ void adamw_vec4(float *params, bf16 *lowp, const float *grads, float *m, float *v, size_t e,
-                                           const AdamCoef &c) {
-    float4 p = *(float4 *)(params + e), g = *(const float4 *)(grads + e);
-    float4 mm = *(float4 *)(m + e), vv = *(float4 *)(v + e);
-    p.x = adamw_one(p.x, g.x, mm.x, vv.x, c);
-    p.y = adamw_one(p.y, g.y, mm.y, vv.y, c);
-    p.z = adamw_one(p.z, g.z, mm.z, vv.z, c);
-    p.w = adamw_one(p.w, g.w, mm.w, vv.w, c);
-    *(float4 *)(params + e) = p;
-    *(float4 *)(m + e) = mm;
-    *(float4 *)(v + e) = vv;
-    __nv_bfloat162 lo = __floats2bfloat162_rn(p.x, p.y), hi = __floats2bfloat162_rn(p.z, p.w);
-    uint2 packed;
-    packed.x = *(unsigned *)&lo;
-    packed.y = *(unsigned *)&hi;
-    *(uint2 *)(lowp + e) = packed;
-}
-__device__ __forceinline__ void adamw_scalar(float *params, bf16 *lowp, const float *grads, float *m, float *v, size_t e,
-                                             const AdamCoef &c) {
-    float mm = m[e], vv = v[e];
-    float p = adamw_one(params[e], grads[e], mm, vv, c);
-    m[e] = mm;
-    v[e] = vv;
-    params[e] = p;
-    lowp[e] = __float2bfloat16_rn(p);
-}
-
-__global__ void adamw_v2_kernel(float *params, bf16 *lowp, const float *grads, float *m, float *v, Split s, AdamCoef c) {
-    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < s.n4) { adamw_vec4(params, lowp, grads, m, v, s.head + 4 * i, c); }
-    if (i < s.rem) { adamw_scalar(params, lowp, grads, m, v, scalar_index(i, s.head, s.n4), c); }
-}
-
-static void adamw_v2(const AdamArgs &a, float grad_scale) {
-    Split s = vector_split(a.params, a.grads, a.m, a.v, a.lowp, a.n);
-    size_t threads = std::max(s.n4, s.rem);
-    if (threads == 0) { return; }
-    adamw_v2_kernel<<<(unsigned)((threads + 255) / 256), 256>>>(a.params, a.lowp, a.grads, a.m, a.v, s, adam_coef(a, grad_scale));
-    cudaCheckLaunch();
-}
-
-// sum of squares of this thread's share: float4 body, NORM_UNROLL loads in flight, then the scalar rest
-#define NORM_UNROLL 4
-__device__ __forceinline__ float sumsq_thread(const float *x, Split s) {
-    const float4 *x4 = (const float4 *)(x + s.head);
-    size_t gid = (size_t)blockIdx.x * blockDim.x + threadIdx.x, stride = (size_t)gridDim.x * blockDim.x;
-    float acc = 0.0f;
-    for (size_t base = gid; base < s.n4; base += stride * NORM_UNROLL) {
-        float4 q[NORM_UNROLL];
-#pragma unroll
-        for (int u = 0; u < NORM_UNROLL; u++) {
-            size_t k = base + u * stride;
-            q[u] = k < s.n4 ? x4[k] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-        }
-#pragma unroll
-        for (int u = 0; u < NORM_UNROLL; u++) {
-            acc = fmaf(q[u].x, q[u].x, acc);
-            acc = fmaf(q[u].y, q[u].y, acc);
-            acc = fmaf(q[u].z, q[u].z, acc);
-            acc = fmaf(q[u].w, q[u].w, acc);
-        }
-    }
-    for (size_t k = gid; k < s.rem; k += stride) {
-        float xv = x[scalar_index(k, s.head, s.n4)];
-        acc = fmaf(xv, xv, acc);
-    }
-    return acc;
-}
-
-__global__ void norm_squared_partials_v2_kernel(float *partials, const float *x, Split s) {
-    float acc = block_sum(sumsq_thread(x, s));
-    if (threadIdx.x == 0) { partials[blockIdx.x] = acc; }
-}
-
-static Split split_one(const float *x, size_t n) {
-    Split s;
-    s.head = std::min(n, (size_t)((16 - (uintptr_t)x % 16) % 16) / 4);
-    s.n4 = (n - s.head) / 4;
-    s.rem = n - 4 * s.n4;
-    return s;
-}
-
-static void global_norm_squared_v2(float *out, float *partials, const float *x, size_t n) {
-    norm_squared_partials_v2_kernel<<<NORM_BLOCKS, 256>>>(partials, x, split_one(x, n));
-    cudaCheckLaunch();
-    sum_partials_kernel<<<1, 1024>>>(out, partials, NORM_BLOCKS); // the header's second pass
-    cudaCheckLaunch();
-}
-
 // ----------------------------------------------------------------------------
 // version 3: norm + update in one cooperative launch
 
 #define FUSED_THREADS 512
 
 __global__ void __launch_bounds__(FUSED_THREADS) adamw_fused_kernel(float *params, bf16 *lowp, const float *grads, float *m,
-                                                                    float *v, Split s, Split sg, AdamCoef c, float grad_clip,
+                                                                    float *v, VecSplit s, VecSplit sg, AdamCoef c, float grad_clip,
                                                                     float *partials, float *norm_out) {
     float acc = block_sum(sumsq_thread(grads, sg));
     if (threadIdx.x == 0) { partials[blockIdx.x] = acc; }
@@ -236,7 +159,7 @@ static void adamw_v3(const AdamArgs &a, float grad_clip) {
         grid = std::min(NORM_BLOCKS, per_sm * sms); // the partials buffer holds NORM_BLOCKS
         if (grid < 1) { fprintf(stderr, "adamw_fused_kernel cannot be resident\n"); exit(1); }
     }
-    Split s = vector_split(a.params, a.grads, a.m, a.v, a.lowp, a.n), sg = split_one(a.grads, a.n);
+    VecSplit s = vector_split(a.params, a.grads, a.m, a.v, a.lowp, a.n), sg = split_one(a.grads, a.n);
     AdamCoef c = adam_coef(a, 1.0f);
     float *params = a.params, *m = a.m, *v = a.v, *partials = a.partials, *norm_out = a.norm_out;
     bf16 *lowp = a.lowp;
@@ -250,23 +173,24 @@ static void adamw_v3(const AdamArgs &a, float grad_clip) {
 // dispatch. Versions 1 and 2 run the trainer's sequence: norm, read it on the host, scale, update.
 
 static const int NUM_VERSIONS = 3;
-static const char *version_name[NUM_VERSIONS + 1] = {"", "v1 llmc/cuda/adamw.cuh", "v2 float4", "v3 fused norm+update"};
+static const char *version_name[NUM_VERSIONS + 1] = {"", "v1 previous trainer (dc87a96)", "v2 llmc adamw.cuh float4",
+                                                      "v3 fused norm+update"};
 
 static void norm_squared(int version, const AdamArgs &a) {
     if (version == 1) {
+        global_norm_squared_v1(a.norm_out, a.partials, a.grads, a.n);
+    } else {
         global_norm_squared(a.norm_out, a.partials, a.grads, a.n, 0);
         cudaCheckLaunch();
-    } else {
-        global_norm_squared_v2(a.norm_out, a.partials, a.grads, a.n);
     }
 }
 
 static void update(int version, const AdamArgs &a, float grad_scale) {
     if (version == 1) {
+        adamw_v1(a, grad_scale);
+    } else {
         adamw_update(a.params, a.lowp, a.grads, a.m, a.v, a.n, a.lr, a.beta1, a.beta2, a.t, a.eps, a.wd, grad_scale, 0);
         cudaCheckLaunch();
-    } else {
-        adamw_v2(a, grad_scale);
     }
 }
 

@@ -18,18 +18,21 @@ version 1: the first trainer kernel (git dc87a96), block of 512 per row, scalar 
            The trainer ran it twice: in the forward for the loss (no gradient), and again in the
            backward, which recomputes the max and sum before writing the gradient: the row is read
            3 times. The argmax, which that version did not have, is added to the loss pass (scalar).
-version 2: llmc/cuda/classifier.cuh, the trainer's kernel (the header itself is included): one launch,
-           block of 256 per row, 16-byte loads, online max/sum with __expf, then a second read of the
-           row for the gradient. The row is read twice (the second read hits L2 only if the ~1000
-           resident rows of 100 KB each leave it there; at Vp = 50280 they do not fit in 50 MB).
-version 3: the row is read from DRAM once.
+version 2: llmc/cuda/classifier.cuh, the trainer's kernels (the header itself is included): the row
+           is read from DRAM once (it was version 3 until it moved into the trainer; doc/perf.md's
+           tables of 2026-11-23 call it v3).
            Vp <= 2048: one warp per row, the row held in registers (Vp/256 16-byte packs per lane),
            8 rows per block; warp shuffles only, no shared memory or block barriers. At Vp = 256,
-           version 2 keeps 224 of its 256 threads idle and pays two block barriers per 512-byte row.
+           version 3 keeps 224 of its 256 threads idle and pays two block barriers per 512-byte row.
            Vp > 2048: one block of 512 per row, the row copied into shared memory with cp.async
            (100 KB at Vp = 50280: 2 rows per SM, so one row's loads overlap the other's math);
            max + argmax pass, exp-sum pass, gradient pass over shared memory. Exact max first, so no
-           online rescaling. Rows too long for shared memory fall back to version 2.
+           online rescaling. Rows too long for shared memory fall back to version 3's kernel.
+version 3: the previous trainer kernel (git c162c2f; doc/perf.md's v2), which the header keeps for rows
+           too long for shared memory and which is launched here directly: one launch, block of 256
+           per row, 16-byte loads, online max/sum with __expf, then a second read of the row for the
+           gradient. The row is read twice (the second read hits L2 only if the ~1000 resident rows
+           of 100 KB each leave it there; at Vp = 50280 they do not fit in 50 MB).
 */
 #include <string>
 #include "../../llmc/cuda/classifier.cuh"
@@ -128,187 +131,19 @@ static void classifier_v1(const ClsArgs &a) {
 }
 
 // ----------------------------------------------------------------------------
-// version 3 helpers
+// which path version 2 (the header's fused_classifier) takes at this Vp, for the printout
 
-// (max, lowest index of the max) over a warp: a total order, so every lane ends with the same pair
-__device__ __forceinline__ void warp_max_arg(float &m, int &arg) {
-    for (int o = 16; o > 0; o >>= 1) {
-        float m2 = __shfl_xor_sync(0xffffffff, m, o);
-        int a2 = __shfl_xor_sync(0xffffffff, arg, o);
-        if (m2 > m || (m2 == m && a2 < arg)) { m = m2; arg = a2; }
-    }
-}
-
-// version 3, Vp <= 2048: one warp per row, PPL 16-byte packs per lane (pack p = lane + 32 k)
-#define CLS_WARP_ROWS 8
-
-template <int PPL>
-__global__ void __launch_bounds__(32 * CLS_WARP_ROWS) classifier_warp_kernel(bf16 *logits, float *losses, int *predictions,
-                                                                             const int *targets, float dloss, int BT, int Vp) {
-    const int lane = threadIdx.x % 32, r = blockIdx.x * CLS_WARP_ROWS + threadIdx.x / 32;
-    if (r >= BT) { return; } // a whole warp: no barrier below involves other warps
-    uint4 *prow = (uint4 *)(logits + (size_t)r * Vp);
-    const int packs = Vp / 8, target = targets[r];
-    uint4 x[PPL];
-#pragma unroll
-    for (int k = 0; k < PPL; k++) {
-        int p = lane + 32 * k;
-        x[k] = p < packs ? prow[p] : make_uint4(0, 0, 0, 0);
-    }
-    // max, its lowest index, and x[target] (only its owner lane holds it; the others add zero)
-    float m = -INFINITY, xt = 0.0f;
-    int arg = Vp;
-#pragma unroll
-    for (int k = 0; k < PPL; k++) {
-        int p = lane + 32 * k;
-        if (p >= packs) { continue; }
-        float f[8];
-        unpack8(x[k], f);
-#pragma unroll
-        for (int j = 0; j < 8; j++) {
-            if (f[j] > m) { m = f[j]; arg = p * 8 + j; } // increasing index order: strict > keeps the first
-            if (p * 8 + j == target) { xt = f[j]; }
-        }
-    }
-    warp_max_arg(m, arg);
-    xt = warp_sum(xt);
-    float s = 0.0f;
-#pragma unroll
-    for (int k = 0; k < PPL; k++) {
-        if (lane + 32 * k >= packs) { continue; }
-        float f[8];
-        unpack8(x[k], f);
-#pragma unroll
-        for (int j = 0; j < 8; j++) { s += __expf(f[j] - m); }
-    }
-    s = warp_sum(s);
-    const float lse = m + logf(s);
-    if (lane == 0) {
-        losses[r] = target < 0 ? 0.0f : lse - xt;
-        predictions[r] = arg;
-    }
-#pragma unroll
-    for (int k = 0; k < PPL; k++) {
-        int p = lane + 32 * k;
-        if (p >= packs) { continue; }
-        float f[8];
-        unpack8(x[k], f);
-#pragma unroll
-        for (int j = 0; j < 8; j++) {
-            f[j] = target < 0 ? 0.0f : (__expf(f[j] - lse) - (p * 8 + j == target ? 1.0f : 0.0f)) * dloss;
-        }
-        prow[p] = pack8(f);
-    }
-}
-
-// version 3, Vp > 2048: one block per row, the row staged in shared memory (read from DRAM once)
-#define CLS_SMEM_THREADS 512
-
-__global__ void __launch_bounds__(CLS_SMEM_THREADS, 2) classifier_smem_kernel(bf16 *logits, float *losses, int *predictions,
-                                                                              const int *targets, float dloss, int Vp) {
-    constexpr int NT = CLS_SMEM_THREADS, NW = NT / 32;
-    extern __shared__ uint4 srow[]; // the row, Vp/8 packs
-    __shared__ float red_m[NW], red_s[NW];
-    __shared__ int red_a[NW];
-    const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, packs = Vp / 8;
-    uint4 *prow = (uint4 *)(logits + (size_t)blockIdx.x * Vp);
-    for (int i = tid; i < packs; i += NT) { cp_async16(srow + i, prow + i, 16); }
-    cp_async_commit();
-    const int target = targets[blockIdx.x];
-    cp_async_wait_all();
-    __syncthreads();
-    // pass 1: max and its lowest index
-    float m = -INFINITY;
-    int arg = Vp;
-    for (int i = tid; i < packs; i += NT) {
-        float f[8];
-        unpack8(srow[i], f);
-#pragma unroll
-        for (int j = 0; j < 8; j++) { if (f[j] > m) { m = f[j]; arg = i * 8 + j; } }
-    }
-    warp_max_arg(m, arg);
-    if (lane == 0) { red_m[warp] = m; red_a[warp] = arg; }
-    __syncthreads();
-    float M = red_m[0]; // warp 0 always holds data (packs >= 1)
-    int best = red_a[0];
-    for (int w = 1; w < NW; w++) {
-        if (red_m[w] > M || (red_m[w] == M && red_a[w] < best)) { M = red_m[w]; best = red_a[w]; }
-    }
-    // pass 2: sum of exponentials, in a fixed order (bitwise repeatable)
-    float s = 0.0f;
-    for (int i = tid; i < packs; i += NT) {
-        float f[8];
-        unpack8(srow[i], f);
-#pragma unroll
-        for (int j = 0; j < 8; j++) { s += __expf(f[j] - M); }
-    }
-    s = warp_sum(s);
-    if (lane == 0) { red_s[warp] = s; }
-    __syncthreads();
-    float S = 0.0f;
-    for (int w = 0; w < NW; w++) { S += red_s[w]; }
-    const float lse = M + logf(S);
-    if (tid == 0) {
-        float xt = target >= 0 ? __bfloat162float(((const bf16 *)srow)[target]) : 0.0f;
-        losses[blockIdx.x] = target < 0 ? 0.0f : lse - xt;
-        predictions[blockIdx.x] = best;
-    }
-    // pass 3: the gradient, from shared memory to the logits' place in global memory
-    for (int i = tid; i < packs; i += NT) {
-        float f[8];
-        unpack8(srow[i], f);
-#pragma unroll
-        for (int j = 0; j < 8; j++) {
-            f[j] = target < 0 ? 0.0f : (__expf(f[j] - lse) - (i * 8 + j == target ? 1.0f : 0.0f)) * dloss;
-        }
-        prow[i] = pack8(f);
-    }
-}
-
-// which path version 3 takes at this Vp (for the printout); 0 = warp, 1 = shared memory, 2 = version 2
-static int v3_path(int Vp) {
-    static int optin = 0;
-    if (!optin) { cudaCheck(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, 0)); }
-    if (Vp <= 32 * 8 * 8) { return 0; }
-    return (size_t)Vp * 2 + 256 <= (size_t)optin ? 1 : 2;
-}
-
-static void classifier_v3(const ClsArgs &a) {
-    int path = v3_path(a.Vp);
-    if (path == 0) {
-        int ppl = ceil_div(a.Vp / 8, 32), grid = ceil_div(a.BT, CLS_WARP_ROWS), nt = 32 * CLS_WARP_ROWS;
-        if (ppl <= 1) {
-            classifier_warp_kernel<1><<<grid, nt>>>(a.logits, a.losses, a.predictions, a.targets, a.dloss, a.BT, a.Vp);
-        } else if (ppl <= 2) {
-            classifier_warp_kernel<2><<<grid, nt>>>(a.logits, a.losses, a.predictions, a.targets, a.dloss, a.BT, a.Vp);
-        } else if (ppl <= 4) {
-            classifier_warp_kernel<4><<<grid, nt>>>(a.logits, a.losses, a.predictions, a.targets, a.dloss, a.BT, a.Vp);
-        } else {
-            classifier_warp_kernel<8><<<grid, nt>>>(a.logits, a.losses, a.predictions, a.targets, a.dloss, a.BT, a.Vp);
-        }
-        cudaCheckLaunch();
-    } else if (path == 1) {
-        static size_t configured = 0; // the largest dynamic shared memory size allowed so far
-        size_t smem = (size_t)a.Vp * 2;
-        if (smem > configured) {
-            cudaCheck(cudaFuncSetAttribute(classifier_smem_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-            cudaCheck(cudaFuncSetAttribute(classifier_smem_kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
-                                           (int)cudaSharedmemCarveoutMaxShared));
-            configured = smem;
-        }
-        classifier_smem_kernel<<<a.BT, CLS_SMEM_THREADS, smem>>>(a.logits, a.losses, a.predictions, a.targets, a.dloss, a.Vp);
-        cudaCheckLaunch();
-    } else {
-        fused_classifier(a.logits, a.losses, a.predictions, a.targets, a.dloss, a.BT, a.Vp, 1, 0);
-        cudaCheckLaunch();
-    }
+static const char *v2_path_name(int Vp) {
+    if (Vp / PACK <= 32 * CLS_MAX_PPL) { return "warp per row, row in registers"; }
+    if ((size_t)Vp * sizeof(floatX) + 256 <= (size_t)classifier_smem_optin()) { return "block per row, row in shared memory"; }
+    return "too long for shared memory: version 3's kernel";
 }
 
 // ----------------------------------------------------------------------------
 
 static const int NUM_VERSIONS = 3;
 static const char *version_name[NUM_VERSIONS + 1] = {
-    "", "v1 first, scalar, 2 launches", "v2 llmc/cuda/classifier.cuh", "v3 row read once"};
+    "", "v1 first, scalar, 2 launches", "v2 llmc classifier.cuh, row read once", "v3 previous trainer (c162c2f)"};
 
 static void classifier(int version, const ClsArgs &a) {
     switch (version) {
@@ -317,16 +152,11 @@ static void classifier(int version, const ClsArgs &a) {
         fused_classifier(a.logits, a.losses, a.predictions, a.targets, a.dloss, a.BT, a.Vp, 1, 0);
         cudaCheckLaunch();
         break;
-    case 3: classifier_v3(a); break;
+    case 3:
+        fused_classifier_kernel<<<a.BT, 256>>>(a.logits, a.losses, a.predictions, a.targets, a.dloss, a.Vp, 1);
+        cudaCheckLaunch();
+        break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
-    }
-}
-
-static const char *v3_path_name(int Vp) {
-    switch (v3_path(Vp)) {
-    case 0: return "warp per row, row in registers";
-    case 1: return "block per row, row in shared memory";
-    default: return "too long for shared memory: version 2";
     }
 }
 
@@ -389,7 +219,7 @@ static int check_version(int version, int BT, int Vp, uint64_t seed) {
         cudaCheck(cudaMemcpy(pred[run].data(), a.predictions, BT * sizeof(int), cudaMemcpyDeviceToHost));
     }
     printf("  check %-30s BT=%d Vp=%d dloss=%.4g%s%s\n", version_name[version], BT, Vp, dloss,
-           version == 3 ? ", " : "", version == 3 ? v3_path_name(Vp) : "");
+           version == 2 ? ", " : "", version == 2 ? v2_path_name(Vp) : "");
     int bad = 0;
     // losses are fp32 sums of Vp terms (__expf: ~2 ulp each) then one log: ~1e-6 relative at worst
     bad += report_err("losses", rel_err(loss[0].data(), lref.data(), BT), 1e-5);
@@ -471,7 +301,7 @@ static void bench(const std::vector<int> &versions, int BT, int Vp, double copy_
         float ms = time_median_ms([&](int i) { classifier(v, sets[i % nsets]); }, 3, 40);
         double gbps = bytes / (ms * 1e-3) / 1e9;
         printf("  %-32s %9.4f %9.1f %7.1f%%%s%s\n", version_name[v], ms, gbps, 100.0 * gbps / copy_gbps,
-               v == 3 ? "  " : "", v == 3 ? v3_path_name(Vp) : "");
+               v == 2 ? "  " : "", v == 2 ? v2_path_name(Vp) : "");
         Row r;
         snprintf(r.shape, sizeof(r.shape), "BT=%d Vp=%d", BT, Vp);
         r.version = v; r.ms = ms; r.gbps = gbps;
@@ -494,6 +324,7 @@ int main(int argc, char **argv) {
         bad += check_version(v, 37, 1000, seed++);   // warp path, partial last packs
         bad += check_version(v, 37, 2056, seed++);   // shared-memory path, fewer packs than threads
         bad += check_version(v, 37, 50280, seed++);  // GPT-2 vocabulary (mamba-130m)
+        bad += check_version(v, 7, 120000, seed++);  // too long for shared memory: version 2 falls back
     }
     printf("checks: %s (%d failures)\n", bad ? "FAILED" : "all passed", bad);
     for (auto &f : failures) { printf("  FAILED: %s\n", f.c_str()); }
