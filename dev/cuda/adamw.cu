@@ -28,10 +28,10 @@ version 2: llmc/cuda/adamw.cuh, the trainer's kernels (the header itself is incl
 version 3: norm and update in one cooperative launch: sum of squares -> per-block partials -> grid
            barrier -> every block sums the partials in the same order (the same bits everywhere) ->
            grad_scale = clip / norm on the device, the update skipped when the norm is not finite ->
-           the update (version 2's body from the header, grid-stride). Saves a launch and the host round trip between
-           the norm and the update; the gradient is still read twice (516 MB does not stay in L2). In
-           the trainer it would only fit runs without the host-side outlier skip (-sl / -sg), which
-           needs the norm before deciding.
+           the update (version 2's body, the header's helpers, grid-stride). Saves a launch and the
+           host round trip between the norm and the update; the gradient is still read twice (516 MB
+           does not stay in L2). In the trainer it would only fit runs without the host-side outlier
+           skip (-sl / -sg), which needs the norm before deciding.
 */
 #include <string>
 #include <cooperative_groups.h>

@@ -341,7 +341,7 @@ __global__ void __launch_bounds__(256) conv1d_fwd_v3_kernel(bf16 *__restrict__ u
 }
 
 /*
-Block = 32 channel groups (x) by 8 tiles (y) of one batch row (z). Each thread walks its tile as v2
+Block = 32 channel groups (x) by 8 tiles (y) of one batch row (z). Each thread walks its tile as v6
 does (steps t0 .. t0+TT+K-2, the last K-1 only to complete dx), then the block sums the 8 tiles'
 dw/dbias shares in shared memory (fixed order) into one partial row: partials[b * gridDim.y + blockIdx.y]
 [k][d], k == K for dbias, which conv1d_weight_grad_finish_kernel (llmc/cuda/conv1d.cuh) sums in order.

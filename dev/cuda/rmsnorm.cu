@@ -25,7 +25,7 @@ version 1: the first trainer version (git dc87a96): forward = residual_forward t
 version 2: llmc/cuda/rmsnorm.cuh, the trainer's kernels (the header itself is included): version 3
            where it applies (C % 4 == 0, C <= 1024, aligned pointers), version 5 for other shapes
 version 3: warp per row, vectorised: float4 loads/stores of the fp32 tensors, 4 bf16 (8 bytes) at
-           a time, the row kept in registers between the two passes (v2 reads resout back, and
+           a time, the row kept in registers between the two passes (v5 reads resout back, and
            re-reads inp/dout/weight in its second pass). The backward also folds dweight in: each
            block takes RPB = 64 rows, every lane sums dout*inp*rstd for its columns in registers,
            the block's 8 warps combine in shared memory into one partial row, and a small kernel

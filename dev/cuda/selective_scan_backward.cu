@@ -700,7 +700,7 @@ static void free_set(DevSet &s) {
 // forward of the trainer (v0 of the forward playground), used to time forward+backward
 static void run_forward(const DevSet &s) {
     const BwdArgs &a = s.a;
-    selective_scan_forward(s.out, s.states_w, a.u, a.delta_raw, a.dt_bias, a.A_log, a.xdbl, a.R, a.D, a.xz, a.B, a.T, a.Di, a.N, 0);
+    selective_scan_forward(s.out, s.states_w, NULL, a.u, a.delta_raw, a.dt_bias, a.A_log, a.xdbl, a.R, a.D, a.xz, a.B, a.T, a.Di, a.N, 0);
     cudaCheckLaunch();
 }
 

@@ -4,14 +4,14 @@ RMSNorm over the fp32 residual stream (fused with the residual add), and a cast.
     dinp += rstd * g - inp * rstd^3 * mean(g * inp),  g = dout * weight
     dweight += sum over rows of dout * inp * rstd
 Two paths, chosen per call by the host wrapper:
-  - vector (C % 4 == 0, C <= 1024, every pointer aligned to 4 elements: all trainer shapes up to
-    C = 1024): each lane owns the float4 columns lane, lane+32, ... and keeps them in registers
+  - vector (C % 4 == 0, C <= 1024, every pointer aligned to 4 elements, as the trainer's stacked
+    buffers are when C % 4 == 0): each lane owns the float4 columns lane, lane+32, ... in registers
     between the two passes over the row (one read of every input). The backward folds dweight in:
     a block of 8 warps takes RMS_RPB = 64 rows, each lane sums dout*inp*rstd over its rows in
     registers, the warps combine in shared memory into one partial row, and a small kernel adds
     the BT/64 partial rows in order (no second read of dout and inp).
-  - scalar (any other C): the loops stride the row by 32, the backward reads the row twice, and
-    dweight is a column_sum (reduce.cuh).
+  - scalar (any other C, e.g. the 1536..2560 of the larger released models): the loops stride the
+    row by 32, the backward reads the row twice, and dweight is a column_sum (reduce.cuh).
 Every sum runs in a fixed order: bitwise repeatable.
 */
 #ifndef RMSNORM_CUH
