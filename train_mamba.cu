@@ -76,7 +76,7 @@ void point_parameters(ParameterTensors *p, float *memory, const size_t sizes[NUM
 #define NUM_ACTIVATION_TENSORS 14
 typedef struct {
     float *residual;   // (L+1, B, T, C)     residual stream; [0] is the embedding output
-    floatX *ln;        // (L, B, T, C)       RMSNorm output h
+    floatX *ln;        // (L or 1, B, T, C)  RMSNorm output h; shared when recomputed (-r 2)
     float *ln_rstd;    // (L, B, T)
     floatX *xz;        // (L, B, T, 2*Di)    in_proj output [x ; z]
     floatX *u;         // (L or 1, B, T, Di) silu(conv(x)); one shared buffer when recomputed (-r >= 1)
@@ -96,7 +96,7 @@ void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, in
     size_t Vp = c->padded_vocab_size, BT = (size_t)B * T, NC = selective_scan_num_chunks(T);
     size_t Lu = recompute >= 1 ? 1 : L, Ld = recompute >= 2 ? 1 : L;
     size_t sizes[NUM_ACTIVATION_TENSORS] = {
-        (L + 1) * BT * C, L * BT * C, L * BT, L * BT * 2 * Di, Lu * BT * Di, L * BT * (R + 2 * N),
+        (L + 1) * BT * C, Ld * BT * C, L * BT, L * BT * 2 * Di, Lu * BT * Di, L * BT * (R + 2 * N),
         Ld * BT * Di, L * B * NC * Di * N, L * BT * Di, BT * C, BT * C, BT, BT * Vp, BT,
     };
     memcpy(act_sizes, sizes, sizeof(sizes));
@@ -341,7 +341,8 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
     encoder_forward(a.residual, model->inputs, p.wte, BT, C, s);
     for (int l = 0; l < L; l++) {
         float *resin = LAYER(a.residual, l, C);
-        floatX *ln = LAYER(a.ln, l, C), *xz = LAYER(a.xz, l, 2 * Di), *xdbl = LAYER(a.xdbl, l, X);
+        floatX *ln = model->recompute >= 2 ? a.ln : LAYER(a.ln, l, C);
+        floatX *xz = LAYER(a.xz, l, 2 * Di), *xdbl = LAYER(a.xdbl, l, X);
         floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
         floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
         floatX *yg = LAYER(a.yg, l, Di);
@@ -483,7 +484,8 @@ void mamba_backward(Mamba *model, float loss_scale) {
 
     for (int l = L - 1; l >= 0; l--) {
         float *resin = LAYER(a.residual, l, C), *ln_rstd = LAYER(a.ln_rstd, l, 1);
-        floatX *ln = LAYER(a.ln, l, C), *xz = LAYER(a.xz, l, 2 * Di), *xdbl = LAYER(a.xdbl, l, X);
+        floatX *ln = model->recompute >= 2 ? a.ln : LAYER(a.ln, l, C);
+        floatX *xz = LAYER(a.xz, l, 2 * Di), *xdbl = LAYER(a.xdbl, l, X);
         floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
         floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
         floatX *yg = LAYER(a.yg, l, Di);
@@ -495,8 +497,9 @@ void mamba_backward(Mamba *model, float loss_scale) {
         if (model->recompute >= 1) {
             conv1d_silu_forward(u, xz, 2 * Di, NULL, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
         }
-        if (model->recompute >= 2) {
+        if (model->recompute >= 2) { // the same kernels on the same inputs as the forward: bitwise the same values
             matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
+            rmsnorm_forward(ln, NULL, resin, p.norm_w + (size_t)l * C, BT, C, s);
         }
         selective_scan_backward(ga.du, ga.ddelta, ga.dxz, ga.dxdbl, g.A_log + (size_t)l * Di * N, g.D + (size_t)l * Di,
                                 g.dt_proj_b + (size_t)l * Di, ga.scan_scratch, ga.dyg, states, u, delta_raw,
