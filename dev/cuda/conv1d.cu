@@ -20,17 +20,16 @@ version 1: the first trainer kernels (git dc87a96): forward one thread per eleme
            K-tap sum; backward one thread per element writes dxc (fp32 scratch, B*T*Di), a second
            pass computes dx from it, and dw/dbias are (K+1)*Di column sums over B*T rows
            (llmc/cuda/reduce.cuh), each column re-reading dxc and x
-version 2: llmc/cuda/conv1d.cuh, the trainer's kernels (the header itself is included): the forward
-           is version 6's; the backward is version 3's (with one channel per thread when Di is odd)
+version 2: llmc/cuda/conv1d.cuh, the trainer's kernels (the header itself is included): version 3's
+           forward and backward (with one channel per thread when Di is odd)
 version 3: version 6 with 2 channels per thread (bf16x2 loads and stores); the backward block is
            32 channel pairs x 8 tiles and sums its 8 tiles' dw/dbias partials in shared memory
-           before writing them: 8x less scratch traffic, same finish kernel. Its backward is now
-           the trainer's (version 2)
+           before writing them: 8x less scratch traffic, same finish kernel. Both are now the
+           trainer's (version 2)
 version 4: v3 with 32 steps per tile: half the halo re-reads (K-1 rows of x, and in the backward
            K-1 more rows of x and du per tile) and half the partials again
 version 5: v3 with 4 channels per thread (8-byte loads and stores)
-version 6: the previous trainer kernels (git e12577f llmc/cuda/conv1d.cuh; its forward is still the
-           trainer's): thread per (b, tile of CONV_TT=16 steps, channel) sliding a K-wide window in
+version 6: the previous trainer kernels (git e12577f llmc/cuda/conv1d.cuh, copied here): thread per (b, tile of CONV_TT=16 steps, channel) sliding a K-wide window in
            registers; the backward recomputes xc, writes dx, and leaves per-tile dw/dbias partials
            (B*T/16*(K+1)*Di floats, about 40% of the kernel's own traffic at the 130m shape) for the
            fixed-order finish kernel
@@ -217,6 +216,35 @@ struct ConvWeightStoreV1 {
 // version 6: the previous trainer backward (git e12577f llmc/cuda/conv1d.cuh), renamed. One thread per
 // (b, tile, d): dx for the tile's steps, and this thread's share of dw, dbias (the sums over its own
 // steps) into partials[(b * tiles + tile)][k][d], summed in order by conv1d_weight_grad_finish_kernel.
+
+// version 6 forward: the previous trainer kernel (git e12577f llmc/cuda/conv1d.cuh), renamed
+template <int K>
+__global__ void conv1d_silu_forward_v6_kernel(floatX *u, const floatX *x, int ldx, const float *w, const float *bias,
+                                           int B, int T, int Di) {
+    int tiles = (T + CONV_TT - 1) / CONV_TT;
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (size_t)B * tiles * Di) { return; }
+    int d = (int)(i % Di);
+    int tile = (int)((i / Di) % tiles), b = (int)(i / Di / tiles);
+    int t0 = tile * CONV_TT;
+    float wk[K];
+    for (int k = 0; k < K; k++) { wk[k] = w[d * K + k]; }
+    float bd = bias[d];
+    float win[K]; // win[K-1] is x[t], win[0] is x[t-(K-1)]
+    for (int k = 0; k < K - 1; k++) {
+        int ts = t0 - (K - 1) + k;
+        win[k] = ts >= 0 ? toF(x[((size_t)b * T + ts) * ldx + d]) : 0.0f;
+    }
+    for (int j = 0; j < CONV_TT; j++) {
+        int t = t0 + j;
+        if (t >= T) { break; }
+        win[K - 1] = toF(x[((size_t)b * T + t) * ldx + d]);
+        float xc = bd;
+        for (int k = 0; k < K; k++) { xc += wk[k] * win[k]; }
+        u[((size_t)b * T + t) * Di + d] = fromF<floatX>(xc / (1.0f + expf(-xc)));
+        for (int k = 0; k < K - 1; k++) { win[k] = win[k + 1]; }
+    }
+}
 
 template <int K>
 __global__ void conv1d_silu_backward_v6_kernel(floatX *dx, float *partials, const floatX *du, const floatX *x, int ldx,
@@ -506,7 +534,14 @@ static void conv_forward(int version, const ConvArgs &a) {
     case 3: fwd_v3<2, 16>(a); break;
     case 4: fwd_v3<2, 32>(a); break;
     case 5: fwd_v3<4, 16>(a); break;
-    case 6: conv1d_silu_forward(a.u, a.xz, 2 * a.Di, NULL, a.w, a.bias, a.B, a.T, a.Di, a.K, 0); break;
+    case 6: {
+        long threads = (long)a.B * ((a.T + CONV_TT - 1) / CONV_TT) * a.Di;
+#define LAUNCH_FWD_V6(KK) conv1d_silu_forward_v6_kernel<KK><<<ceil_div(threads, 256L), 256>>>(a.u, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
+        CONV_DISPATCH(a.K, LAUNCH_FWD_V6)
+#undef LAUNCH_FWD_V6
+        cudaCheckLaunch();
+        break;
+    }
     default: fprintf(stderr, "unknown version %d\n", version); exit(EXIT_FAILURE);
     }
 }

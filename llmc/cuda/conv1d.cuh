@@ -5,10 +5,11 @@ fp32: the last K inputs seen, oldest first (the recurrent conv state), x[b,-j,d]
 x is the first half of in_proj's output (rows ldx = 2*Di apart).
 The backward never stores the conv output: it recomputes it where it is needed.
     dxc = du * silu'(xc);  dx[ts] = sum_k w[k] dxc[ts+(K-1)-k];  dw[d,k] = sum dxc[t] x[t-(K-1)+k];  dbias = sum dxc
-Work layout: one thread per (batch row, tile of CONV_TT steps, channel), channels fastest so a
-warp reads 32 neighbouring channels of one token (coalesced). Each thread slides along its tile
-with the x window in registers, so every input is read from memory about once. The backward
-takes two channels per thread and sums the weight gradients of 8 tiles in its block first (below).
+Work layout: one thread per (batch row, tile of CONV_TT steps, pair of channels), pairs fastest so
+a warp reads 64 neighbouring channels of one token (coalesced, 4-byte bf16 pairs). Each thread
+slides along its tile with the x window in registers, so every input is read from memory about
+once. The backward also sums the weight gradients of 8 tiles in its block first (below).
+(dev/cuda/conv1d.cu has the versions and their measurements.)
 Weights and bias are read from the fp32 master copy. K is a template parameter (2..8).
 */
 #ifndef CONV1D_CUH
@@ -17,35 +18,6 @@ Weights and bias are read from the fp32 master copy. K is a template parameter (
 #include "cuda_common.h"
 
 #define CONV_TT 16 // time steps per thread
-
-template <int K>
-__global__ void conv1d_silu_forward_kernel(floatX *u, const floatX *x, int ldx, const float *x_prev, const float *w,
-                                           const float *bias, int B, int T, int Di) {
-    int tiles = (T + CONV_TT - 1) / CONV_TT;
-    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= (size_t)B * tiles * Di) { return; }
-    int d = (int)(i % Di);
-    int tile = (int)((i / Di) % tiles), b = (int)(i / Di / tiles);
-    int t0 = tile * CONV_TT;
-    float wk[K];
-    for (int k = 0; k < K; k++) { wk[k] = w[d * K + k]; }
-    float bd = bias[d];
-    float win[K]; // win[K-1] is x[t], win[0] is x[t-(K-1)]
-    for (int k = 0; k < K - 1; k++) {
-        int ts = t0 - (K - 1) + k;
-        win[k] = ts >= 0 ? toF(x[((size_t)b * T + ts) * ldx + d])
-                 : x_prev != NULL ? x_prev[((size_t)b * Di + d) * K + K + ts] : 0.0f;
-    }
-    for (int j = 0; j < CONV_TT; j++) {
-        int t = t0 + j;
-        if (t >= T) { break; }
-        win[K - 1] = toF(x[((size_t)b * T + t) * ldx + d]);
-        float xc = bd;
-        for (int k = 0; k < K; k++) { xc += wk[k] * win[k]; }
-        u[((size_t)b * T + t) * Di + d] = fromF<floatX>(xc / (1.0f + expf(-xc)));
-        for (int k = 0; k < K - 1; k++) { win[k] = win[k + 1]; }
-    }
-}
 
 /*
 Backward. Block = 32 channel groups (x) by CONV_BWD_TILES = 8 tiles (y) of one batch row (z); a thread
@@ -68,6 +40,59 @@ template <int VEC> __device__ __forceinline__ void conv_load(float *f, const flo
 }
 template <int VEC> __device__ __forceinline__ void conv_store(floatX *p, const float *f) {
     if constexpr (VEC == 2) { storeX2(p, make_float2(f[0], f[1])); } else { *p = fromF<floatX>(f[0]); }
+}
+
+/*
+Forward: a thread per (batch row, tile of CONV_TT steps, VEC neighbouring channels), channel groups
+fastest so a warp reads 32*VEC neighbouring channels of one row; it slides along its tile with the
+x window in registers. VEC = 2 (one 4-byte bf16 pair per access) unless Di, ldx or a base pointer
+is odd, then 1. x_prev: see the top of the file.
+*/
+template <int K, int VEC>
+__global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, const floatX *x, int ldx, const float *x_prev,
+                                                                  const float *w, const float *bias, int B, int T, int Di) {
+    const int G = Di / VEC, tiles = (T + CONV_TT - 1) / CONV_TT;
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (size_t)B * tiles * G) { return; }
+    const int d0 = (int)(i % G) * VEC, tile = (int)((i / G) % tiles), b = (int)(i / G / tiles), t0 = tile * CONV_TT;
+    float wk[VEC][K], bd[VEC];
+#pragma unroll
+    for (int v = 0; v < VEC; v++) {
+#pragma unroll
+        for (int k = 0; k < K; k++) { wk[v][k] = w[(d0 + v) * K + k]; }
+        bd[v] = bias[d0 + v];
+    }
+    const floatX *xb = x + (size_t)b * T * ldx + d0;
+    floatX *ub = u + (size_t)b * T * Di + d0;
+    float win[K][VEC]; // win[K-1] is x[t], win[0] is x[t-(K-1)]
+#pragma unroll
+    for (int k = 0; k < K - 1; k++) {
+        const int ts = t0 - (K - 1) + k;
+        if (ts >= 0) {
+            conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
+        } else {
+#pragma unroll
+            for (int v = 0; v < VEC; v++) { win[k][v] = x_prev != NULL ? x_prev[((size_t)b * Di + d0 + v) * K + K + ts] : 0.0f; }
+        }
+    }
+    const int t_end = min(T, t0 + CONV_TT);
+    for (int t = t0; t < t_end; t++) {
+        conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
+        float o[VEC];
+#pragma unroll
+        for (int v = 0; v < VEC; v++) {
+            float xc = bd[v];
+#pragma unroll
+            for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
+            o[v] = xc / (1.0f + expf(-xc));
+        }
+        conv_store<VEC>(ub + (size_t)t * Di, o);
+#pragma unroll
+        for (int k = 0; k < K - 1; k++) {
+#pragma unroll
+            for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; }
+        }
+    }
 }
 
 template <int K, int VEC>
@@ -202,8 +227,12 @@ static inline size_t conv1d_partials_size(int B, int T, int Di, int K) {
 
 void conv1d_silu_forward(floatX *u, const floatX *x, int ldx, const float *x_prev, const float *w, const float *bias,
                          int B, int T, int Di, int K, cudaStream_t stream) {
-    long threads = (long)B * ((T + CONV_TT - 1) / CONV_TT) * Di;
-#define LAUNCH_FWD(KK) conv1d_silu_forward_kernel<KK><<<ceil_div(threads, 256), 256, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di)
+    size_t pair = 2 * sizeof(floatX);
+    int vec = Di % 2 == 0 && ldx % 2 == 0 && is_aligned(u, pair) && is_aligned(x, pair) ? 2 : 1;
+    long threads = (long)B * ((T + CONV_TT - 1) / CONV_TT) * (Di / vec);
+#define LAUNCH_FWD(KK) \
+    if (vec == 2) { conv1d_silu_forward_kernel<KK, 2><<<ceil_div(threads, 256), 256, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); } \
+    else { conv1d_silu_forward_kernel<KK, 1><<<ceil_div(threads, 256), 256, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); }
     CONV_DISPATCH(K, LAUNCH_FWD)
 #undef LAUNCH_FWD
     cudaCheck(cudaGetLastError());
