@@ -1303,7 +1303,7 @@ int main(int argc, char **argv) {
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, 0, 1, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
     Logger logger;
-    logger_init(&logger, o.output_dir, resumed);
+    logger_init(&logger, o.output_dir, resumed, state.step);
     int stopped = train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
     if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
     if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }

@@ -1249,7 +1249,7 @@ int main(int argc, char **argv) {
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, rank, world, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
     Logger logger;
-    logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed);
+    logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step);
     int stopped = train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
     if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
     if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }

@@ -13,12 +13,32 @@ typedef struct {
     FILE *fp; // NULL when no output directory was given
 } Logger;
 
-static inline void logger_init(Logger *logger, const char *output_dir, int resuming) {
+/*
+A resumed run repeats the steps after its checkpoint, so their lines (s:<n> with n > step, written
+before the run stopped) are dropped first: each step then appears once. Rewritten atomically.
+*/
+static inline void logger_drop_after(const char *path, int step) {
+    FILE *in = fopen(path, "r");
+    if (in == NULL) { return; }
+    AtomicFile af;
+    atomic_open(&af, path);
+    char line[4096];
+    while (fgets(line, sizeof(line), in) != NULL) {
+        int s;
+        if (sscanf(line, "s:%d", &s) == 1 && s > step) { continue; }
+        atomic_fwrite(line, 1, strlen(line), &af);
+    }
+    fclose(in);
+    atomic_commit(&af);
+}
+
+// a fresh run starts a fresh log; a resumed run (resuming: 1, from step resume_step) continues it
+static inline void logger_init(Logger *logger, const char *output_dir, int resuming, int resume_step) {
     logger->fp = NULL;
     if (output_dir == NULL) { return; }
     char path[1024];
     snprintf(path, sizeof(path), "%s/main.log", output_dir);
-    // a fresh run starts a fresh log; a resumed run continues it
+    if (resuming) { logger_drop_after(path, resume_step); }
     logger->fp = fopenCheck(path, resuming ? "a" : "w");
 }
 

@@ -152,6 +152,10 @@ fi
 cp -r "$A" "$TMP/e"; rm "$TMP/e/DONE_00000010"
 out=$("$BIN" "${TINY[@]}" -x 10 -o "$TMP/e" -y 1 2>&1)
 if echo "$out" | grep -q "resuming from step 5"; then ok "incomplete_checkpoint_ignored"; else bad "incomplete_checkpoint_ignored" "$(echo "$out" | grep resum)"; fi
+# the resumed run re-ran steps 6..10: main.log keeps one line per step (the old 6..10 were dropped)
+dups=$(grep -E '^s:[0-9]+ trl' "$TMP/e/main.log" | sort | uniq -d | wc -l)
+n=$(grep -cE '^s:[0-9]+ trl' "$TMP/e/main.log")
+if [ "$dups" -eq 0 ] && [ "$n" -eq 10 ]; then ok "resume_log_has_each_step_once"; else bad "resume_log_has_each_step_once" "$n trl lines, $dups duplicated"; fi
 
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
