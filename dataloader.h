@@ -415,9 +415,11 @@ int *load_token_stream(const char *pattern, int vocab_size, size_t *num_tokens) 
     if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'", pattern); }
     if (glob_status != 0) { fatalf("glob of '%s' failed (glob error %d)", pattern, glob_status); }
     size_t total = 0;
+    size_t *counts = (size_t *)mallocCheck(g.gl_pathc * sizeof(size_t));
     for (size_t i = 0; i < g.gl_pathc; i++) {
         FILE *fp = fopenCheck(g.gl_pathv[i], "rb");
-        total += shard_read_header(fp, g.gl_pathv[i]);
+        counts[i] = shard_read_header(fp, g.gl_pathv[i]);
+        total += counts[i];
         fcloseCheck(fp);
     }
     if (total < 2) { fatalf("'%s': %zu tokens, a stream needs at least 2", pattern, total); }
@@ -428,6 +430,7 @@ int *load_token_stream(const char *pattern, int vocab_size, size_t *num_tokens) 
         const char *path = g.gl_pathv[i];
         FILE *fp = fopenCheck(path, "rb");
         size_t n = shard_read_header(fp, path);
+        if (n != counts[i]) { fatalf("'%s': changed while being read (%zu tokens, then %zu)", path, counts[i], n); }
         for (size_t done = 0; done < n;) {
             size_t m = n - done < (1 << 20) ? n - done : (1 << 20);
             freadCheck(buf, sizeof(uint16_t), m, fp);
@@ -442,6 +445,7 @@ int *load_token_stream(const char *pattern, int vocab_size, size_t *num_tokens) 
         fcloseCheck(fp);
     }
     free(buf);
+    free(counts);
     globfree(&g);
     *num_tokens = total;
     return tokens;

@@ -745,6 +745,10 @@ passes 1 / number of micro-steps).
 void mamba_backward(Mamba *model, float loss_scale) {
     if (model->mean_loss < 0) { fatalf("mamba_backward: forward was run without targets"); }
     if (model->carried) { fatalf("mamba_backward: the forward carried a stream's state (evaluation only)"); }
+    if (model->fwd_B != model->batch_size || model->fwd_T != model->seq_len) { // the backward's scratch has that shape
+        fatalf("mamba_backward: the forward ran at (B=%d, T=%d), not the allocated (B=%d, T=%d)", model->fwd_B,
+               model->fwd_T, model->batch_size, model->seq_len);
+    }
     if (model->grads_memory == NULL) {
         model->grads_memory = (real *)callocCheck(model->num_parameters, sizeof(real));
         point_parameters(&model->grads, model->grads_memory, model->param_sizes);
@@ -1278,6 +1282,10 @@ int main(int argc, char **argv) {
         // generation only: -x 0 with a prompt
         uint64_t rng = state.rng;
         sample(&model, &tokenizer, &o, &rng);
+        if (o.stream_eval_pattern != NULL) {
+            Logger no_log = {NULL};
+            evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
+        }
         tokenizer_free(&tokenizer);
         mamba_free(&model);
         return 0;

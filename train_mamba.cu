@@ -465,6 +465,10 @@ loss_scale = 1 gives the gradient of this batch's mean loss.
 void mamba_backward(Mamba *model, float loss_scale) {
     if (model->mean_loss < 0) { fatalf("mamba_backward: forward was run without targets"); }
     if (model->carried) { fatalf("mamba_backward: the forward carried a stream's state (evaluation only)"); }
+    if (model->fwd_B != model->batch_size || model->fwd_T != model->seq_len) { // the backward's scratch has that shape
+        fatalf("mamba_backward: the forward ran at (B=%d, T=%d), not the allocated (B=%d, T=%d)", model->fwd_B,
+               model->fwd_T, model->batch_size, model->seq_len);
+    }
     if (model->grads_memory == NULL) { mamba_allocate_backward(model); }
     MambaConfig *cfg = &model->config;
     int B = model->fwd_B, T = model->fwd_T;
@@ -789,7 +793,10 @@ first i whose running sum of exp((logit - max) / temperature) passes coin * tota
 sample_softmax (which sums in double; here fp32, in a fixed order, so the draw is deterministic).
 Thread j owns the contiguous range [j*per, (j+1)*per): its partial sums, scanned in order, split
 [0, total) into one interval per thread, and only the thread whose interval holds the coin walks
-its range. Past the end by rounding, the last token is taken, as on the host.
+its range. Its walk re-adds the weights onto the interval's start, which rounds differently from
+start + sum: if the coin falls in that gap, the range's last token of non-zero weight is taken.
+When no interval holds the coin (coin == total by rounding, or NaN logits), the last token, as on
+the host.
 */
 #define SAMPLE_THREADS 512
 __global__ void __launch_bounds__(SAMPLE_THREADS) sample_softmax_kernel(int *tokens, const float *logits, const float *coins,
@@ -818,23 +825,26 @@ __global__ void __launch_bounds__(SAMPLE_THREADS) sample_softmax_kernel(int *tok
     }
     __syncthreads();
     const float coin = coins[blockIdx.x] * red[0];
-    const int last_range = (V - 1) / per;
-    if (lo < hi && coin >= start[tid] && (coin < start[tid] + sum || tid == last_range)) {
+    const bool mine = lo < hi && coin >= start[tid] && coin < start[tid] + sum;
+    if (mine) {
         float cdf = start[tid];
-        int pick = hi - 1;
+        int pick = -1, last_positive = hi - 1;
         for (int i = lo; i < hi; i++) {
-            cdf += expf((l[i] - maxv) * inv_temperature);
+            const float e = expf((l[i] - maxv) * inv_temperature);
+            if (e > 0.0f) { last_positive = i; }
+            cdf += e;
             if (coin < cdf) { pick = i; break; }
         }
-        tokens[blockIdx.x] = pick;
+        tokens[blockIdx.x] = pick >= 0 ? pick : last_positive;
     }
+    if (!__syncthreads_or(mine) && tid == 0) { tokens[blockIdx.x] = V - 1; }
 }
 
 // the next token of every sequence, drawn on the device from st->logits_f into st->tokens and tokens
 // (host); one uniform per sequence from the host RNG, in sequence order, as the host sampler draws them
 static void sample_on_device(RecurrentState *st, int V, int Vp, float temperature, uint64_t *rng, float *coins, int *tokens) {
     int G = st->batch;
-    for (int g = 0; g < G; g++) { coins[g] = (float)random_f64(rng); }
+    for (int g = 0; g < G; g++) { coins[g] = fminf((float)random_f64(rng), 0.99999994f); } // [0, 1) after rounding too
     cudaStream_t s = main_stream;
     cudaCheck(cudaMemcpyAsync(st->coins, coins, G * sizeof(float), cudaMemcpyHostToDevice, s));
     sample_softmax_kernel<<<G, SAMPLE_THREADS, 0, s>>>(st->tokens, st->logits_f, st->coins, V, Vp, 1.0f / temperature);
@@ -922,7 +932,8 @@ Loss over the shards of -es read as one sequence (its first token is context onl
 to B*T tokens go through the forward as one row each (shape (1, B*T) fits the training
 activations), every chunk starting from the state the one before left: each layer's last conv
 inputs and SSM state (fp32). The result is that of one forward over the whole stream: no context
-resets. Every rank computes it (no communication); rank 0 prints and logs.
+resets. With several processes every rank computes the whole stream (no communication, the same
+wall time); only rank 0's output is seen (the others' stdout is /dev/null, their log NULL).
 */
 static void evaluate_stream(Mamba *model, const Options *o, const Tokenizer *tokenizer, Logger *logger, int step) {
     const MambaConfig *c = &model->config;
@@ -1223,6 +1234,10 @@ int main(int argc, char **argv) {
         // generation only: -x 0 with a prompt
         uint64_t rng = state.rng;
         if (rank == 0) { sample(&model, &tokenizer, &o, &rng); }
+        if (o.stream_eval_pattern != NULL) {
+            Logger no_log = {NULL};
+            evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
+        }
         tokenizer_free(&tokenizer);
         mamba_free(&model);
         multi_gpu_config_free(&multi_gpu_config);

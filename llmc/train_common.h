@@ -102,8 +102,8 @@ static inline void print_usage(const char *program) {
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
     printf("  -tk <string> tokenizer for models with V > 256: llm.c .bin or tokenizer.json; an -e directory's\n");
     printf("              own tokenizer.json is used when present (default %s)\n", d->tokenizer_path);
-    printf("  -es <string> after training (or alone with -x 0): loss and bits per token / byte over these\n");
-    printf("              shards read as one stream, in chunks of B*T with the state carried (default none)\n");
+    printf("  -es <string> after training (with -x 0: after the -j evaluation or -p generation): loss, bits per\n");
+    printf("              token / byte over these shards read as one stream, chunks of B*T, state carried (default none)\n");
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
     printf("  -t <int>    sequence length T (default %d)\n", d->T);
     printf("  -d <int>    total batch size in tokens, a multiple of B*T; -1 = B*T (default %d)\n", d->total_batch_size);
@@ -237,7 +237,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->gen_tokens < 0) { fatalf("-g must be >= 0, got %d", o->gen_tokens); }
     if (o->top_k < 0) { fatalf("-gk must be >= 0, got %d", o->top_k); }
     if (o->gen_batch < 1 || o->gen_batch > 4096) { fatalf("-gb must be in [1, 4096], got %d", o->gen_batch); }
-    if (!(o->temperature > 0.0f)) { fatalf("-tp must be > 0, got %g", o->temperature); }
+    if (!(o->temperature > 0.0f) || !isfinite(1.0f / o->temperature)) { fatalf("-tp must be > 0 (and not denormal), got %g", o->temperature); }
     if (o->resume != 0 && o->resume != 1) { fatalf("-y must be 0 or 1, got %d", o->resume); }
     if (o->resume && o->output_dir == NULL) { fatalf("-y 1 needs -o <dir> to find the checkpoint in"); }
     if (o->zero_stage < 0 || o->zero_stage > 1) { fatalf("-z must be 0 or 1, got %d", o->zero_stage); }
@@ -353,8 +353,10 @@ targets: the n predicted tokens.
 static inline void report_stream_eval(const char *pattern, double loss_sum, const int *targets, size_t n,
                                       const Tokenizer *tokenizer, double seconds, Logger *logger, int step) {
     double loss = loss_sum / (double)n, bits = loss_sum / log(2.0), bytes = 0.0;
-    if (tokenizer->init_ok && tokenizer->token_len != NULL) {
-        for (size_t i = 0; i < n; i++) { bytes += tokenizer->token_len[targets[i]]; }
+    if (tokenizer->init_ok && tokenizer->token_len != NULL) { // a tokenizer smaller than the model: n/a
+        for (size_t i = 0; i < n && bytes >= 0.0; i++) {
+            bytes = (uint32_t)targets[i] < tokenizer->vocab_size ? bytes + tokenizer->token_len[targets[i]] : -1.0;
+        }
     }
     char bpb[64] = "";
     if (bytes > 0) { snprintf(bpb, sizeof(bpb), "%.6f", bits / bytes); }

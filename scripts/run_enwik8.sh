@@ -45,6 +45,6 @@ start=$(date +%s)
     -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g 400 -p "<page>" -o "$OUT" -y 1 -es "$TEST" ${EXTRA:-} \
     2>&1 | tee -a "$OUT/run.out"
 end=$(date +%s)
-bpb=$(grep ' stream_loss:' "$OUT/main.log" | tail -n 1 | sed -n 's/.* bpb:\([0-9.na\/]*\).*/\1/p')
+bpb=$(grep ' stream_loss:' "$OUT/main.log" | tail -n 1 | sed -n 's/.* bpb:\([0-9.na\/]*\).*/\1/p' || true)
 echo "enwik8 test: ${bpb:-?} bits per byte over the test stream (Transformer 12L 44M: 1.11, Transformer-XL 12L 41M: 1.06);" \
      "wall time $((end - start)) s with $BIN, $MODEL, $STEPS steps"
