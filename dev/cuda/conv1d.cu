@@ -24,8 +24,8 @@ version 2: llmc/cuda/conv1d.cuh, the trainer's kernels (the header itself is inc
            forward and backward (with one channel per thread when Di is odd)
 version 3: version 6 with 2 channels per thread (bf16x2 loads and stores); the backward block is
            32 channel pairs x 8 tiles and sums its 8 tiles' dw/dbias partials in shared memory
-           before writing them: 8x less scratch traffic, same finish kernel. Both are now the
-           trainer's (version 2)
+           before writing them: 8x less scratch traffic, same finish kernel. Now the trainer's
+           (version 2); versions 3-5 launch the header's templates with their own VEC and TT
 version 4: v3 with 32 steps per tile: half the halo re-reads (K-1 rows of x, and in the backward
            K-1 more rows of x and du per tile) and half the partials again
 version 5: v3 with 4 channels per thread (8-byte loads and stores)
@@ -293,188 +293,8 @@ __global__ void conv1d_silu_backward_v6_kernel(floatX *dx, float *partials, cons
 }
 
 // ----------------------------------------------------------------------------
-// versions 3-5: VEC neighbouring channels per thread, TT steps per tile
-
-template <int VEC> __device__ __forceinline__ void load_vec(const bf16 *p, float *f) {
-    static_assert(VEC == 2 || VEC == 4, "VEC");
-    if constexpr (VEC == 2) {
-        float2 a = __bfloat1622float2(*(const __nv_bfloat162 *)p);
-        f[0] = a.x; f[1] = a.y;
-    } else {
-        uint2 v = *(const uint2 *)p;
-        float2 a = __bfloat1622float2(*(const __nv_bfloat162 *)&v.x), c = __bfloat1622float2(*(const __nv_bfloat162 *)&v.y);
-        f[0] = a.x; f[1] = a.y; f[2] = c.x; f[3] = c.y;
-    }
-}
-template <int VEC> __device__ __forceinline__ void store_vec(bf16 *p, const float *f) {
-    static_assert(VEC == 2 || VEC == 4, "VEC");
-    if constexpr (VEC == 2) {
-        *(__nv_bfloat162 *)p = __floats2bfloat162_rn(f[0], f[1]);
-    } else {
-        __nv_bfloat162 a = __floats2bfloat162_rn(f[0], f[1]), c = __floats2bfloat162_rn(f[2], f[3]);
-        uint2 v;
-        v.x = *(const unsigned *)&a; v.y = *(const unsigned *)&c;
-        *(uint2 *)p = v;
-    }
-}
-
-// thread per (b, tile, group of VEC channels), groups fastest: a warp reads 32*VEC neighbouring
-// channels of one row. Needs Di % VEC == 0 (16-bit elements, VEC*2-byte aligned accesses).
-template <int K, int VEC, int TT>
-__global__ void __launch_bounds__(256) conv1d_fwd_v3_kernel(bf16 *__restrict__ u, const bf16 *__restrict__ x, int ldx,
-                                                            const float *__restrict__ w, const float *__restrict__ bias,
-                                                            int B, int T, int Di) {
-    const int G = Di / VEC, tiles = (T + TT - 1) / TT;
-    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= (size_t)B * tiles * G) { return; }
-    const int d0 = (int)(i % G) * VEC, tile = (int)((i / G) % tiles), b = (int)(i / G / tiles), t0 = tile * TT;
-    float wk[VEC][K], bd[VEC];
-#pragma unroll
-    for (int v = 0; v < VEC; v++) {
-#pragma unroll
-        for (int k = 0; k < K; k++) { wk[v][k] = w[(d0 + v) * K + k]; }
-        bd[v] = bias[d0 + v];
-    }
-    const bf16 *xb = x + (size_t)b * T * ldx + d0;
-    bf16 *ub = u + (size_t)b * T * Di + d0;
-    float win[K][VEC]; // win[K-1] is x[t], win[0] is x[t-(K-1)]
-#pragma unroll
-    for (int k = 0; k < K - 1; k++) {
-        int ts = t0 - (K - 1) + k;
-        if (ts >= 0) {
-            load_vec<VEC>(xb + (size_t)ts * ldx, win[k]);
-        } else {
-#pragma unroll
-            for (int v = 0; v < VEC; v++) { win[k][v] = 0.0f; }
-        }
-    }
-    const int t_end = min(T, t0 + TT);
-    for (int t = t0; t < t_end; t++) {
-        load_vec<VEC>(xb + (size_t)t * ldx, win[K - 1]);
-        float o[VEC];
-#pragma unroll
-        for (int v = 0; v < VEC; v++) {
-            float xc = bd[v];
-#pragma unroll
-            for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
-            o[v] = xc / (1.0f + expf(-xc));
-        }
-        store_vec<VEC>(ub + (size_t)t * Di, o);
-#pragma unroll
-        for (int k = 0; k < K - 1; k++) {
-#pragma unroll
-            for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; }
-        }
-    }
-}
-
-/*
-Block = 32 channel groups (x) by 8 tiles (y) of one batch row (z). Each thread walks its tile as v6
-does (steps t0 .. t0+TT+K-2, the last K-1 only to complete dx), then the block sums the 8 tiles'
-dw/dbias shares in shared memory (fixed order) into one partial row: partials[b * gridDim.y + blockIdx.y]
-[k][d], k == K for dbias, which conv1d_weight_grad_finish_kernel (llmc/cuda/conv1d.cuh) sums in order.
-*/
-template <int K, int VEC, int TT>
-__global__ void __launch_bounds__(256) conv1d_bwd_v3_kernel(bf16 *__restrict__ dx, float *__restrict__ partials,
-                                                            const bf16 *__restrict__ du, const bf16 *__restrict__ x, int ldx,
-                                                            const float *__restrict__ w, const float *__restrict__ bias,
-                                                            int B, int T, int Di) {
-    __shared__ float red[8][K + 1][32 * VEC];
-    const int tiles = (T + TT - 1) / TT, tx = threadIdx.x, ty = threadIdx.y;
-    const int d0 = (blockIdx.x * 32 + tx) * VEC, tile = blockIdx.y * 8 + ty, b = blockIdx.z;
-    float dwk[K + 1][VEC];
-#pragma unroll
-    for (int k = 0; k <= K; k++) {
-#pragma unroll
-        for (int v = 0; v < VEC; v++) { dwk[k][v] = 0.0f; }
-    }
-    if (d0 < Di && tile < tiles) {
-        const int t0 = tile * TT, t_end = min(T, t0 + TT);
-        float wk[VEC][K], bd[VEC];
-#pragma unroll
-        for (int v = 0; v < VEC; v++) {
-#pragma unroll
-            for (int k = 0; k < K; k++) { wk[v][k] = w[(d0 + v) * K + k]; }
-            bd[v] = bias[d0 + v];
-        }
-        const bf16 *xb = x + (size_t)b * T * ldx + d0, *dub = du + (size_t)b * T * Di + d0;
-        bf16 *dxb = dx + (size_t)b * T * ldx + d0;
-        float win[K][VEC];  // x[t-(K-1)] .. x[t]
-        float gwin[K][VEC]; // dxc[t-(K-1)] .. dxc[t]
-#pragma unroll
-        for (int k = 0; k < K - 1; k++) {
-            int ts = t0 - (K - 1) + k;
-            if (ts >= 0) {
-                load_vec<VEC>(xb + (size_t)ts * ldx, win[k]);
-            } else {
-#pragma unroll
-                for (int v = 0; v < VEC; v++) { win[k][v] = 0.0f; }
-            }
-#pragma unroll
-            for (int v = 0; v < VEC; v++) { gwin[k][v] = 0.0f; }
-        }
-        for (int t = t0; t < t_end + K - 1; t++) {
-            float g[VEC];
-            if (t < T) {
-                float dd[VEC];
-                load_vec<VEC>(xb + (size_t)t * ldx, win[K - 1]);
-                load_vec<VEC>(dub + (size_t)t * Di, dd);
-#pragma unroll
-                for (int v = 0; v < VEC; v++) {
-                    float xc = bd[v];
-#pragma unroll
-                    for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
-                    float s = 1.0f / (1.0f + expf(-xc));
-                    g[v] = dd[v] * s * (1.0f + xc * (1.0f - s));
-                }
-            } else {
-#pragma unroll
-                for (int v = 0; v < VEC; v++) { win[K - 1][v] = 0.0f; g[v] = 0.0f; }
-            }
-#pragma unroll
-            for (int v = 0; v < VEC; v++) { gwin[K - 1][v] = g[v]; }
-            if (t < t_end) { // this tile owns step t: its weight and bias sums
-#pragma unroll
-                for (int v = 0; v < VEC; v++) {
-#pragma unroll
-                    for (int k = 0; k < K; k++) { dwk[k][v] += g[v] * win[k][v]; }
-                    dwk[K][v] += g[v];
-                }
-            }
-            const int ts = t - (K - 1); // every dxc that reads x[ts] is now in the window
-            if (ts >= t0) {             // (ts < t_end always holds here)
-                float acc[VEC];
-#pragma unroll
-                for (int v = 0; v < VEC; v++) {
-                    acc[v] = 0.0f;
-#pragma unroll
-                    for (int k = 0; k < K; k++) { acc[v] += wk[v][k] * gwin[K - 1 - k][v]; }
-                }
-                store_vec<VEC>(dxb + (size_t)ts * ldx, acc);
-            }
-#pragma unroll
-            for (int k = 0; k < K - 1; k++) {
-#pragma unroll
-                for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; gwin[k][v] = gwin[k + 1][v]; }
-            }
-        }
-    }
-#pragma unroll
-    for (int k = 0; k <= K; k++) {
-#pragma unroll
-        for (int v = 0; v < VEC; v++) { red[ty][k][tx * VEC + v] = dwk[k][v]; }
-    }
-    __syncthreads();
-    float *prow = partials + ((size_t)b * gridDim.y + blockIdx.y) * (K + 1) * Di;
-    for (int i = ty * 32 + tx; i < (K + 1) * 32 * VEC; i += 256) {
-        int k = i / (32 * VEC), c = i % (32 * VEC), d = blockIdx.x * 32 * VEC + c;
-        if (d >= Di) { continue; }
-        float s = 0.0f;
-#pragma unroll
-        for (int y = 0; y < 8; y++) { s += red[y][k][c]; }
-        prow[(size_t)k * Di + d] = s;
-    }
-}
+// versions 3-5: the trainer's kernel templates (llmc/cuda/conv1d.cuh) with VEC neighbouring channels
+// per thread and TT steps per tile; the trainer runs VEC = 2 (1 for odd Di), TT = CONV_TT = 16
 
 // ----------------------------------------------------------------------------
 // launchers
@@ -506,7 +326,7 @@ static size_t conv_scratch_size(int B, int T, int Di, int K) {
 
 template <int VEC, int TT> static void fwd_v3(const ConvArgs &a) {
     long threads = (long)a.B * ((a.T + TT - 1) / TT) * (a.Di / VEC);
-#define LAUNCH_FWD_V3(KK) conv1d_fwd_v3_kernel<KK, VEC, TT><<<ceil_div(threads, 256L), 256>>>(a.u, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
+#define LAUNCH_FWD_V3(KK) conv1d_silu_forward_kernel<KK, VEC, TT><<<ceil_div(threads, 256L), 256>>>(a.u, a.xz, 2 * a.Di, NULL, a.w, a.bias, a.B, a.T, a.Di)
     CONV_DISPATCH(a.K, LAUNCH_FWD_V3)
 #undef LAUNCH_FWD_V3
     cudaCheckLaunch();
@@ -514,7 +334,7 @@ template <int VEC, int TT> static void fwd_v3(const ConvArgs &a) {
 template <int VEC, int TT> static void bwd_v3(const ConvArgs &a) {
     int tiles = (a.T + TT - 1) / TT;
     dim3 grid(ceil_div((long)(a.Di / VEC), 32L), ceil_div((long)tiles, 8L), a.B), block(32, 8);
-#define LAUNCH_BWD_V3(KK) conv1d_bwd_v3_kernel<KK, VEC, TT><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
+#define LAUNCH_BWD_V3(KK) conv1d_silu_backward_kernel<KK, VEC, TT><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
     CONV_DISPATCH(a.K, LAUNCH_BWD_V3)
 #undef LAUNCH_BWD_V3
     cudaCheckLaunch();

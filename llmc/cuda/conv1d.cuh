@@ -30,8 +30,12 @@ sums in order: 8x less scratch traffic than a row per tile (~40% of the kernel's
 */
 #define CONV_BWD_TILES 8
 
+// VEC neighbouring channels in one access (the trainer uses 1 and 2; dev/cuda/conv1d.cu also 4)
 template <int VEC> __device__ __forceinline__ void conv_load(float *f, const floatX *p) {
-    if constexpr (VEC == 2) {
+    if constexpr (VEC == 4) {
+        float4 v = loadX4(p);
+        f[0] = v.x; f[1] = v.y; f[2] = v.z; f[3] = v.w;
+    } else if constexpr (VEC == 2) {
         float2 v = loadX2(p);
         f[0] = v.x; f[1] = v.y;
     } else {
@@ -39,22 +43,24 @@ template <int VEC> __device__ __forceinline__ void conv_load(float *f, const flo
     }
 }
 template <int VEC> __device__ __forceinline__ void conv_store(floatX *p, const float *f) {
-    if constexpr (VEC == 2) { storeX2(p, make_float2(f[0], f[1])); } else { *p = fromF<floatX>(f[0]); }
+    if constexpr (VEC == 4) { storeX4(p, make_float4(f[0], f[1], f[2], f[3])); }
+    else if constexpr (VEC == 2) { storeX2(p, make_float2(f[0], f[1])); }
+    else { *p = fromF<floatX>(f[0]); }
 }
 
 /*
 Forward: a thread per (batch row, tile of CONV_TT steps, VEC neighbouring channels), channel groups
 fastest so a warp reads 32*VEC neighbouring channels of one row; it slides along its tile with the
 x window in registers. VEC = 2 (one 4-byte bf16 pair per access) unless Di, ldx or a base pointer
-is odd, then 1. x_prev: see the top of the file.
+is odd, then 1. x_prev: see the top of the file. (TT other than CONV_TT: dev/cuda/conv1d.cu.)
 */
-template <int K, int VEC>
+template <int K, int VEC, int TT = CONV_TT>
 __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, const floatX *x, int ldx, const float *x_prev,
                                                                   const float *w, const float *bias, int B, int T, int Di) {
-    const int G = Di / VEC, tiles = (T + CONV_TT - 1) / CONV_TT;
+    const int G = Di / VEC, tiles = (T + TT - 1) / TT;
     size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= (size_t)B * tiles * G) { return; }
-    const int d0 = (int)(i % G) * VEC, tile = (int)((i / G) % tiles), b = (int)(i / G / tiles), t0 = tile * CONV_TT;
+    const int d0 = (int)(i % G) * VEC, tile = (int)((i / G) % tiles), b = (int)(i / G / tiles), t0 = tile * TT;
     float wk[VEC][K], bd[VEC];
 #pragma unroll
     for (int v = 0; v < VEC; v++) {
@@ -75,7 +81,7 @@ __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, con
             for (int v = 0; v < VEC; v++) { win[k][v] = x_prev != NULL ? x_prev[((size_t)b * Di + d0 + v) * K + K + ts] : 0.0f; }
         }
     }
-    const int t_end = min(T, t0 + CONV_TT);
+    const int t_end = min(T, t0 + TT);
     for (int t = t0; t < t_end; t++) {
         conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
         float o[VEC];
@@ -95,12 +101,12 @@ __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, con
     }
 }
 
-template <int K, int VEC>
+template <int K, int VEC, int TT = CONV_TT>
 __global__ void __launch_bounds__(32 * CONV_BWD_TILES)
 conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const floatX *x, int ldx,
                             const float *w, const float *bias, int B, int T, int Di) {
     __shared__ float red[CONV_BWD_TILES][K + 1][32 * VEC];
-    const int tiles = (T + CONV_TT - 1) / CONV_TT, tx = threadIdx.x, ty = threadIdx.y;
+    const int tiles = (T + TT - 1) / TT, tx = threadIdx.x, ty = threadIdx.y;
     const int d0 = (blockIdx.x * 32 + tx) * VEC, tile = blockIdx.y * CONV_BWD_TILES + ty, b = blockIdx.z;
     float dwk[K + 1][VEC]; // dw[d0+v, k] for k < K, dbias[d0+v] at k == K
 #pragma unroll
@@ -109,7 +115,7 @@ conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const
         for (int v = 0; v < VEC; v++) { dwk[k][v] = 0.0f; }
     }
     if (d0 < Di && tile < tiles) { // Di % VEC == 0, so all VEC channels exist
-        const int t0 = tile * CONV_TT, t_end = min(T, t0 + CONV_TT);
+        const int t0 = tile * TT, t_end = min(T, t0 + TT);
         float wk[VEC][K], bd[VEC];
 #pragma unroll
         for (int v = 0; v < VEC; v++) {
