@@ -331,7 +331,7 @@ static inline int find_latest_checkpoint(const char *dir) {
     while ((e = readdir(dp)) != NULL) {
         int step;
         char tail;
-        if (sscanf(e->d_name, "DONE_%8d%c", &step, &tail) == 1 && step > best) { best = step; }
+        if (sscanf(e->d_name, "DONE_%d%c", &step, &tail) == 1 && step > best) { best = step; }
     }
     closedir(dp);
     return best;
@@ -403,7 +403,7 @@ static inline void prune_checkpoints(const char *dir, int keep) {
         while ((e = readdir(dp)) != NULL) {
             int step;
             char tail;
-            if (sscanf(e->d_name, "DONE_%8d%c", &step, &tail) == 1) {
+            if (sscanf(e->d_name, "DONE_%d%c", &step, &tail) == 1) {
                 count++;
                 if (oldest < 0 || step < oldest) { oldest = step; }
             }

@@ -155,6 +155,23 @@ static void test_stream_carry(const Fixture *f) {
     mamba_free(&ref);
 }
 
+// checkpoint markers past 8 digits (step 10^8 and up) are found too, and stray names are not
+static void test_find_latest_checkpoint(void) {
+    char dir[] = "/tmp/mamba_ckpt_XXXXXX";
+    if (mkdtemp(dir) == NULL) { check(0, "find_latest_checkpoint", "mkdtemp failed"); return; }
+    const char *names[] = {"DONE_00000012", "DONE_123456789", "DONE_00000099x", "model_999999999.bin"};
+    char path[256];
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "w");
+        if (f != NULL) { fclose(f); }
+    }
+    int latest = find_latest_checkpoint(dir);
+    check(latest == 123456789, "find_latest_checkpoint_nine_digits", "found %d", latest);
+    for (int i = 0; i < 4; i++) { snprintf(path, sizeof(path), "%s/%s", dir, names[i]); remove(path); }
+    rmdir(dir);
+}
+
 // top-k keeps only the k largest logits; k = 1 is greedy
 static void test_top_k(void) {
     float logits[10] = {0.1f, 2.0f, -1.0f, 1.5f, 0.0f, 1.9f, -3.0f, 0.5f, 1.0f, 0.2f};
@@ -372,6 +389,7 @@ int main(int argc, char **argv) {
     test_step_matches_forward(&f);
     test_stream_carry(&f);
     test_top_k();
+    test_find_latest_checkpoint();
     test_chunk_invariance(&f);
     test_determinism(&f);
     test_weight_decay_flags(&f);
