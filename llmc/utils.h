@@ -139,7 +139,7 @@ typedef struct {
 static inline void atomic_open(AtomicFile *af, const char *path) {
     if (strlen(path) >= sizeof(af->final_path)) { fatalf("path too long: %s", path); }
     strcpy(af->final_path, path);
-    snprintf(af->tmp_path, sizeof(af->tmp_path), "%s.tmp", path);
+    snprintf(af->tmp_path, sizeof(af->tmp_path), "%s.tmp", af->final_path); // fits: final_path < 1024
     af->fp = fopenCheck(af->tmp_path, "wb");
 }
 
