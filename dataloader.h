@@ -87,6 +87,13 @@ void write_token_shard(const char *path, const uint16_t *tokens, size_t n) {
     atomic_commit(&af);
 }
 
+// the shard files matching a pattern, in glob (sorted) order; none is an error
+static void shard_glob(const char *pattern, glob_t *g) {
+    int glob_status = glob(pattern, 0, NULL, g);
+    if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'", pattern); }
+    if (glob_status != 0) { fatalf("glob of '%s' failed (glob error %d)", pattern, glob_status); }
+}
+
 // ----------------------------------------------------------------------------
 // seeded permutations: splitmix64, keyed by (seed, epoch, stream)
 
@@ -296,9 +303,7 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
         return;
     }
 
-    int glob_status = glob(filename_pattern, 0, NULL, &loader->glob_result);
-    if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'", filename_pattern); }
-    if (glob_status != 0) { fatalf("glob of '%s' failed (glob error %d)", filename_pattern, glob_status); }
+    shard_glob(filename_pattern, &loader->glob_result);
     loader->num_shards = loader->glob_result.gl_pathc;
 
     // validate every shard now, so a bad file fails at startup and not hours into a run
@@ -411,9 +416,7 @@ Returns a malloc'ed array of *num_tokens ids.
 int *load_token_stream(const char *pattern, int vocab_size, size_t *num_tokens) {
     if (synthetic_task_from_pattern(pattern)) { fatalf("'%s': a synthetic task is not a token stream", pattern); }
     glob_t g;
-    int glob_status = glob(pattern, 0, NULL, &g);
-    if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'", pattern); }
-    if (glob_status != 0) { fatalf("glob of '%s' failed (glob error %d)", pattern, glob_status); }
+    shard_glob(pattern, &g);
     size_t total = 0;
     size_t *counts = (size_t *)mallocCheck(g.gl_pathc * sizeof(size_t));
     for (size_t i = 0; i < g.gl_pathc; i++) {
