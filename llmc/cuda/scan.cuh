@@ -78,17 +78,20 @@ __device__ __forceinline__ float ss_rcp(float x) { float y; asm("rcp.approx.ftz.
 
 // softplus(v) = log(1 + e), e = exp(v). For small e the series, since 1 + e would round most of e
 // away; above 20, v itself (the reference's threshold). The backward also takes sigmoid(v) = softplus'(v).
+// Every candidate is computed and one selected: no branches, so the per-element prep loops keep their
+// loads and MUFU operations in flight (branches there cost a quarter of the forward's time, doc/perf.md).
 __device__ __forceinline__ float ss_softplus_of_exp(float e) {
-    return e < 0.01f ? e * (1.f - e * (0.5f - e * (1.f / 3.f))) : ss_lg2(1.f + e) * SS_LN2;
+    const float series = e * (1.f - e * (0.5f - e * (1.f / 3.f))), lg = ss_lg2(1.f + e) * SS_LN2;
+    return e < 0.01f ? series : lg;
 }
 __device__ __forceinline__ float ss_softplus(float v) {
-    return v > 20.f ? v : ss_softplus_of_exp(ss_ex2(v * SS_LOG2E));
+    const float sp = ss_softplus_of_exp(ss_ex2(v * SS_LOG2E));
+    return v > 20.f ? v : sp;
 }
 __device__ __forceinline__ float ss_softplus_sig(float v, float *sig) {
-    if (v > 20.f) { *sig = 1.f; return v; }
-    float e = ss_ex2(v * SS_LOG2E);
-    *sig = e * ss_rcp(1.f + e);
-    return ss_softplus_of_exp(e);
+    const float e = ss_ex2(v * SS_LOG2E), sg = e * ss_rcp(1.f + e), sp = ss_softplus_of_exp(e);
+    *sig = v > 20.f ? 1.f : sg;
+    return v > 20.f ? v : sp;
 }
 __device__ __forceinline__ float ss_sigmoid(float z) { return ss_rcp(1.f + ss_ex2(-z * SS_LOG2E)); }
 
@@ -108,6 +111,17 @@ __device__ __forceinline__ void ss_set(__nv_bfloat16 &o, float v) { o = __float2
 __device__ __forceinline__ void ss_set(float &o, float v) { o = v; }
 constexpr int SS_VEC = 16 / sizeof(floatX); // elements per 16-byte copy
 
+// for (i = tid; i < TOTAL; i += NT) f(i), unrolled, with unsigned indices (no signed-division fix-ups)
+// and the bound test only where NT does not divide TOTAL: the block-wide per-element loops of both
+// kernels, whose index arithmetic otherwise costs as much as their work
+template <int TOTAL, int NT, class F> __device__ __forceinline__ void ss_for(int tid, F &&f) {
+#pragma unroll
+    for (int r = 0; r < (TOTAL + NT - 1) / NT; r++) {
+        const unsigned i = (unsigned)tid + (unsigned)(r * NT);
+        if (TOTAL % NT == 0 || i < (unsigned)TOTAL) { f(i); }
+    }
+}
+
 struct ScanParams {
     floatX *out, *du, *d_delta_raw, *dxz, *dxdbl;
     float *states, *dA_log, *dD, *d_dt_bias, *scratch;
@@ -124,30 +138,31 @@ struct ScanParams {
 template <int N, int DC, int CH, int NT, int NX>
 __device__ __forceinline__ void ss_load_tile(const ScanParams &p, const floatX *const (&X)[NX], const int (&xstride)[NX],
                                              const int (&xoff)[NX], floatX *raw, int b, int d0, int t0, int tid) {
-    const int T = p.T, Di = p.Di, W = p.R + 2 * N;
+    const unsigned T = p.T, Di = p.Di, W = p.R + 2 * N;
+    constexpr unsigned PV = DC / SS_VEC, PB = 2 * N / SS_VEC; // 16-byte pieces per tile row
 #pragma unroll
     for (int k = 0; k < NX; k++) { // unrolled: X[k] stays in registers, not on the stack
-        for (int i = tid; i < CH * DC / SS_VEC; i += NT) {
-            int t = i / (DC / SS_VEC), cv = i % (DC / SS_VEC), tt = t0 + t, dd = d0 + cv * SS_VEC;
-            bool ok = tt < T && dd < Di;
-            size_t row = (size_t)b * T + (ok ? tt : 0);
-            ss_cp_async16(raw + (size_t)k * CH * DC + t * DC + cv * SS_VEC, X[k] + row * xstride[k] + xoff[k] + (ok ? dd : 0), ok ? 16 : 0);
-        }
+        ss_for<CH * DC / SS_VEC, NT>(tid, [&](unsigned i) {
+            const unsigned t = i / PV, cv = i % PV, tt = t0 + t, dd = d0 + cv * SS_VEC;
+            const bool ok = tt < T && dd < Di;
+            const size_t row = (size_t)b * T + (ok ? tt : 0u);
+            ss_cp_async16(raw + k * CH * DC + t * DC + cv * SS_VEC, X[k] + row * xstride[k] + xoff[k] + (ok ? dd : 0u), ok ? 16 : 0);
+        });
     }
     floatX *rawbc = raw + NX * CH * DC;
     if (p.R % SS_VEC == 0) {
-        for (int i = tid; i < CH * 2 * N / SS_VEC; i += NT) {
-            int t = i / (2 * N / SS_VEC), cv = i % (2 * N / SS_VEC), tt = t0 + t;
-            bool ok = tt < T;
-            ss_cp_async16(rawbc + t * 2 * N + cv * SS_VEC, p.xdbl + ((size_t)b * T + (ok ? tt : 0)) * W + p.R + cv * SS_VEC, ok ? 16 : 0);
-        }
+        ss_for<CH * 2 * N / SS_VEC, NT>(tid, [&](unsigned i) {
+            const unsigned t = i / PB, cv = i % PB, tt = t0 + t;
+            const bool ok = tt < T;
+            ss_cp_async16(rawbc + t * 2 * N + cv * SS_VEC, p.xdbl + ((size_t)b * T + (ok ? tt : 0u)) * W + p.R + cv * SS_VEC, ok ? 16 : 0);
+        });
     } else {
-        for (int i = tid; i < CH * 2 * N; i += NT) {
-            int t = i / (2 * N), j = i % (2 * N), tt = t0 + t;
-            floatX v = p.xdbl[((size_t)b * T + (tt < T ? tt : 0)) * W + p.R + j];
+        ss_for<CH * 2 * N, NT>(tid, [&](unsigned i) {
+            const unsigned t = i / (2 * N), j = i % (2 * N), tt = t0 + t;
+            floatX v = p.xdbl[((size_t)b * T + (tt < T ? tt : 0u)) * W + p.R + j];
             if (tt >= T) { ss_set(v, 0.f); }
             rawbc[i] = v;
-        }
+        });
     }
 }
 
@@ -289,14 +304,15 @@ selective_scan_forward_kernel(ScanParams p) {
         __syncthreads(); // tile ci visible to all; the other stage (tile ci-1) is no longer read
         if (ci + 1 < nch) { ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw + ((ci + 1) & 1) * L::RAW, b, d0, t0 + CH, tid); }
         ss_cp_async_commit();
-        for (int i = tid; i < CH * DC / 2; i += NT) { // softplus once per element; consecutive threads, consecutive channels
-            const int t = i / (DC / 2), c2 = i % (DC / 2) * 2;
-            float2 dr = ss_load2(rw + t * DC + c2), uu = ss_load2(rw + CH * DC + t * DC + c2);
-            bool tok = t0 + t < T;
-            float e0 = tok ? ss_softplus(dr.x + bias_s[c2]) : 0.f, e1 = tok ? ss_softplus(dr.y + bias_s[c2 + 1]) : 0.f;
+        ss_for<CH * DC / 2, NT>(tid, [&](unsigned i) { // softplus once per element; consecutive threads, consecutive channels
+            const unsigned t = i / (DC / 2), c2 = i % (DC / 2) * 2;
+            const float2 dr = ss_load2(rw + t * DC + c2), uu = ss_load2(rw + CH * DC + t * DC + c2);
+            const bool tok = t0 + t < (unsigned)T;
+            const float s0 = ss_softplus(dr.x + bias_s[c2]), s1 = ss_softplus(dr.y + bias_s[c2 + 1]);
+            const float e0 = tok ? s0 : 0.f, e1 = tok ? s1 : 0.f;
             *(float4 *)(P + t * DC + c2) = make_float4(e0, e0 * uu.x, e1, e1 * uu.y);
-        }
-        for (int i = tid; i < CH * N; i += NT) { *(float2 *)(BC + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); }
+        });
+        ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); });
         __syncthreads();
 #pragma unroll
         for (int c = 0; c < CPL; c++) { // checkpoint: the state entering chunk ci
@@ -345,18 +361,19 @@ selective_scan_forward_kernel(ScanParams p) {
             for (int t = 0; t < CH; t++) { ss_store_y<CPL>(yp + (t * LPC + nq) * QROW + ch0, yv[t]); }
         }
         __syncthreads();
-        for (int i = tid; i < CH * DC / 2; i += NT) { // out = (y + D*u) * silu(z)
-            const int t = i / (DC / 2), c2 = i % (DC / 2) * 2;
-            if (t0 + t >= T || d0 + c2 >= Di) { continue; }
-            float2 uu = ss_load2(rw + CH * DC + t * DC + c2), zz = ss_load2(rw + 2 * CH * DC + t * DC + c2);
+        ss_for<CH * DC / 2, NT>(tid, [&](unsigned i) { // out = (y + D*u) * silu(z)
+            const unsigned t = i / (DC / 2), c2 = i % (DC / 2) * 2;
+            const float2 uu = ss_load2(rw + CH * DC + t * DC + c2), zz = ss_load2(rw + 2 * CH * DC + t * DC + c2);
             float y0 = D_s[c2] * uu.x, y1 = D_s[c2 + 1] * uu.y;
 #pragma unroll
             for (int q = 0; q < LPC; q++) {
                 float2 v = *(const float2 *)(yp + (t * LPC + q) * QROW + c2);
                 y0 += v.x; y1 += v.y;
             }
-            ss_store2(p.out + ((size_t)b * T + t0 + t) * Di + d0 + c2, y0 * zz.x * ss_sigmoid(zz.x), y1 * zz.y * ss_sigmoid(zz.y));
-        }
+            if (t0 + t < (unsigned)T && d0 + c2 < (unsigned)Di) {
+                ss_store2(p.out + ((size_t)b * T + t0 + t) * Di + d0 + c2, y0 * zz.x * ss_sigmoid(zz.x), y1 * zz.y * ss_sigmoid(zz.y));
+            }
+        });
     }
     if (p.carry != NULL) { // steps past T decay by exp(0) and add 0: s is the state after step T-1
 #pragma unroll
@@ -459,23 +476,25 @@ selective_scan_backward_kernel(ScanParams p) {
         ss_cp_async_wait_all();
         __syncthreads();
         // prep; steps past T become identity steps (delta = 0) that contribute nothing (dy = u = sig = 0)
-        for (int i = tid; i < CH * DC / 2; i += NT) {
-            const int t = i / (DC / 2), c2 = i % (DC / 2) * 2;
-            float2 dr = ss_load2(raw + 0 * CH * DC + t * DC + c2), uu = ss_load2(raw + 1 * CH * DC + t * DC + c2);
-            float2 zz = ss_load2(raw + 2 * CH * DC + t * DC + c2), go = ss_load2(raw + 3 * CH * DC + t * DC + c2);
-            const bool tok = t0 + t < T;
+        ss_for<CH * DC / 2, NT>(tid, [&](unsigned i) {
+            const unsigned t = i / (DC / 2), c2 = i % (DC / 2) * 2;
+            const float2 dr = ss_load2(raw + 0 * CH * DC + t * DC + c2), uu = ss_load2(raw + 1 * CH * DC + t * DC + c2);
+            const float2 zz = ss_load2(raw + 2 * CH * DC + t * DC + c2), go = ss_load2(raw + 3 * CH * DC + t * DC + c2);
+            const bool tok = t0 + t < (unsigned)T;
             float dl[2], sg[2];
 #pragma unroll
             for (int m = 0; m < 2; m++) {
                 const float u_ = m ? uu.y : uu.x, z = m ? zz.y : zz.x, o = m ? go.y : go.x;
-                dl[m] = ss_softplus_sig((m ? dr.y : dr.x) + bias_s[c2 + m], &sg[m]);
-                if (!tok) { dl[m] = 0.f; sg[m] = 0.f; }
+                float sgm;
+                const float dlm = ss_softplus_sig((m ? dr.y : dr.x) + bias_s[c2 + m], &sgm);
+                dl[m] = tok ? dlm : 0.f;
+                sg[m] = tok ? sgm : 0.f;
                 const float sz = ss_sigmoid(z);
                 EP[t * DC + c2 + m] = make_float4(u_, o * z * sz, o * sz * (1.f + z * (1.f - sz)), sg[m]);
             }
             *(float4 *)(PD + t * DC + c2) = make_float4(dl[0], dl[0] * uu.x, dl[1], dl[1] * uu.y);
-        }
-        for (int i = tid; i < CH * N; i += NT) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); }
+        });
+        ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
         __syncthreads();
         if (ci > 0) { ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
         ss_cp_async_commit();
@@ -652,8 +671,10 @@ selective_scan_backward_kernel(ScanParams p) {
             }
             __syncthreads();
             // epilogue: per-element outputs of the sub-chunk, a channel pair per item
-            for (int r = erow; r < SUB; r += EROWS) {
-                const int t = ts + r, c2 = eg * 2;
+#pragma unroll
+            for (int rr = 0; rr < (SUB + EROWS - 1) / EROWS; rr++) {
+                const int r = erow + rr * EROWS, t = ts + r, c2 = eg * 2;
+                if (SUB % EROWS != 0 && r >= SUB) { break; }
                 float o_du[2], o_dr[2], o_dz[2];
 #pragma unroll
                 for (int m = 0; m < 2; m++) {
@@ -679,13 +700,13 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_store2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]);
                 }
             }
-            for (int i = tid; i < SUB * 2 * N; i += NT) { // this block's (dB, dC) partials, fixed warp order
-                const int r = i / (2 * N), j = i % (2 * N), tt = t0 + ts + r;
+            ss_for<SUB * 2 * N, NT>(tid, [&](unsigned i) { // this block's (dB, dC) partials, fixed warp order
+                const unsigned r = i / (2 * N), j = i % (2 * N), tt = t0 + ts + r;
                 float sum = 0.f;
 #pragma unroll
                 for (int w = 0; w < NWARP; w++) { sum += red[(r * NWARP + w) * 2 * N + j]; }
-                if (tt < T) { bcpart[(((size_t)b * G + g) * T + tt) * 2 * N + j] = sum; }
-            }
+                if (tt < (unsigned)T) { bcpart[(((size_t)b * G + g) * T + tt) * 2 * N + j] = sum; }
+            });
             __syncthreads();
         }
     }
