@@ -182,8 +182,10 @@ template <int N, int NPT, int CPL, int DC> struct ScanLanes {
     static constexpr int NT = DC / CPL * LPC;    // threads per block
     static constexpr int NWARP = NT / 32;
     static constexpr int QROW = DC + CW * CPL;   // lane partials, one row per nq; the pad spreads a warp's stores over all banks
+    // per-element loops over a tile (prep, epilogue): a thread keeps one channel pair, rows EROW apart
+    static constexpr int EG = DC / 2, EROW = NT / EG;
     static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
-                  DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2), "scan lane layout");
+                  DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2) && NT % EG == 0, "scan lane layout");
 };
 
 // Sum NV values per lane over the lanes whose index differs in bits OFF, OFF/2, ..., STOP. Halving:
@@ -404,8 +406,7 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
     static constexpr size_t off_y = off_sub + (size_t)(K > 1 ? K - 1 : 1) * NT * CPL * NPT * 4;
     static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
-    static constexpr size_t off_par = off_red + (size_t)SUB * NWARP * 2 * N * 4;
-    static constexpr size_t smem = off_par + 2 * DC * 4;
+    static constexpr size_t smem = off_red + (size_t)SUB * NWARP * 2 * N * 4;
     static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
     static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
                   off_rs % 16 == 0 && off_red % 16 == 0, "16-byte alignment");
@@ -420,7 +421,8 @@ __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW;
-    constexpr int EG = DC / 2, EROWS = NT / EG; // epilogue: a channel pair per item, fixed pair per thread
+    constexpr int EG = L::EG, EROWS = L::EROW, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
+    static_assert(CH % EROWS == 0, "per-element rows");
     extern __shared__ __align__(16) unsigned char ss_smem[];
     floatX *raw = (floatX *)ss_smem;                   // [delta_raw, u, z, dout][CH][DC] + [CH][2N]
     float2 *PD = (float2 *)(ss_smem + L::off_PD);      // [CH][DC] (delta, delta*u)
@@ -430,7 +432,6 @@ selective_scan_backward_kernel(ScanParams p) {
     float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s
     float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
     float *red = (float *)(ss_smem + L::off_red);      // [SUB][NWARP][2N] per-warp sums of (dB, dC)
-    float *bias_s = (float *)(ss_smem + L::off_par), *D_s = bias_s + DC;
 
     const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
     const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC;
@@ -439,11 +440,9 @@ selective_scan_backward_kernel(ScanParams p) {
     float *pA = bcpart + (size_t)p.B * G * T * 2 * N, *pD = pA + (size_t)p.B * Di * N, *pT = pD + (size_t)p.B * Di;
     const floatX *const X[4] = {p.delta_raw, p.u, p.xz, p.dout};
     const int xstride[4] = {Di, Di, 2 * Di, Di}, xoff[4] = {0, 0, Di, 0};
-
-    for (int i = tid; i < DC; i += NT) {
-        bias_s[i] = d0 + i < Di ? p.dt_bias[d0 + i] : 0.f;
-        D_s[i] = d0 + i < Di ? p.D[d0 + i] : 0.f;
-    }
+    const int pc2 = tid % EG * 2, prow = tid / EG; // this thread's channel pair, first row
+    const float2 pbias = make_float2(d0 + pc2 < Di ? p.dt_bias[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.dt_bias[d0 + pc2 + 1] : 0.f);
+    const float2 pDv = make_float2(d0 + pc2 < Di ? p.D[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.D[d0 + pc2 + 1] : 0.f);
     float A2[CPL][NPT], hc[CPL][NPT], dA[CPL][NPT];
 #pragma unroll
     for (int c = 0; c < CPL; c++) {
@@ -476,24 +475,34 @@ selective_scan_backward_kernel(ScanParams p) {
         ss_cp_async_wait_all();
         __syncthreads();
         // prep; steps past T become identity steps (delta = 0) that contribute nothing (dy = u = sig = 0)
-        ss_for<CH * DC / 2, NT>(tid, [&](unsigned i) {
-            const unsigned t = i / (DC / 2), c2 = i % (DC / 2) * 2;
-            const float2 dr = ss_load2(raw + 0 * CH * DC + t * DC + c2), uu = ss_load2(raw + 1 * CH * DC + t * DC + c2);
-            const float2 zz = ss_load2(raw + 2 * CH * DC + t * DC + c2), go = ss_load2(raw + 3 * CH * DC + t * DC + c2);
-            const bool tok = t0 + t < (unsigned)T;
-            float dl[2], sg[2];
+        { // all loads first (see the forward's prep)
+            float2 dr[PIT], uu[PIT], zz[PIT], go[PIT];
 #pragma unroll
-            for (int m = 0; m < 2; m++) {
-                const float u_ = m ? uu.y : uu.x, z = m ? zz.y : zz.x, o = m ? go.y : go.x;
-                float sgm;
-                const float dlm = ss_softplus_sig((m ? dr.y : dr.x) + bias_s[c2 + m], &sgm);
-                dl[m] = tok ? dlm : 0.f;
-                sg[m] = tok ? sgm : 0.f;
-                const float sz = ss_sigmoid(z);
-                EP[t * DC + c2 + m] = make_float4(u_, o * z * sz, o * sz * (1.f + z * (1.f - sz)), sg[m]);
+            for (int r = 0; r < PIT; r++) {
+                const int t = prow + r * EROWS;
+                dr[r] = ss_load2(raw + 0 * CH * DC + t * DC + pc2);
+                uu[r] = ss_load2(raw + 1 * CH * DC + t * DC + pc2);
+                zz[r] = ss_load2(raw + 2 * CH * DC + t * DC + pc2);
+                go[r] = ss_load2(raw + 3 * CH * DC + t * DC + pc2);
             }
-            *(float4 *)(PD + t * DC + c2) = make_float4(dl[0], dl[0] * uu.x, dl[1], dl[1] * uu.y);
-        });
+#pragma unroll
+            for (int r = 0; r < PIT; r++) {
+                const int t = prow + r * EROWS;
+                const bool tok = t0 + t < T;
+                float dl[2], sg[2];
+#pragma unroll
+                for (int m = 0; m < 2; m++) {
+                    const float u_ = m ? uu[r].y : uu[r].x, z = m ? zz[r].y : zz[r].x, o = m ? go[r].y : go[r].x;
+                    float sgm;
+                    const float dlm = ss_softplus_sig((m ? dr[r].y : dr[r].x) + (m ? pbias.y : pbias.x), &sgm);
+                    dl[m] = tok ? dlm : 0.f;
+                    sg[m] = tok ? sgm : 0.f;
+                    const float sz = ss_sigmoid(z);
+                    EP[t * DC + pc2 + m] = make_float4(u_, o * z * sz, o * sz * (1.f + z * (1.f - sz)), sg[m]);
+                }
+                *(float4 *)(PD + t * DC + pc2) = make_float4(dl[0], dl[0] * uu[r].x, dl[1], dl[1] * uu[r].y);
+            }
+        }
         ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
         __syncthreads();
         if (ci > 0) { ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
@@ -682,12 +691,13 @@ selective_scan_backward_kernel(ScanParams p) {
                     const float dl = PD[t * DC + cc].x;
                     const float4 e = EP[t * DC + cc];
                     const float2 rr = rs[r * DC + cc];
-                    float y = D_s[cc] * e.x;
+                    const float Dd = m ? pDv.y : pDv.x;
+                    float y = Dd * e.x;
 #pragma unroll
                     for (int q = 0; q < LPC; q++) { y += yp[(r * LPC + q) * QROW + cc]; }
                     const float ddr = (e.x * rr.x + SS_LN2 * rr.y) * e.w;
                     o_dz[m] = y * e.z;
-                    o_du[m] = dl * rr.x + D_s[cc] * e.y;
+                    o_du[m] = dl * rr.x + Dd * e.y;
                     o_dr[m] = ddr;
                     accD[m] += e.y * e.x;
                     accT[m] += ddr;
