@@ -25,7 +25,7 @@ TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bi
 # the default run: arguments for `make train` (override: make train TRAIN_ARGS="...")
 TRAIN_ARGS ?= -o out/tinyshakespeare -x 700 -v 100 -m -1 -s 0 -g 400
 
-.PHONY: all train test data clean deps
+.PHONY: all train test data clean deps bench
 all: train_mamba
 
 ifeq ($(HAS_GPU),yes)
@@ -90,6 +90,10 @@ else
 	mkdir -p $(TS_DIR)
 	./dev/data/prepare_bytes $< $(TS_DATA)
 endif
+
+# training speed on the workloads of ../shared/PERF_ANCHORS.md and the scan alone (needs a GPU)
+bench:
+	bash scripts/bench.sh
 
 train: $(TRAIN_BIN) $(TS_DATA)
 	./$(TRAIN_BIN) $(TRAIN_ARGS)

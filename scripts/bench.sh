@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # End-to-end training speed of train_mamba_cu on the workloads of ../shared/PERF_ANCHORS.md,
-# plus the measured bf16 matmul rate for MFU. Random tokens, as the official measurement.
-#   bash scripts/bench.sh [steps]        (needs a GPU; writes nothing but /tmp files)
+# plus the measured bf16 matmul rate for MFU, then the selective scan alone at the anchors' shape
+# (the trainer's kernels, timed by the dev/cuda playgrounds after their checks). Random tokens, as
+# the official measurement.
+#   bash scripts/bench.sh [steps] [trainer flags...]   (or make bench; needs a GPU; writes only /tmp files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${1:-30}
+ARCH="-O3 -gencode arch=compute_90,code=sm_90"
+( cd dev/cuda && nvcc $ARCH -o /tmp/bench_ssf selective_scan_forward.cu && nvcc $ARCH -o /tmp/bench_ssb selective_scan_backward.cu ) &
+scan_build=$!
 make -s train_mamba_cu
-nvcc -O3 -gencode arch=compute_90,code=sm_90 -o /tmp/matmul_peak dev/cuda/matmul_peak.cu -lcublas
+nvcc $ARCH -o /tmp/matmul_peak dev/cuda/matmul_peak.cu -lcublas
 peak_line=$(/tmp/matmul_peak)
 echo "$peak_line"
 peak=$(echo "$peak_line" | awk '{print $(NF-1)}')
@@ -29,3 +34,12 @@ bench() {
 }
 bench "mamba-130m shape B=8 T=2048" /tmp/bench_v50280.bin -e mamba-130m -b 8 -t 2048 "${@:2}"
 bench "byte-level d384:l8 B=32 T=1024" /tmp/bench_v256.bin -e d384:l8:v256 -b 32 -t 1024 "${@:2}"
+
+# the scan alone, B=8 Di=1536 L=2048 N=16 (bf16 u, delta, z, B, C; fp32 A, D, dt bias), version 0 =
+# llmc/cuda/scan.cuh; a failed check stops the script
+wait $scan_build
+fwd=$(/tmp/bench_ssf 0 | awk '/^forward B=8 T=2048 Di=1536 N=16/ {f = 1; next} f && $1 == "v0" && !done {print $3; done = 1}')
+bwd_line=$(/tmp/bench_ssb 0 | awk '/^backward B=8 T=2048 Di=1536 N=16/ {f = 1; next} f && $1 == "v0" && !done {print $3, $7; done = 1}')
+read -r bwd fb <<< "$bwd_line"
+printf "%-34s forward %s ms | backward %s ms | forward+backward %s ms (official on the H100: 0.449 / 2.459 ms)\n" \
+    "selective scan B=8 Di=1536 L=2048" "$fwd" "$bwd" "$fb"
