@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${1:-30}
+if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/bench.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 ARCH="-O3 -gencode arch=compute_90,code=sm_90"
 ( cd dev/cuda && nvcc $ARCH -o /tmp/bench_ssf selective_scan_forward.cu && nvcc $ARCH -o /tmp/bench_ssb selective_scan_backward.cu ) &
 scan_build=$!
