@@ -185,10 +185,8 @@ template <int N, int NPT, int CPL, int DC> struct ScanLanes {
     static constexpr int NT = DC / CPL * LPC;    // threads per block
     static constexpr int NWARP = NT / 32;
     static constexpr int QROW = DC + CW * CPL;   // lane partials, one row per nq; the pad spreads a warp's stores over all banks
-    // per-element loops over a tile (prep, epilogue): a thread keeps one channel pair, rows EROW apart
-    static constexpr int EG = DC / 2, EROW = NT / EG;
     static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
-                  DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2) && NT % EG == 0, "scan lane layout");
+                  DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2), "scan lane layout");
 };
 
 // Sum NV values per lane over the lanes whose index differs in bits OFF, OFF/2, ..., STOP. Halving:
@@ -424,7 +422,7 @@ __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW;
-    constexpr int EG = L::EG, EROWS = L::EROW, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
+    constexpr int EG = DC / 2, EROWS = NT / EG, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
     static_assert(CH % EROWS == 0, "per-element rows");
     extern __shared__ __align__(16) unsigned char ss_smem[];
     floatX *raw = (floatX *)ss_smem;                   // [delta_raw, u, z, dout][CH][DC] + [CH][2N]
