@@ -1,6 +1,6 @@
 /*
 The trainer's matrix products at the benchmark shapes, one by one: which of them cuBLAS runs well
-and which not, and the skinny weight-gradient kernel of llmc/cuda/matmul.cuh against cuBLAS.
+and which not; and a skinny weight-gradient kernel (version 2, below) against cuBLAS.
 
 Products of one layer (row-major, as in train_mamba.c), BT = B*T rows:
     in_proj  (BT, C)  -> (BT, 2Di)      x_proj (BT, Di) -> (BT, R+2N)
@@ -15,7 +15,7 @@ Versions of the weight gradient:
        ~60% of the copy rate, so the trainer keeps cuBLAS. Kept as the measured alternative.
 
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o matmul dev/cuda/matmul.cu -lcublas
-    ./matmul            checks, then the per-product table for the 130m and the byte-level shape
+    ./matmul            checks, then the per-product table (both versions) for the 130m and the byte-level shape
     ./matmul --check    checks only
 */
 #include <mma.h>
@@ -313,7 +313,7 @@ int main(int argc, char **argv) {
     const int check_only = parse_version_args(argc, argv, 2, versions);
     matmul_init(0); // the legacy stream, which the event timing records on
     cudaCheck(cudaDeviceGetAttribute(&matmul_num_sms, cudaDevAttrMultiProcessorCount, 0));
-    // scratch for the largest partials any shape below needs (the trainer lends its scan scratch)
+    // version 2's scratch: enough for the largest partials any shape below needs
     size_t scratch = 64u << 20;
     float *scr = dmalloc<float>(scratch / sizeof(float));
     matmul_set_scratch(scr, scratch);
