@@ -48,6 +48,17 @@ template <int VEC> __device__ __forceinline__ void conv_store(floatX *p, const f
     else { *p = fromF<floatX>(f[0]); }
 }
 
+// the fp32 taps and bias of channels d0 .. d0+VEC-1 into registers
+template <int K, int VEC>
+__device__ __forceinline__ void conv_load_weights(float (&wk)[VEC][K], float (&bd)[VEC], const float *w, const float *bias, int d0) {
+#pragma unroll
+    for (int v = 0; v < VEC; v++) {
+#pragma unroll
+        for (int k = 0; k < K; k++) { wk[v][k] = w[(d0 + v) * K + k]; }
+        bd[v] = bias[d0 + v];
+    }
+}
+
 /*
 Forward: a thread per (batch row, tile of CONV_TT steps, VEC neighbouring channels), channel groups
 fastest so a warp reads 32*VEC neighbouring channels of one row; it slides along its tile with the
@@ -62,12 +73,7 @@ __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, con
     if (i >= (size_t)B * tiles * G) { return; }
     const int d0 = (int)(i % G) * VEC, tile = (int)((i / G) % tiles), b = (int)(i / G / tiles), t0 = tile * TT;
     float wk[VEC][K], bd[VEC];
-#pragma unroll
-    for (int v = 0; v < VEC; v++) {
-#pragma unroll
-        for (int k = 0; k < K; k++) { wk[v][k] = w[(d0 + v) * K + k]; }
-        bd[v] = bias[d0 + v];
-    }
+    conv_load_weights<K, VEC>(wk, bd, w, bias, d0);
     const floatX *xb = x + (size_t)b * T * ldx + d0;
     floatX *ub = u + (size_t)b * T * Di + d0;
     float win[K][VEC]; // win[K-1] is x[t], win[0] is x[t-(K-1)]
@@ -117,12 +123,7 @@ conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const
     if (d0 < Di && tile < tiles) { // Di % VEC == 0, so all VEC channels exist
         const int t0 = tile * TT, t_end = min(T, t0 + TT);
         float wk[VEC][K], bd[VEC];
-#pragma unroll
-        for (int v = 0; v < VEC; v++) {
-#pragma unroll
-            for (int k = 0; k < K; k++) { wk[v][k] = w[(d0 + v) * K + k]; }
-            bd[v] = bias[d0 + v];
-        }
+        conv_load_weights<K, VEC>(wk, bd, w, bias, d0);
         const floatX *xb = x + (size_t)b * T * ldx + d0, *dub = du + (size_t)b * T * Di + d0;
         floatX *dxb = dx + (size_t)b * T * ldx + d0;
         float win[K][VEC];  // x[t-(K-1)] .. x[t]
