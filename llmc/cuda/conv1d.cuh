@@ -59,13 +59,25 @@ __device__ __forceinline__ void conv_load_weights(float (&wk)[VEC][K], float (&b
     }
 }
 
+// row ts of x (channels d0 ..) into f: x_prev (or 0) before the start, 0 from T on
+template <int VEC>
+__device__ __forceinline__ void conv_load_row(float *f, const floatX *xb, int ldx, int ts, int T, const float *x_prev, int b,
+                                              int Di, int d0, int K) {
+    if (ts >= 0 && ts < T) {
+        conv_load<VEC>(f, xb + (size_t)ts * ldx);
+    } else {
+#pragma unroll
+        for (int v = 0; v < VEC; v++) { f[v] = ts < 0 && x_prev != NULL ? x_prev[((size_t)b * Di + d0 + v) * K + K + ts] : 0.0f; }
+    }
+}
+
 /*
 Forward: a thread per (batch row, tile of CONV_TT steps, VEC neighbouring channels), channel groups
 fastest so a warp reads 32*VEC neighbouring channels of one row; it slides along its tile with the
 x window in registers. VEC = 2 (one 4-byte bf16 pair per access) unless Di, ldx or a base pointer
 is odd, then 1. x_prev: see the top of the file. (TT other than CONV_TT: dev/cuda/conv1d.cu.)
 */
-template <int K, int VEC, int TT = CONV_TT>
+template <int K, int VEC, int TT = CONV_TT, bool PRE = true>
 __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, const floatX *x, int ldx, const float *x_prev,
                                                                   const float *w, const float *bias, int B, int T, int Di) {
     const int G = Di / VEC, tiles = (T + TT - 1) / TT;
@@ -76,38 +88,56 @@ __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, con
     conv_load_weights<K, VEC>(wk, bd, w, bias, d0);
     const floatX *xb = x + (size_t)b * T * ldx + d0;
     floatX *ub = u + (size_t)b * T * Di + d0;
-    float win[K][VEC]; // win[K-1] is x[t], win[0] is x[t-(K-1)]
+    if constexpr (PRE) {
+        float xr[TT + K - 1][VEC]; // x[t0-(K-1)] .. x[t0+TT-1], all loaded before any is used
 #pragma unroll
-    for (int k = 0; k < K - 1; k++) {
-        const int ts = t0 - (K - 1) + k;
-        if (ts >= 0) {
-            conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
-        } else {
+        for (int j = 0; j < TT + K - 1; j++) { conv_load_row<VEC>(xr[j], xb, ldx, t0 - (K - 1) + j, T, x_prev, b, Di, d0, K); }
 #pragma unroll
-            for (int v = 0; v < VEC; v++) { win[k][v] = x_prev != NULL ? x_prev[((size_t)b * Di + d0 + v) * K + K + ts] : 0.0f; }
+        for (int j = 0; j < TT; j++) {
+            float o[VEC];
+#pragma unroll
+            for (int v = 0; v < VEC; v++) {
+                float xc = bd[v];
+#pragma unroll
+                for (int k = 0; k < K; k++) { xc += wk[v][k] * xr[j + k][v]; }
+                o[v] = xc / (1.0f + expf(-xc));
+            }
+            if (t0 + j < T) { conv_store<VEC>(ub + (size_t)(t0 + j) * Di, o); }
         }
-    }
-    const int t_end = min(T, t0 + TT);
-    for (int t = t0; t < t_end; t++) {
-        conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
-        float o[VEC];
-#pragma unroll
-        for (int v = 0; v < VEC; v++) {
-            float xc = bd[v];
-#pragma unroll
-            for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
-            o[v] = xc / (1.0f + expf(-xc));
-        }
-        conv_store<VEC>(ub + (size_t)t * Di, o);
+    } else {
+        float win[K][VEC]; // win[K-1] is x[t], win[0] is x[t-(K-1)]
 #pragma unroll
         for (int k = 0; k < K - 1; k++) {
+            const int ts = t0 - (K - 1) + k;
+            if (ts >= 0) {
+                conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
+            } else {
 #pragma unroll
-            for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; }
+                for (int v = 0; v < VEC; v++) { win[k][v] = x_prev != NULL ? x_prev[((size_t)b * Di + d0 + v) * K + K + ts] : 0.0f; }
+            }
+        }
+        const int t_end = min(T, t0 + TT);
+        for (int t = t0; t < t_end; t++) {
+            conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
+            float o[VEC];
+#pragma unroll
+            for (int v = 0; v < VEC; v++) {
+                float xc = bd[v];
+#pragma unroll
+                for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
+                o[v] = xc / (1.0f + expf(-xc));
+            }
+            conv_store<VEC>(ub + (size_t)t * Di, o);
+#pragma unroll
+            for (int k = 0; k < K - 1; k++) {
+#pragma unroll
+                for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; }
+            }
         }
     }
 }
 
-template <int K, int VEC, int TT = CONV_TT>
+template <int K, int VEC, int TT = CONV_TT, bool PRE = true>
 __global__ void __launch_bounds__(32 * CONV_BWD_TILES)
 conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const floatX *x, int ldx,
                             const float *w, const float *bias, int B, int T, int Di) {
@@ -126,63 +156,100 @@ conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const
         conv_load_weights<K, VEC>(wk, bd, w, bias, d0);
         const floatX *xb = x + (size_t)b * T * ldx + d0, *dub = du + (size_t)b * T * Di + d0;
         floatX *dxb = dx + (size_t)b * T * ldx + d0;
-        float win[K][VEC];  // x[t-(K-1)] .. x[t]
-        float gwin[K][VEC]; // dxc[t-(K-1)] .. dxc[t]
+        if constexpr (PRE) {
+            // every load of the tile first: x[t0-(K-1)] .. x[t0+TT+K-2] and du[t0] .. du[t0+TT+K-2] (0 outside
+            // the sequence), then dxc at t0 .. t0+TT+K-2 (zero from T on, since du is), then dx
+            float xr[TT + 2 * K - 2][VEC], gr[TT + K - 1][VEC];
 #pragma unroll
-        for (int k = 0; k < K - 1; k++) {
-            int ts = t0 - (K - 1) + k;
-            if (ts >= 0) {
-                conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
-            } else {
+            for (int j = 0; j < TT + 2 * K - 2; j++) { conv_load_row<VEC>(xr[j], xb, ldx, t0 - (K - 1) + j, T, NULL, b, Di, d0, K); }
 #pragma unroll
-                for (int v = 0; v < VEC; v++) { win[k][v] = 0.0f; }
-            }
+            for (int j = 0; j < TT + K - 1; j++) { conv_load_row<VEC>(gr[j], dub, Di, t0 + j, T, NULL, b, Di, d0, K); }
 #pragma unroll
-            for (int v = 0; v < VEC; v++) { gwin[k][v] = 0.0f; }
-        }
-        for (int t = t0; t < t_end + K - 1; t++) {
-            float g[VEC];
-            if (t < T) {
-                float dd[VEC];
-                conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
-                conv_load<VEC>(dd, dub + (size_t)t * Di);
+            for (int j = 0; j < TT + K - 1; j++) {
 #pragma unroll
                 for (int v = 0; v < VEC; v++) {
                     float xc = bd[v];
 #pragma unroll
-                    for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
-                    float s = 1.0f / (1.0f + expf(-xc));
-                    g[v] = dd[v] * s * (1.0f + xc * (1.0f - s));
-                }
-            } else { // past the sequence end dxc is zero
+                    for (int k = 0; k < K; k++) { xc += wk[v][k] * xr[j + k][v]; }
+                    const float s = 1.0f / (1.0f + expf(-xc));
+                    gr[j][v] *= s * (1.0f + xc * (1.0f - s));
+                    if (j < TT) { // this tile owns step t0+j: its weight and bias sums (0 from T on)
 #pragma unroll
-                for (int v = 0; v < VEC; v++) { win[K - 1][v] = 0.0f; g[v] = 0.0f; }
-            }
-#pragma unroll
-            for (int v = 0; v < VEC; v++) { gwin[K - 1][v] = g[v]; }
-            if (t < t_end) { // this tile owns step t: its weight and bias sums
-#pragma unroll
-                for (int v = 0; v < VEC; v++) {
-#pragma unroll
-                    for (int k = 0; k < K; k++) { dwk[k][v] += g[v] * win[k][v]; }
-                    dwk[K][v] += g[v];
+                        for (int k = 0; k < K; k++) { dwk[k][v] += gr[j][v] * xr[j + k][v]; }
+                        dwk[K][v] += gr[j][v];
+                    }
                 }
             }
-            const int ts = t - (K - 1); // every dxc that reads x[ts] is now in the window
-            if (ts >= t0) {             // (ts < t_end always holds here)
+#pragma unroll
+            for (int j = 0; j < TT; j++) {
                 float acc[VEC];
 #pragma unroll
                 for (int v = 0; v < VEC; v++) {
                     acc[v] = 0.0f;
 #pragma unroll
-                    for (int k = 0; k < K; k++) { acc[v] += wk[v][k] * gwin[K - 1 - k][v]; }
+                    for (int k = 0; k < K; k++) { acc[v] += wk[v][k] * gr[j + K - 1 - k][v]; }
                 }
-                conv_store<VEC>(dxb + (size_t)ts * ldx, acc);
+                if (t0 + j < T) { conv_store<VEC>(dxb + (size_t)(t0 + j) * ldx, acc); }
             }
+        } else {
+            float win[K][VEC];  // x[t-(K-1)] .. x[t]
+            float gwin[K][VEC]; // dxc[t-(K-1)] .. dxc[t]
 #pragma unroll
             for (int k = 0; k < K - 1; k++) {
+                int ts = t0 - (K - 1) + k;
+                if (ts >= 0) {
+                    conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
+                } else {
 #pragma unroll
-                for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; gwin[k][v] = gwin[k + 1][v]; }
+                    for (int v = 0; v < VEC; v++) { win[k][v] = 0.0f; }
+                }
+#pragma unroll
+                for (int v = 0; v < VEC; v++) { gwin[k][v] = 0.0f; }
+            }
+            for (int t = t0; t < t_end + K - 1; t++) {
+                float g[VEC];
+                if (t < T) {
+                    float dd[VEC];
+                    conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
+                    conv_load<VEC>(dd, dub + (size_t)t * Di);
+#pragma unroll
+                    for (int v = 0; v < VEC; v++) {
+                        float xc = bd[v];
+#pragma unroll
+                        for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
+                        float s = 1.0f / (1.0f + expf(-xc));
+                        g[v] = dd[v] * s * (1.0f + xc * (1.0f - s));
+                    }
+                } else { // past the sequence end dxc is zero
+#pragma unroll
+                    for (int v = 0; v < VEC; v++) { win[K - 1][v] = 0.0f; g[v] = 0.0f; }
+                }
+#pragma unroll
+                for (int v = 0; v < VEC; v++) { gwin[K - 1][v] = g[v]; }
+                if (t < t_end) { // this tile owns step t: its weight and bias sums
+#pragma unroll
+                    for (int v = 0; v < VEC; v++) {
+#pragma unroll
+                        for (int k = 0; k < K; k++) { dwk[k][v] += g[v] * win[k][v]; }
+                        dwk[K][v] += g[v];
+                    }
+                }
+                const int ts = t - (K - 1); // every dxc that reads x[ts] is now in the window
+                if (ts >= t0) {             // (ts < t_end always holds here)
+                    float acc[VEC];
+#pragma unroll
+                    for (int v = 0; v < VEC; v++) {
+                        acc[v] = 0.0f;
+#pragma unroll
+                        for (int k = 0; k < K; k++) { acc[v] += wk[v][k] * gwin[K - 1 - k][v]; }
+                    }
+                    conv_store<VEC>(dxb + (size_t)ts * ldx, acc);
+                }
+#pragma unroll
+                for (int k = 0; k < K - 1; k++) {
+#pragma unroll
+                    for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; gwin[k][v] = gwin[k + 1][v]; }
+                }
             }
         }
     }
