@@ -20,20 +20,25 @@ version 1: the first trainer kernels (git dc87a96): forward one thread per eleme
            K-tap sum; backward one thread per element writes dxc (fp32 scratch, B*T*Di), a second
            pass computes dx from it, and dw/dbias are (K+1)*Di column sums over B*T rows
            (llmc/cuda/reduce.cuh), each column re-reading dxc and x
-version 2: llmc/cuda/conv1d.cuh, the trainer's kernels (the header itself is included): version 7's
-           forward and backward (with one channel per thread when Di is odd)
+version 2: llmc/cuda/conv1d.cuh, the trainer's kernels (the header itself is included): version 9's
+           forward, version 3's backward (one channel per thread when Di is odd)
 version 3: version 6 with 2 channels per thread (bf16x2 loads and stores); the backward block is
            32 channel pairs x 8 tiles and sums its 8 tiles' dw/dbias partials in shared memory
            before writing them: 8x less scratch traffic, same finish kernel. Versions 3-5 and 7-9
-           launch the header's templates with their own VEC, TT and PRE (PRE = false: the thread
-           slides along its tile, one row load per step)
+           launch the header's templates with their own VEC, TT and PRE (PRE = false: the forward
+           thread slides along its tile, one row load per step)
 version 4: v3 with 32 steps per tile: half the halo re-reads (K-1 rows of x, and in the backward
            K-1 more rows of x and du per tile) and half the partials again
 version 5: v3 with 4 channels per thread (8-byte loads and stores)
-version 7: v3 with every load of the tile issued before the first use (PRE = true, the tile's rows in
-           registers): TT+K-1 loads in flight per thread instead of one. Now the trainer's (version 2)
+version 7: v3's forward with every load of the tile issued before the first use (PRE = true, the
+           tile's rows in registers): TT+K-1 loads in flight per thread instead of one
 version 8: v7 with 32 steps per tile
-version 9: v7 with 8 steps per tile (fewer registers, more halo re-reads)
+version 9: v7 with 8 steps per tile (fewer registers, more halo re-reads). Now the trainer's forward.
+           Versions 7-9 change only the forward (their backward is v3's); the same preload in the
+           backward (x and du rows of the tile and its halo first: git ab238dd) was slower at every
+           TT tried (16: 0.131 vs 0.114 ms, 32: 0.185, 8: 0.136; 128 registers at TT 16)
+version 10: v7 with 4 steps per tile
+version 11: v9 with 4 channels per thread (its backward is v5's)
 version 6: the previous trainer kernels (git e12577f llmc/cuda/conv1d.cuh, copied here): thread per (b, tile of CONV_TT=16 steps, channel) sliding a K-wide window in
            registers; the backward recomputes xc, writes dx, and leaves per-tile dw/dbias partials
            (B*T/16*(K+1)*Di floats, about 40% of the kernel's own traffic at the 130m shape) for the
@@ -299,7 +304,8 @@ __global__ void conv1d_silu_backward_v6_kernel(floatX *dx, float *partials, cons
 
 // ----------------------------------------------------------------------------
 // versions 3-5: the trainer's kernel templates (llmc/cuda/conv1d.cuh) with VEC neighbouring channels
-// per thread and TT steps per tile; the trainer runs VEC = 2 (1 for odd Di), TT = CONV_TT = 16
+// per thread and TT steps per tile; the trainer runs VEC = 2 (1 for odd Di), forward TT = CONV_FWD_TT = 8 with
+// PRE, backward TT = CONV_TT = 16
 
 // ----------------------------------------------------------------------------
 // launchers
@@ -316,13 +322,13 @@ struct ConvArgs {
     float *scratch;     // conv_scratch_size floats
 };
 
-static const int NUM_VERSIONS = 9;
+static const int NUM_VERSIONS = 11;
 static const char *version_name[NUM_VERSIONS + 1] = {
     "", "v1 thread/elem + colsum", "v2 llmc conv1d.cuh", "v3 2ch/thr, block-reduced dw", "v4 v3 with TT=32",
     "v5 v3 with 4ch/thr", "v6 previous trainer (e12577f)", "v7 v3, all loads first", "v8 v7 with TT=32",
-    "v9 v7 with TT=8"};
+    "v9 v7 with TT=8", "v10 v7 with TT=4", "v11 v9 with 4ch/thr"};
 // channels per thread: Di must be a multiple (version 2 picks 1 or 2 itself)
-static int version_vec(int v) { return v == 5 ? 4 : v == 3 || v == 4 || v >= 7 ? 2 : 1; }
+static int version_vec(int v) { return v == 5 || v == 11 ? 4 : v == 3 || v == 4 || v >= 7 ? 2 : 1; }
 
 static size_t conv_scratch_size(int B, int T, int Di, int K) {
     size_t v1 = (size_t)B * T * Di + (size_t)COLSUM_SLICES * (K + 1) * Di; // dxc, then column-sum partials
@@ -337,10 +343,10 @@ template <int VEC, int TT, bool PRE = false> static void fwd_v3(const ConvArgs &
 #undef LAUNCH_FWD_V3
     cudaCheckLaunch();
 }
-template <int VEC, int TT, bool PRE = false> static void bwd_v3(const ConvArgs &a) {
+template <int VEC, int TT> static void bwd_v3(const ConvArgs &a) {
     int tiles = (a.T + TT - 1) / TT;
     dim3 grid(ceil_div((long)(a.Di / VEC), 32L), ceil_div((long)tiles, 8L), a.B), block(32, 8);
-#define LAUNCH_BWD_V3(KK) conv1d_silu_backward_kernel<KK, VEC, TT, PRE><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
+#define LAUNCH_BWD_V3(KK) conv1d_silu_backward_kernel<KK, VEC, TT><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
     CONV_DISPATCH(a.K, LAUNCH_BWD_V3)
 #undef LAUNCH_BWD_V3
     cudaCheckLaunch();
@@ -363,6 +369,8 @@ static void conv_forward(int version, const ConvArgs &a) {
     case 7: fwd_v3<2, 16, true>(a); break;
     case 8: fwd_v3<2, 32, true>(a); break;
     case 9: fwd_v3<2, 8, true>(a); break;
+    case 10: fwd_v3<2, 4, true>(a); break;
+    case 11: fwd_v3<4, 8, true>(a); break;
     case 6: {
         long threads = (long)a.B * ((a.T + CONV_TT - 1) / CONV_TT) * a.Di;
 #define LAUNCH_FWD_V6(KK) conv1d_silu_forward_v6_kernel<KK><<<ceil_div(threads, 256L), 256>>>(a.u, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
@@ -394,9 +402,8 @@ static void conv_backward(int version, const ConvArgs &a) {
     case 3: bwd_v3<2, 16>(a); break;
     case 4: bwd_v3<2, 32>(a); break;
     case 5: bwd_v3<4, 16>(a); break;
-    case 7: bwd_v3<2, 16, true>(a); break;
-    case 8: bwd_v3<2, 32, true>(a); break;
-    case 9: bwd_v3<2, 8, true>(a); break;
+    case 7: case 8: case 9: case 10: bwd_v3<2, 16>(a); break; // forward-only variants
+    case 11: bwd_v3<4, 16>(a); break;
     case 6: {
         int tiles = (a.T + CONV_TT - 1) / CONV_TT;
 #define LAUNCH_BWD_V6(KK) conv1d_silu_backward_v6_kernel<KK><<<ceil_div((long)a.B * tiles * a.Di, 256L), 256>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)

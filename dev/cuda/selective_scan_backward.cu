@@ -45,11 +45,11 @@ versions 6-10: the kernel template of llmc/cuda/scan.cuh with different paramete
 versions 11-14: 6, 7, 10, 9 with each pass's per-step results (y, dC, dB, per-channel sums) kept in
            registers and reduced/stored after the pass. Run 2's SASS showed shared stores between
            steps pinning the next step's loads behind them.
-versions 15-16: 11 and 14 with the dB/dC sums over channels through shared memory (SMEMSUM): each
-           lane stores a pass's per-step values as float4s and, after a barrier, 4 threads per
-           (step, 4 states) sum the channel slots and finish with two shuffle levels, instead of
-           three halving-butterfly levels per step and pass (10 shuffles, 14 selects, 10 adds per
-           lane and step) plus a cross-warp sum. 15 is the trainer's (version 0)
+Tried and removed (git ab238dd has them as versions 15-16, doc/perf.md the numbers): 11 and 14 with
+           the dB/dC sums over channels through shared memory instead of halving butterflies (each
+           lane stores a pass's values as float4s; after a barrier 4 threads per (step, 4 states)
+           sum the channel slots). Fewer instructions, but two more barriers per sub-chunk and twice
+           the shared traffic: 0.706 -> 0.794 ms at B=8.
 */
 #include "common.h"
 
@@ -590,14 +590,13 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 17;
+static const int NUM_VERSIONS = 15;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
-    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    "v15 v11 + smem dB/dC sums", "v16 v14 + smem dB/dC sums"};
+    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores"};
 
 static ScanParams to_params(const BwdArgs &a) {
     ScanParams p = {};
@@ -650,8 +649,6 @@ void scan_backward(int version, const BwdArgs &p) {
     case 12: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 13: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 14: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 15: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 16: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4, true>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }
@@ -844,6 +841,11 @@ int main(int argc, char **argv) {
         if (v == 0) { // the trainer's header also takes N = 8 and 32
             bad += check_version(v, 2, 100, 64, 16, seed++, 1, 8);
             bad += check_version(v, 2, 100, 96, 16, seed++, 1, 32);
+            // 4 blocks per SM (Di = 264: 9 groups of 32 channels, the last partial): the header's
+            // 2-channel layout
+            const int Bw = 4 * selective_scan_num_sms() / 9; // a full wave of the 2-channel layout, 2/3 of the other
+            printf("  (next check: %s backward layout)\n", selective_scan_bwd_two_channels(Bw, 264) ? "2-channel" : "1-channel");
+            bad += check_version(v, Bw, 40, 264, 24, seed++, 1, 16);
         }
     }
     printf("checks: %s (%d failures)\n", bad ? "FAILED" : "all passed", bad);
@@ -852,5 +854,6 @@ int main(int argc, char **argv) {
     printf("device-to-device copy: %.1f GB/s (read + write)\n", copy);
     bench(versions, 8, 2048, 1536, 48, copy);
     bench(versions, 16, 1024, 1024, 32, copy);
+    bench(versions, 32, 1024, 768, 24, copy); // the byte-level model's layers
     return bad ? 1 : 0;
 }

@@ -5,10 +5,13 @@ fp32: the last K inputs seen, oldest first (the recurrent conv state), x[b,-j,d]
 x is the first half of in_proj's output (rows ldx = 2*Di apart).
 The backward never stores the conv output: it recomputes it where it is needed.
     dxc = du * silu'(xc);  dx[ts] = sum_k w[k] dxc[ts+(K-1)-k];  dw[d,k] = sum dxc[t] x[t-(K-1)+k];  dbias = sum dxc
-Work layout: one thread per (batch row, tile of CONV_TT steps, pair of channels), pairs fastest so
-a warp reads 64 neighbouring channels of one token (coalesced, 4-byte bf16 pairs). Each thread
-slides along its tile with the x window in registers, so every input is read from memory about
-once. The backward also sums the weight gradients of 8 tiles in its block first (below).
+Work layout: one thread per (batch row, tile of steps, pair of channels), pairs fastest so a warp
+reads 64 neighbouring channels of one token (coalesced, 4-byte bf16 pairs). In the forward a thread
+loads all K-1+CONV_FWD_TT rows of its tile before computing (that many loads in flight per thread);
+in the backward it slides along its tile of CONV_TT steps with the last K inputs in registers (its
+window is larger, and the registers a full preload takes cost more than the loads in flight gain).
+Either way every input is read from memory about once (plus a K-1 row halo per tile). The backward
+also sums the weight gradients of 8 tiles in its block first (below).
 (dev/cuda/conv1d.cu has the versions and their measurements.)
 Weights and bias are read from the fp32 master copy. K is a template parameter (2..8).
 */
@@ -17,7 +20,8 @@ Weights and bias are read from the fp32 master copy. K is a template parameter (
 
 #include "cuda_common.h"
 
-#define CONV_TT 16 // time steps per thread
+#define CONV_TT 16    // time steps per thread, backward
+#define CONV_FWD_TT 8 // time steps per thread, forward
 
 /*
 Backward. Block = 32 channel groups (x) by CONV_BWD_TILES = 8 tiles (y) of one batch row (z); a thread
@@ -72,12 +76,14 @@ __device__ __forceinline__ void conv_load_row(float *f, const floatX *xb, int ld
 }
 
 /*
-Forward: a thread per (batch row, tile of CONV_TT steps, VEC neighbouring channels), channel groups
-fastest so a warp reads 32*VEC neighbouring channels of one row; it slides along its tile with the
-x window in registers. VEC = 2 (one 4-byte bf16 pair per access) unless Di, ldx or a base pointer
-is odd, then 1. x_prev: see the top of the file. (TT other than CONV_TT: dev/cuda/conv1d.cu.)
+Forward: a thread per (batch row, tile of TT steps, VEC neighbouring channels), channel groups
+fastest so a warp reads 32*VEC neighbouring channels of one row. PRE (the trainer's): the thread
+loads its TT+K-1 rows into registers, then computes; otherwise it slides along its tile with the
+x window in registers, one row load per step (dev/cuda/conv1d.cu compares them). VEC = 2 (one
+4-byte bf16 pair per access) unless Di, ldx or a base pointer is odd, then 1. x_prev: see the top
+of the file.
 */
-template <int K, int VEC, int TT = CONV_TT, bool PRE = true>
+template <int K, int VEC, int TT = CONV_FWD_TT, bool PRE = true>
 __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, const floatX *x, int ldx, const float *x_prev,
                                                                   const float *w, const float *bias, int B, int T, int Di) {
     const int G = Di / VEC, tiles = (T + TT - 1) / TT;
@@ -107,15 +113,7 @@ __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, con
     } else {
         float win[K][VEC]; // win[K-1] is x[t], win[0] is x[t-(K-1)]
 #pragma unroll
-        for (int k = 0; k < K - 1; k++) {
-            const int ts = t0 - (K - 1) + k;
-            if (ts >= 0) {
-                conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
-            } else {
-#pragma unroll
-                for (int v = 0; v < VEC; v++) { win[k][v] = x_prev != NULL ? x_prev[((size_t)b * Di + d0 + v) * K + K + ts] : 0.0f; }
-            }
-        }
+        for (int k = 0; k < K - 1; k++) { conv_load_row<VEC>(win[k], xb, ldx, t0 - (K - 1) + k, T, x_prev, b, Di, d0, K); }
         const int t_end = min(T, t0 + TT);
         for (int t = t0; t < t_end; t++) {
             conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
@@ -137,7 +135,7 @@ __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, con
     }
 }
 
-template <int K, int VEC, int TT = CONV_TT, bool PRE = true>
+template <int K, int VEC, int TT = CONV_TT>
 __global__ void __launch_bounds__(32 * CONV_BWD_TILES)
 conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const floatX *x, int ldx,
                             const float *w, const float *bias, int B, int T, int Di) {
@@ -156,100 +154,63 @@ conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const
         conv_load_weights<K, VEC>(wk, bd, w, bias, d0);
         const floatX *xb = x + (size_t)b * T * ldx + d0, *dub = du + (size_t)b * T * Di + d0;
         floatX *dxb = dx + (size_t)b * T * ldx + d0;
-        if constexpr (PRE) {
-            // every load of the tile first: x[t0-(K-1)] .. x[t0+TT+K-2] and du[t0] .. du[t0+TT+K-2] (0 outside
-            // the sequence), then dxc at t0 .. t0+TT+K-2 (zero from T on, since du is), then dx
-            float xr[TT + 2 * K - 2][VEC], gr[TT + K - 1][VEC];
+        float win[K][VEC];  // x[t-(K-1)] .. x[t]
+        float gwin[K][VEC]; // dxc[t-(K-1)] .. dxc[t]
 #pragma unroll
-            for (int j = 0; j < TT + 2 * K - 2; j++) { conv_load_row<VEC>(xr[j], xb, ldx, t0 - (K - 1) + j, T, NULL, b, Di, d0, K); }
+        for (int k = 0; k < K - 1; k++) {
+            int ts = t0 - (K - 1) + k;
+            if (ts >= 0) {
+                conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
+            } else {
 #pragma unroll
-            for (int j = 0; j < TT + K - 1; j++) { conv_load_row<VEC>(gr[j], dub, Di, t0 + j, T, NULL, b, Di, d0, K); }
+                for (int v = 0; v < VEC; v++) { win[k][v] = 0.0f; }
+            }
 #pragma unroll
-            for (int j = 0; j < TT + K - 1; j++) {
+            for (int v = 0; v < VEC; v++) { gwin[k][v] = 0.0f; }
+        }
+        for (int t = t0; t < t_end + K - 1; t++) {
+            float g[VEC];
+            if (t < T) {
+                float dd[VEC];
+                conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
+                conv_load<VEC>(dd, dub + (size_t)t * Di);
 #pragma unroll
                 for (int v = 0; v < VEC; v++) {
                     float xc = bd[v];
 #pragma unroll
-                    for (int k = 0; k < K; k++) { xc += wk[v][k] * xr[j + k][v]; }
-                    const float s = 1.0f / (1.0f + expf(-xc));
-                    gr[j][v] *= s * (1.0f + xc * (1.0f - s));
-                    if (j < TT) { // this tile owns step t0+j: its weight and bias sums (0 from T on)
-#pragma unroll
-                        for (int k = 0; k < K; k++) { dwk[k][v] += gr[j][v] * xr[j + k][v]; }
-                        dwk[K][v] += gr[j][v];
-                    }
+                    for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
+                    float s = 1.0f / (1.0f + expf(-xc));
+                    g[v] = dd[v] * s * (1.0f + xc * (1.0f - s));
                 }
+            } else { // past the sequence end dxc is zero
+#pragma unroll
+                for (int v = 0; v < VEC; v++) { win[K - 1][v] = 0.0f; g[v] = 0.0f; }
             }
 #pragma unroll
-            for (int j = 0; j < TT; j++) {
+            for (int v = 0; v < VEC; v++) { gwin[K - 1][v] = g[v]; }
+            if (t < t_end) { // this tile owns step t: its weight and bias sums
+#pragma unroll
+                for (int v = 0; v < VEC; v++) {
+#pragma unroll
+                    for (int k = 0; k < K; k++) { dwk[k][v] += g[v] * win[k][v]; }
+                    dwk[K][v] += g[v];
+                }
+            }
+            const int ts = t - (K - 1); // every dxc that reads x[ts] is now in the window
+            if (ts >= t0) {             // (ts < t_end always holds here)
                 float acc[VEC];
 #pragma unroll
                 for (int v = 0; v < VEC; v++) {
                     acc[v] = 0.0f;
 #pragma unroll
-                    for (int k = 0; k < K; k++) { acc[v] += wk[v][k] * gr[j + K - 1 - k][v]; }
+                    for (int k = 0; k < K; k++) { acc[v] += wk[v][k] * gwin[K - 1 - k][v]; }
                 }
-                if (t0 + j < T) { conv_store<VEC>(dxb + (size_t)(t0 + j) * ldx, acc); }
+                conv_store<VEC>(dxb + (size_t)ts * ldx, acc);
             }
-        } else {
-            float win[K][VEC];  // x[t-(K-1)] .. x[t]
-            float gwin[K][VEC]; // dxc[t-(K-1)] .. dxc[t]
 #pragma unroll
             for (int k = 0; k < K - 1; k++) {
-                int ts = t0 - (K - 1) + k;
-                if (ts >= 0) {
-                    conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
-                } else {
 #pragma unroll
-                    for (int v = 0; v < VEC; v++) { win[k][v] = 0.0f; }
-                }
-#pragma unroll
-                for (int v = 0; v < VEC; v++) { gwin[k][v] = 0.0f; }
-            }
-            for (int t = t0; t < t_end + K - 1; t++) {
-                float g[VEC];
-                if (t < T) {
-                    float dd[VEC];
-                    conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
-                    conv_load<VEC>(dd, dub + (size_t)t * Di);
-#pragma unroll
-                    for (int v = 0; v < VEC; v++) {
-                        float xc = bd[v];
-#pragma unroll
-                        for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
-                        float s = 1.0f / (1.0f + expf(-xc));
-                        g[v] = dd[v] * s * (1.0f + xc * (1.0f - s));
-                    }
-                } else { // past the sequence end dxc is zero
-#pragma unroll
-                    for (int v = 0; v < VEC; v++) { win[K - 1][v] = 0.0f; g[v] = 0.0f; }
-                }
-#pragma unroll
-                for (int v = 0; v < VEC; v++) { gwin[K - 1][v] = g[v]; }
-                if (t < t_end) { // this tile owns step t: its weight and bias sums
-#pragma unroll
-                    for (int v = 0; v < VEC; v++) {
-#pragma unroll
-                        for (int k = 0; k < K; k++) { dwk[k][v] += g[v] * win[k][v]; }
-                        dwk[K][v] += g[v];
-                    }
-                }
-                const int ts = t - (K - 1); // every dxc that reads x[ts] is now in the window
-                if (ts >= t0) {             // (ts < t_end always holds here)
-                    float acc[VEC];
-#pragma unroll
-                    for (int v = 0; v < VEC; v++) {
-                        acc[v] = 0.0f;
-#pragma unroll
-                        for (int k = 0; k < K; k++) { acc[v] += wk[v][k] * gwin[K - 1 - k][v]; }
-                    }
-                    conv_store<VEC>(dxb + (size_t)ts * ldx, acc);
-                }
-#pragma unroll
-                for (int k = 0; k < K - 1; k++) {
-#pragma unroll
-                    for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; gwin[k][v] = gwin[k + 1][v]; }
-                }
+                for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; gwin[k][v] = gwin[k + 1][v]; }
             }
         }
     }
@@ -303,7 +264,7 @@ void conv1d_silu_forward(floatX *u, const floatX *x, int ldx, const float *x_pre
                          int B, int T, int Di, int K, cudaStream_t stream) {
     size_t pair = 2 * sizeof(floatX);
     int vec = Di % 2 == 0 && ldx % 2 == 0 && is_aligned(u, pair) && is_aligned(x, pair) ? 2 : 1;
-    long threads = (long)B * ((T + CONV_TT - 1) / CONV_TT) * (Di / vec);
+    long threads = (long)B * ((T + CONV_FWD_TT - 1) / CONV_FWD_TT) * (Di / vec);
 #define LAUNCH_FWD(KK) \
     if (vec == 2) { conv1d_silu_forward_kernel<KK, 2><<<ceil_div(threads, 256), 256, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); } \
     else { conv1d_silu_forward_kernel<KK, 1><<<ceil_div(threads, 256), 256, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); }

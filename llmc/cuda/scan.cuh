@@ -63,11 +63,10 @@ typedef __nv_bfloat16 floatX;
 #define SCAN_NPT 4          // states per lane
 #define SCAN_BATCH true     // per-step results of the unrolled loops leave registers after the loop
 #define SCAN_FWD_CPL 1      // channels per lane, forward
-#define SCAN_BWD_CPL 1      // channels per lane, backward
+#define SCAN_BWD_CPL 1      // channels per lane, backward (2 when a grid of 1-channel blocks overfills the GPU, below)
 #define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
 #define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
 #define SCAN_BWD_MINB 3     // blocks per SM the backward's register budget is set for
-#define SCAN_BWD_SMEMSUM false // backward sums dB/dC over channels through shared memory (true), or by shuffles (false: faster, doc/perf.md)
 
 #define SS_LOG2E 1.4426950408889634f
 #define SS_LN2 0.6931471805599453f
@@ -247,33 +246,6 @@ __device__ __forceinline__ void ss_lane_sum_store(float (&rv)[2 * CPL], float2 *
     }
 }
 
-// SMEMSUM (backward): dB and dC are sums over the block's channels of per-lane values. Rather than
-// reduce them with shuffles every step (halving butterflies: a third of the passes' instructions),
-// each lane stores its NPT values of a step as float4s, cs[(i*N/4 + n/4)*SLOTS + slot], slot = the
-// lane's channel group; after a barrier, TPG = 4 threads per float4 of (step i, states n..n+3) sum
-// SLOTS/4 slots each and combine by a halving butterfly over lane bits 2, 1, so each thread keeps
-// one state's sum, which it stores into the block's partial row of scratch (fixed order throughout).
-template <int N, int NT, int SUB, int SLOTS>
-__device__ __forceinline__ void ss_slot_sum_store(const float4 *cs, float *bcrow, int T, int tstart, int tid) {
-    constexpr int TPG = 4, SPT = SLOTS / TPG, GROUPS = SUB * N / 4, GSTEP = NT / TPG;
-    static_assert(SLOTS % TPG == 0 && GROUPS % GSTEP == 0, "slot sums");
-    const int sub = tid % TPG;
-#pragma unroll
-    for (int gi = tid / TPG; gi < GROUPS; gi += GSTEP) { // the same trip count for every thread
-        float v[4] = {0.f, 0.f, 0.f, 0.f};
-        const float4 *row = cs + gi * SLOTS + sub * SPT;
-#pragma unroll
-        for (int k = 0; k < SPT; k++) { // start at a per-thread rotation: a quarter warp reads 8 different bank groups
-            const float4 x = row[(k + tid) % SPT];
-            v[0] += x.x; v[1] += x.y; v[2] += x.z; v[3] += x.w;
-        }
-        int idx = 0;
-        ss_bfly<2, 1, 4, 4>(v, tid % 32, idx);
-        const int t = tstart + gi / (N / 4);
-        if (t < T) { bcrow[(size_t)t * 2 * N + gi % (N / 4) * 4 + idx] = v[0]; }
-    }
-}
-
 // ----------------------------------------------------------------------------
 // forward kernel: per tile of CH steps, prefetch the next tile (cp.async), softplus once per element,
 // scan with the states in registers (lane partials of y to shared memory), then the epilogue sums the
@@ -424,10 +396,9 @@ selective_scan_forward_kernel(ScanParams p) {
 // per sub-chunk of SUB steps (last first) a forward pass that keeps the states (and with ACACHE the
 // decays a, with PCACHE delta, delta*u and dy) in registers, and a reverse pass for the adjoint.
 
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool SMEMSUM = false> struct ScanBwdLayout : ScanLanes<N, NPT, CPL, DC> {
+template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout : ScanLanes<N, NPT, CPL, DC> {
     using Lanes = ScanLanes<N, NPT, CPL, DC>;
     static constexpr int LPC = N / NPT, NT = Lanes::NT, NWARP = Lanes::NWARP, QROW = Lanes::QROW, K = CH / SUB;
-    static constexpr int SLOTS = NT / LPC;    // SMEMSUM: lanes holding the same states (one per channel group)
     static constexpr int RAW = 4 * CH * DC + CH * 2 * N; // floatX: delta_raw, u, z, dout, B|C (one stage)
     static constexpr size_t off_PD = (size_t)RAW * sizeof(floatX);
     static constexpr size_t off_EP = off_PD + (size_t)CH * DC * 8;
@@ -436,9 +407,7 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool SMEMSUM = false
     static constexpr size_t off_y = off_sub + (size_t)(K > 1 ? K - 1 : 1) * NT * CPL * NPT * 4;
     static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
-    // red: per-warp (dB, dC) sums [SUB][NWARP][2N], or with SMEMSUM one pass's per-lane values
-    // [SUB][N/4][SLOTS] float4 (dC, then dB)
-    static constexpr size_t smem = off_red + (SMEMSUM ? (size_t)SUB * N * SLOTS * 4 : (size_t)SUB * NWARP * 2 * N * 4);
+    static constexpr size_t smem = off_red + (size_t)SUB * NWARP * 2 * N * 4;
     static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
     static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
                   off_rs % 16 == 0 && off_red % 16 == 0, "16-byte alignment");
@@ -448,12 +417,11 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool SMEMSUM = false
 // pD [B][Di]; pT [B][Di] (per batch row)
 // BATCH: per-step results of a pass (y, dC, dB, the per-channel sums) stay in registers and are
 // reduced and stored after the pass, so no shared store sits between one step's loads and the next.
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool SMEMSUM = false>
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
-    using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB, SMEMSUM>;
-    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW, SLOTS = L::SLOTS;
-    static_assert(!SMEMSUM || BATCH, "SMEMSUM stores a pass's values after the pass");
+    using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
+    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW;
     constexpr int EG = DC / 2, EROWS = NT / EG, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
     static_assert(CH % EROWS == 0, "per-element rows");
     extern __shared__ __align__(16) unsigned char ss_smem[];
@@ -465,7 +433,6 @@ selective_scan_backward_kernel(ScanParams p) {
     float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s
     float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
     float *red = (float *)(ss_smem + L::off_red);      // [SUB][NWARP][2N] per-warp sums of (dB, dC)
-    float4 *cs = (float4 *)red;                        // SMEMSUM: [SUB][N/4][SLOTS] per-lane dC or dB values
 
     const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
     const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC;
@@ -648,20 +615,8 @@ selective_scan_backward_kernel(ScanParams p) {
 #pragma unroll
                 for (int i = 0; i < SUB; i++) {
                     ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, yv[i]);
-                    if constexpr (SMEMSUM) {
-#pragma unroll
-                        for (int j = 0; j < NPT; j += 4) {
-                            cs[(i * (N / 4) + (nq * NPT + j) / 4) * SLOTS + ch0 / CPL] = make_float4(dcv[i][j], dcv[i][j + 1], dcv[i][j + 2], dcv[i][j + 3]);
-                        }
-                    } else {
-                        ss_chan_sum_store<NPT, CW>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
-                    }
+                    ss_chan_sum_store<NPT, CW>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
                 }
-            }
-            float *bcrow = bcpart + ((size_t)b * G + g) * T * 2 * N; // this block's partial (dB, dC) rows
-            if constexpr (SMEMSUM) {
-                __syncthreads();
-                ss_slot_sum_store<N, NT, SUB, SLOTS>(cs, bcrow + N, T, t0 + ts, tid);
             }
             // reverse pass: adjoint, per-channel sums, dA, dB
             float dbv[BATCH ? SUB : 1][NPT], rvv[BATCH ? SUB : 1][2 * CPL];
@@ -717,19 +672,11 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_chan_sum_store<NPT, CW>(db, red + (i * NWARP + warp) * 2 * N, lane, nq);
                 }
             }
-            if constexpr (SMEMSUM) { __syncthreads(); } // every thread's dC sums have read cs
             if constexpr (BATCH) {
 #pragma unroll
                 for (int i = 0; i < SUB; i++) {
                     ss_lane_sum_store<CPL, CW>(rvv[i], rs + i * DC, lane, ch0);
-                    if constexpr (SMEMSUM) {
-#pragma unroll
-                        for (int j = 0; j < NPT; j += 4) {
-                            cs[(i * (N / 4) + (nq * NPT + j) / 4) * SLOTS + ch0 / CPL] = make_float4(dbv[i][j], dbv[i][j + 1], dbv[i][j + 2], dbv[i][j + 3]);
-                        }
-                    } else {
-                        ss_chan_sum_store<NPT, CW>(dbv[i], red + (i * NWARP + warp) * 2 * N, lane, nq);
-                    }
+                    ss_chan_sum_store<NPT, CW>(dbv[i], red + (i * NWARP + warp) * 2 * N, lane, nq);
                 }
             }
             __syncthreads();
@@ -764,17 +711,13 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_store2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]);
                 }
             }
-            if constexpr (SMEMSUM) {
-                ss_slot_sum_store<N, NT, SUB, SLOTS>(cs, bcrow, T, t0 + ts, tid);
-            } else {
-                ss_for<SUB * 2 * N, NT>(tid, [&](unsigned i) { // this block's (dB, dC) partials, fixed warp order
-                    const unsigned r = i / (2 * N), j = i % (2 * N), tt = t0 + ts + r;
-                    float sum = 0.f;
+            ss_for<SUB * 2 * N, NT>(tid, [&](unsigned i) { // this block's (dB, dC) partials, fixed warp order
+                const unsigned r = i / (2 * N), j = i % (2 * N), tt = t0 + ts + r;
+                float sum = 0.f;
 #pragma unroll
-                    for (int w = 0; w < NWARP; w++) { sum += red[(r * NWARP + w) * 2 * N + j]; }
-                    if (tt < (unsigned)T) { bcrow[(size_t)tt * 2 * N + j] = sum; }
-                });
-            }
+                for (int w = 0; w < NWARP; w++) { sum += red[(r * NWARP + w) * 2 * N + j]; }
+                if (tt < (unsigned)T) { bcpart[(((size_t)b * G + g) * T + tt) * 2 * N + j] = sum; }
+            });
             __syncthreads();
         }
     }
@@ -862,10 +805,10 @@ static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stre
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
 }
-template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool SMEMSUM = false>
+template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
-    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, SMEMSUM>;
-    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, SMEMSUM>;
+    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
+    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
@@ -878,13 +821,39 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
 template <int N> static void selective_scan_forward_n(const ScanParams &p, cudaStream_t stream) {
     selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH>(p, stream);
 }
+// The backward's layout by shape. The 1-channel layout (SCAN_BWD_CPL) runs SCAN_BWD_MINB = 3 blocks per
+// SM, the 2-channel layout (dev/cuda/selective_scan_backward.cu v14: half the threads per block, a+p
+// caches) 4. At equal fill the 1-channel layout is ~1.3x faster, so it runs unless its last wave is
+// much emptier: fill = blocks / (waves * blocks per wave). On 132 SMs (doc/perf.md): B=8 Di=1536
+// (384 blocks, fills .97 / .73) 1-channel 0.706 vs 0.815 ms; B=16 Di=1024 (512 blocks, .65 / .97)
+// 2-channel 0.437 vs 0.513; B=32 Di=768 (768 blocks, .97 / .73) 1-channel 0.708 vs 0.716.
+static int selective_scan_num_sms() {
+    static int sms = 0;
+    if (sms == 0) {
+        int dev = 0;
+        if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms <= 0) { sms = 1; }
+    }
+    return sms;
+}
+static inline double selective_scan_wave_fill(long blocks, long per_wave) {
+    return (double)blocks / (double)(((blocks + per_wave - 1) / per_wave) * per_wave);
+}
+static inline bool selective_scan_bwd_two_channels(int B, int Di) {
+    const long blocks = (long)B * ((Di + SCAN_DC - 1) / SCAN_DC), sms = selective_scan_num_sms();
+    return selective_scan_wave_fill(blocks, 4 * sms) > 1.25 * selective_scan_wave_fill(blocks, (long)SCAN_BWD_MINB * sms);
+}
 template <int N> static void selective_scan_backward_n(const ScanParams &p, cudaStream_t stream) {
     // SCAN_BWD_MINB is for N = 16; other N change the block size (N/NPT lanes per channel), so scale
-    // it to keep the same threads per SM
+    // it to keep the same threads per SM (the 2-channel layout: 4 blocks per SM at N = 16)
     constexpr int NT = ScanLanes<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC>::NT, NT16 = ScanLanes<16, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC>::NT;
     constexpr int MINB = SCAN_BWD_MINB * NT16 / NT > 0 ? SCAN_BWD_MINB * NT16 / NT : 1;
-    selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB,
-                                   SCAN_BWD_SMEMSUM>(p, stream);
+    constexpr int NT2 = ScanLanes<N, SCAN_NPT, 2, SCAN_DC>::NT, NT216 = ScanLanes<16, SCAN_NPT, 2, SCAN_DC>::NT;
+    constexpr int MINB2 = 4 * NT216 / NT2 > 0 ? 4 * NT216 / NT2 : 1;
+    if (SCAN_BWD_CPL == 1 && selective_scan_bwd_two_channels(p.B, p.Di)) {
+        selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2>(p, stream);
+    } else {
+        selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB>(p, stream);
+    }
 }
 
 // out (B,T,Di), states (B, selective_scan_num_chunks(T), Di, N); carry (B, Di, N) or NULL (see ScanParams)
