@@ -63,7 +63,7 @@ typedef __nv_bfloat16 floatX;
 #define SCAN_NPT 4          // states per lane
 #define SCAN_BATCH true     // per-step results of the unrolled loops leave registers after the loop
 #define SCAN_FWD_CPL 1      // channels per lane, forward
-#define SCAN_BWD_CPL 1      // channels per lane, backward (2 when a grid of 1-channel blocks overfills the GPU, below)
+#define SCAN_BWD_CPL 1      // channels per lane, backward (2 where that layout fills the waves much better, below)
 #define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
 #define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
 #define SCAN_BWD_MINB 3     // blocks per SM the backward's register budget is set for
@@ -827,6 +827,8 @@ template <int N> static void selective_scan_forward_n(const ScanParams &p, cudaS
 // much emptier: fill = blocks / (waves * blocks per wave). On 132 SMs (doc/perf.md): B=8 Di=1536
 // (384 blocks, fills .97 / .73) 1-channel 0.706 vs 0.815 ms; B=16 Di=1024 (512 blocks, .65 / .97)
 // 2-channel 0.437 vs 0.513; B=32 Di=768 (768 blocks, .97 / .73) 1-channel 0.708 vs 0.716.
+// The choice depends only on B, Di and the SM count, so runs on one kind of GPU stay bitwise
+// reproducible (the two layouts add the dB/dC terms in different orders).
 static int selective_scan_num_sms() {
     static int sms = 0;
     if (sms == 0) {
