@@ -45,11 +45,11 @@ versions 6-10: the kernel template of llmc/cuda/scan.cuh with different paramete
 versions 11-14: 6, 7, 10, 9 with each pass's per-step results (y, dC, dB, per-channel sums) kept in
            registers and reduced/stored after the pass. Run 2's SASS showed shared stores between
            steps pinning the next step's loads behind them.
-Tried and removed (git ab238dd has them as versions 15-16, doc/perf.md the numbers): 11 and 14 with
+Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbers): 11 and 14 with
            the dB/dC sums over channels through shared memory instead of halving butterflies (each
            lane stores a pass's values as float4s; after a barrier 4 threads per (step, 4 states)
-           sum the channel slots). Fewer instructions, but two more barriers per sub-chunk and twice
-           the shared traffic: 0.706 -> 0.794 ms at B=8.
+           sum the channel slots). Fewer instructions, but slower: 0.705 -> 0.791 ms at B=8 with
+           both sums (two more barriers per sub-chunk), 0.737 with dB alone (no extra barrier).
 */
 #include "common.h"
 
@@ -590,14 +590,13 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 18;
+static const int NUM_VERSIONS = 15;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
-    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    "v15 v11 + smem dB/dC sums", "v16 v14 + smem dB/dC sums", "v17 v11 + smem dB sums"};
+    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores"};
 
 static ScanParams to_params(const BwdArgs &a) {
     ScanParams p = {};
@@ -650,9 +649,6 @@ void scan_backward(int version, const BwdArgs &p) {
     case 12: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 13: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 14: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 15: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, 1>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 16: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4, 1>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 17: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, 2>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }

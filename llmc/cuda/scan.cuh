@@ -246,34 +246,6 @@ __device__ __forceinline__ void ss_lane_sum_store(float (&rv)[2 * CPL], float2 *
     }
 }
 
-// SMEMSUM (backward, dev/cuda experiments; the trainer uses 0: butterflies, faster, doc/perf.md):
-// 1 = dB and dC, 2 = dB only through shared memory. dB and dC are sums over the block's channels of per-lane values. Rather than
-// reduce them with shuffles every step (halving butterflies: a third of the passes' instructions),
-// each lane stores its NPT values of a step as float4s, cs[(i*N/4 + n/4)*SLOTS + slot], slot = the
-// lane's channel group; after a barrier, TPG = 4 threads per float4 of (step i, states n..n+3) sum
-// SLOTS/4 slots each and combine by a halving butterfly over lane bits 2, 1, so each thread keeps
-// one state's sum, which it stores into the block's partial row of scratch (fixed order throughout).
-template <int N, int NT, int SUB, int SLOTS>
-__device__ __forceinline__ void ss_slot_sum_store(const float4 *cs, float *bcrow, int T, int tstart, int tid) {
-    constexpr int TPG = 4, SPT = SLOTS / TPG, GROUPS = SUB * N / 4, GSTEP = NT / TPG;
-    static_assert(SLOTS % TPG == 0 && GROUPS % GSTEP == 0, "slot sums");
-    const int sub = tid % TPG;
-#pragma unroll
-    for (int gi = tid / TPG; gi < GROUPS; gi += GSTEP) { // the same trip count for every thread
-        float v[4] = {0.f, 0.f, 0.f, 0.f};
-        const float4 *row = cs + gi * SLOTS + sub * SPT;
-#pragma unroll
-        for (int k = 0; k < SPT; k++) { // start at a per-thread rotation: a quarter warp reads 8 different bank groups
-            const float4 x = row[(k + tid) % SPT];
-            v[0] += x.x; v[1] += x.y; v[2] += x.z; v[3] += x.w;
-        }
-        int idx = 0;
-        ss_bfly<2, 1, 4, 4>(v, tid % 32, idx);
-        const int t = tstart + gi / (N / 4);
-        if (t < T) { bcrow[(size_t)t * 2 * N + gi % (N / 4) * 4 + idx] = v[0]; }
-    }
-}
-
 // ----------------------------------------------------------------------------
 // forward kernel: per tile of CH steps, prefetch the next tile (cp.async), softplus once per element,
 // scan with the states in registers (lane partials of y to shared memory), then the epilogue sums the
@@ -424,10 +396,9 @@ selective_scan_forward_kernel(ScanParams p) {
 // per sub-chunk of SUB steps (last first) a forward pass that keeps the states (and with ACACHE the
 // decays a, with PCACHE delta, delta*u and dy) in registers, and a reverse pass for the adjoint.
 
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, int SMEMSUM = 0> struct ScanBwdLayout : ScanLanes<N, NPT, CPL, DC> {
+template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout : ScanLanes<N, NPT, CPL, DC> {
     using Lanes = ScanLanes<N, NPT, CPL, DC>;
     static constexpr int LPC = N / NPT, NT = Lanes::NT, NWARP = Lanes::NWARP, QROW = Lanes::QROW, K = CH / SUB;
-    static constexpr int SLOTS = NT / LPC;    // SMEMSUM: lanes holding the same states (one per channel group)
     static constexpr int RAW = 4 * CH * DC + CH * 2 * N; // floatX: delta_raw, u, z, dout, B|C (one stage)
     static constexpr size_t off_PD = (size_t)RAW * sizeof(floatX);
     static constexpr size_t off_EP = off_PD + (size_t)CH * DC * 8;
@@ -436,9 +407,7 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB, int SMEMSUM = 0> str
     static constexpr size_t off_y = off_sub + (size_t)(K > 1 ? K - 1 : 1) * NT * CPL * NPT * 4;
     static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
-    // red: per-warp (dB, dC) sums [SUB][NWARP][2N] (SMEMSUM 0, 2), then with SMEMSUM one pass's per-lane
-    // values [SUB][N/4][SLOTS] float4 (1: dC, then dB; 2: dB)
-    static constexpr size_t smem = off_red + (SMEMSUM != 1 ? (size_t)SUB * NWARP * 2 * N * 4 : 0) + (SMEMSUM ? (size_t)SUB * N * SLOTS * 4 : 0);
+    static constexpr size_t smem = off_red + (size_t)SUB * NWARP * 2 * N * 4;
     static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
     static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
                   off_rs % 16 == 0 && off_red % 16 == 0, "16-byte alignment");
@@ -448,12 +417,11 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB, int SMEMSUM = 0> str
 // pD [B][Di]; pT [B][Di] (per batch row)
 // BATCH: per-step results of a pass (y, dC, dB, the per-channel sums) stay in registers and are
 // reduced and stored after the pass, so no shared store sits between one step's loads and the next.
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, int SMEMSUM = 0>
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
-    using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB, SMEMSUM>;
-    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW, SLOTS = L::SLOTS;
-    static_assert(!SMEMSUM || BATCH, "SMEMSUM stores a pass's values after the pass");
+    using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
+    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW;
     constexpr int EG = DC / 2, EROWS = NT / EG, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
     static_assert(CH % EROWS == 0, "per-element rows");
     extern __shared__ __align__(16) unsigned char ss_smem[];
@@ -465,7 +433,6 @@ selective_scan_backward_kernel(ScanParams p) {
     float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s
     float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
     float *red = (float *)(ss_smem + L::off_red);      // [SUB][NWARP][2N] per-warp sums of (dB, dC)
-    float4 *cs = (float4 *)(SMEMSUM == 1 ? red : red + SUB * NWARP * 2 * N); // [SUB][N/4][SLOTS] per-lane dC or dB values
 
     const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
     const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC;
@@ -648,20 +615,8 @@ selective_scan_backward_kernel(ScanParams p) {
 #pragma unroll
                 for (int i = 0; i < SUB; i++) {
                     ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, yv[i]);
-                    if constexpr (SMEMSUM == 1) {
-#pragma unroll
-                        for (int j = 0; j < NPT; j += 4) {
-                            cs[(i * (N / 4) + (nq * NPT + j) / 4) * SLOTS + ch0 / CPL] = make_float4(dcv[i][j], dcv[i][j + 1], dcv[i][j + 2], dcv[i][j + 3]);
-                        }
-                    } else {
-                        ss_chan_sum_store<NPT, CW>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
-                    }
+                    ss_chan_sum_store<NPT, CW>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
                 }
-            }
-            float *bcrow = bcpart + ((size_t)b * G + g) * T * 2 * N; // this block's partial (dB, dC) rows
-            if constexpr (SMEMSUM == 1) {
-                __syncthreads();
-                ss_slot_sum_store<N, NT, SUB, SLOTS>(cs, bcrow + N, T, t0 + ts, tid);
             }
             // reverse pass: adjoint, per-channel sums, dA, dB
             float dbv[BATCH ? SUB : 1][NPT], rvv[BATCH ? SUB : 1][2 * CPL];
@@ -717,19 +672,11 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_chan_sum_store<NPT, CW>(db, red + (i * NWARP + warp) * 2 * N, lane, nq);
                 }
             }
-            if constexpr (SMEMSUM == 1) { __syncthreads(); } // every thread's dC sums have read cs
             if constexpr (BATCH) {
 #pragma unroll
                 for (int i = 0; i < SUB; i++) {
                     ss_lane_sum_store<CPL, CW>(rvv[i], rs + i * DC, lane, ch0);
-                    if constexpr (SMEMSUM) {
-#pragma unroll
-                        for (int j = 0; j < NPT; j += 4) {
-                            cs[(i * (N / 4) + (nq * NPT + j) / 4) * SLOTS + ch0 / CPL] = make_float4(dbv[i][j], dbv[i][j + 1], dbv[i][j + 2], dbv[i][j + 3]);
-                        }
-                    } else {
-                        ss_chan_sum_store<NPT, CW>(dbv[i], red + (i * NWARP + warp) * 2 * N, lane, nq);
-                    }
+                    ss_chan_sum_store<NPT, CW>(dbv[i], red + (i * NWARP + warp) * 2 * N, lane, nq);
                 }
             }
             __syncthreads();
@@ -764,17 +711,13 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_store2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]);
                 }
             }
-            if constexpr (SMEMSUM) { ss_slot_sum_store<N, NT, SUB, SLOTS>(cs, bcrow, T, t0 + ts, tid); }
-            if constexpr (SMEMSUM != 1) {
-                constexpr unsigned NJ = SMEMSUM ? N : 2 * N, J0 = 2 * N - NJ; // (dB,) dC columns from red
-                ss_for<SUB * NJ, NT>(tid, [&](unsigned i) { // this block's (dB, dC) partials, fixed warp order
-                    const unsigned r = i / NJ, j = J0 + i % NJ, tt = t0 + ts + r;
-                    float sum = 0.f;
+            ss_for<SUB * 2 * N, NT>(tid, [&](unsigned i) { // this block's (dB, dC) partials, fixed warp order
+                const unsigned r = i / (2 * N), j = i % (2 * N), tt = t0 + ts + r;
+                float sum = 0.f;
 #pragma unroll
-                    for (int w = 0; w < NWARP; w++) { sum += red[(r * NWARP + w) * 2 * N + j]; }
-                    if (tt < (unsigned)T) { bcrow[(size_t)tt * 2 * N + j] = sum; }
-                });
-            }
+                for (int w = 0; w < NWARP; w++) { sum += red[(r * NWARP + w) * 2 * N + j]; }
+                if (tt < (unsigned)T) { bcpart[(((size_t)b * G + g) * T + tt) * 2 * N + j] = sum; }
+            });
             __syncthreads();
         }
     }
@@ -862,10 +805,10 @@ static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stre
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
 }
-template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, int SMEMSUM = 0>
+template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
-    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, SMEMSUM>;
-    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, SMEMSUM>;
+    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
+    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
