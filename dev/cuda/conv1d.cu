@@ -30,19 +30,19 @@ version 3: version 6 with 2 channels per thread (bf16x2 loads and stores); the b
 version 4: v3 with 32 steps per tile: half the halo re-reads (K-1 rows of x, and in the backward
            K-1 more rows of x and du per tile) and half the partials again
 version 5: v3 with 4 channels per thread (8-byte loads and stores)
-version 7: v3's forward with every load of the tile issued before the first use (PRE = true, the
-           tile's rows in registers): TT+K-1 loads in flight per thread instead of one
-version 8: v7 with 32 steps per tile
-version 9: v7 with 8 steps per tile (fewer registers, more halo re-reads). Now the trainer's forward.
-           Versions 7-9 change only the forward (their backward is v3's); the same preload in the
-           backward (x and du rows of the tile and its halo first: git ab238dd) was slower at every
-           TT tried (16: 0.131 vs 0.114 ms, 32: 0.185, 8: 0.136; 128 registers at TT 16)
-version 10: v7 with 4 steps per tile
-version 11: v9 with 4 channels per thread (its backward is v5's)
 version 6: the previous trainer kernels (git e12577f llmc/cuda/conv1d.cuh, copied here): thread per (b, tile of CONV_TT=16 steps, channel) sliding a K-wide window in
            registers; the backward recomputes xc, writes dx, and leaves per-tile dw/dbias partials
            (B*T/16*(K+1)*Di floats, about 40% of the kernel's own traffic at the 130m shape) for the
            fixed-order finish kernel
+version 7: v3's forward with every load of the tile issued before the first use (PRE = true, the
+           tile's rows in registers): TT+K-1 loads in flight per thread instead of one
+version 8: v7 with 32 steps per tile
+version 9: v7 with 8 steps per tile (fewer registers, more halo re-reads). Now the trainer's forward.
+           Versions 7-11 change only the forward (their backward is v3's; v11's v5's); the same preload in the
+           backward (x and du rows of the tile and its halo first: git ab238dd) was slower at every
+           TT tried (16: 0.131 vs 0.114 ms, 32: 0.185, 8: 0.136; 128 registers at TT 16)
+version 10: v7 with 4 steps per tile
+version 11: v9 with 4 channels per thread
 */
 #include <string>
 #include "../../llmc/cuda/conv1d.cuh"
