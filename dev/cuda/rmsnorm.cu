@@ -24,7 +24,8 @@ version 1: the first trainer version (git dc87a96): forward = residual_forward t
            re-reading dinp for dinp_lowp
 version 2: llmc/cuda/rmsnorm.cuh, the trainer's kernels (the header itself is included): version 3
            where it applies (C % 4 == 0, C <= 1024, aligned pointers), version 5 for other shapes
-version 3: warp per row, vectorised: float4 loads/stores of the fp32 tensors, 4 bf16 (8 bytes) at
+version 3: the header's vector kernels, launched directly (= version 2 where it applies): warp per
+           row, vectorised: float4 loads/stores of the fp32 tensors, 4 bf16 (8 bytes) at
            a time, the row kept in registers between the two passes (v5 reads resout back, and
            re-reads inp/dout/weight in its second pass). The backward also folds dweight in: each
            block takes RPB = 64 rows, every lane sums dout*inp*rstd for its columns in registers,
@@ -140,116 +141,8 @@ __global__ void rmsnorm_backward_v1_kernel(float *dinp, const floatX *dout, cons
 }
 
 // ----------------------------------------------------------------------------
-// versions 3, 4: warp per row, lane owns the float4 columns lane, lane+32, ... (NV of them: C <= 128*NV)
-
-__device__ __forceinline__ float4 load_bf16x4(const bf16 *p) {
-    uint2 v = *(const uint2 *)p;
-    float2 a = __bfloat1622float2(*(const __nv_bfloat162 *)&v.x), b = __bfloat1622float2(*(const __nv_bfloat162 *)&v.y);
-    return make_float4(a.x, a.y, b.x, b.y);
-}
-__device__ __forceinline__ void store_bf16x4(bf16 *p, float4 f) {
-    __nv_bfloat162 a = __floats2bfloat162_rn(f.x, f.y), b = __floats2bfloat162_rn(f.z, f.w);
-    uint2 v;
-    v.x = *(const unsigned *)&a; v.y = *(const unsigned *)&b;
-    *(uint2 *)p = v;
-}
-
-template <int NV>
-__global__ void __launch_bounds__(256) residual_rmsnorm_forward_v3_kernel(float *__restrict__ resout, bf16 *__restrict__ out,
-                                                                          float *__restrict__ rstd, const float *__restrict__ resin,
-                                                                          const bf16 *__restrict__ branch,
-                                                                          const float *__restrict__ weight, int BT, int C) {
-    const int row = blockIdx.x * 8 + threadIdx.x / 32, lane = threadIdx.x % 32, C4 = C / 4;
-    if (row >= BT) { return; }
-    const size_t off = (size_t)row * C;
-    float4 v[NV];
-    float ss = 0.0f;
-#pragma unroll
-    for (int j = 0; j < NV; j++) {
-        const int c4 = lane + 32 * j;
-        v[j] = make_float4(0.f, 0.f, 0.f, 0.f);
-        if (c4 < C4) {
-            float4 a = *(const float4 *)(resin + off + 4 * c4), b = load_bf16x4(branch + off + 4 * c4);
-            a.x += b.x; a.y += b.y; a.z += b.z; a.w += b.w;
-            *(float4 *)(resout + off + 4 * c4) = a;
-            ss += a.x * a.x + a.y * a.y + a.z * a.z + a.w * a.w;
-            v[j] = a;
-        }
-    }
-    ss = warp_sum(ss);
-    const float s = rsqrtf(ss / C + 1e-5f);
-#pragma unroll
-    for (int j = 0; j < NV; j++) {
-        const int c4 = lane + 32 * j;
-        if (c4 < C4) {
-            float4 w = *(const float4 *)(weight + 4 * c4);
-            store_bf16x4(out + off + 4 * c4, make_float4(v[j].x * s * w.x, v[j].y * s * w.y, v[j].z * s * w.z, v[j].w * s * w.w));
-        }
-    }
-    if (lane == 0) { rstd[row] = s; }
-}
-
-// blocks of RMS_RPB rows; with FUSE_DW each leaves one partial dweight row, which the header's
-// rmsnorm_dweight_finish_kernel adds up (the header's vector backward is this kernel with FUSE_DW)
-template <int NV, bool FUSE_DW>
-__global__ void __launch_bounds__(256) rmsnorm_backward_v3_kernel(float *__restrict__ dinp, bf16 *__restrict__ dinp_lowp,
-                                                                  float *__restrict__ partials, const bf16 *__restrict__ dout,
-                                                                  const float *__restrict__ inp, const float *__restrict__ weight,
-                                                                  const float *__restrict__ rstd, int BT, int C) {
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, C4 = C / 4;
-    const int r_end = min(BT, (blockIdx.x + 1) * RMS_RPB);
-    float4 acc[NV];
-#pragma unroll
-    for (int j = 0; j < NV; j++) { acc[j] = make_float4(0.f, 0.f, 0.f, 0.f); }
-    for (int row = blockIdx.x * RMS_RPB + warp; row < r_end; row += 8) {
-        const size_t off = (size_t)row * C;
-        const float s = rstd[row];
-        float4 x[NV], g[NV];
-        float dot = 0.0f;
-#pragma unroll
-        for (int j = 0; j < NV; j++) {
-            const int c4 = lane + 32 * j;
-            x[j] = make_float4(0.f, 0.f, 0.f, 0.f); g[j] = x[j];
-            if (c4 < C4) {
-                x[j] = *(const float4 *)(inp + off + 4 * c4);
-                g[j] = load_bf16x4(dout + off + 4 * c4); // dout here; times weight below
-                if constexpr (FUSE_DW) {
-                    acc[j].x += g[j].x * x[j].x * s; acc[j].y += g[j].y * x[j].y * s;
-                    acc[j].z += g[j].z * x[j].z * s; acc[j].w += g[j].w * x[j].w * s;
-                }
-                float4 w = *(const float4 *)(weight + 4 * c4);
-                g[j].x *= w.x; g[j].y *= w.y; g[j].z *= w.z; g[j].w *= w.w;
-                dot += g[j].x * x[j].x + g[j].y * x[j].y + g[j].z * x[j].z + g[j].w * x[j].w;
-            }
-        }
-        dot = warp_sum(dot);
-        const float coef = s * s * s * dot / C;
-#pragma unroll
-        for (int j = 0; j < NV; j++) {
-            const int c4 = lane + 32 * j;
-            if (c4 < C4) {
-                float4 d = *(const float4 *)(dinp + off + 4 * c4);
-                d.x += s * g[j].x - coef * x[j].x; d.y += s * g[j].y - coef * x[j].y;
-                d.z += s * g[j].z - coef * x[j].z; d.w += s * g[j].w - coef * x[j].w;
-                *(float4 *)(dinp + off + 4 * c4) = d;
-                store_bf16x4(dinp_lowp + off + 4 * c4, d);
-            }
-        }
-    }
-    if constexpr (FUSE_DW) {
-        __shared__ float4 red[8][32 * NV]; // per warp: its lanes' dweight sums, columns in order
-#pragma unroll
-        for (int j = 0; j < NV; j++) { red[warp][lane + 32 * j] = acc[j]; }
-        __syncthreads();
-        const float *redf = (const float *)&red[0][0];
-        for (int c = threadIdx.x; c < C; c += 256) {
-            float sum = 0.0f;
-#pragma unroll
-            for (int w = 0; w < 8; w++) { sum += redf[w * 128 * NV + c]; }
-            partials[(size_t)blockIdx.x * C + c] = sum;
-        }
-    }
-}
+// versions 3, 4: the header's vector kernels (llmc/cuda/rmsnorm.cuh): warp per row, lane owns the
+// float4 columns lane, lane+32, ... (NV of them: C <= 128*NV); version 4 without the fused dweight
 
 // ----------------------------------------------------------------------------
 // launchers
@@ -298,7 +191,7 @@ static void norm_forward(int version, const NormArgs &a) {
     case 2: residual_rmsnorm_forward(a.resout, a.out, a.rstd, a.resin, a.branch, a.weight, a.BT, a.C, 0); break;
     case 3:
     case 4: {
-#define LAUNCH_FWD_V3(NV) residual_rmsnorm_forward_v3_kernel<NV><<<ceil_div(a.BT, 8), 256>>>(a.resout, a.out, a.rstd, a.resin, a.branch, a.weight, a.BT, a.C)
+#define LAUNCH_FWD_V3(NV) rmsnorm_forward_vec_kernel<NV, true><<<ceil_div(a.BT, 8), 256>>>(a.resout, a.out, a.rstd, a.resin, a.branch, a.weight, a.BT, a.C)
         NV_DISPATCH(a.C, LAUNCH_FWD_V3)
 #undef LAUNCH_FWD_V3
         cudaCheckLaunch();
@@ -325,7 +218,7 @@ static void norm_backward(int version, const NormArgs &a) {
         break;
     case 3: {
         int blocks = ceil_div(a.BT, RMS_RPB);
-#define LAUNCH_BWD_V3(NV) rmsnorm_backward_v3_kernel<NV, true><<<blocks, 256>>>(a.dinp, a.dinp_lowp, a.scratch, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C)
+#define LAUNCH_BWD_V3(NV) rmsnorm_backward_vec_kernel<NV, true><<<blocks, 256>>>(a.dinp, a.dinp_lowp, a.scratch, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C)
         NV_DISPATCH(a.C, LAUNCH_BWD_V3)
 #undef LAUNCH_BWD_V3
         cudaCheckLaunch();
@@ -334,7 +227,7 @@ static void norm_backward(int version, const NormArgs &a) {
         break;
     }
     case 4: {
-#define LAUNCH_BWD_V4(NV) rmsnorm_backward_v3_kernel<NV, false><<<ceil_div(a.BT, RMS_RPB), 256>>>(a.dinp, a.dinp_lowp, NULL, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C)
+#define LAUNCH_BWD_V4(NV) rmsnorm_backward_vec_kernel<NV, false><<<ceil_div(a.BT, RMS_RPB), 256>>>(a.dinp, a.dinp_lowp, NULL, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C)
         NV_DISPATCH(a.C, LAUNCH_BWD_V4)
 #undef LAUNCH_BWD_V4
         cudaCheckLaunch();

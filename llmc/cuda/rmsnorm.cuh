@@ -78,8 +78,9 @@ __global__ void __launch_bounds__(256) rmsnorm_forward_vec_kernel(float *__restr
 }
 
 // also leaves dinp in floatX (dinp_lowp): the next layer down reads it as its out_proj gradient.
-// partials[blockIdx.x][c]: this block's rows' sum of dout * inp * rstd
-template <int NV>
+// partials[blockIdx.x][c]: this block's rows' sum of dout * inp * rstd (FUSE_DW; without it, as
+// dev/cuda/rmsnorm.cu's version 4 runs it, dweight is left to the caller and partials unused)
+template <int NV, bool FUSE_DW = true>
 __global__ void __launch_bounds__(256) rmsnorm_backward_vec_kernel(float *__restrict__ dinp, floatX *__restrict__ dinp_lowp,
                                                                    float *__restrict__ partials, const floatX *__restrict__ dout,
                                                                    const float *__restrict__ inp, const float *__restrict__ weight,
@@ -101,8 +102,10 @@ __global__ void __launch_bounds__(256) rmsnorm_backward_vec_kernel(float *__rest
             if (c4 < C4) {
                 x[j] = *(const float4 *)(inp + off + 4 * c4);
                 g[j] = loadX4(dout + off + 4 * c4); // dout here; times weight below
-                acc[j].x += g[j].x * x[j].x * s; acc[j].y += g[j].y * x[j].y * s;
-                acc[j].z += g[j].z * x[j].z * s; acc[j].w += g[j].w * x[j].w * s;
+                if constexpr (FUSE_DW) {
+                    acc[j].x += g[j].x * x[j].x * s; acc[j].y += g[j].y * x[j].y * s;
+                    acc[j].z += g[j].z * x[j].z * s; acc[j].w += g[j].w * x[j].w * s;
+                }
                 float4 w = *(const float4 *)(weight + 4 * c4);
                 g[j].x *= w.x; g[j].y *= w.y; g[j].z *= w.z; g[j].w *= w.w;
                 dot += g[j].x * x[j].x + g[j].y * x[j].y + g[j].z * x[j].z + g[j].w * x[j].w;
@@ -122,16 +125,18 @@ __global__ void __launch_bounds__(256) rmsnorm_backward_vec_kernel(float *__rest
             }
         }
     }
-    __shared__ float4 red[8][32 * NV]; // per warp: its lanes' dweight sums, columns in order
+    if constexpr (FUSE_DW) {
+        __shared__ float4 red[8][32 * NV]; // per warp: its lanes' dweight sums, columns in order
 #pragma unroll
-    for (int j = 0; j < NV; j++) { red[warp][lane + 32 * j] = acc[j]; }
-    __syncthreads();
-    const float *redf = (const float *)&red[0][0];
-    for (int c = threadIdx.x; c < C; c += 256) {
-        float sum = 0.0f;
+        for (int j = 0; j < NV; j++) { red[warp][lane + 32 * j] = acc[j]; }
+        __syncthreads();
+        const float *redf = (const float *)&red[0][0];
+        for (int c = threadIdx.x; c < C; c += 256) {
+            float sum = 0.0f;
 #pragma unroll
-        for (int w = 0; w < 8; w++) { sum += redf[w * 128 * NV + c]; }
-        partials[(size_t)blockIdx.x * C + c] = sum;
+            for (int w = 0; w < 8; w++) { sum += redf[w * 128 * NV + c]; }
+            partials[(size_t)blockIdx.x * C + c] = sum;
+        }
     }
 }
 
