@@ -34,11 +34,7 @@ versions 5, 6: the kernel template of llmc/cuda/scan.cuh (instantiated here with
 versions 7, 8: 5 and 6 with the per-step y kept in registers and stored after the unrolled loop.
            Run 2's SASS showed each step's LDS issued right after the previous step's STS of y (the
            compiler cannot prove the buffers apart), so no step's loads could start early.
-versions 9-11: warp specialisation (selective_scan_forward_ws_kernel): v7's scan loop runs in the
-           compute warps, while a helper warp stages the next tile (loads, softplus, B/C, D*u, silu(z))
-           and finishes the previous one (gate, store); y is summed over a channel's lanes with
-           butterflies. v7's scan loop is at the MUFU rate, but prep and epilogue, between barriers,
-           took half its time (doc/perf.md). v10: 2 raw stages instead of 3; v11: 2 helper warps.
+(versions 9-11, warp specialisation with helper warps, were slower: git 96c841c, doc/perf.md)
 */
 #include "common.h"
 
@@ -338,12 +334,11 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 12;
+static const int NUM_VERSIONS = 9;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
-    "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 v7 + helper warp, 3 stages",
-    "v10 v9 with 2 raw stages", "v11 v9 with 2 helper warps"};
+    "v7 v5 + batched y stores", "v8 v6 + batched y stores"};
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -373,9 +368,6 @@ void scan_forward(int version, const FwdArgs &p) {
     case 6: selective_scan_forward_launch<16, 4, 2, 32, false>(to_params(p), 0); cudaCheckLaunch(); break;
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 9: selective_scan_forward_ws_launch<16, 4, 32, 1, 3, 3>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 10: selective_scan_forward_ws_launch<16, 4, 32, 1, 2, 3>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 11: selective_scan_forward_ws_launch<16, 4, 32, 2, 3, 3>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }

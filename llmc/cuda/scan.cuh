@@ -62,11 +62,7 @@ typedef __nv_bfloat16 floatX;
 #define SCAN_DC 32          // channels per block (also the granularity of the dB/dC partials in scratch)
 #define SCAN_NPT 4          // states per lane
 #define SCAN_BATCH true     // per-step results of the unrolled loops leave registers after the loop
-#define SCAN_FWD_CPL 1      // channels per lane, forward (the single-role kernel)
-#define SCAN_FWD_WS true    // forward: the warp-specialised kernel (helper warps stage and finish tiles)
-#define SCAN_FWD_HW 1       // ... its helper warps per block
-#define SCAN_FWD_RST 3      // ... its raw tile stages (loads in flight: RST - 1 tiles ahead)
-#define SCAN_FWD_MINB 3     // ... blocks per SM its register budget is set for (N = 16)
+#define SCAN_FWD_CPL 1      // channels per lane, forward
 #define SCAN_BWD_CPL 1      // channels per lane, backward (2 where that layout fills the waves much better, below)
 #define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
 #define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
@@ -389,154 +385,6 @@ selective_scan_forward_kernel(ScanParams p) {
 #pragma unroll
             for (int j = 0; j < NPT; j++) {
                 if (d < Di) { p.carry[((size_t)b * Di + d) * N + nq * NPT + j] = s[c][j]; }
-            }
-        }
-    }
-}
-
-// ----------------------------------------------------------------------------
-// warp-specialised forward (the trainer's). The scan loop above is bound by its exponentials (MUFU:
-// 4 per lane and step, 8 cycles of the SM's MUFU pipes per warp-step), the prep and epilogue around
-// it by shared-memory traffic, conversions and their own MUFU work; with barriers between the phases
-// the two overlap only across blocks (~3 per SM at training shapes). Here HW helper warps per block
-// stage tile i+1 (cp.async, softplus, B/C to fp32, D*u and silu(z)) and finish tile i-1 (y + D*u,
-// z gate, store) while the block's compute warps scan tile i. Named barriers per stage s replace
-// __syncthreads:
-//   READY[s] (helpers arrive, compute warps wait): P, BC, G of stage s hold the tile
-//   DONE[s]  (compute warps arrive, helpers wait): the tile's y is in Y[s], P and BC[s] are read
-// The compute warps sum y over the LPC lanes of a channel with halving butterflies instead of leaving
-// lane partials in shared memory, which keeps a stage small enough for 3 blocks per SM.
-
-// named barriers with immediate ids (a register id makes ptxas reserve all 16)
-template <int ID, int COUNT> __device__ __forceinline__ void ss_bar_sync() { asm volatile("bar.sync %0, %1;" ::"n"(ID), "n"(COUNT) : "memory"); }
-template <int ID, int COUNT> __device__ __forceinline__ void ss_bar_arrive() { asm volatile("bar.arrive %0, %1;" ::"n"(ID), "n"(COUNT) : "memory"); }
-template <int PENDING> __device__ __forceinline__ void ss_cp_async_wait() { asm volatile("cp.async.wait_group %0;" ::"n"(PENDING) : "memory"); }
-
-template <int N, int NPT, int DC, int CH, int HW, int RST> struct ScanFwdWsLayout : ScanLanes<N, NPT, 1, DC> {
-    static constexpr int LPC = N / NPT, NTC = ScanLanes<N, NPT, 1, DC>::NT, HT = 32 * HW, NT = NTC + HT;
-    static constexpr int RAW = 3 * CH * DC + CH * 2 * N;                 // floatX per raw stage: delta_raw, u, z, B|C
-    static constexpr int YS = DC + 1;                                    // Y row stride: odd, so both sides are conflict-free
-    static constexpr size_t off_P = (size_t)RST * RAW * sizeof(floatX); // [2][CH][DC] float2 (delta, delta*u)
-    static constexpr size_t off_G = off_P + 2 * (size_t)CH * DC * 8;    // [2][CH][DC] float2 (D*u, silu(z))
-    static constexpr size_t off_BC = off_G + 2 * (size_t)CH * DC * 8;   // [2][CH][2N] float
-    static constexpr size_t off_Y = off_BC + 2 * (size_t)CH * 2 * N * 4; // [2][CH][YS] float
-    static constexpr size_t smem = off_Y + 2 * (size_t)CH * YS * 4;
-    static_assert(RST >= 2 && HT % (DC / 2) == 0 && CH % (HT / (DC / 2)) == 0 && CH >= LPC && (CH & (CH - 1)) == 0, "ws layout");
-    static_assert(DC % SS_VEC == 0 && (2 * N) % SS_VEC == 0 && RAW % 8 == 0 && off_P % 16 == 0 && off_G % 16 == 0 &&
-                  off_BC % 16 == 0 && off_Y % 16 == 0, "16-byte alignment");
-};
-
-template <int N, int NPT, int DC, int CH, int HW, int RST, int MINB>
-__global__ void __launch_bounds__(ScanFwdWsLayout<N, NPT, DC, CH, HW, RST>::NT, MINB)
-selective_scan_forward_ws_kernel(ScanParams p) {
-    using L = ScanFwdWsLayout<N, NPT, DC, CH, HW, RST>;
-    constexpr int CW = L::CW, NTC = L::NTC, HT = L::HT, NT = L::NT, YS = L::YS;
-    constexpr int BAR_READY = 1, BAR_DONE = 3, BAR_HELP = 5; // + stage (0 is __syncthreads')
-    extern __shared__ __align__(16) unsigned char ss_smem[];
-    floatX *raw = (floatX *)ss_smem;               // [RST][delta_raw, u, z][CH][DC] + [CH][2N]
-    float2 *P = (float2 *)(ss_smem + L::off_P);
-    float2 *G = (float2 *)(ss_smem + L::off_G);
-    float *BC = (float *)(ss_smem + L::off_BC);
-    float *Y = (float *)(ss_smem + L::off_Y);
-    const int tid = threadIdx.x, b = blockIdx.y, d0 = blockIdx.x * DC;
-    const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
-
-    if (tid < NTC) { // compute warps: lane = nq*CW + cw owns states nq*NPT.. of channel ch0
-        const int lane = tid % 32, nq = lane / CW, ch0 = tid / 32 * CW + lane % CW, d = d0 + ch0;
-        float A2[NPT], s[NPT];
-#pragma unroll
-        for (int j = 0; j < NPT; j++) {
-            A2[j] = d < Di ? -expf(p.A_log[d * N + nq * NPT + j]) * SS_LOG2E : 0.f; // exp(x*A) = 2^(x*A*log2(e))
-            s[j] = p.carry != NULL && d < Di ? p.carry[((size_t)b * Di + d) * N + nq * NPT + j] : 0.f;
-        }
-        for (int ci = 0; ci < nch; ci++) {
-            const int st = ci & 1;
-            if (d < Di) { // checkpoint: the state entering chunk ci
-                float *dst = p.states + (((size_t)b * nch + ci) * Di + d) * N + nq * NPT;
-#pragma unroll
-                for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[j], s[j + 1], s[j + 2], s[j + 3]); }
-            }
-            const float2 *Ps = P + st * CH * DC;
-            const float *BCs = BC + st * CH * 2 * N;
-            if (st) { ss_bar_sync<BAR_READY + 1, NT>(); } else { ss_bar_sync<BAR_READY, NT>(); }
-            float yv[CH]; // stored after the loop (see SCAN_BATCH)
-#pragma unroll
-            for (int t = 0; t < CH; t++) {
-                const float2 pd = Ps[t * DC + ch0];
-                float Bv[NPT], Cv[NPT];
-#pragma unroll
-                for (int j = 0; j < NPT; j += 4) {
-                    *(float4 *)(Bv + j) = *(const float4 *)(BCs + t * 2 * N + nq * NPT + j);
-                    *(float4 *)(Cv + j) = *(const float4 *)(BCs + t * 2 * N + N + nq * NPT + j);
-                }
-                float y = 0.f;
-#pragma unroll
-                for (int j = 0; j < NPT; j++) {
-                    s[j] = fmaf(ss_ex2(pd.x * A2[j]), s[j], pd.y * Bv[j]);
-                    y = fmaf(Cv[j], s[j], y);
-                }
-                yv[t] = y;
-            }
-            int idx = 0; // sum over the channel's lanes: this lane keeps steps idx.. of the sums
-            ss_bfly<16, CW, CH, CH>(yv, lane, idx);
-            float *Ys = Y + st * CH * YS;
-#pragma unroll
-            for (int m = 0; m < ss_bfly_left(16, CW, CH); m++) { Ys[(idx + m) * YS + ch0] = yv[m]; }
-            if (st) { ss_bar_arrive<BAR_DONE + 1, NT>(); } else { ss_bar_arrive<BAR_DONE, NT>(); }
-        }
-        if (p.carry != NULL && d < Di) { // steps past T decay by exp(0) and add 0: s is the state after step T-1
-#pragma unroll
-            for (int j = 0; j < NPT; j++) { p.carry[((size_t)b * Di + d) * N + nq * NPT + j] = s[j]; }
-        }
-    } else { // helper warps: a fixed channel pair per thread, rows prow, prow + EROWS, ...
-        constexpr int EG = DC / 2, EROWS = HT / EG, PIT = CH / EROWS;
-        const int htid = tid - NTC, c2 = htid % EG * 2, prow = htid / EG;
-        const float2 bias = make_float2(d0 + c2 < Di ? p.dt_bias[d0 + c2] : 0.f, d0 + c2 + 1 < Di ? p.dt_bias[d0 + c2 + 1] : 0.f);
-        const float2 Dv = make_float2(d0 + c2 < Di ? p.D[d0 + c2] : 0.f, d0 + c2 + 1 < Di ? p.D[d0 + c2 + 1] : 0.f);
-        const floatX *const X[3] = {p.delta_raw, p.u, p.xz};
-        const int xstride[3] = {Di, Di, 2 * Di}, xoff[3] = {0, 0, Di};
-#pragma unroll
-        for (int k = 0; k < RST - 1; k++) {
-            if (k < nch) { ss_load_tile<N, DC, CH, HT, 3>(p, X, xstride, xoff, raw + k * L::RAW, b, d0, k * CH, htid); }
-            ss_cp_async_commit();
-        }
-        for (int k = 0; k <= nch; k++) {
-            if (k < nch) { // stage tile k
-                const int st = k & 1, t0 = k * CH;
-                ss_cp_async_wait<RST - 2>();
-                ss_bar_sync<BAR_HELP, HT>(); // tile k's raw rows visible to all helpers; tile k-1's raw and tile k-2's G are no longer read
-                if (k + RST - 1 < nch) {
-                    ss_load_tile<N, DC, CH, HT, 3>(p, X, xstride, xoff, raw + (k + RST - 1) % RST * L::RAW, b, d0, t0 + (RST - 1) * CH, htid);
-                }
-                ss_cp_async_commit();
-                const floatX *rw = raw + k % RST * L::RAW;
-                float2 *Ps = P + st * CH * DC, *Gs = G + st * CH * DC;
-#pragma unroll
-                for (int r = 0; r < PIT; r++) {
-                    const int t = prow + r * EROWS;
-                    const float2 dr = ss_load2(rw + t * DC + c2), uu = ss_load2(rw + CH * DC + t * DC + c2), zz = ss_load2(rw + 2 * CH * DC + t * DC + c2);
-                    const bool tok = t0 + t < T; // steps past T: delta = 0, an identity step
-                    const float s0 = ss_softplus(dr.x + bias.x), s1 = ss_softplus(dr.y + bias.y);
-                    const float e0 = tok ? s0 : 0.f, e1 = tok ? s1 : 0.f;
-                    *(float4 *)(Ps + t * DC + c2) = make_float4(e0, e0 * uu.x, e1, e1 * uu.y);
-                    *(float4 *)(Gs + t * DC + c2) = make_float4(Dv.x * uu.x, zz.x * ss_sigmoid(zz.x), Dv.y * uu.y, zz.y * ss_sigmoid(zz.y));
-                }
-                float *BCs = BC + st * CH * 2 * N;
-                ss_for<CH * N, HT>(htid, [&](unsigned i) { *(float2 *)(BCs + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); });
-                if (st) { ss_bar_arrive<BAR_READY + 1, NT>(); } else { ss_bar_arrive<BAR_READY, NT>(); }
-            }
-            if (k >= 1) { // finish tile k-1: out = (y + D*u) * silu(z)
-                const int st = (k - 1) & 1, t0 = (k - 1) * CH;
-                if (st) { ss_bar_sync<BAR_DONE + 1, NT>(); } else { ss_bar_sync<BAR_DONE, NT>(); }
-                const float *Ys = Y + st * CH * YS;
-                const float2 *Gs = G + st * CH * DC;
-#pragma unroll
-                for (int r = 0; r < PIT; r++) {
-                    const int t = prow + r * EROWS;
-                    const float4 g = *(const float4 *)(Gs + t * DC + c2);
-                    const float y0 = Ys[t * YS + c2] + g.x, y1 = Ys[t * YS + c2 + 1] + g.z;
-                    if (t0 + t < T && d0 + c2 < Di) { ss_store2(p.out + ((size_t)b * T + t0 + t) * Di + d0 + c2, y0 * g.y, y1 * g.w); }
-                }
             }
         }
     }
@@ -957,15 +805,6 @@ static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stre
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
 }
-template <int N, int NPT, int DC, int HW, int RST, int MINB>
-static void selective_scan_forward_ws_launch(const ScanParams &p, cudaStream_t stream) {
-    using L = ScanFwdWsLayout<N, NPT, DC, SCAN_CHUNK, HW, RST>;
-    auto kern = selective_scan_forward_ws_kernel<N, NPT, DC, SCAN_CHUNK, HW, RST, MINB>;
-    cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
-    if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
-    dim3 grid((p.Di + DC - 1) / DC, p.B);
-    kern<<<grid, L::NT, L::smem, stream>>>(p);
-}
 template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
@@ -980,14 +819,7 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
 
 // the trainer's configuration
 template <int N> static void selective_scan_forward_n(const ScanParams &p, cudaStream_t stream) {
-    if constexpr (SCAN_FWD_WS) { // SCAN_FWD_MINB is for N = 16; other N scale it to keep the threads per SM
-        constexpr int NT = ScanFwdWsLayout<N, SCAN_NPT, SCAN_DC, SCAN_CHUNK, SCAN_FWD_HW, SCAN_FWD_RST>::NT;
-        constexpr int NT16 = ScanFwdWsLayout<16, SCAN_NPT, SCAN_DC, SCAN_CHUNK, SCAN_FWD_HW, SCAN_FWD_RST>::NT;
-        constexpr int MINB = SCAN_FWD_MINB * NT16 / NT > 0 ? SCAN_FWD_MINB * NT16 / NT : 1;
-        selective_scan_forward_ws_launch<N, SCAN_NPT, SCAN_DC, SCAN_FWD_HW, SCAN_FWD_RST, MINB>(p, stream);
-    } else {
-        selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH>(p, stream);
-    }
+    selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH>(p, stream);
 }
 // The backward's layout by shape. The 1-channel layout (SCAN_BWD_CPL) runs SCAN_BWD_MINB = 3 blocks per
 // SM, the 2-channel layout (dev/cuda/selective_scan_backward.cu v14: half the threads per block, a+p
