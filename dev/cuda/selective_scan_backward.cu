@@ -50,10 +50,8 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            lane stores a pass's values as float4s; after a barrier 4 threads per (step, 4 states)
            sum the channel slots). Fewer instructions, but slower: 0.705 -> 0.791 ms at B=8 with
            both sums (two more barriers per sub-chunk), 0.737 with dB alone (no extra barrier).
-versions 15, 16: 11 and 14 with each lane's states held in butterfly order (PERM): register j holds
-           state j ^ f, f = the index ss_bfly leaves the lane with, so each level keeps the first half
-           of the values and the dB/dC sums need no selects (6 of the ~34 instructions per lane and
-           step they took). B|C is staged in 4 copies, one per order f.
+           Git 86ee241 has 11 and 14 with each lane's states in butterfly order (no selects in those
+           sums, B|C staged in 4 orders) as versions 15, 16: 4% slower (more shared-memory wavefronts).
 */
 #include "common.h"
 
@@ -594,14 +592,13 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 17;
+static const int NUM_VERSIONS = 15;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
-    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    "v15 v11, states in bfly order", "v16 v14, states in bfly order"};
+    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores"};
 
 static ScanParams to_params(const BwdArgs &a) {
     ScanParams p = {};
@@ -654,8 +651,6 @@ void scan_backward(int version, const BwdArgs &p) {
     case 12: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 13: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 14: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 15: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 16: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 3, true>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }

@@ -67,7 +67,6 @@ typedef __nv_bfloat16 floatX;
 #define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
 #define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
 #define SCAN_BWD_MINB 3     // blocks per SM the backward's register budget is set for
-#define SCAN_BWD_PERM true  // backward: lanes hold their states in butterfly order (no selects in the dB/dC sums)
 
 #define SS_LOG2E 1.4426950408889634f
 #define SS_LN2 0.6931471805599453f
@@ -194,33 +193,23 @@ template <int N, int NPT, int CPL, int DC> struct ScanLanes {
 // each level a lane keeps half of its values and trades the other half with its partner, so the
 // shuffles halve level by level; once one value is left, further levels add the partner's sum.
 // On return v[0..left) hold the sums of values idx..idx+left.
-// PERM: the lane holds value i ^ idx in v[i] (idx: ss_bfly_idx), so the half it keeps is always
-// the first and no level needs selects (the backward orders its states that way).
-template <int OFF, int STOP, int M, int NV, bool PERM = false>
+template <int OFF, int STOP, int M, int NV>
 __device__ __forceinline__ void ss_bfly(float (&v)[NV], int lane, int &idx) {
     if constexpr (OFF >= STOP && OFF > 0) {
         if constexpr (M > 1) {
             const bool up = lane & OFF;
 #pragma unroll
             for (int i = 0; i < M / 2; i++) {
-                float send = PERM ? v[i + M / 2] : (up ? v[i] : v[i + M / 2]);
-                float keep = PERM ? v[i] : (up ? v[i + M / 2] : v[i]);
+                float send = up ? v[i] : v[i + M / 2];
+                float keep = up ? v[i + M / 2] : v[i];
                 v[i] = keep + __shfl_xor_sync(0xffffffff, send, OFF);
             }
             idx += up ? M / 2 : 0;
-            ss_bfly<OFF / 2, STOP, M / 2, NV, PERM>(v, lane, idx);
+            ss_bfly<OFF / 2, STOP, M / 2, NV>(v, lane, idx);
         } else {
             v[0] += __shfl_xor_sync(0xffffffff, v[0], OFF);
-            ss_bfly<OFF / 2, STOP, 1, NV, PERM>(v, lane, idx);
+            ss_bfly<OFF / 2, STOP, 1, NV>(v, lane, idx);
         }
-    }
-}
-// the idx ss_bfly returns for this lane
-template <int OFF, int STOP, int M> __device__ __forceinline__ int ss_bfly_idx(int lane) {
-    if constexpr (OFF >= STOP && OFF > 0 && M > 1) {
-        return ((lane & OFF) ? M / 2 : 0) + ss_bfly_idx<OFF / 2, STOP, M / 2>(lane);
-    } else {
-        return 0;
     }
 }
 // values each lane holds after ss_bfly, and the lane bits whose partners hold the same sums
@@ -234,10 +223,10 @@ template <int CPL> __device__ __forceinline__ void ss_store_y(float *dst, const 
 }
 // sum v over the warp's channel groups (lane bits CW/2..1), store the N/LPC sums of this lane's
 // states into dst[nq*NPT ..] (dst: this warp's row of dB or dC)
-template <int NPT, int CW, bool PERM>
+template <int NPT, int CW>
 __device__ __forceinline__ void ss_chan_sum_store(float (&v)[NPT], float *dst, int lane, int nq) {
     int idx = 0;
-    ss_bfly<CW / 2, 1, NPT, NPT, PERM>(v, lane, idx);
+    ss_bfly<CW / 2, 1, NPT, NPT>(v, lane, idx);
     constexpr int LEFT = ss_bfly_left(CW / 2, 1, NPT), DUP = ss_bfly_dup(CW / 2, 1, NPT);
     if ((lane & DUP) == 0) {
 #pragma unroll
@@ -407,22 +396,19 @@ selective_scan_forward_kernel(ScanParams p) {
 // per sub-chunk of SUB steps (last first) a forward pass that keeps the states (and with ACACHE the
 // decays a, with PCACHE delta, delta*u and dy) in registers, and a reverse pass for the adjoint.
 
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool PERM> struct ScanBwdLayout : ScanLanes<N, NPT, CPL, DC> {
+template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout : ScanLanes<N, NPT, CPL, DC> {
     using Lanes = ScanLanes<N, NPT, CPL, DC>;
     static constexpr int LPC = N / NPT, NT = Lanes::NT, NWARP = Lanes::NWARP, QROW = Lanes::QROW, K = CH / SUB;
-    // B|C tile in fp32: with PERM, NPT copies, copy f with each group of NPT states in the order
-    // i ^ f, 16 bytes apart in banks (lanes of one 8-lane phase of an LDS.128 read different copies)
-    static constexpr int NBC = PERM ? NPT : 1, BCS = CH * 2 * N + (PERM ? 4 : 0);
     static constexpr int RAW = 4 * CH * DC + CH * 2 * N; // floatX: delta_raw, u, z, dout, B|C (one stage)
     static constexpr size_t off_PD = (size_t)RAW * sizeof(floatX);
     static constexpr size_t off_EP = off_PD + (size_t)CH * DC * 8;
     static constexpr size_t off_BC = off_EP + (size_t)CH * DC * 16;
-    static constexpr size_t off_sub = off_BC + (size_t)NBC * BCS * 4;
+    static constexpr size_t off_sub = off_BC + (size_t)CH * 2 * N * 4;
     static constexpr size_t off_y = off_sub + (size_t)(K > 1 ? K - 1 : 1) * NT * CPL * NPT * 4;
     static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
     static constexpr size_t smem = off_red + (size_t)SUB * NWARP * 2 * N * 4;
-    static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0 && (!PERM || NPT == 4), "scan layout");
+    static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
     static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
                   off_rs % 16 == 0 && off_red % 16 == 0, "16-byte alignment");
 };
@@ -431,10 +417,10 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool PERM> struct Sc
 // pD [B][Di]; pT [B][Di] (per batch row)
 // BATCH: per-step results of a pass (y, dC, dB, the per-channel sums) stay in registers and are
 // reduced and stored after the pass, so no shared store sits between one step's loads and the next.
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, bool PERM, int MINB>
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
-    using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB, PERM>;
+    using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW;
     constexpr int EG = DC / 2, EROWS = NT / EG, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
     static_assert(CH % EROWS == 0, "per-element rows");
@@ -442,7 +428,7 @@ selective_scan_backward_kernel(ScanParams p) {
     floatX *raw = (floatX *)ss_smem;                   // [delta_raw, u, z, dout][CH][DC] + [CH][2N]
     float2 *PD = (float2 *)(ss_smem + L::off_PD);      // [CH][DC] (delta, delta*u)
     float4 *EP = (float4 *)(ss_smem + L::off_EP);      // [CH][DC] (u, dy, dout*silu'(z), sigmoid(v)), dy = dout*silu(z)
-    float *BC = (float *)(ss_smem + L::off_BC);        // [NBC][BCS]: [CH][2N] per copy
+    float *BC = (float *)(ss_smem + L::off_BC);        // [CH][2N]
     float4 *subck = (float4 *)(ss_smem + L::off_sub);  // [K-1][CPL*NPT/4][NT] states at sub-chunk starts
     float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s
     float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
@@ -450,9 +436,6 @@ selective_scan_backward_kernel(ScanParams p) {
 
     const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
     const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC;
-    // this lane's register j holds state nq*NPT + (j ^ pf) (PERM), the order ss_chan_sum_store needs
-    const int pf = PERM ? ss_bfly_idx<CW / 2, 1, NPT>(lane) : 0;
-    const float *BCl = BC + pf * L::BCS; // the B|C copy in this lane's order
     const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
     float *bcpart = p.scratch;
     float *pA = bcpart + (size_t)p.B * G * T * 2 * N, *pD = pA + (size_t)p.B * Di * N, *pT = pD + (size_t)p.B * Di;
@@ -467,7 +450,7 @@ selective_scan_backward_kernel(ScanParams p) {
         const int d = d0 + ch0 + c;
 #pragma unroll
         for (int j = 0; j < NPT; j++) {
-            A2[c][j] = d < Di ? -expf(p.A_log[d * N + nq * NPT + (j ^ pf)]) * SS_LOG2E : 0.f;
+            A2[c][j] = d < Di ? -expf(p.A_log[d * N + nq * NPT + j]) * SS_LOG2E : 0.f;
             hc[c][j] = 0.f; // a[t+1]*h[t+1], carried backwards over steps, sub-chunks and chunks
             dA[c][j] = 0.f;
         }
@@ -484,15 +467,10 @@ selective_scan_backward_kernel(ScanParams p) {
         for (int c = 0; c < CPL; c++) {
             const int d = d0 + ch0 + c;
             const float *src = p.states + (((size_t)b * nch + ci) * Di + (d < Di ? d : 0)) * N + nq * NPT;
-            if constexpr (PERM) {
 #pragma unroll
-                for (int j = 0; j < NPT; j++) { s0[c][j] = d < Di ? src[j ^ pf] : 0.f; }
-            } else {
-#pragma unroll
-                for (int j = 0; j < NPT; j += 4) {
-                    float4 v = d < Di ? *(const float4 *)(src + j) : make_float4(0.f, 0.f, 0.f, 0.f);
-                    s0[c][j] = v.x; s0[c][j + 1] = v.y; s0[c][j + 2] = v.z; s0[c][j + 3] = v.w;
-                }
+            for (int j = 0; j < NPT; j += 4) {
+                float4 v = d < Di ? *(const float4 *)(src + j) : make_float4(0.f, 0.f, 0.f, 0.f);
+                s0[c][j] = v.x; s0[c][j + 1] = v.y; s0[c][j + 2] = v.z; s0[c][j + 3] = v.w;
             }
         }
         ss_cp_async_wait_all();
@@ -526,16 +504,7 @@ selective_scan_backward_kernel(ScanParams p) {
                 *(float4 *)(PD + t * DC + pc2) = make_float4(dl[0], dl[0] * uu[r].x, dl[1], dl[1] * uu[r].y);
             }
         }
-        if constexpr (PERM) {
-            ss_for<CH * 2 * N / 4, NT>(tid, [&](unsigned i) { // a group of 4 states into each copy
-                const float2 lo = ss_load2(raw + 4 * CH * DC + 4 * i), hi = ss_load2(raw + 4 * CH * DC + 4 * i + 2);
-                const float v[4] = {lo.x, lo.y, hi.x, hi.y};
-#pragma unroll
-                for (int f = 0; f < 4; f++) { *(float4 *)(BC + f * L::BCS + 4 * i) = make_float4(v[f], v[1 ^ f], v[2 ^ f], v[3 ^ f]); }
-            });
-        } else {
-            ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
-        }
+        ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
         __syncthreads();
         if (ci > 0) { ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
         ss_cp_async_commit();
@@ -560,7 +529,7 @@ selective_scan_backward_kernel(ScanParams p) {
                     }
                     float Bv[NPT];
 #pragma unroll
-                    for (int j = 0; j < NPT; j += 4) { *(float4 *)(Bv + j) = *(const float4 *)(BCl + t * 2 * N + nq * NPT + j); }
+                    for (int j = 0; j < NPT; j += 4) { *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j); }
 #pragma unroll
                     for (int c = 0; c < CPL; c++) {
 #pragma unroll
@@ -611,8 +580,8 @@ selective_scan_backward_kernel(ScanParams p) {
                 float Bv[NPT], Cv[NPT], dc[NPT];
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
-                    *(float4 *)(Bv + j) = *(const float4 *)(BCl + t * 2 * N + nq * NPT + j);
-                    *(float4 *)(Cv + j) = *(const float4 *)(BCl + t * 2 * N + N + nq * NPT + j);
+                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
                 }
                 float y[CPL];
 #pragma unroll
@@ -639,14 +608,14 @@ selective_scan_backward_kernel(ScanParams p) {
                     for (int j = 0; j < NPT; j++) { dcv[i][j] = dc[j]; }
                 } else {
                     ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, y);
-                    ss_chan_sum_store<NPT, CW, PERM>(dc, red + (i * NWARP + warp) * 2 * N + N, lane, nq);
+                    ss_chan_sum_store<NPT, CW>(dc, red + (i * NWARP + warp) * 2 * N + N, lane, nq);
                 }
             }
             if constexpr (BATCH) {
 #pragma unroll
                 for (int i = 0; i < SUB; i++) {
                     ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, yv[i]);
-                    ss_chan_sum_store<NPT, CW, PERM>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
+                    ss_chan_sum_store<NPT, CW>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
                 }
             }
             // reverse pass: adjoint, per-channel sums, dA, dB
@@ -672,8 +641,8 @@ selective_scan_backward_kernel(ScanParams p) {
                 float Bv[NPT], Cv[NPT], db[NPT], rv[2 * CPL];
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
-                    *(float4 *)(Bv + j) = *(const float4 *)(BCl + t * 2 * N + nq * NPT + j);
-                    *(float4 *)(Cv + j) = *(const float4 *)(BCl + t * 2 * N + N + nq * NPT + j);
+                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
                 }
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
@@ -700,14 +669,14 @@ selective_scan_backward_kernel(ScanParams p) {
                     for (int m = 0; m < 2 * CPL; m++) { rvv[i][m] = rv[m]; }
                 } else {
                     ss_lane_sum_store<CPL, CW>(rv, rs + i * DC, lane, ch0);
-                    ss_chan_sum_store<NPT, CW, PERM>(db, red + (i * NWARP + warp) * 2 * N, lane, nq);
+                    ss_chan_sum_store<NPT, CW>(db, red + (i * NWARP + warp) * 2 * N, lane, nq);
                 }
             }
             if constexpr (BATCH) {
 #pragma unroll
                 for (int i = 0; i < SUB; i++) {
                     ss_lane_sum_store<CPL, CW>(rvv[i], rs + i * DC, lane, ch0);
-                    ss_chan_sum_store<NPT, CW, PERM>(dbv[i], red + (i * NWARP + warp) * 2 * N, lane, nq);
+                    ss_chan_sum_store<NPT, CW>(dbv[i], red + (i * NWARP + warp) * 2 * N, lane, nq);
                 }
             }
             __syncthreads();
@@ -756,14 +725,9 @@ selective_scan_backward_kernel(ScanParams p) {
     for (int c = 0; c < CPL; c++) {
         const int d = d0 + ch0 + c;
         if (d < Di) {
-            if constexpr (PERM) {
 #pragma unroll
-                for (int j = 0; j < NPT; j++) { pA[((size_t)b * Di + d) * N + nq * NPT + (j ^ pf)] = dA[c][j]; }
-            } else {
-#pragma unroll
-                for (int j = 0; j < NPT; j += 4) {
-                    *(float4 *)(pA + ((size_t)b * Di + d) * N + nq * NPT + j) = make_float4(dA[c][j], dA[c][j + 1], dA[c][j + 2], dA[c][j + 3]);
-                }
+            for (int j = 0; j < NPT; j += 4) {
+                *(float4 *)(pA + ((size_t)b * Di + d) * N + nq * NPT + j) = make_float4(dA[c][j], dA[c][j + 1], dA[c][j + 2], dA[c][j + 3]);
             }
         }
     }
@@ -841,10 +805,10 @@ static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stre
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
 }
-template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool PERM = false>
+template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
-    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, PERM>;
-    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, PERM, MINB>;
+    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
+    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
@@ -890,7 +854,7 @@ template <int N> static void selective_scan_backward_n(const ScanParams &p, cuda
     if (SCAN_BWD_CPL == 1 && selective_scan_bwd_two_channels(p.B, p.Di)) {
         selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2>(p, stream);
     } else {
-        selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB, SCAN_BWD_PERM>(p, stream);
+        selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB>(p, stream);
     }
 }
 
