@@ -43,6 +43,12 @@ version 9: v7 with 8 steps per tile (fewer registers, more halo re-reads). Now t
            TT tried (16: 0.131 vs 0.114 ms, 32: 0.185, 8: 0.136; 128 registers at TT 16)
 version 10: v7 with 4 steps per tile
 version 11: v9 with 4 channels per thread
+version 12: v9's forward and v3's backward with the sigmoid from MUFU approximations (__expf,
+           __fdividef) instead of expf and an IEEE division (ncu: the kernels were issue-bound,
+           75% / 68% of issue slots busy at 24% / 23% of DRAM bandwidth)
+Since version 12, versions 3-12 run the header's current kernels: a division-free grid in the forward
+(was: 64-bit divisions by runtime sizes per thread) and interior tiles without bound tests, the
+backward's fully unrolled. v2 = v12 now; doc/perf.md has the numbers before and after.
 */
 #include <string>
 #include "../../llmc/cuda/conv1d.cuh"
@@ -322,11 +328,11 @@ struct ConvArgs {
     float *scratch;     // conv_scratch_size floats
 };
 
-static const int NUM_VERSIONS = 11;
+static const int NUM_VERSIONS = 12;
 static const char *version_name[NUM_VERSIONS + 1] = {
     "", "v1 thread/elem + colsum", "v2 llmc conv1d.cuh", "v3 2ch/thr, block-reduced dw", "v4 v3 with TT=32",
     "v5 v3 with 4ch/thr", "v6 previous trainer (e12577f)", "v7 v3, all loads first", "v8 v7 with TT=32",
-    "v9 v7 with TT=8", "v10 v7 with TT=4", "v11 v9 with 4ch/thr"};
+    "v9 v7 with TT=8", "v10 v7 with TT=4", "v11 v9 with 4ch/thr", "v12 v9/v3, MUFU sigmoid"};
 // channels per thread: Di must be a multiple (version 2 picks 1 or 2 itself)
 static int version_vec(int v) { return v == 5 || v == 11 ? 4 : v == 3 || v == 4 || v >= 7 ? 2 : 1; }
 
@@ -336,17 +342,17 @@ static size_t conv_scratch_size(int B, int T, int Di, int K) {
     return std::max(v1, v6);
 }
 
-template <int VEC, int TT, bool PRE = false> static void fwd_v3(const ConvArgs &a) {
-    long threads = (long)a.B * ((a.T + TT - 1) / TT) * (a.Di / VEC);
-#define LAUNCH_FWD_V3(KK) conv1d_silu_forward_kernel<KK, VEC, TT, PRE><<<ceil_div(threads, 256L), 256>>>(a.u, a.xz, 2 * a.Di, NULL, a.w, a.bias, a.B, a.T, a.Di)
+template <int VEC, int TT, bool PRE = false, bool FAST = false> static void fwd_v3(const ConvArgs &a) {
+    const dim3 grid = conv1d_forward_grid(a.B, a.T, a.Di, VEC, TT);
+#define LAUNCH_FWD_V3(KK) conv1d_silu_forward_kernel<KK, VEC, TT, PRE, FAST><<<grid, CONV_FWD_BLOCK>>>(a.u, a.xz, 2 * a.Di, NULL, a.w, a.bias, a.B, a.T, a.Di)
     CONV_DISPATCH(a.K, LAUNCH_FWD_V3)
 #undef LAUNCH_FWD_V3
     cudaCheckLaunch();
 }
-template <int VEC, int TT> static void bwd_v3(const ConvArgs &a) {
+template <int VEC, int TT, bool FAST = false> static void bwd_v3(const ConvArgs &a) {
     int tiles = (a.T + TT - 1) / TT;
     dim3 grid(ceil_div((long)(a.Di / VEC), 32L), ceil_div((long)tiles, 8L), a.B), block(32, 8);
-#define LAUNCH_BWD_V3(KK) conv1d_silu_backward_kernel<KK, VEC, TT><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
+#define LAUNCH_BWD_V3(KK) conv1d_silu_backward_kernel<KK, VEC, TT, FAST><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
     CONV_DISPATCH(a.K, LAUNCH_BWD_V3)
 #undef LAUNCH_BWD_V3
     cudaCheckLaunch();
@@ -371,6 +377,7 @@ static void conv_forward(int version, const ConvArgs &a) {
     case 9: fwd_v3<2, 8, true>(a); break;
     case 10: fwd_v3<2, 4, true>(a); break;
     case 11: fwd_v3<4, 8, true>(a); break;
+    case 12: fwd_v3<2, 8, true, true>(a); break;
     case 6: {
         long threads = (long)a.B * ((a.T + CONV_TT - 1) / CONV_TT) * a.Di;
 #define LAUNCH_FWD_V6(KK) conv1d_silu_forward_v6_kernel<KK><<<ceil_div(threads, 256L), 256>>>(a.u, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
@@ -404,6 +411,7 @@ static void conv_backward(int version, const ConvArgs &a) {
     case 5: bwd_v3<4, 16>(a); break;
     case 7: case 8: case 9: case 10: bwd_v3<2, 16>(a); break; // forward-only variants
     case 11: bwd_v3<4, 16>(a); break;
+    case 12: bwd_v3<2, 16, true>(a); break;
     case 6: {
         int tiles = (a.T + CONV_TT - 1) / CONV_TT;
 #define LAUNCH_BWD_V6(KK) conv1d_silu_backward_v6_kernel<KK><<<ceil_div((long)a.B * tiles * a.Di, 256L), 256>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)

@@ -11,7 +11,9 @@ loads all K-1+CONV_FWD_TT rows of its tile before computing (that many loads in 
 in the backward it slides along its tile of CONV_TT steps with the last K inputs in registers (its
 window is larger, and the registers a full preload takes cost more than the loads in flight gain).
 Either way every input is read from memory about once (plus a K-1 row halo per tile). The backward
-also sums the weight gradients of 8 tiles in its block first (below).
+also sums the weight gradients of 8 tiles in its block first (below). Both kernels were bound by
+instruction issue, not memory (doc/perf.md): so no index divisions, no bound tests on tiles inside
+the sequence, and the sigmoid from MUFU approximations.
 (dev/cuda/conv1d.cu has the versions and their measurements.)
 Weights and bias are read from the fp32 master copy. K is a template parameter (2..8).
 */
@@ -33,6 +35,14 @@ partial row partials[b * gridDim.y + blockIdx.y][k][d] (k == K for dbias) that t
 sums in order: 8x less scratch traffic than a row per tile (~40% of the kernel's traffic at the 130m shape).
 */
 #define CONV_BWD_TILES 8
+
+// sigmoid(x): FAST = MUFU approximations (ex2, rcp: ~2 ulp), else expf and an IEEE division
+#ifndef CONV_FAST_SIGMOID
+#define CONV_FAST_SIGMOID true // the trainer's
+#endif
+template <bool FAST> __device__ __forceinline__ float conv_sigmoid(float x) {
+    if constexpr (FAST) { return __fdividef(1.0f, 1.0f + __expf(-x)); } else { return 1.0f / (1.0f + expf(-x)); }
+}
 
 // VEC neighbouring channels in one access (the trainer uses 1 and 2; dev/cuda/conv1d.cu also 4)
 template <int VEC> __device__ __forceinline__ void conv_load(float *f, const floatX *p) {
@@ -76,40 +86,52 @@ __device__ __forceinline__ void conv_load_row(float *f, const floatX *xb, int ld
 }
 
 /*
-Forward: a thread per (batch row, tile of TT steps, VEC neighbouring channels), channel groups
-fastest so a warp reads 32*VEC neighbouring channels of one row. PRE (the trainer's): the thread
-loads its TT+K-1 rows into registers, then computes; otherwise it slides along its tile with the
-x window in registers, one row load per step (dev/cuda/conv1d.cu compares them). VEC = 2 (one
-4-byte bf16 pair per access) unless Di, ldx or a base pointer is odd, then 1. x_prev: see the top
-of the file.
+Forward: a thread per (batch row, tile of TT steps, VEC neighbouring channels); grid (channel
+groups / CONV_FWD_BLOCK, tiles, B), so no thread divides to find its indices (64-bit divisions
+were a third of the kernel's instructions). PRE (the trainer's): the thread loads its TT+K-1 rows
+into registers, then computes; otherwise it slides along its tile with the x window in registers,
+one row load per step (dev/cuda/conv1d.cu compares them). VEC = 2 (one 4-byte bf16 pair per access)
+unless Di, ldx or a base pointer is odd, then 1. Interior tiles (all rows inside the sequence) run
+without bound tests; the first and last tile of a row take them (x_prev: see the top of the file).
 */
-template <int K, int VEC, int TT = CONV_FWD_TT, bool PRE = true>
-__global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, const floatX *x, int ldx, const float *x_prev,
-                                                                  const float *w, const float *bias, int B, int T, int Di) {
-    const int G = Di / VEC, tiles = (T + TT - 1) / TT;
-    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= (size_t)B * tiles * G) { return; }
-    const int d0 = (int)(i % G) * VEC, tile = (int)((i / G) % tiles), b = (int)(i / G / tiles), t0 = tile * TT;
+#define CONV_FWD_BLOCK 128
+
+template <int K, int VEC, int TT, bool CHECK, bool FAST>
+__device__ __forceinline__ void conv_fwd_tile_pre(floatX *ub, const floatX *xb, int ldx, const float *x_prev, const float (&wk)[VEC][K],
+                                                  const float (&bd)[VEC], int t0, int T, int b, int Di, int d0) {
+    float xr[TT + K - 1][VEC]; // x[t0-(K-1)] .. x[t0+TT-1], all loaded before any is used
+#pragma unroll
+    for (int j = 0; j < TT + K - 1; j++) {
+        const int ts = t0 - (K - 1) + j;
+        if constexpr (CHECK) { conv_load_row<VEC>(xr[j], xb, ldx, ts, T, x_prev, b, Di, d0, K); }
+        else { conv_load<VEC>(xr[j], xb + (size_t)ts * ldx); }
+    }
+#pragma unroll
+    for (int j = 0; j < TT; j++) {
+        float o[VEC];
+#pragma unroll
+        for (int v = 0; v < VEC; v++) {
+            float xc = bd[v];
+#pragma unroll
+            for (int k = 0; k < K; k++) { xc += wk[v][k] * xr[j + k][v]; }
+            o[v] = xc * conv_sigmoid<FAST>(xc);
+        }
+        if (!CHECK || t0 + j < T) { conv_store<VEC>(ub + (size_t)(t0 + j) * Di, o); }
+    }
+}
+
+template <int K, int VEC, int TT = CONV_FWD_TT, bool PRE = true, bool FAST = CONV_FAST_SIGMOID>
+__global__ void __launch_bounds__(CONV_FWD_BLOCK) conv1d_silu_forward_kernel(floatX *u, const floatX *x, int ldx, const float *x_prev,
+                                                                             const float *w, const float *bias, int B, int T, int Di) {
+    const int d0 = (blockIdx.x * CONV_FWD_BLOCK + threadIdx.x) * VEC, t0 = blockIdx.y * TT, b = blockIdx.z;
+    if (d0 >= Di) { return; } // Di % VEC == 0, so all VEC channels exist
     float wk[VEC][K], bd[VEC];
     conv_load_weights<K, VEC>(wk, bd, w, bias, d0);
     const floatX *xb = x + (size_t)b * T * ldx + d0;
     floatX *ub = u + (size_t)b * T * Di + d0;
     if constexpr (PRE) {
-        float xr[TT + K - 1][VEC]; // x[t0-(K-1)] .. x[t0+TT-1], all loaded before any is used
-#pragma unroll
-        for (int j = 0; j < TT + K - 1; j++) { conv_load_row<VEC>(xr[j], xb, ldx, t0 - (K - 1) + j, T, x_prev, b, Di, d0, K); }
-#pragma unroll
-        for (int j = 0; j < TT; j++) {
-            float o[VEC];
-#pragma unroll
-            for (int v = 0; v < VEC; v++) {
-                float xc = bd[v];
-#pragma unroll
-                for (int k = 0; k < K; k++) { xc += wk[v][k] * xr[j + k][v]; }
-                o[v] = xc / (1.0f + expf(-xc));
-            }
-            if (t0 + j < T) { conv_store<VEC>(ub + (size_t)(t0 + j) * Di, o); }
-        }
+        if (t0 >= K - 1 && t0 + TT <= T) { conv_fwd_tile_pre<K, VEC, TT, false, FAST>(ub, xb, ldx, x_prev, wk, bd, t0, T, b, Di, d0); }
+        else { conv_fwd_tile_pre<K, VEC, TT, true, FAST>(ub, xb, ldx, x_prev, wk, bd, t0, T, b, Di, d0); }
     } else {
         float win[K][VEC]; // win[K-1] is x[t], win[0] is x[t-(K-1)]
 #pragma unroll
@@ -123,7 +145,7 @@ __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, con
                 float xc = bd[v];
 #pragma unroll
                 for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
-                o[v] = xc / (1.0f + expf(-xc));
+                o[v] = xc * conv_sigmoid<FAST>(xc);
             }
             conv_store<VEC>(ub + (size_t)t * Di, o);
 #pragma unroll
@@ -134,8 +156,83 @@ __global__ void __launch_bounds__(256) conv1d_silu_forward_kernel(floatX *u, con
         }
     }
 }
+// the forward's grid for TT steps per thread (grid.y, grid.z are at most 65535: checked by the caller)
+static inline dim3 conv1d_forward_grid(int B, int T, int Di, int vec, int TT) {
+    return dim3((unsigned)ceil_div((long)(Di / vec), (long)CONV_FWD_BLOCK), (unsigned)((T + TT - 1) / TT), (unsigned)B);
+}
 
-template <int K, int VEC, int TT = CONV_TT>
+// One tile of the backward: the thread walks steps t0 .. t0+TT+K-2 (the last K-1 only complete dx)
+// with the last K values of x and of dxc in registers, fully unrolled (the window shifts are renames).
+// CHECK: rows past T (zero) and before 0 (zero: the backward has no x_prev) and a short last tile;
+// interior tiles skip those tests.
+template <int K, int VEC, int TT, bool CHECK, bool FAST>
+__device__ __forceinline__ void conv_bwd_tile(float (&dwk)[K + 1][VEC], floatX *dxb, const floatX *dub, const floatX *xb, int ldx,
+                                              const float (&wk)[VEC][K], const float (&bd)[VEC], int t0, int T, int Di) {
+    const int t_end = min(T, t0 + TT);
+    float win[K][VEC];  // x[t-(K-1)] .. x[t]
+    float gwin[K][VEC]; // dxc[t-(K-1)] .. dxc[t]
+#pragma unroll
+    for (int k = 0; k < K - 1; k++) {
+        const int ts = t0 - (K - 1) + k;
+        if (!CHECK || ts >= 0) {
+            conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
+        } else {
+#pragma unroll
+            for (int v = 0; v < VEC; v++) { win[k][v] = 0.0f; }
+        }
+#pragma unroll
+        for (int v = 0; v < VEC; v++) { gwin[k][v] = 0.0f; }
+    }
+#pragma unroll
+    for (int j = 0; j < TT + K - 1; j++) {
+        const int t = t0 + j;
+        float g[VEC];
+        if (!CHECK || t < T) {
+            float dd[VEC];
+            conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
+            conv_load<VEC>(dd, dub + (size_t)t * Di);
+#pragma unroll
+            for (int v = 0; v < VEC; v++) {
+                float xc = bd[v];
+#pragma unroll
+                for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
+                float s = conv_sigmoid<FAST>(xc);
+                g[v] = dd[v] * s * (1.0f + xc * (1.0f - s));
+            }
+        } else { // past the sequence end dxc is zero
+#pragma unroll
+            for (int v = 0; v < VEC; v++) { win[K - 1][v] = 0.0f; g[v] = 0.0f; }
+        }
+#pragma unroll
+        for (int v = 0; v < VEC; v++) { gwin[K - 1][v] = g[v]; }
+        if (j < TT && (!CHECK || t < t_end)) { // this tile owns step t: its weight and bias sums
+#pragma unroll
+            for (int v = 0; v < VEC; v++) {
+#pragma unroll
+                for (int k = 0; k < K; k++) { dwk[k][v] += g[v] * win[k][v]; }
+                dwk[K][v] += g[v];
+            }
+        }
+        const int ts = t - (K - 1); // every dxc that reads x[ts] is now in the window
+        if (j >= K - 1 && (!CHECK || ts < t_end)) {
+            float acc[VEC];
+#pragma unroll
+            for (int v = 0; v < VEC; v++) {
+                acc[v] = 0.0f;
+#pragma unroll
+                for (int k = 0; k < K; k++) { acc[v] += wk[v][k] * gwin[K - 1 - k][v]; }
+            }
+            conv_store<VEC>(dxb + (size_t)ts * ldx, acc);
+        }
+#pragma unroll
+        for (int k = 0; k < K - 1; k++) {
+#pragma unroll
+            for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; gwin[k][v] = gwin[k + 1][v]; }
+        }
+    }
+}
+
+template <int K, int VEC, int TT = CONV_TT, bool FAST = CONV_FAST_SIGMOID>
 __global__ void __launch_bounds__(32 * CONV_BWD_TILES)
 conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const floatX *x, int ldx,
                             const float *w, const float *bias, int B, int T, int Di) {
@@ -149,70 +246,13 @@ conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const
         for (int v = 0; v < VEC; v++) { dwk[k][v] = 0.0f; }
     }
     if (d0 < Di && tile < tiles) { // Di % VEC == 0, so all VEC channels exist
-        const int t0 = tile * TT, t_end = min(T, t0 + TT);
+        const int t0 = tile * TT;
         float wk[VEC][K], bd[VEC];
         conv_load_weights<K, VEC>(wk, bd, w, bias, d0);
         const floatX *xb = x + (size_t)b * T * ldx + d0, *dub = du + (size_t)b * T * Di + d0;
         floatX *dxb = dx + (size_t)b * T * ldx + d0;
-        float win[K][VEC];  // x[t-(K-1)] .. x[t]
-        float gwin[K][VEC]; // dxc[t-(K-1)] .. dxc[t]
-#pragma unroll
-        for (int k = 0; k < K - 1; k++) {
-            int ts = t0 - (K - 1) + k;
-            if (ts >= 0) {
-                conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
-            } else {
-#pragma unroll
-                for (int v = 0; v < VEC; v++) { win[k][v] = 0.0f; }
-            }
-#pragma unroll
-            for (int v = 0; v < VEC; v++) { gwin[k][v] = 0.0f; }
-        }
-        for (int t = t0; t < t_end + K - 1; t++) {
-            float g[VEC];
-            if (t < T) {
-                float dd[VEC];
-                conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
-                conv_load<VEC>(dd, dub + (size_t)t * Di);
-#pragma unroll
-                for (int v = 0; v < VEC; v++) {
-                    float xc = bd[v];
-#pragma unroll
-                    for (int k = 0; k < K; k++) { xc += wk[v][k] * win[k][v]; }
-                    float s = 1.0f / (1.0f + expf(-xc));
-                    g[v] = dd[v] * s * (1.0f + xc * (1.0f - s));
-                }
-            } else { // past the sequence end dxc is zero
-#pragma unroll
-                for (int v = 0; v < VEC; v++) { win[K - 1][v] = 0.0f; g[v] = 0.0f; }
-            }
-#pragma unroll
-            for (int v = 0; v < VEC; v++) { gwin[K - 1][v] = g[v]; }
-            if (t < t_end) { // this tile owns step t: its weight and bias sums
-#pragma unroll
-                for (int v = 0; v < VEC; v++) {
-#pragma unroll
-                    for (int k = 0; k < K; k++) { dwk[k][v] += g[v] * win[k][v]; }
-                    dwk[K][v] += g[v];
-                }
-            }
-            const int ts = t - (K - 1); // every dxc that reads x[ts] is now in the window
-            if (ts >= t0) {             // (ts < t_end always holds here)
-                float acc[VEC];
-#pragma unroll
-                for (int v = 0; v < VEC; v++) {
-                    acc[v] = 0.0f;
-#pragma unroll
-                    for (int k = 0; k < K; k++) { acc[v] += wk[v][k] * gwin[K - 1 - k][v]; }
-                }
-                conv_store<VEC>(dxb + (size_t)ts * ldx, acc);
-            }
-#pragma unroll
-            for (int k = 0; k < K - 1; k++) {
-#pragma unroll
-                for (int v = 0; v < VEC; v++) { win[k][v] = win[k + 1][v]; gwin[k][v] = gwin[k + 1][v]; }
-            }
-        }
+        if (t0 >= K - 1 && t0 + TT + K - 2 < T) { conv_bwd_tile<K, VEC, TT, false, FAST>(dwk, dxb, dub, xb, ldx, wk, bd, t0, T, Di); }
+        else { conv_bwd_tile<K, VEC, TT, true, FAST>(dwk, dxb, dub, xb, ldx, wk, bd, t0, T, Di); }
     }
 #pragma unroll
     for (int k = 0; k <= K; k++) {
@@ -264,10 +304,14 @@ void conv1d_silu_forward(floatX *u, const floatX *x, int ldx, const float *x_pre
                          int B, int T, int Di, int K, cudaStream_t stream) {
     size_t pair = 2 * sizeof(floatX);
     int vec = Di % 2 == 0 && ldx % 2 == 0 && is_aligned(u, pair) && is_aligned(x, pair) ? 2 : 1;
-    long threads = (long)B * ((T + CONV_FWD_TT - 1) / CONV_FWD_TT) * (Di / vec);
+    if (B > 65535 || (T + CONV_FWD_TT - 1) / CONV_FWD_TT > 65535) {
+        fprintf(stderr, "error: conv1d forward: B=%d, T=%d over the grid's 65535 rows or tiles\n", B, T);
+        exit(EXIT_FAILURE);
+    }
+    const dim3 grid = conv1d_forward_grid(B, T, Di, vec, CONV_FWD_TT);
 #define LAUNCH_FWD(KK) \
-    if (vec == 2) { conv1d_silu_forward_kernel<KK, 2><<<ceil_div(threads, 256), 256, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); } \
-    else { conv1d_silu_forward_kernel<KK, 1><<<ceil_div(threads, 256), 256, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); }
+    if (vec == 2) { conv1d_silu_forward_kernel<KK, 2><<<grid, CONV_FWD_BLOCK, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); } \
+    else { conv1d_silu_forward_kernel<KK, 1><<<grid, CONV_FWD_BLOCK, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); }
     CONV_DISPATCH(K, LAUNCH_FWD)
 #undef LAUNCH_FWD
     cudaCheck(cudaGetLastError());
