@@ -23,7 +23,8 @@ version 1: the first trainer version (git dc87a96): forward = residual_forward t
            column_sum (llmc/cuda/reduce.cuh) re-reading dout and inp for dweight, then a cast kernel
            re-reading dinp for dinp_lowp
 version 2: llmc/cuda/rmsnorm.cuh, the trainer's kernels (the header itself is included): version 3
-           where it applies (C % 4 == 0, C <= 1024, aligned pointers), version 5 for other shapes
+           where it applies (C % 4 == 0, C <= 1024, aligned pointers; its backward as version 6 up
+           to C = 640), version 5 for other shapes
 version 3: the header's vector kernels, launched directly (= version 2 where it applies): warp per
            row, vectorised: float4 loads/stores of the fp32 tensors, 4 bf16 (8 bytes) at
            a time, the row kept in registers between the two passes (v5 reads resout back, and
@@ -38,6 +39,10 @@ version 5: the previous trainer kernels (git 5510e00), which the header keeps as
            which are launched here directly: residual_rmsnorm_forward_kernel (the add fused into the
            norm, one warp per row, resout read back for the second pass), and the backward writing
            dinp_lowp in the same pass; dweight by column_sum
+version 6: v3 as it was before 2026-11-30 (third session): the backward reads a row's dinp after
+           the warp's sum, so each row waits for two round trips to memory (v3 loads it with dout
+           and inp: one). Forward as v3. v3 wins at C = 768, v6 at C = 384: the header (v2) runs
+           v3's backward from C > 640 on, v6's below.
 */
 #include <string>
 #include "../../llmc/cuda/rmsnorm.cuh"
@@ -164,11 +169,11 @@ struct NormArgs {
     float *scratch;       // norm_scratch_size floats
 };
 
-static const int NUM_VERSIONS = 5;
+static const int NUM_VERSIONS = 6;
 static const char *version_name[NUM_VERSIONS + 1] = {
     "", "v1 separate kernels", "v2 llmc rmsnorm.cuh", "v3 float4 rows, fused dweight", "v4 v3 rows, dweight colsum",
-    "v5 previous trainer (5510e00)"};
-static int version_supported(int v, int C) { return (v != 3 && v != 4) || (C % 4 == 0 && C <= 1024); }
+    "v5 previous trainer (5510e00)", "v6 v3, dinp read after the sum"};
+static int version_supported(int v, int C) { return (v != 3 && v != 4 && v != 6) || (C % 4 == 0 && C <= 1024); }
 
 static size_t norm_scratch_size(int BT, int C) {
     return std::max((size_t)COLSUM_SLICES * C, (size_t)ceil_div(BT, RMS_RPB) * C);
@@ -190,7 +195,8 @@ static void norm_forward(int version, const NormArgs &a) {
         break;
     case 2: residual_rmsnorm_forward(a.resout, a.out, a.rstd, a.resin, a.branch, a.weight, a.BT, a.C, 0); break;
     case 3:
-    case 4: {
+    case 4:
+    case 6: {
 #define LAUNCH_FWD_V3(NV) rmsnorm_forward_vec_kernel<NV, true><<<ceil_div(a.BT, 8), 256>>>(a.resout, a.out, a.rstd, a.resin, a.branch, a.weight, a.BT, a.C)
         NV_DISPATCH(a.C, LAUNCH_FWD_V3)
 #undef LAUNCH_FWD_V3
@@ -216,9 +222,12 @@ static void norm_backward(int version, const NormArgs &a) {
     case 2:
         rmsnorm_backward(a.dinp, a.dinp_lowp, a.dweight, a.scratch, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C, 0);
         break;
-    case 3: {
+    case 3:
+    case 6: {
         int blocks = ceil_div(a.BT, RMS_RPB);
-#define LAUNCH_BWD_V3(NV) rmsnorm_backward_vec_kernel<NV, true><<<blocks, 256>>>(a.dinp, a.dinp_lowp, a.scratch, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C)
+#define LAUNCH_BWD_V3(NV) \
+    if (version == 3) { rmsnorm_backward_vec_kernel<NV, true, true><<<blocks, 256>>>(a.dinp, a.dinp_lowp, a.scratch, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C); } \
+    else { rmsnorm_backward_vec_kernel<NV, true, false><<<blocks, 256>>>(a.dinp, a.dinp_lowp, a.scratch, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C); }
         NV_DISPATCH(a.C, LAUNCH_BWD_V3)
 #undef LAUNCH_BWD_V3
         cudaCheckLaunch();

@@ -79,8 +79,13 @@ __global__ void __launch_bounds__(256) rmsnorm_forward_vec_kernel(float *__restr
 
 // also leaves dinp in floatX (dinp_lowp): the next layer down reads it as its out_proj gradient.
 // partials[blockIdx.x][c]: this block's rows' sum of dout * inp * rstd (FUSE_DW; without it, as
-// dev/cuda/rmsnorm.cu's version 4 runs it, dweight is left to the caller and partials unused)
-template <int NV, bool FUSE_DW = true>
+// dev/cuda/rmsnorm.cu's version 4 runs it, dweight is left to the caller and partials unused).
+// PF: the row's dinp is loaded with dout and inp, before the warp's sum, so a row waits for one
+// round trip to memory instead of two. Measured on an H200 (doc/perf.md): C = 768 0.0796 -> 0.0667
+// ms, but C = 384 0.0639 -> 0.0688, so the wrapper uses it from NV = 6 (C > 640) on, the shapes
+// where it was measured to win (dev/cuda/rmsnorm.cu: version 3 with it, version 6 without)
+#define RMS_BWD_PF_MIN_NV 6
+template <int NV, bool FUSE_DW = true, bool PF = true>
 __global__ void __launch_bounds__(256) rmsnorm_backward_vec_kernel(float *__restrict__ dinp, floatX *__restrict__ dinp_lowp,
                                                                    float *__restrict__ partials, const floatX *__restrict__ dout,
                                                                    const float *__restrict__ inp, const float *__restrict__ weight,
@@ -93,7 +98,7 @@ __global__ void __launch_bounds__(256) rmsnorm_backward_vec_kernel(float *__rest
     for (int row = blockIdx.x * RMS_RPB + warp; row < r_end; row += 8) {
         const size_t off = (size_t)row * C;
         const float s = rstd[row];
-        float4 x[NV], g[NV];
+        float4 x[NV], g[NV], dd[PF ? NV : 1];
         float dot = 0.0f;
 #pragma unroll
         for (int j = 0; j < NV; j++) {
@@ -101,6 +106,7 @@ __global__ void __launch_bounds__(256) rmsnorm_backward_vec_kernel(float *__rest
             x[j] = make_float4(0.f, 0.f, 0.f, 0.f); g[j] = x[j];
             if (c4 < C4) {
                 x[j] = *(const float4 *)(inp + off + 4 * c4);
+                if constexpr (PF) { dd[j] = *(const float4 *)(dinp + off + 4 * c4); }
                 g[j] = loadX4(dout + off + 4 * c4); // dout here; times weight below
                 if constexpr (FUSE_DW) {
                     acc[j].x += g[j].x * x[j].x * s; acc[j].y += g[j].y * x[j].y * s;
@@ -117,7 +123,8 @@ __global__ void __launch_bounds__(256) rmsnorm_backward_vec_kernel(float *__rest
         for (int j = 0; j < NV; j++) {
             const int c4 = lane + 32 * j;
             if (c4 < C4) {
-                float4 d = *(const float4 *)(dinp + off + 4 * c4);
+                float4 d;
+                if constexpr (PF) { d = dd[j]; } else { d = *(const float4 *)(dinp + off + 4 * c4); }
                 d.x += s * g[j].x - coef * x[j].x; d.y += s * g[j].y - coef * x[j].y;
                 d.z += s * g[j].z - coef * x[j].z; d.w += s * g[j].w - coef * x[j].w;
                 *(float4 *)(dinp + off + 4 * c4) = d;
@@ -258,7 +265,7 @@ void rmsnorm_backward(float *dinp, floatX *dinp_lowp, float *dweight, float *par
     if (rmsnorm_vec_shape(C) && aligned_f4(dinp) && aligned_f4(inp) && aligned_f4(weight) && aligned_x4(dinp_lowp) &&
         aligned_x4(dout)) {
         int blocks = ceil_div(BT, RMS_RPB);
-#define LAUNCH_BWD(NV) rmsnorm_backward_vec_kernel<NV><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
+#define LAUNCH_BWD(NV) rmsnorm_backward_vec_kernel<NV, true, (NV >= RMS_BWD_PF_MIN_NV)><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
         RMS_NV_DISPATCH(C, LAUNCH_BWD)
 #undef LAUNCH_BWD
         cudaCheck(cudaGetLastError());
