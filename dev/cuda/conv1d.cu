@@ -48,7 +48,8 @@ version 12: v9's forward and v3's backward with the sigmoid from MUFU approximat
            75% / 68% of issue slots busy at 24% / 23% of DRAM bandwidth)
 Since version 12, versions 3-12 run the header's current kernels: a division-free grid in the forward
 (was: 64-bit divisions by runtime sizes per thread) and interior tiles without bound tests, the
-backward's fully unrolled. v2 = v12 now; doc/perf.md has the numbers before and after.
+backward's fully unrolled. v2 = v12 now; doc/perf.md has the numbers before and after. (The accurate
+sigmoid is now xc * (1 / (1 + e)) instead of xc / (1 + e): within an ulp of the older versions.)
 */
 #include <string>
 #include "../../llmc/cuda/conv1d.cuh"
@@ -343,8 +344,8 @@ static size_t conv_scratch_size(int B, int T, int Di, int K) {
 }
 
 template <int VEC, int TT, bool PRE = false, bool FAST = false> static void fwd_v3(const ConvArgs &a) {
-    const dim3 grid = conv1d_forward_grid(a.B, a.T, a.Di, VEC, TT);
-#define LAUNCH_FWD_V3(KK) conv1d_silu_forward_kernel<KK, VEC, TT, PRE, FAST><<<grid, CONV_FWD_BLOCK>>>(a.u, a.xz, 2 * a.Di, NULL, a.w, a.bias, a.B, a.T, a.Di)
+    const dim3 grid = conv1d_forward_grid(a.B, (a.T + TT - 1) / TT, a.Di, VEC); // the shapes here have < 65535 tiles
+#define LAUNCH_FWD_V3(KK) conv1d_silu_forward_kernel<KK, VEC, TT, PRE, FAST><<<grid, CONV_FWD_BLOCK>>>(a.u, a.xz, 2 * a.Di, NULL, a.w, a.bias, a.B, a.T, a.Di, 0)
     CONV_DISPATCH(a.K, LAUNCH_FWD_V3)
 #undef LAUNCH_FWD_V3
     cudaCheckLaunch();

@@ -23,8 +23,8 @@ version 1: the first trainer version (git dc87a96): forward = residual_forward t
            column_sum (llmc/cuda/reduce.cuh) re-reading dout and inp for dweight, then a cast kernel
            re-reading dinp for dinp_lowp
 version 2: llmc/cuda/rmsnorm.cuh, the trainer's kernels (the header itself is included): version 3
-           where it applies (C % 4 == 0, C <= 1024, aligned pointers; its backward as version 6 up
-           to C = 640), version 5 for other shapes
+           where it applies (C % 4 == 0, C <= 1024, aligned pointers; its backward as version 6
+           except at C = 641..768), version 5 for other shapes
 version 3: the header's vector kernels, launched directly (= version 2 where it applies): warp per
            row, vectorised: float4 loads/stores of the fp32 tensors, 4 bf16 (8 bytes) at
            a time, the row kept in registers between the two passes (v5 reads resout back, and
@@ -42,7 +42,8 @@ version 5: the previous trainer kernels (git 5510e00), which the header keeps as
 version 6: v3 as it was before 2026-11-30 (third session): the backward reads a row's dinp after
            the warp's sum, so each row waits for two round trips to memory (v3 loads it with dout
            and inp: one). Forward as v3. v3 wins at C = 768, v6 at C = 384: the header (v2) runs
-           v3's backward from C > 640 on, v6's below.
+           v3's backward for C = 641..768 only (above, the prefetch needs 140+ registers), v6's
+           elsewhere.
 */
 #include <string>
 #include "../../llmc/cuda/rmsnorm.cuh"

@@ -87,8 +87,8 @@ __device__ __forceinline__ void conv_load_row(float *f, const floatX *xb, int ld
 
 /*
 Forward: a thread per (batch row, tile of TT steps, VEC neighbouring channels); grid (channel
-groups / CONV_FWD_BLOCK, tiles, B), so no thread divides to find its indices (64-bit divisions
-were a third of the kernel's instructions). PRE (the trainer's): the thread loads its TT+K-1 rows
+groups / CONV_FWD_BLOCK, tiles from tile0, B), so no thread divides to find its indices (64-bit
+divisions were a third of the kernel's instructions). Past 65535 tiles the wrapper launches again. PRE (the trainer's): the thread loads its TT+K-1 rows
 into registers, then computes; otherwise it slides along its tile with the x window in registers,
 one row load per step (dev/cuda/conv1d.cu compares them). VEC = 2 (one 4-byte bf16 pair per access)
 unless Di, ldx or a base pointer is odd, then 1. Interior tiles (all rows inside the sequence) run
@@ -122,8 +122,9 @@ __device__ __forceinline__ void conv_fwd_tile_pre(floatX *ub, const floatX *xb, 
 
 template <int K, int VEC, int TT = CONV_FWD_TT, bool PRE = true, bool FAST = CONV_FAST_SIGMOID>
 __global__ void __launch_bounds__(CONV_FWD_BLOCK) conv1d_silu_forward_kernel(floatX *u, const floatX *x, int ldx, const float *x_prev,
-                                                                             const float *w, const float *bias, int B, int T, int Di) {
-    const int d0 = (blockIdx.x * CONV_FWD_BLOCK + threadIdx.x) * VEC, t0 = blockIdx.y * TT, b = blockIdx.z;
+                                                                             const float *w, const float *bias, int B, int T, int Di,
+                                                                             int tile0) {
+    const int d0 = (blockIdx.x * CONV_FWD_BLOCK + threadIdx.x) * VEC, t0 = (tile0 + blockIdx.y) * TT, b = blockIdx.z;
     if (d0 >= Di) { return; } // Di % VEC == 0, so all VEC channels exist
     float wk[VEC][K], bd[VEC];
     conv_load_weights<K, VEC>(wk, bd, w, bias, d0);
@@ -156,9 +157,9 @@ __global__ void __launch_bounds__(CONV_FWD_BLOCK) conv1d_silu_forward_kernel(flo
         }
     }
 }
-// the forward's grid for TT steps per thread (grid.y, grid.z are at most 65535: checked by the caller)
-static inline dim3 conv1d_forward_grid(int B, int T, int Di, int vec, int TT) {
-    return dim3((unsigned)ceil_div((long)(Di / vec), (long)CONV_FWD_BLOCK), (unsigned)((T + TT - 1) / TT), (unsigned)B);
+// the forward's grid for `tiles` tiles (at most 65535: grid.y) of B rows (at most 65535: grid.z)
+static inline dim3 conv1d_forward_grid(int B, int tiles, int Di, int vec) {
+    return dim3((unsigned)ceil_div((long)(Di / vec), (long)CONV_FWD_BLOCK), (unsigned)tiles, (unsigned)B);
 }
 
 // One tile of the backward: the thread walks steps t0 .. t0+TT+K-2 (the last K-1 only complete dx)
@@ -304,16 +305,16 @@ void conv1d_silu_forward(floatX *u, const floatX *x, int ldx, const float *x_pre
                          int B, int T, int Di, int K, cudaStream_t stream) {
     size_t pair = 2 * sizeof(floatX);
     int vec = Di % 2 == 0 && ldx % 2 == 0 && is_aligned(u, pair) && is_aligned(x, pair) ? 2 : 1;
-    if (B > 65535 || (T + CONV_FWD_TT - 1) / CONV_FWD_TT > 65535) {
-        fprintf(stderr, "error: conv1d forward: B=%d, T=%d over the grid's 65535 rows or tiles\n", B, T);
-        exit(EXIT_FAILURE);
-    }
-    const dim3 grid = conv1d_forward_grid(B, T, Di, vec, CONV_FWD_TT);
+    if (B > 65535) { fprintf(stderr, "error: conv1d forward: batch size %d over the grid's 65535\n", B); exit(EXIT_FAILURE); }
+    const int tiles = (T + CONV_FWD_TT - 1) / CONV_FWD_TT;
+    for (int tile0 = 0; tile0 < tiles; tile0 += 65535) { // one launch unless T > 65535 tiles
+        const dim3 grid = conv1d_forward_grid(B, tiles - tile0 < 65535 ? tiles - tile0 : 65535, Di, vec);
 #define LAUNCH_FWD(KK) \
-    if (vec == 2) { conv1d_silu_forward_kernel<KK, 2><<<grid, CONV_FWD_BLOCK, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); } \
-    else { conv1d_silu_forward_kernel<KK, 1><<<grid, CONV_FWD_BLOCK, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di); }
-    CONV_DISPATCH(K, LAUNCH_FWD)
+        if (vec == 2) { conv1d_silu_forward_kernel<KK, 2><<<grid, CONV_FWD_BLOCK, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di, tile0); } \
+        else { conv1d_silu_forward_kernel<KK, 1><<<grid, CONV_FWD_BLOCK, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di, tile0); }
+        CONV_DISPATCH(K, LAUNCH_FWD)
 #undef LAUNCH_FWD
+    }
     cudaCheck(cudaGetLastError());
 }
 

@@ -82,10 +82,11 @@ __global__ void __launch_bounds__(256) rmsnorm_forward_vec_kernel(float *__restr
 // dev/cuda/rmsnorm.cu's version 4 runs it, dweight is left to the caller and partials unused).
 // PF: the row's dinp is loaded with dout and inp, before the warp's sum, so a row waits for one
 // round trip to memory instead of two. Measured on an H200 (doc/perf.md): C = 768 0.0796 -> 0.0667
-// ms, but C = 384 0.0639 -> 0.0688, so the wrapper uses it from NV = 6 (C > 640) on, the shapes
-// where it was measured to win (dev/cuda/rmsnorm.cu: version 3 with it, version 6 without)
-#define RMS_BWD_PF_MIN_NV 6
-template <int NV, bool FUSE_DW = true, bool PF = true>
+// ms, but C = 384 0.0639 -> 0.0688; above 768 it takes 140+ registers (one block per SM). So the
+// wrapper uses it at NV = 6 (C = 641..768) only, where it was measured to win (dev/cuda/rmsnorm.cu:
+// version 3 with it, version 6 without). Results are bitwise the same either way.
+#define RMS_BWD_PF_NV 6
+template <int NV, bool FUSE_DW = true, bool PF = false>
 __global__ void __launch_bounds__(256) rmsnorm_backward_vec_kernel(float *__restrict__ dinp, floatX *__restrict__ dinp_lowp,
                                                                    float *__restrict__ partials, const floatX *__restrict__ dout,
                                                                    const float *__restrict__ inp, const float *__restrict__ weight,
@@ -265,7 +266,7 @@ void rmsnorm_backward(float *dinp, floatX *dinp_lowp, float *dweight, float *par
     if (rmsnorm_vec_shape(C) && aligned_f4(dinp) && aligned_f4(inp) && aligned_f4(weight) && aligned_x4(dinp_lowp) &&
         aligned_x4(dout)) {
         int blocks = ceil_div(BT, RMS_RPB);
-#define LAUNCH_BWD(NV) rmsnorm_backward_vec_kernel<NV, true, (NV >= RMS_BWD_PF_MIN_NV)><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
+#define LAUNCH_BWD(NV) rmsnorm_backward_vec_kernel<NV, true, (NV == RMS_BWD_PF_NV)><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
         RMS_NV_DISPATCH(C, LAUNCH_BWD)
 #undef LAUNCH_BWD
         cudaCheck(cudaGetLastError());
