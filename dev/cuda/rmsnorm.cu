@@ -25,7 +25,7 @@ version 1: the first trainer version (git dc87a96): forward = residual_forward t
 version 2: llmc/cuda/rmsnorm.cuh, the trainer's kernels (the header itself is included): version 3
            where it applies (C % 4 == 0, C <= 1024, aligned pointers; its backward as version 6
            except at C = 641..768), version 5 for other shapes
-version 3: the header's vector kernels, launched directly (= version 2 where it applies): warp per
+version 3: the header's vector kernels, launched directly (= version 2 at C = 641..768): warp per
            row, vectorised: float4 loads/stores of the fp32 tensors, 4 bf16 (8 bytes) at
            a time, the row kept in registers between the two passes (v5 reads resout back, and
            re-reads inp/dout/weight in its second pass). The backward also folds dweight in: each
