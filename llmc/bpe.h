@@ -34,11 +34,10 @@ Encoding, as Hugging Face tokenizers does it:
  3. Each word starts as one token per byte; the adjacent pair with the lowest merge rank (its
     position in model.merges; leftmost among equals) is replaced by the merged token, until no
     adjacent pair has a merge. A heap of candidate pairs makes this O(n log n) in the word length.
-Approximation: the regex classes work on bytes. \p{L} is ASCII letters plus every byte >= 0x80,
-\p{N} is ASCII digits, \s is ASCII whitespace (\t \n \v \f \r space). So non-ASCII punctuation,
-digits and spaces (e.g. U+2014 dash, U+00A0) group with letters, and a word next to an emoji
-("ok😀") is one word where HF makes two. Such text can get different (longer) token sequences than
-HF's, but decoding always gives back the exact input bytes.
+The classes are Unicode's: \p{L} general category L*, \p{N} N*, \s the White_Space property, from
+llmc/unicode_classes.h, which dev/ref/make_unicode_classes.py reads off HF tokenizers' own splits
+(test/test_bpe.c checks 636 texts against tokenizers' words). Bytes that are not well-formed UTF-8
+(HF never sees them: it takes strings) are one character each, of class other.
 Ignored: added tokens' lstrip / rstrip / single_word / normalized flags, and BPE dropout.
 
 Decoding is per token: a vocab token's bytes, or an added token's content as UTF-8.
@@ -59,6 +58,7 @@ pre-tokenizer. Anything else is a one-line fatalf naming the file.
 #include <cjson/cJSON.h>
 #include "utils.h"
 #include "safetensors.h"
+#include "unicode_classes.h"
 
 #define BPE_MAX_JSON_BYTES (1ull << 30)
 #define BPE_NUM_SYMBOLS 324  // byte-level symbols are U+0000 .. U+0143 (256 + the 68 remapped bytes)
@@ -482,16 +482,37 @@ static inline int bpe_decode(const BpeTokenizer *t, int id, unsigned char *out, 
 // ----------------------------------------------------------------------------
 // encoding
 
-static inline int bpe_is_letter_(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
-}
-static inline int bpe_is_digit_(unsigned char c) { return c >= '0' && c <= '9'; }
-static inline int bpe_is_space_(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-static inline int bpe_is_other_(unsigned char c) {
-    return !bpe_is_letter_(c) && !bpe_is_digit_(c) && !bpe_is_space_(c);
+// The character at s (n > 0 bytes left): its length in bytes and its class (UNI_*). UTF-8 is
+// decoded strictly; a byte that does not start a well-formed sequence (a stray continuation byte,
+// a truncated or overlong sequence, a surrogate, past U+10FFFF) is one character of class other,
+// so any bytes split into words and decode back exactly.
+static inline size_t bpe_char_(const unsigned char *s, size_t n, int *cls) {
+    const unsigned char c = s[0];
+    if (c < 0x80) {
+        *cls = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? UNI_LETTER
+               : (c >= '0' && c <= '9')                           ? UNI_NUMBER
+               : (c == ' ' || (c >= '\t' && c <= '\r'))           ? UNI_SPACE
+                                                                  : UNI_OTHER;
+        return 1;
+    }
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    uint32_t cp = len == 4 ? c & 0x07u : len == 3 ? c & 0x0Fu : c & 0x1Fu;
+    int ok = len > 0 && len <= n && c <= 0xF4;
+    for (size_t k = 1; ok && k < len; k++) {
+        ok = (s[k] & 0xC0) == 0x80;
+        cp = cp << 6 | (s[k] & 0x3Fu);
+    }
+    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};  // shortest form of each length
+    if (!ok || cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        *cls = UNI_OTHER;
+        return 1;
+    }
+    *cls = uni_class(cp);
+    return len;
 }
 
-// length of the word that starts s (n > 0 bytes left), by GPT-2's regex, alternatives in order
+// length of the word that starts s (n > 0 bytes left), by GPT-2's regex, alternatives in order;
+// the classes are Unicode's (llmc/unicode_classes.h)
 static inline size_t bpe_word_length_(const unsigned char *s, size_t n) {
     if (s[0] == '\'' && n >= 2) {  // 's 't 're 've 'm 'll 'd
         unsigned char c = s[1];
@@ -499,20 +520,33 @@ static inline size_t bpe_word_length_(const unsigned char *s, size_t n) {
         if (n >= 3 && ((c == 'r' && s[2] == 'e') || (c == 'v' && s[2] == 'e') || (c == 'l' && s[2] == 'l'))) { return 3; }
     }
     // ' ?\p{L}+', ' ?\p{N}+', ' ?[^\s\p{L}\p{N}]+': a space then a run of one class
-    size_t i = (s[0] == ' ' && n >= 2 && !bpe_is_space_(s[1])) ? 1 : 0;
-    int (*same_class)(unsigned char) = bpe_is_letter_(s[i]) ? bpe_is_letter_
-                                       : bpe_is_digit_(s[i]) ? bpe_is_digit_
-                                       : bpe_is_other_(s[i]) ? bpe_is_other_ : NULL;
-    if (same_class != NULL) {
-        while (i < n && same_class(s[i])) { i++; }
+    int cls;
+    size_t i = 0, len = bpe_char_(s, n, &cls);
+    if (s[0] == ' ' && n >= 2) {
+        int next;
+        size_t next_len = bpe_char_(s + 1, n - 1, &next);
+        if (next != UNI_SPACE) { i = 1; len = next_len; cls = next; }
+    }
+    if (cls != UNI_SPACE) {
+        int c2 = cls;
+        while (c2 == cls) {
+            i += len;
+            if (i == n) { break; }
+            len = bpe_char_(s + i, n - i, &c2);
+        }
         return i;
     }
     // s[0] is whitespace. '\s+(?!\S)': a run that ends the text, or all of a run but its last
     // character, which then leads the next word (" word"); a single space before a word is '\s+'
-    size_t end = 0;
-    while (end < n && bpe_is_space_(s[end])) { end++; }
+    size_t end = 0, last = 0;
+    while (end < n) {
+        size_t l = bpe_char_(s + end, n - end, &cls);
+        if (cls != UNI_SPACE) { break; }
+        last = end;
+        end += l;
+    }
     if (end == n) { return end; }
-    return end >= 2 ? end - 1 : 1;
+    return last > 0 ? last : end; // end is one character here when last == 0
 }
 
 typedef struct {

@@ -8,7 +8,9 @@ Prints "PASS name" / "FAIL name: detail" per check and ends with "N passed, M fa
 The fixture test/fixtures/bpe/tokenizer.json (written by make_tokenizer.py next to it) has the
 byte b at id 1 + b, "<|endoftext|>" at id 0 and ten merges at ids 257..266, so the expected
 encodings below are derived by hand. Variants of it (merges as pairs, ignore_merges,
-add_prefix_space, broken files) are written to a temporary directory with cJSON.
+add_prefix_space, broken files) are written to a temporary directory with cJSON. Next to it,
+unicode_tokenizer.json and pretokenize_cases.json come from Hugging Face tokenizers itself
+(dev/ref/make_unicode_classes.py): word splits and encodings of 636 multilingual texts.
 
 Bad files end the process (fatalf), so each runs in a child: the test re-executes itself as
     test_bpe --expect-fail <case> <dir> <fixture>
@@ -129,7 +131,7 @@ static void test_words(void) {
     // their last space to the next word
     const char *text = "Hello, world! It's 2024...  \n\n  ok\tx 'S they're abc123def a\t \n  héllo 😀!";
     const char *words[] = {"Hello", ",", " world", "!", " It", "'s", " 2024", "...", "  \n\n ", " ok", "\t", "x", " '",
-                           "S", " they", "'re", " abc", "123", "def", " a", "\t \n ", " héllo", " 😀", "!"};
+                           "S", " they", "'re", " abc", "123", "def", " a", "\t \n ", " héllo", " 😀!"};
     size_t num_words = sizeof(words) / sizeof(words[0]);
     const unsigned char *s = (const unsigned char *)text;
     size_t n = strlen(text), k = 0;
@@ -146,6 +148,72 @@ static void test_words(void) {
     check(ok && k == num_words, "pretokenize_words", "%s (%zu words)", detail, k);
     check(bpe_word_length_((const unsigned char *)"a  ", 3) == 1 && bpe_word_length_((const unsigned char *)"  ", 2) == 2,
           "pretokenize_trailing_spaces", "spaces at the end of the text are not one word");
+}
+
+// the words of every text in pretokenize_cases.json (next to the fixture) against the byte lengths
+// of the words Hugging Face tokenizers split it into, and its encoding with unicode_tokenizer.json
+// (a BPE that tokenizers trained) against tokenizers' (both files: dev/ref/make_unicode_classes.py);
+// plus bytes that are not UTF-8, which must still split into words that cover them exactly
+static void test_words_against_tokenizers(const char *fixture) {
+    char path[4096];
+    const int dir_len = strrchr(fixture, '/') ? (int)(strrchr(fixture, '/') - fixture + 1) : 0;
+    snprintf(path, sizeof(path), "%.*sunicode_tokenizer.json", dir_len, fixture);
+    BpeTokenizer tok;
+    bpe_init(&tok, path);
+    const BpeTokenizer *t = &tok;
+    snprintf(path, sizeof(path), "%.*spretokenize_cases.json", dir_len, fixture);
+    cJSON *root = load_json(path);
+    const cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
+    int num = cJSON_GetArraySize(cases), bad = 0, bad_ids = 0;
+    char detail[512] = "", detail_ids[512] = "";
+    for (int c = 0; c < num; c++) {
+        const cJSON *item = cJSON_GetArrayItem(cases, c), *words = cJSON_GetObjectItemCaseSensitive(item, "words");
+        const cJSON *ids = cJSON_GetObjectItemCaseSensitive(item, "ids");
+        const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "text"));
+        int got[512], n_got = bpe_encode(t, text, got, 512), n_ids = cJSON_GetArraySize(ids), same = n_got == n_ids;
+        for (int i = 0; same && i < n_ids; i++) { same = got[i] == cJSON_GetArrayItem(ids, i)->valueint; }
+        if (!same && bad_ids++ == 0) { snprintf(detail_ids, sizeof(detail_ids), "case %d (%d ids, tokenizers %d)", c, n_got, n_ids); }
+        const unsigned char *s = (const unsigned char *)text;
+        size_t n = strlen(text);
+        int k = 0, nw = cJSON_GetArraySize(words), ok = 1;
+        while (n > 0 && ok) {
+            size_t len = bpe_word_length_(s, n);
+            ok = k < nw && len == (size_t)cJSON_GetArrayItem(words, k)->valueint;
+            if (!ok && bad == 0) {
+                snprintf(detail, sizeof(detail), "case %d: word %d is %zu bytes (\"%.*s\"), tokenizers: %d", c, k, len, (int)len,
+                         (const char *)s, k < nw ? cJSON_GetArrayItem(words, k)->valueint : -1);
+            }
+            s += len;
+            n -= len;
+            k++;
+        }
+        if (!ok || k != nw) {
+            if (ok && bad == 0) { snprintf(detail, sizeof(detail), "case %d: %d words, tokenizers: %d", c, k, nw); }
+            bad++;
+        }
+    }
+    cJSON_Delete(root);
+    bpe_free(&tok);
+    check(num >= 600 && bad == 0, "pretokenize_matches_tokenizers", "%d of %d texts split differently; %s", bad, num, detail);
+    check(num >= 600 && bad_ids == 0, "encode_matches_tokenizers", "%d of %d texts encode differently; first: %s", bad_ids, num, detail_ids);
+    // not UTF-8: stray continuation bytes, truncated and overlong sequences, surrogates, past U+10FFFF
+    const char *odd[] = {"a\x80" "b", "ab\xC3", "\xE2\x82", "x\xC0\xAFy", "\xED\xA0\x80", "\xF4\x90\x80\x80z", "\xFF\xFE  \xC3",
+                         " \x80\x80", "\xF0\x9F\x98"};
+    int covered = 1;
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        const unsigned char *s = (const unsigned char *)odd[i];
+        size_t n = strlen(odd[i]), total = 0;
+        while (n > 0) {
+            size_t len = bpe_word_length_(s, n);
+            covered &= len >= 1 && len <= n;
+            if (len < 1 || len > n) { break; }
+            s += len; n -= len; total += len;
+        }
+        covered &= total == strlen(odd[i]);
+    }
+    // an invalid byte is one character of class other: it joins other characters, not letters
+    check(covered && bpe_word_length_((const unsigned char *)"!\x80?a", 4) == 3 && bpe_word_length_((const unsigned char *)"a\x80", 2) == 1,
+          "pretokenize_invalid_utf8", "bytes that are not UTF-8 split into words that do not cover them, or join letters");
 }
 
 static void test_encode(const BpeTokenizer *t) {
@@ -469,6 +537,7 @@ int main(int argc, char **argv) {
     test_load(&t);
     test_decode(&t);
     test_words();
+    test_words_against_tokenizers(fixture);
     test_encode(&t);
     test_round_trip(&t);
     test_against_reference(&t);
