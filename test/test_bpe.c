@@ -126,26 +126,35 @@ static void test_decode(const BpeTokenizer *t) {
     check(len == 4 && memcmp(buf, " txx", 4) == 0, "decode_respects_cap", "returned %d, buffer \"%.4s\"", len, buf);
 }
 
+// the byte lengths of the words bpe_word_length_ splits text into; -1 if a word is empty or runs
+// past the text, or there are more than cap
+static int word_lengths(const char *text, int *lens, int cap) {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = strlen(text);
+    int k = 0;
+    while (n > 0) {
+        size_t len = bpe_word_length_(s, n);
+        if (len < 1 || len > n || k == cap) { return -1; }
+        lens[k++] = (int)len;
+        s += len;
+        n -= len;
+    }
+    return k;
+}
+
 static void test_words(void) {
     // GPT-2's regex: contractions, " ?letters", " ?digits", " ?other", whitespace runs that leave
     // their last space to the next word
     const char *text = "Hello, world! It's 2024...  \n\n  ok\tx 'S they're abc123def a\t \n  héllo 😀!";
     const char *words[] = {"Hello", ",", " world", "!", " It", "'s", " 2024", "...", "  \n\n ", " ok", "\t", "x", " '",
                            "S", " they", "'re", " abc", "123", "def", " a", "\t \n ", " héllo", " 😀!"};
-    size_t num_words = sizeof(words) / sizeof(words[0]);
-    const unsigned char *s = (const unsigned char *)text;
-    size_t n = strlen(text), k = 0;
-    int ok = 1;
-    char detail[256] = "";
-    while (n > 0 && ok) {
-        size_t len = bpe_word_length_(s, n);
-        ok = k < num_words && len == strlen(words[k]) && memcmp(s, words[k], len) == 0;
-        if (!ok) { snprintf(detail, sizeof(detail), "word %zu is \"%.*s\", expected \"%s\"", k, (int)len, s, k < num_words ? words[k] : "(none)"); }
-        s += len;
-        n -= len;
-        k++;
+    const int num_words = (int)(sizeof(words) / sizeof(words[0]));
+    int lens[64], k = word_lengths(text, lens, 64), w = 0;
+    for (size_t at = 0; w < k && w < num_words && lens[w] == (int)strlen(words[w]) && memcmp(text + at, words[w], lens[w]) == 0; w++) {
+        at += (size_t)lens[w];
     }
-    check(ok && k == num_words, "pretokenize_words", "%s (%zu words)", detail, k);
+    check(k == num_words && w == num_words, "pretokenize_words", "%d words, expected %d; first difference at word %d (\"%s\")", k,
+          num_words, w, w < num_words ? words[w] : "(none)");
     check(bpe_word_length_((const unsigned char *)"a  ", 3) == 1 && bpe_word_length_((const unsigned char *)"  ", 2) == 2,
           "pretokenize_trailing_spaces", "spaces at the end of the text are not one word");
 }
@@ -173,23 +182,10 @@ static void test_words_against_tokenizers(const char *fixture) {
         int got[512], n_got = bpe_encode(t, text, got, 512), n_ids = cJSON_GetArraySize(ids), same = n_got == n_ids;
         for (int i = 0; same && i < n_ids; i++) { same = got[i] == cJSON_GetArrayItem(ids, i)->valueint; }
         if (!same && bad_ids++ == 0) { snprintf(detail_ids, sizeof(detail_ids), "case %d (%d ids, tokenizers %d)", c, n_got, n_ids); }
-        const unsigned char *s = (const unsigned char *)text;
-        size_t n = strlen(text);
-        int k = 0, nw = cJSON_GetArraySize(words), ok = 1;
-        while (n > 0 && ok) {
-            size_t len = bpe_word_length_(s, n);
-            ok = k < nw && len == (size_t)cJSON_GetArrayItem(words, k)->valueint;
-            if (!ok && bad == 0) {
-                snprintf(detail, sizeof(detail), "case %d: word %d is %zu bytes (\"%.*s\"), tokenizers: %d", c, k, len, (int)len,
-                         (const char *)s, k < nw ? cJSON_GetArrayItem(words, k)->valueint : -1);
-            }
-            s += len;
-            n -= len;
-            k++;
-        }
-        if (!ok || k != nw) {
-            if (ok && bad == 0) { snprintf(detail, sizeof(detail), "case %d: %d words, tokenizers: %d", c, k, nw); }
-            bad++;
+        int lens[512], k = word_lengths(text, lens, 512), nw = cJSON_GetArraySize(words), w = 0;
+        while (w < k && w < nw && lens[w] == cJSON_GetArrayItem(words, w)->valueint) { w++; }
+        if ((k != nw || w < nw) && bad++ == 0) {
+            snprintf(detail, sizeof(detail), "case %d: %d words, tokenizers %d; first difference at word %d", c, k, nw, w);
         }
     }
     cJSON_Delete(root);
@@ -199,18 +195,8 @@ static void test_words_against_tokenizers(const char *fixture) {
     // not UTF-8: stray continuation bytes, truncated and overlong sequences, surrogates, past U+10FFFF
     const char *odd[] = {"a\x80" "b", "ab\xC3", "\xE2\x82", "x\xC0\xAFy", "\xED\xA0\x80", "\xF4\x90\x80\x80z", "\xFF\xFE  \xC3",
                          " \x80\x80", "\xF0\x9F\x98"};
-    int covered = 1;
-    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
-        const unsigned char *s = (const unsigned char *)odd[i];
-        size_t n = strlen(odd[i]), total = 0;
-        while (n > 0) {
-            size_t len = bpe_word_length_(s, n);
-            covered &= len >= 1 && len <= n;
-            if (len < 1 || len > n) { break; }
-            s += len; n -= len; total += len;
-        }
-        covered &= total == strlen(odd[i]);
-    }
+    int covered = 1, lens[64];
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) { covered &= word_lengths(odd[i], lens, 64) > 0; }
     // an invalid byte is one character of class other: it joins other characters, not letters
     check(covered && bpe_word_length_((const unsigned char *)"!\x80?a", 4) == 3 && bpe_word_length_((const unsigned char *)"a\x80", 2) == 1,
           "pretokenize_invalid_utf8", "bytes that are not UTF-8 split into words that do not cover them, or join letters");
