@@ -592,13 +592,15 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 15;
+static const int NUM_VERSIONS = 21;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
-    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores"};
+    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
+    NULL, NULL, NULL, // 15-17: git 86ee241 and d847f66 (dropped)
+    "v18 v11, SM slots 3000 cy apart", "v19 v11, SM slots 6000 cy apart", "v20 v11, SM slots 9000 cy apart"};
 
 static ScanParams to_params(const BwdArgs &a) {
     ScanParams p = {};
@@ -651,6 +653,9 @@ void scan_backward(int version, const BwdArgs &p) {
     case 12: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 13: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 14: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 18: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, 3000>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 19: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, 6000>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 20: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, 9000>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }
@@ -824,7 +829,10 @@ int main(int argc, char **argv) {
     print_device();
     std::vector<int> versions;
     for (int i = 1; i < argc; i++) { versions.push_back(atoi(argv[i])); }
-    if (versions.empty()) { for (int v = 0; v < NUM_VERSIONS; v++) { versions.push_back(v); } }
+    if (versions.empty()) { for (int v = 0; v < NUM_VERSIONS; v++) { if (version_name[v] != NULL) { versions.push_back(v); } } }
+    for (int v : versions) {
+        if (v < 0 || v >= NUM_VERSIONS || version_name[v] == NULL) { fprintf(stderr, "unknown version %d\n", v); return 1; }
+    }
     if (getenv("SCAN_PROFILE")) { // one forward and one backward per version at the large shape, for ncu
         float *scratch = dmalloc<float>(max_scratch_floats(8, 2048, 1536, 16));
         DevSet s = upload_set(make_inputs(8, 2048, 1536, 16, 48, 3000, 0, 0), scratch);
