@@ -14,7 +14,7 @@ Versions of the weight gradient:
        at the benchmark shapes (doc/perf.md, 2026-11-30): cuBLAS already streams these products at
        ~60% of the copy rate, so the trainer keeps cuBLAS. Kept as the measured alternative.
 
-    nvcc -O3 -gencode arch=compute_90,code=sm_90 -o matmul dev/cuda/matmul.cu -lcublas
+    nvcc -O3 -gencode arch=compute_90,code=sm_90 -o matmul dev/cuda/matmul.cu -lcublas -lcublasLt
     ./matmul            checks, then the per-product table (both versions) for the 130m and the byte-level shape
     ./matmul --check    checks only
 */
@@ -308,6 +308,62 @@ static void bench_shape(const char *title, int B, int T, int C, int Di, int R, i
     dfree(x); dfree(y); dfree(w); dfree(dw);
 }
 
+// ----------------------------------------------------------------------------
+// exploration: the weight gradients through cuBLASLt, every candidate its heuristic offers, timed one
+// by one with its split-K configuration (cuBLAS's own pick splits the wide ones over K and then runs a
+// separate reduction kernel). Prints a table; nothing in the trainer depends on it.
+
+#include <cublasLt.h>
+
+static void wgrad_lt_candidates(const char *name, int BT, int IC, int OC) {
+    cublasLtHandle_t lt;
+    cublasCheck(cublasLtCreate(&lt));
+    const size_t ws_bytes = 64u << 20;
+    void *ws = dmalloc<char>(ws_bytes);
+    floatX *dout = dmalloc<floatX>((size_t)BT * OC), *inp = dmalloc<floatX>((size_t)BT * IC);
+    float *dw = dmalloc<float>((size_t)IC * OC);
+    fill_normal_bf16_dev(dout, (size_t)BT * OC, 0.f, 1.f, 21);
+    fill_normal_bf16_dev(inp, (size_t)BT * IC, 0.f, 1.f, 22);
+    cudaCheck(cudaMemset(dw, 0, (size_t)IC * OC * sizeof(float)));
+    // column-major: D (IC, OC) = inp (IC, BT) @ dout^T (BT, OC) + D
+    cublasLtMatmulDesc_t desc;
+    cublasCheck(cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+    cublasOperation_t opn = CUBLAS_OP_N, opt = CUBLAS_OP_T;
+    cublasCheck(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &opn, sizeof(opn)));
+    cublasCheck(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &opt, sizeof(opt)));
+    cublasLtMatrixLayout_t la, lb, lc;
+    cublasCheck(cublasLtMatrixLayoutCreate(&la, CUBLAS_FLOATX, IC, BT, IC));
+    cublasCheck(cublasLtMatrixLayoutCreate(&lb, CUBLAS_FLOATX, OC, BT, OC));
+    cublasCheck(cublasLtMatrixLayoutCreate(&lc, CUDA_R_32F, IC, OC, IC));
+    cublasLtMatmulPreference_t pref;
+    cublasCheck(cublasLtMatmulPreferenceCreate(&pref));
+    cublasCheck(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws_bytes, sizeof(ws_bytes)));
+    cublasLtMatmulHeuristicResult_t res[32];
+    int n = 0;
+    cublasCheck(cublasLtMatmulAlgoGetHeuristic(lt, desc, la, lb, lc, lc, pref, 32, res, &n));
+    const float one = 1.f;
+    float ref = time_median_ms([&](int) { wgrad_cublas(dw, dout, inp, IC, BT, IC, OC, 1.f); });
+    printf("\ndW %s (IC=%d OC=%d BT=%d): cublasGemmEx %.4f ms; cuBLASLt candidates:\n", name, IC, OC, BT, ref);
+    for (int i = 0; i < n; i++) {
+        uint32_t splitk = 0, red = 0, tile = 0, algo_id = 0;
+        size_t wr = 0;
+        cublasLtMatmulAlgoConfigGetAttribute(&res[i].algo, CUBLASLT_ALGO_CONFIG_ID, &algo_id, sizeof(algo_id), &wr);
+        cublasLtMatmulAlgoConfigGetAttribute(&res[i].algo, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, &splitk, sizeof(splitk), &wr);
+        cublasLtMatmulAlgoConfigGetAttribute(&res[i].algo, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME, &red, sizeof(red), &wr);
+        cublasLtMatmulAlgoConfigGetAttribute(&res[i].algo, CUBLASLT_ALGO_CONFIG_TILE_ID, &tile, sizeof(tile), &wr);
+        float ms = time_median_ms([&](int) {
+            cublasCheck(cublasLtMatmul(lt, desc, &one, inp, la, dout, lb, &one, dw, lc, dw, lc, &res[i].algo, ws, ws_bytes, 0));
+        });
+        printf("  #%-2d algo %3u tile %3u splitK %3u reduction %u workspace %8zu B: %.4f ms (%.1f TFLOP/s)\n", i, algo_id, tile, splitk,
+               red, res[i].workspaceSize, ms, 2.0 * BT * IC * OC / (ms * 1e-3) / 1e12);
+    }
+    cublasLtMatmulPreferenceDestroy(pref);
+    cublasLtMatrixLayoutDestroy(la); cublasLtMatrixLayoutDestroy(lb); cublasLtMatrixLayoutDestroy(lc);
+    cublasLtMatmulDescDestroy(desc);
+    dfree(ws); dfree(dout); dfree(inp); dfree(dw);
+    cublasLtDestroy(lt);
+}
+
 int main(int argc, char **argv) {
     std::vector<int> versions;
     const int check_only = parse_version_args(argc, argv, 2, versions);
@@ -324,6 +380,11 @@ int main(int argc, char **argv) {
         printf("device-to-device copy: %.0f GB/s\n", copy);
         bench_shape("mamba-130m shape", 8, 2048, 768, 1536, 48, 16, 50304, 24, copy);
         bench_shape("byte-level shape", 32, 1024, 384, 768, 24, 16, 256, 8, copy);
+        if (getenv("MATMUL_LT")) { // the cuBLASLt candidates of the 130m shape's wide weight gradients
+            wgrad_lt_candidates("in_proj", 16384, 768, 3072);
+            wgrad_lt_candidates("out_proj", 16384, 1536, 768);
+            wgrad_lt_candidates("lm_head", 16384, 768, 50304);
+        }
     }
     dfree(scr);
     return bad ? 1 : 0;

@@ -35,10 +35,10 @@ versions 7, 8: 5 and 6 with the per-step y kept in registers and stored after th
            Run 2's SASS showed each step's LDS issued right after the previous step's STS of y (the
            compiler cannot prove the buffers apart), so no step's loads could start early.
 (versions 9-11, warp specialisation with helper warps, were slower: git 96c841c, doc/perf.md)
-version 12: software-pipelined, one role per block (llmc/cuda/scan.cuh selective_scan_forward_pipe_kernel):
-           iteration i scans tile i and, in the same straight-line code, prepares tile i+1 and finishes
-           tile i-1, with one barrier per tile; y summed over a channel's lanes by butterflies.
-versions 13-15: 12 with one in 16 / 8 / 4 of the scan loop's exponentials as an FMA-pipe polynomial
+(versions 12-18, git 857742b, were no faster: a software-pipelined forward (iteration i scans tile i,
+           prepares tile i+1 and finishes tile i-1 in one straight-line block, one barrier per tile) and
+           the blocks of an SM started out of step; doc/perf.md)
+versions 19-21: 7 with one in 32 / 16 / 8 of the scan loop's exponentials as an FMA-pipe polynomial
            (ss_ex2_fma) instead of MUFU ex2, which bounds the loop.
 */
 #include "common.h"
@@ -339,13 +339,13 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 19;
+static const int NUM_VERSIONS = 24;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
-    "v7 v5 + batched y stores", "v8 v6 + batched y stores", NULL, NULL, NULL, "v12 software-pipelined",
-    "v13 v12 + 1/16 exp on FMA", "v14 v12 + 1/8 exp on FMA", "v15 v12 + 1/4 exp on FMA",
-    "v16 v7, SM slots 1000 cy apart", "v17 v7, SM slots 2000 cy apart", "v18 v7, SM slots 3000 cy apart"};
+    "v7 v5 + batched y stores", "v8 v6 + batched y stores", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    "v19 v7 + 1/32 exp on FMA", "v20 v7 + 1/16 exp on FMA", "v21 v7 + 1/8 exp on FMA",
+    "v22 v7, B/C as bf16 in the loop", "v23 v8, B/C as bf16 in the loop"};
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -375,13 +375,11 @@ void scan_forward(int version, const FwdArgs &p) {
     case 6: selective_scan_forward_launch<16, 4, 2, 32, false>(to_params(p), 0); cudaCheckLaunch(); break;
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 12: selective_scan_forward_pipe_launch<16, 4, 32, 0>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 13: selective_scan_forward_pipe_launch<16, 4, 32, 16>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 14: selective_scan_forward_pipe_launch<16, 4, 32, 8>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 15: selective_scan_forward_pipe_launch<16, 4, 32, 4>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 16: selective_scan_forward_launch<16, 4, 1, 32, true, 1000>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 17: selective_scan_forward_launch<16, 4, 1, 32, true, 2000>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 18: selective_scan_forward_launch<16, 4, 1, 32, true, 3000>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 19: selective_scan_forward_launch<16, 4, 1, 32, true, 32>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 20: selective_scan_forward_launch<16, 4, 1, 32, true, 16>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 21: selective_scan_forward_launch<16, 4, 1, 32, true, 8>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 22: selective_scan_forward_launch<16, 4, 1, 32, true, 0, true>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 23: selective_scan_forward_launch<16, 4, 2, 32, true, 0, true>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }

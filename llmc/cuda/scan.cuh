@@ -125,6 +125,14 @@ __device__ __forceinline__ float2 ss_load2(const __nv_bfloat16 *p) { return __bf
 __device__ __forceinline__ float2 ss_load2(const float *p) { return *(const float2 *)p; }
 __device__ __forceinline__ void ss_store2(__nv_bfloat16 *p, float a, float b) { *(__nv_bfloat162 *)p = __floats2bfloat162_rn(a, b); }
 __device__ __forceinline__ void ss_store2(float *p, float a, float b) { *(float2 *)p = make_float2(a, b); }
+// four consecutive floatX (8-byte aligned for bf16) to fp32: one 8-byte shared load and four bit operations
+// for bf16 (exact), one 16-byte load for fp32
+__device__ __forceinline__ void ss_load4(const __nv_bfloat16 *p, float *v) {
+    const uint2 w = *(const uint2 *)p;
+    v[0] = __uint_as_float(w.x << 16); v[1] = __uint_as_float(w.x & 0xffff0000u);
+    v[2] = __uint_as_float(w.y << 16); v[3] = __uint_as_float(w.y & 0xffff0000u);
+}
+__device__ __forceinline__ void ss_load4(const float *p, float *v) { *(float4 *)v = *(const float4 *)p; }
 __device__ __forceinline__ void ss_set(__nv_bfloat16 &o, float v) { o = __float2bfloat16_rn(v); }
 __device__ __forceinline__ void ss_set(float &o, float v) { o = v; }
 constexpr int SS_VEC = 16 / sizeof(floatX); // elements per 16-byte copy
@@ -137,19 +145,6 @@ template <int TOTAL, int NT, class F> __device__ __forceinline__ void ss_for(int
     for (int r = 0; r < (TOTAL + NT - 1) / NT; r++) {
         const unsigned i = (unsigned)tid + (unsigned)(r * NT);
         if (TOTAL % NT == 0 || i < (unsigned)TOTAL) { f(i); }
-    }
-}
-
-// STAGGER > 0 (an experiment of dev/cuda): the blocks that share an SM (approximately: the block's
-// linear index / the SM count) start STAGGER clock cycles apart, so their phases (prep, scan loop,
-// epilogue) start offset instead of in step.
-template <int STAGGER> __device__ __forceinline__ void ss_stagger() {
-    if constexpr (STAGGER > 0) {
-        unsigned nsm;
-        asm("mov.u32 %0, %%nsmid;" : "=r"(nsm));
-        const unsigned slot = (blockIdx.y * gridDim.x + blockIdx.x) / nsm;
-        const long long t_end = clock64() + (long long)slot * STAGGER;
-        while (clock64() < t_end) { }
     }
 }
 
@@ -294,10 +289,13 @@ template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLa
 // BATCH keeps the y of all CH steps in registers and stores them after the loop: a shared store
 // between steps would pin the next step's shared loads behind it (the compiler cannot tell the
 // buffers apart), so every step would wait out the load latency.
-template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int STAGGER = 0>
+// PQ > 0: one exponential in PQ of the scan loop (state j of step t where (t*NPT + j) % PQ == 0) runs on
+// the FMA pipe (ss_ex2_fma) instead of MUFU, which bounds the loop.
+// BCX: the scan loop reads B and C as floatX straight from the raw tile (half the shared-memory
+// wavefronts of fp32 loads) and converts them in registers; no B|C conversion pass.
+template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int PQ = 0, bool BCX = false>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
 selective_scan_forward_kernel(ScanParams p) {
-    ss_stagger<STAGGER>();
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, QROW = L::QROW;
     extern __shared__ __align__(16) unsigned char ss_smem[];
@@ -344,7 +342,7 @@ selective_scan_forward_kernel(ScanParams p) {
             const float e0 = tok ? s0 : 0.f, e1 = tok ? s1 : 0.f;
             *(float4 *)(P + t * DC + c2) = make_float4(e0, e0 * uu.x, e1, e1 * uu.y);
         });
-        ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); });
+        if constexpr (!BCX) { ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); }); }
         __syncthreads();
 #pragma unroll
         for (int c = 0; c < CPL; c++) { // checkpoint: the state entering chunk ci
@@ -368,8 +366,13 @@ selective_scan_forward_kernel(ScanParams p) {
             float Bv[NPT], Cv[NPT];
 #pragma unroll
             for (int j = 0; j < NPT; j += 4) {
-                *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
-                *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
+                if constexpr (BCX) {
+                    ss_load4(rw + 3 * CH * DC + t * 2 * N + nq * NPT + j, Bv + j);
+                    ss_load4(rw + 3 * CH * DC + t * 2 * N + N + nq * NPT + j, Cv + j);
+                } else {
+                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
+                }
             }
             float y[CPL];
 #pragma unroll
@@ -377,7 +380,9 @@ selective_scan_forward_kernel(ScanParams p) {
                 y[c] = 0.f;
 #pragma unroll
                 for (int j = 0; j < NPT; j++) {
-                    s[c][j] = fmaf(ss_ex2(pd[c].x * A2[c][j]), s[c][j], pd[c].y * Bv[j]);
+                    const float x = pd[c].x * A2[c][j];
+                    const float a = (PQ > 0 && ((t * CPL + c) * NPT + j) % (PQ > 0 ? PQ : 1) == 0) ? ss_ex2_fma(x) : ss_ex2(x);
+                    s[c][j] = fmaf(a, s[c][j], pd[c].y * Bv[j]);
                     y[c] = fmaf(Cv[j], s[c][j], y[c]);
                 }
             }
@@ -420,173 +425,6 @@ selective_scan_forward_kernel(ScanParams p) {
 }
 
 // ----------------------------------------------------------------------------
-// forward kernel, software-pipelined: one barrier per tile instead of three, and the per-element work
-// of neighbouring tiles in the same straight-line code as the scan loop. Iteration i scans tile i and
-// also prepares tile i+1 (softplus; D*u and silu(z) for the gate; B|C to fp32) and finishes tile i-1
-// (out = (y + D*u) * silu(z)); tile i+2 is in flight. All shared loads of an iteration come before
-// its shared stores, so the compiler may interleave the three: the scan loop is bound by the MUFU
-// exponentials, the prep and epilogue mostly by instruction issue. y is summed over a channel's lanes
-// by butterflies, so the epilogue reads one value per element instead of N/NPT partials.
-// Buffers: raw tiles x2, (delta, delta*u) x2, B|C x2, (D*u, silu(z)) x3 (tile i+1 is written while
-// tile i-1's is read), y x2.
-
-template <int N, int NPT, int DC, int CH> struct ScanFwdPipeLayout : ScanLanes<N, NPT, 1, DC> {
-    using Lanes = ScanLanes<N, NPT, 1, DC>;
-    static constexpr int NT = Lanes::NT, LPC = N / NPT, EG = DC / 2, EROWS = NT / EG, PIT = CH / EROWS, BIT = CH * N / NT;
-    static constexpr int YROW = DC + 1; // odd: a warp's y stores (rows nq*CH/LPC apart) hit distinct banks
-    static constexpr int RAW = 3 * CH * DC + CH * 2 * N; // floatX per stage: delta_raw, u, z, B|C
-    static constexpr size_t off_P = 2 * (size_t)RAW * sizeof(floatX);   // [2][CH][DC] float2 (delta, delta*u)
-    static constexpr size_t off_BC = off_P + 2 * (size_t)CH * DC * 8;    // [2][CH][2N] float
-    static constexpr size_t off_E = off_BC + 2 * (size_t)CH * 2 * N * 4; // [3][CH][DC/2] float4 (D*u, silu(z)) x 2 channels
-    static constexpr size_t off_Y = off_E + 3 * (size_t)CH * DC * 8;     // [2][CH][YROW] float
-    static constexpr size_t smem = off_Y + 2 * (size_t)CH * YROW * 4;
-    static constexpr int MINB = (int)((227u * 1024u) / (smem + 1024u)) < 3 ? (int)((227u * 1024u) / (smem + 1024u)) : 3;
-    static_assert(NT % EG == 0 && CH % EROWS == 0 && (CH * N) % NT == 0 && CH % LPC == 0 && MINB >= 1, "pipelined scan layout");
-    static_assert(DC % SS_VEC == 0 && (2 * N) % SS_VEC == 0 && RAW % 8 == 0 && off_P % 16 == 0 && off_BC % 16 == 0 &&
-                  off_E % 16 == 0 && off_Y % 16 == 0, "16-byte alignment");
-};
-
-// PQ > 0: one exponential in PQ of the scan loop (state j of step t where (t*NPT + j) % PQ == 0) runs
-// on the FMA pipe (ss_ex2_fma), balancing the MUFU pipe against instruction issue.
-template <int N, int NPT, int DC, int CH, int PQ>
-__global__ void __launch_bounds__(ScanLanes<N, NPT, 1, DC>::NT, ScanFwdPipeLayout<N, NPT, DC, CH>::MINB)
-selective_scan_forward_pipe_kernel(ScanParams p) {
-    using L = ScanFwdPipeLayout<N, NPT, DC, CH>;
-    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, EG = L::EG, EROWS = L::EROWS, PIT = L::PIT, BIT = L::BIT;
-    constexpr int YROW = L::YROW, RAW = L::RAW, YL = CH / LPC;
-    extern __shared__ __align__(16) unsigned char ss_smem[];
-    floatX *raw = (floatX *)ss_smem;
-    float2 *P = (float2 *)(ss_smem + L::off_P);
-    float *BC = (float *)(ss_smem + L::off_BC);
-    float4 *E = (float4 *)(ss_smem + L::off_E);
-    float *Y = (float *)(ss_smem + L::off_Y);
-
-    const int tid = threadIdx.x, lane = tid % 32, nq = lane / CW, ch0 = tid / 32 * CW + lane % CW;
-    const int b = blockIdx.y, d0 = blockIdx.x * DC, d = d0 + ch0;
-    const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
-    const int pc2 = tid % EG * 2, prow = tid / EG; // per-element work: a fixed channel pair, rows prow + r*EROWS
-    const floatX *const X[3] = {p.delta_raw, p.u, p.xz};
-    const int xstride[3] = {Di, Di, 2 * Di}, xoff[3] = {0, 0, Di};
-    const float2 pbias = make_float2(d0 + pc2 < Di ? p.dt_bias[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.dt_bias[d0 + pc2 + 1] : 0.f);
-    const float2 pDv = make_float2(d0 + pc2 < Di ? p.D[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.D[d0 + pc2 + 1] : 0.f);
-    float A2[NPT], s[NPT];
-#pragma unroll
-    for (int j = 0; j < NPT; j++) {
-        A2[j] = d < Di ? -expf(p.A_log[d * N + nq * NPT + j]) * SS_LOG2E : 0.f;
-        s[j] = p.carry != NULL && d < Di ? p.carry[((size_t)b * Di + d) * N + nq * NPT + j] : 0.f;
-    }
-
-    // per-element prep of the tile in rw (rows from t0) into registers, and their stores into stage st
-    float4 pv[PIT], ev[PIT];
-    float2 bv[BIT];
-    auto prep_load = [&](const floatX *rw, int t0) {
-#pragma unroll
-        for (int r = 0; r < PIT; r++) {
-            const int t = prow + r * EROWS;
-            const float2 dr = ss_load2(rw + t * DC + pc2), uu = ss_load2(rw + CH * DC + t * DC + pc2);
-            const float2 zz = ss_load2(rw + 2 * CH * DC + t * DC + pc2);
-            const bool tok = t0 + t < T; // rows past T: delta = 0, an identity step
-            const float s0 = ss_softplus(dr.x + pbias.x), s1 = ss_softplus(dr.y + pbias.y);
-            const float e0 = tok ? s0 : 0.f, e1 = tok ? s1 : 0.f;
-            pv[r] = make_float4(e0, e0 * uu.x, e1, e1 * uu.y);
-            ev[r] = make_float4(pDv.x * uu.x, zz.x * ss_sigmoid(zz.x), pDv.y * uu.y, zz.y * ss_sigmoid(zz.y));
-        }
-#pragma unroll
-        for (int r = 0; r < BIT; r++) { bv[r] = ss_load2(rw + 3 * CH * DC + 2 * (tid + r * NT)); }
-    };
-    auto prep_store = [&](int st2, int st3) {
-#pragma unroll
-        for (int r = 0; r < PIT; r++) {
-            const int t = prow + r * EROWS;
-            *(float4 *)(P + (st2 * CH + t) * DC + pc2) = pv[r];
-            E[(st3 * CH + t) * EG + pc2 / 2] = ev[r];
-        }
-#pragma unroll
-        for (int r = 0; r < BIT; r++) { *(float2 *)(BC + st2 * CH * 2 * N + 2 * (tid + r * NT)) = bv[r]; }
-    };
-    // epilogue of tile c (rows from c*CH): out = (y + D*u) * silu(z)
-    float2 ov[PIT];
-    auto epi_load = [&](int ys, int es) { // y in stage ys, the gate in stage es
-        const float *Yc = Y + ys * CH * YROW;
-        const float4 *Ec = E + es * CH * EG;
-#pragma unroll
-        for (int r = 0; r < PIT; r++) {
-            const int t = prow + r * EROWS;
-            const float4 e = Ec[t * EG + pc2 / 2];
-            ov[r] = make_float2((Yc[t * YROW + pc2] + e.x) * e.y, (Yc[t * YROW + pc2 + 1] + e.z) * e.w);
-        }
-    };
-    auto epi_store = [&](int c) {
-#pragma unroll
-        for (int r = 0; r < PIT; r++) {
-            const int t = c * CH + prow + r * EROWS;
-            if (t < T && d0 + pc2 < Di) { ss_store2(p.out + ((size_t)b * T + t) * Di + d0 + pc2, ov[r].x, ov[r].y); }
-        }
-    };
-
-    ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw, b, d0, 0, tid);
-    ss_cp_async_commit();
-    ss_cp_async_wait_all();
-    __syncthreads();
-    prep_load(raw, 0);
-    prep_store(0, 0);
-    if (nch > 1) { ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw + RAW, b, d0, CH, tid); }
-    ss_cp_async_commit();
-
-    for (int ci = 0; ci < nch; ci++) {
-        const int t0 = ci * CH;
-        ss_cp_async_wait_all();
-        __syncthreads(); // tile ci's prep and tile ci-1's y are visible; raw stage ci&1 (tile ci) is no longer read
-        if (ci + 2 < nch) { ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw + (ci & 1) * RAW, b, d0, t0 + 2 * CH, tid); }
-        ss_cp_async_commit();
-        if (d < Di) { // checkpoint: the state entering chunk ci
-            float *dst = p.states + (((size_t)b * nch + ci) * Di + d) * N + nq * NPT;
-#pragma unroll
-            for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[j], s[j + 1], s[j + 2], s[j + 3]); }
-        }
-        // loads: tile ci+1's raw rows (its prep), tile ci-1's y and gate (its epilogue), then the scan of tile ci
-        prep_load(raw + ((ci + 1) & 1) * RAW, t0 + CH); // past the last tile: stale rows, never stored
-        epi_load((ci + 1) & 1, (ci + 2) % 3);           // tile ci-1's stages (ci = 0: garbage, never stored)
-        const float2 *Pc = P + (ci & 1) * CH * DC;
-        const float *BCc = BC + (ci & 1) * CH * 2 * N;
-        float yv[CH];
-#pragma unroll
-        for (int t = 0; t < CH; t++) {
-            const float2 pd = Pc[t * DC + ch0];
-            float Bv[NPT], Cv[NPT];
-#pragma unroll
-            for (int j = 0; j < NPT; j += 4) {
-                *(float4 *)(Bv + j) = *(const float4 *)(BCc + t * 2 * N + nq * NPT + j);
-                *(float4 *)(Cv + j) = *(const float4 *)(BCc + t * 2 * N + N + nq * NPT + j);
-            }
-            float y = 0.f;
-#pragma unroll
-            for (int j = 0; j < NPT; j++) {
-                const float x = pd.x * A2[j], a = (PQ > 0 && (t * NPT + j) % (PQ > 0 ? PQ : 1) == 0) ? ss_ex2_fma(x) : ss_ex2(x);
-                s[j] = fmaf(a, s[j], pd.y * Bv[j]);
-                y = fmaf(Cv[j], s[j], y);
-            }
-            yv[t] = y;
-        }
-        // y summed over the channel's lanes: this lane keeps steps idx .. idx+YL
-        int idx = 0;
-        ss_bfly<16, CW, CH, CH>(yv, lane, idx);
-        float *Yc = Y + (ci & 1) * CH * YROW;
-#pragma unroll
-        for (int m = 0; m < YL; m++) { Yc[(idx + m) * YROW + ch0] = yv[m]; }
-        if (ci + 1 < nch) { prep_store((ci + 1) & 1, (ci + 1) % 3); }
-        if (ci > 0) { epi_store(ci - 1); }
-    }
-    __syncthreads();
-    epi_load((nch - 1) & 1, (nch - 1) % 3);
-    epi_store(nch - 1);
-    if (p.carry != NULL && d < Di) { // steps past T decay by exp(0) and add 0: s is the state after step T-1
-#pragma unroll
-        for (int j = 0; j < NPT; j++) { p.carry[((size_t)b * Di + d) * N + nq * NPT + j] = s[j]; }
-    }
-}
-
-// ----------------------------------------------------------------------------
 // backward kernel: chunks last to first. Per chunk: prep (softplus, sigmoid, silu' once per element),
 // prefetch of the previous chunk's tile, a pre-pass from the checkpoint to the sub-chunk starts, then
 // per sub-chunk of SUB steps (last first) a forward pass that keeps the states (and with ACACHE the
@@ -613,10 +451,10 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
 // pD [B][Di]; pT [B][Di] (per batch row)
 // BATCH: per-step results of a pass (y, dC, dB, the per-channel sums) stay in registers and are
 // reduced and stored after the pass, so no shared store sits between one step's loads and the next.
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, int STAGGER = 0>
+// BCX: B|C stay floatX in shared memory (the prep copies them), loaded 4 at a time and converted in registers
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool BCX = false>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
-    ss_stagger<STAGGER>();
     using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW;
     constexpr int EG = DC / 2, EROWS = NT / EG, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
@@ -701,7 +539,11 @@ selective_scan_backward_kernel(ScanParams p) {
                 *(float4 *)(PD + t * DC + pc2) = make_float4(dl[0], dl[0] * uu[r].x, dl[1], dl[1] * uu[r].y);
             }
         }
-        ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
+        if constexpr (BCX) {
+            ss_for<CH * 2 * N / SS_VEC, NT>(tid, [&](unsigned i) { ((uint4 *)BC)[i] = ((const uint4 *)(raw + 4 * CH * DC))[i]; });
+        } else {
+            ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
+        }
         __syncthreads();
         if (ci > 0) { ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
         ss_cp_async_commit();
@@ -726,7 +568,10 @@ selective_scan_backward_kernel(ScanParams p) {
                     }
                     float Bv[NPT];
 #pragma unroll
-                    for (int j = 0; j < NPT; j += 4) { *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j); }
+                    for (int j = 0; j < NPT; j += 4) {
+                        if constexpr (BCX) { ss_load4((const floatX *)BC + t * 2 * N + nq * NPT + j, Bv + j); }
+                        else { *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j); }
+                    }
 #pragma unroll
                     for (int c = 0; c < CPL; c++) {
 #pragma unroll
@@ -777,8 +622,13 @@ selective_scan_backward_kernel(ScanParams p) {
                 float Bv[NPT], Cv[NPT], dc[NPT];
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
-                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
-                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
+                    if constexpr (BCX) {
+                        ss_load4((const floatX *)BC + t * 2 * N + nq * NPT + j, Bv + j);
+                        ss_load4((const floatX *)BC + t * 2 * N + N + nq * NPT + j, Cv + j);
+                    } else {
+                        *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                        *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
+                    }
                 }
                 float y[CPL];
 #pragma unroll
@@ -838,8 +688,13 @@ selective_scan_backward_kernel(ScanParams p) {
                 float Bv[NPT], Cv[NPT], db[NPT], rv[2 * CPL];
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
-                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
-                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
+                    if constexpr (BCX) {
+                        ss_load4((const floatX *)BC + t * 2 * N + nq * NPT + j, Bv + j);
+                        ss_load4((const floatX *)BC + t * 2 * N + N + nq * NPT + j, Cv + j);
+                    } else {
+                        *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                        *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
+                    }
                 }
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
@@ -993,28 +848,19 @@ static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
 }
 
 // the kernels with explicit layout parameters (dev/cuda benchmarks other choices through these)
-template <int N, int NPT, int CPL, int DC, bool BATCH, int STAGGER = 0>
+template <int N, int NPT, int CPL, int DC, bool BATCH, int PQ = 0, bool BCX = false>
 static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
-    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, STAGGER>;
+    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, PQ, BCX>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
 }
-template <int N, int NPT, int DC, int PQ>
-static void selective_scan_forward_pipe_launch(const ScanParams &p, cudaStream_t stream) {
-    using L = ScanFwdPipeLayout<N, NPT, DC, SCAN_CHUNK>;
-    auto kern = selective_scan_forward_pipe_kernel<N, NPT, DC, SCAN_CHUNK, PQ>;
-    cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
-    if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
-    dim3 grid((p.Di + DC - 1) / DC, p.B);
-    kern<<<grid, L::NT, L::smem, stream>>>(p);
-}
-template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, int STAGGER = 0>
+template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool BCX = false>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
-    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, STAGGER>;
+    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, BCX>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
