@@ -52,8 +52,8 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            both sums (two more barriers per sub-chunk), 0.737 with dB alone (no extra barrier).
            Git 86ee241 has 11 and 14 with each lane's states in butterfly order (no selects in those
            sums, B|C staged in 4 orders) as versions 15, 16: 4% slower (more shared-memory wavefronts).
-           Git 857742b has 11 with the blocks of an SM started 3000-9000 cycles apart (versions 18-20):
-           no faster.
+           Git 857742b has 11 with the blocks of an SM started 3000-9000 cycles apart (versions 18-20),
+           git aa7ed3c 11 and 14 with B|C kept bf16 in shared memory (21, 22): no faster.
 */
 #include "common.h"
 
@@ -594,15 +594,13 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 23;
+static const int NUM_VERSIONS = 15;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
-    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    NULL, NULL, NULL, NULL, NULL, NULL, // 15-20: dropped (git d847f66, 86ee241, 857742b)
-    "v21 v11, B/C as bf16 in smem", "v22 v14, B/C as bf16 in smem"};
+    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores"};
 
 static ScanParams to_params(const BwdArgs &a) {
     ScanParams p = {};
@@ -655,8 +653,6 @@ void scan_backward(int version, const BwdArgs &p) {
     case 12: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 13: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 14: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 21: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 22: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4, true>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }

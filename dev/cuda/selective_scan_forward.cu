@@ -38,8 +38,10 @@ versions 7, 8: 5 and 6 with the per-step y kept in registers and stored after th
 (versions 12-18, git 857742b, were no faster: a software-pipelined forward (iteration i scans tile i,
            prepares tile i+1 and finishes tile i-1 in one straight-line block, one barrier per tile) and
            the blocks of an SM started out of step; doc/perf.md)
-versions 19-21: 7 with one in 32 / 16 / 8 of the scan loop's exponentials as an FMA-pipe polynomial
-           (ss_ex2_fma) instead of MUFU ex2, which bounds the loop.
+(versions 19-23, git aa7ed3c: one in 32 / 16 / 8 of the loop's exponentials as an FMA-pipe polynomial;
+           B/C read as bf16 in the loop, half the shared-memory wavefronts: no faster, doc/perf.md)
+versions 24, 25: 7 with 8 lanes per channel, 2 states each: twice the warps (the forward runs ~3 warps
+           per scheduler at B=8, Di=1536), at most 80 / 128 registers (3 / 2 blocks of 256 threads per SM).
 */
 #include "common.h"
 
@@ -339,13 +341,12 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 24;
+static const int NUM_VERSIONS = 26;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
-    "v7 v5 + batched y stores", "v8 v6 + batched y stores", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-    "v19 v7 + 1/32 exp on FMA", "v20 v7 + 1/16 exp on FMA", "v21 v7 + 1/8 exp on FMA",
-    "v22 v7, B/C as bf16 in the loop", "v23 v8, B/C as bf16 in the loop"};
+    "v7 v5 + batched y stores", "v8 v6 + batched y stores", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, // 9-23: dropped (doc/perf.md)
+    "v24 v7, 8 lanes/ch (2 states), 3 blk", "v25 v7, 8 lanes/ch (2 states), 2 blk"};
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -375,11 +376,8 @@ void scan_forward(int version, const FwdArgs &p) {
     case 6: selective_scan_forward_launch<16, 4, 2, 32, false>(to_params(p), 0); cudaCheckLaunch(); break;
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 19: selective_scan_forward_launch<16, 4, 1, 32, true, 32>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 20: selective_scan_forward_launch<16, 4, 1, 32, true, 16>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 21: selective_scan_forward_launch<16, 4, 1, 32, true, 8>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 22: selective_scan_forward_launch<16, 4, 1, 32, true, 0, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 23: selective_scan_forward_launch<16, 4, 2, 32, true, 0, true>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 24: selective_scan_forward_launch<16, 2, 1, 32, true, 3>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 25: selective_scan_forward_launch<16, 2, 1, 32, true, 2>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }

@@ -96,21 +96,6 @@ __device__ __forceinline__ float ss_softplus_sig(float v, float *sig) {
     *sig = v > 20.f ? 1.f : sg;
     return v > 20.f ? v : sp;
 }
-// 2^x for x <= 0 on the FMA pipe instead of MUFU: x = j + f, j = round(x) (by the 1.5*2^23 addition,
-// never reassociated: __fadd_rn), f in [-0.5, 0.5]; 2^f by a degree-5 near-minimax polynomial (relative
-// error 2.3e-7 in fp32, like ex2.approx's ~2^-22); 2^j added to the exponent bits. Below 2^-125 it
-// returns ~2^-125 where ex2.approx flushes to 0 (a decay either way). 9 FMA-pipe instructions for one
-// MUFU one: the forward's scan loop, bound by the MUFU rate, moves a fraction of its exponentials here.
-__device__ __forceinline__ float ss_ex2_fma(float x) {
-    x = fmaxf(x, -125.f);
-    const float t = __fadd_rn(x, 12582912.f), f = x - __fsub_rn(t, 12582912.f);
-    float q = fmaf(1.327647129e-3f, f, 9.675540961e-3f);
-    q = fmaf(q, f, 5.550713092e-2f);
-    q = fmaf(q, f, 2.402212024e-1f);
-    q = fmaf(q, f, 6.931469440e-1f);
-    q = fmaf(q, f, 1.000000119f);
-    return __int_as_float(__float_as_int(q) + (__float_as_int(t) << 23));
-}
 __device__ __forceinline__ float ss_sigmoid(float z) { return ss_rcp(1.f + ss_ex2(-z * SS_LOG2E)); }
 
 __device__ __forceinline__ void ss_cp_async16(void *smem_dst, const void *gmem_src, int src_bytes) {
@@ -125,14 +110,6 @@ __device__ __forceinline__ float2 ss_load2(const __nv_bfloat16 *p) { return __bf
 __device__ __forceinline__ float2 ss_load2(const float *p) { return *(const float2 *)p; }
 __device__ __forceinline__ void ss_store2(__nv_bfloat16 *p, float a, float b) { *(__nv_bfloat162 *)p = __floats2bfloat162_rn(a, b); }
 __device__ __forceinline__ void ss_store2(float *p, float a, float b) { *(float2 *)p = make_float2(a, b); }
-// four consecutive floatX (8-byte aligned for bf16) to fp32: one 8-byte shared load and four bit operations
-// for bf16 (exact), one 16-byte load for fp32
-__device__ __forceinline__ void ss_load4(const __nv_bfloat16 *p, float *v) {
-    const uint2 w = *(const uint2 *)p;
-    v[0] = __uint_as_float(w.x << 16); v[1] = __uint_as_float(w.x & 0xffff0000u);
-    v[2] = __uint_as_float(w.y << 16); v[3] = __uint_as_float(w.y & 0xffff0000u);
-}
-__device__ __forceinline__ void ss_load4(const float *p, float *v) { *(float4 *)v = *(const float4 *)p; }
 __device__ __forceinline__ void ss_set(__nv_bfloat16 &o, float v) { o = __float2bfloat16_rn(v); }
 __device__ __forceinline__ void ss_set(float &o, float v) { o = v; }
 constexpr int SS_VEC = 16 / sizeof(floatX); // elements per 16-byte copy
@@ -145,6 +122,15 @@ template <int TOTAL, int NT, class F> __device__ __forceinline__ void ss_for(int
     for (int r = 0; r < (TOTAL + NT - 1) / NT; r++) {
         const unsigned i = (unsigned)tid + (unsigned)(r * NT);
         if (TOTAL % NT == 0 || i < (unsigned)TOTAL) { f(i); }
+    }
+}
+
+// copy NPT consecutive floats (16-byte pieces, or 8-byte ones when NPT is not a multiple of 4)
+template <int NPT> __device__ __forceinline__ void ss_copy(float *dst, const float *src) {
+    constexpr int V = NPT % 4 == 0 ? 4 : 2;
+#pragma unroll
+    for (int j = 0; j < NPT; j += V) {
+        if constexpr (V == 4) { *(float4 *)(dst + j) = *(const float4 *)(src + j); } else { *(float2 *)(dst + j) = *(const float2 *)(src + j); }
     }
 }
 
@@ -208,7 +194,7 @@ template <int N, int NPT, int CPL, int DC> struct ScanLanes {
     static constexpr int NT = DC / CPL * LPC;    // threads per block
     static constexpr int NWARP = NT / 32;
     static constexpr int QROW = DC + CW * CPL;   // lane partials, one row per nq; the pad spreads a warp's stores over all banks
-    static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
+    static_assert(N % NPT == 0 && NPT % 2 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
                   DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2), "scan lane layout");
 };
 
@@ -289,12 +275,8 @@ template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLa
 // BATCH keeps the y of all CH steps in registers and stores them after the loop: a shared store
 // between steps would pin the next step's shared loads behind it (the compiler cannot tell the
 // buffers apart), so every step would wait out the load latency.
-// PQ > 0: one exponential in PQ of the scan loop (state j of step t where (t*NPT + j) % PQ == 0) runs on
-// the FMA pipe (ss_ex2_fma) instead of MUFU, which bounds the loop.
-// BCX: the scan loop reads B and C as floatX straight from the raw tile (half the shared-memory
-// wavefronts of fp32 loads) and converts them in registers; no B|C conversion pass.
-template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int PQ = 0, bool BCX = false>
-__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
+template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int MINB = 0>
+__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_forward_kernel(ScanParams p) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, QROW = L::QROW;
@@ -342,7 +324,7 @@ selective_scan_forward_kernel(ScanParams p) {
             const float e0 = tok ? s0 : 0.f, e1 = tok ? s1 : 0.f;
             *(float4 *)(P + t * DC + c2) = make_float4(e0, e0 * uu.x, e1, e1 * uu.y);
         });
-        if constexpr (!BCX) { ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); }); }
+        ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); });
         __syncthreads();
 #pragma unroll
         for (int c = 0; c < CPL; c++) { // checkpoint: the state entering chunk ci
@@ -350,7 +332,10 @@ selective_scan_forward_kernel(ScanParams p) {
             if (d < Di) {
                 float *dst = p.states + (((size_t)b * nch + ci) * Di + d) * N + nq * NPT;
 #pragma unroll
-                for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
+                for (int j = 0; j < NPT; j += 4 - 2 * (NPT % 4 != 0)) {
+                    if constexpr (NPT % 4 == 0) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
+                    else { *(float2 *)(dst + j) = make_float2(s[c][j], s[c][j + 1]); }
+                }
             }
         }
         float yv[BATCH ? CH : 1][CPL];
@@ -364,25 +349,15 @@ selective_scan_forward_kernel(ScanParams p) {
                 pd[0] = P[t * DC + ch0];
             }
             float Bv[NPT], Cv[NPT];
-#pragma unroll
-            for (int j = 0; j < NPT; j += 4) {
-                if constexpr (BCX) {
-                    ss_load4(rw + 3 * CH * DC + t * 2 * N + nq * NPT + j, Bv + j);
-                    ss_load4(rw + 3 * CH * DC + t * 2 * N + N + nq * NPT + j, Cv + j);
-                } else {
-                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
-                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
-                }
-            }
+            ss_copy<NPT>(Bv, BC + t * 2 * N + nq * NPT);
+            ss_copy<NPT>(Cv, BC + t * 2 * N + N + nq * NPT);
             float y[CPL];
 #pragma unroll
             for (int c = 0; c < CPL; c++) {
                 y[c] = 0.f;
 #pragma unroll
                 for (int j = 0; j < NPT; j++) {
-                    const float x = pd[c].x * A2[c][j];
-                    const float a = (PQ > 0 && ((t * CPL + c) * NPT + j) % (PQ > 0 ? PQ : 1) == 0) ? ss_ex2_fma(x) : ss_ex2(x);
-                    s[c][j] = fmaf(a, s[c][j], pd[c].y * Bv[j]);
+                    s[c][j] = fmaf(ss_ex2(pd[c].x * A2[c][j]), s[c][j], pd[c].y * Bv[j]);
                     y[c] = fmaf(Cv[j], s[c][j], y[c]);
                 }
             }
@@ -442,7 +417,7 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
     static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
     static constexpr size_t smem = off_red + (size_t)SUB * NWARP * 2 * N * 4;
-    static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
+    static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0 && NPT % 4 == 0, "scan layout");
     static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
                   off_rs % 16 == 0 && off_red % 16 == 0, "16-byte alignment");
 };
@@ -451,8 +426,7 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
 // pD [B][Di]; pT [B][Di] (per batch row)
 // BATCH: per-step results of a pass (y, dC, dB, the per-channel sums) stay in registers and are
 // reduced and stored after the pass, so no shared store sits between one step's loads and the next.
-// BCX: B|C stay floatX in shared memory (the prep copies them), loaded 4 at a time and converted in registers
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool BCX = false>
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
@@ -539,11 +513,7 @@ selective_scan_backward_kernel(ScanParams p) {
                 *(float4 *)(PD + t * DC + pc2) = make_float4(dl[0], dl[0] * uu[r].x, dl[1], dl[1] * uu[r].y);
             }
         }
-        if constexpr (BCX) {
-            ss_for<CH * 2 * N / SS_VEC, NT>(tid, [&](unsigned i) { ((uint4 *)BC)[i] = ((const uint4 *)(raw + 4 * CH * DC))[i]; });
-        } else {
-            ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
-        }
+        ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
         __syncthreads();
         if (ci > 0) { ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
         ss_cp_async_commit();
@@ -568,10 +538,7 @@ selective_scan_backward_kernel(ScanParams p) {
                     }
                     float Bv[NPT];
 #pragma unroll
-                    for (int j = 0; j < NPT; j += 4) {
-                        if constexpr (BCX) { ss_load4((const floatX *)BC + t * 2 * N + nq * NPT + j, Bv + j); }
-                        else { *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j); }
-                    }
+                    for (int j = 0; j < NPT; j += 4) { *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j); }
 #pragma unroll
                     for (int c = 0; c < CPL; c++) {
 #pragma unroll
@@ -622,13 +589,8 @@ selective_scan_backward_kernel(ScanParams p) {
                 float Bv[NPT], Cv[NPT], dc[NPT];
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
-                    if constexpr (BCX) {
-                        ss_load4((const floatX *)BC + t * 2 * N + nq * NPT + j, Bv + j);
-                        ss_load4((const floatX *)BC + t * 2 * N + N + nq * NPT + j, Cv + j);
-                    } else {
-                        *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
-                        *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
-                    }
+                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
                 }
                 float y[CPL];
 #pragma unroll
@@ -688,13 +650,8 @@ selective_scan_backward_kernel(ScanParams p) {
                 float Bv[NPT], Cv[NPT], db[NPT], rv[2 * CPL];
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
-                    if constexpr (BCX) {
-                        ss_load4((const floatX *)BC + t * 2 * N + nq * NPT + j, Bv + j);
-                        ss_load4((const floatX *)BC + t * 2 * N + N + nq * NPT + j, Cv + j);
-                    } else {
-                        *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
-                        *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
-                    }
+                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
                 }
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
@@ -848,19 +805,19 @@ static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
 }
 
 // the kernels with explicit layout parameters (dev/cuda benchmarks other choices through these)
-template <int N, int NPT, int CPL, int DC, bool BATCH, int PQ = 0, bool BCX = false>
+template <int N, int NPT, int CPL, int DC, bool BATCH, int MINB = 0>
 static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
-    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, PQ, BCX>;
+    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, MINB>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
 }
-template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool BCX = false>
+template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
-    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, BCX>;
+    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
