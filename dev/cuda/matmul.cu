@@ -17,6 +17,9 @@ Versions of the weight gradient:
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o matmul dev/cuda/matmul.cu -lcublas -lcublasLt
     ./matmul            checks, then the per-product table (both versions) for the 130m and the byte-level shape
     ./matmul --check    checks only
+    MATMUL_LT=1 ./matmul  also times every cuBLASLt heuristic candidate (split-K or not) for the 130m
+                        shape's in_proj, out_proj and LM-head weight gradients (doc/perf.md, 2026-11-30:
+                        the best beats cuBLAS's pick by 4% on in_proj only, ~0.1 ms per step)
 */
 #include <mma.h>
 #include "../../llmc/cuda/matmul.cuh"

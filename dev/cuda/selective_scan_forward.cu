@@ -35,13 +35,11 @@ versions 7, 8: 5 and 6 with the per-step y kept in registers and stored after th
            Run 2's SASS showed each step's LDS issued right after the previous step's STS of y (the
            compiler cannot prove the buffers apart), so no step's loads could start early.
 (versions 9-11, warp specialisation with helper warps, were slower: git 96c841c, doc/perf.md)
-(versions 12-18, git 857742b, were no faster: a software-pipelined forward (iteration i scans tile i,
-           prepares tile i+1 and finishes tile i-1 in one straight-line block, one barrier per tile) and
-           the blocks of an SM started out of step; doc/perf.md)
-(versions 19-23, git aa7ed3c: one in 32 / 16 / 8 of the loop's exponentials as an FMA-pipe polynomial;
-           B/C read as bf16 in the loop, half the shared-memory wavefronts: no faster, doc/perf.md)
-versions 24, 25: 7 with 8 lanes per channel, 2 states each: twice the warps (the forward runs ~3 warps
-           per scheduler at B=8, Di=1536), at most 80 / 128 registers (3 / 2 blocks of 256 threads per SM).
+(also no faster, doc/perf.md "What bounds the forward": 12-15 a software-pipelined forward, one barrier
+ per tile, the next tile's prep and the last tile's epilogue in the scan loop's straight-line code
+ (git 857742b); 16-18 the blocks of an SM started out of step (857742b); 19-21 a fraction of the loop's
+ exponentials as an FMA-pipe polynomial, 22-23 B/C read as bf16 in the loop (aa7ed3c); 24-25 8 lanes
+ per channel, 2 states each (20ecd7a))
 */
 #include "common.h"
 
@@ -341,12 +339,11 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 26;
+static const int NUM_VERSIONS = 9;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
-    "v7 v5 + batched y stores", "v8 v6 + batched y stores", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, // 9-23: dropped (doc/perf.md)
-    "v24 v7, 8 lanes/ch (2 states), 3 blk", "v25 v7, 8 lanes/ch (2 states), 2 blk"};
+    "v7 v5 + batched y stores", "v8 v6 + batched y stores"};
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -376,8 +373,6 @@ void scan_forward(int version, const FwdArgs &p) {
     case 6: selective_scan_forward_launch<16, 4, 2, 32, false>(to_params(p), 0); cudaCheckLaunch(); break;
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 24: selective_scan_forward_launch<16, 2, 1, 32, true, 3>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 25: selective_scan_forward_launch<16, 2, 1, 32, true, 2>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }
@@ -518,10 +513,7 @@ int main(int argc, char **argv) {
     print_device();
     std::vector<int> versions;
     for (int i = 1; i < argc; i++) { versions.push_back(atoi(argv[i])); }
-    if (versions.empty()) { for (int v = 0; v < NUM_VERSIONS; v++) { if (version_name[v] != NULL) { versions.push_back(v); } } }
-    for (int v : versions) {
-        if (v < 0 || v >= NUM_VERSIONS || version_name[v] == NULL) { fprintf(stderr, "unknown version %d\n", v); return 1; }
-    }
+    if (versions.empty()) { for (int v = 0; v < NUM_VERSIONS; v++) { versions.push_back(v); } }
     int bad = 0;
     printf("checks (fresh random inputs each, outputs poisoned with NaN first):\n");
     uint64_t seed = 7;

@@ -125,15 +125,6 @@ template <int TOTAL, int NT, class F> __device__ __forceinline__ void ss_for(int
     }
 }
 
-// copy NPT consecutive floats (16-byte pieces, or 8-byte ones when NPT is not a multiple of 4)
-template <int NPT> __device__ __forceinline__ void ss_copy(float *dst, const float *src) {
-    constexpr int V = NPT % 4 == 0 ? 4 : 2;
-#pragma unroll
-    for (int j = 0; j < NPT; j += V) {
-        if constexpr (V == 4) { *(float4 *)(dst + j) = *(const float4 *)(src + j); } else { *(float2 *)(dst + j) = *(const float2 *)(src + j); }
-    }
-}
-
 struct ScanParams {
     floatX *out, *du, *d_delta_raw, *dxz, *dxdbl;
     float *states, *dA_log, *dD, *d_dt_bias, *scratch;
@@ -194,7 +185,7 @@ template <int N, int NPT, int CPL, int DC> struct ScanLanes {
     static constexpr int NT = DC / CPL * LPC;    // threads per block
     static constexpr int NWARP = NT / 32;
     static constexpr int QROW = DC + CW * CPL;   // lane partials, one row per nq; the pad spreads a warp's stores over all banks
-    static_assert(N % NPT == 0 && NPT % 2 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
+    static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
                   DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2), "scan lane layout");
 };
 
@@ -275,8 +266,8 @@ template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLa
 // BATCH keeps the y of all CH steps in registers and stores them after the loop: a shared store
 // between steps would pin the next step's shared loads behind it (the compiler cannot tell the
 // buffers apart), so every step would wait out the load latency.
-template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int MINB = 0>
-__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
+template <int N, int NPT, int CPL, int DC, int CH, bool BATCH>
+__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
 selective_scan_forward_kernel(ScanParams p) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, QROW = L::QROW;
@@ -332,10 +323,7 @@ selective_scan_forward_kernel(ScanParams p) {
             if (d < Di) {
                 float *dst = p.states + (((size_t)b * nch + ci) * Di + d) * N + nq * NPT;
 #pragma unroll
-                for (int j = 0; j < NPT; j += 4 - 2 * (NPT % 4 != 0)) {
-                    if constexpr (NPT % 4 == 0) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
-                    else { *(float2 *)(dst + j) = make_float2(s[c][j], s[c][j + 1]); }
-                }
+                for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
             }
         }
         float yv[BATCH ? CH : 1][CPL];
@@ -349,8 +337,11 @@ selective_scan_forward_kernel(ScanParams p) {
                 pd[0] = P[t * DC + ch0];
             }
             float Bv[NPT], Cv[NPT];
-            ss_copy<NPT>(Bv, BC + t * 2 * N + nq * NPT);
-            ss_copy<NPT>(Cv, BC + t * 2 * N + N + nq * NPT);
+#pragma unroll
+            for (int j = 0; j < NPT; j += 4) {
+                *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
+            }
             float y[CPL];
 #pragma unroll
             for (int c = 0; c < CPL; c++) {
@@ -417,7 +408,7 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
     static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
     static constexpr size_t smem = off_red + (size_t)SUB * NWARP * 2 * N * 4;
-    static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0 && NPT % 4 == 0, "scan layout");
+    static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
     static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
                   off_rs % 16 == 0 && off_red % 16 == 0, "16-byte alignment");
 };
@@ -805,10 +796,10 @@ static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
 }
 
 // the kernels with explicit layout parameters (dev/cuda benchmarks other choices through these)
-template <int N, int NPT, int CPL, int DC, bool BATCH, int MINB = 0>
+template <int N, int NPT, int CPL, int DC, bool BATCH>
 static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
-    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, MINB>;
+    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
