@@ -221,7 +221,7 @@ void multi_gpu_wait(const MultiGpuConfig *c, cudaStream_t stream, const char *wh
             ncclCommAbort(c->comm);
             fatalf("rank %d: %s made no progress for %d s: another rank died or hung; exiting", c->process_rank, what, c->timeout_s);
         }
-        // poll without sleeping for the first second (a 200 us sleep per poll cost ~0.4 ms per
+        // poll without sleeping for the first second (a 200 us sleep per poll cost 0.3-0.5 ms per
         // training step in its several waits, doc/perf.md), then gently: a stuck peer is not worth a core
         if (wall_seconds() - start > 1.0) { usleep(200); }
     }
