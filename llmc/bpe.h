@@ -14,9 +14,9 @@ The parts of tokenizer.json that are used:
                     "ignore_merges": bool (optional: a word that is itself a token is not merged)}
     added_tokens   [{"id": id, "content": text, "special": bool}, ...] (optional)
     pre_tokenizer  {"type": "ByteLevel", "add_prefix_space": bool, "use_regex": bool}
+    normalizer     null, {"type": "NFC"} (GPT-NeoX's), or a Sequence of NFCs; others are refused
     decoder        {"type": "ByteLevel"} when present
-The normalizer, post_processor, truncation and padding are ignored (NeoX's normalizer is NFC:
-pass NFC text, which nearly all text already is).
+The post_processor, truncation and padding are ignored.
 
 Byte-level symbols: GPT-2 gives each of the 256 byte values a printable character so that vocab
 strings are printable. Bytes that print already (! .. ~, U+00A1 .. U+00AC, U+00AE .. U+00FF)
@@ -27,18 +27,23 @@ turned back into raw bytes once, at load time: encode and decode work on bytes o
 Encoding, as Hugging Face tokenizers does it:
  1. Added tokens (special or not) that occur literally in the text are cut out first, leftmost,
     longest first at one position, and become their ids.
- 2. Each remaining piece (with a space in front when add_prefix_space is set and it does not
+ 2. With an NFC normalizer, each remaining piece is put in Unicode normalization form C (UAX #15,
+    bpe_nfc_; tables in llmc/unicode_nfc.h, which dev/ref/make_unicode_nfc.py reads off tokenizers'
+    own normalizer and checks on every code point). Bytes that are not UTF-8 pass unchanged.
+ 3. Each remaining piece (with a space in front when add_prefix_space is set and it does not
     start with one) is split into words by GPT-2's regex
         's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
     written out by hand in bpe_word_length_.
- 3. Each word starts as one token per byte; the adjacent pair with the lowest merge rank (its
+ 4. Each word starts as one token per byte; the adjacent pair with the lowest merge rank (its
     position in model.merges; leftmost among equals) is replaced by the merged token, until no
     adjacent pair has a merge. A heap of candidate pairs makes this O(n log n) in the word length.
 The classes are Unicode's: \p{L} general category L*, \p{N} N*, \s the White_Space property, from
 llmc/unicode_classes.h, which dev/ref/make_unicode_classes.py reads off HF tokenizers' own splits
 (test/test_bpe.c checks 636 texts against tokenizers' words). Bytes that are not well-formed UTF-8
 (HF never sees them: it takes strings) are one character each, of class other.
-Ignored: added tokens' lstrip / rstrip / single_word / normalized flags, and BPE dropout.
+Ignored: added tokens' lstrip / rstrip / single_word / normalized flags (every added token is
+matched in the text before normalization, as tokenizers does for normalized: false ones), and BPE
+dropout.
 
 Decoding is per token: a vocab token's bytes, or an added token's content as UTF-8.
 
@@ -59,6 +64,7 @@ pre-tokenizer. Anything else is a one-line fatalf naming the file.
 #include "utils.h"
 #include "safetensors.h"
 #include "unicode_classes.h"
+#include "unicode_nfc.h"
 
 #define BPE_MAX_JSON_BYTES (1ull << 30)
 #define BPE_NUM_SYMBOLS 324  // byte-level symbols are U+0000 .. U+0143 (256 + the 68 remapped bytes)
@@ -92,6 +98,7 @@ typedef struct {
     int add_prefix_space;        // pre_tokenizer.add_prefix_space (false for GPT-2 and NeoX)
     int use_regex;               // pre_tokenizer.use_regex (false: a whole piece is one word)
     int ignore_merges;           // model.ignore_merges
+    int nfc;                     // the normalizer is NFC
 } BpeTokenizer;
 
 // ----------------------------------------------------------------------------
@@ -301,6 +308,28 @@ static inline void bpe_init(BpeTokenizer *t, const char *path) {
     }
     t->add_prefix_space = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pre, "add_prefix_space"));
     t->use_regex = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(pre, "use_regex"));  // default true
+    // normalizer: none, NFC, or a Sequence whose members are all NFC
+    const cJSON *norm = cJSON_GetObjectItemCaseSensitive(root, "normalizer");
+    if (norm != NULL && !cJSON_IsNull(norm)) {
+        const char *norm_type = cJSON_IsObject(norm) ? bpe_type_of_(norm) : NULL;
+        const cJSON *members = norm_type != NULL && strcmp(norm_type, "Sequence") == 0
+                                   ? cJSON_GetObjectItemCaseSensitive(norm, "normalizers") : NULL;
+        if (members != NULL && cJSON_IsArray(members)) {
+            const cJSON *m;
+            cJSON_ArrayForEach(m, members) {
+                const char *mt = cJSON_IsObject(m) ? bpe_type_of_(m) : NULL;
+                if (mt == NULL || strcmp(mt, "NFC") != 0) { norm_type = mt == NULL ? "(not an object)" : mt; break; }
+                t->nfc = 1;
+            }
+            if (m == NULL) { norm_type = "NFC"; }
+        } else if (norm_type != NULL && strcmp(norm_type, "NFC") == 0) {
+            t->nfc = 1;
+        }
+        if (norm_type == NULL || strcmp(norm_type, "NFC") != 0) {
+            fatalf("%s: normalizer %s is not supported (only NFC, as GPT-NeoX's)", path,
+                   norm_type ? bpe_show_(norm_type, shown, sizeof(shown)) : "without a type");
+        }
+    }
     const cJSON *decoder = cJSON_GetObjectItemCaseSensitive(root, "decoder");
     if (decoder != NULL && !cJSON_IsNull(decoder)) {
         const char *decoder_type = cJSON_IsObject(decoder) ? bpe_type_of_(decoder) : NULL;
@@ -482,17 +511,14 @@ static inline int bpe_decode(const BpeTokenizer *t, int id, unsigned char *out, 
 // ----------------------------------------------------------------------------
 // encoding
 
-// The character at s (n > 0 bytes left): its length in bytes and its class (UNI_*). UTF-8 is
-// decoded strictly; a byte that does not start a well-formed sequence (a stray continuation byte,
-// a truncated or overlong sequence, a surrogate, past U+10FFFF) is one character of class other,
-// so any bytes split into words and decode back exactly.
-static inline size_t bpe_char_(const unsigned char *s, size_t n, int *cls) {
+// The code point at s (n > 0 bytes left) and its length in bytes. UTF-8 is decoded strictly: a
+// byte that does not start a well-formed sequence (a stray continuation byte, a truncated or
+// overlong sequence, a surrogate, past U+10FFFF) is returned alone as BPE_RAW_BYTE | byte.
+#define BPE_RAW_BYTE 0x80000000u
+static inline size_t bpe_utf8_(const unsigned char *s, size_t n, uint32_t *out) {
     const unsigned char c = s[0];
     if (c < 0x80) {
-        *cls = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? UNI_LETTER
-               : (c >= '0' && c <= '9')                           ? UNI_NUMBER
-               : (c == ' ' || (c >= '\t' && c <= '\r'))           ? UNI_SPACE
-                                                                  : UNI_OTHER;
+        *out = c;
         return 1;
     }
     size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
@@ -504,11 +530,161 @@ static inline size_t bpe_char_(const unsigned char *s, size_t n, int *cls) {
     }
     static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};  // shortest form of each length
     if (!ok || cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        *cls = UNI_OTHER;
+        *out = BPE_RAW_BYTE | c;
         return 1;
     }
-    *cls = uni_class(cp);
+    *out = cp;
     return len;
+}
+
+// The character at s (n > 0 bytes left): its length in bytes and its class (UNI_*). A byte that
+// is not UTF-8 (bpe_utf8_) is one character of class other, so any bytes split into words and
+// decode back exactly.
+static inline size_t bpe_char_(const unsigned char *s, size_t n, int *cls) {
+    const unsigned char c = s[0];
+    if (c < 0x80) {
+        *cls = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? UNI_LETTER
+               : (c >= '0' && c <= '9')                           ? UNI_NUMBER
+               : (c == ' ' || (c >= '\t' && c <= '\r'))           ? UNI_SPACE
+                                                                  : UNI_OTHER;
+        return 1;
+    }
+    uint32_t cp;
+    size_t len = bpe_utf8_(s, n, &cp);
+    *cls = (cp & BPE_RAW_BYTE) ? UNI_OTHER : uni_class(cp);
+    return len;
+}
+
+// ----------------------------------------------------------------------------
+// NFC (UAX #15): canonical decomposition, canonical ordering of combining marks, canonical composition
+
+#define BPE_HANGUL_S 0xAC00u
+#define BPE_HANGUL_L 0x1100u
+#define BPE_HANGUL_V 0x1161u
+#define BPE_HANGUL_T 0x11A7u
+#define BPE_HANGUL_COUNT 11172u  // 19 L x 21 V x 28 T (T index 0: none)
+
+// canonical combining class (0: a starter)
+static inline int bpe_nfc_class_(uint32_t cp) {
+    int lo = 0, hi = (int)(sizeof(nfc_class_runs) / sizeof(nfc_class_runs[0])) - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (cp < nfc_class_runs[mid].lo) { hi = mid - 1; }
+        else if (cp > nfc_class_runs[mid].hi) { lo = mid + 1; }
+        else { return nfc_class_runs[mid].ccc; }
+    }
+    return 0;
+}
+
+// the primary composite of (a, b), 0 for none
+static inline uint32_t bpe_nfc_compose_(uint32_t a, uint32_t b) {
+    if (a - BPE_HANGUL_L < 19u && b - BPE_HANGUL_V < 21u) { return BPE_HANGUL_S + ((a - BPE_HANGUL_L) * 21u + (b - BPE_HANGUL_V)) * 28u; }
+    if (a - BPE_HANGUL_S < BPE_HANGUL_COUNT && (a - BPE_HANGUL_S) % 28u == 0 && b - BPE_HANGUL_T - 1u < 27u) { return a + (b - BPE_HANGUL_T); }
+    const uint64_t key = (uint64_t)a << 21 | b;
+    int lo = 0, hi = (int)(sizeof(nfc_comp_keys) / sizeof(nfc_comp_keys[0])) - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (key < nfc_comp_keys[mid]) { hi = mid - 1; }
+        else if (key > nfc_comp_keys[mid]) { lo = mid + 1; }
+        else { return nfc_comp_values[mid]; }
+    }
+    return 0;
+}
+
+// append cp's full canonical decomposition to cps (room for 4 more is the caller's)
+static inline size_t bpe_nfc_decompose_(uint32_t cp, uint32_t *cps, size_t n) {
+    if (cp - BPE_HANGUL_S < BPE_HANGUL_COUNT) {
+        const uint32_t s = cp - BPE_HANGUL_S;
+        cps[n++] = BPE_HANGUL_L + s / (21u * 28u);
+        cps[n++] = BPE_HANGUL_V + s % (21u * 28u) / 28u;
+        if (s % 28u != 0) { cps[n++] = BPE_HANGUL_T + s % 28u; }
+        return n;
+    }
+    int lo = 0, hi = (int)(sizeof(nfc_decomps) / sizeof(nfc_decomps[0])) - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (cp < nfc_decomps[mid].cp) { hi = mid - 1; }
+        else if (cp > nfc_decomps[mid].cp) { lo = mid + 1; }
+        else {
+            for (int k = 0; k < nfc_decomps[mid].len; k++) { cps[n++] = nfc_decomp_pool[nfc_decomps[mid].start + k]; }
+            return n;
+        }
+    }
+    cps[n++] = cp;
+    return n;
+}
+
+// scratch for bpe_nfc_, grown as needed
+typedef struct {
+    uint32_t *cps;
+    size_t cps_cap;
+    unsigned char *out;  // out[0] is left free for a prefix space
+    size_t out_cap;
+} BpeNfcWork;
+
+// NFC of s[0 .. n) into w->out + 1; returns its length. Bytes that are not UTF-8 stay as they are,
+// as starters that compose with nothing.
+static inline size_t bpe_nfc_(BpeNfcWork *w, const unsigned char *s, size_t n) {
+    if (w->cps_cap < 4 * n + 4) {  // a code point decomposes into at most 4 (Hangul 3)
+        w->cps_cap = 4 * n + 4;
+        free(w->cps);
+        w->cps = (uint32_t *)mallocCheck(w->cps_cap * sizeof(uint32_t));
+    }
+    uint32_t *cps = w->cps;
+    size_t m = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        i += bpe_utf8_(s + i, n - i, &cp);
+        m = (cp & BPE_RAW_BYTE) ? (cps[m] = cp, m + 1) : bpe_nfc_decompose_(cp, cps, m);
+    }
+    // canonical order: each run of marks stably sorted by class (insertion sort: runs are short)
+    for (size_t i = 1; i < m; i++) {
+        const uint32_t c = cps[i];
+        const int cc = (c & BPE_RAW_BYTE) ? 0 : bpe_nfc_class_(c);
+        size_t j = i;
+        while (cc != 0 && j > 0 && !(cps[j - 1] & BPE_RAW_BYTE) && bpe_nfc_class_(cps[j - 1]) > cc) {
+            cps[j] = cps[j - 1];
+            j--;
+        }
+        cps[j] = c;
+    }
+    // composition: a character joins the last starter if nothing between them blocks it (class 0,
+    // or a class at least its own); the ordered run makes the last kept class the largest
+    size_t kept = 0, starter = SIZE_MAX;
+    int last_cc = 0;
+    for (size_t i = 0; i < m; i++) {
+        const uint32_t c = cps[i];
+        const int raw = (c & BPE_RAW_BYTE) != 0, cc = raw ? 0 : bpe_nfc_class_(c);
+        if (starter != SIZE_MAX && !raw && (kept - 1 == starter || (last_cc != 0 && last_cc < cc))) {
+            const uint32_t composite = bpe_nfc_compose_(cps[starter], c);
+            if (composite != 0) {
+                cps[starter] = composite;
+                continue;
+            }
+        }
+        if (cc == 0) { starter = raw ? SIZE_MAX : kept; }
+        cps[kept++] = c;
+        last_cc = cc;
+    }
+    if (w->out_cap < 4 * kept + 1) {
+        w->out_cap = 4 * kept + 1;
+        free(w->out);
+        w->out = (unsigned char *)mallocCheck(w->out_cap);
+    }
+    unsigned char *o = w->out + 1;
+    for (size_t i = 0; i < kept; i++) {
+        const uint32_t c = cps[i];
+        if (c & BPE_RAW_BYTE) { *o++ = (unsigned char)c; }
+        else if (c < 0x80) { *o++ = (unsigned char)c; }
+        else if (c < 0x800) { *o++ = (unsigned char)(0xC0 | c >> 6); *o++ = (unsigned char)(0x80 | (c & 0x3F)); }
+        else if (c < 0x10000) {
+            *o++ = (unsigned char)(0xE0 | c >> 12); *o++ = (unsigned char)(0x80 | (c >> 6 & 0x3F)); *o++ = (unsigned char)(0x80 | (c & 0x3F));
+        } else {
+            *o++ = (unsigned char)(0xF0 | c >> 18); *o++ = (unsigned char)(0x80 | (c >> 12 & 0x3F));
+            *o++ = (unsigned char)(0x80 | (c >> 6 & 0x3F)); *o++ = (unsigned char)(0x80 | (c & 0x3F));
+        }
+    }
+    return (size_t)(o - (w->out + 1));
 }
 
 // length of the word that starts s (n > 0 bytes left), by GPT-2's regex, alternatives in order;
@@ -649,11 +825,19 @@ static inline void bpe_encode_word_(const BpeTokenizer *t, BpeWork *w, const uns
     for (int i = 0; i >= 0; i = w->next[i]) { bpe_emit_(w->id[i], ids, cap, count); }
 }
 
-// text between added tokens: words by the regex, then BPE on each
-static inline void bpe_encode_piece_(const BpeTokenizer *t, BpeWork *w, unsigned char *prefixed,
+// text between added tokens: NFC (with that normalizer), words by the regex, then BPE on each
+static inline void bpe_encode_piece_(const BpeTokenizer *t, BpeWork *w, BpeNfcWork *nw, unsigned char *prefixed,
                                      const unsigned char *s, size_t n, int *ids, int cap, int *count) {
     if (n == 0) { return; }
-    if (t->add_prefix_space && s[0] != ' ') {
+    if (t->nfc) {
+        n = bpe_nfc_(nw, s, n);
+        s = nw->out + 1;  // nw->out[0] is free for a prefix space
+        if (t->add_prefix_space && s[0] != ' ') {
+            nw->out[0] = ' ';
+            s = nw->out;
+            n++;
+        }
+    } else if (t->add_prefix_space && s[0] != ' ') {
         prefixed[0] = ' ';
         memcpy(prefixed + 1, s, n);
         s = prefixed;
@@ -674,6 +858,8 @@ static inline int bpe_encode(const BpeTokenizer *t, const char *text, int *ids, 
     size_t n = strlen(text);
     BpeWork w;
     memset(&w, 0, sizeof(w));
+    BpeNfcWork nw;
+    memset(&nw, 0, sizeof(nw));
     unsigned char *prefixed = t->add_prefix_space ? (unsigned char *)mallocCheck(n + 1) : NULL;
     int count = 0;
     size_t piece = 0;  // where the text since the last added token starts
@@ -691,13 +877,15 @@ static inline int bpe_encode(const BpeTokenizer *t, const char *text, int *ids, 
             i++;
             continue;
         }
-        bpe_encode_piece_(t, &w, prefixed, s + piece, i - piece, ids, cap, &count);
+        bpe_encode_piece_(t, &w, &nw, prefixed, s + piece, i - piece, ids, cap, &count);
         bpe_emit_(match, ids, cap, &count);
         i += (size_t)t->token_len[match];
         piece = i;
     }
-    bpe_encode_piece_(t, &w, prefixed, s + piece, n - piece, ids, cap, &count);
+    bpe_encode_piece_(t, &w, &nw, prefixed, s + piece, n - piece, ids, cap, &count);
     free(prefixed);
+    free(nw.cps);
+    free(nw.out);
     free(w.id);
     free(w.prev);
     free(w.next);

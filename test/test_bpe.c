@@ -202,6 +202,118 @@ static void test_words_against_tokenizers(const char *fixture) {
           "pretokenize_invalid_utf8", "bytes that are not UTF-8 split into words that do not cover them, or join letters");
 }
 
+// NFC of a UTF-8 string through bpe_nfc_, as a malloc'd NUL-terminated string
+static char *nfc_of(BpeNfcWork *w, const char *s, size_t n) {
+    size_t m = bpe_nfc_(w, (const unsigned char *)s, n);
+    char *out = (char *)mallocCheck(m + 1);
+    memcpy(out, w->out + 1, m);
+    out[m] = '\0';
+    return out;
+}
+static int utf8_of(uint32_t cp, char *out) {
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    if (cp < 0x800) { out[0] = (char)(0xC0 | cp >> 6); out[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) { out[0] = (char)(0xE0 | cp >> 12); out[1] = (char)(0x80 | (cp >> 6 & 0x3F)); out[2] = (char)(0x80 | (cp & 0x3F)); return 3; }
+    out[0] = (char)(0xF0 | cp >> 18); out[1] = (char)(0x80 | (cp >> 12 & 0x3F)); out[2] = (char)(0x80 | (cp >> 6 & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+// NFC against Hugging Face tokenizers' (nfc_cases.json next to the fixture, from
+// dev/ref/make_unicode_nfc.py): every code point, the texts built to exercise the algorithm, and
+// those texts' ids from unicode_tokenizer.json with an NFC normalizer added
+static void test_nfc_against_tokenizers(const char *fixture, const char *dir) {
+    char path[4096];
+    const int dir_len = strrchr(fixture, '/') ? (int)(strrchr(fixture, '/') - fixture + 1) : 0;
+    snprintf(path, sizeof(path), "%.*snfc_cases.json", dir_len, fixture);
+    cJSON *root = load_json(path);
+    BpeNfcWork w;
+    memset(&w, 0, sizeof(w));
+    // every code point: those in "changed" to their NFC, all others unchanged
+    const cJSON *changed = cJSON_GetObjectItemCaseSensitive(root, "changed");
+    int num_changed = cJSON_GetArraySize(changed), bad = 0, k = 0;
+    uint32_t first_bad = 0;
+    const cJSON *next = cJSON_GetArrayItem(changed, 0);
+    for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF) { continue; }
+        char in[4];
+        int n = utf8_of(cp, in);
+        const char *expect = NULL;
+        char same[5];
+        if (next != NULL && (uint32_t)cJSON_GetArrayItem(next, 0)->valuedouble == cp) {
+            expect = cJSON_GetStringValue(cJSON_GetArrayItem(next, 1));
+            next = cJSON_GetArrayItem(changed, ++k);
+        } else {
+            memcpy(same, in, n);
+            same[n] = '\0';
+            expect = same;
+        }
+        char *got = nfc_of(&w, in, (size_t)n);
+        if (strcmp(got, expect) != 0 && bad++ == 0) { first_bad = cp; }
+        free(got);
+    }
+    check(num_changed > 1000 && k == num_changed && bad == 0, "nfc_every_code_point",
+          "%d code points normalize differently from tokenizers (first U+%04X); %d of %d listed changes seen", bad,
+          first_bad, k, num_changed);
+    // the texts
+    snprintf(path, sizeof(path), "%.*sunicode_tokenizer.json", dir_len, fixture);
+    cJSON *tj = load_json(path);
+    cJSON_ReplaceItemInObjectCaseSensitive(tj, "normalizer", cJSON_Parse("{\"type\": \"NFC\"}"));
+    char nfc_path[1024];
+    write_json(join(nfc_path, dir, "unicode_tokenizer_nfc.json"), tj);
+    cJSON_Delete(tj);
+    BpeTokenizer plain, nfc;
+    bpe_init(&plain, path);
+    bpe_init(&nfc, nfc_path);
+    const cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
+    int num = cJSON_GetArraySize(cases), bad_text = 0, bad_ids = 0, differ = 0, plain_same = 0;
+    char detail[256] = "", detail_ids[256] = "";
+    for (int c = 0; c < num; c++) {
+        const cJSON *item = cJSON_GetArrayItem(cases, c), *ids = cJSON_GetObjectItemCaseSensitive(item, "ids");
+        const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "text"));
+        const char *expect = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "nfc"));
+        char *got = nfc_of(&w, text, strlen(text));
+        if (strcmp(got, expect) != 0 && bad_text++ == 0) { snprintf(detail, sizeof(detail), "case %d", c); }
+        differ += strcmp(text, expect) != 0;
+        free(got);
+        int out[512], n_got = bpe_encode(&nfc, text, out, 512), n_ids = cJSON_GetArraySize(ids), same = n_got == n_ids;
+        for (int i = 0; same && i < n_ids; i++) { same = out[i] == cJSON_GetArrayItem(ids, i)->valueint; }
+        if (!same && bad_ids++ == 0) { snprintf(detail_ids, sizeof(detail_ids), "case %d (%d ids, tokenizers %d)", c, n_got, n_ids); }
+        // without the normalizer the ids of a text that NFC changes must differ (the fixture can fail)
+        int n_plain = bpe_encode(&plain, text, out, 512), same_plain = n_plain == n_ids;
+        for (int i = 0; same_plain && i < n_ids; i++) { same_plain = out[i] == cJSON_GetArrayItem(ids, i)->valueint; }
+        plain_same += same_plain;
+    }
+    check(num >= 700 && differ > num / 3 && bad_text == 0, "nfc_matches_tokenizers",
+          "%d of %d texts normalize differently (first: %s); %d texts change under NFC", bad_text, num, detail, differ);
+    check(num >= 700 && bad_ids == 0 && num - plain_same >= differ / 2, "encode_nfc_matches_tokenizers",
+          "%d of %d texts encode differently (first: %s); without NFC %d of %d encode the same", bad_ids, num, detail_ids,
+          plain_same, num);
+    // bytes that are not UTF-8 pass through, as starters that block composition
+    const char *odd = "e\x80\xcc\x81 \xcc e\xcc\x81\xff";
+    char *got = nfc_of(&w, odd, strlen(odd));
+    check(strcmp(got, "e\x80\xcc\x81 \xcc \xc3\xa9\xff") == 0, "nfc_invalid_utf8", "got \"%s\"", got);
+    free(got);
+    // normalizer forms accepted: null, NFC, a Sequence of NFCs (an empty Sequence: none)
+    cJSON *seq = load_json(nfc_path);
+    cJSON_ReplaceItemInObjectCaseSensitive(seq, "normalizer", cJSON_Parse("{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}]}"));
+    write_json(join(path, dir, "nfc_sequence.json"), seq);
+    BpeTokenizer s1;
+    bpe_init(&s1, path);
+    cJSON_ReplaceItemInObjectCaseSensitive(seq, "normalizer", cJSON_Parse("{\"type\": \"Sequence\", \"normalizers\": []}"));
+    write_json(join(path, dir, "nfc_empty_sequence.json"), seq);
+    cJSON_Delete(seq);
+    BpeTokenizer s0;
+    bpe_init(&s0, path);
+    check(nfc.nfc && s1.nfc && !s0.nfc && !plain.nfc, "normalizer_forms", "nfc flags %d %d %d %d", nfc.nfc, s1.nfc, s0.nfc, plain.nfc);
+    bpe_free(&s0);
+    bpe_free(&s1);
+    bpe_free(&plain);
+    bpe_free(&nfc);
+    free(w.cps);
+    free(w.out);
+    cJSON_Delete(root);
+}
+
 static void test_encode(const BpeTokenizer *t) {
     // "the": pairs th (rank 7) and he (rank 1): he merges first, and "t he" is no merge.
     // " cat": Ġc (4) before at (5), then Ġc+at (6).
@@ -427,6 +539,8 @@ static const BadCase bad_cases[] = {
     {"merge_bad_pair", "model.merges[10] is neither"},
     {"wrong_pre_tokenizer", "pre_tokenizer.type: expected \"ByteLevel\", found Whitespace"},
     {"wrong_decoder", "decoder.type: expected \"ByteLevel\", found WordPiece"},
+    {"nfkc_normalizer", "normalizer NFKC is not supported (only NFC"},
+    {"sequence_with_lowercase", "normalizer Lowercase is not supported (only NFC"},
 };
 
 // the child side: write the bad file, then load it; returning means it did not fail
@@ -482,6 +596,11 @@ static int run_bad_case(const char *name, const char *dir, const char *fixture) 
         } else if (strcmp(name, "wrong_pre_tokenizer") == 0) {
             cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer"), "type",
                                                    cJSON_CreateString("Whitespace"));
+        } else if (strcmp(name, "nfkc_normalizer") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(root, "normalizer", cJSON_Parse("{\"type\": \"NFKC\"}"));
+        } else if (strcmp(name, "sequence_with_lowercase") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(
+                root, "normalizer", cJSON_Parse("{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}, {\"type\": \"Lowercase\"}]}"));
         } else if (strcmp(name, "wrong_decoder") == 0) {
             cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "decoder"), "type",
                                                    cJSON_CreateString("WordPiece"));
@@ -524,6 +643,7 @@ int main(int argc, char **argv) {
     test_decode(&t);
     test_words();
     test_words_against_tokenizers(fixture);
+    test_nfc_against_tokenizers(fixture, dir);
     test_encode(&t);
     test_round_trip(&t);
     test_against_reference(&t);

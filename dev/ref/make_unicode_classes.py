@@ -22,7 +22,8 @@ each with the byte lengths of the words tokenizers splits it into, and the ids t
 it to with test/fixtures/bpe/unicode_tokenizer.json: a byte-level BPE that tokenizers trains here
 on other random texts from the same characters (800 merges, many of them inside multi-byte
 characters and across spaces, so that a word split in the wrong place changes the ids). Texts are
-in NFC (the NeoX tokenizer's normalizer; bpe.h expects NFC input).
+in NFC (the NeoX tokenizer's normalizer; this fixture's tokenizer has none, and
+dev/ref/make_unicode_nfc.py tests bpe.h's NFC).
 """
 import json
 import os
