@@ -614,6 +614,19 @@ static inline size_t bpe_nfc_decompose_(uint32_t cp, uint32_t *cps, size_t n) {
     return n;
 }
 
+// cp as UTF-8 at o; returns the bytes written (1-4)
+static inline int bpe_put_utf8_(uint32_t cp, unsigned char *o) {
+    if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | cp >> 6); o[1] = (unsigned char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | cp >> 12); o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F)); o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | cp >> 18); o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F)); o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 // scratch for bpe_nfc_, grown as needed
 typedef struct {
     uint32_t *cps;
@@ -673,16 +686,8 @@ static inline size_t bpe_nfc_(BpeNfcWork *w, const unsigned char *s, size_t n) {
     }
     unsigned char *o = w->out + 1;
     for (size_t i = 0; i < kept; i++) {
-        const uint32_t c = cps[i];
-        if (c & BPE_RAW_BYTE) { *o++ = (unsigned char)c; }
-        else if (c < 0x80) { *o++ = (unsigned char)c; }
-        else if (c < 0x800) { *o++ = (unsigned char)(0xC0 | c >> 6); *o++ = (unsigned char)(0x80 | (c & 0x3F)); }
-        else if (c < 0x10000) {
-            *o++ = (unsigned char)(0xE0 | c >> 12); *o++ = (unsigned char)(0x80 | (c >> 6 & 0x3F)); *o++ = (unsigned char)(0x80 | (c & 0x3F));
-        } else {
-            *o++ = (unsigned char)(0xF0 | c >> 18); *o++ = (unsigned char)(0x80 | (c >> 12 & 0x3F));
-            *o++ = (unsigned char)(0x80 | (c >> 6 & 0x3F)); *o++ = (unsigned char)(0x80 | (c & 0x3F));
-        }
+        if (cps[i] & BPE_RAW_BYTE) { *o++ = (unsigned char)cps[i]; }
+        else { o += bpe_put_utf8_(cps[i], o); }
     }
     return (size_t)(o - (w->out + 1));
 }

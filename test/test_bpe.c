@@ -210,13 +210,6 @@ static char *nfc_of(BpeNfcWork *w, const char *s, size_t n) {
     out[m] = '\0';
     return out;
 }
-static int utf8_of(uint32_t cp, char *out) {
-    if (cp < 0x80) { out[0] = (char)cp; return 1; }
-    if (cp < 0x800) { out[0] = (char)(0xC0 | cp >> 6); out[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-    if (cp < 0x10000) { out[0] = (char)(0xE0 | cp >> 12); out[1] = (char)(0x80 | (cp >> 6 & 0x3F)); out[2] = (char)(0x80 | (cp & 0x3F)); return 3; }
-    out[0] = (char)(0xF0 | cp >> 18); out[1] = (char)(0x80 | (cp >> 12 & 0x3F)); out[2] = (char)(0x80 | (cp >> 6 & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 // NFC against Hugging Face tokenizers' (nfc_cases.json next to the fixture, from
 // dev/ref/make_unicode_nfc.py): every code point, the texts built to exercise the algorithm, and
@@ -236,7 +229,7 @@ static void test_nfc_against_tokenizers(const char *fixture, const char *dir) {
     for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
         if (cp >= 0xD800 && cp <= 0xDFFF) { continue; }
         char in[4];
-        int n = utf8_of(cp, in);
+        int n = bpe_put_utf8_(cp, (unsigned char *)in);
         const char *expect = NULL;
         char same[5];
         if (next != NULL && (uint32_t)cJSON_GetArrayItem(next, 0)->valuedouble == cp) {

@@ -208,52 +208,36 @@ def main():
     out.append("")
     out.append("#include <stdint.h>")
     out.append("")
-    # combining classes as runs of equal class
-    runs = []
+    def array(decl, items, per_line):
+        out.append(f"{decl} = {{")
+        for i in range(0, len(items), per_line):
+            out.append("    " + " ".join(items[i:i + per_line]))
+        out.append("};")
+
+    runs = []  # combining classes as runs of equal class
     for cp in sorted(ccc):
         if runs and runs[-1][1] == cp - 1 and runs[-1][2] == ccc[cp]:
             runs[-1][1] = cp
         else:
             runs.append([cp, cp, ccc[cp]])
     out.append("// canonical combining classes: runs [lo, hi] of one class, sorted by lo; a code point not listed has class 0")
-    out.append("typedef struct {")
-    out.append("    uint32_t lo, hi;")
-    out.append("    uint8_t ccc;")
-    out.append("} NfcClassRun;")
-    out.append(f"static const NfcClassRun nfc_class_runs[{len(runs)}] = {{")
-    for i in range(0, len(runs), 4):
-        out.append("    " + " ".join(f"{{0x{lo:X}, 0x{hi:X}, {c}}}," for lo, hi, c in runs[i:i + 4]))
-    out.append("};")
+    out.append("typedef struct {\n    uint32_t lo, hi;\n    uint8_t ccc;\n} NfcClassRun;")
+    array(f"static const NfcClassRun nfc_class_runs[{len(runs)}]", [f"{{0x{lo:X}, 0x{hi:X}, {c}}}," for lo, hi, c in runs], 4)
     out.append("")
     pool, entries = [], []
     for cp in sorted(decomp):
         entries.append((cp, len(pool), len(decomp[cp])))
         pool += decomp[cp]
+    assert len(pool) < 65536 and max(len(d) for d in decomp.values()) <= 4  # uint16_t starts; bpe_nfc_'s 4 per code point
     out.append("// full canonical decompositions (Hangul syllables excepted): code point, start in nfc_decomp_pool, length")
-    out.append("typedef struct {")
-    out.append("    uint32_t cp;")
-    out.append("    uint16_t start;")
-    out.append("    uint8_t len;")
-    out.append("} NfcDecomp;")
-    out.append(f"static const NfcDecomp nfc_decomps[{len(entries)}] = {{")
-    for i in range(0, len(entries), 4):
-        out.append("    " + " ".join(f"{{0x{cp:X}, {s}, {n}}}," for cp, s, n in entries[i:i + 4]))
-    out.append("};")
-    out.append(f"static const uint32_t nfc_decomp_pool[{len(pool)}] = {{")
-    for i in range(0, len(pool), 8):
-        out.append("    " + " ".join(f"0x{c:X}," for c in pool[i:i + 8]))
-    out.append("};")
+    out.append("typedef struct {\n    uint32_t cp;\n    uint16_t start;\n    uint8_t len;\n} NfcDecomp;")
+    array(f"static const NfcDecomp nfc_decomps[{len(entries)}]", [f"{{0x{cp:X}, {s}, {n}}}," for cp, s, n in entries], 4)
+    array(f"static const uint32_t nfc_decomp_pool[{len(pool)}]", [f"0x{c:X}," for c in pool], 8)
     out.append("")
     keys = sorted(comp)
     out.append("// primary composites: (first << 21 | second) sorted, and the composite of each")
-    out.append(f"static const uint64_t nfc_comp_keys[{len(keys)}] = {{")
-    for i in range(0, len(keys), 4):
-        out.append("    " + " ".join(f"0x{(a << 21 | b):X}ull," for a, b in keys[i:i + 4]))
-    out.append("};")
-    out.append(f"static const uint32_t nfc_comp_values[{len(keys)}] = {{")
-    for i in range(0, len(keys), 8):
-        out.append("    " + " ".join(f"0x{comp[k]:X}," for k in keys[i:i + 8]))
-    out.append("};")
+    array(f"static const uint64_t nfc_comp_keys[{len(keys)}]", [f"0x{(a << 21 | b):X}ull," for a, b in keys], 4)
+    array(f"static const uint32_t nfc_comp_values[{len(keys)}]", [f"0x{comp[k]:X}," for k in keys], 8)
     out.append("")
     out.append("#endif // UNICODE_NFC_H")
     with open(os.path.join(ROOT, "llmc/unicode_nfc.h"), "w") as f:
