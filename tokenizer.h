@@ -210,6 +210,12 @@ int tokenizer_encode(Tokenizer *t, const char *text, int *ids, int cap) {
     return 0;
 }
 
+// how many ids text encodes to (a BPE's normalizer can make more ids than bytes)
+int tokenizer_encoded_length(Tokenizer *t, const char *text) {
+    if (t->is_bpe) { return bpe_encode(&t->bpe, text, NULL, 0); }
+    return t->byte_level ? (int)strlen(text) : tokenizer_encode(t, text, NULL, 0);
+}
+
 void tokenizer_free(Tokenizer *t) {
     if (t->is_bpe) { bpe_free(&t->bpe); }
     free(t->token_table);

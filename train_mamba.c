@@ -1071,7 +1071,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     RecurrentState st;
     recurrent_init(&st, &model->config, G);
     const char *prompt = o->prompt;
-    int plen = prompt != NULL ? (int)strlen(prompt) : 0;
+    int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
     int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
     int n = plen > 0 ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
     if (n == 0) { // no prompt: the end-of-text token, or a newline for byte-level models

@@ -522,8 +522,9 @@ void mamba_backward(Mamba *model, float loss_scale) {
                         lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di, 0);
         rmsnorm_backward(ga.dresidual, ga.dresidual_lowp, g.norm_w + (size_t)l * C, ga.partials, ga.dbuf_C, resin,
                          p.norm_w + (size_t)l * C, ln_rstd, BT, C, s);
-        if (model->reduce_in_backward && l % model->reduce_layers == 0) { // layers l .. l+k-1 are final
-            mamba_reduce_gradients_async(model, l, l + model->reduce_layers <= L ? model->reduce_layers : L - l);
+        const int group = model->reduce_layers > 0 ? model->reduce_layers : 1;
+        if (model->reduce_in_backward && l % group == 0) { // layers l .. l+group-1 are final
+            mamba_reduce_gradients_async(model, l, l + group <= L ? group : L - l);
         }
     }
     model->num_buckets = encoder_build_buckets(model->cpu_buckets, model->cpu_positions, model->cpu_bucket_of,
@@ -973,7 +974,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     RecurrentState st;
     recurrent_init(&st, &model->config, G);
     const char *prompt = o->prompt;
-    int plen = prompt != NULL ? (int)strlen(prompt) : 0;
+    int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
     int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
     int n = plen > 0 ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
     if (n == 0) { // no prompt: the end-of-text token, or a newline for byte-level models

@@ -629,11 +629,52 @@ static inline int bpe_put_utf8_(uint32_t cp, unsigned char *o) {
 
 // scratch for bpe_nfc_, grown as needed
 typedef struct {
-    uint32_t *cps;
+    uint32_t *cps;       // (cps_cap) the decomposed text
+    uint8_t *cls;        // (cps_cap) the combining class of each
+    uint32_t *tmp;       // (cps_cap) a long run of marks while it is sorted
     size_t cps_cap;
     unsigned char *out;  // out[0] is left free for a prefix space
     size_t out_cap;
 } BpeNfcWork;
+
+static inline void bpe_nfc_free_(BpeNfcWork *w) {
+    free(w->cps);
+    free(w->cls);
+    free(w->tmp);
+    free(w->out);
+    memset(w, 0, sizeof(*w));
+}
+
+// the marks cps[i .. j) (classes > 0) in order of class, equal classes in text order: insertion
+// sort for the usual short runs, counting sort for long ones (no quadratic time on odd input)
+static inline void bpe_nfc_sort_marks_(BpeNfcWork *w, size_t i, size_t j) {
+    uint32_t *cps = w->cps;
+    uint8_t *cls = w->cls;
+    if (j - i <= 32) {
+        for (size_t k = i + 1; k < j; k++) {
+            const uint32_t c = cps[k];
+            const uint8_t cc = cls[k];
+            size_t p = k;
+            for (; p > i && cls[p - 1] > cc; p--) {
+                cps[p] = cps[p - 1];
+                cls[p] = cls[p - 1];
+            }
+            cps[p] = c;
+            cls[p] = cc;
+        }
+        return;
+    }
+    size_t start[256] = {0};
+    for (size_t k = i; k < j; k++) { start[cls[k]]++; }
+    for (size_t c = 0, sum = 0; c < 256; c++) {
+        const size_t count = start[c];
+        start[c] = sum;
+        sum += count;
+    }
+    for (size_t k = i; k < j; k++) { w->tmp[start[cls[k]]++] = cps[k]; }
+    memcpy(cps + i, w->tmp, (j - i) * sizeof(uint32_t));
+    for (size_t k = i; k < j; k++) { cls[k] = (uint8_t)bpe_nfc_class_(cps[k]); }
+}
 
 // NFC of s[0 .. n) into w->out + 1; returns its length. Bytes that are not UTF-8 stay as they are,
 // as starters that compose with nothing.
@@ -641,7 +682,11 @@ static inline size_t bpe_nfc_(BpeNfcWork *w, const unsigned char *s, size_t n) {
     if (w->cps_cap < 4 * n + 4) {  // a code point decomposes into at most 4 (Hangul 3)
         w->cps_cap = 4 * n + 4;
         free(w->cps);
+        free(w->cls);
+        free(w->tmp);
         w->cps = (uint32_t *)mallocCheck(w->cps_cap * sizeof(uint32_t));
+        w->cls = (uint8_t *)mallocCheck(w->cps_cap);
+        w->tmp = (uint32_t *)mallocCheck(w->cps_cap * sizeof(uint32_t));
     }
     uint32_t *cps = w->cps;
     size_t m = 0;
@@ -650,16 +695,14 @@ static inline size_t bpe_nfc_(BpeNfcWork *w, const unsigned char *s, size_t n) {
         i += bpe_utf8_(s + i, n - i, &cp);
         m = (cp & BPE_RAW_BYTE) ? (cps[m] = cp, m + 1) : bpe_nfc_decompose_(cp, cps, m);
     }
-    // canonical order: each run of marks stably sorted by class (insertion sort: runs are short)
-    for (size_t i = 1; i < m; i++) {
-        const uint32_t c = cps[i];
-        const int cc = (c & BPE_RAW_BYTE) ? 0 : bpe_nfc_class_(c);
+    // canonical order: each run of marks stably sorted by class (a raw byte has class 0: a barrier)
+    uint8_t *cls = w->cls;
+    for (size_t i = 0; i < m; i++) { cls[i] = (cps[i] & BPE_RAW_BYTE) ? 0 : (uint8_t)bpe_nfc_class_(cps[i]); }
+    for (size_t i = 0; i < m;) {
         size_t j = i;
-        while (cc != 0 && j > 0 && !(cps[j - 1] & BPE_RAW_BYTE) && bpe_nfc_class_(cps[j - 1]) > cc) {
-            cps[j] = cps[j - 1];
-            j--;
-        }
-        cps[j] = c;
+        while (j < m && cls[j] != 0) { j++; }
+        if (j - i > 1) { bpe_nfc_sort_marks_(w, i, j); }
+        i = j > i ? j : i + 1;
     }
     // composition: a character joins the last starter if nothing between them blocks it (class 0,
     // or a class at least its own); the ordered run makes the last kept class the largest
@@ -667,7 +710,7 @@ static inline size_t bpe_nfc_(BpeNfcWork *w, const unsigned char *s, size_t n) {
     int last_cc = 0;
     for (size_t i = 0; i < m; i++) {
         const uint32_t c = cps[i];
-        const int raw = (c & BPE_RAW_BYTE) != 0, cc = raw ? 0 : bpe_nfc_class_(c);
+        const int raw = (c & BPE_RAW_BYTE) != 0, cc = cls[i];
         if (starter != SIZE_MAX && !raw && (kept - 1 == starter || (last_cc != 0 && last_cc < cc))) {
             const uint32_t composite = bpe_nfc_compose_(cps[starter], c);
             if (composite != 0) {
@@ -865,7 +908,7 @@ static inline int bpe_encode(const BpeTokenizer *t, const char *text, int *ids, 
     memset(&w, 0, sizeof(w));
     BpeNfcWork nw;
     memset(&nw, 0, sizeof(nw));
-    unsigned char *prefixed = t->add_prefix_space ? (unsigned char *)mallocCheck(n + 1) : NULL;
+    unsigned char *prefixed = t->add_prefix_space && !t->nfc ? (unsigned char *)mallocCheck(n + 1) : NULL;
     int count = 0;
     size_t piece = 0;  // where the text since the last added token starts
     size_t i = 0;
@@ -889,8 +932,7 @@ static inline int bpe_encode(const BpeTokenizer *t, const char *text, int *ids, 
     }
     bpe_encode_piece_(t, &w, &nw, prefixed, s + piece, n - piece, ids, cap, &count);
     free(prefixed);
-    free(nw.cps);
-    free(nw.out);
+    bpe_nfc_free_(&nw);
     free(w.id);
     free(w.prev);
     free(w.next);

@@ -17,6 +17,7 @@ Bad files end the process (fatalf), so each runs in a child: the test re-execute
 which writes the bad file into <dir> and loads it; the parent checks for a non-zero exit and a
 one-line "error:" on stderr that names the file and the problem.
 */
+#include <time.h>
 #include "../llmc/bpe.h"
 #include "test_util.h"
 
@@ -281,6 +282,26 @@ static void test_nfc_against_tokenizers(const char *fixture, const char *dir) {
     check(num >= 700 && bad_ids == 0 && num - plain_same >= differ / 2, "encode_nfc_matches_tokenizers",
           "%d of %d texts encode differently (first: %s); without NFC %d of %d encode the same", bad_ids, num, detail_ids,
           plain_same, num);
+    // a long run of marks (the counting-sort path) in linear time: 300,000 alternating marks of
+    // classes 230 and 220 after an "a" (insertion sort would take minutes); every 220 comes first
+    {
+        const size_t pairs = 150000;
+        char *text = (char *)mallocCheck(1 + 4 * pairs + 1), *p = text;
+        *p++ = 'a';
+        for (size_t i = 0; i < pairs; i++) { memcpy(p, "\xcc\x81\xcc\x96", 4); p += 4; } // U+0301 (230), U+0316 (220)
+        *p = '\0';
+        clock_t t0 = clock();
+        char *got = nfc_of(&w, text, (size_t)(p - text));
+        double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        // ordered: every U+0316 before every U+0301; then the first U+0301 (not blocked: 220 < 230)
+        // joins the "a" into U+00E1
+        int ok = memcmp(got, "\xc3\xa1", 2) == 0 && strlen(got) == (size_t)(p - text) - 1;
+        for (size_t i = 0; ok && i < pairs; i++) { ok = memcmp(got + 2 + 2 * i, "\xcc\x96", 2) == 0; }
+        for (size_t i = 0; ok && i + 1 < pairs; i++) { ok = memcmp(got + 2 + 2 * (pairs + i), "\xcc\x81", 2) == 0; }
+        check(ok && secs < 2.0, "nfc_long_mark_run", "%s, %.2f s", ok ? "ordered" : "wrong order", secs);
+        free(got);
+        free(text);
+    }
     // bytes that are not UTF-8 pass through, as starters that block composition
     const char *odd = "e\x80\xcc\x81 \xcc e\xcc\x81\xff";
     char *got = nfc_of(&w, odd, strlen(odd));
@@ -302,8 +323,7 @@ static void test_nfc_against_tokenizers(const char *fixture, const char *dir) {
     bpe_free(&s1);
     bpe_free(&plain);
     bpe_free(&nfc);
-    free(w.cps);
-    free(w.out);
+    bpe_nfc_free_(&w);
     cJSON_Delete(root);
 }
 
@@ -490,18 +510,26 @@ static void test_options(const char *dir, const char *fixture) {
     check_encode(&t, "ignore_merges_merges_other_words", "then", then, 3);
     bpe_free(&t);
 
-    root = load_json(fixture);
-    cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer");
-    cJSON_ReplaceItemInObjectCaseSensitive(pre, "add_prefix_space", cJSON_CreateTrue());
-    write_json(join(path, dir, "prefix_space.json"), root);
-    cJSON_Delete(root);
-    bpe_init(&t, path);
-    // each piece between added tokens gets its own leading space
-    int prefixed[] = {TOK(' '), TOK('h'), TOK('i'), EOT, G_THE};
-    check_encode(&t, "add_prefix_space", "hi<|endoftext|>the", prefixed, 5);
-    int kept[] = {G_THE};
-    check_encode(&t, "add_prefix_space_not_doubled", " the", kept, 1);
-    bpe_free(&t);
+    // with the fixture's NFC normalizer and without one (two paths in bpe_encode_piece_)
+    for (int with_nfc = 1; with_nfc >= 0; with_nfc--) {
+        root = load_json(fixture);
+        cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer");
+        cJSON_ReplaceItemInObjectCaseSensitive(pre, "add_prefix_space", cJSON_CreateTrue());
+        if (!with_nfc) { cJSON_ReplaceItemInObjectCaseSensitive(root, "normalizer", cJSON_CreateNull()); }
+        write_json(join(path, dir, "prefix_space.json"), root);
+        cJSON_Delete(root);
+        bpe_init(&t, path);
+        const char *suffix = with_nfc ? "" : "_no_normalizer";
+        char name[96];
+        // each piece between added tokens gets its own leading space
+        int prefixed[] = {TOK(' '), TOK('h'), TOK('i'), EOT, G_THE};
+        snprintf(name, sizeof(name), "add_prefix_space%s", suffix);
+        check_encode(&t, name, "hi<|endoftext|>the", prefixed, 5);
+        int kept[] = {G_THE};
+        snprintf(name, sizeof(name), "add_prefix_space_not_doubled%s", suffix);
+        check_encode(&t, name, " the", kept, 1);
+        bpe_free(&t);
+    }
 }
 
 // ----------------------------------------------------------------------------

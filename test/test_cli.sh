@@ -72,6 +72,11 @@ if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9]+\.[0-9]+$'; then ok "
 out=$("$BIN" "${TINY[@]}" -x 0 -p "ROMEO:" -g 20 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -q "^ROMEO:" && ! echo "$out" | grep -q "^val loss"; then ok "generate_only_with_prompt"
 else bad "generate_only_with_prompt" "$out"; fi
+# a tokenizer.json prompt that NFC makes longer: U+1D160 (4 bytes) is U+1D158 U+1D165 U+1D16E (12
+# bytes, 12 byte tokens with this vocabulary), all of it fed to the model and printed back
+nfc=$(printf '\xf0\x9d\x85\x98\xf0\x9d\x85\xa5\xf0\x9d\x85\xae')
+out=$("$BIN" -e d32:l2:v270 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "$(printf '\xf0\x9d\x85\xa0')" -g 1 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -q "^$nfc"; then ok "prompt_longer_after_nfc"; else bad "prompt_longer_after_nfc" "$(echo "$out" | tail -n 4)"; fi
 # a transformers directory imports with -e (fixture written by transformers itself)
 out=$("$BIN" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9.]+$'; then ok "eval_transformers_dir"; else bad "eval_transformers_dir" "$(echo "$out" | tail -n 2)"; fi

@@ -222,7 +222,8 @@ void multi_gpu_wait(const MultiGpuConfig *c, cudaStream_t stream, const char *wh
             fatalf("rank %d: %s made no progress for %d s: another rank died or hung; exiting", c->process_rank, what, c->timeout_s);
         }
         // poll without sleeping for the first second (a 200 us sleep per poll cost 0.3-0.5 ms per
-        // training step in its several waits, doc/perf.md), then gently: a stuck peer is not worth a core
+        // training step in its several waits, doc/perf.md; with one rank per GPU a core per rank is
+        // there to spare), then gently: a stuck peer is not worth a core
         if (wall_seconds() - start > 1.0) { usleep(200); }
     }
 }

@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             FUZZ_ASSERT(n1 <= 3 * text_len);
             size_t n2 = bpe_nfc_(&w2, w1.out + 1, n1);
             FUZZ_ASSERT(n2 == n1 && memcmp(w1.out + 1, w2.out + 1, n1) == 0);
-            free(w1.cps); free(w1.out); free(w2.cps); free(w2.out);
+            bpe_nfc_free_(&w1);
+            bpe_nfc_free_(&w2);
         }
         for (int i = 0; i < need; i++) {
             FUZZ_ASSERT(ids[i] >= 0 && (uint32_t)ids[i] < t->vocab_size);
