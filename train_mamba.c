@@ -328,15 +328,16 @@ and with dA[t,n] = exp(delta[t] A[n]) and s[t] = dA[t,n] s[t-1,n] + delta[t] Bm[
     dA_log[n]  += sum_t g[t,n] * s[t-1,n] * dA[t,n] * delta[t] * A[n]     (dA/dA_log = A)
     dD         += sum_t dy[t] * u[t]
 The states s[t] are needed again: chunk by chunk from the last, they are recomputed from the
-checkpoint that entered the chunk into a buffer of chunk+1 states, then walked backwards.
+checkpoint that entered the chunk into a buffer of chunk+1 states (and the decays dA[t] into
+another, so the walk back does not compute them again), then walked backwards.
 
 Parallel over b: dBm and dCm sum over channels d and dA_log, dD over b, so each b sums its
 channels in order and keeps its own dA_log / dD partials (scratch), added up in b order at the
 end. The result does not depend on the number of threads.
-scratch: B * (2 * Di * N + Di) + B * (chunk + 1) * N reals (selective_scan_scratch_size).
+scratch: B * (2 * Di * N + Di) + B * (2 * chunk + 1) * N reals (selective_scan_scratch_size).
 */
 size_t selective_scan_scratch_size(int B, int Di, int N, int chunk) {
-    return (size_t)B * (2 * (size_t)Di * N + Di) + (size_t)B * (chunk + 1) * N;
+    return (size_t)B * (2 * (size_t)Di * N + Di) + (size_t)B * (2 * chunk + 1) * N;
 }
 
 void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, real *dCm, real *dD,
@@ -350,34 +351,38 @@ void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, re
         real *g = scratch + b * per_b;            // (Di, N) gradient carried backwards into s[t]
         real *dA_log_b = g + (size_t)Di * N;      // (Di, N) this row's dA_log
         real *dD_b = dA_log_b + (size_t)Di * N;   // (Di) this row's dD
-        real *sbuf = scratch + B * per_b + (size_t)b * (chunk + 1) * N; // states of one chunk
+        real *sbuf = scratch + B * per_b + (size_t)b * (2 * chunk + 1) * N; // states of one chunk
+        real *abuf = sbuf + (size_t)(chunk + 1) * N;                        // its decays dA
         for (size_t i = 0; i < per_b; i++) { g[i] = 0; }
         for (int c = NC - 1; c >= 0; c--) {
             int t0 = c * chunk, t1 = t0 + chunk < T ? t0 + chunk : T;
             for (int d = 0; d < Di; d++) {
                 real A[256];
                 for (int n = 0; n < N; n++) { A[n] = -exp(A_log[(size_t)d * N + n]); }
-                // recompute: sbuf[0] = state entering the chunk, sbuf[i+1] = s[t0+i]
+                // recompute: sbuf[0] = state entering the chunk, sbuf[i+1] = s[t0+i], abuf[i] = dA[t0+i]
                 const real *cp = states + (((size_t)b * NC + c) * Di + d) * N;
                 for (int n = 0; n < N; n++) { sbuf[n] = cp[n]; }
                 for (int t = t0; t < t1; t++) {
                     size_t bt = (size_t)b * T + t;
                     real dl = delta[bt * Di + d], ut = u[bt * Di + d];
-                    real *sp = sbuf + (size_t)(t - t0) * N, *sn = sp + N;
-                    for (int n = 0; n < N; n++) { sn[n] = exp(dl * A[n]) * sp[n] + dl * Bm[bt * ldbc + n] * ut; }
+                    real *sp = sbuf + (size_t)(t - t0) * N, *sn = sp + N, *a = abuf + (size_t)(t - t0) * N;
+                    for (int n = 0; n < N; n++) {
+                        a[n] = exp(dl * A[n]);
+                        sn[n] = a[n] * sp[n] + dl * Bm[bt * ldbc + n] * ut;
+                    }
                 }
                 // reverse through the chunk
                 real *gd = g + (size_t)d * N;
                 for (int t = t1 - 1; t >= t0; t--) {
                     size_t bt = (size_t)b * T + t;
                     real dl = delta[bt * Di + d], ut = u[bt * Di + d], dyt = dy[bt * Di + d];
-                    const real *s_prev = sbuf + (size_t)(t - t0) * N, *s_t = s_prev + N;
+                    const real *s_prev = sbuf + (size_t)(t - t0) * N, *s_t = s_prev + N, *a = abuf + (size_t)(t - t0) * N;
                     const real *Bt = Bm + bt * ldbc, *Ct = Cm + bt * ldbc;
                     real *dBt = dBm + bt * ldbc, *dCt = dCm + bt * ldbc;
                     real du_t = dyt * D[d], ddelta_t = 0;
                     for (int n = 0; n < N; n++) {
                         real gn = gd[n] + dyt * Ct[n];
-                        real dA = exp(dl * A[n]);
+                        real dA = a[n];
                         dCt[n] += dyt * s_t[n];
                         dBt[n] += gn * dl * ut;
                         du_t += gn * dl * Bt[n];
