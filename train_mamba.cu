@@ -162,7 +162,6 @@ typedef struct {
     void *grads_acts_memory;
     int recompute;
     int reduce_in_backward;  // set for the last micro-step: average each layer's gradients as soon as they are final
-    int reduce_layers;       // ... in groups of this many layers (one group of collectives each)
     int batch_size;          // (B, T) of the allocated activations
     int seq_len;
     int fwd_B, fwd_T;        // (B, T) of the last forward (at most the allocated B*T tokens)
@@ -206,7 +205,6 @@ void mamba_allocate(Mamba *model, const MambaConfig *config) {
     point_parameters(&model->params, model->params_memory, model->param_sizes);
     model->device_bytes = n * (sizeof(float) + sizeof(floatX));
     model->recompute = 1;
-    model->reduce_layers = 4; // layers per group of all-reduces: 0.6 ms/step faster than 1 at the 130m shape on 2 H200s (doc/perf.md)
     model->mean_loss = -1.0f;
 }
 
@@ -435,6 +433,10 @@ static void mamba_allocate_backward(Mamba *model) {
     model->device_bytes += total + model->num_parameters * sizeof(float);
 }
 
+// layers per group of gradient all-reduces in the backward: 0.6 ms/step faster than one layer per
+// group at the 130m shape on 2 H200s (doc/perf.md)
+#define REDUCE_LAYERS 4
+
 /*
 Starts averaging over the processes the gradients that are final: the tensors of layers
 l .. l+nl-1 (contiguous in the stacked layout), or with l = -1 the ones outside the layers
@@ -522,9 +524,8 @@ void mamba_backward(Mamba *model, float loss_scale) {
                         lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di, 0);
         rmsnorm_backward(ga.dresidual, ga.dresidual_lowp, g.norm_w + (size_t)l * C, ga.partials, ga.dbuf_C, resin,
                          p.norm_w + (size_t)l * C, ln_rstd, BT, C, s);
-        const int group = model->reduce_layers > 0 ? model->reduce_layers : 1;
-        if (model->reduce_in_backward && l % group == 0) { // layers l .. l+group-1 are final
-            mamba_reduce_gradients_async(model, l, l + group <= L ? group : L - l);
+        if (model->reduce_in_backward && l % REDUCE_LAYERS == 0) { // layers l .. l+REDUCE_LAYERS-1 are final
+            mamba_reduce_gradients_async(model, l, l + REDUCE_LAYERS <= L ? REDUCE_LAYERS : L - l);
         }
     }
     model->num_buckets = encoder_build_buckets(model->cpu_buckets, model->cpu_positions, model->cpu_bucket_of,
