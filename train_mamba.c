@@ -437,6 +437,7 @@ void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, re
                     const real *Bt = Bm + bt * ldbc, *Ct = Cm + bt * ldbc;
                     real *dBt = dBm + bt * ldbc, *dCt = dCm + bt * ldbc;
                     real du_t = dyt * D[d], ddelta_t = 0;
+                    #pragma omp simd reduction(+:du_t, ddelta_t)
                     for (int n = 0; n < N; n++) {
                         real gn = gd[n] + dyt * Ct[n];
                         real dA = a[n];
