@@ -339,11 +339,12 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 9;
+static const int NUM_VERSIONS = 11;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
-    "v7 v5 + batched y stores", "v8 v6 + batched y stores"};
+    "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 v7, 1-warp blocks (8 ch)",
+    "v10 v7, 2-warp blocks (16 ch)"};
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -373,6 +374,8 @@ void scan_forward(int version, const FwdArgs &p) {
     case 6: selective_scan_forward_launch<16, 4, 2, 32, false>(to_params(p), 0); cudaCheckLaunch(); break;
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 9: selective_scan_forward_launch<16, 4, 1, 8, true>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 10: selective_scan_forward_launch<16, 4, 1, 16, true>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }
