@@ -53,7 +53,10 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            Git 86ee241 has 11 and 14 with each lane's states in butterfly order (no selects in those
            sums, B|C staged in 4 orders) as versions 15, 16: 4% slower (more shared-memory wavefronts).
            Git 857742b has 11 with the blocks of an SM started 3000-9000 cycles apart (18-20), git
-           aa7ed3c 11 and 14 with B|C kept bf16 in shared memory (21, 22): no faster.
+           aa7ed3c 11 and 14 with B|C kept bf16 in shared memory (21, 22): no faster. Git 0b51b2a has
+           11 with SUB 4 (half the register caches: 140 registers, or 127 at 4 blocks per SM, but the
+           sub-chunk starts then need more shared memory than 4 blocks leave) and 11 capped at 128
+           registers for 4 blocks per SM (68 bytes spilled) as versions 15-17: 7%, 7% and 13% slower.
 */
 #include "common.h"
 
@@ -594,14 +597,13 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 18;
+static const int NUM_VERSIONS = 15;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
-    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    "v15 v11 SUB4", "v16 v11 SUB4 4 blk", "v17 v11 4 blk"};
+    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores"};
 
 static ScanParams to_params(const BwdArgs &a) {
     ScanParams p = {};
@@ -611,7 +613,7 @@ static ScanParams to_params(const BwdArgs &a) {
     p.xz = a.xz; p.B = a.B; p.T = a.T; p.Di = a.Di;
     return p;
 }
-static const int SUB4 = CHUNK < 4 ? CHUNK : 4, SUB8 = CHUNK < 8 ? CHUNK : 8, SUB16 = CHUNK < 16 ? CHUNK : 16;
+static const int SUB8 = CHUNK < 8 ? CHUNK : 8, SUB16 = CHUNK < 16 ? CHUNK : 16;
 static const int SUB_V2 = 4, SUB_V3 = CHUNK < 16 ? CHUNK : 16, SUB_V4 = 8, SUB_V5 = 8;
 static int version_groups(int version, int Di) {
     switch (version) {
@@ -654,9 +656,6 @@ void scan_backward(int version, const BwdArgs &p) {
     case 12: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 13: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 14: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 15: selective_scan_backward_launch<16, 4, 1, 32, SUB4, true, true, true, 3>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 16: selective_scan_backward_launch<16, 4, 1, 32, SUB4, true, true, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 17: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }

@@ -39,7 +39,9 @@ versions 7, 8: 5 and 6 with the per-step y kept in registers and stored after th
  per tile, the next tile's prep and the last tile's epilogue in the scan loop's straight-line code
  (git 857742b); 16-18 the blocks of an SM started out of step (857742b); 19-21 a fraction of the loop's
  exponentials as an FMA-pipe polynomial, 22-23 B/C read as bf16 in the loop (aa7ed3c); 24-25 8 lanes
- per channel, 2 states each (20ecd7a))
+ per channel, 2 states each (20ecd7a); in the fifth session's numbering, 9-10 = 7 with blocks of 1 or 2
+ warps (8 or 16 channels), so no warp waits at a barrier for another: each warp stages and converts its
+ own B|C tile, and that extra shared-memory work made them 27% / 6% slower (git 0b51b2a))
 */
 #include "common.h"
 
@@ -339,12 +341,11 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 11;
+static const int NUM_VERSIONS = 9;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
-    "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 v7, 1-warp blocks (8 ch)",
-    "v10 v7, 2-warp blocks (16 ch)"};
+    "v7 v5 + batched y stores", "v8 v6 + batched y stores"};
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -374,8 +375,6 @@ void scan_forward(int version, const FwdArgs &p) {
     case 6: selective_scan_forward_launch<16, 4, 2, 32, false>(to_params(p), 0); cudaCheckLaunch(); break;
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 9: selective_scan_forward_launch<16, 4, 1, 8, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 10: selective_scan_forward_launch<16, 4, 1, 16, true>(to_params(p), 0); cudaCheckLaunch(); break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }

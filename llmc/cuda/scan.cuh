@@ -184,10 +184,8 @@ template <int N, int NPT, int CPL, int DC> struct ScanLanes {
     static constexpr int CW = 32 / LPC;          // channel groups per warp
     static constexpr int NT = DC / CPL * LPC;    // threads per block
     static constexpr int NWARP = NT / 32;
-    // lane partials, one row per nq; where a warp's lanes span more than one row's channels, the pad
-    // spreads their stores over all banks (with DC*LPC = 32 the rows are the warp's 32 lanes in order)
-    static constexpr int QROW = DC * LPC == 32 ? DC : DC + CW * CPL;
-    static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 8 == 0 &&
+    static constexpr int QROW = DC + CW * CPL;   // lane partials, one row per nq; the pad spreads a warp's stores over all banks
+    static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
                   DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2), "scan lane layout");
 };
 
