@@ -41,13 +41,6 @@ The kernels are in llmc/cuda/*.cuh; dev/cuda/ has their playground versions and 
 #include "llmc/cuda/multi_gpu.cuh"
 
 static cudaStream_t main_stream;
-// Weight gradients that nothing later in the backward reads run beside the chain of input gradients:
-// the layers' on dw_stream, the LM head's (the largest product) on lm_stream. Each has its own cuBLAS
-// handle (and workspace). The products are the same either way, so the bits are too.
-static cudaStream_t dw_stream, lm_stream;
-static cublasHandle_t dw_handle, lm_handle;
-static cudaEvent_t dw_ready, dw_done, lm_done;
-static int dw_streams = 0; // MAMBA_DW_STREAMS=1: on (experiment switch)
 // this process's place among the data-parallel processes (one process, no NCCL, by default)
 static MultiGpuConfig multi_gpu_config = {0, 1, 0, 0, 300, NULL, NULL};
 
@@ -469,13 +462,6 @@ static void mamba_reduce_gradients_async(Mamba *model, int l, int nl) {
     multi_gpu_reduce_async(&multi_gpu_config, tensors, counts, n, main_stream);
 }
 
-// with dw_streams, the work queued on main_stream so far comes before what is queued on `to` next
-static void dw_fork(cudaStream_t to) {
-    if (!dw_streams) { return; }
-    cudaCheck(cudaEventRecord(dw_ready, main_stream));
-    cudaCheck(cudaStreamWaitEvent(to, dw_ready, 0));
-}
-
 /*
 Backward pass of the last forward, accumulating into the fp32 parameter gradients;
 loss_scale = 1 gives the gradient of this batch's mean loss.
@@ -498,14 +484,8 @@ void mamba_backward(Mamba *model, float loss_scale) {
     GradActivations ga = model->grads_acts;
     cudaStream_t s = main_stream;
 
-    cublasHandle_t hdw = dw_streams ? dw_handle : cublas_handle, hlm = dw_streams ? lm_handle : cublas_handle;
-    // the forward left dlogits of the batch mean in a.logits; loss_scale scales the LM head's products.
-    // Nothing in the backward writes logits or lnf, so the LM head's weight gradient can run beside it
-    // until the encoder's backward adds to the same (tied) gradient.
-    matmul_backward_dinp(ga.dbuf_C, a.logits, lowp(model, p.wte), C, BT, C, Vp, 0, loss_scale);
-    dw_fork(lm_stream);
-    matmul_backward_dweight(hlm, g.wte, a.logits, a.lnf, C, BT, C, Vp, loss_scale);
-    if (dw_streams) { cudaCheck(cudaEventRecord(lm_done, lm_stream)); }
+    // the forward left dlogits of the batch mean in a.logits; loss_scale scales the LM head's products
+    matmul_backward_scaled(ga.dbuf_C, g.wte, a.logits, a.lnf, C, lowp(model, p.wte), BT, C, Vp, 0, loss_scale);
     cudaCheck(cudaMemsetAsync(ga.dresidual, 0, (size_t)BT * C * sizeof(float), s));
     rmsnorm_backward(ga.dresidual, ga.dresidual_lowp, g.norm_f_w, ga.partials, ga.dbuf_C, LAYER(a.residual, L, C),
                      p.norm_f_w, a.lnf_rstd, BT, C, s);
@@ -522,8 +502,6 @@ void mamba_backward(Mamba *model, float loss_scale) {
         // the residual add passes dresidual through unchanged: out_proj's gradient is its floatX copy
         matmul_backward(ga.dyg, g.out_proj_w + (size_t)l * C * Di, ga.dresidual_lowp, yg, Di,
                         lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C, 0);
-        // the next writes go to buffers that layer l+1's weight gradients (on dw_stream) read
-        if (dw_streams && l < L - 1) { cudaCheck(cudaStreamWaitEvent(s, dw_done, 0)); }
         if (model->recompute >= 1) {
             conv1d_silu_forward(u, xz, 2 * Di, NULL, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
         }
@@ -535,32 +513,20 @@ void mamba_backward(Mamba *model, float loss_scale) {
                                 g.dt_proj_b + (size_t)l * Di, ga.scan_scratch, ga.dyg, states, u, delta_raw,
                                 p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N, xdbl, R, p.D + (size_t)l * Di,
                                 xz, B, T, Di, N, s);
-        // weight gradients on dw_stream, each once its inputs are final
-        matmul_backward_dinp(ga.dxdbl, ga.ddelta, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, X, BT, R, Di, 0, 1.0f);
-        dw_fork(dw_stream);
-        matmul_backward_dweight(hdw, g.dt_proj_w + (size_t)l * Di * R, ga.ddelta, xdbl, X, BT, R, Di, 1.0f);
+        matmul_backward(ga.dxdbl, g.dt_proj_w + (size_t)l * Di * R, ga.ddelta, xdbl, X,
+                        lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di, 0);
         // (the ablation's constant input gets no gradient: dinp NULL)
-        matmul_backward_dinp(cfg->no_selection ? NULL : ga.du, ga.dxdbl, lowp(model, p.x_proj_w) + (size_t)l * X * Di,
-                             Di, BT, Di, X, 1, 1.0f);
-        dw_fork(dw_stream);
-        matmul_backward_dweight(hdw, g.x_proj_w + (size_t)l * X * Di, ga.dxdbl, cfg->no_selection ? model->ones : u, Di,
-                                BT, Di, X, 1.0f);
+        matmul_backward(cfg->no_selection ? NULL : ga.du, g.x_proj_w + (size_t)l * X * Di, ga.dxdbl,
+                        cfg->no_selection ? model->ones : u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X, 1);
         conv1d_silu_backward(ga.dxz, g.conv_w + (size_t)l * Di * K, g.conv_b + (size_t)l * Di, ga.partials, ga.du,
                              xz, 2 * Di, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
-        dw_fork(dw_stream);
-        matmul_backward_dweight(hdw, g.in_proj_w + (size_t)l * 2 * Di * C, ga.dxz, ln, C, BT, C, 2 * Di, 1.0f);
-        if (dw_streams) { cudaCheck(cudaEventRecord(dw_done, dw_stream)); }
-        matmul_backward_dinp(ga.dbuf_C, ga.dxz, lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, C, BT, C, 2 * Di, 0, 1.0f);
+        matmul_backward(ga.dbuf_C, g.in_proj_w + (size_t)l * 2 * Di * C, ga.dxz, ln, C,
+                        lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, BT, C, 2 * Di, 0);
         rmsnorm_backward(ga.dresidual, ga.dresidual_lowp, g.norm_w + (size_t)l * C, ga.partials, ga.dbuf_C, resin,
                          p.norm_w + (size_t)l * C, ln_rstd, BT, C, s);
         if (model->reduce_in_backward && l % REDUCE_LAYERS == 0) { // layers l .. l+REDUCE_LAYERS-1 are final
-            if (dw_streams) { cudaCheck(cudaStreamWaitEvent(s, dw_done, 0)); }
             mamba_reduce_gradients_async(model, l, l + REDUCE_LAYERS <= L ? REDUCE_LAYERS : L - l);
         }
-    }
-    if (dw_streams) { // every weight gradient done before the encoder adds to wte's and the optimizer reads them
-        cudaCheck(cudaStreamWaitEvent(s, dw_done, 0));
-        cudaCheck(cudaStreamWaitEvent(s, lm_done, 0));
     }
     model->num_buckets = encoder_build_buckets(model->cpu_buckets, model->cpu_positions, model->cpu_bucket_of,
                                                model->cpu_inputs, BT, V);
@@ -902,15 +868,6 @@ void device_init(int device_idx) {
     cudaCheck(cudaSetDevice(device_idx));
     cudaCheck(cudaStreamCreate(&main_stream));
     matmul_init(main_stream);
-    cudaCheck(cudaStreamCreate(&dw_stream));
-    cudaCheck(cudaStreamCreate(&lm_stream));
-    dw_handle = matmul_handle(dw_stream);
-    lm_handle = matmul_handle(lm_stream);
-    cudaCheck(cudaEventCreateWithFlags(&dw_ready, cudaEventDisableTiming));
-    cudaCheck(cudaEventCreateWithFlags(&dw_done, cudaEventDisableTiming));
-    cudaCheck(cudaEventCreateWithFlags(&lm_done, cudaEventDisableTiming));
-    const char *e = getenv("MAMBA_DW_STREAMS");
-    dw_streams = e != NULL && atoi(e) != 0;
 }
 
 #ifndef TESTING

@@ -28,17 +28,12 @@ static inline void cublas_check(cublasStatus_t status, const char *file, int lin
 }
 #define cublasCheck(status) (cublas_check(status, __FILE__, __LINE__))
 
-// a handle of its own per stream: each handle has its own workspace, so products on different
-// streams may run at the same time
-cublasHandle_t matmul_handle(cudaStream_t stream) {
-    cublasHandle_t h;
-    cublasCheck(cublasCreate(&h));
-    cublasCheck(cublasSetStream(h, stream));
+void matmul_init(cudaStream_t stream) {
+    cublasCheck(cublasCreate(&cublas_handle));
+    cublasCheck(cublasSetStream(cublas_handle, stream));
     // pure fp32 in the fp32 build (no TF32), tensor cores for bf16
-    cublasCheck(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
-    return h;
+    cublasCheck(cublasSetMathMode(cublas_handle, CUBLAS_DEFAULT_MATH));
 }
-void matmul_init(cudaStream_t stream) { cublas_handle = matmul_handle(stream); }
 
 void matmul_forward(floatX *out, const floatX *inp, int ldi, const floatX *weight, int BT, int IC, int OC) {
     const float one = 1.0f, zero = 0.0f;
@@ -48,25 +43,16 @@ void matmul_forward(floatX *out, const floatX *inp, int ldi, const floatX *weigh
 
 // accumulate_dinp: add into dinp (it already holds another path's gradient) instead of overwriting;
 // scale multiplies both products (the LM head's gradient-accumulation factor)
-void matmul_backward_dinp(floatX *dinp, const floatX *dout, const floatX *weight, int ldi, int BT, int IC, int OC,
-                          int accumulate_dinp, float scale) {
-    const float one = 1.0f, zero = 0.0f;
-    if (dinp == NULL) { return; } // the input needs no gradient
-    cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_N, IC, BT, OC, &scale, weight, CUBLAS_FLOATX, IC,
-                             dout, CUBLAS_FLOATX, OC, accumulate_dinp ? &one : &zero, dinp, CUBLAS_FLOATX, ldi,
-                             CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-}
-// on the stream of handle h
-void matmul_backward_dweight(cublasHandle_t h, float *dweight, const floatX *dout, const floatX *inp, int ldi, int BT,
-                             int IC, int OC, float scale) {
-    const float one = 1.0f;
-    cublasCheck(cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_T, IC, OC, BT, &scale, inp, CUBLAS_FLOATX, ldi,
-                             dout, CUBLAS_FLOATX, OC, &one, dweight, CUDA_R_32F, IC, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-}
 void matmul_backward_scaled(floatX *dinp, float *dweight, const floatX *dout, const floatX *inp, int ldi,
                             const floatX *weight, int BT, int IC, int OC, int accumulate_dinp, float scale) {
-    matmul_backward_dinp(dinp, dout, weight, ldi, BT, IC, OC, accumulate_dinp, scale);
-    matmul_backward_dweight(cublas_handle, dweight, dout, inp, ldi, BT, IC, OC, scale);
+    const float one = 1.0f, zero = 0.0f;
+    if (dinp != NULL) { // NULL: the input needs no gradient
+        cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_N, IC, BT, OC, &scale, weight, CUBLAS_FLOATX, IC,
+                                 dout, CUBLAS_FLOATX, OC, accumulate_dinp ? &one : &zero, dinp, CUBLAS_FLOATX, ldi,
+                                 CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    }
+    cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_T, IC, OC, BT, &scale, inp, CUBLAS_FLOATX, ldi,
+                             dout, CUBLAS_FLOATX, OC, &one, dweight, CUDA_R_32F, IC, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
 void matmul_backward(floatX *dinp, float *dweight, const floatX *dout, const floatX *inp, int ldi,
