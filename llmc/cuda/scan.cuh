@@ -47,7 +47,6 @@ per element into fp32 tiles. What the loops are shaped around (measured, doc/per
 #include <stdlib.h>
 #include <cuda_runtime.h>
 #include <cuda_bf16.h>
-#include <mma.h>
 
 #ifndef FLOATX_DEFINED
 #define FLOATX_DEFINED
@@ -111,8 +110,6 @@ __device__ __forceinline__ float2 ss_load2(const __nv_bfloat16 *p) { return __bf
 __device__ __forceinline__ float2 ss_load2(const float *p) { return *(const float2 *)p; }
 __device__ __forceinline__ void ss_store2(__nv_bfloat16 *p, float a, float b) { *(__nv_bfloat162 *)p = __floats2bfloat162_rn(a, b); }
 __device__ __forceinline__ void ss_store2(float *p, float a, float b) { *(float2 *)p = make_float2(a, b); }
-__device__ __forceinline__ float ss_f(__nv_bfloat16 v) { return __bfloat162float(v); }
-__device__ __forceinline__ float ss_f(float v) { return v; }
 __device__ __forceinline__ void ss_set(__nv_bfloat16 &o, float v) { o = __float2bfloat16_rn(v); }
 __device__ __forceinline__ void ss_set(float &o, float v) { o = v; }
 constexpr int SS_VEC = 16 / sizeof(floatX); // elements per 16-byte copy
@@ -133,56 +130,9 @@ struct ScanParams {
     float *states, *dA_log, *dD, *d_dt_bias, *scratch;
     float *carry; // (B, Di, N) forward only, may be NULL: a stream's state, read as s[-1], overwritten by s[T-1]
     const floatX *dout, *u, *delta_raw, *xdbl, *xz;
-    const floatX *dt_w; // (Di, R) dt_proj weight: kernels built with RP > 0 compute delta_raw from xdbl with it
     const float *dt_bias, *A_log, *D;
     int R, B, T, Di;
 };
-
-// Fused dt_proj (RP > 0, bf16 builds): delta_raw[t, d] = sum_r xdbl[t, r] * dt_w[d, r] for one tile,
-// on tensor cores (WMMA 16x16x16, fp32 accumulation), from xr (CH rows of xdbl[:, :R]) and wt (the
-// block's DC rows of dt_w), both zero-padded to RP columns with rows RP + 8 apart (conflict-free),
-// into dr (CH x DC fp32).
-template <int CH, int DC, int RP, int NWARP>
-__device__ __forceinline__ void ss_dt_proj_tile(const __nv_bfloat16 *xr, const __nv_bfloat16 *wt, float *dr, int warp) {
-    using namespace nvcuda;
-    constexpr int RS = RP + 8, TN = DC / 16;
-    static_assert(CH % 16 == 0 && DC % 16 == 0 && RP % 16 == 0, "dt_proj tile");
-    for (int tile = warp; tile < CH / 16 * TN; tile += NWARP) {
-        const int mt = tile / TN, nt = tile % TN;
-        wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-        wmma::fill_fragment(acc, 0.f);
-#pragma unroll
-        for (int k = 0; k < RP; k += 16) {
-            wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> fa;
-            wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::col_major> fb;
-            wmma::load_matrix_sync(fa, xr + mt * 16 * RS + k, RS);
-            wmma::load_matrix_sync(fb, wt + nt * 16 * RS + k, RS);
-            wmma::mma_sync(acc, fa, fb, acc);
-        }
-        wmma::store_matrix_sync(dr + mt * 16 * DC + nt * 16, acc, DC, wmma::mem_row_major);
-    }
-}
-// CH rows of xdbl[:, :R] from t0 into xr (row stride RS); rows past T zero; columns R.. are left alone
-// (zeroed once by the caller). 16-byte cp.async when R is a multiple of 8 bf16, else plain loads.
-template <int N, int CH, int NT, int RS>
-__device__ __forceinline__ void ss_load_xr(const ScanParams &p, floatX *xr, int b, int t0, int tid) {
-    const unsigned T = p.T, R = p.R, W = p.R + 2 * N;
-    if (R % SS_VEC == 0) {
-        const unsigned PR = R / SS_VEC; // 16-byte pieces per row
-        for (unsigned i = tid; i < CH * PR; i += NT) {
-            const unsigned t = i / PR, cv = i % PR, tt = t0 + t;
-            const bool ok = tt < T;
-            ss_cp_async16(xr + t * RS + cv * SS_VEC, p.xdbl + ((size_t)b * T + (ok ? tt : 0u)) * W + cv * SS_VEC, ok ? 16 : 0);
-        }
-    } else {
-        for (unsigned i = tid; i < CH * R; i += NT) {
-            const unsigned t = i / R, c = i % R, tt = t0 + t;
-            floatX v = p.xdbl[((size_t)b * T + (tt < T ? tt : 0u)) * W + c];
-            if (tt >= T) { ss_set(v, 0.f); }
-            xr[t * RS + c] = v;
-        }
-    }
-}
 
 // Copy one tile (CH rows from t0) of NX per-channel floatX tensors plus the B|C columns into shared
 // memory with 16-byte cp.async. Rows past T and channels past Di are zero-filled. X[k]/xstride[k]/
@@ -301,18 +251,14 @@ __device__ __forceinline__ void ss_lane_sum_store(float (&rv)[2 * CPL], float2 *
 // scan with the states in registers (lane partials of y to shared memory), then the epilogue sums the
 // partials and applies D and the z gate. The checkpoint of a chunk is the state at its tile's start.
 
-template <int N, int NPT, int CPL, int DC, int CH, int RP = 0> struct ScanFwdLayout : ScanLanes<N, NPT, CPL, DC> {
+template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLanes<N, NPT, CPL, DC> {
     static constexpr int LPC = N / NPT, QROW = ScanLanes<N, NPT, CPL, DC>::QROW;
-    static constexpr int RAW = 3 * CH * DC + CH * 2 * N; // floatX per stage: delta_raw (unused with RP), u, z, B|C
-    static constexpr int RS = RP + 8;                    // row stride of the fused dt_proj's xr / wt tiles
+    static constexpr int RAW = 3 * CH * DC + CH * 2 * N; // floatX per stage: delta_raw, u, z, B|C
     static constexpr size_t off_P = 2 * (size_t)RAW * sizeof(floatX);
     static constexpr size_t off_BC = off_P + (size_t)CH * DC * 8;
     static constexpr size_t off_y = off_BC + (size_t)CH * 2 * N * 4;
     static constexpr size_t off_par = off_y + (size_t)CH * LPC * QROW * 4;
-    static constexpr size_t off_xr = (off_par + 2 * DC * 4 + 31) / 32 * 32; // RP > 0: [2 stages][CH][RS] floatX
-    static constexpr size_t off_wt = off_xr + 2 * (size_t)CH * RS * sizeof(floatX); // [DC][RS] floatX
-    static constexpr size_t off_dr = (off_wt + (size_t)DC * RS * sizeof(floatX) + 31) / 32 * 32; // [CH][DC] fp32
-    static constexpr size_t smem = RP ? off_dr + (size_t)CH * DC * 4 : off_par + 2 * DC * 4;
+    static constexpr size_t smem = off_par + 2 * DC * 4;
     static_assert(DC % SS_VEC == 0 && (2 * N) % SS_VEC == 0 && RAW % 8 == 0 && off_P % 16 == 0 && off_BC % 16 == 0 &&
                   off_y % 16 == 0, "16-byte alignment");
 };
@@ -320,47 +266,27 @@ template <int N, int NPT, int CPL, int DC, int CH, int RP = 0> struct ScanFwdLay
 // BATCH keeps the y of all CH steps in registers and stores them after the loop: a shared store
 // between steps would pin the next step's shared loads behind it (the compiler cannot tell the
 // buffers apart), so every step would wait out the load latency.
-template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int RP = 0>
+template <int N, int NPT, int CPL, int DC, int CH, bool BATCH>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
 selective_scan_forward_kernel(ScanParams p) {
-    using L = ScanFwdLayout<N, NPT, CPL, DC, CH, RP>;
-    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, QROW = L::QROW, RS = L::RS;
+    using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
+    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, QROW = L::QROW;
     extern __shared__ __align__(16) unsigned char ss_smem[];
     floatX *raw = (floatX *)ss_smem;              // [2 stages][delta_raw, u, z][CH][DC] + [CH][2N]
     float2 *P = (float2 *)(ss_smem + L::off_P);   // [CH][DC] (delta, delta*u)
     float *BC = (float *)(ss_smem + L::off_BC);   // [CH][2N]
     float *yp = (float *)(ss_smem + L::off_y);    // [CH][LPC][QROW] per-lane partial sums of C*s
     float *bias_s = (float *)(ss_smem + L::off_par), *D_s = bias_s + DC;
-    floatX *xr = (floatX *)(ss_smem + L::off_xr), *wt = (floatX *)(ss_smem + L::off_wt); // RP > 0 only
-    float *dr = (float *)(ss_smem + L::off_dr);                                           // RP > 0 only
 
     const int tid = threadIdx.x, lane = tid % 32, nq = lane / CW, ch0 = (tid / 32 * CW + lane % CW) * CPL;
     const int b = blockIdx.y, d0 = blockIdx.x * DC;
     const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
     const floatX *const X[3] = {p.delta_raw, p.u, p.xz};
     const int xstride[3] = {Di, Di, 2 * Di}, xoff[3] = {0, 0, Di};
-    const floatX *const X2[2] = {p.u, p.xz}; // with RP: delta_raw comes from the fused dt_proj
-    const int xstride2[2] = {Di, 2 * Di}, xoff2[2] = {0, Di};
     for (int i = tid; i < DC; i += NT) {
         bias_s[i] = d0 + i < Di ? p.dt_bias[d0 + i] : 0.f;
         D_s[i] = d0 + i < Di ? p.D[d0 + i] : 0.f;
     }
-    if constexpr (RP > 0) { // the block's rows of dt_w; xr's columns past R stay zero
-        for (int i = tid; i < DC * RS; i += NT) {
-            const int n = i / RS, k = i % RS;
-            ss_set(wt[i], d0 + n < Di && k < p.R ? ss_f(p.dt_w[(size_t)(d0 + n) * p.R + k]) : 0.f);
-        }
-        for (int i = tid; i < 2 * CH * RS; i += NT) { ss_set(xr[i], 0.f); }
-        __syncthreads(); // the zeros land before the cp.async copies below
-    }
-    auto load_tile = [&](floatX *stage, int tt0, int st) {
-        if constexpr (RP > 0) {
-            ss_load_tile<N, DC, CH, NT, 2>(p, X2, xstride2, xoff2, stage + CH * DC, b, d0, tt0, tid);
-            ss_load_xr<N, CH, NT, RS>(p, xr + st * CH * RS, b, tt0, tid);
-        } else {
-            ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, stage, b, d0, tt0, tid);
-        }
-    };
     float A2[CPL][NPT], s[CPL][NPT];
 #pragma unroll
     for (int c = 0; c < CPL; c++) {
@@ -371,7 +297,7 @@ selective_scan_forward_kernel(ScanParams p) {
             s[c][j] = p.carry != NULL && d < Di ? p.carry[((size_t)b * Di + d) * N + nq * NPT + j] : 0.f;
         }
     }
-    load_tile(raw, 0, 0);
+    ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw, b, d0, 0, tid);
     ss_cp_async_commit();
 
     for (int ci = 0; ci < nch; ci++) {
@@ -379,18 +305,13 @@ selective_scan_forward_kernel(ScanParams p) {
         const floatX *rw = raw + (ci & 1) * L::RAW;
         ss_cp_async_wait_all();
         __syncthreads(); // tile ci visible to all; the other stage (tile ci-1) is no longer read
-        if (ci + 1 < nch) { load_tile(raw + ((ci + 1) & 1) * L::RAW, t0 + CH, (ci + 1) & 1); }
+        if (ci + 1 < nch) { ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw + ((ci + 1) & 1) * L::RAW, b, d0, t0 + CH, tid); }
         ss_cp_async_commit();
-        if constexpr (RP > 0) {
-            ss_dt_proj_tile<CH, DC, RP, NT / 32>(xr + (ci & 1) * CH * RS, wt, dr, tid / 32);
-            __syncthreads();
-        }
         ss_for<CH * DC / 2, NT>(tid, [&](unsigned i) { // softplus once per element; consecutive threads, consecutive channels
             const unsigned t = i / (DC / 2), c2 = i % (DC / 2) * 2;
-            const float2 drw = RP > 0 ? *(const float2 *)(dr + t * DC + c2) : ss_load2(rw + t * DC + c2);
-            const float2 uu = ss_load2(rw + CH * DC + t * DC + c2);
+            const float2 dr = ss_load2(rw + t * DC + c2), uu = ss_load2(rw + CH * DC + t * DC + c2);
             const bool tok = t0 + t < (unsigned)T;
-            const float s0 = ss_softplus(drw.x + bias_s[c2]), s1 = ss_softplus(drw.y + bias_s[c2 + 1]);
+            const float s0 = ss_softplus(dr.x + bias_s[c2]), s1 = ss_softplus(dr.y + bias_s[c2 + 1]);
             const float e0 = tok ? s0 : 0.f, e1 = tok ? s1 : 0.f;
             *(float4 *)(P + t * DC + c2) = make_float4(e0, e0 * uu.x, e1, e1 * uu.y);
         });
@@ -875,10 +796,10 @@ static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
 }
 
 // the kernels with explicit layout parameters (dev/cuda benchmarks other choices through these)
-template <int N, int NPT, int CPL, int DC, bool BATCH, int RP = 0>
+template <int N, int NPT, int CPL, int DC, bool BATCH>
 static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
-    using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, RP>;
-    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, RP>;
+    using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
+    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
