@@ -10,7 +10,8 @@ by side. What differs is where the numbers live and how the layers are fused:
     D skip and the z gate in one kernel (llmc/cuda/scan.cuh); softmax + cross-entropy + dlogits
     in one kernel;
   - every reduction in a fixed order: two runs with the same seed give the same bits;
-  - recomputation (-r): 1 recomputes the conv+SiLU output u in backward, 2 also delta.
+  - recomputation (-r): 1 recomputes the conv+SiLU output u in backward; 2 also delta, the RMSNorm
+    outputs, and the gated scan output (which the scan backward writes again from its recomputed states).
 The kernels are in llmc/cuda/*.cuh; dev/cuda/ has their playground versions and benchmarks.
 */
 #include <ctype.h>
@@ -83,7 +84,7 @@ typedef struct {
     floatX *xdbl;      // (L, B, T, R+2N)    x_proj output [dt_r ; B ; C]
     floatX *delta_raw; // (L or 1, B, T, Di) dt_proj output without bias; shared when recomputed (-r 2)
     float *ssm_states; // (L, B, NC, Di, N)  scan state entering each chunk
-    floatX *yg;        // (L, B, T, Di)      gated scan output y * silu(z)
+    floatX *yg;        // (L or 1, B, T, Di) gated scan output y * silu(z); shared when recomputed (-r 2)
     floatX *out;       // (B, T, C)          out_proj output of the current layer, added by the next norm
     floatX *lnf;       // (B, T, C)
     float *lnf_rstd;   // (B, T)
@@ -97,7 +98,7 @@ void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, in
     size_t Lu = recompute >= 1 ? 1 : L, Ld = recompute >= 2 ? 1 : L;
     size_t sizes[NUM_ACTIVATION_TENSORS] = {
         (L + 1) * BT * C, Ld * BT * C, L * BT, L * BT * 2 * Di, Lu * BT * Di, L * BT * (R + 2 * N),
-        Ld * BT * Di, L * B * NC * Di * N, L * BT * Di, BT * C, BT * C, BT, BT * Vp, BT,
+        Ld * BT * Di, L * B * NC * Di * N, Ld * BT * Di, BT * C, BT * C, BT, BT * Vp, BT,
     };
     memcpy(act_sizes, sizes, sizeof(sizes));
 }
@@ -345,7 +346,7 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         floatX *xz = LAYER(a.xz, l, 2 * Di), *xdbl = LAYER(a.xdbl, l, X);
         floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
         floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
-        floatX *yg = LAYER(a.yg, l, Di);
+        floatX *yg = model->recompute >= 2 ? a.yg : LAYER(a.yg, l, Di);
         float *ln_rstd = LAYER(a.ln_rstd, l, 1);
         float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
         float *conv_carry = model->carried ? model->carry_conv_state + (size_t)l * B * Di * K : NULL;
@@ -496,12 +497,12 @@ void mamba_backward(Mamba *model, float loss_scale) {
         floatX *xz = LAYER(a.xz, l, 2 * Di), *xdbl = LAYER(a.xdbl, l, X);
         floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
         floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
-        floatX *yg = LAYER(a.yg, l, Di);
+        floatX *yg = model->recompute >= 2 ? a.yg : LAYER(a.yg, l, Di);
         float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
 
-        // the residual add passes dresidual through unchanged: out_proj's gradient is its floatX copy
-        matmul_backward(ga.dyg, g.out_proj_w + (size_t)l * C * Di, ga.dresidual_lowp, yg, Di,
-                        lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C, 0);
+        // the residual add passes dresidual through unchanged: out_proj's gradient is its floatX copy.
+        // Its weight gradient waits for the scan backward, which at -r 2 writes this layer's yg again.
+        matmul_backward_dinp(ga.dyg, ga.dresidual_lowp, lowp(model, p.out_proj_w) + (size_t)l * C * Di, Di, BT, Di, C, 0, 1.0f);
         if (model->recompute >= 1) {
             conv1d_silu_forward(u, xz, 2 * Di, NULL, p.conv_w + (size_t)l * Di * K, p.conv_b + (size_t)l * Di, B, T, Di, K, s);
         }
@@ -509,10 +510,11 @@ void mamba_backward(Mamba *model, float loss_scale) {
             matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
             rmsnorm_forward(ln, NULL, resin, p.norm_w + (size_t)l * C, BT, C, s);
         }
-        selective_scan_backward(ga.du, ga.ddelta, ga.dxz, ga.dxdbl, g.A_log + (size_t)l * Di * N, g.D + (size_t)l * Di,
+        selective_scan_backward(model->recompute >= 2 ? yg : NULL, ga.du, ga.ddelta, ga.dxz, ga.dxdbl, g.A_log + (size_t)l * Di * N, g.D + (size_t)l * Di,
                                 g.dt_proj_b + (size_t)l * Di, ga.scan_scratch, ga.dyg, states, u, delta_raw,
                                 p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N, xdbl, R, p.D + (size_t)l * Di,
                                 xz, B, T, Di, N, s);
+        matmul_backward_dweight(g.out_proj_w + (size_t)l * C * Di, ga.dresidual_lowp, yg, Di, BT, Di, C, 1.0f);
         matmul_backward(ga.dxdbl, g.dt_proj_w + (size_t)l * Di * R, ga.ddelta, xdbl, X,
                         lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di, 0);
         // (the ablation's constant input gets no gradient: dinp NULL)

@@ -59,7 +59,7 @@ typedef struct {
     float skip_norm_z;              // -sg same for the gradient norm
     int max_skips;                  // -ms consecutive skipped updates before the run stops
     int num_threads;                // -nt (0: OpenMP's default; CPU trainer)
-    int recompute;                  // -r (GPU trainer: 0 none, 1 conv+SiLU output, 2 also delta and the RMSNorm outputs)
+    int recompute;                  // -r (GPU trainer: 0 none, 1 conv+SiLU output, 2 also delta, the RMSNorm and the gated scan outputs)
     int zero_stage;                 // -z (GPU trainer, several GPUs: 0 plain data parallel, 1 shard the optimizer)
     int num_processes;              // -pn (0: from the environment, else 1)
     int process_rank;               // -pr (-1: from the environment)
@@ -132,7 +132,7 @@ static inline void print_usage(const char *program) {
     printf("  -sd <int>   random seed for init, shuffling and sampling (default %d)\n", d->seed);
     printf("  -a <int>    overfit a single batch, for debugging (default %d)\n", d->overfit_single_batch);
     printf("  -nt <int>   OpenMP threads, CPU trainer; 0 = default (default %d)\n", d->num_threads);
-    printf("  -r <int>    recompute in backward, GPU: 0 none, 1 conv+SiLU, 2 also delta and norm outputs (default %d)\n", d->recompute);
+    printf("  -r <int>    recompute in backward, GPU: 0 none, 1 conv+SiLU, 2 also delta, norm and gated scan outputs (default %d)\n", d->recompute);
     printf("  -z <int>    GPU, several processes: 0 data parallel, 1 ZeRO-1 optimizer sharding (default %d)\n", d->zero_stage);
     printf("  -pn <int>   number of processes; 0 = from SLURM_NTASKS / WORLD_SIZE, else 1 (default %d)\n", d->num_processes);
     printf("  -pr <int>   this process's rank; -1 = from SLURM_PROCID / RANK (default %d)\n", d->process_rank);

@@ -61,7 +61,7 @@ static int check(const Cfg &cfg, int B, int T, int Di, int N, int R, uint64_t se
     pp.dA_log = dA; pp.dD = dD; pp.d_dt_bias = ddt; pp.scratch = scratch; pp.dout = dout;
     auto run_bwd = [&]() {
         if (cfg.bwd) { cfg.bwd(pp, N); }
-        else { selective_scan_backward(du, ddr, dxz, dxd, dA, dD, ddt, scratch, dout, st, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, 0); }
+        else { selective_scan_backward(NULL, du, ddr, dxz, dxd, dA, dD, ddt, scratch, dout, st, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, 0); }
         cudaCheckLaunch();
     };
     if (cfg.fwd) { cfg.fwd(pp, N); } else { selective_scan_forward(out, st, NULL, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, 0); }

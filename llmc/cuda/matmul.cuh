@@ -43,16 +43,26 @@ void matmul_forward(floatX *out, const floatX *inp, int ldi, const floatX *weigh
 
 // accumulate_dinp: add into dinp (it already holds another path's gradient) instead of overwriting;
 // scale multiplies both products (the LM head's gradient-accumulation factor)
-void matmul_backward_scaled(floatX *dinp, float *dweight, const floatX *dout, const floatX *inp, int ldi,
-                            const floatX *weight, int BT, int IC, int OC, int accumulate_dinp, float scale) {
+// the two halves of the backward, for callers that need them apart (out_proj's weight gradient
+// waits for the scan backward to write its input again at -r 2)
+void matmul_backward_dinp(floatX *dinp, const floatX *dout, const floatX *weight, int ldi, int BT, int IC, int OC,
+                          int accumulate_dinp, float scale) {
     const float one = 1.0f, zero = 0.0f;
-    if (dinp != NULL) { // NULL: the input needs no gradient
-        cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_N, IC, BT, OC, &scale, weight, CUBLAS_FLOATX, IC,
-                                 dout, CUBLAS_FLOATX, OC, accumulate_dinp ? &one : &zero, dinp, CUBLAS_FLOATX, ldi,
-                                 CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-    }
+    if (dinp == NULL) { return; } // the input needs no gradient
+    cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_N, IC, BT, OC, &scale, weight, CUBLAS_FLOATX, IC,
+                             dout, CUBLAS_FLOATX, OC, accumulate_dinp ? &one : &zero, dinp, CUBLAS_FLOATX, ldi,
+                             CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+void matmul_backward_dweight(float *dweight, const floatX *dout, const floatX *inp, int ldi, int BT, int IC, int OC,
+                             float scale) {
+    const float one = 1.0f;
     cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_T, IC, OC, BT, &scale, inp, CUBLAS_FLOATX, ldi,
                              dout, CUBLAS_FLOATX, OC, &one, dweight, CUDA_R_32F, IC, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+void matmul_backward_scaled(floatX *dinp, float *dweight, const floatX *dout, const floatX *inp, int ldi,
+                            const floatX *weight, int BT, int IC, int OC, int accumulate_dinp, float scale) {
+    matmul_backward_dinp(dinp, dout, weight, ldi, BT, IC, OC, accumulate_dinp, scale);
+    matmul_backward_dweight(dweight, dout, inp, ldi, BT, IC, OC, scale);
 }
 
 void matmul_backward(floatX *dinp, float *dweight, const floatX *dout, const floatX *inp, int ldi,

@@ -24,6 +24,10 @@ h = dL/ds backwards:
     dA     += delta*h*q (sum over b,t), dA_log = dA * A;  dD += dy*u;  d_dt_bias += d_delta_raw
 dA_log, dD, d_dt_bias are accumulated (+=). Every sum runs in a fixed order (per-block partials in
 scratch, then one reduction kernel), so results are bitwise reproducible: no float atomics.
+The backward can also write out (the gated output) again, from the states it recomputes: the same
+operations in the same order as the forward's (products and sums rounded one by one, __fmul_rn /
+__fadd_rn, so the compiler cannot fuse them differently in the two kernels), hence the same bits.
+The trainer uses that at -r 2 instead of keeping every layer's out for out_proj's weight gradient.
 
 Work layout (both kernels): a block owns 32 channels of one batch row; each channel's N states are
 split over N/4 lanes, 4 states per lane held in registers while the lane loops over T (B*Di*N/4
@@ -97,6 +101,8 @@ __device__ __forceinline__ float ss_softplus_sig(float v, float *sig) {
     return v > 20.f ? v : sp;
 }
 __device__ __forceinline__ float ss_sigmoid(float z) { return ss_rcp(1.f + ss_ex2(-z * SS_LOG2E)); }
+// y * silu(z), rounded step by step: the forward and the backward's recompute give the same bits
+__device__ __forceinline__ float ss_gate(float y, float z) { return __fmul_rn(__fmul_rn(y, z), ss_sigmoid(z)); }
 
 __device__ __forceinline__ void ss_cp_async16(void *smem_dst, const void *gmem_src, int src_bytes) {
     unsigned dst = (unsigned)__cvta_generic_to_shared(smem_dst);
@@ -367,14 +373,14 @@ selective_scan_forward_kernel(ScanParams p) {
         ss_for<CH * DC / 2, NT>(tid, [&](unsigned i) { // out = (y + D*u) * silu(z)
             const unsigned t = i / (DC / 2), c2 = i % (DC / 2) * 2;
             const float2 uu = ss_load2(rw + CH * DC + t * DC + c2), zz = ss_load2(rw + 2 * CH * DC + t * DC + c2);
-            float y0 = D_s[c2] * uu.x, y1 = D_s[c2 + 1] * uu.y;
+            float y0 = __fmul_rn(D_s[c2], uu.x), y1 = __fmul_rn(D_s[c2 + 1], uu.y); // as the backward's recompute (header)
 #pragma unroll
             for (int q = 0; q < LPC; q++) {
                 float2 v = *(const float2 *)(yp + (t * LPC + q) * QROW + c2);
-                y0 += v.x; y1 += v.y;
+                y0 = __fadd_rn(y0, v.x); y1 = __fadd_rn(y1, v.y);
             }
             if (t0 + t < (unsigned)T && d0 + c2 < (unsigned)Di) {
-                ss_store2(p.out + ((size_t)b * T + t0 + t) * Di + d0 + c2, y0 * zz.x * ss_sigmoid(zz.x), y1 * zz.y * ss_sigmoid(zz.y));
+                ss_store2(p.out + ((size_t)b * T + t0 + t) * Di + d0 + c2, ss_gate(y0, zz.x), ss_gate(y1, zz.y));
             }
         });
     }
@@ -407,10 +413,11 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
     static constexpr size_t off_y = off_sub + (size_t)(K > 1 ? K - 1 : 1) * NT * CPL * NPT * 4;
     static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
-    static constexpr size_t smem = off_red + (size_t)SUB * NWARP * 2 * N * 4;
+    static constexpr size_t off_zb = off_red + (size_t)SUB * NWARP * 2 * N * 4;
+    static constexpr size_t smem = off_zb + (size_t)CH * DC * sizeof(floatX);
     static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
     static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
-                  off_rs % 16 == 0 && off_red % 16 == 0, "16-byte alignment");
+                  off_rs % 16 == 0 && off_red % 16 == 0 && off_zb % 16 == 0, "16-byte alignment");
 };
 
 // scratch (floats): bc [B][G][T][2N] partial (dB, dC) per group of DC channels; pA [B][Di][N];
@@ -433,6 +440,7 @@ selective_scan_backward_kernel(ScanParams p) {
     float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s
     float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
     float *red = (float *)(ss_smem + L::off_red);      // [SUB][NWARP][2N] per-warp sums of (dB, dC)
+    floatX *zb = (floatX *)(ss_smem + L::off_zb);       // [CH][DC] z, kept past the prefetch for the recomputed out
 
     const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
     const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC;
@@ -502,6 +510,7 @@ selective_scan_backward_kernel(ScanParams p) {
                     EP[t * DC + pc2 + m] = make_float4(u_, o * z * sz, o * sz * (1.f + z * (1.f - sz)), sg[m]);
                 }
                 *(float4 *)(PD + t * DC + pc2) = make_float4(dl[0], dl[0] * uu[r].x, dl[1], dl[1] * uu[r].y);
+                if (p.out != NULL) { ss_store2(zb + t * DC + pc2, zz[r].x, zz[r].y); } // z came from floatX: exact
             }
         }
         ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
@@ -685,7 +694,7 @@ selective_scan_backward_kernel(ScanParams p) {
             for (int rr = 0; rr < (SUB + EROWS - 1) / EROWS; rr++) {
                 const int r = erow + rr * EROWS, t = ts + r, c2 = eg * 2;
                 if (SUB % EROWS != 0 && r >= SUB) { break; }
-                float o_du[2], o_dr[2], o_dz[2];
+                float o_du[2], o_dr[2], o_dz[2], o_y[2];
 #pragma unroll
                 for (int m = 0; m < 2; m++) {
                     const int cc = c2 + m;
@@ -693,9 +702,10 @@ selective_scan_backward_kernel(ScanParams p) {
                     const float4 e = EP[t * DC + cc];
                     const float2 rr = rs[r * DC + cc];
                     const float Dd = m ? pDv.y : pDv.x;
-                    float y = Dd * e.x;
+                    float y = __fmul_rn(Dd, e.x); // as the forward's epilogue (header)
 #pragma unroll
-                    for (int q = 0; q < LPC; q++) { y += yp[(r * LPC + q) * QROW + cc]; }
+                    for (int q = 0; q < LPC; q++) { y = __fadd_rn(y, yp[(r * LPC + q) * QROW + cc]); }
+                    o_y[m] = y;
                     const float ddr = (e.x * rr.x + SS_LN2 * rr.y) * e.w;
                     o_dz[m] = y * e.z;
                     o_du[m] = dl * rr.x + Dd * e.y;
@@ -709,6 +719,10 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_store2(p.du + bt * Di + dd, o_du[0], o_du[1]);
                     ss_store2(p.d_delta_raw + bt * Di + dd, o_dr[0], o_dr[1]);
                     ss_store2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]);
+                    if (p.out != NULL) {
+                        const float2 z = ss_load2(zb + t * DC + c2);
+                        ss_store2(p.out + bt * Di + dd, ss_gate(o_y[0], z.x), ss_gate(o_y[1], z.y));
+                    }
                 }
             }
             ss_for<SUB * 2 * N, NT>(tid, [&](unsigned i) { // this block's (dB, dC) partials, fixed warp order
@@ -875,13 +889,14 @@ void selective_scan_forward(floatX *out, float *states, float *carry, const floa
 
 // du, d_delta_raw (B,T,Di) and the z slot of dxz, the B/C slots of dxdbl are written;
 // dA_log, dD, d_dt_bias are accumulated; scratch holds selective_scan_scratch_bytes()
-void selective_scan_backward(floatX *du, floatX *d_delta_raw, floatX *dxz, floatX *dxdbl, float *dA_log, float *dD,
+// out (may be NULL): also write the forward's gated output again (bitwise the same), from the recomputed states
+void selective_scan_backward(floatX *out, floatX *du, floatX *d_delta_raw, floatX *dxz, floatX *dxdbl, float *dA_log, float *dD,
                              float *d_dt_bias, float *scratch, const floatX *dout, const float *states, const floatX *u,
                              const floatX *delta_raw, const float *dt_bias, const float *A_log, const floatX *xdbl, int R,
                              const float *D, const floatX *xz, int B, int T, int Di, int N, cudaStream_t stream) {
     selective_scan_check_args(Di, N);
     ScanParams p = {};
-    p.du = du; p.d_delta_raw = d_delta_raw; p.dxz = dxz; p.dxdbl = dxdbl; p.dA_log = dA_log; p.dD = dD;
+    p.out = out; p.du = du; p.d_delta_raw = d_delta_raw; p.dxz = dxz; p.dxdbl = dxdbl; p.dA_log = dA_log; p.dD = dD;
     p.d_dt_bias = d_dt_bias; p.scratch = scratch; p.dout = dout; p.states = (float *)states; p.u = u;
     p.delta_raw = delta_raw; p.dt_bias = dt_bias; p.A_log = A_log; p.xdbl = xdbl; p.R = R; p.D = D; p.xz = xz;
     p.B = B; p.T = T; p.Di = Di;
