@@ -173,11 +173,10 @@ typedef struct {
     int carried;             // the last forward used them (no backward then: no gradient flows into a state)
     int *inputs;             // (B, T) device
     int *targets;            // (B, T) device
-    int *cpu_inputs;         // host copies, for the embedding backward's buckets and the loss
+    int *cpu_inputs;         // host copies, for the embedding backward's plan and the loss
     int *cpu_targets;
     float *cpu_losses;
-    int *buckets, *positions, *cpu_buckets, *cpu_positions, *cpu_bucket_of;
-    int num_buckets;
+    EncoderPlan encoder_plan; // the embedding backward's positions sorted by token, per batch
     float mean_loss;
     int num_valid;
     int num_correct;         // valid targets the argmax of the logits got right
@@ -293,8 +292,8 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
     model->device_bytes += bytes;
     cudaCheck(cudaMalloc((void **)&model->inputs, BT * sizeof(int)));
     cudaCheck(cudaMalloc((void **)&model->targets, BT * sizeof(int)));
-    cudaCheck(cudaMalloc((void **)&model->buckets, 3 * BT * sizeof(int)));
-    cudaCheck(cudaMalloc((void **)&model->positions, BT * sizeof(int)));
+    encoder_plan_init(&model->encoder_plan, (int)BT, (int)V, c->d_model, ENCODER_SEG);
+    model->device_bytes += encoder_plan_device_bytes((int)BT, c->d_model, ENCODER_SEG);
     cudaCheck(cudaMalloc((void **)&model->predictions, BT * sizeof(int)));
     model->cpu_predictions = (int *)mallocCheck(BT * sizeof(int));
     if (c->no_selection) {
@@ -306,9 +305,6 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
     model->cpu_inputs = (int *)mallocCheck(BT * sizeof(int));
     model->cpu_targets = (int *)mallocCheck(BT * sizeof(int));
     model->cpu_losses = (float *)mallocCheck(BT * sizeof(float));
-    model->cpu_buckets = (int *)mallocCheck(3 * BT * sizeof(int));
-    model->cpu_positions = (int *)mallocCheck(BT * sizeof(int));
-    model->cpu_bucket_of = (int *)mallocCheck(V * sizeof(int));
 }
 
 // layer l's slice of a per-layer activation tensor of `per` elements per token
@@ -478,7 +474,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
     MambaConfig *cfg = &model->config;
     int B = model->fwd_B, T = model->fwd_T;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
-    int R = cfg->dt_rank, V = cfg->vocab_size, Vp = cfg->padded_vocab_size, X = R + 2 * N;
+    int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
     int BT = B * T, NC = selective_scan_num_chunks(T);
     ParameterTensors p = model->params, g = model->grads;
     ActivationTensors a = model->acts;
@@ -530,17 +526,12 @@ void mamba_backward(Mamba *model, float loss_scale) {
             mamba_reduce_gradients_async(model, l, l + REDUCE_LAYERS <= L ? REDUCE_LAYERS : L - l);
         }
     }
-    model->num_buckets = encoder_build_buckets(model->cpu_buckets, model->cpu_positions, model->cpu_bucket_of,
-                                               model->cpu_inputs, BT, V);
-    cudaCheck(cudaMemcpyAsync(model->buckets, model->cpu_buckets, 3 * (size_t)model->num_buckets * sizeof(int),
-                              cudaMemcpyHostToDevice, s));
-    cudaCheck(cudaMemcpyAsync(model->positions, model->cpu_positions, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice, s));
-    encoder_backward(g.wte, ga.dresidual, model->buckets, model->positions, model->num_buckets, C, s);
+    encoder_backward(g.wte, ga.dresidual, &model->encoder_plan, model->cpu_inputs, BT, s);
     if (model->reduce_in_backward) {
         mamba_reduce_gradients_async(model, -1, 0);
         multi_gpu_join(&multi_gpu_config, s);
     }
-    // the host bucket buffers are reused by the next backward: wait for the copies (and for the
+    // the host plan buffer is reused by the next backward: wait for its copy (and for the
     // overlapped all-reduces, with a deadline)
     multi_gpu_wait(&multi_gpu_config, s, "the backward pass");
 }
@@ -616,17 +607,13 @@ void mamba_free(Mamba *model) {
     cudaCheck(cudaFree(model->grads_acts_memory));
     cudaCheck(cudaFree(model->inputs));
     cudaCheck(cudaFree(model->targets));
-    cudaCheck(cudaFree(model->buckets));
-    cudaCheck(cudaFree(model->positions));
+    encoder_plan_free(&model->encoder_plan);
     cudaCheck(cudaFree(model->predictions));
     cudaCheck(cudaFree(model->ones));
     free(model->cpu_predictions);
     free(model->cpu_inputs);
     free(model->cpu_targets);
     free(model->cpu_losses);
-    free(model->cpu_buckets);
-    free(model->cpu_positions);
-    free(model->cpu_bucket_of);
 }
 
 // ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 BUILD=${BUILD:-/tmp/dev_cuda_checks}
 mkdir -p "$BUILD"
 NVCC="nvcc -O3 -gencode arch=compute_90,code=sm_90"
-files="matmul conv1d rmsnorm classifier adamw selective_scan_forward selective_scan_backward selective_scan_fp32"
+files="matmul conv1d rmsnorm classifier adamw encoder selective_scan_forward selective_scan_backward selective_scan_fp32"
 for f in $files; do $NVCC -o "$BUILD/$f" "$f.cu" -lcublas -lcublasLt > "$BUILD/$f.build.log" 2>&1 & done
 wait
 pass=0; fail=0
