@@ -818,7 +818,11 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
         HostIn h = make_inputs(B, T, Di, N, R, 2000 + k, 0, 0);
         sets.push_back(upload_set(h, scratch));
         run_forward(sets.back()); // real checkpoints
+        // SCAN_BWD_OUT=1: time the backward that also writes the gated output again (the trainer's -r 2),
+        // into the forward's output buffer (the same values)
+        if (getenv("SCAN_BWD_OUT")) { sets.back().a.yg = sets.back().out; }
     }
+    if (getenv("SCAN_BWD_OUT")) { printf("(SCAN_BWD_OUT: the backward also writes the gated output)\n"); }
     cudaCheck(cudaDeviceSynchronize());
     size_t BTD = (size_t)B * T * Di;
     double bc = (double)B * T * 2 * N * 2, st = sets[0].states_n * 4.0;

@@ -414,7 +414,8 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
     static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
     static constexpr size_t off_zb = off_red + (size_t)SUB * NWARP * 2 * N * 4;
-    static constexpr size_t smem = off_zb + (size_t)CH * DC * sizeof(floatX);
+    static constexpr size_t smem = off_zb + (size_t)CH * DC * sizeof(floatX); // with zb (OUT)
+    static constexpr size_t smem_of(bool out) { return out ? smem : off_zb; }
     static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
     static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
                   off_rs % 16 == 0 && off_red % 16 == 0 && off_zb % 16 == 0, "16-byte alignment");
@@ -424,7 +425,9 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
 // pD [B][Di]; pT [B][Di] (per batch row)
 // BATCH: per-step results of a pass (y, dC, dB, the per-channel sums) stay in registers and are
 // reduced and stored after the pass, so no shared store sits between one step's loads and the next.
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
+// OUT: also write the gated output again (p.out, the trainer's -r 2). A separate instantiation: with
+// the code present but switched off at run time the kernel was 1.3% slower (doc/perf.md).
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool OUT>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
@@ -440,7 +443,7 @@ selective_scan_backward_kernel(ScanParams p) {
     float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s
     float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
     float *red = (float *)(ss_smem + L::off_red);      // [SUB][NWARP][2N] per-warp sums of (dB, dC)
-    floatX *zb = (floatX *)(ss_smem + L::off_zb);       // [CH][DC] z, kept past the prefetch for the recomputed out
+    floatX *zb = (floatX *)(ss_smem + L::off_zb);       // [CH][DC] z, kept past the prefetch for the recomputed out (OUT)
 
     const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
     const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC;
@@ -510,7 +513,7 @@ selective_scan_backward_kernel(ScanParams p) {
                     EP[t * DC + pc2 + m] = make_float4(u_, o * z * sz, o * sz * (1.f + z * (1.f - sz)), sg[m]);
                 }
                 *(float4 *)(PD + t * DC + pc2) = make_float4(dl[0], dl[0] * uu[r].x, dl[1], dl[1] * uu[r].y);
-                if (p.out != NULL) { ss_store2(zb + t * DC + pc2, zz[r].x, zz[r].y); } // z came from floatX: exact
+                if constexpr (OUT) { ss_store2(zb + t * DC + pc2, zz[r].x, zz[r].y); } // z came from floatX: exact
             }
         }
         ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
@@ -719,7 +722,7 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_store2(p.du + bt * Di + dd, o_du[0], o_du[1]);
                     ss_store2(p.d_delta_raw + bt * Di + dd, o_dr[0], o_dr[1]);
                     ss_store2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]);
-                    if (p.out != NULL) {
+                    if constexpr (OUT) {
                         const float2 z = ss_load2(zb + t * DC + c2);
                         ss_store2(p.out + bt * Di + dd, ss_gate(o_y[0], z.x), ss_gate(o_y[1], z.y));
                     }
@@ -822,11 +825,13 @@ static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stre
 template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
-    auto kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB>;
-    cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
+    auto kern = p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true>
+                              : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false>;
+    const size_t smem = L::smem_of(p.out != NULL);
+    cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
-    kern<<<grid, L::NT, L::smem, stream>>>(p);
+    kern<<<grid, L::NT, smem, stream>>>(p);
     size_t total = (size_t)p.B * p.T * 2 * N + (size_t)p.Di * N + p.Di;
     selective_scan_reduce_kernel<N><<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(p, (int)grid.x);
 }
