@@ -49,7 +49,9 @@ if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && [ -
     # vocabularies past the classifier's one-warp-per-row limit (4 KB rows): its block path, fp32 and bf16
     ./make_cpu_fixture "$FX/cpu_v2000_t64.bin" d64:l2:v2000 2 64 4 >/dev/null
     ./make_cpu_fixture "$FX/cpu_v50280_t32.bin" d32:l1:v50280 1 32 5 >/dev/null
-    FIXTURES=(test/fixtures/mamba_tiny.bin "$FX"/cpu_t100.bin "$FX"/cpu_v1001_t77.bin "$FX"/cpu_t8192.bin "$FX"/cpu_v2000_t64.bin "$FX"/cpu_v50280_t32.bin)
+    # a 16-token vocabulary: ~37 positions per token, so the embedding backward cuts tokens into segments
+    ./make_cpu_fixture "$FX/cpu_v16_t300.bin" d32:l2:v16 2 300 6 >/dev/null
+    FIXTURES=(test/fixtures/mamba_tiny.bin "$FX"/cpu_t100.bin "$FX"/cpu_v1001_t77.bin "$FX"/cpu_t8192.bin "$FX"/cpu_v2000_t64.bin "$FX"/cpu_v50280_t32.bin "$FX"/cpu_v16_t300.bin)
     run_suite test_mamba_cu ./test_mamba_cu "${FIXTURES[@]}"
     [ -x ./test_mamba_cu_fp32 ] && run_suite test_mamba_cu_fp32 ./test_mamba_cu_fp32 "${FIXTURES[@]}"
     run_suite test_cli_cu env BIN=./train_mamba_cu bash test/test_cli.sh
