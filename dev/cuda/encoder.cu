@@ -253,6 +253,28 @@ static int check_version(int v, int BT, int V, int C, Dist dist, uint64_t seed) 
     fail("dwte rows of absent tokens changed", touched != 0);
     // fp32 sums of up to BT terms of size ~1 in sequence (or in segments): relative error ~1e-7 * sqrt(terms)
     fail("dwte", report_err("dwte", rel_err(dwte.data(), dwte_ref.data(), dwte.size()), 1e-5));
+    if (v != 1) { // a token with at most seg positions: one running sum in position order, as version 1
+        EncArgs r = alloc_args(1, BT, V, C);
+        cudaCheck(cudaMemcpy(r.inp, tok.data(), (size_t)BT * sizeof(int), cudaMemcpyHostToDevice));
+        upload_f32(r.dout, dout.data(), dout.size());
+        upload_f32(r.dwte, dwte0.data(), dwte0.size());
+        build_plan(r, tok.data());
+        enc_backward(r);
+        std::vector<float> d1 = download_f32(r.dwte, (size_t)V * C);
+        std::vector<int> cnt(V, 0);
+        for (int t : tok) { cnt[t]++; }
+        size_t rows = 0, differ = 0;
+        for (int t = 0; t < V; t++) {
+            if (cnt[t] > 0 && cnt[t] <= version_seg(v)) {
+                rows++;
+                differ += memcmp(&dwte[(size_t)t * C], &d1[(size_t)t * C], (size_t)C * 4) != 0;
+            }
+        }
+        printf("    dwte         %zu of %zu rows of tokens with <= %d positions differ from v1's bits %s\n", differ, rows,
+               version_seg(v), differ ? "FAIL" : "ok");
+        fail("rows of single-segment tokens differ from version 1", differ != 0);
+        free_args(r);
+    }
     // determinism: the same start gives the same bits
     run();
     std::vector<float> dwte2 = download_f32(a.dwte, (size_t)V * C);
