@@ -21,6 +21,7 @@ only on the batch and `seg`.
 #define ENCODER_CUH
 
 #include "cuda_common.h"
+#include "../utils.h"
 
 #define ENCODER_SEG 32 // positions per segment (dev/cuda/encoder.cu compares 8, 32, 128)
 
@@ -76,12 +77,8 @@ void encoder_plan_init(EncoderPlan *ep, int BT, int V, int C, int seg) {
     ep->max_BT = BT; ep->V = V; ep->C = C; ep->seg = seg;
     ep->BT = ep->nseg = ep->nfin = ep->plan_ints = 0;
     size_t cap = encoder_plan_cap(BT, seg);
-    ep->cpu_plan = (int *)malloc(cap * sizeof(int));
-    ep->cpu_count = (int *)malloc((size_t)V * sizeof(int));
-    if (ep->cpu_plan == NULL || ep->cpu_count == NULL) {
-        fprintf(stderr, "error: out of host memory for the embedding backward's plan\n");
-        exit(EXIT_FAILURE);
-    }
+    ep->cpu_plan = (int *)mallocCheck(cap * sizeof(int));
+    ep->cpu_count = (int *)mallocCheck((size_t)V * sizeof(int));
     cudaCheck(cudaMalloc((void **)&ep->plan, cap * sizeof(int)));
     cudaCheck(cudaMalloc((void **)&ep->partials, (size_t)encoder_plan_max_slots(BT, seg) * C * sizeof(float)));
 }
@@ -101,10 +98,7 @@ size_t encoder_plan_device_bytes(int BT, int C, int seg) {
 // BT <= the plan's max_BT, tokens in [0, V) (the data loader checks them)
 void encoder_plan_build(EncoderPlan *ep, const int *inp, int BT) {
     const int V = ep->V, seg = ep->seg;
-    if (BT > ep->max_BT) {
-        fprintf(stderr, "error: embedding backward of %d positions, planned for at most %d\n", BT, ep->max_BT);
-        exit(EXIT_FAILURE);
-    }
+    if (BT > ep->max_BT) { fatalf("embedding backward of %d positions, planned for at most %d", BT, ep->max_BT); }
     ep->BT = BT;
     int *count = ep->cpu_count, *pos = ep->cpu_plan;
     int *segs = ep->cpu_plan + encoder_plan_pos_ints(BT);
