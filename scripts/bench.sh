@@ -4,13 +4,18 @@
 # (the trainer's kernels, timed by the dev/cuda playgrounds after their checks). Random tokens, as
 # the official measurement.
 #   bash scripts/bench.sh [steps] [trainer flags...]   (or make bench; needs a GPU; writes only /tmp files)
+# PRESETS="mamba-370m mamba-790m ..." runs those models (B=8 T=2048, random tokens) instead of the
+# two anchor workloads and the scan, e.g. PRESETS="mamba-1.4b" bash scripts/bench.sh 10 -r 0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${1:-30}
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/bench.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 ARCH="-O3 -gencode arch=compute_90,code=sm_90"
-( cd dev/cuda && nvcc $ARCH -o /tmp/bench_ssf selective_scan_forward.cu && nvcc $ARCH -o /tmp/bench_ssb selective_scan_backward.cu ) &
-scan_build=$!
+PRESETS=${PRESETS:-}
+if [ -z "$PRESETS" ]; then
+    ( cd dev/cuda && nvcc $ARCH -o /tmp/bench_ssf selective_scan_forward.cu && nvcc $ARCH -o /tmp/bench_ssb selective_scan_backward.cu ) &
+    scan_build=$!
+fi
 make -s train_mamba_cu
 nvcc $ARCH -o /tmp/matmul_peak dev/cuda/matmul_peak.cu -lcublas
 peak_line=$(/tmp/matmul_peak)
@@ -33,6 +38,10 @@ bench() {
         mfu = 6.0 * p * t / (peak * 1e12) * 100;
         printf "%-34s params %d | %8.2f ms/step | %10.0f tok/s | MFU %.1f%% (6*params/token vs %.0f TFLOP/s) | %s\n", n, p, ms, t, mfu, peak, mem }'
 }
+if [ -n "$PRESETS" ]; then
+    for m in $PRESETS; do bench "$m B=8 T=2048" /tmp/bench_v50280.bin -e "$m" -b 8 -t 2048 "${@:2}"; done
+    exit 0
+fi
 bench "mamba-130m shape B=8 T=2048" /tmp/bench_v50280.bin -e mamba-130m -b 8 -t 2048 "${@:2}"
 bench "byte-level d384:l8 B=32 T=1024" /tmp/bench_v256.bin -e d384:l8:v256 -b 32 -t 1024 "${@:2}"
 

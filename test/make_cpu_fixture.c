@@ -3,7 +3,7 @@ Writes a fixture (the format of test/fixtures/mamba_tiny.bin) computed by the CP
 for a random model of any shape: the GPU trainer's tests compare against it. The CPU
 reference itself is checked against PyTorch and finite differences (test_mamba, test_gradcheck).
 
-    ./make_cpu_fixture <out.bin> <model descriptor> <B> <T> <seed>
+    ./make_cpu_fixture <out.bin> <model descriptor> <B> <T> <seed> [learning rate, default 1e-3]
 
 Parameters are the spec's initialisation, then perturbed (A_log, D, dt bias, norms) so every
 gradient is far from zero; about 10% of the targets are -1 (ignored).
@@ -13,7 +13,7 @@ gradient is far from zero; about 10% of the targets are -1 (ignored).
 #include "fixture.h"
 
 int main(int argc, char **argv) {
-    if (argc != 6) { fatalf("usage: %s <out.bin> <descriptor> <B> <T> <seed>", argv[0]); }
+    if (argc != 6 && argc != 7) { fatalf("usage: %s <out.bin> <descriptor> <B> <T> <seed> [learning rate]", argv[0]); }
     Fixture f;
     memset(&f, 0, sizeof(f));
     if (!config_from_descriptor(argv[2], &f.config)) { fatalf("not a model descriptor: %s", argv[2]); }
@@ -23,6 +23,11 @@ int main(int argc, char **argv) {
     if (f.B <= 0 || f.T <= 0) { fatalf("B and T must be positive"); }
     f.steps = 10;
     float hyper[8] = {1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1.0f, 1e-5f, 0.0f};
+    if (argc == 7) {
+        char *end;
+        hyper[0] = strtof(argv[6], &end);
+        if (*end != '\0' || !(hyper[0] > 0.0f)) { fatalf("not a positive learning rate: %s", argv[6]); }
+    }
     memcpy(f.hyper, hyper, sizeof(hyper));
 
     Mamba model;

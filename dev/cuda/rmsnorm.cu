@@ -24,7 +24,9 @@ version 1: the first trainer version (git dc87a96): forward = residual_forward t
            re-reading dinp for dinp_lowp
 version 2: llmc/cuda/rmsnorm.cuh, the trainer's kernels (the header itself is included): version 3
            where it applies (C % 4 == 0, C <= 1024, aligned pointers; its backward as version 6
-           except at C = 641..768), version 5 for other shapes
+           except at C = 641..768), above C = 1024 the kernels of versions 7 and 9 with the
+           fewest warps per row that keep NV <= 6 (C = 1536: 2, 2048 and 2560: 4, up to 8192: 8),
+           version 5 for other shapes
 version 3: the header's vector kernels, launched directly (= version 2 at C = 641..768): warp per
            row, vectorised: float4 loads/stores of the fp32 tensors, 4 bf16 (8 bytes) at
            a time, the row kept in registers between the two passes (v5 reads resout back, and
@@ -44,6 +46,16 @@ version 6: v3 as it was before 2026-11-30 (third session): the backward reads a 
            and inp: one). Forward as v3. v3 wins at C = 768, v6 at C = 384: the header (v2) runs
            v3's backward for C = 641..768 only (above, the prefetch needs 140+ registers), v6's
            elsewhere.
+version 7: the header's vector kernels with RW warps per row (rmsnorm_*_rows_kernel), for the
+           larger released models' C = 1536..2560, which ran version 5 before: RW = 2 up to C = 2048,
+           4 above (here also RW = 2 below 1024, to check the kernel on small rows). Each warp
+           holds every RW-th stretch of 32 float4 columns of its row; the row's sum of squares (or
+           of g*inp) is its warps' sums added in order through shared memory, one barrier per
+           round of rows; the backward loads a row's dinp with its inputs (PF).
+version 8: version 7 with the backward loading dinp after the barrier (fewer registers)
+version 9: version 7 with twice the warps per row (RW = 4 up to C = 2048, 8 above)
+Measured (doc/perf.md, 2026-11-30 seventh session): v7 wins at C = 1536 and 2560 (NV = 6, 5), v9 at
+C = 2048, where v7's NV = 8 backward takes 150 registers (one block per SM); hence the header's rule.
 */
 #include <string>
 #include "../../llmc/cuda/rmsnorm.cuh"
@@ -170,11 +182,23 @@ struct NormArgs {
     float *scratch;       // norm_scratch_size floats
 };
 
-static const int NUM_VERSIONS = 6;
+static const int NUM_VERSIONS = 9;
 static const char *version_name[NUM_VERSIONS + 1] = {
     "", "v1 separate kernels", "v2 llmc rmsnorm.cuh", "v3 float4 rows, fused dweight", "v4 v3 rows, dweight colsum",
-    "v5 previous trainer (5510e00)", "v6 v3, dinp read after the sum"};
-static int version_supported(int v, int C) { return (v != 3 && v != 4 && v != 6) || (C % 4 == 0 && C <= 1024); }
+    "v5 previous trainer (5510e00)", "v6 v3, dinp read after the sum", "v7 RW warps per row, PF",
+    "v8 v7, dinp read after the sum", "v9 v7 with 2x the warps per row"};
+// warps per row of versions 7-9
+static int rows_rw(int v, int C) { return (C <= 2048 ? 2 : 4) * (v == 9 ? 2 : 1); }
+static int version_supported(int v, int C) {
+    if (v == 3 || v == 4 || v == 6) { return C % 4 == 0 && C <= 1024; }
+    if (v >= 7) { return C % 4 == 0 && C <= 128 * RMS_MAX_NV * rows_rw(v, C); }
+    return 1;
+}
+#define RW_DISPATCH(C, call) \
+    switch (rows_rw(version, C)) { \
+        case 2: RMS_RW_DISPATCH(C, 2, call) break; case 4: RMS_RW_DISPATCH(C, 4, call) break; \
+        default: RMS_RW_DISPATCH(C, 8, call) break; \
+    }
 
 static size_t norm_scratch_size(int BT, int C) {
     return std::max((size_t)COLSUM_SLICES * C, (size_t)ceil_div(BT, RMS_RPB) * C);
@@ -208,6 +232,15 @@ static void norm_forward(int version, const NormArgs &a) {
         residual_rmsnorm_forward_kernel<<<ceil_div(a.BT, 8), 256>>>(a.resout, a.out, a.rstd, a.resin, a.branch, a.weight, a.BT, a.C);
         cudaCheckLaunch();
         break;
+    case 7:
+    case 8:
+    case 9: {
+#define LAUNCH_FWD_V7(NV, RW) rmsnorm_forward_rows_kernel<NV, RW, true><<<ceil_div(a.BT, 8 / RW), 256>>>(a.resout, a.out, a.rstd, a.resin, a.branch, a.weight, a.BT, a.C)
+        RW_DISPATCH(a.C, LAUNCH_FWD_V7)
+#undef LAUNCH_FWD_V7
+        cudaCheckLaunch();
+        break;
+    }
     default: fprintf(stderr, "unknown version %d\n", version); exit(EXIT_FAILURE);
     }
 }
@@ -249,6 +282,20 @@ static void norm_backward(int version, const NormArgs &a) {
         cudaCheckLaunch();
         column_sum(a.scratch, RmsnormWeightGrad{a.dout, a.inp, a.rstd_in, a.C}, AddTo{a.dweight}, a.BT, a.C, 0);
         break;
+    case 7:
+    case 8:
+    case 9: {
+        int blocks = ceil_div(a.BT, RMS_RPB);
+#define LAUNCH_BWD_V7(NV, RW) \
+    if (version == 8) { rmsnorm_backward_rows_kernel<NV, RW, false><<<blocks, 256>>>(a.dinp, a.dinp_lowp, a.scratch, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C); } \
+    else { rmsnorm_backward_rows_kernel<NV, RW, true><<<blocks, 256>>>(a.dinp, a.dinp_lowp, a.scratch, a.dout, a.inp, a.weight, a.rstd_in, a.BT, a.C); }
+        RW_DISPATCH(a.C, LAUNCH_BWD_V7)
+#undef LAUNCH_BWD_V7
+        cudaCheckLaunch();
+        rmsnorm_dweight_finish_kernel<<<ceil_div(a.C, 32), dim3(32, 16)>>>(a.dweight, a.scratch, blocks, a.C);
+        cudaCheckLaunch();
+        break;
+    }
     default: fprintf(stderr, "unknown version %d\n", version); exit(EXIT_FAILURE);
     }
 }
@@ -317,7 +364,7 @@ static int check_version(int v, int BT, int C, uint64_t seed) {
     char tag[128];
     snprintf(tag, sizeof(tag), "%s BT=%d C=%d", version_name[v], BT, C);
     printf("  check %s\n", tag);
-    if (!version_supported(v, C)) { printf("    skipped: needs C %% 4 == 0 and C <= 1024\n"); return 0; }
+    if (!version_supported(v, C)) { printf("    not run: this version needs C %% 4 == 0 and a bound on C\n"); return 0; }
     NormHost h = make_host_inputs(BT, C, seed);
     NormArgs a = alloc_args(BT, C);
     size_t n = (size_t)BT * C;
@@ -460,7 +507,14 @@ int main(int argc, char **argv) {
         bad += check_version(v, 37, 100, seed++);   // fewer float4 columns than lanes
         bad += check_version(v, 200, 1024, seed++); // the largest C of versions 3, 4
         bad += check_version(v, 50, 66, seed++);    // C % 4 != 0: the header's scalar path
-        bad += check_version(v, 40, 1536, seed++);  // C > 1024: the header's scalar path
+        bad += check_version(v, 40, 1536, seed++);  // C > 1024: 2 warps per row (the 790m model)
+        bad += check_version(v, 70, 2048, seed++);  // the 1.4b model
+        bad += check_version(v, 67, 2560, seed++);  // 4 warps per row (the 2.8b model)
+        bad += check_version(v, 33, 4096, seed++);
+        bad += check_version(v, 5, 8192, seed++);   // the largest C of the header's vector path (8 warps per row)
+        bad += check_version(v, 9, 4100, seed++);   // 8 warps per row, partial last stretch
+        bad += check_version(v, 3, 8196, seed++);   // C > 8192: the header's scalar path
+        bad += check_version(v, 21, 1538, seed++);  // C > 1024, C % 4 != 0: the header's scalar path
     }
     printf("checks: %s (%d failures)\n", bad ? "FAILED" : "all passed", bad);
     for (auto &f : failures) { printf("  FAILED: %s\n", f.c_str()); }
@@ -472,6 +526,9 @@ int main(int argc, char **argv) {
     std::vector<Row> rows;
     bench(versions, 16384, 768, copy, rows);
     bench(versions, 32768, 384, copy, rows);
+    bench(versions, 16384, 1536, copy, rows); // the larger released models' widths at B=8 T=2048
+    bench(versions, 16384, 2048, copy, rows);
+    bench(versions, 16384, 2560, copy, rows);
     printf("\nsummary (GB/s counts each byte of the inputs and outputs once; copy = %.0f GB/s)\n", copy);
     printf("%-20s %-32s %9s %8s %7s %9s %8s %7s\n", "shape", "version", "fwd ms", "GB/s", "%copy", "bwd ms", "GB/s", "%copy");
     for (auto &r : rows) {

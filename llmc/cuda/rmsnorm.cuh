@@ -4,14 +4,17 @@ RMSNorm over the fp32 residual stream (fused with the residual add), and a cast.
     dinp += rstd * g - inp * rstd^3 * mean(g * inp),  g = dout * weight
     dweight += sum over rows of dout * inp * rstd
 Two paths, chosen per call by the host wrapper:
-  - vector (C % 4 == 0, C <= 1024, every pointer aligned to 4 elements, as the trainer's stacked
+  - vector (C % 4 == 0, C <= 8192, every pointer aligned to 4 elements, as the trainer's stacked
     buffers are when C % 4 == 0): each lane owns the float4 columns lane, lane+32, ... in registers
     between the two passes over the row (one read of every input). The backward folds dweight in:
     a block of 8 warps takes RMS_RPB = 64 rows, each lane sums dout*inp*rstd over its rows in
     registers, the warps combine in shared memory into one partial row, and a small kernel adds
-    the BT/64 partial rows in order (no second read of dout and inp).
-  - scalar (any other C, e.g. the 1536..2560 of the larger released models): the loops stride the
-    row by 32, the backward reads the row twice, and dweight is a column_sum (reduce.cuh).
+    the BT/64 partial rows in order (no second read of dout and inp). Up to C = 1024 a warp owns
+    a row; above, RW = 2, 4 or 8 warps share one (the larger released models' C = 1536..2560 take
+    2, 4, 4), each holding every RW-th group of 32 float4 columns, with the row's sum combined in
+    shared memory.
+  - scalar (any other C): the loops stride the row by 32, the backward reads the row twice, and
+    dweight is a column_sum (reduce.cuh).
 Every sum runs in a fixed order: bitwise repeatable.
 */
 #ifndef RMSNORM_CUH
@@ -20,11 +23,24 @@ Every sum runs in a fixed order: bitwise repeatable.
 #include "cuda_common.h"
 #include "reduce.cuh"
 
-#define RMS_MAX_NV 8 // float4 columns per lane on the vector path: C <= 128 * RMS_MAX_NV
-#define RMS_RPB 64   // rows per block of the vector backward: one partial dweight row each
+#define RMS_MAX_NV 8  // float4 columns per lane on the vector path: C <= 128 * RMS_MAX_NV * RW
+#define RMS_MAX_RW 8  // warps per row on the vector path
+#define RMS_ROWS_NV 6 // above C = 1024: the fewest warps per row that keep NV <= 6
+#define RMS_RPB 64    // rows per block of the vector backward: one partial dweight row each
 
 // the vector path's shape condition; the wrappers also check the pointers' alignment
-static inline int rmsnorm_vec_shape(int C) { return C % 4 == 0 && C <= 128 * RMS_MAX_NV; }
+static inline int rmsnorm_vec_shape(int C) { return C > 0 && C % 4 == 0 && C <= 128 * RMS_MAX_NV * RMS_MAX_RW; }
+// Warps per row: one up to C = 1024 (as before), else the fewest of 2, 4, 8 that keep NV <= 6. The
+// backward holds 3 NV float4s per lane: at NV = 8 it takes 150 registers (one block per SM) and
+// measured slower (doc/perf.md: C = 2048 with 2 warps per row 0.238 ms, with 4 0.172 ms; C = 1536
+// and 2560 run 2 and 4 warps per row at NV = 6 and 5, each as fast as twice the warps).
+static inline int rmsnorm_rows_rw(int C) {
+    if (C <= 128 * RMS_MAX_NV) { return 1; }
+    for (int rw = 2; rw < RMS_MAX_RW; rw *= 2) {
+        if (C <= 128 * RMS_ROWS_NV * rw) { return rw; }
+    }
+    return RMS_MAX_RW;
+}
 static inline int aligned_f4(const float *p) { return is_aligned(p, 16); }
 static inline int aligned_x4(const floatX *p) { return is_aligned(p, 4 * sizeof(floatX)); }
 
@@ -32,6 +48,13 @@ static inline int aligned_x4(const floatX *p) { return is_aligned(p, 4 * sizeof(
     switch ((C + 127) / 128) { \
         case 1: call(1); break; case 2: call(2); break; case 3: call(3); break; case 4: call(4); break; \
         case 5: call(5); break; case 6: call(6); break; case 7: call(7); break; case 8: call(8); break; \
+        default: fprintf(stderr, "error: rmsnorm vector path with C=%d\n", C); exit(EXIT_FAILURE); \
+    }
+// the same with RW warps per row (NV = float4 columns per lane)
+#define RMS_RW_DISPATCH(C, RW, call) \
+    switch ((C + 128 * (RW) - 1) / (128 * (RW))) { \
+        case 1: call(1, RW); break; case 2: call(2, RW); break; case 3: call(3, RW); break; case 4: call(4, RW); break; \
+        case 5: call(5, RW); break; case 6: call(6, RW); break; case 7: call(7, RW); break; case 8: call(8, RW); break; \
         default: fprintf(stderr, "error: rmsnorm vector path with C=%d\n", C); exit(EXIT_FAILURE); \
     }
 
@@ -165,6 +188,134 @@ __global__ void rmsnorm_dweight_finish_kernel(float *dweight, const float *parti
 }
 
 // ----------------------------------------------------------------------------
+// vector path with RW warps per row (C > 1024). Warp w of a block works on row group w / RW and
+// holds the float4 columns lane + 32 * (w % RW + RW * j), j < NV: for each j the RW warps of a row
+// read one contiguous stretch. A row's sum is its warps' sums added in warp order (shared memory),
+// so every sum still runs in a fixed order. No early exit: rows past the end skip their loads and
+// stores but take part in the barriers.
+
+template <int NV, int RW, bool RESIDUAL>
+__global__ void __launch_bounds__(256) rmsnorm_forward_rows_kernel(float *__restrict__ resout, floatX *__restrict__ out,
+                                                                   float *__restrict__ rstd, const float *__restrict__ inp,
+                                                                   const floatX *__restrict__ branch,
+                                                                   const float *__restrict__ weight, int BT, int C) {
+    static_assert(RW > 1 && 8 % RW == 0, "warps per row");
+    __shared__ float part[8];
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, sub = warp % RW, C4 = C / 4;
+    const int row = blockIdx.x * (8 / RW) + warp / RW;
+    const bool ok = row < BT;
+    const size_t off = (size_t)(ok ? row : 0) * C;
+    float4 v[NV];
+    float ss = 0.0f;
+#pragma unroll
+    for (int j = 0; j < NV; j++) {
+        const int c4 = lane + 32 * (sub + RW * j);
+        v[j] = make_float4(0.f, 0.f, 0.f, 0.f);
+        if (ok && c4 < C4) {
+            float4 a = *(const float4 *)(inp + off + 4 * c4);
+            if constexpr (RESIDUAL) {
+                float4 b = loadX4(branch + off + 4 * c4);
+                a.x += b.x; a.y += b.y; a.z += b.z; a.w += b.w;
+                *(float4 *)(resout + off + 4 * c4) = a;
+            }
+            ss += a.x * a.x + a.y * a.y + a.z * a.z + a.w * a.w;
+            v[j] = a;
+        }
+    }
+    ss = warp_sum(ss);
+    if (lane == 0) { part[warp] = ss; }
+    __syncthreads();
+    float tot = 0.0f;
+#pragma unroll
+    for (int i = 0; i < RW; i++) { tot += part[warp / RW * RW + i]; }
+    const float s = rsqrtf(tot / C + 1e-5f);
+#pragma unroll
+    for (int j = 0; j < NV; j++) {
+        const int c4 = lane + 32 * (sub + RW * j);
+        if (ok && c4 < C4) {
+            float4 w = *(const float4 *)(weight + 4 * c4);
+            storeX4(out + off + 4 * c4, make_float4(v[j].x * s * w.x, v[j].y * s * w.y, v[j].z * s * w.z, v[j].w * s * w.w));
+        }
+    }
+    if (ok && sub == 0 && lane == 0 && rstd != NULL) { rstd[row] = s; }
+}
+
+// the vector backward with RW warps per row: RMS_RPB rows per block in 8 / RW row groups, one
+// barrier per round of rows (the row sums alternate between two shared slots), then the block's
+// partial dweight row summed over its row groups in order. PF: a row's dinp is loaded with its inputs,
+// before the barrier (one round trip to memory per row instead of two, for more registers)
+template <int NV, int RW, bool PF = true>
+__global__ void __launch_bounds__(256) rmsnorm_backward_rows_kernel(float *__restrict__ dinp, floatX *__restrict__ dinp_lowp,
+                                                                    float *__restrict__ partials, const floatX *__restrict__ dout,
+                                                                    const float *__restrict__ inp, const float *__restrict__ weight,
+                                                                    const float *__restrict__ rstd, int BT, int C) {
+    static_assert(RW > 1 && 8 % RW == 0, "warps per row");
+    constexpr int GROUPS = 8 / RW;
+    __shared__ float part[2][8];
+    __shared__ float4 red[8][32 * NV];
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, sub = warp % RW, grp = warp / RW, C4 = C / 4;
+    const int base = blockIdx.x * RMS_RPB, r_end = min(BT, base + RMS_RPB), rounds = (r_end - base + GROUPS - 1) / GROUPS;
+    float4 acc[NV];
+#pragma unroll
+    for (int j = 0; j < NV; j++) { acc[j] = make_float4(0.f, 0.f, 0.f, 0.f); }
+    for (int it = 0; it < rounds; it++) {
+        const int row = base + grp + it * GROUPS;
+        const bool ok = row < r_end;
+        const size_t off = (size_t)(ok ? row : 0) * C;
+        const float s = ok ? rstd[row] : 0.0f;
+        float4 x[NV], g[NV], dd[PF ? NV : 1];
+        float dot = 0.0f;
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const int c4 = lane + 32 * (sub + RW * j);
+            x[j] = make_float4(0.f, 0.f, 0.f, 0.f); g[j] = x[j];
+            if (ok && c4 < C4) {
+                x[j] = *(const float4 *)(inp + off + 4 * c4);
+                if constexpr (PF) { dd[j] = *(const float4 *)(dinp + off + 4 * c4); }
+                g[j] = loadX4(dout + off + 4 * c4);
+                acc[j].x += g[j].x * x[j].x * s; acc[j].y += g[j].y * x[j].y * s;
+                acc[j].z += g[j].z * x[j].z * s; acc[j].w += g[j].w * x[j].w * s;
+                float4 w = *(const float4 *)(weight + 4 * c4);
+                g[j].x *= w.x; g[j].y *= w.y; g[j].z *= w.z; g[j].w *= w.w;
+                dot += g[j].x * x[j].x + g[j].y * x[j].y + g[j].z * x[j].z + g[j].w * x[j].w;
+            }
+        }
+        dot = warp_sum(dot);
+        if (lane == 0) { part[it & 1][warp] = dot; }
+        __syncthreads(); // also: every warp has read the other slot (round it - 1) before it is written again
+        float tot = 0.0f;
+#pragma unroll
+        for (int i = 0; i < RW; i++) { tot += part[it & 1][grp * RW + i]; }
+        const float coef = s * s * s * tot / C;
+#pragma unroll
+        for (int j = 0; j < NV; j++) {
+            const int c4 = lane + 32 * (sub + RW * j);
+            if (ok && c4 < C4) {
+                float4 d;
+                if constexpr (PF) { d = dd[j]; } else { d = *(const float4 *)(dinp + off + 4 * c4); }
+                d.x += s * g[j].x - coef * x[j].x; d.y += s * g[j].y - coef * x[j].y;
+                d.z += s * g[j].z - coef * x[j].z; d.w += s * g[j].w - coef * x[j].w;
+                *(float4 *)(dinp + off + 4 * c4) = d;
+                storeX4(dinp_lowp + off + 4 * c4, d);
+            }
+        }
+    }
+#pragma unroll
+    for (int j = 0; j < NV; j++) { red[warp][lane + 32 * j] = acc[j]; }
+    __syncthreads();
+    for (int c4 = threadIdx.x; c4 < C4; c4 += 256) { // column c4 lives in warp sub + RW * grp, lane c4 % 32, slot j
+        const int q = c4 / 32, sb = q % RW, j = q / RW, l = c4 % 32;
+        float4 sum = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll
+        for (int gi = 0; gi < GROUPS; gi++) {
+            const float4 v = red[gi * RW + sb][l + 32 * j];
+            sum.x += v.x; sum.y += v.y; sum.z += v.z; sum.w += v.w;
+        }
+        *(float4 *)(partials + (size_t)blockIdx.x * C + 4 * c4) = sum;
+    }
+}
+
+// ----------------------------------------------------------------------------
 // scalar path
 
 __global__ void rmsnorm_forward_kernel(floatX *out, float *rstd, const float *inp, const float *weight, int BT, int C) {
@@ -233,9 +384,15 @@ void residual_rmsnorm_forward(float *resout, floatX *out, float *rstd, const flo
                               const float *weight, int BT, int C, cudaStream_t stream) {
     if (rmsnorm_vec_shape(C) && aligned_f4(resout) && aligned_f4(resin) && aligned_f4(weight) && aligned_x4(out) &&
         aligned_x4(branch)) {
+        const int rw = rmsnorm_rows_rw(C);
 #define LAUNCH_FWD(NV) rmsnorm_forward_vec_kernel<NV, true><<<ceil_div(BT, 8), 256, 0, stream>>>(resout, out, rstd, resin, branch, weight, BT, C)
-        RMS_NV_DISPATCH(C, LAUNCH_FWD)
+#define LAUNCH_FWD_RW(NV, RW) rmsnorm_forward_rows_kernel<NV, RW, true><<<ceil_div(BT, 8 / RW), 256, 0, stream>>>(resout, out, rstd, resin, branch, weight, BT, C)
+        if (rw == 1) { RMS_NV_DISPATCH(C, LAUNCH_FWD) }
+        else if (rw == 2) { RMS_RW_DISPATCH(C, 2, LAUNCH_FWD_RW) }
+        else if (rw == 4) { RMS_RW_DISPATCH(C, 4, LAUNCH_FWD_RW) }
+        else { RMS_RW_DISPATCH(C, 8, LAUNCH_FWD_RW) }
 #undef LAUNCH_FWD
+#undef LAUNCH_FWD_RW
     } else {
         residual_rmsnorm_forward_kernel<<<ceil_div(BT, 8), 256, 0, stream>>>(resout, out, rstd, resin, branch, weight, BT, C);
     }
@@ -245,9 +402,15 @@ void residual_rmsnorm_forward(float *resout, floatX *out, float *rstd, const flo
 // rstd may be NULL (the recurrent step has no backward)
 void rmsnorm_forward(floatX *out, float *rstd, const float *inp, const float *weight, int BT, int C, cudaStream_t stream) {
     if (rmsnorm_vec_shape(C) && aligned_f4(inp) && aligned_f4(weight) && aligned_x4(out)) {
+        const int rw = rmsnorm_rows_rw(C);
 #define LAUNCH_FWD(NV) rmsnorm_forward_vec_kernel<NV, false><<<ceil_div(BT, 8), 256, 0, stream>>>(NULL, out, rstd, inp, NULL, weight, BT, C)
-        RMS_NV_DISPATCH(C, LAUNCH_FWD)
+#define LAUNCH_FWD_RW(NV, RW) rmsnorm_forward_rows_kernel<NV, RW, false><<<ceil_div(BT, 8 / RW), 256, 0, stream>>>(NULL, out, rstd, inp, NULL, weight, BT, C)
+        if (rw == 1) { RMS_NV_DISPATCH(C, LAUNCH_FWD) }
+        else if (rw == 2) { RMS_RW_DISPATCH(C, 2, LAUNCH_FWD_RW) }
+        else if (rw == 4) { RMS_RW_DISPATCH(C, 4, LAUNCH_FWD_RW) }
+        else { RMS_RW_DISPATCH(C, 8, LAUNCH_FWD_RW) }
 #undef LAUNCH_FWD
+#undef LAUNCH_FWD_RW
     } else {
         rmsnorm_forward_kernel<<<ceil_div(BT, 8), 256, 0, stream>>>(out, rstd, inp, weight, BT, C);
     }
@@ -266,9 +429,15 @@ void rmsnorm_backward(float *dinp, floatX *dinp_lowp, float *dweight, float *par
     if (rmsnorm_vec_shape(C) && aligned_f4(dinp) && aligned_f4(inp) && aligned_f4(weight) && aligned_x4(dinp_lowp) &&
         aligned_x4(dout)) {
         int blocks = ceil_div(BT, RMS_RPB);
+        const int rw = rmsnorm_rows_rw(C);
 #define LAUNCH_BWD(NV) rmsnorm_backward_vec_kernel<NV, true, (NV == RMS_BWD_PF_NV)><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
-        RMS_NV_DISPATCH(C, LAUNCH_BWD)
+#define LAUNCH_BWD_RW(NV, RW) rmsnorm_backward_rows_kernel<NV, RW><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
+        if (rw == 1) { RMS_NV_DISPATCH(C, LAUNCH_BWD) }
+        else if (rw == 2) { RMS_RW_DISPATCH(C, 2, LAUNCH_BWD_RW) }
+        else if (rw == 4) { RMS_RW_DISPATCH(C, 4, LAUNCH_BWD_RW) }
+        else { RMS_RW_DISPATCH(C, 8, LAUNCH_BWD_RW) }
 #undef LAUNCH_BWD
+#undef LAUNCH_BWD_RW
         cudaCheck(cudaGetLastError());
         rmsnorm_dweight_finish_kernel<<<ceil_div(C, 32), dim3(32, 16), 0, stream>>>(dweight, partials, blocks, C);
         cudaCheck(cudaGetLastError());
