@@ -120,7 +120,7 @@ void *malloc_and_point_activations(ActivationTensors *acts, const size_t *act_si
     size_t total = 0;
     for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) { total += (act_sizes[i] * ACT_ELEM_SIZES[i] + 255) / 256 * 256; }
     char *memory;
-    cudaCheck(cudaMalloc((void **)&memory, total));
+    deviceMalloc(&memory, total, "the activations");
     char *p = memory;
     for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) {
         *ptrs[i] = p;
@@ -200,8 +200,8 @@ void mamba_allocate(Mamba *model, const MambaConfig *config) {
     model->num_parameters = fill_in_parameter_sizes(model->param_sizes, config);
     size_t n = model->num_parameters;
     // padded to a multiple of the process count: ZeRO-1 gives every rank an equal shard
-    cudaCheck(cudaMalloc((void **)&model->params_memory, mamba_padded_parameters(model) * sizeof(float)));
-    cudaCheck(cudaMalloc((void **)&model->params_lowp, n * sizeof(floatX)));
+    deviceMalloc(&model->params_memory, mamba_padded_parameters(model) * sizeof(float), "the parameters");
+    deviceMalloc(&model->params_lowp, n * sizeof(floatX), "the parameters' bf16 copy");
     point_parameters(&model->params, model->params_memory, model->param_sizes);
     model->device_bytes = n * (sizeof(float) + sizeof(floatX));
     model->recompute = 1;
@@ -402,7 +402,7 @@ static void mamba_allocate_backward(Mamba *model) {
     MambaConfig *c = &model->config;
     size_t B = model->batch_size, T = model->seq_len, BT = B * T;
     size_t C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv, X = c->dt_rank + 2 * N;
-    cudaCheck(cudaMalloc((void **)&model->grads_memory, mamba_padded_parameters(model) * sizeof(float)));
+    deviceMalloc(&model->grads_memory, mamba_padded_parameters(model) * sizeof(float), "the gradients");
     cudaCheck(cudaMemset(model->grads_memory, 0, mamba_padded_parameters(model) * sizeof(float)));
     point_parameters(&model->grads, model->grads_memory, model->param_sizes);
     // one scratch for the RMSNorm weight partials, the conv weight partials and the gradient norm's
@@ -421,7 +421,7 @@ static void mamba_allocate_backward(Mamba *model) {
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
     char *memory;
-    cudaCheck(cudaMalloc((void **)&memory, total));
+    deviceMalloc(&memory, total, "the backward's buffers");
     model->grads_acts_memory = memory;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         *ptrs[i] = memory;
@@ -556,8 +556,8 @@ float mamba_grad_norm(Mamba *model) {
 void mamba_allocate_optimizer(Mamba *model) {
     size_t offset, n;
     multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
-    cudaCheck(cudaMalloc((void **)&model->m_memory, (n > 0 ? n : 1) * sizeof(float)));
-    cudaCheck(cudaMalloc((void **)&model->v_memory, (n > 0 ? n : 1) * sizeof(float)));
+    deviceMalloc(&model->m_memory, (n > 0 ? n : 1) * sizeof(float), "the AdamW moments");
+    deviceMalloc(&model->v_memory, (n > 0 ? n : 1) * sizeof(float), "the AdamW moments");
     cudaCheck(cudaMemset(model->m_memory, 0, n * sizeof(float)));
     cudaCheck(cudaMemset(model->v_memory, 0, n * sizeof(float)));
     model->device_bytes += 2 * n * sizeof(float);
@@ -652,7 +652,7 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
     char *p;
-    cudaCheck(cudaMalloc((void **)&p, total));
+    deviceMalloc(&p, total, "the generation state");
     cudaCheck(cudaMemset(p, 0, total));
     st->memory = p;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { *ptrs[i] = p; p += (sizes[i] + 255) / 256 * 256; }

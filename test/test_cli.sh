@@ -26,6 +26,14 @@ expect_error() {
     ok "$name"
 }
 
+# --- the GPU trainer: a batch whose activations no GPU holds (256 layers at B*T = 262144, ~250 GiB)
+# ends with one line naming what did not fit and what to change, not a bare CUDA error code
+if [ "$BIN" != "./train_mamba" ]; then
+    TS_TRAIN=dev/data/tinyshakespeare/tiny_shakespeare_train.bin
+    expect_error gpu_out_of_memory "out of GPU memory allocating the activations: .* GiB requested" \
+        -e d128:l256:v256 -b 4 -t 65536 -r 0 -x 1 -v 0 -g 0 -nt 2 -i "$TS_TRAIN" -j "$TS_TRAIN"
+fi
+
 # --- help lists every flag the parser accepts, and exits 0
 help=$("$BIN" -h)
 if [ $? -eq 0 ]; then ok "help_exits_0"; else bad "help_exits_0" "non-zero"; fi

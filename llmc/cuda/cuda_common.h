@@ -30,6 +30,23 @@ static inline void cuda_check(cudaError_t error, const char *file, int line) {
 }
 #define cudaCheck(err) (cuda_check(err, __FILE__, __LINE__))
 
+// cudaMalloc for the large buffers: running out of device memory is a configuration problem, so
+// say what was being allocated, how much, what the device has left, and what to change
+static inline void device_malloc(void **p, size_t bytes, const char *what, const char *file, int line) {
+    cudaError_t e = cudaMalloc(p, bytes);
+    if (e == cudaErrorMemoryAllocation) {
+        size_t free_b = 0, total_b = 0;
+        (void)cudaGetLastError();
+        (void)cudaMemGetInfo(&free_b, &total_b);
+        fprintf(stderr, "error: out of GPU memory allocating %s: %.2f GiB requested, %.2f of %.2f GiB free; "
+                "try a higher recompute level (-r 2), a smaller -b or -t, or -z 1 over several GPUs [%s:%d]\n",
+                what, bytes / 1073741824.0, free_b / 1073741824.0, total_b / 1073741824.0, file, line);
+        exit(EXIT_FAILURE);
+    }
+    cuda_check(e, file, line);
+}
+#define deviceMalloc(p, bytes, what) (device_malloc((void **)(p), (bytes), (what), __FILE__, __LINE__))
+
 static inline int ceil_div(long a, long b) { return (int)((a + b - 1) / b); }
 
 // conversions that read the same in both builds
