@@ -86,6 +86,10 @@ test_mamba_cu_fp32: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) 
 dev/data/prepare_bytes: dev/data/prepare_bytes.c $(HEADERS)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
+# text files -> token shards with a tokenizer.json (dev/data/tokenize.c)
+dev/data/tokenize: dev/data/tokenize.c $(HEADERS)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
 data: $(TS_DATA)
 $(TS_DATA) &: dev/data/tinyshakespeare.txt dev/data/prepare_bytes
 ifneq ($(PYTHON),)
@@ -102,11 +106,11 @@ bench:
 train: $(TRAIN_BIN) $(TS_DATA)
 	./$(TRAIN_BIN) $(TRAIN_ARGS)
 
-test: train_mamba test_mamba test_gradcheck test_dataloader test_hf test_bpe dev/data/prepare_bytes $(TS_DATA) $(GPU_TEST_BINS)
+test: train_mamba test_mamba test_gradcheck test_dataloader test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)
 	bash test/run_tests.sh
 
 clean:
-	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_hf test_bpe dev/data/prepare_bytes train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
 
 # ----------------------------------------------------------------------------
 # Fuzzing (test/fuzz/): libFuzzer harnesses for the loaders, under ASan + UBSan, built with clang.

@@ -37,6 +37,7 @@ run_suite test_gradcheck ./test_gradcheck
 run_suite test_dataloader ./test_dataloader
 run_suite test_hf ./test_hf
 run_suite test_bpe ./test_bpe
+run_suite test_tokenize bash test/test_tokenize.sh
 run_suite test_cli bash test/test_cli.sh
 
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && [ -x ./test_mamba_cu ]; then

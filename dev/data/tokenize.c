@@ -1,0 +1,324 @@
+/*
+Text files -> llm.c token shards with a Hugging Face tokenizer.json (byte-level BPE, such as the
+GPT-NeoX tokenizer shipped with state-spaces/mamba-130m-hf), in C with OpenMP: what a model with a
+real vocabulary trains on (`-i 'out/corpus_train_*.bin' -j 'out/corpus_val_*.bin' -tk tokenizer.json`).
+
+    dev/data/tokenize -t tokenizer.json -o out/corpus [-v 0.1] [-s 100000000] [-e 1] [-n threads] file...
+    dev/data/tokenize -t tokenizer.json -d 'out/corpus_val_*.bin' > text     # decode shards back
+
+Each input file is one document, and the documents are taken in the order given. With -e 1 (the
+default, as llm.c's fineweb.py does with GPT-2's) every document starts with the tokenizer's
+end-of-text token, when it has one. The last -v of the input bytes is the val split (0.1: the last
+10%, as nanoGPT and dev/data/tinyshakespeare.py split). Tokens go to <prefix>_train_000000.bin,
+_000001, ... and <prefix>_val_000000.bin, ..., at most -s tokens per shard, each written atomically;
+an existing shard of that prefix is an error, so that no stale shard joins a glob.
+
+The text is cut into pieces of about 1 MiB (-p) that are encoded in parallel. A cut only falls on
+a line break between two printable ASCII characters ("x\ny"): GPT-2's pre-tokenizer regex ends a
+word there in any case (the "\n" is a word of its own, and "y" starts the next one), and NFC never
+composes across it, so the pieces encode exactly as the whole document would (test/test_tokenize.sh
+checks: any -p and -n give the same shards as one piece per document). The val split is moved to
+the first such cut at or after its byte. A document without such a line break is one piece.
+Tokenizers with add_prefix_space put a space in front of every piece, and an added token (matched
+in the text first) that holds a line break could span a cut: with either, documents are not cut at
+all and the val split starts at a document boundary.
+
+Refused with a one-line error: a missing or malformed tokenizer, a vocabulary past uint16 (65,536
+ids), a missing input, a byte 0 in the text (not text; Hugging Face would treat it as a character,
+which this encoder does not), a val split that gets no tokens, and bad flags.
+*/
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef OMP
+#include <omp.h>
+#endif
+#include "../../dataloader.h"
+#include "../../llmc/bpe.h"
+
+// ----------------------------------------------------------------------------
+// shard sinks: tokens of one split, written as shards of at most `cap` tokens
+
+typedef struct {
+    const char *prefix, *split;
+    uint16_t *buf;
+    size_t n, cap, total;
+    int shards;
+} Sink;
+
+static void sink_path(char *path, size_t size, const char *prefix, const char *split, int index) {
+    if (snprintf(path, size, "%s_%s_%06d.bin", prefix, split, index) >= (int)size) { fatalf("output prefix too long: %s", prefix); }
+}
+
+static void sink_flush(Sink *s) {
+    if (s->n == 0) { return; }
+    char path[1024];
+    sink_path(path, sizeof(path), s->prefix, s->split, s->shards);
+    write_token_shard(path, s->buf, s->n);
+    s->shards++;
+    s->n = 0;
+}
+
+static void sink_push(Sink *s, const int *ids, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        if (s->n == s->cap) { sink_flush(s); }
+        s->buf[s->n++] = (uint16_t)ids[i];
+    }
+    s->total += count;
+}
+
+// ----------------------------------------------------------------------------
+// pieces
+
+static int printable_ascii(unsigned char c) { return c >= 0x21 && c <= 0x7E; }
+
+// the first cut at or after `at` (0 < at <= n): i with text[i-2], text[i] printable ASCII and
+// text[i-1] a line feed; n when there is none
+static size_t safe_cut(const unsigned char *text, size_t n, size_t at) {
+    for (size_t i = at < 2 ? 2 : at; i < n; i++) {
+        if (text[i - 1] == '\n' && printable_ascii(text[i]) && printable_ascii(text[i - 2])) { return i; }
+    }
+    return n;
+}
+
+typedef struct {
+    const unsigned char *text;
+    size_t len;
+    int split;     // 0 train, 1 val
+    int eot;       // the end-of-text token goes first (a document's first piece)
+    int *ids;      // encoded
+    int count;
+    const char *file;
+    size_t offset; // in the file, for error messages
+} Piece;
+
+typedef struct {
+    Piece *items;
+    size_t n, cap;
+} PieceList;
+
+static void piece_add(PieceList *l, const unsigned char *text, size_t len, int split, int eot, const char *file, size_t offset) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 256;
+        l->items = (Piece *)realloc(l->items, l->cap * sizeof(Piece));
+        if (l->items == NULL) { fatalf("out of host memory for the piece list"); }
+    }
+    Piece p = {text, len, split, eot, NULL, 0, file, offset};
+    l->items[l->n++] = p;
+}
+
+// the range [a, b) of a document, cut into pieces of about piece_bytes at safe cuts (or whole)
+static void cut_range(PieceList *l, const unsigned char *text, size_t a, size_t b, size_t piece_bytes, int cut, int split,
+                      int eot, const char *file) {
+    while (a < b || eot) { // an empty document still gets its end-of-text token
+        size_t end = b;
+        if (cut && b - a > piece_bytes) { end = safe_cut(text, b, a + piece_bytes); }
+        piece_add(l, text + a, end - a, split, eot, file, a);
+        eot = 0;
+        a = end;
+    }
+}
+
+static void encode_pieces(const BpeTokenizer *t, Piece *p, size_t count) {
+    int bad = -1;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long i = 0; i < (long)count; i++) {
+        Piece *q = &p[i];
+        const void *zero = memchr(q->text, 0, q->len);
+        if (zero != NULL) {
+#pragma omp critical
+            { if (bad < 0 || i < bad) { bad = (int)i; } }
+            continue;
+        }
+        char *s = (char *)mallocCheck(q->len + 1);
+        memcpy(s, q->text, q->len);
+        s[q->len] = '\0';
+        // a token covers at least one byte (an added token several): len + 1 ids always suffice
+        q->ids = (int *)mallocCheck((q->len + 1) * sizeof(int));
+        q->count = bpe_encode(t, s, q->ids, (int)(q->len + 1));
+        free(s);
+    }
+    if (bad >= 0) {
+        const Piece *q = &p[bad];
+        size_t at = (size_t)((const unsigned char *)memchr(q->text, 0, q->len) - q->text);
+        fatalf("'%s': byte 0 at offset %zu: not text", q->file, q->offset + at);
+    }
+}
+
+// ----------------------------------------------------------------------------
+
+static void usage(const char *argv0) {
+    fprintf(stderr,
+            "usage: %s -t tokenizer.json -o <out prefix> [-v val fraction (0.1)] [-s tokens per shard (100000000)]\n"
+            "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)] file...\n"
+            "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n",
+            argv0, argv0);
+    exit(EXIT_FAILURE);
+}
+
+static double parse_number(const char *flag, const char *s) {
+    char *end;
+    double v = strtod(s, &end);
+    if (*end != '\0' || end == s || !isfinite(v)) { fatalf("%s: not a number: '%s'", flag, s); }
+    return v;
+}
+
+static void decode_shards(const BpeTokenizer *t, const char *pattern) {
+    size_t n;
+    int *ids = load_token_stream(pattern, bpe_vocab_size(t), &n);
+    unsigned char buf[4096];
+    for (size_t i = 0; i < n; i++) {
+        int len = bpe_decode(t, ids[i], buf, (int)sizeof(buf));
+        if (len < 0 || len > (int)sizeof(buf)) { fatalf("token %d at position %zu does not decode", ids[i], i); }
+        if (fwrite(buf, 1, (size_t)len, stdout) != (size_t)len) { fatalf("write to stdout failed"); }
+    }
+    if (fflush(stdout) != 0) { fatalf("write to stdout failed"); }
+    free(ids);
+}
+
+int main(int argc, char **argv) {
+    const char *tok_path = NULL, *prefix = NULL, *decode = NULL;
+    double val_fraction = 0.1, shard_tokens = 1e8, piece_bytes = 1 << 20;
+    int eot = 1, threads = 0, first_file = argc;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] != '-') { first_file = i; break; }
+        if (i + 1 >= argc) { usage(argv[0]); }
+        const char *f = argv[i], *v = argv[++i];
+        if (strcmp(f, "-t") == 0) { tok_path = v; }
+        else if (strcmp(f, "-o") == 0) { prefix = v; }
+        else if (strcmp(f, "-d") == 0) { decode = v; }
+        else if (strcmp(f, "-v") == 0) { val_fraction = parse_number(f, v); }
+        else if (strcmp(f, "-s") == 0) { shard_tokens = parse_number(f, v); }
+        else if (strcmp(f, "-p") == 0) { piece_bytes = parse_number(f, v); }
+        else if (strcmp(f, "-e") == 0) { eot = (int)parse_number(f, v); }
+        else if (strcmp(f, "-n") == 0) { threads = (int)parse_number(f, v); }
+        else { fatalf("unknown flag %s (run without arguments for the usage)", f); }
+    }
+    if (tok_path == NULL) { usage(argv[0]); }
+    if (!(val_fraction >= 0.0 && val_fraction < 1.0)) { fatalf("-v %g: the val fraction must be in [0, 1)", val_fraction); }
+    if (!(shard_tokens >= 1 && shard_tokens <= INT32_MAX)) { fatalf("-s %g: tokens per shard must be in [1, %d]", shard_tokens, INT32_MAX); }
+    if (!(piece_bytes >= 1 && piece_bytes <= (1 << 30))) { fatalf("-p %g: piece bytes must be in [1, 2^30]", piece_bytes); }
+    if (eot != 0 && eot != 1) { fatalf("-e %d: must be 0 or 1", eot); }
+    if (threads < 0) { fatalf("-n %d: threads must be >= 0 (0: all)", threads); }
+#ifdef OMP
+    if (threads > 0) { omp_set_num_threads(threads); }
+#endif
+
+    BpeTokenizer t;
+    bpe_init(&t, tok_path);
+    if (bpe_vocab_size(&t) > 65536) { fatalf("'%s': vocabulary of %d ids does not fit uint16 shards (65,536 at most)", tok_path, bpe_vocab_size(&t)); }
+    if (decode != NULL) {
+        if (prefix != NULL || first_file < argc) { fatalf("-d decodes shards: no -o and no input files with it"); }
+        decode_shards(&t, decode);
+        bpe_free(&t);
+        return 0;
+    }
+    if (prefix == NULL || first_file >= argc) { usage(argv[0]); }
+    int add_eot = eot && t.eot_token >= 0;
+    // cuts are exact unless a piece start gets a prefix space, or an added token (matched in the
+    // text before anything else) could span a line break
+    int cut = !t.add_prefix_space;
+    for (int k = 0; k < t.num_added; k++) {
+        const int id = t.added[k];
+        if (memchr(t.token_bytes + t.token_start[id], '\n', (size_t)t.token_len[id]) != NULL) { cut = 0; }
+    }
+
+    // no stale shards of this prefix may join a glob of the new ones
+    for (int k = 0; k < 2; k++) {
+        char pattern[1100];
+        snprintf(pattern, sizeof(pattern), "%s_%s_*.bin", prefix, k ? "val" : "train");
+        glob_t g;
+        if (glob(pattern, 0, NULL, &g) == 0) {
+            char first[1024];
+            snprintf(first, sizeof(first), "%s", g.gl_pathv[0]);
+            globfree(&g);
+            fatalf("'%s' exists: remove the old shards of this prefix or choose another -o", first);
+        }
+    }
+
+    // every input's size first: the total places the val split
+    int nfiles = argc - first_file;
+    size_t *len = (size_t *)mallocCheck(nfiles * sizeof(size_t)), total_bytes = 0;
+    for (int f = 0; f < nfiles; f++) {
+        const char *path = argv[first_file + f];
+        struct stat st;
+        if (stat(path, &st) != 0) { fatalf("cannot open '%s': %s", path, strerror(errno)); }
+        if (!S_ISREG(st.st_mode)) { fatalf("'%s': not a regular file", path); }
+        len[f] = (size_t)st.st_size;
+        total_bytes += len[f];
+    }
+    size_t val_start = total_bytes - (size_t)(val_fraction * (double)total_bytes); // global byte offset
+
+    Sink sinks[2];
+    for (int k = 0; k < 2; k++) {
+        Sink s = {prefix, k ? "val" : "train", NULL, 0, (size_t)shard_tokens, 0, 0};
+        sinks[k] = s;
+        sinks[k].buf = (uint16_t *)mallocCheck(sinks[k].cap * sizeof(uint16_t));
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    // Documents are mapped and cut into pieces in order; once the pending pieces reach BATCH bytes
+    // (or the inputs end) they are encoded in parallel, appended to the shards in order, and their
+    // documents unmapped. So many small files encode in parallel as well as one large one.
+    const size_t BATCH = (size_t)64 << 20;
+    PieceList l = {NULL, 0, 0};
+    size_t pending = 0, doc_offset = 0;
+    int first_mapped = 0; // documents [first_mapped, f] are mapped
+    const unsigned char **text = (const unsigned char **)mallocCheck(nfiles * sizeof(*text));
+    for (int f = 0; f < nfiles; f++) {
+        const char *path = argv[first_file + f];
+        size_t n = len[f], vc; // vc: where this document's val part starts
+        const unsigned char *s = NULL;
+        if (n > 0) {
+            int fd = open(path, O_RDONLY);
+            if (fd < 0) { fatalf("cannot open '%s': %s", path, strerror(errno)); }
+            struct stat st;
+            if (fstat(fd, &st) != 0 || (size_t)st.st_size != n) { fatalf("'%s': changed while being read", path); }
+            void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m == MAP_FAILED) { fatalf("cannot map '%s': %s", path, strerror(errno)); }
+            close(fd);
+            s = (const unsigned char *)m;
+        }
+        text[f] = s;
+        if (val_fraction == 0.0 || doc_offset + n <= val_start) { vc = n; }
+        else if (doc_offset >= val_start) { vc = 0; }
+        else { vc = cut ? safe_cut(s, n, val_start - doc_offset) : n; }
+        if (vc > 0 || n == 0) { cut_range(&l, s, 0, vc, (size_t)piece_bytes, cut, 0, add_eot, path); }
+        if (vc < n) { cut_range(&l, s, vc, n, (size_t)piece_bytes, cut, 1, add_eot && vc == 0, path); }
+        pending += n;
+        doc_offset += n;
+        if (pending < BATCH && f + 1 < nfiles) { continue; }
+        encode_pieces(&t, l.items, l.n);
+        for (size_t i = 0; i < l.n; i++) {
+            Piece *q = &l.items[i];
+            if (q->eot) { sink_push(&sinks[q->split], &t.eot_token, 1); }
+            sink_push(&sinks[q->split], q->ids, (size_t)q->count);
+            free(q->ids);
+        }
+        l.n = 0;
+        pending = 0;
+        for (; first_mapped <= f; first_mapped++) {
+            if (len[first_mapped] > 0) { munmap((void *)text[first_mapped], len[first_mapped]); }
+        }
+    }
+    free(l.items);
+    if (sinks[0].total == 0) { fatalf("no train tokens: the inputs are empty or all in the val split"); }
+    if (val_fraction > 0.0 && sinks[1].total == 0) {
+        fatalf("the val split got no tokens: no line break to cut at in the last %g of the text (give -v 0 for no val split)", val_fraction);
+    }
+    sink_flush(&sinks[0]);
+    sink_flush(&sinks[1]);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    printf("%d document(s), %zu bytes -> %zu train tokens in %d shard(s), %zu val tokens in %d shard(s) (%s_{train,val}_*.bin); "
+           "%.1f MB/s, %.0f tokens/s\n",
+           nfiles, total_bytes, sinks[0].total, sinks[0].shards, sinks[1].total, sinks[1].shards, prefix,
+           total_bytes / secs / 1e6, (sinks[0].total + sinks[1].total) / secs);
+    for (int k = 0; k < 2; k++) { free(sinks[k].buf); }
+    free(text);
+    free(len);
+    bpe_free(&t);
+    return 0;
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# dev/data/tokenize: text -> llm.c shards with a tokenizer.json. The encoder itself is checked
+# against Hugging Face tokenizers in test_bpe; here: cutting the text into pieces (any piece size,
+# any thread count, any shard size) gives exactly the tokens of one piece per document, the shards
+# decode back to the text, the val split is the text's tail, the trainer reads the shards, and bad
+# input fails with one error line. One line per check, then "N passed, M failed".
+set -u
+cd "$(dirname "$0")/.."
+TOK=./dev/data/tokenize
+TJ=test/fixtures/bpe/tokenizer.json
+TXT=dev/data/tinyshakespeare.txt
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+
+# the tokens of every shard matching a glob, headers (1024 bytes) stripped, in glob order
+payload() { for f in $1; do tail -c +1025 "$f"; done; }
+# run <name> <prefix> <flags / files...>: must succeed
+run() {
+    local name="$1"; shift
+    local out
+    if ! out=$("$TOK" -t "$TJ" "$@" 2>&1); then bad "$name" "$out"; return 1; fi
+}
+
+# --- reference: one piece per document, one thread
+run reference -o "$TMP/ref" -n 1 -p 1073741824 "$TXT" || exit 1
+payload "$TMP/ref_train_*.bin" > "$TMP/ref.train"
+payload "$TMP/ref_val_*.bin" > "$TMP/ref.val"
+
+# --- pieces of 1 MiB (the default), 1000 bytes, 1 byte (a cut at every allowed place); 1-3 threads;
+# shards of 50,000 tokens: the same token streams
+for cfg in "default:" "p1000_n2:-p 1000 -n 2" "p1_n3:-p 1 -n 3" "shards:-s 50000 -p 5000"; do
+    name=${cfg%%:*}; flags=${cfg#*:}
+    # shellcheck disable=SC2086
+    run "pieces_$name" -o "$TMP/$name" $flags "$TXT" || continue
+    if payload "$TMP/${name}_train_*.bin" | cmp -s - "$TMP/ref.train" && payload "$TMP/${name}_val_*.bin" | cmp -s - "$TMP/ref.val"; then
+        ok "pieces_$name ($(ls "$TMP/${name}"_train_*.bin | wc -l) train shard(s))"
+    else
+        bad "pieces_$name" "tokens differ from one piece per document"
+    fi
+done
+
+# --- the same on text that NFC changes and the pre-tokenizer splits in every way (combining marks,
+# Hangul jamo, CJK, emoji, contractions, digits, runs of spaces, tabs, CRLF, a byte that is not
+# UTF-8), with both fixture tokenizers (NFC normalizer or none): a cut after every allowed line break
+for i in $(seq 1 60); do
+    printf 'Cafe\xcc\x81 %d na\xc3\xafve \xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80!\n' "$i"
+    printf "don't   stop\t%d\r\nx\n\n  indented \xff line\n'tis\n" "$((i * 7))"
+    printf '\xcc\x81starts with a mark\n)%d(\n' "$i"
+done > "$TMP/mixed.txt"
+for tj in "$TJ" test/fixtures/bpe/unicode_tokenizer.json; do
+    tag=$(basename "$tj" .json)
+    if "$TOK" -t "$tj" -o "$TMP/m1_$tag" -v 0 -p 1073741824 "$TMP/mixed.txt" > /dev/null 2> "$TMP/err" &&
+       "$TOK" -t "$tj" -o "$TMP/m2_$tag" -v 0 -p 1 -n 2 "$TMP/mixed.txt" > /dev/null 2>> "$TMP/err"; then
+        if payload "$TMP/m1_${tag}_train_*.bin" | cmp -s - <(payload "$TMP/m2_${tag}_train_*.bin"); then ok "pieces_mixed_text_$tag"
+        else bad "pieces_mixed_text_$tag" "tokens differ from one piece per document"; fi
+    else
+        bad "pieces_mixed_text_$tag" "$(cat "$TMP/err")"
+    fi
+done
+
+# --- decoding the shards gives the text back: end-of-text token + train text + val text
+if "$TOK" -t "$TJ" -d "$TMP/ref_train_*.bin" > "$TMP/dec.train" 2> "$TMP/err" && "$TOK" -t "$TJ" -d "$TMP/ref_val_*.bin" > "$TMP/dec.val" 2>> "$TMP/err"; then
+    { printf '<|endoftext|>'; cat "$TXT"; } > "$TMP/want"
+    if cat "$TMP/dec.train" "$TMP/dec.val" | cmp -s - "$TMP/want"; then ok "round_trip"; else bad "round_trip" "decoded text differs"; fi
+else
+    bad "round_trip" "$(cat "$TMP/err")"
+fi
+
+# --- the val split: the text after the first "x\ny" line break at or after 90% of the bytes
+n=$(wc -c < "$TXT"); vb=$(wc -c < "$TMP/dec.val"); start=$((n - vb))
+if [ "$start" -ge $((n * 9 / 10)) ] && [ "$start" -lt $((n * 9 / 10 + 200)) ] && [ "$(tail -c +"$((start))" "$TXT" | head -c 1 | od -An -c | tr -d ' ')" = '\n' ]; then
+    ok "val_split (val = the last $vb of $n bytes, from byte $start)"
+else
+    bad "val_split" "val text starts at byte $start of $n"
+fi
+
+# --- -e 0: no end-of-text token; -v 0: no val shard
+run no_eot -o "$TMP/ne" -e 0 -v 0 "$TXT" && {
+    "$TOK" -t "$TJ" -d "$TMP/ne_train_*.bin" > "$TMP/ne.txt" 2>/dev/null
+    if cmp -s "$TMP/ne.txt" "$TXT" && ! ls "$TMP"/ne_val_*.bin > /dev/null 2>&1; then ok "no_eot_no_val"; else bad "no_eot_no_val" "decoded text differs or a val shard exists"; fi
+}
+
+# --- several documents: each starts with the end-of-text token; with -v at 20,000 of 220,000 bytes
+# the val split starts exactly at the second one
+head -c 200000 "$TXT" > "$TMP/d1.txt"; tail -c 20000 "$TXT" > "$TMP/d2.txt"
+run documents -o "$TMP/docs" -v 0.09091136 -p 4096 "$TMP/d1.txt" "$TMP/d2.txt" && {
+    "$TOK" -t "$TJ" -d "$TMP/docs_train_*.bin" > "$TMP/docs.train" 2>/dev/null
+    "$TOK" -t "$TJ" -d "$TMP/docs_val_*.bin" > "$TMP/docs.val" 2>/dev/null
+    { printf '<|endoftext|>'; cat "$TMP/d1.txt"; printf '<|endoftext|>'; cat "$TMP/d2.txt"; } > "$TMP/docs.want"
+    if cat "$TMP/docs.train" "$TMP/docs.val" | cmp -s - "$TMP/docs.want" && [ "$(head -c 13 "$TMP/docs.val")" = '<|endoftext|>' ]; then
+        ok "documents (the val split starts at the second document)"
+    else
+        bad "documents" "decoded documents differ, or the val split does not start at the second one"
+    fi
+}
+
+# --- the trainer reads the shards (a model with the tokenizer's 270 ids)
+if [ -x ./train_mamba ]; then
+    out=$(./train_mamba -e d32:l2:v270 -b 4 -t 32 -x 3 -v 3 -m 2 -g 0 -nt 2 -i "$TMP/ref_train_*.bin" -j "$TMP/ref_val_*.bin" 2>&1)
+    if echo "$out" | grep -q '^val loss'; then ok "trainer_reads_shards"; else bad "trainer_reads_shards" "$(echo "$out" | tail -n 2)"; fi
+fi
+
+# --- bad input: non-zero exit, one "error:" line with the reason
+expect_error() {
+    local name="$1" want="$2"; shift 2
+    local err rc
+    err=$("$TOK" "$@" 2>&1 >/dev/null)
+    rc=$?
+    if [ "$rc" -eq 0 ]; then bad "$name" "exit code 0"; return; fi
+    if ! echo "$err" | grep -q "^error: .*$want"; then bad "$name" "stderr was: $err"; return; fi
+    if [ "$(echo "$err" | grep -c '^error:')" -ne 1 ]; then bad "$name" "more than one error line"; return; fi
+    ok "$name"
+}
+printf 'some text\n\0more\n' > "$TMP/nul.txt"
+printf 'one line without a break to cut at' > "$TMP/oneline.txt"
+: > "$TMP/empty.txt"
+expect_error missing_tokenizer "cannot open" -t "$TMP/none.json" -o "$TMP/x" "$TXT"
+expect_error missing_input "cannot open '$TMP/none.txt'" -t "$TJ" -o "$TMP/x" "$TMP/none.txt"
+expect_error nul_byte "byte 0 at offset 10: not text" -t "$TJ" -o "$TMP/x" "$TMP/nul.txt"
+expect_error val_fraction "the val fraction must be in" -t "$TJ" -o "$TMP/x" -v 1.5 "$TXT"
+expect_error shard_size "tokens per shard must be in" -t "$TJ" -o "$TMP/x" -s 0 "$TXT"
+expect_error not_a_number "not a number" -t "$TJ" -o "$TMP/x" -n two "$TXT"
+expect_error unknown_flag "unknown flag -q" -t "$TJ" -q 1 -o "$TMP/x" "$TXT"
+expect_error stale_shards "ref_train_000000.bin' exists" -t "$TJ" -o "$TMP/ref" "$TXT"
+expect_error val_without_cut "the val split got no tokens" -t "$TJ" -o "$TMP/x" "$TMP/oneline.txt"
+expect_error no_train_tokens "no train tokens" -t "$TJ" -o "$TMP/x" -e 0 -v 0 "$TMP/empty.txt"
+expect_error decode_missing "no shard files match" -t "$TJ" -d "$TMP/none_*.bin"
+expect_error not_a_shard "bad shard magic" -t "$TJ" -d "$TXT"
+if ls "$TMP"/x_* > /dev/null 2>&1; then bad "no_output_on_error" "$(ls "$TMP"/x_*)"; else ok "no_output_on_error"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
