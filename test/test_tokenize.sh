@@ -26,7 +26,7 @@ run() {
 }
 
 # --- reference: one piece per document, one thread
-run reference -o "$TMP/ref" -n 1 -p 1073741824 "$TXT" || exit 1
+run reference -o "$TMP/ref" -n 1 -p 268435456 "$TXT" || exit 1
 payload "$TMP/ref_train_*.bin" > "$TMP/ref.train"
 payload "$TMP/ref_val_*.bin" > "$TMP/ref.val"
 
@@ -53,7 +53,7 @@ for i in $(seq 1 60); do
 done > "$TMP/mixed.txt"
 for tj in "$TJ" test/fixtures/bpe/unicode_tokenizer.json; do
     tag=$(basename "$tj" .json)
-    if "$TOK" -t "$tj" -o "$TMP/m1_$tag" -v 0 -p 1073741824 "$TMP/mixed.txt" > /dev/null 2> "$TMP/err" &&
+    if "$TOK" -t "$tj" -o "$TMP/m1_$tag" -v 0 -p 268435456 "$TMP/mixed.txt" > /dev/null 2> "$TMP/err" &&
        "$TOK" -t "$tj" -o "$TMP/m2_$tag" -v 0 -p 1 -n 2 "$TMP/mixed.txt" > /dev/null 2>> "$TMP/err"; then
         if payload "$TMP/m1_${tag}_train_*.bin" | cmp -s - <(payload "$TMP/m2_${tag}_train_*.bin"); then ok "pieces_mixed_text_$tag"
         else bad "pieces_mixed_text_$tag" "tokens differ from one piece per document"; fi
@@ -61,6 +61,35 @@ for tj in "$TJ" test/fixtures/bpe/unicode_tokenizer.json; do
         bad "pieces_mixed_text_$tag" "$(cat "$TMP/err")"
     fi
 done
+
+# --- CRLF line ends: cut before the "\r" (the same tokens), and the val split finds a place
+sed 's/$/\r/' "$TXT" > "$TMP/crlf.txt"
+if "$TOK" -t "$TJ" -o "$TMP/c1" -n 1 -p 268435456 "$TMP/crlf.txt" > /dev/null 2> "$TMP/err" &&
+   "$TOK" -t "$TJ" -o "$TMP/c2" -n 2 -p 1000 "$TMP/crlf.txt" > /dev/null 2>> "$TMP/err"; then
+    if payload "$TMP/c1_train_*.bin" | cmp -s - <(payload "$TMP/c2_train_*.bin") && payload "$TMP/c1_val_*.bin" | cmp -s - <(payload "$TMP/c2_val_*.bin"); then ok "pieces_crlf"
+    else bad "pieces_crlf" "tokens differ from one piece per document"; fi
+else
+    bad "pieces_crlf" "$(cat "$TMP/err")"
+fi
+
+# --- a tokenizer without the regex (a piece is one word, so merges may cross line breaks): no cuts
+sed 's/"use_regex": *true/"use_regex": false/' "$TJ" > "$TMP/noregex.json"
+if grep -q '"use_regex": *false' "$TMP/noregex.json" &&
+   "$TOK" -t "$TMP/noregex.json" -o "$TMP/r1" -v 0 -p 268435456 "$TMP/mixed.txt" > /dev/null 2> "$TMP/err" &&
+   "$TOK" -t "$TMP/noregex.json" -o "$TMP/r2" -v 0 -p 1 -n 2 "$TMP/mixed.txt" > /dev/null 2>> "$TMP/err"; then
+    if payload "$TMP/r1_train_*.bin" | cmp -s - <(payload "$TMP/r2_train_*.bin"); then ok "no_regex_no_cuts"; else bad "no_regex_no_cuts" "tokens differ"; fi
+else
+    bad "no_regex_no_cuts" "$(cat "$TMP/err")"
+fi
+
+# --- text that NFC lengthens (U+1D160 -> 3 code points, 4 -> 12 bytes): every token kept, valid ids
+printf '\xf0\x9d\x85\xa0%.0s' $(seq 1 40) > "$TMP/nfc.txt"
+printf '\xf0\x9d\x85\x98\xf0\x9d\x85\xa5\xf0\x9d\x85\xae%.0s' $(seq 1 40) > "$TMP/nfc.want"
+if "$TOK" -t "$TJ" -o "$TMP/nfc" -v 0 -e 0 "$TMP/nfc.txt" > /dev/null 2> "$TMP/err" && "$TOK" -t "$TJ" -d "$TMP/nfc_train_*.bin" > "$TMP/nfc.dec" 2>> "$TMP/err"; then
+    if cmp -s "$TMP/nfc.dec" "$TMP/nfc.want"; then ok "nfc_lengthens_text"; else bad "nfc_lengthens_text" "decoded text is not the NFC form"; fi
+else
+    bad "nfc_lengthens_text" "$(cat "$TMP/err")"
+fi
 
 # --- decoding the shards gives the text back: end-of-text token + train text + val text
 if "$TOK" -t "$TJ" -d "$TMP/ref_train_*.bin" > "$TMP/dec.train" 2> "$TMP/err" && "$TOK" -t "$TJ" -d "$TMP/ref_val_*.bin" > "$TMP/dec.val" 2>> "$TMP/err"; then
@@ -98,6 +127,26 @@ run documents -o "$TMP/docs" -v 0.09091136 -p 4096 "$TMP/d1.txt" "$TMP/d2.txt" &
     fi
 }
 
+# --- an empty document in the val part: its end-of-text token goes to val
+printf 'ab\ncd\nef\ngh\n' > "$TMP/e1.txt"; : > "$TMP/e2.txt"
+run empty_doc -o "$TMP/ed" -v 0.5 "$TMP/e1.txt" "$TMP/e2.txt" && {
+    if [ "$("$TOK" -t "$TJ" -d "$TMP/ed_val_*.bin" 2>&1)" = "$(printf 'ef\ngh\n<|endoftext|>')" ]; then ok "empty_document_in_val"
+    else bad "empty_document_in_val" "val decodes to: $("$TOK" -t "$TJ" -d "$TMP/ed_val_*.bin" 2>&1)"; fi
+}
+
+# --- 2,500 documents (several batches of documents): each one's text after its end-of-text token
+mkdir -p "$TMP/many"
+for i in $(seq 1 2500); do printf 'doc %d\nline two of %d\n' "$i" "$i" > "$TMP/many/$i.txt"; done
+files=(); for i in $(seq 1 2500); do files+=("$TMP/many/$i.txt"); done
+run many_documents -o "$TMP/many_out" -v 0.01 "${files[@]}" && {
+    for f in "${files[@]}"; do printf '<|endoftext|>'; cat "$f"; done > "$TMP/many.want"
+    if cat <("$TOK" -t "$TJ" -d "$TMP/many_out_train_*.bin") <("$TOK" -t "$TJ" -d "$TMP/many_out_val_*.bin") | cmp -s - "$TMP/many.want"; then
+        ok "many_documents"
+    else
+        bad "many_documents" "decoded documents differ"
+    fi
+}
+
 # --- the trainer reads the shards (a model with the tokenizer's 270 ids)
 if [ -x ./train_mamba ]; then
     out=$(./train_mamba -e d32:l2:v270 -b 4 -t 32 -x 3 -v 3 -m 2 -g 0 -nt 2 -i "$TMP/ref_train_*.bin" -j "$TMP/ref_val_*.bin" 2>&1)
@@ -130,7 +179,15 @@ expect_error val_without_cut "the val split got no tokens" -t "$TJ" -o "$TMP/x" 
 expect_error no_train_tokens "no train tokens" -t "$TJ" -o "$TMP/x" -e 0 -v 0 "$TMP/empty.txt"
 expect_error decode_missing "no shard files match" -t "$TJ" -d "$TMP/none_*.bin"
 expect_error not_a_shard "bad shard magic" -t "$TJ" -d "$TXT"
-if ls "$TMP"/x_* > /dev/null 2>&1; then bad "no_output_on_error" "$(ls "$TMP"/x_*)"; else ok "no_output_on_error"; fi
+expect_error glob_prefix "no glob characters" -t "$TJ" -o "$TMP/x[1]" "$TXT"
+expect_error not_an_integer "not an integer" -t "$TJ" -o "$TMP/x" -e 0.7 "$TXT"
+expect_error tiny_val_fraction "less than a byte" -t "$TJ" -o "$TMP/x" -v 1e-9 "$TXT"
+# errors after shards were written (-s 1: one shard per token) leave none behind
+expect_error error_after_shards "the val split got no tokens" -t "$TJ" -o "$TMP/x" -s 1 "$TMP/oneline.txt"
+printf 'ok\n\0x\n' > "$TMP/nul2.txt"
+# (and in a later batch of documents than the first shards)
+expect_error nul_in_a_later_batch "nul2.txt': byte 0 at offset 3" -t "$TJ" -o "$TMP/x" -s 1 -v 0 "${files[@]:0:1100}" "$TMP/nul2.txt"
+if ls "$TMP"/x* > /dev/null 2>&1; then bad "no_output_on_error" "$(ls "$TMP"/x* | head -3)"; else ok "no_output_on_error"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -13,19 +13,23 @@ end-of-text token, when it has one. The last -v of the input bytes is the val sp
 _000001, ... and <prefix>_val_000000.bin, ..., at most -s tokens per shard, each written atomically;
 an existing shard of that prefix is an error, so that no stale shard joins a glob.
 
-The text is cut into pieces of about 1 MiB (-p) that are encoded in parallel. A cut only falls on
-a line break between two printable ASCII characters ("x\ny"): GPT-2's pre-tokenizer regex ends a
-word there in any case (the "\n" is a word of its own, and "y" starts the next one), and NFC never
-composes across it, so the pieces encode exactly as the whole document would (test/test_tokenize.sh
-checks: any -p and -n give the same shards as one piece per document). The val split is moved to
-the first such cut at or after its byte. A document without such a line break is one piece.
-Tokenizers with add_prefix_space put a space in front of every piece, and an added token (matched
-in the text first) that holds a line break could span a cut: with either, documents are not cut at
-all and the val split starts at a document boundary.
+The text is cut into pieces of about 1 MiB (-p) that are encoded in parallel. A cut only falls
+after the "\n" of "x\ny" or before the "\r" of "x\r\ny", x and y printable ASCII: GPT-2's
+pre-tokenizer regex splits the text there in any case (x ends a word, the line break makes words
+of its own: "\n", or "\r" then "\n", and y starts the next word), and NFC never composes across
+it, so the pieces encode exactly as the whole document would (test/test_tokenize.sh checks: any -p
+and -n give the same shards as one piece per document). (Not after the "\n" of "x\r\ny": at the
+end of a piece "\r\n" would be one word.) The val split is moved to the first such cut at or after
+its byte. A document without one is one piece (at most 512 MiB). Documents are not cut at all, and
+the val split starts at a document boundary, where a cut could change tokens: a tokenizer with
+add_prefix_space (a space in front of every piece), without the regex (a piece is one word), or
+with an added token (matched in the text first) that holds a line break.
 
-Refused with a one-line error: a missing or malformed tokenizer, a vocabulary past uint16 (65,536
-ids), a missing input, a byte 0 in the text (not text; Hugging Face would treat it as a character,
-which this encoder does not), a val split that gets no tokens, and bad flags.
+Shards are written under temporary names and renamed only when everything has been encoded, so a
+run that fails leaves none behind. Refused with a one-line error: a missing or malformed tokenizer,
+a vocabulary past uint16 (65,536 ids), a missing input, a byte 0 in the text (not text; Hugging
+Face would treat it as a character, which this encoder does not), a val split that gets no tokens,
+an output prefix with glob characters, more than 999,999 shards of a split, and bad flags.
 */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -48,17 +52,46 @@ typedef struct {
     int shards;
 } Sink;
 
-static void sink_path(char *path, size_t size, const char *prefix, const char *split, int index) {
-    if (snprintf(path, size, "%s_%s_%06d.bin", prefix, split, index) >= (int)size) { fatalf("output prefix too long: %s", prefix); }
+#define MAX_SHARDS 999999 // %06d: more digits would sort out of order in a glob
+
+static void sink_path(char *path, size_t size, const char *prefix, const char *split, int index, const char *suffix) {
+    if (snprintf(path, size, "%s_%s_%06d.bin%s", prefix, split, index, suffix) >= (int)size) { fatalf("output prefix too long: %s", prefix); }
+}
+
+// finished shards wait under "<name>.partial" until the run has succeeded; on any exit before
+// that (every error goes through exit) they are removed
+static char (*staged)[1040] = NULL;
+static size_t num_staged = 0, cap_staged = 0;
+static int committed = 0;
+static void remove_staged(void) {
+    if (committed) { return; }
+    for (size_t i = 0; i < num_staged; i++) { remove(staged[i]); }
 }
 
 static void sink_flush(Sink *s) {
     if (s->n == 0) { return; }
-    char path[1024];
-    sink_path(path, sizeof(path), s->prefix, s->split, s->shards);
-    write_token_shard(path, s->buf, s->n);
+    if (s->shards >= MAX_SHARDS) { fatalf("more than %d %s shards: give a larger -s", MAX_SHARDS, s->split); }
+    if (num_staged == cap_staged) {
+        cap_staged = cap_staged ? 2 * cap_staged : 64;
+        staged = realloc(staged, cap_staged * sizeof(*staged));
+        if (staged == NULL) { fatalf("out of host memory"); }
+    }
+    sink_path(staged[num_staged], sizeof(staged[0]), s->prefix, s->split, s->shards, ".partial");
+    num_staged++;
+    write_token_shard(staged[num_staged - 1], s->buf, s->n);
     s->shards++;
     s->n = 0;
+}
+
+// every staged shard to its final name
+static void commit_staged(void) {
+    for (size_t i = 0; i < num_staged; i++) {
+        char final_path[1040];
+        snprintf(final_path, sizeof(final_path), "%s", staged[i]);
+        final_path[strlen(final_path) - strlen(".partial")] = '\0';
+        if (rename(staged[i], final_path) != 0) { fatalf("cannot rename '%s' to '%s': %s", staged[i], final_path, strerror(errno)); }
+    }
+    committed = 1;
 }
 
 static void sink_push(Sink *s, const int *ids, size_t count) {
@@ -72,13 +105,16 @@ static void sink_push(Sink *s, const int *ids, size_t count) {
 // ----------------------------------------------------------------------------
 // pieces
 
+#define MAX_PIECE ((size_t)1 << 29) // bpe_encode counts in int, and NFC can triple a text's bytes
+
 static int printable_ascii(unsigned char c) { return c >= 0x21 && c <= 0x7E; }
 
-// the first cut at or after `at` (0 < at <= n): i with text[i-2], text[i] printable ASCII and
-// text[i-1] a line feed; n when there is none
+// the first cut at or after `at` (0 < at <= n), n when there is none: i after the "\n" of "x\ny"
+// or before the "\r" of "x\r\ny" (x, y printable ASCII; the header says why these are exact)
 static size_t safe_cut(const unsigned char *text, size_t n, size_t at) {
     for (size_t i = at < 2 ? 2 : at; i < n; i++) {
         if (text[i - 1] == '\n' && printable_ascii(text[i]) && printable_ascii(text[i - 2])) { return i; }
+        if (text[i] == '\r' && i + 2 < n && text[i + 1] == '\n' && printable_ascii(text[i - 1]) && printable_ascii(text[i + 2])) { return i; }
     }
     return n;
 }
@@ -90,6 +126,7 @@ typedef struct {
     int eot;       // the end-of-text token goes first (a document's first piece)
     int *ids;      // encoded
     int count;
+    int failed;    // 1: byte 0 in the text, 2: out of host memory
     const char *file;
     size_t offset; // in the file, for error messages
 } Piece;
@@ -105,7 +142,7 @@ static void piece_add(PieceList *l, const unsigned char *text, size_t len, int s
         l->items = (Piece *)realloc(l->items, l->cap * sizeof(Piece));
         if (l->items == NULL) { fatalf("out of host memory for the piece list"); }
     }
-    Piece p = {text, len, split, eot, NULL, 0, file, offset};
+    Piece p = {text, len, split, eot, NULL, 0, 0, file, offset};
     l->items[l->n++] = p;
 }
 
@@ -115,35 +152,52 @@ static void cut_range(PieceList *l, const unsigned char *text, size_t a, size_t 
     while (a < b || eot) { // an empty document still gets its end-of-text token
         size_t end = b;
         if (cut && b - a > piece_bytes) { end = safe_cut(text, b, a + piece_bytes); }
+        if (end - a > MAX_PIECE) {
+            fatalf("'%s': %zu bytes from offset %zu without a place to cut (a line break between printable "
+                   "characters%s): over the encoder's %zu-byte piece limit", file, end - a, a,
+                   cut ? "" : "; this tokenizer cuts only between documents", MAX_PIECE);
+        }
         piece_add(l, text + a, end - a, split, eot, file, a);
         eot = 0;
         a = end;
     }
 }
 
+// Encodes the pieces in parallel. Nothing in the parallel region exits: failures are marked and
+// reported after it, the first piece's first.
 static void encode_pieces(const BpeTokenizer *t, Piece *p, size_t count) {
-    int bad = -1;
 #pragma omp parallel for schedule(dynamic, 1)
     for (long i = 0; i < (long)count; i++) {
         Piece *q = &p[i];
-        const void *zero = memchr(q->text, 0, q->len);
-        if (zero != NULL) {
-#pragma omp critical
-            { if (bad < 0 || i < bad) { bad = (int)i; } }
+        if (memchr(q->text, 0, q->len) != NULL) {
+            q->failed = 1;
             continue;
         }
-        char *s = (char *)mallocCheck(q->len + 1);
-        memcpy(s, q->text, q->len);
-        s[q->len] = '\0';
-        // a token covers at least one byte (an added token several): len + 1 ids always suffice
-        q->ids = (int *)mallocCheck((q->len + 1) * sizeof(int));
-        q->count = bpe_encode(t, s, q->ids, (int)(q->len + 1));
+        char *s = (char *)malloc(q->len + 1);
+        // usually a token covers a byte or more, but NFC can lengthen the text: retry at the size asked for
+        int cap = (int)q->len + 1;
+        q->ids = (int *)malloc((size_t)cap * sizeof(int));
+        if (s != NULL && q->ids != NULL) {
+            memcpy(s, q->text, q->len);
+            s[q->len] = '\0';
+            q->count = bpe_encode(t, s, q->ids, cap);
+            if (q->count > cap) {
+                free(q->ids);
+                cap = q->count;
+                q->ids = (int *)malloc((size_t)cap * sizeof(int));
+                if (q->ids != NULL) { q->count = bpe_encode(t, s, q->ids, cap); }
+            }
+        }
+        if (s == NULL || q->ids == NULL) { q->failed = 2; }
         free(s);
     }
-    if (bad >= 0) {
-        const Piece *q = &p[bad];
-        size_t at = (size_t)((const unsigned char *)memchr(q->text, 0, q->len) - q->text);
-        fatalf("'%s': byte 0 at offset %zu: not text", q->file, q->offset + at);
+    for (size_t i = 0; i < count; i++) {
+        const Piece *q = &p[i];
+        if (q->failed == 1) {
+            size_t at = (size_t)((const unsigned char *)memchr(q->text, 0, q->len) - q->text);
+            fatalf("'%s': byte 0 at offset %zu: not text", q->file, q->offset + at);
+        }
+        if (q->failed == 2) { fatalf("out of host memory encoding %zu bytes of '%s'", q->len, q->file); }
     }
 }
 
@@ -162,6 +216,11 @@ static double parse_number(const char *flag, const char *s) {
     char *end;
     double v = strtod(s, &end);
     if (*end != '\0' || end == s || !isfinite(v)) { fatalf("%s: not a number: '%s'", flag, s); }
+    return v;
+}
+static double parse_integer(const char *flag, const char *s) {
+    double v = parse_number(flag, s);
+    if (v != floor(v)) { fatalf("%s: not an integer: '%s'", flag, s); }
     return v;
 }
 
@@ -190,18 +249,18 @@ int main(int argc, char **argv) {
         else if (strcmp(f, "-o") == 0) { prefix = v; }
         else if (strcmp(f, "-d") == 0) { decode = v; }
         else if (strcmp(f, "-v") == 0) { val_fraction = parse_number(f, v); }
-        else if (strcmp(f, "-s") == 0) { shard_tokens = parse_number(f, v); }
-        else if (strcmp(f, "-p") == 0) { piece_bytes = parse_number(f, v); }
-        else if (strcmp(f, "-e") == 0) { eot = (int)parse_number(f, v); }
-        else if (strcmp(f, "-n") == 0) { threads = (int)parse_number(f, v); }
+        else if (strcmp(f, "-s") == 0) { shard_tokens = parse_integer(f, v); }
+        else if (strcmp(f, "-p") == 0) { piece_bytes = parse_integer(f, v); }
+        else if (strcmp(f, "-e") == 0) { double e = parse_integer(f, v); eot = e == 0.0 ? 0 : e == 1.0 ? 1 : -1; }
+        else if (strcmp(f, "-n") == 0) { double n = parse_integer(f, v); threads = n < 0 ? -1 : n > 4096 ? 4096 : (int)n; }
         else { fatalf("unknown flag %s (run without arguments for the usage)", f); }
     }
     if (tok_path == NULL) { usage(argv[0]); }
     if (!(val_fraction >= 0.0 && val_fraction < 1.0)) { fatalf("-v %g: the val fraction must be in [0, 1)", val_fraction); }
     if (!(shard_tokens >= 1 && shard_tokens <= INT32_MAX)) { fatalf("-s %g: tokens per shard must be in [1, %d]", shard_tokens, INT32_MAX); }
-    if (!(piece_bytes >= 1 && piece_bytes <= (1 << 30))) { fatalf("-p %g: piece bytes must be in [1, 2^30]", piece_bytes); }
-    if (eot != 0 && eot != 1) { fatalf("-e %d: must be 0 or 1", eot); }
-    if (threads < 0) { fatalf("-n %d: threads must be >= 0 (0: all)", threads); }
+    if (!(piece_bytes >= 1 && piece_bytes <= (1 << 28))) { fatalf("-p %g: piece bytes must be in [1, 2^28]", piece_bytes); }
+    if (eot != 0 && eot != 1) { fatalf("-e: must be 0 or 1"); }
+    if (threads < 0) { fatalf("-n: threads must be >= 0 (0: all)"); }
 #ifdef OMP
     if (threads > 0) { omp_set_num_threads(threads); }
 #endif
@@ -216,13 +275,16 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (prefix == NULL || first_file >= argc) { usage(argv[0]); }
+    if (strpbrk(prefix, "*?[") != NULL) { fatalf("-o '%s': no glob characters (* ? [) in the prefix: the shards are read by glob", prefix); }
+    atexit(remove_staged);
     int add_eot = eot && t.eot_token >= 0;
-    // cuts are exact unless a piece start gets a prefix space, or an added token (matched in the
-    // text before anything else) could span a line break
-    int cut = !t.add_prefix_space;
+    // cuts are exact unless a piece start gets a prefix space, a piece is one word (no regex), or
+    // an added token (matched in the text before anything else) could span a line break
+    int cut = !t.add_prefix_space && t.use_regex;
     for (int k = 0; k < t.num_added; k++) {
         const int id = t.added[k];
-        if (memchr(t.token_bytes + t.token_start[id], '\n', (size_t)t.token_len[id]) != NULL) { cut = 0; }
+        const unsigned char *b = (const unsigned char *)t.token_bytes + t.token_start[id];
+        if (memchr(b, '\n', (size_t)t.token_len[id]) != NULL || memchr(b, '\r', (size_t)t.token_len[id]) != NULL) { cut = 0; }
     }
 
     // no stale shards of this prefix may join a glob of the new ones
@@ -249,7 +311,10 @@ int main(int argc, char **argv) {
         len[f] = (size_t)st.st_size;
         total_bytes += len[f];
     }
-    size_t val_start = total_bytes - (size_t)(val_fraction * (double)total_bytes); // global byte offset
+    size_t val_bytes = (size_t)(val_fraction * (double)total_bytes), val_start = total_bytes - val_bytes; // global byte offset
+    if (val_fraction > 0.0 && val_bytes == 0) {
+        fatalf("-v %g of %zu bytes is less than a byte: give a larger -v, or -v 0 for no val split", val_fraction, total_bytes);
+    }
 
     Sink sinks[2];
     for (int k = 0; k < 2; k++) {
@@ -260,9 +325,11 @@ int main(int argc, char **argv) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     // Documents are mapped and cut into pieces in order; once the pending pieces reach BATCH bytes
-    // (or the inputs end) they are encoded in parallel, appended to the shards in order, and their
-    // documents unmapped. So many small files encode in parallel as well as one large one.
+    // or BATCH_DOCS documents (few mappings at a time), or the inputs end, they are encoded in
+    // parallel, appended to the shards in order, and their documents unmapped. So many small files
+    // encode in parallel as well as one large one.
     const size_t BATCH = (size_t)64 << 20;
+    const int BATCH_DOCS = 1024;
     PieceList l = {NULL, 0, 0};
     size_t pending = 0, doc_offset = 0;
     int first_mapped = 0; // documents [first_mapped, f] are mapped
@@ -282,14 +349,19 @@ int main(int argc, char **argv) {
             s = (const unsigned char *)m;
         }
         text[f] = s;
-        if (val_fraction == 0.0 || doc_offset + n <= val_start) { vc = n; }
-        else if (doc_offset >= val_start) { vc = 0; }
-        else { vc = cut ? safe_cut(s, n, val_start - doc_offset) : n; }
-        if (vc > 0 || n == 0) { cut_range(&l, s, 0, vc, (size_t)piece_bytes, cut, 0, add_eot, path); }
-        if (vc < n) { cut_range(&l, s, vc, n, (size_t)piece_bytes, cut, 1, add_eot && vc == 0, path); }
+        const int in_val = val_fraction > 0.0 && doc_offset >= val_start; // the document starts in the val split
+        if (n == 0) {
+            cut_range(&l, s, 0, 0, (size_t)piece_bytes, cut, in_val, add_eot, path); // only its end-of-text token
+        } else {
+            if (in_val) { vc = 0; }
+            else if (val_fraction == 0.0 || doc_offset + n <= val_start) { vc = n; }
+            else { vc = cut ? safe_cut(s, n, val_start - doc_offset) : n; }
+            if (vc > 0) { cut_range(&l, s, 0, vc, (size_t)piece_bytes, cut, 0, add_eot, path); }
+            if (vc < n) { cut_range(&l, s, vc, n, (size_t)piece_bytes, cut, 1, add_eot && vc == 0, path); }
+        }
         pending += n;
         doc_offset += n;
-        if (pending < BATCH && f + 1 < nfiles) { continue; }
+        if (pending < BATCH && f + 1 - first_mapped < BATCH_DOCS && f + 1 < nfiles) { continue; }
         encode_pieces(&t, l.items, l.n);
         for (size_t i = 0; i < l.n; i++) {
             Piece *q = &l.items[i];
@@ -310,6 +382,7 @@ int main(int argc, char **argv) {
     }
     sink_flush(&sinks[0]);
     sink_flush(&sinks[1]);
+    commit_staged();
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     printf("%d document(s), %zu bytes -> %zu train tokens in %d shard(s), %zu val tokens in %d shard(s) (%s_{train,val}_*.bin); "
