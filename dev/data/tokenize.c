@@ -237,57 +237,72 @@ static void decode_shards(const BpeTokenizer *t, const char *pattern) {
     free(ids);
 }
 
-int main(int argc, char **argv) {
-    const char *tok_path = NULL, *prefix = NULL, *decode = NULL;
-    double val_fraction = 0.1, shard_tokens = 1e8, piece_bytes = 1 << 20;
-    int eot = 1, threads = 0, first_file = argc;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] != '-') { first_file = i; break; }
+typedef struct {
+    const char *tokenizer, *prefix, *decode; // -t, -o, -d
+    double val_fraction;                     // -v
+    size_t shard_tokens, piece_bytes;        // -s, -p
+    int eot, threads;                        // -e, -n
+    char **files;
+    int num_files;
+} Options;
+
+static void parse_options(Options *o, int argc, char **argv) {
+    Options d = {NULL, NULL, NULL, 0.1, 100000000, 1 << 20, 1, 0, NULL, 0};
+    *o = d;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i += 2) {
         if (i + 1 >= argc) { usage(argv[0]); }
-        const char *f = argv[i], *v = argv[++i];
-        if (strcmp(f, "-t") == 0) { tok_path = v; }
-        else if (strcmp(f, "-o") == 0) { prefix = v; }
-        else if (strcmp(f, "-d") == 0) { decode = v; }
-        else if (strcmp(f, "-v") == 0) { val_fraction = parse_number(f, v); }
-        else if (strcmp(f, "-s") == 0) { shard_tokens = parse_integer(f, v); }
-        else if (strcmp(f, "-p") == 0) { piece_bytes = parse_integer(f, v); }
-        else if (strcmp(f, "-e") == 0) { double e = parse_integer(f, v); eot = e == 0.0 ? 0 : e == 1.0 ? 1 : -1; }
-        else if (strcmp(f, "-n") == 0) { double n = parse_integer(f, v); threads = n < 0 ? -1 : n > 4096 ? 4096 : (int)n; }
-        else { fatalf("unknown flag %s (run without arguments for the usage)", f); }
+        const char *f = argv[i], *v = argv[i + 1];
+        if (strcmp(f, "-t") == 0) { o->tokenizer = v; }
+        else if (strcmp(f, "-o") == 0) { o->prefix = v; }
+        else if (strcmp(f, "-d") == 0) { o->decode = v; }
+        else if (strcmp(f, "-v") == 0) {
+            o->val_fraction = parse_number(f, v);
+            if (!(o->val_fraction >= 0.0 && o->val_fraction < 1.0)) { fatalf("-v %s: the val fraction must be in [0, 1)", v); }
+        } else if (strcmp(f, "-s") == 0) {
+            double x = parse_integer(f, v);
+            if (!(x >= 1 && x <= INT32_MAX)) { fatalf("-s %s: tokens per shard must be in [1, %d]", v, INT32_MAX); }
+            o->shard_tokens = (size_t)x;
+        } else if (strcmp(f, "-p") == 0) {
+            double x = parse_integer(f, v);
+            if (!(x >= 1 && x <= (1 << 28))) { fatalf("-p %s: piece bytes must be in [1, 2^28]", v); }
+            o->piece_bytes = (size_t)x;
+        } else if (strcmp(f, "-e") == 0) {
+            double x = parse_integer(f, v);
+            if (x != 0.0 && x != 1.0) { fatalf("-e %s: must be 0 or 1", v); }
+            o->eot = (int)x;
+        } else if (strcmp(f, "-n") == 0) {
+            double x = parse_integer(f, v);
+            if (!(x >= 0 && x <= 4096)) { fatalf("-n %s: threads must be in [0, 4096] (0: all)", v); }
+            o->threads = (int)x;
+        } else {
+            fatalf("unknown flag %s (run without arguments for the usage)", f);
+        }
     }
-    if (tok_path == NULL) { usage(argv[0]); }
-    if (!(val_fraction >= 0.0 && val_fraction < 1.0)) { fatalf("-v %g: the val fraction must be in [0, 1)", val_fraction); }
-    if (!(shard_tokens >= 1 && shard_tokens <= INT32_MAX)) { fatalf("-s %g: tokens per shard must be in [1, %d]", shard_tokens, INT32_MAX); }
-    if (!(piece_bytes >= 1 && piece_bytes <= (1 << 28))) { fatalf("-p %g: piece bytes must be in [1, 2^28]", piece_bytes); }
-    if (eot != 0 && eot != 1) { fatalf("-e: must be 0 or 1"); }
-    if (threads < 0) { fatalf("-n: threads must be >= 0 (0: all)"); }
-#ifdef OMP
-    if (threads > 0) { omp_set_num_threads(threads); }
-#endif
+    o->files = argv + i;
+    o->num_files = argc - i;
+    if (o->tokenizer == NULL) { usage(argv[0]); }
+    if (o->decode != NULL && (o->prefix != NULL || o->num_files > 0)) { fatalf("-d decodes shards: no -o and no input files with it"); }
+    if (o->decode == NULL && (o->prefix == NULL || o->num_files == 0)) { usage(argv[0]); }
+    if (o->prefix != NULL && strpbrk(o->prefix, "*?[") != NULL) {
+        fatalf("-o '%s': no glob characters (* ? [) in the prefix: the shards are read by glob", o->prefix);
+    }
+}
 
-    BpeTokenizer t;
-    bpe_init(&t, tok_path);
-    if (bpe_vocab_size(&t) > 65536) { fatalf("'%s': vocabulary of %d ids does not fit uint16 shards (65,536 at most)", tok_path, bpe_vocab_size(&t)); }
-    if (decode != NULL) {
-        if (prefix != NULL || first_file < argc) { fatalf("-d decodes shards: no -o and no input files with it"); }
-        decode_shards(&t, decode);
-        bpe_free(&t);
-        return 0;
+// Cuts are exact unless a piece start gets a prefix space, a piece is one word (no regex), or an
+// added token (matched in the text before anything else) could span a line break.
+static int cuts_are_exact(const BpeTokenizer *t) {
+    if (t->add_prefix_space || !t->use_regex) { return 0; }
+    for (int k = 0; k < t->num_added; k++) {
+        const int id = t->added[k];
+        const unsigned char *b = (const unsigned char *)t->token_bytes + t->token_start[id];
+        if (memchr(b, '\n', (size_t)t->token_len[id]) != NULL || memchr(b, '\r', (size_t)t->token_len[id]) != NULL) { return 0; }
     }
-    if (prefix == NULL || first_file >= argc) { usage(argv[0]); }
-    if (strpbrk(prefix, "*?[") != NULL) { fatalf("-o '%s': no glob characters (* ? [) in the prefix: the shards are read by glob", prefix); }
-    atexit(remove_staged);
-    int add_eot = eot && t.eot_token >= 0;
-    // cuts are exact unless a piece start gets a prefix space, a piece is one word (no regex), or
-    // an added token (matched in the text before anything else) could span a line break
-    int cut = !t.add_prefix_space && t.use_regex;
-    for (int k = 0; k < t.num_added; k++) {
-        const int id = t.added[k];
-        const unsigned char *b = (const unsigned char *)t.token_bytes + t.token_start[id];
-        if (memchr(b, '\n', (size_t)t.token_len[id]) != NULL || memchr(b, '\r', (size_t)t.token_len[id]) != NULL) { cut = 0; }
-    }
+    return 1;
+}
 
-    // no stale shards of this prefix may join a glob of the new ones
+// no stale shard of this prefix may join a glob of the new ones
+static void check_no_shards(const char *prefix) {
     for (int k = 0; k < 2; k++) {
         char pattern[1100];
         snprintf(pattern, sizeof(pattern), "%s_%s_*.bin", prefix, k ? "val" : "train");
@@ -299,73 +314,56 @@ int main(int argc, char **argv) {
             fatalf("'%s' exists: remove the old shards of this prefix or choose another -o", first);
         }
     }
+}
 
-    // every input's size first: the total places the val split
-    int nfiles = argc - first_file;
-    size_t *len = (size_t *)mallocCheck(nfiles * sizeof(size_t)), total_bytes = 0;
-    for (int f = 0; f < nfiles; f++) {
-        const char *path = argv[first_file + f];
-        struct stat st;
-        if (stat(path, &st) != 0) { fatalf("cannot open '%s': %s", path, strerror(errno)); }
-        if (!S_ISREG(st.st_mode)) { fatalf("'%s': not a regular file", path); }
-        len[f] = (size_t)st.st_size;
-        total_bytes += len[f];
-    }
-    size_t val_bytes = (size_t)(val_fraction * (double)total_bytes), val_start = total_bytes - val_bytes; // global byte offset
-    if (val_fraction > 0.0 && val_bytes == 0) {
-        fatalf("-v %g of %zu bytes is less than a byte: give a larger -v, or -v 0 for no val split", val_fraction, total_bytes);
-    }
+static const unsigned char *map_file(const char *path, size_t n) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) { fatalf("cannot open '%s': %s", path, strerror(errno)); }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size != n) { fatalf("'%s': changed while being read", path); }
+    void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) { fatalf("cannot map '%s': %s", path, strerror(errno)); }
+    close(fd);
+    return (const unsigned char *)m;
+}
 
-    Sink sinks[2];
-    for (int k = 0; k < 2; k++) {
-        Sink s = {prefix, k ? "val" : "train", NULL, 0, (size_t)shard_tokens, 0, 0};
-        sinks[k] = s;
-        sinks[k].buf = (uint16_t *)mallocCheck(sinks[k].cap * sizeof(uint16_t));
-    }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    // Documents are mapped and cut into pieces in order; once the pending pieces reach BATCH bytes
-    // or BATCH_DOCS documents (few mappings at a time), or the inputs end, they are encoded in
-    // parallel, appended to the shards in order, and their documents unmapped. So many small files
-    // encode in parallel as well as one large one.
+/*
+The documents into the two sinks. They are mapped and cut into pieces in order; once the pending
+pieces reach BATCH bytes or BATCH_DOCS documents (few mappings at a time), or the inputs end, the
+pieces are encoded in parallel, appended to the shards in order, and their documents unmapped, so
+many small files encode in parallel as well as one large one. len: each file's size; val_start:
+the global byte offset where the val split begins (past the end when there is none).
+*/
+static void tokenize_documents(const BpeTokenizer *t, const Options *o, const size_t *len, size_t val_start, Sink sinks[2]) {
     const size_t BATCH = (size_t)64 << 20;
     const int BATCH_DOCS = 1024;
+    const int cut = cuts_are_exact(t), eot = o->eot && t->eot_token >= 0;
     PieceList l = {NULL, 0, 0};
     size_t pending = 0, doc_offset = 0;
     int first_mapped = 0; // documents [first_mapped, f] are mapped
-    const unsigned char **text = (const unsigned char **)mallocCheck(nfiles * sizeof(*text));
-    for (int f = 0; f < nfiles; f++) {
-        const char *path = argv[first_file + f];
-        size_t n = len[f], vc; // vc: where this document's val part starts
-        const unsigned char *s = NULL;
-        if (n > 0) {
-            int fd = open(path, O_RDONLY);
-            if (fd < 0) { fatalf("cannot open '%s': %s", path, strerror(errno)); }
-            struct stat st;
-            if (fstat(fd, &st) != 0 || (size_t)st.st_size != n) { fatalf("'%s': changed while being read", path); }
-            void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (m == MAP_FAILED) { fatalf("cannot map '%s': %s", path, strerror(errno)); }
-            close(fd);
-            s = (const unsigned char *)m;
-        }
+    const unsigned char **text = (const unsigned char **)mallocCheck(o->num_files * sizeof(*text));
+    for (int f = 0; f < o->num_files; f++) {
+        const char *path = o->files[f];
+        const size_t n = len[f];
+        const unsigned char *s = n > 0 ? map_file(path, n) : NULL;
         text[f] = s;
-        const int in_val = val_fraction > 0.0 && doc_offset >= val_start; // the document starts in the val split
-        if (n == 0) {
-            cut_range(&l, s, 0, 0, (size_t)piece_bytes, cut, in_val, add_eot, path); // only its end-of-text token
+        if (n == 0) { // only its end-of-text token, in the split where the document starts
+            cut_range(&l, s, 0, 0, o->piece_bytes, cut, doc_offset >= val_start, eot, path);
         } else {
-            if (in_val) { vc = 0; }
-            else if (val_fraction == 0.0 || doc_offset + n <= val_start) { vc = n; }
+            size_t vc; // where this document's val part starts
+            if (doc_offset >= val_start) { vc = 0; }
+            else if (doc_offset + n <= val_start) { vc = n; }
             else { vc = cut ? safe_cut(s, n, val_start - doc_offset) : n; }
-            if (vc > 0) { cut_range(&l, s, 0, vc, (size_t)piece_bytes, cut, 0, add_eot, path); }
-            if (vc < n) { cut_range(&l, s, vc, n, (size_t)piece_bytes, cut, 1, add_eot && vc == 0, path); }
+            if (vc > 0) { cut_range(&l, s, 0, vc, o->piece_bytes, cut, 0, eot, path); }
+            if (vc < n) { cut_range(&l, s, vc, n, o->piece_bytes, cut, 1, eot && vc == 0, path); }
         }
         pending += n;
         doc_offset += n;
-        if (pending < BATCH && f + 1 - first_mapped < BATCH_DOCS && f + 1 < nfiles) { continue; }
-        encode_pieces(&t, l.items, l.n);
+        if (pending < BATCH && f + 1 - first_mapped < BATCH_DOCS && f + 1 < o->num_files) { continue; }
+        encode_pieces(t, l.items, l.n);
         for (size_t i = 0; i < l.n; i++) {
             Piece *q = &l.items[i];
-            if (q->eot) { sink_push(&sinks[q->split], &t.eot_token, 1); }
+            if (q->eot) { sink_push(&sinks[q->split], &t->eot_token, 1); }
             sink_push(&sinks[q->split], q->ids, (size_t)q->count);
             free(q->ids);
         }
@@ -376,9 +374,55 @@ int main(int argc, char **argv) {
         }
     }
     free(l.items);
+    free(text);
+}
+
+int main(int argc, char **argv) {
+    Options o;
+    parse_options(&o, argc, argv);
+#ifdef OMP
+    if (o.threads > 0) { omp_set_num_threads(o.threads); }
+#endif
+    BpeTokenizer t;
+    bpe_init(&t, o.tokenizer);
+    if (bpe_vocab_size(&t) > 65536) {
+        fatalf("'%s': vocabulary of %d ids does not fit uint16 shards (65,536 at most)", o.tokenizer, bpe_vocab_size(&t));
+    }
+    if (o.decode != NULL) {
+        decode_shards(&t, o.decode);
+        bpe_free(&t);
+        return 0;
+    }
+    check_no_shards(o.prefix);
+    atexit(remove_staged);
+
+    // every input's size first: the total places the val split
+    size_t *len = (size_t *)mallocCheck(o.num_files * sizeof(size_t)), total_bytes = 0;
+    for (int f = 0; f < o.num_files; f++) {
+        struct stat st;
+        if (stat(o.files[f], &st) != 0) { fatalf("cannot open '%s': %s", o.files[f], strerror(errno)); }
+        if (!S_ISREG(st.st_mode)) { fatalf("'%s': not a regular file", o.files[f]); }
+        len[f] = (size_t)st.st_size;
+        total_bytes += len[f];
+    }
+    size_t val_bytes = (size_t)(o.val_fraction * (double)total_bytes);
+    if (o.val_fraction > 0.0 && val_bytes == 0) {
+        fatalf("-v %g of %zu bytes is less than a byte: give a larger -v, or -v 0 for no val split", o.val_fraction, total_bytes);
+    }
+    size_t val_start = o.val_fraction > 0.0 ? total_bytes - val_bytes : SIZE_MAX;
+
+    Sink sinks[2];
+    for (int k = 0; k < 2; k++) {
+        Sink s = {o.prefix, k ? "val" : "train", NULL, 0, o.shard_tokens, 0, 0};
+        sinks[k] = s;
+        sinks[k].buf = (uint16_t *)mallocCheck(sinks[k].cap * sizeof(uint16_t));
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    tokenize_documents(&t, &o, len, val_start, sinks);
     if (sinks[0].total == 0) { fatalf("no train tokens: the inputs are empty or all in the val split"); }
-    if (val_fraction > 0.0 && sinks[1].total == 0) {
-        fatalf("the val split got no tokens: no line break to cut at in the last %g of the text (give -v 0 for no val split)", val_fraction);
+    if (o.val_fraction > 0.0 && sinks[1].total == 0) {
+        fatalf("the val split got no tokens: no line break to cut at in the last %g of the text (give -v 0 for no val split)", o.val_fraction);
     }
     sink_flush(&sinks[0]);
     sink_flush(&sinks[1]);
@@ -387,10 +431,9 @@ int main(int argc, char **argv) {
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     printf("%d document(s), %zu bytes -> %zu train tokens in %d shard(s), %zu val tokens in %d shard(s) (%s_{train,val}_*.bin); "
            "%.1f MB/s, %.0f tokens/s\n",
-           nfiles, total_bytes, sinks[0].total, sinks[0].shards, sinks[1].total, sinks[1].shards, prefix,
+           o.num_files, total_bytes, sinks[0].total, sinks[0].shards, sinks[1].total, sinks[1].shards, o.prefix,
            total_bytes / secs / 1e6, (sinks[0].total + sinks[1].total) / secs);
     for (int k = 0; k < 2; k++) { free(sinks[k].buf); }
-    free(text);
     free(len);
     bpe_free(&t);
     return 0;
