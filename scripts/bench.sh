@@ -39,8 +39,9 @@ bench() {
         printf "%-34s params %d | %8.2f ms/step | %10.0f tok/s | MFU %.1f%% (6*params/token vs %.0f TFLOP/s) | %s\n", n, p, ms, t, mfu, peak, mem }'
 }
 if [ -n "$PRESETS" ]; then
-    for m in $PRESETS; do bench "$m B=8 T=2048" /tmp/bench_v50280.bin -e "$m" -b 8 -t 2048 "${@:2}"; done
-    exit 0
+    failed=0
+    for m in $PRESETS; do bench "$m B=8 T=2048" /tmp/bench_v50280.bin -e "$m" -b 8 -t 2048 "${@:2}" || failed=1; done
+    exit $failed
 fi
 bench "mamba-130m shape B=8 T=2048" /tmp/bench_v50280.bin -e mamba-130m -b 8 -t 2048 "${@:2}"
 bench "byte-level d384:l8 B=32 T=1024" /tmp/bench_v256.bin -e d384:l8:v256 -b 32 -t 1024 "${@:2}"

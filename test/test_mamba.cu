@@ -24,11 +24,12 @@ per value) while sums, states and the residual stream stay fp32. Measured on an 
 <= 1.6e-2 of each tensor's largest entry, AdamW losses <= 5.5e-4 absolute, loss <= 2.3e-5
 relative, step vs forward 1.7e-3. The bounds below are 3-10x those, far below what a real bug
 gives (a missing term or a wrong index moves values by O(1) of their size).
-The AdamW-loss bound is absolute for first losses up to 5.5 (~ln 256, the scale it was measured at)
-and grows in proportion above: bf16 rounding is relative, so the loss curve's error scales with the
-logits. The wide fixtures (C = 1536 and 2560, 2026-11-30 seventh session) start at losses of 14.8
-and 26.3 (tied embeddings give a token's own logit ~0.02 C) and measured 6.5e-3 and 8.9e-3 there,
-4.4e-4 and 3.4e-4 of the first loss; their fp32 build matched to 8e-6.
+The AdamW-loss bound holds as written for logits up to 2 in size (the fixtures it was measured
+on: largest |logit| 0.63-1.64) and grows in proportion to the largest |logit| above: bf16 rounding
+is relative, so the loss curve's error scales with the logits. The wide fixtures (C = 1536 and
+2560, 2026-11-30 seventh session; tied embeddings give a token's own logit ~0.02 C) have largest
+|logits| of 20.5 and 31.7 and measured 6.5e-3 and 8.9e-3 (3.2e-4 and 2.8e-4 per unit of logit,
+against up to 3e-4 at the small fixtures), 8-9x under their bounds; their fp32 build matched to 8e-6.
 */
 #ifdef ENABLE_FP32
 static const double TOL_LOGITS = 1e-4, TOL_LOSS = 1e-5, TOL_GRAD = 1e-4, TOL_ADAM = 1e-4, TOL_STEP = 1e-4;
@@ -68,6 +69,7 @@ static void test_fixture(const Fixture *f, const char *tag) {
     run_fixture_batch(&model, f, logits, grads);
     double err, ref;
     compare_floats(logits, f->logits, BT * Vp, &err, &ref);
+    const double logit_scale = ref; // the largest |logit|: sets the AdamW-loss bound below
     snprintf(name, sizeof(name), "%s_logits", tag);
     check(err <= TOL_LOGITS * ref, name, "max abs err %.3g (max |logit| %.3g, rel %.2e)", err, ref, err / ref);
     snprintf(name, sizeof(name), "%s_loss", tag);
@@ -90,7 +92,7 @@ static void test_fixture(const Fixture *f, const char *tag) {
                      norm > f->hyper[5] ? f->hyper[5] / norm : 1.0f, step + 1);
     }
     snprintf(name, sizeof(name), "%s_adamw_losses", tag);
-    const double adam_bound = TOL_ADAM * fmax(1.0, fabs(f->adam_losses[0]) / 5.5); // see the tolerances above
+    const double adam_bound = TOL_ADAM * fmax(1.0, logit_scale / 2.0); // see the tolerances above
     check(worst <= adam_bound, name, "max abs err %.3g over %d steps (bound %.3g; ref first %.3f, last %.5f)", worst, f->steps,
           adam_bound, f->adam_losses[0], f->adam_losses[f->steps - 1]);
     mamba_free(&model);

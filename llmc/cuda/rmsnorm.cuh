@@ -30,7 +30,8 @@ Every sum runs in a fixed order: bitwise repeatable.
 
 // the vector path's shape condition; the wrappers also check the pointers' alignment
 static inline int rmsnorm_vec_shape(int C) { return C > 0 && C % 4 == 0 && C <= 128 * RMS_MAX_NV * RMS_MAX_RW; }
-// Warps per row: one up to C = 1024 (as before), else the fewest of 2, 4, 8 that keep NV <= 6. The
+// Warps per row: one up to C = 1024 (as before), else the fewest of 2, 4, 8 that keep NV <= 6 (up to
+// C = 6144; above, 8 warps with NV 7-8, whose backward skips the dinp prefetch). The
 // backward holds 3 NV float4s per lane: at NV = 8 it takes 150 registers (one block per SM) and
 // measured slower (doc/perf.md: C = 2048 with 2 warps per row 0.238 ms, with 4 0.172 ms; C = 1536
 // and 2560 run 2 and 4 warps per row at NV = 6 and 5, each as fast as twice the warps).
@@ -50,7 +51,17 @@ static inline int aligned_x4(const floatX *p) { return is_aligned(p, 4 * sizeof(
         case 5: call(5); break; case 6: call(6); break; case 7: call(7); break; case 8: call(8); break; \
         default: fprintf(stderr, "error: rmsnorm vector path with C=%d\n", C); exit(EXIT_FAILURE); \
     }
-// the same with RW warps per row (NV = float4 columns per lane)
+// the rows kernels at the (NV, RW) pairs rmsnorm_rows_rw can pick: RW 2 for C = 1025..1536 (NV 5-6),
+// 4 for 1537..3072 (NV 4-6), 8 for 3073..8192 (NV 4-8)
+#define RMS_ROWS_DISPATCH(C, rw, call) \
+    switch ((rw) * 16 + ((C) + 128 * (rw) - 1) / (128 * (rw))) { \
+        case 2 * 16 + 5: call(5, 2); break; case 2 * 16 + 6: call(6, 2); break; \
+        case 4 * 16 + 4: call(4, 4); break; case 4 * 16 + 5: call(5, 4); break; case 4 * 16 + 6: call(6, 4); break; \
+        case 8 * 16 + 4: call(4, 8); break; case 8 * 16 + 5: call(5, 8); break; case 8 * 16 + 6: call(6, 8); break; \
+        case 8 * 16 + 7: call(7, 8); break; case 8 * 16 + 8: call(8, 8); break; \
+        default: fprintf(stderr, "error: rmsnorm rows path with C=%d, %d warps per row\n", C, rw); exit(EXIT_FAILURE); \
+    }
+// every NV at a given RW (dev/cuda/rmsnorm.cu runs the rows kernels at small C too)
 #define RMS_RW_DISPATCH(C, RW, call) \
     switch ((C + 128 * (RW) - 1) / (128 * (RW))) { \
         case 1: call(1, RW); break; case 2: call(2, RW); break; case 3: call(3, RW); break; case 4: call(4, RW); break; \
@@ -388,9 +399,7 @@ void residual_rmsnorm_forward(float *resout, floatX *out, float *rstd, const flo
 #define LAUNCH_FWD(NV) rmsnorm_forward_vec_kernel<NV, true><<<ceil_div(BT, 8), 256, 0, stream>>>(resout, out, rstd, resin, branch, weight, BT, C)
 #define LAUNCH_FWD_RW(NV, RW) rmsnorm_forward_rows_kernel<NV, RW, true><<<ceil_div(BT, 8 / RW), 256, 0, stream>>>(resout, out, rstd, resin, branch, weight, BT, C)
         if (rw == 1) { RMS_NV_DISPATCH(C, LAUNCH_FWD) }
-        else if (rw == 2) { RMS_RW_DISPATCH(C, 2, LAUNCH_FWD_RW) }
-        else if (rw == 4) { RMS_RW_DISPATCH(C, 4, LAUNCH_FWD_RW) }
-        else { RMS_RW_DISPATCH(C, 8, LAUNCH_FWD_RW) }
+        else { RMS_ROWS_DISPATCH(C, rw, LAUNCH_FWD_RW) }
 #undef LAUNCH_FWD
 #undef LAUNCH_FWD_RW
     } else {
@@ -406,9 +415,7 @@ void rmsnorm_forward(floatX *out, float *rstd, const float *inp, const float *we
 #define LAUNCH_FWD(NV) rmsnorm_forward_vec_kernel<NV, false><<<ceil_div(BT, 8), 256, 0, stream>>>(NULL, out, rstd, inp, NULL, weight, BT, C)
 #define LAUNCH_FWD_RW(NV, RW) rmsnorm_forward_rows_kernel<NV, RW, false><<<ceil_div(BT, 8 / RW), 256, 0, stream>>>(NULL, out, rstd, inp, NULL, weight, BT, C)
         if (rw == 1) { RMS_NV_DISPATCH(C, LAUNCH_FWD) }
-        else if (rw == 2) { RMS_RW_DISPATCH(C, 2, LAUNCH_FWD_RW) }
-        else if (rw == 4) { RMS_RW_DISPATCH(C, 4, LAUNCH_FWD_RW) }
-        else { RMS_RW_DISPATCH(C, 8, LAUNCH_FWD_RW) }
+        else { RMS_ROWS_DISPATCH(C, rw, LAUNCH_FWD_RW) }
 #undef LAUNCH_FWD
 #undef LAUNCH_FWD_RW
     } else {
@@ -431,11 +438,10 @@ void rmsnorm_backward(float *dinp, floatX *dinp_lowp, float *dweight, float *par
         int blocks = ceil_div(BT, RMS_RPB);
         const int rw = rmsnorm_rows_rw(C);
 #define LAUNCH_BWD(NV) rmsnorm_backward_vec_kernel<NV, true, (NV == RMS_BWD_PF_NV)><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
-#define LAUNCH_BWD_RW(NV, RW) rmsnorm_backward_rows_kernel<NV, RW><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
+// the dinp prefetch (PF) up to NV = 6: at 7-8 it takes 150+ registers, one block per SM
+#define LAUNCH_BWD_RW(NV, RW) rmsnorm_backward_rows_kernel<NV, RW, (NV <= RMS_ROWS_NV)><<<blocks, 256, 0, stream>>>(dinp, dinp_lowp, partials, dout, inp, weight, rstd, BT, C)
         if (rw == 1) { RMS_NV_DISPATCH(C, LAUNCH_BWD) }
-        else if (rw == 2) { RMS_RW_DISPATCH(C, 2, LAUNCH_BWD_RW) }
-        else if (rw == 4) { RMS_RW_DISPATCH(C, 4, LAUNCH_BWD_RW) }
-        else { RMS_RW_DISPATCH(C, 8, LAUNCH_BWD_RW) }
+        else { RMS_ROWS_DISPATCH(C, rw, LAUNCH_BWD_RW) }
 #undef LAUNCH_BWD
 #undef LAUNCH_BWD_RW
         cudaCheck(cudaGetLastError());
