@@ -29,7 +29,8 @@ on: largest |logit| 0.63-1.64) and grows in proportion to the largest |logit| ab
 is relative, so the loss curve's error scales with the logits. The wide fixtures (C = 1536 and
 2560, 2026-11-30 seventh session; tied embeddings give a token's own logit ~0.02 C) have largest
 |logits| of 20.5 and 31.7 and measured 6.5e-3 and 8.9e-3 (3.2e-4 and 2.8e-4 per unit of logit,
-against up to 3e-4 at the small fixtures), 8-9x under their bounds; their fp32 build matched to 8e-6.
+against 0.3e-4 to 4.6e-4 at the small fixtures), 8-9x under their bounds; their fp32 build matched
+to 8e-6.
 */
 #ifdef ENABLE_FP32
 static const double TOL_LOGITS = 1e-4, TOL_LOSS = 1e-5, TOL_GRAD = 1e-4, TOL_ADAM = 1e-4, TOL_STEP = 1e-4;
