@@ -147,6 +147,39 @@ run many_documents -o "$TMP/many_out" -v 0.01 "${files[@]}" && {
     fi
 }
 
+# --- JSON Lines (-j text): each line's field is a document, escapes decoded; the same tokens as the
+# documents as plain files; blank and CRLF-ended lines; the val split between documents
+mkdir -p "$TMP/jl"
+{
+    printf '{"id": 1, "text": "First line\\nsecond \\"quoted\\" line\\n"}\n'
+    printf '\n'
+    printf '{"text": "caf\\u00e9 and \\ud83d\\ude00, a back\\\\slash\\ttab", "meta": {"x": [1, 2]}}\r\n'
+    printf '   \n'
+    printf '{"text": ""}\n'
+    for i in $(seq 1 40); do printf '{"text": "document %d\\nwith two lines %d"}\n' "$i" "$((i * i))"; done
+} > "$TMP/jl/in.jsonl"
+printf 'First line\nsecond "quoted" line\n' > "$TMP/jl/d001.txt"
+printf 'caf\xc3\xa9 and \xf0\x9f\x98\x80, a back\\slash\ttab' > "$TMP/jl/d002.txt"
+: > "$TMP/jl/d003.txt"
+for i in $(seq 1 40); do printf 'document %d\nwith two lines %d' "$i" "$((i * i))" > "$TMP/jl/d$(printf '%03d' $((i + 3))).txt"; done
+if "$TOK" -t "$TJ" -o "$TMP/jl/a" -v 0 -j text "$TMP/jl/in.jsonl" > /dev/null 2> "$TMP/err" &&
+   "$TOK" -t "$TJ" -o "$TMP/jl/b" -v 0 "$TMP"/jl/d*.txt > /dev/null 2>> "$TMP/err"; then
+    if payload "$TMP/jl/a_train_*.bin" | cmp -s - <(payload "$TMP/jl/b_train_*.bin"); then ok "jsonl_documents"
+    else bad "jsonl_documents" "tokens differ from the same documents as files"; fi
+else
+    bad "jsonl_documents" "$(cat "$TMP/err")"
+fi
+# 20 lines of 31 bytes, -v 0.25: the lines starting at or past byte 620 - 155 = 465 (lines 16-20)
+for i in $(seq 10 29); do printf '{"text": "line %d of twenty!"}\n' "$i"; done > "$TMP/jl/v.jsonl"
+run jsonl_val -o "$TMP/jl/v" -v 0.25 -j text "$TMP/jl/v.jsonl" && {
+    want=$(for i in $(seq 25 29); do printf '<|endoftext|>line %d of twenty!' "$i"; done)
+    if [ "$(wc -c < "$TMP/jl/v.jsonl")" = 620 ] && [ "$("$TOK" -t "$TJ" -d "$TMP/jl/v_val_*.bin")" = "$want" ]; then ok "jsonl_val_split"
+    else bad "jsonl_val_split" "val decodes to: $("$TOK" -t "$TJ" -d "$TMP/jl/v_val_*.bin" 2>&1 | head -c 200)"; fi
+}
+printf '{"text": "ok"}\n{"text": broken\n' > "$TMP/jl/bad1.jsonl"
+printf '{"text": "ok"}\n{"body": "no text field"}\n' > "$TMP/jl/bad2.jsonl"
+printf '{"text": 42}\n' > "$TMP/jl/bad3.jsonl"
+
 # --- the trainer reads the shards (a model with the tokenizer's 270 ids)
 if [ -x ./train_mamba ]; then
     out=$(./train_mamba -e d32:l2:v270 -b 4 -t 32 -x 3 -v 3 -m 2 -g 0 -nt 2 -i "$TMP/ref_train_*.bin" -j "$TMP/ref_val_*.bin" 2>&1)
@@ -179,6 +212,9 @@ expect_error val_without_cut "the val split got no tokens" -t "$TJ" -o "$TMP/x" 
 expect_error no_train_tokens "no train tokens" -t "$TJ" -o "$TMP/x" -e 0 -v 0 "$TMP/empty.txt"
 expect_error decode_missing "no shard files match" -t "$TJ" -d "$TMP/none_*.bin"
 expect_error not_a_shard "bad shard magic" -t "$TJ" -d "$TXT"
+expect_error jsonl_malformed "bad1.jsonl' line 2: not a JSON object" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad1.jsonl"
+expect_error jsonl_missing_field "bad2.jsonl' line 2: no string field \"text\"" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad2.jsonl"
+expect_error jsonl_not_a_string "bad3.jsonl' line 1: no string field" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad3.jsonl"
 expect_error glob_prefix "no glob characters" -t "$TJ" -o "$TMP/x[1]" "$TXT"
 expect_error not_an_integer "not an integer" -t "$TJ" -o "$TMP/x" -e 0.7 "$TXT"
 expect_error tiny_val_fraction "less than a byte" -t "$TJ" -o "$TMP/x" -v 1e-9 "$TXT"

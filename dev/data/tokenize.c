@@ -4,14 +4,17 @@ GPT-NeoX tokenizer shipped with state-spaces/mamba-130m-hf), in C with OpenMP: w
 real vocabulary trains on (`-i 'out/corpus_train_*.bin' -j 'out/corpus_val_*.bin' -tk tokenizer.json`).
 
     dev/data/tokenize -t tokenizer.json -o out/corpus [-v 0.1] [-s 100000000] [-e 1] [-n threads] file...
-    dev/data/tokenize -t tokenizer.json -d 'out/corpus_val_*.bin' > text     # decode shards back
+    dev/data/tokenize -t tokenizer.json -o out/corpus -j text corpus.jsonl ...  # JSON Lines
+    dev/data/tokenize -t tokenizer.json -d 'out/corpus_val_*.bin' > text       # decode shards back
 
-Each input file is one document, and the documents are taken in the order given. With -e 1 (the
-default, as llm.c's fineweb.py does with GPT-2's) every document starts with the tokenizer's
-end-of-text token, when it has one. The last -v of the input bytes is the val split (0.1: the last
-10%, as nanoGPT and dev/data/tinyshakespeare.py split). Tokens go to <prefix>_train_000000.bin,
-_000001, ... and <prefix>_val_000000.bin, ..., at most -s tokens per shard, each written atomically;
-an existing shard of that prefix is an error, so that no stale shard joins a glob.
+Each input file is one document; with -j <field> each file is JSON Lines instead (one object per
+line, e.g. {"text": "..."}) and each line's string field is one document. Documents are taken in
+the order given. With -e 1 (the default, as llm.c's fineweb.py does with GPT-2's) every document
+starts with the tokenizer's end-of-text token, when it has one. The last -v of the input bytes is
+the val split (0.1: the last 10%, as nanoGPT and dev/data/tinyshakespeare.py split; with -j it
+falls between documents: those whose line starts in the last -v of the file bytes). Tokens go to
+<prefix>_train_000000.bin, _000001, ... and <prefix>_val_000000.bin, ..., at most -s tokens per
+shard; an existing shard of that prefix is an error, so that no stale shard joins a glob.
 
 The text is cut into pieces of about 1 MiB (-p) that are encoded in parallel. A cut only falls
 after the "\n" of "x\ny" or before the "\r" of "x\r\ny", x and y printable ASCII: GPT-2's
@@ -206,7 +209,8 @@ static void encode_pieces(const BpeTokenizer *t, Piece *p, size_t count) {
 static void usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s -t tokenizer.json -o <out prefix> [-v val fraction (0.1)] [-s tokens per shard (100000000)]\n"
-            "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)] file...\n"
+            "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
+            "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n",
             argv0, argv0);
     exit(EXIT_FAILURE);
@@ -239,6 +243,7 @@ static void decode_shards(const BpeTokenizer *t, const char *pattern) {
 
 typedef struct {
     const char *tokenizer, *prefix, *decode; // -t, -o, -d
+    const char *json_field;                  // -j: the inputs are JSON Lines, documents in this field
     double val_fraction;                     // -v
     size_t shard_tokens, piece_bytes;        // -s, -p
     int eot, threads;                        // -e, -n
@@ -247,7 +252,7 @@ typedef struct {
 } Options;
 
 static void parse_options(Options *o, int argc, char **argv) {
-    Options d = {NULL, NULL, NULL, 0.1, 100000000, 1 << 20, 1, 0, NULL, 0};
+    Options d = {NULL, NULL, NULL, NULL, 0.1, 100000000, 1 << 20, 1, 0, NULL, 0};
     *o = d;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i += 2) {
@@ -256,6 +261,7 @@ static void parse_options(Options *o, int argc, char **argv) {
         if (strcmp(f, "-t") == 0) { o->tokenizer = v; }
         else if (strcmp(f, "-o") == 0) { o->prefix = v; }
         else if (strcmp(f, "-d") == 0) { o->decode = v; }
+        else if (strcmp(f, "-j") == 0) { o->json_field = v; }
         else if (strcmp(f, "-v") == 0) {
             o->val_fraction = parse_number(f, v);
             if (!(o->val_fraction >= 0.0 && o->val_fraction < 1.0)) { fatalf("-v %s: the val fraction must be in [0, 1)", v); }
@@ -327,6 +333,18 @@ static const unsigned char *map_file(const char *path, size_t n) {
     return (const unsigned char *)m;
 }
 
+// encode the pending pieces in parallel and append them to the sinks in order
+static void flush_pieces(const BpeTokenizer *t, PieceList *l, Sink sinks[2]) {
+    encode_pieces(t, l->items, l->n);
+    for (size_t i = 0; i < l->n; i++) {
+        Piece *q = &l->items[i];
+        if (q->eot) { sink_push(&sinks[q->split], &t->eot_token, 1); }
+        sink_push(&sinks[q->split], q->ids, (size_t)q->count);
+        free(q->ids);
+    }
+    l->n = 0;
+}
+
 /*
 The documents into the two sinks. They are mapped and cut into pieces in order; once the pending
 pieces reach BATCH bytes or BATCH_DOCS documents (few mappings at a time), or the inputs end, the
@@ -360,14 +378,7 @@ static void tokenize_documents(const BpeTokenizer *t, const Options *o, const si
         pending += n;
         doc_offset += n;
         if (pending < BATCH && f + 1 - first_mapped < BATCH_DOCS && f + 1 < o->num_files) { continue; }
-        encode_pieces(t, l.items, l.n);
-        for (size_t i = 0; i < l.n; i++) {
-            Piece *q = &l.items[i];
-            if (q->eot) { sink_push(&sinks[q->split], &t->eot_token, 1); }
-            sink_push(&sinks[q->split], q->ids, (size_t)q->count);
-            free(q->ids);
-        }
-        l.n = 0;
+        flush_pieces(t, &l, sinks);
         pending = 0;
         for (; first_mapped <= f; first_mapped++) {
             if (len[first_mapped] > 0) { munmap((void *)text[first_mapped], len[first_mapped]); }
@@ -375,6 +386,64 @@ static void tokenize_documents(const BpeTokenizer *t, const Options *o, const si
     }
     free(l.items);
     free(text);
+}
+
+/*
+JSON Lines inputs (-j field): every non-blank line of every file is a JSON object, and the string
+in its `field` is one document (cJSON decodes the escapes to UTF-8). A document goes to the val
+split when its line starts at or past val_start, counted in file bytes over all the files, so the
+split falls between documents. Documents are copied out of their lines, cut and encoded like the
+files of the plain mode, in batches of BATCH bytes or BATCH_DOCS documents.
+*/
+static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t *len, size_t val_start, Sink sinks[2]) {
+    const size_t BATCH = (size_t)64 << 20;
+    const size_t BATCH_DOCS = 65536;
+    const int cut = cuts_are_exact(t), eot = o->eot && t->eot_token >= 0;
+    PieceList l = {NULL, 0, 0};
+    char **docs = (char **)mallocCheck(BATCH_DOCS * sizeof(char *));
+    size_t num_docs = 0, pending = 0, file_offset = 0;
+    for (int f = 0; f < o->num_files; f++) {
+        const char *path = o->files[f];
+        const size_t n = len[f];
+        const unsigned char *s = n > 0 ? map_file(path, n) : NULL;
+        size_t line_no = 0;
+        for (size_t a = 0; a < n;) {
+            const unsigned char *nl = (const unsigned char *)memchr(s + a, '\n', n - a);
+            const size_t b = nl != NULL ? (size_t)(nl - s) : n; // the line is [a, b)
+            line_no++;
+            size_t k = a;
+            while (k < b && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r')) { k++; }
+            if (k < b) {
+                cJSON *obj = cJSON_ParseWithLength((const char *)s + a, b - a);
+                if (obj == NULL || !cJSON_IsObject(obj)) { fatalf("'%s' line %zu: not a JSON object", path, line_no); }
+                const cJSON *field = cJSON_GetObjectItemCaseSensitive(obj, o->json_field);
+                if (!cJSON_IsString(field)) {
+                    fatalf("'%s' line %zu: no string field \"%s\"", path, line_no, o->json_field);
+                }
+                size_t m = strlen(field->valuestring);
+                char *doc = (char *)mallocCheck(m + 1);
+                memcpy(doc, field->valuestring, m + 1);
+                cJSON_Delete(obj);
+                docs[num_docs++] = doc;
+                const int in_val = file_offset + a >= val_start;
+                cut_range(&l, (const unsigned char *)doc, 0, m, o->piece_bytes, cut, in_val, eot, path);
+                pending += m;
+            }
+            a = b + 1;
+            if (pending >= BATCH || num_docs == BATCH_DOCS) {
+                flush_pieces(t, &l, sinks);
+                for (size_t i = 0; i < num_docs; i++) { free(docs[i]); }
+                num_docs = 0;
+                pending = 0;
+            }
+        }
+        if (n > 0) { munmap((void *)s, n); } // the pending pieces point into their own copies
+        file_offset += n;
+    }
+    flush_pieces(t, &l, sinks);
+    for (size_t i = 0; i < num_docs; i++) { free(docs[i]); }
+    free(docs);
+    free(l.items);
 }
 
 int main(int argc, char **argv) {
@@ -419,10 +488,12 @@ int main(int argc, char **argv) {
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    tokenize_documents(&t, &o, len, val_start, sinks);
+    if (o.json_field != NULL) { tokenize_jsonl(&t, &o, len, val_start, sinks); }
+    else { tokenize_documents(&t, &o, len, val_start, sinks); }
     if (sinks[0].total == 0) { fatalf("no train tokens: the inputs are empty or all in the val split"); }
     if (o.val_fraction > 0.0 && sinks[1].total == 0) {
-        fatalf("the val split got no tokens: no line break to cut at in the last %g of the text (give -v 0 for no val split)", o.val_fraction);
+        fatalf("the val split got no tokens: %s in the last %g of the input (give -v 0 for no val split)",
+               o.json_field != NULL ? "no document starts" : "no line break to cut at", o.val_fraction);
     }
     sink_flush(&sinks[0]);
     sink_flush(&sinks[1]);
