@@ -388,6 +388,18 @@ static void tokenize_documents(const BpeTokenizer *t, const Options *o, const si
     free(text);
 }
 
+// whether a JSON text holds the escape \u0000 (a "u0000" after an odd run of backslashes): cJSON's
+// strings end at a byte 0, so such a document would be cut short without a word
+static int has_json_nul(const unsigned char *p, size_t n) {
+    for (size_t i = 1; i + 5 <= n; i++) {
+        if (memcmp(p + i, "u0000", 5) != 0) { continue; }
+        size_t k = i;
+        while (k > 0 && p[k - 1] == '\\') { k--; }
+        if ((i - k) % 2 == 1) { return 1; }
+    }
+    return 0;
+}
+
 /*
 JSON Lines inputs (-j field): every non-blank line of every file is a JSON object, and the string
 in its `field` is one document (cJSON decodes the escapes to UTF-8). A document goes to the val
@@ -416,6 +428,7 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
             if (k < b) {
                 cJSON *obj = cJSON_ParseWithLength((const char *)s + a, b - a);
                 if (obj == NULL || !cJSON_IsObject(obj)) { fatalf("'%s' line %zu: not a JSON object", path, line_no); }
+                if (has_json_nul(s + a, b - a)) { fatalf("'%s' line %zu: \\u0000 in a string: not text", path, line_no); }
                 const cJSON *field = cJSON_GetObjectItemCaseSensitive(obj, o->json_field);
                 if (!cJSON_IsString(field)) {
                     fatalf("'%s' line %zu: no string field \"%s\"", path, line_no, o->json_field);
