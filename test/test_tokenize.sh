@@ -180,6 +180,8 @@ printf '{"text": "ok"}\n{"text": broken\n' > "$TMP/jl/bad1.jsonl"
 printf '{"text": "ok"}\n{"body": "no text field"}\n' > "$TMP/jl/bad2.jsonl"
 printf '{"text": 42}\n' > "$TMP/jl/bad3.jsonl"
 printf '{"text": "a\\\\u0000 is fine"}\n{"text": "a\\u0000b"}\n' > "$TMP/jl/bad4.jsonl"
+printf '{"text": "a"}\n{"text": "b"} {"text": "c"}\n' > "$TMP/jl/bad5.jsonl"
+printf '{"text": "ab\0cd"}\n' > "$TMP/jl/bad6.jsonl"
 
 # --- the trainer reads the shards (a model with the tokenizer's 270 ids)
 if [ -x ./train_mamba ]; then
@@ -217,6 +219,8 @@ expect_error jsonl_malformed "bad1.jsonl' line 2: not a JSON object" -t "$TJ" -o
 expect_error jsonl_missing_field "bad2.jsonl' line 2: no string field \"text\"" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad2.jsonl"
 expect_error jsonl_not_a_string "bad3.jsonl' line 1: no string field" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad3.jsonl"
 expect_error jsonl_nul_escape "bad4.jsonl' line 2: .u0000 in a string: not text" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad4.jsonl"
+expect_error jsonl_two_objects "bad5.jsonl' line 2: text after the JSON object" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad5.jsonl"
+expect_error jsonl_nul_byte "bad6.jsonl' line 1: byte 0: not text" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad6.jsonl"
 expect_error glob_prefix "no glob characters" -t "$TJ" -o "$TMP/x[1]" "$TXT"
 expect_error not_an_integer "not an integer" -t "$TJ" -o "$TMP/x" -e 0.7 "$TXT"
 expect_error tiny_val_fraction "less than a byte" -t "$TJ" -o "$TMP/x" -v 1e-9 "$TXT"

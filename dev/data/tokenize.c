@@ -8,7 +8,8 @@ real vocabulary trains on (`-i 'out/corpus_train_*.bin' -j 'out/corpus_val_*.bin
     dev/data/tokenize -t tokenizer.json -d 'out/corpus_val_*.bin' > text       # decode shards back
 
 Each input file is one document; with -j <field> each file is JSON Lines instead (one object per
-line, e.g. {"text": "..."}) and each line's string field is one document. Documents are taken in
+line, e.g. {"text": "..."}, nothing else on the line) and each line's string field is one document
+(if a key repeats, cJSON keeps the first). Documents are taken in
 the order given. With -e 1 (the default, as llm.c's fineweb.py does with GPT-2's) every document
 starts with the tokenizer's end-of-text token, when it has one. The last -v of the input bytes is
 the val split (0.1: the last 10%, as nanoGPT and dev/data/tinyshakespeare.py split; with -j it
@@ -407,7 +408,8 @@ split when its line starts at or past val_start, counted in file bytes over all 
 split falls between documents. Documents are copied out of their lines, cut and encoded like the
 files of the plain mode, in batches of BATCH bytes or BATCH_DOCS documents.
 */
-static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t *len, size_t val_start, Sink sinks[2]) {
+static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t *len, size_t val_start, Sink sinks[2],
+                           size_t *num_docs_total) {
     const size_t BATCH = (size_t)64 << 20;
     const size_t BATCH_DOCS = 65536;
     const int cut = cuts_are_exact(t), eot = o->eot && t->eot_token >= 0;
@@ -426,18 +428,25 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
             size_t k = a;
             while (k < b && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r')) { k++; }
             if (k < b) {
-                cJSON *obj = cJSON_ParseWithLength((const char *)s + a, b - a);
+                if (memchr(s + a, 0, b - a) != NULL) { fatalf("'%s' line %zu: byte 0: not text", path, line_no); }
+                const char *end = NULL;
+                cJSON *obj = cJSON_ParseWithLengthOpts((const char *)s + a, b - a, &end, 0);
                 if (obj == NULL || !cJSON_IsObject(obj)) { fatalf("'%s' line %zu: not a JSON object", path, line_no); }
+                for (const unsigned char *e = (const unsigned char *)end; e < s + b; e++) { // one object per line
+                    if (*e != ' ' && *e != '\t' && *e != '\r') { fatalf("'%s' line %zu: text after the JSON object", path, line_no); }
+                }
                 if (has_json_nul(s + a, b - a)) { fatalf("'%s' line %zu: \\u0000 in a string: not text", path, line_no); }
                 const cJSON *field = cJSON_GetObjectItemCaseSensitive(obj, o->json_field);
                 if (!cJSON_IsString(field)) {
                     fatalf("'%s' line %zu: no string field \"%s\"", path, line_no, o->json_field);
                 }
-                size_t m = strlen(field->valuestring);
-                char *doc = (char *)mallocCheck(m + 1);
-                memcpy(doc, field->valuestring, m + 1);
+                // the string is kept past the object (taken out of it) until its batch is encoded
+                char *doc = field->valuestring;
+                size_t m = strlen(doc);
+                ((cJSON *)field)->valuestring = NULL;
                 cJSON_Delete(obj);
                 docs[num_docs++] = doc;
+                (*num_docs_total)++;
                 const int in_val = file_offset + a >= val_start;
                 cut_range(&l, (const unsigned char *)doc, 0, m, o->piece_bytes, cut, in_val, eot, path);
                 pending += m;
@@ -445,7 +454,7 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
             a = b + 1;
             if (pending >= BATCH || num_docs == BATCH_DOCS) {
                 flush_pieces(t, &l, sinks);
-                for (size_t i = 0; i < num_docs; i++) { free(docs[i]); }
+                for (size_t i = 0; i < num_docs; i++) { cJSON_free(docs[i]); }
                 num_docs = 0;
                 pending = 0;
             }
@@ -454,7 +463,7 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
         file_offset += n;
     }
     flush_pieces(t, &l, sinks);
-    for (size_t i = 0; i < num_docs; i++) { free(docs[i]); }
+    for (size_t i = 0; i < num_docs; i++) { cJSON_free(docs[i]); }
     free(docs);
     free(l.items);
 }
@@ -501,8 +510,13 @@ int main(int argc, char **argv) {
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (o.json_field != NULL) { tokenize_jsonl(&t, &o, len, val_start, sinks); }
-    else { tokenize_documents(&t, &o, len, val_start, sinks); }
+    size_t num_docs = (size_t)o.num_files;
+    if (o.json_field != NULL) {
+        num_docs = 0;
+        tokenize_jsonl(&t, &o, len, val_start, sinks, &num_docs);
+    } else {
+        tokenize_documents(&t, &o, len, val_start, sinks);
+    }
     if (sinks[0].total == 0) { fatalf("no train tokens: the inputs are empty or all in the val split"); }
     if (o.val_fraction > 0.0 && sinks[1].total == 0) {
         fatalf("the val split got no tokens: %s in the last %g of the input (give -v 0 for no val split)",
@@ -513,9 +527,9 @@ int main(int argc, char **argv) {
     commit_staged();
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    printf("%d document(s), %zu bytes -> %zu train tokens in %d shard(s), %zu val tokens in %d shard(s) (%s_{train,val}_*.bin); "
+    printf("%zu document(s), %zu bytes -> %zu train tokens in %d shard(s), %zu val tokens in %d shard(s) (%s_{train,val}_*.bin); "
            "%.1f MB/s, %.0f tokens/s\n",
-           o.num_files, total_bytes, sinks[0].total, sinks[0].shards, sinks[1].total, sinks[1].shards, o.prefix,
+           num_docs, total_bytes, sinks[0].total, sinks[0].shards, sinks[1].total, sinks[1].shards, o.prefix,
            total_bytes / secs / 1e6, (sinks[0].total + sinks[1].total) / secs);
     for (int k = 0; k < 2; k++) { free(sinks[k].buf); }
     free(len);
