@@ -6,25 +6,14 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-./train_mamba}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+. test/check.sh
 
 # tiny, fast settings shared by the runs below
 TINY=(-e d32:l2:v256 -b 4 -t 32 -v 0 -g 0 -nt 2)
 
-# expect_error <name> <substring of the error> <args...>: non-zero exit and a one-line "error:" message
-expect_error() {
-    local name="$1" want="$2"; shift 2
-    local err rc
-    err=$("$BIN" "$@" 2>&1 >/dev/null)
-    rc=$?
-    if [ "$rc" -eq 0 ]; then bad "$name" "exit code 0"; return; fi
-    if ! echo "$err" | grep -q "^error: .*$want"; then bad "$name" "stderr was: $err"; return; fi
-    if [ "$(echo "$err" | grep -c '^error:')" -ne 1 ]; then bad "$name" "more than one error line"; return; fi
-    ok "$name"
-}
+# expect_error <name> <substring of the error> <args...>: the trainer with these arguments fails with
+# one "error:" line (test/check.sh)
+expect_error() { expect_error_cmd "$1" "$2" "$BIN" "${@:3}"; }
 
 # --- the GPU trainer: a batch whose activations no GPU holds (256 layers at B*T = 262144, ~250 GiB)
 # ends with one line naming what did not fit and what to change, not a bare CUDA error code
@@ -256,5 +245,4 @@ last=$(echo "$out" | grep '^val loss' | tail -n 1 | awk '{print $3}')
 if awk -v a="$first" -v b="$last" 'BEGIN { exit !(a > 5 && b < 3.0) }'; then ok "learns_tinyshakespeare ($first -> $last)"
 else bad "learns_tinyshakespeare" "val loss $first -> $last"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish_checks

@@ -8,9 +8,7 @@ cd "$(dirname "$0")/.."
 BIN=./train_mamba_cu
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-pass=0; fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+. test/check.sh
 gpus=$(nvidia-smi -L 2>/dev/null | wc -l)
 if [ "$gpus" -lt 2 ]; then echo "SKIP multi-GPU tests: $gpus GPU(s)"; echo "0 passed, 0 failed"; exit 0; fi
 make -s train_mamba_cu data || { echo "FAIL build"; echo "0 passed, 1 failed"; exit 1; }
@@ -60,5 +58,4 @@ if [ "$rc" -ne 0 ] && [ $((t1 - t0)) -le 40 ]; then ok "killed_rank_others_exit 
 else bad "killed_rank_others_exit" "rc $rc after $((t1 - t0)) s: $(tail -n 2 "$TMP/r0.out")"; fi
 grep -E "tok/s" "$TMP/two.out" | tail -n 1
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish_checks

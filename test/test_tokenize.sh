@@ -11,10 +11,7 @@ TJ=test/fixtures/bpe/tokenizer.json
 TXT=dev/data/tinyshakespeare.txt
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+. test/check.sh
 
 # the tokens of every shard matching a glob, headers (1024 bytes) stripped, in glob order
 payload() { for f in $1; do tail -c +1025 "$f"; done; }
@@ -189,17 +186,8 @@ if [ -x ./train_mamba ]; then
     if echo "$out" | grep -q '^val loss'; then ok "trainer_reads_shards"; else bad "trainer_reads_shards" "$(echo "$out" | tail -n 2)"; fi
 fi
 
-# --- bad input: non-zero exit, one "error:" line with the reason
-expect_error() {
-    local name="$1" want="$2"; shift 2
-    local err rc
-    err=$("$TOK" "$@" 2>&1 >/dev/null)
-    rc=$?
-    if [ "$rc" -eq 0 ]; then bad "$name" "exit code 0"; return; fi
-    if ! echo "$err" | grep -q "^error: .*$want"; then bad "$name" "stderr was: $err"; return; fi
-    if [ "$(echo "$err" | grep -c '^error:')" -ne 1 ]; then bad "$name" "more than one error line"; return; fi
-    ok "$name"
-}
+# --- bad input: non-zero exit, one "error:" line with the reason (test/check.sh)
+expect_error() { expect_error_cmd "$1" "$2" "$TOK" "${@:3}"; }
 printf 'some text\n\0more\n' > "$TMP/nul.txt"
 printf 'one line without a break to cut at' > "$TMP/oneline.txt"
 : > "$TMP/empty.txt"
@@ -231,5 +219,4 @@ printf 'ok\n\0x\n' > "$TMP/nul2.txt"
 expect_error nul_in_a_later_batch "nul2.txt': byte 0 at offset 3" -t "$TJ" -o "$TMP/x" -s 1 -v 0 "${files[@]:0:1100}" "$TMP/nul2.txt"
 if ls "$TMP"/x* > /dev/null 2>&1; then bad "no_output_on_error" "$(ls "$TMP"/x* | head -3)"; else ok "no_output_on_error"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish_checks

@@ -1,0 +1,24 @@
+# Shared by the shell test suites (source it): one PASS/FAIL line per check, counted, and a summary
+# line "N passed, M failed" from finish_checks (its exit status is the suites' result).
+pass=0
+fail=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+
+# expect_error_cmd <name> <substring of the error> <command...>: the command exits non-zero and
+# writes exactly one "error:" line to stderr, which contains the substring (a regular expression)
+expect_error_cmd() {
+    local name="$1" want="$2"; shift 2
+    local err rc
+    err=$("$@" 2>&1 >/dev/null)
+    rc=$?
+    if [ "$rc" -eq 0 ]; then bad "$name" "exit code 0"; return; fi
+    if ! echo "$err" | grep -q "^error: .*$want"; then bad "$name" "stderr was: $err"; return; fi
+    if [ "$(echo "$err" | grep -c '^error:')" -ne 1 ]; then bad "$name" "more than one error line"; return; fi
+    ok "$name"
+}
+
+finish_checks() {
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+}
