@@ -194,6 +194,13 @@ static int version_supported(int v, int C) {
     if (v >= 7) { return C % 4 == 0 && C <= 128 * RMS_MAX_NV * rows_rw(v, C); }
     return 1;
 }
+// the rows kernels at every NV of a given RW (versions 7-9 run them at small C too)
+#define RMS_RW_DISPATCH(C, RW, call) \
+    switch ((C + 128 * (RW) - 1) / (128 * (RW))) { \
+        case 1: call(1, RW); break; case 2: call(2, RW); break; case 3: call(3, RW); break; case 4: call(4, RW); break; \
+        case 5: call(5, RW); break; case 6: call(6, RW); break; case 7: call(7, RW); break; case 8: call(8, RW); break; \
+        default: fprintf(stderr, "error: rmsnorm vector path with C=%d\n", C); exit(EXIT_FAILURE); \
+    }
 #define RW_DISPATCH(C, call) \
     switch (rows_rw(version, C)) { \
         case 2: RMS_RW_DISPATCH(C, 2, call) break; case 4: RMS_RW_DISPATCH(C, 4, call) break; \

@@ -61,13 +61,6 @@ static inline int aligned_x4(const floatX *p) { return is_aligned(p, 4 * sizeof(
         case 8 * 16 + 7: call(7, 8); break; case 8 * 16 + 8: call(8, 8); break; \
         default: fprintf(stderr, "error: rmsnorm rows path with C=%d, %d warps per row\n", C, rw); exit(EXIT_FAILURE); \
     }
-// every NV at a given RW (dev/cuda/rmsnorm.cu runs the rows kernels at small C too)
-#define RMS_RW_DISPATCH(C, RW, call) \
-    switch ((C + 128 * (RW) - 1) / (128 * (RW))) { \
-        case 1: call(1, RW); break; case 2: call(2, RW); break; case 3: call(3, RW); break; case 4: call(4, RW); break; \
-        case 5: call(5, RW); break; case 6: call(6, RW); break; case 7: call(7, RW); break; case 8: call(8, RW); break; \
-        default: fprintf(stderr, "error: rmsnorm vector path with C=%d\n", C); exit(EXIT_FAILURE); \
-    }
 
 // ----------------------------------------------------------------------------
 // vector path
