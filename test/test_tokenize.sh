@@ -24,6 +24,11 @@ run() {
 
 # --- reference: one piece per document, one thread
 run reference -o "$TMP/ref" -n 1 -p 268435456 "$TXT" || exit 1
+
+# --- an output prefix in directories that do not exist yet: they are created
+run new_directory -o "$TMP/new/dir/ts" -v 0 "$TXT" && {
+    if [ -f "$TMP/new/dir/ts_train_000000.bin" ]; then ok "new_directory"; else bad "new_directory" "no shard in $TMP/new/dir"; fi
+}
 payload "$TMP/ref_train_*.bin" > "$TMP/ref.train"
 payload "$TMP/ref_val_*.bin" > "$TMP/ref.val"
 

@@ -484,6 +484,12 @@ int main(int argc, char **argv) {
         bpe_free(&t);
         return 0;
     }
+    const char *slash = strrchr(o.prefix, '/'); // the prefix's directory is created as needed
+    if (slash != NULL && slash != o.prefix) {
+        char dir[1024];
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - o.prefix), o.prefix);
+        make_dir_if_missing(dir);
+    }
     check_no_shards(o.prefix);
     atexit(remove_staged);
 
