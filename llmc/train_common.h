@@ -144,24 +144,6 @@ static inline void print_usage(const char *program) {
     printf("  -h          this help\n");
 }
 
-static inline int parse_int(const char *flag, const char *s) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v < -2147483647L || v > 2147483647L) {
-        fatalf("flag %s: expected an integer, got '%s'", flag, s);
-    }
-    return (int)v;
-}
-
-static inline float parse_float(const char *flag, const char *s) {
-    char *end;
-    errno = 0;
-    float v = strtof(s, &end);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v != v) { fatalf("flag %s: expected a number, got '%s'", flag, s); }
-    return v;
-}
-
 static inline void parse_options(Options *o, int argc, char **argv) {
     *o = DEFAULT_OPTIONS;
     for (int i = 1; i < argc; i += 2) {

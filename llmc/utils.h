@@ -97,6 +97,25 @@ static inline void *calloc_check(size_t n, size_t size, const char *file, int li
 }
 #define callocCheck(n, size) calloc_check(n, size, __FILE__, __LINE__)
 
+// a command-line flag's value, strictly: the whole string, in range, or a one-line error
+static inline int parse_int(const char *flag, const char *s) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno != 0 || v < -2147483647L || v > 2147483647L) {
+        fatalf("flag %s: expected an integer, got '%s'", flag, s);
+    }
+    return (int)v;
+}
+
+static inline float parse_float(const char *flag, const char *s) {
+    char *end;
+    errno = 0;
+    float v = strtof(s, &end);
+    if (*s == '\0' || *end != '\0' || errno != 0 || v != v) { fatalf("flag %s: expected a number, got '%s'", flag, s); }
+    return v;
+}
+
 // size of an open file in bytes
 static inline long file_size(FILE *fp) {
     long here = ftell(fp);

@@ -217,18 +217,6 @@ static void usage(const char *argv0) {
     exit(EXIT_FAILURE);
 }
 
-static double parse_number(const char *flag, const char *s) {
-    char *end;
-    double v = strtod(s, &end);
-    if (*end != '\0' || end == s || !isfinite(v)) { fatalf("%s: not a number: '%s'", flag, s); }
-    return v;
-}
-static double parse_integer(const char *flag, const char *s) {
-    double v = parse_number(flag, s);
-    if (v != floor(v)) { fatalf("%s: not an integer: '%s'", flag, s); }
-    return v;
-}
-
 static void decode_shards(const BpeTokenizer *t, const char *pattern) {
     size_t n;
     int *ids = load_token_stream(pattern, bpe_vocab_size(t), &n);
@@ -264,24 +252,24 @@ static void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-d") == 0) { o->decode = v; }
         else if (strcmp(f, "-j") == 0) { o->json_field = v; }
         else if (strcmp(f, "-v") == 0) {
-            o->val_fraction = parse_number(f, v);
+            o->val_fraction = parse_float(f, v);
             if (!(o->val_fraction >= 0.0 && o->val_fraction < 1.0)) { fatalf("-v %s: the val fraction must be in [0, 1)", v); }
         } else if (strcmp(f, "-s") == 0) {
-            double x = parse_integer(f, v);
-            if (!(x >= 1 && x <= INT32_MAX)) { fatalf("-s %s: tokens per shard must be in [1, %d]", v, INT32_MAX); }
+            const int x = parse_int(f, v);
+            if (x < 1) { fatalf("-s %s: tokens per shard must be in [1, %d]", v, INT32_MAX); }
             o->shard_tokens = (size_t)x;
         } else if (strcmp(f, "-p") == 0) {
-            double x = parse_integer(f, v);
+            const int x = parse_int(f, v);
             if (!(x >= 1 && x <= (1 << 28))) { fatalf("-p %s: piece bytes must be in [1, 2^28]", v); }
             o->piece_bytes = (size_t)x;
         } else if (strcmp(f, "-e") == 0) {
-            double x = parse_integer(f, v);
-            if (x != 0.0 && x != 1.0) { fatalf("-e %s: must be 0 or 1", v); }
-            o->eot = (int)x;
+            const int x = parse_int(f, v);
+            if (x != 0 && x != 1) { fatalf("-e %s: must be 0 or 1", v); }
+            o->eot = x;
         } else if (strcmp(f, "-n") == 0) {
-            double x = parse_integer(f, v);
+            const int x = parse_int(f, v);
             if (!(x >= 0 && x <= 4096)) { fatalf("-n %s: threads must be in [0, 4096] (0: all)", v); }
-            o->threads = (int)x;
+            o->threads = x;
         } else {
             fatalf("unknown flag %s (run without arguments for the usage)", f);
         }
