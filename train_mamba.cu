@@ -145,6 +145,26 @@ typedef struct {
     float *norm_out;  // 1 float
 } GradActivations;
 
+/*
+A forward's or a backward's launches, replayed as one CUDA graph. A small model's step is bound by
+the host's kernel launches (~100 per step, several microseconds each, cuBLAS's more); one graph
+launch replaces them. What the launches depend on besides buffers that stay put is the key; a call
+whose key repeats the previous call's (which ran plainly, so every buffer exists and cuBLAS has
+chosen its kernels) is captured once and replayed while the key holds. The graph runs the same
+kernels with the same arguments in the same order: bitwise the same results as plain launches.
+*/
+typedef struct {
+    int B, T, targets, recompute; // the forward's shape, whether it had targets, the recompute level
+    float scale;                  // the classifier's dloss (1 / valid targets), the backward's loss_scale
+} GraphKey;
+typedef struct {
+    cudaGraphExec_t exec;
+    GraphKey key;  // what exec replays (when ready)
+    int ready;
+    GraphKey last; // the previous call's key (when has_last)
+    int has_last;
+} StepGraph;
+
 typedef struct {
     MambaConfig config;
     ParameterTensors params; // fp32 master weights (device)
@@ -184,7 +204,39 @@ typedef struct {
     floatX *ones;            // (B, T, Di) the constant x_proj input of the no-selection ablation (else NULL)
     int *cpu_predictions;
     size_t device_bytes;     // what this model allocated on the device
+    StepGraph fwd_graph, bwd_graph;
 } Mamba;
+
+// -cg 0 turns the graphs off (every launch plain)
+static int use_cuda_graphs = 1;
+
+static void step_graph_run(StepGraph *g, const GraphKey *key, void (*launches)(Mamba *, const GraphKey *), Mamba *model) {
+    int replay = use_cuda_graphs && g->ready && memcmp(&g->key, key, sizeof(*key)) == 0;
+    if (!replay) {
+        int repeated = g->has_last && memcmp(&g->last, key, sizeof(*key)) == 0;
+        g->last = *key;
+        g->has_last = 1;
+        if (!use_cuda_graphs || !repeated) {
+            launches(model, key);
+            return;
+        }
+        cudaGraph_t graph;
+        cudaCheck(cudaStreamBeginCapture(main_stream, cudaStreamCaptureModeThreadLocal));
+        launches(model, key);
+        cudaCheck(cudaStreamEndCapture(main_stream, &graph));
+        if (g->ready) { cudaCheck(cudaGraphExecDestroy(g->exec)); }
+        cudaCheck(cudaGraphInstantiate(&g->exec, graph, 0));
+        cudaCheck(cudaGraphDestroy(graph));
+        g->key = *key;
+        g->ready = 1;
+    }
+    cudaCheck(cudaGraphLaunch(g->exec, main_stream));
+}
+
+static void step_graph_free(StepGraph *g) {
+    if (g->ready) { cudaCheck(cudaGraphExecDestroy(g->exec)); }
+    memset(g, 0, sizeof(*g));
+}
 
 static size_t mamba_padded_parameters(const Mamba *model) {
     size_t world = multi_gpu_config.num_processes;
@@ -310,28 +362,14 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
 // layer l's slice of a per-layer activation tensor of `per` elements per token
 #define LAYER(ptr, l, per) ((ptr) + (size_t)(l) * B * T * (per))
 
-void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, int T) {
-    mamba_ensure_activations(model, B, T);
+// the forward's launches, from the inputs on the device to the logits (and with targets the losses
+// and dlogits); key->scale is the classifier's dloss
+static void mamba_forward_launches(Mamba *model, const GraphKey *key) {
     MambaConfig *cfg = &model->config;
+    int B = key->B, T = key->T;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
-    int R = cfg->dt_rank, V = cfg->vocab_size, Vp = cfg->padded_vocab_size, X = R + 2 * N;
+    int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
     int BT = B * T, NC = selective_scan_num_chunks(T);
-    for (int i = 0; i < BT; i++) {
-        if (inputs[i] < 0 || inputs[i] >= V) { fatalf("input token %d at position %d outside the vocabulary [0, %d)", inputs[i], i, V); }
-        if (targets != NULL && (targets[i] < -1 || targets[i] >= V)) {
-            fatalf("target %d at position %d outside the vocabulary [0, %d) (or -1 for ignored)", targets[i], i, V);
-        }
-    }
-    memcpy(model->cpu_inputs, inputs, (size_t)BT * sizeof(int));
-    cudaCheck(cudaMemcpy(model->inputs, inputs, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice));
-    if (targets != NULL) {
-        memcpy(model->cpu_targets, targets, (size_t)BT * sizeof(int));
-        cudaCheck(cudaMemcpy(model->targets, targets, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice));
-    }
-    model->fwd_B = B;
-    model->fwd_T = T;
-    model->carried = model->carry_ssm_state != NULL;
-
     ParameterTensors p = model->params;
     ActivationTensors a = model->acts;
     cudaStream_t s = main_stream;
@@ -366,18 +404,49 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
     residual_rmsnorm_forward(LAYER(a.residual, L, C), a.lnf, a.lnf_rstd, LAYER(a.residual, L - 1, C), a.out,
                              p.norm_f_w, BT, C, s);
     matmul_forward(a.logits, a.lnf, C, lowp(model, p.wte), BT, C, Vp);
+    if (key->targets) {
+        // the loss and, in the same pass, dlogits for the batch mean (backward scales by loss_scale):
+        // the logits buffer holds dlogits from here on
+        fused_classifier(a.logits, a.losses, model->predictions, model->targets, key->scale, BT, Vp, 1, s);
+    }
+}
 
+void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, int T) {
+    mamba_ensure_activations(model, B, T);
+    int V = model->config.vocab_size, BT = B * T;
+    for (int i = 0; i < BT; i++) {
+        if (inputs[i] < 0 || inputs[i] >= V) { fatalf("input token %d at position %d outside the vocabulary [0, %d)", inputs[i], i, V); }
+        if (targets != NULL && (targets[i] < -1 || targets[i] >= V)) {
+            fatalf("target %d at position %d outside the vocabulary [0, %d) (or -1 for ignored)", targets[i], i, V);
+        }
+    }
+    memcpy(model->cpu_inputs, inputs, (size_t)BT * sizeof(int));
+    cudaCheck(cudaMemcpy(model->inputs, inputs, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice));
+    int valid = 0;
+    if (targets != NULL) {
+        memcpy(model->cpu_targets, targets, (size_t)BT * sizeof(int));
+        cudaCheck(cudaMemcpy(model->targets, targets, (size_t)BT * sizeof(int), cudaMemcpyHostToDevice));
+        for (int i = 0; i < BT; i++) { valid += targets[i] >= 0; }
+    }
+    model->fwd_B = B;
+    model->fwd_T = T;
+    model->carried = model->carry_ssm_state != NULL;
+    model->num_valid = valid;
+    GraphKey key;
+    memset(&key, 0, sizeof(key));
+    key.B = B; key.T = T; key.targets = targets != NULL; key.recompute = model->recompute;
+    key.scale = valid > 0 ? 1.0f / valid : 0.0f;
+    if (model->carried) { // a stream's state, evaluation only: its buffers are the caller's, launched plainly
+        mamba_forward_launches(model, &key);
+    } else {
+        step_graph_run(&model->fwd_graph, &key, mamba_forward_launches, model);
+    }
     if (targets == NULL) {
         model->mean_loss = -1.0f;
         return;
     }
-    // the loss and, in the same pass, dlogits for the batch mean (backward scales by loss_scale):
-    // the logits buffer holds dlogits from here on
-    int valid = 0;
-    for (int i = 0; i < BT; i++) { valid += targets[i] >= 0; }
-    model->num_valid = valid;
-    fused_classifier(a.logits, a.losses, model->predictions, model->targets, valid > 0 ? 1.0f / valid : 0.0f, BT, Vp, 1, s);
-    cudaCheck(cudaMemcpyAsync(model->cpu_losses, a.losses, (size_t)BT * sizeof(float), cudaMemcpyDeviceToHost, s));
+    cudaStream_t s = main_stream;
+    cudaCheck(cudaMemcpyAsync(model->cpu_losses, model->acts.losses, (size_t)BT * sizeof(float), cudaMemcpyDeviceToHost, s));
     cudaCheck(cudaMemcpyAsync(model->cpu_predictions, model->predictions, (size_t)BT * sizeof(int), cudaMemcpyDeviceToHost, s));
     cudaCheck(cudaStreamSynchronize(s));
     double sum = 0.0;
@@ -459,23 +528,14 @@ static void mamba_reduce_gradients_async(Mamba *model, int l, int nl) {
     multi_gpu_reduce_async(&multi_gpu_config, tensors, counts, n, main_stream);
 }
 
-/*
-Backward pass of the last forward, accumulating into the fp32 parameter gradients;
-loss_scale = 1 gives the gradient of this batch's mean loss.
-*/
-void mamba_backward(Mamba *model, float loss_scale) {
-    if (model->mean_loss < 0) { fatalf("mamba_backward: forward was run without targets"); }
-    if (model->carried) { fatalf("mamba_backward: the forward carried a stream's state (evaluation only)"); }
-    if (model->fwd_B != model->batch_size || model->fwd_T != model->seq_len) { // the backward's scratch has that shape
-        fatalf("mamba_backward: the forward ran at (B=%d, T=%d), not the allocated (B=%d, T=%d)", model->fwd_B,
-               model->fwd_T, model->batch_size, model->seq_len);
-    }
-    if (model->grads_memory == NULL) { mamba_allocate_backward(model); }
+// the backward's launches down to the embedding's input gradient (ga.dresidual); key->scale is loss_scale
+static void mamba_backward_launches(Mamba *model, const GraphKey *key) {
     MambaConfig *cfg = &model->config;
-    int B = model->fwd_B, T = model->fwd_T;
+    int B = key->B, T = key->T;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
     int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
     int BT = B * T, NC = selective_scan_num_chunks(T);
+    float loss_scale = key->scale;
     ParameterTensors p = model->params, g = model->grads;
     ActivationTensors a = model->acts;
     GradActivations ga = model->grads_acts;
@@ -526,6 +586,33 @@ void mamba_backward(Mamba *model, float loss_scale) {
             mamba_reduce_gradients_async(model, l, l + REDUCE_LAYERS <= L ? REDUCE_LAYERS : L - l);
         }
     }
+}
+
+/*
+Backward pass of the last forward, accumulating into the fp32 parameter gradients;
+loss_scale = 1 gives the gradient of this batch's mean loss.
+*/
+void mamba_backward(Mamba *model, float loss_scale) {
+    if (model->mean_loss < 0) { fatalf("mamba_backward: forward was run without targets"); }
+    if (model->carried) { fatalf("mamba_backward: the forward carried a stream's state (evaluation only)"); }
+    if (model->fwd_B != model->batch_size || model->fwd_T != model->seq_len) { // the backward's scratch has that shape
+        fatalf("mamba_backward: the forward ran at (B=%d, T=%d), not the allocated (B=%d, T=%d)", model->fwd_B,
+               model->fwd_T, model->batch_size, model->seq_len);
+    }
+    if (model->grads_memory == NULL) { mamba_allocate_backward(model); }
+    int BT = model->fwd_B * model->fwd_T;
+    GraphKey key;
+    memset(&key, 0, sizeof(key));
+    key.B = model->fwd_B; key.T = model->fwd_T; key.targets = 1; key.recompute = model->recompute; key.scale = loss_scale;
+    if (model->reduce_in_backward) { // its all-reduces wait on the host for their deadline: launched plainly
+        mamba_backward_launches(model, &key);
+    } else {
+        step_graph_run(&model->bwd_graph, &key, mamba_backward_launches, model);
+    }
+    ParameterTensors g = model->grads;
+    GradActivations ga = model->grads_acts;
+    cudaStream_t s = main_stream;
+    // its launch grid depends on the batch's tokens (a plan the host builds): after the graph
     encoder_backward(g.wte, ga.dresidual, &model->encoder_plan, model->cpu_inputs, BT, s);
     if (model->reduce_in_backward) {
         mamba_reduce_gradients_async(model, -1, 0);
@@ -608,6 +695,8 @@ void mamba_free(Mamba *model) {
     cudaCheck(cudaFree(model->inputs));
     cudaCheck(cudaFree(model->targets));
     encoder_plan_free(&model->encoder_plan);
+    step_graph_free(&model->fwd_graph);
+    step_graph_free(&model->bwd_graph);
     cudaCheck(cudaFree(model->predictions));
     cudaCheck(cudaFree(model->ones));
     free(model->cpu_predictions);
@@ -1205,6 +1294,7 @@ int main(int argc, char **argv) {
     multi_gpu_config = multi_gpu_config_init(o.num_processes, o.process_rank, o.local_rank, o.init_method, o.init_path,
                                              o.init_server, o.zero_stage, o.nccl_timeout);
     device_init(multi_gpu_config.local_device_idx);
+    use_cuda_graphs = o.cuda_graphs;
     int rank = multi_gpu_config.process_rank;
     // rank 0 speaks for all; errors still reach stderr
     if (rank != 0 && freopen("/dev/null", "w", stdout) == NULL) { fatalf("cannot silence stdout of rank %d", rank); }
@@ -1218,8 +1308,8 @@ int main(int argc, char **argv) {
     config_print(&model.config, model.num_parameters);
     cudaDeviceProp prop;
     cudaCheck(cudaGetDeviceProperties(&prop, multi_gpu_config.local_device_idx));
-    printf("| device                | %s x %d process(es), %s compute, recompute -r %d, ZeRO-%d\n", prop.name,
-           multi_gpu_config.num_processes, PRECISION_MODE, o.recompute, multi_gpu_config.zero_stage);
+    printf("| device                | %s x %d process(es), %s compute, recompute -r %d, ZeRO-%d, CUDA graphs %s\n", prop.name,
+           multi_gpu_config.num_processes, PRECISION_MODE, o.recompute, multi_gpu_config.zero_stage, o.cuda_graphs ? "on" : "off");
 
     Tokenizer tokenizer;
     tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path);

@@ -61,6 +61,7 @@ typedef struct {
     int num_threads;                // -nt (0: OpenMP's default; CPU trainer)
     int recompute;                  // -r (GPU trainer: 0 none, 1 conv+SiLU output, 2 also delta, the RMSNorm and the gated scan outputs)
     int zero_stage;                 // -z (GPU trainer, several GPUs: 0 plain data parallel, 1 shard the optimizer)
+    int cuda_graphs;                // -cg (GPU trainer, one process: replay each forward / backward as a CUDA graph)
     int num_processes;              // -pn (0: from the environment, else 1)
     int process_rank;               // -pr (-1: from the environment)
     int local_rank;                 // -pl GPU index on this node (-1: from the environment or rank % GPUs)
@@ -85,7 +86,7 @@ static const Options DEFAULT_OPTIONS = {
     .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f, .top_k = 0, .gen_batch = 1,
     .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0,
     .checkpoints_keep = 0, .skip_loss_z = 0.0f, .skip_norm_z = 0.0f, .max_skips = 10, .num_threads = 0, .recompute = 1,
-    .zero_stage = 0, .num_processes = 0, .process_rank = -1, .local_rank = -1, .init_method = "fs",
+    .zero_stage = 0, .cuda_graphs = 1, .num_processes = 0, .process_rank = -1, .local_rank = -1, .init_method = "fs",
     .init_path = "/tmp/mamba_nccl_id", .init_server = "127.0.0.1:29517", .nccl_timeout = 300,
 };
 
@@ -134,6 +135,7 @@ static inline void print_usage(const char *program) {
     printf("  -nt <int>   OpenMP threads, CPU trainer; 0 = default (default %d)\n", d->num_threads);
     printf("  -r <int>    recompute in backward, GPU: 0 none, 1 conv+SiLU, 2 also delta, norm and gated scan outputs (default %d)\n", d->recompute);
     printf("  -z <int>    GPU, several processes: 0 data parallel, 1 ZeRO-1 optimizer sharding (default %d)\n", d->zero_stage);
+    printf("  -cg <int>   GPU, one process: replay each step's forward and backward launches as CUDA graphs (default %d)\n", d->cuda_graphs);
     printf("  -pn <int>   number of processes; 0 = from SLURM_NTASKS / WORLD_SIZE, else 1 (default %d)\n", d->num_processes);
     printf("  -pr <int>   this process's rank; -1 = from SLURM_PROCID / RANK (default %d)\n", d->process_rank);
     printf("  -pl <int>   GPU index on this node; -1 = SLURM_LOCALID / LOCAL_RANK / rank %% GPUs (default %d)\n", d->local_rank);
@@ -189,6 +191,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-nt") == 0) { o->num_threads = parse_int(f, v); }
         else if (strcmp(f, "-r") == 0) { o->recompute = parse_int(f, v); }
         else if (strcmp(f, "-z") == 0) { o->zero_stage = parse_int(f, v); }
+        else if (strcmp(f, "-cg") == 0) { o->cuda_graphs = parse_int(f, v); }
         else if (strcmp(f, "-pn") == 0) { o->num_processes = parse_int(f, v); }
         else if (strcmp(f, "-pr") == 0) { o->process_rank = parse_int(f, v); }
         else if (strcmp(f, "-pl") == 0) { o->local_rank = parse_int(f, v); }
@@ -223,6 +226,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->resume != 0 && o->resume != 1) { fatalf("-y must be 0 or 1, got %d", o->resume); }
     if (o->resume && o->output_dir == NULL) { fatalf("-y 1 needs -o <dir> to find the checkpoint in"); }
     if (o->zero_stage < 0 || o->zero_stage > 1) { fatalf("-z must be 0 or 1, got %d", o->zero_stage); }
+    if (o->cuda_graphs != 0 && o->cuda_graphs != 1) { fatalf("-cg must be 0 or 1, got %d", o->cuda_graphs); }
     if (o->num_processes < 0) { fatalf("-pn must be >= 0, got %d", o->num_processes); }
     if (strcmp(o->init_method, "fs") != 0 && strcmp(o->init_method, "tcp") != 0) { fatalf("-pi must be fs or tcp, got '%s'", o->init_method); }
     if (o->nccl_timeout <= 0) { fatalf("-pt must be positive, got %d", o->nccl_timeout); }

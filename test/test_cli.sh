@@ -42,6 +42,7 @@ expect_error negative_seq "-t must be positive" -t -5
 expect_error total_batch_not_multiple "must be a positive multiple" -b 4 -t 32 -d 100
 expect_error bad_schedule "cosine, linear or constant" -k sawtooth
 expect_error bad_lr_frac "-q must be in" -q 2
+expect_error bad_cuda_graphs "-cg must be 0 or 1" -cg 2
 expect_error resume_without_dir "needs -o" -y 1
 expect_error bad_descriptor "bad field" -e d64:lx
 expect_error unknown_descriptor_field "unknown field" -e d64:w3
@@ -109,6 +110,14 @@ if cmp -s "$A/model_00000010.bin" "$TMP/c/model_00000010.bin"; then ok "same_see
 if [ "$BIN" = "./train_mamba" ]; then
 "$BIN" "${TINY[@]}" -nt 1 -x 10 -n 5 -o "$TMP/d" > /dev/null 2>&1
 if cmp -s "$A/model_00000010.bin" "$TMP/d/model_00000010.bin"; then ok "thread_count_bitwise"; else bad "thread_count_bitwise" "1 vs 2 threads differ"; fi
+else
+# and on the GPU, the steps replayed as CUDA graphs (the default) give what plain launches give (-cg 0),
+# including the evaluations every 3 steps (the forward's graph without a backward)
+"$BIN" "${TINY[@]}" -x 10 -v 3 -m 2 -n 5 -o "$TMP/g1" > /dev/null 2>&1
+"$BIN" "${TINY[@]}" -x 10 -v 3 -m 2 -n 5 -o "$TMP/g0" -cg 0 > /dev/null 2>&1
+l1=$(grep -E '^s:[0-9]+ (trl|tel)' "$TMP/g1/main.log"); l0=$(grep -E '^s:[0-9]+ (trl|tel)' "$TMP/g0/main.log")
+if [ -n "$l1" ] && [ "$l1" = "$l0" ] && cmp -s "$TMP/g1/model_00000010.bin" "$TMP/g0/model_00000010.bin"; then ok "cuda_graphs_bitwise"
+else bad "cuda_graphs_bitwise" "-cg 1 and -cg 0 differ"; fi
 fi
 
 # --- stream evaluation (-es): the val split as one sequence; the chunking (B*T) does not change the

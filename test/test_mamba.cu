@@ -122,6 +122,55 @@ static void test_fixture(const Fixture *f, const char *tag) {
     free(grads);
 }
 
+// AdamW steps with the forward and backward replayed as CUDA graphs against the same steps launched
+// plainly: bitwise-equal losses and weights. The graphs must really run (captured at the second step
+// of a key); steps 3 and 4 ignore the first target, which changes the classifier's dloss (a new key:
+// a plain step, then a new capture), and step 5 returns to the first key (plain, then captured again).
+static void test_graphs(const Fixture *f, const char *tag) {
+    const int steps = 7;
+    size_t BT = (size_t)f->B * f->T, n = f->num_parameters;
+    int *targets = (int *)mallocCheck(BT * sizeof(int));
+    float losses[2][7], *params[2];
+    int replayed = 1, recaptured = 1;
+    float first_scale = 0.0f;
+    for (int g = 0; g < 2; g++) {
+        use_cuda_graphs = g;
+        Mamba model;
+        model_from_fixture(&model, f, 1);
+        for (int step = 0; step < steps; step++) {
+            memcpy(targets, f->targets, BT * sizeof(int));
+            if (step == 3 || step == 4) { targets[0] = f->targets[0] >= 0 ? -1 : 0; } // one more or one fewer valid target
+            mamba_forward(&model, f->inputs, targets, f->B, f->T);
+            mamba_zero_grad(&model);
+            mamba_backward(&model, 1.0f);
+            losses[g][step] = model.mean_loss;
+            float norm = mamba_grad_norm(&model);
+            mamba_update(&model, f->hyper[0], f->hyper[1], f->hyper[2], f->hyper[3], f->hyper[4],
+                         norm > f->hyper[5] ? f->hyper[5] / norm : 1.0f, step + 1);
+            if (g == 1) {
+                replayed &= model.fwd_graph.ready == (step >= 1) && model.bwd_graph.ready == (step >= 1);
+                if (step == 2) { first_scale = model.fwd_graph.key.scale; }
+                if (step == 4) { recaptured &= model.fwd_graph.key.scale != first_scale; }
+                if (step == 6) { recaptured &= model.fwd_graph.key.scale == first_scale; }
+            }
+        }
+        params[g] = (float *)mallocCheck(n * sizeof(float));
+        cudaCheck(cudaMemcpy(params[g], model.params_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+        mamba_free(&model);
+    }
+    use_cuda_graphs = 1;
+    char name[128];
+    snprintf(name, sizeof(name), "%s_cuda_graphs_used", tag);
+    check(replayed && recaptured, name, "graphs captured from the second step of a key, recaptured when the key changes");
+    snprintf(name, sizeof(name), "%s_cuda_graphs_bitwise", tag);
+    check(memcmp(losses[0], losses[1], sizeof(losses[0])) == 0 && memcmp(params[0], params[1], n * sizeof(float)) == 0, name,
+          "%d AdamW steps: losses and weights with graphs equal those without (last loss %.6f / %.6f)", steps,
+          losses[0][steps - 1], losses[1][steps - 1]);
+    free(params[0]);
+    free(params[1]);
+    free(targets);
+}
+
 // the recurrent step on the GPU, all B sequences as one batch, reproduces the full forward's logits
 static void test_step(const Fixture *f, const char *tag) {
     Mamba model;
@@ -337,6 +386,7 @@ int main(int argc, char **argv) {
         printf("--- %s: V=%d C=%d L=%d B=%d T=%d\n", tag, f.config.vocab_size, f.config.d_model, f.config.n_layer, f.B, f.T);
         test_fixture(&f, tag);
         test_step(&f, tag);
+        test_graphs(&f, tag);
         if (f.T >= 64) { test_stream(&f, tag); }
         free_fixture(&f);
     }
