@@ -159,6 +159,39 @@ if [ "$BIN" = "./train_mamba" ] && command -v python3 >/dev/null; then
     else bad "run_enwik8_script_resumes" "$(echo "$out" | tail -n 3)"; fi
 fi
 
+# --- scripts/run_pretrain.sh end to end on a small corpus (two text files, then JSON Lines) with the
+# fixture tokenizer: encoding, the paper's schedule (peak LR 3e-3 below 200M parameters, reached
+# after warmup), checkpoints, the transformers export with the tokenizer, resume, bad settings.
+# Once per machine (from the CPU suite); with a GPU the script itself picks the GPU trainer.
+if [ "$BIN" = "./train_mamba" ]; then
+    head -c 300000 dev/data/tinyshakespeare.txt > "$TMP/pt_a.txt"; tail -c 200000 dev/data/tinyshakespeare.txt > "$TMP/pt_b.txt"
+    P=(env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=256 TOKENS=2560 VAL_EVERY=5 CKPT_EVERY=5 SAMPLE_EVERY=0
+       VAL_FRACTION=0.05 DATA="$TMP/pt/corpus" OUT="$TMP/pt/out" EXTRA="-nt 2")
+    TKJ=test/fixtures/bpe/tokenizer.json
+    out=$("${P[@]}" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_a.txt" "$TMP/pt_b.txt" 2>&1)
+    if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9]+\.[0-9]+ after 10 steps' &&
+       grep -qE '^s:1 lr:3\.000000e-03 ' "$TMP/pt/out/main.log" && grep -qE '^s:10 tel:' "$TMP/pt/out/main.log" &&
+       [ -f "$TMP/pt/out/hf/config.json" ] && [ -f "$TMP/pt/out/hf/model.safetensors" ] && cmp -s "$TMP/pt/out/hf/tokenizer.json" "$TKJ" &&
+       [ -f "$TMP/pt/out/model_00000010.bin" ] && compgen -G "$TMP/pt/corpus_val_*.bin" > /dev/null; then
+        ok "run_pretrain_script"
+    else
+        bad "run_pretrain_script" "$(echo "$out" | tail -n 3)"
+    fi
+    out=$("${P[@]}" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_a.txt" "$TMP/pt_b.txt" 2>&1)
+    if echo "$out" | grep -q "using the existing shards" && echo "$out" | grep -q "resuming from step 10"; then ok "run_pretrain_resumes"
+    else bad "run_pretrain_resumes" "$(echo "$out" | tail -n 3)"; fi
+    printf '{"text": "First document.\\nIt has two lines."}\n{"text": "Second one."}\n' > "$TMP/pt_c.jsonl"
+    for i in $(seq 1 400); do echo "{\"text\": \"$(sed -n "${i}p" dev/data/tinyshakespeare.txt | tr -d '"\\')\"}"; done >> "$TMP/pt_c.jsonl"
+    out=$(env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=1 SAMPLE_EVERY=0 VAL_FRACTION=0.1 JSONL=text \
+          DATA="$TMP/pt/jl" OUT="$TMP/pt/jout" EXTRA="-nt 2 -m 1" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_c.jsonl" 2>&1)
+    if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9.]+ after 2 steps' && echo "$out" | grep -q "402 document(s)"; then ok "run_pretrain_jsonl"
+    else bad "run_pretrain_jsonl" "$(echo "$out" | tail -n 3)"; fi
+    expect_error_cmd run_pretrain_bad_batch "not a positive multiple of MICRO_B" env MODEL=d32:l2:v270 MICRO_B=3 T=32 BATCH_TOKENS=256 \
+        DATA="$TMP/pt/corpus" OUT="$TMP/pt/x" bash scripts/run_pretrain.sh "$TKJ"
+    expect_error_cmd run_pretrain_no_shards "give the text files" env MODEL=d32:l2:v270 DATA="$TMP/pt/none" bash scripts/run_pretrain.sh "$TKJ"
+    expect_error_cmd run_pretrain_missing_tokenizer "no tokenizer file" bash scripts/run_pretrain.sh "$TMP/none.json"
+fi
+
 # a checkpoint without its DONE marker is never picked up
 cp -r "$A" "$TMP/e"; rm "$TMP/e/DONE_00000010"
 out=$("$BIN" "${TINY[@]}" -x 10 -o "$TMP/e" -y 1 2>&1)

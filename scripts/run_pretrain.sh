@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Pretraining from scratch with the Mamba paper's recipe (Gu & Dao 2023, appendix E.2, which follows
+# GPT-3's): AdamW betas (0.9, 0.95), weight decay 0.1 on the weight matrices only, gradient clipping
+# at 1.0, linear warmup then cosine decay to 1e-5, peak learning rate 5x GPT-3's for the model size
+# (3e-3 at 125M, 1.5e-3 at 350M), 0.5M tokens per step at context 2048. One process per local GPU
+# (the CPU trainer when there is no GPU); restarted, it resumes from its newest checkpoint.
+#
+#   bash scripts/run_pretrain.sh <tokenizer.json> <text files...>
+#   JSONL=text bash scripts/run_pretrain.sh <tokenizer.json> corpus_*.jsonl     (each line's "text" field)
+#   bash scripts/run_pretrain.sh <tokenizer.json>                               (shards of DATA already made)
+#
+# The files are encoded once by dev/data/tokenize into DATA_train_*.bin / DATA_val_*.bin (each file,
+# or each JSON line, is one document; the last VAL_FRACTION of the bytes is the val split); the
+# shards are reused while they exist. At the end the model is also written as a transformers
+# directory, OUT/hf, with the tokenizer.json beside it.
+# Environment (defaults in brackets):
+#   MODEL [mamba-130m]     a preset or descriptor (its vocabulary must be the tokenizer's, e.g. v50280)
+#   TOKENS [20 x params]   training tokens (Chinchilla's 20 per parameter); the steps are TOKENS / BATCH_TOKENS
+#   LR [by size]           peak LR; default 5x GPT-3's for the parameter count: up to 200M 3e-3,
+#                          550M 1.5e-3, 1B 1.25e-3, 2B 1e-3, larger 8e-4
+#   WARMUP [steps of 375M tokens, GPT-3's warmup, at most 10% of the steps]
+#   BATCH_TOKENS [524288]  tokens per optimizer step (a multiple of MICRO_B * T * GPUS)
+#   MICRO_B [8] T [2048]   per-GPU micro-batch and context; gradient accumulation makes up the rest
+#   GPUS [all]             processes (GPUs) to use
+#   DATA [data/pretrain]   shard prefix    OUT [out/<MODEL>]    VAL_FRACTION [0.005]
+#   VAL_EVERY [250] VAL_BATCHES [20] CKPT_EVERY [1000] SAMPLE_EVERY [1000]
+#   EXTRA                  more trainer flags, appended last (e.g. "-r 2" to save memory, "-z 1")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+die() { echo "error: $*" >&2; exit 1; }
+[ $# -ge 1 ] || die "usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...] (see the header)"
+TOK=$1; shift
+[ -f "$TOK" ] || die "no tokenizer file $TOK"
+MODEL=${MODEL:-mamba-130m}
+DATA=${DATA:-data/pretrain}
+OUT=${OUT:-out/$MODEL}
+BATCH_TOKENS=${BATCH_TOKENS:-524288}
+MICRO_B=${MICRO_B:-8}
+T=${T:-2048}
+VAL_FRACTION=${VAL_FRACTION:-0.005}
+VAL_EVERY=${VAL_EVERY:-250}
+VAL_BATCHES=${VAL_BATCHES:-20}
+CKPT_EVERY=${CKPT_EVERY:-1000}
+SAMPLE_EVERY=${SAMPLE_EVERY:-1000}
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+for v in BATCH_TOKENS MICRO_B T VAL_EVERY VAL_BATCHES CKPT_EVERY SAMPLE_EVERY; do
+    is_uint "${!v}" || die "$v must be a non-negative integer, got '${!v}'"
+done
+
+# the trainer: the GPU one with one process per GPU, else the CPU one
+if nvidia-smi -L >/dev/null 2>&1; then
+    make -s train_mamba_cu
+    BIN=./train_mamba_cu
+    GPUS=${GPUS:-$(nvidia-smi -L | wc -l)}
+else
+    make -s train_mamba
+    BIN=./train_mamba
+    GPUS=1
+fi
+for v in GPUS MICRO_B T; do
+    if ! is_uint "${!v}" || [ "${!v}" -lt 1 ]; then die "$v must be a positive integer, got '${!v}'"; fi
+done
+if [ "$BATCH_TOKENS" -lt 1 ] || [ $((BATCH_TOKENS % (MICRO_B * T * GPUS))) -ne 0 ]; then
+    die "BATCH_TOKENS $BATCH_TOKENS is not a positive multiple of MICRO_B * T * GPUS = $MICRO_B * $T * $GPUS"
+fi
+
+# the shards, made once
+if ! compgen -G "${DATA}_train_*.bin" >/dev/null || ! compgen -G "${DATA}_val_*.bin" >/dev/null; then
+    [ $# -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
+    make -s dev/data/tokenize
+    dev/data/tokenize -t "$TOK" -o "$DATA" -v "$VAL_FRACTION" ${JSONL:+-j "$JSONL"} "$@"
+elif [ $# -ge 1 ]; then
+    echo "using the existing shards ${DATA}_{train,val}_*.bin (delete them to encode the files again)"
+fi
+
+# size-dependent settings from the model's parameter count (the trainer prints it)
+params=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" 2>&1 | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
+is_uint "$params" || die "could not read the parameter count of -e $MODEL from $BIN"
+TOKENS=${TOKENS:-$((20 * params))}
+is_uint "$TOKENS" || die "TOKENS must be a non-negative integer, got '$TOKENS'"
+STEPS=$((TOKENS / BATCH_TOKENS))
+[ "$STEPS" -ge 1 ] || die "TOKENS $TOKENS is less than one step of BATCH_TOKENS $BATCH_TOKENS"
+if [ -z "${LR:-}" ]; then
+    if [ "$params" -le 200000000 ]; then LR=3e-3
+    elif [ "$params" -le 550000000 ]; then LR=1.5e-3
+    elif [ "$params" -le 1000000000 ]; then LR=1.25e-3
+    elif [ "$params" -le 2000000000 ]; then LR=1e-3
+    else LR=8e-4; fi
+fi
+if [ -z "${WARMUP:-}" ]; then
+    WARMUP=$(( (375000000 + BATCH_TOKENS - 1) / BATCH_TOKENS ))
+    [ "$WARMUP" -le $((STEPS / 10)) ] || WARMUP=$((STEPS / 10))
+fi
+FINAL_FRAC=$(awk -v lr="$LR" 'BEGIN { if (lr + 0 <= 0) exit 1; f = 1e-5 / lr; printf "%.6g", (f > 1 ? 1 : f) }') ||
+    die "LR must be a positive number, got '$LR'"
+
+mkdir -p "$OUT"
+cp "$TOK" "$OUT/tokenizer.json"
+echo "pretraining $MODEL ($params parameters) on ${DATA}_train_*.bin: $STEPS steps of $BATCH_TOKENS tokens" \
+     "($((STEPS * BATCH_TOKENS)) tokens), $GPUS process(es) x B=$MICRO_B x T=$T, peak LR $LR, warmup $WARMUP steps," \
+     "cosine to 1e-5 -> $OUT" | tee -a "$OUT/run.out"
+ARGS=(-i "${DATA}_train_*.bin" -j "${DATA}_val_*.bin" -tk "$TOK" -e "$MODEL" -b "$MICRO_B" -t "$T" -d "$BATCH_TOKENS"
+      -x "$STEPS" -l "$LR" -u "$WARMUP" -q "$FINAL_FRAC" -k cosine -c 0.1 -gc 1.0 -v "$VAL_EVERY" -m "$VAL_BATCHES"
+      -n "$CKPT_EVERY" -nk 2 -s "$SAMPLE_EVERY" -g 128 -o "$OUT" -y 1 -hf "$OUT/hf")
+start=$(date +%s)
+set +e
+# shellcheck disable=SC2086
+if [ "$GPUS" -gt 1 ]; then
+    BIN=$BIN bash scripts/multi_gpu.sh -n "$GPUS" "${ARGS[@]}" ${EXTRA:-} 2>&1 | tee -a "$OUT/run.out"
+else
+    "$BIN" "${ARGS[@]}" ${EXTRA:-} 2>&1 | tee -a "$OUT/run.out"
+fi
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" -eq 0 ] || die "the trainer exited with $rc (see $OUT/run.out); run the same command again to resume"
+[ -d "$OUT/hf" ] && cp "$TOK" "$OUT/hf/tokenizer.json"
+val=$(grep ' tel:' "$OUT/main.log" | tail -n 1 | sed 's/.*tel://')
+echo "done: val loss ${val:-?} after $STEPS steps, $(( $(date +%s) - start )) s; model in $OUT (transformers directory: $OUT/hf)"
