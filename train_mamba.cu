@@ -156,13 +156,15 @@ kernels with the same arguments in the same order: bitwise the same results as p
 typedef struct {
     int B, T, targets, recompute; // the forward's shape, whether it had targets, the recompute level
     float scale;                  // the classifier's dloss (1 / valid targets), the backward's loss_scale
-} GraphKey;
+    const void *acts, *grads;     // the activation and backward buffers (allocated once; here for safety)
+} GraphKey;                       // compared with memcmp: always memset to 0 before filling
 typedef struct {
     cudaGraphExec_t exec;
     GraphKey key;  // what exec replays (when ready)
     int ready;
     GraphKey last; // the previous call's key (when has_last)
     int has_last;
+    long launches; // graph launches so far (the tests check them)
 } StepGraph;
 
 typedef struct {
@@ -231,6 +233,7 @@ static void step_graph_run(StepGraph *g, const GraphKey *key, void (*launches)(M
         g->ready = 1;
     }
     cudaCheck(cudaGraphLaunch(g->exec, main_stream));
+    g->launches++;
 }
 
 static void step_graph_free(StepGraph *g) {
@@ -436,6 +439,7 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
     memset(&key, 0, sizeof(key));
     key.B = B; key.T = T; key.targets = targets != NULL; key.recompute = model->recompute;
     key.scale = valid > 0 ? 1.0f / valid : 0.0f;
+    key.acts = model->acts_memory; key.grads = model->grads_acts_memory;
     if (model->carried) { // a stream's state, evaluation only: its buffers are the caller's, launched plainly
         mamba_forward_launches(model, &key);
     } else {
@@ -604,6 +608,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
     GraphKey key;
     memset(&key, 0, sizeof(key));
     key.B = model->fwd_B; key.T = model->fwd_T; key.targets = 1; key.recompute = model->recompute; key.scale = loss_scale;
+    key.acts = model->acts_memory; key.grads = model->grads_acts_memory;
     if (model->reduce_in_backward) { // its all-reduces wait on the host for their deadline: launched plainly
         mamba_backward_launches(model, &key);
     } else {
@@ -840,7 +845,7 @@ static void mamba_step_kernels(const Mamba *model, RecurrentState *st) {
 // one step of every sequence on the tokens already in st->tokens, leaving st->logits_f
 static void recurrent_advance(const Mamba *model, RecurrentState *st) {
     cudaStream_t s = main_stream;
-    if (!st->graph_ready && st->pos >= 1) { // the first step ran plainly (cuBLAS has picked its kernels)
+    if (use_cuda_graphs && !st->graph_ready && st->pos >= 1) { // the first step ran plainly (cuBLAS has picked its kernels)
         cudaGraph_t graph;
         cudaCheck(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
         mamba_step_kernels(model, st);

@@ -61,7 +61,7 @@ typedef struct {
     int num_threads;                // -nt (0: OpenMP's default; CPU trainer)
     int recompute;                  // -r (GPU trainer: 0 none, 1 conv+SiLU output, 2 also delta, the RMSNorm and the gated scan outputs)
     int zero_stage;                 // -z (GPU trainer, several GPUs: 0 plain data parallel, 1 shard the optimizer)
-    int cuda_graphs;                // -cg (GPU trainer, one process: replay each forward / backward as a CUDA graph)
+    int cuda_graphs;                // -cg (GPU trainer: replay each forward / backward as a CUDA graph)
     int num_processes;              // -pn (0: from the environment, else 1)
     int process_rank;               // -pr (-1: from the environment)
     int local_rank;                 // -pl GPU index on this node (-1: from the environment or rank % GPUs)
@@ -135,7 +135,8 @@ static inline void print_usage(const char *program) {
     printf("  -nt <int>   OpenMP threads, CPU trainer; 0 = default (default %d)\n", d->num_threads);
     printf("  -r <int>    recompute in backward, GPU: 0 none, 1 conv+SiLU, 2 also delta, norm and gated scan outputs (default %d)\n", d->recompute);
     printf("  -z <int>    GPU, several processes: 0 data parallel, 1 ZeRO-1 optimizer sharding (default %d)\n", d->zero_stage);
-    printf("  -cg <int>   GPU, one process: replay each step's forward and backward launches as CUDA graphs (default %d)\n", d->cuda_graphs);
+    printf("  -cg <int>   GPU: replay each forward and backward as a CUDA graph (several processes: not the backward\n");
+    printf("              that starts the all-reduces) (default %d)\n", d->cuda_graphs);
     printf("  -pn <int>   number of processes; 0 = from SLURM_NTASKS / WORLD_SIZE, else 1 (default %d)\n", d->num_processes);
     printf("  -pr <int>   this process's rank; -1 = from SLURM_PROCID / RANK (default %d)\n", d->process_rank);
     printf("  -pl <int>   GPU index on this node; -1 = SLURM_LOCALID / LOCAL_RANK / rank %% GPUs (default %d)\n", d->local_rank);
@@ -359,7 +360,8 @@ static inline void report_stream_eval(const char *pattern, double loss_sum, cons
 Signals. SIGINT / SIGTERM (what Slurm sends before the time limit) ask the training loop to
 finish the current step, write a checkpoint and exit 0; a second signal exits at once.
 SIGXFSZ is ignored so that a file-size limit makes write() fail (an error we report, keeping
-the previous checkpoint) instead of killing the process mid-write.
+the previous checkpoint) instead of killing the process mid-write, and SIGPIPE so that a closed
+stdout does not end the run.
 */
 static volatile sig_atomic_t stop_signal = 0;
 
@@ -376,6 +378,8 @@ static inline void install_signal_handlers(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGXFSZ, SIG_IGN);
+    // a closed stdout (a `| tee` stopped by the same Ctrl-C) must not kill the run before its checkpoint
+    signal(SIGPIPE, SIG_IGN);
 }
 
 // removes the complete checkpoints older than the newest `keep` (DONE marker first)

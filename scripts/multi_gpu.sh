@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts one train_mamba_cu process per local GPU and waits for them.
 #   scripts/multi_gpu.sh -n 8 [train_mamba_cu flags...]
-# Each process gets RANK / WORLD_SIZE / LOCAL_RANK; the NCCL id goes through a file in /tmp
+# Each process gets RANK / WORLD_SIZE / LOCAL_RANK (and -pn / -pr / -pl); the NCCL id goes through a file in /tmp
 # (single node). If one process fails, the others are stopped; SIGINT / SIGTERM are passed on
 # to every process (they checkpoint and exit together). For several nodes see README.md
 # (Slurm: srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID; or mpirun with -pi tcp).
@@ -19,7 +19,8 @@ pids=()
 stop_all() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done; }
 trap 'stop_all' INT TERM
 for ((r = 0; r < N; r++)); do
-    RANK=$r WORLD_SIZE=$N LOCAL_RANK=$r "$BIN" -pi fs -pf "$ID_FILE" "$@" &
+    # the flags as well as the variables: flags win over Slurm's variables inside a job (SLURM_NTASKS=1)
+    RANK=$r WORLD_SIZE=$N LOCAL_RANK=$r "$BIN" -pi fs -pf "$ID_FILE" -pn "$N" -pr "$r" -pl "$r" "$@" &
     pids+=($!)
 done
 status=0

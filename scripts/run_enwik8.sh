@@ -43,7 +43,7 @@ start=$(date +%s)
 # shellcheck disable=SC2086
 "$BIN" -i "$TRAIN" -j "$VAL" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 \
     -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g 400 -p "<page>" -o "$OUT" -y 1 -es "$TEST" ${EXTRA:-} \
-    2>&1 | tee -a "$OUT/run.out"
+    2>&1 | (trap '' INT TERM; exec tee -a "$OUT/run.out") # tee outlives a Ctrl-C: the trainer checkpoints first
 end=$(date +%s)
 bpb=$(grep ' stream_loss:' "$OUT/main.log" | tail -n 1 | sed -n 's/.* bpb:\([0-9.na\/]*\).*/\1/p' || true)
 echo "enwik8 test: ${bpb:-?} bits per byte over the test stream (Transformer 12L 44M: 1.11, Transformer-XL 12L 41M: 1.06);" \

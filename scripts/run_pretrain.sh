@@ -21,19 +21,25 @@
 #   WARMUP [steps of 375M tokens, GPT-3's warmup, at most 10% of the steps]
 #   BATCH_TOKENS [524288]  tokens per optimizer step (a multiple of MICRO_B * T * GPUS)
 #   MICRO_B [8] T [2048]   per-GPU micro-batch and context; gradient accumulation makes up the rest
-#   GPUS [all]             processes (GPUs) to use
+#   GPUS [all visible]     processes (GPUs) to use (CUDA_VISIBLE_DEVICES's list, else nvidia-smi's GPUs)
 #   DATA [data/pretrain]   shard prefix    OUT [out/<MODEL>]    VAL_FRACTION [0.005]
 #   VAL_EVERY [250] VAL_BATCHES [20] CKPT_EVERY [1000] SAMPLE_EVERY [1000]
 #   EXTRA                  more trainer flags, appended last (e.g. "-r 2" to save memory, "-z 1")
 set -euo pipefail
-cd "$(dirname "$0")/.."
 die() { echo "error: $*" >&2; exit 1; }
 [ $# -ge 1 ] || die "usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...] (see the header)"
 TOK=$1; shift
 [ -f "$TOK" ] || die "no tokenizer file $TOK"
 MODEL=${MODEL:-mamba-130m}
 DATA=${DATA:-data/pretrain}
-OUT=${OUT:-out/$MODEL}
+OUT=${OUT:-out/$(basename "$MODEL")}
+# paths given relative to where the script was called from, before moving to the repository
+TOK=$(realpath "$TOK"); DATA=$(realpath -m "$DATA"); OUT=$(realpath -m "$OUT")
+[ -e "$MODEL" ] && MODEL=$(realpath "$MODEL")
+FILES=()
+for f in "$@"; do FILES+=("$(realpath -m "$f")"); done
+read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
+cd "$(dirname "$0")/.."
 BATCH_TOKENS=${BATCH_TOKENS:-524288}
 MICRO_B=${MICRO_B:-8}
 T=${T:-2048}
@@ -42,7 +48,7 @@ VAL_EVERY=${VAL_EVERY:-250}
 VAL_BATCHES=${VAL_BATCHES:-20}
 CKPT_EVERY=${CKPT_EVERY:-1000}
 SAMPLE_EVERY=${SAMPLE_EVERY:-1000}
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]*)$ ]]; }
 for v in BATCH_TOKENS MICRO_B T VAL_EVERY VAL_BATCHES CKPT_EVERY SAMPLE_EVERY; do
     is_uint "${!v}" || die "$v must be a non-negative integer, got '${!v}'"
 done
@@ -51,7 +57,9 @@ done
 if nvidia-smi -L >/dev/null 2>&1; then
     make -s train_mamba_cu
     BIN=./train_mamba_cu
-    GPUS=${GPUS:-$(nvidia-smi -L | wc -l)}
+    if [ -n "${CUDA_VISIBLE_DEVICES:-}" ]; then visible=$(echo "$CUDA_VISIBLE_DEVICES" | tr ',' '\n' | grep -c .)
+    else visible=$(nvidia-smi -L | grep -c '^GPU '); fi
+    GPUS=${GPUS:-$visible}
 else
     make -s train_mamba
     BIN=./train_mamba
@@ -66,15 +74,17 @@ fi
 
 # the shards, made once
 if ! compgen -G "${DATA}_train_*.bin" >/dev/null || ! compgen -G "${DATA}_val_*.bin" >/dev/null; then
-    [ $# -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
+    [ ${#FILES[@]} -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
     make -s dev/data/tokenize
-    dev/data/tokenize -t "$TOK" -o "$DATA" -v "$VAL_FRACTION" ${JSONL:+-j "$JSONL"} "$@"
-elif [ $# -ge 1 ]; then
+    dev/data/tokenize -t "$TOK" -o "$DATA" -v "$VAL_FRACTION" ${JSONL:+-j "$JSONL"} "${FILES[@]}"
+elif [ ${#FILES[@]} -ge 1 ]; then
     echo "using the existing shards ${DATA}_{train,val}_*.bin (delete them to encode the files again)"
 fi
 
-# size-dependent settings from the model's parameter count (the trainer prints it)
-params=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" 2>&1 | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
+# size-dependent settings from the model's parameter count (the trainer prints it; one process
+# whatever the environment says, e.g. inside a Slurm job)
+probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-e $MODEL: $(echo "$probe" | tail -n 1)"
+params=$(echo "$probe" | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
 is_uint "$params" || die "could not read the parameter count of -e $MODEL from $BIN"
 TOKENS=${TOKENS:-$((20 * params))}
 is_uint "$TOKENS" || die "TOKENS must be a non-negative integer, got '$TOKENS'"
@@ -103,16 +113,22 @@ ARGS=(-i "${DATA}_train_*.bin" -j "${DATA}_val_*.bin" -tk "$TOK" -e "$MODEL" -b 
       -x "$STEPS" -l "$LR" -u "$WARMUP" -q "$FINAL_FRAC" -k cosine -c 0.1 -gc 1.0 -v "$VAL_EVERY" -m "$VAL_BATCHES"
       -n "$CKPT_EVERY" -nk 2 -s "$SAMPLE_EVERY" -g 128 -o "$OUT" -y 1 -hf "$OUT/hf")
 start=$(date +%s)
+# tee ignores SIGINT / SIGTERM: the trainer gets them, finishes its step and checkpoints while its
+# output still has a reader
 set +e
-# shellcheck disable=SC2086
 if [ "$GPUS" -gt 1 ]; then
-    BIN=$BIN bash scripts/multi_gpu.sh -n "$GPUS" "${ARGS[@]}" ${EXTRA:-} 2>&1 | tee -a "$OUT/run.out"
+    BIN=$BIN bash scripts/multi_gpu.sh -n "$GPUS" "${ARGS[@]}" "${EXTRA_ARGS[@]}" 2>&1 | (trap '' INT TERM; exec tee -a "$OUT/run.out")
 else
-    "$BIN" "${ARGS[@]}" ${EXTRA:-} 2>&1 | tee -a "$OUT/run.out"
+    "$BIN" "${ARGS[@]}" "${EXTRA_ARGS[@]}" 2>&1 | (trap '' INT TERM; exec tee -a "$OUT/run.out")
 fi
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" -eq 0 ] || die "the trainer exited with $rc (see $OUT/run.out); run the same command again to resume"
 [ -d "$OUT/hf" ] && cp "$TOK" "$OUT/hf/tokenizer.json"
-val=$(grep ' tel:' "$OUT/main.log" | tail -n 1 | sed 's/.*tel://')
+stopped=$(tail -n 30 "$OUT/run.out" | grep -o 'stopped by signal [0-9]* after step [0-9]*' | tail -n 1 || true)
+if [ -n "$stopped" ]; then
+    echo "$stopped of $STEPS (checkpoint in $OUT): run the same command again to resume"
+    exit 0
+fi
+val=$(grep ' tel:' "$OUT/main.log" | tail -n 1 | sed 's/.*tel://' || true)
 echo "done: val loss ${val:-?} after $STEPS steps, $(( $(date +%s) - start )) s; model in $OUT (transformers directory: $OUT/hf)"

@@ -112,11 +112,14 @@ if [ "$BIN" = "./train_mamba" ]; then
 if cmp -s "$A/model_00000010.bin" "$TMP/d/model_00000010.bin"; then ok "thread_count_bitwise"; else bad "thread_count_bitwise" "1 vs 2 threads differ"; fi
 else
 # and on the GPU, the steps replayed as CUDA graphs (the default) give what plain launches give (-cg 0),
-# including the evaluations every 3 steps (the forward's graph without a backward)
-"$BIN" "${TINY[@]}" -x 10 -v 3 -m 2 -n 5 -o "$TMP/g1" > /dev/null 2>&1
-"$BIN" "${TINY[@]}" -x 10 -v 3 -m 2 -n 5 -o "$TMP/g0" -cg 0 > /dev/null 2>&1
+# with two micro-steps per step at -r 2, evaluations every 3 steps (the forward's graph reused without
+# a backward) and samples (the recurrent step's graph)
+"$BIN" "${TINY[@]}" -x 10 -d 256 -r 2 -v 3 -m 2 -n 5 -s 5 -g 16 -o "$TMP/g1" > "$TMP/g1.out" 2>&1
+"$BIN" "${TINY[@]}" -x 10 -d 256 -r 2 -v 3 -m 2 -n 5 -s 5 -g 16 -o "$TMP/g0" -cg 0 > "$TMP/g0.out" 2>&1
 l1=$(grep -E '^s:[0-9]+ (trl|tel)' "$TMP/g1/main.log"); l0=$(grep -E '^s:[0-9]+ (trl|tel)' "$TMP/g0/main.log")
-if [ -n "$l1" ] && [ "$l1" = "$l0" ] && cmp -s "$TMP/g1/model_00000010.bin" "$TMP/g0/model_00000010.bin"; then ok "cuda_graphs_bitwise"
+s1=$(last_sample "$TMP/g1.out"); s0=$(last_sample "$TMP/g0.out")
+if [ -n "$l1" ] && [ "$l1" = "$l0" ] && [ -n "$s1" ] && [ "$s1" = "$s0" ] &&
+   cmp -s "$TMP/g1/model_00000010.bin" "$TMP/g0/model_00000010.bin"; then ok "cuda_graphs_bitwise"
 else bad "cuda_graphs_bitwise" "-cg 1 and -cg 0 differ"; fi
 fi
 
@@ -162,10 +165,12 @@ fi
 # --- scripts/run_pretrain.sh end to end on a small corpus (two text files, then JSON Lines) with the
 # fixture tokenizer: encoding, the paper's schedule (peak LR 3e-3 below 200M parameters, reached
 # after warmup), checkpoints, the transformers export with the tokenizer, resume, bad settings.
-# Once per machine (from the CPU suite); with a GPU the script itself picks the GPU trainer.
+# Once per machine (from the CPU suite); with a GPU the script itself picks the GPU trainer, and
+# with two or more the first runs take two processes (scripts/multi_gpu.sh).
 if [ "$BIN" = "./train_mamba" ]; then
     head -c 300000 dev/data/tinyshakespeare.txt > "$TMP/pt_a.txt"; tail -c 200000 dev/data/tinyshakespeare.txt > "$TMP/pt_b.txt"
-    P=(env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=256 TOKENS=2560 VAL_EVERY=5 CKPT_EVERY=5 SAMPLE_EVERY=0
+    ngpu=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ')
+    P=(env GPUS=$(( ngpu >= 2 ? 2 : 1 )) MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=256 TOKENS=2560 VAL_EVERY=5 CKPT_EVERY=5 SAMPLE_EVERY=0
        VAL_FRACTION=0.05 DATA="$TMP/pt/corpus" OUT="$TMP/pt/out" EXTRA="-nt 2")
     TKJ=test/fixtures/bpe/tokenizer.json
     out=$("${P[@]}" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_a.txt" "$TMP/pt_b.txt" 2>&1)
@@ -182,10 +187,29 @@ if [ "$BIN" = "./train_mamba" ]; then
     else bad "run_pretrain_resumes" "$(echo "$out" | tail -n 3)"; fi
     printf '{"text": "First document.\\nIt has two lines."}\n{"text": "Second one."}\n' > "$TMP/pt_c.jsonl"
     for i in $(seq 1 400); do echo "{\"text\": \"$(sed -n "${i}p" dev/data/tinyshakespeare.txt | tr -d '"\\')\"}"; done >> "$TMP/pt_c.jsonl"
-    out=$(env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=1 SAMPLE_EVERY=0 VAL_FRACTION=0.1 JSONL=text \
+    out=$(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=1 SAMPLE_EVERY=0 VAL_FRACTION=0.1 JSONL=text \
           DATA="$TMP/pt/jl" OUT="$TMP/pt/jout" EXTRA="-nt 2 -m 1" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_c.jsonl" 2>&1)
     if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9.]+ after 2 steps' && echo "$out" | grep -q "402 document(s)"; then ok "run_pretrain_jsonl"
     else bad "run_pretrain_jsonl" "$(echo "$out" | tail -n 3)"; fi
+    # relative paths from another directory; no validation at all (-v 0) still ends in success
+    out=$(cd "$TMP" && env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 SAMPLE_EVERY=0 \
+          DATA=pt/corpus OUT=pt/novalout EXTRA="-nt 2" bash "$OLDPWD/scripts/run_pretrain.sh" "$OLDPWD/$TKJ" 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | tail -n 1 | grep -q '^done: val loss ? after 2 steps' && [ -f "$TMP/pt/novalout/model_00000002.bin" ]; then
+        ok "run_pretrain_relative_paths_no_val"
+    else bad "run_pretrain_relative_paths_no_val" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+    # Ctrl-C reaches the whole process group (the script, the trainer and tee): the trainer finishes
+    # its step and checkpoints (tee, which ignores the signal, still takes its output), rc 0, and the
+    # script says how to resume
+    setsid env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=12800000 VAL_EVERY=0 SAMPLE_EVERY=0 \
+        DATA="$TMP/pt/corpus" OUT="$TMP/pt/sig" EXTRA="-nt 2" bash scripts/run_pretrain.sh "$TKJ" > "$TMP/pt_sig.out" 2>&1 &
+    spid=$!
+    for _ in $(seq 1 400); do grep -q '^s:20 trl' "$TMP/pt/sig/main.log" 2>/dev/null && break; sleep 0.05; done
+    kill -INT -- -"$spid"
+    wait "$spid"; rc=$?
+    if [ "$rc" -eq 0 ] && tail -n 1 "$TMP/pt_sig.out" | grep -q "^stopped by signal 2 after step [0-9]* of 100000 .*run the same command again" &&
+       ls "$TMP/pt/sig"/DONE_* > /dev/null 2>&1; then ok "run_pretrain_ctrl_c_checkpoints"
+    else bad "run_pretrain_ctrl_c_checkpoints" "rc $rc: $(tail -n 2 "$TMP/pt_sig.out")"; fi
+    expect_error_cmd run_pretrain_bad_model "-e $TMP/none.bin" env MODEL="$TMP/none.bin" DATA="$TMP/pt/corpus" bash scripts/run_pretrain.sh "$TKJ"
     expect_error_cmd run_pretrain_bad_batch "not a positive multiple of MICRO_B" env MODEL=d32:l2:v270 MICRO_B=3 T=32 BATCH_TOKENS=256 \
         DATA="$TMP/pt/corpus" OUT="$TMP/pt/x" bash scripts/run_pretrain.sh "$TKJ"
     expect_error_cmd run_pretrain_no_shards "give the text files" env MODEL=d32:l2:v270 DATA="$TMP/pt/none" bash scripts/run_pretrain.sh "$TKJ"
