@@ -439,7 +439,7 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
     memset(&key, 0, sizeof(key));
     key.B = B; key.T = T; key.targets = targets != NULL; key.recompute = model->recompute;
     key.scale = valid > 0 ? 1.0f / valid : 0.0f;
-    key.acts = model->acts_memory; key.grads = model->grads_acts_memory;
+    key.acts = model->acts_memory; // (the forward reads no backward buffer: key.grads stays NULL)
     if (model->carried) { // a stream's state, evaluation only: its buffers are the caller's, launched plainly
         mamba_forward_launches(model, &key);
     } else {

@@ -113,6 +113,7 @@ ARGS=(-i "${DATA}_train_*.bin" -j "${DATA}_val_*.bin" -tk "$TOK" -e "$MODEL" -b 
       -x "$STEPS" -l "$LR" -u "$WARMUP" -q "$FINAL_FRAC" -k cosine -c 0.1 -gc 1.0 -v "$VAL_EVERY" -m "$VAL_BATCHES"
       -n "$CKPT_EVERY" -nk 2 -s "$SAMPLE_EVERY" -g 128 -o "$OUT" -y 1 -hf "$OUT/hf")
 start=$(date +%s)
+log_start=$(stat -c %s "$OUT/run.out") # this run's part of the log starts here
 # tee ignores SIGINT / SIGTERM: the trainer gets them, finishes its step and checkpoints while its
 # output still has a reader
 set +e
@@ -123,9 +124,14 @@ else
 fi
 rc=${PIPESTATUS[0]}
 set -e
-[ "$rc" -eq 0 ] || die "the trainer exited with $rc (see $OUT/run.out); run the same command again to resume"
+if [ "$rc" -ne 0 ]; then
+    if tail -c +$((log_start + 1)) "$OUT/run.out" | grep -q "_val_[0-9]*\.bin'*: shard too small"; then
+        die "the val split is smaller than one batch of every process: delete ${DATA}_*.bin and encode again with a larger VAL_FRACTION (now $VAL_FRACTION)"
+    fi
+    die "the trainer exited with $rc (see $OUT/run.out); run the same command again to resume"
+fi
 [ -d "$OUT/hf" ] && cp "$TOK" "$OUT/hf/tokenizer.json"
-stopped=$(tail -n 30 "$OUT/run.out" | grep -o 'stopped by signal [0-9]* after step [0-9]*' | tail -n 1 || true)
+stopped=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep -o 'stopped by signal [0-9]* after step [0-9]*' | tail -n 1 || true)
 if [ -n "$stopped" ]; then
     echo "$stopped of $STEPS (checkpoint in $OUT): run the same command again to resume"
     exit 0

@@ -210,6 +210,9 @@ if [ "$BIN" = "./train_mamba" ]; then
        ls "$TMP/pt/sig"/DONE_* > /dev/null 2>&1; then ok "run_pretrain_ctrl_c_checkpoints"
     else bad "run_pretrain_ctrl_c_checkpoints" "rc $rc: $(tail -n 2 "$TMP/pt_sig.out")"; fi
     expect_error_cmd run_pretrain_bad_model "-e $TMP/none.bin" env MODEL="$TMP/none.bin" DATA="$TMP/pt/corpus" bash scripts/run_pretrain.sh "$TKJ"
+    head -c 100000 dev/data/tinyshakespeare.txt > "$TMP/pt_small.txt"
+    expect_error_cmd run_pretrain_val_too_small "val split is smaller than one batch" env GPUS=1 MODEL=d32:l2:v270 MICRO_B=16 T=64 \
+        BATCH_TOKENS=1024 TOKENS=4096 VAL_FRACTION=0.001 DATA="$TMP/pt/small" OUT="$TMP/pt/small_out" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_small.txt"
     expect_error_cmd run_pretrain_bad_batch "not a positive multiple of MICRO_B" env MODEL=d32:l2:v270 MICRO_B=3 T=32 BATCH_TOKENS=256 \
         DATA="$TMP/pt/corpus" OUT="$TMP/pt/x" bash scripts/run_pretrain.sh "$TKJ"
     expect_error_cmd run_pretrain_no_shards "give the text files" env MODEL=d32:l2:v270 DATA="$TMP/pt/none" bash scripts/run_pretrain.sh "$TKJ"
