@@ -6,7 +6,7 @@ Data parallelism over NCCL: one process per GPU, each with its own part of the d
     only starts the processes, the NCCL id goes through -pi fs or tcp;
   - the NCCL id reaches the other ranks through a shared file (-pi fs -pf path: rank 0 writes it
     atomically, the others wait for it) or a TCP rendezvous (-pi tcp -ps host:port: rank 0 serves it);
-  - gradients: averaged with all-reduce (-z 0), layer by layer on a side stream while the backward
+  - gradients: averaged with all-reduce (-z 0), in groups of REDUCE_LAYERS layers on a side stream while the backward
     pass goes on, or reduce-scattered so each rank updates its shard of the AdamW moments and
     master weights, then all-gathered (-z 1, ZeRO-1);
   - failure: collectives are waited on with a deadline (-pt seconds) while polling NCCL's async

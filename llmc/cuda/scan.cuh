@@ -31,7 +31,8 @@ The trainer uses that at -r 2 instead of keeping every layer's out for out_proj'
 
 Work layout (both kernels): a block owns 32 channels of one batch row; each channel's N states are
 split over N/4 lanes, 4 states per lane held in registers while the lane loops over T (B*Di*N/4
-threads: enough to fill an H100 at training shapes). Inputs arrive in tiles of SCAN_CHUNK steps
+threads, enough to fill an H100 at training shapes; half as many in the backward's 2-channel layout,
+chosen where it fills the last wave much better, below). Inputs arrive in tiles of SCAN_CHUNK steps
 through shared memory (16-byte cp.async, the next tile in flight); softplus/silu are computed once
 per element into fp32 tiles. What the loops are shaped around (measured, doc/perf.md):
   - shared memory returns 32 registers per cycle per SM, and every lane re-reads delta and its B/C
