@@ -1248,6 +1248,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
     const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
     int inject_nan_step = inject != NULL ? atoi(inject) : -1;
+    const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM arrives during this step
+    int sigterm_step = sigterm != NULL ? atoi(sigterm) : -1;
     for (int step = start_step; step <= train_num_batches; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
         int stopping = stop_signal != 0;
@@ -1331,6 +1333,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
+        if (step + 1 == sigterm_step) { raise(SIGTERM); }
         if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
     }
     return 0;

@@ -1189,6 +1189,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
     const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
     int inject_nan_step = inject != NULL ? atoi(inject) : -1;
+    const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM arrives during this step
+    int sigterm_step = sigterm != NULL ? atoi(sigterm) : -1;
     for (int step = start_step; step <= train_num_batches; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
         // (every rank stops together: a signal on any rank stops all of them)
@@ -1230,6 +1232,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             if (timed_steps > 0) {
                 printf("average over %d steps: %.2f ms/step, %.0f tok/s\n", timed_steps, timed_ms / timed_steps,
                        o->total_batch_size / (timed_ms / timed_steps / 1000.0));
+            }
+            if (use_cuda_graphs) {
+                printf("CUDA graphs: %ld forward and %ld backward launches\n", model->fwd_graph.launches, model->bwd_graph.launches);
             }
             break;
         }
@@ -1281,6 +1286,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
+        if (step + 1 == sigterm_step) { raise(SIGTERM); }
         if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
         if (step == start_step) {
             size_t free_b, total_b;

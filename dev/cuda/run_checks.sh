@@ -3,16 +3,22 @@
 # (each file's check mode, no benchmarks). Part of `make test` on a machine with a GPU.
 # One PASS/FAIL line per file, then "N passed, M failed".
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 BUILD=${BUILD:-/tmp/dev_cuda_checks}
 mkdir -p "$BUILD"
 NVCC="nvcc -O3 -gencode arch=compute_90,code=sm_90"
 files="matmul conv1d rmsnorm classifier adamw encoder selective_scan_forward selective_scan_backward selective_scan_fp32"
-for f in $files; do $NVCC -o "$BUILD/$f" "$f.cu" -lcublas -lcublasLt > "$BUILD/$f.build.log" 2>&1 & done
+# a binary left from an earlier run must not stand in for a failed build: remove it, keep nvcc's status
+for f in $files; do
+    rm -f "$BUILD/$f" "$BUILD/$f.rc"
+    ( $NVCC -o "$BUILD/$f" "$f.cu" -lcublas -lcublasLt > "$BUILD/$f.build.log" 2>&1; echo $? > "$BUILD/$f.rc" ) &
+done
 wait
 pass=0; fail=0
 for f in $files; do
-    if [ ! -x "$BUILD/$f" ]; then echo "FAIL $f: build failed ($(grep -m1 error "$BUILD/$f.build.log"))"; fail=$((fail + 1)); continue; fi
+    if [ "$(cat "$BUILD/$f.rc" 2>/dev/null)" != 0 ] || [ ! -x "$BUILD/$f" ]; then
+        echo "FAIL $f: build failed ($(grep -m1 error "$BUILD/$f.build.log"))"; fail=$((fail + 1)); continue
+    fi
     args=--check
     case $f in selective_scan_*) args="";; esac # the scan files read SCAN_CHECK_ONLY instead
     if SCAN_CHECK_ONLY=1 timeout 300 "$BUILD/$f" $args > "$BUILD/$f.log" 2>&1; then
