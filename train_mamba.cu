@@ -1177,7 +1177,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         train_num_batches = (int)(train_loader->num_tokens / o->total_batch_size);
         if (train_num_batches < 1) { train_num_batches = 1; }
     }
-    LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac};
+    LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac,
+                                    o->lr_decay_frac};
     printf("total batch size %d tokens = %d x %d x %d micro-steps x %d processes | %d steps\n", o->total_batch_size, B, T,
            grad_accum_steps, world, train_num_batches);
     if (resumed) { dataloader_resume(train_loader, state->epoch, state->shard, state->sample); }

@@ -3,6 +3,9 @@ Learning-rate schedules. All take the step index (0-based) and return the learni
   cosine:   linear warmup over `warmup` steps to lr, then cosine decay to lr * final_frac
   linear:   linear warmup, then linear decay to lr * final_frac
   constant: linear warmup, then lr
+  wsd:      warmup-stable-decay: linear warmup, lr until the last `decay_frac` of the steps, then a
+            linear decay to lr * final_frac at the last step. The decay starts at a fixed step, so a
+            run can be lengthened while it is still in the stable phase (resume with a larger -x).
 */
 #ifndef SCHEDULERS_H
 #define SCHEDULERS_H
@@ -11,15 +14,17 @@ Learning-rate schedules. All take the step index (0-based) and return the learni
 #include <string.h>
 
 typedef struct {
-    const char *type; // "cosine", "linear" or "constant"
+    const char *type; // "cosine", "linear", "constant" or "wsd"
     float learning_rate;
     int warmup_iterations;
     int train_num_batches;
     float final_learning_rate_frac;
+    float decay_frac; // wsd: the fraction of the steps in the final decay
 } LearningRateScheduler;
 
 static inline int lr_scheduler_type_valid(const char *type) {
-    return strcmp(type, "cosine") == 0 || strcmp(type, "linear") == 0 || strcmp(type, "constant") == 0;
+    return strcmp(type, "cosine") == 0 || strcmp(type, "linear") == 0 || strcmp(type, "constant") == 0 ||
+           strcmp(type, "wsd") == 0;
 }
 
 static inline float get_learning_rate(const LearningRateScheduler *s, int step) {
@@ -28,11 +33,17 @@ static inline float get_learning_rate(const LearningRateScheduler *s, int step) 
         return lr * ((float)(step + 1)) / s->warmup_iterations;
     }
     if (strcmp(s->type, "constant") == 0) { return lr; }
-    int decay_steps = s->train_num_batches - s->warmup_iterations;
-    float frac = decay_steps > 0 ? (float)(step - s->warmup_iterations) / decay_steps : 1.0f;
+    int decay_start = s->warmup_iterations;
+    if (strcmp(s->type, "wsd") == 0) { // the stable phase ends where the last decay_frac of the steps begins
+        int stable_end = s->train_num_batches - (int)lroundf(s->decay_frac * s->train_num_batches);
+        if (stable_end > decay_start) { decay_start = stable_end; }
+        if (step < decay_start) { return lr; }
+    }
+    int decay_steps = s->train_num_batches - decay_start;
+    float frac = decay_steps > 0 ? (float)(step - decay_start) / decay_steps : 1.0f;
     if (frac > 1.0f) { frac = 1.0f; }
     float min_lr = lr * s->final_learning_rate_frac;
-    float coeff = strcmp(s->type, "linear") == 0 ? 1.0f - frac : 0.5f * (1.0f + cosf((float)M_PI * frac));
+    float coeff = strcmp(s->type, "cosine") == 0 ? 0.5f * (1.0f + cosf((float)M_PI * frac)) : 1.0f - frac;
     return min_lr + coeff * (lr - min_lr);
 }
 

@@ -40,6 +40,7 @@ typedef struct {
     int warmup_iterations;          // -u
     float final_lr_frac;            // -q
     const char *lr_schedule;        // -k
+    float lr_decay_frac;            // -kd (wsd: the fraction of the steps in the final decay)
     float weight_decay;             // -c
     float grad_clip;                // -gc
     int val_loss_every;             // -v
@@ -81,7 +82,7 @@ static const Options DEFAULT_OPTIONS = {
     .prompt = NULL,
     .stream_eval_pattern = NULL,
     .B = 16, .T = 128, .total_batch_size = -1, .max_steps = -1,
-    .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine",
+    .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine", .lr_decay_frac = 0.2f,
     .weight_decay = 0.1f, .grad_clip = 1.0f,
     .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f, .top_k = 0, .gen_batch = 1,
     .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0,
@@ -112,7 +113,8 @@ static inline void print_usage(const char *program) {
     printf("  -l <float>  peak learning rate (default %g)\n", d->learning_rate);
     printf("  -u <int>    warmup steps (default %d)\n", d->warmup_iterations);
     printf("  -q <float>  final learning rate as a fraction of the peak (default %g)\n", d->final_lr_frac);
-    printf("  -k <string> schedule: cosine|linear|constant (default %s)\n", d->lr_schedule);
+    printf("  -k <string> schedule: cosine|linear|constant|wsd (warmup, constant, then a linear decay) (default %s)\n", d->lr_schedule);
+    printf("  -kd <float> wsd: the fraction of the steps in the final decay (default %g)\n", d->lr_decay_frac);
     printf("  -c <float>  weight decay on weight matrices (default %g)\n", d->weight_decay);
     printf("  -gc <float> gradient clipping by global norm; 0 = off (default %g)\n", d->grad_clip);
     printf("  -v <int>    val loss every n steps; 0 = never (default %d)\n", d->val_loss_every);
@@ -171,6 +173,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-u") == 0) { o->warmup_iterations = parse_int(f, v); }
         else if (strcmp(f, "-q") == 0) { o->final_lr_frac = parse_float(f, v); }
         else if (strcmp(f, "-k") == 0) { o->lr_schedule = v; }
+        else if (strcmp(f, "-kd") == 0) { o->lr_decay_frac = parse_float(f, v); }
         else if (strcmp(f, "-c") == 0) { o->weight_decay = parse_float(f, v); }
         else if (strcmp(f, "-gc") == 0) { o->grad_clip = parse_float(f, v); }
         else if (strcmp(f, "-v") == 0) { o->val_loss_every = parse_int(f, v); }
@@ -213,7 +216,8 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (!(o->learning_rate >= 0.0f)) { fatalf("-l must be >= 0, got %g", o->learning_rate); }
     if (o->warmup_iterations < 0) { fatalf("-u must be >= 0, got %d", o->warmup_iterations); }
     if (!(o->final_lr_frac >= 0.0f && o->final_lr_frac <= 1.0f)) { fatalf("-q must be in [0, 1], got %g", o->final_lr_frac); }
-    if (!lr_scheduler_type_valid(o->lr_schedule)) { fatalf("-k must be cosine, linear or constant, got '%s'", o->lr_schedule); }
+    if (!lr_scheduler_type_valid(o->lr_schedule)) { fatalf("-k must be cosine, linear, constant or wsd, got '%s'", o->lr_schedule); }
+    if (!(o->lr_decay_frac > 0.0f && o->lr_decay_frac <= 1.0f)) { fatalf("-kd must be in (0, 1], got %g", o->lr_decay_frac); }
     if (!(o->weight_decay >= 0.0f)) { fatalf("-c must be >= 0, got %g", o->weight_decay); }
     if (!(o->grad_clip >= 0.0f)) { fatalf("-gc must be >= 0, got %g", o->grad_clip); }
     if (o->val_loss_every < 0 || o->sample_every < 0 || o->checkpoint_every < 0) {

@@ -24,7 +24,8 @@
 #   GPUS [all visible]     processes (GPUs) to use (CUDA_VISIBLE_DEVICES's list, else nvidia-smi's GPUs)
 #   DATA [data/pretrain]   shard prefix    OUT [out/<MODEL>]    VAL_FRACTION [0.005]
 #   VAL_EVERY [250] VAL_BATCHES [20] CKPT_EVERY [1000] SAMPLE_EVERY [1000]
-#   EXTRA                  more trainer flags, appended last (e.g. "-r 2" to save memory, "-z 1")
+#   EXTRA                  more trainer flags, appended last (e.g. "-r 2" to save memory, "-z 1", or
+#                          "-k wsd -kd 0.2" for warmup-stable-decay instead of the paper's cosine)
 set -euo pipefail
 die() { echo "error: $*" >&2; exit 1; }
 [ $# -ge 1 ] || die "usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...] (see the header)"

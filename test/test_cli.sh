@@ -41,7 +41,8 @@ expect_error non_integer "expected an integer" -b abc
 expect_error zero_batch "-b must be positive" -b 0
 expect_error negative_seq "-t must be positive" -t -5
 expect_error total_batch_not_multiple "must be a positive multiple" -b 4 -t 32 -d 100
-expect_error bad_schedule "cosine, linear or constant" -k sawtooth
+expect_error bad_schedule "cosine, linear, constant or wsd" -k sawtooth
+expect_error bad_decay_fraction "-kd must be in (0, 1]" -k wsd -kd 0
 expect_error bad_lr_frac "-q must be in" -q 2
 expect_error bad_cuda_graphs "-cg must be 0 or 1" -cg 2
 expect_error resume_without_dir "needs -o" -y 1

@@ -360,6 +360,39 @@ static void test_hf_round_trip(const Fixture *f) {
 
 // the selection ablation (descriptor field s0): dt_r, B, C are the same for every token, and the
 // model still trains (x_proj's weights get gradients through the constant input)
+// the learning-rate schedules at their defining steps, against values worked out by hand
+// (lr 1e-3, final fraction 0.1 -> min 1e-4, 10 warmup steps of 100)
+static void test_schedules(void) {
+    LearningRateScheduler s = {"cosine", 1e-3f, 10, 100, 0.1f, 0.2f};
+    const double lr = 1e-3, lo = 1e-4;
+    struct { const char *type; int step; double want; } cases[] = {
+        {"cosine", 0, lr / 10}, {"cosine", 9, lr}, {"cosine", 10, lr}, {"cosine", 55, lo + 0.5 * (lr - lo)}, {"cosine", 100, lo},
+        {"linear", 4, lr / 2}, {"linear", 10, lr}, {"linear", 55, lo + 0.5 * (lr - lo)}, {"linear", 100, lo},
+        {"constant", 4, lr / 2}, {"constant", 10, lr}, {"constant", 99, lr},
+        // wsd, decay over the last 20% (steps 80..100): warmup, flat until step 80, linear down
+        {"wsd", 4, lr / 2}, {"wsd", 10, lr}, {"wsd", 79, lr}, {"wsd", 80, lr}, {"wsd", 90, lo + 0.5 * (lr - lo)},
+        {"wsd", 95, lo + 0.25 * (lr - lo)}, {"wsd", 100, lo},
+    };
+    int ok = 1;
+    char detail[160] = "all match";
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s.type = cases[i].type;
+        double got = get_learning_rate(&s, cases[i].step);
+        if (!(fabs(got - cases[i].want) <= 1e-6 * lr)) {
+            ok = 0;
+            snprintf(detail, sizeof(detail), "%s step %d: %.9g, want %.9g", cases[i].type, cases[i].step, got, cases[i].want);
+            break;
+        }
+    }
+    check(ok, "lr_schedules", "%s", detail);
+    // wsd's stable phase does not depend on the run's length as long as the decay has not begun:
+    // 100 steps and 150 steps (decay from 80 and 120) agree on every step before 80
+    LearningRateScheduler a = {"wsd", 1e-3f, 10, 100, 0.1f, 0.2f}, b = {"wsd", 1e-3f, 10, 150, 0.1f, 0.2f};
+    int same = 1;
+    for (int t = 0; t < 80; t++) { same &= get_learning_rate(&a, t) == get_learning_rate(&b, t); }
+    check(same && get_learning_rate(&b, 100) == 1e-3f, "lr_wsd_extendable", "steps 0..79 equal for 100 and 150 steps");
+}
+
 static void test_no_selection(void) {
     MambaConfig c;
     config_from_descriptor("d32:l2:v16:s0", &c);
@@ -400,6 +433,7 @@ int main(int argc, char **argv) {
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");
     test_hf_round_trip(&f);
     test_no_selection();
+    test_schedules();
     free_fixture(&f);
     return test_summary();
 }
