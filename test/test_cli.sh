@@ -163,6 +163,29 @@ elif [ "$BIN" = "./train_mamba" ]; then
     echo "SKIP run_enwik8_script_standin, run_enwik8_script_resumes: no python3 (dev/data/enwik8.py; not counted as passed)"
 fi
 
+# --- scripts/multi_gpu.sh with a stand-in trainer (no GPU needed): every process gets its rank as
+# flags, which win over a Slurm job's variables (SLURM_NTASKS=1 inside a one-task job), and the
+# same id file; when one process fails the others are stopped and the launcher exits with its code
+if [ "$BIN" = "./train_mamba" ]; then
+    {
+        echo '#!/usr/bin/env bash'
+        echo "echo \"rank \$RANK: \$*\" >> '$TMP/fake.log'"
+        echo 'if [ "${FAKE_FAIL:-0}" = 1 ]; then [ "$RANK" = 1 ] && exit 3; exec sleep 30; fi'
+        echo 'exit 0'
+    } > "$TMP/fake_trainer.sh"
+    chmod +x "$TMP/fake_trainer.sh"
+    SLURM_NTASKS=1 SLURM_PROCID=0 BIN="$TMP/fake_trainer.sh" bash scripts/multi_gpu.sh -n 2 -x 5 -o out/x; rc=$?
+    r0=$(grep '^rank 0:' "$TMP/fake.log"); r1=$(grep '^rank 1:' "$TMP/fake.log")
+    if [ "$rc" -eq 0 ] && echo "$r0" | grep -q -- "-pn 2 -pr 0 -pl 0 -x 5 -o out/x$" && echo "$r1" | grep -q -- "-pn 2 -pr 1 -pl 1 -x 5 -o out/x$" &&
+       [ "$(echo "$r0" | grep -o -- '-pf [^ ]*')" = "$(echo "$r1" | grep -o -- '-pf [^ ]*')" ]; then ok "multi_gpu_launcher_ranks"
+    else bad "multi_gpu_launcher_ranks" "rc $rc: $r0 / $r1"; fi
+    start=$(date +%s)
+    FAKE_FAIL=1 BIN="$TMP/fake_trainer.sh" bash scripts/multi_gpu.sh -n 2 2> "$TMP/launcher.err"; rc=$?
+    if [ "$rc" -eq 3 ] && [ $(( $(date +%s) - start )) -lt 20 ] && grep -q "a process exited with 3" "$TMP/launcher.err"; then
+        ok "multi_gpu_launcher_stops_all"
+    else bad "multi_gpu_launcher_stops_all" "rc $rc after $(( $(date +%s) - start )) s: $(cat "$TMP/launcher.err")"; fi
+fi
+
 # --- scripts/run_pretrain.sh end to end on a small corpus (two text files, then JSON Lines) with the
 # fixture tokenizer: encoding, the paper's schedule (peak LR 3e-3 below 200M parameters, reached
 # after warmup), checkpoints, the transformers export with the tokenizer, resume, bad settings.
