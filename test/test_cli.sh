@@ -125,12 +125,15 @@ else bad "cuda_graphs_replayed" "$(grep '^CUDA graphs' "$TMP/g1.out" "$TMP/g0.ou
 fi
 
 # --- stream evaluation (-es): the val split as one sequence; the chunking (B*T) does not change the
-# loss (the state is carried: CPU bitwise up to the printed digits; GPU within bf16 GEMM rounding)
+# loss (the state is carried). CPU: bitwise up to the printed digits. GPU: the two chunkings printed
+# the same 5.440095 in all ten runs of 2026-11-30 (five H200 machines, bf16 and the products at two
+# shapes), so the bound is 2e-5, 20 printed units; losing the carry at every chunk moves this loss
+# by 3e-4 to 1.2e-3 (measured on the CPU trainer), which the old GPU bound of 5e-3 let through.
 VAL=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
 s1=$("$BIN" -e "$A/model_00000010.bin" -b 4 -t 32 -x 0 -m 1 -nt 2 -es "$VAL" 2>&1 | grep '^stream eval')
 s2=$("$BIN" -e "$A/model_00000010.bin" -b 1 -t 37 -x 0 -m 1 -nt 2 -es "$VAL" 2>&1 | grep '^stream eval')
 l1=$(echo "$s1" | sed -n 's/.*| loss \([0-9.]*\) |.*/\1/p'); l2=$(echo "$s2" | sed -n 's/.*| loss \([0-9.]*\) |.*/\1/p')
-tol=1e-6; [ "$BIN" != "./train_mamba" ] && tol=5e-3
+tol=1e-6; [ "$BIN" != "./train_mamba" ] && tol=2e-5
 if [ -n "$l1" ] && echo "$s1" | grep -q "111539 tokens predicted" && awk -v a="$l1" -v b="$l2" -v t="$tol" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t && a > 0) }'; then
     ok "stream_eval_chunking_invariant ($l1 vs $l2)"
 else
