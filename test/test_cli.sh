@@ -126,8 +126,8 @@ fi
 
 # --- stream evaluation (-es): the val split as one sequence; the chunking (B*T) does not change the
 # loss (the state is carried). CPU: bitwise up to the printed digits. GPU: the two chunkings printed
-# the same 5.440095 in all ten runs of 2026-11-30 (five H200 machines, bf16 and the products at two
-# shapes), so the bound is 2e-5, 20 printed units; losing the carry at every chunk moves this loss
+# the same 5.440095 in all ten runs of 2026-11-30 (five H200 machines; the two chunkings run the products at
+# different shapes), so the bound is 2e-5, 20 printed units; losing the carry at every chunk moves this loss
 # by 3e-4 to 1.2e-3 (measured on the CPU trainer), which the old GPU bound of 5e-3 let through.
 VAL=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
 s1=$("$BIN" -e "$A/model_00000010.bin" -b 4 -t 32 -x 0 -m 1 -nt 2 -es "$VAL" 2>&1 | grep '^stream eval')
