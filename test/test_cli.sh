@@ -126,7 +126,7 @@ fi
 
 # --- stream evaluation (-es): the val split as one sequence; the chunking (B*T) does not change the
 # loss (the state is carried). CPU: bitwise up to the printed digits. GPU: the two chunkings printed
-# the same 5.440095 in all ten runs of 2026-11-30 (five H200 machines; the two chunkings run the products at
+# the same 5.440095 as the CPU in all five GPU runs of 2026-11-30 (five H200 machines; the two chunkings run the products at
 # different shapes), so the bound is 2e-5, 20 printed units; losing the carry at every chunk moves this loss
 # by 3e-4 to 1.2e-3 (measured on the CPU trainer), which the old GPU bound of 5e-3 let through.
 VAL=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
