@@ -80,6 +80,7 @@ struct BwdArgs {
     float *scratch;
     const bf16 *dout;     // (B,T,Di)
     const float *states;  // (B,nchunks,Di,N)
+    const float *states_fine; // (B,nchunks*CHUNK/SUB8,Di,N): a checkpoint every SUB8 steps (versions 15, 16)
     const bf16 *u;
     const bf16 *delta_raw;
     const float *dt_bias;
@@ -598,13 +599,15 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 15;
+static const int NUM_VERSIONS = 17;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
-    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores"};
+    "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
+    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps"};
+static bool is_fine(int version) { return version == 15 || version == 16; }
 
 static ScanParams to_params(const BwdArgs &a) {
     ScanParams p = {};
@@ -657,6 +660,14 @@ void scan_backward(int version, const BwdArgs &p) {
     case 12: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 13: selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, false, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
     case 14: selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 15: case 16: {
+        ScanParams q = to_params(p);
+        q.states = (float *)p.states_fine;
+        if (version == 15) { selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, true>(q, 0); }
+        else { selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4, true>(q, 0); }
+        cudaCheckLaunch();
+        break;
+    }
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }
@@ -669,6 +680,8 @@ struct DevSet {
     bf16 *out;  // forward output, for forward+backward timing
     float *states_w;
     size_t states_n;
+    float *states_fine_w;
+    size_t states_fine_n;
 };
 
 static DevSet upload_set(const HostIn &h, float *scratch) {
@@ -679,6 +692,7 @@ static DevSet upload_set(const HostIn &h, float *scratch) {
     a.B = h.B; a.T = h.T; a.Di = h.Di; a.N = h.N; a.R = h.R;
     a.yg = NULL;
     s.states_n = (size_t)h.B * ceil_div(h.T, CHUNK) * h.Di * h.N;
+    s.states_fine_n = s.states_n * (CHUNK / SUB8);
     a.du = dmalloc<bf16>(BTD); a.d_delta_raw = dmalloc<bf16>(BTD); a.dxz = dmalloc<bf16>(2 * BTD);
     a.dxdbl = dmalloc<bf16>((size_t)h.B * h.T * W);
     a.dA_log = dmalloc<float>((size_t)h.Di * h.N); a.dD = dmalloc<float>(h.Di); a.d_dt_bias = dmalloc<float>(h.Di);
@@ -700,6 +714,9 @@ static DevSet upload_set(const HostIn &h, float *scratch) {
     cudaCheck(cudaMemset(st, 0, s.states_n * 4));
     a.dout = dout; a.u = u; a.delta_raw = dr; a.xdbl = xd; a.xz = xz; a.states = st; a.dt_bias = bias; a.A_log = al; a.D = D;
     s.states_w = st;
+    s.states_fine_w = dmalloc<float>(s.states_fine_n);
+    cudaCheck(cudaMemset(s.states_fine_w, 0, s.states_fine_n * 4));
+    a.states_fine = s.states_fine_w;
     s.out = dmalloc<bf16>(BTD);
     return s;
 }
@@ -707,7 +724,7 @@ static void free_set(DevSet &s) {
     BwdArgs &a = s.a;
     void *ptrs[] = {a.du, a.d_delta_raw, a.dxz, a.dxdbl, a.dA_log, a.dD, a.d_dt_bias, (void *)a.dout, (void *)a.u,
                     (void *)a.delta_raw, (void *)a.xdbl, (void *)a.xz, (void *)a.states, (void *)a.dt_bias,
-                    (void *)a.A_log, (void *)a.D, s.out};
+                    (void *)a.A_log, (void *)a.D, s.out, s.states_fine_w};
     for (void *q : ptrs) { cudaCheck(cudaFree(q)); }
 }
 
@@ -716,6 +733,19 @@ static void run_forward(const DevSet &s) {
     const BwdArgs &a = s.a;
     selective_scan_forward(s.out, s.states_w, NULL, a.u, a.delta_raw, a.dt_bias, a.A_log, a.xdbl, a.R, a.D, a.xz, a.B, a.T, a.Di, a.N, 0);
     cudaCheckLaunch();
+}
+
+// the trainer's forward writing a checkpoint every SUB8 steps (for versions 15, 16)
+static void run_forward_fine(const DevSet &s) {
+    const BwdArgs &a = s.a;
+    ScanParams q = {};
+    q.out = s.out; q.states = s.states_fine_w; q.u = a.u; q.delta_raw = a.delta_raw; q.dt_bias = a.dt_bias; q.A_log = a.A_log;
+    q.xdbl = a.xdbl; q.R = a.R; q.D = a.D; q.xz = a.xz; q.B = a.B; q.T = a.T; q.Di = a.Di;
+    selective_scan_forward_launch<16, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SUB8>(q, 0);
+    cudaCheckLaunch();
+}
+static void run_forward_for(int version, const DevSet &s) {
+    if (is_fine(version)) { run_forward_fine(s); } else { run_forward(s); }
 }
 
 static size_t max_scratch_floats(int B, int T, int Di, int N) {
@@ -738,6 +768,23 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
     std::vector<float> stf(s.states_n);
     for (size_t i = 0; i < s.states_n; i++) { stf[i] = (float)ref.states[i]; }
     upload_f32(s.states_w, stf.data(), s.states_n);
+    int bad = 0;
+    if (is_fine(version)) { // checkpoints every SUB8 steps: the fine forward's, checked against the reference first
+        RefGrads ref8 = scan_reference_cpu(h, SUB8);
+        poison(s.states_fine_w, s.states_fine_n * 4);
+        poison(s.out, BTD * 2);
+        run_forward_fine(s);
+        cudaCheck(cudaDeviceSynchronize());
+        std::vector<float> stfine = download_f32(s.states_fine_w, s.states_fine_n), out = download_bf16(s.out, BTD);
+        const size_t n8 = ceil_div(T, SUB8), nk = s.states_fine_n / ((size_t)B * Di * N), per = (size_t)Di * N;
+        std::vector<float> got((size_t)B * n8 * per);
+        for (int b = 0; b < B; b++) { memcpy(&got[(size_t)b * n8 * per], &stfine[(size_t)b * nk * per], n8 * per * 4); }
+        bad += report_err("fine fwd states", rel_err(got.data(), ref8.states.data(), got.size()), 1e-4);
+        bad += report_err("fine fwd out", rel_err(out.data(), ref.out.data(), BTD), 5e-3);
+        size_t nonfinite = 0;
+        for (float v : stfine) { nonfinite += !std::isfinite(v); }
+        if (nonfinite) { printf("    %zu fine checkpoints not written FAIL\n", nonfinite); bad++; }
+    }
     poison(s.a.du, BTD * 2); poison(s.a.d_delta_raw, BTD * 2); poison(s.a.dxz, BTD * 4);
     poison(s.a.dxdbl, (size_t)B * T * W * 2);
     poison(scratch, max_scratch_floats(B, T, Di, N) * 4);
@@ -757,7 +804,6 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
         for (int n = 0; n < N; n++) { dB[bt * N + n] = dxd[bt * W + R + n]; dC[bt * N + n] = dxd[bt * W + R + N + n]; }
         for (int r = 0; r < R; r++) { if (!isnan(dxd[bt * W + r])) { untouched_bad++; } }
     }
-    int bad = 0;
     bad += report_err("du", rel_err(du.data(), ref.du.data(), BTD), 5e-3);
     bad += report_err("d_delta_raw", rel_err(ddr.data(), ref.ddr.data(), BTD), 5e-3);
     bad += report_err("dz", rel_err(dz.data(), ref.dz.data(), BTD), 5e-3);
@@ -779,10 +825,12 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
         bad++;
     }
     // the trainer's forward (scan.cuh) against the same reference: out and checkpoints
-    if (version == 0 || version == 11 || version == 14) {
+    if (version == 0 || version == 11 || version == 14 || is_fine(version)) {
         poison(s.out, BTD * 2);
         poison(s.states_w, s.states_n * 4);
+        poison(s.states_fine_w, s.states_fine_n * 4);
         run_forward(s);
+        if (is_fine(version)) { run_forward_fine(s); } // same out, bitwise; the fine checkpoints
         cudaCheck(cudaDeviceSynchronize());
         std::vector<float> out = download_bf16(s.out, BTD), st = download_f32(s.states_w, s.states_n);
         if (version == 0) {
@@ -818,6 +866,7 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
         HostIn h = make_inputs(B, T, Di, N, R, 2000 + k, 0, 0);
         sets.push_back(upload_set(h, scratch));
         run_forward(sets.back()); // real checkpoints
+        run_forward_fine(sets.back());
         // SCAN_BWD_OUT=1: time the backward that also writes the gated output again (the trainer's -r 2),
         // into the forward's output buffer (the same values)
         if (getenv("SCAN_BWD_OUT")) { sets.back().a.yg = sets.back().out; }
@@ -836,7 +885,7 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
     for (int v : versions) {
         int reps = v == 1 ? 10 : 40;
         float ms_b = time_median_ms([&](int i) { scan_backward(v, sets[i % NSETS].a); }, 3, reps);
-        float ms_fb = time_median_ms([&](int i) { run_forward(sets[i % NSETS]); scan_backward(v, sets[i % NSETS].a); }, 3, reps);
+        float ms_fb = time_median_ms([&](int i) { run_forward_for(v, sets[i % NSETS]); scan_backward(v, sets[i % NSETS].a); }, 3, reps);
         double g1 = bytes_b / (ms_b * 1e-3) / 1e9, g2 = bytes_fb / (ms_fb * 1e-3) / 1e9;
         printf("  %-30s %9.4f %8.1f %6.1f%% | %9.4f %8.1f %6.1f%%\n", version_name[v], ms_b, g1, 100 * g1 / copy_gbps, ms_fb,
                g2, 100 * g2 / copy_gbps);
@@ -854,6 +903,7 @@ int main(int argc, char **argv) {
         float *scratch = dmalloc<float>(max_scratch_floats(8, 2048, 1536, 16));
         DevSet s = upload_set(make_inputs(8, 2048, 1536, 16, 48, 3000, 0, 0), scratch);
         run_forward(s);
+        run_forward_fine(s);
         for (int v : versions) { scan_backward(v, s.a); }
         cudaCheck(cudaDeviceSynchronize());
         return 0;

@@ -273,7 +273,7 @@ template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLa
 // BATCH keeps the y of all CH steps in registers and stores them after the loop: a shared store
 // between steps would pin the next step's shared loads behind it (the compiler cannot tell the
 // buffers apart), so every step would wait out the load latency.
-template <int N, int NPT, int CPL, int DC, int CH, bool BATCH>
+template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
 selective_scan_forward_kernel(ScanParams p) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
@@ -288,6 +288,8 @@ selective_scan_forward_kernel(ScanParams p) {
     const int tid = threadIdx.x, lane = tid % 32, nq = lane / CW, ch0 = (tid / 32 * CW + lane % CW) * CPL;
     const int b = blockIdx.y, d0 = blockIdx.x * DC;
     const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
+    constexpr int KCK = CH / CKS; // checkpoints per tile
+    static_assert(CH % CKS == 0, "checkpoint spacing");
     const floatX *const X[3] = {p.delta_raw, p.u, p.xz};
     const int xstride[3] = {Di, Di, 2 * Di}, xoff[3] = {0, 0, Di};
     for (int i = tid; i < DC; i += NT) {
@@ -324,18 +326,20 @@ selective_scan_forward_kernel(ScanParams p) {
         });
         ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); });
         __syncthreads();
-#pragma unroll
-        for (int c = 0; c < CPL; c++) { // checkpoint: the state entering chunk ci
-            const int d = d0 + ch0 + c;
-            if (d < Di) {
-                float *dst = p.states + (((size_t)b * nch + ci) * Di + d) * N + nq * NPT;
-#pragma unroll
-                for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
-            }
-        }
         float yv[BATCH ? CH : 1][CPL];
 #pragma unroll
         for (int t = 0; t < CH; t++) {
+            if (t % CKS == 0) { // checkpoint: the state entering step t0 + t
+#pragma unroll
+                for (int c = 0; c < CPL; c++) {
+                    const int d = d0 + ch0 + c;
+                    if (d < Di) {
+                        float *dst = p.states + (((size_t)b * nch * KCK + ci * KCK + t / CKS) * Di + d) * N + nq * NPT;
+#pragma unroll
+                        for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
+                    }
+                }
+            }
             float2 pd[CPL];
             if constexpr (CPL == 2) {
                 float4 v = *(const float4 *)(P + t * DC + ch0);
@@ -428,7 +432,11 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
 // reduced and stored after the pass, so no shared store sits between one step's loads and the next.
 // OUT: also write the gated output again (p.out, the trainer's -r 2). A separate instantiation: with
 // the code present but switched off at run time the kernel was 1.3% slower (doc/perf.md).
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool OUT>
+// FINE: the forward wrote a checkpoint every SUB steps, so the sub-chunk starts are read instead of
+// recomputed by the pre-pass. Each thread copies its own slots with cp.async: chunk ci-1's start of
+// sub-chunk k as soon as chunk ci's forward pass of sub-chunk k has used the slot (slots are per
+// thread, so no barrier guards them; the copy lands during the remaining sub-chunks).
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool OUT, bool FINE>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
@@ -448,7 +456,7 @@ selective_scan_backward_kernel(ScanParams p) {
 
     const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
     const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC;
-    const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
+    const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH, KCK = FINE ? K : 1; // checkpoints per chunk
     float *bcpart = p.scratch;
     float *pA = bcpart + (size_t)p.B * G * T * 2 * N, *pD = pA + (size_t)p.B * Di * N, *pT = pD + (size_t)p.B * Di;
     const floatX *const X[4] = {p.delta_raw, p.u, p.xz, p.dout};
@@ -469,8 +477,24 @@ selective_scan_backward_kernel(ScanParams p) {
     }
     float accD[2] = {0.f, 0.f}, accT[2] = {0.f, 0.f};
     const int eg = tid % EG, erow = tid / EG;
+    // FINE: this lane's start of sub-chunk k (1..K-1) of chunk c (the checkpoints' layout is
+    // [b][chunk*K + k][d][n]; channels past Di are zero-filled)
+    auto prefetch_subck = [&](int c, int k) {
+#pragma unroll
+        for (int cc = 0; cc < CPL; cc++) {
+            const int d = d0 + ch0 + cc;
+            const float *src = p.states + (((size_t)b * nch * K + (size_t)c * K + k) * Di + (d < Di ? d : 0)) * N + nq * NPT;
+#pragma unroll
+            for (int j = 0; j < NPT; j += 4) {
+                ss_cp_async16(subck + ((k - 1) * (CPL * NPT / 4) + cc * (NPT / 4) + j / 4) * NT + tid, src + j, d < Di ? 16 : 0);
+            }
+        }
+    };
 
     ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, (nch - 1) * CH, tid);
+    if constexpr (FINE) {
+        for (int k = 1; k < K; k++) { prefetch_subck(nch - 1, k); }
+    }
     ss_cp_async_commit();
     for (int ci = nch - 1; ci >= 0; ci--) {
         const int t0 = ci * CH;
@@ -478,7 +502,7 @@ selective_scan_backward_kernel(ScanParams p) {
 #pragma unroll
         for (int c = 0; c < CPL; c++) {
             const int d = d0 + ch0 + c;
-            const float *src = p.states + (((size_t)b * nch + ci) * Di + (d < Di ? d : 0)) * N + nq * NPT;
+            const float *src = p.states + (((size_t)b * nch * KCK + (size_t)ci * KCK) * Di + (d < Di ? d : 0)) * N + nq * NPT;
 #pragma unroll
             for (int j = 0; j < NPT; j += 4) {
                 float4 v = d < Di ? *(const float4 *)(src + j) : make_float4(0.f, 0.f, 0.f, 0.f);
@@ -522,7 +546,7 @@ selective_scan_backward_kernel(ScanParams p) {
         if (ci > 0) { ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
         ss_cp_async_commit();
 
-        if constexpr (K > 1) { // pre-pass: states at the starts of sub-chunks 1..K-1
+        if constexpr (K > 1 && !FINE) { // pre-pass: states at the starts of sub-chunks 1..K-1
             float s[CPL][NPT];
 #pragma unroll
             for (int c = 0; c < CPL; c++) {
@@ -630,6 +654,10 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, yv[i]);
                     ss_chan_sum_store<NPT, CW>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
                 }
+            }
+            if constexpr (FINE) { // the slot's value is in use (so read): refill it for chunk ci-1
+                if (k > 0 && ci > 0) { prefetch_subck(ci - 1, k); }
+                ss_cp_async_commit();
             }
             // reverse pass: adjoint, per-channel sums, dA, dB
             float dbv[BATCH ? SUB : 1][NPT], rvv[BATCH ? SUB : 1][2 * CPL];
@@ -814,20 +842,20 @@ static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
 }
 
 // the kernels with explicit layout parameters (dev/cuda benchmarks other choices through these)
-template <int N, int NPT, int CPL, int DC, bool BATCH>
+template <int N, int NPT, int CPL, int DC, bool BATCH, int CKS = SCAN_CHUNK>
 static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
-    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH>;
+    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
 }
-template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB>
+template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool FINE = false>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
-    auto kern = p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true>
-                              : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false>;
+    auto kern = p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true, FINE>
+                              : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE>;
     const size_t smem = L::smem_of(p.out != NULL);
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
