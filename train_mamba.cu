@@ -10,8 +10,11 @@ by side. What differs is where the numbers live and how the layers are fused:
     D skip and the z gate in one kernel (llmc/cuda/scan.cuh); softmax + cross-entropy + dlogits
     in one kernel;
   - every reduction in a fixed order: two runs with the same seed give the same bits;
-  - recomputation (-r): 1 recomputes the conv+SiLU output u in backward; 2 also delta, the RMSNorm
-    outputs, and the gated scan output (which the scan backward writes again from its recomputed states).
+  - recomputation (-r): 0 keeps everything, the scan states every 8 steps included; 1 recomputes the
+    conv+SiLU output u in backward and keeps a scan checkpoint every 32 steps (the scan backward then
+    recomputes the states between them: a quarter of the checkpoint memory, ~10% more scan backward
+    time); 2 also recomputes delta, the RMSNorm outputs, and the gated scan output (which the scan
+    backward writes again from its recomputed states).
 The kernels are in llmc/cuda/*.cuh; dev/cuda/ has their playground versions and benchmarks.
 */
 #include <ctype.h>
@@ -83,7 +86,7 @@ typedef struct {
     floatX *u;         // (L or 1, B, T, Di) silu(conv(x)); one shared buffer when recomputed (-r >= 1)
     floatX *xdbl;      // (L, B, T, R+2N)    x_proj output [dt_r ; B ; C]
     floatX *delta_raw; // (L or 1, B, T, Di) dt_proj output without bias; shared when recomputed (-r 2)
-    float *ssm_states; // (L, B, NC, Di, N)  scan state entering each chunk
+    float *ssm_states; // (L, B, NC, Di, N)  scan state entering every 8 steps at -r 0, every 32 above
     floatX *yg;        // (L or 1, B, T, Di) gated scan output y * silu(z); shared when recomputed (-r 2)
     floatX *out;       // (B, T, C)          out_proj output of the current layer, added by the next norm
     floatX *lnf;       // (B, T, C)
@@ -94,7 +97,7 @@ typedef struct {
 
 void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, int T, int recompute) {
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank;
-    size_t Vp = c->padded_vocab_size, BT = (size_t)B * T, NC = selective_scan_num_chunks(T);
+    size_t Vp = c->padded_vocab_size, BT = (size_t)B * T, NC = selective_scan_num_checkpoints(T, recompute == 0);
     size_t Lu = recompute >= 1 ? 1 : L, Ld = recompute >= 2 ? 1 : L;
     size_t sizes[NUM_ACTIVATION_TENSORS] = {
         (L + 1) * BT * C, Ld * BT * C, L * BT, L * BT * 2 * Di, Lu * BT * Di, L * BT * (R + 2 * N),
@@ -372,7 +375,7 @@ static void mamba_forward_launches(Mamba *model, const GraphKey *key) {
     int B = key->B, T = key->T;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
     int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
-    int BT = B * T, NC = selective_scan_num_chunks(T);
+    int BT = B * T, NC = selective_scan_num_checkpoints(T, model->recompute == 0), fine = model->recompute == 0;
     ParameterTensors p = model->params;
     ActivationTensors a = model->acts;
     cudaStream_t s = main_stream;
@@ -401,7 +404,7 @@ static void mamba_forward_launches(Mamba *model, const GraphKey *key) {
         matmul_forward(xdbl, cfg->no_selection ? model->ones : u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X);
         matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
         selective_scan_forward(yg, states, ssm_carry, u, delta_raw, p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N,
-                               xdbl, R, p.D + (size_t)l * Di, xz, B, T, Di, N, s);
+                               xdbl, R, p.D + (size_t)l * Di, xz, B, T, Di, N, fine, s);
         matmul_forward(a.out, yg, Di, lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C);
     }
     residual_rmsnorm_forward(LAYER(a.residual, L, C), a.lnf, a.lnf_rstd, LAYER(a.residual, L - 1, C), a.out,
@@ -538,7 +541,7 @@ static void mamba_backward_launches(Mamba *model, const GraphKey *key) {
     int B = key->B, T = key->T;
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
     int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
-    int BT = B * T, NC = selective_scan_num_chunks(T);
+    int BT = B * T, NC = selective_scan_num_checkpoints(T, model->recompute == 0), fine = model->recompute == 0;
     float loss_scale = key->scale;
     ParameterTensors p = model->params, g = model->grads;
     ActivationTensors a = model->acts;
@@ -573,7 +576,7 @@ static void mamba_backward_launches(Mamba *model, const GraphKey *key) {
         selective_scan_backward(model->recompute >= 2 ? yg : NULL, ga.du, ga.ddelta, ga.dxz, ga.dxdbl, g.A_log + (size_t)l * Di * N, g.D + (size_t)l * Di,
                                 g.dt_proj_b + (size_t)l * Di, ga.scan_scratch, ga.dyg, states, u, delta_raw,
                                 p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N, xdbl, R, p.D + (size_t)l * Di,
-                                xz, B, T, Di, N, s);
+                                xz, B, T, Di, N, fine, s);
         matmul_backward_dweight(g.out_proj_w + (size_t)l * C * Di, ga.dresidual_lowp, yg, Di, BT, Di, C, 1.0f);
         matmul_backward(ga.dxdbl, g.dt_proj_w + (size_t)l * Di * R, ga.ddelta, xdbl, X,
                         lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di, 0);

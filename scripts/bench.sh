@@ -46,11 +46,23 @@ fi
 bench "mamba-130m shape B=8 T=2048" /tmp/bench_v50280.bin -e mamba-130m -b 8 -t 2048 "${@:2}"
 bench "byte-level d384:l8 B=32 T=1024" /tmp/bench_v256.bin -e d384:l8:v256 -b 32 -t 1024 "${@:2}"
 
-# the scan alone, B=8 Di=1536 L=2048 N=16 (bf16 u, delta, z, B, C; fp32 A, D, dt bias), version 0 =
-# llmc/cuda/scan.cuh; a failed check stops the script
+# the scan alone, B=8 Di=1536 L=2048 N=16 (bf16 u, delta, z, B, C; fp32 A, D, dt bias), the kernels of
+# llmc/cuda/scan.cuh as the trainer runs them: with a checkpoint every 8 steps at -r 0 and 1 (forward
+# version 9, backward version 0), every 32 at -r 2 (forward 0, backward 17); a failed check stops the script
 wait $scan_build
-fwd=$(/tmp/bench_ssf 0 | awk '/^forward B=8 T=2048 Di=1536 N=16/ {f = 1; next} f && $1 == "v0" && !done {print $3; done = 1}')
-bwd_line=$(/tmp/bench_ssb 0 | awk '/^backward B=8 T=2048 Di=1536 N=16/ {f = 1; next} f && $1 == "v0" && !done {print $3, $7; done = 1}')
-read -r bwd fb <<< "$bwd_line"
-printf "%-34s forward %s ms | backward %s ms | forward+backward %s ms (official on the H100: 0.449 / 2.459 ms)\n" \
-    "selective scan B=8 Di=1536 L=2048" "$fwd" "$bwd" "$fb"
+ssf=$(/tmp/bench_ssf 0 9)
+ssb=$(/tmp/bench_ssb 0 17)
+# pick OUTPUT SHAPE VERSION PART: the ms column of VERSION's row in SHAPE's table (PART 1: the first
+# table, before '|'; 2: forward+backward, after it)
+pick() {
+    awk -v shape="$2" -v v="$3" -v part="$4" '$0 ~ shape {f = 1; next}
+        f && $1 == v && !done {split($0, h, "|"); n = split(h[part], w, " "); print (part == 1 ? w[n - 2] : w[1]); done = 1}' <<< "$1"
+}
+for level in "8 v9 v0 -r 0, 1" "32 v0 v17 -r 2"; do
+    read -r every fv bv flags <<< "$level"
+    fwd=$(pick "$ssf" "^forward B=8 T=2048 Di=1536 N=16" "$fv" 1)
+    bwd=$(pick "$ssb" "^backward B=8 T=2048 Di=1536 N=16" "$bv" 1)
+    fb=$(pick "$ssb" "^backward B=8 T=2048 Di=1536 N=16" "$bv" 2)
+    printf "%-34s forward %s ms | backward %s ms | forward+backward %s ms (official on the H100: 0.449 / 2.459 ms)\n" \
+        "scan B=8 Di=1536 L=2048, ckpt /$every" "$fwd" "$bwd" "$fb"
+done

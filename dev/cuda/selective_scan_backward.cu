@@ -24,7 +24,8 @@ Outputs: du, d_delta_raw (B,T,Di) bf16; dz into dxz's z slot (stride 2Di); dB/dC
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o selective_scan_backward selective_scan_backward.cu
     ./selective_scan_backward       # checks all versions, then benchmarks backward and forward+backward
 
-version 0: the trainer's kernels, llmc/cuda/scan.cuh
+version 0: the trainer's kernels, llmc/cuda/scan.cuh, with a checkpoint every 8 steps (its -r 0 and 1);
+           version 17 the same with a checkpoint every 32 steps (its -r 2)
 version 1: warp per (b,d) channel, time split over lanes, warp-wide scans per state forward
            (from the checkpoint) and backward (adjoint carry), dB/dC summed over the block's 8 channels
 version 2: thread per channel, all N states in registers; per chunk a pre-pass rebuilds the states at
@@ -57,6 +58,10 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            11 with SUB 4 (half the register caches: 140 registers, or 127 at 4 blocks per SM, but the
            sub-chunk starts then need more shared memory than 4 blocks leave) and 11 capped at 128
            registers for 4 blocks per SM (68 bytes spilled) as versions 15-17: 7%, 7% and 13% slower.
+versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
+           of recomputing the sub-chunk starts in a pre-pass; each thread refills its own shared slot
+           with cp.async once the slot's state is in use, so the copy has the rest of the chunk to land.
+           An earlier attempt that loaded the starts when needed gained nothing (doc/perf.md).
 */
 #include "common.h"
 
@@ -599,15 +604,17 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 17;
+static const int NUM_VERSIONS = 18;
 static const char *version_name[NUM_VERSIONS] = {
-    "v0 llmc/cuda/scan.cuh", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
+    "v0 scan.cuh, ckpt every 8", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
     "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps"};
-static bool is_fine(int version) { return version == 15 || version == 16; }
+    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32"};
+// versions reading a checkpoint every SUB8 steps (the trainer's at -r 0 and 1: v0)
+static bool is_fine(int version) { return version == 0 || version == 15 || version == 16; }
+static bool is_header(int version) { return version == 0 || version == 17; }
 
 static ScanParams to_params(const BwdArgs &a) {
     ScanParams p = {};
@@ -621,7 +628,7 @@ static const int SUB8 = CHUNK < 8 ? CHUNK : 8, SUB16 = CHUNK < 16 ? CHUNK : 16;
 static const int SUB_V2 = 4, SUB_V3 = CHUNK < 16 ? CHUNK : 16, SUB_V4 = 8, SUB_V5 = 8;
 static int version_groups(int version, int Di) {
     switch (version) {
-    case 0: return -1;
+    case 0: case 17: return -1;
     case 1: return Di / 8;
     case 2: return ceil_div(Di, 64);
     default: return ceil_div(Di, 32);
@@ -629,12 +636,12 @@ static int version_groups(int version, int Di) {
 }
 
 void scan_backward(int version, const BwdArgs &p) {
-    if (version != 0 && p.N != 16) { fprintf(stderr, "this playground is built for N=16\n"); exit(1); }
+    if (!is_header(version) && p.N != 16) { fprintf(stderr, "this playground is built for N=16\n"); exit(1); }
     switch (version) {
-    case 0:
+    case 0: case 17:
         selective_scan_backward(p.yg, p.du, p.d_delta_raw, p.dxz, p.dxdbl, p.dA_log, p.dD, p.d_dt_bias, p.scratch, p.dout,
-                                p.states, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz, p.B, p.T, p.Di,
-                                p.N, 0);
+                                version == 0 ? p.states_fine : p.states, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R,
+                                p.D, p.xz, p.B, p.T, p.Di, p.N, version == 0, 0);
         cudaCheckLaunch();
         break;
     case 1: {
@@ -731,7 +738,7 @@ static void free_set(DevSet &s) {
 // forward of the trainer (v0 of the forward playground), used to time forward+backward
 static void run_forward(const DevSet &s) {
     const BwdArgs &a = s.a;
-    selective_scan_forward(s.out, s.states_w, NULL, a.u, a.delta_raw, a.dt_bias, a.A_log, a.xdbl, a.R, a.D, a.xz, a.B, a.T, a.Di, a.N, 0);
+    selective_scan_forward(s.out, s.states_w, NULL, a.u, a.delta_raw, a.dt_bias, a.A_log, a.xdbl, a.R, a.D, a.xz, a.B, a.T, a.Di, a.N, 0, 0);
     cudaCheckLaunch();
 }
 
@@ -741,7 +748,7 @@ static void run_forward_fine(const DevSet &s) {
     ScanParams q = {};
     q.out = s.out; q.states = s.states_fine_w; q.u = a.u; q.delta_raw = a.delta_raw; q.dt_bias = a.dt_bias; q.A_log = a.A_log;
     q.xdbl = a.xdbl; q.R = a.R; q.D = a.D; q.xz = a.xz; q.B = a.B; q.T = a.T; q.Di = a.Di;
-    selective_scan_forward_launch<16, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SUB8>(q, 0);
+    selective_scan_forward(q.out, q.states, NULL, q.u, q.delta_raw, q.dt_bias, q.A_log, q.xdbl, q.R, q.D, q.xz, q.B, q.T, q.Di, a.N, 1, 0);
     cudaCheckLaunch();
 }
 static void run_forward_for(int version, const DevSet &s) {
@@ -750,7 +757,9 @@ static void run_forward_for(int version, const DevSet &s) {
 
 static size_t max_scratch_floats(int B, int T, int Di, int N) {
     size_t m = selective_scan_scratch_bytes(B, T, Di, N) / 4 + 1;
-    for (int v = 1; v < NUM_VERSIONS; v++) { m = std::max(m, scratch_floats(B, T, Di, N, version_groups(v, Di))); }
+    for (int v = 1; v < NUM_VERSIONS; v++) {
+        if (!is_header(v)) { m = std::max(m, scratch_floats(B, T, Di, N, version_groups(v, Di))); }
+    }
     return m;
 }
 
@@ -825,7 +834,7 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
         bad++;
     }
     // the trainer's forward (scan.cuh) against the same reference: out and checkpoints
-    if (version == 0 || version == 11 || version == 14 || is_fine(version)) {
+    if (is_header(version) || version == 11 || version == 14 || is_fine(version)) {
         poison(s.out, BTD * 2);
         poison(s.states_w, s.states_n * 4);
         poison(s.states_fine_w, s.states_fine_n * 4);
@@ -833,7 +842,7 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
         if (is_fine(version)) { run_forward_fine(s); } // same out, bitwise; the fine checkpoints
         cudaCheck(cudaDeviceSynchronize());
         std::vector<float> out = download_bf16(s.out, BTD), st = download_f32(s.states_w, s.states_n);
-        if (version == 0) {
+        if (is_header(version)) {
             bad += report_err("fwd out", rel_err(out.data(), ref.out.data(), BTD), 5e-3);
             bad += report_err("fwd states", rel_err(st.data(), ref.states.data(), s.states_n), 1e-4);
         }
@@ -915,7 +924,7 @@ int main(int argc, char **argv) {
         bad += check_version(v, 2, 300, 256, 48, seed++, 0, 16);
         bad += check_version(v, 1, 77, 72, 13, seed++, 1, 16);
         bad += check_version(v, 3, 129, 136, 24, seed++, 1, 16);
-        if (v == 0) { // the trainer's header also takes N = 8 and 32
+        if (is_header(v)) { // the trainer's header also takes N = 8 and 32
             bad += check_version(v, 2, 100, 64, 16, seed++, 1, 8);
             bad += check_version(v, 2, 100, 96, 16, seed++, 1, 32);
             // 4 blocks per SM (Di = 264: 9 groups of 32 channels, the last partial): the header's

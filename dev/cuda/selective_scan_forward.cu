@@ -17,7 +17,8 @@ Build and run (see run_scan_bench.sh):
     ./selective_scan_forward          # checks every version, then benchmarks them
     ./selective_scan_forward 0 3      # only versions 0 and 3
 
-version 0: the trainer's kernel, llmc/cuda/scan.cuh (the winner, copied there)
+version 0: the trainer's kernel, llmc/cuda/scan.cuh (the winner, copied there), one checkpoint per
+           chunk (the trainer's -r 2); version 9 the same writing one every 8 steps (its -r 0 and 1)
 version 1: block per (b, d), the sequence split among threads, a block-wide scan per state
            (the reference implementation's scheme; here the token-major layout makes its loads strided)
 version 2: one thread per (b, d) channel, all N states in registers, loop over T;
@@ -341,11 +342,13 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 9;
+static const int NUM_VERSIONS = 10;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
-    "v7 v5 + batched y stores", "v8 v6 + batched y stores"};
+    "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 scan.cuh, ckpt every 8"};
+// v9: the trainer's forward at -r 0 and 1, writing a checkpoint every SCAN_SUB steps (4 per chunk)
+static bool is_fine(int version) { return version == 9; }
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -359,7 +362,7 @@ void scan_forward(int version, const FwdArgs &p) {
     switch (version) {
     case 0:
         selective_scan_forward(p.out, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
-                               p.B, p.T, p.Di, p.N, 0);
+                               p.B, p.T, p.Di, p.N, 0, 0);
         cudaCheckLaunch();
         break;
     case 1: {
@@ -375,6 +378,11 @@ void scan_forward(int version, const FwdArgs &p) {
     case 6: selective_scan_forward_launch<16, 4, 2, 32, false>(to_params(p), 0); cudaCheckLaunch(); break;
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
+    case 9:
+        selective_scan_forward(p.out, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
+                               p.B, p.T, p.Di, p.N, 1, 0);
+        cudaCheckLaunch();
+        break;
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }
@@ -420,7 +428,8 @@ static HostInputs make_inputs(int B, int T, int Di, int N, int R, uint64_t seed,
 
 struct DevBufs {
     FwdArgs a;
-    size_t states_n;
+    size_t states_n;     // one checkpoint per chunk (the CPU reference's)
+    size_t states_alloc; // room for one every SCAN_SUB steps
 };
 
 static DevBufs upload_inputs(const HostInputs &h) {
@@ -429,8 +438,9 @@ static DevBufs upload_inputs(const HostInputs &h) {
     size_t BTD = (size_t)h.B * h.T * h.Di;
     a.B = h.B; a.T = h.T; a.Di = h.Di; a.N = h.N; a.R = h.R;
     d.states_n = (size_t)h.B * ceil_div(h.T, CHUNK) * h.Di * h.N;
+    d.states_alloc = d.states_n * (CHUNK / SCAN_SUB);
     a.out = dmalloc<bf16>(BTD);
-    a.states = dmalloc<float>(d.states_n);
+    a.states = dmalloc<float>(d.states_alloc);
     size_t nxd = (size_t)h.B * h.T * (h.R + 2 * h.N);
     bf16 *u = dmalloc<bf16>(BTD), *dr = dmalloc<bf16>(BTD), *xd = dmalloc<bf16>(nxd), *xz = dmalloc<bf16>(BTD * 2);
     float *bias = dmalloc<float>(h.Di), *al = dmalloc<float>(h.A_log.size()), *D = dmalloc<float>(h.Di);
@@ -466,21 +476,30 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
     scan_forward_cpu(out_ref.data(), st_ref.data(), h.u.data(), h.delta_raw.data(), h.dt_bias.data(), h.A_log.data(),
                      h.xdbl.data(), R, h.D.data(), h.xz.data(), B, T, Di, N);
     poison(d.a.out, BTD * 2);
-    poison(d.a.states, d.states_n * 4);
+    poison(d.a.states, d.states_alloc * 4);
     scan_forward(version, d.a);
     cudaCheck(cudaDeviceSynchronize());
-    std::vector<float> out = download_bf16(d.a.out, BTD), st = download_f32(d.a.states, d.states_n);
+    std::vector<float> out = download_bf16(d.a.out, BTD), st = download_f32(d.a.states, d.states_alloc);
+    size_t unwritten = 0;
+    if (is_fine(version)) { // every checkpoint written; each chunk's first one against the reference
+        const size_t K = CHUNK / SCAN_SUB, per = (size_t)Di * N, nch = d.states_n / ((size_t)B * per);
+        std::vector<float> fine = st;
+        for (size_t i = 0; i < fine.size(); i++) { unwritten += !std::isfinite(fine[i]); }
+        for (size_t bc = 0; bc < (size_t)B * nch; bc++) { memcpy(&st[bc * per], &fine[bc * K * per], per * 4); }
+        st.resize(d.states_n);
+    }
     printf("  check %-26s B=%d T=%d Di=%d R=%d N=%d CHUNK=%d%s\n", version_name[version], B, T, Di, R, N, CHUNK, wide ? " wide-delta" : "");
     int bad = 0;
     // out is bf16: one rounding (2^-9 relative) dominates; 5e-3 leaves room for the fp32 scan
     bad += report_err("out", rel_err(out.data(), out_ref.data(), BTD), 5e-3);
     bad += report_err("states", rel_err(st.data(), st_ref.data(), d.states_n), 1e-4);
+    if (unwritten) { printf("    %zu checkpoints not written FAIL\n", unwritten); bad++; }
     // determinism: a second run must give identical bits
-    std::vector<float> st1 = st;
+    std::vector<float> st1 = download_f32(d.a.states, d.states_alloc);
     scan_forward(version, d.a);
     cudaCheck(cudaDeviceSynchronize());
-    std::vector<float> st2 = download_f32(d.a.states, d.states_n), out2 = download_bf16(d.a.out, BTD);
-    if (memcmp(st1.data(), st2.data(), d.states_n * 4) != 0 || memcmp(out.data(), out2.data(), BTD * 4) != 0) {
+    std::vector<float> st2 = download_f32(d.a.states, d.states_alloc), out2 = download_bf16(d.a.out, BTD);
+    if (memcmp(st1.data(), st2.data(), d.states_alloc * 4) != 0 || memcmp(out.data(), out2.data(), BTD * 4) != 0) {
         printf("    NOT bitwise reproducible FAIL\n");
         bad++;
     }
@@ -505,7 +524,8 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
     printf("  %-28s %9s %9s %8s\n", "version", "ms", "GB/s", "%copy");
     for (int v : versions) {
         float ms = time_median_ms([&](int i) { scan_forward(v, sets[i % NSETS].a); }, 3, v == 1 ? 10 : 50);
-        double gbps = bytes / (ms * 1e-3) / 1e9;
+        const double b = bytes + (is_fine(v) ? (double)(sets[0].states_alloc - sets[0].states_n) * 4.0 : 0.0);
+        double gbps = b / (ms * 1e-3) / 1e9;
         printf("  %-28s %9.4f %9.1f %7.1f%%\n", version_name[v], ms, gbps, 100.0 * gbps / copy_gbps);
     }
     for (auto &s : sets) { free_inputs(s); }

@@ -29,9 +29,10 @@ template <int BCPL, bool AC, bool PC, int MINB16> static void bwd_cfg(const Scan
     else if (N == 16) { selective_scan_backward_launch<16, 4, BCPL, 32, SCAN_SUB, AC, PC, true, minb_for<16, BCPL>(MINB16)>(p, 0); }
     else { selective_scan_backward_launch<32, 4, BCPL, 32, SCAN_SUB, AC, PC, true, minb_for<32, BCPL>(MINB16)>(p, 0); }
 }
-struct Cfg { const char *name; void (*fwd)(const ScanParams &, int); void (*bwd)(const ScanParams &, int); };
+struct Cfg { const char *name; void (*fwd)(const ScanParams &, int); void (*bwd)(const ScanParams &, int); int fine; };
 static const Cfg cfgs[] = {
-    {"trainer (selective_scan_forward/backward)", nullptr, nullptr},
+    {"trainer, checkpoint every 8 steps (-r 0, 1)", nullptr, nullptr, 1},
+    {"trainer, checkpoint every 32 steps (-r 2)", nullptr, nullptr, 0},
     {"fwd 2 ch/lane, bwd 2 ch/lane a-cache", fwd_cfg<2>, bwd_cfg<2, true, false, 4>},
     {"fwd 1 ch/lane, bwd 2 ch/lane a+p-cache", fwd_cfg<1>, bwd_cfg<2, true, true, 4>},
     {"fwd 1 ch/lane, bwd 1 ch/lane a-cache 4 blk", fwd_cfg<1>, bwd_cfg<1, true, false, 4>},
@@ -47,7 +48,7 @@ static float *up(const std::vector<float> &v) {
 static int check(const Cfg &cfg, int B, int T, int Di, int N, int R, uint64_t seed, int wide) {
     HostIn h = make_inputs(B, T, Di, N, R, seed, wide, 1, 0);
     RefGrads ref = scan_reference_cpu(h, SCAN_CHUNK);
-    size_t BTD = (size_t)B * T * Di, W = R + 2 * N, nst = (size_t)B * selective_scan_num_chunks(T) * Di * N;
+    size_t BTD = (size_t)B * T * Di, W = R + 2 * N, nst = (size_t)B * selective_scan_num_checkpoints(T, cfg.fine) * Di * N;
     float *u = up(h.u), *dr = up(h.delta_raw), *bias = up(h.dt_bias), *al = up(h.A_log), *xd = up(h.xdbl), *D = up(h.D);
     float *xz = up(h.xz), *dout = up(h.dout), *dA = up(h.dA0), *dD = up(h.dD0), *ddt = up(h.ddt0);
     float *out = dmalloc<float>(BTD), *st = dmalloc<float>(nst), *du = dmalloc<float>(BTD), *ddr = dmalloc<float>(BTD);
@@ -61,10 +62,10 @@ static int check(const Cfg &cfg, int B, int T, int Di, int N, int R, uint64_t se
     pp.dA_log = dA; pp.dD = dD; pp.d_dt_bias = ddt; pp.scratch = scratch; pp.dout = dout;
     auto run_bwd = [&]() {
         if (cfg.bwd) { cfg.bwd(pp, N); }
-        else { selective_scan_backward(NULL, du, ddr, dxz, dxd, dA, dD, ddt, scratch, dout, st, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, 0); }
+        else { selective_scan_backward(NULL, du, ddr, dxz, dxd, dA, dD, ddt, scratch, dout, st, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, cfg.fine, 0); }
         cudaCheckLaunch();
     };
-    if (cfg.fwd) { cfg.fwd(pp, N); } else { selective_scan_forward(out, st, NULL, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, 0); }
+    if (cfg.fwd) { cfg.fwd(pp, N); } else { selective_scan_forward(out, st, NULL, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, cfg.fine, 0); }
     cudaCheckLaunch();
     run_bwd();
     cudaCheck(cudaDeviceSynchronize());
@@ -85,7 +86,18 @@ static int check(const Cfg &cfg, int B, int T, int Di, int N, int R, uint64_t se
     const double tol = 1e-4;
     int bad = 0;
     bad += report_err("out", rel_err(o.data(), ref.out.data(), BTD), tol);
-    bad += report_err("states", rel_err(s.data(), ref.states.data(), nst), tol);
+    if (cfg.fine) { // the reference's checkpoints every SCAN_SUB steps; rows past T are the carried state
+        RefGrads ref8 = scan_reference_cpu(h, SCAN_SUB);
+        const size_t n8 = (T + SCAN_SUB - 1) / SCAN_SUB, nk = nst / ((size_t)B * Di * N), per = (size_t)Di * N;
+        std::vector<float> got((size_t)B * n8 * per);
+        for (int b = 0; b < B; b++) { memcpy(&got[(size_t)b * n8 * per], &s[(size_t)b * nk * per], n8 * per * 4); }
+        bad += report_err("states (every SCAN_SUB)", rel_err(got.data(), ref8.states.data(), got.size()), tol);
+        size_t nonfinite = 0;
+        for (float v : s) { nonfinite += !std::isfinite(v); }
+        if (nonfinite) { printf("    %zu checkpoints not written FAIL\n", nonfinite); bad++; }
+    } else {
+        bad += report_err("states", rel_err(s.data(), ref.states.data(), nst), tol);
+    }
     bad += report_err("du", rel_err(gu.data(), ref.du.data(), BTD), tol);
     bad += report_err("d_delta_raw", rel_err(gr.data(), ref.ddr.data(), BTD), tol);
     bad += report_err("dz", rel_err(gz.data(), ref.dz.data(), BTD), tol);

@@ -12,10 +12,12 @@ Token-major layouts, as the trainer keeps them:
     u, delta_raw, out, dout, du, d_delta_raw   (B, T, Di) floatX (bf16; fp32 with ENABLE_FP32)
     z  = xz[:, :, Di:2Di]        of xz   (B, T, 2Di)     (dz goes to the same slot of dxz)
     B  = xdbl[:, :, R:R+N], C = xdbl[:, :, R+N:R+2N] of xdbl (B, T, R+2N)   (dB, dC likewise)
-    dt_bias, D (Di), A_log (Di, N) fp32;  states (B, nchunks, Di, N) fp32
-The forward writes checkpoints: states[b, c] = the state entering chunk c (SCAN_CHUNK steps each).
-The backward recomputes the states from them chunk by chunk, last chunk first, carrying the adjoint
-h = dL/ds backwards:
+    dt_bias, D (Di), A_log (Di, N) fp32;  states (B, ncheckpoints, Di, N) fp32
+The forward writes checkpoints: states[b, c] = the state entering chunk c (SCAN_CHUNK steps each),
+or with `fine` the state entering every sub-chunk of SCAN_SUB steps (4x the memory). The backward
+recomputes the states from them chunk by chunk, last chunk first, carrying the adjoint h = dL/ds
+backwards (with coarse checkpoints a pre-pass first recomputes the sub-chunk starts: 9% of the
+backward's time, which `fine` saves):
     h[t]    = C[t]*dy[t] + a[t+1]*h[t+1],   a = exp(delta*A),  dy = dout*silu(z),  q[t] = a[t]*s[t-1]
     du      = delta * sum_n h*B + D*dy
     d_delta = u * sum_n h*B + sum_n A*h*q   ->  d_delta_raw = d_delta * sigmoid(delta_raw + dt_bias)
@@ -58,8 +60,9 @@ per element into fp32 tiles. What the loops are shaped around (measured, doc/per
 typedef __nv_bfloat16 floatX;
 #endif
 
-// Steps per checkpoint. The backward recomputes each chunk's states from its checkpoint: a pre-pass
-// to the sub-chunk starts (SCAN_CHUNK - SCAN_SUB steps), then every sub-chunk once more, in registers.
+// Steps per tile and per (coarse) checkpoint. The backward recomputes each chunk's states from its
+// checkpoint: a pre-pass to the sub-chunk starts (SCAN_CHUNK - SCAN_SUB steps; none with fine
+// checkpoints, one every SCAN_SUB steps), then every sub-chunk once more, in registers.
 #ifndef SCAN_CHUNK
 #define SCAN_CHUNK 32
 #endif
@@ -833,6 +836,11 @@ static void selective_scan_check_args(int Di, int N) {
 }
 
 static inline int selective_scan_num_chunks(int T) { return (T + SCAN_CHUNK - 1) / SCAN_CHUNK; }
+// checkpoints per batch row: one per chunk, or with `fine` one every SCAN_SUB steps (4x the memory;
+// the backward then reads the sub-chunk starts instead of recomputing them, doc/perf.md)
+static inline int selective_scan_num_checkpoints(int T, int fine) {
+    return selective_scan_num_chunks(T) * (fine ? SCAN_CHUNK / SCAN_SUB : 1);
+}
 
 // scratch the backward needs: (dB, dC) partials per group of SCAN_DC channels, plus per-batch-row
 // partials of dA, dD, d_dt_bias
@@ -866,8 +874,12 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
 }
 
 // the trainer's configuration
-template <int N> static void selective_scan_forward_n(const ScanParams &p, cudaStream_t stream) {
-    selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH>(p, stream);
+template <int N> static void selective_scan_forward_n(const ScanParams &p, int fine, cudaStream_t stream) {
+    if (fine) {
+        selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB>(p, stream);
+    } else {
+        selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_CHUNK>(p, stream);
+    }
 }
 // The backward's layout by shape. The 1-channel layout (SCAN_BWD_CPL) runs SCAN_BWD_MINB = 3 blocks per
 // SM, the 2-channel layout (dev/cuda/selective_scan_backward.cu v14: half the threads per block, a+p
@@ -892,7 +904,7 @@ static inline bool selective_scan_bwd_two_channels(int B, int Di) {
     const long blocks = (long)B * ((Di + SCAN_DC - 1) / SCAN_DC), sms = selective_scan_num_sms();
     return selective_scan_wave_fill(blocks, 4 * sms) > 1.25 * selective_scan_wave_fill(blocks, (long)SCAN_BWD_MINB * sms);
 }
-template <int N> static void selective_scan_backward_n(const ScanParams &p, cudaStream_t stream) {
+template <int N, bool FINE> static void selective_scan_backward_n(const ScanParams &p, cudaStream_t stream) {
     // SCAN_BWD_MINB is for N = 16; other N change the block size (N/NPT lanes per channel), so scale
     // it to keep the same threads per SM (the 2-channel layout: 4 blocks per SM at N = 16)
     constexpr int NT = ScanLanes<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC>::NT, NT16 = ScanLanes<16, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC>::NT;
@@ -900,34 +912,35 @@ template <int N> static void selective_scan_backward_n(const ScanParams &p, cuda
     constexpr int NT2 = ScanLanes<N, SCAN_NPT, 2, SCAN_DC>::NT, NT216 = ScanLanes<16, SCAN_NPT, 2, SCAN_DC>::NT;
     constexpr int MINB2 = 4 * NT216 / NT2 > 0 ? 4 * NT216 / NT2 : 1;
     if (SCAN_BWD_CPL == 1 && selective_scan_bwd_two_channels(p.B, p.Di)) {
-        selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2>(p, stream);
+        selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2, FINE>(p, stream);
     } else {
-        selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB>(p, stream);
+        selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB, FINE>(p, stream);
     }
 }
 
-// out (B,T,Di), states (B, selective_scan_num_chunks(T), Di, N); carry (B, Di, N) or NULL (see ScanParams)
+// out (B,T,Di), states (B, selective_scan_num_checkpoints(T, fine), Di, N); carry (B, Di, N) or NULL (see ScanParams)
 void selective_scan_forward(floatX *out, float *states, float *carry, const floatX *u, const floatX *delta_raw, const float *dt_bias,
                             const float *A_log, const floatX *xdbl, int R, const float *D, const floatX *xz,
-                            int B, int T, int Di, int N, cudaStream_t stream) {
+                            int B, int T, int Di, int N, int fine, cudaStream_t stream) {
     selective_scan_check_args(Di, N);
     ScanParams p = {};
     p.out = out; p.states = states; p.carry = carry; p.u = u; p.delta_raw = delta_raw; p.dt_bias = dt_bias; p.A_log = A_log;
     p.xdbl = xdbl; p.R = R; p.D = D; p.xz = xz; p.B = B; p.T = T; p.Di = Di;
     switch (N) {
-    case 8: selective_scan_forward_n<8>(p, stream); break;
-    case 16: selective_scan_forward_n<16>(p, stream); break;
-    default: selective_scan_forward_n<32>(p, stream); break;
+    case 8: selective_scan_forward_n<8>(p, fine, stream); break;
+    case 16: selective_scan_forward_n<16>(p, fine, stream); break;
+    default: selective_scan_forward_n<32>(p, fine, stream); break;
     }
 }
 
 // du, d_delta_raw (B,T,Di) and the z slot of dxz, the B/C slots of dxdbl are written;
 // dA_log, dD, d_dt_bias are accumulated; scratch holds selective_scan_scratch_bytes()
 // out (may be NULL): also write the forward's gated output again (bitwise the same), from the recomputed states
+// fine: the forward wrote its checkpoints with fine = 1
 void selective_scan_backward(floatX *out, floatX *du, floatX *d_delta_raw, floatX *dxz, floatX *dxdbl, float *dA_log, float *dD,
                              float *d_dt_bias, float *scratch, const floatX *dout, const float *states, const floatX *u,
                              const floatX *delta_raw, const float *dt_bias, const float *A_log, const floatX *xdbl, int R,
-                             const float *D, const floatX *xz, int B, int T, int Di, int N, cudaStream_t stream) {
+                             const float *D, const floatX *xz, int B, int T, int Di, int N, int fine, cudaStream_t stream) {
     selective_scan_check_args(Di, N);
     ScanParams p = {};
     p.out = out; p.du = du; p.d_delta_raw = d_delta_raw; p.dxz = dxz; p.dxdbl = dxdbl; p.dA_log = dA_log; p.dD = dD;
@@ -935,9 +948,9 @@ void selective_scan_backward(floatX *out, floatX *du, floatX *d_delta_raw, float
     p.delta_raw = delta_raw; p.dt_bias = dt_bias; p.A_log = A_log; p.xdbl = xdbl; p.R = R; p.D = D; p.xz = xz;
     p.B = B; p.T = T; p.Di = Di;
     switch (N) {
-    case 8: selective_scan_backward_n<8>(p, stream); break;
-    case 16: selective_scan_backward_n<16>(p, stream); break;
-    default: selective_scan_backward_n<32>(p, stream); break;
+    case 8: fine ? selective_scan_backward_n<8, true>(p, stream) : selective_scan_backward_n<8, false>(p, stream); break;
+    case 16: fine ? selective_scan_backward_n<16, true>(p, stream) : selective_scan_backward_n<16, false>(p, stream); break;
+    default: fine ? selective_scan_backward_n<32, true>(p, stream) : selective_scan_backward_n<32, false>(p, stream); break;
     }
 }
 
