@@ -342,13 +342,13 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 11;
+static const int NUM_VERSIONS = 10;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
-    "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 scan.cuh, ckpt every 8", "v10 v9, ckpts stored late"};
+    "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 scan.cuh, ckpt every 8"};
 // v9: the trainer's forward at -r 0 and 1, writing a checkpoint every SCAN_SUB steps (4 per chunk)
-static bool is_fine(int version) { return version == 9 || version == 10; }
+static bool is_fine(int version) { return version == 9; }
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -378,7 +378,6 @@ void scan_forward(int version, const FwdArgs &p) {
     case 6: selective_scan_forward_launch<16, 4, 2, 32, false>(to_params(p), 0); cudaCheckLaunch(); break;
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 10: selective_scan_forward_launch<16, 4, 1, 32, true, SCAN_SUB, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 9:
         selective_scan_forward(p.out, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
                                p.B, p.T, p.Di, p.N, 1, 0);

@@ -276,7 +276,7 @@ template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLa
 // BATCH keeps the y of all CH steps in registers and stores them after the loop: a shared store
 // between steps would pin the next step's shared loads behind it (the compiler cannot tell the
 // buffers apart), so every step would wait out the load latency.
-template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS, bool CKLATE>
+template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
 selective_scan_forward_kernel(ScanParams p) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
@@ -330,16 +330,9 @@ selective_scan_forward_kernel(ScanParams p) {
         ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); });
         __syncthreads();
         float yv[BATCH ? CH : 1][CPL];
-        float ckl[CKLATE ? KCK : 1][CPL][NPT]; // CKLATE: the checkpoints after step 0, stored after the loop
 #pragma unroll
         for (int t = 0; t < CH; t++) {
-            if (CKLATE && t % CKS == 0 && t > 0) {
-#pragma unroll
-                for (int c = 0; c < CPL; c++) {
-#pragma unroll
-                    for (int j = 0; j < NPT; j++) { ckl[CKLATE ? t / CKS : 0][c][j] = s[c][j]; }
-                }
-            } else if (t % CKS == 0) { // checkpoint: the state entering step t0 + t
+            if (t % CKS == 0) { // checkpoint: the state entering step t0 + t
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
                     const int d = d0 + ch0 + c;
@@ -383,20 +376,6 @@ selective_scan_forward_kernel(ScanParams p) {
         if constexpr (BATCH) {
 #pragma unroll
             for (int t = 0; t < CH; t++) { ss_store_y<CPL>(yp + (t * LPC + nq) * QROW + ch0, yv[t]); }
-        }
-        if constexpr (CKLATE) {
-#pragma unroll
-            for (int k = 1; k < KCK; k++) {
-#pragma unroll
-                for (int c = 0; c < CPL; c++) {
-                    const int d = d0 + ch0 + c;
-                    if (d < Di) {
-                        float *dst = p.states + (((size_t)b * nch * KCK + ci * KCK + k) * Di + d) * N + nq * NPT;
-#pragma unroll
-                        for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(ckl[k][c][j], ckl[k][c][j + 1], ckl[k][c][j + 2], ckl[k][c][j + 3]); }
-                    }
-                }
-            }
         }
         __syncthreads();
         ss_for<CH * DC / 2, NT>(tid, [&](unsigned i) { // out = (y + D*u) * silu(z)
@@ -871,10 +850,10 @@ static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
 }
 
 // the kernels with explicit layout parameters (dev/cuda benchmarks other choices through these)
-template <int N, int NPT, int CPL, int DC, bool BATCH, int CKS = SCAN_CHUNK, bool CKLATE = false>
+template <int N, int NPT, int CPL, int DC, bool BATCH, int CKS = SCAN_CHUNK>
 static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
-    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS, CKLATE>;
+    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
