@@ -187,6 +187,7 @@ typedef struct {
     GradActivations grads_acts;
     void *grads_acts_memory;
     int recompute;
+    int acts_recompute;      // the level the activations were sized for (mamba_ensure_activations)
     int reduce_in_backward;  // set for the last micro-step: average each layer's gradients as soon as they are final
     int batch_size;          // (B, T) of the allocated activations
     int seq_len;
@@ -328,8 +329,9 @@ __global__ void fill_kernel(floatX *out, float v, size_t n) {
 
 /*
 The activations are sized for (B, T) at the first forward. Later calls may use any shape that fits:
-at most B*T tokens and B*ceil(T/SCAN_CHUNK) scan checkpoints (so (1, B*T) fits, which the stream
-evaluation uses).
+at most B*T tokens and B*ceil(T/SCAN_CHUNK) scan chunks (so (1, B*T) fits, which the stream
+evaluation uses). The recompute level must stay the one they were sized for (it sets which buffers
+are per layer and how many checkpoints a chunk has).
 */
 static void mamba_ensure_activations(Mamba *model, int B, int T) {
     if (model->acts_memory != NULL) {
@@ -338,10 +340,14 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
             (size_t)B * selective_scan_num_chunks(T) > (size_t)Ba * selective_scan_num_chunks(Ta)) {
             fatalf("batch (B=%d, T=%d) does not fit the allocated activations (B=%d, T=%d)", B, T, Ba, Ta);
         }
+        if (model->recompute != model->acts_recompute) {
+            fatalf("recompute level %d differs from the %d the activations were allocated for", model->recompute, model->acts_recompute);
+        }
         return;
     }
     MambaConfig *c = &model->config;
     model->batch_size = B;
+    model->acts_recompute = model->recompute;
     model->seq_len = T;
     size_t BT = (size_t)B * T, V = c->vocab_size;
     size_t bytes;

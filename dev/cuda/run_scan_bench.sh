@@ -40,10 +40,11 @@ SCAN_PROFILE=1 run profile 90 ncu --clock-control none -k regex:selective_scan -
 # opcode histogram of the trainer's kernels (what the inner loops are made of)
 cuobjdump -sass $BUILD/ssb_c32 2>/dev/null | awk '/Function : /{name=$3} /^ +\/\*[0-9a-f]+\*\/ +[A-Z@]/{op=$2; if (op ~ /^@/) op=$3; sub(/\..*/,"",op); if (name ~ /selective_scan_(forward|backward)_kernelILi16.*Lb1E/) cnt[name" "op]++} END{for (k in cnt) print cnt[k], k}' | sort -k2,2 -k1,1nr | awk '{c[$2]++; if (c[$2] <= 14) print}' >> "$OUT/profile.log" 2>&1
 export SCAN_CHECK_ONLY=1
-run sanitizer 60 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssb_c32 0 12 14
-run sanitizer 60 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssb_c32 0 12 14
-run sanitizer 40 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssf_c32 0 8
-run sanitizer 40 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssf_c32 0 8
+# the trainer's kernels both ways: 8-step checkpoints (backward v0, forward v9) and 32-step (v17, v0)
+run sanitizer 80 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssb_c32 0 12 14 17
+run sanitizer 80 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssb_c32 0 12 14 17
+run sanitizer 40 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssf_c32 0 8 9
+run sanitizer 40 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssf_c32 0 8 9
 # the tables, last, so they are at the end of the tool's output
 grep -hE "^(forward|backward) B=|^  v[0-9]|checks:|copy:|FAIL|ERROR SUMMARY|### exit" "$OUT"/c32.log "$OUT"/c16_c64.log "$OUT"/sanitizer.log
 grep -hE "^  void selective_scan_|Duration|Compute \(SM\) Throughput|L1/TEX Cache Throughput|Issue Slots Busy|Achieved Occupancy|highest-utilized|No Eligible|Registers Per" "$OUT"/profile.log | cut -c1-150 | head -60

@@ -24,8 +24,8 @@ Outputs: du, d_delta_raw (B,T,Di) bf16; dz into dxz's z slot (stride 2Di); dB/dC
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o selective_scan_backward selective_scan_backward.cu
     ./selective_scan_backward       # checks all versions, then benchmarks backward and forward+backward
 
-version 0: the trainer's kernels, llmc/cuda/scan.cuh, with a checkpoint every 8 steps (its -r 0 and 1);
-           version 17 the same with a checkpoint every 32 steps (its -r 2)
+version 0: the trainer's kernels, llmc/cuda/scan.cuh, with a checkpoint every 8 steps (its -r 0);
+           version 17 the same with a checkpoint every 32 steps (its -r 1 and -r 2)
 version 1: warp per (b,d) channel, time split over lanes, warp-wide scans per state forward
            (from the checkpoint) and backward (adjoint carry), dB/dC summed over the block's 8 channels
 version 2: thread per channel, all N states in registers; per chunk a pre-pass rebuilds the states at
@@ -612,7 +612,7 @@ static const char *version_name[NUM_VERSIONS] = {
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
     "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
     "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32"};
-// versions reading a checkpoint every SUB8 steps (the trainer's at -r 0 and 1: v0)
+// versions reading a checkpoint every SUB8 steps (the trainer's at -r 0: v0)
 static bool is_fine(int version) { return version == 0 || version == 15 || version == 16; }
 static bool is_header(int version) { return version == 0 || version == 17; }
 
@@ -895,7 +895,9 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
         int reps = v == 1 ? 10 : 40;
         float ms_b = time_median_ms([&](int i) { scan_backward(v, sets[i % NSETS].a); }, 3, reps);
         float ms_fb = time_median_ms([&](int i) { run_forward_for(v, sets[i % NSETS]); scan_backward(v, sets[i % NSETS].a); }, 3, reps);
-        double g1 = bytes_b / (ms_b * 1e-3) / 1e9, g2 = bytes_fb / (ms_fb * 1e-3) / 1e9;
+        // fine versions read 4x the checkpoints, and their forward writes them
+        const double extra = is_fine(v) ? (double)(sets[0].states_fine_n - sets[0].states_n) * 4.0 : 0.0;
+        double g1 = (bytes_b + extra) / (ms_b * 1e-3) / 1e9, g2 = (bytes_fb + 2 * extra) / (ms_fb * 1e-3) / 1e9;
         printf("  %-30s %9.4f %8.1f %6.1f%% | %9.4f %8.1f %6.1f%%\n", version_name[v], ms_b, g1, 100 * g1 / copy_gbps, ms_fb,
                g2, 100 * g2 / copy_gbps);
     }

@@ -18,7 +18,7 @@ Build and run (see run_scan_bench.sh):
     ./selective_scan_forward 0 3      # only versions 0 and 3
 
 version 0: the trainer's kernel, llmc/cuda/scan.cuh (the winner, copied there), one checkpoint per
-           chunk (the trainer's -r 2); version 9 the same writing one every 8 steps (its -r 0 and 1)
+           chunk (the trainer's -r 1 and -r 2); version 9 the same writing one every 8 steps (its -r 0)
 version 1: block per (b, d), the sequence split among threads, a block-wide scan per state
            (the reference implementation's scheme; here the token-major layout makes its loads strided)
 version 2: one thread per (b, d) channel, all N states in registers, loop over T;
@@ -347,7 +347,7 @@ static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
     "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 scan.cuh, ckpt every 8"};
-// v9: the trainer's forward at -r 0 and 1, writing a checkpoint every SCAN_SUB steps (4 per chunk)
+// v9: the trainer's forward at -r 0, writing a checkpoint every SCAN_SUB steps (4 per chunk)
 static bool is_fine(int version) { return version == 9; }
 
 static ScanParams to_params(const FwdArgs &a) {

@@ -31,8 +31,8 @@ template <int BCPL, bool AC, bool PC, int MINB16> static void bwd_cfg(const Scan
 }
 struct Cfg { const char *name; void (*fwd)(const ScanParams &, int); void (*bwd)(const ScanParams &, int); int fine; };
 static const Cfg cfgs[] = {
-    {"trainer, checkpoint every 8 steps (-r 0, 1)", nullptr, nullptr, 1},
-    {"trainer, checkpoint every 32 steps (-r 2)", nullptr, nullptr, 0},
+    {"trainer, checkpoint every 8 steps (-r 0)", nullptr, nullptr, 1},
+    {"trainer, checkpoint every 32 steps (-r 1, 2)", nullptr, nullptr, 0},
     {"fwd 2 ch/lane, bwd 2 ch/lane a-cache", fwd_cfg<2>, bwd_cfg<2, true, false, 4>},
     {"fwd 1 ch/lane, bwd 2 ch/lane a+p-cache", fwd_cfg<1>, bwd_cfg<2, true, true, 4>},
     {"fwd 1 ch/lane, bwd 1 ch/lane a-cache 4 blk", fwd_cfg<1>, bwd_cfg<1, true, false, 4>},

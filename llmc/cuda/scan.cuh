@@ -406,7 +406,8 @@ selective_scan_forward_kernel(ScanParams p) {
 
 // ----------------------------------------------------------------------------
 // backward kernel: chunks last to first. Per chunk: prep (softplus, sigmoid, silu' once per element),
-// prefetch of the previous chunk's tile, a pre-pass from the checkpoint to the sub-chunk starts, then
+// prefetch of the previous chunk's tile, a pre-pass from the checkpoint to the sub-chunk starts (coarse
+// checkpoints only; with FINE they are read, below), then
 // per sub-chunk of SUB steps (last first) a forward pass that keeps the states (and with ACACHE the
 // decays a, with PCACHE delta, delta*u and dy) in registers, and a reverse pass for the adjoint.
 
@@ -658,7 +659,10 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_chan_sum_store<NPT, CW>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
                 }
             }
-            if constexpr (FINE) { // the slot's value is in use (so read): refill it for chunk ci-1
+            // FINE: the slot's value was loaded into s and the forward pass has used it, so refill it for
+            // chunk ci-1. ss_cp_async16 has no memory clobber (one would also pin the tile loads): the
+            // load-before-copy order rests on that use, which depends on the load and precedes the copy.
+            if constexpr (FINE) {
                 if (k > 0 && ci > 0) { prefetch_subck(ci - 1, k); }
                 ss_cp_async_commit();
             }
