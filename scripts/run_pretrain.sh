@@ -19,7 +19,8 @@
 #   LR [by size]           peak LR; default 5x GPT-3's for the parameter count: up to 200M 3e-3,
 #                          550M 1.5e-3, 1B 1.25e-3, 2B 1e-3, larger 8e-4
 #   WARMUP [steps of 375M tokens, GPT-3's warmup, at most 10% of the steps]
-#   BATCH_TOKENS [524288]  tokens per optimizer step (a multiple of MICRO_B * T * GPUS)
+#   BATCH_TOKENS [524288]  tokens per optimizer step, a multiple of MICRO_B * T * GPUS (the default is
+#                          rounded to the nearest one, e.g. 491520 on 6 GPUs; a value you set must divide)
 #   MICRO_B [8] T [2048]   per-GPU micro-batch and context; gradient accumulation makes up the rest
 #   GPUS [all visible]     processes (GPUs) to use (CUDA_VISIBLE_DEVICES's list, else nvidia-smi's GPUs)
 #   DATA [data/pretrain]   shard prefix    OUT [out/<MODEL>]    VAL_FRACTION [0.005]
@@ -41,6 +42,7 @@ FILES=()
 for f in "$@"; do FILES+=("$(realpath -m "$f")"); done
 read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 cd "$(dirname "$0")/.."
+BATCH_GIVEN=${BATCH_TOKENS:+1}
 BATCH_TOKENS=${BATCH_TOKENS:-524288}
 MICRO_B=${MICRO_B:-8}
 T=${T:-2048}
@@ -69,7 +71,15 @@ fi
 for v in GPUS MICRO_B T; do
     if ! is_uint "${!v}" || [ "${!v}" -lt 1 ]; then die "$v must be a positive integer, got '${!v}'"; fi
 done
-if [ "$BATCH_TOKENS" -lt 1 ] || [ $((BATCH_TOKENS % (MICRO_B * T * GPUS))) -ne 0 ]; then
+UNIT=$((MICRO_B * T * GPUS)) # tokens of one micro-step over all processes
+if [ -z "$BATCH_GIVEN" ] && [ $((BATCH_TOKENS % UNIT)) -ne 0 ]; then
+    # the paper's 0.5M does not divide (e.g. 3, 5, 6 or 7 GPUs): the nearest multiple, at least one micro-step
+    rounded=$(( (BATCH_TOKENS + UNIT / 2) / UNIT * UNIT )); [ "$rounded" -ge "$UNIT" ] || rounded=$UNIT
+    echo "note: the default BATCH_TOKENS $BATCH_TOKENS is not a multiple of MICRO_B * T * GPUS = $MICRO_B * $T * $GPUS;" \
+         "using $rounded (set BATCH_TOKENS to choose)"
+    BATCH_TOKENS=$rounded
+fi
+if [ "$BATCH_TOKENS" -lt 1 ] || [ $((BATCH_TOKENS % UNIT)) -ne 0 ]; then
     die "BATCH_TOKENS $BATCH_TOKENS is not a positive multiple of MICRO_B * T * GPUS = $MICRO_B * $T * $GPUS"
 fi
 

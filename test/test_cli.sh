@@ -242,6 +242,13 @@ if [ "$BIN" = "./train_mamba" ]; then
         BATCH_TOKENS=1024 TOKENS=4096 VAL_FRACTION=0.001 DATA="$TMP/pt/small" OUT="$TMP/pt/small_out" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_small.txt"
     expect_error_cmd run_pretrain_bad_batch "not a positive multiple of MICRO_B" env MODEL=d32:l2:v270 MICRO_B=3 T=32 BATCH_TOKENS=256 \
         DATA="$TMP/pt/corpus" OUT="$TMP/pt/x" bash scripts/run_pretrain.sh "$TKJ"
+    # the default 524288 is rounded to the nearest multiple of MICRO_B * T * GPUS (3 * 32 * 1 = 96:
+    # 524256); TOKENS below one step then stops the run with that batch in the message
+    out=$(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=3 T=32 TOKENS=1000 DATA="$TMP/pt/corpus" OUT="$TMP/pt/x" \
+          bash scripts/run_pretrain.sh "$TKJ" 2>&1); rc=$?
+    if [ $rc -ne 0 ] && echo "$out" | grep -q "^note: the default BATCH_TOKENS 524288 .*using 524256" &&
+       echo "$out" | grep -q "^error: TOKENS 1000 is less than one step of BATCH_TOKENS 524256"; then ok "run_pretrain_default_batch_rounded"
+    else bad "run_pretrain_default_batch_rounded" "rc $rc: $(echo "$out" | tail -n 2)"; fi
     expect_error_cmd run_pretrain_no_shards "give the text files" env MODEL=d32:l2:v270 DATA="$TMP/pt/none" bash scripts/run_pretrain.sh "$TKJ"
     expect_error_cmd run_pretrain_missing_tokenizer "no tokenizer file" bash scripts/run_pretrain.sh "$TMP/none.json"
 fi
