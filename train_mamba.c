@@ -1209,6 +1209,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
                    state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);
         }
         if (state->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, state->seed, o->seed); }
+        if (state->step != latest) { fatalf("%s: state of step %d, but its marker is DONE_%08d (corrupt)", path, state->step, latest); }
         printf("resuming from step %d of %s\n", latest, o->output_dir);
         *resumed = 1;
     } else if (is_descriptor) {
@@ -1248,9 +1249,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int consecutive_skips = 0;
     OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
     const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
-    int inject_nan_step = inject != NULL ? atoi(inject) : -1;
+    int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
     const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM arrives during this step
-    int sigterm_step = sigterm != NULL ? atoi(sigterm) : -1;
+    int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
     for (int step = start_step; step <= train_num_batches; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
         int stopping = stop_signal != 0;
@@ -1393,7 +1394,9 @@ int main(int argc, char **argv) {
                     model.config.vocab_size);
     Logger logger;
     logger_init(&logger, o.output_dir, resumed, state.step);
+    stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+    stop_signal_deferred = 0;
     if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
     if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
 

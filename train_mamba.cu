@@ -1150,6 +1150,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
                    state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);
         }
         if (state->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, state->seed, o->seed); }
+        if (state->step != latest) { fatalf("%s: state of step %d, but its marker is DONE_%08d (corrupt)", path, state->step, latest); }
         mamba_allocate_optimizer(model);
         cudaCheck(cudaMemcpy(model->m_memory, m, n * sizeof(float), cudaMemcpyHostToDevice));
         cudaCheck(cudaMemcpy(model->v_memory, v, n * sizeof(float), cudaMemcpyHostToDevice));
@@ -1198,9 +1199,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int consecutive_skips = 0;
     OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
     const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
-    int inject_nan_step = inject != NULL ? atoi(inject) : -1;
+    int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
     const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM arrives during this step
-    int sigterm_step = sigterm != NULL ? atoi(sigterm) : -1;
+    int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
     for (int step = start_step; step <= train_num_batches; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
         // (every rank stops together: a signal on any rank stops all of them)
@@ -1371,7 +1372,9 @@ int main(int argc, char **argv) {
                     model.config.vocab_size);
     Logger logger;
     logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step);
+    stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+    stop_signal_deferred = 0;
     if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
     if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }
 

@@ -172,6 +172,7 @@ static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
         }
     }
     if (C == 0) { fatalf("model descriptor '%s': missing d<width>", desc); }
+    if (E > 64 || (long)E * C > 1000000) { fatalf("model descriptor '%s': d_inner = e * d = %ld is too large", desc, (long)E * C); }
     config_fill_defaults(c, V, L, C);
     c->d_inner = E * C;
     c->d_state = N;

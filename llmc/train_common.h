@@ -6,8 +6,10 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 #ifndef TRAIN_COMMON_H
 #define TRAIN_COMMON_H
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -240,7 +242,9 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->checkpoints_keep < 0) { fatalf("-nk must be >= 0, got %d", o->checkpoints_keep); }
     if (!(o->skip_loss_z >= 0.0f) || !(o->skip_norm_z >= 0.0f)) { fatalf("-sl and -sg must be >= 0"); }
     if (o->max_skips < 1) { fatalf("-ms must be >= 1, got %d", o->max_skips); }
-    if (o->num_threads < 0) { fatalf("-nt must be >= 0, got %d", o->num_threads); }
+    if (o->num_threads < 0 || o->num_threads > 4096) { fatalf("-nt must be in [0, 4096], got %d", o->num_threads); }
+    // checkpoint file names are built in 1024-byte buffers: keep room for "/model_%08d.bin.tmp"
+    if (o->output_dir != NULL && strlen(o->output_dir) > 900) { fatalf("-o: directory path longer than 900 bytes"); }
 }
 
 /*
@@ -314,6 +318,26 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     if (crc != (uint32_t)header[16]) { fatalf("%s: checksum mismatch: the state file is corrupt", path); }
 }
 
+// a checkpoint's marker is named exactly as written, DONE_%08d (8 digits, more from step 10^8 on);
+// other names (DONE_1, DONE_+7, DONE_00000099x) are not markers, so pruning neither counts nor loops on them
+static inline int parse_done_marker(const char *name, int *step) {
+    if (strncmp(name, "DONE_", 5) != 0) { return 0; }
+    const char *d = name + 5;
+    size_t len = strlen(d);
+    if (len < 8 || len > 10) { return 0; }
+    long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isdigit((unsigned char)d[i])) { return 0; }
+        v = v * 10 + (d[i] - '0');
+    }
+    char canon[16];
+    if (v > INT_MAX) { return 0; }
+    snprintf(canon, sizeof(canon), "%08d", (int)v);
+    if (strcmp(canon, d) != 0) { return 0; }
+    *step = (int)v;
+    return 1;
+}
+
 // newest step with a DONE_<step> marker in dir, or -1
 static inline int find_latest_checkpoint(const char *dir) {
     DIR *dp = opendir(dir);
@@ -322,8 +346,7 @@ static inline int find_latest_checkpoint(const char *dir) {
     struct dirent *e;
     while ((e = readdir(dp)) != NULL) {
         int step;
-        char tail;
-        if (sscanf(e->d_name, "DONE_%d%c", &step, &tail) == 1 && step > best) { best = step; }
+        if (parse_done_marker(e->d_name, &step) && step > best) { best = step; }
     }
     closedir(dp);
     return best;
@@ -369,9 +392,12 @@ the previous checkpoint) instead of killing the process mid-write, and SIGPIPE s
 stdout does not end the run.
 */
 static volatile sig_atomic_t stop_signal = 0;
+// set while the training loop runs, the only place that reads stop_signal: elsewhere (evaluation,
+// generation, export) a signal ends the process at once, as the default action would
+static volatile sig_atomic_t stop_signal_deferred = 0;
 
 static void handle_stop_signal(int sig) {
-    if (stop_signal != 0) { _exit(128 + sig); }
+    if (stop_signal != 0 || !stop_signal_deferred) { _exit(128 + sig); }
     stop_signal = sig;
 }
 
@@ -397,8 +423,7 @@ static inline void prune_checkpoints(const char *dir, int keep) {
         struct dirent *e;
         while ((e = readdir(dp)) != NULL) {
             int step;
-            char tail;
-            if (sscanf(e->d_name, "DONE_%d%c", &step, &tail) == 1) {
+            if (parse_done_marker(e->d_name, &step)) {
                 count++;
                 if (oldest < 0 || step < oldest) { oldest = step; }
             }
@@ -408,7 +433,10 @@ static inline void prune_checkpoints(const char *dir, int keep) {
         // the marker first, then the model and every state file of that step (one per rank under ZeRO-1)
         char path[1100], prefix[2][32];
         snprintf(path, sizeof(path), "%s/DONE_%08d", dir, oldest);
-        remove(path);
+        if (remove(path) != 0) { // a marker we cannot delete would be counted again forever
+            fprintf(stderr, "warning: cannot remove %s (%s); not pruning older checkpoints\n", path, strerror(errno));
+            return;
+        }
         snprintf(prefix[0], sizeof(prefix[0]), "model_%08d", oldest);
         snprintf(prefix[1], sizeof(prefix[1]), "state_%08d", oldest);
         dp = opendir(dir);

@@ -7,6 +7,7 @@ Shared by train_mamba.c, train_mamba.cu, dataloader.h, tokenizer.h and the tests
 #define UTILS_H
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,7 +113,7 @@ static inline float parse_float(const char *flag, const char *s) {
     char *end;
     errno = 0;
     float v = strtof(s, &end);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v != v) { fatalf("flag %s: expected a number, got '%s'", flag, s); }
+    if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v)) { fatalf("flag %s: expected a finite number, got '%s'", flag, s); }
     return v;
 }
 

@@ -48,6 +48,10 @@ expect_error bad_cuda_graphs "-cg must be 0 or 1" -cg 2
 expect_error resume_without_dir "needs -o" -y 1
 expect_error bad_descriptor "bad field" -e d64:lx
 expect_error unknown_descriptor_field "unknown field" -e d64:w3
+expect_error descriptor_expand_too_large "too large" -e d8192:l1:e524289:v256 -x 0
+expect_error infinite_lr "expected a finite number" -l inf
+expect_error too_many_threads "-nt must be in" -nt 100000
+expect_error output_dir_too_long "longer than 900" "${TINY[@]}" -x 1 -o "$TMP/$(printf '%0950d' 0)"
 
 # --- bad files
 expect_error missing_train_data "no shard files match" "${TINY[@]}" -i "$TMP/nothing_*.bin" -x 1
@@ -283,6 +287,16 @@ expect_error wrong_magic_checkpoint "bad magic" -e "$TMP/magic.bin" -x 0
 cp -r "$A" "$TMP/f"
 printf '\x55' | dd of="$TMP/f/state_00000010.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
 expect_error corrupt_state_file "checksum mismatch" "${TINY[@]}" -x 20 -o "$TMP/f" -y 1
+# a state file whose header names another step than its DONE marker (the header is outside the CRC)
+cp -r "$A" "$TMP/g"
+perl -e 'open(F, "+<", $ARGV[0]) or die; binmode F; seek(F, 8, 0); print F pack("l<", -5); close F' "$TMP/g/state_00000010.bin"
+expect_error state_step_mismatch "state of step -5" "${TINY[@]}" -x 20 -o "$TMP/g" -y 1
+# -nk: a file named like a marker but not DONE_%08d is neither counted nor deleted (it once made the
+# pruning loop forever)
+mkdir -p "$TMP/nk" && touch "$TMP/nk/DONE_1"
+if timeout 120 "$BIN" "${TINY[@]}" -x 6 -n 2 -nk 1 -o "$TMP/nk" > "$TMP/nk.out" 2>&1 && [ -e "$TMP/nk/DONE_1" ] &&
+   [ "$(ls "$TMP/nk" | grep -c '^DONE_[0-9]\{8\}$')" = 1 ] && [ -e "$TMP/nk/DONE_00000006" ]; then ok "prune_ignores_stray_marker"
+else bad "prune_ignores_stray_marker" "rc or files: $(ls "$TMP/nk" | tr '\n' ' ')"; fi
 
 # --- a checkpoint loads for evaluation and gives the val loss the run logged at that step
 "$BIN" "${TINY[@]}" -x 10 -v 10 -m 3 -o "$TMP/ev" > /dev/null 2>&1
@@ -317,6 +331,14 @@ fi
 "$BIN" "${TINY[@]}" -x 300 -o "$TMP/sig" -y 1 > /dev/null 2>&1
 if cmp -s "$TMP/full/model_00000300.bin" "$TMP/sig/model_00000300.bin"; then ok "sigterm_resume_bitwise"
 else bad "sigterm_resume_bitwise" "final models differ"; fi
+# ... and outside the training loop (here generating a million tokens) a signal ends the run at once
+"$BIN" -e d64:l2:v256 -x 0 -p hello -g 1000000 -nt 2 > "$TMP/sig_gen.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do grep -q '^generating' "$TMP/sig_gen.out" 2>/dev/null && break; sleep 0.05; done
+kill -TERM "$pid"; t0=$(date +%s)
+wait "$pid"; rc=$?
+if [ "$rc" -eq 143 ] && [ $(( $(date +%s) - t0 )) -le 10 ]; then ok "sigterm_outside_training_exits"
+else bad "sigterm_outside_training_exits" "rc $rc after $(( $(date +%s) - t0 )) s"; fi
 
 # --- a NaN gradient skips the update: the weights after that step equal those before it
 MAMBA_TEST_INJECT_NAN_STEP=3 "$BIN" "${TINY[@]}" -x 4 -n 1 -o "$TMP/nan" > "$TMP/nan.out" 2>&1
