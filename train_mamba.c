@@ -1368,6 +1368,7 @@ int main(int argc, char **argv) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
+        if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
         tokenizer_free(&tokenizer);
         mamba_free(&model);
         return 0;

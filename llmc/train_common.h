@@ -8,6 +8,7 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 
 #include <ctype.h>
 #include <dirent.h>
+#include <glob.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -227,7 +228,14 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         fatalf("-v, -s and -n must be >= 0");
     }
     if (o->val_max_steps < -1 || o->val_max_steps == 0) { fatalf("-m must be -1 or positive, got %d", o->val_max_steps); }
-    if (o->gen_tokens < 0) { fatalf("-g must be >= 0, got %d", o->gen_tokens); }
+    if (o->gen_tokens < 0 || o->gen_tokens > 100000000) { fatalf("-g must be in [0, 100000000], got %d", o->gen_tokens); }
+    if (o->stream_eval_pattern != NULL) { // checked now, not after a whole training run
+        glob_t g;
+        int st = glob(o->stream_eval_pattern, 0, NULL, &g);
+        size_t n = st == 0 ? g.gl_pathc : 0;
+        if (st == 0) { globfree(&g); }
+        if (n == 0) { fatalf("no shard files match '%s' (-es)", o->stream_eval_pattern); }
+    }
     if (o->top_k < 0) { fatalf("-gk must be >= 0, got %d", o->top_k); }
     if (o->gen_batch < 1 || o->gen_batch > 4096) { fatalf("-gb must be in [1, 4096], got %d", o->gen_batch); }
     if (!(o->temperature > 0.0f) || !isfinite(1.0f / o->temperature)) { fatalf("-tp must be > 0 (and not denormal), got %g", o->temperature); }

@@ -147,6 +147,11 @@ fi
 if grep -qE '^s:4 stream_loss:[0-9.]+ bpt:[0-9.]+ bpb:[0-9.]+ tokens:111539$' "$TMP/es/main.log" 2>/dev/null; then ok "stream_eval_after_training_logged"
 else bad "stream_eval_after_training_logged" "$(tail -n 2 "$TMP/es.out")"; fi
 expect_error stream_eval_missing_file "no shard files match" "${TINY[@]}" -x 0 -m 1 -es "$TMP/none_*.bin"
+expect_error stream_eval_missing_file_checked_first "no shard files match" "${TINY[@]}" -x 1000000 -es "$TMP/none_*.bin"
+expect_error too_many_gen_tokens "-g must be in" -g 2147483647
+"$BIN" "${TINY[@]}" -x 0 -p hi -g 4 -hf "$TMP/hf_gen" > /dev/null 2>&1
+if [ -f "$TMP/hf_gen/config.json" ] && [ -f "$TMP/hf_gen/model.safetensors" ]; then ok "generate_only_exports_hf"
+else bad "generate_only_exports_hf" "no transformers directory written"; fi
 expect_error stream_eval_token_out_of_vocab "token 300 at position 3 outside the vocabulary" "${TINY[@]}" -x 0 -m 1 -es "$TMP/oov.bin"
 
 # --- scripts/run_enwik8.sh end to end on a 2 MB stand-in in enwik8's raw format (tinyshakespeare
