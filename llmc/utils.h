@@ -42,6 +42,10 @@ static inline FILE *fopen_check(const char *path, const char *mode, const char *
     if (fp == NULL) {
         fatalf("cannot open '%s' (mode %s): %s [%s:%d]", path, mode, strerror(errno), file, line);
     }
+    struct stat st; // a directory opens for reading on Linux; every read then fails oddly
+    if (mode[0] == 'r' && fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fatalf("'%s' is a directory, expected a file [%s:%d]", path, file, line);
+    }
     return fp;
 }
 #define fopenCheck(path, mode) fopen_check(path, mode, __FILE__, __LINE__)

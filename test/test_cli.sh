@@ -58,6 +58,15 @@ expect_error missing_train_data "no shard files match" "${TINY[@]}" -i "$TMP/not
 expect_error missing_model_file "cannot open" -e "$TMP/no_such_model.bin" -x 0
 printf 'not a model file at all, not even close, but long enough to have a header? no.' > "$TMP/junk.bin"
 expect_error junk_model_file "not a model file" -e "$TMP/junk.bin" -x 0
+mkdir -p "$TMP/emptydir"
+expect_error model_is_directory "is a directory" -e "$TMP/emptydir" -x 0
+expect_error val_data_is_directory "is a directory" "${TINY[@]}" -x 0 -m 1 -j "$TMP/emptydir"
+# the byte-shard tool refuses inputs too short for both splits and one file for both outputs
+if [ -x dev/data/prepare_bytes ]; then
+    : > "$TMP/empty.txt"
+    expect_error_cmd prepare_bytes_empty_input "too short" dev/data/prepare_bytes "$TMP/empty.txt" "$TMP/e_train.bin" "$TMP/e_val.bin"
+    expect_error_cmd prepare_bytes_same_outputs "same file" dev/data/prepare_bytes dev/data/tinyshakespeare.txt "$TMP/x.bin" "$TMP/x.bin"
+else echo "SKIP prepare_bytes checks: dev/data/prepare_bytes not built"; fi
 # a shard with a token outside the model's vocabulary
 # (perl, which Debian always has: the header of 256 int32, then 800 uint16 tokens)
 perl -e 'print pack("l<256", 20240520, 1, 800, (0) x 253), pack("S<*", (1, 2, 3, 300) x 200)' > "$TMP/oov.bin"

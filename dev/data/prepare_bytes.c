@@ -17,6 +17,8 @@ int main(int argc, char **argv) {
     uint16_t *tokens = (uint16_t *)mallocCheck((size_t)n * sizeof(uint16_t));
     for (long i = 0; i < n; i++) { tokens[i] = bytes[i]; }
     long split = (long)(n * 0.9); // int(n * 0.9) in the Python script
+    if (split < 1 || n - split < 1) { fatalf("%s: %ld bytes: too short for a train and a val split", argv[1], n); }
+    if (strcmp(argv[2], argv[3]) == 0) { fatalf("the train and val outputs are the same file: %s", argv[2]); }
     write_token_shard(argv[2], tokens, (size_t)split);
     write_token_shard(argv[3], tokens + split, (size_t)(n - split));
     printf("wrote %ld train and %ld val tokens\n", split, n - split);
