@@ -173,7 +173,7 @@ static void encode_pieces(const BpeTokenizer *t, Piece *p, size_t count) {
 #pragma omp parallel for schedule(dynamic, 1)
     for (long i = 0; i < (long)count; i++) {
         Piece *q = &p[i];
-        if (memchr(q->text, 0, q->len) != NULL) {
+        if (q->len > 0 && memchr(q->text, 0, q->len) != NULL) { // (an empty piece may have no text pointer)
             q->failed = 1;
             continue;
         }
@@ -182,7 +182,7 @@ static void encode_pieces(const BpeTokenizer *t, Piece *p, size_t count) {
         int cap = (int)q->len + 1;
         q->ids = (int *)malloc((size_t)cap * sizeof(int));
         if (s != NULL && q->ids != NULL) {
-            memcpy(s, q->text, q->len);
+            if (q->len > 0) { memcpy(s, q->text, q->len); }
             s[q->len] = '\0';
             q->count = bpe_encode(t, s, q->ids, cap);
             if (q->count > cap) {
@@ -245,7 +245,7 @@ static void parse_options(Options *o, int argc, char **argv) {
     *o = d;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i += 2) {
-        if (i + 1 >= argc) { usage(argv[0]); }
+        if (i + 1 >= argc) { fatalf("flag %s needs a value (run %s without arguments for the usage)", argv[i], argv[0]); }
         const char *f = argv[i], *v = argv[i + 1];
         if (strcmp(f, "-t") == 0) { o->tokenizer = v; }
         else if (strcmp(f, "-o") == 0) { o->prefix = v; }
@@ -276,9 +276,12 @@ static void parse_options(Options *o, int argc, char **argv) {
     }
     o->files = argv + i;
     o->num_files = argc - i;
-    if (o->tokenizer == NULL) { usage(argv[0]); }
+    if (argc == 1) { usage(argv[0]); }
+    if (o->tokenizer == NULL) { fatalf("-t <tokenizer.json> is required (run %s without arguments for the usage)", argv[0]); }
     if (o->decode != NULL && (o->prefix != NULL || o->num_files > 0)) { fatalf("-d decodes shards: no -o and no input files with it"); }
-    if (o->decode == NULL && (o->prefix == NULL || o->num_files == 0)) { usage(argv[0]); }
+    if (o->decode == NULL && (o->prefix == NULL || o->num_files == 0)) {
+        fatalf("encoding needs -o <out prefix> and at least one input file (run %s without arguments for the usage)", argv[0]);
+    }
     if (o->prefix != NULL && strpbrk(o->prefix, "*?[") != NULL) {
         fatalf("-o '%s': no glob characters (* ? [) in the prefix: the shards are read by glob", o->prefix);
     }
