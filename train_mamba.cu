@@ -1184,7 +1184,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int train_num_batches = o->max_steps;
     if (train_num_batches == -1 && train_loader->synthetic) { fatalf("a synthetic task has no epochs: give -x <steps>"); }
     if (train_num_batches == -1) {
-        train_num_batches = (int)(train_loader->num_tokens / o->total_batch_size);
+        const size_t epoch_steps = (size_t)train_loader->num_tokens / (size_t)o->total_batch_size;
+        if (epoch_steps > (size_t)INT_MAX - 1) { fatalf("one epoch is %zu steps, more than -x can count: give -x <steps>", epoch_steps); }
+        train_num_batches = (int)epoch_steps;
         if (train_num_batches < 1) { train_num_batches = 1; }
     }
     LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac,
