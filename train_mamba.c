@@ -1197,7 +1197,9 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         char path[1024];
         snprintf(path, sizeof(path), "%s/model_%08d.bin", o->output_dir, latest);
         mamba_build_from_checkpoint(model, path);
-        if (is_descriptor && memcmp(&requested, &model->config, sizeof(requested)) != 0) {
+        MambaConfig given; // whatever -e names must be the checkpoint's architecture
+        config_of_model_arg(o->model, &given);
+        if (!config_same_model(&given, &model->config)) {
             fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match -e %s", path,
                    model->config.d_model, model->config.n_layer, model->config.vocab_size, o->model);
         }

@@ -266,6 +266,30 @@ Loads a checkpoint directory. Fills *config, mallocs *params_out (free() it) in 
 sets *num_params_out. Every tensor is checked against config.json before any data is read; missing
 and unexpected tensors are errors.
 */
+// the model an -e argument names (descriptor or preset, transformers / mamba_ssm directory, model file),
+// without loading its weights; the padded vocabulary is left as the source gives it
+static inline void config_of_model_arg(const char *model, MambaConfig *c) {
+    if (config_from_descriptor(model, c)) { return; }
+    if (hf_is_model_dir(model)) {
+        char config_path[HF_PATH_MAX];
+        hf_join_(config_path, model, "config.json");
+        HfModelSpec spec;
+        hf_read_config_(config_path, &spec);
+        *c = spec.config;
+        return;
+    }
+    size_t n;
+    uint32_t crc;
+    fcloseCheck(open_model_file(model, c, &n, &crc));
+}
+
+// the same architecture: every size and the selection flag (not the padded vocabulary)
+static inline int config_same_model(const MambaConfig *a, const MambaConfig *b) {
+    return a->vocab_size == b->vocab_size && a->n_layer == b->n_layer && a->d_model == b->d_model &&
+           a->d_inner == b->d_inner && a->d_state == b->d_state && a->d_conv == b->d_conv && a->dt_rank == b->dt_rank &&
+           a->no_selection == b->no_selection;
+}
+
 static inline void hf_load_model(const char *dir, MambaConfig *config, float **params_out, size_t *num_params_out) {
     char config_path[HF_PATH_MAX];
     hf_join_(config_path, dir, "config.json");

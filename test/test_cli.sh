@@ -305,6 +305,13 @@ expect_error corrupt_state_file "checksum mismatch" "${TINY[@]}" -x 20 -o "$TMP/
 cp -r "$A" "$TMP/g"
 perl -e 'open(F, "+<", $ARGV[0]) or die; binmode F; seek(F, 8, 0); print F pack("l<", -5); close F' "$TMP/g/state_00000010.bin"
 expect_error state_step_mismatch "state of step -5" "${TINY[@]}" -x 20 -o "$TMP/g" -y 1
+# on resume, an -e that is a file or a transformers directory must name the checkpoint's architecture too
+cp -r "$A" "$TMP/h"
+RES=(-b 4 -t 32 -v 0 -g 0 -nt 2 -x 12 -o "$TMP/h" -y 1)
+expect_error resume_e_missing_file "cannot open" -e "$TMP/none.bin" "${RES[@]}"
+expect_error resume_e_other_hf_model "does not match" -e test/fixtures/hf_tiny_fp32 "${RES[@]}"
+if "$BIN" -e "$A/model_00000010.bin" "${RES[@]}" 2>&1 | grep -q "^resuming from step 10"; then ok "resume_e_same_model_file"
+else bad "resume_e_same_model_file" "did not resume"; fi
 # -nk: a file named like a marker but not DONE_%08d is neither counted nor deleted (it once made the
 # pruning loop forever)
 mkdir -p "$TMP/nk" && touch "$TMP/nk/DONE_1"
