@@ -6,6 +6,7 @@ Shared by train_mamba.c, train_mamba.cu, dataloader.h, tokenizer.h and the tests
 #ifndef UTILS_H
 #define UTILS_H
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -107,7 +108,7 @@ static inline int parse_int(const char *flag, const char *s) {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v < -2147483647L || v > 2147483647L) {
+    if (*s == '\0' || isspace((unsigned char)*s) || *end != '\0' || errno != 0 || v < -2147483647L || v > 2147483647L) {
         fatalf("flag %s: expected an integer, got '%s'", flag, s);
     }
     return (int)v;
@@ -117,7 +118,7 @@ static inline float parse_float(const char *flag, const char *s) {
     char *end;
     errno = 0;
     float v = strtof(s, &end);
-    if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v)) { fatalf("flag %s: expected a finite number, got '%s'", flag, s); }
+    if (*s == '\0' || isspace((unsigned char)*s) || *end != '\0' || errno != 0 || !isfinite(v)) { fatalf("flag %s: expected a finite number, got '%s'", flag, s); }
     return v;
 }
 

@@ -38,6 +38,7 @@ if [ -z "$missing" ] && [ "$nflags" -ge 40 ]; then ok "help_lists_every_flag ($n
 expect_error unknown_flag "unknown flag" -zz 1
 expect_error flag_without_value "needs a value" -b
 expect_error non_integer "expected an integer" -b abc
+expect_error integer_with_space "expected an integer" -b " 5"
 expect_error zero_batch "-b must be positive" -b 0
 expect_error negative_seq "-t must be positive" -t -5
 expect_error total_batch_not_multiple "must be a positive multiple" -b 4 -t 32 -d 100
