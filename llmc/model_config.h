@@ -312,6 +312,13 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     return fp;
 }
 
+// a model with a NaN or infinite weight can only produce NaN: refuse it when it is loaded
+static inline void check_finite_parameters(const char *path, const float *params, size_t num_parameters) {
+    for (size_t i = 0; i < num_parameters; i++) {
+        if (!isfinite(params[i])) { fatalf("%s: parameter %zu of %zu is %f: not a usable model", path, i, num_parameters, params[i]); }
+    }
+}
+
 // reads the parameters after open_model_file and verifies the checksum
 static inline void read_model_parameters(FILE *fp, const char *path, float *params, size_t num_parameters, uint32_t crc) {
     freadCheck(params, sizeof(float), num_parameters, fp);
@@ -320,6 +327,7 @@ static inline void read_model_parameters(FILE *fp, const char *path, float *para
     if (got != crc) {
         fatalf("%s: checksum mismatch (header %08x, data %08x): the file is corrupt", path, crc, got);
     }
+    check_finite_parameters(path, params, num_parameters);
 }
 
 #endif // MODEL_CONFIG_H

@@ -299,6 +299,12 @@ expect_error flipped_byte_checkpoint "checksum mismatch" -e "$TMP/flip.bin" -x 0
 cp "$A/model_00000010.bin" "$TMP/magic.bin"
 printf '\x01\x02\x03\x04' | dd of="$TMP/magic.bin" bs=1 seek=0 conv=notrunc 2>/dev/null
 expect_error wrong_magic_checkpoint "bad magic" -e "$TMP/magic.bin" -x 0
+# a NaN weight under a valid checksum (perl's zlib CRC-32 is the files' own) is refused on load
+cp "$A/model_00000010.bin" "$TMP/nan.bin"
+perl -MCompress::Zlib -e 'open(F, "+<", $ARGV[0]) or die; binmode F; local $/; my $d = <F>;
+    substr($d, 1024 + 400, 4) = pack("L<", 0x7fc00000); substr($d, 48, 4) = pack("L<", crc32(substr($d, 1024)));
+    seek(F, 0, 0); print F $d; close F' "$TMP/nan.bin"
+expect_error nan_weight_checkpoint "parameter 100 of" -e "$TMP/nan.bin" -x 0
 cp -r "$A" "$TMP/f"
 printf '\x55' | dd of="$TMP/f/state_00000010.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
 expect_error corrupt_state_file "checksum mismatch" "${TINY[@]}" -x 20 -o "$TMP/f" -y 1
