@@ -229,6 +229,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     }
     if (o->val_max_steps < -1 || o->val_max_steps == 0) { fatalf("-m must be -1 or positive, got %d", o->val_max_steps); }
     if (o->gen_tokens < 0 || o->gen_tokens > 100000000) { fatalf("-g must be in [0, 100000000], got %d", o->gen_tokens); }
+    if (o->hf_export_dir != NULL) { check_dir_creatable(o->hf_export_dir, "-hf"); } // (written after training)
     if (o->stream_eval_pattern != NULL) { // checked now, not after a whole training run
         glob_t g;
         int st = glob(o->stream_eval_pattern, 0, NULL, &g);

@@ -132,6 +132,23 @@ static inline long file_size(FILE *fp) {
 }
 
 // create a directory and any missing parents (mkdir -p)
+// start-up check for a directory written at the end of a run: the deepest part of the path that
+// exists must be a writable directory (nothing is created yet)
+static inline void check_dir_creatable(const char *dir, const char *flag) {
+    char path[1024];
+    if (strlen(dir) >= sizeof(path)) { fatalf("%s: path too long: %s", flag, dir); }
+    strcpy(path, dir);
+    struct stat st;
+    while (stat(path, &st) != 0) {
+        char *slash = strrchr(path, '/');
+        if (slash == NULL) { strcpy(path, "."); }
+        else if (slash == path) { path[1] = '\0'; }
+        else { *slash = '\0'; }
+    }
+    if (!S_ISDIR(st.st_mode)) { fatalf("%s %s: '%s' exists and is not a directory", flag, dir, path); }
+    if (access(path, W_OK) != 0) { fatalf("%s %s: '%s' is not writable", flag, dir, path); }
+}
+
 static inline void make_dir_if_missing(const char *dir) {
     char path[1024];
     if (strlen(dir) >= sizeof(path)) { fatalf("path too long: %s", dir); }

@@ -159,6 +159,8 @@ else bad "stream_eval_after_training_logged" "$(tail -n 2 "$TMP/es.out")"; fi
 expect_error stream_eval_missing_file "no shard files match" "${TINY[@]}" -x 0 -m 1 -es "$TMP/none_*.bin"
 expect_error stream_eval_missing_file_checked_first "no shard files match" "${TINY[@]}" -x 1000000 -es "$TMP/none_*.bin"
 expect_error too_many_gen_tokens "-g must be in" -g 2147483647
+touch "$TMP/a_file"
+expect_error hf_export_under_a_file "exists and is not a directory" "${TINY[@]}" -x 1000000 -hf "$TMP/a_file/hf"
 "$BIN" "${TINY[@]}" -x 0 -p hi -g 4 -hf "$TMP/hf_gen" > /dev/null 2>&1
 if [ -f "$TMP/hf_gen/config.json" ] && [ -f "$TMP/hf_gen/model.safetensors" ]; then ok "generate_only_exports_hf"
 else bad "generate_only_exports_hf" "no transformers directory written"; fi
