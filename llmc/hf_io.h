@@ -261,11 +261,6 @@ static inline int hf_tensor_name_shape_(const MambaConfig *c, int i, int l, char
     return ndim;
 }
 
-/*
-Loads a checkpoint directory. Fills *config, mallocs *params_out (free() it) in our layout and
-sets *num_params_out. Every tensor is checked against config.json before any data is read; missing
-and unexpected tensors are errors.
-*/
 // the model an -e argument names (descriptor or preset, transformers / mamba_ssm directory, model file),
 // without loading its weights; the padded vocabulary is left as the source gives it
 static inline void config_of_model_arg(const char *model, MambaConfig *c) {
@@ -290,6 +285,11 @@ static inline int config_same_model(const MambaConfig *a, const MambaConfig *b) 
            a->no_selection == b->no_selection;
 }
 
+/*
+Loads a checkpoint directory. Fills *config, mallocs *params_out (free() it) in our layout and
+sets *num_params_out. Every tensor is checked against config.json before any data is read; missing
+and unexpected tensors are errors.
+*/
 static inline void hf_load_model(const char *dir, MambaConfig *config, float **params_out, size_t *num_params_out) {
     char config_path[HF_PATH_MAX];
     hf_join_(config_path, dir, "config.json");

@@ -131,7 +131,6 @@ static inline long file_size(FILE *fp) {
     return size;
 }
 
-// create a directory and any missing parents (mkdir -p)
 // start-up check for a directory written at the end of a run: the deepest part of the path that
 // exists must be a writable directory (nothing is created yet)
 static inline void check_dir_creatable(const char *dir, const char *flag) {
@@ -149,6 +148,7 @@ static inline void check_dir_creatable(const char *dir, const char *flag) {
     if (access(path, W_OK) != 0) { fatalf("%s %s: '%s' is not writable", flag, dir, path); }
 }
 
+// create a directory and any missing parents (mkdir -p)
 static inline void make_dir_if_missing(const char *dir) {
     char path[1024];
     if (strlen(dir) >= sizeof(path)) { fatalf("path too long: %s", dir); }
