@@ -37,7 +37,8 @@ none on A_log, D, biases and norm weights); the optimizer reads it from this tab
 #include "rand.h"
 
 #define MODEL_MAGIC 20261123
-#define MODEL_VERSION 1
+#define MODEL_VERSION 2     // 2 adds the header's own CRC ([14]); version 1 files still load
+#define MODEL_HEADER_CRC 14
 #define HEADER_INTS 256
 
 typedef struct {
@@ -240,7 +241,8 @@ static inline void init_parameters(float *params, const size_t sizes[NUM_PARAMET
 Model file: int32 header[256] then the fp32 parameters in the layout order.
   header[0] = MODEL_MAGIC, [1] = MODEL_VERSION, [2] = V, [3] = Vp, [4] = L, [5] = C, [6] = Di,
   [7] = N, [8] = K, [9] = R, [10] = number of parameters (low 32 bits), [11] = (high 32 bits),
-  [12] = CRC-32 of the parameter bytes, [13] = 1 for the no-selection ablation; the rest is zero.
+  [12] = CRC-32 of the parameter bytes, [13] = 1 for the no-selection ablation, [14] = CRC-32 of the
+  header itself with [14] = 0 (version 2); the rest is zero.
 */
 static inline void model_header_fill(int header[HEADER_INTS], const MambaConfig *c, size_t num_parameters,
                                      uint32_t crc) {
@@ -259,6 +261,7 @@ static inline void model_header_fill(int header[HEADER_INTS], const MambaConfig 
     header[11] = (int)(uint32_t)(num_parameters >> 32);
     header[12] = (int)crc;
     header[13] = c->no_selection;
+    header[MODEL_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, MODEL_HEADER_CRC);
 }
 
 static inline void save_model_file(const char *path, const MambaConfig *c, const float *params, size_t num_parameters) {
@@ -283,8 +286,11 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     if (header[0] != MODEL_MAGIC) {
         fatalf("%s: bad magic number in model file: expected %d, found %d", path, MODEL_MAGIC, header[0]);
     }
-    if (header[1] != MODEL_VERSION) {
-        fatalf("%s: unsupported model file version: expected %d, found %d", path, MODEL_VERSION, header[1]);
+    if (header[1] != 1 && header[1] != MODEL_VERSION) {
+        fatalf("%s: unsupported model file version: expected 1 to %d, found %d", path, MODEL_VERSION, header[1]);
+    }
+    if (header[1] >= 2 && (uint32_t)header[MODEL_HEADER_CRC] != header_crc(header, HEADER_INTS, MODEL_HEADER_CRC)) {
+        fatalf("%s: header checksum mismatch: the model file's header is corrupt", path);
     }
     c->vocab_size = header[2];
     c->padded_vocab_size = header[3];

@@ -260,10 +260,12 @@ static inline void parse_options(Options *o, int argc, char **argv) {
 Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   [0] STATE_MAGIC, [1] STATE_VERSION, [2] step (completed), [3] B, [4] T, [5] total batch size,
   [6..7] number of parameters (low, high), [8..9] data epoch, [10..11] shard index,
-  [12..13] sample index, [14..15] sampling RNG state, [16] CRC-32 of m and v, [17] seed.
+  [12..13] sample index, [14..15] sampling RNG state, [16] CRC-32 of m and v, [17] seed,
+  [18] CRC-32 of the header itself with [18] = 0 (version 2; version 1 files, without it, still load).
 */
 #define STATE_MAGIC 20261125
-#define STATE_VERSION 1
+#define STATE_VERSION 2
+#define STATE_HEADER_CRC 18
 
 typedef struct {
     int step, B, T, total_batch_size, seed;
@@ -290,6 +292,7 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     uint32_t crc = crc32_update(0, m, n * sizeof(float));
     header[16] = (int)crc32_update(crc, v, n * sizeof(float));
     header[17] = s->seed;
+    header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
     atomic_fwrite(header, sizeof(int), HEADER_INTS, &af);
@@ -307,7 +310,10 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     if (size < (long)sizeof(header)) { fatalf("%s: not a state file (%ld bytes)", path, size); }
     freadCheck(header, sizeof(int), HEADER_INTS, fp);
     if (header[0] != STATE_MAGIC) { fatalf("%s: bad magic number in state file: expected %d, found %d", path, STATE_MAGIC, header[0]); }
-    if (header[1] != STATE_VERSION) { fatalf("%s: unsupported state file version: expected %d, found %d", path, STATE_VERSION, header[1]); }
+    if (header[1] != 1 && header[1] != STATE_VERSION) { fatalf("%s: unsupported state file version: expected 1 to %d, found %d", path, STATE_VERSION, header[1]); }
+    if (header[1] >= 2 && (uint32_t)header[STATE_HEADER_CRC] != header_crc(header, HEADER_INTS, STATE_HEADER_CRC)) {
+        fatalf("%s: header checksum mismatch: the state file's header is corrupt", path);
+    }
     if (get64(header + 6) != n) { fatalf("%s: state is for %llu parameters, the model has %zu", path, (unsigned long long)get64(header + 6), n); }
     if (size != want) { fatalf("%s: state file is %ld bytes, expected %ld (truncated or corrupt)", path, size, want); }
     s->step = header[2];

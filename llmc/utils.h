@@ -233,4 +233,13 @@ static inline uint32_t crc32_update(uint32_t crc, const void *data, size_t n) {
     return ~crc;
 }
 
+// CRC-32 of a binary header of n int32 with entry `slot` (where the result is stored) counted as 0:
+// version 2 of the model and state files checks the header too, not only the data after it
+static inline uint32_t header_crc(const int *header, int n, int slot) {
+    const int zero = 0;
+    uint32_t crc = crc32_update(0, header, (size_t)slot * sizeof(int));
+    crc = crc32_update(crc, &zero, sizeof(int));
+    return crc32_update(crc, header + slot + 1, (size_t)(n - slot - 1) * sizeof(int));
+}
+
 #endif // UTILS_H

@@ -114,6 +114,21 @@ if [ -n "$la" ] && [ "$la" = "$lb" ]; then ok "resume_same_losses"; else bad "re
 last_sample() { awk '/^generating:$/ { s = ""; n = 0; next } /^---$/ { n++; next } n == 1 { s = s $0 "\n" } END { printf "%s", s }' "$1"; }
 sa=$(last_sample "$TMP/a.out"); sb=$(last_sample "$TMP/b.out")
 if [ -n "$sa" ] && [ "$sa" = "$sb" ]; then ok "resume_same_samples"; else bad "resume_same_samples" "samples differ"; fi
+# hdr_edit <file> <crc slot or -1> [index=value ...]: set int32 header entries, then (slot >= 0) rewrite
+# the header's own CRC-32 (version 2: model [14], state [18]) over the header with that slot zeroed
+hdr_edit() {
+    perl -MCompress::Zlib -e 'my ($f, $slot, @e) = @ARGV; open(F, "+<", $f) or die; binmode F; read(F, my $h, 1024);
+        for (@e) { my ($i, $v) = split /=/; substr($h, 4 * $i, 4) = pack("l<", $v); }
+        if ($slot >= 0) { substr($h, 4 * $slot, 4) = pack("l<", 0); substr($h, 4 * $slot, 4) = pack("L<", crc32($h)); }
+        seek(F, 0, 0); print F $h; close F' "$@"
+}
+# checkpoints written before the header CRC (version 1: no [14] / [18]) still resume, to the same bits
+V1="$TMP/v1"; mkdir -p "$V1"
+cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V1/"
+hdr_edit "$V1/model_00000005.bin" -1 1=1 14=0; hdr_edit "$V1/state_00000005.bin" -1 1=1 18=0
+"$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V1" -y 1 -s 5 -g 8 > "$TMP/v1.out" 2>&1
+if grep -q "^resuming from step 5" "$TMP/v1.out" && cmp -s "$A/model_00000010.bin" "$V1/model_00000010.bin"; then ok "resume_version1_checkpoint"
+else bad "resume_version1_checkpoint" "$(tail -n 2 "$TMP/v1.out")"; fi
 # two fresh runs with the same seed are bitwise identical
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$TMP/c" > /dev/null 2>&1
 if cmp -s "$A/model_00000010.bin" "$TMP/c/model_00000010.bin"; then ok "same_seed_bitwise"; else bad "same_seed_bitwise" "models differ"; fi
@@ -306,14 +321,22 @@ cp "$A/model_00000010.bin" "$TMP/nan.bin"
 perl -MCompress::Zlib -e 'open(F, "+<", $ARGV[0]) or die; binmode F; local $/; my $d = <F>;
     substr($d, 1024 + 400, 4) = pack("L<", 0x7fc00000); substr($d, 48, 4) = pack("L<", crc32(substr($d, 1024)));
     seek(F, 0, 0); print F $d; close F' "$TMP/nan.bin"
+hdr_edit "$TMP/nan.bin" 14
 expect_error nan_weight_checkpoint "parameter 100 of" -e "$TMP/nan.bin" -x 0
 cp -r "$A" "$TMP/f"
 printf '\x55' | dd of="$TMP/f/state_00000010.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
 expect_error corrupt_state_file "checksum mismatch" "${TINY[@]}" -x 20 -o "$TMP/f" -y 1
-# a state file whose header names another step than its DONE marker (the header is outside the CRC)
+# a state file whose header names another step than its DONE marker, under a valid header CRC
 cp -r "$A" "$TMP/g"
-perl -e 'open(F, "+<", $ARGV[0]) or die; binmode F; seek(F, 8, 0); print F pack("l<", -5); close F' "$TMP/g/state_00000010.bin"
+hdr_edit "$TMP/g/state_00000010.bin" 18 2=-5
 expect_error state_step_mismatch "state of step -5" "${TINY[@]}" -x 20 -o "$TMP/g" -y 1
+# a changed header entry the other checks cannot see (the ablation flag; the seed) fails the header CRC
+cp "$A/model_00000010.bin" "$TMP/hdr.bin"
+hdr_edit "$TMP/hdr.bin" -1 13=1
+expect_error model_header_corrupt "header checksum mismatch" -e "$TMP/hdr.bin" -x 0
+cp -r "$A" "$TMP/g2"
+hdr_edit "$TMP/g2/state_00000010.bin" -1 17=1338
+expect_error state_header_corrupt "header checksum mismatch" "${TINY[@]}" -x 20 -o "$TMP/g2" -y 1
 # on resume, an -e that is a file or a transformers directory must name the checkpoint's architecture too
 cp -r "$A" "$TMP/h"
 RES=(-b 4 -t 32 -v 0 -g 0 -nt 2 -x 12 -o "$TMP/h" -y 1)

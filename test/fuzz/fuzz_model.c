@@ -6,6 +6,7 @@ Input: 1 control byte, then the model file.
   bit 0: rewrite header[10..11] to the parameter count the header's config needs, and cut or
          zero-pad the file to the size that count implies (when that is at most 1 MB)
   bit 1: rewrite header[12] to the CRC-32 of the parameter bytes
+With either bit, a version-2 header's own CRC ([14]) is rewritten last, over the rewritten header.
 The rewrites let the fuzzer reach the later checks and the accepted path with any config instead
 of stopping at the first consistency check.
 */
@@ -52,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (fix_crc) {
             header[12] = (int)crc32_update(0, file + header_bytes, n - header_bytes);
         }
+        if (header[1] >= 2) { header[MODEL_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, MODEL_HEADER_CRC); }
         memcpy(file, header, header_bytes);
     }
     char path[512];

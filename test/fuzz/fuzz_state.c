@@ -6,6 +6,7 @@ Input: 1 control byte, then the state file.
   bit 0: rewrite header[6..7] to the model's parameter count
   bit 1: cut or zero-pad the file to the size the loader expects
   bit 2: rewrite header[16] to the CRC-32 of m and v
+With any of them, a version-2 header's own CRC ([18]) is rewritten last, over the rewritten header.
 */
 #include "fuzz_common.h"
 #include "../../llmc/train_common.h"
@@ -35,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             n = want;
         }
         if (data[0] & 4) { header[16] = (int)crc32_update(0, file + header_bytes, n - header_bytes); }
+        if ((data[0] & 7) && header[1] >= 2) { header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC); }
     }
     char path[512];
     fuzz_write_file(fuzz_path(path, "state.bin"), file, n);
