@@ -34,6 +34,8 @@ typedef struct {
     char *token_bytes;    // one allocation holding every token, each followed by a NUL
     int is_bpe;           // loaded from a tokenizer.json: bpe holds the merges for encoding
     BpeTokenizer bpe;
+    int range_warned;     // an id past the vocabulary was reported (once: a model's padded vocabulary
+                          // can sample such ids often, e.g. 50280 rows against GPT-2's 50257 tokens)
 } Tokenizer;
 
 static int tokenizer_is_json(const char *filename) {
@@ -157,11 +159,15 @@ void tokenizer_init(Tokenizer *t, const char *filename) {
     t->init_ok = 1;
 }
 
-// NUL-terminated bytes of a token; NULL (and a warning) for an id outside the vocabulary
+// NUL-terminated bytes of a token; NULL for an id outside the vocabulary (a warning the first time)
 const char *tokenizer_decode(Tokenizer *t, uint32_t token_id) {
     if (!t->init_ok) { return NULL; }
     if (token_id >= t->vocab_size) {
-        fprintf(stderr, "warning: token id %u out of range, vocab_size is %u\n", token_id, t->vocab_size);
+        if (!t->range_warned) {
+            fprintf(stderr, "warning: token id %u out of range, vocab_size is %u (such ids print nothing; not reported again)\n",
+                    token_id, t->vocab_size);
+            t->range_warned = 1;
+        }
         return NULL;
     }
     return t->token_table[token_id];

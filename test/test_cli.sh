@@ -86,6 +86,11 @@ else bad "generate_only_with_prompt" "$out"; fi
 nfc=$(printf '\xf0\x9d\x85\x98\xf0\x9d\x85\xa5\xf0\x9d\x85\xae')
 out=$("$BIN" -e d32:l2:v270 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "$(printf '\xf0\x9d\x85\xa0')" -g 1 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -q "^$nfc"; then ok "prompt_longer_after_nfc"; else bad "prompt_longer_after_nfc" "$(echo "$out" | tail -n 4)"; fi
+# a model whose vocabulary is larger than its tokenizer's (400 rows, 270 tokens): the ids past the
+# tokenizer (about a third of 200 random samples) are reported once, not once each
+"$BIN" -e d32:l2:v400 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "the" -g 200 > /dev/null 2> "$TMP/range.err"; rc=$?
+nw=$(grep -c "out of range, vocab_size is 270" "$TMP/range.err")
+if [ $rc -eq 0 ] && [ "$nw" -eq 1 ]; then ok "tokenizer_range_warned_once"; else bad "tokenizer_range_warned_once" "rc $rc, $nw warnings"; fi
 # a transformers directory imports with -e (fixture written by transformers itself)
 out=$("$BIN" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9.]+$'; then ok "eval_transformers_dir"; else bad "eval_transformers_dir" "$(echo "$out" | tail -n 2)"; fi
