@@ -51,7 +51,7 @@ test_mamba: test/test_mamba.c train_mamba.c $(HEADERS) | deps
 test_gradcheck: test/test_gradcheck.c train_mamba.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -DREAL_IS_DOUBLE -o $@ $< $(LDLIBS)
 
-test_dataloader: test/test_dataloader.c $(HEADERS)
+test_dataloader: test/test_dataloader.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 test_bpe: test/test_bpe.c llmc/bpe.h llmc/unicode_classes.h llmc/safetensors.h | deps
@@ -77,18 +77,18 @@ make_cpu_fixture: test/make_cpu_fixture.c test/fixture.h train_mamba.c $(HEADERS
 train_mamba_cu: train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS)
 
-test_mamba_cu: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS)
+test_mamba_cu: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS)
 
 # everything fp32 (no bf16, no TF32): the tight-tolerance correctness build
-test_mamba_cu_fp32: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS)
+test_mamba_cu_fp32: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -DENABLE_FP32 -o $@ $< $(NVCC_LDLIBS)
 
-dev/data/prepare_bytes: dev/data/prepare_bytes.c $(HEADERS)
+dev/data/prepare_bytes: dev/data/prepare_bytes.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 # text files -> token shards with a tokenizer.json (dev/data/tokenize.c)
-dev/data/tokenize: dev/data/tokenize.c $(HEADERS)
+dev/data/tokenize: dev/data/tokenize.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 data: $(TS_DATA)
@@ -100,7 +100,7 @@ else
 	./dev/data/prepare_bytes $< $(TS_DATA)
 endif
 
-# training speed on the workloads of ../shared/PERF_ANCHORS.md and the scan alone (needs a GPU)
+# training speed on the official implementation's benchmark workloads (doc/perf.md) and the scan alone (needs a GPU)
 bench:
 	bash scripts/bench.sh
 
@@ -134,14 +134,14 @@ FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_
 .PHONY: fuzz fuzz-bins fuzz-regress fuzz-seeds test-asan clean-sanitize
 # (fuzz-run-<harness> is not .PHONY: make skips pattern rules for phony targets; no such file exists)
 
-test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h $(HEADERS) $(wildcard llmc/safetensors.h llmc/hf_io.h)
+test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h $(HEADERS) $(wildcard llmc/safetensors.h llmc/hf_io.h) | deps
 	@mkdir -p test/fuzz/bin
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LDLIBS)
 
 fuzz-bins: $(FUZZ_BINS)
 
 # rewrites the seed corpora from the loaders' own writers
-fuzz-seeds: test/fuzz/make_seeds.c $(HEADERS)
+fuzz-seeds: test/fuzz/make_seeds.c $(HEADERS) | deps
 	@mkdir -p test/fuzz/bin
 	$(CC) -O1 -Wall -Wextra -std=gnu11 $(if $(FUZZ_HAS_HF),-DFUZZ_HF) -o test/fuzz/bin/make_seeds $< $(LDLIBS)
 	./test/fuzz/bin/make_seeds test/fuzz/corpus
@@ -181,22 +181,22 @@ ASAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-
               -Wall -Wextra -std=gnu11 $(if $(filter yes,$(OMP_OK)),-fopenmp -DOMP)
 ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan test_hf_asan test_bpe_asan train_mamba_asan
 
-train_mamba_asan: train_mamba.c test/fuzz/asan_options.c $(HEADERS)
+train_mamba_asan: train_mamba.c test/fuzz/asan_options.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_mamba_asan: test/test_mamba.c test/fuzz/asan_options.c train_mamba.c $(HEADERS)
+test_mamba_asan: test/test_mamba.c test/fuzz/asan_options.c train_mamba.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_gradcheck_asan: test/test_gradcheck.c test/fuzz/asan_options.c train_mamba.c $(HEADERS)
+test_gradcheck_asan: test/test_gradcheck.c test/fuzz/asan_options.c train_mamba.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -DREAL_IS_DOUBLE -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_dataloader_asan: test/test_dataloader.c test/fuzz/asan_options.c $(HEADERS)
+test_dataloader_asan: test/test_dataloader.c test/fuzz/asan_options.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_hf_asan: test/test_hf.c test/fuzz/asan_options.c $(HEADERS)
+test_hf_asan: test/test_hf.c test/fuzz/asan_options.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_bpe_asan: test/test_bpe.c test/fuzz/asan_options.c $(HEADERS)
+test_bpe_asan: test/test_bpe.c test/fuzz/asan_options.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
 test-asan: $(ASAN_BINS) $(TS_DATA)

@@ -3,7 +3,7 @@ Mamba-1 language model training, fp32, on the CPU: the readable reference implem
 
 Every layer is a pair of plain functions, <op>_forward and <op>_backward, on flat arrays with
 explicit sizes. Backward functions accumulate (+=) into gradient buffers. The model is the one
-of ../shared/MAMBA_SPEC.md (mamba_ssm's MambaLMHeadModel, transformers' MambaForCausalLM):
+of the reference implementation (mamba_ssm's MambaLMHeadModel, transformers' MambaForCausalLM):
 
     r = wte[token]
     per layer:  h = RMSNorm(r) * w_norm
@@ -696,6 +696,12 @@ void mamba_export_hf(const Mamba *model, const char *dir) {
     printf("transformers model written to %s\n", dir);
 }
 
+// -hf: the model and the tokenizer.json the run used
+static void export_hf(const Mamba *model, const Options *o) {
+    mamba_export_hf(model, o->hf_export_dir);
+    hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
+}
+
 void mamba_save(const Mamba *model, const char *path) {
     float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
     for (size_t i = 0; i < model->num_parameters; i++) { tmp[i] = (float)model->params_memory[i]; }
@@ -1248,6 +1254,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     if (resumed) { dataloader_resume(train_loader, state->epoch, state->shard, state->sample); }
 
     int start_step = state->step;
+    if (resumed && start_step >= train_num_batches) { // (a finished run started again: nothing left to do)
+        printf("nothing to train: the checkpoint is at step %d, the run ends at step %d (-x)\n", start_step, train_num_batches);
+    }
     double timed_ms = 0.0;
     int timed_steps = 0;
     int consecutive_skips = 0;
@@ -1372,7 +1381,7 @@ int main(int argc, char **argv) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
-        if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
+        if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
         tokenizer_free(&tokenizer);
         mamba_free(&model);
         return 0;
@@ -1388,7 +1397,7 @@ int main(int argc, char **argv) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
-        if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
+        if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
         mamba_free(&model);
@@ -1403,7 +1412,7 @@ int main(int argc, char **argv) {
     int stopped = train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
     stop_signal_deferred = 0;
     if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
-    if (o.hf_export_dir != NULL) { mamba_export_hf(&model, o.hf_export_dir); }
+    if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
 
     logger_free(&logger);
     dataloader_free(&train_loader);

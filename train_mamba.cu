@@ -314,6 +314,12 @@ void mamba_export_hf(const Mamba *model, const char *dir) {
     printf("transformers model written to %s\n", dir);
 }
 
+// -hf: the model and the tokenizer.json the run used
+static void export_hf(const Mamba *model, const Options *o) {
+    mamba_export_hf(model, o->hf_export_dir);
+    hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
+}
+
 void mamba_save(const Mamba *model, const char *path) {
     float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
     cudaCheck(cudaMemcpy(tmp, model->params_memory, model->num_parameters * sizeof(float), cudaMemcpyDeviceToHost));
@@ -1198,6 +1204,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     if (resumed) { dataloader_resume(train_loader, state->epoch, state->shard, state->sample); }
 
     int start_step = state->step;
+    if (multi_gpu_config.process_rank == 0 && resumed && start_step >= train_num_batches) { // (a finished run started again: nothing left to do)
+        printf("nothing to train: the checkpoint is at step %d, the run ends at step %d (-x)\n", start_step, train_num_batches);
+    }
     double timed_ms = 0.0;
     int timed_steps = 0;
     int consecutive_skips = 0;
@@ -1349,7 +1358,7 @@ int main(int argc, char **argv) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
-        if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }
+        if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o); }
         tokenizer_free(&tokenizer);
         mamba_free(&model);
         multi_gpu_config_free(&multi_gpu_config);
@@ -1365,7 +1374,7 @@ int main(int argc, char **argv) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
-        if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }
+        if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
         mamba_free(&model);
@@ -1381,7 +1390,7 @@ int main(int argc, char **argv) {
     int stopped = train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
     stop_signal_deferred = 0;
     if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
-    if (o.hf_export_dir != NULL && rank == 0) { mamba_export_hf(&model, o.hf_export_dir); }
+    if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o); }
 
     logger_free(&logger);
     dataloader_free(&train_loader);

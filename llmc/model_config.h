@@ -33,6 +33,7 @@ none on A_log, D, biases and norm weights); the optimizer reads it from this tab
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "utils.h"
 #include "rand.h"
 
@@ -157,7 +158,13 @@ static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
     for (char *tok = strtok(buf, ":"); tok != NULL; tok = strtok(NULL, ":")) {
         char *end;
         long v = strtol(tok + 1, &end, 10);
-        if (tok[0] == 's' && *end == '\0' && end != tok + 1 && (v == 0 || v == 1)) { S = (int)v; continue; }
+        if (tok[0] == 's') {
+            if (*end != '\0' || end == tok + 1 || (v != 0 && v != 1)) {
+                fatalf("model descriptor '%s': bad field '%s' (s0 = no selection, s1 = selective, the default)", desc, tok);
+            }
+            S = (int)v;
+            continue;
+        }
         if (*end != '\0' || end == tok + 1 || v <= 0 || v > 1000000) {
             fatalf("model descriptor '%s': bad field '%s' (expected e.g. d384:l8:v256)", desc, tok);
         }
@@ -276,6 +283,12 @@ static inline void save_model_file(const char *path, const MambaConfig *c, const
 
 // reads and checks the header of a model file: config and parameter count; leaves fp at the parameters
 static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *num_parameters, uint32_t *crc) {
+    struct stat st; // (-e lands here when it is no preset, descriptor or transformers directory)
+    if (stat(path, &st) != 0) {
+        fatalf("'%s': no such model file (-e takes a preset such as mamba-130m, a descriptor such as d384:l8:v256, "
+               "a transformers directory or a model file)", path);
+    }
+    if (S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory without a config.json: neither a transformers model nor a model file", path); }
     FILE *fp = fopenCheck(path, "rb");
     long size = file_size(fp);
     int header[HEADER_INTS];

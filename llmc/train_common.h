@@ -100,7 +100,7 @@ static inline void print_usage(const char *program) {
     printf("Options:\n");
     printf("  -i <string> train data filename pattern (default %s)\n", d->train_data_pattern);
     printf("  -j <string> val data filename pattern (default %s)\n", d->val_data_pattern);
-    printf("  -e <string> model: descriptor d<C>:l<L>:v<V>[:n<N>:e<expand>:k<K>:r<R>], preset\n");
+    printf("  -e <string> model: descriptor d<C>:l<L>:v<V>[:n<N>:e<expand>:k<K>:r<R>:s<0|1>], preset\n");
     printf("              mamba-130m|370m|790m|1.4b|2.8b, a model file, or a transformers / mamba_ssm\n");
     printf("              directory with config.json + model.safetensors (default %s)\n", d->model);
     printf("  -hf <string> at the end, write the model as a transformers dir (config.json + model.safetensors)\n");
@@ -130,13 +130,13 @@ static inline void print_usage(const char *program) {
     printf("  -gb <int>   sequences generated together (batched recurrent steps) (default %d)\n", d->gen_batch);
     printf("  -n <int>    checkpoint every n steps (needs -o); 0 = only at the end (default %d)\n", d->checkpoint_every);
     printf("  -y <int>    resume from the newest checkpoint in -o (default %d)\n", d->resume);
-    printf("  -sh <int>   shuffle the training data (default %d)\n", d->shuffle);
-    printf("  -nk <int>   keep only the newest n checkpoints; 0 = keep all (default %d)\n", d->checkpoints_keep);
+    printf("  -sh <int>   shuffle the training data: 0 or 1 (default %d)\n", d->shuffle);
+    printf("  -nk <int>   keep only the newest n checkpoints (needs -o); 0 = keep all (default %d)\n", d->checkpoints_keep);
     printf("  -sl <float> skip the update if the loss z-score exceeds this; 0 = off (default %g)\n", d->skip_loss_z);
     printf("  -sg <float> skip the update if the grad-norm z-score exceeds this; 0 = off (default %g)\n", d->skip_norm_z);
     printf("  -ms <int>   stop after this many consecutive skipped updates (default %d)\n", d->max_skips);
     printf("  -sd <int>   random seed for init, shuffling and sampling (default %d)\n", d->seed);
-    printf("  -a <int>    overfit a single batch, for debugging (default %d)\n", d->overfit_single_batch);
+    printf("  -a <int>    overfit a single batch, for debugging: 0 or 1 (default %d)\n", d->overfit_single_batch);
     printf("  -nt <int>   OpenMP threads, CPU trainer; 0 = default (default %d)\n", d->num_threads);
     printf("  -r <int>    recompute in backward, GPU: 0 none, 1 conv+SiLU and scan states from sparser checkpoints,\n"
            "              2 also delta, norm and gated scan outputs (default %d)\n", d->recompute);
@@ -242,6 +242,11 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (!(o->temperature > 0.0f) || !isfinite(1.0f / o->temperature)) { fatalf("-tp must be > 0 (and not denormal), got %g", o->temperature); }
     if (o->resume != 0 && o->resume != 1) { fatalf("-y must be 0 or 1, got %d", o->resume); }
     if (o->resume && o->output_dir == NULL) { fatalf("-y 1 needs -o <dir> to find the checkpoint in"); }
+    if (o->output_dir == NULL && (o->checkpoint_every != 0 || o->checkpoints_keep != 0)) {
+        fatalf("-n and -nk need -o <dir> to write the checkpoints to");
+    }
+    if (o->shuffle != 0 && o->shuffle != 1) { fatalf("-sh must be 0 or 1, got %d", o->shuffle); }
+    if (o->overfit_single_batch != 0 && o->overfit_single_batch != 1) { fatalf("-a must be 0 or 1, got %d", o->overfit_single_batch); }
     if (o->zero_stage < 0 || o->zero_stage > 1) { fatalf("-z must be 0 or 1, got %d", o->zero_stage); }
     if (o->cuda_graphs != 0 && o->cuda_graphs != 1) { fatalf("-cg must be 0 or 1, got %d", o->cuda_graphs); }
     if (o->num_processes < 0) { fatalf("-pn must be >= 0, got %d", o->num_processes); }
@@ -417,6 +422,9 @@ static void handle_stop_signal(int sig) {
 }
 
 static inline void install_signal_handlers(void) {
+    // stdout line-buffered even into a file (Slurm's output, `> log`): an exit at once (_exit above)
+    // then loses at most the line being written, not a whole buffer of log lines
+    setvbuf(stdout, NULL, _IOLBF, 0);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = handle_stop_signal;
@@ -509,6 +517,35 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
     }
     if (fp != NULL) { fclose(fp); }
     tokenizer_init(t, tokenizer_path);
+}
+
+// -hf: the exported directory gets the tokenizer.json the run used (the -tk file, or the -e directory's),
+// so that it loads with -e and encodes prompts on its own; byte-level models (V <= 256) need none
+static inline void hf_export_tokenizer(const char *dir, int vocab_size, const char *model_arg, const char *tokenizer_path) {
+    if (vocab_size <= 256) { return; }
+    char src[1100], dst[1100];
+    snprintf(src, sizeof(src), "%s/tokenizer.json", model_arg);
+    FILE *probe = fopen(src, "rb");
+    if (probe != NULL) { fclose(probe); }
+    if (probe == NULL || strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) != 0) { // as tokenizer_for_model chooses
+        size_t n = strlen(tokenizer_path);
+        if (n < 5 || strcmp(tokenizer_path + n - 5, ".json") != 0) {
+            printf("note: %s has no tokenizer.json (the run's tokenizer '%s' is not one): copy one in to encode prompts\n", dir, tokenizer_path);
+            return;
+        }
+        snprintf(src, sizeof(src), "%s", tokenizer_path);
+    }
+    FILE *in = fopenCheck(src, "rb");
+    long size = file_size(in);
+    char *bytes = (char *)mallocCheck((size_t)size + 1); // read whole first: src and dst may be one file
+    freadCheck(bytes, 1, (size_t)size, in);
+    fcloseCheck(in);
+    snprintf(dst, sizeof(dst), "%s/tokenizer.json", dir);
+    AtomicFile af;
+    atomic_open(&af, dst);
+    atomic_fwrite(bytes, 1, (size_t)size, &af);
+    atomic_commit(&af);
+    free(bytes);
 }
 
 // the k-th largest of x[0..n) (k >= 1); reorders x (quickselect, Hoare partition)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end training speed of train_mamba_cu on the workloads of ../shared/PERF_ANCHORS.md,
+# End-to-end training speed of train_mamba_cu on the workloads the official implementation was measured
+# on (doc/perf.md, first lines),
 # plus the measured bf16 matmul rate for MFU, then the selective scan alone at the anchors' shape
 # (the trainer's kernels, timed by the dev/cuda playgrounds after their checks). Random tokens, as
 # the official measurement.

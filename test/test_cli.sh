@@ -53,14 +53,19 @@ expect_error descriptor_expand_too_large "too large" -e d8192:l1:e524289:v256 -x
 expect_error infinite_lr "expected a finite number" -l inf
 expect_error too_many_threads "-nt must be in" -nt 100000
 expect_error output_dir_too_long "longer than 900" "${TINY[@]}" -x 1 -o "$TMP/$(printf '%0950d' 0)"
+expect_error checkpoint_every_without_dir "need -o" "${TINY[@]}" -x 1 -n 2
+expect_error keep_without_dir "need -o" "${TINY[@]}" -x 1 -nk 2
+expect_error bad_shuffle_flag "-sh must be 0 or 1" -sh 5
+expect_error bad_overfit_flag "-a must be 0 or 1" -a 7
+expect_error bad_selection_field "s0 = no selection" -e d32:l2:v16:s2
 
 # --- bad files
 expect_error missing_train_data "no shard files match" "${TINY[@]}" -i "$TMP/nothing_*.bin" -x 1
-expect_error missing_model_file "cannot open" -e "$TMP/no_such_model.bin" -x 0
+expect_error missing_model_file "no such model file" -e "$TMP/no_such_model.bin" -x 0
 printf 'not a model file at all, not even close, but long enough to have a header? no.' > "$TMP/junk.bin"
 expect_error junk_model_file "not a model file" -e "$TMP/junk.bin" -x 0
 mkdir -p "$TMP/emptydir"
-expect_error model_is_directory "is a directory" -e "$TMP/emptydir" -x 0
+expect_error model_is_directory "is a directory without a config.json" -e "$TMP/emptydir" -x 0
 expect_error val_data_is_directory "is a directory" "${TINY[@]}" -x 0 -m 1 -j "$TMP/emptydir"
 # the byte-shard tool refuses inputs too short for both splits and one file for both outputs
 if [ -x dev/data/prepare_bytes ]; then
@@ -91,6 +96,11 @@ if [ $? -eq 0 ] && echo "$out" | grep -q "^$nfc"; then ok "prompt_longer_after_n
 "$BIN" -e d32:l2:v400 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "the" -g 200 > /dev/null 2> "$TMP/range.err"; rc=$?
 nw=$(grep -c "out of range, vocab_size is 270" "$TMP/range.err")
 if [ $rc -eq 0 ] && [ "$nw" -eq 1 ]; then ok "tokenizer_range_warned_once"; else bad "tokenizer_range_warned_once" "rc $rc, $nw warnings"; fi
+# -hf writes the run's tokenizer.json next to the model, so the export alone encodes a prompt
+"$BIN" -e d32:l2:v270 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "the" -g 2 -hf "$TMP/hf_tok" > /dev/null 2>&1
+out=$("$BIN" -e "$TMP/hf_tok" -b 4 -t 32 -nt 2 -x 0 -p "the" -g 2 2>&1); rc=$?
+if [ $rc -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/hf_tok/tokenizer.json" && echo "$out" | grep -q "^the"; then ok "hf_export_has_tokenizer"
+else bad "hf_export_has_tokenizer" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 # a transformers directory imports with -e (fixture written by transformers itself)
 out=$("$BIN" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9.]+$'; then ok "eval_transformers_dir"; else bad "eval_transformers_dir" "$(echo "$out" | tail -n 2)"; fi
@@ -303,6 +313,12 @@ dups=$(grep -E '^s:[0-9]+ trl' "$TMP/e/main.log" | sort | uniq -d | wc -l)
 n=$(grep -cE '^s:[0-9]+ trl' "$TMP/e/main.log")
 if [ "$dups" -eq 0 ] && [ "$n" -eq 10 ]; then ok "resume_log_has_each_step_once"; else bad "resume_log_has_each_step_once" "$n trl lines, $dups duplicated"; fi
 
+# a finished run started again with an -x at or below its checkpoint says there is nothing to train, rc 0
+cp -r "$A" "$TMP/done"
+out=$("$BIN" "${TINY[@]}" -x 5 -o "$TMP/done" -y 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^nothing to train: the checkpoint is at step 10, the run ends at step 5"; then ok "resume_past_end_says_so"
+else bad "resume_past_end_says_so" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
 expect_error resume_config_mismatch "does not match -e" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
@@ -345,7 +361,7 @@ expect_error state_header_corrupt "header checksum mismatch" "${TINY[@]}" -x 20 
 # on resume, an -e that is a file or a transformers directory must name the checkpoint's architecture too
 cp -r "$A" "$TMP/h"
 RES=(-b 4 -t 32 -v 0 -g 0 -nt 2 -x 12 -o "$TMP/h" -y 1)
-expect_error resume_e_missing_file "cannot open" -e "$TMP/none.bin" "${RES[@]}"
+expect_error resume_e_missing_file "no such model file" -e "$TMP/none.bin" "${RES[@]}"
 expect_error resume_e_other_hf_model "does not match" -e test/fixtures/hf_tiny_fp32 "${RES[@]}"
 if "$BIN" -e "$A/model_00000010.bin" "${RES[@]}" 2>&1 | grep -q "^resuming from step 10"; then ok "resume_e_same_model_file"
 else bad "resume_e_same_model_file" "did not resume"; fi
@@ -397,6 +413,18 @@ kill -TERM "$pid"; t0=$(date +%s)
 wait "$pid"; rc=$?
 if [ "$rc" -eq 143 ] && [ $(( $(date +%s) - t0 )) -le 10 ]; then ok "sigterm_outside_training_exits"
 else bad "sigterm_outside_training_exits" "rc $rc after $(( $(date +%s) - t0 )) s"; fi
+# ... and what was printed before such an exit is in the file: stdout is line-buffered (it was fully
+# buffered into a file, so an exit at once lost up to 4 KB of log lines). CPU trainer only (the shared
+# install_signal_handlers sets it for both): the evaluation of 1M tokens runs for seconds there
+if [ "$BIN" = "./train_mamba" ]; then
+    "$BIN" -e d256:l8:v256 -b 8 -t 256 -nt 2 -x 0 -m -1 -j dev/data/tinyshakespeare/tiny_shakespeare_train.bin > "$TMP/sig3.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 200); do grep -q '^| parameters' "$TMP/sig3.out" 2>/dev/null && break; sleep 0.05; done
+    kill -TERM "$pid"
+    wait "$pid"; rc=$?
+    if [ "$rc" -eq 143 ] && grep -q '^| parameters' "$TMP/sig3.out"; then ok "exit_at_once_keeps_printed_lines"
+    else bad "exit_at_once_keeps_printed_lines" "rc $rc, $(wc -l < "$TMP/sig3.out") lines"; fi
+fi
 
 # --- a NaN gradient skips the update: the weights after that step equal those before it
 MAMBA_TEST_INJECT_NAN_STEP=3 "$BIN" "${TINY[@]}" -x 4 -n 1 -o "$TMP/nan" > "$TMP/nan.out" 2>&1

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """
-Independent PyTorch reference for the Mamba-1 LM of /work/shared/MAMBA_SPEC.md.
+Independent PyTorch reference for the Mamba-1 LM (mamba_ssm's MambaLMHeadModel, transformers'
+MambaForCausalLM: the same math, initialisation and parameter names).
 
 Plain functions over a dict of parameter tensors, autograd for gradients, a
 sequential Python loop over time for the selective scan (clarity over speed).
