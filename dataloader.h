@@ -92,6 +92,12 @@ static void shard_glob(const char *pattern, glob_t *g) {
     int glob_status = glob(pattern, 0, NULL, g);
     if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'", pattern); }
     if (glob_status != 0) { fatalf("glob of '%s' failed (glob error %d)", pattern, glob_status); }
+    for (size_t i = 0; i < g->gl_pathc; i++) { // (a FIFO would block the open below until a writer came)
+        struct stat st;
+        if (stat(g->gl_pathv[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+            fatalf("'%s': not a regular file (a shard must be a file the loader can seek in)", g->gl_pathv[i]);
+        }
+    }
 }
 
 // ----------------------------------------------------------------------------

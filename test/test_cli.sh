@@ -66,7 +66,10 @@ printf 'not a model file at all, not even close, but long enough to have a heade
 expect_error junk_model_file "not a model file" -e "$TMP/junk.bin" -x 0
 mkdir -p "$TMP/emptydir"
 expect_error model_is_directory "is a directory without a config.json" -e "$TMP/emptydir" -x 0
-expect_error val_data_is_directory "is a directory" "${TINY[@]}" -x 0 -m 1 -j "$TMP/emptydir"
+expect_error val_data_is_directory "not a regular file" "${TINY[@]}" -x 0 -m 1 -j "$TMP/emptydir"
+# a FIFO as a shard: an error at once (opening it used to block until a writer came)
+mkfifo "$TMP/fifo.bin"
+expect_error_cmd fifo_shard "not a regular file" timeout 60 "$BIN" "${TINY[@]}" -x 1 -i "$TMP/fifo.bin"
 # the byte-shard tool refuses inputs too short for both splits and one file for both outputs
 if [ -x dev/data/prepare_bytes ]; then
     : > "$TMP/empty.txt"
