@@ -25,10 +25,24 @@ peak=$(echo "$peak_line" | awk '{print $(NF-1)}')
 python3 dev/data/random_shard.py /tmp/bench_v50280.bin 50280 4000000 1 >/dev/null
 python3 dev/data/random_shard.py /tmp/bench_v256.bin 256 4000000 2 >/dev/null
 
+# The SM clock and power while a run trains (nvidia-smi every 50 ms, samples drawing at least half the
+# power limit): a step that runs at the card's power limit runs at a lower clock (doc/perf.md, "the card
+# runs at its power cap"), and that moves every figure of the run
+POWER_LIMIT=$(nvidia-smi -i 0 --query-gpu=power.limit --format=csv,noheader,nounits 2>/dev/null | head -n 1 || true)
+SMI_QUERY=timestamp,clocks.sm,power.draw,clocks_event_reasons.active # (older drivers: clocks_throttle_reasons)
+nvidia-smi -i 0 --query-gpu=$SMI_QUERY --format=csv > /dev/null 2>&1 || SMI_QUERY=timestamp,clocks.sm,power.draw,clocks_throttle_reasons.active
+# the reasons are a bit mask; 0x4 is the software power cap
+clock_summary() {
+    awk -F', ' -v lim="${POWER_LIMIT:-0}" '$3 + 0 >= lim / 2 {n++; c += $2; p += $3; if ($4 ~ /[4-7c-fC-F]$/) capped++}
+        END {if (n == 0) print "clock: no loaded samples"; else printf "SM %.0f MHz, %.0f W of %.0f W, power-capped in %d%% of %d samples\n", c / n, p / n, lim, 100 * capped / n, n}' "$1"
+}
 bench() {
     local name="$1" shard="$2"; shift 2
-    local out
-    out=$(./train_mamba_cu -i "$shard" -j "$shard" -x "$STEPS" -v 0 -g 0 -sh 0 "$@" 2>&1) || { echo "$out" | tail -n 5; return 1; }
+    local out smi
+    nvidia-smi -i 0 --query-gpu=$SMI_QUERY --format=csv,noheader,nounits -lms 50 > /tmp/bench_smi.csv 2>/dev/null &
+    smi=$!
+    out=$(./train_mamba_cu -i "$shard" -j "$shard" -x "$STEPS" -v 0 -g 0 -sh 0 "$@" 2>&1) || { kill $smi 2>/dev/null || true; echo "$out" | tail -n 5; return 1; }
+    kill $smi 2>/dev/null || true; wait $smi 2>/dev/null || true
     local params avg mem ms tps
     params=$(echo "$out" | awk -F'|' '/parameters/ {gsub(/ /, "", $3); print $3}')
     avg=$(echo "$out" | grep '^average over')
@@ -38,6 +52,7 @@ bench() {
     awk -v n="$name" -v p="$params" -v ms="$ms" -v t="$tps" -v peak="$peak" -v mem="$mem" 'BEGIN {
         mfu = 6.0 * p * t / (peak * 1e12) * 100;
         printf "%-34s params %d | %8.2f ms/step | %10.0f tok/s | MFU %.1f%% (6*params/token vs %.0f TFLOP/s) | %s\n", n, p, ms, t, mfu, peak, mem }'
+    printf "%-34s %s\n" "" "$(clock_summary /tmp/bench_smi.csv)"
 }
 if [ -n "$PRESETS" ]; then
     failed=0
