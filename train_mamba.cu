@@ -1015,8 +1015,7 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
 // mean loss over the val data (all of it, or the first max_batches batches), and token accuracy
 static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *accuracy) {
     dataloader_reset(loader);
-    size_t num_batches = dataloader_num_batches(loader);
-    if (max_batches > 0 && (size_t)max_batches < num_batches) { num_batches = max_batches; }
+    size_t num_batches = eval_num_batches(dataloader_num_batches(loader), max_batches);
     double sum = 0.0;
     long correct = 0, valid = 0;
     for (size_t i = 0; i < num_batches; i++) {
@@ -1201,7 +1200,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                                     o->lr_decay_frac};
     printf("total batch size %d tokens = %d x %d x %d micro-steps x %d processes | %d steps\n", o->total_batch_size, B, T,
            grad_accum_steps, world, train_num_batches);
-    if (resumed) { dataloader_resume(train_loader, state->epoch, state->shard, state->sample); }
+    if (resumed) {
+        dataloader_resume(train_loader, state->epoch, state->shard, state->sample);
+        if (multi_gpu_config.process_rank == 0) { note_changed_run_length(state, train_num_batches); }
+    }
 
     int start_step = state->step;
     if (multi_gpu_config.process_rank == 0 && resumed && start_step >= train_num_batches) { // (a finished run started again: nothing left to do)
@@ -1241,6 +1243,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             state->epoch = train_loader->epoch;
             state->shard = train_loader->current_shard_idx;
             state->sample = train_loader->current_sample_idx;
+            state->max_steps = train_num_batches;
             save_checkpoint(o->output_dir, model, state);
             if (multi_gpu_config.process_rank == 0) { prune_checkpoints(o->output_dir, o->checkpoints_keep); }
         }

@@ -266,7 +266,8 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   [0] STATE_MAGIC, [1] STATE_VERSION, [2] step (completed), [3] B, [4] T, [5] total batch size,
   [6..7] number of parameters (low, high), [8..9] data epoch, [10..11] shard index,
   [12..13] sample index, [14..15] sampling RNG state, [16] CRC-32 of m and v, [17] seed,
-  [18] CRC-32 of the header itself with [18] = 0 (version 2; version 1 files, without it, still load).
+  [18] CRC-32 of the header itself with [18] = 0, [19] the step the run was to end at (-x, resolved)
+  (both version 2; version 1 files, without them, still load).
 */
 #define STATE_MAGIC 20261125
 #define STATE_VERSION 2
@@ -274,6 +275,7 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
 
 typedef struct {
     int step, B, T, total_batch_size, seed;
+    int max_steps; // the run's last step when saved (0: a version-1 file, unknown)
     size_t epoch, shard, sample;
     uint64_t rng;
 } TrainState;
@@ -297,6 +299,7 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     uint32_t crc = crc32_update(0, m, n * sizeof(float));
     header[16] = (int)crc32_update(crc, v, n * sizeof(float));
     header[17] = s->seed;
+    header[19] = s->max_steps;
     header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
@@ -330,6 +333,7 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     s->sample = get64(header + 12);
     s->rng = get64(header + 14);
     s->seed = header[17];
+    s->max_steps = header[1] >= 2 ? header[19] : 0;
     freadCheck(m, sizeof(float), n, fp);
     freadCheck(v, sizeof(float), n, fp);
     fcloseCheck(fp);
@@ -517,6 +521,26 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
     }
     if (fp != NULL) { fclose(fp); }
     tokenizer_init(t, tokenizer_path);
+}
+
+// a resumed run whose -x differs from the checkpoint's: the schedule is computed for the new length from
+// here on, so a decaying learning rate jumps; legitimate (extending a run), but never silent
+static inline void note_changed_run_length(const TrainState *s, int num_steps) {
+    if (s->max_steps > 0 && s->max_steps != num_steps) {
+        printf("note: the checkpoint's run was to end at step %d, this one ends at %d: the learning-rate schedule "
+               "follows the new length from step %d (a decaying rate jumps)\n", s->max_steps, num_steps, s->step);
+    }
+}
+
+// batches one evaluation runs: all `available`, or the first -m of them; an -m above what the val data
+// holds (a synthetic task's val set is 20 batches) is said once, not silently capped
+static inline size_t eval_num_batches(size_t available, int max_batches) {
+    static int noted = 0;
+    if (max_batches > 0 && (size_t)max_batches > available && !noted) {
+        printf("note: -m %d, but the val data holds %zu batches: every evaluation uses those %zu\n", max_batches, available, available);
+        noted = 1;
+    }
+    return max_batches > 0 && (size_t)max_batches < available ? (size_t)max_batches : available;
 }
 
 // -hf: the exported directory gets the tokenizer.json the run used (the -tk file, or the -e directory's),

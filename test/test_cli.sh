@@ -322,6 +322,16 @@ out=$("$BIN" "${TINY[@]}" -x 5 -o "$TMP/done" -y 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^nothing to train: the checkpoint is at step 10, the run ends at step 5"; then ok "resume_past_end_says_so"
 else bad "resume_past_end_says_so" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 
+# resuming with another -x is allowed (extending a run) but said: the schedule changes from there
+cp -r "$A" "$TMP/longer"
+out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/longer" -y 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: the checkpoint's run was to end at step 10, this one ends at 12"; then ok "resume_other_length_noted"
+else bad "resume_other_length_noted" "rc $rc: $(echo "$out" | grep -i note)"; fi
+# an -m above what the val data holds (a synthetic task's val set: 20 batches) is said, not silently capped
+out=$("$BIN" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 0 -m 64 -nt 2 2>&1)
+if echo "$out" | grep -q "^note: -m 64, but the val data holds 20 batches"; then ok "eval_m_above_val_noted"
+else bad "eval_m_above_val_noted" "$(echo "$out" | tail -n 2)"; fi
+
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
 expect_error resume_config_mismatch "does not match -e" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
