@@ -2,11 +2,17 @@
 Loss and accuracy curves from main.log files (llm.c's line format, see doc/formats.md).
 
     python3 scripts/plot_log.py out.png run1/main.log [label=run2/main.log ...] [--title TEXT]
+                                [--accuracy auto|all|answers]
 
 A run is named by its directory, or by the label before '=' when one is given.
 
 Train loss (s:<step> trl:<x>), val loss (tel) and val accuracy (tea, when present) per run.
-Needs matplotlib.
+The trainer's accuracy counts the positions that have a target: every position of a language
+model's val data (tinyshakespeare, enwik8), only the answer positions of a synthetic task's.
+main.log does not say which data a run used, so --accuracy auto (the default) takes a run for a
+synthetic one when its directory has a name scripts/run_synthetic.sh gives (induction_s1, copy_s0,
+...); --accuracy all / answers says it for every run.
+Needs matplotlib (checked after the arguments, so bad files are reported without it).
 """
 import argparse
 import os
@@ -14,39 +20,61 @@ import re
 import sys
 
 LINE = re.compile(r"^s:(\d+) (trl|tel|tea):([-+0-9.eE]+|nan|inf)$")
+SYNTHETIC_RUN = re.compile(r"^(induction|copy)_s[01]$")  # the run directories of scripts/run_synthetic.sh
+POSITIONS = {"all": "all positions", "answers": "answer positions"}  # what --accuracy's values count
+
+
+def fail(msg):
+    sys.exit(f"error: {msg}")
 
 
 def read_log(path):
     series = {"trl": [], "tel": [], "tea": []}
-    with open(path) as f:
-        for line in f:
-            m = LINE.match(line.strip())
-            if m:
-                series[m.group(2)].append((int(m.group(1)), float(m.group(3))))
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = LINE.match(line.strip())
+                if m:
+                    series[m.group(2)].append((int(m.group(1)), float(m.group(3))))
+    except OSError as e:
+        fail(f"'{path}': {e.strerror.lower() if e.strerror else e}")
+    if not any(series.values()):
+        fail(f"'{path}': no log lines (s:<step> trl:/tel:/tea:<value>): is it a main.log?")
     return series
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out")
-    ap.add_argument("logs", nargs="+")
+    ap = argparse.ArgumentParser(description="loss and accuracy curves from main.log files")
+    ap.add_argument("out", help="image to write (.png, .pdf, .svg)")
+    ap.add_argument("logs", nargs="+", help="main.log files, each optionally as label=path")
     ap.add_argument("--title", default="")
+    ap.add_argument("--accuracy", choices=["auto", "all", "answers"], default="auto",
+                    help="which positions the val accuracy counts: all (a language model), answers (a synthetic"
+                         " task), or auto: answers for run_synthetic.sh's run directories (default auto)")
     args = ap.parse_args()
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    if os.path.isdir(args.out):
+        fail(f"'{args.out}' is a directory: give the image file to write")
+    if not os.path.isdir(out_dir):
+        fail(f"'{args.out}': output directory '{out_dir}' does not exist")
+    runs = []
+    for arg in args.logs:
+        label, _, path = arg.rpartition("=")
+        run_dir = os.path.basename(os.path.dirname(os.path.abspath(path)))
+        acc = args.accuracy
+        if acc == "auto":
+            acc = "answers" if SYNTHETIC_RUN.match(run_dir) else "all"
+        runs.append((label or run_dir or path, read_log(path), acc))
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        sys.exit("error: matplotlib is not installed (pip install matplotlib)")
-    runs = []
-    for arg in args.logs:
-        label, _, path = arg.rpartition("=")
-        label = label or os.path.basename(os.path.dirname(os.path.abspath(path))) or path
-        runs.append((label, read_log(path)))
-    has_acc = any(r["tea"] for _, r in runs)
+        fail("matplotlib is not installed (pip install matplotlib)")
+    has_acc = any(r["tea"] for _, r, _ in runs)
     fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(12 if has_acc else 7, 4.5), squeeze=False)
     ax = axes[0][0]
-    for name, r in runs:
+    for name, r, _ in runs:
         if r["trl"]:
             ax.plot(*zip(*r["trl"]), alpha=0.5, label=f"{name} train")
         if r["tel"]:
@@ -57,18 +85,23 @@ def main():
     ax.grid(alpha=0.3)
     if has_acc:
         ax = axes[0][1]
-        for name, r in runs:
-            if r["tea"]:
-                ax.plot(*zip(*r["tea"]), marker="o", markersize=3, label=name)
+        kinds = {acc for _, r, acc in runs if r["tea"]}
+        for name, r, acc in runs:
+            if r["tea"]:  # runs of both kinds: the legend says which positions each counts
+                ax.plot(*zip(*r["tea"]), marker="o", markersize=3,
+                        label=f"{name} ({POSITIONS[acc]})" if len(kinds) > 1 else name)
         ax.set_xlabel("step")
-        ax.set_ylabel("val token accuracy (answer positions)")
+        ax.set_ylabel(f"val token accuracy ({POSITIONS[kinds.pop()]})" if len(kinds) == 1 else "val token accuracy")
         ax.set_ylim(0, 1.02)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     if args.title:
         fig.suptitle(args.title)
     fig.tight_layout()
-    fig.savefig(args.out, dpi=110)
+    try:
+        fig.savefig(args.out, dpi=110)
+    except (OSError, ValueError) as e:  # unwritable, or an extension matplotlib has no writer for
+        fail(f"'{args.out}': {e}")
     print(f"wrote {args.out}")
 
 

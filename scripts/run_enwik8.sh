@@ -5,19 +5,56 @@
 # from chunk to chunk (no context resets). Reference points: 12-layer Transformer (Al-Rfou et al.,
 # 44M) 1.11 bpc, Transformer-XL 12L (41M) 1.06. Uses the GPU trainer when a GPU is present.
 #
-#   bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]
-#
-# Without an argument it prepares dev/data/enwik8/ from dev/data/enwik8/enwik8.zip, downloading it
-# when missing (dev/data/enwik8.py). The run resumes from its newest checkpoint when restarted.
-# Environment (defaults in brackets), for shorter runs and tests:
-#   OUT [out/enwik8]  DATA_DIR [dev/data/enwik8]  MODEL [d512:l24:v256]  B [16]  T [2048]
-#   STEPS [60000]  LR [2e-3]  WARMUP [1000]  VAL_EVERY [1000]  CKPT_EVERY [2000]
-#   ALLOW_ANY_SIZE=1   accept a source that is not 100,000,000 bytes (split 90/5/5)
-#   PREPARE=1          re-write the shards even if they exist
-#   EXTRA              more trainer flags, appended last
+#   bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]      (-h: the settings and how long it takes)
 set -euo pipefail
+usage() {
+    cat <<'EOF'
+Usage: bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]
+
+Trains a 40.8M-parameter byte-level Mamba (d512:l24:v256) on enwik8's standard split (first 90M
+bytes train, next 5M val, last 5M test), then prints the test bits per byte over the whole 5M test
+bytes read as one sequence (state carried from chunk to chunk), next to published numbers:
+12-layer Transformer (44M) 1.11, Transformer-XL 12L (41M) 1.06. Uses the GPU trainer
+(train_mamba_cu) when a GPU is present, else the CPU one (train_mamba).
+
+Data: dev/data/enwik8.py writes the shards once to DATA_DIR, from the file given (raw, or a zip
+holding "enwik8"), else from DATA_DIR/enwik8.zip, downloaded when missing; DATA_DIR/enwik8_source.txt
+records the source. A file that is not the one the existing shards were made from is refused
+(PREPARE=1 re-writes them). Only data with enwik8's published md5 gives a line labelled "enwik8 test".
+Stopped by Ctrl-C (or SIGTERM) the trainer writes a checkpoint; the same command again resumes
+from the newest checkpoint in OUT, and for a finished run evaluates the test stream again.
+
+Time: about 66 minutes on one H200 at the default size (60,000 steps of 32K bytes); the CPU
+trainer would need about a year. A small end-to-end run on a stand-in file, in seconds on a CPU:
+  ALLOW_ANY_SIZE=1 MODEL=d32:l2:v256 B=4 T=64 STEPS=12 WARMUP=2 VAL_EVERY=6 CKPT_EVERY=6 \
+    OUT=/tmp/e8 DATA_DIR=/tmp/e8data bash scripts/run_enwik8.sh dev/data/tinyshakespeare.txt
+
+Environment (defaults in brackets):
+  OUT [out/enwik8]  DATA_DIR [dev/data/enwik8]  MODEL [d512:l24:v256]  B [16]  T [2048]
+  STEPS [60000]  LR [2e-3]  WARMUP [1000]  VAL_EVERY [1000]  CKPT_EVERY [2000]
+  ALLOW_ANY_SIZE [0]   1: accept a source that is not 100,000,000 bytes (split 90/5/5; a stand-in)
+  PREPARE [0]          1: re-write the shards even if they exist
+  EXTRA                more trainer flags, appended last
+Writes OUT/main.log, OUT/run.out (the trainer's output, appended) and checkpoints.
+EOF
+}
+die() { echo "error: $*" >&2; exit 1; }
+case "${1:-}" in
+    -h|--help) usage; exit 0 ;;
+    -*) die "unknown option '$1' (usage: bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]; -h for help)" ;;
+esac
+[ $# -le 1 ] || die "too many arguments (usage: bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]; -h for help)"
+SRC=${1:+$(realpath -m "$1")} # relative to where the script was called from
+if [ -n "$SRC" ]; then
+    [ -e "$SRC" ] || die "no such file: $1"
+    [ -f "$SRC" ] || die "not a regular file: $1"
+fi
+for v in ALLOW_ANY_SIZE PREPARE; do
+    case "${!v:-0}" in 0|1) ;; *) die "$v must be 0 or 1, got '${!v}'" ;; esac
+done
+ALLOW_ANY_SIZE=${ALLOW_ANY_SIZE:-0}
+read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 cd "$(dirname "$0")/.."
-SRC=${1:-}
 OUT=${OUT:-out/enwik8}
 DATA_DIR=${DATA_DIR:-dev/data/enwik8}
 MODEL=${MODEL:-d512:l24:v256}
@@ -29,22 +66,83 @@ WARMUP=${WARMUP:-1000}
 VAL_EVERY=${VAL_EVERY:-1000}
 CKPT_EVERY=${CKPT_EVERY:-2000}
 
+# the shards, made once; enwik8_source.txt (dev/data/enwik8.py) says from what
 TRAIN="$DATA_DIR/enwik8_train.bin" VAL="$DATA_DIR/enwik8_val.bin" TEST="$DATA_DIR/enwik8_test.bin"
+STAMP="$DATA_DIR/enwik8_source.txt"
+stamp() { sed -n "s/^$1 //p" "$2" 2>/dev/null | head -n 1; } # stamp <key> <file>: its value
 if [ "${PREPARE:-0}" = 1 ] || [ ! -f "$TRAIN" ] || [ ! -f "$VAL" ] || [ ! -f "$TEST" ]; then
-    command -v python3 >/dev/null || { echo "error: python3 is needed to prepare the shards (dev/data/enwik8.py)" >&2; exit 1; }
-    python3 dev/data/enwik8.py ${SRC:+"$SRC"} -o "$DATA_DIR" ${ALLOW_ANY_SIZE:+--allow-any-size}
+    command -v python3 >/dev/null || die "python3 is needed to prepare the shards (dev/data/enwik8.py)"
+    ANY_SIZE=()
+    [ "$ALLOW_ANY_SIZE" = 1 ] && ANY_SIZE=(--allow-any-size)
+    python3 dev/data/enwik8.py ${SRC:+"$SRC"} -o "$DATA_DIR" "${ANY_SIZE[@]}"
+elif [ -n "$SRC" ]; then
+    [ -f "$STAMP" ] || die "$DATA_DIR has shards of unrecorded source (no enwik8_source.txt): PREPARE=1 to re-write them from $1"
+    if [ "$(stamp sha256 "$STAMP")" != "$(sha256sum < "$SRC" | cut -d ' ' -f 1)" ]; then
+        die "$DATA_DIR holds shards of $(stamp path "$STAMP") ($(stamp bytes "$STAMP") bytes), not of $SRC ($(stat -c %s "$SRC") bytes):" \
+            "PREPARE=1 to re-write them, or another DATA_DIR"
+    fi
+fi
+if [ -f "$STAMP" ] && [ "$(stamp content_bytes "$STAMP")" != 100000000 ] && [ "$ALLOW_ANY_SIZE" != 1 ]; then
+    die "$DATA_DIR holds shards of $(stamp path "$STAMP") ($(stamp content_bytes "$STAMP") bytes), not of enwik8" \
+        "(100000000 bytes): ALLOW_ANY_SIZE=1 to use them"
 fi
 
 BIN=./train_mamba
 if nvidia-smi -L >/dev/null 2>&1; then make -s train_mamba_cu; BIN=./train_mamba_cu; else make -s train_mamba; fi
+if [ "$BIN" = ./train_mamba ] && [ "$MODEL:$B:$T:$STEPS" = "d512:l24:v256:16:2048:60000" ]; then
+    echo "warning: the default size on the CPU trainer would take about a year (66 minutes on an H200);" \
+         "Ctrl-C stops it with a checkpoint, -h shows a small setting"
+fi
 mkdir -p "$OUT"
+# a run resumed on other data would mix the two: OUT remembers the data it was trained on
+if [ -f "$STAMP" ]; then
+    if [ -f "$OUT/data_source.txt" ] && [ "$(stamp content_md5 "$OUT/data_source.txt")" != "$(stamp content_md5 "$STAMP")" ]; then
+        die "$OUT holds a run trained on shards of $(stamp path "$OUT/data_source.txt"), but $DATA_DIR's are of" \
+            "$(stamp path "$STAMP"): another OUT, or delete $OUT to start over"
+    fi
+    cp "$STAMP" "$OUT/data_source.txt"
+fi
+touch "$OUT/run.out"
+log_start=$(stat -c %s "$OUT/run.out") # this run's part of the log starts here
 start=$(date +%s)
-# 32K bytes per step (B*T); 60K steps = 2.0B bytes, ~22 epochs of the 90M training bytes
-# shellcheck disable=SC2086
+# 32K bytes per step (B*T); 60K steps = 2.0B bytes, ~22 epochs of the 90M training bytes.
+# tee ignores SIGINT / SIGTERM: the trainer gets them, finishes its step and checkpoints while its
+# output still has a reader
+set +e
 "$BIN" -i "$TRAIN" -j "$VAL" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 \
-    -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g 400 -p "<page>" -o "$OUT" -y 1 -es "$TEST" ${EXTRA:-} \
-    2>&1 | (trap '' INT TERM; exec tee -a "$OUT/run.out") # tee outlives a Ctrl-C: the trainer checkpoints first
+    -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g 400 -p "<page>" -o "$OUT" -y 1 -es "$TEST" "${EXTRA_ARGS[@]}" \
+    2>&1 | (trap '' INT TERM; exec tee -a "$OUT/run.out")
+rc=${PIPESTATUS[0]}
+set -e
 end=$(date +%s)
-bpb=$(grep ' stream_loss:' "$OUT/main.log" | tail -n 1 | sed -n 's/.* bpb:\([0-9.na\/]*\).*/\1/p' || true)
-echo "enwik8 test: ${bpb:-?} bits per byte over the test stream (Transformer 12L 44M: 1.11, Transformer-XL 12L 41M: 1.06);" \
-     "wall time $((end - start)) s with $BIN, $MODEL, $STEPS steps"
+this_run=$(tail -c +$((log_start + 1)) "$OUT/run.out")
+if [ "$rc" -ne 0 ]; then
+    err=$(echo "$this_run" | grep '^error:' | tail -n 1 || true)
+    die "the trainer exited with $rc${err:+ (${err#error: })}; see $OUT/run.out"
+fi
+stopped=$(echo "$this_run" | sed -n 's/^stopped by signal \([0-9]*\) after step \([0-9]*\).*/\2 of '"$STEPS"' (signal \1)/p' | tail -n 1)
+if [ -n "$stopped" ]; then
+    echo "stopped at step $stopped, before the test evaluation; checkpoint in $OUT: run the same command again to resume"
+    exit 0
+fi
+
+# the score of this run: main.log's newest stream_loss line, at the step this run ended on (a finished
+# run started again ends on its checkpoint's step), and the number the trainer just printed
+last=$(echo "$this_run" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
+last=${last:-$STEPS}
+logged=$(grep ' stream_loss:' "$OUT/main.log" | tail -n 1 || true)
+bpb=$(echo "$logged" | sed -n "s/^s:$last stream_loss:.* bpb:\([^ ]*\) .*/\1/p")
+printed=$(echo "$this_run" | sed -n 's/^stream eval .* bits\/byte \([^ ]*\) .*/\1/p' | tail -n 1)
+if [ -z "$bpb" ] || [ "$bpb" != "$printed" ]; then
+    die "no test result of this run (step $last) in $OUT/main.log (its last: '${logged:-none}'); see $OUT/run.out"
+fi
+summary="wall time $((end - start)) s with $BIN, $MODEL, $last steps"
+if [ "$(stamp enwik8 "$STAMP")" = 1 ]; then
+    echo "enwik8 test: $bpb bits per byte over the test stream (Transformer 12L 44M: 1.11, Transformer-XL 12L 41M: 1.06); $summary"
+elif [ -f "$STAMP" ]; then
+    echo "stand-in test (not enwik8, not comparable with published enwik8 numbers): $bpb bits per byte over the test" \
+         "stream of $(stamp path "$STAMP"); $summary"
+else
+    echo "test of unverified shards (no $STAMP; PREPARE=1 re-makes and checks them): $bpb bits per byte over the" \
+         "test stream; $summary"
+fi

@@ -1,33 +1,118 @@
 #!/usr/bin/env bash
 # The Mamba paper's synthetic tasks, with and without selection (descriptor field s0), on one GPU.
-#   bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]    (SEL="1" or "0": one variant only)
+#   bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]    (-h: settings, time)
 # Induction heads (paper 4.1.2): 2 layers, C=64, vocab 16, trained at L=256, batch 8, Adam lr 1e-3,
 #   no weight decay; then token accuracy at L = 2^6 .. 2^20 (paper: 205K steps; here fewer, stated).
 # Selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise then 16
 #   markers; paper L=4096, batch 64, lr 1e-4, 400K steps; here L=1024 and fewer steps, stated.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-OUT=${1:-out/synthetic}
+usage() {
+    cat <<'EOF'
+Usage: bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]
+       (defaults: out/synthetic, 8000, 6000)
+
+The Mamba paper's synthetic tasks, each with the selective model (s1) and without selection (s0):
+  induction heads (paper 4.1.2): 2 layers, C=64, vocab 16, trained at L=256, batch 8, Adam LR 1e-3,
+    no weight decay; then the accuracy at the answer position (one per sequence) at L = 2^6 .. 2^20,
+    each length on the synthetic val set with batch 1 (20 sequences; 16 from 2^14, 4 from 2^18);
+  selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise in 1,024
+    positions then 16 markers, batch 64; accuracy over the 16 answers of 20 x 64 val sequences.
+The paper trains longer (205K / 400K steps) and copies at L=4096; the printed lines say what ran.
+Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output) and
+OUT/induction_s<0|1>_lengths.txt (one line per length, written fresh by each run).
+
+Time: a few minutes on one H100 / H200 (induction 0.65 ms/step, copying ~2.4 ms/step). It uses the
+GPU trainer (train_mamba_cu) when a GPU is present, else the CPU one, which needs hours at the
+default step counts (copying takes ~3 s/step on 2 cores).
+
+Environment (defaults in brackets):
+  SEL ["1 0"]                       the variants: 1 selective, 0 no selection
+  LENGTHS ["6 8 10 12 14 16 18 20"] the induction test lengths L = 2^p, as the exponents p
+  BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given)
+EOF
+}
+die() { echo "error: $*" >&2; exit 1; }
+case "${1:-}" in
+    -h|--help) usage; exit 0 ;;
+    -*) die "unknown option '$1' (usage: bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]; -h for help)" ;;
+esac
+[ $# -le 3 ] || die "too many arguments (usage: bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]; -h for help)"
+OUT=${1:+$(realpath -m "$1")} # a given directory is relative to where the script was called from
 IND_STEPS=${2:-8000}
 COPY_STEPS=${3:-6000}
-make -s train_mamba_cu
+SEL=${SEL:-1 0}
+LENGTHS=${LENGTHS:-6 8 10 12 14 16 18 20}
+is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]*)$ ]]; }
+if ! is_uint "$IND_STEPS" || [ "$IND_STEPS" -lt 1 ]; then die "induction steps must be a positive integer, got '$IND_STEPS'"; fi
+if ! is_uint "$COPY_STEPS" || [ "$COPY_STEPS" -lt 1 ]; then die "copy steps must be a positive integer, got '$COPY_STEPS'"; fi
+for sel in $SEL; do case "$sel" in 0|1) ;; *) die "SEL must list 1 and / or 0, got '$SEL'" ;; esac; done
+for p in $LENGTHS; do
+    if ! is_uint "$p" || [ "$p" -lt 2 ] || [ "$p" -gt 30 ]; then die "LENGTHS lists exponents p (L = 2^p) in [2, 30], got '$p'"; fi
+done
+cd "$(dirname "$0")/.."
+OUT=${OUT:-out/synthetic}
+if [ -z "${BIN:-}" ]; then
+    if nvidia-smi -L >/dev/null 2>&1; then make -s train_mamba_cu; BIN=./train_mamba_cu
+    else
+        make -s train_mamba; BIN=./train_mamba
+        nvar=$(echo "$SEL" | wc -w) # measured on 2 cores: 72 ms per induction step, 3.1 s per copying step
+        secs=$(( nvar * (IND_STEPS * 72 / 1000 + COPY_STEPS * 31 / 10) * 2 / $(nproc) ))
+        if [ "$secs" -ge 600 ]; then
+            echo "warning: no GPU: the CPU trainer takes about $((secs / 3600)) h $((secs % 3600 / 60)) min for these step counts" \
+                 "on $(nproc) cores, plus the long-sequence evaluations (a few minutes on one GPU)"
+        fi
+    fi
+fi
+SYNTH_VAL_BATCHES=20 # a synthetic task's val set is 20 batches (dataloader.h): -m above that measures 20
 mkdir -p "$OUT"
-COMMON=(-v 1000 -m 20 -g 0 -s 0 -c 0 -u 200 -k constant)
-for sel in ${SEL:-1 0}; do
+
+# train <run name> <trainer args...>: the trainer's output goes to OUT/<run>.txt; a failure ends the
+# script with the trainer's error line
+train() {
+    local name=$1 rc=0; shift
+    "$BIN" "$@" -o "$OUT/$name" > "$OUT/$name.txt" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        die "training $name: the trainer exited with $rc: $(last_error < "$OUT/$name.txt") (see $OUT/$name.txt)"
+    fi
+}
+# the trainer's error line on stdin without its "error: ", else its last line
+last_error() {
+    local out err
+    out=$(cat)
+    err=$(echo "$out" | sed -n 's/^error: //p' | tail -n 1)
+    echo "${err:-$(echo "$out" | tail -n 1)}"
+}
+# val_accuracy <what> <trainer output>: the number on its last "val accuracy" line
+val_accuracy() {
+    local acc; acc=$(echo "$2" | sed -n 's/^val accuracy //p' | tail -n 1)
+    [ -n "$acc" ] || die "$1: no 'val accuracy' line in the trainer's output: $(echo "$2" | tail -n 1)"
+    echo "$acc"
+}
+
+COMMON=(-v 1000 -m "$SYNTH_VAL_BATCHES" -g 0 -s 0 -c 0 -u 200 -k constant)
+for sel in $SEL; do
     name=induction_s$sel
-    ./train_mamba_cu -e d64:l2:v16:s$sel -i synth:induction -j synth:induction -b 8 -t 256 -x "$IND_STEPS" -l 1e-3 \
-        "${COMMON[@]}" -o "$OUT/$name" > "$OUT/$name.txt"
-    echo "== $name: $(grep 'val accuracy' "$OUT/$name.txt" | tail -n 1)"
-    for p in 6 8 10 12 14 16 18 20; do
-        L=$((1 << p)); m=$(( p <= 12 ? 64 : (p <= 16 ? 16 : 4) ))
-        acc=$(./train_mamba_cu -e "$OUT/$name/model_$(printf %08d "$IND_STEPS").bin" -i synth:induction -j synth:induction \
-              -b 1 -t "$L" -x 0 -m "$m" 2>&1 | grep 'val accuracy' | awk '{print $3}')
-        echo "$name L=2^$p accuracy $acc ($m sequences)" | tee -a "$OUT/${name}_lengths.txt"
+    train "$name" -e "d64:l2:v16:s$sel" -i synth:induction -j synth:induction -b 8 -t 256 -x "$IND_STEPS" -l 1e-3 "${COMMON[@]}"
+    acc=$(val_accuracy "$name" "$(cat "$OUT/$name.txt")")
+    echo "== $name ($IND_STEPS steps): val accuracy $acc (answer position of $SYNTH_VAL_BATCHES x 8 sequences, L=256)"
+    model="$OUT/$name/model_$(printf %08d "$IND_STEPS").bin"
+    : > "$OUT/${name}_lengths.txt"
+    for p in $LENGTHS; do
+        # batch 1, so one sequence per val batch: all 20 up to 2^12, fewer where one forward is long
+        L=$((1 << p)); m=$(( p <= 12 ? SYNTH_VAL_BATCHES : (p <= 16 ? 16 : 4) ))
+        rc=0
+        out=$("$BIN" -e "$model" -i synth:induction -j synth:induction -b 1 -t "$L" -x 0 -m "$m" 2>&1) || rc=$?
+        if [ "$rc" -ne 0 ]; then
+            die "$name at L=2^$p: the evaluation exited with $rc: $(echo "$out" | last_error)" \
+                "(accuracies so far in $OUT/${name}_lengths.txt)"
+        fi
+        acc=$(val_accuracy "$name at L=2^$p" "$out")
+        echo "$name L=2^$p accuracy $acc ($m sequences, one answer each)" | tee -a "$OUT/${name}_lengths.txt"
     done
 done
-for sel in ${SEL:-1 0}; do
+for sel in $SEL; do
     name=copy_s$sel
-    ./train_mamba_cu -e d64:l2:v16:s$sel -i synth:copy -j synth:copy -b 64 -t 1040 -x "$COPY_STEPS" -l 1e-3 \
-        "${COMMON[@]}" -o "$OUT/$name" > "$OUT/$name.txt"
-    echo "== $name (L=1024 + 16 markers): $(grep 'val accuracy' "$OUT/$name.txt" | tail -n 1)"
+    train "$name" -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t 1040 -x "$COPY_STEPS" -l 1e-3 "${COMMON[@]}"
+    acc=$(val_accuracy "$name" "$(cat "$OUT/$name.txt")")
+    echo "== $name (L=1024 + 16 markers, $COPY_STEPS steps): val accuracy $acc (16 answers in each of $SYNTH_VAL_BATCHES x 64 sequences)"
 done

@@ -39,6 +39,7 @@ run_suite test_hf ./test_hf
 run_suite test_bpe ./test_bpe
 run_suite test_tokenize bash test/test_tokenize.sh
 run_suite test_cli bash test/test_cli.sh
+run_suite test_scripts bash test/test_scripts.sh
 
 has_gpu=0
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && has_gpu=1

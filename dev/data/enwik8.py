@@ -9,8 +9,12 @@ Writes, in llm.c's shard format (see dataloader.h), to dev/data/enwik8/ unless -
     python dev/data/enwik8.py path/to/enwik8.zip   # or a local zip (member "enwik8") or raw file
     python dev/data/enwik8.py small.txt --allow-any-size -o /tmp/out   # stand-in file: split 90/5/5
 Standard library only; files are streamed in chunks and written atomically (.tmp, then rename).
+Beside the shards, enwik8_source.txt records what they were made from (written last, so it exists
+only for a complete set): the source's path, size and sha256, the md5 of the bytes split, and
+whether that is enwik8's published md5 (scripts/run_enwik8.sh compares and reports by it).
 """
 import argparse
+import hashlib
 import os
 import sys
 import urllib.error
@@ -20,6 +24,8 @@ from array import array
 
 URL = "http://mattmahoney.net/dc/enwik8.zip"
 ENWIK8_BYTES = 100_000_000
+ENWIK8_MD5 = "a1fa5ffddb56f4953e226637dabbb36a"  # the md5 Matt Mahoney lists for the file (mattmahoney.net/dc)
+SOURCE_STAMP = "enwik8_source.txt"
 SHARD_MAGIC = 20240520
 SHARD_VERSION = 1
 CHUNK = 1 << 22
@@ -62,7 +68,15 @@ def open_source(path):
     return open(path, "rb"), os.path.getsize(path)
 
 
-def write_shard(path, src, n):
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_shard(path, src, n, content_md5):
     """Copies the next n bytes of src into a shard of n uint16 tokens, via path.tmp + rename."""
     header = array("i", [0] * 256)
     header[0], header[1], header[2] = SHARD_MAGIC, SHARD_VERSION, n
@@ -77,6 +91,7 @@ def write_shard(path, src, n):
             if not chunk:
                 os.remove(tmp)
                 fail(f"source ended early: {left:,} of {n:,} bytes missing for {path}")
+            content_md5.update(chunk)
             tokens = array("H")
             tokens.extend(chunk)
             if sys.byteorder != "little":
@@ -98,22 +113,37 @@ def main():
                         help="accept a file that is not 100,000,000 bytes and split it 90/5/5 (for tests)")
     args = parser.parse_args()
 
-    os.makedirs(args.outdir, exist_ok=True)
     path = args.path
     if path is None:
         path = os.path.join(args.outdir, "enwik8.zip")
         if not os.path.exists(path):
+            os.makedirs(args.outdir, exist_ok=True)
             download(path)
     src, n = open_source(path)
     if n != ENWIK8_BYTES and not args.allow_any_size:
-        fail(f"'{path}': enwik8 should be {ENWIK8_BYTES:,} bytes, found {n:,} (--allow-any-size to accept)")
+        fail(f"'{path}': enwik8 should be {ENWIK8_BYTES:,} bytes, found {n:,}"
+             " (--allow-any-size, or ALLOW_ANY_SIZE=1 for scripts/run_enwik8.sh, to accept it)")
     n_train = n * 90 // 100
     n_val = n * 5 // 100
     n_test = n - n_train - n_val
     print(f"read {n:,} bytes from {path}")
+    os.makedirs(args.outdir, exist_ok=True)
+    stamp = os.path.join(args.outdir, SOURCE_STAMP)
+    if os.path.exists(stamp):  # the shards are about to change: no record until all three are written
+        os.remove(stamp)
+    content_md5 = hashlib.md5()
     with src:
         for name, count in (("train", n_train), ("val", n_val), ("test", n_test)):
-            write_shard(os.path.join(args.outdir, f"enwik8_{name}.bin"), src, count)
+            write_shard(os.path.join(args.outdir, f"enwik8_{name}.bin"), src, count, content_md5)
+    md5 = content_md5.hexdigest()
+    is_enwik8 = n == ENWIK8_BYTES and md5 == ENWIK8_MD5
+    if not is_enwik8:
+        print(f"note: the {n:,} bytes of {path} are not enwik8 (md5 {md5}, enwik8's is {ENWIK8_MD5}):"
+              " results on these shards are not enwik8 results")
+    with open(stamp + ".tmp", "w") as f:
+        f.write(f"path {os.path.abspath(path)}\nbytes {os.path.getsize(path)}\nsha256 {file_sha256(path)}\n"
+                f"content_bytes {n}\ncontent_md5 {md5}\nenwik8 {int(is_enwik8)}\n")
+    os.replace(stamp + ".tmp", stamp)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The run scripts (scripts/run_*.sh) and scripts/plot_log.py, on the CPU in seconds: help, tiny
+# end-to-end runs with stop and resume, bad arguments, and which result a run reports. One line per
+# check, then "N passed, M failed".
+set -u
+cd "$(dirname "$0")/.." || exit 1
+REPO=$(pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+. test/check.sh
+GPU=0
+nvidia-smi -L >/dev/null 2>&1 && GPU=1
+
+# --- -h / --help: a usage with the settings and the time it takes, exit 0, nothing else done (no
+# run started, no directory made: the output and data directories the scripts would use are set to
+# paths under $TMP, and the call runs from an empty directory; a help that started a run instead is
+# killed, trainer and all, by the process-group SIGKILL of timeout)
+mkdir -p "$TMP/cwd"
+for script in run_tinyshakespeare run_synthetic run_enwik8; do
+    for flag in -h --help; do
+        out=$(cd "$TMP/cwd" && OUT="$TMP/h_out" DATA_DIR="$TMP/h_data" timeout -s KILL 30 bash "$REPO/scripts/$script.sh" "$flag" 2>&1); rc=$?
+        made=$(ls -A "$TMP/cwd"; ls -d -- ./-h ./--help "$TMP/h_out" "$TMP/h_data" 2>/dev/null)
+        if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^Usage: bash scripts/$script.sh" && echo "$out" | grep -q "^Environment" &&
+           echo "$out" | grep -q "^Time:" && [ -z "$made" ]; then ok "${script}_help $flag"
+        else bad "${script}_help $flag" "rc $rc, made '$made': $(echo "$out" | tail -n 2)"; fi
+    done
+done
+expect_error_cmd tinyshakespeare_unknown_option "unknown option '--bogus'" timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh --bogus
+
+# --- run_tinyshakespeare.sh at a tiny size: to the end; then a run stopped by SIGTERM (the trainer's
+# test hook) reports where it stopped, the same command resumes it and, once more, reports it finished
+# (every run under a process-group SIGKILL timeout: a script that ignored the tiny settings would
+# start hours of training)
+TS=(timeout -s KILL 60 env STEPS=6 MODEL=d32:l2:v256 B=4 T=64 VAL_EVERY=3 VAL_BATCHES=4 GEN=0 "EXTRA=-nt 2")
+TS_BIN=./train_mamba; [ "$GPU" = 1 ] && TS_BIN=./train_mamba_cu
+out=$("${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "^best val loss [0-9]+\.[0-9]+ at step [36] of 6 .* with $TS_BIN\$" &&
+   grep -qE '^s:6 tel:' "$TMP/ts/main.log"; then ok "tinyshakespeare_tiny_run ($(echo "$out" | tail -n 1 | cut -c1-40))"
+else bad "tinyshakespeare_tiny_run" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+TS_STOP=("${TS[@]}" MAMBA_TEST_SIGTERM_STEP=4)
+out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^stopped at step 4 of 6 (signal 15); checkpoint in $TMP/ts_stop: run the same command again" &&
+   ! echo "$out" | grep -q "best val loss"; then ok "tinyshakespeare_stopped_says_resume"
+else bad "tinyshakespeare_stopped_says_resume" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^resuming from step 4 of $TMP/ts_stop" &&
+   echo "$out" | tail -n 1 | grep -qE "^best val loss [0-9.]+ at step [36] of 6" && [ "$(grep -c '^s:6 tel:' "$TMP/ts_stop/main.log")" -eq 1 ]; then
+    ok "tinyshakespeare_same_command_resumes"
+else bad "tinyshakespeare_same_command_resumes" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "^the run in $TMP/ts_stop had already finished: best val loss [0-9.]+ at step [36] of 6"; then
+    ok "tinyshakespeare_finished_run_reported"
+else bad "tinyshakespeare_finished_run_reported" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# the full default size on the CPU: one warning line before the trainer starts (here it stops at once
+# on a bad flag, whose error line the script passes on)
+if [ "$GPU" = 0 ]; then
+    timeout -s KILL 60 env EXTRA="-zz 1" bash scripts/run_tinyshakespeare.sh "$TMP/ts_full" > "$TMP/full.out" 2> "$TMP/full.err"; rc=$?
+    if [ "$rc" -ne 0 ] && grep -q "^warning: the full default size on the CPU trainer takes about [0-9]* hours" "$TMP/full.out" &&
+       grep -q "^error: the trainer exited with 1 (unknown flag" "$TMP/full.err"; then ok "tinyshakespeare_cpu_full_size_warning"
+    else bad "tinyshakespeare_cpu_full_size_warning" "rc $rc: $(cat "$TMP/full.out" "$TMP/full.err" | tail -n 2)"; fi
+fi
+
+# --- run_enwik8.sh on small stand-ins (tinyshakespeare bytes; the real file is 100 MB): which data,
+# which result, stopped runs
+if command -v python3 >/dev/null; then
+    head -c 300000 dev/data/tinyshakespeare.txt > "$TMP/standin_a"
+    tail -c 200000 dev/data/tinyshakespeare.txt > "$TMP/standin_b"
+    E=(timeout -s KILL 60 env OUT="$TMP/e8" DATA_DIR="$TMP/e8data" MODEL=d32:l2:v256 B=4 T=64 STEPS=6 WARMUP=2 VAL_EVERY=3
+       CKPT_EVERY=3 "EXTRA=-nt 2 -g 0")
+    expect_error_cmd enwik8_missing_file "no such file: $TMP/nothing" "${E[@]}" bash scripts/run_enwik8.sh "$TMP/nothing"
+    if [ ! -e "$TMP/e8" ] && [ ! -e "$TMP/e8data" ]; then ok "enwik8_missing_file_makes_nothing"; else bad "enwik8_missing_file_makes_nothing" "$(ls "$TMP")"; fi
+    expect_error_cmd enwik8_allow_any_size_0 "enwik8 should be 100,000,000 bytes, found 300,000" \
+        "${E[@]}" ALLOW_ANY_SIZE=0 bash scripts/run_enwik8.sh "$TMP/standin_a"
+    expect_error_cmd enwik8_allow_any_size_not_0_or_1 "ALLOW_ANY_SIZE must be 0 or 1, got 'yes'" \
+        "${E[@]}" ALLOW_ANY_SIZE=yes bash scripts/run_enwik8.sh "$TMP/standin_a"
+    # a finished run, then a longer one stopped before its test evaluation: no test score (the old
+    # run's is still in main.log), but where it stopped and how to resume
+    "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/standin_a" > "$TMP/e8_first.out" 2>&1
+    # (a missing file is an error also when shards exist: it used to be ignored for them)
+    expect_error_cmd enwik8_missing_file_with_shards "no such file: $TMP/nothing" "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/nothing"
+    out=$("${E[@]}" ALLOW_ANY_SIZE=1 STEPS=10 MAMBA_TEST_SIGTERM_STEP=8 bash scripts/run_enwik8.sh "$TMP/standin_a" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && grep -q '^s:6 stream_loss:' "$TMP/e8/main.log" &&
+       echo "$out" | tail -n 1 | grep -q "^stopped at step 8 of 10 (signal 15), before the test evaluation; checkpoint in $TMP/e8: run the same command again" &&
+       ! echo "$out" | grep -q "bits per byte"; then ok "enwik8_stopped_run_no_old_score"
+    else bad "enwik8_stopped_run_no_old_score" "rc $rc: $(echo "$out" | tail -n 2) (first run: $(tail -n 1 "$TMP/e8_first.out"))"; fi
+    # the same command resumes and reports its own score: main.log's newest stream_loss line, at step 10;
+    # a stand-in is not labelled as an enwik8 result
+    out=$("${E[@]}" ALLOW_ANY_SIZE=1 STEPS=10 MAMBA_TEST_SIGTERM_STEP=8 bash scripts/run_enwik8.sh "$TMP/standin_a" 2>&1); rc=$?
+    bpb=$(grep ' stream_loss:' "$TMP/e8/main.log" | tail -n 1 | sed -n 's/^s:10 stream_loss:.* bpb:\([0-9.]*\) .*/\1/p')
+    last=$(echo "$out" | tail -n 1)
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^resuming from step 8" && [ -n "$bpb" ] &&
+       echo "$last" | grep -q "^stand-in test (not enwik8, not comparable with published enwik8 numbers): $bpb bits per byte .*, 10 steps\$"; then
+        ok "enwik8_resumed_score_of_this_run ($bpb)"
+    else bad "enwik8_resumed_score_of_this_run" "rc $rc, logged '$bpb': $last"; fi
+    # shards recorded as enwik8 itself (its md5; edited in, the real file is not here): the labelled line
+    sed -i 's/^enwik8 0$/enwik8 1/' "$TMP/e8data/enwik8_source.txt"
+    out=$("${E[@]}" ALLOW_ANY_SIZE=1 STEPS=10 bash scripts/run_enwik8.sh "$TMP/standin_a" 2>&1)
+    if echo "$out" | tail -n 1 | grep -qE '^enwik8 test: [0-9]+\.[0-9]+ bits per byte over the test stream \(Transformer 12L 44M: 1\.11'; then
+        ok "enwik8_label_for_enwik8_data"
+    else bad "enwik8_label_for_enwik8_data" "$(echo "$out" | tail -n 1)"; fi
+    # the shards in DATA_DIR came from another file: refused, not trained on
+    expect_error_cmd enwik8_other_source "holds shards of $TMP/standin_a (300000 bytes), not of $TMP/standin_b .*PREPARE=1" \
+        "${E[@]}" ALLOW_ANY_SIZE=1 STEPS=10 bash scripts/run_enwik8.sh "$TMP/standin_b"
+    expect_error_cmd enwik8_standin_shards_need_allow_any_size "not of enwik8 .*ALLOW_ANY_SIZE=1 to use them" \
+        "${E[@]}" STEPS=10 bash scripts/run_enwik8.sh
+    # re-written from the other file, the shards no longer match the run in OUT: refused
+    expect_error_cmd enwik8_out_trained_on_other_data "$TMP/e8 holds a run trained on shards of $TMP/standin_a" \
+        "${E[@]}" ALLOW_ANY_SIZE=1 PREPARE=1 STEPS=10 bash scripts/run_enwik8.sh "$TMP/standin_b"
+else
+    echo "SKIP run_enwik8.sh checks: no python3 (dev/data/enwik8.py; not counted as passed)"
+fi
+
+# --- run_synthetic.sh with a stand-in trainer (BIN): a failing length evaluation names the length and
+# passes on the trainer's error line; the lengths files are written fresh; the sequence counts are
+# the ones measured (the synthetic val set is 20 batches, so at most 20 at batch 1)
+{
+    echo '#!/usr/bin/env bash'
+    echo "echo \"\$*\" >> '$TMP/fake_args.log'"
+    echo 'case " $* " in *" -t ${FAKE_FAIL_T:-none} "*) echo "error: fake failure at -t $FAKE_FAIL_T" >&2; exit 3 ;; esac'
+    echo 'echo "val loss 1.0"; echo "val accuracy 0.500000"'
+} > "$TMP/fake_trainer.sh"
+chmod +x "$TMP/fake_trainer.sh"
+SY=(timeout -s KILL 60 env BIN="$TMP/fake_trainer.sh" SEL=1 LENGTHS="6 12 14")
+"${SY[@]}" bash scripts/run_synthetic.sh "$TMP/syn" 2 2 > /dev/null 2>&1
+out=$("${SY[@]}" bash scripts/run_synthetic.sh "$TMP/syn" 2 2 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ "$(wc -l < "$TMP/syn/induction_s1_lengths.txt")" -eq 3 ]; then ok "synthetic_lengths_file_fresh"
+else bad "synthetic_lengths_file_fresh" "rc $rc, $(wc -l < "$TMP/syn/induction_s1_lengths.txt") lines"; fi
+if grep -q "^induction_s1 L=2^6 accuracy 0.500000 (20 sequences" "$TMP/syn/induction_s1_lengths.txt" &&
+   grep -q "^induction_s1 L=2^14 accuracy 0.500000 (16 sequences" "$TMP/syn/induction_s1_lengths.txt" &&
+   grep -q -- "-b 1 -t 64 -x 0 -m 20\$" "$TMP/fake_args.log" && ! grep -q -- "-m 64" "$TMP/fake_args.log"; then ok "synthetic_sequence_counts_measured"
+else bad "synthetic_sequence_counts_measured" "$(head -n 1 "$TMP/syn/induction_s1_lengths.txt")"; fi
+expect_error_cmd synthetic_length_eval_failure "induction_s1 at L=2\^12: the evaluation exited with 3: fake failure at -t 4096" \
+    "${SY[@]}" FAKE_FAIL_T=4096 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_training_failure "training induction_s1: the trainer exited with 3: fake failure at -t 256" \
+    "${SY[@]}" FAKE_FAIL_T=256 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+
+# --- plot_log.py: bad files are one-line errors (checked before matplotlib is needed); with
+# matplotlib, the accuracy axis says which positions it counts (SVG with text kept as text)
+LOG="$TMP/ts/main.log"
+expect_error_cmd plot_missing_log "'$TMP/no_such.log': no such file" python3 scripts/plot_log.py "$TMP/p.png" "$TMP/no_such.log"
+expect_error_cmd plot_missing_output_dir "output directory '$TMP/no_dir' does not exist" python3 scripts/plot_log.py "$TMP/no_dir/p.png" "$LOG"
+printf 'not a log\n' > "$TMP/empty.log"
+expect_error_cmd plot_no_log_lines "no log lines" python3 scripts/plot_log.py "$TMP/p.png" "$TMP/empty.log"
+if [ -e "$TMP/p.png" ]; then bad "plot_errors_write_nothing" "$TMP/p.png written"; else ok "plot_errors_write_nothing"; fi
+if python3 -c "import matplotlib" 2>/dev/null; then
+    mkdir -p "$TMP/mplrc" "$TMP/induction_s1"
+    echo "svg.fonttype: none" > "$TMP/mplrc/matplotlibrc"
+    cp "$LOG" "$TMP/induction_s1/main.log" # a run_synthetic.sh run directory's name
+    MATPLOTLIBRC="$TMP/mplrc" python3 scripts/plot_log.py "$TMP/lm.svg" "$LOG" > /dev/null 2>&1
+    MATPLOTLIBRC="$TMP/mplrc" python3 scripts/plot_log.py "$TMP/syn.svg" "$TMP/induction_s1/main.log" > /dev/null 2>&1
+    if grep -q "val token accuracy (all positions)" "$TMP/lm.svg" 2>/dev/null && ! grep -q "answer positions" "$TMP/lm.svg" &&
+       grep -q "val token accuracy (answer positions)" "$TMP/syn.svg" 2>/dev/null; then ok "plot_accuracy_label_by_run"
+    else bad "plot_accuracy_label_by_run" "$(grep -o 'val token accuracy[^<]*' "$TMP/lm.svg" "$TMP/syn.svg" 2>&1)"; fi
+else
+    echo "SKIP plot_accuracy_label_by_run: matplotlib is not installed (not counted as passed)"
+fi
+
+finish_checks
