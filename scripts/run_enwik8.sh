@@ -38,12 +38,8 @@ Environment (defaults in brackets):
 Writes OUT/main.log, OUT/run.out (the trainer's output, appended) and checkpoints.
 EOF
 }
-die() { echo "error: $*" >&2; exit 1; }
-case "${1:-}" in
-    -h|--help) usage; exit 0 ;;
-    -*) die "unknown option '$1' (usage: bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]; -h for help)" ;;
-esac
-[ $# -le 1 ] || die "too many arguments (usage: bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]; -h for help)"
+. "$(dirname "$0")/script_lib.sh" # die, check_script_args, run_logged
+check_script_args "bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]" 1 "$@"
 SRC=${1:+$(realpath -m "$1")} # relative to where the script was called from
 if [ -n "$SRC" ]; then
     [ -e "$SRC" ] || die "no such file: $1"
@@ -102,41 +98,22 @@ if [ -f "$STAMP" ]; then
     fi
     cp "$STAMP" "$OUT/data_source.txt"
 fi
-touch "$OUT/run.out"
-log_start=$(stat -c %s "$OUT/run.out") # this run's part of the log starts here
-start=$(date +%s)
-# 32K bytes per step (B*T); 60K steps = 2.0B bytes, ~22 epochs of the 90M training bytes.
-# tee ignores SIGINT / SIGTERM: the trainer gets them, finishes its step and checkpoints while its
-# output still has a reader
-set +e
-"$BIN" -i "$TRAIN" -j "$VAL" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 \
-    -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g 400 -p "<page>" -o "$OUT" -y 1 -es "$TEST" "${EXTRA_ARGS[@]}" \
-    2>&1 | (trap '' INT TERM; exec tee -a "$OUT/run.out")
-rc=${PIPESTATUS[0]}
-set -e
-end=$(date +%s)
-this_run=$(tail -c +$((log_start + 1)) "$OUT/run.out")
-if [ "$rc" -ne 0 ]; then
-    err=$(echo "$this_run" | grep '^error:' | tail -n 1 || true)
-    die "the trainer exited with $rc${err:+ (${err#error: })}; see $OUT/run.out"
-fi
-stopped=$(echo "$this_run" | sed -n 's/^stopped by signal \([0-9]*\) after step \([0-9]*\).*/\2 of '"$STEPS"' (signal \1)/p' | tail -n 1)
-if [ -n "$stopped" ]; then
-    echo "stopped at step $stopped, before the test evaluation; checkpoint in $OUT: run the same command again to resume"
-    exit 0
-fi
+# 32K bytes per step (B*T); 60K steps = 2.0B bytes, ~22 epochs of the 90M training bytes
+run_logged "$OUT" "$STEPS" ", before the test evaluation" \
+    "$BIN" -i "$TRAIN" -j "$VAL" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 \
+    -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g 400 -p "<page>" -o "$OUT" -y 1 -es "$TEST" "${EXTRA_ARGS[@]}"
 
 # the score of this run: main.log's newest stream_loss line, at the step this run ended on (a finished
 # run started again ends on its checkpoint's step), and the number the trainer just printed
-last=$(echo "$this_run" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
+last=$(echo "$THIS_RUN" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
 last=${last:-$STEPS}
 logged=$(grep ' stream_loss:' "$OUT/main.log" | tail -n 1 || true)
 bpb=$(echo "$logged" | sed -n "s/^s:$last stream_loss:.* bpb:\([^ ]*\) .*/\1/p")
-printed=$(echo "$this_run" | sed -n 's/^stream eval .* bits\/byte \([^ ]*\) .*/\1/p' | tail -n 1)
+printed=$(echo "$THIS_RUN" | sed -n 's/^stream eval .* bits\/byte \([^ ]*\) .*/\1/p' | tail -n 1)
 if [ -z "$bpb" ] || [ "$bpb" != "$printed" ]; then
     die "no test result of this run (step $last) in $OUT/main.log (its last: '${logged:-none}'); see $OUT/run.out"
 fi
-summary="wall time $((end - start)) s with $BIN, $MODEL, $last steps"
+summary="wall time $RUN_SECONDS s with $BIN, $MODEL, $last steps"
 if [ "$(stamp enwik8 "$STAMP")" = 1 ]; then
     echo "enwik8 test: $bpb bits per byte over the test stream (Transformer 12L 44M: 1.11, Transformer-XL 12L 41M: 1.06); $summary"
 elif [ -f "$STAMP" ]; then

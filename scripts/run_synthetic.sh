@@ -31,12 +31,8 @@ Environment (defaults in brackets):
   BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given)
 EOF
 }
-die() { echo "error: $*" >&2; exit 1; }
-case "${1:-}" in
-    -h|--help) usage; exit 0 ;;
-    -*) die "unknown option '$1' (usage: bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]; -h for help)" ;;
-esac
-[ $# -le 3 ] || die "too many arguments (usage: bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]; -h for help)"
+. "$(dirname "$0")/script_lib.sh" # die, check_script_args
+check_script_args "bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]" 3 "$@"
 OUT=${1:+$(realpath -m "$1")} # a given directory is relative to where the script was called from
 IND_STEPS=${2:-8000}
 COPY_STEPS=${3:-6000}

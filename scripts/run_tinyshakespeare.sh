@@ -32,12 +32,8 @@ Environment (defaults in brackets):
 Writes OUT/main.log, OUT/run.out (the trainer's output, appended) and the checkpoint.
 EOF
 }
-die() { echo "error: $*" >&2; exit 1; }
-case "${1:-}" in
-    -h|--help) usage; exit 0 ;;
-    -*) die "unknown option '$1' (usage: bash scripts/run_tinyshakespeare.sh [out dir]; -h for help)" ;;
-esac
-[ $# -le 1 ] || die "too many arguments (usage: bash scripts/run_tinyshakespeare.sh [out dir]; -h for help)"
+. "$(dirname "$0")/script_lib.sh" # die, check_script_args, run_logged
+check_script_args "bash scripts/run_tinyshakespeare.sh [out dir]" 1 "$@"
 OUT=${1:+$(realpath -m "$1")} # a given directory is relative to where the script was called from
 read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 cd "$(dirname "$0")/.."
@@ -63,30 +59,10 @@ if [ "$BIN" = ./train_mamba ] && [ "$FULL_SIZE" = 1 ]; then
     echo "warning: the full default size on the CPU trainer takes about $(( (45 + $(nproc) - 1) / $(nproc) )) hours" \
          "on this machine's $(nproc) cores (13 s on an H100); Ctrl-C stops it with a checkpoint, -h shows a quick setting"
 fi
-mkdir -p "$OUT"
-touch "$OUT/run.out"
-log_start=$(stat -c %s "$OUT/run.out") # this run's part of the log starts here
-start=$(date +%s)
-# d512:l6 = 10.3M parameters; 16K tokens per step (9.9 ms on an H100); full validation every 50 steps.
-# tee ignores SIGINT / SIGTERM: the trainer gets them, finishes its step and checkpoints while its
-# output still has a reader
-set +e
-"$BIN" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 -v "$VAL_EVERY" -m "$VAL_BATCHES" \
-    -s 0 -g "$GEN" -r 0 -n "$CKPT_EVERY" -nk 1 -o "$OUT" -y 1 "${EXTRA_ARGS[@]}" \
-    2>&1 | (trap '' INT TERM; exec tee -a "$OUT/run.out")
-rc=${PIPESTATUS[0]}
-set -e
-end=$(date +%s)
-this_run=$(tail -c +$((log_start + 1)) "$OUT/run.out")
-if [ "$rc" -ne 0 ]; then
-    err=$(echo "$this_run" | grep '^error:' | tail -n 1 || true)
-    die "the trainer exited with $rc${err:+ (${err#error: })}; see $OUT/run.out"
-fi
-stopped=$(echo "$this_run" | sed -n 's/^stopped by signal \([0-9]*\) after step \([0-9]*\).*/\2 of '"$STEPS"' (signal \1)/p' | tail -n 1)
-if [ -n "$stopped" ]; then
-    echo "stopped at step $stopped; checkpoint in $OUT: run the same command again to resume"
-    exit 0
-fi
+# d512:l6 = 10.3M parameters; 16K tokens per step (9.9 ms on an H100); full validation every 50 steps
+run_logged "$OUT" "$STEPS" "" \
+    "$BIN" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 -v "$VAL_EVERY" -m "$VAL_BATCHES" \
+    -s 0 -g "$GEN" -r 0 -n "$CKPT_EVERY" -nk 1 -o "$OUT" -y 1 "${EXTRA_ARGS[@]}"
 best=$(grep ' tel:' "$OUT/main.log" | awk -F'tel:' '{print $2}' | sort -g | head -n 1 || true)
 if [ -z "$best" ]; then
     result="no val loss in $OUT/main.log (VAL_EVERY=$VAL_EVERY)"
@@ -94,8 +70,8 @@ else
     step=$(grep " tel:$best\$" "$OUT/main.log" | head -n 1 | awk '{print $1}')
     result="best val loss $best at step ${step#s:} of $STEPS (target < 1.4697)"
 fi
-if echo "$this_run" | grep -q '^nothing to train'; then
+if echo "$THIS_RUN" | grep -q '^nothing to train'; then
     echo "the run in $OUT had already finished: $result"
 else
-    echo "$result, wall time $((end - start)) s with $BIN"
+    echo "$result, wall time $RUN_SECONDS s with $BIN"
 fi

@@ -1,0 +1,43 @@
+# Sourced by the reproduction scripts (run_tinyshakespeare.sh, run_enwik8.sh, run_synthetic.sh): their
+# argument check, and one trainer run whose output is shown and appended to OUT/run.out.
+die() { echo "error: $*" >&2; exit 1; }
+
+# check_script_args <usage line> <most arguments> "$@": -h / --help print the caller's usage (its
+# `usage` function) and exit 0; an unknown option or too many arguments is one error line
+check_script_args() {
+    local line="$1" most="$2"; shift 2
+    case "${1:-}" in
+        -h|--help) usage; exit 0 ;;
+        -*) die "unknown option '$1' (usage: $line; -h for help)" ;;
+    esac
+    [ $# -le "$most" ] || die "too many arguments (usage: $line; -h for help)"
+}
+
+# run_logged <out dir> <steps> <stop note> <trainer command...>
+# Runs the command; tee ignores SIGINT / SIGTERM, so the trainer gets them, finishes its step and
+# checkpoints while its output still has a reader. Sets THIS_RUN (this run's part of OUT/run.out)
+# and RUN_SECONDS. A failed trainer ends the script with its error line; a stopped one with how to
+# resume (<stop note> is added after the step, e.g. ", before the test evaluation"), exit 0.
+run_logged() {
+    local out="$1" steps="$2" note="$3"; shift 3
+    mkdir -p "$out"
+    touch "$out/run.out"
+    local log_start start rc err stopped
+    log_start=$(stat -c %s "$out/run.out") # this run's part of the log starts here
+    start=$(date +%s)
+    set +e
+    "$@" 2>&1 | (trap '' INT TERM; exec tee -a "$out/run.out")
+    rc=${PIPESTATUS[0]}
+    set -e
+    RUN_SECONDS=$(( $(date +%s) - start ))
+    THIS_RUN=$(tail -c +$((log_start + 1)) "$out/run.out")
+    if [ "$rc" -ne 0 ]; then
+        err=$(echo "$THIS_RUN" | grep '^error:' | tail -n 1 || true)
+        die "the trainer exited with $rc${err:+ (${err#error: })}; see $out/run.out"
+    fi
+    stopped=$(echo "$THIS_RUN" | sed -n 's/^stopped by signal \([0-9]*\) after step \([0-9]*\).*/\2 of '"$steps"' (signal \1)/p' | tail -n 1)
+    if [ -n "$stopped" ]; then
+        echo "stopped at step $stopped$note; checkpoint in $out: run the same command again to resume"
+        exit 0
+    fi
+}
