@@ -505,22 +505,23 @@ static inline void outlier_add(OutlierDetector *d, double x) {
     if (d->count < OUTLIER_WINDOW) { d->count++; }
 }
 
-// the tokenizer for a model: bytes for V <= 256, else -tk, or the tokenizer.json of an -e directory
+// the tokenizer file of a model with V > 256: the tokenizer.json of an -e directory, unless -tk names another
+static inline const char *tokenizer_path_for_model(const char *model_arg, const char *tokenizer_path, char *buf, size_t n) {
+    snprintf(buf, n, "%s/tokenizer.json", model_arg);
+    FILE *fp = fopen(buf, "rb");
+    if (fp == NULL) { return tokenizer_path; }
+    fclose(fp);
+    return strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) == 0 ? buf : tokenizer_path;
+}
+
+// the tokenizer for a model: bytes for V <= 256, else tokenizer_path_for_model's file
 static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char *model_arg, const char *tokenizer_path) {
     if (vocab_size <= 256) {
         tokenizer_init_bytes(t);
         return;
     }
-    char path[1100];
-    snprintf(path, sizeof(path), "%s/tokenizer.json", model_arg);
-    FILE *fp = fopen(path, "rb");
-    if (fp != NULL && strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) == 0) {
-        fclose(fp);
-        tokenizer_init(t, path);
-        return;
-    }
-    if (fp != NULL) { fclose(fp); }
-    tokenizer_init(t, tokenizer_path);
+    char buf[1100];
+    tokenizer_init(t, tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf)));
 }
 
 // a resumed run whose -x differs from the checkpoint's: the schedule is computed for the new length from
@@ -547,17 +548,11 @@ static inline size_t eval_num_batches(size_t available, int max_batches) {
 // so that it loads with -e and encodes prompts on its own; byte-level models (V <= 256) need none
 static inline void hf_export_tokenizer(const char *dir, int vocab_size, const char *model_arg, const char *tokenizer_path) {
     if (vocab_size <= 256) { return; }
-    char src[1100], dst[1100];
-    snprintf(src, sizeof(src), "%s/tokenizer.json", model_arg);
-    FILE *probe = fopen(src, "rb");
-    if (probe != NULL) { fclose(probe); }
-    if (probe == NULL || strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) != 0) { // as tokenizer_for_model chooses
-        size_t n = strlen(tokenizer_path);
-        if (n < 5 || strcmp(tokenizer_path + n - 5, ".json") != 0) {
-            printf("note: %s has no tokenizer.json (the run's tokenizer '%s' is not one): copy one in to encode prompts\n", dir, tokenizer_path);
-            return;
-        }
-        snprintf(src, sizeof(src), "%s", tokenizer_path);
+    char buf[1100], dst[1100];
+    const char *src = tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf));
+    if (!tokenizer_is_json(src)) {
+        printf("note: %s has no tokenizer.json (the run's tokenizer '%s' is not one): copy one in to encode prompts\n", dir, src);
+        return;
     }
     FILE *in = fopenCheck(src, "rb");
     long size = file_size(in);
