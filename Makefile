@@ -199,7 +199,7 @@ test_hf_asan: test/test_hf.c test/fuzz/asan_options.c $(HEADERS) | deps
 test_bpe_asan: test/test_bpe.c test/fuzz/asan_options.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test-asan: $(ASAN_BINS) $(TS_DATA)
+test-asan: $(ASAN_BINS) $(TS_DATA) train_mamba dev/data/prepare_bytes dev/data/tokenize
 	bash test/fuzz/run_asan_tests.sh
 
 clean-sanitize:

@@ -4,6 +4,9 @@
 set -u
 cd "$(dirname "$0")/.."
 BIN=${BIN:-./train_mamba}
+# the CPU trainer (also its AddressSanitizer build, make test-asan) or the GPU one: some checks are for one only
+CPU=0
+case "$BIN" in ./train_mamba|./train_mamba_asan) CPU=1 ;; esac
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 . test/check.sh
@@ -17,7 +20,7 @@ expect_error() { expect_error_cmd "$1" "$2" "$BIN" "${@:3}"; }
 
 # --- the GPU trainer: a batch whose activations no GPU holds (256 layers at B*T = 262144, ~250 GiB)
 # ends with one line naming what did not fit and what to change, not a bare CUDA error code
-if [ "$BIN" != "./train_mamba" ]; then
+if [ "$CPU" = 0 ]; then
     TS_TRAIN=dev/data/tinyshakespeare/tiny_shakespeare_train.bin
     expect_error gpu_out_of_memory "out of GPU memory allocating the activations: .* GiB requested" \
         -e d128:l256:v256 -b 4 -t 65536 -r 0 -x 1 -v 0 -g 0 -nt 2 -i "$TS_TRAIN" -j "$TS_TRAIN"
@@ -151,7 +154,7 @@ else bad "resume_version1_checkpoint" "$(tail -n 2 "$TMP/v1.out")"; fi
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$TMP/c" > /dev/null 2>&1
 if cmp -s "$A/model_00000010.bin" "$TMP/c/model_00000010.bin"; then ok "same_seed_bitwise"; else bad "same_seed_bitwise" "models differ"; fi
 # and the thread count does not change the numbers (CPU trainer: -nt)
-if [ "$BIN" = "./train_mamba" ]; then
+if [ "$CPU" = 1 ]; then
 "$BIN" "${TINY[@]}" -nt 1 -x 10 -n 5 -o "$TMP/d" > /dev/null 2>&1
 if cmp -s "$A/model_00000010.bin" "$TMP/d/model_00000010.bin"; then ok "thread_count_bitwise"; else bad "thread_count_bitwise" "1 vs 2 threads differ"; fi
 else
@@ -180,7 +183,7 @@ VAL=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
 s1=$("$BIN" -e "$A/model_00000010.bin" -b 4 -t 32 -x 0 -m 1 -nt 2 -es "$VAL" 2>&1 | grep '^stream eval')
 s2=$("$BIN" -e "$A/model_00000010.bin" -b 1 -t 37 -x 0 -m 1 -nt 2 -es "$VAL" 2>&1 | grep '^stream eval')
 l1=$(echo "$s1" | sed -n 's/.*| loss \([0-9.]*\) |.*/\1/p'); l2=$(echo "$s2" | sed -n 's/.*| loss \([0-9.]*\) |.*/\1/p')
-tol=1e-6; [ "$BIN" != "./train_mamba" ] && tol=2e-5
+tol=1e-6; [ "$CPU" = 0 ] && tol=2e-5
 if [ -n "$l1" ] && echo "$s1" | grep -q "111539 tokens predicted" && awk -v a="$l1" -v b="$l2" -v t="$tol" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t && a > 0) }'; then
     ok "stream_eval_chunking_invariant ($l1 vs $l2)"
 else
@@ -202,7 +205,7 @@ expect_error stream_eval_token_out_of_vocab "token 300 at position 3 outside the
 # --- scripts/run_enwik8.sh end to end on a 2 MB stand-in in enwik8's raw format (tinyshakespeare
 # bytes; the real file is 100 MB and not available here): shards, training, test bits per byte over
 # the whole test stream; a second call resumes and evaluates again. Once, with the CPU trainer.
-if [ "$BIN" = "./train_mamba" ] && command -v python3 >/dev/null; then
+if [ "$CPU" = 1 ] && command -v python3 >/dev/null; then
     cat dev/data/tinyshakespeare.txt dev/data/tinyshakespeare.txt | head -c 2000000 > "$TMP/enwik8_standin"
     E=(env ALLOW_ANY_SIZE=1 OUT="$TMP/e8" DATA_DIR="$TMP/e8data" MODEL=d32:l2:v256 B=4 T=64 STEPS=12 WARMUP=2 VAL_EVERY=6 CKPT_EVERY=6 EXTRA="-g 0 -nt 2")
     out=$("${E[@]}" bash scripts/run_enwik8.sh "$TMP/enwik8_standin" 2>&1)
@@ -217,14 +220,14 @@ if [ "$BIN" = "./train_mamba" ] && command -v python3 >/dev/null; then
     out=$("${E[@]}" bash scripts/run_enwik8.sh "$TMP/enwik8_standin" 2>&1)
     if echo "$out" | grep -q "resuming from step 12" && [ "$(grep -c 'stream_loss' "$TMP/e8/main.log")" -eq 2 ]; then ok "run_enwik8_script_resumes"
     else bad "run_enwik8_script_resumes" "$(echo "$out" | tail -n 3)"; fi
-elif [ "$BIN" = "./train_mamba" ]; then
+elif [ "$CPU" = 1 ]; then
     echo "SKIP run_enwik8_script_standin, run_enwik8_script_resumes: no python3 (dev/data/enwik8.py; not counted as passed)"
 fi
 
 # --- scripts/multi_gpu.sh with a stand-in trainer (no GPU needed): every process gets its rank as
 # flags, which win over a Slurm job's variables (SLURM_NTASKS=1 inside a one-task job), and the
 # same id file; when one process fails the others are stopped and the launcher exits with its code
-if [ "$BIN" = "./train_mamba" ]; then
+if [ "$CPU" = 1 ]; then
     {
         echo '#!/usr/bin/env bash'
         echo "echo \"rank \$RANK: \$*\" >> '$TMP/fake.log'"
@@ -249,7 +252,7 @@ fi
 # after warmup), checkpoints, the transformers export with the tokenizer, resume, bad settings.
 # Once per machine (from the CPU suite); with a GPU the script itself picks the GPU trainer, and
 # with two or more the first runs take two processes (scripts/multi_gpu.sh).
-if [ "$BIN" = "./train_mamba" ]; then
+if [ "$CPU" = 1 ]; then
     head -c 300000 dev/data/tinyshakespeare.txt > "$TMP/pt_a.txt"; tail -c 200000 dev/data/tinyshakespeare.txt > "$TMP/pt_b.txt"
     ngpu=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ')
     P=(env GPUS=$(( ngpu >= 2 ? 2 : 1 )) MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=256 TOKENS=2560 VAL_EVERY=5 CKPT_EVERY=5 SAMPLE_EVERY=0
@@ -430,7 +433,7 @@ else bad "sigterm_outside_training_exits" "rc $rc after $(( $(date +%s) - t0 )) 
 # ... and what was printed before such an exit is in the file: stdout is line-buffered (it was fully
 # buffered into a file, so an exit at once lost up to 4 KB of log lines). CPU trainer only (the shared
 # install_signal_handlers sets it for both): the evaluation of 1M tokens runs for seconds there
-if [ "$BIN" = "./train_mamba" ]; then
+if [ "$CPU" = 1 ]; then
     "$BIN" -e d256:l8:v256 -b 8 -t 256 -nt 2 -x 0 -m -1 -j dev/data/tinyshakespeare/tiny_shakespeare_train.bin > "$TMP/sig3.out" 2>&1 &
     pid=$!
     for _ in $(seq 1 200); do grep -q '^| parameters' "$TMP/sig3.out" 2>/dev/null && break; sleep 0.05; done

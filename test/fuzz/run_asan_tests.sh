@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test-asan`: the CPU test programs and a 3-step training run, built with
+# `make test-asan`: the CPU test programs, a 3-step training run and the CLI suite, built with
 # -fsanitize=address,undefined (the *_asan binaries). Any sanitizer report fails the program
 # (UBSan halts on the first error; LeakSanitizer checks at exit). Ends with "N passed, M failed".
 set -u
@@ -50,6 +50,20 @@ run_suite test_hf_asan ./test_hf_asan
 run_suite test_bpe_asan ./test_bpe_asan
 run_suite train_mamba_asan ./train_mamba_asan -e d32:l2:v256 -b 2 -t 32 -x 3 -v 3 -m 1 -g 8 \
     -i 'dev/data/tinyshakespeare/tiny_shakespeare_train.bin' -j 'dev/data/tinyshakespeare/tiny_shakespeare_val.bin'
+
+# the CLI suite (test/test_cli.sh) against the ASan trainer. Its bad-input checks end in fatalf on
+# purpose, leaving allocations behind, so leak checking is off here (the 3-step run above checks
+# leaks); a memory or UB error anywhere, also in a run whose failure the suite expects, writes a
+# report file under $logs, and any such file fails the suite
+logs=$(mktemp -d)
+run_suite test_cli_asan env ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0:log_path=$logs/asan" \
+    UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$logs/ubsan" BIN=./train_mamba_asan bash test/test_cli.sh
+if compgen -G "$logs/*" > /dev/null; then
+    echo "FAIL test_cli_asan: sanitizer reports:"
+    head -n 30 "$logs"/*
+    total_fail=$((total_fail + 1))
+fi
+rm -rf "$logs"
 
 echo "${total_pass} passed, ${total_fail} failed"
 [ "$total_fail" -eq 0 ]
