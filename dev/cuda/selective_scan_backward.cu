@@ -58,6 +58,11 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            11 with SUB 4 (half the register caches: 140 registers, or 127 at 4 blocks per SM, but the
            sub-chunk starts then need more shared memory than 4 blocks leave) and 11 capped at 128
            registers for 4 blocks per SM (68 bytes spilled) as versions 15-17: 7%, 7% and 13% slower.
+           Branch next/scan-bwd-lastsum (1afb0a7) has 15 and 16 with dB/dC summed per chunk by the last
+           block of a batch row to finish it (atomic counter, partials read from L2) as versions 18-20:
+           1.7x slower (the summing block falls behind and sums every chunk). Branch
+           next/scan-bwd-two-sum-buffers (a4c853a) has 15 and 16 with the per-sub-chunk sums in two
+           buffers and one barrier per sub-chunk fewer as versions 18, 19: no faster.
 versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
            of recomputing the sub-chunk starts in a pre-pass; each thread refills its own shared slot
            with cp.async once the slot's state is in use, so the copy has the rest of the chunk to land.
