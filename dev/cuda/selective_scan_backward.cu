@@ -60,7 +60,9 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            registers for 4 blocks per SM (68 bytes spilled) as versions 15-17: 7%, 7% and 13% slower.
            Branch next/scan-bwd-lastsum (1afb0a7) has 15 and 16 with dB/dC summed per chunk by the last
            block of a batch row to finish it (atomic counter, partials read from L2) as versions 18-20:
-           1.7x slower (the summing block falls behind and sums every chunk). Branch
+           1.7x slower (the summing block falls behind and sums every chunk); next/scan-bwd-reducers
+           (4ccc866) the same sums done by an extra row of reducer blocks: 3% slower (the per-chunk
+           fence before each count costs more than the reduction kernel). Branch
            next/scan-bwd-two-sum-buffers (a4c853a) has 15 and 16 with the per-sub-chunk sums in two
            buffers and one barrier per sub-chunk fewer as versions 18, 19: no faster.
 versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
