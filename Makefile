@@ -179,9 +179,13 @@ fuzz-regress: $(FUZZ_BINS)
 # The CPU test suite and a 3-step training run under AddressSanitizer + UBSan (gcc, OpenMP kept)
 ASAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1 \
               -Wall -Wextra -std=gnu11 $(if $(filter yes,$(OMP_OK)),-fopenmp -DOMP)
-ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan test_hf_asan test_bpe_asan train_mamba_asan
+ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan test_hf_asan test_bpe_asan train_mamba_asan \
+            dev/data/tokenize_asan
 
 train_mamba_asan: train_mamba.c test/fuzz/asan_options.c $(HEADERS) | deps
+	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
+
+dev/data/tokenize_asan: dev/data/tokenize.c test/fuzz/asan_options.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
 test_mamba_asan: test/test_mamba.c test/fuzz/asan_options.c train_mamba.c $(HEADERS) | deps

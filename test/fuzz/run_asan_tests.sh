@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test-asan`: the CPU test programs, a 3-step training run and the CLI suite, built with
+# `make test-asan`: the CPU test programs, a 3-step training run, the CLI and tokenizer-tool suites, built with
 # -fsanitize=address,undefined (the *_asan binaries). Any sanitizer report fails the program
 # (UBSan halts on the first error; LeakSanitizer checks at exit). Ends with "N passed, M failed".
 set -u
@@ -58,8 +58,11 @@ run_suite train_mamba_asan ./train_mamba_asan -e d32:l2:v256 -b 2 -t 32 -x 3 -v 
 logs=$(mktemp -d)
 run_suite test_cli_asan env ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0:log_path=$logs/asan" \
     UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$logs/ubsan" BIN=./train_mamba_asan bash test/test_cli.sh
+# the tokenizer tool's suite (test/test_tokenize.sh) with the sanitized tool and trainer, the same way
+run_suite test_tokenize_asan env ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0:log_path=$logs/asan" \
+    UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$logs/ubsan" TOK=./dev/data/tokenize_asan TRAIN=./train_mamba_asan bash test/test_tokenize.sh
 if compgen -G "$logs/*" > /dev/null; then
-    echo "FAIL test_cli_asan: sanitizer reports:"
+    echo "FAIL test_cli_asan / test_tokenize_asan: sanitizer reports:"
     head -n 30 "$logs"/*
     total_fail=$((total_fail + 1))
 fi
