@@ -696,12 +696,6 @@ void mamba_export_hf(const Mamba *model, const char *dir) {
     printf("transformers model written to %s\n", dir);
 }
 
-// -hf: the model and the tokenizer.json the run used
-static void export_hf(const Mamba *model, const Options *o) {
-    mamba_export_hf(model, o->hf_export_dir);
-    hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
-}
-
 void mamba_save(const Mamba *model, const char *path) {
     float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
     for (size_t i = 0; i < model->num_parameters; i++) { tmp[i] = (float)model->params_memory[i]; }
@@ -1067,6 +1061,12 @@ void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
 // ----------------------------------------------------------------------------
 // the program: options, checkpoints, evaluation, sampling, the training loop
 #ifndef TESTING
+
+// -hf: the model and the tokenizer.json the run used
+static void export_hf(const Mamba *model, const Options *o) {
+    mamba_export_hf(model, o->hf_export_dir);
+    hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
+}
 
 /*
 A checkpoint is model_<step>.bin + state_<step>.bin, then an empty DONE_<step> marker written

@@ -314,12 +314,6 @@ void mamba_export_hf(const Mamba *model, const char *dir) {
     printf("transformers model written to %s\n", dir);
 }
 
-// -hf: the model and the tokenizer.json the run used
-static void export_hf(const Mamba *model, const Options *o) {
-    mamba_export_hf(model, o->hf_export_dir);
-    hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
-}
-
 void mamba_save(const Mamba *model, const char *path) {
     float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
     cudaCheck(cudaMemcpy(tmp, model->params_memory, model->num_parameters * sizeof(float), cudaMemcpyDeviceToHost));
@@ -969,6 +963,12 @@ void device_init(int device_idx) {
 }
 
 #ifndef TESTING
+
+// -hf: the model and the tokenizer.json the run used
+static void export_hf(const Mamba *model, const Options *o) {
+    mamba_export_hf(model, o->hf_export_dir);
+    hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
+}
 
 // the state file of this rank: the whole optimizer state, or (ZeRO-1) this rank's shard of it
 static void state_path(char *path, size_t size, const char *dir, int step) {
