@@ -10,7 +10,8 @@ by side. What differs is where the numbers live and how the layers are fused:
     D skip and the z gate in one kernel (llmc/cuda/scan.cuh); softmax + cross-entropy + dlogits
     in one kernel;
   - every reduction in a fixed order: two runs with the same seed give the same bits;
-  - recomputation (-r): 0 keeps everything, the scan states every 8 steps included; 1 recomputes the
+  - recomputation (-r): 0 keeps everything, the scan states every 8 steps and its output before the
+    gate included (so its backward recomputes neither the states' starts nor y); 1 recomputes the
     conv+SiLU output u in backward and keeps a scan checkpoint every 32 steps (the scan backward then
     recomputes the states between them: a quarter of the checkpoint memory, ~10% more scan backward
     time); 2 also recomputes delta, the RMSNorm outputs, and the gated scan output (which the scan
@@ -77,7 +78,7 @@ void point_parameters(ParameterTensors *p, float *memory, const size_t sizes[NUM
     }
 }
 
-#define NUM_ACTIVATION_TENSORS 14
+#define NUM_ACTIVATION_TENSORS 15
 typedef struct {
     float *residual;   // (L+1, B, T, C)     residual stream; [0] is the embedding output
     floatX *ln;        // (L or 1, B, T, C)  RMSNorm output h; shared when recomputed (-r 2)
@@ -88,6 +89,8 @@ typedef struct {
     floatX *delta_raw; // (L or 1, B, T, Di) dt_proj output without bias; shared when recomputed (-r 2)
     float *ssm_states; // (L, B, NC, Di, N)  scan state entering every 8 steps at -r 0, every 32 above
     floatX *yg;        // (L or 1, B, T, Di) gated scan output y * silu(z); shared when recomputed (-r 2)
+    floatX *y;         // (L, B, T, Di)      scan output y before the gate, kept at -r 0 only (the scan backward
+                       //                    reads it instead of recomputing it); empty above
     floatX *out;       // (B, T, C)          out_proj output of the current layer, added by the next norm
     floatX *lnf;       // (B, T, C)
     float *lnf_rstd;   // (B, T)
@@ -98,10 +101,10 @@ typedef struct {
 void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, int T, int recompute) {
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank;
     size_t Vp = c->padded_vocab_size, BT = (size_t)B * T, NC = selective_scan_num_checkpoints(T, recompute == 0);
-    size_t Lu = recompute >= 1 ? 1 : L, Ld = recompute >= 2 ? 1 : L;
+    size_t Lu = recompute >= 1 ? 1 : L, Ld = recompute >= 2 ? 1 : L, Ly = recompute == 0 ? L : 0;
     size_t sizes[NUM_ACTIVATION_TENSORS] = {
         (L + 1) * BT * C, Ld * BT * C, L * BT, L * BT * 2 * Di, Lu * BT * Di, L * BT * (R + 2 * N),
-        Ld * BT * Di, L * B * NC * Di * N, Ld * BT * Di, BT * C, BT * C, BT, BT * Vp, BT,
+        Ld * BT * Di, L * B * NC * Di * N, Ld * BT * Di, Ly * BT * Di, BT * C, BT * C, BT, BT * Vp, BT,
     };
     memcpy(act_sizes, sizes, sizeof(sizes));
 }
@@ -109,7 +112,7 @@ void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, in
 // element sizes in the order of ActivationTensors
 static const size_t ACT_ELEM_SIZES[NUM_ACTIVATION_TENSORS] = {
     sizeof(float), sizeof(floatX), sizeof(float), sizeof(floatX), sizeof(floatX), sizeof(floatX),
-    sizeof(floatX), sizeof(float), sizeof(floatX), sizeof(floatX), sizeof(floatX), sizeof(float),
+    sizeof(floatX), sizeof(float), sizeof(floatX), sizeof(floatX), sizeof(floatX), sizeof(floatX), sizeof(float),
     sizeof(floatX), sizeof(float),
 };
 
@@ -117,7 +120,7 @@ void *malloc_and_point_activations(ActivationTensors *acts, const size_t *act_si
     void **ptrs[NUM_ACTIVATION_TENSORS] = {
         (void **)&acts->residual, (void **)&acts->ln, (void **)&acts->ln_rstd, (void **)&acts->xz,
         (void **)&acts->u, (void **)&acts->xdbl, (void **)&acts->delta_raw, (void **)&acts->ssm_states,
-        (void **)&acts->yg, (void **)&acts->out, (void **)&acts->lnf, (void **)&acts->lnf_rstd,
+        (void **)&acts->yg, (void **)&acts->y, (void **)&acts->out, (void **)&acts->lnf, (void **)&acts->lnf_rstd,
         (void **)&acts->logits, (void **)&acts->losses,
     };
     size_t total = 0;
@@ -393,6 +396,7 @@ static void mamba_forward_launches(Mamba *model, const GraphKey *key) {
         floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
         floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
         floatX *yg = model->recompute >= 2 ? a.yg : LAYER(a.yg, l, Di);
+        floatX *y = model->recompute == 0 ? LAYER(a.y, l, Di) : NULL;
         float *ln_rstd = LAYER(a.ln_rstd, l, 1);
         float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
         float *conv_carry = model->carried ? model->carry_conv_state + (size_t)l * B * Di * K : NULL;
@@ -409,7 +413,7 @@ static void mamba_forward_launches(Mamba *model, const GraphKey *key) {
         // selection: dt_r, B, C come from the token; the ablation reads a constant input instead
         matmul_forward(xdbl, cfg->no_selection ? model->ones : u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, BT, Di, X);
         matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
-        selective_scan_forward(yg, states, ssm_carry, u, delta_raw, p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N,
+        selective_scan_forward(yg, y, states, ssm_carry, u, delta_raw, p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N,
                                xdbl, R, p.D + (size_t)l * Di, xz, B, T, Di, N, fine, s);
         matmul_forward(a.out, yg, Di, lowp(model, p.out_proj_w) + (size_t)l * C * Di, BT, Di, C);
     }
@@ -567,6 +571,7 @@ static void mamba_backward_launches(Mamba *model, const GraphKey *key) {
         floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
         floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
         floatX *yg = model->recompute >= 2 ? a.yg : LAYER(a.yg, l, Di);
+        const floatX *y = model->recompute == 0 ? LAYER(a.y, l, Di) : NULL;
         float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
 
         // the residual add passes dresidual through unchanged: out_proj's gradient is its floatX copy.
@@ -579,7 +584,7 @@ static void mamba_backward_launches(Mamba *model, const GraphKey *key) {
             matmul_forward(delta_raw, xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, BT, R, Di);
             rmsnorm_forward(ln, NULL, resin, p.norm_w + (size_t)l * C, BT, C, s);
         }
-        selective_scan_backward(model->recompute >= 2 ? yg : NULL, ga.du, ga.ddelta, ga.dxz, ga.dxdbl, g.A_log + (size_t)l * Di * N, g.D + (size_t)l * Di,
+        selective_scan_backward(model->recompute >= 2 ? yg : NULL, y, ga.du, ga.ddelta, ga.dxz, ga.dxdbl, g.A_log + (size_t)l * Di * N, g.D + (size_t)l * Di,
                                 g.dt_proj_b + (size_t)l * Di, ga.scan_scratch, ga.dyg, states, u, delta_raw,
                                 p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N, xdbl, R, p.D + (size_t)l * Di,
                                 xz, B, T, Di, N, fine, s);

@@ -24,8 +24,11 @@ Outputs: du, d_delta_raw (B,T,Di) bf16; dz into dxz's z slot (stride 2Di); dB/dC
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o selective_scan_backward selective_scan_backward.cu
     ./selective_scan_backward       # checks all versions, then benchmarks backward and forward+backward
 
-version 0: the trainer's kernels, llmc/cuda/scan.cuh, with a checkpoint every 8 steps (its -r 0);
-           version 17 the same with a checkpoint every 32 steps (its -r 1 and -r 2)
+version 0: the trainer's kernels, llmc/cuda/scan.cuh, as at its -r 0: a checkpoint every 8 steps, and
+           y (the output before the gate) written by the forward and read by the backward, which then
+           skips C, y and y's lane partials in its sub-chunk passes and writes dz in its prep;
+           version 17 the same with a checkpoint every 32 steps and y recomputed (its -r 1 and -r 2);
+           version 15 is version 0 with y recomputed
 version 1: warp per (b,d) channel, time split over lanes, warp-wide scans per state forward
            (from the checkpoint) and backward (adjoint carry), dB/dC summed over the block's 8 channels
 version 2: thread per channel, all N states in registers; per chunk a pre-pass rebuilds the states at
@@ -103,6 +106,7 @@ struct BwdArgs {
     const bf16 *xz;
     int B, T, Di, N;
     bf16 *yg;             // (B,T,Di) or NULL: the forward's gated output, recomputed (the trainer's -r 2)
+    const bf16 *y;        // (B,T,Di) the forward's output before the gate, which version 0 reads (the trainer's -r 0)
 };
 
 // ----------------------------------------------------------------------------
@@ -611,16 +615,19 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 18;
+static const int NUM_VERSIONS = 19;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 scan.cuh, ckpt every 8", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
     "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32"};
+    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32",
+    "v18 v0 at 4 blocks/SM"};
+// the version whose backward reads the forward's y (the trainer's -r 0)
+static bool uses_y(int version) { return version == 0 || version == 18; }
 // versions reading a checkpoint every SUB8 steps (the trainer's at -r 0: v0)
-static bool is_fine(int version) { return version == 0 || version == 15 || version == 16; }
+static bool is_fine(int version) { return version == 0 || version == 15 || version == 16 || version == 18; }
 static bool is_header(int version) { return version == 0 || version == 17; }
 
 static ScanParams to_params(const BwdArgs &a) {
@@ -645,8 +652,8 @@ static int version_groups(int version, int Di) {
 void scan_backward(int version, const BwdArgs &p) {
     if (!is_header(version) && p.N != 16) { fprintf(stderr, "this playground is built for N=16\n"); exit(1); }
     switch (version) {
-    case 0: case 17:
-        selective_scan_backward(p.yg, p.du, p.d_delta_raw, p.dxz, p.dxdbl, p.dA_log, p.dD, p.d_dt_bias, p.scratch, p.dout,
+    case 0: case 17: // asked to write the gated output again (the trainer's -r 2), version 0 recomputes y too
+        selective_scan_backward(p.yg, uses_y(version) && p.yg == NULL ? p.y : NULL, p.du, p.d_delta_raw, p.dxz, p.dxdbl, p.dA_log, p.dD, p.d_dt_bias, p.scratch, p.dout,
                                 version == 0 ? p.states_fine : p.states, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R,
                                 p.D, p.xz, p.B, p.T, p.Di, p.N, version == 0, 0);
         cudaCheckLaunch();
@@ -682,6 +689,14 @@ void scan_backward(int version, const BwdArgs &p) {
         cudaCheckLaunch();
         break;
     }
+    case 18: { // v0 (y read, which frees ~12 registers) with the register budget of 4 blocks per SM
+        ScanParams q = to_params(p);
+        q.states = (float *)p.states_fine;
+        q.y = q.out == NULL ? (bf16 *)p.y : NULL;
+        selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 4, true>(q, 0);
+        cudaCheckLaunch();
+        break;
+    }
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }
@@ -696,6 +711,7 @@ struct DevSet {
     size_t states_n;
     float *states_fine_w;
     size_t states_fine_n;
+    bf16 *y_w;  // the forward's y (version 0's)
 };
 
 static DevSet upload_set(const HostIn &h, float *scratch) {
@@ -732,34 +748,37 @@ static DevSet upload_set(const HostIn &h, float *scratch) {
     cudaCheck(cudaMemset(s.states_fine_w, 0, s.states_fine_n * 4));
     a.states_fine = s.states_fine_w;
     s.out = dmalloc<bf16>(BTD);
+    s.y_w = dmalloc<bf16>(BTD);
+    cudaCheck(cudaMemset(s.y_w, 0, BTD * 2));
+    a.y = s.y_w;
     return s;
 }
 static void free_set(DevSet &s) {
     BwdArgs &a = s.a;
     void *ptrs[] = {a.du, a.d_delta_raw, a.dxz, a.dxdbl, a.dA_log, a.dD, a.d_dt_bias, (void *)a.dout, (void *)a.u,
                     (void *)a.delta_raw, (void *)a.xdbl, (void *)a.xz, (void *)a.states, (void *)a.dt_bias,
-                    (void *)a.A_log, (void *)a.D, s.out, s.states_fine_w};
+                    (void *)a.A_log, (void *)a.D, s.out, s.states_fine_w, s.y_w};
     for (void *q : ptrs) { cudaCheck(cudaFree(q)); }
 }
 
 // forward of the trainer (v0 of the forward playground), used to time forward+backward
 static void run_forward(const DevSet &s) {
     const BwdArgs &a = s.a;
-    selective_scan_forward(s.out, s.states_w, NULL, a.u, a.delta_raw, a.dt_bias, a.A_log, a.xdbl, a.R, a.D, a.xz, a.B, a.T, a.Di, a.N, 0, 0);
+    selective_scan_forward(s.out, NULL, s.states_w, NULL, a.u, a.delta_raw, a.dt_bias, a.A_log, a.xdbl, a.R, a.D, a.xz, a.B, a.T, a.Di, a.N, 0, 0);
     cudaCheckLaunch();
 }
 
-// the trainer's forward writing a checkpoint every SUB8 steps (for versions 15, 16)
-static void run_forward_fine(const DevSet &s) {
+// the trainer's forward writing a checkpoint every SUB8 steps (for versions 0, 15, 16), and with_y y too
+static void run_forward_fine(const DevSet &s, bool with_y) {
     const BwdArgs &a = s.a;
     ScanParams q = {};
-    q.out = s.out; q.states = s.states_fine_w; q.u = a.u; q.delta_raw = a.delta_raw; q.dt_bias = a.dt_bias; q.A_log = a.A_log;
+    q.out = s.out; q.y = with_y ? s.y_w : NULL; q.states = s.states_fine_w; q.u = a.u; q.delta_raw = a.delta_raw; q.dt_bias = a.dt_bias; q.A_log = a.A_log;
     q.xdbl = a.xdbl; q.R = a.R; q.D = a.D; q.xz = a.xz; q.B = a.B; q.T = a.T; q.Di = a.Di;
-    selective_scan_forward(q.out, q.states, NULL, q.u, q.delta_raw, q.dt_bias, q.A_log, q.xdbl, q.R, q.D, q.xz, q.B, q.T, q.Di, a.N, 1, 0);
+    selective_scan_forward(q.out, q.y, q.states, NULL, q.u, q.delta_raw, q.dt_bias, q.A_log, q.xdbl, q.R, q.D, q.xz, q.B, q.T, q.Di, a.N, 1, 0);
     cudaCheckLaunch();
 }
 static void run_forward_for(int version, const DevSet &s) {
-    if (is_fine(version)) { run_forward_fine(s); } else { run_forward(s); }
+    if (is_fine(version)) { run_forward_fine(s, uses_y(version)); } else { run_forward(s); }
 }
 
 static size_t max_scratch_floats(int B, int T, int Di, int N) {
@@ -789,9 +808,14 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
         RefGrads ref8 = scan_reference_cpu(h, SUB8);
         poison(s.states_fine_w, s.states_fine_n * 4);
         poison(s.out, BTD * 2);
-        run_forward_fine(s);
+        poison(s.y_w, BTD * 2);
+        run_forward_fine(s, uses_y(version));
         cudaCheck(cudaDeviceSynchronize());
         std::vector<float> stfine = download_f32(s.states_fine_w, s.states_fine_n), out = download_bf16(s.out, BTD);
+        if (uses_y(version)) {
+            std::vector<float> y = download_bf16(s.y_w, BTD);
+            bad += report_err("fine fwd y (before the gate)", rel_err(y.data(), ref.y.data(), BTD), 5e-3);
+        }
         const size_t n8 = ceil_div(T, SUB8), nk = s.states_fine_n / ((size_t)B * Di * N), per = (size_t)Di * N;
         std::vector<float> got((size_t)B * n8 * per);
         for (int b = 0; b < B; b++) { memcpy(&got[(size_t)b * n8 * per], &stfine[(size_t)b * nk * per], n8 * per * 4); }
@@ -840,13 +864,32 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
         printf("    NOT bitwise reproducible FAIL\n");
         bad++;
     }
+    if (uses_y(version)) { // y read or recomputed: every output bitwise the same (the trainer's -r 0 against -r 1)
+        std::vector<float> dxz2 = download_bf16(s.a.dxz, 2 * BTD), ddr2 = download_bf16(s.a.d_delta_raw, BTD);
+        std::vector<float> dD2 = download_f32(s.a.dD, Di);
+        upload_f32(s.a.dA_log, h.dA0.data(), h.dA0.size()); upload_f32(s.a.dD, h.dD0.data(), Di); upload_f32(s.a.d_dt_bias, h.ddt0.data(), Di);
+        poison(s.a.du, BTD * 2); poison(s.a.d_delta_raw, BTD * 2); poison(s.a.dxz, BTD * 4); poison(s.a.dxdbl, (size_t)B * T * W * 2);
+        BwdArgs no_y = s.a;
+        no_y.y = NULL;
+        scan_backward(version, no_y);
+        cudaCheck(cudaDeviceSynchronize());
+        auto bits = [](const std::vector<float> &x, const std::vector<float> &y) {
+            return x.size() == y.size() && memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;
+        };
+        const bool same = bits(download_bf16(s.a.du, BTD), du2) && bits(download_bf16(s.a.d_delta_raw, BTD), ddr2) &&
+                          bits(download_bf16(s.a.dxz, 2 * BTD), dxz2) && bits(download_bf16(s.a.dxdbl, (size_t)B * T * W), dxd2) &&
+                          bits(download_f32(s.a.dA_log, (size_t)Di * N), dA2) && bits(download_f32(s.a.dD, Di), dD2) &&
+                          bits(download_f32(s.a.d_dt_bias, Di), ddt2);
+        printf("    with y recomputed       %s\n", same ? "every output bitwise the same  ok" : "outputs differ  FAIL");
+        bad += !same;
+    }
     // the trainer's forward (scan.cuh) against the same reference: out and checkpoints
     if (is_header(version) || version == 11 || version == 14 || is_fine(version)) {
         poison(s.out, BTD * 2);
         poison(s.states_w, s.states_n * 4);
         poison(s.states_fine_w, s.states_fine_n * 4);
         run_forward(s);
-        if (is_fine(version)) { run_forward_fine(s); } // same out, bitwise; the fine checkpoints
+        if (is_fine(version)) { run_forward_fine(s, uses_y(version)); } // same out, bitwise; the fine checkpoints
         cudaCheck(cudaDeviceSynchronize());
         std::vector<float> out = download_bf16(s.out, BTD), st = download_f32(s.states_w, s.states_n);
         if (is_header(version)) {
@@ -882,7 +925,7 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
         HostIn h = make_inputs(B, T, Di, N, R, 2000 + k, 0, 0);
         sets.push_back(upload_set(h, scratch));
         run_forward(sets.back()); // real checkpoints
-        run_forward_fine(sets.back());
+        run_forward_fine(sets.back(), true);
         // SCAN_BWD_OUT=1: time the backward that also writes the gated output again (the trainer's -r 2),
         // into the forward's output buffer (the same values)
         if (getenv("SCAN_BWD_OUT")) { sets.back().a.yg = sets.back().out; }
@@ -903,8 +946,9 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
         float ms_b = time_median_ms([&](int i) { scan_backward(v, sets[i % NSETS].a); }, 3, reps);
         float ms_fb = time_median_ms([&](int i) { run_forward_for(v, sets[i % NSETS]); scan_backward(v, sets[i % NSETS].a); }, 3, reps);
         // fine versions read 4x the checkpoints, and their forward writes them
-        const double extra = is_fine(v) ? (double)(sets[0].states_fine_n - sets[0].states_n) * 4.0 : 0.0;
-        double g1 = (bytes_b + extra) / (ms_b * 1e-3) / 1e9, g2 = (bytes_fb + 2 * extra) / (ms_fb * 1e-3) / 1e9;
+        // (and version 0's forward writes y, which its backward reads)
+        const double extra = is_fine(v) ? (double)(sets[0].states_fine_n - sets[0].states_n) * 4.0 : 0.0, ey = uses_y(v) ? BTD * 2.0 : 0.0;
+        double g1 = (bytes_b + extra + ey) / (ms_b * 1e-3) / 1e9, g2 = (bytes_fb + 2 * extra + 2 * ey) / (ms_fb * 1e-3) / 1e9;
         printf("  %-30s %9.4f %8.1f %6.1f%% | %9.4f %8.1f %6.1f%%\n", version_name[v], ms_b, g1, 100 * g1 / copy_gbps, ms_fb,
                g2, 100 * g2 / copy_gbps);
     }
@@ -921,7 +965,7 @@ int main(int argc, char **argv) {
         float *scratch = dmalloc<float>(max_scratch_floats(8, 2048, 1536, 16));
         DevSet s = upload_set(make_inputs(8, 2048, 1536, 16, 48, 3000, 0, 0), scratch);
         run_forward(s);
-        run_forward_fine(s);
+        run_forward_fine(s, true);
         for (int v : versions) { scan_backward(v, s.a); }
         cudaCheck(cudaDeviceSynchronize());
         return 0;

@@ -18,7 +18,8 @@ Build and run (see run_scan_bench.sh):
     ./selective_scan_forward 0 3      # only versions 0 and 3
 
 version 0: the trainer's kernel, llmc/cuda/scan.cuh (the winner, copied there), one checkpoint per
-           chunk (the trainer's -r 1 and -r 2); version 9 the same writing one every 8 steps (its -r 0)
+           chunk (the trainer's -r 1 and -r 2); version 9 the same writing one every 8 steps; version 10
+           also writes y, the output before the gate, which the backward then reads (the trainer's -r 0)
 version 1: block per (b, d), the sequence split among threads, a block-wide scan per state
            (the reference implementation's scheme; here the token-major layout makes its loads strided)
 version 2: one thread per (b, d) channel, all N states in registers, loop over T;
@@ -56,6 +57,7 @@ typedef __nv_bfloat16 bf16;
 
 struct FwdArgs {
     bf16 *out;            // (B,T,Di)
+    bf16 *y;              // (B,T,Di) y before the gate, written by version 10
     float *states;        // (B,nchunks,Di,N)
     const bf16 *u;        // (B,T,Di)
     const bf16 *delta_raw;// (B,T,Di)
@@ -73,7 +75,7 @@ struct FwdArgs {
 
 static double softplus_d(double v) { return v > 20.0 ? v : log1p(exp(v)); }
 
-void scan_forward_cpu(double *out, double *states, const float *u, const float *delta_raw, const float *dt_bias,
+void scan_forward_cpu(double *out, double *yref, double *states, const float *u, const float *delta_raw, const float *dt_bias,
                       const float *A_log, const float *xdbl, int R, const float *D, const float *xz,
                       int B, int T, int Di, int N) {
     int nch = ceil_div(T, CHUNK), W = R + 2 * N;
@@ -96,6 +98,7 @@ void scan_forward_cpu(double *out, double *states, const float *u, const float *
                 y += D[d] * uu;
                 double z = xz[bt * 2 * Di + Di + d];
                 out[bt * Di + d] = y * z / (1.0 + exp(-z));
+                yref[bt * Di + d] = y;
             }
         }
     }
@@ -342,13 +345,15 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 10;
+static const int NUM_VERSIONS = 11;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
-    "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 scan.cuh, ckpt every 8"};
-// v9: the trainer's forward at -r 0, writing a checkpoint every SCAN_SUB steps (4 per chunk)
-static bool is_fine(int version) { return version == 9; }
+    "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 scan.cuh, ckpt every 8",
+    "v10 v9 + y (trainer's -r 0)"};
+// v9: the trainer's forward writing a checkpoint every SCAN_SUB steps (4 per chunk); v10, its forward at
+// -r 0, also writes y (the output before the gate) for the backward
+static bool is_fine(int version) { return version == 9 || version == 10; }
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -361,7 +366,7 @@ void scan_forward(int version, const FwdArgs &p) {
     if (p.N != 16) { fprintf(stderr, "this playground is built for N=16\n"); exit(1); }
     switch (version) {
     case 0:
-        selective_scan_forward(p.out, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
+        selective_scan_forward(p.out, NULL, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
                                p.B, p.T, p.Di, p.N, 0, 0);
         cudaCheckLaunch();
         break;
@@ -378,8 +383,8 @@ void scan_forward(int version, const FwdArgs &p) {
     case 6: selective_scan_forward_launch<16, 4, 2, 32, false>(to_params(p), 0); cudaCheckLaunch(); break;
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
-    case 9:
-        selective_scan_forward(p.out, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
+    case 9: case 10:
+        selective_scan_forward(p.out, version == 10 ? p.y : NULL, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
                                p.B, p.T, p.Di, p.N, 1, 0);
         cudaCheckLaunch();
         break;
@@ -440,6 +445,7 @@ static DevBufs upload_inputs(const HostInputs &h) {
     d.states_n = (size_t)h.B * ceil_div(h.T, CHUNK) * h.Di * h.N;
     d.states_alloc = d.states_n * (CHUNK / SCAN_SUB);
     a.out = dmalloc<bf16>(BTD);
+    a.y = dmalloc<bf16>(BTD);
     a.states = dmalloc<float>(d.states_alloc);
     size_t nxd = (size_t)h.B * h.T * (h.R + 2 * h.N);
     bf16 *u = dmalloc<bf16>(BTD), *dr = dmalloc<bf16>(BTD), *xd = dmalloc<bf16>(nxd), *xz = dmalloc<bf16>(BTD * 2);
@@ -458,7 +464,7 @@ static DevBufs upload_inputs(const HostInputs &h) {
 }
 static void free_inputs(DevBufs &d) {
     FwdArgs &a = d.a;
-    cudaCheck(cudaFree(a.out)); cudaCheck(cudaFree(a.states));
+    cudaCheck(cudaFree(a.out)); cudaCheck(cudaFree(a.y)); cudaCheck(cudaFree(a.states));
     cudaCheck(cudaFree((void *)a.u)); cudaCheck(cudaFree((void *)a.delta_raw)); cudaCheck(cudaFree((void *)a.xdbl));
     cudaCheck(cudaFree((void *)a.xz)); cudaCheck(cudaFree((void *)a.dt_bias)); cudaCheck(cudaFree((void *)a.A_log));
     cudaCheck(cudaFree((void *)a.D));
@@ -472,10 +478,11 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
     HostInputs h = make_inputs(B, T, Di, N, R, seed, wide);
     DevBufs d = upload_inputs(h);
     size_t BTD = (size_t)B * T * Di;
-    std::vector<double> out_ref(BTD), st_ref(d.states_n);
-    scan_forward_cpu(out_ref.data(), st_ref.data(), h.u.data(), h.delta_raw.data(), h.dt_bias.data(), h.A_log.data(),
+    std::vector<double> out_ref(BTD), y_ref(BTD), st_ref(d.states_n);
+    scan_forward_cpu(out_ref.data(), y_ref.data(), st_ref.data(), h.u.data(), h.delta_raw.data(), h.dt_bias.data(), h.A_log.data(),
                      h.xdbl.data(), R, h.D.data(), h.xz.data(), B, T, Di, N);
     poison(d.a.out, BTD * 2);
+    poison(d.a.y, BTD * 2);
     poison(d.a.states, d.states_alloc * 4);
     scan_forward(version, d.a);
     cudaCheck(cudaDeviceSynchronize());
@@ -493,6 +500,10 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
     // out is bf16: one rounding (2^-9 relative) dominates; 5e-3 leaves room for the fp32 scan
     bad += report_err("out", rel_err(out.data(), out_ref.data(), BTD), 5e-3);
     bad += report_err("states", rel_err(st.data(), st_ref.data(), d.states_n), 1e-4);
+    if (version == 10) { // y as the backward reads it (bf16, the same one rounding)
+        std::vector<float> y = download_bf16(d.a.y, BTD);
+        bad += report_err("y (before the gate)", rel_err(y.data(), y_ref.data(), BTD), 5e-3);
+    }
     if (unwritten) { printf("    %zu checkpoints not written FAIL\n", unwritten); bad++; }
     // determinism: a second run must give identical bits
     std::vector<float> st1 = download_f32(d.a.states, d.states_alloc);
@@ -524,7 +535,7 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
     printf("  %-28s %9s %9s %8s\n", "version", "ms", "GB/s", "%copy");
     for (int v : versions) {
         float ms = time_median_ms([&](int i) { scan_forward(v, sets[i % NSETS].a); }, 3, v == 1 ? 10 : 50);
-        const double b = bytes + (is_fine(v) ? (double)(sets[0].states_alloc - sets[0].states_n) * 4.0 : 0.0);
+        const double b = bytes + (is_fine(v) ? (double)(sets[0].states_alloc - sets[0].states_n) * 4.0 : 0.0) + (v == 10 ? BTD * 2.0 : 0.0);
         double gbps = b / (ms * 1e-3) / 1e9;
         printf("  %-28s %9.4f %9.1f %7.1f%%\n", version_name[v], ms, gbps, 100.0 * gbps / copy_gbps);
     }

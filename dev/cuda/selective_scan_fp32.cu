@@ -29,9 +29,11 @@ template <int BCPL, bool AC, bool PC, int MINB16> static void bwd_cfg(const Scan
     else if (N == 16) { selective_scan_backward_launch<16, 4, BCPL, 32, SCAN_SUB, AC, PC, true, minb_for<16, BCPL>(MINB16)>(p, 0); }
     else { selective_scan_backward_launch<32, 4, BCPL, 32, SCAN_SUB, AC, PC, true, minb_for<32, BCPL>(MINB16)>(p, 0); }
 }
-struct Cfg { const char *name; void (*fwd)(const ScanParams &, int); void (*bwd)(const ScanParams &, int); int fine; };
+// y: the forward also writes y (before the gate) and the backward reads it
+struct Cfg { const char *name; void (*fwd)(const ScanParams &, int); void (*bwd)(const ScanParams &, int); int fine, y; };
 static const Cfg cfgs[] = {
-    {"trainer, checkpoint every 8 steps (-r 0)", nullptr, nullptr, 1},
+    {"trainer, checkpoint every 8 steps, y kept (-r 0)", nullptr, nullptr, 1, 1},
+    {"trainer, checkpoint every 8 steps, y recomputed", nullptr, nullptr, 1, 0},
     {"trainer, checkpoint every 32 steps (-r 1, 2)", nullptr, nullptr, 0},
     {"fwd 2 ch/lane, bwd 2 ch/lane a-cache", fwd_cfg<2>, bwd_cfg<2, true, false, 4>},
     {"fwd 1 ch/lane, bwd 2 ch/lane a+p-cache", fwd_cfg<1>, bwd_cfg<2, true, true, 4>},
@@ -52,20 +54,21 @@ static int check(const Cfg &cfg, int B, int T, int Di, int N, int R, uint64_t se
     float *u = up(h.u), *dr = up(h.delta_raw), *bias = up(h.dt_bias), *al = up(h.A_log), *xd = up(h.xdbl), *D = up(h.D);
     float *xz = up(h.xz), *dout = up(h.dout), *dA = up(h.dA0), *dD = up(h.dD0), *ddt = up(h.ddt0);
     float *out = dmalloc<float>(BTD), *st = dmalloc<float>(nst), *du = dmalloc<float>(BTD), *ddr = dmalloc<float>(BTD);
-    float *dxz = dmalloc<float>(2 * BTD), *dxd = dmalloc<float>((size_t)B * T * W);
+    float *dxz = dmalloc<float>(2 * BTD), *dxd = dmalloc<float>((size_t)B * T * W), *y = cfg.y ? dmalloc<float>(BTD) : NULL;
     float *scratch = dmalloc<float>(selective_scan_scratch_bytes(B, T, Di, N) / 4);
     poison(out, BTD * 4); poison(st, nst * 4); poison(du, BTD * 4); poison(ddr, BTD * 4); poison(dxz, 2 * BTD * 4);
     poison(dxd, (size_t)B * T * W * 4);
+    if (y) { poison(y, BTD * 4); }
     ScanParams pp = {};
     pp.out = out; pp.states = st; pp.u = u; pp.delta_raw = dr; pp.dt_bias = bias; pp.A_log = al; pp.xdbl = xd; pp.R = R;
     pp.D = D; pp.xz = xz; pp.B = B; pp.T = T; pp.Di = Di; pp.du = du; pp.d_delta_raw = ddr; pp.dxz = dxz; pp.dxdbl = dxd;
     pp.dA_log = dA; pp.dD = dD; pp.d_dt_bias = ddt; pp.scratch = scratch; pp.dout = dout;
     auto run_bwd = [&]() {
         if (cfg.bwd) { cfg.bwd(pp, N); }
-        else { selective_scan_backward(NULL, du, ddr, dxz, dxd, dA, dD, ddt, scratch, dout, st, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, cfg.fine, 0); }
+        else { selective_scan_backward(NULL, y, du, ddr, dxz, dxd, dA, dD, ddt, scratch, dout, st, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, cfg.fine, 0); }
         cudaCheckLaunch();
     };
-    if (cfg.fwd) { cfg.fwd(pp, N); } else { selective_scan_forward(out, st, NULL, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, cfg.fine, 0); }
+    if (cfg.fwd) { cfg.fwd(pp, N); } else { selective_scan_forward(out, y, st, NULL, u, dr, bias, al, xd, R, D, xz, B, T, Di, N, cfg.fine, 0); }
     cudaCheckLaunch();
     run_bwd();
     cudaCheck(cudaDeviceSynchronize());
@@ -86,6 +89,7 @@ static int check(const Cfg &cfg, int B, int T, int Di, int N, int R, uint64_t se
     const double tol = 1e-4;
     int bad = 0;
     bad += report_err("out", rel_err(o.data(), ref.out.data(), BTD), tol);
+    if (y) { bad += report_err("y (before the gate)", rel_err(download_f32(y, BTD).data(), ref.y.data(), BTD), tol); }
     if (cfg.fine) { // the reference's checkpoints every SCAN_SUB steps; rows past T are the carried state
         RefGrads ref8 = scan_reference_cpu(h, SCAN_SUB);
         const size_t n8 = (T + SCAN_SUB - 1) / SCAN_SUB, nk = nst / ((size_t)B * Di * N), per = (size_t)Di * N;
@@ -116,7 +120,7 @@ static int check(const Cfg &cfg, int B, int T, int Di, int N, int R, uint64_t se
         printf("    NOT bitwise reproducible FAIL\n");
         bad++;
     }
-    float *bufs[] = {u, dr, bias, al, xd, D, xz, dout, dA, dD, ddt, out, st, du, ddr, dxz, dxd, scratch};
+    float *bufs[] = {u, dr, bias, al, xd, D, xz, dout, dA, dD, ddt, out, st, du, ddr, dxz, dxd, scratch, y};
     for (float *q : bufs) { dfree(q); }
     return bad;
 }

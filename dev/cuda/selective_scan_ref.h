@@ -57,7 +57,7 @@ static HostIn make_inputs(int B, int T, int Di, int N, int R, uint64_t seed, int
 
 static double ref_softplus(double v) { return v > 20.0 ? v : log1p(exp(v)); }
 
-struct RefGrads { std::vector<double> du, ddr, dz, dB, dC, dA_log, dD, ddt, out, states; };
+struct RefGrads { std::vector<double> du, ddr, dz, dB, dC, dA_log, dD, ddt, out, y, states; }; // y: out before the gate
 
 static RefGrads scan_reference_cpu(const HostIn &hi, int chunk) {
     const float *dout = hi.dout.data(), *u = hi.u.data(), *delta_raw = hi.delta_raw.data(), *dt_bias = hi.dt_bias.data();
@@ -67,7 +67,7 @@ static RefGrads scan_reference_cpu(const HostIn &hi, int chunk) {
     RefGrads g;
     size_t BTD = (size_t)B * T * Di;
     int W = R + 2 * N, nch = ceil_div(T, chunk);
-    g.du.assign(BTD, 0); g.ddr.assign(BTD, 0); g.dz.assign(BTD, 0); g.out.assign(BTD, 0);
+    g.du.assign(BTD, 0); g.ddr.assign(BTD, 0); g.dz.assign(BTD, 0); g.out.assign(BTD, 0); g.y.assign(BTD, 0);
     g.dB.assign((size_t)B * T * N, 0); g.dC.assign((size_t)B * T * N, 0);
     g.states.assign((size_t)B * nch * Di * N, 0);
     std::vector<double> dA((size_t)Di * N, 0.0);
@@ -90,6 +90,7 @@ static RefGrads scan_reference_cpu(const HostIn &hi, int chunk) {
                 y += D[d] * u[bt * Di + d];
                 double z = xz[bt * 2 * Di + Di + d], sz = 1.0 / (1.0 + exp(-z));
                 g.out[bt * Di + d] = y * z * sz;
+                g.y[bt * Di + d] = y;
             }
             for (int n = 0; n < N; n++) { hc[n] = 0; }
             for (int t = T - 1; t >= 0; t--) {

@@ -107,6 +107,8 @@ __device__ __forceinline__ float ss_softplus_sig(float v, float *sig) {
 __device__ __forceinline__ float ss_sigmoid(float z) { return ss_rcp(1.f + ss_ex2(-z * SS_LOG2E)); }
 // y * silu(z), rounded step by step: the forward and the backward's recompute give the same bits
 __device__ __forceinline__ float ss_gate(float y, float z) { return __fmul_rn(__fmul_rn(y, z), ss_sigmoid(z)); }
+// dout * silu'(z) = dout * sig(z) * (1 + z*(1 - sig(z))), rounded op by op: the same bits in every kernel
+__device__ __forceinline__ float ss_dsilu(float o, float z, float sz) { return __fmul_rn(__fmul_rn(o, sz), fmaf(z, 1.f - sz, 1.f)); }
 
 __device__ __forceinline__ void ss_cp_async16(void *smem_dst, const void *gmem_src, int src_bytes) {
     unsigned dst = (unsigned)__cvta_generic_to_shared(smem_dst);
@@ -122,6 +124,8 @@ __device__ __forceinline__ void ss_store2(__nv_bfloat16 *p, float a, float b) { 
 __device__ __forceinline__ void ss_store2(float *p, float a, float b) { *(float2 *)p = make_float2(a, b); }
 __device__ __forceinline__ void ss_set(__nv_bfloat16 &o, float v) { o = __float2bfloat16_rn(v); }
 __device__ __forceinline__ void ss_set(float &o, float v) { o = v; }
+// v rounded to floatX and back: dz is computed from y as floatX holds it, whether y is read or recomputed
+__device__ __forceinline__ float ss_round(float v) { floatX r; ss_set(r, v); return (float)r; }
 constexpr int SS_VEC = 16 / sizeof(floatX); // elements per 16-byte copy
 
 // for (i = tid; i < TOTAL; i += NT) f(i), unrolled, with unsigned indices (no signed-division fix-ups)
@@ -139,6 +143,7 @@ struct ScanParams {
     floatX *out, *du, *d_delta_raw, *dxz, *dxdbl;
     float *states, *dA_log, *dD, *d_dt_bias, *scratch;
     float *carry; // (B, Di, N) forward only, may be NULL: a stream's state, read as s[-1], overwritten by s[T-1]
+    floatX *y;    // (B, T, Di) or NULL: the pre-gate output sum_n C*s + D*u, written by the forward, read by the backward
     const floatX *dout, *u, *delta_raw, *xdbl, *xz;
     const float *dt_bias, *A_log, *D;
     int R, B, T, Di;
@@ -276,7 +281,8 @@ template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLa
 // BATCH keeps the y of all CH steps in registers and stores them after the loop: a shared store
 // between steps would pin the next step's shared loads behind it (the compiler cannot tell the
 // buffers apart), so every step would wait out the load latency.
-template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS>
+// YOUT: also write y before the gate (p.y, floatX), for a backward that reads it instead of recomputing it.
+template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS, bool YOUT>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
 selective_scan_forward_kernel(ScanParams p) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
@@ -388,7 +394,9 @@ selective_scan_forward_kernel(ScanParams p) {
                 y0 = __fadd_rn(y0, v.x); y1 = __fadd_rn(y1, v.y);
             }
             if (t0 + t < (unsigned)T && d0 + c2 < (unsigned)Di) {
-                ss_store2(p.out + ((size_t)b * T + t0 + t) * Di + d0 + c2, ss_gate(y0, zz.x), ss_gate(y1, zz.y));
+                const size_t o = ((size_t)b * T + t0 + t) * Di + d0 + c2;
+                ss_store2(p.out + o, ss_gate(y0, zz.x), ss_gate(y1, zz.y));
+                if constexpr (YOUT) { ss_store2(p.y + o, y0, y1); }
             }
         });
     }
@@ -411,16 +419,17 @@ selective_scan_forward_kernel(ScanParams p) {
 // per sub-chunk of SUB steps (last first) a forward pass that keeps the states (and with ACACHE the
 // decays a, with PCACHE delta, delta*u and dy) in registers, and a reverse pass for the adjoint.
 
-template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout : ScanLanes<N, NPT, CPL, DC> {
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool YIN> struct ScanBwdLayout : ScanLanes<N, NPT, CPL, DC> {
     using Lanes = ScanLanes<N, NPT, CPL, DC>;
     static constexpr int LPC = N / NPT, NT = Lanes::NT, NWARP = Lanes::NWARP, QROW = Lanes::QROW, K = CH / SUB;
-    static constexpr int RAW = 4 * CH * DC + CH * 2 * N; // floatX: delta_raw, u, z, dout, B|C (one stage)
+    static constexpr int NX = YIN ? 5 : 4;                // per-channel tensors in a tile
+    static constexpr int RAW = NX * CH * DC + CH * 2 * N; // floatX: delta_raw, u, z, dout (, y), B|C (one stage)
     static constexpr size_t off_PD = (size_t)RAW * sizeof(floatX);
     static constexpr size_t off_EP = off_PD + (size_t)CH * DC * 8;
     static constexpr size_t off_BC = off_EP + (size_t)CH * DC * 16;
     static constexpr size_t off_sub = off_BC + (size_t)CH * 2 * N * 4;
     static constexpr size_t off_y = off_sub + (size_t)(K > 1 ? K - 1 : 1) * NT * CPL * NPT * 4;
-    static constexpr size_t off_rs = off_y + (size_t)SUB * LPC * QROW * 4;
+    static constexpr size_t off_rs = off_y + (YIN ? 0 : (size_t)SUB * LPC * QROW * 4); // no y partials when y is read
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
     static constexpr size_t off_zb = off_red + (size_t)SUB * NWARP * 2 * N * 4;
     static constexpr size_t smem = off_zb + (size_t)CH * DC * sizeof(floatX); // with zb (OUT)
@@ -440,20 +449,23 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB> struct ScanBwdLayout
 // recomputed by the pre-pass. Each thread copies its own slots with cp.async: chunk ci-1's start of
 // sub-chunk k as soon as chunk ci's forward pass of sub-chunk k has used the slot (slots are per
 // thread, so no barrier guards them; the copy lands during the remaining sub-chunks).
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool OUT, bool FINE>
+// YIN: read y (p.y, the forward's YOUT) instead of recomputing it: dz is then elementwise and written by
+// the prep, and the sub-chunks' forward passes skip C, y and its lane partials (the trainer's -r 0).
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool OUT, bool FINE, bool YIN>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
-    using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB>;
-    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW;
+    static_assert(!(OUT && YIN), "the gated output is rewritten only where y is recomputed");
+    using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB, YIN>;
+    constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW, NX = L::NX;
     constexpr int EG = DC / 2, EROWS = NT / EG, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
     static_assert(CH % EROWS == 0, "per-element rows");
     extern __shared__ __align__(16) unsigned char ss_smem[];
-    floatX *raw = (floatX *)ss_smem;                   // [delta_raw, u, z, dout][CH][DC] + [CH][2N]
+    floatX *raw = (floatX *)ss_smem;                   // [delta_raw, u, z, dout (, y)][CH][DC] + [CH][2N]
     float2 *PD = (float2 *)(ss_smem + L::off_PD);      // [CH][DC] (delta, delta*u)
     float4 *EP = (float4 *)(ss_smem + L::off_EP);      // [CH][DC] (u, dy, dout*silu'(z), sigmoid(v)), dy = dout*silu(z)
     float *BC = (float *)(ss_smem + L::off_BC);        // [CH][2N]
     float4 *subck = (float4 *)(ss_smem + L::off_sub);  // [K-1][CPL*NPT/4][NT] states at sub-chunk starts
-    float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s
+    float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s (not YIN)
     float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
     float *red = (float *)(ss_smem + L::off_red);      // [SUB][NWARP][2N] per-warp sums of (dB, dC)
     floatX *zb = (floatX *)(ss_smem + L::off_zb);       // [CH][DC] z, kept past the prefetch for the recomputed out (OUT)
@@ -463,8 +475,9 @@ selective_scan_backward_kernel(ScanParams p) {
     const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH, KCK = FINE ? K : 1; // checkpoints per chunk
     float *bcpart = p.scratch;
     float *pA = bcpart + (size_t)p.B * G * T * 2 * N, *pD = pA + (size_t)p.B * Di * N, *pT = pD + (size_t)p.B * Di;
-    const floatX *const X[4] = {p.delta_raw, p.u, p.xz, p.dout};
-    const int xstride[4] = {Di, Di, 2 * Di, Di}, xoff[4] = {0, 0, Di, 0};
+    const floatX *X[NX] = {p.delta_raw, p.u, p.xz, p.dout};
+    int xstride[NX] = {Di, Di, 2 * Di, Di}, xoff[NX] = {0, 0, Di, 0};
+    if constexpr (YIN) { X[NX - 1] = p.y; xstride[NX - 1] = Di; }
     const int pc2 = tid % EG * 2, prow = tid / EG; // this thread's channel pair, first row
     const float2 pbias = make_float2(d0 + pc2 < Di ? p.dt_bias[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.dt_bias[d0 + pc2 + 1] : 0.f);
     const float2 pDv = make_float2(d0 + pc2 < Di ? p.D[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.D[d0 + pc2 + 1] : 0.f);
@@ -495,7 +508,7 @@ selective_scan_backward_kernel(ScanParams p) {
         }
     };
 
-    ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, (nch - 1) * CH, tid);
+    ss_load_tile<N, DC, CH, NT, NX>(p, X, xstride, xoff, raw, b, d0, (nch - 1) * CH, tid);
     if constexpr (FINE) {
         for (int k = 1; k < K; k++) { prefetch_subck(nch - 1, k); }
     }
@@ -517,7 +530,7 @@ selective_scan_backward_kernel(ScanParams p) {
         __syncthreads();
         // prep; steps past T become identity steps (delta = 0) that contribute nothing (dy = u = sig = 0)
         { // all loads first (see the forward's prep)
-            float2 dr[PIT], uu[PIT], zz[PIT], go[PIT];
+            float2 dr[PIT], uu[PIT], zz[PIT], go[PIT], yy[YIN ? PIT : 1];
 #pragma unroll
             for (int r = 0; r < PIT; r++) {
                 const int t = prow + r * EROWS;
@@ -525,12 +538,13 @@ selective_scan_backward_kernel(ScanParams p) {
                 uu[r] = ss_load2(raw + 1 * CH * DC + t * DC + pc2);
                 zz[r] = ss_load2(raw + 2 * CH * DC + t * DC + pc2);
                 go[r] = ss_load2(raw + 3 * CH * DC + t * DC + pc2);
+                if constexpr (YIN) { yy[r] = ss_load2(raw + 4 * CH * DC + t * DC + pc2); }
             }
 #pragma unroll
             for (int r = 0; r < PIT; r++) {
                 const int t = prow + r * EROWS;
                 const bool tok = t0 + t < T;
-                float dl[2], sg[2];
+                float dl[2], sg[2], dz[2];
 #pragma unroll
                 for (int m = 0; m < 2; m++) {
                     const float u_ = m ? uu[r].y : uu[r].x, z = m ? zz[r].y : zz[r].x, o = m ? go[r].y : go[r].x;
@@ -538,16 +552,20 @@ selective_scan_backward_kernel(ScanParams p) {
                     const float dlm = ss_softplus_sig((m ? dr[r].y : dr[r].x) + (m ? pbias.y : pbias.x), &sgm);
                     dl[m] = tok ? dlm : 0.f;
                     sg[m] = tok ? sgm : 0.f;
-                    const float sz = ss_sigmoid(z);
-                    EP[t * DC + pc2 + m] = make_float4(u_, o * z * sz, o * sz * (1.f + z * (1.f - sz)), sg[m]);
+                    const float sz = ss_sigmoid(z), ds = ss_dsilu(o, z, sz);
+                    EP[t * DC + pc2 + m] = make_float4(u_, o * z * sz, ds, sg[m]);
+                    if constexpr (YIN) { dz[m] = __fmul_rn(m ? yy[r].y : yy[r].x, ds); } // as the epilogue's (y read as floatX)
                 }
                 *(float4 *)(PD + t * DC + pc2) = make_float4(dl[0], dl[0] * uu[r].x, dl[1], dl[1] * uu[r].y);
+                if constexpr (YIN) {
+                    if (tok && d0 + pc2 < Di) { ss_store2(p.dxz + ((size_t)b * T + t0 + t) * 2 * Di + Di + d0 + pc2, dz[0], dz[1]); }
+                }
                 if constexpr (OUT) { ss_store2(zb + t * DC + pc2, zz[r].x, zz[r].y); } // z came from floatX: exact
             }
         }
-        ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + 4 * CH * DC + 2 * i); });
+        ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + NX * CH * DC + 2 * i); });
         __syncthreads();
-        if (ci > 0) { ss_load_tile<N, DC, CH, NT, 4>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
+        if (ci > 0) { ss_load_tile<N, DC, CH, NT, NX>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
         ss_cp_async_commit();
 
         if constexpr (K > 1 && !FINE) { // pre-pass: states at the starts of sub-chunks 1..K-1
@@ -622,7 +640,7 @@ selective_scan_backward_kernel(ScanParams p) {
 #pragma unroll
                 for (int j = 0; j < NPT; j += 4) {
                     *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
-                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
+                    if constexpr (!YIN) { *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j); }
                 }
                 float y[CPL];
 #pragma unroll
@@ -634,7 +652,7 @@ selective_scan_backward_kernel(ScanParams p) {
                         const float a = ss_ex2(pd[c].x * A2[c][j]);
                         if constexpr (ACACHE) { areg[i][c][j] = a; }
                         s[c][j] = fmaf(a, s[c][j], pd[c].y * Bv[j]);
-                        y[c] = fmaf(Cv[j], s[c][j], y[c]);
+                        if constexpr (!YIN) { y[c] = fmaf(Cv[j], s[c][j], y[c]); }
                         dc[j] = c == 0 ? dy[c] * s[c][j] : fmaf(dy[c], s[c][j], dc[j]);
                     }
                 }
@@ -648,14 +666,14 @@ selective_scan_backward_kernel(ScanParams p) {
 #pragma unroll
                     for (int j = 0; j < NPT; j++) { dcv[i][j] = dc[j]; }
                 } else {
-                    ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, y);
+                    if constexpr (!YIN) { ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, y); }
                     ss_chan_sum_store<NPT, CW>(dc, red + (i * NWARP + warp) * 2 * N + N, lane, nq);
                 }
             }
             if constexpr (BATCH) {
 #pragma unroll
                 for (int i = 0; i < SUB; i++) {
-                    ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, yv[i]);
+                    if constexpr (!YIN) { ss_store_y<CPL>(yp + (i * LPC + nq) * QROW + ch0, yv[i]); }
                     ss_chan_sum_store<NPT, CW>(dcv[i], red + (i * NWARP + warp) * 2 * N + N, lane, nq);
                 }
             }
@@ -741,12 +759,14 @@ selective_scan_backward_kernel(ScanParams p) {
                     const float4 e = EP[t * DC + cc];
                     const float2 rr = rs[r * DC + cc];
                     const float Dd = m ? pDv.y : pDv.x;
-                    float y = __fmul_rn(Dd, e.x); // as the forward's epilogue (header)
+                    if constexpr (!YIN) {
+                        float y = __fmul_rn(Dd, e.x); // as the forward's epilogue (header)
 #pragma unroll
-                    for (int q = 0; q < LPC; q++) { y = __fadd_rn(y, yp[(r * LPC + q) * QROW + cc]); }
-                    o_y[m] = y;
+                        for (int q = 0; q < LPC; q++) { y = __fadd_rn(y, yp[(r * LPC + q) * QROW + cc]); }
+                        o_y[m] = y;
+                        o_dz[m] = __fmul_rn(ss_round(y), e.z); // as with y read (YIN): the same bits at every -r
+                    }
                     const float ddr = (e.x * rr.x + SS_LN2 * rr.y) * e.w;
-                    o_dz[m] = y * e.z;
                     o_du[m] = dl * rr.x + Dd * e.y;
                     o_dr[m] = ddr;
                     accD[m] += e.y * e.x;
@@ -757,7 +777,7 @@ selective_scan_backward_kernel(ScanParams p) {
                     const int dd = d0 + c2;
                     ss_store2(p.du + bt * Di + dd, o_du[0], o_du[1]);
                     ss_store2(p.d_delta_raw + bt * Di + dd, o_dr[0], o_dr[1]);
-                    ss_store2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]);
+                    if constexpr (!YIN) { ss_store2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]); }
                     if constexpr (OUT) {
                         const float2 z = ss_load2(zb + t * DC + c2);
                         ss_store2(p.out + bt * Di + dd, ss_gate(o_y[0], z.x), ss_gate(o_y[1], z.y));
@@ -857,7 +877,8 @@ static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
 template <int N, int NPT, int CPL, int DC, bool BATCH, int CKS = SCAN_CHUNK>
 static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
-    auto kern = selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS>;
+    auto kern = p.y != NULL ? selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS, true>
+                            : selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS, false>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
@@ -865,10 +886,13 @@ static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stre
 }
 template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool FINE = false>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
-    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB>;
-    auto kern = p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true, FINE>
-                              : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE>;
-    const size_t smem = L::smem_of(p.out != NULL);
+    if (p.out != NULL && p.y != NULL) { fprintf(stderr, "selective_scan_backward: out is rewritten only when y is not given\n"); exit(EXIT_FAILURE); }
+    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, false>;
+    using LY = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, true>;
+    auto kern = p.y != NULL     ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, true>
+                : p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true, FINE, false>
+                                : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, false>;
+    const size_t smem = p.y != NULL ? LY::smem_of(false) : L::smem_of(p.out != NULL);
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
@@ -922,13 +946,14 @@ template <int N, bool FINE> static void selective_scan_backward_n(const ScanPara
     }
 }
 
-// out (B,T,Di), states (B, selective_scan_num_checkpoints(T, fine), Di, N); carry (B, Di, N) or NULL (see ScanParams)
-void selective_scan_forward(floatX *out, float *states, float *carry, const floatX *u, const floatX *delta_raw, const float *dt_bias,
+// out (B,T,Di), states (B, selective_scan_num_checkpoints(T, fine), Di, N); carry (B, Di, N) or NULL (see ScanParams);
+// y (B,T,Di) or NULL: also write the output before the gate, for a backward given it
+void selective_scan_forward(floatX *out, floatX *y, float *states, float *carry, const floatX *u, const floatX *delta_raw, const float *dt_bias,
                             const float *A_log, const floatX *xdbl, int R, const float *D, const floatX *xz,
                             int B, int T, int Di, int N, int fine, cudaStream_t stream) {
     selective_scan_check_args(Di, N);
     ScanParams p = {};
-    p.out = out; p.states = states; p.carry = carry; p.u = u; p.delta_raw = delta_raw; p.dt_bias = dt_bias; p.A_log = A_log;
+    p.out = out; p.y = y; p.states = states; p.carry = carry; p.u = u; p.delta_raw = delta_raw; p.dt_bias = dt_bias; p.A_log = A_log;
     p.xdbl = xdbl; p.R = R; p.D = D; p.xz = xz; p.B = B; p.T = T; p.Di = Di;
     switch (N) {
     case 8: selective_scan_forward_n<8>(p, fine, stream); break;
@@ -940,14 +965,15 @@ void selective_scan_forward(floatX *out, float *states, float *carry, const floa
 // du, d_delta_raw (B,T,Di) and the z slot of dxz, the B/C slots of dxdbl are written;
 // dA_log, dD, d_dt_bias are accumulated; scratch holds selective_scan_scratch_bytes()
 // out (may be NULL): also write the forward's gated output again (bitwise the same), from the recomputed states
+// y (may be NULL; not with out): the forward's y, read instead of recomputed (dz, bitwise the same either way)
 // fine: the forward wrote its checkpoints with fine = 1
-void selective_scan_backward(floatX *out, floatX *du, floatX *d_delta_raw, floatX *dxz, floatX *dxdbl, float *dA_log, float *dD,
+void selective_scan_backward(floatX *out, const floatX *y, floatX *du, floatX *d_delta_raw, floatX *dxz, floatX *dxdbl, float *dA_log, float *dD,
                              float *d_dt_bias, float *scratch, const floatX *dout, const float *states, const floatX *u,
                              const floatX *delta_raw, const float *dt_bias, const float *A_log, const floatX *xdbl, int R,
                              const float *D, const floatX *xz, int B, int T, int Di, int N, int fine, cudaStream_t stream) {
     selective_scan_check_args(Di, N);
     ScanParams p = {};
-    p.out = out; p.du = du; p.d_delta_raw = d_delta_raw; p.dxz = dxz; p.dxdbl = dxdbl; p.dA_log = dA_log; p.dD = dD;
+    p.out = out; p.y = (floatX *)y; p.du = du; p.d_delta_raw = d_delta_raw; p.dxz = dxz; p.dxdbl = dxdbl; p.dA_log = dA_log; p.dD = dD;
     p.d_dt_bias = d_dt_bias; p.scratch = scratch; p.dout = dout; p.states = (float *)states; p.u = u;
     p.delta_raw = delta_raw; p.dt_bias = dt_bias; p.A_log = A_log; p.xdbl = xdbl; p.R = R; p.D = D; p.xz = xz;
     p.B = B; p.T = T; p.Di = Di;
