@@ -67,7 +67,9 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            (4ccc866) the same sums done by an extra row of reducer blocks: 3% slower (the per-chunk
            fence before each count costs more than the reduction kernel). Branch
            next/scan-bwd-two-sum-buffers (a4c853a) has 15 and 16 with the per-sub-chunk sums in two
-           buffers and one barrier per sub-chunk fewer as versions 18, 19: no faster.
+           buffers and one barrier per sub-chunk fewer as versions 18, 19: no faster. Git 8c95b36 has
+           version 0 (y read: 12 fewer live registers) capped for 4 blocks per SM as version 18 (128
+           registers, 24 bytes spilled): 0.692 against 0.604 ms at B=8 Di=1536.
 versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
            of recomputing the sub-chunk starts in a pre-pass; each thread refills its own shared slot
            with cp.async once the slot's state is in use, so the copy has the rest of the chunk to land.
@@ -615,19 +617,18 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 19;
+static const int NUM_VERSIONS = 18;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 scan.cuh, ckpt every 8", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
     "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32",
-    "v18 v0 at 4 blocks/SM"};
+    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32"};
 // the version whose backward reads the forward's y (the trainer's -r 0)
-static bool uses_y(int version) { return version == 0 || version == 18; }
+static bool uses_y(int version) { return version == 0; }
 // versions reading a checkpoint every SUB8 steps (the trainer's at -r 0: v0)
-static bool is_fine(int version) { return version == 0 || version == 15 || version == 16 || version == 18; }
+static bool is_fine(int version) { return version == 0 || version == 15 || version == 16; }
 static bool is_header(int version) { return version == 0 || version == 17; }
 
 static ScanParams to_params(const BwdArgs &a) {
@@ -686,14 +687,6 @@ void scan_backward(int version, const BwdArgs &p) {
         q.states = (float *)p.states_fine;
         if (version == 15) { selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, true>(q, 0); }
         else { selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4, true>(q, 0); }
-        cudaCheckLaunch();
-        break;
-    }
-    case 18: { // v0 (y read, which frees ~12 registers) with the register budget of 4 blocks per SM
-        ScanParams q = to_params(p);
-        q.states = (float *)p.states_fine;
-        q.y = q.out == NULL ? (bf16 *)p.y : NULL;
-        selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 4, true>(q, 0);
         cudaCheckLaunch();
         break;
     }
