@@ -28,7 +28,9 @@ version 0: the trainer's kernels, llmc/cuda/scan.cuh, as at its -r 0: a checkpoi
            y (the output before the gate) written by the forward and read by the backward, which then
            skips C, y and y's lane partials in its sub-chunk passes and writes dz in its prep;
            version 17 the same with a checkpoint every 32 steps and y recomputed (its -r 1 and -r 2);
-           version 15 is version 0 with y recomputed
+           version 15 is version 0 with y recomputed. Since then (doc/perf.md, twelfth session) the
+           template computes dC in the reverse pass and sums it over channels together with dB, so
+           versions 6-17 run that too; the numbers recorded before for them predate it
 version 1: warp per (b,d) channel, time split over lanes, warp-wide scans per state forward
            (from the checkpoint) and backward (adjoint carry), dB/dC summed over the block's 8 channels
 version 2: thread per channel, all N states in registers; per chunk a pre-pass rebuilds the states at
