@@ -688,8 +688,8 @@ selective_scan_backward_kernel(ScanParams p) {
                 ss_cp_async_commit();
             }
             // reverse pass: adjoint, per-channel sums, dA, dB, dC (dB and dC summed over the warp's channels in
-            // one butterfly: one shuffle and one store fewer per step than two, and ~12 fewer live registers in
-            // the forward pass)
+            // one butterfly: one shuffle and one store fewer per step than two, and the forward pass no longer
+            // holds a sub-chunk of dC values, SUB*NPT registers)
             float dbv[BATCH ? SUB : 1][NPT], rvv[BATCH ? SUB : 1][2 * CPL], dcv[BATCH ? SUB : 1][NPT];
 #pragma unroll
             for (int i = SUB - 1; i >= 0; i--) {
