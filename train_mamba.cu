@@ -88,9 +88,9 @@ typedef struct {
     floatX *xdbl;      // (L, B, T, R+2N)    x_proj output [dt_r ; B ; C]
     floatX *delta_raw; // (L or 1, B, T, Di) dt_proj output without bias; shared when recomputed (-r 2)
     float *ssm_states; // (L, B, NC, Di, N)  scan state entering every 8 steps at -r 0, every 32 above
-    floatX *yg;        // (L or 1, B, T, Di) gated scan output y * silu(z); shared when recomputed (-r 2)
     floatX *y;         // (L, B, T, Di)      scan output y before the gate, kept at -r 0 only (the scan backward
                        //                    reads it instead of recomputing it); empty above
+    floatX *yg;        // (L or 1, B, T, Di) gated scan output y * silu(z); shared when recomputed (-r 2)
     floatX *out;       // (B, T, C)          out_proj output of the current layer, added by the next norm
     floatX *lnf;       // (B, T, C)
     float *lnf_rstd;   // (B, T)
@@ -104,7 +104,7 @@ void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, in
     size_t Lu = recompute >= 1 ? 1 : L, Ld = recompute >= 2 ? 1 : L, Ly = recompute == 0 ? L : 0;
     size_t sizes[NUM_ACTIVATION_TENSORS] = {
         (L + 1) * BT * C, Ld * BT * C, L * BT, L * BT * 2 * Di, Lu * BT * Di, L * BT * (R + 2 * N),
-        Ld * BT * Di, L * B * NC * Di * N, Ld * BT * Di, Ly * BT * Di, BT * C, BT * C, BT, BT * Vp, BT,
+        Ld * BT * Di, L * B * NC * Di * N, Ly * BT * Di, Ld * BT * Di, BT * C, BT * C, BT, BT * Vp, BT,
     };
     memcpy(act_sizes, sizes, sizeof(sizes));
 }
@@ -120,7 +120,7 @@ void *malloc_and_point_activations(ActivationTensors *acts, const size_t *act_si
     void **ptrs[NUM_ACTIVATION_TENSORS] = {
         (void **)&acts->residual, (void **)&acts->ln, (void **)&acts->ln_rstd, (void **)&acts->xz,
         (void **)&acts->u, (void **)&acts->xdbl, (void **)&acts->delta_raw, (void **)&acts->ssm_states,
-        (void **)&acts->yg, (void **)&acts->y, (void **)&acts->out, (void **)&acts->lnf, (void **)&acts->lnf_rstd,
+        (void **)&acts->y, (void **)&acts->yg, (void **)&acts->out, (void **)&acts->lnf, (void **)&acts->lnf_rstd,
         (void **)&acts->logits, (void **)&acts->losses,
     };
     size_t total = 0;

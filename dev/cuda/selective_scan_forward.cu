@@ -354,6 +354,7 @@ static const char *version_name[NUM_VERSIONS] = {
 // v9: the trainer's forward writing a checkpoint every SCAN_SUB steps (4 per chunk); v10, its forward at
 // -r 0, also writes y (the output before the gate) for the backward
 static bool is_fine(int version) { return version == 9 || version == 10; }
+static bool writes_y(int version) { return version == 10; }
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -384,7 +385,7 @@ void scan_forward(int version, const FwdArgs &p) {
     case 7: selective_scan_forward_launch<16, 4, 1, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 8: selective_scan_forward_launch<16, 4, 2, 32, true>(to_params(p), 0); cudaCheckLaunch(); break;
     case 9: case 10:
-        selective_scan_forward(p.out, version == 10 ? p.y : NULL, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
+        selective_scan_forward(p.out, writes_y(version) ? p.y : NULL, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
                                p.B, p.T, p.Di, p.N, 1, 0);
         cudaCheckLaunch();
         break;
@@ -500,7 +501,7 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
     // out is bf16: one rounding (2^-9 relative) dominates; 5e-3 leaves room for the fp32 scan
     bad += report_err("out", rel_err(out.data(), out_ref.data(), BTD), 5e-3);
     bad += report_err("states", rel_err(st.data(), st_ref.data(), d.states_n), 1e-4);
-    if (version == 10) { // y as the backward reads it (bf16, the same one rounding)
+    if (writes_y(version)) { // y as the backward reads it (bf16, the same one rounding)
         std::vector<float> y = download_bf16(d.a.y, BTD);
         bad += report_err("y (before the gate)", rel_err(y.data(), y_ref.data(), BTD), 5e-3);
     }
@@ -535,7 +536,7 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
     printf("  %-28s %9s %9s %8s\n", "version", "ms", "GB/s", "%copy");
     for (int v : versions) {
         float ms = time_median_ms([&](int i) { scan_forward(v, sets[i % NSETS].a); }, 3, v == 1 ? 10 : 50);
-        const double b = bytes + (is_fine(v) ? (double)(sets[0].states_alloc - sets[0].states_n) * 4.0 : 0.0) + (v == 10 ? BTD * 2.0 : 0.0);
+        const double b = bytes + (is_fine(v) ? (double)(sets[0].states_alloc - sets[0].states_n) * 4.0 : 0.0) + (writes_y(v) ? BTD * 2.0 : 0.0);
         double gbps = b / (ms * 1e-3) / 1e9;
         printf("  %-28s %9.4f %9.1f %7.1f%%\n", version_name[v], ms, gbps, 100.0 * gbps / copy_gbps);
     }
