@@ -43,7 +43,10 @@ versions 7, 8: 5 and 6 with the per-step y kept in registers and stored after th
  exponentials as an FMA-pipe polynomial, 22-23 B/C read as bf16 in the loop (aa7ed3c); 24-25 8 lanes
  per channel, 2 states each (20ecd7a); in the fifth session's numbering, 9-10 = 7 with blocks of 1 or 2
  warps (8 or 16 channels), so no warp waits at a barrier for another: each warp stages and converts its
- own B|C tile, and that extra shared-memory work made them 27% / 6% slower (git 0b51b2a))
+ own B|C tile, and that extra shared-memory work made them 27% / 6% slower (git 0b51b2a); in the
+ thirteenth session's, 11-16 the warp-specialised forward again with a warpgroup of 4 helper warps and
+ setmaxnreg (sm_90a: compute warps 112 or 104 registers, helpers 48 or 56), y summed by butterflies:
+ 0.1883-0.1892 ms against v0's 0.1924, 2%, with 17% more instructions (git b24574f, doc/perf.md))
 */
 #include "common.h"
 
@@ -334,178 +337,6 @@ __global__ void __launch_bounds__(FwdTiled<N, NPT, DC, CH>::NT) scan_fwd_tiled(F
 }
 
 // ----------------------------------------------------------------------------
-// versions 11-16: warp-specialised forward, revisited (the third session's v9-v11, git 96c841c, had 1-2
-// helper warps, which were the critical path). A block has a warpgroup of 4 compute warps (the scan
-// loop only) and HW helper warps that stage tile i+1 (cp.async, softplus, B/C to fp32, D*u, silu(z))
-// and finish tile i-1 (y + D*u, z gate, stores) while the compute warps scan tile i. With HW = 4 the
-// helpers are a warpgroup too, so setmaxnreg (sm_90a) can move registers from them (REGH) to the
-// compute warps (REGC): 3 blocks of 256 threads per SM launch with 80 registers each.
-// Named barriers per stage s replace __syncthreads:
-//   READY[s] (helpers arrive, compute warps wait): P, BC, G of stage s hold the tile
-//   DONE[s]  (compute warps arrive, helpers wait): the tile's y is in Y[s], P and BC[s] are read
-// The compute warps sum y over a channel's LPC lanes with halving butterflies (ss_bfly).
-
-template <int ID, int COUNT> __device__ __forceinline__ void ws_bar_sync() { asm volatile("bar.sync %0, %1;" ::"n"(ID), "n"(COUNT) : "memory"); }
-template <int ID, int COUNT> __device__ __forceinline__ void ws_bar_arrive() { asm volatile("bar.arrive %0, %1;" ::"n"(ID), "n"(COUNT) : "memory"); }
-template <int PENDING> __device__ __forceinline__ void ws_cp_async_wait() { asm volatile("cp.async.wait_group %0;" ::"n"(PENDING) : "memory"); }
-template <int R, bool INC> __device__ __forceinline__ void ws_setmaxnreg() {
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-    if constexpr (R > 0) {
-        if constexpr (INC) { asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(R)); }
-        else { asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(R)); }
-    }
-#endif
-}
-
-template <int N, int NPT, int DC, int CH, int HW, int RST> struct FwdWs : ScanLanes<N, NPT, 1, DC> {
-    static constexpr int LPC = N / NPT, NTC = ScanLanes<N, NPT, 1, DC>::NT, HT = 32 * HW, NT = NTC + HT;
-    static constexpr int RAW = 3 * CH * DC + CH * 2 * N;                 // floatX per raw stage: delta_raw, u, z, B|C
-    static constexpr int YS = DC + 1;                                    // Y row stride: odd, conflict-free both ways
-    static constexpr size_t off_P = (size_t)RST * RAW * sizeof(floatX); // [2][CH][DC] float2 (delta, delta*u)
-    static constexpr size_t off_G = off_P + 2 * (size_t)CH * DC * 8;    // [2][CH][DC] float2 (D*u, z)
-    static constexpr size_t off_BC = off_G + 2 * (size_t)CH * DC * 8;   // [2][CH][2N] float
-    static constexpr size_t off_Y = off_BC + 2 * (size_t)CH * 2 * N * 4; // [2][CH][YS] float
-    static constexpr size_t smem = off_Y + 2 * (size_t)CH * YS * 4;
-    static_assert(RST >= 2 && HT % (DC / 2) == 0 && CH % (HT / (DC / 2)) == 0 && CH >= LPC && (CH & (CH - 1)) == 0, "ws layout");
-    static_assert(NTC == 128, "the compute warps are one warpgroup");
-    static_assert(RAW % 8 == 0 && off_P % 16 == 0 && off_G % 16 == 0 && off_BC % 16 == 0 && off_Y % 16 == 0, "16-byte alignment");
-};
-
-template <int N, int NPT, int DC, int CH, int HW, int RST, int MINB, int REGC, int REGH, int CKS, bool YOUT>
-__global__ void __launch_bounds__(FwdWs<N, NPT, DC, CH, HW, RST>::NT, MINB) scan_fwd_ws(ScanParams p) {
-    using L = FwdWs<N, NPT, DC, CH, HW, RST>;
-    constexpr int CW = L::CW, NTC = L::NTC, HT = L::HT, NT = L::NT, YS = L::YS, KCK = CH / CKS;
-    constexpr int BAR_READY = 1, BAR_DONE = 3, BAR_HELP = 5; // + stage (0 is __syncthreads')
-    static_assert(CH % CKS == 0, "checkpoint spacing");
-    extern __shared__ __align__(16) unsigned char smem[];
-    floatX *raw = (floatX *)smem;               // [RST][delta_raw, u, z][CH][DC] + [CH][2N]
-    float2 *P = (float2 *)(smem + L::off_P);
-    float2 *G = (float2 *)(smem + L::off_G);
-    float *BC = (float *)(smem + L::off_BC);
-    float *Y = (float *)(smem + L::off_Y);
-    const int tid = threadIdx.x, b = blockIdx.y, d0 = blockIdx.x * DC;
-    const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH;
-
-    if (tid < NTC) { // compute warps: lane = nq*CW + cw owns states nq*NPT.. of channel ch0
-        ws_setmaxnreg<REGC, true>();
-        const int lane = tid % 32, nq = lane / CW, ch0 = tid / 32 * CW + lane % CW, d = d0 + ch0;
-        float A2[NPT], s[NPT];
-#pragma unroll
-        for (int j = 0; j < NPT; j++) {
-            A2[j] = d < Di ? -expf(p.A_log[d * N + nq * NPT + j]) * SS_LOG2E : 0.f; // exp(x*A) = 2^(x*A*log2(e))
-            s[j] = 0.f;
-        }
-        for (int ci = 0; ci < nch; ci++) {
-            const int st = ci & 1;
-            const float2 *Ps = P + st * CH * DC;
-            const float *BCs = BC + st * CH * 2 * N;
-            if (st) { ws_bar_sync<BAR_READY + 1, NT>(); } else { ws_bar_sync<BAR_READY, NT>(); }
-            float yv[CH]; // stored after the loop (see SCAN_BATCH)
-#pragma unroll
-            for (int t = 0; t < CH; t++) {
-                if (t % CKS == 0 && d < Di) { // checkpoint: the state entering step ci*CH + t
-                    float *dst = p.states + (((size_t)b * nch * KCK + ci * KCK + t / CKS) * Di + d) * N + nq * NPT;
-#pragma unroll
-                    for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[j], s[j + 1], s[j + 2], s[j + 3]); }
-                }
-                const float2 pd = Ps[t * DC + ch0];
-                float Bv[NPT], Cv[NPT];
-#pragma unroll
-                for (int j = 0; j < NPT; j += 4) {
-                    *(float4 *)(Bv + j) = *(const float4 *)(BCs + t * 2 * N + nq * NPT + j);
-                    *(float4 *)(Cv + j) = *(const float4 *)(BCs + t * 2 * N + N + nq * NPT + j);
-                }
-                float y = 0.f;
-#pragma unroll
-                for (int j = 0; j < NPT; j++) {
-                    s[j] = fmaf(ss_ex2(pd.x * A2[j]), s[j], pd.y * Bv[j]);
-                    y = fmaf(Cv[j], s[j], y);
-                }
-                yv[t] = y;
-            }
-            int idx = 0; // sum over the channel's lanes: this lane keeps steps idx.. of the sums
-            ss_bfly<16, CW, CH, CH>(yv, lane, idx);
-            float *Ys = Y + st * CH * YS;
-#pragma unroll
-            for (int m = 0; m < ss_bfly_left(16, CW, CH); m++) { Ys[(idx + m) * YS + ch0] = yv[m]; }
-            if (st) { ws_bar_arrive<BAR_DONE + 1, NT>(); } else { ws_bar_arrive<BAR_DONE, NT>(); }
-        }
-    } else { // helper warps: a fixed channel pair per thread, rows prow, prow + EROWS, ...
-        ws_setmaxnreg<REGH, false>();
-        constexpr int EG = DC / 2, EROWS = HT / EG, PIT = CH / EROWS;
-        const int htid = tid - NTC, c2 = htid % EG * 2, prow = htid / EG;
-        const float2 bias = make_float2(d0 + c2 < Di ? p.dt_bias[d0 + c2] : 0.f, d0 + c2 + 1 < Di ? p.dt_bias[d0 + c2 + 1] : 0.f);
-        const float2 Dv = make_float2(d0 + c2 < Di ? p.D[d0 + c2] : 0.f, d0 + c2 + 1 < Di ? p.D[d0 + c2 + 1] : 0.f);
-        const floatX *const X[3] = {p.delta_raw, p.u, p.xz};
-        const int xstride[3] = {Di, Di, 2 * Di}, xoff[3] = {0, 0, Di};
-#pragma unroll
-        for (int k = 0; k < RST - 1; k++) {
-            if (k < nch) { ss_load_tile<N, DC, CH, HT, 3>(p, X, xstride, xoff, raw + k * L::RAW, b, d0, k * CH, htid); }
-            ss_cp_async_commit();
-        }
-        for (int k = 0; k <= nch; k++) {
-            if (k < nch) { // stage tile k
-                const int st = k & 1, t0 = k * CH;
-                ws_cp_async_wait<RST - 2>();
-                ws_bar_sync<BAR_HELP, HT>(); // tile k's raw rows visible to all helpers; tile k-1's raw and tile k-2's G no longer read
-                if (k + RST - 1 < nch) {
-                    ss_load_tile<N, DC, CH, HT, 3>(p, X, xstride, xoff, raw + (k + RST - 1) % RST * L::RAW, b, d0, t0 + (RST - 1) * CH, htid);
-                }
-                ss_cp_async_commit();
-                const floatX *rw = raw + k % RST * L::RAW;
-                float2 *Ps = P + st * CH * DC, *Gs = G + st * CH * DC;
-#pragma unroll
-                for (int r = 0; r < PIT; r++) {
-                    const int t = prow + r * EROWS;
-                    const float2 dr = ss_load2(rw + t * DC + c2), uu = ss_load2(rw + CH * DC + t * DC + c2), zz = ss_load2(rw + 2 * CH * DC + t * DC + c2);
-                    const bool tok = t0 + t < T; // steps past T: delta = 0, an identity step
-                    const float s0 = ss_softplus(dr.x + bias.x), s1 = ss_softplus(dr.y + bias.y);
-                    const float e0 = tok ? s0 : 0.f, e1 = tok ? s1 : 0.f;
-                    *(float4 *)(Ps + t * DC + c2) = make_float4(e0, e0 * uu.x, e1, e1 * uu.y);
-                    *(float4 *)(Gs + t * DC + c2) = make_float4(__fmul_rn(Dv.x, uu.x), zz.x, __fmul_rn(Dv.y, uu.y), zz.y);
-                }
-                float *BCs = BC + st * CH * 2 * N;
-                ss_for<CH * N, HT>(htid, [&](unsigned i) { *(float2 *)(BCs + 2 * i) = ss_load2(rw + 3 * CH * DC + 2 * i); });
-                if (st) { ws_bar_arrive<BAR_READY + 1, NT>(); } else { ws_bar_arrive<BAR_READY, NT>(); }
-            }
-            if (k >= 1) { // finish tile k-1: out = (y + D*u) * silu(z)
-                const int st = (k - 1) & 1, t0 = (k - 1) * CH;
-                if (st) { ws_bar_sync<BAR_DONE + 1, NT>(); } else { ws_bar_sync<BAR_DONE, NT>(); }
-                const float *Ys = Y + st * CH * YS;
-                const float2 *Gs = G + st * CH * DC;
-#pragma unroll
-                for (int r = 0; r < PIT; r++) {
-                    const int t = prow + r * EROWS;
-                    const float4 g = *(const float4 *)(Gs + t * DC + c2);
-                    const float y0 = __fadd_rn(g.x, Ys[t * YS + c2]), y1 = __fadd_rn(g.z, Ys[t * YS + c2 + 1]);
-                    if (t0 + t < T && d0 + c2 < Di) {
-                        const size_t o = ((size_t)b * T + t0 + t) * Di + d0 + c2;
-                        ss_store2(p.out + o, ss_gate(y0, g.y), ss_gate(y1, g.w));
-                        if constexpr (YOUT) { ss_store2(p.y + o, y0, y1); }
-                    }
-                }
-            }
-        }
-    }
-}
-
-template <int HW, int RST, int MINB, int REGC, int REGH, int CKS, bool YOUT> void launch_fwd_ws(const ScanParams &p) {
-    using L = FwdWs<16, 4, 32, CHUNK, HW, RST>;
-    auto kern = scan_fwd_ws<16, 4, 32, CHUNK, HW, RST, MINB, REGC, REGH, CKS, YOUT>;
-    cudaCheck(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem));
-    static bool told = false;
-    if (!told) {
-        int nb = 0;
-        cudaCheck(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, kern, L::NT, L::smem));
-        printf("    (ws HW=%d RST=%d regs %d/%d: %zu bytes of shared memory, %d blocks per SM)\n", HW, RST, REGC, REGH, L::smem, nb);
-        told = true;
-    }
-    dim3 grid(ceil_div(p.Di, 32), p.B);
-    kern<<<grid, L::NT, L::smem>>>(p);
-    cudaCheckLaunch();
-}
-
-// ----------------------------------------------------------------------------
 // launchers
 
 template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
@@ -517,17 +348,16 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 17;
+static const int NUM_VERSIONS = 11;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
     "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 scan.cuh, ckpt every 8",
-    "v10 v9 + y (trainer's -r 0)", "v11 ws, 2 helper warps", "v12 ws, 4 helpers", "v13 ws 4h, regs 112/48",
-    "v14 ws 4h, regs 104/56", "v15 ws 4h 112/48, 2 stages", "v16 v13 + ckpt 8 + y"};
+    "v10 v9 + y (trainer's -r 0)"};
 // v9: the trainer's forward writing a checkpoint every SCAN_SUB steps (4 per chunk); v10, its forward at
 // -r 0, also writes y (the output before the gate) for the backward
-static bool is_fine(int version) { return version == 9 || version == 10 || version == 16; }
-static bool writes_y(int version) { return version == 10 || version == 16; }
+static bool is_fine(int version) { return version == 9 || version == 10; }
+static bool writes_y(int version) { return version == 10; }
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -562,12 +392,6 @@ void scan_forward(int version, const FwdArgs &p) {
                                p.B, p.T, p.Di, p.N, 1, 0);
         cudaCheckLaunch();
         break;
-    case 11: launch_fwd_ws<2, 3, 3, 0, 0, CHUNK, false>(to_params(p)); break;
-    case 12: launch_fwd_ws<4, 3, 3, 0, 0, CHUNK, false>(to_params(p)); break;
-    case 13: launch_fwd_ws<4, 3, 3, 112, 48, CHUNK, false>(to_params(p)); break;
-    case 14: launch_fwd_ws<4, 3, 3, 104, 56, CHUNK, false>(to_params(p)); break;
-    case 15: launch_fwd_ws<4, 2, 3, 112, 48, CHUNK, false>(to_params(p)); break;
-    case 16: { ScanParams q = to_params(p); q.y = p.y; launch_fwd_ws<4, 3, 3, 112, 48, SCAN_SUB, true>(q); break; }
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }
