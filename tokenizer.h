@@ -94,6 +94,7 @@ void tokenizer_init_bytes(Tokenizer *t) {
 void tokenizer_init(Tokenizer *t, const char *filename) {
     memset(t, 0, sizeof(*t));
     t->eot_token = -1;
+    require_regular_file(filename);
     FILE *fp = fopen(filename, "rb");
     if (fp != NULL && tokenizer_is_json(filename)) {
         fclose(fp);

@@ -1375,32 +1375,34 @@ int main(int argc, char **argv) {
 
     Tokenizer tokenizer;
     tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path);
+    check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed);
 
     if (o.max_steps == 0 && o.prompt != NULL) {
         // generation only: -x 0 with a prompt
         uint64_t rng = state.rng;
         sample(&model, &tokenizer, &o, &rng);
+        if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
         if (o.stream_eval_pattern != NULL) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
-        if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
         tokenizer_free(&tokenizer);
         mamba_free(&model);
         return 0;
     }
-    DataLoader val_loader;
-    dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
+    DataLoader val_loader; // read by -x 0's evaluation and by training's every -v steps; -v 0 needs no val shards
+    int use_val = o.max_steps == 0 || o.val_loss_every > 0;
+    if (use_val) { dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size); }
     if (o.max_steps == 0) {
         // evaluation only
         float val_acc;
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
         printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+        if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
         if (o.stream_eval_pattern != NULL) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
-        if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
         mamba_free(&model);
@@ -1412,14 +1414,14 @@ int main(int argc, char **argv) {
     Logger logger;
     logger_init(&logger, o.output_dir, resumed, state.step);
     stop_signal_deferred = 1;
-    int stopped = train(&model, &o, &state, resumed, &train_loader, &val_loader, &tokenizer, &logger);
+    int stopped = train(&model, &o, &state, resumed, &train_loader, use_val ? &val_loader : NULL, &tokenizer, &logger);
     stop_signal_deferred = 0;
-    if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
     if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
+    if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
 
     logger_free(&logger);
     dataloader_free(&train_loader);
-    dataloader_free(&val_loader);
+    if (use_val) { dataloader_free(&val_loader); }
     tokenizer_free(&tokenizer);
     mamba_free(&model);
     return 0;

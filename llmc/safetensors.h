@@ -263,6 +263,7 @@ static inline void safetensors_add_entry_(Safetensors *st, int file, const char 
 // opens one safetensors file, validates its header and appends its tensors to st
 static inline void safetensors_add_file_(Safetensors *st, const char *path) {
     if (st->num_files >= SAFETENSORS_MAX_SHARDS) { fatalf("%s: more than %d safetensors files", path, SAFETENSORS_MAX_SHARDS); }
+    require_regular_file(path);
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) { fatalf("cannot open safetensors file '%s': %s", path, strerror(errno)); }
     if (fseek(fp, 0, SEEK_END) != 0) { fatalf("%s: cannot seek: %s", path, strerror(errno)); }
@@ -428,6 +429,7 @@ static inline void safetensors_close(Safetensors *st) {
 
 // reads a whole (small) text file such as a JSON index or config; NUL-terminated, *len excludes the NUL
 static inline char *safetensors_read_text_(const char *path, size_t max_bytes, size_t *len) {
+    require_regular_file(path);
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) { fatalf("cannot open '%s': %s", path, strerror(errno)); }
     if (fseek(fp, 0, SEEK_END) != 0) { fatalf("%s: cannot seek: %s", path, strerror(errno)); }

@@ -25,6 +25,7 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 #include "schedulers.h"
 #include "logger.h"
 #include "../tokenizer.h"
+#include "../dataloader.h"
 
 typedef struct {
     const char *train_data_pattern; // -i
@@ -374,6 +375,43 @@ static inline int find_latest_checkpoint(const char *dir) {
     }
     closedir(dp);
     return best;
+}
+
+/*
+What can fail after the last training step is checked before the first one, so that a bad value
+cannot end a run without its final checkpoint or its -hf export:
+  - a fresh run (no -y 1, or -y 1 finding nothing) into an -o directory that holds a checkpoint:
+    -y 1 would later resume that other run, and prune_checkpoints would mix the two;
+  - the prompt's tokens against the model's vocabulary, and the sample buffer (-g x -gb tokens) against the RAM;
+  - every header and token of the -es stream (read once here, again after training).
+*/
+static inline void check_run_before_training(const Options *o, Tokenizer *tokenizer, int vocab_size, int resumed) {
+    if (o->output_dir != NULL && !resumed && o->max_steps != 0) {
+        int latest = find_latest_checkpoint(o->output_dir);
+        if (latest >= 0) {
+            fatalf("'%s' holds the checkpoint of an earlier run (step %d): continue it with -y 1, or give another -o", o->output_dir, latest);
+        }
+    }
+    if (o->gen_tokens > 0 || (o->max_steps == 0 && o->prompt != NULL)) {
+        const char *prompt = o->prompt;
+        int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
+        int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
+        int n = plen > 0 ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
+        for (int i = 0; i < n; i++) {
+            if (ids[i] >= vocab_size) { fatalf("prompt (-p) token %d outside the model's vocabulary [0, %d)", ids[i], vocab_size); }
+        }
+        free(ids);
+        double bytes = (double)o->gen_batch * ((double)o->gen_tokens + 1) * sizeof(int);
+        double ram = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+        if (ram > 0 && bytes > ram / 2) {
+            fatalf("-g %d x -gb %d: the sampled tokens need %.1f GiB, more than half of this machine's %.1f GiB", o->gen_tokens,
+                   o->gen_batch, bytes / (1 << 30), ram / (1 << 30));
+        }
+    }
+    if (o->stream_eval_pattern != NULL) {
+        size_t n;
+        free(load_token_stream(o->stream_eval_pattern, vocab_size, &n));
+    }
 }
 
 

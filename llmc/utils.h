@@ -38,14 +38,20 @@ static inline void fatalf(const char *fmt, ...) {
     exit(EXIT_FAILURE);
 }
 
+// a file to be read must be a regular file: a directory opens on Linux and every read then fails
+// oddly, and opening a FIFO blocks until some writer comes (checked before the open, by name)
+static inline void require_regular_file(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) { return; } // (a missing file: the open that follows says so)
+    if (S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory, expected a file", path); }
+    if (!S_ISREG(st.st_mode)) { fatalf("'%s' is not a regular file (a FIFO, device or socket), expected a file", path); }
+}
+
 static inline FILE *fopen_check(const char *path, const char *mode, const char *file, int line) {
+    if (mode[0] == 'r') { require_regular_file(path); }
     FILE *fp = fopen(path, mode);
     if (fp == NULL) {
         fatalf("cannot open '%s' (mode %s): %s [%s:%d]", path, mode, strerror(errno), file, line);
-    }
-    struct stat st; // a directory opens for reading on Linux; every read then fails oddly
-    if (mode[0] == 'r' && fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fatalf("'%s' is a directory, expected a file [%s:%d]", path, file, line);
     }
     return fp;
 }

@@ -29,6 +29,7 @@
 #                          "-k wsd -kd 0.2" for warmup-stable-decay instead of the paper's cosine)
 set -euo pipefail
 die() { echo "error: $*" >&2; exit 1; }
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 [ $# -ge 1 ] || die "usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...] (see the header)"
 TOK=$1; shift
 [ -f "$TOK" ] || die "no tokenizer file $TOK"

@@ -118,6 +118,35 @@ if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok "hf_export_round_trip"; else bad "
 # synthetic tasks need a step count
 expect_error synthetic_needs_steps "give -x" -e d32:l2:v16 -b 2 -t 32 -i synth:copy -j synth:copy -v 0 -g 0
 
+# --- what would fail after the last step is refused before the first: no run ends without its checkpoint
+# (each with -x 3 -o: an error before step 1 leaves no DONE marker and prints no step line)
+before_training() { # <name> <substring of the error> <args...>
+    local name="$1" want="$2" dir="$TMP/before_$1"; shift 2
+    expect_error "$name" "$want" "${TINY[@]}" -x 3 -o "$dir" "$@"
+    if ls "$dir"/DONE_* > /dev/null 2>&1; then bad "${name}_no_checkpoint_yet" "a checkpoint was written"; else ok "${name}_no_checkpoint_yet"; fi
+}
+before_training prompt_out_of_vocab "prompt .* outside the model's vocabulary" -e d32:l2:v64 -g 4 -p "zzz"
+before_training sample_buffer_too_large "the sampled tokens need .* GiB, more than half" -g 100000000 -gb 4096
+perl -e 'print pack("l<256", 20240801, 1, 4, (0) x 253), pack("S<*", 1, 2, 3, 4)' > "$TMP/badmagic.bin"
+before_training stream_eval_bad_magic "bad shard magic" -es "$TMP/badmagic.bin"
+before_training stream_eval_out_of_vocab "300" -es "$TMP/oov.bin"
+# -v 0 trains without any val shard (none is read)
+out=$("$BIN" "${TINY[@]}" -x 2 -j "$TMP/no_val_*.bin" 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -q "^step    2/2"; then ok "no_val_shards_with_v0"; else bad "no_val_shards_with_v0" "$(echo "$out" | tail -n 2)"; fi
+# a fresh run into a directory holding another run's checkpoint is refused; -y 1 continues that run
+"$BIN" "${TINY[@]}" -x 4 -o "$TMP/stale" > /dev/null 2>&1
+expect_error fresh_run_into_checkpoint_dir "holds the checkpoint of an earlier run .step 4.*-y 1" "${TINY[@]}" -x 2 -o "$TMP/stale"
+out=$("$BIN" "${TINY[@]}" -x 6 -o "$TMP/stale" -y 1 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -q "^step    6/6" && [ -e "$TMP/stale/DONE_00000006" ]; then ok "resume_after_refused_fresh_run"
+else bad "resume_after_refused_fresh_run" "$(echo "$out" | tail -n 2)"; fi
+# a FIFO or a directory as the tokenizer (of a model with more than 256 tokens) or the model: an error naming it, at once
+expect_error_cmd fifo_tokenizer "fifo.bin' is not a regular file" timeout 60 "$BIN" "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/fifo.bin"
+expect_error_cmd fifo_model "fifo.bin' is not a regular file" timeout 60 "$BIN" -e "$TMP/fifo.bin" -x 0 -m 1
+expect_error tokenizer_is_directory "emptydir' is a directory" "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/emptydir"
+# model descriptors: a field given twice, or an empty field
+expect_error descriptor_field_twice "field 'd' given twice" -e d64:l2:d128 -x 0
+expect_error descriptor_empty_field "empty field" -e d64::l2 -x 0
+
 # --- checkpoints and resume: 10 steps straight vs 5 + resume 5, bitwise
 A="$TMP/a"; Bd="$TMP/b"
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$A" -s 5 -g 8 > "$TMP/a.out" 2>&1 || bad "run_10_steps" "$(tail -n 3 "$TMP/a.out")"

@@ -25,6 +25,20 @@ for script in run_tinyshakespeare run_synthetic run_enwik8; do
         else bad "${script}_help $flag" "rc $rc, made '$made': $(echo "$out" | tail -n 2)"; fi
     done
 done
+# run_pretrain.sh prints its header (recipe, usage, environment) for -h, and does nothing else
+for flag in -h --help; do
+    out=$(cd "$TMP/cwd" && OUT="$TMP/h_out" DATA="$TMP/h_data" timeout -s KILL 30 bash "$REPO/scripts/run_pretrain.sh" "$flag" 2>&1); rc=$?
+    made=$(ls -A "$TMP/cwd"; ls -d -- "$TMP/h_out" "$TMP/h_data" 2>/dev/null)
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^Pretraining from scratch" && echo "$out" | grep -q "^  bash scripts/run_pretrain.sh <tokenizer.json>" &&
+       [ -z "$made" ]; then ok "run_pretrain_help $flag"; else bad "run_pretrain_help $flag" "rc $rc, made '$made': $(echo "$out" | tail -n 2)"; fi
+done
+# the GPU-only scripts stop at once without a GPU, before building or writing anything
+if [ "$GPU" = 0 ]; then
+    for script in gpu_check profile_step bench; do
+        expect_error_cmd "${script}_needs_gpu" "needs an NVIDIA GPU" env OUT="$TMP/gpu_out" timeout -s KILL 30 bash scripts/$script.sh
+    done
+    if [ -e "$TMP/gpu_out" ]; then bad "gpu_scripts_write_nothing" "$TMP/gpu_out made"; else ok "gpu_scripts_write_nothing"; fi
+fi
 expect_error_cmd tinyshakespeare_unknown_option "unknown option '--bogus'" timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh --bogus
 
 # --- run_tinyshakespeare.sh at a tiny size: to the end; then a run stopped by SIGTERM (the trainer's

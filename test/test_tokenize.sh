@@ -15,6 +15,14 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 . test/check.sh
 
+# -h / --help print the usage to stdout and exit 0; no arguments print it to stderr and exit 1
+for flag in -h --help; do
+    out=$("$TOK" "$flag" 2>/dev/null); rc=$?
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^usage: .* -t tokenizer.json -o <out prefix>"; then ok "tokenize_help $flag"; else bad "tokenize_help $flag" "rc $rc: $out"; fi
+done
+"$TOK" > /dev/null 2>&1; rc=$?
+if [ "$rc" -ne 0 ]; then ok "tokenize_no_arguments_fails"; else bad "tokenize_no_arguments_fails" "exit 0"; fi
+
 # the tokens of every shard matching a glob, headers (1024 bytes) stripped, in glob order; when no
 # shard matches, a line naming the glob instead, so that two missing outputs never compare equal
 payload() {

@@ -207,14 +207,14 @@ static void encode_pieces(const BpeTokenizer *t, Piece *p, size_t count) {
 
 // ----------------------------------------------------------------------------
 
-static void usage(const char *argv0) {
-    fprintf(stderr,
+static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no arguments: to stderr, exit 1
+    fprintf(status == 0 ? stdout : stderr,
             "usage: %s -t tokenizer.json -o <out prefix> [-v val fraction (0.1)] [-s tokens per shard (100000000)]\n"
             "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n",
             argv0, argv0);
-    exit(EXIT_FAILURE);
+    exit(status);
 }
 
 static void decode_shards(const BpeTokenizer *t, const char *pattern) {
@@ -245,6 +245,7 @@ static void parse_options(Options *o, int argc, char **argv) {
     *o = d;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i += 2) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) { usage(argv[0], 0); }
         if (i + 1 >= argc) { fatalf("flag %s needs a value (run %s without arguments for the usage)", argv[i], argv[0]); }
         const char *f = argv[i], *v = argv[i + 1];
         if (strcmp(f, "-t") == 0) { o->tokenizer = v; }
@@ -276,7 +277,7 @@ static void parse_options(Options *o, int argc, char **argv) {
     }
     o->files = argv + i;
     o->num_files = argc - i;
-    if (argc == 1) { usage(argv[0]); }
+    if (argc == 1) { usage(argv[0], EXIT_FAILURE); }
     if (o->tokenizer == NULL) { fatalf("-t <tokenizer.json> is required (run %s without arguments for the usage)", argv[0]); }
     if (o->decode != NULL && (o->prefix != NULL || o->num_files > 0)) { fatalf("-d decodes shards: no -o and no input files with it"); }
     if (o->decode == NULL && (o->prefix == NULL || o->num_files == 0)) {
