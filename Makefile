@@ -28,7 +28,11 @@ TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bi
 # bytes that never occur in the text, and whole-vocabulary sampling (-gk 0) prints one of those
 # now and then (with the default seed the 49th draw is 0.99905, in that tail), which can derail
 # the rest of the sample.
-TRAIN_ARGS ?= -o out/tinyshakespeare -x 700 -v 100 -m -1 -s 0 -g 400 -gk 40
+# The default run starts afresh each time (its directory is removed first: a fresh run into a directory
+# holding a checkpoint is refused, doc: README "Checkpoints and resuming"); with your own TRAIN_ARGS and
+# -o, add -y 1 to continue a run.
+TRAIN_DIR = out/tinyshakespeare
+TRAIN_ARGS ?= -o $(TRAIN_DIR) -x 700 -v 100 -m -1 -s 0 -g 400 -gk 40
 
 .PHONY: all train test data clean deps bench
 all: train_mamba
@@ -105,6 +109,7 @@ bench:
 	bash scripts/bench.sh
 
 train: $(TRAIN_BIN) $(TS_DATA)
+	@if [ "$(origin TRAIN_ARGS)" = file ]; then rm -rf $(TRAIN_DIR); fi
 	./$(TRAIN_BIN) $(TRAIN_ARGS)
 
 test: train_mamba test_mamba test_gradcheck test_dataloader test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)

@@ -155,12 +155,12 @@ static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
     char buf[256];
     if (strlen(desc) >= sizeof(buf)) { fatalf("model descriptor too long: %s", desc); }
     strcpy(buf, desc);
-    char seen[128] = {0}; // each field at most once; no empty field (d64::l2, a trailing ':')
+    unsigned char seen[256] = {0}; // each field at most once; no empty field (d64::l2, a trailing ':')
     for (char *tok = buf, *next; tok != NULL; tok = next) {
         next = strchr(tok, ':');
         if (next != NULL) { *next++ = '\0'; }
         if (tok[0] == '\0') { fatalf("model descriptor '%s': empty field (fields are separated by one ':')", desc); }
-        if (seen[(unsigned char)tok[0] & 127]++) { fatalf("model descriptor '%s': field '%c' given twice", desc, tok[0]); }
+        if (strchr("dlvnekrs", tok[0]) != NULL && seen[(unsigned char)tok[0]]++) { fatalf("model descriptor '%s': field '%c' given twice", desc, tok[0]); }
         char *end;
         long v = strtol(tok + 1, &end, 10);
         if (tok[0] == 's') {

@@ -392,7 +392,7 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
             fatalf("'%s' holds the checkpoint of an earlier run (step %d): continue it with -y 1, or give another -o", o->output_dir, latest);
         }
     }
-    if (o->gen_tokens > 0 || (o->max_steps == 0 && o->prompt != NULL)) {
+    if ((o->max_steps != 0 && o->gen_tokens > 0) || (o->max_steps == 0 && o->prompt != NULL)) { // when sample() will run
         const char *prompt = o->prompt;
         int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
         int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
@@ -555,6 +555,9 @@ static inline const char *tokenizer_path_for_model(const char *model_arg, const 
 // the tokenizer for a model: bytes for V <= 256, else tokenizer_path_for_model's file
 static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char *model_arg, const char *tokenizer_path) {
     if (vocab_size <= 256) {
+        if (strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) != 0) {
+            printf("note: a byte-level model (vocabulary %d <= 256) reads bytes, not a tokenizer: -tk %s is not used\n", vocab_size, tokenizer_path);
+        }
         tokenizer_init_bytes(t);
         return;
     }

@@ -53,6 +53,10 @@ static inline FILE *fopen_check(const char *path, const char *mode, const char *
     if (fp == NULL) {
         fatalf("cannot open '%s' (mode %s): %s [%s:%d]", path, mode, strerror(errno), file, line);
     }
+    struct stat st; // (again on the open file: the name may have changed since)
+    if (mode[0] == 'r' && fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+        fatalf("'%s' is not a regular file [%s:%d]", path, file, line);
+    }
     return fp;
 }
 #define fopenCheck(path, mode) fopen_check(path, mode, __FILE__, __LINE__)

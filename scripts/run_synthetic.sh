@@ -64,11 +64,18 @@ mkdir -p "$OUT"
 
 # train <run name> <trainer args...>: the trainer's output goes to OUT/<run>.txt; a failure ends the
 # script with the trainer's error line
+# train <name> <steps> <trainer flags...>: a run stopped by Ctrl-C (SIGTERM) resumes from its checkpoint
+# (-y 1) when the script runs again; a finished run of that name starts again from scratch
 train() {
-    local name=$1 rc=0; shift
-    "$BIN" "$@" -o "$OUT/$name" > "$OUT/$name.txt" 2>&1 || rc=$?
+    local name=$1 steps=$2 rc=0; shift 2
+    if [ -e "$OUT/$name/DONE_$(printf %08d "$steps")" ]; then rm -rf "${OUT:?}/$name"; fi
+    "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 > "$OUT/$name.txt" 2>&1 || rc=$?
     if [ "$rc" -ne 0 ]; then
         die "training $name: the trainer exited with $rc: $(last_error < "$OUT/$name.txt") (see $OUT/$name.txt)"
+    fi
+    if grep -q "^stopped by signal" "$OUT/$name.txt"; then
+        echo "stopped during $name; checkpoint in $OUT/$name: run the same command again to resume"
+        exit 0
     fi
 }
 # the trainer's error line on stdin without its "error: ", else its last line
@@ -88,7 +95,7 @@ val_accuracy() {
 COMMON=(-v 1000 -m "$SYNTH_VAL_BATCHES" -g 0 -s 0 -c 0 -u 200 -k constant)
 for sel in $SEL; do
     name=induction_s$sel
-    train "$name" -e "d64:l2:v16:s$sel" -i synth:induction -j synth:induction -b 8 -t 256 -x "$IND_STEPS" -l 1e-3 "${COMMON[@]}"
+    train "$name" "$IND_STEPS" -e "d64:l2:v16:s$sel" -i synth:induction -j synth:induction -b 8 -t 256 -l 1e-3 "${COMMON[@]}"
     acc=$(val_accuracy "$name" "$(cat "$OUT/$name.txt")")
     echo "== $name ($IND_STEPS steps): val accuracy $acc (answer position of $SYNTH_VAL_BATCHES x 8 sequences, L=256)"
     model="$OUT/$name/model_$(printf %08d "$IND_STEPS").bin"
@@ -108,7 +115,7 @@ for sel in $SEL; do
 done
 for sel in $SEL; do
     name=copy_s$sel
-    train "$name" -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t 1040 -x "$COPY_STEPS" -l 1e-3 "${COMMON[@]}"
+    train "$name" "$COPY_STEPS" -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t 1040 -l 1e-3 "${COMMON[@]}"
     acc=$(val_accuracy "$name" "$(cat "$OUT/$name.txt")")
     echo "== $name (L=1024 + 16 markers, $COPY_STEPS steps): val accuracy $acc (16 answers in each of $SYNTH_VAL_BATCHES x 64 sequences)"
 done

@@ -125,7 +125,11 @@ before_training() { # <name> <substring of the error> <args...>
     expect_error "$name" "$want" "${TINY[@]}" -x 3 -o "$dir" "$@"
     if ls "$dir"/DONE_* > /dev/null 2>&1; then bad "${name}_no_checkpoint_yet" "a checkpoint was written"; else ok "${name}_no_checkpoint_yet"; fi
 }
-before_training prompt_out_of_vocab "prompt .* outside the model's vocabulary" -e d32:l2:v64 -g 4 -p "zzz"
+# (a synthetic task's 16-token vocabulary, so the training data itself is in range)
+before_training prompt_out_of_vocab "prompt .* outside the model's vocabulary" -e d32:l2:v16 -i synth:copy -j synth:copy -g 4 -p "zzz"
+# evaluation only (-x 0 without -p) samples nothing, so -g x -gb is not checked there
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -g 100000000 -gb 4096 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -q "^val loss"; then ok "eval_only_ignores_sample_size"; else bad "eval_only_ignores_sample_size" "$(echo "$out" | tail -n 1)"; fi
 before_training sample_buffer_too_large "the sampled tokens need .* GiB, more than half" -g 100000000 -gb 4096
 perl -e 'print pack("l<256", 20240801, 1, 4, (0) x 253), pack("S<*", 1, 2, 3, 4)' > "$TMP/badmagic.bin"
 before_training stream_eval_bad_magic "bad shard magic" -es "$TMP/badmagic.bin"
@@ -143,9 +147,18 @@ else bad "resume_after_refused_fresh_run" "$(echo "$out" | tail -n 2)"; fi
 expect_error_cmd fifo_tokenizer "fifo.bin' is not a regular file" timeout 60 "$BIN" "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/fifo.bin"
 expect_error_cmd fifo_model "fifo.bin' is not a regular file" timeout 60 "$BIN" -e "$TMP/fifo.bin" -x 0 -m 1
 expect_error tokenizer_is_directory "emptydir' is a directory" "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/emptydir"
+# a byte-level model says that it does not use -tk (rather than ignoring it silently)
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -tk "$TMP/emptydir" 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -q "^note: a byte-level model .* -tk .*emptydir is not used"; then ok "byte_model_ignores_tokenizer_with_note"
+else bad "byte_model_ignores_tokenizer_with_note" "$(echo "$out" | tail -n 2)"; fi
 # model descriptors: a field given twice, or an empty field
 expect_error descriptor_field_twice "field 'd' given twice" -e d64:l2:d128 -x 0
 expect_error descriptor_empty_field "empty field" -e d64::l2 -x 0
+# a field starting with a non-ASCII byte is unknown, not a repeat of the letter its low 7 bits spell
+# (0xe4 & 127 = 'd'; LC_ALL=C: the error quotes the byte, which is not valid UTF-8)
+err=$("$BIN" -e "d64:$(printf '\xe4')2" -x 0 2>&1 >/dev/null); rc=$?
+if [ "$rc" -ne 0 ] && echo "$err" | LC_ALL=C grep -q "^error: .*unknown field"; then ok "descriptor_non_ascii_field"
+else bad "descriptor_non_ascii_field" "rc $rc: $(echo "$err" | LC_ALL=C cat -v)"; fi
 
 # --- checkpoints and resume: 10 steps straight vs 5 + resume 5, bitwise
 A="$TMP/a"; Bd="$TMP/b"

@@ -126,6 +126,28 @@ else
     echo "SKIP run_enwik8.sh checks: no python3 (dev/data/enwik8.py; not counted as passed)"
 fi
 
+# --- make train: the default run removes its directory first (a fresh run into a checkpoint directory is
+# refused), a run with the user's TRAIN_ARGS never removes anything
+dry=$(make -n train 2>/dev/null); dry_own=$(make -n train TRAIN_ARGS="-x 3 -o out/mine" 2>/dev/null)
+if echo "$dry" | grep -q 'if \[ "file" = file \]; then rm -rf out/tinyshakespeare; fi' && echo "$dry" | grep -q -- "-o out/tinyshakespeare " &&
+   echo "$dry_own" | grep -q 'if \[ "command line" = file \]'; then ok "make_train_default_starts_afresh"
+else bad "make_train_default_starts_afresh" "$(echo "$dry" | tail -n 2)"; fi
+
+# --- run_synthetic.sh with the real trainer at a tiny size: run again after it finished, it starts over
+# (the fresh-run check would refuse the old checkpoint directory); stopped by SIGTERM (the trainer's test
+# hook), it says so, and the same command resumes the run (-y 1) and finishes
+SYR=(timeout -s KILL 300 env BIN="$TS_BIN" SEL=1 LENGTHS=6)
+"${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 > /dev/null 2>&1
+out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^== copy_s1" && ! grep -q "resuming" "$TMP/syr/induction_s1.txt"; then ok "synthetic_runs_again_after_finishing"
+else bad "synthetic_runs_again_after_finishing" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+out=$("${SYR[@]}" MAMBA_TEST_SIGTERM_STEP=1 bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^stopped during induction_s1; .*run the same command again to resume" && ! echo "$out" | grep -q "^=="; then
+    ok "synthetic_stop_reported"; else bad "synthetic_stop_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^== copy_s1" && grep -q "resuming from step 1" "$TMP/syr2/induction_s1.txt"; then ok "synthetic_resumes_after_stop"
+else bad "synthetic_resumes_after_stop" "rc $rc: $(echo "$out" | tail -n 1); $(grep -m1 resum "$TMP/syr2/induction_s1.txt")"; fi
+
 # --- run_synthetic.sh with a stand-in trainer (BIN): a failing length evaluation names the length and
 # passes on the trainer's error line; the lengths files are written fresh; the sequence counts are
 # the ones measured (the synthetic val set is 20 batches, so at most 20 at batch 1)
