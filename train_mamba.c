@@ -1254,6 +1254,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         dataloader_resume(train_loader, state->epoch, state->shard, state->sample);
         note_changed_run_length(state, train_num_batches);
     }
+    state_set_data(state, train_loader);
 
     int start_step = state->step;
     if (resumed && start_step >= train_num_batches) { // (a finished run started again: nothing left to do)
@@ -1411,6 +1412,7 @@ int main(int argc, char **argv) {
     DataLoader train_loader;
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, 0, 1, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
+    if (resumed) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     Logger logger;
     logger_init(&logger, o.output_dir, resumed, state.step);
     stop_signal_deferred = 1;

@@ -1209,6 +1209,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         dataloader_resume(train_loader, state->epoch, state->shard, state->sample);
         if (multi_gpu_config.process_rank == 0) { note_changed_run_length(state, train_num_batches); }
     }
+    state_set_data(state, train_loader);
 
     int start_step = state->step;
     if (multi_gpu_config.process_rank == 0 && resumed && start_step >= train_num_batches) { // (a finished run started again: nothing left to do)
@@ -1394,6 +1395,7 @@ int main(int argc, char **argv) {
     DataLoader train_loader;
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, rank, world, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
+    if (resumed) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     Logger logger;
     logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step);
     stop_signal_deferred = 1;

@@ -163,14 +163,15 @@ static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
         if (strchr("dlvnekrs", tok[0]) != NULL && seen[(unsigned char)tok[0]]++) { fatalf("model descriptor '%s': field '%c' given twice", desc, tok[0]); }
         char *end;
         long v = strtol(tok + 1, &end, 10);
+        int digits = isdigit((unsigned char)tok[1]); // strtol alone would take "l 2" and "l+2"
         if (tok[0] == 's') {
-            if (*end != '\0' || end == tok + 1 || (v != 0 && v != 1)) {
+            if (*end != '\0' || !digits || (v != 0 && v != 1)) {
                 fatalf("model descriptor '%s': bad field '%s' (s0 = no selection, s1 = selective, the default)", desc, tok);
             }
             S = (int)v;
             continue;
         }
-        if (*end != '\0' || end == tok + 1 || v <= 0 || v > 1000000) {
+        if (*end != '\0' || !digits || v <= 0 || v > 1000000) {
             fatalf("model descriptor '%s': bad field '%s' (expected e.g. d384:l8:v256)", desc, tok);
         }
         switch (tok[0]) {

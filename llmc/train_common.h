@@ -268,10 +268,13 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   [6..7] number of parameters (low, high), [8..9] data epoch, [10..11] shard index,
   [12..13] sample index, [14..15] sampling RNG state, [16] CRC-32 of m and v, [17] seed,
   [18] CRC-32 of the header itself with [18] = 0, [19] the step the run was to end at (-x, resolved)
-  (both version 2; version 1 files, without them, still load).
+  (both version 2; version 1 files, without them, still load),
+  [20] the train data (-i) the position [8..13] refers to: 0 unknown (versions 1 and 2), 1 token
+  shards, 2 a synthetic task; [21] -sh for shards, the task (SYNTH_*) for a synthetic one;
+  [22] number of shards; [23..24] tokens in them (version 3).
 */
 #define STATE_MAGIC 20261125
-#define STATE_VERSION 2
+#define STATE_VERSION 3
 #define STATE_HEADER_CRC 18
 
 typedef struct {
@@ -279,6 +282,8 @@ typedef struct {
     int max_steps; // the run's last step when saved (0: a version-1 file, unknown)
     size_t epoch, shard, sample;
     uint64_t rng;
+    int data_kind, data_order, data_shards; // the train data the position refers to ([20..24])
+    uint64_t data_tokens;
 } TrainState;
 
 static inline void put64(int *h, uint64_t v) { h[0] = (int)(uint32_t)(v & 0xFFFFFFFFu); h[1] = (int)(uint32_t)(v >> 32); }
@@ -301,6 +306,10 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     header[16] = (int)crc32_update(crc, v, n * sizeof(float));
     header[17] = s->seed;
     header[19] = s->max_steps;
+    header[20] = s->data_kind;
+    header[21] = s->data_order;
+    header[22] = s->data_shards;
+    put64(header + 23, s->data_tokens);
     header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
@@ -319,7 +328,7 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     if (size < (long)sizeof(header)) { fatalf("%s: not a state file (%ld bytes)", path, size); }
     freadCheck(header, sizeof(int), HEADER_INTS, fp);
     if (header[0] != STATE_MAGIC) { fatalf("%s: bad magic number in state file: expected %d, found %d", path, STATE_MAGIC, header[0]); }
-    if (header[1] != 1 && header[1] != STATE_VERSION) { fatalf("%s: unsupported state file version: expected 1 to %d, found %d", path, STATE_VERSION, header[1]); }
+    if (header[1] < 1 || header[1] > STATE_VERSION) { fatalf("%s: unsupported state file version: expected 1 to %d, found %d", path, STATE_VERSION, header[1]); }
     if (header[1] >= 2 && (uint32_t)header[STATE_HEADER_CRC] != header_crc(header, HEADER_INTS, STATE_HEADER_CRC)) {
         fatalf("%s: header checksum mismatch: the state file's header is corrupt", path);
     }
@@ -335,6 +344,10 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     s->rng = get64(header + 14);
     s->seed = header[17];
     s->max_steps = header[1] >= 2 ? header[19] : 0;
+    s->data_kind = header[1] >= 3 ? header[20] : 0;
+    s->data_order = header[1] >= 3 ? header[21] : 0;
+    s->data_shards = header[1] >= 3 ? header[22] : 0;
+    s->data_tokens = header[1] >= 3 ? get64(header + 23) : 0;
     freadCheck(m, sizeof(float), n, fp);
     freadCheck(v, sizeof(float), n, fp);
     fcloseCheck(fp);
@@ -563,6 +576,42 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
     }
     char buf[1100];
     tokenizer_init(t, tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf)));
+}
+
+// what the saved data position refers to: the train loader's shards and order, or its synthetic task
+static inline void state_set_data(TrainState *s, const DataLoader *l) {
+    s->data_kind = l->synthetic ? 2 : 1;
+    s->data_order = l->synthetic ? l->synthetic : l->should_shuffle;
+    s->data_shards = l->synthetic ? 0 : (int)l->num_shards;
+    s->data_tokens = l->synthetic ? 0 : (uint64_t)l->num_tokens;
+}
+
+// a resume continues the saved data position (epoch, shard, sample), which means something only for the
+// same train data read in the same order: other shards, another -sh or another task is refused, with the
+// way to train the checkpoint's weights on other data (a fresh run from its model file); a state file
+// from before version 3 does not say, so it is not checked
+static inline void check_resume_data(const TrainState *s, const DataLoader *l, const char *dir) {
+    TrainState now;
+    state_set_data(&now, l);
+    if (s->data_kind == 0) { return; }
+    char hint[1200];
+    snprintf(hint, sizeof(hint), "to train these weights on other data, start a fresh run with -e %s/model_%08d.bin", dir, s->step);
+    if (s->data_kind != now.data_kind || (now.data_kind == 2 && s->data_order != now.data_order)) {
+        fatalf("the checkpoint in %s was trained on %s, this run's -i is %s: %s", dir,
+               s->data_kind == 1 ? "token shards" : s->data_order == SYNTH_COPY ? "synth:copy" : "synth:induction",
+               now.data_kind == 1 ? "token shards" : now.data_order == SYNTH_COPY ? "synth:copy" : "synth:induction", hint);
+    }
+    if (now.data_kind == 2) { return; }
+    if (s->data_shards != now.data_shards || s->data_tokens != now.data_tokens) {
+        fatalf("the checkpoint in %s was trained on %d shard%s of %llu tokens, this run's -i has %d shard%s of %llu tokens: "
+               "its data position would not continue the same data; %s", dir, s->data_shards, s->data_shards == 1 ? "" : "s",
+               (unsigned long long)s->data_tokens, now.data_shards, now.data_shards == 1 ? "" : "s",
+               (unsigned long long)now.data_tokens, hint);
+    }
+    if (s->data_order != now.data_order) {
+        fatalf("the checkpoint in %s was saved with -sh %d, this run has -sh %d: the data order would change; %s", dir,
+               s->data_order, now.data_order, hint);
+    }
 }
 
 // a resumed run whose -x differs from the checkpoint's: the schedule is computed for the new length from

@@ -51,6 +51,8 @@ expect_error bad_lr_frac "-q must be in" -q 2
 expect_error bad_cuda_graphs "-cg must be 0 or 1" -cg 2
 expect_error resume_without_dir "needs -o" -y 1
 expect_error bad_descriptor "bad field" -e d64:lx
+expect_error descriptor_space_in_number "bad field" -e "d64:l 2"
+expect_error descriptor_signed_number "bad field" -e d64:l+2
 expect_error unknown_descriptor_field "unknown field" -e d64:w3
 expect_error descriptor_expand_too_large "too large" -e d8192:l1:e524289:v256 -x 0
 expect_error infinite_lr "expected a finite number" -l inf
@@ -192,6 +194,17 @@ hdr_edit "$V1/model_00000005.bin" -1 1=1 14=0; hdr_edit "$V1/state_00000005.bin"
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V1" -y 1 -s 5 -g 8 > "$TMP/v1.out" 2>&1
 if grep -q "^resuming from step 5" "$TMP/v1.out" && cmp -s "$A/model_00000010.bin" "$V1/model_00000010.bin"; then ok "resume_version1_checkpoint"
 else bad "resume_version1_checkpoint" "$(tail -n 2 "$TMP/v1.out")"; fi
+# and version 2 (before the train data's identity in [20..24]) too
+V2="$TMP/v2"; mkdir -p "$V2"
+cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V2/"
+hdr_edit "$V2/state_00000005.bin" 18 1=2 20=0 21=0 22=0 23=0 24=0
+"$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V2" -y 1 -s 5 -g 8 > "$TMP/v2.out" 2>&1
+if grep -q "^resuming from step 5" "$TMP/v2.out" && cmp -s "$A/model_00000010.bin" "$V2/model_00000010.bin"; then ok "resume_version2_checkpoint"
+else bad "resume_version2_checkpoint" "$(tail -n 2 "$TMP/v2.out")"; fi
+# a synthetic task's checkpoint resumes on that task only
+"$BIN" -e d32:l2:v16 -i synth:copy -j synth:copy -b 2 -t 64 -v 0 -g 0 -nt 2 -x 2 -o "$TMP/syn" > /dev/null 2>&1
+expect_error resume_other_task "trained on synth:copy, this run's -i is synth:induction" \
+    -e d32:l2:v16 -i synth:induction -j synth:induction -b 2 -t 64 -v 0 -g 0 -nt 2 -x 4 -o "$TMP/syn" -y 1
 # two fresh runs with the same seed are bitwise identical
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$TMP/c" > /dev/null 2>&1
 if cmp -s "$A/model_00000010.bin" "$TMP/c/model_00000010.bin"; then ok "same_seed_bitwise"; else bad "same_seed_bitwise" "models differ"; fi
@@ -382,6 +395,13 @@ else bad "eval_m_above_val_noted" "$(echo "$out" | tail -n 2)"; fi
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
 expect_error resume_config_mismatch "does not match -e" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
 expect_error resume_batch_mismatch "saved with -b 4" -e d32:l2:v256 -b 8 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
+# the saved data position means something only for the same train data in the same order
+TS_VAL=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
+expect_error resume_other_train_data "trained on 1 shard of .* tokens, this run's -i has 1 shard of .*start a fresh run with -e $A/model_00000010.bin" \
+    "${TINY[@]}" -x 20 -o "$A" -y 1 -i "$TS_VAL"
+expect_error resume_other_shuffle "saved with -sh 1, this run has -sh 0" "${TINY[@]}" -x 20 -o "$A" -y 1 -sh 0
+expect_error resume_token_run_on_task "trained on token shards, this run's -i is synth:copy" \
+    -e d32:l2:v256 -b 4 -t 32 -v 0 -g 0 -nt 2 -x 20 -o "$A" -y 1 -i synth:copy
 if cmp -s "$A/model_00000010.bin" "$TMP/keep_model.bin" && cmp -s "$A/state_00000010.bin" "$TMP/keep_state.bin"; then
     ok "failed_runs_leave_checkpoint_intact"
 else
