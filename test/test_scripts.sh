@@ -169,6 +169,10 @@ if grep -q "^induction_s1 L=2^6 accuracy 0.500000 (20 sequences" "$TMP/syn/induc
 else bad "synthetic_sequence_counts_measured" "$(head -n 1 "$TMP/syn/induction_s1_lengths.txt")"; fi
 expect_error_cmd synthetic_length_eval_failure "induction_s1 at L=2\^12: the evaluation exited with 3: fake failure at -t 4096" \
     "${SY[@]}" FAKE_FAIL_T=4096 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_bad_seed "SEED must be an integer, got 'x1'" "${SY[@]}" SEED=x1 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+"${SY[@]}" SEED=7 bash scripts/run_synthetic.sh "$TMP/syn7" 2 2 > /dev/null 2>&1
+if grep -q -- "-sd 7 -x 2 -o $TMP/syn7/induction_s1" "$TMP/fake_args.log"; then ok "synthetic_seed_passed"
+else bad "synthetic_seed_passed" "$(grep syn7 "$TMP/fake_args.log" | head -n 1)"; fi
 expect_error_cmd synthetic_training_failure "training induction_s1: the trainer exited with 3: fake failure at -t 256" \
     "${SY[@]}" FAKE_FAIL_T=256 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 
