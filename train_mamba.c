@@ -1251,7 +1251,11 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     printf("total batch size %d tokens = %d x %d x %d micro-steps | %d steps\n", o->total_batch_size, B, T,
            grad_accum_steps, train_num_batches);
     if (resumed) {
-        dataloader_resume(train_loader, state->epoch, state->shard, state->sample);
+        if (o->resume == 1) {
+            dataloader_resume(train_loader, state->epoch, state->shard, state->sample);
+        } else {
+            printf("resuming with -y 2: the train data is read from its start, not from where the checkpoint's run left it\n");
+        }
         note_changed_run_length(state, train_num_batches);
     }
     state_set_data(state, train_loader);
@@ -1412,7 +1416,7 @@ int main(int argc, char **argv) {
     DataLoader train_loader;
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, 0, 1, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
-    if (resumed) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
+    if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     Logger logger;
     logger_init(&logger, o.output_dir, resumed, state.step);
     stop_signal_deferred = 1;

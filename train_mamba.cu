@@ -1206,7 +1206,11 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     printf("total batch size %d tokens = %d x %d x %d micro-steps x %d processes | %d steps\n", o->total_batch_size, B, T,
            grad_accum_steps, world, train_num_batches);
     if (resumed) {
-        dataloader_resume(train_loader, state->epoch, state->shard, state->sample);
+        if (o->resume == 1) {
+            dataloader_resume(train_loader, state->epoch, state->shard, state->sample);
+        } else if (multi_gpu_config.process_rank == 0) {
+            printf("resuming with -y 2: the train data is read from its start, not from where the checkpoint's run left it\n");
+        }
         if (multi_gpu_config.process_rank == 0) { note_changed_run_length(state, train_num_batches); }
     }
     state_set_data(state, train_loader);
@@ -1395,7 +1399,7 @@ int main(int argc, char **argv) {
     DataLoader train_loader;
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, rank, world, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
-    if (resumed) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
+    if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     Logger logger;
     logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step);
     stop_signal_deferred = 1;

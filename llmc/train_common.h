@@ -130,7 +130,8 @@ static inline void print_usage(const char *program) {
     printf("  -gk <int>   top-k sampling; 0 = the whole vocabulary (default %d)\n", d->top_k);
     printf("  -gb <int>   sequences generated together (batched recurrent steps) (default %d)\n", d->gen_batch);
     printf("  -n <int>    checkpoint every n steps (needs -o); 0 = only at the end (default %d)\n", d->checkpoint_every);
-    printf("  -y <int>    resume from the newest checkpoint in -o (default %d)\n", d->resume);
+    printf("  -y <int>    resume from the newest checkpoint in -o: 1 where its run left the data, 2 with the\n"
+           "              train data (-i) from its start (other data, same optimizer state); 0 = no (default %d)\n", d->resume);
     printf("  -sh <int>   shuffle the training data: 0 or 1 (default %d)\n", d->shuffle);
     printf("  -nk <int>   keep only the newest n checkpoints (needs -o); 0 = keep all (default %d)\n", d->checkpoints_keep);
     printf("  -sl <float> skip the update if the loss z-score exceeds this; 0 = off (default %g)\n", d->skip_loss_z);
@@ -241,8 +242,8 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->top_k < 0) { fatalf("-gk must be >= 0, got %d", o->top_k); }
     if (o->gen_batch < 1 || o->gen_batch > 4096) { fatalf("-gb must be in [1, 4096], got %d", o->gen_batch); }
     if (!(o->temperature > 0.0f) || !isfinite(1.0f / o->temperature)) { fatalf("-tp must be > 0 (and not denormal), got %g", o->temperature); }
-    if (o->resume != 0 && o->resume != 1) { fatalf("-y must be 0 or 1, got %d", o->resume); }
-    if (o->resume && o->output_dir == NULL) { fatalf("-y 1 needs -o <dir> to find the checkpoint in"); }
+    if (o->resume < 0 || o->resume > 2) { fatalf("-y must be 0, 1 or 2, got %d", o->resume); }
+    if (o->resume && o->output_dir == NULL) { fatalf("-y %d needs -o <dir> to find the checkpoint in", o->resume); }
     if (o->output_dir == NULL && (o->checkpoint_every != 0 || o->checkpoints_keep != 0)) {
         fatalf("-n and -nk need -o <dir> to write the checkpoints to");
     }
@@ -586,16 +587,17 @@ static inline void state_set_data(TrainState *s, const DataLoader *l) {
     s->data_tokens = l->synthetic ? 0 : (uint64_t)l->num_tokens;
 }
 
-// a resume continues the saved data position (epoch, shard, sample), which means something only for the
+// -y 1 continues the saved data position (epoch, shard, sample), which means something only for the
 // same train data read in the same order: other shards, another -sh or another task is refused, with the
-// way to train the checkpoint's weights on other data (a fresh run from its model file); a state file
-// from before version 3 does not say, so it is not checked
+// ways to train the checkpoint on other data (-y 2: the same run, the data from its start; or a fresh
+// run from its model file); a state file from before version 3 does not say, so it is not checked
 static inline void check_resume_data(const TrainState *s, const DataLoader *l, const char *dir) {
     TrainState now;
     state_set_data(&now, l);
     if (s->data_kind == 0) { return; }
     char hint[1200];
-    snprintf(hint, sizeof(hint), "to train these weights on other data, start a fresh run with -e %s/model_%08d.bin", dir, s->step);
+    snprintf(hint, sizeof(hint), "to go on with other data, resume with -y 2 (the data from its start), or start a fresh run "
+             "with -e %s/model_%08d.bin", dir, s->step);
     if (s->data_kind != now.data_kind || (now.data_kind == 2 && s->data_order != now.data_order)) {
         fatalf("the checkpoint in %s was trained on %s, this run's -i is %s: %s", dir,
                s->data_kind == 1 ? "token shards" : s->data_order == SYNTH_COPY ? "synth:copy" : "synth:induction",

@@ -400,6 +400,20 @@ TS_VAL=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
 expect_error resume_other_train_data "trained on 1 shard of .* tokens, this run's -i has 1 shard of .*start a fresh run with -e $A/model_00000010.bin" \
     "${TINY[@]}" -x 20 -o "$A" -y 1 -i "$TS_VAL"
 expect_error resume_other_shuffle "saved with -sh 1, this run has -sh 0" "${TINY[@]}" -x 20 -o "$A" -y 1 -sh 0
+# -y 2 resumes the same run on other data, read from its start: from step 10 to 12 on the val split
+cp -r "$A" "$TMP/y2"
+out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2" -y 2 -i "$TS_VAL" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 10" && echo "$out" | grep -q "^resuming with -y 2: the train data is read from its start" &&
+   echo "$out" | grep -q "^step   12/12" && [ -e "$TMP/y2/DONE_00000012" ]; then ok "resume_y2_other_data"
+else bad "resume_y2_other_data" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# on the same data, -y 2 reads it from its start, -y 1 from where the run left it: the same weights and
+# optimizer state at step 10, so step 11's losses differ only by the batch
+cp -r "$A" "$TMP/y1"; cp -r "$A" "$TMP/y2same"
+"$BIN" "${TINY[@]}" -x 12 -o "$TMP/y1" -y 1 > /dev/null 2>&1; l_y1=$(grep -E '^s:11 trl' "$TMP/y1/main.log")
+"$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2same" -y 2 > /dev/null 2>&1; l_y2=$(grep -E '^s:11 trl' "$TMP/y2same/main.log")
+if [ -n "$l_y2" ] && [ -n "$l_y1" ] && [ "$l_y2" != "$l_y1" ]; then ok "resume_y2_reads_from_the_start"
+else bad "resume_y2_reads_from_the_start" "-y 2 '$l_y2', -y 1 '$l_y1'"; fi
+expect_error bad_resume_value "-y must be 0, 1 or 2" -y 3
 expect_error resume_token_run_on_task "trained on token shards, this run's -i is synth:copy" \
     -e d32:l2:v256 -b 4 -t 32 -v 0 -g 0 -nt 2 -x 20 -o "$A" -y 1 -i synth:copy
 if cmp -s "$A/model_00000010.bin" "$TMP/keep_model.bin" && cmp -s "$A/state_00000010.bin" "$TMP/keep_state.bin"; then
