@@ -1227,6 +1227,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
     const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM arrives during this step
     int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
+    if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     for (int step = start_step; step <= train_num_batches; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
         // (every rank stops together: a signal on any rank stops all of them)
@@ -1259,7 +1260,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         }
         if (stopping) {
             if (o->output_dir != NULL) {
-                printf("stopped by signal %d after step %d; resume with the same command plus -y 1\n", (int)stop_signal, step);
+                printf("stopped by signal %d after step %d; resume with the same command plus -y %d\n", (int)stop_signal, step,
+                       o->resume == 2 && !fresh_step ? 2 : 1); // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
             } else {
                 printf("stopped by signal %d after step %d; no -o given, so nothing was saved\n", (int)stop_signal, step);
             }

@@ -269,10 +269,11 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   [6..7] number of parameters (low, high), [8..9] data epoch, [10..11] shard index,
   [12..13] sample index, [14..15] sampling RNG state, [16] CRC-32 of m and v, [17] seed,
   [18] CRC-32 of the header itself with [18] = 0, [19] the step the run was to end at (-x, resolved)
-  (both version 2; version 1 files, without them, still load),
+  (both from version 2 on; version 1 files, without them, still load),
   [20] the train data (-i) the position [8..13] refers to: 0 unknown (versions 1 and 2), 1 token
   shards, 2 a synthetic task; [21] -sh for shards, the task (SYNTH_*) for a synthetic one;
-  [22] number of shards; [23..24] tokens in them (version 3).
+  [22] number of shards; [23..24] tokens in them; [25] the number of processes (each one's position
+  is its own) (version 3).
 */
 #define STATE_MAGIC 20261125
 #define STATE_VERSION 3
@@ -283,7 +284,7 @@ typedef struct {
     int max_steps; // the run's last step when saved (0: a version-1 file, unknown)
     size_t epoch, shard, sample;
     uint64_t rng;
-    int data_kind, data_order, data_shards; // the train data the position refers to ([20..24])
+    int data_kind, data_order, data_shards, data_processes; // the train data the position refers to ([20..25])
     uint64_t data_tokens;
 } TrainState;
 
@@ -311,6 +312,7 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     header[21] = s->data_order;
     header[22] = s->data_shards;
     put64(header + 23, s->data_tokens);
+    header[25] = s->data_processes;
     header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
@@ -349,6 +351,7 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     s->data_order = header[1] >= 3 ? header[21] : 0;
     s->data_shards = header[1] >= 3 ? header[22] : 0;
     s->data_tokens = header[1] >= 3 ? get64(header + 23) : 0;
+    s->data_processes = header[1] >= 3 ? header[25] : 0;
     freadCheck(m, sizeof(float), n, fp);
     freadCheck(v, sizeof(float), n, fp);
     fcloseCheck(fp);
@@ -403,7 +406,8 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
     if (o->output_dir != NULL && !resumed && o->max_steps != 0) {
         int latest = find_latest_checkpoint(o->output_dir);
         if (latest >= 0) {
-            fatalf("'%s' holds the checkpoint of an earlier run (step %d): continue it with -y 1, or give another -o", o->output_dir, latest);
+            fatalf("'%s' holds the checkpoint of an earlier run (step %d): continue it with -y 1 (-y 2 for other train data), "
+                   "or give another -o", o->output_dir, latest);
         }
     }
     if ((o->max_steps != 0 && o->gen_tokens > 0) || (o->max_steps == 0 && o->prompt != NULL)) { // when sample() will run
@@ -585,6 +589,7 @@ static inline void state_set_data(TrainState *s, const DataLoader *l) {
     s->data_order = l->synthetic ? l->synthetic : l->should_shuffle;
     s->data_shards = l->synthetic ? 0 : (int)l->num_shards;
     s->data_tokens = l->synthetic ? 0 : (uint64_t)l->num_tokens;
+    s->data_processes = l->num_processes;
 }
 
 // -y 1 continues the saved data position (epoch, shard, sample), which means something only for the
@@ -597,11 +602,16 @@ static inline void check_resume_data(const TrainState *s, const DataLoader *l, c
     if (s->data_kind == 0) { return; }
     char hint[1200];
     snprintf(hint, sizeof(hint), "to go on with other data, resume with -y 2 (the data from its start), or start a fresh run "
-             "with -e %s/model_%08d.bin", dir, s->step);
+             "with -e %s/model_%08d.bin and another -o", dir, s->step);
     if (s->data_kind != now.data_kind || (now.data_kind == 2 && s->data_order != now.data_order)) {
         fatalf("the checkpoint in %s was trained on %s, this run's -i is %s: %s", dir,
                s->data_kind == 1 ? "token shards" : s->data_order == SYNTH_COPY ? "synth:copy" : "synth:induction",
                now.data_kind == 1 ? "token shards" : now.data_order == SYNTH_COPY ? "synth:copy" : "synth:induction", hint);
+    }
+    if (s->data_processes != now.data_processes) { // (rank r reads slot idx * processes + r, and its own synthetic batches)
+        fatalf("the checkpoint in %s was saved by a run of %d processes, this one has %d: each process's data position "
+               "would point elsewhere; resume with %d processes, or with -y 2 (the data from its start)", dir, s->data_processes,
+               now.data_processes, s->data_processes);
     }
     if (now.data_kind == 2) { return; }
     if (s->data_shards != now.data_shards || s->data_tokens != now.data_tokens) {

@@ -18,9 +18,9 @@ The Mamba paper's synthetic tasks, each with the selective model (s1) and withou
   selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise in 1,024
     positions then 16 markers, batch 64; accuracy over the 16 answers of 20 x 64 val sequences.
 The paper trains longer (205K / 400K steps) and copies at L=4096; the printed lines say what ran.
-The defaults are a quick look: induction heads generalised to L=2^20 after ~100K steps in every run
-that learned the task (3 of 4 seeds; doc/results.md: SEL=1 bash scripts/run_synthetic.sh out/syn
-100000 20000, ~2 min on an H200); after 30K steps only some seeds do.
+The defaults are a quick look: induction heads were at 100% up to L=2^20 after 90K-100K steps for
+the 3 seeds of 4 that learned the task (doc/results.md; SEL=1 bash scripts/run_synthetic.sh out/syn
+100000 20000, ~2 min on an H200); after 30K steps only some seeds are.
 Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output) and
 OUT/induction_s<0|1>_lengths.txt (one line per length, written fresh by each run).
 

@@ -194,10 +194,10 @@ hdr_edit "$V1/model_00000005.bin" -1 1=1 14=0; hdr_edit "$V1/state_00000005.bin"
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V1" -y 1 -s 5 -g 8 > "$TMP/v1.out" 2>&1
 if grep -q "^resuming from step 5" "$TMP/v1.out" && cmp -s "$A/model_00000010.bin" "$V1/model_00000010.bin"; then ok "resume_version1_checkpoint"
 else bad "resume_version1_checkpoint" "$(tail -n 2 "$TMP/v1.out")"; fi
-# and version 2 (before the train data's identity in [20..24]) too
+# and version 2 (before the train data's identity in [20..25]) too: what those slots hold is not read
 V2="$TMP/v2"; mkdir -p "$V2"
 cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V2/"
-hdr_edit "$V2/state_00000005.bin" 18 1=2 20=0 21=0 22=0 23=0 24=0
+hdr_edit "$V2/state_00000005.bin" 18 1=2 20=1 21=0 22=99 23=7 24=0 25=5
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V2" -y 1 -s 5 -g 8 > "$TMP/v2.out" 2>&1
 if grep -q "^resuming from step 5" "$TMP/v2.out" && cmp -s "$A/model_00000010.bin" "$V2/model_00000010.bin"; then ok "resume_version2_checkpoint"
 else bad "resume_version2_checkpoint" "$(tail -n 2 "$TMP/v2.out")"; fi
@@ -406,6 +406,20 @@ out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2" -y 2 -i "$TS_VAL" 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 10" && echo "$out" | grep -q "^resuming with -y 2: the train data is read from its start" &&
    echo "$out" | grep -q "^step   12/12" && [ -e "$TMP/y2/DONE_00000012" ]; then ok "resume_y2_other_data"
 else bad "resume_y2_other_data" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# stopped before its first step, a -y 2 run has no checkpoint of its own yet: it says to run -y 2 again
+cp -r "$A" "$TMP/y2stop"
+out=$(MAMBA_TEST_SIGTERM_AT_RESUME=1 "$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2stop" -y 2 -i "$TS_VAL" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^stopped by signal 15 after step 10; resume with the same command plus -y 2"; then ok "resume_y2_stopped_says_y2"
+else bad "resume_y2_stopped_says_y2" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# its checkpoints name the new data: -y 1 goes on with it, and refuses the old
+out=$("$BIN" "${TINY[@]}" -x 14 -o "$TMP/y2" -y 1 -i "$TS_VAL" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 12" && [ -e "$TMP/y2/DONE_00000014" ]; then ok "resume_after_y2_on_its_data"
+else bad "resume_after_y2_on_its_data" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+expect_error resume_after_y2_refuses_old_data "trained on 1 shard of" "${TINY[@]}" -x 16 -o "$TMP/y2" -y 1
+# a checkpoint of a run with another number of processes (each one's data position is its own)
+cp -r "$A" "$TMP/procs"
+hdr_edit "$TMP/procs/state_00000010.bin" 18 25=2
+expect_error resume_other_process_count "saved by a run of 2 processes, this one has 1: .*-y 2" "${TINY[@]}" -x 20 -o "$TMP/procs" -y 1
 # on the same data, -y 2 reads it from its start, -y 1 from where the run left it: the same weights and
 # optimizer state at step 10, so step 11's losses differ only by the batch
 cp -r "$A" "$TMP/y1"; cp -r "$A" "$TMP/y2same"
