@@ -1,6 +1,6 @@
 #!/bin/bash
-# session 15 run F (nvidia-h200; x2 was not lent): GPU make test, single-GPU suites and the multi-GPU tests, after the
-# resume-data check (state file version 3)
+# session 15 run F (nvidia-h200; x2 was not lent): GPU make test after -y 2 and the process count in the
+# state file (a31621c)
 set -u
 for f in .debs/*.deb; do dpkg -x $f /tmp/cj; done
 export CPATH=/tmp/cj/usr/include LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu LD_LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu NCCL_NVLS_ENABLE=0
