@@ -1208,6 +1208,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
             fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match -e %s", path,
                    model->config.d_model, model->config.n_layer, model->config.vocab_size, o->model);
         }
+        check_state_layout(o->output_dir, latest, 0, 1);
         snprintf(path, sizeof(path), "%s/state_%08d.bin", o->output_dir, latest);
         mamba_allocate_optimizer(model);
         load_state_file(path, state, model->m_memory, model->v_memory, model->num_parameters);

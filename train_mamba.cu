@@ -1152,6 +1152,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
             fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match -e %s", path,
                    model->config.d_model, model->config.n_layer, model->config.vocab_size, o->model);
         }
+        check_state_layout(o->output_dir, latest, multi_gpu_config.zero_stage, multi_gpu_config.num_processes);
         state_path(path, sizeof(path), o->output_dir, latest);
         size_t offset, n;
         multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);

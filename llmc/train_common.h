@@ -583,6 +583,28 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
     tokenizer_init(t, tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf)));
 }
 
+// Before a resume reads its state: the optimizer state of a checkpoint is one file (state_<step>.bin,
+// -z 0) or one shard per process (state_<step>_<rank>.bin, -z 1); a run of another layout gets a
+// one-line error naming the layout the checkpoint has, not a missing file or a size mismatch
+static inline void check_state_layout(const char *dir, int step, int zero_stage, int num_processes) {
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/state_%08d.bin", dir, step);
+    int whole = access(path, F_OK) == 0, shards = 0;
+    for (;; shards++) {
+        snprintf(path, sizeof(path), "%s/state_%08d_%05d.bin", dir, step, shards);
+        if (access(path, F_OK) != 0) { break; }
+    }
+    if (zero_stage == 0 && !whole && shards > 0) {
+        fatalf("%s: the checkpoint of step %d holds its optimizer state in %d shards (written at -z 1 by %d processes): "
+               "resume it with -z 1 and %d processes", dir, step, shards, shards, shards);
+    }
+    if (zero_stage == 1 && shards != num_processes && (whole || shards > 0)) {
+        if (shards == 0) { fatalf("%s: the checkpoint of step %d holds its optimizer state whole (written at -z 0): resume it with -z 0", dir, step); }
+        fatalf("%s: the checkpoint of step %d holds its optimizer state in %d shards (-z 1 over %d processes), this run has %d "
+               "processes: resume it with %d", dir, step, shards, shards, num_processes, shards);
+    }
+}
+
 // what the saved data position refers to: the train loader's shards and order, or its synthetic task
 static inline void state_set_data(TrainState *s, const DataLoader *l) {
     s->data_kind = l->synthetic ? 2 : 1;

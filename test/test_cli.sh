@@ -416,6 +416,11 @@ out=$("$BIN" "${TINY[@]}" -x 14 -o "$TMP/y2" -y 1 -i "$TS_VAL" 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 12" && [ -e "$TMP/y2/DONE_00000014" ]; then ok "resume_after_y2_on_its_data"
 else bad "resume_after_y2_on_its_data" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 expect_error resume_after_y2_refuses_old_data "trained on 1 shard of" "${TINY[@]}" -x 16 -o "$TMP/y2" -y 1
+# a checkpoint whose optimizer state is split over processes (-z 1) is named as such, not a missing file
+mkdir -p "$TMP/zero"; cp "$A/model_00000010.bin" "$A/DONE_00000010" "$TMP/zero/"
+cp "$A/state_00000010.bin" "$TMP/zero/state_00000010_00000.bin"; cp "$A/state_00000010.bin" "$TMP/zero/state_00000010_00001.bin"
+expect_error resume_zero_checkpoint_layout "holds its optimizer state in 2 shards .written at -z 1 by 2 processes.: resume it with -z 1 and 2 processes" \
+    "${TINY[@]}" -x 20 -o "$TMP/zero" -y 1
 # a checkpoint of a run with another number of processes (each one's data position is its own)
 cp -r "$A" "$TMP/procs"
 hdr_edit "$TMP/procs/state_00000010.bin" 18 25=2

@@ -1,5 +1,6 @@
 /*
-Tests for dataloader.h and tokenizer.h. Prints "PASS name" / "FAIL name: detail" per check and ends
+Tests for dataloader.h and tokenizer.h (and the checkpoint's state-file layout check, which the
+data position's per-process files share). Prints "PASS name" / "FAIL name: detail" per check and ends
 with "N passed, M failed"; exit code 0 iff nothing failed.
 
     gcc -O2 -Wall -Wextra -o test_dataloader test/test_dataloader.c && ./test_dataloader
@@ -11,6 +12,7 @@ exit and a one-line "error:" on stderr that names the file and the problem.
 */
 #include "../dataloader.h"
 #include "../tokenizer.h"
+#include "../llmc/train_common.h"
 #include "test_util.h"
 
 #define TB 2
@@ -435,7 +437,23 @@ static const BadCase bad_cases[] = {
     {"tokenizer_bad_magic", "tok_bad_magic.bin", "bad tokenizer magic"},
     {"tokenizer_bad_version", "tok_bad_version.bin", "unsupported tokenizer version"},
     {"tokenizer_truncated", "tok_truncated.bin", "tokenizer truncated"},
+    {"state_whole_at_z1", "ck_whole", "holds its optimizer state whole (written at -z 0): resume it with -z 0"},
+    {"state_shards_other_count", "ck_three", "in 3 shards (-z 1 over 3 processes), this run has 2 processes: resume it with 3"},
+    {"state_shards_at_z0", "ck_two", "in 2 shards (written at -z 1 by 2 processes): resume it with -z 1 and 2 processes"},
 };
+
+// a checkpoint directory dir/name holding empty state files of step 5: the whole one or `shards` shards
+static const char *write_state_layout(char *path, const char *dir, const char *name, int whole, int shards) {
+    char file[1100];
+    join(path, dir, name);
+    mkdir(path, 0755);
+    if (whole) { snprintf(file, sizeof(file), "%s/state_00000005.bin", path); fclose(fopen(file, "wb")); }
+    for (int r = 0; r < shards; r++) {
+        snprintf(file, sizeof(file), "%s/state_00000005_%05d.bin", path, r);
+        fclose(fopen(file, "wb"));
+    }
+    return path;
+}
 
 // the child side: write the bad file, then run what must fail; returning means it did not fail
 static int run_bad_case(const char *name, const char *dir) {
@@ -482,6 +500,12 @@ static int run_bad_case(const char *name, const char *dir) {
     } else if (strcmp(name, "tokenizer_truncated") == 0) {  // the last token's byte is missing
         write_tokenizer(join(path, dir, "tok_truncated.bin"), 20240328, 2, 0, tok_pieces, tok_lens, 3, 1);
         tokenizer_init(&t, path);
+    } else if (strcmp(name, "state_whole_at_z1") == 0) {
+        check_state_layout(write_state_layout(path, dir, "ck_whole", 1, 0), 5, 1, 2);
+    } else if (strcmp(name, "state_shards_other_count") == 0) {
+        check_state_layout(write_state_layout(path, dir, "ck_three", 0, 3), 5, 1, 2);
+    } else if (strcmp(name, "state_shards_at_z0") == 0) {
+        check_state_layout(write_state_layout(path, dir, "ck_two", 0, 2), 5, 0, 1);
     } else {
         fprintf(stderr, "unknown case '%s'\n", name);
         return 2;
@@ -518,6 +542,12 @@ int main(int argc, char **argv) {
     test_tokenizer_bytes();
     test_tokenizer_file(dir);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
+    // the layouts that match pass the state-layout check (a mismatch would end this process)
+    char path[1024];
+    check_state_layout(write_state_layout(path, dir, "ck_ok_z1", 0, 3), 5, 1, 3);
+    check_state_layout(write_state_layout(path, dir, "ck_ok_z0", 1, 0), 5, 0, 1);
+    check_state_layout(write_state_layout(path, dir, "ck_ok_z0_two", 1, 0), 5, 0, 2);
+    check(1, "state_layouts_that_match_pass", "");
     test_tinyshakespeare();
 
     remove_dir(dir);
