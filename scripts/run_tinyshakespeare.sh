@@ -16,7 +16,7 @@ trainer (train_mamba_cu) when a GPU is present, else the CPU one (train_mamba). 
 (or SIGTERM) the trainer writes a checkpoint; the same command again resumes from it, and once
 the run is finished it reports the result again without training.
 
-Time: about 13 s on one H100. On the CPU the default size takes about 45 core-hours (~24 h on
+Time: about 13 s on one H100, 10 s on an H200. On the CPU the default size takes about 45 core-hours (~24 h on
 2 cores); a quick CPU run, in seconds:
   STEPS=20 MODEL=d32:l2:v256 B=4 T=64 VAL_EVERY=10 VAL_BATCHES=4 bash scripts/run_tinyshakespeare.sh /tmp/ts
 
