@@ -71,9 +71,8 @@ fi
 SYNTH_VAL_BATCHES=20 # a synthetic task's val set is 20 batches (dataloader.h): -m above that measures 20
 mkdir -p "$OUT"
 
-# train <run name> <trainer args...>: the trainer's output goes to OUT/<run>.txt; a failure ends the
-# script with the trainer's error line
-# train <name> <steps> <trainer flags...>: a run stopped by Ctrl-C (SIGTERM) resumes from its checkpoint
+# train <name> <steps> <trainer flags...>: the trainer's output goes to OUT/<name>.txt and a failure ends
+# the script with the trainer's error line; a run stopped by Ctrl-C (SIGTERM) resumes from its checkpoint
 # (-y 1) when the script runs again; a finished run of that name starts again from scratch
 train() {
     local name=$1 steps=$2 rc=0; shift 2
