@@ -1368,6 +1368,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
 int main(int argc, char **argv) {
     Options o;
     parse_options(&o, argc, argv);
+    resolve_total_batch_size(&o, 1);
     install_signal_handlers();
     if (o.num_processes > 1 || o.zero_stage != 0) { fatalf("-pn / -z: several processes need the GPU trainer (train_mamba_cu)"); }
 #ifdef OMP
@@ -1379,10 +1380,12 @@ int main(int argc, char **argv) {
     TrainState state;
     int resumed;
     setup_model(&model, &o, &state, &resumed);
+    if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); }
     config_print(&model.config, model.num_parameters);
 
     Tokenizer tokenizer;
-    tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path);
+    tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path,
+                        sample_will_run(&o) ? o.prompt : NULL);
     check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed);
 
     if (o.max_steps == 0 && o.prompt != NULL) {

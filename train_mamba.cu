@@ -1344,6 +1344,7 @@ int main(int argc, char **argv) {
     install_signal_handlers();
     multi_gpu_config = multi_gpu_config_init(o.num_processes, o.process_rank, o.local_rank, o.init_method, o.init_path,
                                              o.init_server, o.zero_stage, o.nccl_timeout);
+    resolve_total_batch_size(&o, multi_gpu_config.num_processes);
     device_init(multi_gpu_config.local_device_idx);
     use_cuda_graphs = o.cuda_graphs;
     int rank = multi_gpu_config.process_rank;
@@ -1356,6 +1357,7 @@ int main(int argc, char **argv) {
     TrainState state;
     int resumed;
     setup_model(&model, &o, &state, &resumed);
+    if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); }
     config_print(&model.config, model.num_parameters);
     cudaDeviceProp prop;
     cudaCheck(cudaGetDeviceProperties(&prop, multi_gpu_config.local_device_idx));
@@ -1363,7 +1365,8 @@ int main(int argc, char **argv) {
            multi_gpu_config.num_processes, PRECISION_MODE, o.recompute, multi_gpu_config.zero_stage, o.cuda_graphs ? "on" : "off");
 
     Tokenizer tokenizer;
-    tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path);
+    tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path,
+                        sample_will_run(&o) ? o.prompt : NULL);
     check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed);
 
     int world = multi_gpu_config.num_processes;

@@ -430,14 +430,20 @@ Writes dir/config.json and dir/model.safetensors (fp32, or bf16 rounded to neare
 dir if missing; each file is written atomically. The head is tied, so lm_head.weight is not written
 (transformers' save_pretrained omits it too and from_pretrained ties it to the embedding).
 */
-static inline void hf_save_model(const char *dir, const MambaConfig *config, const float *params, int bf16) {
-    const MambaConfig *c = config;
-    config_validate(c, dir);
+// what transformers' MambaConfig cannot describe; the trainers call this at start-up for -hf, so a run
+// that could not be exported fails before training rather than after
+static inline void hf_check_exportable(const MambaConfig *c, const char *dir) {
     if (c->no_selection) { fatalf("%s: the no-selection ablation is not a transformers model: cannot export it", dir); }
     if (c->d_inner % c->d_model != 0) {
         fatalf("%s: cannot export d_inner=%d: transformers needs an integer expand = d_inner / d_model (d_model=%d)", dir,
                c->d_inner, c->d_model);
     }
+}
+
+static inline void hf_save_model(const char *dir, const MambaConfig *config, const float *params, int bf16) {
+    const MambaConfig *c = config;
+    config_validate(c, dir);
+    hf_check_exportable(c, dir);
     make_dir_if_missing(dir);
 
     size_t sizes[NUM_PARAMETER_TENSORS];

@@ -144,13 +144,20 @@ static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
         {"mamba-130m", 768, 24}, {"mamba-370m", 1024, 48}, {"mamba-790m", 1536, 48},
         {"mamba-1.4b", 2048, 48}, {"mamba-2.8b", 2560, 64},
     };
+    // a downloaded model in ./mamba-130m, or a directory named d64, is not silently replaced by a fresh
+    // random model of that name: the user says which one is meant
+    struct stat st;
+    const int is_path = stat(desc, &st) == 0;
+    const char *ambiguous = "-e %s names both a model %s and an existing %s: write ./%s for the %s, or rename it";
     for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
         if (strcmp(desc, presets[i].name) == 0) {
+            if (is_path) { fatalf(ambiguous, desc, "preset", S_ISDIR(st.st_mode) ? "directory" : "file", desc, "path"); }
             config_fill_defaults(c, 50280, presets[i].L, presets[i].C);
             return 1;
         }
     }
     if (desc[0] != 'd' || !isdigit((unsigned char)desc[1])) { return 0; }
+    if (is_path) { fatalf(ambiguous, desc, "descriptor", S_ISDIR(st.st_mode) ? "directory" : "file", desc, "path"); }
     int C = 0, L = 8, V = 256, N = 16, E = 2, K = 4, R = 0, S = 1;
     char buf[256];
     if (strlen(desc) >= sizeof(buf)) { fatalf("model descriptor too long: %s", desc); }

@@ -4,8 +4,9 @@ Learning-rate schedules. All take the step index (0-based) and return the learni
   linear:   linear warmup, then linear decay to lr * final_frac
   constant: linear warmup, then lr
   wsd:      warmup-stable-decay: linear warmup, lr until the last `decay_frac` of the steps, then a
-            linear decay to lr * final_frac at the last step. The decay starts at a fixed step, so a
-            run can be lengthened while it is still in the stable phase (resume with a larger -x).
+            linear decay to lr * final_frac at the last step. The rate before the decay is lr whatever
+            the number of steps, so a run can be lengthened while it is still in the stable phase
+            (resume with a larger -x: the decay then starts later).
 */
 #ifndef SCHEDULERS_H
 #define SCHEDULERS_H

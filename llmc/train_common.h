@@ -112,7 +112,7 @@ static inline void print_usage(const char *program) {
     printf("              token / byte over these shards read as one stream, chunks of B*T, state carried (default none)\n");
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
     printf("  -t <int>    sequence length T (default %d)\n", d->T);
-    printf("  -d <int>    total batch size in tokens, a multiple of B*T; -1 = B*T (default %d)\n", d->total_batch_size);
+    printf("  -d <int>    total batch size in tokens, a multiple of B*T*processes; -1 = B*T*processes, no accumulation (default %d)\n", d->total_batch_size);
     printf("  -x <int>    max steps; -1 = one epoch of the train data; 0 = evaluate only (default %d)\n", d->max_steps);
     printf("  -l <float>  peak learning rate (default %g)\n", d->learning_rate);
     printf("  -u <int>    warmup steps (default %d)\n", d->warmup_iterations);
@@ -153,6 +153,15 @@ static inline void print_usage(const char *program) {
     printf("  -ps <string> tcp: host:port where rank 0 listens (default %s)\n", d->init_server);
     printf("  -pt <int>   seconds a collective may stall before the rank exits with an error (default %d)\n", d->nccl_timeout);
     printf("  -h          this help\n");
+}
+
+// -d -1 (the default) means one micro-batch per process and step: B*T*processes tokens. Called by
+// each trainer once it knows its process count (the CPU trainer: 1), before anything reads -d.
+static inline void resolve_total_batch_size(Options *o, int processes) {
+    if (o->total_batch_size != -1) { return; }
+    long tokens = (long)o->B * o->T * processes;
+    if (tokens > 0x7fffffffL) { fatalf("-b %d x -t %d x %d processes is too large a batch", o->B, o->T, processes); }
+    o->total_batch_size = (int)tokens;
 }
 
 static inline void parse_options(Options *o, int argc, char **argv) {
@@ -214,8 +223,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->B <= 0) { fatalf("-b must be positive, got %d", o->B); }
     if (o->T <= 0) { fatalf("-t must be positive, got %d", o->T); }
     if ((long)o->B * o->T > (1L << 30)) { fatalf("-b %d x -t %d is too large", o->B, o->T); }
-    if (o->total_batch_size == -1) { o->total_batch_size = o->B * o->T; }
-    if (o->total_batch_size <= 0 || o->total_batch_size % (o->B * o->T) != 0) {
+    if (o->total_batch_size != -1 && (o->total_batch_size <= 0 || o->total_batch_size % (o->B * o->T) != 0)) {
         fatalf("-d %d must be a positive multiple of B*T = %d", o->total_batch_size, o->B * o->T);
     }
     if (o->max_steps < -1) { fatalf("-x must be >= -1, got %d", o->max_steps); }
@@ -231,7 +239,13 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     }
     if (o->val_max_steps < -1 || o->val_max_steps == 0) { fatalf("-m must be -1 or positive, got %d", o->val_max_steps); }
     if (o->gen_tokens < 0 || o->gen_tokens > 100000000) { fatalf("-g must be in [0, 100000000], got %d", o->gen_tokens); }
-    if (o->hf_export_dir != NULL) { check_dir_creatable(o->hf_export_dir, "-hf"); } // (written after training)
+    if (o->output_dir != NULL && o->output_dir[0] == '\0') { fatalf("-o: empty directory name"); }
+    if (o->hf_export_dir != NULL) { // written after training: checked now, not after a whole run
+        if (o->hf_export_dir[0] == '\0') { fatalf("-hf: empty directory name"); }
+        // its files are named in 1024-byte buffers: keep room for "/model.safetensors.tmp"
+        if (strlen(o->hf_export_dir) > 900) { fatalf("-hf: directory path longer than 900 bytes"); }
+        check_dir_creatable(o->hf_export_dir, "-hf");
+    }
     if (o->stream_eval_pattern != NULL) { // checked now, not after a whole training run
         glob_t g;
         int st = glob(o->stream_eval_pattern, 0, NULL, &g);
@@ -252,6 +266,11 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->zero_stage < 0 || o->zero_stage > 1) { fatalf("-z must be 0 or 1, got %d", o->zero_stage); }
     if (o->cuda_graphs != 0 && o->cuda_graphs != 1) { fatalf("-cg must be 0 or 1, got %d", o->cuda_graphs); }
     if (o->num_processes < 0) { fatalf("-pn must be >= 0, got %d", o->num_processes); }
+    if (o->process_rank < -1) { fatalf("-pr must be >= 0, or -1 (from the environment), got %d", o->process_rank); }
+    if (o->local_rank < -1) { fatalf("-pl must be >= 0, or -1 (from the environment), got %d", o->local_rank); }
+    if (o->num_processes > 0 && o->process_rank >= o->num_processes) {
+        fatalf("-pr %d must be below -pn %d", o->process_rank, o->num_processes);
+    }
     if (strcmp(o->init_method, "fs") != 0 && strcmp(o->init_method, "tcp") != 0) { fatalf("-pi must be fs or tcp, got '%s'", o->init_method); }
     if (o->nccl_timeout <= 0) { fatalf("-pt must be positive, got %d", o->nccl_timeout); }
     if (o->recompute < 0 || o->recompute > 2) { fatalf("-r must be 0, 1 or 2, got %d", o->recompute); }
@@ -352,6 +371,9 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     s->data_shards = header[1] >= 3 ? header[22] : 0;
     s->data_tokens = header[1] >= 3 ? get64(header + 23) : 0;
     s->data_processes = header[1] >= 3 ? header[25] : 0;
+    if (header[1] >= 3 && ((s->data_kind != 1 && s->data_kind != 2) || s->data_processes < 1)) {
+        fatalf("%s: bad train-data record (kind %d, %d processes): the state file is corrupt", path, s->data_kind, s->data_processes);
+    }
     freadCheck(m, sizeof(float), n, fp);
     freadCheck(v, sizeof(float), n, fp);
     fcloseCheck(fp);
@@ -394,6 +416,11 @@ static inline int find_latest_checkpoint(const char *dir) {
     return best;
 }
 
+// whether this run samples (sample(): during or after training, or generation only with -x 0 -p)
+static inline int sample_will_run(const Options *o) {
+    return (o->max_steps != 0 && o->gen_tokens > 0) || (o->max_steps == 0 && o->prompt != NULL);
+}
+
 /*
 What can fail after the last training step is checked before the first one, so that a bad value
 cannot end a run without its final checkpoint or its -hf export:
@@ -410,7 +437,7 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
                    "or give another -o", o->output_dir, latest);
         }
     }
-    if ((o->max_steps != 0 && o->gen_tokens > 0) || (o->max_steps == 0 && o->prompt != NULL)) { // when sample() will run
+    if (sample_will_run(o)) {
         const char *prompt = o->prompt;
         int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
         int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
@@ -481,7 +508,19 @@ static void handle_stop_signal(int sig) {
     stop_signal = sig;
 }
 
+// At exit: stdout that could not be written (a full disk, /dev/full) is an error, so that a run's
+// val loss or samples are not lost with exit status 0. A pipe whose reader left (`| head`) is not:
+// SIGPIPE is ignored below for that case on purpose.
+static void check_stdout_at_exit(void) {
+    struct stat st;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && !(fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode))) {
+        fprintf(stderr, "error: the standard output could not be written (disk full?): what it printed is incomplete\n");
+        _exit(1);
+    }
+}
+
 static inline void install_signal_handlers(void) {
+    atexit(check_stdout_at_exit);
     // stdout line-buffered even into a file (Slurm's output, `> log`): an exit at once (_exit above)
     // then loses at most the line being written, not a whole buffer of log lines
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -570,8 +609,11 @@ static inline const char *tokenizer_path_for_model(const char *model_arg, const 
     return strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) == 0 ? buf : tokenizer_path;
 }
 
-// the tokenizer for a model: bytes for V <= 256, else tokenizer_path_for_model's file
-static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char *model_arg, const char *tokenizer_path) {
+// the tokenizer for a model: bytes for V <= 256, else tokenizer_path_for_model's file. prompt: the text
+// it will have to encode (NULL: none); a tokenizer file that cannot be opened is then an error, not
+// the warning that samples will print as token ids
+static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char *model_arg, const char *tokenizer_path,
+                                       const char *prompt) {
     if (vocab_size <= 256) {
         if (strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) != 0) {
             printf("note: a byte-level model (vocabulary %d <= 256) reads bytes, not a tokenizer: -tk %s is not used\n", vocab_size, tokenizer_path);
@@ -580,7 +622,12 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
         return;
     }
     char buf[1100];
-    tokenizer_init(t, tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf)));
+    const char *path = tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf));
+    if (prompt != NULL && prompt[0] != '\0' && access(path, R_OK) != 0) {
+        fatalf("-p needs a tokenizer to encode the prompt for vocabulary %d: cannot open '%s' (%s); give one with -tk",
+               vocab_size, path, strerror(errno));
+    }
+    tokenizer_init(t, path);
 }
 
 // Before a resume reads its state: the optimizer state of a checkpoint is one file (state_<step>.bin,

@@ -128,7 +128,10 @@ static inline float parse_float(const char *flag, const char *s) {
     char *end;
     errno = 0;
     float v = strtof(s, &end);
-    if (*s == '\0' || isspace((unsigned char)*s) || *end != '\0' || errno != 0 || !isfinite(v)) { fatalf("flag %s: expected a finite number, got '%s'", flag, s); }
+    if (*s == '\0' || isspace((unsigned char)*s) || *end != '\0' || isnan(v)) { fatalf("flag %s: expected a number, got '%s'", flag, s); }
+    if (errno == ERANGE || !isfinite(v)) { // strtof: ERANGE on overflow and on underflow (denormal results)
+        fatalf("flag %s: '%s' is outside a float's range (0, or magnitudes from 1.2e-38 to 3.4e38)", flag, s);
+    }
     return v;
 }
 
@@ -161,6 +164,7 @@ static inline void check_dir_creatable(const char *dir, const char *flag) {
 // create a directory and any missing parents (mkdir -p)
 static inline void make_dir_if_missing(const char *dir) {
     char path[1024];
+    if (dir[0] == '\0') { fatalf("cannot create a directory with an empty name"); }
     if (strlen(dir) >= sizeof(path)) { fatalf("path too long: %s", dir); }
     strcpy(path, dir);
     for (char *p = path + 1; ; p++) {

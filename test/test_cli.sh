@@ -45,6 +45,11 @@ expect_error integer_with_space "expected an integer" -b " 5"
 expect_error zero_batch "-b must be positive" -b 0
 expect_error negative_seq "-t must be positive" -t -5
 expect_error total_batch_not_multiple "must be a positive multiple" -b 4 -t 32 -d 100
+expect_error total_batch_negative "must be a positive multiple" -b 4 -t 32 -d -2
+# -d left out (or -1): one micro-batch per process and step, B*T*processes tokens (one process here)
+"$BIN" "${TINY[@]}" -x 1 > "$TMP/d_default.out" 2>&1
+if grep -q "^total batch size 128 tokens = 4 x 32 x 1 micro-steps" "$TMP/d_default.out"; then ok "total_batch_default_is_BT"
+else bad "total_batch_default_is_BT" "$(grep -m1 "total batch" "$TMP/d_default.out")"; fi
 expect_error bad_schedule "cosine, linear, constant or wsd" -k sawtooth
 expect_error bad_decay_fraction "-kd must be in (0, 1]" -k wsd -kd 0
 expect_error bad_lr_frac "-q must be in" -q 2
@@ -55,9 +60,37 @@ expect_error descriptor_space_in_number "bad field" -e "d64:l 2"
 expect_error descriptor_signed_number "bad field" -e d64:l+2
 expect_error unknown_descriptor_field "unknown field" -e d64:w3
 expect_error descriptor_expand_too_large "too large" -e d8192:l1:e524289:v256 -x 0
-expect_error infinite_lr "expected a finite number" -l inf
+expect_error infinite_lr "outside a float's range" -l inf
+expect_error nan_lr "expected a number, got 'nan'" -l nan
+expect_error denormal_temperature "outside a float's range" -tp 1e-39
+expect_error float_overflow "outside a float's range" -c 1e39
 expect_error too_many_threads "-nt must be in" -nt 100000
 expect_error output_dir_too_long "longer than 900" "${TINY[@]}" -x 1 -o "$TMP/$(printf '%0950d' 0)"
+expect_error empty_output_dir "-o: empty directory name" "${TINY[@]}" -x 1 -o ""
+expect_error empty_hf_dir "-hf: empty directory name" "${TINY[@]}" -x 1 -hf ""
+expect_error hf_dir_too_long "-hf: directory path longer than 900" "${TINY[@]}" -x 1 -hf "$TMP/$(printf '%0950d' 0)"
+expect_error negative_rank "-pr must be >= 0, or -1" -pr -5
+expect_error negative_local_rank "-pl must be >= 0, or -1" -pl -7
+expect_error rank_past_processes "-pr 3 must be below -pn 1" -pn 1 -pr 3
+# what -hf cannot export (the no-selection ablation) is refused before the first step, not after training
+out=$("$BIN" -e d32:l2:v256:s0 -b 4 -t 32 -v 0 -g 0 -nt 2 -x 3 -hf "$TMP/hf_s0" 2>&1); rc=$?
+if [ $rc -ne 0 ] && echo "$out" | grep -q "^error: .*no-selection ablation" && ! echo "$out" | grep -q "^step "; then ok "hf_export_refused_before_training"
+else bad "hf_export_refused_before_training" "rc $rc: $(echo "$out" | grep -m1 -E '^step |^error')"; fi
+# a -e that is both a preset / descriptor and an existing path is an error, not a fresh random model
+mkdir -p "$TMP/amb/d64" "$TMP/amb/mamba-130m"
+BIN_ABS=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+expect_error_cmd ambiguous_descriptor "names both a model descriptor and an existing directory: write ./d64" bash -c "cd '$TMP/amb' && '$BIN_ABS' -e d64 -x 0"
+expect_error_cmd ambiguous_preset "names both a model preset and an existing directory" bash -c "cd '$TMP/amb' && '$BIN_ABS' -e mamba-130m -x 0"
+# -p on a model with more than 256 tokens and no tokenizer file: one error line naming the file
+err=$("$BIN" -e d32:l2:v300 -b 2 -t 16 -x 0 -nt 2 -p hello -tk "$TMP/none.json" 2>&1 >/dev/null); rc=$?
+if [ $rc -ne 0 ] && [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "^error: -p needs a tokenizer .*none.json"; then ok "prompt_without_tokenizer"
+else bad "prompt_without_tokenizer" "rc $rc: $err"; fi
+# stdout that cannot be written (a full disk) is an error at exit; a pipe closed by its reader is not
+"$BIN" "${TINY[@]}" -x 0 -m 1 > /dev/full 2> "$TMP/full.err"; rc=$?
+if [ $rc -ne 0 ] && grep -q "^error: the standard output could not be written" "$TMP/full.err"; then ok "stdout_full_is_an_error"
+else bad "stdout_full_is_an_error" "rc $rc: $(cat "$TMP/full.err")"; fi
+"$BIN" "${TINY[@]}" -x 0 -m 1 2> "$TMP/pipe.err" | head -c 1 > /dev/null; rc=${PIPESTATUS[0]}
+if [ "$rc" = 0 ] && [ ! -s "$TMP/pipe.err" ]; then ok "stdout_closed_pipe_not_an_error"; else bad "stdout_closed_pipe_not_an_error" "rc $rc: $(cat "$TMP/pipe.err")"; fi
 expect_error checkpoint_every_without_dir "need -o" "${TINY[@]}" -x 1 -n 2
 expect_error keep_without_dir "need -o" "${TINY[@]}" -x 1 -nk 2
 expect_error bad_shuffle_flag "-sh must be 0 or 1" -sh 5
@@ -80,6 +113,14 @@ if [ -x dev/data/prepare_bytes ]; then
     : > "$TMP/empty.txt"
     expect_error_cmd prepare_bytes_empty_input "too short" dev/data/prepare_bytes "$TMP/empty.txt" "$TMP/e_train.bin" "$TMP/e_val.bin"
     expect_error_cmd prepare_bytes_same_outputs "same file" dev/data/prepare_bytes dev/data/tinyshakespeare.txt "$TMP/x.bin" "$TMP/x.bin"
+    # ... one file under two names, the input as an output, and an output directory that is missing:
+    # refused before anything is written (the input keeps its bytes, no train shard is left)
+    expect_error_cmd prepare_bytes_same_outputs_two_names "same file" dev/data/prepare_bytes dev/data/tinyshakespeare.txt "$TMP/x.bin" "$TMP/./x.bin"
+    cp dev/data/tinyshakespeare.txt "$TMP/pb_in.txt"
+    expect_error_cmd prepare_bytes_input_as_output "the input file itself" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_in.txt" "$TMP/pb_v.bin"
+    if cmp -s dev/data/tinyshakespeare.txt "$TMP/pb_in.txt"; then ok "prepare_bytes_input_kept"; else bad "prepare_bytes_input_kept" "the input changed"; fi
+    expect_error_cmd prepare_bytes_missing_val_dir "directory '$TMP/nodir' does not exist" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/nodir/pb_v.bin"
+    if [ ! -e "$TMP/pb_t.bin" ]; then ok "prepare_bytes_no_half_output"; else bad "prepare_bytes_no_half_output" "pb_t.bin was written"; fi
 else echo "SKIP prepare_bytes checks: dev/data/prepare_bytes not built"; fi
 # a shard with a token outside the model's vocabulary
 # (perl, which Debian always has: the header of 256 int32, then 800 uint16 tokens)
@@ -463,6 +504,9 @@ expect_error corrupt_state_file "checksum mismatch" "${TINY[@]}" -x 20 -o "$TMP/
 cp -r "$A" "$TMP/g"
 hdr_edit "$TMP/g/state_00000010.bin" 18 2=-5
 expect_error state_step_mismatch "state of step -5" "${TINY[@]}" -x 20 -o "$TMP/g" -y 1
+cp -r "$A" "$TMP/g3"
+hdr_edit "$TMP/g3/state_00000010.bin" 18 20=7
+expect_error state_bad_data_kind "bad train-data record .kind 7, 1 processes" "${TINY[@]}" -x 20 -o "$TMP/g3" -y 1
 # a changed header entry the other checks cannot see (the ablation flag; the seed) fails the header CRC
 cp "$A/model_00000010.bin" "$TMP/hdr.bin"
 hdr_edit "$TMP/hdr.bin" -1 13=1

@@ -244,6 +244,8 @@ expect_error jsonl_nul_escape "bad4.jsonl' line 2: .u0000 in a string: not text"
 expect_error jsonl_two_objects "bad5.jsonl' line 2: text after the JSON object" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad5.jsonl"
 expect_error jsonl_nul_byte "bad6.jsonl' line 1: byte 0: not text" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad6.jsonl"
 expect_error glob_prefix "no glob characters" -t "$TJ" -o "$TMP/x[1]" "$TXT"
+expect_error empty_prefix "the prefix needs a file-name part" -t "$TJ" -o "" "$TXT"
+expect_error directory_prefix "the prefix needs a file-name part" -t "$TJ" -o "$TMP/" "$TXT"
 expect_error not_an_integer "expected an integer, got .0.7." -t "$TJ" -o "$TMP/x" -e 0.7 "$TXT"
 expect_error tiny_val_fraction "less than a byte" -t "$TJ" -o "$TMP/x" -v 1e-9 "$TXT"
 # errors after shards were written (-s 1: one shard per token) leave none behind

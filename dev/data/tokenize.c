@@ -283,6 +283,9 @@ static void parse_options(Options *o, int argc, char **argv) {
     if (o->decode == NULL && (o->prefix == NULL || o->num_files == 0)) {
         fatalf("encoding needs -o <out prefix> and at least one input file (run %s without arguments for the usage)", argv[0]);
     }
+    if (o->prefix != NULL && (o->prefix[0] == '\0' || o->prefix[strlen(o->prefix) - 1] == '/')) {
+        fatalf("-o '%s': the prefix needs a file-name part (e.g. data/mydata gives data/mydata_train_000000.bin)", o->prefix);
+    }
     if (o->prefix != NULL && strpbrk(o->prefix, "*?[") != NULL) {
         fatalf("-o '%s': no glob characters (* ? [) in the prefix: the shards are read by glob", o->prefix);
     }
