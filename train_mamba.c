@@ -1251,6 +1251,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                                     o->lr_decay_frac};
     printf("total batch size %d tokens = %d x %d x %d micro-steps | %d steps\n", o->total_batch_size, B, T,
            grad_accum_steps, train_num_batches);
+    note_short_run(o, train_num_batches);
     if (resumed) {
         if (o->resume == 1) {
             dataloader_resume(train_loader, state->epoch, state->shard, state->sample);

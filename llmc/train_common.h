@@ -416,6 +416,15 @@ static inline int find_latest_checkpoint(const char *dir) {
     return best;
 }
 
+// a warmup as long as the run never reaches the peak rate: said once at start-up, since it is legal
+// (short test runs) but rarely meant in a real one
+static inline void note_short_run(const Options *o, int steps) {
+    if (steps > 0 && o->warmup_iterations >= steps) {
+        printf("note: the warmup (-u %d) is not shorter than the run (%d steps): the learning rate stays below -l %g\n",
+               o->warmup_iterations, steps, o->learning_rate);
+    }
+}
+
 // whether this run samples (sample(): during or after training, or generation only with -x 0 -p)
 static inline int sample_will_run(const Options *o) {
     return (o->max_steps != 0 && o->gen_tokens > 0) || (o->max_steps == 0 && o->prompt != NULL);

@@ -50,6 +50,10 @@ expect_error total_batch_negative "must be a positive multiple" -b 4 -t 32 -d -2
 "$BIN" "${TINY[@]}" -x 1 > "$TMP/d_default.out" 2>&1
 if grep -q "^total batch size 128 tokens = 4 x 32 x 1 micro-steps" "$TMP/d_default.out"; then ok "total_batch_default_is_BT"
 else bad "total_batch_default_is_BT" "$(grep -m1 "total batch" "$TMP/d_default.out")"; fi
+# a warmup not shorter than the run gets a note (the rate never reaches -l); a shorter one none
+if grep -q "^note: the warmup (-u 20) is not shorter than the run (1 steps)" "$TMP/d_default.out" &&
+   ! "$BIN" "${TINY[@]}" -x 3 -u 2 2>&1 | grep -q "^note: the warmup"; then ok "warmup_longer_than_run_noted"
+else bad "warmup_longer_than_run_noted" "$(grep -m1 "note" "$TMP/d_default.out")"; fi
 expect_error bad_schedule "cosine, linear, constant or wsd" -k sawtooth
 expect_error bad_decay_fraction "-kd must be in (0, 1]" -k wsd -kd 0
 expect_error bad_lr_frac "-q must be in" -q 2
