@@ -38,7 +38,7 @@ typedef struct {
     const char *stream_eval_pattern; // -es shards evaluated as one stream, state carried across chunks (NULL: none)
     int B;                          // -b
     int T;                          // -t
-    int total_batch_size;           // -d tokens per step (-1: B*T)
+    int total_batch_size;           // -d tokens per step (-1: B*T*processes, resolve_total_batch_size)
     int max_steps;                  // -x (-1: one epoch of the training data; 0: evaluate only)
     float learning_rate;            // -l
     int warmup_iterations;          // -u
@@ -416,11 +416,11 @@ static inline int find_latest_checkpoint(const char *dir) {
     return best;
 }
 
-// a warmup as long as the run never reaches the peak rate: said once at start-up, since it is legal
-// (short test runs) but rarely meant in a real one
+// a warmup longer than the run never reaches the peak rate (step i runs at lr * (i+1) / warmup): said
+// once at start-up, since it is legal (short test runs) but rarely meant in a real one
 static inline void note_short_run(const Options *o, int steps) {
-    if (steps > 0 && o->warmup_iterations >= steps) {
-        printf("note: the warmup (-u %d) is not shorter than the run (%d steps): the learning rate stays below -l %g\n",
+    if (steps > 0 && o->warmup_iterations > steps) {
+        printf("note: the warmup (-u %d) is longer than the run (%d steps): the learning rate stays below -l %g\n",
                o->warmup_iterations, steps, o->learning_rate);
     }
 }
@@ -518,11 +518,12 @@ static void handle_stop_signal(int sig) {
 }
 
 // At exit: stdout that could not be written (a full disk, /dev/full) is an error, so that a run's
-// val loss or samples are not lost with exit status 0. A pipe whose reader left (`| head`) is not:
-// SIGPIPE is ignored below for that case on purpose.
+// val loss or samples are not lost with exit status 0. A pipe or socket whose reader left (`| head`)
+// is not: SIGPIPE is ignored below for that case on purpose.
 static void check_stdout_at_exit(void) {
-    struct stat st;
-    if ((fflush(stdout) != 0 || ferror(stdout)) && !(fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode))) {
+    struct stat st; // only files and devices such as /dev/full: not pipes, sockets or terminals whose reader left
+    if ((fflush(stdout) != 0 || ferror(stdout)) && fstat(STDOUT_FILENO, &st) == 0 &&
+        (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !isatty(STDOUT_FILENO)))) {
         fprintf(stderr, "error: the standard output could not be written (disk full?): what it printed is incomplete\n");
         _exit(1);
     }

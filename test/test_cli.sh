@@ -50,9 +50,10 @@ expect_error total_batch_negative "must be a positive multiple" -b 4 -t 32 -d -2
 "$BIN" "${TINY[@]}" -x 1 > "$TMP/d_default.out" 2>&1
 if grep -q "^total batch size 128 tokens = 4 x 32 x 1 micro-steps" "$TMP/d_default.out"; then ok "total_batch_default_is_BT"
 else bad "total_batch_default_is_BT" "$(grep -m1 "total batch" "$TMP/d_default.out")"; fi
-# a warmup not shorter than the run gets a note (the rate never reaches -l); a shorter one none
-if grep -q "^note: the warmup (-u 20) is not shorter than the run (1 steps)" "$TMP/d_default.out" &&
-   ! "$BIN" "${TINY[@]}" -x 3 -u 2 2>&1 | grep -q "^note: the warmup"; then ok "warmup_longer_than_run_noted"
+# a warmup longer than the run gets a note (the rate never reaches -l); one as long as the run (its
+# last step at -l) none
+if grep -q "^note: the warmup (-u 20) is longer than the run (1 steps)" "$TMP/d_default.out" &&
+   ! "$BIN" "${TINY[@]}" -x 3 -u 3 2>&1 | grep -q "^note: the warmup"; then ok "warmup_longer_than_run_noted"
 else bad "warmup_longer_than_run_noted" "$(grep -m1 "note" "$TMP/d_default.out")"; fi
 expect_error bad_schedule "cosine, linear, constant or wsd" -k sawtooth
 expect_error bad_decay_fraction "-kd must be in (0, 1]" -k wsd -kd 0
@@ -90,9 +91,11 @@ err=$("$BIN" -e d32:l2:v300 -b 2 -t 16 -x 0 -nt 2 -p hello -tk "$TMP/none.json" 
 if [ $rc -ne 0 ] && [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "^error: -p needs a tokenizer .*none.json"; then ok "prompt_without_tokenizer"
 else bad "prompt_without_tokenizer" "rc $rc: $err"; fi
 # stdout that cannot be written (a full disk) is an error at exit; a pipe closed by its reader is not
-"$BIN" "${TINY[@]}" -x 0 -m 1 > /dev/full 2> "$TMP/full.err"; rc=$?
-if [ $rc -ne 0 ] && grep -q "^error: the standard output could not be written" "$TMP/full.err"; then ok "stdout_full_is_an_error"
-else bad "stdout_full_is_an_error" "rc $rc: $(cat "$TMP/full.err")"; fi
+if [ -c /dev/full ]; then
+    "$BIN" "${TINY[@]}" -x 0 -m 1 > /dev/full 2> "$TMP/full.err"; rc=$?
+    if [ $rc -ne 0 ] && grep -q "^error: the standard output could not be written" "$TMP/full.err"; then ok "stdout_full_is_an_error"
+    else bad "stdout_full_is_an_error" "rc $rc: $(cat "$TMP/full.err")"; fi
+else echo "SKIP stdout_full_is_an_error: no /dev/full on this machine (not counted as passed)"; fi
 "$BIN" "${TINY[@]}" -x 0 -m 1 2> "$TMP/pipe.err" | head -c 1 > /dev/null; rc=${PIPESTATUS[0]}
 if [ "$rc" = 0 ] && [ ! -s "$TMP/pipe.err" ]; then ok "stdout_closed_pipe_not_an_error"; else bad "stdout_closed_pipe_not_an_error" "rc $rc: $(cat "$TMP/pipe.err")"; fi
 expect_error checkpoint_every_without_dir "need -o" "${TINY[@]}" -x 1 -n 2

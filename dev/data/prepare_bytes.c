@@ -11,24 +11,28 @@ missing, so a fresh machine with gcc and make needs nothing else.
 // name. Two paths that name one file (x.bin and ./x.bin, or a link) get the same key.
 typedef struct { dev_t dev; ino_t ino; const char *name; } FileKey;
 
-static FileKey file_key(const char *path) {
+// output: the file is written as <path>.tmp then renamed, so its directory must be writable
+static FileKey file_key(const char *path, int output) {
     FileKey k = {0, 0, NULL};
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory", path); }
-        k.dev = st.st_dev; k.ino = st.st_ino;
-        return k;
-    }
     char dir[1024];
     if (strlen(path) >= sizeof(dir)) { fatalf("path too long: %s", path); }
     strcpy(dir, path);
     char *slash = strrchr(dir, '/');
-    k.name = slash != NULL ? path + (slash - dir) + 1 : path;
+    const char *name = slash != NULL ? path + (slash - dir) + 1 : path;
     if (slash == NULL) { strcpy(dir, "."); } else if (slash == dir) { dir[1] = '\0'; } else { *slash = '\0'; }
-    if (k.name[0] == '\0') { fatalf("'%s': no file name", path); }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) { fatalf("'%s': directory '%s' does not exist", path, dir); }
-    if (access(dir, W_OK) != 0) { fatalf("'%s': directory '%s' is not writable", path, dir); }
-    k.dev = st.st_dev; k.ino = st.st_ino;
+    struct stat st;
+    if (output) {
+        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) { fatalf("'%s': directory '%s' does not exist", path, dir); }
+        if (access(dir, W_OK) != 0) { fatalf("'%s': directory '%s' is not writable", path, dir); }
+    }
+    if (stat(path, &st) == 0) { // an existing file: its own identity
+        if (S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory", path); }
+        k.dev = st.st_dev; k.ino = st.st_ino;
+        return k;
+    }
+    if (name[0] == '\0') { fatalf("'%s': no file name", path); }
+    if (stat(dir, &st) != 0) { fatalf("'%s': directory '%s' does not exist", path, dir); }
+    k.dev = st.st_dev; k.ino = st.st_ino; k.name = name;
     return k;
 }
 
@@ -42,7 +46,7 @@ int main(int argc, char **argv) {
     if (argc != 4) { fatalf("usage: %s <input.txt> <train.bin> <val.bin>", argv[0]); }
     // every output is checked before anything is written, so an error leaves neither file behind
     FILE *fp = fopenCheck(argv[1], "rb");
-    FileKey in = file_key(argv[1]), train = file_key(argv[2]), val = file_key(argv[3]);
+    FileKey in = file_key(argv[1], 0), train = file_key(argv[2], 1), val = file_key(argv[3], 1);
     if (same_file(in, train) || same_file(in, val)) { fatalf("an output is the input file itself: %s", argv[1]); }
     if (same_file(train, val)) { fatalf("the train and val outputs are the same file: %s and %s", argv[2], argv[3]); }
     long n = file_size(fp);
