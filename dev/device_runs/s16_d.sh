@@ -1,7 +1,7 @@
 #!/bin/bash
-# session 16 run D (nvidia-h200): the CLI suite on train_mamba_cu after f46b3e5 (the warmup note and
-# any fixes after run C's full make test), plus test_tokenize; the device's git metadata may be stale
-# (run C printed b973cba), the files are the working tree's
+# session 16 run D (nvidia-h200): the CLI suite on train_mamba_cu at ad5d99a (the warmup note and the
+# review fixes after run C's full make test); the device's git metadata may be stale (run C printed
+# b973cba), the files are the working tree's
 set -u
 for f in .debs/*.deb; do dpkg -x $f /tmp/cj; done
 export CPATH=/tmp/cj/usr/include LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu LD_LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu NCCL_NVLS_ENABLE=0
