@@ -1213,7 +1213,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         mamba_allocate_optimizer(model);
         load_state_file(path, state, model->m_memory, model->v_memory, model->num_parameters);
         if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
-            fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d", path,
+            fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d (-d left out is B*T*processes)", path,
                    state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);
         }
         if (state->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, state->seed, o->seed); }
