@@ -91,9 +91,14 @@ void tokenizer_init_bytes(Tokenizer *t) {
     t->init_ok = 1;
 }
 
-void tokenizer_init(Tokenizer *t, const char *filename) {
+// no tokenizer (init_ok 0): token ids print as numbers, bits per byte are not reported
+void tokenizer_init_none(Tokenizer *t) {
     memset(t, 0, sizeof(*t));
     t->eot_token = -1;
+}
+
+void tokenizer_init(Tokenizer *t, const char *filename) {
+    tokenizer_init_none(t);
     require_regular_file(filename);
     FILE *fp = fopen(filename, "rb");
     if (fp != NULL && tokenizer_is_json(filename)) {

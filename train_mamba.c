@@ -1375,7 +1375,8 @@ int main(int argc, char **argv) {
 #ifdef OMP
     if (o.num_threads > 0) { omp_set_num_threads(o.num_threads); }
 #endif
-    if (o.output_dir != NULL) { make_dir_if_missing(o.output_dir); }
+    // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
+    if (o.output_dir != NULL) { check_dir_creatable(o.output_dir, "-o"); }
 
     Mamba model;
     TrainState state;
@@ -1387,7 +1388,7 @@ int main(int argc, char **argv) {
     Tokenizer tokenizer;
     tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path,
                         sample_will_run(&o) ? o.prompt : NULL);
-    check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed);
+    check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, 1);
 
     if (o.max_steps == 0 && o.prompt != NULL) {
         // generation only: -x 0 with a prompt
@@ -1424,6 +1425,7 @@ int main(int argc, char **argv) {
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, 0, 1, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
+    if (o.output_dir != NULL) { make_dir_if_missing(o.output_dir); }
     Logger logger;
     logger_init(&logger, o.output_dir, resumed, state.step);
     stop_signal_deferred = 1;

@@ -1351,8 +1351,8 @@ int main(int argc, char **argv) {
     int rank = multi_gpu_config.process_rank;
     // rank 0 speaks for all; errors still reach stderr
     if (rank != 0 && freopen("/dev/null", "w", stdout) == NULL) { fatalf("cannot silence stdout of rank %d", rank); }
-    if (o.output_dir != NULL && rank == 0) { make_dir_if_missing(o.output_dir); }
-    multi_gpu_barrier(&multi_gpu_config, main_stream);
+    // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
+    if (o.output_dir != NULL && rank == 0) { check_dir_creatable(o.output_dir, "-o"); }
 
     Mamba model;
     TrainState state;
@@ -1365,10 +1365,15 @@ int main(int argc, char **argv) {
     printf("| device                | %s x %d process(es), %s compute, recompute -r %d, ZeRO-%d, CUDA graphs %s\n", prop.name,
            multi_gpu_config.num_processes, PRECISION_MODE, o.recompute, multi_gpu_config.zero_stage, o.cuda_graphs ? "on" : "off");
 
+    // only rank 0 samples and prints, so only rank 0 reads the tokenizer: a run over several nodes needs
+    // the tokenizer file (and a prompt that it can encode) on rank 0's node alone
     Tokenizer tokenizer;
-    tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path,
-                        sample_will_run(&o) ? o.prompt : NULL);
-    check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed);
+    if (rank == 0) {
+        tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path, sample_will_run(&o) ? o.prompt : NULL);
+    } else {
+        tokenizer_init_none(&tokenizer);
+    }
+    check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, rank == 0);
 
     int world = multi_gpu_config.num_processes;
     if (o.max_steps == 0 && o.prompt != NULL) {
@@ -1407,6 +1412,10 @@ int main(int argc, char **argv) {
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, rank, world, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
+    if (o.output_dir != NULL) { // rank 0 makes it; with ZeRO-1 every rank writes its optimizer shard there
+        if (rank == 0) { make_dir_if_missing(o.output_dir); }
+        multi_gpu_barrier(&multi_gpu_config, main_stream);
+    }
     Logger logger;
     logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step);
     stop_signal_deferred = 1;

@@ -435,10 +435,12 @@ What can fail after the last training step is checked before the first one, so t
 cannot end a run without its final checkpoint or its -hf export:
   - a fresh run (no -y 1, or -y 1 finding nothing) into an -o directory that holds a checkpoint:
     -y 1 would later resume that other run, and prune_checkpoints would mix the two;
-  - the prompt's tokens against the model's vocabulary, and the sample buffer (-g x -gb tokens) against the RAM;
+  - where this process samples (samples_here: every process of train_mamba.c, rank 0 of train_mamba.cu), the
+    prompt's tokens against the model's vocabulary, and the sample buffer (-g x -gb tokens) against the RAM;
   - every header and token of the -es stream (read once here, again after training).
 */
-static inline void check_run_before_training(const Options *o, Tokenizer *tokenizer, int vocab_size, int resumed) {
+static inline void check_run_before_training(const Options *o, Tokenizer *tokenizer, int vocab_size, int resumed,
+                                             int samples_here) {
     if (o->output_dir != NULL && !resumed && o->max_steps != 0) {
         int latest = find_latest_checkpoint(o->output_dir);
         if (latest >= 0) {
@@ -446,7 +448,7 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
                    "or give another -o", o->output_dir, latest);
         }
     }
-    if (sample_will_run(o)) {
+    if (samples_here && sample_will_run(o)) {
         const char *prompt = o->prompt;
         int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
         int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));

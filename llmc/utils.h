@@ -161,11 +161,14 @@ static inline void check_dir_creatable(const char *dir, const char *flag) {
     if (access(path, W_OK) != 0) { fatalf("%s %s: '%s' is not writable", flag, dir, path); }
 }
 
-// create a directory and any missing parents (mkdir -p)
-static inline void make_dir_if_missing(const char *dir) {
+// create a directory and any missing parents (mkdir -p); report in created (if not NULL) the
+// shallowest directory made ("" if the whole path existed), so that a run which fails later can
+// take away what it made
+static inline void make_dirs(const char *dir, char *created, size_t created_size) {
     char path[1024];
     if (dir[0] == '\0') { fatalf("cannot create a directory with an empty name"); }
     if (strlen(dir) >= sizeof(path)) { fatalf("path too long: %s", dir); }
+    if (created != NULL && created_size > 0) { created[0] = '\0'; }
     strcpy(path, dir);
     for (char *p = path + 1; ; p++) {
         char c = *p;
@@ -174,11 +177,28 @@ static inline void make_dir_if_missing(const char *dir) {
         struct stat st;
         if (stat(path, &st) == 0) {
             if (!S_ISDIR(st.st_mode)) { fatalf("'%s' exists and is not a directory", path); }
-        } else if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        } else if (mkdir(path, 0755) == 0) {
+            if (created != NULL && created[0] == '\0' && strlen(path) < created_size) { strcpy(created, path); }
+        } else if (errno != EEXIST) {
             fatalf("cannot create directory '%s': %s", path, strerror(errno));
         }
         *p = c;
         if (c == '\0') { break; }
+    }
+}
+static inline void make_dir_if_missing(const char *dir) { make_dirs(dir, NULL, 0); }
+
+// undo make_dirs(dir, created): remove dir and its parents up to created, as long as they are empty
+// (rmdir refuses the others, and so does this). For exit paths: it never fails.
+static inline void remove_made_dirs(const char *dir, const char *created) {
+    char path[1024];
+    size_t stop = strlen(created);
+    if (stop == 0 || strlen(dir) >= sizeof(path) || strncmp(dir, created, stop) != 0) { return; }
+    strcpy(path, dir);
+    while (strlen(path) >= stop && rmdir(path) == 0) {
+        char *slash = strrchr(path, '/');
+        if (slash == NULL || slash == path) { break; }
+        *slash = '\0';
     }
 }
 

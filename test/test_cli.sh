@@ -72,6 +72,13 @@ expect_error float_overflow "outside a float's range" -c 1e39
 expect_error too_many_threads "-nt must be in" -nt 100000
 expect_error output_dir_too_long "longer than 900" "${TINY[@]}" -x 1 -o "$TMP/$(printf '%0950d' 0)"
 expect_error empty_output_dir "-o: empty directory name" "${TINY[@]}" -x 1 -o ""
+# -o is checked at start-up and created only once every start-up check has passed: an error before
+# the first step (here a missing train file) leaves no empty directory behind
+touch "$TMP/plainfile"
+expect_error output_dir_under_a_file "-o $TMP/plainfile/run: '$TMP/plainfile' exists and is not a directory" \
+    "${TINY[@]}" -x 1 -o "$TMP/plainfile/run"
+expect_error output_dir_after_data_error "no shard files match" "${TINY[@]}" -x 1 -i "$TMP/missing_*.bin" -o "$TMP/newout/run"
+if [ ! -e "$TMP/newout" ]; then ok "no_output_dir_after_start_up_error"; else bad "no_output_dir_after_start_up_error" "$(ls -R "$TMP/newout")"; fi
 expect_error empty_hf_dir "-hf: empty directory name" "${TINY[@]}" -x 1 -hf ""
 expect_error hf_dir_too_long "-hf: directory path longer than 900" "${TINY[@]}" -x 1 -hf "$TMP/$(printf '%0950d' 0)"
 expect_error negative_rank "-pr must be >= 0, or -1" -pr -5

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Multi-GPU tests (needs 2+ GPUs; run on the device machine's nvidia-h200-x2 kind):
 #   1 GPU vs 2 GPUs at the same global batch, -z 1 vs -z 0, bitwise resume on 2 GPUs,
-#   and a killed rank making the other exit non-zero within the -pt bound.
+#   a prompt run with the tokenizer on rank 0 only, and a killed rank making the other exit non-zero
+#   within the -pt bound.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -42,6 +43,18 @@ for z in 0 1; do
     if cmp -s "$TMP/full$z/model_00000024.bin" "$TMP/res$z/model_00000024.bin"; then ok "resume_two_gpus_bitwise_z$z"
     else bad "resume_two_gpus_bitwise_z$z" "$(tail -n 2 "$TMP/res$z.out")"; fi
 done
+
+# only rank 0 reads the tokenizer: a prompt run whose other rank has no tokenizer file (as on a node
+# without it) still generates, from rank 0
+ID="$TMP/nccl_id_tk"
+TKARGS=(-e d64:l2:v270 -b 2 -t 64 -x 0 -v 0 -p "the" -g 4 -pf "$ID" -pt 60)
+RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${TKARGS[@]}" -tk test/fixtures/bpe/tokenizer.json > "$TMP/tk0.out" 2>&1 &
+p0=$!
+RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${TKARGS[@]}" -tk "$TMP/none.json" > "$TMP/tk1.out" 2>&1
+rc1=$?
+wait "$p0"; rc0=$?
+if [ "$rc0" -eq 0 ] && [ "$rc1" -eq 0 ] && grep -q "^the" "$TMP/tk0.out"; then ok "tokenizer_on_rank_0_only"
+else bad "tokenizer_on_rank_0_only" "rc $rc0 / $rc1: $(grep -m1 error "$TMP/tk0.out" "$TMP/tk1.out")"; fi
 
 # a rank that dies: the other exits non-zero within the -pt bound (plus start-up)
 ID="$TMP/nccl_id"

@@ -254,5 +254,14 @@ printf 'ok\n\0x\n' > "$TMP/nul2.txt"
 # (and in a later batch of documents than the first shards)
 expect_error nul_in_a_later_batch "nul2.txt': byte 0 at offset 3" -t "$TJ" -o "$TMP/x" -s 1 -v 0 "${files[@]:0:1100}" "$TMP/nul2.txt"
 if ls "$TMP"/x* > /dev/null 2>&1; then bad "no_output_on_error" "$(ls "$TMP"/x* | head -3)"; else ok "no_output_on_error"; fi
+# a prefix in directories that do not exist: an error before the first shard, or after shards were
+# written, leaves none of those directories behind (one that existed before stays)
+mkdir -p "$TMP/kept"
+expect_error new_dir_error_before_shards "cannot open '$TMP/none.txt'" -t "$TJ" -o "$TMP/nd1/sub/x" "$TMP/none.txt"
+expect_error new_dir_error_after_shards "nul2.txt': byte 0 at offset 3" -t "$TJ" -o "$TMP/kept/nd2/sub/x" -s 1 -v 0 "${files[@]:0:1100}" "$TMP/nul2.txt"
+if [ ! -e "$TMP/nd1" ] && [ ! -e "$TMP/kept/nd2" ] && [ -d "$TMP/kept" ]; then ok "no_directory_on_error"
+else bad "no_directory_on_error" "$(ls -d "$TMP"/nd1 "$TMP"/kept/nd2 "$TMP"/kept 2>&1)"; fi
+touch "$TMP/plain"
+expect_error prefix_under_a_file "'$TMP/plain' exists and is not a directory" -t "$TJ" -o "$TMP/plain/sub/x" "$TXT"
 
 finish_checks

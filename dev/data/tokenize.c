@@ -67,9 +67,14 @@ static void sink_path(char *path, size_t size, const char *prefix, const char *s
 static char (*staged)[1040] = NULL;
 static size_t num_staged = 0, cap_staged = 0;
 static int committed = 0;
+// the prefix's directory: created with the first shard, and taken away again if this run made it
+// and fails (an early error leaves no empty directory behind)
+static char out_dir[1024] = "", out_dir_made[1024] = "";
+static int out_dir_ready = 0;
 static void remove_staged(void) {
     if (committed) { return; }
     for (size_t i = 0; i < num_staged; i++) { remove(staged[i]); }
+    if (out_dir_ready) { remove_made_dirs(out_dir, out_dir_made); }
 }
 
 static void sink_flush(Sink *s) {
@@ -80,6 +85,8 @@ static void sink_flush(Sink *s) {
         staged = realloc(staged, cap_staged * sizeof(*staged));
         if (staged == NULL) { fatalf("out of host memory"); }
     }
+    if (!out_dir_ready && out_dir[0] != '\0') { make_dirs(out_dir, out_dir_made, sizeof(out_dir_made)); }
+    out_dir_ready = 1;
     sink_path(staged[num_staged], sizeof(staged[0]), s->prefix, s->split, s->shards, ".partial");
     num_staged++;
     write_token_shard(staged[num_staged - 1], s->buf, s->n);
@@ -479,11 +486,11 @@ int main(int argc, char **argv) {
         bpe_free(&t);
         return 0;
     }
-    const char *slash = strrchr(o.prefix, '/'); // the prefix's directory is created as needed
+    const char *slash = strrchr(o.prefix, '/'); // the prefix's directory: checked now, created with the first shard
     if (slash != NULL && slash != o.prefix) {
-        char dir[1024];
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - o.prefix), o.prefix);
-        make_dir_if_missing(dir);
+        if (slash - o.prefix >= (long)sizeof(out_dir)) { fatalf("-o: path too long: %s", o.prefix); }
+        snprintf(out_dir, sizeof(out_dir), "%.*s", (int)(slash - o.prefix), o.prefix);
+        check_dir_creatable(out_dir, "-o");
     }
     check_no_shards(o.prefix);
     atexit(remove_staged);
