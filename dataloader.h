@@ -9,10 +9,15 @@ Shard file (little-endian):
 How batches are cut from a shard of n tokens, for batch size B, sequence length T:
     the shard holds S = (n - 1) / (B*T) samples; sample i is the window of B*T + 1 tokens starting at
     token i*B*T (inputs = the first B*T, targets = the same window shifted by one).
-    Samples are dealt round-robin to the ranks: at step j within the shard, rank r reads sample
+    Samples are dealt round-robin to the ranks: for its j-th batch within the shard, rank r reads sample
     order[j*P + r] (P = num_processes), where order is the identity, or with shuffling a permutation.
-    Every rank takes S / P steps in each shard (the last S % P samples are dropped) so all ranks move
-    to the next shard together. After the last shard, the loader wraps to the first: a new epoch.
+    A shard's samples are used in whole optimizer steps: the trainer sets W, the windows one step
+    reads over all ranks and micro-steps (dataloader_set_step_windows: W = total batch / (B*T), a
+    multiple of P; P by default). The first S - S % W samples are read, every rank taking (S - S % W) / P
+    of them, so all ranks move to the next shard together, no step straddles two shards, and the
+    samples of optimizer step k are the same set whatever P is (only how they are split over ranks and
+    micro-steps changes): a checkpoint's position converts exactly to another process count. A shard
+    with fewer than W samples is not read. After the last shard, the loader wraps to the first: a new epoch.
 
 Shuffling (should_shuffle = 1): each epoch visits the shards in a permuted order, and each shard's
 samples in a permuted order. The permutations are not drawn from a running RNG but re-derived from
@@ -156,6 +161,8 @@ typedef struct {
     size_t *shard_order;              // (num_shards) file index at each position of this epoch
     size_t *sample_order;             // (max samples of a shard) sample index at each global slot
     size_t shard_num_samples;         // steps this rank takes in the current shard
+    size_t step_windows;              // W: samples one optimizer step reads over all ranks (a multiple of P)
+    size_t noted_skipped;             // shards too small for a step, as last said (dataloader_note_skipped)
     int vocab_size;
     int synthetic;                    // 0: token shards; else a SyntheticTask generated on the fly
     size_t synthetic_batches;         // batches in one pass (the val set of a synthetic task)
@@ -252,21 +259,24 @@ static void dataloader_load_shard(DataLoader *loader) {
     }
     loader->file_size_bytes = file_size(loader->tokens_file);
     size_t samples = dataloader_shard_samples(loader, n);
-    loader->shard_num_samples = samples / (size_t)loader->num_processes;
+    loader->shard_num_samples = samples / loader->step_windows * loader->step_windows / (size_t)loader->num_processes;
     dataloader_permutation(loader->sample_order, samples, loader->should_shuffle,
                            loader->seed, loader->epoch, 1 + file_idx);
 }
 
-// moves to the next shard, wrapping into a new epoch after the last one
+// moves to the next shard that holds a whole step, wrapping into a new epoch after the last one (some
+// shard holds one: dataloader_set_step_windows)
 static void dataloader_advance(DataLoader *loader) {
-    loader->current_shard_idx++;
-    if (loader->current_shard_idx == loader->num_shards) {
-        loader->current_shard_idx = 0;
-        loader->epoch++;
-        dataloader_prepare_epoch(loader);
-    }
-    loader->current_sample_idx = 0;
-    dataloader_load_shard(loader);
+    do {
+        loader->current_shard_idx++;
+        if (loader->current_shard_idx == loader->num_shards) {
+            loader->current_shard_idx = 0;
+            loader->epoch++;
+            dataloader_prepare_epoch(loader);
+        }
+        loader->current_sample_idx = 0;
+        dataloader_load_shard(loader);
+    } while (loader->shard_num_samples == 0);
 }
 
 // back to the first batch of epoch 0
@@ -277,6 +287,21 @@ void dataloader_reset(DataLoader *loader) {
     if (loader->synthetic) { return; }
     dataloader_prepare_epoch(loader);
     dataloader_load_shard(loader);
+    if (loader->shard_num_samples == 0) { dataloader_advance(loader); }
+}
+
+// shards with fewer samples than one step (W, P before dataloader_set_step_windows) are never read: said
+// once per count, since a run over data like that is legal but usually not meant
+static void dataloader_note_skipped(DataLoader *loader) {
+    size_t skipped = 0, first = 0;
+    for (size_t i = loader->num_shards; i-- > 0;) {
+        if (dataloader_shard_samples(loader, loader->shard_num_tokens[i]) < loader->step_windows) { skipped++; first = i; }
+    }
+    if (skipped > loader->noted_skipped) {
+        printf("note: %zu of %zu shards hold fewer than one step's %zu windows of %zu tokens and are not read (the first: %s)\n",
+               skipped, loader->num_shards, loader->step_windows, loader->B * loader->T, loader->glob_result.gl_pathv[first]);
+        loader->noted_skipped = skipped;
+    }
 }
 
 void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B, size_t T,
@@ -297,6 +322,7 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
     loader->should_shuffle = should_shuffle;
     loader->seed = seed;
     loader->vocab_size = vocab_size;
+    loader->step_windows = (size_t)num_processes;
 
     loader->synthetic = synthetic_task_from_pattern(filename_pattern);
     if (loader->synthetic) {
@@ -315,27 +341,52 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
     // validate every shard now, so a bad file fails at startup and not hours into a run
     loader->shard_num_tokens = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
     size_t min_tokens = (size_t)num_processes * B * T + 1;  // one window for every rank
-    size_t max_samples = 0;
+    size_t max_samples = 0, largest = 0;
     for (size_t i = 0; i < loader->num_shards; i++) {
         const char *path = loader->glob_result.gl_pathv[i];
         FILE *fp = fopenCheck(path, "rb");
         size_t n = shard_read_header(fp, path);
         fcloseCheck(fp);
-        if (n < min_tokens) {
-            fatalf("'%s': shard too small: %zu tokens, need at least %zu (%d rank(s) x B=%zu x T=%zu + 1)",
-                   path, n, min_tokens, num_processes, B, T);
-        }
         loader->shard_num_tokens[i] = n;
         loader->num_tokens += n;
         size_t samples = dataloader_shard_samples(loader, n);
-        if (samples > max_samples) { max_samples = samples; }
+        if (samples > max_samples) { max_samples = samples; largest = i; }
     }
+    if (loader->shard_num_tokens[largest] < min_tokens) { // a smaller shard is skipped (dataloader_note_skipped)
+        fatalf("'%s': shard too small: %zu tokens, need at least %zu (%d rank(s) x B=%zu x T=%zu + 1)%s",
+               loader->glob_result.gl_pathv[largest], loader->shard_num_tokens[largest], min_tokens, num_processes, B, T,
+               loader->num_shards > 1 ? " (the largest of the shards)" : "");
+    }
+    dataloader_note_skipped(loader);
 
     loader->shard_order = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
     loader->sample_order = (size_t *)mallocCheck(max_samples * sizeof(size_t));
     loader->buffer = (uint16_t *)mallocCheck((B * T + 1) * sizeof(uint16_t));
     loader->inputs = (int *)mallocCheck(B * T * sizeof(int));
     loader->targets = (int *)mallocCheck(B * T * sizeof(int));
+    dataloader_reset(loader);
+}
+
+// W, the samples (B*T windows) one optimizer step reads over all ranks and micro-steps: the trainer's
+// total batch / (B*T). Shards are then used in whole steps (file comment); a shard with fewer than W
+// samples is skipped (said once), and data where no shard holds W is an error. Back to the first batch.
+void dataloader_set_step_windows(DataLoader *loader, size_t W) {
+    if (W < (size_t)loader->num_processes || W % (size_t)loader->num_processes != 0) {
+        fatalf("dataloader: %zu windows per step is not a positive multiple of the %d process(es)", W, loader->num_processes);
+    }
+    loader->step_windows = W;
+    if (loader->synthetic) { return; }
+    size_t largest = 0;
+    for (size_t i = 0; i < loader->num_shards; i++) {
+        size_t samples = dataloader_shard_samples(loader, loader->shard_num_tokens[i]);
+        if (samples > largest) { largest = samples; }
+    }
+    if (largest < W) {
+        fatalf("'%s': no shard holds one step of data: a step reads %zu windows of B*T = %zu tokens, the largest shard "
+               "has %zu; give a smaller total batch (-d) or larger shards", loader->glob_result.gl_pathv[0], W,
+               loader->B * loader->T, largest);
+    }
+    dataloader_note_skipped(loader);
     dataloader_reset(loader);
 }
 
@@ -393,7 +444,8 @@ size_t dataloader_num_batches(const DataLoader *loader) {
     if (loader->synthetic) { return loader->synthetic_batches; }
     size_t total = 0;
     for (size_t i = 0; i < loader->num_shards; i++) {
-        total += dataloader_shard_samples(loader, loader->shard_num_tokens[i]) / (size_t)loader->num_processes;
+        size_t samples = dataloader_shard_samples(loader, loader->shard_num_tokens[i]);
+        total += samples / loader->step_windows * loader->step_windows / (size_t)loader->num_processes;
     }
     return total;
 }

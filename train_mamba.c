@@ -1254,7 +1254,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     note_short_run(o, train_num_batches);
     if (resumed) {
         if (o->resume == 1) {
-            dataloader_resume(train_loader, state->epoch, state->shard, state->sample);
+            dataloader_resume(train_loader, state->epoch, state->shard, resume_sample_index(state, train_loader));
         } else {
             printf("resuming with -y 2: the train data is read from its start, not from where the checkpoint's run left it\n");
         }
@@ -1424,6 +1424,7 @@ int main(int argc, char **argv) {
     DataLoader train_loader;
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, 0, 1, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
+    dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     if (o.output_dir != NULL) { make_dir_if_missing(o.output_dir); }
     Logger logger;

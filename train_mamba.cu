@@ -1190,9 +1190,6 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
 static int train(Mamba *model, const Options *o, TrainState *state, int resumed, DataLoader *train_loader,
                   DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
     int B = o->B, T = o->T, world = multi_gpu_config.num_processes;
-    if (o->total_batch_size % (B * T * world) != 0) {
-        fatalf("-d %d must be a multiple of B*T*processes = %d*%d*%d", o->total_batch_size, B, T, world);
-    }
     int grad_accum_steps = o->total_batch_size / (B * T * world);
     int train_num_batches = o->max_steps;
     if (train_num_batches == -1 && train_loader->synthetic) { fatalf("a synthetic task has no epochs: give -x <steps>"); }
@@ -1209,7 +1206,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     note_short_run(o, train_num_batches);
     if (resumed) {
         if (o->resume == 1) {
-            dataloader_resume(train_loader, state->epoch, state->shard, state->sample);
+            dataloader_resume(train_loader, state->epoch, state->shard, resume_sample_index(state, train_loader));
         } else if (multi_gpu_config.process_rank == 0) {
             printf("resuming with -y 2: the train data is read from its start, not from where the checkpoint's run left it\n");
         }
@@ -1408,9 +1405,13 @@ int main(int argc, char **argv) {
         multi_gpu_config_free(&multi_gpu_config);
         return 0;
     }
+    if (o.total_batch_size % (o.B * o.T * world) != 0) {
+        fatalf("-d %d must be a multiple of B*T*processes = %d*%d*%d", o.total_batch_size, o.B, o.T, world);
+    }
     DataLoader train_loader;
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, rank, world, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
+    dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     if (o.output_dir != NULL) { // rank 0 makes it; with ZeRO-1 every rank writes its optimizer shard there
         if (rank == 0) { make_dir_if_missing(o.output_dir); }

@@ -689,12 +689,20 @@ static inline void check_resume_data(const TrainState *s, const DataLoader *l, c
                s->data_kind == 1 ? "token shards" : s->data_order == SYNTH_COPY ? "synth:copy" : "synth:induction",
                now.data_kind == 1 ? "token shards" : now.data_order == SYNTH_COPY ? "synth:copy" : "synth:induction", hint);
     }
-    if (s->data_processes != now.data_processes) { // (rank r reads slot idx * processes + r, and its own synthetic batches)
-        fatalf("the checkpoint in %s was saved by a run of %d processes, this one has %d: each process's data position "
-               "would point elsewhere; resume with %d processes, or with -y 2 (the data from its start)", dir, s->data_processes,
-               now.data_processes, s->data_processes);
+    if (s->data_processes != now.data_processes && now.data_kind == 2) { // each process generates its own batches
+        fatalf("the checkpoint in %s was saved by a run of %d processes, this one has %d: a synthetic task's batches are "
+               "each process's own and cannot be dealt anew; resume with %d processes, or with -y 2 (the data from its start)",
+               dir, s->data_processes, now.data_processes, s->data_processes);
     }
     if (now.data_kind == 2) { return; }
+    // token shards are read in whole steps (dataloader.h), so the global position, sample x processes, is a
+    // whole number of steps into its shard and converts to any process count that divides the step's windows
+    if (s->data_processes != now.data_processes && (s->sample * (size_t)s->data_processes) % (size_t)now.data_processes != 0) {
+        fatalf("the checkpoint in %s was saved by a run of %d processes at sample %zu of its shard, which %d processes "
+               "cannot continue exactly (a checkpoint of an earlier version of this program, or of another -d); resume with "
+               "%d processes, or with -y 2 (the data from its start)", dir, s->data_processes, s->sample,
+               now.data_processes, s->data_processes);
+    }
     if (s->data_shards != now.data_shards || s->data_tokens != now.data_tokens) {
         fatalf("the checkpoint in %s was trained on %d shard%s of %llu tokens, this run's -i has %d shard%s of %llu tokens: "
                "its data position would not continue the same data; %s", dir, s->data_shards, s->data_shards == 1 ? "" : "s",
@@ -705,6 +713,14 @@ static inline void check_resume_data(const TrainState *s, const DataLoader *l, c
         fatalf("the checkpoint in %s was saved with -sh %d, this run has -sh %d: the data order would change; %s", dir,
                s->data_order, now.data_order, hint);
     }
+}
+
+// the saved data position in this run's terms: every process of the saved run stood at index s->sample
+// of its share of the shard, so the shard's next sample was s->sample * (its processes); with l's process
+// count that is an index of s->sample * saved processes / l's processes (whole: check_resume_data)
+static inline size_t resume_sample_index(const TrainState *s, const DataLoader *l) {
+    if (s->data_kind != 1 || s->data_processes == l->num_processes) { return s->sample; }
+    return s->sample * (size_t)s->data_processes / (size_t)l->num_processes;
 }
 
 // a resumed run whose -x differs from the checkpoint's: the schedule is computed for the new length from

@@ -288,6 +288,115 @@ static void test_num_batches(const char *dir) {
     }
 }
 
+// shards of 8, 5, 2 and 7 samples for the whole-step checks: at W = 4 windows per step the first
+// gives 2 steps, the second 1 (one sample left), the third none (skipped), the fourth 1 (3 left)
+static const char *write_step_shards(const char *dir, char *pat) {
+    write_counting_shard(dir, "win_000.bin", 8 * BT + 1, 100);
+    write_counting_shard(dir, "win_001.bin", 5 * BT + 9, 1000);
+    write_counting_shard(dir, "win_002.bin", 2 * BT + 1, 2000);
+    write_counting_shard(dir, "win_003.bin", 7 * BT + 1, 3000);
+    return join(pat, dir, "win_*.bin");
+}
+
+enum { STEP_W = 4, STEP_EPOCH = 4, STEP_N = 3 * STEP_EPOCH }; // windows per step, steps per epoch, steps run
+
+// P loaders, one per rank, reading W windows per step; step k's first tokens, sorted, into set[k][0..W)
+static void run_steps(const char *pat, int P, int shuffle, int steps, int (*set)[STEP_W], Batch *first_pos,
+                      const TrainState *from) {
+    DataLoader l[4];
+    for (int r = 0; r < P; r++) {
+        dataloader_init(&l[r], pat, TB, TT, r, P, shuffle, 99, 65536);
+        dataloader_set_step_windows(&l[r], STEP_W);
+        if (from != NULL) {
+            check_resume_data(from, &l[r], "(test)");
+            dataloader_resume(&l[r], from->epoch, from->shard, resume_sample_index(from, &l[r]));
+        }
+    }
+    for (int k = 0; k < steps; k++) {
+        int n = 0;
+        for (int r = 0; r < P; r++) {
+            for (int m = 0; m < STEP_W / P; m++) {
+                Batch b;
+                take_batch(&l[r], &b);
+                if (r == 0 && m == 0 && first_pos != NULL) { first_pos[k] = b; }
+                set[k][n++] = b.inputs[0];
+            }
+        }
+        qsort(set[k], STEP_W, sizeof(int), cmp_int);
+    }
+    for (int r = 0; r < P; r++) { dataloader_free(&l[r]); }
+}
+
+// with W windows per step the samples of each optimizer step are the same set on 1, 2 or 4 processes, come
+// from one shard, and an epoch reads every usable sample once; a position saved by 2 processes, converted,
+// continues the same sets on 1 and on 4
+static void test_step_windows(const char *dir) {
+    char pat[1024];
+    write_step_shards(dir, pat);
+    for (int shuffle = 0; shuffle <= 1; shuffle++) {
+        int ref[STEP_N][STEP_W], got[STEP_N][STEP_W];
+        run_steps(pat, 1, shuffle, STEP_N, ref, NULL, NULL);
+        int whole = 1, covered = 1;
+        for (int k = 0; k < STEP_N; k++) {
+            for (int i = 0; i < STEP_W; i++) {
+                whole = whole && ref[k][i] / 1000 == ref[k][0] / 1000 && ref[k][i] / 1000 != 2 && (ref[k][i] % 1000 - 100 * (ref[k][i] < 1000)) % BT == 0;
+            }
+        }
+        for (int e = 0; e < STEP_N / STEP_EPOCH; e++) { // 16 distinct samples per epoch
+            int all[STEP_EPOCH * STEP_W];
+            memcpy(all, ref[e * STEP_EPOCH], sizeof(all));
+            qsort(all, STEP_EPOCH * STEP_W, sizeof(int), cmp_int);
+            for (int i = 1; i < STEP_EPOCH * STEP_W; i++) { covered = covered && all[i] != all[i - 1]; }
+        }
+        char name[64];
+        snprintf(name, sizeof(name), "whole_steps_per_shard_shuffle%d", shuffle);
+        check(whole && covered, name, "a step mixes shards, reads the 2-sample shard, or an epoch repeats a sample (whole %d, distinct %d)",
+              whole, covered);
+        for (int P = 2; P <= 4; P *= 2) {
+            run_steps(pat, P, shuffle, STEP_N, got, NULL, NULL);
+            snprintf(name, sizeof(name), "step_sets_same_on_%d_processes_shuffle%d", P, shuffle);
+            check(memcmp(ref, got, sizeof(ref)) == 0, name, "the samples of some step differ from one process's");
+        }
+        // resume: positions saved by 2 processes at the start of steps 1, 2, 3, 5, 9, continued on 1, 2 and 4
+        Batch pos[STEP_N];
+        run_steps(pat, 2, shuffle, STEP_N, got, pos, NULL);
+        const int starts[] = {1, 2, 3, 5, 9};
+        for (int P = 1; P <= 4; P *= 2) {
+            int ok = 1, bad = -1;
+            for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+                const int k0 = starts[i];
+                DataLoader two;
+                dataloader_init(&two, pat, TB, TT, 0, 2, shuffle, 99, 65536);
+                TrainState st;
+                memset(&st, 0, sizeof(st));
+                state_set_data(&st, &two);
+                dataloader_free(&two);
+                st.epoch = pos[k0].epoch;
+                st.shard = pos[k0].shard;
+                st.sample = pos[k0].sample;
+                int cont[STEP_N][STEP_W];
+                run_steps(pat, P, shuffle, STEP_N - k0, cont, NULL, &st);
+                if (memcmp(cont, ref[k0], (size_t)(STEP_N - k0) * sizeof(cont[0])) != 0 && ok) { ok = 0; bad = k0; }
+            }
+            snprintf(name, sizeof(name), "resume_2_processes_on_%d_shuffle%d", P, shuffle);
+            check(ok, name, "the run resumed from step %d's position diverged", bad);
+        }
+    }
+    // batches per epoch count whole steps only: 16 usable samples
+    for (int P = 1; P <= 4; P *= 2) {
+        DataLoader l;
+        dataloader_init(&l, pat, TB, TT, 0, P, 0, 1, 65536);
+        size_t before = dataloader_num_batches(&l);
+        dataloader_set_step_windows(&l, STEP_W);
+        size_t n = dataloader_num_batches(&l), expected_before = P == 1 ? 22 : P == 2 ? 4 + 2 + 1 + 3 : 2 + 1 + 0 + 1;
+        char name[64];
+        snprintf(name, sizeof(name), "num_batches_whole_steps_%d_processes", P);
+        check(n == (size_t)16 / P && before == expected_before, name, "%zu (expected %d), before: %zu (expected %zu)", n,
+              16 / P, before, expected_before);
+        dataloader_free(&l);
+    }
+}
+
 // a shard exactly as llm.c's dev/data/data_common.py write_datafile writes one
 static void test_llmc_format(const char *dir) {
     char path[1024], mine[1024];
@@ -440,6 +549,10 @@ static const BadCase bad_cases[] = {
     {"state_whole_at_z1", "ck_whole", "holds its optimizer state whole (written at -z 0): resume it with -z 0"},
     {"state_shards_other_count", "ck_three", "in 3 shards (-z 1 over 3 processes), this run has 2 processes: resume it with 3"},
     {"state_shards_at_z0", "ck_two", "in 2 shards (written at -z 1 by 2 processes): resume it with -z 1 and 2 processes"},
+    {"step_windows_not_multiple", "dataloader", "3 windows per step is not a positive multiple of the 2 process(es)"},
+    {"no_shard_holds_a_step", "small_step.bin", "no shard holds one step of data: a step reads 4 windows of B*T = 16 tokens, the largest shard has 3"},
+    {"resume_inexact_on_other_processes", "ck_inexact", "saved by a run of 2 processes at sample 1 of its shard, which 4 processes cannot continue exactly"},
+    {"resume_synthetic_on_other_processes", "ck_synth", "a synthetic task's batches are each process's own"},
 };
 
 // a checkpoint directory dir/name holding empty state files of step 5: the whole one or `shards` shards
@@ -491,6 +604,24 @@ static int run_bad_case(const char *name, const char *dir) {
         write_token_shard(join(path, dir, "resume.bin"), tokens, 64);
         dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
         dataloader_resume(&loader, 0, 0, 9);
+    } else if (strcmp(name, "step_windows_not_multiple") == 0) {
+        write_token_shard(join(path, dir, "steps.bin"), tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 2, 0, 0, 256);
+        dataloader_set_step_windows(&loader, 3);
+    } else if (strcmp(name, "no_shard_holds_a_step") == 0) { // 3 samples, a step of 4
+        write_token_shard(join(path, dir, "small_step.bin"), tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+        dataloader_set_step_windows(&loader, 4);
+    } else if (strcmp(name, "resume_inexact_on_other_processes") == 0 || strcmp(name, "resume_synthetic_on_other_processes") == 0) {
+        const int synth = strcmp(name, "resume_synthetic_on_other_processes") == 0;
+        write_counting_shard(dir, "inexact.bin", 5 * BT + 1, 0);
+        dataloader_init(&loader, synth ? "synth:copy" : join(path, dir, "inexact.bin"), TB, synth ? 40 : TT, 0, synth ? 1 : 4, 0, 0, 256);
+        TrainState st;
+        memset(&st, 0, sizeof(st));
+        state_set_data(&st, &loader);
+        st.data_processes = 2;
+        st.sample = 1; // at 2 processes: the shard's sample 2, which 4 processes do not start a step at
+        check_resume_data(&st, &loader, synth ? "ck_synth" : "ck_inexact");
     } else if (strcmp(name, "tokenizer_bad_magic") == 0) {
         write_tokenizer(join(path, dir, "tok_bad_magic.bin"), 20240520, 1, 0, tok_pieces, tok_lens, 3, 0);
         tokenizer_init(&t, path);
@@ -538,6 +669,7 @@ int main(int argc, char **argv) {
     test_shuffle(dir);
     test_resume(dir);
     test_num_batches(dir);
+    test_step_windows(dir);
     test_llmc_format(dir);
     test_tokenizer_bytes();
     test_tokenizer_file(dir);

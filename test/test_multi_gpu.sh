@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Multi-GPU tests (needs 2+ GPUs; run on the device machine's nvidia-h200-x2 kind):
-#   1 GPU vs 2 GPUs at the same global batch, -z 1 vs -z 0, bitwise resume on 2 GPUs,
-#   a prompt run with the tokenizer on rank 0 only, and a killed rank making the other exit non-zero
-#   within the -pt bound.
+#   1 GPU vs 2 GPUs at the same global batch, -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
+#   checkpoint resumed on 1 GPU, a prompt run with the tokenizer on rank 0 only, and a killed rank
+#   making the other exit non-zero within the -pt bound.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -43,6 +43,16 @@ for z in 0 1; do
     if cmp -s "$TMP/full$z/model_00000024.bin" "$TMP/res$z/model_00000024.bin"; then ok "resume_two_gpus_bitwise_z$z"
     else bad "resume_two_gpus_bitwise_z$z" "$(tail -n 2 "$TMP/res$z.out")"; fi
 done
+
+# a -z 0 checkpoint of 2 GPUs resumes on 1 (same -d): shards are read in whole steps, so it continues the
+# same data, and steps 13-24 follow the uninterrupted 2-GPU run's within the 1-vs-2 GPU tolerance above
+mkdir -p "$TMP/to1"; cp "$TMP/full0"/*00000012* "$TMP/to1/"
+"$BIN" "${ARGS[@]}" -n 12 -o "$TMP/to1" -y 1 > "$TMP/to1.out" 2>&1
+late() { grep -E '^s:(1[3-9]|2[0-4]) trl' "$1/main.log" | awk -F'trl:' '{print $2}'; }
+d=$(paste <(late "$TMP/full0") <(late "$TMP/to1") | awk 'BEGIN { m = 0 } { d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d } END { printf "%.6f", m }')
+if grep -q "^resuming from step 12" "$TMP/to1.out" && [ "$(late "$TMP/to1" | wc -l)" -eq 12 ] && awk -v d="$d" 'BEGIN { exit !(d <= 2e-2) }'
+then ok "resume_two_gpu_checkpoint_on_one (max loss diff $d over steps 13-24)"
+else bad "resume_two_gpu_checkpoint_on_one" "max diff $d: $(tail -n 2 "$TMP/to1.out")"; fi
 
 # only rank 0 reads the tokenizer: a prompt run whose other rank has no tokenizer file (as on a node
 # without it) still generates, from rank 0
