@@ -233,7 +233,7 @@ static int synthetic_task_from_pattern(const char *pattern) {
 
 // samples (B*T+1 windows at stride B*T) in a shard of n tokens, over all ranks
 static size_t dataloader_shard_samples(const DataLoader *loader, size_t n) {
-    return (n - 1) / (loader->B * loader->T);
+    return n > loader->B * loader->T ? (n - 1) / (loader->B * loader->T) : 0; // (an empty shard has none)
 }
 
 static const char *dataloader_current_path(const DataLoader *loader) {

@@ -1194,7 +1194,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int train_num_batches = o->max_steps;
     if (train_num_batches == -1 && train_loader->synthetic) { fatalf("a synthetic task has no epochs: give -x <steps>"); }
     if (train_num_batches == -1) {
-        const size_t epoch_steps = (size_t)train_loader->num_tokens / (size_t)o->total_batch_size;
+        const size_t epoch_steps = dataloader_num_batches(train_loader) / (size_t)grad_accum_steps; // whole steps (dataloader.h)
         if (epoch_steps > (size_t)INT_MAX - 1) { fatalf("one epoch is %zu steps, more than -x can count: give -x <steps>", epoch_steps); }
         train_num_batches = (int)epoch_steps;
         if (train_num_batches < 1) { train_num_batches = 1; }
