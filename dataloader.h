@@ -13,11 +13,13 @@ How batches are cut from a shard of n tokens, for batch size B, sequence length 
     order[j*P + r] (P = num_processes), where order is the identity, or with shuffling a permutation.
     A shard's samples are used in whole optimizer steps: the trainer sets W, the windows one step
     reads over all ranks and micro-steps (dataloader_set_step_windows: W = total batch / (B*T), a
-    multiple of P; P by default). The first S - S % W samples are read, every rank taking (S - S % W) / P
-    of them, so all ranks move to the next shard together, no step straddles two shards, and the
-    samples of optimizer step k are the same set whatever P is (only how they are split over ranks and
-    micro-steps changes): a checkpoint's position converts exactly to another process count. A shard
-    with fewer than W samples is not read. After the last shard, the loader wraps to the first: a new epoch.
+    multiple of P; P by default). The samples at the first S - S % W slots of the order are read (the
+    first S - S % W samples, or with shuffling a random subset of that many), every rank taking
+    (S - S % W) / P of them, so all ranks move to the next shard together, no step straddles two
+    shards, and the samples of optimizer step k are the same set whatever P is (only how they are split
+    over ranks and micro-steps changes): a checkpoint's position converts exactly to another process
+    count. A shard with fewer than W samples is not read (said once, by dataloader_set_step_windows).
+    After the last shard, the loader wraps to the first: a new epoch.
 
 Shuffling (should_shuffle = 1): each epoch visits the shards in a permuted order, and each shard's
 samples in a permuted order. The permutations are not drawn from a running RNG but re-derived from
@@ -147,7 +149,7 @@ typedef struct {
     size_t num_tokens;                // total tokens over all shards
     glob_t glob_result;               // the shard files, in glob (sorted) order
     size_t current_shard_idx;         // position in this epoch's shard order
-    size_t current_sample_idx;        // this rank's next step within the current shard
+    size_t current_sample_idx;        // this rank's next batch (B*T window) within the current shard
     FILE *tokens_file;                // the current shard
     long file_size_bytes;             // of the current shard
     uint16_t *buffer;                 // (B*T+1) tokens as read from the file
@@ -160,9 +162,8 @@ typedef struct {
     size_t *shard_num_tokens;         // (num_shards) tokens in each shard file, glob order
     size_t *shard_order;              // (num_shards) file index at each position of this epoch
     size_t *sample_order;             // (max samples of a shard) sample index at each global slot
-    size_t shard_num_samples;         // steps this rank takes in the current shard
+    size_t shard_num_samples;         // batches this rank reads from the current shard
     size_t step_windows;              // W: samples one optimizer step reads over all ranks (a multiple of P)
-    size_t noted_skipped;             // shards too small for a step, as last said (dataloader_note_skipped)
     int vocab_size;
     int synthetic;                    // 0: token shards; else a SyntheticTask generated on the fly
     size_t synthetic_batches;         // batches in one pass (the val set of a synthetic task)
@@ -290,18 +291,30 @@ void dataloader_reset(DataLoader *loader) {
     if (loader->shard_num_samples == 0) { dataloader_advance(loader); }
 }
 
-// shards with fewer samples than one step (W, P before dataloader_set_step_windows) are never read: said
-// once per count, since a run over data like that is legal but usually not meant
-static void dataloader_note_skipped(DataLoader *loader) {
+// shards with fewer samples than one step (W) are never read: said by dataloader_set_step_windows, since
+// a run over data like that is legal but usually not meant
+static void dataloader_note_skipped(const DataLoader *loader) {
     size_t skipped = 0, first = 0;
     for (size_t i = loader->num_shards; i-- > 0;) {
         if (dataloader_shard_samples(loader, loader->shard_num_tokens[i]) < loader->step_windows) { skipped++; first = i; }
     }
-    if (skipped > loader->noted_skipped) {
-        printf("note: %zu of %zu shards hold fewer than one step's %zu windows of %zu tokens and are not read (the first: %s)\n",
-               skipped, loader->num_shards, loader->step_windows, loader->B * loader->T, loader->glob_result.gl_pathv[first]);
-        loader->noted_skipped = skipped;
-    }
+    if (skipped == 0) { return; }
+    size_t W = loader->step_windows;
+    const int per_process = W == (size_t)loader->num_processes;
+    printf("note: %zu of %zu shards hold fewer than %s%zu window%s of %zu tokens%s and are not read (the first: %s)\n",
+           skipped, loader->num_shards, per_process ? "" : "one step's ", W, W == 1 ? "" : "s", loader->B * loader->T,
+           per_process && W > 1 ? " (one for each process)" : "", loader->glob_result.gl_pathv[first]);
+}
+
+// windows (over all ranks) the loader reads from the shard at position shard_idx of epoch's shard order:
+// the shard's samples less the remainder of a whole step (0 for a shard it skips)
+size_t dataloader_windows_at(const DataLoader *loader, size_t epoch, size_t shard_idx) {
+    if (loader->synthetic || shard_idx >= loader->num_shards) { return 0; }
+    size_t *order = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
+    dataloader_permutation(order, loader->num_shards, loader->should_shuffle, loader->seed, epoch, 0);
+    size_t samples = dataloader_shard_samples(loader, loader->shard_num_tokens[order[shard_idx]]);
+    free(order);
+    return samples / loader->step_windows * loader->step_windows;
 }
 
 void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B, size_t T,
@@ -357,7 +370,6 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
                loader->glob_result.gl_pathv[largest], loader->shard_num_tokens[largest], min_tokens, num_processes, B, T,
                loader->num_shards > 1 ? " (the largest of the shards)" : "");
     }
-    dataloader_note_skipped(loader);
 
     loader->shard_order = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
     loader->sample_order = (size_t *)mallocCheck(max_samples * sizeof(size_t));
@@ -376,15 +388,15 @@ void dataloader_set_step_windows(DataLoader *loader, size_t W) {
     }
     loader->step_windows = W;
     if (loader->synthetic) { return; }
-    size_t largest = 0;
+    size_t largest = 0, largest_idx = 0;
     for (size_t i = 0; i < loader->num_shards; i++) {
         size_t samples = dataloader_shard_samples(loader, loader->shard_num_tokens[i]);
-        if (samples > largest) { largest = samples; }
+        if (samples > largest) { largest = samples; largest_idx = i; }
     }
     if (largest < W) {
         fatalf("'%s': no shard holds one step of data: a step reads %zu windows of B*T = %zu tokens, the largest shard "
-               "has %zu; give a smaller total batch (-d) or larger shards", loader->glob_result.gl_pathv[0], W,
-               loader->B * loader->T, largest);
+               "has %zu (this one); give a smaller total batch (-d) or larger shards",
+               loader->glob_result.gl_pathv[largest_idx], W, loader->B * loader->T, largest);
     }
     dataloader_note_skipped(loader);
     dataloader_reset(loader);

@@ -1187,18 +1187,10 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
 }
 
 // returns 1 when a signal stopped the run (a checkpoint was written), 0 when it ran to the end
-static int train(Mamba *model, const Options *o, TrainState *state, int resumed, DataLoader *train_loader,
-                  DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
+static int train(Mamba *model, const Options *o, TrainState *state, int resumed, int train_num_batches,
+                  DataLoader *train_loader, DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
     int B = o->B, T = o->T, world = multi_gpu_config.num_processes;
     int grad_accum_steps = o->total_batch_size / (B * T * world);
-    int train_num_batches = o->max_steps;
-    if (train_num_batches == -1 && train_loader->synthetic) { fatalf("a synthetic task has no epochs: give -x <steps>"); }
-    if (train_num_batches == -1) {
-        const size_t epoch_steps = dataloader_num_batches(train_loader) / (size_t)grad_accum_steps; // whole steps (dataloader.h)
-        if (epoch_steps > (size_t)INT_MAX - 1) { fatalf("one epoch is %zu steps, more than -x can count: give -x <steps>", epoch_steps); }
-        train_num_batches = (int)epoch_steps;
-        if (train_num_batches < 1) { train_num_batches = 1; }
-    }
     LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac,
                                     o->lr_decay_frac};
     printf("total batch size %d tokens = %d x %d x %d micro-steps x %d processes | %d steps\n", o->total_batch_size, B, T,
@@ -1355,7 +1347,7 @@ int main(int argc, char **argv) {
     TrainState state;
     int resumed;
     setup_model(&model, &o, &state, &resumed);
-    if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); }
+    if (o.hf_export_dir != NULL && rank == 0) { hf_check_exportable(&model.config, o.hf_export_dir); } // (rank 0 exports)
     config_print(&model.config, model.num_parameters);
     cudaDeviceProp prop;
     cudaCheck(cudaGetDeviceProperties(&prop, multi_gpu_config.local_device_idx));
@@ -1389,7 +1381,10 @@ int main(int argc, char **argv) {
     }
     DataLoader val_loader; // read by -x 0's evaluation and by training's every -v steps; -v 0 needs no val shards
     int use_val = o.max_steps == 0 || o.val_loss_every > 0;
-    if (use_val) { dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size); }
+    if (use_val) {
+        dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size);
+        dataloader_set_step_windows(&val_loader, (size_t)world); // a batch on every process (notes shards too small for one)
+    }
     if (o.max_steps == 0) {
         float val_acc;
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
@@ -1405,7 +1400,7 @@ int main(int argc, char **argv) {
         multi_gpu_config_free(&multi_gpu_config);
         return 0;
     }
-    if (o.total_batch_size % (o.B * o.T * world) != 0) {
+    if (o.total_batch_size % ((long)o.B * o.T * world) != 0) {
         fatalf("-d %d must be a multiple of B*T*processes = %d*%d*%d", o.total_batch_size, o.B, o.T, world);
     }
     DataLoader train_loader;
@@ -1413,6 +1408,7 @@ int main(int argc, char **argv) {
                     model.config.vocab_size);
     dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
+    int num_steps = run_num_steps(&o, &train_loader);
     if (o.output_dir != NULL) { // rank 0 makes it; with ZeRO-1 every rank writes its optimizer shard there
         if (rank == 0) { make_dir_if_missing(o.output_dir); }
         multi_gpu_barrier(&multi_gpu_config, main_stream);
@@ -1420,7 +1416,7 @@ int main(int argc, char **argv) {
     Logger logger;
     logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step);
     stop_signal_deferred = 1;
-    int stopped = train(&model, &o, &state, resumed, &train_loader, use_val ? &val_loader : NULL, &tokenizer, &logger);
+    int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL, &tokenizer, &logger);
     stop_signal_deferred = 0;
     if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o); }
     if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }

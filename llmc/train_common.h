@@ -291,8 +291,9 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   (both from version 2 on; version 1 files, without them, still load),
   [20] the train data (-i) the position [8..13] refers to: 0 unknown (versions 1 and 2), 1 token
   shards, 2 a synthetic task; [21] -sh for shards, the task (SYNTH_*) for a synthetic one;
-  [22] number of shards; [23..24] tokens in them; [25] the number of processes (each one's position
-  is its own) (version 3).
+  [22] number of shards; [23..24] tokens in them; [25] the number of processes P of the run that
+  saved it: the sample index [12..13] counts each process's batches, so the shard's next window is
+  sample x P, a whole step (dataloader.h), which check_resume_data converts to another P (version 3).
 */
 #define STATE_MAGIC 20261125
 #define STATE_VERSION 3
@@ -695,14 +696,6 @@ static inline void check_resume_data(const TrainState *s, const DataLoader *l, c
                dir, s->data_processes, now.data_processes, s->data_processes);
     }
     if (now.data_kind == 2) { return; }
-    // token shards are read in whole steps (dataloader.h), so the global position, sample x processes, is a
-    // whole number of steps into its shard and converts to any process count that divides the step's windows
-    if (s->data_processes != now.data_processes && (s->sample * (size_t)s->data_processes) % (size_t)now.data_processes != 0) {
-        fatalf("the checkpoint in %s was saved by a run of %d processes at sample %zu of its shard, which %d processes "
-               "cannot continue exactly (a checkpoint of an earlier version of this program, or of another -d); resume with "
-               "%d processes, or with -y 2 (the data from its start)", dir, s->data_processes, s->sample,
-               now.data_processes, s->data_processes);
-    }
     if (s->data_shards != now.data_shards || s->data_tokens != now.data_tokens) {
         fatalf("the checkpoint in %s was trained on %d shard%s of %llu tokens, this run's -i has %d shard%s of %llu tokens: "
                "its data position would not continue the same data; %s", dir, s->data_shards, s->data_shards == 1 ? "" : "s",
@@ -713,6 +706,22 @@ static inline void check_resume_data(const TrainState *s, const DataLoader *l, c
         fatalf("the checkpoint in %s was saved with -sh %d, this run has -sh %d: the data order would change; %s", dir,
                s->data_order, now.data_order, hint);
     }
+    // token shards are read in whole steps of W windows (dataloader.h): the saved position, window
+    // sample x processes of its shard, continues on another process count when it starts a step, and on
+    // any count only inside the windows this run reads from that shard (the same -d is checked already)
+    size_t at = s->sample * (size_t)s->data_processes, W = l->step_windows;
+    size_t windows = dataloader_windows_at(l, s->epoch, s->shard);
+    if (s->data_processes != now.data_processes && at % W != 0) {
+        fatalf("the checkpoint in %s was saved by a run of %d processes at window %zu of its shard, not at the start of a "
+               "step of %zu windows (a checkpoint of an earlier version of this program), so %d processes cannot continue "
+               "it exactly; resume with %d processes, or with -y 2 (the data from its start)", dir, s->data_processes, at, W,
+               now.data_processes, s->data_processes);
+    }
+    if (s->shard >= (size_t)now.data_shards || at >= windows) {
+        fatalf("the checkpoint in %s stands at window %zu of shard %zu (epoch %zu), outside the %zu windows this run reads "
+               "there (a checkpoint of an earlier version of this program, or a damaged one): resume with -y 2 (the data "
+               "from its start)", dir, at, s->shard, s->epoch, windows);
+    }
 }
 
 // the saved data position in this run's terms: every process of the saved run stood at index s->sample
@@ -721,6 +730,16 @@ static inline void check_resume_data(const TrainState *s, const DataLoader *l, c
 static inline size_t resume_sample_index(const TrainState *s, const DataLoader *l) {
     if (s->data_kind != 1 || s->data_processes == l->num_processes) { return s->sample; }
     return s->sample * (size_t)s->data_processes / (size_t)l->num_processes;
+}
+
+// the steps this run trains: -x, or with -x -1 one pass over the train data in the loader's whole steps
+// (dataloader.h); called before -o is made, so an error here leaves nothing behind
+static inline int run_num_steps(const Options *o, const DataLoader *l) {
+    if (o->max_steps != -1) { return o->max_steps; }
+    if (l->synthetic) { fatalf("a synthetic task has no epochs: give -x <steps>"); }
+    const size_t epoch_steps = dataloader_num_batches(l) / (l->step_windows / (size_t)l->num_processes);
+    if (epoch_steps > (size_t)INT_MAX - 1) { fatalf("one epoch is %zu steps, more than -x can count: give -x <steps>", epoch_steps); }
+    return epoch_steps > 0 ? (int)epoch_steps : 1;
 }
 
 // a resumed run whose -x differs from the checkpoint's: the schedule is computed for the new length from

@@ -188,14 +188,16 @@ static inline void make_dirs(const char *dir, char *created, size_t created_size
 }
 static inline void make_dir_if_missing(const char *dir) { make_dirs(dir, NULL, 0); }
 
-// undo make_dirs(dir, created): remove dir and its parents up to created, as long as they are empty
-// (rmdir refuses the others, and so does this). For exit paths: it never fails.
+// undo make_dirs(dir, created), also one that failed midway: remove dir and its parents up to created,
+// as long as they are empty (rmdir refuses the others, and so does this; the missing are passed over).
+// For exit paths: it never fails.
 static inline void remove_made_dirs(const char *dir, const char *created) {
     char path[1024];
     size_t stop = strlen(created);
     if (stop == 0 || strlen(dir) >= sizeof(path) || strncmp(dir, created, stop) != 0) { return; }
     strcpy(path, dir);
-    while (strlen(path) >= stop && rmdir(path) == 0) {
+    struct stat st;
+    while (strlen(path) >= stop && (rmdir(path) == 0 || stat(path, &st) != 0)) {
         char *slash = strrchr(path, '/');
         if (slash == NULL || slash == path) { break; }
         *slash = '\0';

@@ -79,6 +79,10 @@ expect_error output_dir_under_a_file "-o $TMP/plainfile/run: '$TMP/plainfile' ex
     "${TINY[@]}" -x 1 -o "$TMP/plainfile/run"
 expect_error output_dir_after_data_error "no shard files match" "${TINY[@]}" -x 1 -i "$TMP/missing_*.bin" -o "$TMP/newout/run"
 if [ ! -e "$TMP/newout" ]; then ok "no_output_dir_after_start_up_error"; else bad "no_output_dir_after_start_up_error" "$(ls -R "$TMP/newout")"; fi
+# the run length is decided before -o is made too: a synthetic task without -x leaves nothing behind
+expect_error output_dir_after_run_length_error "a synthetic task has no epochs" -e d32:l2:v16 -b 2 -t 32 -i synth:copy \
+    -j synth:copy -v 0 -g 0 -o "$TMP/newout2/run"
+if [ ! -e "$TMP/newout2" ]; then ok "no_output_dir_after_run_length_error"; else bad "no_output_dir_after_run_length_error" "$(ls -R "$TMP/newout2")"; fi
 expect_error empty_hf_dir "-hf: empty directory name" "${TINY[@]}" -x 1 -hf ""
 expect_error hf_dir_too_long "-hf: directory path longer than 900" "${TINY[@]}" -x 1 -hf "$TMP/$(printf '%0950d' 0)"
 expect_error negative_rank "-pr must be >= 0, or -1" -pr -5

@@ -382,6 +382,20 @@ static void test_step_windows(const char *dir) {
             check(ok, name, "the run resumed from step %d's position diverged", bad);
         }
     }
+    // on the saving process count, a position inside the windows read resumes even where it starts no step
+    // (a checkpoint of the version that let steps straddle shards): 7 of shard 0's 8
+    DataLoader one;
+    dataloader_init(&one, pat, TB, TT, 0, 1, 0, 99, 65536);
+    dataloader_set_step_windows(&one, STEP_W);
+    TrainState st;
+    memset(&st, 0, sizeof(st));
+    state_set_data(&st, &one);
+    st.sample = 7;
+    check_resume_data(&st, &one, "(test)"); // (a refusal would end this process)
+    dataloader_resume(&one, st.epoch, st.shard, resume_sample_index(&st, &one));
+    dataloader_next_batch(&one);
+    check(one.inputs[0] == 100 + 7 * BT, "resume_mid_step_same_processes", "first token %d, expected %d", one.inputs[0], 100 + 7 * BT);
+    dataloader_free(&one);
     // batches per epoch count whole steps only: 16 usable samples
     for (int P = 1; P <= 4; P *= 2) {
         DataLoader l;
@@ -551,7 +565,8 @@ static const BadCase bad_cases[] = {
     {"state_shards_at_z0", "ck_two", "in 2 shards (written at -z 1 by 2 processes): resume it with -z 1 and 2 processes"},
     {"step_windows_not_multiple", "dataloader", "3 windows per step is not a positive multiple of the 2 process(es)"},
     {"no_shard_holds_a_step", "small_step.bin", "no shard holds one step of data: a step reads 4 windows of B*T = 16 tokens, the largest shard has 3"},
-    {"resume_inexact_on_other_processes", "ck_inexact", "saved by a run of 2 processes at sample 1 of its shard, which 4 processes cannot continue exactly"},
+    {"resume_inexact_on_other_processes", "ck_inexact", "saved by a run of 2 processes at window 2 of its shard, not at the start of a step of 4 windows"},
+    {"resume_outside_read_windows", "ck_outside", "stands at window 4 of shard 0 (epoch 0), outside the 4 windows this run reads there"},
     {"resume_synthetic_on_other_processes", "ck_synth", "a synthetic task's batches are each process's own"},
 };
 
@@ -622,6 +637,15 @@ static int run_bad_case(const char *name, const char *dir) {
         st.data_processes = 2;
         st.sample = 1; // at 2 processes: the shard's sample 2, which 4 processes do not start a step at
         check_resume_data(&st, &loader, synth ? "ck_synth" : "ck_inexact");
+    } else if (strcmp(name, "resume_outside_read_windows") == 0) { // 5 windows, read in steps of 2: windows 0-3
+        write_counting_shard(dir, "outside.bin", 5 * BT + 1, 0);
+        dataloader_init(&loader, join(path, dir, "outside.bin"), TB, TT, 0, 1, 0, 0, 256);
+        dataloader_set_step_windows(&loader, 2);
+        TrainState st;
+        memset(&st, 0, sizeof(st));
+        state_set_data(&st, &loader);
+        st.sample = 4;
+        check_resume_data(&st, &loader, "ck_outside");
     } else if (strcmp(name, "tokenizer_bad_magic") == 0) {
         write_tokenizer(join(path, dir, "tok_bad_magic.bin"), 20240520, 1, 0, tok_pieces, tok_lens, 3, 0);
         tokenizer_init(&t, path);

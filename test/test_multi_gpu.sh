@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Multi-GPU tests (needs 2+ GPUs; run on the device machine's nvidia-h200-x2 kind):
 #   1 GPU vs 2 GPUs at the same global batch, -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
-#   checkpoint resumed on 1 GPU, a prompt run with the tokenizer on rank 0 only, and a killed rank
-#   making the other exit non-zero within the -pt bound.
+#   checkpoint resumed on 1 GPU at the same data position, prompt and training runs with the tokenizer
+#   on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
+#   non-zero within the -pt bound.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -53,18 +54,43 @@ d=$(paste <(late "$TMP/full0") <(late "$TMP/to1") | awk 'BEGIN { m = 0 } { d = $
 if grep -q "^resuming from step 12" "$TMP/to1.out" && [ "$(late "$TMP/to1" | wc -l)" -eq 12 ] && awk -v d="$d" 'BEGIN { exit !(d <= 2e-2) }'
 then ok "resume_two_gpu_checkpoint_on_one (max loss diff $d over steps 13-24)"
 else bad "resume_two_gpu_checkpoint_on_one" "max diff $d: $(tail -n 2 "$TMP/to1.out")"; fi
+# and it stands exactly where the 2-GPU run stood after step 24: the same epoch and shard, and each of the
+# 2 ranks' sample index [12..13] x 2 = the one rank's (state header ints [8..13], doc/formats.md)
+pos() { od -A n -t d4 -j 32 -N 24 "$1/state_00000024.bin" | tr -s ' ' | sed 's/^ //'; }
+read -r e2 _ s2 _ i2 _ <<< "$(pos "$TMP/full0")"; read -r e1 _ s1 _ i1 _ <<< "$(pos "$TMP/to1")"
+if [ -n "$i2" ] && [ "$e1" = "$e2" ] && [ "$s1" = "$s2" ] && [ "$i1" -eq $((2 * i2)) ] && [ "$i2" -gt 0 ]
+then ok "resume_two_gpu_checkpoint_on_one_same_position (epoch $e1, shard $s1, sample $i2 x 2 = $i1)"
+else bad "resume_two_gpu_checkpoint_on_one_same_position" "2 GPUs: $e2 $s2 $i2, 1 GPU: $e1 $s1 $i1"; fi
 
-# only rank 0 reads the tokenizer: a prompt run whose other rank has no tokenizer file (as on a node
-# without it) still generates, from rank 0
+# only rank 0 reads the tokenizer: a prompt run, and a training run that samples, whose other rank has no
+# tokenizer file (as on a node without it) still generate, from rank 0
 ID="$TMP/nccl_id_tk"
-TKARGS=(-e d64:l2:v270 -b 2 -t 64 -x 0 -v 0 -p "the" -g 4 -pf "$ID" -pt 60)
-RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${TKARGS[@]}" -tk test/fixtures/bpe/tokenizer.json > "$TMP/tk0.out" 2>&1 &
+for mode in generate train; do
+    TKARGS=(-e d64:l2:v270 -b 2 -t 64 -x 0 -v 0 -p "the" -g 4 -pf "$ID.$mode" -pt 60)
+    [ "$mode" = train ] && TKARGS+=(-i synth:copy -j synth:copy -x 2)
+    RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${TKARGS[@]}" -tk test/fixtures/bpe/tokenizer.json > "$TMP/tk0.out" 2>&1 &
+    p0=$!
+    RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${TKARGS[@]}" -tk "$TMP/none.json" > "$TMP/tk1.out" 2>&1
+    rc1=$?
+    wait "$p0"; rc0=$?
+    if [ "$rc0" -eq 0 ] && [ "$rc1" -eq 0 ] && grep -q "^the" "$TMP/tk0.out" && { [ "$mode" = generate ] || grep -q "^step    2/2" "$TMP/tk0.out"; }
+    then ok "tokenizer_on_rank_0_only_$mode"
+    else bad "tokenizer_on_rank_0_only_$mode" "rc $rc0 / $rc1: $(grep -m1 error "$TMP/tk0.out" "$TMP/tk1.out")"; fi
+done
+
+# a start-up error that only rank 0 checks (its prompt cannot be encoded: no tokenizer on its node) ends
+# rank 0 at once with the error, and the other rank at its first collective, within the -pt bound
+TKARGS=(-e d64:l2:v270 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -p "the" -g 4 -pf "$ID.fail" -pt 20)
+t0=$(date +%s)
+RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${TKARGS[@]}" -tk "$TMP/none.json" > "$TMP/tf0.out" 2>&1 &
 p0=$!
-RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${TKARGS[@]}" -tk "$TMP/none.json" > "$TMP/tk1.out" 2>&1
+RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${TKARGS[@]}" -tk test/fixtures/bpe/tokenizer.json > "$TMP/tf1.out" 2>&1
 rc1=$?
 wait "$p0"; rc0=$?
-if [ "$rc0" -eq 0 ] && [ "$rc1" -eq 0 ] && grep -q "^the" "$TMP/tk0.out"; then ok "tokenizer_on_rank_0_only"
-else bad "tokenizer_on_rank_0_only" "rc $rc0 / $rc1: $(grep -m1 error "$TMP/tk0.out" "$TMP/tk1.out")"; fi
+t1=$(date +%s)
+if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && grep -q "^error: -p needs a tokenizer" "$TMP/tf0.out" && [ $((t1 - t0)) -le 60 ]
+then ok "rank_0_start_up_error_ends_both (rank 1: $(grep -m1 '^error' "$TMP/tf1.out" | cut -c1-100); $((t1 - t0)) s)"
+else bad "rank_0_start_up_error_ends_both" "rc $rc0 / $rc1 after $((t1 - t0)) s: $(grep -m1 '^error' "$TMP/tf0.out" "$TMP/tf1.out")"; fi
 
 # a rank that dies: the other exits non-zero within the -pt bound (plus start-up)
 ID="$TMP/nccl_id"

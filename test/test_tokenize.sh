@@ -261,6 +261,10 @@ expect_error new_dir_error_before_shards "cannot open '$TMP/none.txt'" -t "$TJ" 
 expect_error new_dir_error_after_shards "nul2.txt': byte 0 at offset 3" -t "$TJ" -o "$TMP/kept/nd2/sub/x" -s 1 -v 0 "${files[@]:0:1100}" "$TMP/nul2.txt"
 if [ ! -e "$TMP/nd1" ] && [ ! -e "$TMP/kept/nd2" ] && [ -d "$TMP/kept" ]; then ok "no_directory_on_error"
 else bad "no_directory_on_error" "$(ls -d "$TMP"/nd1 "$TMP"/kept/nd2 "$TMP"/kept 2>&1)"; fi
+# a directory that cannot be made (a 300-byte name) below two new ones: those two are removed again
+long=$(printf 'a%.0s' $(seq 300))
+expect_error new_dir_fails_midway "cannot create directory '$TMP/nd3/sub/aaa.*File name too long" -t "$TJ" -o "$TMP/nd3/sub/$long/x" "$TXT"
+if [ ! -e "$TMP/nd3" ]; then ok "no_directory_after_failed_mkdir"; else bad "no_directory_after_failed_mkdir" "$(ls -R "$TMP/nd3")"; fi
 touch "$TMP/plain"
 expect_error prefix_under_a_file "'$TMP/plain' exists and is not a directory" -t "$TJ" -o "$TMP/plain/sub/x" "$TXT"
 

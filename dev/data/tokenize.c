@@ -74,7 +74,7 @@ static int out_dir_ready = 0;
 static void remove_staged(void) {
     if (committed) { return; }
     for (size_t i = 0; i < num_staged; i++) { remove(staged[i]); }
-    if (out_dir_ready) { remove_made_dirs(out_dir, out_dir_made); }
+    remove_made_dirs(out_dir, out_dir_made); // (also after a make_dirs that failed midway)
 }
 
 static void sink_flush(Sink *s) {

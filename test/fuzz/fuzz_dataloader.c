@@ -1,6 +1,6 @@
 /*
-Fuzzes the shard reader: dataloader_init, dataloader_next_batch over more than one epoch, and
-dataloader_resume, on shard files written from the input.
+Fuzzes the shard reader: dataloader_init, dataloader_set_step_windows, dataloader_next_batch over
+more than one epoch, and dataloader_resume, on shard files written from the input.
 
 Input: 8 control bytes, then the shard file.
   [0] B = 1 + (c & 3), T = 1 + (c >> 2 & 15)
@@ -8,7 +8,7 @@ Input: 8 control bytes, then the shard file.
       two shards (the file twice) = c >> 5 & 1, fix the token count = c >> 6 & 1,
       resume = c >> 7 & 1
   [2] vocab_size = 1 + 257 * c (1 .. 65536)
-  [3] seed
+  [3] seed; also the step: W = P * (1 + (c >> 6)) windows (dataloader_set_step_windows)
   [4..7] resume position: epoch [4], shard index [5], sample index [6] | [7] << 8
 "Fix the token count" rewrites header[2] to the number of whole tokens after the header, so the
 fuzzer reaches batching with shards of any length instead of stopping at the size check.
@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int resume = (data[1] >> 7) & 1;
     int vocab_size = 1 + 257 * data[2];
     unsigned long long seed = data[3];
+    size_t W = (size_t)P * (1 + (data[3] >> 6));
     size_t r_epoch = data[4], r_shard = data[5], r_sample = data[6] | (size_t)data[7] << 8;
 
     const uint8_t *file = data + CONTROL_BYTES;
@@ -65,8 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_begin();
     if (setjmp(fatal_jmp_buf) == 0) {
         dataloader_init(loader, pattern, B, T, rank, P, shuffle, seed, vocab_size);
+        dataloader_set_step_windows(loader, W);
         size_t batches = dataloader_num_batches(loader);
-        FUZZ_ASSERT(batches >= 1);
+        FUZZ_ASSERT(batches >= 1 && batches % (W / (size_t)P) == 0); // whole steps only
         // a little over two epochs, to cross the shard and epoch boundaries
         size_t steps = 2 * batches + 1;
         if (steps > 2000) { steps = 2000; }
@@ -75,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             check_batch(loader);
             FUZZ_ASSERT(loader->current_shard_idx < loader->num_shards);
             FUZZ_ASSERT(loader->current_sample_idx < loader->shard_num_samples);
+            FUZZ_ASSERT(loader->shard_num_samples % (W / (size_t)P) == 0); // no step straddles two shards
         }
         if (resume) {
             dataloader_resume(loader, r_epoch, r_shard, r_sample);
