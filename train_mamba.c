@@ -1369,6 +1369,7 @@ int main(int argc, char **argv) {
 #endif
     // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
     if (o.output_dir != NULL) { check_dir_creatable(o.output_dir, "-o"); }
+    if (o.hf_export_dir != NULL) { check_dir_creatable(o.hf_export_dir, "-hf"); } // (written after training)
 
     Mamba model;
     TrainState state;

@@ -1342,12 +1342,13 @@ int main(int argc, char **argv) {
     if (rank != 0 && freopen("/dev/null", "w", stdout) == NULL) { fatalf("cannot silence stdout of rank %d", rank); }
     // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
     if (o.output_dir != NULL && rank == 0) { check_dir_creatable(o.output_dir, "-o"); }
+    if (o.hf_export_dir != NULL && rank == 0) { check_dir_creatable(o.hf_export_dir, "-hf"); } // (rank 0 exports, after training)
 
     Mamba model;
     TrainState state;
     int resumed;
     setup_model(&model, &o, &state, &resumed);
-    if (o.hf_export_dir != NULL && rank == 0) { hf_check_exportable(&model.config, o.hf_export_dir); } // (rank 0 exports)
+    if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); } // (the same on every rank)
     config_print(&model.config, model.num_parameters);
     cudaDeviceProp prop;
     cudaCheck(cudaGetDeviceProperties(&prop, multi_gpu_config.local_device_idx));

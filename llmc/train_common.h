@@ -244,7 +244,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         if (o->hf_export_dir[0] == '\0') { fatalf("-hf: empty directory name"); }
         // its files are named in 1024-byte buffers: keep room for "/model.safetensors.tmp"
         if (strlen(o->hf_export_dir) > 900) { fatalf("-hf: directory path longer than 900 bytes"); }
-        check_dir_creatable(o->hf_export_dir, "-hf");
+        // (whether it can be created is checked by the process that writes it: the trainers' main)
     }
     if (o->stream_eval_pattern != NULL) { // checked now, not after a whole training run
         glob_t g;
@@ -707,20 +707,21 @@ static inline void check_resume_data(const TrainState *s, const DataLoader *l, c
                s->data_order, now.data_order, hint);
     }
     // token shards are read in whole steps of W windows (dataloader.h): the saved position, window
-    // sample x processes of its shard, continues on another process count when it starts a step, and on
-    // any count only inside the windows this run reads from that shard (the same -d is checked already)
-    size_t at = s->sample * (size_t)s->data_processes, W = l->step_windows;
-    size_t windows = dataloader_windows_at(l, s->epoch, s->shard);
+    // sample x processes of its shard, must lie inside the windows this run reads from that shard (checked
+    // without the product, which a damaged file could overflow: those windows are a multiple of W, so of
+    // the saving run's process count at the same -d), and on another process count start a step
+    size_t windows = dataloader_windows_at(l, s->epoch, s->shard), W = l->step_windows;
+    if (s->shard >= (size_t)now.data_shards || s->sample >= windows / (size_t)s->data_processes) {
+        fatalf("the checkpoint in %s stands at batch %zu of %d process(es) in shard %zu (epoch %zu), outside the %zu windows "
+               "this run reads there (a checkpoint of an earlier version of this program, or a damaged one): resume with -y 2 "
+               "(the data from its start)", dir, s->sample, s->data_processes, s->shard, s->epoch, windows);
+    }
+    size_t at = s->sample * (size_t)s->data_processes;
     if (s->data_processes != now.data_processes && at % W != 0) {
         fatalf("the checkpoint in %s was saved by a run of %d processes at window %zu of its shard, not at the start of a "
-               "step of %zu windows (a checkpoint of an earlier version of this program), so %d processes cannot continue "
-               "it exactly; resume with %d processes, or with -y 2 (the data from its start)", dir, s->data_processes, at, W,
-               now.data_processes, s->data_processes);
-    }
-    if (s->shard >= (size_t)now.data_shards || at >= windows) {
-        fatalf("the checkpoint in %s stands at window %zu of shard %zu (epoch %zu), outside the %zu windows this run reads "
-               "there (a checkpoint of an earlier version of this program, or a damaged one): resume with -y 2 (the data "
-               "from its start)", dir, at, s->shard, s->epoch, windows);
+               "step of %zu windows (as a checkpoint of an earlier version of this program, or of a run resumed from one, "
+               "can be), so %d processes cannot continue it exactly; resume with %d processes, or with -y 2 (the data from "
+               "its start)", dir, s->data_processes, at, W, now.data_processes, s->data_processes);
     }
 }
 

@@ -566,7 +566,7 @@ static const BadCase bad_cases[] = {
     {"step_windows_not_multiple", "dataloader", "3 windows per step is not a positive multiple of the 2 process(es)"},
     {"no_shard_holds_a_step", "small_step.bin", "no shard holds one step of data: a step reads 4 windows of B*T = 16 tokens, the largest shard has 3"},
     {"resume_inexact_on_other_processes", "ck_inexact", "saved by a run of 2 processes at window 2 of its shard, not at the start of a step of 4 windows"},
-    {"resume_outside_read_windows", "ck_outside", "stands at window 4 of shard 0 (epoch 0), outside the 4 windows this run reads there"},
+    {"resume_outside_read_windows", "ck_outside", "stands at batch 4 of 1 process(es) in shard 0 (epoch 0), outside the 4 windows this run reads there"},
     {"resume_synthetic_on_other_processes", "ck_synth", "a synthetic task's batches are each process's own"},
 };
 

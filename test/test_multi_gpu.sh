@@ -56,7 +56,7 @@ then ok "resume_two_gpu_checkpoint_on_one (max loss diff $d over steps 13-24)"
 else bad "resume_two_gpu_checkpoint_on_one" "max diff $d: $(tail -n 2 "$TMP/to1.out")"; fi
 # and it stands exactly where the 2-GPU run stood after step 24: the same epoch and shard, and each of the
 # 2 ranks' sample index [12..13] x 2 = the one rank's (state header ints [8..13], doc/formats.md)
-pos() { od -A n -t d4 -j 32 -N 24 "$1/state_00000024.bin" | tr -s ' ' | sed 's/^ //'; }
+pos() { od -A n -t d4 -w24 -j 32 -N 24 "$1/state_00000024.bin" | tr -s ' ' | sed 's/^ //'; }
 read -r e2 _ s2 _ i2 _ <<< "$(pos "$TMP/full0")"; read -r e1 _ s1 _ i1 _ <<< "$(pos "$TMP/to1")"
 if [ -n "$i2" ] && [ "$e1" = "$e2" ] && [ "$s1" = "$s2" ] && [ "$i1" -eq $((2 * i2)) ] && [ "$i2" -gt 0 ]
 then ok "resume_two_gpu_checkpoint_on_one_same_position (epoch $e1, shard $s1, sample $i2 x 2 = $i1)"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# session 18 run B (nvidia-h200-x2, right after run A on the same machine): make test, the multi-GPU suite
-# left out (run A ran it)
+# session 18 run B (nvidia-h200; on a 2-GPU machine right after run A, which ran the multi-GPU suite): make test
+# after the resume-position and start-up-order changes
 set -u
 for f in .debs/*.deb; do dpkg -x $f /tmp/cj; done
 export CPATH=/tmp/cj/usr/include LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu LD_LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu NCCL_NVLS_ENABLE=0
