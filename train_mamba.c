@@ -688,10 +688,11 @@ void mamba_build_from_hf(Mamba *model, const char *dir) {
     free(tmp);
 }
 
-void mamba_export_hf(const Mamba *model, const char *dir) {
+// eot_token: the tokenizer's end-of-text id, for config.json (-1: none)
+void mamba_export_hf(const Mamba *model, const char *dir, int eot_token) {
     float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
     for (size_t i = 0; i < model->num_parameters; i++) { tmp[i] = (float)model->params_memory[i]; }
-    hf_save_model(dir, &model->config, tmp, 0);
+    hf_save_model(dir, &model->config, tmp, 0, eot_token);
     free(tmp);
     printf("transformers model written to %s\n", dir);
 }
@@ -1063,9 +1064,11 @@ void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
 #ifndef TESTING
 
 // -hf: the model and the tokenizer.json the run used
-static void export_hf(const Mamba *model, const Options *o) {
-    mamba_export_hf(model, o->hf_export_dir);
+// (config.json is removed first and written last: a directory with one holds a whole export)
+static void export_hf(const Mamba *model, const Options *o, const Tokenizer *tokenizer) {
+    hf_export_begin(o->hf_export_dir);
     hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
+    mamba_export_hf(model, o->hf_export_dir, tokenizer->eot_token);
 }
 
 /*
@@ -1387,7 +1390,7 @@ int main(int argc, char **argv) {
         // generation only: -x 0 with a prompt
         uint64_t rng = state.rng;
         sample(&model, &tokenizer, &o, &rng);
-        if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
+        if (o.hf_export_dir != NULL) { export_hf(&model, &o, &tokenizer); }
         if (o.stream_eval_pattern != NULL) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
@@ -1407,7 +1410,7 @@ int main(int argc, char **argv) {
         float val_acc;
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
         printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
-        if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
+        if (o.hf_export_dir != NULL) { export_hf(&model, &o, &tokenizer); }
         if (o.stream_eval_pattern != NULL) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
@@ -1429,7 +1432,12 @@ int main(int argc, char **argv) {
     stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL, &tokenizer, &logger);
     stop_signal_deferred = 0;
-    if (o.hf_export_dir != NULL) { export_hf(&model, &o); }
+    if (o.hf_export_dir != NULL && stopped) { // a preempted run's model is not the final one; exporting it would also lengthen the stop
+        printf("note: stopped by a signal: -hf %s is not written (resume with -y 1, and the export follows the last step)\n",
+               o.hf_export_dir);
+    } else if (o.hf_export_dir != NULL) {
+        export_hf(&model, &o, &tokenizer);
+    }
     if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
 
     logger_free(&logger);

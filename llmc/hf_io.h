@@ -20,7 +20,8 @@ out_proj.weight}, then backbone.norm_f.weight; lm_head.weight is optional when t
 Vocabulary: V is config's vocab_size (transformers' released configs already say the padded 50280).
 The embedding may have V rows, or (mamba_ssm) V rounded up to pad_vocab_size_multiple rows, or
 (transformers) V rounded up to 8; our Vp is those rows rounded up to 8, the extra rows zero.
-Export writes all Vp rows and vocab_size = Vp, as transformers requires embedding rows == vocab_size.
+Export writes all Vp rows and vocab_size = Vp, as transformers requires embedding rows == vocab_size,
+and V as "llmc_vocab_size" (transformers keeps unknown keys), which import reads back.
 
 What this implementation cannot represent is rejected with a one-line error rather than
 silently changed: biases on in_proj/out_proj (use_bias=true), no conv bias, an epsilon other
@@ -38,6 +39,8 @@ than 1e-5, an activation other than silu, an lm_head that differs from the embed
 #include <cjson/cJSON.h>
 #include "utils.h"
 #include "model_config.h"
+
+#define HF_VOCAB_KEY "llmc_vocab_size"
 #include "safetensors.h"
 
 #define HF_PATH_MAX 4096
@@ -165,6 +168,16 @@ static inline void hf_read_config_(const char *path, HfModelSpec *spec) {
         hf_json_expect_string_(root, "hidden_act", path, "silu", "the only activation implemented");
         spec->tied = hf_json_bool_(root, "tie_word_embeddings", path, 1);
         spec->vocab_rows_padded = hf_round_up_(c->vocab_size, 8);
+        // our export's real vocabulary (vocab_size says the padded rows): V again, so that a model exported
+        // and imported back is the same model (its checkpoints resume, sampling stays within V)
+        if (cJSON_GetObjectItemCaseSensitive(root, HF_VOCAB_KEY) != NULL) {
+            int v = hf_json_int_(root, HF_VOCAB_KEY, path, HF_REQUIRED, 1, c->vocab_size);
+            if (hf_round_up_(v, 8) != hf_round_up_(c->vocab_size, 8)) {
+                fatalf("%s: \"%s\" %d does not pad to the %d rows of vocab_size %d", path, HF_VOCAB_KEY, v,
+                       hf_round_up_(c->vocab_size, 8), c->vocab_size);
+            }
+            c->vocab_size = v;
+        }
     } else if (cJSON_GetObjectItemCaseSensitive(root, "d_model") != NULL) {
         // mamba_ssm MambaConfig; its Mamba block defaults live in ssm_cfg
         spec->mamba_ssm = 1;
@@ -330,6 +343,11 @@ static inline void hf_load_model(const char *dir, MambaConfig *config, float **p
         }
         used[emb - st.tensors] = 1;
         c->padded_vocab_size = hf_round_up_((int)emb_rows, 8);
+        if (emb_rows % 8 != 0) { // mamba_ssm's layout (spec): every padded row's logit is in the softmax
+            printf("note: %s: the embedding's %zu rows are padded to %d with zero rows, whose logits (0) are part of "
+                   "the softmax here (as in mamba_ssm), not in transformers: losses differ slightly from transformers'\n",
+                   weights_path, emb_rows, c->padded_vocab_size);
+        }
         config_validate(c, config_path);
     }
 
@@ -440,11 +458,25 @@ static inline void hf_check_exportable(const MambaConfig *c, const char *dir) {
     }
 }
 
-static inline void hf_save_model(const char *dir, const MambaConfig *config, const float *params, int bf16) {
+// Before an export writes anything into dir: its config.json goes first (written again last, so a directory
+// with a config.json holds the weights it describes, even after a failure midway), and so does an index of
+// an earlier sharded export, which loaders would otherwise prefer to the new model.safetensors
+static inline void hf_export_begin(const char *dir) {
+    make_dir_if_missing(dir);
+    char path[HF_PATH_MAX];
+    const char *stale[] = {"config.json", "model.safetensors.index.json"};
+    for (int i = 0; i < 2; i++) {
+        hf_join_(path, dir, stale[i]);
+        if (remove(path) != 0 && errno != ENOENT) { fatalf("-hf: cannot remove the old '%s': %s", path, strerror(errno)); }
+    }
+}
+
+// eot_token: the tokenizer's end-of-text id (bos / eos / pad_token_id of config.json), -1 for none (null)
+static inline void hf_save_model(const char *dir, const MambaConfig *config, const float *params, int bf16, int eot_token) {
     const MambaConfig *c = config;
     config_validate(c, dir);
     hf_check_exportable(c, dir);
-    make_dir_if_missing(dir);
+    hf_export_begin(dir);
 
     size_t sizes[NUM_PARAMETER_TENSORS];
     fill_in_parameter_sizes(sizes, c);
@@ -507,10 +539,15 @@ static inline void hf_save_model(const char *dir, const MambaConfig *config, con
     cJSON_AddBoolToObject(root, "rescale_prenorm_residual", 0);
     cJSON_AddBoolToObject(root, "use_cache", 1);
     cJSON_AddBoolToObject(root, "use_mambapy", 0);
-    cJSON_AddNumberToObject(root, "bos_token_id", 0);
-    cJSON_AddNumberToObject(root, "eos_token_id", 0);
-    cJSON_AddNumberToObject(root, "pad_token_id", 0);
+    const char *ids[] = {"bos_token_id", "eos_token_id", "pad_token_id"};
+    for (int i = 0; i < 3; i++) {
+        if (eot_token >= 0 && eot_token < c->vocab_size) { cJSON_AddNumberToObject(root, ids[i], eot_token); }
+        else { cJSON_AddNullToObject(root, ids[i]); }
+    }
     cJSON_AddStringToObject(root, "dtype", bf16 ? "bfloat16" : "float32");
+    cJSON_AddStringToObject(root, "torch_dtype", bf16 ? "bfloat16" : "float32"); // (the key before transformers 4.56)
+    // vocab_size must be the embedding's rows (Vp) for transformers; the real V rides along for our import
+    cJSON_AddNumberToObject(root, HF_VOCAB_KEY, c->vocab_size);
     char *text = cJSON_Print(root);
     if (text == NULL) { fatalf("%s: out of memory printing config.json", dir); }
     size_t len = strlen(text);

@@ -117,6 +117,11 @@ static inline void config_fill_defaults(MambaConfig *c, int V, int L, int C) {
 }
 
 static inline void config_validate(const MambaConfig *c, const char *source) {
+    if (c->vocab_size > 65536 || c->padded_vocab_size > 65536) { // (any larger id would not fit a shard's uint16 tokens)
+        fatalf("%s: vocabulary of %d (padded %d) tokens: at most 65536 are supported (token ids are stored as uint16)",
+               source, c->vocab_size, c->padded_vocab_size);
+    }
+    if (c->d_state > 256) { fatalf("%s: state size N = %d: at most 256 is supported", source, c->d_state); }
     if (c->vocab_size <= 0 || c->vocab_size > 65536 || c->n_layer <= 0 || c->n_layer > 1024 ||
         c->d_model <= 0 || c->d_model > 65536 || c->d_inner <= 0 || c->d_inner > 262144 ||
         c->d_state <= 0 || c->d_state > 256 || c->d_conv <= 0 || c->d_conv > 64 ||
@@ -310,6 +315,13 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     }
     freadCheck(header, sizeof(int), HEADER_INTS, fp);
     if (header[0] != MODEL_MAGIC) {
+        // a safetensors file starts with its JSON header's length (u64) and then '{'
+        const unsigned char *b = (const unsigned char *)header;
+        uint64_t json_len = 0;
+        for (int i = 7; i >= 0; i--) { json_len = json_len << 8 | b[i]; }
+        if (b[8] == '{' && json_len + 8 <= (uint64_t)size) {
+            fatalf("%s: a safetensors file, not a model file: give -e the directory that holds it and its config.json", path);
+        }
         fatalf("%s: bad magic number in model file: expected %d, found %d", path, MODEL_MAGIC, header[0]);
     }
     if (header[1] != 1 && header[1] != MODEL_VERSION) {

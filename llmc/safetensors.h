@@ -332,6 +332,9 @@ static inline void safetensors_add_file_(Safetensors *st, const char *path) {
     uint64_t expect = 0;
     for (int i = 0; i < n; i++) {
         const SafetensorsTensor *t = &st->tensors[order[i]];
+        if (i > 0 && strcmp(st->tensors[order[i - 1]].name, t->name) == 0) { // (a repeated JSON key, before it reads as an overlap)
+            fatalf("%s: tensor '%s' appears twice in the header", path, t->name);
+        }
         if (t->begin != expect) {
             fatalf("%s: tensor '%s' starts at data offset %llu, expected %llu (%s between tensors)", path, t->name,
                    (unsigned long long)t->begin, (unsigned long long)expect, t->begin < expect ? "overlap" : "gap");

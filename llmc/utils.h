@@ -8,6 +8,7 @@ Shared by train_mamba.c, train_mamba.cu, dataloader.h, tokenizer.h and the tests
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -239,6 +240,14 @@ static inline void atomic_commit(AtomicFile *af) {
         remove(af->tmp_path);
         fatalf("cannot rename '%s' to '%s': %s", af->tmp_path, af->final_path, strerror(err));
     }
+    // the rename itself reaches the disk with the directory's entry: sync that too (best effort: some
+    // file systems refuse fsync on a directory, and the file's own data is safe either way)
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s", af->final_path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) { strcpy(dir, "."); } else if (slash == dir) { dir[1] = '\0'; } else { *slash = '\0'; }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
 }
 
 // on a write error: remove the temp file, keep the previous file, and stop

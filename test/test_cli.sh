@@ -61,6 +61,9 @@ expect_error bad_lr_frac "-q must be in" -q 2
 expect_error bad_cuda_graphs "-cg must be 0 or 1" -cg 2
 expect_error resume_without_dir "needs -o" -y 1
 expect_error bad_descriptor "bad field" -e d64:lx
+expect_error vocab_over_uint16 "vocabulary of 70000 .*at most 65536 are supported (token ids are stored as uint16)" -e d32:l1:v70000 -x 0
+expect_error safetensors_file_as_model "a safetensors file, not a model file: give -e the directory" \
+    -e test/fixtures/hf_tiny_fp32/model.safetensors -x 0
 expect_error descriptor_space_in_number "bad field" -e "d64:l 2"
 expect_error descriptor_signed_number "bad field" -e d64:l+2
 expect_error unknown_descriptor_field "unknown field" -e d64:w3
@@ -176,6 +179,17 @@ if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9.]+$'; then ok "eval_tr
 v1=$("$BIN" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
 v2=$("$BIN" -e "$TMP/exported" -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
 if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok "hf_export_round_trip"; else bad "hf_export_round_trip" "$v1 / $v2"; fi
+# fine-tuning an export in place (-e dir -hf dir) resumes: the export keeps V (270, not its 272 rows), so the
+# checkpoint's config matches what -e then says; its config.json names the tokenizer's end-of-text id
+FT=(-b 4 -t 32 -v 0 -g 0 -nt 2 -tk test/fixtures/bpe/tokenizer.json -hf "$TMP/ft" -o "$TMP/ftck")
+"$BIN" -e d32:l2:v270 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "the" -g 2 -hf "$TMP/ft" > /dev/null 2>&1
+"$BIN" -e "$TMP/ft" "${FT[@]}" -x 2 > /dev/null 2>&1
+out=$("$BIN" -e "$TMP/ft" "${FT[@]}" -x 4 -y 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 2" && echo "$out" | grep -q "^step    4/4"; then ok "hf_fine_tune_in_place_resumes"
+else bad "hf_fine_tune_in_place_resumes" "rc $rc: $(echo "$out" | grep -m1 -E '^error|^resuming')"; fi
+eot=$(python3 -c "import json; print(json.load(open('test/fixtures/bpe/tokenizer.json'))['added_tokens'][0]['id'])" 2>/dev/null)
+if grep -q "\"eos_token_id\":[[:space:]]*${eot:-x}," "$TMP/ft/config.json" && grep -q '"llmc_vocab_size":[[:space:]]*270' "$TMP/ft/config.json"
+then ok "hf_config_eot_and_vocab"; else bad "hf_config_eot_and_vocab" "eot ${eot:-?}: $(grep -E 'eos_token_id|llmc_vocab' "$TMP/ft/config.json" | tr -d '\n')"; fi
 # synthetic tasks need a step count
 expect_error synthetic_needs_steps "give -x" -e d32:l2:v16 -b 2 -t 32 -i synth:copy -j synth:copy -v 0 -g 0
 
@@ -588,6 +602,12 @@ fi
 "$BIN" "${TINY[@]}" -x 300 -o "$TMP/sig" -y 1 > /dev/null 2>&1
 if cmp -s "$TMP/full/model_00000300.bin" "$TMP/sig/model_00000300.bin"; then ok "sigterm_resume_bitwise"
 else bad "sigterm_resume_bitwise" "final models differ"; fi
+# ... a stopped run writes no -hf export (its model is not the final one): the resumed run does
+MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -o "$TMP/sighf" -hf "$TMP/sighf_hf" > "$TMP/sighf.out" 2>&1; rc=$?
+"$BIN" "${TINY[@]}" -x 6 -o "$TMP/sighf" -hf "$TMP/sighf_hf" -y 1 > /dev/null 2>&1
+if [ "$rc" -eq 0 ] && grep -q "^note: stopped by a signal: -hf .* is not written" "$TMP/sighf.out" && ! grep -q "^transformers model written" "$TMP/sighf.out" \
+   && [ -f "$TMP/sighf_hf/config.json" ]; then ok "sigterm_skips_hf_export"
+else bad "sigterm_skips_hf_export" "rc $rc: $(grep -m1 -E 'note: stopped|transformers model' "$TMP/sighf.out")"; fi
 # ... and outside the training loop (here generating a million tokens) a signal ends the run at once
 "$BIN" -e d64:l2:v256 -x 0 -p hello -g 1000000 -nt 2 > "$TMP/sig_gen.out" 2>&1 &
 pid=$!

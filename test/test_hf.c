@@ -235,7 +235,7 @@ static void test_round_trip_fp32(const char *base, const char *desc, const char 
     size_t n, n2;
     float *params = make_model(desc, &c, &n, 42);
     join(dir, base, name);
-    hf_save_model(dir, &c, params, 0);
+    hf_save_model(dir, &c, params, 0, -1);
     check(hf_is_model_dir(dir), name, "hf_is_model_dir is false after export");
     float *loaded;
     hf_load_model(dir, &c2, &loaded, &n2);
@@ -269,14 +269,43 @@ static void test_round_trip_fp32(const char *base, const char *desc, const char 
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(cfg, "model_type");
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(cfg, "vocab_size");
     const cJSON *ub = cJSON_GetObjectItemCaseSensitive(cfg, "use_bias");
+    const cJSON *lv = cJSON_GetObjectItemCaseSensitive(cfg, "llmc_vocab_size");
+    const cJSON *eos = cJSON_GetObjectItemCaseSensitive(cfg, "eos_token_id");
     ok = cJSON_IsString(mt) && strcmp(mt->valuestring, "mamba") == 0 && cJSON_IsNumber(vs) &&
-         vs->valueint == c.padded_vocab_size && cJSON_IsFalse(ub) &&
-         cJSON_GetObjectItemCaseSensitive(cfg, "architectures") != NULL;
+         vs->valueint == c.padded_vocab_size && cJSON_IsFalse(ub) && cJSON_IsNumber(lv) && lv->valueint == c.vocab_size &&
+         cJSON_IsNull(eos) && cJSON_GetObjectItemCaseSensitive(cfg, "architectures") != NULL;
     cJSON_Delete(cfg);
     snprintf(tname, sizeof(tname), "%s_config_json", name);
-    check(ok, tname, "config.json lacks model_type mamba, vocab_size = Vp or use_bias false");
+    check(ok, tname, "config.json lacks model_type mamba, vocab_size = Vp, llmc_vocab_size = V, use_bias false or eos null");
     free(params);
     free(loaded);
+}
+
+// the tokenizer's end-of-text id becomes bos / eos / pad_token_id; an export into a directory of an earlier
+// sharded export removes its index (loaders prefer an index to model.safetensors)
+static void test_export_metadata(const char *base) {
+    char dir[1024], path[1024];
+    MambaConfig c;
+    size_t n;
+    float *params = make_model("d32:l1:v300", &c, &n, 3);
+    join(dir, base, "meta");
+    mkdir(dir, 0755);
+    write_text(join(path, dir, "model.safetensors.index.json"), "{\"weight_map\": {}}");
+    hf_save_model(dir, &c, params, 0, 299);
+    cJSON *cfg = safetensors_read_json_object(join(path, dir, "config.json"), 1 << 20);
+    int ok = 1;
+    const char *ids[] = {"bos_token_id", "eos_token_id", "pad_token_id"};
+    for (int i = 0; i < 3; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, ids[i]);
+        ok = ok && cJSON_IsNumber(v) && v->valueint == 299;
+    }
+    const cJSON *td = cJSON_GetObjectItemCaseSensitive(cfg, "torch_dtype");
+    ok = ok && cJSON_IsString(td) && strcmp(td->valuestring, "float32") == 0;
+    cJSON_Delete(cfg);
+    check(ok, "export_token_ids_and_dtype", "bos / eos / pad_token_id are not the end-of-text id 299, or torch_dtype is missing");
+    check(access(join(path, dir, "model.safetensors.index.json"), F_OK) != 0, "export_removes_stale_index",
+          "the old model.safetensors.index.json is still there");
+    free(params);
 }
 
 // bf16 export then import: the parameters rounded to bf16, exactly
@@ -286,7 +315,7 @@ static void test_round_trip_bf16(const char *base) {
     size_t n, n2;
     float *params = make_model("d64:l2:v256", &c, &n, 7);
     join(dir, base, "rt_bf16");
-    hf_save_model(dir, &c, params, 1);
+    hf_save_model(dir, &c, params, 1, -1);
     float *loaded;
     hf_load_model(dir, &c2, &loaded, &n2);
     for (size_t i = 0; i < n; i++) { params[i] = safetensors_bf16_to_f32(safetensors_f32_to_bf16(params[i])); }
@@ -308,7 +337,7 @@ static void test_mamba_ssm(const char *base) {
     MambaConfig c, c2;
     size_t n, n2;
     float *params = make_model("d64:l2:v250", &c, &n, 9); // Vp 256
-    hf_save_model(join(src, base, "ssm_src"), &c, params, 0);
+    hf_save_model(join(src, base, "ssm_src"), &c, params, 0, -1);
     TensorList tl;
     tl_load(&tl, join(path, src, "model.safetensors"));
     Tensor *emb = tl_find(&tl, "backbone.embeddings.weight");
@@ -345,7 +374,7 @@ static void test_vocab_rows(const char *base) {
     MambaConfig c, c2;
     size_t n, n2;
     float *params = make_model("d32:l1:v61", &c, &n, 11); // Vp 64
-    hf_save_model(join(src, base, "vrows_src"), &c, params, 0);
+    hf_save_model(join(src, base, "vrows_src"), &c, params, 0, -1);
     TensorList tl;
     tl_load(&tl, join(path, src, "model.safetensors"));
     Tensor *emb = tl_find(&tl, "backbone.embeddings.weight");
@@ -376,7 +405,7 @@ static void test_sharded(const char *base) {
     MambaConfig c, c2;
     size_t n, n2;
     float *params = make_model("d64:l2:v256", &c, &n, 13);
-    hf_save_model(join(src, base, "shard_src"), &c, params, 0);
+    hf_save_model(join(src, base, "shard_src"), &c, params, 0, -1);
     TensorList tl;
     tl_load(&tl, join(path, src, "model.safetensors"));
     subdir(dir, base, "sharded");
@@ -414,7 +443,7 @@ static void test_sharded(const char *base) {
     }
     // compare through a second export of the loaded params: same tensors by name
     char back_dir[1024];
-    hf_save_model(join(back_dir, base, "shard_back"), &c2, loaded, 0);
+    hf_save_model(join(back_dir, base, "shard_back"), &c2, loaded, 0, -1);
     TensorList back;
     tl_load(&back, join(path, back_dir, "model.safetensors"));
     for (int i = 0; ok && i < tl.n; i++) {
@@ -469,7 +498,7 @@ static void test_heads(const char *base) {
     MambaConfig c, c2;
     size_t n, n2;
     float *params = make_model("d32:l1:v64", &c, &n, 17);
-    hf_save_model(join(src, base, "head_src"), &c, params, 0);
+    hf_save_model(join(src, base, "head_src"), &c, params, 0, -1);
     TensorList tl;
     tl_load(&tl, join(path, src, "model.safetensors"));
     tl_add_copy(&tl, "lm_head.weight", tl_find(&tl, "backbone.embeddings.weight"));
@@ -525,7 +554,7 @@ static void test_transformers_fixture(void) {
           "parameter %zu of the bf16 checkpoint is not the fp32 one rounded to nearest even", at);
     char tmp[] = "/tmp/test_hf_fixture.XXXXXX";
     if (mkdtemp(tmp) == NULL) { fatalf("mkdtemp failed: %s", strerror(errno)); }
-    hf_save_model(join(back, tmp, "export"), &c, p32, 0);
+    hf_save_model(join(back, tmp, "export"), &c, p32, 0, -1);
     hf_load_model(back, &c2, &p2, &n2);
     check(config_equal(&c, &c2) && n2 == n && first_difference(p32, p2, n) == n, "transformers_fixture_reexport_bit_exact",
           "re-exported fixture does not import to the same parameters");
@@ -569,6 +598,7 @@ static const BadCase bad_cases[] = {
     {"unknown_dtype_i64", "model.safetensors", "unknown dtype 'I64'"},
     {"unknown_dtype_f8", "model.safetensors", "unknown dtype 'F8_E4M3'"},
     {"duplicate_tensor", "model.safetensors", "appears twice"},
+    {"duplicate_tensor_same_offsets", "model.safetensors", "tensor 'a' appears twice"},
     {"name_control_chars", "model.safetensors", "control characters"},
     {"shape_vs_config", "model.safetensors", "'backbone.layers.0.mixer.x_proj.weight' has shape [34, 64], expected [18, 64]"},
     {"conv_weight_2d", "model.safetensors", "'backbone.layers.0.mixer.conv1d.weight' has shape [64, 4], expected [64, 1, 4]"},
@@ -580,6 +610,7 @@ static const BadCase bad_cases[] = {
     {"use_bias_absent", "config.json", "use_bias=true not supported"},
     {"use_conv_bias_false", "config.json", "use_conv_bias=false not supported"},
     {"epsilon", "config.json", "layer_norm_epsilon"},
+    {"llmc_vocab_size_other_rows", "config.json", "\"llmc_vocab_size\" 50 does not pad to the 64 rows of vocab_size 64"},
     {"model_type_mamba2", "config.json", "model_type"},
     {"hidden_size_fraction", "config.json", "\"hidden_size\" must be an integer"},
     {"config_not_json", "config.json", "not valid JSON"},
@@ -600,7 +631,7 @@ static void write_valid(const char *dir) {
     MambaConfig c;
     size_t n;
     float *params = make_model("d32:l1:v64", &c, &n, 5);
-    hf_save_model(dir, &c, params, 0);
+    hf_save_model(dir, &c, params, 0, -1);
     free(params);
 }
 
@@ -698,6 +729,9 @@ static int run_bad_case(const char *name, const char *base) {
     } else if (strcmp(name, "duplicate_tensor") == 0) {
         write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                                        "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, 0);
+    } else if (strcmp(name, "duplicate_tensor_same_offsets") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                                       "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
     } else if (strcmp(name, "name_control_chars") == 0) {
         write_raw_safetensors(st_path, "{\"a\\nerror: fake\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
     } else if (strcmp(name, "shape_vs_config") == 0) {
@@ -718,6 +752,8 @@ static int run_bad_case(const char *name, const char *base) {
         edit_config(dir, "use_bias", NULL);
     } else if (strcmp(name, "use_conv_bias_false") == 0) {
         edit_config(dir, "use_conv_bias", cJSON_CreateFalse());
+    } else if (strcmp(name, "llmc_vocab_size_other_rows") == 0) {
+        edit_config(dir, "llmc_vocab_size", cJSON_CreateNumber(50));
     } else if (strcmp(name, "epsilon") == 0) {
         edit_config(dir, "layer_norm_epsilon", cJSON_CreateNumber(1e-6));
     } else if (strcmp(name, "model_type_mamba2") == 0) {
@@ -842,7 +878,8 @@ int main(int argc, char **argv) {
 
     test_number_formats();
     test_round_trip_fp32(dir, "d64:l2:v256", "round_trip_fp32", 256);
-    test_round_trip_fp32(dir, "d48:l3:v1001:n8:k3:r5", "round_trip_fp32_v1001", 1008); // export writes vocab_size = Vp
+    test_round_trip_fp32(dir, "d48:l3:v1001:n8:k3:r5", "round_trip_fp32_v1001", 1001); // vocab_size = Vp, llmc_vocab_size = V
+    test_export_metadata(dir);
     test_round_trip_bf16(dir);
     test_mamba_ssm(dir);
     test_vocab_rows(dir);

@@ -346,9 +346,9 @@ static void test_hf_round_trip(const Fixture *f) {
     Mamba model, back;
     model_from_fixture(&model, f);
     const char *dir = "test_mamba_hf_export";
-    mamba_export_hf(&model, dir);
+    mamba_export_hf(&model, dir, -1);
     mamba_build_from_hf(&back, dir);
-    int same = back.num_parameters == model.num_parameters &&
+    int same = back.num_parameters == model.num_parameters && back.config.vocab_size == model.config.vocab_size &&
                memcmp(back.params_memory, model.params_memory, model.num_parameters * sizeof(real)) == 0;
     check(same, "hf_export_import_bit_exact", "%zu parameters", model.num_parameters);
     mamba_free(&back);

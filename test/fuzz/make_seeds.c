@@ -155,7 +155,7 @@ static void hf_seeds(const char *tmp) {
     init_parameters(params, sizes, &c, 1337);
     const uint8_t nul = 0;
     for (int bf16 = 0; bf16 < 2; bf16++) {
-        hf_save_model(dir, &c, params, bf16);
+        hf_save_model(dir, &c, params, bf16, -1);
         snprintf(st_path, sizeof(st_path), "%s/model.safetensors", dir);
         snprintf(config_path, sizeof(config_path), "%s/config.json", dir);
         size_t st_n, config_n;
