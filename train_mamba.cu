@@ -293,7 +293,7 @@ void mamba_build_from_checkpoint(Mamba *model, const char *path) {
     FILE *fp = open_model_file(path, &config, &n, &crc);
     mamba_allocate(model, &config);
     float *tmp = (float *)mallocCheck(n * sizeof(float));
-    read_model_parameters(fp, path, tmp, n, crc);
+    read_model_parameters(fp, path, &config, tmp, n, crc);
     mamba_upload_parameters(model, tmp);
     free(tmp);
 }

@@ -423,7 +423,7 @@ static inline void hf_load_model(const char *dir, MambaConfig *config, float **p
     free(used);
     safetensors_close(&st);
     *config = *c;
-    check_finite_parameters(dir, params, num_params);
+    check_finite_parameters(dir, c, params, num_params);
     *params_out = params;
     *num_params_out = num_params;
 }

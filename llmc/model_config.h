@@ -356,22 +356,36 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     return fp;
 }
 
-// a model with a NaN or infinite weight can only produce NaN: refuse it when it is loaded
-static inline void check_finite_parameters(const char *path, const float *params, size_t num_parameters) {
+// a model with a NaN or infinite weight can only produce NaN: refuse it when it is loaded, naming the
+// tensor (layout table), layer and element where the first one is
+static inline void check_finite_parameters(const char *path, const MambaConfig *c, const float *params, size_t num_parameters) {
     for (size_t i = 0; i < num_parameters; i++) {
-        if (!isfinite(params[i])) { fatalf("%s: parameter %zu of %zu is %f: not a usable model", path, i, num_parameters, params[i]); }
+        if (isfinite(params[i])) { continue; }
+        size_t sizes[NUM_PARAMETER_TENSORS], at = i;
+        fill_in_parameter_sizes(sizes, c);
+        int t = 0;
+        while (t < NUM_PARAMETER_TENSORS - 1 && at >= sizes[t]) { at -= sizes[t++]; }
+        char where[96] = "";
+        if (PARAMETER_INFO[t].per_layer) {
+            size_t per = sizes[t] / (size_t)c->n_layer;
+            snprintf(where, sizeof(where), " (%s of layer %zu, element %zu)", PARAMETER_INFO[t].name, at / per, at % per);
+        } else {
+            snprintf(where, sizeof(where), " (%s, element %zu)", PARAMETER_INFO[t].name, at);
+        }
+        fatalf("%s: parameter %zu of %zu%s is %f: not a usable model", path, i, num_parameters, where, params[i]);
     }
 }
 
 // reads the parameters after open_model_file and verifies the checksum
-static inline void read_model_parameters(FILE *fp, const char *path, float *params, size_t num_parameters, uint32_t crc) {
+static inline void read_model_parameters(FILE *fp, const char *path, const MambaConfig *c, float *params, size_t num_parameters,
+                                         uint32_t crc) {
     freadCheck(params, sizeof(float), num_parameters, fp);
     fcloseCheck(fp);
     uint32_t got = crc32_update(0, params, num_parameters * sizeof(float));
     if (got != crc) {
         fatalf("%s: checksum mismatch (header %08x, data %08x): the file is corrupt", path, crc, got);
     }
-    check_finite_parameters(path, params, num_parameters);
+    check_finite_parameters(path, c, params, num_parameters);
 }
 
 #endif // MODEL_CONFIG_H

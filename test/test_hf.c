@@ -610,6 +610,7 @@ static const BadCase bad_cases[] = {
     {"use_bias_absent", "config.json", "use_bias=true not supported"},
     {"use_conv_bias_false", "config.json", "use_conv_bias=false not supported"},
     {"epsilon", "config.json", "layer_norm_epsilon"},
+    {"nan_weight", "nan_weight", "(D of layer 0, element 5) is nan: not a usable model"},
     {"llmc_vocab_size_other_rows", "config.json", "\"llmc_vocab_size\" 50 does not pad to the 64 rows of vocab_size 64"},
     {"model_type_mamba2", "config.json", "model_type"},
     {"hidden_size_fraction", "config.json", "\"hidden_size\" must be an integer"},
@@ -656,6 +657,7 @@ static void edit_emb_rows(TensorList *tl) {
     t->shape[0] = 72;
     t->numel = 72 * 32;
 }
+static void edit_nan_D(TensorList *tl) { tl_find(tl, "backbone.layers.0.mixer.D")->data[5] = NAN; }
 static void edit_remove_D(TensorList *tl) { tl_remove(tl, "backbone.layers.0.mixer.D"); }
 static void edit_remove_emb(TensorList *tl) { tl_remove(tl, "backbone.embeddings.weight"); }
 static void edit_add_bias(TensorList *tl) { tl_add_copy(tl, "backbone.layers.0.mixer.in_proj.bias", tl_find(tl, "backbone.norm_f.weight")); }
@@ -754,6 +756,8 @@ static int run_bad_case(const char *name, const char *base) {
         edit_config(dir, "use_conv_bias", cJSON_CreateFalse());
     } else if (strcmp(name, "llmc_vocab_size_other_rows") == 0) {
         edit_config(dir, "llmc_vocab_size", cJSON_CreateNumber(50));
+    } else if (strcmp(name, "nan_weight") == 0) {
+        rewrite_tensors(dir, edit_nan_D);
     } else if (strcmp(name, "epsilon") == 0) {
         edit_config(dir, "layer_norm_epsilon", cJSON_CreateNumber(1e-6));
     } else if (strcmp(name, "model_type_mamba2") == 0) {

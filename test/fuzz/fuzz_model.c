@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_ASSERT(fill_in_parameter_sizes(sizes, &c) == num_parameters);
         FUZZ_ASSERT(header_bytes + num_parameters * sizeof(float) == size - 1 || fix_count);
         float *params = (float *)mallocCheck(num_parameters * sizeof(float));
-        read_model_parameters(fp, path, params, num_parameters, crc);
+        read_model_parameters(fp, path, &c, params, num_parameters, crc);
         free(params);
         fuzz_end(0);
     } else {
