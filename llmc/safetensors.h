@@ -297,6 +297,15 @@ static inline void safetensors_add_file_(Safetensors *st, const char *path) {
             fatalf("%s: header has trailing bytes after the JSON object (byte %zu)", path, (size_t)(p - header));
         }
     }
+    // an escaped NUL (\u0000, after an odd run of backslashes) would cut a name short in cJSON's C strings:
+    // "D\u0000x" would load as D, where Python's readers see another name
+    for (size_t i = 0, run = 0; i < (size_t)header_len; i++) {
+        if (header[i] == '\\') { run++; continue; }
+        if (run % 2 == 1 && strncmp(header + i, "u0000", 5) == 0) {
+            fatalf("%s: the header holds an escaped NUL character (\\u0000, byte %zu)", path, i - 1);
+        }
+        run = 0;
+    }
     if (!cJSON_IsObject(root)) { fatalf("%s: header is JSON but not an object", path); }
 
     int file = st->num_files;

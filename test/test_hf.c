@@ -600,6 +600,7 @@ static const BadCase bad_cases[] = {
     {"duplicate_tensor", "model.safetensors", "appears twice"},
     {"duplicate_tensor_same_offsets", "model.safetensors", "tensor 'a' appears twice"},
     {"name_control_chars", "model.safetensors", "control characters"},
+    {"name_escaped_nul", "model.safetensors", "escaped NUL character"},
     {"shape_vs_config", "model.safetensors", "'backbone.layers.0.mixer.x_proj.weight' has shape [34, 64], expected [18, 64]"},
     {"conv_weight_2d", "model.safetensors", "'backbone.layers.0.mixer.conv1d.weight' has shape [64, 4], expected [64, 1, 4]"},
     {"embedding_rows", "model.safetensors", "'backbone.embeddings.weight' has shape [72, 32]"},
@@ -734,6 +735,8 @@ static int run_bad_case(const char *name, const char *base) {
     } else if (strcmp(name, "duplicate_tensor_same_offsets") == 0) {
         write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                                        "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
+    } else if (strcmp(name, "name_escaped_nul") == 0) {
+        write_raw_safetensors(st_path, "{\"a\\u0000b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
     } else if (strcmp(name, "name_control_chars") == 0) {
         write_raw_safetensors(st_path, "{\"a\\nerror: fake\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
     } else if (strcmp(name, "shape_vs_config") == 0) {
