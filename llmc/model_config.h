@@ -122,11 +122,10 @@ static inline void config_validate(const MambaConfig *c, const char *source) {
                source, c->vocab_size, c->padded_vocab_size);
     }
     if (c->d_state > 256) { fatalf("%s: state size N = %d: at most 256 is supported", source, c->d_state); }
-    if (c->vocab_size <= 0 || c->vocab_size > 65536 || c->n_layer <= 0 || c->n_layer > 1024 ||
+    if (c->vocab_size <= 0 || c->n_layer <= 0 || c->n_layer > 1024 ||
         c->d_model <= 0 || c->d_model > 65536 || c->d_inner <= 0 || c->d_inner > 262144 ||
-        c->d_state <= 0 || c->d_state > 256 || c->d_conv <= 0 || c->d_conv > 64 ||
-        c->dt_rank <= 0 || c->dt_rank > c->d_model ||
-        c->padded_vocab_size < c->vocab_size || c->padded_vocab_size % 8 != 0 || c->padded_vocab_size > 65536) {
+        c->d_state <= 0 || c->d_conv <= 0 || c->d_conv > 64 || c->dt_rank <= 0 || c->dt_rank > c->d_model ||
+        c->padded_vocab_size < c->vocab_size || c->padded_vocab_size % 8 != 0) {
         fatalf("%s: invalid model config V=%d Vp=%d L=%d C=%d Di=%d N=%d K=%d R=%d", source,
                c->vocab_size, c->padded_vocab_size, c->n_layer, c->d_model, c->d_inner,
                c->d_state, c->d_conv, c->dt_rank);
