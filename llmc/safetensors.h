@@ -457,6 +457,28 @@ static inline char *safetensors_read_text_(const char *path, size_t max_bytes, s
     return text;
 }
 
+static int safetensors_cmp_key_(const void *a, const void *b) {
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+// a key twice in one object of a JSON file is refused: cJSON would read the first, Python's json the
+// last, so the two would load different things (sorted keys compared pairwise, so big objects stay cheap)
+static inline void safetensors_check_unique_keys_(const char *path, const cJSON *item) {
+    for (const cJSON *child = item->child; child != NULL; child = child->next) { safetensors_check_unique_keys_(path, child); }
+    if (!cJSON_IsObject(item)) { return; }
+    size_t n = 0;
+    for (const cJSON *child = item->child; child != NULL; child = child->next) { n++; }
+    if (n < 2) { return; }
+    const cJSON **keys = (const cJSON **)mallocCheck(n * sizeof(*keys));
+    n = 0;
+    for (const cJSON *child = item->child; child != NULL; child = child->next) { keys[n++] = child; }
+    qsort(keys, n, sizeof(*keys), safetensors_cmp_key_);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(keys[i - 1]->string, keys[i]->string) == 0) { fatalf("%s: key \"%s\" appears twice in one object", path, keys[i]->string); }
+    }
+    free(keys);
+}
+
 // parses a JSON file that must hold one object
 static inline cJSON *safetensors_read_json_object(const char *path, size_t max_bytes) {
     size_t len;
@@ -473,6 +495,7 @@ static inline cJSON *safetensors_read_json_object(const char *path, size_t max_b
         }
     }
     if (!cJSON_IsObject(root)) { fatalf("%s: expected a JSON object", path); }
+    safetensors_check_unique_keys_(path, root);
     free(text);
     return root;
 }
