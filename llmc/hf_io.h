@@ -452,12 +452,9 @@ dir if missing; each file is written atomically. The head is tied, so lm_head.we
 // that could not be exported fails before training rather than after
 static inline void hf_check_exportable(const MambaConfig *c, const char *dir) {
     if (c->no_selection) { fatalf("%s: the no-selection ablation is not a transformers model: cannot export it", dir); }
-    // transformers sets intermediate_size = int(expand * hidden_size): the written expand must give d_inner back
-    // (a fraction such as 1.5 does; one that rounds below d_inner would not)
-    const double expand = (double)c->d_inner / c->d_model;
-    if ((int)(expand * c->d_model) != c->d_inner) {
-        fatalf("%s: cannot export d_inner=%d: no expand gives int(expand * %d) = %d in transformers", dir, c->d_inner,
-               c->d_model, c->d_inner);
+    if (c->d_inner % c->d_model != 0) {
+        fatalf("%s: cannot export d_inner=%d: transformers needs an integer expand = d_inner / d_model (d_model=%d)", dir,
+               c->d_inner, c->d_model);
     }
 }
 
@@ -523,13 +520,7 @@ static inline void hf_save_model(const char *dir, const MambaConfig *config, con
     cJSON_AddNumberToObject(root, "hidden_size", c->d_model);
     cJSON_AddNumberToObject(root, "num_hidden_layers", c->n_layer);
     cJSON_AddNumberToObject(root, "state_size", c->d_state);
-    if (c->d_inner % c->d_model == 0) {
-        cJSON_AddNumberToObject(root, "expand", c->d_inner / c->d_model);
-    } else { // all the digits a double needs, so Python reads the same number
-        char expand[40];
-        snprintf(expand, sizeof(expand), "%.17g", (double)c->d_inner / c->d_model);
-        hf_add_float_(root, "expand", expand);
-    }
+    cJSON_AddNumberToObject(root, "expand", c->d_inner / c->d_model);
     cJSON_AddNumberToObject(root, "intermediate_size", c->d_inner);
     cJSON_AddNumberToObject(root, "conv_kernel", c->d_conv);
     cJSON_AddNumberToObject(root, "time_step_rank", c->dt_rank);
