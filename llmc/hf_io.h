@@ -452,6 +452,8 @@ dir if missing; each file is written atomically. The head is tied, so lm_head.we
 // that could not be exported fails before training rather than after
 static inline void hf_check_exportable(const MambaConfig *c, const char *dir) {
     if (c->no_selection) { fatalf("%s: the no-selection ablation is not a transformers model: cannot export it", dir); }
+    // (transformers 5.x validates expand as an int: a fractional one in config.json fails to load, measured
+    // with 5.17, dev/device_runs/s18_d.sh; such a model still imports, from the older configs that had one)
     if (c->d_inner % c->d_model != 0) {
         fatalf("%s: cannot export d_inner=%d: transformers needs an integer expand = d_inner / d_model (d_model=%d)", dir,
                c->d_inner, c->d_model);

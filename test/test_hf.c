@@ -616,6 +616,7 @@ static const BadCase bad_cases[] = {
     {"model_type_mamba2", "config.json", "model_type"},
     {"hidden_size_fraction", "config.json", "\"hidden_size\" must be an integer"},
     {"config_not_json", "config.json", "not valid JSON"},
+    {"export_fractional_expand", "expand_bad", "cannot export d_inner=96: transformers needs an integer expand"},
     {"config_duplicate_key", "config.json", "key \"hidden_size\" appears twice in one object"},
     {"missing_config", "config.json", "no config.json"},
     {"no_weights", "missing_weights", "no model.safetensors"},
@@ -768,6 +769,11 @@ static int run_bad_case(const char *name, const char *base) {
         edit_config(dir, "model_type", cJSON_CreateString("mamba2"));
     } else if (strcmp(name, "hidden_size_fraction") == 0) {
         edit_config(dir, "hidden_size", cJSON_CreateNumber(32.5));
+    } else if (strcmp(name, "export_fractional_expand") == 0) {
+        MambaConfig bad;
+        config_from_descriptor("d64:l1:v64", &bad);
+        bad.d_inner = 96;
+        hf_check_exportable(&bad, "expand_bad");
     } else if (strcmp(name, "config_duplicate_key") == 0) {
         write_text(join(path, dir, "config.json"), "{\"model_type\": \"mamba\", \"hidden_size\": 32, \"hidden_size\": 64}");
     } else if (strcmp(name, "config_not_json") == 0) {
