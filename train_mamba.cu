@@ -971,7 +971,7 @@ void device_init(int device_idx) {
 #ifndef TESTING
 
 // -hf: the model and the tokenizer.json the run used
-// (config.json is removed first and written last: a directory with one holds a whole export)
+// (staged, then switched in by hf_save_model: a directory with a config.json always holds a whole export)
 static void export_hf(const Mamba *model, const Options *o, const Tokenizer *tokenizer) {
     hf_export_begin(o->hf_export_dir);
     hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
@@ -1422,7 +1422,7 @@ int main(int argc, char **argv) {
     stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL, &tokenizer, &logger);
     stop_signal_deferred = 0;
-    if (o.hf_export_dir != NULL && rank == 0 && stopped) { // a preempted run's model is not the final one; exporting it would also lengthen the stop
+    if (o.hf_export_dir != NULL && rank == 0 && stopped && o.output_dir != NULL) { // not the final model: the checkpoint resumes
         printf("note: stopped by a signal: -hf %s is not written (resume with -y 1, and the export follows the last step)\n",
                o.hf_export_dir);
     } else if (o.hf_export_dir != NULL && rank == 0) {

@@ -21,7 +21,8 @@ Vocabulary: V is config's vocab_size (transformers' released configs already say
 The embedding may have V rows, or (mamba_ssm) V rounded up to pad_vocab_size_multiple rows, or
 (transformers) V rounded up to 8; our Vp is those rows rounded up to 8, the extra rows zero.
 Export writes all Vp rows and vocab_size = Vp, as transformers requires embedding rows == vocab_size,
-and V as "llmc_vocab_size" (transformers keeps unknown keys), which import reads back.
+and V as "llmc_vocab_size" with "llmc_vocab_rows" = Vp (transformers keeps unknown keys), which import
+reads back while vocab_size is still that Vp.
 
 What this implementation cannot represent is rejected with a one-line error rather than
 silently changed: biases on in_proj/out_proj (use_bias=true), no conv bias, an epsilon other
@@ -40,7 +41,8 @@ than 1e-5, an activation other than silu, an lm_head that differs from the embed
 #include "utils.h"
 #include "model_config.h"
 
-#define HF_VOCAB_KEY "llmc_vocab_size"
+#define HF_VOCAB_KEY "llmc_vocab_size" // V, and the rows (vocab_size) it goes with, in our exports' config.json
+#define HF_ROWS_KEY "llmc_vocab_rows"
 #include "safetensors.h"
 
 #define HF_PATH_MAX 4096
@@ -53,8 +55,9 @@ static const char *const HF_LAYER_TENSOR_NAMES[NUM_PARAMETER_TENSORS] = {
     "mixer.out_proj.weight", NULL,
 };
 
-static inline void hf_join_(char *out, const char *dir, const char *name) {
+static inline const char *hf_join_(char *out, const char *dir, const char *name) {
     if ((size_t)snprintf(out, HF_PATH_MAX, "%s/%s", dir, name) >= HF_PATH_MAX) { fatalf("path too long: %s/%s", dir, name); }
+    return out;
 }
 
 static inline int hf_is_regular_file_(const char *path) {
@@ -168,15 +171,19 @@ static inline void hf_read_config_(const char *path, HfModelSpec *spec) {
         hf_json_expect_string_(root, "hidden_act", path, "silu", "the only activation implemented");
         spec->tied = hf_json_bool_(root, "tie_word_embeddings", path, 1);
         spec->vocab_rows_padded = hf_round_up_(c->vocab_size, 8);
-        // our export's real vocabulary (vocab_size says the padded rows): V again, so that a model exported
-        // and imported back is the same model (its checkpoints resume, sampling stays within V)
-        if (cJSON_GetObjectItemCaseSensitive(root, HF_VOCAB_KEY) != NULL) {
-            int v = hf_json_int_(root, HF_VOCAB_KEY, path, HF_REQUIRED, 1, c->vocab_size);
-            if (hf_round_up_(v, 8) != hf_round_up_(c->vocab_size, 8)) {
-                fatalf("%s: \"%s\" %d does not pad to the %d rows of vocab_size %d", path, HF_VOCAB_KEY, v,
-                       hf_round_up_(c->vocab_size, 8), c->vocab_size);
+        // our export's real vocabulary (vocab_size says the rows): V again, so that a model exported and imported
+        // back is the same model (its checkpoints resume, sampling stays within V), as long as vocab_size is
+        // still the row count that export wrote (a transformers resize_token_embeddings keeps unknown keys)
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, HF_VOCAB_KEY), *er = cJSON_GetObjectItemCaseSensitive(root, HF_ROWS_KEY);
+        if (ev != NULL && !cJSON_IsNull(ev)) {
+            int v = hf_json_int_(root, HF_VOCAB_KEY, path, HF_REQUIRED, 1, big);
+            int rows = er != NULL && !cJSON_IsNull(er) ? hf_json_int_(root, HF_ROWS_KEY, path, HF_REQUIRED, 1, big) : -1;
+            if (rows == c->vocab_size && v <= c->vocab_size) {
+                c->vocab_size = v;
+            } else {
+                printf("note: %s: \"%s\" %d ignored: vocab_size %d is not the %s %d it was written with\n", path,
+                       HF_VOCAB_KEY, v, c->vocab_size, HF_ROWS_KEY, rows);
             }
-            c->vocab_size = v;
         }
     } else if (cJSON_GetObjectItemCaseSensitive(root, "d_model") != NULL) {
         // mamba_ssm MambaConfig; its Mamba block defaults live in ssm_cfg
@@ -344,8 +351,8 @@ static inline void hf_load_model(const char *dir, MambaConfig *config, float **p
         used[emb - st.tensors] = 1;
         c->padded_vocab_size = hf_round_up_((int)emb_rows, 8);
         if (emb_rows % 8 != 0) { // mamba_ssm's layout (spec): every padded row's logit is in the softmax
-            printf("note: %s: the embedding's %zu rows are padded to %d with zero rows, whose logits (0) are part of "
-                   "the softmax here (as in mamba_ssm), not in transformers: losses differ slightly from transformers'\n",
+            printf("note: %s: the embedding's %zu rows are padded to %d with zero rows; every padded row's logit (0 here) "
+                   "is part of the softmax in this layout (mamba_ssm's), not in transformers': losses differ slightly\n",
                    weights_path, emb_rows, c->padded_vocab_size);
         }
         config_validate(c, config_path);
@@ -460,17 +467,43 @@ static inline void hf_check_exportable(const MambaConfig *c, const char *dir) {
     }
 }
 
-// Before an export writes anything into dir: its config.json goes first (written again last, so a directory
-// with a config.json holds the weights it describes, even after a failure midway), and so does an index of
-// an earlier sharded export, which loaders would otherwise prefer to the new model.safetensors
+/*
+An export replaces a directory's files so that it never holds a config.json without the weights it
+describes, even when the export fails or is killed midway (-e dir -hf dir fine-tunes a model in place):
+the new model.safetensors and tokenizer.json are first written whole as "<name>.staged"; only then are
+config.json, an older export's model.safetensors.index.json (loaders would prefer it) and a tokenizer.json
+that this export does not replace removed, the staged files renamed into place, and config.json written.
+hf_export_begin clears leftovers of an export that was killed; hf_staged_path names a staged file.
+*/
+#define HF_STAGED ".staged"
+static inline const char *hf_staged_path(char out[HF_PATH_MAX], const char *dir, const char *name) {
+    char file[128];
+    snprintf(file, sizeof(file), "%s" HF_STAGED, name);
+    hf_join_(out, dir, file);
+    return out;
+}
+static inline void hf_remove_if_present_(const char *path) {
+    if (remove(path) != 0 && errno != ENOENT) { fatalf("-hf: cannot remove '%s': %s", path, strerror(errno)); }
+}
 static inline void hf_export_begin(const char *dir) {
     make_dir_if_missing(dir);
     char path[HF_PATH_MAX];
-    const char *stale[] = {"config.json", "model.safetensors.index.json"};
+    hf_remove_if_present_(hf_staged_path(path, dir, "model.safetensors"));
+    hf_remove_if_present_(hf_staged_path(path, dir, "tokenizer.json"));
+}
+// the switch to the staged files: a few removals and renames, then config.json (already built: text)
+static inline void hf_export_commit_(const char *dir, const char *config_text) {
+    char path[HF_PATH_MAX], staged[HF_PATH_MAX];
+    hf_remove_if_present_(hf_join_(path, dir, "config.json"));
+    hf_remove_if_present_(hf_join_(path, dir, "model.safetensors.index.json"));
+    const char *names[] = {"model.safetensors", "tokenizer.json"};
     for (int i = 0; i < 2; i++) {
-        hf_join_(path, dir, stale[i]);
-        if (remove(path) != 0 && errno != ENOENT) { fatalf("-hf: cannot remove the old '%s': %s", path, strerror(errno)); }
+        hf_staged_path(staged, dir, names[i]);
+        hf_join_(path, dir, names[i]);
+        if (access(staged, F_OK) != 0) { hf_remove_if_present_(path); continue; } // (no tokenizer.json staged: none)
+        if (rename(staged, path) != 0) { fatalf("-hf: cannot rename '%s' to '%s': %s", staged, path, strerror(errno)); }
     }
+    hf_write_text_(hf_join_(path, dir, "config.json"), config_text); // last: a directory with a config.json is whole
 }
 
 // eot_token: the tokenizer's end-of-text id (bos / eos / pad_token_id of config.json), -1 for none (null)
@@ -478,7 +511,7 @@ static inline void hf_save_model(const char *dir, const MambaConfig *config, con
     const MambaConfig *c = config;
     config_validate(c, dir);
     hf_check_exportable(c, dir);
-    hf_export_begin(dir);
+    make_dir_if_missing(dir);
 
     size_t sizes[NUM_PARAMETER_TENSORS];
     fill_in_parameter_sizes(sizes, c);
@@ -509,8 +542,7 @@ static inline void hf_save_model(const char *dir, const MambaConfig *config, con
     n++;
 
     char path[HF_PATH_MAX];
-    hf_join_(path, dir, "model.safetensors");
-    safetensors_write(path, entries, n, bf16 ? SAFETENSORS_BF16 : SAFETENSORS_F32);
+    safetensors_write(hf_staged_path(path, dir, "model.safetensors"), entries, n, bf16 ? SAFETENSORS_BF16 : SAFETENSORS_F32);
     free(names);
     free(entries);
 
@@ -550,6 +582,7 @@ static inline void hf_save_model(const char *dir, const MambaConfig *config, con
     cJSON_AddStringToObject(root, "torch_dtype", bf16 ? "bfloat16" : "float32"); // (the key before transformers 4.56)
     // vocab_size must be the embedding's rows (Vp) for transformers; the real V rides along for our import
     cJSON_AddNumberToObject(root, HF_VOCAB_KEY, c->vocab_size);
+    cJSON_AddNumberToObject(root, HF_ROWS_KEY, c->padded_vocab_size);
     char *text = cJSON_Print(root);
     if (text == NULL) { fatalf("%s: out of memory printing config.json", dir); }
     size_t len = strlen(text);
@@ -557,8 +590,7 @@ static inline void hf_save_model(const char *dir, const MambaConfig *config, con
     memcpy(with_newline, text, len);
     with_newline[len] = '\n';
     with_newline[len + 1] = '\0';
-    hf_join_(path, dir, "config.json");
-    hf_write_text_(path, with_newline); // last, so a directory with a config.json has its weights
+    hf_export_commit_(dir, with_newline);
     free(with_newline);
     cJSON_free(text);
     cJSON_Delete(root);

@@ -309,18 +309,21 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     FILE *fp = fopenCheck(path, "rb");
     long size = file_size(fp);
     int header[HEADER_INTS];
-    if (size < (long)sizeof(header)) {
-        fatalf("%s: not a model file (%ld bytes, shorter than the %zu-byte header)", path, size, sizeof(header));
-    }
-    freadCheck(header, sizeof(int), HEADER_INTS, fp);
-    if (header[0] != MODEL_MAGIC) {
-        // a safetensors file starts with its JSON header's length (u64) and then '{'
-        const unsigned char *b = (const unsigned char *)header;
+    // a safetensors file (transformers' weights) starts with its JSON header's length (u64) and then '{'
+    unsigned char b[9];
+    if (size >= 9 && fread(b, 1, 9, fp) == 9) {
         uint64_t json_len = 0;
         for (int i = 7; i >= 0; i--) { json_len = json_len << 8 | b[i]; }
         if (b[8] == '{' && json_len + 8 <= (uint64_t)size) {
             fatalf("%s: a safetensors file, not a model file: give -e the directory that holds it and its config.json", path);
         }
+    }
+    fseekCheck(fp, 0, SEEK_SET);
+    if (size < (long)sizeof(header)) {
+        fatalf("%s: not a model file (%ld bytes, shorter than the %zu-byte header)", path, size, sizeof(header));
+    }
+    freadCheck(header, sizeof(int), HEADER_INTS, fp);
+    if (header[0] != MODEL_MAGIC) {
         fatalf("%s: bad magic number in model file: expected %d, found %d", path, MODEL_MAGIC, header[0]);
     }
     if (header[1] != 1 && header[1] != MODEL_VERSION) {

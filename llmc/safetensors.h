@@ -286,6 +286,8 @@ static inline void safetensors_add_file_(Safetensors *st, const char *path) {
     char *header = (char *)mallocCheck((size_t)header_len + 1);
     if (fread(header, 1, (size_t)header_len, fp) != (size_t)header_len) { fatalf("%s: cannot read the header", path); }
     header[header_len] = '\0';
+    const char *nul = (const char *)memchr(header, 0, (size_t)header_len); // (cJSON would end a name there)
+    if (nul != NULL) { fatalf("%s: the header holds a NUL byte (byte %zu)", path, (size_t)(nul - header)); }
     const char *parse_end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(header, (size_t)header_len, &parse_end, 0);
     if (root == NULL) {

@@ -24,6 +24,7 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 #include "model_config.h"
 #include "schedulers.h"
 #include "logger.h"
+#include "hf_io.h"
 #include "../tokenizer.h"
 #include "../dataloader.h"
 
@@ -766,10 +767,12 @@ static inline size_t eval_num_batches(size_t available, int max_batches) {
 }
 
 // -hf: the exported directory gets the tokenizer.json the run used (the -tk file, or the -e directory's),
-// so that it loads with -e and encodes prompts on its own; byte-level models (V <= 256) need none
+// so that it loads with -e and encodes prompts on its own; byte-level models (V <= 256) need none.
+// It is staged (hf_io.h): hf_save_model puts it in place with the weights, or, where none was staged,
+// removes an older export's, which would not be this model's tokenizer.
 static inline void hf_export_tokenizer(const char *dir, int vocab_size, const char *model_arg, const char *tokenizer_path) {
     if (vocab_size <= 256) { return; }
-    char buf[1100], dst[1100];
+    char buf[1100], dst[HF_PATH_MAX];
     const char *src = tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf));
     if (!tokenizer_is_json(src)) {
         printf("note: %s has no tokenizer.json (the run's tokenizer '%s' is not one): copy one in to encode prompts\n", dir, src);
@@ -780,7 +783,7 @@ static inline void hf_export_tokenizer(const char *dir, int vocab_size, const ch
     char *bytes = (char *)mallocCheck((size_t)size + 1); // read whole first: src and dst may be one file
     freadCheck(bytes, 1, (size_t)size, in);
     fcloseCheck(in);
-    snprintf(dst, sizeof(dst), "%s/tokenizer.json", dir);
+    hf_staged_path(dst, dir, "tokenizer.json");
     AtomicFile af;
     atomic_open(&af, dst);
     atomic_fwrite(bytes, 1, (size_t)size, &af);

@@ -179,17 +179,28 @@ if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9.]+$'; then ok "eval_tr
 v1=$("$BIN" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
 v2=$("$BIN" -e "$TMP/exported" -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
 if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok "hf_export_round_trip"; else bad "hf_export_round_trip" "$v1 / $v2"; fi
-# fine-tuning an export in place (-e dir -hf dir) resumes: the export keeps V (270, not its 272 rows), so the
-# checkpoint's config matches what -e then says; its config.json names the tokenizer's end-of-text id
+# fine-tuning an export in place (-e dir -hf dir) resumes: the checkpoint of a V=270 model (272 rows) resumes
+# with -e on its export, which keeps V in llmc_vocab_size (vocab_size says 272, the rows); its config.json names
+# the tokenizer's end-of-text id
 FT=(-b 4 -t 32 -v 0 -g 0 -nt 2 -tk test/fixtures/bpe/tokenizer.json -hf "$TMP/ft" -o "$TMP/ftck")
-"$BIN" -e d32:l2:v270 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "the" -g 2 -hf "$TMP/ft" > /dev/null 2>&1
-"$BIN" -e "$TMP/ft" "${FT[@]}" -x 2 > /dev/null 2>&1
+"$BIN" -e d32:l2:v270 "${FT[@]}" -x 2 > /dev/null 2>&1
 out=$("$BIN" -e "$TMP/ft" "${FT[@]}" -x 4 -y 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 2" && echo "$out" | grep -q "^step    4/4"; then ok "hf_fine_tune_in_place_resumes"
 else bad "hf_fine_tune_in_place_resumes" "rc $rc: $(echo "$out" | grep -m1 -E '^error|^resuming')"; fi
 eot=$(python3 -c "import json; print(json.load(open('test/fixtures/bpe/tokenizer.json'))['added_tokens'][0]['id'])" 2>/dev/null)
 if grep -q "\"eos_token_id\":[[:space:]]*${eot:-x}," "$TMP/ft/config.json" && grep -q '"llmc_vocab_size":[[:space:]]*270' "$TMP/ft/config.json"
 then ok "hf_config_eot_and_vocab"; else bad "hf_config_eot_and_vocab" "eot ${eot:-?}: $(grep -E 'eos_token_id|llmc_vocab' "$TMP/ft/config.json" | tr -d '\n')"; fi
+# an export that fails midway (its staged weights cannot be written) leaves the directory as it was: it still loads
+mkdir "$TMP/ft/model.safetensors.staged.tmp"
+out=$("$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 -hf "$TMP/ft" 2>&1); rc=$?
+out2=$("$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 2>&1); rc2=$?
+rmdir "$TMP/ft/model.safetensors.staged.tmp"
+if [ $rc -ne 0 ] && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^val loss"; then ok "hf_failed_export_keeps_directory"
+else bad "hf_failed_export_keeps_directory" "export rc $rc, then load rc $rc2: $(echo "$out2" | grep -m1 error)"; fi
+# an export without a JSON tokenizer removes an older export's tokenizer.json (it is not this model's)
+"$BIN" -e d32:l2:v300 -b 4 -t 32 -v 0 -nt 2 -x 0 -m 1 -tk "$TMP/no_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1
+if [ -f "$TMP/ft/config.json" ] && [ ! -e "$TMP/ft/tokenizer.json" ]; then ok "hf_export_removes_stale_tokenizer"
+else bad "hf_export_removes_stale_tokenizer" "$(ls "$TMP/ft")"; fi
 # synthetic tasks need a step count
 expect_error synthetic_needs_steps "give -x" -e d32:l2:v16 -b 2 -t 32 -i synth:copy -j synth:copy -v 0 -g 0
 
@@ -608,6 +619,10 @@ MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -o "$TMP/sighf" -hf "$TMP/sig
 if [ "$rc" -eq 0 ] && grep -q "^note: stopped by a signal: -hf .* is not written" "$TMP/sighf.out" && ! grep -q "^transformers model written" "$TMP/sighf.out" \
    && [ -f "$TMP/sighf_hf/config.json" ]; then ok "sigterm_skips_hf_export"
 else bad "sigterm_skips_hf_export" "rc $rc: $(grep -m1 -E 'note: stopped|transformers model' "$TMP/sighf.out")"; fi
+# ... but without -o there is nothing to resume: then the stopped run's model is exported
+MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -hf "$TMP/sighf_noo" > "$TMP/sighf_noo.out" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && [ -f "$TMP/sighf_noo/config.json" ]; then ok "sigterm_without_o_still_exports"
+else bad "sigterm_without_o_still_exports" "rc $rc: $(ls "$TMP/sighf_noo" 2>&1)"; fi
 # ... and outside the training loop (here generating a million tokens) a signal ends the run at once
 "$BIN" -e d64:l2:v256 -x 0 -p hello -g 1000000 -nt 2 > "$TMP/sig_gen.out" 2>&1 &
 pid=$!
