@@ -1237,7 +1237,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     state->seed = o->seed;
 }
 
-// returns 1 when a signal stopped the run (a checkpoint was written), 0 when it ran to the end
+// returns 1 when a signal stopped the run (with -o a checkpoint was written), 0 when it ran to the end
 static int train(Mamba *model, const Options *o, TrainState *state, int resumed, int train_num_batches,
                   DataLoader *train_loader, DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
     int B = o->B, T = o->T;
@@ -1304,7 +1304,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                 printf("stopped by signal %d after step %d; resume with the same command plus -y %d\n", (int)stop_signal, step,
                        o->resume == 2 && !fresh_step ? 2 : 1); // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
             } else {
-                printf("stopped by signal %d after step %d; no -o given, so nothing was saved\n", (int)stop_signal, step);
+                printf("stopped by signal %d after step %d; no -o given, so no checkpoint was saved\n", (int)stop_signal, step);
             }
             return 1;
         }

@@ -177,12 +177,14 @@ static inline void hf_read_config_(const char *path, HfModelSpec *spec) {
         const cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, HF_VOCAB_KEY), *er = cJSON_GetObjectItemCaseSensitive(root, HF_ROWS_KEY);
         if (ev != NULL && !cJSON_IsNull(ev)) {
             int v = hf_json_int_(root, HF_VOCAB_KEY, path, HF_REQUIRED, 1, big);
-            int rows = er != NULL && !cJSON_IsNull(er) ? hf_json_int_(root, HF_ROWS_KEY, path, HF_REQUIRED, 1, big) : -1;
+            // (exports of before the rows key: their vocab_size was V rounded up to 8)
+            int rows = er != NULL && !cJSON_IsNull(er) ? hf_json_int_(root, HF_ROWS_KEY, path, HF_REQUIRED, 1, big)
+                                                       : hf_round_up_(v, 8);
             if (rows == c->vocab_size && v <= c->vocab_size) {
                 c->vocab_size = v;
             } else {
-                printf("note: %s: \"%s\" %d ignored: vocab_size %d is not the %s %d it was written with\n", path,
-                       HF_VOCAB_KEY, v, c->vocab_size, HF_ROWS_KEY, rows);
+                printf("note: %s: \"%s\" %d ignored: vocab_size %d is not the %d rows it was written with\n", path,
+                       HF_VOCAB_KEY, v, c->vocab_size, rows);
             }
         }
     } else if (cJSON_GetObjectItemCaseSensitive(root, "d_model") != NULL) {
@@ -450,11 +452,6 @@ static inline void hf_add_float_(cJSON *obj, const char *key, const char *text) 
     cJSON_AddItemToObject(obj, key, cJSON_CreateRaw(text));
 }
 
-/*
-Writes dir/config.json and dir/model.safetensors (fp32, or bf16 rounded to nearest even), creating
-dir if missing; each file is written atomically. The head is tied, so lm_head.weight is not written
-(transformers' save_pretrained omits it too and from_pretrained ties it to the embedding).
-*/
 // what transformers' MambaConfig cannot describe; the trainers call this at start-up for -hf, so a run
 // that could not be exported fails before training rather than after
 static inline void hf_check_exportable(const MambaConfig *c, const char *dir) {
@@ -470,9 +467,11 @@ static inline void hf_check_exportable(const MambaConfig *c, const char *dir) {
 /*
 An export replaces a directory's files so that it never holds a config.json without the weights it
 describes, even when the export fails or is killed midway (-e dir -hf dir fine-tunes a model in place):
-the new model.safetensors and tokenizer.json are first written whole as "<name>.staged"; only then are
-config.json, an older export's model.safetensors.index.json (loaders would prefer it) and a tokenizer.json
-that this export does not replace removed, the staged files renamed into place, and config.json written.
+model.safetensors, tokenizer.json (where the export has one) and config.json are first written whole as
+"<name>.staged"; the switch is then only removals and renames: config.json, an older export's
+model.safetensors.index.json (loaders would prefer it) and a tokenizer.json the export does not replace
+go, the staged files are renamed into place, config.json last, and the directory is synced. Only a
+failure inside that switch (a rename refused) can leave the directory without its config.json.
 hf_export_begin clears leftovers of an export that was killed; hf_staged_path names a staged file.
 */
 #define HF_STAGED ".staged"
@@ -487,25 +486,41 @@ static inline void hf_remove_if_present_(const char *path) {
 }
 static inline void hf_export_begin(const char *dir) {
     make_dir_if_missing(dir);
-    char path[HF_PATH_MAX];
-    hf_remove_if_present_(hf_staged_path(path, dir, "model.safetensors"));
-    hf_remove_if_present_(hf_staged_path(path, dir, "tokenizer.json"));
+    char path[HF_PATH_MAX], tmp[HF_PATH_MAX + 8];
+    const char *names[] = {"model.safetensors", "tokenizer.json", "config.json"};
+    for (int i = 0; i < 3; i++) {
+        hf_remove_if_present_(hf_staged_path(path, dir, names[i]));
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path); // (a write killed midway: as large as the weights)
+        hf_remove_if_present_(tmp);
+    }
 }
-// the switch to the staged files: a few removals and renames, then config.json (already built: text)
+static inline void hf_rename_(const char *from, const char *to) {
+    if (rename(from, to) != 0) { fatalf("-hf: cannot rename '%s' to '%s': %s", from, to, strerror(errno)); }
+}
+// the switch to the staged files (above); config_text: the new config.json
 static inline void hf_export_commit_(const char *dir, const char *config_text) {
-    char path[HF_PATH_MAX], staged[HF_PATH_MAX];
+    char path[HF_PATH_MAX], staged[HF_PATH_MAX], config_staged[HF_PATH_MAX];
+    hf_write_text_(hf_staged_path(config_staged, dir, "config.json"), config_text);
+    if (access(hf_staged_path(staged, dir, "model.safetensors"), F_OK) != 0) { // (removed by someone else meanwhile)
+        fatalf("-hf: the staged weights '%s' are gone: the export is not switched in", staged);
+    }
     hf_remove_if_present_(hf_join_(path, dir, "config.json"));
     hf_remove_if_present_(hf_join_(path, dir, "model.safetensors.index.json"));
-    const char *names[] = {"model.safetensors", "tokenizer.json"};
-    for (int i = 0; i < 2; i++) {
-        hf_staged_path(staged, dir, names[i]);
-        hf_join_(path, dir, names[i]);
-        if (access(staged, F_OK) != 0) { hf_remove_if_present_(path); continue; } // (no tokenizer.json staged: none)
-        if (rename(staged, path) != 0) { fatalf("-hf: cannot rename '%s' to '%s': %s", staged, path, strerror(errno)); }
-    }
-    hf_write_text_(hf_join_(path, dir, "config.json"), config_text); // last: a directory with a config.json is whole
+    hf_rename_(staged, hf_join_(path, dir, "model.safetensors"));
+    hf_join_(path, dir, "tokenizer.json");
+    if (access(hf_staged_path(staged, dir, "tokenizer.json"), F_OK) == 0) { hf_rename_(staged, path); }
+    else { hf_remove_if_present_(path); } // (none staged: the export has no tokenizer, so an older one must go)
+    hf_rename_(config_staged, hf_join_(path, dir, "config.json")); // last: a directory with a config.json is whole
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
 }
 
+/*
+Writes dir/config.json, dir/model.safetensors (fp32, or bf16 rounded to nearest even) and the staged
+tokenizer.json if there is one, creating dir if missing, through the staged switch above (so it also
+removes an older index and an unstaged tokenizer.json). The head is tied, so lm_head.weight is not
+written (transformers' save_pretrained omits it too and from_pretrained ties it to the embedding).
+*/
 // eot_token: the tokenizer's end-of-text id (bos / eos / pad_token_id of config.json), -1 for none (null)
 static inline void hf_save_model(const char *dir, const MambaConfig *config, const float *params, int bf16, int eot_token) {
     const MambaConfig *c = config;

@@ -311,10 +311,11 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     int header[HEADER_INTS];
     // a safetensors file (transformers' weights) starts with its JSON header's length (u64) and then '{'
     unsigned char b[9];
-    if (size >= 9 && fread(b, 1, 9, fp) == 9) {
+    int32_t magic = 0;
+    if (size >= 9 && fread(b, 1, 9, fp) == 9 && (memcpy(&magic, b, 4), magic != MODEL_MAGIC)) {
         uint64_t json_len = 0;
         for (int i = 7; i >= 0; i--) { json_len = json_len << 8 | b[i]; }
-        if (b[8] == '{' && json_len + 8 <= (uint64_t)size) {
+        if (b[8] == '{' && json_len <= (uint64_t)size - 8) {
             fatalf("%s: a safetensors file, not a model file: give -e the directory that holds it and its config.json", path);
         }
     }

@@ -245,7 +245,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->output_dir != NULL && o->output_dir[0] == '\0') { fatalf("-o: empty directory name"); }
     if (o->hf_export_dir != NULL) { // written after training: checked now, not after a whole run
         if (o->hf_export_dir[0] == '\0') { fatalf("-hf: empty directory name"); }
-        // its files are named in 1024-byte buffers: keep room for "/model.safetensors.tmp"
+        // its files are named in 1024-byte buffers: keep room for "/model.safetensors.staged.tmp"
         if (strlen(o->hf_export_dir) > 900) { fatalf("-hf: directory path longer than 900 bytes"); }
         // (whether it can be created is checked by the process that writes it: the trainers' main)
     }
@@ -767,16 +767,24 @@ static inline size_t eval_num_batches(size_t available, int max_batches) {
 }
 
 // -hf: the exported directory gets the tokenizer.json the run used (the -tk file, or the -e directory's),
-// so that it loads with -e and encodes prompts on its own; byte-level models (V <= 256) need none.
+// so that it loads with -e and encodes prompts on its own; byte-level models (V <= 256) need none. Where
+// the run's tokenizer is not a tokenizer.json (a .bin, or a byte-level model), the -e directory's own
+// tokenizer.json, if it has one, still describes the model's vocabulary and goes along.
 // It is staged (hf_io.h): hf_save_model puts it in place with the weights, or, where none was staged,
 // removes an older export's, which would not be this model's tokenizer.
 static inline void hf_export_tokenizer(const char *dir, int vocab_size, const char *model_arg, const char *tokenizer_path) {
-    if (vocab_size <= 256) { return; }
-    char buf[1100], dst[HF_PATH_MAX];
-    const char *src = tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf));
-    if (!tokenizer_is_json(src)) {
-        printf("note: %s has no tokenizer.json (the run's tokenizer '%s' is not one): copy one in to encode prompts\n", dir, src);
-        return;
+    char buf[1100], own[1100], dst[HF_PATH_MAX];
+    const char *src = vocab_size > 256 ? tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf)) : NULL;
+    if (src == NULL || !tokenizer_is_json(src)) {
+        snprintf(own, sizeof(own), "%s/tokenizer.json", model_arg);
+        if (access(own, R_OK) == 0 && tokenizer_is_json(own)) {
+            src = own;
+        } else {
+            if (vocab_size > 256) {
+                printf("note: %s has no tokenizer.json (the run's tokenizer '%s' is not one): copy one in to encode prompts\n", dir, src);
+            }
+            return;
+        }
     }
     FILE *in = fopenCheck(src, "rb");
     long size = file_size(in);

@@ -64,6 +64,8 @@ expect_error bad_descriptor "bad field" -e d64:lx
 expect_error vocab_over_uint16 "vocabulary of 70000 .*at most 65536 are supported (token ids are stored as uint16)" -e d32:l1:v70000 -x 0
 expect_error safetensors_file_as_model "a safetensors file, not a model file: give -e the directory" \
     -e test/fixtures/hf_tiny_fp32/model.safetensors -x 0
+printf '\x02\0\0\0\0\0\0\0{}' > "$TMP/small.safetensors" # (smaller than a model file's header)
+expect_error small_safetensors_file_as_model "a safetensors file, not a model file" -e "$TMP/small.safetensors" -x 0
 expect_error descriptor_space_in_number "bad field" -e "d64:l 2"
 expect_error descriptor_signed_number "bad field" -e d64:l+2
 expect_error unknown_descriptor_field "unknown field" -e d64:w3
@@ -190,17 +192,21 @@ else bad "hf_fine_tune_in_place_resumes" "rc $rc: $(echo "$out" | grep -m1 -E '^
 eot=$(python3 -c "import json; print(json.load(open('test/fixtures/bpe/tokenizer.json'))['added_tokens'][0]['id'])" 2>/dev/null)
 if grep -q "\"eos_token_id\":[[:space:]]*${eot:-x}," "$TMP/ft/config.json" && grep -q '"llmc_vocab_size":[[:space:]]*270' "$TMP/ft/config.json"
 then ok "hf_config_eot_and_vocab"; else bad "hf_config_eot_and_vocab" "eot ${eot:-?}: $(grep -E 'eos_token_id|llmc_vocab' "$TMP/ft/config.json" | tr -d '\n')"; fi
-# an export that fails midway (its staged weights cannot be written) leaves the directory as it was: it still loads
-mkdir "$TMP/ft/model.safetensors.staged.tmp"
-out=$("$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 -hf "$TMP/ft" 2>&1); rc=$?
-out2=$("$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 2>&1); rc2=$?
-rmdir "$TMP/ft/model.safetensors.staged.tmp"
-if [ $rc -ne 0 ] && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^val loss"; then ok "hf_failed_export_keeps_directory"
-else bad "hf_failed_export_keeps_directory" "export rc $rc, then load rc $rc2: $(echo "$out2" | grep -m1 error)"; fi
+# an in-place export that fails midway (a 20 KB file-size limit stops its write of the ~170 KB of weights)
+# leaves the directory as it was: it still loads, with its tokenizer
+( ulimit -f 20; exec "$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 -hf "$TMP/ft" ) > "$TMP/ft_kill.out" 2>&1; rc=$?
+out2=$("$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -p "the" -g 2 2>&1); rc2=$?
+if [ $rc -ne 0 ] && grep -q "model.safetensors.staged" "$TMP/ft_kill.out" && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^the"
+then ok "hf_killed_export_keeps_directory (export rc $rc)"
+else bad "hf_killed_export_keeps_directory" "export rc $rc ($(ls "$TMP/ft" | tr '\n' ' ')), then load rc $rc2: $(echo "$out2" | grep -m1 error)"; fi
+# ... and an in-place export whose run reads another (non-JSON) tokenizer keeps the model's own tokenizer.json
+"$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 -tk "$TMP/no_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
+if [ $rc -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft/tokenizer.json" && [ -z "$(ls "$TMP/ft" | grep staged)" ]
+then ok "hf_in_place_keeps_own_tokenizer"; else bad "hf_in_place_keeps_own_tokenizer" "rc $rc: $(ls "$TMP/ft" | tr '\n' ' ')"; fi
 # an export without a JSON tokenizer removes an older export's tokenizer.json (it is not this model's)
-"$BIN" -e d32:l2:v300 -b 4 -t 32 -v 0 -nt 2 -x 0 -m 1 -tk "$TMP/no_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1
-if [ -f "$TMP/ft/config.json" ] && [ ! -e "$TMP/ft/tokenizer.json" ]; then ok "hf_export_removes_stale_tokenizer"
-else bad "hf_export_removes_stale_tokenizer" "$(ls "$TMP/ft")"; fi
+"$BIN" -e d32:l2:v300 -b 4 -t 32 -v 0 -nt 2 -x 0 -m 1 -tk "$TMP/no_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -q '"llmc_vocab_size":[[:space:]]*300' "$TMP/ft/config.json" && [ ! -e "$TMP/ft/tokenizer.json" ]
+then ok "hf_export_removes_stale_tokenizer"; else bad "hf_export_removes_stale_tokenizer" "rc $rc: $(ls "$TMP/ft" | tr '\n' ' ')"; fi
 # synthetic tasks need a step count
 expect_error synthetic_needs_steps "give -x" -e d32:l2:v16 -b 2 -t 32 -i synth:copy -j synth:copy -v 0 -g 0
 
@@ -621,7 +627,8 @@ if [ "$rc" -eq 0 ] && grep -q "^note: stopped by a signal: -hf .* is not written
 else bad "sigterm_skips_hf_export" "rc $rc: $(grep -m1 -E 'note: stopped|transformers model' "$TMP/sighf.out")"; fi
 # ... but without -o there is nothing to resume: then the stopped run's model is exported
 MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -hf "$TMP/sighf_noo" > "$TMP/sighf_noo.out" 2>&1; rc=$?
-if [ "$rc" -eq 0 ] && [ -f "$TMP/sighf_noo/config.json" ]; then ok "sigterm_without_o_still_exports"
+if [ "$rc" -eq 0 ] && grep -q "stopped by signal 15 after step 3" "$TMP/sighf_noo.out" && grep -q "^transformers model written" "$TMP/sighf_noo.out" \
+   && [ -f "$TMP/sighf_noo/config.json" ]; then ok "sigterm_without_o_still_exports"
 else bad "sigterm_without_o_still_exports" "rc $rc: $(ls "$TMP/sighf_noo" 2>&1)"; fi
 # ... and outside the training loop (here generating a million tokens) a signal ends the run at once
 "$BIN" -e d64:l2:v256 -x 0 -p hello -g 1000000 -nt 2 > "$TMP/sig_gen.out" 2>&1 &

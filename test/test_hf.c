@@ -325,7 +325,18 @@ static void test_export_metadata(const char *base) {
     check(back.vocab_size == 64 && back.padded_vocab_size == 64, "export_vocab_ignored_for_other_rows", "V=%d Vp=%d (want 64, 64)",
           back.vocab_size, back.padded_vocab_size);
     free(loaded);
-    edit_config(dir, "llmc_vocab_rows", cJSON_CreateNumber(64));
+    free(p2);
+
+    // an export of before the rows key (vocab_size was V rounded up to 8): V = 61 of 64 comes back
+    config_from_descriptor("d32:l1:v61", &c2);
+    n2 = fill_in_parameter_sizes(sizes, &c2);
+    p2 = (float *)callocCheck(n2, sizeof(float));
+    hf_save_model(join(dir, base, "meta_v61"), &c2, p2, 0, -1);
+    edit_config(dir, "llmc_vocab_rows", NULL);
+    hf_load_model(dir, &back, &loaded, &nb);
+    check(back.vocab_size == 61 && back.padded_vocab_size == 64, "export_vocab_without_rows_key", "V=%d Vp=%d (want 61, 64)",
+          back.vocab_size, back.padded_vocab_size);
+    free(loaded);
     edit_config(dir, "llmc_vocab_size", cJSON_CreateNull());
     hf_load_model(dir, &back, &loaded, &nb);
     check(back.vocab_size == 64 && back.padded_vocab_size == 64, "export_vocab_key_null_is_absent", "V=%d Vp=%d (want 64, 64)",
@@ -627,6 +638,7 @@ static const BadCase bad_cases[] = {
     {"duplicate_tensor_same_offsets", "model.safetensors", "tensor 'a' appears twice"},
     {"name_control_chars", "model.safetensors", "control characters"},
     {"name_escaped_nul", "model.safetensors", "escaped NUL character"},
+    {"name_raw_nul", "model.safetensors", "the header holds a NUL byte (byte 3)"},
     {"shape_vs_config", "model.safetensors", "'backbone.layers.0.mixer.x_proj.weight' has shape [34, 64], expected [18, 64]"},
     {"conv_weight_2d", "model.safetensors", "'backbone.layers.0.mixer.conv1d.weight' has shape [64, 4], expected [64, 1, 4]"},
     {"embedding_rows", "model.safetensors", "'backbone.embeddings.weight' has shape [72, 32]"},
@@ -762,6 +774,12 @@ static int run_bad_case(const char *name, const char *base) {
     } else if (strcmp(name, "duplicate_tensor_same_offsets") == 0) {
         write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                                        "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
+    } else if (strcmp(name, "name_raw_nul") == 0) { // "a<NUL>b": cJSON would read the name as "a"
+        const char hdr[] = "{\"a\0b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        unsigned char buf[8 + sizeof(hdr) - 1 + 4] = {0};
+        for (int i = 0; i < 8; i++) { buf[i] = (unsigned char)((sizeof(hdr) - 1) >> (8 * i)); }
+        memcpy(buf + 8, hdr, sizeof(hdr) - 1);
+        write_bytes(st_path, buf, sizeof(buf));
     } else if (strcmp(name, "name_escaped_nul") == 0) {
         write_raw_safetensors(st_path, "{\"a\\u0000b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
     } else if (strcmp(name, "name_control_chars") == 0) {
