@@ -237,6 +237,11 @@ static size_t dataloader_shard_samples(const DataLoader *loader, size_t n) {
     return n > loader->B * loader->T ? (n - 1) / (loader->B * loader->T) : 0; // (an empty shard has none)
 }
 
+// of a shard's samples, those it is read for: whole steps of W (the rest is left out, file comment)
+static size_t dataloader_whole_steps(const DataLoader *loader, size_t samples) {
+    return samples / loader->step_windows * loader->step_windows;
+}
+
 static const char *dataloader_current_path(const DataLoader *loader) {
     return loader->glob_result.gl_pathv[loader->shard_order[loader->current_shard_idx]];
 }
@@ -260,7 +265,7 @@ static void dataloader_load_shard(DataLoader *loader) {
     }
     loader->file_size_bytes = file_size(loader->tokens_file);
     size_t samples = dataloader_shard_samples(loader, n);
-    loader->shard_num_samples = samples / loader->step_windows * loader->step_windows / (size_t)loader->num_processes;
+    loader->shard_num_samples = dataloader_whole_steps(loader, samples) / (size_t)loader->num_processes;
     dataloader_permutation(loader->sample_order, samples, loader->should_shuffle,
                            loader->seed, loader->epoch, 1 + file_idx);
 }
@@ -314,7 +319,7 @@ size_t dataloader_windows_at(const DataLoader *loader, size_t epoch, size_t shar
     dataloader_permutation(order, loader->num_shards, loader->should_shuffle, loader->seed, epoch, 0);
     size_t samples = dataloader_shard_samples(loader, loader->shard_num_tokens[order[shard_idx]]);
     free(order);
-    return samples / loader->step_windows * loader->step_windows;
+    return dataloader_whole_steps(loader, samples);
 }
 
 void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B, size_t T,
@@ -457,7 +462,7 @@ size_t dataloader_num_batches(const DataLoader *loader) {
     size_t total = 0;
     for (size_t i = 0; i < loader->num_shards; i++) {
         size_t samples = dataloader_shard_samples(loader, loader->shard_num_tokens[i]);
-        total += samples / loader->step_windows * loader->step_windows / (size_t)loader->num_processes;
+        total += dataloader_whole_steps(loader, samples) / (size_t)loader->num_processes;
     }
     return total;
 }

@@ -40,10 +40,10 @@ than 1e-5, an activation other than silu, an lm_head that differs from the embed
 #include <cjson/cJSON.h>
 #include "utils.h"
 #include "model_config.h"
+#include "safetensors.h"
 
 #define HF_VOCAB_KEY "llmc_vocab_size" // V, and the rows (vocab_size) it goes with, in our exports' config.json
 #define HF_ROWS_KEY "llmc_vocab_rows"
-#include "safetensors.h"
 
 #define HF_PATH_MAX 4096
 #define HF_CONFIG_MAX_BYTES (16u << 20)
@@ -478,8 +478,7 @@ hf_export_begin clears leftovers of an export that was killed; hf_staged_path na
 static inline const char *hf_staged_path(char out[HF_PATH_MAX], const char *dir, const char *name) {
     char file[128];
     snprintf(file, sizeof(file), "%s" HF_STAGED, name);
-    hf_join_(out, dir, file);
-    return out;
+    return hf_join_(out, dir, file);
 }
 static inline void hf_remove_if_present_(const char *path) {
     if (remove(path) != 0 && errno != ENOENT) { fatalf("-hf: cannot remove '%s': %s", path, strerror(errno)); }
@@ -511,8 +510,7 @@ static inline void hf_export_commit_(const char *dir, const char *config_text) {
     if (access(hf_staged_path(staged, dir, "tokenizer.json"), F_OK) == 0) { hf_rename_(staged, path); }
     else { hf_remove_if_present_(path); } // (none staged: the export has no tokenizer, so an older one must go)
     hf_rename_(config_staged, hf_join_(path, dir, "config.json")); // last: a directory with a config.json is whole
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    fsync_dir(dir);
 }
 
 /*

@@ -215,6 +215,13 @@ typedef struct {
     char tmp_path[1040];
 } AtomicFile;
 
+// a rename reaches the disk with its directory's entry: sync that too (best effort: some file systems
+// refuse fsync on a directory, and the files' own data is synced either way)
+static inline void fsync_dir(const char *dir) {
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+}
+
 static inline void atomic_open(AtomicFile *af, const char *path) {
     if (strlen(path) >= sizeof(af->final_path)) { fatalf("path too long: %s", path); }
     strcpy(af->final_path, path);
@@ -240,14 +247,11 @@ static inline void atomic_commit(AtomicFile *af) {
         remove(af->tmp_path);
         fatalf("cannot rename '%s' to '%s': %s", af->tmp_path, af->final_path, strerror(err));
     }
-    // the rename itself reaches the disk with the directory's entry: sync that too (best effort: some
-    // file systems refuse fsync on a directory, and the file's own data is safe either way)
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s", af->final_path);
     char *slash = strrchr(dir, '/');
     if (slash == NULL) { strcpy(dir, "."); } else if (slash == dir) { dir[1] = '\0'; } else { *slash = '\0'; }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    fsync_dir(dir);
 }
 
 // on a write error: remove the temp file, keep the previous file, and stop
