@@ -86,7 +86,7 @@ void rmsnorm_forward(real *out, real *rstd, const real *inp, const real *weight,
     }
 }
 
-// with g = dout * weight:  dinp = rstd * g - inp * rstd^3 * mean(g * inp);  dweight += dout * inp * rstd
+// with g = dout * weight:  dinp += rstd * g - inp * rstd^3 * mean(g * inp);  dweight += dout * inp * rstd
 void rmsnorm_backward(real *dinp, real *dweight, const real *dout, const real *inp, const real *weight,
                       const real *rstd, int B, int T, int C) {
     #pragma omp parallel for
@@ -323,7 +323,7 @@ void softplus_forward(real *out, const real *inp, size_t n) {
     for (size_t i = 0; i < n; i++) { out[i] = inp[i] > 20 ? inp[i] : log1p(exp(inp[i])); }
 }
 
-// softplus'(v) = sigmoid(v)
+// softplus'(v) = sigmoid(v); exactly 1 above 20, the derivative of the identity branch the forward takes
 void softplus_backward(real *dinp, const real *dout, const real *inp, size_t n) {
     #pragma omp parallel for
     for (size_t i = 0; i < n; i++) { dinp[i] += dout[i] * (inp[i] > 20 ? 1 : sigmoidr(inp[i])); }
@@ -378,12 +378,12 @@ Reverse scan. Let g[t,n] = dL/ds[t,n] (the total gradient reaching state s[t,n])
 feeds y[t] through Cm[t] and s[t+1] through the decay exp(delta[t+1] A):
     g[t,n] = dy[t] * Cm[t,n] + g[t+1,n] * exp(delta[t+1] * A[n])
 and with dA[t,n] = exp(delta[t] A[n]) and s[t] = dA[t,n] s[t-1,n] + delta[t] Bm[t,n] u[t]:
-    dCm[t,n]   += dy[t] * s[t,n]
-    dBm[t,n]   += g[t,n] * delta[t] * u[t]
-    du[t]      += sum_n g[t,n] * delta[t] * Bm[t,n]  + dy[t] * D
-    ddelta[t]  += sum_n g[t,n] * (s[t-1,n] * dA[t,n] * A[n] + Bm[t,n] * u[t])
-    dA_log[n]  += sum_t g[t,n] * s[t-1,n] * dA[t,n] * delta[t] * A[n]     (dA/dA_log = A)
-    dD         += sum_t dy[t] * u[t]
+    dCm[t,n]    += dy[t] * s[t,n]
+    dBm[t,n]    += g[t,n] * delta[t] * u[t]
+    du[t]       += sum_n g[t,n] * delta[t] * Bm[t,n]  + dy[t] * D[d]
+    ddelta[t]   += sum_n g[t,n] * (s[t-1,n] * dA[t,n] * A[n] + Bm[t,n] * u[t])
+    dA_log[d,n] += sum_{b,t} g[t,n] * s[t-1,n] * dA[t,n] * delta[t] * A[n]   (A = -exp(A_log) is its own derivative in A_log)
+    dD[d]       += sum_{b,t} dy[t] * u[t]
 The states s[t] are needed again: chunk by chunk from the last, they are recomputed from the
 checkpoint that entered the chunk into a buffer of chunk+1 states (and the decays dA[t] into
 another, so the walk back does not compute them again), then walked backwards.
@@ -410,7 +410,7 @@ void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, re
         real *dD_b = dA_log_b + (size_t)Di * N;   // (Di) this row's dD
         real *sbuf = scratch + B * per_b + (size_t)b * (2 * chunk + 1) * N; // states of one chunk
         real *abuf = sbuf + (size_t)(chunk + 1) * N;                        // its decays dA
-        for (size_t i = 0; i < per_b; i++) { g[i] = 0; }
+        for (size_t i = 0; i < per_b; i++) { g[i] = 0; } // g, dA_log_b and dD_b: contiguous, all three zeroed
         for (int c = NC - 1; c >= 0; c--) {
             int t0 = c * chunk, t1 = t0 + chunk < T ? t0 + chunk : T;
             for (int d = 0; d < Di; d++) {
@@ -628,7 +628,8 @@ typedef struct {
     real *grads_acts_memory;
     real *scan_scratch;
     real *ones;     // (Di) the constant x_proj input of the no-selection ablation
-    int scan_chunk; // SCAN_CHUNK unless a test asks for another
+    int scan_chunk; // SCAN_CHUNK unless a test asks for another (before the first forward: the buffers are sized with it)
+    int acts_chunk; // the scan_chunk the activations were sized with
     int batch_size; // B of the allocated activations
     int seq_len;    // T
     int fwd_B, fwd_T; // (B, T) of the last forward (at most the allocated B*T tokens)
@@ -712,6 +713,9 @@ evaluation uses).
 static void mamba_ensure_activations(Mamba *model, int B, int T) {
     if (model->acts_memory != NULL) {
         int chunk = model->scan_chunk, Ba = model->batch_size, Ta = model->seq_len;
+        if (chunk != model->acts_chunk) {
+            fatalf("scan_chunk changed from %d to %d after the activations were sized", model->acts_chunk, chunk);
+        }
         if ((size_t)B * T > (size_t)Ba * Ta || (size_t)B * ((T + chunk - 1) / chunk) > (size_t)Ba * ((Ta + chunk - 1) / chunk)) {
             fatalf("batch (B=%d, T=%d) does not fit the allocated activations (B=%d, T=%d)", B, T, Ba, Ta);
         }
@@ -719,6 +723,7 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
     }
     model->batch_size = B;
     model->seq_len = T;
+    model->acts_chunk = model->scan_chunk;
     fill_in_activation_sizes(model->act_sizes, &model->config, B, T, model->scan_chunk);
     model->acts_memory = malloc_and_point_activations(&model->acts, model->act_sizes);
     model->inputs = (int *)mallocCheck((size_t)B * T * sizeof(int));
