@@ -166,7 +166,7 @@ typedef struct {
     size_t step_windows;              // W: samples one optimizer step reads over all ranks (a multiple of P)
     int vocab_size;
     int synthetic;                    // 0: token shards; else a SyntheticTask generated on the fly
-    size_t synthetic_batches;         // batches in one pass (the val set of a synthetic task)
+    size_t synthetic_batches;         // batches in one pass (the val set of a synthetic task: 20, or the trainer's -m)
 } DataLoader;
 
 /*

@@ -1408,6 +1408,7 @@ int main(int argc, char **argv) {
     int use_val = o.max_steps == 0 || o.val_loss_every > 0;
     if (use_val) {
         dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
+        set_synthetic_val_size(&val_loader, o.val_max_steps);
         dataloader_set_step_windows(&val_loader, 1); // (notes shards too small for one batch)
     }
     if (o.max_steps == 0) {

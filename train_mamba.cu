@@ -1331,6 +1331,20 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     return 0;
 }
 
+// Shapes the batched GPU kernels (scan, conv) cannot run, refused at start-up rather than at the first
+// forward (after -o was made). Generation alone runs the recurrent kernels, which take any shape.
+static void check_gpu_shapes(const MambaConfig *c, int B) {
+    const char *why = c->d_inner % 8 != 0                                     ? "d_inner must be a multiple of 8"
+                      : !(c->d_state == 8 || c->d_state == 16 || c->d_state == 32) ? "the state size N must be 8, 16 or 32"
+                      : c->d_conv < 2 || c->d_conv > 8                          ? "the conv width must be 2..8"
+                                                                               : NULL;
+    if (why != NULL) {
+        fatalf("model (d_inner %d, N %d, conv %d) is not supported by the GPU trainer's kernels: %s (train_mamba on the "
+               "CPU takes it; generation alone with -x 0 -p works here)", c->d_inner, c->d_state, c->d_conv, why);
+    }
+    if (B > 65535) { fatalf("-b %d: the GPU kernels take at most 65535 sequences per batch", B); }
+}
+
 int main(int argc, char **argv) {
     Options o;
     parse_options(&o, argc, argv);
@@ -1352,6 +1366,7 @@ int main(int argc, char **argv) {
     int resumed;
     setup_model(&model, &o, &state, &resumed);
     if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); } // (the same on every rank)
+    if (!(o.max_steps == 0 && o.prompt != NULL && o.stream_eval_pattern == NULL)) { check_gpu_shapes(&model.config, o.B); }
     config_print(&model.config, model.num_parameters);
     cudaDeviceProp prop;
     cudaCheck(cudaGetDeviceProperties(&prop, multi_gpu_config.local_device_idx));
@@ -1387,6 +1402,7 @@ int main(int argc, char **argv) {
     int use_val = o.max_steps == 0 || o.val_loss_every > 0;
     if (use_val) {
         dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size);
+        set_synthetic_val_size(&val_loader, o.val_max_steps);
         dataloader_set_step_windows(&val_loader, (size_t)world); // a batch on every process (notes shards too small for one)
     }
     if (o.max_steps == 0) {

@@ -73,7 +73,9 @@ if [ "${PREPARE:-0}" = 1 ] || [ ! -f "$TRAIN" ] || [ ! -f "$VAL" ] || [ ! -f "$T
     python3 dev/data/enwik8.py ${SRC:+"$SRC"} -o "$DATA_DIR" "${ANY_SIZE[@]}"
 elif [ -n "$SRC" ]; then
     [ -f "$STAMP" ] || die "$DATA_DIR has shards of unrecorded source (no enwik8_source.txt): PREPARE=1 to re-write them from $1"
-    if [ "$(stamp sha256 "$STAMP")" != "$(sha256sum < "$SRC" | cut -d ' ' -f 1)" ]; then
+    # the same file, or the same bytes zipped or unzipped (the md5 of the bytes split)
+    if [ "$(stamp sha256 "$STAMP")" != "$(sha256sum < "$SRC" | cut -d ' ' -f 1)" ] &&
+       [ "$(stamp content_md5 "$STAMP")" != "$(python3 dev/data/enwik8.py --content-md5 "$SRC" 2>/dev/null)" ]; then
         die "$DATA_DIR holds shards of $(stamp path "$STAMP") ($(stamp bytes "$STAMP") bytes), not of $SRC ($(stat -c %s "$SRC") bytes):" \
             "PREPARE=1 to re-write them, or another DATA_DIR"
     fi

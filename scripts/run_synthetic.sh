@@ -14,19 +14,19 @@ Usage: bash scripts/run_synthetic.sh [out dir] [induction steps] [copy steps]
 The Mamba paper's synthetic tasks, each with the selective model (s1) and without selection (s0):
   induction heads (paper 4.1.2): 2 layers, C=64, vocab 16, trained at L=256, batch 8, Adam LR 1e-3,
     no weight decay; then the accuracy at the answer position (one per sequence) at L = 2^6 .. 2^20,
-    each length on the synthetic val set with batch 1 (20 sequences; 16 from 2^14, 4 from 2^18);
+    each length on VAL_SEQS sequences of the synthetic val set (its first VAL_SEQS / EVAL_B batches);
   selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise in 1,024
     positions then 16 markers, batch 64; accuracy over the 16 answers of 20 x 64 val sequences.
 The paper trains longer (205K / 400K steps) and copies at L=4096; the printed lines say what ran.
-The defaults are a quick look: induction heads were at 100% up to L=2^20 after 90K-100K steps for
-the 3 seeds of 4 that learned the task (doc/results.md; SEL=1 bash scripts/run_synthetic.sh out/syn
-100000 20000, ~2 min on an H200); after 30K steps only some seeds are.
+The defaults are a quick look; doc/results.md has 100K-step runs of four seeds (SEL=1 bash
+scripts/run_synthetic.sh out/syn 100000 20000, a few minutes on an H200) and how far each generalises.
 Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output) and
 OUT/induction_s<0|1>_lengths.txt (one line per length, written fresh by each run).
 
-Time: under a minute at the defaults on one H200 (induction 0.45 ms/step, copying 2.2 ms/step). It uses the
-GPU trainer (train_mamba_cu) when a GPU is present, else the CPU one, which needs hours at the
-default step counts (copying takes ~3 s/step on 2 cores).
+Time: about a minute at the defaults on one H200 (induction 0.45 ms/step, copying 2.2 ms/step, the
+length evaluations ~20 s at VAL_SEQS=256). It uses the GPU trainer (train_mamba_cu) when a GPU is
+present, else the CPU one, which needs hours at the default step counts (copying takes ~3 s/step on
+2 cores) and for the long evaluations (~1 min per sequence at L=2^20: use VAL_SEQS=16 there).
 
 Environment (defaults in brackets):
   SEL ["1 0"]                       the variants: 1 selective, 0 no selection
@@ -35,6 +35,11 @@ Environment (defaults in brackets):
                                     seeds with one out dir each, e.g.
                                     for s in 1337 1 2; do SEED=$s bash scripts/run_synthetic.sh out/syn_$s; done
   LENGTHS ["6 8 10 12 14 16 18 20"] the induction test lengths L = 2^p, as the exponents p
+  VAL_SEQS [256]                    sequences (answers) per test length; the paper's tables are in
+                                    steps of 1/256, so about as many
+  EVAL_B [1]                        sequences per evaluation batch (divides VAL_SEQS): more is faster
+                                    where memory allows, ~5 KB per token on the GPU (8 x 2^20 tokens:
+                                    ~40 GB); another EVAL_B measures other sequences of the same val set
   BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given)
 EOF
 }
@@ -46,7 +51,13 @@ COPY_STEPS=${3:-6000}
 SEL=${SEL:-1 0}
 SEED=${SEED:-1337}
 LENGTHS=${LENGTHS:-6 8 10 12 14 16 18 20}
+VAL_SEQS=${VAL_SEQS:-256}
 is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]*)$ ]]; }
+EVAL_B=${EVAL_B:-1}
+if ! is_uint "$VAL_SEQS" || [ "$VAL_SEQS" -lt 1 ] || [ "${#VAL_SEQS}" -gt 9 ]; then die "VAL_SEQS must be a positive integer, got '$VAL_SEQS'"; fi
+if ! is_uint "$EVAL_B" || [ "$EVAL_B" -lt 1 ] || [ $(( VAL_SEQS % EVAL_B )) -ne 0 ]; then
+    die "EVAL_B must be a positive integer that divides VAL_SEQS ($VAL_SEQS), got '$EVAL_B'"
+fi
 if ! is_uint "$IND_STEPS" || [ "$IND_STEPS" -lt 1 ]; then die "induction steps must be a positive integer, got '$IND_STEPS'"; fi
 if ! is_uint "$COPY_STEPS" || [ "$COPY_STEPS" -lt 1 ]; then die "copy steps must be a positive integer, got '$COPY_STEPS'"; fi
 for sel in $SEL; do case "$sel" in 0|1) ;; *) die "SEL must list 1 and / or 0, got '$SEL'" ;; esac; done
@@ -62,13 +73,18 @@ if [ -z "${BIN:-}" ]; then
         make -s train_mamba; BIN=./train_mamba
         nvar=$(echo "$SEL" | wc -w) # measured on 2 cores: 72 ms per induction step, 3.1 s per copying step
         secs=$(( nvar * (IND_STEPS * 72 / 1000 + COPY_STEPS * 31 / 10) * 2 / $(nproc) ))
-        if [ "$secs" -ge 600 ]; then
+        # measured: one sequence of 2^16 tokens takes ~3.5 s to evaluate on 2 cores, and time grows with L
+        evsecs=0
+        for p in $LENGTHS; do evsecs=$(( evsecs + VAL_SEQS * (1 << p) / 18724 )); done
+        evsecs=$(( nvar * evsecs * 2 / $(nproc) ))
+        if [ $(( secs + evsecs )) -ge 600 ]; then
             echo "warning: no GPU: the CPU trainer takes about $((secs / 3600)) h $((secs % 3600 / 60)) min for these step counts" \
-                 "on $(nproc) cores, plus the long-sequence evaluations (a few minutes on one GPU)"
+                 "on $(nproc) cores, plus about $((evsecs / 3600)) h $((evsecs % 3600 / 60)) min for the length evaluations" \
+                 "(VAL_SEQS=$VAL_SEQS; under a minute on one GPU)"
         fi
     fi
 fi
-SYNTH_VAL_BATCHES=20 # a synthetic task's val set is 20 batches (dataloader.h): -m above that measures 20
+SYNTH_VAL_BATCHES=20 # the val set during training: the task's first 20 batches (-m; seed 0's, disjoint from training's)
 mkdir -p "$OUT"
 
 # train <name> <steps> <trainer flags...>: the trainer's output goes to OUT/<name>.txt and a failure ends
@@ -109,16 +125,16 @@ for sel in $SEL; do
     model="$OUT/$name/model_$(printf %08d "$IND_STEPS").bin"
     : > "$OUT/${name}_lengths.txt"
     for p in $LENGTHS; do
-        # batch 1, so one sequence per val batch: all 20 up to 2^12, fewer where one forward is long
-        L=$((1 << p)); m=$(( p <= 12 ? SYNTH_VAL_BATCHES : (p <= 16 ? 16 : 4) ))
+        # one answer per sequence, EVAL_B sequences per val batch
+        L=$((1 << p)); m=$(( VAL_SEQS / EVAL_B ))
         rc=0
-        out=$("$BIN" -e "$model" -i synth:induction -j synth:induction -b 1 -t "$L" -x 0 -m "$m" 2>&1) || rc=$?
+        out=$("$BIN" -e "$model" -i synth:induction -j synth:induction -b "$EVAL_B" -t "$L" -x 0 -m "$m" 2>&1) || rc=$?
         if [ "$rc" -ne 0 ]; then
             die "$name at L=2^$p: the evaluation exited with $rc: $(echo "$out" | last_error)" \
                 "(accuracies so far in $OUT/${name}_lengths.txt)"
         fi
         acc=$(val_accuracy "$name at L=2^$p" "$out")
-        echo "$name L=2^$p accuracy $acc ($m sequences, one answer each)" | tee -a "$OUT/${name}_lengths.txt"
+        echo "$name L=2^$p accuracy $acc ($VAL_SEQS sequences, one answer each)" | tee -a "$OUT/${name}_lengths.txt"
     done
 done
 for sel in $SEL; do

@@ -24,6 +24,22 @@ if [ "$CPU" = 0 ]; then
     TS_TRAIN=dev/data/tinyshakespeare/tiny_shakespeare_train.bin
     expect_error gpu_out_of_memory "out of GPU memory allocating the activations: .* GiB requested" \
         -e d128:l256:v256 -b 4 -t 65536 -r 0 -x 1 -v 0 -g 0 -nt 2 -i "$TS_TRAIN" -j "$TS_TRAIN"
+    # shapes the batched kernels cannot run are refused at start-up, before -o is made (they once failed at
+    # the first forward, after it); generation alone runs the recurrent kernels, which take them
+    for spec in "gpu_shape_d_inner d66:l1:v256 d_inner must be a multiple of 8" "gpu_shape_state d32:l1:v256:n12 N must be 8, 16 or 32" \
+                "gpu_shape_conv d32:l1:v256:k9 conv width must be 2..8"; do
+        read -r name desc want <<< "$spec"
+        expect_error "$name" "$want" -e "$desc" -b 2 -t 32 -x 1 -v 0 -g 0 -i "$TS_TRAIN" -j "$TS_TRAIN" -o "$TMP/$name"
+        if [ -e "$TMP/$name" ]; then bad "${name}_no_output_dir" "-o was created"; else ok "${name}_no_output_dir"; fi
+    done
+    expect_error gpu_batch_over_grid "-b 65536: the GPU kernels take at most 65535" -e d32:l1:v256 -b 65536 -t 3 -x 1 -v 0 -g 0 \
+        -i "$TS_TRAIN" -j "$TS_TRAIN"
+    # a sequence longer than 65535 * 128 steps: the conv backward's grid is launched in parts, as the
+    # forward's (it once failed with a bare "invalid argument" after the first forward)
+    out=$("$BIN" -e d8:l1:v16 -i synth:induction -b 1 -t 8388736 -x 1 -v 0 -g 0 -u 0 2>&1)
+    if [ $? -eq 0 ] && echo "$out" | grep -qE "^step +1/1 \| loss [0-9]"; then ok "gpu_conv_backward_long_sequence"; else bad "gpu_conv_backward_long_sequence" "$(echo "$out" | tail -n 3)"; fi
+    out=$("$BIN" -e d66:l1:v256:n12:k9 -x 0 -p "ab" -g 4 2>&1)
+    if [ $? -eq 0 ] && echo "$out" | grep -q "^ab"; then ok "gpu_shape_generation_only"; else bad "gpu_shape_generation_only" "$out"; fi
 fi
 
 # --- help lists every flag the parser accepts, and exits 0
@@ -476,10 +492,22 @@ cp -r "$A" "$TMP/longer"
 out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/longer" -y 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: the checkpoint's run was to end at step 10, this one ends at 12"; then ok "resume_other_length_noted"
 else bad "resume_other_length_noted" "rc $rc: $(echo "$out" | grep -i note)"; fi
-# an -m above what the val data holds (a synthetic task's val set: 20 batches) is said, not silently capped
-out=$("$BIN" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 0 -m 64 -nt 2 2>&1)
-if echo "$out" | grep -q "^note: -m 64, but the val data holds 20 batches"; then ok "eval_m_above_val_noted"
+# an -m above what the val data holds is said, not silently capped (the val split holds 871 batches of 4 x 32)
+out=$("$BIN" "${TINY[@]}" -x 0 -m 5000 2>&1)
+if echo "$out" | grep -q "^note: -m 5000, but the val data holds 871 batches"; then ok "eval_m_above_val_noted"
 else bad "eval_m_above_val_noted" "$(echo "$out" | tail -n 2)"; fi
+# a synthetic task's val set is its first -m batches: 64 at batch 1 measures 64 answers, so the accuracy
+# is a multiple of 1/64; the first 20 of them are the default set, so -m 20 is 20 of the same answers
+out64=$("$BIN" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 0 -m 64 -nt 2 2>&1)
+acc64=$(echo "$out64" | sed -n 's/^val accuracy //p')
+out20=$("$BIN" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 0 -m 20 -nt 2 2>&1)
+acc20=$(echo "$out20" | sed -n 's/^val accuracy //p')
+if [ -n "$acc64" ] && ! echo "$out64" | grep -q "^note: -m" && awk -v a="$acc64" 'BEGIN { x = a * 64; exit !(x - int(x + 0.5) < 1e-3 && int(x + 0.5) - x < 1e-3) }' &&
+   [ -n "$acc20" ] && awk -v a="$acc20" 'BEGIN { x = a * 20; exit !(x - int(x + 0.5) < 1e-3 && int(x + 0.5) - x < 1e-3) }'; then
+    ok "synthetic_val_set_is_m_batches (accuracy $acc64 of 64, $acc20 of 20)"
+else bad "synthetic_val_set_is_m_batches" "64: $acc64 $(echo "$out64" | grep '^note' | head -n 1); 20: $acc20"; fi
+expect_error synthetic_val_all "a synthetic task's val set has no end" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 0 -m -1
+expect_error synthetic_seed_0 "-sd 0 with a synthetic task" -e d32:l2:v16 -i synth:copy -j synth:copy -b 2 -t 64 -x 2 -sd 0
 
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"

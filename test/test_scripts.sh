@@ -117,6 +117,11 @@ if command -v python3 >/dev/null; then
     # the shards in DATA_DIR came from another file: refused, not trained on
     expect_error_cmd enwik8_other_source "holds shards of $TMP/standin_a (300000 bytes), not of $TMP/standin_b .*PREPARE=1" \
         "${E[@]}" ALLOW_ANY_SIZE=1 STEPS=10 bash scripts/run_enwik8.sh "$TMP/standin_b"
+    # the same bytes zipped (a zip's member "enwik8"): the shards' source, not another file
+    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[2], "w").write(sys.argv[1], "enwik8")' "$TMP/standin_a" "$TMP/standin_a.zip"
+    out=$("${E[@]}" ALLOW_ANY_SIZE=1 STEPS=10 bash scripts/run_enwik8.sh "$TMP/standin_a.zip" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && ! echo "$out" | grep -q "not of"; then ok "enwik8_same_bytes_zipped_accepted"
+    else bad "enwik8_same_bytes_zipped_accepted" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     expect_error_cmd enwik8_standin_shards_need_allow_any_size "not of enwik8 .*ALLOW_ANY_SIZE=1 to use them" \
         "${E[@]}" STEPS=10 bash scripts/run_enwik8.sh
     # re-written from the other file, the shards no longer match the run in OUT: refused
@@ -149,8 +154,8 @@ if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^== copy_s1" && grep -q "resuming f
 else bad "synthetic_resumes_after_stop" "rc $rc: $(echo "$out" | tail -n 1); $(grep -m1 resum "$TMP/syr2/induction_s1.txt")"; fi
 
 # --- run_synthetic.sh with a stand-in trainer (BIN): a failing length evaluation names the length and
-# passes on the trainer's error line; the lengths files are written fresh; the sequence counts are
-# the ones measured (the synthetic val set is 20 batches, so at most 20 at batch 1)
+# passes on the trainer's error line; the lengths files are written fresh; every length measures
+# VAL_SEQS sequences (-m at batch 1: a synthetic val set is its first -m batches)
 {
     echo '#!/usr/bin/env bash'
     echo "echo \"\$*\" >> '$TMP/fake_args.log'"
@@ -163,10 +168,21 @@ SY=(timeout -s KILL 60 env BIN="$TMP/fake_trainer.sh" SEL=1 LENGTHS="6 12 14")
 out=$("${SY[@]}" bash scripts/run_synthetic.sh "$TMP/syn" 2 2 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && [ "$(wc -l < "$TMP/syn/induction_s1_lengths.txt")" -eq 3 ]; then ok "synthetic_lengths_file_fresh"
 else bad "synthetic_lengths_file_fresh" "rc $rc, $(wc -l < "$TMP/syn/induction_s1_lengths.txt") lines"; fi
-if grep -q "^induction_s1 L=2^6 accuracy 0.500000 (20 sequences" "$TMP/syn/induction_s1_lengths.txt" &&
-   grep -q "^induction_s1 L=2^14 accuracy 0.500000 (16 sequences" "$TMP/syn/induction_s1_lengths.txt" &&
-   grep -q -- "-b 1 -t 64 -x 0 -m 20\$" "$TMP/fake_args.log" && ! grep -q -- "-m 64" "$TMP/fake_args.log"; then ok "synthetic_sequence_counts_measured"
+if grep -q "^induction_s1 L=2^6 accuracy 0.500000 (256 sequences" "$TMP/syn/induction_s1_lengths.txt" &&
+   grep -q "^induction_s1 L=2^14 accuracy 0.500000 (256 sequences" "$TMP/syn/induction_s1_lengths.txt" &&
+   grep -q -- "-b 1 -t 64 -x 0 -m 256\$" "$TMP/fake_args.log" && grep -q -- "-b 1 -t 16384 -x 0 -m 256\$" "$TMP/fake_args.log"; then
+    ok "synthetic_sequence_counts_measured"
 else bad "synthetic_sequence_counts_measured" "$(head -n 1 "$TMP/syn/induction_s1_lengths.txt")"; fi
+"${SY[@]}" VAL_SEQS=32 bash scripts/run_synthetic.sh "$TMP/syn32" 2 2 > /dev/null 2>&1
+if grep -q "^induction_s1 L=2^12 accuracy 0.500000 (32 sequences" "$TMP/syn32/induction_s1_lengths.txt" &&
+   grep -q -- "-b 1 -t 4096 -x 0 -m 32\$" "$TMP/fake_args.log"; then ok "synthetic_val_seqs_passed"
+else bad "synthetic_val_seqs_passed" "$(head -n 1 "$TMP/syn32/induction_s1_lengths.txt" 2>&1)"; fi
+"${SY[@]}" VAL_SEQS=32 EVAL_B=8 bash scripts/run_synthetic.sh "$TMP/syn32b" 2 2 > /dev/null 2>&1
+if grep -q "^induction_s1 L=2^14 accuracy 0.500000 (32 sequences" "$TMP/syn32b/induction_s1_lengths.txt" &&
+   grep -q -- "-b 8 -t 16384 -x 0 -m 4\$" "$TMP/fake_args.log"; then ok "synthetic_eval_batch_passed"
+else bad "synthetic_eval_batch_passed" "$(head -n 1 "$TMP/syn32b/induction_s1_lengths.txt" 2>&1)"; fi
+expect_error_cmd synthetic_eval_b_divides "EVAL_B must be a positive integer that divides VAL_SEQS (256), got '3'" "${SY[@]}" EVAL_B=3 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_bad_val_seqs "VAL_SEQS must be a positive integer, got '0'" "${SY[@]}" VAL_SEQS=0 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 expect_error_cmd synthetic_length_eval_failure "induction_s1 at L=2\^12: the evaluation exited with 3: fake failure at -t 4096" \
     "${SY[@]}" FAKE_FAIL_T=4096 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 expect_error_cmd synthetic_bad_seed "SEED must be an integer, got 'x1'" "${SY[@]}" SEED=x1 bash scripts/run_synthetic.sh "$TMP/syn" 2 2

@@ -353,7 +353,7 @@ template <int VEC, int TT, bool PRE = false, bool FAST = false> static void fwd_
 template <int VEC, int TT, bool FAST = false> static void bwd_v3(const ConvArgs &a) {
     int tiles = (a.T + TT - 1) / TT;
     dim3 grid(ceil_div((long)(a.Di / VEC), 32L), ceil_div((long)tiles, 8L), a.B), block(32, 8);
-#define LAUNCH_BWD_V3(KK) conv1d_silu_backward_kernel<KK, VEC, TT, FAST><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
+#define LAUNCH_BWD_V3(KK) conv1d_silu_backward_kernel<KK, VEC, TT, FAST><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di, 0, (int)grid.y)
     CONV_DISPATCH(a.K, LAUNCH_BWD_V3)
 #undef LAUNCH_BWD_V3
     cudaCheckLaunch();

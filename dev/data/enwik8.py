@@ -8,6 +8,7 @@ Writes, in llm.c's shard format (see dataloader.h), to dev/data/enwik8/ unless -
     python dev/data/enwik8.py                      # downloads http://mattmahoney.net/dc/enwik8.zip
     python dev/data/enwik8.py path/to/enwik8.zip   # or a local zip (member "enwik8") or raw file
     python dev/data/enwik8.py small.txt --allow-any-size -o /tmp/out   # stand-in file: split 90/5/5
+    python dev/data/enwik8.py --content-md5 path/to/enwik8.zip   # print the md5 of its bytes, write nothing
 Standard library only; files are streamed in chunks and written atomically (.tmp, then rename).
 Beside the shards, enwik8_source.txt records what they were made from (written last, so it exists
 only for a complete set): the source's path, size and sha256, the md5 of the bytes split, and
@@ -111,7 +112,20 @@ def main():
                         help="output directory (default: dev/data/enwik8)")
     parser.add_argument("--allow-any-size", action="store_true",
                         help="accept a file that is not 100,000,000 bytes and split it 90/5/5 (for tests)")
+    parser.add_argument("--content-md5", action="store_true",
+                        help="print the md5 of the source's bytes (a zip's 'enwik8' member) and exit: the same file"
+                             " zipped or not has the same content_md5 in enwik8_source.txt")
     args = parser.parse_args()
+    if args.content_md5:
+        if args.path is None:
+            fail("--content-md5 needs a path")
+        src, _ = open_source(args.path)
+        h = hashlib.md5()
+        with src:
+            for chunk in iter(lambda: src.read(CHUNK), b""):
+                h.update(chunk)
+        print(h.hexdigest())
+        return
 
     path = args.path
     if path is None:

@@ -31,7 +31,8 @@ takes VEC = 2 neighbouring channels (one 4-byte bf16 pair per access; VEC = 1 wh
 tile. dx[ts] needs dxc at ts .. ts+K-1, so the thread walks steps t0 .. t0+TT+K-2 (the last K-1 only
 complete dx) with the last K values of dxc and of x in registers. Its share of dw, dbias (the sums
 over its own steps) is summed over the block's 8 tiles in shared memory in a fixed order, into one
-partial row partials[b * gridDim.y + blockIdx.y][k][d] (k == K for dbias) that the finish kernel
+partial row partials[b * nrb + rb0 + blockIdx.y][k][d] (k == K for dbias; nrb row blocks per batch row,
+launched 65535 at a time from rb0) that the finish kernel
 sums in order: 8x less scratch traffic than a row per tile (~40% of the kernel's traffic at the 130m shape).
 */
 #define CONV_BWD_TILES 8
@@ -236,10 +237,10 @@ __device__ __forceinline__ void conv_bwd_tile(float (&dwk)[K + 1][VEC], floatX *
 template <int K, int VEC, int TT = CONV_TT, bool FAST = CONV_FAST_SIGMOID>
 __global__ void __launch_bounds__(32 * CONV_BWD_TILES)
 conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const floatX *x, int ldx,
-                            const float *w, const float *bias, int B, int T, int Di) {
+                            const float *w, const float *bias, int B, int T, int Di, int rb0, int nrb) {
     __shared__ float red[CONV_BWD_TILES][K + 1][32 * VEC];
     const int tiles = (T + TT - 1) / TT, tx = threadIdx.x, ty = threadIdx.y;
-    const int d0 = (blockIdx.x * 32 + tx) * VEC, tile = blockIdx.y * CONV_BWD_TILES + ty, b = blockIdx.z;
+    const int d0 = (blockIdx.x * 32 + tx) * VEC, tile = (rb0 + blockIdx.y) * CONV_BWD_TILES + ty, b = blockIdx.z;
     float dwk[K + 1][VEC]; // dw[d0+v, k] for k < K, dbias[d0+v] at k == K
 #pragma unroll
     for (int k = 0; k <= K; k++) {
@@ -261,7 +262,7 @@ conv1d_silu_backward_kernel(floatX *dx, float *partials, const floatX *du, const
         for (int v = 0; v < VEC; v++) { red[ty][k][tx * VEC + v] = dwk[k][v]; }
     }
     __syncthreads();
-    float *prow = partials + ((size_t)b * gridDim.y + blockIdx.y) * (K + 1) * Di;
+    float *prow = partials + ((size_t)b * nrb + rb0 + blockIdx.y) * (K + 1) * Di;
     for (int i = ty * 32 + tx; i < (K + 1) * 32 * VEC; i += 32 * CONV_BWD_TILES) {
         int k = i / (32 * VEC), c = i % (32 * VEC), d = blockIdx.x * 32 * VEC + c;
         if (d >= Di) { continue; }
@@ -345,12 +346,14 @@ void conv1d_silu_backward(floatX *dx, float *dw, float *dbias, float *partials, 
     size_t pair = 2 * sizeof(floatX);
     int vec = Di % 2 == 0 && ldx % 2 == 0 && is_aligned(dx, pair) && is_aligned(du, pair) && is_aligned(x, pair) ? 2 : 1;
     int row_blocks = ceil_div((T + CONV_TT - 1) / CONV_TT, CONV_BWD_TILES);
-    dim3 grid(ceil_div(Di / vec, 32), row_blocks, B), block(32, CONV_BWD_TILES);
+    for (int rb0 = 0; rb0 < row_blocks; rb0 += 65535) { // one launch unless T > 65535 row blocks (8.4M steps)
+        dim3 grid(ceil_div(Di / vec, 32), row_blocks - rb0 < 65535 ? row_blocks - rb0 : 65535, B), block(32, CONV_BWD_TILES);
 #define LAUNCH_BWD(KK) \
-    if (vec == 2) { conv1d_silu_backward_kernel<KK, 2><<<grid, block, 0, stream>>>(dx, partials, du, x, ldx, w, bias, B, T, Di); } \
-    else { conv1d_silu_backward_kernel<KK, 1><<<grid, block, 0, stream>>>(dx, partials, du, x, ldx, w, bias, B, T, Di); }
-    CONV_DISPATCH(K, LAUNCH_BWD)
+        if (vec == 2) { conv1d_silu_backward_kernel<KK, 2><<<grid, block, 0, stream>>>(dx, partials, du, x, ldx, w, bias, B, T, Di, rb0, row_blocks); } \
+        else { conv1d_silu_backward_kernel<KK, 1><<<grid, block, 0, stream>>>(dx, partials, du, x, ldx, w, bias, B, T, Di, rb0, row_blocks); }
+        CONV_DISPATCH(K, LAUNCH_BWD)
 #undef LAUNCH_BWD
+    }
     cudaCheck(cudaGetLastError());
     conv1d_weight_grad_finish_kernel<<<ceil_div((long)(K + 1) * Di, 32), dim3(32, 8), 0, stream>>>(dw, dbias, partials, B * row_blocks, Di, K);
     cudaCheck(cudaGetLastError());

@@ -105,7 +105,7 @@ void encoder_plan_build(EncoderPlan *ep, const int *inp, int BT) {
     for (int v = 0; v < V; v++) { count[v] = 0; }
     for (int i = 0; i < BT; i++) { count[inp[i]]++; }
     int nseg = 0, nfin = 0, slots = 0, offset = 0;
-    int *fin = segs + 4 * BT; // written after the segments are known (moved down below)
+    int *fin = segs + 4 * (size_t)BT; // written after the segments are known (moved down below)
     for (int i = 0; i < BT; i++) { // visit tokens in order of first appearance
         const int v = inp[i], n = count[v];
         if (n <= 0) { continue; } // already placed (the count became a cursor, stored negated)

@@ -864,9 +864,14 @@ __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
 // Pointers must be 16-byte aligned (cudaMalloc'd buffers with per-layer offsets of whole tensors are).
 static void selective_scan_check_args(int Di, int N) {
     if (Di % 8 != 0 || !(N == 8 || N == 16 || N == 32)) {
-        fprintf(stderr, "selective_scan: need Di %% 8 == 0 and N in {8, 16, 32}, got Di=%d N=%d [%s:%d]\n", Di, N, __FILE__, __LINE__);
+        fprintf(stderr, "error: selective_scan: need Di %% 8 == 0 and N in {8, 16, 32}, got Di=%d N=%d [%s:%d]\n", Di, N, __FILE__, __LINE__);
         exit(EXIT_FAILURE);
     }
+}
+// a failed launch reported here, not blamed on the next kernel that checks
+static void selective_scan_check_launch(const char *what) {
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess) { fprintf(stderr, "error: %s launch: %s\n", what, cudaGetErrorString(e)); exit(EXIT_FAILURE); }
 }
 
 static inline int selective_scan_num_chunks(int T) { return (T + SCAN_CHUNK - 1) / SCAN_CHUNK; }
@@ -893,6 +898,7 @@ static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stre
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
+    selective_scan_check_launch("selective_scan_forward");
 }
 template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool FINE = false>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
@@ -907,8 +913,10 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, smem, stream>>>(p);
+    selective_scan_check_launch("selective_scan_backward");
     size_t total = (size_t)p.B * p.T * 2 * N + (size_t)p.Di * N + p.Di;
     selective_scan_reduce_kernel<N><<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(p, (int)grid.x);
+    selective_scan_check_launch("selective_scan_reduce");
 }
 
 // the trainer's configuration
