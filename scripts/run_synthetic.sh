@@ -26,7 +26,8 @@ OUT/induction_s<0|1>_lengths.txt (one line per length, written fresh by each run
 Time: about a minute at the defaults on one H200 (induction 0.45 ms/step, copying 2.2 ms/step, the
 length evaluations ~20 s at VAL_SEQS=256). It uses the GPU trainer (train_mamba_cu) when a GPU is
 present, else the CPU one, which needs hours at the default step counts (copying takes ~3 s/step on
-2 cores) and for the long evaluations (~1 min per sequence at L=2^20: use VAL_SEQS=16 there).
+2 cores) and for the long evaluations (~1 min per sequence at L=2^20: use VAL_SEQS=16 there; one
+sequence of 2^20 tokens also needs ~11 GB of memory on the CPU trainer, 2^16 ~0.7 GB).
 
 Environment (defaults in brackets):
   SEL ["1 0"]                       the variants: 1 selective, 0 no selection
