@@ -844,6 +844,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
     int L = cfg->n_layer, C = cfg->d_model, Di = cfg->d_inner, N = cfg->d_state, K = cfg->d_conv;
     int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N;
     int BT = B * T, chunk = model->scan_chunk, NC = (T + chunk - 1) / chunk;
+    if (chunk != model->acts_chunk) { fatalf("scan_chunk changed from %d to %d after the forward", model->acts_chunk, chunk); }
     if (model->scan_scratch == NULL) {
         model->scan_scratch = (real *)mallocCheck(selective_scan_scratch_size(B, Di, N, chunk) * sizeof(real));
     }
@@ -1415,6 +1416,7 @@ int main(int argc, char **argv) {
         // evaluation only
         float val_acc;
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
+        printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
         printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
         if (o.hf_export_dir != NULL) { export_hf(&model, &o, &tokenizer); }
         if (o.stream_eval_pattern != NULL) {

@@ -1408,6 +1408,7 @@ int main(int argc, char **argv) {
     if (o.max_steps == 0) {
         float val_acc;
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
+        printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
         printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
         if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o, &tokenizer); }
         if (o.stream_eval_pattern != NULL) {

@@ -123,7 +123,7 @@ static inline void print_usage(const char *program) {
     printf("  -c <float>  weight decay on weight matrices (default %g)\n", d->weight_decay);
     printf("  -gc <float> gradient clipping by global norm; 0 = off (default %g)\n", d->grad_clip);
     printf("  -v <int>    val loss every n steps; 0 = never (default %d)\n", d->val_loss_every);
-    printf("  -m <int>    max val batches per evaluation; -1 = all val data; a synthetic task's val set is -m batches (default %d)\n", d->val_max_steps);
+    printf("  -m <int>    max val batches per evaluation; -1 = all val data; a synthetic task's val set is -m batches per process (default %d)\n", d->val_max_steps);
     printf("  -s <int>    sample every n steps; 0 = only at the end (default %d)\n", d->sample_every);
     printf("  -g <int>    tokens to generate per sample (default %d)\n", d->gen_tokens);
     printf("  -p <string> prompt the samples continue; with -x 0: generate -g tokens only (default none)\n");
@@ -241,11 +241,13 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         fatalf("-v, -s and -n must be >= 0");
     }
     if (o->val_max_steps < -1 || o->val_max_steps == 0) { fatalf("-m must be -1 or positive, got %d", o->val_max_steps); }
-    // a synthetic task's val set is batches 0..-m-1 of seed 0 (dataloader.h: a pure function of seed, rank, index)
-    if (synthetic_task_from_pattern(o->val_data_pattern) && o->val_max_steps == -1 && (o->max_steps == 0 || o->val_loss_every > 0)) {
+    // a synthetic task's val set is each process's batches 0..-m-1 of seed 0 (dataloader.h: a pure function of seed,
+    // rank, index); read by an evaluation (-x 0 without -p) or by training's every -v steps
+    const int val_read = o->max_steps == 0 ? o->prompt == NULL : o->val_loss_every > 0;
+    if (val_read && synthetic_task_from_pattern(o->val_data_pattern) && o->val_max_steps == -1) {
         fatalf("-m -1 (all val data): a synthetic task's val set has no end; give -m <batches> (its first -m batches, default 20)");
     }
-    if (synthetic_task_from_pattern(o->train_data_pattern) && o->seed == 0) {
+    if (o->max_steps != 0 && synthetic_task_from_pattern(o->train_data_pattern) && o->seed == 0) {
         fatalf("-sd 0 with a synthetic task: its val set is the batches of seed 0, so training would see them; use another seed");
     }
     if (o->gen_tokens < 0 || o->gen_tokens > 100000000) { fatalf("-g must be in [0, 100000000], got %d", o->gen_tokens); }
@@ -762,11 +764,12 @@ static inline void note_changed_run_length(const TrainState *s, int num_steps) {
     }
 }
 
-// batches one evaluation runs: all `available`, or the first -m of them; an -m above what the val data
-// holds is said once, not silently capped (a synthetic task's val set is -m batches: set_synthetic_val_size)
+// a synthetic task's val set is its first -m batches (of each process)
 static inline void set_synthetic_val_size(DataLoader *val, int val_max_steps) {
     if (val->synthetic && val_max_steps > 0) { val->synthetic_batches = (size_t)val_max_steps; }
 }
+// batches one evaluation runs: all `available`, or the first -m of them; an -m above what the val data
+// holds is said once, not silently capped
 static inline size_t eval_num_batches(size_t available, int max_batches) {
     static int noted = 0;
     if (max_batches > 0 && (size_t)max_batches > available && !noted) {

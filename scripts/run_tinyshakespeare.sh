@@ -67,14 +67,17 @@ fi
 run_logged "$OUT" "$STEPS" "" \
     "$BIN" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 -v "$VAL_EVERY" -m "$VAL_BATCHES" \
     -s 0 -g "$GEN" -r 0 -n "$CKPT_EVERY" -nk 1 -o "$OUT" -y 1 "${EXTRA_ARGS[@]}"
-# the final model's val loss (the trainer validates at the last step) and the best one seen
-final=$(grep "^s:$STEPS tel:" "$OUT/main.log" | tail -n 1 | awk -F'tel:' '{print $2}' || true)
+# the saved model's val loss (the trainer validates at the last step: STEPS, or where a finished run in OUT
+# ended, which can be past STEPS) and the best one seen
+end=$(echo "$THIS_RUN" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
+end=${end:-$STEPS}
+final=$(grep "^s:$end tel:" "$OUT/main.log" | tail -n 1 | awk -F'tel:' '{print $2}' || true)
 best=$(grep ' tel:' "$OUT/main.log" | awk -F'tel:' '{print $2}' | sort -g | head -n 1 || true)
 if [ -z "$best" ]; then
     result="no val loss in $OUT/main.log (VAL_EVERY=$VAL_EVERY)"
 else
     step=$(grep " tel:$best\$" "$OUT/main.log" | head -n 1 | awk '{print $1}')
-    result="val loss ${final:-(none at step $STEPS)} at the end of $STEPS steps, the model saved in $OUT (target < 1.4697); best $best at step ${step#s:}"
+    result="val loss ${final:-(none at step $end)} at the end of $end steps, the model saved in $OUT (target < 1.4697); best $best at step ${step#s:}"
 fi
 if echo "$THIS_RUN" | grep -q '^nothing to train'; then
     echo "the run in $OUT had already finished: $result"

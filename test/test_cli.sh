@@ -496,18 +496,22 @@ else bad "resume_other_length_noted" "rc $rc: $(echo "$out" | grep -i note)"; fi
 out=$("$BIN" "${TINY[@]}" -x 0 -m 5000 2>&1)
 if echo "$out" | grep -q "^note: -m 5000, but the val data holds 871 batches"; then ok "eval_m_above_val_noted"
 else bad "eval_m_above_val_noted" "$(echo "$out" | tail -n 2)"; fi
-# a synthetic task's val set is its first -m batches: 64 at batch 1 measures 64 answers, so the accuracy
-# is a multiple of 1/64; the first 20 of them are the default set, so -m 20 is 20 of the same answers
+# a synthetic task's val set is its first -m batches: -m 64 evaluates 64 (it was once capped at 20), -m 20
+# the default 20; at batch 1 (one answer per sequence) the accuracy is then a count out of 64
 out64=$("$BIN" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 0 -m 64 -nt 2 2>&1)
 acc64=$(echo "$out64" | sed -n 's/^val accuracy //p')
 out20=$("$BIN" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 0 -m 20 -nt 2 2>&1)
-acc20=$(echo "$out20" | sed -n 's/^val accuracy //p')
-if [ -n "$acc64" ] && ! echo "$out64" | grep -q "^note: -m" && awk -v a="$acc64" 'BEGIN { x = a * 64; exit !(x - int(x + 0.5) < 1e-3 && int(x + 0.5) - x < 1e-3) }' &&
-   [ -n "$acc20" ] && awk -v a="$acc20" 'BEGIN { x = a * 20; exit !(x - int(x + 0.5) < 1e-3 && int(x + 0.5) - x < 1e-3) }'; then
-    ok "synthetic_val_set_is_m_batches (accuracy $acc64 of 64, $acc20 of 20)"
-else bad "synthetic_val_set_is_m_batches" "64: $acc64 $(echo "$out64" | grep '^note' | head -n 1); 20: $acc20"; fi
+if [ -n "$acc64" ] && echo "$out64" | grep -q "^val batches 64\$" && echo "$out20" | grep -q "^val batches 20\$" &&
+   ! echo "$out64" | grep -q "^note: -m" && awk -v a="$acc64" 'BEGIN { x = a * 64; exit !(x - int(x + 0.5) < 1e-3 && int(x + 0.5) - x < 1e-3) }'; then
+    ok "synthetic_val_set_is_m_batches (accuracy $acc64)"
+else bad "synthetic_val_set_is_m_batches" "64: $(echo "$out64" | grep -E '^val|^note' | tr '\n' ' '); 20: $(echo "$out20" | grep '^val batches')"; fi
 expect_error synthetic_val_all "a synthetic task's val set has no end" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 0 -m -1
 expect_error synthetic_seed_0 "-sd 0 with a synthetic task" -e d32:l2:v16 -i synth:copy -j synth:copy -b 2 -t 64 -x 2 -sd 0
+# ... but where the val set is not read (generation) or nothing trains (evaluation), they are fine
+out=$("$BIN" -e d32:l2:v256 -j synth:induction -m -1 -x 0 -p "ab" -g 2 -nt 2 2>&1); rc=$?
+out2=$("$BIN" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 0 -m 4 -sd 0 -nt 2 2>&1); rc2=$?
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^val batches 4\$"; then ok "synthetic_refusals_only_where_they_apply"
+else bad "synthetic_refusals_only_where_they_apply" "rc $rc: $(echo "$out" | tail -n 1); rc $rc2: $(echo "$out2" | tail -n 1)"; fi
 
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"

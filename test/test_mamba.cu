@@ -117,6 +117,17 @@ static void test_fixture(const Fixture *f, const char *tag) {
     check(same_runs, name, "two forward+backward passes give bitwise-equal gradients");
     snprintf(name, sizeof(name), "%s_recompute_levels", tag);
     check(same_recompute, name, "-r 0, 1, 2 give bitwise-equal gradients");
+    // the conv's grids launched in parts of 3 (as past 65535 tiles / row blocks): the same gradients
+    conv1d_max_grid_y = 3;
+    Mamba m3;
+    model_from_fixture(&m3, f, 1);
+    run_fixture_batch(&m3, f, NULL, grads2);
+    mamba_free(&m3);
+    conv1d_max_grid_y = 65535;
+    const int tiles = (f->T + CONV_FWD_TT - 1) / CONV_FWD_TT, row_blocks = ceil_div((f->T + CONV_TT - 1) / CONV_TT, CONV_BWD_TILES);
+    snprintf(name, sizeof(name), "%s_conv_grid_in_parts", tag);
+    check(memcmp(grads, grads2, n * sizeof(float)) == 0, name, "%d forward tiles, %d backward row blocks in launches of 3: bitwise-equal gradients",
+          tiles, row_blocks);
     free(grads2);
     free(logits);
     free(grads);

@@ -54,6 +54,11 @@ if [ "$rc" -eq 0 ] && [ -n "$final" ] &&
    echo "$out" | tail -n 1 | grep -qE "^val loss $final at the end of 6 steps, the model saved in $TMP/ts \(target < 1\.4697\); best [0-9.]+ at step [36], .* with $TS_BIN\$"; then
     ok "tinyshakespeare_tiny_run ($(echo "$out" | tail -n 1 | cut -c1-40))"
 else bad "tinyshakespeare_tiny_run" "rc $rc, final '$final': $(echo "$out" | tail -n 2)"; fi
+# the same out dir with fewer steps: nothing trains, and the result is the saved (step-6) model's
+out=$("${TS[@]}" STEPS=3 bash scripts/run_tinyshakespeare.sh "$TMP/ts" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "^the run in $TMP/ts had already finished: val loss $final at the end of 6 steps,"; then
+    ok "tinyshakespeare_finished_longer_run_reported"
+else bad "tinyshakespeare_finished_longer_run_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 TS_STOP=("${TS[@]}" MAMBA_TEST_SIGTERM_STEP=4)
 out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^stopped at step 4 of 6 (signal 15); checkpoint in $TMP/ts_stop: run the same command again" &&

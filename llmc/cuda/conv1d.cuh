@@ -295,6 +295,10 @@ static inline size_t conv1d_partials_size(int B, int T, int Di, int K) {
     return (size_t)B * ceil_div((T + CONV_TT - 1) / CONV_TT, CONV_BWD_TILES) * (K + 1) * Di;
 }
 
+// gridDim.y per launch: time tiles (forward) and row blocks (backward) past it are launched in parts;
+// the tests lower it so that the parts meet at small T (the same bits either way)
+static int conv1d_max_grid_y = 65535;
+
 #define CONV_DISPATCH(K, call) \
     switch (K) { \
         case 2: call(2); break; case 3: call(3); break; case 4: call(4); break; case 5: call(5); break; \
@@ -308,8 +312,9 @@ void conv1d_silu_forward(floatX *u, const floatX *x, int ldx, const float *x_pre
     int vec = Di % 2 == 0 && ldx % 2 == 0 && is_aligned(u, pair) && is_aligned(x, pair) ? 2 : 1;
     if (B > 65535) { fprintf(stderr, "error: conv1d forward: batch size %d over the grid's 65535\n", B); exit(EXIT_FAILURE); }
     const int tiles = (T + CONV_FWD_TT - 1) / CONV_FWD_TT;
-    for (int tile0 = 0; tile0 < tiles; tile0 += 65535) { // one launch unless T > 65535 tiles
-        const dim3 grid = conv1d_forward_grid(B, tiles - tile0 < 65535 ? tiles - tile0 : 65535, Di, vec);
+    const int G = conv1d_max_grid_y;
+    for (int tile0 = 0; tile0 < tiles; tile0 += G) { // one launch unless T > 65535 tiles
+        const dim3 grid = conv1d_forward_grid(B, tiles - tile0 < G ? tiles - tile0 : G, Di, vec);
 #define LAUNCH_FWD(KK) \
         if (vec == 2) { conv1d_silu_forward_kernel<KK, 2><<<grid, CONV_FWD_BLOCK, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di, tile0); } \
         else { conv1d_silu_forward_kernel<KK, 1><<<grid, CONV_FWD_BLOCK, 0, stream>>>(u, x, ldx, x_prev, w, bias, B, T, Di, tile0); }
@@ -346,8 +351,9 @@ void conv1d_silu_backward(floatX *dx, float *dw, float *dbias, float *partials, 
     size_t pair = 2 * sizeof(floatX);
     int vec = Di % 2 == 0 && ldx % 2 == 0 && is_aligned(dx, pair) && is_aligned(du, pair) && is_aligned(x, pair) ? 2 : 1;
     int row_blocks = ceil_div((T + CONV_TT - 1) / CONV_TT, CONV_BWD_TILES);
-    for (int rb0 = 0; rb0 < row_blocks; rb0 += 65535) { // one launch unless T > 65535 row blocks (8.4M steps)
-        dim3 grid(ceil_div(Di / vec, 32), row_blocks - rb0 < 65535 ? row_blocks - rb0 : 65535, B), block(32, CONV_BWD_TILES);
+    const int G = conv1d_max_grid_y;
+    for (int rb0 = 0; rb0 < row_blocks; rb0 += G) { // one launch unless T > 65535 row blocks (8.4M steps)
+        dim3 grid(ceil_div(Di / vec, 32), row_blocks - rb0 < G ? row_blocks - rb0 : G, B), block(32, CONV_BWD_TILES);
 #define LAUNCH_BWD(KK) \
         if (vec == 2) { conv1d_silu_backward_kernel<KK, 2><<<grid, block, 0, stream>>>(dx, partials, du, x, ldx, w, bias, B, T, Di, rb0, row_blocks); } \
         else { conv1d_silu_backward_kernel<KK, 1><<<grid, block, 0, stream>>>(dx, partials, du, x, ldx, w, bias, B, T, Di, rb0, row_blocks); }
