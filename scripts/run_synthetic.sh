@@ -23,8 +23,9 @@ scripts/run_synthetic.sh out/syn 100000 20000, a few minutes on an H200) and how
 Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output) and
 OUT/induction_s<0|1>_lengths.txt (one line per length, written fresh by each run).
 
-Time: about a minute at the defaults on one H200 (induction 0.45 ms/step, copying 2.2 ms/step, the
-length evaluations ~20 s at VAL_SEQS=256). It uses the GPU trainer (train_mamba_cu) when a GPU is
+Time: about 2.5 minutes at the defaults on one H200: the four trainings ~46 s (induction 0.45
+ms/step, copying 2.2 ms/step), the length evaluations ~50 s per variant at VAL_SEQS=256 and EVAL_B=1
+(0.15 s per sequence at 2^20, 0.04 at 2^18), ~17 s at EVAL_B=8. It uses the GPU trainer (train_mamba_cu) when a GPU is
 present, else the CPU one, which needs hours at the default step counts (copying takes ~3 s/step on
 2 cores) and for the long evaluations (~1 min per sequence at L=2^20: use VAL_SEQS=16 there; one
 sequence of 2^20 tokens also needs ~11 GB of memory on the CPU trainer, 2^16 ~0.7 GB).
