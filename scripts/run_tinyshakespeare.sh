@@ -16,8 +16,8 @@ parameters), 300 steps of B=64 x T=256 bytes (about 5 epochs: with no dropout, l
 and end worse), peak LR 2e-3 with cosine decay, validation every 50 steps on every whole batch of
 the val split (6 of 16,384 bytes: 98,304 of its 111,539 predicted bytes), 300 sampled bytes at the
 end. It uses the GPU trainer (train_mamba_cu) when a GPU is present, else the CPU one
-(train_mamba). Stopped by Ctrl-C (or SIGTERM) the trainer writes a checkpoint; the same command again resumes from it, and once
-the run is finished it reports the result again without training.
+(train_mamba). Stopped by Ctrl-C (or SIGTERM) the trainer writes a checkpoint; the same command
+again resumes from it, and once the run is finished it reports the result again without training.
 
 Time: about 3 s on an H200 (1,200 steps took 13 s on an H100). On the CPU the default size takes about
 12 core-hours (~6 h on 2 cores); a quick CPU run, in seconds:
