@@ -54,8 +54,8 @@ SEL=${SEL:-1 0}
 SEED=${SEED:-1337}
 LENGTHS=${LENGTHS:-6 8 10 12 14 16 18 20}
 VAL_SEQS=${VAL_SEQS:-256}
-is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]*)$ ]]; }
 EVAL_B=${EVAL_B:-1}
+is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]*)$ ]]; }
 if ! is_uint "$VAL_SEQS" || [ "$VAL_SEQS" -lt 1 ] || [ "${#VAL_SEQS}" -gt 9 ]; then die "VAL_SEQS must be a positive integer, got '$VAL_SEQS'"; fi
 if ! is_uint "$EVAL_B" || [ "$EVAL_B" -lt 1 ] || [ $(( VAL_SEQS % EVAL_B )) -ne 0 ]; then
     die "EVAL_B must be a positive integer that divides VAL_SEQS ($VAL_SEQS), got '$EVAL_B'"
