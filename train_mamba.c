@@ -1094,6 +1094,14 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     printf("checkpoint written: %s/model_%08d.bin\n", dir, s->step);
 }
 
+// -kb: the model of the lowest val loss so far (train_common.h, val_loss_is_new_best)
+static void save_best_model(const char *dir, const Mamba *model, const TrainState *s) {
+    char path[1024];
+    best_model_path(path, sizeof(path), dir);
+    mamba_save(model, path);
+    printf("best val loss so far (step %d): %s written\n", s->best_step, path);
+}
+
 // mean loss over the val data (all of it, or the first max_batches batches), and token accuracy
 static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *accuracy) {
     dataloader_reset(loader);
@@ -1204,6 +1212,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     *resumed = 0;
     memset(state, 0, sizeof(*state));
     state->rng = (uint64_t)o->seed * 0x2545F4914F6CDD1DULL + 1;
+    state->best_step = -1;
     int latest = o->resume ? find_latest_checkpoint(o->output_dir) : -1;
     MambaConfig requested;
     int is_descriptor = config_from_descriptor(o->model, &requested);
@@ -1228,6 +1237,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         if (state->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, state->seed, o->seed); }
         if (state->step != latest) { fatalf("%s: state of step %d, but its marker is DONE_%08d (corrupt)", path, state->step, latest); }
         printf("resuming from step %d of %s\n", latest, o->output_dir);
+        if (o->keep_best) { check_best_model_on_resume(state, o->output_dir, 1); }
         *resumed = 1;
     } else if (is_descriptor) {
         if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
@@ -1291,6 +1301,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             char line[64];
             snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
             logger_log_line(logger, line);
+            if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
         }
         if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             sample(model, tokenizer, o, &state->rng);
@@ -1440,6 +1451,9 @@ int main(int argc, char **argv) {
     stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL, &tokenizer, &logger);
     stop_signal_deferred = 0;
+    if (o.keep_best && state.best_step >= 0) {
+        printf("best val loss %f at step %d: %s/model_best.bin\n", state.best_val_loss, state.best_step, o.output_dir);
+    }
     if (o.hf_export_dir != NULL && stopped && o.output_dir != NULL) { // not the final model: the checkpoint resumes
         printf("note: stopped by a signal: -hf %s is not written (resume with -y 1, and the export follows the last step)\n",
                o.hf_export_dir);

@@ -61,6 +61,7 @@ typedef struct {
     int seed;                       // -sd
     int overfit_single_batch;       // -a
     int checkpoints_keep;           // -nk (0: keep all)
+    int keep_best;                  // -kb keep the model of the lowest val loss as <-o>/model_best.bin
     float skip_loss_z;              // -sl skip the update when the loss z-score exceeds this (0: off)
     float skip_norm_z;              // -sg same for the gradient norm
     int max_skips;                  // -ms consecutive skipped updates before the run stops
@@ -91,7 +92,7 @@ static const Options DEFAULT_OPTIONS = {
     .weight_decay = 0.1f, .grad_clip = 1.0f,
     .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f, .top_k = 0, .gen_batch = 1,
     .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0,
-    .checkpoints_keep = 0, .skip_loss_z = 0.0f, .skip_norm_z = 0.0f, .max_skips = 10, .num_threads = 0, .recompute = 1,
+    .checkpoints_keep = 0, .keep_best = 0, .skip_loss_z = 0.0f, .skip_norm_z = 0.0f, .max_skips = 10, .num_threads = 0, .recompute = 1,
     .zero_stage = 0, .cuda_graphs = 1, .num_processes = 0, .process_rank = -1, .local_rank = -1, .init_method = "fs",
     .init_path = "/tmp/mamba_nccl_id", .init_server = "127.0.0.1:29517", .nccl_timeout = 300,
 };
@@ -135,6 +136,8 @@ static inline void print_usage(const char *program) {
            "              train data (-i) from its start (other data, same optimizer state); 0 = no (default %d)\n", d->resume);
     printf("  -sh <int>   shuffle the training data: 0 or 1 (default %d)\n", d->shuffle);
     printf("  -nk <int>   keep only the newest n checkpoints (needs -o); 0 = keep all (default %d)\n", d->checkpoints_keep);
+    printf("  -kb <int>   keep the model of the lowest val loss so far as <-o>/model_best.bin: 0 or 1 (needs -o\n"
+           "              and -v > 0) (default %d)\n", d->keep_best);
     printf("  -sl <float> skip the update if the loss z-score exceeds this; 0 = off (default %g)\n", d->skip_loss_z);
     printf("  -sg <float> skip the update if the grad-norm z-score exceeds this; 0 = off (default %g)\n", d->skip_norm_z);
     printf("  -ms <int>   stop after this many consecutive skipped updates (default %d)\n", d->max_skips);
@@ -206,6 +209,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-sh") == 0) { o->shuffle = parse_int(f, v); }
         else if (strcmp(f, "-sd") == 0) { o->seed = parse_int(f, v); }
         else if (strcmp(f, "-nk") == 0) { o->checkpoints_keep = parse_int(f, v); }
+        else if (strcmp(f, "-kb") == 0) { o->keep_best = parse_int(f, v); }
         else if (strcmp(f, "-sl") == 0) { o->skip_loss_z = parse_float(f, v); }
         else if (strcmp(f, "-sg") == 0) { o->skip_norm_z = parse_float(f, v); }
         else if (strcmp(f, "-ms") == 0) { o->max_skips = parse_int(f, v); }
@@ -287,6 +291,10 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->nccl_timeout <= 0) { fatalf("-pt must be positive, got %d", o->nccl_timeout); }
     if (o->recompute < 0 || o->recompute > 2) { fatalf("-r must be 0, 1 or 2, got %d", o->recompute); }
     if (o->checkpoints_keep < 0) { fatalf("-nk must be >= 0, got %d", o->checkpoints_keep); }
+    if (o->keep_best != 0 && o->keep_best != 1) { fatalf("-kb must be 0 or 1, got %d", o->keep_best); }
+    if (o->keep_best && o->output_dir == NULL) { fatalf("-kb 1 needs -o <dir> to write model_best.bin to"); }
+    if (o->keep_best && o->val_loss_every <= 0) { fatalf("-kb 1 needs -v > 0: the best model is chosen at the val evaluations"); }
+    if (o->keep_best && o->max_steps == 0) { fatalf("-kb 1 keeps the best model of a training run; -x 0 trains none"); }
     if (!(o->skip_loss_z >= 0.0f) || !(o->skip_norm_z >= 0.0f)) { fatalf("-sl and -sg must be >= 0"); }
     if (o->max_skips < 1) { fatalf("-ms must be >= 1, got %d", o->max_skips); }
     if (o->num_threads < 0 || o->num_threads > 4096) { fatalf("-nt must be in [0, 4096], got %d", o->num_threads); }
@@ -305,10 +313,11 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   shards, 2 a synthetic task; [21] -sh for shards, the task (SYNTH_*) for a synthetic one;
   [22] number of shards; [23..24] tokens in them; [25] the number of processes P of the run that
   saved it: the sample index [12..13] counts each process's batches, so the shard's next window is
-  sample x P, a whole step (dataloader.h), which check_resume_data converts to another P (version 3).
+  sample x P, a whole step (dataloader.h), which check_resume_data converts to another P (version 3);
+  [26] the step of -kb's model_best.bin, -1 none; [27] its val loss, fp32 bits (version 4).
 */
 #define STATE_MAGIC 20261125
-#define STATE_VERSION 3
+#define STATE_VERSION 4
 #define STATE_HEADER_CRC 18
 
 typedef struct {
@@ -318,6 +327,8 @@ typedef struct {
     uint64_t rng;
     int data_kind, data_order, data_shards, data_processes; // the train data the position refers to ([20..25])
     uint64_t data_tokens;
+    int best_step;       // -kb: the step model_best.bin holds (-1: none yet) ([26])
+    float best_val_loss; // and its val loss ([27])
 } TrainState;
 
 static inline void put64(int *h, uint64_t v) { h[0] = (int)(uint32_t)(v & 0xFFFFFFFFu); h[1] = (int)(uint32_t)(v >> 32); }
@@ -345,6 +356,8 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     header[22] = s->data_shards;
     put64(header + 23, s->data_tokens);
     header[25] = s->data_processes;
+    header[26] = s->best_step;
+    memcpy(header + 27, &s->best_val_loss, sizeof(float));
     header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
@@ -387,12 +400,44 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     if (header[1] >= 3 && ((s->data_kind != 1 && s->data_kind != 2) || s->data_processes < 1)) {
         fatalf("%s: bad train-data record (kind %d, %d processes): the state file is corrupt", path, s->data_kind, s->data_processes);
     }
+    s->best_step = header[1] >= 4 ? header[26] : -1;
+    s->best_val_loss = 0.0f;
+    if (header[1] >= 4) { memcpy(&s->best_val_loss, header + 27, sizeof(float)); }
+    if (s->best_step < -1 || (s->best_step >= 0 && (s->best_step > s->step || !isfinite(s->best_val_loss)))) {
+        fatalf("%s: bad best-model record (step %d of %d, val loss %g): the state file is corrupt", path, s->best_step, s->step,
+               (double)s->best_val_loss);
+    }
     freadCheck(m, sizeof(float), n, fp);
     freadCheck(v, sizeof(float), n, fp);
     fcloseCheck(fp);
     uint32_t crc = crc32_update(0, m, n * sizeof(float));
     crc = crc32_update(crc, v, n * sizeof(float));
     if (crc != (uint32_t)header[16]) { fatalf("%s: checksum mismatch: the state file is corrupt", path); }
+}
+
+/*
+-kb 1: at each val evaluation of a training run, a finite val loss below the best so far (the first
+one counts) makes the current model the best, written as <dir>/model_best.bin (a model file,
+atomically, as a checkpoint's). The best step and loss travel in the state file ([26], [27]), so a
+resumed run compares against the same best; a resumed state whose model_best.bin is gone starts the
+choice afresh. Without -kb the record is left as it is.
+*/
+static inline void best_model_path(char *path, size_t size, const char *dir) { snprintf(path, size, "%s/model_best.bin", dir); }
+
+static inline int val_loss_is_new_best(TrainState *s, float val_loss, int step) {
+    if (!isfinite(val_loss) || (s->best_step >= 0 && !(val_loss < s->best_val_loss))) { return 0; }
+    s->best_step = step;
+    s->best_val_loss = val_loss;
+    return 1;
+}
+
+static inline void check_best_model_on_resume(TrainState *s, const char *dir, int print) {
+    char path[1024];
+    best_model_path(path, sizeof(path), dir);
+    if (s->best_step >= 0 && access(path, F_OK) != 0) {
+        if (print) { printf("note: %s (step %d) is missing: the best model is chosen afresh from the next evaluation\n", path, s->best_step); }
+        s->best_step = -1;
+    }
 }
 
 // a checkpoint's marker is named exactly as written, DONE_%08d (8 digits, more from step 10^8 on);

@@ -11,7 +11,8 @@ Usage: bash scripts/run_tinyshakespeare.sh [out dir]        (default out/tinysha
 
 Trains a byte-level Mamba on tinyshakespeare (nanoGPT's split; the shards are made by `make data`)
 and prints the val loss of the final model (the one saved in OUT) next to nanoGPT's 1.4697 (its
-10.7M char Transformer), and the best val loss seen during the run. By default a d512:l6 model (10.3M
+10.7M char Transformer), and the best val loss seen during the run, whose model is kept as
+OUT/model_best.bin (the trainer's -kb 1; with VAL_EVERY=0 neither). By default a d512:l6 model (10.3M
 parameters), 300 steps of B=64 x T=256 bytes (about 5 epochs: with no dropout, longer runs overfit
 and end worse), peak LR 2e-3 with cosine decay, validation every 50 steps on every whole batch of
 the val split (6 of 16,384 bytes: 98,304 of its 111,539 predicted bytes), 300 sampled bytes at the
@@ -32,7 +33,7 @@ Environment (defaults in brackets):
   CKPT_EVERY [0]         checkpoint every n steps; 0 = at the end and when stopped
   GEN [300]              bytes sampled at the end; 0 = none
   EXTRA                  more trainer flags, appended last (e.g. "-nt 2")
-Writes OUT/main.log, OUT/run.out (the trainer's output, appended) and the checkpoint.
+Writes OUT/main.log, OUT/run.out (the trainer's output, appended), the checkpoint and model_best.bin.
 EOF
 }
 . "$(dirname "$0")/script_lib.sh" # die, check_script_args, run_logged
@@ -62,12 +63,13 @@ if [ "$BIN" = ./train_mamba ] && [ "$FULL_SIZE" = 1 ]; then
     echo "warning: the full default size on the CPU trainer takes about $(( (12 + $(nproc) - 1) / $(nproc) )) hours" \
          "on this machine's $(nproc) cores (3 s on an H200); Ctrl-C stops it with a checkpoint, -h shows a quick setting"
 fi
+KEEP_BEST=(-kb 1); [ "$VAL_EVERY" = 0 ] && KEEP_BEST=() # (-kb chooses at the validations)
 # d512:l6 = 10.3M parameters; 16K tokens per step (6.7 ms on an H200); validation every 50 steps
 run_logged "$OUT" "$STEPS" "" \
     "$BIN" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 -v "$VAL_EVERY" -m "$VAL_BATCHES" \
-    -s 0 -g "$GEN" -r 0 -n "$CKPT_EVERY" -nk 1 -o "$OUT" -y 1 "${EXTRA_ARGS[@]}"
+    -s 0 -g "$GEN" -r 0 -n "$CKPT_EVERY" -nk 1 "${KEEP_BEST[@]}" -o "$OUT" -y 1 "${EXTRA_ARGS[@]}"
 # the saved model's val loss (the trainer validates at the last step: STEPS, or where a finished run in OUT
-# ended, which can be past STEPS) and the best one seen
+# ended, which can be past STEPS) and the best one seen, with model_best.bin when the trainer says it holds that step
 end=$(echo "$THIS_RUN" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
 end=${end:-$STEPS}
 final=$(grep "^s:$end tel:" "$OUT/main.log" | tail -n 1 | awk -F'tel:' '{print $2}' || true)
@@ -77,6 +79,8 @@ if [ -z "$best" ]; then
 else
     step=$(grep " tel:$best\$" "$OUT/main.log" | head -n 1 | awk '{print $1}')
     result="val loss ${final:-(none at step $end)} at the end of $end steps, the model saved in $OUT (target < 1.4697); best $best at step ${step#s:}"
+    kept=$(echo "$THIS_RUN" | sed -n 's/^best val loss [0-9.]* at step \([0-9]*\): .*/\1/p' | tail -n 1)
+    if [ -n "$kept" ] && [ "$kept" = "${step#s:}" ]; then result="$result, kept as $OUT/model_best.bin"; fi
 fi
 if echo "$THIS_RUN" | grep -q '^nothing to train'; then
     echo "the run in $OUT had already finished: $result"

@@ -307,6 +307,13 @@ hdr_edit "$V2/state_00000005.bin" 18 1=2 20=1 21=0 22=99 23=7 24=0 25=5
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V2" -y 1 -s 5 -g 8 > "$TMP/v2.out" 2>&1
 if grep -q "^resuming from step 5" "$TMP/v2.out" && cmp -s "$A/model_00000010.bin" "$V2/model_00000010.bin"; then ok "resume_version2_checkpoint"
 else bad "resume_version2_checkpoint" "$(tail -n 2 "$TMP/v2.out")"; fi
+# and version 3 (before -kb's best-model record in [26], [27]): what those slots hold is not read
+V3="$TMP/v3"; mkdir -p "$V3"
+cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V3/"
+hdr_edit "$V3/state_00000005.bin" 18 1=3 26=999 27=-1
+"$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V3" -y 1 -s 5 -g 8 > "$TMP/v3.out" 2>&1
+if grep -q "^resuming from step 5" "$TMP/v3.out" && cmp -s "$A/model_00000010.bin" "$V3/model_00000010.bin"; then ok "resume_version3_checkpoint"
+else bad "resume_version3_checkpoint" "$(tail -n 2 "$TMP/v3.out")"; fi
 # a synthetic task's checkpoint resumes on that task only
 "$BIN" -e d32:l2:v16 -i synth:copy -j synth:copy -b 2 -t 64 -v 0 -g 0 -nt 2 -x 2 -o "$TMP/syn" > /dev/null 2>&1
 expect_error resume_other_task "trained on synth:copy, this run's -i is synth:induction" \
@@ -703,6 +710,44 @@ if [ "$left" = "DONE_00000006 DONE_00000008 model_00000006.bin model_00000008.bi
 else
     bad "keep_last_k_checkpoints" "left: $left"
 fi
+
+# --- -kb 1 keeps the model of the lowest val loss as model_best.bin. At a constant, high rate the val
+# loss turns up before the end (at step 35 of 40 on the CPU), so the best model is not the final one:
+# model_best.bin must equal the checkpoint of the step main.log shows the lowest val loss at
+KB=(-e d32:l2:v256 -b 4 -t 32 -g 0 -nt 2 -x 40 -v 5 -m 3 -n 5 -l 0.03 -u 0 -k constant -kb 1)
+kb_best() { grep -E '^s:[0-9]+ tel:' "$1/main.log" | sed 's/^s:\([0-9]*\) tel:/\1 /' | sort -s -k2,2g | head -n 1; }
+"$BIN" "${KB[@]}" -o "$TMP/kb" > "$TMP/kb.out" 2>&1
+read -r kb_step kb_loss <<< "$(kb_best "$TMP/kb")"
+if [ -n "$kb_step" ] && [ "$kb_step" != 40 ] && [ "$kb_step" != 0 ] &&
+   cmp -s "$TMP/kb/model_best.bin" "$TMP/kb/model_$(printf %08d "$kb_step").bin" &&
+   grep -q "^best val loss $kb_loss at step $kb_step: $TMP/kb/model_best.bin$" "$TMP/kb.out"; then ok "keep_best_model (step $kb_step of 40)"
+else bad "keep_best_model" "best '$kb_step $kb_loss': $(grep '^best val loss [0-9]' "$TMP/kb.out")"; fi
+# ... it loads as a model and evaluates to the logged val loss
+v=$("$BIN" -e "$TMP/kb/model_best.bin" -b 4 -t 32 -x 0 -m 3 -nt 2 2>&1 | grep '^val loss' | awk '{print $3}')
+if [ -n "$v" ] && [ "$v" = "$kb_loss" ]; then ok "keep_best_model_evaluates"; else bad "keep_best_model_evaluates" "eval '$v', logged '$kb_loss'"; fi
+# ... a run stopped after the best step and resumed keeps the record (the state file's [26], [27]):
+# the val loss at step 40 is worse, so the best stays step 35's, the same file as without the stop
+MAMBA_TEST_SIGTERM_STEP=37 "$BIN" "${KB[@]}" -o "$TMP/kb_sig" > /dev/null 2>&1
+cp -r "$TMP/kb_sig" "$TMP/kb_gone"
+"$BIN" "${KB[@]}" -o "$TMP/kb_sig" -y 1 > "$TMP/kb_sig.out" 2>&1
+if grep -q "^resuming from step 37" "$TMP/kb_sig.out" && ! grep -q "^best val loss so far" "$TMP/kb_sig.out" &&
+   grep -q "^best val loss $kb_loss at step $kb_step:" "$TMP/kb_sig.out" && cmp -s "$TMP/kb/model_best.bin" "$TMP/kb_sig/model_best.bin"; then
+    ok "keep_best_model_resume"
+else bad "keep_best_model_resume" "$(grep -E '^resuming|^best val' "$TMP/kb_sig.out" | tr '\n' ' ')"; fi
+# ... and if model_best.bin is gone, the choice starts afresh from the next evaluation (step 40's model)
+rm "$TMP/kb_gone/model_best.bin"
+"$BIN" "${KB[@]}" -o "$TMP/kb_gone" -y 1 > "$TMP/kb_gone.out" 2>&1
+if grep -q "^note: .*model_best.bin (step $kb_step) is missing" "$TMP/kb_gone.out" && grep -q "^best val loss [0-9.]* at step 40:" "$TMP/kb_gone.out" &&
+   cmp -s "$TMP/kb_gone/model_best.bin" "$TMP/kb_gone/model_00000040.bin"; then ok "keep_best_model_missing_file"
+else bad "keep_best_model_missing_file" "$(grep -E '^note|^best val' "$TMP/kb_gone.out" | tr '\n' ' ')"; fi
+# ... a corrupt record (best step past the state's own step, under a valid header CRC) is refused
+cp -r "$TMP/kb_sig" "$TMP/kb_bad"
+hdr_edit "$TMP/kb_bad/state_00000040.bin" 18 26=41
+expect_error state_bad_best_record "bad best-model record .step 41 of 40" "${KB[@]}" -x 45 -o "$TMP/kb_bad" -y 1
+expect_error keep_best_value "-kb must be 0 or 1" -kb 2
+expect_error keep_best_without_dir "-kb 1 needs -o" "${TINY[@]}" -x 1 -kb 1
+expect_error keep_best_without_val "-kb 1 needs -v > 0" "${TINY[@]}" -x 1 -kb 1 -o "$TMP/kb_nov"
+expect_error keep_best_eval_only "-x 0 trains none" -x 0 -kb 1 -o "$TMP/kb_x0"
 
 # --- a full disk (file-size limit) fails the write with an error and keeps the previous checkpoint
 mkdir -p "$TMP/disk" && cp "$A"/*00000005* "$TMP/disk/"

@@ -51,7 +51,7 @@ out=$("${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts" 2>&1); rc=$?
 # the result line: the final model's val loss (main.log's step-6 line), then the best one seen
 final=$(sed -n 's/^s:6 tel://p' "$TMP/ts/main.log")
 if [ "$rc" -eq 0 ] && [ -n "$final" ] &&
-   echo "$out" | tail -n 1 | grep -qE "^val loss $final at the end of 6 steps, the model saved in $TMP/ts \(target < 1\.4697\); best [0-9.]+ at step [36], .* with $TS_BIN\$"; then
+   echo "$out" | tail -n 1 | grep -qE "^val loss $final at the end of 6 steps, the model saved in $TMP/ts \(target < 1\.4697\); best [0-9.]+ at step [36], kept as $TMP/ts/model_best.bin, .* with $TS_BIN\$"; then
     ok "tinyshakespeare_tiny_run ($(echo "$out" | tail -n 1 | cut -c1-40))"
 else bad "tinyshakespeare_tiny_run" "rc $rc, final '$final': $(echo "$out" | tail -n 2)"; fi
 # the same out dir with fewer steps: nothing trains, and the result is the saved (step-6) model's
@@ -70,7 +70,7 @@ if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^resuming from step 4 of $TMP/ts_st
     ok "tinyshakespeare_same_command_resumes"
 else bad "tinyshakespeare_same_command_resumes" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "^the run in $TMP/ts_stop had already finished: val loss [0-9.]+ at the end of 6 steps, .*; best [0-9.]+ at step [36]\$"; then
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "^the run in $TMP/ts_stop had already finished: val loss [0-9.]+ at the end of 6 steps, .*; best [0-9.]+ at step [36], kept as $TMP/ts_stop/model_best.bin\$"; then
     ok "tinyshakespeare_finished_run_reported"
 else bad "tinyshakespeare_finished_run_reported" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 # the full default size on the CPU: one warning line before the trainer starts (here it stops at once

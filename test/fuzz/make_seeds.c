@@ -288,7 +288,7 @@ int main(int argc, char **argv) {
     float *m = (float *)mallocCheck(n * sizeof(float));
     float *v = (float *)mallocCheck(n * sizeof(float));
     for (size_t i = 0; i < n; i++) { m[i] = 0.001f * (float)i; v[i] = 1e-6f * (float)(i % 17); }
-    TrainState s = {.step = 12, .B = 2, .T = 32, .total_batch_size = 64, .seed = 1337, .data_kind = 1, .data_processes = 1,
+    TrainState s = {.step = 12, .B = 2, .T = 32, .total_batch_size = 64, .seed = 1337, .data_kind = 1, .data_processes = 1, .best_step = -1,
                     .epoch = 1, .shard = 0, .sample = 5, .rng = 0x123456789abcdefull};
     save_state_file(tmp, &s, m, v, n);
     uint8_t none = 0, fix = 7;
