@@ -1095,10 +1095,11 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
 }
 
 // -kb: the model of the lowest val loss so far (train_common.h, val_loss_is_new_best)
-static void save_best_model(const char *dir, const Mamba *model, const TrainState *s) {
+static void save_best_model(const char *dir, const Mamba *model, TrainState *s) {
     char path[1024];
     best_model_path(path, sizeof(path), dir);
     mamba_save(model, path);
+    s->best_crc = model_file_crc(path);
     printf("best val loss so far (step %d): %s written\n", s->best_step, path);
 }
 

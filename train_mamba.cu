@@ -1020,13 +1020,15 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     }
 }
 
-// -kb: the model of the lowest val loss so far (train_common.h, val_loss_is_new_best); rank 0 writes it,
-// every rank keeps the same record (the val loss is the mean over all ranks)
-static void save_best_model(const char *dir, const Mamba *model, const TrainState *s) {
+// -kb: the model of the lowest val loss so far (train_common.h, val_loss_is_new_best). Every rank keeps the
+// same step and loss (the val loss is the mean over all ranks); rank 0 writes the file and records its CRC,
+// and only rank 0's record decides anything (whether to write)
+static void save_best_model(const char *dir, const Mamba *model, TrainState *s) {
     if (multi_gpu_config.process_rank != 0) { return; }
     char path[1024];
     best_model_path(path, sizeof(path), dir);
     mamba_save(model, path);
+    s->best_crc = model_file_crc(path);
     printf("best val loss so far (step %d): %s written\n", s->best_step, path);
 }
 

@@ -314,7 +314,8 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   [22] number of shards; [23..24] tokens in them; [25] the number of processes P of the run that
   saved it: the sample index [12..13] counts each process's batches, so the shard's next window is
   sample x P, a whole step (dataloader.h), which check_resume_data converts to another P (version 3);
-  [26] the step of -kb's model_best.bin, -1 none; [27] its val loss, fp32 bits (version 4).
+  [26] the step of -kb's model_best.bin, -1 none; [27] its val loss, fp32 bits; [28] the CRC-32 of its
+  parameters (its model file's [12]) (version 4).
 */
 #define STATE_MAGIC 20261125
 #define STATE_VERSION 4
@@ -328,7 +329,8 @@ typedef struct {
     int data_kind, data_order, data_shards, data_processes; // the train data the position refers to ([20..25])
     uint64_t data_tokens;
     int best_step;       // -kb: the step model_best.bin holds (-1: none yet) ([26])
-    float best_val_loss; // and its val loss ([27])
+    float best_val_loss; // its val loss ([27])
+    uint32_t best_crc;   // and the CRC-32 of its parameters ([28]): on resume the file must be that model
 } TrainState;
 
 static inline void put64(int *h, uint64_t v) { h[0] = (int)(uint32_t)(v & 0xFFFFFFFFu); h[1] = (int)(uint32_t)(v >> 32); }
@@ -358,6 +360,7 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     header[25] = s->data_processes;
     header[26] = s->best_step;
     memcpy(header + 27, &s->best_val_loss, sizeof(float));
+    header[28] = (int)s->best_crc;
     header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
@@ -403,6 +406,7 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     s->best_step = header[1] >= 4 ? header[26] : -1;
     s->best_val_loss = 0.0f;
     if (header[1] >= 4) { memcpy(&s->best_val_loss, header + 27, sizeof(float)); }
+    s->best_crc = header[1] >= 4 ? (uint32_t)header[28] : 0;
     if (s->best_step < -1 || (s->best_step >= 0 && (s->best_step > s->step || !isfinite(s->best_val_loss)))) {
         fatalf("%s: bad best-model record (step %d of %d, val loss %g): the state file is corrupt", path, s->best_step, s->step,
                (double)s->best_val_loss);
@@ -418,8 +422,10 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
 /*
 -kb 1: at each val evaluation of a training run, a finite val loss below the best so far (the first
 one counts) makes the current model the best, written as <dir>/model_best.bin (a model file,
-atomically, as a checkpoint's). The best step and loss travel in the state file ([26], [27]), so a
-resumed run compares against the same best; a resumed state whose model_best.bin is gone starts the
+atomically, as a checkpoint's). The best step, loss and parameter CRC travel in the state file
+([26..28]), so a resumed run compares against the same best. The file is written when the best
+changes, the record only with the next checkpoint: after a crash between the two the file holds a
+newer model than the checkpoint's record (or the file is gone), and the resumed run starts the
 choice afresh. Without -kb the record is left as it is.
 */
 static inline void best_model_path(char *path, size_t size, const char *dir) { snprintf(path, size, "%s/model_best.bin", dir); }
@@ -431,11 +437,23 @@ static inline int val_loss_is_new_best(TrainState *s, float val_loss, int step) 
     return 1;
 }
 
+// the CRC-32 of a model file's parameters, from its (checked) header
+static inline uint32_t model_file_crc(const char *path) {
+    MambaConfig c;
+    size_t n;
+    uint32_t crc;
+    fcloseCheck(open_model_file(path, &c, &n, &crc));
+    return crc;
+}
+
 static inline void check_best_model_on_resume(TrainState *s, const char *dir, int print) {
     char path[1024];
     best_model_path(path, sizeof(path), dir);
-    if (s->best_step >= 0 && access(path, F_OK) != 0) {
-        if (print) { printf("note: %s (step %d) is missing: the best model is chosen afresh from the next evaluation\n", path, s->best_step); }
+    if (s->best_step < 0) { return; }
+    const char *why = access(path, F_OK) != 0 ? "is missing"
+                      : model_file_crc(path) != s->best_crc ? "holds another model (written after the checkpoint)" : NULL;
+    if (why != NULL) {
+        if (print) { printf("note: %s %s, not the best model this checkpoint recorded (step %d): the best is chosen afresh from the next evaluation\n", path, why, s->best_step); }
         s->best_step = -1;
     }
 }

@@ -737,9 +737,20 @@ else bad "keep_best_model_resume" "$(grep -E '^resuming|^best val' "$TMP/kb_sig.
 # ... and if model_best.bin is gone, the choice starts afresh from the next evaluation (step 40's model)
 rm "$TMP/kb_gone/model_best.bin"
 "$BIN" "${KB[@]}" -o "$TMP/kb_gone" -y 1 > "$TMP/kb_gone.out" 2>&1
-if grep -q "^note: .*model_best.bin (step $kb_step) is missing" "$TMP/kb_gone.out" && grep -q "^best val loss [0-9.]* at step 40:" "$TMP/kb_gone.out" &&
+if grep -q "^note: .*model_best.bin is missing, not the best model this checkpoint recorded (step $kb_step)" "$TMP/kb_gone.out" && grep -q "^best val loss [0-9.]* at step 40:" "$TMP/kb_gone.out" &&
    cmp -s "$TMP/kb_gone/model_best.bin" "$TMP/kb_gone/model_00000040.bin"; then ok "keep_best_model_missing_file"
 else bad "keep_best_model_missing_file" "$(grep -E '^note|^best val' "$TMP/kb_gone.out" | tr '\n' ' ')"; fi
+# ... after a crash between a new best's file and the next checkpoint (here: the checkpoints after step
+# 20 removed, so model_best.bin holds step 35's model and the step-20 record names step 20's), the file
+# is not the recorded model: the choice starts afresh, and the resumed run ends with step 35's model again
+mkdir -p "$TMP/kb_crash" && cp "$TMP/kb/model_best.bin" "$TMP/kb/main.log" "$TMP/kb_crash/"
+for k in 05 10 15 20; do cp "$TMP/kb"/*_000000$k* "$TMP/kb_crash/"; done
+"$BIN" "${KB[@]}" -o "$TMP/kb_crash" -y 1 > "$TMP/kb_crash.out" 2>&1
+if grep -q "^resuming from step 20" "$TMP/kb_crash.out" &&
+   grep -q "^note: .*model_best.bin holds another model (written after the checkpoint), not the best model this checkpoint recorded (step 20)" "$TMP/kb_crash.out" &&
+   grep -q "^best val loss so far (step 25)" "$TMP/kb_crash.out" && cmp -s "$TMP/kb/model_best.bin" "$TMP/kb_crash/model_best.bin"; then
+    ok "keep_best_model_after_crash"
+else bad "keep_best_model_after_crash" "$(grep -E '^resuming|^note|^best val' "$TMP/kb_crash.out" | tr '\n' ' ')"; fi
 # ... a corrupt record (best step past the state's own step, under a valid header CRC) is refused
 cp -r "$TMP/kb_sig" "$TMP/kb_bad"
 hdr_edit "$TMP/kb_bad/state_00000040.bin" 18 26=41
