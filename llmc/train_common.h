@@ -580,7 +580,10 @@ static inline void report_stream_eval(const char *pattern, double loss_sum, cons
 
 /*
 Signals. SIGINT / SIGTERM (what Slurm sends before the time limit) ask the training loop to
-finish the current step, write a checkpoint and exit 0; a second signal exits at once.
+finish the current step, write a checkpoint and exit 0; a second one exits at once. SIGUSR1 asks
+for the same stop but never counts as that second signal: launchers pass a stop on with it
+(scripts/multi_gpu.sh), so a rank that also got the Ctrl-C or Slurm's SIGTERM itself, in either
+order, still writes its checkpoint.
 SIGXFSZ is ignored so that a file-size limit makes write() fail (an error we report, keeping
 the previous checkpoint) instead of killing the process mid-write, and SIGPIPE so that a closed
 stdout does not end the run.
@@ -589,10 +592,14 @@ static volatile sig_atomic_t stop_signal = 0;
 // set while the training loop runs, the only place that reads stop_signal: elsewhere (evaluation,
 // generation, export) a signal ends the process at once, as the default action would
 static volatile sig_atomic_t stop_signal_deferred = 0;
+static volatile sig_atomic_t stop_signal_direct = 0; // a SIGINT / SIGTERM has arrived
 
 static void handle_stop_signal(int sig) {
-    if (stop_signal != 0 || !stop_signal_deferred) { _exit(128 + sig); }
-    stop_signal = sig;
+    int direct = sig != SIGUSR1;
+    if (!direct && stop_signal != 0) { return; } // a launcher passing on a stop already under way
+    if (!stop_signal_deferred || (direct && stop_signal_direct)) { _exit(128 + sig); }
+    if (direct) { stop_signal_direct = 1; }
+    if (stop_signal == 0) { stop_signal = sig; }
 }
 
 // At exit: stdout that could not be written (a full disk, /dev/full) is an error, so that a run's
@@ -618,6 +625,7 @@ static inline void install_signal_handlers(void) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGXFSZ, SIG_IGN);
     // a closed stdout (a `| tee` stopped by the same Ctrl-C) must not kill the run before its checkpoint
     signal(SIGPIPE, SIG_IGN);

@@ -2,9 +2,12 @@
 # Starts one train_mamba_cu process per local GPU and waits for them.
 #   scripts/multi_gpu.sh -n 8 [train_mamba_cu flags...]
 # Each process gets RANK / WORLD_SIZE / LOCAL_RANK (and -pn / -pr / -pl); the NCCL id goes through a file in /tmp
-# (single node). If one process fails, the others are stopped; SIGINT / SIGTERM are passed on
-# to every process (they checkpoint and exit together). For several nodes see README.md
-# (Slurm: srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID; or mpirun with -pi tcp).
+# (single node). If one process fails, the others are stopped. A stop (Ctrl-C, Slurm's SIGTERM, a kill of
+# this script) is passed on to every process as SIGUSR1, which the trainer takes as the same stop but
+# never as the second signal that exits at once: processes that also got the original signal (the
+# terminal's Ctrl-C reaches the whole process group) still checkpoint, and the script waits for all of
+# them. For several nodes see README.md (Slurm: srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID;
+# or mpirun with -pi tcp).
 set -u
 cd "$(dirname "$0")/.."
 if [ "${1:-}" != "-n" ] || [ -z "${2:-}" ]; then
@@ -16,26 +19,32 @@ BIN=${BIN:-./train_mamba_cu}
 [ -x "$BIN" ] || make -s train_mamba_cu || exit 1
 ID_FILE=$(mktemp -u /tmp/mamba_nccl_id.XXXXXX)
 pids=()
-stop_all() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done; }
-trap 'stop_all' INT TERM
+signal_all() { for p in "${pids[@]}"; do kill "-$1" "$p" 2>/dev/null; done; }
+trap 'signal_all USR1' INT TERM
 for ((r = 0; r < N; r++)); do
     # the flags as well as the variables: flags win over Slurm's variables inside a job (SLURM_NTASKS=1)
     RANK=$r WORLD_SIZE=$N LOCAL_RANK=$r "$BIN" -pi fs -pf "$ID_FILE" -pn "$N" -pr "$r" -pl "$r" "$@" &
     pids+=($!)
 done
+# wait for every process (polling, not `wait -n -p`, which needs bash 5.1): the first non-zero exit
+# status stops the others and is the script's
 status=0
-remaining=$N
-while [ "$remaining" -gt 0 ]; do
-    wait -n -p done_pid "${pids[@]}" 2>/dev/null
-    rc=$?
-    [ -z "${done_pid:-}" ] && break
-    remaining=$((remaining - 1))
-    if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
-        status=$rc
-        echo "multi_gpu.sh: a process exited with $rc; stopping the others" >&2
-        stop_all
-    fi
-    unset done_pid
+left=("${pids[@]}")
+while [ ${#left[@]} -gt 0 ]; do
+    still=()
+    for p in "${left[@]}"; do
+        if kill -0 "$p" 2>/dev/null; then still+=("$p"); continue; fi
+        wait "$p"; rc=$?
+        # a trapped signal can interrupt that wait (status > 128, the process's own status not consumed)
+        if [ "$rc" -gt 128 ]; then wait "$p" 2>/dev/null; rc2=$?; [ "$rc2" -ne 127 ] && rc=$rc2; fi
+        if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
+            status=$rc
+            echo "multi_gpu.sh: a process exited with $rc; stopping the others" >&2
+            signal_all TERM
+        fi
+    done
+    left=(${still[@]+"${still[@]}"})
+    [ ${#left[@]} -gt 0 ] && sleep 0.2
 done
 rm -f "$ID_FILE"
 exit $status

@@ -413,6 +413,28 @@ if [ "$CPU" = 1 ]; then
     if [ "$rc" -eq 3 ] && [ $(( $(date +%s) - start )) -lt 20 ] && grep -q "a process exited with 3" "$TMP/launcher.err"; then
         ok "multi_gpu_launcher_stops_all"
     else bad "multi_gpu_launcher_stops_all" "rc $rc after $(( $(date +%s) - start )) s: $(cat "$TMP/launcher.err")"; fi
+    # a stop sent to the launcher's whole process group (Slurm's SIGTERM; a Ctrl-C does the same with SIGINT,
+    # which a background job here ignores): each process gets the SIGTERM and the launcher's SIGUSR1, stops
+    # once (the stand-in logs what it got and exits 0, as the trainer does), and the launcher waits for every
+    # process before it exits 0 (it used to exit at once, and to pass a second SIGTERM on, which made the
+    # trainers exit without their checkpoint)
+    {
+        echo '#!/usr/bin/env bash'
+        echo "log='$TMP/stop.log'"
+        echo 'got=""; trap '"'"'got="$got INT"'"'"' INT; trap '"'"'got="$got TERM"'"'"' TERM; trap '"'"'got="$got USR1"'"'"' USR1'
+        echo 'echo "rank $RANK ready" >> "$log"'
+        echo 'for _ in $(seq 1 200); do [ -n "$got" ] && break; sleep 0.05; done'
+        echo 'sleep 1; echo "rank $RANK got:$got" >> "$log"; exit 0'
+    } > "$TMP/stop_trainer.sh"
+    chmod +x "$TMP/stop_trainer.sh"
+    BIN="$TMP/stop_trainer.sh" setsid bash scripts/multi_gpu.sh -n 2 > /dev/null 2>&1 &
+    lpid=$!
+    for _ in $(seq 1 100); do [ "$(grep -c ready "$TMP/stop.log" 2>/dev/null)" = 2 ] && break; sleep 0.05; done
+    kill -TERM -- "-$(ps -o pgid= "$lpid" | tr -d ' ')"
+    wait "$lpid"; rc=$?
+    got=$(grep -c -E "^rank [01] got: (TERM USR1|USR1 TERM)\$" "$TMP/stop.log")
+    if [ "$rc" -eq 0 ] && [ "$got" = 2 ]; then ok "multi_gpu_launcher_passes_stop_once"
+    else bad "multi_gpu_launcher_passes_stop_once" "rc $rc: $(tr '\n' ' ' < "$TMP/stop.log")"; fi
 fi
 
 # --- scripts/run_pretrain.sh end to end on a small corpus (two text files, then JSON Lines) with the
@@ -669,6 +691,21 @@ MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -hf "$TMP/sighf_noo" > "$TMP/
 if [ "$rc" -eq 0 ] && grep -q "stopped by signal 15 after step 3" "$TMP/sighf_noo.out" && grep -q "^transformers model written" "$TMP/sighf_noo.out" \
    && [ -f "$TMP/sighf_noo/config.json" ]; then ok "sigterm_without_o_still_exports"
 else bad "sigterm_without_o_still_exports" "rc $rc: $(ls "$TMP/sighf_noo" 2>&1)"; fi
+# ... SIGUSR1 (what scripts/multi_gpu.sh passes a stop on with) asks for the same stop but is never the
+# second signal that exits at once: SIGTERM then SIGUSR1, or SIGUSR1 then SIGTERM, 50 ms apart (within a
+# step of this model, ~0.2 s on 2 cores), both checkpoint and exit 0
+for order in "TERM USR1" "USR1 TERM"; do
+    d="$TMP/sig_${order/ /_}"
+    "$BIN" -e d256:l4:v256 -b 8 -t 256 -v 0 -g 0 -nt 2 -x 1000000 -o "$d" > "$d.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 400); do grep -q '^s:3 trl' "$d/main.log" 2>/dev/null && break; sleep 0.05; done
+    kill "-${order%% *}" "$pid"; sleep 0.05; kill "-${order##* }" "$pid" 2>/dev/null
+    wait "$pid"; rc=$?
+    num=15; [ "${order%% *}" = USR1 ] && num=10
+    if [ "$rc" -eq 0 ] && grep -q "stopped by signal $num after step" "$d.out" && ls "$d"/DONE_* > /dev/null 2>&1; then
+        ok "signal_${order/ /_}_checkpoints"
+    else bad "signal_${order/ /_}_checkpoints" "rc $rc: $(tail -n 1 "$d.out")"; fi
+done
 # ... and outside the training loop (here generating a million tokens) a signal ends the run at once
 "$BIN" -e d64:l2:v256 -x 0 -p hello -g 1000000 -nt 2 > "$TMP/sig_gen.out" 2>&1 &
 pid=$!
