@@ -1010,7 +1010,7 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
         free(m);
         free(v);
     }
-    multi_gpu_barrier(&multi_gpu_config, main_stream);
+    multi_gpu_barrier_after_write(&multi_gpu_config, 12.0 * model->num_parameters, main_stream); // the model and AdamW's m, v
     if (rank == 0) {
         snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
         AtomicFile af;
@@ -1021,15 +1021,17 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
 }
 
 // -kb: the model of the lowest val loss so far (train_common.h, val_loss_is_new_best). Every rank keeps the
-// same step and loss (the val loss is the mean over all ranks); rank 0 writes the file and records its CRC,
-// and only rank 0's record decides anything (whether to write)
+// same step and loss (the val loss is the mean over all ranks) and comes here at the same steps; rank 0
+// writes the file and records its CRC, and only rank 0's record decides anything (whether to write)
 static void save_best_model(const char *dir, const Mamba *model, TrainState *s) {
-    if (multi_gpu_config.process_rank != 0) { return; }
-    char path[1024];
-    best_model_path(path, sizeof(path), dir);
-    mamba_save(model, path);
-    s->best_crc = model_file_crc(path);
-    printf("best val loss so far (step %d): %s written\n", s->best_step, path);
+    if (multi_gpu_config.process_rank == 0) {
+        char path[1024];
+        best_model_path(path, sizeof(path), dir);
+        mamba_save(model, path);
+        s->best_crc = model_file_crc(path);
+        printf("best val loss so far (step %d): %s written\n", s->best_step, path);
+    }
+    multi_gpu_barrier_after_write(&multi_gpu_config, 4.0 * model->num_parameters, main_stream);
 }
 
 // mean loss over the val data (all of it, or the first max_batches batches), and token accuracy
@@ -1380,6 +1382,12 @@ int main(int argc, char **argv) {
     TrainState state;
     int resumed;
     setup_model(&model, &o, &state, &resumed);
+    // every rank lists -o itself: one that found another checkpoint (a node-local -o, a stale directory
+    // cache) would train other steps, and its collectives would not match the others'
+    if (!multi_gpu_all_equal(&multi_gpu_config, resumed ? state.step : -1, main_stream)) {
+        fatalf("rank %d: %s, but not every rank found the same checkpoint in %s (is it on a filesystem every rank sees?)", rank,
+               resumed ? "resuming" : "no checkpoint to resume", o.output_dir != NULL ? o.output_dir : "-o");
+    }
     if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); } // (the same on every rank)
     if (!(o.max_steps == 0 && o.prompt != NULL && o.stream_eval_pattern == NULL)) { check_gpu_shapes(&model.config, o.B); }
     config_print(&model.config, model.num_parameters);

@@ -149,10 +149,10 @@ static inline void print_usage(const char *program) {
     printf("  -z <int>    GPU, several processes: 0 data parallel, 1 ZeRO-1 optimizer sharding (default %d)\n", d->zero_stage);
     printf("  -cg <int>   GPU: replay each forward and backward as a CUDA graph (several processes: not the backward\n");
     printf("              that starts the all-reduces) (default %d)\n", d->cuda_graphs);
-    printf("  -pn <int>   number of processes; 0 = from SLURM_NTASKS / WORLD_SIZE / OMPI_COMM_WORLD_SIZE / PMI_SIZE, else 1\n"
-           "              (default %d)\n", d->num_processes);
-    printf("  -pr <int>   this process's rank; -1 = from SLURM_PROCID / RANK / OMPI_COMM_WORLD_RANK / PMI_RANK (default %d)\n", d->process_rank);
-    printf("  -pl <int>   GPU index on this node; -1 = SLURM_LOCALID / LOCAL_RANK / OMPI_COMM_WORLD_LOCAL_RANK / MPI_LOCALRANKID,\n"
+    printf("  -pn <int>   number of processes; 0 = from OMPI_COMM_WORLD_SIZE / PMI_SIZE / WORLD_SIZE / SLURM_NTASKS (the first\n"
+           "              launcher whose rank variable is set), else 1 (default %d)\n", d->num_processes);
+    printf("  -pr <int>   this process's rank; -1 = from OMPI_COMM_WORLD_RANK / PMI_RANK / RANK / SLURM_PROCID (default %d)\n", d->process_rank);
+    printf("  -pl <int>   GPU index on this node; -1 = OMPI_COMM_WORLD_LOCAL_RANK / MPI_LOCALRANKID / LOCAL_RANK / SLURM_LOCALID,\n"
            "              else rank %% GPUs (default %d)\n", d->local_rank);
     printf("  -pi <string> NCCL id exchange: fs (shared file) or tcp (default %s)\n", d->init_method);
     printf("  -pf <string> fs: shared file path for the NCCL id (default %s)\n", d->init_path);

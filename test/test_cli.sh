@@ -38,6 +38,17 @@ if [ "$CPU" = 0 ]; then
     # forward's (it once failed with a bare "invalid argument" after the first forward)
     out=$("$BIN" -e d8:l1:v16 -i synth:induction -b 1 -t 8388736 -x 1 -v 0 -g 0 -u 0 2>&1)
     if [ $? -eq 0 ] && echo "$out" | grep -qE "^step +1/1 \| loss [0-9]"; then ok "gpu_conv_backward_long_sequence"; else bad "gpu_conv_backward_long_sequence" "$(echo "$out" | tail -n 3)"; fi
+    # the ranks come from one launcher's variables, Slurm's last: mpirun inside a Slurm job (its SLURM_* inherited)
+    # is a single process here, not rank 1 of 2 waiting for an NCCL id
+    out=$(OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_RANK=0 SLURM_NTASKS=2 SLURM_PROCID=1 timeout 120 "$BIN" -e d32:l1:v256 -b 2 -t 32 -x 1 \
+          -v 0 -g 0 -i "$TS_TRAIN" -j "$TS_TRAIN" -pt 10 2>&1)
+    if [ $? -eq 0 ] && echo "$out" | grep -q "^| device .* x 1 process(es)"; then ok "gpu_launcher_vars_before_slurm"
+    else bad "gpu_launcher_vars_before_slurm" "$(echo "$out" | tail -n 1)"; fi
+    # rank 0 of a TCP rendezvous whose other rank never connects gives up after -pt seconds (it waited forever)
+    t0=$(date +%s)
+    expect_error_cmd gpu_tcp_rendezvous_deadline "rank 0: only 1 of 2 ranks connected to port 29613 within 3 s" timeout 60 "$BIN" -pn 2 -pr 0 -pi tcp \
+        -ps 127.0.0.1:29613 -pt 3 -e d32:l1:v256 -b 2 -t 32 -x 1 -v 0 -g 0 -i "$TS_TRAIN" -j "$TS_TRAIN"
+    if [ $(( $(date +%s) - t0 )) -le 30 ]; then ok "gpu_tcp_rendezvous_deadline_time"; else bad "gpu_tcp_rendezvous_deadline_time" "$(( $(date +%s) - t0 )) s"; fi
     out=$("$BIN" -e d66:l1:v256:n12:k9 -x 0 -p "ab" -g 4 2>&1)
     if [ $? -eq 0 ] && echo "$out" | grep -q "^ab"; then ok "gpu_shape_generation_only"; else bad "gpu_shape_generation_only" "$out"; fi
 fi

@@ -3,7 +3,7 @@
 #   1 GPU vs 2 GPUs at the same global batch, -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
 #   checkpoint resumed on 1 GPU at the same data position, prompt and training runs with the tokenizer
 #   on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
-#   non-zero within the -pt bound.
+#   non-zero within the -pt bound; ranks that find different checkpoints, -kb, a stop sent to the launcher.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -33,7 +33,9 @@ d=$(maxdiff "$TMP/one" "$TMP/two")
 if [ "$n1" -eq 24 ] && [ "$n2" -eq 24 ] && awk -v d="$d" 'BEGIN { exit !(d <= 2e-2) }'; then ok "two_gpus_match_one_gpu (max loss diff $d over 24 steps)"
 else bad "two_gpus_match_one_gpu" "max diff $d, steps $n1 / $n2"; fi
 d=$(maxdiff "$TMP/two" "$TMP/zero")
-if [ "$(losses "$TMP/zero" | wc -l)" -eq 24 ] && awk -v d="$d" 'BEGIN { exit !(d <= 2e-2) }'; then ok "zero1_matches_zero0 (max loss diff $d)"
+if [ "$(losses "$TMP/zero" | wc -l)" -eq 24 ] && awk -v d="$d" 'BEGIN { exit !(d <= 2e-2) }' &&
+   grep -q "^| device .* x 2 process(es), .* ZeRO-1" "$TMP/zero.out" && grep -q "^| device .* x 2 process(es), .* ZeRO-0" "$TMP/two.out"
+then ok "zero1_matches_zero0 (max loss diff $d)"
 else bad "zero1_matches_zero0" "max diff $d"; fi
 
 # resume on 2 GPUs: 24 straight vs 12 + resume 12, bitwise (both -z 0 and -z 1)
@@ -41,7 +43,8 @@ for z in 0 1; do
     bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -z $z -n 12 -o "$TMP/full$z" > /dev/null 2>&1
     mkdir -p "$TMP/res$z"; cp "$TMP/full$z"/*00000012* "$TMP/res$z/"
     bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -z $z -n 12 -o "$TMP/res$z" -y 1 > "$TMP/res$z.out" 2>&1
-    if cmp -s "$TMP/full$z/model_00000024.bin" "$TMP/res$z/model_00000024.bin"; then ok "resume_two_gpus_bitwise_z$z"
+    if grep -q "^resuming from step 12" "$TMP/res$z.out" && [ "$(grep -cE '^s:[0-9]+ trl' "$TMP/res$z/main.log")" -eq 12 ] &&
+       cmp -s "$TMP/full$z/model_00000024.bin" "$TMP/res$z/model_00000024.bin"; then ok "resume_two_gpus_bitwise_z$z"
     else bad "resume_two_gpus_bitwise_z$z" "$(tail -n 2 "$TMP/res$z.out")"; fi
 done
 
@@ -73,8 +76,9 @@ for mode in generate train; do
     RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${TKARGS[@]}" -tk "$TMP/none.json" > "$TMP/tk1.out" 2>&1
     rc1=$?
     wait "$p0"; rc0=$?
-    if [ "$rc0" -eq 0 ] && [ "$rc1" -eq 0 ] && grep -q "^the" "$TMP/tk0.out" && { [ "$mode" = generate ] || grep -q "^step    2/2" "$TMP/tk0.out"; }
-    then ok "tokenizer_on_rank_0_only_$mode"
+    if [ "$rc0" -eq 0 ] && [ "$rc1" -eq 0 ] && grep -q "^the" "$TMP/tk0.out" && { [ "$mode" = generate ] || grep -q "^step    2/2" "$TMP/tk0.out"; } &&
+       [ ! -e "$ID.$mode" ]
+    then ok "tokenizer_on_rank_0_only_$mode (and rank 0 removed the id file)"
     else bad "tokenizer_on_rank_0_only_$mode" "rc $rc0 / $rc1: $(grep -m1 error "$TMP/tk0.out" "$TMP/tk1.out")"; fi
 done
 
@@ -99,12 +103,51 @@ p0=$!
 RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${ARGS[@]}" -x 100000 -pf "$ID" -pt 20 > "$TMP/r1.out" 2>&1 &
 p1=$!
 sleep 15
+alive=0; kill -0 "$p0" 2>/dev/null && grep -q '^step ' "$TMP/r0.out" && alive=1
 kill -KILL "$p1"
 t0=$(date +%s)
 wait "$p0"; rc=$?
 t1=$(date +%s)
-if [ "$rc" -ne 0 ] && [ $((t1 - t0)) -le 40 ]; then ok "killed_rank_others_exit (rc $rc after $((t1 - t0)) s: $(grep -m1 '^error' "$TMP/r0.out"))"
-else bad "killed_rank_others_exit" "rc $rc after $((t1 - t0)) s: $(tail -n 2 "$TMP/r0.out")"; fi
+if [ "$alive" = 1 ] && [ "$rc" -ne 0 ] && [ $((t1 - t0)) -le 40 ] && grep -qE "^error: (rank 0: .*(made no progress|NCCL error)|NCCL: )" "$TMP/r0.out"
+then ok "killed_rank_others_exit (rc $rc after $((t1 - t0)) s: $(grep -m1 '^error' "$TMP/r0.out"))"
+else bad "killed_rank_others_exit" "training before the kill: $alive, rc $rc after $((t1 - t0)) s: $(tail -n 2 "$TMP/r0.out")"; fi
+
+# ranks that find different checkpoints in -o (as with a node-local -o) stop at start-up, both of them
+ID="$TMP/nccl_id_ckpt"; mkdir -p "$TMP/empty"
+RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${ARGS[@]}" -o "$TMP/full0" -y 1 -x 30 -pf "$ID" -pt 30 > "$TMP/ck0.out" 2>&1 &
+p0=$!
+RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${ARGS[@]}" -o "$TMP/empty" -y 1 -x 30 -pf "$ID" -pt 30 > "$TMP/ck1.out" 2>&1
+rc1=$?
+wait "$p0"; rc0=$?
+if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && grep -q "not every rank found the same checkpoint" "$TMP/ck0.out" &&
+   grep -q "not every rank found the same checkpoint" "$TMP/ck1.out"; then ok "ranks_must_find_the_same_checkpoint"
+else bad "ranks_must_find_the_same_checkpoint" "rc $rc0 / $rc1: $(grep -h -m1 error "$TMP/ck0.out" "$TMP/ck1.out")"; fi
+
+# -kb on 2 GPUs: every rank decides alike (the val loss is their mean), rank 0 writes model_best.bin, and it
+# equals the checkpoint of the step with the lowest logged val loss
+bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -v 6 -m 2 -n 6 -kb 1 -o "$TMP/kb" > "$TMP/kb.out" 2>&1; rc=$?
+read -r bs bl <<< "$(grep -E '^s:[0-9]+ tel:' "$TMP/kb/main.log" | sed 's/^s:\([0-9]*\) tel:/\1 /' | sort -s -k2,2g | head -n 1)"
+if [ "$rc" -eq 0 ] && [ -n "$bs" ] && grep -q "^best val loss $bl at step $bs:" "$TMP/kb.out" &&
+   cmp -s "$TMP/kb/model_best.bin" "$TMP/kb/model_$(printf %08d "$bs").bin"; then ok "keep_best_two_gpus (step $bs)"
+else bad "keep_best_two_gpus" "rc $rc, best '$bs $bl': $(grep '^best val loss [0-9]' "$TMP/kb.out")"; fi
+
+# a stop sent to the launcher's process group (Slurm's SIGTERM; Ctrl-C likewise): each rank gets it and the
+# launcher's SIGUSR1, both checkpoint at the same step and exit 0, the launcher waits for them and exits 0,
+# and the same command with -y 1 ends bitwise where the uninterrupted run did
+setsid bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -x 100000 -n 0 -o "$TMP/stop" > "$TMP/stop.out" 2>&1 &
+lpid=$!
+for _ in $(seq 1 600); do grep -q '^s:30 trl' "$TMP/stop/main.log" 2>/dev/null && break; sleep 0.1; done
+kill -TERM -- "-$(ps -o pgid= "$lpid" | tr -d ' ')"
+wait "$lpid"; rc=$?
+st=$(sed -n 's/^stopped by signal [0-9]* after step \([0-9]*\);.*/\1/p' "$TMP/stop.out")
+if [ "$rc" -eq 0 ] && [ -n "$st" ] && [ -f "$TMP/stop/DONE_$(printf %08d "$st")" ] && ! pgrep -f "$TMP/stop" > /dev/null; then
+    ok "launcher_stop_checkpoints_both (step $st)"
+    bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -x $((st + 6)) -n 0 -o "$TMP/stop" -y 1 > "$TMP/stop2.out" 2>&1
+    bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -x $((st + 6)) -n 0 -o "$TMP/nostop" > /dev/null 2>&1
+    if grep -q "^resuming from step $st" "$TMP/stop2.out" &&
+       cmp -s "$TMP/stop/model_$(printf %08d $((st + 6))).bin" "$TMP/nostop/model_$(printf %08d $((st + 6))).bin"; then ok "launcher_stop_resumes_bitwise"
+    else bad "launcher_stop_resumes_bitwise" "$(tail -n 2 "$TMP/stop2.out")"; fi
+else bad "launcher_stop_checkpoints_both" "rc $rc, stopped at '$st': $(tail -n 3 "$TMP/stop.out")"; fi
 grep -E "tok/s" "$TMP/two.out" | tail -n 1
 
 finish_checks

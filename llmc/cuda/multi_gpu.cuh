@@ -1,11 +1,15 @@
 /*
 Data parallelism over NCCL: one process per GPU, each with its own part of the data.
-  - who am I: -pn / -pr / -pl, else Slurm's SLURM_NTASKS / SLURM_PROCID / SLURM_LOCALID, else
-    torchrun-style WORLD_SIZE / RANK / LOCAL_RANK, else what mpirun / mpiexec set (Open MPI's
-    OMPI_COMM_WORLD_*, MPICH's PMI_*), else a single process. No MPI library is linked: mpirun
-    only starts the processes, the NCCL id goes through -pi fs or tcp;
+  - who am I: -pn / -pr / -pl, else the variables of one launcher, the first whose rank variable is
+    set of: Open MPI's mpirun (OMPI_COMM_WORLD_*), MPICH / Intel MPI's mpiexec (PMI_*), torchrun-style
+    WORLD_SIZE / RANK / LOCAL_RANK, Slurm's srun (SLURM_NTASKS / SLURM_PROCID / SLURM_LOCALID); else a
+    single process. Slurm comes last because a launcher started inside a Slurm job inherits the job's
+    SLURM_* variables, while srun sets none of the others. No MPI library is linked: mpirun only
+    starts the processes, the NCCL id goes through -pi fs or tcp;
   - the NCCL id reaches the other ranks through a shared file (-pi fs -pf path: rank 0 writes it
-    atomically, the others wait for it) or a TCP rendezvous (-pi tcp -ps host:port: rank 0 serves it);
+    atomically, the others wait for it, and rank 0 removes it once every rank has joined, so a
+    later launch with the same path does not read it) or a TCP rendezvous (-pi tcp -ps host:port:
+    rank 0 serves it, waiting at most -pt seconds for all the ranks to connect);
   - gradients: averaged with all-reduce (-z 0), in groups of REDUCE_LAYERS layers on a side stream while the backward
     pass goes on, or reduce-scattered so each rank updates its shard of the AdamW moments and
     master weights, then all-gathered (-z 1, ZeRO-1);
@@ -19,6 +23,7 @@ Without NCCL (single process) every function here is a no-op.
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,18 +51,25 @@ static inline void nccl_check(ncclResult_t r, const char *file, int line) {
 }
 #define ncclCheck(r) (nccl_check(r, __FILE__, __LINE__))
 
-// the first of the NULL-terminated variable names that is set, else fallback
-static int env_int(const char *const *names, int fallback) {
-    for (int i = 0; names[i] != NULL; i++) {
-        const char *v = getenv(names[i]);
-        if (v != NULL) { return atoi(v); }
-    }
-    return fallback;
+// the process count, rank and local rank variables of each launcher, in the order they are looked for (header)
+typedef struct { const char *world, *rank, *local; } LauncherVars;
+static const LauncherVars LAUNCHERS[] = {
+    {"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK"},
+    {"PMI_SIZE", "PMI_RANK", "MPI_LOCALRANKID"},
+    {"WORLD_SIZE", "RANK", "LOCAL_RANK"},
+    {"SLURM_NTASKS", "SLURM_PROCID", "SLURM_LOCALID"},
+};
+static int env_int(const char *name, int fallback) {
+    const char *v = name != NULL ? getenv(name) : NULL;
+    return v != NULL ? atoi(v) : fallback;
 }
-// Slurm, torchrun-style, Open MPI's mpirun, MPICH / Intel MPI's mpiexec
-static const char *const WORLD_VARS[] = {"SLURM_NTASKS", "WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", NULL};
-static const char *const RANK_VARS[] = {"SLURM_PROCID", "RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK", NULL};
-static const char *const LOCAL_VARS[] = {"SLURM_LOCALID", "LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", NULL};
+// the first launcher whose rank variable is set, or NULL
+static const LauncherVars *launcher_from_env(void) {
+    for (size_t i = 0; i < sizeof(LAUNCHERS) / sizeof(LAUNCHERS[0]); i++) {
+        if (getenv(LAUNCHERS[i].rank) != NULL) { return &LAUNCHERS[i]; }
+    }
+    return NULL;
+}
 
 static double wall_seconds(void) {
     struct timespec ts;
@@ -109,7 +121,14 @@ static void nccl_id_via_tcp(ncclUniqueId *id, const char *server, int rank, int 
         if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, 64) != 0) {
             fatalf("rank 0: cannot listen on port %d: %s", port, strerror(errno));
         }
+        double deadline = wall_seconds() + timeout_s;
         for (int served = 1; served < num_processes; served++) {
+            // a rank that never starts (or failed before connecting) must not keep rank 0 waiting forever
+            struct pollfd pfd = {fd, POLLIN, 0};
+            int left_ms = (int)((deadline - wall_seconds()) * 1000.0);
+            if (left_ms <= 0 || poll(&pfd, 1, left_ms) <= 0) {
+                fatalf("rank 0: only %d of %d ranks connected to port %d within %d s (-pt)", served, num_processes, port, timeout_s);
+            }
             int c = accept(fd, NULL, NULL);
             if (c < 0 || write(c, id, sizeof(*id)) != (ssize_t)sizeof(*id)) { fatalf("rank 0: sending the NCCL id failed: %s", strerror(errno)); }
             close(c);
@@ -146,13 +165,14 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
                                      const char *init_path, const char *init_server, int zero_stage, int timeout_s) {
     MultiGpuConfig c;
     memset(&c, 0, sizeof(c));
-    c.num_processes = num_processes > 0 ? num_processes : env_int(WORLD_VARS, 1);
-    c.process_rank = process_rank >= 0 ? process_rank : env_int(RANK_VARS, 0);
+    const LauncherVars *env = launcher_from_env();
+    c.num_processes = num_processes > 0 ? num_processes : env != NULL ? env_int(env->world, 1) : 1;
+    c.process_rank = process_rank >= 0 ? process_rank : env != NULL ? env_int(env->rank, 0) : 0;
     c.zero_stage = zero_stage;
     c.timeout_s = timeout_s;
     int gpus = 0;
     if (cudaGetDeviceCount(&gpus) != cudaSuccess || gpus == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
-    c.local_device_idx = local_rank >= 0 ? local_rank : env_int(LOCAL_VARS, c.process_rank % gpus);
+    c.local_device_idx = local_rank >= 0 ? local_rank : env_int(env != NULL ? env->local : NULL, c.process_rank % gpus);
     if (c.process_rank < 0 || c.process_rank >= c.num_processes) {
         fatalf("process rank %d outside [0, %d)", c.process_rank, c.num_processes);
     }
@@ -189,6 +209,8 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
     }
     if (r != ncclSuccess && r != ncclInProgress) { ncclCheck(r); }
     ncclCheck(state);
+    // every rank has joined, so every rank has read the id file: a later launch with the same -pf must not find it
+    if (c.process_rank == 0 && strcmp(init_method, "tcp") != 0) { unlink(init_path); }
     cudaCheck(cudaMalloc((void **)&c.scalar, sizeof(float)));
     cudaCheck(cudaStreamCreateWithFlags(&c.nccl_stream, cudaStreamNonBlocking));
     cudaCheck(cudaEventCreateWithFlags(&c.ready, cudaEventDisableTiming));
@@ -201,12 +223,12 @@ Waits for the work on `stream` (collectives included) with a deadline. A peer th
 up as an NCCL async error, or as no progress at all; either way we abort the communicator (so
 no kernel is left spinning) and exit non-zero with a message.
 */
-void multi_gpu_wait(const MultiGpuConfig *c, cudaStream_t stream, const char *what) {
+static void multi_gpu_wait_within(const MultiGpuConfig *c, cudaStream_t stream, const char *what, int timeout_s) {
     if (c->num_processes == 1) {
         cudaCheck(cudaStreamSynchronize(stream));
         return;
     }
-    const double start = wall_seconds(), deadline = start + c->timeout_s;
+    const double start = wall_seconds(), deadline = start + timeout_s;
     for (;;) {
         cudaError_t q = cudaStreamQuery(stream);
         if (q == cudaSuccess) { return; }
@@ -219,7 +241,7 @@ void multi_gpu_wait(const MultiGpuConfig *c, cudaStream_t stream, const char *wh
         }
         if (wall_seconds() > deadline) {
             ncclCommAbort(c->comm);
-            fatalf("rank %d: %s made no progress for %d s: another rank died or hung; exiting", c->process_rank, what, c->timeout_s);
+            fatalf("rank %d: %s made no progress for %d s: another rank died or hung; exiting", c->process_rank, what, timeout_s);
         }
         // poll without sleeping for the first second (a 200 us sleep per poll cost 0.3-0.5 ms per
         // training step in its several waits, doc/perf.md; with one rank per GPU a core per rank is
@@ -227,6 +249,7 @@ void multi_gpu_wait(const MultiGpuConfig *c, cudaStream_t stream, const char *wh
         if (wall_seconds() - start > 1.0) { usleep(200); }
     }
 }
+void multi_gpu_wait(const MultiGpuConfig *c, cudaStream_t stream, const char *what) { multi_gpu_wait_within(c, stream, what, c->timeout_s); }
 
 /*
 A call on a non-blocking communicator may return ncclInProgress (the first collectives set up
@@ -249,14 +272,28 @@ static void nccl_enqueued(const MultiGpuConfig *c, ncclResult_t r, const char *w
     }
 }
 
+// a host value reduced over all ranks with op (a float, or with ncclInt32 an int), waited on for at most timeout_s
+static void multi_gpu_reduce_host(const MultiGpuConfig *c, void *v, ncclDataType_t type, ncclRedOp_t op, cudaStream_t stream,
+                                  const char *what, int timeout_s) {
+    if (c->num_processes == 1) { return; }
+    cudaCheck(cudaMemcpyAsync(c->scalar, v, 4, cudaMemcpyHostToDevice, stream));
+    nccl_enqueued(c, ncclAllReduce(c->scalar, c->scalar, 1, type, op, c->comm, stream), "a scalar all-reduce");
+    multi_gpu_wait_within(c, stream, what, timeout_s);
+    cudaCheck(cudaMemcpy(v, c->scalar, 4, cudaMemcpyDeviceToHost));
+}
+
 // mean of a host float over all ranks
 float multi_gpu_mean(const MultiGpuConfig *c, float v, cudaStream_t stream) {
-    if (c->num_processes == 1) { return v; }
-    cudaCheck(cudaMemcpyAsync(c->scalar, &v, sizeof(float), cudaMemcpyHostToDevice, stream));
-    nccl_enqueued(c, ncclAllReduce(c->scalar, c->scalar, 1, ncclFloat, ncclAvg, c->comm, stream), "a scalar all-reduce");
-    multi_gpu_wait(c, stream, "loss all-reduce");
-    cudaCheck(cudaMemcpy(&v, c->scalar, sizeof(float), cudaMemcpyDeviceToHost));
+    multi_gpu_reduce_host(c, &v, ncclFloat, ncclAvg, stream, "loss all-reduce", c->timeout_s);
     return v;
+}
+
+// 1 when v is the same on every rank
+int multi_gpu_all_equal(const MultiGpuConfig *c, int v, cudaStream_t stream) {
+    int lo = v, hi = v;
+    multi_gpu_reduce_host(c, &lo, ncclInt32, ncclMin, stream, "an agreement check", c->timeout_s);
+    multi_gpu_reduce_host(c, &hi, ncclInt32, ncclMax, stream, "an agreement check", c->timeout_s);
+    return lo == hi;
 }
 
 // sum of a device float over all ranks, in place
@@ -330,6 +367,14 @@ void multi_gpu_gather_parameters(const MultiGpuConfig *c, float *params, size_t 
 void multi_gpu_barrier(const MultiGpuConfig *c, cudaStream_t stream) {
     if (c->num_processes == 1) { return; }
     multi_gpu_mean(c, 0.0f, stream);
+}
+
+// a barrier the other ranks may wait at while rank 0 writes `bytes` of files (a checkpoint, model_best.bin):
+// the deadline is -pt plus that write at 20 MB/s, so a slow shared filesystem is not taken for a dead rank
+void multi_gpu_barrier_after_write(const MultiGpuConfig *c, double bytes, cudaStream_t stream) {
+    float v = 0.0f;
+    multi_gpu_reduce_host(c, &v, ncclFloat, ncclAvg, stream, "the barrier after rank 0's file writes",
+                          c->timeout_s + (int)(bytes / 20e6));
 }
 
 void multi_gpu_config_free(MultiGpuConfig *c) {
