@@ -1179,7 +1179,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     for (int i = 0; i < o->gen_tokens; i++) {
         mamba_step(model, &st, tokens);
         for (int g = 0; g < G; g++) {
-            tokens[g] = sample_softmax(st.logits + (size_t)g * Vp, V, o->temperature, o->top_k, scratch, rng);
+            tokens[g] = sample_softmax(st.logits + (size_t)g * Vp, V, o->temperature, o->top_k, o->top_p, scratch, rng);
             out[(size_t)g * o->gen_tokens + i] = tokens[g];
         }
         if (G == 1) {

@@ -1112,8 +1112,8 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
         for (int g = 0; g < G; g++) { tokens[g] = ids[i]; }
         if (i < n - 1) { mamba_step(model, &st, tokens); }
     }
-    // the whole-vocabulary softmax samples on the device; top-k on the host
-    int on_device = o->top_k == 0 || o->top_k >= V;
+    // the whole-vocabulary softmax samples on the device; top-k and top-p on the host
+    int on_device = (o->top_k == 0 || o->top_k >= V) && o->top_p >= 1.0f;
     float *coins = (float *)mallocCheck((size_t)G * sizeof(float));
     double t0 = now_seconds();
     for (int i = 0; i < o->gen_tokens; i++) {
@@ -1122,7 +1122,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
             sample_on_device(&st, V, Vp, o->temperature, rng, coins, tokens);
         } else {
             mamba_step(model, &st, tokens);
-            for (int g = 0; g < G; g++) { tokens[g] = sample_softmax(st.cpu_logits + (size_t)g * Vp, V, o->temperature, o->top_k, scratch, rng); }
+            for (int g = 0; g < G; g++) { tokens[g] = sample_softmax(st.cpu_logits + (size_t)g * Vp, V, o->temperature, o->top_k, o->top_p, scratch, rng); }
         }
         for (int g = 0; g < G; g++) { out[(size_t)g * o->gen_tokens + i] = tokens[g]; }
         if (G == 1) {

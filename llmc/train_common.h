@@ -54,6 +54,7 @@ typedef struct {
     int gen_tokens;                 // -g
     float temperature;              // -tp
     int top_k;                      // -gk sample from the k most likely tokens (0: all)
+    float top_p;                    // -gp ... and from the fewest likeliest whose probabilities sum to >= top_p (1: all)
     int gen_batch;                  // -gb sequences generated together
     int checkpoint_every;           // -n
     int resume;                     // -y
@@ -90,7 +91,7 @@ static const Options DEFAULT_OPTIONS = {
     .B = 16, .T = 128, .total_batch_size = -1, .max_steps = -1,
     .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine", .lr_decay_frac = 0.2f,
     .weight_decay = 0.1f, .grad_clip = 1.0f,
-    .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f, .top_k = 0, .gen_batch = 1,
+    .val_loss_every = 100, .val_max_steps = 20, .sample_every = 0, .gen_tokens = 256, .temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .gen_batch = 1,
     .checkpoint_every = 0, .resume = 0, .shuffle = 1, .seed = 1337, .overfit_single_batch = 0,
     .checkpoints_keep = 0, .keep_best = 0, .skip_loss_z = 0.0f, .skip_norm_z = 0.0f, .max_skips = 10, .num_threads = 0, .recompute = 1,
     .zero_stage = 0, .cuda_graphs = 1, .num_processes = 0, .process_rank = -1, .local_rank = -1, .init_method = "fs",
@@ -130,6 +131,8 @@ static inline void print_usage(const char *program) {
     printf("  -p <string> prompt the samples continue; with -x 0: generate -g tokens only (default none)\n");
     printf("  -tp <float> sampling temperature (default %g)\n", d->temperature);
     printf("  -gk <int>   top-k sampling; 0 = the whole vocabulary (default %d)\n", d->top_k);
+    printf("  -gp <float> top-p (nucleus) sampling: the fewest likeliest tokens whose probabilities sum to at least p;\n"
+           "              1 = all (default %g)\n", d->top_p);
     printf("  -gb <int>   sequences generated together (batched recurrent steps) (default %d)\n", d->gen_batch);
     printf("  -n <int>    checkpoint every n steps (needs -o); 0 = only at the end (default %d)\n", d->checkpoint_every);
     printf("  -y <int>    resume from the newest checkpoint in -o: 1 where its run left the data, 2 with the\n"
@@ -203,6 +206,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-g") == 0) { o->gen_tokens = parse_int(f, v); }
         else if (strcmp(f, "-tp") == 0) { o->temperature = parse_float(f, v); }
         else if (strcmp(f, "-gk") == 0) { o->top_k = parse_int(f, v); }
+        else if (strcmp(f, "-gp") == 0) { o->top_p = parse_float(f, v); }
         else if (strcmp(f, "-gb") == 0) { o->gen_batch = parse_int(f, v); }
         else if (strcmp(f, "-n") == 0) { o->checkpoint_every = parse_int(f, v); }
         else if (strcmp(f, "-y") == 0) { o->resume = parse_int(f, v); }
@@ -270,6 +274,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         if (n == 0) { fatalf("no shard files match '%s' (-es)", o->stream_eval_pattern); }
     }
     if (o->top_k < 0) { fatalf("-gk must be >= 0, got %d", o->top_k); }
+    if (!(o->top_p > 0.0f && o->top_p <= 1.0f)) { fatalf("-gp must be in (0, 1], got %g", o->top_p); }
     if (o->gen_batch < 1 || o->gen_batch > 4096) { fatalf("-gb must be in [1, 4096], got %d", o->gen_batch); }
     if (!(o->temperature > 0.0f) || !isfinite(1.0f / o->temperature)) { fatalf("-tp must be > 0 (and not denormal), got %g", o->temperature); }
     if (o->resume < 0 || o->resume > 2) { fatalf("-y must be 0, 1 or 2, got %d", o->resume); }
@@ -899,18 +904,41 @@ static inline float kth_largest(float *x, int n, int k) {
     return x[want];
 }
 
+static int float_descending(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x < y) - (x > y);
+}
+
 /*
 Samples from softmax(logits / temperature) over the first V entries (padded rows excluded),
-keeping only the top_k largest logits when top_k > 0 (ties at the threshold stay in).
-scratch: V floats.
+keeping only the top_k largest logits when top_k > 0, and of those (top_p < 1) only the fewest
+largest whose probabilities (renormalised over what top_k kept) sum to at least top_p. Ties at
+either threshold stay in. scratch: V floats.
 */
-static inline int sample_softmax(const float *logits, int V, float temperature, int top_k, float *scratch, uint64_t *rng) {
+static inline int sample_softmax(const float *logits, int V, float temperature, int top_k, float top_p, float *scratch,
+                                 uint64_t *rng) {
     float maxv = logits[0];
     for (int i = 1; i < V; i++) { maxv = logits[i] > maxv ? logits[i] : maxv; }
     float threshold = -INFINITY;
     if (top_k > 0 && top_k < V) {
         memcpy(scratch, logits, (size_t)V * sizeof(float));
         threshold = kth_largest(scratch, V, top_k);
+    }
+    if (top_p < 1.0f) {
+        int m = 0;
+        for (int i = 0; i < V; i++) {
+            if (logits[i] >= threshold) { scratch[m++] = logits[i]; }
+        }
+        qsort(scratch, (size_t)m, sizeof(float), float_descending);
+        double total = 0.0, cum = 0.0;
+        for (int j = 0; j < m; j++) { total += exp((double)(scratch[j] - maxv) / temperature); }
+        for (int j = 0; j < m; j++) {
+            cum += exp((double)(scratch[j] - maxv) / temperature);
+            if (cum >= (double)top_p * total) {
+                threshold = scratch[j];
+                break;
+            }
+        }
     }
     double sum = 0.0;
     for (int i = 0; i < V; i++) {

@@ -86,6 +86,15 @@ expect_error bad_schedule "cosine, linear, constant or wsd" -k sawtooth
 expect_error bad_decay_fraction "-kd must be in (0, 1]" -k wsd -kd 0
 expect_error bad_lr_frac "-q must be in" -q 2
 expect_error bad_cuda_graphs "-cg must be 0 or 1" -cg 2
+expect_error top_p_zero "-gp must be in (0, 1], got 0" -gp 0
+expect_error top_p_over_one "-gp must be in (0, 1], got 1.5" -gp 1.5
+gen_text() { awk '/^generating:$/ { f = 1; next } f == 1 && /^---$/ { f = 2; next } f == 2 && /^---$/ { exit } f == 2' | md5sum; }
+# top-p below the likeliest token's probability keeps only the argmax: the same text as top-k 1 (greedy),
+# and not the same as sampling from everything
+g1=$("$BIN" -e d64:l2:v256 -x 0 -p "The " -g 40 -gk 1 -nt 2 2>&1 | gen_text)
+gp=$("$BIN" -e d64:l2:v256 -x 0 -p "The " -g 40 -gp 1e-6 -nt 2 2>&1 | gen_text)
+ga=$("$BIN" -e d64:l2:v256 -x 0 -p "The " -g 40 -nt 2 2>&1 | gen_text)
+if [ -n "$g1" ] && [ "$g1" = "$gp" ] && [ "$gp" != "$ga" ]; then ok "top_p_tiny_is_greedy"; else bad "top_p_tiny_is_greedy" "'$g1' / '$gp' / '$ga'"; fi
 expect_error resume_without_dir "needs -o" -y 1
 expect_error bad_descriptor "bad field" -e d64:lx
 expect_error vocab_over_uint16 "vocabulary of 70000 .*at most 65536 are supported (token ids are stored as uint16)" -e d32:l1:v70000 -x 0

@@ -179,11 +179,38 @@ static void test_top_k(void) {
     uint64_t rng = 5;
     int ok = 1;
     for (int i = 0; i < 2000; i++) {
-        int t = sample_softmax(logits, 10, 1.0f, 3, scratch, &rng);
+        int t = sample_softmax(logits, 10, 1.0f, 3, 1.0f, scratch, &rng);
         ok &= t == 1 || t == 5 || t == 3;
-        ok &= sample_softmax(logits, 10, 1.0f, 1, scratch, &rng) == 1;
+        ok &= sample_softmax(logits, 10, 1.0f, 1, 1.0f, scratch, &rng) == 1;
     }
     check(ok, "top_k_sampling", "k=3 draws only from the 3 largest logits, k=1 is the argmax");
+}
+
+// top-p keeps the fewest largest logits whose probabilities sum to >= p: with p between the largest
+// probability and the two largest together, exactly those two (both drawn); a tiny p is the argmax; with
+// top-k too, p applies to the probabilities renormalised over the k kept; p = 1 keeps every token
+static void test_top_p(void) {
+    float logits[10] = {0.1f, 2.0f, -1.0f, 1.5f, 0.0f, 1.9f, -3.0f, 0.5f, 1.0f, 0.2f};
+    float scratch[10];
+    double z = 0.0, zk = exp(2.0) + exp(1.9) + exp(1.5);
+    for (int i = 0; i < 10; i++) { z += exp((double)logits[i]); }
+    float p_two = (float)((exp(2.0) + 0.5 * exp(1.9)) / z);          // between p[1] and p[1] + p[5]
+    float p_two_of_k = (float)((exp(2.0) + 0.5 * exp(1.9)) / zk);    // the same over the top 3
+    uint64_t rng = 7;
+    int ok = 1, seen1 = 0, seen5 = 0, outside_top3 = 0;
+    for (int i = 0; i < 2000; i++) {
+        int t = sample_softmax(logits, 10, 1.0f, 0, p_two, scratch, &rng);
+        ok &= t == 1 || t == 5;
+        seen1 += t == 1;
+        seen5 += t == 5;
+        ok &= sample_softmax(logits, 10, 1.0f, 0, 1e-6f, scratch, &rng) == 1;
+        t = sample_softmax(logits, 10, 1.0f, 3, p_two_of_k, scratch, &rng);
+        ok &= t == 1 || t == 5;
+        t = sample_softmax(logits, 10, 1.0f, 0, 1.0f, scratch, &rng);
+        outside_top3 += t != 1 && t != 5 && t != 3;
+    }
+    check(ok && seen1 > 0 && seen5 > 0 && outside_top3 > 0, "top_p_sampling",
+          "ok %d, drawn: token 1 %d, token 5 %d times; p = 1 outside the top 3 %d times", ok, seen1, seen5, outside_top3);
 }
 
 // the chunk length of the scan checkpoints changes memory, never the numbers
@@ -422,6 +449,7 @@ int main(int argc, char **argv) {
     test_step_matches_forward(&f);
     test_stream_carry(&f);
     test_top_k();
+    test_top_p();
     test_find_latest_checkpoint();
     test_chunk_invariance(&f);
     test_determinism(&f);
