@@ -1238,7 +1238,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         if (state->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, state->seed, o->seed); }
         if (state->step != latest) { fatalf("%s: state of step %d, but its marker is DONE_%08d (corrupt)", path, state->step, latest); }
         printf("resuming from step %d of %s\n", latest, o->output_dir);
-        if (o->keep_best) { check_best_model_on_resume(state, o->output_dir, 1); }
+        resume_best_model_record(state, o, 1);
         *resumed = 1;
     } else if (is_descriptor) {
         if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
@@ -1284,7 +1284,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
     const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
     int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
-    const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM arrives during this step
+    const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM (or MAMBA_TEST_SIGNALS) arrives during this step
     int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     for (int step = start_step; step <= train_num_batches; step++) {
@@ -1373,7 +1373,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
-        if (step + 1 == sigterm_step) { raise(SIGTERM); }
+        if (step + 1 == sigterm_step) { raise_test_signals(); }
         if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
     }
     return 0;

@@ -1020,18 +1020,22 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     }
 }
 
-// -kb: the model of the lowest val loss so far (train_common.h, val_loss_is_new_best). Every rank keeps the
-// same step and loss (the val loss is the mean over all ranks) and comes here at the same steps; rank 0
-// writes the file and records its CRC, and only rank 0's record decides anything (whether to write)
+// -kb: the model of the lowest val loss so far (train_common.h, val_loss_is_new_best). Every rank holds the
+// same record (rank 0's, from start-up on; the val loss is the mean over all ranks), so every rank comes
+// here at the same steps; rank 0 writes the file
 static void save_best_model(const char *dir, const Mamba *model, TrainState *s) {
+    int crc = 0;
     if (multi_gpu_config.process_rank == 0) {
         char path[1024];
         best_model_path(path, sizeof(path), dir);
         mamba_save(model, path);
-        s->best_crc = model_file_crc(path);
+        crc = (int)model_file_crc(path);
         printf("best val loss so far (step %d): %s written\n", s->best_step, path);
     }
-    multi_gpu_barrier_after_write(&multi_gpu_config, 4.0 * model->num_parameters, main_stream);
+    // every rank records the file's CRC (at -z 1 each writes it into its own state shard); the others wait
+    // here while rank 0 writes
+    s->best_crc = (uint32_t)multi_gpu_from_rank0(&multi_gpu_config, crc, main_stream,
+                                                 multi_gpu_write_deadline(&multi_gpu_config, 4.0 * model->num_parameters));
 }
 
 // mean loss over the val data (all of it, or the first max_batches batches), and token accuracy
@@ -1188,7 +1192,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         free(m);
         free(v);
         if (multi_gpu_config.process_rank == 0) { printf("resuming from step %d of %s\n", latest, o->output_dir); }
-        if (o->keep_best) { check_best_model_on_resume(state, o->output_dir, multi_gpu_config.process_rank == 0); }
+        resume_best_model_record(state, o, multi_gpu_config.process_rank == 0);
         *resumed = 1;
     } else if (is_descriptor) {
         if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
@@ -1235,7 +1239,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
     const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
     int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
-    const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM arrives during this step
+    const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM (or MAMBA_TEST_SIGNALS) arrives during this step
     int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     for (int step = start_step; step <= train_num_batches; step++) {
@@ -1336,7 +1340,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
-        if (step + 1 == sigterm_step) { raise(SIGTERM); }
+        if (step + 1 == sigterm_step) { raise_test_signals(); }
         if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
         if (step == start_step) {
             size_t free_b, total_b;
@@ -1388,6 +1392,14 @@ int main(int argc, char **argv) {
         fatalf("rank %d: %s, but not every rank found the same checkpoint in %s (is it on a filesystem every rank sees?)", rank,
                resumed ? "resuming" : "no checkpoint to resume", o.output_dir != NULL ? o.output_dir : "-o");
     }
+    // rank 0's best-model record (-kb) on every rank: each rank checked model_best.bin itself, and a rank that
+    // saw it otherwise would decide differently whether to enter save_best_model's collective
+    int best_loss_bits;
+    memcpy(&best_loss_bits, &state.best_val_loss, sizeof(int));
+    state.best_step = multi_gpu_from_rank0(&multi_gpu_config, state.best_step, main_stream, multi_gpu_config.timeout_s);
+    best_loss_bits = multi_gpu_from_rank0(&multi_gpu_config, best_loss_bits, main_stream, multi_gpu_config.timeout_s);
+    memcpy(&state.best_val_loss, &best_loss_bits, sizeof(int));
+    state.best_crc = (uint32_t)multi_gpu_from_rank0(&multi_gpu_config, (int)state.best_crc, main_stream, multi_gpu_config.timeout_s);
     if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); } // (the same on every rank)
     if (!(o.max_steps == 0 && o.prompt != NULL && o.stream_eval_pattern == NULL)) { check_gpu_shapes(&model.config, o.B); }
     config_print(&model.config, model.num_parameters);

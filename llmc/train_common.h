@@ -139,8 +139,8 @@ static inline void print_usage(const char *program) {
            "              train data (-i) from its start (other data, same optimizer state); 0 = no (default %d)\n", d->resume);
     printf("  -sh <int>   shuffle the training data: 0 or 1 (default %d)\n", d->shuffle);
     printf("  -nk <int>   keep only the newest n checkpoints (needs -o); 0 = keep all (default %d)\n", d->checkpoints_keep);
-    printf("  -kb <int>   keep the model of the lowest val loss so far as <-o>/model_best.bin: 0 or 1 (needs -o\n"
-           "              and -v > 0) (default %d)\n", d->keep_best);
+    printf("  -kb <int>   keep the model of the lowest val loss so far as <-o>/model_best.bin: 0 or 1 (needs -o,\n"
+           "              -v > 0 and training: -x not 0) (default %d)\n", d->keep_best);
     printf("  -sl <float> skip the update if the loss z-score exceeds this; 0 = off (default %g)\n", d->skip_loss_z);
     printf("  -sg <float> skip the update if the grad-norm z-score exceeds this; 0 = off (default %g)\n", d->skip_norm_z);
     printf("  -ms <int>   stop after this many consecutive skipped updates (default %d)\n", d->max_skips);
@@ -451,10 +451,20 @@ static inline uint32_t model_file_crc(const char *path) {
     return crc;
 }
 
-static inline void check_best_model_on_resume(TrainState *s, const char *dir, int print) {
-    char path[1024];
-    best_model_path(path, sizeof(path), dir);
+// on resume: -y 2 (other train data, often other val data too) drops the record; with -kb 1 so does a
+// model_best.bin that is missing or is not the recorded model
+static inline void resume_best_model_record(TrainState *s, const Options *o, int print) {
     if (s->best_step < 0) { return; }
+    char path[1024];
+    best_model_path(path, sizeof(path), o->output_dir);
+    if (o->resume == 2) {
+        if (print && o->keep_best) {
+            printf("note: -y 2 trains on other data: the best-model record (step %d) is dropped, the best is chosen afresh from the next evaluation\n", s->best_step);
+        }
+        s->best_step = -1;
+        return;
+    }
+    if (!o->keep_best) { return; }
     const char *why = access(path, F_OK) != 0 ? "is missing"
                       : model_file_crc(path) != s->best_crc ? "holds another model (written after the checkpoint)" : NULL;
     if (why != NULL) {
@@ -617,6 +627,17 @@ static void check_stdout_at_exit(void) {
         fprintf(stderr, "error: the standard output could not be written (disk full?): what it printed is incomplete\n");
         _exit(1);
     }
+}
+
+// test hook, at the step MAMBA_TEST_SIGTERM_STEP names: SIGTERM, or the signals MAMBA_TEST_SIGNALS lists
+// ("15,10": SIGTERM, then SIGUSR1), raised one after the other (each handled before the next)
+static inline void raise_test_signals(void) {
+    const char *list = getenv("MAMBA_TEST_SIGNALS");
+    if (list == NULL) {
+        raise(SIGTERM);
+        return;
+    }
+    for (const char *p = list; p != NULL; p = strchr(p, ',') != NULL ? strchr(p, ',') + 1 : NULL) { raise(atoi(p)); }
 }
 
 static inline void install_signal_handlers(void) {

@@ -6,7 +6,7 @@
 # this script) is passed on to every process as SIGUSR1, which the trainer takes as the same stop but
 # never as the second signal that exits at once: processes that also got the original signal (the
 # terminal's Ctrl-C reaches the whole process group) still checkpoint, and the script waits for all of
-# them. For several nodes see README.md (Slurm: srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID;
+# them; a second stop sent to the script kills them at once. For several nodes see README.md (Slurm: srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID;
 # or mpirun with -pi tcp).
 set -u
 cd "$(dirname "$0")/.."
@@ -15,12 +15,19 @@ if [ "${1:-}" != "-n" ] || [ -z "${2:-}" ]; then
     exit 2
 fi
 N=$2; shift 2
+if ! [[ "$N" =~ ^[1-9][0-9]*$ ]]; then echo "$0: -n needs a positive number of processes, got '$N'" >&2; exit 2; fi
 BIN=${BIN:-./train_mamba_cu}
 [ -x "$BIN" ] || make -s train_mamba_cu || exit 1
 ID_FILE=$(mktemp -u /tmp/mamba_nccl_id.XXXXXX)
 pids=()
-signal_all() { for p in "${pids[@]}"; do kill "-$1" "$p" 2>/dev/null; done; }
-trap 'signal_all USR1' INT TERM
+# the processes still running, from bash's own job table (a pid reused after a process ended is not in it)
+signal_all() { for p in $(jobs -pr); do kill "-$1" "$p" 2>/dev/null; done; }
+stops=0
+on_stop() {
+    stops=$((stops + 1))
+    if [ "$stops" -eq 1 ]; then signal_all USR1; else signal_all KILL; fi
+}
+trap on_stop INT TERM
 for ((r = 0; r < N; r++)); do
     # the flags as well as the variables: flags win over Slurm's variables inside a job (SLURM_NTASKS=1)
     RANK=$r WORLD_SIZE=$N LOCAL_RANK=$r "$BIN" -pi fs -pf "$ID_FILE" -pn "$N" -pr "$r" -pl "$r" "$@" &
@@ -32,8 +39,9 @@ status=0
 left=("${pids[@]}")
 while [ ${#left[@]} -gt 0 ]; do
     still=()
+    live=" $(jobs -pr | tr '\n' ' ') "
     for p in "${left[@]}"; do
-        if kill -0 "$p" 2>/dev/null; then still+=("$p"); continue; fi
+        if [[ "$live" == *" $p "* ]]; then still+=("$p"); continue; fi
         wait "$p"; rc=$?
         # a trapped signal can interrupt that wait (status > 128, the process's own status not consumed)
         if [ "$rc" -gt 128 ]; then wait "$p" 2>/dev/null; rc2=$?; [ "$rc2" -ne 127 ] && rc=$rc2; fi

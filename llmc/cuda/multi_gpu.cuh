@@ -51,13 +51,14 @@ static inline void nccl_check(ncclResult_t r, const char *file, int line) {
 }
 #define ncclCheck(r) (nccl_check(r, __FILE__, __LINE__))
 
-// the process count, rank and local rank variables of each launcher, in the order they are looked for (header)
-typedef struct { const char *world, *rank, *local; } LauncherVars;
+// the process count, rank and local rank variables of each launcher, in the order they are looked for (header);
+// PMI's local rank is MPI_LOCALRANKID under MPICH's hydra, PMI_LOCAL_RANK under Cray's
+typedef struct { const char *world, *rank, *local, *local2; } LauncherVars;
 static const LauncherVars LAUNCHERS[] = {
-    {"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK"},
-    {"PMI_SIZE", "PMI_RANK", "MPI_LOCALRANKID"},
-    {"WORLD_SIZE", "RANK", "LOCAL_RANK"},
-    {"SLURM_NTASKS", "SLURM_PROCID", "SLURM_LOCALID"},
+    {"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", NULL},
+    {"PMI_SIZE", "PMI_RANK", "MPI_LOCALRANKID", "PMI_LOCAL_RANK"},
+    {"WORLD_SIZE", "RANK", "LOCAL_RANK", NULL},
+    {"SLURM_NTASKS", "SLURM_PROCID", "SLURM_LOCALID", NULL},
 };
 static int env_int(const char *name, int fallback) {
     const char *v = name != NULL ? getenv(name) : NULL;
@@ -172,7 +173,11 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
     c.timeout_s = timeout_s;
     int gpus = 0;
     if (cudaGetDeviceCount(&gpus) != cudaSuccess || gpus == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
-    c.local_device_idx = local_rank >= 0 ? local_rank : env_int(env != NULL ? env->local : NULL, c.process_rank % gpus);
+    // the local rank: the launcher's variable; else (srun --mpi=pmi2 sets PMI_RANK but no PMI local rank)
+    // SLURM_LOCALID when Slurm's rank is this one; else rank % GPUs
+    int local = env != NULL ? env_int(env->local, env_int(env->local2, -1)) : -1;
+    if (local < 0 && getenv("SLURM_LOCALID") != NULL && env_int("SLURM_PROCID", -1) == c.process_rank) { local = env_int("SLURM_LOCALID", -1); }
+    c.local_device_idx = local_rank >= 0 ? local_rank : local >= 0 ? local : c.process_rank % gpus;
     if (c.process_rank < 0 || c.process_rank >= c.num_processes) {
         fatalf("process rank %d outside [0, %d)", c.process_rank, c.num_processes);
     }
@@ -369,12 +374,20 @@ void multi_gpu_barrier(const MultiGpuConfig *c, cudaStream_t stream) {
     multi_gpu_mean(c, 0.0f, stream);
 }
 
-// a barrier the other ranks may wait at while rank 0 writes `bytes` of files (a checkpoint, model_best.bin):
-// the deadline is -pt plus that write at 20 MB/s, so a slow shared filesystem is not taken for a dead rank
+// rank 0's v on every rank (the others' v is not used)
+int multi_gpu_from_rank0(const MultiGpuConfig *c, int v, cudaStream_t stream, int timeout_s) {
+    if (c->process_rank != 0) { v = 0; }
+    multi_gpu_reduce_host(c, &v, ncclInt32, ncclSum, stream, "sharing rank 0's value", timeout_s);
+    return v;
+}
+
+// how long the other ranks may wait for rank 0 to write `bytes` of files (a checkpoint, model_best.bin):
+// -pt plus that write at 20 MB/s, so a slow shared filesystem is not taken for a dead rank
+int multi_gpu_write_deadline(const MultiGpuConfig *c, double bytes) { return c->timeout_s + (int)(bytes / 20e6); }
+
+// a barrier after rank 0 wrote `bytes` of files, with that deadline
 void multi_gpu_barrier_after_write(const MultiGpuConfig *c, double bytes, cudaStream_t stream) {
-    float v = 0.0f;
-    multi_gpu_reduce_host(c, &v, ncclFloat, ncclAvg, stream, "the barrier after rank 0's file writes",
-                          c->timeout_s + (int)(bytes / 20e6));
+    multi_gpu_from_rank0(c, 0, stream, multi_gpu_write_deadline(c, bytes));
 }
 
 void multi_gpu_config_free(MultiGpuConfig *c) {
