@@ -124,17 +124,31 @@ if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && grep -q "not every rank found the sam
 else bad "ranks_must_find_the_same_checkpoint" "rc $rc0 / $rc1: $(grep -h -m1 error "$TMP/ck0.out" "$TMP/ck1.out")"; fi
 
 # -kb on 2 GPUs: every rank decides alike (the val loss is their mean), rank 0 writes model_best.bin, and it
-# equals the checkpoint of the step with the lowest logged val loss
-bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -v 6 -m 2 -n 6 -kb 1 -o "$TMP/kb" > "$TMP/kb.out" 2>&1; rc=$?
-read -r bs bl <<< "$(grep -E '^s:[0-9]+ tel:' "$TMP/kb/main.log" | sed 's/^s:\([0-9]*\) tel:/\1 /' | sort -s -k2,2g | head -n 1)"
-if [ "$rc" -eq 0 ] && [ -n "$bs" ] && grep -q "^best val loss $bl at step $bs:" "$TMP/kb.out" &&
-   cmp -s "$TMP/kb/model_best.bin" "$TMP/kb/model_$(printf %08d "$bs").bin"; then ok "keep_best_two_gpus (step $bs)"
-else bad "keep_best_two_gpus" "rc $rc, best '$bs $bl': $(grep '^best val loss [0-9]' "$TMP/kb.out")"; fi
+# equals the checkpoint of the step with the lowest logged val loss. Overfitting one batch per rank (-a 1)
+# at a constant rate turns the val loss up mid-run (on the CPU trainer at this shape: lowest at step 12 of
+# 24), so the best is not the last. Then at -z 1 (each rank writes the record into its own state shard)
+# a run stopped at step 14 and resumed: its first evaluation (16) is worse than the best, and every rank
+# must agree not to write (a rank that saw no record once entered the write's collective alone and hung)
+KB=("${ARGS[@]}" -a 1 -l 3e-3 -k constant -u 0 -v 4 -m 2 -n 4 -kb 1)
+kb_best() { grep -E '^s:[0-9]+ tel:' "$1/main.log" | sed 's/^s:\([0-9]*\) tel:/\1 /' | sort -s -k2,2g | head -n 1; }
+for z in 0 1; do
+    bash scripts/multi_gpu.sh -n 2 "${KB[@]}" -z $z -o "$TMP/kb$z" > "$TMP/kb$z.out" 2>&1; rc=$?
+    read -r bs bl <<< "$(kb_best "$TMP/kb$z")"
+    if [ "$rc" -eq 0 ] && [ -n "$bs" ] && [ "$bs" != 0 ] && [ "$bs" != 24 ] && grep -q "^best val loss $bl at step $bs:" "$TMP/kb$z.out" &&
+       cmp -s "$TMP/kb$z/model_best.bin" "$TMP/kb$z/model_$(printf %08d "$bs").bin"; then ok "keep_best_two_gpus_z$z (step $bs of 24)"
+    else bad "keep_best_two_gpus_z$z" "rc $rc, best '$bs $bl': $(grep '^best val loss [0-9]' "$TMP/kb$z.out")"; fi
+done
+MAMBA_TEST_SIGTERM_STEP=14 bash scripts/multi_gpu.sh -n 2 "${KB[@]}" -z 1 -o "$TMP/kbr" > /dev/null 2>&1
+timeout 300 bash scripts/multi_gpu.sh -n 2 "${KB[@]}" -z 1 -o "$TMP/kbr" -y 1 -pt 60 > "$TMP/kbr.out" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && grep -q "^resuming from step 14" "$TMP/kbr.out" && grep -q "^best val loss [0-9.]* at step $bs:" "$TMP/kbr.out" &&
+   cmp -s "$TMP/kb1/model_best.bin" "$TMP/kbr/model_best.bin"; then ok "keep_best_two_gpus_z1_resume"
+else bad "keep_best_two_gpus_z1_resume" "rc $rc: $(grep -E '^resuming|^best val|^error' "$TMP/kbr.out" | tr '\n' ' ')"; fi
 
 # a stop sent to the launcher's process group (Slurm's SIGTERM; Ctrl-C likewise): each rank gets it and the
 # launcher's SIGUSR1, both checkpoint at the same step and exit 0, the launcher waits for them and exits 0,
-# and the same command with -y 1 ends bitwise where the uninterrupted run did
-setsid bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -x 100000 -n 0 -o "$TMP/stop" > "$TMP/stop.out" 2>&1 &
+# and the same command with -y 1 ends bitwise where the uninterrupted run did (a constant rate: the runs'
+# lengths differ, and a cosine schedule would follow them)
+setsid bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -k constant -x 100000 -n 0 -o "$TMP/stop" > "$TMP/stop.out" 2>&1 &
 lpid=$!
 for _ in $(seq 1 600); do grep -q '^s:30 trl' "$TMP/stop/main.log" 2>/dev/null && break; sleep 0.1; done
 kill -TERM -- "-$(ps -o pgid= "$lpid" | tr -d ' ')"
@@ -142,8 +156,8 @@ wait "$lpid"; rc=$?
 st=$(sed -n 's/^stopped by signal [0-9]* after step \([0-9]*\);.*/\1/p' "$TMP/stop.out")
 if [ "$rc" -eq 0 ] && [ -n "$st" ] && [ -f "$TMP/stop/DONE_$(printf %08d "$st")" ] && ! pgrep -f "$TMP/stop" > /dev/null; then
     ok "launcher_stop_checkpoints_both (step $st)"
-    bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -x $((st + 6)) -n 0 -o "$TMP/stop" -y 1 > "$TMP/stop2.out" 2>&1
-    bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -x $((st + 6)) -n 0 -o "$TMP/nostop" > /dev/null 2>&1
+    bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -k constant -x $((st + 6)) -n 0 -o "$TMP/stop" -y 1 > "$TMP/stop2.out" 2>&1
+    bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -k constant -x $((st + 6)) -n 0 -o "$TMP/nostop" > /dev/null 2>&1
     if grep -q "^resuming from step $st" "$TMP/stop2.out" &&
        cmp -s "$TMP/stop/model_$(printf %08d $((st + 6))).bin" "$TMP/nostop/model_$(printf %08d $((st + 6))).bin"; then ok "launcher_stop_resumes_bitwise"
     else bad "launcher_stop_resumes_bitwise" "$(tail -n 2 "$TMP/stop2.out")"; fi
