@@ -1192,7 +1192,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         free(m);
         free(v);
         if (multi_gpu_config.process_rank == 0) { printf("resuming from step %d of %s\n", latest, o->output_dir); }
-        resume_best_model_record(state, o, multi_gpu_config.process_rank == 0);
+        if (multi_gpu_config.process_rank == 0) { resume_best_model_record(state, o, 1); } // (main shares rank 0's record)
         *resumed = 1;
     } else if (is_descriptor) {
         if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
@@ -1392,8 +1392,8 @@ int main(int argc, char **argv) {
         fatalf("rank %d: %s, but not every rank found the same checkpoint in %s (is it on a filesystem every rank sees?)", rank,
                resumed ? "resuming" : "no checkpoint to resume", o.output_dir != NULL ? o.output_dir : "-o");
     }
-    // rank 0's best-model record (-kb) on every rank: each rank checked model_best.bin itself, and a rank that
-    // saw it otherwise would decide differently whether to enter save_best_model's collective
+    // rank 0's best-model record (-kb) on every rank, checked against model_best.bin by rank 0 alone: a rank with
+    // another record would decide differently whether to enter save_best_model's collective
     int best_loss_bits;
     memcpy(&best_loss_bits, &state.best_val_loss, sizeof(int));
     state.best_step = multi_gpu_from_rank0(&multi_gpu_config, state.best_step, main_stream, multi_gpu_config.timeout_s);

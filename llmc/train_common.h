@@ -431,7 +431,7 @@ atomically, as a checkpoint's). The best step, loss and parameter CRC travel in 
 ([26..28]), so a resumed run compares against the same best. The file is written when the best
 changes, the record only with the next checkpoint: after a crash between the two the file holds a
 newer model than the checkpoint's record (or the file is gone), and the resumed run starts the
-choice afresh. Without -kb the record is left as it is.
+choice afresh. Without -kb the record is left as it is (but -y 2 drops it, below).
 */
 static inline void best_model_path(char *path, size_t size, const char *dir) { snprintf(path, size, "%s/model_best.bin", dir); }
 

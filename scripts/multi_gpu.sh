@@ -6,8 +6,8 @@
 # this script) is passed on to every process as SIGUSR1, which the trainer takes as the same stop but
 # never as the second signal that exits at once: processes that also got the original signal (the
 # terminal's Ctrl-C reaches the whole process group) still checkpoint, and the script waits for all of
-# them; a second stop sent to the script kills them at once. For several nodes see README.md (Slurm: srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID;
-# or mpirun with -pi tcp).
+# them; a second stop sent to the script kills them at once. For several nodes see README.md (Slurm:
+# srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID; or mpirun with -pi tcp).
 set -u
 cd "$(dirname "$0")/.."
 if [ "${1:-}" != "-n" ] || [ -z "${2:-}" ]; then
