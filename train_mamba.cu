@@ -1233,6 +1233,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     if (multi_gpu_config.process_rank == 0 && resumed && start_step >= train_num_batches) { // (a finished run started again: nothing left to do)
         printf("nothing to train: the checkpoint is at step %d, the run ends at step %d (-x)\n", start_step, train_num_batches);
     }
+    int resumed_after_stop = resumed && state->stopped;
+    if (resumed_after_stop && multi_gpu_config.process_rank == 0) {
+        printf("the checkpoint was written when a signal stopped the run: step %d's evaluation and sampling follow now\n", start_step);
+    }
     double timed_ms = 0.0;
     int timed_steps = 0;
     int consecutive_skips = 0;
@@ -1247,9 +1251,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // (every rank stops together: a signal on any rank stops all of them)
         int stopping = multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f;
         int last_step = step == train_num_batches || stopping;
-        // a resumed run already evaluated, sampled and saved at the step it resumes from:
-        // doing it again would consume the sampling RNG twice and break bitwise resume
-        int fresh_step = !(resumed && step == start_step);
+        // a resumed run already evaluated, sampled and saved at the step it resumes from: doing it again would
+        // consume the sampling RNG twice and break bitwise resume. Unless a signal stopped it there: then it
+        // saved before that step's evaluation and sampling, and the resumed run does them (and saves again)
+        int fresh_step = !(resumed && step == start_step && !resumed_after_stop);
         if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
             float val_acc;
             float val_loss = evaluate(model, val_loader, o->val_max_steps, &val_acc);
@@ -1270,6 +1275,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             state->shard = train_loader->current_shard_idx;
             state->sample = train_loader->current_sample_idx;
             state->max_steps = train_num_batches;
+            state->stopped = stopping;
             save_checkpoint(o->output_dir, model, state);
             if (multi_gpu_config.process_rank == 0) { prune_checkpoints(o->output_dir, o->checkpoints_keep); }
         }

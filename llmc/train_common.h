@@ -320,7 +320,8 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   saved it: the sample index [12..13] counts each process's batches, so the shard's next window is
   sample x P, a whole step (dataloader.h), which check_resume_data converts to another P (version 3);
   [26] the step of -kb's model_best.bin, -1 none; [27] its val loss, fp32 bits; [28] the CRC-32 of its
-  parameters (its model file's [12]) (version 4).
+  parameters (its model file's [12]); [29] 1 when a signal stopped the run at this step, before the
+  step's evaluation and sampling, which the resumed run then does (version 4).
 */
 #define STATE_MAGIC 20261125
 #define STATE_VERSION 4
@@ -336,6 +337,7 @@ typedef struct {
     int best_step;       // -kb: the step model_best.bin holds (-1: none yet) ([26])
     float best_val_loss; // its val loss ([27])
     uint32_t best_crc;   // and the CRC-32 of its parameters ([28]): on resume the file must be that model
+    int stopped;         // saved by a run a signal stopped, before this step's evaluation and sampling ([29])
 } TrainState;
 
 static inline void put64(int *h, uint64_t v) { h[0] = (int)(uint32_t)(v & 0xFFFFFFFFu); h[1] = (int)(uint32_t)(v >> 32); }
@@ -366,6 +368,7 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     header[26] = s->best_step;
     memcpy(header + 27, &s->best_val_loss, sizeof(float));
     header[28] = (int)s->best_crc;
+    header[29] = s->stopped;
     header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
@@ -412,6 +415,8 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     s->best_val_loss = 0.0f;
     if (header[1] >= 4) { memcpy(&s->best_val_loss, header + 27, sizeof(float)); }
     s->best_crc = header[1] >= 4 ? (uint32_t)header[28] : 0;
+    s->stopped = header[1] >= 4 ? header[29] : 0;
+    if (s->stopped != 0 && s->stopped != 1) { fatalf("%s: bad stop flag %d: the state file is corrupt", path, s->stopped); }
     if (s->best_step < -1 || (s->best_step >= 0 && (s->best_step > s->step || !isfinite(s->best_val_loss)))) {
         fatalf("%s: bad best-model record (step %d of %d, val loss %g): the state file is corrupt", path, s->best_step, s->step,
                (double)s->best_val_loss);

@@ -21,7 +21,9 @@ The paper trains longer (205K / 400K steps) and copies at L=4096; the printed li
 The defaults are a quick look; doc/results.md has 100K-step runs of four seeds (SEL=1 EVAL_B=8 bash
 scripts/run_synthetic.sh out/syn 100000 20000, a few minutes on an H200) and how far each generalises.
 Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output) and
-OUT/induction_s<0|1>_lengths.txt (one line per length, written fresh by each run).
+OUT/induction_s<0|1>_lengths.txt (one line per length, written fresh by each run). Run again, the
+script resumes a stopped run and keeps a finished one (delete OUT/<run> to train it again), whose
+final model it evaluates again.
 
 Time: about 2.5 minutes at the defaults on one H200: the four trainings ~46 s (induction 0.45
 ms/step, copying 2.2 ms/step), the length evaluations ~50 s per variant at VAL_SEQS=256 and EVAL_B=1
@@ -91,10 +93,20 @@ mkdir -p "$OUT"
 
 # train <name> <steps> <trainer flags...>: the trainer's output goes to OUT/<name>.txt and a failure ends
 # the script with the trainer's error line; a run stopped by Ctrl-C (SIGTERM) resumes from its checkpoint
-# (-y 1) when the script runs again; a finished run of that name starts again from scratch
+# (-y 1) when the script runs again; a finished run of that name (hours at the long settings) is kept, and
+# its final model is evaluated again (appended to OUT/<name>.txt, whose last val accuracy line is read)
 train() {
     local name=$1 steps=$2 rc=0; shift 2
-    if [ -e "$OUT/$name/DONE_$(printf %08d "$steps")" ]; then rm -rf "${OUT:?}/$name"; fi
+    local final="$OUT/$name/model_$(printf %08d "$steps").bin"
+    if [ -e "$OUT/$name/DONE_$(printf %08d "$steps")" ]; then
+        # the state file's header int [17] is the seed (doc/formats.md): another seed's run is not this one's result
+        local saved; saved=$(od -A n -t d4 -j 68 -N 4 "$OUT/$name/state_$(printf %08d "$steps").bin" | tr -d ' ')
+        [ "$saved" = "$SEED" ] || die "$OUT/$name is a finished run of seed $saved, not SEED=$SEED: give each seed its own out dir"
+        echo "$name: the finished run in $OUT/$name is kept (delete it to train again); its final model is evaluated again"
+        { echo "== the finished run's final model evaluated again"; "$BIN" "$@" -e "$final" -x 0; } >> "$OUT/$name.txt" 2>&1 || rc=$?
+        [ "$rc" -eq 0 ] || die "evaluating $name: the trainer exited with $rc: $(last_error < "$OUT/$name.txt") (see $OUT/$name.txt)"
+        return 0
+    fi
     "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 > "$OUT/$name.txt" 2>&1 || rc=$?
     if [ "$rc" -ne 0 ]; then
         die "training $name: the trainer exited with $rc: $(last_error < "$OUT/$name.txt") (see $OUT/$name.txt)"

@@ -721,6 +721,24 @@ MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -hf "$TMP/sighf_noo" > "$TMP/
 if [ "$rc" -eq 0 ] && grep -q "stopped by signal 15 after step 3" "$TMP/sighf_noo.out" && grep -q "^transformers model written" "$TMP/sighf_noo.out" \
    && [ -f "$TMP/sighf_noo/config.json" ]; then ok "sigterm_without_o_still_exports"
 else bad "sigterm_without_o_still_exports" "rc $rc: $(ls "$TMP/sighf_noo" 2>&1)"; fi
+# ... a stop at a step that validates and samples (10, with -v 5 -s 5) skips them to stop fast; the resumed run
+# does them (the checkpoint says it was a stop), so main.log, the samples and -kb's choice are the uninterrupted
+# run's. A stop during the last step (20): the resumed run has nothing to train, but evaluates, samples and
+# saves step 20, once (a third start finds that done)
+SA=(-e d32:l2:v256 -b 4 -t 32 -nt 2 -x 20 -v 5 -m 2 -s 5 -g 8 -kb 1)
+"$BIN" "${SA[@]}" -o "$TMP/sa_full" > "$TMP/sa_full.out" 2>&1
+for at in 10 20; do
+    MAMBA_TEST_SIGTERM_STEP=$at "$BIN" "${SA[@]}" -o "$TMP/sa$at" > "$TMP/sa$at.1" 2>&1
+    "$BIN" "${SA[@]}" -o "$TMP/sa$at" -y 1 > "$TMP/sa$at.2" 2>&1
+    "$BIN" "${SA[@]}" -o "$TMP/sa$at" -y 1 > "$TMP/sa$at.3" 2>&1
+    n_samples=$(cat "$TMP/sa$at.1" "$TMP/sa$at.2" "$TMP/sa$at.3" | grep -c '^generating')
+    if grep -q "stopped by signal 15 after step $at;" "$TMP/sa$at.1" &&
+       grep -q "^the checkpoint was written when a signal stopped the run: step $at's evaluation and sampling follow now" "$TMP/sa$at.2" &&
+       [ "$(grep -E '^s:' "$TMP/sa_full/main.log")" = "$(grep -E '^s:' "$TMP/sa$at/main.log")" ] && [ "$n_samples" -eq 4 ] &&
+       cmp -s "$TMP/sa_full/model_best.bin" "$TMP/sa$at/model_best.bin" &&
+       [ "$(last_sample "$TMP/sa_full.out")" = "$(last_sample "$TMP/sa$at.2")" ]; then ok "stop_at_validation_step_$at"
+    else bad "stop_at_validation_step_$at" "samples $n_samples: $(diff <(grep -E '^s:' "$TMP/sa_full/main.log") <(grep -E '^s:' "$TMP/sa$at/main.log") | head -n 3 | tr '\n' ' ')"; fi
+done
 # ... SIGUSR1 (what scripts/multi_gpu.sh passes a stop on with) asks for the same stop but is never the
 # second signal that exits at once: SIGTERM then SIGUSR1, or SIGUSR1 then SIGTERM, both checkpoint and exit
 # 0, while two SIGTERMs exit at once (raised by the trainer during step 5, one after the other: the test

@@ -146,14 +146,20 @@ if echo "$dry" | grep -q 'if \[ "file" = file \]; then rm -rf out/tinyshakespear
    echo "$dry_own" | grep -q 'if \[ "command line" = file \]'; then ok "make_train_default_starts_afresh"
 else bad "make_train_default_starts_afresh" "$(echo "$dry" | tail -n 2)"; fi
 
-# --- run_synthetic.sh with the real trainer at a tiny size: run again after it finished, it starts over
-# (the fresh-run check would refuse the old checkpoint directory); stopped by SIGTERM (the trainer's test
-# hook), it says so, and the same command resumes the run (-y 1) and finishes
+# --- run_synthetic.sh with the real trainer at a tiny size: run again after it finished, it keeps the runs
+# (it used to delete and retrain them) and reports the same accuracies from their final models; stopped by
+# SIGTERM (the trainer's test hook), it says so, and the same command resumes the run (-y 1) and finishes
 SYR=(timeout -s KILL 300 env BIN="$TS_BIN" SEL=1 LENGTHS=6)
-"${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 > /dev/null 2>&1
+out1=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1)
+cp "$TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr_model.bin"
 out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^== copy_s1" && ! grep -q "resuming" "$TMP/syr/induction_s1.txt"; then ok "synthetic_runs_again_after_finishing"
-else bad "synthetic_runs_again_after_finishing" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^induction_s1: the finished run in $TMP/syr/induction_s1 is kept" &&
+   echo "$out" | grep -q "^copy_s1: the finished run in $TMP/syr/copy_s1 is kept" &&
+   cmp -s "$TMP/syr_model.bin" "$TMP/syr/induction_s1/model_00000002.bin" &&
+   [ "$(echo "$out1" | grep -E '^(==|induction_s1 L=)')" = "$(echo "$out" | grep -E '^(==|induction_s1 L=)')" ]; then ok "synthetic_finished_runs_kept"
+else bad "synthetic_finished_runs_kept" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+expect_error_cmd synthetic_finished_run_other_seed "is a finished run of seed 1337, not SEED=5: give each seed its own out dir" \
+    "${SYR[@]}" SEED=5 bash scripts/run_synthetic.sh "$TMP/syr" 2 1
 out=$("${SYR[@]}" MAMBA_TEST_SIGTERM_STEP=1 bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^stopped during induction_s1; .*run the same command again to resume" && ! echo "$out" | grep -q "^=="; then
     ok "synthetic_stop_reported"; else bad "synthetic_stop_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
