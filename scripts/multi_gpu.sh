@@ -9,6 +9,7 @@
 # them; a second stop sent to the script kills them at once. For several nodes see README.md (Slurm:
 # srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID; or mpirun with -pi tcp).
 set -u
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
 cd "$(dirname "$0")/.."
 if [ "${1:-}" != "-n" ] || [ -z "${2:-}" ]; then
     echo "usage: $0 -n <processes> [train_mamba_cu flags...]" >&2

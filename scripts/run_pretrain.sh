@@ -27,6 +27,11 @@
 #   VAL_EVERY [250] VAL_BATCHES [20] CKPT_EVERY [1000] SAMPLE_EVERY [1000]
 #   EXTRA                  more trainer flags, appended last (e.g. "-r 2" to save memory, "-z 1", or
 #                          "-k wsd -kd 0.2" for warmup-stable-decay instead of the paper's cosine)
+# Time: mamba-130m's default 2.58B tokens at the 326-335K tok/s measured on one H200 (doc/perf.md) take
+# about 2.2 hours on one GPU; on 8, if the 1.91x measured from 1 to 2 GPUs held, ~20 minutes (not measured).
+# A quick CPU run in seconds, with the repository's small test tokenizer (270 tokens):
+#   MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=256 TOKENS=2560 VAL_EVERY=5 CKPT_EVERY=5 \
+#     OUT=/tmp/pt DATA=/tmp/pt_data bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 set -euo pipefail
 die() { echo "error: $*" >&2; exit 1; }
 case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac

@@ -30,7 +30,9 @@ ms/step, copying 2.2 ms/step), the length evaluations ~50 s per variant at VAL_S
 (0.15 s per sequence at 2^20, 0.04 at 2^18), ~17 s at EVAL_B=8. It uses the GPU trainer (train_mamba_cu) when a GPU is
 present, else the CPU one, which needs hours at the default step counts (copying takes ~3 s/step on
 2 cores) and for the long evaluations (~1 min per sequence at L=2^20: use VAL_SEQS=16 there; one
-sequence of 2^20 tokens also needs ~11 GB of memory on the CPU trainer, 2^16 ~0.7 GB).
+sequence of 2^20 tokens also needs ~11 GB of memory on the CPU trainer, 2^16 ~0.7 GB). A quick CPU
+run (about 1.5 minutes on 2 cores, nearly all of it the copying task's 5 steps):
+  SEL=1 LENGTHS="6 8" VAL_SEQS=4 bash scripts/run_synthetic.sh /tmp/syn 20 5
 
 Environment (defaults in brackets):
   SEL ["1 0"]                       the variants: 1 selective, 0 no selection
