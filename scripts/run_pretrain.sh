@@ -72,6 +72,7 @@ if nvidia-smi -L >/dev/null 2>&1; then
 else
     make -s train_mamba
     BIN=./train_mamba
+    if [ "${GPUS:-1}" != 1 ]; then echo "note: no GPU here: the CPU trainer runs as one process (GPUS=$GPUS is not used)"; fi
     GPUS=1
 fi
 for v in GPUS MICRO_B T; do
