@@ -1313,7 +1313,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             sample(model, tokenizer, o, &state->rng);
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
-            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step)) {
+            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step || (resumed_after_stop && step == start_step))) {
             state->step = step;
             state->epoch = train_loader->epoch;
             state->shard = train_loader->current_shard_idx;
@@ -1454,7 +1454,7 @@ int main(int argc, char **argv) {
     int num_steps = run_num_steps(&o, &train_loader);
     if (o.output_dir != NULL) { make_dir_if_missing(o.output_dir); }
     Logger logger;
-    logger_init(&logger, o.output_dir, resumed, state.step);
+    logger_init(&logger, o.output_dir, resumed, state.step, resumed && state.stopped);
     stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL, &tokenizer, &logger);
     stop_signal_deferred = 0;

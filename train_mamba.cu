@@ -1269,7 +1269,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             sample(model, tokenizer, o, &state->rng);
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
-            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step)) {
+            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step || (resumed_after_stop && step == start_step))) {
             state->step = step;
             state->epoch = train_loader->epoch;
             state->shard = train_loader->current_shard_idx;
@@ -1406,6 +1406,9 @@ int main(int argc, char **argv) {
     best_loss_bits = multi_gpu_from_rank0(&multi_gpu_config, best_loss_bits, main_stream, multi_gpu_config.timeout_s);
     memcpy(&state.best_val_loss, &best_loss_bits, sizeof(int));
     state.best_crc = (uint32_t)multi_gpu_from_rank0(&multi_gpu_config, (int)state.best_crc, main_stream, multi_gpu_config.timeout_s);
+    // and its stop flag: at -z 1 a kill during the re-save of a stopped step can leave the shards disagreeing,
+    // and a rank that evaluates while the others train would not meet them in the same collectives
+    state.stopped = multi_gpu_from_rank0(&multi_gpu_config, state.stopped, main_stream, multi_gpu_config.timeout_s);
     if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); } // (the same on every rank)
     if (!(o.max_steps == 0 && o.prompt != NULL && o.stream_eval_pattern == NULL)) { check_gpu_shapes(&model.config, o.B); }
     config_print(&model.config, model.num_parameters);
@@ -1476,7 +1479,7 @@ int main(int argc, char **argv) {
         multi_gpu_barrier(&multi_gpu_config, main_stream);
     }
     Logger logger;
-    logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step);
+    logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step, resumed && state.stopped);
     stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL, &tokenizer, &logger);
     stop_signal_deferred = 0;

@@ -15,9 +15,11 @@ typedef struct {
 
 /*
 A resumed run repeats the steps after its checkpoint, so their lines (s:<n> with n > step, written
-before the run stopped) are dropped first: each step then appears once. Rewritten atomically.
+before the run stopped) are dropped first: each step then appears once. After a checkpoint a signal
+stopped (redo_evals), the resumed run also evaluates that step again, so its val lines go too (a run
+killed between that evaluation and its save left them). Rewritten atomically.
 */
-static inline void logger_drop_after(const char *path, int step) {
+static inline void logger_drop_after(const char *path, int step, int redo_evals) {
     FILE *in = fopen(path, "r");
     if (in == NULL) { return; }
     AtomicFile af;
@@ -25,7 +27,9 @@ static inline void logger_drop_after(const char *path, int step) {
     char line[4096];
     while (fgets(line, sizeof(line), in) != NULL) {
         int s;
-        if (sscanf(line, "s:%d", &s) == 1 && s > step) { continue; }
+        if (sscanf(line, "s:%d", &s) == 1 && (s > step || (redo_evals && s == step && (strstr(line, " tel:") || strstr(line, " tea:"))))) {
+            continue;
+        }
         atomic_fwrite(line, 1, strlen(line), &af);
     }
     fclose(in);
@@ -33,12 +37,12 @@ static inline void logger_drop_after(const char *path, int step) {
 }
 
 // a fresh run starts a fresh log; a resumed run (resuming: 1, from step resume_step) continues it
-static inline void logger_init(Logger *logger, const char *output_dir, int resuming, int resume_step) {
+static inline void logger_init(Logger *logger, const char *output_dir, int resuming, int resume_step, int redo_evals) {
     logger->fp = NULL;
     if (output_dir == NULL) { return; }
     char path[1024];
     snprintf(path, sizeof(path), "%s/main.log", output_dir);
-    if (resuming) { logger_drop_after(path, resume_step); }
+    if (resuming) { logger_drop_after(path, resume_step, redo_evals); }
     logger->fp = fopenCheck(path, resuming ? "a" : "w");
 }
 

@@ -103,7 +103,8 @@ train() {
     if [ -e "$OUT/$name/DONE_$(printf %08d "$steps")" ]; then
         # the state file's header int [17] is the seed (doc/formats.md): another seed's run is not this one's result
         local saved; saved=$(od -A n -t d4 -j 68 -N 4 "$OUT/$name/state_$(printf %08d "$steps").bin" | tr -d ' ')
-        [ "$saved" = "$SEED" ] || die "$OUT/$name is a finished run of seed $saved, not SEED=$SEED: give each seed its own out dir"
+        [ -n "$saved" ] && [ "$saved" -eq "$SEED" ] 2>/dev/null ||
+            die "$OUT/$name is a finished run of seed ${saved:-(no state file)}, not SEED=$SEED: give each seed its own out dir"
         echo "$name: the finished run in $OUT/$name is kept (delete it to train again); its final model is evaluated again"
         { echo "== the finished run's final model evaluated again"; "$BIN" "$@" -e "$final" -x 0; } >> "$OUT/$name.txt" 2>&1 || rc=$?
         [ "$rc" -eq 0 ] || die "evaluating $name: the trainer exited with $rc: $(last_error < "$OUT/$name.txt") (see $OUT/$name.txt)"

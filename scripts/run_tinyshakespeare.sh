@@ -82,7 +82,7 @@ else
     kept=$(echo "$THIS_RUN" | sed -n 's/^best val loss [0-9.]* at step \([0-9]*\): .*/\1/p' | tail -n 1)
     if [ -n "$kept" ] && [ "$kept" = "${step#s:}" ]; then result="$result, kept as $OUT/model_best.bin"; fi
 fi
-if echo "$THIS_RUN" | grep -q '^nothing to train'; then
+if echo "$THIS_RUN" | grep -q '^nothing to train' && ! echo "$THIS_RUN" | grep -q '^the checkpoint was written when a signal stopped'; then
     echo "the run in $OUT had already finished: $result"
 else
     echo "$result, wall time $RUN_SECONDS s with $BIN"

@@ -73,6 +73,14 @@ out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); 
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "^the run in $TMP/ts_stop had already finished: val loss [0-9.]+ at the end of 6 steps, .*; best [0-9.]+ at step [36], kept as $TMP/ts_stop/model_best.bin\$"; then
     ok "tinyshakespeare_finished_run_reported"
 else bad "tinyshakespeare_finished_run_reported" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# stopped during its last step, the run's evaluation of that step comes with the next call, which reports
+# the result as this run's (it said "had already finished", the trainer having printed "nothing to train")
+"${TS[@]}" MAMBA_TEST_SIGTERM_STEP=6 bash scripts/run_tinyshakespeare.sh "$TMP/ts_last" > /dev/null 2>&1
+out=$("${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_last" 2>&1); rc=$?
+final=$(sed -n 's/^s:6 tel://p' "$TMP/ts_last/main.log")
+if [ "$rc" -eq 0 ] && [ -n "$final" ] && echo "$out" | tail -n 1 | grep -qE "^val loss $final at the end of 6 steps, .* wall time"; then
+    ok "tinyshakespeare_stopped_in_last_step"
+else bad "tinyshakespeare_stopped_in_last_step" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 # the full default size on the CPU: one warning line before the trainer starts (here it stops at once
 # on a bad flag, whose error line the script passes on)
 if [ "$GPU" = 0 ]; then

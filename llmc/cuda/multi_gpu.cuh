@@ -177,6 +177,8 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
     // SLURM_LOCALID when Slurm's rank is this one; else rank % GPUs
     int local = env != NULL ? env_int(env->local, env_int(env->local2, -1)) : -1;
     if (local < 0 && getenv("SLURM_LOCALID") != NULL && env_int("SLURM_PROCID", -1) == c.process_rank) { local = env_int("SLURM_LOCALID", -1); }
+    // one visible GPU and a local rank past it: the launcher bound one GPU to each task (srun --gpus-per-task=1)
+    if (local_rank < 0 && local >= gpus && gpus == 1) { local = 0; }
     c.local_device_idx = local_rank >= 0 ? local_rank : local >= 0 ? local : c.process_rank % gpus;
     if (c.process_rank < 0 || c.process_rank >= c.num_processes) {
         fatalf("process rank %d outside [0, %d)", c.process_rank, c.num_processes);
