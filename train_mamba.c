@@ -74,7 +74,7 @@ void encoder_backward(real *dwte, const real *dout, const int *inp, int B, int T
 
 // out (B,T,C) = inp * rstd * weight, rstd (B,T) = 1 / sqrt(mean(inp^2) + eps)
 void rmsnorm_forward(real *out, real *rstd, const real *inp, const real *weight, int B, int T, int C) {
-    const real eps = 1e-5f;
+    const real eps = 1e-5;
     #pragma omp parallel for
     for (int bt = 0; bt < B * T; bt++) {
         const real *x = inp + (size_t)bt * C;
@@ -167,7 +167,8 @@ void matmul_forward(real *out, const real *inp, int ldi, const real *weight, con
 // dinp (BT, IC; rows ldi apart) += dout @ weight (skipped when dinp is NULL);
 // dweight (OC, IC) += dout^T @ inp;  dbias += sum dout
 // Both loops take MM_ROWS rows at a time; every element still gets the same additions in the same
-// order as one row at a time would, so the result is the same bits.
+// order as one row at a time would (the same bits, unless the compiler fuses a*b+c into one
+// multiply-add in one loop and not in the other: doc/backward.md section 13).
 void matmul_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp, int ldi,
                      const real *weight, int BT, int IC, int OC) {
     #pragma omp parallel for if (dinp != NULL)
@@ -405,7 +406,7 @@ void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, re
     size_t per_b = 2 * (size_t)Di * N + Di;
     #pragma omp parallel for
     for (int b = 0; b < B; b++) {
-        real *g = scratch + b * per_b;            // (Di, N) gradient carried backwards into s[t]
+        real *g = scratch + b * per_b;            // (Di, N) per channel: exp(delta[t+1]A) g[t+1], dL/ds[t] through s[t+1]
         real *dA_log_b = g + (size_t)Di * N;      // (Di, N) this row's dA_log
         real *dD_b = dA_log_b + (size_t)Di * N;   // (Di) this row's dD
         real *sbuf = scratch + B * per_b + (size_t)b * (2 * chunk + 1) * N; // states of one chunk
@@ -439,7 +440,7 @@ void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, re
                     real du_t = dyt * D[d], ddelta_t = 0;
                     #pragma omp simd reduction(+:du_t, ddelta_t)
                     for (int n = 0; n < N; n++) {
-                        real gn = gd[n] + dyt * Ct[n];
+                        real gn = gd[n] + dyt * Ct[n];  // g[t,n] (doc/backward.md 8.1)
                         real dA = a[n];
                         dCt[n] += dyt * s_t[n];
                         dBt[n] += gn * dl * ut;
@@ -730,7 +731,8 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
     model->targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
 }
 
-// layer l's slice of a per-layer activation tensor of `per` elements per token
+// layer l's slice of a per-layer activation tensor of `per` elements per token (B, T: the
+// calling function's, i.e. the current forward's or backward's batch shape)
 #define LAYER(ptr, l, per) ((ptr) + (size_t)(l) * B * T * (per))
 
 /*
@@ -852,7 +854,8 @@ void mamba_backward(Mamba *model, float loss_scale) {
 
     ParameterTensors p = model->params, g = model->grads;
     ActivationTensors a = model->acts, ga = model->grads_acts;
-    // the mean over valid targets: each valid position gets 1 / num_valid
+    // the mean over valid targets: every position's dloss is loss_scale / num_valid;
+    // crossentropy_softmax_backward skips the positions whose target is -1
     real dloss = model->num_valid > 0 ? (real)loss_scale / model->num_valid : 0;
     for (int i = 0; i < BT; i++) { ga.losses[i] = dloss; }
     crossentropy_softmax_backward(ga.logits, ga.losses, a.probs, model->targets, B, T, Vp);
@@ -871,10 +874,10 @@ void mamba_backward(Mamba *model, float loss_scale) {
         real *dln = LAYER(ga.ln, l, C), *dxz = LAYER(ga.xz, l, 2 * Di), *dxc = LAYER(ga.xc, l, Di);
         real *du = LAYER(ga.u, l, Di), *dxdbl = LAYER(ga.xdbl, l, X), *ddt = LAYER(ga.dt, l, Di);
         real *ddelta = LAYER(ga.delta, l, Di), *dy = LAYER(ga.y, l, Di), *dyg = LAYER(ga.yg, l, Di);
-        real *dout = LAYER(ga.out, l, C), *dresout = LAYER(ga.residual, l, C);
+        real *dmix = LAYER(ga.out, l, C), *dresout = LAYER(ga.residual, l, C); // dmix: d(out_proj's output)
 
-        residual_backward(dresin, dout, dresout, (size_t)BT * C);
-        matmul_backward(dyg, g.out_proj_w + (size_t)l * C * Di, NULL, dout, yg, Di,
+        residual_backward(dresin, dmix, dresout, (size_t)BT * C);
+        matmul_backward(dyg, g.out_proj_w + (size_t)l * C * Di, NULL, dmix, yg, Di,
                         p.out_proj_w + (size_t)l * C * Di, BT, Di, C);
         gate_backward(dy, dxz + Di, dyg, y, xz + Di, 2 * Di, BT, Di);
         selective_scan_backward(du, ddelta, g.A_log + (size_t)l * Di * N, dxdbl + R, dxdbl + R + N,
@@ -911,15 +914,16 @@ float mamba_grad_norm(const Mamba *model) {
     return (float)sqrt(ss);
 }
 
-/*
-AdamW step `t` (1-based) with gradients first scaled by grad_scale (clipping). Weight decay
-applies to the tensors marked `decay` in the layout table of llmc/model_config.h.
-*/
+// zeroed AdamW moments m, v: at the first update, or before a checkpoint's are loaded into them
 void mamba_allocate_optimizer(Mamba *model) {
     model->m_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
     model->v_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
 }
 
+/*
+AdamW step `t` (1-based) with gradients first scaled by grad_scale (clipping). Weight decay
+applies to the tensors marked `decay` in the layout table of llmc/model_config.h.
+*/
 void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, float eps,
                   float weight_decay, float grad_scale, int t) {
     if (model->m_memory == NULL) { mamba_allocate_optimizer(model); }

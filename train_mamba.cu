@@ -2,8 +2,9 @@
 Mamba-1 language model training on one NVIDIA GPU: the fast trainer.
 
 The same program as train_mamba.c (same flags, files, log lines, checkpoints and recurrent
-sampling), with the same struct and function names in the same order, so the two read side
-by side. What differs is where the numbers live and how the layers are fused:
+sampling), with the same struct and function names in the same order where no fusion changes
+them (doc/gpu.md section 1 lists where it does), so the two read side by side. What differs is
+where the numbers live and how the layers are fused:
   - bf16 activations and matmul operands (floatX), fp32 master weights, AdamW moments and
     gradients, fp32 residual stream, fp32 scan arithmetic and states (ENABLE_FP32: all fp32);
   - matmuls through cuBLAS; conv1d + SiLU in one kernel; softplus(dt + bias), the scan, the

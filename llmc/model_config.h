@@ -243,10 +243,11 @@ static inline void init_parameters(float *params, const size_t sizes[NUM_PARAMET
         float b_dt = 1.0f / sqrtf((float)R);
         uniform_fill(p[6] + l * Di * R, Di * R, -b_dt, b_dt, &rng);
         for (size_t d = 0; d < Di; d++) {
-            // dt log-uniform in [1e-3, 1e-1]; the bias is its inverse softplus
-            double dt = exp(log(1e-3) + random_f64(&rng) * (log(1e-1) - log(1e-3)));
-            if (dt < 1e-4) { dt = 1e-4; }
-            p[7][l * Di + d] = (float)(dt + log(-expm1(-dt)));
+            // the initial delta (softplus's output, not the dt activation) log-uniform in
+            // [1e-3, 1e-1]; the bias is its inverse softplus
+            double delta0 = exp(log(1e-3) + random_f64(&rng) * (log(1e-1) - log(1e-3)));
+            if (delta0 < 1e-4) { delta0 = 1e-4; }
+            p[7][l * Di + d] = (float)(delta0 + log(-expm1(-delta0)));
         }
         for (size_t d = 0; d < Di; d++) {
             for (size_t n = 0; n < N; n++) { p[8][(l * Di + d) * N + n] = logf((float)(n + 1)); }
