@@ -171,27 +171,29 @@ void matmul_forward(real *out, const real *inp, int ldi, const real *weight, con
 // multiply-add in one loop and not in the other: doc/backward.md section 13).
 void matmul_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp, int ldi,
                      const real *weight, int BT, int IC, int OC) {
-    #pragma omp parallel for if (dinp != NULL)
-    for (int bt0 = 0; bt0 < (dinp != NULL ? BT : 0); bt0 += MM_ROWS) {
-        int rows = BT - bt0 < MM_ROWS ? BT - bt0 : MM_ROWS;
-        for (int o = 0; o < OC; o++) {
-            const real *w = weight + (size_t)o * IC;
-            if (rows == MM_ROWS) {
-                real *dx0 = dinp + (size_t)bt0 * ldi, *dx1 = dx0 + ldi, *dx2 = dx1 + ldi, *dx3 = dx2 + ldi;
-                const real *g = dout + (size_t)bt0 * OC + o;
-                real g0 = g[0], g1 = g[OC], g2 = g[2 * (size_t)OC], g3 = g[3 * (size_t)OC];
-                #pragma omp simd
-                for (int i = 0; i < IC; i++) {
-                    dx0[i] += g0 * w[i];
-                    dx1[i] += g1 * w[i];
-                    dx2[i] += g2 * w[i];
-                    dx3[i] += g3 * w[i];
-                }
-            } else {
-                for (int k = 0; k < rows; k++) {
-                    real *dx = dinp + (size_t)(bt0 + k) * ldi, g = dout[(size_t)(bt0 + k) * OC + o];
+    if (dinp != NULL) {
+        #pragma omp parallel for
+        for (int bt0 = 0; bt0 < BT; bt0 += MM_ROWS) {
+            int rows = BT - bt0 < MM_ROWS ? BT - bt0 : MM_ROWS;
+            for (int o = 0; o < OC; o++) {
+                const real *w = weight + (size_t)o * IC;
+                if (rows == MM_ROWS) {
+                    real *dx0 = dinp + (size_t)bt0 * ldi, *dx1 = dx0 + ldi, *dx2 = dx1 + ldi, *dx3 = dx2 + ldi;
+                    const real *g = dout + (size_t)bt0 * OC + o;
+                    real g0 = g[0], g1 = g[OC], g2 = g[2 * (size_t)OC], g3 = g[3 * (size_t)OC];
                     #pragma omp simd
-                    for (int i = 0; i < IC; i++) { dx[i] += g * w[i]; }
+                    for (int i = 0; i < IC; i++) {
+                        dx0[i] += g0 * w[i];
+                        dx1[i] += g1 * w[i];
+                        dx2[i] += g2 * w[i];
+                        dx3[i] += g3 * w[i];
+                    }
+                } else {
+                    for (int k = 0; k < rows; k++) {
+                        real *dx = dinp + (size_t)(bt0 + k) * ldi, g = dout[(size_t)(bt0 + k) * OC + o];
+                        #pragma omp simd
+                        for (int i = 0; i < IC; i++) { dx[i] += g * w[i]; }
+                    }
                 }
             }
         }
