@@ -1,7 +1,8 @@
 /*
 Appends llm.c-style lines to <output dir>/main.log:
   s:<step> trl:<train loss>     s:<step> tel:<val loss>     s:<step> lr:<lr> norm:<grad norm>
-Each line is flushed, so a run killed mid-way still has its log up to the last step.
+Each line is flushed, so a run killed mid-way still has its log up to the last step. A write
+that fails (a full disk, a file-size limit) is an error that stops the run, not a log cut short.
 */
 #ifndef LOGGER_H
 #define LOGGER_H
@@ -11,13 +12,21 @@ Each line is flushed, so a run killed mid-way still has its log up to the last s
 
 typedef struct {
     FILE *fp; // NULL when no output directory was given
+    char path[1024];
 } Logger;
+
+static inline void logger_flush(Logger *logger) {
+    if (fflush(logger->fp) != 0 || ferror(logger->fp)) {
+        fatalf("%s: write failed: %s", logger->path, strerror(errno));
+    }
+}
 
 /*
 A resumed run repeats the steps after its checkpoint, so their lines (s:<n> with n > step, written
 before the run stopped) are dropped first: each step then appears once. After a checkpoint a signal
 stopped (redo_evals), the resumed run also evaluates that step again, so its val lines go too (a run
-killed between that evaluation and its save left them). Rewritten atomically.
+killed between that evaluation and its save left them). A last line without its newline (a write
+cut short) is dropped too, so the next line does not continue it. Rewritten atomically.
 */
 static inline void logger_drop_after(const char *path, int step, int redo_evals) {
     FILE *in = fopen(path, "r");
@@ -27,6 +36,7 @@ static inline void logger_drop_after(const char *path, int step, int redo_evals)
     char line[4096];
     while (fgets(line, sizeof(line), in) != NULL) {
         int s;
+        if (strchr(line, '\n') == NULL && feof(in)) { break; }
         if (sscanf(line, "s:%d", &s) == 1 && (s > step || (redo_evals && s == step && (strstr(line, " tel:") || strstr(line, " tea:"))))) {
             continue;
         }
@@ -40,33 +50,35 @@ static inline void logger_drop_after(const char *path, int step, int redo_evals)
 static inline void logger_init(Logger *logger, const char *output_dir, int resuming, int resume_step, int redo_evals) {
     logger->fp = NULL;
     if (output_dir == NULL) { return; }
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/main.log", output_dir);
-    if (resuming) { logger_drop_after(path, resume_step, redo_evals); }
-    logger->fp = fopenCheck(path, resuming ? "a" : "w");
+    snprintf(logger->path, sizeof(logger->path), "%s/main.log", output_dir);
+    if (resuming) { logger_drop_after(logger->path, resume_step, redo_evals); }
+    logger->fp = fopenCheck(logger->path, resuming ? "a" : "w");
 }
 
 static inline void logger_log_train(Logger *logger, int step, float loss, float lr, float grad_norm) {
     if (logger->fp == NULL) { return; }
     fprintf(logger->fp, "s:%d trl:%.6f\n", step, loss);
     fprintf(logger->fp, "s:%d lr:%.6e norm:%.6f\n", step, lr, grad_norm);
-    fflush(logger->fp);
+    logger_flush(logger);
 }
 
 static inline void logger_log_val(Logger *logger, int step, float val_loss) {
     if (logger->fp == NULL) { return; }
     fprintf(logger->fp, "s:%d tel:%.6f\n", step, val_loss);
-    fflush(logger->fp);
+    logger_flush(logger);
 }
 
 static inline void logger_log_line(Logger *logger, const char *line) {
     if (logger->fp == NULL) { return; }
     fprintf(logger->fp, "%s\n", line);
-    fflush(logger->fp);
+    logger_flush(logger);
 }
 
 static inline void logger_free(Logger *logger) {
-    if (logger->fp != NULL) { fclose(logger->fp); }
+    if (logger->fp == NULL) { return; }
+    logger_flush(logger);
+    if (fclose(logger->fp) != 0) { fatalf("%s: write failed: %s", logger->path, strerror(errno)); }
+    logger->fp = NULL;
 }
 
 #endif // LOGGER_H

@@ -872,6 +872,21 @@ fi
 out=$("$BIN" "${TINY[@]}" -x 10 -o "$TMP/disk" -y 1 2>&1 | grep resuming)
 if echo "$out" | grep -q "resuming from step 5"; then ok "resume_after_full_disk"; else bad "resume_after_full_disk" "$out"; fi
 
+# --- main.log that cannot be written (a file-size limit of 1 KB, reached after ~20 steps of log
+# lines and before any checkpoint) stops the run with an error instead of a log cut short
+err=$( (ulimit -f 1; "$BIN" "${TINY[@]}" -x 200 -o "$TMP/logfull") 2>&1 >/dev/null); rc=$?
+if [ "$rc" -ne 0 ] && echo "$err" | grep -q "^error: $TMP/logfull/main.log: write failed: File too large" &&
+   [ -z "$(ls "$TMP/logfull" | grep -E 'DONE|model_')" ]; then ok "log_write_failure_is_an_error"
+else bad "log_write_failure_is_an_error" "rc $rc: $(echo "$err" | tail -n 1)"; fi
+# ... and a log whose last line was cut short is not continued by the resumed run's first line
+mkdir -p "$TMP/logcut" && cp "$A"/*00000005* "$TMP/logcut/"
+grep -E '^s:[1-5] ' "$A/main.log" > "$TMP/logcut/main.log"
+printf 's:5 lr:1.0e-0' >> "$TMP/logcut/main.log"
+"$BIN" "${TINY[@]}" -x 7 -o "$TMP/logcut" -y 1 > /dev/null 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && ! grep -q 'e-0s:' "$TMP/logcut/main.log" && grep -q '^s:6 trl:' "$TMP/logcut/main.log" &&
+   [ "$(grep -c '^s:5 lr:' "$TMP/logcut/main.log")" -eq 1 ]; then ok "resume_drops_a_cut_log_line"
+else bad "resume_drops_a_cut_log_line" "rc $rc: $(tail -n 4 "$TMP/logcut/main.log" | tr '\n' '|')"; fi
+
 # --- learning on tinyshakespeare: the val loss falls well below its start (ln 256 = 5.55)
 out=$("$BIN" -e d64:l2:v256 -b 8 -t 64 -x 80 -v 80 -m 10 -g 0 -l 3e-3 -u 10 2>&1)
 first=$(echo "$out" | grep '^val loss' | head -n 1 | awk '{print $3}')
