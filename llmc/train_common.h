@@ -754,7 +754,16 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
         fatalf("-p needs a tokenizer to encode the prompt for vocabulary %d: cannot open '%s' (%s); give one with -tk",
                vocab_size, path, strerror(errno));
     }
+    // only the default file may be missing (llm.c's behaviour: samples then print as ids); a -tk the
+    // user named is a typo to report now, not after the run (-hf copies it at the end)
+    if (strcmp(path, DEFAULT_OPTIONS.tokenizer_path) != 0 && access(path, R_OK) != 0) {
+        fatalf("-tk %s: cannot open the tokenizer: %s", path, strerror(errno));
+    }
     tokenizer_init(t, path);
+    if (t->init_ok && t->vocab_size > (uint32_t)vocab_size) {
+        fatalf("'%s': the tokenizer has %u tokens, more than the model's vocabulary of %d (its ids from %d on "
+               "have no row in the model)", path, t->vocab_size, vocab_size, vocab_size);
+    }
 }
 
 // Before a resume reads its state: the optimizer state of a checkpoint is one file (state_<step>.bin,

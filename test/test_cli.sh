@@ -235,14 +235,32 @@ out2=$("$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -p "the" -g 2 2>&1); rc2=$?
 if [ $rc -ne 0 ] && grep -q "model.safetensors.staged" "$TMP/ft_kill.out" && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^the"
 then ok "hf_killed_export_keeps_directory (export rc $rc)"
 else bad "hf_killed_export_keeps_directory" "export rc $rc ($(ls "$TMP/ft" | tr '\n' ' ')), then load rc $rc2: $(echo "$out2" | grep -m1 error)"; fi
+# an llm.c .bin tokenizer (version 1: magic 20240328, 256 one-byte tokens, each a length byte and the byte)
+le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+{ printf "$(le32 20240328)$(le32 1)$(le32 256)"; head -c $((253 * 4)) /dev/zero
+  for i in $(seq 0 255); do printf "\\x01\\x$(printf %02x "$i")"; done; } > "$TMP/bytes_tokenizer.bin"
 # ... and an in-place export whose run reads another (non-JSON) tokenizer keeps the model's own tokenizer.json
-"$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 -tk "$TMP/no_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
+"$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
 if [ $rc -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft/tokenizer.json" && [ -z "$(ls "$TMP/ft" | grep staged)" ]
 then ok "hf_in_place_keeps_own_tokenizer"; else bad "hf_in_place_keeps_own_tokenizer" "rc $rc: $(ls "$TMP/ft" | tr '\n' ' ')"; fi
 # an export without a JSON tokenizer removes an older export's tokenizer.json (it is not this model's)
-"$BIN" -e d32:l2:v300 -b 4 -t 32 -v 0 -nt 2 -x 0 -m 1 -tk "$TMP/no_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
+"$BIN" -e d32:l2:v300 -b 4 -t 32 -v 0 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
 if [ $rc -eq 0 ] && grep -q '"llmc_vocab_size":[[:space:]]*300' "$TMP/ft/config.json" && [ ! -e "$TMP/ft/tokenizer.json" ]
 then ok "hf_export_removes_stale_tokenizer"; else bad "hf_export_removes_stale_tokenizer" "rc $rc: $(ls "$TMP/ft" | tr '\n' ' ')"; fi
+# the .bin tokenizer loads (its bytes print as text); a -tk the user named that cannot be opened is an
+# error at start-up (not after training, when -hf copies it); only the default file may be missing; a
+# tokenizer with more tokens than the model has rows is refused
+out=$("$BIN" -e d32:l2:v300 -b 4 -t 32 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer.bin" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^val loss" && ! echo "$out" | grep -q "warning"; then ok "bin_tokenizer_loads"
+else bad "bin_tokenizer_loads" "rc $rc: $(echo "$out" | tail -n 2 | tr '\n' ' ')"; fi
+expect_error named_tokenizer_missing "-tk $TMP/none/tok.json: cannot open the tokenizer: No such file" \
+    "${TINY[@]}" -e d32:l2:v300 -x 3 -tk "$TMP/none/tok.json" -hf "$TMP/hf_none"
+if [ ! -e "$TMP/hf_none" ]; then ok "named_tokenizer_missing_no_export_dir"; else bad "named_tokenizer_missing_no_export_dir" "$TMP/hf_none exists"; fi
+out=$("$BIN" "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^warning: cannot open tokenizer 'gpt2_tokenizer.bin'"; then ok "default_tokenizer_missing_is_a_warning"
+else bad "default_tokenizer_missing_is_a_warning" "rc $rc: $(echo "$out" | grep -m1 -E 'error|warning')"; fi
+expect_error tokenizer_larger_than_model "tokenizer.json': the tokenizer has 270 tokens, more than the model's vocabulary of 260" \
+    "${TINY[@]}" -e d32:l2:v260 -x 0 -m 1 -tk test/fixtures/bpe/tokenizer.json
 # synthetic tasks need a step count
 expect_error synthetic_needs_steps "give -x" -e d32:l2:v16 -b 2 -t 32 -i synth:copy -j synth:copy -v 0 -g 0
 
