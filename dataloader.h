@@ -344,7 +344,8 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
 
     loader->synthetic = synthetic_task_from_pattern(filename_pattern);
     if (loader->synthetic) {
-        size_t min_T = loader->synthetic == SYNTH_COPY ? SYNTH_COPY_TOKENS + 1 : 3;
+        // copying: 16 data tokens among the noise, then as many markers; induction: X, the token after it, X
+        size_t min_T = loader->synthetic == SYNTH_COPY ? 2 * SYNTH_COPY_TOKENS : 3;
         if (T < min_T) { fatalf("%s: sequence length %zu too short (need at least %zu)", filename_pattern, T, min_T); }
         if (vocab_size < 4) { fatalf("%s: vocab_size %d too small (need at least 4)", filename_pattern, vocab_size); }
         loader->synthetic_batches = 20;

@@ -1245,6 +1245,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         if (state->step != latest) { fatalf("%s: state of step %d, but its marker is DONE_%08d (corrupt)", path, state->step, latest); }
         printf("resuming from step %d of %s\n", latest, o->output_dir);
         resume_best_model_record(state, o, 1);
+        note_changed_optimizer_flags(state, o);
         *resumed = 1;
     } else if (is_descriptor) {
         if (o->resume) { printf("no complete checkpoint in %s: starting from scratch\n", o->output_dir); }
@@ -1258,6 +1259,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     state->T = o->T;
     state->total_batch_size = o->total_batch_size;
     state->seed = o->seed;
+    state_set_optimizer_flags(state, o);
 }
 
 // returns 1 when a signal stopped the run (with -o a checkpoint was written), 0 when it ran to the end

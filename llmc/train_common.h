@@ -321,10 +321,12 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   sample x P, a whole step (dataloader.h), which check_resume_data converts to another P (version 3);
   [26] the step of -kb's model_best.bin, -1 none; [27] its val loss, fp32 bits; [28] the CRC-32 of its
   parameters (its model file's [12]); [29] 1 when a signal stopped the run at this step, before the
-  step's evaluation and sampling, which the resumed run then does (version 4).
+  step's evaluation and sampling, which the resumed run then does (version 4);
+  [30..37] the optimizer flags of the run that saved it: -l, -u, -q, -k (1 cosine, 2 linear, 3 constant,
+  4 wsd), -kd, -c, -gc (floats as their fp32 bits), -a; a resume that changes any says so (version 5).
 */
 #define STATE_MAGIC 20261125
-#define STATE_VERSION 4
+#define STATE_VERSION 5
 #define STATE_HEADER_CRC 18
 
 typedef struct {
@@ -338,7 +340,51 @@ typedef struct {
     float best_val_loss; // its val loss ([27])
     uint32_t best_crc;   // and the CRC-32 of its parameters ([28]): on resume the file must be that model
     int stopped;         // saved by a run a signal stopped, before this step's evaluation and sampling ([29])
+    int flags_known;     // [30..37] were read (version 5) or set from this run's options
+    float lr, final_lr_frac, lr_decay_frac, weight_decay, grad_clip; // -l -q -kd -c -gc
+    int warmup, schedule, overfit;                                   // -u, -k (1..4), -a
 } TrainState;
+
+static const char *const LR_SCHEDULES[] = {"cosine", "linear", "constant", "wsd"};
+
+// the optimizer flags a checkpoint records ([30..37]), from this run's options
+static inline void state_set_optimizer_flags(TrainState *s, const Options *o) {
+    s->flags_known = 1;
+    s->lr = o->learning_rate;
+    s->warmup = o->warmup_iterations;
+    s->final_lr_frac = o->final_lr_frac;
+    s->schedule = 0;
+    for (int i = 0; i < 4; i++) { if (strcmp(o->lr_schedule, LR_SCHEDULES[i]) == 0) { s->schedule = i + 1; } }
+    s->lr_decay_frac = o->lr_decay_frac;
+    s->weight_decay = o->weight_decay;
+    s->grad_clip = o->grad_clip;
+    s->overfit = o->overfit_single_batch;
+}
+
+// a resumed run whose optimizer flags differ from the checkpoint's: legitimate (a lower rate for the rest
+// of a run, say), but never silent, as a changed -x is not; one line naming each change
+static inline void note_changed_optimizer_flags(const TrainState *saved, const Options *o) {
+    if (!saved->flags_known) { return; }
+    TrainState now;
+    state_set_optimizer_flags(&now, o);
+    char was[512] = "", is[512] = "";
+    size_t nw = 0, ni = 0;
+#define NOTE_FLAG(cond, fmt, a, b) \
+    if (cond) { nw += snprintf(was + nw, sizeof(was) - nw, fmt, a); ni += snprintf(is + ni, sizeof(is) - ni, fmt, b); }
+    NOTE_FLAG(saved->lr != now.lr, " -l %g", (double)saved->lr, (double)now.lr)
+    NOTE_FLAG(saved->warmup != now.warmup, " -u %d", saved->warmup, now.warmup)
+    NOTE_FLAG(saved->final_lr_frac != now.final_lr_frac, " -q %g", (double)saved->final_lr_frac, (double)now.final_lr_frac)
+    NOTE_FLAG(saved->schedule != now.schedule, " -k %s", LR_SCHEDULES[saved->schedule - 1], LR_SCHEDULES[now.schedule - 1])
+    NOTE_FLAG(saved->lr_decay_frac != now.lr_decay_frac && saved->schedule == 4 && now.schedule == 4, " -kd %g",
+              (double)saved->lr_decay_frac, (double)now.lr_decay_frac)
+    NOTE_FLAG(saved->weight_decay != now.weight_decay, " -c %g", (double)saved->weight_decay, (double)now.weight_decay)
+    NOTE_FLAG(saved->grad_clip != now.grad_clip, " -gc %g", (double)saved->grad_clip, (double)now.grad_clip)
+    NOTE_FLAG(saved->overfit != now.overfit, " -a %d", saved->overfit, now.overfit)
+#undef NOTE_FLAG
+    if (nw > 0) {
+        printf("note: the checkpoint's run had%s; this one has%s, which apply from step %d\n", was, is, saved->step + 1);
+    }
+}
 
 static inline void put64(int *h, uint64_t v) { h[0] = (int)(uint32_t)(v & 0xFFFFFFFFu); h[1] = (int)(uint32_t)(v >> 32); }
 static inline uint64_t get64(const int *h) { return (uint64_t)(uint32_t)h[0] | ((uint64_t)(uint32_t)h[1] << 32); }
@@ -369,6 +415,14 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     memcpy(header + 27, &s->best_val_loss, sizeof(float));
     header[28] = (int)s->best_crc;
     header[29] = s->stopped;
+    memcpy(header + 30, &s->lr, sizeof(float));
+    header[31] = s->warmup;
+    memcpy(header + 32, &s->final_lr_frac, sizeof(float));
+    header[33] = s->schedule;
+    memcpy(header + 34, &s->lr_decay_frac, sizeof(float));
+    memcpy(header + 35, &s->weight_decay, sizeof(float));
+    memcpy(header + 36, &s->grad_clip, sizeof(float));
+    header[37] = s->overfit;
     header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
@@ -417,6 +471,20 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     s->best_crc = header[1] >= 4 ? (uint32_t)header[28] : 0;
     s->stopped = header[1] >= 4 ? header[29] : 0;
     if (s->stopped != 0 && s->stopped != 1) { fatalf("%s: bad stop flag %d: the state file is corrupt", path, s->stopped); }
+    s->flags_known = header[1] >= 5;
+    if (s->flags_known) {
+        memcpy(&s->lr, header + 30, sizeof(float));
+        s->warmup = header[31];
+        memcpy(&s->final_lr_frac, header + 32, sizeof(float));
+        s->schedule = header[33];
+        memcpy(&s->lr_decay_frac, header + 34, sizeof(float));
+        memcpy(&s->weight_decay, header + 35, sizeof(float));
+        memcpy(&s->grad_clip, header + 36, sizeof(float));
+        s->overfit = header[37];
+        if (s->schedule < 1 || s->schedule > 4 || (s->overfit != 0 && s->overfit != 1)) {
+            fatalf("%s: bad optimizer-flag record (schedule %d, -a %d): the state file is corrupt", path, s->schedule, s->overfit);
+        }
+    }
     if (s->best_step < -1 || (s->best_step >= 0 && (s->best_step > s->step || !isfinite(s->best_val_loss)))) {
         fatalf("%s: bad best-model record (step %d of %d, val loss %g): the state file is corrupt", path, s->best_step, s->step,
                (double)s->best_val_loss);
@@ -712,13 +780,17 @@ typedef struct {
     int count, next;
 } OutlierDetector;
 
-// z-score of x against the window (0 until the window is full), without adding x
+// z-score of x against the window (0 until the window is full), without adding x. Two passes (the mean,
+// then the squared deviations from it): sum(x^2)/n - mean^2 cancels to noise for a near-constant window.
+// A window whose spread is below 1e-9 of its mean (constant, up to the rounding of that mean) scores 0.
 static inline double outlier_zscore(const OutlierDetector *d, double x) {
     if (d->count < OUTLIER_WINDOW) { return 0.0; }
     double sum = 0.0, sq = 0.0;
-    for (int i = 0; i < OUTLIER_WINDOW; i++) { sum += d->values[i]; sq += d->values[i] * d->values[i]; }
-    double mean = sum / OUTLIER_WINDOW, var = sq / OUTLIER_WINDOW - mean * mean;
-    return var > 0.0 ? (x - mean) / sqrt(var) : 0.0;
+    for (int i = 0; i < OUTLIER_WINDOW; i++) { sum += d->values[i]; }
+    double mean = sum / OUTLIER_WINDOW;
+    for (int i = 0; i < OUTLIER_WINDOW; i++) { sq += (d->values[i] - mean) * (d->values[i] - mean); }
+    double sd = sqrt(sq / OUTLIER_WINDOW);
+    return sd > 1e-9 * fabs(mean) && sd > 0.0 ? (x - mean) / sd : 0.0;
 }
 
 static inline void outlier_add(OutlierDetector *d, double x) {
@@ -871,7 +943,7 @@ static inline int run_num_steps(const Options *o, const DataLoader *l) {
 static inline void note_changed_run_length(const TrainState *s, int num_steps) {
     if (s->max_steps > 0 && s->max_steps != num_steps) {
         printf("note: the checkpoint's run was to end at step %d, this one ends at %d: the learning-rate schedule "
-               "follows the new length from step %d (a decaying rate jumps)\n", s->max_steps, num_steps, s->step);
+               "follows the new length from step %d (a decaying rate jumps)\n", s->max_steps, num_steps, s->step + 1);
     }
 }
 

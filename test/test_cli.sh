@@ -263,6 +263,9 @@ expect_error tokenizer_larger_than_model "tokenizer.json': the tokenizer has 270
     "${TINY[@]}" -e d32:l2:v260 -x 0 -m 1 -tk test/fixtures/bpe/tokenizer.json
 # synthetic tasks need a step count
 expect_error synthetic_needs_steps "give -x" -e d32:l2:v16 -b 2 -t 32 -i synth:copy -j synth:copy -v 0 -g 0
+# selective copying needs room for its 16 data tokens and then its 16 markers
+expect_error synthetic_copy_too_short "synth:copy: sequence length 31 too short .need at least 32." -e d32:l2:v16 -b 2 -t 31 \
+    -i synth:copy -j synth:copy -x 1 -v 0 -g 0
 
 # --- what would fail after the last step is refused before the first: no run ends without its checkpoint
 # (each with -x 3 -o: an error before step 1 leaves no DONE marker and prints no step line)
@@ -569,6 +572,29 @@ cp -r "$A" "$TMP/longer"
 out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/longer" -y 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: the checkpoint's run was to end at step 10, this one ends at 12"; then ok "resume_other_length_noted"
 else bad "resume_other_length_noted" "rc $rc: $(echo "$out" | grep -i note)"; fi
+# ... and so are changed optimizer flags (-l -u -q -k -kd -c -gc -a, recorded in the state since version 5):
+# one note naming the old and new values; the same flags give none; -kd only counts under wsd
+cp -r "$A" "$TMP/flags"
+out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/flags" -y 1 -l 0.01 -k wsd -kd 0.5 -gc 0 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: the checkpoint's run had -l 0.002 -k cosine -gc 1; this one has -l 0.01 -k wsd -gc 0, which apply from step 11$"
+then ok "resume_other_optimizer_flags_noted"; else bad "resume_other_optimizer_flags_noted" "rc $rc: $(echo "$out" | grep -i note | tr '\n' ' ')"; fi
+out=$("$BIN" "${TINY[@]}" -x 14 -o "$TMP/flags" -y 1 -l 0.01 -k wsd -kd 0.5 -gc 0 2>&1); rc=$?
+out2=$("$BIN" "${TINY[@]}" -x 16 -o "$TMP/flags" -y 1 -l 0.01 -k wsd -kd 0.25 -gc 0 2>&1); rc2=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 12" && ! echo "$out" | grep -q "run had" &&
+   [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^note: the checkpoint's run had -kd 0.5; this one has -kd 0.25, which apply from step 15$"
+then ok "resume_same_optimizer_flags_no_note"
+else bad "resume_same_optimizer_flags_no_note" "rc $rc: $(echo "$out" | grep -i -E 'note|error' | tr '\n' ' ')"; fi
+if grep -q "^resuming from step 5" "$TMP/b.out" && ! grep -q "run had" "$TMP/b.out"; then ok "plain_resume_no_flag_note"
+else bad "plain_resume_no_flag_note" "$(grep 'run had' "$TMP/b.out")"; fi
+# a version-4 state (no [30..37]) resumes without the note; a corrupt record is refused
+mkdir -p "$TMP/v4" && cp "$A"/*00000005* "$TMP/v4/"
+hdr_edit "$TMP/v4/state_00000005.bin" 18 1=4 30=0 31=0 32=0 33=0 34=0 35=0 36=0 37=0
+out=$("$BIN" "${TINY[@]}" -x 10 -o "$TMP/v4" -y 1 -l 0.01 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 5" && ! echo "$out" | grep -q "run had"; then ok "resume_version4_state"
+else bad "resume_version4_state" "rc $rc: $(echo "$out" | grep -m1 -E 'error|note')"; fi
+mkdir -p "$TMP/badflags" && cp "$A"/*00000005* "$TMP/badflags/"
+hdr_edit "$TMP/badflags/state_00000005.bin" 18 33=9
+expect_error state_bad_optimizer_flags "bad optimizer-flag record .schedule 9, -a 0.: the state file is corrupt" "${TINY[@]}" -x 10 -o "$TMP/badflags" -y 1
 # an -m above what the val data holds is said, not silently capped (the val split holds 871 batches of 4 x 32)
 out=$("$BIN" "${TINY[@]}" -x 0 -m 5000 2>&1)
 if echo "$out" | grep -q "^note: -m 5000, but the val data holds 871 batches"; then ok "eval_m_above_val_noted"

@@ -540,6 +540,272 @@ static void test_tinyshakespeare(void) {
 }
 
 // ----------------------------------------------------------------------------
+// synthetic tasks (dataloader.h): the Mamba paper's selective copying (4.1.1) and induction heads
+// (4.1.2), at scripts/run_synthetic.sh's sizes; every property holds on every row of 100 batches,
+// and the counts of random choices sit within 5 standard deviations of the uniform ones (the
+// batches are seeded, so a pass or a fail is the same on every run)
+
+enum { SYN_BATCHES = 100, SYN_V = 16, SYN_K = 16 };  // the script's vocabulary; the doc's 16 data tokens a row
+
+// the first n batches of a task, as the trainer's loader makes them: rows of T inputs and T targets
+static void synth_batches(const char *task, size_t B, size_t T, int rank, int world, unsigned long long seed, int n,
+                          int *inputs, int *targets) {
+    DataLoader l;
+    dataloader_init(&l, task, B, T, rank, world, 1, seed, SYN_V);
+    for (int k = 0; k < n; k++) {
+        dataloader_next_batch(&l);
+        memcpy(inputs + (size_t)k * B * T, l.inputs, B * T * sizeof(int));
+        memcpy(targets + (size_t)k * B * T, l.targets, B * T * sizeof(int));
+    }
+    dataloader_free(&l);
+}
+
+// |count - expected| within 5 standard deviations of a binomial(n, p) count
+static int near_binomial(long count, double n, double p) {
+    return fabs((double)count - n * p) <= 5.0 * sqrt(n * p * (1.0 - p));
+}
+
+// the mean of `rows` means of k positions drawn without replacement from [0, n) (k = 1: one position)
+// within 5 standard deviations of (n-1)/2: a position's variance is (n^2-1)/12, a row's mean has that
+// / k x (n-k)/(n-1) (the finite-population correction)
+static int near_uniform_mean(double sum, double rows, double k, double n) {
+    double var_row = (n * n - 1.0) / 12.0 / k * (n > 1.0 ? (n - k) / (n - 1.0) : 0.0);
+    return fabs(sum / (rows * k) - (n - 1.0) / 2.0) <= 5.0 * sqrt(var_row / rows);
+}
+
+// doc/results.md: noise 0, marker 15, data 1-14; 16 data tokens among the noise in the first 1,024
+// positions, then 16 markers; at the k-th marker the target is the k-th data token (-t 1040)
+static void test_synth_copy(void) {
+    const size_t B = 4, T = 1040, L = T - SYN_K;
+    const size_t rows = SYN_BATCHES * B;
+    int *in = (int *)mallocCheck(rows * T * sizeof(int)), *tg = (int *)mallocCheck(rows * T * sizeof(int));
+    synth_batches("synth:copy", B, T, 0, 1, 1337, SYN_BATCHES, in, tg);
+    int in_range = 1, sixteen = 1, markers = 1, answers = 1, unscored = 1;
+    long value_count[SYN_V] = {0};
+    double pos_sum = 0.0;
+    for (size_t r = 0; r < rows; r++) {
+        const int *x = in + r * T, *y = tg + r * T;
+        int data[SYN_K];
+        size_t nd = 0;
+        for (size_t t = 0; t < L; t++) {  // left to right: data[] in the order of their positions
+            if (x[t] == 0) { continue; }
+            if (x[t] < 1 || x[t] > SYN_V - 2) { in_range = 0; continue; }
+            if (nd < SYN_K) { data[nd] = x[t]; }
+            nd++;
+            value_count[x[t]]++;
+            pos_sum += (double)t;
+        }
+        sixteen = sixteen && nd == SYN_K;
+        for (size_t t = L; t < T; t++) { markers = markers && x[t] == SYN_V - 1; }
+        for (size_t t = 0; t < L; t++) { unscored = unscored && y[t] == -1; }
+        for (size_t k = 0; k < SYN_K && nd == SYN_K; k++) { answers = answers && y[L + k] == data[k]; }
+    }
+    check(in_range && sixteen, "synth_copy_data_tokens",
+          "every one of the first %zu positions must be noise 0 or a data token in [1, %d], 16 data tokens a row (in range %d, 16 each %d)",
+          L, SYN_V - 2, in_range, sixteen);
+    check(markers, "synth_copy_markers_at_end", "the last 16 positions are not all the marker %d", SYN_V - 1);
+    check(answers && unscored, "synth_copy_targets_data_in_order",
+          "the target at the k-th marker must be the k-th data token, every other target -1 (answers %d, others -1 %d)",
+          answers, unscored);
+    // uniform: each data value 1/14 of the data tokens; the positions a uniform 16 of the 1,024 (a sampler
+    // biased to early or late positions moves their mean: one that takes the first 16 of 17, by ~7 sd)
+    const double n = (double)rows * SYN_K;
+    int uniform = near_uniform_mean(pos_sum, (double)rows, SYN_K, (double)L);
+    for (int v = 1; v <= SYN_V - 2; v++) { uniform = uniform && near_binomial(value_count[v], n, 1.0 / (SYN_V - 2)); }
+    check(uniform, "synth_copy_uniform_values_and_positions",
+          "mean data position %.2f (expected ~%.1f), token 1 %ld of %.0f data tokens (expected ~1/14)", pos_sum / n,
+          (L - 1) / 2.0, value_count[1], n);
+    free(in);
+    free(tg);
+}
+
+// the special token V-1 at a random position p and at the end, the token X after it at p+1, every
+// other token in [0, V-2]; the only scored target is X, at the end (ln 15 at chance: 15 choices)
+static void test_synth_induction(void) {
+    const size_t B = 8, T = 256;
+    const size_t rows = SYN_BATCHES * B;
+    int *in = (int *)mallocCheck(rows * T * sizeof(int)), *tg = (int *)mallocCheck(rows * T * sizeof(int));
+    synth_batches("synth:induction", B, T, 0, 1, 1337, SYN_BATCHES, in, tg);
+    int twice = 1, answer = 1, unscored = 1;
+    long x_count[SYN_V] = {0}, token_count[SYN_V] = {0};
+    double p_sum = 0.0;
+    for (size_t r = 0; r < rows; r++) {
+        const int *x = in + r * T, *y = tg + r * T;
+        size_t specials = 0, p = 0;
+        for (size_t t = 0; t < T; t++) {
+            if (x[t] < 0 || x[t] > SYN_V - 1) { specials = 99; }  // out of the vocabulary: fails the row
+            if (x[t] == SYN_V - 1) { if (specials++ == 0) { p = t; } } else if (x[t] >= 0 && x[t] < SYN_V) { token_count[x[t]]++; }
+        }
+        // twice: once at p <= T-3 (X after it is not the final query) and once at T-1
+        int ok = specials == 2 && x[T - 1] == SYN_V - 1 && p + 2 < T;
+        twice = twice && ok;
+        if (!ok) { continue; }
+        answer = answer && y[T - 1] == x[p + 1];
+        for (size_t t = 0; t + 1 < T; t++) { unscored = unscored && y[t] == -1; }
+        x_count[x[p + 1]]++;
+        p_sum += (double)p;
+    }
+    check(twice, "synth_induction_special_token_twice",
+          "a row does not hold the special token %d exactly twice, once at p <= T-3 and once at the end", SYN_V - 1);
+    check(answer && unscored, "synth_induction_target_is_token_after_first",
+          "the target at the end must be the token after the first special token, every other target -1 (answer %d, others %d)",
+          answer, unscored);
+    // p uniform over the T-2 positions [0, T-3]; X and the filler uniform over the 15 tokens [0, V-2]
+    const double fillers = (double)rows * (T - 2);  // all but the two special tokens (X counts as a filler)
+    int uniform = near_uniform_mean(p_sum, (double)rows, 1.0, (double)(T - 2));
+    for (int v = 0; v <= SYN_V - 2; v++) {
+        uniform = uniform && near_binomial(x_count[v], (double)rows, 1.0 / (SYN_V - 1)) &&
+                  near_binomial(token_count[v], fillers, 1.0 / (SYN_V - 1));
+    }
+    check(uniform, "synth_induction_uniform", "mean p %.2f (expected ~%.1f), X = 0 in %ld of %zu rows, token 0 %ld of %.0f",
+          p_sum / (double)rows, (T - 3) / 2.0, x_count[0], rows, token_count[0], fillers);
+    free(in);
+    free(tg);
+}
+
+// rows of a and b (na and nb rows of T) that are the same
+static long synth_same_rows(const int *a, size_t na, const int *b, size_t nb, size_t T) {
+    long same = 0;
+    for (size_t i = 0; i < na; i++) {
+        for (size_t j = 0; j < nb; j++) { same += memcmp(a + i * T, b + j * T, T * sizeof(int)) == 0; }
+    }
+    return same;
+}
+
+// the val set is seed 0's first -m batches (train_mamba.c's val loader: seed 0, no shuffle), which a
+// training seed must not reproduce; a seed reproduces its batches, and batch i is a function of (seed,
+// rank, i) alone: resume and reset land on it, and ranks get batches of their own
+static void test_synth_seeds(void) {
+    const char *tasks[2] = {"synth:copy", "synth:induction"};
+    enum { B = 4, T = 64, BT_ = B * T, N = SYN_BATCHES * BT_, VAL_M = 12 };  // -m 12: not the default 20
+    int *train = (int *)mallocCheck(N * sizeof(int)), *again = (int *)mallocCheck(N * sizeof(int));
+    int *other = (int *)mallocCheck(N * sizeof(int)), *rank1 = (int *)mallocCheck(N * sizeof(int));
+    int *tgt = (int *)mallocCheck(N * sizeof(int));
+    int val[VAL_M * BT_];
+    for (int k = 0; k < 2; k++) {
+        char name[96];
+        synth_batches(tasks[k], B, T, 0, 1, 1337, SYN_BATCHES, train, tgt);
+        synth_batches(tasks[k], B, T, 0, 1, 1337, SYN_BATCHES, again, tgt);
+        synth_batches(tasks[k], B, T, 0, 1, 1, SYN_BATCHES, other, tgt);
+        synth_batches(tasks[k], B, T, 1, 2, 1337, SYN_BATCHES, rank1, tgt);
+        DataLoader v;
+        dataloader_init(&v, tasks[k], B, T, 0, 1, 0, 0, SYN_V);  // as train_mamba.c's val loader
+        size_t default_m = dataloader_num_batches(&v);
+        set_synthetic_val_size(&v, VAL_M);
+        for (int i = 0; i < VAL_M; i++) { dataloader_next_batch(&v); memcpy(val + i * BT_, v.inputs, BT_ * sizeof(int)); }
+        snprintf(name, sizeof(name), "synth_%s_val_set_is_seed0_first_m", tasks[k] + 6);
+        check(default_m == 20 && dataloader_num_batches(&v) == VAL_M, name, "%zu batches by default (expected 20), %zu at -m %d",
+              default_m, dataloader_num_batches(&v), VAL_M);
+        long val_in_train = synth_same_rows(val, VAL_M * B, train, SYN_BATCHES * B, T);
+        long val_in_other = synth_same_rows(val, VAL_M * B, other, SYN_BATCHES * B, T);
+        snprintf(name, sizeof(name), "synth_%s_val_differs_from_train", tasks[k] + 6);
+        check(val_in_train == 0 && val_in_other == 0, name, "%ld val rows among seed 1337's training rows, %ld among seed 1's",
+              val_in_train, val_in_other);
+        snprintf(name, sizeof(name), "synth_%s_seed_reproduces", tasks[k] + 6);
+        check(memcmp(train, again, N * sizeof(int)) == 0, name, "two loaders of seed 1337 gave different batches");
+        // every row of a stream is new: no batch repeats, and no other seed or rank shares one
+        long repeats = synth_same_rows(train, SYN_BATCHES * B, train, SYN_BATCHES * B, T) - SYN_BATCHES * B;
+        long seeds_share = synth_same_rows(train, SYN_BATCHES * B, other, SYN_BATCHES * B, T);
+        long ranks_share = synth_same_rows(train, SYN_BATCHES * B, rank1, SYN_BATCHES * B, T);
+        snprintf(name, sizeof(name), "synth_%s_rows_distinct_over_batches_seeds_ranks", tasks[k] + 6);
+        check(repeats == 0 && seeds_share == 0 && ranks_share == 0, name,
+              "%ld repeated rows in seed 1337's batches; seeds 1337 and 1 share %ld, ranks 0 and 1 share %ld", repeats,
+              seeds_share, ranks_share);
+        // the val set is the same at every evaluation (reset), and a resumed run continues at its batch
+        dataloader_reset(&v);
+        dataloader_next_batch(&v);
+        int same = memcmp(v.inputs, val, BT_ * sizeof(int)) == 0;
+        dataloader_free(&v);
+        DataLoader t;
+        dataloader_init(&t, tasks[k], B, T, 0, 1, 1, 1337, SYN_V);
+        const size_t at[] = {37, 0, 99, 1};
+        for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+            dataloader_resume(&t, 0, 0, at[i]);
+            dataloader_next_batch(&t);
+            same = same && memcmp(t.inputs, train + at[i] * BT_, BT_ * sizeof(int)) == 0;
+        }
+        dataloader_free(&t);
+        snprintf(name, sizeof(name), "synth_%s_resume_and_reset", tasks[k] + 6);
+        check(same, name, "a reset val loader, or a train loader resumed at batch 37, 0, 99 or 1, did not give that batch");
+    }
+    free(train);
+    free(again);
+    free(other);
+    free(rank1);
+    free(tgt);
+}
+
+// ----------------------------------------------------------------------------
+// the -sl / -sg outlier detector (llmc/train_common.h): llm.c's, a window of the last 128 values and
+// their population standard deviation; the value scored is not in the window
+
+// z of x against w[0..n) from the definition, in two passes (no cancellation, unlike E[w^2] - mean^2)
+static double reference_z(const double *w, int n, double x) {
+    double mean = 0.0, var = 0.0;
+    for (int i = 0; i < n; i++) { mean += w[i]; }
+    mean /= n;
+    for (int i = 0; i < n; i++) { var += (w[i] - mean) * (w[i] - mean); }
+    return (x - mean) / sqrt(var / n);
+}
+
+static int close_rel(double a, double b, double tol) { return fabs(a - b) <= tol * fabs(b); }
+
+static void test_outlier_detector(void) {
+    OutlierDetector d = {{0}, 0, 0};
+    // 1000 first (so that dropping it shows), then 1, ..., 127: z is 0 while fewer than 128 are in
+    int zero = 1;
+    for (int i = 0; i < 128; i++) {
+        zero = zero && outlier_zscore(&d, 1e6) == 0.0 && outlier_zscore(&d, -1e6) == 0.0;
+        outlier_add(&d, i == 0 ? 1000.0 : (double)i);
+    }
+    check(zero, "outlier_z_zero_until_128_values", "a z-score other than 0 before the window held 128 values");
+    // {1000, 1..127}: mean (1000 + 8128) / 128 = 71.3125, E[x^2] = (10^6 + 127*128*255/6) / 128 = 13210,
+    // population variance 13210 - 71.3125^2 = 8124.52734375 (the sample variance would be x 128/127)
+    double z = outlier_zscore(&d, 200.0), want = (200.0 - 71.3125) / sqrt(8124.52734375);
+    check(close_rel(z, want, 1e-12), "outlier_z_population_std", "z(200) = %.15g, expected %.15g (sample std: %.15g)", z,
+          want, (200.0 - 71.3125) / sqrt(8124.52734375 * 128.0 / 127.0));
+    double z_again = outlier_zscore(&d, 200.0);
+    check(d.count == 128 && z_again == z, "outlier_zscore_does_not_add", "count %d, z %.15g then %.15g", d.count, z, z_again);
+    // one more value: the window is {1..128}, the 1000 gone: mean 64.5, variance (128^2 - 1) / 12 = 1365.25
+    outlier_add(&d, 128.0);
+    z = outlier_zscore(&d, 200.0);
+    want = (200.0 - 64.5) / sqrt(1365.25);
+    check(close_rel(z, want, 1e-12), "outlier_drops_oldest", "z(200) = %.15g after the 129th value, expected %.15g", z, want);
+    // a loss-like stream of floats (what the trainers pass): at every step the z of the last 128
+    OutlierDetector s = {{0}, 0, 0};
+    static double hist[400];
+    uint64_t rng = 7;
+    int match = 1, bad = -1;
+    for (int i = 0; i < 400; i++) {
+        float x = (float)(3.0 - 0.002 * i + 0.2 * (random_f64(&rng) - 0.5) + (i % 97 == 50 ? 1.5 : 0.0));
+        double got = outlier_zscore(&s, x), ref = i < 128 ? 0.0 : reference_z(hist + i - 128, 128, x);
+        if (!(i < 128 ? got == 0.0 : close_rel(got, ref, 1e-9)) && match) { match = 0; bad = i; }
+        outlier_add(&s, x);
+        hist[i] = x;
+    }
+    check(match, "outlier_z_of_last_128", "the z of value %d differs from the one over the 128 before it", bad);
+    // a constant window has std 0: z 0 for any value (never an outlier, llm.c's rule), not inf or NaN. The
+    // one-pass E[x^2] - mean^2 gets there only where its rounding leaves it <= 0: for the trainers' values,
+    // floats, it does (2M random ones tried; their sum and mean are exact, the sum of squares rounds)
+    const float constants[] = {2.5f, 2.3f, 0.0f, 1e-4f, 7.0e4f};
+    int flat = 1;
+    for (size_t k = 0; k < sizeof(constants) / sizeof(constants[0]); k++) {
+        OutlierDetector c = {{0}, 0, 0};
+        for (int i = 0; i < 128; i++) { outlier_add(&c, constants[k]); }
+        flat = flat && outlier_zscore(&c, constants[k]) == 0.0 && outlier_zscore(&c, 100.0 * constants[k] + 1.0) == 0.0;
+    }
+    // doubles that are not floats can round to a variance just above 0 (128 x 0.1: a z of ~1e7 for 0.2) or
+    // below it (z 0); either way z must be a number
+    const double doubles[] = {0.1, 1.0 / 3.0, 2.302585092994046, 12345.678};
+    for (size_t k = 0; k < sizeof(doubles) / sizeof(doubles[0]); k++) {
+        OutlierDetector c = {{0}, 0, 0};
+        for (int i = 0; i < 128; i++) { outlier_add(&c, doubles[k]); }
+        flat = flat && isfinite(outlier_zscore(&c, doubles[k])) && isfinite(outlier_zscore(&c, 2.0 * doubles[k]));
+    }
+    check(flat, "outlier_constant_window_z_zero", "a constant window gave a z other than 0 for a float, or inf / NaN");
+}
+
+// ----------------------------------------------------------------------------
 // bad inputs, each run in a child process
 
 typedef struct {
@@ -678,10 +944,47 @@ static void test_bad_case(const BadCase *c, const char *dir) {
     check_rejected(name, status, err, c->file, c->message);
 }
 
+// the child side of test_state_layouts: writes dir/name with the whole state file (whole 1) and `shards`
+// shards, then checks it for a run at -z zero_stage on `processes` processes; 0 means it was accepted
+static int run_state_layout(char **arg) {
+    char path[1024];
+    write_state_layout(path, arg[0], arg[1], atoi(arg[2]), atoi(arg[3]));
+    check_state_layout(path, 5, atoi(arg[4]), atoi(arg[5]));
+    return 0;
+}
+
+// the layouts that match pass the state-layout check. A refusal ends the process, so each runs in a child
+// ("<self> --state-layout <dir> <name> <whole> <shards> <zero stage> <processes>"), whose exit status and
+// stderr say what happened; a mismatch through the same child shows that a refusal would be seen
+static void test_state_layouts(const char *dir) {
+    static const char *const layouts[][5] = {  // name, whole, shards, -z, processes
+        {"ck_ok_z1", "0", "3", "1", "3"},
+        {"ck_ok_z0", "1", "0", "0", "1"},
+        {"ck_ok_z0_two", "1", "0", "0", "2"},  // a whole state resumes on any process count at -z 0
+    };
+    char err[4096];
+    int ok = 1, status = 0;
+    const char *bad = "";
+    for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]) && ok; i++) {
+        const char *argv[] = {"test_dataloader", "--state-layout", dir, layouts[i][0], layouts[i][1], layouts[i][2],
+                              layouts[i][3], layouts[i][4], NULL};
+        status = run_self(argv, err, sizeof(err));
+        ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && err[0] == '\0';
+        bad = layouts[i][0];
+    }
+    check(ok, "state_layouts_that_match_pass", "%s: status %d, stderr \"%s\" (expected 0 and nothing)", bad, status, err);
+    const char *argv[] = {"test_dataloader", "--state-layout", dir, "ck_four", "0", "3", "1", "4", NULL};
+    status = run_self(argv, err, sizeof(err));
+    check_rejected("state_layout_child_rejects_mismatch", status, err, "ck_four",
+                   "in 3 shards (-z 1 over 3 processes), this run has 4 processes: resume it with 3");
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--expect-fail") == 0) { return run_bad_case(argv[2], argv[3]); }
+    if (argc == 8 && strcmp(argv[1], "--state-layout") == 0) { return run_state_layout(argv + 2); }
     if (argc != 1) {
-        fprintf(stderr, "usage: %s  |  %s --expect-fail <case> <dir>\n", argv[0], argv[0]);
+        fprintf(stderr, "usage: %s  |  %s --expect-fail <case> <dir>  |  %s --state-layout <dir> <name> <whole> <shards> "
+                "<zero stage> <processes>\n", argv[0], argv[0], argv[0]);
         return 2;
     }
     char dir[] = "/tmp/test_dataloader.XXXXXX";
@@ -698,12 +1001,11 @@ int main(int argc, char **argv) {
     test_tokenizer_bytes();
     test_tokenizer_file(dir);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
-    // the layouts that match pass the state-layout check (a mismatch would end this process)
-    char path[1024];
-    check_state_layout(write_state_layout(path, dir, "ck_ok_z1", 0, 3), 5, 1, 3);
-    check_state_layout(write_state_layout(path, dir, "ck_ok_z0", 1, 0), 5, 0, 1);
-    check_state_layout(write_state_layout(path, dir, "ck_ok_z0_two", 1, 0), 5, 0, 2);
-    check(1, "state_layouts_that_match_pass", "");
+    test_state_layouts(dir);
+    test_synth_copy();
+    test_synth_induction();
+    test_synth_seeds();
+    test_outlier_detector();
     test_tinyshakespeare();
 
     remove_dir(dir);
