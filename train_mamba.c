@@ -1225,7 +1225,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     int is_descriptor = config_from_descriptor(o->model, &requested);
     if (latest >= 0) {
         char path[1024];
-        snprintf(path, sizeof(path), "%s/model_%08d.bin", o->output_dir, latest);
+        checkpoint_model_path(path, sizeof(path), o->output_dir, latest);
         mamba_build_from_checkpoint(model, path);
         MambaConfig given; // whatever -e names must be the checkpoint's architecture
         config_of_model_arg(o->model, &given);

@@ -838,6 +838,16 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
     }
 }
 
+// the model file of the checkpoint a resume found (its DONE marker names the step): a missing one is an
+// incomplete checkpoint, not the "no such model file" that -e's argument gets
+static inline void checkpoint_model_path(char *path, size_t n, const char *dir, int step) {
+    snprintf(path, n, "%s/model_%08d.bin", dir, step);
+    if (access(path, F_OK) != 0) {
+        fatalf("%s: DONE_%08d marks step %d complete, but its model file is missing: remove the marker to resume "
+               "from an earlier checkpoint", path, step, step);
+    }
+}
+
 // Before a resume reads its state: the optimizer state of a checkpoint is one file (state_<step>.bin,
 // -z 0) or one shard per process (state_<step>_<rank>.bin, -z 1); a run of another layout gets a
 // one-line error naming the layout the checkpoint has, not a missing file or a size mismatch

@@ -64,7 +64,7 @@ elif [ "$has_gpu" = 1 ]; then
     # (its gradients match to 1e-4); at 1e-4 the fp32 build matches to 8e-6.
     ./make_cpu_fixture "$FX/cpu_c1536_t40.bin" d1536:l1:v256 1 40 7 1e-4 >/dev/null
     ./make_cpu_fixture "$FX/cpu_c2560_t24.bin" d2560:l1:v256 1 24 8 1e-4 >/dev/null
-    FIXTURES=(test/fixtures/mamba_tiny.bin "$FX"/cpu_t100.bin "$FX"/cpu_v1001_t77.bin "$FX"/cpu_t8192.bin "$FX"/cpu_v2000_t64.bin "$FX"/cpu_v50280_t32.bin "$FX"/cpu_v16_t300.bin "$FX"/cpu_c1536_t40.bin "$FX"/cpu_c2560_t24.bin)
+    FIXTURES=(test/fixtures/mamba_tiny.bin test/fixtures/mamba_small2.bin "$FX"/cpu_t100.bin "$FX"/cpu_v1001_t77.bin "$FX"/cpu_t8192.bin "$FX"/cpu_v2000_t64.bin "$FX"/cpu_v50280_t32.bin "$FX"/cpu_v16_t300.bin "$FX"/cpu_c1536_t40.bin "$FX"/cpu_c2560_t24.bin)
     run_suite test_mamba_cu ./test_mamba_cu "${FIXTURES[@]}"
     if [ -x ./test_mamba_cu_fp32 ]; then run_suite test_mamba_cu_fp32 ./test_mamba_cu_fp32 "${FIXTURES[@]}"
     else echo "SKIP test_mamba_cu_fp32: not built (not counted as passed)"; fi

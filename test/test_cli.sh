@@ -561,6 +561,10 @@ dups=$(grep -E '^s:[0-9]+ trl' "$TMP/e/main.log" | sort | uniq -d | wc -l)
 n=$(grep -cE '^s:[0-9]+ trl' "$TMP/e/main.log")
 if [ "$dups" -eq 0 ] && [ "$n" -eq 10 ]; then ok "resume_log_has_each_step_once"; else bad "resume_log_has_each_step_once" "$n trl lines, $dups duplicated"; fi
 
+# a DONE marker whose model file is gone: an incomplete checkpoint, named as such (not "no such model file (-e ...")
+cp -r "$A" "$TMP/nomodel" && rm "$TMP/nomodel/model_00000010.bin"
+expect_error resume_marker_without_model "model_00000010.bin: DONE_00000010 marks step 10 complete, but its model file is missing" \
+    "${TINY[@]}" -x 12 -o "$TMP/nomodel" -y 1
 # a finished run started again with an -x at or below its checkpoint says there is nothing to train, rc 0
 cp -r "$A" "$TMP/done"
 out=$("$BIN" "${TINY[@]}" -x 5 -o "$TMP/done" -y 1 2>&1); rc=$?

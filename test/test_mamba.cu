@@ -1,13 +1,14 @@
 /*
 Tests of the GPU trainer. Includes the trainer (TESTING leaves out main).
 
-    ./test_mamba_cu fixture.bin [fixture.bin ...]
+    ./test_mamba_cu [fixture.bin ...]   (default: the two PyTorch fixtures below)
 
-Each fixture is the PyTorch one (test/fixtures/mamba_tiny.bin) or one written by the CPU
-reference for another shape (test/make_cpu_fixture.c: T not a multiple of the scan chunk,
-T = 8192). For each: logits, loss, every parameter gradient, the 10 AdamW losses; then the
-recurrent step against the full forward, bitwise determinism, and recompute levels.
-Ends with "N passed, M failed".
+Each fixture is one of the PyTorch ones (test/fixtures/mamba_tiny.bin; test/fixtures/mamba_small2.bin:
+V=250 padded to 256, C=48, Di=96, N=8, K=3, R=3, T=77) or one written by the CPU reference for
+another shape (test/make_cpu_fixture.c: T not a multiple of the scan chunk, T = 8192). For each:
+logits, loss, every parameter gradient, the 10 AdamW losses; then the recurrent step against the
+full forward, bitwise determinism, and recompute levels. Every check's name starts with the
+fixture's file name (e.g. mamba_small2_logits). Ends with "N passed, M failed".
 */
 #define TESTING
 #include "../train_mamba.cu"
@@ -22,20 +23,23 @@ bf16: activations and matmul operands carry 8 significant bits (relative roundin
 per value) while sums, states and the residual stream stay fp32. Measured on an H100
 (2026-11-23, 4 fixtures up to T=8192): logits <= 5.5e-3 of the largest |logit|, gradients
 <= 1.6e-2 of each tensor's largest entry, AdamW losses <= 5.5e-4 absolute, loss <= 2.3e-5
-relative, step vs forward 1.7e-3. The bounds below are 3-10x those, far below what a real bug
-gives (a missing term or a wrong index moves values by O(1) of their size).
-The AdamW-loss bound holds as written for logits up to 2 in size (the fixtures it was measured
-on: largest |logit| 0.63-1.64) and grows in proportion to the largest |logit| above: bf16 rounding
-is relative, so the loss curve's error scales with the logits. The wide fixtures (C = 1536 and
+relative, step vs forward 1.7e-3. The bounds below are 3-10x those (logits 2e-2: 3.6x, gradients
+5e-2: 3.1x, AdamW 5e-3: 9.1x, loss 2e-4: 8.7x, step 1e-2: 5.9x), far below what a real bug gives
+(a missing term or a wrong index moves values by O(1) of their size). The loss's 2.3e-5 is of those
+4 fixtures; at the wide ones below only their AdamW errors (whose first step is this same loss) cap
+it, at 3.4e-4 and 4.4e-4 of their losses 26.3 and 14.8: not yet measured on its own.
+In the bf16 build the AdamW-loss bound holds as written for logits up to 2 in size (the fixtures
+it was measured on: largest |logit| 0.63-1.64) and grows in proportion to the largest |logit|
+above: bf16 rounding is relative, so the loss curve's error scales with the logits. The wide fixtures (C = 1536 and
 2560, 2026-11-30 seventh session; tied embeddings give a token's own logit ~0.02 C) have largest
 |logits| of 20.5 and 31.7 and measured 6.5e-3 and 8.9e-3 (3.2e-4 and 2.8e-4 per unit of logit,
 against 0.3e-4 to 4.6e-4 at the small fixtures), 8-9x under their bounds; their fp32 build matched
-to 8e-6.
+to 8e-6. The fp32 build's AdamW bound is 1e-4 whatever the logits: only summation order differs there.
 */
 #ifdef ENABLE_FP32
 static const double TOL_LOGITS = 1e-4, TOL_LOSS = 1e-5, TOL_GRAD = 1e-4, TOL_ADAM = 1e-4, TOL_STEP = 1e-4;
 #else
-static const double TOL_LOGITS = 2e-2, TOL_LOSS = 1e-3, TOL_GRAD = 5e-2, TOL_ADAM = 5e-3, TOL_STEP = 1e-2;
+static const double TOL_LOGITS = 2e-2, TOL_LOSS = 2e-4, TOL_GRAD = 5e-2, TOL_ADAM = 5e-3, TOL_STEP = 1e-2;
 #endif
 
 static void model_from_fixture(Mamba *model, const Fixture *f, int recompute) {
@@ -93,7 +97,12 @@ static void test_fixture(const Fixture *f, const char *tag) {
                      norm > f->hyper[5] ? f->hyper[5] / norm : 1.0f, step + 1);
     }
     snprintf(name, sizeof(name), "%s_adamw_losses", tag);
+#ifdef ENABLE_FP32
+    (void)logit_scale;
+    const double adam_bound = TOL_ADAM; // no bf16 rounding to scale with the logits (see the tolerances above)
+#else
     const double adam_bound = TOL_ADAM * fmax(1.0, logit_scale / 2.0); // see the tolerances above
+#endif
     check(worst <= adam_bound, name, "max abs err %.3g over %d steps (bound %.3g; ref first %.3f, last %.5f)", worst, f->steps,
           adam_bound, f->adam_losses[0], f->adam_losses[f->steps - 1]);
     mamba_free(&model);
@@ -391,18 +400,23 @@ static void test_hf_import(const char *dir, const char *logits_path, const char 
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { fatalf("usage: %s fixture.bin [fixture.bin ...]", argv[0]); }
+    // the fixtures named on the command line, else the two PyTorch fixtures
+    const char *defaults[] = {"test/fixtures/mamba_tiny.bin", "test/fixtures/mamba_small2.bin"};
+    const int nfix = argc > 1 ? argc - 1 : 2;
+    const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : defaults;
     device_init(0);
     printf("precision: %s\n", PRECISION_MODE);
-    for (int i = 1; i < argc; i++) {
+    for (int i = 0; i < nfix; i++) {
         Fixture f;
-        load_fixture(&f, argv[i]);
-        const char *base = strrchr(argv[i], '/');
+        load_fixture(&f, paths[i]);
+        const char *base = strrchr(paths[i], '/');
         char tag[64];
-        snprintf(tag, sizeof(tag), "%s", base ? base + 1 : argv[i]);
+        snprintf(tag, sizeof(tag), "%s", base ? base + 1 : paths[i]);
         char *dot = strrchr(tag, '.');
         if (dot) { *dot = '\0'; }
-        printf("--- %s: V=%d C=%d L=%d B=%d T=%d\n", tag, f.config.vocab_size, f.config.d_model, f.config.n_layer, f.B, f.T);
+        const MambaConfig *c = &f.config;
+        printf("--- %s: V=%d Vp=%d C=%d L=%d Di=%d N=%d K=%d R=%d B=%d T=%d\n", tag, c->vocab_size, c->padded_vocab_size,
+               c->d_model, c->n_layer, c->d_inner, c->d_state, c->d_conv, c->dt_rank, f.B, f.T);
         test_fixture(&f, tag);
         test_step(&f, tag);
         test_graphs(&f, tag, 1, 1);

@@ -12,6 +12,13 @@ one fixed batch, runs self-checks, and writes the fixture that the C tests read:
     python3 dev/ref/mamba_ref.py --check-only    # self-checks only, writes nothing
     python3 dev/ref/mamba_ref.py --double        # compute in float64 (fixture still float32)
 
+Another shape (any flag left out keeps mamba_tiny's value; --out is then required):
+
+    python3 dev/ref/mamba_ref.py --V 250 --C 48 --L 2 --N 8 --K 3 --Di 96 --B 2 --T 77 --seed 7 --out test/fixtures/mamba_small2.bin
+
+Vp = V rounded up to a multiple of 8 (llmc/model_config.h's padded_vocab_size); the padded
+rows of wte are parameters like the others, their logits are in the softmax, never targets.
+
 Self-checks (exit status 1 if any fails):
   (a) central finite differences (float64, h=1e-5) vs autograd, a few entries per tensor
   (b) recurrent one-token step (conv_state, ssm_state) == full forward logits
@@ -48,15 +55,16 @@ PARAM_ORDER = [
 
 
 class Config:
-    def __init__(self, V=256, C=64, L=2, expand=2, N=16, K=4, B=2, T=64, eps=1e-5):
+    # defaults: mamba_tiny.bin. Di defaults to expand*C, R to ceil(C/16) (the released models' rule)
+    def __init__(self, V=256, C=64, L=2, expand=2, N=16, K=4, B=2, T=64, eps=1e-5, Di=None, R=None):
         self.V = V
-        self.Vp = ((V + 7) // 8) * 8
+        self.Vp = ((V + 7) // 8) * 8   # llmc/model_config.h: padded_vocab_size = ((V + 7) / 8) * 8
         self.C = C
         self.L = L
-        self.Di = expand * C
+        self.Di = expand * C if Di is None else Di
         self.N = N
         self.K = K
-        self.R = math.ceil(C / 16)
+        self.R = math.ceil(C / 16) if R is None else R
         self.B = B
         self.T = T
         self.eps = eps
@@ -323,8 +331,11 @@ def check_hf(p32, inputs, cfg, logits32, tol=1e-4):
     except Exception:
         print("(c) transformers not available: skipped HF comparison")
         return True
+    if cfg.Di % cfg.C != 0:
+        print(f"(c) Di={cfg.Di} is not a multiple of C={cfg.C} (transformers' expand is an integer): skipped HF comparison")
+        return True
     hcfg = MambaConfig(vocab_size=cfg.Vp, hidden_size=cfg.C, num_hidden_layers=cfg.L,
-                       state_size=cfg.N, expand=2, conv_kernel=cfg.K, time_step_rank=cfg.R,
+                       state_size=cfg.N, expand=cfg.Di // cfg.C, conv_kernel=cfg.K, time_step_rank=cfg.R,
                        layer_norm_epsilon=cfg.eps, use_bias=False, use_conv_bias=True,
                        tie_word_embeddings=True, residual_in_fp32=True)
     model = MambaForCausalLM(hcfg).float().to("cpu").eval()
@@ -393,14 +404,43 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.abspath(os.path.join(here, "..", ".."))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.path.join(repo, "test", "fixtures", "mamba_tiny.bin"))
+    ap.add_argument("--out", default=None,
+                    help="fixture path (default test/fixtures/mamba_tiny.bin, only for the default config)")
     ap.add_argument("--check-only", action="store_true", help="run the self-checks, write nothing")
     ap.add_argument("--double", action="store_true", help="compute in float64 (fixture stays float32)")
+    # the config; the defaults are mamba_tiny.bin's
+    ap.add_argument("--V", type=int, default=256, help="vocabulary size (Vp = V rounded up to a multiple of 8)")
+    ap.add_argument("--C", type=int, default=64, help="d_model")
+    ap.add_argument("--L", type=int, default=2, help="layers")
+    ap.add_argument("--N", type=int, default=16, help="SSM state size")
+    ap.add_argument("--K", type=int, default=4, help="conv width")
+    ap.add_argument("--expand", type=int, default=2, help="Di = expand*C (unless --Di)")
+    ap.add_argument("--Di", type=int, default=None, help="d_inner (default expand*C)")
+    ap.add_argument("--R", type=int, default=None, help="dt_rank (default ceil(C/16))")
+    ap.add_argument("--B", type=int, default=2, help="batch size")
+    ap.add_argument("--T", type=int, default=64, help="sequence length")
+    ap.add_argument("--seed", type=int, default=1337, help="torch seed (parameters, then the batch)")
     args = ap.parse_args()
 
+    cfg = Config(V=args.V, C=args.C, L=args.L, expand=args.expand, N=args.N, K=args.K, B=args.B, T=args.T,
+                 Di=args.Di, R=args.R)
+    for name, val in [("V", cfg.V), ("C", cfg.C), ("L", cfg.L), ("Di", cfg.Di), ("N", cfg.N), ("K", cfg.K),
+                      ("R", cfg.R), ("B", cfg.B), ("T", cfg.T)]:
+        if val <= 0:
+            ap.error(f"--{name} must be positive (got {val})")
+    if cfg.R > cfg.C:
+        ap.error(f"dt_rank R={cfg.R} must be at most C={cfg.C} (llmc/model_config.h)")
+    if cfg.Vp > 65536:
+        ap.error(f"Vp={cfg.Vp}: at most 65536 (llmc/model_config.h)")
+    default_cfg = Config()
+    is_default = vars(cfg) == vars(default_cfg) and args.seed == 1337
+    if args.out is None:
+        if not is_default and not args.check_only:
+            ap.error("a config or seed other than mamba_tiny.bin's needs --out (so it cannot overwrite mamba_tiny.bin)")
+        args.out = os.path.join(repo, "test", "fixtures", "mamba_tiny.bin")
+
     torch.set_num_threads(1)
-    torch.manual_seed(1337)
-    cfg = Config()
+    torch.manual_seed(args.seed)
     steps = 10
     lr, b1, b2, eps, wd, clip = 1e-3, 0.9, 0.95, 1e-8, 0.1, 1.0
     hyper = [lr, b1, b2, eps, wd, clip, cfg.eps, 0.0]
@@ -411,7 +451,7 @@ def main():
     p = {k: v.to(dtype) for k, v in p32.items()}
 
     print(f"config: V={cfg.V} Vp={cfg.Vp} C={cfg.C} L={cfg.L} Di={cfg.Di} N={cfg.N} K={cfg.K} R={cfg.R} "
-          f"B={cfg.B} T={cfg.T} dtype={dtype} torch={torch.__version__}")
+          f"B={cfg.B} T={cfg.T} seed={args.seed} dtype={dtype} torch={torch.__version__}")
     print(f"ignored targets: {int((targets == -1).sum())} of {targets.numel()} "
           f"(per row {[int((targets[b] == -1).sum()) for b in range(cfg.B)]})")
 
