@@ -61,6 +61,8 @@ LR=${LR:-2e-3}
 WARMUP=${WARMUP:-1000}
 VAL_EVERY=${VAL_EVERY:-1000}
 CKPT_EVERY=${CKPT_EVERY:-2000}
+for v in B T STEPS; do require_uint "$v" 1; done
+for v in WARMUP VAL_EVERY CKPT_EVERY; do require_uint "$v" 0; done
 
 # the shards, made once; enwik8_source.txt (dev/data/enwik8.py) says from what
 TRAIN="$DATA_DIR/enwik8_train.bin" VAL="$DATA_DIR/enwik8_val.bin" TEST="$DATA_DIR/enwik8_test.bin"

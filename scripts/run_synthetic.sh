@@ -59,14 +59,14 @@ SEED=${SEED:-1337}
 LENGTHS=${LENGTHS:-6 8 10 12 14 16 18 20}
 VAL_SEQS=${VAL_SEQS:-256}
 EVAL_B=${EVAL_B:-1}
-is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]*)$ ]]; }
-if ! is_uint "$VAL_SEQS" || [ "$VAL_SEQS" -lt 1 ] || [ "${#VAL_SEQS}" -gt 9 ]; then die "VAL_SEQS must be a positive integer, got '$VAL_SEQS'"; fi
+require_uint VAL_SEQS 1
 if ! is_uint "$EVAL_B" || [ "$EVAL_B" -lt 1 ] || [ $(( VAL_SEQS % EVAL_B )) -ne 0 ]; then
     die "EVAL_B must be a positive integer that divides VAL_SEQS ($VAL_SEQS), got '$EVAL_B'"
 fi
-if ! is_uint "$IND_STEPS" || [ "$IND_STEPS" -lt 1 ]; then die "induction steps must be a positive integer, got '$IND_STEPS'"; fi
-if ! is_uint "$COPY_STEPS" || [ "$COPY_STEPS" -lt 1 ]; then die "copy steps must be a positive integer, got '$COPY_STEPS'"; fi
+is_uint "$IND_STEPS" && [ "$IND_STEPS" -ge 1 ] || die "induction steps must be a whole number from 1 to 999999999, got '$IND_STEPS'"
+is_uint "$COPY_STEPS" && [ "$COPY_STEPS" -ge 1 ] || die "copy steps must be a whole number from 1 to 999999999, got '$COPY_STEPS'"
 for sel in $SEL; do case "$sel" in 0|1) ;; *) die "SEL must list 1 and / or 0, got '$SEL'" ;; esac; done
+[ -n "${SEL// /}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
 [[ "$SEED" =~ ^-?[0-9]+$ ]] && [ "${#SEED}" -le 10 ] || die "SEED must be an integer, got '$SEED'"
 for p in $LENGTHS; do
     if ! is_uint "$p" || [ "$p" -lt 2 ] || [ "$p" -gt 30 ]; then die "LENGTHS lists exponents p (L = 2^p) in [2, 30], got '$p'"; fi

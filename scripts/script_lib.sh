@@ -2,6 +2,11 @@
 # argument check, and one trainer run whose output is shown and appended to OUT/run.out.
 die() { echo "error: $*" >&2; exit 1; }
 
+# is_uint <s>: a whole number in decimal, no sign or leading zeros, below 10^9 (the trainer's flags are ints);
+# require_uint <NAME> <min>: the variable NAME is one, at least min, else one error line naming it
+is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]{0,8})$ ]]; }
+require_uint() { is_uint "${!1}" && [ "${!1}" -ge "$2" ] || die "$1 must be a whole number from $2 to 999999999, got '${!1}'"; }
+
 # check_script_args <usage line> <most arguments> "$@": -h / --help print the caller's usage (its
 # `usage` function) and exit 0; an unknown option or too many arguments is one error line
 check_script_args() {

@@ -449,6 +449,10 @@ if [ "$CPU" = 1 ]; then
     if [ "$rc" -eq 0 ] && echo "$r0" | grep -q -- "-pn 2 -pr 0 -pl 0 -x 5 -o out/x$" && echo "$r1" | grep -q -- "-pn 2 -pr 1 -pl 1 -x 5 -o out/x$" &&
        [ "$(echo "$r0" | grep -o -- '-pf [^ ]*')" = "$(echo "$r1" | grep -o -- '-pf [^ ]*')" ]; then ok "multi_gpu_launcher_ranks"
     else bad "multi_gpu_launcher_ranks" "rc $rc: $r0 / $r1"; fi
+    # a process count past any node (and past bash's arithmetic) is refused before anything starts
+    err=$(BIN="$TMP/fake_trainer.sh" bash scripts/multi_gpu.sh -n 99999999999999999999 2>&1); rc=$?
+    if [ "$rc" -eq 2 ] && echo "$err" | grep -q "\-n needs a number of processes from 1 to 9999, got '99999999999999999999'"; then
+        ok "multi_gpu_launcher_bounds_n"; else bad "multi_gpu_launcher_bounds_n" "rc $rc: $err"; fi
     start=$(date +%s)
     FAKE_FAIL=1 BIN="$TMP/fake_trainer.sh" bash scripts/multi_gpu.sh -n 2 2> "$TMP/launcher.err"; rc=$?
     if [ "$rc" -eq 3 ] && [ $(( $(date +%s) - start )) -lt 20 ] && grep -q "a process exited with 3" "$TMP/launcher.err"; then

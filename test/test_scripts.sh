@@ -204,7 +204,20 @@ if grep -q "^induction_s1 L=2^14 accuracy 0.500000 (32 sequences" "$TMP/syn32b/i
    grep -q -- "-b 8 -t 16384 -x 0 -m 4\$" "$TMP/fake_args.log"; then ok "synthetic_eval_batch_passed"
 else bad "synthetic_eval_batch_passed" "$(head -n 1 "$TMP/syn32b/induction_s1_lengths.txt" 2>&1)"; fi
 expect_error_cmd synthetic_eval_b_divides "EVAL_B must be a positive integer that divides VAL_SEQS (256), got '3'" "${SY[@]}" EVAL_B=3 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
-expect_error_cmd synthetic_bad_val_seqs "VAL_SEQS must be a positive integer, got '0'" "${SY[@]}" VAL_SEQS=0 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_bad_val_seqs "VAL_SEQS must be a whole number from 1 to 999999999, got '0'" "${SY[@]}" VAL_SEQS=0 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# an empty selection list and a step count past the trainer's int are one error line each, not a silent
+# no-op or bash's printf range warnings
+expect_error_cmd synthetic_empty_sel "SEL must list 1 and / or 0, got ' '" "${SY[@]}" SEL=" " bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_huge_steps "induction steps must be a whole number from 1 to 999999999, got '99999999999'" \
+    "${SY[@]}" bash scripts/run_synthetic.sh "$TMP/syn" 99999999999 2
+# run_tinyshakespeare.sh checks its numbers itself: STEPS=0 or VAL_EVERY=00 used to fail in the trainer
+# with an error about -kb 1, a flag the user never gave
+expect_error_cmd tinyshakespeare_zero_steps "STEPS must be a whole number from 1 to 999999999, got '0'" \
+    env STEPS=0 bash scripts/run_tinyshakespeare.sh "$TMP/ts_bad"
+expect_error_cmd tinyshakespeare_val_every_leading_zero "VAL_EVERY must be a whole number from 0 to 999999999, got '00'" \
+    env VAL_EVERY=00 bash scripts/run_tinyshakespeare.sh "$TMP/ts_bad"
+if [ ! -e "$TMP/ts_bad" ]; then ok "tinyshakespeare_bad_numbers_leave_nothing"; else bad "tinyshakespeare_bad_numbers_leave_nothing" "$TMP/ts_bad made"; fi
+expect_error_cmd enwik8_bad_steps "STEPS must be a whole number from 1 to 999999999, got 'x'" env STEPS=x bash scripts/run_enwik8.sh
 expect_error_cmd synthetic_length_eval_failure "induction_s1 at L=2\^12: the evaluation exited with 3: fake failure at -t 4096" \
     "${SY[@]}" FAKE_FAIL_T=4096 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 expect_error_cmd synthetic_bad_seed "SEED must be an integer, got 'x1'" "${SY[@]}" SEED=x1 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
