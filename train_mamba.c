@@ -949,7 +949,8 @@ void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, f
 }
 
 // test hook (MAMBA_TEST_INJECT_NAN_STEP): what a corrupted batch or an overflow would leave behind
-void mamba_inject_nan_gradient(Mamba *model) { model->grads_memory[0] = NAN; }
+// (NaN), or with MAMBA_TEST_INJECT_VALUE a finite spike in the gradient norm (for -sg)
+void mamba_inject_gradient(Mamba *model, float value) { model->grads_memory[0] = value; }
 
 void mamba_free(Mamba *model) {
     free(model->params_memory);
@@ -1296,6 +1297,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
     const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
     int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
+    const char *inject_value = getenv("MAMBA_TEST_INJECT_VALUE"); // (what it writes; unset: NaN)
+    float injected = inject_value != NULL ? strtof(inject_value, NULL) : NAN;
     const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM (or MAMBA_TEST_SIGNALS) arrives during this step
     int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
@@ -1358,7 +1361,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             loss += model->mean_loss;
         }
         loss /= grad_accum_steps;
-        if (step + 1 == inject_nan_step) { mamba_inject_nan_gradient(model); }
+        if (step + 1 == inject_nan_step) { mamba_inject_gradient(model, injected); }
         float norm = mamba_grad_norm(model);
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
         float lr = get_learning_rate(&sched, step);

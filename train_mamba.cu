@@ -700,9 +700,9 @@ void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, f
 }
 
 // test hook (MAMBA_TEST_INJECT_NAN_STEP): what a corrupted batch or an overflow would leave behind
-void mamba_inject_nan_gradient(Mamba *model) {
-    float nan = NAN;
-    cudaCheck(cudaMemcpy(model->grads_memory, &nan, sizeof(float), cudaMemcpyHostToDevice));
+// (NaN), or with MAMBA_TEST_INJECT_VALUE a finite spike in the gradient norm (for -sg)
+void mamba_inject_gradient(Mamba *model, float value) {
+    cudaCheck(cudaMemcpy(model->grads_memory, &value, sizeof(float), cudaMemcpyHostToDevice));
 }
 
 void mamba_free(Mamba *model) {
@@ -1246,6 +1246,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
     const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
     int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
+    const char *inject_value = getenv("MAMBA_TEST_INJECT_VALUE"); // (what it writes; unset: NaN)
+    float injected = inject_value != NULL ? strtof(inject_value, NULL) : NAN;
     const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM (or MAMBA_TEST_SIGNALS) arrives during this step
     int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
@@ -1319,7 +1321,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             multi_gpu_reduce_gradients(&multi_gpu_config, model->grads_memory, model->num_parameters, main_stream);
         }
         loss = multi_gpu_mean(&multi_gpu_config, (float)loss, main_stream);
-        if (step + 1 == inject_nan_step) { mamba_inject_nan_gradient(model); }
+        if (step + 1 == inject_nan_step) { mamba_inject_gradient(model, injected); }
         float norm = mamba_grad_norm(model);
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
         float lr = get_learning_rate(&sched, step);

@@ -880,6 +880,18 @@ fi
 # consecutive skips stop the run with an error
 MAMBA_TEST_INJECT_NAN_STEP=2 expect_error too_many_skips "consecutive updates skipped" "${TINY[@]}" -x 4 -ms 1
 
+# --- -sg: a gradient-norm outlier (one gradient set to 1e6 at step 135, once the 128-step window is full)
+# skips that update only with -sg (z-score ~3.5e6 > 6); without it the step is an ordinary clipped update.
+# -n 1 keeps steps 134 and 135's models (-nk 2): with -sg they are the same weights
+SG=(-x 135 -n 1 -nk 2)
+MAMBA_TEST_INJECT_NAN_STEP=135 MAMBA_TEST_INJECT_VALUE=1e6 "$BIN" "${TINY[@]}" "${SG[@]}" -sg 6 -o "$TMP/sg" > "$TMP/sg.out" 2>&1; rc1=$?
+MAMBA_TEST_INJECT_NAN_STEP=135 MAMBA_TEST_INJECT_VALUE=1e6 "$BIN" "${TINY[@]}" -x 135 -o "$TMP/nosg" > "$TMP/nosg.out" 2>&1; rc2=$?
+z=$(sed -n 's/^s:135 skipped .*norm_z:\([0-9.]*\)$/\1/p' "$TMP/sg/main.log")
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ "$(grep -c ' skipped ' "$TMP/sg/main.log")" -eq 1 ] && awk -v z="${z:-0}" 'BEGIN { exit !(z > 1e5) }' &&
+   cmp -s <(tail -c +1025 "$TMP/sg/model_00000134.bin") <(tail -c +1025 "$TMP/sg/model_00000135.bin") &&
+   ! grep -q "skipped" "$TMP/nosg.out" && grep -q "^step  135/135 | loss [0-9.]* | norm 1000000" "$TMP/nosg.out"; then ok "norm_outlier_skipped_with_sg"
+else bad "norm_outlier_skipped_with_sg" "rc $rc1/$rc2, z '$z': $(grep -h skipped "$TMP/sg.out" "$TMP/nosg.out" | head -n 2 | tr '\n' ' ')"; fi
+
 # --- -nk keeps only the newest checkpoints
 "$BIN" "${TINY[@]}" -x 8 -n 2 -nk 2 -o "$TMP/keep" > /dev/null 2>&1
 left=$(cd "$TMP/keep" && ls DONE_* model_* state_* | tr '\n' ' ')
