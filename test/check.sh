@@ -18,6 +18,17 @@ expect_error_cmd() {
     ok "$name"
 }
 
+# wait_until <n> <command...>: runs the command every 0.05 s until it succeeds, at most n times; on a
+# timeout returns 1 and sets NOT_READY to a phrase for the failure message that follows (a slow start
+# then reads as such, not as the signal test's own failure)
+wait_until() {
+    local n="$1"; shift
+    NOT_READY=""
+    for _ in $(seq 1 "$n"); do "$@" 2>/dev/null && return 0; sleep 0.05; done
+    NOT_READY="(not ready after $((n / 20)) s, signalled anyway) "
+    return 1
+}
+
 finish_checks() {
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]

@@ -504,22 +504,22 @@ if [ "$CPU" = 1 ]; then
     chmod +x "$TMP/stop_trainer.sh"
     BIN="$TMP/stop_trainer.sh" setsid bash scripts/multi_gpu.sh -n 2 > /dev/null 2>&1 &
     lpid=$!
-    for _ in $(seq 1 100); do [ "$(grep -c ready "$TMP/stop.log" 2>/dev/null)" = 2 ] && break; sleep 0.05; done
+    wait_until 100 eval '[ "$(grep -c ready "$TMP/stop.log")" = 2 ]'
     kill -TERM -- "-$(ps -o pgid= "$lpid" | tr -d ' ')"
     wait "$lpid"; rc=$?
     got=$(grep -c -E "^rank [01] got: (TERM USR1|USR1 TERM)\$" "$TMP/stop.log")
     if [ "$rc" -eq 0 ] && [ "$got" = 2 ]; then ok "multi_gpu_launcher_passes_stop_once"
-    else bad "multi_gpu_launcher_passes_stop_once" "rc $rc: $(tr '\n' ' ' < "$TMP/stop.log")"; fi
+    else bad "multi_gpu_launcher_passes_stop_once" "${NOT_READY}rc $rc: $(tr '\n' ' ' < "$TMP/stop.log")"; fi
     # a stop sent to the launcher alone reaches the processes as SIGUSR1; a second one kills them at once
     rm -f "$TMP/stop.log"
     STANDIN_STOP_SECONDS=5 BIN="$TMP/stop_trainer.sh" bash scripts/multi_gpu.sh -n 2 > /dev/null 2>&1 &
     lpid=$!
-    for _ in $(seq 1 100); do [ "$(grep -c ready "$TMP/stop.log" 2>/dev/null)" = 2 ] && break; sleep 0.05; done
+    wait_until 100 eval '[ "$(grep -c ready "$TMP/stop.log")" = 2 ]'
     t0=$(date +%s)
     kill -TERM "$lpid"; sleep 0.7; kill -TERM "$lpid"
     wait "$lpid"; rc=$?
     if [ "$rc" -eq 137 ] && [ $(( $(date +%s) - t0 )) -lt 4 ] && ! grep -q got "$TMP/stop.log"; then ok "multi_gpu_launcher_second_stop_kills"
-    else bad "multi_gpu_launcher_second_stop_kills" "rc $rc after $(( $(date +%s) - t0 )) s: $(tr '\n' ' ' < "$TMP/stop.log")"; fi
+    else bad "multi_gpu_launcher_second_stop_kills" "${NOT_READY}rc $rc after $(( $(date +%s) - t0 )) s: $(tr '\n' ' ' < "$TMP/stop.log")"; fi
 fi
 
 # --- scripts/run_pretrain.sh end to end on a small corpus (two text files, then JSON Lines) with the
@@ -563,12 +563,12 @@ if [ "$CPU" = 1 ]; then
     setsid env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=12800000 VAL_EVERY=0 SAMPLE_EVERY=0 \
         DATA="$TMP/pt/corpus" OUT="$TMP/pt/sig" EXTRA="-nt 2" bash scripts/run_pretrain.sh "$TKJ" > "$TMP/pt_sig.out" 2>&1 &
     spid=$!
-    for _ in $(seq 1 400); do grep -q '^s:20 trl' "$TMP/pt/sig/main.log" 2>/dev/null && break; sleep 0.05; done
+    wait_until 400 grep -q '^s:20 trl' "$TMP/pt/sig/main.log"
     kill -INT -- -"$spid"
     wait "$spid"; rc=$?
     if [ "$rc" -eq 0 ] && tail -n 1 "$TMP/pt_sig.out" | grep -q "^stopped by signal 2 after step [0-9]* of 100000 .*run the same command again" &&
        ls "$TMP/pt/sig"/DONE_* > /dev/null 2>&1; then ok "run_pretrain_ctrl_c_checkpoints"
-    else bad "run_pretrain_ctrl_c_checkpoints" "rc $rc: $(tail -n 2 "$TMP/pt_sig.out")"; fi
+    else bad "run_pretrain_ctrl_c_checkpoints" "${NOT_READY}rc $rc: $(tail -n 2 "$TMP/pt_sig.out")"; fi
     expect_error_cmd run_pretrain_bad_model "-e $TMP/none.bin" env MODEL="$TMP/none.bin" DATA="$TMP/pt/corpus" bash scripts/run_pretrain.sh "$TKJ"
     head -c 100000 dev/data/tinyshakespeare.txt > "$TMP/pt_small.txt"
     expect_error_cmd run_pretrain_val_too_small "val split is smaller than one batch" env GPUS=1 MODEL=d32:l2:v270 MICRO_B=16 T=64 \
@@ -777,13 +777,13 @@ else bad "eval_checkpoint_matches_logged" "eval $v1 / $v2, logged $logged"; fi
 # An external signal on a run far too long to end first (no race with the run's end) ...
 "$BIN" "${TINY[@]}" -x 1000000 -o "$TMP/sig_ext" > "$TMP/sig_ext.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 400); do grep -q '^s:20 trl' "$TMP/sig_ext/main.log" 2>/dev/null && break; sleep 0.05; done
+wait_until 400 grep -q '^s:20 trl' "$TMP/sig_ext/main.log"
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 if [ "$rc" -eq 0 ] && grep -q "stopped by signal 15" "$TMP/sig_ext.out" && ls "$TMP/sig_ext"/DONE_* > /dev/null 2>&1; then
     ok "sigterm_checkpoints_and_exits_0"
 else
-    bad "sigterm_checkpoints_and_exits_0" "rc $rc: $(tail -n 2 "$TMP/sig_ext.out")"
+    bad "sigterm_checkpoints_and_exits_0" "${NOT_READY}rc $rc: $(tail -n 2 "$TMP/sig_ext.out")"
 fi
 # ... and, for the bitwise resume, the same signal raised by the trainer itself during step 20
 # (MAMBA_TEST_SIGTERM_STEP), so the stop lands at a known step however fast the machine is
@@ -850,22 +850,22 @@ done
 # ... and outside the training loop (here generating a million tokens) a signal ends the run at once
 "$BIN" -e d64:l2:v256 -x 0 -p hello -g 1000000 -nt 2 > "$TMP/sig_gen.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do grep -q '^generating' "$TMP/sig_gen.out" 2>/dev/null && break; sleep 0.05; done
+wait_until 200 grep -q '^generating' "$TMP/sig_gen.out"
 kill -TERM "$pid"; t0=$(date +%s)
 wait "$pid"; rc=$?
 if [ "$rc" -eq 143 ] && [ $(( $(date +%s) - t0 )) -le 10 ]; then ok "sigterm_outside_training_exits"
-else bad "sigterm_outside_training_exits" "rc $rc after $(( $(date +%s) - t0 )) s"; fi
+else bad "sigterm_outside_training_exits" "${NOT_READY}rc $rc after $(( $(date +%s) - t0 )) s"; fi
 # ... and what was printed before such an exit is in the file: stdout is line-buffered (it was fully
 # buffered into a file, so an exit at once lost up to 4 KB of log lines). CPU trainer only (the shared
 # install_signal_handlers sets it for both): the evaluation of 1M tokens runs for seconds there
 if [ "$CPU" = 1 ]; then
     "$BIN" -e d256:l8:v256 -b 8 -t 256 -nt 2 -x 0 -m -1 -j dev/data/tinyshakespeare/tiny_shakespeare_train.bin > "$TMP/sig3.out" 2>&1 &
     pid=$!
-    for _ in $(seq 1 200); do grep -q '^| parameters' "$TMP/sig3.out" 2>/dev/null && break; sleep 0.05; done
+    wait_until 200 grep -q '^| parameters' "$TMP/sig3.out"
     kill -TERM "$pid"
     wait "$pid"; rc=$?
     if [ "$rc" -eq 143 ] && grep -q '^| parameters' "$TMP/sig3.out"; then ok "exit_at_once_keeps_printed_lines"
-    else bad "exit_at_once_keeps_printed_lines" "rc $rc, $(wc -l < "$TMP/sig3.out") lines"; fi
+    else bad "exit_at_once_keeps_printed_lines" "${NOT_READY}rc $rc, $(wc -l < "$TMP/sig3.out") lines"; fi
 fi
 
 # --- a NaN gradient skips the update: the weights after that step equal those before it

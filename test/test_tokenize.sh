@@ -12,7 +12,8 @@ TRAIN=${TRAIN:-./train_mamba}
 TJ=test/fixtures/bpe/tokenizer.json
 TXT=dev/data/tinyshakespeare.txt
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+MOUNTS="" # small tmpfs mounts of the output-safety checks below (a full disk): unmounted at exit too
+trap 'for m in $MOUNTS; do umount "$m" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 . test/check.sh
 
 # -h / --help print the usage to stdout and exit 0; no arguments print it to stderr and exit 1
@@ -211,8 +212,9 @@ printf '{"text": "ab\0cd"}\n' > "$TMP/jl/bad6.jsonl"
 
 # --- the trainer reads the shards (a model with the tokenizer's 270 ids)
 if [ -x "$TRAIN" ]; then
-    out=$("$TRAIN" -e d32:l2:v270 -b 4 -t 32 -x 3 -v 3 -m 2 -g 0 -nt 2 -i "$TMP/ref_train_*.bin" -j "$TMP/ref_val_*.bin" 2>&1)
-    if echo "$out" | grep -q '^val loss'; then ok "trainer_reads_shards"; else bad "trainer_reads_shards" "$(echo "$out" | tail -n 2)"; fi
+    out=$("$TRAIN" -e d32:l2:v270 -b 4 -t 32 -x 3 -v 3 -m 2 -g 0 -nt 2 -i "$TMP/ref_train_*.bin" -j "$TMP/ref_val_*.bin" 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q '^step    3/3' && [ "$(echo "$out" | grep -c '^val loss')" -ge 2 ]; then ok "trainer_reads_shards"
+    else bad "trainer_reads_shards" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 else
     echo "SKIP trainer_reads_shards: $TRAIN not built (not counted as passed)"
 fi
@@ -234,7 +236,9 @@ expect_error not_a_number "expected an integer, got .two." -t "$TJ" -o "$TMP/x" 
 expect_error unknown_flag "unknown flag -q" -t "$TJ" -q 1 -o "$TMP/x" "$TXT"
 expect_error stale_shards "ref_train_000000.bin' exists" -t "$TJ" -o "$TMP/ref" "$TXT"
 expect_error val_without_cut "the val split got no tokens" -t "$TJ" -o "$TMP/x" "$TMP/oneline.txt"
-expect_error no_train_tokens "no train tokens" -t "$TJ" -o "$TMP/x" -e 0 -v 0 "$TMP/empty.txt"
+# (an empty input is "no text", below; here the only document starts in the val split: 20 blank lines first)
+{ printf '\n%.0s' $(seq 20); printf '{"text": "a"}\n'; } > "$TMP/late_doc.jsonl"
+expect_error no_train_tokens "no train tokens" -t "$TJ" -o "$TMP/x" -v 0.5 -j text "$TMP/late_doc.jsonl"
 expect_error decode_missing "no shard files match" -t "$TJ" -d "$TMP/none_*.bin"
 expect_error not_a_shard "bad shard magic" -t "$TJ" -d "$TXT"
 expect_error jsonl_malformed "bad1.jsonl' line 2: not a JSON object" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad1.jsonl"
@@ -267,5 +271,227 @@ expect_error new_dir_fails_midway "cannot create directory '$TMP/nd3/sub/aaa.*Fi
 if [ ! -e "$TMP/nd3" ]; then ok "no_directory_after_failed_mkdir"; else bad "no_directory_after_failed_mkdir" "$(ls -R "$TMP/nd3")"; fi
 touch "$TMP/plain"
 expect_error prefix_under_a_file "'$TMP/plain' exists and is not a directory" -t "$TJ" -o "$TMP/plain/sub/x" "$TXT"
+
+
+# ============================================================================
+# Data preparation: no text is an error, and a failed write leaves the previous outputs as they
+# were (no half-written file, no mixed set, no .tmp left): dev/data/tokenize, dev/data/prepare_bytes,
+# dev/data/tinyshakespeare.py, dev/data/enwik8.py. A write that fails midway comes from `ulimit -f`
+# (a file-size limit, which any user may set: the C tools must not die of SIGXFSZ), from a directory
+# in the way of a later output's .tmp name, and from a full disk: a 256 KiB tmpfs where mounting is
+# permitted (else SKIP, not counted as passed). PB / ENWIK8_PY / TS_PY name other versions to check.
+PB=${PB:-./dev/data/prepare_bytes}
+ENWIK8_PY=${ENWIK8_PY:-dev/data/enwik8.py}
+TS_PY=${TS_PY:-dev/data/tinyshakespeare.py}
+OS=$TMP/outsafe
+mkdir -p "$OS"
+# limited <KiB> <command...>: the command under a file-size limit
+limited() { local kb="$1"; shift; ( ulimit -f "$kb" && exec "$@" ); }
+HAVE_ULIMIT=0; (ulimit -f 8) 2>/dev/null && HAVE_ULIMIT=1
+# small_disk <dir>: a 256 KiB tmpfs mounted there (status 1 when mounting is not permitted)
+small_disk() {
+    mkdir -p "$1"
+    mount -t tmpfs -o size=256k tmpfs "$1" 2>/dev/null || return 1
+    MOUNTS="$MOUNTS $1"
+}
+# unchanged <name> <sums file> <dir>: the files of <dir> are those the sums list, unchanged, and no .tmp
+unchanged() {
+    local left
+    left=$(cd "$3" && find . -name '*.tmp' | head -3)
+    if (cd "$3" && md5sum -c --quiet "$2" > /dev/null 2>&1) && [ -z "$left" ]; then ok "$1"
+    else bad "$1" "outputs in $3 changed or .tmp left: $(cd "$3" && md5sum -c --quiet "$2" 2>&1 | head -2) $left"; fi
+}
+sums() { (cd "$1" && md5sum -- *) > "$2"; }
+
+# --- tokenize: no text at all is an error, also with -v 0 (it wrote a shard holding only the
+# end-of-text token); one empty document among others is still a document
+expect_error_cmd no_text_empty_file "empty.txt': expected text, found an empty file: nothing to tokenize" \
+    "$TOK" -t "$TJ" -o "$OS/nt1/x" -v 0 "$TMP/empty.txt"
+expect_error_cmd no_text_empty_files "expected text, found 2 empty files" "$TOK" -t "$TJ" -o "$OS/nt2/x" -v 0 "$TMP/empty.txt" "$TMP/empty.txt"
+printf '{"text": ""}\n\n{"id": 2, "text": ""}\n' > "$OS/empty_strings.jsonl"
+printf '\n  \n\n' > "$OS/blank_lines.jsonl"
+expect_error_cmd no_text_jsonl_empty_strings "empty_strings.jsonl': expected text in field \"text\", found 2 document.s., all empty strings" \
+    "$TOK" -t "$TJ" -o "$OS/nt3/x" -v 0 -j text "$OS/empty_strings.jsonl"
+expect_error_cmd no_text_jsonl_empty_strings_val "found 2 document.s., all empty strings" "$TOK" -t "$TJ" -o "$OS/nt4/x" -v 0.5 -j text "$OS/empty_strings.jsonl"
+expect_error_cmd no_text_jsonl_blank_lines "blank_lines.jsonl': expected text in field \"text\", found no document" \
+    "$TOK" -t "$TJ" -o "$OS/nt5/x" -v 0 -j text "$OS/blank_lines.jsonl"
+if [ -z "$(ls -A "$OS" | grep -v jsonl)" ]; then ok "no_text_no_output"; else bad "no_text_no_output" "$(ls "$OS")"; fi
+if "$TOK" -t "$TJ" -o "$OS/one_empty" -v 0 "$TMP/e1.txt" "$TMP/empty.txt" > /dev/null 2> "$TMP/err" &&
+   [ "$("$TOK" -t "$TJ" -d "$OS/one_empty_train_*.bin" 2>&1)" = "$(printf '<|endoftext|>ab\ncd\nef\ngh\n<|endoftext|>')" ]; then
+    ok "no_text_one_empty_document_kept"
+else
+    bad "no_text_one_empty_document_kept" "$(cat "$TMP/err")"
+fi
+
+# --- tokenize under a file-size limit: one error line, no shard and no directory left
+if [ "$HAVE_ULIMIT" = 1 ]; then
+    expect_error_cmd tokenize_file_size_limit "x_train_000000.bin.partial.tmp.*File too large" \
+        limited 8 "$TOK" -t "$TJ" -o "$OS/fsl/x" -s 5000 -v 0 "$TXT"
+    if [ ! -e "$OS/fsl" ]; then ok "tokenize_file_size_limit_no_output"; else bad "tokenize_file_size_limit_no_output" "$(ls "$OS/fsl" | head -3)"; fi
+else
+    echo "SKIP tokenize_file_size_limit: ulimit -f cannot be set (not counted as passed)"
+fi
+
+# --- prepare_bytes: train and val are both written before either replaces its old file
+head -c 5000 "$TXT" > "$OS/small.txt"; head -c 130000 "$TXT" > "$OS/big.txt"
+if [ -x "$PB" ]; then
+    mkdir -p "$OS/pb"
+    if "$PB" "$OS/small.txt" "$OS/pb/t.bin" "$OS/pb/v.bin" > /dev/null 2> "$TMP/err"; then
+        sums "$OS/pb" "$OS/pb.sums"
+        # the val write fails after the train one succeeded (a directory where v.bin.tmp goes)
+        mkdir "$OS/pb/v.bin.tmp"
+        expect_error_cmd prepare_bytes_val_write_fails "v.bin.tmp" "$PB" "$OS/big.txt" "$OS/pb/t.bin" "$OS/pb/v.bin"
+        rmdir "$OS/pb/v.bin.tmp"
+        unchanged prepare_bytes_val_write_fails_keeps_both "$OS/pb.sums" "$OS/pb"
+        if [ "$HAVE_ULIMIT" = 1 ]; then
+            expect_error_cmd prepare_bytes_file_size_limit "t.bin.tmp' failed: File too large" limited 10 "$PB" "$OS/big.txt" "$OS/pb/t.bin" "$OS/pb/v.bin"
+            unchanged prepare_bytes_file_size_limit_keeps_both "$OS/pb.sums" "$OS/pb"
+        else
+            echo "SKIP prepare_bytes_file_size_limit: ulimit -f cannot be set (not counted as passed)"
+        fi
+        # an output named as the other's temporary file would be overwritten by it
+        expect_error_cmd prepare_bytes_output_is_others_tmp "one output is the other's temporary file" \
+            "$PB" "$OS/small.txt" "$OS/pb/t.bin.tmp" "$OS/pb/t.bin"
+        unchanged prepare_bytes_output_is_others_tmp_keeps_both "$OS/pb.sums" "$OS/pb"
+        # a full disk (256 KiB, 4 KiB pages): shards of 5,000 bytes there (4 pages), then of 130,000
+        # bytes (58 + 7 pages): the new train shard fits beside the old ones, the new val shard not
+        if small_disk "$OS/pbfull"; then
+            "$PB" "$OS/small.txt" "$OS/pbfull/t.bin" "$OS/pbfull/v.bin" > /dev/null
+            sums "$OS/pbfull" "$OS/pbfull.sums"
+            expect_error_cmd prepare_bytes_full_disk "v.bin.tmp' failed: No space left on device" "$PB" "$OS/big.txt" "$OS/pbfull/t.bin" "$OS/pbfull/v.bin"
+            unchanged prepare_bytes_full_disk_keeps_both "$OS/pbfull.sums" "$OS/pbfull"
+            umount "$OS/pbfull"
+        else
+            echo "SKIP prepare_bytes_full_disk: cannot mount a tmpfs here (not counted as passed)"
+        fi
+    else
+        bad "prepare_bytes_setup" "$(cat "$TMP/err")"
+    fi
+else
+    echo "SKIP prepare_bytes output checks: $PB not built (not counted as passed)"
+fi
+
+if command -v python3 > /dev/null; then
+    # --- tinyshakespeare.py (a copy beside a 130,000-byte stand-in: it reads the text next to itself)
+    mkdir -p "$OS/ts"; cp "$TS_PY" "$OS/ts/tinyshakespeare.py"; cp "$OS/small.txt" "$OS/ts/tinyshakespeare.txt"
+    TSD=$OS/ts/tinyshakespeare
+    if python3 "$OS/ts/tinyshakespeare.py" > /dev/null 2> "$TMP/err"; then
+        sums "$TSD" "$OS/ts.sums"
+        if [ -x "$PB" ]; then
+            "$PB" "$OS/small.txt" "$OS/pbt.bin" "$OS/pbv.bin" > /dev/null
+            if cmp -s "$OS/pbt.bin" "$TSD/tiny_shakespeare_train.bin" && cmp -s "$OS/pbv.bin" "$TSD/tiny_shakespeare_val.bin"; then ok "tinyshakespeare_py_same_bytes_as_prepare_bytes"
+            else bad "tinyshakespeare_py_same_bytes_as_prepare_bytes" "the shards differ"; fi
+        fi
+        cp "$OS/big.txt" "$OS/ts/tinyshakespeare.txt"
+        mkdir "$TSD/tiny_shakespeare_val.bin.tmp"
+        expect_error_cmd tinyshakespeare_py_val_write_fails "tiny_shakespeare_val.bin.tmp': Is a directory" python3 "$OS/ts/tinyshakespeare.py"
+        rmdir "$TSD/tiny_shakespeare_val.bin.tmp"
+        unchanged tinyshakespeare_py_val_write_fails_keeps_both "$OS/ts.sums" "$TSD"
+        if [ "$HAVE_ULIMIT" = 1 ]; then
+            expect_error_cmd tinyshakespeare_py_file_size_limit "tiny_shakespeare_train.bin.tmp': File too large" limited 10 python3 "$OS/ts/tinyshakespeare.py"
+            unchanged tinyshakespeare_py_file_size_limit_keeps_both "$OS/ts.sums" "$TSD"
+        else
+            echo "SKIP tinyshakespeare_py_file_size_limit: ulimit -f cannot be set (not counted as passed)"
+        fi
+        # a full disk: as for prepare_bytes above
+        mkdir -p "$OS/ts2"; cp "$OS/ts/tinyshakespeare.py" "$OS/ts2/"; cp "$OS/small.txt" "$OS/ts2/tinyshakespeare.txt"
+        if small_disk "$OS/ts2/tinyshakespeare"; then
+            python3 "$OS/ts2/tinyshakespeare.py" > /dev/null
+            sums "$OS/ts2/tinyshakespeare" "$OS/ts2.sums"
+            cp "$OS/big.txt" "$OS/ts2/tinyshakespeare.txt"
+            expect_error_cmd tinyshakespeare_py_full_disk "tiny_shakespeare_val.bin.tmp': No space left on device" python3 "$OS/ts2/tinyshakespeare.py"
+            unchanged tinyshakespeare_py_full_disk_keeps_both "$OS/ts2.sums" "$OS/ts2/tinyshakespeare"
+            umount "$OS/ts2/tinyshakespeare"
+        else
+            echo "SKIP tinyshakespeare_py_full_disk: cannot mount a tmpfs here (not counted as passed)"
+        fi
+    else
+        bad "tinyshakespeare_py_setup" "$(cat "$TMP/err")"
+    fi
+
+    # --- enwik8.py on a 40,000-byte stand-in (--allow-any-size), raw and zipped (stored and deflated),
+    # and the zips with one byte of the member's data flipped
+    mkdir -p "$OS/e8"
+    head -c 40000 "$TXT" > "$OS/e8/enwik8"
+    python3 - "$OS/e8" << 'PYEOF'
+import os, struct, sys, zipfile
+d = sys.argv[1]
+for name, method in (("stored", zipfile.ZIP_STORED), ("deflated", zipfile.ZIP_DEFLATED)):
+    good = os.path.join(d, name + ".zip")
+    with zipfile.ZipFile(good, "w", method) as z:
+        z.write(os.path.join(d, "enwik8"), "enwik8")
+    with zipfile.ZipFile(good) as z:
+        at = z.getinfo("enwik8").header_offset
+    b = bytearray(open(good, "rb").read())
+    name_len, extra_len = struct.unpack("<HH", b[at + 26:at + 30])
+    b[at + 30 + name_len + extra_len + 300] ^= 0x5A  # a byte of the member's data
+    open(os.path.join(d, name + "_bad.zip"), "wb").write(bytes(b))
+PYEOF
+    E8=$OS/e8/out
+    if python3 "$ENWIK8_PY" "$OS/e8/stored.zip" --allow-any-size -o "$E8" > /dev/null 2> "$TMP/err" && [ -f "$E8/enwik8_source.txt" ]; then
+        sums "$E8" "$OS/e8.sums"
+        expect_error_cmd enwik8_corrupt_zip_stored "stored_bad.zip': expected an intact zip member 'enwik8', found a damaged one: Bad CRC-32" \
+            python3 "$ENWIK8_PY" "$OS/e8/stored_bad.zip" --allow-any-size -o "$E8"
+        unchanged enwik8_corrupt_zip_stored_keeps_all "$OS/e8.sums" "$E8"
+        expect_error_cmd enwik8_corrupt_zip_deflated "deflated_bad.zip': expected an intact zip member 'enwik8', found a damaged one" \
+            python3 "$ENWIK8_PY" "$OS/e8/deflated_bad.zip" --allow-any-size -o "$E8"
+        unchanged enwik8_corrupt_zip_deflated_keeps_all "$OS/e8.sums" "$E8"
+        expect_error_cmd enwik8_corrupt_zip_content_md5 "found a damaged one" python3 "$ENWIK8_PY" --content-md5 "$OS/e8/stored_bad.zip"
+        # the last shard fails after train and val were written (a directory where its .tmp goes)
+        mkdir "$E8/enwik8_test.bin.tmp"
+        expect_error_cmd enwik8_test_write_fails "enwik8_test.bin.tmp': Is a directory" python3 "$ENWIK8_PY" "$OS/e8/enwik8" --allow-any-size -o "$E8"
+        rmdir "$E8/enwik8_test.bin.tmp"
+        unchanged enwik8_test_write_fails_keeps_all "$OS/e8.sums" "$E8"
+        if [ "$HAVE_ULIMIT" = 1 ]; then
+            expect_error_cmd enwik8_file_size_limit "enwik8_train.bin.tmp': File too large" limited 20 python3 "$ENWIK8_PY" "$OS/e8/enwik8" --allow-any-size -o "$E8"
+            unchanged enwik8_file_size_limit_keeps_all "$OS/e8.sums" "$E8"
+        else
+            echo "SKIP enwik8_file_size_limit: ulimit -f cannot be set (not counted as passed)"
+        fi
+        # a full disk (256 KiB, 4 KiB pages): shards of 5,000 bytes there (6 pages with the record),
+        # then of 128,000 bytes (57 + 4 + 4 pages): the new train shard fits beside the old set, not
+        # the new val and test too (replaced one by one, train and val were, and the test shard not)
+        head -c 128000 "$TXT" > "$OS/e8/big"
+        if small_disk "$OS/e8full"; then
+            if python3 "$ENWIK8_PY" "$OS/small.txt" --allow-any-size -o "$OS/e8full" > /dev/null 2> "$TMP/err"; then
+                sums "$OS/e8full" "$OS/e8full.sums"
+                expect_error_cmd enwik8_full_disk "enwik8_val.bin.tmp': No space left on device" \
+                    python3 "$ENWIK8_PY" "$OS/e8/big" --allow-any-size -o "$OS/e8full"
+                unchanged enwik8_full_disk_keeps_all "$OS/e8full.sums" "$OS/e8full"
+            else
+                bad "enwik8_full_disk" "$(cat "$TMP/err")"
+            fi
+            umount "$OS/e8full"
+        else
+            echo "SKIP enwik8_full_disk: cannot mount a tmpfs here (not counted as passed)"
+        fi
+        # the same bytes raw and zipped (deflated): the same shards
+        if python3 "$ENWIK8_PY" "$OS/e8/deflated.zip" --allow-any-size -o "$OS/e8/out2" > /dev/null 2> "$TMP/err"; then
+            same=1
+            for f in train val test; do cmp -s "$E8/enwik8_$f.bin" "$OS/e8/out2/enwik8_$f.bin" || same=0; done
+            if [ "$same" = 1 ]; then ok "enwik8_deflated_same_shards"; else bad "enwik8_deflated_same_shards" "the shards differ"; fi
+        else
+            bad "enwik8_deflated_same_shards" "$(cat "$TMP/err")"
+        fi
+    else
+        bad "enwik8_setup" "$(cat "$TMP/err")"
+    fi
+    touch "$OS/e8/plain"
+    expect_error_cmd enwik8_outdir_is_a_file "-o '$OS/e8/plain': expected a directory, found a file" \
+        python3 "$ENWIK8_PY" "$OS/e8/enwik8" --allow-any-size -o "$OS/e8/plain"
+    expect_error_cmd enwik8_outdir_under_a_file "-o '$OS/e8/plain/sub': expected a directory, found a file" \
+        python3 "$ENWIK8_PY" "$OS/e8/enwik8" --allow-any-size -o "$OS/e8/plain/sub"
+    expect_error_cmd enwik8_new_outdir_on_error "found a damaged one" python3 "$ENWIK8_PY" "$OS/e8/stored_bad.zip" --allow-any-size -o "$OS/e8/new/sub"
+    if [ ! -e "$OS/e8/new" ]; then ok "enwik8_new_outdir_removed_on_error"; else bad "enwik8_new_outdir_removed_on_error" "$(ls -R "$OS/e8/new")"; fi
+    if [ "$(id -u)" != 0 ]; then
+        mkdir -p "$OS/e8/ro"; chmod 555 "$OS/e8/ro"
+        expect_error_cmd enwik8_read_only_outdir "ro': directory .* is not writable" python3 "$ENWIK8_PY" "$OS/e8/enwik8" --allow-any-size -o "$OS/e8/ro"
+        chmod 755 "$OS/e8/ro"
+    else
+        echo "SKIP enwik8_read_only_outdir: running as root, which may write anywhere (not counted as passed)"
+    fi
+else
+    echo "SKIP tinyshakespeare.py and enwik8.py output checks: no python3 (not counted as passed)"
+fi
 
 finish_checks

@@ -9,8 +9,11 @@ Writes, in llm.c's shard format (see dataloader.h), to dev/data/enwik8/ unless -
     python dev/data/enwik8.py path/to/enwik8.zip   # or a local zip (member "enwik8") or raw file
     python dev/data/enwik8.py small.txt --allow-any-size -o /tmp/out   # stand-in file: split 90/5/5
     python dev/data/enwik8.py --content-md5 path/to/enwik8.zip   # print the md5 of its bytes, write nothing
-Standard library only; files are streamed in chunks and written atomically (.tmp, then rename).
-Beside the shards, enwik8_source.txt records what they were made from (written last, so it exists
+Standard library only; files are streamed in chunks. All three shards and the record below are
+written under .tmp names first and renamed only once all of them were written and the source
+was read to its end (a zip member's CRC checked), so a failed run (a corrupt zip, a full disk)
+leaves the previous outputs as they were and no .tmp file; errors are one "error:" line.
+Beside the shards, enwik8_source.txt records what they were made from (renamed last, so it exists
 only for a complete set): the source's path, size and sha256, the md5 of the bytes split, and
 whether that is enwik8's published md5 (scripts/run_enwik8.sh compares and reports by it).
 """
@@ -21,6 +24,7 @@ import sys
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from array import array
 
 URL = "http://mattmahoney.net/dc/enwik8.zip"
@@ -31,11 +35,25 @@ SHARD_MAGIC = 20240520
 SHARD_VERSION = 1
 CHUNK = 1 << 22
 HERE = os.path.dirname(os.path.abspath(__file__))
+# what reading a damaged or unsupported zip member raises (OSError: bz2's bad data, and read errors)
+READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
+try:
+    import lzma
+    READ_ERRORS += (lzma.LZMAError,)
+except ImportError:
+    pass
 
 
 def fail(msg):
     print(f"error: {msg}", file=sys.stderr)
     sys.exit(1)
+
+
+def why(e):
+    """An exception as a short reason, without the file name an OSError repeats."""
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return str(e) or type(e).__name__
 
 
 def download(dest):
@@ -48,25 +66,44 @@ def download(dest):
                 if not chunk:
                     break
                 f.write(chunk)
+        os.replace(tmp, dest)
     except (urllib.error.URLError, OSError) as e:
-        if os.path.exists(tmp):
+        if os.path.isfile(tmp):
             os.remove(tmp)
         fail(f"cannot download {URL}: {e}; download it elsewhere and pass its path")
-    os.replace(tmp, dest)
 
 
 def open_source(path):
     """Returns (binary file object, size in bytes) for a raw enwik8 file or a zip holding 'enwik8'."""
     if not os.path.exists(path):
         fail(f"'{path}' not found")
-    if zipfile.is_zipfile(path):
-        z = zipfile.ZipFile(path)
-        try:
-            info = z.getinfo("enwik8")
-        except KeyError:
-            fail(f"'{path}': zip has no member named 'enwik8', found {z.namelist()[:5]}")
-        return z.open(info), info.file_size
-    return open(path, "rb"), os.path.getsize(path)
+    if os.path.isdir(path):
+        fail(f"'{path}' is a directory, expected the enwik8 file or enwik8.zip")
+    try:
+        if zipfile.is_zipfile(path):
+            z = zipfile.ZipFile(path)
+            try:
+                info = z.getinfo("enwik8")
+            except KeyError:
+                fail(f"'{path}': zip has no member named 'enwik8', found {z.namelist()[:5]}")
+            return z.open(info), info.file_size
+        return open(path, "rb"), os.path.getsize(path)
+    except READ_ERRORS as e:
+        fail(f"cannot read '{path}': expected the enwik8 file or a zip holding it: {why(e)}")
+
+
+KEPT = " (the previous shards are left as they were)"
+
+
+def read_source(src, k, path, note=""):
+    """Up to k bytes of src; a read error (a corrupt zip member: bad data or CRC) is one error line."""
+    try:
+        return src.read(k)
+    except READ_ERRORS as e:
+        if isinstance(src, zipfile.ZipExtFile):
+            fail(f"'{path}': expected an intact zip member 'enwik8', found a damaged one: {why(e)}"
+                 f" (download it again?){note}")
+        fail(f"cannot read '{path}': {why(e)}{note}")
 
 
 def file_sha256(path):
@@ -77,32 +114,140 @@ def file_sha256(path):
     return h.hexdigest()
 
 
-def write_shard(path, src, n, content_md5):
-    """Copies the next n bytes of src into a shard of n uint16 tokens, via path.tmp + rename."""
+def write_shard(f, src, n, content_md5, path, name):
+    """Copies the next n bytes of src (read from path) into the open file f as a shard of n uint16 tokens."""
     header = array("i", [0] * 256)
     header[0], header[1], header[2] = SHARD_MAGIC, SHARD_VERSION, n
     if sys.byteorder != "little":  # the format is little-endian
         header.byteswap()
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(header.tobytes())
-        left = n
-        while left > 0:
-            chunk = src.read(min(CHUNK, left))
-            if not chunk:
-                os.remove(tmp)
-                fail(f"source ended early: {left:,} of {n:,} bytes missing for {path}")
-            content_md5.update(chunk)
-            tokens = array("H")
-            tokens.extend(chunk)
-            if sys.byteorder != "little":
-                tokens.byteswap()
-            f.write(tokens.tobytes())
-            left -= len(chunk)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    print(f"wrote {n:,} tokens to {path}")
+    f.write(header.tobytes())
+    left = n
+    while left > 0:
+        chunk = read_source(src, min(CHUNK, left), path, KEPT)
+        if not chunk:
+            fail(f"'{path}': source ended early: expected {n:,} bytes for the {name} shard, {left:,} of them missing{KEPT}")
+        content_md5.update(chunk)
+        tokens = array("H")
+        tokens.extend(chunk)
+        if sys.byteorder != "little":
+            tokens.byteswap()
+        f.write(tokens.tobytes())
+        left -= len(chunk)
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def check_outdir(outdir):
+    """Fails unless outdir is a directory or can be one; returns the topmost directory that is missing."""
+    d = os.path.abspath(outdir)
+    missing = None
+    while not os.path.exists(d):
+        missing = d
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    if not os.path.isdir(d):
+        fail(f"-o '{outdir}': expected a directory, found a file ('{d}')")
+    if not os.access(d, os.W_OK | os.X_OK):
+        fail(f"-o '{outdir}': directory '{d}' is not writable")
+    return missing
+
+
+def make_outdir(outdir):
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as e:
+        fail(f"-o '{outdir}': cannot create the directory: {why(e)}")
+
+
+def remove_made_dirs(outdir, top):
+    """Undoes make_outdir: outdir and its parents up to top (the first that did not exist), if empty."""
+    if top is None:
+        return
+    d = os.path.abspath(outdir)
+    while True:
+        try:
+            os.rmdir(d)
+        except OSError:
+            return
+        if d == top:
+            return
+        d = os.path.dirname(d)
+
+
+def write_outputs(src, path, n, outdir):
+    """The three shards and the record, each to <name>.tmp; then renamed, the record last. On any
+    failure (or interrupt) before the renames, the .tmp files this run made are removed and the
+    previous outputs are left as they were."""
+    n_train = n * 90 // 100
+    n_val = n * 5 // 100
+    n_test = n - n_train - n_val
+    shards = [(os.path.join(outdir, f"enwik8_{name}.bin"), name, count)
+              for name, count in (("train", n_train), ("val", n_val), ("test", n_test))]
+    stamp = os.path.join(outdir, SOURCE_STAMP)
+    made = []  # the .tmp files this run created (a .tmp directory in the way is not removed)
+    done = False
+    try:
+        content_md5 = hashlib.md5()
+        for final, name, count in shards:
+            tmp = final + ".tmp"
+            try:
+                f = open(tmp, "wb")
+                made.append(tmp)
+                with f:
+                    write_shard(f, src, count, content_md5, path, name)
+            except OSError as e:
+                fail(f"cannot write '{tmp}': {why(e)}{KEPT}")
+        if read_source(src, 1, path, KEPT):  # the end of the source (a zip member's CRC is checked there)
+            fail(f"'{path}': expected {n:,} bytes (its size), found more: changed while being read?{KEPT}")
+        md5 = content_md5.hexdigest()
+        is_enwik8 = n == ENWIK8_BYTES and md5 == ENWIK8_MD5
+        try:
+            record = (f"path {os.path.abspath(path)}\nbytes {os.path.getsize(path)}\nsha256 {file_sha256(path)}\n"
+                      f"content_bytes {n}\ncontent_md5 {md5}\nenwik8 {int(is_enwik8)}\n")
+        except OSError as e:
+            fail(f"cannot read '{path}': {why(e)}{KEPT}")
+        try:
+            f = open(stamp + ".tmp", "w")
+            made.append(stamp + ".tmp")
+            with f:
+                f.write(record)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:
+            fail(f"cannot write '{stamp}.tmp': {why(e)}{KEPT}")
+        # everything is written: the record goes first and comes back last, so that a crash between
+        # the renames leaves no record of a set that is partly new
+        try:
+            if os.path.lexists(stamp):
+                os.remove(stamp)
+            for final, _, _ in shards:
+                os.replace(final + ".tmp", final)
+            os.replace(stamp + ".tmp", stamp)
+        except OSError as e:
+            fail(f"cannot rename the new shards into '{outdir}': {why(e)} (no {SOURCE_STAMP}: the set may be mixed)")
+        done = True
+    finally:
+        if not done:
+            for tmp in made:
+                try:
+                    os.remove(tmp)
+                except OSError:
+                    pass
+    try:  # the renames reach the disk with the directory (best effort)
+        dfd = os.open(outdir, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+    for final, _, count in shards:
+        print(f"wrote {count:,} tokens to {final}")
+    if not is_enwik8:
+        print(f"note: the {n:,} bytes of {path} are not enwik8 (md5 {md5}, enwik8's is {ENWIK8_MD5}):"
+              " results on these shards are not enwik8 results")
 
 
 def main():
@@ -122,42 +267,33 @@ def main():
         src, _ = open_source(args.path)
         h = hashlib.md5()
         with src:
-            for chunk in iter(lambda: src.read(CHUNK), b""):
+            for chunk in iter(lambda: read_source(src, CHUNK, args.path), b""):
                 h.update(chunk)
         print(h.hexdigest())
         return
 
     path = args.path
+    made_top = check_outdir(args.outdir)
     if path is None:
         path = os.path.join(args.outdir, "enwik8.zip")
         if not os.path.exists(path):
-            os.makedirs(args.outdir, exist_ok=True)
+            make_outdir(args.outdir)  # (kept: it holds the download)
+            made_top = None
             download(path)
     src, n = open_source(path)
     if n != ENWIK8_BYTES and not args.allow_any_size:
         fail(f"'{path}': enwik8 should be {ENWIK8_BYTES:,} bytes, found {n:,}"
              " (--allow-any-size, or ALLOW_ANY_SIZE=1 for scripts/run_enwik8.sh, to accept it)")
-    n_train = n * 90 // 100
-    n_val = n * 5 // 100
-    n_test = n - n_train - n_val
     print(f"read {n:,} bytes from {path}")
-    os.makedirs(args.outdir, exist_ok=True)
-    stamp = os.path.join(args.outdir, SOURCE_STAMP)
-    if os.path.exists(stamp):  # the shards are about to change: no record until all three are written
-        os.remove(stamp)
-    content_md5 = hashlib.md5()
-    with src:
-        for name, count in (("train", n_train), ("val", n_val), ("test", n_test)):
-            write_shard(os.path.join(args.outdir, f"enwik8_{name}.bin"), src, count, content_md5)
-    md5 = content_md5.hexdigest()
-    is_enwik8 = n == ENWIK8_BYTES and md5 == ENWIK8_MD5
-    if not is_enwik8:
-        print(f"note: the {n:,} bytes of {path} are not enwik8 (md5 {md5}, enwik8's is {ENWIK8_MD5}):"
-              " results on these shards are not enwik8 results")
-    with open(stamp + ".tmp", "w") as f:
-        f.write(f"path {os.path.abspath(path)}\nbytes {os.path.getsize(path)}\nsha256 {file_sha256(path)}\n"
-                f"content_bytes {n}\ncontent_md5 {md5}\nenwik8 {int(is_enwik8)}\n")
-    os.replace(stamp + ".tmp", stamp)
+    make_outdir(args.outdir)
+    ok = False
+    try:
+        with src:
+            write_outputs(src, path, n, args.outdir)
+        ok = True
+    finally:
+        if not ok:  # a failed run leaves no directory it made behind
+            remove_made_dirs(args.outdir, made_top)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,11 @@ dev/data/tinyshakespeare.py (first 90% train, last 10% val). Used by `make` when
 missing, so a fresh machine with gcc and make needs nothing else.
 
     ./prepare_bytes <input.txt> <train.bin> <val.bin>
+
+Both shards are written as <path>.tmp and renamed only once both were written, so an error (a full
+disk, a file-size limit) leaves the previous outputs as they were and no .tmp file behind.
 */
+#include <signal.h>
 #include "../../dataloader.h"
 
 // Where a path's file lives: (device, inode) of the file if it exists, else of its directory plus its
@@ -42,13 +46,72 @@ static int same_file(FileKey a, FileKey b) {
     return a.name == NULL || strcmp(a.name, b.name) == 0;
 }
 
+// whether <path>.tmp, where the output path is staged, names the file b (a directory there is no file)
+static int tmp_is(const char *path, FileKey b) {
+    char tmp[1040];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    struct stat st;
+    if (stat(tmp, &st) == 0 && S_ISDIR(st.st_mode)) { return 0; }
+    return same_file(file_key(tmp, 0), b);
+}
+
+// the .tmp files written so far: removed on any exit before both are renamed (every error exits)
+static char staged[2][1040];
+static int num_staged = 0, committed = 0;
+static void remove_staged(void) {
+    if (committed) { return; }
+    for (int i = 0; i < num_staged; i++) { remove(staged[i]); }
+}
+
+// tokens as a shard in <path>.tmp (write_token_shard's bytes), flushed to the disk but not renamed
+static void stage_shard(const char *path, const uint16_t *tokens, size_t n) {
+    if (n > INT32_MAX) { fatalf("'%s': %zu tokens do not fit the int32 shard header (max %d)", path, n, INT32_MAX); }
+    int32_t header[SHARD_HEADER_INTS];
+    memset(header, 0, sizeof(header));
+    header[0] = SHARD_MAGIC;
+    header[1] = SHARD_VERSION;
+    header[2] = (int32_t)n;
+    AtomicFile af;
+    atomic_open(&af, path);
+    snprintf(staged[num_staged++], sizeof(staged[0]), "%s", af.tmp_path); // (only once this run made it)
+    atomic_fwrite(header, sizeof(int32_t), SHARD_HEADER_INTS, &af);
+    atomic_fwrite(tokens, sizeof(uint16_t), n, &af);
+    if (fflush(af.fp) != 0 || fsync(fileno(af.fp)) != 0) {
+        int err = errno;
+        fclose(af.fp);
+        fatalf("cannot write '%s': %s (previous '%s' left intact)", af.tmp_path, strerror(err), path);
+    }
+    if (fclose(af.fp) != 0) { fatalf("cannot close '%s': %s (previous '%s' left intact)", af.tmp_path, strerror(errno), path); }
+}
+
+static void commit_staged(char **paths) {
+    for (int i = 0; i < num_staged; i++) {
+        if (rename(staged[i], paths[i]) != 0) { fatalf("cannot rename '%s' to '%s': %s", staged[i], paths[i], strerror(errno)); }
+    }
+    committed = 1;
+    for (int i = 0; i < num_staged; i++) { // the renames reach the disk with their directories (best effort)
+        char dir[1024];
+        snprintf(dir, sizeof(dir), "%s", paths[i]);
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL) { strcpy(dir, "."); } else if (slash == dir) { dir[1] = '\0'; } else { *slash = '\0'; }
+        fsync_dir(dir);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 4) { fatalf("usage: %s <input.txt> <train.bin> <val.bin>", argv[0]); }
-    // every output is checked before anything is written, so an error leaves neither file behind
+    // past a file-size limit (ulimit -f) a write fails with EFBIG, reported, instead of a SIGXFSZ that
+    // would kill the process before it removes its .tmp files
+    signal(SIGXFSZ, SIG_IGN);
+    // every output is checked before anything is written, and both are written under temporary names
+    // before either is renamed, so an error leaves neither new file behind
     FILE *fp = fopenCheck(argv[1], "rb");
     FileKey in = file_key(argv[1], 0), train = file_key(argv[2], 1), val = file_key(argv[3], 1);
     if (same_file(in, train) || same_file(in, val)) { fatalf("an output is the input file itself: %s", argv[1]); }
     if (same_file(train, val)) { fatalf("the train and val outputs are the same file: %s and %s", argv[2], argv[3]); }
+    if (tmp_is(argv[2], val) || tmp_is(argv[3], train)) {
+        fatalf("'%s' and '%s': one output is the other's temporary file (<output>.tmp): choose other names", argv[2], argv[3]);
+    }
     long n = file_size(fp);
     unsigned char *bytes = (unsigned char *)mallocCheck((size_t)n);
     freadCheck(bytes, 1, (size_t)n, fp);
@@ -57,8 +120,10 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) { tokens[i] = bytes[i]; }
     long split = (long)(n * 0.9); // int(n * 0.9) in the Python script
     if (split < 1 || n - split < 1) { fatalf("%s: %ld bytes: too short for a train and a val split", argv[1], n); }
-    write_token_shard(argv[2], tokens, (size_t)split);
-    write_token_shard(argv[3], tokens + split, (size_t)(n - split));
+    atexit(remove_staged);
+    stage_shard(argv[2], tokens, (size_t)split);
+    stage_shard(argv[3], tokens + split, (size_t)(n - split));
+    commit_staged(argv + 2);
     printf("wrote %ld train and %ld val tokens\n", split, n - split);
     free(bytes);
     free(tokens);

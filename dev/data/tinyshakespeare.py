@@ -5,7 +5,9 @@ Reads tinyshakespeare.txt next to this script (1,115,394 bytes), splits it as na
 (first 90% train, last 10% val) and writes, in llm.c's shard format (see dataloader.h):
     tinyshakespeare/tiny_shakespeare_train.bin
     tinyshakespeare/tiny_shakespeare_val.bin
-Standard library only. Running it again rewrites the same bytes.
+Standard library only. Running it again rewrites the same bytes. Both shards are written under
+.tmp names first and renamed only once both were written, so a failed run (a full disk) leaves
+the previous shards as they were and no .tmp file; errors are one "error:" line.
 
     python dev/data/tinyshakespeare.py
 """
@@ -16,10 +18,16 @@ from array import array
 SHARD_MAGIC = 20240520
 SHARD_VERSION = 1
 HERE = os.path.dirname(os.path.abspath(__file__))
+KEPT = " (the previous shards are left as they were)"
 
 
-def write_shard(path, data):
-    """Writes bytes as uint16 tokens with the 256-int32 llm.c header, via path.tmp + rename."""
+def fail(msg):
+    print(f"error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def write_shard(tmp, data, made):
+    """Writes bytes to the file tmp as uint16 tokens with the 256-int32 llm.c header; tmp joins made."""
     header = array("i", [0] * 256)
     header[0], header[1], header[2] = SHARD_MAGIC, SHARD_VERSION, len(data)
     tokens = array("H")
@@ -27,27 +35,57 @@ def write_shard(path, data):
     if sys.byteorder != "little":  # the format is little-endian
         header.byteswap()
         tokens.byteswap()
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(header.tobytes())
-        f.write(tokens.tobytes())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    print(f"wrote {len(data):,} tokens to {path}")
+    try:
+        f = open(tmp, "wb")
+        made.append(tmp)
+        with f:
+            f.write(header.tobytes())
+            f.write(tokens.tobytes())
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        fail(f"cannot write '{tmp}': {e.strerror or e}{KEPT}")
 
 
 def main():
     src = os.path.join(HERE, "tinyshakespeare.txt")
-    with open(src, "rb") as f:
-        data = f.read()
+    try:
+        with open(src, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        fail(f"cannot read '{src}': {e.strerror or e}")
     n = len(data)
     split = int(n * 0.9)
+    if split < 1 or n - split < 1:
+        fail(f"'{src}': {n} bytes: too short for a train and a val split")
     outdir = os.path.join(HERE, "tinyshakespeare")
-    os.makedirs(outdir, exist_ok=True)
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as e:
+        fail(f"cannot create the directory '{outdir}': {e.strerror or e}")
     print(f"read {n:,} bytes from {src}")
-    write_shard(os.path.join(outdir, "tiny_shakespeare_train.bin"), data[:split])
-    write_shard(os.path.join(outdir, "tiny_shakespeare_val.bin"), data[split:])
+    shards = [(os.path.join(outdir, "tiny_shakespeare_train.bin"), data[:split]),
+              (os.path.join(outdir, "tiny_shakespeare_val.bin"), data[split:])]
+    made = []  # the .tmp files this run created (a .tmp directory in the way is not removed)
+    done = False
+    try:
+        for path, part in shards:
+            write_shard(path + ".tmp", part, made)
+        try:  # both written: now both renamed
+            for path, _ in shards:
+                os.replace(path + ".tmp", path)
+        except OSError as e:
+            fail(f"cannot rename the new shards into '{outdir}': {e.strerror or e}")
+        done = True
+    finally:
+        if not done:
+            for tmp in made:
+                try:
+                    os.remove(tmp)
+                except OSError:
+                    pass
+    for path, part in shards:
+        print(f"wrote {len(part):,} tokens to {path}")
 
 
 if __name__ == "__main__":

@@ -32,10 +32,13 @@ with an added token (matched in the text first) that holds a line break.
 Shards are written under temporary names and renamed only when everything has been encoded, so a
 run that fails leaves none behind. Refused with a one-line error: a missing or malformed tokenizer,
 a vocabulary past uint16 (65,536 ids), a missing input, a byte 0 in the text (not text; Hugging
-Face would treat it as a character, which this encoder does not), a val split that gets no tokens,
+Face would treat it as a character, which this encoder does not), inputs with no text at all (empty
+files; with -j, no document or only empty strings: a lone end-of-text token is no data; an empty
+document among others is kept, as its end-of-text token), a val split that gets no tokens,
 an output prefix with glob characters, more than 999,999 shards of a split, and bad flags.
 */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -411,7 +414,7 @@ split falls between documents. Documents are copied out of their lines, cut and 
 files of the plain mode, in batches of BATCH bytes or BATCH_DOCS documents.
 */
 static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t *len, size_t val_start, Sink sinks[2],
-                           size_t *num_docs_total) {
+                           size_t *num_docs_total, size_t *text_bytes) {
     const size_t BATCH = (size_t)64 << 20;
     const size_t BATCH_DOCS = 65536;
     const int cut = cuts_are_exact(t), eot = o->eot && t->eot_token >= 0;
@@ -452,6 +455,7 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
                 const int in_val = file_offset + a >= val_start;
                 cut_range(&l, (const unsigned char *)doc, 0, m, o->piece_bytes, cut, in_val, eot, path);
                 pending += m;
+                *text_bytes += m;
             }
             a = b + 1;
             if (pending >= BATCH || num_docs == BATCH_DOCS) {
@@ -494,6 +498,9 @@ int main(int argc, char **argv) {
     }
     check_no_shards(o.prefix);
     atexit(remove_staged);
+    // past a file-size limit (ulimit -f) a write fails with EFBIG, reported, instead of a SIGXFSZ that
+    // would kill the process before remove_staged takes its shards away
+    signal(SIGXFSZ, SIG_IGN);
 
     // every input's size first: the total places the val split
     size_t *len = (size_t *)mallocCheck(o.num_files * sizeof(size_t)), total_bytes = 0;
@@ -503,6 +510,11 @@ int main(int argc, char **argv) {
         if (!S_ISREG(st.st_mode)) { fatalf("'%s': not a regular file", o.files[f]); }
         len[f] = (size_t)st.st_size;
         total_bytes += len[f];
+    }
+    // no text at all: shards of nothing but end-of-text tokens would be no data (checked again for -j)
+    if (total_bytes == 0) {
+        if (o.num_files == 1) { fatalf("'%s': expected text, found an empty file: nothing to tokenize", o.files[0]); }
+        fatalf("expected text, found %d empty files ('%s', ...): nothing to tokenize", o.num_files, o.files[0]);
     }
     size_t val_bytes = (size_t)(o.val_fraction * (double)total_bytes);
     if (o.val_fraction > 0.0 && val_bytes == 0) {
@@ -518,14 +530,22 @@ int main(int argc, char **argv) {
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    size_t num_docs = (size_t)o.num_files;
+    size_t num_docs = (size_t)o.num_files, text_bytes = total_bytes;
     if (o.json_field != NULL) {
         num_docs = 0;
-        tokenize_jsonl(&t, &o, len, val_start, sinks, &num_docs);
+        text_bytes = 0;
+        tokenize_jsonl(&t, &o, len, val_start, sinks, &num_docs, &text_bytes);
     } else {
         tokenize_documents(&t, &o, len, val_start, sinks);
     }
-    if (sinks[0].total == 0) { fatalf("no train tokens: the inputs are empty or all in the val split"); }
+    if (text_bytes == 0) { // (-j: the files hold no document, or only empty strings)
+        char found[64];
+        if (num_docs == 0) { snprintf(found, sizeof(found), "no document (only blank lines)"); }
+        else { snprintf(found, sizeof(found), "%zu document(s), all empty strings", num_docs); }
+        if (o.num_files == 1) { fatalf("'%s': expected text in field \"%s\", found %s: nothing to tokenize", o.files[0], o.json_field, found); }
+        fatalf("%d files ('%s', ...): expected text in field \"%s\", found %s: nothing to tokenize", o.num_files, o.files[0], o.json_field, found);
+    }
+    if (sinks[0].total == 0) { fatalf("no train tokens: every document starts in the last %g of the input, the val split (give a smaller -v)", o.val_fraction); }
     if (o.val_fraction > 0.0 && sinks[1].total == 0) {
         fatalf("the val split got no tokens: %s in the last %g of the input (give -v 0 for no val split)",
                o.json_field != NULL ? "no document starts" : "no line break to cut at", o.val_fraction);
