@@ -78,20 +78,27 @@ static size_t shard_read_header(FILE *fp, const char *path) {
     return num_tokens;
 }
 
-// Writes tokens as a shard, atomically (path.tmp, then rename): the same bytes llm.c's
+// Writes tokens as a shard into af's path.tmp, flushed and closed but not renamed (atomic_rename
+// does that; a tool writing several shards renames them once all are written): the same bytes llm.c's
 // dev/data/data_common.py write_datafile produces.
-void write_token_shard(const char *path, const uint16_t *tokens, size_t n) {
+void stage_token_shard(AtomicFile *af, const char *path, const uint16_t *tokens, size_t n) {
     if (n > INT32_MAX) { fatalf("'%s': %zu tokens do not fit the int32 shard header (max %d)", path, n, INT32_MAX); }
     int32_t header[SHARD_HEADER_INTS];
     memset(header, 0, sizeof(header));
     header[0] = SHARD_MAGIC;
     header[1] = SHARD_VERSION;
     header[2] = (int32_t)n;
+    atomic_open(af, path);
+    atomic_fwrite(header, sizeof(int32_t), SHARD_HEADER_INTS, af);
+    atomic_fwrite(tokens, sizeof(uint16_t), n, af);
+    atomic_close(af);
+}
+
+// Writes tokens as a shard, atomically (path.tmp, then rename)
+void write_token_shard(const char *path, const uint16_t *tokens, size_t n) {
     AtomicFile af;
-    atomic_open(&af, path);
-    atomic_fwrite(header, sizeof(int32_t), SHARD_HEADER_INTS, &af);
-    atomic_fwrite(tokens, sizeof(uint16_t), n, &af);
-    atomic_commit(&af);
+    stage_token_shard(&af, path, tokens, n);
+    atomic_rename(&af);
 }
 
 // the shard files matching a pattern, in glob (sorted) order; none is an error

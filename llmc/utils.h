@@ -229,7 +229,9 @@ static inline void atomic_open(AtomicFile *af, const char *path) {
     af->fp = fopenCheck(af->tmp_path, "wb");
 }
 
-static inline void atomic_commit(AtomicFile *af) {
+// the written "<path>.tmp" flushed to the disk and closed, not yet renamed (a set of files can then be
+// renamed together once every one of them was written); an error removes it and stops
+static inline void atomic_close(AtomicFile *af) {
     if (fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0) {
         int err = errno;
         fclose(af->fp);
@@ -242,6 +244,10 @@ static inline void atomic_commit(AtomicFile *af) {
         fatalf("cannot close '%s': %s (previous '%s' left intact)", af->tmp_path, strerror(err), af->final_path);
     }
     af->fp = NULL;
+}
+
+// "<path>.tmp" renamed over <path>, and the rename synced with its directory
+static inline void atomic_rename(AtomicFile *af) {
     if (rename(af->tmp_path, af->final_path) != 0) {
         int err = errno;
         remove(af->tmp_path);
@@ -252,6 +258,11 @@ static inline void atomic_commit(AtomicFile *af) {
     char *slash = strrchr(dir, '/');
     if (slash == NULL) { strcpy(dir, "."); } else if (slash == dir) { dir[1] = '\0'; } else { *slash = '\0'; }
     fsync_dir(dir);
+}
+
+static inline void atomic_commit(AtomicFile *af) {
+    atomic_close(af);
+    atomic_rename(af);
 }
 
 // on a write error: remove the temp file, keep the previous file, and stop

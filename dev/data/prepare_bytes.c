@@ -55,47 +55,13 @@ static int tmp_is(const char *path, FileKey b) {
     return same_file(file_key(tmp, 0), b);
 }
 
-// the .tmp files written so far: removed on any exit before both are renamed (every error exits)
-static char staged[2][1040];
+// the shards written so far under their .tmp names: removed on any exit before both are renamed (every
+// error exits; a write that fails removes its own .tmp)
+static AtomicFile staged[2];
 static int num_staged = 0, committed = 0;
 static void remove_staged(void) {
     if (committed) { return; }
-    for (int i = 0; i < num_staged; i++) { remove(staged[i]); }
-}
-
-// tokens as a shard in <path>.tmp (write_token_shard's bytes), flushed to the disk but not renamed
-static void stage_shard(const char *path, const uint16_t *tokens, size_t n) {
-    if (n > INT32_MAX) { fatalf("'%s': %zu tokens do not fit the int32 shard header (max %d)", path, n, INT32_MAX); }
-    int32_t header[SHARD_HEADER_INTS];
-    memset(header, 0, sizeof(header));
-    header[0] = SHARD_MAGIC;
-    header[1] = SHARD_VERSION;
-    header[2] = (int32_t)n;
-    AtomicFile af;
-    atomic_open(&af, path);
-    snprintf(staged[num_staged++], sizeof(staged[0]), "%s", af.tmp_path); // (only once this run made it)
-    atomic_fwrite(header, sizeof(int32_t), SHARD_HEADER_INTS, &af);
-    atomic_fwrite(tokens, sizeof(uint16_t), n, &af);
-    if (fflush(af.fp) != 0 || fsync(fileno(af.fp)) != 0) {
-        int err = errno;
-        fclose(af.fp);
-        fatalf("cannot write '%s': %s (previous '%s' left intact)", af.tmp_path, strerror(err), path);
-    }
-    if (fclose(af.fp) != 0) { fatalf("cannot close '%s': %s (previous '%s' left intact)", af.tmp_path, strerror(errno), path); }
-}
-
-static void commit_staged(char **paths) {
-    for (int i = 0; i < num_staged; i++) {
-        if (rename(staged[i], paths[i]) != 0) { fatalf("cannot rename '%s' to '%s': %s", staged[i], paths[i], strerror(errno)); }
-    }
-    committed = 1;
-    for (int i = 0; i < num_staged; i++) { // the renames reach the disk with their directories (best effort)
-        char dir[1024];
-        snprintf(dir, sizeof(dir), "%s", paths[i]);
-        char *slash = strrchr(dir, '/');
-        if (slash == NULL) { strcpy(dir, "."); } else if (slash == dir) { dir[1] = '\0'; } else { *slash = '\0'; }
-        fsync_dir(dir);
-    }
+    for (int i = 0; i < num_staged; i++) { remove(staged[i].tmp_path); }
 }
 
 int main(int argc, char **argv) {
@@ -121,9 +87,13 @@ int main(int argc, char **argv) {
     long split = (long)(n * 0.9); // int(n * 0.9) in the Python script
     if (split < 1 || n - split < 1) { fatalf("%s: %ld bytes: too short for a train and a val split", argv[1], n); }
     atexit(remove_staged);
-    stage_shard(argv[2], tokens, (size_t)split);
-    stage_shard(argv[3], tokens + split, (size_t)(n - split));
-    commit_staged(argv + 2);
+    stage_token_shard(&staged[0], argv[2], tokens, (size_t)split);
+    num_staged = 1; // (counted once written: a failed open leaves nothing of ours at its .tmp name)
+    stage_token_shard(&staged[1], argv[3], tokens + split, (size_t)(n - split));
+    num_staged = 2;
+    committed = 1; // (a failed rename removes its own .tmp)
+    atomic_rename(&staged[0]);
+    atomic_rename(&staged[1]);
     printf("wrote %ld train and %ld val tokens\n", split, n - split);
     free(bytes);
     free(tokens);
