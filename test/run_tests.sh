@@ -40,6 +40,7 @@ run_suite test_bpe ./test_bpe
 run_suite test_tokenize bash test/test_tokenize.sh
 run_suite test_cli bash test/test_cli.sh
 run_suite test_scripts bash test/test_scripts.sh
+run_suite test_hf_transformers bash test/test_hf_transformers.sh
 
 has_gpu=0
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && has_gpu=1
