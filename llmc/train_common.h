@@ -110,7 +110,8 @@ static inline void print_usage(const char *program) {
     printf("  -hf <string> at the end, write the model as a transformers dir (config.json + model.safetensors)\n");
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
     printf("  -tk <string> tokenizer for models with V > 256: llm.c .bin or tokenizer.json; an -e directory's\n");
-    printf("              own tokenizer.json is used when present (default %s)\n", d->tokenizer_path);
+    printf("              own tokenizer.json is used when present; a file -tk names must open, only the default\n");
+    printf("              may be missing (samples then print as token ids) (default %s)\n", d->tokenizer_path);
     printf("  -es <string> after training (with -x 0: after the -j evaluation or -p generation): loss, bits per\n");
     printf("              token / byte over these shards read as one stream, chunks of B*T, state carried (default none)\n");
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
@@ -361,25 +362,36 @@ static inline void state_set_optimizer_flags(TrainState *s, const Options *o) {
     s->overfit = o->overfit_single_batch;
 }
 
+// a float as few digits as give back the same float (0.002, not 0.00200000009): two different
+// floats never print alike
+static inline const char *float_digits(char buf[32], float x) {
+    for (int p = 6; p <= 9; p++) {
+        snprintf(buf, 32, "%.*g", p, (double)x);
+        if (strtof(buf, NULL) == x) { break; }
+    }
+    return buf;
+}
+
 // a resumed run whose optimizer flags differ from the checkpoint's: legitimate (a lower rate for the rest
 // of a run, say), but never silent, as a changed -x is not; one line naming each change
 static inline void note_changed_optimizer_flags(const TrainState *saved, const Options *o) {
     if (!saved->flags_known) { return; }
     TrainState now;
     state_set_optimizer_flags(&now, o);
-    char was[512] = "", is[512] = "";
+    char was[512] = "", is[512] = "", x[32], y[32];
     size_t nw = 0, ni = 0;
 #define NOTE_FLAG(cond, fmt, a, b) \
     if (cond) { nw += snprintf(was + nw, sizeof(was) - nw, fmt, a); ni += snprintf(is + ni, sizeof(is) - ni, fmt, b); }
-    NOTE_FLAG(saved->lr != now.lr, " -l %g", (double)saved->lr, (double)now.lr)
+#define NOTE_FLOAT(field, flag) NOTE_FLAG(saved->field != now.field, " " flag " %s", float_digits(x, saved->field), float_digits(y, now.field))
+    NOTE_FLOAT(lr, "-l")
     NOTE_FLAG(saved->warmup != now.warmup, " -u %d", saved->warmup, now.warmup)
-    NOTE_FLAG(saved->final_lr_frac != now.final_lr_frac, " -q %g", (double)saved->final_lr_frac, (double)now.final_lr_frac)
+    NOTE_FLOAT(final_lr_frac, "-q")
     NOTE_FLAG(saved->schedule != now.schedule, " -k %s", LR_SCHEDULES[saved->schedule - 1], LR_SCHEDULES[now.schedule - 1])
-    NOTE_FLAG(saved->lr_decay_frac != now.lr_decay_frac && saved->schedule == 4 && now.schedule == 4, " -kd %g",
-              (double)saved->lr_decay_frac, (double)now.lr_decay_frac)
-    NOTE_FLAG(saved->weight_decay != now.weight_decay, " -c %g", (double)saved->weight_decay, (double)now.weight_decay)
-    NOTE_FLAG(saved->grad_clip != now.grad_clip, " -gc %g", (double)saved->grad_clip, (double)now.grad_clip)
+    if (saved->schedule == 4 && now.schedule == 4) { NOTE_FLOAT(lr_decay_frac, "-kd") } // (only wsd reads -kd)
+    NOTE_FLOAT(weight_decay, "-c")
+    NOTE_FLOAT(grad_clip, "-gc")
     NOTE_FLAG(saved->overfit != now.overfit, " -a %d", saved->overfit, now.overfit)
+#undef NOTE_FLOAT
 #undef NOTE_FLAG
     if (nw > 0) {
         printf("note: the checkpoint's run had%s; this one has%s, which apply from step %d\n", was, is, saved->step + 1);
@@ -799,13 +811,17 @@ static inline void outlier_add(OutlierDetector *d, double x) {
     if (d->count < OUTLIER_WINDOW) { d->count++; }
 }
 
+// whether -tk named the tokenizer: a path other than the default's pointer (so -tk naming the default's
+// file name counts as named; Options start as a copy of DEFAULT_OPTIONS)
+static inline int tokenizer_named(const char *tokenizer_path) { return tokenizer_path != DEFAULT_OPTIONS.tokenizer_path; }
+
 // the tokenizer file of a model with V > 256: the tokenizer.json of an -e directory, unless -tk names another
 static inline const char *tokenizer_path_for_model(const char *model_arg, const char *tokenizer_path, char *buf, size_t n) {
     snprintf(buf, n, "%s/tokenizer.json", model_arg);
     FILE *fp = fopen(buf, "rb");
     if (fp == NULL) { return tokenizer_path; }
     fclose(fp);
-    return strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) == 0 ? buf : tokenizer_path;
+    return tokenizer_named(tokenizer_path) ? tokenizer_path : buf;
 }
 
 // the tokenizer for a model: bytes for V <= 256, else tokenizer_path_for_model's file. prompt: the text
@@ -814,7 +830,7 @@ static inline const char *tokenizer_path_for_model(const char *model_arg, const 
 static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char *model_arg, const char *tokenizer_path,
                                        const char *prompt) {
     if (vocab_size <= 256) {
-        if (strcmp(tokenizer_path, DEFAULT_OPTIONS.tokenizer_path) != 0) {
+        if (tokenizer_named(tokenizer_path)) {
             printf("note: a byte-level model (vocabulary %d <= 256) reads bytes, not a tokenizer: -tk %s is not used\n", vocab_size, tokenizer_path);
         }
         tokenizer_init_bytes(t);
@@ -828,13 +844,15 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
     }
     // only the default file may be missing (llm.c's behaviour: samples then print as ids); a -tk the
     // user named is a typo to report now, not after the run (-hf copies it at the end)
-    if (strcmp(path, DEFAULT_OPTIONS.tokenizer_path) != 0 && access(path, R_OK) != 0) {
+    if (tokenizer_named(tokenizer_path) && path == tokenizer_path && access(path, R_OK) != 0) {
         fatalf("-tk %s: cannot open the tokenizer: %s", path, strerror(errno));
     }
     tokenizer_init(t, path);
+    // more tokens than the model has rows: sampled ids stay below V, and a prompt's ids are checked
+    // (check_run_before_training), so it works, but it is said (the wrong tokenizer, often)
     if (t->init_ok && t->vocab_size > (uint32_t)vocab_size) {
-        fatalf("'%s': the tokenizer has %u tokens, more than the model's vocabulary of %d (its ids from %d on "
-               "have no row in the model)", path, t->vocab_size, vocab_size, vocab_size);
+        printf("note: '%s' has %u tokens, more than the model's vocabulary of %d: its ids from %d on cannot be "
+               "sampled, and a prompt that has them is refused\n", path, t->vocab_size, vocab_size, vocab_size);
     }
 }
 

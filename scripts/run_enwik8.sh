@@ -72,7 +72,7 @@ if [ "${PREPARE:-0}" = 1 ] || [ ! -f "$TRAIN" ] || [ ! -f "$VAL" ] || [ ! -f "$T
     command -v python3 >/dev/null || die "python3 is needed to prepare the shards (dev/data/enwik8.py)"
     ANY_SIZE=()
     [ "$ALLOW_ANY_SIZE" = 1 ] && ANY_SIZE=(--allow-any-size)
-    python3 dev/data/enwik8.py ${SRC:+"$SRC"} -o "$DATA_DIR" "${ANY_SIZE[@]}"
+    python3 dev/data/enwik8.py ${SRC:+"$SRC"} -o "$DATA_DIR" ${ANY_SIZE[@]+"${ANY_SIZE[@]}"}
 elif [ -n "$SRC" ]; then
     [ -f "$STAMP" ] || die "$DATA_DIR has shards of unrecorded source (no enwik8_source.txt): PREPARE=1 to re-write them from $1"
     # the same file, or the same bytes zipped or unzipped (the md5 of the bytes split; python3 reads a zip)

@@ -353,6 +353,14 @@ if [ -x "$PB" ]; then
         expect_error_cmd prepare_bytes_output_is_others_tmp "one output is the other's temporary file" \
             "$PB" "$OS/small.txt" "$OS/pb/t.bin.tmp" "$OS/pb/t.bin"
         unchanged prepare_bytes_output_is_others_tmp_keeps_both "$OS/pb.sums" "$OS/pb"
+        # an input named as an output's temporary file would be replaced by the write (and removed)
+        cp "$OS/small.txt" "$OS/pb/t.bin.tmp"
+        expect_error_cmd prepare_bytes_input_is_outputs_tmp "the input is an output's temporary file" \
+            "$PB" "$OS/pb/t.bin.tmp" "$OS/pb/t.bin" "$OS/pb/v.bin"
+        if cmp -s "$OS/small.txt" "$OS/pb/t.bin.tmp"; then ok "prepare_bytes_input_is_outputs_tmp_kept"
+        else bad "prepare_bytes_input_is_outputs_tmp_kept" "the input changed or is gone"; fi
+        rm -f "$OS/pb/t.bin.tmp"
+        unchanged prepare_bytes_input_is_outputs_tmp_keeps_both "$OS/pb.sums" "$OS/pb"
         # a full disk (256 KiB, 4 KiB pages): shards of 5,000 bytes there (4 pages), then of 130,000
         # bytes (58 + 7 pages): the new train shard fits beside the old ones, the new val shard not
         if small_disk "$OS/pbfull"; then
@@ -372,7 +380,7 @@ else
 fi
 
 if command -v python3 > /dev/null; then
-    # --- tinyshakespeare.py (a copy beside a 130,000-byte stand-in: it reads the text next to itself)
+    # --- tinyshakespeare.py (a copy beside a stand-in text, small.txt then big.txt: it reads the text next to itself)
     mkdir -p "$OS/ts"; cp "$TS_PY" "$OS/ts/tinyshakespeare.py"; cp "$OS/small.txt" "$OS/ts/tinyshakespeare.txt"
     TSD=$OS/ts/tinyshakespeare
     if python3 "$OS/ts/tinyshakespeare.py" > /dev/null 2> "$TMP/err"; then

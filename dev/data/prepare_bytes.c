@@ -58,10 +58,9 @@ static int tmp_is(const char *path, FileKey b) {
 // the shards written so far under their .tmp names: removed on any exit before both are renamed (every
 // error exits; a write that fails removes its own .tmp)
 static AtomicFile staged[2];
-static int num_staged = 0, committed = 0;
+static int num_staged = 0, renamed[2] = {0, 0};
 static void remove_staged(void) {
-    if (committed) { return; }
-    for (int i = 0; i < num_staged; i++) { remove(staged[i].tmp_path); }
+    for (int i = 0; i < num_staged; i++) { if (!renamed[i]) { remove(staged[i].tmp_path); } }
 }
 
 int main(int argc, char **argv) {
@@ -78,6 +77,9 @@ int main(int argc, char **argv) {
     if (tmp_is(argv[2], val) || tmp_is(argv[3], train)) {
         fatalf("'%s' and '%s': one output is the other's temporary file (<output>.tmp): choose other names", argv[2], argv[3]);
     }
+    if (tmp_is(argv[2], in) || tmp_is(argv[3], in)) {
+        fatalf("%s: the input is an output's temporary file (<output>.tmp), which the write would replace: rename it", argv[1]);
+    }
     long n = file_size(fp);
     unsigned char *bytes = (unsigned char *)mallocCheck((size_t)n);
     freadCheck(bytes, 1, (size_t)n, fp);
@@ -91,9 +93,10 @@ int main(int argc, char **argv) {
     num_staged = 1; // (counted once written: a failed open leaves nothing of ours at its .tmp name)
     stage_token_shard(&staged[1], argv[3], tokens + split, (size_t)(n - split));
     num_staged = 2;
-    committed = 1; // (a failed rename removes its own .tmp)
-    atomic_rename(&staged[0]);
-    atomic_rename(&staged[1]);
+    for (int i = 0; i < 2; i++) { // (a failed rename removes its own .tmp; remove_staged the other's)
+        atomic_rename(&staged[i]);
+        renamed[i] = 1;
+    }
     printf("wrote %ld train and %ld val tokens\n", split, n - split);
     free(bytes);
     free(tokens);
