@@ -551,9 +551,9 @@ void point_parameters(ParameterTensors *p, real *memory, const size_t sizes[NUM_
     }
 }
 
-#define NUM_ACTIVATION_TENSORS 19
+#define NUM_ACTIVATION_TENSORS 18
 typedef struct {
-    real *encoded;    // (B, T, C)          embedding rows: the residual stream entering layer 0
+    real *residual;   // (L+1, B, T, C)     residual stream; [0] the embedding rows, [l+1] after layer l
     real *ln;         // (L, B, T, C)       RMSNorm output h
     real *ln_rstd;    // (L, B, T)
     real *xz;         // (L, B, T, 2*Di)    in_proj output [x ; z]
@@ -566,7 +566,6 @@ typedef struct {
     real *y;          // (L, B, T, Di)      scan output with the D skip
     real *yg;         // (L, B, T, Di)      y * silu(z)
     real *out;        // (L, B, T, C)       out_proj output
-    real *residual;   // (L, B, T, C)       residual stream after layer l
     real *lnf;        // (B, T, C)
     real *lnf_rstd;   // (B, T)
     real *logits;     // (B, T, Vp)
@@ -578,8 +577,8 @@ void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, in
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank;
     size_t Vp = c->padded_vocab_size, BT = (size_t)B * T, NC = (T + chunk - 1) / chunk;
     size_t sizes[NUM_ACTIVATION_TENSORS] = {
-        BT * C, L * BT * C, L * BT, L * BT * 2 * Di, L * BT * Di, L * BT * Di, L * BT * (R + 2 * N),
-        L * BT * Di, L * BT * Di, L * B * NC * Di * N, L * BT * Di, L * BT * Di, L * BT * C, L * BT * C,
+        (L + 1) * BT * C, L * BT * C, L * BT, L * BT * 2 * Di, L * BT * Di, L * BT * Di, L * BT * (R + 2 * N),
+        L * BT * Di, L * BT * Di, L * B * NC * Di * N, L * BT * Di, L * BT * Di, L * BT * C,
         BT * C, BT, BT * Vp, BT * Vp, BT,
     };
     memcpy(act_sizes, sizes, sizeof(sizes));
@@ -591,8 +590,8 @@ rstds, the scan checkpoints or the probabilities (the gradient mirror sizes them
 fewer, 3.3 GB at the 130m shape with B=8, T=2048).
 */
 static const int ACT_HAS_GRAD[NUM_ACTIVATION_TENSORS] = {
-    1 /* encoded */, 1 /* ln */, 0 /* ln_rstd */, 1 /* xz */, 1 /* xc */, 1 /* u */, 1 /* xdbl */,
-    1 /* dt */, 1 /* delta */, 0 /* ssm_states */, 1 /* y */, 1 /* yg */, 1 /* out */, 1 /* residual */,
+    1 /* residual */, 1 /* ln */, 0 /* ln_rstd */, 1 /* xz */, 1 /* xc */, 1 /* u */, 1 /* xdbl */,
+    1 /* dt */, 1 /* delta */, 0 /* ssm_states */, 1 /* y */, 1 /* yg */, 1 /* out */,
     1 /* lnf */, 0 /* lnf_rstd */, 1 /* logits */, 0 /* probs */, 1 /* losses */,
 };
 
@@ -601,8 +600,8 @@ real *malloc_and_point_activations(ActivationTensors *acts, const size_t *act_si
     for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) { total += act_sizes[i]; }
     real *memory = (real *)callocCheck(total, sizeof(real));
     real **ptrs[NUM_ACTIVATION_TENSORS] = {
-        &acts->encoded, &acts->ln, &acts->ln_rstd, &acts->xz, &acts->xc, &acts->u, &acts->xdbl,
-        &acts->dt, &acts->delta, &acts->ssm_states, &acts->y, &acts->yg, &acts->out, &acts->residual,
+        &acts->residual, &acts->ln, &acts->ln_rstd, &acts->xz, &acts->xc, &acts->u, &acts->xdbl,
+        &acts->dt, &acts->delta, &acts->ssm_states, &acts->y, &acts->yg, &acts->out,
         &acts->lnf, &acts->lnf_rstd, &acts->logits, &acts->probs, &acts->losses,
     };
     real *p = memory;
@@ -761,13 +760,13 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
 
     ParameterTensors p = model->params;
     ActivationTensors a = model->acts;
-    encoder_forward(a.encoded, inputs, p.wte, B, T, C);
+    encoder_forward(a.residual, inputs, p.wte, B, T, C);
     for (int l = 0; l < L; l++) {
-        real *resin = l == 0 ? a.encoded : LAYER(a.residual, l - 1, C);
+        real *resin = LAYER(a.residual, l, C);
         real *ln = LAYER(a.ln, l, C), *ln_rstd = LAYER(a.ln_rstd, l, 1), *xz = LAYER(a.xz, l, 2 * Di);
         real *xc = LAYER(a.xc, l, Di), *u = LAYER(a.u, l, Di), *xdbl = LAYER(a.xdbl, l, X);
         real *dt = LAYER(a.dt, l, Di), *delta = LAYER(a.delta, l, Di), *y = LAYER(a.y, l, Di);
-        real *yg = LAYER(a.yg, l, Di), *out = LAYER(a.out, l, C), *resout = LAYER(a.residual, l, C);
+        real *yg = LAYER(a.yg, l, Di), *out = LAYER(a.out, l, C), *resout = LAYER(a.residual, l + 1, C);
         real *states = a.ssm_states + (size_t)l * B * NC * Di * N;
         const real *A_log = p.A_log + (size_t)l * Di * N;
         real *conv_carry = model->carried ? model->carry_conv_state + (size_t)l * B * Di * K : NULL;
@@ -792,7 +791,7 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         matmul_forward(out, yg, Di, p.out_proj_w + (size_t)l * C * Di, NULL, BT, Di, C);
         residual_forward(resout, resin, out, (size_t)BT * C);
     }
-    rmsnorm_forward(a.lnf, a.lnf_rstd, LAYER(a.residual, L - 1, C), p.norm_f_w, B, T, C);
+    rmsnorm_forward(a.lnf, a.lnf_rstd, LAYER(a.residual, L, C), p.norm_f_w, B, T, C);
     matmul_forward(a.logits, a.lnf, C, p.wte, NULL, BT, C, Vp);
     softmax_forward(a.probs, a.logits, B, T, Vp);
 
@@ -862,12 +861,11 @@ void mamba_backward(Mamba *model, float loss_scale) {
     for (int i = 0; i < BT; i++) { ga.losses[i] = dloss; }
     crossentropy_softmax_backward(ga.logits, ga.losses, a.probs, model->targets, B, T, Vp);
     matmul_backward(ga.lnf, g.wte, NULL, ga.logits, a.lnf, C, p.wte, BT, C, Vp);
-    real *res_last = LAYER(a.residual, L - 1, C), *dres_last = LAYER(ga.residual, L - 1, C);
+    real *res_last = LAYER(a.residual, L, C), *dres_last = LAYER(ga.residual, L, C);
     rmsnorm_backward(dres_last, g.norm_f_w, ga.lnf, res_last, p.norm_f_w, a.lnf_rstd, B, T, C);
 
     for (int l = L - 1; l >= 0; l--) {
-        real *resin = l == 0 ? a.encoded : LAYER(a.residual, l - 1, C);
-        real *dresin = l == 0 ? ga.encoded : LAYER(ga.residual, l - 1, C);
+        real *resin = LAYER(a.residual, l, C), *dresin = LAYER(ga.residual, l, C);
         real *ln = LAYER(a.ln, l, C), *ln_rstd = LAYER(a.ln_rstd, l, 1), *xz = LAYER(a.xz, l, 2 * Di);
         real *xc = LAYER(a.xc, l, Di), *u = LAYER(a.u, l, Di), *xdbl = LAYER(a.xdbl, l, X);
         real *dt = LAYER(a.dt, l, Di), *delta = LAYER(a.delta, l, Di), *y = LAYER(a.y, l, Di);
@@ -876,7 +874,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
         real *dln = LAYER(ga.ln, l, C), *dxz = LAYER(ga.xz, l, 2 * Di), *dxc = LAYER(ga.xc, l, Di);
         real *du = LAYER(ga.u, l, Di), *dxdbl = LAYER(ga.xdbl, l, X), *ddt = LAYER(ga.dt, l, Di);
         real *ddelta = LAYER(ga.delta, l, Di), *dy = LAYER(ga.y, l, Di), *dyg = LAYER(ga.yg, l, Di);
-        real *dmix = LAYER(ga.out, l, C), *dresout = LAYER(ga.residual, l, C); // dmix: d(out_proj's output)
+        real *dmix = LAYER(ga.out, l, C), *dresout = LAYER(ga.residual, l + 1, C); // dmix: d(out_proj's output)
 
         residual_backward(dresin, dmix, dresout, (size_t)BT * C);
         matmul_backward(dyg, g.out_proj_w + (size_t)l * C * Di, NULL, dmix, yg, Di,
@@ -903,7 +901,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
                         p.in_proj_w + (size_t)l * 2 * Di * C, BT, C, 2 * Di);
         rmsnorm_backward(dresin, g.norm_w + (size_t)l * C, dln, resin, p.norm_w + (size_t)l * C, ln_rstd, B, T, C);
     }
-    encoder_backward(g.wte, ga.encoded, model->inputs, B, T, C);
+    encoder_backward(g.wte, ga.residual, model->inputs, B, T, C);
 }
 
 // ----------------------------------------------------------------------------
