@@ -398,9 +398,10 @@ static void test_learns_from_context(void) {
 
 /*
 A model saved by transformers itself (save_pretrained of a random MambaForCausalLM, fp32 and
-bf16 weights) imports and reproduces transformers' own logits. fp32: 1e-4 of the largest |logit|
-(same fp32 math, different summation order; seen 2.4e-6). The bf16 file's weights are exactly
-bf16 values, and its reference logits were computed from them widened to fp32, so the same bound.
+bf16 weights) imports and reproduces transformers' own logits. fp32: 2e-5 of the largest |logit|,
+the bound of the PyTorch fixture above (same fp32 math, different summation order; seen 2.4e-6 at a
+largest |logit| of 6.39, 3.8e-7 of it). The bf16 file's weights are exactly bf16 values, and its
+reference logits were computed from them widened to fp32, so the same bound.
 */
 static void test_hf_import(const char *dir, const char *logits_path, const char *name) {
     Mamba model;
@@ -412,7 +413,7 @@ static void test_hf_import(const char *dir, const char *logits_path, const char 
     if (ok) {
         mamba_forward(&model, h.tokens, NULL, h.B, h.T);
         compare_floats(model.acts.logits, h.logits, (size_t)h.B * h.T * h.Vp, &err, &ref);
-        ok = err <= 1e-4 * ref;
+        ok = err <= 2e-5 * ref;
     }
     check(ok, name, "max abs err %.3g vs transformers (max |logit| %.3g)", err, ref);
     free(h.tokens);
