@@ -108,4 +108,20 @@ static inline void save_fixture(const Fixture *f, const char *path) {
     atomic_commit(&af);
 }
 
+// the fixtures a test program runs: those named on the command line, else the two PyTorch fixtures
+static const char *const DEFAULT_FIXTURES[] = {"test/fixtures/mamba_tiny.bin", "test/fixtures/mamba_small2.bin"};
+
+// a fixture's name in test names and headers: its file name without directory or extension; printed
+// with its shape
+static inline const char *fixture_tag(const Fixture *f, const char *path, char tag[64]) {
+    const char *base = strrchr(path, '/');
+    snprintf(tag, 64, "%s", base ? base + 1 : path);
+    char *dot = strrchr(tag, '.');
+    if (dot) { *dot = '\0'; }
+    const MambaConfig *c = &f->config;
+    printf("--- %s: V=%d Vp=%d C=%d L=%d Di=%d N=%d K=%d R=%d B=%d T=%d\n", tag, c->vocab_size, c->padded_vocab_size,
+           c->d_model, c->n_layer, c->d_inner, c->d_state, c->d_conv, c->dt_rank, f->B, f->T);
+    return tag;
+}
+
 #endif // FIXTURE_H

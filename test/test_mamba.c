@@ -496,21 +496,14 @@ static void test_no_selection(void) {
 
 int main(int argc, char **argv) {
     // the fixtures named on the command line, else both PyTorch fixtures
-    const char *defaults[] = {"test/fixtures/mamba_tiny.bin", "test/fixtures/mamba_small2.bin"};
     int nfix = argc > 1 ? argc - 1 : 2;
-    const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : defaults;
+    const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : DEFAULT_FIXTURES;
     for (int i = 0; i < nfix; i++) {
         Fixture f;
         load_fixture(&f, paths[i]);
-        const char *base = strrchr(paths[i], '/');
         char tag[64];
-        snprintf(tag, sizeof(tag), "%s", base ? base + 1 : paths[i]);
-        char *dot = strrchr(tag, '.');
-        if (dot) { *dot = '\0'; }
+        fixture_tag(&f, paths[i], tag);
         fx_tag = tag;
-        const MambaConfig *c = &f.config;
-        printf("--- %s: V=%d Vp=%d C=%d L=%d Di=%d N=%d K=%d R=%d B=%d T=%d\n", tag, c->vocab_size, c->padded_vocab_size,
-               c->d_model, c->n_layer, c->d_inner, c->d_state, c->d_conv, c->dt_rank, f.B, f.T);
         test_fixture(&f);
         test_step_matches_forward(&f);
         if (f.T > 13) { test_stream_carry(&f); } // its chunks are 1, 2, 3, 7 tokens and the rest

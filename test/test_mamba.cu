@@ -410,22 +410,15 @@ static void test_hf_import(const char *dir, const char *logits_path, const char 
 
 int main(int argc, char **argv) {
     // the fixtures named on the command line, else the two PyTorch fixtures
-    const char *defaults[] = {"test/fixtures/mamba_tiny.bin", "test/fixtures/mamba_small2.bin"};
     const int nfix = argc > 1 ? argc - 1 : 2;
-    const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : defaults;
+    const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : DEFAULT_FIXTURES;
     device_init(0);
     printf("precision: %s\n", PRECISION_MODE);
     for (int i = 0; i < nfix; i++) {
         Fixture f;
         load_fixture(&f, paths[i]);
-        const char *base = strrchr(paths[i], '/');
         char tag[64];
-        snprintf(tag, sizeof(tag), "%s", base ? base + 1 : paths[i]);
-        char *dot = strrchr(tag, '.');
-        if (dot) { *dot = '\0'; }
-        const MambaConfig *c = &f.config;
-        printf("--- %s: V=%d Vp=%d C=%d L=%d Di=%d N=%d K=%d R=%d B=%d T=%d\n", tag, c->vocab_size, c->padded_vocab_size,
-               c->d_model, c->n_layer, c->d_inner, c->d_state, c->d_conv, c->dt_rank, f.B, f.T);
+        fixture_tag(&f, paths[i], tag);
         test_fixture(&f, tag);
         test_step(&f, tag);
         test_graphs(&f, tag, 1, 1);
