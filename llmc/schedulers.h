@@ -23,10 +23,17 @@ typedef struct {
     float decay_frac; // wsd: the fraction of the steps in the final decay
 } LearningRateScheduler;
 
-static inline int lr_scheduler_type_valid(const char *type) {
-    return strcmp(type, "cosine") == 0 || strcmp(type, "linear") == 0 || strcmp(type, "constant") == 0 ||
-           strcmp(type, "wsd") == 0;
+// the schedules by name; a checkpoint records one as its index + 1 (llmc/train_common.h)
+static const char *const LR_SCHEDULES[] = {"cosine", "linear", "constant", "wsd"};
+#define NUM_LR_SCHEDULES 4
+
+// the index of a schedule's name in LR_SCHEDULES, -1 for none
+static inline int lr_scheduler_index(const char *type) {
+    for (int i = 0; i < NUM_LR_SCHEDULES; i++) { if (strcmp(type, LR_SCHEDULES[i]) == 0) { return i; } }
+    return -1;
 }
+
+static inline int lr_scheduler_type_valid(const char *type) { return lr_scheduler_index(type) >= 0; }
 
 static inline float get_learning_rate(const LearningRateScheduler *s, int step) {
     float lr = s->learning_rate;

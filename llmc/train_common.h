@@ -346,16 +346,13 @@ typedef struct {
     int warmup, schedule, overfit;                                   // -u, -k (1..4), -a
 } TrainState;
 
-static const char *const LR_SCHEDULES[] = {"cosine", "linear", "constant", "wsd"};
-
 // the optimizer flags a checkpoint records ([30..37]), from this run's options
 static inline void state_set_optimizer_flags(TrainState *s, const Options *o) {
     s->flags_known = 1;
     s->lr = o->learning_rate;
     s->warmup = o->warmup_iterations;
     s->final_lr_frac = o->final_lr_frac;
-    s->schedule = 0;
-    for (int i = 0; i < 4; i++) { if (strcmp(o->lr_schedule, LR_SCHEDULES[i]) == 0) { s->schedule = i + 1; } }
+    s->schedule = lr_scheduler_index(o->lr_schedule) + 1;
     s->lr_decay_frac = o->lr_decay_frac;
     s->weight_decay = o->weight_decay;
     s->grad_clip = o->grad_clip;
@@ -493,7 +490,7 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
         memcpy(&s->weight_decay, header + 35, sizeof(float));
         memcpy(&s->grad_clip, header + 36, sizeof(float));
         s->overfit = header[37];
-        if (s->schedule < 1 || s->schedule > 4 || (s->overfit != 0 && s->overfit != 1)) {
+        if (s->schedule < 1 || s->schedule > NUM_LR_SCHEDULES || (s->overfit != 0 && s->overfit != 1)) {
             fatalf("%s: bad optimizer-flag record (schedule %d, -a %d): the state file is corrupt", path, s->schedule, s->overfit);
         }
     }
