@@ -46,14 +46,14 @@ version 11: v9 with 4 channels per thread
 version 12: v9's forward and v3's backward with the sigmoid from MUFU approximations (__expf,
            __fdividef) instead of expf and an IEEE division (ncu: the kernels were issue-bound,
            75% / 68% of issue slots busy at 24% / 23% of DRAM bandwidth)
-version 13: v2 with the backward's x and du rows (its tile's and the halo's) all loaded before its first
-           step, kept packed (a bf16 pair per register: PRE in the header), and its pointers __restrict__
-           (the x and du loads are then ld.global.nc). Without the preload the compiler issued most of a
-           step's loads after the dx stores of the steps before (it cannot reorder a load above a store
-           that may alias it, and with __restrict__ it still hoisted only ~12 of 38): a few loads in
-           flight per thread, 42-46% of the copy rate
-version 14: v13 with 8 steps per backward tile
-version 15: v13 with 32 steps per backward tile
+Since 2026-12-01 (twenty-first session) the header's backward takes __restrict__ pointers, so its x and
+du loads are ld.global.nc and the compiler may issue them ahead of earlier steps' dx stores (before,
+each step's loads waited behind the previous step's store): v2 0.0822 -> 0.0777 ms at B=8 T=2048
+Di=1536, 0.0856 -> 0.0809 at B=32 T=1024 Di=768, bitwise the same. Tried then (git 268066a has them as
+versions 13-15): every x and du row of a backward tile loaded, packed, before its first step (PRE): 123
+registers at TT 16, 0.0739 ms at B=8 but 0.0820 at B=32; TT 8 0.0855 / 0.0911, TT 32 (233 registers)
+0.106 / 0.133. The kernel is not short of loads in flight (46-48% of the copy rate either way);
+end to end no version differed beyond the runs' spread (doc/perf.md).
 Since version 12, versions 3-12 run the header's current kernels: a division-free grid in the forward
 (was: 64-bit divisions by runtime sizes per thread) and interior tiles without bound tests, the
 backward's fully unrolled. v2 = v12 now; doc/perf.md has the numbers before and after. (The accurate
@@ -337,12 +337,11 @@ struct ConvArgs {
     float *scratch;     // conv_scratch_size floats
 };
 
-static const int NUM_VERSIONS = 15;
+static const int NUM_VERSIONS = 12;
 static const char *version_name[NUM_VERSIONS + 1] = {
     "", "v1 thread/elem + colsum", "v2 llmc conv1d.cuh", "v3 2ch/thr, block-reduced dw", "v4 v3 with TT=32",
     "v5 v3 with 4ch/thr", "v6 previous trainer (e12577f)", "v7 v3, all loads first", "v8 v7 with TT=32",
-    "v9 v7 with TT=8", "v10 v7 with TT=4", "v11 v9 with 4ch/thr", "v12 v9/v3, MUFU sigmoid",
-    "v13 v2, bwd rows preloaded", "v14 v13 with bwd TT=8", "v15 v13 with bwd TT=32"};
+    "v9 v7 with TT=8", "v10 v7 with TT=4", "v11 v9 with 4ch/thr", "v12 v9/v3, MUFU sigmoid"};
 // channels per thread: Di must be a multiple (version 2 picks 1 or 2 itself)
 static int version_vec(int v) { return v == 5 || v == 11 ? 4 : v == 3 || v == 4 || v >= 7 ? 2 : 1; }
 
@@ -359,10 +358,10 @@ template <int VEC, int TT, bool PRE = false, bool FAST = false> static void fwd_
 #undef LAUNCH_FWD_V3
     cudaCheckLaunch();
 }
-template <int VEC, int TT, bool FAST = false, bool PRE = false> static void bwd_v3(const ConvArgs &a) {
+template <int VEC, int TT, bool FAST = false> static void bwd_v3(const ConvArgs &a) {
     int tiles = (a.T + TT - 1) / TT;
     dim3 grid(ceil_div((long)(a.Di / VEC), 32L), ceil_div((long)tiles, 8L), a.B), block(32, 8);
-#define LAUNCH_BWD_V3(KK) conv1d_silu_backward_kernel<KK, VEC, TT, FAST, PRE><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di, 0, (int)grid.y)
+#define LAUNCH_BWD_V3(KK) conv1d_silu_backward_kernel<KK, VEC, TT, FAST><<<grid, block>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di, 0, (int)grid.y)
     CONV_DISPATCH(a.K, LAUNCH_BWD_V3)
 #undef LAUNCH_BWD_V3
     cudaCheckLaunch();
@@ -387,7 +386,7 @@ static void conv_forward(int version, const ConvArgs &a) {
     case 9: fwd_v3<2, 8, true>(a); break;
     case 10: fwd_v3<2, 4, true>(a); break;
     case 11: fwd_v3<4, 8, true>(a); break;
-    case 12: case 13: case 14: case 15: fwd_v3<2, 8, true, true>(a); break; // 13-15 change the backward only
+    case 12: fwd_v3<2, 8, true, true>(a); break;
     case 6: {
         long threads = (long)a.B * ((a.T + CONV_TT - 1) / CONV_TT) * a.Di;
 #define LAUNCH_FWD_V6(KK) conv1d_silu_forward_v6_kernel<KK><<<ceil_div(threads, 256L), 256>>>(a.u, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)
@@ -422,9 +421,6 @@ static void conv_backward(int version, const ConvArgs &a) {
     case 7: case 8: case 9: case 10: bwd_v3<2, 16>(a); break; // forward-only variants
     case 11: bwd_v3<4, 16>(a); break;
     case 12: bwd_v3<2, 16, true>(a); break;
-    case 13: bwd_v3<2, 16, true, true>(a); break;
-    case 14: bwd_v3<2, 8, true, true>(a); break;
-    case 15: bwd_v3<2, 32, true, true>(a); break;
     case 6: {
         int tiles = (a.T + CONV_TT - 1) / CONV_TT;
 #define LAUNCH_BWD_V6(KK) conv1d_silu_backward_v6_kernel<KK><<<ceil_div((long)a.B * tiles * a.Di, 256L), 256>>>(a.dxz, a.scratch, a.du, a.xz, 2 * a.Di, a.w, a.bias, a.B, a.T, a.Di)

@@ -22,9 +22,7 @@ Weights and bias are read from the fp32 master copy. K is a template parameter (
 
 #include "cuda_common.h"
 
-#ifndef CONV_TT
 #define CONV_TT 16    // time steps per thread, backward
-#endif
 #define CONV_FWD_TT 8 // time steps per thread, forward
 
 /*
@@ -38,9 +36,6 @@ launched 65535 at a time from rb0) that the finish kernel
 sums in order: 8x less scratch traffic than a row per tile (~40% of the kernel's traffic at the 130m shape).
 */
 #define CONV_BWD_TILES 8
-#ifndef CONV_BWD_PRE
-#define CONV_BWD_PRE false // each step loads its rows (dev/cuda/conv1d.cu versions 13-15 preload them)
-#endif
 
 // sigmoid(x): FAST = MUFU approximations (ex2, rcp: ~2 ulp), else expf and an IEEE division
 #ifndef CONV_FAST_SIGMOID
@@ -66,21 +61,6 @@ template <int VEC> __device__ __forceinline__ void conv_store(floatX *p, const f
     if constexpr (VEC == 4) { storeX4(p, make_float4(f[0], f[1], f[2], f[3])); }
     else if constexpr (VEC == 2) { storeX2(p, make_float2(f[0], f[1])); }
     else { *p = fromF<floatX>(f[0]); }
-}
-
-// VEC neighbouring channels of one row as stored (a bf16 pair is one 32-bit register): the backward's
-// preload keeps its rows packed until their step, half the registers of fp32 copies
-template <int VEC> struct alignas(VEC * sizeof(floatX)) ConvRaw { floatX v[VEC]; };
-template <int VEC> __device__ __forceinline__ ConvRaw<VEC> conv_load_raw(const floatX *p) { return *(const ConvRaw<VEC> *)p; }
-template <int VEC> __device__ __forceinline__ ConvRaw<VEC> conv_zero_raw() {
-    ConvRaw<VEC> r;
-#pragma unroll
-    for (int v = 0; v < VEC; v++) { r.v[v] = fromF<floatX>(0.0f); }
-    return r;
-}
-template <int VEC> __device__ __forceinline__ void conv_unpack(float *f, const ConvRaw<VEC> &r) {
-#pragma unroll
-    for (int v = 0; v < VEC; v++) { f[v] = toF(r.v[v]); }
 }
 
 // the fp32 taps and bias of channels d0 .. d0+VEC-1 into registers
@@ -186,38 +166,20 @@ static inline dim3 conv1d_forward_grid(int B, int tiles, int Di, int vec) {
 // One tile of the backward: the thread walks steps t0 .. t0+TT+K-2 (the last K-1 only complete dx)
 // with the last K values of x and of dxc in registers, fully unrolled (the window shifts are renames).
 // CHECK: rows past T (zero) and before 0 (zero: the backward has no x_prev) and a short last tile;
-// interior tiles skip those tests.
-// PRE: every x and du row of the walk is loaded (packed, ConvRaw) before the first step. Otherwise each
-// step loads its rows, and the compiler issues most of them only after the previous steps' dx stores,
-// so a thread has few loads in flight (doc/perf.md, conv section).
-template <int K, int VEC, int TT, bool CHECK, bool FAST, bool PRE>
+// interior tiles skip those tests. The pointers are __restrict__ (dx is another buffer than x and du):
+// the x and du loads then go through the read-only path and the compiler may issue them ahead of the
+// dx stores of the steps before, which it otherwise must not (5% faster, doc/perf.md).
+template <int K, int VEC, int TT, bool CHECK, bool FAST>
 __device__ __forceinline__ void conv_bwd_tile(float (&dwk)[K + 1][VEC], floatX *__restrict__ dxb, const floatX *__restrict__ dub,
                                               const floatX *__restrict__ xb, int ldx,
                                               const float (&wk)[VEC][K], const float (&bd)[VEC], int t0, int T, int Di) {
-    constexpr int NX = PRE ? TT + 2 * (K - 1) : 1, ND = PRE ? TT + K - 1 : 1;
-    ConvRaw<VEC> xr[NX]; // x[t0-(K-1)+i]
-    ConvRaw<VEC> dr[ND]; // du[t0+i]
-    if constexpr (PRE) {
-#pragma unroll
-        for (int i = 0; i < NX; i++) {
-            const int ts = t0 - (K - 1) + i;
-            xr[i] = !CHECK || (ts >= 0 && ts < T) ? conv_load_raw<VEC>(xb + (size_t)ts * ldx) : conv_zero_raw<VEC>();
-        }
-#pragma unroll
-        for (int i = 0; i < ND; i++) {
-            const int ts = t0 + i;
-            dr[i] = !CHECK || ts < T ? conv_load_raw<VEC>(dub + (size_t)ts * Di) : conv_zero_raw<VEC>();
-        }
-    }
     const int t_end = min(T, t0 + TT);
     float win[K][VEC];  // x[t-(K-1)] .. x[t]
     float gwin[K][VEC]; // dxc[t-(K-1)] .. dxc[t]
 #pragma unroll
     for (int k = 0; k < K - 1; k++) {
         const int ts = t0 - (K - 1) + k;
-        if constexpr (PRE) {
-            conv_unpack<VEC>(win[k], xr[k]);
-        } else if (!CHECK || ts >= 0) {
+        if (!CHECK || ts >= 0) {
             conv_load<VEC>(win[k], xb + (size_t)ts * ldx);
         } else {
 #pragma unroll
@@ -232,13 +194,8 @@ __device__ __forceinline__ void conv_bwd_tile(float (&dwk)[K + 1][VEC], floatX *
         float g[VEC];
         if (!CHECK || t < T) {
             float dd[VEC];
-            if constexpr (PRE) {
-                conv_unpack<VEC>(win[K - 1], xr[j + K - 1]);
-                conv_unpack<VEC>(dd, dr[j]);
-            } else {
-                conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
-                conv_load<VEC>(dd, dub + (size_t)t * Di);
-            }
+            conv_load<VEC>(win[K - 1], xb + (size_t)t * ldx);
+            conv_load<VEC>(dd, dub + (size_t)t * Di);
 #pragma unroll
             for (int v = 0; v < VEC; v++) {
                 float xc = bd[v];
@@ -280,7 +237,7 @@ __device__ __forceinline__ void conv_bwd_tile(float (&dwk)[K + 1][VEC], floatX *
     }
 }
 
-template <int K, int VEC, int TT = CONV_TT, bool FAST = CONV_FAST_SIGMOID, bool PRE = CONV_BWD_PRE>
+template <int K, int VEC, int TT = CONV_TT, bool FAST = CONV_FAST_SIGMOID>
 __global__ void __launch_bounds__(32 * CONV_BWD_TILES)
 conv1d_silu_backward_kernel(floatX *__restrict__ dx, float *__restrict__ partials, const floatX *__restrict__ du,
                             const floatX *__restrict__ x, int ldx, const float *__restrict__ w, const float *__restrict__ bias,
@@ -300,8 +257,8 @@ conv1d_silu_backward_kernel(floatX *__restrict__ dx, float *__restrict__ partial
         conv_load_weights<K, VEC>(wk, bd, w, bias, d0);
         const floatX *xb = x + (size_t)b * T * ldx + d0, *dub = du + (size_t)b * T * Di + d0;
         floatX *dxb = dx + (size_t)b * T * ldx + d0;
-        if (t0 >= K - 1 && t0 + TT + K - 2 < T) { conv_bwd_tile<K, VEC, TT, false, FAST, PRE>(dwk, dxb, dub, xb, ldx, wk, bd, t0, T, Di); }
-        else { conv_bwd_tile<K, VEC, TT, true, FAST, PRE>(dwk, dxb, dub, xb, ldx, wk, bd, t0, T, Di); }
+        if (t0 >= K - 1 && t0 + TT + K - 2 < T) { conv_bwd_tile<K, VEC, TT, false, FAST>(dwk, dxb, dub, xb, ldx, wk, bd, t0, T, Di); }
+        else { conv_bwd_tile<K, VEC, TT, true, FAST>(dwk, dxb, dub, xb, ldx, wk, bd, t0, T, Di); }
     }
 #pragma unroll
     for (int k = 0; k <= K; k++) {
@@ -389,7 +346,8 @@ void conv1d_state_update(float *x_prev, const floatX *x, int ldx, int B, int T, 
     cudaCheck(cudaGetLastError());
 }
 
-// dx overwrites the x half of dxz; partials: conv1d_partials_size floats
+// dx overwrites the x half of dxz; partials: conv1d_partials_size floats; dx, partials, du and x must not
+// overlap (the kernel's pointers are __restrict__)
 void conv1d_silu_backward(floatX *dx, float *dw, float *dbias, float *partials, const floatX *du,
                           const floatX *x, int ldx, const float *w, const float *bias, int B, int T, int Di, int K,
                           cudaStream_t stream) {
