@@ -3,7 +3,8 @@
 #   1 GPU vs 2 GPUs at the same global batch, -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
 #   checkpoint resumed on 1 GPU at the same data position, prompt and training runs with the tokenizer
 #   on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
-#   non-zero within the -pt bound; ranks that find different checkpoints, -kb, a stop sent to the launcher.
+#   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
+#   checkpoints, -kb, a stop sent to the launcher.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -117,6 +118,24 @@ t1=$(date +%s)
 if [ "$alive" = 1 ] && [ "$rc" -ne 0 ] && [ $((t1 - t0)) -le 40 ] && grep -qE "^error: (rank 0: .*(made no progress|NCCL error)|NCCL: )" "$TMP/r0.out"
 then ok "killed_rank_others_exit (rc $rc after $((t1 - t0)) s: $(grep -m1 '^error' "$TMP/r0.out"))"
 else bad "killed_rank_others_exit" "training before the kill: $alive, rc $rc after $((t1 - t0)) s: $(tail -n 2 "$TMP/r0.out")"; fi
+
+# an id file left by an earlier launch (rank 0 removes its own only once every rank has joined): rank 1,
+# started first, reads that dead id; rank 0 says it replaced the file and, when nobody joins, names the
+# stale file as a possible cause, within the -pt bound (rank 1's own ending depends on what NCCL makes of
+# the dead id, so it is stopped here, not checked)
+ID="$TMP/nccl_id_stale"
+head -c 128 /dev/urandom > "$ID"
+RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${ARGS[@]}" -pf "$ID" -pt 20 > "$TMP/st1.out" 2>&1 &
+p1=$!
+sleep 5
+t0=$(date +%s)
+RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 timeout 120 "$BIN" "${ARGS[@]}" -pf "$ID" -pt 20 > "$TMP/st0.out" 2>&1; rc0=$?
+t1=$(date +%s)
+kill -KILL "$p1" 2>/dev/null; wait "$p1" 2>/dev/null
+if [ "$rc0" -ne 0 ] && [ "$rc0" -ne 124 ] && [ $((t1 - t0)) -le 60 ] && grep -q "was left by an earlier launch; replaced" "$TMP/st0.out" &&
+   grep -q "^error: rank 0: NCCL initialisation did not finish within 20 s .*an id file left by an earlier launch" "$TMP/st0.out"
+then ok "stale_id_file_named (rc $rc0 after $((t1 - t0)) s)"
+else bad "stale_id_file_named" "rc $rc0 after $((t1 - t0)) s: $(grep -E '^(note|error)' "$TMP/st0.out" | head -n 3)"; fi
 
 # ranks that find different checkpoints in -o (as with a node-local -o) stop at start-up, both of them
 ID="$TMP/nccl_id_ckpt"; mkdir -p "$TMP/empty"

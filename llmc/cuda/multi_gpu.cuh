@@ -8,8 +8,10 @@ Data parallelism over NCCL: one process per GPU, each with its own part of the d
     starts the processes, the NCCL id goes through -pi fs or tcp;
   - the NCCL id reaches the other ranks through a shared file (-pi fs -pf path: rank 0 writes it
     atomically, the others wait for it, and rank 0 removes it once every rank has joined, so a
-    later launch with the same path does not read it) or a TCP rendezvous (-pi tcp -ps host:port:
-    rank 0 serves it, waiting at most -pt seconds for all the ranks to connect);
+    later launch with the same path does not read it; a launch that failed before that leaves it,
+    and the next one's rank 0 says so, since its other ranks may have read the dead id) or a TCP
+    rendezvous (-pi tcp -ps host:port: rank 0 serves it, waiting at most -pt seconds for all the
+    ranks to connect);
   - gradients: averaged with all-reduce (-z 0), in groups of REDUCE_LAYERS layers on a side stream while the backward
     pass goes on, or reduce-scattered so each rank updates its shard of the AdamW moments and
     master weights, then all-gathered (-z 1, ZeRO-1);
@@ -81,6 +83,11 @@ static double wall_seconds(void) {
 // rank 0 writes the id to path (atomically); the others poll for it until the deadline
 static void nccl_id_via_file(ncclUniqueId *id, const char *path, int rank, int timeout_s) {
     if (rank == 0) {
+        // a file already there is an earlier launch's (rank 0 removes its own once all ranks joined): a rank
+        // that read it before this write holds a dead id and will time out, so say where that comes from
+        if (access(path, F_OK) == 0) {
+            printf("note: '%s' was left by an earlier launch; replaced (give each launch its own -pf)\n", path);
+        }
         AtomicFile af;
         atomic_open(&af, path);
         atomic_fwrite(id, sizeof(*id), 1, &af);
@@ -210,7 +217,8 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
         if (state != ncclInProgress) { break; }
         if (wall_seconds() > deadline) {
             ncclCommAbort(c.comm);
-            fatalf("rank %d: NCCL initialisation did not finish within %d s (a rank missing?)", c.process_rank, timeout_s);
+            fatalf("rank %d: NCCL initialisation did not finish within %d s (a rank missing?%s)", c.process_rank, timeout_s,
+                   strcmp(init_method, "tcp") != 0 ? " or an id file left by an earlier launch: give each launch its own -pf" : "");
         }
         usleep(1000);
     }
