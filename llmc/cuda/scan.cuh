@@ -79,9 +79,6 @@ typedef __nv_bfloat16 floatX;
 #define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
 #define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
 #define SCAN_BWD_MINB 3     // blocks per SM the backward's register budget is set for
-#ifndef SCAN_BWD_PAIRS
-#define SCAN_BWD_PAIRS 0    // 1: the 1-channel layout's lanes hold 2 channels x 2 states instead (same threads)
-#endif
 
 #define SS_LOG2E 1.4426950408889634f
 #define SS_LN2 0.6931471805599453f
@@ -120,20 +117,6 @@ __device__ __forceinline__ float ss_dsilu(float o, float z, float sz) { return _
 __device__ __forceinline__ void ss_cp_async16(void *smem_dst, const void *gmem_src, int src_bytes) {
     unsigned dst = (unsigned)__cvta_generic_to_shared(smem_dst);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(gmem_src), "r"(src_bytes));
-}
-// 8-byte copies (a backward lane holding 2 states per channel moves them in 8-byte pieces)
-__device__ __forceinline__ void ss_cp_async8(void *smem_dst, const void *gmem_src, int src_bytes) {
-    unsigned dst = (unsigned)__cvta_generic_to_shared(smem_dst);
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;" ::"r"(dst), "l"(gmem_src), "r"(src_bytes));
-}
-// SW = 4 or 2 consecutive floats between a register array and memory (16- or 8-byte accesses)
-template <int SW> struct SsVec { using T = float4; };
-template <> struct SsVec<2> { using T = float2; };
-template <int SW> __device__ __forceinline__ void ss_ldv(float *r, const float *m) {
-    if constexpr (SW == 4) { *(float4 *)r = *(const float4 *)m; } else { *(float2 *)r = *(const float2 *)m; }
-}
-template <int SW> __device__ __forceinline__ void ss_stv(float *m, const float *r) {
-    if constexpr (SW == 4) { *(float4 *)m = *(const float4 *)r; } else { *(float2 *)m = *(const float2 *)r; }
 }
 __device__ __forceinline__ void ss_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 __device__ __forceinline__ void ss_cp_async_wait_all() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
@@ -221,7 +204,7 @@ template <int N, int NPT, int CPL, int DC> struct ScanLanes {
     static constexpr int NT = DC / CPL * LPC;    // threads per block
     static constexpr int NWARP = NT / 32;
     static constexpr int QROW = DC + CW * CPL;   // lane partials, one row per nq; the pad spreads a warp's stores over all banks
-    static_assert(N % NPT == 0 && (NPT % 4 == 0 || NPT == 2) && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
+    static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
                   DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2), "scan lane layout");
 };
 
@@ -313,7 +296,6 @@ template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS, bool YOU
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
 selective_scan_forward_kernel(ScanParams p) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
-    static_assert(NPT % 4 == 0, "the forward moves a lane's states in 16-byte pieces");
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, QROW = L::QROW;
     extern __shared__ __align__(16) unsigned char ss_smem[];
     floatX *raw = (floatX *)ss_smem;              // [2 stages][delta_raw, u, z][CH][DC] + [CH][2N]
@@ -485,8 +467,6 @@ selective_scan_backward_kernel(ScanParams p) {
     static_assert(!(OUT && YIN), "the gated output is rewritten only where y is recomputed");
     using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB, YIN>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, NWARP = L::NWARP, K = L::K, QROW = L::QROW, NX = L::NX;
-    constexpr int SW = NPT % 4 == 0 ? 4 : 2, NV = CPL * NPT / SW; // a lane's states move in pieces of SW floats, NV per step
-    using V = typename SsVec<SW>::T;
     constexpr int EG = DC / 2, EROWS = NT / EG, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
     static_assert(CH % EROWS == 0, "per-element rows");
     extern __shared__ __align__(16) unsigned char ss_smem[];
@@ -494,7 +474,7 @@ selective_scan_backward_kernel(ScanParams p) {
     float2 *PD = (float2 *)(ss_smem + L::off_PD);      // [CH][DC] (delta, delta*u)
     float4 *EP = (float4 *)(ss_smem + L::off_EP);      // [CH][DC] (u, dy, dout*silu'(z), sigmoid(v)), dy = dout*silu(z)
     float *BC = (float *)(ss_smem + L::off_BC);        // [CH][2N]
-    typename SsVec<NPT % 4 == 0 ? 4 : 2>::T *subck = (typename SsVec<NPT % 4 == 0 ? 4 : 2>::T *)(ss_smem + L::off_sub); // [K-1][NV][NT] states at sub-chunk starts
+    float4 *subck = (float4 *)(ss_smem + L::off_sub);  // [K-1][CPL*NPT/4][NT] states at sub-chunk starts
     float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s (not YIN)
     float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
     float *red = (float *)(ss_smem + L::off_red);      // [SUB][NWARP][2N] per-warp sums of (dB, dC)
@@ -532,9 +512,8 @@ selective_scan_backward_kernel(ScanParams p) {
             const int d = d0 + ch0 + cc;
             const float *src = p.states + (((size_t)b * nch * K + (size_t)c * K + k) * Di + (d < Di ? d : 0)) * N + nq * NPT;
 #pragma unroll
-            for (int j = 0; j < NPT; j += SW) {
-                auto *dst = subck + ((k - 1) * NV + cc * (NPT / SW) + j / SW) * NT + tid;
-                if constexpr (SW == 4) { ss_cp_async16(dst, src + j, d < Di ? 16 : 0); } else { ss_cp_async8(dst, src + j, d < Di ? 8 : 0); }
+            for (int j = 0; j < NPT; j += 4) {
+                ss_cp_async16(subck + ((k - 1) * (CPL * NPT / 4) + cc * (NPT / 4) + j / 4) * NT + tid, src + j, d < Di ? 16 : 0);
             }
         }
     };
@@ -552,7 +531,10 @@ selective_scan_backward_kernel(ScanParams p) {
             const int d = d0 + ch0 + c;
             const float *src = p.states + (((size_t)b * nch * KCK + (size_t)ci * KCK) * Di + (d < Di ? d : 0)) * N + nq * NPT;
 #pragma unroll
-            for (int j = 0; j < NPT; j += SW) { *(V *)&s0[c][j] = d < Di ? *(const V *)(src + j) : V{}; }
+            for (int j = 0; j < NPT; j += 4) {
+                float4 v = d < Di ? *(const float4 *)(src + j) : make_float4(0.f, 0.f, 0.f, 0.f);
+                s0[c][j] = v.x; s0[c][j + 1] = v.y; s0[c][j + 2] = v.z; s0[c][j + 3] = v.w;
+            }
         }
         ss_cp_async_wait_all();
         __syncthreads();
@@ -616,7 +598,7 @@ selective_scan_backward_kernel(ScanParams p) {
                     }
                     float Bv[NPT];
 #pragma unroll
-                    for (int j = 0; j < NPT; j += SW) { ss_ldv<SW>(Bv + j, BC + t * 2 * N + nq * NPT + j); }
+                    for (int j = 0; j < NPT; j += 4) { *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j); }
 #pragma unroll
                     for (int c = 0; c < CPL; c++) {
 #pragma unroll
@@ -626,7 +608,9 @@ selective_scan_backward_kernel(ScanParams p) {
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
 #pragma unroll
-                    for (int j = 0; j < NPT; j += SW) { subck[((k - 1) * NV + c * (NPT / SW) + j / SW) * NT + tid] = *(const V *)&s[c][j]; }
+                    for (int j = 0; j < NPT; j += 4) {
+                        subck[((k - 1) * (CPL * NPT / 4) + c * (NPT / 4) + j / 4) * NT + tid] = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]);
+                    }
                 }
             }
         }
@@ -641,8 +625,10 @@ selective_scan_backward_kernel(ScanParams p) {
 #pragma unroll
             for (int c = 0; c < CPL; c++) {
 #pragma unroll
-                for (int j = 0; j < NPT; j += SW) {
-                    *(V *)&s[c][j] = k == 0 ? *(const V *)&s0[c][j] : subck[((k - 1) * NV + c * (NPT / SW) + j / SW) * NT + tid];
+                for (int j = 0; j < NPT; j += 4) {
+                    float4 v = k == 0 ? make_float4(s0[c][j], s0[c][j + 1], s0[c][j + 2], s0[c][j + 3])
+                                      : subck[((k - 1) * (CPL * NPT / 4) + c * (NPT / 4) + j / 4) * NT + tid];
+                    s[c][j] = v.x; s[c][j + 1] = v.y; s[c][j + 2] = v.z; s[c][j + 3] = v.w;
                 }
             }
             // forward pass: states (and, unless y is read, the lane partials of y)
@@ -662,9 +648,9 @@ selective_scan_backward_kernel(ScanParams p) {
                 for (int c = 0; c < CPL; c++) { dy[c] = ((const float *)(EP + t * DC + ch0 + c))[1]; }
                 float Bv[NPT], Cv[NPT];
 #pragma unroll
-                for (int j = 0; j < NPT; j += SW) {
-                    ss_ldv<SW>(Bv + j, BC + t * 2 * N + nq * NPT + j);
-                    if constexpr (!YIN) { ss_ldv<SW>(Cv + j, BC + t * 2 * N + N + nq * NPT + j); }
+                for (int j = 0; j < NPT; j += 4) {
+                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                    if constexpr (!YIN) { *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j); }
                 }
                 float y[CPL];
 #pragma unroll
@@ -725,9 +711,9 @@ selective_scan_backward_kernel(ScanParams p) {
                 }
                 float Bv[NPT], Cv[NPT], db[NPT], rv[2 * CPL], dc[NPT];
 #pragma unroll
-                for (int j = 0; j < NPT; j += SW) {
-                    ss_ldv<SW>(Bv + j, BC + t * 2 * N + nq * NPT + j);
-                    ss_ldv<SW>(Cv + j, BC + t * 2 * N + N + nq * NPT + j);
+                for (int j = 0; j < NPT; j += 4) {
+                    *(float4 *)(Bv + j) = *(const float4 *)(BC + t * 2 * N + nq * NPT + j);
+                    *(float4 *)(Cv + j) = *(const float4 *)(BC + t * 2 * N + N + nq * NPT + j);
                 }
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
@@ -823,7 +809,9 @@ selective_scan_backward_kernel(ScanParams p) {
         const int d = d0 + ch0 + c;
         if (d < Di) {
 #pragma unroll
-            for (int j = 0; j < NPT; j += SW) { ss_stv<SW>(pA + ((size_t)b * Di + d) * N + nq * NPT + j, &dA[c][j]); }
+            for (int j = 0; j < NPT; j += 4) {
+                *(float4 *)(pA + ((size_t)b * Di + d) * N + nq * NPT + j) = make_float4(dA[c][j], dA[c][j + 1], dA[c][j + 2], dA[c][j + 3]);
+            }
         }
     }
     float2 *acc = (float2 *)EP; // [EROWS][DC]; EP is free now
@@ -972,8 +960,7 @@ template <int N, bool FINE> static void selective_scan_backward_n(const ScanPara
     if (SCAN_BWD_CPL == 1 && selective_scan_bwd_two_channels(p.B, p.Di)) {
         selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2, FINE>(p, stream);
     } else {
-        constexpr int NPT = SCAN_BWD_PAIRS ? 2 : SCAN_NPT, CPL = SCAN_BWD_PAIRS ? 2 : SCAN_BWD_CPL;
-        selective_scan_backward_launch<N, NPT, CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB, FINE>(p, stream);
+        selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB, FINE>(p, stream);
     }
 }
 
