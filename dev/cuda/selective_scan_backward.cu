@@ -71,7 +71,10 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            next/scan-bwd-two-sum-buffers (a4c853a) has 15 and 16 with the per-sub-chunk sums in two
            buffers and one barrier per sub-chunk fewer as versions 18, 19: no faster. Git 8c95b36 has
            version 0 (y read: 12 fewer live registers) capped for 4 blocks per SM as version 18 (128
-           registers, 24 bytes spilled): 0.692 against 0.604 ms at B=8 Di=1536.
+           registers, 24 bytes spilled): 0.692 against 0.604 ms at B=8 Di=1536. Git 828a6af has versions 0
+           and 17 with lanes of 2 channels x 2 states (same threads; dB/dC butterflies of 4 values over 4
+           lanes instead of 8 over 8) as versions 18, 19: 4% slower at B=8 Di=1536, and with y
+           recomputed not bitwise the forward's (y summed from 8 lane partials, not 4).
 versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
            of recomputing the sub-chunk starts in a pre-pass; each thread refills its own shared slot
            with cp.async once the slot's state is in use, so the copy has the rest of the chunk to land.
