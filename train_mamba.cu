@@ -44,6 +44,7 @@ The kernels are in llmc/cuda/*.cuh; dev/cuda/ has their playground versions and 
 #include "llmc/cuda/scan.cuh"
 #include "llmc/cuda/classifier.cuh"
 #include "llmc/cuda/adamw.cuh"
+#include "llmc/cuda/sampler.cuh"
 #include "llmc/cuda/multi_gpu.cuh"
 
 static cudaStream_t main_stream;
@@ -742,6 +743,7 @@ typedef struct {
     float *cpu_logits; // (batch, Vp) host
     int *tokens;       // (batch) device
     float *coins;      // (batch) device: the uniforms of the device sampler
+    float *thresholds; // (batch) device: the smallest logit the device sampler keeps (top-k, top-p)
     void *memory;
     // the step's ~10 launches per layer replay as one CUDA graph from the second step on (the
     // launch overhead, not the GPU, bounds a step at small batch); its pointers are this state's
@@ -754,11 +756,11 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv;
     size_t X = c->dt_rank + 2 * N, Vp = c->padded_vocab_size, G = batch, F = sizeof(floatX);
     size_t sizes[] = {L * G * Di * K * 4, L * G * Di * N * 4, G * C * 4, G * C * F, G * 2 * Di * F, G * Di * F,
-                      G * X * F, G * Di * F, G * Di * F, G * C * F, G * Vp * F, G * Di * F, G * Vp * 4, G * 4, G * 4};
+                      G * X * F, G * Di * F, G * Di * F, G * C * F, G * Vp * F, G * Di * F, G * Vp * 4, G * 4, G * 4, G * 4};
     void **ptrs[] = {(void **)&st->conv_state, (void **)&st->ssm_state, (void **)&st->r, (void **)&st->h, (void **)&st->xz,
                      (void **)&st->u, (void **)&st->xdbl, (void **)&st->delta_raw, (void **)&st->yg, (void **)&st->out,
                      (void **)&st->logits, (void **)&st->ones, (void **)&st->logits_f, (void **)&st->tokens,
-                     (void **)&st->coins};
+                     (void **)&st->coins, (void **)&st->thresholds};
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
     char *p;
@@ -892,67 +894,22 @@ void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
     cudaCheck(cudaStreamSynchronize(s));
 }
 
-/*
-Softmax sampling on the device over the whole vocabulary, one block per sequence: the token is the
-first i whose running sum of exp((logit - max) / temperature) passes coin * total, as the host's
-sample_softmax (which sums in double; here fp32, in a fixed order, so the draw is deterministic).
-Thread j owns the contiguous range [j*per, (j+1)*per): its partial sums, scanned in order, split
-[0, total) into one interval per thread, and only the thread whose interval holds the coin walks
-its range. Its walk re-adds the weights onto the interval's start, which rounds differently from
-start + sum: if the coin falls in that gap, the range's last token of non-zero weight is taken.
-When no interval holds the coin (coin == total by rounding, or NaN logits), the last token, as on
-the host.
-*/
-#define SAMPLE_THREADS 512
-__global__ void __launch_bounds__(SAMPLE_THREADS) sample_softmax_kernel(int *tokens, const float *logits, const float *coins,
-                                                                         int V, int Vp, float inv_temperature) {
-    __shared__ float red[SAMPLE_THREADS], start[SAMPLE_THREADS];
-    const float *l = logits + (size_t)blockIdx.x * Vp;
-    const int tid = threadIdx.x, per = (V + SAMPLE_THREADS - 1) / SAMPLE_THREADS;
-    const int lo = min(tid * per, V), hi = min(lo + per, V);
-    float m = -INFINITY;
-    for (int i = lo; i < hi; i++) { m = fmaxf(m, l[i]); }
-    red[tid] = m;
-    __syncthreads();
-    for (int k = SAMPLE_THREADS / 2; k > 0; k >>= 1) {
-        if (tid < k) { red[tid] = fmaxf(red[tid], red[tid + k]); }
-        __syncthreads();
-    }
-    const float maxv = red[0];
-    float sum = 0.0f;
-    for (int i = lo; i < hi; i++) { sum += expf((l[i] - maxv) * inv_temperature); }
-    start[tid] = sum;
-    __syncthreads();
-    if (tid == 0) { // exclusive scan in thread order (512 adds)
-        float acc = 0.0f;
-        for (int j = 0; j < SAMPLE_THREADS; j++) { float v = start[j]; start[j] = acc; acc += v; }
-        red[0] = acc;
-    }
-    __syncthreads();
-    const float coin = coins[blockIdx.x] * red[0];
-    const bool mine = lo < hi && coin >= start[tid] && coin < start[tid] + sum;
-    if (mine) {
-        float cdf = start[tid];
-        int pick = -1, last_positive = hi - 1;
-        for (int i = lo; i < hi; i++) {
-            const float e = expf((l[i] - maxv) * inv_temperature);
-            if (e > 0.0f) { last_positive = i; }
-            cdf += e;
-            if (coin < cdf) { pick = i; break; }
-        }
-        tokens[blockIdx.x] = pick >= 0 ? pick : last_positive;
-    }
-    if (!__syncthreads_or(mine) && tid == 0) { tokens[blockIdx.x] = V - 1; }
-}
-
-// the next token of every sequence, drawn on the device from st->logits_f into st->tokens and tokens
-// (host); one uniform per sequence from the host RNG, in sequence order, as the host sampler draws them
-static void sample_on_device(RecurrentState *st, int V, int Vp, float temperature, uint64_t *rng, float *coins, int *tokens) {
+// the next token of every sequence, drawn on the device (llmc/cuda/sampler.cuh) from st->logits_f into
+// st->tokens and tokens (host); one uniform per sequence from the host RNG, in sequence order, as the host
+// sampler draws them
+static void sample_on_device(RecurrentState *st, int V, int Vp, float temperature, int top_k, float top_p, uint64_t *rng,
+                             float *coins, int *tokens) {
     int G = st->batch;
     for (int g = 0; g < G; g++) { coins[g] = fminf((float)random_f64(rng), 0.99999994f); } // [0, 1) after rounding too
     cudaStream_t s = main_stream;
     cudaCheck(cudaMemcpyAsync(st->coins, coins, G * sizeof(float), cudaMemcpyHostToDevice, s));
-    sample_softmax_kernel<<<G, SAMPLE_THREADS, 0, s>>>(st->tokens, st->logits_f, st->coins, V, Vp, 1.0f / temperature);
+    const int filter = (top_k > 0 && top_k < V) || top_p < 1.0f;
+    if (filter) {
+        sample_threshold_kernel<<<G, SAMPLE_THREADS, 0, s>>>(st->thresholds, st->logits_f, V, Vp, top_k, top_p, 1.0f / temperature);
+        cudaCheck(cudaGetLastError());
+    }
+    sample_softmax_kernel<<<G, SAMPLE_THREADS, 0, s>>>(st->tokens, st->logits_f, st->coins, filter ? st->thresholds : NULL, V, Vp,
+                                                        1.0f / temperature);
     cudaCheck(cudaGetLastError());
     cudaCheck(cudaMemcpyAsync(tokens, st->tokens, G * sizeof(int), cudaMemcpyDeviceToHost, s));
     cudaCheck(cudaStreamSynchronize(s));
@@ -1109,7 +1066,6 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     }
     int *tokens = (int *)mallocCheck((size_t)G * sizeof(int));
     int *out = (int *)mallocCheck((size_t)G * (o->gen_tokens + 1) * sizeof(int));
-    float *scratch = (float *)mallocCheck((size_t)V * sizeof(float));
     printf("generating:\n---\n");
     for (int i = 0; i < n; i++) {
         if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
@@ -1117,18 +1073,11 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
         for (int g = 0; g < G; g++) { tokens[g] = ids[i]; }
         if (i < n - 1) { mamba_step(model, &st, tokens); }
     }
-    // the whole-vocabulary softmax samples on the device; top-k and top-p on the host
-    int on_device = (o->top_k == 0 || o->top_k >= V) && o->top_p >= 1.0f;
     float *coins = (float *)mallocCheck((size_t)G * sizeof(float));
     double t0 = now_seconds();
     for (int i = 0; i < o->gen_tokens; i++) {
-        if (on_device) {
-            if (i == 0) { mamba_step(model, &st, tokens); } else { recurrent_advance(model, &st); } // tokens already on the device
-            sample_on_device(&st, V, Vp, o->temperature, rng, coins, tokens);
-        } else {
-            mamba_step(model, &st, tokens);
-            for (int g = 0; g < G; g++) { tokens[g] = sample_softmax(st.cpu_logits + (size_t)g * Vp, V, o->temperature, o->top_k, o->top_p, scratch, rng); }
-        }
+        if (i == 0) { mamba_step(model, &st, tokens); } else { recurrent_advance(model, &st); } // tokens already on the device
+        sample_on_device(&st, V, Vp, o->temperature, o->top_k, o->top_p, rng, coins, tokens);
         for (int g = 0; g < G; g++) { out[(size_t)g * o->gen_tokens + i] = tokens[g]; }
         if (G == 1) {
             if (tokenizer->init_ok) { tokenizer_print(tokenizer, tokens[0]); } else { printf("%d ", tokens[0]); }
@@ -1150,7 +1099,6 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
                (double)G * o->gen_tokens / seconds, G);
     }
     free(coins);
-    free(scratch);
     free(out);
     free(tokens);
     free(ids);

@@ -1042,13 +1042,12 @@ static int float_descending(const void *a, const void *b) {
 }
 
 /*
-Samples from softmax(logits / temperature) over the first V entries (padded rows excluded),
-keeping only the top_k largest logits when top_k > 0, and of those (top_p < 1) only the fewest
-largest whose probabilities (renormalised over what top_k kept) sum to at least top_p. Ties at
-either threshold stay in. scratch: V floats.
+The smallest logit sample_softmax keeps (-INFINITY: all): with top_k > 0 the top_k largest logits,
+and of those (top_p < 1) the fewest largest whose probabilities (renormalised over what top_k kept)
+sum to at least top_p. Ties at either threshold stay in. The GPU trainer's sample_threshold_kernel
+(llmc/cuda/sampler.cuh) computes the same in fp32. scratch: V floats.
 */
-static inline int sample_softmax(const float *logits, int V, float temperature, int top_k, float top_p, float *scratch,
-                                 uint64_t *rng) {
+static inline float sample_threshold(const float *logits, int V, float temperature, int top_k, float top_p, float *scratch) {
     float maxv = logits[0];
     for (int i = 1; i < V; i++) { maxv = logits[i] > maxv ? logits[i] : maxv; }
     float threshold = -INFINITY;
@@ -1072,6 +1071,16 @@ static inline int sample_softmax(const float *logits, int V, float temperature, 
             }
         }
     }
+    return threshold;
+}
+
+// a token drawn from softmax(logits / temperature) over the first V entries (padded rows excluded),
+// among those sample_threshold keeps: the first whose running sum (double) passes coin * total
+static inline int sample_softmax(const float *logits, int V, float temperature, int top_k, float top_p, float *scratch,
+                                 uint64_t *rng) {
+    float maxv = logits[0];
+    for (int i = 1; i < V; i++) { maxv = logits[i] > maxv ? logits[i] : maxv; }
+    const float threshold = sample_threshold(logits, V, temperature, top_k, top_p, scratch);
     double sum = 0.0;
     for (int i = 0; i < V; i++) {
         if (logits[i] >= threshold) { sum += exp((double)(logits[i] - maxv) / temperature); }

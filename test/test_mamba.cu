@@ -358,7 +358,7 @@ static void sampler_case(const char *name, int V, int Vp, int live, float temper
     cudaCheck(cudaMemcpy(d_logits, logits, (size_t)G * Vp * sizeof(float), cudaMemcpyHostToDevice));
     cudaCheck(cudaMemcpy(d_coins, coins, G * sizeof(float), cudaMemcpyHostToDevice));
     cudaCheck(cudaMemset(d_tokens, 0xff, G * sizeof(int))); // poison: -1
-    sample_softmax_kernel<<<G, SAMPLE_THREADS>>>(d_tokens, d_logits, d_coins, V, Vp, 1.0f / temperature);
+    sample_softmax_kernel<<<G, SAMPLE_THREADS>>>(d_tokens, d_logits, d_coins, NULL, V, Vp, 1.0f / temperature);
     cudaCheck(cudaGetLastError());
     cudaCheck(cudaMemcpy(tokens, d_tokens, G * sizeof(int), cudaMemcpyDeviceToHost));
     double maxv = logits[0], total = 0.0;
@@ -384,9 +384,92 @@ static void sampler_case(const char *name, int V, int Vp, int live, float temper
     cudaCheck(cudaFree(d_logits)); cudaCheck(cudaFree(d_coins)); cudaCheck(cudaFree(d_tokens));
 }
 
+/*
+The device sampler with top-k / top-p (sample_threshold_kernel, then sample_softmax_kernel with the
+thresholds) against the host's sample_threshold and inverse CDF (double sums), 256 rows of logits in
+[-4, 4) quantised to steps of 1/16 (so many tokens tie at a threshold: ties stay in on both sides).
+Top-k thresholds count tokens, so they must be equal. A top-p threshold may differ only where top_p *
+total lies within fp32 rounding (1e-5 of the total) of a step of the kept mass; in every other row
+the threshold must be the host's, and the draw the host's as in sampler_case.
+*/
+static void sampler_filter_case(const char *name, int V, int Vp, int top_k, float top_p, float temperature) {
+    const int G = 256;
+    float *logits = (float *)mallocCheck((size_t)G * Vp * sizeof(float)), *coins = (float *)mallocCheck(G * sizeof(float));
+    float *th = (float *)mallocCheck(G * sizeof(float)), *scratch = (float *)mallocCheck((size_t)V * sizeof(float));
+    uint64_t rng = 7 + V + top_k;
+    for (int g = 0; g < G; g++) {
+        for (int i = 0; i < Vp; i++) { logits[(size_t)g * Vp + i] = i < V ? floorf(128.0f * (random_f32(&rng) - 0.5f)) / 16.0f : -1e30f; }
+        coins[g] = g == 0 ? 0.0f : g == G - 1 ? 0.99999994f : (float)random_f64(&rng);
+    }
+    float *d_logits, *d_coins, *d_th;
+    int *d_tokens, *tokens = (int *)mallocCheck(G * sizeof(int));
+    cudaCheck(cudaMalloc((void **)&d_logits, (size_t)G * Vp * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&d_coins, G * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&d_th, G * sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&d_tokens, G * sizeof(int)));
+    cudaCheck(cudaMemcpy(d_logits, logits, (size_t)G * Vp * sizeof(float), cudaMemcpyHostToDevice));
+    cudaCheck(cudaMemcpy(d_coins, coins, G * sizeof(float), cudaMemcpyHostToDevice));
+    cudaCheck(cudaMemset(d_th, 0xff, G * sizeof(float))); // poison: NaN
+    cudaCheck(cudaMemset(d_tokens, 0xff, G * sizeof(int)));
+    sample_threshold_kernel<<<G, SAMPLE_THREADS>>>(d_th, d_logits, V, Vp, top_k, top_p, 1.0f / temperature);
+    cudaCheck(cudaGetLastError());
+    sample_softmax_kernel<<<G, SAMPLE_THREADS>>>(d_tokens, d_logits, d_coins, d_th, V, Vp, 1.0f / temperature);
+    cudaCheck(cudaGetLastError());
+    cudaCheck(cudaMemcpy(th, d_th, G * sizeof(float), cudaMemcpyDeviceToHost));
+    cudaCheck(cudaMemcpy(tokens, d_tokens, G * sizeof(int), cudaMemcpyDeviceToHost));
+    int same_th = 0, rounding_th = 0, bad = 0, exact = 0, kept_min = V, kept_max = 0;
+    double *cdf = (double *)mallocCheck(V * sizeof(double));
+    for (int g = 0; g < G; g++) {
+        const float *l = logits + (size_t)g * Vp;
+        const float want_th = sample_threshold(l, V, temperature, top_k, top_p, scratch);
+        double maxv = l[0];
+        for (int i = 1; i < V; i++) { maxv = fmax(maxv, l[i]); }
+        if (th[g] != want_th) { // only a top-p threshold, and only at a step within rounding of the target
+            const float kth = top_k > 0 && top_k < V ? sample_threshold(l, V, temperature, top_k, 1.0f, scratch) : -INFINITY;
+            const float hi_th = fmaxf(th[g], want_th);
+            double total = 0.0, above = 0.0;
+            for (int i = 0; i < V; i++) {
+                const double e = exp((l[i] - maxv) / temperature);
+                if (l[i] >= kth) { total += e; }
+                if (l[i] >= hi_th) { above += e; }
+            }
+            if (top_p < 1.0f && th[g] == th[g] && th[g] >= kth && fabs(above - (double)top_p * total) <= 1e-5 * total) { rounding_th++; }
+            else { bad++; }
+            continue;
+        }
+        same_th++;
+        double total = 0.0;
+        int kept = 0;
+        for (int i = 0; i < V; i++) {
+            if (l[i] >= want_th) { total += exp((l[i] - maxv) / temperature); kept++; }
+            cdf[i] = total;
+        }
+        kept_min = kept < kept_min ? kept : kept_min;
+        kept_max = kept > kept_max ? kept : kept_max;
+        const double coin = coins[g] * total;
+        int want = V - 1;
+        for (int i = 0; i < V; i++) { if (l[i] >= want_th && coin < cdf[i]) { want = i; break; } }
+        const int got = tokens[g];
+        if (got < 0 || got >= V || l[got] < want_th) { bad++; continue; }
+        if (got == want) { exact++; continue; }
+        const int lo = got < want ? got : want;
+        if (fabs(cdf[lo] - coin) > 1e-5 * total) { bad++; }
+    }
+    check(bad == 0 && exact >= same_th - 8 && same_th >= G - 8, name,
+          "%d of %d thresholds equal the host's (%d differ within rounding of top-p's target), %d of those draws equal the host's, "
+          "%d wrong; %d-%d tokens kept", same_th, G, rounding_th, exact, bad, kept_min, kept_max);
+    free(cdf); free(tokens); free(logits); free(coins); free(th); free(scratch);
+    cudaCheck(cudaFree(d_logits)); cudaCheck(cudaFree(d_coins)); cudaCheck(cudaFree(d_th)); cudaCheck(cudaFree(d_tokens));
+}
+
 static void test_device_sampler(void) {
     sampler_case("device_sampler_matches_host_cdf", 1001, 1008, 0, 0.7f);
     sampler_case("device_sampler_sparse_weights", 50280, 50280, 20, 0.7f);
+    sampler_filter_case("device_sampler_top_k", 1001, 1008, 40, 1.0f, 0.8f);
+    sampler_filter_case("device_sampler_top_k_1", 1001, 1008, 1, 1.0f, 1.0f);
+    sampler_filter_case("device_sampler_top_p", 1001, 1008, 0, 0.9f, 0.8f);
+    sampler_filter_case("device_sampler_top_k_top_p", 50280, 50280, 50, 0.95f, 1.0f);
+    sampler_filter_case("device_sampler_top_p_small", 50280, 50280, 0, 0.05f, 0.5f);
 }
 
 // transformers' own checkpoint imports on the GPU and reproduces its logits (bf16 tolerance above)
