@@ -309,7 +309,7 @@ static inline real sigmoidr(real v) { return 1 / (1 + exp(-v)); }
 exp(x) for the scan's decays exp(delta * A), B*T*Di*N of them per pass. libm's expf is a call per
 value (a quarter of a CPU training step); this form has no calls or branches, so the compiler can
 vectorise a loop of them. x = k ln2 + r, k = round(x / ln2), |r| <= ln2/2 (ln2 split in two so
-that k ln2 is exact); exp(r) by its Taylor series to r^7/7! (the rest is below 6e-9 of it); 2^k
+that k ln2 is exact); exp(r) by its Taylor series to r^7/7! (the rest is below 1e-8 of it); 2^k
 as two powers of two, so that subnormal results and overflow come out as IEEE arithmetic rounds
 them. Within 2 ulp of the exact value; NaN stays NaN. The double build keeps libm's exp.
 */
@@ -319,13 +319,13 @@ static inline real exp_vec(real x) { return exp(x); }
 static inline real exp_vec(real x) {
     x = x > 89.0f ? 89.0f : x; // exp overflows from 88.73; below -104 every result rounds to 0
     x = x < -104.0f ? -104.0f : x;
-    float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f; // round(x / ln2): 1.5 * 2^23 drops the fraction
+    float k = rintf(x * 1.44269504f);      // round(x / ln2); a vector instruction, not a call
     float r = x - k * 0.693145751953125f;  // ln2's first 16 bits: exact product
     r = r - k * 1.42860677e-6f;            // the rest of ln2
     float p = 1.0f / 5040;
     p = p * r + 1.0f / 720; p = p * r + 1.0f / 120; p = p * r + 1.0f / 24;
     p = p * r + 1.0f / 6; p = p * r + 0.5f; p = p * r + 1.0f; p = p * r + 1.0f;
-    int ki = (int)(k == k ? k : 0.0f), k1 = ki / 2, k2 = ki - k1; // each in [-75, 65]: a normal power of two
+    int ki = (int)(k == k ? k : 0.0f), k1 = ki / 2, k2 = ki - k1; // k in [-150, 128]: k1, k2 in [-75, 64], normal powers of two
     int32_t b1 = (k1 + 127) << 23, b2 = (k2 + 127) << 23;
     float s1, s2;
     memcpy(&s1, &b1, 4);

@@ -387,18 +387,28 @@ static void sampler_case(const char *name, int V, int Vp, int live, float temper
 /*
 The device sampler with top-k / top-p (sample_threshold_kernel, then sample_softmax_kernel with the
 thresholds) against the host's sample_threshold and inverse CDF (double sums), 256 rows of logits in
-[-4, 4) quantised to steps of 1/16 (so many tokens tie at a threshold: ties stay in on both sides).
+[-4, 4) quantised to `levels` steps (so tokens tie at the thresholds: ties stay in on both sides).
 Top-k thresholds count tokens, so they must be equal. A top-p threshold may differ only where top_p *
 total lies within fp32 rounding (1e-5 of the total) of a step of the kept mass; in every other row
-the threshold must be the host's, and the draw the host's as in sampler_case.
+the threshold must be the host's, and the draw the host's as in sampler_case; a drawn token is always
+one the device kept. With top-p, in at least half of the rows it must cut below what top-k alone
+keeps and below the largest logit's ties (else the bisection's answer was its first probe).
+specials: also -inf, -0 beside +0, and in every fourth row a logit of 3e38 (the rest weigh 0); with
+top_k = 0 also NaNs (never kept; the host's k-th largest is undefined with NaNs, so not with top-k).
 */
-static void sampler_filter_case(const char *name, int V, int Vp, int top_k, float top_p, float temperature) {
+static void sampler_filter_case(const char *name, int V, int Vp, int top_k, float top_p, float temperature, int levels, int specials) {
     const int G = 256;
     float *logits = (float *)mallocCheck((size_t)G * Vp * sizeof(float)), *coins = (float *)mallocCheck(G * sizeof(float));
     float *th = (float *)mallocCheck(G * sizeof(float)), *scratch = (float *)mallocCheck((size_t)V * sizeof(float));
-    uint64_t rng = 7 + V + top_k;
+    uint64_t rng = 7 + V + top_k + levels;
     for (int g = 0; g < G; g++) {
-        for (int i = 0; i < Vp; i++) { logits[(size_t)g * Vp + i] = i < V ? floorf(128.0f * (random_f32(&rng) - 0.5f)) / 16.0f : -1e30f; }
+        float *l = logits + (size_t)g * Vp;
+        for (int i = 0; i < Vp; i++) { l[i] = i < V ? floorf(levels * (random_f32(&rng) - 0.5f)) * (8.0f / levels) : -1e30f; }
+        if (specials) {
+            l[2] = -INFINITY; l[3] = -0.0f; l[4] = 0.0f; l[5] = -INFINITY;
+            if (g % 4 == 0) { l[6] = 3e38f; }
+            if (top_k == 0) { l[1] = nanf(""); l[V - 1] = nanf(""); }
+        }
         coins[g] = g == 0 ? 0.0f : g == G - 1 ? 0.99999994f : (float)random_f64(&rng);
     }
     float *d_logits, *d_coins, *d_th;
@@ -417,15 +427,17 @@ static void sampler_filter_case(const char *name, int V, int Vp, int top_k, floa
     cudaCheck(cudaGetLastError());
     cudaCheck(cudaMemcpy(th, d_th, G * sizeof(float), cudaMemcpyDeviceToHost));
     cudaCheck(cudaMemcpy(tokens, d_tokens, G * sizeof(int), cudaMemcpyDeviceToHost));
-    int same_th = 0, rounding_th = 0, bad = 0, exact = 0, kept_min = V, kept_max = 0;
+    int same_th = 0, rounding_th = 0, bad = 0, exact = 0, kept_min = V, kept_max = 0, cut = 0;
     double *cdf = (double *)mallocCheck(V * sizeof(double));
     for (int g = 0; g < G; g++) {
         const float *l = logits + (size_t)g * Vp;
         const float want_th = sample_threshold(l, V, temperature, top_k, top_p, scratch);
-        double maxv = l[0];
-        for (int i = 1; i < V; i++) { maxv = fmax(maxv, l[i]); }
+        const float kth = top_k > 0 && top_k < V ? sample_threshold(l, V, temperature, top_k, 1.0f, scratch) : -INFINITY;
+        double maxv = -INFINITY;
+        for (int i = 0; i < V; i++) { maxv = fmax(maxv, l[i]); } // fmax skips NaN, as both samplers do
+        const int got = tokens[g];
+        if (got < 0 || got >= V || !(l[got] >= th[g])) { bad++; continue; } // a drawn token is one kept
         if (th[g] != want_th) { // only a top-p threshold, and only at a step within rounding of the target
-            const float kth = top_k > 0 && top_k < V ? sample_threshold(l, V, temperature, top_k, 1.0f, scratch) : -INFINITY;
             const float hi_th = fmaxf(th[g], want_th);
             double total = 0.0, above = 0.0;
             for (int i = 0; i < V; i++) {
@@ -433,31 +445,33 @@ static void sampler_filter_case(const char *name, int V, int Vp, int top_k, floa
                 if (l[i] >= kth) { total += e; }
                 if (l[i] >= hi_th) { above += e; }
             }
-            if (top_p < 1.0f && th[g] == th[g] && th[g] >= kth && fabs(above - (double)top_p * total) <= 1e-5 * total) { rounding_th++; }
+            if (top_p < 1.0f && th[g] >= kth && fabs(above - (double)top_p * total) <= 1e-5 * total) { rounding_th++; }
             else { bad++; }
             continue;
         }
         same_th++;
         double total = 0.0;
-        int kept = 0;
+        int kept = 0, kept_k = 0;
         for (int i = 0; i < V; i++) {
+            if (l[i] >= kth) { kept_k++; }
             if (l[i] >= want_th) { total += exp((l[i] - maxv) / temperature); kept++; }
             cdf[i] = total;
         }
         kept_min = kept < kept_min ? kept : kept_min;
         kept_max = kept > kept_max ? kept : kept_max;
+        cut += kept < kept_k && want_th < maxv;
         const double coin = coins[g] * total;
         int want = V - 1;
         for (int i = 0; i < V; i++) { if (l[i] >= want_th && coin < cdf[i]) { want = i; break; } }
-        const int got = tokens[g];
-        if (got < 0 || got >= V || l[got] < want_th) { bad++; continue; }
         if (got == want) { exact++; continue; }
         const int lo = got < want ? got : want;
         if (fabs(cdf[lo] - coin) > 1e-5 * total) { bad++; }
     }
-    check(bad == 0 && exact >= same_th - 8 && same_th >= G - 8, name,
+    const int need_cut = top_p < 1.0f ? G / 2 - (specials ? G / 4 : 0) : 0; // (a 3e38 logit keeps only itself)
+    check(bad == 0 && exact >= same_th - 8 && same_th >= G - 8 && cut >= need_cut, name,
           "%d of %d thresholds equal the host's (%d differ within rounding of top-p's target), %d of those draws equal the host's, "
-          "%d wrong; %d-%d tokens kept", same_th, G, rounding_th, exact, bad, kept_min, kept_max);
+          "%d wrong; %d-%d tokens kept; top-p cut below top-k and the largest logit in %d rows (need %d)",
+          same_th, G, rounding_th, exact, bad, kept_min, kept_max, cut, need_cut);
     free(cdf); free(tokens); free(logits); free(coins); free(th); free(scratch);
     cudaCheck(cudaFree(d_logits)); cudaCheck(cudaFree(d_coins)); cudaCheck(cudaFree(d_th)); cudaCheck(cudaFree(d_tokens));
 }
@@ -465,11 +479,14 @@ static void sampler_filter_case(const char *name, int V, int Vp, int top_k, floa
 static void test_device_sampler(void) {
     sampler_case("device_sampler_matches_host_cdf", 1001, 1008, 0, 0.7f);
     sampler_case("device_sampler_sparse_weights", 50280, 50280, 20, 0.7f);
-    sampler_filter_case("device_sampler_top_k", 1001, 1008, 40, 1.0f, 0.8f);
-    sampler_filter_case("device_sampler_top_k_1", 1001, 1008, 1, 1.0f, 1.0f);
-    sampler_filter_case("device_sampler_top_p", 1001, 1008, 0, 0.9f, 0.8f);
-    sampler_filter_case("device_sampler_top_k_top_p", 50280, 50280, 50, 0.95f, 1.0f);
-    sampler_filter_case("device_sampler_top_p_small", 50280, 50280, 0, 0.05f, 0.5f);
+    sampler_filter_case("device_sampler_top_k", 1001, 1008, 40, 1.0f, 0.8f, 128, 0);
+    sampler_filter_case("device_sampler_top_k_1", 1001, 1008, 1, 1.0f, 1.0f, 128, 0);
+    sampler_filter_case("device_sampler_top_k_v_minus_1", 1001, 1008, 1000, 1.0f, 1.0f, 128, 1);
+    sampler_filter_case("device_sampler_top_p", 1001, 1008, 0, 0.9f, 0.8f, 128, 0);
+    sampler_filter_case("device_sampler_top_p_specials", 1001, 1008, 0, 0.7f, 0.8f, 128, 1);
+    sampler_filter_case("device_sampler_top_k_top_p", 50280, 50280, 2000, 0.9f, 1.0f, 4096, 0);
+    sampler_filter_case("device_sampler_top_k_top_p_specials", 50280, 50280, 2000, 0.9f, 1.0f, 4096, 1);
+    sampler_filter_case("device_sampler_top_p_small", 50280, 50280, 0, 0.05f, 0.5f, 4096, 0);
 }
 
 // transformers' own checkpoint imports on the GPU and reproduces its logits (bf16 tolerance above)

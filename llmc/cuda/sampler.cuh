@@ -91,11 +91,13 @@ __device__ __forceinline__ float sample_unkey(unsigned k) { return __uint_as_flo
 /*
 The smallest logit kept (thresholds[sequence]), as the host's sample_threshold defines it:
   top-k (0 < top_k < V): the k-th largest logit (ties at it stay in), found digit by digit of its key,
-  8 bits at a time, from counts of the keys below each candidate prefix (4 passes over the row);
+  8 bits at a time, from counts per digit of the keys that match the digits found so far (4 passes
+  over the row);
   top-p (< 1): of the tokens top-k kept, the largest logit v such that the tokens at or above v hold
   at least top_p of their probability: the largest key K with S(K) = sum of exp((x - max) / T) over
-  key(x) >= K reaching top_p * S(threshold), by bisection over keys (up to 32 passes, fp32 sums in a
-  fixed order). S only steps at keys of the row, so the key found is a logit's.
+  key(x) >= K reaching top_p * S(threshold), by bisection over keys (a pass for the max, one for
+  the total, up to 32 for the bisection; fp32 sums in a fixed order). S only steps at keys of the
+  row, so the key found is a logit's. NaN logits (key 0) are never kept: the search starts at key 1.
 The host sums in double: where top_p * total lies within fp32 rounding of a step of S, the two may
 keep one token more or fewer.
 */
@@ -146,7 +148,8 @@ __global__ void __launch_bounds__(SAMPLE_THREADS) sample_threshold_kernel(float 
             }
             return block_sum(s);
         };
-        // the answer lies in [key, key(max)]: above the largest logit S is 0
+        // the answer lies in [key, key(max)]: above the largest logit S is 0; key 0 holds only NaN
+        key = key > 1u ? key : 1u;
         const float target = top_p * mass(key);
         unsigned lo = key, hi = sample_key(maxv) > key ? sample_key(maxv) : key;
         while (lo < hi) {
