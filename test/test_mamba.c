@@ -174,12 +174,11 @@ static void test_stream_carry(const Fixture *f) {
     mamba_free(&ref);
 }
 
-// checkpoint markers past 8 digits (step 10^8 and up) are found too, and stray names are not
 /*
 exp_vec (the scan's vectorisable exp) against libm's exp in double, on 2^20 points spread over [-110,
 95] and on the edges: within 2 ulp where the result is normal, within one subnormal step (2^-149)
 below that, 0 from -104 down, inf from 88.73 up, NaN for NaN, exp(0) = 1 exactly. 2 ulp: Taylor's
-remainder is below 6e-9 of the value and Horner's 8 roundings stay near 1 ulp.
+remainder is below 1e-8 of the value and Horner's 8 roundings stay near 1 ulp.
 */
 static void test_exp_vec(void) {
     double worst_ulp = 0.0, worst_x = 0.0;
@@ -205,6 +204,7 @@ static void test_exp_vec(void) {
           worst_ulp, worst_x, n_edges);
 }
 
+// checkpoint markers past 8 digits (step 10^8 and up) are found too, and stray names are not
 static void test_find_latest_checkpoint(void) {
     char dir[] = "/tmp/mamba_ckpt_XXXXXX";
     if (mkdtemp(dir) == NULL) { check(0, "find_latest_checkpoint", "mkdtemp failed"); return; }
