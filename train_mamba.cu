@@ -45,6 +45,7 @@ The kernels are in llmc/cuda/*.cuh; dev/cuda/ has their playground versions and 
 #include "llmc/cuda/classifier.cuh"
 #include "llmc/cuda/adamw.cuh"
 #include "llmc/cuda/sampler.cuh"
+#include "llmc/cuda/decode.cuh"
 #include "llmc/cuda/multi_gpu.cuh"
 
 static cudaStream_t main_stream;
@@ -750,6 +751,10 @@ typedef struct {
     // buffers and the model's weights, which stay put while the state lives
     cudaGraphExec_t graph;
     int graph_ready;
+    // 1: the fused step (llmc/cuda/decode.cuh, ~4 launches per layer), chosen by recurrent_init for
+    // batches up to DECODE_MAX_BATCH; 0: one launch per operation with cuBLAS's matmuls (any batch).
+    // Set before the first step only (the graph records the path).
+    int fused;
 } RecurrentState;
 
 void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
@@ -774,6 +779,7 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     st->batch = batch;
     st->pos = 0;
     st->graph_ready = 0;
+    st->fused = decode_fused_supported(batch, (int)C, (int)Di);
 }
 
 void recurrent_reset(RecurrentState *st, const MambaConfig *c) {
@@ -789,46 +795,6 @@ void recurrent_free(RecurrentState *st) {
     free(st->cpu_logits);
 }
 
-// shift x into the conv state, then u = silu(bias + sum_k w[k] state[k]); one thread per (sequence, channel)
-__global__ void conv1d_silu_step_kernel(floatX *u, float *conv_state, const floatX *x, int ldx, const float *w,
-                                        const float *bias, int G, int Di, int K) {
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= G * Di) { return; }
-    int g = i / Di, d = i % Di;
-    float *cs = conv_state + (size_t)i * K;
-    for (int k = 0; k < K - 1; k++) { cs[k] = cs[k + 1]; }
-    cs[K - 1] = toF(x[(size_t)g * ldx + d]);
-    float acc = bias[d];
-    for (int k = 0; k < K; k++) { acc += w[d * K + k] * cs[k]; }
-    u[i] = fromF<floatX>(acc / (1.0f + expf(-acc)));
-}
-
-// one step of the scan with everything the fused forward does: softplus(dt + bias), D skip, z gate
-__global__ void selective_scan_step_kernel(floatX *yg, float *ssm_state, const floatX *u, const floatX *delta_raw,
-                                           const float *dt_bias, const float *A_log, const floatX *xdbl, int R,
-                                           const float *D, const floatX *xz, int G, int Di, int N) {
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= G * Di) { return; }
-    int g = i / Di, d = i % Di, X = R + 2 * N;
-    const floatX *row = xdbl + (size_t)g * X;
-    float v = toF(delta_raw[i]) + dt_bias[d];
-    float delta = v > 20.0f ? v : log1pf(expf(v));
-    float ut = toF(u[i]), acc = 0.0f;
-    float *s = ssm_state + (size_t)i * N;
-    for (int n = 0; n < N; n++) {
-        float A = -expf(A_log[(size_t)d * N + n]);
-        s[n] = expf(delta * A) * s[n] + delta * toF(row[R + n]) * ut;
-        acc += toF(row[R + N + n]) * s[n];
-    }
-    float y = acc + D[d] * ut, zv = toF(xz[(size_t)g * 2 * Di + Di + d]);
-    yg[i] = fromF<floatX>(y * zv / (1.0f + expf(-zv)));
-}
-
-__global__ void floatX_to_float_kernel(float *out, const floatX *inp, size_t n) {
-    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) { out[i] = toF(inp[i]); }
-}
-
 // the device work of one step: st->tokens in, st->logits_f out
 static void mamba_step_kernels(const Mamba *model, RecurrentState *st) {
     const MambaConfig *cfg = &model->config;
@@ -837,6 +803,19 @@ static void mamba_step_kernels(const Mamba *model, RecurrentState *st) {
     ParameterTensors p = model->params;
     cudaStream_t s = main_stream;
     encoder_forward(st->r, st->tokens, p.wte, G, C, s);
+    if (st->fused) {
+        for (int l = 0; l < L; l++) {
+            decode_layer(st->r, st->xz, st->u, st->xdbl, st->yg, st->conv_state + (size_t)l * G * Di * K,
+                         st->ssm_state + (size_t)l * G * Di * N, p.norm_w + (size_t)l * C,
+                         lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, p.conv_w + (size_t)l * Di * K,
+                         p.conv_b + (size_t)l * Di, cfg->no_selection ? st->ones : st->u,
+                         lowp(model, p.x_proj_w) + (size_t)l * X * Di, lowp(model, p.dt_proj_w) + (size_t)l * Di * R,
+                         p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N, p.D + (size_t)l * Di,
+                         lowp(model, p.out_proj_w) + (size_t)l * C * Di, G, C, Di, K, R, N, s);
+        }
+        decode_head(st->logits_f, st->r, p.norm_f_w, lowp(model, p.wte), G, C, Vp, s);
+        return;
+    }
     for (int l = 0; l < L; l++) {
         rmsnorm_forward(st->h, NULL, st->r, p.norm_w + (size_t)l * C, G, C, s);
         matmul_forward(st->xz, st->h, C, lowp(model, p.in_proj_w) + (size_t)l * 2 * Di * C, G, C, 2 * Di);
@@ -846,10 +825,9 @@ static void mamba_step_kernels(const Mamba *model, RecurrentState *st) {
         cudaCheck(cudaGetLastError());
         matmul_forward(st->xdbl, cfg->no_selection ? st->ones : st->u, Di, lowp(model, p.x_proj_w) + (size_t)l * X * Di, G, Di, X);
         matmul_forward(st->delta_raw, st->xdbl, X, lowp(model, p.dt_proj_w) + (size_t)l * Di * R, G, R, Di);
-        selective_scan_step_kernel<<<ceil_div((long)G * Di, 256), 256, 0, s>>>(st->yg, st->ssm_state + (size_t)l * G * Di * N,
-                                                                               st->u, st->delta_raw, p.dt_proj_b + (size_t)l * Di,
-                                                                               p.A_log + (size_t)l * Di * N, st->xdbl, R,
-                                                                               p.D + (size_t)l * Di, st->xz, G, Di, N);
+        selective_scan_step_kernel<<<ceil_div((long)G * Di * SCAN_STEP_LANES, 256), 256, 0, s>>>(
+            st->yg, st->ssm_state + (size_t)l * G * Di * N, st->u, st->delta_raw, p.dt_proj_b + (size_t)l * Di, p.A_log + (size_t)l * Di * N,
+            st->xdbl, R, p.D + (size_t)l * Di, st->xz, G, Di, N);
         cudaCheck(cudaGetLastError());
         matmul_forward(st->out, st->yg, Di, lowp(model, p.out_proj_w) + (size_t)l * C * Di, G, Di, C);
         residual_forward(st->r, st->r, st->out, (size_t)G * C, s);

@@ -208,7 +208,8 @@ static void test_graphs(const Fixture *f, const char *tag, int recompute, int mi
     free(targets);
 }
 
-// the recurrent step on the GPU, all B sequences as one batch, reproduces the full forward's logits
+// the recurrent step on the GPU, all B sequences as one batch, reproduces the full forward's logits:
+// by the path recurrent_init picks (the fused one for B <= DECODE_MAX_BATCH), then one launch per operation
 static void test_step(const Fixture *f, const char *tag) {
     Mamba model;
     model_from_fixture(&model, f, 1);
@@ -217,27 +218,93 @@ static void test_step(const Fixture *f, const char *tag) {
     mamba_forward(&model, f->inputs, NULL, B, f->T);
     floatX *full = (floatX *)mallocCheck(BT * Vp * sizeof(floatX));
     cudaCheck(cudaMemcpy(full, model.acts.logits, BT * Vp * sizeof(floatX), cudaMemcpyDeviceToHost));
-    RecurrentState st;
-    recurrent_init(&st, &model.config, B);
     int *tokens = (int *)mallocCheck(B * sizeof(int));
-    double worst = 0.0, maxref = 0.0;
-    for (int t = 0; t < T; t++) {
-        for (int b = 0; b < B; b++) { tokens[b] = f->inputs[(size_t)b * f->T + t]; }
-        mamba_step(&model, &st, tokens);
-        for (int b = 0; b < B; b++) {
-            for (int i = 0; i < Vp; i++) {
-                double r = (float)full[((size_t)b * f->T + t) * Vp + i], e = fabs(st.cpu_logits[(size_t)b * Vp + i] - r);
-                if (!(e <= worst)) { worst = e; }
-                if (fabs(r) > maxref) { maxref = fabs(r); }
+    for (int path = 0; path < 2; path++) {
+        RecurrentState st;
+        recurrent_init(&st, &model.config, B);
+        if (path == 1) {
+            if (!st.fused) { recurrent_free(&st); break; } // the default already ran per operation
+            st.fused = 0;
+        }
+        double worst = 0.0, maxref = 0.0;
+        for (int t = 0; t < T; t++) {
+            for (int b = 0; b < B; b++) { tokens[b] = f->inputs[(size_t)b * f->T + t]; }
+            mamba_step(&model, &st, tokens);
+            for (int b = 0; b < B; b++) {
+                for (int i = 0; i < Vp; i++) {
+                    double r = (float)full[((size_t)b * f->T + t) * Vp + i], e = fabs(st.cpu_logits[(size_t)b * Vp + i] - r);
+                    if (!(e <= worst)) { worst = e; }
+                    if (fabs(r) > maxref) { maxref = fabs(r); }
+                }
             }
         }
+        char name[128];
+        snprintf(name, sizeof(name), path == 0 ? "%s_step_matches_forward" : "%s_step_per_op_matches_forward", tag);
+        check(worst <= TOL_STEP * maxref, name, "max abs diff %.3g over %d steps x %d sequences (max |logit| %.3g, %s step)",
+              worst, T, B, maxref, st.fused ? "fused" : "per-operation");
+        recurrent_free(&st);
     }
-    char name[128];
-    snprintf(name, sizeof(name), "%s_step_matches_forward", tag);
-    check(worst <= TOL_STEP * maxref, name, "max abs diff %.3g over %d steps x %d sequences (max |logit| %.3g)", worst, T, B, maxref);
     free(tokens);
-    recurrent_free(&st);
     free(full);
+    mamba_free(&model);
+}
+
+/*
+The fused recurrent step (llmc/cuda/decode.cuh) against the per-operation one (cuBLAS matmuls), on
+a random model: the same random tokens through both for `steps` steps, every step's logits and the
+last states compared; a second fused run must repeat the first bit for bit. Shapes with C and Di
+multiples of 8 take 8-value loads, others one value per load. A batch above DECODE_MAX_BATCH must
+fall back to the per-operation step.
+*/
+static void test_fused_step(const char *desc, int G, int steps, uint64_t seed) {
+    MambaConfig c;
+    if (!config_from_descriptor(desc, &c)) { fatalf("test: bad descriptor %s", desc); }
+    char name[128];
+    RecurrentState st[3];
+    Mamba model;
+    mamba_init_random(&model, &c, seed);
+    for (int i = 0; i < 3; i++) { recurrent_init(&st[i], &c, G); }
+    if (G > DECODE_MAX_BATCH) {
+        snprintf(name, sizeof(name), "fused_step_%s_b%d_falls_back", desc, G);
+        check(!st[0].fused, name, "batch %d > %d runs %s", G, DECODE_MAX_BATCH, st[0].fused ? "fused" : "per operation");
+        for (int i = 0; i < 3; i++) { recurrent_free(&st[i]); }
+        mamba_free(&model);
+        return;
+    }
+    const int was_fused = st[0].fused && st[2].fused;
+    st[1].fused = 0;
+    const int Vp = c.padded_vocab_size;
+    const size_t n = (size_t)G * Vp;
+    int *tokens = (int *)mallocCheck(G * sizeof(int));
+    uint64_t rng = seed * 31 + 7;
+    double worst = 0.0, maxref = 0.0;
+    int repeats = 1;
+    for (int t = 0; t < steps; t++) {
+        for (int g = 0; g < G; g++) { tokens[g] = (int)(random_u64(&rng) % (uint64_t)c.vocab_size); }
+        for (int i = 0; i < 3; i++) { mamba_step(&model, &st[i], tokens); }
+        repeats &= memcmp(st[0].cpu_logits, st[2].cpu_logits, n * sizeof(float)) == 0;
+        for (size_t j = 0; j < n; j++) {
+            double r = st[1].cpu_logits[j], e = fabs(st[0].cpu_logits[j] - r);
+            if (!(e <= worst)) { worst = e; }
+            if (fabs(r) > maxref) { maxref = fabs(r); }
+        }
+    }
+    size_t ns = (size_t)c.n_layer * G * c.d_inner * c.d_state, nc = (size_t)c.n_layer * G * c.d_inner * c.d_conv;
+    float *a = (float *)mallocCheck((ns + nc) * sizeof(float)), *b = (float *)mallocCheck((ns + nc) * sizeof(float));
+    cudaCheck(cudaMemcpy(a, st[0].ssm_state, ns * sizeof(float), cudaMemcpyDeviceToHost));
+    cudaCheck(cudaMemcpy(a + ns, st[0].conv_state, nc * sizeof(float), cudaMemcpyDeviceToHost));
+    cudaCheck(cudaMemcpy(b, st[1].ssm_state, ns * sizeof(float), cudaMemcpyDeviceToHost));
+    cudaCheck(cudaMemcpy(b + ns, st[1].conv_state, nc * sizeof(float), cudaMemcpyDeviceToHost));
+    double serr, sref;
+    compare_floats(a, b, ns + nc, &serr, &sref);
+    snprintf(name, sizeof(name), "fused_step_%s_b%d_matches_per_op", desc, G);
+    check(was_fused && worst <= TOL_STEP * maxref && serr <= TOL_STEP * sref, name,
+          "%s; logits max abs diff %.3g over %d steps (max |logit| %.3g), states %.3g (max |state| %.3g)",
+          was_fused ? "fused" : "NOT fused", worst, steps, maxref, serr, sref);
+    snprintf(name, sizeof(name), "fused_step_%s_b%d_bitwise_repeat", desc, G);
+    check(was_fused && repeats, name, "two fused runs %s", repeats ? "gave the same bits" : "differ");
+    free(a); free(b); free(tokens);
+    for (int i = 0; i < 3; i++) { recurrent_free(&st[i]); }
     mamba_free(&model);
 }
 
@@ -527,6 +594,15 @@ int main(int argc, char **argv) {
         if (f.T >= 64) { test_stream(&f, tag); }
         free_fixture(&f);
     }
+    // the fused recurrent step: 8-value loads (d64: C 64, Di 128), one value per load (d18: C 18,
+    // Di 36, N 5), no selection, every batch size the kernels are compiled for, and the fallback
+    test_fused_step("d64:l2:v300", 1, 40, 11);
+    test_fused_step("d64:l2:v300", 3, 40, 12);
+    test_fused_step("d64:l2:v300", 8, 40, 13);
+    test_fused_step("d18:l2:v101:n5:r3", 2, 40, 14);
+    test_fused_step("d18:l2:v101:n5:r3", 5, 40, 15);
+    test_fused_step("d40:l2:v256:s0", 4, 40, 16);
+    test_fused_step("d64:l2:v300", 9, 4, 17);
     test_device_sampler();
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");

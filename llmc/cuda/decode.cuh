@@ -1,0 +1,480 @@
+/*
+The recurrent step (generation): one token per sequence through every layer, with O(1) state.
+
+Two ways to run a step, the same arithmetic and the same bf16 rounding points:
+- per operation (any batch): RMSNorm, the matmuls through cuBLASLt, conv1d_silu_step_kernel,
+  selective_scan_step_kernel, the residual add: ~8 launches per layer;
+- fused (batch <= DECODE_MAX_BATCH): 4 launches per layer, each a matrix-vector product with the
+  work around it folded in:
+    1. decode_in_proj_kernel: RMSNorm of the residual stream, in_proj, then per channel the conv
+       state's shift, the depthwise conv and SiLU (x half) or the stored z (z half);
+    2. decode_x_proj_kernel: x_proj (dt, B, C), the rows split across a block's warps;
+    3. decode_scan_kernel: dt_proj (a dot product of dt_rank terms per channel), softplus, the
+       state update, the contraction with C, the D skip and the z gate, 16 lanes per channel;
+    4. decode_out_proj_kernel: out_proj, added into the residual stream.
+  The head (final RMSNorm and the tied classifier) is a fifth, writing fp32 logits.
+At batch 1 the step is ~100 small launches instead of ~240, and each costs more in latency (launch,
+ramp, a chain of dependent memory reads) than in work, so the fused kernels also shorten the chain:
+each is a programmatic dependent launch (sm_90), whose blocks start while the kernel before is
+still running and fetch their weights into L2 before they wait for that kernel's outputs.
+Above DECODE_MAX_BATCH cuBLAS's matrix products win: tensor cores, and each weight read once for
+all sequences.
+
+Every matrix-vector product: one warp per output row (or DECODE_SPLIT warps per row for x_proj,
+whose few rows would otherwise leave most of the GPU idle); the sequences' input vectors sit in
+shared memory in floatX (they are floatX-rounded values in the per-operation path too), fp32
+products summed lane-wise, then across the warp, then across the row's warps in a fixed order.
+The result is rounded to floatX where the per-operation path stores a floatX tensor. No atomics:
+the same inputs give the same bits on every run.
+*/
+#ifndef DECODE_CUH
+#define DECODE_CUH
+
+#include "cuda_common.h"
+
+#define DECODE_MAX_BATCH 8
+#define DECODE_THREADS 256 // 8 warps
+#define DECODE_SPLIT 8     // warps per row in x_proj
+#define DECODE_BLOCKS_PER_SM 4
+#define RMSNORM_EPS 1e-5f  // as llmc/cuda/rmsnorm.cuh
+
+// ----------------------------------------------------------------------------
+// the per-operation step's kernels
+
+// shift x into the conv state, then u = silu(bias + sum_k w[k] state[k]); one thread per (sequence, channel)
+__global__ void conv1d_silu_step_kernel(floatX *u, float *conv_state, const floatX *x, int ldx, const float *w,
+                                        const float *bias, int G, int Di, int K) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= G * Di) { return; }
+    int g = i / Di, d = i % Di;
+    float *cs = conv_state + (size_t)i * K;
+    for (int k = 0; k < K - 1; k++) { cs[k] = cs[k + 1]; }
+    cs[K - 1] = toF(x[(size_t)g * ldx + d]);
+    float acc = bias[d];
+    for (int k = 0; k < K; k++) { acc += w[d * K + k] * cs[k]; }
+    u[i] = fromF<floatX>(acc / (1.0f + expf(-acc)));
+}
+
+// the sum over each aligned group of 16 lanes (a fixed butterfly order), in all of its lanes; only the
+// group's own lanes take part, so a whole group may have returned
+__device__ __forceinline__ float group16_sum(float v) {
+    const unsigned mask = 0xffffu << (threadIdx.x & 16);
+    for (int o = 8; o > 0; o >>= 1) { v += __shfl_xor_sync(mask, v, o); }
+    return v;
+}
+
+/*
+One channel's scan step by a group of SCAN_STEP_LANES lanes, lane j holding states j, j + 16, ...
+(a thread per channel would walk all N states and the dt_rank products one after another, and at
+batch 1 the step has only Di channels): softplus(dt + bias), the state update, the contraction
+with C summed over the group, the D skip and the z gate, as the fused forward. Returns the gated
+y (before its floatX rounding) in every lane of the group.
+*/
+#define SCAN_STEP_LANES 16
+__device__ __forceinline__ float scan_step_lanes(float *s, float delta_raw, float dt_bias, const float *A_log,
+                                                 const floatX *Bt, const floatX *Ct, float D, float ut, float zv, int N, int j) {
+    float v = delta_raw + dt_bias;
+    float delta = v > 20.0f ? v : log1pf(expf(v));
+    float acc = 0.0f;
+    for (int n = j; n < N; n += SCAN_STEP_LANES) {
+        float A = -expf(A_log[n]);
+        float sn = expf(delta * A) * s[n] + delta * toF(Bt[n]) * ut;
+        s[n] = sn;
+        acc += toF(Ct[n]) * sn;
+    }
+    float y = group16_sum(acc) + D * ut;
+    return y * zv / (1.0f + expf(-zv));
+}
+
+// SCAN_STEP_LANES threads per (sequence, channel), blocks a multiple of 32 threads
+__global__ void selective_scan_step_kernel(floatX *yg, float *ssm_state, const floatX *u, const floatX *delta_raw,
+                                           const float *dt_bias, const float *A_log, const floatX *xdbl, int R,
+                                           const float *D, const floatX *xz, int G, int Di, int N) {
+    const int t = blockIdx.x * blockDim.x + threadIdx.x, i = t / SCAN_STEP_LANES, j = t % SCAN_STEP_LANES;
+    if (i >= G * Di) { return; }
+    const int g = i / Di, d = i % Di, X = R + 2 * N;
+    const floatX *row = xdbl + (size_t)g * X;
+    float y = scan_step_lanes(ssm_state + (size_t)i * N, toF(delta_raw[i]), dt_bias[d], A_log + (size_t)d * N, row + R,
+                              row + R + N, D[d], toF(u[i]), toF(xz[(size_t)g * 2 * Di + Di + d]), N, j);
+    if (j == 0) { yg[i] = fromF<floatX>(y); }
+}
+
+__global__ void floatX_to_float_kernel(float *out, const floatX *inp, size_t n) {
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) { out[i] = toF(inp[i]); }
+}
+
+// ----------------------------------------------------------------------------
+// the fused step's pieces
+
+// 8 consecutive values from global or shared memory (16-byte aligned for bf16, 32 for fp32's two loads)
+__device__ __forceinline__ void load8(float v[8], const __nv_bfloat16 *p) {
+    uint4 q = *(const uint4 *)p;
+    const unsigned w[4] = {q.x, q.y, q.z, q.w};
+    for (int i = 0; i < 4; i++) {
+        float2 f = __bfloat1622float2(*(const __nv_bfloat162 *)&w[i]);
+        v[2 * i] = f.x;
+        v[2 * i + 1] = f.y;
+    }
+}
+__device__ __forceinline__ void load8(float v[8], const float *p) {
+    float4 a = *(const float4 *)p, b = *(const float4 *)(p + 4);
+    v[0] = a.x; v[1] = a.y; v[2] = a.z; v[3] = a.w;
+    v[4] = b.x; v[5] = b.y; v[6] = b.z; v[7] = b.w;
+}
+
+/*
+acc[g] = this lane's share of sum over k in [k0, k1) of w[k] * xs[g * K + k], for g < G (GM >= G, a
+compile-time bound so acc stays in registers). vec: 8 values per load (k0, K and w aligned to 8 values).
+*/
+template <int GM>
+__device__ __forceinline__ void dot_partial(float acc[GM], const floatX *w, const floatX *xs, int K, int G, int k0, int k1,
+                                            bool vec) {
+    const int lane = threadIdx.x % 32;
+    for (int g = 0; g < GM; g++) { acc[g] = 0.0f; }
+    if (vec) {
+#pragma unroll 4
+        for (int k = k0 + lane * 8; k < k1; k += 32 * 8) {
+            float wv[8], xv[8];
+            load8(wv, w + k);
+            for (int g = 0; g < GM; g++) {
+                if (g < G) {
+                    load8(xv, xs + (size_t)g * K + k);
+                    for (int i = 0; i < 8; i++) { acc[g] += wv[i] * xv[i]; }
+                }
+            }
+        }
+    } else {
+        for (int k = k0 + lane; k < k1; k += 32) {
+            float wv = toF(w[k]);
+            for (int g = 0; g < GM; g++) {
+                if (g < G) { acc[g] += wv * toF(xs[(size_t)g * K + k]); }
+            }
+        }
+    }
+}
+
+// the whole-warp sums of acc; lane g returns sequence g's (g < GM), other lanes 0
+template <int GM>
+__device__ __forceinline__ float warp_sums_to_lanes(float acc[GM]) {
+    const int lane = threadIdx.x % 32;
+    float mine = 0.0f;
+    for (int g = 0; g < GM; g++) {
+        float s = warp_sum(acc[g]);
+        if (lane == g) { mine = s; }
+    }
+    return mine;
+}
+
+// whether rows of K values at w take 8-value loads
+__device__ __forceinline__ bool vec8_ok(const floatX *w, int K) { return K % 8 == 0 && (uintptr_t)w % 16 == 0; }
+
+/*
+Programmatic dependent launch (sm_90; decode_launch asks for it): the kernel lets the next one be
+scheduled at once, so that its blocks can start their prologue (prefetching their weights) while
+this one runs, and waits for the previous kernel to finish before it reads anything that kernel
+wrote. Launched plainly (or before sm_90) both are no-ops.
+*/
+__device__ __forceinline__ void decode_wait_previous() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    cudaTriggerProgrammaticLaunchCompletion();
+    cudaGridDependencySynchronize();
+#endif
+}
+
+// a row of K values fetched into L2 ahead of its use, one 128-byte line per lane at a time
+__device__ __forceinline__ void prefetch_row(const floatX *w, int K) {
+    const char *p = (const char *)w;
+    const size_t bytes = (size_t)K * sizeof(floatX);
+    for (size_t off = (threadIdx.x % 32) * 128; off < bytes; off += 32 * 128) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p + off)); }
+}
+
+// xs[0, n) in shared memory = in[0, n), block-wide, 16-byte copies when aligned, 4 loads in flight per thread
+__device__ __forceinline__ void stage_rows(floatX *__restrict__ xs, const floatX *__restrict__ in, int n) {
+    if ((n * sizeof(floatX)) % 16 == 0 && (uintptr_t)in % 16 == 0) {
+        const uint4 *src = (const uint4 *)in;
+        uint4 *dst = (uint4 *)xs;
+        const int n16 = (int)(n * sizeof(floatX) / 16);
+        for (int base = threadIdx.x; base < n16; base += 4 * blockDim.x) {
+            uint4 v[4];
+            for (int k = 0; k < 4; k++) { if (base + k * blockDim.x < n16) { v[k] = src[base + k * blockDim.x]; } }
+            for (int k = 0; k < 4; k++) { if (base + k * blockDim.x < n16) { dst[base + k * blockDim.x] = v[k]; } }
+        }
+    } else {
+        for (int i = threadIdx.x; i < n; i += blockDim.x) { xs[i] = in[i]; }
+    }
+}
+
+// xs (G, C) in shared memory = RMSNorm(r) * weight rounded to floatX, as rmsnorm_forward stores it;
+// warp g normalises sequence g (G <= the block's warps)
+__device__ __forceinline__ void stage_rmsnorm(floatX *xs, const float *r, const float *weight, int G, int C) {
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    if (warp >= G) { return; }
+    const float *x = r + (size_t)warp * C;
+    floatX *out = xs + (size_t)warp * C;
+    float ss = 0.0f;
+    if (C % 4 == 0 && (uintptr_t)x % 16 == 0 && (uintptr_t)weight % 16 == 0) {
+#pragma unroll 8
+        for (int i = lane * 4; i < C; i += 32 * 4) {
+            float4 v = *(const float4 *)(x + i);
+            ss += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+        }
+        const float s = rsqrtf(warp_sum(ss) / C + RMSNORM_EPS);
+#pragma unroll 8
+        for (int i = lane * 4; i < C; i += 32 * 4) {
+            float4 v = *(const float4 *)(x + i), w = *(const float4 *)(weight + i);
+            out[i] = fromF<floatX>(v.x * s * w.x);
+            out[i + 1] = fromF<floatX>(v.y * s * w.y);
+            out[i + 2] = fromF<floatX>(v.z * s * w.z);
+            out[i + 3] = fromF<floatX>(v.w * s * w.w);
+        }
+    } else {
+        for (int i = lane; i < C; i += 32) { ss += x[i] * x[i]; }
+        const float s = rsqrtf(warp_sum(ss) / C + RMSNORM_EPS);
+        for (int i = lane; i < C; i += 32) { out[i] = fromF<floatX>(x[i] * s * weight[i]); }
+    }
+}
+
+/*
+1. h = RMSNorm(r); xz = h in_proj^T, one warp per row of in_proj (2 Di rows). Row d < Di: x of
+channel d, shifted into the conv state, u = silu(conv); row Di + d: z of channel d, kept in
+xz (G, 2 Di) for the gate. r (G, C), conv_state (G, Di, Kc).
+*/
+template <int GM>
+__global__ void __launch_bounds__(DECODE_THREADS) decode_in_proj_kernel(floatX *xz, floatX *u, float *conv_state,
+                                                                        const float *r, const float *norm_w,
+                                                                        const floatX *w, const float *conv_w,
+                                                                        const float *conv_b, int G, int C, int Di, int Kc) {
+    extern __shared__ __align__(16) unsigned char decode_smem[];
+    floatX *xs = (floatX *)decode_smem;
+    const int lane = threadIdx.x % 32, warps = DECODE_THREADS / 32, first = blockIdx.x * warps + threadIdx.x / 32;
+    if (first < 2 * Di) { prefetch_row(w + (size_t)first * C, C); }
+    decode_wait_previous();
+    stage_rmsnorm(xs, r, norm_w, G, C);
+    __syncthreads();
+    const bool vec = vec8_ok(w, C);
+    for (int row = first; row < 2 * Di; row += gridDim.x * warps) {
+        float acc[GM];
+        dot_partial<GM>(acc, w + (size_t)row * C, xs, C, G, 0, C, vec);
+        const float v = toF(fromF<floatX>(warp_sums_to_lanes<GM>(acc))); // xz is floatX in the per-operation step
+        if (lane >= G) { continue; }
+        const int g = lane;
+        if (row >= Di) {
+            xz[(size_t)g * 2 * Di + row] = fromF<floatX>(v);
+            continue;
+        }
+        const int d = row;
+        float *cs = conv_state + ((size_t)g * Di + d) * Kc;
+        for (int k = 0; k < Kc - 1; k++) { cs[k] = cs[k + 1]; }
+        cs[Kc - 1] = v;
+        float a = conv_b[d];
+        for (int k = 0; k < Kc; k++) { a += conv_w[d * Kc + k] * cs[k]; }
+        u[(size_t)g * Di + d] = fromF<floatX>(a / (1.0f + expf(-a)));
+    }
+}
+
+/*
+2. xdbl (G, X) = u x_proj^T: X = dt_rank + 2 N rows (80 at the 130m shape) of Di values each,
+too few for one warp per row, so DECODE_SPLIT warps share a row, each a slice of Di, and their
+sums are added in warp order.
+*/
+template <int GM>
+__global__ void __launch_bounds__(DECODE_THREADS) decode_x_proj_kernel(floatX *xdbl, const floatX *u, const floatX *w,
+                                                                       int G, int Di, int X) {
+    extern __shared__ __align__(16) unsigned char decode_smem[];
+    __shared__ float partial[DECODE_THREADS / 32][GM];
+    floatX *xs = (floatX *)decode_smem;
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    const int rows_per_block = DECODE_THREADS / 32 / DECODE_SPLIT, slice = warp % DECODE_SPLIT;
+    const int per = (Di + DECODE_SPLIT * 8 - 1) / (DECODE_SPLIT * 8) * 8; // slices start at multiples of 8
+    const int k0 = min(slice * per, Di), k1 = min(k0 + per, Di);
+    const int first = blockIdx.x * rows_per_block + warp / DECODE_SPLIT;
+    if (first < X) { prefetch_row(w + (size_t)first * Di + k0, k1 - k0); }
+    decode_wait_previous();
+    stage_rows(xs, u, G * Di);
+    __syncthreads();
+    const bool vec = vec8_ok(w, Di);
+    for (int base = blockIdx.x * rows_per_block; base < X; base += gridDim.x * rows_per_block) {
+        const int row = base + warp / DECODE_SPLIT;
+        float acc[GM];
+        if (row < X) { dot_partial<GM>(acc, w + (size_t)row * Di, xs, Di, G, k0, k1, vec); }
+        else { for (int g = 0; g < GM; g++) { acc[g] = 0.0f; } }
+        const float v = warp_sums_to_lanes<GM>(acc);
+        if (lane < GM) { partial[warp][lane] = v; }
+        __syncthreads();
+        if (slice == 0 && lane < G && row < X) {
+            float s = 0.0f;
+            for (int i = 0; i < DECODE_SPLIT; i++) { s += partial[warp + i][lane]; }
+            xdbl[(size_t)lane * X + row] = fromF<floatX>(s);
+        }
+        __syncthreads();
+    }
+}
+
+/*
+3. SCAN_STEP_LANES threads per (sequence, channel): delta_raw = dt_proj row . xdbl[:R], split over
+the group's lanes (rounded to floatX, as the per-operation step's matmul stores it), then the scan
+step with everything around it.
+*/
+__global__ void decode_scan_kernel(floatX *yg, float *ssm_state, const floatX *u, const floatX *xdbl, const floatX *dt_w,
+                                   const float *dt_bias, const float *A_log, const float *D, const floatX *xz, int G, int Di,
+                                   int R, int N) {
+    decode_wait_previous();
+    const int t = blockIdx.x * blockDim.x + threadIdx.x, i = t / SCAN_STEP_LANES, j = t % SCAN_STEP_LANES;
+    if (i >= G * Di) { return; }
+    const int g = i / Di, d = i % Di, X = R + 2 * N;
+    const floatX *row = xdbl + (size_t)g * X, *wd = dt_w + (size_t)d * R;
+    float dr = 0.0f;
+    for (int k = j; k < R; k += SCAN_STEP_LANES) { dr += toF(wd[k]) * toF(row[k]); }
+    dr = group16_sum(dr);
+    float y = scan_step_lanes(ssm_state + (size_t)i * N, toF(fromF<floatX>(dr)), dt_bias[d], A_log + (size_t)d * N, row + R,
+                              row + R + N, D[d], toF(u[i]), toF(xz[(size_t)g * 2 * Di + Di + d]), N, j);
+    if (j == 0) { yg[i] = fromF<floatX>(y); }
+}
+
+/*
+4. r += yg out_proj^T (G, C), one warp per row; the product is rounded to floatX before the add, as
+the per-operation step stores out_proj's output.
+*/
+template <int GM>
+__global__ void __launch_bounds__(DECODE_THREADS) decode_out_proj_kernel(float *r, const floatX *yg, const floatX *w,
+                                                                         int G, int Di, int C) {
+    extern __shared__ __align__(16) unsigned char decode_smem[];
+    floatX *xs = (floatX *)decode_smem;
+    const int lane = threadIdx.x % 32, warps = DECODE_THREADS / 32, first = blockIdx.x * warps + threadIdx.x / 32;
+    if (first < C) { prefetch_row(w + (size_t)first * Di, Di); }
+    decode_wait_previous();
+    stage_rows(xs, yg, G * Di);
+    __syncthreads();
+    const bool vec = vec8_ok(w, Di);
+    for (int row = first; row < C; row += gridDim.x * warps) {
+        float acc[GM];
+        dot_partial<GM>(acc, w + (size_t)row * Di, xs, Di, G, 0, Di, vec);
+        const float v = warp_sums_to_lanes<GM>(acc);
+        if (lane < G) { r[(size_t)lane * C + row] += toF(fromF<floatX>(v)); }
+    }
+}
+
+// 5. logits (G, Vp) fp32 = RMSNorm(r) wte^T, each rounded to floatX first (the per-operation step's
+// logits are a floatX tensor, converted)
+template <int GM>
+__global__ void __launch_bounds__(DECODE_THREADS) decode_head_kernel(float *logits, const float *r, const float *norm_w,
+                                                                     const floatX *wte, int G, int C, int Vp) {
+    extern __shared__ __align__(16) unsigned char decode_smem[];
+    floatX *xs = (floatX *)decode_smem;
+    const int lane = threadIdx.x % 32, warps = DECODE_THREADS / 32, first = blockIdx.x * warps + threadIdx.x / 32;
+    if (first < Vp) { prefetch_row(wte + (size_t)first * C, C); }
+    decode_wait_previous();
+    stage_rmsnorm(xs, r, norm_w, G, C);
+    __syncthreads();
+    const bool vec = vec8_ok(wte, C);
+    for (int row = first; row < Vp; row += gridDim.x * warps) {
+        float acc[GM];
+        dot_partial<GM>(acc, wte + (size_t)row * C, xs, C, G, 0, C, vec);
+        const float v = warp_sums_to_lanes<GM>(acc);
+        if (lane < G) { logits[(size_t)lane * Vp + row] = toF(fromF<floatX>(v)); }
+    }
+}
+
+// ----------------------------------------------------------------------------
+// host side
+
+// shared memory of the fused kernels: the widest input, G rows of max(C, Di) floatX values
+static inline size_t decode_smem_bytes(int G, int C, int Di) { return (size_t)G * (C > Di ? C : Di) * sizeof(floatX); }
+
+// blocks for `rows` rows at `rows_per_block` a block: all at once if they fit DECODE_BLOCKS_PER_SM a
+// multiprocessor, else that many looping (the RMSNorm of the inputs is redone per block, so the head's
+// 50K rows take ~500 blocks, not 6,000)
+static inline int decode_blocks(int rows, int rows_per_block) {
+    static int sms = 0;
+    if (sms == 0) {
+        int dev;
+        cudaCheck(cudaGetDevice(&dev));
+        cudaCheck(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+    }
+    int want = ceil_div(rows, rows_per_block);
+    return want < sms * DECODE_BLOCKS_PER_SM ? want : sms * DECODE_BLOCKS_PER_SM;
+}
+
+#define DECODE_DISPATCH(G, LAUNCH) \
+    do {                           \
+        if ((G) <= 1) { LAUNCH(1); } else if ((G) <= 2) { LAUNCH(2); } else if ((G) <= 4) { LAUNCH(4); } else { LAUNCH(8); } \
+    } while (0)
+
+/*
+Whether the fused step runs batch G at this shape: G <= DECODE_MAX_BATCH and the shared memory it
+needs fits the device (above 48 KB the kernels are opted in here, before any graph capture).
+*/
+static int decode_fused_supported(int G, int C, int Di) {
+    if (G < 1 || G > DECODE_MAX_BATCH) { return 0; }
+    const size_t bytes = decode_smem_bytes(G, C, Di);
+    int dev, optin;
+    cudaCheck(cudaGetDevice(&dev));
+    cudaCheck(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
+    if (bytes + 1024 > (size_t)optin) { return 0; } // (1024: x_proj's static partial sums)
+    if (bytes > 48 * 1024) {
+#define OPT_IN(GM)                                                                                                   \
+        cudaCheck(cudaFuncSetAttribute(decode_in_proj_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes)); \
+        cudaCheck(cudaFuncSetAttribute(decode_x_proj_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes));  \
+        cudaCheck(cudaFuncSetAttribute(decode_out_proj_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes)); \
+        cudaCheck(cudaFuncSetAttribute(decode_head_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes))
+        DECODE_DISPATCH(G, OPT_IN);
+#undef OPT_IN
+    }
+    return 1;
+}
+
+// a launch of a fused-step kernel, as a programmatic dependent launch where the device has them (sm_90)
+template <typename... Params, typename... Args>
+static void decode_launch(void (*kernel)(Params...), int grid, int block, size_t smem, cudaStream_t stream, Args... args) {
+    static int pdl = -1;
+    if (pdl < 0) {
+        int dev, major;
+        cudaCheck(cudaGetDevice(&dev));
+        cudaCheck(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev));
+        pdl = major >= 9;
+    }
+    cudaLaunchConfig_t config = {};
+    config.gridDim = dim3(grid);
+    config.blockDim = dim3(block);
+    config.dynamicSmemBytes = smem;
+    config.stream = stream;
+    cudaLaunchAttribute attribute;
+    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attribute.val.programmaticStreamSerializationAllowed = 1;
+    config.attrs = &attribute;
+    config.numAttrs = pdl;
+    cudaCheck(cudaLaunchKernelEx(&config, kernel, args...));
+}
+
+// one layer of the fused step (weights of this layer; states of this layer)
+static void decode_layer(float *r, floatX *xz, floatX *u, floatX *xdbl, floatX *yg, float *conv_state, float *ssm_state,
+                         const float *norm_w, const floatX *in_w, const float *conv_w, const float *conv_b,
+                         const floatX *x_in, const floatX *x_w, const floatX *dt_w, const float *dt_b, const float *A_log,
+                         const float *D, const floatX *out_w, int G, int C, int Di, int Kc, int R, int N,
+                         cudaStream_t stream) {
+    const int warps = DECODE_THREADS / 32, X = R + 2 * N, T = DECODE_THREADS;
+    const size_t in_smem = (size_t)G * C * sizeof(floatX), di_smem = (size_t)G * Di * sizeof(floatX);
+#define LAUNCH_LAYER(GM)                                                                                                  \
+    decode_launch(decode_in_proj_kernel<GM>, decode_blocks(2 * Di, warps), T, in_smem, stream, xz, u, conv_state, r,     \
+                  norm_w, in_w, conv_w, conv_b, G, C, Di, Kc);                                                            \
+    decode_launch(decode_x_proj_kernel<GM>, decode_blocks(X, warps / DECODE_SPLIT), T, di_smem, stream, xdbl, x_in, x_w, \
+                  G, Di, X);                                                                                              \
+    decode_launch(decode_scan_kernel, ceil_div((long)G * Di * SCAN_STEP_LANES, T), T, 0, stream, yg, ssm_state, u, xdbl, \
+                  dt_w, dt_b, A_log, D, xz, G, Di, R, N);                                                                 \
+    decode_launch(decode_out_proj_kernel<GM>, decode_blocks(C, warps), T, di_smem, stream, r, yg, out_w, G, Di, C)
+    DECODE_DISPATCH(G, LAUNCH_LAYER);
+#undef LAUNCH_LAYER
+}
+
+static void decode_head(float *logits, const float *r, const float *norm_w, const floatX *wte, int G, int C, int Vp,
+                        cudaStream_t stream) {
+    const size_t smem = (size_t)G * C * sizeof(floatX);
+#define LAUNCH_HEAD(GM)                                                                                                     \
+    decode_launch(decode_head_kernel<GM>, decode_blocks(Vp, DECODE_THREADS / 32), DECODE_THREADS, smem, stream, logits, r, \
+                  norm_w, wte, G, C, Vp)
+    DECODE_DISPATCH(G, LAUNCH_HEAD);
+#undef LAUNCH_HEAD
+}
+
+#endif // DECODE_CUH
