@@ -595,7 +595,8 @@ int main(int argc, char **argv) {
         free_fixture(&f);
     }
     // the fused recurrent step: 8-value loads (d64: C 64, Di 128), one value per load (d18: C 18,
-    // Di 36, N 5), no selection, every batch size the kernels are compiled for, and the fallback
+    // Di 36, N 5), no selection, every batch size the kernels are compiled for, the fallback, and
+    // inputs wider than the default 48 KB of shared memory
     test_fused_step("d64:l2:v300", 1, 40, 11);
     test_fused_step("d64:l2:v300", 3, 40, 12);
     test_fused_step("d64:l2:v300", 8, 40, 13);
@@ -603,6 +604,7 @@ int main(int argc, char **argv) {
     test_fused_step("d18:l2:v101:n5:r3", 5, 40, 15);
     test_fused_step("d40:l2:v256:s0", 4, 40, 16);
     test_fused_step("d64:l2:v300", 9, 4, 17);
+    test_fused_step("d2048:l1:v256", 8, 12, 18); // 64 KB (bf16) / 128 KB (fp32) of shared memory: the opt-in
     test_device_sampler();
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");
