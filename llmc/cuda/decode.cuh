@@ -170,6 +170,22 @@ __device__ __forceinline__ float warp_sums_to_lanes(float acc[GM]) {
 __device__ __forceinline__ bool vec8_ok(const floatX *w, int K) { return K % 8 == 0 && (uintptr_t)w % 16 == 0; }
 
 /*
+The block's share of rows (rows, K) of w against the G inputs staged in xs (G, K): one warp per row,
+the blocks' warps striding over the rows; then epilogue(row, g, sum) in lane g for each g < G.
+*/
+template <int GM, typename Epilogue>
+__device__ __forceinline__ void rows_dot_inputs(const floatX *w, const floatX *xs, int rows, int K, int G, Epilogue epilogue) {
+    const int lane = threadIdx.x % 32, warps = blockDim.x / 32;
+    const bool vec = vec8_ok(w, K);
+    for (int row = blockIdx.x * warps + threadIdx.x / 32; row < rows; row += gridDim.x * warps) {
+        float acc[GM];
+        dot_partial<GM>(acc, w + (size_t)row * K, xs, K, G, 0, K, vec);
+        const float v = warp_sums_to_lanes<GM>(acc);
+        if (lane < G) { epilogue(row, lane, v); }
+    }
+}
+
+/*
 Programmatic dependent launch (sm_90; decode_launch asks for it): the kernel lets the next one be
 scheduled at once, so that its blocks can start their prologue (prefetching their weights) while
 this one runs, and waits for the previous kernel to finish before it reads anything that kernel
@@ -247,21 +263,16 @@ __global__ void __launch_bounds__(DECODE_THREADS) decode_in_proj_kernel(floatX *
                                                                         const float *conv_b, int G, int C, int Di, int Kc) {
     extern __shared__ __align__(16) unsigned char decode_smem[];
     floatX *xs = (floatX *)decode_smem;
-    const int lane = threadIdx.x % 32, warps = DECODE_THREADS / 32, first = blockIdx.x * warps + threadIdx.x / 32;
+    const int first = blockIdx.x * (DECODE_THREADS / 32) + threadIdx.x / 32; // this warp's first row
     if (first < 2 * Di) { prefetch_row(w + (size_t)first * C, C); }
     decode_wait_previous();
     stage_rmsnorm(xs, r, norm_w, G, C);
     __syncthreads();
-    const bool vec = vec8_ok(w, C);
-    for (int row = first; row < 2 * Di; row += gridDim.x * warps) {
-        float acc[GM];
-        dot_partial<GM>(acc, w + (size_t)row * C, xs, C, G, 0, C, vec);
-        const float v = toF(fromF<floatX>(warp_sums_to_lanes<GM>(acc))); // xz is floatX in the per-operation step
-        if (lane >= G) { continue; }
-        const int g = lane;
+    rows_dot_inputs<GM>(w, xs, 2 * Di, C, G, [&](int row, int g, float sum) {
+        const float v = toF(fromF<floatX>(sum)); // xz is floatX in the per-operation step
         if (row >= Di) {
             xz[(size_t)g * 2 * Di + row] = fromF<floatX>(v);
-            continue;
+            return;
         }
         const int d = row;
         float *cs = conv_state + ((size_t)g * Di + d) * Kc;
@@ -270,7 +281,7 @@ __global__ void __launch_bounds__(DECODE_THREADS) decode_in_proj_kernel(floatX *
         float a = conv_b[d];
         for (int k = 0; k < Kc; k++) { a += conv_w[d * Kc + k] * cs[k]; }
         u[(size_t)g * Di + d] = fromF<floatX>(a / (1.0f + expf(-a)));
-    }
+    });
 }
 
 /*
@@ -341,18 +352,12 @@ __global__ void __launch_bounds__(DECODE_THREADS) decode_out_proj_kernel(float *
                                                                          int G, int Di, int C) {
     extern __shared__ __align__(16) unsigned char decode_smem[];
     floatX *xs = (floatX *)decode_smem;
-    const int lane = threadIdx.x % 32, warps = DECODE_THREADS / 32, first = blockIdx.x * warps + threadIdx.x / 32;
+    const int first = blockIdx.x * (DECODE_THREADS / 32) + threadIdx.x / 32; // this warp's first row
     if (first < C) { prefetch_row(w + (size_t)first * Di, Di); }
     decode_wait_previous();
     stage_rows(xs, yg, G * Di);
     __syncthreads();
-    const bool vec = vec8_ok(w, Di);
-    for (int row = first; row < C; row += gridDim.x * warps) {
-        float acc[GM];
-        dot_partial<GM>(acc, w + (size_t)row * Di, xs, Di, G, 0, Di, vec);
-        const float v = warp_sums_to_lanes<GM>(acc);
-        if (lane < G) { r[(size_t)lane * C + row] += toF(fromF<floatX>(v)); }
-    }
+    rows_dot_inputs<GM>(w, xs, C, Di, G, [&](int row, int g, float sum) { r[(size_t)g * C + row] += toF(fromF<floatX>(sum)); });
 }
 
 // 5. logits (G, Vp) fp32 = RMSNorm(r) wte^T, each rounded to floatX first (the per-operation step's
@@ -362,18 +367,12 @@ __global__ void __launch_bounds__(DECODE_THREADS) decode_head_kernel(float *logi
                                                                      const floatX *wte, int G, int C, int Vp) {
     extern __shared__ __align__(16) unsigned char decode_smem[];
     floatX *xs = (floatX *)decode_smem;
-    const int lane = threadIdx.x % 32, warps = DECODE_THREADS / 32, first = blockIdx.x * warps + threadIdx.x / 32;
+    const int first = blockIdx.x * (DECODE_THREADS / 32) + threadIdx.x / 32; // this warp's first row
     if (first < Vp) { prefetch_row(wte + (size_t)first * C, C); }
     decode_wait_previous();
     stage_rmsnorm(xs, r, norm_w, G, C);
     __syncthreads();
-    const bool vec = vec8_ok(wte, C);
-    for (int row = first; row < Vp; row += gridDim.x * warps) {
-        float acc[GM];
-        dot_partial<GM>(acc, wte + (size_t)row * C, xs, C, G, 0, C, vec);
-        const float v = warp_sums_to_lanes<GM>(acc);
-        if (lane < G) { logits[(size_t)lane * Vp + row] = toF(fromF<floatX>(v)); }
-    }
+    rows_dot_inputs<GM>(wte, xs, Vp, C, G, [&](int row, int g, float sum) { logits[(size_t)g * Vp + row] = toF(fromF<floatX>(sum)); });
 }
 
 // ----------------------------------------------------------------------------
