@@ -249,62 +249,98 @@ static void test_step(const Fixture *f, const char *tag) {
     mamba_free(&model);
 }
 
+// a random model whose every tensor differs between layers and channels: the spec's initialisation
+// makes the norm weights and D all 1 and A_log the same in every layer and channel, which would let a
+// wrong layer or channel offset into them go unseen
+static void model_random_varied(Mamba *model, const MambaConfig *c, uint64_t seed) {
+    mamba_allocate(model, c);
+    float *tmp = (float *)mallocCheck(model->num_parameters * sizeof(float));
+    init_parameters(tmp, model->param_sizes, c, seed);
+    ParameterTensors p;
+    point_parameters(&p, tmp, model->param_sizes);
+    uint64_t rng = seed * 7 + 1;
+    size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state;
+    for (size_t i = 0; i < L * C; i++) { p.norm_w[i] *= 0.5f + random_f32(&rng); }
+    for (size_t i = 0; i < C; i++) { p.norm_f_w[i] *= 0.5f + random_f32(&rng); }
+    for (size_t i = 0; i < L * Di; i++) { p.D[i] *= 0.5f + random_f32(&rng); }
+    for (size_t i = 0; i < L * Di * N; i++) { p.A_log[i] += random_f32(&rng) - 0.5f; }
+    mamba_upload_parameters(model, tmp);
+    free(tmp);
+}
+
+// the largest |a - b| over n values, and the largest |b|
+static void state_diff(const float *dev_a, const float *dev_b, size_t n, double *err, double *ref) {
+    float *a = (float *)mallocCheck(n * sizeof(float)), *b = (float *)mallocCheck(n * sizeof(float));
+    cudaCheck(cudaMemcpy(a, dev_a, n * sizeof(float), cudaMemcpyDeviceToHost));
+    cudaCheck(cudaMemcpy(b, dev_b, n * sizeof(float), cudaMemcpyDeviceToHost));
+    compare_floats(a, b, n, err, ref);
+    free(a);
+    free(b);
+}
+
 /*
 The fused recurrent step (llmc/cuda/decode.cuh) against the per-operation one (cuBLAS matmuls), on
-a random model: the same random tokens through both for `steps` steps, every step's logits and the
-last states compared; a second fused run must repeat the first bit for bit. Shapes with C and Di
-multiples of 8 take 8-value loads, others one value per load. A batch above DECODE_MAX_BATCH must
-fall back to the per-operation step.
+a random model (model_random_varied): the same random tokens through both for `steps` steps, every
+step's logits and the last conv and SSM states compared. Then two more fused runs that must repeat
+the first bit for bit: one alike, one with the kernels launched plainly instead of as programmatic
+dependent launches (a read before the wait for the kernel that writes it would show as a difference).
+Shapes with C and Di multiples of 8 take 8-value loads, others one value per load. A batch above
+DECODE_MAX_BATCH must fall back to the per-operation step.
 */
 static void test_fused_step(const char *desc, int G, int steps, uint64_t seed) {
     MambaConfig c;
     if (!config_from_descriptor(desc, &c)) { fatalf("test: bad descriptor %s", desc); }
-    char name[128];
-    RecurrentState st[3];
+    char name[160];
+    enum { FUSED, PER_OP, AGAIN, PLAIN, RUNS };
+    RecurrentState st[RUNS];
     Mamba model;
-    mamba_init_random(&model, &c, seed);
-    for (int i = 0; i < 3; i++) { recurrent_init(&st[i], &c, G); }
+    model_random_varied(&model, &c, seed);
+    for (int i = 0; i < RUNS; i++) { recurrent_init(&st[i], &c, G); }
     if (G > DECODE_MAX_BATCH) {
         snprintf(name, sizeof(name), "fused_step_%s_b%d_falls_back", desc, G);
-        check(!st[0].fused, name, "batch %d > %d runs %s", G, DECODE_MAX_BATCH, st[0].fused ? "fused" : "per operation");
-        for (int i = 0; i < 3; i++) { recurrent_free(&st[i]); }
+        check(!st[FUSED].fused, name, "batch %d > %d runs %s", G, DECODE_MAX_BATCH, st[FUSED].fused ? "fused" : "per operation");
+        for (int i = 0; i < RUNS; i++) { recurrent_free(&st[i]); }
         mamba_free(&model);
         return;
     }
-    const int was_fused = st[0].fused && st[2].fused;
-    st[1].fused = 0;
+    const int was_fused = st[FUSED].fused && st[AGAIN].fused && st[PLAIN].fused;
+    st[PER_OP].fused = 0;
     const int Vp = c.padded_vocab_size;
     const size_t n = (size_t)G * Vp;
     int *tokens = (int *)mallocCheck(G * sizeof(int));
     uint64_t rng = seed * 31 + 7;
     double worst = 0.0, maxref = 0.0;
-    int repeats = 1;
+    int repeats = 1, plain_same = 1;
     for (int t = 0; t < steps; t++) {
         for (int g = 0; g < G; g++) { tokens[g] = (int)(random_u64(&rng) % (uint64_t)c.vocab_size); }
-        for (int i = 0; i < 3; i++) { mamba_step(&model, &st[i], tokens); }
-        repeats &= memcmp(st[0].cpu_logits, st[2].cpu_logits, n * sizeof(float)) == 0;
+        for (int i = 0; i < RUNS; i++) {
+            decode_programmatic = i != PLAIN; // read at each plain step and when the second step captures the graph
+            mamba_step(&model, &st[i], tokens);
+        }
+        repeats &= memcmp(st[FUSED].cpu_logits, st[AGAIN].cpu_logits, n * sizeof(float)) == 0;
+        plain_same &= memcmp(st[FUSED].cpu_logits, st[PLAIN].cpu_logits, n * sizeof(float)) == 0;
         for (size_t j = 0; j < n; j++) {
-            double r = st[1].cpu_logits[j], e = fabs(st[0].cpu_logits[j] - r);
+            double r = st[PER_OP].cpu_logits[j], e = fabs(st[FUSED].cpu_logits[j] - r);
             if (!(e <= worst)) { worst = e; }
             if (fabs(r) > maxref) { maxref = fabs(r); }
         }
     }
+    decode_programmatic = 1;
     size_t ns = (size_t)c.n_layer * G * c.d_inner * c.d_state, nc = (size_t)c.n_layer * G * c.d_inner * c.d_conv;
-    float *a = (float *)mallocCheck((ns + nc) * sizeof(float)), *b = (float *)mallocCheck((ns + nc) * sizeof(float));
-    cudaCheck(cudaMemcpy(a, st[0].ssm_state, ns * sizeof(float), cudaMemcpyDeviceToHost));
-    cudaCheck(cudaMemcpy(a + ns, st[0].conv_state, nc * sizeof(float), cudaMemcpyDeviceToHost));
-    cudaCheck(cudaMemcpy(b, st[1].ssm_state, ns * sizeof(float), cudaMemcpyDeviceToHost));
-    cudaCheck(cudaMemcpy(b + ns, st[1].conv_state, nc * sizeof(float), cudaMemcpyDeviceToHost));
-    double serr, sref;
-    compare_floats(a, b, ns + nc, &serr, &sref);
+    double serr, sref, cerr, cref, e2, r2;
+    state_diff(st[FUSED].ssm_state, st[PER_OP].ssm_state, ns, &serr, &sref);
+    state_diff(st[FUSED].conv_state, st[PER_OP].conv_state, nc, &cerr, &cref);
+    state_diff(st[FUSED].ssm_state, st[PLAIN].ssm_state, ns, &e2, &r2);
+    plain_same &= e2 == 0.0;
     snprintf(name, sizeof(name), "fused_step_%s_b%d_matches_per_op", desc, G);
-    check(was_fused && worst <= TOL_STEP * maxref && serr <= TOL_STEP * sref, name,
-          "%s; logits max abs diff %.3g over %d steps (max |logit| %.3g), states %.3g (max |state| %.3g)",
-          was_fused ? "fused" : "NOT fused", worst, steps, maxref, serr, sref);
+    check(was_fused && worst <= TOL_STEP * maxref && serr <= TOL_STEP * sref && cerr <= TOL_STEP * cref, name,
+          "%s; logits max abs diff %.3g over %d steps (max |logit| %.3g), SSM states %.3g (max %.3g), conv states %.3g (max %.3g)",
+          was_fused ? "fused" : "NOT fused", worst, steps, maxref, serr, sref, cerr, cref);
     snprintf(name, sizeof(name), "fused_step_%s_b%d_bitwise_repeat", desc, G);
-    check(was_fused && repeats, name, "two fused runs %s", repeats ? "gave the same bits" : "differ");
-    free(a); free(b); free(tokens);
-    for (int i = 0; i < 3; i++) { recurrent_free(&st[i]); }
+    check(was_fused && repeats && plain_same, name, "a second fused run %s; launched plainly, %s",
+          repeats ? "gave the same bits" : "DIFFERS", plain_same ? "the same bits" : "DIFFERENT bits");
+    free(tokens);
+    for (int i = 0; i < RUNS; i++) { recurrent_free(&st[i]); }
     mamba_free(&model);
 }
 
@@ -595,16 +631,22 @@ int main(int argc, char **argv) {
         free_fixture(&f);
     }
     // the fused recurrent step: 8-value loads (d64: C 64, Di 128), one value per load (d18: C 18,
-    // Di 36, N 5), no selection, every batch size the kernels are compiled for, the fallback, and
-    // inputs wider than the default 48 KB of shared memory
+    // Di 36, N 5; d36: C 36 only), N above the 16 lanes of a channel, no selection, every batch size
+    // the kernels are compiled for, the fallback, inputs wider than the default 48 KB of shared
+    // memory, and the 130m layer shape (where the kernels overlap most)
     test_fused_step("d64:l2:v300", 1, 40, 11);
     test_fused_step("d64:l2:v300", 3, 40, 12);
     test_fused_step("d64:l2:v300", 8, 40, 13);
+    test_fused_step("d18:l2:v101:n5:r3", 1, 40, 19);
     test_fused_step("d18:l2:v101:n5:r3", 2, 40, 14);
     test_fused_step("d18:l2:v101:n5:r3", 5, 40, 15);
+    test_fused_step("d36:l2:v200", 6, 40, 20);
+    test_fused_step("d64:l2:v300:n24", 2, 40, 21);
     test_fused_step("d40:l2:v256:s0", 4, 40, 16);
     test_fused_step("d64:l2:v300", 9, 4, 17);
     test_fused_step("d2048:l1:v256", 8, 12, 18); // 64 KB (bf16) / 128 KB (fp32) of shared memory: the opt-in
+    test_fused_step("d768:l3:v1000", 1, 24, 22);
+    test_fused_step("d768:l3:v1000", 8, 24, 23);
     test_device_sampler();
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");

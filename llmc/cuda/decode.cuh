@@ -3,7 +3,7 @@ The recurrent step (generation): one token per sequence through every layer, wit
 
 Two ways to run a step, the same arithmetic and the same bf16 rounding points:
 - per operation (any batch): RMSNorm, the matmuls through cuBLASLt, conv1d_silu_step_kernel,
-  selective_scan_step_kernel, the residual add: ~8 launches per layer;
+  selective_scan_step_kernel, the residual add: ~10 launches per layer;
 - fused (batch <= DECODE_MAX_BATCH): 4 launches per layer, each a matrix-vector product with the
   work around it folded in:
     1. decode_in_proj_kernel: RMSNorm of the residual stream, in_proj, then per channel the conv
@@ -17,8 +17,8 @@ At batch 1 the step is ~100 small launches instead of ~240, and each costs more 
 ramp, a chain of dependent memory reads) than in work, so the fused kernels also shorten the chain:
 each is a programmatic dependent launch (sm_90), whose blocks start while the kernel before is
 still running and fetch their weights into L2 before they wait for that kernel's outputs.
-Above DECODE_MAX_BATCH cuBLAS's matrix products win: tensor cores, and each weight read once for
-all sequences.
+Above DECODE_MAX_BATCH cuBLAS's matrix products win: they run on tensor cores, where these kernels
+hold one fp32 sum per sequence in each lane's registers and multiply on the FMA pipe.
 
 Every matrix-vector product: one warp per output row (or DECODE_SPLIT warps per row for x_proj,
 whose few rows would otherwise leave most of the GPU idle); the sequences' input vectors sit in
@@ -31,12 +31,18 @@ the same inputs give the same bits on every run.
 #define DECODE_CUH
 
 #include "cuda_common.h"
+#include "rmsnorm.cuh" // RMSNORM_EPS
 
 #define DECODE_MAX_BATCH 8
 #define DECODE_THREADS 256 // 8 warps
 #define DECODE_SPLIT 8     // warps per row in x_proj
 #define DECODE_BLOCKS_PER_SM 4
-#define RMSNORM_EPS 1e-5f  // as llmc/cuda/rmsnorm.cuh
+static_assert(DECODE_MAX_BATCH <= DECODE_THREADS / 32, "stage_rmsnorm gives each sequence a warp");
+static_assert((DECODE_THREADS / 32) % DECODE_SPLIT == 0, "x_proj's blocks hold whole rows");
+
+// 0: launch the fused kernels plainly, each waiting for the one before to finish (the tests compare
+// the two, bit for bit, to look for a missing wait)
+static int decode_programmatic = 1;
 
 // ----------------------------------------------------------------------------
 // the per-operation step's kernels
@@ -107,7 +113,7 @@ __global__ void floatX_to_float_kernel(float *out, const floatX *inp, size_t n) 
 // ----------------------------------------------------------------------------
 // the fused step's pieces
 
-// 8 consecutive values from global or shared memory (16-byte aligned for bf16, 32 for fp32's two loads)
+// 8 consecutive values from global or shared memory, 16-byte aligned
 __device__ __forceinline__ void load8(float v[8], const __nv_bfloat16 *p) {
     uint4 q = *(const uint4 *)p;
     const unsigned w[4] = {q.x, q.y, q.z, q.w};
@@ -400,9 +406,23 @@ static inline int decode_blocks(int rows, int rows_per_block) {
         if ((G) <= 1) { LAUNCH(1); } else if ((G) <= 2) { LAUNCH(2); } else if ((G) <= 4) { LAUNCH(4); } else { LAUNCH(8); } \
     } while (0)
 
+// the dynamic shared memory the fused kernels of size GM may use: raised to `bytes`, never lowered
+// (the setting is per kernel and process-wide: another state may already launch with more)
+template <int GM>
+static void decode_opt_in(size_t bytes) {
+    static size_t granted = 48 * 1024;
+    if (bytes <= granted) { return; }
+    const int b = (int)bytes;
+    cudaCheck(cudaFuncSetAttribute(decode_in_proj_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, b));
+    cudaCheck(cudaFuncSetAttribute(decode_x_proj_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, b));
+    cudaCheck(cudaFuncSetAttribute(decode_out_proj_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, b));
+    cudaCheck(cudaFuncSetAttribute(decode_head_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, b));
+    granted = bytes;
+}
+
 /*
-Whether the fused step runs batch G at this shape: G <= DECODE_MAX_BATCH and the shared memory it
-needs fits the device (above 48 KB the kernels are opted in here, before any graph capture).
+Whether the fused step runs batch G at this shape: G <= DECODE_MAX_BATCH and the inputs it stages
+fit the device's shared memory (above 48 KB the kernels are opted in here, before any graph capture).
 */
 static int decode_fused_supported(int G, int C, int Di) {
     if (G < 1 || G > DECODE_MAX_BATCH) { return 0; }
@@ -410,28 +430,25 @@ static int decode_fused_supported(int G, int C, int Di) {
     int dev, optin;
     cudaCheck(cudaGetDevice(&dev));
     cudaCheck(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
-    if (bytes + 1024 > (size_t)optin) { return 0; } // (1024: x_proj's static partial sums)
-    if (bytes > 48 * 1024) {
-#define OPT_IN(GM)                                                                                                   \
-        cudaCheck(cudaFuncSetAttribute(decode_in_proj_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes)); \
-        cudaCheck(cudaFuncSetAttribute(decode_x_proj_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes));  \
-        cudaCheck(cudaFuncSetAttribute(decode_out_proj_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes)); \
-        cudaCheck(cudaFuncSetAttribute(decode_head_kernel<GM>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes))
-        DECODE_DISPATCH(G, OPT_IN);
+    if (bytes + 1024 > (size_t)optin) { return 0; } // (1024: headroom for the kernels' static shared memory)
+#define OPT_IN(GM) decode_opt_in<GM>(bytes)
+    DECODE_DISPATCH(G, OPT_IN);
 #undef OPT_IN
-    }
     return 1;
 }
 
-// a launch of a fused-step kernel, as a programmatic dependent launch where the device has them (sm_90)
+/*
+A launch of a fused-step kernel, as a programmatic dependent launch when the code that runs was
+compiled for sm_90 or later (its PTX version: an sm_80 build's PTX, compiled for an H100 at load
+time, has no wait in it, so it must launch plainly).
+*/
 template <typename... Params, typename... Args>
 static void decode_launch(void (*kernel)(Params...), int grid, int block, size_t smem, cudaStream_t stream, Args... args) {
     static int pdl = -1;
     if (pdl < 0) {
-        int dev, major;
-        cudaCheck(cudaGetDevice(&dev));
-        cudaCheck(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev));
-        pdl = major >= 9;
+        cudaFuncAttributes attributes;
+        cudaCheck(cudaFuncGetAttributes(&attributes, decode_scan_kernel));
+        pdl = attributes.ptxVersion >= 90;
     }
     cudaLaunchConfig_t config = {};
     config.gridDim = dim3(grid);
@@ -442,7 +459,7 @@ static void decode_launch(void (*kernel)(Params...), int grid, int block, size_t
     attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
     attribute.val.programmaticStreamSerializationAllowed = 1;
     config.attrs = &attribute;
-    config.numAttrs = pdl;
+    config.numAttrs = pdl && decode_programmatic;
     cudaCheck(cudaLaunchKernelEx(&config, kernel, args...));
 }
 

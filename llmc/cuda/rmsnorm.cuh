@@ -21,6 +21,8 @@ Every sum runs in a fixed order: bitwise repeatable.
 #define RMSNORM_CUH
 
 #include "cuda_common.h"
+
+#define RMSNORM_EPS 1e-5f // the spec's eps (MAMBA_SPEC.md)
 #include "reduce.cuh"
 
 #define RMS_MAX_NV 8  // float4 columns per lane on the vector path: C <= 128 * RMS_MAX_NV * RW
@@ -92,7 +94,7 @@ __global__ void __launch_bounds__(256) rmsnorm_forward_vec_kernel(float *__restr
         }
     }
     ss = warp_sum(ss);
-    const float s = rsqrtf(ss / C + 1e-5f);
+    const float s = rsqrtf(ss / C + RMSNORM_EPS);
 #pragma unroll
     for (int j = 0; j < NV; j++) {
         const int c4 = lane + 32 * j;
@@ -232,7 +234,7 @@ __global__ void __launch_bounds__(256) rmsnorm_forward_rows_kernel(float *__rest
     float tot = 0.0f;
 #pragma unroll
     for (int i = 0; i < RW; i++) { tot += part[warp / RW * RW + i]; }
-    const float s = rsqrtf(tot / C + 1e-5f);
+    const float s = rsqrtf(tot / C + RMSNORM_EPS);
 #pragma unroll
     for (int j = 0; j < NV; j++) {
         const int c4 = lane + 32 * (sub + RW * j);
@@ -329,7 +331,7 @@ __global__ void rmsnorm_forward_kernel(floatX *out, float *rstd, const float *in
     float ss = 0.0f;
     for (int i = lane; i < C; i += 32) { ss += x[i] * x[i]; }
     ss = warp_sum(ss);
-    float s = rsqrtf(ss / C + 1e-5f);
+    float s = rsqrtf(ss / C + RMSNORM_EPS);
     for (int i = lane; i < C; i += 32) { out[(size_t)row * C + i] = fromF<floatX>(x[i] * s * weight[i]); }
     if (lane == 0 && rstd != NULL) { rstd[row] = s; }
 }
@@ -349,7 +351,7 @@ __global__ void residual_rmsnorm_forward_kernel(float *resout, floatX *out, floa
         ss += v * v;
     }
     ss = warp_sum(ss);
-    float s = rsqrtf(ss / C + 1e-5f);
+    float s = rsqrtf(ss / C + RMSNORM_EPS);
     for (int i = lane; i < C; i += 32) { out[(size_t)row * C + i] = fromF<floatX>(r[i] * s * weight[i]); }
     if (lane == 0) { rstd[row] = s; }
 }
