@@ -131,7 +131,7 @@ Rows of inp are `ldi` apart, so a column slice of a wider buffer (dt_r inside x_
 output) is read in place. Tiles of 4 tokens x 4 outputs: 16 dot products, each a simd reduction
 of its own; the edges (fewer than 4 tokens or outputs left) one dot product at a time. How a simd
 reduction splits its sum is the compiler's choice: with gcc the tiles give the bits of one dot
-product at a time, with clang not always (a review's comparison over 15,400 shapes).
+product at a time, with clang not always (compared over 15,400 shapes, 2026-12-01).
 */
 void matmul_forward(real *out, const real *inp, int ldi, const real *weight, const real *bias,
                     int BT, int IC, int OC) {
