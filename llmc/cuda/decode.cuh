@@ -17,8 +17,9 @@ At batch 1 the step is ~100 small launches instead of ~240, and each costs more 
 ramp, a chain of dependent memory reads) than in work, so the fused kernels also shorten the chain:
 each is a programmatic dependent launch (sm_90), whose blocks start while the kernel before is
 still running and fetch their weights into L2 before they wait for that kernel's outputs.
-Above DECODE_MAX_BATCH cuBLAS's matrix products win: they run on tensor cores, where these kernels
-hold one fp32 sum per sequence in each lane's registers and multiply on the FMA pipe.
+At batch 8 a fused layer is already only as fast as the per-operation one (dev/cuda/decode_step.cu):
+cuBLAS's products run on tensor cores, where these kernels hold one fp32 sum per sequence in each
+lane's registers and multiply on the FMA pipe. So above DECODE_MAX_BATCH the per-operation step runs.
 
 Every matrix-vector product: one warp per output row (or DECODE_SPLIT warps per row for x_proj,
 whose few rows would otherwise leave most of the GPU idle); the sequences' input vectors sit in
