@@ -7,8 +7,10 @@ Each fixture is one of the PyTorch ones (test/fixtures/mamba_tiny.bin; test/fixt
 V=250 padded to 256, C=48, Di=96, N=8, K=3, R=3, T=77) or one written by the CPU reference for
 another shape (test/make_cpu_fixture.c: T not a multiple of the scan chunk, T = 8192). For each:
 logits, loss, every parameter gradient, the 10 AdamW losses; then the recurrent step against the
-full forward, bitwise determinism, and recompute levels. Every check's name starts with the
-fixture's file name (e.g. mamba_small2_logits). Ends with "N passed, M failed".
+full forward (fused and per-operation paths), bitwise determinism, and recompute levels. Every
+check's name starts with the fixture's file name (e.g. mamba_small2_logits). After the fixtures:
+the fused recurrent step against the per-operation one on random models (fused_step_*), the device
+sampler, and transformers' checkpoints. Ends with "N passed, M failed".
 */
 #define TESTING
 #include "../train_mamba.cu"
