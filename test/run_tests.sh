@@ -47,25 +47,11 @@ command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && has_gp
 if [ "$has_gpu" = 1 ] && [ ! -x ./test_mamba_cu ]; then
     echo "SKIP GPU tests: a GPU is present but test_mamba_cu was not built (no nvcc?) (not counted as passed)"
 elif [ "$has_gpu" = 1 ]; then
-    # reference fixtures from the CPU trainer for shapes the PyTorch one does not cover:
-    # T not a multiple of the scan chunk, a padded vocabulary, and T much longer than the chunk
+    # the PyTorch fixtures and reference fixtures from the CPU trainer for shapes they do not cover
     FX=$(mktemp -d)
-    ./make_cpu_fixture "$FX/cpu_t100.bin" d64:l2:v256 2 100 1 >/dev/null
-    ./make_cpu_fixture "$FX/cpu_v1001_t77.bin" d96:l3:v1001 3 77 2 >/dev/null
-    ./make_cpu_fixture "$FX/cpu_t8192.bin" d64:l2:v256 1 8192 3 >/dev/null
-    # vocabularies past the classifier's one-warp-per-row limit (4 KB rows): its block path, fp32 and bf16
-    ./make_cpu_fixture "$FX/cpu_v2000_t64.bin" d64:l2:v2000 2 64 4 >/dev/null
-    ./make_cpu_fixture "$FX/cpu_v50280_t32.bin" d32:l1:v50280 1 32 5 >/dev/null
-    # a 16-token vocabulary: ~37 positions per token, so the embedding backward cuts tokens into segments
-    ./make_cpu_fixture "$FX/cpu_v16_t300.bin" d32:l2:v16 2 300 6 >/dev/null
-    # the larger released models' widths: RMSNorm with 2 and 4 warps per row (C = 1536, 2560), dt_rank
-    # 96 and 160. AdamW at lr 1e-4: at the default 1e-3 these 19M / 40M-parameter models memorise the
-    # one sequence in 10 steps (loss 26 -> 2e-4) so chaotically that at C = 2560 even the fp32 build's
-    # loss curve, whose only difference from the CPU's is the order of sums, ends up 1.5 nats away
-    # (its gradients match to 1e-4); at 1e-4 the fp32 build matches to 8e-6.
-    ./make_cpu_fixture "$FX/cpu_c1536_t40.bin" d1536:l1:v256 1 40 7 1e-4 >/dev/null
-    ./make_cpu_fixture "$FX/cpu_c2560_t24.bin" d2560:l1:v256 1 24 8 1e-4 >/dev/null
-    FIXTURES=(test/fixtures/mamba_tiny.bin test/fixtures/mamba_small2.bin "$FX"/cpu_t100.bin "$FX"/cpu_v1001_t77.bin "$FX"/cpu_t8192.bin "$FX"/cpu_v2000_t64.bin "$FX"/cpu_v50280_t32.bin "$FX"/cpu_v16_t300.bin "$FX"/cpu_c1536_t40.bin "$FX"/cpu_c2560_t24.bin)
+    mapfile -t FIXTURES < <(bash test/gpu_fixtures.sh "$FX")
+    # a fixture that failed to be written must not leave test_mamba_cu on its two defaults unnoticed
+    run_suite gpu_fixtures bash -c '[ "$1" -eq 10 ] && echo "1 passed, 0 failed" || { echo "FAIL: $1 of 10 fixtures written"; echo "0 passed, 1 failed"; }' _ "${#FIXTURES[@]}"
     run_suite test_mamba_cu ./test_mamba_cu "${FIXTURES[@]}"
     if [ -x ./test_mamba_cu_fp32 ]; then run_suite test_mamba_cu_fp32 ./test_mamba_cu_fp32 "${FIXTURES[@]}"
     else echo "SKIP test_mamba_cu_fp32: not built (not counted as passed)"; fi
