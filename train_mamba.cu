@@ -881,14 +881,7 @@ static void sample_on_device(RecurrentState *st, int V, int Vp, float temperatur
     for (int g = 0; g < G; g++) { coins[g] = fminf((float)random_f64(rng), 0.99999994f); } // [0, 1) after rounding too
     cudaStream_t s = main_stream;
     cudaCheck(cudaMemcpyAsync(st->coins, coins, G * sizeof(float), cudaMemcpyHostToDevice, s));
-    const int filter = (top_k > 0 && top_k < V) || top_p < 1.0f;
-    if (filter) {
-        sample_threshold_kernel<<<G, SAMPLE_THREADS, 0, s>>>(st->thresholds, st->logits_f, V, Vp, top_k, top_p, 1.0f / temperature);
-        cudaCheck(cudaGetLastError());
-    }
-    sample_softmax_kernel<<<G, SAMPLE_THREADS, 0, s>>>(st->tokens, st->logits_f, st->coins, filter ? st->thresholds : NULL, V, Vp,
-                                                        1.0f / temperature);
-    cudaCheck(cudaGetLastError());
+    sample_launch(st->tokens, NULL, st->logits_f, st->coins, G, V, Vp, top_k, top_p, temperature, s);
     cudaCheck(cudaMemcpyAsync(tokens, st->tokens, G * sizeof(int), cudaMemcpyDeviceToHost, s));
     cudaCheck(cudaStreamSynchronize(s));
 }

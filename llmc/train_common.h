@@ -1044,7 +1044,7 @@ static int float_descending(const void *a, const void *b) {
 /*
 The smallest logit sample_softmax keeps (-INFINITY: all): with top_k > 0 the top_k largest logits,
 and of those (top_p < 1) the fewest largest whose probabilities (renormalised over what top_k kept)
-sum to at least top_p. Ties at either threshold stay in. The GPU trainer's sample_threshold_kernel
+sum to at least top_p. Ties at either threshold stay in. The GPU trainer's sample_kernel
 (llmc/cuda/sampler.cuh) computes the same in fp32. scratch: V floats.
 */
 static inline float sample_threshold(const float *logits, int V, float temperature, int top_k, float top_p, float *scratch) {

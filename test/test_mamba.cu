@@ -419,15 +419,15 @@ static void test_stream(const Fixture *f, const char *tag) {
 }
 
 /*
-The device sampler against the host's inverse CDF (double sums) for the same coins: 4096 draws from
+The device sampler against the host's inverse CDF (double sums) for the same coins: G draws from
 one logit row, coins spread over [0, 1) plus both ends. A draw may differ only where the coin lies
 within fp32 rounding of a CDF step (1e-5 of the total), so each mismatch must sit at such a
 boundary, and a drawn token never has zero fp32 weight. Rows: dense (V=1001, logits in [-2, 2],
-temperature 0.7) and sparse (V=50280, 20 clusters of 3 live tokens, the rest 100 below: weights
-that underflow to 0 in fp32, where a walk past its interval must not land on a dead token).
+temperature 0.7), sparse (V=50280, 20 clusters of 3 live tokens, the rest 100 below: weights
+that underflow to 0 in fp32, where a walk past its interval must not land on a dead token) and a
+large vocabulary (V=200000, temperature 0.05).
 */
-static void sampler_case(const char *name, int V, int Vp, int live, float temperature) {
-    const int G = 4096;
+static void sampler_case(const char *name, int V, int Vp, int live, float temperature, int G, int cb) {
     float *logits = (float *)mallocCheck((size_t)G * Vp * sizeof(float)), *coins = (float *)mallocCheck(G * sizeof(float));
     uint64_t rng = 42;
     for (int i = 0; i < Vp; i++) {
@@ -437,21 +437,41 @@ static void sampler_case(const char *name, int V, int Vp, int live, float temper
     }
     for (int g = 1; g < G; g++) { memcpy(logits + (size_t)g * Vp, logits, Vp * sizeof(float)); }
     for (int g = 0; g < G; g++) { coins[g] = g == 0 ? 0.0f : g == G - 1 ? 0.99999994f : (float)random_f64(&rng); }
-    // plus, for every thread's interval, a coin just below its end (the kernel's fp32 sums replayed
-    // here): where a walk that rounds differently from the scan would run past its last token
-    const int per = (V + SAMPLE_THREADS - 1) / SAMPLE_THREADS;
-    float mx = logits[0], acc = 0.0f, start_j[SAMPLE_THREADS], sum_j[SAMPLE_THREADS];
+    // plus a coin just below the end of every warp's run and every block's segment (the kernel's fp32 sums
+    // replayed here: a block of the cluster owns `seg` 4-token items, a warp a run of seg / SAMPLE_WARPS; each
+    // lane sums its items in order, the warp by a butterfly, the block its warps in order, the cluster its
+    // blocks in order): where the walk, which sums in token order, can run past the run's last token
+    const int n4 = (V + 3) / 4, seg = (n4 + cb * SAMPLE_THREADS - 1) / (cb * SAMPLE_THREADS) * SAMPLE_THREADS, q = seg / SAMPLE_WARPS;
+    float mx = logits[0], acc = 0.0f, ends[8 * (SAMPLE_WARPS + 1)];
+    int nends = 0;
     for (int i = 1; i < V; i++) { mx = fmaxf(mx, logits[i]); }
-    for (int j = 0; j < SAMPLE_THREADS; j++) {
-        float sj = 0.0f;
-        for (int i = j * per; i < V && i < (j + 1) * per; i++) { sj += expf((logits[i] - mx) * (1.0f / temperature)); }
-        start_j[j] = acc; sum_j[j] = sj; acc += sj;
+    for (int r = 0; r < cb; r++) {
+        const int b0 = r * seg < n4 ? r * seg : n4, b1 = b0 + seg < n4 ? b0 + seg : n4;
+        float bsum = 0.0f, s = acc;
+        for (int w = 0; w < SAMPLE_WARPS; w++) {
+            const int w0 = b0 + w * q < b1 ? b0 + w * q : b1, w1 = w0 + q < b1 ? w0 + q : b1;
+            float v[32], t[32];
+            for (int lane = 0; lane < 32; lane++) {
+                v[lane] = 0.0f;
+                for (int i = w0 + lane; i < w1; i += 32) {
+                    for (int j = 0; j < 4 && 4 * i + j < V; j++) { v[lane] += expf((logits[4 * i + j] - mx) * (1.0f / temperature)); }
+                }
+            }
+            for (int o = 16; o > 0; o >>= 1) {
+                for (int lane = 0; lane < 32; lane++) { t[lane] = v[lane] + v[lane ^ o]; }
+                memcpy(v, t, sizeof(v));
+            }
+            bsum += v[0];
+            s += v[0];
+            if (v[0] > 0.0f) { ends[nends++] = s; } // the warp's end, from the block's start
+        }
+        acc += bsum;
+        if (bsum > 0.0f) { ends[nends++] = acc; } // the next block's start
     }
     int nb = 0; // boundary coins
-    for (int j = 0, g = 1; j < SAMPLE_THREADS && g < G - 1; j++) {
-        if (!(sum_j[j] > 0.0f)) { continue; }
+    for (int j = 0, g = 1; j < nends && g < G - 1; j++) {
         nb++;
-        float c = nextafterf(start_j[j] + sum_j[j], 0.0f), u = fminf(c / acc, 0.99999994f);
+        float c = nextafterf(ends[j], 0.0f), u = fminf(c / acc, 0.99999994f);
         for (int k = 0; k < 16 && u * acc != c; k++) { u = u * acc > c ? nextafterf(u, 0.0f) : nextafterf(u, 1.0f); }
         coins[g++] = u;
     }
@@ -463,8 +483,10 @@ static void sampler_case(const char *name, int V, int Vp, int live, float temper
     cudaCheck(cudaMemcpy(d_logits, logits, (size_t)G * Vp * sizeof(float), cudaMemcpyHostToDevice));
     cudaCheck(cudaMemcpy(d_coins, coins, G * sizeof(float), cudaMemcpyHostToDevice));
     cudaCheck(cudaMemset(d_tokens, 0xff, G * sizeof(int))); // poison: -1
-    sample_softmax_kernel<<<G, SAMPLE_THREADS>>>(d_tokens, d_logits, d_coins, NULL, V, Vp, 1.0f / temperature);
-    cudaCheck(cudaGetLastError());
+    sample_cluster_override = cb;
+    sample_launch(d_tokens, NULL, d_logits, d_coins, G, V, Vp, 0, 1.0f, temperature, 0);
+    sample_cluster_override = 0;
+    cudaCheck(cudaDeviceSynchronize());
     cudaCheck(cudaMemcpy(tokens, d_tokens, G * sizeof(int), cudaMemcpyDeviceToHost));
     double maxv = logits[0], total = 0.0;
     for (int i = 1; i < V; i++) { maxv = fmax(maxv, logits[i]); }
@@ -490,9 +512,9 @@ static void sampler_case(const char *name, int V, int Vp, int live, float temper
 }
 
 /*
-The device sampler with top-k / top-p (sample_threshold_kernel, then sample_softmax_kernel with the
-thresholds) against the host's sample_threshold and inverse CDF (double sums), 256 rows of logits in
-[-4, 4) quantised to `levels` steps (so tokens tie at the thresholds: ties stay in on both sides).
+The device sampler with top-k / top-p (sample_launch, which also writes its thresholds) against the
+host's sample_threshold and inverse CDF (double sums), 256 rows of logits in [-spread/2, spread/2)
+(8 unless said) quantised to `levels` steps (so tokens tie at the thresholds: ties stay in on both sides).
 Top-k thresholds count tokens, so they must be equal. A top-p threshold may differ only where top_p *
 total lies within fp32 rounding (1e-5 of the total) of a step of the kept mass; in every other row
 the threshold must be the host's, and the draw the host's as in sampler_case; a drawn token is always
@@ -501,14 +523,15 @@ keeps and below the largest logit's ties (else the bisection's answer was its fi
 specials: also -inf, -0 beside +0, and in every fourth row a logit of 3e38 (the rest weigh 0); with
 top_k = 0 also NaNs (never kept; the host's k-th largest is undefined with NaNs, so not with top-k).
 */
-static void sampler_filter_case(const char *name, int V, int Vp, int top_k, float top_p, float temperature, int levels, int specials) {
+static void sampler_filter_case(const char *name, int V, int Vp, int top_k, float top_p, float temperature, int levels, int specials, int cb,
+                                float spread = 8.0f) {
     const int G = 256;
     float *logits = (float *)mallocCheck((size_t)G * Vp * sizeof(float)), *coins = (float *)mallocCheck(G * sizeof(float));
     float *th = (float *)mallocCheck(G * sizeof(float)), *scratch = (float *)mallocCheck((size_t)V * sizeof(float));
     uint64_t rng = 7 + V + top_k + levels;
     for (int g = 0; g < G; g++) {
         float *l = logits + (size_t)g * Vp;
-        for (int i = 0; i < Vp; i++) { l[i] = i < V ? floorf(levels * (random_f32(&rng) - 0.5f)) * (8.0f / levels) : -1e30f; }
+        for (int i = 0; i < Vp; i++) { l[i] = i < V ? floorf(levels * (random_f32(&rng) - 0.5f)) * (spread / levels) : -1e30f; }
         if (specials) {
             l[2] = -INFINITY; l[3] = -0.0f; l[4] = 0.0f; l[5] = -INFINITY;
             if (g % 4 == 0) { l[6] = 3e38f; }
@@ -526,10 +549,10 @@ static void sampler_filter_case(const char *name, int V, int Vp, int top_k, floa
     cudaCheck(cudaMemcpy(d_coins, coins, G * sizeof(float), cudaMemcpyHostToDevice));
     cudaCheck(cudaMemset(d_th, 0xff, G * sizeof(float))); // poison: NaN
     cudaCheck(cudaMemset(d_tokens, 0xff, G * sizeof(int)));
-    sample_threshold_kernel<<<G, SAMPLE_THREADS>>>(d_th, d_logits, V, Vp, top_k, top_p, 1.0f / temperature);
-    cudaCheck(cudaGetLastError());
-    sample_softmax_kernel<<<G, SAMPLE_THREADS>>>(d_tokens, d_logits, d_coins, d_th, V, Vp, 1.0f / temperature);
-    cudaCheck(cudaGetLastError());
+    sample_cluster_override = cb;
+    sample_launch(d_tokens, d_th, d_logits, d_coins, G, V, Vp, top_k, top_p, temperature, 0);
+    sample_cluster_override = 0;
+    cudaCheck(cudaDeviceSynchronize());
     cudaCheck(cudaMemcpy(th, d_th, G * sizeof(float), cudaMemcpyDeviceToHost));
     cudaCheck(cudaMemcpy(tokens, d_tokens, G * sizeof(int), cudaMemcpyDeviceToHost));
     int same_th = 0, rounding_th = 0, bad = 0, exact = 0, kept_min = V, kept_max = 0, cut = 0;
@@ -581,17 +604,32 @@ static void sampler_filter_case(const char *name, int V, int Vp, int top_k, floa
     cudaCheck(cudaFree(d_logits)); cudaCheck(cudaFree(d_coins)); cudaCheck(cudaFree(d_th)); cudaCheck(cudaFree(d_tokens));
 }
 
+// each case with one block per sequence and with clusters of 2 and 8 (sm_90; elsewhere every launch is one block)
 static void test_device_sampler(void) {
-    sampler_case("device_sampler_matches_host_cdf", 1001, 1008, 0, 0.7f);
-    sampler_case("device_sampler_sparse_weights", 50280, 50280, 20, 0.7f);
-    sampler_filter_case("device_sampler_top_k", 1001, 1008, 40, 1.0f, 0.8f, 128, 0);
-    sampler_filter_case("device_sampler_top_k_1", 1001, 1008, 1, 1.0f, 1.0f, 128, 0);
-    sampler_filter_case("device_sampler_top_k_v_minus_1", 1001, 1008, 1000, 1.0f, 1.0f, 128, 1);
-    sampler_filter_case("device_sampler_top_p", 1001, 1008, 0, 0.9f, 0.8f, 128, 0);
-    sampler_filter_case("device_sampler_top_p_specials", 1001, 1008, 0, 0.7f, 0.8f, 128, 1);
-    sampler_filter_case("device_sampler_top_k_top_p", 50280, 50280, 2000, 0.9f, 1.0f, 4096, 0);
-    sampler_filter_case("device_sampler_top_k_top_p_specials", 50280, 50280, 2000, 0.9f, 1.0f, 4096, 1);
-    sampler_filter_case("device_sampler_top_p_small", 50280, 50280, 0, 0.05f, 0.5f, 4096, 0);
+    char name[128];
+    for (int cb : {1, 2, 8}) {
+#define SAMPLER_NAME(base) (snprintf(name, sizeof(name), "%s_c%d", base, cb), name)
+        sampler_case(SAMPLER_NAME("device_sampler_matches_host_cdf"), 1001, 1008, 0, 0.7f, 4096, cb);
+        sampler_case(SAMPLER_NAME("device_sampler_sparse_weights"), 50280, 50280, 20, 0.7f, 4096, cb);
+        sampler_case(SAMPLER_NAME("device_sampler_large_vocab"), 200000, 200000, 0, 0.05f, 256, cb);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_k"), 1001, 1008, 40, 1.0f, 0.8f, 128, 0, cb);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_k_1"), 1001, 1008, 1, 1.0f, 1.0f, 128, 0, cb);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_k_v_minus_1"), 1001, 1008, 1000, 1.0f, 1.0f, 128, 1, cb);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_p"), 1001, 1008, 0, 0.9f, 0.8f, 128, 0, cb);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_p_specials"), 1001, 1008, 0, 0.7f, 0.8f, 128, 1, cb);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_k_top_p"), 50280, 50280, 2000, 0.9f, 1.0f, 4096, 0, cb);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_k_top_p_specials"), 50280, 50280, 2000, 0.9f, 1.0f, 4096, 1, cb);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_p_small"), 50280, 50280, 0, 0.05f, 0.5f, 4096, 0, cb);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_k_past_cap"), 50280, 50280, 6000, 0.95f, 1.0f, 4096, 0, cb);
+        // nearly flat rows (an untrained model's): every logit within 0.01 of the max, so the threshold needs
+        // the finer pivots below 0.125 (top-k), or passes over the row (top-p alone); with top-k and top-p
+        // at temperature 2e-6, so that the logits' steps of 2.4e-6 weigh differently and top-p cuts below top-k
+        // (in 251 of the 256 rows by the host's thresholds; at 0.01 all 40 tokens weigh alike and it cuts in 1)
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_k_flat"), 50280, 50280, 40, 1.0f, 1.0f, 4096, 0, cb, 0.01f);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_k_top_p_flat"), 50280, 50280, 40, 0.9f, 2e-6f, 4096, 0, cb, 0.01f);
+        sampler_filter_case(SAMPLER_NAME("device_sampler_top_p_flat"), 50280, 50280, 0, 0.9f, 1.0f, 4096, 0, cb, 0.01f);
+#undef SAMPLER_NAME
+    }
 }
 
 // transformers' own checkpoint imports on the GPU and reproduces its logits (bf16 tolerance above)

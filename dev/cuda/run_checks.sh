@@ -7,7 +7,7 @@ cd "$(dirname "$0")" || exit 1
 BUILD=${BUILD:-/tmp/dev_cuda_checks}
 mkdir -p "$BUILD"
 NVCC="nvcc -O3 -gencode arch=compute_90,code=sm_90"
-files="matmul conv1d rmsnorm classifier adamw encoder decode_step selective_scan_forward selective_scan_backward selective_scan_fp32"
+files="matmul conv1d rmsnorm classifier adamw encoder decode_step sampler selective_scan_forward selective_scan_backward selective_scan_fp32"
 # a binary left from an earlier run must not stand in for a failed build: remove it, keep nvcc's status
 for f in $files; do
     rm -f "$BUILD/$f" "$BUILD/$f.rc"
