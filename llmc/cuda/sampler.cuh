@@ -144,9 +144,11 @@ total: a block, then one of its warps, which walks its run 128 tokens a step wit
 token order (each lane's 4 in order, the lanes by a scan, the steps in order) and takes the first
 token with weight where it passes the coin. The walk rounds differently from the warp's sum, so the
 coin can fall past the run's last token: then its last token with weight is taken. When no block
-has weight, or the total is not a positive number (NaN logits), the last token kept (V - 1 without a
-filter), as on the host. Returns the token in the thread that knows it (thread 0 of the block that
-drew, or of the first block), -1 elsewhere.
+has weight, or the total is not a positive number, the last token kept (V - 1 without a filter). A
+NaN logit weighs NaN without a filter (so the draw gives V - 1) and is never kept with one; the host
+leaves NaN logits out of its total but not out of its running sum, so with NaN logits the two can
+differ (a broken model's output; not tested). Returns the token in the thread that knows it (thread
+0 of the block that drew, or of the first block), -1 elsewhere.
 */
 __device__ int sample_draw(const float *l, int V, SampleSegment sg, float maxv, bool filter, float tau, float u, float inv_temperature) {
     __shared__ float wsum[SAMPLE_WARPS], block_sum_s, start_s, coin_s;
