@@ -744,7 +744,6 @@ typedef struct {
     float *cpu_logits; // (batch, Vp) host
     int *tokens;       // (batch) device
     float *coins;      // (batch) device: the uniforms of the device sampler
-    float *thresholds; // (batch) device: the smallest logit the device sampler keeps (top-k, top-p)
     void *memory;
     // the step's ~10 launches per layer replay as one CUDA graph from the second step on (the
     // launch overhead, not the GPU, bounds a step at small batch); its pointers are this state's
@@ -761,11 +760,11 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv;
     size_t X = c->dt_rank + 2 * N, Vp = c->padded_vocab_size, G = batch, F = sizeof(floatX);
     size_t sizes[] = {L * G * Di * K * 4, L * G * Di * N * 4, G * C * 4, G * C * F, G * 2 * Di * F, G * Di * F,
-                      G * X * F, G * Di * F, G * Di * F, G * C * F, G * Vp * F, G * Di * F, G * Vp * 4, G * 4, G * 4, G * 4};
+                      G * X * F, G * Di * F, G * Di * F, G * C * F, G * Vp * F, G * Di * F, G * Vp * 4, G * 4, G * 4};
     void **ptrs[] = {(void **)&st->conv_state, (void **)&st->ssm_state, (void **)&st->r, (void **)&st->h, (void **)&st->xz,
                      (void **)&st->u, (void **)&st->xdbl, (void **)&st->delta_raw, (void **)&st->yg, (void **)&st->out,
                      (void **)&st->logits, (void **)&st->ones, (void **)&st->logits_f, (void **)&st->tokens,
-                     (void **)&st->coins, (void **)&st->thresholds};
+                     (void **)&st->coins};
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
     char *p;
