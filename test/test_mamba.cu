@@ -438,10 +438,10 @@ static void sampler_case(const char *name, int V, int Vp, int live, float temper
     for (int g = 1; g < G; g++) { memcpy(logits + (size_t)g * Vp, logits, Vp * sizeof(float)); }
     for (int g = 0; g < G; g++) { coins[g] = g == 0 ? 0.0f : g == G - 1 ? 0.99999994f : (float)random_f64(&rng); }
     // plus a coin just below the end of every warp's run and every block's segment (the kernel's fp32 sums
-    // replayed here: a block of the cluster owns `seg` 4-token items, a warp a run of seg / SAMPLE_WARPS; each
+    // replayed here: a block of the cluster owns `seg` 4-token items, a warp a run of q of them; each
     // lane sums its items in order, the warp by a butterfly, the block its warps in order, the cluster its
     // blocks in order): where the walk, which sums in token order, can run past the run's last token
-    const int n4 = (V + 3) / 4, seg = (n4 + cb * SAMPLE_THREADS - 1) / (cb * SAMPLE_THREADS) * SAMPLE_THREADS, q = seg / SAMPLE_WARPS;
+    const int n4 = (V + 3) / 4, seg = (n4 + cb * 32 - 1) / (cb * 32) * 32, q = (seg + 32 * SAMPLE_WARPS - 1) / (32 * SAMPLE_WARPS) * 32;
     float mx = logits[0], acc = 0.0f, ends[8 * (SAMPLE_WARPS + 1)];
     int nends = 0;
     for (int i = 1; i < V; i++) { mx = fmaxf(mx, logits[i]); }
