@@ -1,5 +1,5 @@
 #!/bin/bash
-# Prepared in session 25 for the next device time, on branch next/sampler-fallback-strided (not run yet).
+# Run on 2026-12-02 (twenty-fifth session in doc/perf.md; results there, "The device sampler over a thread-block cluster").
 # The branch: the sampler's fallback passes (sample_threshold_full) read the block's segment with a plain
 # strided loop again (sample_pass was ~2x slower there: doc/perf.md, "The device sampler over a thread-block
 # cluster", regression at 33+ sequences), and the blocks' segments are as even as multiples of 32 allow (at
