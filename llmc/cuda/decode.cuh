@@ -16,7 +16,9 @@ Two ways to run a step, the same arithmetic and the same bf16 rounding points:
 At batch 1 the step is ~100 small launches instead of ~240, and each costs more in latency (launch,
 ramp, a chain of dependent memory reads) than in work, so the fused kernels also shorten the chain:
 each is a programmatic dependent launch (sm_90), whose blocks start while the kernel before is
-still running and fetch their weights into L2 before they wait for that kernel's outputs.
+still running and, before they wait for that kernel's outputs, read what no kernel of the step
+writes: each warp's first weight row into registers (the rest of its rows into L2) and, in in_proj,
+that row's conv state and taps.
 At batch 8 a fused layer is already only as fast as the per-operation one (dev/cuda/decode_step.cu):
 cuBLAS's products run on tensor cores, where these kernels hold one fp32 sum per sequence in each
 lane's registers and multiply on the FMA pipe. So above DECODE_MAX_BATCH the per-operation step runs.
@@ -130,26 +132,99 @@ __device__ __forceinline__ void load8(float v[8], const float *p) {
     v[4] = b.x; v[5] = b.y; v[6] = b.z; v[7] = b.w;
 }
 
+// a row of K values fetched into L2 ahead of its use, one 128-byte line per lane at a time
+__device__ __forceinline__ void prefetch_row(const floatX *w, int K) {
+    const char *p = (const char *)w;
+    const size_t bytes = (size_t)K * sizeof(floatX);
+    for (size_t off = (threadIdx.x % 32) * 128; off < bytes; off += 32 * 128) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p + off)); }
+}
+
+/*
+A lane's first pieces of a weight row, read before the kernel waits for the one before it (weights
+never change during generation): piece i holds the 8 values at k0 + 8 * lane + 256 * i, for the first
+P pieces (RowPre<P>; each kernel's P covers its rows at the 130m and 370m shapes: in_proj and the
+head 4, rows of C <= 1024 values; out_proj 8, Di <= 2048; x_proj's slices 2). A lane's pieces past
+those are read after the wait, from L2, where the prologue fetched them. After the wait only the
+inputs are read, so the chain of dependent memory reads after it is one link shorter. (The kernels
+hold these registers across the wait: they are built with __launch_bounds__(DECODE_THREADS, 1), as a
+lower target made the compiler spill them.)
+*/
+struct Pack8 { uint4 q[sizeof(floatX) / 2]; }; // 8 values as they lie in memory
+__device__ __forceinline__ Pack8 load_pack8(const floatX *p) {
+    Pack8 r;
+#pragma unroll
+    for (int i = 0; i < (int)(sizeof(floatX) / 2); i++) { r.q[i] = ((const uint4 *)p)[i]; }
+    return r;
+}
+__device__ __forceinline__ void unpack8(float v[8], const Pack8 &p) {
+    if constexpr (sizeof(floatX) == 2) {
+        const unsigned w[4] = {p.q[0].x, p.q[0].y, p.q[0].z, p.q[0].w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const float2 f = __bfloat1622float2(*(const __nv_bfloat162 *)&w[i]);
+            v[2 * i] = f.x;
+            v[2 * i + 1] = f.y;
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < 8; i++) { v[i] = __uint_as_float(((const unsigned *)&p.q[i / 4])[i % 4]); }
+    }
+}
+template <int P> struct RowPre { Pack8 q[P]; };
+
+// pre = the lane's first pieces of w[k0, k1) (vec rows only); the rest of the row into L2
+template <int P>
+__device__ __forceinline__ void preload_row(RowPre<P> &pre, const floatX *w, int k0, int k1, bool vec) {
+    const int lane = threadIdx.x % 32, past = k0 + 32 * 8 * P;
+    if (!vec) {
+        prefetch_row(w + k0, k1 - k0);
+        return;
+    }
+#pragma unroll
+    for (int i = 0; i < P; i++) {
+        const int k = k0 + lane * 8 + 32 * 8 * i;
+        if (k < k1) { pre.q[i] = load_pack8(w + k); }
+    }
+    if (past < k1) { prefetch_row(w + past, k1 - past); }
+}
+
 /*
 acc[g] = this lane's share of sum over k in [k0, k1) of w[k] * xs[g * K + k], for g < G (GM >= G, a
-compile-time bound so acc stays in registers). vec: 8 values per load (k0, K and w aligned to 8 values).
+compile-time bound so acc stays in registers). vec: 8 values per load (k0, K and w aligned to 8 values),
+the first P of them taken from pre if PRE (preload_row of the same row and range). Each lane
+sums its values in increasing k, with or without pre.
 */
-template <int GM>
+template <int GM, bool PRE, int P>
 __device__ __forceinline__ void dot_partial(float acc[GM], const floatX *w, const floatX *xs, int K, int G, int k0, int k1,
-                                            bool vec) {
+                                            bool vec, const RowPre<P> &pre) {
     const int lane = threadIdx.x % 32;
     for (int g = 0; g < GM; g++) { acc[g] = 0.0f; }
+    auto piece = [&](const float wv[8], int k) {
+        float xv[8];
+        for (int g = 0; g < GM; g++) {
+            if (g < G) {
+                load8(xv, xs + (size_t)g * K + k);
+                for (int i = 0; i < 8; i++) { acc[g] += wv[i] * xv[i]; }
+            }
+        }
+    };
     if (vec) {
-#pragma unroll 4
-        for (int k = k0 + lane * 8; k < k1; k += 32 * 8) {
-            float wv[8], xv[8];
-            load8(wv, w + k);
-            for (int g = 0; g < GM; g++) {
-                if (g < G) {
-                    load8(xv, xs + (size_t)g * K + k);
-                    for (int i = 0; i < 8; i++) { acc[g] += wv[i] * xv[i]; }
+        if constexpr (PRE) {
+#pragma unroll
+            for (int i = 0; i < P; i++) {
+                const int k = k0 + lane * 8 + 32 * 8 * i;
+                if (k < k1) {
+                    float wv[8];
+                    unpack8(wv, pre.q[i]);
+                    piece(wv, k);
                 }
             }
+        }
+#pragma unroll 4
+        for (int k = k0 + lane * 8 + (PRE ? 32 * 8 * P : 0); k < k1; k += 32 * 8) {
+            float wv[8];
+            load8(wv, w + k);
+            piece(wv, k);
         }
     } else {
         for (int k = k0 + lane; k < k1; k += 32) {
@@ -180,16 +255,30 @@ __device__ __forceinline__ bool vec8_ok(const floatX *w, int K) { return K % 8 =
 The block's share of rows (rows, K) of w against the G inputs staged in xs (G, K): one warp per row,
 the blocks' warps striding over the rows; then epilogue(row, g, sum) in lane g for each g < G.
 */
-template <int GM, typename Epilogue>
-__device__ __forceinline__ void rows_dot_inputs(const floatX *w, const floatX *xs, int rows, int K, int G, Epilogue epilogue) {
-    const int lane = threadIdx.x % 32, warps = blockDim.x / 32;
+template <int GM, bool PRE, int P, typename Epilogue>
+__device__ __forceinline__ void row_dot_inputs(const floatX *w, const floatX *xs, int row, int K, int G, bool vec,
+                                               const RowPre<P> &pre, Epilogue &epilogue) {
+    float acc[GM];
+    dot_partial<GM, PRE, P>(acc, w + (size_t)row * K, xs, K, G, 0, K, vec, pre);
+    const float v = warp_sums_to_lanes<GM>(acc);
+    if (threadIdx.x % 32 < G) { epilogue(row, threadIdx.x % 32, v); }
+}
+template <int GM, int P, typename Epilogue>
+__device__ __forceinline__ void rows_dot_inputs(const floatX *w, const floatX *xs, int rows, int K, int G, const RowPre<P> &pre,
+                                                Epilogue epilogue) {
+    const int warps = blockDim.x / 32, first = blockIdx.x * warps + threadIdx.x / 32;
     const bool vec = vec8_ok(w, K);
-    for (int row = blockIdx.x * warps + threadIdx.x / 32; row < rows; row += gridDim.x * warps) {
-        float acc[GM];
-        dot_partial<GM>(acc, w + (size_t)row * K, xs, K, G, 0, K, vec);
-        const float v = warp_sums_to_lanes<GM>(acc);
-        if (lane < G) { epilogue(row, lane, v); }
+    if (first < rows) { row_dot_inputs<GM, true, P>(w, xs, first, K, G, vec, pre, epilogue); }
+    for (int row = first + gridDim.x * warps; row < rows; row += gridDim.x * warps) {
+        row_dot_inputs<GM, false, P>(w, xs, row, K, G, vec, pre, epilogue);
     }
+}
+
+// pre for this warp's first row of rows_dot_inputs (the rest of that row, if any, into L2)
+template <int P>
+__device__ __forceinline__ void preload_first_row(RowPre<P> &pre, const floatX *w, int rows, int K) {
+    const int first = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
+    if (first < rows) { preload_row(pre, w + (size_t)first * K, 0, K, vec8_ok(w, K)); }
 }
 
 /*
@@ -203,13 +292,6 @@ __device__ __forceinline__ void decode_wait_previous() {
     cudaTriggerProgrammaticLaunchCompletion();
     cudaGridDependencySynchronize();
 #endif
-}
-
-// a row of K values fetched into L2 ahead of its use, one 128-byte line per lane at a time
-__device__ __forceinline__ void prefetch_row(const floatX *w, int K) {
-    const char *p = (const char *)w;
-    const size_t bytes = (size_t)K * sizeof(floatX);
-    for (size_t off = (threadIdx.x % 32) * 128; off < bytes; off += 32 * 128) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p + off)); }
 }
 
 // xs[0, n) in shared memory = in[0, n), block-wide, 16-byte copies when aligned, 4 loads in flight per thread
@@ -263,19 +345,35 @@ __device__ __forceinline__ void stage_rmsnorm(floatX *xs, const float *r, const 
 channel d, shifted into the conv state, u = silu(conv); row Di + d: z of channel d, kept in
 xz (G, 2 Di) for the gate. r (G, C), conv_state (G, Di, Kc).
 */
+#define DECODE_KC 4 // conv taps held in registers from before the wait (d_conv = 4 in every released model)
 template <int GM>
-__global__ void __launch_bounds__(DECODE_THREADS) decode_in_proj_kernel(floatX *xz, floatX *u, float *conv_state,
+__global__ void __launch_bounds__(DECODE_THREADS, DECODE_BLOCKS_PER_SM) decode_in_proj_kernel(floatX *xz, floatX *u, float *conv_state,
                                                                         const float *r, const float *norm_w,
                                                                         const floatX *w, const float *conv_w,
                                                                         const float *conv_b, int G, int C, int Di, int Kc) {
     extern __shared__ __align__(16) unsigned char decode_smem[];
     floatX *xs = (floatX *)decode_smem;
-    const int first = blockIdx.x * (DECODE_THREADS / 32) + threadIdx.x / 32; // this warp's first row
-    if (first < 2 * Di) { prefetch_row(w + (size_t)first * C, C); }
+    const int lane = threadIdx.x % 32, first = blockIdx.x * (DECODE_THREADS / 32) + threadIdx.x / 32; // this warp's first row
+    RowPre<4> pre;
+    preload_first_row(pre, w, 2 * Di, C);
+    // the first row's conv state (of the last step, which has finished: only this kernel writes it) and taps,
+    // in lane g for sequence g, as the epilogue runs there
+    const bool kpre = first < Di && lane < G && Kc <= DECODE_KC;
+    float cst[DECODE_KC], cwt[DECODE_KC], cbt = 0.0f;
+    if (kpre) {
+#pragma unroll
+        for (int k = 0; k < DECODE_KC; k++) {
+            if (k < Kc) {
+                cst[k] = conv_state[((size_t)lane * Di + first) * Kc + k];
+                cwt[k] = conv_w[first * Kc + k];
+            }
+        }
+        cbt = conv_b[first];
+    }
     decode_wait_previous();
     stage_rmsnorm(xs, r, norm_w, G, C);
     __syncthreads();
-    rows_dot_inputs<GM>(w, xs, 2 * Di, C, G, [&](int row, int g, float sum) {
+    rows_dot_inputs<GM>(w, xs, 2 * Di, C, G, pre, [&](int row, int g, float sum) {
         const float v = toF(fromF<floatX>(sum)); // xz is floatX in the per-operation step
         if (row >= Di) {
             xz[(size_t)g * 2 * Di + row] = fromF<floatX>(v);
@@ -283,10 +381,23 @@ __global__ void __launch_bounds__(DECODE_THREADS) decode_in_proj_kernel(floatX *
         }
         const int d = row;
         float *cs = conv_state + ((size_t)g * Di + d) * Kc;
-        for (int k = 0; k < Kc - 1; k++) { cs[k] = cs[k + 1]; }
-        cs[Kc - 1] = v;
-        float a = conv_b[d];
-        for (int k = 0; k < Kc; k++) { a += conv_w[d * Kc + k] * cs[k]; }
+        float a;
+        if (kpre && row == first) { // the same sums in the same order as below
+            a = cbt;
+#pragma unroll
+            for (int k = 0; k < DECODE_KC; k++) {
+                if (k < Kc) {
+                    const float x = k < Kc - 1 ? cst[k + 1 < DECODE_KC ? k + 1 : k] : v;
+                    cs[k] = x;
+                    a += cwt[k] * x;
+                }
+            }
+        } else {
+            for (int k = 0; k < Kc - 1; k++) { cs[k] = cs[k + 1]; }
+            cs[Kc - 1] = v;
+            a = conv_b[d];
+            for (int k = 0; k < Kc; k++) { a += conv_w[d * Kc + k] * cs[k]; }
+        }
         u[(size_t)g * Di + d] = fromF<floatX>(a / (1.0f + expf(-a)));
     });
 }
@@ -297,7 +408,7 @@ too few for one warp per row, so DECODE_SPLIT warps share a row, each a slice of
 sums are added in warp order.
 */
 template <int GM>
-__global__ void __launch_bounds__(DECODE_THREADS) decode_x_proj_kernel(floatX *xdbl, const floatX *u, const floatX *w,
+__global__ void __launch_bounds__(DECODE_THREADS, 1) decode_x_proj_kernel(floatX *xdbl, const floatX *u, const floatX *w,
                                                                        int G, int Di, int X) {
     extern __shared__ __align__(16) unsigned char decode_smem[];
     __shared__ float partial[DECODE_THREADS / 32][GM];
@@ -307,16 +418,18 @@ __global__ void __launch_bounds__(DECODE_THREADS) decode_x_proj_kernel(floatX *x
     const int per = (Di + DECODE_SPLIT * 8 - 1) / (DECODE_SPLIT * 8) * 8; // slices start at multiples of 8
     const int k0 = min(slice * per, Di), k1 = min(k0 + per, Di);
     const int first = blockIdx.x * rows_per_block + warp / DECODE_SPLIT;
-    if (first < X) { prefetch_row(w + (size_t)first * Di + k0, k1 - k0); }
+    const bool vec = vec8_ok(w, Di);
+    RowPre<2> pre;
+    if (first < X) { preload_row(pre, w + (size_t)first * Di, k0, k1, vec); }
     decode_wait_previous();
     stage_rows(xs, u, G * Di);
     __syncthreads();
-    const bool vec = vec8_ok(w, Di);
     for (int base = blockIdx.x * rows_per_block; base < X; base += gridDim.x * rows_per_block) {
         const int row = base + warp / DECODE_SPLIT;
         float acc[GM];
-        if (row < X) { dot_partial<GM>(acc, w + (size_t)row * Di, xs, Di, G, k0, k1, vec); }
-        else { for (int g = 0; g < GM; g++) { acc[g] = 0.0f; } }
+        if (row >= X) { for (int g = 0; g < GM; g++) { acc[g] = 0.0f; } }
+        else if (row == first) { dot_partial<GM, true, 2>(acc, w + (size_t)row * Di, xs, Di, G, k0, k1, vec, pre); }
+        else { dot_partial<GM, false, 2>(acc, w + (size_t)row * Di, xs, Di, G, k0, k1, vec, pre); }
         const float v = warp_sums_to_lanes<GM>(acc);
         if (lane < GM) { partial[warp][lane] = v; }
         __syncthreads();
@@ -355,31 +468,38 @@ __global__ void decode_scan_kernel(floatX *yg, float *ssm_state, const floatX *u
 the per-operation step stores out_proj's output.
 */
 template <int GM>
-__global__ void __launch_bounds__(DECODE_THREADS) decode_out_proj_kernel(float *r, const floatX *yg, const floatX *w,
+__global__ void __launch_bounds__(DECODE_THREADS, 1) decode_out_proj_kernel(float *r, const floatX *yg, const floatX *w,
                                                                          int G, int Di, int C) {
     extern __shared__ __align__(16) unsigned char decode_smem[];
     floatX *xs = (floatX *)decode_smem;
-    const int first = blockIdx.x * (DECODE_THREADS / 32) + threadIdx.x / 32; // this warp's first row
-    if (first < C) { prefetch_row(w + (size_t)first * Di, Di); }
+    const int lane = threadIdx.x % 32, first = blockIdx.x * (DECODE_THREADS / 32) + threadIdx.x / 32; // this warp's first row
+    RowPre<8> pre;
+    preload_first_row(pre, w, C, Di);
     decode_wait_previous();
+    // the first row's residual entry in lane g, read beside the inputs (an earlier kernel of this step wrote it)
+    const float r_first = first < C && lane < G ? r[(size_t)lane * C + first] : 0.0f;
     stage_rows(xs, yg, G * Di);
     __syncthreads();
-    rows_dot_inputs<GM>(w, xs, C, Di, G, [&](int row, int g, float sum) { r[(size_t)g * C + row] += toF(fromF<floatX>(sum)); });
+    rows_dot_inputs<GM>(w, xs, C, Di, G, pre, [&](int row, int g, float sum) {
+        const float add = toF(fromF<floatX>(sum));
+        float *rp = r + (size_t)g * C + row;
+        *rp = (row == first ? r_first : *rp) + add;
+    });
 }
 
 // 5. logits (G, Vp) fp32 = RMSNorm(r) wte^T, each rounded to floatX first (the per-operation step's
 // logits are a floatX tensor, converted)
 template <int GM>
-__global__ void __launch_bounds__(DECODE_THREADS) decode_head_kernel(float *logits, const float *r, const float *norm_w,
+__global__ void __launch_bounds__(DECODE_THREADS, DECODE_BLOCKS_PER_SM) decode_head_kernel(float *logits, const float *r, const float *norm_w,
                                                                      const floatX *wte, int G, int C, int Vp) {
     extern __shared__ __align__(16) unsigned char decode_smem[];
     floatX *xs = (floatX *)decode_smem;
-    const int first = blockIdx.x * (DECODE_THREADS / 32) + threadIdx.x / 32; // this warp's first row
-    if (first < Vp) { prefetch_row(wte + (size_t)first * C, C); }
+    RowPre<4> pre;
+    preload_first_row(pre, wte, Vp, C);
     decode_wait_previous();
     stage_rmsnorm(xs, r, norm_w, G, C);
     __syncthreads();
-    rows_dot_inputs<GM>(wte, xs, Vp, C, G, [&](int row, int g, float sum) { logits[(size_t)g * Vp + row] = toF(fromF<floatX>(sum)); });
+    rows_dot_inputs<GM>(wte, xs, Vp, C, G, pre, [&](int row, int g, float sum) { logits[(size_t)g * Vp + row] = toF(fromF<floatX>(sum)); });
 }
 
 // ----------------------------------------------------------------------------
