@@ -801,7 +801,7 @@ static void mamba_step_kernels(const Mamba *model, RecurrentState *st) {
     int R = cfg->dt_rank, Vp = cfg->padded_vocab_size, X = R + 2 * N, G = st->batch;
     ParameterTensors p = model->params;
     cudaStream_t s = main_stream;
-    encoder_forward(st->r, st->tokens, p.wte, G, C, s);
+    encoder_forward(st->r, st->tokens, p.wte, G, C, s); // a plain launch: the steps stay apart (decode_layer)
     if (st->fused) {
         for (int l = 0; l < L; l++) {
             decode_layer(st->r, st->xz, st->u, st->xdbl, st->yg, st->conv_state + (size_t)l * G * Di * K,

@@ -226,6 +226,9 @@ static bool check_version(int v, const Shape &s, uint64_t seed, cudaStream_t str
     poison(b.yg, (size_t)s.G * s.Di * sizeof(floatX));
     for (int t = 0; t < STEPS; t++) {
         run_version(v, s, w, b, stream);
+        // steps apart, as the trainer's plain encoder launch keeps them: the fused in_proj reads the conv
+        // state before it waits for the kernel before (llmc/cuda/decode.cuh, decode_layer)
+        cudaCheck(cudaStreamSynchronize(stream));
         cpu_step(s, hw, r.data(), cs.data(), ss.data());
     }
     cudaCheck(cudaStreamSynchronize(stream));
@@ -256,13 +259,19 @@ static void bench_version(int v, const Shape &s, cudaStream_t stream, double cop
     std::vector<float> r((size_t)s.G * s.C);
     fill_normal(r.data(), r.size(), 0.0f, 1.0f, &rng);
     upload_f32(b.r, r.data(), r.size());
-    cudaCheck(cudaMemset(b.conv_state, 0, (size_t)s.G * s.Di * s.K * 4));
-    cudaCheck(cudaMemset(b.ssm_state, 0, (size_t)s.G * s.Di * s.N * 4));
-    for (int l = 0; l < L_BENCH; l++) { run_version(v, s, w[l], b, stream); } // warm-up (cuBLAS picks its kernels)
+    // each layer its own conv and SSM states, as in the trainer (the fused in_proj reads its layer's conv
+    // state before it waits for the kernel before, so layers must not share one)
+    const size_t nc = (size_t)s.G * s.Di * s.K, ns = (size_t)s.G * s.Di * s.N;
+    float *conv_states = dmalloc<float>(L_BENCH * nc), *ssm_states = dmalloc<float>(L_BENCH * ns);
+    cudaCheck(cudaMemset(conv_states, 0, L_BENCH * nc * 4));
+    cudaCheck(cudaMemset(ssm_states, 0, L_BENCH * ns * 4));
+    std::vector<Buffers> bl(L_BENCH, b);
+    for (int l = 0; l < L_BENCH; l++) { bl[l].conv_state = conv_states + l * nc; bl[l].ssm_state = ssm_states + l * ns; }
+    for (int l = 0; l < L_BENCH; l++) { run_version(v, s, w[l], bl[l], stream); } // warm-up (cuBLAS picks its kernels)
     cudaGraph_t graph;
     cudaGraphExec_t exec;
     cudaCheck(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-    for (int l = 0; l < L_BENCH; l++) { run_version(v, s, w[l], b, stream); }
+    for (int l = 0; l < L_BENCH; l++) { run_version(v, s, w[l], bl[l], stream); }
     cudaCheck(cudaStreamEndCapture(stream, &graph));
     cudaCheck(cudaGraphInstantiate(&exec, graph, 0));
     const int reps = 50;
@@ -284,6 +293,8 @@ static void bench_version(int v, const Shape &s, cudaStream_t stream, double cop
     cudaCheck(cudaGraphExecDestroy(exec));
     cudaCheck(cudaGraphDestroy(graph));
     for (auto &l : w) { free_layer(l); }
+    dfree(conv_states);
+    dfree(ssm_states);
     free_buffers(b);
 }
 

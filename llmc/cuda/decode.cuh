@@ -16,9 +16,10 @@ Two ways to run a step, the same arithmetic and the same bf16 rounding points:
 At batch 1 the step is ~100 small launches instead of ~240, and each costs more in latency (launch,
 ramp, a chain of dependent memory reads) than in work, so the fused kernels also shorten the chain:
 each is a programmatic dependent launch (sm_90), whose blocks start while the kernel before is
-still running and, before they wait for that kernel's outputs, read what no kernel of the step
-writes: each warp's first weight row into registers (the rest of its rows into L2) and, in in_proj,
-that row's conv state and taps.
+still running. Before they wait for that kernel's outputs they read what no kernel still running
+can write: each warp's first weight row into registers (the rest of that row into L2) and, in
+in_proj, that row's conv state (written by in_proj in the step before, which has finished: see
+decode_layer) and taps.
 At batch 8 a fused layer is already only as fast as the per-operation one (dev/cuda/decode_step.cu):
 cuBLAS's products run on tensor cores, where these kernels hold one fp32 sum per sequence in each
 lane's registers and multiply on the FMA pipe. So above DECODE_MAX_BATCH the per-operation step runs.
@@ -145,9 +146,12 @@ never change during generation): piece i holds the 8 values at k0 + 8 * lane + 2
 P pieces (RowPre<P>; each kernel's P covers its rows at the 130m and 370m shapes: in_proj and the
 head 4, rows of C <= 1024 values; out_proj 8, Di <= 2048; x_proj's slices 2). A lane's pieces past
 those are read after the wait, from L2, where the prologue fetched them. After the wait only the
-inputs are read, so the chain of dependent memory reads after it is one link shorter. (The kernels
-hold these registers across the wait: they are built with __launch_bounds__(DECODE_THREADS, 1), as a
-lower target made the compiler spill them.)
+inputs are read for a warp's first row, so the chain of dependent memory reads after it is one link
+shorter (a warp's later rows, as in the head's ~12 per warp, read their weights after the wait). The
+kernels hold these registers across the wait: x_proj and out_proj are built with
+__launch_bounds__(DECODE_THREADS, 1), in_proj and the head with (DECODE_THREADS, DECODE_BLOCKS_PER_SM),
+as the compiler's own lower register targets spilled them. (The fp32 test build, with twice the
+registers per piece, spills some; only its speed suffers.)
 */
 struct Pack8 { uint4 q[sizeof(floatX) / 2]; }; // 8 values as they lie in memory
 __device__ __forceinline__ Pack8 load_pack8(const floatX *p) {
@@ -283,7 +287,7 @@ __device__ __forceinline__ void preload_first_row(RowPre<P> &pre, const floatX *
 
 /*
 Programmatic dependent launch (sm_90; decode_launch asks for it): the kernel lets the next one be
-scheduled at once, so that its blocks can start their prologue (prefetching their weights) while
+scheduled at once, so that its blocks can start their prologue (reading their weights) while
 this one runs, and waits for the previous kernel to finish before it reads anything that kernel
 wrote. Launched plainly (or before sm_90) both are no-ops.
 */
@@ -356,8 +360,9 @@ __global__ void __launch_bounds__(DECODE_THREADS, DECODE_BLOCKS_PER_SM) decode_i
     const int lane = threadIdx.x % 32, first = blockIdx.x * (DECODE_THREADS / 32) + threadIdx.x / 32; // this warp's first row
     RowPre<4> pre;
     preload_first_row(pre, w, 2 * Di, C);
-    // the first row's conv state (of the last step, which has finished: only this kernel writes it) and taps,
-    // in lane g for sequence g, as the epilogue runs there
+    // the first row's conv state and taps, in lane g for sequence g, as the epilogue runs there. Only this
+    // kernel writes the conv state, in the step before, and that step has finished: decode_layer's callers
+    // launch a plain kernel between steps
     const bool kpre = first < Di && lane < G && Kc <= DECODE_KC;
     float cst[DECODE_KC], cwt[DECODE_KC], cbt = 0.0f;
     if (kpre) {
@@ -584,7 +589,12 @@ static void decode_launch(void (*kernel)(Params...), int grid, int block, size_t
     cudaCheck(cudaLaunchKernelEx(&config, kernel, args...));
 }
 
-// one layer of the fused step (weights of this layer; states of this layer)
+/*
+One layer of the fused step (weights of this layer; states of this layer). The caller launches a plain
+(not programmatic) kernel between two steps, as the trainer's encoder_forward at the start of each
+step: in_proj reads its conv state before it waits for the kernel before, so the step that last
+wrote it must have finished. Layers must not share states.
+*/
 static void decode_layer(float *r, floatX *xz, floatX *u, floatX *xdbl, floatX *yg, float *conv_state, float *ssm_state,
                          const float *norm_w, const floatX *in_w, const float *conv_w, const float *conv_b,
                          const floatX *x_in, const floatX *x_w, const floatX *dt_w, const float *dt_b, const float *A_log,
