@@ -2,8 +2,8 @@
 The recurrent step (generation): one token per sequence through every layer, with O(1) state.
 
 Two ways to run a step, the same arithmetic and the same bf16 rounding points:
-- per operation (any batch): RMSNorm, the matmuls through cuBLASLt, conv1d_silu_step_kernel,
-  selective_scan_step_kernel, the residual add: ~10 launches per layer;
+- per operation (any batch): RMSNorm, the matmuls through cuBLAS, conv1d_silu_step_kernel,
+  selective_scan_step_kernel, the residual add: 8 launches per layer (plus cuBLAS's own);
 - fused (batch <= DECODE_MAX_BATCH): 4 launches per layer, each a matrix-vector product with the
   work around it folded in:
     1. decode_in_proj_kernel: RMSNorm of the residual stream, in_proj, then per channel the conv
