@@ -117,22 +117,6 @@ __global__ void floatX_to_float_kernel(float *out, const floatX *inp, size_t n) 
 // ----------------------------------------------------------------------------
 // the fused step's pieces
 
-// 8 consecutive values from global or shared memory, 16-byte aligned
-__device__ __forceinline__ void load8(float v[8], const __nv_bfloat16 *p) {
-    uint4 q = *(const uint4 *)p;
-    const unsigned w[4] = {q.x, q.y, q.z, q.w};
-    for (int i = 0; i < 4; i++) {
-        float2 f = __bfloat1622float2(*(const __nv_bfloat162 *)&w[i]);
-        v[2 * i] = f.x;
-        v[2 * i + 1] = f.y;
-    }
-}
-__device__ __forceinline__ void load8(float v[8], const float *p) {
-    float4 a = *(const float4 *)p, b = *(const float4 *)(p + 4);
-    v[0] = a.x; v[1] = a.y; v[2] = a.z; v[3] = a.w;
-    v[4] = b.x; v[5] = b.y; v[6] = b.z; v[7] = b.w;
-}
-
 // a row of K values fetched into L2 ahead of its use, one 128-byte line per lane at a time
 __device__ __forceinline__ void prefetch_row(const floatX *w, int K) {
     const char *p = (const char *)w;
@@ -174,6 +158,8 @@ __device__ __forceinline__ void unpack8(float v[8], const Pack8 &p) {
         for (int i = 0; i < 8; i++) { v[i] = __uint_as_float(((const unsigned *)&p.q[i / 4])[i % 4]); }
     }
 }
+// 8 consecutive values from global or shared memory, 16-byte aligned
+__device__ __forceinline__ void load8(float v[8], const floatX *p) { unpack8(v, load_pack8(p)); }
 template <int P> struct RowPre { Pack8 q[P]; };
 
 // pre = the lane's first pieces of w[k0, k1) (vec rows only); the rest of the row into L2
