@@ -49,9 +49,11 @@ if [ "$has_gpu" = 1 ] && [ ! -x ./test_mamba_cu ]; then
 elif [ "$has_gpu" = 1 ]; then
     # the PyTorch fixtures and reference fixtures from the CPU trainer for shapes they do not cover
     FX=$(mktemp -d)
-    mapfile -t FIXTURES < <(bash test/gpu_fixtures.sh "$FX")
-    # a fixture that failed to be written must not leave test_mamba_cu on its two defaults unnoticed
-    run_suite gpu_fixtures bash -c '[ "$1" -eq 10 ] && echo "1 passed, 0 failed" || { echo "FAIL: $1 of 10 fixtures written"; echo "0 passed, 1 failed"; }' _ "${#FIXTURES[@]}"
+    fixture_list=$(bash test/gpu_fixtures.sh "$FX")
+    fixture_rc=$?
+    mapfile -t FIXTURES <<< "$fixture_list"
+    # a fixture that failed to be written (the script stops at it) must not go unnoticed
+    run_suite gpu_fixtures bash -c '[ "$1" -eq 0 ] && echo "1 passed, 0 failed" || { echo "FAIL: test/gpu_fixtures.sh exited $1"; echo "0 passed, 1 failed"; }' _ "$fixture_rc"
     run_suite test_mamba_cu ./test_mamba_cu "${FIXTURES[@]}"
     if [ -x ./test_mamba_cu_fp32 ]; then run_suite test_mamba_cu_fp32 ./test_mamba_cu_fp32 "${FIXTURES[@]}"
     else echo "SKIP test_mamba_cu_fp32: not built (not counted as passed)"; fi
