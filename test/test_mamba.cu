@@ -441,7 +441,7 @@ static void sampler_case(const char *name, int V, int Vp, int live, float temper
     // replayed here: a block of the cluster owns `seg` 4-token items, a warp a run of q of them; each
     // lane sums its items in order, the warp by a butterfly, the block its warps in order, the cluster its
     // blocks in order): where the walk, which sums in token order, can run past the run's last token
-    const int n4 = (V + 3) / 4, seg = (n4 + cb * 32 - 1) / (cb * 32) * 32, q = (seg + 32 * SAMPLE_WARPS - 1) / (32 * SAMPLE_WARPS) * 32;
+    const int n4 = (V + 3) / 4, seg = sample_segment_items(V, cb), q = sample_warp_run(seg);
     float mx = logits[0], acc = 0.0f, ends[8 * (SAMPLE_WARPS + 1)];
     int nends = 0;
     for (int i = 1; i < V; i++) { mx = fmaxf(mx, logits[i]); }

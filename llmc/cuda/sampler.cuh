@@ -64,14 +64,19 @@ template <class T> __device__ __forceinline__ T *sample_remote(T *p, int rank) {
 
 struct SampleSegment { int i0, i1, seg; };
 
+// items per block of a cluster of cb blocks: the blocks' shares as even as multiples of 32 allow (the tests
+// replay the kernel's sums with this and sample_warp_run)
+__host__ __device__ __forceinline__ int sample_segment_items(int V, int cb) {
+    const int n4 = (V + 3) / 4;
+    return (n4 + cb * 32 - 1) / (cb * 32) * 32;
+}
 __device__ __forceinline__ SampleSegment sample_segment(int V) {
-    const int n4 = (V + 3) / 4, cb = sample_cluster_blocks();
-    const int seg = (n4 + cb * 32 - 1) / (cb * 32) * 32; // the blocks' shares as even as multiples of 32 allow
+    const int n4 = (V + 3) / 4, seg = sample_segment_items(V, sample_cluster_blocks());
     const int i0 = min(sample_cluster_rank() * seg, n4);
     return {i0, min(i0 + seg, n4), seg};
 }
 // items per warp run in the draw: a multiple of 32 with SAMPLE_WARPS runs covering the segment
-__device__ __forceinline__ int sample_warp_run(int seg) { return (seg + 32 * SAMPLE_WARPS - 1) / (32 * SAMPLE_WARPS) * 32; }
+__host__ __device__ __forceinline__ int sample_warp_run(int seg) { return (seg + 32 * SAMPLE_WARPS - 1) / (32 * SAMPLE_WARPS) * 32; }
 
 // tokens 4i .. 4i+3 of a row (16-byte aligned: Vp a multiple of 4); past V, -inf (callers also test the index)
 __device__ __forceinline__ float4 sample_item(const float *l, int i, int V) {
