@@ -49,6 +49,15 @@ static inline void device_malloc(void **p, size_t bytes, const char *what, const
 
 static inline int ceil_div(long a, long b) { return (int)((a + b - 1) / b); }
 
+// whether the code that runs for kernel f was compiled for sm_90 or later (its PTX version: an sm_80
+// build's PTX, compiled for a Hopper card at load time, has none of sm_90's instructions), so that
+// thread-block clusters and programmatic launches may be asked for
+static inline int compiled_for_sm90(const void *f) {
+    cudaFuncAttributes attributes;
+    cudaCheck(cudaFuncGetAttributes(&attributes, f));
+    return attributes.ptxVersion >= 90;
+}
+
 // conversions that read the same in both builds
 __device__ __forceinline__ float toF(float v) { return v; }
 __device__ __forceinline__ float toF(__nv_bfloat16 v) { return __bfloat162float(v); }

@@ -551,17 +551,13 @@ static int decode_fused_supported(int G, int C, int Di) {
 
 /*
 A launch of a fused-step kernel, as a programmatic dependent launch when the code that runs was
-compiled for sm_90 or later (its PTX version: an sm_80 build's PTX, compiled for an H100 at load
+compiled for sm_90 or later (compiled_for_sm90: an sm_80 build's PTX, compiled for an H100 at load
 time, has no wait in it, so it must launch plainly).
 */
 template <typename... Params, typename... Args>
 static void decode_launch(void (*kernel)(Params...), int grid, int block, size_t smem, cudaStream_t stream, Args... args) {
     static int pdl = -1;
-    if (pdl < 0) {
-        cudaFuncAttributes attributes;
-        cudaCheck(cudaFuncGetAttributes(&attributes, decode_scan_kernel));
-        pdl = attributes.ptxVersion >= 90;
-    }
+    if (pdl < 0) { pdl = compiled_for_sm90((const void *)decode_scan_kernel); }
     cudaLaunchConfig_t config = {};
     config.gridDim = dim3(grid);
     config.blockDim = dim3(block);

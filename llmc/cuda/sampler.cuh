@@ -638,16 +638,12 @@ static int sample_cluster_override = 0;
 /*
 Draws one token per sequence (tokens[g], g < G) from logits (G rows Vp floats apart) with coins[g] in
 [0, 1); thresholds (may be NULL) gets the smallest logit kept. Clusters only where the code that runs
-was compiled for sm_90 or later (its PTX version, as decode_launch decides).
+was compiled for sm_90 or later (compiled_for_sm90).
 */
 static void sample_launch(int *tokens, float *thresholds, const float *logits, const float *coins, int G, int V, int Vp, int top_k,
                           float top_p, float temperature, cudaStream_t stream) {
     static int clusters = -1;
-    if (clusters < 0) {
-        cudaFuncAttributes attributes;
-        cudaCheck(cudaFuncGetAttributes(&attributes, sample_kernel));
-        clusters = attributes.ptxVersion >= 90;
-    }
+    if (clusters < 0) { clusters = compiled_for_sm90((const void *)sample_kernel); }
     int cb = sample_cluster_override > 0 ? sample_cluster_override : G <= 16 ? 8 : G <= 32 ? 4 : G <= 64 ? 2 : 1;
     cb = clusters ? cb : 1;
     cudaLaunchConfig_t config = {};
