@@ -842,7 +842,7 @@ static void recurrent_advance(const Mamba *model, RecurrentState *st) {
     cudaStream_t s = main_stream;
     if (use_cuda_graphs && !st->graph_ready && st->pos >= 1) { // the first step ran plainly (cuBLAS has picked its kernels)
         cudaGraph_t graph;
-        cudaCheck(cudaStreamSynchronize(s)); // (the capture starts on an idle stream: generation queues steps ahead)
+        cudaCheck(cudaStreamSynchronize(s)); // (one wait per generation; not required: training captures on a busy stream)
         cudaCheck(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
         mamba_step_kernels(model, st);
         cudaCheck(cudaStreamEndCapture(s, &graph));
@@ -858,14 +858,14 @@ static void recurrent_advance(const Mamba *model, RecurrentState *st) {
     st->pos++;
 }
 
-// queues a step that consumes one token of each sequence (tokens: batch ids; the host copy may change once
-// this returns), leaving the next logits in st->logits_f on the device
+// queues a step that consumes one token of each sequence (tokens: batch ids), leaving the next logits in
+// st->logits_f on the device. The copy of tokens is queued too: they must stay as they are until the stream
+// has run it (pinned memory left alone, or a wait for the stream, as mamba_step's)
 static void recurrent_feed(const Mamba *model, RecurrentState *st, const int *tokens) {
     const MambaConfig *cfg = &model->config;
     for (int g = 0; g < st->batch; g++) {
         if (tokens[g] < 0 || tokens[g] >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", tokens[g], cfg->vocab_size); }
     }
-    // (pageable memory: the copy has read tokens when the call returns)
     cudaCheck(cudaMemcpyAsync(st->tokens, tokens, st->batch * sizeof(int), cudaMemcpyHostToDevice, main_stream));
     recurrent_advance(model, st);
 }
@@ -1039,50 +1039,55 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
         if (ids[0] < 0 || ids[0] >= V) { ids[0] = 0; }
         n = 1;
     }
-    int *tokens = (int *)mallocCheck((size_t)G * sizeof(int));
     int *out = (int *)mallocCheck((size_t)G * (o->gen_tokens + 1) * sizeof(int));
+    /*
+    The steps are queued ahead of the host, up to GEN_AHEAD of them: step i's uniforms (one per sequence
+    from the host RNG, in sequence order, as the host sampler draws them) and tokens go through slot
+    i % GEN_AHEAD of two small pinned buffers, and the host waits for step i - GEN_AHEAD only to reuse its
+    slot, copying its tokens out (and printing them when there is one sequence). The prompt's tokens are
+    fed from pinned memory of their own, without copying the logits back.
+    */
+    const int T = o->gen_tokens, GEN_AHEAD = 8;
+    int *feed, *drawn;
+    float *coins;
+    cudaCheck(cudaMallocHost((void **)&feed, (size_t)n * G * sizeof(int)));
+    cudaCheck(cudaMallocHost((void **)&coins, (size_t)GEN_AHEAD * G * sizeof(float)));
+    cudaCheck(cudaMallocHost((void **)&drawn, (size_t)GEN_AHEAD * G * sizeof(int)));
+    cudaEvent_t done[GEN_AHEAD];
+    for (int k = 0; k < GEN_AHEAD; k++) { cudaCheck(cudaEventCreateWithFlags(&done[k], cudaEventDisableTiming)); }
     printf("generating:\n---\n");
     for (int i = 0; i < n; i++) {
         if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
         if (prompt != NULL && G == 1) { tokenizer_print(tokenizer, ids[i]); }
-        for (int g = 0; g < G; g++) { tokens[g] = ids[i]; }
-        if (i < n - 1) { recurrent_feed(model, &st, tokens); }
+        for (int g = 0; g < G; g++) { feed[(size_t)i * G + g] = ids[i]; }
+        if (i < n - 1) { recurrent_feed(model, &st, feed + (size_t)i * G); }
     }
-    /*
-    The steps are queued ahead of the host: every step's uniforms are drawn first (one per sequence from the
-    host RNG, step by step in sequence order: the order the host sampler draws them), each step's tokens
-    come back into pinned memory, and the host waits only to print, GEN_AHEAD steps behind the device.
-    */
-    const int T = o->gen_tokens, GEN_AHEAD = 8;
-    float *coins;
-    int *drawn;
-    cudaCheck(cudaMallocHost((void **)&coins, (size_t)G * (T > 0 ? T : 1) * sizeof(float)));
-    cudaCheck(cudaMallocHost((void **)&drawn, (size_t)G * (T > 0 ? T : 1) * sizeof(int)));
-    for (size_t i = 0; i < (size_t)G * T; i++) { coins[i] = fminf((float)random_f64(rng), 0.99999994f); } // [0, 1) after rounding too
-    cudaEvent_t done[GEN_AHEAD];
-    for (int k = 0; k < GEN_AHEAD; k++) { cudaCheck(cudaEventCreateWithFlags(&done[k], cudaEventDisableTiming)); }
-    auto print_step = [&](int i) { // sequence 0's token of step i, streamed when there is one sequence
-        if (G > 1) { return; }
-        if (tokenizer->init_ok) { tokenizer_print(tokenizer, drawn[i]); } else { printf("%d ", drawn[i]); }
-        fflush(stdout);
+    cudaCheck(cudaStreamSynchronize(main_stream)); // the prompt is not timed
+    auto collect = [&](int i) { // step i has run: its tokens into out, printed as they come with one sequence
+        const int *d = drawn + (size_t)(i % GEN_AHEAD) * G;
+        for (int g = 0; g < G; g++) { out[(size_t)g * T + i] = d[g]; }
+        if (G == 1) {
+            if (tokenizer->init_ok) { tokenizer_print(tokenizer, d[0]); } else { printf("%d ", d[0]); }
+            fflush(stdout);
+        }
     };
     double t0 = now_seconds();
     for (int i = 0; i < T; i++) {
-        if (i == 0) { recurrent_feed(model, &st, tokens); } else { recurrent_advance(model, &st); } // tokens already on the device
-        sample_on_device(&st, V, Vp, o->temperature, o->top_k, o->top_p, coins + (size_t)i * G, drawn + (size_t)i * G);
-        cudaCheck(cudaEventRecord(done[i % GEN_AHEAD], main_stream));
-        if (i + 1 >= GEN_AHEAD) { // step i - GEN_AHEAD + 1 (whose event slot step i + 1 reuses) is printed
-            cudaCheck(cudaEventSynchronize(done[(i + 1) % GEN_AHEAD]));
-            print_step(i + 1 - GEN_AHEAD);
+        const int slot = i % GEN_AHEAD;
+        if (i >= GEN_AHEAD) { // step i - GEN_AHEAD, the slot's last user, has run
+            cudaCheck(cudaEventSynchronize(done[slot]));
+            collect(i - GEN_AHEAD);
         }
+        for (int g = 0; g < G; g++) { coins[(size_t)slot * G + g] = fminf((float)random_f64(rng), 0.99999994f); } // [0, 1) after rounding too
+        if (i == 0) { recurrent_feed(model, &st, feed + (size_t)(n - 1) * G); } else { recurrent_advance(model, &st); } // (tokens already on the device)
+        sample_on_device(&st, V, Vp, o->temperature, o->top_k, o->top_p, coins + (size_t)slot * G, drawn + (size_t)slot * G);
+        cudaCheck(cudaEventRecord(done[slot], main_stream));
     }
     cudaCheck(cudaStreamSynchronize(main_stream));
-    for (int i = T - GEN_AHEAD + 1 > 0 ? T - GEN_AHEAD + 1 : 0; i < T; i++) { print_step(i); }
+    for (int i = T > GEN_AHEAD ? T - GEN_AHEAD : 0; i < T; i++) { collect(i); }
     double seconds = now_seconds() - t0;
-    for (int i = 0; i < T; i++) {
-        for (int g = 0; g < G; g++) { out[(size_t)g * T + i] = drawn[(size_t)i * G + g]; }
-    }
     for (int k = 0; k < GEN_AHEAD; k++) { cudaCheck(cudaEventDestroy(done[k])); }
+    cudaCheck(cudaFreeHost(feed));
     cudaCheck(cudaFreeHost(coins));
     cudaCheck(cudaFreeHost(drawn));
     for (int g = 0; G > 1 && g < G; g++) {
@@ -1099,7 +1104,6 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
                (double)G * o->gen_tokens / seconds, G);
     }
     free(out);
-    free(tokens);
     free(ids);
     recurrent_free(&st);
 }
