@@ -1,10 +1,12 @@
 #!/bin/bash
-# Prepared 2026-12-02 for the next device time (branch next/generation-queued; not run yet): generation queues its steps ahead of the host (uniforms
+# Run on 2026-12-02 (twenty-sixth session in doc/perf.md, branch next/generation-queued-2 = main 87ae49c + the change; results
+# there, "Steps queued ahead of the host"): generation queues its steps ahead of the host (uniforms
 # through a ring of 8 pinned slots, the host waiting only to reuse a slot), and the prompt is fed from pinned
 # memory without copying logits to the host: s26_e's version with the review's fixes (O(8 G) pinned memory,
 # the prompt not timed, no pageable source for a queued copy). Before running: git archive <the commit before> | tar -x
 # -C .debs/prev; carry [".debs"]. Checks the output of the previous and the new trainer byte for byte
-# (timing lines left out), tokens/s of both, and the CLI tests on train_mamba_cu.
+# (timing lines left out), tokens/s of both, and the CLI tests on train_mamba_cu. (After the run, the timing lines' echo
+# was trimmed to the first flag and 30 characters of its value: it printed the script's name and the whole long prompt.)
 set -u
 for f in .debs/*.deb; do dpkg -x $f /tmp/cj; done
 export CPATH=/tmp/cj/usr/include LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu LD_LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu NCCL_NVLS_ENABLE=0
@@ -28,7 +30,7 @@ for run in "d384:l8:v256 1 -p $(head -c 3000 dev/data/tinyshakespeare.txt | tr -
     for bin in /tmp/prev/train_mamba_cu ./train_mamba_cu; do
         t=$(date +%s%N)
         timeout 60 $bin -e $m -x 0 -p "" -g 400 -gb $gb "$@" > /tmp/gen.log 2>&1; rc=$?
-        echo "${bin%/train_mamba_cu} $m b$gb [${*:0:40}]: rc $rc, wall $(( ($(date +%s%N) - t) / 1000000 )) ms, $(grep -aE '^decode:' /tmp/gen.log)"
+        echo "${bin%/train_mamba_cu} $m b$gb [${*:1:1} ${2:0:30}]: rc $rc, wall $(( ($(date +%s%N) - t) / 1000000 )) ms, $(grep -aE '^decode:' /tmp/gen.log)"
     done
 done
 BIN=./train_mamba_cu timeout $(( 300 - ($(date +%s) - start) )) bash test/test_cli.sh > $OUT/test_cli_cu.log 2>&1; echo "test_cli_cu rc $? at $(( $(date +%s) - start )) s: $(tail -n 1 $OUT/test_cli_cu.log)"
