@@ -842,6 +842,7 @@ static void recurrent_advance(const Mamba *model, RecurrentState *st) {
     cudaStream_t s = main_stream;
     if (use_cuda_graphs && !st->graph_ready && st->pos >= 1) { // the first step ran plainly (cuBLAS has picked its kernels)
         cudaGraph_t graph;
+        cudaCheck(cudaStreamSynchronize(s)); // (one wait per generation; not required: training captures on a busy stream)
         cudaCheck(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
         mamba_step_kernels(model, st);
         cudaCheck(cudaStreamEndCapture(s, &graph));
@@ -857,32 +858,36 @@ static void recurrent_advance(const Mamba *model, RecurrentState *st) {
     st->pos++;
 }
 
-// consumes one token of each sequence (tokens: batch ids), leaves the next logits in st->cpu_logits (batch, Vp)
-void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
+// queues a step that consumes one token of each sequence (tokens: batch ids), leaving the next logits in
+// st->logits_f on the device. The copy of tokens is queued too: they must stay as they are until the stream
+// has run it (pinned memory left alone, or a wait for the stream, as mamba_step's)
+static void recurrent_feed(const Mamba *model, RecurrentState *st, const int *tokens) {
     const MambaConfig *cfg = &model->config;
-    int Vp = cfg->padded_vocab_size, G = st->batch;
-    for (int g = 0; g < G; g++) {
+    for (int g = 0; g < st->batch; g++) {
         if (tokens[g] < 0 || tokens[g] >= cfg->vocab_size) { fatalf("token %d outside the vocabulary [0, %d)", tokens[g], cfg->vocab_size); }
     }
-    cudaStream_t s = main_stream;
-    cudaCheck(cudaMemcpyAsync(st->tokens, tokens, G * sizeof(int), cudaMemcpyHostToDevice, s));
+    cudaCheck(cudaMemcpyAsync(st->tokens, tokens, st->batch * sizeof(int), cudaMemcpyHostToDevice, main_stream));
     recurrent_advance(model, st);
-    cudaCheck(cudaMemcpyAsync(st->cpu_logits, st->logits_f, (size_t)G * Vp * sizeof(float), cudaMemcpyDeviceToHost, s));
-    cudaCheck(cudaStreamSynchronize(s));
 }
 
-// the next token of every sequence, drawn on the device (llmc/cuda/sampler.cuh) from st->logits_f into
-// st->tokens and tokens (host); one uniform per sequence from the host RNG, in sequence order, as the host
-// sampler draws them
-static void sample_on_device(RecurrentState *st, int V, int Vp, float temperature, int top_k, float top_p, uint64_t *rng,
-                             float *coins, int *tokens) {
+// consumes one token of each sequence (tokens: batch ids), leaves the next logits in st->cpu_logits (batch, Vp)
+void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
+    recurrent_feed(model, st, tokens);
+    size_t bytes = (size_t)st->batch * model->config.padded_vocab_size * sizeof(float);
+    cudaCheck(cudaMemcpyAsync(st->cpu_logits, st->logits_f, bytes, cudaMemcpyDeviceToHost, main_stream));
+    cudaCheck(cudaStreamSynchronize(main_stream));
+}
+
+// queues the draw of the next token of every sequence on the device (llmc/cuda/sampler.cuh), from
+// st->logits_f into st->tokens (the next step's input) and, once the stream gets there, into tokens (pinned
+// host memory); coins (pinned): the step's uniforms
+static void sample_on_device(RecurrentState *st, int V, int Vp, float temperature, int top_k, float top_p,
+                             const float *coins, int *tokens) {
     int G = st->batch;
-    for (int g = 0; g < G; g++) { coins[g] = fminf((float)random_f64(rng), 0.99999994f); } // [0, 1) after rounding too
     cudaStream_t s = main_stream;
     cudaCheck(cudaMemcpyAsync(st->coins, coins, G * sizeof(float), cudaMemcpyHostToDevice, s));
     sample_launch(st->tokens, NULL, st->logits_f, st->coins, G, V, Vp, top_k, top_p, temperature, s);
     cudaCheck(cudaMemcpyAsync(tokens, st->tokens, G * sizeof(int), cudaMemcpyDeviceToHost, s));
-    cudaCheck(cudaStreamSynchronize(s));
 }
 
 // ----------------------------------------------------------------------------
@@ -1034,27 +1039,57 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
         if (ids[0] < 0 || ids[0] >= V) { ids[0] = 0; }
         n = 1;
     }
-    int *tokens = (int *)mallocCheck((size_t)G * sizeof(int));
     int *out = (int *)mallocCheck((size_t)G * (o->gen_tokens + 1) * sizeof(int));
+    /*
+    The steps are queued ahead of the host, up to GEN_AHEAD of them: step i's uniforms (one per sequence
+    from the host RNG, in sequence order, as the host sampler draws them) and tokens go through slot
+    i % GEN_AHEAD of two small pinned buffers, and the host waits for step i - GEN_AHEAD only to reuse its
+    slot, copying its tokens out (and printing them when there is one sequence). The prompt's tokens are
+    fed from pinned memory of their own, without copying the logits back.
+    */
+    const int T = o->gen_tokens, GEN_AHEAD = 8;
+    int *feed, *drawn;
+    float *coins;
+    cudaCheck(cudaMallocHost((void **)&feed, (size_t)n * G * sizeof(int)));
+    cudaCheck(cudaMallocHost((void **)&coins, (size_t)GEN_AHEAD * G * sizeof(float)));
+    cudaCheck(cudaMallocHost((void **)&drawn, (size_t)GEN_AHEAD * G * sizeof(int)));
+    cudaEvent_t done[GEN_AHEAD];
+    for (int k = 0; k < GEN_AHEAD; k++) { cudaCheck(cudaEventCreateWithFlags(&done[k], cudaEventDisableTiming)); }
     printf("generating:\n---\n");
     for (int i = 0; i < n; i++) {
         if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
         if (prompt != NULL && G == 1) { tokenizer_print(tokenizer, ids[i]); }
-        for (int g = 0; g < G; g++) { tokens[g] = ids[i]; }
-        if (i < n - 1) { mamba_step(model, &st, tokens); }
+        for (int g = 0; g < G; g++) { feed[(size_t)i * G + g] = ids[i]; }
+        if (i < n - 1) { recurrent_feed(model, &st, feed + (size_t)i * G); }
     }
-    float *coins = (float *)mallocCheck((size_t)G * sizeof(float));
-    double t0 = now_seconds();
-    for (int i = 0; i < o->gen_tokens; i++) {
-        if (i == 0) { mamba_step(model, &st, tokens); } else { recurrent_advance(model, &st); } // tokens already on the device
-        sample_on_device(&st, V, Vp, o->temperature, o->top_k, o->top_p, rng, coins, tokens);
-        for (int g = 0; g < G; g++) { out[(size_t)g * o->gen_tokens + i] = tokens[g]; }
+    cudaCheck(cudaStreamSynchronize(main_stream)); // the prompt is not timed
+    auto collect = [&](int i) { // step i has run: its tokens into out, printed as they come with one sequence
+        const int *d = drawn + (size_t)(i % GEN_AHEAD) * G;
+        for (int g = 0; g < G; g++) { out[(size_t)g * T + i] = d[g]; }
         if (G == 1) {
-            if (tokenizer->init_ok) { tokenizer_print(tokenizer, tokens[0]); } else { printf("%d ", tokens[0]); }
+            if (tokenizer->init_ok) { tokenizer_print(tokenizer, d[0]); } else { printf("%d ", d[0]); }
             fflush(stdout);
         }
+    };
+    double t0 = now_seconds();
+    for (int i = 0; i < T; i++) {
+        const int slot = i % GEN_AHEAD;
+        if (i >= GEN_AHEAD) { // step i - GEN_AHEAD, the slot's last user, has run
+            cudaCheck(cudaEventSynchronize(done[slot]));
+            collect(i - GEN_AHEAD);
+        }
+        for (int g = 0; g < G; g++) { coins[(size_t)slot * G + g] = fminf((float)random_f64(rng), 0.99999994f); } // [0, 1) after rounding too
+        if (i == 0) { recurrent_feed(model, &st, feed + (size_t)(n - 1) * G); } else { recurrent_advance(model, &st); } // (tokens already on the device)
+        sample_on_device(&st, V, Vp, o->temperature, o->top_k, o->top_p, coins + (size_t)slot * G, drawn + (size_t)slot * G);
+        cudaCheck(cudaEventRecord(done[slot], main_stream));
     }
+    cudaCheck(cudaStreamSynchronize(main_stream));
+    for (int i = T > GEN_AHEAD ? T - GEN_AHEAD : 0; i < T; i++) { collect(i); }
     double seconds = now_seconds() - t0;
+    for (int k = 0; k < GEN_AHEAD; k++) { cudaCheck(cudaEventDestroy(done[k])); }
+    cudaCheck(cudaFreeHost(feed));
+    cudaCheck(cudaFreeHost(coins));
+    cudaCheck(cudaFreeHost(drawn));
     for (int g = 0; G > 1 && g < G; g++) {
         if (g > 0) { printf("\n---\n"); }
         if (prompt != NULL) { printf("%s", prompt); }
@@ -1068,9 +1103,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
         printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, o->gen_tokens, seconds,
                (double)G * o->gen_tokens / seconds, G);
     }
-    free(coins);
     free(out);
-    free(tokens);
     free(ids);
     recurrent_free(&st);
 }
