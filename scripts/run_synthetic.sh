@@ -4,7 +4,8 @@
 # Induction heads (paper 4.1.2): 2 layers, C=64, vocab 16, trained at L=256, batch 8, Adam lr 1e-3,
 #   no weight decay; then token accuracy at L = 2^6 .. 2^20 (paper: 205K steps; here fewer, stated).
 # Selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise then 16
-#   markers; paper L=4096, batch 64, lr 1e-4, 400K steps; here L=1024 and fewer steps, stated.
+#   markers; paper L=4096, batch 64, lr 1e-4, 400K steps; here L=1024 (COPY_L sets it) and fewer
+#   steps, stated.
 set -euo pipefail
 usage() {
     cat <<'EOF'
@@ -15,9 +16,10 @@ The Mamba paper's synthetic tasks, each with the selective model (s1) and withou
   induction heads (paper 4.1.2): 2 layers, C=64, vocab 16, trained at L=256, batch 8, Adam LR 1e-3,
     no weight decay; then the accuracy at the answer position (one per sequence) at L = 2^6 .. 2^20,
     each length on VAL_SEQS sequences of the synthetic val set (its first VAL_SEQS / EVAL_B batches);
-  selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise in 1,024
+  selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise in COPY_L
     positions then 16 markers, batch 64; accuracy over the 16 answers of 20 x 64 val sequences.
-The paper trains longer (205K / 400K steps) and copies at L=4096; the printed lines say what ran.
+The paper trains longer (205K / 400K steps) and copies at L=4096 (COPY_L=4096 here, ~4x the time per
+step); the printed lines say what ran.
 The defaults are a quick look; doc/results.md has 100K-step runs of four seeds (SEL=1 EVAL_B=8 bash
 scripts/run_synthetic.sh out/syn 100000 20000, a few minutes on an H200) and how far each generalises.
 Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output) and
@@ -35,6 +37,7 @@ run (about 1.5 minutes on 2 cores, nearly all of it the copying task's 5 steps):
   SEL=1 LENGTHS="6 8" VAL_SEQS=4 bash scripts/run_synthetic.sh /tmp/syn 20 5
 
 Environment (defaults in brackets):
+  TASKS ["induction copy"]          the tasks to run, in that order
   SEL ["1 0"]                       the variants: 1 selective, 0 no selection
   SEED [1337]                       the trainer's seed (-sd: init and data). Whether induction heads
                                     generalise to long L varies with it (doc/results.md); compare
@@ -46,6 +49,8 @@ Environment (defaults in brackets):
   EVAL_B [1]                        sequences per evaluation batch (divides VAL_SEQS): more is faster
                                     where memory allows, ~5 KB per token on the GPU (8 x 2^20 tokens:
                                     ~40 GB); another EVAL_B measures other sequences of the same val set
+  COPY_L [1024]                     the copying task's noise region, in which the 16 data tokens lie
+                                    (the sequence is COPY_L + 16 tokens); the paper's is 4096
   BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given)
 EOF
 }
@@ -59,6 +64,8 @@ SEED=${SEED:-1337}
 LENGTHS=${LENGTHS:-6 8 10 12 14 16 18 20}
 VAL_SEQS=${VAL_SEQS:-256}
 EVAL_B=${EVAL_B:-1}
+TASKS=${TASKS:-induction copy}
+COPY_L=${COPY_L:-1024}
 require_uint VAL_SEQS 1
 if ! is_uint "$EVAL_B" || [ "$EVAL_B" -lt 1 ] || [ $(( VAL_SEQS % EVAL_B )) -ne 0 ]; then
     die "EVAL_B must be a positive integer that divides VAL_SEQS ($VAL_SEQS), got '$EVAL_B'"
@@ -66,6 +73,9 @@ fi
 is_uint "$IND_STEPS" && [ "$IND_STEPS" -ge 1 ] || die "induction steps must be a whole number from 1 to 999999999, got '$IND_STEPS'"
 is_uint "$COPY_STEPS" && [ "$COPY_STEPS" -ge 1 ] || die "copy steps must be a whole number from 1 to 999999999, got '$COPY_STEPS'"
 for sel in $SEL; do case "$sel" in 0|1) ;; *) die "SEL must list 1 and / or 0, got '$SEL'" ;; esac; done
+for task in $TASKS; do case "$task" in induction|copy) ;; *) die "TASKS must list induction and / or copy, got '$TASKS'" ;; esac; done
+[ -n "${TASKS// /}" ] || die "TASKS must list induction and / or copy, got '$TASKS'"
+require_uint COPY_L 16 # the 16 data tokens lie at distinct positions of the noise region
 [ -n "${SEL// /}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
 [[ "$SEED" =~ ^-?[0-9]+$ ]] && [ "${#SEED}" -le 10 ] || die "SEED must be an integer, got '$SEED'"
 for p in $LENGTHS; do
@@ -135,6 +145,7 @@ val_accuracy() {
 
 COMMON=(-v 1000 -m "$SYNTH_VAL_BATCHES" -g 0 -s 0 -c 0 -u 200 -k constant -sd "$SEED")
 for sel in $SEL; do
+    [[ " $TASKS " == *" induction "* ]] || break
     name=induction_s$sel
     train "$name" "$IND_STEPS" -e "d64:l2:v16:s$sel" -i synth:induction -j synth:induction -b 8 -t 256 -l 1e-3 "${COMMON[@]}"
     acc=$(val_accuracy "$name" "$(cat "$OUT/$name.txt")")
@@ -155,8 +166,10 @@ for sel in $SEL; do
     done
 done
 for sel in $SEL; do
+    [[ " $TASKS " == *" copy "* ]] || break
     name=copy_s$sel
-    train "$name" "$COPY_STEPS" -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t 1040 -l 1e-3 "${COMMON[@]}"
+    [ "$COPY_L" -eq 1024 ] || name=copy_L${COPY_L}_s$sel # another length is another run (its own checkpoints)
+    train "$name" "$COPY_STEPS" -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t $(( COPY_L + 16 )) -l 1e-3 "${COMMON[@]}"
     acc=$(val_accuracy "$name" "$(cat "$OUT/$name.txt")")
-    echo "== $name (L=1024 + 16 markers, $COPY_STEPS steps): val accuracy $acc (16 answers in each of $SYNTH_VAL_BATCHES x 64 sequences)"
+    echo "== $name (L=$COPY_L + 16 markers, $COPY_STEPS steps): val accuracy $acc (16 answers in each of $SYNTH_VAL_BATCHES x 64 sequences)"
 done

@@ -226,6 +226,18 @@ if grep -q -- "-sd 7 -x 2 -o $TMP/syn7/induction_s1" "$TMP/fake_args.log"; then 
 else bad "synthetic_seed_passed" "$(grep syn7 "$TMP/fake_args.log" | head -n 1)"; fi
 expect_error_cmd synthetic_training_failure "training induction_s1: the trainer exited with 3: fake failure at -t 256" \
     "${SY[@]}" FAKE_FAIL_T=256 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# TASKS picks the tasks; COPY_L sets the copying task's length (T = COPY_L + 16), in a run directory of its own
+: > "$TMP/fake_args.log"
+out=$("${SY[@]}" TASKS=copy COPY_L=4096 bash scripts/run_synthetic.sh "$TMP/synL" 2 3 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && ! grep -q "synth:induction" "$TMP/fake_args.log" &&
+   grep -q -- "-i synth:copy -j synth:copy -b 64 -t 4112 .* -x 3 -o $TMP/synL/copy_L4096_s1 " "$TMP/fake_args.log" &&
+   echo "$out" | grep -q "^== copy_L4096_s1 (L=4096 + 16 markers, 3 steps): val accuracy 0.500000"; then ok "synthetic_tasks_and_copy_length"
+else bad "synthetic_tasks_and_copy_length" "rc $rc: $(echo "$out" | tail -n 1); $(head -n 1 "$TMP/fake_args.log")"; fi
+"${SY[@]}" TASKS=induction bash scripts/run_synthetic.sh "$TMP/synI" 2 3 > /dev/null 2>&1
+if [ -e "$TMP/synI/induction_s1_lengths.txt" ] && ! grep -q "synth:copy" <(grep synI "$TMP/fake_args.log"); then ok "synthetic_tasks_induction_only"
+else bad "synthetic_tasks_induction_only" "$(grep synI "$TMP/fake_args.log" | grep -c synth:copy) copy runs"; fi
+expect_error_cmd synthetic_bad_tasks "TASKS must list induction and / or copy, got 'copying'" "${SY[@]}" TASKS=copying bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_bad_copy_l "COPY_L must be a whole number from 16 to 999999999, got '15'" "${SY[@]}" COPY_L=15 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 
 # --- plot_log.py: bad files are one-line errors (checked before matplotlib is needed); with
 # matplotlib, the accuracy axis says which positions it counts (SVG with text kept as text)
