@@ -20,7 +20,7 @@ import re
 import sys
 
 LINE = re.compile(r"^s:(\d+) (trl|tel|tea):([-+0-9.eE]+|nan|inf)$")
-SYNTHETIC_RUN = re.compile(r"^(induction|copy)_s[01]$")  # the run directories of scripts/run_synthetic.sh
+SYNTHETIC_RUN = re.compile(r"^(induction|copy|copy_L\d+)_s[01]$")  # the run directories of scripts/run_synthetic.sh
 POSITIONS = {"all": "all positions", "answers": "answer positions"}  # what --accuracy's values count
 
 
