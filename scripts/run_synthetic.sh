@@ -18,8 +18,8 @@ The Mamba paper's synthetic tasks, each with the selective model (s1) and withou
     each length on VAL_SEQS sequences of the synthetic val set (its first VAL_SEQS / EVAL_B batches);
   selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise in COPY_L
     positions then 16 markers, batch 64; accuracy over the 16 answers of 20 x 64 val sequences.
-The paper trains longer (205K / 400K steps) and copies at L=4096 (COPY_L=4096 here, ~4x the time per
-step); the printed lines say what ran.
+The paper trains longer (205K / 400K steps) and copies at L=4096 (COPY_L=4096 here: 15 ms per step on
+an H200 shared by two such runs, doc/results.md); the printed lines say what ran.
 The defaults are a quick look; doc/results.md has 100K-step runs of four seeds (SEL=1 EVAL_B=8 bash
 scripts/run_synthetic.sh out/syn 100000 20000, a few minutes on an H200) and how far each generalises.
 Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output) and
