@@ -37,7 +37,7 @@ run (about 1.5 minutes on 2 cores, nearly all of it the copying task's 5 steps):
   SEL=1 LENGTHS="6 8" VAL_SEQS=4 bash scripts/run_synthetic.sh /tmp/syn 20 5
 
 Environment (defaults in brackets):
-  TASKS ["induction copy"]          the tasks to run, in that order
+  TASKS ["induction copy"]          the tasks to run (induction first when both)
   SEL ["1 0"]                       the variants: 1 selective, 0 no selection
   SEED [1337]                       the trainer's seed (-sd: init and data). Whether induction heads
                                     generalise to long L varies with it (doc/results.md); compare
@@ -50,7 +50,8 @@ Environment (defaults in brackets):
                                     where memory allows, ~5 KB per token on the GPU (8 x 2^20 tokens:
                                     ~40 GB); another EVAL_B measures other sequences of the same val set
   COPY_L [1024]                     the copying task's noise region, in which the 16 data tokens lie
-                                    (the sequence is COPY_L + 16 tokens); the paper's is 4096
+                                    (the sequence is COPY_L + 16 tokens); the paper's is 4096. Runs at
+                                    another length than 1024 are OUT/copy_L<COPY_L>_s<0|1>
   BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given)
 EOF
 }
@@ -73,8 +74,11 @@ fi
 is_uint "$IND_STEPS" && [ "$IND_STEPS" -ge 1 ] || die "induction steps must be a whole number from 1 to 999999999, got '$IND_STEPS'"
 is_uint "$COPY_STEPS" && [ "$COPY_STEPS" -ge 1 ] || die "copy steps must be a whole number from 1 to 999999999, got '$COPY_STEPS'"
 for sel in $SEL; do case "$sel" in 0|1) ;; *) die "SEL must list 1 and / or 0, got '$SEL'" ;; esac; done
-for task in $TASKS; do case "$task" in induction|copy) ;; *) die "TASKS must list induction and / or copy, got '$TASKS'" ;; esac; done
-[ -n "${TASKS// /}" ] || die "TASKS must list induction and / or copy, got '$TASKS'"
+do_induction=0; do_copy=0
+for task in $TASKS; do
+    case "$task" in induction) do_induction=1 ;; copy) do_copy=1 ;; *) die "TASKS must list induction and / or copy, got '$TASKS'" ;; esac
+done
+[ $(( do_induction + do_copy )) -gt 0 ] || die "TASKS must list induction and / or copy, got '$TASKS'"
 require_uint COPY_L 16 # the 16 data tokens lie at distinct positions of the noise region
 [ -n "${SEL// /}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
 [[ "$SEED" =~ ^-?[0-9]+$ ]] && [ "${#SEED}" -le 10 ] || die "SEED must be an integer, got '$SEED'"
@@ -88,15 +92,17 @@ if [ -z "${BIN:-}" ]; then
     else
         make -s train_mamba; BIN=./train_mamba
         nvar=$(echo "$SEL" | wc -w) # measured on 2 cores: 72 ms per induction step, 3.1 s per copying step
-        secs=$(( nvar * (IND_STEPS * 72 / 1000 + COPY_STEPS * 31 / 10) * 2 / $(nproc) ))
+        # (a copying step's time taken as proportional to its length, T = COPY_L + 16; measured at 1040)
+        secs=$(( nvar * (do_induction * IND_STEPS * 72 / 1000 + do_copy * COPY_STEPS * 31 * (COPY_L + 16) / 10400) * 2 / $(nproc) ))
         # measured: one sequence of 2^16 tokens takes ~3.5 s to evaluate on 2 cores, and time grows with L
         evsecs=0
-        for p in $LENGTHS; do evsecs=$(( evsecs + VAL_SEQS * (1 << p) / 18724 )); done
+        for p in $LENGTHS; do evsecs=$(( evsecs + do_induction * VAL_SEQS * (1 << p) / 18724 )); done
         evsecs=$(( nvar * evsecs * 2 / $(nproc) ))
         if [ $(( secs + evsecs )) -ge 600 ]; then
+            evals=""
+            [ "$do_induction" = 1 ] && evals=", plus about $((evsecs / 3600)) h $((evsecs % 3600 / 60)) min for the length evaluations (VAL_SEQS=$VAL_SEQS)"
             echo "warning: no GPU: the CPU trainer takes about $((secs / 3600)) h $((secs % 3600 / 60)) min for these step counts" \
-                 "on $(nproc) cores, plus about $((evsecs / 3600)) h $((evsecs % 3600 / 60)) min for the length evaluations" \
-                 "(VAL_SEQS=$VAL_SEQS; under a minute on one GPU)"
+                 "on $(nproc) cores$evals; a GPU takes minutes"
         fi
     fi
 fi
@@ -145,7 +151,7 @@ val_accuracy() {
 
 COMMON=(-v 1000 -m "$SYNTH_VAL_BATCHES" -g 0 -s 0 -c 0 -u 200 -k constant -sd "$SEED")
 for sel in $SEL; do
-    [[ " $TASKS " == *" induction "* ]] || break
+    [ "$do_induction" = 1 ] || break
     name=induction_s$sel
     train "$name" "$IND_STEPS" -e "d64:l2:v16:s$sel" -i synth:induction -j synth:induction -b 8 -t 256 -l 1e-3 "${COMMON[@]}"
     acc=$(val_accuracy "$name" "$(cat "$OUT/$name.txt")")
@@ -166,7 +172,7 @@ for sel in $SEL; do
     done
 done
 for sel in $SEL; do
-    [[ " $TASKS " == *" copy "* ]] || break
+    [ "$do_copy" = 1 ] || break
     name=copy_s$sel
     [ "$COPY_L" -eq 1024 ] || name=copy_L${COPY_L}_s$sel # another length is another run (its own checkpoints)
     train "$name" "$COPY_STEPS" -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t $(( COPY_L + 16 )) -l 1e-3 "${COMMON[@]}"

@@ -2,7 +2,8 @@
 # Run on 2026-12-02 (twenty-sixth session in doc/perf.md, branch next/generation-queued-2 = main 87ae49c + the change; results
 # there, "Steps queued ahead of the host"): generation queues its steps ahead of the host (uniforms
 # through a ring of 8 pinned slots, the host waiting only to reuse a slot), and the prompt is fed from pinned
-# memory without copying logits to the host: s26_e's version with the review's fixes (O(8 G) pinned memory,
+# memory without copying logits to the host: s26_e's version with the review's fixes (O(8 G) pinned memory for
+# the generated steps (the prompt's buffer still grew with it; ring of 8 slots since s27_d),
 # the prompt not timed, no pageable source for a queued copy). Before running: git archive <the commit before> | tar -x
 # -C .debs/prev; carry [".debs"]. Checks the output of the previous and the new trainer byte for byte
 # (timing lines left out), tokens/s of both, and the CLI tests on train_mamba_cu. (After the run, the timing lines' echo
