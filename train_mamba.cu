@@ -1044,13 +1044,14 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     The steps are queued ahead of the host, up to GEN_AHEAD of them: step i's uniforms (one per sequence
     from the host RNG, in sequence order, as the host sampler draws them) and tokens go through slot
     i % GEN_AHEAD of two small pinned buffers, and the host waits for step i - GEN_AHEAD only to reuse its
-    slot, copying its tokens out (and printing them when there is one sequence). The prompt's tokens are
-    fed from pinned memory of their own, without copying the logits back.
+    slot, copying its tokens out (and printing them when there is one sequence). The prompt's tokens go
+    through a third ring of GEN_AHEAD slots in the same way, without copying the logits back, so the
+    pinned memory is GEN_AHEAD x batch x 12 bytes whatever the prompt's and the generation's lengths.
     */
     const int T = o->gen_tokens, GEN_AHEAD = 8;
     int *feed, *drawn;
     float *coins;
-    cudaCheck(cudaMallocHost((void **)&feed, (size_t)n * G * sizeof(int)));
+    cudaCheck(cudaMallocHost((void **)&feed, (size_t)GEN_AHEAD * G * sizeof(int)));
     cudaCheck(cudaMallocHost((void **)&coins, (size_t)GEN_AHEAD * G * sizeof(float)));
     cudaCheck(cudaMallocHost((void **)&drawn, (size_t)GEN_AHEAD * G * sizeof(int)));
     cudaEvent_t done[GEN_AHEAD];
@@ -1059,8 +1060,13 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     for (int i = 0; i < n; i++) {
         if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
         if (prompt != NULL && G == 1) { tokenizer_print(tokenizer, ids[i]); }
-        for (int g = 0; g < G; g++) { feed[(size_t)i * G + g] = ids[i]; }
-        if (i < n - 1) { recurrent_feed(model, &st, feed + (size_t)i * G); }
+        int *slot_feed = feed + (size_t)(i % GEN_AHEAD) * G;
+        if (i >= GEN_AHEAD) { cudaCheck(cudaEventSynchronize(done[i % GEN_AHEAD])); } // its copy to the device has run
+        for (int g = 0; g < G; g++) { slot_feed[g] = ids[i]; }
+        if (i < n - 1) {
+            recurrent_feed(model, &st, slot_feed);
+            cudaCheck(cudaEventRecord(done[i % GEN_AHEAD], main_stream));
+        }
     }
     cudaCheck(cudaStreamSynchronize(main_stream)); // the prompt is not timed
     auto collect = [&](int i) { // step i has run: its tokens into out, printed as they come with one sequence
@@ -1079,7 +1085,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
             collect(i - GEN_AHEAD);
         }
         for (int g = 0; g < G; g++) { coins[(size_t)slot * G + g] = fminf((float)random_f64(rng), 0.99999994f); } // [0, 1) after rounding too
-        if (i == 0) { recurrent_feed(model, &st, feed + (size_t)(n - 1) * G); } else { recurrent_advance(model, &st); } // (tokens already on the device)
+        if (i == 0) { recurrent_feed(model, &st, feed + (size_t)((n - 1) % GEN_AHEAD) * G); } else { recurrent_advance(model, &st); } // (tokens already on the device)
         sample_on_device(&st, V, Vp, o->temperature, o->top_k, o->top_p, coins + (size_t)slot * G, drawn + (size_t)slot * G);
         cudaCheck(cudaEventRecord(done[slot], main_stream));
     }
