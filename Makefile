@@ -19,6 +19,7 @@ CUDA_HEADERS = $(wildcard llmc/cuda/*.cuh llmc/cuda/*.h)
 NVCC_LDLIBS = -lcublas -lcjson -lnccl
 # a GPU is used when both a driver that sees one and nvcc are present
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && command -v $(NVCC) >/dev/null 2>&1 && echo yes)
+TEST_HEADERS = test/test_util.h test/fixture.h # the tests' own helpers
 HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
 TS_DIR = dev/data/tinyshakespeare
 TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bin
@@ -48,20 +49,20 @@ endif
 train_mamba: train_mamba.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-test_mamba: test/test_mamba.c train_mamba.c $(HEADERS) | deps
+test_mamba: test/test_mamba.c train_mamba.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 # the layers in double precision for finite differences
-test_gradcheck: test/test_gradcheck.c train_mamba.c $(HEADERS) | deps
+test_gradcheck: test/test_gradcheck.c train_mamba.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(CFLAGS) -DREAL_IS_DOUBLE -o $@ $< $(LDLIBS)
 
-test_dataloader: test/test_dataloader.c $(HEADERS) | deps
+test_dataloader: test/test_dataloader.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-test_bpe: test/test_bpe.c llmc/bpe.h llmc/unicode_classes.h llmc/safetensors.h | deps
+test_bpe: test/test_bpe.c llmc/bpe.h llmc/unicode_classes.h llmc/safetensors.h $(TEST_HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-test_hf: test/test_hf.c llmc/safetensors.h llmc/hf_io.h $(HEADERS) | deps
+test_hf: test/test_hf.c llmc/safetensors.h llmc/hf_io.h $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 # system packages: cJSON (config.json, safetensors headers). Installed with apt-get when
@@ -81,11 +82,11 @@ make_cpu_fixture: test/make_cpu_fixture.c test/fixture.h train_mamba.c $(HEADERS
 train_mamba_cu: train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS)
 
-test_mamba_cu: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
+test_mamba_cu: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) $(TEST_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS)
 
 # everything fp32 (no bf16, no TF32): the tight-tolerance correctness build
-test_mamba_cu_fp32: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
+test_mamba_cu_fp32: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) $(TEST_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -DENABLE_FP32 -o $@ $< $(NVCC_LDLIBS)
 
 dev/data/prepare_bytes: dev/data/prepare_bytes.c $(HEADERS) | deps
@@ -193,19 +194,19 @@ train_mamba_asan: train_mamba.c test/fuzz/asan_options.c $(HEADERS) | deps
 dev/data/tokenize_asan: dev/data/tokenize.c test/fuzz/asan_options.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_mamba_asan: test/test_mamba.c test/fuzz/asan_options.c train_mamba.c $(HEADERS) | deps
+test_mamba_asan: test/test_mamba.c test/fuzz/asan_options.c train_mamba.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_gradcheck_asan: test/test_gradcheck.c test/fuzz/asan_options.c train_mamba.c $(HEADERS) | deps
+test_gradcheck_asan: test/test_gradcheck.c test/fuzz/asan_options.c train_mamba.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -DREAL_IS_DOUBLE -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_dataloader_asan: test/test_dataloader.c test/fuzz/asan_options.c $(HEADERS) | deps
+test_dataloader_asan: test/test_dataloader.c test/fuzz/asan_options.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_hf_asan: test/test_hf.c test/fuzz/asan_options.c $(HEADERS) | deps
+test_hf_asan: test/test_hf.c test/fuzz/asan_options.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
-test_bpe_asan: test/test_bpe.c test/fuzz/asan_options.c $(HEADERS) | deps
+test_bpe_asan: test/test_bpe.c test/fuzz/asan_options.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
 test-asan: $(ASAN_BINS) $(TS_DATA) train_mamba dev/data/prepare_bytes dev/data/tokenize

@@ -67,8 +67,19 @@ static inline void test_fatal(const char *what, const char *detail) {
 static inline void check_rejected(const char *name, int status, const char *err, const char *file, const char *message) {
     int exited_nonzero = WIFEXITED(status) && WEXITSTATUS(status) != 0;
     int one_line = strchr(err, '\n') == NULL;
+    // the message is looked for with the paths that name the file blanked out: a case directory named after
+    // the error it provokes (offsets_overlap/...) must not supply the text itself (mutation testing found
+    // ones that did). A path is the run of non-blank characters with a '/' that ends in the file's name.
+    char rest[4096];
+    snprintf(rest, sizeof(rest), "%s", err);
+    size_t flen = strlen(file);
+    for (char *at = flen > 0 ? strstr(rest, file) : NULL; at != NULL; at = strstr(at + flen, file)) {
+        char *start = at;
+        while (start > rest && start[-1] != ' ') { start--; }
+        if (memchr(start, '/', (size_t)(at - start) + flen) != NULL) { memset(start, ' ', (size_t)(at - start) + flen); }
+    }
     check(exited_nonzero && strncmp(err, "error: ", 7) == 0 && one_line && strstr(err, file) != NULL &&
-              strstr(err, message) != NULL,
+              strstr(rest, message) != NULL,
           name, "status %d, stderr \"%s\" (expected one \"error:\" line naming %s and saying \"%s\")", status, err, file,
           message);
 }
