@@ -11,8 +11,12 @@ run_suite() {
     local name="$1"; shift
     echo "=== $name: $*"
     local out
-    out=$("$@" 2>&1)
+    # a suite that hangs is a failure, not a stuck run: SUITE_TIMEOUT seconds each (the slowest, the CLI
+    # tests under ASan, take ~8 min on the 2-core CI machine)
+    out=$(timeout -k 10 "${SUITE_TIMEOUT:-2400}" "$@" 2>&1)
     local rc=$?
+    [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || out="$out
+(timed out after ${SUITE_TIMEOUT:-2400} s)"
     echo "$out"
     local summary
     summary=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
