@@ -65,6 +65,9 @@ test_bpe: test/test_bpe.c llmc/bpe.h llmc/unicode_classes.h llmc/safetensors.h $
 test_hf: test/test_hf.c llmc/safetensors.h llmc/hf_io.h $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
+test_io: test/test_io.c $(HEADERS) $(TEST_HEADERS) | deps
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
 # system packages: cJSON (config.json, safetensors headers). Installed with apt-get when
 # missing and we are root; otherwise the exact command to run is printed.
 deps:
@@ -113,11 +116,11 @@ train: $(TRAIN_BIN) $(TS_DATA)
 	@if [ "$(origin TRAIN_ARGS)" = file ]; then rm -rf $(TRAIN_DIR); fi
 	./$(TRAIN_BIN) $(TRAIN_ARGS)
 
-test: train_mamba test_mamba test_gradcheck test_dataloader test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)
+test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)
 	bash test/run_tests.sh
 
 clean:
-	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
 
 # ----------------------------------------------------------------------------
 # Fuzzing (test/fuzz/): libFuzzer harnesses for the loaders, under ASan + UBSan, built with clang.
@@ -185,7 +188,7 @@ fuzz-regress: $(FUZZ_BINS)
 # The CPU test suite and a 3-step training run under AddressSanitizer + UBSan (gcc, OpenMP kept)
 ASAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1 \
               -Wall -Wextra -std=gnu11 $(if $(filter yes,$(OMP_OK)),-fopenmp -DOMP)
-ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan test_hf_asan test_bpe_asan train_mamba_asan \
+ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan test_io_asan test_hf_asan test_bpe_asan train_mamba_asan \
             dev/data/tokenize_asan
 
 train_mamba_asan: train_mamba.c test/fuzz/asan_options.c $(HEADERS) | deps
@@ -204,6 +207,9 @@ test_dataloader_asan: test/test_dataloader.c test/fuzz/asan_options.c $(HEADERS)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
 test_hf_asan: test/test_hf.c test/fuzz/asan_options.c $(HEADERS) $(TEST_HEADERS) | deps
+	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
+
+test_io_asan: test/test_io.c test/fuzz/asan_options.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
 
 test_bpe_asan: test/test_bpe.c test/fuzz/asan_options.c $(HEADERS) $(TEST_HEADERS) | deps

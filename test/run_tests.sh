@@ -39,6 +39,7 @@ run_suite() {
 run_suite test_mamba ./test_mamba
 run_suite test_gradcheck ./test_gradcheck
 run_suite test_dataloader ./test_dataloader
+run_suite test_io ./test_io
 run_suite test_hf ./test_hf
 run_suite test_bpe ./test_bpe
 run_suite test_tokenize bash test/test_tokenize.sh

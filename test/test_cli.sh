@@ -667,6 +667,9 @@ TS_VAL=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
 expect_error resume_other_train_data "trained on 1 shard of .* tokens, this run's -i has 1 shard of .*start a fresh run with -e $A/model_00000010.bin" \
     "${TINY[@]}" -x 20 -o "$A" -y 1 -i "$TS_VAL"
 expect_error resume_other_shuffle "saved with -sh 1, this run has -sh 0" "${TINY[@]}" -x 20 -o "$A" -y 1 -sh 0
+# another seed or total batch is refused too (both checks could be deleted unnoticed before: mutation testing)
+expect_error resume_other_seed "saved with -sd 1337, this run has -sd 7" "${TINY[@]}" -x 20 -o "$A" -y 1 -sd 7
+expect_error resume_other_total_batch "saved with -b 4 -t 32 -d 128, but this run has -b 4 -t 32 -d 256" "${TINY[@]}" -x 20 -o "$A" -y 1 -d 256
 # -y 2 resumes the same run on other data, read from its start: from step 10 to 12 on the val split
 cp -r "$A" "$TMP/y2"
 out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2" -y 2 -i "$TS_VAL" 2>&1); rc=$?

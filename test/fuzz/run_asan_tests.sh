@@ -46,6 +46,7 @@ run_suite() {
 run_suite test_mamba_asan ./test_mamba_asan
 run_suite test_gradcheck_asan ./test_gradcheck_asan
 run_suite test_dataloader_asan ./test_dataloader_asan
+run_suite test_io_asan ./test_io_asan
 run_suite test_hf_asan ./test_hf_asan
 run_suite test_bpe_asan ./test_bpe_asan
 run_suite train_mamba_asan ./train_mamba_asan -e d32:l2:v256 -b 2 -t 32 -x 3 -v 3 -m 1 -g 8 \

@@ -1,0 +1,335 @@
+/*
+File-format refusals and edge cases of the data, tokenizer, checkpoint and Hugging Face code that the
+other suites left unchecked: each check here catches a bug that mutation testing planted in the code
+and no other test noticed (2026-12-02): shard and stream token ranges, resume bounds, a shard changed
+after start-up, a too-small shard (used to hang), per-epoch shuffles, tokenizer header fields, model and
+state file versions, trailing bytes and flags, the state CRC over v, a non-canonical DONE marker,
+safetensors header length and tiling messages, the Hugging Face export's eos id and stale staged files,
+mamba_ssm's pad_vocab_size_multiple, and tokenizer.json merge ranks and added tokens.
+Each refusal runs in a forked child: it passes when the child exits non-zero with an "error:" line
+containing the expected text (an alarm turns a hang into a failure).
+*/
+#include "../dataloader.h"
+#include "../tokenizer.h"
+#include "../llmc/train_common.h"
+#include "../llmc/hf_io.h"
+#include "test_util.h"
+
+static char DIR_[64];
+static const char *P(char *buf, const char *name) { snprintf(buf, 1024, "%s/%s", DIR_, name); return buf; }
+
+// runs fn(arg) in a child; the child must fail with an error line containing `want`
+typedef void (*ChildFn)(const void *);
+static void expect_fail(const char *name, ChildFn fn, const void *arg, const char *want) {
+    int fds[2];
+    if (pipe(fds) != 0) { test_fatal("pipe", strerror(errno)); }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], 2);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        alarm(30); // a hang is a failure, not a stuck suite
+        fn(arg);
+        fprintf(stderr, "did not fail");
+        _exit(0);
+    }
+    close(fds[1]);
+    char err[4096] = {0};
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof(err) - 1 && (r = read(fds[0], err + got, sizeof(err) - 1 - got)) > 0) { got += (size_t)r; }
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    if (got > 0 && err[got - 1] == '\n') { err[got - 1] = '\0'; }
+    int ok = WIFEXITED(status) && WEXITSTATUS(status) != 0 && strncmp(err, "error: ", 7) == 0 && strstr(err, want) != NULL;
+    check(ok, name, "status %d, stderr \"%s\" (expected an error saying \"%s\")", status, err, want);
+}
+
+// ---------------------------------------------------------------------------- token shards
+static void write_shard_raw(const char *path, int h2, const uint16_t *tok, size_t n) {
+    int32_t h[256] = {0};
+    h[0] = SHARD_MAGIC; h[1] = 1; h[2] = h2;
+    FILE *f = fopenCheck(path, "wb");
+    fwriteCheck(h, 4, 256, f);
+    fwriteCheck(tok, 2, n, f);
+    fcloseCheck(f);
+}
+static void c_negative_count(const void *a) { (void)a; char p[1024]; uint16_t t[40] = {0};
+    write_shard_raw(P(p, "neg.bin"), -1, t, 40); DataLoader l; dataloader_init(&l, p, 2, 8, 0, 1, 0, 0, 256); }
+// a window's token equal to vocab_size (256 is out of [0, 256))
+static void c_token_eq_vocab(const void *a) { (void)a; char p[1024]; uint16_t t[40];
+    for (int i = 0; i < 40; i++) { t[i] = 1; } t[3] = 256;
+    write_token_shard(P(p, "eqv.bin"), t, 40); DataLoader l; dataloader_init(&l, p, 2, 8, 0, 1, 0, 0, 256); dataloader_next_batch(&l); }
+// the bad token is the last target of the only window (position B*T), read as a target only
+static void c_token_last_target(const void *a) { (void)a; char p[1024]; uint16_t t[17];
+    for (int i = 0; i < 17; i++) { t[i] = 1; } t[16] = 300;
+    write_token_shard(P(p, "lastt.bin"), t, 17); DataLoader l; dataloader_init(&l, p, 2, 8, 0, 1, 0, 0, 256); dataloader_next_batch(&l); }
+static void c_resume_at_end(const void *a) { (void)a; char p[1024]; uint16_t t[49] = {0};
+    write_token_shard(P(p, "res.bin"), t, 49); DataLoader l; dataloader_init(&l, p, 2, 8, 0, 1, 0, 0, 256);
+    dataloader_resume(&l, 0, 0, 3); } // 3 windows: index 3 is one past the last
+static void c_stream_eq_vocab(const void *a) { (void)a; char p[1024]; uint16_t t[10] = {1, 2, 256, 3};
+    write_token_shard(P(p, "stream.bin"), t, 10); size_t n; load_token_stream(p, 256, &n); }
+static void c_shard_changed(const void *a) { (void)a; char p[1024], q[1024]; uint16_t t[100] = {0};
+    write_token_shard(P(p, "chg_000.bin"), t, 33); write_token_shard(P(q, "chg_001.bin"), t, 33);
+    DataLoader l; dataloader_init(&l, P(p, "chg_*.bin"), 2, 8, 0, 1, 0, 0, 256);
+    write_token_shard(q, t, 49); // rewritten between init and its first read
+    for (int i = 0; i < 6; i++) { dataloader_next_batch(&l); } }
+static void c_too_small_hang(const void *a) { (void)a; char p[1024]; uint16_t t[16] = {0};
+    write_token_shard(P(p, "small.bin"), t, 16); DataLoader l; dataloader_init(&l, p, 2, 8, 0, 1, 0, 0, 256); }
+
+// epoch e's first batch of a loader over one shard (sample order) or over many 1-window shards (shard order)
+static void first_tokens_per_epoch(const char *pat, int epochs, int per_epoch, int *out) {
+    DataLoader l;
+    dataloader_init(&l, pat, 2, 8, 0, 1, 1, 42, 65536);
+    for (int e = 0; e < epochs; e++) {
+        for (int k = 0; k < per_epoch; k++) { dataloader_next_batch(&l); out[e * per_epoch + k] = l.inputs[0]; }
+    }
+    dataloader_free(&l);
+}
+static void test_shuffle_per_epoch(void) {
+    char p[1024];
+    uint16_t t[16 * 16 + 1];
+    for (int i = 0; i < 16 * 16 + 1; i++) { t[i] = (uint16_t)i; }
+    write_token_shard(P(p, "one.bin"), t, 16 * 16 + 1); // one shard, 16 windows
+    int a[3 * 16];
+    first_tokens_per_epoch(p, 3, 16, a);
+    check(memcmp(a, a + 16, 16 * sizeof(int)) != 0 && memcmp(a + 16, a + 32, 16 * sizeof(int)) != 0,
+          "shuffle_sample_order_per_epoch_single_shard", "one shard's window order repeats across epochs");
+    for (int s = 0; s < 12; s++) { // 12 shards of one window each: only the shard order can change
+        char name[64];
+        uint16_t w[17];
+        for (int i = 0; i < 17; i++) { w[i] = (uint16_t)(1000 * s + i); }
+        snprintf(name, sizeof(name), "ord_%03d.bin", s);
+        write_token_shard(P(p, name), w, 17);
+    }
+    int b[3 * 12];
+    first_tokens_per_epoch(P(p, "ord_*.bin"), 3, 12, b);
+    check(memcmp(b, b + 12, 12 * sizeof(int)) != 0 && memcmp(b + 12, b + 24, 12 * sizeof(int)) != 0,
+          "shuffle_shard_order_per_epoch", "the shard order repeats across epochs");
+}
+
+
+// dataloader_windows_at(e, i) is the windows of the shard at position i of epoch e's (shuffled) order
+static void test_windows_at_epochs(void) {
+    char p[1024];
+    uint16_t t[20 * 16 + 1] = {0};
+    for (int s = 0; s < 6; s++) { char name[64]; snprintf(name, sizeof(name), "wa_%03d.bin", s); write_token_shard(P(p, name), t, (size_t)(s + 1) * 16 + 1); }
+    DataLoader l;
+    dataloader_init(&l, P(p, "wa_*.bin"), 2, 8, 0, 1, 1, 5, 256);
+    int ok = 1;
+    for (size_t e = 0; e < 6 && ok; e++) {
+        for (size_t i = 0; i < l.num_shards && ok; i++) {
+            dataloader_resume(&l, e, i, 0);
+            size_t want = dataloader_shard_samples(&l, l.shard_num_tokens[l.shard_order[i]]);
+            ok = dataloader_windows_at(&l, e, i) == want;
+        }
+    }
+    check(ok, "windows_at_follows_epoch_shard_order", "dataloader_windows_at disagrees with the loader's shard order");
+    dataloader_free(&l);
+}
+
+// ---------------------------------------------------------------------------- llm.c tokenizer .bin
+static void write_tok(const char *path, uint32_t version, uint32_t vocab, uint32_t eot, size_t extra) {
+    uint32_t h[256] = {0};
+    h[0] = TOKENIZER_MAGIC; h[1] = version; h[2] = vocab; h[3] = eot;
+    FILE *f = fopenCheck(path, "wb");
+    fwriteCheck(h, 4, 256, f);
+    for (uint32_t i = 0; i < vocab; i++) { unsigned char b[2] = {1, (unsigned char)(i & 0x7f)}; fwriteCheck(b, 1, 2, f); }
+    for (size_t i = 0; i < extra; i++) { fputc(0, f); }
+    fcloseCheck(f);
+}
+static void c_tok_eot_eq_vocab(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t1.bin"), 2, 5, 5, 0); Tokenizer t; tokenizer_init(&t, p); }
+static void c_tok_trailing(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t2.bin"), 2, 5, 4, 1); Tokenizer t; tokenizer_init(&t, p); }
+static void c_tok_vocab0(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t3.bin"), 2, 0, 0, 3); Tokenizer t; tokenizer_init(&t, p); }
+static void test_tok_gpt2_v1(void) {
+    char p[1024];
+    write_tok(P(p, "gpt2.bin"), 1, 50257, 0, 0);
+    Tokenizer t;
+    tokenizer_init(&t, p);
+    check(t.init_ok && t.eot_token == 50256, "tokenizer_v1_gpt2_eot_50256", "eot %d", t.eot_token);
+    tokenizer_free(&t);
+}
+
+// ---------------------------------------------------------------------------- model file
+static MambaConfig small_config(void) { MambaConfig c; config_from_descriptor("d32:l1:v64", &c); return c; }
+static float *small_params(const MambaConfig *c, size_t *n) {
+    size_t sizes[NUM_PARAMETER_TENSORS]; *n = fill_in_parameter_sizes(sizes, c);
+    float *p = (float *)mallocCheck(*n * sizeof(float)); uint64_t r = 3; normal_fill(p, *n, 0.f, 0.1f, &r); return p;
+}
+static void load_model(const char *path) {
+    MambaConfig c; size_t n; uint32_t crc;
+    FILE *f = open_model_file(path, &c, &n, &crc);
+    float *p = (float *)mallocCheck(n * sizeof(float));
+    read_model_parameters(f, path, &c, p, n, crc);
+    free(p);
+}
+// header entries i=v (pairs, -1 ends); crc_slot >= 0 rewrites that header CRC
+static void edit_header(const char *path, int crc_slot, const int *iv) {
+    FILE *f = fopenCheck(path, "r+b"); int h[256]; freadCheck(h, 4, 256, f);
+    for (; iv[0] >= 0; iv += 2) { h[iv[0]] = iv[1]; }
+    if (crc_slot >= 0) { h[crc_slot] = (int)header_crc(h, 256, crc_slot); }
+    fseekCheck(f, 0, SEEK_SET); fwriteCheck(h, 4, 256, f); fcloseCheck(f);
+}
+static const char *saved_model(char *p, const char *name) {
+    MambaConfig c = small_config(); size_t n; float *w = small_params(&c, &n);
+    save_model_file(P(p, name), &c, w, n); free(w); return p;
+}
+static void c_model_v3(const void *a) { (void)a; char p[1024]; int e[] = {1, 3, -1}; edit_header(saved_model(p, "mv3.bin"), 14, e); load_model(p); }
+static void c_model_trailing(const void *a) { (void)a; char p[1024]; saved_model(p, "mtr.bin"); FILE *f = fopenCheck(p, "ab"); fputc(0, f); fputc(0, f); fputc(0, f); fputc(0, f); fcloseCheck(f); load_model(p); }
+static void c_model_v1_bad_count(const void *a) { (void)a; char p[1024]; int e[] = {1, 1, 14, 0, 10, 12345, -1}; edit_header(saved_model(p, "mp.bin"), -1, e); load_model(p); }
+static void c_model_v1_bad_flag(const void *a) { (void)a; char p[1024]; int e[] = {1, 1, 14, 0, 13, 2, -1}; edit_header(saved_model(p, "mf.bin"), -1, e); load_model(p); }
+static void c_model_vp_not_8(const void *a) { (void)a; char p[1024];
+    MambaConfig c = small_config(); c.padded_vocab_size = 68; size_t n; float *w = small_params(&c, &n);
+    save_model_file(P(p, "mvp.bin"), &c, w, n); free(w); load_model(p); }
+
+// ---------------------------------------------------------------------------- state file
+static const char *saved_state(char *p, const char *name, size_t n) {
+    TrainState s; memset(&s, 0, sizeof(s)); s.step = 5; s.B = 4; s.T = 32; s.total_batch_size = 128; s.seed = 1337;
+    s.data_kind = 1; s.data_processes = 1; s.best_step = -1; s.schedule = 1; s.flags_known = 1;
+    float *m = (float *)callocCheck(n, 4), *v = (float *)callocCheck(n, 4);
+    for (size_t i = 0; i < n; i++) { m[i] = (float)i; v[i] = (float)(2 * i); }
+    save_state_file(P(p, name), &s, m, v, n); free(m); free(v); return p;
+}
+static void load_state(const char *p, size_t n) { TrainState s; float *m = (float *)mallocCheck(n * 4), *v = (float *)mallocCheck(n * 4); load_state_file(p, &s, m, v, n); }
+static void c_state_flip_in_v(const void *a) { (void)a; char p[1024]; saved_state(p, "sv.bin", 1000);
+    FILE *f = fopenCheck(p, "r+b"); fseekCheck(f, 1024 + 4 * 1000 + 4 * 500, SEEK_SET); fputc(0x55, f); fcloseCheck(f); load_state(p, 1000); }
+static void c_state_v6(const void *a) { (void)a; char p[1024]; int e[] = {1, 6, -1}; edit_header(saved_state(p, "s6.bin", 100), 18, e); load_state(p, 100); }
+static void c_state_trailing(const void *a) { (void)a; char p[1024]; saved_state(p, "st.bin", 100); FILE *f = fopenCheck(p, "ab"); fputc(0, f); fputc(0, f); fputc(0, f); fputc(0, f); fcloseCheck(f); load_state(p, 100); }
+static void c_state_stop_flag(const void *a) { (void)a; char p[1024]; int e[] = {29, 7, -1}; edit_header(saved_state(p, "sf.bin", 100), 18, e); load_state(p, 100); }
+static void test_done_marker_noncanonical(void) {
+    char p[1100], d[1024];
+    mkdir(P(d, "ck"), 0755);
+    snprintf(p, sizeof(p), "%s/DONE_000000012", d); fclose(fopen(p, "w")); // 9 digits, a leading 0: not DONE_%08d
+    snprintf(p, sizeof(p), "%s/DONE_00000007", d); fclose(fopen(p, "w"));
+    int latest = find_latest_checkpoint(d);
+    check(latest == 7, "done_marker_leading_zero_not_a_marker", "found %d, expected 7", latest);
+}
+
+// ---------------------------------------------------------------------------- safetensors / hf
+static void write_bytes_(const char *path, const void *b, size_t n) { FILE *f = fopenCheck(path, "wb"); fwriteCheck(b, 1, n, f); fcloseCheck(f); }
+static void raw_st(const char *path, const char *hdr, size_t data_len, uint64_t field) {
+    size_t hl = strlen(hdr); unsigned char *b = (unsigned char *)callocCheck(8 + hl + data_len, 1);
+    uint64_t v = field ? field : hl; for (int i = 0; i < 8; i++) { b[i] = (unsigned char)(v >> (8 * i)); }
+    memcpy(b + 8, hdr, hl); write_bytes_(path, b, 8 + hl + data_len); free(b);
+}
+static const char *TA = "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
+static void c_st_len_high_bits(const void *a) { (void)a; char p[1024]; raw_st(P(p, "hi.safetensors"), TA, 16, ((uint64_t)1 << 32) + strlen(TA));
+    Safetensors st; safetensors_open(&st, p); }
+static void c_st_overlap(const void *a) { (void)a; char p[1024];
+    raw_st(P(p, "case_a.safetensors"), "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, 0);
+    Safetensors st; safetensors_open(&st, p); }
+static void c_st_gap(const void *a) { (void)a; char p[1024];
+    raw_st(P(p, "case_b.safetensors"), "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12, 0);
+    Safetensors st; safetensors_open(&st, p); }
+static void test_hf_eot_out_of_vocab(void) {
+    char d[1024], p[1024];
+    MambaConfig c = small_config(); size_t n; float *w = small_params(&c, &n);
+    hf_save_model(P(d, "hf_eot"), &c, w, 0, 64); // V = 64: id 64 is no token
+    cJSON *cfg = safetensors_read_json_object(join(p, d, "config.json"), 1 << 20);
+    check(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, "eos_token_id")), "hf_export_eot_outside_vocab_is_null", "eos_token_id is not null");
+    cJSON_Delete(cfg); free(w);
+}
+static void test_hf_stale_staged_tokenizer(void) {
+    char d[1024], p[1024];
+    MambaConfig c = small_config(); size_t n; float *w = small_params(&c, &n);
+    make_dir_if_missing(P(d, "hf_stale"));
+    write_bytes_(join(p, d, "tokenizer.json.staged"), "{}", 2); // left by an export that was killed
+    hf_export_begin(d);                                           // what the trainer's export_hf does
+    hf_save_model(d, &c, w, 0, -1);                               // no tokenizer staged by this export
+    check(access(join(p, d, "tokenizer.json"), F_OK) != 0 && access(join(p, d, "tokenizer.json.staged"), F_OK) != 0,
+          "hf_export_ignores_stale_staged_tokenizer", "a killed export's staged tokenizer.json was put in place");
+    free(w);
+}
+static void test_hf_pad_multiple(void) {
+    char d[1024], p[1024];
+    MambaConfig c; config_from_descriptor("d32:l1:v241", &c); c.padded_vocab_size = 256; // 241 padded to 16
+    size_t sizes[NUM_PARAMETER_TENSORS], n = fill_in_parameter_sizes(sizes, &c);
+    float *w = (float *)callocCheck(n, 4);
+    hf_save_model(P(d, "hf_pad16"), &c, w, 0, -1);
+    const char *cfg = "{\"d_model\": 32, \"n_layer\": 1, \"vocab_size\": 241, \"pad_vocab_size_multiple\": 16}";
+    write_bytes_(join(p, d, "config.json"), cfg, strlen(cfg));
+    MambaConfig got; float *lw; size_t ln;
+    hf_load_model(d, &got, &lw, &ln); // (rounding 241 by 8 gives 248 rows: the 256-row embedding would be refused)
+    check(got.vocab_size == 241 && got.padded_vocab_size == 256, "hf_mamba_ssm_pad_multiple_16_vs_8", "V=%d Vp=%d", got.vocab_size, got.padded_vocab_size);
+    free(lw); free(w);
+}
+
+// ---------------------------------------------------------------------------- tokenizer.json (BPE)
+static const char *FIXTURE = "test/fixtures/bpe/tokenizer.json";
+static void write_json(const char *path, cJSON *root) { char *t = cJSON_Print(root); write_bytes_(path, t, strlen(t)); cJSON_free(t); }
+static void c_bpe_id_eq_limit(const void *a) { (void)a; char p[1024];
+    cJSON *root = safetensors_read_json_object(FIXTURE, 1 << 20);
+    cJSON *vocab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "model"), "vocab");
+    int limit = cJSON_GetArraySize(vocab) + cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "added_tokens"));
+    cJSON_ReplaceItemInObjectCaseSensitive(vocab, "cat", cJSON_CreateNumber(limit));
+    write_json(P(p, "lim.json"), root); BpeTokenizer t; bpe_init(&t, p); }
+static int token_id(const BpeTokenizer *t, const char *s) { return bpe_lookup_(t, (const unsigned char *)s, strlen(s)); }
+static void test_bpe_duplicate_merge_later_wins(void) {
+    char p[1024];
+    cJSON *root = safetensors_read_json_object(FIXTURE, 1 << 20);
+    cJSON *merges = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "model"), "merges");
+    cJSON_AddItemToArray(merges, cJSON_CreateString("h e")); // "h e" again, now ranked after "t h"
+    write_json(P(p, "dup.json"), root); cJSON_Delete(root);
+    BpeTokenizer t; bpe_init(&t, p);
+    int ids[8], n = bpe_encode(&t, "the", ids, 8);
+    check(n == 2 && ids[0] == token_id(&t, "th") && ids[1] == token_id(&t, "e"), "bpe_duplicate_merge_later_rank_wins",
+          "\"the\" gave %d ids (%d %d), expected th + e as tokenizers does", n, ids[0], n > 1 ? ids[1] : -1);
+    bpe_free(&t);
+}
+static void test_bpe_added_longest_first(void) {
+    char p[1024];
+    cJSON *root = safetensors_read_json_object(FIXTURE, 1 << 20);
+    cJSON *vocab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "model"), "vocab");
+    cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
+    int id = cJSON_GetArraySize(vocab) + cJSON_GetArraySize(added);
+    cJSON *tok = cJSON_CreateObject();
+    cJSON_AddNumberToObject(tok, "id", id); cJSON_AddStringToObject(tok, "content", "<|pad|>x"); cJSON_AddTrueToObject(tok, "special");
+    cJSON_AddItemToArray(added, tok);
+    write_json(P(p, "added.json"), root); cJSON_Delete(root);
+    BpeTokenizer t; bpe_init(&t, p);
+    int ids[8], n = bpe_encode(&t, "<|pad|>x", ids, 8);
+    check(n == 1 && ids[0] == id, "bpe_added_tokens_longest_first", "gave %d ids, first %d (expected the one id %d)", n, ids[0], id);
+    bpe_free(&t);
+}
+
+int main(void) {
+    snprintf(DIR_, sizeof(DIR_), "/tmp/test_io.XXXXXX");
+    if (mkdtemp(DIR_) == NULL) { test_fatal("mkdtemp", strerror(errno)); }
+    expect_fail("shard_negative_token_count", c_negative_count, NULL, "bad token count");
+    expect_fail("shard_token_equal_to_vocab", c_token_eq_vocab, NULL, "token 3 has id 256, expected < vocab_size 256");
+    expect_fail("shard_bad_token_as_last_target", c_token_last_target, NULL, "token 16 has id 300");
+    expect_fail("resume_one_past_last_window", c_resume_at_end, NULL, "sample index 3 out of range");
+    expect_fail("stream_token_equal_to_vocab", c_stream_eq_vocab, NULL, "token 256 at position 2");
+    expect_fail("shard_changed_since_init", c_shard_changed, NULL, "shard changed since init");
+    expect_fail("shard_too_small_no_hang", c_too_small_hang, NULL, "shard too small");
+    test_shuffle_per_epoch();
+    test_windows_at_epochs();
+    expect_fail("tokenizer_eot_equal_to_vocab", c_tok_eot_eq_vocab, NULL, "eot token: expected < vocab_size 5, found 5");
+    expect_fail("tokenizer_trailing_bytes", c_tok_trailing, NULL, "1 extra bytes");
+    expect_fail("tokenizer_vocab_zero", c_tok_vocab0, NULL, "vocab_size: expected > 0");
+    test_tok_gpt2_v1();
+    expect_fail("model_version_3", c_model_v3, NULL, "unsupported model file version");
+    expect_fail("model_trailing_bytes", c_model_trailing, NULL, "truncated or corrupt");
+    expect_fail("model_v1_wrong_param_count", c_model_v1_bad_count, NULL, "header says 12345 parameters");
+    expect_fail("model_v1_bad_selection_flag", c_model_v1_bad_flag, NULL, "bad selection flag 2");
+    expect_fail("model_vp_not_multiple_of_8", c_model_vp_not_8, NULL, "invalid model config");
+    expect_fail("state_flip_in_v", c_state_flip_in_v, NULL, "checksum mismatch");
+    expect_fail("state_version_6", c_state_v6, NULL, "unsupported state file version");
+    expect_fail("state_trailing_bytes", c_state_trailing, NULL, "truncated or corrupt");
+    expect_fail("state_bad_stop_flag", c_state_stop_flag, NULL, "bad stop flag 7");
+    test_done_marker_noncanonical();
+    expect_fail("safetensors_header_length_high_bits", c_st_len_high_bits, NULL, "runs past the end of the file");
+    expect_fail("safetensors_overlap_message", c_st_overlap, NULL, "(overlap between tensors)");
+    expect_fail("safetensors_gap_message", c_st_gap, NULL, "(gap between tensors)");
+    test_hf_eot_out_of_vocab();
+    test_hf_stale_staged_tokenizer();
+    test_hf_pad_multiple();
+    expect_fail("bpe_id_equal_to_limit", c_bpe_id_eq_limit, NULL, "out of range");
+    test_bpe_duplicate_merge_later_wins();
+    test_bpe_added_longest_first();
+    remove_dir(DIR_);
+    return test_summary();
+}
