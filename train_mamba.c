@@ -1457,7 +1457,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             consecutive_skips = 0;
             outlier_add(&loss_outliers, loss);
             outlier_add(&norm_outliers, norm);
-            mamba_update(model, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, grad_scale, step + 1);
+            mamba_update(model, lr, ADAMW_BETA1, ADAMW_BETA2, ADAMW_EPS, o->weight_decay, grad_scale, step + 1);
         }
         double ms = (now_seconds() - t0) * 1000.0;
         printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s\n", step + 1,

@@ -326,6 +326,11 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   [30..37] the optimizer flags of the run that saved it: -l, -u, -q, -k (1 cosine, 2 linear, 3 constant,
   4 wsd), -kd, -c, -gc (floats as their fp32 bits), -a; a resume that changes any says so (version 5).
 */
+// AdamW's constants, the training loops' (both trainers) and the PyTorch fixture's: test_mamba checks they agree
+#define ADAMW_BETA1 0.9f
+#define ADAMW_BETA2 0.95f
+#define ADAMW_EPS 1e-8f
+
 #define STATE_MAGIC 20261125
 #define STATE_VERSION 5
 #define STATE_HEADER_CRC 18

@@ -658,6 +658,21 @@ out2=$("$BIN" -e d32:l2:v16 -i synth:induction -j synth:induction -b 1 -t 64 -x 
 if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^val batches 4\$"; then ok "synthetic_refusals_only_where_they_apply"
 else bad "synthetic_refusals_only_where_they_apply" "rc $rc: $(echo "$out" | tail -n 1); rc $rc2: $(echo "$out2" | tail -n 1)"; fi
 
+# --- the training loop's clipping and weight decay take effect (the fixtures' AdamW loop computes its own
+# clip scale, so mutation testing could drop either from train() unnoticed): with norms of ~1, -gc 100 never
+# clips (bitwise -gc 0), -gc 1e-3 always does; -c 0.5 moves the weights away from -c 0's
+for v in gc0 gc100 gcsmall c0 c05; do
+    case $v in gc0) f=(-gc 0);; gc100) f=(-gc 100);; gcsmall) f=(-gc 1e-3);; c0) f=(-c 0);; c05) f=(-c 0.5);; esac
+    "$BIN" "${TINY[@]}" -x 3 "${f[@]}" -o "$TMP/opt_$v" > "$TMP/opt_$v.out" 2>&1 || bad "optimizer_flag_run_$v" "$(tail -n 1 "$TMP/opt_$v.out")"
+done
+if cmp -s "$TMP/opt_gc0/model_00000003.bin" "$TMP/opt_gc100/model_00000003.bin" &&
+   [ -s "$TMP/opt_gcsmall/model_00000003.bin" ] && ! cmp -s "$TMP/opt_gc0/model_00000003.bin" "$TMP/opt_gcsmall/model_00000003.bin"; then
+    ok "grad_clipping_only_above_the_bound"
+else bad "grad_clipping_only_above_the_bound" "-gc 0 vs 100 should be bitwise equal, vs 1e-3 different"; fi
+if [ -s "$TMP/opt_c0/model_00000003.bin" ] && [ -s "$TMP/opt_c05/model_00000003.bin" ] &&
+   ! cmp -s "$TMP/opt_c0/model_00000003.bin" "$TMP/opt_c05/model_00000003.bin"; then ok "weight_decay_flag_takes_effect"
+else bad "weight_decay_flag_takes_effect" "-c 0 and -c 0.5 gave the same model"; fi
+
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
 expect_error resume_config_mismatch "does not match -e" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1

@@ -485,6 +485,7 @@ static void test_crossentropy(void) {
     // double, so without the max subtraction the loss and its gradient are NaN
     c.logits[3] = 800;
     c.logits[5] = 799;
+    c.logits[3 * Vp + Vp - 1] = 850; // row 3 (target 7): the largest logit at the last index
     real *dlogits = alloc_zero(nl);
     ce_f(&c);
     crossentropy_softmax_backward(dlogits, c.w, c.probs, targets, B, T, Vp);
@@ -587,7 +588,7 @@ int main(void) {
     real silu_in[] = {-8, -4.5, -2, -1, -0.3, -1e-3, 0, 1e-3, 0.3, 1, 2, 4.5, 8, 15, -15, 0.7};
     test_pointwise(0, silu_in, sizeof(silu_in) / sizeof(silu_in[0]));
     // softplus: around 0, moderate, and above 20 (identity branch); none within h of 20
-    real softplus_in[] = {-30, -21, -5, -1, -0.1, -1e-4, 0, 1e-4, 0.1, 1, 5, 19.5, 20.5, 25, 30, 100};
+    real softplus_in[] = {-30, -21, -5, -1, -0.1, -1e-4, 0, 1e-4, 0.1, 1, 5, 12, 15, 17.5, 19.5, 20.5, 25, 30, 100};
     test_pointwise(1, softplus_in, sizeof(softplus_in) / sizeof(softplus_in[0]));
     test_softplus_identity_branch();
     test_scan(2, 13, 3, 4, 2, 5);  // chunk does not divide T

@@ -54,6 +54,19 @@ static void test_fixture(const Fixture *f) {
     double err, ref;
     compare_floats(model.acts.logits, f->logits, BT * Vp, &err, &ref);
     check(err <= 2e-5 * ref, fx_name("fixture_logits"), "max abs err %.3g (max |logit| %.3g)", err, ref);
+    { // the accuracy counts, against an argmax of our own logits written out here (on PyTorch's, a near-tie could flip one)
+        int valid = 0, correct = 0;
+        for (size_t i = 0; i < BT; i++) {
+            if (f->targets[i] < 0) { continue; }
+            valid++;
+            const float *l = model.acts.logits + i * Vp;
+            size_t best = 0;
+            for (size_t v = 1; v < Vp; v++) { if (l[v] > l[best]) best = v; }
+            correct += (int)best == f->targets[i];
+        }
+        check(model.num_valid == valid && model.num_correct == correct, fx_name("accuracy_counts"), "valid %d/%d correct %d/%d",
+              model.num_valid, valid, model.num_correct, correct);
+    }
     double lerr = fabs(model.mean_loss - f->loss);
     check(lerr <= 2e-5 * f->loss, fx_name("fixture_loss"), "ours %.7f torch %.7f", model.mean_loss, f->loss);
 
@@ -75,6 +88,8 @@ static void test_fixture(const Fixture *f) {
     */
     float lr = f->hyper[0], b1 = f->hyper[1], b2 = f->hyper[2], eps = f->hyper[3], wd = f->hyper[4];
     float clip = f->hyper[5];
+    check(ADAMW_BETA1 == b1 && ADAMW_BETA2 == b2 && ADAMW_EPS == eps, fx_name("adamw_constants_match_fixture"),
+          "the training loop's betas %g %g, eps %g; the fixture's %g %g, %g", ADAMW_BETA1, ADAMW_BETA2, ADAMW_EPS, b1, b2, eps);
     double worst = 0.0;
     for (int step = 0; step < f->steps; step++) {
         mamba_forward(&model, f->inputs, f->targets, B, T);
@@ -385,6 +400,15 @@ static void test_weight_decay_flags(const Fixture *f) {
         offset += model.param_sizes[k];
     }
     check(ok, fx_name("weight_decay_only_on_matrices"), "with zero gradients only decay tensors shrink");
+    // the check above reads the layout table it tests; this one names the decayed tensors independently
+    static const char *const decayed[] = {"wte", "in_proj_w", "conv_w", "x_proj_w", "dt_proj_w", "out_proj_w"};
+    int table_ok = 1;
+    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
+        int want = 0;
+        for (int j = 0; j < 6; j++) { want |= strcmp(PARAMETER_INFO[k].name, decayed[j]) == 0; }
+        table_ok &= PARAMETER_INFO[k].decay == want;
+    }
+    check(table_ok, fx_name("weight_decay_tensors_by_name"), "the layout table should decay wte, in_proj_w, conv_w, x_proj_w, dt_proj_w and out_proj_w only");
     mamba_free(&model);
 }
 
@@ -561,6 +585,10 @@ static void test_schedules(void) {
     int same = 1;
     for (int t = 0; t < 80; t++) { same &= get_learning_rate(&a, t) == get_learning_rate(&b, t); }
     check(same && get_learning_rate(&b, 100) == 1e-3f, "lr_wsd_extendable", "steps 0..79 equal for 100 and 150 steps");
+    // 10 steps, decay 25%: 2.5 steps of decay round to 3 (stable until step 7)
+    LearningRateScheduler w = {"wsd", 1e-3f, 2, 10, 0.1f, 0.25f};
+    check(get_learning_rate(&w, 6) == 1e-3f && get_learning_rate(&w, 7) == 1e-3f && fabs(get_learning_rate(&w, 8) - (1e-4 + 2.0 / 3.0 * 9e-4)) < 1e-9,
+          "lr_wsd_decay_rounds", "%.9g %.9g %.9g", get_learning_rate(&w, 6), get_learning_rate(&w, 7), get_learning_rate(&w, 8));
 }
 
 static void test_no_selection(void) {
