@@ -18,32 +18,18 @@ containing the expected text (an alarm turns a hang into a failure).
 static char DIR_[64];
 static const char *P(char *buf, const char *name) { snprintf(buf, 1024, "%s/%s", DIR_, name); return buf; }
 
-// runs fn(arg) in a child; the child must fail with an error line containing `want`
+// fn(arg) run in a child must fail with an "error:" line containing `want`; a hang is a failure (alarm)
 typedef void (*ChildFn)(const void *);
+static ChildFn expected_failure_;
+static void run_with_alarm_(const void *arg) {
+    alarm(30);
+    expected_failure_(arg);
+    fprintf(stderr, "did not fail");
+}
 static void expect_fail(const char *name, ChildFn fn, const void *arg, const char *want) {
-    int fds[2];
-    if (pipe(fds) != 0) { test_fatal("pipe", strerror(errno)); }
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], 2);
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 1);
-        alarm(30); // a hang is a failure, not a stuck suite
-        fn(arg);
-        fprintf(stderr, "did not fail");
-        _exit(0);
-    }
-    close(fds[1]);
-    char err[4096] = {0};
-    size_t got = 0;
-    ssize_t r;
-    while (got < sizeof(err) - 1 && (r = read(fds[0], err + got, sizeof(err) - 1 - got)) > 0) { got += (size_t)r; }
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    if (got > 0 && err[got - 1] == '\n') { err[got - 1] = '\0'; }
+    char err[4096];
+    expected_failure_ = fn;
+    int status = run_child(run_with_alarm_, arg, err, sizeof(err));
     int ok = WIFEXITED(status) && WEXITSTATUS(status) != 0 && strncmp(err, "error: ", 7) == 0 && strstr(err, want) != NULL;
     check(ok, name, "status %d, stderr \"%s\" (expected an error saying \"%s\")", status, err, want);
 }

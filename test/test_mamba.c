@@ -405,7 +405,7 @@ static void test_weight_decay_flags(const Fixture *f) {
     int table_ok = 1;
     for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
         int want = 0;
-        for (int j = 0; j < 6; j++) { want |= strcmp(PARAMETER_INFO[k].name, decayed[j]) == 0; }
+        for (size_t j = 0; j < sizeof(decayed) / sizeof(decayed[0]); j++) { want |= strcmp(PARAMETER_INFO[k].name, decayed[j]) == 0; }
         table_ok &= PARAMETER_INFO[k].decay == want;
     }
     check(table_ok, fx_name("weight_decay_tensors_by_name"), "the layout table should decay wte, in_proj_w, conv_w, x_proj_w, dt_proj_w and out_proj_w only");

@@ -107,12 +107,13 @@ static inline void remove_dir(const char *dir) {
 }
 
 /*
-Runs this executable again (/proc/self/exe) with argv (argv[0] first, NULL-terminated) and waits
-for it. Its stdout goes to /dev/null; its stderr is captured into err (cap bytes, NUL-terminated,
-less one trailing newline; the rest is read and dropped, so the child never blocks on a full pipe).
-Returns the wait status.
+Runs child(arg) in a forked process (which exits 0 if child returns) and waits for it. Its stdout goes
+to /dev/null; its stderr is captured into err (cap bytes, NUL-terminated, less one trailing newline; the
+rest is read and dropped, so the child never blocks on a full pipe). Returns the wait status.
+run_self: the same for this executable run again (/proc/self/exe) with argv (argv[0] first,
+NULL-terminated), which the ASan builds need to tell a refusal's child by its argv.
 */
-static inline int run_self(const char *const argv[], char *err, size_t cap) {
+static inline int run_child(void (*child)(const void *), const void *arg, char *err, size_t cap) {
     int pipefd[2];
     if (pipe(pipefd) != 0) { test_fatal("pipe failed", strerror(errno)); }
     fflush(stdout);
@@ -124,9 +125,8 @@ static inline int run_self(const char *const argv[], char *err, size_t cap) {
         if (devnull >= 0) { dup2(devnull, STDOUT_FILENO); }
         close(pipefd[0]);
         close(pipefd[1]);
-        execv("/proc/self/exe", (char *const *)argv);
-        fprintf(stderr, "exec of /proc/self/exe failed: %s\n", strerror(errno));
-        _exit(127);
+        child(arg);
+        _exit(0);
     }
     close(pipefd[1]);
     size_t len = 0;
@@ -144,5 +144,12 @@ static inline int run_self(const char *const argv[], char *err, size_t cap) {
     if (len > 0 && err[len - 1] == '\n') { err[len - 1] = '\0'; }
     return status;
 }
+
+static inline void run_self_exec_(const void *argv) {
+    execv("/proc/self/exe", (char *const *)argv);
+    fprintf(stderr, "exec of /proc/self/exe failed: %s\n", strerror(errno));
+    _exit(127);
+}
+static inline int run_self(const char *const argv[], char *err, size_t cap) { return run_child(run_self_exec_, argv, err, cap); }
 
 #endif // TEST_UTIL_H
