@@ -470,7 +470,9 @@ describes, even when the export fails or is killed midway (-e dir -hf dir fine-t
 model.safetensors, tokenizer.json (where the export has one) and config.json are first written whole as
 "<name>.staged"; the switch is then only removals and renames: config.json, an older export's
 model.safetensors.index.json (loaders would prefer it) and a tokenizer.json the export does not replace
-go, the staged files are renamed into place, config.json last, and the directory is synced. Only a
+go, the staged files are renamed into place, config.json last. The directory is synced after the old
+config.json's removal, before the new one's rename and after it, so a crash never leaves a config.json
+next to files it does not describe (test/test_durability.sh checks the order). Only a
 failure inside that switch (a rename refused) can leave the directory without its config.json.
 hf_export_begin clears leftovers of an export that was killed; hf_staged_path names a staged file.
 */
@@ -504,11 +506,13 @@ static inline void hf_export_commit_(const char *dir, const char *config_text) {
         fatalf("-hf: the staged weights '%s' are gone: the export is not switched in", staged);
     }
     hf_remove_if_present_(hf_join_(path, dir, "config.json"));
+    fsync_dir(dir); // the old config.json gone on the disk before anything it describes changes
     hf_remove_if_present_(hf_join_(path, dir, "model.safetensors.index.json"));
     hf_rename_(staged, hf_join_(path, dir, "model.safetensors"));
     hf_join_(path, dir, "tokenizer.json");
     if (access(hf_staged_path(staged, dir, "tokenizer.json"), F_OK) == 0) { hf_rename_(staged, path); }
     else { hf_remove_if_present_(path); } // (none staged: the export has no tokenizer, so an older one must go)
+    fsync_dir(dir); // the new files in place on the disk before the config.json that declares them whole
     hf_rename_(config_staged, hf_join_(path, dir, "config.json")); // last: a directory with a config.json is whole
     fsync_dir(dir);
 }

@@ -768,6 +768,7 @@ static inline void prune_checkpoints(const char *dir, int keep) {
             fprintf(stderr, "warning: cannot remove %s (%s); not pruning older checkpoints\n", path, strerror(errno));
             return;
         }
+        fsync_dir(dir); // the marker's removal on the disk before its files' (a crash never leaves a marker without them)
         snprintf(prefix[0], sizeof(prefix[0]), "model_%08d", oldest);
         snprintf(prefix[1], sizeof(prefix[1]), "state_%08d", oldest);
         dp = opendir(dir);
@@ -781,6 +782,7 @@ static inline void prune_checkpoints(const char *dir, int keep) {
             }
         }
         closedir(dp);
+        fsync_dir(dir); // (else a crash could bring them back: files no marker names, which pruning never finds)
     }
 }
 

@@ -222,6 +222,15 @@ static inline void fsync_dir(const char *dir) {
     if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
 }
 
+// the directory holding path synced (after renames or removals in it: test/test_durability.sh)
+static inline void fsync_parent_dir(const char *path) {
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) { strcpy(dir, "."); } else if (slash == dir) { dir[1] = '\0'; } else { *slash = '\0'; }
+    fsync_dir(dir);
+}
+
 static inline void atomic_open(AtomicFile *af, const char *path) {
     if (strlen(path) >= sizeof(af->final_path)) { fatalf("path too long: %s", path); }
     strcpy(af->final_path, path);
@@ -253,11 +262,7 @@ static inline void atomic_rename(AtomicFile *af) {
         remove(af->tmp_path);
         fatalf("cannot rename '%s' to '%s': %s", af->tmp_path, af->final_path, strerror(err));
     }
-    char dir[1024];
-    snprintf(dir, sizeof(dir), "%s", af->final_path);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL) { strcpy(dir, "."); } else if (slash == dir) { dir[1] = '\0'; } else { *slash = '\0'; }
-    fsync_dir(dir);
+    fsync_parent_dir(af->final_path);
 }
 
 static inline void atomic_commit(AtomicFile *af) {

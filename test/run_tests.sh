@@ -44,6 +44,7 @@ run_suite test_hf ./test_hf
 run_suite test_bpe ./test_bpe
 run_suite test_tokenize bash test/test_tokenize.sh
 run_suite test_cli bash test/test_cli.sh
+run_suite test_durability bash test/test_durability.sh
 run_suite test_scripts bash test/test_scripts.sh
 run_suite test_hf_transformers bash test/test_hf_transformers.sh
 
@@ -63,6 +64,7 @@ elif [ "$has_gpu" = 1 ]; then
     if [ -x ./test_mamba_cu_fp32 ]; then run_suite test_mamba_cu_fp32 ./test_mamba_cu_fp32 "${FIXTURES[@]}"
     else echo "SKIP test_mamba_cu_fp32: not built (not counted as passed)"; fi
     run_suite test_cli_cu env BIN=./train_mamba_cu bash test/test_cli.sh
+    run_suite test_durability_cu env BIN=./train_mamba_cu bash test/test_durability.sh
     run_suite dev_cuda_kernels bash dev/cuda/run_checks.sh
     if command -v compute-sanitizer >/dev/null 2>&1; then
         # training, sampling and a stream evaluation (-es, carried state, a short last chunk) of a 300-byte shard

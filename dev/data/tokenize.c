@@ -105,6 +105,7 @@ static void commit_staged(void) {
         final_path[strlen(final_path) - strlen(".partial")] = '\0';
         if (rename(staged[i], final_path) != 0) { fatalf("cannot rename '%s' to '%s': %s", staged[i], final_path, strerror(errno)); }
     }
+    if (num_staged > 0) { fsync_parent_dir(staged[0]); } // (every shard is in the one output directory)
     committed = 1;
 }
 
