@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The order of the calls that make outputs survive a crash, traced by test/write_trace.c (LD_PRELOAD):
-# checkpoints, pruning, the best model, the log, -hf exports, dev/data/prepare_bytes and dev/data/tokenize.
+# checkpoints, pruning, the best model, the log, -hf exports, dev/data/prepare_bytes, dev/data/tokenize and the
+# Python data scripts (dev/data/tinyshakespeare.py, dev/data/enwik8.py).
 # A file that is renamed into place was synced first; every rename and removal is followed by a sync of
-# its directory; a commit (a checkpoint's DONE_<step> marker, an export's config.json) is renamed in only
+# its directory; a commit (a checkpoint's DONE_<step> marker, an export's config.json, enwik8.py's record) is renamed in only
 # once everything before it in that directory is on the disk, and its removal (pruning, a new export) is
 # on the disk before anything it vouched for changes. BIN names the trainer (the GPU one: BIN=./train_mamba_cu).
 set -u
@@ -22,7 +23,7 @@ check_trace() {
     awk '
     function dir(p) { sub(/\/[^\/]*$/, "", p); return p == "" ? "/" : p }
     function base(p) { sub(/.*\//, "", p); return p }
-    function commit(p) { return base(p) ~ /^DONE_[0-9]+$/ || base(p) == "config.json" }
+    function commit(p) { return base(p) ~ /^DONE_[0-9]+$/ || base(p) == "config.json" || base(p) == "enwik8_source.txt" }
     # an operation on the names in directory d: refused while a commit'"'"'s removal there is not yet synced
     function touch(d, what) {
         if (uncommitted[d] != "") { print "line " NR ": " what " before the removal of " uncommitted[d] " was synced" }
@@ -117,5 +118,23 @@ if [ -x ./dev/data/tokenize ]; then
     traced tokenize ./dev/data/tokenize -t test/fixtures/bpe/tokenizer.json -o "$TMP/tok/ts" -s 2000 "$TMP/small.txt"
     expect_order tokenize 4 $? "ts_train_000000.bin" "ts_val_000000.bin"
 else bad "tokenize" "./dev/data/tokenize not built (make dev/data/tokenize)"; fi
+
+# the Python data scripts (os.replace and os.fsync go through the same C library calls)
+if command -v python3 > /dev/null; then
+    # tinyshakespeare.py reads the text next to itself: a copy beside the stand-in
+    mkdir -p "$TMP/ts"; cp dev/data/tinyshakespeare.py "$TMP/ts/"; cp "$TMP/small.txt" "$TMP/ts/tinyshakespeare.txt"
+    traced tinyshakespeare_py python3 "$TMP/ts/tinyshakespeare.py"
+    expect_order tinyshakespeare_py 2 $? "tiny_shakespeare_train.bin" "tiny_shakespeare_val.bin"
+    # enwik8.py twice into one directory: the second run removes the first's record before its renames
+    head -c 200000 dev/data/tinyshakespeare.txt > "$TMP/e8_in"
+    traced enwik8_py python3 dev/data/enwik8.py "$TMP/e8_in" --allow-any-size -o "$TMP/e8"
+    expect_order enwik8_py 4 $? "enwik8_train.bin" "enwik8_val.bin" "enwik8_test.bin" "enwik8_source.txt"
+    traced enwik8_py_again python3 dev/data/enwik8.py "$TMP/e8_in" --allow-any-size -o "$TMP/e8"
+    expect_order enwik8_py_again 4 $? "enwik8_source.txt"
+    if grep -q "^unlink .*/enwik8_source.txt$" "$TMP/enwik8_py_again.trace"; then ok "enwik8_py_again_removes_record"
+    else bad "enwik8_py_again_removes_record" "no removal of the first run's record traced"; fi
+else
+    echo "SKIP the Python data scripts: no python3 (not counted as passed)"
+fi
 
 finish_checks

@@ -176,6 +176,19 @@ def remove_made_dirs(outdir, top):
         d = os.path.dirname(d)
 
 
+def sync_dir(d):
+    """Renames and removals in d reach the disk with the directory (best effort: some file systems
+    refuse to sync a directory)."""
+    try:
+        dfd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
 def write_outputs(src, path, n, outdir):
     """The three shards and the record, each to <name>.tmp; then renamed, the record last. On any
     failure (or interrupt) before the renames, the .tmp files this run made are removed and the
@@ -219,11 +232,15 @@ def write_outputs(src, path, n, outdir):
             fail(f"cannot write '{stamp}.tmp': {why(e)}{KEPT}")
         # everything is written: the record goes first and comes back last, so that a crash between
         # the renames leaves no record of a set that is partly new
+        # (the directory synced after the record's removal and before its return: neither reaches the
+        # disk out of order with the shards' renames; test/test_durability.sh checks the order)
         try:
             if os.path.lexists(stamp):
                 os.remove(stamp)
+                sync_dir(outdir)
             for final, _, _ in shards:
                 os.replace(final + ".tmp", final)
+            sync_dir(outdir)
             os.replace(stamp + ".tmp", stamp)
         except OSError as e:
             fail(f"cannot rename the new shards into '{outdir}': {why(e)} (no {SOURCE_STAMP}: the set may be mixed)")
@@ -235,14 +252,7 @@ def write_outputs(src, path, n, outdir):
                     os.remove(tmp)
                 except OSError:
                     pass
-    try:  # the renames reach the disk with the directory (best effort)
-        dfd = os.open(outdir, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    sync_dir(outdir)
     for final, _, count in shards:
         print(f"wrote {count:,} tokens to {final}")
     if not is_enwik8:

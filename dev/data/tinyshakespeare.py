@@ -84,6 +84,14 @@ def main():
                     os.remove(tmp)
                 except OSError:
                     pass
+    try:  # the renames reach the disk with the directory (best effort: some file systems refuse)
+        dfd = os.open(outdir, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
     for path, part in shards:
         print(f"wrote {len(part):,} tokens to {path}")
 
