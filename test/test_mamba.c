@@ -107,10 +107,13 @@ static void test_fixture(const Fixture *f) {
 }
 
 // feeding the tokens one at a time through the recurrent step (all B sequences as one batch)
-// gives the full forward's logits
+// gives the full forward's logits. Every parameter is moved off the fixture's initial values first
+// (D = 1, unit norm weights: a step that dropped D or a norm weight would agree with the forward there)
 static void test_step_matches_forward(const Fixture *f) {
     Mamba model;
     model_from_fixture(&model, f);
+    uint64_t rng = 0x5eed5eedULL;
+    for (size_t i = 0; i < f->num_parameters; i++) { model.params_memory[i] += (real)(0.2f * random_f32(&rng) - 0.1f); }
     int B = f->B, T = f->T, Vp = f->config.padded_vocab_size;
     model.scan_chunk = 7; // checkpoints at a chunk that does not divide T change nothing here
     mamba_forward(&model, f->inputs, NULL, B, T);
@@ -454,6 +457,33 @@ static void test_init(void) {
     mamba_free(&model);
 }
 
+// the accuracy count takes the argmax over every index, the last one too: with each target set to our
+// own argmax of the logits, a V=8 model gets every position right, and some of them at index 7
+static void test_accuracy_every_index(void) {
+    MambaConfig c;
+    config_from_descriptor("d16:l1:v8", &c);
+    Mamba model;
+    mamba_init_random(&model, &c, 11);
+    enum { B = 4, T = 64 };
+    int inputs[B * T], targets[B * T], at_last = 0, Vp = c.padded_vocab_size;
+    uint64_t rng = 99;
+    for (int i = 0; i < B * T; i++) { inputs[i] = (int)(random_u64(&rng) % 8); }
+    mamba_forward(&model, inputs, NULL, B, T);
+    for (int i = 0; i < B * T; i++) {
+        const real *l = model.acts.logits + (size_t)i * Vp;
+        int best = 0;
+        for (int v = 1; v < Vp; v++) { if (l[v] > l[best]) { best = v; } }
+        targets[i] = best;
+        at_last += best == Vp - 1;
+    }
+    targets[5] = -1; // an ignored position counts neither way
+    mamba_forward(&model, inputs, targets, B, T);
+    check(Vp == 8 && at_last > 0 && model.num_valid == B * T - 1 && model.num_correct == B * T - 1, "accuracy_every_index",
+          "correct %d of %d valid (want %d), %d positions with the argmax at the last index %d", model.num_correct,
+          model.num_valid, B * T - 1, at_last, Vp - 1);
+    mamba_free(&model);
+}
+
 // a run learns: loss on a fixed batch drops well below log(V) in a few dozen steps
 static void test_learns(void) {
     MambaConfig c;
@@ -640,6 +670,7 @@ int main(int argc, char **argv) {
     test_matmul_tiles();
     test_find_latest_checkpoint();
     test_init();
+    test_accuracy_every_index();
     test_learns();
     test_learns_from_context();
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");

@@ -211,10 +211,18 @@ static void test_graphs(const Fixture *f, const char *tag, int recompute, int mi
 }
 
 // the recurrent step on the GPU, all B sequences as one batch, reproduces the full forward's logits:
-// by the path recurrent_init picks (the fused one for B <= DECODE_MAX_BATCH), then one launch per operation
+// by the path recurrent_init picks (the fused one for B <= DECODE_MAX_BATCH), then one launch per operation.
+// Every parameter is moved off the fixture's initial values first (D = 1 and unit norm weights would hide a
+// step that dropped them, in both paths alike)
 static void test_step(const Fixture *f, const char *tag) {
     Mamba model;
-    model_from_fixture(&model, f, 1);
+    mamba_allocate(&model, &f->config);
+    float *moved = (float *)mallocCheck(f->num_parameters * sizeof(float));
+    uint64_t rng = 0x5eed5eedULL;
+    for (size_t i = 0; i < f->num_parameters; i++) { moved[i] = f->params[i] + 0.2f * random_f32(&rng) - 0.1f; }
+    mamba_upload_parameters(&model, moved);
+    free(moved);
+    model.recompute = 1;
     int B = f->B, T = f->T < 512 ? f->T : 512, Vp = f->config.padded_vocab_size;
     size_t BT = (size_t)B * f->T;
     mamba_forward(&model, f->inputs, NULL, B, f->T);
@@ -268,6 +276,46 @@ static void model_random_varied(Mamba *model, const MambaConfig *c, uint64_t see
     for (size_t i = 0; i < L * Di * N; i++) { p.A_log[i] += random_f32(&rng) - 0.5f; }
     mamba_upload_parameters(model, tmp);
     free(tmp);
+}
+
+/*
+The trainer's accuracy count (the classifier kernel's argmax, counted on the host) on a random model: with
+each target set to the argmax of the logits the forward wrote (lowest index of the row maximum, as the
+kernel's), every valid position is right. The vocabularies take the classifier's three kernels (a warp per
+row, a row in shared memory, a row streamed); at V=8 some positions have their argmax at the last index.
+*/
+static void test_accuracy_counts(const char *desc, uint64_t seed) {
+    MambaConfig c;
+    if (!config_from_descriptor(desc, &c)) { fatalf("test: bad descriptor %s", desc); }
+    Mamba model;
+    model_random_varied(&model, &c, seed);
+    model.recompute = 1;
+    const int B = 4, T = 32, BT = B * T, Vp = c.padded_vocab_size;
+    int *inputs = (int *)mallocCheck(BT * sizeof(int)), *targets = (int *)mallocCheck(BT * sizeof(int));
+    uint64_t rng = seed * 13 + 5;
+    for (int i = 0; i < BT; i++) { inputs[i] = (int)(random_u64(&rng) % (uint64_t)c.vocab_size); }
+    mamba_forward(&model, inputs, NULL, B, T);
+    floatX *logits = (floatX *)mallocCheck((size_t)BT * Vp * sizeof(floatX));
+    cudaCheck(cudaMemcpy(logits, model.acts.logits, (size_t)BT * Vp * sizeof(floatX), cudaMemcpyDeviceToHost));
+    int at_last = 0;
+    for (int i = 0; i < BT; i++) {
+        const floatX *l = logits + (size_t)i * Vp;
+        int best = 0;
+        for (int v = 1; v < Vp; v++) { if ((float)l[v] > (float)l[best]) { best = v; } }
+        targets[i] = best;
+        at_last += best == Vp - 1;
+    }
+    targets[3] = -1; // ignored: counted neither way
+    mamba_forward(&model, inputs, targets, B, T);
+    char name[96];
+    snprintf(name, sizeof(name), "accuracy_counts_%s", desc);
+    check(model.num_valid == BT - 1 && model.num_correct == BT - 1 && (Vp != 8 || at_last > 0), name,
+          "correct %d of %d valid (want %d); %d positions with the argmax at the last index", model.num_correct, BT - 1,
+          BT - 1, at_last);
+    free(logits);
+    free(inputs);
+    free(targets);
+    mamba_free(&model);
 }
 
 // the largest |a - b| over n values, and the largest |b|
@@ -687,6 +735,10 @@ int main(int argc, char **argv) {
     test_fused_step("d2048:l1:v256", 8, 12, 18); // 64 KB (bf16) / 128 KB (fp32) of shared memory: the opt-in
     test_fused_step("d768:l3:v1000", 1, 24, 22);
     test_fused_step("d768:l3:v1000", 8, 24, 23);
+    test_accuracy_counts("d16:l1:v8", 31);
+    test_accuracy_counts("d16:l1:v1000", 32);
+    test_accuracy_counts("d16:l1:v50280", 33);
+    test_accuracy_counts("d16:l1:v131072", 34);
     test_device_sampler();
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");
