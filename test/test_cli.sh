@@ -156,6 +156,10 @@ if [ -c /dev/full ]; then
     if [ $rc -ne 0 ] && grep -q "^error: the standard output could not be written" "$TMP/full.err"; then ok "stdout_full_is_an_error"
     else bad "stdout_full_is_an_error" "rc $rc: $(cat "$TMP/full.err")"; fi
 else echo "SKIP stdout_full_is_an_error: no /dev/full on this machine (not counted as passed)"; fi
+# ... and so is a regular file that cannot grow (a file-size limit, as a full disk does: 1 KB of ~3 KB of samples)
+( ulimit -f 1; exec "$BIN" -e d32:l2:v256 -nt 2 -x 0 -p hello -g 3000 > "$TMP/fsize.out" 2> "$TMP/fsize.err" ); rc=$?
+if [ $rc -ne 0 ] && grep -q "^error: the standard output could not be written" "$TMP/fsize.err"; then ok "stdout_file_size_limit_is_an_error"
+else bad "stdout_file_size_limit_is_an_error" "rc $rc: $(cat "$TMP/fsize.err")"; fi
 "$BIN" "${TINY[@]}" -x 0 -m 1 2> "$TMP/pipe.err" | head -c 1 > /dev/null; rc=${PIPESTATUS[0]}
 if [ "$rc" = 0 ] && [ ! -s "$TMP/pipe.err" ]; then ok "stdout_closed_pipe_not_an_error"; else bad "stdout_closed_pipe_not_an_error" "rc $rc: $(cat "$TMP/pipe.err")"; fi
 expect_error checkpoint_every_without_dir "need -o" "${TINY[@]}" -x 1 -n 2
@@ -353,6 +357,9 @@ hdr_edit "$V1/model_00000005.bin" -1 1=1 14=0; hdr_edit "$V1/state_00000005.bin"
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V1" -y 1 -s 5 -g 8 > "$TMP/v1.out" 2>&1
 if grep -q "^resuming from step 5" "$TMP/v1.out" && cmp -s "$A/model_00000010.bin" "$V1/model_00000010.bin"; then ok "resume_version1_checkpoint"
 else bad "resume_version1_checkpoint" "$(tail -n 2 "$TMP/v1.out")"; fi
+# ... without a note that the run's length changed: a version-1 state does not record it ([19] is not read)
+if grep -q "^resuming from step 5" "$TMP/v1.out" && ! grep -q "^note: the checkpoint's run was to end" "$TMP/v1.out"; then ok "resume_version1_no_length_note"
+else bad "resume_version1_no_length_note" "$(grep -m1 -E "^note: the checkpoint's run|^error" "$TMP/v1.out")"; fi
 # and version 2 (before the train data's identity in [20..25]) too: what those slots hold is not read
 V2="$TMP/v2"; mkdir -p "$V2"
 cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V2/"

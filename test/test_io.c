@@ -5,7 +5,9 @@ and no other test noticed (2026-12-02): shard and stream token ranges, resume bo
 after start-up, a too-small shard (used to hang), per-epoch shuffles, tokenizer header fields, model and
 state file versions, trailing bytes and flags, the state CRC over v, a non-canonical DONE marker,
 safetensors header length and tiling messages, the Hugging Face export's eos id and stale staged files,
-mamba_ssm's pad_vocab_size_multiple, and tokenizer.json merge ranks and added tokens.
+mamba_ssm's pad_vocab_size_multiple, tokenizer.json merge ranks and added tokens; and (a second round, the same day) the
+trainers' option ranges, -d's process count, every state-file field, the -kb tie, -x 0 into a checkpoint directory,
+bits per byte of multi-byte tokens, a fresh run's log, the stop-signal handler and a constant window of doubles.
 Each refusal runs in a forked child: it passes when the child exits non-zero with an "error:" line
 containing the expected text (an alarm turns a hang into a failure).
 */
@@ -281,6 +283,186 @@ static void test_bpe_added_longest_first(void) {
     bpe_free(&t);
 }
 
+// ---------------------------------------------------------------------------- options, training state, log, signals
+// (llmc/train_common.h, llmc/logger.h: each check below catches a bug that mutation testing planted there and no
+// other suite noticed, 2026-12-02)
+typedef struct { const char *argv[8]; } Argv; // argv[0] first, NULL-terminated
+static void c_parse(const void *a) {
+    const Argv *x = (const Argv *)a; int argc = 0; while (x->argv[argc] != NULL) { argc++; }
+    Options o; parse_options(&o, argc, (char **)x->argv);
+}
+// fn(arg) run in a child must return: exit 0 with nothing on stderr
+static void expect_ok(const char *name, ChildFn fn, const void *arg) {
+    char err[4096];
+    expected_failure_ = fn;
+    int status = run_child(run_with_alarm_, arg, err, sizeof(err));
+    int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(err, "did not fail") == 0;
+    check(ok, name, "status %d, stderr \"%s\" (expected it to run without an error)", status, err);
+}
+static void test_option_refusals(void) {
+    static const struct { const char *name, *want; Argv a; } cases[] = {
+        {"option_total_batch_zero", "-d 0 must be a positive multiple", {{"t", "-d", "0", NULL}}},
+        {"option_steps_below_minus_1", "-x must be >= -1, got -2", {{"t", "-x", "-2", NULL}}},
+        {"option_negative_lr", "-l must be >= 0", {{"t", "-l", "-0.001", NULL}}},
+        {"option_negative_warmup", "-u must be >= 0, got -1", {{"t", "-u", "-1", NULL}}},
+        {"option_negative_weight_decay", "-c must be >= 0", {{"t", "-c", "-0.1", NULL}}},
+        {"option_negative_grad_clip", "-gc must be >= 0", {{"t", "-gc", "-1", NULL}}},
+        {"option_negative_val_every", "-v, -s and -n must be >= 0", {{"t", "-v", "-1", NULL}}},
+        {"option_negative_sample_every", "-v, -s and -n must be >= 0", {{"t", "-s", "-1", NULL}}},
+        {"option_negative_checkpoint_every", "-v, -s and -n must be >= 0", {{"t", "-n", "-1", "-o", "/nonexistent/o", NULL}}},
+        {"option_val_batches_zero", "-m must be -1 or positive, got 0", {{"t", "-m", "0", NULL}}},
+        {"option_negative_top_k", "-gk must be >= 0, got -1", {{"t", "-gk", "-1", NULL}}},
+        {"option_gen_batch_zero", "-gb must be in [1, 4096], got 0", {{"t", "-gb", "0", NULL}}},
+        {"option_gen_batch_4097", "-gb must be in [1, 4096], got 4097", {{"t", "-gb", "4097", NULL}}},
+        {"option_nccl_timeout_zero", "-pt must be positive, got 0", {{"t", "-pt", "0", NULL}}},
+        {"option_negative_keep", "-nk must be >= 0, got -1", {{"t", "-nk", "-1", "-o", "/nonexistent/o", NULL}}},
+        {"option_negative_skip_loss_z", "-sl and -sg must be >= 0", {{"t", "-sl", "-1", NULL}}},
+        {"option_negative_skip_norm_z", "-sl and -sg must be >= 0", {{"t", "-sg", "-1", NULL}}},
+        {"option_max_skips_zero", "-ms must be >= 1, got 0", {{"t", "-ms", "0", NULL}}},
+        {"option_recompute_3", "-r must be 0, 1 or 2, got 3", {{"t", "-r", "3", NULL}}},
+        {"option_resume_2_without_dir", "-y 2 needs -o", {{"t", "-y", "2", NULL}}},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) { expect_fail(cases[i].name, c_parse, &cases[i].a, cases[i].want); }
+    // the ends of each range are values, not refusals
+    static const struct { const char *name; Argv a; } valid[] = {
+        {"option_lr_frac_1_accepted", {{"t", "-q", "1", NULL}}},
+        {"option_lr_frac_0_accepted", {{"t", "-q", "0", NULL}}},
+        {"option_decay_frac_1_accepted", {{"t", "-k", "wsd", "-kd", "1", NULL}}},
+        {"option_zero_lr_warmup_accepted", {{"t", "-l", "0", "-u", "0", NULL}}},
+        {"option_max_skips_1_accepted", {{"t", "-ms", "1", NULL}}},
+        {"option_gen_batch_4096_accepted", {{"t", "-gb", "4096", "-gk", "0", NULL}}},
+        {"option_all_val_one_epoch_accepted", {{"t", "-m", "-1", "-x", "-1", NULL}}},
+        {"option_resume_2_with_dir_accepted", {{"t", "-y", "2", "-o", "/nonexistent/o", NULL}}},
+    };
+    for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) { expect_ok(valid[i].name, c_parse, &valid[i].a); }
+}
+
+// -d left out: one micro-batch per process and step, B*T*processes tokens; a -d given is kept
+static void test_total_batch_processes(void) {
+    Options o = DEFAULT_OPTIONS, d = DEFAULT_OPTIONS;
+    o.B = 4; o.T = 32; d.B = 4; d.T = 32; d.total_batch_size = 1024;
+    resolve_total_batch_size(&o, 3);
+    resolve_total_batch_size(&d, 3);
+    check(o.total_batch_size == 4 * 32 * 3 && d.total_batch_size == 1024, "total_batch_default_counts_processes",
+          "-d -1 at B 4, T 32, 3 processes gave %d (expected 384); -d 1024 gave %d", o.total_batch_size, d.total_batch_size);
+}
+
+// every field of the state header comes back as saved
+static void test_state_round_trip(void) {
+    char p[1024];
+    TrainState s, r;
+    memset(&s, 0, sizeof(s)); memset(&r, 0, sizeof(r));
+    s.step = 7; s.B = 3; s.T = 17; s.total_batch_size = 102; s.seed = 99; s.max_steps = 40;
+    s.epoch = 2; s.shard = 5; s.sample = 11; s.rng = 0x123456789abcdef0ULL;
+    s.data_kind = 1; s.data_order = 1; s.data_shards = 6; s.data_processes = 2; s.data_tokens = 0x1234567890ULL;
+    s.best_step = 6; s.best_val_loss = 2.5f; s.best_crc = 0xdeadbeefu; s.stopped = 1;
+    s.flags_known = 1; s.lr = 3e-3f; s.warmup = 13; s.final_lr_frac = 0.25f; s.schedule = 4; s.lr_decay_frac = 0.3f;
+    s.weight_decay = 0.05f; s.grad_clip = 0.5f; s.overfit = 1;
+    float m[3] = {1, 2, 3}, v[3] = {4, 5, 6}, m2[3], v2[3];
+    save_state_file(P(p, "rt.bin"), &s, m, v, 3);
+    load_state_file(p, &r, m2, v2, 3);
+    int ok = r.step == s.step && r.B == s.B && r.T == s.T && r.total_batch_size == s.total_batch_size && r.seed == s.seed &&
+             r.max_steps == s.max_steps && r.epoch == s.epoch && r.shard == s.shard && r.sample == s.sample && r.rng == s.rng &&
+             r.data_kind == s.data_kind && r.data_order == s.data_order && r.data_shards == s.data_shards &&
+             r.data_processes == s.data_processes && r.data_tokens == s.data_tokens && r.best_step == s.best_step &&
+             r.best_val_loss == s.best_val_loss && r.best_crc == s.best_crc && r.stopped == s.stopped && r.flags_known == 1 &&
+             r.lr == s.lr && r.warmup == s.warmup && r.final_lr_frac == s.final_lr_frac && r.schedule == s.schedule &&
+             r.lr_decay_frac == s.lr_decay_frac && r.weight_decay == s.weight_decay && r.grad_clip == s.grad_clip &&
+             r.overfit == s.overfit && memcmp(m, m2, sizeof(m)) == 0 && memcmp(v, v2, sizeof(v)) == 0;
+    check(ok, "state_file_round_trip_every_field", "a field of the state header did not come back as saved (-a: %d, schedule %d, warmup %d)",
+          r.overfit, r.schedule, r.warmup);
+}
+// a record of 0 processes (under a valid header CRC) is refused on load, not divided by later
+static void c_state_zero_processes(const void *a) { (void)a; char p[1024]; int e[] = {25, 0, -1}; edit_header(saved_state(p, "s0p.bin", 100), 18, e); load_state(p, 100); }
+
+// -kb: a val loss equal to the best is not a new best (the earlier model stays); a lower one is
+static void test_best_tie(void) {
+    TrainState s; memset(&s, 0, sizeof(s)); s.best_step = -1;
+    int first = val_loss_is_new_best(&s, 2.0f, 5), tie = val_loss_is_new_best(&s, 2.0f, 10), lower = val_loss_is_new_best(&s, 1.5f, 15);
+    check(first && !tie && lower && s.best_step == 15, "best_val_loss_tie_keeps_earlier", "first %d, tie %d, lower %d, best step %d",
+          first, tie, lower, s.best_step);
+}
+
+// -x 0 (evaluation) into an -o holding a checkpoint trains nothing: not the fresh-run refusal
+static void c_eval_into_checkpoint_dir(const void *a) {
+    char d[1024], p[1100];
+    mkdir(P(d, a ? "ck_train" : "ck_eval"), 0755);
+    snprintf(p, sizeof(p), "%s/DONE_00000004", d); fclose(fopenCheck(p, "w"));
+    Options o = DEFAULT_OPTIONS; o.output_dir = d; o.max_steps = a ? 5 : 0;
+    check_run_before_training(&o, NULL, 256, 0, 0);
+}
+
+// bits per byte: the predicted tokens' byte lengths (here 1 + 2 + 3 + 4 + 4 = 14 bytes), not their count;
+// a loss sum of 7 ln 2 nats is 7 bits, so 0.5 bits per byte
+static void c_stream_report(const void *a) {
+    (void)a; char d[256];
+    snprintf(d, sizeof(d), "%s/bpb", DIR_); mkdir(d, 0755);
+    Tokenizer t; memset(&t, 0, sizeof(t));
+    uint8_t len[4] = {1, 2, 3, 4};
+    t.init_ok = 1; t.vocab_size = 4; t.token_len = len;
+    int targets[5] = {0, 1, 2, 3, 3};
+    Logger lg; logger_init(&lg, d, 0, 0, 0);
+    report_stream_eval("x", 7.0 * log(2.0), targets, 5, &t, 0.0, &lg, 3);
+    logger_free(&lg);
+}
+static void test_stream_bits_per_byte(void) {
+    char err[4096], d[1024], p[1024], line[256] = "";
+    run_child(c_stream_report, NULL, err, sizeof(err));
+    FILE *f = fopen(join(p, P(d, "bpb"), "main.log"), "r");
+    if (f != NULL) { if (fgets(line, sizeof(line), f) == NULL) { line[0] = '\0'; } fclose(f); }
+    int step = -1, n = -1;
+    double loss = 0, bpt = 0, bpb = 0;
+    int got = sscanf(line, "s:%d stream_loss:%lf bpt:%lf bpb:%lf tokens:%d", &step, &loss, &bpt, &bpb, &n);
+    check(got == 5 && step == 3 && n == 5 && fabs(bpt - 1.4) < 1e-6 && fabs(bpb - 0.5) < 1e-6, "stream_eval_bits_per_byte_of_token_lengths",
+          "logged \"%s\" (expected bpt 1.4: 7 bits over 5 tokens, bpb 0.5: over 14 bytes)", line);
+}
+
+// a fresh run's log starts empty; a resumed one keeps the lines up to its step
+static void test_logger_fresh_truncates(void) {
+    char d[256], p[1024], buf[256] = "";
+    snprintf(d, sizeof(d), "%s/log", DIR_); mkdir(d, 0755);
+    FILE *f = fopenCheck(join(p, d, "main.log"), "w"); fputs("s:1 trl:9.000000\ns:2 trl:8.000000\n", f); fcloseCheck(f);
+    Logger lg; logger_init(&lg, d, 1, 1, 0); logger_log_val(&lg, 1, 1.5f); logger_free(&lg);
+    f = fopenCheck(p, "r"); size_t n = fread(buf, 1, sizeof(buf) - 1, f); buf[n] = '\0'; fcloseCheck(f);
+    check(strcmp(buf, "s:1 trl:9.000000\ns:1 tel:1.500000\n") == 0, "logger_resume_keeps_lines_to_step", "main.log is \"%s\"", buf);
+    logger_init(&lg, d, 0, 0, 0); logger_log_val(&lg, 0, 5.0f); logger_free(&lg);
+    f = fopenCheck(p, "r"); n = fread(buf, 1, sizeof(buf) - 1, f); buf[n] = '\0'; fcloseCheck(f);
+    check(strcmp(buf, "s:0 tel:5.000000\n") == 0, "logger_fresh_run_starts_empty_log", "main.log is \"%s\"", buf);
+}
+
+// the stop signals (handle_stop_signal, called as the kernel would): in the training loop SIGTERM asks for a
+// stop, SIGUSR1 after it is no second signal, a second SIGTERM exits at once (143); outside the loop a SIGTERM
+// exits at once, and a SIGUSR1 passed on after a stop already under way is ignored
+static void c_signals(const void *a) {
+    int which = *(const int *)a;
+    stop_signal = 0; stop_signal_direct = 0; stop_signal_deferred = 1;
+    if (which == 0) { handle_stop_signal(SIGTERM); handle_stop_signal(SIGUSR1); if (stop_signal != SIGTERM) { fatalf("stop_signal %d", (int)stop_signal); } }
+    if (which == 1) { handle_stop_signal(SIGTERM); handle_stop_signal(SIGTERM); }
+    if (which == 2) { handle_stop_signal(SIGUSR1); handle_stop_signal(SIGTERM); if (stop_signal != SIGUSR1) { fatalf("stop_signal %d", (int)stop_signal); } }
+    if (which == 3) { handle_stop_signal(SIGTERM); stop_signal_deferred = 0; handle_stop_signal(SIGUSR1); }
+    if (which == 4) { stop_signal_deferred = 0; handle_stop_signal(SIGTERM); }
+}
+static void test_stop_signals(void) {
+    static const int which[5] = {0, 1, 2, 3, 4}, want[5] = {0, 128 + SIGTERM, 0, 0, 128 + SIGTERM};
+    static const char *names[5] = {"signal_term_then_usr1_stops_once", "signal_second_term_exits_at_once", "signal_usr1_then_term_stops_once",
+                                   "signal_usr1_after_stop_outside_loop_ignored", "signal_term_outside_loop_exits_at_once"};
+    for (int i = 0; i < 5; i++) {
+        char err[4096];
+        int status = run_child(c_signals, &which[i], err, sizeof(err));
+        check(WIFEXITED(status) && WEXITSTATUS(status) == want[i] && err[0] == '\0', names[i], "status %d (expected exit %d), stderr \"%s\"",
+              status, want[i], err);
+    }
+}
+
+// a constant window of doubles that are not floats (the loss averaged over micro-steps is one) has a mean that
+// rounds, so a spread of ~1e-17 instead of 0: it scores 0 still, not a z of ~1e16 that -sl would skip on
+static void test_outlier_constant_double(void) {
+    OutlierDetector c = {{0}, 0, 0};
+    for (int i = 0; i < OUTLIER_WINDOW; i++) { outlier_add(&c, 0.1); }
+    double z_same = outlier_zscore(&c, 0.1), z_double = outlier_zscore(&c, 0.2);
+    check(z_same == 0.0 && z_double == 0.0, "outlier_constant_double_window_z_zero", "z(0.1) = %g, z(0.2) = %g over 128 x 0.1", z_same, z_double);
+}
+
 int main(void) {
     snprintf(DIR_, sizeof(DIR_), "/tmp/test_io.XXXXXX");
     if (mkdtemp(DIR_) == NULL) { test_fatal("mkdtemp", strerror(errno)); }
@@ -316,6 +498,17 @@ int main(void) {
     expect_fail("bpe_id_equal_to_limit", c_bpe_id_eq_limit, NULL, "out of range");
     test_bpe_duplicate_merge_later_wins();
     test_bpe_added_longest_first();
+    test_option_refusals();
+    test_total_batch_processes();
+    test_state_round_trip();
+    expect_fail("state_zero_processes", c_state_zero_processes, NULL, "bad train-data record (kind 1, 0 processes)");
+    test_best_tie();
+    expect_ok("eval_only_into_checkpoint_dir_accepted", c_eval_into_checkpoint_dir, NULL);
+    expect_fail("training_into_checkpoint_dir_refused", c_eval_into_checkpoint_dir, "train", "holds the checkpoint of an earlier run (step 4)");
+    test_stream_bits_per_byte();
+    test_logger_fresh_truncates();
+    test_stop_signals();
+    test_outlier_constant_double();
     remove_dir(DIR_);
     return test_summary();
 }
