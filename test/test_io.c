@@ -430,6 +430,28 @@ static void test_logger_fresh_truncates(void) {
     check(strcmp(buf, "s:0 tel:5.000000\n") == 0, "logger_fresh_run_starts_empty_log", "main.log is \"%s\"", buf);
 }
 
+// a resume after a signal-stopped checkpoint (redo_evals) drops that step's val lines (tel: and tea:) but
+// keeps its train line; without redo_evals they stay; a last line cut short (no newline) always goes; the
+// train line keeps a small rate's digits (%e)
+static void test_logger_resume_edges(void) {
+    char d[256], p[1024], buf[512] = "";
+    snprintf(d, sizeof(d), "%s/log2", DIR_); mkdir(d, 0755);
+    const char *old = "s:3 trl:2.000000\ns:3 tel:1.900000\ns:3 tea:0.500000\ns:4 trl:1.800000\n";
+    const char *want[2] = {"s:3 trl:2.000000\n", "s:3 trl:2.000000\ns:3 tel:1.900000\ns:3 tea:0.500000\n"};
+    for (int redo = 1; redo >= 0; redo--) {
+        FILE *f = fopenCheck(join(p, d, "main.log"), "w"); fputs(old, f); fcloseCheck(f);
+        Logger lg; logger_init(&lg, d, 1, 3, redo); logger_free(&lg);
+        f = fopenCheck(p, "r"); size_t n = fread(buf, 1, sizeof(buf) - 1, f); buf[n] = '\0'; fcloseCheck(f);
+        check(strcmp(buf, want[redo == 0]) == 0, redo ? "logger_redo_evals_drops_val_lines" : "logger_keeps_val_lines_without_redo",
+              "main.log is \"%s\"", buf);
+    }
+    FILE *f = fopenCheck(p, "w"); fputs("s:1 trl:2.000000\ns:2 trl:1.9", f); fcloseCheck(f); // the second line cut short
+    Logger lg; logger_init(&lg, d, 1, 9, 0); logger_log_train(&lg, 3, 1.5f, 3e-5f, 0.25f); logger_free(&lg);
+    f = fopenCheck(p, "r"); size_t n = fread(buf, 1, sizeof(buf) - 1, f); buf[n] = '\0'; fcloseCheck(f);
+    check(strcmp(buf, "s:1 trl:2.000000\ns:3 trl:1.500000\ns:3 lr:3.000000e-05 norm:0.250000\n") == 0, "logger_cut_line_dropped_lr_digits",
+          "main.log is \"%s\"", buf);
+}
+
 // the stop signals (handle_stop_signal, called as the kernel would): in the training loop SIGTERM asks for a
 // stop, SIGUSR1 after it is no second signal, a second SIGTERM exits at once (143); outside the loop a SIGTERM
 // exits at once, and a SIGUSR1 passed on after a stop already under way is ignored
@@ -507,6 +529,7 @@ int main(void) {
     expect_fail("training_into_checkpoint_dir_refused", c_eval_into_checkpoint_dir, "train", "holds the checkpoint of an earlier run (step 4)");
     test_stream_bits_per_byte();
     test_logger_fresh_truncates();
+    test_logger_resume_edges();
     test_stop_signals();
     test_outlier_constant_double();
     remove_dir(DIR_);

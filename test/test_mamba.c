@@ -596,6 +596,8 @@ static void test_schedules(void) {
         // wsd, decay over the last 20% (steps 80..100): warmup, flat until step 80, linear down
         {"wsd", 4, lr / 2}, {"wsd", 10, lr}, {"wsd", 79, lr}, {"wsd", 80, lr}, {"wsd", 90, lo + 0.5 * (lr - lo)},
         {"wsd", 95, lo + 0.25 * (lr - lo)}, {"wsd", 100, lo},
+        // past the end the rate stays at its floor (the fraction is clamped; cosine would turn back up)
+        {"cosine", 130, lo}, {"linear", 130, lo}, {"wsd", 130, lo},
     };
     int ok = 1;
     char detail[160] = "all match";
