@@ -417,16 +417,24 @@ static void test_stream_bits_per_byte(void) {
           "logged \"%s\" (expected bpt 1.4: 7 bits over 5 tokens, bpb 0.5: over 14 bytes)", line);
 }
 
+// the whole of a small text file into buf
+static void read_text(const char *path, char *buf, size_t size) {
+    FILE *f = fopenCheck(path, "r");
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fcloseCheck(f);
+}
+
 // a fresh run's log starts empty; a resumed one keeps the lines up to its step
 static void test_logger_fresh_truncates(void) {
     char d[256], p[1024], buf[256] = "";
     snprintf(d, sizeof(d), "%s/log", DIR_); mkdir(d, 0755);
     FILE *f = fopenCheck(join(p, d, "main.log"), "w"); fputs("s:1 trl:9.000000\ns:2 trl:8.000000\n", f); fcloseCheck(f);
     Logger lg; logger_init(&lg, d, 1, 1, 0); logger_log_val(&lg, 1, 1.5f); logger_free(&lg);
-    f = fopenCheck(p, "r"); size_t n = fread(buf, 1, sizeof(buf) - 1, f); buf[n] = '\0'; fcloseCheck(f);
+    read_text(p, buf, sizeof(buf));
     check(strcmp(buf, "s:1 trl:9.000000\ns:1 tel:1.500000\n") == 0, "logger_resume_keeps_lines_to_step", "main.log is \"%s\"", buf);
     logger_init(&lg, d, 0, 0, 0); logger_log_val(&lg, 0, 5.0f); logger_free(&lg);
-    f = fopenCheck(p, "r"); n = fread(buf, 1, sizeof(buf) - 1, f); buf[n] = '\0'; fcloseCheck(f);
+    read_text(p, buf, sizeof(buf));
     check(strcmp(buf, "s:0 tel:5.000000\n") == 0, "logger_fresh_run_starts_empty_log", "main.log is \"%s\"", buf);
 }
 
@@ -441,13 +449,13 @@ static void test_logger_resume_edges(void) {
     for (int redo = 1; redo >= 0; redo--) {
         FILE *f = fopenCheck(join(p, d, "main.log"), "w"); fputs(old, f); fcloseCheck(f);
         Logger lg; logger_init(&lg, d, 1, 3, redo); logger_free(&lg);
-        f = fopenCheck(p, "r"); size_t n = fread(buf, 1, sizeof(buf) - 1, f); buf[n] = '\0'; fcloseCheck(f);
+        read_text(p, buf, sizeof(buf));
         check(strcmp(buf, want[redo == 0]) == 0, redo ? "logger_redo_evals_drops_val_lines" : "logger_keeps_val_lines_without_redo",
               "main.log is \"%s\"", buf);
     }
     FILE *f = fopenCheck(p, "w"); fputs("s:1 trl:2.000000\ns:2 trl:1.9", f); fcloseCheck(f); // the second line cut short
     Logger lg; logger_init(&lg, d, 1, 9, 0); logger_log_train(&lg, 3, 1.5f, 3e-5f, 0.25f); logger_free(&lg);
-    f = fopenCheck(p, "r"); size_t n = fread(buf, 1, sizeof(buf) - 1, f); buf[n] = '\0'; fcloseCheck(f);
+    read_text(p, buf, sizeof(buf));
     check(strcmp(buf, "s:1 trl:2.000000\ns:3 trl:1.500000\ns:3 lr:3.000000e-05 norm:0.250000\n") == 0, "logger_cut_line_dropped_lr_digits",
           "main.log is \"%s\"", buf);
 }
