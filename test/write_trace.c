@@ -84,8 +84,8 @@ int rename(const char *from, const char *to) {
     return rc;
 }
 
-int remove(const char *path) {
-    REAL(int, "remove", const char *)
+// a removal by real_fn, recorded as "unlink" (path resolved before the file goes)
+static int traced_removal(int (*real_fn)(const char *), const char *path) {
     char a[PATH_MAX];
     resolve(path, a);
     int rc = real_fn(path);
@@ -93,11 +93,12 @@ int remove(const char *path) {
     return rc;
 }
 
+int remove(const char *path) {
+    REAL(int, "remove", const char *)
+    return traced_removal(real_fn, path);
+}
+
 int unlink(const char *path) {
     REAL(int, "unlink", const char *)
-    char a[PATH_MAX];
-    resolve(path, a);
-    int rc = real_fn(path);
-    if (rc == 0) { trace_line("unlink", a, NULL); }
-    return rc;
+    return traced_removal(real_fn, path);
 }
