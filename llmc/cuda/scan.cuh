@@ -243,42 +243,11 @@ template <int CPL> __device__ __forceinline__ void ss_store_y(float *dst, const 
 // sum a lane's dB and dC values over the warp's channel groups (lane bits CW/2..1) in one butterfly of
 // 2*NPT values (one shuffle and one store fewer than a butterfly each; the same lanes are paired at each
 // level, so the same sums), store the sums this lane ends with into dst, this warp's row of (dB, dC)
-// SCAN_BC_MMA (experiment, playground only): the last two levels (lane bits 1, 0) as one tensor-core
-// mma.m16n8k8 with tf32 operands (1: rounded to nearest, 2: truncated) against a 0/1 matrix, after the
-// first level (bit 2) as a shuffle. Rows of A: a lane's 4 values, lanes grouped by lane / 4; the mma's
-// k runs over lane % 4 (channel bits 0, 1) and the 0/1 matrix keeps a0/a1 apart from a2/a3.
-#ifndef SCAN_BC_MMA
-#define SCAN_BC_MMA 0
-#endif
-__device__ __forceinline__ unsigned ss_tf32(float x) {
-    unsigned r;
-    if constexpr (SCAN_BC_MMA == 1) { asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x)); } else { r = __float_as_uint(x); }
-    return r;
-}
 template <int N, int NPT, int CW>
 __device__ __forceinline__ void ss_chan_sum_store_bc(const float (&db)[NPT], const float (&dc)[NPT], float *dst, int lane, int nq) {
     float v[2 * NPT];
 #pragma unroll
     for (int j = 0; j < NPT; j++) { v[j] = db[j]; v[NPT + j] = dc[j]; }
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    if constexpr (SCAN_BC_MMA != 0 && NPT == 4 && CW == 8) {
-        const bool up = lane & 4;
-        float w[4];
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            const float send = up ? v[i] : v[i + 4], keep = up ? v[i + 4] : v[i];
-            w[i] = keep + __shfl_xor_sync(0xffffffff, send, 4);
-        }
-        const unsigned one = 0x3f800000u, odd = (lane >> 2) & 1; // B[k][n] = (k >= 4) == (n odd), n = lane / 4
-        float d0, d1, d2, d3;
-        asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%10,%10,%10};"
-                     : "=f"(d0), "=f"(d1), "=f"(d2), "=f"(d3)
-                     : "r"(ss_tf32(w[0])), "r"(ss_tf32(w[2])), "r"(ss_tf32(w[1])), "r"(ss_tf32(w[3])),
-                       "r"(odd ? 0u : one), "r"(odd ? one : 0u), "f"(0.f));
-        if ((lane & 3) == 0) { *(float4 *)(dst + (up ? N : 0) + nq * NPT) = make_float4(d0, d1, d2, d3); }
-        return;
-    }
-#endif
     int idx = 0;
     ss_bfly<CW / 2, 1, 2 * NPT, 2 * NPT>(v, lane, idx);
     constexpr int LEFT = ss_bfly_left(CW / 2, 1, 2 * NPT), DUP = ss_bfly_dup(CW / 2, 1, 2 * NPT);
