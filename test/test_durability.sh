@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The order of the calls that make outputs survive a crash, traced by test/write_trace.c (LD_PRELOAD):
 # checkpoints, pruning, the best model, the log, -hf exports, dev/data/prepare_bytes, dev/data/tokenize and the
-# Python data scripts (dev/data/tinyshakespeare.py, dev/data/enwik8.py).
+# Python data scripts (dev/data/tinyshakespeare.py, dev/data/enwik8.py, dev/data/random_shard.py).
 # A file that is renamed into place was synced first; every rename and removal is followed by a sync of
 # its directory; a commit (a checkpoint's DONE_<step> marker, an export's config.json, enwik8.py's record) is renamed in only
 # once everything before it in that directory is on the disk, and its removal (pruning, a new export) is
@@ -133,6 +133,9 @@ if command -v python3 > /dev/null; then
     expect_order enwik8_py_again 4 $? "enwik8_source.txt"
     if grep -q "^unlink .*/enwik8_source.txt$" "$TMP/enwik8_py_again.trace"; then ok "enwik8_py_again_removes_record"
     else bad "enwik8_py_again_removes_record" "no removal of the first run's record traced"; fi
+    mkdir -p "$TMP/rs"
+    traced random_shard_py python3 dev/data/random_shard.py "$TMP/rs/random.bin" 256 5000 1
+    expect_order random_shard_py 1 $? "random.bin"
 else
     echo "SKIP the Python data scripts: no python3 (not counted as passed)"
 fi

@@ -44,7 +44,7 @@ static void resolve(const char *path, char out[PATH_MAX]) {
     else { base = path + (slash - dir) + 1; if (slash == dir) { dir[1] = '\0'; } else { *slash = '\0'; } }
     char real[PATH_MAX];
     if (realpath(dir, real) == NULL) { snprintf(out, PATH_MAX, "%s", path); return; }
-    snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base);
+    if (snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base) >= PATH_MAX) { snprintf(out, PATH_MAX, "%s", path); }
 }
 
 static void trace_fd(const char *kind, int fd) {

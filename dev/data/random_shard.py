@@ -23,10 +23,28 @@ def main():
     if sys.byteorder != "little":
         header.byteswap()
         tokens.byteswap()
-    with open(path + ".tmp", "wb") as f:
-        f.write(header.tobytes())
-        f.write(tokens.tobytes())
-    os.replace(path + ".tmp", path)
+    tmp = path + ".tmp"
+    try:  # written and synced under a temporary name, then renamed: never a half-written shard at path
+        with open(tmp, "wb") as f:
+            f.write(header.tobytes())
+            f.write(tokens.tobytes())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        sys.exit(f"error: cannot write '{path}': {e.strerror or e}")
+    try:  # the rename reaches the disk with the directory (best effort: some file systems refuse)
+        dfd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
     print(f"wrote {n:,} random tokens (vocab {vocab}) to {path}")
 
 
