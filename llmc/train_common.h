@@ -881,6 +881,10 @@ static inline void check_state_layout(const char *dir, int step, int zero_stage,
         snprintf(path, sizeof(path), "%s/state_%08d_%05d.bin", dir, step, shards);
         if (access(path, F_OK) != 0) { break; }
     }
+    if (!whole && shards == 0) { // (-z 1: its shards are state_<step>_<rank>.bin)
+        fatalf("%s/state_%08d%s.bin: DONE_%08d marks step %d complete, but its state file is missing: remove the marker to "
+               "resume from an earlier checkpoint", dir, step, zero_stage == 1 ? "_00000" : "", step, step);
+    }
     if (zero_stage == 0 && !whole && shards > 0) {
         fatalf("%s: the checkpoint of step %d holds its optimizer state in %d shards (written at -z 1 by %d processes): "
                "resume it with -z 1 and %d processes", dir, step, shards, shards, shards);

@@ -610,6 +610,10 @@ if [ "$dups" -eq 0 ] && [ "$n" -eq 10 ]; then ok "resume_log_has_each_step_once"
 cp -r "$A" "$TMP/nomodel" && rm "$TMP/nomodel/model_00000010.bin"
 expect_error resume_marker_without_model "model_00000010.bin: DONE_00000010 marks step 10 complete, but its model file is missing" \
     "${TINY[@]}" -x 12 -o "$TMP/nomodel" -y 1
+# ... and one whose state file is gone, named as such too (not a bare "cannot open")
+cp -r "$A" "$TMP/nostate" && rm "$TMP/nostate/state_00000010.bin"
+expect_error resume_marker_without_state "state_00000010.bin: DONE_00000010 marks step 10 complete, but its state file is missing" \
+    "${TINY[@]}" -x 12 -o "$TMP/nostate" -y 1
 # a finished run started again with an -x at or below its checkpoint says there is nothing to train, rc 0
 cp -r "$A" "$TMP/done"
 out=$("$BIN" "${TINY[@]}" -x 5 -o "$TMP/done" -y 1 2>&1); rc=$?
