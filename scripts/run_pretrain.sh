@@ -146,7 +146,8 @@ if [ "$rc" -ne 0 ]; then
     if tail -c +$((log_start + 1)) "$OUT/run.out" | grep -q "_val_[0-9]*\.bin'*: shard too small"; then
         die "the val split is smaller than one batch of every process: delete ${DATA}_*.bin and encode again with a larger VAL_FRACTION (now $VAL_FRACTION)"
     fi
-    die "the trainer exited with $rc (see $OUT/run.out); run the same command again to resume"
+    err=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep '^error:' | tail -n 1 || true)
+    die "the trainer exited with $rc${err:+ (${err#error: })}; see $OUT/run.out"
 fi
 [ -d "$OUT/hf" ] && cp "$TOK" "$OUT/hf/tokenizer.json"
 stopped=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep -o 'stopped by signal [0-9]* after step [0-9]*' | tail -n 1 || true)

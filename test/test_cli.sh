@@ -580,6 +580,11 @@ if [ "$CPU" = 1 ]; then
     if [ "$rc" -eq 0 ] && tail -n 1 "$TMP/pt_sig.out" | grep -q "^stopped by signal 2 after step [0-9]* of 100000 .*run the same command again" &&
        ls "$TMP/pt/sig"/DONE_* > /dev/null 2>&1; then ok "run_pretrain_ctrl_c_checkpoints"
     else bad "run_pretrain_ctrl_c_checkpoints" "${NOT_READY}rc $rc: $(tail -n 2 "$TMP/pt_sig.out")"; fi
+    # a trainer error is passed on with its line (a model vocabulary below the tokenizer's: the shards' ids are
+    # out of range), not as a bare exit code with advice to resume
+    expect_error_cmd run_pretrain_trainer_error "the trainer exited with 1 .*token .* has id 2[5-6][0-9], expected < vocab_size 256" \
+        env GPUS=1 MODEL=d32:l2:v256 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 DATA="$TMP/pt/corpus" OUT="$TMP/pt/vocab_out" \
+        EXTRA="-nt 2" bash scripts/run_pretrain.sh "$TKJ"
     expect_error_cmd run_pretrain_bad_model "-e $TMP/none.bin" env MODEL="$TMP/none.bin" DATA="$TMP/pt/corpus" bash scripts/run_pretrain.sh "$TKJ"
     head -c 100000 dev/data/tinyshakespeare.txt > "$TMP/pt_small.txt"
     expect_error_cmd run_pretrain_val_too_small "val split is smaller than one batch" env GPUS=1 MODEL=d32:l2:v270 MICRO_B=16 T=64 \
