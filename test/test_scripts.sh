@@ -32,6 +32,12 @@ for flag in -h --help; do
     if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^Pretraining from scratch" && echo "$out" | grep -q "^  bash scripts/run_pretrain.sh <tokenizer.json>" &&
        [ -z "$made" ]; then ok "run_pretrain_help $flag"; else bad "run_pretrain_help $flag" "rc $rc, made '$made': $(echo "$out" | tail -n 2)"; fi
 done
+# the GPU-only scripts answer -h without a GPU (and without building anything)
+for script in gpu_check profile_step bench; do
+    out=$(cd "$TMP/cwd" && timeout -s KILL 30 bash "$REPO/scripts/$script.sh" -h 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && [ "$(echo "$out" | wc -l)" -ge 2 ] && ! echo "$out" | grep -q "^error" && [ -z "$(ls -A "$TMP/cwd")" ]; then ok "${script}_help"
+    else bad "${script}_help" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+done
 # the GPU-only scripts stop at once without a GPU, before building or writing anything
 if [ "$GPU" = 0 ]; then
     for script in gpu_check profile_step bench; do
