@@ -119,7 +119,8 @@ void tokenizer_init(Tokenizer *t, const char *filename) {
     uint32_t header[256];
     freadCheck(header, sizeof(uint32_t), 256, fp);
     if (header[0] != TOKENIZER_MAGIC) {
-        fatalf("'%s': bad tokenizer magic: expected %d, found %u", filename, TOKENIZER_MAGIC, header[0]);
+        fatalf("'%s': bad tokenizer magic: expected %d, found %u%s", filename, TOKENIZER_MAGIC, header[0],
+               (header[0] & 0xff) == '{' ? " (JSON? a tokenizer.json is read as one only when its name ends in .json)" : "");
     }
     if (header[1] != 1 && header[1] != 2) {
         fatalf("'%s': unsupported tokenizer version: expected 1 or 2, found %u", filename, header[1]);

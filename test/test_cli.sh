@@ -312,6 +312,10 @@ else bad "resume_after_refused_fresh_run" "$(echo "$out" | tail -n 2)"; fi
 expect_error_cmd fifo_tokenizer "fifo.bin' is not a regular file" timeout 60 "$BIN" "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/fifo.bin"
 expect_error_cmd fifo_model "fifo.bin' is not a regular file" timeout 60 "$BIN" -e "$TMP/fifo.bin" -x 0 -m 1
 expect_error tokenizer_is_directory "emptydir' is a directory" "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/emptydir"
+# a tokenizer.json under another name is read as an llm.c .bin: the magic error says what the name needs
+cp test/fixtures/bpe/tokenizer.json "$TMP/tokenizer_json.txt"
+expect_error json_tokenizer_other_name "bad tokenizer magic.*read as one only when its name ends in .json" \
+    "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/tokenizer_json.txt"
 # a byte-level model says that it does not use -tk (rather than ignoring it silently)
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -tk "$TMP/emptydir" 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -q "^note: a byte-level model .* -tk .*emptydir is not used"; then ok "byte_model_ignores_tokenizer_with_note"
