@@ -193,6 +193,10 @@ if [ -x dev/data/prepare_bytes ]; then
     expect_error_cmd prepare_bytes_missing_val_dir "directory '$TMP/nodir' does not exist" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/nodir/pb_v.bin"
     if [ ! -e "$TMP/pb_t.bin" ]; then ok "prepare_bytes_no_half_output"; else bad "prepare_bytes_no_half_output" "pb_t.bin was written"; fi
 else echo "SKIP prepare_bytes checks: dev/data/prepare_bytes not built"; fi
+# the benchmarks' random-shard tool: a non-integer argument is one error line, not a Python traceback
+if command -v python3 > /dev/null; then
+    expect_error_cmd random_shard_non_integer "must be integers" python3 dev/data/random_shard.py "$TMP/r.bin" 256 many
+fi
 # a shard with a token outside the model's vocabulary
 # (perl, which Debian always has: the header of 256 int32, then 800 uint16 tokens)
 perl -e 'print pack("l<256", 20240520, 1, 800, (0) x 253), pack("S<*", (1, 2, 3, 300) x 200)' > "$TMP/oov.bin"

@@ -13,10 +13,14 @@ from array import array
 def main():
     if len(sys.argv) not in (4, 5):
         sys.exit("usage: random_shard.py <out.bin> <vocab size> <number of tokens> [seed]")
-    path, vocab, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    try:
+        path, vocab, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+        seed = int(sys.argv[4]) if len(sys.argv) == 5 else 0
+    except ValueError:
+        sys.exit("error: vocab size, number of tokens and seed must be integers")
     if not (0 < vocab <= 65536) or n <= 0:
         sys.exit("error: vocab must be in (0, 65536] and the token count positive")
-    rng = random.Random(int(sys.argv[4]) if len(sys.argv) == 5 else 0)
+    rng = random.Random(seed)
     header = array("i", [0] * 256)
     header[0], header[1], header[2] = 20240520, 1, n
     tokens = array("H", (rng.randrange(vocab) for _ in range(n)))
