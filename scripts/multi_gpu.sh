@@ -17,6 +17,7 @@ if [ "${1:-}" != "-n" ] || [ -z "${2:-}" ]; then
 fi
 N=$2; shift 2
 if ! [[ "$N" =~ ^[1-9][0-9]{0,3}$ ]]; then echo "$0: -n needs a number of processes from 1 to 9999, got '$N'" >&2; exit 2; fi
+if [ -z "${BIN:-}" ] && ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/multi_gpu.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 BIN=${BIN:-./train_mamba_cu}
 [ -x "$BIN" ] || make -s train_mamba_cu || exit 1
 ID_FILE=$(mktemp -u /tmp/mamba_nccl_id.XXXXXX)

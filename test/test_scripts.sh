@@ -43,6 +43,8 @@ if [ "$GPU" = 0 ]; then
     for script in gpu_check profile_step bench; do
         expect_error_cmd "${script}_needs_gpu" "needs an NVIDIA GPU" env OUT="$TMP/gpu_out" timeout -s KILL 30 bash scripts/$script.sh
     done
+    # ... and so does the launcher with its default trainer (it used to start building train_mamba_cu)
+    expect_error_cmd multi_gpu_needs_gpu "needs an NVIDIA GPU" env -u BIN timeout -s KILL 30 bash scripts/multi_gpu.sh -n 2 -x 1
     if [ -e "$TMP/gpu_out" ]; then bad "gpu_scripts_write_nothing" "$TMP/gpu_out made"; else ok "gpu_scripts_write_nothing"; fi
 fi
 expect_error_cmd tinyshakespeare_unknown_option "unknown option '--bogus'" timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh --bogus
