@@ -107,7 +107,8 @@ static inline void print_usage(const char *program) {
     printf("  -e <string> model: descriptor d<C>:l<L>:v<V>[:n<N>:e<expand>:k<K>:r<R>:s<0|1>], preset\n");
     printf("              mamba-130m|370m|790m|1.4b|2.8b, a model file, or a transformers / mamba_ssm\n");
     printf("              directory with config.json + model.safetensors (default %s)\n", d->model);
-    printf("  -hf <string> at the end, write the model as a transformers dir (config.json + model.safetensors)\n");
+    printf("  -hf <string> at the end, write the model as a transformers dir (config.json + model.safetensors)\n"
+           "              (default none)\n");
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
     printf("  -tk <string> tokenizer for models with V > 256: llm.c .bin or tokenizer.json; an -e directory's\n");
     printf("              own tokenizer.json is used when present; a file -tk names must open, only the default\n");

@@ -63,6 +63,9 @@ for f in $(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | grep -o '"-[a-z]
 done
 nflags=$(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | sort -u | wc -l)
 if [ -z "$missing" ] && [ "$nflags" -ge 40 ]; then ok "help_lists_every_flag ($nflags flags)"; else bad "help_lists_every_flag" "missing:$missing (flags found: $nflags)"; fi
+# ... each with its default: on its line or on the next one, which continues it
+nodefault=$(echo "$help" | awk '/^  -/ && $1 != "-h" { if (f != "") print f; f = $1 } /\(default / { f = "" } END { if (f != "") print f }' | tr '\n' ' ')
+if [ -z "$nodefault" ]; then ok "help_gives_every_default"; else bad "help_gives_every_default" "no default: $nodefault"; fi
 
 # --- bad flags
 expect_error unknown_flag "unknown flag" -zz 1
