@@ -326,7 +326,10 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     }
     freadCheck(header, sizeof(int), HEADER_INTS, fp);
     if (header[0] != MODEL_MAGIC) {
-        fatalf("%s: bad magic number in model file: expected %d, found %d", path, MODEL_MAGIC, header[0]);
+        // the project's other binary files, named (doc/formats.md): a state file or a shard given to -e by mistake
+        const char *kind = header[0] == 20261125 ? " (a training state file: -e takes the model_<step>.bin beside it)"
+                         : header[0] == 20240520 ? " (a token shard: data goes to -i / -j)" : "";
+        fatalf("%s: bad magic number in model file: expected %d, found %d%s", path, MODEL_MAGIC, header[0], kind);
     }
     if (header[1] != 1 && header[1] != MODEL_VERSION) {
         fatalf("%s: unsupported model file version: expected 1 to %d, found %d", path, MODEL_VERSION, header[1]);

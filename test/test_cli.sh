@@ -774,6 +774,8 @@ expect_error flipped_byte_checkpoint "checksum mismatch" -e "$TMP/flip.bin" -x 0
 cp "$A/model_00000010.bin" "$TMP/magic.bin"
 printf '\x01\x02\x03\x04' | dd of="$TMP/magic.bin" bs=1 seek=0 conv=notrunc 2>/dev/null
 expect_error wrong_magic_checkpoint "bad magic" -e "$TMP/magic.bin" -x 0
+# a state file given as the model (the name next to it) is named as such
+expect_error state_file_as_model "bad magic .*a training state file: -e takes the model_<step>.bin beside it" -e "$A/state_00000010.bin" -x 0
 # a NaN weight under a valid checksum (perl's zlib CRC-32 is the files' own) is refused on load
 cp "$A/model_00000010.bin" "$TMP/nan.bin"
 perl -MCompress::Zlib -e 'open(F, "+<", $ARGV[0]) or die; binmode F; local $/; my $d = <F>;
