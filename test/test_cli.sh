@@ -198,6 +198,11 @@ if [ -x dev/data/prepare_bytes ]; then
 else echo "SKIP prepare_bytes checks: dev/data/prepare_bytes not built"; fi
 # the benchmarks' random-shard tool: a non-integer argument is one error line, not a Python traceback
 if command -v python3 > /dev/null; then
+    # the tinyshakespeare tool takes no arguments: -h is its help, not a run that rewrites the shards
+    out=$(python3 dev/data/tinyshakespeare.py -h 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "^Tiny Shakespeare" && ! echo "$out" | grep -q "^wrote"; then ok "tinyshakespeare_py_help"
+    else bad "tinyshakespeare_py_help" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+    expect_error_cmd tinyshakespeare_py_argument "takes no arguments" python3 dev/data/tinyshakespeare.py out.bin
     expect_error_cmd random_shard_non_integer "must be integers" python3 dev/data/random_shard.py "$TMP/r.bin" 256 many
 fi
 # a shard with a token outside the model's vocabulary

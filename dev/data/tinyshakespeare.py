@@ -48,6 +48,11 @@ def write_shard(tmp, data, made):
 
 
 def main():
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return
+    if len(sys.argv) > 1:
+        fail(f"takes no arguments, got '{sys.argv[1]}' (-h for help)")
     src = os.path.join(HERE, "tinyshakespeare.txt")
     try:
         with open(src, "rb") as f:
