@@ -326,7 +326,8 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     }
     freadCheck(header, sizeof(int), HEADER_INTS, fp);
     if (header[0] != MODEL_MAGIC) {
-        // the project's other binary files, named (doc/formats.md): a state file or a shard given to -e by mistake
+        // the project's other binary files, named (doc/formats.md): a state file (train_common.h's STATE_MAGIC) or a
+        // shard (dataloader.h's SHARD_MAGIC) given to -e by mistake; test_cli's state_file_as_model checks the first
         const char *kind = header[0] == 20261125 ? " (a training state file: -e takes the model_<step>.bin beside it)"
                          : header[0] == 20240520 ? " (a token shard: data goes to -i / -j)" : "";
         fatalf("%s: bad magic number in model file: expected %d, found %d%s", path, MODEL_MAGIC, header[0], kind);

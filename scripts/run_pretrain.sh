@@ -147,7 +147,9 @@ if [ "$rc" -ne 0 ]; then
         die "the val split is smaller than one batch of every process: delete ${DATA}_*.bin and encode again with a larger VAL_FRACTION (now $VAL_FRACTION)"
     fi
     err=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep '^error:' | tail -n 1 || true)
-    die "the trainer exited with $rc${err:+ (${err#error: })}; see $OUT/run.out"
+    # an error line says what to fix; without one (a crash, a kill) the checkpoints let a rerun resume
+    [ -n "$err" ] && die "the trainer exited with $rc (${err#error: }); see $OUT/run.out"
+    die "the trainer exited with $rc (see $OUT/run.out); run the same command again to resume"
 fi
 [ -d "$OUT/hf" ] && cp "$TOK" "$OUT/hf/tokenizer.json"
 stopped=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep -o 'stopped by signal [0-9]* after step [0-9]*' | tail -n 1 || true)
