@@ -1476,6 +1476,11 @@ int main(int argc, char **argv) {
     resolve_total_batch_size(&o, 1);
     install_signal_handlers();
     if (o.num_processes > 1 || o.zero_stage != 0) { fatalf("-pn / -z: several processes need the GPU trainer (train_mamba_cu)"); }
+    const LauncherVars *launcher = o.num_processes == 0 ? launcher_from_env() : NULL; // -pn 0: as the GPU trainer reads it
+    if (launcher != NULL && env_int(launcher->world, 1) > 1) { // (else each process would train alone, into the same -o)
+        fatalf("%s=%d: the launcher started several processes; the CPU trainer runs one (several: train_mamba_cu)",
+               launcher->world, env_int(launcher->world, 1));
+    }
 #ifdef OMP
     if (o.num_threads > 0) { omp_set_num_threads(o.num_threads); }
 #endif
@@ -1537,7 +1542,10 @@ int main(int argc, char **argv) {
     dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     int num_steps = run_num_steps(&o, &train_loader);
-    if (o.output_dir != NULL) { make_dir_if_missing(o.output_dir); }
+    if (o.output_dir != NULL) {
+        make_dir_if_missing(o.output_dir);
+        if (!lock_output_dir(o.output_dir)) { fatalf(OUTPUT_DIR_BUSY, o.output_dir, o.output_dir); }
+    }
     Logger logger;
     logger_init(&logger, o.output_dir, resumed, state.step, resumed && state.stopped);
     stop_signal_deferred = 1;

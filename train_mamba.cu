@@ -1436,9 +1436,16 @@ int main(int argc, char **argv) {
     dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     int num_steps = run_num_steps(&o, &train_loader);
-    if (o.output_dir != NULL) { // rank 0 makes it; with ZeRO-1 every rank writes its optimizer shard there
-        if (rank == 0) { make_dir_if_missing(o.output_dir); }
-        multi_gpu_barrier(&multi_gpu_config, main_stream);
+    if (o.output_dir != NULL) { // rank 0 makes it and holds it for the run; with ZeRO-1 every rank writes its optimizer shard there
+        int held = 1;
+        if (rank == 0) {
+            make_dir_if_missing(o.output_dir);
+            held = lock_output_dir(o.output_dir);
+        }
+        // a collective, so also the barrier before the other ranks write there; they stop too if rank 0 must
+        int all_held = multi_gpu_all_equal(&multi_gpu_config, held, main_stream);
+        if (!held) { fatalf(OUTPUT_DIR_BUSY, o.output_dir, o.output_dir); }
+        if (!all_held) { fatalf("rank %d: rank 0 could not take -o %s (another run is using it)", rank, o.output_dir); }
     }
     Logger logger;
     logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step, resumed && state.stopped);

@@ -19,6 +19,8 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 #include <time.h>
 #include <signal.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include "utils.h"
 #include "rand.h"
 #include "model_config.h"
@@ -580,6 +582,47 @@ static inline int parse_done_marker(const char *name, int *step) {
     *step = (int)v;
     return 1;
 }
+
+// the process count, rank and local rank variables of each launcher, in the order they are looked for
+// (llmc/cuda/multi_gpu.cuh's header);
+// PMI's local rank is MPI_LOCALRANKID under MPICH's hydra, PMI_LOCAL_RANK under Cray's
+typedef struct { const char *world, *rank, *local, *local2; } LauncherVars;
+static const LauncherVars LAUNCHERS[] = {
+    {"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", NULL},
+    {"PMI_SIZE", "PMI_RANK", "MPI_LOCALRANKID", "PMI_LOCAL_RANK"},
+    {"WORLD_SIZE", "RANK", "LOCAL_RANK", NULL},
+    {"SLURM_NTASKS", "SLURM_PROCID", "SLURM_LOCALID", NULL},
+};
+static inline int env_int(const char *name, int fallback) {
+    const char *v = name != NULL ? getenv(name) : NULL;
+    return v != NULL ? atoi(v) : fallback;
+}
+// the first launcher whose rank variable is set, or NULL
+static inline const LauncherVars *launcher_from_env(void) {
+    for (size_t i = 0; i < sizeof(LAUNCHERS) / sizeof(LAUNCHERS[0]); i++) {
+        if (getenv(LAUNCHERS[i].rank) != NULL) { return &LAUNCHERS[i]; }
+    }
+    return NULL;
+}
+
+// Hold -o for this run: an exclusive flock on <dir>/.lock, kept until the process exits (the kernel
+// drops it at any exit, a crash included, so a stale file blocks nothing). A second run on the same
+// directory (a job started twice, an overlapping requeue) would otherwise train into the same
+// checkpoints and log. Returns 0 when another process holds it; a file system without locks gets a
+// note and 1.
+static inline int lock_output_dir(const char *dir) {
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) { fatalf("-o %s: cannot create '%s': %s", dir, path, strerror(errno)); }
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) { return 1; } // (fd stays open: closing it would release the lock)
+    int err = errno;
+    close(fd);
+    if (err == EWOULDBLOCK) { return 0; }
+    printf("note: -o %s: no lock taken (%s): nothing stops a second run on this directory\n", dir, strerror(err));
+    return 1;
+}
+#define OUTPUT_DIR_BUSY "-o %s: another run is using this directory (it holds %s/.lock): wait for it to end, or give another -o"
 
 // newest step with a DONE_<step> marker in dir, or -1
 static inline int find_latest_checkpoint(const char *dir) {

@@ -641,6 +641,32 @@ out=$("$BIN" "${TINY[@]}" -x 5 -o "$TMP/done" -y 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^nothing to train: the checkpoint is at step 10, the run ends at step 5"; then ok "resume_past_end_says_so"
 else bad "resume_past_end_says_so" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 
+# -o is held by one run at a time (an flock on <dir>/.lock for the run's life): a second run on it stops before
+# writing anything, and the file a finished run leaves blocks nothing (this shell, through flock(1) on its
+# descriptor 9, stands in for the first run)
+if command -v flock > /dev/null; then
+    cp -r "$A" "$TMP/held"
+    exec 9> "$TMP/held/.lock"; flock -n 9
+    before=$(ls -l --time-style=full-iso "$TMP/held")
+    expect_error output_dir_held_by_another_run "-o $TMP/held: another run is using this directory (it holds $TMP/held/.lock)" \
+        "${TINY[@]}" -x 12 -o "$TMP/held" -y 1
+    if [ "$before" = "$(ls -l --time-style=full-iso "$TMP/held")" ]; then ok "output_dir_held_untouched"
+    else bad "output_dir_held_untouched" "the refused run changed the directory"; fi
+    exec 9>&- # (the lock goes with the last descriptor of its open file)
+    out=$("$BIN" "${TINY[@]}" -x 11 -o "$TMP/held" -y 1 2>&1); rc=$?
+    if [ $rc -eq 0 ] && [ -f "$TMP/held/DONE_00000011" ]; then ok "output_dir_lock_file_left_blocks_nothing"
+    else bad "output_dir_lock_file_left_blocks_nothing" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+else
+    echo "SKIP output_dir_held_by_another_run: no flock(1) (not counted as passed)"
+fi
+# the CPU trainer started by a launcher as several processes refuses (each would train alone, into one -o)
+if [ "$CPU" = 1 ]; then
+    expect_error_cmd cpu_refuses_launcher_processes "SLURM_NTASKS=4: the launcher started several processes; the CPU trainer runs one" \
+        env SLURM_NTASKS=4 SLURM_PROCID=2 "$BIN" "${TINY[@]}" -x 1
+    out=$(env SLURM_NTASKS=1 SLURM_PROCID=0 "$BIN" "${TINY[@]}" -x 1 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then ok "cpu_one_launcher_process_trains"; else bad "cpu_one_launcher_process_trains" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+fi
+
 # resuming with another -x is allowed (extending a run) but said: the schedule changes from there
 cp -r "$A" "$TMP/longer"
 out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/longer" -y 1 2>&1); rc=$?

@@ -32,6 +32,7 @@ Without NCCL (single process) every function here is a no-op.
 #include <nccl.h>
 #include "cuda_common.h"
 #include "../utils.h"
+#include "../train_common.h"
 
 typedef struct {
     int process_rank;      // 0 .. num_processes-1
@@ -53,26 +54,7 @@ static inline void nccl_check(ncclResult_t r, const char *file, int line) {
 }
 #define ncclCheck(r) (nccl_check(r, __FILE__, __LINE__))
 
-// the process count, rank and local rank variables of each launcher, in the order they are looked for (header);
-// PMI's local rank is MPI_LOCALRANKID under MPICH's hydra, PMI_LOCAL_RANK under Cray's
-typedef struct { const char *world, *rank, *local, *local2; } LauncherVars;
-static const LauncherVars LAUNCHERS[] = {
-    {"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", NULL},
-    {"PMI_SIZE", "PMI_RANK", "MPI_LOCALRANKID", "PMI_LOCAL_RANK"},
-    {"WORLD_SIZE", "RANK", "LOCAL_RANK", NULL},
-    {"SLURM_NTASKS", "SLURM_PROCID", "SLURM_LOCALID", NULL},
-};
-static int env_int(const char *name, int fallback) {
-    const char *v = name != NULL ? getenv(name) : NULL;
-    return v != NULL ? atoi(v) : fallback;
-}
-// the first launcher whose rank variable is set, or NULL
-static const LauncherVars *launcher_from_env(void) {
-    for (size_t i = 0; i < sizeof(LAUNCHERS) / sizeof(LAUNCHERS[0]); i++) {
-        if (getenv(LAUNCHERS[i].rank) != NULL) { return &LAUNCHERS[i]; }
-    }
-    return NULL;
-}
+// LAUNCHERS, env_int and launcher_from_env: llmc/train_common.h (the CPU trainer reads them too)
 
 static double wall_seconds(void) {
     struct timespec ts;
