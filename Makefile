@@ -31,9 +31,11 @@ TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bi
 # the rest of the sample.
 # The default run starts afresh each time (its directory is removed first: a fresh run into a directory
 # holding a checkpoint is refused, doc: README "Checkpoints and resuming"); with your own TRAIN_ARGS and
-# -o, add -y 1 to continue a run.
+# -o, add -y 1 to continue a run. `make train RESUME=1` continues the default run instead (after a Ctrl-C:
+# the trainer checkpoints the step it stops at).
 TRAIN_DIR = out/tinyshakespeare
 TRAIN_ARGS ?= -o $(TRAIN_DIR) -x 700 -v 100 -m -1 -s 0 -g 400 -gk 40
+RESUME ?= 0
 
 .PHONY: all train test data clean deps bench
 all: train_mamba
@@ -113,8 +115,9 @@ bench:
 	bash scripts/bench.sh
 
 train: $(TRAIN_BIN) $(TS_DATA)
-	@if [ "$(origin TRAIN_ARGS)" = file ]; then rm -rf $(TRAIN_DIR); fi
-	./$(TRAIN_BIN) $(TRAIN_ARGS)
+	@case "$(RESUME)" in 0|1) ;; *) echo "error: RESUME=$(RESUME): 0 (start afresh) or 1 (continue the run)" >&2; exit 2 ;; esac
+	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then rm -rf $(TRAIN_DIR); fi
+	./$(TRAIN_BIN) $(TRAIN_ARGS)$(if $(filter 1,$(RESUME)), -y 1)
 
 test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)
 	bash test/run_tests.sh

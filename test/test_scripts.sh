@@ -158,9 +158,25 @@ fi
 # --- make train: the default run removes its directory first (a fresh run into a checkpoint directory is
 # refused), a run with the user's TRAIN_ARGS never removes anything
 dry=$(make -n train 2>/dev/null); dry_own=$(make -n train TRAIN_ARGS="-x 3 -o out/mine" 2>/dev/null)
-if echo "$dry" | grep -q 'if \[ "file" = file \]; then rm -rf out/tinyshakespeare; fi' && echo "$dry" | grep -q -- "-o out/tinyshakespeare " &&
+if echo "$dry" | grep -q 'if \[ "file" = file \] && \[ "0" = 0 \]; then rm -rf out/tinyshakespeare; fi' && echo "$dry" | grep -q -- "-o out/tinyshakespeare " &&
    echo "$dry_own" | grep -q 'if \[ "command line" = file \]'; then ok "make_train_default_starts_afresh"
 else bad "make_train_default_starts_afresh" "$(echo "$dry" | tail -n 2)"; fi
+# RESUME=1 keeps the default run's directory and adds -y 1: the recipe's lines as make would run them (-n),
+# the removal line run here on a stand-in directory
+for resume in 0 1; do
+    out=$(make -n --no-print-directory train RESUME=$resume TRAIN_DIR="$TMP/mt" 2>&1)
+    mkdir -p "$TMP/mt"; touch "$TMP/mt/keep"
+    bash -c "$(echo "$out" | grep -F "rm -rf $TMP/mt")"
+    cmd=$(echo "$out" | grep -E "^\./train_mamba(_cu)? -o $TMP/mt ")
+    if [ "$resume" = 1 ]; then
+        if [ -f "$TMP/mt/keep" ] && echo "$cmd" | grep -q -- " -y 1$"; then ok "make_train_resume_keeps_run"
+        else bad "make_train_resume_keeps_run" "dir kept: $([ -f "$TMP/mt/keep" ] && echo yes || echo no); command: $cmd"; fi
+    else
+        if [ ! -e "$TMP/mt" ] && [ -n "$cmd" ] && ! echo "$cmd" | grep -q -- "-y"; then ok "make_train_starts_afresh"
+        else bad "make_train_starts_afresh" "dir removed: $([ -e "$TMP/mt" ] && echo no || echo yes); command: $cmd"; fi
+    fi
+done
+expect_error_cmd make_train_bad_resume "RESUME=2: 0 (start afresh) or 1" make -s --no-print-directory train RESUME=2 TRAIN_DIR="$TMP/mt"
 
 # --- run_synthetic.sh with the real trainer at a tiny size: run again after it finished, it keeps the runs
 # (it used to delete and retrain them) and reports the same accuracies from their final models; stopped by
