@@ -4,7 +4,7 @@
 #   checkpoint resumed on 1 GPU at the same data position, prompt and training runs with the tokenizer
 #   on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
-#   checkpoints, -kb, a stop sent to the launcher.
+#   checkpoints, -kb, a stop sent to the launcher, an -o held by another run.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -102,6 +102,23 @@ t1=$(date +%s)
 if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && grep -q "^error: -p needs a tokenizer" "$TMP/tf0.out" && [ $((t1 - t0)) -le 60 ]
 then ok "rank_0_start_up_error_ends_both (rank 1: $(grep -m1 '^error' "$TMP/tf1.out" | cut -c1-100); $((t1 - t0)) s)"
 else bad "rank_0_start_up_error_ends_both" "rc $rc0 / $rc1 after $((t1 - t0)) s: $(grep -m1 '^error' "$TMP/tf0.out" "$TMP/tf1.out")"; fi
+
+# -o held by another run (this shell, through flock(1) on its descriptor 9): rank 0 cannot take it and says
+# so, and the other rank stops with it at the same collective, before either writes into the directory
+if command -v flock > /dev/null; then
+    mkdir -p "$TMP/held"; exec 9> "$TMP/held/.lock"; flock -n 9
+    HARGS=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -pf "$TMP/nccl_id_held" -pt 20 -o "$TMP/held")
+    RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${HARGS[@]}" > "$TMP/h0.out" 2>&1 &
+    p0=$!
+    RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${HARGS[@]}" > "$TMP/h1.out" 2>&1
+    rc1=$?
+    wait "$p0"; rc0=$?
+    exec 9>&-
+    if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && grep -q "^error: -o $TMP/held: another run is using this directory" "$TMP/h0.out" &&
+       grep -q "^error: rank 1: rank 0 could not take -o" "$TMP/h1.out" && [ "$(ls -A "$TMP/held")" = ".lock" ]
+    then ok "output_dir_held_stops_both_ranks"
+    else bad "output_dir_held_stops_both_ranks" "rc $rc0 / $rc1: $(grep -m1 '^error' "$TMP/h0.out" "$TMP/h1.out"); in -o: $(ls -A "$TMP/held" | tr '\n' ' ')"; fi
+fi
 
 # a rank that dies: the other exits non-zero within the -pt bound (plus start-up)
 ID="$TMP/nccl_id"
