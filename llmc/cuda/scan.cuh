@@ -79,9 +79,6 @@ typedef __nv_bfloat16 floatX;
 #define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
 #define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
 #define SCAN_BWD_MINB 3     // blocks per SM the backward's register budget is set for
-#ifndef SCAN_PDL
-#define SCAN_PDL 1          // the reduction kernel launched programmatically after the backward (sm_90, below)
-#endif
 
 #define SS_LOG2E 1.4426950408889634f
 #define SS_LN2 0.6931471805599453f
@@ -528,9 +525,6 @@ selective_scan_backward_kernel(ScanParams p) {
     ss_cp_async_commit();
     for (int ci = nch - 1; ci >= 0; ci--) {
         const int t0 = ci * CH;
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-        if (ci == 0) { asm volatile("griddepcontrol.launch_dependents;"); } // the reduction may be scheduled (it waits for the end)
-#endif
         float s0[CPL][NPT]; // checkpoint: the state entering chunk ci
 #pragma unroll
         for (int c = 0; c < CPL; c++) {
@@ -836,9 +830,6 @@ selective_scan_backward_kernel(ScanParams p) {
 // fixed-order sums: over channel groups for dB/dC (into dxdbl), over batch rows for dA_log, dD, d_dt_bias (+=)
 template <int N>
 __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.wait;" ::: "memory"); // launched programmatically: the backward's writes are complete
-#endif
     const int B = p.B, T = p.T, Di = p.Di, W = p.R + 2 * N;
     const float *bc = p.scratch, *pA = bc + (size_t)B * G * T * 2 * N, *pD = pA + (size_t)B * Di * N, *pT = pD + (size_t)B * Di;
     size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
@@ -924,25 +915,7 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
     kern<<<grid, L::NT, smem, stream>>>(p);
     selective_scan_check_launch("selective_scan_backward");
     size_t total = (size_t)p.B * p.T * 2 * N + (size_t)p.Di * N + p.Di;
-    // Programmatic dependent launch (sm_90): the backward's blocks let it be scheduled once each has begun
-    // its last chunk, so its blocks take the SMs as the backward's leave and start as soon as the backward
-    // ends (griddepcontrol.wait), without the launch gap between the two. Before sm_90 (or with an sm_80
-    // build's code) a plain launch; both instructions are then absent or no-ops.
-    static int pdl = -1;
-    if (pdl < 0) {
-        cudaFuncAttributes fa;
-        pdl = SCAN_PDL && cudaFuncGetAttributes(&fa, (const void *)selective_scan_reduce_kernel<N>) == cudaSuccess && fa.ptxVersion >= 90;
-    }
-    cudaLaunchConfig_t config = {};
-    config.gridDim = dim3((unsigned)((total + 255) / 256));
-    config.blockDim = dim3(256);
-    config.stream = stream;
-    cudaLaunchAttribute attribute;
-    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attribute.val.programmaticStreamSerializationAllowed = 1;
-    config.attrs = &attribute;
-    config.numAttrs = pdl ? 1 : 0;
-    cudaLaunchKernelEx(&config, selective_scan_reduce_kernel<N>, p, (int)grid.x);
+    selective_scan_reduce_kernel<N><<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(p, (int)grid.x);
     selective_scan_check_launch("selective_scan_reduce");
 }
 
