@@ -77,6 +77,8 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            recomputed not bitwise the forward's (y summed from 8 lane partials, not 4). Git 8fe5b1e has
            the header's (dB, dC) channel sums with their last two levels (lane bits 1, 0) as one tf32
            mma.m16n8k8 against a 0/1 matrix (-DSCAN_BC_MMA=1 rounded, 2 truncated): 12% / 9% slower.
+           Git 18e8bbe has the reduction kernel launched programmatically after the backward (-DSCAN_PDL):
+           within the runs' spread (~1 us).
 versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
            of recomputing the sub-chunk starts in a pre-pass; each thread refills its own shared slot
            with cp.async once the slot's state is in use, so the copy has the rest of the chunk to land.
