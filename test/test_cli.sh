@@ -196,13 +196,13 @@ if [ -x dev/data/prepare_bytes ]; then
     expect_error_cmd prepare_bytes_missing_val_dir "directory '$TMP/nodir' does not exist" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/nodir/pb_v.bin"
     if [ ! -e "$TMP/pb_t.bin" ]; then ok "prepare_bytes_no_half_output"; else bad "prepare_bytes_no_half_output" "pb_t.bin was written"; fi
 else echo "SKIP prepare_bytes checks: dev/data/prepare_bytes not built"; fi
-# the benchmarks' random-shard tool: a non-integer argument is one error line, not a Python traceback
 if command -v python3 > /dev/null; then
     # the tinyshakespeare tool takes no arguments: -h is its help, not a run that rewrites the shards
     out=$(python3 dev/data/tinyshakespeare.py -h 2>&1); rc=$?
     if [ $rc -eq 0 ] && echo "$out" | grep -q "^Tiny Shakespeare" && ! echo "$out" | grep -q "^wrote"; then ok "tinyshakespeare_py_help"
     else bad "tinyshakespeare_py_help" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     expect_error_cmd tinyshakespeare_py_argument "takes no arguments" python3 dev/data/tinyshakespeare.py out.bin
+    # the benchmarks' random-shard tool: a non-integer argument is one error line, not a Python traceback
     expect_error_cmd random_shard_non_integer "must be integers" python3 dev/data/random_shard.py "$TMP/r.bin" 256 many
 fi
 # a shard with a token outside the model's vocabulary
