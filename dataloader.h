@@ -376,7 +376,8 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
         loader->shard_num_tokens[i] = n;
         loader->num_tokens += n;
         size_t samples = dataloader_shard_samples(loader, n);
-        if (samples > max_samples) { max_samples = samples; largest = i; }
+        if (samples > max_samples) { max_samples = samples; }
+        if (n > loader->shard_num_tokens[largest]) { largest = i; } // most tokens, so most samples too (the error names it)
     }
     if (loader->shard_num_tokens[largest] < min_tokens) { // a smaller shard is skipped (dataloader_note_skipped)
         fatalf("'%s': shard too small: %zu tokens, need at least %zu (%d rank(s) x B=%zu x T=%zu + 1)%s",

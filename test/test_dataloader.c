@@ -142,6 +142,16 @@ static void test_multi_shard(const char *dir) {
     size_t total = (2 * BT + 1) + (3 * BT + 1) + (1 * BT + 8);
     check(loader.num_tokens == total, "multi_shard_num_tokens", "expected %zu, found %zu", total, loader.num_tokens);
     check(loader.epoch == 1, "multi_shard_epoch", "after one pass plus one batch expected epoch 1, found %zu", loader.epoch);
+    // reset from inside the second shard: back to the first shard's first window
+    dataloader_reset(&loader);
+    for (int k = 0; k < 3; k++) { dataloader_next_batch(&loader); }
+    int in_second = loader.current_shard_idx == 1;
+    dataloader_reset(&loader);
+    check(in_second && loader.epoch == 0 && loader.current_shard_idx == 0 && loader.current_sample_idx == 0, "multi_shard_reset_from_later_shard",
+          "after reset from shard 1 the position is (%zu,%zu,%zu), expected (0,0,0)", loader.epoch, loader.current_shard_idx,
+          loader.current_sample_idx);
+    dataloader_next_batch(&loader);
+    check(batch_is_window(&loader, 10000), "multi_shard_reset_reads_first_window", "first batch after reset starts at %d", loader.inputs[0]);
     dataloader_free(&loader);
 }
 
@@ -450,6 +460,144 @@ static void test_llmc_format(const char *dir) {
     dataloader_free(&loader);
 }
 
+// an empty shard (the header alone) is legal and gives no window; one of exactly B*T+1 tokens gives one (all
+// one rank needs), one of exactly 3*B*T two (a third would need token 3*B*T); glob order, the empty one first
+static void test_shard_sizes(const char *dir) {
+    char pat[1024];
+    write_counting_shard(dir, "size_000.bin", 0, 0);
+    write_counting_shard(dir, "size_001.bin", BT + 1, 100);
+    write_counting_shard(dir, "size_002.bin", 3 * BT, 1000);
+    DataLoader loader;
+    dataloader_init(&loader, join(pat, dir, "size_*.bin"), TB, TT, 0, 1, 0, 0, 65536);
+    const int expected[4] = {100, 1000, 1000 + BT, 100};
+    int ok = 1, bad = -1;
+    for (int k = 0; k < 4 && ok; k++) {
+        dataloader_next_batch(&loader);
+        ok = batch_is_window(&loader, expected[k]);
+        bad = k;
+    }
+    check(ok && dataloader_num_batches(&loader) == 3 && loader.num_tokens == 4 * BT + 1, "shard_sizes_empty_one_window_multiple_of_BT",
+          "batch %d starts at token %d, expected %d; %zu batches (expected 3), %zu tokens (expected %d)", bad, loader.inputs[0],
+          expected[bad < 0 ? 0 : bad], dataloader_num_batches(&loader), loader.num_tokens, 4 * BT + 1);
+    dataloader_free(&loader);
+}
+
+// W = 4 over shards of 2 and of exactly 4 windows: the one of 4 holds a step and is read, the one of 2 (first in
+// glob order, so the loader starts past it) is not, and the note counts it alone
+static void test_step_windows_edges(const char *dir) {
+    char pat[1024];
+    write_counting_shard(dir, "edge_000.bin", 2 * BT + 1, 100);
+    write_counting_shard(dir, "edge_001.bin", 4 * BT + 1, 1000);
+    DataLoader loader;
+    dataloader_init(&loader, join(pat, dir, "edge_*.bin"), TB, TT, 0, 1, 0, 0, 65536);
+    FILE *out = tmpfile();  // the note goes to stdout
+    if (out == NULL) { fatalf("tmpfile failed"); }
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    dup2(fileno(out), STDOUT_FILENO);
+    dataloader_set_step_windows(&loader, 4);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    char note[1024] = {0};
+    rewind(out);
+    size_t got = fread(note, 1, sizeof(note) - 1, out);
+    fclose(out);
+    note[got] = '\0';
+    int ok = 1;
+    for (int k = 0; k < 5; k++) {  // one epoch of 4, then the first window again
+        dataloader_next_batch(&loader);
+        ok = ok && batch_is_window(&loader, 1000 + (k % 4) * BT);
+    }
+    check(ok && dataloader_num_batches(&loader) == 4 && loader.epoch == 1, "step_windows_shard_of_exactly_one_step",
+          "the shard of 4 windows is not read alone, in order (first token %d, %zu batches, epoch %zu)", loader.inputs[0],
+          dataloader_num_batches(&loader), loader.epoch);
+    check(strstr(note, "note: 1 of 2 shards hold fewer than one step's 4 windows of 16 tokens") != NULL &&
+          strstr(note, "edge_000.bin") != NULL, "step_windows_note_counts_only_shards_below_a_step", "stdout \"%s\"", note);
+    dataloader_free(&loader);
+}
+
+// the lowest file descriptor free now
+static int lowest_free_fd(void) {
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd < 0) { fatalf("open /dev/null failed: %s", strerror(errno)); }
+    close(fd);
+    return fd;
+}
+
+// two shards of one window each, shuffled: the loader holds one file open at a time (a shard it leaves is
+// closed: else a long run over many shards runs out of descriptors), and the shard order of an epoch is
+// either order, each in a fair share of 32 epochs (a shuffle that never swaps the last pair, or always
+// does, gives the same order every epoch)
+static void test_two_shards_shuffled(const char *dir) {
+    char pat[1024];
+    write_counting_shard(dir, "pair_000.bin", BT + 1, 100);
+    write_counting_shard(dir, "pair_001.bin", BT + 1, 200);
+    int before = lowest_free_fd();
+    DataLoader loader;
+    dataloader_init(&loader, join(pat, dir, "pair_*.bin"), TB, TT, 0, 1, 1, 3, 65536);
+    dataloader_next_batch(&loader);
+    int open_one = lowest_free_fd();
+    int both = 1, second_first = 0, prev = loader.inputs[0];
+    for (int k = 1; k < 64; k++) {
+        dataloader_next_batch(&loader);
+        if (k % 2 == 1) {  // the second batch of an epoch is the other shard
+            both = both && prev + loader.inputs[0] == 300;
+            second_first += prev == 200;
+        }
+        prev = loader.inputs[0];
+    }
+    int still_one = lowest_free_fd();
+    dataloader_free(&loader);
+    int after = lowest_free_fd();
+    check(still_one == open_one && after == before, "one_shard_file_open_at_a_time",
+          "lowest free descriptor %d before init, %d after the first batch, %d after 63 more, %d after free", before, open_one,
+          still_one, after);
+    check(both && second_first >= 8 && second_first <= 24, "shuffle_two_shards_both_orders",
+          "each epoch reads both shards: %d; pair_001 first in %d of 32 epochs (expected 8..24)", both, second_first);
+}
+
+// each shard's samples get their own permutation: two shards of 8 windows are not read in the same order
+static void test_sample_orders_per_shard(const char *dir) {
+    char pat[1024];
+    write_counting_shard(dir, "own_000.bin", 8 * BT + 1, 100);
+    write_counting_shard(dir, "own_001.bin", 8 * BT + 1, 1000);
+    int differ = 1;
+    for (unsigned long long seed = 1; seed <= 4; seed++) {
+        DataLoader loader;
+        dataloader_init(&loader, join(pat, dir, "own_*.bin"), TB, TT, 0, 1, 1, seed, 65536);
+        int order[2][8], n[2] = {0, 0};
+        for (int k = 0; k < 16; k++) {
+            dataloader_next_batch(&loader);
+            int s = loader.inputs[0] >= 1000;
+            if (n[s] < 8) { order[s][n[s]++] = (loader.inputs[0] - (s ? 1000 : 100)) / BT; }
+        }
+        differ = differ && n[0] == 8 && n[1] == 8 && memcmp(order[0], order[1], sizeof(order[0])) != 0;
+        dataloader_free(&loader);
+    }
+    check(differ, "shuffle_sample_order_per_shard", "two shards of 8 windows were read in the same window order");
+}
+
+// load_token_stream: the shards in glob order as one stream, an empty one among them, over more than one
+// 1M-token read chunk
+static void test_token_stream(const char *dir) {
+    char pat[1024];
+    const size_t big = (1 << 20) + 3;
+    write_counting_shard(dir, "joined_000.bin", 5, 60000);
+    write_counting_shard(dir, "joined_001.bin", 0, 0);
+    write_counting_shard(dir, "joined_002.bin", big, 0);  // tokens 0, 1, ..., wrapping at 65536
+    size_t n = 0;
+    int *tokens = load_token_stream(join(pat, dir, "joined_*.bin"), 65536, &n);
+    int ok = n == 5 + big;
+    size_t bad = 0;
+    for (size_t i = 0; i < n && ok; i++) {
+        ok = tokens[i] == (i < 5 ? 60000 + (int)i : (int)((i - 5) % 65536));
+        bad = i;
+    }
+    check(ok, "token_stream_joins_shards", "%zu tokens (expected %zu), or token %zu is %d", n, 5 + big, bad, n > bad ? tokens[bad] : -1);
+    free(tokens);
+}
+
 static void test_tokenizer_bytes(void) {
     Tokenizer t;
     tokenizer_init_bytes(&t);
@@ -735,6 +883,49 @@ static void test_synth_seeds(void) {
     free(tgt);
 }
 
+// FNV-1a over n ints
+static uint32_t fnv1a_ints(const int *x, size_t n, uint32_t h) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = (uint32_t)x[i];
+        for (int b = 0; b < 4; b++) { h = (h ^ ((v >> (8 * b)) & 0xFF)) * 16777619u; }
+    }
+    return h;
+}
+
+// the exact batches of each task (seed 1337, the first 3 batches of 4 rows of 64): doc/results.md's runs, and
+// a synthetic checkpoint resumed by another build, see the same data only while these stay. Pinned: a change
+// to a generator must be deliberate (and update these numbers)
+static void test_synth_pinned(void) {
+    const char *tasks[2] = {"synth:copy", "synth:induction"};
+    const uint32_t pinned[2] = {0xe9eef4a5u, 0x520dec0du};
+    enum { B = 4, T = 64, N = 3 };
+    int in[N * B * T], tg[N * B * T];
+    for (int k = 0; k < 2; k++) {
+        synth_batches(tasks[k], B, T, 0, 1, 1337, N, in, tg);
+        uint32_t h = fnv1a_ints(tg, N * B * T, fnv1a_ints(in, N * B * T, 2166136261u));
+        char name[64];
+        snprintf(name, sizeof(name), "synth_%s_batches_pinned", tasks[k] + 6);
+        check(h == pinned[k], name, "hash of the first %d batches 0x%08x, pinned 0x%08x", N, h, pinned[k]);
+    }
+}
+
+// the child of test_synth_file_patterns: exits 3 if a pattern is taken for a synthetic task
+static void synth_pattern_child(const void *arg) {
+    for (const char *const *p = (const char *const *)arg; *p != NULL; p++) {
+        if (synthetic_task_from_pattern(*p) != SYNTH_NONE) { exit(3); }
+    }
+}
+
+// only "synth:" starts a synthetic task: a file pattern that merely starts with "synth" is a file pattern
+static void test_synth_file_patterns(void) {
+    const char *patterns[] = {"synth_data/train_*.bin", "synthetic.bin", "synth", NULL};
+    char err[1024];
+    int status = run_child(synth_pattern_child, patterns, err, sizeof(err));
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && err[0] == '\0' &&
+          synthetic_task_from_pattern("synth:copy") == SYNTH_COPY && synthetic_task_from_pattern("synth:induction") == SYNTH_INDUCTION,
+          "synth_prefix_only_with_colon", "status %d, stderr \"%s\" for file patterns starting with \"synth\"", status, err);
+}
+
 // ----------------------------------------------------------------------------
 // the -sl / -sg outlier detector (llmc/train_common.h): llm.c's, a window of the last 128 values and
 // their population standard deviation; the value scored is not in the window
@@ -834,6 +1025,22 @@ static const BadCase bad_cases[] = {
     {"resume_inexact_on_other_processes", "ck_inexact", "saved by a run of 2 processes at window 2 of its shard, not at the start of a step of 4 windows"},
     {"resume_outside_read_windows", "ck_outside", "stands at batch 4 of 1 process(es) in shard 0 (epoch 0), outside the 4 windows this run reads there"},
     {"resume_synthetic_on_other_processes", "ck_synth", "a synthetic task's batches are each process's own"},
+    {"header_truncated", "short.bin", "file is 100 bytes, smaller than the 1024-byte shard header"},
+    {"negative_token_count", "negative.bin", "bad token count in shard header: expected >= 0, found -1"},
+    {"shard_changed_since_init", "changed_001.bin", "shard changed since init: expected 33 tokens, found 49"},
+    {"zero_batch_size", "dataloader", "B and T must be positive, found B=0 T=8"},
+    {"rank_out_of_range", "dataloader", "bad process rank 2 of 2"},
+    {"vocab_size_zero", "dataloader", "vocab_size must be in [1, 65536] for uint16 tokens, found 0"},
+    {"token_equal_to_vocab", "equal_vocab.bin", "token 3 has id 256, expected < vocab_size 256"},
+    {"token_over_vocab_last_target", "last_target.bin", "token 16 has id 300, expected < vocab_size 256"},
+    {"too_small_names_largest", "tiny_001.bin", "shard too small: 16 tokens, need at least 17"},
+    {"step_windows_zero", "dataloader", "0 windows per step is not a positive multiple of the 1 process(es)"},
+    {"resume_one_past_last", "resume_end.bin", "sample index 3 out of range, expected < 3"},
+    {"resume_shard_out_of_range", "dataloader_resume", "shard index 1 out of range, expected < 1 shards"},
+    {"unknown_synthetic_task", "synth:reverse", "unknown synthetic task"},
+    {"synthetic_vocab_too_small", "synth:induction", "vocab_size 3 too small (need at least 4)"},
+    {"stream_one_token", "stream_one.bin", "1 tokens, a stream needs at least 2"},
+    {"stream_token_equal_to_vocab", "stream_eq.bin", "token 256 at position 2 outside the vocabulary [0, 256)"},
 };
 
 // a checkpoint directory dir/name holding empty state files of step 5: the whole one or `shards` shards
@@ -912,6 +1119,64 @@ static int run_bad_case(const char *name, const char *dir) {
         state_set_data(&st, &loader);
         st.sample = 4;
         check_resume_data(&st, &loader, "ck_outside");
+    } else if (strcmp(name, "header_truncated") == 0) {  // 100 bytes: not even a header
+        FILE *fp = fopenCheck(join(path, dir, "short.bin"), "wb");
+        fwriteCheck(tokens, 1, 100, fp);
+        fcloseCheck(fp);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "negative_token_count") == 0) {
+        write_raw_shard(join(path, dir, "negative.bin"), 20240520, 1, -1, tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "shard_changed_since_init") == 0) {  // the second shard rewritten before it is read
+        write_counting_shard(dir, "changed_000.bin", 2 * BT + 1, 0);
+        write_counting_shard(dir, "changed_001.bin", 2 * BT + 1, 0);
+        dataloader_init(&loader, join(path, dir, "changed_*.bin"), TB, TT, 0, 1, 0, 0, 256);
+        write_counting_shard(dir, "changed_001.bin", 3 * BT + 1, 0);
+        for (int k = 0; k < 3; k++) { dataloader_next_batch(&loader); }
+    } else if (strcmp(name, "zero_batch_size") == 0 || strcmp(name, "rank_out_of_range") == 0 || strcmp(name, "vocab_size_zero") == 0) {
+        write_token_shard(join(path, dir, "args.bin"), tokens, 64);
+        const int zero_b = strcmp(name, "zero_batch_size") == 0, bad_rank = strcmp(name, "rank_out_of_range") == 0;
+        const int vocab = strcmp(name, "vocab_size_zero") == 0 ? 0 : 256;
+        dataloader_init(&loader, path, zero_b ? 0 : TB, TT, bad_rank ? 2 : 0, bad_rank ? 2 : 1, 0, 0, vocab);
+    } else if (strcmp(name, "token_equal_to_vocab") == 0) {  // 256 is outside [0, 256)
+        tokens[3] = 256;
+        write_token_shard(join(path, dir, "equal_vocab.bin"), tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+        dataloader_next_batch(&loader);
+    } else if (strcmp(name, "token_over_vocab_last_target") == 0) {  // token B*T: the only window's last target
+        tokens[BT] = 300;
+        write_token_shard(join(path, dir, "last_target.bin"), tokens, BT + 1);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+        dataloader_next_batch(&loader);
+    } else if (strcmp(name, "too_small_names_largest") == 0) {  // neither holds a window: the error names the larger
+        write_token_shard(join(path, dir, "tiny_000.bin"), tokens, 5);
+        write_token_shard(join(path, dir, "tiny_001.bin"), tokens, BT);
+        dataloader_init(&loader, join(path, dir, "tiny_*.bin"), TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "step_windows_zero") == 0) {
+        write_token_shard(join(path, dir, "steps0.bin"), tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+        dataloader_set_step_windows(&loader, 0);
+    } else if (strcmp(name, "resume_one_past_last") == 0) {  // 3 samples: index 3 is one past the last
+        write_token_shard(join(path, dir, "resume_end.bin"), tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+        dataloader_resume(&loader, 0, 0, 3);
+    } else if (strcmp(name, "resume_shard_out_of_range") == 0) {  // one shard: index 1 is one past the last
+        write_token_shard(join(path, dir, "resume_shard.bin"), tokens, 64);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+        dataloader_resume(&loader, 0, 1, 0);
+    } else if (strcmp(name, "unknown_synthetic_task") == 0) {
+        dataloader_init(&loader, "synth:reverse", TB, 64, 0, 1, 0, 0, 16);
+    } else if (strcmp(name, "synthetic_vocab_too_small") == 0) {
+        dataloader_init(&loader, "synth:induction", TB, 64, 0, 1, 0, 0, 3);
+    } else if (strcmp(name, "stream_one_token") == 0) {
+        write_token_shard(join(path, dir, "stream_one.bin"), tokens, 1);
+        size_t n;
+        load_token_stream(path, 256, &n);
+    } else if (strcmp(name, "stream_token_equal_to_vocab") == 0) {
+        tokens[2] = 256;
+        write_token_shard(join(path, dir, "stream_eq.bin"), tokens, 10);
+        size_t n;
+        load_token_stream(path, 256, &n);
     } else if (strcmp(name, "tokenizer_bad_magic") == 0) {
         write_tokenizer(join(path, dir, "tok_bad_magic.bin"), 20240520, 1, 0, tok_pieces, tok_lens, 3, 0);
         tokenizer_init(&t, path);
@@ -998,6 +1263,11 @@ int main(int argc, char **argv) {
     test_num_batches(dir);
     test_step_windows(dir);
     test_llmc_format(dir);
+    test_shard_sizes(dir);
+    test_step_windows_edges(dir);
+    test_two_shards_shuffled(dir);
+    test_sample_orders_per_shard(dir);
+    test_token_stream(dir);
     test_tokenizer_bytes();
     test_tokenizer_file(dir);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
@@ -1005,6 +1275,8 @@ int main(int argc, char **argv) {
     test_synth_copy();
     test_synth_induction();
     test_synth_seeds();
+    test_synth_pinned();
+    test_synth_file_patterns();
     test_outlier_detector();
     test_tinyshakespeare();
 
