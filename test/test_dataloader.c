@@ -883,26 +883,17 @@ static void test_synth_seeds(void) {
     free(tgt);
 }
 
-// FNV-1a over n ints
-static uint32_t fnv1a_ints(const int *x, size_t n, uint32_t h) {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v = (uint32_t)x[i];
-        for (int b = 0; b < 4; b++) { h = (h ^ ((v >> (8 * b)) & 0xFF)) * 16777619u; }
-    }
-    return h;
-}
-
 // the exact batches of each task (seed 1337, the first 3 batches of 4 rows of 64): doc/results.md's runs, and
 // a synthetic checkpoint resumed by another build, see the same data only while these stay. Pinned: a change
 // to a generator must be deliberate (and update these numbers)
 static void test_synth_pinned(void) {
     const char *tasks[2] = {"synth:copy", "synth:induction"};
-    const uint32_t pinned[2] = {0xe9eef4a5u, 0x520dec0du};
+    const uint32_t pinned[2] = {0xa1db96a2u, 0x71024437u}; // the batches of 2026-12-02 (git 9597400)
     enum { B = 4, T = 64, N = 3 };
     int in[N * B * T], tg[N * B * T];
     for (int k = 0; k < 2; k++) {
         synth_batches(tasks[k], B, T, 0, 1, 1337, N, in, tg);
-        uint32_t h = fnv1a_ints(tg, N * B * T, fnv1a_ints(in, N * B * T, 2166136261u));
+        uint32_t h = crc32_update(crc32_update(0, in, sizeof(in)), tg, sizeof(tg)); // (the model files' checksum)
         char name[64];
         snprintf(name, sizeof(name), "synth_%s_batches_pinned", tasks[k] + 6);
         check(h == pinned[k], name, "hash of the first %d batches 0x%08x, pinned 0x%08x", N, h, pinned[k]);
