@@ -10,7 +10,7 @@ total_fail=0
 run_suite() {
     local name="$1"; shift
     echo "=== $name: $*"
-    local out
+    local out start=$SECONDS
     # a suite that hangs is a failure, not a stuck run: SUITE_TIMEOUT seconds each (the slowest, the CLI
     # tests under ASan, take ~8 min on the 2-core CI machine)
     out=$(timeout -k 10 "${SUITE_TIMEOUT:-2400}" "$@" 2>&1)
@@ -18,6 +18,8 @@ run_suite() {
     [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || out="$out
 (timed out after ${SUITE_TIMEOUT:-2400} s)"
     echo "$out"
+    # each suite's wall time, so a device run (10 min a command) can be planned from the last log
+    echo "--- $name: $((SECONDS - start)) s"
     local summary
     summary=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
     if [ -z "$summary" ]; then
