@@ -20,7 +20,7 @@ NVCC_LDLIBS = -lcublas -lcjson -lnccl
 # a GPU is used when both a driver that sees one and nvcc are present
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && command -v $(NVCC) >/dev/null 2>&1 && echo yes)
 TEST_HEADERS = test/test_util.h test/fixture.h # the tests' own helpers
-HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
+HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/unicode_nfc.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
 TS_DIR = dev/data/tinyshakespeare
 TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bin
 
@@ -61,7 +61,7 @@ test_gradcheck: test/test_gradcheck.c train_mamba.c $(HEADERS) $(TEST_HEADERS) |
 test_dataloader: test/test_dataloader.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-test_bpe: test/test_bpe.c llmc/bpe.h llmc/unicode_classes.h llmc/safetensors.h $(TEST_HEADERS) | deps
+test_bpe: test/test_bpe.c llmc/bpe.h llmc/unicode_classes.h llmc/unicode_nfc.h llmc/safetensors.h llmc/utils.h $(TEST_HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 test_hf: test/test_hf.c llmc/safetensors.h llmc/hf_io.h $(HEADERS) $(TEST_HEADERS) | deps
