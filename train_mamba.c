@@ -1146,6 +1146,15 @@ void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
     st->pos++;
 }
 
+// draws the next token of every sequence from its own row of st->logits (V real tokens of the Vp), in
+// sequence order, into tokens (batch ids); scratch: V floats (train_mamba.cu: sample_on_device)
+void sample_on_host(const RecurrentState *st, int V, int Vp, float temperature, int top_k, float top_p, float *scratch,
+                    uint64_t *rng, int *tokens) {
+    for (int g = 0; g < st->batch; g++) {
+        tokens[g] = sample_softmax(st->logits + (size_t)g * Vp, V, temperature, top_k, top_p, scratch, rng);
+    }
+}
+
 // ----------------------------------------------------------------------------
 // the program: options, checkpoints, evaluation, sampling, the training loop
 #ifndef TESTING
@@ -1259,10 +1268,8 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     double t0 = now_seconds();
     for (int i = 0; i < o->gen_tokens; i++) {
         mamba_step(model, &st, tokens);
-        for (int g = 0; g < G; g++) {
-            tokens[g] = sample_softmax(st.logits + (size_t)g * Vp, V, o->temperature, o->top_k, o->top_p, scratch, rng);
-            out[(size_t)g * o->gen_tokens + i] = tokens[g];
-        }
+        sample_on_host(&st, V, Vp, o->temperature, o->top_k, o->top_p, scratch, rng, tokens);
+        for (int g = 0; g < G; g++) { out[(size_t)g * o->gen_tokens + i] = tokens[g]; }
         if (G == 1) {
             if (tokenizer->init_ok) { tokenizer_print(tokenizer, tokens[0]); } else { printf("%d ", tokens[0]); }
             fflush(stdout);

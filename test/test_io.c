@@ -7,7 +7,8 @@ state file versions, trailing bytes and flags, the state CRC over v, a non-canon
 safetensors header length and tiling messages, the Hugging Face export's eos id and stale staged files,
 mamba_ssm's pad_vocab_size_multiple, tokenizer.json merge ranks and added tokens; and (a second round, the same day) the
 trainers' option ranges, -d's process count, every state-file field, the -kb tie, -x 0 into a checkpoint directory,
-bits per byte of multi-byte tokens, a fresh run's log, the stop-signal handler and a constant window of doubles.
+bits per byte of multi-byte tokens, a fresh run's log, the stop-signal handler and a constant window of doubles; and (a
+third round) model descriptors and presets: every field, default and preset, and each config limit at and one past it.
 Each refusal runs in a forked child: it passes when the child exits non-zero with an "error:" line
 containing the expected text (an alarm turns a hang into a failure).
 */
@@ -493,6 +494,77 @@ static void test_outlier_constant_double(void) {
     check(z_same == 0.0 && z_double == 0.0, "outlier_constant_double_window_z_zero", "z(0.1) = %g, z(0.2) = %g over 128 x 0.1", z_same, z_double);
 }
 
+// ---------------------------------------------------------------------------- model descriptors and presets
+// (llmc/model_config.h: each check below catches a bug that mutation testing planted there and no other suite
+// noticed, 2026-12-02, third round)
+typedef struct { const char *desc; int V, Vp, L, C, Di, N, K, R, no_selection; } ConfigCase;
+// the descriptor gives exactly this config (run in a child: a wrong refusal ends the process)
+static void c_descriptor_is(const void *a) {
+    const ConfigCase *w = (const ConfigCase *)a;
+    MambaConfig c;
+    memset(&c, 0xff, sizeof(c));
+    int is = config_from_descriptor(w->desc, &c);
+    if (is != 1 || c.vocab_size != w->V || c.padded_vocab_size != w->Vp || c.n_layer != w->L || c.d_model != w->C ||
+        c.d_inner != w->Di || c.d_state != w->N || c.d_conv != w->K || c.dt_rank != w->R || c.no_selection != w->no_selection) {
+        fatalf("returned %d: V=%d Vp=%d L=%d C=%d Di=%d N=%d K=%d R=%d s0=%d", is, c.vocab_size, c.padded_vocab_size, c.n_layer,
+               c.d_model, c.d_inner, c.d_state, c.d_conv, c.dt_rank, c.no_selection);
+    }
+}
+// the presets are the released state-spaces/mamba-* models (their config.json: d_model, n_layer, vocab 50280,
+// expand 2, d_state 16, d_conv 4, dt_rank "auto" = ceil(d_model / 16)); a descriptor's missing fields take
+// l8 v256 n16 e2 k4 and R = ceil(C / 16); V is padded up to a multiple of 8; every field lands in its own place
+static void test_descriptors_and_presets(void) {
+    static const ConfigCase cases[] = {
+        {"mamba-130m", 50280, 50280, 24, 768, 1536, 16, 4, 48, 0},   {"mamba-370m", 50280, 50280, 48, 1024, 2048, 16, 4, 64, 0},
+        {"mamba-790m", 50280, 50280, 48, 1536, 3072, 16, 4, 96, 0},  {"mamba-1.4b", 50280, 50280, 48, 2048, 4096, 16, 4, 128, 0},
+        {"mamba-2.8b", 50280, 50280, 64, 2560, 5120, 16, 4, 160, 0},
+        {"d64", 256, 256, 8, 64, 128, 16, 4, 4, 0},
+        {"d32:l1:v8", 8, 8, 1, 32, 64, 16, 4, 2, 0},                 // 32 / 16 exactly: R 2
+        {"d33:l1:v257", 257, 264, 1, 33, 66, 16, 4, 3, 0},           // ceil(33 / 16) = 3; 257 padded to 264
+        {"d48:l3:v100:n8:e3:k2:r5:s0", 100, 104, 3, 48, 144, 8, 2, 5, 1},
+        {"d48:s1:r5:k2:e3:n8:v100:l3", 100, 104, 3, 48, 144, 8, 2, 5, 0},
+        // each limit of config_validate, at the limit (accepted; the model is never allocated)
+        {"d32:l1024:v65536:n256:k64:r32", 65536, 65536, 1024, 32, 64, 256, 64, 32, 0},
+        {"d65536:l1:e4", 256, 256, 1, 65536, 262144, 16, 4, 4096, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char name[96];
+        snprintf(name, sizeof(name), "descriptor_%s", cases[i].desc);
+        expect_ok(name, c_descriptor_is, &cases[i]);
+    }
+}
+static void c_descriptor(const void *a) { MambaConfig c; config_from_descriptor((const char *)a, &c); }
+// names that are no descriptor (a model file under a directory starting with d, a bare "d") come back as 0
+static void c_not_descriptors(const void *a) {
+    (void)a;
+    const char *names[] = {"dir/model.bin", "d", "data.bin", "d-64", "model_00000010.bin"};
+    for (int i = 0; i < 5; i++) {
+        MambaConfig c;
+        if (config_from_descriptor(names[i], &c) != 0) { fatalf("'%s' taken as a descriptor", names[i]); }
+    }
+}
+// one past each limit is refused, and so is a 0 field; a descriptor of 255 characters fits the parser's
+// buffer, one of 256 is refused (a leading-zero width keeps both valid otherwise)
+static void test_descriptor_limits(void) {
+    static const struct { const char *desc, *want; } refused[] = {
+        {"d32:l1025", "invalid model config"}, {"d32:v65537", "vocabulary of 65537"}, {"d32:n257", "state size N = 257"},
+        {"d32:k65", "invalid model config"},   {"d32:r33", "invalid model config"},   {"d65537:l1", "invalid model config"},
+        {"d52429:l1:e5", "invalid model config"}, {"d32:r0", "bad field 'r0'"},       {"d32:l0", "bad field 'l0'"},
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "descriptor_refused_%s", refused[i].desc);
+        expect_fail(name, c_descriptor, refused[i].desc, refused[i].want);
+    }
+    expect_ok("not_descriptors_return_0", c_not_descriptors, NULL);
+    static char fits[256], too_long[257];
+    snprintf(fits, sizeof(fits), "d%0*d:l1", 255 - 4, 32); // "d000...032:l1", 255 characters
+    snprintf(too_long, sizeof(too_long), "d%0*d:l1", 256 - 4, 32);
+    ConfigCase fits_case = {fits, 256, 256, 1, 32, 64, 16, 4, 2, 0};
+    expect_ok("descriptor_255_characters_fits", c_descriptor_is, &fits_case);
+    expect_fail("descriptor_256_characters_too_long", c_descriptor, too_long, "model descriptor too long");
+}
+
 int main(void) {
     snprintf(DIR_, sizeof(DIR_), "/tmp/test_io.XXXXXX");
     if (mkdtemp(DIR_) == NULL) { test_fatal("mkdtemp", strerror(errno)); }
@@ -540,6 +612,8 @@ int main(void) {
     test_logger_resume_edges();
     test_stop_signals();
     test_outlier_constant_double();
+    test_descriptors_and_presets();
+    test_descriptor_limits();
     remove_dir(DIR_);
     return test_summary();
 }

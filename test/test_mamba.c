@@ -340,6 +340,88 @@ static void test_top_p(void) {
           "ok %d, drawn: token 1 %d, token 5 %d times; p = 1 outside the top 3 %d times", ok, seen1, seen5, outside_top3);
 }
 
+/*
+The draws follow softmax(logits / temperature) over the tokens kept: over 20000 draws each token's frequency
+is within 0.015 of its probability, worked out here from the kept set each case's settings imply (5 standard
+deviations at most; the seed is fixed). The top-p values sit halfway into the last kept token's
+probability, so the kept set is clear: the 4 largest at temperature 2 (top-p's probabilities are those at
+the temperature: at 1 they would keep 3 or 5), and {1, 5, 3} with top-k 3, where 3 is the k-th largest (ties at top-k's threshold stay in for
+top-p too). At temperature 0.01 a logit range of 20 is exp(2000) without the largest logit subtracted first:
+the near-tied 10 and 9.995 are drawn about 62 : 38, with top-p 0.9 too.
+*/
+static void test_sample_distribution(void) {
+    const float l10[10] = {0.1f, 2.0f, -1.0f, 1.5f, 0.0f, 1.9f, -3.0f, 0.5f, 1.0f, 0.2f};
+    const float lcold[4] = {-10.0f, 10.0f, 9.995f, -5.0f};
+    const int all[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    const int top3[3] = {1, 5, 3}, top4[4] = {1, 5, 3, 8}, cold[2] = {1, 2};
+    struct { const char *what; const float *logits; int V; float temperature; int top_k;
+             float top_p; const int *keep; int nkeep; } cases[] = { // top_p -1: halfway into the last kept token's share
+        {"temperature 2", l10, 10, 2.0f, 0, 1.0f, all, 10},
+        {"top-k 3", l10, 10, 1.0f, 3, 1.0f, top3, 3},
+        {"top-p {1, 5, 3, 8} at temperature 2", l10, 10, 2.0f, 0, -1.0f, top4, 4},
+        {"top-k 3 and top-p {1, 5, 3}", l10, 10, 1.0f, 3, -1.0f, top3, 3},
+        {"temperature 0.01", lcold, 4, 0.01f, 0, 1.0f, cold, 2},
+        {"temperature 0.01, top-p 0.9", lcold, 4, 0.01f, 0, 0.9f, cold, 2},
+    };
+    float scratch[10];
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        const float *l = cases[c].logits;
+        int V = cases[c].V, n = 20000, counts[10] = {0};
+        // w: the weights at the temperature (token 1 is the largest logit in each case); top-p's share is of
+        // what top-k keeps (here the kept set itself) or of all tokens
+        double w[10], q[10] = {0}, kept = 0.0, pool = 0.0, before_last = 0.0;
+        for (int i = 0; i < V; i++) { w[i] = exp(((double)l[i] - (double)l[1]) / cases[c].temperature); }
+        for (int j = 0; j < cases[c].nkeep; j++) {
+            kept += w[cases[c].keep[j]];
+            if (j < cases[c].nkeep - 1) { before_last += w[cases[c].keep[j]]; }
+        }
+        for (int i = 0; i < V; i++) { pool += w[i]; }
+        if (cases[c].top_k > 0) { pool = kept; }
+        for (int j = 0; j < cases[c].nkeep; j++) { q[cases[c].keep[j]] = w[cases[c].keep[j]] / kept; }
+        float top_p = cases[c].top_p;
+        if (top_p < 0.0f) { top_p = (float)((before_last + 0.5 * w[cases[c].keep[cases[c].nkeep - 1]]) / pool); }
+        uint64_t rng = 11 + c;
+        for (int d = 0; d < n; d++) {
+            int t = sample_softmax(l, V, cases[c].temperature, cases[c].top_k, top_p, scratch, &rng);
+            if (t >= 0 && t < V) { counts[t]++; }
+        }
+        double worst = 0.0;
+        int worst_at = 0;
+        for (int i = 0; i < V; i++) {
+            double gap = fabs((double)counts[i] / n - q[i]);
+            if (gap > worst) { worst = gap; worst_at = i; }
+        }
+        char name[96];
+        snprintf(name, sizeof(name), "sample_frequencies_%zu", c);
+        check(worst <= 0.015, name, "%s: token %d drawn %.4f of the time, probability %.4f", cases[c].what, worst_at,
+              (double)counts[worst_at] / n, q[worst_at]);
+    }
+}
+
+// a batch of sequences draws each token from its own row of logits, among the V real tokens: greedy (top-k 1)
+// gives each row's argmax over the first V (3 rows of V = 20, Vp = 24, their largest logit in a padding column)
+static void test_sample_on_host_rows(void) {
+    MambaConfig c;
+    config_from_descriptor("d32:l1:v20", &c);
+    RecurrentState st;
+    recurrent_init(&st, &c, 3);
+    int V = c.vocab_size, Vp = c.padded_vocab_size, tokens[3], want[3];
+    uint64_t rng = 3;
+    for (int g = 0; g < 3; g++) {
+        real *row = st.logits + (size_t)g * Vp;
+        for (int i = 0; i < Vp; i++) { row[i] = (real)(0.5f * random_f32(&rng)); }
+        row[V + g] = 10; // a padding row's logit, never drawn
+        want[g] = 0;
+        for (int i = 1; i < V; i++) { want[g] = row[i] > row[want[g]] ? i : want[g]; }
+    }
+    float scratch[20];
+    sample_on_host(&st, V, Vp, 1.0f, 1, 1.0f, scratch, &rng, tokens);
+    check(Vp == 24 && want[0] != want[1] && want[1] != want[2] && tokens[0] == want[0] && tokens[1] == want[1] && tokens[2] == want[2],
+          "sample_on_host_each_row_greedy", "drew %d %d %d, the rows' argmax over V: %d %d %d", tokens[0], tokens[1], tokens[2],
+          want[0], want[1], want[2]);
+    recurrent_free(&st);
+}
+
 // the chunk length of the scan checkpoints changes memory, never the numbers
 static void test_chunk_invariance(const Fixture *f) {
     int chunks[] = {1, 5, 64, 1000};
@@ -668,6 +750,8 @@ int main(int argc, char **argv) {
     printf("---\n");
     test_top_k();
     test_top_p();
+    test_sample_distribution();
+    test_sample_on_host_rows();
     test_exp_vec();
     test_matmul_tiles();
     test_find_latest_checkpoint();
