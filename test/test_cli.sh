@@ -502,7 +502,7 @@ else bad "stream_eval_is_val_loss_bits_per_byte" "val loss '$vl', $bytes bytes; 
 # the text starts with the prompt); after "Th" all but the prompt's own second token (the recurrent state took each
 # prompt token once, in order). Without -p a byte-level model starts from a newline: a training run's sample
 # (-l 0: the weights stay) after a newline is right at all 64. (GPU: 2 misses allowed for near-ties between the
-# recurrent and the chunked kernels' fp rounding; not yet run there)
+# recurrent and the chunked kernels' fp rounding; the H200 run of 2026-12-02, s30_b.sh, had none)
 slack=0; [ "$CPU" = 0 ] && slack=2
 # greedy_hits <text before the sample> <flags>: "<targets right of 64> <tokens> <first token>" of that text + the sample
 greedy_hits() {
