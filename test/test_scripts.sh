@@ -285,4 +285,20 @@ else
     echo "SKIP plot_accuracy_label_by_run: matplotlib is not installed (not counted as passed)"
 fi
 
+# --- test/run_tests.sh's TEST_ONLY: only the suites whose names match run; the others are reported as
+# skipped and counted nowhere. A copy of the runner in a scratch tree whose test_io and test_bpe are
+# stand-ins (one passes 3 checks, one fails 1), so nothing real runs.
+mkdir -p "$TMP/rt/test"
+cp test/run_tests.sh "$TMP/rt/test/"
+printf '#!/bin/sh\necho "3 passed, 0 failed"\n' > "$TMP/rt/test_io"
+printf '#!/bin/sh\necho "1 passed, 1 failed"; exit 1\n' > "$TMP/rt/test_bpe"
+chmod +x "$TMP/rt/test_io" "$TMP/rt/test_bpe"
+out=$(TEST_ONLY='^test_io$' bash "$TMP/rt/test/run_tests.sh" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ "$(echo "$out" | tail -n 1)" = "3 passed, 0 failed" ] && [ "$(echo "$out" | grep -c '^=== ')" -eq 1 ] &&
+   echo "$out" | grep -q "^SKIP test_mamba: not selected by TEST_ONLY" && echo "$out" | grep -q "^SKIP test_bpe: not selected"; then ok "run_tests_only_selected"
+else bad "run_tests_only_selected" "rc $rc: $(echo "$out" | grep -vE '^SKIP' | tail -n 3)"; fi
+out=$(TEST_ONLY='^test_(io|bpe)$' bash "$TMP/rt/test/run_tests.sh" 2>&1); rc=$?
+if [ "$rc" -ne 0 ] && [ "$(echo "$out" | tail -n 1)" = "4 passed, 1 failed" ]; then ok "run_tests_only_counts_failures"
+else bad "run_tests_only_counts_failures" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+
 finish_checks
