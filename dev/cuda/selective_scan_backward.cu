@@ -79,6 +79,9 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            mma.m16n8k8 against a 0/1 matrix (-DSCAN_BC_MMA=1 rounded, 2 truncated): 12% / 9% slower.
            Git 18e8bbe has the reduction kernel launched programmatically after the backward (-DSCAN_PDL):
            within the runs' spread (~1 us).
+           Git c5ce8e8 has versions 0 and 17 with 48 channels per block (2 blocks of 6 warps per SM instead
+           of 3 of 4; a third fewer (dB, dC) partials for the reduction to read) as versions 18, 19: on the
+           H100 4.6% / 6.5% slower at B=8 Di=1536, 60% / 40% at B=16 Di=1024 (1.3 waves).
 versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
            of recomputing the sub-chunk starts in a pre-pass; each thread refills its own shared slot
            with cp.async once the slot's state is in use, so the copy has the rest of the chunk to land.
@@ -626,19 +629,18 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 20;
+static const int NUM_VERSIONS = 18;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 scan.cuh, ckpt every 8", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
     "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32",
-    "v18 v0 with 48 ch/block", "v19 v17 with 48 ch/block"};
+    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32"};
 // the version whose backward reads the forward's y (the trainer's -r 0)
-static bool uses_y(int version) { return version == 0 || version == 18; }
+static bool uses_y(int version) { return version == 0; }
 // versions reading a checkpoint every SUB8 steps (the trainer's at -r 0: v0)
-static bool is_fine(int version) { return version == 0 || version == 15 || version == 16 || version == 18; }
+static bool is_fine(int version) { return version == 0 || version == 15 || version == 16; }
 static bool is_header(int version) { return version == 0 || version == 17; }
 
 static ScanParams to_params(const BwdArgs &a) {
@@ -697,18 +699,6 @@ void scan_backward(int version, const BwdArgs &p) {
         q.states = (float *)p.states_fine;
         if (version == 15) { selective_scan_backward_launch<16, 4, 1, 32, SUB8, true, true, true, 3, true>(q, 0); }
         else { selective_scan_backward_launch<16, 4, 2, 32, SUB8, true, true, true, 4, true>(q, 0); }
-        cudaCheckLaunch();
-        break;
-    }
-    case 18: case 19: { // the header's -r 0 / -r 1 kernels with 48 channels per block (2 blocks per SM)
-        ScanParams q = to_params(p);
-        if (version == 18) {
-            q.states = (float *)p.states_fine;
-            q.y = p.yg == NULL ? (bf16 *)p.y : NULL;
-            selective_scan_backward_launch<16, 4, 1, 48, SUB8, true, true, true, 2, true>(q, 0);
-        } else {
-            selective_scan_backward_launch<16, 4, 1, 48, SUB8, true, true, true, 2, false>(q, 0);
-        }
         cudaCheckLaunch();
         break;
     }
@@ -899,7 +889,7 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
         bad += !same;
     }
     // the trainer's forward (scan.cuh) against the same reference: out and checkpoints
-    if (is_header(version) || version == 11 || version == 14 || version == 19 || is_fine(version)) {
+    if (is_header(version) || version == 11 || version == 14 || is_fine(version)) {
         poison(s.out, BTD * 2);
         poison(s.states_w, s.states_n * 4);
         poison(s.states_fine_w, s.states_fine_n * 4);

@@ -204,7 +204,7 @@ template <int N, int NPT, int CPL, int DC> struct ScanLanes {
     static constexpr int NT = DC / CPL * LPC;    // threads per block
     static constexpr int NWARP = NT / 32;
     static constexpr int QROW = DC + CW * CPL;   // lane partials, one row per nq; the pad spreads a warp's stores over all banks
-    static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 16 == 0 &&
+    static_assert(N % NPT == 0 && NPT % 4 == 0 && 32 % LPC == 0 && NPT <= CW && DC % 32 == 0 &&
                   DC % (CW * CPL) == 0 && NT % 32 == 0 && (CPL == 1 || CPL == 2), "scan lane layout");
 };
 
