@@ -8,7 +8,9 @@ safetensors header length and tiling messages, the Hugging Face export's eos id 
 mamba_ssm's pad_vocab_size_multiple, tokenizer.json merge ranks and added tokens; and (a second round, the same day) the
 trainers' option ranges, -d's process count, every state-file field, the -kb tie, -x 0 into a checkpoint directory,
 bits per byte of multi-byte tokens, a fresh run's log, the stop-signal handler and a constant window of doubles; and (a
-third round) model descriptors and presets: every field, default and preset, and each config limit at and one past it.
+third round) model descriptors and presets: every field, default and preset, and each config limit at and one past it;
+and (a fourth round) tokenizer.h: a tokenizer.json's decode table and its 255-byte token limit, which names are JSON,
+version 0, one out-of-range warning, DEL and a token holding a 0 byte printed, encode caps and NFC-lengthened lengths.
 Each refusal runs in a forked child: it passes when the child exits non-zero with an "error:" line
 containing the expected text (an alarm turns a hang into a failure).
 */
@@ -282,6 +284,98 @@ static void test_bpe_added_longest_first(void) {
     int ids[8], n = bpe_encode(&t, "<|pad|>x", ids, 8);
     check(n == 1 && ids[0] == id, "bpe_added_tokens_longest_first", "gave %d ids, first %d (expected the one id %d)", n, ids[0], id);
     bpe_free(&t);
+}
+
+// ---------------------------------------------------------------------------- tokenizer.h: a tokenizer.json, printing, encoding
+// (each check below catches a bug that mutation testing planted in tokenizer.h and no other suite noticed, 2026-12-02)
+// the fixture's decode table (test/test_bpe.c says how it is built): byte b at id 1 + b, " the" at 259, nothing at 268
+static void test_tok_json_table(void) {
+    Tokenizer t; tokenizer_init(&t, FIXTURE);
+    int ok = t.init_ok && t.is_bpe && !t.byte_level && t.vocab_size == 270 && t.eot_token == 0;
+    for (int b = 0; ok && b < 256; b++) { ok = t.token_len[1 + b] == 1 && (unsigned char)t.token_table[1 + b][0] == b; }
+    struct { int id; const char *bytes; } want[] = {{0, "<|endoftext|>"}, {259, " the"}, {266, "  "}, {268, ""}, {269, "<|pad|>"}};
+    for (size_t i = 0; ok && i < sizeof(want) / sizeof(want[0]); i++) {
+        const char *piece = tokenizer_decode(&t, (uint32_t)want[i].id);
+        ok = piece != NULL && t.token_len[want[i].id] == strlen(want[i].bytes) && strcmp(piece, want[i].bytes) == 0;
+    }
+    check(ok, "tokenizer_json_decode_table", "vocab %u (want 270), eot %d (want 0), or a token's bytes differ from the fixture's",
+          t.vocab_size, t.eot_token);
+    tokenizer_free(&t);
+}
+// the fixture with an added token of `len` bytes at id 270 (the decode table stores lengths in a byte)
+static const char *json_with_long_token(char *p, const char *name, int len) {
+    cJSON *root = safetensors_read_json_object(FIXTURE, 1 << 20);
+    char *content = (char *)mallocCheck((size_t)len + 1); memset(content, 'x', (size_t)len); content[len] = '\0';
+    cJSON *tok = cJSON_CreateObject(); cJSON_AddNumberToObject(tok, "id", 270); cJSON_AddStringToObject(tok, "content", content);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(root, "added_tokens"), tok);
+    write_json(P(p, name), root); cJSON_Delete(root); free(content); return p;
+}
+static void c_tok_json_256(const void *a) { (void)a; char p[1024]; Tokenizer t; tokenizer_init(&t, json_with_long_token(p, "long256.json", 256)); }
+static void test_tok_json_255(void) {
+    char p[1024]; Tokenizer t; tokenizer_init(&t, json_with_long_token(p, "long255.json", 255));
+    check(t.vocab_size == 271 && t.token_len[270] == 255 && strlen(t.token_table[270]) == 255, "tokenizer_json_255_byte_token",
+          "vocab %u, token 270 is %d bytes (want 255)", t.vocab_size, t.vocab_size > 270 ? t.token_len[270] : -1);
+    tokenizer_free(&t);
+}
+// only a name ending in ".json" is read as JSON: an llm.c file named "..._json" is a .bin
+static void test_tok_name_not_json(void) {
+    char p[1024]; write_tok(P(p, "tok_json"), 2, 5, 4, 0);
+    Tokenizer t; tokenizer_init(&t, p);
+    check(t.init_ok && !t.is_bpe && t.vocab_size == 5 && t.eot_token == 4, "tokenizer_bin_named_json_suffix", "init_ok %d, is_bpe %d, vocab %u",
+          t.init_ok, t.is_bpe, t.vocab_size);
+    tokenizer_free(&t);
+}
+static void c_tok_v0(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t0.bin"), 0, 5, 4, 0); Tokenizer t; tokenizer_init(&t, p); }
+// two out-of-range ids: one warning
+static void c_tok_range_twice(const void *a) { (void)a; Tokenizer t; tokenizer_init_bytes(&t); tokenizer_decode(&t, 300); tokenizer_decode(&t, 301); }
+static void test_tok_range_warned_once(void) {
+    char err[4096];
+    int status = run_child(c_tok_range_twice, NULL, err, sizeof(err));
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strstr(err, "token id 300 out of range") != NULL && strchr(err, '\n') == NULL,
+          "tokenizer_out_of_range_warned_once", "status %d, stderr \"%s\"", status, err);
+}
+// what fn(t, arg) prints on stdout
+static size_t capture_stdout(void (*fn)(Tokenizer *, uint32_t), Tokenizer *t, uint32_t arg, char *out, size_t cap) {
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO); FILE *tmp = tmpfile();
+    if (saved < 0 || tmp == NULL) { test_fatal("capture_stdout", strerror(errno)); }
+    dup2(fileno(tmp), STDOUT_FILENO);
+    fn(t, arg); fflush(stdout);
+    dup2(saved, STDOUT_FILENO); close(saved);
+    rewind(tmp); size_t n = fread(out, 1, cap, tmp); fclose(tmp); return n;
+}
+static void test_tok_print(void) {
+    // safe printing: DEL escaped like the other controls; 0x80 and tab as they are
+    FILE *fp = tmpfile(); if (fp == NULL) { test_fatal("tmpfile", strerror(errno)); }
+    safe_print_bytes(fp, "\x7f\x80\t~", 4);
+    char out[64] = {0}; rewind(fp); size_t n = fread(out, 1, sizeof(out) - 1, fp); fclose(fp);
+    check(n == 7 && memcmp(out, "\\x7f\x80\t~", 7) == 0, "safe_print_del_escaped_high_bytes_kept", "got \"%s\"", out);
+    // a token with a 0 byte inside prints whole: "a", the 0 escaped, "b"
+    char p[1024]; uint32_t h[256] = {0}; h[0] = TOKENIZER_MAGIC; h[1] = 2; h[2] = 2; h[3] = 1;
+    FILE *f = fopenCheck(P(p, "nul.bin"), "wb"); fwriteCheck(h, 4, 256, f);
+    const unsigned char body[] = {3, 'a', 0, 'b', 1, 'z'}; fwriteCheck(body, 1, sizeof(body), f); fcloseCheck(f);
+    Tokenizer t; tokenizer_init(&t, p);
+    n = capture_stdout(tokenizer_print, &t, 0, out, sizeof(out));
+    check(n == 6 && memcmp(out, "a\\x00b", 6) == 0, "tokenizer_print_token_with_nul", "printed %zu bytes \"%.*s\"", n, (int)n, out);
+    tokenizer_free(&t);
+}
+static void test_tok_encode(void) {
+    Tokenizer t; tokenizer_init_bytes(&t);
+    int ids[8] = {-7, -7, -7, -7, -7, -7, -7, -7};
+    int n = tokenizer_encode(&t, "hello", ids, 3);
+    check(n == 3 && ids[0] == 'h' && ids[1] == 'e' && ids[2] == 'l' && ids[3] == -7 && t.eot_token == -1 &&
+          tokenizer_encoded_length(&t, "h\xc3\xa9llo") == 6,
+          "tokenizer_bytes_encode_cap_and_length", "returned %d, ids[3] %d, eot %d", n, ids[3], t.eot_token);
+    tokenizer_free(&t);
+    // a tokenizer.json: the count is cut to cap; U+1D160 is U+1D158 U+1D165 U+1D16E after NFC (UnicodeData.txt),
+    // 12 bytes that no merge of the fixture joins: 12 ids for 4 bytes of text
+    tokenizer_init(&t, FIXTURE);
+    for (int i = 0; i < 8; i++) { ids[i] = -7; }
+    n = tokenizer_encode(&t, "the cat", ids, 1); // (3 ids: test_bpe's encode_the_cat)
+    int len = tokenizer_encoded_length(&t, "\xf0\x9d\x85\xa0");
+    check(n == 1 && ids[1] == -7 && len == 12, "tokenizer_json_encode_cap_and_nfc_length", "returned %d (want 1), ids[1] %d, length %d (want 12)",
+          n, ids[1], len);
+    tokenizer_free(&t);
 }
 
 // ---------------------------------------------------------------------------- options, training state, log, signals
@@ -600,6 +694,14 @@ int main(void) {
     expect_fail("bpe_id_equal_to_limit", c_bpe_id_eq_limit, NULL, "out of range");
     test_bpe_duplicate_merge_later_wins();
     test_bpe_added_longest_first();
+    test_tok_json_table();
+    expect_fail("tokenizer_json_256_byte_token", c_tok_json_256, NULL, "token 270 is 256 bytes long, more than the 255 supported");
+    test_tok_json_255();
+    test_tok_name_not_json();
+    expect_fail("tokenizer_version_0", c_tok_v0, NULL, "unsupported tokenizer version: expected 1 or 2, found 0");
+    test_tok_range_warned_once();
+    test_tok_print();
+    test_tok_encode();
     test_option_refusals();
     test_total_batch_processes();
     test_state_round_trip();
