@@ -158,6 +158,10 @@ static void test_words(void) {
           num_words, w, w < num_words ? words[w] : "(none)");
     check(bpe_word_length_((const unsigned char *)"a  ", 3) == 1 && bpe_word_length_((const unsigned char *)"  ", 2) == 2,
           "pretokenize_trailing_spaces", "spaces at the end of the text are not one word");
+    // a contraction that ends the text is still one: "it's" is "it" + "'s", "'d" alone one word
+    k = word_lengths("it's", lens, 64);
+    check(k == 2 && lens[0] == 2 && lens[1] == 2 && bpe_word_length_((const unsigned char *)"'d", 2) == 2,
+          "pretokenize_contraction_at_end", "\"it's\" split into %d words, \"'d\" is not one word", k);
 }
 
 // the words of every text in pretokenize_cases.json (next to the fixture) against the byte lengths
@@ -203,6 +207,44 @@ static void test_words_against_tokenizers(const char *fixture) {
           "pretokenize_invalid_utf8", "bytes that are not UTF-8 split into words that do not cover them, or join letters");
 }
 
+// cp as UTF-8 (RFC 3629), written here rather than with bpe_put_utf8_ so that the NFC check below does not
+// feed the encoder's own output back to it (a wrong U+0800 went unnoticed that way); returns the length
+static int utf8_of(uint32_t cp, char *out) {
+    int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    static const unsigned char lead[5] = {0, 0x00, 0xC0, 0xE0, 0xF0};
+    for (int k = n - 1; k > 0; k--) {
+        out[k] = (char)(0x80 | (cp & 0x3F));
+        cp >>= 6;
+    }
+    out[0] = (char)(lead[n] | cp);
+    return n;
+}
+
+// the regex's classes at a few code points, each from its Unicode general category (UnicodeData.txt) or the
+// White_Space property: one per kind of run, including the supplementary planes the texts above do not reach
+static void test_class_spot_checks(void) {
+    static const struct { uint32_t cp; int cls; } points[] = {
+        {0x0085, UNI_SPACE},   // NEXT LINE: White_Space
+        {0x00B2, UNI_NUMBER},  // SUPERSCRIPT TWO: No
+        {0x0660, UNI_NUMBER},  // ARABIC-INDIC DIGIT ZERO: Nd
+        {0x3000, UNI_SPACE},   // IDEOGRAPHIC SPACE: Zs
+        {0x3007, UNI_NUMBER},  // IDEOGRAPHIC NUMBER ZERO: Nl
+        {0x1F600, UNI_OTHER},  // GRINNING FACE: So
+        {0x10400, UNI_LETTER}, // DESERET CAPITAL LETTER LONG I: Lu
+        {0x1D7CE, UNI_NUMBER}, // MATHEMATICAL BOLD DIGIT ZERO: Nd
+        {0x20000, UNI_LETTER}, // CJK Extension B, first: Lo
+        {0x30000, UNI_LETTER}, // CJK Extension G, first: Lo
+        {0x3134A, UNI_LETTER}, // CJK Extension G, last: Lo
+        {0xE0001, UNI_OTHER},  // LANGUAGE TAG: Cf
+    };
+    int bad = -1;
+    for (int i = 0; i < (int)(sizeof(points) / sizeof(points[0])) && bad < 0; i++) {
+        if (uni_class(points[i].cp) != points[i].cls) { bad = i; }
+    }
+    check(bad < 0, "unicode_class_spot_checks", "U+%04X has class %d, expected %d", bad < 0 ? 0 : points[bad].cp,
+          bad < 0 ? 0 : uni_class(points[bad].cp), bad < 0 ? 0 : points[bad].cls);
+}
+
 // NFC of a UTF-8 string through bpe_nfc_, as a malloc'd NUL-terminated string
 static char *nfc_of(BpeNfcWork *w, const char *s, size_t n) {
     size_t m = bpe_nfc_(w, (const unsigned char *)s, n);
@@ -230,7 +272,7 @@ static void test_nfc_against_tokenizers(const char *fixture, const char *dir) {
     for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
         if (cp >= 0xD800 && cp <= 0xDFFF) { continue; }
         char in[4];
-        int n = bpe_put_utf8_(cp, (unsigned char *)in);
+        int n = utf8_of(cp, in);
         const char *expect = NULL;
         char same[5];
         if (next != NULL && (uint32_t)cJSON_GetArrayItem(next, 0)->valuedouble == cp) {
@@ -307,6 +349,13 @@ static void test_nfc_against_tokenizers(const char *fixture, const char *dir) {
     char *got = nfc_of(&w, odd, strlen(odd));
     check(strcmp(got, "e\x80\xcc\x81 \xcc \xc3\xa9\xff") == 0, "nfc_invalid_utf8", "got \"%s\"", got);
     free(got);
+    // canonical order by combining class (UnicodeData.txt): U+0301 (230) before U+0315 (232), after which the
+    // U+0301 joins the "a" into U+00E1; Hebrew U+05B0 (10) before U+05B1 (11), which compose with nothing
+    char *acute = nfc_of(&w, "a\xcc\x95\xcc\x81", 5), *hebrew = nfc_of(&w, "\xd7\x90\xd6\xb1\xd6\xb0", 6);
+    check(strcmp(acute, "\xc3\xa1\xcc\x95") == 0 && strcmp(hebrew, "\xd7\x90\xd6\xb0\xd6\xb1") == 0, "nfc_orders_marks_by_class",
+          "a U+0315 U+0301 gave \"%s\", alef U+05B1 U+05B0 gave \"%s\"", acute, hebrew);
+    free(acute);
+    free(hebrew);
     // normalizer forms accepted: null, NFC, a Sequence of NFCs (an empty Sequence: none)
     cJSON *seq = load_json(nfc_path);
     cJSON_ReplaceItemInObjectCaseSensitive(seq, "normalizer", cJSON_Parse("{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}]}"));
@@ -373,6 +422,7 @@ static void test_round_trip(const BpeTokenizer *t) {
         "line1\r\nline2\n\n\n  \t",
         "It's 3.14159 \xe2\x80\x94 ok?! \xe4\xb8\xad\xe6\x96\x87 \xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82",
         "invalid utf-8: \x80\xff\xc3 \xed\xa0\x80 \x7f\x01\x1b[31m",
+        "overlong: \xc0\xaf \xe0\x80\xaf \xf0\x80\x80\xaf \xc1\x81", // '/' and 'A' in 2, 3, 4 bytes: not UTF-8, kept as bytes
         "a<|endoftext|>b<|endoftext|<|endoftext|><|pad|>",
     };
     char detail[128];
@@ -532,6 +582,71 @@ static void test_options(const char *dir, const char *fixture) {
     }
 }
 
+// the order of model.vocab's entries carries no meaning (a JSON object's): the tokenizer tokens trained by Hugging
+// Face tokenizers with its vocab written backwards (longer tokens before their prefixes) encodes the same
+static void test_vocab_order(const char *dir, const char *fixture) {
+    char path[4096], reversed[1024];
+    const int dir_len = strrchr(fixture, '/') ? (int)(strrchr(fixture, '/') - fixture + 1) : 0;
+    snprintf(path, sizeof(path), "%.*sunicode_tokenizer.json", dir_len, fixture);
+    cJSON *root = load_json(path);
+    cJSON *vocab = vocab_of(root), *backwards = cJSON_CreateObject();
+    while (vocab->child != NULL) {
+        cJSON *last = vocab->child->prev; // (cJSON: the first child's prev is the last one)
+        cJSON_AddItemToObject(backwards, last->string, cJSON_DetachItemViaPointer(vocab, last));
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(model_of(root), "vocab", backwards);
+    write_json(join(reversed, dir, "vocab_backwards.json"), root);
+    cJSON_Delete(root);
+    BpeTokenizer a, b;
+    bpe_init(&a, path);
+    bpe_init(&b, reversed);
+    snprintf(path, sizeof(path), "%.*spretokenize_cases.json", dir_len, fixture);
+    root = load_json(path);
+    const cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
+    int num = cJSON_GetArraySize(cases), differ = 0;
+    for (int c = 0; c < num; c++) {
+        const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cases, c), "text"));
+        int x[512], y[512], nx = bpe_encode(&a, text, x, 512), ny = bpe_encode(&b, text, y, 512);
+        differ += nx != ny || memcmp(x, y, (size_t)(nx < 512 ? nx : 512) * sizeof(int)) != 0;
+    }
+    check(num >= 600 && differ == 0 && bpe_vocab_size(&a) == bpe_vocab_size(&b), "vocab_order_does_not_matter",
+          "%d of %d texts encode differently with the vocab written backwards", differ, num);
+    cJSON_Delete(root);
+    bpe_free(&a);
+    bpe_free(&b);
+}
+
+// pre_tokenizer.use_regex (absent: true) and empty model.continuing_subword_prefix / end_of_word_suffix
+// (GPT-2's tokenizer.json has "" for both), each on a copy of the fixture
+static void test_regex_and_affixes(const char *dir, const char *fixture) {
+    char path[1024];
+    // "'th": the regex cuts the contraction "'t" from "h"; without it "th" (rank 7) merges across that cut
+    int split[] = {TOK('\''), TOK('t'), TOK('h')}, merged[] = {TOK('\''), TH};
+    for (int variant = 0; variant < 2; variant++) {
+        cJSON *root = load_json(fixture);
+        cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer");
+        if (variant == 0) { cJSON_DeleteItemFromObjectCaseSensitive(pre, "use_regex"); }
+        else { cJSON_ReplaceItemInObjectCaseSensitive(pre, "use_regex", cJSON_CreateFalse()); }
+        write_json(join(path, dir, "regex.json"), root);
+        cJSON_Delete(root);
+        BpeTokenizer t;
+        bpe_init(&t, path);
+        if (variant == 0) { check_encode(&t, "use_regex_absent_means_true", "'th", split, 3); }
+        else { check_encode(&t, "use_regex_false_one_word", "'th", merged, 2); }
+        bpe_free(&t);
+    }
+    cJSON *root = load_json(fixture);
+    cJSON_ReplaceItemInObjectCaseSensitive(model_of(root), "continuing_subword_prefix", cJSON_CreateString(""));
+    cJSON_ReplaceItemInObjectCaseSensitive(model_of(root), "end_of_word_suffix", cJSON_CreateString(""));
+    write_json(join(path, dir, "empty_affixes.json"), root);
+    cJSON_Delete(root);
+    BpeTokenizer t;
+    bpe_init(&t, path);
+    int the_cat[] = {TOK('t'), HE, G_CAT};
+    check_encode(&t, "empty_affixes_accepted", "the cat", the_cat, 3);
+    bpe_free(&t);
+}
+
 // ----------------------------------------------------------------------------
 // bad files, each loaded in a child process
 
@@ -562,6 +677,11 @@ static const BadCase bad_cases[] = {
     {"wrong_decoder", "decoder.type: expected \"ByteLevel\", found WordPiece"},
     {"nfkc_normalizer", "normalizer NFKC is not supported (only NFC"},
     {"sequence_with_lowercase", "normalizer Lowercase is not supported (only NFC"},
+    {"subword_prefix", "model.continuing_subword_prefix \"##\" is not supported"},
+    {"word_suffix", "model.end_of_word_suffix \"</w>\" is not supported"},
+    {"added_tokens_object", "added_tokens is not an array"},
+    {"added_token_empty", "an added_tokens entry has no \"content\" string (or an empty one)"},
+    {"merge_two_spaces", "model.merges[10] is \"a b c\", expected two tokens separated by one space"},
 };
 
 // the child side: write the bad file, then load it; returning means it did not fail
@@ -622,6 +742,19 @@ static int run_bad_case(const char *name, const char *dir, const char *fixture) 
         } else if (strcmp(name, "sequence_with_lowercase") == 0) {
             cJSON_ReplaceItemInObjectCaseSensitive(
                 root, "normalizer", cJSON_Parse("{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}, {\"type\": \"Lowercase\"}]}"));
+        } else if (strcmp(name, "subword_prefix") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(model, "continuing_subword_prefix", cJSON_CreateString("##"));
+        } else if (strcmp(name, "word_suffix") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(model, "end_of_word_suffix", cJSON_CreateString("</w>"));
+        } else if (strcmp(name, "added_token_empty") == 0) {
+            cJSON *copy = cJSON_Duplicate(cJSON_GetArrayItem(added, 1), 1);
+            cJSON_ReplaceItemInObjectCaseSensitive(copy, "content", cJSON_CreateString(""));
+            cJSON_ReplaceItemInObjectCaseSensitive(copy, "id", cJSON_CreateNumber(268));
+            cJSON_AddItemToArray(added, copy);
+        } else if (strcmp(name, "merge_two_spaces") == 0) {
+            cJSON_AddItemToArray(merges, cJSON_CreateString("a b c"));
+        } else if (strcmp(name, "added_tokens_object") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(root, "added_tokens", cJSON_CreateObject());
         } else if (strcmp(name, "wrong_decoder") == 0) {
             cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "decoder"), "type",
                                                    cJSON_CreateString("WordPiece"));
@@ -664,12 +797,15 @@ int main(int argc, char **argv) {
     test_decode(&t);
     test_words();
     test_words_against_tokenizers(fixture);
+    test_class_spot_checks();
     test_nfc_against_tokenizers(fixture, dir);
     test_encode(&t);
     test_round_trip(&t);
     test_against_reference(&t);
     test_merge_pairs(dir, fixture, &t);
     test_options(dir, fixture);
+    test_regex_and_affixes(dir, fixture);
+    test_vocab_order(dir, fixture);
     bpe_free(&t);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir, fixture); }
 
