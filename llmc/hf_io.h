@@ -182,9 +182,11 @@ static inline void hf_read_config_(const char *path, HfModelSpec *spec) {
                                                        : hf_round_up_(v, 8);
             if (rows == c->vocab_size && v <= c->vocab_size) {
                 c->vocab_size = v;
-            } else {
+            } else if (rows != c->vocab_size) {
                 printf("note: %s: \"%s\" %d ignored: vocab_size %d is not the %d rows it was written with\n", path,
                        HF_VOCAB_KEY, v, c->vocab_size, rows);
+            } else {
+                printf("note: %s: \"%s\" %d ignored: more than the %d rows of vocab_size\n", path, HF_VOCAB_KEY, v, c->vocab_size);
             }
         }
     } else if (cJSON_GetObjectItemCaseSensitive(root, "d_model") != NULL) {
