@@ -558,6 +558,169 @@ static void test_heads(const char *base) {
     free(params);
 }
 
+// what the reader accepts at its limits: 8 dimensions, a 1024-byte name, a literal backslash before "u0000" (an
+// escaped backslash, not an escaped NUL), and an empty tensor at the same offset as a non-empty one, in either order
+static void test_reader_limits(const char *base) {
+    char path[1024];
+    const char *headers[] = {
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1,1,2],\"data_offsets\":[0,8]}}",
+        "{\"a\\\\u0000b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+        "\"c\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+        "{\"c\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+        "\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]}}",
+    };
+    const char *first_name[] = {"a", "a\\u0000b", "b", "b"};
+    int ok = 1;
+    for (size_t i = 0; ok && i < sizeof(headers) / sizeof(headers[0]); i++) {
+        write_raw_safetensors(join(path, base, "limits.safetensors"), headers[i], 8, 0);
+        Safetensors st;
+        safetensors_open(&st, path);
+        ok = safetensors_find(&st, first_name[i]) != NULL && (i != 0 || st.tensors[0].ndim == 8);
+        safetensors_close(&st);
+        if (!ok) { printf("  header %zu did not load as expected\n", i); }
+    }
+    // a name of exactly 1024 bytes
+    char header[1200], name[1025];
+    memset(name, 'n', 1024);
+    name[1024] = '\0';
+    snprintf(header, sizeof(header), "{\"%s\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", name);
+    write_raw_safetensors(join(path, base, "limits.safetensors"), header, 8, 0);
+    Safetensors st;
+    safetensors_open(&st, path);
+    ok = ok && safetensors_find(&st, name) != NULL;
+    safetensors_close(&st);
+    check(ok, "reader_accepts_limits", "8 dimensions, a 1024-byte name, \"\\\\u0000\" in a name or an empty tensor sharing an offset refused");
+}
+
+// tensors larger than the reader's and writer's 65536-element chunks, F32 and BF16: every element in its place;
+// the header as the format says: a little-endian length, JSON with "__metadata__": {"format": "pt"} (transformers
+// refuses a file without it), padded with spaces to a multiple of 8
+static void test_large_tensors(const char *base) {
+    const size_t n = 3 * 65536 + 7;
+    float *data = (float *)mallocCheck(n * sizeof(float)), *back = (float *)mallocCheck(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) { data[i] = (float)i; } // integers below 2^24: exact in F32; in BF16 rounded to 8 bits
+    char path[1024];
+    for (int bf16 = 0; bf16 < 2; bf16++) {
+        SafetensorsEntry e = {"big", data, 2, {n, 1}};
+        safetensors_write(join(path, base, "big.safetensors"), &e, 1, bf16 ? SAFETENSORS_BF16 : SAFETENSORS_F32);
+        Safetensors st;
+        safetensors_open(&st, path);
+        const SafetensorsTensor *t = safetensors_find(&st, "big");
+        int ok = t != NULL && t->numel == n;
+        if (ok) { safetensors_read_f32(&st, t, back); }
+        for (size_t i = 0; ok && i < n; i++) {
+            // bf16 keeps 8 significant bits: i rounded to a multiple of 2^(bits(i) - 8), ties to even
+            double want = (double)i;
+            if (bf16 && i >= 256) {
+                double q = ldexp(1.0, (int)floor(log2((double)i)) - 7);
+                want = nearbyint((double)i / q) * q; // (the default rounding mode: ties to even)
+            }
+            ok = (double)back[i] == want;
+            if (!ok) { printf("  element %zu read back as %.1f, expected %.1f\n", i, back[i], want); }
+        }
+        safetensors_close(&st);
+        check(ok, bf16 ? "large_tensor_bf16_chunks" : "large_tensor_f32_chunks", "a tensor of %zu elements does not round trip", n);
+    }
+    size_t len;
+    unsigned char *file = read_bytes(path, &len);
+    uint64_t hl = 0;
+    for (int i = 0; i < 8; i++) { hl |= (uint64_t)file[i] << (8 * i); }
+    int ok = hl % 8 == 0 && 8 + hl <= len;
+    cJSON *root = ok ? cJSON_ParseWithLength((const char *)file + 8, (size_t)hl) : NULL;
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
+    const cJSON *format = cJSON_GetObjectItemCaseSensitive(meta, "format");
+    ok = ok && cJSON_IsString(format) && strcmp(format->valuestring, "pt") == 0 && len == 8 + hl + 2 * n;
+    check(ok, "writer_header_metadata_format_pt", "header length %llu, file %zu bytes, __metadata__.format missing or not \"pt\"",
+          (unsigned long long)hl, len);
+    cJSON_Delete(root);
+    free(file);
+    free(data);
+    free(back);
+}
+
+// config.json with the keys left out that have defaults: transformers' (expand 2, dt_rank "auto" = ceil(C / 16),
+// tied, rows rounded up to 8) and mamba_ssm's (ssm_cfg defaults, tied, pad_vocab_size_multiple 8)
+static void read_config_text(const char *base, const char *name, const char *text, HfModelSpec *spec) {
+    char dir[1024], path[1024];
+    subdir(dir, base, name);
+    write_text(join(path, dir, "config.json"), text);
+    hf_read_config_(path, spec);
+}
+static void test_config_defaults(const char *base) {
+    HfModelSpec s;
+    read_config_text(base, "cfg_tf", "{\"model_type\": \"mamba\", \"hidden_size\": 40, \"num_hidden_layers\": 2, \"vocab_size\": 61, "
+                                     "\"expand\": 3, \"use_bias\": false}", &s);
+    const MambaConfig *c = &s.config;
+    check(c->d_model == 40 && c->n_layer == 2 && c->vocab_size == 61 && c->d_inner == 120 && c->dt_rank == 3 && c->d_state == 16 &&
+          c->d_conv == 4 && s.tied && s.vocab_rows_padded == 64 && !s.mamba_ssm,
+          "config_transformers_defaults", "Di=%d (want 3 * 40), R=%d (want ceil(40/16) = 3), N=%d, K=%d, tied %d, rows %d (want 64)",
+          c->d_inner, c->dt_rank, c->d_state, c->d_conv, s.tied, s.vocab_rows_padded);
+    read_config_text(base, "cfg_ssm", "{\"d_model\": 40, \"n_layer\": 2, \"vocab_size\": 61, \"ssm_cfg\": {\"expand\": 3}}", &s);
+    check(c->d_model == 40 && c->d_inner == 120 && c->dt_rank == 3 && c->d_state == 16 && c->d_conv == 4 && s.tied &&
+          s.vocab_rows_padded == 64 && s.mamba_ssm,
+          "config_mamba_ssm_defaults", "Di=%d (want 120), R=%d (want 3), N=%d, K=%d, tied %d, rows %d (want 64)", c->d_inner, c->dt_rank,
+          c->d_state, c->d_conv, s.tied, s.vocab_rows_padded);
+    // our key above the rows it names (not written by an export): ignored, V stays vocab_size, and the note says why
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    FILE *out = tmpfile();
+    if (saved < 0 || out == NULL) { fatalf("test: cannot capture stdout"); }
+    dup2(fileno(out), STDOUT_FILENO);
+    read_config_text(base, "cfg_llmc_over", "{\"hidden_size\": 32, \"num_hidden_layers\": 1, \"vocab_size\": 64, \"use_bias\": false, "
+                                            "\"llmc_vocab_size\": 70, \"llmc_vocab_rows\": 64}", &s);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    char note[512] = {0};
+    rewind(out);
+    size_t got = fread(note, 1, sizeof(note) - 1, out);
+    fclose(out);
+    check(c->vocab_size == 64 && got > 0 && strstr(note, "\"llmc_vocab_size\" 70 ignored: more than the 64 rows of vocab_size") != NULL,
+          "config_llmc_vocab_above_rows_ignored", "V=%d (want 64), note \"%s\"", c->vocab_size, note);
+}
+
+// an export removes what an earlier one left that it does not replace: a tokenizer.json (this export has none)
+// and a killed export's half-written staged file; bf16 says so in config.json; only a directory with a
+// config.json is a model directory
+static void test_export_cleanup(const char *base) {
+    char dir[1024], path[1024];
+    MambaConfig c;
+    size_t n;
+    float *params = make_model("d32:l1:v64", &c, &n, 19);
+    subdir(dir, base, "cleanup");
+    write_text(join(path, dir, "tokenizer.json"), "{}");
+    int not_model = !hf_is_model_dir(dir); // (no config.json yet)
+    write_text(join(path, dir, "model.safetensors.staged.tmp"), "half");
+    hf_export_begin(dir);
+    int tmp_gone = access(path, F_OK) != 0;
+    hf_save_model(dir, &c, params, 1, -1);
+    int tok_gone = access(join(path, dir, "tokenizer.json"), F_OK) != 0;
+    cJSON *cfg = safetensors_read_json_object(join(path, dir, "config.json"), 1 << 20);
+    const cJSON *dt = cJSON_GetObjectItemCaseSensitive(cfg, "dtype"), *tdt = cJSON_GetObjectItemCaseSensitive(cfg, "torch_dtype");
+    int bf16 = cJSON_IsString(dt) && strcmp(dt->valuestring, "bfloat16") == 0 && cJSON_IsString(tdt) && strcmp(tdt->valuestring, "bfloat16") == 0;
+    cJSON_Delete(cfg);
+    check(not_model && hf_is_model_dir(dir) && tmp_gone && tok_gone && bf16, "export_cleanup_and_bf16_dtype",
+          "a directory without config.json is a model %d, staged .tmp removed %d, old tokenizer.json removed %d, dtype bfloat16 %d",
+          !not_model, tmp_gone, tok_gone, bf16);
+    free(params);
+}
+
+// config_same_model: every size and the selection flag
+static void test_same_model(void) {
+    MambaConfig a, b;
+    config_from_descriptor("d32:l2:v64", &a);
+    int ok = config_same_model(&a, &a);
+    const char *other[] = {"d32:l2:v72", "d32:l2:v64:s0", "d48:l2:v64", "d32:l3:v64", "d32:l2:v64:n8", "d32:l2:v64:k3", "d32:l2:v64:r3"};
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        config_from_descriptor(other[i], &b);
+        if (config_same_model(&a, &b)) { ok = 0; printf("  %s is the same model as d32:l2:v64\n", other[i]); }
+    }
+    config_from_descriptor("d32:l2:v64", &b);
+    b.padded_vocab_size = 128;
+    check(ok && config_same_model(&a, &b), "config_same_model_fields", "a size or the selection flag is not compared, or Vp is");
+}
+
 // the checkpoints transformers itself wrote (dev/ref/make_hf_fixture.py), when present: the fp32 one
 // imports with the right config and re-exports bit-exactly; the bf16 one is the fp32 one rounded to
 // nearest even. (Their logits are compared with the forward pass by the trainer's tests.)
@@ -665,6 +828,38 @@ static const BadCase bad_cases[] = {
     {"shard_missing_file", "model-2.safetensors", "cannot open"},
     {"shard_unlisted_tensor", "model-1.safetensors", "is not listed in"},
     {"shard_wrong_file", "model.safetensors.index.json", "does not hold it"},
+    {"name_too_long", "model.safetensors", "a tensor name is longer than 1024 bytes or has control characters (byte 1024)"},
+    {"name_del", "model.safetensors", "a tensor name is longer than 1024 bytes or has control characters (byte 1)"},
+    {"name_empty", "model.safetensors", "empty tensor name"},
+    {"ndim_9", "model.safetensors", "tensor 'a' has 9 dimensions (at most 8 supported)"},
+    {"shape_overflow_bytes", "model.safetensors", "tensor 'a': shape overflows the byte count"},
+    {"offsets_three", "model.safetensors", "\"data_offsets\" must be [begin, end]"},
+    {"metadata_not_object", "model.safetensors", "\"__metadata__\" is not a JSON object"},
+    {"shard_backslash", "model.safetensors.index.json", "not a plain file name"},
+    {"shard_empty_map", "model.safetensors.index.json", "weight_map is empty"},
+    {"shard_duplicate_tensor", "model-1.safetensors", "tensor 'a' appears twice (also in"},
+    {"config_trailing_bytes", "config.json", "trailing bytes after the JSON value"},
+    {"config_nested_duplicate_key", "config.json", "key \"d_state\" appears twice in one object"},
+    {"config_too_large", "config.json", "larger than the 16777216-byte limit"},
+    {"layers_zero", "config.json", "\"num_hidden_layers\" must be an integer in [1, 1048576]"},
+    {"hidden_size_too_large", "config.json", "\"hidden_size\" must be an integer in [1, 1048576]"},
+    {"use_bias_string", "config.json", "\"use_bias\" must be true or false"},
+    {"model_type_number", "config.json", "\"model_type\" must be \"mamba\""},
+    {"expand_too_large", "config.json", "\"expand\" must be in (0, 64]"},
+    {"hidden_act_gelu", "config.json", "\"hidden_act\" must be \"silu\""},
+    {"ssm_cfg_number", "config.json", "\"ssm_cfg\" must be an object"},
+    {"ssm_layer_mamba2", "config.json", "only Mamba-1 layers are supported"},
+    {"ssm_d_intermediate", "config.json", "d_intermediate > 0 (MLP blocks between mixers) not supported"},
+    {"ssm_attention", "config.json", "attn_layer_idx must be empty"},
+    {"ssm_layernorm", "config.json", "rms_norm=false (LayerNorm) not supported"},
+    {"ssm_epsilon", "config.json", "norm_epsilon is 1e-06"},
+    {"ssm_conv_bias_false", "config.json", "conv_bias=false not supported"},
+    {"both_embeddings", "model.safetensors", "both backbone.embeddings.weight and backbone.embedding.weight are present"},
+    {"head_shape", "model.safetensors", "'lm_head.weight' has shape [32], expected [64, 32]"},
+    {"export_no_selection", "no_selection", "the no-selection ablation is not a transformers model"},
+    {"short_read", "model.safetensors", "tensor 'a': short read (file truncated or changed while reading)"},
+    {"write_duplicate_name", "dup.safetensors", "tensor name 'a' is reserved or used twice"},
+    {"write_reserved_name", "reserved.safetensors", "tensor name '__metadata__' is reserved or used twice"},
 };
 
 // a valid small checkpoint (d32:l1:v64: C 32, Di 64, N 16, K 4, R 2) in dir
@@ -701,6 +896,8 @@ static void edit_nan_D(TensorList *tl) { tl_find(tl, "backbone.layers.1.mixer.D"
 static void edit_remove_D(TensorList *tl) { tl_remove(tl, "backbone.layers.0.mixer.D"); }
 static void edit_remove_emb(TensorList *tl) { tl_remove(tl, "backbone.embeddings.weight"); }
 static void edit_add_bias(TensorList *tl) { tl_add_copy(tl, "backbone.layers.0.mixer.in_proj.bias", tl_find(tl, "backbone.norm_f.weight")); }
+static void edit_both_embeddings(TensorList *tl) { tl_add_copy(tl, "backbone.embedding.weight", tl_find(tl, "backbone.embeddings.weight")); }
+static void edit_head_shape(TensorList *tl) { tl_add_copy(tl, "lm_head.weight", tl_find(tl, "backbone.norm_f.weight")); }
 static void edit_head_differs(TensorList *tl) {
     Tensor *h = tl_add_copy(tl, "lm_head.weight", tl_find(tl, "backbone.embeddings.weight"));
     h->data[100] += 1.0f;
@@ -854,6 +1051,90 @@ static int run_bad_case(const char *name, const char *base) {
         write_raw_safetensors(join(path, dir, "model-1.safetensors"), tensor_a, 16, 0);
         write_raw_safetensors(join(path, dir, "model-2.safetensors"), "{\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16, 0);
         write_index(dir, "{\"a\": \"model-2.safetensors\", \"b\": \"model-1.safetensors\"}");
+    } else if (strcmp(name, "name_too_long") == 0 || strcmp(name, "name_del") == 0 || strcmp(name, "name_empty") == 0) {
+        char header[1200], tname[1026];
+        if (strcmp(name, "name_too_long") == 0) { memset(tname, 'n', 1025); tname[1025] = '\0'; }
+        else { snprintf(tname, sizeof(tname), "%s", strcmp(name, "name_del") == 0 ? "a\x7f" : ""); }
+        snprintf(header, sizeof(header), "{\"%s\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", tname);
+        write_raw_safetensors(st_path, header, 4, 0);
+    } else if (strcmp(name, "ndim_9") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1,1,1,1],\"data_offsets\":[0,4]}}", 4, 0);
+    } else if (strcmp(name, "shape_overflow_bytes") == 0) { // 2^62 elements fit a size_t, their 2^64 bytes do not (they wrap to 0)
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2147483648,2147483648],\"data_offsets\":[0,0]}}", 0, 0);
+    } else if (strcmp(name, "offsets_three") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16,16]}}", 16, 0);
+    } else if (strcmp(name, "metadata_not_object") == 0) {
+        write_raw_safetensors(st_path, "{\"__metadata__\":5,\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16, 0);
+    } else if (strcmp(name, "shard_backslash") == 0) {
+        remove(st_path);
+        write_index(dir, "{\"backbone.norm_f.weight\": \"sub\\\\model.safetensors\"}");
+    } else if (strcmp(name, "shard_empty_map") == 0) {
+        remove(st_path);
+        write_index(dir, "{}");
+    } else if (strcmp(name, "shard_duplicate_tensor") == 0) { // 'a' in both shards, listed once
+        remove(st_path);
+        write_raw_safetensors(join(path, dir, "model-1.safetensors"), tensor_a, 16, 0);
+        write_raw_safetensors(join(path, dir, "model-2.safetensors"), "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                                                                      "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[16,32]}}", 32, 0);
+        write_index(dir, "{\"a\": \"model-1.safetensors\", \"b\": \"model-2.safetensors\"}");
+    } else if (strcmp(name, "config_trailing_bytes") == 0) {
+        write_text(join(path, dir, "config.json"), "{\"d_model\": 32, \"n_layer\": 1, \"vocab_size\": 64} x");
+    } else if (strcmp(name, "config_nested_duplicate_key") == 0) {
+        write_text(join(path, dir, "config.json"), "{\"d_model\": 32, \"n_layer\": 1, \"vocab_size\": 64, \"ssm_cfg\": {\"d_state\": 16, \"d_state\": 8}}");
+    } else if (strcmp(name, "config_too_large") == 0) { // 16 MiB + 1 (sparse): refused before it is read
+        if (truncate(join(path, dir, "config.json"), (off_t)(16u << 20) + 1) != 0) { fatalf("truncate failed"); }
+    } else if (strcmp(name, "layers_zero") == 0) {
+        edit_config(dir, "num_hidden_layers", cJSON_CreateNumber(0));
+    } else if (strcmp(name, "hidden_size_too_large") == 0) {
+        edit_config(dir, "hidden_size", cJSON_CreateNumber((1 << 20) + 1));
+    } else if (strcmp(name, "use_bias_string") == 0) {
+        edit_config(dir, "use_bias", cJSON_CreateString("false"));
+    } else if (strcmp(name, "model_type_number") == 0) {
+        edit_config(dir, "model_type", cJSON_CreateNumber(1));
+    } else if (strcmp(name, "expand_too_large") == 0) {
+        edit_config(dir, "expand", cJSON_CreateNumber(65));
+    } else if (strcmp(name, "hidden_act_gelu") == 0) {
+        edit_config(dir, "hidden_act", cJSON_CreateString("gelu"));
+    } else if (strncmp(name, "ssm_", 4) == 0) {
+        // the mamba_ssm spelling of the valid checkpoint's config, with one key changed
+        const char *keys[][2] = {{"ssm_cfg_number", "\"ssm_cfg\": 5"},
+                                 {"ssm_layer_mamba2", "\"ssm_cfg\": {\"layer\": \"Mamba2\"}"},
+                                 {"ssm_d_intermediate", "\"d_intermediate\": 128"},
+                                 {"ssm_attention", "\"attn_layer_idx\": [0]"},
+                                 {"ssm_layernorm", "\"rms_norm\": false"},
+                                 {"ssm_epsilon", "\"norm_epsilon\": 1e-6"},
+                                 {"ssm_conv_bias_false", "\"ssm_cfg\": {\"conv_bias\": false}"}};
+        const char *key = NULL;
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) { if (strcmp(keys[i][0], name) == 0) { key = keys[i][1]; } }
+        if (key == NULL) { fprintf(stderr, "unknown case '%s'\n", name); return 2; }
+        char text[512];
+        snprintf(text, sizeof(text), "{\"d_model\": 32, \"n_layer\": 1, \"vocab_size\": 64, %s}", key);
+        write_text(join(path, dir, "config.json"), text);
+    } else if (strcmp(name, "both_embeddings") == 0) {
+        rewrite_tensors(dir, edit_both_embeddings);
+    } else if (strcmp(name, "head_shape") == 0) {
+        rewrite_tensors(dir, edit_head_shape);
+    } else if (strcmp(name, "short_read") == 0) { // cut to half of 'a' after the header was checked (more than stdio buffers)
+        const char *big = "{\"a\":{\"dtype\":\"F32\",\"shape\":[16384],\"data_offsets\":[0,65536]}}";
+        write_raw_safetensors(st_path, big, 65536, 0);
+        Safetensors st;
+        safetensors_open(&st, st_path);
+        if (truncate(st_path, (off_t)(8 + strlen(big) + 32768)) != 0) { fatalf("truncate failed"); }
+        float *out = (float *)mallocCheck(16384 * sizeof(float));
+        safetensors_read_f32(&st, safetensors_find(&st, "a"), out);
+        fprintf(stderr, "case '%s' did not fail\n", name);
+        return 0;
+    } else if (strcmp(name, "write_duplicate_name") == 0 || strcmp(name, "write_reserved_name") == 0) {
+        const float one = 1.0f;
+        int dup = strcmp(name, "write_duplicate_name") == 0;
+        SafetensorsEntry e[2] = {{"a", &one, 1, {1}}, {dup ? "a" : "__metadata__", &one, 1, {1}}};
+        safetensors_write(join(path, dir, dup ? "dup.safetensors" : "reserved.safetensors"), e, 2, SAFETENSORS_F32);
+        fprintf(stderr, "case '%s' did not fail\n", name);
+        return 0;
+    } else if (strcmp(name, "export_no_selection") == 0) {
+        MambaConfig bad;
+        config_from_descriptor("d32:l1:v64:s0", &bad);
+        hf_check_exportable(&bad, "no_selection");
     } else {
         fprintf(stderr, "unknown case '%s'\n", name);
         return 2;
@@ -945,6 +1226,11 @@ int main(int argc, char **argv) {
     test_sharded(dir);
     test_reader_dtypes(dir);
     test_heads(dir);
+    test_reader_limits(dir);
+    test_large_tensors(dir);
+    test_config_defaults(dir);
+    test_export_cleanup(dir);
+    test_same_model();
     test_transformers_fixture();
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
     test_fuzz(dir, 300);
