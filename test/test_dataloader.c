@@ -490,20 +490,10 @@ static void test_step_windows_edges(const char *dir) {
     write_counting_shard(dir, "edge_001.bin", 4 * BT + 1, 1000);
     DataLoader loader;
     dataloader_init(&loader, join(pat, dir, "edge_*.bin"), TB, TT, 0, 1, 0, 0, 65536);
-    FILE *out = tmpfile();  // the note goes to stdout
-    if (out == NULL) { fatalf("tmpfile failed"); }
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
-    dup2(fileno(out), STDOUT_FILENO);
+    StdoutCapture cap = stdout_capture_begin(); // the note goes to stdout
     dataloader_set_step_windows(&loader, 4);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    char note[1024] = {0};
-    rewind(out);
-    size_t got = fread(note, 1, sizeof(note) - 1, out);
-    fclose(out);
-    note[got] = '\0';
+    char note[1024];
+    stdout_capture_end(cap, note, sizeof(note));
     int ok = 1;
     for (int k = 0; k < 5; k++) {  // one epoch of 4, then the first window again
         dataloader_next_batch(&loader);

@@ -662,20 +662,11 @@ static void test_config_defaults(const char *base) {
           "config_mamba_ssm_defaults", "Di=%d (want 120), R=%d (want 3), N=%d, K=%d, tied %d, rows %d (want 64)", c->d_inner, c->dt_rank,
           c->d_state, c->d_conv, s.tied, s.vocab_rows_padded);
     // our key above the rows it names (not written by an export): ignored, V stays vocab_size, and the note says why
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
-    FILE *out = tmpfile();
-    if (saved < 0 || out == NULL) { fatalf("test: cannot capture stdout"); }
-    dup2(fileno(out), STDOUT_FILENO);
+    StdoutCapture cap = stdout_capture_begin();
     read_config_text(base, "cfg_llmc_over", "{\"hidden_size\": 32, \"num_hidden_layers\": 1, \"vocab_size\": 64, \"use_bias\": false, "
                                             "\"llmc_vocab_size\": 70, \"llmc_vocab_rows\": 64}", &s);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    char note[512] = {0};
-    rewind(out);
-    size_t got = fread(note, 1, sizeof(note) - 1, out);
-    fclose(out);
+    char note[512];
+    size_t got = stdout_capture_end(cap, note, sizeof(note));
     check(c->vocab_size == 64 && got > 0 && strstr(note, "\"llmc_vocab_size\" 70 ignored: more than the 64 rows of vocab_size") != NULL,
           "config_llmc_vocab_above_rows_ignored", "V=%d (want 64), note \"%s\"", c->vocab_size, note);
 }

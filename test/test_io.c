@@ -334,16 +334,6 @@ static void test_tok_range_warned_once(void) {
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strstr(err, "token id 300 out of range") != NULL && strchr(err, '\n') == NULL,
           "tokenizer_out_of_range_warned_once", "status %d, stderr \"%s\"", status, err);
 }
-// what fn(t, arg) prints on stdout
-static size_t capture_stdout(void (*fn)(Tokenizer *, uint32_t), Tokenizer *t, uint32_t arg, char *out, size_t cap) {
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO); FILE *tmp = tmpfile();
-    if (saved < 0 || tmp == NULL) { test_fatal("capture_stdout", strerror(errno)); }
-    dup2(fileno(tmp), STDOUT_FILENO);
-    fn(t, arg); fflush(stdout);
-    dup2(saved, STDOUT_FILENO); close(saved);
-    rewind(tmp); size_t n = fread(out, 1, cap, tmp); fclose(tmp); return n;
-}
 static void test_tok_print(void) {
     // safe printing: DEL escaped like the other controls; 0x80 and tab as they are
     FILE *fp = tmpfile(); if (fp == NULL) { test_fatal("tmpfile", strerror(errno)); }
@@ -355,7 +345,9 @@ static void test_tok_print(void) {
     FILE *f = fopenCheck(P(p, "nul.bin"), "wb"); fwriteCheck(h, 4, 256, f);
     const unsigned char body[] = {3, 'a', 0, 'b', 1, 'z'}; fwriteCheck(body, 1, sizeof(body), f); fcloseCheck(f);
     Tokenizer t; tokenizer_init(&t, p);
-    n = capture_stdout(tokenizer_print, &t, 0, out, sizeof(out));
+    StdoutCapture cap = stdout_capture_begin();
+    tokenizer_print(&t, 0);
+    n = stdout_capture_end(cap, out, sizeof(out));
     check(n == 6 && memcmp(out, "a\\x00b", 6) == 0, "tokenizer_print_token_with_nul", "printed %zu bytes \"%.*s\"", n, (int)n, out);
     tokenizer_free(&t);
 }

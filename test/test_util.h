@@ -62,6 +62,27 @@ static inline void test_fatal(const char *what, const char *detail) {
     exit(1);
 }
 
+// stdout goes to a temporary file from stdout_capture_begin() to stdout_capture_end(), which puts it back
+// and returns what was printed: at most cap - 1 bytes into buf, NUL-terminated
+typedef struct { int saved; FILE *tmp; } StdoutCapture;
+static inline StdoutCapture stdout_capture_begin(void) {
+    fflush(stdout);
+    StdoutCapture c = {dup(STDOUT_FILENO), tmpfile()};
+    if (c.saved < 0 || c.tmp == NULL) { test_fatal("cannot capture stdout", strerror(errno)); }
+    dup2(fileno(c.tmp), STDOUT_FILENO);
+    return c;
+}
+static inline size_t stdout_capture_end(StdoutCapture c, char *buf, size_t cap) {
+    fflush(stdout);
+    dup2(c.saved, STDOUT_FILENO);
+    close(c.saved);
+    rewind(c.tmp);
+    size_t n = fread(buf, 1, cap - 1, c.tmp);
+    fclose(c.tmp);
+    buf[n] = '\0';
+    return n;
+}
+
 // the check on a child that had to fail (status and err from run_self): PASS iff it exited
 // non-zero and its stderr is one "error: " line that names file and says message
 static inline void check_rejected(const char *name, int status, const char *err, const char *file, const char *message) {
