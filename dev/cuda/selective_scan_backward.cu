@@ -963,15 +963,6 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
 
 int main(int argc, char **argv) {
     print_device();
-    { // L2 eviction-hint experiments (SCAN_L2 in llmc/cuda/scan.cuh): the L2 and its persisting set-aside
-        cudaDeviceProp prop;
-        cudaCheck(cudaGetDeviceProperties(&prop, 0));
-        if (getenv("SCAN_L2_SETASIDE")) { cudaCheck(cudaDeviceSetLimit(cudaLimitPersistingL2CacheSize, prop.persistingL2CacheMaxSize)); }
-        size_t lim = 0;
-        cudaCheck(cudaDeviceGetLimit(&lim, cudaLimitPersistingL2CacheSize));
-        printf("L2 %.1f MB, persisting set-aside %.1f MB (max %.1f MB), SCAN_L2 = %d\n", prop.l2CacheSize / 1e6, lim / 1e6,
-               prop.persistingL2CacheMaxSize / 1e6, SCAN_L2);
-    }
     std::vector<int> versions;
     for (int i = 1; i < argc; i++) { versions.push_back(atoi(argv[i])); }
     if (versions.empty()) { for (int v = 0; v < NUM_VERSIONS; v++) { versions.push_back(v); } }

@@ -118,30 +118,6 @@ __device__ __forceinline__ void ss_cp_async16(void *smem_dst, const void *gmem_s
     unsigned dst = (unsigned)__cvta_generic_to_shared(smem_dst);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(gmem_src), "r"(src_bytes));
 }
-// L2 eviction hints (SCAN_L2 bits, dev/cuda experiments): 1 the reduction reads the newest partials first,
-// 2 it drops each line it has read from L2 unwritten, 4 the backward stores its partials evict-last,
-// 8 its tile loads and 16 its per-element output stores evict-first
-#ifndef SCAN_L2
-#define SCAN_L2 0
-#endif
-__device__ __forceinline__ unsigned long long ss_policy_last() {
-    unsigned long long p;
-    asm volatile("createpolicy.fractional.L2::evict_last.b64 %0, 1.0;" : "=l"(p));
-    return p;
-}
-__device__ __forceinline__ unsigned long long ss_policy_first() {
-    unsigned long long p;
-    asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(p));
-    return p;
-}
-__device__ __forceinline__ void ss_st_hint(float *a, float v, unsigned long long pol) {
-    asm volatile("st.global.L2::cache_hint.f32 [%0], %1, %2;" ::"l"(a), "f"(v), "l"(pol));
-}
-__device__ __forceinline__ void ss_cp_async16_hint(void *smem_dst, const void *gmem_src, int src_bytes, unsigned long long pol) {
-    unsigned dst = (unsigned)__cvta_generic_to_shared(smem_dst);
-    asm volatile("cp.async.cg.shared.global.L2::cache_hint [%0], [%1], 16, %2, %3;" ::"r"(dst), "l"(gmem_src), "r"(src_bytes), "l"(pol));
-}
-__device__ __forceinline__ void ss_discard_l2(const void *line) { asm volatile("discard.global.L2 [%0], 128;" ::"l"(line) : "memory"); }
 __device__ __forceinline__ void ss_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 __device__ __forceinline__ void ss_cp_async_wait_all() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
 
@@ -150,13 +126,6 @@ __device__ __forceinline__ float2 ss_load2(const __nv_bfloat16 *p) { return __bf
 __device__ __forceinline__ float2 ss_load2(const float *p) { return *(const float2 *)p; }
 __device__ __forceinline__ void ss_store2(__nv_bfloat16 *p, float a, float b) { *(__nv_bfloat162 *)p = __floats2bfloat162_rn(a, b); }
 __device__ __forceinline__ void ss_store2(float *p, float a, float b) { *(float2 *)p = make_float2(a, b); }
-__device__ __forceinline__ void ss_store2_hint(__nv_bfloat16 *p, float a, float b, unsigned long long pol) {
-    __nv_bfloat162 v = __floats2bfloat162_rn(a, b);
-    asm volatile("st.global.L2::cache_hint.b32 [%0], %1, %2;" ::"l"(p), "r"(*(unsigned *)&v), "l"(pol));
-}
-__device__ __forceinline__ void ss_store2_hint(float *p, float a, float b, unsigned long long pol) {
-    asm volatile("st.global.L2::cache_hint.v2.f32 [%0], {%1, %2}, %3;" ::"l"(p), "f"(a), "f"(b), "l"(pol));
-}
 __device__ __forceinline__ void ss_set(__nv_bfloat16 &o, float v) { o = __float2bfloat16_rn(v); }
 __device__ __forceinline__ void ss_set(float &o, float v) { o = v; }
 // v rounded to floatX and back: dz is computed from y as floatX holds it, whether y is read or recomputed
@@ -188,14 +157,9 @@ struct ScanParams {
 // memory with 16-byte cp.async. Rows past T and channels past Di are zero-filled. X[k]/xstride[k]/
 // xoff[k] name the tensors. B|C sit 16-byte aligned in xdbl when R is a multiple of 8 bf16 (every
 // released config); other R take plain loads.
-// EF: evict-first L2 hints (SCAN_L2 & 8, the backward)
-template <int N, int DC, int CH, int NT, int NX, bool EF = false>
+template <int N, int DC, int CH, int NT, int NX>
 __device__ __forceinline__ void ss_load_tile(const ScanParams &p, const floatX *const (&X)[NX], const int (&xstride)[NX],
                                              const int (&xoff)[NX], floatX *raw, int b, int d0, int t0, int tid) {
-    const unsigned long long pol = EF ? ss_policy_first() : 0ull;
-    auto cp = [&](void *dst, const void *src, int n) {
-        if constexpr (EF) { ss_cp_async16_hint(dst, src, n, pol); } else { ss_cp_async16(dst, src, n); }
-    };
     const unsigned T = p.T, Di = p.Di, W = p.R + 2 * N;
     constexpr unsigned PV = DC / SS_VEC, PB = 2 * N / SS_VEC; // 16-byte pieces per tile row
 #pragma unroll
@@ -204,7 +168,7 @@ __device__ __forceinline__ void ss_load_tile(const ScanParams &p, const floatX *
             const unsigned t = i / PV, cv = i % PV, tt = t0 + t, dd = d0 + cv * SS_VEC;
             const bool ok = tt < T && dd < Di;
             const size_t row = (size_t)b * T + (ok ? tt : 0u);
-            cp(raw + k * CH * DC + t * DC + cv * SS_VEC, X[k] + row * xstride[k] + xoff[k] + (ok ? dd : 0u), ok ? 16 : 0);
+            ss_cp_async16(raw + k * CH * DC + t * DC + cv * SS_VEC, X[k] + row * xstride[k] + xoff[k] + (ok ? dd : 0u), ok ? 16 : 0);
         });
     }
     floatX *rawbc = raw + NX * CH * DC;
@@ -212,7 +176,7 @@ __device__ __forceinline__ void ss_load_tile(const ScanParams &p, const floatX *
         ss_for<CH * 2 * N / SS_VEC, NT>(tid, [&](unsigned i) {
             const unsigned t = i / PB, cv = i % PB, tt = t0 + t;
             const bool ok = tt < T;
-            cp(rawbc + t * 2 * N + cv * SS_VEC, p.xdbl + ((size_t)b * T + (ok ? tt : 0u)) * W + p.R + cv * SS_VEC, ok ? 16 : 0);
+            ss_cp_async16(rawbc + t * 2 * N + cv * SS_VEC, p.xdbl + ((size_t)b * T + (ok ? tt : 0u)) * W + p.R + cv * SS_VEC, ok ? 16 : 0);
         });
     } else {
         ss_for<CH * 2 * N, NT>(tid, [&](unsigned i) {
@@ -540,10 +504,6 @@ selective_scan_backward_kernel(ScanParams p) {
     }
     float accD[2] = {0.f, 0.f}, accT[2] = {0.f, 0.f};
     const int eg = tid % EG, erow = tid / EG;
-    const unsigned long long pol_first = (SCAN_L2 & 24) ? ss_policy_first() : 0ull, pol_last = (SCAN_L2 & 4) ? ss_policy_last() : 0ull;
-    auto out2 = [&](floatX *dst, float a, float c) { // a per-element output pair
-        if constexpr ((SCAN_L2 & 16) != 0) { ss_store2_hint(dst, a, c, pol_first); } else { ss_store2(dst, a, c); }
-    };
     // FINE: this lane's start of sub-chunk k (1..K-1) of chunk c (the checkpoints' layout is
     // [b][chunk*K + k][d][n]; channels past Di are zero-filled)
     auto prefetch_subck = [&](int c, int k) {
@@ -553,13 +513,12 @@ selective_scan_backward_kernel(ScanParams p) {
             const float *src = p.states + (((size_t)b * nch * K + (size_t)c * K + k) * Di + (d < Di ? d : 0)) * N + nq * NPT;
 #pragma unroll
             for (int j = 0; j < NPT; j += 4) {
-                void *dst = subck + ((k - 1) * (CPL * NPT / 4) + cc * (NPT / 4) + j / 4) * NT + tid;
-                if constexpr ((SCAN_L2 & 8) != 0) { ss_cp_async16_hint(dst, src + j, d < Di ? 16 : 0, pol_first); } else { ss_cp_async16(dst, src + j, d < Di ? 16 : 0); }
+                ss_cp_async16(subck + ((k - 1) * (CPL * NPT / 4) + cc * (NPT / 4) + j / 4) * NT + tid, src + j, d < Di ? 16 : 0);
             }
         }
     };
 
-    ss_load_tile<N, DC, CH, NT, NX, (SCAN_L2 & 8) != 0>(p, X, xstride, xoff, raw, b, d0, (nch - 1) * CH, tid);
+    ss_load_tile<N, DC, CH, NT, NX>(p, X, xstride, xoff, raw, b, d0, (nch - 1) * CH, tid);
     if constexpr (FINE) {
         for (int k = 1; k < K; k++) { prefetch_subck(nch - 1, k); }
     }
@@ -609,14 +568,14 @@ selective_scan_backward_kernel(ScanParams p) {
                 }
                 *(float4 *)(PD + t * DC + pc2) = make_float4(dl[0], dl[0] * uu[r].x, dl[1], dl[1] * uu[r].y);
                 if constexpr (YIN) {
-                    if (tok && d0 + pc2 < Di) { out2(p.dxz + ((size_t)b * T + t0 + t) * 2 * Di + Di + d0 + pc2, dz[0], dz[1]); }
+                    if (tok && d0 + pc2 < Di) { ss_store2(p.dxz + ((size_t)b * T + t0 + t) * 2 * Di + Di + d0 + pc2, dz[0], dz[1]); }
                 }
                 if constexpr (OUT) { ss_store2(zb + t * DC + pc2, zz[r].x, zz[r].y); } // z came from floatX: exact
             }
         }
         ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + NX * CH * DC + 2 * i); });
         __syncthreads();
-        if (ci > 0) { ss_load_tile<N, DC, CH, NT, NX, (SCAN_L2 & 8) != 0>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
+        if (ci > 0) { ss_load_tile<N, DC, CH, NT, NX>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
         ss_cp_async_commit();
 
         if constexpr (K > 1 && !FINE) { // pre-pass: states at the starts of sub-chunks 1..K-1
@@ -826,9 +785,9 @@ selective_scan_backward_kernel(ScanParams p) {
                 if (t0 + t < T && d0 + c2 < Di) {
                     const size_t bt = (size_t)b * T + t0 + t;
                     const int dd = d0 + c2;
-                    out2(p.du + bt * Di + dd, o_du[0], o_du[1]);
-                    out2(p.d_delta_raw + bt * Di + dd, o_dr[0], o_dr[1]);
-                    if constexpr (!YIN) { out2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]); }
+                    ss_store2(p.du + bt * Di + dd, o_du[0], o_du[1]);
+                    ss_store2(p.d_delta_raw + bt * Di + dd, o_dr[0], o_dr[1]);
+                    if constexpr (!YIN) { ss_store2(p.dxz + bt * 2 * Di + Di + dd, o_dz[0], o_dz[1]); }
                     if constexpr (OUT) {
                         const float2 z = ss_load2(zb + t * DC + c2);
                         ss_store2(p.out + bt * Di + dd, ss_gate(o_y[0], z.x), ss_gate(o_y[1], z.y));
@@ -840,10 +799,7 @@ selective_scan_backward_kernel(ScanParams p) {
                 float sum = 0.f;
 #pragma unroll
                 for (int w = 0; w < NWARP; w++) { sum += red[(r * NWARP + w) * 2 * N + j]; }
-                if (tt < (unsigned)T) {
-                    float *dst = bcpart + (((size_t)b * G + g) * T + tt) * 2 * N + j;
-                    if constexpr ((SCAN_L2 & 4) != 0) { ss_st_hint(dst, sum, pol_last); } else { *dst = sum; }
-                }
+                if (tt < (unsigned)T) { bcpart[(((size_t)b * G + g) * T + tt) * 2 * N + j] = sum; }
             });
             __syncthreads();
         }
@@ -877,38 +833,15 @@ __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
     const int B = p.B, T = p.T, Di = p.Di, W = p.R + 2 * N;
     const float *bc = p.scratch, *pA = bc + (size_t)B * G * T * 2 * N, *pD = pA + (size_t)B * Di * N, *pT = pD + (size_t)B * Di;
     size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    const size_t Lr = (size_t)T * 2 * N;
-#if SCAN_L2 & 1
-    // warps in step-major order, batch rows innermost: the backward writes its partials last chunk first, so
-    // the first warps read the newest partials, those most likely still in L2
-    const size_t Lr32 = (Lr + 31) / 32 * 32, nbc = (size_t)B * Lr32;
+    const size_t nbc = (size_t)B * T * 2 * N;
     if (idx < nbc) {
-        const size_t w = idx / 32, b = w % B, r = w / B * 32 + idx % 32;
-        const float *src = bc + b * G * Lr + r;
+        size_t b = idx / ((size_t)T * 2 * N), r = idx % ((size_t)T * 2 * N);
+        const float *src = bc + b * G * (size_t)T * 2 * N + r;
         float sum = 0.f;
-        if (r < Lr) {
-            for (int g = 0; g < G; g++) { sum += src[(size_t)g * Lr]; }
-            ss_set(p.dxdbl[(b * T + r / (2 * N)) * W + p.R + r % (2 * N)], sum);
-        }
-#if SCAN_L2 & 2
-        __syncwarp();
-        if (idx % 32 == 0 && Lr % 32 == 0 && ((size_t)bc & 127) == 0) { // whole 128-byte lines, read by this warp alone
-            for (int g = 0; g < G; g++) { ss_discard_l2(src + (size_t)g * Lr); }
-        }
-#endif
-        return;
-    }
-#else
-    const size_t nbc = (size_t)B * Lr;
-    if (idx < nbc) {
-        size_t b = idx / Lr, r = idx % Lr;
-        const float *src = bc + b * G * Lr + r;
-        float sum = 0.f;
-        for (int g = 0; g < G; g++) { sum += src[(size_t)g * Lr]; }
+        for (int g = 0; g < G; g++) { sum += src[(size_t)g * T * 2 * N]; }
         ss_set(p.dxdbl[(b * T + r / (2 * N)) * W + p.R + r % (2 * N)], sum);
         return;
     }
-#endif
     idx -= nbc;
     if (idx < (size_t)Di * N) {
         float sum = 0.f;
@@ -981,8 +914,7 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, smem, stream>>>(p);
     selective_scan_check_launch("selective_scan_backward");
-    const size_t Lr = (size_t)p.T * 2 * N, Lrp = (SCAN_L2 & 1) ? (Lr + 31) / 32 * 32 : Lr; // the reduction's (dB, dC) threads per batch row
-    size_t total = (size_t)p.B * Lrp + (size_t)p.Di * N + p.Di;
+    size_t total = (size_t)p.B * p.T * 2 * N + (size_t)p.Di * N + p.Di;
     selective_scan_reduce_kernel<N><<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(p, (int)grid.x);
     selective_scan_check_launch("selective_scan_reduce");
 }
