@@ -1147,13 +1147,16 @@ void mamba_step(const Mamba *model, RecurrentState *st, const int *tokens) {
 }
 
 // draws the next token of every sequence from its own row of st->logits (V real tokens of the Vp), in
-// sequence order, into tokens (batch ids); scratch: V floats (train_mamba.cu: sample_on_device)
+// sequence order, into tokens (batch ids); scratch: V floats (train_mamba.cu: sample_on_device).
+// Not in the double build (test/test_gradcheck.c), which checks gradients and samples nothing.
+#ifndef REAL_IS_DOUBLE
 void sample_on_host(const RecurrentState *st, int V, int Vp, float temperature, int top_k, float top_p, float *scratch,
                     uint64_t *rng, int *tokens) {
     for (int g = 0; g < st->batch; g++) {
         tokens[g] = sample_softmax(st->logits + (size_t)g * Vp, V, temperature, top_k, top_p, scratch, rng);
     }
 }
+#endif
 
 // ----------------------------------------------------------------------------
 // the program: options, checkpoints, evaluation, sampling, the training loop
