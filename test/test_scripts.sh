@@ -300,5 +300,25 @@ else bad "run_tests_only_selected" "rc $rc: $(echo "$out" | grep -vE '^SKIP' | t
 out=$(TEST_ONLY='^test_(io|bpe)$' bash "$TMP/rt/test/run_tests.sh" 2>&1); rc=$?
 if [ "$rc" -ne 0 ] && [ "$(echo "$out" | tail -n 1)" = "4 passed, 1 failed" ]; then ok "run_tests_only_counts_failures"
 else bad "run_tests_only_counts_failures" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# with a GPU (a stand-in nvidia-smi) the GPU fixtures are written only for the suites that read them: a
+# stand-in test/gpu_fixtures.sh leaves a mark; TEST_ONLY on a CLI suite must not, on test_mamba_cu must
+mkdir -p "$TMP/rt/bin"
+printf '#!/bin/sh
+echo "GPU 0: stand-in"
+' > "$TMP/rt/bin/nvidia-smi"
+printf '#!/bin/sh
+echo "2 passed, 0 failed"
+' > "$TMP/rt/test_mamba_cu"
+printf '#!/bin/sh
+touch "%s/rt/fixtures_written"; exit 0
+' "$TMP" > "$TMP/rt/test/gpu_fixtures.sh"
+chmod +x "$TMP/rt/bin/nvidia-smi" "$TMP/rt/test_mamba_cu"
+out=$(PATH="$TMP/rt/bin:$PATH" TEST_ONLY='^test_io$' bash "$TMP/rt/test/run_tests.sh" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ "$(echo "$out" | tail -n 1)" = "3 passed, 0 failed" ] && [ ! -e "$TMP/rt/fixtures_written" ] &&
+   echo "$out" | grep -q "^SKIP test_mamba_cu: not selected"; then ok "run_tests_only_no_unused_gpu_fixtures"
+else bad "run_tests_only_no_unused_gpu_fixtures" "rc $rc, mark $(ls "$TMP/rt/fixtures_written" 2>&1): $(echo "$out" | tail -n 1)"; fi
+out=$(PATH="$TMP/rt/bin:$PATH" TEST_ONLY='^(gpu_fixtures|test_mamba_cu)$' bash "$TMP/rt/test/run_tests.sh" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ "$(echo "$out" | tail -n 1)" = "3 passed, 0 failed" ] && [ -e "$TMP/rt/fixtures_written" ]; then ok "run_tests_only_gpu_fixtures_when_read"
+else bad "run_tests_only_gpu_fixtures_when_read" "rc $rc, mark $(ls "$TMP/rt/fixtures_written" 2>&1): $(echo "$out" | tail -n 1)"; fi
 
 finish_checks
