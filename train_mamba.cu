@@ -101,10 +101,14 @@ typedef struct {
     float *losses;     // (B, T)
 } ActivationTensors;
 
+// At -r 0 and -r 1 the forward keeps y (the scan's output before the gate) for the backward, which reads it
+// instead of recomputing it; at -r 2 the backward recomputes y, since it writes the gated output again anyway.
+#define KEEP_Y_MAX_R 1
+
 void fill_in_activation_sizes(size_t *act_sizes, const MambaConfig *c, int B, int T, int recompute) {
     size_t L = c->n_layer, C = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank;
     size_t Vp = c->padded_vocab_size, BT = (size_t)B * T, NC = selective_scan_num_checkpoints(T, recompute == 0);
-    size_t Lu = recompute >= 1 ? 1 : L, Ld = recompute >= 2 ? 1 : L, Ly = recompute == 0 ? L : 0;
+    size_t Lu = recompute >= 1 ? 1 : L, Ld = recompute >= 2 ? 1 : L, Ly = recompute <= KEEP_Y_MAX_R ? L : 0;
     size_t sizes[NUM_ACTIVATION_TENSORS] = {
         (L + 1) * BT * C, Ld * BT * C, L * BT, L * BT * 2 * Di, Lu * BT * Di, L * BT * (R + 2 * N),
         Ld * BT * Di, L * B * NC * Di * N, Ly * BT * Di, Ld * BT * Di, BT * C, BT * C, BT, BT * Vp, BT,
@@ -400,7 +404,7 @@ static void mamba_forward_launches(Mamba *model, const GraphKey *key) {
         floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
         floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
         floatX *yg = model->recompute >= 2 ? a.yg : LAYER(a.yg, l, Di);
-        floatX *y = model->recompute == 0 ? LAYER(a.y, l, Di) : NULL;
+        floatX *y = model->recompute <= KEEP_Y_MAX_R ? LAYER(a.y, l, Di) : NULL;
         float *ln_rstd = LAYER(a.ln_rstd, l, 1);
         float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
         float *conv_carry = model->carried ? model->carry_conv_state + (size_t)l * B * Di * K : NULL;
@@ -575,7 +579,7 @@ static void mamba_backward_launches(Mamba *model, const GraphKey *key) {
         floatX *u = model->recompute >= 1 ? a.u : LAYER(a.u, l, Di);
         floatX *delta_raw = model->recompute >= 2 ? a.delta_raw : LAYER(a.delta_raw, l, Di);
         floatX *yg = model->recompute >= 2 ? a.yg : LAYER(a.yg, l, Di);
-        const floatX *y = model->recompute == 0 ? LAYER(a.y, l, Di) : NULL;
+        const floatX *y = model->recompute <= KEEP_Y_MAX_R ? LAYER(a.y, l, Di) : NULL;
         float *states = a.ssm_states + (size_t)l * B * NC * Di * N;
 
         // the residual add passes dresidual through unchanged: out_proj's gradient is its floatX copy.

@@ -65,18 +65,19 @@ bench "byte-level d384:l8 B=32 T=1024" /tmp/bench_v256.bin -e d384:l8:v256 -b 32
 
 # the scan alone, B=8 Di=1536 L=2048 N=16 (bf16 u, delta, z, B, C; fp32 A, D, dt bias), the kernels of
 # llmc/cuda/scan.cuh as the trainer runs them: at -r 0 with a checkpoint every 8 steps and y (the output
-# before the gate) kept for the backward (forward version 10, backward version 0), at -r 1 and -r 2 with one
-# every 32 steps and y recomputed (forward 0, backward 17); a failed check stops the script
+# before the gate) kept for the backward (forward version 10, backward version 0), at -r 1 with one every 32
+# steps and y kept (forward 11, backward 18), at -r 2 with y recomputed too (forward 0, backward 17); a failed
+# check stops the script
 wait $scan_build
-ssf=$(/tmp/bench_ssf 0 10)
-ssb=$(/tmp/bench_ssb 0 17)
+ssf=$(/tmp/bench_ssf 0 10 11)
+ssb=$(/tmp/bench_ssb 0 17 18)
 # pick OUTPUT SHAPE VERSION PART: the ms column of VERSION's row in SHAPE's table (PART 1: the first
 # table, before '|'; 2: forward+backward, after it)
 pick() {
     awk -v shape="$2" -v v="$3" -v part="$4" '$0 ~ shape {f = 1; next}
         f && $1 == v && !done {split($0, h, "|"); n = split(h[part], w, " "); print (part == 1 ? w[n - 2] : w[1]); done = 1}' <<< "$1"
 }
-for level in "v10 v0 -r 0" "v0 v17 -r 1, 2"; do
+for level in "v10 v0 -r 0" "v11 v18 -r 1" "v0 v17 -r 2"; do
     read -r fv bv levels <<< "$level"
     fwd=$(pick "$ssf" "^forward B=8 T=2048 Di=1536 N=16" "$fv" 1)
     bwd=$(pick "$ssb" "^backward B=8 T=2048 Di=1536 N=16" "$bv" 1)

@@ -27,7 +27,8 @@ Outputs: du, d_delta_raw (B,T,Di) bf16; dz into dxz's z slot (stride 2Di); dB/dC
 version 0: the trainer's kernels, llmc/cuda/scan.cuh, as at its -r 0: a checkpoint every 8 steps, and
            y (the output before the gate) written by the forward and read by the backward, which then
            skips C, y and y's lane partials in its sub-chunk passes and writes dz in its prep;
-           version 17 the same with a checkpoint every 32 steps and y recomputed (its -r 1 and -r 2);
+           version 18 the same with a checkpoint every 32 steps (its -r 1), version 17 that with y
+           recomputed too (its -r 2);
            version 15 is version 0 with y recomputed. Since then (doc/perf.md, twelfth session) the
            template computes dC in the reverse pass and sums it over channels together with dB, so
            versions 6-17 run that too; the numbers recorded before for them predate it
@@ -629,19 +630,20 @@ template <int NPT, int DC, int SUB, int MINB> static void launch_bwd_tiled(const
     launch_reduce<16>(p, grid.x);
 }
 
-static const int NUM_VERSIONS = 18;
+static const int NUM_VERSIONS = 19;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 scan.cuh, ckpt every 8", "v1 warp/channel warp-scans", "v2 thread/channel 16 states",
     "v3 4 lanes/channel SUB=16", "v4 2 lanes/channel SUB=8", "v5 4 lanes/channel SUB=8",
     "v6 pair 1ch SUB8 a+p cache", "v7 pair 2ch SUB8 a cache", "v8 pair 1ch SUB16 no cache",
     "v9 pair 2ch SUB8 a+p cache", "v10 pair 1ch SUB8 a, 4 blk", "v11 v6 + batched stores",
     "v12 v7 + batched stores", "v13 v10 + batched stores", "v14 v9 + batched stores",
-    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32"};
-// the version whose backward reads the forward's y (the trainer's -r 0)
-static bool uses_y(int version) { return version == 0; }
+    "v15 v11 + ckpt every 8 steps", "v16 v14 + ckpt every 8 steps", "v17 scan.cuh, ckpt every 32",
+    "v18 scan.cuh, ckpt 32, y read"};
+// the versions whose backward reads the forward's y (the trainer's -r 0; v18 with a checkpoint every 32 steps)
+static bool uses_y(int version) { return version == 0 || version == 18; }
 // versions reading a checkpoint every SUB8 steps (the trainer's at -r 0: v0)
 static bool is_fine(int version) { return version == 0 || version == 15 || version == 16; }
-static bool is_header(int version) { return version == 0 || version == 17; }
+static bool is_header(int version) { return version == 0 || version == 17 || version == 18; }
 
 static ScanParams to_params(const BwdArgs &a) {
     ScanParams p = {};
@@ -655,7 +657,7 @@ static const int SUB8 = CHUNK < 8 ? CHUNK : 8, SUB16 = CHUNK < 16 ? CHUNK : 16;
 static const int SUB_V2 = 4, SUB_V3 = CHUNK < 16 ? CHUNK : 16, SUB_V4 = 8, SUB_V5 = 8;
 static int version_groups(int version, int Di) {
     switch (version) {
-    case 0: case 17: return -1;
+    case 0: case 17: case 18: return -1;
     case 1: return Di / 8;
     case 2: return ceil_div(Di, 64);
     default: return ceil_div(Di, 32);
@@ -665,7 +667,7 @@ static int version_groups(int version, int Di) {
 void scan_backward(int version, const BwdArgs &p) {
     if (!is_header(version) && p.N != 16) { fprintf(stderr, "this playground is built for N=16\n"); exit(1); }
     switch (version) {
-    case 0: case 17: // asked to write the gated output again (the trainer's -r 2), version 0 recomputes y too
+    case 0: case 17: case 18: // asked to write the gated output again (the trainer's -r 2), version 0 recomputes y too
         selective_scan_backward(p.yg, uses_y(version) && p.yg == NULL ? p.y : NULL, p.du, p.d_delta_raw, p.dxz, p.dxdbl, p.dA_log, p.dD, p.d_dt_bias, p.scratch, p.dout,
                                 version == 0 ? p.states_fine : p.states, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R,
                                 p.D, p.xz, p.B, p.T, p.Di, p.N, version == 0, 0);
@@ -766,10 +768,10 @@ static void free_set(DevSet &s) {
     for (void *q : ptrs) { cudaCheck(cudaFree(q)); }
 }
 
-// forward of the trainer (v0 of the forward playground), used to time forward+backward
-static void run_forward(const DevSet &s) {
+// forward of the trainer (v0 of the forward playground, v11 with_y: y too), used to time forward+backward
+static void run_forward(const DevSet &s, bool with_y = false) {
     const BwdArgs &a = s.a;
-    selective_scan_forward(s.out, NULL, s.states_w, NULL, a.u, a.delta_raw, a.dt_bias, a.A_log, a.xdbl, a.R, a.D, a.xz, a.B, a.T, a.Di, a.N, 0, 0);
+    selective_scan_forward(s.out, with_y ? s.y_w : NULL, s.states_w, NULL, a.u, a.delta_raw, a.dt_bias, a.A_log, a.xdbl, a.R, a.D, a.xz, a.B, a.T, a.Di, a.N, 0, 0);
     cudaCheckLaunch();
 }
 
@@ -783,7 +785,7 @@ static void run_forward_fine(const DevSet &s, bool with_y) {
     cudaCheckLaunch();
 }
 static void run_forward_for(int version, const DevSet &s) {
-    if (is_fine(version)) { run_forward_fine(s, uses_y(version)); } else { run_forward(s); }
+    if (is_fine(version)) { run_forward_fine(s, uses_y(version)); } else { run_forward(s, uses_y(version)); }
 }
 
 static size_t max_scratch_floats(int B, int T, int Di, int N) {
@@ -829,6 +831,15 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
         size_t nonfinite = 0;
         for (float v : stfine) { nonfinite += !std::isfinite(v); }
         if (nonfinite) { printf("    %zu fine checkpoints not written FAIL\n", nonfinite); bad++; }
+    }
+    if (uses_y(version) && !is_fine(version)) { // y and the checkpoints from the forward (as for the fine versions),
+        poison(s.y_w, BTD * 2);                    // so that y recomputed from them has the bits of the y read
+        poison(s.states_w, s.states_n * 4);
+        run_forward(s, true);
+        cudaCheck(cudaDeviceSynchronize());
+        std::vector<float> y = download_bf16(s.y_w, BTD), st = download_f32(s.states_w, s.states_n);
+        bad += report_err("fwd y (before the gate)", rel_err(y.data(), ref.y.data(), BTD), 5e-3);
+        bad += report_err("fwd states", rel_err(st.data(), ref.states.data(), s.states_n), 1e-4);
     }
     poison(s.a.du, BTD * 2); poison(s.a.d_delta_raw, BTD * 2); poison(s.a.dxz, BTD * 4);
     poison(s.a.dxdbl, (size_t)B * T * W * 2);

@@ -18,8 +18,9 @@ Build and run (see run_scan_bench.sh):
     ./selective_scan_forward 0 3      # only versions 0 and 3
 
 version 0: the trainer's kernel, llmc/cuda/scan.cuh (the winner, copied there), one checkpoint per
-           chunk (the trainer's -r 1 and -r 2); version 9 the same writing one every 8 steps; version 10
-           also writes y, the output before the gate, which the backward then reads (the trainer's -r 0)
+           chunk (the trainer's -r 2); version 9 the same writing one every 8 steps; version 10 also
+           writes y, the output before the gate, which the backward then reads (the trainer's -r 0);
+           version 11 is version 0 writing y (the trainer's -r 1)
 version 1: block per (b, d), the sequence split among threads, a block-wide scan per state
            (the reference implementation's scheme; here the token-major layout makes its loads strided)
 version 2: one thread per (b, d) channel, all N states in registers, loop over T;
@@ -348,16 +349,17 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 11;
+static const int NUM_VERSIONS = 12;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
     "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 scan.cuh, ckpt every 8",
-    "v10 v9 + y (trainer's -r 0)"};
+    "v10 v9 + y (trainer's -r 0)", "v11 v0 + y (trainer's -r 1)"};
 // v9: the trainer's forward writing a checkpoint every SCAN_SUB steps (4 per chunk); v10, its forward at
-// -r 0, also writes y (the output before the gate) for the backward
+// -r 0, also writes y (the output before the gate) for the backward; v11, its forward at -r 1, writes y
+// with a checkpoint per chunk
 static bool is_fine(int version) { return version == 9 || version == 10; }
-static bool writes_y(int version) { return version == 10; }
+static bool writes_y(int version) { return version == 10 || version == 11; }
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -369,8 +371,8 @@ static ScanParams to_params(const FwdArgs &a) {
 void scan_forward(int version, const FwdArgs &p) {
     if (p.N != 16) { fprintf(stderr, "this playground is built for N=16\n"); exit(1); }
     switch (version) {
-    case 0:
-        selective_scan_forward(p.out, NULL, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
+    case 0: case 11:
+        selective_scan_forward(p.out, writes_y(version) ? p.y : NULL, p.states, NULL, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R, p.D, p.xz,
                                p.B, p.T, p.Di, p.N, 0, 0);
         cudaCheckLaunch();
         break;
