@@ -14,9 +14,9 @@ where the numbers live and how the layers are fused:
   - recomputation (-r): 0 keeps everything, the scan states every 8 steps and its output before the
     gate included (so its backward recomputes neither the states' starts nor y); 1 recomputes the
     conv+SiLU output u in backward and keeps a scan checkpoint every 32 steps (the scan backward then
-    recomputes the states between them: a quarter of the checkpoint memory, ~10% more scan backward
-    time); 2 also recomputes delta, the RMSNorm outputs, and the gated scan output (which the scan
-    backward writes again from its recomputed states).
+    recomputes the states between them: a quarter of the checkpoint memory, ~12% more scan backward
+    time) and y; 2 also recomputes delta, the RMSNorm outputs, and the scan output before and after
+    the gate (which the scan backward writes again from its recomputed states).
 The kernels are in llmc/cuda/*.cuh; dev/cuda/ has their playground versions and benchmarks.
 */
 #include <ctype.h>
@@ -91,8 +91,8 @@ typedef struct {
     floatX *xdbl;      // (L, B, T, R+2N)    x_proj output [dt_r ; B ; C]
     floatX *delta_raw; // (L or 1, B, T, Di) dt_proj output without bias; shared when recomputed (-r 2)
     float *ssm_states; // (L, B, NC, Di, N)  scan state entering every 8 steps at -r 0, every 32 above
-    floatX *y;         // (L, B, T, Di)      scan output y before the gate, kept at -r 0 only (the scan backward
-                       //                    reads it instead of recomputing it); empty above
+    floatX *y;         // (L, B, T, Di)      scan output y before the gate, kept at -r 0 and -r 1 (the scan backward
+                       //                    reads it instead of recomputing it); empty at -r 2
     floatX *yg;        // (L or 1, B, T, Di) gated scan output y * silu(z); shared when recomputed (-r 2)
     floatX *out;       // (B, T, C)          out_proj output of the current layer, added by the next norm
     floatX *lnf;       // (B, T, C)

@@ -69,7 +69,7 @@ typedef struct {
     float skip_norm_z;              // -sg same for the gradient norm
     int max_skips;                  // -ms consecutive skipped updates before the run stops
     int num_threads;                // -nt (0: OpenMP's default; CPU trainer)
-    int recompute;                  // -r (GPU trainer: 0 none, 1 conv+SiLU output and scan states between checkpoints every 32 steps, 2 also delta, the RMSNorm and the gated scan outputs)
+    int recompute;                  // -r (GPU trainer: 0 none, 1 conv+SiLU output and scan states between checkpoints every 32 steps, 2 also delta, the RMSNorm and the scan outputs)
     int zero_stage;                 // -z (GPU trainer, several GPUs: 0 plain data parallel, 1 shard the optimizer)
     int cuda_graphs;                // -cg (GPU trainer: replay each forward / backward as a CUDA graph)
     int num_processes;              // -pn (0: from the environment, else 1)
@@ -152,7 +152,7 @@ static inline void print_usage(const char *program) {
     printf("  -a <int>    overfit a single batch, for debugging: 0 or 1 (default %d)\n", d->overfit_single_batch);
     printf("  -nt <int>   OpenMP threads, CPU trainer; 0 = default (default %d)\n", d->num_threads);
     printf("  -r <int>    recompute in backward, GPU: 0 none, 1 conv+SiLU and scan states from sparser checkpoints,\n"
-           "              2 also delta, norm and gated scan outputs (default %d)\n", d->recompute);
+           "              2 also delta, norm and scan outputs (default %d)\n", d->recompute);
     printf("  -z <int>    GPU, several processes: 0 data parallel, 1 ZeRO-1 optimizer sharding (default %d)\n", d->zero_stage);
     printf("  -cg <int>   GPU: replay each forward and backward as a CUDA graph (several processes: not the backward\n");
     printf("              that starts the all-reduces) (default %d)\n", d->cuda_graphs);
