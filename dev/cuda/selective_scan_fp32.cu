@@ -34,7 +34,8 @@ struct Cfg { const char *name; void (*fwd)(const ScanParams &, int); void (*bwd)
 static const Cfg cfgs[] = {
     {"trainer, checkpoint every 8 steps, y kept (-r 0)", nullptr, nullptr, 1, 1},
     {"trainer, checkpoint every 8 steps, y recomputed", nullptr, nullptr, 1, 0},
-    {"trainer, checkpoint every 32 steps (-r 1, 2)", nullptr, nullptr, 0},
+    {"trainer, checkpoint every 32 steps, y kept (-r 1)", nullptr, nullptr, 0, 1},
+    {"trainer, checkpoint every 32 steps (-r 2)", nullptr, nullptr, 0},
     {"fwd 2 ch/lane, bwd 2 ch/lane a-cache", fwd_cfg<2>, bwd_cfg<2, true, false, 4>},
     {"fwd 1 ch/lane, bwd 2 ch/lane a+p-cache", fwd_cfg<1>, bwd_cfg<2, true, true, 4>},
     {"fwd 1 ch/lane, bwd 1 ch/lane a-cache 4 blk", fwd_cfg<1>, bwd_cfg<1, true, false, 4>},
