@@ -31,7 +31,7 @@ version 0: the trainer's kernels, llmc/cuda/scan.cuh, as at its -r 0: a checkpoi
            recomputed too (its -r 2);
            version 15 is version 0 with y recomputed. Since then (doc/perf.md, twelfth session) the
            template computes dC in the reverse pass and sums it over channels together with dB, so
-           versions 6-17 run that too; the numbers recorded before for them predate it
+           versions 6-18 run that too; the numbers recorded before for them predate it
 version 1: warp per (b,d) channel, time split over lanes, warp-wide scans per state forward
            (from the checkpoint) and backward (adjoint carry), dB/dC summed over the block's 8 channels
 version 2: thread per channel, all N states in registers; per chunk a pre-pass rebuilds the states at
@@ -121,7 +121,7 @@ struct BwdArgs {
     const bf16 *xz;
     int B, T, Di, N;
     bf16 *yg;             // (B,T,Di) or NULL: the forward's gated output, recomputed (the trainer's -r 2)
-    const bf16 *y;        // (B,T,Di) the forward's output before the gate, which version 0 reads (the trainer's -r 0)
+    const bf16 *y;        // (B,T,Di) the forward's output before the gate, which versions 0 and 18 read (the trainer's -r 0, -r 1)
 };
 
 // ----------------------------------------------------------------------------
@@ -667,7 +667,7 @@ static int version_groups(int version, int Di) {
 void scan_backward(int version, const BwdArgs &p) {
     if (!is_header(version) && p.N != 16) { fprintf(stderr, "this playground is built for N=16\n"); exit(1); }
     switch (version) {
-    case 0: case 17: case 18: // asked to write the gated output again (the trainer's -r 2), version 0 recomputes y too
+    case 0: case 17: case 18: // asked to write the gated output again (the trainer's -r 2), versions 0 and 18 recompute y too
         selective_scan_backward(p.yg, uses_y(version) && p.yg == NULL ? p.y : NULL, p.du, p.d_delta_raw, p.dxz, p.dxdbl, p.dA_log, p.dD, p.d_dt_bias, p.scratch, p.dout,
                                 version == 0 ? p.states_fine : p.states, p.u, p.delta_raw, p.dt_bias, p.A_log, p.xdbl, p.R,
                                 p.D, p.xz, p.B, p.T, p.Di, p.N, version == 0, 0);
@@ -880,7 +880,7 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
         printf("    NOT bitwise reproducible FAIL\n");
         bad++;
     }
-    if (uses_y(version)) { // y read or recomputed: every output bitwise the same (the trainer's -r 0 against -r 1)
+    if (uses_y(version)) { // y read or recomputed: every output bitwise the same (the trainer's -r 0 / -r 1 against -r 2)
         std::vector<float> dxz2 = download_bf16(s.a.dxz, 2 * BTD), ddr2 = download_bf16(s.a.d_delta_raw, BTD);
         std::vector<float> dD2 = download_f32(s.a.dD, Di);
         upload_f32(s.a.dA_log, h.dA0.data(), h.dA0.size()); upload_f32(s.a.dD, h.dD0.data(), Di); upload_f32(s.a.d_dt_bias, h.ddt0.data(), Di);
@@ -962,7 +962,7 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
         float ms_b = time_median_ms([&](int i) { scan_backward(v, sets[i % NSETS].a); }, 3, reps);
         float ms_fb = time_median_ms([&](int i) { run_forward_for(v, sets[i % NSETS]); scan_backward(v, sets[i % NSETS].a); }, 3, reps);
         // fine versions read 4x the checkpoints, and their forward writes them
-        // (and version 0's forward writes y, which its backward reads)
+        // (and the forward of versions 0 and 18 writes y, which their backward reads)
         const double extra = is_fine(v) ? (double)(sets[0].states_fine_n - sets[0].states_n) * 4.0 : 0.0, ey = uses_y(v) ? BTD * 2.0 : 0.0;
         double g1 = (bytes_b + extra + ey) / (ms_b * 1e-3) / 1e9, g2 = (bytes_fb + 2 * extra + 2 * ey) / (ms_fb * 1e-3) / 1e9;
         printf("  %-30s %9.4f %8.1f %6.1f%% | %9.4f %8.1f %6.1f%%\n", version_name[v], ms_b, g1, 100 * g1 / copy_gbps, ms_fb,

@@ -61,7 +61,7 @@ typedef __nv_bfloat16 bf16;
 
 struct FwdArgs {
     bf16 *out;            // (B,T,Di)
-    bf16 *y;              // (B,T,Di) y before the gate, written by version 10
+    bf16 *y;              // (B,T,Di) y before the gate, written by versions 10 and 11
     float *states;        // (B,nchunks,Di,N)
     const bf16 *u;        // (B,T,Di)
     const bf16 *delta_raw;// (B,T,Di)

@@ -31,7 +31,7 @@ The backward can also write out (the gated output) again, from the states it rec
 operations in the same order as the forward's (products and sums rounded one by one, __fmul_rn /
 __fadd_rn, so the compiler cannot fuse them differently in the two kernels), hence the same bits.
 The trainer uses that at -r 2 instead of keeping every layer's out for out_proj's weight gradient.
-Or (p.y, the trainer's -r 0) the forward also writes y (floatX) and the backward reads it: its sub-chunk
+Or (p.y, the trainer's -r 0 and -r 1) the forward also writes y (floatX) and the backward reads it: its sub-chunk
 passes then need neither C nor y, and dz is elementwise, written by its prep. Since dz is computed from
 y~ either way, the gradients are bitwise the same whether y is read or recomputed.
 
@@ -460,7 +460,8 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool YIN> struct Sca
 // sub-chunk k as soon as chunk ci's forward pass of sub-chunk k has used the slot (slots are per
 // thread, so no barrier guards them; the copy lands during the remaining sub-chunks).
 // YIN: read y (p.y, the forward's YOUT) instead of recomputing it: dz is then elementwise and written by
-// the prep, and the sub-chunks' forward passes skip C, y and its lane partials (the trainer's -r 0).
+// the prep, and the sub-chunks' forward passes skip C, y and its lane partials (the trainer's -r 0 and -r 1,
+// with fine and coarse checkpoints).
 template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool OUT, bool FINE, bool YIN>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
 selective_scan_backward_kernel(ScanParams p) {
