@@ -66,7 +66,7 @@ elif [ "$has_gpu" = 1 ]; then
     # the PyTorch fixtures and reference fixtures from the CPU trainer for shapes they do not cover
     # (written only for the suites that read them: a TEST_ONLY run of the CLI suites does not write them)
     FX=$(mktemp -d)
-    FIXTURES=()
+    FIXTURES=() # (may stay empty: expanded as ${FIXTURES[@]+...}, which bash < 4.4 needs under set -u)
     fixture_rc=0
     if selected gpu_fixtures || selected test_mamba_cu || selected test_mamba_cu_fp32; then
         fixture_list=$(bash test/gpu_fixtures.sh "$FX")
@@ -75,8 +75,8 @@ elif [ "$has_gpu" = 1 ]; then
     fi
     # a fixture that failed to be written (the script stops at it) must not go unnoticed
     run_suite gpu_fixtures bash -c '[ "$1" -eq 0 ] && echo "1 passed, 0 failed" || { echo "FAIL: test/gpu_fixtures.sh exited $1"; echo "0 passed, 1 failed"; }' _ "$fixture_rc"
-    run_suite test_mamba_cu ./test_mamba_cu "${FIXTURES[@]}"
-    if [ -x ./test_mamba_cu_fp32 ]; then run_suite test_mamba_cu_fp32 ./test_mamba_cu_fp32 "${FIXTURES[@]}"
+    run_suite test_mamba_cu ./test_mamba_cu ${FIXTURES[@]+"${FIXTURES[@]}"}
+    if [ -x ./test_mamba_cu_fp32 ]; then run_suite test_mamba_cu_fp32 ./test_mamba_cu_fp32 ${FIXTURES[@]+"${FIXTURES[@]}"}
     else echo "SKIP test_mamba_cu_fp32: not built (not counted as passed)"; fi
     run_suite test_cli_cu env BIN=./train_mamba_cu bash test/test_cli.sh
     run_suite test_durability_cu env BIN=./train_mamba_cu bash test/test_durability.sh
