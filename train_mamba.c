@@ -44,6 +44,9 @@ REAL_IS_DOUBLE so that central finite differences can check each backward pass t
 #include "dataloader.h"
 #include "tokenizer.h"
 
+#if defined(REAL_IS_DOUBLE) && !defined(TESTING)
+#error "REAL_IS_DOUBLE is for the gradient checks (test/test_gradcheck.c, which defines TESTING): the program's sampling is float only"
+#endif
 #ifdef REAL_IS_DOUBLE
 typedef double real;
 #else
