@@ -7,10 +7,12 @@ Each fixture is one of the PyTorch ones (test/fixtures/mamba_tiny.bin; test/fixt
 V=250 padded to 256, C=48, Di=96, N=8, K=3, R=3, T=77) or one written by the CPU reference for
 another shape (test/make_cpu_fixture.c: T not a multiple of the scan chunk, T = 8192). For each:
 logits, loss, every parameter gradient, the 10 AdamW losses; then the recurrent step against the
-full forward (fused and per-operation paths), bitwise determinism, and recompute levels. Every
+full forward (fused and per-operation paths), bitwise determinism, recompute levels, and gradient
+accumulation over micro-steps (against the average of each row's gradients). Every
 check's name starts with the fixture's file name (e.g. mamba_small2_logits). After the fixtures:
-the fused recurrent step against the per-operation one on random models (fused_step_*), the device
-sampler, and transformers' checkpoints. Ends with "N passed, M failed".
+the fused recurrent step against the per-operation one on random models (fused_step_*), the accuracy
+count (also with tied row maxima), the device sampler, and transformers' checkpoints. dev/mutation
+plants bugs in the GPU code to check that these checks notice them. Ends with "N passed, M failed".
 */
 #define TESTING
 #include "../train_mamba.cu"
@@ -36,7 +38,7 @@ worst is 3.1x under its bound. The same run's logits reached 6.9e-3 of the large
 In the bf16 build the AdamW-loss bound holds as written for logits up to 2 in size (the fixtures
 it was measured on: largest |logit| 0.63-1.64) and grows in proportion to the largest |logit|
 above: bf16 rounding is relative, so the loss curve's error scales with the logits. The wide fixtures (C = 1536 and
-2560, 2026-11-30 seventh session; tied embeddings give a token's own logit ~0.02 C) have largest
+2560, at T = 40 and 24, 2026-11-30 seventh session; T = 41 and 23 since 2026-12-03; tied embeddings give a token's own logit ~0.02 C) have largest
 |logits| of 20.5 and 31.7 and measured 6.5e-3 and 8.9e-3 (3.2e-4 and 2.8e-4 per unit of logit,
 against 0.3e-4 to 4.6e-4 at the small fixtures), 8-9x under their bounds; their fp32 build matched
 to 8e-6. The fp32 build's AdamW bound is 1e-4 whatever the logits: only summation order differs there.
@@ -210,6 +212,56 @@ static void test_graphs(const Fixture *f, const char *tag, int recompute, int mi
     free(targets);
 }
 
+/*
+Gradient accumulation as the trainer's -d runs it: one micro-step per batch row, each backward scaled
+by 1/B and added into the gradient buffers, against the average of the rows' gradients computed one
+at a time from zeroed buffers. Every other fixture check runs one backward from zeroed gradients, so
+mutation testing (dev/mutation) found these unguarded: a weight-gradient product that overwrote
+instead of adding, a reduction that assigned dA_log, the scale dropped at the LM head or applied to
+its weight gradient only. Each of those is off by a third or more here.
+*/
+static void test_accumulation(const Fixture *f, const char *tag) {
+    const int B = f->B, T = f->T;
+    if (B < 2) { return; }
+    const size_t n = f->num_parameters;
+    double *avg = (double *)calloc(n, sizeof(double));
+    float *grads = (float *)mallocCheck(n * sizeof(float)), *ref = (float *)mallocCheck(n * sizeof(float));
+    if (avg == NULL) { fatalf("test: out of memory"); }
+    Mamba model;
+    model_from_fixture(&model, f, 1);
+    for (int b = 0; b < B; b++) {
+        mamba_forward(&model, f->inputs + (size_t)b * T, f->targets + (size_t)b * T, 1, T);
+        mamba_zero_grad(&model);
+        mamba_backward(&model, 1.0f);
+        cudaCheck(cudaMemcpy(grads, model.grads_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+        for (size_t i = 0; i < n; i++) { avg[i] += (double)grads[i] / B; }
+    }
+    mamba_zero_grad(&model);
+    for (int b = 0; b < B; b++) {
+        mamba_forward(&model, f->inputs + (size_t)b * T, f->targets + (size_t)b * T, 1, T);
+        mamba_backward(&model, 1.0f / B);
+    }
+    cudaCheck(cudaMemcpy(grads, model.grads_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+    for (size_t i = 0; i < n; i++) { ref[i] = (float)avg[i]; }
+    double worst = 0.0, err, mx;
+    int worst_k = 0;
+    size_t offset = 0;
+    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) { // each tensor against its own largest entry, as the fixture's gradients
+        compare_floats(grads + offset, ref + offset, model.param_sizes[k], &err, &mx);
+        const double rel = mx > 0 ? err / mx : (err > 0 ? INFINITY : 0.0);
+        if (!(rel <= worst)) { worst = rel; worst_k = k; }
+        offset += model.param_sizes[k];
+    }
+    mamba_free(&model);
+    char name[128];
+    snprintf(name, sizeof(name), "%s_grad_accumulation", tag);
+    check(worst <= TOL_GRAD, name, "%d micro-steps of one row: worst tensor %s, rel %.2e of its largest entry (bound %.0e)", B,
+          PARAMETER_INFO[worst_k].name, worst, TOL_GRAD);
+    free(avg);
+    free(grads);
+    free(ref);
+}
+
 // the recurrent step on the GPU, all B sequences as one batch, reproduces the full forward's logits:
 // by the path recurrent_init picks (the fused one for B <= DECODE_MAX_BATCH), then one launch per operation.
 // Every parameter is moved off the fixture's initial values first (D = 1 and unit norm weights would hide a
@@ -284,14 +336,24 @@ each target set to the argmax of the logits the forward wrote (lowest index of t
 kernel's), every valid position is right. The vocabularies take the classifier's three kernels: a warp per
 row (V = 8, 1000), a row in shared memory (50280; 65536 in bf16) and a row streamed (65536 in the fp32
 build, whose row does not fit: the trainer's largest vocabulary is 65536). At V=8 some positions have their
-argmax at the last index.
+argmax at the last index. With period P > 0 every embedding row v >= P is a copy of row v % P (the LM head
+is tied), so every row maximum is tied with a later index and only the lowest may count as correct: a
+kernel keeping the last of equal values within a lane went unnoticed without it (mutation testing).
 */
-static void test_accuracy_counts(const char *desc, uint64_t seed) {
+static void test_accuracy_counts(const char *desc, uint64_t seed, int period) {
     MambaConfig c;
     if (!config_from_descriptor(desc, &c)) { fatalf("test: bad descriptor %s", desc); }
     Mamba model;
     model_random_varied(&model, &c, seed);
     model.recompute = 1;
+    if (period > 0) {
+        const size_t n = model.num_parameters, C = c.d_model;
+        float *tmp = (float *)mallocCheck(n * sizeof(float));
+        cudaCheck(cudaMemcpy(tmp, model.params_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+        for (size_t v = period; v < (size_t)c.vocab_size; v++) { memcpy(tmp + v * C, tmp + (v % period) * C, C * sizeof(float)); } // wte first
+        mamba_upload_parameters(&model, tmp);
+        free(tmp);
+    }
     const int B = 4, T = 32, BT = B * T, Vp = c.padded_vocab_size;
     int *inputs = (int *)mallocCheck(BT * sizeof(int)), *targets = (int *)mallocCheck(BT * sizeof(int));
     uint64_t rng = seed * 13 + 5;
@@ -299,21 +361,29 @@ static void test_accuracy_counts(const char *desc, uint64_t seed) {
     mamba_forward(&model, inputs, NULL, B, T);
     floatX *logits = (floatX *)mallocCheck((size_t)BT * Vp * sizeof(floatX));
     cudaCheck(cudaMemcpy(logits, model.acts.logits, (size_t)BT * Vp * sizeof(floatX), cudaMemcpyDeviceToHost));
-    int at_last = 0;
+    int at_last = 0, tied = 0;
     for (int i = 0; i < BT; i++) {
         const floatX *l = logits + (size_t)i * Vp;
         int best = 0;
         for (int v = 1; v < Vp; v++) { if ((float)l[v] > (float)l[best]) { best = v; } }
         targets[i] = best;
         at_last += best == Vp - 1;
+        for (int v = best + 1; v < Vp; v++) {
+            if ((float)l[v] == (float)l[best]) { tied++; break; }
+        }
     }
     targets[3] = -1; // ignored: counted neither way
     mamba_forward(&model, inputs, targets, B, T);
     char name[96];
-    snprintf(name, sizeof(name), "accuracy_counts_%s", desc);
-    check(model.num_valid == BT - 1 && model.num_correct == BT - 1 && (Vp != 8 || at_last > 0), name,
-          "correct %d of %d valid (want %d); %d positions with the argmax at the last index", model.num_correct, BT - 1,
-          BT - 1, at_last);
+    if (period > 0) {
+        snprintf(name, sizeof(name), "accuracy_ties_%s_p%d", desc, period);
+    } else {
+        snprintf(name, sizeof(name), "accuracy_counts_%s", desc);
+    }
+    check(model.num_valid == BT - 1 && model.num_correct == BT - 1 && (period > 0 || Vp != 8 || at_last > 0) &&
+          (period == 0 || tied == BT), name,
+          "correct %d of %d valid (want %d); %d positions with the argmax at the last index, %d of %d with a tied maximum",
+          model.num_correct, BT - 1, BT - 1, at_last, tied, BT);
     free(logits);
     free(inputs);
     free(targets);
@@ -717,6 +787,7 @@ int main(int argc, char **argv) {
         test_graphs(&f, tag, 1, 1);
         test_graphs(&f, tag, 2, 2);
         test_graphs(&f, tag, 0, 3);
+        test_accumulation(&f, tag);
         if (f.T >= 64) { test_stream(&f, tag); }
         free_fixture(&f);
     }
@@ -737,10 +808,15 @@ int main(int argc, char **argv) {
     test_fused_step("d2048:l1:v256", 8, 12, 18); // 64 KB (bf16) / 128 KB (fp32) of shared memory: the opt-in
     test_fused_step("d768:l3:v1000", 1, 24, 22);
     test_fused_step("d768:l3:v1000", 8, 24, 23);
-    test_accuracy_counts("d16:l1:v8", 31);
-    test_accuracy_counts("d16:l1:v1000", 32);
-    test_accuracy_counts("d16:l1:v50280", 33);
-    test_accuracy_counts("d16:l1:v65536", 34);
+    test_accuracy_counts("d16:l1:v8", 31, 0);
+    test_accuracy_counts("d16:l1:v1000", 32, 0);
+    test_accuracy_counts("d16:l1:v50280", 33, 0);
+    test_accuracy_counts("d16:l1:v65536", 34, 0);
+    test_accuracy_counts("d16:l1:v8", 35, 4); // ties within a lane's values, across lanes, across warps
+    test_accuracy_counts("d16:l1:v1000", 36, 3);
+    test_accuracy_counts("d16:l1:v1000", 37, 500);
+    test_accuracy_counts("d16:l1:v50280", 38, 25140);
+    test_accuracy_counts("d16:l1:v65536", 39, 3);
     test_device_sampler();
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
     test_hf_import("test/fixtures/hf_tiny_bf16", "test/fixtures/hf_tiny_bf16_logits.bin", "hf_import_bf16_matches_transformers");
