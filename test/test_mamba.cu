@@ -37,11 +37,12 @@ worst is 3.1x under its bound. The same run's logits reached 6.9e-3 of the large
 2.9x under their bound.
 In the bf16 build the AdamW-loss bound holds as written for logits up to 2 in size (the fixtures
 it was measured on: largest |logit| 0.63-1.64) and grows in proportion to the largest |logit|
-above: bf16 rounding is relative, so the loss curve's error scales with the logits. The wide fixtures (C = 1536 and
-2560, at T = 40 and 24, 2026-11-30 seventh session; T = 41 and 23 since 2026-12-03; tied embeddings give a token's own logit ~0.02 C) have largest
-|logits| of 20.5 and 31.7 and measured 6.5e-3 and 8.9e-3 (3.2e-4 and 2.8e-4 per unit of logit,
-against 0.3e-4 to 4.6e-4 at the small fixtures), 8-9x under their bounds; their fp32 build matched
-to 8e-6. The fp32 build's AdamW bound is 1e-4 whatever the logits: only summation order differs there.
+above: bf16 rounding is relative, so the loss curve's error scales with the logits. The wide
+fixtures (C = 1536 and 2560, then at T = 40 and 24, 2026-11-30 seventh session; tied embeddings give
+a token's own logit ~0.02 C) have largest |logits| of 20.5 and 31.7 and measured 6.5e-3 and 8.9e-3
+(3.2e-4 and 2.8e-4 per unit of logit, against 0.3e-4 to 4.6e-4 at the small fixtures), 8-9x under
+their bounds; their fp32 build matched to 8e-6. At T = 41 and 23 (since 2026-12-03, H200): 6.0e-3
+and 1.1e-2, 8.6x and 7.1x under their bounds. The fp32 build's AdamW bound is 1e-4 whatever the logits: only summation order differs there.
 */
 #ifdef ENABLE_FP32
 static const double TOL_LOGITS = 1e-4, TOL_LOSS = 1e-5, TOL_GRAD = 1e-4, TOL_ADAM = 1e-4, TOL_STEP = 1e-4;
