@@ -566,6 +566,33 @@ static void test_accuracy_every_index(void) {
     mamba_free(&model);
 }
 
+// ties: with every embedding row v >= 4 a copy of row v - 4 (the LM head is tied), each row maximum
+// occurs twice and only the lower index may count as correct (the GPU's test has the same check, which
+// mutation testing showed was missing there)
+static void test_accuracy_ties(void) {
+    MambaConfig c;
+    config_from_descriptor("d16:l1:v8", &c);
+    Mamba model;
+    mamba_init_random(&model, &c, 12);
+    for (int v = 4; v < 8; v++) { memcpy(model.params.wte + v * 16, model.params.wte + (v - 4) * 16, 16 * sizeof(real)); }
+    enum { B = 4, T = 64 };
+    int inputs[B * T], targets[B * T], tied = 0, Vp = c.padded_vocab_size;
+    uint64_t rng = 98;
+    for (int i = 0; i < B * T; i++) { inputs[i] = (int)(random_u64(&rng) % 8); }
+    mamba_forward(&model, inputs, NULL, B, T);
+    for (int i = 0; i < B * T; i++) {
+        const real *l = model.acts.logits + (size_t)i * Vp;
+        int best = 0;
+        for (int v = 1; v < Vp; v++) { if (l[v] > l[best]) { best = v; } }
+        targets[i] = best;
+        tied += best < 4 && l[best + 4] == l[best];
+    }
+    mamba_forward(&model, inputs, targets, B, T);
+    check(Vp == 8 && tied == B * T && model.num_correct == B * T, "accuracy_ties_lowest_index",
+          "correct %d of %d (want all), %d of them with the maximum tied", model.num_correct, B * T, tied);
+    mamba_free(&model);
+}
+
 // a run learns: loss on a fixed batch drops well below log(V) in a few dozen steps
 static void test_learns(void) {
     MambaConfig c;
@@ -757,6 +784,7 @@ int main(int argc, char **argv) {
     test_find_latest_checkpoint();
     test_init();
     test_accuracy_every_index();
+    test_accuracy_ties();
     test_learns();
     test_learns_from_context();
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
