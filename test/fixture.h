@@ -15,7 +15,7 @@ static inline void compare_floats(const float *a, const float *b, size_t n, doub
     *max_ref = 0.0;
     for (size_t i = 0; i < n; i++) {
         double e = fabs((double)a[i] - (double)b[i]);
-        if (!(e <= *max_err)) { *max_err = e; } // NaN sticks
+        if (e > *max_err || e != e) { *max_err = e; } // NaN sticks (a later finite e never replaces it)
         if (fabs((double)b[i]) > *max_ref) { *max_ref = fabs((double)b[i]); }
     }
 }

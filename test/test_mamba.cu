@@ -217,9 +217,9 @@ static void test_graphs(const Fixture *f, const char *tag, int recompute, int mi
 Gradient accumulation as the trainer's -d runs it: one micro-step per batch row, each backward scaled
 by 1/B and added into the gradient buffers, against the average of the rows' gradients computed one
 at a time from zeroed buffers. Every other fixture check runs one backward from zeroed gradients, so
-mutation testing (dev/mutation) found these unguarded: a weight-gradient product that overwrote
-instead of adding, a reduction that assigned dA_log, the scale dropped at the LM head or applied to
-its weight gradient only. Each of those is off by a third or more here.
+mutation testing (dev/mutation) found these unguarded: a weight-gradient product that scaled what
+was accumulated (beta = scale instead of 1), a reduction that assigned dA_log, the scale dropped at
+the LM head or applied to its weight gradient only. Each of those is off by a third or more here.
 */
 static void test_accumulation(const Fixture *f, const char *tag) {
     const int B = f->B, T = f->T;
@@ -249,8 +249,8 @@ static void test_accumulation(const Fixture *f, const char *tag) {
     size_t offset = 0;
     for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) { // each tensor against its own largest entry, as the fixture's gradients
         compare_floats(grads + offset, ref + offset, model.param_sizes[k], &err, &mx);
-        const double rel = mx > 0 ? err / mx : (err > 0 ? INFINITY : 0.0);
-        if (!(rel <= worst)) { worst = rel; worst_k = k; }
+        const double rel = mx > 0 ? err / mx : (err == 0 ? 0.0 : INFINITY); // (NaN err: INFINITY)
+        if (rel > worst || rel != rel) { worst = rel; worst_k = k; }
         offset += model.param_sizes[k];
     }
     mamba_free(&model);

@@ -41,7 +41,8 @@ def die(msg):
 
 
 def load_mutants(paths):
-    mutants, seen = [], set()
+    """the mutants that apply, and the ids of the stale ones"""
+    mutants, seen, stale = [], set(), set()
     for path in paths:
         with open(path) as fh:
             for m in json.load(fh):
@@ -57,17 +58,22 @@ def load_mutants(paths):
                     count = src.read().count(m["old"])
                 if count != 1:  # the code changed since the list was written: say so, run the rest
                     print(f"STALE    {m['id']}: its text occurs {count} times in {m['file']} (needs 1): skipped", flush=True)
+                    stale.add(m["id"])
                     continue
                 mutants.append(m)
-    return mutants
+    return mutants, stale
 
 
 def make_tree(work, m):
-    """a copy of the tree (without .git and built files) under work/<id>, with the mutant applied"""
+    """a copy of the tree (without .git, built files and generated data) under work/<id>, with the mutant applied"""
     dst = os.path.join(work, m["id"] if m else "clean")
     shutil.rmtree(dst, ignore_errors=True)
-    skip = shutil.ignore_patterns(".git", ".debs", "test_*", "train_mamba", "train_mamba_cu", "make_cpu_fixture")
-    shutil.copytree(ROOT, dst, ignore=lambda d, names: skip(d, names) if d == ROOT else set())  # built files live at the top
+    # built files live at the top; generated data (.gitignore) would be copied once per mutant
+    top = shutil.ignore_patterns(".git", ".debs", ".whl", "out", "log*", "gpu_logs", "*_asan", "test_*", "train_mamba",
+                                 "train_mamba_cu", "make_cpu_fixture")
+    data = shutil.ignore_patterns("tinyshakespeare", "enwik8")
+    ignore = {ROOT: top, os.path.join(ROOT, "dev", "data"): data}
+    shutil.copytree(ROOT, dst, ignore=lambda d, names: ignore[d](d, names) if d in ignore else set())
     if m:
         path = os.path.join(dst, m["file"])
         with open(path) as fh:
@@ -78,12 +84,15 @@ def make_tree(work, m):
 
 
 def build(tree, fp32):
-    """the test binary's path, or None when it does not build ("deadline" past the deadline)"""
+    """the test binary's path, or None when it does not build (nvcc's output in <exe>.build.log;
+    "deadline" past the deadline)"""
     if time.time() - START > DEADLINE:
         return "deadline"
     exe = os.path.join(tree, "test_mamba_cu_fp32" if fp32 else "test_mamba_cu")
     cmd = ["nvcc"] + NVCC_FLAGS + (["-DENABLE_FP32"] if fp32 else []) + ["-o", exe, "test/test_mamba.cu"] + LIBS
     r = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
+    with open(exe + ".build.log", "w") as fh:
+        fh.write(r.stdout + r.stderr)
     return exe if r.returncode == 0 else None
 
 
@@ -112,10 +121,10 @@ def main():
     if len(sys.argv) < 3:
         die("usage: run_gpu_mutants.py OUT_DIR MUTANTS.json [MUTANTS.json ...]")
     out = sys.argv[1]
-    mutants = load_mutants(sys.argv[2:])
+    mutants, stale = load_mutants(sys.argv[2:])
     only = [i for i in os.environ.get("ONLY", "").split(",") if i]
     if only:
-        unknown = set(only) - {m["id"] for m in mutants}
+        unknown = set(only) - {m["id"] for m in mutants} - stale
         if unknown:
             die(f"ONLY names mutants that are not in the lists: {', '.join(sorted(unknown))}")
         mutants = [m for m in mutants if m["id"] in only]
@@ -163,6 +172,8 @@ def main():
             log = os.path.join(trees["clean"], name + ".log")
             if os.path.exists(log):
                 print("\n".join(line for line in open(log).read().splitlines() if line.startswith("FAIL") or "passed," in line))
+            elif os.path.exists(log[:-4] + ".build.log"):  # (only the last lines: nvcc's error)
+                print("\n".join(open(log[:-4] + ".build.log").read().splitlines()[-10:]))
         builder.shutdown(cancel_futures=True)
         die("the unmutated tree fails its tests: fix that first")
     results["clean"] = res
