@@ -105,7 +105,7 @@ static void test_fixture(const Fixture *f, const char *tag) {
     for (int step = 0; step < f->steps; step++) {
         if (step > 0) { run_fixture_batch(&model, f, NULL, grads); }
         double e = fabs(model.mean_loss - f->adam_losses[step]);
-        if (!(e <= worst)) { worst = e; }
+        if (e > worst || e != e) { worst = e; } // NaN sticks
         float norm = mamba_grad_norm(&model);
         mamba_update(&model, f->hyper[0], f->hyper[1], f->hyper[2], f->hyper[3], f->hyper[4],
                      norm > f->hyper[5] ? f->hyper[5] / norm : 1.0f, step + 1);
@@ -296,7 +296,7 @@ static void test_step(const Fixture *f, const char *tag) {
             for (int b = 0; b < B; b++) {
                 for (int i = 0; i < Vp; i++) {
                     double r = (float)full[((size_t)b * f->T + t) * Vp + i], e = fabs(st.cpu_logits[(size_t)b * Vp + i] - r);
-                    if (!(e <= worst)) { worst = e; }
+                    if (e > worst || e != e) { worst = e; } // NaN sticks
                     if (fabs(r) > maxref) { maxref = fabs(r); }
                 }
             }
@@ -444,7 +444,7 @@ static void test_fused_step(const char *desc, int G, int steps, uint64_t seed) {
         plain_same &= memcmp(st[FUSED].cpu_logits, st[PLAIN].cpu_logits, n * sizeof(float)) == 0;
         for (size_t j = 0; j < n; j++) {
             double r = st[PER_OP].cpu_logits[j], e = fabs(st[FUSED].cpu_logits[j] - r);
-            if (!(e <= worst)) { worst = e; }
+            if (e > worst || e != e) { worst = e; } // NaN sticks
             if (fabs(r) > maxref) { maxref = fabs(r); }
         }
     }
@@ -504,7 +504,7 @@ static void test_stream(const Fixture *f, const char *tag) {
             cudaCheck(cudaMemcpy(part, model.acts.logits, (size_t)lens[i] * Vp * sizeof(floatX), cudaMemcpyDeviceToHost));
             for (size_t j = 0; j < (size_t)lens[i] * Vp; j++) {
                 double r = (float)full[(size_t)pos * Vp + j], e = fabs((float)part[j] - r);
-                if (pass == 0 && !(e <= worst)) { worst = e; }
+                if (pass == 0 && (e > worst || e != e)) { worst = e; } // NaN sticks
                 if (pass == 0 && fabs(r) > maxref) { maxref = fabs(r); }
                 if (pass == 1 && e > reset_diff) { reset_diff = e; }
             }
