@@ -1,23 +1,28 @@
 #!/usr/bin/env python3
 """
-Mutation testing of the GPU code: does test_mamba_cu notice a planted bug?
+Mutation testing: do the tests notice a planted bug?
 
-    python3 dev/mutation/run_gpu_mutants.py OUT_DIR MUTANTS.json [MUTANTS.json ...]
+    python3 dev/mutation/run_mutants.py OUT_DIR MUTANTS.json [MUTANTS.json ...]            # the GPU suite
+    SUITE=cpu python3 dev/mutation/run_mutants.py OUT_DIR MUTANTS.json [MUTANTS.json ...]  # the CPU suite
 
 Each mutant (a JSON list of {"id", "file", "old", "new", "why", "expect"}) replaces one exact
 substring, which must occur once, in its own copy of the tree (a mutant whose text the code no longer
 holds once is reported as STALE and skipped: the lists record a round, the code moves on).
-Every copy builds test_mamba_cu for sm_90 in bf16 and, where that passes, in fp32 (-DENABLE_FP32,
-the tight-tolerance build), several builds at a time; each build runs on the fixtures that
-test/gpu_fixtures.sh writes (as `make test` does).
-A mutant is killed when a build's run prints a FAIL line, exits non-zero or times out; it
-survives when both runs pass. The unmutated tree runs first and must pass both, else nothing
-else runs. Needs a GPU, nvcc, the CPU trainer's fixture writer (make make_cpu_fixture) and
-cJSON. Prints one line per mutant and a summary; OUT_DIR/results.json has the details.
-Environment: JOBS (parallel builds, default the CPU count), GPU_JOBS (test runs sharing the GPU,
-default 4), DEADLINE (seconds from start after which no build or run starts, default 420; with
-RUN_TIMEOUT, the per-run limit, default 150, the whole stays under a 600 s device call), ONLY
-(comma-separated ids: run only those mutants).
+A suite is a chain of test programs, each built in every copy and run in turn:
+  gpu: test_mamba_cu (bf16), then test_mamba_cu_fp32 (-DENABLE_FP32, 1e-4 tolerances), both for
+       sm_90, on the fixtures test/gpu_fixtures.sh writes (as `make test` does; needs a GPU, nvcc
+       and `make make_cpu_fixture`);
+  cpu: test_mamba (the CPU trainer against the PyTorch fixtures), then test_gradcheck (double
+       precision, finite differences).
+The first program of every copy is built up front, several builds at a time; a later one only
+where the earlier ones passed. A mutant is killed when a program prints a FAIL line, exits non-zero
+or times out; it survives when the whole chain passes. The unmutated tree runs first and must pass,
+else nothing else runs. Prints one line per mutant and a summary; OUT_DIR/results.json has the
+details, and each copy (under /tmp/mutants_<suite>) keeps its build and run logs.
+Environment: SUITE (gpu or cpu, default gpu), JOBS (parallel builds, default the CPU count),
+RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), DEADLINE (seconds from start after which no
+build or run starts, default 420; with RUN_TIMEOUT, the per-run limit, default 150, the whole stays
+under a 600 s device call), ONLY (comma-separated ids: run only those mutants).
 """
 import concurrent.futures as cf
 import json
@@ -29,8 +34,16 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NVCC_FLAGS = ["-O3", "-gencode", "arch=compute_90,code=sm_90"]
-LIBS = ["-lcublas", "-lcjson", "-lnccl"]
+NVCC = ["nvcc", "-O3", "-gencode", "arch=compute_90,code=sm_90"]
+GCC = ["gcc", "-O3", "-march=native", "-Wall", "-Wextra", "-std=gnu11", "-fopenmp", "-DOMP"]
+# per suite: (program, build command with {exe} for its path, whether it runs on the GPU fixtures)
+SUITES = {
+    "gpu": [("test_mamba_cu", NVCC + ["-o", "{exe}", "test/test_mamba.cu", "-lcublas", "-lcjson", "-lnccl"], True),
+            ("test_mamba_cu_fp32", NVCC + ["-DENABLE_FP32", "-o", "{exe}", "test/test_mamba.cu", "-lcublas", "-lcjson", "-lnccl"], True)],
+    "cpu": [("test_mamba", GCC + ["-o", "{exe}", "test/test_mamba.c", "-lm", "-lcjson"], False),
+            ("test_gradcheck", GCC + ["-DREAL_IS_DOUBLE", "-o", "{exe}", "test/test_gradcheck.c", "-lm", "-lcjson"], False)],
+}
+SUITE = os.environ.get("SUITE", "gpu")
 START = time.time()
 DEADLINE = float(os.environ.get("DEADLINE", "420"))
 RUN_TIMEOUT = float(os.environ.get("RUN_TIMEOUT", "150"))
@@ -84,14 +97,14 @@ def make_tree(work, m):
     return dst
 
 
-def build(tree, fp32):
-    """the test binary's path, or None when it does not build (nvcc's output in <exe>.build.log;
-    "deadline" past the deadline)"""
+def build(tree, step):
+    """the path of the suite's program number `step`, or None when it does not build (the compiler's
+    output in <exe>.build.log); "deadline" past the deadline"""
     if time.time() - START > DEADLINE:
         return "deadline"
-    exe = os.path.join(tree, "test_mamba_cu_fp32" if fp32 else "test_mamba_cu")
-    cmd = ["nvcc"] + NVCC_FLAGS + (["-DENABLE_FP32"] if fp32 else []) + ["-o", exe, "test/test_mamba.cu"] + LIBS
-    r = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
+    name, cmd, _ = SUITES[SUITE][step]
+    exe = os.path.join(tree, name)
+    r = subprocess.run([exe if a == "{exe}" else a for a in cmd], cwd=tree, capture_output=True, text=True)
     with open(exe + ".build.log", "w") as fh:
         fh.write(r.stdout + r.stderr)
     return exe if r.returncode == 0 else None
@@ -120,7 +133,7 @@ def run(tree, exe, fixtures):
 
 def main():
     if len(sys.argv) < 3:
-        die("usage: run_gpu_mutants.py OUT_DIR MUTANTS.json [MUTANTS.json ...]")
+        die("usage: run_mutants.py OUT_DIR MUTANTS.json [MUTANTS.json ...]")
     out = sys.argv[1]
     mutants, stale = load_mutants(sys.argv[2:])
     only = [i for i in os.environ.get("ONLY", "").split(",") if i]
@@ -129,73 +142,80 @@ def main():
         if unknown:
             die(f"ONLY names mutants that are not in the lists: {', '.join(sorted(unknown))}")
         mutants = [m for m in mutants if m["id"] in only]
+    if SUITE not in SUITES:
+        die(f"SUITE is {SUITE}: gpu or cpu")
+    chain = SUITES[SUITE]
+    names = [name for name, _, _ in chain]
     os.makedirs(out, exist_ok=True)
-    work = "/tmp/gpu_mutants"
+    work = f"/tmp/mutants_{SUITE}"
     os.makedirs(work, exist_ok=True)
-    fx = os.path.join(work, "fixtures")
-    os.makedirs(fx, exist_ok=True)
-    r = subprocess.run(["bash", "test/gpu_fixtures.sh", fx], cwd=ROOT, capture_output=True, text=True)
-    if r.returncode != 0:
-        die(f"test/gpu_fixtures.sh failed: {r.stderr.strip()[-200:]}")
-    fixtures = [p if os.path.isabs(p) else os.path.join(ROOT, p) for p in r.stdout.split()]
+    fixtures = []
+    if any(on_fixtures for _, _, on_fixtures in chain):
+        fx = os.path.join(work, "fixtures")
+        os.makedirs(fx, exist_ok=True)
+        r = subprocess.run(["bash", "test/gpu_fixtures.sh", fx], cwd=ROOT, capture_output=True, text=True)
+        if r.returncode != 0:
+            die(f"test/gpu_fixtures.sh failed: {r.stderr.strip()[-200:]}")
+        fixtures = [p if os.path.isabs(p) else os.path.join(ROOT, p) for p in r.stdout.split()]
     jobs = int(os.environ.get("JOBS", os.cpu_count() or 4))
-    gpu_jobs = int(os.environ.get("GPU_JOBS", "4"))
+    run_jobs = int(os.environ.get("RUN_JOBS", os.environ.get("GPU_JOBS", "4" if SUITE == "gpu" else "1")))  # (GPU_JOBS: its first name)
     entries = [None] + mutants
     trees = {(m["id"] if m else "clean"): make_tree(work, m) for m in entries}
-    # builds: the clean tree's two first, then every mutant's bf16 build; a mutant's fp32 build only
-    # once its bf16 run has passed. A run starts as soon as its build is done, overlapping the others.
+    # builds: the clean tree's whole chain first, then every mutant's first program; a later program
+    # only once the earlier ones passed. A run starts as soon as its build is done, overlapping the others.
     builder = cf.ThreadPoolExecutor(jobs)
-    futs = {("clean", False): builder.submit(build, trees["clean"], False), ("clean", True): builder.submit(build, trees["clean"], True)}
-    futs.update({(m["id"], False): builder.submit(build, trees[m["id"]], False) for m in mutants})
+    futs = {("clean", i): builder.submit(build, trees["clean"], i) for i in range(len(chain))}
+    futs.update({(m["id"], 0): builder.submit(build, trees[m["id"]], 0) for m in mutants})
 
-    def exe(key, fp32):
-        if (key, fp32) not in futs:
-            futs[(key, fp32)] = builder.submit(build, trees[key], fp32)
-        return futs[(key, fp32)].result()
+    def exe(key, step):
+        if (key, step) not in futs:
+            futs[(key, step)] = builder.submit(build, trees[key], step)
+        return futs[(key, step)].result()
 
     results = {}
 
     def test(key):
         tree = trees[key]
-        res = {"bf16": None, "fp32": None}
-        for fp32, name in ((False, "bf16"), (True, "fp32")):
-            if name == "fp32" and res["bf16"] != "pass" and key != "clean":
+        res = {name: None for name in names}
+        for step, (name, _, on_fixtures) in enumerate(chain):
+            if step > 0 and res[names[step - 1]] != "pass":
                 break
-            path = exe(key, fp32)
+            path = exe(key, step)
             res[name] = ("not run (deadline)" if path == "deadline" else "does not build" if path is None
-                         else run(tree, path, fixtures))
+                         else run(tree, path, fixtures if on_fixtures else []))
         return key, res
 
+    show = lambda res: "; ".join(f"{n} {res[n]}" for n in names if res[n] is not None)
     key, res = test("clean")
-    print(f"clean: bf16 {res['bf16']}; fp32 {res['fp32']} ({time.time() - START:.0f} s)", flush=True)
-    if res["bf16"] != "pass" or res["fp32"] != "pass":
-        for name in ("test_mamba_cu", "test_mamba_cu_fp32"):
+    print(f"clean: {show(res)} ({time.time() - START:.0f} s)", flush=True)
+    if any(res[n] != "pass" for n in names):
+        for name in names:
             log = os.path.join(trees["clean"], name + ".log")
             if os.path.exists(log):
                 print("\n".join(line for line in open(log).read().splitlines() if line.startswith("FAIL") or "passed," in line))
-            elif os.path.exists(log[:-4] + ".build.log"):  # (only the last lines: nvcc's error)
+            elif os.path.exists(log[:-4] + ".build.log"):  # (only the last lines: the compiler's error)
                 print("\n".join(open(log[:-4] + ".build.log").read().splitlines()[-10:]))
         builder.shutdown(cancel_futures=True)
         die("the unmutated tree fails its tests: fix that first")
     results["clean"] = res
-    with cf.ThreadPoolExecutor(gpu_jobs) as pool:  # a line per mutant as it ends (a killed run keeps them)
+    with cf.ThreadPoolExecutor(run_jobs) as pool:  # a line per mutant as it ends (a killed run keeps them)
         for fut in cf.as_completed([pool.submit(test, m["id"]) for m in mutants]):
             key, res = fut.result()
             results[key] = res
-            print(f"  {key}: bf16 {res['bf16']}; fp32 {res['fp32']} ({time.time() - START:.0f} s)", flush=True)
+            print(f"  {key}: {show(res)} ({time.time() - START:.0f} s)", flush=True)
     builder.shutdown()
     built = sum(isinstance(f.result(), str) and f.result() != "deadline" for f in futs.values())
-    print(f"built {built} of {len(futs)} test binaries", flush=True)
+    print(f"built {built} of {len(futs)} test programs", flush=True)
     killed = survived = other = 0
     for m in mutants:
         res = results[m["id"]]
-        verdict = res["bf16"] if res["bf16"] != "pass" else (res["fp32"] or "?")
+        last = [n for n in names if res[n] is not None][-1]  # the program that decided
+        verdict = res[last]
         state = "KILLED" if verdict.startswith("killed") else ("SURVIVED" if verdict == "pass" else "OTHER")
         killed += state == "KILLED"
         survived += state == "SURVIVED"
         other += state == "OTHER"
-        by = "bf16" if res["bf16"] != "pass" else "fp32"
-        print(f"{state:8} {m['id']}: {by} {verdict}" if state != "SURVIVED" else f"SURVIVED {m['id']}: {m.get('why', '')}")
+        print(f"{state:8} {m['id']}: {last} {verdict}" if state != "SURVIVED" else f"SURVIVED {m['id']}: {m.get('why', '')}")
         m.update(result=res, state=state)
     with open(os.path.join(out, "results.json"), "w") as fh:
         json.dump({"clean": results["clean"], "mutants": mutants}, fh, indent=1)
