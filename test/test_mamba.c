@@ -449,6 +449,47 @@ static void test_chunk_invariance(const Fixture *f) {
     free(ref_grads);
 }
 
+// gradient accumulation as -d runs it: one micro-step per batch row, each backward scaled by 1/B and
+// added into the gradients, equals the average of the rows' gradients computed one at a time (fp32: the
+// same sums in another order, 1e-5 of each tensor's largest entry). The other checks run one backward
+// with scale 1, so a backward that ignored the scale passed them all (mutation testing, dev/mutation)
+static void test_accumulation(const Fixture *f) {
+    const int B = f->B, T = f->T;
+    const size_t n = f->num_parameters;
+    double *avg = (double *)callocCheck(n, sizeof(double));
+    Mamba model;
+    model_from_fixture(&model, f);
+    for (int b = 0; b < B; b++) {
+        mamba_forward(&model, f->inputs + (size_t)b * T, f->targets + (size_t)b * T, 1, T);
+        mamba_zero_grad(&model);
+        mamba_backward(&model, 1.0f);
+        for (size_t i = 0; i < n; i++) { avg[i] += (double)model.grads_memory[i] / B; }
+    }
+    mamba_zero_grad(&model);
+    for (int b = 0; b < B; b++) {
+        mamba_forward(&model, f->inputs + (size_t)b * T, f->targets + (size_t)b * T, 1, T);
+        mamba_backward(&model, 1.0f / B);
+    }
+    double worst = 0.0;
+    const char *worst_name = "";
+    size_t offset = 0;
+    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
+        double err = 0.0, mx = 0.0;
+        for (size_t i = offset; i < offset + model.param_sizes[k]; i++) {
+            const double e = fabs((double)model.grads_memory[i] - avg[i]);
+            if (e > err || e != e) { err = e; } // NaN sticks
+            if (fabs(avg[i]) > mx) { mx = fabs(avg[i]); }
+        }
+        const double rel = mx > 0 ? err / mx : (err == 0 ? 0.0 : INFINITY);
+        if (rel > worst || rel != rel) { worst = rel; worst_name = PARAMETER_INFO[k].name; }
+        offset += model.param_sizes[k];
+    }
+    check(B >= 2 && worst <= 1e-5, fx_name("grad_accumulation"), "%d micro-steps of one row: worst tensor %s, rel %.2e of its largest entry",
+          B, worst_name, worst);
+    mamba_free(&model);
+    free(avg);
+}
+
 // the same inputs give bitwise the same gradients (no order-dependent reductions)
 static void test_determinism(const Fixture *f) {
     size_t n = f->num_parameters;
@@ -768,6 +809,7 @@ int main(int argc, char **argv) {
         if (f.T > 13) { test_stream_carry(&f); } // its chunks are 1, 2, 3, 7 tokens and the rest
         test_chunk_invariance(&f);
         test_determinism(&f);
+        test_accumulation(&f);
         test_weight_decay_flags(&f);
         test_model_file_round_trip(&f);
         test_hf_round_trip(&f);
