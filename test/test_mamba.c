@@ -591,7 +591,8 @@ static void test_accuracy_every_index(int ties) {
     Mamba model;
     mamba_init_random(&model, &c, ties ? 12 : 11);
     if (ties) {
-        for (int v = 4; v < 8; v++) { memcpy(model.params.wte + v * 16, model.params.wte + (v - 4) * 16, 16 * sizeof(real)); }
+        const size_t C = c.d_model;
+        for (size_t v = 4; v < 8; v++) { memcpy(model.params.wte + v * C, model.params.wte + (v - 4) * C, C * sizeof(real)); }
     }
     enum { B = 4, T = 64 };
     int inputs[B * T], targets[B * T], at_last = 0, tied = 0, Vp = c.padded_vocab_size;
