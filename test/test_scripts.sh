@@ -321,4 +321,24 @@ out=$(PATH="$TMP/rt/bin:$PATH" TEST_ONLY='^(gpu_fixtures|test_mamba_cu)$' bash "
 if [ "$rc" -eq 0 ] && [ "$(echo "$out" | tail -n 1)" = "3 passed, 0 failed" ] && [ -e "$TMP/rt/fixtures_written" ]; then ok "run_tests_only_gpu_fixtures_when_read"
 else bad "run_tests_only_gpu_fixtures_when_read" "rc $rc, mark $(ls "$TMP/rt/fixtures_written" 2>&1): $(echo "$out" | tail -n 1)"; fi
 
+# --- dev/mutation/run_mutants.py end to end on the CPU suite: the unmutated tree passes both programs, a
+# planted bug the suite must catch (the backward ignoring the micro-step scale) is killed, and a mutant
+# whose text the code no longer holds is reported STALE and skipped
+if command -v python3 >/dev/null; then
+    python3 - "$TMP/mut.json" <<'PY'
+import json, sys
+ms = [m for m in json.load(open("dev/mutation/cpu_mutants.json")) if m["id"] == "cpu_loss_scale_ignored"]
+ms.append({"id": "gone", "file": "train_mamba.c", "old": "a text train_mamba.c does not hold", "new": "x"})
+json.dump(ms, open(sys.argv[1], "w"))
+PY
+    out=$(SUITE=cpu WORK="$TMP/mut_work" DEADLINE=1200 timeout -s KILL 1500 python3 dev/mutation/run_mutants.py "$TMP/mut_out" "$TMP/mut.json" 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "^clean: test_mamba pass; test_gradcheck pass" &&
+       echo "$out" | grep -q "^KILLED   cpu_loss_scale_ignored: test_mamba killed: .*grad_accumulation" &&
+       echo "$out" | grep -q "^STALE    gone: " && echo "$out" | grep -q "^1 killed, 0 survived, 0 other" && [ -s "$TMP/mut_out/results.json" ]
+    then ok "run_mutants_cpu_suite"
+    else bad "run_mutants_cpu_suite" "rc $rc: $(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
+else
+    echo "SKIP run_mutants_cpu_suite: no python3 (not counted as passed)"
+fi
+
 finish_checks

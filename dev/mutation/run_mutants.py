@@ -18,11 +18,12 @@ The first program of every copy is built up front, several builds at a time; a l
 where the earlier ones passed. A mutant is killed when a program prints a FAIL line, exits non-zero
 or times out; it survives when the whole chain passes. The unmutated tree runs first and must pass,
 else nothing else runs. Prints one line per mutant and a summary; OUT_DIR/results.json has the
-details, and each copy (under /tmp/mutants_<suite>) keeps its build and run logs.
+details, and each copy (under WORK) keeps its build and run logs.
 Environment: SUITE (gpu or cpu, default gpu), JOBS (parallel builds, default the CPU count),
 RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), DEADLINE (seconds from start after which no
 build or run starts, default 420; with RUN_TIMEOUT, the per-run limit, default 150, the whole stays
-under a 600 s device call), ONLY (comma-separated ids: run only those mutants).
+under a 600 s device call), ONLY (comma-separated ids: run only those mutants), WORK (where the
+copies go, default /tmp/mutants_<suite>).
 """
 import concurrent.futures as cf
 import json
@@ -147,7 +148,7 @@ def main():
     chain = SUITES[SUITE]
     names = [name for name, _, _ in chain]
     os.makedirs(out, exist_ok=True)
-    work = f"/tmp/mutants_{SUITE}"
+    work = os.environ.get("WORK", f"/tmp/mutants_{SUITE}")
     os.makedirs(work, exist_ok=True)
     fixtures = []
     if any(on_fixtures for _, _, on_fixtures in chain):
