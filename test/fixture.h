@@ -20,6 +20,21 @@ static inline void compare_floats(const float *a, const float *b, size_t n, doub
     }
 }
 
+// the worst, over the parameter tensors laid out by sizes, of max |a - b| relative to the tensor's
+// largest |b| (an error on an all-zero tensor, or a NaN, counts as infinite); *worst_k: that tensor
+static inline double worst_tensor_rel_err(const float *a, const float *b, const size_t sizes[NUM_PARAMETER_TENSORS], int *worst_k) {
+    double worst = 0.0, err, ref;
+    size_t offset = 0;
+    *worst_k = 0;
+    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
+        compare_floats(a + offset, b + offset, sizes[k], &err, &ref);
+        const double rel = ref > 0 ? err / ref : (err == 0 ? 0.0 : INFINITY);
+        if (rel > worst || rel != rel) { worst = rel; *worst_k = k; }
+        offset += sizes[k];
+    }
+    return worst;
+}
+
 typedef struct {
     MambaConfig config;
     int B, T, steps;

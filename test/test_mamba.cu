@@ -225,9 +225,8 @@ static void test_accumulation(const Fixture *f, const char *tag) {
     const int B = f->B, T = f->T;
     if (B < 2) { return; }
     const size_t n = f->num_parameters;
-    double *avg = (double *)calloc(n, sizeof(double));
+    double *avg = (double *)callocCheck(n, sizeof(double));
     float *grads = (float *)mallocCheck(n * sizeof(float)), *ref = (float *)mallocCheck(n * sizeof(float));
-    if (avg == NULL) { fatalf("test: out of memory"); }
     Mamba model;
     model_from_fixture(&model, f, 1);
     for (int b = 0; b < B; b++) {
@@ -244,15 +243,8 @@ static void test_accumulation(const Fixture *f, const char *tag) {
     }
     cudaCheck(cudaMemcpy(grads, model.grads_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
     for (size_t i = 0; i < n; i++) { ref[i] = (float)avg[i]; }
-    double worst = 0.0, err, mx;
-    int worst_k = 0;
-    size_t offset = 0;
-    for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) { // each tensor against its own largest entry, as the fixture's gradients
-        compare_floats(grads + offset, ref + offset, model.param_sizes[k], &err, &mx);
-        const double rel = mx > 0 ? err / mx : (err == 0 ? 0.0 : INFINITY); // (NaN err: INFINITY)
-        if (rel > worst || rel != rel) { worst = rel; worst_k = k; }
-        offset += model.param_sizes[k];
-    }
+    int worst_k; // each tensor against its own largest entry, as the fixture's gradients
+    const double worst = worst_tensor_rel_err(grads, ref, model.param_sizes, &worst_k);
     mamba_free(&model);
     char name[128];
     snprintf(name, sizeof(name), "%s_grad_accumulation", tag);
