@@ -45,9 +45,11 @@ if [ "$CPU" = 0 ]; then
     if [ $? -eq 0 ] && echo "$out" | grep -q "^| device .* x 1 process(es)"; then ok "gpu_launcher_vars_before_slurm"
     else bad "gpu_launcher_vars_before_slurm" "$(echo "$out" | tail -n 1)"; fi
     # rank 0 of a TCP rendezvous whose other rank never connects gives up after -pt seconds (it waited forever)
+    # (CLI_TEST_PORT: another port, for suites that run at once, as dev/mutation/run_mutants.py's copies do)
+    port=${CLI_TEST_PORT:-29613}
     t0=$(date +%s)
-    expect_error_cmd gpu_tcp_rendezvous_deadline "rank 0: only 1 of 2 ranks connected to port 29613 within 3 s" timeout 60 "$BIN" -pn 2 -pr 0 -pi tcp \
-        -ps 127.0.0.1:29613 -pt 3 -e d32:l1:v256 -b 2 -t 32 -x 1 -v 0 -g 0 -i "$TS_TRAIN" -j "$TS_TRAIN"
+    expect_error_cmd gpu_tcp_rendezvous_deadline "rank 0: only 1 of 2 ranks connected to port $port within 3 s" timeout 60 "$BIN" -pn 2 -pr 0 -pi tcp \
+        -ps 127.0.0.1:$port -pt 3 -e d32:l1:v256 -b 2 -t 32 -x 1 -v 0 -g 0 -i "$TS_TRAIN" -j "$TS_TRAIN"
     if [ $(( $(date +%s) - t0 )) -le 30 ]; then ok "gpu_tcp_rendezvous_deadline_time"; else bad "gpu_tcp_rendezvous_deadline_time" "$(( $(date +%s) - t0 )) s"; fi
     out=$("$BIN" -e d66:l1:v256:n12:k9 -x 0 -p "ab" -g 4 2>&1)
     if [ $? -eq 0 ] && echo "$out" | grep -q "^ab"; then ok "gpu_shape_generation_only"; else bad "gpu_shape_generation_only" "$out"; fi

@@ -13,7 +13,12 @@ A suite is a chain of test programs, each built in every copy and run in turn:
        sm_90, on the fixtures test/gpu_fixtures.sh writes (as `make test` does; needs a GPU, nvcc
        and `make make_cpu_fixture`);
   cpu: test_mamba (the CPU trainer against the PyTorch fixtures), then test_gradcheck (double
-       precision, finite differences).
+       precision, finite differences);
+  cli: the GPU trainer's command-line suite (`BIN=./train_mamba_cu bash test/test_cli.sh`: flags,
+       bad input, checkpoints, bitwise resume, evaluation, generation), then its durability suite;
+       the first build is `make` of train_mamba_cu (sm_90) and what the scripts run (needs a GPU).
+       Each copy gets its own CLI_TEST_PORT, so copies running at once do not share a TCP port.
+       CLI_BIN=./train_mamba runs the CPU trainer's instead (no GPU needed).
 The first program of every copy is built up front, several builds at a time; a later one only
 where the earlier ones passed. A mutant is killed when a program prints a FAIL line, exits non-zero
 or times out; it survives when the whole chain passes. The unmutated tree runs first and must pass,
@@ -37,12 +42,19 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NVCC = ["nvcc", "-O3", "-gencode", "arch=compute_90,code=sm_90"]
 GCC = ["gcc", "-O3", "-march=native", "-Wall", "-Wextra", "-std=gnu11", "-fopenmp", "-DOMP"]
-# per suite: (program, build command with {exe} for its path, whether it runs on the GPU fixtures)
+# per suite: (program, build command with {exe} for its path, run command or None for "{exe} fixtures...",
+# whether it runs on the GPU fixtures). A program whose build makes no {exe} (cli) counts as built when the
+# command succeeds; its run command is then the suite script.
+CLI_BIN = os.environ.get("CLI_BIN", "./train_mamba_cu")  # (./train_mamba: the CPU trainer's CLI suite, no GPU needed)
+MAKE_CLI = ["make", "NVCC_FLAGS=" + " ".join(NVCC[1:]), CLI_BIN[2:], "train_mamba", "dev/data/prepare_bytes",
+            "dev/data/tokenize", "data"]
 SUITES = {
-    "gpu": [("test_mamba_cu", NVCC + ["-o", "{exe}", "test/test_mamba.cu", "-lcublas", "-lcjson", "-lnccl"], True),
-            ("test_mamba_cu_fp32", NVCC + ["-DENABLE_FP32", "-o", "{exe}", "test/test_mamba.cu", "-lcublas", "-lcjson", "-lnccl"], True)],
-    "cpu": [("test_mamba", GCC + ["-o", "{exe}", "test/test_mamba.c", "-lm", "-lcjson"], False),
-            ("test_gradcheck", GCC + ["-DREAL_IS_DOUBLE", "-o", "{exe}", "test/test_gradcheck.c", "-lm", "-lcjson"], False)],
+    "gpu": [("test_mamba_cu", NVCC + ["-o", "{exe}", "test/test_mamba.cu", "-lcublas", "-lcjson", "-lnccl"], None, True),
+            ("test_mamba_cu_fp32", NVCC + ["-DENABLE_FP32", "-o", "{exe}", "test/test_mamba.cu", "-lcublas", "-lcjson", "-lnccl"], None, True)],
+    "cpu": [("test_mamba", GCC + ["-o", "{exe}", "test/test_mamba.c", "-lm", "-lcjson"], None, False),
+            ("test_gradcheck", GCC + ["-DREAL_IS_DOUBLE", "-o", "{exe}", "test/test_gradcheck.c", "-lm", "-lcjson"], None, False)],
+    "cli": [("test_cli", MAKE_CLI, ["env", "BIN=" + CLI_BIN, "bash", "test/test_cli.sh"], False),
+            ("test_durability", ["true"], ["env", "BIN=" + CLI_BIN, "bash", "test/test_durability.sh"], False)],
 }
 SUITE = os.environ.get("SUITE", "gpu")
 START = time.time()
@@ -103,7 +115,7 @@ def build(tree, step):
     output in <exe>.build.log); "deadline" past the deadline"""
     if time.time() - START > DEADLINE:
         return "deadline"
-    name, cmd, _ = SUITES[SUITE][step]
+    name, cmd, _, _ = SUITES[SUITE][step]
     exe = os.path.join(tree, name)
     r = subprocess.run([exe if a == "{exe}" else a for a in cmd], cwd=tree, capture_output=True, text=True)
     with open(exe + ".build.log", "w") as fh:
@@ -111,12 +123,12 @@ def build(tree, step):
     return exe if r.returncode == 0 else None
 
 
-def run(tree, exe, fixtures):
+def run(tree, exe, cmd, fixtures, env):
     """'pass', or 'killed: <first FAIL lines or why>'"""
     if time.time() - START > DEADLINE:
         return "not run (deadline)"
     try:
-        r = subprocess.run([exe] + fixtures, cwd=tree, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        r = subprocess.run(cmd or [exe] + fixtures, cwd=tree, capture_output=True, text=True, timeout=RUN_TIMEOUT, env=env)
     except subprocess.TimeoutExpired:
         return f"killed: timed out after {RUN_TIMEOUT:.0f} s"
     with open(exe + ".log", "w") as fh:
@@ -144,14 +156,14 @@ def main():
             die(f"ONLY names mutants that are not in the lists: {', '.join(sorted(unknown))}")
         mutants = [m for m in mutants if m["id"] in only]
     if SUITE not in SUITES:
-        die(f"SUITE is {SUITE}: gpu or cpu")
+        die(f"SUITE is {SUITE}: gpu, cpu or cli")
     chain = SUITES[SUITE]
-    names = [name for name, _, _ in chain]
+    names = [name for name, _, _, _ in chain]
     os.makedirs(out, exist_ok=True)
     work = os.environ.get("WORK", f"/tmp/mutants_{SUITE}")
     os.makedirs(work, exist_ok=True)
     fixtures = []
-    if any(on_fixtures for _, _, on_fixtures in chain):
+    if any(on_fixtures for _, _, _, on_fixtures in chain):
         fx = os.path.join(work, "fixtures")
         os.makedirs(fx, exist_ok=True)
         r = subprocess.run(["bash", "test/gpu_fixtures.sh", fx], cwd=ROOT, capture_output=True, text=True)
@@ -162,6 +174,8 @@ def main():
     run_jobs = int(os.environ.get("RUN_JOBS", os.environ.get("GPU_JOBS", "4" if SUITE == "gpu" else "1")))  # (GPU_JOBS: its first name)
     entries = [None] + mutants
     trees = {(m["id"] if m else "clean"): make_tree(work, m) for m in entries}
+    port = int(os.environ.get("CLI_TEST_PORT", "29613"))
+    envs = {key: dict(os.environ, CLI_TEST_PORT=str(port + i)) for i, key in enumerate(trees)}
     # builds: the clean tree's whole chain first, then every mutant's first program; a later program
     # only once the earlier ones passed. A run starts as soon as its build is done, overlapping the others.
     builder = cf.ThreadPoolExecutor(jobs)
@@ -178,12 +192,12 @@ def main():
     def test(key):
         tree = trees[key]
         res = {name: None for name in names}
-        for step, (name, _, on_fixtures) in enumerate(chain):
+        for step, (name, _, cmd, on_fixtures) in enumerate(chain):
             if step > 0 and res[names[step - 1]] != "pass":
                 break
             path = exe(key, step)
             res[name] = ("not run (deadline)" if path == "deadline" else "does not build" if path is None
-                         else run(tree, path, fixtures if on_fixtures else []))
+                         else run(tree, path, cmd, fixtures if on_fixtures else [], envs[key]))
         return key, res
 
     show = lambda res: "; ".join(f"{n} {res[n]}" for n in names if res[n] is not None)
