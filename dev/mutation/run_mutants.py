@@ -25,7 +25,8 @@ or times out; it survives when the whole chain passes. The unmutated tree runs f
 else nothing else runs. Prints one line per mutant and a summary; OUT_DIR/results.json has the
 details, and each copy (under WORK) keeps its build and run logs.
 Environment: SUITE (gpu or cpu, default gpu), JOBS (parallel builds, default the CPU count),
-RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), DEADLINE (seconds from start after which no
+RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), CLEAN_FIRST (0: the unmutated tree runs
+alongside the mutants, its pass still required for any verdict), DEADLINE (seconds from start after which no
 build or run starts, default 420; with RUN_TIMEOUT, the per-run limit, default 150, the whole stays
 under a 600 s device call), ONLY (comma-separated ids: run only those mutants), WORK (where the
 copies go, default /tmp/mutants_<suite>).
@@ -201,9 +202,11 @@ def main():
         return key, res
 
     show = lambda res: "; ".join(f"{n} {res[n]}" for n in names if res[n] is not None)
-    key, res = test("clean")
-    print(f"clean: {show(res)} ({time.time() - START:.0f} s)", flush=True)
-    if any(res[n] != "pass" for n in names):
+
+    def check_clean(res):
+        """dies, with the unmutated tree's failures, unless it passed"""
+        if all(res[n] == "pass" for n in names):
+            return
         for name in names:
             log = os.path.join(trees["clean"], name + ".log")
             if os.path.exists(log):
@@ -211,13 +214,23 @@ def main():
             elif os.path.exists(log[:-4] + ".build.log"):  # (only the last lines: the compiler's error)
                 print("\n".join(open(log[:-4] + ".build.log").read().splitlines()[-10:]))
         builder.shutdown(cancel_futures=True)
-        die("the unmutated tree fails its tests: fix that first")
-    results["clean"] = res
+        die("the unmutated tree fails its tests: fix that first (no mutant's verdict counts)")
+
+    # CLEAN_FIRST=0: the unmutated tree runs alongside the mutants instead of before them (saves its run
+    # time on a device call); the verdicts still count only if it passes, checked once all have run
+    clean_first = os.environ.get("CLEAN_FIRST", "1") != "0"
+    if clean_first:
+        key, res = test("clean")
+        print(f"clean: {show(res)} ({time.time() - START:.0f} s)", flush=True)
+        check_clean(res)
     with cf.ThreadPoolExecutor(run_jobs) as pool:  # a line per mutant as it ends (a killed run keeps them)
-        for fut in cf.as_completed([pool.submit(test, m["id"]) for m in mutants]):
+        keys = ([] if clean_first else ["clean"]) + [m["id"] for m in mutants]
+        for fut in cf.as_completed([pool.submit(test, k) for k in keys]):
             key, res = fut.result()
             results[key] = res
-            print(f"  {key}: {show(res)} ({time.time() - START:.0f} s)", flush=True)
+            print(f"{'clean: ' if key == 'clean' else '  ' + key + ': '}{show(res)} ({time.time() - START:.0f} s)", flush=True)
+    if not clean_first:
+        check_clean(results["clean"])
     builder.shutdown()
     built = sum(isinstance(f.result(), str) and f.result() != "deadline" for f in futs.values())
     print(f"built {built} of {len(futs)} test programs", flush=True)
