@@ -450,6 +450,17 @@ else bad "cuda_graphs_bitwise" "-cg 1 and -cg 0 differ"; fi
 if grep -qE '^CUDA graphs: [1-9][0-9]* forward and [1-9][0-9]* backward launches$' "$TMP/g1.out" && ! grep -q '^CUDA graphs' "$TMP/g0.out"; then
     ok "cuda_graphs_replayed ($(grep '^CUDA graphs' "$TMP/g1.out"))"
 else bad "cuda_graphs_replayed" "$(grep '^CUDA graphs' "$TMP/g1.out" "$TMP/g0.out")"; fi
+# -r reaches the model: what it keeps of the activations shrinks from -r 0 to -r 2 (start-up's allocated figure;
+# at this shape ~0.2 GiB a level), while the losses and gradient norms stay bitwise the same
+for r in 0 1 2; do
+    "$BIN" -e d256:l8:v256 -b 16 -t 1024 -x 2 -v 0 -g 0 -r $r -i "$TS_TRAIN" -j "$TS_TRAIN" > "$TMP/rlevel$r.out" 2>&1
+done
+mem() { sed -n 's/^device memory: model+optimizer+activations \([0-9.]*\) GiB allocated.*/\1/p' "$TMP/rlevel$1.out"; }
+losses() { grep -E '^step ' "$TMP/rlevel$1.out" | cut -d'|' -f2,3; }
+if [ -n "$(mem 0)" ] && [ -n "$(mem 2)" ] && awk -v a="$(mem 0)" -v b="$(mem 1)" -v c="$(mem 2)" 'BEGIN { exit !(a > b && b > c) }' &&
+   [ "$(losses 0 | wc -l)" = 2 ] && [ "$(losses 0)" = "$(losses 1)" ] && [ "$(losses 0)" = "$(losses 2)" ]; then
+    ok "recompute_levels_memory_and_bitwise (-r 0/1/2: $(mem 0) / $(mem 1) / $(mem 2) GiB)"
+else bad "recompute_levels_memory_and_bitwise" "GiB $(mem 0) / $(mem 1) / $(mem 2); losses $(losses 0 | tr '\n' ' ') vs $(losses 2 | tr '\n' ' ')"; fi
 fi
 
 # --- stream evaluation (-es): the val split as one sequence; the chunking (B*T) does not change the

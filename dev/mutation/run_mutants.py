@@ -36,6 +36,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -128,10 +129,19 @@ def run(tree, exe, cmd, fixtures, env):
     """'pass', or 'killed: <first FAIL lines or why>'"""
     if time.time() - START > DEADLINE:
         return "not run (deadline)"
+    # a session of its own, so a timeout stops the suite script's children too (the trainer it runs)
+    p = subprocess.Popen(cmd or [exe] + fixtures, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=env, start_new_session=True)
     try:
-        r = subprocess.run(cmd or [exe] + fixtures, cwd=tree, capture_output=True, text=True, timeout=RUN_TIMEOUT, env=env)
+        stdout, stderr = p.communicate(timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
-        return f"killed: timed out after {RUN_TIMEOUT:.0f} s"
+        os.killpg(p.pid, signal.SIGKILL)
+        stdout, stderr = p.communicate()
+        with open(exe + ".log", "w") as fh:  # what it printed before: where it was
+            fh.write(stdout + stderr)
+        done = len(re.findall(r"^(?:PASS|FAIL) ", stdout, re.M))
+        return f"killed: timed out after {RUN_TIMEOUT:.0f} s ({done} checks done)"
+    r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
     with open(exe + ".log", "w") as fh:
         fh.write(r.stdout + r.stderr)
     fails = [line[5:].split(": ")[0] for line in r.stdout.splitlines() if line.startswith("FAIL ")]
@@ -223,6 +233,7 @@ def main():
         key, res = test("clean")
         print(f"clean: {show(res)} ({time.time() - START:.0f} s)", flush=True)
         check_clean(res)
+        results["clean"] = res
     with cf.ThreadPoolExecutor(run_jobs) as pool:  # a line per mutant as it ends (a killed run keeps them)
         keys = ([] if clean_first else ["clean"]) + [m["id"] for m in mutants]
         for fut in cf.as_completed([pool.submit(test, k) for k in keys]):
