@@ -221,6 +221,11 @@ fi
 # (perl, which Debian always has: the header of 256 int32, then 800 uint16 tokens)
 perl -e 'print pack("l<256", 20240520, 1, 800, (0) x 253), pack("S<*", (1, 2, 3, 300) x 200)' > "$TMP/oov.bin"
 expect_error token_out_of_vocab "300" "${TINY[@]}" -j "$TMP/oov.bin" -x 0
+# an id equal to the vocabulary size as a window's last token only, its last target (a shard of 128 tokens 1,
+# then 256; V = 256): the loader's error names the file and the token's place in it (the forward's own check
+# would refuse the target too, but names neither)
+perl -e 'print pack("l<256", 20240520, 1, 129, (0) x 253), pack("S<*", (1) x 128, 256)' > "$TMP/last256.bin"
+expect_error token_id_vocab_size_as_last_target "last256.bin': token 128 has id 256, expected < vocab_size 256" "${TINY[@]}" -x 0 -m 1 -j "$TMP/last256.bin"
 
 # --- evaluation only: -x 0 prints "val loss <float>" and exits 0
 out=$("$BIN" "${TINY[@]}" -x 0 -m 2 2>&1)
@@ -323,6 +328,8 @@ before_training sample_buffer_too_large "the sampled tokens need .* GiB, more th
 perl -e 'print pack("l<256", 20240801, 1, 4, (0) x 253), pack("S<*", 1, 2, 3, 4)' > "$TMP/badmagic.bin"
 before_training stream_eval_bad_magic "bad shard magic" -es "$TMP/badmagic.bin"
 before_training stream_eval_out_of_vocab "300" -es "$TMP/oov.bin"
+# ... and so is an id equal to the vocabulary size, as the stream's last token (made above)
+before_training stream_eval_id_vocab_size "last256.bin': token 256 at position 128 outside the vocabulary" -es "$TMP/last256.bin"
 # -v 0 trains without any val shard (none is read)
 out=$("$BIN" "${TINY[@]}" -x 2 -j "$TMP/no_val_*.bin" 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -q "^step    2/2"; then ok "no_val_shards_with_v0"; else bad "no_val_shards_with_v0" "$(echo "$out" | tail -n 2)"; fi
@@ -370,6 +377,11 @@ if [ -n "$la" ] && [ "$la" = "$lb" ]; then ok "resume_same_losses"; else bad "re
 last_sample() { awk '/^generating:$/ { s = ""; n = 0; next } /^---$/ { n++; next } n == 1 { s = s $0 "\n" } END { printf "%s", s }' "$1"; }
 sa=$(last_sample "$TMP/a.out"); sb=$(last_sample "$TMP/b.out")
 if [ -n "$sa" ] && [ "$sa" = "$sb" ]; then ok "resume_same_samples"; else bad "resume_same_samples" "samples differ"; fi
+# -sd seeds the sampling: from one model file, the same seed samples the same text and another seed another
+gs() { "$BIN" -e "$A/model_00000010.bin" -nt 2 -x 0 -p "The " -g 40 "$@" 2>&1 | gen_text; }
+s1=$(gs -sd 7); s2=$(gs -sd 7); s3=$(gs -sd 8)
+if [ "${s1:0:4}" = "The " ] && [ "${#s1}" -gt 40 ] && [ "$s1" = "$s2" ] && [ "${s3:0:4}" = "The " ] && [ "$s1" != "$s3" ]; then ok "sampling_follows_seed"
+else bad "sampling_follows_seed" "cksum of the texts: -sd 7: $(echo "$s1" | cksum) / $(echo "$s2" | cksum), -sd 8: $(echo "$s3" | cksum)"; fi
 # hdr_edit <file> <crc slot or -1> [index=value ...]: set int32 header entries, then (slot >= 0) rewrite
 # the header's own CRC-32 (version 2: model [14], state [18]) over the header with that slot zeroed
 hdr_edit() {
@@ -426,6 +438,17 @@ got=$(grep -o ' lr:[^ ]*' "$TMP/wsd/main.log" | cut -d: -f2 | tr '\n' ' ')
 if [ "$(echo $got | wc -w)" -eq 16 ] && paste <(echo $want | tr ' ' '\n') <(echo $got | tr ' ' '\n') |
    awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-6 * $1) bad = 1 } END { exit bad }'; then ok "wsd_schedule_in_log"
 else bad "wsd_schedule_in_log" "$got"; fi
+# the cosine and linear schedules in the log: warmup 2 steps to -l 0.01, then the decay to 0.001 over the
+# other 8 steps (step i, from 0: frac (i - 2) / 8), computed here
+for k in cosine linear; do
+    "$BIN" "${TINY[@]}" -x 10 -u 2 -k $k -q 0.1 -l 0.01 -o "$TMP/sched_$k" > /dev/null 2>&1
+    got=$(grep -o ' lr:[^ ]*' "$TMP/sched_$k/main.log" | cut -d: -f2 | tr '\n' ' ')
+    if [ "$(echo $got | wc -w)" -eq 10 ] && echo $got | tr ' ' '\n' | awk -v k=$k '
+        { i = NR - 1; if (i < 2) want = 0.01 * (i + 1) / 2
+          else { f = (i - 2) / 8; c = k == "cosine" ? 0.5 * (1 + cos(3.141592653589793 * f)) : 1 - f; want = 0.001 + c * 0.009 }
+          d = $1 - want; if (d < 0) d = -d; if (d > 1e-6 * want) bad = 1 } END { exit bad }'; then ok "${k}_schedule_in_log"
+    else bad "${k}_schedule_in_log" "$got"; fi
+done
 # two fresh runs with the same seed are bitwise identical
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$TMP/c" > /dev/null 2>&1
 if cmp -s "$A/model_00000010.bin" "$TMP/c/model_00000010.bin"; then ok "same_seed_bitwise"; else bad "same_seed_bitwise" "models differ"; fi
@@ -797,6 +820,16 @@ else bad "grad_clipping_only_above_the_bound" "-gc 0 vs 100 should be bitwise eq
 if [ -s "$TMP/opt_c0/model_00000003.bin" ] && [ -s "$TMP/opt_c05/model_00000003.bin" ] &&
    ! cmp -s "$TMP/opt_c0/model_00000003.bin" "$TMP/opt_c05/model_00000003.bin"; then ok "weight_decay_flag_takes_effect"
 else bad "weight_decay_flag_takes_effect" "-c 0 and -c 0.5 gave the same model"; fi
+# clipping scales the gradient down to the bound: one batch again and again (-a 1), no weight decay; with
+# -gc 1e-15 the clipped gradient (norm 1e-15) is far below AdamW's eps, so the first update moves no weight
+# measurably and step 2 has step 1's loss; unclipped (-gc 0), the same update changes the loss
+for gc in 0 1e-15; do
+    "$BIN" "${TINY[@]}" -x 2 -a 1 -u 0 -l 0.01 -c 0 -gc $gc -o "$TMP/clip_$gc" > /dev/null 2>&1
+done
+l0=$(grep -E '^s:[12] trl:' "$TMP/clip_0/main.log" | sed 's/.*trl://' | tr '\n' ' ')
+lc=$(grep -E '^s:[12] trl:' "$TMP/clip_1e-15/main.log" | sed 's/.*trl://' | tr '\n' ' ')
+if echo "$l0 $lc" | awk 'NF == 4 { d0 = $1 - $2; dc = $3 - $4; if (d0 < 0) d0 = -d0; if (dc < 0) dc = -dc; exit !(d0 > 1e-3 && dc < 1e-5) } { exit 1 }'
+then ok "grad_clipping_scales_to_the_bound"; else bad "grad_clipping_scales_to_the_bound" "steps 1, 2: -gc 0: $l0/ -gc 1e-15: $lc"; fi
 
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
@@ -920,6 +953,10 @@ v1=$("$BIN" -e "$TMP/ev/model_00000010.bin" -b 4 -t 32 -x 0 -m 3 -nt 2 2>&1 | gr
 v2=$("$BIN" -e "$TMP/ev/model_00000010.bin" -b 4 -t 32 -x 0 -m 3 -nt 2 2>&1 | grep '^val loss' | awk '{print $3}')
 if [ -n "$v1" ] && [ "$v1" = "$v2" ] && [ "$v1" = "$logged" ]; then ok "eval_checkpoint_matches_logged"
 else bad "eval_checkpoint_matches_logged" "eval $v1 / $v2, logged $logged"; fi
+# ... and the last step is evaluated whether or not -v divides -x: -x 7 -v 5 logs val losses at steps 0, 5 and 7
+"$BIN" "${TINY[@]}" -x 7 -v 5 -m 1 -o "$TMP/vlast" > /dev/null 2>&1
+got=$(grep -E '^s:[0-9]+ tel:' "$TMP/vlast/main.log" | cut -d' ' -f1 | tr '\n' ' ')
+if [ "$got" = "s:0 s:5 s:7 " ]; then ok "val_loss_at_last_step"; else bad "val_loss_at_last_step" "val lines at: $got"; fi
 
 
 # --- SIGTERM mid-run: the step finishes, a checkpoint is written, exit 0; resuming gives the same bits.
@@ -1153,6 +1190,21 @@ lastl=$(grep '^s:60 trl:' "$TMP/overfit/main.log" | sed 's/.*trl://')
 if [ $rc -eq 0 ] && [ "$(od -A n -t d4 -w24 -j 32 -N 24 "$TMP/overfit/state_00000060.bin" | tr -s ' ' | sed 's/^ //; s/ $//')" = "0 0 0 0 1 0" ] &&
    awk -v l="${lastl:-9}" 'BEGIN { exit !(l < 0.5) }'; then ok "overfit_single_batch ($lastl)"
 else bad "overfit_single_batch" "rc $rc, last loss '$lastl'"; fi
+
+# --- a resume past the end of an epoch, with two train shards (46 and 39 windows of -b 4 -t 32: 85 steps an
+# epoch) in shuffled order (epoch 0 reads the 39-window shard first, epoch 1 the other): stopped at step 135, the
+# checkpoint's data position ([8..13]) is epoch 1, shard 1, sample 4 (135 - 85 - 46), and the resumed run ends
+# with the uninterrupted run's weights
+head -c 6000 dev/data/tinyshakespeare.txt | shard_of_bytes > "$TMP/ep2_0.bin"
+head -c 11000 dev/data/tinyshakespeare.txt | tail -c 5000 | shard_of_bytes > "$TMP/ep2_1.bin"
+EP2=("${TINY[@]}" -i "$TMP/ep2_*.bin" -x 140)
+"$BIN" "${EP2[@]}" -o "$TMP/ep2_full" > /dev/null 2>&1
+MAMBA_TEST_SIGTERM_STEP=135 "$BIN" "${EP2[@]}" -o "$TMP/ep2" > /dev/null 2>&1
+pos=$(od -A n -t d4 -w24 -j 32 -N 24 "$TMP/ep2/state_00000135.bin" 2>/dev/null | tr -s ' ' | sed 's/^ //; s/ $//')
+"$BIN" "${EP2[@]}" -o "$TMP/ep2" -y 1 > "$TMP/ep2.out" 2>&1
+if [ "$pos" = "1 0 1 0 4 0" ] && grep -q "^resuming from step 135" "$TMP/ep2.out" &&
+   cmp -s "$TMP/ep2_full/model_00000140.bin" "$TMP/ep2/model_00000140.bin"; then ok "resume_in_a_later_epoch_and_shard"
+else bad "resume_in_a_later_epoch_and_shard" "position '$pos': $(grep -m1 -E '^resuming|^error' "$TMP/ep2.out"), models $(cmp -s "$TMP/ep2_full/model_00000140.bin" "$TMP/ep2/model_00000140.bin" && echo equal || echo differ)"; fi
 
 # --- learning on tinyshakespeare: the val loss falls well below its start (ln 256 = 5.55)
 out=$("$BIN" -e d64:l2:v256 -b 8 -t 64 -x 80 -v 80 -m 10 -g 0 -l 3e-3 -u 10 2>&1)
