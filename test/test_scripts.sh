@@ -341,4 +341,24 @@ else
     echo "SKIP run_mutants_cpu_suite: no python3 (not counted as passed)"
 fi
 
+# --- and on the command-line suite (SUITE=cli, the CPU trainer): the unmutated tree passes test_cli.sh and
+# test_durability.sh; a sampler that ignores -sd is killed by sampling_follows_seed. One run at a time: two
+# suites at once on CI's 2 cores took 397 s instead of 84 (their trainers' OpenMP threads contend)
+if command -v python3 >/dev/null; then
+    python3 - "$TMP/mut_cli.json" <<'PY'
+import json, sys
+ms = [m for m in json.load(open("dev/mutation/cpu_cli_mutants.json")) if m["id"] == "cpucli_sample_rng_ignores_seed"]
+json.dump(ms, open(sys.argv[1], "w"))
+PY
+    out=$(SUITE=cli CLI_BIN=./train_mamba RUN_JOBS=1 WORK="$TMP/mut_cli_work" DEADLINE=1200 RUN_TIMEOUT=900 \
+          timeout -s KILL 1500 python3 dev/mutation/run_mutants.py "$TMP/mut_cli_out" "$TMP/mut_cli.json" 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "^clean: test_cli pass; test_durability pass" &&
+       echo "$out" | grep -q "^KILLED   cpucli_sample_rng_ignores_seed: test_cli killed: 1 FAIL: sampling_follows_seed" &&
+       echo "$out" | grep -q "^1 killed, 0 survived, 0 other" && [ -s "$TMP/mut_cli_out/results.json" ]
+    then ok "run_mutants_cli_suite"
+    else bad "run_mutants_cli_suite" "rc $rc: $(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
+else
+    echo "SKIP run_mutants_cli_suite: no python3 (not counted as passed)"
+fi
+
 finish_checks
