@@ -119,7 +119,7 @@ def build(tree, step):
         return "deadline"
     name, cmd, _, _ = SUITES[SUITE][step]
     exe = os.path.join(tree, name)
-    r = subprocess.run([exe if a == "{exe}" else a for a in cmd], cwd=tree, capture_output=True, text=True)
+    r = subprocess.run([exe if a == "{exe}" else a for a in cmd], cwd=tree, capture_output=True, text=True, errors="replace")
     with open(exe + ".build.log", "w") as fh:
         fh.write(r.stdout + r.stderr)
     return exe if r.returncode == 0 else None
@@ -131,7 +131,7 @@ def run(tree, exe, cmd, fixtures, env):
         return "not run (deadline)"
     # a session of its own, so a timeout stops the suite script's children too (the trainer it runs)
     p = subprocess.Popen(cmd or [exe] + fixtures, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=env, start_new_session=True)
+                         encoding="utf-8", errors="replace", env=env, start_new_session=True)  # (sampled bytes need not be UTF-8)
     try:
         stdout, stderr = p.communicate(timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
