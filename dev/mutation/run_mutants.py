@@ -22,9 +22,9 @@ A suite is a chain of test programs, each built in every copy and run in turn:
 The first program of every copy is built up front, several builds at a time; a later one only
 where the earlier ones passed. A mutant is killed when a program prints a FAIL line, exits non-zero
 or times out; it survives when the whole chain passes. The unmutated tree runs first and must pass,
-else nothing else runs. Prints one line per mutant and a summary; OUT_DIR/results.json has the
+else nothing else runs (with CLEAN_FIRST=0 it runs alongside, and no verdict counts unless it passed). Prints one line per mutant and a summary; OUT_DIR/results.json has the
 details, and each copy (under WORK) keeps its build and run logs.
-Environment: SUITE (gpu or cpu, default gpu), JOBS (parallel builds, default the CPU count),
+Environment: SUITE (gpu, cpu or cli, default gpu), JOBS (parallel builds, default the CPU count),
 RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), CLEAN_FIRST (0: the unmutated tree runs
 alongside the mutants, its pass still required for any verdict), DEADLINE (seconds from start after which no
 build or run starts, default 420; with RUN_TIMEOUT, the per-run limit, default 150, the whole stays
