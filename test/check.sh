@@ -3,7 +3,13 @@
 pass=0
 fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+# FAIL_FAST=1 (mutation testing, dev/mutation/run_mutants.py): the first failure ends the suite, so a
+# killed mutant costs its checks up to there (a failure inside a subshell ends only that subshell)
+bad() {
+    echo "FAIL $1: $2"
+    fail=$((fail + 1))
+    if [ "${FAIL_FAST:-0}" = 1 ]; then echo "$pass passed, $fail failed (FAIL_FAST: stopped at the first failure)"; exit 1; fi
+}
 
 # expect_error_cmd <name> <substring of the error> <command...>: the command exits non-zero and
 # writes exactly one "error:" line to stderr, which contains the substring (a regular expression)

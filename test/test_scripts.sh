@@ -342,7 +342,8 @@ else
 fi
 
 # --- and on the command-line suite (SUITE=cli, the CPU trainer): the unmutated tree passes test_cli.sh and
-# test_durability.sh; a sampler that ignores -sd is killed by sampling_follows_seed. One run at a time: two
+# test_durability.sh; a sampler that ignores -sd is killed by sampling_follows_seed, where its suite stops
+# (FAIL_FAST), while the unmutated tree's runs whole. One run at a time: two
 # suites at once on CI's 2 cores took 397 s instead of 84 (their trainers' OpenMP threads contend)
 if command -v python3 >/dev/null; then
     python3 - "$TMP/mut_cli.json" <<'PY'
@@ -354,7 +355,9 @@ PY
           timeout -s KILL 1500 python3 dev/mutation/run_mutants.py "$TMP/mut_cli_out" "$TMP/mut_cli.json" 2>&1); rc=$?
     if [ $rc -eq 0 ] && echo "$out" | grep -q "^clean: test_cli pass; test_durability pass" &&
        echo "$out" | grep -q "^KILLED   cpucli_sample_rng_ignores_seed: test_cli killed: 1 FAIL: sampling_follows_seed" &&
-       echo "$out" | grep -q "^1 killed, 0 survived, 0 other" && [ -s "$TMP/mut_cli_out/results.json" ]
+       echo "$out" | grep -q "^1 killed, 0 survived, 0 other" && [ -s "$TMP/mut_cli_out/results.json" ] &&
+       tail -n 1 "$TMP/mut_cli_work/cpucli_sample_rng_ignores_seed/test_cli.log" | grep -q "(FAIL_FAST: stopped at the first failure)$" &&
+       tail -n 1 "$TMP/mut_cli_work/clean/test_cli.log" | grep -qE "^[0-9]+ passed, 0 failed$"
     then ok "run_mutants_cli_suite"
     else bad "run_mutants_cli_suite" "rc $rc: $(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
 else

@@ -29,7 +29,8 @@ RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), CLEAN_FIRST (0: the unm
 alongside the mutants, its pass still required for any verdict), DEADLINE (seconds from start after which no
 build or run starts, default 420; with RUN_TIMEOUT, the per-run limit, default 150, the whole stays
 under a 600 s device call), ONLY (comma-separated ids: run only those mutants), WORK (where the
-copies go, default /tmp/mutants_<suite>).
+copies go, default /tmp/mutants_<suite>), FAIL_FAST (cli: 1, the default, stops a mutant's suite at its
+first FAIL line, so a killed mutant names one check; 0 runs it whole, to list every check that kills it).
 """
 import concurrent.futures as cf
 import json
@@ -141,6 +142,10 @@ def run(tree, exe, cmd, fixtures, env):
             fh.write(stdout + stderr)
         done = len(re.findall(r"^(?:PASS|FAIL) ", stdout, re.M))
         return f"killed: timed out after {RUN_TIMEOUT:.0f} s ({done} checks done)"
+    try:  # a suite that stopped early (FAIL_FAST) may leave a trainer it started in the background
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
     with open(exe + ".log", "w") as fh:
         fh.write(r.stdout + r.stderr)
@@ -187,6 +192,11 @@ def main():
     trees = {(m["id"] if m else "clean"): make_tree(work, m) for m in entries}
     port = int(os.environ.get("CLI_TEST_PORT", "29613"))
     envs = {key: dict(os.environ, CLI_TEST_PORT=str(port + i)) for i, key in enumerate(trees)}
+    # the shell suites of a mutant stop at its first failure (test/check.sh), unless FAIL_FAST=0; the
+    # unmutated tree always runs them whole
+    fail_fast = os.environ.get("FAIL_FAST", "1") if SUITE == "cli" else "0"
+    for key in envs:
+        envs[key]["FAIL_FAST"] = "0" if key == "clean" else fail_fast
     # builds: the clean tree's whole chain first, then every mutant's first program; a later program
     # only once the earlier ones passed. A run starts as soon as its build is done, overlapping the others.
     builder = cf.ThreadPoolExecutor(jobs)
