@@ -3,6 +3,10 @@
 # that s34_b.sh left unrun, now with FAIL_FAST (a mutant's suite stops at its first FAIL line; the unmutated tree
 # runs whole and must pass). Three runs at a time (nine time-sliced ones all timed out, s34_b.sh).
 #   bash dev/device_runs/s35_a.sh          (ONLY=... to run fewer)
+# First call (504 s): unmutated 250 + 16 passed; 11 killed; cli_gen_last_prompt_token_fed_twice and
+# cli_done_marker_not_atomic passed test_cli.sh and hit the deadline before durability. Second call, after the new
+# check greedy_generation_continues_a_memorised_window:
+#   ONLY=cli_gen_last_prompt_token_fed_twice,cli_done_marker_not_atomic bash dev/device_runs/s35_a.sh
 set -u
 for f in .debs/*.deb; do dpkg -x $f /tmp/cj; done
 export CPATH=/tmp/cj/usr/include LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu LD_LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu NCCL_NVLS_ENABLE=0
