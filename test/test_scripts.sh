@@ -178,27 +178,6 @@ for resume in 0 1; do
 done
 expect_error_cmd make_train_bad_resume "RESUME=2: 0 (start afresh) or 1" make -s --no-print-directory train RESUME=2 TRAIN_DIR="$TMP/mt"
 
-# --- run_synthetic.sh with the real trainer at a tiny size: run again after it finished, it keeps the runs
-# (it used to delete and retrain them) and reports the same accuracies from their final models; stopped by
-# SIGTERM (the trainer's test hook), it says so, and the same command resumes the run (-y 1) and finishes
-SYR=(timeout -s KILL 300 env BIN="$TS_BIN" SEL=1 LENGTHS=6)
-out1=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1)
-cp "$TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr_model.bin"
-out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^induction_s1: the finished run in $TMP/syr/induction_s1 is kept" &&
-   echo "$out" | grep -q "^copy_s1: the finished run in $TMP/syr/copy_s1 is kept" &&
-   cmp -s "$TMP/syr_model.bin" "$TMP/syr/induction_s1/model_00000002.bin" &&
-   [ "$(echo "$out1" | grep -E '^(==|induction_s1 L=)')" = "$(echo "$out" | grep -E '^(==|induction_s1 L=)')" ]; then ok "synthetic_finished_runs_kept"
-else bad "synthetic_finished_runs_kept" "rc $rc: $(echo "$out" | tail -n 2)"; fi
-expect_error_cmd synthetic_finished_run_other_seed "is a finished run of seed 1337, not SEED=5: give each seed its own out dir" \
-    "${SYR[@]}" SEED=5 bash scripts/run_synthetic.sh "$TMP/syr" 2 1
-out=$("${SYR[@]}" MAMBA_TEST_SIGTERM_STEP=1 bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^stopped during induction_s1; .*run the same command again to resume" && ! echo "$out" | grep -q "^=="; then
-    ok "synthetic_stop_reported"; else bad "synthetic_stop_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
-out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^== copy_s1" && grep -q "resuming from step 1" "$TMP/syr2/induction_s1.txt"; then ok "synthetic_resumes_after_stop"
-else bad "synthetic_resumes_after_stop" "rc $rc: $(echo "$out" | tail -n 1); $(grep -m1 resum "$TMP/syr2/induction_s1.txt")"; fi
-
 # --- run_synthetic.sh with a stand-in trainer (BIN): a failing length evaluation names the length and
 # passes on the trainer's error line; the lengths files are written fresh; every length measures
 # VAL_SEQS sequences (-m at batch 1: a synthetic val set is its first -m batches)
@@ -321,10 +300,38 @@ out=$(PATH="$TMP/rt/bin:$PATH" TEST_ONLY='^(gpu_fixtures|test_mamba_cu)$' bash "
 if [ "$rc" -eq 0 ] && [ "$(echo "$out" | tail -n 1)" = "3 passed, 0 failed" ] && [ -e "$TMP/rt/fixtures_written" ]; then ok "run_tests_only_gpu_fixtures_when_read"
 else bad "run_tests_only_gpu_fixtures_when_read" "rc $rc, mark $(ls "$TMP/rt/fixtures_written" 2>&1): $(echo "$out" | tail -n 1)"; fi
 
+# --- run_synthetic.sh with the real trainer at a tiny size: run again after it finished, it keeps the runs
+# (it used to delete and retrain them) and reports the same accuracies from their final models; stopped by
+# SIGTERM (the trainer's test hook), it says so, and the same command resumes the run (-y 1) and finishes
+# (the slowest checks before the harness's own, so placed after the quick ones: a mutant's suite stops at its
+# first failure, FAIL_FAST, and a mutant that the quick checks kill does not wait for these)
+SYR=(timeout -s KILL 300 env BIN="$TS_BIN" SEL=1 LENGTHS=6)
+out1=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1)
+cp "$TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr_model.bin"
+out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^induction_s1: the finished run in $TMP/syr/induction_s1 is kept" &&
+   echo "$out" | grep -q "^copy_s1: the finished run in $TMP/syr/copy_s1 is kept" &&
+   cmp -s "$TMP/syr_model.bin" "$TMP/syr/induction_s1/model_00000002.bin" &&
+   [ "$(echo "$out1" | grep -E '^(==|induction_s1 L=)')" = "$(echo "$out" | grep -E '^(==|induction_s1 L=)')" ]; then ok "synthetic_finished_runs_kept"
+else bad "synthetic_finished_runs_kept" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+expect_error_cmd synthetic_finished_run_other_seed "is a finished run of seed 1337, not SEED=5: give each seed its own out dir" \
+    "${SYR[@]}" SEED=5 bash scripts/run_synthetic.sh "$TMP/syr" 2 1
+out=$("${SYR[@]}" MAMBA_TEST_SIGTERM_STEP=1 bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^stopped during induction_s1; .*run the same command again to resume" && ! echo "$out" | grep -q "^=="; then
+    ok "synthetic_stop_reported"; else bad "synthetic_stop_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^== copy_s1" && grep -q "resuming from step 1" "$TMP/syr2/induction_s1.txt"; then ok "synthetic_resumes_after_stop"
+else bad "synthetic_resumes_after_stop" "rc $rc: $(echo "$out" | tail -n 1); $(grep -m1 resum "$TMP/syr2/induction_s1.txt")"; fi
+
 # --- dev/mutation/run_mutants.py end to end on the CPU suite: the unmutated tree passes both programs, a
 # planted bug the suite must catch (the backward ignoring the micro-step scale) is killed, and a mutant
-# whose text the code no longer holds is reported STALE and skipped
-if command -v python3 >/dev/null; then
+# whose text the code no longer holds is reported STALE and skipped.
+# SCRIPTS_SKIP_HARNESS_SELFTEST=1 skips this run and the next (minutes each): run_mutants.py sets it for
+# the mutants of its tools suite, which change the scripts and data tools, never the harness
+SKIP_HARNESS="SCRIPTS_SKIP_HARNESS_SELFTEST=1 (set for the mutants of run_mutants.py's tools suite)"
+if [ "${SCRIPTS_SKIP_HARNESS_SELFTEST:-0}" = 1 ]; then
+    echo "SKIP run_mutants_cpu_suite: $SKIP_HARNESS (not counted as passed)"
+elif command -v python3 >/dev/null; then
     python3 - "$TMP/mut.json" <<'PY'
 import json, sys
 ms = [m for m in json.load(open("dev/mutation/cpu_mutants.json")) if m["id"] == "cpu_loss_scale_ignored"]
@@ -345,7 +352,9 @@ fi
 # test_durability.sh; a sampler that ignores -sd is killed by sampling_follows_seed, where its suite stops
 # (FAIL_FAST), while the unmutated tree's runs whole. One run at a time: two
 # suites at once on CI's 2 cores took 397 s instead of 84 (their trainers' OpenMP threads contend)
-if command -v python3 >/dev/null; then
+if [ "${SCRIPTS_SKIP_HARNESS_SELFTEST:-0}" = 1 ]; then
+    echo "SKIP run_mutants_cli_suite: $SKIP_HARNESS (not counted as passed)"
+elif command -v python3 >/dev/null; then
     python3 - "$TMP/mut_cli.json" <<'PY'
 import json, sys
 ms = [m for m in json.load(open("dev/mutation/cpu_cli_mutants.json")) if m["id"] == "cpucli_sample_rng_ignores_seed"]

@@ -4,6 +4,7 @@ Mutation testing: do the tests notice a planted bug?
 
     python3 dev/mutation/run_mutants.py OUT_DIR MUTANTS.json [MUTANTS.json ...]            # the GPU suite
     SUITE=cpu python3 dev/mutation/run_mutants.py OUT_DIR MUTANTS.json [MUTANTS.json ...]  # the CPU suite
+    SUITE=tools RUN_JOBS=1 DEADLINE=3000 RUN_TIMEOUT=900 python3 dev/mutation/run_mutants.py OUT_DIR dev/mutation/tools_mutants.json
 
 Each mutant (a JSON list of {"id", "file", "old", "new", "why", "expect"}) replaces one exact
 substring, which must occur once, in its own copy of the tree (a mutant whose text the code no longer
@@ -18,19 +19,25 @@ A suite is a chain of test programs, each built in every copy and run in turn:
        bad input, checkpoints, bitwise resume, evaluation, generation), then its durability suite;
        the first build is `make` of train_mamba_cu (sm_90) and what the scripts run (needs a GPU).
        Each copy gets its own CLI_TEST_PORT, so copies running at once do not share a TCP port.
-       CLI_BIN=./train_mamba runs the CPU trainer's instead (no GPU needed).
+       CLI_BIN=./train_mamba runs the CPU trainer's instead (no GPU needed);
+  tools: the scripts and data tools (scripts/*.sh, scripts/plot_log.py, dev/data/*, test/run_tests.sh):
+       `make` of the CPU trainer, prepare_bytes, tokenize and the tinyshakespeare shards (no GPU needed),
+       then `bash test/test_tokenize.sh`, then `bash test/test_scripts.sh`. A mutant's test_scripts.sh
+       runs with SCRIPTS_SKIP_HARNESS_SELFTEST=1: its two end-to-end runs of this harness (several
+       minutes) test the harness, which no mutant of this suite touches; they print a SKIP line instead.
+       The unmutated tree runs them unless the caller's environment sets the switch itself.
 The first program of every copy is built up front, several builds at a time; a later one only
 where the earlier ones passed. A mutant is killed when a program prints a FAIL line, exits non-zero
 or times out; it survives when the whole chain passes. The unmutated tree runs first and must pass,
 else nothing else runs (with CLEAN_FIRST=0 it runs alongside, and no verdict counts unless it passed). Prints one line per mutant and a summary; OUT_DIR/results.json has the
 details, and each copy (under WORK) keeps its build and run logs.
-Environment: SUITE (gpu, cpu or cli, default gpu), JOBS (parallel builds, default the CPU count),
+Environment: SUITE (gpu, cpu, cli or tools, default gpu), JOBS (parallel builds, default the CPU count),
 RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), CLEAN_FIRST (0: the unmutated tree runs
 alongside the mutants, its pass still required for any verdict), DEADLINE (seconds from start after which no
 build or run starts, default 420; with RUN_TIMEOUT, the per-run limit, default 150, the whole stays
 under a 600 s device call), ONLY (comma-separated ids: run only those mutants), WORK (where the
-copies go, default /tmp/mutants_<suite>), FAIL_FAST (cli: 1, the default, stops a mutant's suite at its
-first FAIL line, so a killed mutant names one check; 0 runs it whole, to list every check that kills it).
+copies go, default /tmp/mutants_<suite>), FAIL_FAST (cli and tools: 1, the default, stops a mutant's suite at
+its first FAIL line, so a killed mutant names one check; 0 runs it whole, to list every check that kills it).
 """
 import concurrent.futures as cf
 import json
@@ -51,6 +58,8 @@ GCC = ["gcc", "-O3", "-march=native", "-Wall", "-Wextra", "-std=gnu11", "-fopenm
 CLI_BIN = os.environ.get("CLI_BIN", "./train_mamba_cu")  # (./train_mamba: the CPU trainer's CLI suite, no GPU needed)
 MAKE_CLI = ["make", "NVCC_FLAGS=" + " ".join(NVCC[1:]), CLI_BIN[2:], "train_mamba", "dev/data/prepare_bytes",
             "dev/data/tokenize", "data"]
+# the tools suite needs no GPU trainer: the scripts fall back to the CPU one without a GPU
+MAKE_TOOLS = ["make", "train_mamba", "dev/data/prepare_bytes", "dev/data/tokenize", "data"]
 SUITES = {
     "gpu": [("test_mamba_cu", NVCC + ["-o", "{exe}", "test/test_mamba.cu", "-lcublas", "-lcjson", "-lnccl"], None, True),
             ("test_mamba_cu_fp32", NVCC + ["-DENABLE_FP32", "-o", "{exe}", "test/test_mamba.cu", "-lcublas", "-lcjson", "-lnccl"], None, True)],
@@ -58,6 +67,8 @@ SUITES = {
             ("test_gradcheck", GCC + ["-DREAL_IS_DOUBLE", "-o", "{exe}", "test/test_gradcheck.c", "-lm", "-lcjson"], None, False)],
     "cli": [("test_cli", MAKE_CLI, ["env", "BIN=" + CLI_BIN, "bash", "test/test_cli.sh"], False),
             ("test_durability", ["true"], ["env", "BIN=" + CLI_BIN, "bash", "test/test_durability.sh"], False)],
+    "tools": [("test_tokenize", MAKE_TOOLS, ["bash", "test/test_tokenize.sh"], False),
+              ("test_scripts", ["true"], ["bash", "test/test_scripts.sh"], False)],
 }
 SUITE = os.environ.get("SUITE", "gpu")
 START = time.time()
@@ -172,7 +183,7 @@ def main():
             die(f"ONLY names mutants that are not in the lists: {', '.join(sorted(unknown))}")
         mutants = [m for m in mutants if m["id"] in only]
     if SUITE not in SUITES:
-        die(f"SUITE is {SUITE}: gpu, cpu or cli")
+        die(f"SUITE is {SUITE}: gpu, cpu, cli or tools")
     chain = SUITES[SUITE]
     names = [name for name, _, _, _ in chain]
     os.makedirs(out, exist_ok=True)
@@ -194,9 +205,13 @@ def main():
     envs = {key: dict(os.environ, CLI_TEST_PORT=str(port + i)) for i, key in enumerate(trees)}
     # the shell suites of a mutant stop at its first failure (test/check.sh), unless FAIL_FAST=0; the
     # unmutated tree always runs them whole
-    fail_fast = os.environ.get("FAIL_FAST", "1") if SUITE == "cli" else "0"
+    fail_fast = os.environ.get("FAIL_FAST", "1") if SUITE in ("cli", "tools") else "0"
     for key in envs:
         envs[key]["FAIL_FAST"] = "0" if key == "clean" else fail_fast
+        # test_scripts.sh's runs of this harness cost minutes per mutant and test only the harness, which
+        # the tools suite's mutants leave alone; the unmutated tree runs them (unless the caller skips them)
+        if SUITE == "tools" and key != "clean":
+            envs[key]["SCRIPTS_SKIP_HARNESS_SELFTEST"] = "1"
     # builds: the clean tree's whole chain first, then every mutant's first program; a later program
     # only once the earlier ones passed. A run starts as soon as its build is done, overlapping the others.
     builder = cf.ThreadPoolExecutor(jobs)
