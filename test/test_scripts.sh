@@ -338,7 +338,9 @@ ms = [m for m in json.load(open("dev/mutation/cpu_mutants.json")) if m["id"] == 
 ms.append({"id": "gone", "file": "train_mamba.c", "old": "a text train_mamba.c does not hold", "new": "x"})
 json.dump(ms, open(sys.argv[1], "w"))
 PY
-    out=$(SUITE=cpu WORK="$TMP/mut_work" DEADLINE=1200 timeout -s KILL 1500 python3 dev/mutation/run_mutants.py "$TMP/mut_out" "$TMP/mut.json" 2>&1); rc=$?
+    # (the settings of a harness this suite runs under are not this run's: ONLY names its mutants, FAIL_FAST is
+    # 0 for its unmutated tree)
+    out=$(env -u ONLY -u FAIL_FAST -u CLEAN_FIRST SUITE=cpu WORK="$TMP/mut_work" DEADLINE=1200 timeout -s KILL 1500 python3 dev/mutation/run_mutants.py "$TMP/mut_out" "$TMP/mut.json" 2>&1); rc=$?
     if [ $rc -eq 0 ] && echo "$out" | grep -q "^clean: test_mamba pass; test_gradcheck pass" &&
        echo "$out" | grep -q "^KILLED   cpu_loss_scale_ignored: test_mamba killed: .*grad_accumulation" &&
        echo "$out" | grep -q "^STALE    gone: " && echo "$out" | grep -q "^1 killed, 0 survived, 0 other" && [ -s "$TMP/mut_out/results.json" ]
@@ -360,7 +362,7 @@ import json, sys
 ms = [m for m in json.load(open("dev/mutation/cpu_cli_mutants.json")) if m["id"] == "cpucli_sample_rng_ignores_seed"]
 json.dump(ms, open(sys.argv[1], "w"))
 PY
-    out=$(SUITE=cli CLI_BIN=./train_mamba RUN_JOBS=1 WORK="$TMP/mut_cli_work" DEADLINE=1200 RUN_TIMEOUT=900 \
+    out=$(env -u ONLY -u FAIL_FAST -u CLEAN_FIRST SUITE=cli CLI_BIN=./train_mamba RUN_JOBS=1 WORK="$TMP/mut_cli_work" DEADLINE=1200 RUN_TIMEOUT=900 \
           timeout -s KILL 1500 python3 dev/mutation/run_mutants.py "$TMP/mut_cli_out" "$TMP/mut_cli.json" 2>&1); rc=$?
     if [ $rc -eq 0 ] && echo "$out" | grep -q "^clean: test_cli pass; test_durability pass" &&
        echo "$out" | grep -q "^KILLED   cpucli_sample_rng_ignores_seed: test_cli killed: 1 FAIL: sampling_follows_seed" &&
