@@ -248,6 +248,8 @@ expect_error_cmd synthetic_bad_copy_l "COPY_L must be a whole number from 16 to 
 LOG="$TMP/ts/main.log"
 expect_error_cmd plot_missing_log "'$TMP/no_such.log': no such file" python3 scripts/plot_log.py "$TMP/p.png" "$TMP/no_such.log"
 expect_error_cmd plot_missing_output_dir "output directory '$TMP/no_dir' does not exist" python3 scripts/plot_log.py "$TMP/no_dir/p.png" "$LOG"
+# a log given as label=path: the path after the last '=' is the file read (the error names it, not the label)
+expect_error_cmd plot_label_missing_log "'$TMP/no_such.log': no such file" python3 scripts/plot_log.py "$TMP/p.png" "run=a=$TMP/no_such.log"
 printf 'not a log\n' > "$TMP/empty.log"
 expect_error_cmd plot_no_log_lines "no log lines" python3 scripts/plot_log.py "$TMP/p.png" "$TMP/empty.log"
 if [ -e "$TMP/p.png" ]; then bad "plot_errors_write_nothing" "$TMP/p.png written"; else ok "plot_errors_write_nothing"; fi
@@ -299,6 +301,18 @@ else bad "run_tests_only_no_unused_gpu_fixtures" "rc $rc, mark $(ls "$TMP/rt/fix
 out=$(PATH="$TMP/rt/bin:$PATH" TEST_ONLY='^(gpu_fixtures|test_mamba_cu)$' bash "$TMP/rt/test/run_tests.sh" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && [ "$(echo "$out" | tail -n 1)" = "3 passed, 0 failed" ] && [ -e "$TMP/rt/fixtures_written" ]; then ok "run_tests_only_gpu_fixtures_when_read"
 else bad "run_tests_only_gpu_fixtures_when_read" "rc $rc, mark $(ls "$TMP/rt/fixtures_written" 2>&1): $(echo "$out" | tail -n 1)"; fi
+
+# a suite that exits non-zero after "N passed, 0 failed", and one that stops before its summary line, count as
+# a failure each, and the runner exits non-zero (stand-ins in a scratch tree of their own)
+mkdir -p "$TMP/rt2/test"
+cp test/run_tests.sh "$TMP/rt2/test/"
+printf '#!/bin/sh\necho "2 passed, 0 failed"; exit 3\n' > "$TMP/rt2/test_io"
+printf '#!/bin/sh\necho "PASS first"; exit 2\n' > "$TMP/rt2/test_bpe"
+chmod +x "$TMP/rt2/test_io" "$TMP/rt2/test_bpe"
+out=$(TEST_ONLY='^test_(io|bpe)$' bash "$TMP/rt2/test/run_tests.sh" 2>&1); rc=$?
+if [ "$rc" -ne 0 ] && [ "$(echo "$out" | tail -n 1)" = "2 passed, 2 failed" ] && echo "$out" | grep -q "^FAIL test_io: exit code 3" &&
+   echo "$out" | grep -q "^FAIL test_bpe: exited 2 without a summary line"; then ok "run_tests_exit_code_and_missing_summary_count"
+else bad "run_tests_exit_code_and_missing_summary_count" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 
 # --- run_synthetic.sh with the real trainer at a tiny size: run again after it finished, it keeps the runs
 # (it used to delete and retrain them) and reports the same accuracies from their final models; stopped by

@@ -235,6 +235,9 @@ expect_error shard_size "tokens per shard must be in" -t "$TJ" -o "$TMP/x" -s 0 
 expect_error not_a_number "expected an integer, got .two." -t "$TJ" -o "$TMP/x" -n two "$TXT"
 expect_error unknown_flag "unknown flag -q" -t "$TJ" -q 1 -o "$TMP/x" "$TXT"
 expect_error stale_shards "ref_train_000000.bin' exists" -t "$TJ" -o "$TMP/ref" "$TXT"
+# an old val shard without train shards (those deleted to encode again) would join the new val glob as well
+cp "$TMP/ref_val_000000.bin" "$TMP/stale_val_000003.bin"
+expect_error stale_val_shards "stale_val_000003.bin' exists" -t "$TJ" -o "$TMP/stale" "$TXT"
 expect_error val_without_cut "the val split got no tokens" -t "$TJ" -o "$TMP/x" "$TMP/oneline.txt"
 # (an empty input is "no text", below; here the only document starts in the val split: 20 blank lines first)
 { printf '\n%.0s' $(seq 20); printf '{"text": "a"}\n'; } > "$TMP/late_doc.jsonl"
@@ -302,6 +305,13 @@ unchanged() {
     else bad "$1" "outputs in $3 changed or .tmp left: $(cd "$3" && md5sum -c --quiet "$2" 2>&1 | head -2) $left"; fi
 }
 sums() { (cd "$1" && md5sum -- *) > "$2"; }
+# byte_shard_is <shard> <source> <first byte> <count>: the shard holds exactly those bytes of the source, each
+# byte its own token, and its header says <count> tokens (a split one byte off fails here, not in training)
+byte_shard_is() {
+    [ "$(od -A n -t d4 --endian=little -j 8 -N 4 "$1" | tr -d ' ')" = "$4" ] &&
+    cmp -s <(tail -c +1025 "$1" | od -A n -v -t u2 --endian=little | tr -s ' \n' '\n' | grep .) \
+           <(tail -c +"$(($3 + 1))" "$2" | head -c "$4" | od -A n -v -t u1 | tr -s ' \n' '\n' | grep .)
+}
 
 # --- tokenize: no text at all is an error, also with -v 0 (it wrote a shard holding only the
 # end-of-text token); one empty document among others is still a document
@@ -378,6 +388,21 @@ if [ -x "$PB" ]; then
 else
     echo "SKIP prepare_bytes output checks: $PB not built (not counted as passed)"
 fi
+# --- the split of both byte-level tools is nanoGPT's int(n * 0.9), which the sizes above (5,000 and 130,000
+# bytes) cannot tell from rounding: at 1,001 bytes 900 train bytes, the other 101 val
+head -c 1001 "$TXT" > "$OS/odd.txt"
+if [ -x "$PB" ]; then
+    if "$PB" "$OS/odd.txt" "$OS/odd_t.bin" "$OS/odd_v.bin" > /dev/null 2> "$TMP/err" &&
+       byte_shard_is "$OS/odd_t.bin" "$OS/odd.txt" 0 900 && byte_shard_is "$OS/odd_v.bin" "$OS/odd.txt" 900 101; then ok "prepare_bytes_split_truncates"
+    else bad "prepare_bytes_split_truncates" "$(cat "$TMP/err") train/val headers: $(for f in "$OS"/odd_{t,v}.bin; do od -A n -t d4 -j 8 -N 4 "$f"; done 2>&1 | tr -s ' \n' ' ')"; fi
+fi
+if command -v python3 > /dev/null; then
+    mkdir -p "$OS/ts_odd"; cp "$TS_PY" "$OS/ts_odd/tinyshakespeare.py"; cp "$OS/odd.txt" "$OS/ts_odd/tinyshakespeare.txt"
+    TSO=$OS/ts_odd/tinyshakespeare
+    if python3 "$OS/ts_odd/tinyshakespeare.py" > /dev/null 2> "$TMP/err" && byte_shard_is "$TSO/tiny_shakespeare_train.bin" "$OS/odd.txt" 0 900 &&
+       byte_shard_is "$TSO/tiny_shakespeare_val.bin" "$OS/odd.txt" 900 101; then ok "tinyshakespeare_py_split_truncates"
+    else bad "tinyshakespeare_py_split_truncates" "$(cat "$TMP/err")"; fi
+fi
 
 if command -v python3 > /dev/null; then
     # --- tinyshakespeare.py (a copy beside a stand-in text, small.txt then big.txt: it reads the text next to itself)
@@ -438,6 +463,15 @@ PYEOF
     E8=$OS/e8/out
     if python3 "$ENWIK8_PY" "$OS/e8/stored.zip" --allow-any-size -o "$E8" > /dev/null 2> "$TMP/err" && [ -f "$E8/enwik8_source.txt" ]; then
         sums "$E8" "$OS/e8.sums"
+        # the standard split: the first 90% of the bytes, the next 5%, the last 5%, in order; the record's md5
+        # is that of the bytes split (the one compared with enwik8's published md5)
+        n8=$(wc -c < "$OS/e8/enwik8")
+        if byte_shard_is "$E8/enwik8_train.bin" "$OS/e8/enwik8" 0 $((n8 * 90 / 100)) &&
+           byte_shard_is "$E8/enwik8_val.bin" "$OS/e8/enwik8" $((n8 * 90 / 100)) $((n8 * 5 / 100)) &&
+           byte_shard_is "$E8/enwik8_test.bin" "$OS/e8/enwik8" $((n8 * 95 / 100)) $((n8 - n8 * 95 / 100)); then ok "enwik8_standard_split"
+        else bad "enwik8_standard_split" "headers: $(for f in "$E8"/enwik8_{train,val,test}.bin; do od -A n -t d4 -j 8 -N 4 "$f"; done | tr -s ' \n' ' ')of $n8 bytes"; fi
+        if grep -qx "content_md5 $(md5sum < "$OS/e8/enwik8" | cut -d ' ' -f 1)" "$E8/enwik8_source.txt"; then ok "enwik8_record_md5_of_the_bytes"
+        else bad "enwik8_record_md5_of_the_bytes" "$(grep content_md5 "$E8/enwik8_source.txt") vs $(md5sum < "$OS/e8/enwik8")"; fi
         expect_error_cmd enwik8_corrupt_zip_stored "stored_bad.zip': expected an intact zip member 'enwik8', found a damaged one: Bad CRC-32" \
             python3 "$ENWIK8_PY" "$OS/e8/stored_bad.zip" --allow-any-size -o "$E8"
         unchanged enwik8_corrupt_zip_stored_keeps_all "$OS/e8.sums" "$E8"
