@@ -309,7 +309,7 @@ sums() { (cd "$1" && md5sum -- *) > "$2"; }
 # byte its own token, and its header says <count> tokens (a split one byte off fails here, not in training)
 byte_shard_is() {
     [ "$(od -A n -t d4 --endian=little -j 8 -N 4 "$1" | tr -d ' ')" = "$4" ] &&
-    cmp -s <(tail -c +1025 "$1" | od -A n -v -t u2 --endian=little | tr -s ' \n' '\n' | grep .) \
+    cmp -s <(payload "$1" | od -A n -v -t u2 --endian=little | tr -s ' \n' '\n' | grep .) \
            <(tail -c +"$(($3 + 1))" "$2" | head -c "$4" | od -A n -v -t u1 | tr -s ' \n' '\n' | grep .)
 }
 
