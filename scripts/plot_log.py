@@ -98,9 +98,16 @@ def main():
     if args.title:
         fig.suptitle(args.title)
     fig.tight_layout()
+    # written next to the target, then renamed over it: an interrupted or failed write leaves no
+    # half-written image, and an earlier image of the same name stays whole
+    fmt = os.path.splitext(args.out)[1][1:].lower() or matplotlib.rcParams["savefig.format"]  # no extension: png
+    tmp = os.path.join(out_dir, f".{os.path.basename(args.out)}.tmp{os.getpid()}")
     try:
-        fig.savefig(args.out, dpi=110)
+        fig.savefig(tmp, dpi=110, format=fmt)
+        os.replace(tmp, args.out)
     except (OSError, ValueError) as e:  # unwritable, or an extension matplotlib has no writer for
+        if os.path.exists(tmp):
+            os.remove(tmp)
         fail(f"'{args.out}': {e}")
     print(f"wrote {args.out}")
 

@@ -262,8 +262,35 @@ if python3 -c "import matplotlib" 2>/dev/null; then
     if grep -q "val token accuracy (all positions)" "$TMP/lm.svg" 2>/dev/null && ! grep -q "answer positions" "$TMP/lm.svg" &&
        grep -q "val token accuracy (answer positions)" "$TMP/syn.svg" 2>/dev/null; then ok "plot_accuracy_label_by_run"
     else bad "plot_accuracy_label_by_run" "$(grep -o 'val token accuracy[^<]*' "$TMP/lm.svg" "$TMP/syn.svg" 2>&1)"; fi
+    # runs of both kinds in one plot: the accuracy axis names no positions, each legend entry names its
+    # own; a label given as label=path names the run, else its directory does
+    MATPLOTLIBRC="$TMP/mplrc" python3 scripts/plot_log.py "$TMP/mix.svg" "my=run=$LOG" "$TMP/induction_s1/main.log" > /dev/null 2>&1
+    legend=$(grep -o '>[^<>]*</text>' "$TMP/mix.svg" 2>/dev/null | sed 's/^>//; s/<\/text>$//' | tr '\n' '|')
+    if (for want in "my=run train" "my=run val" "induction_s1 val" "my=run (all positions)" \
+                    "induction_s1 (answer positions)" "val token accuracy"; do
+           echo "|$legend" | grep -qF "|$want|" || exit 1
+        done); then
+        ok "plot_legend_names_runs_and_positions"
+    else bad "plot_legend_names_runs_and_positions" "$legend"; fi
+    # a PNG by its extension and by default (no extension); nothing but the image left in the directory
+    mkdir -p "$TMP/plots"
+    python3 scripts/plot_log.py "$TMP/plots/a.png" "$LOG" > /dev/null 2>&1
+    python3 scripts/plot_log.py "$TMP/plots/b" "$LOG" > /dev/null 2>&1
+    if [ "$(head -c 8 "$TMP/plots/a.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+       [ "$(head -c 8 "$TMP/plots/b" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+       [ "$(ls -A "$TMP/plots" | tr '\n' ' ')" = "a.png b " ]; then ok "plot_writes_png"
+    else bad "plot_writes_png" "$(ls -A "$TMP/plots" | tr '\n' ' ')"; fi
+    # a format matplotlib cannot write: a one-line error, the earlier file of that name untouched, no temp file
+    echo "earlier" > "$TMP/plots/c.xyz"
+    expect_error_cmd plot_unknown_format "'$TMP/plots/c.xyz': Format 'xyz' is not supported" python3 scripts/plot_log.py "$TMP/plots/c.xyz" "$LOG"
+    if [ "$(cat "$TMP/plots/c.xyz")" = earlier ] && [ "$(ls -A "$TMP/plots" | tr '\n' ' ')" = "a.png b c.xyz " ]; then
+        ok "plot_failed_write_keeps_earlier_file"
+    else bad "plot_failed_write_keeps_earlier_file" "$(ls -A "$TMP/plots" | tr '\n' ' ')"; fi
 else
-    echo "SKIP plot_accuracy_label_by_run: matplotlib is not installed (not counted as passed)"
+    for name in plot_accuracy_label_by_run plot_legend_names_runs_and_positions plot_writes_png plot_unknown_format \
+                plot_failed_write_keeps_earlier_file; do
+        echo "SKIP $name: matplotlib is not installed (not counted as passed)"
+    done
 fi
 
 # --- test/run_tests.sh's TEST_ONLY: only the suites whose names match run; the others are reported as
