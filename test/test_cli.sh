@@ -216,6 +216,28 @@ if command -v python3 > /dev/null; then
     expect_error_cmd tinyshakespeare_py_argument "takes no arguments" python3 dev/data/tinyshakespeare.py out.bin
     # the benchmarks' random-shard tool: a non-integer argument is one error line, not a Python traceback
     expect_error_cmd random_shard_non_integer "must be integers" python3 dev/data/random_shard.py "$TMP/r.bin" 256 many
+    # ... its shard: the header (magic, version 1, the count) and 2 bytes a token, ids 0..vocab-1 and each of them
+    # (5000 draws of 256), which the trainer reads; the same seed the same tokens (no seed is seed 0), another seed others
+    rs=dev/data/random_shard.py
+    python3 $rs "$TMP/rs1.bin" 256 5000 1 > /dev/null; rc1=$?
+    python3 $rs "$TMP/rs1b.bin" 256 5000 1 > /dev/null; python3 $rs "$TMP/rs2.bin" 256 5000 2 > /dev/null
+    python3 $rs "$TMP/rs0.bin" 256 5000 0 > /dev/null; python3 $rs "$TMP/rs0b.bin" 256 5000 > /dev/null
+    hdr=$(od -A n -t d4 -N 12 "$TMP/rs1.bin" | xargs)
+    ids=$(od -A n -v -t u2 -j 1024 "$TMP/rs1.bin" | tr -s ' ' '\n' | grep . | sort -n -u | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print NR, lo, hi }')
+    if [ $rc1 -eq 0 ] && [ "$hdr" = "20240520 1 5000" ] && [ "$(stat -c %s "$TMP/rs1.bin")" -eq 11024 ] && [ "$ids" = "256 0 255" ]; then
+        ok "random_shard_header_and_ids"
+    else bad "random_shard_header_and_ids" "rc $rc1, header '$hdr', $(stat -c %s "$TMP/rs1.bin" 2>&1) bytes, distinct ids, lowest, highest: $ids"; fi
+    out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -j "$TMP/rs1.bin" 2>&1)
+    if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9]+\.[0-9]+$'; then ok "random_shard_read_by_trainer"
+    else bad "random_shard_read_by_trainer" "$(echo "$out" | tail -n 1)"; fi
+    if cmp -s "$TMP/rs1.bin" "$TMP/rs1b.bin" && cmp -s "$TMP/rs0.bin" "$TMP/rs0b.bin" && [ -f "$TMP/rs2.bin" ] && ! cmp -s "$TMP/rs1.bin" "$TMP/rs2.bin"
+    then ok "random_shard_follows_seed"; else bad "random_shard_follows_seed" "seed 1 twice, seed 0 and none, seeds 1 and 2: $(cksum "$TMP"/rs[012]*.bin | tr '\n' ' ')"; fi
+    # every uint16 id: vocab 65536 is taken (ids of 32768 and up included), 65537 refused
+    python3 $rs "$TMP/rs64k.bin" 65536 20000 3 > /dev/null; rc1=$?
+    ids=$(od -A n -v -t u2 -j 1024 "$TMP/rs64k.bin" 2>/dev/null | tr -s ' ' '\n' | grep . | sort -n -u | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo, hi }')
+    if [ $rc1 -eq 0 ] && [ "${ids% *}" -lt 100 ] 2>/dev/null && [ "${ids#* }" -gt 65400 ] 2>/dev/null; then ok "random_shard_vocab_65536"
+    else bad "random_shard_vocab_65536" "rc $rc1, lowest and highest id: $ids"; fi
+    expect_error_cmd random_shard_vocab_65537 "vocab must be in (0, 65536]" python3 $rs "$TMP/r.bin" 65537 10
 fi
 # a shard with a token outside the model's vocabulary
 # (perl, which Debian always has: the header of 256 int32, then 800 uint16 tokens)
@@ -676,12 +698,20 @@ if [ "$CPU" = 1 ]; then
     else
         bad "run_pretrain_script" "$(echo "$out" | tail -n 3)"
     fi
+    # ... its 10 rates: warmup 1 step to 3e-3, then the cosine over the other 9 towards 1e-5 (-q 1e-5 / 3e-3, reached
+    # after the last step), computed here as in cosine_schedule_in_log
+    got=$(grep -o ' lr:[^ ]*' "$TMP/pt/out/main.log" | cut -d: -f2 | tr '\n' ' ')
+    if [ "$(echo $got | wc -w)" -eq 10 ] && echo $got | tr ' ' '\n' | awk '
+        { i = NR - 1; if (i < 1) want = 3e-3; else want = 1e-5 + 0.5 * (1 + cos(3.141592653589793 * (i - 1) / 9)) * (3e-3 - 1e-5)
+          d = $1 - want; if (d < 0) d = -d; if (d > 1e-5 * want) bad = 1 } END { exit bad }'; then ok "run_pretrain_paper_schedule"
+    else bad "run_pretrain_paper_schedule" "$got"; fi
     out=$("${P[@]}" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_a.txt" "$TMP/pt_b.txt" 2>&1)
     if echo "$out" | grep -q "using the existing shards" && echo "$out" | grep -q "resuming from step 10"; then ok "run_pretrain_resumes"
     else bad "run_pretrain_resumes" "$(echo "$out" | tail -n 3)"; fi
-    printf '{"text": "First document.\\nIt has two lines."}\n{"text": "Second one."}\n' > "$TMP/pt_c.jsonl"
-    for i in $(seq 1 400); do echo "{\"text\": \"$(sed -n "${i}p" dev/data/tinyshakespeare.txt | tr -d '"\\')\"}"; done >> "$TMP/pt_c.jsonl"
-    out=$(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=1 SAMPLE_EVERY=0 VAL_FRACTION=0.1 JSONL=text \
+    # (the field JSONL names: "body" here, not the header's example "text")
+    printf '{"body": "First document.\\nIt has two lines."}\n{"body": "Second one."}\n' > "$TMP/pt_c.jsonl"
+    for i in $(seq 1 400); do echo "{\"body\": \"$(sed -n "${i}p" dev/data/tinyshakespeare.txt | tr -d '"\\')\"}"; done >> "$TMP/pt_c.jsonl"
+    out=$(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=1 SAMPLE_EVERY=0 VAL_FRACTION=0.1 JSONL=body \
           DATA="$TMP/pt/jl" OUT="$TMP/pt/jout" EXTRA="-nt 2 -m 1" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_c.jsonl" 2>&1)
     if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9.]+ after 2 steps' && echo "$out" | grep -q "402 document(s)"; then ok "run_pretrain_jsonl"
     else bad "run_pretrain_jsonl" "$(echo "$out" | tail -n 3)"; fi
@@ -703,6 +733,15 @@ if [ "$CPU" = 1 ]; then
     if [ "$rc" -eq 0 ] && tail -n 1 "$TMP/pt_sig.out" | grep -q "^stopped by signal 2 after step [0-9]* of 100000 .*run the same command again" &&
        ls "$TMP/pt/sig"/DONE_* > /dev/null 2>&1; then ok "run_pretrain_ctrl_c_checkpoints"
     else bad "run_pretrain_ctrl_c_checkpoints" "${NOT_READY}rc $rc: $(tail -n 2 "$TMP/pt_sig.out")"; fi
+    # ... then the same command with a TOKENS two steps past the stop resumes and finishes: it reports "done:", not the
+    # earlier run's stop, which run.out still holds
+    stop=$(tail -n 1 "$TMP/pt_sig.out" | sed -n 's/^stopped by signal 2 after step \([0-9]*\) of .*/\1/p')
+    out=$(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=$(( (${stop:-0} + 2) * 128 )) VAL_EVERY=0 SAMPLE_EVERY=0 \
+          DATA="$TMP/pt/corpus" OUT="$TMP/pt/sig" EXTRA="-nt 2" bash scripts/run_pretrain.sh "$TKJ" 2>&1); rc=$?
+    if [ -n "$stop" ] && [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step $stop\b" &&
+       echo "$out" | tail -n 1 | grep -q "^done: val loss ? after $((stop + 2)) steps" && grep -q "^stopped by signal 2" "$TMP/pt/sig/run.out"
+    then ok "run_pretrain_finishes_after_a_stop"
+    else bad "run_pretrain_finishes_after_a_stop" "stopped at '$stop', rc $rc: $(echo "$out" | tail -n 2)"; fi
     # a trainer error is passed on with its line (a model vocabulary below the tokenizer's: the shards' ids are
     # out of range), not as a bare exit code with advice to resume
     expect_error_cmd run_pretrain_trainer_error "the trainer exited with 1 .*token .* has id 2[5-6][0-9], expected < vocab_size 256" \
@@ -721,6 +760,15 @@ if [ "$CPU" = 1 ]; then
     if [ $rc -ne 0 ] && echo "$out" | grep -q "^note: the default BATCH_TOKENS 524288 .*using 524256" &&
        echo "$out" | grep -q "^error: TOKENS 1000 is less than one step of BATCH_TOKENS 524256"; then ok "run_pretrain_default_batch_rounded"
     else bad "run_pretrain_default_batch_rounded" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+    # ... to the nearest multiple, up or down (5 * 32: 524320, not 524160), and a run long enough that GPT-3's 375M warmup
+    # tokens stay below 10% of the steps takes them in whole steps, rounded up (715.2: 716); the plan line says so,
+    # then the trainer refuses the unknown flag of EXTRA (nothing trains)
+    out=$(timeout 120 env GPUS=1 MODEL=d32:l2:v270 MICRO_B=5 T=32 TOKENS=$((7160 * 524320)) DATA="$TMP/pt/corpus" OUT="$TMP/pt/plan" \
+          EXTRA="-zz 1" bash scripts/run_pretrain.sh "$TKJ" 2>&1); rc=$?
+    if [ $rc -ne 0 ] && echo "$out" | grep -q "^note: the default BATCH_TOKENS 524288 .*using 524320" &&
+       echo "$out" | grep -q "^pretraining .*: 7160 steps of 524320 tokens .*, peak LR 3e-3, warmup 716 steps," &&
+       echo "$out" | grep -q "^error: the trainer exited with 1 (unknown flag '-zz'"; then ok "run_pretrain_batch_rounded_up_and_warmup_tokens"
+    else bad "run_pretrain_batch_rounded_up_and_warmup_tokens" "rc $rc: $(echo "$out" | grep -E '^(note|pretraining|error)' | tr '\n' ' ')"; fi
     expect_error_cmd run_pretrain_no_shards "give the text files" env MODEL=d32:l2:v270 DATA="$TMP/pt/none" bash scripts/run_pretrain.sh "$TKJ"
     expect_error_cmd run_pretrain_missing_tokenizer "no tokenizer file" bash scripts/run_pretrain.sh "$TMP/none.json"
 fi
