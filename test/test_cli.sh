@@ -216,6 +216,7 @@ if command -v python3 > /dev/null; then
     expect_error_cmd tinyshakespeare_py_argument "takes no arguments" python3 dev/data/tinyshakespeare.py out.bin
     # the benchmarks' random-shard tool: a non-integer argument is one error line, not a Python traceback
     expect_error_cmd random_shard_non_integer "must be integers" python3 dev/data/random_shard.py "$TMP/r.bin" 256 many
+    expect_error_cmd random_shard_count_past_int32 "at most 2147483647 tokens .* got 3000000000" python3 dev/data/random_shard.py "$TMP/r.bin" 256 3000000000
     # ... its shard: the header (magic, version 1, the count) and 2 bytes a token, ids 0..vocab-1 and each of them
     # (5000 draws of 256), which the trainer reads; the same seed the same tokens (no seed is seed 0), another seed others
     rs=dev/data/random_shard.py

@@ -20,6 +20,8 @@ def main():
         sys.exit("error: vocab size, number of tokens and seed must be integers")
     if not (0 < vocab <= 65536) or n <= 0:
         sys.exit("error: vocab must be in (0, 65536] and the token count positive")
+    if n > 2**31 - 1:  # the header's count is an int32 (doc/formats.md)
+        sys.exit(f"error: a shard holds at most 2147483647 tokens (its header's count is an int32), got {n}")
     rng = random.Random(seed)
     header = array("i", [0] * 256)
     header[0], header[1], header[2] = 20240520, 1, n
