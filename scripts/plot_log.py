@@ -4,7 +4,8 @@ Loss and accuracy curves from main.log files (llm.c's line format, see doc/forma
     python3 scripts/plot_log.py out.png run1/main.log [label=run2/main.log ...] [--title TEXT]
                                 [--accuracy auto|all|answers]
 
-A run is named by its directory, or by the label before '=' when one is given.
+A run is named by its directory, or by the label before '=' when one is given. The image's format
+follows out's extension (png, pdf, svg, ...); without one it is a PNG under the name given.
 
 Train loss (s:<step> trl:<x>), val loss (tel) and val accuracy (tea, when present) per run.
 The trainer's accuracy counts the positions that have a target: every position of a language
@@ -98,17 +99,18 @@ def main():
     if args.title:
         fig.suptitle(args.title)
     fig.tight_layout()
-    # written next to the target, then renamed over it: an interrupted or failed write leaves no
-    # half-written image, and an earlier image of the same name stays whole
-    fmt = os.path.splitext(args.out)[1][1:].lower() or matplotlib.rcParams["savefig.format"]  # no extension: png
+    # written next to the target, then renamed over it: a failed or interrupted run of this script leaves
+    # no half-written image, and an earlier image of the same name stays whole
+    fmt = os.path.splitext(args.out)[1][1:].lower() or "png"  # no extension: a PNG under the name given
     tmp = os.path.join(out_dir, f".{os.path.basename(args.out)}.tmp{os.getpid()}")
     try:
         fig.savefig(tmp, dpi=110, format=fmt)
         os.replace(tmp, args.out)
     except (OSError, ValueError) as e:  # unwritable, or an extension matplotlib has no writer for
+        fail(f"'{args.out}': {e}")
+    finally:  # also on Ctrl-C: no temporary file left behind
         if os.path.exists(tmp):
             os.remove(tmp)
-        fail(f"'{args.out}': {e}")
     print(f"wrote {args.out}")
 
 

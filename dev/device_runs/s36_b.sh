@@ -1,8 +1,10 @@
 #!/bin/bash
 # 2026-12-03 (thirty-fifth session in doc/perf.md), nvidia-h200: the scan backward's (dB, dC) partials summed by
 # reducer blocks in the grid's spare slots while the workers run (tagged partials, llmc/cuda/scan.cuh), against
-# the reduction kernel after the backward (dev/device_runs/s36_base: a copy of main 3b31273's llmc/, dev/cuda/ and
-# trainer, not committed). The code under test is on branch next/scan-bwd-tagged-reducers (doc/perf.md).
+# the reduction kernel after the backward. Run it from a checkout of branch next/scan-bwd-tagged-reducers (the code
+# under test; on main "new" is main), with the base tree filled in first:
+#   mkdir -p dev/device_runs/s36_base && git archive 3b31273 llmc dev/cuda train_mamba.cu dataloader.h tokenizer.h |
+#       tar -x -C dev/device_runs/s36_base
 #   1. the backward playground (0 17), both trees, two rounds: checks and timings;
 #   2. the trainer, both trees: 130m B=8 T=2048 and d384:l8:v256 B=32 T=1024 at -r 0, 30 steps, two rounds;
 #   3. the fp32 playground (the trainer's header in an fp32 build);
@@ -20,7 +22,7 @@ BASE=dev/device_runs/s36_base
 (cd dev/cuda && nvcc $ARCH -o /tmp/ssfp32 selective_scan_fp32.cu) > $OUT/build_fp32.log 2>&1 &
 nvcc $ARCH --threads 0 -o /tmp/tm_new train_mamba.cu -lcublas -lcjson -lnccl > $OUT/build_tm_new.log 2>&1 &
 (cd $BASE && nvcc $ARCH --threads 0 -o /tmp/tm_base train_mamba.cu -lcublas -lcjson -lnccl) > $OUT/build_tm_base.log 2>&1 &
-nvcc $ARCH --threads 0 -DSCAN_REDUCERS_OVERRIDE=0 -o /tmp/tm_new0 train_mamba.cu -lcublas -lcjson -lnccl > /tmp/build_tm_new0.log 2>&1 &
+nvcc $ARCH --threads 0 -DSCAN_REDUCERS_OVERRIDE=0 -o /tmp/tm_new0 train_mamba.cu -lcublas -lcjson -lnccl > $OUT/build_tm_new0.log 2>&1 &
 python3 dev/data/random_shard.py /tmp/v50280.bin 50280 4000000 1 > /dev/null
 python3 dev/data/random_shard.py /tmp/v256.bin 256 4000000 2 > /dev/null
 wait
