@@ -220,11 +220,14 @@ if command -v python3 > /dev/null; then
     # ... its shard: the header (magic, version 1, the count) and 2 bytes a token, ids 0..vocab-1 and each of them
     # (5000 draws of 256), which the trainer reads; the same seed the same tokens (no seed is seed 0), another seed others
     rs=dev/data/random_shard.py
+    shard_ids() { # a shard's distinct token ids: how many, the lowest, the highest
+        od -A n -v -t u2 -j 1024 "$1" 2>/dev/null | tr -s ' ' '\n' | grep . | sort -n -u | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print NR, lo, hi }'
+    }
     python3 $rs "$TMP/rs1.bin" 256 5000 1 > /dev/null; rc1=$?
     python3 $rs "$TMP/rs1b.bin" 256 5000 1 > /dev/null; python3 $rs "$TMP/rs2.bin" 256 5000 2 > /dev/null
     python3 $rs "$TMP/rs0.bin" 256 5000 0 > /dev/null; python3 $rs "$TMP/rs0b.bin" 256 5000 > /dev/null
     hdr=$(od -A n -t d4 -N 12 "$TMP/rs1.bin" | xargs)
-    ids=$(od -A n -v -t u2 -j 1024 "$TMP/rs1.bin" | tr -s ' ' '\n' | grep . | sort -n -u | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print NR, lo, hi }')
+    ids=$(shard_ids "$TMP/rs1.bin")
     if [ $rc1 -eq 0 ] && [ "$hdr" = "20240520 1 5000" ] && [ "$(stat -c %s "$TMP/rs1.bin")" -eq 11024 ] && [ "$ids" = "256 0 255" ]; then
         ok "random_shard_header_and_ids"
     else bad "random_shard_header_and_ids" "rc $rc1, header '$hdr', $(stat -c %s "$TMP/rs1.bin" 2>&1) bytes, distinct ids, lowest, highest: $ids"; fi
@@ -235,8 +238,8 @@ if command -v python3 > /dev/null; then
     then ok "random_shard_follows_seed"; else bad "random_shard_follows_seed" "seed 1 twice, seed 0 and none, seeds 1 and 2: $(cksum "$TMP"/rs[012]*.bin | tr '\n' ' ')"; fi
     # every uint16 id: vocab 65536 is taken (ids of 32768 and up included), 65537 refused
     python3 $rs "$TMP/rs64k.bin" 65536 20000 3 > /dev/null; rc1=$?
-    ids=$(od -A n -v -t u2 -j 1024 "$TMP/rs64k.bin" 2>/dev/null | tr -s ' ' '\n' | grep . | sort -n -u | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo, hi }')
-    if [ $rc1 -eq 0 ] && [ "${ids% *}" -lt 100 ] 2>/dev/null && [ "${ids#* }" -gt 65400 ] 2>/dev/null; then ok "random_shard_vocab_65536"
+    read -r _ lo hi <<< "$(shard_ids "$TMP/rs64k.bin")"; ids="$lo $hi"
+    if [ $rc1 -eq 0 ] && [ "$lo" -lt 100 ] 2>/dev/null && [ "$hi" -gt 65400 ] 2>/dev/null; then ok "random_shard_vocab_65536"
     else bad "random_shard_vocab_65536" "rc $rc1, lowest and highest id: $ids"; fi
     expect_error_cmd random_shard_vocab_65537 "vocab must be in (0, 65536]" python3 $rs "$TMP/r.bin" 65537 10
 fi
