@@ -83,6 +83,11 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            Git c5ce8e8 has versions 0 and 17 with 48 channels per block (2 blocks of 6 warps per SM instead
            of 3 of 4; a third fewer (dB, dC) partials for the reduction to read) as versions 18, 19: on the
            H100 4.6% / 6.5% slower at B=8 Di=1536, 60% / 40% at B=16 Di=1024 (1.3 waves).
+           Since the thirty-sixth session versions 0 and 17 run as blocks of 3 groups of 32 channels
+           (SCAN_BWD_GROUPS, one block of 12 warps per SM, each group on its own named barrier; the same
+           bits; build with -DSCAN_BWD_GROUPS=1 for separate blocks). Branch next/scan-bwd-group-ring
+           (git 7e5467d) has the groups' (dB, dC) sums added in a shared ring before they leave the
+           block (a third of the partials for the reduction): 10-13% slower backward (doc/perf.md).
 versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
            of recomputing the sub-chunk starts in a pre-pass; each thread refills its own shared slot
            with cp.async once the slot's state is in use, so the copy has the rest of the chunk to land.
@@ -996,6 +1001,11 @@ int main(int argc, char **argv) {
         if (is_header(v)) { // the trainer's header also takes N = 8 and 32
             bad += check_version(v, 2, 100, 64, 16, seed++, 1, 8);
             bad += check_version(v, 2, 100, 96, 16, seed++, 1, 32);
+            // Di a multiple of 3 groups of 32 channels: the blocks of SCAN_BWD_GROUPS groups and their ring
+            // of (dB, dC) sums (N = 8 and 16), at T of one sub-chunk, of chunks and sub-chunks past T, and long
+            bad += check_version(v, 2, 5, 96, 8, seed++, 1, 16);
+            bad += check_version(v, 3, 1000, 288, 24, seed++, 1, 16);
+            bad += check_version(v, 2, 77, 192, 16, seed++, 1, 8);
             // 4 blocks per SM (Di = 264: 9 groups of 32 channels, the last partial): the header's
             // 2-channel layout
             const int Bw = 4 * selective_scan_num_sms() / 9; // a full wave of the 2-channel layout, 2/3 of the other

@@ -79,6 +79,9 @@ typedef __nv_bfloat16 floatX;
 #define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
 #define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
 #define SCAN_BWD_MINB 3     // blocks per SM the backward's register budget is set for
+#ifndef SCAN_BWD_GROUPS
+#define SCAN_BWD_GROUPS 3   // ... as groups of one block, where they divide Di into blocks (1: separate blocks)
+#endif
 
 #define SS_LOG2E 1.4426950408889634f
 #define SS_LN2 0.6931471805599453f
@@ -235,6 +238,16 @@ __device__ __forceinline__ void ss_bfly(float (&v)[NV], int lane, int &idx) {
 __host__ __device__ constexpr int ss_bfly_left(int off, int stop, int m) { return (off < stop || off == 0 || m == 1) ? m : ss_bfly_left(off / 2, stop, m / 2); }
 __host__ __device__ constexpr int ss_bfly_dup(int off, int stop, int m) {
     return (off < stop || off == 0) ? 0 : (m > 1 ? ss_bfly_dup(off / 2, stop, m / 2) : (off | ss_bfly_dup(off / 2, stop, 1)));
+}
+
+// A block of GS groups of NT threads: each group syncs on its own named barrier (1..GS; 0 is
+// __syncthreads'), so the groups run as freely as separate blocks would.
+template <int GS, int NT> __device__ __forceinline__ void ss_group_sync(int grp) {
+    if constexpr (GS == 1) {
+        __syncthreads();
+    } else {
+        asm volatile("bar.sync %0, %1;" ::"r"(grp + 1), "n"(NT) : "memory");
+    }
 }
 
 template <int CPL> __device__ __forceinline__ void ss_store_y(float *dst, const float (&y)[CPL]) {
@@ -443,7 +456,7 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool YIN> struct Sca
     static constexpr size_t off_red = off_rs + (size_t)SUB * DC * 8;
     static constexpr size_t off_zb = off_red + (size_t)SUB * NWARP * 2 * N * 4;
     static constexpr size_t smem = off_zb + (size_t)CH * DC * sizeof(floatX); // with zb (OUT)
-    static constexpr size_t smem_of(bool out) { return out ? smem : off_zb; }
+    __host__ __device__ static constexpr size_t smem_of(bool out) { return out ? smem : off_zb; }
     static_assert(CH % SUB == 0 && N <= 32 && NT % (DC / 2) == 0 && (2 * N) % SS_VEC == 0, "scan layout");
     static_assert(off_PD % 16 == 0 && off_EP % 16 == 0 && off_BC % 16 == 0 && off_sub % 16 == 0 && off_y % 16 == 0 &&
                   off_rs % 16 == 0 && off_red % 16 == 0 && off_zb % 16 == 0, "16-byte alignment");
@@ -462,8 +475,12 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool YIN> struct Sca
 // YIN: read y (p.y, the forward's YOUT) instead of recomputing it: dz is then elementwise and written by
 // the prep, and the sub-chunks' forward passes skip C, y and its lane partials (the trainer's -r 0 and -r 1,
 // with fine and coarse checkpoints).
-template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool OUT, bool FINE, bool YIN>
-__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, MINB)
+// GS > 1: a block holds GS groups of DC channels (neighbours, one batch row), each the block above with its
+// own shared memory and named barrier, so the groups run as separate blocks would and compute the same bits.
+// One block of 3 groups per SM was 0.6% faster than 3 blocks per SM at -r 0 and 3% at -r 2, 1.7% slower at
+// -r 1 (selective_scan_backward_n; doc/perf.md, thirty-sixth session).
+template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool OUT, bool FINE, bool YIN, int GS>
+__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT * GS, MINB)
 selective_scan_backward_kernel(ScanParams p) {
     static_assert(!(OUT && YIN), "the gated output is rewritten only where y is recomputed");
     using L = ScanBwdLayout<N, NPT, CPL, DC, CH, SUB, YIN>;
@@ -471,18 +488,20 @@ selective_scan_backward_kernel(ScanParams p) {
     constexpr int EG = DC / 2, EROWS = NT / EG, PIT = CH / EROWS; // per-element loops: a fixed channel pair per thread
     static_assert(CH % EROWS == 0, "per-element rows");
     extern __shared__ __align__(16) unsigned char ss_smem[];
-    floatX *raw = (floatX *)ss_smem;                   // [delta_raw, u, z, dout (, y)][CH][DC] + [CH][2N]
-    float2 *PD = (float2 *)(ss_smem + L::off_PD);      // [CH][DC] (delta, delta*u)
-    float4 *EP = (float4 *)(ss_smem + L::off_EP);      // [CH][DC] (u, dy, dout*silu'(z), sigmoid(v)), dy = dout*silu(z)
-    float *BC = (float *)(ss_smem + L::off_BC);        // [CH][2N]
-    float4 *subck = (float4 *)(ss_smem + L::off_sub);  // [K-1][CPL*NPT/4][NT] states at sub-chunk starts
-    float *yp = (float *)(ss_smem + L::off_y);         // [SUB][LPC][QROW] per-lane partials of sum_n C*s (not YIN)
-    float2 *rs = (float2 *)(ss_smem + L::off_rs);      // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
-    float *red = (float *)(ss_smem + L::off_red);      // [SUB][NWARP][2N] per-warp sums of (dB, dC)
-    floatX *zb = (floatX *)(ss_smem + L::off_zb);       // [CH][DC] z, kept past the prefetch for the recomputed out (OUT)
+    const int grp = GS > 1 ? (int)threadIdx.x / NT : 0;
+    unsigned char *gsm = ss_smem + (size_t)grp * L::smem_of(OUT); // this group's shared memory
+    floatX *raw = (floatX *)gsm;                       // [delta_raw, u, z, dout (, y)][CH][DC] + [CH][2N]
+    float2 *PD = (float2 *)(gsm + L::off_PD);          // [CH][DC] (delta, delta*u)
+    float4 *EP = (float4 *)(gsm + L::off_EP);          // [CH][DC] (u, dy, dout*silu'(z), sigmoid(v)), dy = dout*silu(z)
+    float *BC = (float *)(gsm + L::off_BC);            // [CH][2N]
+    float4 *subck = (float4 *)(gsm + L::off_sub);      // [K-1][CPL*NPT/4][NT] states at sub-chunk starts
+    float *yp = (float *)(gsm + L::off_y);             // [SUB][LPC][QROW] per-lane partials of sum_n C*s (not YIN)
+    float2 *rs = (float2 *)(gsm + L::off_rs);          // [SUB][DC] (sum_n h*B, sum_n A*h*q*log2(e))
+    float *red = (float *)(gsm + L::off_red);          // [SUB][NWARP][2N] per-warp sums of (dB, dC)
+    floatX *zb = (floatX *)(gsm + L::off_zb);          // [CH][DC] z, kept past the prefetch for the recomputed out (OUT)
 
-    const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
-    const int b = blockIdx.y, g = blockIdx.x, G = gridDim.x, d0 = g * DC;
+    const int tid = (int)threadIdx.x % NT, lane = tid % 32, warp = tid / 32, nq = lane / CW, ch0 = (warp * CW + lane % CW) * CPL;
+    const int b = blockIdx.y, g = blockIdx.x * GS + grp, G = gridDim.x * GS, d0 = g * DC; // g: this group's DC channels
     const int T = p.T, Di = p.Di, nch = (T + CH - 1) / CH, KCK = FINE ? K : 1; // checkpoints per chunk
     float *bcpart = p.scratch;
     float *pA = bcpart + (size_t)p.B * G * T * 2 * N, *pD = pA + (size_t)p.B * Di * N, *pT = pD + (size_t)p.B * Di;
@@ -538,7 +557,7 @@ selective_scan_backward_kernel(ScanParams p) {
             }
         }
         ss_cp_async_wait_all();
-        __syncthreads();
+        ss_group_sync<GS, NT>(grp);
         // prep; steps past T become identity steps (delta = 0) that contribute nothing (dy = u = sig = 0)
         { // all loads first (see the forward's prep)
             float2 dr[PIT], uu[PIT], zz[PIT], go[PIT], yy[YIN ? PIT : 1];
@@ -575,7 +594,7 @@ selective_scan_backward_kernel(ScanParams p) {
             }
         }
         ss_for<CH * N, NT>(tid, [&](unsigned i) { *(float2 *)(BC + 2 * i) = ss_load2(raw + NX * CH * DC + 2 * i); });
-        __syncthreads();
+        ss_group_sync<GS, NT>(grp);
         if (ci > 0) { ss_load_tile<N, DC, CH, NT, NX>(p, X, xstride, xoff, raw, b, d0, t0 - CH, tid); } // raw is free until the next prep
         ss_cp_async_commit();
 
@@ -756,7 +775,7 @@ selective_scan_backward_kernel(ScanParams p) {
                     ss_chan_sum_store_bc<N, NPT, CW>(dbv[i], dcv[i], red + (i * NWARP + warp) * 2 * N, lane, nq);
                 }
             }
-            __syncthreads();
+            ss_group_sync<GS, NT>(grp);
             // epilogue: per-element outputs of the sub-chunk, a channel pair per item
 #pragma unroll
             for (int rr = 0; rr < (SUB + EROWS - 1) / EROWS; rr++) {
@@ -802,7 +821,7 @@ selective_scan_backward_kernel(ScanParams p) {
                 for (int w = 0; w < NWARP; w++) { sum += red[(r * NWARP + w) * 2 * N + j]; }
                 if (tt < (unsigned)T) { bcpart[(((size_t)b * G + g) * T + tt) * 2 * N + j] = sum; }
             });
-            __syncthreads();
+            ss_group_sync<GS, NT>(grp);
         }
     }
 #pragma unroll
@@ -818,7 +837,7 @@ selective_scan_backward_kernel(ScanParams p) {
     float2 *acc = (float2 *)EP; // [EROWS][DC]; EP is free now
 #pragma unroll
     for (int m = 0; m < 2; m++) { acc[erow * DC + eg * 2 + m] = make_float2(accD[m], accT[m]); }
-    __syncthreads();
+    ss_group_sync<GS, NT>(grp);
     for (int cc = tid; cc < DC; cc += NT) {
         if (d0 + cc >= Di) { continue; }
         float sD = 0.f, sT = 0.f;
@@ -901,22 +920,25 @@ static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stre
     kern<<<grid, L::NT, L::smem, stream>>>(p);
     selective_scan_check_launch("selective_scan_forward");
 }
-template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool FINE = false>
+// GS: groups of DC channels per block (MINB is then the blocks of GS groups per SM; GS must divide the
+// channel groups); a block's shared memory is GS groups'
+template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool FINE = false, int GS = 1>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
     if (p.out != NULL && p.y != NULL) { fprintf(stderr, "selective_scan_backward: out is rewritten only when y is not given\n"); exit(EXIT_FAILURE); }
     using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, false>;
     using LY = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, true>;
-    auto kern = p.y != NULL     ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, true>
-                : p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true, FINE, false>
-                                : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, false>;
-    const size_t smem = p.y != NULL ? LY::smem_of(false) : L::smem_of(p.out != NULL);
+    auto kern = p.y != NULL     ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, true, GS>
+                : p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true, FINE, false, GS>
+                                : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, false, GS>;
+    const size_t smem = (p.y != NULL ? LY::smem_of(false) : L::smem_of(p.out != NULL)) * GS;
+    if (((p.Di + DC - 1) / DC) % GS != 0) { fprintf(stderr, "selective_scan_backward: %d groups per block do not divide Di=%d\n", GS, p.Di); exit(EXIT_FAILURE); }
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
-    dim3 grid((p.Di + DC - 1) / DC, p.B);
-    kern<<<grid, L::NT, smem, stream>>>(p);
+    dim3 grid((p.Di + DC - 1) / DC / GS, p.B);
+    kern<<<grid, L::NT * GS, smem, stream>>>(p);
     selective_scan_check_launch("selective_scan_backward");
     size_t total = (size_t)p.B * p.T * 2 * N + (size_t)p.Di * N + p.Di;
-    selective_scan_reduce_kernel<N><<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(p, (int)grid.x);
+    selective_scan_reduce_kernel<N><<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(p, (int)grid.x * GS);
     selective_scan_check_launch("selective_scan_reduce");
 }
 
@@ -958,8 +980,20 @@ template <int N, bool FINE> static void selective_scan_backward_n(const ScanPara
     constexpr int MINB = SCAN_BWD_MINB * NT16 / NT > 0 ? SCAN_BWD_MINB * NT16 / NT : 1;
     constexpr int NT2 = ScanLanes<N, SCAN_NPT, 2, SCAN_DC>::NT, NT216 = ScanLanes<16, SCAN_NPT, 2, SCAN_DC>::NT;
     constexpr int MINB2 = 4 * NT216 / NT2 > 0 ? 4 * NT216 / NT2 : 1;
+    // The 1-channel layout's MINB blocks per SM as groups of one block, where GS divides MINB and the channel
+    // groups, and GS groups' shared memory fits an SM (232,448 bytes on sm_80 and sm_90). Not for the kernel
+    // that reads y with a checkpoint every chunk (the trainer's -r 1): in groups it spills 16 bytes and was
+    // 1.7% slower, where the -r 0 kernel was 0.6% and the -r 2 kernel 3% faster (doc/perf.md, thirty-sixth
+    // session). Groups or not, the outputs are the same bits.
+    constexpr int GS = SCAN_BWD_GROUPS > 1 && MINB % SCAN_BWD_GROUPS == 0 ? SCAN_BWD_GROUPS : 1;
+    using LB = ScanBwdLayout<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_CHUNK, SCAN_SUB, false>;
+    using LBY = ScanBwdLayout<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_CHUNK, SCAN_SUB, true>;
+    const size_t group_smem = p.y != NULL ? LBY::smem_of(false) : LB::smem_of(p.out != NULL);
+    const bool grouped = GS > 1 && (FINE || p.y == NULL) && ((p.Di + SCAN_DC - 1) / SCAN_DC) % GS == 0 && group_smem * GS <= 232448;
     if (SCAN_BWD_CPL == 1 && selective_scan_bwd_two_channels(p.B, p.Di)) {
         selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2, FINE>(p, stream);
+    } else if (GS > 1 && grouped) {
+        selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB / GS, FINE, GS>(p, stream);
     } else {
         selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB, FINE>(p, stream);
     }
