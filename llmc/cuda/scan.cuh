@@ -966,6 +966,15 @@ static int selective_scan_num_sms() {
     }
     return sms;
 }
+// the most dynamic shared memory a block may opt in to (232,448 bytes on sm_90, 166,912 on sm_80, 101,376 on sm_86)
+static size_t selective_scan_max_smem() {
+    static int bytes = -1;
+    if (bytes < 0) {
+        int dev = 0;
+        if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess) { bytes = 0; }
+    }
+    return (size_t)bytes;
+}
 static inline double selective_scan_wave_fill(long blocks, long per_wave) {
     return (double)blocks / (double)(((blocks + per_wave - 1) / per_wave) * per_wave);
 }
@@ -981,7 +990,7 @@ template <int N, bool FINE> static void selective_scan_backward_n(const ScanPara
     constexpr int NT2 = ScanLanes<N, SCAN_NPT, 2, SCAN_DC>::NT, NT216 = ScanLanes<16, SCAN_NPT, 2, SCAN_DC>::NT;
     constexpr int MINB2 = 4 * NT216 / NT2 > 0 ? 4 * NT216 / NT2 : 1;
     // The 1-channel layout's MINB blocks per SM as groups of one block, where GS divides MINB and the channel
-    // groups, and GS groups' shared memory fits an SM (232,448 bytes on sm_80 and sm_90). Not for the kernel
+    // groups, and GS groups' shared memory fits a block (selective_scan_max_smem). Not for the kernel
     // that reads y with a checkpoint every chunk (the trainer's -r 1): in groups it spills 16 bytes and was
     // 1.7% slower, where the -r 0 kernel was 0.6% and the -r 2 kernel 3% faster (doc/perf.md, thirty-sixth
     // session). Groups or not, the outputs are the same bits.
@@ -989,7 +998,7 @@ template <int N, bool FINE> static void selective_scan_backward_n(const ScanPara
     using LB = ScanBwdLayout<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_CHUNK, SCAN_SUB, false>;
     using LBY = ScanBwdLayout<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_CHUNK, SCAN_SUB, true>;
     const size_t group_smem = p.y != NULL ? LBY::smem_of(false) : LB::smem_of(p.out != NULL);
-    const bool grouped = GS > 1 && (FINE || p.y == NULL) && ((p.Di + SCAN_DC - 1) / SCAN_DC) % GS == 0 && group_smem * GS <= 232448;
+    const bool grouped = GS > 1 && (FINE || p.y == NULL) && ((p.Di + SCAN_DC - 1) / SCAN_DC) % GS == 0 && group_smem * GS <= selective_scan_max_smem();
     if (SCAN_BWD_CPL == 1 && selective_scan_bwd_two_channels(p.B, p.Di)) {
         selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2, FINE>(p, stream);
     } else if (GS > 1 && grouped) {
