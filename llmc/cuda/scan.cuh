@@ -927,9 +927,16 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
     if (p.out != NULL && p.y != NULL) { fprintf(stderr, "selective_scan_backward: out is rewritten only when y is not given\n"); exit(EXIT_FAILURE); }
     using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, false>;
     using LY = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, true>;
-    auto kern = p.y != NULL     ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, true, GS>
-                : p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true, FINE, false, GS>
-                                : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, false, GS>;
+    void (*kern)(ScanParams) = p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true, FINE, false, GS>
+                                             : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, false, GS>;
+    if (p.y != NULL) {
+        if constexpr (GS > 1 && !FINE) { // not built: selective_scan_backward_n keeps separate blocks for this kernel
+            fprintf(stderr, "selective_scan_backward: no grouped kernel reads y with coarse checkpoints\n");
+            exit(EXIT_FAILURE);
+        } else {
+            kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, true, GS>;
+        }
+    }
     const size_t smem = (p.y != NULL ? LY::smem_of(false) : L::smem_of(p.out != NULL)) * GS;
     if (((p.Di + DC - 1) / DC) % GS != 0) { fprintf(stderr, "selective_scan_backward: %d groups per block do not divide Di=%d\n", GS, p.Di); exit(EXIT_FAILURE); }
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
