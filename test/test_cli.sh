@@ -712,15 +712,17 @@ if [ "$CPU" = 1 ]; then
     out=$("${P[@]}" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_a.txt" "$TMP/pt_b.txt" 2>&1)
     if echo "$out" | grep -q "using the existing shards" && echo "$out" | grep -q "resuming from step 10"; then ok "run_pretrain_resumes"
     else bad "run_pretrain_resumes" "$(echo "$out" | tail -n 3)"; fi
+    # one GPU (or the CPU), a 270-token model, 128-token steps, no samples: the runs below add their own settings
+    P1=(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 SAMPLE_EVERY=0)
     # (the field JSONL names: "body" here, not the header's example "text")
     printf '{"body": "First document.\\nIt has two lines."}\n{"body": "Second one."}\n' > "$TMP/pt_c.jsonl"
     for i in $(seq 1 400); do echo "{\"body\": \"$(sed -n "${i}p" dev/data/tinyshakespeare.txt | tr -d '"\\')\"}"; done >> "$TMP/pt_c.jsonl"
-    out=$(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=1 SAMPLE_EVERY=0 VAL_FRACTION=0.1 JSONL=body \
+    out=$("${P1[@]}" TOKENS=256 VAL_EVERY=1 VAL_FRACTION=0.1 JSONL=body \
           DATA="$TMP/pt/jl" OUT="$TMP/pt/jout" EXTRA="-nt 2 -m 1" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_c.jsonl" 2>&1)
     if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9.]+ after 2 steps' && echo "$out" | grep -q "402 document(s)"; then ok "run_pretrain_jsonl"
     else bad "run_pretrain_jsonl" "$(echo "$out" | tail -n 3)"; fi
     # relative paths from another directory; no validation at all (-v 0) still ends in success
-    out=$(cd "$TMP" && env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 SAMPLE_EVERY=0 \
+    out=$(cd "$TMP" && "${P1[@]}" TOKENS=256 VAL_EVERY=0 \
           DATA=pt/corpus OUT=pt/novalout EXTRA="-nt 2" bash "$OLDPWD/scripts/run_pretrain.sh" "$OLDPWD/$TKJ" 2>&1); rc=$?
     if [ $rc -eq 0 ] && echo "$out" | tail -n 1 | grep -q '^done: val loss ? after 2 steps' && [ -f "$TMP/pt/novalout/model_00000002.bin" ]; then
         ok "run_pretrain_relative_paths_no_val"
@@ -728,7 +730,7 @@ if [ "$CPU" = 1 ]; then
     # Ctrl-C reaches the whole process group (the script, the trainer and tee): the trainer finishes
     # its step and checkpoints (tee, which ignores the signal, still takes its output), rc 0, and the
     # script says how to resume
-    setsid env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=12800000 VAL_EVERY=0 SAMPLE_EVERY=0 \
+    setsid "${P1[@]}" TOKENS=12800000 VAL_EVERY=0 \
         DATA="$TMP/pt/corpus" OUT="$TMP/pt/sig" EXTRA="-nt 2" bash scripts/run_pretrain.sh "$TKJ" > "$TMP/pt_sig.out" 2>&1 &
     spid=$!
     wait_until 400 grep -q '^s:20 trl' "$TMP/pt/sig/main.log"
@@ -740,7 +742,7 @@ if [ "$CPU" = 1 ]; then
     # ... then the same command with a TOKENS two steps past the stop resumes and finishes: it reports "done:", not the
     # earlier run's stop, which run.out still holds
     stop=$(tail -n 1 "$TMP/pt_sig.out" | sed -n 's/^stopped by signal 2 after step \([0-9]*\) of .*/\1/p')
-    out=$(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=$(( (${stop:-0} + 2) * 128 )) VAL_EVERY=0 SAMPLE_EVERY=0 \
+    out=$("${P1[@]}" TOKENS=$(( (${stop:-0} + 2) * 128 )) VAL_EVERY=0 \
           DATA="$TMP/pt/corpus" OUT="$TMP/pt/sig" EXTRA="-nt 2" bash scripts/run_pretrain.sh "$TKJ" 2>&1); rc=$?
     if [ -n "$stop" ] && [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step $stop\b" &&
        echo "$out" | tail -n 1 | grep -q "^done: val loss ? after $((stop + 2)) steps" && grep -q "^stopped by signal 2" "$TMP/pt/sig/run.out"

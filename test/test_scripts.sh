@@ -276,8 +276,8 @@ if python3 -c "import matplotlib" 2>/dev/null; then
     mkdir -p "$TMP/plots"
     python3 scripts/plot_log.py "$TMP/plots/a.png" "$LOG" > /dev/null 2>&1
     python3 scripts/plot_log.py "$TMP/plots/b" "$LOG" > /dev/null 2>&1
-    if [ "$(head -c 8 "$TMP/plots/a.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
-       [ "$(head -c 8 "$TMP/plots/b" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+    is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; } # the PNG signature
+    if is_png "$TMP/plots/a.png" && is_png "$TMP/plots/b" &&
        [ "$(ls -A "$TMP/plots" | tr '\n' ' ')" = "a.png b " ]; then ok "plot_writes_png"
     else bad "plot_writes_png" "$(ls -A "$TMP/plots" | tr '\n' ' ')"; fi
     # a format matplotlib cannot write: a one-line error, the earlier file of that name untouched, no temp file

@@ -920,13 +920,19 @@ static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stre
     kern<<<grid, L::NT, L::smem, stream>>>(p);
     selective_scan_check_launch("selective_scan_forward");
 }
+// one group's (a block's, without groups) shared memory for the kernel these arguments select: y read, the gated
+// output rewritten, or neither
+template <int N, int NPT, int CPL, int DC, int SUB> static size_t selective_scan_bwd_group_smem(const ScanParams &p) {
+    using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, false>;
+    using LY = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, true>;
+    return p.y != NULL ? LY::smem_of(false) : L::smem_of(p.out != NULL);
+}
 // GS: groups of DC channels per block (MINB is then the blocks of GS groups per SM; GS must divide the
 // channel groups); a block's shared memory is GS groups'
 template <int N, int NPT, int CPL, int DC, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool FINE = false, int GS = 1>
 static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t stream) {
     if (p.out != NULL && p.y != NULL) { fprintf(stderr, "selective_scan_backward: out is rewritten only when y is not given\n"); exit(EXIT_FAILURE); }
     using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, false>;
-    using LY = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, true>;
     void (*kern)(ScanParams) = p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true, FINE, false, GS>
                                              : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, false, GS>;
     if (p.y != NULL) {
@@ -937,7 +943,7 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
             kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, true, GS>;
         }
     }
-    const size_t smem = (p.y != NULL ? LY::smem_of(false) : L::smem_of(p.out != NULL)) * GS;
+    const size_t smem = selective_scan_bwd_group_smem<N, NPT, CPL, DC, SUB>(p) * GS;
     if (((p.Di + DC - 1) / DC) % GS != 0) { fprintf(stderr, "selective_scan_backward: %d groups per block do not divide Di=%d\n", GS, p.Di); exit(EXIT_FAILURE); }
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_backward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
@@ -1002,13 +1008,11 @@ template <int N, bool FINE> static void selective_scan_backward_n(const ScanPara
     // 1.7% slower, where the -r 0 kernel was 0.6% and the -r 2 kernel 3% faster (doc/perf.md, thirty-sixth
     // session). Groups or not, the outputs are the same bits.
     constexpr int GS = SCAN_BWD_GROUPS > 1 && MINB % SCAN_BWD_GROUPS == 0 ? SCAN_BWD_GROUPS : 1;
-    using LB = ScanBwdLayout<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_CHUNK, SCAN_SUB, false>;
-    using LBY = ScanBwdLayout<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_CHUNK, SCAN_SUB, true>;
-    const size_t group_smem = p.y != NULL ? LBY::smem_of(false) : LB::smem_of(p.out != NULL);
-    const bool grouped = GS > 1 && (FINE || p.y == NULL) && ((p.Di + SCAN_DC - 1) / SCAN_DC) % GS == 0 && group_smem * GS <= selective_scan_max_smem();
+    const bool grouped = GS > 1 && (FINE || p.y == NULL) && ((p.Di + SCAN_DC - 1) / SCAN_DC) % GS == 0 &&
+                         selective_scan_bwd_group_smem<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB>(p) * GS <= selective_scan_max_smem();
     if (SCAN_BWD_CPL == 1 && selective_scan_bwd_two_channels(p.B, p.Di)) {
         selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2, FINE>(p, stream);
-    } else if (GS > 1 && grouped) {
+    } else if (grouped) {
         selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB / GS, FINE, GS>(p, stream);
     } else {
         selective_scan_backward_launch<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB, SCAN_BWD_ACACHE, SCAN_BWD_PCACHE, SCAN_BATCH, MINB, FINE>(p, stream);
