@@ -509,8 +509,14 @@ selective_scan_backward_kernel(ScanParams p) {
     int xstride[NX] = {Di, Di, 2 * Di, Di}, xoff[NX] = {0, 0, Di, 0};
     if constexpr (YIN) { X[NX - 1] = p.y; xstride[NX - 1] = Di; }
     const int pc2 = tid % EG * 2, prow = tid / EG; // this thread's channel pair, first row
-    const float2 pbias = make_float2(d0 + pc2 < Di ? p.dt_bias[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.dt_bias[d0 + pc2 + 1] : 0.f);
-    const float2 pDv = make_float2(d0 + pc2 < Di ? p.D[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.D[d0 + pc2 + 1] : 0.f);
+    // this thread's channel pair's dt bias and D, kept in registers; the grouped kernel that reads y with coarse
+    // checkpoints spilled 16 bytes with them kept and none with them loaded again where used (PAIR_REGS)
+    constexpr bool PAIR_REGS = !(GS > 1 && YIN && !FINE);
+    float2 pbias, pDv;
+    if constexpr (PAIR_REGS) {
+        pbias = make_float2(d0 + pc2 < Di ? p.dt_bias[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.dt_bias[d0 + pc2 + 1] : 0.f);
+        pDv = make_float2(d0 + pc2 < Di ? p.D[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.D[d0 + pc2 + 1] : 0.f);
+    }
     float A2[CPL][NPT], hc[CPL][NPT], dA[CPL][NPT];
 #pragma unroll
     for (int c = 0; c < CPL; c++) {
@@ -560,6 +566,7 @@ selective_scan_backward_kernel(ScanParams p) {
         ss_group_sync<GS, NT>(grp);
         // prep; steps past T become identity steps (delta = 0) that contribute nothing (dy = u = sig = 0)
         { // all loads first (see the forward's prep)
+            if constexpr (!PAIR_REGS) { pbias = make_float2(d0 + pc2 < Di ? p.dt_bias[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.dt_bias[d0 + pc2 + 1] : 0.f); }
             float2 dr[PIT], uu[PIT], zz[PIT], go[PIT], yy[YIN ? PIT : 1];
 #pragma unroll
             for (int r = 0; r < PIT; r++) {
@@ -788,6 +795,7 @@ selective_scan_backward_kernel(ScanParams p) {
                     const float dl = PD[t * DC + cc].x;
                     const float4 e = EP[t * DC + cc];
                     const float2 rr = rs[r * DC + cc];
+                    if constexpr (!PAIR_REGS) { pDv = make_float2(d0 + pc2 < Di ? p.D[d0 + pc2] : 0.f, d0 + pc2 + 1 < Di ? p.D[d0 + pc2 + 1] : 0.f); }
                     const float Dd = m ? pDv.y : pDv.x;
                     if constexpr (!YIN) {
                         float y = __fmul_rn(Dd, e.x); // as the forward's epilogue (header)
@@ -853,6 +861,7 @@ __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
     const int B = p.B, T = p.T, Di = p.Di, W = p.R + 2 * N;
     const float *bc = p.scratch, *pA = bc + (size_t)B * G * T * 2 * N, *pD = pA + (size_t)B * Di * N, *pT = pD + (size_t)B * Di;
     size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+#ifdef SCAN_REDUCE_SCALAR
     const size_t nbc = (size_t)B * T * 2 * N;
     if (idx < nbc) {
         size_t b = idx / ((size_t)T * 2 * N), r = idx % ((size_t)T * 2 * N);
@@ -862,6 +871,31 @@ __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
         ss_set(p.dxdbl[(b * T + r / (2 * N)) * W + p.R + r % (2 * N)], sum);
         return;
     }
+#else
+    // (dB, dC): 4 neighbouring values of one (b, t) per thread, 8 groups' 16-byte loads in flight, each value
+    // summed over the groups in order
+    const size_t nbc = (size_t)B * T * 2 * N / 4, gstride = (size_t)T * 2 * N / 4;
+    if (idx < nbc) {
+        const size_t b = idx / gstride, r = idx % gstride * 4;
+        const float4 *src = (const float4 *)(bc + b * G * (size_t)T * 2 * N + r);
+        float4 sum = make_float4(0.f, 0.f, 0.f, 0.f);
+        int g = 0;
+        for (; g + 8 <= G; g += 8) {
+            float4 v[8];
+#pragma unroll
+            for (int k = 0; k < 8; k++) { v[k] = __ldcs(src + (size_t)(g + k) * gstride); }
+#pragma unroll
+            for (int k = 0; k < 8; k++) { sum.x += v[k].x; sum.y += v[k].y; sum.z += v[k].z; sum.w += v[k].w; }
+        }
+        for (; g < G; g++) {
+            const float4 v = __ldcs(src + (size_t)g * gstride);
+            sum.x += v.x; sum.y += v.y; sum.z += v.z; sum.w += v.w;
+        }
+        floatX *dst = p.dxdbl + (b * T + r / (2 * N)) * W + p.R + r % (2 * N);
+        ss_set(dst[0], sum.x); ss_set(dst[1], sum.y); ss_set(dst[2], sum.z); ss_set(dst[3], sum.w);
+        return;
+    }
+#endif
     idx -= nbc;
     if (idx < (size_t)Di * N) {
         float sum = 0.f;
@@ -935,14 +969,7 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
     using L = ScanBwdLayout<N, NPT, CPL, DC, SCAN_CHUNK, SUB, false>;
     void (*kern)(ScanParams) = p.out != NULL ? selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, true, FINE, false, GS>
                                              : selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, false, GS>;
-    if (p.y != NULL) {
-        if constexpr (GS > 1 && !FINE) { // not built: selective_scan_backward_n keeps separate blocks for this kernel
-            fprintf(stderr, "selective_scan_backward: no grouped kernel reads y with coarse checkpoints\n");
-            exit(EXIT_FAILURE);
-        } else {
-            kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, true, GS>;
-        }
-    }
+    if (p.y != NULL) { kern = selective_scan_backward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, SUB, ACACHE, PCACHE, BATCH, MINB, false, FINE, true, GS>; }
     const size_t smem = selective_scan_bwd_group_smem<N, NPT, CPL, DC, SUB>(p) * GS;
     if (((p.Di + DC - 1) / DC) % GS != 0) { fprintf(stderr, "selective_scan_backward: %d groups per block do not divide Di=%d\n", GS, p.Di); exit(EXIT_FAILURE); }
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
@@ -950,7 +977,11 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
     dim3 grid((p.Di + DC - 1) / DC / GS, p.B);
     kern<<<grid, L::NT * GS, smem, stream>>>(p);
     selective_scan_check_launch("selective_scan_backward");
+#ifdef SCAN_REDUCE_SCALAR
     size_t total = (size_t)p.B * p.T * 2 * N + (size_t)p.Di * N + p.Di;
+#else
+    size_t total = (size_t)p.B * p.T * 2 * N / 4 + (size_t)p.Di * N + p.Di;
+#endif
     selective_scan_reduce_kernel<N><<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(p, (int)grid.x * GS);
     selective_scan_check_launch("selective_scan_reduce");
 }
@@ -1008,7 +1039,7 @@ template <int N, bool FINE> static void selective_scan_backward_n(const ScanPara
     // 1.7% slower, where the -r 0 kernel was 0.6% and the -r 2 kernel 3% faster (doc/perf.md, thirty-sixth
     // session). Groups or not, the outputs are the same bits.
     constexpr int GS = SCAN_BWD_GROUPS > 1 && MINB % SCAN_BWD_GROUPS == 0 ? SCAN_BWD_GROUPS : 1;
-    const bool grouped = GS > 1 && (FINE || p.y == NULL) && ((p.Di + SCAN_DC - 1) / SCAN_DC) % GS == 0 &&
+    const bool grouped = GS > 1 && ((p.Di + SCAN_DC - 1) / SCAN_DC) % GS == 0 &&
                          selective_scan_bwd_group_smem<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB>(p) * GS <= selective_scan_max_smem();
     if (SCAN_BWD_CPL == 1 && selective_scan_bwd_two_channels(p.B, p.Di)) {
         selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2, FINE>(p, stream);
