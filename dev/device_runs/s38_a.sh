@@ -34,3 +34,12 @@ for rr in 1 0 2 1; do
     done
 done
 echo "e2e done at $(( $(date +%s) - start )) s"
+#   3. if time is left: the GPU suites (PyTorch and CPU fixtures, test_mamba_cu, test_mamba_cu_fp32) on this tree.
+left=$(( 560 - ($(date +%s) - start) ))
+if [ $left -gt 150 ]; then
+    TEST_ONLY='^(gpu_fixtures|test_mamba_cu|test_mamba_cu_fp32)$' MULTI_GPU_TESTS=0 timeout $left make -j16 NVCC_FLAGS="-O3 --threads 0 -gencode arch=compute_90,code=sm_90" test > $OUT/test.log 2>&1
+    echo "make test rc $? at $(( $(date +%s) - start )) s"
+    grep -E "^FAIL|^--- " $OUT/test.log | head -20; grep -E "^=== |passed, " $OUT/test.log | tail -8
+else
+    echo "no time left for the GPU suites ($left s)"
+fi
