@@ -99,7 +99,7 @@ __device__ __forceinline__ float ss_rcp(float x) { float y; asm("rcp.approx.ftz.
 // Every candidate is computed and one selected: no branches, so the per-element prep loops keep their
 // loads and MUFU operations in flight (branches there cost a quarter of the forward's time, doc/perf.md).
 __device__ __forceinline__ float ss_softplus_of_exp(float e) {
-    const float series = e * (1.f - e * (0.5f - e * (1.f / 3.f))), lg = ss_lg2(1.f + e) * SS_LN2;
+    const float series = __fmul_rn(e, fmaf(-e, fmaf(-e, 1.f / 3.f, 0.5f), 1.f)), lg = ss_lg2(1.f + e) * SS_LN2; // rounded op by op
     return e < 0.01f ? series : lg;
 }
 __device__ __forceinline__ float ss_softplus(float v) {
@@ -804,10 +804,12 @@ selective_scan_backward_kernel(ScanParams p) {
                         o_y[m] = y;
                         o_dz[m] = __fmul_rn(ss_round(y), e.z); // as with y read (YIN): the same bits at every -r
                     }
-                    const float ddr = (e.x * rr.x + SS_LN2 * rr.y) * e.w;
-                    o_du[m] = dl * rr.x + Dd * e.y;
+                    // rounded op by op: left to the compiler, the multiply-adds were contracted differently in
+                    // different kernels, and -r 0, 1, 2 must give the same bits (doc/perf.md, thirty-seventh session)
+                    const float ddr = __fmul_rn(fmaf(e.x, rr.x, __fmul_rn(SS_LN2, rr.y)), e.w);
+                    o_du[m] = fmaf(dl, rr.x, __fmul_rn(Dd, e.y));
                     o_dr[m] = ddr;
-                    accD[m] += e.y * e.x;
+                    accD[m] = fmaf(e.y, e.x, accD[m]);
                     accT[m] += ddr;
                 }
                 if (t0 + t < T && d0 + c2 < Di) {
