@@ -85,7 +85,9 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            H100 4.6% / 6.5% slower at B=8 Di=1536, 60% / 40% at B=16 Di=1024 (1.3 waves).
            Since the thirty-sixth session versions 0 and 17 run as blocks of 3 groups of 32 channels
            (SCAN_BWD_GROUPS, one block of 12 warps per SM, each group on its own named barrier; the same
-           bits; build with -DSCAN_BWD_GROUPS=1 for separate blocks). Branch next/scan-bwd-group-ring
+           bits; build with -DSCAN_BWD_GROUPS=1 for separate blocks), since the thirty-seventh version 18
+           too. The check "with y recomputed" caught that kernel's du and d_delta_raw in other bits than
+           version 17's: the compiler had fused other multiply-adds there (doc/perf.md). Branch next/scan-bwd-group-ring
            (git 7e5467d) has the groups' (dB, dC) sums added in a shared ring before they leave the
            block (a third of the partials for the reduction): 9-13% slower backward than separate blocks (doc/perf.md).
 versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
@@ -1001,8 +1003,8 @@ int main(int argc, char **argv) {
         if (is_header(v)) { // the trainer's header also takes N = 8 and 32
             bad += check_version(v, 2, 100, 64, 16, seed++, 1, 8);
             bad += check_version(v, 2, 100, 96, 16, seed++, 1, 32);
-            // Di a multiple of 3 groups of 32 channels: the blocks of SCAN_BWD_GROUPS groups (N = 8 and 16; not
-            // v18, the -r 1 kernel), at T of one sub-chunk, with chunks and sub-chunks past T, and long
+            // Di a multiple of 3 groups of 32 channels: the blocks of SCAN_BWD_GROUPS groups (N = 8 and 16), at T
+            // of one sub-chunk, with chunks and sub-chunks past T, and long
             bad += check_version(v, 2, 5, 96, 8, seed++, 1, 16);
             bad += check_version(v, 3, 1000, 288, 24, seed++, 1, 16);
             bad += check_version(v, 2, 77, 192, 16, seed++, 1, 8);

@@ -477,8 +477,8 @@ template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool YIN> struct Sca
 // with fine and coarse checkpoints).
 // GS > 1: a block holds GS groups of DC channels (neighbours, one batch row), each the block above with its
 // own shared memory and named barrier, so the groups run as separate blocks would and compute the same bits.
-// One block of 3 groups per SM was 0.6% faster than 3 blocks per SM at -r 0 and 3% at -r 2, 1.7% slower at
-// -r 1 (selective_scan_backward_n; doc/perf.md, thirty-sixth session).
+// One block of 3 groups per SM was 0.6% faster than 3 blocks per SM at -r 0, 3% at -r 2 and 1.1% at -r 1
+// (doc/perf.md, thirty-sixth and thirty-seventh sessions).
 template <int N, int NPT, int CPL, int DC, int CH, int SUB, bool ACACHE, bool PCACHE, bool BATCH, int MINB, bool OUT, bool FINE, bool YIN, int GS>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT * GS, MINB)
 selective_scan_backward_kernel(ScanParams p) {
@@ -863,19 +863,9 @@ __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
     const int B = p.B, T = p.T, Di = p.Di, W = p.R + 2 * N;
     const float *bc = p.scratch, *pA = bc + (size_t)B * G * T * 2 * N, *pD = pA + (size_t)B * Di * N, *pT = pD + (size_t)B * Di;
     size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-#ifdef SCAN_REDUCE_SCALAR
-    const size_t nbc = (size_t)B * T * 2 * N;
-    if (idx < nbc) {
-        size_t b = idx / ((size_t)T * 2 * N), r = idx % ((size_t)T * 2 * N);
-        const float *src = bc + b * G * (size_t)T * 2 * N + r;
-        float sum = 0.f;
-        for (int g = 0; g < G; g++) { sum += src[(size_t)g * T * 2 * N]; }
-        ss_set(p.dxdbl[(b * T + r / (2 * N)) * W + p.R + r % (2 * N)], sum);
-        return;
-    }
-#else
     // (dB, dC): 4 neighbouring values of one (b, t) per thread, 8 groups' 16-byte loads in flight, each value
-    // summed over the groups in order
+    // summed over the groups in order (the same bits as one value per thread, one load at a time, which made
+    // the backward 0.4-0.7% slower: doc/perf.md, thirty-seventh session)
     const size_t nbc = (size_t)B * T * 2 * N / 4, gstride = (size_t)T * 2 * N / 4;
     if (idx < nbc) {
         const size_t b = idx / gstride, r = idx % gstride * 4;
@@ -897,7 +887,6 @@ __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
         ss_set(dst[0], sum.x); ss_set(dst[1], sum.y); ss_set(dst[2], sum.z); ss_set(dst[3], sum.w);
         return;
     }
-#endif
     idx -= nbc;
     if (idx < (size_t)Di * N) {
         float sum = 0.f;
@@ -979,11 +968,7 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
     dim3 grid((p.Di + DC - 1) / DC / GS, p.B);
     kern<<<grid, L::NT * GS, smem, stream>>>(p);
     selective_scan_check_launch("selective_scan_backward");
-#ifdef SCAN_REDUCE_SCALAR
-    size_t total = (size_t)p.B * p.T * 2 * N + (size_t)p.Di * N + p.Di;
-#else
     size_t total = (size_t)p.B * p.T * 2 * N / 4 + (size_t)p.Di * N + p.Di;
-#endif
     selective_scan_reduce_kernel<N><<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(p, (int)grid.x * GS);
     selective_scan_check_launch("selective_scan_reduce");
 }
@@ -1036,10 +1021,8 @@ template <int N, bool FINE> static void selective_scan_backward_n(const ScanPara
     constexpr int NT2 = ScanLanes<N, SCAN_NPT, 2, SCAN_DC>::NT, NT216 = ScanLanes<16, SCAN_NPT, 2, SCAN_DC>::NT;
     constexpr int MINB2 = 4 * NT216 / NT2 > 0 ? 4 * NT216 / NT2 : 1;
     // The 1-channel layout's MINB blocks per SM as groups of one block, where GS divides MINB and the channel
-    // groups, and GS groups' shared memory fits a block (selective_scan_max_smem). Not for the kernel
-    // that reads y with a checkpoint every chunk (the trainer's -r 1): in groups it spills 16 bytes and was
-    // 1.7% slower, where the -r 0 kernel was 0.6% and the -r 2 kernel 3% faster (doc/perf.md, thirty-sixth
-    // session). Groups or not, the outputs are the same bits.
+    // groups, and GS groups' shared memory fits a block (selective_scan_max_smem). Groups or not, the
+    // outputs are the same bits.
     constexpr int GS = SCAN_BWD_GROUPS > 1 && MINB % SCAN_BWD_GROUPS == 0 ? SCAN_BWD_GROUPS : 1;
     const bool grouped = GS > 1 && ((p.Di + SCAN_DC - 1) / SCAN_DC) % GS == 0 &&
                          selective_scan_bwd_group_smem<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB>(p) * GS <= selective_scan_max_smem();
