@@ -117,6 +117,11 @@ __device__ __forceinline__ float ss_gate(float y, float z) { return __fmul_rn(__
 // dout * silu'(z) = dout * sig(z) * (1 + z*(1 - sig(z))), rounded op by op: the same bits in every kernel
 __device__ __forceinline__ float ss_dsilu(float o, float z, float sz) { return __fmul_rn(__fmul_rn(o, sz), fmaf(z, 1.f - sz, 1.f)); }
 
+// a 16-byte store of 4 floats as one instruction: as a float4 store the compiler split the forward's checkpoint
+// stores at -r 0 into 4 stores each (doc/perf.md, thirty-seventh session)
+__device__ __forceinline__ void ss_st16(float *dst, float a, float b, float c, float d) {
+    asm volatile("st.global.v4.f32 [%0], {%1, %2, %3, %4};" ::"l"(dst), "f"(a), "f"(b), "f"(c), "f"(d));
+}
 __device__ __forceinline__ void ss_cp_async16(void *smem_dst, const void *gmem_src, int src_bytes) {
     unsigned dst = (unsigned)__cvta_generic_to_shared(smem_dst);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(gmem_src), "r"(src_bytes));
@@ -340,10 +345,15 @@ selective_scan_forward_kernel(ScanParams p) {
     }
     ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw, b, d0, 0, tid);
     ss_cp_async_commit();
+    // this lane's checkpoint slots, [b][chunk*KCK + k][d][n]: one address per chunk, constant steps from it (an
+    // index computed per checkpoint cost ~20 integer instructions each: doc/perf.md, thirty-seventh session)
+    const size_t ck_stride = (size_t)Di * N;
+    float *const ck_b = p.states + ((size_t)b * nch * KCK * Di + d0 + ch0) * N + nq * NPT;
 
     for (int ci = 0; ci < nch; ci++) {
         const int t0 = ci * CH;
         const floatX *rw = raw + (ci & 1) * L::RAW;
+        float *const ck = ck_b + (size_t)ci * KCK * ck_stride;
         ss_cp_async_wait_all();
         __syncthreads(); // tile ci visible to all; the other stage (tile ci-1) is no longer read
         if (ci + 1 < nch) { ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw + ((ci + 1) & 1) * L::RAW, b, d0, t0 + CH, tid); }
@@ -364,11 +374,10 @@ selective_scan_forward_kernel(ScanParams p) {
             if (t % CKS == 0) { // checkpoint: the state entering step t0 + t
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
-                    const int d = d0 + ch0 + c;
-                    if (d < Di) {
-                        float *dst = p.states + (((size_t)b * nch * KCK + ci * KCK + t / CKS) * Di + d) * N + nq * NPT;
+                    if (d0 + ch0 + c < Di) {
+                        float *dst = ck + (size_t)(t / CKS) * ck_stride + c * N;
 #pragma unroll
-                        for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
+                        for (int j = 0; j < NPT; j += 4) { ss_st16(dst + j, s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
                     }
                 }
             }
