@@ -75,6 +75,10 @@ typedef __nv_bfloat16 floatX;
 #define SCAN_NPT 4          // states per lane
 #define SCAN_BATCH true     // per-step results of the unrolled loops leave registers after the loop
 #define SCAN_FWD_CPL 1      // channels per lane, forward
+// blocks per SM the forward's registers are capped for: at N = 16, 4 of 128 threads (128 registers), so B=16
+// Di=1024 (512 blocks) runs in one wave on 132 SMs; at 130 registers it took two, 13% slower (doc/perf.md,
+// thirty-seventh session). At N = 8 and 32 the counts the compiler chose without a cap (168 and 80 registers).
+#define SCAN_FWD_MINB(N) ((N) == 16 ? 4 : (N) == 8 ? 6 : 3)
 #define SCAN_BWD_CPL 1      // channels per lane, backward (2 where that layout fills the waves much better, below)
 #define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
 #define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
@@ -311,7 +315,7 @@ template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLa
 // buffers apart), so every step would wait out the load latency.
 // YOUT: also write y before the gate (p.y, floatX), for a backward that reads it instead of recomputing it.
 template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS, bool YOUT>
-__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
+__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, SCAN_FWD_MINB(N))
 selective_scan_forward_kernel(ScanParams p) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, QROW = L::QROW;
