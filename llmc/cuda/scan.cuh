@@ -75,10 +75,6 @@ typedef __nv_bfloat16 floatX;
 #define SCAN_NPT 4          // states per lane
 #define SCAN_BATCH true     // per-step results of the unrolled loops leave registers after the loop
 #define SCAN_FWD_CPL 1      // channels per lane, forward
-// blocks per SM the forward's registers are capped for: at N = 16, 4 of 128 threads (128 registers), so B=16
-// Di=1024 (512 blocks) runs in one wave on 132 SMs; at 130 registers it took two, 13% slower (doc/perf.md,
-// thirty-seventh session). At N = 8 and 32 the counts the compiler chose without a cap (168 and 80 registers).
-#define SCAN_FWD_MINB(N) ((N) == 16 ? 4 : (N) == 8 ? 6 : 3)
 #define SCAN_BWD_CPL 1      // channels per lane, backward (2 where that layout fills the waves much better, below)
 #define SCAN_BWD_ACACHE true  // backward keeps the decays of a sub-chunk in registers (half the exponentials)
 #define SCAN_BWD_PCACHE true  // ... and delta, delta*u, dy (fewer shared-memory loads)
@@ -121,11 +117,6 @@ __device__ __forceinline__ float ss_gate(float y, float z) { return __fmul_rn(__
 // dout * silu'(z) = dout * sig(z) * (1 + z*(1 - sig(z))), rounded op by op: the same bits in every kernel
 __device__ __forceinline__ float ss_dsilu(float o, float z, float sz) { return __fmul_rn(__fmul_rn(o, sz), fmaf(z, 1.f - sz, 1.f)); }
 
-// a 16-byte store of 4 floats as one instruction: as a float4 store the compiler split the forward's checkpoint
-// stores at -r 0 into 4 stores each (doc/perf.md, thirty-seventh session)
-__device__ __forceinline__ void ss_st16(float *dst, float a, float b, float c, float d) {
-    asm volatile("st.global.v4.f32 [%0], {%1, %2, %3, %4};" ::"l"(dst), "f"(a), "f"(b), "f"(c), "f"(d));
-}
 __device__ __forceinline__ void ss_cp_async16(void *smem_dst, const void *gmem_src, int src_bytes) {
     unsigned dst = (unsigned)__cvta_generic_to_shared(smem_dst);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(gmem_src), "r"(src_bytes));
@@ -315,7 +306,7 @@ template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLa
 // buffers apart), so every step would wait out the load latency.
 // YOUT: also write y before the gate (p.y, floatX), for a backward that reads it instead of recomputing it.
 template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS, bool YOUT>
-__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT, SCAN_FWD_MINB(N))
+__global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
 selective_scan_forward_kernel(ScanParams p) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
     constexpr int LPC = L::LPC, CW = L::CW, NT = L::NT, QROW = L::QROW;
@@ -349,15 +340,10 @@ selective_scan_forward_kernel(ScanParams p) {
     }
     ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw, b, d0, 0, tid);
     ss_cp_async_commit();
-    // this lane's checkpoint slots, [b][chunk*KCK + k][d][n]: one address per chunk, constant steps from it (an
-    // index computed per checkpoint cost ~20 integer instructions each: doc/perf.md, thirty-seventh session)
-    const size_t ck_stride = (size_t)Di * N;
-    float *const ck_b = p.states + ((size_t)b * nch * KCK * Di + d0 + ch0) * N + nq * NPT;
 
     for (int ci = 0; ci < nch; ci++) {
         const int t0 = ci * CH;
         const floatX *rw = raw + (ci & 1) * L::RAW;
-        float *const ck = ck_b + (size_t)ci * KCK * ck_stride;
         ss_cp_async_wait_all();
         __syncthreads(); // tile ci visible to all; the other stage (tile ci-1) is no longer read
         if (ci + 1 < nch) { ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw + ((ci + 1) & 1) * L::RAW, b, d0, t0 + CH, tid); }
@@ -378,10 +364,11 @@ selective_scan_forward_kernel(ScanParams p) {
             if (t % CKS == 0) { // checkpoint: the state entering step t0 + t
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
-                    if (d0 + ch0 + c < Di) {
-                        float *dst = ck + (size_t)(t / CKS) * ck_stride + c * N;
+                    const int d = d0 + ch0 + c;
+                    if (d < Di) {
+                        float *dst = p.states + (((size_t)b * nch * KCK + ci * KCK + t / CKS) * Di + d) * N + nq * NPT;
 #pragma unroll
-                        for (int j = 0; j < NPT; j += 4) { ss_st16(dst + j, s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
+                        for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
                     }
                 }
             }
