@@ -865,7 +865,7 @@ __global__ void selective_scan_reduce_kernel(ScanParams p, int G) {
     size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     // (dB, dC): 4 neighbouring values of one (b, t) per thread, 8 groups' 16-byte loads in flight, each value
     // summed over the groups in order (the same bits as one value per thread, one load at a time, which made
-    // the backward 0.4-0.7% slower: doc/perf.md, thirty-seventh session)
+    // the backward 0.2-0.8% slower: doc/perf.md, thirty-seventh session)
     const size_t nbc = (size_t)B * T * 2 * N / 4, gstride = (size_t)T * 2 * N / 4;
     if (idx < nbc) {
         const size_t b = idx / gstride, r = idx % gstride * 4;
