@@ -56,6 +56,7 @@ run_suite test_tokenize bash test/test_tokenize.sh
 run_suite test_cli bash test/test_cli.sh
 run_suite test_durability bash test/test_durability.sh
 run_suite test_scripts bash test/test_scripts.sh
+run_suite test_scan_ptx bash test/test_scan_ptx.sh
 run_suite test_hf_transformers bash test/test_hf_transformers.sh
 
 has_gpu=0

@@ -391,7 +391,7 @@ selective_scan_forward_kernel(ScanParams p) {
                 y[c] = 0.f;
 #pragma unroll
                 for (int j = 0; j < NPT; j++) {
-                    s[c][j] = fmaf(ss_ex2(pd[c].x * A2[c][j]), s[c][j], pd[c].y * Bv[j]);
+                    s[c][j] = fmaf(ss_ex2(pd[c].x * A2[c][j]), s[c][j], __fmul_rn(pd[c].y, Bv[j]));
                     y[c] = fmaf(Cv[j], s[c][j], y[c]);
                 }
             }
@@ -629,7 +629,7 @@ selective_scan_backward_kernel(ScanParams p) {
 #pragma unroll
                     for (int c = 0; c < CPL; c++) {
 #pragma unroll
-                        for (int j = 0; j < NPT; j++) { s[c][j] = fmaf(ss_ex2(pd[c].x * A2[c][j]), s[c][j], pd[c].y * Bv[j]); }
+                        for (int j = 0; j < NPT; j++) { s[c][j] = fmaf(ss_ex2(pd[c].x * A2[c][j]), s[c][j], __fmul_rn(pd[c].y, Bv[j])); }
                     }
                 }
 #pragma unroll
@@ -688,7 +688,7 @@ selective_scan_backward_kernel(ScanParams p) {
                         sreg[i][c][j] = s[c][j];
                         const float a = ss_ex2(pd[c].x * A2[c][j]);
                         if constexpr (ACACHE) { areg[i][c][j] = a; }
-                        s[c][j] = fmaf(a, s[c][j], pd[c].y * Bv[j]);
+                        s[c][j] = fmaf(a, s[c][j], __fmul_rn(pd[c].y, Bv[j]));
                         if constexpr (!YIN) { y[c] = fmaf(Cv[j], s[c][j], y[c]); }
                     }
                 }
@@ -750,15 +750,15 @@ selective_scan_backward_kernel(ScanParams p) {
                         float a;
                         if constexpr (ACACHE) { a = areg[i][c][j]; } else { a = ss_ex2(pd[c].x * A2[c][j]); }
                         const float h = fmaf(Cv[j], dy[c], hc[c][j]);
-                        hc[c][j] = a * h;
+                        hc[c][j] = __fmul_rn(a, h);
                         const float hq = hc[c][j] * sreg[i][c][j]; // h * a * s[t-1]: no cancellation, unlike s[t] - delta*B*u
                         ahq = fmaf(A2[c][j], hq, ahq);
                         dA[c][j] = fmaf(pd[c].x, hq, dA[c][j]);
                         hb = fmaf(h, Bv[j], hb);
-                        db[j] = c == 0 ? h * pd[c].y : fmaf(h, pd[c].y, db[j]);
+                        db[j] = c == 0 ? __fmul_rn(h, pd[c].y) : fmaf(h, pd[c].y, db[j]);
                         // s[t] is the state before step t+1 (for the last step, the forward pass's final s)
                         const float st = i == SUB - 1 ? s[c][j] : sreg[i < SUB - 1 ? i + 1 : i][c][j];
-                        dc[j] = c == 0 ? dy[c] * st : fmaf(dy[c], st, dc[j]);
+                        dc[j] = c == 0 ? __fmul_rn(dy[c], st) : fmaf(dy[c], st, dc[j]);
                     }
                     rv[2 * c] = hb;
                     rv[2 * c + 1] = ahq;
