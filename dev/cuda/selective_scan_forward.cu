@@ -20,7 +20,8 @@ Build and run (see run_scan_bench.sh):
 version 0: the trainer's kernel, llmc/cuda/scan.cuh (the winner, copied there), one checkpoint per
            chunk (the trainer's -r 2); version 9 the same writing one every 8 steps; version 10 also
            writes y, the output before the gate, which the backward then reads (the trainer's -r 0);
-           version 11 is version 0 writing y (the trainer's -r 1)
+           version 11 is version 0 writing y (the trainer's -r 1); versions 12 and 13 are version 10 with
+           16-byte and with float4 checkpoint stores, the two kernels the trainer chooses between by shape
 version 1: block per (b, d), the sequence split among threads, a block-wide scan per state
            (the reference implementation's scheme; here the token-major layout makes its loads strided)
 version 2: one thread per (b, d) channel, all N states in registers, loop over T;
@@ -349,17 +350,19 @@ template <int N, int NPT, int DC> void launch_fwd_tiled(const FwdArgs &p) {
     cudaCheckLaunch();
 }
 
-static const int NUM_VERSIONS = 12;
+static const int NUM_VERSIONS = 14;
 static const char *version_name[NUM_VERSIONS] = {
     "v0 llmc/cuda/scan.cuh", "v1 block/(b,d) block-scan", "v2 thread/channel 16 states",
     "v3 4 lanes/channel", "v4 2 lanes/channel", "v5 paired lanes, 1 ch/lane", "v6 paired lanes, 2 ch/lane",
     "v7 v5 + batched y stores", "v8 v6 + batched y stores", "v9 scan.cuh, ckpt every 8",
-    "v10 v9 + y (trainer's -r 0)", "v11 v0 + y (trainer's -r 1)"};
+    "v10 v9 + y (trainer's -r 0)", "v11 v0 + y (trainer's -r 1)", "v12 v10, 16-byte ckpt stores",
+    "v13 v10, float4 ckpt stores"};
 // v9: the trainer's forward writing a checkpoint every SCAN_SUB steps (4 per chunk); v10, its forward at
 // -r 0, also writes y (the output before the gate) for the backward; v11, its forward at -r 1, writes y
-// with a checkpoint per chunk
-static bool is_fine(int version) { return version == 9 || version == 10; }
-static bool writes_y(int version) { return version == 10 || version == 11; }
+// with a checkpoint per chunk; v12 and v13 are v10 with each of the two checkpoint stores that the trainer
+// chooses between by shape (selective_scan_forward_n in scan.cuh), so both are checked at every shape
+static bool is_fine(int version) { return version == 9 || version == 10 || version == 12 || version == 13; }
+static bool writes_y(int version) { return version == 10 || version == 11 || version == 12 || version == 13; }
 
 static ScanParams to_params(const FwdArgs &a) {
     ScanParams p = {};
@@ -394,6 +397,17 @@ void scan_forward(int version, const FwdArgs &p) {
                                p.B, p.T, p.Di, p.N, 1, 0);
         cudaCheckLaunch();
         break;
+    case 12: case 13: {
+        ScanParams q = to_params(p);
+        q.y = p.y;
+        if (version == 12) {
+            selective_scan_forward_launch<16, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, true>(q, 0);
+        } else {
+            selective_scan_forward_launch<16, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, false>(q, 0);
+        }
+        cudaCheckLaunch();
+        break;
+    }
     default: fprintf(stderr, "unknown version %d\n", version); exit(1);
     }
 }
@@ -569,5 +583,6 @@ int main(int argc, char **argv) {
     printf("device-to-device copy: %.1f GB/s (read + write)\n", copy);
     bench(versions, 8, 2048, 1536, 48, copy);
     bench(versions, 16, 1024, 1024, 32, copy);
+    bench(versions, 32, 1024, 768, 24, copy); // the byte-level model's shape
     return bad ? 1 : 0;
 }

@@ -56,6 +56,7 @@ per element into fp32 tiles. What the loops are shaped around (measured, doc/per
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <cuda_runtime.h>
 #include <cuda_bf16.h>
 
@@ -117,6 +118,11 @@ __device__ __forceinline__ float ss_gate(float y, float z) { return __fmul_rn(__
 // dout * silu'(z) = dout * sig(z) * (1 + z*(1 - sig(z))), rounded op by op: the same bits in every kernel
 __device__ __forceinline__ float ss_dsilu(float o, float z, float sz) { return __fmul_rn(__fmul_rn(o, sz), fmaf(z, 1.f - sz, 1.f)); }
 
+// a 16-byte store of 4 floats as one instruction: the compiler splits the forward's float4 checkpoint stores
+// at -r 0 into 4 scalar stores (its 4 states are not in 4 consecutive registers; doc/perf.md, thirty-eighth session)
+__device__ __forceinline__ void ss_st16(float *dst, float a, float b, float c, float d) {
+    asm volatile("st.global.v4.f32 [%0], {%1, %2, %3, %4};" ::"l"(dst), "f"(a), "f"(b), "f"(c), "f"(d));
+}
 __device__ __forceinline__ void ss_cp_async16(void *smem_dst, const void *gmem_src, int src_bytes) {
     unsigned dst = (unsigned)__cvta_generic_to_shared(smem_dst);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(gmem_src), "r"(src_bytes));
@@ -305,7 +311,8 @@ template <int N, int NPT, int CPL, int DC, int CH> struct ScanFwdLayout : ScanLa
 // between steps would pin the next step's shared loads behind it (the compiler cannot tell the
 // buffers apart), so every step would wait out the load latency.
 // YOUT: also write y before the gate (p.y, floatX), for a backward that reads it instead of recomputing it.
-template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS, bool YOUT>
+// ST16: each checkpoint as 16-byte stores (ss_st16); this can take more registers (selective_scan_forward_n).
+template <int N, int NPT, int CPL, int DC, int CH, bool BATCH, int CKS, bool YOUT, bool ST16>
 __global__ void __launch_bounds__(ScanLanes<N, NPT, CPL, DC>::NT)
 selective_scan_forward_kernel(ScanParams p) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, CH>;
@@ -340,10 +347,14 @@ selective_scan_forward_kernel(ScanParams p) {
     }
     ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw, b, d0, 0, tid);
     ss_cp_async_commit();
+    // this lane's checkpoint slots, [b][chunk*KCK + k][d][n]: one base address, steps of ck_stride from it
+    const size_t ck_stride = (size_t)Di * N;
+    float *const ck_b = p.states + ((size_t)b * nch * KCK * Di + d0 + ch0) * N + nq * NPT;
 
     for (int ci = 0; ci < nch; ci++) {
         const int t0 = ci * CH;
         const floatX *rw = raw + (ci & 1) * L::RAW;
+        float *const ck = ck_b + (size_t)ci * KCK * ck_stride;
         ss_cp_async_wait_all();
         __syncthreads(); // tile ci visible to all; the other stage (tile ci-1) is no longer read
         if (ci + 1 < nch) { ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw + ((ci + 1) & 1) * L::RAW, b, d0, t0 + CH, tid); }
@@ -364,11 +375,16 @@ selective_scan_forward_kernel(ScanParams p) {
             if (t % CKS == 0) { // checkpoint: the state entering step t0 + t
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
-                    const int d = d0 + ch0 + c;
-                    if (d < Di) {
-                        float *dst = p.states + (((size_t)b * nch * KCK + ci * KCK + t / CKS) * Di + d) * N + nq * NPT;
+                    if (d0 + ch0 + c < Di) {
+                        float *dst = ck + (t / CKS) * ck_stride + c * N;
 #pragma unroll
-                        for (int j = 0; j < NPT; j += 4) { *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]); }
+                        for (int j = 0; j < NPT; j += 4) {
+                            if constexpr (ST16) {
+                                ss_st16(dst + j, s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]);
+                            } else {
+                                *(float4 *)(dst + j) = make_float4(s[c][j], s[c][j + 1], s[c][j + 2], s[c][j + 3]);
+                            }
+                        }
                     }
                 }
             }
@@ -934,13 +950,20 @@ static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
 }
 
 // the kernels with explicit layout parameters (dev/cuda benchmarks other choices through these)
-template <int N, int NPT, int CPL, int DC, bool BATCH, int CKS = SCAN_CHUNK>
-static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
+// the forward kernel for these arguments (y written or not), its dynamic shared memory allowed
+template <int N, int NPT, int CPL, int DC, bool BATCH, int CKS, bool ST16>
+static void (*selective_scan_forward_kernel_for(const ScanParams &p))(ScanParams) {
     using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
-    auto kern = p.y != NULL ? selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS, true>
-                            : selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS, false>;
+    void (*kern)(ScanParams) = p.y != NULL ? selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS, true, ST16>
+                                           : selective_scan_forward_kernel<N, NPT, CPL, DC, SCAN_CHUNK, BATCH, CKS, false, ST16>;
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L::smem);
     if (e != cudaSuccess) { fprintf(stderr, "selective_scan_forward: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
+    return kern;
+}
+template <int N, int NPT, int CPL, int DC, bool BATCH, int CKS = SCAN_CHUNK, bool ST16 = false>
+static void selective_scan_forward_launch(const ScanParams &p, cudaStream_t stream) {
+    using L = ScanFwdLayout<N, NPT, CPL, DC, SCAN_CHUNK>;
+    void (*kern)(ScanParams) = selective_scan_forward_kernel_for<N, NPT, CPL, DC, BATCH, CKS, ST16>(p);
     dim3 grid((p.Di + DC - 1) / DC, p.B);
     kern<<<grid, L::NT, L::smem, stream>>>(p);
     selective_scan_check_launch("selective_scan_forward");
@@ -973,14 +996,6 @@ static void selective_scan_backward_launch(const ScanParams &p, cudaStream_t str
     selective_scan_check_launch("selective_scan_reduce");
 }
 
-// the trainer's configuration
-template <int N> static void selective_scan_forward_n(const ScanParams &p, int fine, cudaStream_t stream) {
-    if (fine) {
-        selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB>(p, stream);
-    } else {
-        selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_CHUNK>(p, stream);
-    }
-}
 // The backward's layout by shape. The 1-channel layout (SCAN_BWD_CPL) runs SCAN_BWD_MINB = 3 blocks per
 // SM, the 2-channel layout (dev/cuda/selective_scan_backward.cu v14: half the threads per block, a+p
 // caches) 4. At equal fill the 1-channel layout is ~1.3x faster, so it runs unless its last wave is
@@ -1012,6 +1027,36 @@ static inline double selective_scan_wave_fill(long blocks, long per_wave) {
 static inline bool selective_scan_bwd_two_channels(int B, int Di) {
     const long blocks = (long)B * ((Di + SCAN_DC - 1) / SCAN_DC), sms = selective_scan_num_sms();
     return selective_scan_wave_fill(blocks, 4 * sms) > 1.25 * selective_scan_wave_fill(blocks, (long)SCAN_BWD_MINB * sms);
+}
+// The trainer's forward. With fine checkpoints (-r 0: 4 per tile) the float4 stores are split into scalar
+// ones; as 16-byte stores (ST16) the kernel is faster but the N = 16 kernel writing y takes 130 registers
+// instead of 128 (nvcc 13.0, sm_90), so an SM holds 3 of its blocks instead of 4. H200, ms (doc/perf.md,
+// thirty-eighth session): B=8 Di=1536 L=2048 (384 blocks, one wave either way) 0.2091 -> 0.2055;
+// B=16 Di=1024 L=1024 (512 blocks, one wave or two) 0.1374 -> 0.1546; B=32 Di=768 L=1024 (768 blocks, two
+// waves either way) 0.2057 -> 0.2056. So ST16 runs unless it needs more waves. The choice depends only on
+// the shape and the GPU, and the stores do not change any value (the same bits either way).
+template <int N> static void selective_scan_forward_n(const ScanParams &p, int fine, cudaStream_t stream) {
+    if (!fine) {
+        selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_CHUNK>(p, stream);
+        return;
+    }
+    using L = ScanFwdLayout<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_CHUNK>;
+    void (*k16)(ScanParams) = selective_scan_forward_kernel_for<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, true>(p);
+    void (*k4)(ScanParams) = selective_scan_forward_kernel_for<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, false>(p);
+    int per_sm16 = 0, per_sm4 = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm16, k16, L::NT, L::smem) != cudaSuccess ||
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm4, k4, L::NT, L::smem) != cudaSuccess) {
+        fprintf(stderr, "error: selective_scan_forward: occupancy query: %s\n", cudaGetErrorString(cudaGetLastError()));
+        exit(EXIT_FAILURE);
+    }
+    const long blocks = (long)p.B * ((p.Di + SCAN_DC - 1) / SCAN_DC), sms = selective_scan_num_sms();
+    const long waves16 = per_sm16 > 0 ? (blocks + per_sm16 * sms - 1) / (per_sm16 * sms) : LONG_MAX;
+    const long waves4 = per_sm4 > 0 ? (blocks + per_sm4 * sms - 1) / (per_sm4 * sms) : LONG_MAX;
+    if (waves16 <= waves4) {
+        selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, true>(p, stream);
+    } else {
+        selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, false>(p, stream);
+    }
 }
 template <int N, bool FINE> static void selective_scan_backward_n(const ScanParams &p, cudaStream_t stream) {
     // SCAN_BWD_MINB is for N = 16; other N change the block size (N/NPT lanes per channel), so scale
