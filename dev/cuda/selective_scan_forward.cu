@@ -38,6 +38,7 @@ versions 5, 6: the kernel template of llmc/cuda/scan.cuh (instantiated here with
 versions 7, 8: 5 and 6 with the per-step y kept in registers and stored after the unrolled loop.
            Run 2's SASS showed each step's LDS issued right after the previous step's STS of y (the
            compiler cannot prove the buffers apart), so no step's loads could start early.
+Earlier experiments, in their own sessions' numbering (the numbers 9-13 are now taken by the versions above):
 (versions 9-11, warp specialisation with helper warps, were slower: git 96c841c, doc/perf.md)
 (also no faster, doc/perf.md "What bounds the forward": 12-15 a software-pipelined forward, one barrier
  per tile, the next tile's prep and the last tile's epilogue in the scan loop's straight-line code
@@ -360,7 +361,8 @@ static const char *version_name[NUM_VERSIONS] = {
 // v9: the trainer's forward writing a checkpoint every SCAN_SUB steps (4 per chunk); v10, its forward at
 // -r 0, also writes y (the output before the gate) for the backward; v11, its forward at -r 1, writes y
 // with a checkpoint per chunk; v12 and v13 are v10 with each of the two checkpoint stores that the trainer
-// chooses between by shape (selective_scan_forward_n in scan.cuh), so both are checked at every shape
+// chooses between by shape (selective_scan_forward_n in scan.cuh), so both are checked at every shape, and
+// each against the other bit for bit (out, y, every checkpoint)
 static bool is_fine(int version) { return version == 9 || version == 10 || version == 12 || version == 13; }
 static bool writes_y(int version) { return version == 10 || version == 11 || version == 12 || version == 13; }
 
@@ -535,6 +537,17 @@ static int check_version(int version, int B, int T, int Di, int R, uint64_t seed
     if (memcmp(st1.data(), st2.data(), d.states_alloc * 4) != 0 || memcmp(out.data(), out2.data(), BTD * 4) != 0 || !y_same) {
         printf("    NOT bitwise reproducible FAIL\n");
         bad++;
+    }
+    if (version == 12 || version == 13) { // the trainer picks either by shape: the other must give the same bits
+        poison(d.a.out, BTD * 2); poison(d.a.y, BTD * 2); poison(d.a.states, d.states_alloc * 4);
+        scan_forward(version == 12 ? 13 : 12, d.a);
+        cudaCheck(cudaDeviceSynchronize());
+        if (memcmp(st1.data(), download_f32(d.a.states, d.states_alloc).data(), d.states_alloc * 4) != 0 ||
+            memcmp(out.data(), download_bf16(d.a.out, BTD).data(), BTD * 4) != 0 ||
+            memcmp(y1.data(), download_bf16(d.a.y, BTD).data(), BTD * 4) != 0) {
+            printf("    not the same bits as %s FAIL\n", version_name[version == 12 ? 13 : 12]);
+            bad++;
+        }
     }
     free_inputs(d);
     return bad;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # 2026-12-03 (thirty-eighth session in doc/perf.md), nvidia-h200: the rest of make test's GPU suites at main
-# b7e21cc (the -r 0 forward's 16-byte checkpoint stores where they cost no wave): memcheck at -r 0 and -r 1 and the
+# 0418ea8 (the kernels of b8dc911/b7e21cc: the -r 0 forward's 16-byte checkpoint stores where they cost no wave): memcheck at -r 0 and -r 1 and the
 # dev/cuda checks first, then the CLI and durability suites on train_mamba_cu with the time left.
 set -u
 for f in .debs/*.deb; do dpkg -x $f /tmp/cj; done

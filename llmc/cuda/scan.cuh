@@ -119,7 +119,8 @@ __device__ __forceinline__ float ss_gate(float y, float z) { return __fmul_rn(__
 __device__ __forceinline__ float ss_dsilu(float o, float z, float sz) { return __fmul_rn(__fmul_rn(o, sz), fmaf(z, 1.f - sz, 1.f)); }
 
 // a 16-byte store of 4 floats as one instruction: the compiler splits the forward's float4 checkpoint stores
-// at -r 0 into 4 scalar stores (its 4 states are not in 4 consecutive registers; doc/perf.md, thirty-eighth session)
+// at -r 0 into 4 scalar stores (its 4 states are not in 4 consecutive registers; doc/perf.md, thirty-seventh
+// and thirty-eighth sessions)
 __device__ __forceinline__ void ss_st16(float *dst, float a, float b, float c, float d) {
     asm volatile("st.global.v4.f32 [%0], {%1, %2, %3, %4};" ::"l"(dst), "f"(a), "f"(b), "f"(c), "f"(d));
 }
@@ -1030,25 +1031,28 @@ static inline bool selective_scan_bwd_two_channels(int B, int Di) {
 }
 // The trainer's forward. With fine checkpoints (-r 0: 4 per tile) the float4 stores are split into scalar
 // ones; as 16-byte stores (ST16) the kernel is faster but the N = 16 kernel writing y takes 130 registers
-// instead of 128 (nvcc 13.0, sm_90), so an SM holds 3 of its blocks instead of 4. H200, ms (doc/perf.md,
-// thirty-eighth session): B=8 Di=1536 L=2048 (384 blocks, one wave either way) 0.2091 -> 0.2055;
-// B=16 Di=1024 L=1024 (512 blocks, one wave or two) 0.1374 -> 0.1546; B=32 Di=768 L=1024 (768 blocks, two
-// waves either way) 0.2057 -> 0.2056. So ST16 runs unless it needs more waves. The choice depends only on
-// the shape and the GPU, and the stores do not change any value (the same bits either way).
+// instead of 128 (nvcc 13.0, sm_90), so an SM holds 3 of its blocks instead of 4. H200, float4 -> 16-byte
+// stores, ms (doc/perf.md, thirty-eighth session, playground v13 -> v12): B=8 Di=1536 L=2048 (384 blocks, one
+// wave either way) 0.2092-0.2102 -> 0.2062-0.2068; B=16 Di=1024 L=1024 (512 blocks, one wave or two)
+// 0.1377-0.1385 -> 0.1553-0.1562; B=32 Di=768 L=1024 (768 blocks, two waves either way) 0.2065 -> 0.2061-0.2065.
+// So ST16 runs unless it needs more waves. The choice depends only on the shape and the GPU, and the stores
+// do not change any value (the playground checks v12 against v13 bit for bit).
 template <int N> static void selective_scan_forward_n(const ScanParams &p, int fine, cudaStream_t stream) {
     if (!fine) {
         selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_CHUNK>(p, stream);
         return;
     }
     using L = ScanFwdLayout<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_CHUNK>;
-    void (*k16)(ScanParams) = selective_scan_forward_kernel_for<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, true>(p);
-    void (*k4)(ScanParams) = selective_scan_forward_kernel_for<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, false>(p);
-    int per_sm16 = 0, per_sm4 = 0;
-    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm16, k16, L::NT, L::smem) != cudaSuccess ||
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm4, k4, L::NT, L::smem) != cudaSuccess) {
-        fprintf(stderr, "error: selective_scan_forward: occupancy query: %s\n", cudaGetErrorString(cudaGetLastError()));
-        exit(EXIT_FAILURE);
+    static int occ[2][2] = {{-1, -1}, {-1, -1}}; // blocks per SM of [y written][ST16], asked once per kernel (as the SM count)
+    int *o = occ[p.y != NULL];
+    if (o[0] < 0) {
+        void (*k16)(ScanParams) = selective_scan_forward_kernel_for<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, true>(p);
+        void (*k4)(ScanParams) = selective_scan_forward_kernel_for<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, false>(p);
+        cudaError_t e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&o[1], k16, L::NT, L::smem);
+        if (e == cudaSuccess) { e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&o[0], k4, L::NT, L::smem); }
+        if (e != cudaSuccess) { fprintf(stderr, "error: selective_scan_forward: occupancy query: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     }
+    const int per_sm16 = o[1], per_sm4 = o[0];
     const long blocks = (long)p.B * ((p.Di + SCAN_DC - 1) / SCAN_DC), sms = selective_scan_num_sms();
     const long waves16 = per_sm16 > 0 ? (blocks + per_sm16 * sms - 1) / (per_sm16 * sms) : LONG_MAX;
     const long waves4 = per_sm4 > 0 ? (blocks + per_sm4 * sms - 1) / (per_sm4 * sms) : LONG_MAX;
