@@ -1022,8 +1022,12 @@ static size_t selective_scan_max_smem() {
     }
     return (size_t)bytes;
 }
+// waves of per_wave blocks (all SMs' resident blocks at once) that a grid of `blocks` takes; none fit: LONG_MAX
+static inline long selective_scan_waves(long blocks, long per_wave) {
+    return per_wave > 0 ? (blocks + per_wave - 1) / per_wave : LONG_MAX;
+}
 static inline double selective_scan_wave_fill(long blocks, long per_wave) {
-    return (double)blocks / (double)(((blocks + per_wave - 1) / per_wave) * per_wave);
+    return (double)blocks / (double)(selective_scan_waves(blocks, per_wave) * per_wave);
 }
 static inline bool selective_scan_bwd_two_channels(int B, int Di) {
     const long blocks = (long)B * ((Di + SCAN_DC - 1) / SCAN_DC), sms = selective_scan_num_sms();
@@ -1052,11 +1056,8 @@ template <int N> static void selective_scan_forward_n(const ScanParams &p, int f
         if (e == cudaSuccess) { e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&o[0], k4, L::NT, L::smem); }
         if (e != cudaSuccess) { fprintf(stderr, "error: selective_scan_forward: occupancy query: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     }
-    const int per_sm16 = o[1], per_sm4 = o[0];
     const long blocks = (long)p.B * ((p.Di + SCAN_DC - 1) / SCAN_DC), sms = selective_scan_num_sms();
-    const long waves16 = per_sm16 > 0 ? (blocks + per_sm16 * sms - 1) / (per_sm16 * sms) : LONG_MAX;
-    const long waves4 = per_sm4 > 0 ? (blocks + per_sm4 * sms - 1) / (per_sm4 * sms) : LONG_MAX;
-    if (waves16 <= waves4) {
+    if (selective_scan_waves(blocks, o[1] * sms) <= selective_scan_waves(blocks, o[0] * sms)) {
         selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, true>(p, stream);
     } else {
         selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, false>(p, stream);
