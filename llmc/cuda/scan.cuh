@@ -348,9 +348,10 @@ selective_scan_forward_kernel(ScanParams p) {
     }
     ss_load_tile<N, DC, CH, NT, 3>(p, X, xstride, xoff, raw, b, d0, 0, tid);
     ss_cp_async_commit();
-    // this lane's checkpoint slots, [b][chunk*KCK + k][d][n]: one base address, steps of ck_stride from it
+    // this lane's checkpoint slots, [b][chunk*KCK + k][d][n]: one base address, steps of ck_stride from it (lanes
+    // whose channels are past Di store nothing; their base stays inside the buffer)
     const size_t ck_stride = (size_t)Di * N;
-    float *const ck_b = p.states + ((size_t)b * nch * KCK * Di + d0 + ch0) * N + nq * NPT;
+    float *const ck_b = p.states + ((size_t)b * nch * KCK * Di + (d0 + ch0 < Di ? d0 + ch0 : 0)) * N + nq * NPT;
 
     for (int ci = 0; ci < nch; ci++) {
         const int t0 = ci * CH;
