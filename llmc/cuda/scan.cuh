@@ -944,10 +944,12 @@ static inline int selective_scan_num_checkpoints(int T, int fine) {
     return selective_scan_num_chunks(T) * (fine ? SCAN_CHUNK / SCAN_SUB : 1);
 }
 
+// groups of SCAN_DC channels in Di: the blocks per batch row of the forward and of the backward without groups
+static inline int selective_scan_groups(int Di) { return (Di + SCAN_DC - 1) / SCAN_DC; }
 // scratch the backward needs: (dB, dC) partials per group of SCAN_DC channels, plus per-batch-row
 // partials of dA, dD, d_dt_bias
 static inline size_t selective_scan_scratch_bytes(int B, int T, int Di, int N) {
-    size_t G = (size_t)(Di + SCAN_DC - 1) / SCAN_DC;
+    size_t G = (size_t)selective_scan_groups(Di);
     return sizeof(float) * ((size_t)B * G * T * 2 * N + (size_t)B * Di * N + 2 * (size_t)B * Di);
 }
 
@@ -1031,7 +1033,7 @@ static inline double selective_scan_wave_fill(long blocks, long per_wave) {
     return (double)blocks / (double)(selective_scan_waves(blocks, per_wave) * per_wave);
 }
 static inline bool selective_scan_bwd_two_channels(int B, int Di) {
-    const long blocks = (long)B * ((Di + SCAN_DC - 1) / SCAN_DC), sms = selective_scan_num_sms();
+    const long blocks = (long)B * selective_scan_groups(Di), sms = selective_scan_num_sms();
     return selective_scan_wave_fill(blocks, 4 * sms) > 1.25 * selective_scan_wave_fill(blocks, (long)SCAN_BWD_MINB * sms);
 }
 // The trainer's forward. With fine checkpoints (-r 0: 4 per tile) the float4 stores are split into scalar
@@ -1057,7 +1059,7 @@ template <int N> static void selective_scan_forward_n(const ScanParams &p, int f
         if (e == cudaSuccess) { e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&o[0], k4, L::NT, L::smem); }
         if (e != cudaSuccess) { fprintf(stderr, "error: selective_scan_forward: occupancy query: %s\n", cudaGetErrorString(e)); exit(EXIT_FAILURE); }
     }
-    const long blocks = (long)p.B * ((p.Di + SCAN_DC - 1) / SCAN_DC), sms = selective_scan_num_sms();
+    const long blocks = (long)p.B * selective_scan_groups(p.Di), sms = selective_scan_num_sms();
     if (selective_scan_waves(blocks, o[1] * sms) <= selective_scan_waves(blocks, o[0] * sms)) {
         selective_scan_forward_launch<N, SCAN_NPT, SCAN_FWD_CPL, SCAN_DC, SCAN_BATCH, SCAN_SUB, true>(p, stream);
     } else {
@@ -1075,7 +1077,7 @@ template <int N, bool FINE> static void selective_scan_backward_n(const ScanPara
     // groups, and GS groups' shared memory fits a block (selective_scan_max_smem). Groups or not, the
     // outputs are the same bits.
     constexpr int GS = SCAN_BWD_GROUPS > 1 && MINB % SCAN_BWD_GROUPS == 0 ? SCAN_BWD_GROUPS : 1;
-    const bool grouped = GS > 1 && ((p.Di + SCAN_DC - 1) / SCAN_DC) % GS == 0 &&
+    const bool grouped = GS > 1 && selective_scan_groups(p.Di) % GS == 0 &&
                          selective_scan_bwd_group_smem<N, SCAN_NPT, SCAN_BWD_CPL, SCAN_DC, SCAN_SUB>(p) * GS <= selective_scan_max_smem();
     if (SCAN_BWD_CPL == 1 && selective_scan_bwd_two_channels(p.B, p.Di)) {
         selective_scan_backward_launch<N, SCAN_NPT, 2, SCAN_DC, SCAN_SUB, true, true, SCAN_BATCH, MINB2, FINE>(p, stream);
