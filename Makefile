@@ -19,8 +19,8 @@ CUDA_HEADERS = $(wildcard llmc/cuda/*.cuh llmc/cuda/*.h)
 NVCC_LDLIBS = -lcublas -lcjson -lnccl
 # a GPU is used when both a driver that sees one and nvcc are present
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && command -v $(NVCC) >/dev/null 2>&1 && echo yes)
-TEST_HEADERS = test/test_util.h test/fixture.h # the tests' own helpers
-HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/unicode_nfc.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h
+TEST_HEADERS = test/test_util.h test/fixture.h test/mc_file.h # the tests' own helpers
+HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/unicode_nfc.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h llmc/mc_eval.h
 TS_DIR = dev/data/tinyshakespeare
 TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bin
 
@@ -138,7 +138,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TMPDIR ?= $(if $(wildcard /dev/shm),/dev/shm,/tmp)
 # the safetensors / config.json harnesses need llmc/safetensors.h, llmc/hf_io.h and cJSON
 FUZZ_HAS_HF := $(and $(wildcard llmc/safetensors.h),$(wildcard llmc/hf_io.h),$(wildcard /usr/include/cjson/cJSON.h))
-FUZZ_HARNESSES = dataloader tokenizer model state $(if $(FUZZ_HAS_HF),safetensors hf bpe)
+FUZZ_HARNESSES = dataloader tokenizer model state mc $(if $(FUZZ_HAS_HF),safetensors hf bpe)
 FUZZ_BINS = $(FUZZ_HARNESSES:%=test/fuzz/bin/fuzz_%)
 FUZZ_OPTS = -rss_limit_mb=2048 -timeout=10 -max_len=16384 -detect_leaks=0
 FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -905,6 +905,29 @@ void device_init(int device_idx) {
     matmul_init(main_stream);
 }
 
+/*
+-mc: the multiple-choice choices over examples [first, end) in batches of B rows of T (mc_pack), added to
+*r; with row_losses, each completion's summed loss too, in the file's order (what the tests compare).
+*/
+static void evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int B, int T, MCResult *r,
+                              double *row_losses) {
+    int *inputs = (int *)mallocCheck((size_t)B * T * sizeof(int)), *targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
+    double *row_loss = (double *)mallocCheck((size_t)B * sizeof(double));
+    int *row_count = (int *)mallocCheck((size_t)B * sizeof(int));
+    for (int e = first; e < end;) {
+        int n = mc_pack(mc, e, end, B, T, inputs, targets);
+        mamba_forward(model, inputs, targets, B, T);
+        MC_ROW_SUMS(row_loss, row_count, model->cpu_losses, targets, B, T);
+        int rows = mc_score(mc, e, n, row_loss, row_count, r);
+        if (row_losses != NULL) { memcpy(row_losses, row_loss, (size_t)rows * sizeof(double)); row_losses += rows; }
+        e += n;
+    }
+    free(inputs);
+    free(targets);
+    free(row_loss);
+    free(row_count);
+}
+
 #ifndef TESTING
 
 // -hf: the model and the tokenizer.json the run used
@@ -991,6 +1014,21 @@ static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *
     // every rank saw its own part of the val data (the same number of batches each)
     *accuracy = multi_gpu_mean(&multi_gpu_config, valid > 0 ? (float)correct / valid : 0.0f, main_stream);
     return multi_gpu_mean(&multi_gpu_config, num_batches > 0 ? (float)(sum / num_batches) : 0.0f, main_stream);
+}
+
+// every process takes an even share of the examples; the counts are summed over the processes
+static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Logger *logger, int step) {
+    mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
+    int B, T, rank = multi_gpu_config.process_rank, world = multi_gpu_config.num_processes;
+    mc_batch_shape(mc, o->B, o->T, SCAN_CHUNK, 65535, &B, &T);
+    MCResult r = {0, 0, 0};
+    double t0 = now_seconds();
+    evaluate_mc_range(model, mc, (int)((long)mc->num_examples * rank / world), (int)((long)mc->num_examples * (rank + 1) / world),
+                      B, T, &r, NULL);
+    r.examples = multi_gpu_sum_int(&multi_gpu_config, r.examples, main_stream);
+    r.correct_sum = multi_gpu_sum_int(&multi_gpu_config, r.correct_sum, main_stream);
+    r.correct_mean = multi_gpu_sum_int(&multi_gpu_config, r.correct_mean, main_stream);
+    report_mc(o->mc_eval_path, &r, now_seconds() - t0, logger, step);
 }
 
 /*
@@ -1175,7 +1213,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
 
 // returns 1 when a signal stopped the run (with -o a checkpoint was written), 0 when it ran to the end
 static int train(Mamba *model, const Options *o, TrainState *state, int resumed, int train_num_batches,
-                  DataLoader *train_loader, DataLoader *val_loader, Tokenizer *tokenizer, Logger *logger) {
+                  DataLoader *train_loader, DataLoader *val_loader, const MCEvalSet *mc, Tokenizer *tokenizer, Logger *logger) {
     int B = o->B, T = o->T, world = multi_gpu_config.num_processes;
     int grad_accum_steps = o->total_batch_size / (B * T * world);
     LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac,
@@ -1231,6 +1269,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
             logger_log_line(logger, line);
             if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
+        }
+        if (fresh_step && !stopping && mc != NULL && ((o->val_loss_every > 0 && step % o->val_loss_every == 0) || last_step)) {
+            evaluate_mc(model, mc, o, logger, step);
         }
         if (fresh_step && !stopping && multi_gpu_config.process_rank == 0 && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             sample(model, tokenizer, o, &state->rng);
@@ -1393,18 +1434,25 @@ int main(int argc, char **argv) {
         tokenizer_init_none(&tokenizer);
     }
     check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, rank == 0);
+    MCEvalSet mc; // -mc: read and checked now, before -o is made (every process reads it: each takes a share)
+    if (o.mc_eval_path != NULL) { mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.B, o.T); }
 
     int world = multi_gpu_config.num_processes;
     if (o.max_steps == 0 && o.prompt != NULL) {
         // generation only: -x 0 with a prompt
         uint64_t rng = state.rng;
         if (rank == 0) { sample(&model, &tokenizer, &o, &rng); }
+        if (o.mc_eval_path != NULL) {
+            Logger no_log = {NULL};
+            evaluate_mc(&model, &mc, &o, &no_log, state.step);
+        }
         if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o, &tokenizer); }
         if (o.stream_eval_pattern != NULL) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
         tokenizer_free(&tokenizer);
+        if (o.mc_eval_path != NULL) { mc_free(&mc); }
         mamba_free(&model);
         multi_gpu_config_free(&multi_gpu_config);
         return 0;
@@ -1421,6 +1469,10 @@ int main(int argc, char **argv) {
         float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
         printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
         printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+        if (o.mc_eval_path != NULL) {
+            Logger no_log = {NULL};
+            evaluate_mc(&model, &mc, &o, &no_log, state.step);
+        }
         if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o, &tokenizer); }
         if (o.stream_eval_pattern != NULL) {
             Logger no_log = {NULL};
@@ -1428,6 +1480,7 @@ int main(int argc, char **argv) {
         }
         dataloader_free(&val_loader);
         tokenizer_free(&tokenizer);
+        if (o.mc_eval_path != NULL) { mc_free(&mc); }
         mamba_free(&model);
         multi_gpu_config_free(&multi_gpu_config);
         return 0;
@@ -1455,7 +1508,8 @@ int main(int argc, char **argv) {
     Logger logger;
     logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step, resumed && state.stopped);
     stop_signal_deferred = 1;
-    int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL, &tokenizer, &logger);
+    int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL,
+                        o.mc_eval_path != NULL ? &mc : NULL, &tokenizer, &logger);
     stop_signal_deferred = 0;
     if (o.keep_best && state.best_step >= 0 && rank == 0) {
         printf("best val loss %f at step %d: %s/model_best.bin\n", state.best_val_loss, state.best_step, o.output_dir);
@@ -1472,6 +1526,7 @@ int main(int argc, char **argv) {
     dataloader_free(&train_loader);
     if (use_val) { dataloader_free(&val_loader); }
     tokenizer_free(&tokenizer);
+    if (o.mc_eval_path != NULL) { mc_free(&mc); }
     mamba_free(&model);
     multi_gpu_config_free(&multi_gpu_config);
     return 0;

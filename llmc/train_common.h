@@ -29,6 +29,7 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 #include "hf_io.h"
 #include "../tokenizer.h"
 #include "../dataloader.h"
+#include "mc_eval.h"
 
 typedef struct {
     const char *train_data_pattern; // -i
@@ -39,6 +40,7 @@ typedef struct {
     const char *hf_export_dir;      // -hf write the final model as a transformers directory
     const char *prompt;             // -p text that samples continue (NULL: start from end-of-text / newline)
     const char *stream_eval_pattern; // -es shards evaluated as one stream, state carried across chunks (NULL: none)
+    const char *mc_eval_path;       // -mc multiple-choice eval file (llm.c's format, e.g. HellaSwag; NULL: none)
     int B;                          // -b
     int T;                          // -t
     int total_batch_size;           // -d tokens per step (-1: B*T*processes, resolve_total_batch_size)
@@ -90,6 +92,7 @@ static const Options DEFAULT_OPTIONS = {
     .hf_export_dir = NULL,
     .prompt = NULL,
     .stream_eval_pattern = NULL,
+    .mc_eval_path = NULL,
     .B = 16, .T = 128, .total_batch_size = -1, .max_steps = -1,
     .learning_rate = 2e-3f, .warmup_iterations = 20, .final_lr_frac = 0.1f, .lr_schedule = "cosine", .lr_decay_frac = 0.2f,
     .weight_decay = 0.1f, .grad_clip = 1.0f,
@@ -117,6 +120,8 @@ static inline void print_usage(const char *program) {
     printf("              may be missing (samples then print as token ids) (default %s)\n", d->tokenizer_path);
     printf("  -es <string> after training (with -x 0: after the -j evaluation or -p generation): loss, bits per\n");
     printf("              token / byte over these shards read as one stream, chunks of B*T, state carried (default none)\n");
+    printf("  -mc <string> multiple-choice eval file (llm.c's format, e.g. HellaSwag: dev/data/tokenize -c): accuracy\n");
+    printf("              with every val evaluation, at the end (also with -v 0) and with -x 0 (default none)\n");
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
     printf("  -t <int>    sequence length T (default %d)\n", d->T);
     printf("  -d <int>    total batch size in tokens, a multiple of B*T*processes; -1 = B*T*processes, no accumulation (default %d)\n", d->total_batch_size);
@@ -193,6 +198,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = v; }
         else if (strcmp(f, "-p") == 0) { o->prompt = v; }
         else if (strcmp(f, "-es") == 0) { o->stream_eval_pattern = v; }
+        else if (strcmp(f, "-mc") == 0) { o->mc_eval_path = v; }
         else if (strcmp(f, "-b") == 0) { o->B = parse_int(f, v); }
         else if (strcmp(f, "-t") == 0) { o->T = parse_int(f, v); }
         else if (strcmp(f, "-d") == 0) { o->total_batch_size = parse_int(f, v); }
@@ -720,6 +726,17 @@ static inline void report_stream_eval(const char *pattern, double loss_sum, cons
     char line[256];
     snprintf(line, sizeof(line), "s:%d stream_loss:%.6f bpt:%.6f bpb:%s tokens:%zu", step, loss, bits / (double)n,
              bytes > 0 ? bpb : "n/a", n);
+    logger_log_line(logger, line);
+}
+
+// the -mc accuracies (r summed over every process), printed and logged as llm.c logs HellaSwag's (eval:, the
+// per-token choice) plus the summed-loss choice (evs:)
+static inline void report_mc(const char *path, const MCResult *r, double seconds, Logger *logger, int step) {
+    double per_token = (double)r->correct_mean / r->examples, summed = (double)r->correct_sum / r->examples;
+    printf("mc accuracy %.6f (mean token loss), %.6f (summed loss) | %d examples of %s | %.1f s\n", per_token, summed,
+           r->examples, path, seconds);
+    char line[128];
+    snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f", step, per_token, summed);
     logger_log_line(logger, line);
 }
 

@@ -86,9 +86,13 @@ elif [ "$has_gpu" = 1 ]; then
         # training, sampling and a stream evaluation (-es, carried state, a short last chunk) of a 300-byte shard
         head -c 3000 dev/data/tinyshakespeare.txt > "$FX/small.txt"
         ./dev/data/prepare_bytes "$FX/small.txt" "$FX/small_train.bin" "$FX/small_val.bin" > /dev/null
+        # and a multiple-choice evaluation (-mc, batches of other shapes) with each val evaluation
+        printf '%s\n' '{"ctx": "First Citizen: Before we proceed any further, hear", "endings": ["me speak.", "the sea"], "label": 0}' \
+            '{"ctx": "All:", "endings": ["Speak, speak.", "x"], "label": 0}' '{"ctx": "You are all resolved rather to die than to", "endings": ["famish?", "q"], "label": 0}' > "$FX/mc.jsonl"
+        ./dev/data/tokenize -t bytes -c "$FX/mc.bin" "$FX/mc.jsonl" > /dev/null
         # at the default -r 1 and at -r 0 (scan checkpoints every 8 steps, read back by cp.async)
         for r in 1 0; do
-            run_suite memcheck_r$r bash -c 'out=$(compute-sanitizer --tool memcheck --error-exitcode 9 ./train_mamba_cu -e d32:l2:v256 -b 2 -t 70 -x 2 -v 2 -m 1 -g 4 -r '$r' -es "'"$FX"'/small_val.bin" 2>&1); rc=$?; echo "$out" | tail -n 3; if [ $rc -eq 0 ] && echo "$out" | grep -q "^stream eval"; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi'
+            run_suite memcheck_r$r bash -c 'out=$(compute-sanitizer --tool memcheck --error-exitcode 9 ./train_mamba_cu -e d32:l2:v256 -b 2 -t 70 -x 2 -v 2 -m 1 -g 4 -r '$r' -es "'"$FX"'/small_val.bin" -mc "'"$FX"'/mc.bin" 2>&1); rc=$?; echo "$out" | tail -n 3; if [ $rc -eq 0 ] && echo "$out" | grep -q "^stream eval" && [ "$(echo "$out" | grep -c "^mc accuracy .* 3 examples")" = 2 ]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi'
         done
     else
         echo "SKIP memcheck: compute-sanitizer not found (not counted as passed)"

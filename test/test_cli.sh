@@ -1279,6 +1279,57 @@ if [ "$pos" = "1 0 1 0 4 0" ] && grep -q "^resuming from step 135" "$TMP/ep2.out
    cmp -s "$TMP/ep2_full/model_00000140.bin" "$TMP/ep2/model_00000140.bin"; then ok "resume_in_a_later_epoch_and_shard"
 else bad "resume_in_a_later_epoch_and_shard" "position '$pos': $(grep -m1 -E '^resuming|^error' "$TMP/ep2.out"), models $(cmp -s "$TMP/ep2_full/model_00000140.bin" "$TMP/ep2/model_00000140.bin" && echo equal || echo differ)"; fi
 
+# --- -mc: a multiple-choice eval file (written by dev/data/tokenize -t bytes -c) scored with -x 0 and with a run's
+# evaluations (main.log's eval: lines: every -v steps and at the end, with -v 0 at the end only); every bad file is
+# refused at start-up with one line, before -o is made
+printf '%s\n' '{"ctx": "To be, or not to be, that is the", "endings": ["question:", "zebra crossing", "mmm"], "label": 0}' \
+    '{"ctx": "But soft, what light through yonder window", "endings": ["breaks?", "qqqq", "jumps over", "zz"], "label": 0}' \
+    '' '{"ctx": "O Romeo, Romeo! wherefore art thou", "endings": ["Romeo?", "xyz"], "label": 1, "ind": 7}' > "$TMP/mc.jsonl"
+MC=()
+if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
+    MC=(-mc "$TMP/mc.bin")
+    out=$("$BIN" "${TINY[@]}" -x 0 -m 2 "${MC[@]}" 2>&1)
+    if [ $? -eq 0 ] && echo "$out" | grep -qE '^mc accuracy (0|1)\.[0-9]{6} \(mean token loss\), (0|1)\.[0-9]{6} \(summed loss\) \| 3 examples of '; then
+        ok "mc_eval_x0"
+    else bad "mc_eval_x0" "$(echo "$out" | tail -n 2)"; fi
+    "$BIN" "${TINY[@]}" -x 4 -v 2 -m 1 "${MC[@]}" -o "$TMP/mc_run" > /dev/null 2>&1
+    "$BIN" "${TINY[@]}" -x 4 "${MC[@]}" -o "$TMP/mc_run_v0" > /dev/null 2>&1
+    got=$(grep -oE '^s:[0-9]+ eval:(0|1)\.[0-9]{6} evs:(0|1)\.[0-9]{6}$' "$TMP/mc_run/main.log" 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')
+    got_v0=$(grep -oE '^s:[0-9]+ eval:' "$TMP/mc_run_v0/main.log" 2>/dev/null | tr '\n' ' ')
+    if [ "$got" = "s:0 s:2 s:4 " ] && [ "$got_v0" = "s:4 eval: " ]; then ok "mc_eval_logged_with_the_evaluations"
+    else bad "mc_eval_logged_with_the_evaluations" "-v 2: '$got', -v 0: '$got_v0'"; fi
+    # the same examples at any -b / -t that holds them: the choices do not depend on how the rows are batched
+    a=$("$BIN" "${TINY[@]}" -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
+    b=$("$BIN" "${TINY[@]}" -b 7 -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
+    if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "mc_eval_any_batch_shape"; else bad "mc_eval_any_batch_shape" "'$a' vs '$b'"; fi
+    # patch <file> <byte offset> <octal bytes>: a copy of mc.bin with those bytes replaced
+    patch() { cp "$TMP/mc.bin" "$1"; printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+    patch "$TMP/mc_magic.bin" 0 '\000\000\000\000'
+    expect_error mc_bad_magic "mc_magic.bin: bad magic 0 " "${TINY[@]}" -x 0 -mc "$TMP/mc_magic.bin"
+    expect_error mc_token_shard "bad magic 20240520 .*a token shard" "${TINY[@]}" -x 0 -mc dev/data/tinyshakespeare/tiny_shakespeare_val.bin
+    patch "$TMP/mc_label.bin" 1030 '\011\000'
+    expect_error mc_label_past_completions "example 0: label 9, but 3 completions" "${TINY[@]}" -x 0 -mc "$TMP/mc_label.bin"
+    patch "$TMP/mc_marker.bin" 1024 '\000\000'
+    expect_error mc_no_start_marker "example 0: no start marker" "${TINY[@]}" -x 0 -mc "$TMP/mc_marker.bin"
+    size=$(wc -c < "$TMP/mc.bin")
+    head -c $((size - 2)) "$TMP/mc.bin" > "$TMP/mc_trunc.bin"
+    expect_error mc_truncated "example 2: size field of .* bytes are left" "${TINY[@]}" -x 0 -mc "$TMP/mc_trunc.bin"
+    head -c $((size - 1)) "$TMP/mc.bin" > "$TMP/mc_odd.bin"
+    expect_error mc_odd_length "not a whole number of uint16" "${TINY[@]}" -x 0 -mc "$TMP/mc_odd.bin"
+    { cat "$TMP/mc.bin"; printf '\000\000'; } > "$TMP/mc_trail.bin"
+    expect_error mc_trailing_bytes "2 bytes after the last of its 3 examples" "${TINY[@]}" -x 0 -mc "$TMP/mc_trail.bin"
+    head -c 1000 "$TMP/mc.bin" > "$TMP/mc_short.bin"
+    expect_error mc_short_header "1000 bytes, shorter than the eval file header" "${TINY[@]}" -x 0 -mc "$TMP/mc_short.bin"
+    expect_error mc_missing "cannot open '$TMP/none.bin'" "${TINY[@]}" -x 0 -mc "$TMP/none.bin"
+    expect_error mc_token_past_vocab "example 0: token [0-9]* outside the model's vocabulary .0, 64)" -e d32:l2:v64 -b 4 -t 32 -x 0 -mc "$TMP/mc.bin"
+    expect_error mc_completion_past_t "example 0: completion 0 has 10 tokens, more than -t 8" "${TINY[@]}" -t 8 -x 0 -mc "$TMP/mc.bin"
+    expect_error mc_completions_past_b "example 1 has 4 completions, more than the 3 rows of a batch: use -b 4" "${TINY[@]}" -b 3 -x 1 -mc "$TMP/mc.bin" \
+        -o "$TMP/mc_refused"
+    if [ -e "$TMP/mc_refused" ]; then bad "mc_refused_no_output_dir" "-o was created"; else ok "mc_refused_no_output_dir"; fi
+else
+    bad "mc_eval_file_written" "dev/data/tokenize -t bytes -c failed"
+fi
+
 # --- learning on tinyshakespeare: the val loss falls well below its start (ln 256 = 5.55)
 out=$("$BIN" -e d64:l2:v256 -b 8 -t 64 -x 80 -v 80 -m 10 -g 0 -l 3e-3 -u 10 2>&1)
 first=$(echo "$out" | grep '^val loss' | head -n 1 | awk '{print $3}')

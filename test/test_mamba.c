@@ -15,6 +15,7 @@ Prints one line per check and ends with "N passed, M failed"; exit code 1 if any
 #include "../train_mamba.c"
 
 #include "fixture.h"
+#include "mc_file.h"
 #ifndef LEARN_CONTEXT_STEPS
 #define LEARN_CONTEXT_STEPS 200
 #endif
@@ -773,6 +774,96 @@ static void test_no_selection(void) {
     mamba_free(&model);
 }
 
+/*
+-mc (llmc/mc_eval.h): examples of random tokens written as an eval file (by this test, not by the tokenize
+tool), loaded, and scored in batches; against each completion scored alone, as a row of exactly its
+length with targets only on its tokens, and the choices made from those losses (the least sum, the least
+mean; the first of equal ones: every third example's first two completions are the same). Contexts longer than the row allows are cut from the left in both. Two
+batch shapes: the one mc_batch_shape picks for training rows of 3x the longest (more, shorter rows) and
+the training shape itself.
+*/
+static void test_mc_eval(const Fixture *f) {
+    const int V = f->config.vocab_size, B = 6;
+    struct { const char *name; int T, max_ctx, max_comp; } sets[2] = {
+        {"short_rows", 192, 40, 12}, // rows of at most 51 inputs: batches of 3x the rows at 64 positions
+        {"long_contexts", f->T, f->T + 30, 12}, // contexts past the row: cut from the left
+    };
+    for (int k = 0; k < 2; k++) {
+        Mamba model;
+        model_from_fixture(&model, f);
+        const int T = sets[k].T;
+        uint64_t rng = 1234 + (uint64_t)k;
+        char path[] = "/tmp/test_mc_XXXXXX";
+        int fd = mkstemp(path);
+        if (fd < 0) { fatalf("mkstemp failed"); }
+        close(fd);
+        int cut;
+        write_mc_test_file(path, 11, V, sets[k].max_ctx, sets[k].max_comp, &rng, &cut, T);
+        MCEvalSet s;
+        mc_load(&s, path, V, B, T);
+        remove(path);
+        mamba_ensure_activations(&model, B, T);
+        // each completion alone
+        double ref[11 * 5];
+        int rows = 0, ref_sum = 0, ref_mean = 0;
+        int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
+        int *full = (int *)mallocCheck((size_t)(T + 1) * sizeof(int)); // a row's tokens
+        for (int e = 0; e < s.num_examples; e++) {
+            MCExample x;
+            mc_example(&s, e, &x);
+            double mean[5];
+            for (int c = 0; c < x.num_completions; c++) {
+                int m = x.completion_len[c], keep = x.ctx_len + m > T + 1 ? T + 1 - m : x.ctx_len, n = keep + m;
+                for (int i = 0; i < keep; i++) { full[i] = x.ctx[x.ctx_len - keep + i]; }
+                for (int i = 0; i < m; i++) { full[keep + i] = x.completion[c][i]; }
+                for (int t = 0; t < n - 1; t++) {
+                    in[t] = full[t];
+                    tg[t] = t + 1 >= keep ? full[t + 1] : -1;
+                }
+                mamba_forward(&model, in, tg, 1, n - 1);
+                double sum = 0.0;
+                for (int t = 0; t < n - 1; t++) { sum += tg[t] >= 0 ? (double)model.acts.losses[t] : 0.0; }
+                ref[rows + c] = sum;
+                mean[c] = sum / m;
+            }
+            int bs = 0, bm = 0;
+            for (int c = 1; c < x.num_completions; c++) {
+                if (ref[rows + c] < ref[rows + bs]) { bs = c; }
+                if (mean[c] < mean[bm]) { bm = c; }
+            }
+            ref_sum += bs == x.label;
+            ref_mean += bm == x.label;
+            rows += x.num_completions;
+        }
+        free(in);
+        free(tg);
+        free(full);
+        int Bm, Tm;
+        mc_batch_shape(&s, B, T, model.scan_chunk, 1L << 30, &Bm, &Tm);
+        int shapes[2][2] = {{Bm, Tm}, {B, T}};
+        for (int h = 0; h < 2; h++) {
+            MCResult r = {0, 0, 0};
+            double got[11 * 5];
+            evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
+            double worst = 0.0;
+            for (int i = 0; i < rows; i++) {
+                double e = fabs(got[i] - ref[i]) / fmax(fabs(ref[i]), 1e-30);
+                if (e > worst || e != e) { worst = e; }
+            }
+            char name[96];
+            snprintf(name, sizeof(name), "mc_eval_matches_each_completion_alone_%s_%s", sets[k].name, h == 0 ? "eval_shape" : "train_shape");
+            check(worst <= 1e-6 && r.examples == s.num_examples && r.correct_sum == ref_sum && r.correct_mean == ref_mean, fx_name(name),
+                  "%d rows (B=%d T=%d): worst rel. loss diff %.3g; right %d / %d (sum), %d / %d (mean), alone %d, %d", rows,
+                  shapes[h][0], shapes[h][1], worst, r.correct_sum, r.examples, r.correct_mean, r.examples, ref_sum, ref_mean);
+        }
+        // what the two sets are for: more, shorter rows; contexts cut
+        if (k == 0) { check(Bm == 3 * B && Tm == 64, fx_name("mc_batch_shape_short_rows"), "B=%d T=%d from B=%d T=%d", Bm, Tm, B, T); }
+        if (k == 1) { check(cut && Tm == T && Bm == B, fx_name("mc_contexts_cut_to_fit"), "cut %d, B=%d T=%d", cut, Bm, Tm); }
+        mc_free(&s);
+        mamba_free(&model);
+    }
+}
+
 int main(int argc, char **argv) {
     // the fixtures named on the command line, else both PyTorch fixtures
     int nfix = argc > 1 ? argc - 1 : 2;
@@ -792,6 +883,7 @@ int main(int argc, char **argv) {
         test_weight_decay_flags(&f);
         test_model_file_round_trip(&f);
         test_hf_round_trip(&f);
+        test_mc_eval(&f);
         free_fixture(&f);
         fx_tag = "";
     }

@@ -17,6 +17,7 @@ plants bugs in the GPU code to check that these checks notice them. Ends with "N
 #define TESTING
 #include "../train_mamba.cu"
 #include "fixture.h"
+#include "mc_file.h"
 #define TEST_PASS_STYLE TEST_PASS_COLON // "PASS name: detail"
 #include "test_util.h"
 
@@ -766,6 +767,104 @@ static void test_hf_import(const char *dir, const char *logits_path, const char 
     mamba_free(&model);
 }
 
+/*
+-mc on the GPU: test_mamba.c's random eval files (test/mc_file.h) scored in batches (the shape
+mc_batch_shape picks, and the training shape) against each completion scored alone as a row of its own
+length. The rows are the same numbers in other batch shapes, so only the matrix products' algorithm may
+change with the number of rows, and with it the fp32 sums' order before a bf16 rounding: a few values
+move by one bf16 step (2^-8 relative), a row's summed loss far less. Bound: 1e-2 relative in bf16 (each
+row's summed loss; a wrong mask or a cut context moves it by whole token losses, O(1)), 1e-5 in fp32.
+The counts must be the choices the batched rows' losses give (the least sum, the least mean, the first
+of equal ones; test_mamba.c checks that rule against the alone losses on the CPU).
+*/
+static void test_mc_eval(const Fixture *f, const char *tag) {
+#ifdef ENABLE_FP32
+    const double tol = 1e-5;
+#else
+    const double tol = 1e-2;
+#endif
+    const int V = f->config.vocab_size, B = 6;
+    struct { const char *name; int T, max_ctx, max_comp; } sets[2] = {{"short_rows", 192, 40, 12}, {"long_contexts", f->T, f->T + 30, 12}};
+    for (int k = 0; k < 2; k++) {
+        Mamba model;
+        model_from_fixture(&model, f, 1);
+        const int T = sets[k].T;
+        uint64_t rng = 1234 + (uint64_t)k;
+        char path[] = "/tmp/test_mc_cu_XXXXXX";
+        int fd = mkstemp(path);
+        if (fd < 0) { fatalf("mkstemp failed"); }
+        close(fd);
+        int cut;
+        write_mc_test_file(path, 11, V, sets[k].max_ctx, sets[k].max_comp, &rng, &cut, T);
+        MCEvalSet s;
+        mc_load(&s, path, V, B, T);
+        remove(path);
+        mamba_ensure_activations(&model, B, T);
+        double ref[11 * 5];
+        int rows = 0;
+        int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
+        int *full = (int *)mallocCheck((size_t)(T + 1) * sizeof(int)); // a row's tokens
+        for (int e = 0; e < s.num_examples; e++) {
+            MCExample x;
+            mc_example(&s, e, &x);
+            for (int c = 0; c < x.num_completions; c++, rows++) {
+                int m = x.completion_len[c], keep = x.ctx_len + m > T + 1 ? T + 1 - m : x.ctx_len, n = keep + m;
+                for (int i = 0; i < keep; i++) { full[i] = x.ctx[x.ctx_len - keep + i]; }
+                for (int i = 0; i < m; i++) { full[keep + i] = x.completion[c][i]; }
+                for (int t = 0; t < n - 1; t++) {
+                    in[t] = full[t];
+                    tg[t] = t + 1 >= keep ? full[t + 1] : -1;
+                }
+                mamba_forward(&model, in, tg, 1, n - 1);
+                double sum = 0.0;
+                for (int t = 0; t < n - 1; t++) { sum += tg[t] >= 0 ? (double)model.cpu_losses[t] : 0.0; }
+                ref[rows] = sum;
+            }
+        }
+        free(in);
+        free(tg);
+        free(full);
+        int Bm, Tm;
+        mc_batch_shape(&s, B, T, SCAN_CHUNK, 65535, &Bm, &Tm);
+        int shapes[2][2] = {{Bm, Tm}, {B, T}};
+        for (int h = 0; h < 2; h++) {
+            MCResult r = {0, 0, 0};
+            double got[11 * 5];
+            evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
+            double worst = 0.0;
+            for (int i = 0; i < rows; i++) {
+                double e = fabs(got[i] - ref[i]) / fmax(fabs(ref[i]), 1e-30);
+                if (e > worst || e != e) { worst = e; }
+            }
+            int want_sum = 0, want_mean = 0, row = 0;
+            for (int e = 0; e < s.num_examples; e++) { // the choices the batched losses give
+                MCExample x;
+                mc_example(&s, e, &x);
+                int bs = 0, bm = 0;
+                for (int c = 1; c < x.num_completions; c++) {
+                    if (got[row + c] < got[row + bs]) { bs = c; }
+                    if (got[row + c] / x.completion_len[c] < got[row + bm] / x.completion_len[bm]) { bm = c; }
+                }
+                want_sum += bs == x.label;
+                want_mean += bm == x.label;
+                row += x.num_completions;
+            }
+            char name[128];
+            snprintf(name, sizeof(name), "%s_mc_eval_matches_each_completion_alone_%s_%s", tag, sets[k].name, h == 0 ? "eval_shape" : "train_shape");
+            check(worst <= tol && r.examples == s.num_examples && r.correct_sum == want_sum && r.correct_mean == want_mean, name,
+                  "%d rows (B=%d T=%d): worst rel. loss diff %.3g (bound %.0e); right %d / %d (sum), %d / %d (mean), from the losses %d, %d",
+                  rows, shapes[h][0], shapes[h][1], worst, tol, r.correct_sum, r.examples, r.correct_mean, r.examples, want_sum, want_mean);
+        }
+        if (k == 0) {
+            char name[128];
+            snprintf(name, sizeof(name), "%s_mc_batch_shape_short_rows", tag);
+            check(Bm == 3 * B && Tm == 64, name, "B=%d T=%d from B=%d T=%d", Bm, Tm, B, T);
+        }
+        mc_free(&s);
+        mamba_free(&model);
+    }
+}
+
 int main(int argc, char **argv) {
     // the fixtures named on the command line, else the two PyTorch fixtures
     const int nfix = argc > 1 ? argc - 1 : 2;
@@ -784,6 +883,7 @@ int main(int argc, char **argv) {
         test_graphs(&f, tag, 0, 3);
         test_accumulation(&f, tag);
         if (f.T >= 64) { test_stream(&f, tag); }
+        test_mc_eval(&f, tag);
         free_fixture(&f);
     }
     // the fused recurrent step: 8-value loads (d64: C 64, Di 128), one value per load (d18: C 18,

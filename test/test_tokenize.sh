@@ -536,4 +536,71 @@ else
     echo "SKIP tinyshakespeare.py and enwik8.py output checks: no python3 (not counted as passed)"
 fi
 
+# --- -c: HellaSwag-style JSON Lines -> a multiple-choice eval file for the trainers' -mc. A reader written here
+# (stdlib Python, from doc/formats.md) checks every field against the JSON: with -t bytes the context's bytes and
+# each ending's after a space, exactly; with the tokenizer, the same tokens as the shard mode gives each of those
+# texts as a document of its own (-e 0). Bad lines fail with one error line and leave no file.
+MCJ="$TMP/mc.jsonl"
+printf '%s\n' '{"ind": 4, "ctx": "A man is sitting on a roof. he", "label": 3, "endings": ["is using wrap to wrap a pair of skis.", "is ripping level tiles off.", "is holding a rubik'"'"'s cube.", "starts pulling up roofing on a roof."]}' \
+    '   ' '{"ctx": "Caf\u00e9 au lait, na\u00efve r\u00e9sum\u00e9:", "endings": ["\u00fcber", "x", "\u4e2d\u6587 text\nwith a newline"], "label": 0, "split": "val"}' \
+    '{"ctx": "x", "endings": ["y", "y"], "label": 1}' > "$MCJ"
+if command -v python3 > /dev/null; then
+    cat > "$TMP/mc_check.py" <<'PY'
+import json, struct, sys
+path, jsonl, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+data = open(path, "rb").read()
+header = struct.unpack("<256i", data[:1024])
+stream = struct.unpack("<%dH" % ((len(data) - 1024) // 2), data[1024:])
+examples = [json.loads(l) for l in open(jsonl, encoding="utf-8") if l.strip()]
+assert header[:3] == (20240522, 1, len(examples)), header[:4]
+pos, longest, pieces = 0, 0, []
+for i, ex in enumerate(examples):
+    start = pos
+    assert stream[pos] == 65535 and stream[pos + 2] == i and stream[pos + 3] == ex["label"] and stream[pos + 4] == len(ex["endings"])
+    pos += 5
+    for text in [ex["ctx"]] + [" " + e for e in ex["endings"]]:
+        n = stream[pos]
+        toks = list(stream[pos + 1:pos + 1 + n])
+        if mode == "bytes":
+            assert toks == list(text.encode("utf-8")), (text, toks)
+        pieces.append((text, toks))
+        pos += 1 + n
+    assert stream[start + 1] == 2 * (pos - start), (stream[start + 1], pos - start)
+    longest = max(longest, 2 * (pos - start))
+assert pos == len(stream) and header[3] == longest
+if mode != "bytes":  # each piece as a document file, for the shard mode to encode in the same order
+    out = sys.argv[4]
+    for k, (text, toks) in enumerate(pieces):
+        open("%s/doc_%03d.txt" % (out, k), "w", encoding="utf-8", newline="").write(text)
+    open("%s/tokens.txt" % out, "w").write(" ".join(str(t) for _, toks in pieces for t in toks) + "\n")
+print("ok", len(examples), header[3])
+PY
+    if "$TOK" -t bytes -c "$TMP/mc_bytes.bin" "$MCJ" > /dev/null && out=$(python3 "$TMP/mc_check.py" "$TMP/mc_bytes.bin" "$MCJ" bytes 2>&1) &&
+       [ "$out" = "ok 3 $(od -A n -t d4 -j 12 -N 4 "$TMP/mc_bytes.bin" | tr -d ' ')" ]; then ok "mc_file_bytes_fields"
+    else bad "mc_file_bytes_fields" "$out"; fi
+    mkdir -p "$TMP/mc_docs"
+    if "$TOK" -t "$TJ" -c "$TMP/mc_bpe.bin" "$MCJ" > /dev/null && out=$(python3 "$TMP/mc_check.py" "$TMP/mc_bpe.bin" "$MCJ" bpe "$TMP/mc_docs" 2>&1) &&
+       "$TOK" -t "$TJ" -o "$TMP/mc_docs/shard" -e 0 -v 0 $(ls "$TMP"/mc_docs/doc_*.txt | sort) > /dev/null &&
+       [ "$(payload "$TMP/mc_docs/shard_train_*.bin" | od -A n -v -t u2 --endian=little | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')" = "$(cat "$TMP/mc_docs/tokens.txt")" ]; then
+        ok "mc_file_tokenizer_matches_shard_mode"
+    else bad "mc_file_tokenizer_matches_shard_mode" "$out"; fi
+else
+    echo "SKIP mc_file_bytes_fields, mc_file_tokenizer_matches_shard_mode: no python3 (not counted as passed)"
+fi
+for spec in 'mc_not_json|not a JSON object|{"ctx": "a", ' 'mc_no_ctx|no string field "ctx"|{"endings": ["a", "b"], "label": 0}' \
+            'mc_one_ending|"endings" must be an array of 2 to 64 strings|{"ctx": "a", "endings": ["b"], "label": 0}' \
+            'mc_ending_not_string|ending 1 is not a string|{"ctx": "a", "endings": ["b", 3], "label": 0}' \
+            'mc_label_range|"label" must be an integer in .0, 2)|{"ctx": "a", "endings": ["b", "c"], "label": 2}' \
+            'mc_label_string|"label" must be an integer|{"ctx": "a", "endings": ["b", "c"], "label": "1"}' \
+            'mc_empty_ctx|context of 0 tokens|{"ctx": "", "endings": ["b", "c"], "label": 1}'; do
+    IFS='|' read -r name want line <<< "$spec"
+    { printf '%s\n' '{"ctx": "fine", "endings": ["a", "b"], "label": 0}'; printf '%s\n' "$line"; } > "$TMP/$name.jsonl"
+    expect_error_cmd "$name" "line 2: $want" "$TOK" -t bytes -c "$TMP/$name.bin" "$TMP/$name.jsonl"
+    if [ -e "$TMP/$name.bin" ] || [ -e "$TMP/$name.bin.tmp" ]; then bad "${name}_no_file" "an output was left"; fi
+done
+printf '\n \n' > "$TMP/mc_blank.jsonl"
+expect_error_cmd mc_no_examples "no example in the input" "$TOK" -t bytes -c "$TMP/mc_blank.bin" "$TMP/mc_blank.jsonl"
+expect_error_cmd mc_with_prefix "-c writes an eval file: no -d, -o or -j" "$TOK" -t bytes -c "$TMP/x.bin" -o "$TMP/x" "$MCJ"
+expect_error_cmd mc_bytes_without_c "-t bytes is for -c only" "$TOK" -t bytes -o "$TMP/x" "$MCJ"
+
 finish_checks

@@ -6,6 +6,7 @@ real vocabulary trains on (`-i 'out/corpus_train_*.bin' -j 'out/corpus_val_*.bin
     dev/data/tokenize -t tokenizer.json -o out/corpus [-v 0.1] [-s 100000000] [-e 1] [-n threads] file...
     dev/data/tokenize -t tokenizer.json -o out/corpus -j text corpus.jsonl ...  # JSON Lines
     dev/data/tokenize -t tokenizer.json -d 'out/corpus_val_*.bin' > text       # decode shards back
+    dev/data/tokenize -t tokenizer.json|bytes -c out/hellaswag_val.bin hellaswag_val.jsonl  # an -mc eval file
 
 Each input file is one document; with -j <field> each file is JSON Lines instead (one object per
 line, e.g. {"text": "..."}, nothing else on the line) and each line's string field is one document
@@ -48,6 +49,7 @@ an output prefix with glob characters, more than 999,999 shards of a split, and 
 #endif
 #include "../../dataloader.h"
 #include "../../llmc/bpe.h"
+#include "../../llmc/mc_eval.h"
 
 // ----------------------------------------------------------------------------
 // shard sinks: tokens of one split, written as shards of at most `cap` tokens
@@ -223,8 +225,9 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
             "usage: %s -t tokenizer.json -o <out prefix> [-v val fraction (0.1)] [-s tokens per shard (100000000)]\n"
             "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
-            "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n",
-            argv0, argv0);
+            "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
+            "       %s -t tokenizer.json|bytes -c <out.bin> file.jsonl...   (a multiple-choice eval file for -mc)\n",
+            argv0, argv0, argv0);
     exit(status);
 }
 
@@ -243,6 +246,7 @@ static void decode_shards(const BpeTokenizer *t, const char *pattern) {
 
 typedef struct {
     const char *tokenizer, *prefix, *decode; // -t, -o, -d
+    const char *mc_out;                      // -c: write the JSON Lines examples as a multiple-choice eval file
     const char *json_field;                  // -j: the inputs are JSON Lines, documents in this field
     double val_fraction;                     // -v
     size_t shard_tokens, piece_bytes;        // -s, -p
@@ -252,7 +256,7 @@ typedef struct {
 } Options;
 
 static void parse_options(Options *o, int argc, char **argv) {
-    Options d = {NULL, NULL, NULL, NULL, 0.1, 100000000, 1 << 20, 1, 0, NULL, 0};
+    Options d = {NULL, NULL, NULL, NULL, NULL, 0.1, 100000000, 1 << 20, 1, 0, NULL, 0};
     *o = d;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i += 2) {
@@ -262,6 +266,7 @@ static void parse_options(Options *o, int argc, char **argv) {
         if (strcmp(f, "-t") == 0) { o->tokenizer = v; }
         else if (strcmp(f, "-o") == 0) { o->prefix = v; }
         else if (strcmp(f, "-d") == 0) { o->decode = v; }
+        else if (strcmp(f, "-c") == 0) { o->mc_out = v; }
         else if (strcmp(f, "-j") == 0) { o->json_field = v; }
         else if (strcmp(f, "-v") == 0) {
             o->val_fraction = parse_float(f, v);
@@ -290,6 +295,12 @@ static void parse_options(Options *o, int argc, char **argv) {
     o->num_files = argc - i;
     if (argc == 1) { usage(argv[0], EXIT_FAILURE); }
     if (o->tokenizer == NULL) { fatalf("-t <tokenizer.json> is required (run %s without arguments for the usage)", argv[0]); }
+    if (o->mc_out != NULL) {
+        if (o->decode != NULL || o->prefix != NULL || o->json_field != NULL) { fatalf("-c writes an eval file: no -d, -o or -j with it"); }
+        if (o->num_files == 0) { fatalf("-c %s: no input file (JSON Lines of {\"ctx\", \"endings\", \"label\"})", o->mc_out); }
+        return;
+    }
+    if (strcmp(o->tokenizer, "bytes") == 0) { fatalf("-t bytes is for -c only (byte-level shards: dev/data/prepare_bytes)"); }
     if (o->decode != NULL && (o->prefix != NULL || o->num_files > 0)) { fatalf("-d decodes shards: no -o and no input files with it"); }
     if (o->decode == NULL && (o->prefix == NULL || o->num_files == 0)) {
         fatalf("encoding needs -o <out prefix> and at least one input file (run %s without arguments for the usage)", argv[0]);
@@ -475,16 +486,137 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
     free(l.items);
 }
 
+/*
+-c out.bin: multiple-choice examples (HellaSwag's JSON Lines: {"ctx": ..., "endings": [...], "label": k}, other
+fields ignored) as an eval file for the trainers' -mc (llmc/mc_eval.h, doc/formats.md). The context is
+encoded as it is and each ending with a space in front, as llm.c's dev/data/hellaswag.py renders HellaSwag;
+-t bytes takes each UTF-8 byte as a token (byte-level models). The file is built in memory and written
+atomically, so a bad line leaves no file behind.
+*/
+static int encode_text(const BpeTokenizer *t, const char *text, int **ids, int *cap) {
+    if (t == NULL) { // bytes
+        int n = (int)strlen(text);
+        if (n > *cap) { *cap = n; *ids = (int *)realloc(*ids, (size_t)n * sizeof(int)); if (*ids == NULL) { fatalf("out of memory"); } }
+        for (int i = 0; i < n; i++) { (*ids)[i] = (unsigned char)text[i]; }
+        return n;
+    }
+    int n = bpe_encode(t, text, *ids, *cap);
+    if (n > *cap) {
+        *cap = n;
+        *ids = (int *)realloc(*ids, (size_t)n * sizeof(int));
+        if (*ids == NULL) { fatalf("out of memory"); }
+        bpe_encode(t, text, *ids, *cap);
+    }
+    return n;
+}
+
+static void write_mc_file(const BpeTokenizer *t, const Options *o) {
+    size_t cap = 1 << 20, n = 0;
+    uint16_t *stream = (uint16_t *)mallocCheck(cap * sizeof(uint16_t));
+    int *ids = NULL, ids_cap = 0, examples = 0, longest = 0;
+    for (int f = 0; f < o->num_files; f++) {
+        const char *path = o->files[f];
+        FILE *fp = fopenCheck(path, "rb");
+        long size = file_size(fp);
+        char *text = (char *)mallocCheck((size_t)size + 1);
+        freadCheck(text, 1, (size_t)size, fp);
+        fcloseCheck(fp);
+        text[size] = '\0';
+        size_t line_no = 0;
+        for (char *a = text; a < text + size;) {
+            char *nl = memchr(a, '\n', (size_t)(text + size - a)), *b = nl != NULL ? nl : text + size;
+            line_no++;
+            char *k = a;
+            while (k < b && (*k == ' ' || *k == '\t' || *k == '\r')) { k++; }
+            if (k < b) {
+                if (memchr(a, 0, (size_t)(b - a)) != NULL || has_json_nul((const unsigned char *)a, (size_t)(b - a))) {
+                    fatalf("'%s' line %zu: byte 0: not text", path, line_no);
+                }
+                const char *end = NULL;
+                cJSON *obj = cJSON_ParseWithLengthOpts(a, (size_t)(b - a), &end, 0);
+                if (obj == NULL || !cJSON_IsObject(obj)) { fatalf("'%s' line %zu: not a JSON object", path, line_no); }
+                const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(obj, "ctx"), *endings = cJSON_GetObjectItemCaseSensitive(obj, "endings");
+                const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
+                int nc = cJSON_IsArray(endings) ? cJSON_GetArraySize(endings) : -1;
+                if (!cJSON_IsString(ctx)) { fatalf("'%s' line %zu: no string field \"ctx\"", path, line_no); }
+                if (nc < 2 || nc > MC_MAX_COMPLETIONS) { fatalf("'%s' line %zu: \"endings\" must be an array of 2 to %d strings", path, line_no, MC_MAX_COMPLETIONS); }
+                if (!cJSON_IsNumber(label) || label->valuedouble != (double)(int)label->valuedouble || label->valueint < 0 || label->valueint >= nc) {
+                    fatalf("'%s' line %zu: \"label\" must be an integer in [0, %d)", path, line_no, nc);
+                }
+                if (examples == 65535) { fatalf("'%s' line %zu: more than 65,535 examples (the format's index is a uint16)", path, line_no); }
+                size_t first = n;
+                uint16_t head[6] = {MC_START, 0, (uint16_t)examples, (uint16_t)label->valueint, (uint16_t)nc, 0};
+                for (int c = -1; c < nc; c++) { // the context, then each ending after a space
+                    const cJSON *item = c < 0 ? ctx : cJSON_GetArrayItem(endings, c);
+                    if (!cJSON_IsString(item)) { fatalf("'%s' line %zu: ending %d is not a string", path, line_no, c); }
+                    char *piece = (char *)mallocCheck(strlen(item->valuestring) + 2);
+                    sprintf(piece, "%s%s", c < 0 ? "" : " ", item->valuestring);
+                    int m = encode_text(t, piece, &ids, &ids_cap);
+                    free(piece);
+                    if (m < 1 || m > 65535) { fatalf("'%s' line %zu: %s of %d tokens (1 to 65,535)", path, line_no, c < 0 ? "context" : "ending", m); }
+                    if (n + (size_t)m + 8 > cap) {
+                        cap = 2 * (n + (size_t)m + 8);
+                        stream = (uint16_t *)realloc(stream, cap * sizeof(uint16_t));
+                        if (stream == NULL) { fatalf("out of memory"); }
+                    }
+                    if (c < 0) {
+                        head[5] = (uint16_t)m;
+                        memcpy(stream + n, head, sizeof(head));
+                        n += 6;
+                    } else {
+                        stream[n++] = (uint16_t)m;
+                    }
+                    for (int i = 0; i < m; i++) {
+                        if (ids[i] >= MC_START) { fatalf("'%s' line %zu: token %d: an eval file holds ids below 65,535", path, line_no, ids[i]); }
+                        stream[n++] = (uint16_t)ids[i];
+                    }
+                }
+                size_t bytes = (n - first) * 2;
+                if (bytes > 65535) { fatalf("'%s' line %zu: the example takes %zu bytes, more than the format's 65,535", path, line_no, bytes); }
+                stream[first + 1] = (uint16_t)bytes;
+                longest = (int)bytes > longest ? (int)bytes : longest;
+                examples++;
+                cJSON_Delete(obj);
+            }
+            a = b + 1;
+        }
+        free(text);
+    }
+    if (examples == 0) { fatalf("%s: no example in the input (JSON Lines of {\"ctx\", \"endings\", \"label\"})", o->files[0]); }
+    int header[256] = {0};
+    header[0] = MC_MAGIC;
+    header[1] = MC_VERSION;
+    header[2] = examples;
+    header[3] = longest;
+    AtomicFile af;
+    atomic_open(&af, o->mc_out);
+    atomic_fwrite(header, sizeof(int), 256, &af);
+    atomic_fwrite(stream, sizeof(uint16_t), n, &af);
+    atomic_commit(&af);
+    printf("%d examples (the longest %d bytes) -> %s\n", examples, longest, o->mc_out);
+    free(stream);
+    free(ids);
+}
+
 int main(int argc, char **argv) {
     Options o;
     parse_options(&o, argc, argv);
 #ifdef OMP
     if (o.threads > 0) { omp_set_num_threads(o.threads); }
 #endif
+    if (o.mc_out != NULL && strcmp(o.tokenizer, "bytes") == 0) {
+        write_mc_file(NULL, &o);
+        return 0;
+    }
     BpeTokenizer t;
     bpe_init(&t, o.tokenizer);
     if (bpe_vocab_size(&t) > 65536) {
         fatalf("'%s': vocabulary of %d ids does not fit uint16 shards (65,536 at most)", o.tokenizer, bpe_vocab_size(&t));
+    }
+    if (o.mc_out != NULL) {
+        write_mc_file(&t, &o);
+        bpe_free(&t);
+        return 0;
     }
     if (o.decode != NULL) {
         decode_shards(&t, o.decode);

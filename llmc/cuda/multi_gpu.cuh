@@ -285,6 +285,12 @@ float multi_gpu_mean(const MultiGpuConfig *c, float v, cudaStream_t stream) {
     return v;
 }
 
+// sum of a host int over all ranks
+int multi_gpu_sum_int(const MultiGpuConfig *c, int v, cudaStream_t stream) {
+    multi_gpu_reduce_host(c, &v, ncclInt32, ncclSum, stream, "a count all-reduce", c->timeout_s);
+    return v;
+}
+
 // 1 when v is the same on every rank
 int multi_gpu_all_equal(const MultiGpuConfig *c, int v, cudaStream_t stream) {
     int lo = v, hi = v;

@@ -299,6 +299,46 @@ int main(int argc, char **argv) {
     write_seed("state", "d8_l1_v8_fixups", &fix, 1, tmp);
     free(m);
     free(v);
+    // multiple-choice eval files: 3 examples of byte tokens (one context longer than the row), and a single one
+    {
+        uint16_t stream[200];
+        size_t k = 0;
+        int longest = 0;
+        const int shape[3][4] = {{2, 5, 3, 2}, {4, 40, 1, 6}, {3, 1, 2, 2}}; // completions, context, two lengths
+        for (int e = 0; e < 3; e++) {
+            size_t first = k;
+            stream[k++] = 65535;
+            k++;
+            stream[k++] = (uint16_t)e;
+            stream[k++] = (uint16_t)(e % shape[e][0]);
+            stream[k++] = (uint16_t)shape[e][0];
+            stream[k++] = (uint16_t)shape[e][1];
+            for (int i = 0; i < shape[e][1]; i++) { stream[k++] = (uint16_t)(97 + (i * 7 + e) % 26); }
+            for (int c = 0; c < shape[e][0]; c++) {
+                int m = shape[e][2 + c % 2];
+                stream[k++] = (uint16_t)m;
+                for (int i = 0; i < m; i++) { stream[k++] = (uint16_t)(32 + (c * 5 + i) % 90); }
+            }
+            stream[first + 1] = (uint16_t)((k - first) * 2);
+            longest = (int)(k - first) * 2 > longest ? (int)(k - first) * 2 : longest;
+            if (e == 0) { // the first example alone as a file of its own
+                int h[256] = {20240522, 1, 1, longest};
+                FILE *fp = fopenCheck(tmp, "wb");
+                fwriteCheck(h, sizeof(int), 256, fp);
+                fwriteCheck(stream, sizeof(uint16_t), k, fp);
+                fcloseCheck(fp);
+                uint8_t control[3] = {2, 31, 1}; // B=4 T=32 V=258
+                write_seed("mc", "one_example", control, 3, tmp);
+            }
+        }
+        int h[256] = {20240522, 1, 3, longest};
+        FILE *fp = fopenCheck(tmp, "wb");
+        fwriteCheck(h, sizeof(int), 256, fp);
+        fwriteCheck(stream, sizeof(uint16_t), k, fp);
+        fcloseCheck(fp);
+        uint8_t control[3] = {4, 15, 1}; // B=6 T=16 V=258: the 40-token context is cut
+        write_seed("mc", "three_examples_cut", control, 3, tmp);
+    }
 #ifdef FUZZ_HF
     hf_seeds(tmp);
     bpe_seed(tmp, "string_merges", 0, 0, "the other there<|endoftext|>  they're 42\n\tx\xc3\xa9!");

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""
+Multiple-choice accuracy of a transformers MambaForCausalLM on an -mc eval file, computed here from the
+format (doc/formats.md) with torch, independently of llmc/mc_eval.h: the reference for the trainers'
+`-mc` (test/test_hf_transformers.sh compares the two on the same model).
+
+    python3 dev/ref/mc_ref.py MODEL_DIR EVAL_FILE T
+
+Each completion is scored alone: the context's last min(len, T + 1 - len(completion)) tokens, then the
+completion, fed as one sequence of at most T tokens (the last token is no input), the cross-entropy summed
+over the positions that predict a completion token. The choice is the least summed loss and the least
+mean loss per completion token (the first of equal ones). Prints one line, as the trainers do:
+    mc accuracy <mean-loss choice> (mean token loss), <summed-loss choice> (summed loss) | <n> examples
+Runs on the CPU in float32 (transformers' sequential path).
+"""
+import struct
+import sys
+
+import torch
+import torch.nn.functional as F
+
+
+def read_eval_file(path):
+    data = open(path, "rb").read()
+    header = struct.unpack("<256i", data[:1024])
+    if header[0] != 20240522 or header[1] != 1:
+        sys.exit("%s: not an eval file (magic %d, version %d)" % (path, header[0], header[1]))
+    s = struct.unpack("<%dH" % ((len(data) - 1024) // 2), data[1024:])
+    examples, pos = [], 0
+    for _ in range(header[2]):
+        assert s[pos] == 65535, "no start marker"
+        label, nc, ctx_len = s[pos + 3], s[pos + 4], s[pos + 5]
+        q = pos + 6
+        ctx = list(s[q:q + ctx_len])
+        q += ctx_len
+        comps = []
+        for _ in range(nc):
+            m = s[q]
+            comps.append(list(s[q + 1:q + 1 + m]))
+            q += 1 + m
+        assert q - pos == s[pos + 1] // 2, "size field"
+        examples.append((label, ctx, comps))
+        pos = q
+    return examples
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    from transformers import MambaForCausalLM
+    model_dir, eval_path, T = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    model = MambaForCausalLM.from_pretrained(model_dir, torch_dtype=torch.float32).eval()
+    examples = read_eval_file(eval_path)
+    right_sum = right_mean = 0
+    with torch.no_grad():
+        for label, ctx, comps in examples:
+            sums, means = [], []
+            for comp in comps:
+                keep = min(len(ctx), T + 1 - len(comp))
+                row = ctx[len(ctx) - keep:] + comp
+                inputs = torch.tensor([row[:-1]])
+                logits = model(input_ids=inputs).logits[0].double()
+                losses = F.cross_entropy(logits, torch.tensor(row[1:]), reduction="none")
+                total = losses[keep - 1:].sum().item()  # position p predicts row[p + 1]: completion from p = keep - 1
+                sums.append(total)
+                means.append(total / len(comp))
+            right_sum += min(range(len(sums)), key=lambda i: (sums[i], i)) == label
+            right_mean += min(range(len(means)), key=lambda i: (means[i], i)) == label
+    n = len(examples)
+    print("mc accuracy %.6f (mean token loss), %.6f (summed loss) | %d examples" % (right_mean / n, right_sum / n, n))
+
+
+if __name__ == "__main__":
+    main()

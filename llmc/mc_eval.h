@@ -1,0 +1,221 @@
+/*
+Multiple-choice evaluation (HellaSwag and the like) from llm.c's eval files (`-mc file`). Each
+example is a context and several completions, one of them right; the model scores a completion by
+its loss on the completion's tokens after the context and chooses the completion of least loss.
+Two choices are counted, as llm.c's dev/data/hellaswag.py counts them: by the sum of the
+completion's token losses ("sum", the joint likelihood) and by their mean ("per token", what
+llm.c's trainer reports; lm-evaluation-harness's acc_norm divides by the completion's bytes instead).
+
+The file (doc/formats.md): a header of 256 int32 (magic 20240522, version 1, number of examples,
+the longest example's size in bytes), then each example as a stream of uint16: 65535 (the start
+marker), the example's size in bytes (this whole stream), its index, the label (the right
+completion), the number of completions, the context's length and tokens, then each completion's
+length and tokens. `dev/data/tokenize -t tokenizer.json -c out.bin hellaswag_val.jsonl` writes HellaSwag's
+JSON Lines in it (`-t bytes` for byte-level models); so does llm.c's dev/data/hellaswag.py (GPT-2 tokens).
+
+Every completion of an example becomes one row of the batch: the context and the completion, with
+targets (the next token) only where a completion token is predicted, -1 elsewhere, and padding
+after the row's end (the model is causal, so it cannot change the row's losses). A context longer
+than the row leaves is cut from the left, as lm-evaluation-harness does; every example's rows
+share one batch, so the file is refused at start-up when an example has more completions than -b
+rows or a completion longer than -t.
+*/
+#ifndef MC_EVAL_H
+#define MC_EVAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "utils.h"
+
+#define MC_MAGIC 20240522
+#define MC_VERSION 1
+#define MC_START 65535
+#define MC_MAX_COMPLETIONS 64
+
+typedef struct {
+    int num_examples;
+    uint16_t *stream; // every example's uint16 stream, one after another
+    size_t *start;    // [num_examples] where each example's stream starts (its start marker)
+    int longest_row;  // inputs of the longest row (context cut to fit -t, completion; the last token is no input)
+} MCEvalSet;
+
+// one example, pointing into the set's stream
+typedef struct {
+    int label, num_completions, ctx_len;
+    const uint16_t *ctx;
+    const uint16_t *completion[MC_MAX_COMPLETIONS];
+    int completion_len[MC_MAX_COMPLETIONS];
+} MCExample;
+
+typedef struct {
+    int examples, correct_sum, correct_mean; // choices right by the summed and by the mean token loss
+} MCResult;
+
+// example i of a set that mc_load has checked
+static inline void mc_example(const MCEvalSet *s, int i, MCExample *x) {
+    const uint16_t *p = s->stream + s->start[i];
+    x->label = p[3];
+    x->num_completions = p[4];
+    x->ctx_len = p[5];
+    x->ctx = p + 6;
+    p += 6 + x->ctx_len;
+    for (int c = 0; c < x->num_completions; c++) {
+        x->completion_len[c] = p[0];
+        x->completion[c] = p + 1;
+        p += 1 + p[0];
+    }
+}
+
+// Reads and checks the whole file: a model of vocab_size tokens must be able to score every example
+// in batches of B rows of T positions. Any problem is a one-line error naming the file and the example.
+static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B, int T) {
+    FILE *f = fopenCheck(path, "rb");
+    long bytes = file_size(f);
+    int header[256];
+    if (bytes < (long)sizeof(header)) { fatalf("%s: %ld bytes, shorter than the eval file header (1024)", path, bytes); }
+    freadCheck(header, sizeof(int), 256, f);
+    if (header[0] != MC_MAGIC) { fatalf("%s: bad magic %d (an eval file has %d; a token shard has 20240520)", path, header[0], MC_MAGIC); }
+    if (header[1] != MC_VERSION) { fatalf("%s: eval file version %d, expected %d", path, header[1], MC_VERSION); }
+    if (header[2] <= 0) { fatalf("%s: %d examples in the header", path, header[2]); }
+    if (header[3] <= 0 || header[3] > 65535) { fatalf("%s: longest example of %d bytes in the header", path, header[3]); }
+    long payload = bytes - (long)sizeof(header);
+    if (payload % 2 != 0) { fatalf("%s: %ld bytes after the header, not a whole number of uint16", path, payload); }
+    size_t n = (size_t)payload / 2;
+    if ((size_t)header[2] > n / 11) { // the least example: 6 fields, 1 context token, 2 completions of 1 token
+        fatalf("%s: %d examples in the header, but its %ld bytes hold at most %zu", path, header[2], payload, n / 11);
+    }
+    s->num_examples = header[2];
+    s->stream = (uint16_t *)mallocCheck(n * sizeof(uint16_t) + 1);
+    s->start = (size_t *)mallocCheck((size_t)s->num_examples * sizeof(size_t));
+    freadCheck(s->stream, sizeof(uint16_t), n, f);
+    fcloseCheck(f);
+    size_t pos = 0;
+    s->longest_row = 1;
+    for (int i = 0; i < s->num_examples; i++) {
+        if (pos + 6 > n) { fatalf("%s: truncated: example %d of %d starts past the end of the file", path, i, s->num_examples); }
+        const uint16_t *p = s->stream + pos;
+        if (p[0] != MC_START) { fatalf("%s: example %d: no start marker (65535) at uint16 %zu (found %d)", path, i, pos, p[0]); }
+        size_t len = p[1] / 2; // the example's stream, in uint16
+        if (p[1] % 2 != 0 || p[1] > header[3] || len < 6 || pos + len > n) {
+            fatalf("%s: example %d: size field of %d bytes (the header's longest is %d, %zu bytes are left)", path, i, p[1],
+                   header[3], (n - pos) * 2);
+        }
+        int label = p[3], nc = p[4], ctx_len = p[5];
+        if (nc < 2 || nc > MC_MAX_COMPLETIONS) { fatalf("%s: example %d: %d completions (2 to %d)", path, i, nc, MC_MAX_COMPLETIONS); }
+        if (label >= nc) { fatalf("%s: example %d: label %d, but %d completions", path, i, label, nc); }
+        if (nc > B) { fatalf("%s: example %d has %d completions, more than the %d rows of a batch: use -b %d or more", path, i, nc, B, nc); }
+        if (ctx_len < 1) { fatalf("%s: example %d: empty context (its first completion token would have nothing to follow)", path, i); }
+        size_t q = 6; // within the example
+        for (int c = -1; c < nc; c++) { // the context, then each completion
+            size_t count = (size_t)ctx_len;
+            if (c >= 0) {
+                if (q >= len) { fatalf("%s: example %d: its size field (%d bytes) ends before completion %d", path, i, p[1], c); }
+                count = p[q++];
+                if (count < 1) { fatalf("%s: example %d: completion %d is empty", path, i, c); }
+                if ((int)count > T) { fatalf("%s: example %d: completion %d has %zu tokens, more than -t %d", path, i, c, count, T); }
+                int row = ctx_len + (int)count < T + 1 ? ctx_len + (int)count - 1 : T;
+                s->longest_row = row > s->longest_row ? row : s->longest_row;
+            }
+            if (q + count > len) { fatalf("%s: example %d: its size field (%d bytes) ends inside its tokens", path, i, p[1]); }
+            for (size_t k = q; k < q + count; k++) {
+                if (p[k] >= vocab_size) {
+                    fatalf("%s: example %d: token %d outside the model's vocabulary [0, %d)", path, i, p[k], vocab_size);
+                }
+            }
+            q += count;
+        }
+        if (q != len) { fatalf("%s: example %d: size field of %d bytes, but its fields take %zu", path, i, p[1], q * 2); }
+        s->start[i] = pos;
+        pos += len;
+    }
+    if (pos != n) { fatalf("%s: %zu bytes after the last of its %d examples", path, (n - pos) * 2, s->num_examples); }
+}
+
+static inline void mc_free(MCEvalSet *s) {
+    free(s->stream);
+    free(s->start);
+}
+
+// The evaluation's batch shape: rows of Tm positions, just enough for the longest row (a multiple of 64, at
+// most T), and as many rows Bm as the training activations hold: at most B*T tokens and the scan chunks of B
+// rows of T (`chunk` steps each), and at most max_rows. So a batch holds many examples where -t is long.
+static inline void mc_batch_shape(const MCEvalSet *s, int B, int T, int chunk, long max_rows, int *Bm, int *Tm) {
+    int tm = (s->longest_row + 63) / 64 * 64;
+    tm = tm < T ? tm : T;
+    long rows = (long)B * T / tm, by_chunks = (long)B * ((T + chunk - 1) / chunk) / ((tm + chunk - 1) / chunk);
+    rows = rows < by_chunks ? rows : by_chunks;
+    rows = rows < max_rows ? rows : max_rows;
+    *Bm = (int)(rows > B ? rows : B); // (never fewer rows than B: tm <= T)
+    *Tm = tm;
+}
+
+// Fills a batch of B rows of T positions with examples first, first+1, ... (before `end`), each
+// example's completions in consecutive rows; returns how many examples it holds (at least one).
+// Rows past them take token 0 and no targets.
+static inline int mc_pack(const MCEvalSet *s, int first, int end, int B, int T, int *inputs, int *targets) {
+    for (size_t i = 0; i < (size_t)B * T; i++) {
+        inputs[i] = 0;
+        targets[i] = -1;
+    }
+    int row = 0, count = 0;
+    MCExample x;
+    for (int e = first; e < end; e++, count++) {
+        mc_example(s, e, &x);
+        if (row + x.num_completions > B) { break; }
+        for (int c = 0; c < x.num_completions; c++, row++) {
+            int m = x.completion_len[c];
+            int keep = x.ctx_len < T + 1 - m ? x.ctx_len : T + 1 - m; // context tokens that fit (from the right)
+            const uint16_t *ctx = x.ctx + (x.ctx_len - keep);
+            int n = keep + m; // the row's tokens; positions 0 .. n-2 are inputs
+            int *in = inputs + (size_t)row * T, *tg = targets + (size_t)row * T;
+            for (int t = 0; t < n - 1; t++) {
+                in[t] = t < keep ? ctx[t] : x.completion[c][t - keep];
+                int next = t + 1; // the token position t predicts
+                if (next >= keep) { tg[t] = x.completion[c][next - keep]; }
+            }
+        }
+    }
+    return count;
+}
+
+// Adds the choices of the `count` examples packed from `first`, given each row's summed target losses
+// and their count (MC_ROW_SUMS); returns the rows they took.
+static inline int mc_score(const MCEvalSet *s, int first, int count, const double *row_loss, const int *row_count, MCResult *r) {
+    int row = 0;
+    MCExample x;
+    for (int e = first; e < first + count; e++) {
+        mc_example(s, e, &x);
+        int best_sum = 0, best_mean = 0;
+        for (int c = 1; c < x.num_completions; c++) {
+            // the first of equal losses wins (a strict comparison), so the choice never depends on the order of a tie
+            if (row_loss[row + c] < row_loss[row + best_sum]) { best_sum = c; }
+            if (row_loss[row + c] / row_count[row + c] < row_loss[row + best_mean] / row_count[row + best_mean]) { best_mean = c; }
+        }
+        r->examples++;
+        r->correct_sum += best_sum == x.label;
+        r->correct_mean += best_mean == x.label;
+        row += x.num_completions;
+    }
+    return row; // the rows these examples took
+}
+
+// per-row sums of the targets' losses (in position order) and their counts, from a batch's per-position losses
+#define MC_ROW_SUMS(row_loss, row_count, losses, targets, B, T)                                                             \
+    do {                                                                                                                    \
+        for (int r_ = 0; r_ < (B); r_++) {                                                                                  \
+            double s_ = 0.0;                                                                                                \
+            int n_ = 0;                                                                                                     \
+            for (int t_ = 0; t_ < (T); t_++) {                                                                              \
+                if ((targets)[(size_t)r_ * (T) + t_] >= 0) {                                                                \
+                    s_ += (double)(losses)[(size_t)r_ * (T) + t_];                                                          \
+                    n_++;                                                                                                   \
+                }                                                                                                           \
+            }                                                                                                               \
+            (row_loss)[r_] = s_;                                                                                            \
+            (row_count)[r_] = n_;                                                                                           \
+        }                                                                                                                   \
+    } while (0)
+
+#endif // MC_EVAL_H

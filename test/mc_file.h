@@ -1,0 +1,54 @@
+/*
+Multiple-choice eval files of random tokens for the -mc tests of both trainers (test_mamba.c, test_mamba.cu),
+written here byte by byte from the format (doc/formats.md), not by dev/data/tokenize: num_examples examples
+of 2 to 5 completions, contexts of 1 to max_ctx tokens, completions of 1 to max_comp; in every third
+example completions 0 and 1 are the same (a tie). *cut: some context is longer than a row of T inputs
+leaves room for.
+*/
+#ifndef MC_FILE_H
+#define MC_FILE_H
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "../llmc/rand.h"
+#include "../llmc/utils.h"
+
+static inline void write_mc_test_file(const char *path, int num_examples, int V, int max_ctx, int max_comp, uint64_t *rng,
+                               int *cut, int T) {
+    uint16_t *stream = (uint16_t *)mallocCheck((size_t)num_examples * (6 + max_ctx + 6 * (1 + max_comp)) * sizeof(uint16_t));
+    size_t n = 0;
+    int longest = 0;
+    *cut = 0;
+    for (int e = 0; e < num_examples; e++) {
+        size_t first = n;
+        int nc = 2 + (int)(random_u64(rng) % 4), ctx_len = 1 + (int)(random_u64(rng) % max_ctx);
+        stream[n++] = 65535;
+        stream[n++] = 0;
+        stream[n++] = (uint16_t)e;
+        stream[n++] = (uint16_t)(random_u64(rng) % nc);
+        stream[n++] = (uint16_t)nc;
+        stream[n++] = (uint16_t)ctx_len;
+        for (int i = 0; i < ctx_len; i++) { stream[n++] = (uint16_t)(random_u64(rng) % V); }
+        size_t comp0 = n; // completion 0's length field
+        for (int c = 0; c < nc; c++) {
+            if (c == 1 && e % 3 == 2) { // completions 0 and 1 the same: a tie, which the first wins
+                for (size_t i = comp0; i < comp0 + 1 + stream[comp0]; i++) { stream[n++] = stream[i]; }
+                continue;
+            }
+            int m = 1 + (int)(random_u64(rng) % max_comp);
+            *cut |= ctx_len + m > T + 1;
+            stream[n++] = (uint16_t)m;
+            for (int i = 0; i < m; i++) { stream[n++] = (uint16_t)(random_u64(rng) % V); }
+        }
+        stream[first + 1] = (uint16_t)((n - first) * 2);
+        longest = (int)(n - first) * 2 > longest ? (int)(n - first) * 2 : longest;
+    }
+    int header[256] = {20240522, 1, num_examples, longest};
+    FILE *fp = fopenCheck(path, "wb");
+    fwrite(header, sizeof(int), 256, fp);
+    fwrite(stream, sizeof(uint16_t), n, fp);
+    fcloseCheck(fp);
+    free(stream);
+}
+
+#endif // MC_FILE_H
