@@ -7,7 +7,8 @@ Loss and accuracy curves from main.log files (llm.c's line format, see doc/forma
 A run is named by its directory, or by the label before '=' when one is given. The image's format
 follows out's extension (png, pdf, svg, ...); without one it is a PNG under the name given.
 
-Train loss (s:<step> trl:<x>), val loss (tel) and val accuracy (tea, when present) per run.
+Train loss (s:<step> trl:<x>), val loss (tel), val accuracy (tea, when present) and the -mc
+multiple-choice accuracies (eval / evs, when present) per run.
 The trainer's accuracy counts the positions that have a target: every position of a language
 model's val data (tinyshakespeare, enwik8), only the answer positions of a synthetic task's.
 main.log does not say which data a run used, so --accuracy auto (the default) takes a run for a
@@ -21,6 +22,7 @@ import re
 import sys
 
 LINE = re.compile(r"^s:(\d+) (trl|tel|tea):([-+0-9.eE]+|nan|inf)$")
+MC_LINE = re.compile(r"^s:(\d+) eval:([-+0-9.eE]+|nan) evs:([-+0-9.eE]+|nan)$")  # -mc: multiple-choice accuracies
 SYNTHETIC_RUN = re.compile(r"^(induction|copy|copy_L\d+)_s[01]$")  # the run directories of scripts/run_synthetic.sh
 POSITIONS = {"all": "all positions", "answers": "answer positions"}  # what --accuracy's values count
 
@@ -30,17 +32,21 @@ def fail(msg):
 
 
 def read_log(path):
-    series = {"trl": [], "tel": [], "tea": []}
+    series = {"trl": [], "tel": [], "tea": [], "eval": [], "evs": []}
     try:
         with open(path, errors="replace") as f:
             for line in f:
                 m = LINE.match(line.strip())
                 if m:
                     series[m.group(2)].append((int(m.group(1)), float(m.group(3))))
+                m = MC_LINE.match(line.strip())
+                if m:
+                    series["eval"].append((int(m.group(1)), float(m.group(2))))
+                    series["evs"].append((int(m.group(1)), float(m.group(3))))
     except OSError as e:
         fail(f"'{path}': {e.strerror.lower() if e.strerror else e}")
     if not any(series.values()):
-        fail(f"'{path}': no log lines (s:<step> trl:/tel:/tea:<value>): is it a main.log?")
+        fail(f"'{path}': no log lines (s:<step> trl:/tel:/tea:<value>, eval:): is it a main.log?")
     return series
 
 
@@ -73,7 +79,9 @@ def main():
     except ImportError:
         fail("matplotlib is not installed (pip install matplotlib)")
     has_acc = any(r["tea"] for _, r, _ in runs)
-    fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(12 if has_acc else 7, 4.5), squeeze=False)
+    has_mc = any(r["eval"] for _, r, _ in runs)
+    panels = 1 + has_acc + has_mc
+    fig, axes = plt.subplots(1, panels, figsize=(7 + 5 * (panels - 1), 4.5), squeeze=False)
     ax = axes[0][0]
     for name, r, _ in runs:
         if r["trl"]:
@@ -93,6 +101,17 @@ def main():
                         label=f"{name} ({POSITIONS[acc]})" if len(kinds) > 1 else name)
         ax.set_xlabel("step")
         ax.set_ylabel(f"val token accuracy ({POSITIONS[kinds.pop()]})" if len(kinds) == 1 else "val token accuracy")
+        ax.set_ylim(0, 1.02)
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    if has_mc:  # -mc: the choice by the mean token loss (llm.c's HellaSwag figure), and by the summed loss dashed
+        ax = axes[0][panels - 1]
+        for name, r, _ in runs:
+            if r["eval"]:
+                line, = ax.plot(*zip(*r["eval"]), marker="o", markersize=3, label=f"{name} (mean token loss)")
+                ax.plot(*zip(*r["evs"]), linestyle="--", color=line.get_color(), alpha=0.6, label=f"{name} (summed loss)")
+        ax.set_xlabel("step")
+        ax.set_ylabel("multiple-choice accuracy (-mc)")
         ax.set_ylim(0, 1.02)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)

@@ -272,6 +272,16 @@ if python3 -c "import matplotlib" 2>/dev/null; then
         done); then
         ok "plot_legend_names_runs_and_positions"
     else bad "plot_legend_names_runs_and_positions" "$legend"; fi
+    # -mc's lines (eval:, evs:) get a panel of their own, both choices in the legend; a log of nothing else is a log
+    printf 's:0 eval:0.250000 evs:0.240000\ns:50 eval:0.310000 evs:0.290000\n' > "$TMP/mc.log"
+    { cat "$LOG"; cat "$TMP/mc.log"; } > "$TMP/mc_full.log"
+    MATPLOTLIBRC="$TMP/mplrc" python3 scripts/plot_log.py "$TMP/mc.svg" "hs=$TMP/mc_full.log" > /dev/null 2>&1
+    MATPLOTLIBRC="$TMP/mplrc" python3 scripts/plot_log.py "$TMP/mc_only.svg" "$TMP/mc.log" > /dev/null 2>&1; rc=$?
+    legend=$(grep -o '>[^<>]*</text>' "$TMP/mc.svg" 2>/dev/null | sed 's/^>//; s/<\/text>$//' | tr '\n' '|')
+    if (for want in "multiple-choice accuracy (-mc)" "hs (mean token loss)" "hs (summed loss)" "val token accuracy (all positions)"; do
+           echo "|$legend" | grep -qF "|$want|" || exit 1
+        done) && [ "$rc" -eq 0 ] && grep -q "multiple-choice accuracy" "$TMP/mc_only.svg"; then ok "plot_mc_panel"
+    else bad "plot_mc_panel" "rc $rc: $legend"; fi
     # a PNG by its extension and by default (no extension); nothing but the image left in the directory
     mkdir -p "$TMP/plots"
     python3 scripts/plot_log.py "$TMP/plots/a.png" "$LOG" > /dev/null 2>&1
@@ -287,7 +297,7 @@ if python3 -c "import matplotlib" 2>/dev/null; then
         ok "plot_failed_write_keeps_earlier_file"
     else bad "plot_failed_write_keeps_earlier_file" "$(ls -A "$TMP/plots" | tr '\n' ' ')"; fi
 else
-    for name in plot_accuracy_label_by_run plot_legend_names_runs_and_positions plot_writes_png plot_unknown_format \
+    for name in plot_accuracy_label_by_run plot_legend_names_runs_and_positions plot_mc_panel plot_writes_png plot_unknown_format \
                 plot_failed_write_keeps_earlier_file; do
         echo "SKIP $name: matplotlib is not installed (not counted as passed)"
     done
