@@ -4,7 +4,7 @@
 #   checkpoint resumed on 1 GPU at the same data position, prompt and training runs with the tokenizer
 #   on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
-#   checkpoints, -kb, a stop sent to the launcher, an -o held by another run.
+#   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -44,6 +44,18 @@ if [ "$(losses "$TMP/zero" | wc -l)" -eq 24 ] && awk -v d="$d" 'BEGIN { exit !(d
    grep -q "^| device .* x 2 process(es), .* ZeRO-1" "$TMP/zero.out" && grep -q "^| device .* x 2 process(es), .* ZeRO-0" "$TMP/two.out"
 then ok "zero1_matches_zero0 (max loss diff $d)"
 else bad "zero1_matches_zero0" "max diff $d"; fi
+
+# -mc on 2 GPUs: each rank scores its share of the examples (4 and 5 of 9) and the counts are summed, the same
+# choices as one GPU makes over all 9 (a row's losses do not depend on the rows beside it: test_mamba_cu)
+for i in 1 2 3 4 5 6 7 8 9; do
+    printf '{"ctx": "First Citizen: example %d, before we proceed any", "endings": ["further", "thing %d", "more", "x"], "label": %d}\n' $i $i $((i % 4))
+done > "$TMP/mc.jsonl"
+make -s dev/data/tokenize > /dev/null && ./dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null
+MCA=(-e "$TMP/one/model_00000024.bin" -b 4 -t 256 -x 0 -m 1 -mc "$TMP/mc.bin")
+mc1=$("$BIN" "${MCA[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1-2)
+mc2=$(bash scripts/multi_gpu.sh -n 2 "${MCA[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1-2)
+if [ -n "$mc1" ] && [ "$mc1" = "$mc2" ] && echo "$mc1" | grep -q "| 9 examples"; then ok "mc_eval_two_gpus_match_one_gpu ($mc1)"
+else bad "mc_eval_two_gpus_match_one_gpu" "1 GPU: '$mc1', 2 GPUs: '$mc2'"; fi
 
 # resume on 2 GPUs: 24 straight vs 12 + resume 12, bitwise (both -z 0 and -z 1)
 for z in 0 1; do
