@@ -1166,13 +1166,16 @@ void sample_on_host(const RecurrentState *st, int V, int Vp, float temperature, 
 /*
 -mc: the multiple-choice choices over examples [first, end) in batches of B rows of T (mc_pack), added to
 *r; with row_losses, each completion's summed loss too, in the file's order (what the tests compare).
+Returns 0 when a stop signal (training's SIGTERM, Slurm's before its time limit) cut it short: the run then
+stops after one batch more, not after the whole file.
 */
-static void evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int B, int T, MCResult *r,
+static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int B, int T, MCResult *r,
                               double *row_losses) {
     int *inputs = (int *)mallocCheck((size_t)B * T * sizeof(int)), *targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
     double *row_loss = (double *)mallocCheck((size_t)B * sizeof(double));
     int *row_count = (int *)mallocCheck((size_t)B * sizeof(int));
-    for (int e = first; e < end;) {
+    int e = first;
+    while (e < end && stop_signal == 0) {
         int n = mc_pack(mc, e, end, B, T, inputs, targets);
         mamba_forward(model, inputs, targets, B, T);
         MC_ROW_SUMS(row_loss, row_count, model->acts.losses, targets, B, T);
@@ -1184,6 +1187,7 @@ static void evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int 
     free(targets);
     free(row_loss);
     free(row_count);
+    return e >= end;
 }
 
 #ifndef TESTING
@@ -1243,9 +1247,12 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     int B, T;
     mc_batch_shape(mc, o->B, o->T, model->scan_chunk, 1L << 30, &B, &T);
-    MCResult r = {0, 0, 0};
+    MCResult r = {0, 0, 0, 0};
     double t0 = now_seconds();
-    evaluate_mc_range(model, mc, 0, mc->num_examples, B, T, &r, NULL);
+    if (!evaluate_mc_range(model, mc, 0, mc->num_examples, B, T, &r, NULL)) {
+        printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples, mc->num_examples);
+        return;
+    }
     report_mc(o->mc_eval_path, &r, now_seconds() - t0, logger, step);
 }
 
@@ -1555,11 +1562,11 @@ int main(int argc, char **argv) {
     if (o.max_steps == 0 && o.prompt != NULL) {
         // generation only: -x 0 with a prompt
         uint64_t rng = state.rng;
-        sample(&model, &tokenizer, &o, &rng);
-        if (o.mc_eval_path != NULL) {
+        if (o.mc_eval_path != NULL) { // (before the generation, as in train_mamba.cu)
             Logger no_log = {NULL};
             evaluate_mc(&model, &mc, &o, &no_log, state.step);
         }
+        sample(&model, &tokenizer, &o, &rng);
         if (o.hf_export_dir != NULL) { export_hf(&model, &o, &tokenizer); }
         if (o.stream_eval_pattern != NULL) {
             Logger no_log = {NULL};

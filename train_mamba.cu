@@ -908,13 +908,16 @@ void device_init(int device_idx) {
 /*
 -mc: the multiple-choice choices over examples [first, end) in batches of B rows of T (mc_pack), added to
 *r; with row_losses, each completion's summed loss too, in the file's order (what the tests compare).
+Returns 0 when a stop signal (training's SIGTERM, Slurm's before its time limit) cut it short: the run then
+stops after one batch more, not after the whole file.
 */
-static void evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int B, int T, MCResult *r,
+static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int B, int T, MCResult *r,
                               double *row_losses) {
     int *inputs = (int *)mallocCheck((size_t)B * T * sizeof(int)), *targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
     double *row_loss = (double *)mallocCheck((size_t)B * sizeof(double));
     int *row_count = (int *)mallocCheck((size_t)B * sizeof(int));
-    for (int e = first; e < end;) {
+    int e = first;
+    while (e < end && stop_signal == 0) {
         int n = mc_pack(mc, e, end, B, T, inputs, targets);
         mamba_forward(model, inputs, targets, B, T);
         MC_ROW_SUMS(row_loss, row_count, model->cpu_losses, targets, B, T);
@@ -926,6 +929,7 @@ static void evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int 
     free(targets);
     free(row_loss);
     free(row_count);
+    return e >= end;
 }
 
 #ifndef TESTING
@@ -1021,13 +1025,20 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     int B, T, rank = multi_gpu_config.process_rank, world = multi_gpu_config.num_processes;
     mc_batch_shape(mc, o->B, o->T, SCAN_CHUNK, 65535, &B, &T);
-    MCResult r = {0, 0, 0};
+    MCResult r = {0, 0, 0, 0};
     double t0 = now_seconds();
-    evaluate_mc_range(model, mc, (int)((long)mc->num_examples * rank / world), (int)((long)mc->num_examples * (rank + 1) / world),
-                      B, T, &r, NULL);
+    int cut = !evaluate_mc_range(model, mc, (int)((long)mc->num_examples * rank / world),
+                                 (int)((long)mc->num_examples * (rank + 1) / world), B, T, &r, NULL);
+    // every rank makes the same 5 reductions, whether or not a signal cut its share short
+    cut = multi_gpu_sum_int(&multi_gpu_config, cut, main_stream);
     r.examples = multi_gpu_sum_int(&multi_gpu_config, r.examples, main_stream);
     r.correct_sum = multi_gpu_sum_int(&multi_gpu_config, r.correct_sum, main_stream);
     r.correct_mean = multi_gpu_sum_int(&multi_gpu_config, r.correct_mean, main_stream);
+    r.nonfinite = multi_gpu_sum_int(&multi_gpu_config, r.nonfinite, main_stream);
+    if (cut > 0) {
+        printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples, mc->num_examples);
+        return;
+    }
     report_mc(o->mc_eval_path, &r, now_seconds() - t0, logger, step);
 }
 
@@ -1367,7 +1378,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
 }
 
 // Shapes the batched GPU kernels (scan, conv) cannot run, refused at start-up rather than at the first
-// forward (after -o was made). Generation alone runs the recurrent kernels, which take any shape.
+// forward (after -o was made). Generation alone runs the recurrent kernels, which take any shape (with -es or -mc,
+// a -x 0 -p run also runs the batched forward).
 static void check_gpu_shapes(const MambaConfig *c, int B) {
     const char *why = c->d_inner % 8 != 0                                     ? "d_inner must be a multiple of 8"
                       : !(c->d_state == 8 || c->d_state == 16 || c->d_state == 32) ? "the state size N must be 8, 16 or 32"
@@ -1418,7 +1430,7 @@ int main(int argc, char **argv) {
     // and a rank that evaluates while the others train would not meet them in the same collectives
     state.stopped = multi_gpu_from_rank0(&multi_gpu_config, state.stopped, main_stream, multi_gpu_config.timeout_s);
     if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); } // (the same on every rank)
-    if (!(o.max_steps == 0 && o.prompt != NULL && o.stream_eval_pattern == NULL)) { check_gpu_shapes(&model.config, o.B); }
+    if (!(o.max_steps == 0 && o.prompt != NULL && o.stream_eval_pattern == NULL && o.mc_eval_path == NULL)) { check_gpu_shapes(&model.config, o.B); }
     config_print(&model.config, model.num_parameters);
     cudaDeviceProp prop;
     cudaCheck(cudaGetDeviceProperties(&prop, multi_gpu_config.local_device_idx));
@@ -1441,11 +1453,11 @@ int main(int argc, char **argv) {
     if (o.max_steps == 0 && o.prompt != NULL) {
         // generation only: -x 0 with a prompt
         uint64_t rng = state.rng;
-        if (rank == 0) { sample(&model, &tokenizer, &o, &rng); }
-        if (o.mc_eval_path != NULL) {
+        if (o.mc_eval_path != NULL) { // before rank 0's generation: the other ranks would wait for it in the sums, under -pt
             Logger no_log = {NULL};
             evaluate_mc(&model, &mc, &o, &no_log, state.step);
         }
+        if (rank == 0) { sample(&model, &tokenizer, &o, &rng); }
         if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o, &tokenizer); }
         if (o.stream_eval_pattern != NULL) {
             Logger no_log = {NULL};

@@ -23,6 +23,7 @@ rows or a completion longer than -t.
 #ifndef MC_EVAL_H
 #define MC_EVAL_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ typedef struct {
     uint16_t *stream; // every example's uint16 stream, one after another
     size_t *start;    // [num_examples] where each example's stream starts (its start marker)
     int longest_row;  // inputs of the longest row (context cut to fit -t, completion; the last token is no input)
+    long total_rows;  // completions over all examples: one row each
 } MCEvalSet;
 
 // one example, pointing into the set's stream
@@ -51,6 +53,7 @@ typedef struct {
 
 typedef struct {
     int examples, correct_sum, correct_mean; // choices right by the summed and by the mean token loss
+    int nonfinite;                           // rows whose loss is NaN or infinite (no comparison picks them)
 } MCResult;
 
 // example i of a set that mc_load has checked
@@ -93,6 +96,7 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
     fcloseCheck(f);
     size_t pos = 0;
     s->longest_row = 1;
+    s->total_rows = 0;
     for (int i = 0; i < s->num_examples; i++) {
         if (pos + 6 > n) { fatalf("%s: truncated: example %d of %d starts past the end of the file", path, i, s->num_examples); }
         const uint16_t *p = s->stream + pos;
@@ -128,6 +132,7 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
         }
         if (q != len) { fatalf("%s: example %d: size field of %d bytes, but its fields take %zu", path, i, p[1], q * 2); }
         s->start[i] = pos;
+        s->total_rows += nc;
         pos += len;
     }
     if (pos != n) { fatalf("%s: %zu bytes after the last of its %d examples", path, (n - pos) * 2, s->num_examples); }
@@ -140,14 +145,16 @@ static inline void mc_free(MCEvalSet *s) {
 
 // The evaluation's batch shape: rows of Tm positions, just enough for the longest row (a multiple of 64, at
 // most T), and as many rows Bm as the training activations hold: at most B*T tokens and the scan chunks of B
-// rows of T (`chunk` steps each), and at most max_rows. So a batch holds many examples where -t is long.
+// rows of T (`chunk` steps each), at most max_rows, and no more than the file has. So a batch holds many
+// examples where -t is long, and a small file is no batch of padding.
 static inline void mc_batch_shape(const MCEvalSet *s, int B, int T, int chunk, long max_rows, int *Bm, int *Tm) {
     int tm = (s->longest_row + 63) / 64 * 64;
     tm = tm < T ? tm : T;
     long rows = (long)B * T / tm, by_chunks = (long)B * ((T + chunk - 1) / chunk) / ((tm + chunk - 1) / chunk);
     rows = rows < by_chunks ? rows : by_chunks;
     rows = rows < max_rows ? rows : max_rows;
-    *Bm = (int)(rows > B ? rows : B); // (never fewer rows than B: tm <= T)
+    rows = rows > B ? rows : B; // (never fewer rows than B: tm <= T)
+    *Bm = (int)(rows < s->total_rows ? rows : s->total_rows); // (never fewer than an example's completions: mc_load checked B)
     *Tm = tm;
 }
 
@@ -161,11 +168,13 @@ static inline int mc_pack(const MCEvalSet *s, int first, int end, int B, int T, 
     }
     int row = 0, count = 0;
     MCExample x;
+    x.num_completions = 0;
     for (int e = first; e < end; e++, count++) {
         mc_example(s, e, &x);
         if (row + x.num_completions > B) { break; }
         for (int c = 0; c < x.num_completions; c++, row++) {
             int m = x.completion_len[c];
+            if (m > T) { fatalf("mc_pack: example %d's completion %d has %d tokens, rows of %d", e, c, m, T); } // (mc_load checked -t)
             int keep = x.ctx_len < T + 1 - m ? x.ctx_len : T + 1 - m; // context tokens that fit (from the right)
             const uint16_t *ctx = x.ctx + (x.ctx_len - keep);
             int n = keep + m; // the row's tokens; positions 0 .. n-2 are inputs
@@ -177,6 +186,7 @@ static inline int mc_pack(const MCEvalSet *s, int first, int end, int B, int T, 
             }
         }
     }
+    if (count == 0 && first < end) { fatalf("mc_pack: example %d's %d completions do not fit %d rows", first, x.num_completions, B); }
     return count;
 }
 
@@ -189,10 +199,11 @@ static inline int mc_score(const MCEvalSet *s, int first, int count, const doubl
         mc_example(s, e, &x);
         int best_sum = 0, best_mean = 0;
         for (int c = 1; c < x.num_completions; c++) {
-            // the first of equal losses wins (a strict comparison), so the choice never depends on the order of a tie
+            // equal losses: the lowest index wins (a strict comparison), as in llm.c's hellaswag.py (argmin)
             if (row_loss[row + c] < row_loss[row + best_sum]) { best_sum = c; }
             if (row_loss[row + c] / row_count[row + c] < row_loss[row + best_mean] / row_count[row + best_mean]) { best_mean = c; }
         }
+        for (int c = 0; c < x.num_completions; c++) { r->nonfinite += !isfinite(row_loss[row + c]); }
         r->examples++;
         r->correct_sum += best_sum == x.label;
         r->correct_mean += best_mean == x.label;

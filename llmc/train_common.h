@@ -732,6 +732,7 @@ static inline void report_stream_eval(const char *pattern, double loss_sum, cons
 // the -mc accuracies (r summed over every process), printed and logged as llm.c logs HellaSwag's (eval:, the
 // per-token choice) plus the summed-loss choice (evs:)
 static inline void report_mc(const char *path, const MCResult *r, double seconds, Logger *logger, int step) {
+    if (r->nonfinite > 0) { printf("note: -mc: %d of the rows had a non-finite loss (never chosen)\n", r->nonfinite); }
     double per_token = (double)r->correct_mean / r->examples, summed = (double)r->correct_sum / r->examples;
     printf("mc accuracy %.6f (mean token loss), %.6f (summed loss) | %d examples of %s | %.1f s\n", per_token, summed,
            r->examples, path, seconds);

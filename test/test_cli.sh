@@ -1298,8 +1298,8 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     got_v0=$(grep -oE '^s:[0-9]+ eval:' "$TMP/mc_run_v0/main.log" 2>/dev/null | tr '\n' ' ')
     if [ "$got" = "s:0 s:2 s:4 " ] && [ "$got_v0" = "s:4 eval: " ]; then ok "mc_eval_logged_with_the_evaluations"
     else bad "mc_eval_logged_with_the_evaluations" "-v 2: '$got', -v 0: '$got_v0'"; fi
-    # the same examples at any -b / -t that holds them: the choices do not depend on how the rows are batched
-    a=$("$BIN" "${TINY[@]}" -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
+    # the same rows (-t 64: no context cut) in batches of 4 and of 7 rows: the choices do not depend on the batching
+    a=$("$BIN" "${TINY[@]}" -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
     b=$("$BIN" "${TINY[@]}" -b 7 -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
     if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "mc_eval_any_batch_shape"; else bad "mc_eval_any_batch_shape" "'$a' vs '$b'"; fi
     # patch <file> <byte offset> <octal bytes>: a copy of mc.bin with those bytes replaced
@@ -1326,6 +1326,10 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     expect_error mc_completions_past_b "example 1 has 4 completions, more than the 3 rows of a batch: use -b 4" "${TINY[@]}" -b 3 -x 1 -mc "$TMP/mc.bin" \
         -o "$TMP/mc_refused"
     if [ -e "$TMP/mc_refused" ]; then bad "mc_refused_no_output_dir" "-o was created"; else ok "mc_refused_no_output_dir"; fi
+    # the GPU trainer: generation alone (-x 0 -p) takes any shape, but with -mc it runs the batched forward too
+    if [ "$CPU" = 0 ]; then
+        expect_error gpu_shape_generation_with_mc "N must be 8, 16 or 32" -e d32:l1:v256:n12 -b 4 -x 0 -p "ab" -g 4 -mc "$TMP/mc.bin"
+    fi
 else
     bad "mc_eval_file_written" "dev/data/tokenize -t bytes -c failed"
 fi

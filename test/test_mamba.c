@@ -779,13 +779,13 @@ static void test_no_selection(void) {
 tool), loaded, and scored in batches; against each completion scored alone, as a row of exactly its
 length with targets only on its tokens, and the choices made from those losses (the least sum, the least
 mean; the first of equal ones: every third example's first two completions are the same). Contexts longer than the row allows are cut from the left in both. Two
-batch shapes: the one mc_batch_shape picks for training rows of 3x the longest (more, shorter rows) and
-the training shape itself.
+batch shapes: the one mc_batch_shape picks for activations of 2B training rows (short rows: 6B rows of
+64 positions; long contexts: 2B rows of T) and B rows of T.
 */
 static void test_mc_eval(const Fixture *f) {
     const int V = f->config.vocab_size, B = 6;
     struct { const char *name; int T, max_ctx, max_comp; } sets[2] = {
-        {"short_rows", 192, 40, 12}, // rows of at most 51 inputs: batches of 3x the rows at 64 positions
+        {"short_rows", 192, 40, 12}, // rows of at most 51 inputs: 3x the rows at 64 positions
         {"long_contexts", f->T, f->T + 30, 12}, // contexts past the row: cut from the left
     };
     for (int k = 0; k < 2; k++) {
@@ -802,7 +802,7 @@ static void test_mc_eval(const Fixture *f) {
         MCEvalSet s;
         mc_load(&s, path, V, B, T);
         remove(path);
-        mamba_ensure_activations(&model, B, T);
+        mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
         // each completion alone
         double ref[11 * 5];
         int rows = 0, ref_sum = 0, ref_mean = 0;
@@ -839,10 +839,10 @@ static void test_mc_eval(const Fixture *f) {
         free(tg);
         free(full);
         int Bm, Tm;
-        mc_batch_shape(&s, B, T, model.scan_chunk, 1L << 30, &Bm, &Tm);
+        mc_batch_shape(&s, 2 * B, T, model.scan_chunk, 1L << 30, &Bm, &Tm);
         int shapes[2][2] = {{Bm, Tm}, {B, T}};
         for (int h = 0; h < 2; h++) {
-            MCResult r = {0, 0, 0};
+            MCResult r = {0, 0, 0, 0};
             double got[11 * 5];
             evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
             double worst = 0.0;
@@ -857,8 +857,8 @@ static void test_mc_eval(const Fixture *f) {
                   shapes[h][0], shapes[h][1], worst, r.correct_sum, r.examples, r.correct_mean, r.examples, ref_sum, ref_mean);
         }
         // what the two sets are for: more, shorter rows; contexts cut
-        if (k == 0) { check(Bm == 3 * B && Tm == 64, fx_name("mc_batch_shape_short_rows"), "B=%d T=%d from B=%d T=%d", Bm, Tm, B, T); }
-        if (k == 1) { check(cut && Tm == T && Bm == B, fx_name("mc_contexts_cut_to_fit"), "cut %d, B=%d T=%d", cut, Bm, Tm); }
+        if (k == 0) { check(Bm == 6 * B && Tm == 64, fx_name("mc_batch_shape_short_rows"), "B=%d T=%d from B=%d T=%d", Bm, Tm, 2 * B, T); }
+        if (k == 1) { check(cut && Tm == T && Bm == 2 * B, fx_name("mc_contexts_cut_to_fit"), "cut %d, B=%d T=%d", cut, Bm, Tm); }
         mc_free(&s);
         mamba_free(&model);
     }

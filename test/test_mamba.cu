@@ -769,9 +769,9 @@ static void test_hf_import(const char *dir, const char *logits_path, const char 
 
 /*
 -mc on the GPU: test_mamba.c's random eval files (test/mc_file.h) scored in batches (the shape
-mc_batch_shape picks, and the training shape) against each completion scored alone as a row of its own
-length. The rows are the same numbers in other batch shapes, so only the matrix products' algorithm may
-change with the number of rows, and with it the fp32 sums' order before a bf16 rounding: a few values
+mc_batch_shape picks for 2B training rows, and B rows of T) against each completion scored alone as a row
+of its own length. The rows are the same numbers in other batch shapes, so only the matrix products'
+algorithm may change with the number of rows, and with it the fp32 sums' order before a bf16 rounding: a few values
 move by one bf16 step (2^-8 relative), a row's summed loss far less. Bound: 1e-2 relative in bf16 (each
 row's summed loss; a wrong mask or a cut context moves it by whole token losses, O(1)), 1e-5 in fp32.
 The counts must be the choices the batched rows' losses give (the least sum, the least mean, the first
@@ -799,7 +799,7 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
         MCEvalSet s;
         mc_load(&s, path, V, B, T);
         remove(path);
-        mamba_ensure_activations(&model, B, T);
+        mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
         double ref[11 * 5];
         int rows = 0;
         int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
@@ -825,10 +825,10 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
         free(tg);
         free(full);
         int Bm, Tm;
-        mc_batch_shape(&s, B, T, SCAN_CHUNK, 65535, &Bm, &Tm);
+        mc_batch_shape(&s, 2 * B, T, SCAN_CHUNK, 65535, &Bm, &Tm);
         int shapes[2][2] = {{Bm, Tm}, {B, T}};
         for (int h = 0; h < 2; h++) {
-            MCResult r = {0, 0, 0};
+            MCResult r = {0, 0, 0, 0};
             double got[11 * 5];
             evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
             double worst = 0.0;
@@ -858,7 +858,7 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
         if (k == 0) {
             char name[128];
             snprintf(name, sizeof(name), "%s_mc_batch_shape_short_rows", tag);
-            check(Bm == 3 * B && Tm == 64, name, "B=%d T=%d from B=%d T=%d", Bm, Tm, B, T);
+            check(Bm == 6 * B && Tm == 64, name, "B=%d T=%d from B=%d T=%d", Bm, Tm, 2 * B, T);
         }
         mc_free(&s);
         mamba_free(&model);

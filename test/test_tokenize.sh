@@ -587,7 +587,9 @@ PY
 else
     echo "SKIP mc_file_bytes_fields, mc_file_tokenizer_matches_shard_mode: no python3 (not counted as passed)"
 fi
-for spec in 'mc_not_json|not a JSON object|{"ctx": "a", ' 'mc_no_ctx|no string field "ctx"|{"endings": ["a", "b"], "label": 0}' \
+for spec in 'mc_not_json|not a JSON object|{"ctx": "a", ' 'mc_two_objects|text after the JSON object|{"ctx": "a", "endings": ["b", "c"], "label": 0} {"ctx": "d"}' \
+            'mc_label_fraction|"label" must be an integer|{"ctx": "a", "endings": ["b", "c"], "label": 0.5}' 'mc_label_huge|"label" must be an integer|{"ctx": "a", "endings": ["b", "c"], "label": 1e300}' \
+            'mc_nul_escape|.u0000 in a string: not text|{"ctx": "a\u0000", "endings": ["b", "c"], "label": 0}' 'mc_no_ctx|no string field "ctx"|{"endings": ["a", "b"], "label": 0}' \
             'mc_one_ending|"endings" must be an array of 2 to 64 strings|{"ctx": "a", "endings": ["b"], "label": 0}' \
             'mc_ending_not_string|ending 1 is not a string|{"ctx": "a", "endings": ["b", 3], "label": 0}' \
             'mc_label_range|"label" must be an integer in .0, 2)|{"ctx": "a", "endings": ["b", "c"], "label": 2}' \

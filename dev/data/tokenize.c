@@ -529,18 +529,20 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
             char *k = a;
             while (k < b && (*k == ' ' || *k == '\t' || *k == '\r')) { k++; }
             if (k < b) {
-                if (memchr(a, 0, (size_t)(b - a)) != NULL || has_json_nul((const unsigned char *)a, (size_t)(b - a))) {
-                    fatalf("'%s' line %zu: byte 0: not text", path, line_no);
-                }
+                if (memchr(a, 0, (size_t)(b - a)) != NULL) { fatalf("'%s' line %zu: byte 0: not text", path, line_no); }
                 const char *end = NULL;
                 cJSON *obj = cJSON_ParseWithLengthOpts(a, (size_t)(b - a), &end, 0);
                 if (obj == NULL || !cJSON_IsObject(obj)) { fatalf("'%s' line %zu: not a JSON object", path, line_no); }
+                for (const char *e = end; e < b; e++) { // one object per line
+                    if (*e != ' ' && *e != '\t' && *e != '\r') { fatalf("'%s' line %zu: text after the JSON object", path, line_no); }
+                }
+                if (has_json_nul((const unsigned char *)a, (size_t)(b - a))) { fatalf("'%s' line %zu: \\u0000 in a string: not text", path, line_no); }
                 const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(obj, "ctx"), *endings = cJSON_GetObjectItemCaseSensitive(obj, "endings");
                 const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
                 int nc = cJSON_IsArray(endings) ? cJSON_GetArraySize(endings) : -1;
                 if (!cJSON_IsString(ctx)) { fatalf("'%s' line %zu: no string field \"ctx\"", path, line_no); }
                 if (nc < 2 || nc > MC_MAX_COMPLETIONS) { fatalf("'%s' line %zu: \"endings\" must be an array of 2 to %d strings", path, line_no, MC_MAX_COMPLETIONS); }
-                if (!cJSON_IsNumber(label) || label->valuedouble != (double)(int)label->valuedouble || label->valueint < 0 || label->valueint >= nc) {
+                if (!cJSON_IsNumber(label) || !(label->valuedouble >= 0 && label->valuedouble < nc) || label->valuedouble != floor(label->valuedouble)) {
                     fatalf("'%s' line %zu: \"label\" must be an integer in [0, %d)", path, line_no, nc);
                 }
                 if (examples == 65535) { fatalf("'%s' line %zu: more than 65,535 examples (the format's index is a uint16)", path, line_no); }

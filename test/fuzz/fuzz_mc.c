@@ -2,23 +2,24 @@
 Fuzzes the multiple-choice eval file reader (mc_load) and what the trainers do with an accepted file:
 mc_batch_shape, mc_pack over every example, mc_score.
 
-Input: 3 control bytes, then the eval file.
+Input: 4 control bytes, then the eval file.
   [0] B = 2 + c % 16 (rows of a training batch)
   [1] T = 1 + c (positions of a training row)
-  [2] vocab_size = 1 + 257 * c (1 .. 65536); chunk = 1 + c % 64 (the scan's, for mc_batch_shape)
-On accepted input every example's rows are packed: tokens below vocab_size, targets -1 or below it,
-each row's targets exactly its completion's tokens in order, whole examples per batch, all of them
-packed once; mc_score counts every example once.
+  [2] vocab_size = 1 + 257 * c (1 .. 65536)
+  [3] chunk = 1 + c % 64 (the scan's, for mc_batch_shape)
+On accepted input every example's rows are packed: each row's inputs and targets exactly as the format
+defines them (rebuilt here), whole examples per batch, all of them packed once; mc_score counts every
+example once.
 */
 #include "fuzz_common.h"
 #include "../../llmc/mc_eval.h"
 
-#define CONTROL_BYTES 3
+#define CONTROL_BYTES 4
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < CONTROL_BYTES) { return -1; } // -1: not added to the corpus
     fuzz_setup("mc");
-    int B = 2 + data[0] % 16, T = 1 + data[1], V = 1 + 257 * data[2], chunk = 1 + data[2] % 64;
+    int B = 2 + data[0] % 16, T = 1 + data[1], V = 1 + 257 * data[2], chunk = 1 + data[3] % 64;
     char path[512];
     fuzz_write_file(fuzz_path(path, "mc.bin"), data + CONTROL_BYTES, size - CONTROL_BYTES);
 
@@ -28,12 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         mc_load(&s, path, V, B, T);
         int Bm, Tm;
         mc_batch_shape(&s, B, T, chunk, 1L << 30, &Bm, &Tm);
-        FUZZ_ASSERT(Bm >= B && Tm >= 1 && Tm <= T && (long)Bm * Tm <= (long)B * T);
+        FUZZ_ASSERT(Bm >= 2 && Bm <= s.total_rows && Tm >= 1 && Tm <= T && (long)Bm * Tm <= (long)B * T);
         FUZZ_ASSERT((long)Bm * ((Tm + chunk - 1) / chunk) <= (long)B * ((T + chunk - 1) / chunk));
         int *in = (int *)malloc((size_t)Bm * Tm * sizeof(int)), *tg = (int *)malloc((size_t)Bm * Tm * sizeof(int));
         double *loss = (double *)malloc((size_t)Bm * sizeof(double));
         int *count = (int *)malloc((size_t)Bm * sizeof(int));
-        MCResult r = {0, 0, 0};
+        MCResult r = {0, 0, 0, 0};
         for (int e = 0; e < s.num_examples;) {
             int n = mc_pack(&s, e, s.num_examples, Bm, Tm, in, tg);
             FUZZ_ASSERT(n >= 1 && e + n <= s.num_examples);
@@ -43,13 +44,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 mc_example(&s, k, &x);
                 FUZZ_ASSERT(x.label < x.num_completions && x.num_completions >= 2);
                 for (int c = 0; c < x.num_completions; c++, row++) {
-                    int got = 0;
+                    // the row as the format defines it: the context's last tokens that leave room for the
+                    // completion in Tm + 1, then the completion; inputs its tokens but the last, targets the next
+                    // token where that is a completion token
+                    int m = x.completion_len[c], keep = x.ctx_len + m > Tm + 1 ? Tm + 1 - m : x.ctx_len, got = 0;
+                    FUZZ_ASSERT(keep >= 1);
                     for (int t = 0; t < Tm; t++) {
                         int v = in[(size_t)row * Tm + t], w = tg[(size_t)row * Tm + t];
                         FUZZ_ASSERT(v >= 0 && v < V && w >= -1 && w < V);
-                        if (w >= 0) { FUZZ_ASSERT(got < x.completion_len[c] && w == x.completion[c][got]); got++; }
+                        int want_in = t >= keep + m - 1 ? 0 : t < keep ? x.ctx[x.ctx_len - keep + t] : x.completion[c][t - keep];
+                        int want_tg = t >= keep + m - 1 || t + 1 < keep ? -1 : x.completion[c][t + 1 - keep];
+                        FUZZ_ASSERT(v == want_in && w == want_tg);
+                        got += w >= 0;
                     }
-                    FUZZ_ASSERT(got == x.completion_len[c]);
+                    FUZZ_ASSERT(got == m);
                     loss[row] = (double)(row % 7);
                     count[row] = got;
                 }

@@ -327,8 +327,8 @@ int main(int argc, char **argv) {
                 fwriteCheck(h, sizeof(int), 256, fp);
                 fwriteCheck(stream, sizeof(uint16_t), k, fp);
                 fcloseCheck(fp);
-                uint8_t control[3] = {2, 31, 1}; // B=4 T=32 V=258
-                write_seed("mc", "one_example", control, 3, tmp);
+                uint8_t control[4] = {2, 31, 1, 31}; // B=4 T=32 V=258, chunk 32
+                write_seed("mc", "one_example", control, 4, tmp);
             }
         }
         int h[256] = {20240522, 1, 3, longest};
@@ -336,8 +336,8 @@ int main(int argc, char **argv) {
         fwriteCheck(h, sizeof(int), 256, fp);
         fwriteCheck(stream, sizeof(uint16_t), k, fp);
         fcloseCheck(fp);
-        uint8_t control[3] = {4, 15, 1}; // B=6 T=16 V=258: the 40-token context is cut
-        write_seed("mc", "three_examples_cut", control, 3, tmp);
+        uint8_t control[4] = {4, 15, 1, 7}; // B=6 T=16 V=258, chunk 8: the 40-token context is cut
+        write_seed("mc", "three_examples_cut", control, 4, tmp);
     }
 #ifdef FUZZ_HF
     hf_seeds(tmp);
