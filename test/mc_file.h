@@ -11,7 +11,9 @@ leaves room for.
 #include <stdio.h>
 #include <stdlib.h>
 #include "../llmc/rand.h"
+#include <unistd.h>
 #include "../llmc/utils.h"
+#include "../llmc/mc_eval.h"
 
 static inline void write_mc_test_file(const char *path, int num_examples, int V, int max_ctx, int max_comp, uint64_t *rng,
                                int *cut, int T) {
@@ -49,6 +51,30 @@ static inline void write_mc_test_file(const char *path, int num_examples, int V,
     fwrite(stream, sizeof(uint16_t), n, fp);
     fcloseCheck(fp);
     free(stream);
+}
+
+// such a file of 11 examples, written to a temporary file and loaded (checked for -b B, -t T)
+static inline void mc_test_set(MCEvalSet *s, int V, int max_ctx, int max_comp, uint64_t seed, int B, int T, int *cut) {
+    char path[] = "/tmp/test_mc_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) { fatalf("mkstemp failed"); }
+    close(fd);
+    uint64_t rng = seed;
+    write_mc_test_file(path, 11, V, max_ctx, max_comp, &rng, cut, T);
+    mc_load(s, path, V, B, T);
+    remove(path);
+}
+
+// completion c of x alone, as the row the format defines for rows of T inputs (written here, not by mc_pack):
+// the context's last tokens that leave room for the completion, then the completion; inputs in[0 .. n) and
+// targets tg (the next token where that is a completion token, else -1); returns n
+static inline int mc_test_alone_row(const MCExample *x, int c, int T, int *in, int *tg) {
+    int m = x->completion_len[c], keep = x->ctx_len + m > T + 1 ? T + 1 - m : x->ctx_len, n = keep + m - 1;
+    for (int t = 0; t < n; t++) {
+        in[t] = t < keep ? x->ctx[x->ctx_len - keep + t] : x->completion[c][t - keep];
+        tg[t] = t + 1 >= keep ? x->completion[c][t + 1 - keep] : -1;
+    }
+    return n;
 }
 
 #endif // MC_FILE_H

@@ -792,39 +792,25 @@ static void test_mc_eval(const Fixture *f) {
         Mamba model;
         model_from_fixture(&model, f);
         const int T = sets[k].T;
-        uint64_t rng = 1234 + (uint64_t)k;
-        char path[] = "/tmp/test_mc_XXXXXX";
-        int fd = mkstemp(path);
-        if (fd < 0) { fatalf("mkstemp failed"); }
-        close(fd);
         int cut;
-        write_mc_test_file(path, 11, V, sets[k].max_ctx, sets[k].max_comp, &rng, &cut, T);
         MCEvalSet s;
-        mc_load(&s, path, V, B, T);
-        remove(path);
+        mc_test_set(&s, V, sets[k].max_ctx, sets[k].max_comp, 1234 + (uint64_t)k, B, T, &cut);
         mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
         // each completion alone
         double ref[11 * 5];
         int rows = 0, ref_sum = 0, ref_mean = 0;
         int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
-        int *full = (int *)mallocCheck((size_t)(T + 1) * sizeof(int)); // a row's tokens
         for (int e = 0; e < s.num_examples; e++) {
             MCExample x;
             mc_example(&s, e, &x);
             double mean[5];
             for (int c = 0; c < x.num_completions; c++) {
-                int m = x.completion_len[c], keep = x.ctx_len + m > T + 1 ? T + 1 - m : x.ctx_len, n = keep + m;
-                for (int i = 0; i < keep; i++) { full[i] = x.ctx[x.ctx_len - keep + i]; }
-                for (int i = 0; i < m; i++) { full[keep + i] = x.completion[c][i]; }
-                for (int t = 0; t < n - 1; t++) {
-                    in[t] = full[t];
-                    tg[t] = t + 1 >= keep ? full[t + 1] : -1;
-                }
-                mamba_forward(&model, in, tg, 1, n - 1);
+                int n = mc_test_alone_row(&x, c, T, in, tg);
+                mamba_forward(&model, in, tg, 1, n);
                 double sum = 0.0;
-                for (int t = 0; t < n - 1; t++) { sum += tg[t] >= 0 ? (double)model.acts.losses[t] : 0.0; }
+                for (int t = 0; t < n; t++) { sum += tg[t] >= 0 ? (double)model.acts.losses[t] : 0.0; }
                 ref[rows + c] = sum;
-                mean[c] = sum / m;
+                mean[c] = sum / x.completion_len[c];
             }
             int bs = 0, bm = 0;
             for (int c = 1; c < x.num_completions; c++) {
@@ -837,7 +823,6 @@ static void test_mc_eval(const Fixture *f) {
         }
         free(in);
         free(tg);
-        free(full);
         int Bm, Tm;
         mc_batch_shape(&s, 2 * B, T, model.scan_chunk, 1L << 30, &Bm, &Tm);
         int shapes[2][2] = {{Bm, Tm}, {B, T}};
