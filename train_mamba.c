@@ -1161,8 +1161,6 @@ void sample_on_host(const RecurrentState *st, int V, int Vp, float temperature, 
 }
 #endif
 
-// ----------------------------------------------------------------------------
-// the program: options, checkpoints, evaluation, sampling, the training loop
 /*
 -mc: the multiple-choice choices over examples [first, end) in batches of B rows of T (mc_pack), added to
 *r; with row_losses, each completion's summed loss too, in the file's order (what the tests compare).
@@ -1190,6 +1188,8 @@ static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int e
     return e >= end;
 }
 
+// ----------------------------------------------------------------------------
+// the program: options, checkpoints, evaluation, sampling, the training loop
 #ifndef TESTING
 
 // -hf: the model and the tokenizer.json the run used
