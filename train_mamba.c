@@ -1247,13 +1247,13 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     int B, T;
     mc_batch_shape(mc, o->B, o->T, model->scan_chunk, 1L << 30, &B, &T);
-    MCResult r = {0, 0, 0, 0};
+    MCResult r = {0, 0, 0, 0, 0};
     double t0 = now_seconds();
     if (!evaluate_mc_range(model, mc, 0, mc->num_examples, B, T, &r, NULL)) {
         printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples, mc->num_examples);
         return;
     }
-    report_mc(o->mc_eval_path, &r, now_seconds() - t0, logger, step);
+    report_mc(o->mc_eval_path, &r, mc->row_chars != NULL, now_seconds() - t0, logger, step);
 }
 
 /*
@@ -1557,7 +1557,10 @@ int main(int argc, char **argv) {
                         sample_will_run(&o) ? o.prompt : NULL);
     check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, 1);
     MCEvalSet mc; // -mc: read and checked now, before -o is made
-    if (o.mc_eval_path != NULL) { mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.B, o.T); }
+    if (o.mc_eval_path != NULL) {
+        mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.B, o.T);
+        mc_chars_from_tokenizer(&mc, &tokenizer, o.mc_eval_path); // the per-character choice's lengths
+    }
 
     if (o.max_steps == 0 && o.prompt != NULL) {
         // generation only: -x 0 with a prompt
@@ -1578,7 +1581,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     DataLoader val_loader; // read by -x 0's evaluation and by training's every -v steps; -v 0 needs no val shards
-    int use_val = o.max_steps == 0 || o.val_loss_every > 0;
+    int use_val = o.max_steps == 0 ? eval_only_reads_val(&o) : o.val_loss_every > 0;
     if (use_val) {
         dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
         set_synthetic_val_size(&val_loader, o.val_max_steps);
@@ -1586,10 +1589,12 @@ int main(int argc, char **argv) {
     }
     if (o.max_steps == 0) {
         // evaluation only
-        float val_acc;
-        float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
-        printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
-        printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+        if (use_val) {
+            float val_acc;
+            float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
+            printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
+            printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+        }
         if (o.mc_eval_path != NULL) {
             Logger no_log = {NULL};
             evaluate_mc(&model, &mc, &o, &no_log, state.step);
@@ -1599,7 +1604,7 @@ int main(int argc, char **argv) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
-        dataloader_free(&val_loader);
+        if (use_val) { dataloader_free(&val_loader); }
         tokenizer_free(&tokenizer);
         if (o.mc_eval_path != NULL) { mc_free(&mc); }
         mamba_free(&model);

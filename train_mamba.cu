@@ -1025,21 +1025,22 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     int B, T, rank = multi_gpu_config.process_rank, world = multi_gpu_config.num_processes;
     mc_batch_shape(mc, o->B, o->T, SCAN_CHUNK, 65535, &B, &T);
-    MCResult r = {0, 0, 0, 0};
+    MCResult r = {0, 0, 0, 0, 0};
     double t0 = now_seconds();
     int cut = !evaluate_mc_range(model, mc, (int)((long)mc->num_examples * rank / world),
                                  (int)((long)mc->num_examples * (rank + 1) / world), B, T, &r, NULL);
-    // every rank makes the same 5 reductions, whether or not a signal cut its share short
+    // every rank makes the same 6 reductions, whether or not a signal cut its share short
     cut = multi_gpu_sum_int(&multi_gpu_config, cut, main_stream);
     r.examples = multi_gpu_sum_int(&multi_gpu_config, r.examples, main_stream);
     r.correct_sum = multi_gpu_sum_int(&multi_gpu_config, r.correct_sum, main_stream);
     r.correct_mean = multi_gpu_sum_int(&multi_gpu_config, r.correct_mean, main_stream);
     r.nonfinite = multi_gpu_sum_int(&multi_gpu_config, r.nonfinite, main_stream);
+    r.correct_char = multi_gpu_sum_int(&multi_gpu_config, r.correct_char, main_stream);
     if (cut > 0) {
         printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples, mc->num_examples);
         return;
     }
-    report_mc(o->mc_eval_path, &r, now_seconds() - t0, logger, step);
+    report_mc(o->mc_eval_path, &r, mc->row_chars != NULL, now_seconds() - t0, logger, step);
 }
 
 /*
@@ -1447,7 +1448,14 @@ int main(int argc, char **argv) {
     }
     check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, rank == 0);
     MCEvalSet mc; // -mc: read and checked now, before -o is made (every process reads it: each takes a share)
-    if (o.mc_eval_path != NULL) { mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.B, o.T); }
+    if (o.mc_eval_path != NULL) {
+        mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.B, o.T);
+        // the per-character choice's lengths come from rank 0's tokenizer (the only one read) to every rank
+        int per_char = rank == 0 && mc_chars_from_tokenizer(&mc, &tokenizer, o.mc_eval_path);
+        per_char = multi_gpu_from_rank0(&multi_gpu_config, per_char, main_stream, multi_gpu_config.timeout_s);
+        if (per_char && rank != 0) { mc.row_chars = (int *)mallocCheck((size_t)mc.total_rows * sizeof(int)); }
+        if (per_char) { multi_gpu_ints_from_rank0(&multi_gpu_config, mc.row_chars, (size_t)mc.total_rows, main_stream); }
+    }
 
     int world = multi_gpu_config.num_processes;
     if (o.max_steps == 0 && o.prompt != NULL) {
@@ -1470,17 +1478,19 @@ int main(int argc, char **argv) {
         return 0;
     }
     DataLoader val_loader; // read by -x 0's evaluation and by training's every -v steps; -v 0 needs no val shards
-    int use_val = o.max_steps == 0 || o.val_loss_every > 0;
+    int use_val = o.max_steps == 0 ? eval_only_reads_val(&o) : o.val_loss_every > 0;
     if (use_val) {
         dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size);
         set_synthetic_val_size(&val_loader, o.val_max_steps);
         dataloader_set_step_windows(&val_loader, (size_t)world); // a batch on every process (notes shards too small for one)
     }
     if (o.max_steps == 0) {
-        float val_acc;
-        float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
-        printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
-        printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+        if (use_val) {
+            float val_acc;
+            float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
+            printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
+            printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+        }
         if (o.mc_eval_path != NULL) {
             Logger no_log = {NULL};
             evaluate_mc(&model, &mc, &o, &no_log, state.step);
@@ -1490,7 +1500,7 @@ int main(int argc, char **argv) {
             Logger no_log = {NULL};
             evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
         }
-        dataloader_free(&val_loader);
+        if (use_val) { dataloader_free(&val_loader); }
         tokenizer_free(&tokenizer);
         if (o.mc_eval_path != NULL) { mc_free(&mc); }
         mamba_free(&model);

@@ -2,9 +2,12 @@
 Multiple-choice evaluation (HellaSwag and the like) from llm.c's eval files (`-mc file`). Each
 example is a context and several completions, one of them right; the model scores a completion by
 its loss on the completion's tokens after the context and chooses the completion of least loss.
-Two choices are counted, as llm.c's dev/data/hellaswag.py counts them: by the sum of the
-completion's token losses ("sum", the joint likelihood) and by their mean ("per token", what
-llm.c's trainer reports; lm-evaluation-harness's acc_norm divides by the completion's bytes instead).
+Three choices are counted: by the sum of the completion's token losses ("summed", the joint
+likelihood; llm.c's dev/data/hellaswag.py counts it too), by their mean ("per token", what llm.c's
+trainer reports), and, where the tokens can be decoded (a tokenizer, or a byte-level model), by the
+sum divided by the completion's length in characters, not counting the space in front of it ("per
+character": lm-evaluation-harness's acc_norm, which divides each choice's log-likelihood by
+len(choice), the choice's string without its delimiter; the Mamba paper reports it for HellaSwag).
 
 The file (doc/formats.md): a header of 256 int32 (magic 20240522, version 1, number of examples,
 the longest example's size in bytes), then each example as a stream of uint16: 65535 (the start
@@ -41,6 +44,8 @@ typedef struct {
     size_t *start;    // [num_examples] where each example's stream starts (its start marker)
     int longest_row;  // inputs of the longest row (context cut to fit -t, completion; the last token is no input)
     long total_rows;  // completions over all examples: one row each
+    long *first_row;  // [num_examples] each example's first row, counting every example's completions in file order
+    int *row_chars;   // [total_rows] each completion's characters (mc_set_chars); NULL: no per-character choice
 } MCEvalSet;
 
 // one example, pointing into the set's stream
@@ -54,6 +59,7 @@ typedef struct {
 typedef struct {
     int examples, correct_sum, correct_mean; // choices right by the summed and by the mean token loss
     int nonfinite;                           // rows whose loss is NaN or infinite (no comparison picks them)
+    int correct_char;                        // right by the summed loss per character (with row_chars)
 } MCResult;
 
 // example i of a set that mc_load has checked
@@ -92,6 +98,8 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
     s->num_examples = header[2];
     s->stream = (uint16_t *)mallocCheck(n * sizeof(uint16_t) + 1);
     s->start = (size_t *)mallocCheck((size_t)s->num_examples * sizeof(size_t));
+    s->first_row = (long *)mallocCheck((size_t)s->num_examples * sizeof(long));
+    s->row_chars = NULL;
     freadCheck(s->stream, sizeof(uint16_t), n, f);
     fcloseCheck(f);
     size_t pos = 0;
@@ -132,6 +140,7 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
         }
         if (q != len) { fatalf("%s: example %d: size field of %d bytes, but its fields take %zu", path, i, p[1], q * 2); }
         s->start[i] = pos;
+        s->first_row[i] = s->total_rows;
         s->total_rows += nc;
         pos += len;
     }
@@ -141,6 +150,43 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
 static inline void mc_free(MCEvalSet *s) {
     free(s->stream);
     free(s->start);
+    free(s->first_row);
+    free(s->row_chars);
+}
+
+/*
+The per-character choice's lengths: each completion's tokens decoded (token_bytes[id], token_len[id] bytes,
+for ids below num_tokens) and counted in characters, i.e. UTF-8 code points (every byte that is not a
+continuation byte 10xxxxxx), less one for a space in front (the delimiter that the eval file's writers,
+dev/data/tokenize -c and llm.c's hellaswag.py, put before each ending, and that lm-evaluation-harness leaves
+out of len(choice)). Returns 0 and keeps no lengths when a completion has a token past num_tokens (a
+tokenizer smaller than the model's vocabulary: nothing to decode it with).
+*/
+static inline int mc_set_chars(MCEvalSet *s, const char *const *token_bytes, const uint8_t *token_len, uint32_t num_tokens) {
+    int *chars = (int *)mallocCheck((size_t)s->total_rows * sizeof(int) + 1);
+    MCExample x;
+    for (int e = 0; e < s->num_examples; e++) {
+        mc_example(s, e, &x);
+        for (int c = 0; c < x.num_completions; c++) {
+            long n = 0;
+            for (int k = 0; k < x.completion_len[c]; k++) {
+                uint32_t id = x.completion[c][k];
+                if (id >= num_tokens) {
+                    free(chars);
+                    return 0;
+                }
+                const unsigned char *b = (const unsigned char *)token_bytes[id];
+                for (int j = 0; j < token_len[id]; j++) {
+                    if (k == 0 && j == 0 && b[j] == ' ') { continue; } // the delimiter
+                    n += (b[j] & 0xC0) != 0x80;
+                }
+            }
+            chars[s->first_row[e] + c] = (int)n;
+        }
+    }
+    free(s->row_chars);
+    s->row_chars = chars;
+    return 1;
 }
 
 // The evaluation's batch shape: rows of Tm positions, just enough for the longest row (a multiple of 64, at
@@ -197,16 +243,25 @@ static inline int mc_score(const MCEvalSet *s, int first, int count, const doubl
     MCExample x;
     for (int e = first; e < first + count; e++) {
         mc_example(s, e, &x);
-        int best_sum = 0, best_mean = 0;
+        int best_sum = 0, best_mean = 0, best_char = 0;
+        double per_char[MC_MAX_COMPLETIONS];
+        const int *chars = s->row_chars != NULL ? s->row_chars + s->first_row[e] : NULL;
+        for (int c = 0; chars != NULL && c < x.num_completions; c++) {
+            // an empty choice string: numpy's log-likelihood / 0 is -inf in lm-evaluation-harness, never chosen
+            per_char[c] = chars[c] > 0 ? row_loss[row + c] / chars[c] : INFINITY;
+        }
         for (int c = 1; c < x.num_completions; c++) {
             // equal losses: the lowest index wins (a strict comparison), as in llm.c's hellaswag.py (argmin)
+            // and lm-evaluation-harness (numpy's argmax)
             if (row_loss[row + c] < row_loss[row + best_sum]) { best_sum = c; }
             if (row_loss[row + c] / row_count[row + c] < row_loss[row + best_mean] / row_count[row + best_mean]) { best_mean = c; }
+            if (chars != NULL && per_char[c] < per_char[best_char]) { best_char = c; }
         }
         for (int c = 0; c < x.num_completions; c++) { r->nonfinite += !isfinite(row_loss[row + c]); }
         r->examples++;
         r->correct_sum += best_sum == x.label;
         r->correct_mean += best_mean == x.label;
+        r->correct_char += chars != NULL && best_char == x.label;
         row += x.num_completions;
     }
     return row; // the rows these examples took

@@ -81,6 +81,7 @@ typedef struct {
     const char *init_path;          // -pf fs: shared file for the NCCL id
     const char *init_server;        // -ps tcp: host:port of rank 0
     int nccl_timeout;               // -pt seconds without progress before a rank gives up
+    int val_named;                  // -j was given (so -x 0 evaluates it even with -es or -mc: eval_only_reads_val)
 } Options;
 
 static const Options DEFAULT_OPTIONS = {
@@ -118,14 +119,15 @@ static inline void print_usage(const char *program) {
     printf("  -tk <string> tokenizer for models with V > 256: llm.c .bin or tokenizer.json; an -e directory's\n");
     printf("              own tokenizer.json is used when present; a file -tk names must open, only the default\n");
     printf("              may be missing (samples then print as token ids) (default %s)\n", d->tokenizer_path);
-    printf("  -es <string> after training (with -x 0: after the -j evaluation or -p generation): loss, bits per\n");
+    printf("  -es <string> after training (with -x 0: after the -j evaluation, if -j is given, or -p generation): loss, bits per\n");
     printf("              token / byte over these shards read as one stream, chunks of B*T, state carried (default none)\n");
     printf("  -mc <string> multiple-choice eval file (llm.c's format, e.g. HellaSwag: dev/data/tokenize -c): accuracy\n");
     printf("              with every val evaluation, at the end (also with -v 0) and with -x 0 (default none)\n");
+    printf("              (-x 0 with -es or -mc and no -j skips the -j evaluation)\n");
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
     printf("  -t <int>    sequence length T (default %d)\n", d->T);
     printf("  -d <int>    total batch size in tokens, a multiple of B*T*processes; -1 = B*T*processes, no accumulation (default %d)\n", d->total_batch_size);
-    printf("  -x <int>    max steps; -1 = one epoch of the train data; 0 = evaluate only (default %d)\n", d->max_steps);
+    printf("  -x <int>    max steps; -1 = one epoch of the train data; 0 = evaluate only (-j's val shards, -es, -mc) (default %d)\n", d->max_steps);
     printf("  -l <float>  peak learning rate (default %g)\n", d->learning_rate);
     printf("  -u <int>    warmup steps (default %d)\n", d->warmup_iterations);
     printf("  -q <float>  final learning rate as a fraction of the peak (default %g)\n", d->final_lr_frac);
@@ -182,6 +184,12 @@ static inline void resolve_total_batch_size(Options *o, int processes) {
     o->total_batch_size = (int)tokens;
 }
 
+// -x 0 evaluates the -j val shards, unless -p makes it a generation or it is asked for an -es or -mc
+// evaluation and no -j (e.g. a released model scored on HellaSwag alone, with no val shards at hand)
+static inline int eval_only_reads_val(const Options *o) {
+    return o->prompt == NULL && (o->val_named || (o->stream_eval_pattern == NULL && o->mc_eval_path == NULL));
+}
+
 static inline void parse_options(Options *o, int argc, char **argv) {
     *o = DEFAULT_OPTIONS;
     for (int i = 1; i < argc; i += 2) {
@@ -191,7 +199,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         if (i + 1 >= argc) { fatalf("flag %s needs a value (see -h)", f); }
         const char *v = argv[i + 1];
         if (strcmp(f, "-i") == 0) { o->train_data_pattern = v; }
-        else if (strcmp(f, "-j") == 0) { o->val_data_pattern = v; }
+        else if (strcmp(f, "-j") == 0) { o->val_data_pattern = v; o->val_named = 1; }
         else if (strcmp(f, "-e") == 0) { o->model = v; }
         else if (strcmp(f, "-o") == 0) { o->output_dir = v; }
         else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
@@ -261,7 +269,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->val_max_steps < -1 || o->val_max_steps == 0) { fatalf("-m must be -1 or positive, got %d", o->val_max_steps); }
     // a synthetic task's val set is each process's batches 0..-m-1 of seed 0 (dataloader.h: a pure function of seed,
     // rank, index); read by an evaluation (-x 0 without -p) or by training's every -v steps
-    const int val_read = o->max_steps == 0 ? o->prompt == NULL : o->val_loss_every > 0;
+    const int val_read = o->max_steps == 0 ? eval_only_reads_val(o) : o->val_loss_every > 0;
     if (val_read && synthetic_task_from_pattern(o->val_data_pattern) && o->val_max_steps == -1) {
         fatalf("-m -1 (all val data): a synthetic task's val set has no end; give -m <batches> (its first -m batches, default 20)");
     }
@@ -730,15 +738,30 @@ static inline void report_stream_eval(const char *pattern, double loss_sum, cons
 }
 
 // the -mc accuracies (r summed over every process), printed and logged as llm.c logs HellaSwag's (eval:, the
-// per-token choice) plus the summed-loss choice (evs:)
-static inline void report_mc(const char *path, const MCResult *r, double seconds, Logger *logger, int step) {
+// per-token choice) plus the summed-loss choice (evs:) and, where the completions could be decoded, the
+// per-character choice (evc:, lm-evaluation-harness's acc_norm)
+static inline void report_mc(const char *path, const MCResult *r, int per_char, double seconds, Logger *logger, int step) {
     if (r->nonfinite > 0) { printf("note: -mc: %d of the rows had a non-finite loss (never chosen)\n", r->nonfinite); }
     double per_token = (double)r->correct_mean / r->examples, summed = (double)r->correct_sum / r->examples;
-    printf("mc accuracy %.6f (mean token loss), %.6f (summed loss) | %d examples of %s | %.1f s\n", per_token, summed,
-           r->examples, path, seconds);
+    double by_char = (double)r->correct_char / r->examples;
+    char chars[64] = "";
+    if (per_char) { snprintf(chars, sizeof(chars), ", %.6f (loss per character)", by_char); }
+    printf("mc accuracy %.6f (mean token loss), %.6f (summed loss)%s | %d examples of %s | %.1f s\n", per_token, summed,
+           chars, r->examples, path, seconds);
     char line[128];
-    snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f", step, per_token, summed);
+    if (per_char) { snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f evc:%.6f", step, per_token, summed, by_char); }
+    else { snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f", step, per_token, summed); }
     logger_log_line(logger, line);
+}
+
+// -mc's per-character choice (lm-evaluation-harness's acc_norm) decodes every completion with the run's tokenizer
+// (bytes for a byte-level model); returns whether it can. Said once, at start-up, when it cannot.
+static inline int mc_chars_from_tokenizer(MCEvalSet *mc, const Tokenizer *t, const char *path) {
+    if (t->init_ok && mc_set_chars(mc, (const char *const *)t->token_table, t->token_len, t->vocab_size)) { return 1; }
+    printf("note: -mc %s: %s, so no choice by loss per character (lm-evaluation-harness's acc_norm); the per-token and "
+           "summed choices are made\n", path, t->init_ok ? "a completion has a token past the tokenizer's vocabulary"
+                                                           : "no tokenizer to decode the completions with");
+    return 0;
 }
 
 

@@ -8,7 +8,7 @@ A run is named by its directory, or by the label before '=' when one is given. T
 follows out's extension (png, pdf, svg, ...); without one it is a PNG under the name given.
 
 Train loss (s:<step> trl:<x>), val loss (tel), val accuracy (tea, when present) and the -mc
-multiple-choice accuracies (eval / evs, when present) per run.
+multiple-choice accuracies (eval / evs / evc, when present) per run.
 The trainer's accuracy counts the positions that have a target: every position of a language
 model's val data (tinyshakespeare, enwik8), only the answer positions of a synthetic task's.
 main.log does not say which data a run used, so --accuracy auto (the default) takes a run for a
@@ -22,7 +22,7 @@ import re
 import sys
 
 LINE = re.compile(r"^s:(\d+) (trl|tel|tea):([-+0-9.eE]+|nan|inf)$")
-MC_LINE = re.compile(r"^s:(\d+) eval:([-+0-9.eE]+|nan) evs:([-+0-9.eE]+|nan)$")  # -mc: multiple-choice accuracies
+MC_LINE = re.compile(r"^s:(\d+) eval:([-+0-9.eE]+|nan) evs:([-+0-9.eE]+|nan)(?: evc:([-+0-9.eE]+|nan))?$")  # -mc's accuracies
 SYNTHETIC_RUN = re.compile(r"^(induction|copy|copy_L\d+)_s[01]$")  # the run directories of scripts/run_synthetic.sh
 POSITIONS = {"all": "all positions", "answers": "answer positions"}  # what --accuracy's values count
 
@@ -32,7 +32,7 @@ def fail(msg):
 
 
 def read_log(path):
-    series = {"trl": [], "tel": [], "tea": [], "eval": [], "evs": []}
+    series = {"trl": [], "tel": [], "tea": [], "eval": [], "evs": [], "evc": []}
     try:
         with open(path, errors="replace") as f:
             for line in f:
@@ -43,6 +43,8 @@ def read_log(path):
                 if m:
                     series["eval"].append((int(m.group(1)), float(m.group(2))))
                     series["evs"].append((int(m.group(1)), float(m.group(3))))
+                    if m.group(4) is not None:
+                        series["evc"].append((int(m.group(1)), float(m.group(4))))
     except OSError as e:
         fail(f"'{path}': {e.strerror.lower() if e.strerror else e}")
     if not any(series.values()):
@@ -104,12 +106,15 @@ def main():
         ax.set_ylim(0, 1.02)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    if has_mc:  # -mc: the choice by the mean token loss (llm.c's HellaSwag figure), and by the summed loss dashed
+    if has_mc:  # -mc: the choice by the mean token loss (llm.c's HellaSwag figure), by the summed loss dashed, by the
+        # loss per character (lm-evaluation-harness's acc_norm, where logged) dotted
         ax = axes[0][panels - 1]
         for name, r, _ in runs:
             if r["eval"]:
                 line, = ax.plot(*zip(*r["eval"]), marker="o", markersize=3, label=f"{name} (mean token loss)")
                 ax.plot(*zip(*r["evs"]), linestyle="--", color=line.get_color(), alpha=0.6, label=f"{name} (summed loss)")
+                if r["evc"]:
+                    ax.plot(*zip(*r["evc"]), linestyle=":", color=line.get_color(), label=f"{name} (loss per character)")
         ax.set_xlabel("step")
         ax.set_ylabel("multiple-choice accuracy (-mc)")
         ax.set_ylim(0, 1.02)

@@ -7,6 +7,7 @@ leaves room for.
 */
 #ifndef MC_FILE_H
 #define MC_FILE_H
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,48 @@ static inline int mc_test_alone_row(const MCExample *x, int c, int T, int *in, i
         tg[t] = t + 1 >= keep ? x->completion[c][t + 1 - keep] : -1;
     }
     return n;
+}
+
+/*
+A token table for -mc's per-character choice (mc_set_chars): token i decodes to a space when i % 3 == 0, then
+i % 4 ASCII letters, then (i / 4) % 3 two-byte UTF-8 characters (e acute); some tokens decode to nothing. Its
+characters are counted by construction in mc_test_token_chars, not by reading the bytes.
+*/
+typedef struct {
+    char bytes[256][12];
+    const char *table[256];
+    uint8_t len[256];
+} MCTestTokens;
+
+static inline void mc_test_tokens(MCTestTokens *k, int V) {
+    if (V > 256) { fatalf("mc_test_tokens: %d tokens, at most 256", V); }
+    for (int i = 0; i < V; i++) {
+        int n = 0;
+        if (i % 3 == 0) { k->bytes[i][n++] = ' '; }
+        for (int j = 0; j < i % 4; j++) { k->bytes[i][n++] = (char)('a' + j); }
+        for (int j = 0; j < (i / 4) % 3; j++) { k->bytes[i][n++] = (char)0xC3; k->bytes[i][n++] = (char)0xA9; }
+        k->bytes[i][n] = '\0';
+        k->table[i] = k->bytes[i];
+        k->len[i] = (uint8_t)n;
+    }
+}
+
+// the characters token id adds to a completion where it is the completion's first token or not (the space in
+// front of a completion is its delimiter, not counted)
+static inline int mc_test_token_chars(int id, int first) { return (id % 3 == 0 && !first) + id % 4 + (id / 4) % 3; }
+
+// the per-character choice for x from each completion's summed loss (the first of equal ones; no characters:
+// never chosen, as lm-evaluation-harness's log-likelihood / 0 = -inf)
+static inline int mc_test_char_choice(const MCExample *x, const double *loss) {
+    int best = 0;
+    double per[MC_MAX_COMPLETIONS];
+    for (int c = 0; c < x->num_completions; c++) {
+        int n = 0;
+        for (int k = 0; k < x->completion_len[c]; k++) { n += mc_test_token_chars(x->completion[c][k], k == 0); }
+        per[c] = n > 0 ? loss[c] / n : INFINITY;
+        if (per[c] < per[best]) { best = c; }
+    }
+    return best;
 }
 
 #endif // MC_FILE_H

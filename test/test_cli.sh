@@ -1288,13 +1288,26 @@ printf '%s\n' '{"ctx": "To be, or not to be, that is the", "endings": ["question
 MC=()
 if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     MC=(-mc "$TMP/mc.bin")
-    out=$("$BIN" "${TINY[@]}" -x 0 -m 2 "${MC[@]}" 2>&1)
-    if [ $? -eq 0 ] && echo "$out" | grep -qE '^mc accuracy (0|1)\.[0-9]{6} \(mean token loss\), (0|1)\.[0-9]{6} \(summed loss\) \| 3 examples of '; then
+    # -x 0: with -j the val loss too; without, -mc alone (a model scored on HellaSwag needs no val shards), as with -es
+    out=$("$BIN" "${TINY[@]}" -x 0 -m 2 -j "$VAL" "${MC[@]}" 2>&1)
+    if [ $? -eq 0 ] && echo "$out" | grep -qE '^mc accuracy (0|1)\.[0-9]{6} \(mean token loss\), (0|1)\.[0-9]{6} \(summed loss\), (0|1)\.[0-9]{6} \(loss per character\) \| 3 examples of ' &&
+       echo "$out" | grep -q '^val loss'; then
         ok "mc_eval_x0"
     else bad "mc_eval_x0" "$(echo "$out" | tail -n 2)"; fi
+    out=$("$BIN" "${TINY[@]}" -x 0 -m 2 -j "$TMP/no_val_*.bin" "${MC[@]}" 2>&1); rc=$?
+    out2=$("$BIN" "${TINY[@]}" -x 0 -m 2 "${MC[@]}" -es "$VAL" 2>&1); rc2=$?
+    if [ $rc -ne 0 ] && echo "$out" | grep -q "no shard files match" && [ $rc2 -eq 0 ] && echo "$out2" | grep -q '^mc accuracy' &&
+       echo "$out2" | grep -q '^stream eval' && ! echo "$out2" | grep -q '^val loss'; then ok "mc_eval_x0_without_j_skips_val"
+    else bad "mc_eval_x0_without_j_skips_val" "with -j: rc $rc, $(echo "$out" | tail -n 1); without: rc $rc2, $(echo "$out2" | grep -E '^(val loss|mc acc|stream eval|error)' | tr '\n' ' ')"; fi
+    # the per-character choice decodes the completions: a model of 300 tokens without a tokenizer file makes the other two
+    out=$("$BIN" -e d32:l2:v300 -b 4 -t 32 -g 0 -nt 2 -x 0 -m 1 "${MC[@]}" 2>&1)
+    if [ $? -eq 0 ] && echo "$out" | grep -q "^note: -mc .*no tokenizer to decode the completions with, so no choice by loss per character" &&
+       echo "$out" | grep -qE '^mc accuracy (0|1)\.[0-9]{6} \(mean token loss\), (0|1)\.[0-9]{6} \(summed loss\) \| 3 examples'; then
+        ok "mc_eval_without_tokenizer_no_per_character"
+    else bad "mc_eval_without_tokenizer_no_per_character" "$(echo "$out" | grep -E '^(note|mc|error)')"; fi
     "$BIN" "${TINY[@]}" -x 4 -v 2 -m 1 "${MC[@]}" -o "$TMP/mc_run" > /dev/null 2>&1
     "$BIN" "${TINY[@]}" -x 4 "${MC[@]}" -o "$TMP/mc_run_v0" > /dev/null 2>&1
-    got=$(grep -oE '^s:[0-9]+ eval:(0|1)\.[0-9]{6} evs:(0|1)\.[0-9]{6}$' "$TMP/mc_run/main.log" 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')
+    got=$(grep -oE '^s:[0-9]+ eval:(0|1)\.[0-9]{6} evs:(0|1)\.[0-9]{6} evc:(0|1)\.[0-9]{6}$' "$TMP/mc_run/main.log" 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')
     got_v0=$(grep -oE '^s:[0-9]+ eval:' "$TMP/mc_run_v0/main.log" 2>/dev/null | tr '\n' ' ')
     if [ "$got" = "s:0 s:2 s:4 " ] && [ "$got_v0" = "s:4 eval: " ]; then ok "mc_eval_logged_with_the_evaluations"
     else bad "mc_eval_logged_with_the_evaluations" "-v 2: '$got', -v 0: '$got_v0'"; fi

@@ -778,7 +778,7 @@ static void test_no_selection(void) {
 -mc (llmc/mc_eval.h): examples of random tokens written as an eval file (by this test, not by the tokenize
 tool), loaded, and scored in batches; against each completion scored alone, as a row of exactly its
 length with targets only on its tokens, and the choices made from those losses (the least sum, the least
-mean; the first of equal ones: every third example's first two completions are the same). Contexts longer than the row allows are cut from the left in both. Two
+mean, the least sum per character of a test token table, test/mc_file.h; the first of equal ones: every third example's first two completions are the same). Contexts longer than the row allows are cut from the left in both. Two
 batch shapes: the one mc_batch_shape picks for activations of 2B training rows (short rows: 6B rows of
 64 positions; long contexts: 2B rows of T) and B rows of T.
 */
@@ -795,10 +795,15 @@ static void test_mc_eval(const Fixture *f) {
         int cut;
         MCEvalSet s;
         mc_test_set(&s, V, sets[k].max_ctx, sets[k].max_comp, 1234 + (uint64_t)k, B, T, &cut);
+        // the per-character lengths: none from a table of 1 token (the completions have others), then all
+        MCTestTokens tokens;
+        mc_test_tokens(&tokens, V);
+        int chars_refused = mc_set_chars(&s, tokens.table, tokens.len, 1) == 0 && s.row_chars == NULL;
+        int chars_set = mc_set_chars(&s, tokens.table, tokens.len, (uint32_t)V) == 1 && s.row_chars != NULL;
         mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
         // each completion alone
         double ref[11 * 5];
-        int rows = 0, ref_sum = 0, ref_mean = 0;
+        int rows = 0, ref_sum = 0, ref_mean = 0, ref_char = 0;
         int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
         for (int e = 0; e < s.num_examples; e++) {
             MCExample x;
@@ -819,6 +824,7 @@ static void test_mc_eval(const Fixture *f) {
             }
             ref_sum += bs == x.label;
             ref_mean += bm == x.label;
+            ref_char += mc_test_char_choice(&x, ref + rows) == x.label;
             rows += x.num_completions;
         }
         free(in);
@@ -827,7 +833,7 @@ static void test_mc_eval(const Fixture *f) {
         mc_batch_shape(&s, 2 * B, T, model.scan_chunk, 1L << 30, &Bm, &Tm);
         int shapes[2][2] = {{Bm, Tm}, {B, T}};
         for (int h = 0; h < 2; h++) {
-            MCResult r = {0, 0, 0, 0};
+            MCResult r = {0, 0, 0, 0, 0};
             double got[11 * 5];
             evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
             double worst = 0.0;
@@ -837,9 +843,11 @@ static void test_mc_eval(const Fixture *f) {
             }
             char name[96];
             snprintf(name, sizeof(name), "mc_eval_matches_each_completion_alone_%s_%s", sets[k].name, h == 0 ? "eval_shape" : "train_shape");
-            check(worst <= 1e-6 && r.examples == s.num_examples && r.correct_sum == ref_sum && r.correct_mean == ref_mean, fx_name(name),
-                  "%d rows (B=%d T=%d): worst rel. loss diff %.3g; right %d / %d (sum), %d / %d (mean), alone %d, %d", rows,
-                  shapes[h][0], shapes[h][1], worst, r.correct_sum, r.examples, r.correct_mean, r.examples, ref_sum, ref_mean);
+            check(worst <= 1e-6 && r.examples == s.num_examples && r.correct_sum == ref_sum && r.correct_mean == ref_mean &&
+                      chars_refused && chars_set && r.correct_char == ref_char, fx_name(name),
+                  "%d rows (B=%d T=%d): worst rel. loss diff %.3g; right %d / %d (sum), %d / %d (mean), %d / %d (per character), "
+                  "alone %d, %d, %d; lengths refused %d, set %d", rows, shapes[h][0], shapes[h][1], worst, r.correct_sum, r.examples,
+                  r.correct_mean, r.examples, r.correct_char, r.examples, ref_sum, ref_mean, ref_char, chars_refused, chars_set);
         }
         // what the two sets are for: more, shorter rows; contexts cut
         if (k == 0) { check(Bm == 6 * B && Tm == 64, fx_name("mc_batch_shape_short_rows"), "B=%d T=%d from B=%d T=%d", Bm, Tm, 2 * B, T); }

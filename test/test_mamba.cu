@@ -774,8 +774,8 @@ of its own length. The rows are the same numbers in other batch shapes, so only 
 algorithm may change with the number of rows, and with it the fp32 sums' order before a bf16 rounding: a few values
 move by one bf16 step (2^-8 relative), a row's summed loss far less. Bound: 1e-2 relative in bf16 (each
 row's summed loss; a wrong mask or a cut context moves it by whole token losses, O(1)), 1e-5 in fp32.
-The counts must be the choices the batched rows' losses give (the least sum, the least mean, the first
-of equal ones; test_mamba.c checks that rule against the alone losses on the CPU).
+The counts must be the choices the batched rows' losses give (the least sum, the least mean, the least sum
+per character of test/mc_file.h's token table, the first of equal ones; test_mamba.c checks that rule against the alone losses on the CPU).
 */
 static void test_mc_eval(const Fixture *f, const char *tag) {
 #ifdef ENABLE_FP32
@@ -792,6 +792,9 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
         int cut;
         MCEvalSet s;
         mc_test_set(&s, V, sets[k].max_ctx, sets[k].max_comp, 1234 + (uint64_t)k, B, T, &cut);
+        MCTestTokens tokens; // the per-character choice's lengths (test/mc_file.h)
+        mc_test_tokens(&tokens, V);
+        if (!mc_set_chars(&s, tokens.table, tokens.len, (uint32_t)V)) { fatalf("mc_set_chars refused the test tokens"); }
         mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
         double ref[11 * 5];
         int rows = 0;
@@ -813,7 +816,7 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
         mc_batch_shape(&s, 2 * B, T, SCAN_CHUNK, 65535, &Bm, &Tm);
         int shapes[2][2] = {{Bm, Tm}, {B, T}};
         for (int h = 0; h < 2; h++) {
-            MCResult r = {0, 0, 0, 0};
+            MCResult r = {0, 0, 0, 0, 0};
             double got[11 * 5];
             evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
             double worst = 0.0;
@@ -821,7 +824,7 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
                 double e = fabs(got[i] - ref[i]) / fmax(fabs(ref[i]), 1e-30);
                 if (e > worst || e != e) { worst = e; }
             }
-            int want_sum = 0, want_mean = 0, row = 0;
+            int want_sum = 0, want_mean = 0, want_char = 0, row = 0;
             for (int e = 0; e < s.num_examples; e++) { // the choices the batched losses give
                 MCExample x;
                 mc_example(&s, e, &x);
@@ -832,13 +835,16 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
                 }
                 want_sum += bs == x.label;
                 want_mean += bm == x.label;
+                want_char += mc_test_char_choice(&x, got + row) == x.label;
                 row += x.num_completions;
             }
             char name[128];
             snprintf(name, sizeof(name), "%s_mc_eval_matches_each_completion_alone_%s_%s", tag, sets[k].name, h == 0 ? "eval_shape" : "train_shape");
-            check(worst <= tol && r.examples == s.num_examples && r.correct_sum == want_sum && r.correct_mean == want_mean, name,
-                  "%d rows (B=%d T=%d): worst rel. loss diff %.3g (bound %.0e); right %d / %d (sum), %d / %d (mean), from the losses %d, %d",
-                  rows, shapes[h][0], shapes[h][1], worst, tol, r.correct_sum, r.examples, r.correct_mean, r.examples, want_sum, want_mean);
+            check(worst <= tol && r.examples == s.num_examples && r.correct_sum == want_sum && r.correct_mean == want_mean &&
+                      r.correct_char == want_char, name,
+                  "%d rows (B=%d T=%d): worst rel. loss diff %.3g (bound %.0e); right %d / %d (sum), %d / %d (mean), %d / %d (per "
+                  "character), from the losses %d, %d, %d", rows, shapes[h][0], shapes[h][1], worst, tol, r.correct_sum, r.examples,
+                  r.correct_mean, r.examples, r.correct_char, r.examples, want_sum, want_mean, want_char);
         }
         if (k == 0) {
             char name[128];

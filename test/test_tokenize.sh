@@ -605,4 +605,97 @@ expect_error_cmd mc_no_examples "no example in the input" "$TOK" -t bytes -c "$T
 expect_error_cmd mc_with_prefix "-c writes an eval file: no -d, -o or -j" "$TOK" -t bytes -c "$TMP/x.bin" -o "$TMP/x" "$MCJ"
 expect_error_cmd mc_bytes_without_c "-t bytes is for -c only" "$TOK" -t bytes -o "$TMP/x" "$MCJ"
 
+# --- -c -m lmeval: HellaSwag rendered as lm-evaluation-harness renders it, against dev/ref/hellaswag_lmeval.py
+# (plain Python from the task's published definition): the context's and each continuation's bytes exactly
+# (-t bytes), and with the tokenizer the context's tokens and each continuation's as the whole text's tokens past
+# the context's (each text encoded by the shard mode as a document of its own). The inputs take each of
+# preprocess's steps ([title], brackets within a line and across one, double spaces, white space that Python
+# strips, U+00A0 and U+3000 included) and capitalize()'s case mappings for every character up to U+017F.
+LMJ="$TMP/lm.jsonl"
+if command -v python3 > /dev/null; then
+    python3 - "$LMJ" <<'PY'
+import json, sys
+allcp = "".join(chr(c) for c in range(0x20, 0x180))
+docs = [
+    {"activity_label": "Removing ice from car", "ctx_a": "Then, the man writes over the snow covering the window of a car.",
+     "ctx_b": "then", "endings": [", the man adds wax.", ", a person boards a ski lift.", ", the man continues removing the snow."], "label": 2},
+    {"activity_label": "Home and Garden", "ctx_a": "[header] How to grow a garden [title] Choose a spot. [step] Look for sun.",
+     "ctx_b": "YOU should WATER it  [substeps] daily.", "endings": ["  [title] Water it.   Then [step] wait.  ", "[open\n] stays", "a]b[c]d[e\nf]g", "   "], "label": 0},
+    {"activity_label": "Caf\u00e9", "ctx_a": "\u00a0 leading nbsp\u3000", "ctx_b": allcp, "endings": ["\u2003x\u3000", "y"], "label": 1},
+] + [{"activity_label": "L", "ctx_a": "a", "ctx_b": b, "endings": ["End  of  it.", "Other [x] one"], "label": 1}
+     for b in ["\u00dftra\u00dfe", "\u0149x", "\u0131i", "\u017fs", "\u00b5m", "\u00ffY", "\u0130STANBUL", "\u00e9COLE \u00c0\u00c9\u00ce", "1abc", ""]]
+with open(sys.argv[1], "w") as f:
+    for d in docs:
+        f.write(json.dumps(d) + "\n")
+PY
+    cat > "$TMP/lm_check.py" <<'PY'
+import json, struct, sys
+path, ref, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+refs = [json.loads(l) for l in open(ref, encoding="utf-8")]
+if mode == "docs":  # the texts to encode: each example's context, then context + continuation for each choice
+    for i, r in enumerate(refs):
+        for k, text in enumerate([r["context"]] + [r["context"] + c for c in r["continuations"]]):
+            open("%s/doc_%03d_%02d.txt" % (path, i, k), "w", encoding="utf-8", newline="").write(text)
+    sys.exit(0)
+data = open(path, "rb").read()
+header = struct.unpack("<256i", data[:1024])
+s = struct.unpack("<%dH" % ((len(data) - 1024) // 2), data[1024:])
+assert header[:3] == (20240522, 1, len(refs)), header[:4]
+if mode == "bpe":  # the shard mode's stream: an end-of-text token (0) before each document, in the order written above
+    stream = [int(t) for t in open(sys.argv[4]).read().split()]
+    docs, cur = [], None
+    for t in stream:
+        if t == 0:
+            cur = []
+            docs.append(cur)
+        else:
+            cur.append(t)
+pos = 0
+for i, r in enumerate(refs):
+    assert s[pos] == 65535 and s[pos + 2] == i and s[pos + 3] == r["label"] and s[pos + 4] == len(r["choices"]), i
+    q = pos + 5
+    got = []
+    for _ in range(1 + len(r["choices"])):
+        got.append(list(s[q + 1:q + 1 + s[q]]))
+        q += 1 + s[q]
+    if mode == "bytes":
+        want = [list(t.encode("utf-8")) for t in [r["context"]] + r["continuations"]]
+    else:
+        ctx = docs.pop(0)
+        want = [ctx] + [docs.pop(0)[len(ctx):] for _ in r["choices"]]
+    assert got == want, (i, got, want)
+    assert s[pos + 1] == 2 * (q - pos)
+    pos = q
+assert pos == len(s)
+print("ok", len(refs))
+PY
+    if python3 dev/ref/hellaswag_lmeval.py "$LMJ" > "$TMP/lm_ref.jsonl" && "$TOK" -t bytes -c "$TMP/lm_bytes.bin" -m lmeval "$LMJ" > "$TMP/lm_bytes.out" &&
+       out=$(python3 "$TMP/lm_check.py" "$TMP/lm_bytes.bin" "$TMP/lm_ref.jsonl" bytes 2>&1) && [ "$out" = "ok 13" ] && ! grep -q '^note' "$TMP/lm_bytes.out"; then
+        ok "mc_lmeval_rendering_bytes"
+    else bad "mc_lmeval_rendering_bytes" "$out $(cat "$TMP/lm_bytes.out" 2>/dev/null)"; fi
+    mkdir -p "$TMP/lm_docs"
+    if "$TOK" -t "$TJ" -c "$TMP/lm_bpe.bin" -m lmeval "$LMJ" > /dev/null && python3 "$TMP/lm_check.py" "$TMP/lm_docs" "$TMP/lm_ref.jsonl" docs &&
+       "$TOK" -t "$TJ" -o "$TMP/lm_docs/shard" -e 1 -v 0 $(ls "$TMP"/lm_docs/doc_*.txt | sort) > /dev/null &&
+       payload "$TMP/lm_docs/shard_train_*.bin" | od -A n -v -t u2 --endian=little | tr -s ' \n' ' ' > "$TMP/lm_docs/tokens.txt" &&
+       out=$(python3 "$TMP/lm_check.py" "$TMP/lm_bpe.bin" "$TMP/lm_ref.jsonl" bpe "$TMP/lm_docs/tokens.txt" 2>&1) && [ "$out" = "ok 13" ]; then
+        ok "mc_lmeval_rendering_tokenizer"
+    else bad "mc_lmeval_rendering_tokenizer" "$out"; fi
+else
+    echo "SKIP mc_lmeval_rendering_bytes, mc_lmeval_rendering_tokenizer: no python3 (not counted as passed)"
+fi
+# a ctx_b with characters past U+017F (whose case is not mapped here) is written, and said
+printf '%s\n' '{"activity_label": "a", "ctx_a": "b", "ctx_b": "\u01c6x \u0391\u0392", "endings": ["c", "d"], "label": 0}' \
+    '{"activity_label": "a", "ctx_a": "b", "ctx_b": "\ufb01ne", "endings": ["c", "d"], "label": 0}' '{"activity_label": "a", "ctx_a": "b", "ctx_b": "x", "endings": ["c", "d"], "label": 0}' > "$TMP/lm_wide.jsonl"
+out=$("$TOK" -t bytes -c "$TMP/lm_wide.bin" -m lmeval "$TMP/lm_wide.jsonl" 2>&1)
+if [ -s "$TMP/lm_wide.bin" ] && echo "$out" | grep -q '^note: in 2 examples ctx_b has characters past U+017F'; then ok "mc_lmeval_wide_characters_noted"
+else bad "mc_lmeval_wide_characters_noted" "$out"; fi
+printf '%s\n' '{"activity_label": "a", "ctx_a": "b", "ctx_b": "c", "endings": ["d", "e"], "label": 0}' '{"activity_label": "a", "ctx_b": "c", "endings": ["d", "e"], "label": 0}' > "$TMP/lm_no_ctx_a.jsonl"
+expect_error_cmd mc_lmeval_no_ctx_a 'line 2: no string field "ctx_a"' "$TOK" -t bytes -c "$TMP/lm_bad.bin" -m lmeval "$TMP/lm_no_ctx_a.jsonl"
+if [ -e "$TMP/lm_bad.bin" ]; then bad "mc_lmeval_no_ctx_a_no_file" "an output was left"; fi
+expect_error_cmd mc_bad_rendering "-m hf: the rendering is llmc or lmeval" "$TOK" -t bytes -c "$TMP/x.bin" -m hf "$MCJ"
+expect_error_cmd mc_rendering_without_c "-m lmeval renders multiple-choice examples: it goes with -c" "$TOK" -t "$TJ" -o "$TMP/x" -m lmeval "$MCJ"
+for f in "-v 0.2" "-s 1000" "-p 4096" "-e 0" "-n 2"; do
+    expect_error_cmd "mc_with_shard_flag_${f%% *}" "-c writes an eval file: -v, -s, -p, -e and -n are for shards" "$TOK" -t bytes $f -c "$TMP/x.bin" "$MCJ"
+done
+
 finish_checks

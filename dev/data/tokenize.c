@@ -7,6 +7,7 @@ real vocabulary trains on (`-i 'out/corpus_train_*.bin' -j 'out/corpus_val_*.bin
     dev/data/tokenize -t tokenizer.json -o out/corpus -j text corpus.jsonl ...  # JSON Lines
     dev/data/tokenize -t tokenizer.json -d 'out/corpus_val_*.bin' > text       # decode shards back
     dev/data/tokenize -t tokenizer.json|bytes -c out/hellaswag_val.bin hellaswag_val.jsonl  # an -mc eval file
+    dev/data/tokenize -t tokenizer.json -c out/hellaswag_lmeval.bin -m lmeval hellaswag_val.jsonl  # as lm-eval renders it
 
 Each input file is one document; with -j <field> each file is JSON Lines instead (one object per
 line, e.g. {"text": "..."}, nothing else on the line) and each line's string field is one document
@@ -226,7 +227,9 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
             "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
-            "       %s -t tokenizer.json|bytes -c <out.bin> file.jsonl...   (a multiple-choice eval file for -mc)\n",
+            "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|lmeval] file.jsonl...   (a multiple-choice eval file\n"
+            "          for -mc; -m: HellaSwag rendered as llm.c's hellaswag.py (llmc, the default) or as\n"
+            "          lm-evaluation-harness's hellaswag task (lmeval))\n",
             argv0, argv0, argv0);
     exit(status);
 }
@@ -247,6 +250,8 @@ static void decode_shards(const BpeTokenizer *t, const char *pattern) {
 typedef struct {
     const char *tokenizer, *prefix, *decode; // -t, -o, -d
     const char *mc_out;                      // -c: write the JSON Lines examples as a multiple-choice eval file
+    int lmeval;                              // -m lmeval: -c renders HellaSwag as lm-evaluation-harness does
+    int shard_flags;                         // -v, -s, -p, -e or -n was given (they shape shards: not with -c)
     const char *json_field;                  // -j: the inputs are JSON Lines, documents in this field
     double val_fraction;                     // -v
     size_t shard_tokens, piece_bytes;        // -s, -p
@@ -256,7 +261,8 @@ typedef struct {
 } Options;
 
 static void parse_options(Options *o, int argc, char **argv) {
-    Options d = {NULL, NULL, NULL, NULL, NULL, 0.1, 100000000, 1 << 20, 1, 0, NULL, 0};
+    Options d = {NULL, NULL, NULL, NULL, 0, 0, NULL, 0.1, 100000000, 1 << 20, 1, 0, NULL, 0};
+    const char *render = NULL;
     *o = d;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i += 2) {
@@ -268,22 +274,31 @@ static void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-d") == 0) { o->decode = v; }
         else if (strcmp(f, "-c") == 0) { o->mc_out = v; }
         else if (strcmp(f, "-j") == 0) { o->json_field = v; }
-        else if (strcmp(f, "-v") == 0) {
+        else if (strcmp(f, "-m") == 0) {
+            if (strcmp(v, "llmc") != 0 && strcmp(v, "lmeval") != 0) { fatalf("-m %s: the rendering is llmc or lmeval", v); }
+            render = v;
+            o->lmeval = strcmp(v, "lmeval") == 0;
+        } else if (strcmp(f, "-v") == 0) {
+            o->shard_flags = 1;
             o->val_fraction = parse_float(f, v);
             if (!(o->val_fraction >= 0.0 && o->val_fraction < 1.0)) { fatalf("-v %s: the val fraction must be in [0, 1)", v); }
         } else if (strcmp(f, "-s") == 0) {
+            o->shard_flags = 1;
             const int x = parse_int(f, v);
             if (x < 1) { fatalf("-s %s: tokens per shard must be in [1, %d]", v, INT32_MAX); }
             o->shard_tokens = (size_t)x;
         } else if (strcmp(f, "-p") == 0) {
+            o->shard_flags = 1;
             const int x = parse_int(f, v);
             if (!(x >= 1 && x <= (1 << 28))) { fatalf("-p %s: piece bytes must be in [1, 2^28]", v); }
             o->piece_bytes = (size_t)x;
         } else if (strcmp(f, "-e") == 0) {
+            o->shard_flags = 1;
             const int x = parse_int(f, v);
             if (x != 0 && x != 1) { fatalf("-e %s: must be 0 or 1", v); }
             o->eot = x;
         } else if (strcmp(f, "-n") == 0) {
+            o->shard_flags = 1;
             const int x = parse_int(f, v);
             if (!(x >= 0 && x <= 4096)) { fatalf("-n %s: threads must be in [0, 4096] (0: all)", v); }
             o->threads = x;
@@ -297,9 +312,11 @@ static void parse_options(Options *o, int argc, char **argv) {
     if (o->tokenizer == NULL) { fatalf("-t <tokenizer.json> is required (run %s without arguments for the usage)", argv[0]); }
     if (o->mc_out != NULL) {
         if (o->decode != NULL || o->prefix != NULL || o->json_field != NULL) { fatalf("-c writes an eval file: no -d, -o or -j with it"); }
+        if (o->shard_flags) { fatalf("-c writes an eval file: -v, -s, -p, -e and -n are for shards"); }
         if (o->num_files == 0) { fatalf("-c %s: no input file (JSON Lines of {\"ctx\", \"endings\", \"label\"})", o->mc_out); }
         return;
     }
+    if (render != NULL) { fatalf("-m %s renders multiple-choice examples: it goes with -c", render); }
     if (strcmp(o->tokenizer, "bytes") == 0) { fatalf("-t bytes is for -c only (byte-level shards: dev/data/prepare_bytes)"); }
     if (o->decode != NULL && (o->prefix != NULL || o->num_files > 0)) { fatalf("-d decodes shards: no -o and no input files with it"); }
     if (o->decode == NULL && (o->prefix == NULL || o->num_files == 0)) {
@@ -510,10 +527,150 @@ static int encode_text(const BpeTokenizer *t, const char *text, int **ids, int *
     return n;
 }
 
+/*
+-m lmeval: HellaSwag as lm-evaluation-harness's hellaswag task renders it (its published utils.py): the context
+is preprocess(activity_label + ": " + ctx_a + " " + ctx_b.capitalize()) and each choice preprocess(ending), where
+preprocess strips white space at both ends, turns " [title]" into ". ", removes each [...] (the shortest, within
+a line) and turns each pair of spaces into one (str.replace: one pass, left to right). A choice is scored after a
+space, and its tokens are those of the whole text (context, space, choice) past the context's own tokens
+(lm-evaluation-harness's _encode_pair); with a byte-level BPE that is the space and the choice's own tokens
+unless a merge crosses the boundary. Python's str.capitalize title-cases the first character and lower-cases
+the rest: done here with Python's mappings for U+0000 to U+017F (ASCII, Latin-1, Latin Extended-A); other
+characters are kept as they are, and the examples whose ctx_b has any are counted in a note.
+*/
+typedef struct {
+    char *s;
+    size_t n, cap;
+} Str;
+
+static void str_put(Str *b, const char *p, size_t n) {
+    if (n > ((size_t)1 << 40) || b->n > ((size_t)1 << 40)) { fatalf("a text of more than 2^40 bytes"); }
+    if (b->n + n + 1 > b->cap) {
+        b->cap = 2 * (b->n + n + 1);
+        b->s = (char *)realloc(b->s, b->cap);
+        if (b->s == NULL) { fatalf("out of memory"); }
+    }
+    memcpy(b->s + b->n, p, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void str_put_cp(Str *b, unsigned cp) { // one code point as UTF-8 (cp < 0x10000 here)
+    char u[3];
+    if (cp < 0x80) { u[0] = (char)cp; str_put(b, u, 1); }
+    else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); str_put(b, u, 2); }
+    else { u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | (cp >> 6 & 0x3F)); u[2] = (char)(0x80 | (cp & 0x3F)); str_put(b, u, 3); }
+}
+
+// the code point at p (*len bytes); a byte that starts no well-formed sequence is taken alone (as 0xFFFD)
+static unsigned utf8_at(const unsigned char *p, const unsigned char *end, int *len) {
+    unsigned c = p[0];
+    int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || p + n > end) { *len = 1; return c < 0x80 ? c : 0xFFFD; }
+    unsigned cp = n == 1 ? c : c & (0x7F >> n);
+    for (int k = 1; k < n; k++) {
+        if ((p[k] & 0xC0) != 0x80) { *len = 1; return 0xFFFD; }
+        cp = cp << 6 | (p[k] & 0x3F);
+    }
+    *len = n;
+    return cp;
+}
+
+static int py_isspace(unsigned c) { // Python's str.isspace
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+// Python's lower() (first = 0) or title() (first = 1) of one code point up to U+017F, appended; returns 0 for a
+// code point past U+017F (appended unchanged)
+static int py_case(Str *b, unsigned c, int first) {
+    if (c > 0x17F) { return 0; }
+    int even = c % 2 == 0;
+    if (!first) {
+        if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7)) { c += 32; }
+        else if (c == 0x130) { str_put_cp(b, 'i'); c = 0x307; } // İ: i and a combining dot above
+        else if (c == 0x178) { c = 0xFF; }
+        else if ((c >= 0x100 && c <= 0x137 && even) || (c >= 0x139 && c <= 0x148 && !even) || (c >= 0x14A && c <= 0x177 && even) ||
+                 (c >= 0x179 && c <= 0x17E && !even)) { c += 1; }
+    } else {
+        if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7)) { c -= 32; }
+        else if (c == 0xB5) { c = 0x39C; }
+        else if (c == 0xDF) { str_put_cp(b, 'S'); c = 's'; }
+        else if (c == 0xFF) { c = 0x178; }
+        else if (c == 0x131) { c = 'I'; }
+        else if (c == 0x149) { str_put_cp(b, 0x2BC); c = 'N'; }
+        else if (c == 0x17F) { c = 'S'; }
+        else if ((c >= 0x101 && c <= 0x137 && !even) || (c >= 0x13A && c <= 0x148 && even) || (c >= 0x14B && c <= 0x177 && !even) ||
+                 (c >= 0x17A && c <= 0x17E && even)) { c -= 1; }
+    }
+    str_put_cp(b, c);
+    return 1;
+}
+
+// str.capitalize() onto b; returns how many characters past U+017F were kept as they are
+static int py_capitalize(Str *b, const char *text) {
+    const unsigned char *p = (const unsigned char *)text, *end = p + strlen(text);
+    int kept = 0;
+    for (int first = 1; p < end; first = 0) {
+        int len;
+        unsigned c = utf8_at(p, end, &len);
+        if (!py_case(b, c, first)) {
+            str_put(b, (const char *)p, (size_t)len);
+            kept++;
+        }
+        p += len;
+    }
+    return kept;
+}
+
+// lm-evaluation-harness's hellaswag preprocess(text), onto an empty b
+static void hellaswag_preprocess(Str *b, const char *text) {
+    const unsigned char *p = (const unsigned char *)text, *end = p + strlen(text);
+    for (int len; p < end; p += len) { // strip: white space at both ends
+        if (!py_isspace(utf8_at(p, end, &len))) { break; }
+    }
+    const unsigned char *last = p; // just past the last character that is not white space
+    for (const unsigned char *q = p; q < end;) {
+        int len;
+        unsigned c = utf8_at(q, end, &len);
+        q += len;
+        if (!py_isspace(c)) { last = q; }
+    }
+    Str a = {NULL, 0, 0}, c = {NULL, 0, 0};
+    str_put(&a, "", 0);
+    str_put(&c, "", 0);
+    for (const unsigned char *q = p; q < last;) { // " [title]" -> ". "
+        if (last - q >= 8 && memcmp(q, " [title]", 8) == 0) { str_put(&a, ". ", 2); q += 8; }
+        else { str_put(&a, (const char *)q, 1); q++; }
+    }
+    for (size_t i = 0; i < a.n;) { // re.sub("\\[.*?\\]", ""): '.' matches anything but a line break
+        if (a.s[i] == '[') {
+            size_t j = i + 1;
+            while (j < a.n && a.s[j] != ']' && a.s[j] != '\n') { j++; }
+            if (j < a.n && a.s[j] == ']') { i = j + 1; continue; }
+        }
+        str_put(&c, a.s + i, 1);
+        i++;
+    }
+    str_put(b, "", 0);
+    for (size_t i = 0; i < c.n;) { // "  " -> " "
+        if (i + 1 < c.n && c.s[i] == ' ' && c.s[i + 1] == ' ') { str_put(b, " ", 1); i += 2; }
+        else { str_put(b, c.s + i, 1); i++; }
+    }
+    free(a.s);
+    free(c.s);
+}
+
+static const char *json_string(const cJSON *obj, const char *key, const char *path, size_t line_no) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsString(v)) { fatalf("'%s' line %zu: no string field \"%s\" (-m lmeval reads activity_label, ctx_a, ctx_b)", path, line_no, key); }
+    return v->valuestring;
+}
+
 static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     size_t cap = 1 << 20, n = 0;
     uint16_t *stream = (uint16_t *)mallocCheck(cap * sizeof(uint16_t));
-    int *ids = NULL, ids_cap = 0, examples = 0, longest = 0;
+    int *ids = NULL, ids_cap = 0, examples = 0, longest = 0, uncased = 0;
     for (int f = 0; f < o->num_files; f++) {
         const char *path = o->files[f];
         FILE *fp = fopenCheck(path, "rb");
@@ -540,21 +697,49 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
                 const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(obj, "ctx"), *endings = cJSON_GetObjectItemCaseSensitive(obj, "endings");
                 const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
                 int nc = cJSON_IsArray(endings) ? cJSON_GetArraySize(endings) : -1;
-                if (!cJSON_IsString(ctx)) { fatalf("'%s' line %zu: no string field \"ctx\"", path, line_no); }
+                if (!o->lmeval && !cJSON_IsString(ctx)) { fatalf("'%s' line %zu: no string field \"ctx\"", path, line_no); }
                 if (nc < 2 || nc > MC_MAX_COMPLETIONS) { fatalf("'%s' line %zu: \"endings\" must be an array of 2 to %d strings", path, line_no, MC_MAX_COMPLETIONS); }
                 if (!cJSON_IsNumber(label) || !(label->valuedouble >= 0 && label->valuedouble < nc) || label->valuedouble != floor(label->valuedouble)) {
                     fatalf("'%s' line %zu: \"label\" must be an integer in [0, %d)", path, line_no, nc);
                 }
                 if (examples == 65535) { fatalf("'%s' line %zu: more than 65,535 examples (the format's index is a uint16)", path, line_no); }
+                Str context = {NULL, 0, 0}; // the context's text
+                if (o->lmeval) {
+                    Str raw = {NULL, 0, 0};
+                    const char *label_text = json_string(obj, "activity_label", path, line_no), *a = json_string(obj, "ctx_a", path, line_no);
+                    const char *b = json_string(obj, "ctx_b", path, line_no);
+                    str_put(&raw, label_text, strlen(label_text));
+                    str_put(&raw, ": ", 2);
+                    str_put(&raw, a, strlen(a));
+                    str_put(&raw, " ", 1);
+                    uncased += py_capitalize(&raw, b) > 0;
+                    hellaswag_preprocess(&context, raw.s);
+                    free(raw.s);
+                } else {
+                    str_put(&context, ctx->valuestring, strlen(ctx->valuestring));
+                }
                 size_t first = n;
                 uint16_t head[6] = {MC_START, 0, (uint16_t)examples, (uint16_t)label->valueint, (uint16_t)nc, 0};
+                int ctx_tokens = 0;
                 for (int c = -1; c < nc; c++) { // the context, then each ending after a space
-                    const cJSON *item = c < 0 ? ctx : cJSON_GetArrayItem(endings, c);
-                    if (!cJSON_IsString(item)) { fatalf("'%s' line %zu: ending %d is not a string", path, line_no, c); }
-                    char *piece = (char *)mallocCheck(strlen(item->valuestring) + 2);
-                    sprintf(piece, "%s%s", c < 0 ? "" : " ", item->valuestring);
-                    int m = encode_text(t, piece, &ids, &ids_cap);
-                    free(piece);
+                    const cJSON *item = c < 0 ? NULL : cJSON_GetArrayItem(endings, c);
+                    if (c >= 0 && !cJSON_IsString(item)) { fatalf("'%s' line %zu: ending %d is not a string", path, line_no, c); }
+                    Str piece = {NULL, 0, 0}; // the context, or the whole text and the context's tokens (lmeval), or the ending
+                    if (c < 0 || o->lmeval) { str_put(&piece, context.s, context.n); }
+                    if (c >= 0) {
+                        str_put(&piece, " ", 1);
+                        if (o->lmeval) {
+                            Str choice = {NULL, 0, 0};
+                            hellaswag_preprocess(&choice, item->valuestring);
+                            str_put(&piece, choice.s, choice.n);
+                            free(choice.s);
+                        } else {
+                            str_put(&piece, item->valuestring, strlen(item->valuestring));
+                        }
+                    }
+                    int m = encode_text(t, piece.s, &ids, &ids_cap), skip = c >= 0 && o->lmeval ? ctx_tokens : 0;
+                    free(piece.s);
+                    m -= skip;
                     if (m < 1 || m > 65535) { fatalf("'%s' line %zu: %s of %d tokens (1 to 65,535)", path, line_no, c < 0 ? "context" : "ending", m); }
                     if (n + (size_t)m + 8 > cap) {
                         cap = 2 * (n + (size_t)m + 8);
@@ -565,14 +750,16 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
                         head[5] = (uint16_t)m;
                         memcpy(stream + n, head, sizeof(head));
                         n += 6;
+                        ctx_tokens = m;
                     } else {
                         stream[n++] = (uint16_t)m;
                     }
-                    for (int i = 0; i < m; i++) {
+                    for (int i = skip; i < skip + m; i++) {
                         if (ids[i] >= MC_START) { fatalf("'%s' line %zu: token %d: an eval file holds ids below 65,535", path, line_no, ids[i]); }
                         stream[n++] = (uint16_t)ids[i];
                     }
                 }
+                free(context.s);
                 size_t bytes = (n - first) * 2;
                 if (bytes > 65535) { fatalf("'%s' line %zu: the example takes %zu bytes, more than the format's 65,535", path, line_no, bytes); }
                 stream[first + 1] = (uint16_t)bytes;
@@ -596,6 +783,10 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     atomic_fwrite(stream, sizeof(uint16_t), n, &af);
     atomic_commit(&af);
     printf("%d examples (the longest %d bytes) -> %s\n", examples, longest, o->mc_out);
+    if (uncased > 0) {
+        printf("note: in %d examples ctx_b has characters past U+017F, kept as they are: Python's capitalize() may change "
+               "the case of some\n", uncased);
+    }
     free(stream);
     free(ids);
 }

@@ -8,9 +8,13 @@ format (doc/formats.md) with torch, independently of llmc/mc_eval.h: the referen
 
 Each completion is scored alone: the context's last min(len, T + 1 - len(completion)) tokens, then the
 completion, fed as one sequence of at most T tokens (the last token is no input), the cross-entropy summed
-over the positions that predict a completion token. The choice is the least summed loss and the least
-mean loss per completion token (the first of equal ones). Prints one line, as the trainers do:
-    mc accuracy <mean-loss choice> (mean token loss), <summed-loss choice> (summed loss) | <n> examples
+over the positions that predict a completion token. The choice is the least summed loss, the least
+mean loss per completion token and, for a byte-level model (vocabulary 256) or a model directory with a
+tokenizer.json, the least summed loss per character of the completion's decoded text without its leading
+space (lm-evaluation-harness's acc_norm: log-likelihood / len(choice)); the first of equal ones each time.
+Prints one line, as the trainers do:
+    mc accuracy <mean-loss choice> (mean token loss), <summed-loss choice> (summed loss)[, <per-character
+    choice> (loss per character)] | <n> examples
 Runs on the CPU in float32 (transformers' sequential path).
 """
 import struct
@@ -51,7 +55,16 @@ def main():
     model_dir, eval_path, T = sys.argv[1], sys.argv[2], int(sys.argv[3])
     model = MambaForCausalLM.from_pretrained(model_dir, torch_dtype=torch.float32).eval()
     examples = read_eval_file(eval_path)
-    right_sum = right_mean = 0
+    decode = None  # token ids -> text, for the per-character choice
+    if model.config.vocab_size == 256:
+        decode = lambda ids: bytes(ids).decode("utf-8")
+    else:
+        import os
+        if os.path.exists(os.path.join(model_dir, "tokenizer.json")):
+            from tokenizers import Tokenizer
+            tok = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
+            decode = lambda ids: tok.decode(ids, skip_special_tokens=False)
+    right_sum = right_mean = right_char = 0
     with torch.no_grad():
         for label, ctx, comps in examples:
             sums, means = [], []
@@ -66,8 +79,14 @@ def main():
                 means.append(total / len(comp))
             right_sum += min(range(len(sums)), key=lambda i: (sums[i], i)) == label
             right_mean += min(range(len(means)), key=lambda i: (means[i], i)) == label
+            if decode is not None:
+                texts = [decode(comp) for comp in comps]
+                chars = [len(t[1:] if t.startswith(" ") else t) for t in texts]
+                per_char = [sums[i] / chars[i] if chars[i] > 0 else float("inf") for i in range(len(sums))]
+                right_char += min(range(len(per_char)), key=lambda i: (per_char[i], i)) == label
     n = len(examples)
-    print("mc accuracy %.6f (mean token loss), %.6f (summed loss) | %d examples" % (right_mean / n, right_sum / n, n))
+    by_char = ", %.6f (loss per character)" % (right_char / n) if decode is not None else ""
+    print("mc accuracy %.6f (mean token loss), %.6f (summed loss)%s | %d examples" % (right_mean / n, right_sum / n, by_char, n))
 
 
 if __name__ == "__main__":

@@ -379,6 +379,18 @@ int multi_gpu_from_rank0(const MultiGpuConfig *c, int v, cudaStream_t stream, in
     return v;
 }
 
+// rank 0's n ints on every rank, in place (the others' values are not used)
+void multi_gpu_ints_from_rank0(const MultiGpuConfig *c, int *v, size_t n, cudaStream_t stream) {
+    if (c->num_processes == 1 || n == 0) { return; }
+    int *d;
+    cudaCheck(cudaMalloc((void **)&d, n * sizeof(int)));
+    cudaCheck(cudaMemcpyAsync(d, v, n * sizeof(int), cudaMemcpyHostToDevice, stream));
+    nccl_enqueued(c, ncclBroadcast(d, d, n, ncclInt32, 0, c->comm, stream), "a broadcast from rank 0");
+    multi_gpu_wait_within(c, stream, "sharing rank 0's values", c->timeout_s);
+    cudaCheck(cudaMemcpy(v, d, n * sizeof(int), cudaMemcpyDeviceToHost));
+    cudaCheck(cudaFree(d));
+}
+
 // how long the other ranks may wait for rank 0 to write `bytes` of files (a checkpoint, model_best.bin):
 // -pt plus that write at 20 MB/s, so a slow shared filesystem is not taken for a dead rank
 int multi_gpu_write_deadline(const MultiGpuConfig *c, double bytes) { return c->timeout_s + (int)(bytes / 20e6); }

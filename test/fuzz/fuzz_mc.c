@@ -1,6 +1,6 @@
 /*
 Fuzzes the multiple-choice eval file reader (mc_load) and what the trainers do with an accepted file:
-mc_batch_shape, mc_pack over every example, mc_score.
+mc_batch_shape, mc_pack over every example, mc_set_chars (a byte-level table of 256 tokens), mc_score.
 
 Input: 4 control bytes, then the eval file.
   [0] B = 2 + c % 16 (rows of a training batch)
@@ -34,7 +34,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         int *in = (int *)malloc((size_t)Bm * Tm * sizeof(int)), *tg = (int *)malloc((size_t)Bm * Tm * sizeof(int));
         double *loss = (double *)malloc((size_t)Bm * sizeof(double));
         int *count = (int *)malloc((size_t)Bm * sizeof(int));
-        MCResult r = {0, 0, 0, 0};
+        // the per-character lengths with 256 one-byte tokens: made exactly when every completion token is below 256,
+        // each at most the completion's bytes (less a leading space), counted without continuation bytes
+        static char bytes[256][2];
+        static const char *table[256];
+        static uint8_t lens[256];
+        for (int i = 0; i < 256; i++) { bytes[i][0] = (char)i; table[i] = bytes[i]; lens[i] = 1; }
+        int small = 1;
+        for (int e = 0; e < s.num_examples; e++) {
+            MCExample x;
+            mc_example(&s, e, &x);
+            for (int c = 0; c < x.num_completions; c++) {
+                for (int k = 0; k < x.completion_len[c]; k++) { small &= x.completion[c][k] < 256; }
+            }
+        }
+        FUZZ_ASSERT(mc_set_chars(&s, table, lens, 256) == small && (s.row_chars != NULL) == small);
+        for (int e = 0; small && e < s.num_examples; e++) {
+            MCExample x;
+            mc_example(&s, e, &x);
+            for (int c = 0; c < x.num_completions; c++) {
+                int want = 0;
+                for (int k = 0; k < x.completion_len[c]; k++) {
+                    want += !(k == 0 && x.completion[c][0] == ' ') && (x.completion[c][k] & 0xC0) != 0x80;
+                }
+                FUZZ_ASSERT(s.row_chars[s.first_row[e] + c] == want);
+            }
+        }
+        MCResult r = {0, 0, 0, 0, 0};
         for (int e = 0; e < s.num_examples;) {
             int n = mc_pack(&s, e, s.num_examples, Bm, Tm, in, tg);
             FUZZ_ASSERT(n >= 1 && e + n <= s.num_examples);
@@ -67,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             e += n;
         }
         FUZZ_ASSERT(r.examples == s.num_examples && r.correct_sum <= r.examples && r.correct_mean <= r.examples);
+        FUZZ_ASSERT(r.correct_char <= (small ? r.examples : 0));
         free(in);
         free(tg);
         free(loss);
