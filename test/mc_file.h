@@ -84,22 +84,31 @@ i % 4 ASCII letters, then (i / 4) % 3 two-byte UTF-8 characters (e acute); some 
 characters are counted by construction in mc_test_token_chars, not by reading the bytes.
 */
 typedef struct {
-    char bytes[256][12];
-    const char *table[256];
-    uint8_t len[256];
+    char *bytes;        // [V][12]
+    const char **table; // [V]
+    uint8_t *len;       // [V]
 } MCTestTokens;
 
 static inline void mc_test_tokens(MCTestTokens *k, int V) {
-    if (V > 256) { fatalf("mc_test_tokens: %d tokens, at most 256", V); }
+    k->bytes = (char *)mallocCheck((size_t)V * 12);
+    k->table = (const char **)mallocCheck((size_t)V * sizeof(char *));
+    k->len = (uint8_t *)mallocCheck((size_t)V);
     for (int i = 0; i < V; i++) {
+        char *b = k->bytes + (size_t)i * 12;
         int n = 0;
-        if (i % 3 == 0) { k->bytes[i][n++] = ' '; }
-        for (int j = 0; j < i % 4; j++) { k->bytes[i][n++] = (char)('a' + j); }
-        for (int j = 0; j < (i / 4) % 3; j++) { k->bytes[i][n++] = (char)0xC3; k->bytes[i][n++] = (char)0xA9; }
-        k->bytes[i][n] = '\0';
-        k->table[i] = k->bytes[i];
+        if (i % 3 == 0) { b[n++] = ' '; }
+        for (int j = 0; j < i % 4; j++) { b[n++] = (char)('a' + j); }
+        for (int j = 0; j < (i / 4) % 3; j++) { b[n++] = (char)0xC3; b[n++] = (char)0xA9; }
+        b[n] = '\0';
+        k->table[i] = b;
         k->len[i] = (uint8_t)n;
     }
+}
+
+static inline void mc_test_tokens_free(MCTestTokens *k) {
+    free(k->bytes);
+    free(k->table);
+    free(k->len);
 }
 
 // the characters token id adds to a completion where it is the completion's first token or not (the space in

@@ -852,6 +852,7 @@ static void test_mc_eval(const Fixture *f) {
         // what the two sets are for: more, shorter rows; contexts cut
         if (k == 0) { check(Bm == 6 * B && Tm == 64, fx_name("mc_batch_shape_short_rows"), "B=%d T=%d from B=%d T=%d", Bm, Tm, 2 * B, T); }
         if (k == 1) { check(cut && Tm == T && Bm == 2 * B, fx_name("mc_contexts_cut_to_fit"), "cut %d, B=%d T=%d", cut, Bm, Tm); }
+        mc_test_tokens_free(&tokens);
         mc_free(&s);
         mamba_free(&model);
     }

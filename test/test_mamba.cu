@@ -851,6 +851,7 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
             snprintf(name, sizeof(name), "%s_mc_batch_shape_short_rows", tag);
             check(Bm == 6 * B && Tm == 64, name, "B=%d T=%d from B=%d T=%d", Bm, Tm, 2 * B, T);
         }
+        mc_test_tokens_free(&tokens);
         mc_free(&s);
         mamba_free(&model);
     }
