@@ -605,28 +605,40 @@ expect_error_cmd mc_no_examples "no example in the input" "$TOK" -t bytes -c "$T
 expect_error_cmd mc_with_prefix "-c writes an eval file: no -d, -o or -j" "$TOK" -t bytes -c "$TMP/x.bin" -o "$TMP/x" "$MCJ"
 expect_error_cmd mc_bytes_without_c "-t bytes is for -c only" "$TOK" -t bytes -o "$TMP/x" "$MCJ"
 
-# --- -c -m lmeval: HellaSwag rendered as lm-evaluation-harness renders it, against dev/ref/hellaswag_lmeval.py
-# (plain Python from the task's published definition): the context's and each continuation's bytes exactly
+# --- -c -m hellaswag|piqa|arc: tasks rendered as lm-evaluation-harness renders them, against dev/ref/lmeval_render.py
+# (plain Python from the tasks' published definitions): the context's and each continuation's bytes exactly
 # (-t bytes), and with the tokenizer the context's tokens and each continuation's as the whole text's tokens past
-# the context's (each text encoded by the shard mode as a document of its own). The inputs take each of
+# the context's (each text encoded by the shard mode as a document of its own). The hellaswag inputs take each of
 # preprocess's steps ([title], brackets within a line and across one, double spaces, white space that Python
-# strips, U+00A0 and U+3000 included) and capitalize()'s case mappings for every character up to U+017F.
-LMJ="$TMP/lm.jsonl"
+# strips, U+00A0 and U+3000 included) and capitalize()'s case mappings for every character up to U+017F; labels as
+# numbers and as strings of digits (Hugging Face's exports); arc's answer keys as letters and as digits.
 if command -v python3 > /dev/null; then
-    python3 - "$LMJ" <<'PY'
+    python3 - "$TMP/lm" <<'PY'
 import json, sys
 allcp = "".join(chr(c) for c in range(0x20, 0x180))
-docs = [
+tasks = {"hellaswag": [
     {"activity_label": "Removing ice from car", "ctx_a": "Then, the man writes over the snow covering the window of a car.",
      "ctx_b": "then", "endings": [", the man adds wax.", ", a person boards a ski lift.", ", the man continues removing the snow."], "label": 2},
     {"activity_label": "Home and Garden", "ctx_a": "[header] How to grow a garden [title] Choose a spot. [step] Look for sun.",
-     "ctx_b": "YOU should WATER it  [substeps] daily.", "endings": ["  [title] Water it.   Then [step] wait.  ", "[open\n] stays", "a]b[c]d[e\nf]g", "   "], "label": 0},
+     "ctx_b": "YOU should WATER it  [substeps] daily.", "endings": ["  [title] Water it.   Then [step] wait.  ", "[open\n] stays", "a]b[c]d[e\nf]g", "   "], "label": "0"},
     {"activity_label": "Caf\u00e9", "ctx_a": "\u00a0 leading nbsp\u3000", "ctx_b": allcp, "endings": ["\u2003x\u3000", "y"], "label": 1},
 ] + [{"activity_label": "L", "ctx_a": "a", "ctx_b": b, "endings": ["End  of  it.", "Other [x] one"], "label": 1}
-     for b in ["\u00dftra\u00dfe", "\u0149x", "\u0131i", "\u017fs", "\u00b5m", "\u00ffY", "\u0130STANBUL", "\u00e9COLE \u00c0\u00c9\u00ce", "1abc", ""]]
-with open(sys.argv[1], "w") as f:
-    for d in docs:
-        f.write(json.dumps(d) + "\n")
+     for b in ["\u00dftra\u00dfe", "\u0149x", "\u0131i", "\u017fs", "\u00b5m", "\u00ffY", "\u0130STANBUL", "\u00e9COLE \u00c0\u00c9\u00ce", "1abc", ""]],
+  "piqa": [
+    {"goal": "How do I ready a guinea pig cage for it's new occupants?", "sol1": "Provide the guinea pig with a cage full of a few inches of bedding made of ripped paper strips.",
+     "sol2": "Provide the guinea pig with a cage full of a few inches of bedding made of ripped jeans material.", "label": 0},
+    {"goal": "  two  spaces, a\nnewline and caf\u00e9 ", "sol1": " lead space", "sol2": "trail space ", "label": "1"},
+  ],
+  "arc": [
+    {"id": "Mercury_7175875", "question": "An astronomer observes that a planet rotates faster after a meteorite impact. Which is the most likely effect?",
+     "choices": {"text": ["Planetary density will decrease.", "Planetary years will become longer.", "Planetary days will become shorter.", "Planetary gravity will become stronger."],
+                 "label": ["A", "B", "C", "D"]}, "answerKey": "C"},
+    {"question": "Which of these is a na\u00efve [bracket] question?", "choices": {"text": ["one", "two", "three"], "label": ["1", "2", "3"]}, "answerKey": "3"},
+  ]}
+for task, docs in tasks.items():
+    with open("%s_%s.jsonl" % (sys.argv[1], task), "w") as f:
+        for d in docs:
+            f.write(json.dumps(d) + "\n")
 PY
     cat > "$TMP/lm_check.py" <<'PY'
 import json, struct, sys
@@ -669,31 +681,49 @@ for i, r in enumerate(refs):
 assert pos == len(s)
 print("ok", len(refs))
 PY
-    if python3 dev/ref/hellaswag_lmeval.py "$LMJ" > "$TMP/lm_ref.jsonl" && "$TOK" -t bytes -c "$TMP/lm_bytes.bin" -m lmeval "$LMJ" > "$TMP/lm_bytes.out" &&
-       out=$(python3 "$TMP/lm_check.py" "$TMP/lm_bytes.bin" "$TMP/lm_ref.jsonl" bytes 2>&1) && [ "$out" = "ok 13" ] && ! grep -q '^note' "$TMP/lm_bytes.out"; then
-        ok "mc_lmeval_rendering_bytes"
-    else bad "mc_lmeval_rendering_bytes" "$out $(cat "$TMP/lm_bytes.out" 2>/dev/null)"; fi
-    mkdir -p "$TMP/lm_docs"
-    if "$TOK" -t "$TJ" -c "$TMP/lm_bpe.bin" -m lmeval "$LMJ" > /dev/null && python3 "$TMP/lm_check.py" "$TMP/lm_docs" "$TMP/lm_ref.jsonl" docs &&
-       "$TOK" -t "$TJ" -o "$TMP/lm_docs/shard" -e 1 -v 0 $(ls "$TMP"/lm_docs/doc_*.txt | sort) > /dev/null &&
-       payload "$TMP/lm_docs/shard_train_*.bin" | od -A n -v -t u2 --endian=little | tr -s ' \n' ' ' > "$TMP/lm_docs/tokens.txt" &&
-       out=$(python3 "$TMP/lm_check.py" "$TMP/lm_bpe.bin" "$TMP/lm_ref.jsonl" bpe "$TMP/lm_docs/tokens.txt" 2>&1) && [ "$out" = "ok 13" ]; then
-        ok "mc_lmeval_rendering_tokenizer"
-    else bad "mc_lmeval_rendering_tokenizer" "$out"; fi
+    for task in hellaswag piqa arc; do
+        in="$TMP/lm_$task.jsonl"; want="ok $(grep -c . "$in")"
+        if python3 dev/ref/lmeval_render.py $task "$in" > "$TMP/lm_ref_$task.jsonl" && "$TOK" -t bytes -c "$TMP/lm_bytes_$task.bin" -m $task "$in" > "$TMP/lm_bytes.out" &&
+           out=$(python3 "$TMP/lm_check.py" "$TMP/lm_bytes_$task.bin" "$TMP/lm_ref_$task.jsonl" bytes 2>&1) && [ "$out" = "$want" ] && ! grep -q '^note' "$TMP/lm_bytes.out"; then
+            ok "mc_${task}_rendering_bytes ($want examples)"
+        else bad "mc_${task}_rendering_bytes" "$out $(cat "$TMP/lm_bytes.out" 2>/dev/null)"; fi
+        rm -rf "$TMP/lm_docs"; mkdir -p "$TMP/lm_docs"
+        if "$TOK" -t "$TJ" -c "$TMP/lm_bpe_$task.bin" -m $task "$in" > /dev/null && python3 "$TMP/lm_check.py" "$TMP/lm_docs" "$TMP/lm_ref_$task.jsonl" docs &&
+           "$TOK" -t "$TJ" -o "$TMP/lm_docs/shard" -e 1 -v 0 $(ls "$TMP"/lm_docs/doc_*.txt | sort) > /dev/null &&
+           payload "$TMP/lm_docs/shard_train_*.bin" | od -A n -v -t u2 --endian=little | tr -s ' \n' ' ' > "$TMP/lm_docs/tokens.txt" &&
+           out=$(python3 "$TMP/lm_check.py" "$TMP/lm_bpe_$task.bin" "$TMP/lm_ref_$task.jsonl" bpe "$TMP/lm_docs/tokens.txt" 2>&1) && [ "$out" = "$want" ]; then
+            ok "mc_${task}_rendering_tokenizer"
+        else bad "mc_${task}_rendering_tokenizer" "$out"; fi
+    done
 else
-    echo "SKIP mc_lmeval_rendering_bytes, mc_lmeval_rendering_tokenizer: no python3 (not counted as passed)"
+    echo "SKIP mc_{hellaswag,piqa,arc}_rendering_{bytes,tokenizer}: no python3 (not counted as passed)"
 fi
 # a ctx_b with characters past U+017F (whose case is not mapped here) is written, and said
 printf '%s\n' '{"activity_label": "a", "ctx_a": "b", "ctx_b": "\u01c6x \u0391\u0392", "endings": ["c", "d"], "label": 0}' \
     '{"activity_label": "a", "ctx_a": "b", "ctx_b": "\ufb01ne", "endings": ["c", "d"], "label": 0}' '{"activity_label": "a", "ctx_a": "b", "ctx_b": "x", "endings": ["c", "d"], "label": 0}' > "$TMP/lm_wide.jsonl"
-out=$("$TOK" -t bytes -c "$TMP/lm_wide.bin" -m lmeval "$TMP/lm_wide.jsonl" 2>&1)
-if [ -s "$TMP/lm_wide.bin" ] && echo "$out" | grep -q '^note: in 2 examples ctx_b has characters past U+017F'; then ok "mc_lmeval_wide_characters_noted"
-else bad "mc_lmeval_wide_characters_noted" "$out"; fi
+out=$("$TOK" -t bytes -c "$TMP/lm_wide.bin" -m hellaswag "$TMP/lm_wide.jsonl" 2>&1)
+if [ -s "$TMP/lm_wide.bin" ] && echo "$out" | grep -q '^note: in 2 examples ctx_b has characters past U+017F'; then ok "mc_hellaswag_wide_characters_noted"
+else bad "mc_hellaswag_wide_characters_noted" "$out"; fi
 printf '%s\n' '{"activity_label": "a", "ctx_a": "b", "ctx_b": "c", "endings": ["d", "e"], "label": 0}' '{"activity_label": "a", "ctx_b": "c", "endings": ["d", "e"], "label": 0}' > "$TMP/lm_no_ctx_a.jsonl"
-expect_error_cmd mc_lmeval_no_ctx_a 'line 2: no string field "ctx_a"' "$TOK" -t bytes -c "$TMP/lm_bad.bin" -m lmeval "$TMP/lm_no_ctx_a.jsonl"
-if [ -e "$TMP/lm_bad.bin" ]; then bad "mc_lmeval_no_ctx_a_no_file" "an output was left"; fi
-expect_error_cmd mc_bad_rendering "-m hf: the rendering is llmc or lmeval" "$TOK" -t bytes -c "$TMP/x.bin" -m hf "$MCJ"
-expect_error_cmd mc_rendering_without_c "-m lmeval renders multiple-choice examples: it goes with -c" "$TOK" -t "$TJ" -o "$TMP/x" -m lmeval "$MCJ"
+expect_error_cmd mc_hellaswag_no_ctx_a 'line 2: no string field "ctx_a"' "$TOK" -t bytes -c "$TMP/lm_bad.bin" -m hellaswag "$TMP/lm_no_ctx_a.jsonl"
+if [ -e "$TMP/lm_bad.bin" ]; then bad "mc_hellaswag_no_ctx_a_no_file" "an output was left"; fi
+for spec in 'piqa|no string field "sol2"|{"goal": "g", "sol1": "a", "label": 0}' 'piqa|"label" must be an integer in .0, 2)|{"goal": "g", "sol1": "a", "sol2": "b", "label": "2"}' \
+            'hellaswag|"label" must be an integer|{"activity_label": "a", "ctx_a": "b", "ctx_b": "c", "endings": ["d", "e"], "label": "x1"}' \
+            'arc|answerKey "E" is none of the choices. labels|{"question": "q", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "E"}' \
+            'arc|"choices": {"label"} must be an array of 2 strings|{"question": "q", "choices": {"text": ["a", "b"], "label": ["A"]}, "answerKey": "A"}' \
+            'arc|"choices": {"text" must be an array of 2 to 64 strings|{"question": "q", "choices": {"label": ["A"]}, "answerKey": "A"}'; do
+    IFS='|' read -r task want line <<< "$spec"
+    name="mc_${task}_$(echo "$want" | tr -c 'a-zA-Z0-9' '_' | cut -c1-24)"
+    case $task in # a good first line
+        piqa) good='{"goal": "g", "sol1": "a", "sol2": "b", "label": 1}' ;;
+        arc) good='{"question": "q", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "B"}' ;;
+        *) good='{"activity_label": "a", "ctx_a": "b", "ctx_b": "c", "endings": ["d", "e"], "label": "1"}' ;;
+    esac
+    printf '%s\n%s\n' "$good" "$line" > "$TMP/$name.jsonl"
+    expect_error_cmd "$name" "line 2: $want" "$TOK" -t bytes -c "$TMP/$name.bin" -m $task "$TMP/$name.jsonl"
+done
+expect_error_cmd mc_bad_rendering "-m lmeval: the rendering is llmc, hellaswag, piqa or arc" "$TOK" -t bytes -c "$TMP/x.bin" -m lmeval "$MCJ"
+expect_error_cmd mc_rendering_without_c "-m piqa renders multiple-choice examples: it goes with -c" "$TOK" -t "$TJ" -o "$TMP/x" -m piqa "$MCJ"
 for f in "-v 0.2" "-s 1000" "-p 4096" "-e 0" "-n 2"; do
     expect_error_cmd "mc_with_shard_flag_${f%% *}" "-c writes an eval file: -v, -s, -p, -e and -n are for shards" "$TOK" -t bytes $f -c "$TMP/x.bin" "$MCJ"
 done

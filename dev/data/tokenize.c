@@ -7,7 +7,7 @@ real vocabulary trains on (`-i 'out/corpus_train_*.bin' -j 'out/corpus_val_*.bin
     dev/data/tokenize -t tokenizer.json -o out/corpus -j text corpus.jsonl ...  # JSON Lines
     dev/data/tokenize -t tokenizer.json -d 'out/corpus_val_*.bin' > text       # decode shards back
     dev/data/tokenize -t tokenizer.json|bytes -c out/hellaswag_val.bin hellaswag_val.jsonl  # an -mc eval file
-    dev/data/tokenize -t tokenizer.json -c out/hellaswag_lmeval.bin -m lmeval hellaswag_val.jsonl  # as lm-eval renders it
+    dev/data/tokenize -t tokenizer.json -c out/hellaswag_lmeval.bin -m hellaswag hellaswag_val.jsonl  # as lm-eval renders it
 
 Each input file is one document; with -j <field> each file is JSON Lines instead (one object per
 line, e.g. {"text": "..."}, nothing else on the line) and each line's string field is one document
@@ -227,9 +227,9 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
             "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
-            "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|lmeval] file.jsonl...   (a multiple-choice eval file\n"
-            "          for -mc; -m: HellaSwag rendered as llm.c's hellaswag.py (llmc, the default) or as\n"
-            "          lm-evaluation-harness's hellaswag task (lmeval))\n",
+            "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc] file.jsonl...   (a multiple-choice\n"
+            "          eval file for -mc; -m: {ctx, endings, label} as llm.c's hellaswag.py renders HellaSwag (llmc, the\n"
+            "          default), or a task as lm-evaluation-harness renders it)\n",
             argv0, argv0, argv0);
     exit(status);
 }
@@ -247,10 +247,13 @@ static void decode_shards(const BpeTokenizer *t, const char *pattern) {
     free(ids);
 }
 
+enum { MC_LLMC, MC_HELLASWAG, MC_PIQA, MC_ARC }; // -m
+static const char *const MC_RENDERINGS[] = {"llmc", "hellaswag", "piqa", "arc"};
+
 typedef struct {
     const char *tokenizer, *prefix, *decode; // -t, -o, -d
     const char *mc_out;                      // -c: write the JSON Lines examples as a multiple-choice eval file
-    int lmeval;                              // -m lmeval: -c renders HellaSwag as lm-evaluation-harness does
+    int rendering;                           // -m: how -c reads and renders the examples (MC_LLMC, ...)
     int shard_flags;                         // -v, -s, -p, -e or -n was given (they shape shards: not with -c)
     const char *json_field;                  // -j: the inputs are JSON Lines, documents in this field
     double val_fraction;                     // -v
@@ -275,9 +278,10 @@ static void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-c") == 0) { o->mc_out = v; }
         else if (strcmp(f, "-j") == 0) { o->json_field = v; }
         else if (strcmp(f, "-m") == 0) {
-            if (strcmp(v, "llmc") != 0 && strcmp(v, "lmeval") != 0) { fatalf("-m %s: the rendering is llmc or lmeval", v); }
+            o->rendering = -1;
+            for (int k = 0; k < 4; k++) { o->rendering = strcmp(v, MC_RENDERINGS[k]) == 0 ? k : o->rendering; }
+            if (o->rendering < 0) { fatalf("-m %s: the rendering is llmc, hellaswag, piqa or arc", v); }
             render = v;
-            o->lmeval = strcmp(v, "lmeval") == 0;
         } else if (strcmp(f, "-v") == 0) {
             o->shard_flags = 1;
             o->val_fraction = parse_float(f, v);
@@ -504,9 +508,10 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
 }
 
 /*
--c out.bin: multiple-choice examples (HellaSwag's JSON Lines: {"ctx": ..., "endings": [...], "label": k}, other
-fields ignored) as an eval file for the trainers' -mc (llmc/mc_eval.h, doc/formats.md). The context is
-encoded as it is and each ending with a space in front, as llm.c's dev/data/hellaswag.py renders HellaSwag;
+-c out.bin: multiple-choice examples (JSON Lines, one example per line, other fields ignored) as an eval file
+for the trainers' -mc (llmc/mc_eval.h, doc/formats.md). By default (-m llmc) HellaSwag's {"ctx": ..., "endings":
+[...], "label": k}: the context encoded as it is and each ending with a space in front, as llm.c's
+dev/data/hellaswag.py renders it; -m hellaswag | piqa | arc render a task as lm-evaluation-harness does (below).
 -t bytes takes each UTF-8 byte as a token (byte-level models). The file is built in memory and written
 atomically, so a bad line leaves no file behind.
 */
@@ -528,15 +533,23 @@ static int encode_text(const BpeTokenizer *t, const char *text, int **ids, int *
 }
 
 /*
--m lmeval: HellaSwag as lm-evaluation-harness's hellaswag task renders it (its published utils.py): the context
-is preprocess(activity_label + ": " + ctx_a + " " + ctx_b.capitalize()) and each choice preprocess(ending), where
-preprocess strips white space at both ends, turns " [title]" into ". ", removes each [...] (the shortest, within
-a line) and turns each pair of spaces into one (str.replace: one pass, left to right). A choice is scored after a
-space, and its tokens are those of the whole text (context, space, choice) past the context's own tokens
-(lm-evaluation-harness's _encode_pair); with a byte-level BPE that is the space and the choice's own tokens
-unless a merge crosses the boundary. Python's str.capitalize title-cases the first character and lower-cases
-the rest: done here with Python's mappings for U+0000 to U+017F (ASCII, Latin-1, Latin Extended-A); other
-characters are kept as they are, and the examples whose ctx_b has any are counted in a note.
+-m hellaswag | piqa | arc: the task as lm-evaluation-harness renders it (its published task definitions), for
+figures comparable with its acc and acc_norm (the trainers' summed and per-character choices):
+  hellaswag  context preprocess(activity_label + ": " + ctx_a + " " + ctx_b.capitalize()), choices
+             preprocess(ending) for each of "endings", "label" the right one. preprocess strips white space at
+             both ends, turns " [title]" into ". ", removes each [...] (the shortest, within a line) and turns each
+             pair of spaces into one (str.replace: one pass, left to right). Python's str.capitalize title-cases
+             the first character and lower-cases the rest: done here with Python's mappings for U+0000 to U+017F
+             (ASCII, Latin-1, Latin Extended-A); other characters are kept as they are, and the examples whose
+             ctx_b has any are counted in a note.
+  piqa       context "Question: " + goal + "\nAnswer:", choices sol1 and sol2, "label" the right one.
+  arc        context "Question: " + question + "\nAnswer:", choices the strings of choices.text, the right one
+             at the index of answerKey in choices.label (ARC-Easy and ARC-Challenge alike; Hugging Face's
+             allenai/ai2_arc layout).
+A label may be a number or a string of digits (Hugging Face's exports of hellaswag write strings). A choice is
+scored after a space, and its tokens are those of the whole text (context, space, choice) past the context's own
+tokens (lm-evaluation-harness's _encode_pair); with a byte-level BPE that is the space and the choice's own
+tokens unless a merge crosses the boundary.
 */
 typedef struct {
     char *s;
@@ -663,8 +676,105 @@ static void hellaswag_preprocess(Str *b, const char *text) {
 
 static const char *json_string(const cJSON *obj, const char *key, const char *path, size_t line_no) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!cJSON_IsString(v)) { fatalf("'%s' line %zu: no string field \"%s\" (-m lmeval reads activity_label, ctx_a, ctx_b)", path, line_no, key); }
+    if (!cJSON_IsString(v)) { fatalf("'%s' line %zu: no string field \"%s\"", path, line_no, key); }
     return v->valuestring;
+}
+
+
+// one example's texts: the context, each choice (without the space in front), the right one's index
+typedef struct {
+    Str context;
+    char *choice[MC_MAX_COMPLETIONS];
+    int num_choices, label;
+} McTexts;
+
+// a label in [0, n): a JSON integer, or (lm-evaluation-harness's renderings, which take int(label)) a string of digits
+static int json_label(const cJSON *v, int n, int digits_too, const char *path, size_t line_no) {
+    double x = -1.0;
+    if (cJSON_IsNumber(v)) { x = v->valuedouble; }
+    else if (digits_too && cJSON_IsString(v) && v->valuestring[0] != '\0' && strlen(v->valuestring) <= 6 &&
+             strspn(v->valuestring, "0123456789") == strlen(v->valuestring)) { x = atof(v->valuestring); }
+    if (!(x >= 0 && x < n) || x != floor(x)) { fatalf("'%s' line %zu: \"label\" must be an integer in [0, %d)", path, line_no, n); }
+    return (int)x;
+}
+
+// the strings of a JSON array of 2 to MC_MAX_COMPLETIONS of them, copied into t->choice; `what` names it in errors
+static void json_choices(McTexts *t, const cJSON *arr, const char *what, const char *path, size_t line_no) {
+    int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+    if (n < 2 || n > MC_MAX_COMPLETIONS) { fatalf("'%s' line %zu: %s must be an array of 2 to %d strings", path, line_no, what, MC_MAX_COMPLETIONS); }
+    for (int c = 0; c < n; c++) {
+        const cJSON *item = cJSON_GetArrayItem(arr, c);
+        if (!cJSON_IsString(item)) { fatalf("'%s' line %zu: ending %d is not a string", path, line_no, c); }
+        t->choice[c] = strdup(item->valuestring);
+        if (t->choice[c] == NULL) { fatalf("out of memory"); }
+    }
+    t->num_choices = n;
+}
+
+// An input line's example in the -m rendering; returns whether ctx_b (hellaswag) kept characters past U+017F.
+static int render_mc(const cJSON *obj, int mode, McTexts *t, const char *path, size_t line_no) {
+    memset(t, 0, sizeof(*t));
+    int uncased = 0;
+    const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
+    if (mode == MC_LLMC || mode == MC_HELLASWAG) {
+        json_choices(t, cJSON_GetObjectItemCaseSensitive(obj, "endings"), "\"endings\"", path, line_no);
+        t->label = json_label(label, t->num_choices, mode != MC_LLMC, path, line_no);
+    }
+    if (mode == MC_LLMC) {
+        const char *ctx = json_string(obj, "ctx", path, line_no);
+        str_put(&t->context, ctx, strlen(ctx));
+    } else if (mode == MC_HELLASWAG) {
+        Str raw = {NULL, 0, 0};
+        const char *activity = json_string(obj, "activity_label", path, line_no), *a = json_string(obj, "ctx_a", path, line_no);
+        const char *b = json_string(obj, "ctx_b", path, line_no);
+        str_put(&raw, activity, strlen(activity));
+        str_put(&raw, ": ", 2);
+        str_put(&raw, a, strlen(a));
+        str_put(&raw, " ", 1);
+        uncased = py_capitalize(&raw, b) > 0;
+        hellaswag_preprocess(&t->context, raw.s);
+        free(raw.s);
+        for (int c = 0; c < t->num_choices; c++) {
+            Str clean = {NULL, 0, 0};
+            hellaswag_preprocess(&clean, t->choice[c]);
+            free(t->choice[c]);
+            t->choice[c] = clean.s;
+        }
+    } else { // piqa, arc: a question and its answer
+        const char *q = json_string(obj, mode == MC_PIQA ? "goal" : "question", path, line_no);
+        str_put(&t->context, "Question: ", 10);
+        str_put(&t->context, q, strlen(q));
+        str_put(&t->context, "\nAnswer:", 8);
+        if (mode == MC_PIQA) {
+            for (int c = 0; c < 2; c++) {
+                t->choice[c] = strdup(json_string(obj, c == 0 ? "sol1" : "sol2", path, line_no));
+                if (t->choice[c] == NULL) { fatalf("out of memory"); }
+                t->num_choices = c + 1;
+            }
+            t->label = json_label(label, 2, 1, path, line_no);
+        } else {
+            const cJSON *choices = cJSON_GetObjectItemCaseSensitive(obj, "choices");
+            json_choices(t, cJSON_GetObjectItemCaseSensitive(choices, "text"), "\"choices\": {\"text\"", path, line_no);
+            const cJSON *labels = cJSON_GetObjectItemCaseSensitive(choices, "label");
+            const char *key = json_string(obj, "answerKey", path, line_no);
+            if (!cJSON_IsArray(labels) || cJSON_GetArraySize(labels) != t->num_choices) {
+                fatalf("'%s' line %zu: \"choices\": {\"label\"} must be an array of %d strings, one per text", path, line_no, t->num_choices);
+            }
+            t->label = -1;
+            for (int c = 0; c < t->num_choices; c++) {
+                const cJSON *l = cJSON_GetArrayItem(labels, c);
+                if (!cJSON_IsString(l)) { fatalf("'%s' line %zu: choice label %d is not a string", path, line_no, c); }
+                if (t->label < 0 && strcmp(l->valuestring, key) == 0) { t->label = c; } // list.index: the first
+            }
+            if (t->label < 0) { fatalf("'%s' line %zu: answerKey \"%s\" is none of the choices' labels", path, line_no, key); }
+        }
+    }
+    return uncased;
+}
+
+static void mc_texts_free(McTexts *t) {
+    free(t->context.s);
+    for (int c = 0; c < t->num_choices; c++) { free(t->choice[c]); }
 }
 
 static void write_mc_file(const BpeTokenizer *t, const Options *o) {
@@ -694,50 +804,21 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
                     if (*e != ' ' && *e != '\t' && *e != '\r') { fatalf("'%s' line %zu: text after the JSON object", path, line_no); }
                 }
                 if (has_json_nul((const unsigned char *)a, (size_t)(b - a))) { fatalf("'%s' line %zu: \\u0000 in a string: not text", path, line_no); }
-                const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(obj, "ctx"), *endings = cJSON_GetObjectItemCaseSensitive(obj, "endings");
-                const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
-                int nc = cJSON_IsArray(endings) ? cJSON_GetArraySize(endings) : -1;
-                if (!o->lmeval && !cJSON_IsString(ctx)) { fatalf("'%s' line %zu: no string field \"ctx\"", path, line_no); }
-                if (nc < 2 || nc > MC_MAX_COMPLETIONS) { fatalf("'%s' line %zu: \"endings\" must be an array of 2 to %d strings", path, line_no, MC_MAX_COMPLETIONS); }
-                if (!cJSON_IsNumber(label) || !(label->valuedouble >= 0 && label->valuedouble < nc) || label->valuedouble != floor(label->valuedouble)) {
-                    fatalf("'%s' line %zu: \"label\" must be an integer in [0, %d)", path, line_no, nc);
-                }
                 if (examples == 65535) { fatalf("'%s' line %zu: more than 65,535 examples (the format's index is a uint16)", path, line_no); }
-                Str context = {NULL, 0, 0}; // the context's text
-                if (o->lmeval) {
-                    Str raw = {NULL, 0, 0};
-                    const char *label_text = json_string(obj, "activity_label", path, line_no), *a = json_string(obj, "ctx_a", path, line_no);
-                    const char *b = json_string(obj, "ctx_b", path, line_no);
-                    str_put(&raw, label_text, strlen(label_text));
-                    str_put(&raw, ": ", 2);
-                    str_put(&raw, a, strlen(a));
-                    str_put(&raw, " ", 1);
-                    uncased += py_capitalize(&raw, b) > 0;
-                    hellaswag_preprocess(&context, raw.s);
-                    free(raw.s);
-                } else {
-                    str_put(&context, ctx->valuestring, strlen(ctx->valuestring));
-                }
+                McTexts x;
+                uncased += render_mc(obj, o->rendering, &x, path, line_no);
+                int whole = o->rendering != MC_LLMC; // a choice's tokens: the whole text's past the context's (lm-evaluation-harness)
                 size_t first = n;
-                uint16_t head[6] = {MC_START, 0, (uint16_t)examples, (uint16_t)label->valueint, (uint16_t)nc, 0};
+                uint16_t head[6] = {MC_START, 0, (uint16_t)examples, (uint16_t)x.label, (uint16_t)x.num_choices, 0};
                 int ctx_tokens = 0;
-                for (int c = -1; c < nc; c++) { // the context, then each ending after a space
-                    const cJSON *item = c < 0 ? NULL : cJSON_GetArrayItem(endings, c);
-                    if (c >= 0 && !cJSON_IsString(item)) { fatalf("'%s' line %zu: ending %d is not a string", path, line_no, c); }
-                    Str piece = {NULL, 0, 0}; // the context, or the whole text and the context's tokens (lmeval), or the ending
-                    if (c < 0 || o->lmeval) { str_put(&piece, context.s, context.n); }
+                for (int c = -1; c < x.num_choices; c++) { // the context, then each choice after a space
+                    Str piece = {NULL, 0, 0}; // the context; the whole text; or (llmc) the choice alone
+                    if (c < 0 || whole) { str_put(&piece, x.context.s, x.context.n); }
                     if (c >= 0) {
                         str_put(&piece, " ", 1);
-                        if (o->lmeval) {
-                            Str choice = {NULL, 0, 0};
-                            hellaswag_preprocess(&choice, item->valuestring);
-                            str_put(&piece, choice.s, choice.n);
-                            free(choice.s);
-                        } else {
-                            str_put(&piece, item->valuestring, strlen(item->valuestring));
-                        }
+                        str_put(&piece, x.choice[c], strlen(x.choice[c]));
                     }
-                    int m = encode_text(t, piece.s, &ids, &ids_cap), skip = c >= 0 && o->lmeval ? ctx_tokens : 0;
+                    int m = encode_text(t, piece.s, &ids, &ids_cap), skip = c >= 0 && whole ? ctx_tokens : 0;
                     free(piece.s);
                     m -= skip;
                     if (m < 1 || m > 65535) { fatalf("'%s' line %zu: %s of %d tokens (1 to 65,535)", path, line_no, c < 0 ? "context" : "ending", m); }
@@ -759,7 +840,7 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
                         stream[n++] = (uint16_t)ids[i];
                     }
                 }
-                free(context.s);
+                mc_texts_free(&x);
                 size_t bytes = (n - first) * 2;
                 if (bytes > 65535) { fatalf("'%s' line %zu: the example takes %zu bytes, more than the format's 65,535", path, line_no, bytes); }
                 stream[first + 1] = (uint16_t)bytes;

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""
+Multiple-choice tasks as lm-evaluation-harness renders them, written here in plain Python from the tasks'
+published definitions (hellaswag's utils.py; the piqa and arc task files), independently of dev/data/tokenize.c:
+the reference that test/test_tokenize.sh holds `dev/data/tokenize -c ... -m hellaswag|piqa|arc` to.
+
+    python3 dev/ref/lmeval_render.py hellaswag|piqa|arc input.jsonl > rendered.jsonl
+
+For each input line one output line {"context": ..., "choices": [...], "continuations": [" " + choice, ...],
+"label": k}; the model scores each continuation after the context, and lm-evaluation-harness's acc_norm
+divides its log-likelihood by len(choice), the choice without the space.
+  hellaswag  {"activity_label", "ctx_a", "ctx_b", "endings", "label"}: context preprocess(activity_label + ": " +
+             ctx_a + " " + ctx_b.capitalize()), choices preprocess(ending)
+  piqa       {"goal", "sol1", "sol2", "label"}: context "Question: " + goal + "\\nAnswer:", choices sol1, sol2
+  arc        {"question", "choices": {"text", "label"}, "answerKey"}: context "Question: " + question +
+             "\\nAnswer:", choices choices.text, label choices.label.index(answerKey)
+Standard library only.
+"""
+import json
+import re
+import sys
+
+
+def preprocess(text):
+    text = text.strip()
+    text = text.replace(" [title]", ". ")  # WikiHow's section markers
+    text = re.sub("\\[.*?\\]", "", text)  # other bracketed artefacts
+    text = text.replace("  ", " ")
+    return text
+
+
+def render(task, doc):
+    if task == "hellaswag":
+        context = preprocess(doc["activity_label"] + ": " + doc["ctx_a"] + " " + doc["ctx_b"].capitalize())
+        choices = [preprocess(e) for e in doc["endings"]]
+        label = int(doc["label"])
+    elif task == "piqa":
+        context = "Question: " + doc["goal"] + "\nAnswer:"
+        choices = [doc["sol1"], doc["sol2"]]
+        label = int(doc["label"])
+    elif task == "arc":
+        context = "Question: " + doc["question"] + "\nAnswer:"
+        choices = doc["choices"]["text"]
+        label = doc["choices"]["label"].index(doc["answerKey"])
+    else:
+        sys.exit("unknown task %r (hellaswag, piqa or arc)" % task)
+    return {"context": context, "choices": choices, "continuations": [" " + c for c in choices], "label": label}
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    with open(sys.argv[2], encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                print(json.dumps(render(sys.argv[1], json.loads(line)), ensure_ascii=True))
+
+
+if __name__ == "__main__":
+    main()
