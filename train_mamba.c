@@ -724,6 +724,7 @@ typedef struct {
     float mean_loss; // of the last forward with targets, -1 without
     int num_valid;   // targets != -1 in the last forward
     int num_correct; // of those, how many the argmax of the logits got right
+    int *predictions; // (B, T) the argmax of the logits (the lowest index of a tie) where there is a target, else -1
 } Mamba;
 
 // sets the config and points the parameters into a fresh (zeroed) allocation
@@ -809,6 +810,7 @@ static void mamba_ensure_activations(Mamba *model, int B, int T) {
     model->acts_memory = malloc_and_point_activations(&model->acts, model->act_sizes);
     model->inputs = (int *)mallocCheck((size_t)B * T * sizeof(int));
     model->targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
+    model->predictions = (int *)mallocCheck((size_t)B * T * sizeof(int));
 }
 
 // layer l's slice of a per-layer activation tensor of `per` elements per token (B, T: the
@@ -882,12 +884,14 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
     double sum = 0.0;
     int valid = 0, correct = 0;
     for (int i = 0; i < BT; i++) {
+        model->predictions[i] = -1;
         if (targets[i] < 0) { continue; }
         sum += a.losses[i];
         valid++;
         const real *l = a.logits + (size_t)i * Vp;
         int best = 0;
         for (int v = 1; v < Vp; v++) { best = l[v] > l[best] ? v : best; }
+        model->predictions[i] = best;
         correct += best == targets[i];
     }
     model->num_valid = valid;
@@ -1040,6 +1044,7 @@ void mamba_free(Mamba *model) {
     free(model->ones);
     free(model->inputs);
     free(model->targets);
+    free(model->predictions);
 }
 
 // ----------------------------------------------------------------------------
@@ -1171,13 +1176,13 @@ static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int e
                               double *row_losses) {
     int *inputs = (int *)mallocCheck((size_t)B * T * sizeof(int)), *targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
     double *row_loss = (double *)mallocCheck((size_t)B * sizeof(double));
-    int *row_count = (int *)mallocCheck((size_t)B * sizeof(int));
+    int *row_count = (int *)mallocCheck((size_t)B * sizeof(int)), *row_greedy = (int *)mallocCheck((size_t)B * sizeof(int));
     int e = first;
     while (e < end && stop_signal == 0) {
         int n = mc_pack(mc, e, end, B, T, inputs, targets);
         mamba_forward(model, inputs, targets, B, T);
-        MC_ROW_SUMS(row_loss, row_count, model->acts.losses, targets, B, T);
-        int rows = mc_score(mc, e, n, row_loss, row_count, r);
+        MC_ROW_SUMS(row_loss, row_count, row_greedy, model->acts.losses, model->predictions, targets, B, T);
+        int rows = mc_score(mc, e, n, row_loss, row_count, row_greedy, r);
         if (row_losses != NULL) { memcpy(row_losses, row_loss, (size_t)rows * sizeof(double)); row_losses += rows; }
         e += n;
     }
@@ -1185,6 +1190,7 @@ static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int e
     free(targets);
     free(row_loss);
     free(row_count);
+    free(row_greedy);
     return e >= end;
 }
 
@@ -1247,10 +1253,10 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     int B, T;
     mc_batch_shape(mc, o->B, o->T, model->scan_chunk, 1L << 30, &B, &T);
-    MCResult r = {0, 0, 0, 0, 0};
+    MCResult r = {0};
     double t0 = now_seconds();
     if (!evaluate_mc_range(model, mc, 0, mc->num_examples, B, T, &r, NULL)) {
-        printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples, mc->num_examples);
+        printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples + r.cloze_examples, mc->num_examples);
         return;
     }
     report_mc(o->mc_eval_path, &r, mc->row_chars != NULL, now_seconds() - t0, logger, step);

@@ -915,13 +915,13 @@ static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int e
                               double *row_losses) {
     int *inputs = (int *)mallocCheck((size_t)B * T * sizeof(int)), *targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
     double *row_loss = (double *)mallocCheck((size_t)B * sizeof(double));
-    int *row_count = (int *)mallocCheck((size_t)B * sizeof(int));
+    int *row_count = (int *)mallocCheck((size_t)B * sizeof(int)), *row_greedy = (int *)mallocCheck((size_t)B * sizeof(int));
     int e = first;
     while (e < end && stop_signal == 0) {
         int n = mc_pack(mc, e, end, B, T, inputs, targets);
         mamba_forward(model, inputs, targets, B, T);
-        MC_ROW_SUMS(row_loss, row_count, model->cpu_losses, targets, B, T);
-        int rows = mc_score(mc, e, n, row_loss, row_count, r);
+        MC_ROW_SUMS(row_loss, row_count, row_greedy, model->cpu_losses, model->cpu_predictions, targets, B, T);
+        int rows = mc_score(mc, e, n, row_loss, row_count, row_greedy, r);
         if (row_losses != NULL) { memcpy(row_losses, row_loss, (size_t)rows * sizeof(double)); row_losses += rows; }
         e += n;
     }
@@ -929,6 +929,7 @@ static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int e
     free(targets);
     free(row_loss);
     free(row_count);
+    free(row_greedy);
     return e >= end;
 }
 
@@ -1025,19 +1026,22 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     int B, T, rank = multi_gpu_config.process_rank, world = multi_gpu_config.num_processes;
     mc_batch_shape(mc, o->B, o->T, SCAN_CHUNK, 65535, &B, &T);
-    MCResult r = {0, 0, 0, 0, 0};
+    MCResult r = {0};
     double t0 = now_seconds();
     int cut = !evaluate_mc_range(model, mc, (int)((long)mc->num_examples * rank / world),
                                  (int)((long)mc->num_examples * (rank + 1) / world), B, T, &r, NULL);
-    // every rank makes the same 6 reductions, whether or not a signal cut its share short
+    // every rank makes the same 9 reductions, whether or not a signal cut its share short
     cut = multi_gpu_sum_int(&multi_gpu_config, cut, main_stream);
     r.examples = multi_gpu_sum_int(&multi_gpu_config, r.examples, main_stream);
     r.correct_sum = multi_gpu_sum_int(&multi_gpu_config, r.correct_sum, main_stream);
     r.correct_mean = multi_gpu_sum_int(&multi_gpu_config, r.correct_mean, main_stream);
     r.nonfinite = multi_gpu_sum_int(&multi_gpu_config, r.nonfinite, main_stream);
     r.correct_char = multi_gpu_sum_int(&multi_gpu_config, r.correct_char, main_stream);
+    r.cloze_examples = multi_gpu_sum_int(&multi_gpu_config, r.cloze_examples, main_stream);
+    r.cloze_greedy = multi_gpu_sum_int(&multi_gpu_config, r.cloze_greedy, main_stream);
+    r.cloze_loss = multi_gpu_sum_double(&multi_gpu_config, r.cloze_loss, main_stream);
     if (cut > 0) {
-        printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples, mc->num_examples);
+        printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples + r.cloze_examples, mc->num_examples);
         return;
     }
     report_mc(o->mc_eval_path, &r, mc->row_chars != NULL, now_seconds() - t0, logger, step);

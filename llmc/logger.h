@@ -24,7 +24,7 @@ static inline void logger_flush(Logger *logger) {
 /*
 A resumed run repeats the steps after its checkpoint, so their lines (s:<n> with n > step, written
 before the run stopped) are dropped first: each step then appears once. After a checkpoint a signal
-stopped (redo_evals), the resumed run also evaluates that step again, so its val lines go too (tel, tea and -mc's eval; a run
+stopped (redo_evals), the resumed run also evaluates that step again, so its val lines go too (tel, tea and -mc's eval and cla; a run
 killed between that evaluation and its save left them). A last line without its newline (a write
 cut short) is dropped too, so the next line does not continue it. Rewritten atomically.
 */
@@ -37,7 +37,7 @@ static inline void logger_drop_after(const char *path, int step, int redo_evals)
     while (fgets(line, sizeof(line), in) != NULL) {
         int s;
         if (strchr(line, '\n') == NULL && feof(in)) { break; }
-        if (sscanf(line, "s:%d", &s) == 1 && (s > step || (redo_evals && s == step && (strstr(line, " tel:") || strstr(line, " tea:") || strstr(line, " eval:"))))) {
+        if (sscanf(line, "s:%d", &s) == 1 && (s > step || (redo_evals && s == step && (strstr(line, " tel:") || strstr(line, " tea:") || strstr(line, " eval:") || strstr(line, " cla:"))))) {
             continue;
         }
         atomic_fwrite(line, 1, strlen(line), &af);

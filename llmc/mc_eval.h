@@ -8,6 +8,9 @@ trainer reports), and, where the tokens can be decoded (a tokenizer, or a byte-l
 sum divided by the completion's length in characters, not counting the space in front of it ("per
 character": lm-evaluation-harness's acc_norm, which divides each choice's log-likelihood by
 len(choice), the choice's string without its delimiter; the Mamba paper reports it for HellaSwag).
+An example of one completion is a cloze instead (LAMBADA: a passage and its last word): it counts as right
+when every completion token is the model's likeliest (the argmax, lm-evaluation-harness's is_greedy), and its
+summed loss goes into a perplexity over such examples, exp(mean summed loss) (lm-evaluation-harness's).
 
 The file (doc/formats.md): a header of 256 int32 (magic 20240522, version 1, number of examples,
 the longest example's size in bytes), then each example as a stream of uint16: 65535 (the start
@@ -58,8 +61,10 @@ typedef struct {
 
 typedef struct {
     int examples, correct_sum, correct_mean; // choices right by the summed and by the mean token loss
-    int nonfinite;                           // rows whose loss is NaN or infinite (no comparison picks them)
+    int nonfinite;                           // rows whose loss is NaN or infinite (comparisons with NaN are false: chosen only if first)
     int correct_char;                        // right by the summed loss per character (with row_chars)
+    int cloze_examples, cloze_greedy;        // examples of one completion, and those whose every token is the argmax
+    double cloze_loss;                       // their summed losses, added
 } MCResult;
 
 // example i of a set that mc_load has checked
@@ -115,7 +120,7 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
                    header[3], (n - pos) * 2);
         }
         int label = p[3], nc = p[4], ctx_len = p[5];
-        if (nc < 2 || nc > MC_MAX_COMPLETIONS) { fatalf("%s: example %d: %d completions (2 to %d)", path, i, nc, MC_MAX_COMPLETIONS); }
+        if (nc < 1 || nc > MC_MAX_COMPLETIONS) { fatalf("%s: example %d: %d completions (1 to %d)", path, i, nc, MC_MAX_COMPLETIONS); }
         if (label >= nc) { fatalf("%s: example %d: label %d, but %d completions", path, i, label, nc); }
         if (nc > B) { fatalf("%s: example %d has %d completions, more than the %d rows of a batch: use -b %d or more", path, i, nc, B, nc); }
         if (ctx_len < 1) { fatalf("%s: example %d: empty context (its first completion token would have nothing to follow)", path, i); }
@@ -154,21 +159,34 @@ static inline void mc_free(MCEvalSet *s) {
     free(s->row_chars);
 }
 
+// Python's str.isspace for one code point: the white space that lm-evaluation-harness's rstrip() takes off a context
+static inline int mc_isspace(uint32_t c) {
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
 /*
 The per-character choice's lengths: each completion's tokens decoded (token_bytes[id], token_len[id] bytes,
 for ids below num_tokens) and counted in characters, i.e. UTF-8 code points (every byte that is not a
-continuation byte 10xxxxxx), less one for a space in front (the delimiter that the eval file's writers,
-dev/data/tokenize -c and llm.c's hellaswag.py, put before each ending, and that lm-evaluation-harness leaves
-out of len(choice)). Returns 0 and keeps no lengths when a completion has a token past num_tokens (a
-tokenizer smaller than the model's vocabulary: nothing to decode it with).
+continuation byte 10xxxxxx), less the white space in front that all the example's completions share: the
+delimiter (the space that dev/data/tokenize -c and llm.c's hellaswag.py put before each ending) and any white
+space that the writer moved there from the end of the context (lm-evaluation-harness's _encode_pair; tokenize
+-m hellaswag|piqa|arc does the same). lm-evaluation-harness's len(choice) counts neither, but does count a
+space that begins one choice and not the others. Returns 0, leaving the set's lengths as they were, when a
+completion has a token past num_tokens (a tokenizer smaller than the model's vocabulary: nothing to decode it
+with).
 */
 static inline int mc_set_chars(MCEvalSet *s, const char *const *token_bytes, const uint8_t *token_len, uint32_t num_tokens) {
     int *chars = (int *)mallocCheck((size_t)s->total_rows * sizeof(int) + 1);
     MCExample x;
     for (int e = 0; e < s->num_examples; e++) {
         mc_example(s, e, &x);
+        int shared = 1 << 30; // leading white space common to every completion, in code points
         for (int c = 0; c < x.num_completions; c++) {
-            long n = 0;
+            long n = 0;      // code points
+            int lead = 0;    // of them, white space before the first that is not (while `leading`)
+            int leading = 1;
+            uint32_t cp = 0; // the code point being decoded
             for (int k = 0; k < x.completion_len[c]; k++) {
                 uint32_t id = x.completion[c][k];
                 if (id >= num_tokens) {
@@ -177,12 +195,17 @@ static inline int mc_set_chars(MCEvalSet *s, const char *const *token_bytes, con
                 }
                 const unsigned char *b = (const unsigned char *)token_bytes[id];
                 for (int j = 0; j < token_len[id]; j++) {
-                    if (k == 0 && j == 0 && b[j] == ' ') { continue; } // the delimiter
-                    n += (b[j] & 0xC0) != 0x80;
+                    if ((b[j] & 0xC0) == 0x80) { cp = cp << 6 | (b[j] & 0x3F); continue; }
+                    if (n > 0 && leading) { leading = mc_isspace(cp); lead += leading; } // the previous one is whole
+                    n++;
+                    cp = b[j] < 0x80 ? b[j] : b[j] < 0xE0 ? b[j] & 0x1Fu : b[j] < 0xF0 ? b[j] & 0x0Fu : b[j] & 0x07u;
                 }
             }
+            if (n > 0 && leading) { lead += mc_isspace(cp); }
             chars[s->first_row[e] + c] = (int)n;
+            shared = lead < shared ? lead : shared;
         }
+        for (int c = 0; c < x.num_completions; c++) { chars[s->first_row[e] + c] -= shared; }
     }
     free(s->row_chars);
     s->row_chars = chars;
@@ -236,13 +259,22 @@ static inline int mc_pack(const MCEvalSet *s, int first, int end, int B, int T, 
     return count;
 }
 
-// Adds the choices of the `count` examples packed from `first`, given each row's summed target losses
-// and their count (MC_ROW_SUMS); returns the rows they took.
-static inline int mc_score(const MCEvalSet *s, int first, int count, const double *row_loss, const int *row_count, MCResult *r) {
+// Adds the choices of the `count` examples packed from `first`, given each row's summed target losses, their
+// count and whether every target was the argmax (MC_ROW_SUMS); returns the rows they took.
+static inline int mc_score(const MCEvalSet *s, int first, int count, const double *row_loss, const int *row_count,
+                           const int *row_greedy, MCResult *r) {
     int row = 0;
     MCExample x;
     for (int e = first; e < first + count; e++) {
         mc_example(s, e, &x);
+        if (x.num_completions == 1) { // a cloze
+            r->cloze_examples++;
+            r->cloze_greedy += row_greedy[row];
+            r->cloze_loss += row_loss[row];
+            r->nonfinite += !isfinite(row_loss[row]);
+            row++;
+            continue;
+        }
         int best_sum = 0, best_mean = 0, best_char = 0;
         double per_char[MC_MAX_COMPLETIONS];
         const int *chars = s->row_chars != NULL ? s->row_chars + s->first_row[e] : NULL;
@@ -267,20 +299,24 @@ static inline int mc_score(const MCEvalSet *s, int first, int count, const doubl
     return row; // the rows these examples took
 }
 
-// per-row sums of the targets' losses (in position order) and their counts, from a batch's per-position losses
-#define MC_ROW_SUMS(row_loss, row_count, losses, targets, B, T)                                                             \
+// per-row sums of the targets' losses (in position order), their counts, and whether every target was the
+// prediction (the argmax), from a batch's per-position losses and predictions
+#define MC_ROW_SUMS(row_loss, row_count, row_greedy, losses, predictions, targets, B, T)                                    \
     do {                                                                                                                    \
         for (int r_ = 0; r_ < (B); r_++) {                                                                                  \
             double s_ = 0.0;                                                                                                \
-            int n_ = 0;                                                                                                     \
+            int n_ = 0, g_ = 1;                                                                                             \
             for (int t_ = 0; t_ < (T); t_++) {                                                                              \
-                if ((targets)[(size_t)r_ * (T) + t_] >= 0) {                                                                \
-                    s_ += (double)(losses)[(size_t)r_ * (T) + t_];                                                          \
+                size_t i_ = (size_t)r_ * (T) + t_;                                                                          \
+                if ((targets)[i_] >= 0) {                                                                                   \
+                    s_ += (double)(losses)[i_];                                                                             \
                     n_++;                                                                                                   \
+                    g_ &= (predictions)[i_] == (targets)[i_];                                                               \
                 }                                                                                                           \
             }                                                                                                               \
             (row_loss)[r_] = s_;                                                                                            \
             (row_count)[r_] = n_;                                                                                           \
+            (row_greedy)[r_] = g_;                                                                                          \
         }                                                                                                                   \
     } while (0)
 

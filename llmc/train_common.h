@@ -739,19 +739,29 @@ static inline void report_stream_eval(const char *pattern, double loss_sum, cons
 
 // the -mc accuracies (r summed over every process), printed and logged as llm.c logs HellaSwag's (eval:, the
 // per-token choice) plus the summed-loss choice (evs:) and, where the completions could be decoded, the
-// per-character choice (evc:, lm-evaluation-harness's acc_norm)
+// per-character choice (evc:, lm-evaluation-harness's acc_norm); for examples of one completion (a cloze, such
+// as LAMBADA) the share whose every token was the likeliest and the perplexity exp(mean summed loss) (cla:, clp:)
 static inline void report_mc(const char *path, const MCResult *r, int per_char, double seconds, Logger *logger, int step) {
-    if (r->nonfinite > 0) { printf("note: -mc: %d of the rows had a non-finite loss (never chosen)\n", r->nonfinite); }
-    double per_token = (double)r->correct_mean / r->examples, summed = (double)r->correct_sum / r->examples;
-    double by_char = (double)r->correct_char / r->examples;
-    char chars[64] = "";
-    if (per_char) { snprintf(chars, sizeof(chars), ", %.6f (loss per character)", by_char); }
-    printf("mc accuracy %.6f (mean token loss), %.6f (summed loss)%s | %d examples of %s | %.1f s\n", per_token, summed,
-           chars, r->examples, path, seconds);
-    char line[128];
-    if (per_char) { snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f evc:%.6f", step, per_token, summed, by_char); }
-    else { snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f", step, per_token, summed); }
-    logger_log_line(logger, line);
+    if (r->nonfinite > 0) { printf("note: -mc: %d of the rows had a non-finite loss: their examples' figures mean little\n", r->nonfinite); }
+    char line[160];
+    if (r->examples > 0) {
+        double per_token = (double)r->correct_mean / r->examples, summed = (double)r->correct_sum / r->examples;
+        double by_char = (double)r->correct_char / r->examples;
+        char chars[64] = "";
+        if (per_char) { snprintf(chars, sizeof(chars), ", %.6f (loss per character)", by_char); }
+        printf("mc accuracy %.6f (mean token loss), %.6f (summed loss)%s | %d examples of %s | %.1f s\n", per_token, summed,
+               chars, r->examples, path, seconds);
+        if (per_char) { snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f evc:%.6f", step, per_token, summed, by_char); }
+        else { snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f", step, per_token, summed); }
+        logger_log_line(logger, line);
+    }
+    if (r->cloze_examples > 0) {
+        double greedy = (double)r->cloze_greedy / r->cloze_examples, ppl = exp(r->cloze_loss / r->cloze_examples);
+        printf("cloze accuracy %.6f (every token the likeliest), perplexity %.6f | %d examples of %s | %.1f s\n", greedy, ppl,
+               r->cloze_examples, path, seconds);
+        snprintf(line, sizeof(line), "s:%d cla:%.6f clp:%.6f", step, greedy, ppl);
+        logger_log_line(logger, line);
+    }
 }
 
 // -mc's per-character choice (lm-evaluation-harness's acc_norm) decodes every completion with the run's tokenizer

@@ -8,7 +8,7 @@ A run is named by its directory, or by the label before '=' when one is given. T
 follows out's extension (png, pdf, svg, ...); without one it is a PNG under the name given.
 
 Train loss (s:<step> trl:<x>), val loss (tel), val accuracy (tea, when present) and the -mc
-multiple-choice accuracies (eval / evs / evc, when present) per run.
+multiple-choice accuracies (eval / evs / evc, when present) and a cloze file's greedy accuracy (cla) per run.
 The trainer's accuracy counts the positions that have a target: every position of a language
 model's val data (tinyshakespeare, enwik8), only the answer positions of a synthetic task's.
 main.log does not say which data a run used, so --accuracy auto (the default) takes a run for a
@@ -23,6 +23,7 @@ import sys
 
 LINE = re.compile(r"^s:(\d+) (trl|tel|tea):([-+0-9.eE]+|nan|inf)$")
 MC_LINE = re.compile(r"^s:(\d+) eval:([-+0-9.eE]+|nan) evs:([-+0-9.eE]+|nan)(?: evc:([-+0-9.eE]+|nan))?$")  # -mc's accuracies
+CLOZE_LINE = re.compile(r"^s:(\d+) cla:([-+0-9.eE]+|nan) clp:([-+0-9.eE]+|nan|inf)$")  # -mc's clozes (LAMBADA)
 SYNTHETIC_RUN = re.compile(r"^(induction|copy|copy_L\d+)_s[01]$")  # the run directories of scripts/run_synthetic.sh
 POSITIONS = {"all": "all positions", "answers": "answer positions"}  # what --accuracy's values count
 
@@ -32,7 +33,7 @@ def fail(msg):
 
 
 def read_log(path):
-    series = {"trl": [], "tel": [], "tea": [], "eval": [], "evs": [], "evc": []}
+    series = {"trl": [], "tel": [], "tea": [], "eval": [], "evs": [], "evc": [], "cla": []}
     try:
         with open(path, errors="replace") as f:
             for line in f:
@@ -45,10 +46,13 @@ def read_log(path):
                     series["evs"].append((int(m.group(1)), float(m.group(3))))
                     if m.group(4) is not None:
                         series["evc"].append((int(m.group(1)), float(m.group(4))))
+                m = CLOZE_LINE.match(line.strip())
+                if m:  # the greedy accuracy; the perplexity (clp:) is not plotted
+                    series["cla"].append((int(m.group(1)), float(m.group(2))))
     except OSError as e:
         fail(f"'{path}': {e.strerror.lower() if e.strerror else e}")
     if not any(series.values()):
-        fail(f"'{path}': no log lines (s:<step> trl:/tel:/tea:<value>, eval:): is it a main.log?")
+        fail(f"'{path}': no log lines (s:<step> trl:/tel:/tea:<value>, eval:, cla:): is it a main.log?")
     return series
 
 
@@ -81,7 +85,7 @@ def main():
     except ImportError:
         fail("matplotlib is not installed (pip install matplotlib)")
     has_acc = any(r["tea"] for _, r, _ in runs)
-    has_mc = any(r["eval"] for _, r, _ in runs)
+    has_mc = any(r["eval"] or r["cla"] for _, r, _ in runs)
     panels = 1 + has_acc + has_mc
     fig, axes = plt.subplots(1, panels, figsize=(7 + 5 * (panels - 1), 4.5), squeeze=False)
     ax = axes[0][0]
@@ -107,7 +111,7 @@ def main():
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     if has_mc:  # -mc: the choice by the mean token loss (llm.c's HellaSwag figure), by the summed loss dashed, by the
-        # loss per character (lm-evaluation-harness's acc_norm, where logged) dotted
+        # loss per character (lm-evaluation-harness's acc_norm, where logged) dotted; a cloze file's greedy accuracy
         ax = axes[0][panels - 1]
         for name, r, _ in runs:
             if r["eval"]:
@@ -115,6 +119,8 @@ def main():
                 ax.plot(*zip(*r["evs"]), linestyle="--", color=line.get_color(), alpha=0.6, label=f"{name} (summed loss)")
                 if r["evc"]:
                     ax.plot(*zip(*r["evc"]), linestyle=":", color=line.get_color(), label=f"{name} (loss per character)")
+            if r["cla"]:  # a cloze file's share of examples whose every token was the likeliest
+                ax.plot(*zip(*r["cla"]), marker="s", markersize=3, linestyle="-.", label=f"{name} (cloze, greedy)")
         ax.set_xlabel("step")
         ax.set_ylabel("multiple-choice accuracy (-mc)")
         ax.set_ylim(0, 1.02)

@@ -1,9 +1,10 @@
 /*
 Multiple-choice eval files of random tokens for the -mc tests of both trainers (test_mamba.c, test_mamba.cu),
 written here byte by byte from the format (doc/formats.md), not by dev/data/tokenize: num_examples examples
-of 2 to 5 completions, contexts of 1 to max_ctx tokens, completions of 1 to max_comp; in every third
-example completions 0 and 1 are the same (a tie). *cut: some context is longer than a row of T inputs
-leaves room for.
+of 2 to 5 completions, and every fourth of one (a cloze), contexts of 1 to max_ctx tokens, completions of 1 to
+max_comp; in every third example of several completions 0 and 1 are the same (a tie); in every other example
+each completion begins with a space under MCTestTokens (below). *cut: some context is longer than a row of T
+inputs leaves room for.
 */
 #ifndef MC_FILE_H
 #define MC_FILE_H
@@ -25,6 +26,7 @@ static inline void write_mc_test_file(const char *path, int num_examples, int V,
     for (int e = 0; e < num_examples; e++) {
         size_t first = n;
         int nc = 2 + (int)(random_u64(rng) % 4), ctx_len = 1 + (int)(random_u64(rng) % max_ctx);
+        if (e % 4 == 3) { nc = 1; } // a cloze
         stream[n++] = 65535;
         stream[n++] = 0;
         stream[n++] = (uint16_t)e;
@@ -34,7 +36,7 @@ static inline void write_mc_test_file(const char *path, int num_examples, int V,
         for (int i = 0; i < ctx_len; i++) { stream[n++] = (uint16_t)(random_u64(rng) % V); }
         size_t comp0 = n; // completion 0's length field
         for (int c = 0; c < nc; c++) {
-            if (c == 1 && e % 3 == 2) { // completions 0 and 1 the same: a tie, which the first wins
+            if (c == 1 && e % 3 == 2) { // completions 0 and 1 the same: a tie, which the first wins (never a cloze: c == 1)
                 for (size_t i = comp0; i < comp0 + 1 + stream[comp0]; i++) { stream[n++] = stream[i]; }
                 continue;
             }
@@ -42,6 +44,9 @@ static inline void write_mc_test_file(const char *path, int num_examples, int V,
             *cut |= ctx_len + m > T + 1;
             stream[n++] = (uint16_t)m;
             for (int i = 0; i < m; i++) { stream[n++] = (uint16_t)(random_u64(rng) % V); }
+            // in every other example each completion begins with a token that begins with a space (under
+            // MCTestTokens), as a delimiter does; some of those are a space alone, so one more can follow
+            if (e % 2 == 0) { stream[n - m] = (uint16_t)(3 * (random_u64(rng) % ((V + 2) / 3))); }
         }
         stream[first + 1] = (uint16_t)((n - first) * 2);
         longest = (int)(n - first) * 2 > longest ? (int)(n - first) * 2 : longest;
@@ -80,8 +85,9 @@ static inline int mc_test_alone_row(const MCExample *x, int c, int T, int *in, i
 
 /*
 A token table for -mc's per-character choice (mc_set_chars): token i decodes to a space when i % 3 == 0, then
-i % 4 ASCII letters, then (i / 4) % 3 two-byte UTF-8 characters (e acute); some tokens decode to nothing. Its
-characters are counted by construction in mc_test_token_chars, not by reading the bytes.
+i % 4 ASCII letters, then (i / 4) % 3 two-byte UTF-8 characters (e acute); tokens i % 12 == 0 are a space
+alone, so a completion can begin with several. Its characters are counted by construction in
+mc_test_completion_chars, not by reading the bytes.
 */
 typedef struct {
     char *bytes;        // [V][12]
@@ -111,19 +117,33 @@ static inline void mc_test_tokens_free(MCTestTokens *k) {
     free(k->len);
 }
 
-// the characters token id adds to a completion where it is the completion's first token or not (the space in
-// front of a completion is its delimiter, not counted)
-static inline int mc_test_token_chars(int id, int first) { return (id % 3 == 0 && !first) + id % 4 + (id / 4) % 3; }
+// a completion's characters under the table above, and in *lead how many of them are spaces in front (the
+// table's only white space: each token's optional first byte)
+static inline int mc_test_completion_chars(const uint16_t *ids, int len, int *lead) {
+    int n = 0, leading = 1;
+    *lead = 0;
+    for (int k = 0; k < len; k++) {
+        int id = ids[k], rest = id % 4 + (id / 4) % 3; // letters and two-byte characters after the space
+        n += (id % 3 == 0) + rest;
+        *lead += leading && id % 3 == 0;
+        leading = leading && rest == 0;
+    }
+    return n;
+}
 
-// the per-character choice for x from each completion's summed loss (the first of equal ones; no characters:
-// never chosen, as lm-evaluation-harness's log-likelihood / 0 = -inf)
+// the per-character choice for x from each completion's summed loss: each completion's characters less the spaces
+// in front that all of them have (the delimiter; lm-evaluation-harness's len(choice) counts neither); the first of
+// equal ones; no characters: never chosen, as lm-evaluation-harness's log-likelihood / 0 = -inf
 static inline int mc_test_char_choice(const MCExample *x, const double *loss) {
-    int best = 0;
+    int best = 0, n[MC_MAX_COMPLETIONS], shared = 1 << 30;
+    for (int c = 0; c < x->num_completions; c++) {
+        int lead;
+        n[c] = mc_test_completion_chars(x->completion[c], x->completion_len[c], &lead);
+        shared = lead < shared ? lead : shared;
+    }
     double per[MC_MAX_COMPLETIONS];
     for (int c = 0; c < x->num_completions; c++) {
-        int n = 0;
-        for (int k = 0; k < x->completion_len[c]; k++) { n += mc_test_token_chars(x->completion[c][k], k == 0); }
-        per[c] = n > 0 ? loss[c] / n : INFINITY;
+        per[c] = n[c] - shared > 0 ? loss[c] / (n[c] - shared) : INFINITY;
         if (per[c] < per[best]) { best = c; }
     }
     return best;

@@ -1311,6 +1311,20 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     got_v0=$(grep -oE '^s:[0-9]+ eval:' "$TMP/mc_run_v0/main.log" 2>/dev/null | tr '\n' ' ')
     if [ "$got" = "s:0 s:2 s:4 " ] && [ "$got_v0" = "s:4 eval: " ]; then ok "mc_eval_logged_with_the_evaluations"
     else bad "mc_eval_logged_with_the_evaluations" "-v 2: '$got', -v 0: '$got_v0'"; fi
+    # a cloze file (LAMBADA rendered by tokenize -m lambada: each passage's last word, one completion per example):
+    # the share whose every token was the argmax and the perplexity exp(mean summed loss), printed (no mc line: there
+    # are no choices) and logged as cla:/clp: with the evaluations
+    printf '%s\n' '{"text": "To be, or not to be, that is the question"}' \
+        '{"text": "But soft, what light through yonder window breaks"}' '{"text": "Wherefore art thou Romeo"}' > "$TMP/lambada.jsonl"
+    if dev/data/tokenize -t bytes -c "$TMP/cloze.bin" -m lambada "$TMP/lambada.jsonl" > /dev/null; then
+        out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -mc "$TMP/cloze.bin" 2>&1); rc=$?
+        "$BIN" "${TINY[@]}" -x 2 -v 2 -m 1 -mc "$TMP/cloze.bin" -o "$TMP/cloze_run" > /dev/null 2>&1
+        got=$(grep -oE '^s:[0-9]+ cla:(0|1)\.[0-9]{6} clp:[0-9]+\.[0-9]{6}$' "$TMP/cloze_run/main.log" 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')
+        if [ $rc -eq 0 ] && echo "$out" | grep -qE '^cloze accuracy (0|1)\.[0-9]{6} \(every token the likeliest\), perplexity [0-9]+\.[0-9]{6} \| 3 examples of ' &&
+           ! echo "$out" | grep -q '^mc accuracy' && [ "$got" = "s:0 s:2 " ] && ! grep -q ' eval:' "$TMP/cloze_run/main.log"; then
+            ok "mc_cloze_eval"
+        else bad "mc_cloze_eval" "rc $rc: $(echo "$out" | grep -E '^(cloze|mc|error)' | tr '\n' ' '), logged '$got'"; fi
+    else bad "mc_cloze_file_written" "dev/data/tokenize -t bytes -c -m lambada failed"; fi
     # the same rows (-t 64: no context cut) in batches of 4 and of 7 rows: the choices do not depend on the batching
     a=$("$BIN" "${TINY[@]}" -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
     b=$("$BIN" "${TINY[@]}" -b 7 -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)

@@ -525,14 +525,16 @@ static void test_logger_fresh_truncates(void) {
     check(strcmp(buf, "s:0 tel:5.000000\n") == 0, "logger_fresh_run_starts_empty_log", "main.log is \"%s\"", buf);
 }
 
-// a resume after a signal-stopped checkpoint (redo_evals) drops that step's val lines (tel: and tea:) but
+// a resume after a signal-stopped checkpoint (redo_evals) drops that step's val lines (tel:, tea:, -mc's eval: and cla:) but
 // keeps its train line; without redo_evals they stay; a last line cut short (no newline) always goes; the
 // train line keeps a small rate's digits (%e)
 static void test_logger_resume_edges(void) {
     char d[256], p[1024], buf[512] = "";
     snprintf(d, sizeof(d), "%s/log2", DIR_); mkdir(d, 0755);
-    const char *old = "s:3 trl:2.000000\ns:3 tel:1.900000\ns:3 tea:0.500000\ns:3 eval:0.250000 evs:0.250000\ns:4 trl:1.800000\n";
-    const char *want[2] = {"s:3 trl:2.000000\n", "s:3 trl:2.000000\ns:3 tel:1.900000\ns:3 tea:0.500000\ns:3 eval:0.250000 evs:0.250000\n"};
+    const char *old = "s:3 trl:2.000000\ns:3 tel:1.900000\ns:3 tea:0.500000\ns:3 eval:0.250000 evs:0.250000 evc:0.3\n"
+                      "s:3 cla:0.400000 clp:12.5\ns:4 trl:1.800000\n";
+    const char *want[2] = {"s:3 trl:2.000000\n", "s:3 trl:2.000000\ns:3 tel:1.900000\ns:3 tea:0.500000\ns:3 eval:0.250000 evs:0.250000 evc:0.3\n"
+                                                  "s:3 cla:0.400000 clp:12.5\n"};
     for (int redo = 1; redo >= 0; redo--) {
         FILE *f = fopenCheck(join(p, d, "main.log"), "w"); fputs(old, f); fcloseCheck(f);
         Logger lg; logger_init(&lg, d, 1, 3, redo); logger_free(&lg);

@@ -795,19 +795,67 @@ static void test_mc_eval(const Fixture *f) {
         int cut;
         MCEvalSet s;
         mc_test_set(&s, V, sets[k].max_ctx, sets[k].max_comp, 1234 + (uint64_t)k, B, T, &cut);
+        mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
+        const int Vp = model.config.padded_vocab_size;
+        int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
+        // the cloze example 3 (test/mc_file.h) gets the model's own greedy completion, token by token from its row alone
+        // (the argmax of the logits taken here, the lowest index of a tie), so that the greedy count is not 0 by chance
+        int greedy_made = 0;
+        for (int e = 3; e < s.num_examples; e += 8) {
+            MCExample x;
+            mc_example(&s, e, &x);
+            uint16_t *comp = (uint16_t *)x.completion[0];
+            int m = x.completion_len[0], ok = x.num_completions == 1;
+            for (int j = 0; ok && j < m; j++) {
+                int n = mc_test_alone_row(&x, 0, T, in, tg), p = n - m + j; // position p predicts completion token j
+                mamba_forward(&model, in, tg, 1, n);
+                const real *l = model.acts.logits + (size_t)p * Vp;
+                int best = 0;
+                for (int v = 1; v < Vp; v++) { best = l[v] > l[best] ? v : best; }
+                ok = best < V;
+                if (ok) { comp[j] = (uint16_t)best; }
+            }
+            greedy_made += ok;
+        }
         // the per-character lengths: none from a table of 1 token (the completions have others), then all
         MCTestTokens tokens;
         mc_test_tokens(&tokens, V);
         int chars_refused = mc_set_chars(&s, tokens.table, tokens.len, 1) == 0 && s.row_chars == NULL;
         int chars_set = mc_set_chars(&s, tokens.table, tokens.len, (uint32_t)V) == 1 && s.row_chars != NULL;
-        mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
+        for (int e = 0; chars_set && e < s.num_examples; e++) { // each length: the characters less the shared spaces in front
+            MCExample x;
+            mc_example(&s, e, &x);
+            int n[MC_MAX_COMPLETIONS], lead, shared = 1 << 30;
+            for (int c = 0; c < x.num_completions; c++) {
+                n[c] = mc_test_completion_chars(x.completion[c], x.completion_len[c], &lead);
+                shared = lead < shared ? lead : shared;
+            }
+            for (int c = 0; c < x.num_completions; c++) { chars_set &= s.row_chars[s.first_row[e] + c] == n[c] - shared; }
+        }
         // each completion alone
-        double ref[11 * 5];
-        int rows = 0, ref_sum = 0, ref_mean = 0, ref_char = 0;
-        int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
+        double ref[11 * 5], ref_cloze_loss = 0.0;
+        int rows = 0, ref_sum = 0, ref_mean = 0, ref_char = 0, ref_cloze = 0, ref_greedy = 0;
         for (int e = 0; e < s.num_examples; e++) {
             MCExample x;
             mc_example(&s, e, &x);
+            if (x.num_completions == 1) { // a cloze: its summed loss, and whether every token is the argmax
+                int n = mc_test_alone_row(&x, 0, T, in, tg), greedy = 1;
+                mamba_forward(&model, in, tg, 1, n);
+                double sum = 0.0;
+                for (int t = 0; t < n; t++) {
+                    if (tg[t] < 0) { continue; }
+                    sum += (double)model.acts.losses[t];
+                    const real *l = model.acts.logits + (size_t)t * Vp;
+                    int best = 0;
+                    for (int v = 1; v < Vp; v++) { best = l[v] > l[best] ? v : best; }
+                    greedy &= best == tg[t];
+                }
+                ref[rows++] = sum;
+                ref_cloze++;
+                ref_greedy += greedy;
+                ref_cloze_loss += sum;
+                continue;
+            }
             double mean[5];
             for (int c = 0; c < x.num_completions; c++) {
                 int n = mc_test_alone_row(&x, c, T, in, tg);
@@ -833,7 +881,7 @@ static void test_mc_eval(const Fixture *f) {
         mc_batch_shape(&s, 2 * B, T, model.scan_chunk, 1L << 30, &Bm, &Tm);
         int shapes[2][2] = {{Bm, Tm}, {B, T}};
         for (int h = 0; h < 2; h++) {
-            MCResult r = {0, 0, 0, 0, 0};
+            MCResult r = {0};
             double got[11 * 5];
             evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
             double worst = 0.0;
@@ -843,11 +891,16 @@ static void test_mc_eval(const Fixture *f) {
             }
             char name[96];
             snprintf(name, sizeof(name), "mc_eval_matches_each_completion_alone_%s_%s", sets[k].name, h == 0 ? "eval_shape" : "train_shape");
-            check(worst <= 1e-6 && r.examples == s.num_examples && r.correct_sum == ref_sum && r.correct_mean == ref_mean &&
+            check(worst <= 1e-6 && r.examples == s.num_examples - ref_cloze && r.correct_sum == ref_sum && r.correct_mean == ref_mean &&
                       chars_refused && chars_set && r.correct_char == ref_char, fx_name(name),
                   "%d rows (B=%d T=%d): worst rel. loss diff %.3g; right %d / %d (sum), %d / %d (mean), %d / %d (per character), "
                   "alone %d, %d, %d; lengths refused %d, set %d", rows, shapes[h][0], shapes[h][1], worst, r.correct_sum, r.examples,
                   r.correct_mean, r.examples, r.correct_char, r.examples, ref_sum, ref_mean, ref_char, chars_refused, chars_set);
+            snprintf(name, sizeof(name), "mc_cloze_matches_each_completion_alone_%s_%s", sets[k].name, h == 0 ? "eval_shape" : "train_shape");
+            check(ref_cloze == 2 && greedy_made == 1 && ref_greedy >= 1 && r.cloze_examples == ref_cloze && r.cloze_greedy == ref_greedy &&
+                      fabs(r.cloze_loss - ref_cloze_loss) <= 1e-6 * ref_cloze_loss, fx_name(name),
+                  "%d cloze examples (alone %d), every token the argmax in %d (alone %d; made so %d), summed loss %.9g (alone %.9g)",
+                  r.cloze_examples, ref_cloze, r.cloze_greedy, ref_greedy, greedy_made, r.cloze_loss, ref_cloze_loss);
         }
         // what the two sets are for: more, shorter rows; contexts cut
         if (k == 0) { check(Bm == 6 * B && Tm == 64, fx_name("mc_batch_shape_short_rows"), "B=%d T=%d from B=%d T=%d", Bm, Tm, 2 * B, T); }

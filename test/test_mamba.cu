@@ -775,7 +775,8 @@ algorithm may change with the number of rows, and with it the fp32 sums' order b
 move by one bf16 step (2^-8 relative), a row's summed loss far less. Bound: 1e-2 relative in bf16 (each
 row's summed loss; a wrong mask or a cut context moves it by whole token losses, O(1)), 1e-5 in fp32.
 The counts must be the choices the batched rows' losses give (the least sum, the least mean, the least sum
-per character of test/mc_file.h's token table, the first of equal ones; test_mamba.c checks that rule against the alone losses on the CPU).
+per character of test/mc_file.h's token table, the first of equal ones; test_mamba.c checks that rule against the alone losses on the CPU); the cloze examples (one
+completion) against the rows alone.
 */
 static void test_mc_eval(const Fixture *f, const char *tag) {
 #ifdef ENABLE_FP32
@@ -792,22 +793,46 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
         int cut;
         MCEvalSet s;
         mc_test_set(&s, V, sets[k].max_ctx, sets[k].max_comp, 1234 + (uint64_t)k, B, T, &cut);
+        mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
+        int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
+        // the cloze example 3 gets the model's own greedy completion (the row alone's predictions), as in test_mamba.c
+        int greedy_made = 0;
+        for (int e = 3; e < s.num_examples; e += 8) {
+            MCExample x;
+            mc_example(&s, e, &x);
+            uint16_t *comp = (uint16_t *)x.completion[0];
+            int m = x.completion_len[0], ok = x.num_completions == 1;
+            for (int j = 0; ok && j < m; j++) {
+                int n = mc_test_alone_row(&x, 0, T, in, tg), p = n - m + j; // position p predicts completion token j
+                mamba_forward(&model, in, tg, 1, n);
+                ok = model.cpu_predictions[p] >= 0 && model.cpu_predictions[p] < V;
+                if (ok) { comp[j] = (uint16_t)model.cpu_predictions[p]; }
+            }
+            greedy_made += ok;
+        }
         MCTestTokens tokens; // the per-character choice's lengths (test/mc_file.h)
         mc_test_tokens(&tokens, V);
         if (!mc_set_chars(&s, tokens.table, tokens.len, (uint32_t)V)) { fatalf("mc_set_chars refused the test tokens"); }
-        mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
-        double ref[11 * 5];
-        int rows = 0;
-        int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
+        double ref[11 * 5], ref_cloze_loss = 0.0;
+        int rows = 0, ref_cloze = 0, ref_greedy = 0;
         for (int e = 0; e < s.num_examples; e++) {
             MCExample x;
             mc_example(&s, e, &x);
             for (int c = 0; c < x.num_completions; c++, rows++) {
-                int n = mc_test_alone_row(&x, c, T, in, tg);
+                int n = mc_test_alone_row(&x, c, T, in, tg), greedy = 1;
                 mamba_forward(&model, in, tg, 1, n);
                 double sum = 0.0;
-                for (int t = 0; t < n; t++) { sum += tg[t] >= 0 ? (double)model.cpu_losses[t] : 0.0; }
+                for (int t = 0; t < n; t++) {
+                    if (tg[t] < 0) { continue; }
+                    sum += (double)model.cpu_losses[t];
+                    greedy &= model.cpu_predictions[t] == tg[t];
+                }
                 ref[rows] = sum;
+                if (x.num_completions == 1) {
+                    ref_cloze++;
+                    ref_greedy += greedy;
+                    ref_cloze_loss += sum;
+                }
             }
         }
         free(in);
@@ -816,7 +841,7 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
         mc_batch_shape(&s, 2 * B, T, SCAN_CHUNK, 65535, &Bm, &Tm);
         int shapes[2][2] = {{Bm, Tm}, {B, T}};
         for (int h = 0; h < 2; h++) {
-            MCResult r = {0, 0, 0, 0, 0};
+            MCResult r = {0};
             double got[11 * 5];
             evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
             double worst = 0.0;
@@ -828,6 +853,10 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
             for (int e = 0; e < s.num_examples; e++) { // the choices the batched losses give
                 MCExample x;
                 mc_example(&s, e, &x);
+                if (x.num_completions == 1) {
+                    row++;
+                    continue;
+                }
                 int bs = 0, bm = 0;
                 for (int c = 1; c < x.num_completions; c++) {
                     if (got[row + c] < got[row + bs]) { bs = c; }
@@ -840,11 +869,20 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
             }
             char name[128];
             snprintf(name, sizeof(name), "%s_mc_eval_matches_each_completion_alone_%s_%s", tag, sets[k].name, h == 0 ? "eval_shape" : "train_shape");
-            check(worst <= tol && r.examples == s.num_examples && r.correct_sum == want_sum && r.correct_mean == want_mean &&
+            check(worst <= tol && r.examples == s.num_examples - ref_cloze && r.correct_sum == want_sum && r.correct_mean == want_mean &&
                       r.correct_char == want_char, name,
                   "%d rows (B=%d T=%d): worst rel. loss diff %.3g (bound %.0e); right %d / %d (sum), %d / %d (mean), %d / %d (per "
                   "character), from the losses %d, %d, %d", rows, shapes[h][0], shapes[h][1], worst, tol, r.correct_sum, r.examples,
                   r.correct_mean, r.examples, r.correct_char, r.examples, want_sum, want_mean, want_char);
+            // the cloze examples: their summed losses within the bound above; the greedy count exactly the rows alone's
+            // when the batched losses equal the alone ones bit for bit (the same products), else within one example
+            // (bf16 logits whose two largest are within a rounding of each other may swap with another product algorithm)
+            snprintf(name, sizeof(name), "%s_mc_cloze_matches_each_completion_alone_%s_%s", tag, sets[k].name, h == 0 ? "eval_shape" : "train_shape");
+            int greedy_diff = abs(r.cloze_greedy - ref_greedy);
+            check(ref_cloze == 2 && greedy_made == 1 && ref_greedy >= 1 && r.cloze_examples == ref_cloze &&
+                      (worst == 0.0 ? greedy_diff == 0 : greedy_diff <= 1) && fabs(r.cloze_loss - ref_cloze_loss) <= tol * ref_cloze_loss, name,
+                  "%d cloze examples (alone %d), every token the argmax in %d (alone %d; made so %d), summed loss %.9g (alone %.9g)",
+                  r.cloze_examples, ref_cloze, r.cloze_greedy, ref_greedy, greedy_made, r.cloze_loss, ref_cloze_loss);
         }
         if (k == 0) {
             char name[128];

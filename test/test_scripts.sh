@@ -272,16 +272,17 @@ if python3 -c "import matplotlib" 2>/dev/null; then
         done); then
         ok "plot_legend_names_runs_and_positions"
     else bad "plot_legend_names_runs_and_positions" "$legend"; fi
-    # -mc's lines (eval:, evs:, and evc: where logged) get a panel of their own, each choice in the legend; a log of
-    # nothing else is a log
+    # -mc's lines (eval:, evs:, and evc: where logged) get a panel of their own, each choice in the legend, a cloze
+    # file's (cla:) too; a log of nothing else is a log
     printf 's:0 eval:0.250000 evs:0.240000 evc:0.260000\ns:50 eval:0.310000 evs:0.290000 evc:0.330000\n' > "$TMP/mc.log"
+    printf 's:0 cla:0.010000 clp:2500.000000\ns:50 cla:0.120000 clp:310.500000\n' > "$TMP/cloze.log"
     { cat "$LOG"; cat "$TMP/mc.log"; } > "$TMP/mc_full.log"
     MATPLOTLIBRC="$TMP/mplrc" python3 scripts/plot_log.py "$TMP/mc.svg" "hs=$TMP/mc_full.log" > /dev/null 2>&1
-    MATPLOTLIBRC="$TMP/mplrc" python3 scripts/plot_log.py "$TMP/mc_only.svg" "$TMP/mc.log" > /dev/null 2>&1; rc=$?
+    MATPLOTLIBRC="$TMP/mplrc" python3 scripts/plot_log.py "$TMP/mc_only.svg" "$TMP/mc.log" "lb=$TMP/cloze.log" > /dev/null 2>&1; rc=$?
     legend=$(grep -o '>[^<>]*</text>' "$TMP/mc.svg" 2>/dev/null | sed 's/^>//; s/<\/text>$//' | tr '\n' '|')
     if (for want in "multiple-choice accuracy (-mc)" "hs (mean token loss)" "hs (summed loss)" "hs (loss per character)" "val token accuracy (all positions)"; do
            echo "|$legend" | grep -qF "|$want|" || exit 1
-        done) && [ "$rc" -eq 0 ] && grep -q "multiple-choice accuracy" "$TMP/mc_only.svg"; then ok "plot_mc_panel"
+        done) && [ "$rc" -eq 0 ] && grep -q "multiple-choice accuracy" "$TMP/mc_only.svg" && grep -qF "lb (cloze, greedy)" "$TMP/mc_only.svg"; then ok "plot_mc_panel"
     else bad "plot_mc_panel" "rc $rc: $legend"; fi
     # a PNG by its extension and by default (no extension); nothing but the image left in the directory
     mkdir -p "$TMP/plots"

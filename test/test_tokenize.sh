@@ -605,13 +605,16 @@ expect_error_cmd mc_no_examples "no example in the input" "$TOK" -t bytes -c "$T
 expect_error_cmd mc_with_prefix "-c writes an eval file: no -d, -o or -j" "$TOK" -t bytes -c "$TMP/x.bin" -o "$TMP/x" "$MCJ"
 expect_error_cmd mc_bytes_without_c "-t bytes is for -c only" "$TOK" -t bytes -o "$TMP/x" "$MCJ"
 
-# --- -c -m hellaswag|piqa|arc: tasks rendered as lm-evaluation-harness renders them, against dev/ref/lmeval_render.py
+# --- -c -m hellaswag|piqa|arc|lambada: tasks rendered as lm-evaluation-harness renders them, against dev/ref/lmeval_render.py
 # (plain Python from the tasks' published definitions): the context's and each continuation's bytes exactly
 # (-t bytes), and with the tokenizer the context's tokens and each continuation's as the whole text's tokens past
 # the context's (each text encoded by the shard mode as a document of its own). The hellaswag inputs take each of
 # preprocess's steps ([title], brackets within a line and across one, double spaces, white space that Python
 # strips, U+00A0 and U+3000 included) and capitalize()'s case mappings for every character up to U+017F; labels as
-# numbers and as strings of digits (Hugging Face's exports); arc's answer keys as letters and as digits.
+# numbers and as strings of digits (Hugging Face's exports); arc's answer keys as letters and as digits; lambada's
+# last word after double spaces, and an empty one; contexts that end in white space (hellaswag's " [title]" and
+# "[step]" at the end, lambada's two spaces before the last word), which moves to the front of every continuation
+# as lm-evaluation-harness's _encode_pair moves it (the note counts them), and an ending that begins with a space.
 if command -v python3 > /dev/null; then
     python3 - "$TMP/lm" <<'PY'
 import json, sys
@@ -623,7 +626,9 @@ tasks = {"hellaswag": [
      "ctx_b": "YOU should WATER it  [substeps] daily.", "endings": ["  [title] Water it.   Then [step] wait.  ", "[open\n] stays", "a]b[c]d[e\nf]g", "   "], "label": "0"},
     {"activity_label": "Caf\u00e9", "ctx_a": "\u00a0 leading nbsp\u3000", "ctx_b": allcp, "endings": ["\u2003x\u3000", "y"], "label": 1},
 ] + [{"activity_label": "L", "ctx_a": "a", "ctx_b": b, "endings": ["End  of  it.", "Other [x] one"], "label": 1}
-     for b in ["\u00dftra\u00dfe", "\u0149x", "\u0131i", "\u017fs", "\u00b5m", "\u00ffY", "\u0130STANBUL", "\u00e9COLE \u00c0\u00c9\u00ce", "1abc", ""]],
+     for b in ["\u00dftra\u00dfe", "\u0149x", "\u0131i", "\u017fs", "\u00b5m", "\u00ffY", "\u0130STANBUL", "\u00e9COLE \u00c0\u00c9\u00ce", "1abc", ""]] + [
+    {"activity_label": "Tags", "ctx_a": "Do it", "ctx_b": "now [title]", "endings": ["[step] first", "second"], "label": 0},
+    {"activity_label": "Steps", "ctx_a": "Wash [step]", "ctx_b": "", "endings": ["rinse", "dry"], "label": "1"}],
   "piqa": [
     {"goal": "How do I ready a guinea pig cage for it's new occupants?", "sol1": "Provide the guinea pig with a cage full of a few inches of bedding made of ripped paper strips.",
      "sol2": "Provide the guinea pig with a cage full of a few inches of bedding made of ripped jeans material.", "label": 0},
@@ -634,6 +639,10 @@ tasks = {"hellaswag": [
      "choices": {"text": ["Planetary density will decrease.", "Planetary years will become longer.", "Planetary days will become shorter.", "Planetary gravity will become stronger."],
                  "label": ["A", "B", "C", "D"]}, "answerKey": "C"},
     {"question": "Which of these is a na\u00efve [bracket] question?", "choices": {"text": ["one", "two", "three"], "label": ["1", "2", "3"]}, "answerKey": "3"},
+  ],
+  "lambada": [
+    {"text": "In my palm is a clear stone, and inside it is a small ivory statuette. A guardian angel.\n\n\"Figured if you're going to be out at night getting hit by cars, you might as well have some backup.\"\n\nI look at him, feeling stunned. Like this is some sort of sign. But as I stare at Harlin, his mouth curved in a confident grin, I don't care about signs"},
+    {"text": "two  spaces  before the caf\u00e9"}, {"text": "ends with a space "}, {"text": "two spaces before  last"},
   ]}
 for task, docs in tasks.items():
     with open("%s_%s.jsonl" % (sys.argv[1], task), "w") as f:
@@ -681,11 +690,15 @@ for i, r in enumerate(refs):
 assert pos == len(s)
 print("ok", len(refs))
 PY
-    for task in hellaswag piqa arc; do
+    for task in hellaswag piqa arc lambada; do
         in="$TMP/lm_$task.jsonl"; want="ok $(grep -c . "$in")"
-        if python3 dev/ref/lmeval_render.py $task "$in" > "$TMP/lm_ref_$task.jsonl" && "$TOK" -t bytes -c "$TMP/lm_bytes_$task.bin" -m $task "$in" > "$TMP/lm_bytes.out" &&
-           out=$(python3 "$TMP/lm_check.py" "$TMP/lm_bytes_$task.bin" "$TMP/lm_ref_$task.jsonl" bytes 2>&1) && [ "$out" = "$want" ] && ! grep -q '^note' "$TMP/lm_bytes.out"; then
-            ok "mc_${task}_rendering_bytes ($want examples)"
+        if python3 dev/ref/lmeval_render.py $task "$in" > "$TMP/lm_ref_$task.jsonl" &&
+           moved=$(python3 -c 'import json, sys; print(sum(json.loads(l)["continuations"][0] != " " + json.loads(l)["choices"][0] for l in open(sys.argv[1])))' "$TMP/lm_ref_$task.jsonl") &&
+           "$TOK" -t bytes -c "$TMP/lm_bytes_$task.bin" -m $task "$in" > "$TMP/lm_bytes.out" &&
+           out=$(python3 "$TMP/lm_check.py" "$TMP/lm_bytes_$task.bin" "$TMP/lm_ref_$task.jsonl" bytes 2>&1) && [ "$out" = "$want" ] &&
+           ! grep '^note' "$TMP/lm_bytes.out" | grep -vq "^note: in $moved examples the context ended in white space, moved to the front" &&
+           { [ "$moved" = 0 ] || grep -q "^note: in $moved examples the context ended in white space" "$TMP/lm_bytes.out"; }; then
+            ok "mc_${task}_rendering_bytes ($want examples; $moved with white space moved from the context)"
         else bad "mc_${task}_rendering_bytes" "$out $(cat "$TMP/lm_bytes.out" 2>/dev/null)"; fi
         rm -rf "$TMP/lm_docs"; mkdir -p "$TMP/lm_docs"
         if "$TOK" -t "$TJ" -c "$TMP/lm_bpe_$task.bin" -m $task "$in" > /dev/null && python3 "$TMP/lm_check.py" "$TMP/lm_docs" "$TMP/lm_ref_$task.jsonl" docs &&
@@ -696,7 +709,7 @@ PY
         else bad "mc_${task}_rendering_tokenizer" "$out"; fi
     done
 else
-    echo "SKIP mc_{hellaswag,piqa,arc}_rendering_{bytes,tokenizer}: no python3 (not counted as passed)"
+    echo "SKIP mc_{hellaswag,piqa,arc,lambada}_rendering_{bytes,tokenizer}: no python3 (not counted as passed)"
 fi
 # a ctx_b with characters past U+017F (whose case is not mapped here) is written, and said
 printf '%s\n' '{"activity_label": "a", "ctx_a": "b", "ctx_b": "\u01c6x \u0391\u0392", "endings": ["c", "d"], "label": 0}' \
@@ -711,18 +724,20 @@ for spec in 'piqa|no string field "sol2"|{"goal": "g", "sol1": "a", "label": 0}'
             'hellaswag|"label" must be an integer|{"activity_label": "a", "ctx_a": "b", "ctx_b": "c", "endings": ["d", "e"], "label": "x1"}' \
             'arc|answerKey "E" is none of the choices. labels|{"question": "q", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "E"}' \
             'arc|"choices": {"label"} must be an array of 2 strings|{"question": "q", "choices": {"text": ["a", "b"], "label": ["A"]}, "answerKey": "A"}' \
-            'arc|"choices": {"text" must be an array of 2 to 64 strings|{"question": "q", "choices": {"label": ["A"]}, "answerKey": "A"}'; do
+            'arc|"choices": {"text" must be an array of 2 to 64 strings|{"question": "q", "choices": {"label": ["A"]}, "answerKey": "A"}' \
+            'lambada|"text" has no space, so no last word|{"text": "oneword"}' 'lambada|context of 0 tokens|{"text": " word"}'; do
     IFS='|' read -r task want line <<< "$spec"
     name="mc_${task}_$(echo "$want" | tr -c 'a-zA-Z0-9' '_' | cut -c1-24)"
     case $task in # a good first line
         piqa) good='{"goal": "g", "sol1": "a", "sol2": "b", "label": 1}' ;;
         arc) good='{"question": "q", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "B"}' ;;
+        lambada) good='{"text": "a b"}' ;;
         *) good='{"activity_label": "a", "ctx_a": "b", "ctx_b": "c", "endings": ["d", "e"], "label": "1"}' ;;
     esac
     printf '%s\n%s\n' "$good" "$line" > "$TMP/$name.jsonl"
     expect_error_cmd "$name" "line 2: $want" "$TOK" -t bytes -c "$TMP/$name.bin" -m $task "$TMP/$name.jsonl"
 done
-expect_error_cmd mc_bad_rendering "-m lmeval: the rendering is llmc, hellaswag, piqa or arc" "$TOK" -t bytes -c "$TMP/x.bin" -m lmeval "$MCJ"
+expect_error_cmd mc_bad_rendering "-m lmeval: the rendering is llmc, hellaswag, piqa, arc or lambada" "$TOK" -t bytes -c "$TMP/x.bin" -m lmeval "$MCJ"
 expect_error_cmd mc_rendering_without_c "-m piqa renders multiple-choice examples: it goes with -c" "$TOK" -t "$TJ" -o "$TMP/x" -m piqa "$MCJ"
 for f in "-v 0.2" "-s 1000" "-p 4096" "-e 0" "-n 2"; do
     expect_error_cmd "mc_with_shard_flag_${f%% *}" "-c writes an eval file: -v, -s, -p, -e and -n are for shards" "$TOK" -t bytes $f -c "$TMP/x.bin" "$MCJ"

@@ -227,7 +227,7 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
             "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
-            "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc] file.jsonl...   (a multiple-choice\n"
+            "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc|lambada] file.jsonl...   (a multiple-choice\n"
             "          eval file for -mc; -m: {ctx, endings, label} as llm.c's hellaswag.py renders HellaSwag (llmc, the\n"
             "          default), or a task as lm-evaluation-harness renders it)\n",
             argv0, argv0, argv0);
@@ -247,8 +247,8 @@ static void decode_shards(const BpeTokenizer *t, const char *pattern) {
     free(ids);
 }
 
-enum { MC_LLMC, MC_HELLASWAG, MC_PIQA, MC_ARC }; // -m
-static const char *const MC_RENDERINGS[] = {"llmc", "hellaswag", "piqa", "arc"};
+enum { MC_LLMC, MC_HELLASWAG, MC_PIQA, MC_ARC, MC_LAMBADA, MC_NUM_RENDERINGS }; // -m
+static const char *const MC_RENDERINGS[] = {"llmc", "hellaswag", "piqa", "arc", "lambada"};
 
 typedef struct {
     const char *tokenizer, *prefix, *decode; // -t, -o, -d
@@ -279,8 +279,8 @@ static void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-j") == 0) { o->json_field = v; }
         else if (strcmp(f, "-m") == 0) {
             o->rendering = -1;
-            for (int k = 0; k < 4; k++) { o->rendering = strcmp(v, MC_RENDERINGS[k]) == 0 ? k : o->rendering; }
-            if (o->rendering < 0) { fatalf("-m %s: the rendering is llmc, hellaswag, piqa or arc", v); }
+            for (int k = 0; k < MC_NUM_RENDERINGS; k++) { o->rendering = strcmp(v, MC_RENDERINGS[k]) == 0 ? k : o->rendering; }
+            if (o->rendering < 0) { fatalf("-m %s: the rendering is llmc, hellaswag, piqa, arc or lambada", v); }
             render = v;
         } else if (strcmp(f, "-v") == 0) {
             o->shard_flags = 1;
@@ -511,7 +511,8 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
 -c out.bin: multiple-choice examples (JSON Lines, one example per line, other fields ignored) as an eval file
 for the trainers' -mc (llmc/mc_eval.h, doc/formats.md). By default (-m llmc) HellaSwag's {"ctx": ..., "endings":
 [...], "label": k}: the context encoded as it is and each ending with a space in front, as llm.c's
-dev/data/hellaswag.py renders it; -m hellaswag | piqa | arc render a task as lm-evaluation-harness does (below).
+dev/data/hellaswag.py renders it; -m hellaswag | piqa | arc | lambada render a task as lm-evaluation-harness does
+(below).
 -t bytes takes each UTF-8 byte as a token (byte-level models). The file is built in memory and written
 atomically, so a bad line leaves no file behind.
 */
@@ -533,7 +534,7 @@ static int encode_text(const BpeTokenizer *t, const char *text, int **ids, int *
 }
 
 /*
--m hellaswag | piqa | arc: the task as lm-evaluation-harness renders it (its published task definitions), for
+-m hellaswag | piqa | arc | lambada: the task as lm-evaluation-harness renders it (its published task definitions), for
 figures comparable with its acc and acc_norm (the trainers' summed and per-character choices):
   hellaswag  context preprocess(activity_label + ": " + ctx_a + " " + ctx_b.capitalize()), choices
              preprocess(ending) for each of "endings", "label" the right one. preprocess strips white space at
@@ -546,6 +547,9 @@ figures comparable with its acc and acc_norm (the trainers' summed and per-chara
   arc        context "Question: " + question + "\nAnswer:", choices the strings of choices.text, the right one
              at the index of answerKey in choices.label (ARC-Easy and ARC-Challenge alike; Hugging Face's
              allenai/ai2_arc layout).
+  lambada    (lambada_openai) a cloze of one completion: context the words of "text" but the last
+             (text.split(' ')[:-1] joined by spaces), the completion the last word after a space; -mc scores
+             whether every token of it is the likeliest (lm-evaluation-harness's acc) and its perplexity.
 A label may be a number or a string of digits (Hugging Face's exports of hellaswag write strings). A choice is
 scored after a space, and its tokens are those of the whole text (context, space, choice) past the context's own
 tokens (lm-evaluation-harness's _encode_pair); with a byte-level BPE that is the space and the choice's own
@@ -587,11 +591,6 @@ static unsigned utf8_at(const unsigned char *p, const unsigned char *end, int *l
     }
     *len = n;
     return cp;
-}
-
-static int py_isspace(unsigned c) { // Python's str.isspace
-    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
 // Python's lower() (first = 0) or title() (first = 1) of one code point up to U+017F, appended; returns 0 for a
@@ -640,14 +639,14 @@ static int py_capitalize(Str *b, const char *text) {
 static void hellaswag_preprocess(Str *b, const char *text) {
     const unsigned char *p = (const unsigned char *)text, *end = p + strlen(text);
     for (int len; p < end; p += len) { // strip: white space at both ends
-        if (!py_isspace(utf8_at(p, end, &len))) { break; }
+        if (!mc_isspace(utf8_at(p, end, &len))) { break; }
     }
     const unsigned char *last = p; // just past the last character that is not white space
     for (const unsigned char *q = p; q < end;) {
         int len;
         unsigned c = utf8_at(q, end, &len);
         q += len;
-        if (!py_isspace(c)) { last = q; }
+        if (!mc_isspace(c)) { last = q; }
     }
     Str a = {NULL, 0, 0}, c = {NULL, 0, 0};
     str_put(&a, "", 0);
@@ -740,6 +739,14 @@ static int render_mc(const cJSON *obj, int mode, McTexts *t, const char *path, s
             free(t->choice[c]);
             t->choice[c] = clean.s;
         }
+    } else if (mode == MC_LAMBADA) { // a cloze: the passage's words but the last, then the last (after the space)
+        const char *text = json_string(obj, "text", path, line_no), *space = strrchr(text, ' ');
+        if (space == NULL) { fatalf("'%s' line %zu: \"text\" has no space, so no last word after a context", path, line_no); }
+        str_put(&t->context, text, (size_t)(space - text));
+        t->choice[0] = strdup(space + 1);
+        if (t->choice[0] == NULL) { fatalf("out of memory"); }
+        t->num_choices = 1;
+        t->label = 0;
     } else { // piqa, arc: a question and its answer
         const char *q = json_string(obj, mode == MC_PIQA ? "goal" : "question", path, line_no);
         str_put(&t->context, "Question: ", 10);
@@ -780,7 +787,7 @@ static void mc_texts_free(McTexts *t) {
 static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     size_t cap = 1 << 20, n = 0;
     uint16_t *stream = (uint16_t *)mallocCheck(cap * sizeof(uint16_t));
-    int *ids = NULL, ids_cap = 0, examples = 0, longest = 0, uncased = 0;
+    int *ids = NULL, ids_cap = 0, examples = 0, longest = 0, uncased = 0, moved = 0;
     for (int f = 0; f < o->num_files; f++) {
         const char *path = o->files[f];
         FILE *fp = fopenCheck(path, "rb");
@@ -808,12 +815,24 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
                 McTexts x;
                 uncased += render_mc(obj, o->rendering, &x, path, line_no);
                 int whole = o->rendering != MC_LLMC; // a choice's tokens: the whole text's past the context's (lm-evaluation-harness)
+                size_t ctx_kept = x.context.n; // lm-evaluation-harness encodes the context without its white space at the end,
+                if (whole) {                   // which goes to the front of every continuation (the whole text is unchanged)
+                    const unsigned char *cs = (const unsigned char *)x.context.s;
+                    ctx_kept = 0;
+                    for (size_t q = 0; q < x.context.n;) {
+                        int len;
+                        unsigned cp = utf8_at(cs + q, cs + x.context.n, &len);
+                        q += (size_t)len;
+                        if (!mc_isspace(cp)) { ctx_kept = q; }
+                    }
+                    moved += ctx_kept < x.context.n;
+                }
                 size_t first = n;
                 uint16_t head[6] = {MC_START, 0, (uint16_t)examples, (uint16_t)x.label, (uint16_t)x.num_choices, 0};
                 int ctx_tokens = 0;
                 for (int c = -1; c < x.num_choices; c++) { // the context, then each choice after a space
                     Str piece = {NULL, 0, 0}; // the context; the whole text; or (llmc) the choice alone
-                    if (c < 0 || whole) { str_put(&piece, x.context.s, x.context.n); }
+                    if (c < 0 || whole) { str_put(&piece, x.context.s, c < 0 ? ctx_kept : x.context.n); }
                     if (c >= 0) {
                         str_put(&piece, " ", 1);
                         str_put(&piece, x.choice[c], strlen(x.choice[c]));
@@ -867,6 +886,10 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     if (uncased > 0) {
         printf("note: in %d examples ctx_b has characters past U+017F, kept as they are: Python's capitalize() may change "
                "the case of some\n", uncased);
+    }
+    if (moved > 0) {
+        printf("note: in %d examples the context ended in white space, moved to the front of each ending as "
+               "lm-evaluation-harness does\n", moved);
     }
     free(stream);
     free(ids);

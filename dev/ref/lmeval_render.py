@@ -2,18 +2,22 @@
 """
 Multiple-choice tasks as lm-evaluation-harness renders them, written here in plain Python from the tasks'
 published definitions (hellaswag's utils.py; the piqa and arc task files), independently of dev/data/tokenize.c:
-the reference that test/test_tokenize.sh holds `dev/data/tokenize -c ... -m hellaswag|piqa|arc` to.
+the reference that test/test_tokenize.sh holds `dev/data/tokenize -c ... -m hellaswag|piqa|arc|lambada` to.
 
-    python3 dev/ref/lmeval_render.py hellaswag|piqa|arc input.jsonl > rendered.jsonl
+    python3 dev/ref/lmeval_render.py hellaswag|piqa|arc|lambada input.jsonl > rendered.jsonl
 
 For each input line one output line {"context": ..., "choices": [...], "continuations": [" " + choice, ...],
 "label": k}; the model scores each continuation after the context, and lm-evaluation-harness's acc_norm
-divides its log-likelihood by len(choice), the choice without the space.
+divides its log-likelihood by len(choice), the choice without the space. As lm-evaluation-harness's
+_encode_pair does, white space at the end of the rendered context is moved to the front of every
+continuation (hellaswag's preprocess can leave a space there: a context ending in " [title]" or "[step]").
   hellaswag  {"activity_label", "ctx_a", "ctx_b", "endings", "label"}: context preprocess(activity_label + ": " +
              ctx_a + " " + ctx_b.capitalize()), choices preprocess(ending)
   piqa       {"goal", "sol1", "sol2", "label"}: context "Question: " + goal + "\\nAnswer:", choices sol1, sol2
   arc        {"question", "choices": {"text", "label"}, "answerKey"}: context "Question: " + question +
              "\\nAnswer:", choices choices.text, label choices.label.index(answerKey)
+  lambada    {"text"} (lambada_openai): context " ".join(text.split(" ")[:-1]), the one choice text.split(" ")[-1]
+             (a cloze: the trainers score whether every token of it is the likeliest, and a perplexity)
 Standard library only.
 """
 import json
@@ -38,13 +42,21 @@ def render(task, doc):
         context = "Question: " + doc["goal"] + "\nAnswer:"
         choices = [doc["sol1"], doc["sol2"]]
         label = int(doc["label"])
+    elif task == "lambada":
+        words = doc["text"].split(" ")
+        context = " ".join(words[:-1])
+        choices = [words[-1]]
+        label = 0
     elif task == "arc":
         context = "Question: " + doc["question"] + "\nAnswer:"
         choices = doc["choices"]["text"]
         label = doc["choices"]["label"].index(doc["answerKey"])
     else:
-        sys.exit("unknown task %r (hellaswag, piqa or arc)" % task)
-    return {"context": context, "choices": choices, "continuations": [" " + c for c in choices], "label": label}
+        sys.exit("unknown task %r (hellaswag, piqa, arc or lambada)" % task)
+    # lm-evaluation-harness's _encode_pair: white space at the context's end moves to the front of each continuation
+    moved = context[len(context.rstrip()):]
+    context = context[:len(context) - len(moved)]
+    return {"context": context, "choices": choices, "continuations": [moved + " " + c for c in choices], "label": label}
 
 
 def main():

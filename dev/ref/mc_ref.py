@@ -10,13 +10,17 @@ Each completion is scored alone: the context's last min(len, T + 1 - len(complet
 completion, fed as one sequence of at most T tokens (the last token is no input), the cross-entropy summed
 over the positions that predict a completion token. The choice is the least summed loss, the least
 mean loss per completion token and, for a byte-level model (vocabulary 256) or a model directory with a
-tokenizer.json, the least summed loss per character of the completion's decoded text without its leading
-space (lm-evaluation-harness's acc_norm: log-likelihood / len(choice)); the first of equal ones each time.
-Prints one line, as the trainers do:
+tokenizer.json, the least summed loss per character of the completion's decoded text without the white space
+in front that all the example's completions share (lm-evaluation-harness's acc_norm: log-likelihood /
+len(choice)); the first of equal ones each time.
+An example of one completion is a cloze (LAMBADA): right when every completion token is the argmax, and
+its summed loss goes into the perplexity exp(mean summed loss). Prints, as the trainers do:
     mc accuracy <mean-loss choice> (mean token loss), <summed-loss choice> (summed loss)[, <per-character
     choice> (loss per character)] | <n> examples
+    cloze accuracy <greedy> (every token the likeliest), perplexity <ppl> | <n> examples
 Runs on the CPU in float32 (transformers' sequential path).
 """
+import math
 import struct
 import sys
 
@@ -64,30 +68,44 @@ def main():
             from tokenizers import Tokenizer
             tok = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
             decode = lambda ids: tok.decode(ids, skip_special_tokens=False)
-    right_sum = right_mean = right_char = 0
+    right_sum = right_mean = right_char = n = 0
+    cloze = greedy = 0
+    cloze_loss = 0.0
     with torch.no_grad():
         for label, ctx, comps in examples:
-            sums, means = [], []
+            sums, means, greedys = [], [], []
             for comp in comps:
                 keep = min(len(ctx), T + 1 - len(comp))
                 row = ctx[len(ctx) - keep:] + comp
                 inputs = torch.tensor([row[:-1]])
-                logits = model(input_ids=inputs).logits[0].double()
+                logits = model(input_ids=inputs, use_cache=False).logits[0].double()
                 losses = F.cross_entropy(logits, torch.tensor(row[1:]), reduction="none")
                 total = losses[keep - 1:].sum().item()  # position p predicts row[p + 1]: completion from p = keep - 1
                 sums.append(total)
                 means.append(total / len(comp))
+                # every completion token the argmax (torch.argmax: the first of equal maxima)
+                greedys.append(bool((logits[keep - 1:].argmax(dim=-1) == torch.tensor(comp)).all()))
+            if len(comps) == 1:  # a cloze (LAMBADA): greedy accuracy and perplexity, lm-evaluation-harness's
+                cloze += 1
+                greedy += greedys[0]
+                cloze_loss += sums[0]
+                continue
+            n += 1
             right_sum += min(range(len(sums)), key=lambda i: (sums[i], i)) == label
             right_mean += min(range(len(means)), key=lambda i: (means[i], i)) == label
             if decode is not None:
                 texts = [decode(comp) for comp in comps]
-                chars = [len(t[1:] if t.startswith(" ") else t) for t in texts]
+                # less the white space in front that every completion has (the delimiter, and what a writer moved
+                # there from the context's end, as lm-evaluation-harness does): len(choice) counts neither
+                shared = min(len(t) - len(t.lstrip()) for t in texts)
+                chars = [len(t) - shared for t in texts]
                 per_char = [sums[i] / chars[i] if chars[i] > 0 else float("inf") for i in range(len(sums))]
                 right_char += min(range(len(per_char)), key=lambda i: (per_char[i], i)) == label
-    n = len(examples)
-    by_char = ", %.6f (loss per character)" % (right_char / n) if decode is not None else ""
-    print("mc accuracy %.6f (mean token loss), %.6f (summed loss)%s | %d examples" % (right_mean / n, right_sum / n, by_char, n))
-
+    if n > 0:
+        by_char = ", %.6f (loss per character)" % (right_char / n) if decode is not None else ""
+        print("mc accuracy %.6f (mean token loss), %.6f (summed loss)%s | %d examples" % (right_mean / n, right_sum / n, by_char, n))
+    if cloze > 0:
+        print("cloze accuracy %.6f (every token the likeliest), perplexity %.6f | %d examples" % (greedy / cloze, math.exp(cloze_loss / cloze), cloze))
 
 if __name__ == "__main__":
     main()

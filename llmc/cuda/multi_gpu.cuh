@@ -291,6 +291,19 @@ int multi_gpu_sum_int(const MultiGpuConfig *c, int v, cudaStream_t stream) {
     return v;
 }
 
+// sum of a host double over all ranks (a summed loss that a float would round)
+double multi_gpu_sum_double(const MultiGpuConfig *c, double v, cudaStream_t stream) {
+    if (c->num_processes == 1) { return v; }
+    double *d;
+    cudaCheck(cudaMalloc((void **)&d, sizeof(double)));
+    cudaCheck(cudaMemcpyAsync(d, &v, sizeof(double), cudaMemcpyHostToDevice, stream));
+    nccl_enqueued(c, ncclAllReduce(d, d, 1, ncclFloat64, ncclSum, c->comm, stream), "a sum all-reduce");
+    multi_gpu_wait_within(c, stream, "a sum all-reduce", c->timeout_s);
+    cudaCheck(cudaMemcpy(&v, d, sizeof(double), cudaMemcpyDeviceToHost));
+    cudaCheck(cudaFree(d));
+    return v;
+}
+
 // 1 when v is the same on every rank
 int multi_gpu_all_equal(const MultiGpuConfig *c, int v, cudaStream_t stream) {
     int lo = v, hi = v;

@@ -33,9 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_ASSERT((long)Bm * ((Tm + chunk - 1) / chunk) <= (long)B * ((T + chunk - 1) / chunk));
         int *in = (int *)malloc((size_t)Bm * Tm * sizeof(int)), *tg = (int *)malloc((size_t)Bm * Tm * sizeof(int));
         double *loss = (double *)malloc((size_t)Bm * sizeof(double));
-        int *count = (int *)malloc((size_t)Bm * sizeof(int));
+        int *count = (int *)malloc((size_t)Bm * sizeof(int)), *greedy = (int *)malloc((size_t)Bm * sizeof(int));
         // the per-character lengths with 256 one-byte tokens: made exactly when every completion token is below 256,
-        // each at most the completion's bytes (less a leading space), counted without continuation bytes
+        // each the completion's code points less the white space in front that all the example's completions share
         static char bytes[256][2];
         static const char *table[256];
         static uint8_t lens[256];
@@ -52,15 +52,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (int e = 0; small && e < s.num_examples; e++) {
             MCExample x;
             mc_example(&s, e, &x);
+            // each completion's code points (a byte that is not 10xxxxxx starts one, its value those bits and the
+            // continuation bytes' low six), less the white space in front that every completion has
+            int n[MC_MAX_COMPLETIONS], shared = 1 << 30;
             for (int c = 0; c < x.num_completions; c++) {
-                int want = 0;
-                for (int k = 0; k < x.completion_len[c]; k++) {
-                    want += !(k == 0 && x.completion[c][0] == ' ') && (x.completion[c][k] & 0xC0) != 0x80;
+                const uint16_t *b = x.completion[c];
+                int len = x.completion_len[c], lead = 0, k = 0;
+                n[c] = 0;
+                for (k = 0; k < len; k++) { n[c] += (b[k] & 0xC0) != 0x80; }
+                for (k = 0; k < len && (b[k] & 0xC0) == 0x80;) { k++; } // stray continuation bytes: no code point
+                while (k < len) {
+                    int end = k + 1;
+                    while (end < len && (b[end] & 0xC0) == 0x80) { end++; }
+                    uint32_t cp = b[k] < 0x80 ? b[k] : b[k] & (b[k] < 0xE0 ? 0x1F : b[k] < 0xF0 ? 0x0F : 0x07);
+                    for (int q = k + 1; q < end; q++) { cp = cp << 6 | (b[q] & 0x3F); }
+                    if (!mc_isspace(cp)) { break; }
+                    lead++;
+                    k = end;
                 }
-                FUZZ_ASSERT(s.row_chars[s.first_row[e] + c] == want);
+                shared = lead < shared ? lead : shared;
             }
+            for (int c = 0; c < x.num_completions; c++) { FUZZ_ASSERT(s.row_chars[s.first_row[e] + c] == n[c] - shared); }
         }
-        MCResult r = {0, 0, 0, 0, 0};
+        MCResult r = {0};
         for (int e = 0; e < s.num_examples;) {
             int n = mc_pack(&s, e, s.num_examples, Bm, Tm, in, tg);
             FUZZ_ASSERT(n >= 1 && e + n <= s.num_examples);
@@ -68,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (int k = e; k < e + n; k++) {
                 MCExample x;
                 mc_example(&s, k, &x);
-                FUZZ_ASSERT(x.label < x.num_completions && x.num_completions >= 2);
+                FUZZ_ASSERT(x.label < x.num_completions && x.num_completions >= 1);
                 for (int c = 0; c < x.num_completions; c++, row++) {
                     // the row as the format defines it: the context's last tokens that leave room for the
                     // completion in Tm + 1, then the completion; inputs its tokens but the last, targets the next
@@ -86,18 +100,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     FUZZ_ASSERT(got == m);
                     loss[row] = (double)(row % 7);
                     count[row] = got;
+                    greedy[row] = row % 3 == 0;
                 }
             }
             FUZZ_ASSERT(row <= Bm);
-            FUZZ_ASSERT(mc_score(&s, e, n, loss, count, &r) == row);
+            FUZZ_ASSERT(mc_score(&s, e, n, loss, count, greedy, &r) == row);
             e += n;
         }
-        FUZZ_ASSERT(r.examples == s.num_examples && r.correct_sum <= r.examples && r.correct_mean <= r.examples);
+        FUZZ_ASSERT(r.examples + r.cloze_examples == s.num_examples && r.correct_sum <= r.examples && r.correct_mean <= r.examples);
+        FUZZ_ASSERT(r.cloze_greedy <= r.cloze_examples && r.cloze_loss >= 0.0);
         FUZZ_ASSERT(r.correct_char <= (small ? r.examples : 0));
         free(in);
         free(tg);
         free(loss);
         free(count);
+        free(greedy);
         mc_free(&s);
         fuzz_end(0);
     } else {
