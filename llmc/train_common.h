@@ -765,9 +765,11 @@ static inline void report_mc(const char *path, const MCResult *r, int per_char, 
 }
 
 // -mc's per-character choice (lm-evaluation-harness's acc_norm) decodes every completion with the run's tokenizer
-// (bytes for a byte-level model); returns whether it can. Said once, at start-up, when it cannot.
+// (bytes for a byte-level model); returns whether it can. Said once, at start-up, when it cannot and the file has
+// choices to make.
 static inline int mc_chars_from_tokenizer(MCEvalSet *mc, const Tokenizer *t, const char *path) {
     if (t->init_ok && mc_set_chars(mc, (const char *const *)t->token_table, t->token_len, t->vocab_size)) { return 1; }
+    if (mc->total_rows == mc->num_examples) { return 0; } // clozes alone (one completion each): no choice to make
     printf("note: -mc %s: %s, so no choice by loss per character (lm-evaluation-harness's acc_norm); the per-token and "
            "summed choices are made\n", path, t->init_ok ? "a completion has a token past the tokenizer's vocabulary"
                                                            : "no tokenizer to decode the completions with");
