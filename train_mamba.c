@@ -1168,12 +1168,13 @@ void sample_on_host(const RecurrentState *st, int V, int Vp, float temperature, 
 
 /*
 -mc: the multiple-choice choices over examples [first, end) in batches of B rows of T (mc_pack), added to
-*r; with row_losses, each completion's summed loss too, in the file's order (what the tests compare).
+*r; with row_losses and row_greedys, each completion's summed loss and whether its every scored token was the
+argmax too, in the file's order (what the tests compare).
 Returns 0 when a stop signal (training's SIGTERM, Slurm's before its time limit) cut it short: the run then
 stops after one batch more, not after the whole file.
 */
 static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int B, int T, MCResult *r,
-                              double *row_losses) {
+                              double *row_losses, int *row_greedys) {
     int *inputs = (int *)mallocCheck((size_t)B * T * sizeof(int)), *targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
     double *row_loss = (double *)mallocCheck((size_t)B * sizeof(double));
     int *row_count = (int *)mallocCheck((size_t)B * sizeof(int)), *row_greedy = (int *)mallocCheck((size_t)B * sizeof(int));
@@ -1184,6 +1185,7 @@ static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int e
         MC_ROW_SUMS(row_loss, row_count, row_greedy, model->acts.losses, model->predictions, targets, B, T);
         int rows = mc_score(mc, e, n, row_loss, row_count, row_greedy, r);
         if (row_losses != NULL) { memcpy(row_losses, row_loss, (size_t)rows * sizeof(double)); row_losses += rows; }
+        if (row_greedys != NULL) { memcpy(row_greedys, row_greedy, (size_t)rows * sizeof(int)); row_greedys += rows; }
         e += n;
     }
     free(inputs);
@@ -1255,7 +1257,7 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     mc_batch_shape(mc, o->B, o->T, model->scan_chunk, 1L << 30, &B, &T);
     MCResult r = {0};
     double t0 = now_seconds();
-    if (!evaluate_mc_range(model, mc, 0, mc->num_examples, B, T, &r, NULL)) {
+    if (!evaluate_mc_range(model, mc, 0, mc->num_examples, B, T, &r, NULL, NULL)) {
         printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples + r.cloze_examples, mc->num_examples);
         return;
     }

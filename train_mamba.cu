@@ -907,12 +907,13 @@ void device_init(int device_idx) {
 
 /*
 -mc: the multiple-choice choices over examples [first, end) in batches of B rows of T (mc_pack), added to
-*r; with row_losses, each completion's summed loss too, in the file's order (what the tests compare).
+*r; with row_losses and row_greedys, each completion's summed loss and whether its every scored token was the
+argmax too, in the file's order (what the tests compare).
 Returns 0 when a stop signal (training's SIGTERM, Slurm's before its time limit) cut it short: the run then
 stops after one batch more, not after the whole file.
 */
 static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int B, int T, MCResult *r,
-                              double *row_losses) {
+                              double *row_losses, int *row_greedys) {
     int *inputs = (int *)mallocCheck((size_t)B * T * sizeof(int)), *targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
     double *row_loss = (double *)mallocCheck((size_t)B * sizeof(double));
     int *row_count = (int *)mallocCheck((size_t)B * sizeof(int)), *row_greedy = (int *)mallocCheck((size_t)B * sizeof(int));
@@ -923,6 +924,7 @@ static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int e
         MC_ROW_SUMS(row_loss, row_count, row_greedy, model->cpu_losses, model->cpu_predictions, targets, B, T);
         int rows = mc_score(mc, e, n, row_loss, row_count, row_greedy, r);
         if (row_losses != NULL) { memcpy(row_losses, row_loss, (size_t)rows * sizeof(double)); row_losses += rows; }
+        if (row_greedys != NULL) { memcpy(row_greedys, row_greedy, (size_t)rows * sizeof(int)); row_greedys += rows; }
         e += n;
     }
     free(inputs);
@@ -1029,7 +1031,7 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     MCResult r = {0};
     double t0 = now_seconds();
     int cut = !evaluate_mc_range(model, mc, (int)((long)mc->num_examples * rank / world),
-                                 (int)((long)mc->num_examples * (rank + 1) / world), B, T, &r, NULL);
+                                 (int)((long)mc->num_examples * (rank + 1) / world), B, T, &r, NULL, NULL);
     // every rank makes the same 9 reductions, whether or not a signal cut its share short
     cut = multi_gpu_sum_int(&multi_gpu_config, cut, main_stream);
     r.examples = multi_gpu_sum_int(&multi_gpu_config, r.examples, main_stream);

@@ -18,6 +18,9 @@ marker), the example's size in bytes (this whole stream), its index, the label (
 completion), the number of completions, the context's length and tokens, then each completion's
 length and tokens. `dev/data/tokenize -t tokenizer.json -c out.bin hellaswag_val.jsonl` writes HellaSwag's
 JSON Lines in it (`-t bytes` for byte-level models); so does llm.c's dev/data/hellaswag.py (GPT-2 tokens).
+Version 2 (ours; tokenize -m winogrande) adds after each completion's length the number of its first tokens
+that are context, not scored: WinoGrande's choices are contexts (the sentence up to the blank, with each
+option in it) followed by one continuation, which alone is scored.
 
 Every completion of an example becomes one row of the batch: the context and the completion, with
 targets (the next token) only where a completion token is predicted, -1 elsewhere, and padding
@@ -37,12 +40,14 @@ rows or a completion longer than -t.
 #include "utils.h"
 
 #define MC_MAGIC 20240522
-#define MC_VERSION 1
+#define MC_VERSION 1      // llm.c's
+#define MC_VERSION_SKIP 2 // each completion also says how many of its first tokens are context (WinoGrande's)
 #define MC_START 65535
 #define MC_MAX_COMPLETIONS 64
 
 typedef struct {
     int num_examples;
+    int version;      // MC_VERSION or MC_VERSION_SKIP
     uint16_t *stream; // every example's uint16 stream, one after another
     size_t *start;    // [num_examples] where each example's stream starts (its start marker)
     int longest_row;  // inputs of the longest row (context cut to fit -t, completion; the last token is no input)
@@ -57,6 +62,7 @@ typedef struct {
     const uint16_t *ctx;
     const uint16_t *completion[MC_MAX_COMPLETIONS];
     int completion_len[MC_MAX_COMPLETIONS];
+    int completion_skip[MC_MAX_COMPLETIONS]; // its first tokens that are context, not scored (0 but in version 2)
 } MCExample;
 
 typedef struct {
@@ -75,10 +81,12 @@ static inline void mc_example(const MCEvalSet *s, int i, MCExample *x) {
     x->ctx_len = p[5];
     x->ctx = p + 6;
     p += 6 + x->ctx_len;
+    int fields = s->version == MC_VERSION_SKIP ? 2 : 1; // len (and skip) before the tokens
     for (int c = 0; c < x->num_completions; c++) {
         x->completion_len[c] = p[0];
-        x->completion[c] = p + 1;
-        p += 1 + p[0];
+        x->completion_skip[c] = fields == 2 ? p[1] : 0;
+        x->completion[c] = p + fields;
+        p += fields + p[0];
     }
 }
 
@@ -91,16 +99,19 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
     if (bytes < (long)sizeof(header)) { fatalf("%s: %ld bytes, shorter than the eval file header (1024)", path, bytes); }
     freadCheck(header, sizeof(int), 256, f);
     if (header[0] != MC_MAGIC) { fatalf("%s: bad magic %d (an eval file has %d; a token shard has 20240520)", path, header[0], MC_MAGIC); }
-    if (header[1] != MC_VERSION) { fatalf("%s: eval file version %d, expected %d", path, header[1], MC_VERSION); }
+    if (header[1] != MC_VERSION && header[1] != MC_VERSION_SKIP) {
+        fatalf("%s: eval file version %d, expected %d or %d", path, header[1], MC_VERSION, MC_VERSION_SKIP);
+    }
     if (header[2] <= 0) { fatalf("%s: %d examples in the header", path, header[2]); }
     if (header[3] <= 0 || header[3] > 65535) { fatalf("%s: longest example of %d bytes in the header", path, header[3]); }
     long payload = bytes - (long)sizeof(header);
     if (payload % 2 != 0) { fatalf("%s: %ld bytes after the header, not a whole number of uint16", path, payload); }
     size_t n = (size_t)payload / 2;
-    if ((size_t)header[2] > n / 11) { // the least example: 6 fields, 1 context token, 2 completions of 1 token
-        fatalf("%s: %d examples in the header, but its %ld bytes hold at most %zu", path, header[2], payload, n / 11);
+    if ((size_t)header[2] > n / 9) { // the least example: 6 fields, 1 context token, 1 completion of 1 token
+        fatalf("%s: %d examples in the header, but its %ld bytes hold at most %zu", path, header[2], payload, n / 9);
     }
     s->num_examples = header[2];
+    s->version = header[1];
     s->stream = (uint16_t *)mallocCheck(n * sizeof(uint16_t) + 1);
     s->start = (size_t *)mallocCheck((size_t)s->num_examples * sizeof(size_t));
     s->first_row = (long *)mallocCheck((size_t)s->num_examples * sizeof(long));
@@ -123,14 +134,24 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
         if (nc < 1 || nc > MC_MAX_COMPLETIONS) { fatalf("%s: example %d: %d completions (1 to %d)", path, i, nc, MC_MAX_COMPLETIONS); }
         if (label >= nc) { fatalf("%s: example %d: label %d, but %d completions", path, i, label, nc); }
         if (nc > B) { fatalf("%s: example %d has %d completions, more than the %d rows of a batch: use -b %d or more", path, i, nc, B, nc); }
-        if (ctx_len < 1) { fatalf("%s: example %d: empty context (its first completion token would have nothing to follow)", path, i); }
         size_t q = 6; // within the example
+        int least_skip = 1 << 30;
         for (int c = -1; c < nc; c++) { // the context, then each completion
             size_t count = (size_t)ctx_len;
             if (c >= 0) {
                 if (q >= len) { fatalf("%s: example %d: its size field (%d bytes) ends before completion %d", path, i, p[1], c); }
                 count = p[q++];
                 if (count < 1) { fatalf("%s: example %d: completion %d is empty", path, i, c); }
+                if (s->version == MC_VERSION_SKIP) {
+                    if (q >= len) { fatalf("%s: example %d: its size field (%d bytes) ends before completion %d's skip", path, i, p[1], c); }
+                    if (p[q] >= count) {
+                        fatalf("%s: example %d: completion %d skips %d of its %zu tokens (one at least must be scored)", path, i, c, p[q], count);
+                    }
+                    least_skip = p[q] < least_skip ? p[q] : least_skip;
+                    q++;
+                } else {
+                    least_skip = 0;
+                }
                 if ((int)count > T) { fatalf("%s: example %d: completion %d has %zu tokens, more than -t %d", path, i, c, count, T); }
                 int row = ctx_len + (int)count < T + 1 ? ctx_len + (int)count - 1 : T;
                 s->longest_row = row > s->longest_row ? row : s->longest_row;
@@ -144,6 +165,9 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
             q += count;
         }
         if (q != len) { fatalf("%s: example %d: size field of %d bytes, but its fields take %zu", path, i, p[1], q * 2); }
+        if (ctx_len < 1 && least_skip < 1) { // (version 2: a completion's own context tokens can come first)
+            fatalf("%s: example %d: empty context (its first completion token would have nothing to follow)", path, i);
+        }
         s->start[i] = pos;
         s->first_row[i] = s->total_rows;
         s->total_rows += nc;
@@ -166,7 +190,7 @@ static inline int mc_isspace(uint32_t c) {
 }
 
 /*
-The per-character choice's lengths: each completion's tokens decoded (token_bytes[id], token_len[id] bytes,
+The per-character choice's lengths: each completion's scored tokens decoded (token_bytes[id], token_len[id] bytes,
 for ids below num_tokens) and counted in characters, i.e. UTF-8 code points (every byte that is not a
 continuation byte 10xxxxxx), less the white space in front that all the example's completions share: the
 delimiter (the space that dev/data/tokenize -c and llm.c's hellaswag.py put before each ending) and any white
@@ -187,7 +211,7 @@ static inline int mc_set_chars(MCEvalSet *s, const char *const *token_bytes, con
             int lead = 0;    // of them, white space before the first that is not (while `leading`)
             int leading = 1;
             uint32_t cp = 0; // the code point being decoded
-            for (int k = 0; k < x.completion_len[c]; k++) {
+            for (int k = x.completion_skip[c]; k < x.completion_len[c]; k++) { // the scored tokens
                 uint32_t id = x.completion[c][k];
                 if (id >= num_tokens) {
                     free(chars);
@@ -251,7 +275,7 @@ static inline int mc_pack(const MCEvalSet *s, int first, int end, int B, int T, 
             for (int t = 0; t < n - 1; t++) {
                 in[t] = t < keep ? ctx[t] : x.completion[c][t - keep];
                 int next = t + 1; // the token position t predicts
-                if (next >= keep) { tg[t] = x.completion[c][next - keep]; }
+                if (next >= keep + x.completion_skip[c]) { tg[t] = x.completion[c][next - keep]; }
             }
         }
     }

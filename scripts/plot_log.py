@@ -21,9 +21,9 @@ import os
 import re
 import sys
 
-LINE = re.compile(r"^s:(\d+) (trl|tel|tea):([-+0-9.eE]+|nan|inf)$")
-MC_LINE = re.compile(r"^s:(\d+) eval:([-+0-9.eE]+|nan) evs:([-+0-9.eE]+|nan)(?: evc:([-+0-9.eE]+|nan))?$")  # -mc's accuracies
-CLOZE_LINE = re.compile(r"^s:(\d+) cla:([-+0-9.eE]+|nan) clp:([-+0-9.eE]+|nan|inf)$")  # -mc's clozes (LAMBADA)
+LINE = re.compile(r"^s:(\d+) (trl|tel|tea):([-+0-9.eE]+|-?nan|-?inf)$")  # (glibc prints NaN as nan or -nan)
+MC_LINE = re.compile(r"^s:(\d+) eval:([-+0-9.eE]+|-?nan) evs:([-+0-9.eE]+|-?nan)(?: evc:([-+0-9.eE]+|-?nan))?$")  # -mc's accuracies
+CLOZE_LINE = re.compile(r"^s:(\d+) cla:([-+0-9.eE]+|-?nan) clp:([-+0-9.eE]+|-?nan|inf)$")  # -mc's clozes (LAMBADA)
 SYNTHETIC_RUN = re.compile(r"^(induction|copy|copy_L\d+)_s[01]$")  # the run directories of scripts/run_synthetic.sh
 POSITIONS = {"all": "all positions", "answers": "answer positions"}  # what --accuracy's values count
 

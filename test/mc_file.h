@@ -3,8 +3,9 @@ Multiple-choice eval files of random tokens for the -mc tests of both trainers (
 written here byte by byte from the format (doc/formats.md), not by dev/data/tokenize: num_examples examples
 of 2 to 5 completions, and every fourth of one (a cloze), contexts of 1 to max_ctx tokens, completions of 1 to
 max_comp; in every third example of several completions 0 and 1 are the same (a tie); in every other example
-each completion begins with a space under MCTestTokens (below). *cut: some context is longer than a row of T
-inputs leaves room for.
+each completion begins with a space under MCTestTokens (below); in version 2 (format version 2), every third
+example's completions (from the second) begin with tokens that are context, not scored. *cut: some context is
+longer than a row of T inputs leaves room for.
 */
 #ifndef MC_FILE_H
 #define MC_FILE_H
@@ -18,8 +19,9 @@ inputs leaves room for.
 #include "../llmc/mc_eval.h"
 
 static inline void write_mc_test_file(const char *path, int num_examples, int V, int max_ctx, int max_comp, uint64_t *rng,
-                               int *cut, int T) {
-    uint16_t *stream = (uint16_t *)mallocCheck((size_t)num_examples * (6 + max_ctx + 6 * (1 + max_comp)) * sizeof(uint16_t));
+                               int *cut, int T, int version) {
+    uint16_t *stream = (uint16_t *)mallocCheck((size_t)num_examples * (6 + max_ctx + 6 * (2 + max_comp)) * sizeof(uint16_t));
+    int fields = version == 2 ? 2 : 1; // a completion's length (and, in version 2, its tokens that are context)
     size_t n = 0;
     int longest = 0;
     *cut = 0;
@@ -37,21 +39,24 @@ static inline void write_mc_test_file(const char *path, int num_examples, int V,
         size_t comp0 = n; // completion 0's length field
         for (int c = 0; c < nc; c++) {
             if (c == 1 && e % 3 == 2) { // completions 0 and 1 the same: a tie, which the first wins (never a cloze: c == 1)
-                for (size_t i = comp0; i < comp0 + 1 + stream[comp0]; i++) { stream[n++] = stream[i]; }
+                for (size_t i = comp0; i < comp0 + fields + stream[comp0]; i++) { stream[n++] = stream[i]; }
                 continue;
             }
             int m = 1 + (int)(random_u64(rng) % max_comp);
+            // version 2: in every third example (from the second) a completion's first tokens are context
+            int skip = version == 2 && e % 3 == 1 && m > 1 ? 1 + (int)(random_u64(rng) % (m - 1)) : 0;
             *cut |= ctx_len + m > T + 1;
             stream[n++] = (uint16_t)m;
+            if (version == 2) { stream[n++] = (uint16_t)skip; }
             for (int i = 0; i < m; i++) { stream[n++] = (uint16_t)(random_u64(rng) % V); }
-            // in every other example each completion begins with a token that begins with a space (under
-            // MCTestTokens), as a delimiter does; some of those are a space alone, so one more can follow
-            if (e % 2 == 0) { stream[n - m] = (uint16_t)(3 * (random_u64(rng) % ((V + 2) / 3))); }
+            // in every other example each completion's scored tokens begin with a token that begins with a space
+            // (under MCTestTokens), as a delimiter does; some of those are a space alone, so one more can follow
+            if (e % 2 == 0) { stream[n - m + skip] = (uint16_t)(3 * (random_u64(rng) % ((V + 2) / 3))); }
         }
         stream[first + 1] = (uint16_t)((n - first) * 2);
         longest = (int)(n - first) * 2 > longest ? (int)(n - first) * 2 : longest;
     }
-    int header[256] = {20240522, 1, num_examples, longest};
+    int header[256] = {20240522, version, num_examples, longest};
     FILE *fp = fopenCheck(path, "wb");
     fwrite(header, sizeof(int), 256, fp);
     fwrite(stream, sizeof(uint16_t), n, fp);
@@ -59,26 +64,26 @@ static inline void write_mc_test_file(const char *path, int num_examples, int V,
     free(stream);
 }
 
-// such a file of 11 examples, written to a temporary file and loaded (checked for -b B, -t T)
-static inline void mc_test_set(MCEvalSet *s, int V, int max_ctx, int max_comp, uint64_t seed, int B, int T, int *cut) {
+// such a file of 11 examples (format version 1 or 2), written to a temporary file and loaded (checked for -b B, -t T)
+static inline void mc_test_set(MCEvalSet *s, int V, int max_ctx, int max_comp, uint64_t seed, int B, int T, int *cut, int version) {
     char path[] = "/tmp/test_mc_XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0) { fatalf("mkstemp failed"); }
     close(fd);
     uint64_t rng = seed;
-    write_mc_test_file(path, 11, V, max_ctx, max_comp, &rng, cut, T);
+    write_mc_test_file(path, 11, V, max_ctx, max_comp, &rng, cut, T, version);
     mc_load(s, path, V, B, T);
     remove(path);
 }
 
 // completion c of x alone, as the row the format defines for rows of T inputs (written here, not by mc_pack):
 // the context's last tokens that leave room for the completion, then the completion; inputs in[0 .. n) and
-// targets tg (the next token where that is a completion token, else -1); returns n
+// targets tg (the next token where that is a scored completion token, else -1); returns n
 static inline int mc_test_alone_row(const MCExample *x, int c, int T, int *in, int *tg) {
     int m = x->completion_len[c], keep = x->ctx_len + m > T + 1 ? T + 1 - m : x->ctx_len, n = keep + m - 1;
     for (int t = 0; t < n; t++) {
         in[t] = t < keep ? x->ctx[x->ctx_len - keep + t] : x->completion[c][t - keep];
-        tg[t] = t + 1 >= keep ? x->completion[c][t + 1 - keep] : -1;
+        tg[t] = t + 1 >= keep + x->completion_skip[c] ? x->completion[c][t + 1 - keep] : -1;
     }
     return n;
 }
@@ -138,7 +143,7 @@ static inline int mc_test_char_choice(const MCExample *x, const double *loss) {
     int best = 0, n[MC_MAX_COMPLETIONS], shared = 1 << 30;
     for (int c = 0; c < x->num_completions; c++) {
         int lead;
-        n[c] = mc_test_completion_chars(x->completion[c], x->completion_len[c], &lead);
+        n[c] = mc_test_completion_chars(x->completion[c] + x->completion_skip[c], x->completion_len[c] - x->completion_skip[c], &lead);
         shared = lead < shared ? lead : shared;
     }
     double per[MC_MAX_COMPLETIONS];

@@ -1325,6 +1325,19 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
             ok "mc_cloze_eval"
         else bad "mc_cloze_eval" "rc $rc: $(echo "$out" | grep -E '^(cloze|mc|error)' | tr '\n' ' '), logged '$got'"; fi
     else bad "mc_cloze_file_written" "dev/data/tokenize -t bytes -c -m lambada failed"; fi
+    # WinoGrande's form (tokenize -m winogrande, format version 2: completions whose first tokens are context; a
+    # sentence that begins with the blank has no shared context) is scored; a version 3 file is refused
+    printf '%s\n' '{"sentence": "The cat sat on the mat because _ was tired.", "option1": "it", "option2": "the mat", "answer": "1"}' \
+        '{"sentence": "_ ran home.", "option1": "He", "option2": "She", "answer": 2}' > "$TMP/wg.jsonl"
+    if dev/data/tokenize -t bytes -c "$TMP/wg.bin" -m winogrande "$TMP/wg.jsonl" > /dev/null; then
+        out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -mc "$TMP/wg.bin" 2>&1); rc=$?
+        if [ $rc -eq 0 ] && [ "$(od -A n -t d4 -j 4 -N 4 "$TMP/wg.bin" | tr -d ' ')" = 2 ] &&
+           echo "$out" | grep -qE '^mc accuracy (0|1)\.[0-9]{6} \(mean token loss\), (0|1)\.[0-9]{6} \(summed loss\), (0|1)\.[0-9]{6} \(loss per character\) \| 2 examples of '; then
+            ok "mc_winogrande_eval"
+        else bad "mc_winogrande_eval" "rc $rc: $(echo "$out" | grep -E '^(mc|error)')"; fi
+        cp "$TMP/wg.bin" "$TMP/wg3.bin"; printf '\003' | dd of="$TMP/wg3.bin" bs=1 seek=4 conv=notrunc status=none
+        expect_error mc_version_3 "wg3.bin: eval file version 3, expected 1 or 2" "${TINY[@]}" -x 0 -mc "$TMP/wg3.bin"
+    else bad "mc_winogrande_file_written" "dev/data/tokenize -t bytes -c -m winogrande failed"; fi
     # the same rows (-t 64: no context cut) in batches of 4 and of 7 rows: the choices do not depend on the batching
     a=$("$BIN" "${TINY[@]}" -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
     b=$("$BIN" "${TINY[@]}" -b 7 -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)

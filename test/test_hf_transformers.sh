@@ -37,21 +37,40 @@ with open(sys.argv[1], "w") as f:
         ends = [" ".join(r.choice(words) for _ in range(r.randint(1, 4))) for _ in range(r.randint(2, 4))]
         f.write(json.dumps({"ctx": ctx, "endings": ends, "label": r.randrange(len(ends))}) + "\n")
 PY
-    if ! ./dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then bad "mc_eval_matches_transformers" "tokenize -c failed"
-    else
-        ref=$(timeout 600 python3 dev/ref/mc_ref.py test/fixtures/hf_tiny_fp32 "$TMP/mc.bin" 32 2>&1 | grep '^mc accuracy')
+    # compare_mc <name> <eval file>: each trainer's three figures against mc_ref.py's
+    compare_mc() {
+        local ref got bin a b c d e f limit
+        ref=$(timeout 600 python3 dev/ref/mc_ref.py test/fixtures/hf_tiny_fp32 "$2" 32 2>&1 | grep '^mc accuracy')
         for bin in "${bins[@]}"; do
-            got=$("./$bin" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 1 -mc "$TMP/mc.bin" 2>&1 | grep '^mc accuracy')
+            got=$("./$bin" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 1 -mc "$2" 2>&1 | grep '^mc accuracy')
             read -r a b e <<< "$(echo "$ref" | awk '{print $3, $7, $10}')"
             read -r c d f <<< "$(echo "$got" | awk '{print $3, $7, $10}')"
             limit=0; [ "$bin" = train_mamba_cu ] && limit=0.05
             # both lines must carry the per-character figure (field 10 would otherwise be the "|" that follows)
             if [[ "$ref" == *"(loss per character)"* ]] && [[ "$got" == *"(loss per character)"* ]] && awk -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v e="$e" -v f="$f" -v l="$limit" \
                    'function near(x, y) { return x - y <= l + 1e-9 && y - x <= l + 1e-9 } BEGIN { exit !(near(a, c) && near(b, d) && near(e, f)) }'; then
-                ok "mc_eval_matches_transformers_$bin (per token $c vs $a, summed $d vs $b, per character $f vs $e)"
-            else bad "mc_eval_matches_transformers_$bin" "ours: '$got'; transformers: '$ref'"; fi
+                ok "$1_$bin (per token $c vs $a, summed $d vs $b, per character $f vs $e)"
+            else bad "$1_$bin" "ours: '$got'; transformers: '$ref'"; fi
         done
-    fi
+    }
+    if ! ./dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then bad "mc_eval_matches_transformers" "tokenize -c failed"
+    else compare_mc mc_eval_matches_transformers "$TMP/mc.bin"; fi
+    # WinoGrande's form (tokenize -m winogrande: format version 2, each option in the blank as context, the rest of
+    # the sentence alone scored): 60 random sentences of the same words, some with the blank first (no shared context)
+    python3 - "$TMP/wg.jsonl" <<'PY'
+import json, random, sys
+r = random.Random(5)
+words = "the a of to and in is it that he was for on are with as his they be at one have this from caf\u00e9".split()
+with open(sys.argv[1], "w") as f:
+    for i in range(60):
+        before = " ".join(r.choice(words) for _ in range(r.randint(0, 5)))
+        after = " ".join(r.choice(words) for _ in range(r.randint(1, 4)))
+        sentence = (before + " _ " if before else "_ ") + after + "."
+        f.write(json.dumps({"sentence": sentence, "option1": r.choice(words), "option2": r.choice(words) + " " + r.choice(words),
+                            "answer": str(r.randint(1, 2))}) + "\n")
+PY
+    if ! ./dev/data/tokenize -t bytes -c "$TMP/wg.bin" -m winogrande "$TMP/wg.jsonl" > /dev/null; then bad "mc_winogrande_matches_transformers" "tokenize -c failed"
+    else compare_mc mc_winogrande_matches_transformers "$TMP/wg.bin"; fi
     # -mc on a cloze file (LAMBADA's form: one completion per example) against mc_ref.py: 40 examples, a context
     # of random words (at most 20 bytes: no cut at -t 32) and a completion of 1 to 4 bytes; in every other example
     # the completion is the fixture model's own greedy continuation (transformers, argmax), so about half are

@@ -784,17 +784,18 @@ batch shapes: the one mc_batch_shape picks for activations of 2B training rows (
 */
 static void test_mc_eval(const Fixture *f) {
     const int V = f->config.vocab_size, B = 6;
-    struct { const char *name; int T, max_ctx, max_comp; } sets[2] = {
-        {"short_rows", 192, 40, 12}, // rows of at most 51 inputs: 3x the rows at 64 positions
-        {"long_contexts", f->T, f->T + 30, 12}, // contexts past the row: cut from the left
+    struct { const char *name; int T, max_ctx, max_comp, version; } sets[3] = {
+        {"short_rows", 192, 40, 12, 1}, // rows of at most 51 inputs: 3x the rows at 64 positions
+        {"long_contexts", f->T, f->T + 30, 12, 1}, // contexts past the row: cut from the left
+        {"context_in_completions", f->T, f->T + 30, 12, 2}, // format version 2: completions that begin with context
     };
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         Mamba model;
         model_from_fixture(&model, f);
         const int T = sets[k].T;
         int cut;
         MCEvalSet s;
-        mc_test_set(&s, V, sets[k].max_ctx, sets[k].max_comp, 1234 + (uint64_t)k, B, T, &cut);
+        mc_test_set(&s, V, sets[k].max_ctx, sets[k].max_comp, 1234 + (uint64_t)k, B, T, &cut, sets[k].version);
         mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
         const int Vp = model.config.padded_vocab_size;
         int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
@@ -827,19 +828,21 @@ static void test_mc_eval(const Fixture *f) {
             mc_example(&s, e, &x);
             int n[MC_MAX_COMPLETIONS], lead, shared = 1 << 30;
             for (int c = 0; c < x.num_completions; c++) {
-                n[c] = mc_test_completion_chars(x.completion[c], x.completion_len[c], &lead);
+                n[c] = mc_test_completion_chars(x.completion[c] + x.completion_skip[c], x.completion_len[c] - x.completion_skip[c], &lead);
                 shared = lead < shared ? lead : shared;
             }
             for (int c = 0; c < x.num_completions; c++) { chars_set &= s.row_chars[s.first_row[e] + c] == n[c] - shared; }
         }
         // each completion alone
         double ref[11 * 5], ref_cloze_loss = 0.0;
+        int ref_g[11 * 5]; // each row alone: whether its every scored token is the argmax
         int rows = 0, ref_sum = 0, ref_mean = 0, ref_char = 0, ref_cloze = 0, ref_greedy = 0;
         for (int e = 0; e < s.num_examples; e++) {
             MCExample x;
             mc_example(&s, e, &x);
-            if (x.num_completions == 1) { // a cloze: its summed loss, and whether every token is the argmax
-                int n = mc_test_alone_row(&x, 0, T, in, tg), greedy = 1;
+            double mean[5];
+            for (int c = 0; c < x.num_completions; c++) {
+                int n = mc_test_alone_row(&x, c, T, in, tg), greedy = 1;
                 mamba_forward(&model, in, tg, 1, n);
                 double sum = 0.0;
                 for (int t = 0; t < n; t++) {
@@ -850,20 +853,16 @@ static void test_mc_eval(const Fixture *f) {
                     for (int v = 1; v < Vp; v++) { best = l[v] > l[best] ? v : best; }
                     greedy &= best == tg[t];
                 }
-                ref[rows++] = sum;
-                ref_cloze++;
-                ref_greedy += greedy;
-                ref_cloze_loss += sum;
-                continue;
-            }
-            double mean[5];
-            for (int c = 0; c < x.num_completions; c++) {
-                int n = mc_test_alone_row(&x, c, T, in, tg);
-                mamba_forward(&model, in, tg, 1, n);
-                double sum = 0.0;
-                for (int t = 0; t < n; t++) { sum += tg[t] >= 0 ? (double)model.acts.losses[t] : 0.0; }
                 ref[rows + c] = sum;
-                mean[c] = sum / x.completion_len[c];
+                ref_g[rows + c] = greedy;
+                mean[c] = sum / (x.completion_len[c] - x.completion_skip[c]); // over the scored tokens
+            }
+            if (x.num_completions == 1) { // a cloze: its summed loss, and whether every token is the argmax
+                ref_cloze++;
+                ref_greedy += ref_g[rows];
+                ref_cloze_loss += ref[rows];
+                rows++;
+                continue;
             }
             int bs = 0, bm = 0;
             for (int c = 1; c < x.num_completions; c++) {
@@ -883,7 +882,9 @@ static void test_mc_eval(const Fixture *f) {
         for (int h = 0; h < 2; h++) {
             MCResult r = {0};
             double got[11 * 5];
-            evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
+            int got_g[11 * 5], greedy_rows_differ = 0;
+            evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got, got_g);
+            for (int i = 0; i < rows; i++) { greedy_rows_differ += got_g[i] != ref_g[i]; }
             double worst = 0.0;
             for (int i = 0; i < rows; i++) {
                 double e = fabs(got[i] - ref[i]) / fmax(fabs(ref[i]), 1e-30);
@@ -898,13 +899,27 @@ static void test_mc_eval(const Fixture *f) {
                   r.correct_mean, r.examples, r.correct_char, r.examples, ref_sum, ref_mean, ref_char, chars_refused, chars_set);
             snprintf(name, sizeof(name), "mc_cloze_matches_each_completion_alone_%s_%s", sets[k].name, h == 0 ? "eval_shape" : "train_shape");
             check(ref_cloze == 2 && greedy_made == 1 && ref_greedy >= 1 && r.cloze_examples == ref_cloze && r.cloze_greedy == ref_greedy &&
-                      fabs(r.cloze_loss - ref_cloze_loss) <= 1e-6 * ref_cloze_loss, fx_name(name),
-                  "%d cloze examples (alone %d), every token the argmax in %d (alone %d; made so %d), summed loss %.9g (alone %.9g)",
-                  r.cloze_examples, ref_cloze, r.cloze_greedy, ref_greedy, greedy_made, r.cloze_loss, ref_cloze_loss);
+                      greedy_rows_differ == 0 && fabs(r.cloze_loss - ref_cloze_loss) <= 1e-6 * ref_cloze_loss, fx_name(name),
+                  "%d cloze examples (alone %d), every token the argmax in %d (alone %d; made so %d), summed loss %.9g (alone %.9g); "
+                  "rows whose greedy flag differs from alone %d of %d", r.cloze_examples, ref_cloze, r.cloze_greedy, ref_greedy,
+                  greedy_made, r.cloze_loss, ref_cloze_loss, greedy_rows_differ, rows);
         }
-        // what the two sets are for: more, shorter rows; contexts cut
+        // what the three sets are for: more, shorter rows; contexts cut; completions whose first tokens are context
         if (k == 0) { check(Bm == 6 * B && Tm == 64, fx_name("mc_batch_shape_short_rows"), "B=%d T=%d from B=%d T=%d", Bm, Tm, 2 * B, T); }
         if (k == 1) { check(cut && Tm == T && Bm == 2 * B, fx_name("mc_contexts_cut_to_fit"), "cut %d, B=%d T=%d", cut, Bm, Tm); }
+        if (k == 2) {
+            int skipped = 0, multi = 0;
+            for (int e = 0; e < s.num_examples; e++) {
+                MCExample x;
+                mc_example(&s, e, &x);
+                for (int c = 0; c < x.num_completions; c++) {
+                    skipped += x.completion_skip[c] > 0;
+                    multi += x.completion_skip[c] > 0 && x.num_completions > 1;
+                }
+            }
+            check(s.version == 2 && skipped >= 2 && multi >= 2 && cut, fx_name("mc_version2_context_in_completions"),
+                  "version %d, %d completions begin with context (%d of examples with choices), cut %d", s.version, skipped, multi, cut);
+        }
         mc_test_tokens_free(&tokens);
         mc_free(&s);
         mamba_free(&model);

@@ -785,14 +785,17 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
     const double tol = 1e-2;
 #endif
     const int V = f->config.vocab_size, B = 6;
-    struct { const char *name; int T, max_ctx, max_comp; } sets[2] = {{"short_rows", 192, 40, 12}, {"long_contexts", f->T, f->T + 30, 12}};
-    for (int k = 0; k < 2; k++) {
+    struct { const char *name; int T, max_ctx, max_comp, version; } sets[3] = {
+        {"short_rows", 192, 40, 12, 1}, {"long_contexts", f->T, f->T + 30, 12, 1},
+        {"context_in_completions", f->T, f->T + 30, 12, 2}, // format version 2: completions that begin with context
+    };
+    for (int k = 0; k < 3; k++) {
         Mamba model;
         model_from_fixture(&model, f, 1);
         const int T = sets[k].T;
         int cut;
         MCEvalSet s;
-        mc_test_set(&s, V, sets[k].max_ctx, sets[k].max_comp, 1234 + (uint64_t)k, B, T, &cut);
+        mc_test_set(&s, V, sets[k].max_ctx, sets[k].max_comp, 1234 + (uint64_t)k, B, T, &cut, sets[k].version);
         mamba_ensure_activations(&model, 2 * B, T); // training rows: 2B of T
         int *in = (int *)mallocCheck((size_t)T * sizeof(int)), *tg = (int *)mallocCheck((size_t)T * sizeof(int));
         // the cloze example 3 gets the model's own greedy completion (the row alone's predictions), as in test_mamba.c
@@ -814,6 +817,7 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
         mc_test_tokens(&tokens, V);
         if (!mc_set_chars(&s, tokens.table, tokens.len, (uint32_t)V)) { fatalf("mc_set_chars refused the test tokens"); }
         double ref[11 * 5], ref_cloze_loss = 0.0;
+        int ref_g[11 * 5]; // each row alone: whether its every scored token is the argmax
         int rows = 0, ref_cloze = 0, ref_greedy = 0;
         for (int e = 0; e < s.num_examples; e++) {
             MCExample x;
@@ -828,6 +832,7 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
                     greedy &= model.cpu_predictions[t] == tg[t];
                 }
                 ref[rows] = sum;
+                ref_g[rows] = greedy;
                 if (x.num_completions == 1) {
                     ref_cloze++;
                     ref_greedy += greedy;
@@ -843,7 +848,14 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
         for (int h = 0; h < 2; h++) {
             MCResult r = {0};
             double got[11 * 5];
-            evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got);
+            int got_g[11 * 5], greedy_rows_differ = 0, cloze_flags = 0;
+            evaluate_mc_range(&model, &s, 0, s.num_examples, shapes[h][0], shapes[h][1], &r, got, got_g);
+            for (int i = 0; i < rows; i++) { greedy_rows_differ += got_g[i] != ref_g[i]; }
+            for (int e = 0; e < s.num_examples; e++) {
+                MCExample x;
+                mc_example(&s, e, &x);
+                cloze_flags += x.num_completions == 1 ? got_g[s.first_row[e]] : 0;
+            }
             double worst = 0.0;
             for (int i = 0; i < rows; i++) {
                 double e = fabs(got[i] - ref[i]) / fmax(fabs(ref[i]), 1e-30);
@@ -860,7 +872,8 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
                 int bs = 0, bm = 0;
                 for (int c = 1; c < x.num_completions; c++) {
                     if (got[row + c] < got[row + bs]) { bs = c; }
-                    if (got[row + c] / x.completion_len[c] < got[row + bm] / x.completion_len[bm]) { bm = c; }
+                    int nc = x.completion_len[c] - x.completion_skip[c], nb = x.completion_len[bm] - x.completion_skip[bm]; // scored
+                    if (got[row + c] / nc < got[row + bm] / nb) { bm = c; }
                 }
                 want_sum += bs == x.label;
                 want_mean += bm == x.label;
@@ -874,15 +887,17 @@ static void test_mc_eval(const Fixture *f, const char *tag) {
                   "%d rows (B=%d T=%d): worst rel. loss diff %.3g (bound %.0e); right %d / %d (sum), %d / %d (mean), %d / %d (per "
                   "character), from the losses %d, %d, %d", rows, shapes[h][0], shapes[h][1], worst, tol, r.correct_sum, r.examples,
                   r.correct_mean, r.examples, r.correct_char, r.examples, want_sum, want_mean, want_char);
-            // the cloze examples: their summed losses within the bound above; the greedy count exactly the rows alone's
-            // when the batched losses equal the alone ones bit for bit (the same products), else within one example
-            // (bf16 logits whose two largest are within a rounding of each other may swap with another product algorithm)
+            // the cloze examples: their summed losses within the bound above; the count the batched rows' greedy flags
+            // give; each row's flag (every row's, not only the clozes') the row alone's when the batched losses equal
+            // the alone ones bit for bit (the same products), else all but one (bf16 logits whose two largest are within
+            // a rounding of each other may swap with another product algorithm); the cloze made greedy greedy
             snprintf(name, sizeof(name), "%s_mc_cloze_matches_each_completion_alone_%s_%s", tag, sets[k].name, h == 0 ? "eval_shape" : "train_shape");
-            int greedy_diff = abs(r.cloze_greedy - ref_greedy);
-            check(ref_cloze == 2 && greedy_made == 1 && ref_greedy >= 1 && r.cloze_examples == ref_cloze &&
-                      (worst == 0.0 ? greedy_diff == 0 : greedy_diff <= 1) && fabs(r.cloze_loss - ref_cloze_loss) <= tol * ref_cloze_loss, name,
-                  "%d cloze examples (alone %d), every token the argmax in %d (alone %d; made so %d), summed loss %.9g (alone %.9g)",
-                  r.cloze_examples, ref_cloze, r.cloze_greedy, ref_greedy, greedy_made, r.cloze_loss, ref_cloze_loss);
+            check(ref_cloze == 2 && greedy_made == 1 && ref_greedy >= 1 && r.cloze_examples == ref_cloze && r.cloze_greedy == cloze_flags &&
+                      got_g[s.first_row[3]] == 1 && (worst == 0.0 ? greedy_rows_differ == 0 : greedy_rows_differ <= 1) &&
+                      fabs(r.cloze_loss - ref_cloze_loss) <= tol * ref_cloze_loss, name,
+                  "%d cloze examples (alone %d), every token the argmax in %d (alone %d; made so %d, now %d), summed loss %.9g "
+                  "(alone %.9g); rows whose greedy flag differs from alone %d of %d", r.cloze_examples, ref_cloze, r.cloze_greedy,
+                  ref_greedy, greedy_made, got_g[s.first_row[3]], r.cloze_loss, ref_cloze_loss, greedy_rows_differ, rows);
         }
         if (k == 0) {
             char name[128];

@@ -643,6 +643,12 @@ tasks = {"hellaswag": [
   "lambada": [
     {"text": "In my palm is a clear stone, and inside it is a small ivory statuette. A guardian angel.\n\n\"Figured if you're going to be out at night getting hit by cars, you might as well have some backup.\"\n\nI look at him, feeling stunned. Like this is some sort of sign. But as I stare at Harlin, his mouth curved in a confident grin, I don't care about signs"},
     {"text": "two  spaces  before the caf\u00e9"}, {"text": "ends with a space "}, {"text": "two spaces before  last"},
+  ],
+  "winogrande": [
+    {"sentence": "Sarah was a much better surgeon than Maria so _ always got the harder cases.", "option1": "Sarah", "option2": "Maria", "answer": "1"},
+    {"sentence": "_ went home  after the caf\u00e9 closed. ", "option1": "He", "option2": "She", "answer": 2},
+    {"sentence": "The trophy didn't fit in the suitcase because the _ was too big.", "option1": "trophy", "option2": "trophy case", "answer": "1"},
+    {"sentence": "It was _ \u00a0.", "option1": "cold ", "option2": "warm", "answer": "2"},
   ]}
 for task, docs in tasks.items():
     with open("%s_%s.jsonl" % (sys.argv[1], task), "w") as f:
@@ -653,15 +659,23 @@ PY
 import json, struct, sys
 path, ref, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 refs = [json.loads(l) for l in open(ref, encoding="utf-8")]
-if mode == "docs":  # the texts to encode: each example's context, then context + continuation for each choice
+def texts(r):  # each (context, continuation) pair the example is scored on
+    if "contexts" in r:  # winogrande: a context per choice, each before its continuation
+        return list(zip(r["contexts"], r["continuations"]))
+    return [(r["context"], c) for c in r["continuations"]]
+if mode == "docs":  # the texts to encode: per pair, the context, then the context and the continuation
+    k = 0
     for i, r in enumerate(refs):
-        for k, text in enumerate([r["context"]] + [r["context"] + c for c in r["continuations"]]):
-            open("%s/doc_%03d_%02d.txt" % (path, i, k), "w", encoding="utf-8", newline="").write(text)
+        for ctx, cont in texts(r):
+            for text in (ctx, ctx + cont):
+                open("%s/doc_%03d_%02d.txt" % (path, i, k), "w", encoding="utf-8", newline="").write(text)
+                k += 1
     sys.exit(0)
 data = open(path, "rb").read()
 header = struct.unpack("<256i", data[:1024])
 s = struct.unpack("<%dH" % ((len(data) - 1024) // 2), data[1024:])
-assert header[:3] == (20240522, 1, len(refs)), header[:4]
+version = 2 if any("contexts" in r for r in refs) else 1
+assert header[:3] == (20240522, version, len(refs)), header[:4]
 if mode == "bpe":  # the shard mode's stream: an end-of-text token (0) before each document, in the order written above
     stream = [int(t) for t in open(sys.argv[4]).read().split()]
     docs, cur = [], None
@@ -673,27 +687,41 @@ if mode == "bpe":  # the shard mode's stream: an end-of-text token (0) before ea
             cur.append(t)
 pos = 0
 for i, r in enumerate(refs):
-    assert s[pos] == 65535 and s[pos + 2] == i and s[pos + 3] == r["label"] and s[pos + 4] == len(r["choices"]), i
-    q = pos + 5
-    got = []
-    for _ in range(1 + len(r["choices"])):
-        got.append(list(s[q + 1:q + 1 + s[q]]))
-        q += 1 + s[q]
+    pairs = texts(r)
+    assert s[pos] == 65535 and s[pos + 2] == i and s[pos + 3] == r["label"] and s[pos + 4] == len(pairs), i
+    q = pos + 6 + s[pos + 5]
+    got = [list(s[pos + 6:q])]
+    for _ in pairs:  # each completion: its length (and in version 2 its skip), then its tokens
+        m, skip = s[q], s[q + 1] if version == 2 else 0
+        q += version
+        got.append((skip, list(s[q:q + m])))
+        q += m
     if mode == "bytes":
-        want = [list(t.encode("utf-8")) for t in [r["context"]] + r["continuations"]]
+        enc = [(list(c.encode("utf-8")), list(t.encode("utf-8"))) for c, t in pairs]
     else:
-        ctx = docs.pop(0)
-        want = [ctx] + [docs.pop(0)[len(ctx):] for _ in r["choices"]]
+        enc = []
+        for _ in pairs:
+            ctx = docs.pop(0)
+            enc.append((ctx, docs.pop(0)[len(ctx):]))
+    if version == 1:  # one context for all
+        want = [enc[0][0]] + [(0, cont) for _, cont in enc]
+    else:  # the tokens the contexts share, then each context's others (skipped) and its continuation
+        shared = 0
+        while all(shared < len(c) for c, _ in enc) and len({c[shared] for c, _ in enc}) == 1:
+            shared += 1
+        want = [enc[0][0][:shared]] + [(len(c) - shared, c[shared:] + cont) for c, cont in enc]
     assert got == want, (i, got, want)
     assert s[pos + 1] == 2 * (q - pos)
     pos = q
 assert pos == len(s)
 print("ok", len(refs))
 PY
-    for task in hellaswag piqa arc lambada; do
+    for task in hellaswag piqa arc lambada winogrande; do
         in="$TMP/lm_$task.jsonl"; want="ok $(grep -c . "$in")"
         if python3 dev/ref/lmeval_render.py $task "$in" > "$TMP/lm_ref_$task.jsonl" &&
-           moved=$(python3 -c 'import json, sys; print(sum(json.loads(l)["continuations"][0] != " " + json.loads(l)["choices"][0] for l in open(sys.argv[1])))' "$TMP/lm_ref_$task.jsonl") &&
+           moved=$(python3 -c 'import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+print(sum(r["continuations"] != [" " + c for c in r.get("choices", [r.get("target")] * len(r["continuations"]))] for r in rs))' "$TMP/lm_ref_$task.jsonl") &&
            "$TOK" -t bytes -c "$TMP/lm_bytes_$task.bin" -m $task "$in" > "$TMP/lm_bytes.out" &&
            out=$(python3 "$TMP/lm_check.py" "$TMP/lm_bytes_$task.bin" "$TMP/lm_ref_$task.jsonl" bytes 2>&1) && [ "$out" = "$want" ] &&
            ! grep '^note' "$TMP/lm_bytes.out" | grep -vq "^note: in $moved examples the context ended in white space, moved to the front" &&
@@ -709,7 +737,7 @@ PY
         else bad "mc_${task}_rendering_tokenizer" "$out"; fi
     done
 else
-    echo "SKIP mc_{hellaswag,piqa,arc,lambada}_rendering_{bytes,tokenizer}: no python3 (not counted as passed)"
+    echo "SKIP mc_{hellaswag,piqa,arc,lambada,winogrande}_rendering_{bytes,tokenizer}: no python3 (not counted as passed)"
 fi
 # a ctx_b with characters past U+017F (whose case is not mapped here) is written, and said
 printf '%s\n' '{"activity_label": "a", "ctx_a": "b", "ctx_b": "\u01c6x \u0391\u0392", "endings": ["c", "d"], "label": 0}' \
@@ -725,19 +753,24 @@ for spec in 'piqa|no string field "sol2"|{"goal": "g", "sol1": "a", "label": 0}'
             'arc|answerKey "E" is none of the choices. labels|{"question": "q", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "E"}' \
             'arc|"choices": {"label"} must be an array of 2 strings|{"question": "q", "choices": {"text": ["a", "b"], "label": ["A"]}, "answerKey": "A"}' \
             'arc|"choices": {"text" must be an array of 2 to 64 strings|{"question": "q", "choices": {"label": ["A"]}, "answerKey": "A"}' \
-            'lambada|"text" has no space, so no last word|{"text": "oneword"}' 'lambada|context of 0 tokens|{"text": " word"}'; do
+            'lambada|"text" has no space, so no last word|{"text": "oneword"}' 'lambada|context of 0 tokens|{"text": " word"}' \
+            'winogrande|"sentence" has no "_"|{"sentence": "no blank", "option1": "a", "option2": "b", "answer": "1"}' \
+            'winogrande|"answer" must be 1 or 2|{"sentence": "a _ b", "option1": "a", "option2": "b", "answer": "3"}' \
+            'winogrande|no string field "option2"|{"sentence": "a _ b", "option1": "a", "answer": "1"}' \
+            'winogrande|option 1 leaves no context before the continuation|{"sentence": "_ b", "option1": "", "option2": "b", "answer": "1"}'; do
     IFS='|' read -r task want line <<< "$spec"
     name="mc_${task}_$(echo "$want" | tr -c 'a-zA-Z0-9' '_' | cut -c1-24)"
     case $task in # a good first line
         piqa) good='{"goal": "g", "sol1": "a", "sol2": "b", "label": 1}' ;;
         arc) good='{"question": "q", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "B"}' ;;
         lambada) good='{"text": "a b"}' ;;
+        winogrande) good='{"sentence": "a _ b", "option1": "x", "option2": "y", "answer": "2"}' ;;
         *) good='{"activity_label": "a", "ctx_a": "b", "ctx_b": "c", "endings": ["d", "e"], "label": "1"}' ;;
     esac
     printf '%s\n%s\n' "$good" "$line" > "$TMP/$name.jsonl"
     expect_error_cmd "$name" "line 2: $want" "$TOK" -t bytes -c "$TMP/$name.bin" -m $task "$TMP/$name.jsonl"
 done
-expect_error_cmd mc_bad_rendering "-m lmeval: the rendering is llmc, hellaswag, piqa, arc or lambada" "$TOK" -t bytes -c "$TMP/x.bin" -m lmeval "$MCJ"
+expect_error_cmd mc_bad_rendering "-m lmeval: the rendering is llmc, hellaswag, piqa, arc, lambada or winogrande" "$TOK" -t bytes -c "$TMP/x.bin" -m lmeval "$MCJ"
 expect_error_cmd mc_rendering_without_c "-m piqa renders multiple-choice examples: it goes with -c" "$TOK" -t "$TJ" -o "$TMP/x" -m piqa "$MCJ"
 for f in "-v 0.2" "-s 1000" "-p 4096" "-e 0" "-n 2"; do
     expect_error_cmd "mc_with_shard_flag_${f%% *}" "-c writes an eval file: -v, -s, -p, -e and -n are for shards" "$TOK" -t bytes $f -c "$TMP/x.bin" "$MCJ"

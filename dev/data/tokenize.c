@@ -227,7 +227,8 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
             "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
-            "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc|lambada] file.jsonl...   (a multiple-choice\n"
+            "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc|lambada|winogrande] file.jsonl...\n"
+            "          (a multiple-choice\n"
             "          eval file for -mc; -m: {ctx, endings, label} as llm.c's hellaswag.py renders HellaSwag (llmc, the\n"
             "          default), or a task as lm-evaluation-harness renders it)\n",
             argv0, argv0, argv0);
@@ -247,8 +248,8 @@ static void decode_shards(const BpeTokenizer *t, const char *pattern) {
     free(ids);
 }
 
-enum { MC_LLMC, MC_HELLASWAG, MC_PIQA, MC_ARC, MC_LAMBADA, MC_NUM_RENDERINGS }; // -m
-static const char *const MC_RENDERINGS[] = {"llmc", "hellaswag", "piqa", "arc", "lambada"};
+enum { MC_LLMC, MC_HELLASWAG, MC_PIQA, MC_ARC, MC_LAMBADA, MC_WINOGRANDE, MC_NUM_RENDERINGS }; // -m
+static const char *const MC_RENDERINGS[] = {"llmc", "hellaswag", "piqa", "arc", "lambada", "winogrande"};
 
 typedef struct {
     const char *tokenizer, *prefix, *decode; // -t, -o, -d
@@ -280,7 +281,7 @@ static void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-m") == 0) {
             o->rendering = -1;
             for (int k = 0; k < MC_NUM_RENDERINGS; k++) { o->rendering = strcmp(v, MC_RENDERINGS[k]) == 0 ? k : o->rendering; }
-            if (o->rendering < 0) { fatalf("-m %s: the rendering is llmc, hellaswag, piqa, arc or lambada", v); }
+            if (o->rendering < 0) { fatalf("-m %s: the rendering is llmc, hellaswag, piqa, arc, lambada or winogrande", v); }
             render = v;
         } else if (strcmp(f, "-v") == 0) {
             o->shard_flags = 1;
@@ -511,8 +512,8 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
 -c out.bin: multiple-choice examples (JSON Lines, one example per line, other fields ignored) as an eval file
 for the trainers' -mc (llmc/mc_eval.h, doc/formats.md). By default (-m llmc) HellaSwag's {"ctx": ..., "endings":
 [...], "label": k}: the context encoded as it is and each ending with a space in front, as llm.c's
-dev/data/hellaswag.py renders it; -m hellaswag | piqa | arc | lambada render a task as lm-evaluation-harness does
-(below).
+dev/data/hellaswag.py renders it; -m hellaswag | piqa | arc | lambada | winogrande render a task as
+lm-evaluation-harness does (below).
 -t bytes takes each UTF-8 byte as a token (byte-level models). The file is built in memory and written
 atomically, so a bad line leaves no file behind.
 */
@@ -534,7 +535,7 @@ static int encode_text(const BpeTokenizer *t, const char *text, int **ids, int *
 }
 
 /*
--m hellaswag | piqa | arc | lambada: the task as lm-evaluation-harness renders it (its published task definitions), for
+-m hellaswag | piqa | arc | lambada | winogrande: the task as lm-evaluation-harness renders it (its published task definitions), for
 figures comparable with its acc and acc_norm (the trainers' summed and per-character choices):
   hellaswag  context preprocess(activity_label + ": " + ctx_a + " " + ctx_b.capitalize()), choices
              preprocess(ending) for each of "endings", "label" the right one. preprocess strips white space at
@@ -550,6 +551,11 @@ figures comparable with its acc and acc_norm (the trainers' summed and per-chara
   lambada    (lambada_openai) a cloze of one completion: context the words of "text" but the last
              (text.split(' ')[:-1] joined by spaces), the completion the last word after a space; -mc scores
              whether every token of it is the likeliest (lm-evaluation-harness's acc) and its perplexity.
+  winogrande {"sentence", "option1", "option2", "answer": "1" or "2"}: two contexts, the sentence up to its first
+             "_" with each option in the blank, and one continuation, a space and the rest of the sentence
+             (stripped), which alone is scored (lm-evaluation-harness's partial scoring; its acc is the summed
+             choice). The file is format version 2: each choice's context tokens past those both share are the
+             first, unscored tokens of its completion.
 A label may be a number or a string of digits (Hugging Face's exports of hellaswag write strings). A choice is
 scored after a space, and its tokens are those of the whole text (context, space, choice) past the context's own
 tokens (lm-evaluation-harness's _encode_pair); with a byte-level BPE that is the space and the choice's own
@@ -591,6 +597,23 @@ static unsigned utf8_at(const unsigned char *p, const unsigned char *end, int *l
     }
     *len = n;
     return cp;
+}
+
+// Python's str.strip() of text: its bytes [*from, *to) (no white space at either end)
+static void py_strip(const char *text, size_t *from, size_t *to) {
+    const unsigned char *p = (const unsigned char *)text, *end = p + strlen(text);
+    *from = *to = 0;
+    int started = 0;
+    for (const unsigned char *q = p; q < end;) {
+        int len;
+        unsigned c = utf8_at(q, end, &len);
+        if (!mc_isspace(c)) {
+            if (!started) { *from = (size_t)(q - p); started = 1; }
+            *to = (size_t)(q - p) + (size_t)len;
+        }
+        q += len;
+    }
+    if (!started) { *from = *to = (size_t)(end - p); }
 }
 
 // Python's lower() (first = 0) or title() (first = 1) of one code point up to U+017F, appended; returns 0 for a
@@ -685,6 +708,7 @@ typedef struct {
     Str context;
     char *choice[MC_MAX_COMPLETIONS];
     int num_choices, label;
+    char *target; // winogrande: the one continuation (after a space), and each choice is a context; else NULL
 } McTexts;
 
 // a label in [0, n): a JSON integer, or (lm-evaluation-harness's renderings, which take int(label)) a string of digits
@@ -739,6 +763,27 @@ static int render_mc(const cJSON *obj, int mode, McTexts *t, const char *path, s
             free(t->choice[c]);
             t->choice[c] = clean.s;
         }
+    } else if (mode == MC_WINOGRANDE) { // each option in the blank: two contexts; the rest of the sentence after them
+        const char *sentence = json_string(obj, "sentence", path, line_no), *blank = strchr(sentence, '_');
+        if (blank == NULL) { fatalf("'%s' line %zu: \"sentence\" has no \"_\" (the blank)", path, line_no); }
+        for (int c = 0; c < 2; c++) {
+            const char *option = json_string(obj, c == 0 ? "option1" : "option2", path, line_no);
+            Str ctx = {NULL, 0, 0};
+            str_put(&ctx, sentence, (size_t)(blank - sentence));
+            str_put(&ctx, option, strlen(option));
+            t->choice[c] = ctx.s;
+            t->num_choices = c + 1;
+        }
+        size_t from, to;
+        py_strip(blank + 1, &from, &to);
+        t->target = strndup(blank + 1 + from, to - from);
+        if (t->target == NULL) { fatalf("out of memory"); }
+        str_put(&t->context, "", 0);
+        const cJSON *answer = cJSON_GetObjectItemCaseSensitive(obj, "answer"); // "1" or "2" (or a number)
+        const char *a = cJSON_IsString(answer) ? answer->valuestring : "";
+        double v = cJSON_IsNumber(answer) ? answer->valuedouble : strcmp(a, "1") == 0 ? 1.0 : strcmp(a, "2") == 0 ? 2.0 : 0.0;
+        if (v != 1.0 && v != 2.0) { fatalf("'%s' line %zu: \"answer\" must be 1 or 2", path, line_no); }
+        t->label = (int)v - 1;
     } else if (mode == MC_LAMBADA) { // a cloze: the passage's words but the last, then the last (after the space)
         const char *text = json_string(obj, "text", path, line_no), *space = strrchr(text, ' ');
         if (space == NULL) { fatalf("'%s' line %zu: \"text\" has no space, so no last word after a context", path, line_no); }
@@ -781,13 +826,79 @@ static int render_mc(const cJSON *obj, int mode, McTexts *t, const char *path, s
 
 static void mc_texts_free(McTexts *t) {
     free(t->context.s);
+    free(t->target);
     for (int c = 0; c < t->num_choices; c++) { free(t->choice[c]); }
+}
+
+static void reserve16(uint16_t **stream, size_t *cap, size_t need) {
+    if (need <= *cap) { return; }
+    *cap = 2 * need;
+    *stream = (uint16_t *)realloc(*stream, *cap * sizeof(uint16_t));
+    if (*stream == NULL) { fatalf("out of memory"); }
+}
+
+static int *ids_copy(const int *ids, int n) {
+    int *c = (int *)mallocCheck((size_t)n * sizeof(int) + 1);
+    memcpy(c, ids, (size_t)n * sizeof(int));
+    return c;
+}
+
+/*
+An example whose choices are contexts before one continuation (winogrande; format version 2), appended to the
+stream after its 6 head fields: each choice's context encoded without its white space at the end (moved to the
+front of the continuation, as lm-evaluation-harness's _encode_pair does), the continuation's tokens those of the
+whole text past the context's; the tokens both contexts begin with are the example's context, and each choice's
+other context tokens the first, unscored tokens of its completion. Returns whether white space was moved.
+*/
+static int append_context_choices(const BpeTokenizer *t, const McTexts *x, uint16_t *head, uint16_t **stream, size_t *n,
+                                  size_t *cap, int **ids, int *ids_cap, const char *path, size_t line_no) {
+    int *ctx[2], *cont[2], ctx_n[2], cont_n[2], moved = 0;
+    for (int c = 0; c < 2; c++) {
+        size_t from, to, len = strlen(x->choice[c]);
+        py_strip(x->choice[c], &from, &to);
+        if (from == len) { to = 0; } // a context of white space alone: all of it moves
+        moved |= to < len;
+        Str piece = {NULL, 0, 0};
+        str_put(&piece, x->choice[c], to);
+        ctx_n[c] = encode_text(t, piece.s, ids, ids_cap);
+        ctx[c] = ids_copy(*ids, ctx_n[c]);
+        str_put(&piece, x->choice[c] + to, len - to);
+        str_put(&piece, " ", 1);
+        str_put(&piece, x->target, strlen(x->target));
+        cont_n[c] = encode_text(t, piece.s, ids, ids_cap) - ctx_n[c];
+        free(piece.s);
+        if (cont_n[c] < 1) { fatalf("'%s' line %zu: a continuation of %d tokens after option %d", path, line_no, cont_n[c], c + 1); }
+        cont[c] = ids_copy(*ids + ctx_n[c], cont_n[c]);
+    }
+    int shared = 0;
+    while (shared < ctx_n[0] && shared < ctx_n[1] && ctx[0][shared] == ctx[1][shared]) { shared++; }
+    head[5] = (uint16_t)shared;
+    reserve16(stream, cap, *n + 6 + (size_t)shared);
+    memcpy(*stream + *n, head, 6 * sizeof(uint16_t));
+    *n += 6;
+    for (int i = 0; i < shared; i++) { (*stream)[(*n)++] = (uint16_t)ctx[0][i]; }
+    for (int c = 0; c < 2; c++) {
+        int skip = ctx_n[c] - shared, m = skip + cont_n[c];
+        if (shared == 0 && skip == 0) { fatalf("'%s' line %zu: option %d leaves no context before the continuation", path, line_no, c + 1); }
+        if (m > 65535) { fatalf("'%s' line %zu: option %d and the continuation take %d tokens (at most 65,535)", path, line_no, c + 1, m); }
+        reserve16(stream, cap, *n + 2 + (size_t)m);
+        (*stream)[(*n)++] = (uint16_t)m;
+        (*stream)[(*n)++] = (uint16_t)skip;
+        for (int i = 0; i < m; i++) {
+            int id = i < skip ? ctx[c][shared + i] : cont[c][i - skip];
+            if (id >= MC_START) { fatalf("'%s' line %zu: token %d: an eval file holds ids below 65,535", path, line_no, id); }
+            (*stream)[(*n)++] = (uint16_t)id;
+        }
+        free(ctx[c]);
+        free(cont[c]);
+    }
+    return moved;
 }
 
 static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     size_t cap = 1 << 20, n = 0;
     uint16_t *stream = (uint16_t *)mallocCheck(cap * sizeof(uint16_t));
-    int *ids = NULL, ids_cap = 0, examples = 0, longest = 0, uncased = 0, moved = 0;
+    int *ids = NULL, ids_cap = 0, examples = 0, longest = 0, uncased = 0, moved = 0, version = MC_VERSION;
     for (int f = 0; f < o->num_files; f++) {
         const char *path = o->files[f];
         FILE *fp = fopenCheck(path, "rb");
@@ -817,20 +928,19 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
                 int whole = o->rendering != MC_LLMC; // a choice's tokens: the whole text's past the context's (lm-evaluation-harness)
                 size_t ctx_kept = x.context.n; // lm-evaluation-harness encodes the context without its white space at the end,
                 if (whole) {                   // which goes to the front of every continuation (the whole text is unchanged)
-                    const unsigned char *cs = (const unsigned char *)x.context.s;
-                    ctx_kept = 0;
-                    for (size_t q = 0; q < x.context.n;) {
-                        int len;
-                        unsigned cp = utf8_at(cs + q, cs + x.context.n, &len);
-                        q += (size_t)len;
-                        if (!mc_isspace(cp)) { ctx_kept = q; }
-                    }
+                    size_t from;
+                    py_strip(x.context.s, &from, &ctx_kept);
+                    if (from == x.context.n) { ctx_kept = 0; }
                     moved += ctx_kept < x.context.n;
                 }
                 size_t first = n;
                 uint16_t head[6] = {MC_START, 0, (uint16_t)examples, (uint16_t)x.label, (uint16_t)x.num_choices, 0};
                 int ctx_tokens = 0;
-                for (int c = -1; c < x.num_choices; c++) { // the context, then each choice after a space
+                if (x.target != NULL) {
+                    version = MC_VERSION_SKIP;
+                    moved += append_context_choices(t, &x, head, &stream, &n, &cap, &ids, &ids_cap, path, line_no);
+                }
+                for (int c = -1; x.target == NULL && c < x.num_choices; c++) { // the context, then each choice after a space
                     Str piece = {NULL, 0, 0}; // the context; the whole text; or (llmc) the choice alone
                     if (c < 0 || whole) { str_put(&piece, x.context.s, c < 0 ? ctx_kept : x.context.n); }
                     if (c >= 0) {
@@ -871,10 +981,16 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
         }
         free(text);
     }
-    if (examples == 0) { fatalf("%s: no example in the input (JSON Lines of {\"ctx\", \"endings\", \"label\"})", o->files[0]); }
+    if (examples == 0) {
+        static const char *const fields[MC_NUM_RENDERINGS] = {
+            "{\"ctx\", \"endings\", \"label\"}", "{\"activity_label\", \"ctx_a\", \"ctx_b\", \"endings\", \"label\"}",
+            "{\"goal\", \"sol1\", \"sol2\", \"label\"}", "{\"question\", \"choices\", \"answerKey\"}", "{\"text\"}",
+            "{\"sentence\", \"option1\", \"option2\", \"answer\"}"};
+        fatalf("%s: no example in the input (JSON Lines of %s)", o->files[0], fields[o->rendering]);
+    }
     int header[256] = {0};
     header[0] = MC_MAGIC;
-    header[1] = MC_VERSION;
+    header[1] = version;
     header[2] = examples;
     header[3] = longest;
     AtomicFile af;

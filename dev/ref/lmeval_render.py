@@ -2,9 +2,9 @@
 """
 Multiple-choice tasks as lm-evaluation-harness renders them, written here in plain Python from the tasks'
 published definitions (hellaswag's utils.py; the piqa and arc task files), independently of dev/data/tokenize.c:
-the reference that test/test_tokenize.sh holds `dev/data/tokenize -c ... -m hellaswag|piqa|arc|lambada` to.
+the reference that test/test_tokenize.sh holds `dev/data/tokenize -c ... -m hellaswag|piqa|arc|lambada|winogrande` to.
 
-    python3 dev/ref/lmeval_render.py hellaswag|piqa|arc|lambada input.jsonl > rendered.jsonl
+    python3 dev/ref/lmeval_render.py hellaswag|piqa|arc|lambada|winogrande input.jsonl > rendered.jsonl
 
 For each input line one output line {"context": ..., "choices": [...], "continuations": [" " + choice, ...],
 "label": k}; the model scores each continuation after the context, and lm-evaluation-harness's acc_norm
@@ -18,6 +18,9 @@ continuation (hellaswag's preprocess can leave a space there: a context ending i
              "\\nAnswer:", choices choices.text, label choices.label.index(answerKey)
   lambada    {"text"} (lambada_openai): context " ".join(text.split(" ")[:-1]), the one choice text.split(" ")[-1]
              (a cloze: the trainers score whether every token of it is the likeliest, and a perplexity)
+  winogrande {"sentence", "option1", "option2", "answer"}: the choices are contexts, sentence[:i] + option with
+             i = sentence.index("_"), each followed by the one continuation " " + sentence[i + 1:].strip(), which
+             alone is scored; the output line has "contexts" (one per choice) instead of "context", and "target"
 Standard library only.
 """
 import json
@@ -47,12 +50,22 @@ def render(task, doc):
         context = " ".join(words[:-1])
         choices = [words[-1]]
         label = 0
+    elif task == "winogrande":
+        i = doc["sentence"].index("_")
+        contexts = [doc["sentence"][:i] + doc[k] for k in ("option1", "option2")]
+        target = doc["sentence"][i + 1:].strip()
+        out = {"contexts": [], "continuations": [], "target": target, "label": int(doc["answer"]) - 1}
+        for c in contexts:  # _encode_pair, for each context
+            moved = c[len(c.rstrip()):]
+            out["contexts"].append(c[:len(c) - len(moved)])
+            out["continuations"].append(moved + " " + target)
+        return out
     elif task == "arc":
         context = "Question: " + doc["question"] + "\nAnswer:"
         choices = doc["choices"]["text"]
         label = doc["choices"]["label"].index(doc["answerKey"])
     else:
-        sys.exit("unknown task %r (hellaswag, piqa, arc or lambada)" % task)
+        sys.exit("unknown task %r (hellaswag, piqa, arc, lambada or winogrande)" % task)
     # lm-evaluation-harness's _encode_pair: white space at the context's end moves to the front of each continuation
     moved = context[len(context.rstrip()):]
     context = context[:len(context) - len(moved)]

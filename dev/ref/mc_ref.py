@@ -8,7 +8,8 @@ format (doc/formats.md) with torch, independently of llmc/mc_eval.h: the referen
 
 Each completion is scored alone: the context's last min(len, T + 1 - len(completion)) tokens, then the
 completion, fed as one sequence of at most T tokens (the last token is no input), the cross-entropy summed
-over the positions that predict a completion token. The choice is the least summed loss, the least
+over the positions that predict a completion token (in a version 2 file, past the completion's first tokens
+that are context). The choice is the least summed loss, the least
 mean loss per completion token and, for a byte-level model (vocabulary 256) or a model directory with a
 tokenizer.json, the least summed loss per character of the completion's decoded text without the white space
 in front that all the example's completions share (lm-evaluation-harness's acc_norm: log-likelihood /
@@ -31,8 +32,9 @@ import torch.nn.functional as F
 def read_eval_file(path):
     data = open(path, "rb").read()
     header = struct.unpack("<256i", data[:1024])
-    if header[0] != 20240522 or header[1] != 1:
+    if header[0] != 20240522 or header[1] not in (1, 2):
         sys.exit("%s: not an eval file (magic %d, version %d)" % (path, header[0], header[1]))
+    version = header[1]  # 2: each completion's length is followed by how many of its first tokens are context
     s = struct.unpack("<%dH" % ((len(data) - 1024) // 2), data[1024:])
     examples, pos = [], 0
     for _ in range(header[2]):
@@ -43,9 +45,10 @@ def read_eval_file(path):
         q += ctx_len
         comps = []
         for _ in range(nc):
-            m = s[q]
-            comps.append(list(s[q + 1:q + 1 + m]))
-            q += 1 + m
+            m, skip = s[q], s[q + 1] if version == 2 else 0
+            q += version
+            comps.append((skip, list(s[q:q + m])))
+            q += m
         assert q - pos == s[pos + 1] // 2, "size field"
         examples.append((label, ctx, comps))
         pos = q
@@ -74,17 +77,18 @@ def main():
     with torch.no_grad():
         for label, ctx, comps in examples:
             sums, means, greedys = [], [], []
-            for comp in comps:
+            for skip, comp in comps:
                 keep = min(len(ctx), T + 1 - len(comp))
                 row = ctx[len(ctx) - keep:] + comp
                 inputs = torch.tensor([row[:-1]])
                 logits = model(input_ids=inputs, use_cache=False).logits[0].double()
                 losses = F.cross_entropy(logits, torch.tensor(row[1:]), reduction="none")
-                total = losses[keep - 1:].sum().item()  # position p predicts row[p + 1]: completion from p = keep - 1
+                first = keep + skip - 1  # position p predicts row[p + 1]: the scored tokens from p = keep + skip - 1
+                total = losses[first:].sum().item()
                 sums.append(total)
-                means.append(total / len(comp))
-                # every completion token the argmax (torch.argmax: the first of equal maxima)
-                greedys.append(bool((logits[keep - 1:].argmax(dim=-1) == torch.tensor(comp)).all()))
+                means.append(total / (len(comp) - skip))
+                # every scored token the argmax (torch.argmax: the first of equal maxima)
+                greedys.append(bool((logits[first:].argmax(dim=-1) == torch.tensor(comp[skip:])).all()))
             if len(comps) == 1:  # a cloze (LAMBADA): greedy accuracy and perplexity, lm-evaluation-harness's
                 cloze += 1
                 greedy += greedys[0]
@@ -94,7 +98,7 @@ def main():
             right_sum += min(range(len(sums)), key=lambda i: (sums[i], i)) == label
             right_mean += min(range(len(means)), key=lambda i: (means[i], i)) == label
             if decode is not None:
-                texts = [decode(comp) for comp in comps]
+                texts = [decode(comp[skip:]) for skip, comp in comps]
                 # less the white space in front that every completion has (the delimiter, and what a writer moved
                 # there from the context's end, as lm-evaluation-harness does): len(choice) counts neither
                 shared = min(len(t) - len(t.lstrip()) for t in texts)

@@ -41,7 +41,7 @@ typedef struct {
     int zero_stage;        // 0 or 1
     int timeout_s;
     ncclComm_t comm;       // only when num_processes > 1
-    float *scalar;         // device scratch for reducing one float
+    double *scalar;        // device scratch for reducing one value (a float, an int or a double)
     cudaStream_t nccl_stream; // gradient all-reduces that overlap the backward pass (-z 0)
     cudaEvent_t ready, reduced;
 } MultiGpuConfig;
@@ -208,7 +208,7 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
     ncclCheck(state);
     // every rank has joined, so every rank has read the id file: a later launch with the same -pf must not find it
     if (c.process_rank == 0 && strcmp(init_method, "tcp") != 0) { unlink(init_path); }
-    cudaCheck(cudaMalloc((void **)&c.scalar, sizeof(float)));
+    cudaCheck(cudaMalloc((void **)&c.scalar, sizeof(double)));
     cudaCheck(cudaStreamCreateWithFlags(&c.nccl_stream, cudaStreamNonBlocking));
     cudaCheck(cudaEventCreateWithFlags(&c.ready, cudaEventDisableTiming));
     cudaCheck(cudaEventCreateWithFlags(&c.reduced, cudaEventDisableTiming));
@@ -269,14 +269,16 @@ static void nccl_enqueued(const MultiGpuConfig *c, ncclResult_t r, const char *w
     }
 }
 
-// a host value reduced over all ranks with op (a float, or with ncclInt32 an int), waited on for at most timeout_s
+// a host value reduced over all ranks with op (a float, with ncclInt32 an int, with ncclFloat64 a double), waited on
+// for at most timeout_s
 static void multi_gpu_reduce_host(const MultiGpuConfig *c, void *v, ncclDataType_t type, ncclRedOp_t op, cudaStream_t stream,
                                   const char *what, int timeout_s) {
     if (c->num_processes == 1) { return; }
-    cudaCheck(cudaMemcpyAsync(c->scalar, v, 4, cudaMemcpyHostToDevice, stream));
+    size_t bytes = type == ncclFloat64 ? 8 : 4;
+    cudaCheck(cudaMemcpyAsync(c->scalar, v, bytes, cudaMemcpyHostToDevice, stream));
     nccl_enqueued(c, ncclAllReduce(c->scalar, c->scalar, 1, type, op, c->comm, stream), "a scalar all-reduce");
     multi_gpu_wait_within(c, stream, what, timeout_s);
-    cudaCheck(cudaMemcpy(v, c->scalar, 4, cudaMemcpyDeviceToHost));
+    cudaCheck(cudaMemcpy(v, c->scalar, bytes, cudaMemcpyDeviceToHost));
 }
 
 // mean of a host float over all ranks
@@ -293,14 +295,7 @@ int multi_gpu_sum_int(const MultiGpuConfig *c, int v, cudaStream_t stream) {
 
 // sum of a host double over all ranks (a summed loss that a float would round)
 double multi_gpu_sum_double(const MultiGpuConfig *c, double v, cudaStream_t stream) {
-    if (c->num_processes == 1) { return v; }
-    double *d;
-    cudaCheck(cudaMalloc((void **)&d, sizeof(double)));
-    cudaCheck(cudaMemcpyAsync(d, &v, sizeof(double), cudaMemcpyHostToDevice, stream));
-    nccl_enqueued(c, ncclAllReduce(d, d, 1, ncclFloat64, ncclSum, c->comm, stream), "a sum all-reduce");
-    multi_gpu_wait_within(c, stream, "a sum all-reduce", c->timeout_s);
-    cudaCheck(cudaMemcpy(&v, d, sizeof(double), cudaMemcpyDeviceToHost));
-    cudaCheck(cudaFree(d));
+    multi_gpu_reduce_host(c, &v, ncclFloat64, ncclSum, stream, "a sum all-reduce", c->timeout_s);
     return v;
 }
 

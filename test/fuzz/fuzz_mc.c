@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         mc_load(&s, path, V, B, T);
         int Bm, Tm;
         mc_batch_shape(&s, B, T, chunk, 1L << 30, &Bm, &Tm);
-        FUZZ_ASSERT(Bm >= 2 && Bm <= s.total_rows && Tm >= 1 && Tm <= T && (long)Bm * Tm <= (long)B * T);
+        FUZZ_ASSERT(Bm >= 1 && Bm <= s.total_rows && Tm >= 1 && Tm <= T && (long)Bm * Tm <= (long)B * T);
         FUZZ_ASSERT((long)Bm * ((Tm + chunk - 1) / chunk) <= (long)B * ((T + chunk - 1) / chunk));
         int *in = (int *)malloc((size_t)Bm * Tm * sizeof(int)), *tg = (int *)malloc((size_t)Bm * Tm * sizeof(int));
         double *loss = (double *)malloc((size_t)Bm * sizeof(double));
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             MCExample x;
             mc_example(&s, e, &x);
             for (int c = 0; c < x.num_completions; c++) {
-                for (int k = 0; k < x.completion_len[c]; k++) { small &= x.completion[c][k] < 256; }
+                for (int k = x.completion_skip[c]; k < x.completion_len[c]; k++) { small &= x.completion[c][k] < 256; }
             }
         }
         FUZZ_ASSERT(mc_set_chars(&s, table, lens, 256) == small && (s.row_chars != NULL) == small);
@@ -56,8 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             // continuation bytes' low six), less the white space in front that every completion has
             int n[MC_MAX_COMPLETIONS], shared = 1 << 30;
             for (int c = 0; c < x.num_completions; c++) {
-                const uint16_t *b = x.completion[c];
-                int len = x.completion_len[c], lead = 0, k = 0;
+                const uint16_t *b = x.completion[c] + x.completion_skip[c]; // the scored tokens
+                int len = x.completion_len[c] - x.completion_skip[c], lead = 0, k = 0;
                 n[c] = 0;
                 for (k = 0; k < len; k++) { n[c] += (b[k] & 0xC0) != 0x80; }
                 for (k = 0; k < len && (b[k] & 0xC0) == 0x80;) { k++; } // stray continuation bytes: no code point
@@ -86,18 +86,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 for (int c = 0; c < x.num_completions; c++, row++) {
                     // the row as the format defines it: the context's last tokens that leave room for the
                     // completion in Tm + 1, then the completion; inputs its tokens but the last, targets the next
-                    // token where that is a completion token
+                    // token where that is a scored completion token (past the completion's first `skip`)
                     int m = x.completion_len[c], keep = x.ctx_len + m > Tm + 1 ? Tm + 1 - m : x.ctx_len, got = 0;
-                    FUZZ_ASSERT(keep >= 1);
+                    int skip = x.completion_skip[c];
+                    FUZZ_ASSERT((keep >= 1 || skip >= 1) && skip >= 0 && skip < m && (s.version == 2 || skip == 0));
                     for (int t = 0; t < Tm; t++) {
                         int v = in[(size_t)row * Tm + t], w = tg[(size_t)row * Tm + t];
                         FUZZ_ASSERT(v >= 0 && v < V && w >= -1 && w < V);
                         int want_in = t >= keep + m - 1 ? 0 : t < keep ? x.ctx[x.ctx_len - keep + t] : x.completion[c][t - keep];
-                        int want_tg = t >= keep + m - 1 || t + 1 < keep ? -1 : x.completion[c][t + 1 - keep];
+                        int want_tg = t >= keep + m - 1 || t + 1 < keep + skip ? -1 : x.completion[c][t + 1 - keep];
                         FUZZ_ASSERT(v == want_in && w == want_tg);
                         got += w >= 0;
                     }
-                    FUZZ_ASSERT(got == m);
+                    FUZZ_ASSERT(got == m - skip);
                     loss[row] = (double)(row % 7);
                     count[row] = got;
                     greedy[row] = row % 3 == 0;
