@@ -35,6 +35,17 @@ static void write_seed(const char *harness, const char *name, const uint8_t *con
     printf("%s: %zu bytes\n", path, nc + (size_t)size);
 }
 
+// an eval file seed for fuzz_mc: its header (version, examples, longest example in bytes) and n uint16 of examples
+static void mc_seed(const char *tmp, const char *name, const uint8_t control[4], int version, int examples, int longest,
+                    const uint16_t *stream, size_t n) {
+    int h[256] = {20240522, version, examples, longest};
+    FILE *fp = fopenCheck(tmp, "wb");
+    fwriteCheck(h, sizeof(int), 256, fp);
+    fwriteCheck(stream, sizeof(uint16_t), n, fp);
+    fcloseCheck(fp);
+    write_seed("mc", name, control, 4, tmp);
+}
+
 static void tokenizer_file(const char *path, int version, int eot, int vocab) {
     uint32_t header[256] = {0};
     header[0] = TOKENIZER_MAGIC;
@@ -322,55 +333,25 @@ int main(int argc, char **argv) {
             stream[first + 1] = (uint16_t)((k - first) * 2);
             longest = (int)(k - first) * 2 > longest ? (int)(k - first) * 2 : longest;
             if (e == 0) { // the first example alone as a file of its own
-                int h[256] = {20240522, 1, 1, longest};
-                FILE *fp = fopenCheck(tmp, "wb");
-                fwriteCheck(h, sizeof(int), 256, fp);
-                fwriteCheck(stream, sizeof(uint16_t), k, fp);
-                fcloseCheck(fp);
-                uint8_t control[4] = {2, 31, 1, 31}; // B=4 T=32 V=258, chunk 32
-                write_seed("mc", "one_example", control, 4, tmp);
+                const uint8_t control[4] = {2, 31, 1, 31}; // B=4 T=32 V=258, chunk 32
+                mc_seed(tmp, "one_example", control, 1, 1, longest, stream, k);
             }
         }
-        int h[256] = {20240522, 1, 3, longest};
-        FILE *fp = fopenCheck(tmp, "wb");
-        fwriteCheck(h, sizeof(int), 256, fp);
-        fwriteCheck(stream, sizeof(uint16_t), k, fp);
-        fcloseCheck(fp);
-        uint8_t control[4] = {4, 15, 1, 7}; // B=6 T=16 V=258, chunk 8: the 40-token context is cut
-        write_seed("mc", "three_examples_cut", control, 4, tmp);
+        const uint8_t control[4] = {4, 15, 1, 7}; // B=6 T=16 V=258, chunk 8: the 40-token context is cut
+        mc_seed(tmp, "three_examples_cut", control, 1, 3, longest, stream, k);
     }
+    const uint8_t control[4] = {2, 31, 1, 31}; // B=4 T=32 V=258, chunk 32
     // clozes of the least size (9 uint16: one context token, one completion token) around an example of two choices,
     // and one cloze alone
-    {
-        const uint16_t ex[] = {65535, 18, 0, 0, 1, 1, 'a', 1, 'b', 65535, 22, 1, 1, 2, 1, 'c', 1, 'd', 1, 'e',
+    const uint16_t clozes[] = {65535, 18, 0, 0, 1, 1, 'a', 1, 'b', 65535, 22, 1, 1, 2, 1, 'c', 1, 'd', 1, 'e',
                                65535, 18, 2, 0, 1, 1, 'f', 1, 'g', 65535, 18, 3, 0, 1, 1, 'h', 1, ' '};
-        int h[256] = {20240522, 1, 4, 22};
-        FILE *fp = fopenCheck(tmp, "wb");
-        fwriteCheck(h, sizeof(int), 256, fp);
-        fwriteCheck(ex, sizeof(uint16_t), sizeof(ex) / sizeof(ex[0]), fp);
-        fcloseCheck(fp);
-        uint8_t control[4] = {2, 31, 1, 31}; // B=4 T=32 V=258, chunk 32
-        write_seed("mc", "short_clozes", control, 4, tmp);
-        int h1[256] = {20240522, 1, 1, 18};
-        fp = fopenCheck(tmp, "wb");
-        fwriteCheck(h1, sizeof(int), 256, fp);
-        fwriteCheck(ex, sizeof(uint16_t), 9, fp);
-        fcloseCheck(fp);
-        write_seed("mc", "one_cloze", control, 4, tmp);
-    }
+    mc_seed(tmp, "short_clozes", control, 1, 4, 22, clozes, sizeof(clozes) / sizeof(clozes[0]));
+    mc_seed(tmp, "one_cloze", control, 1, 1, 18, clozes, 9);
     // a version 2 eval file: two choices whose first tokens are context (WinoGrande's), then a cloze that skips one
-    {
-        const uint16_t ex[] = {65535, 42, 0, 1, 2, 3, 'T', 'h', 'e',                  // 21 uint16: context "The",
-                               5, 2, ' ', 'c', 'a', 't', ' ', 3, 1, ' ', 'a', 'x', //   " c" + "at ", " " + "ax"
-                               65535, 32, 1, 0, 1, 4, 'a', ' ', 'b', 'c', 4, 1, 'd', ' ', 'e', 'f'}; // 16: a cloze
-        int h[256] = {20240522, 2, 2, 42};
-        FILE *fp = fopenCheck(tmp, "wb");
-        fwriteCheck(h, sizeof(int), 256, fp);
-        fwriteCheck(ex, sizeof(uint16_t), sizeof(ex) / sizeof(ex[0]), fp);
-        fcloseCheck(fp);
-        uint8_t control[4] = {2, 31, 1, 31}; // B=4 T=32 V=258, chunk 32
-        write_seed("mc", "version2_skips", control, 4, tmp);
-    }
+    const uint16_t skips[] = {65535, 42, 0, 1, 2, 3, 'T', 'h', 'e',                  // 21 uint16: context "The",
+                              5, 2, ' ', 'c', 'a', 't', ' ', 3, 1, ' ', 'a', 'x', //   " c" + "at ", " " + "ax"
+                              65535, 32, 1, 0, 1, 4, 'a', ' ', 'b', 'c', 4, 1, 'd', ' ', 'e', 'f'}; // 16: a cloze
+    mc_seed(tmp, "version2_skips", control, 2, 2, 42, skips, sizeof(skips) / sizeof(skips[0]));
 #ifdef FUZZ_HF
     hf_seeds(tmp);
     bpe_seed(tmp, "string_merges", 0, 0, "the other there<|endoftext|>  they're 42\n\tx\xc3\xa9!");
