@@ -12,7 +12,7 @@ An example of one completion is a cloze instead (LAMBADA: a passage and its last
 when every completion token is the model's likeliest (the argmax, lm-evaluation-harness's is_greedy), and its
 summed loss goes into a perplexity over such examples, exp(mean summed loss) (lm-evaluation-harness's).
 
-The file (doc/formats.md): a header of 256 int32 (magic 20240522, version 1, number of examples,
+The file (doc/formats.md): a header of 256 int32 (magic 20240522, version 1 or 2, number of examples,
 the longest example's size in bytes), then each example as a stream of uint16: 65535 (the start
 marker), the example's size in bytes (this whole stream), its index, the label (the right
 completion), the number of completions, the context's length and tokens, then each completion's
@@ -23,7 +23,7 @@ that are context, not scored: WinoGrande's choices are contexts (the sentence up
 option in it) followed by one continuation, which alone is scored.
 
 Every completion of an example becomes one row of the batch: the context and the completion, with
-targets (the next token) only where a completion token is predicted, -1 elsewhere, and padding
+targets (the next token) only where a scored completion token is predicted, -1 elsewhere, and padding
 after the row's end (the model is causal, so it cannot change the row's losses). A context longer
 than the row leaves is cut from the left, as lm-evaluation-harness does; every example's rows
 share one batch, so the file is refused at start-up when an example has more completions than -b
@@ -152,7 +152,11 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
                 } else {
                     least_skip = 0;
                 }
-                if ((int)count > T) { fatalf("%s: example %d: completion %d has %zu tokens, more than -t %d", path, i, c, count, T); }
+                if ((int)count > T) {
+                    char skipped[48] = ""; // version 2: how many of them are the completion's own context
+                    if (s->version == MC_VERSION_SKIP) { snprintf(skipped, sizeof(skipped), " (%d of them context)", p[q - 1]); }
+                    fatalf("%s: example %d: completion %d has %zu tokens%s, more than -t %d", path, i, c, count, skipped, T);
+                }
                 int row = ctx_len + (int)count < T + 1 ? ctx_len + (int)count - 1 : T;
                 s->longest_row = row > s->longest_row ? row : s->longest_row;
             }
@@ -195,7 +199,7 @@ for ids below num_tokens) and counted in characters, i.e. UTF-8 code points (eve
 continuation byte 10xxxxxx), less the white space in front that all the example's completions share: the
 delimiter (the space that dev/data/tokenize -c and llm.c's hellaswag.py put before each ending) and any white
 space that the writer moved there from the end of the context (lm-evaluation-harness's _encode_pair; tokenize
--m hellaswag|piqa|arc does the same). lm-evaluation-harness's len(choice) counts neither, but does count a
+-m hellaswag|piqa|arc|lambada|winogrande does the same). lm-evaluation-harness's len(choice) counts neither, but does count a
 space that begins one choice and not the others. Returns 0, leaving the set's lengths as they were, when a
 completion has a token past num_tokens (a tokenizer smaller than the model's vocabulary: nothing to decode it
 with).

@@ -121,10 +121,10 @@ static inline void print_usage(const char *program) {
     printf("              may be missing (samples then print as token ids) (default %s)\n", d->tokenizer_path);
     printf("  -es <string> after training (with -x 0: after the -j evaluation, if -j is given, or -p generation): loss, bits per\n");
     printf("              token / byte over these shards read as one stream, chunks of B*T, state carried (default none)\n");
-    printf("  -mc <string> multiple-choice eval file (llm.c's format, e.g. HellaSwag: dev/data/tokenize -c): accuracy\n");
-    printf("              by mean, summed and per-character loss; examples of one completion (LAMBADA) as clozes: greedy\n");
-    printf("              accuracy and perplexity; with every val evaluation, at the end (also with -v 0) and with -x 0\n");
-    printf("              (default none)\n");
+    printf("  -mc <string> multiple-choice eval file (llm.c's format, e.g. HellaSwag, or our version 2 for WinoGrande:\n");
+    printf("              dev/data/tokenize -c): accuracy by mean, summed and per-character loss; examples of one\n");
+    printf("              completion (LAMBADA) as clozes: greedy accuracy and perplexity; with every val evaluation,\n");
+    printf("              at the end (also with -v 0) and with -x 0 (default none)\n");
     printf("              (-x 0 with -es or -mc and no -j skips the -j evaluation)\n");
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
     printf("  -t <int>    sequence length T (default %d)\n", d->T);

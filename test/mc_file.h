@@ -4,7 +4,8 @@ written here byte by byte from the format (doc/formats.md), not by dev/data/toke
 of 2 to 5 completions, and every fourth of one (a cloze), contexts of 1 to max_ctx tokens, completions of 1 to
 max_comp; in every third example of several completions 0 and 1 are the same (a tie); in every other example
 each completion begins with a space under MCTestTokens (below); in version 2 (format version 2), every third
-example's completions (from the second) begin with tokens that are context, not scored. *cut: some context is
+example's completions (from the second) begin with tokens that are context, not scored, and examples 4 and 10
+have no shared context at all. *cut: some context is
 longer than a row of T inputs leaves room for.
 */
 #ifndef MC_FILE_H
@@ -29,6 +30,8 @@ static inline void write_mc_test_file(const char *path, int num_examples, int V,
         size_t first = n;
         int nc = 2 + (int)(random_u64(rng) % 4), ctx_len = 1 + (int)(random_u64(rng) % max_ctx);
         if (e % 4 == 3) { nc = 1; } // a cloze
+        int no_ctx = version == 2 && e % 6 == 4; // version 2: no shared context, every completion begins with its own
+        if (no_ctx) { ctx_len = 0; }
         stream[n++] = 65535;
         stream[n++] = 0;
         stream[n++] = (uint16_t)e;
@@ -42,7 +45,7 @@ static inline void write_mc_test_file(const char *path, int num_examples, int V,
                 for (size_t i = comp0; i < comp0 + fields + stream[comp0]; i++) { stream[n++] = stream[i]; }
                 continue;
             }
-            int m = 1 + (int)(random_u64(rng) % max_comp);
+            int m = no_ctx ? 2 + (int)(random_u64(rng) % (max_comp - 1)) : 1 + (int)(random_u64(rng) % max_comp);
             // version 2: in every third example (from the second) a completion's first tokens are context
             int skip = version == 2 && e % 3 == 1 && m > 1 ? 1 + (int)(random_u64(rng) % (m - 1)) : 0;
             *cut |= ctx_len + m > T + 1;

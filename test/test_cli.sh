@@ -1337,6 +1337,7 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
         else bad "mc_winogrande_eval" "rc $rc: $(echo "$out" | grep -E '^(mc|error)')"; fi
         cp "$TMP/wg.bin" "$TMP/wg3.bin"; printf '\003' | dd of="$TMP/wg3.bin" bs=1 seek=4 conv=notrunc status=none
         expect_error mc_version_3 "wg3.bin: eval file version 3, expected 1 or 2" "${TINY[@]}" -x 0 -mc "$TMP/wg3.bin"
+        expect_error mc_version2_completion_past_t "completion 0 has 13 tokens (2 of them context), more than -t 8" "${TINY[@]}" -t 8 -x 0 -mc "$TMP/wg.bin"
     else bad "mc_winogrande_file_written" "dev/data/tokenize -t bytes -c -m winogrande failed"; fi
     # the same rows (-t 64: no context cut) in batches of 4 and of 7 rows: the choices do not depend on the batching
     a=$("$BIN" "${TINY[@]}" -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)

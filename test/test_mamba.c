@@ -908,17 +908,19 @@ static void test_mc_eval(const Fixture *f) {
         if (k == 0) { check(Bm == 6 * B && Tm == 64, fx_name("mc_batch_shape_short_rows"), "B=%d T=%d from B=%d T=%d", Bm, Tm, 2 * B, T); }
         if (k == 1) { check(cut && Tm == T && Bm == 2 * B, fx_name("mc_contexts_cut_to_fit"), "cut %d, B=%d T=%d", cut, Bm, Tm); }
         if (k == 2) {
-            int skipped = 0, multi = 0;
+            int skipped = 0, multi = 0, no_ctx = 0;
             for (int e = 0; e < s.num_examples; e++) {
                 MCExample x;
                 mc_example(&s, e, &x);
+                no_ctx += x.ctx_len == 0;
                 for (int c = 0; c < x.num_completions; c++) {
                     skipped += x.completion_skip[c] > 0;
                     multi += x.completion_skip[c] > 0 && x.num_completions > 1;
                 }
             }
-            check(s.version == 2 && skipped >= 2 && multi >= 2 && cut, fx_name("mc_version2_context_in_completions"),
-                  "version %d, %d completions begin with context (%d of examples with choices), cut %d", s.version, skipped, multi, cut);
+            check(s.version == 2 && skipped >= 2 && multi >= 2 && no_ctx == 2 && cut, fx_name("mc_version2_context_in_completions"),
+                  "version %d, %d completions begin with context (%d of examples with choices), %d examples without shared context, "
+                  "cut %d", s.version, skipped, multi, no_ctx, cut);
         }
         mc_test_tokens_free(&tokens);
         mc_free(&s);

@@ -228,9 +228,8 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
             "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc|lambada|winogrande] file.jsonl...\n"
-            "          (a multiple-choice\n"
-            "          eval file for -mc; -m: {ctx, endings, label} as llm.c's hellaswag.py renders HellaSwag (llmc, the\n"
-            "          default), or a task as lm-evaluation-harness renders it)\n",
+            "          (a multiple-choice eval file for -mc; -m: {ctx, endings, label} as llm.c's hellaswag.py renders\n"
+            "          HellaSwag (llmc, the default), or a task as lm-evaluation-harness renders it)\n",
             argv0, argv0, argv0);
     exit(status);
 }
@@ -876,7 +875,10 @@ static int append_context_choices(const BpeTokenizer *t, const McTexts *x, uint1
     reserve16(stream, cap, *n + 6 + (size_t)shared);
     memcpy(*stream + *n, head, 6 * sizeof(uint16_t));
     *n += 6;
-    for (int i = 0; i < shared; i++) { (*stream)[(*n)++] = (uint16_t)ctx[0][i]; }
+    for (int i = 0; i < shared; i++) {
+        if (ctx[0][i] >= MC_START) { fatalf("'%s' line %zu: token %d: an eval file holds ids below 65,535", path, line_no, ctx[0][i]); }
+        (*stream)[(*n)++] = (uint16_t)ctx[0][i];
+    }
     for (int c = 0; c < 2; c++) {
         int skip = ctx_n[c] - shared, m = skip + cont_n[c];
         if (shared == 0 && skip == 0) { fatalf("'%s' line %zu: option %d leaves no context before the continuation", path, line_no, c + 1); }
@@ -1004,8 +1006,8 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
                "the case of some\n", uncased);
     }
     if (moved > 0) {
-        printf("note: in %d examples the context ended in white space, moved to the front of each ending as "
-               "lm-evaluation-harness does\n", moved);
+        printf("note: in %d examples the context ended in white space, moved to the front of each continuation as "
+               "lm-evaluation-harness does (winogrande: either choice's context)\n", moved);
     }
     free(stream);
     free(ids);

@@ -352,6 +352,9 @@ int main(int argc, char **argv) {
                               5, 2, ' ', 'c', 'a', 't', ' ', 3, 1, ' ', 'a', 'x', //   " c" + "at ", " " + "ax"
                               65535, 32, 1, 0, 1, 4, 'a', ' ', 'b', 'c', 4, 1, 'd', ' ', 'e', 'f'}; // 16: a cloze
     mc_seed(tmp, "version2_skips", control, 2, 2, 42, skips, sizeof(skips) / sizeof(skips[0]));
+    // version 2 without shared context (a WinoGrande sentence that begins with the blank)
+    const uint16_t no_ctx[] = {65535, 34, 0, 0, 2, 0, 3, 1, 'H', 'e', ' ', 4, 2, 'S', 'h', 'e', ' '}; // 17 uint16 (34 bytes)
+    mc_seed(tmp, "version2_no_context", control, 2, 1, 34, no_ctx, sizeof(no_ctx) / sizeof(no_ctx[0]));
 #ifdef FUZZ_HF
     hf_seeds(tmp);
     bpe_seed(tmp, "string_merges", 0, 0, "the other there<|endoftext|>  they're 42\n\tx\xc3\xa9!");
