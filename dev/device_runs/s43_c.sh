@@ -2,11 +2,7 @@
 # 2026-12-04 (forty-second session in doc/perf.md), nvidia-h200: after the version 2 review (examples without shared
 # context in test/mc_file.h's version 2 set): make test's GPU suites, then the CLI suite on train_mamba_cu.
 set -u
-nvidia-smi -L
-for f in .debs/*.deb; do dpkg -x $f /tmp/cj; done
-export CPATH=/tmp/cj/usr/include LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu LD_LIBRARY_PATH=/tmp/cj/usr/lib/x86_64-linux-gnu NCCL_NVLS_ENABLE=0
-start=$(date +%s)
-NV='NVCC_FLAGS=-O3 --threads 0 -gencode arch=compute_90,code=sm_90'
+. dev/device_runs/setup.sh
 TEST_ONLY='^(gpu_fixtures|test_mamba_cu|test_mamba_cu_fp32|test_hf_transformers|memcheck_r1|memcheck_r0)$' MULTI_GPU_TESTS=0 timeout 400 make -j16 "$NV" test > $OUT/test1.log 2>&1
 echo "make test (fixtures, test_mamba_cu, transformers, memcheck) rc $? at $(( $(date +%s) - start )) s"
 grep -E "^FAIL" $OUT/test1.log | head -20; grep -E "^=== |passed, " $OUT/test1.log | tail -14
