@@ -5,9 +5,10 @@ its loss on the completion's tokens after the context and chooses the completion
 Three choices are counted: by the sum of the completion's token losses ("summed", the joint
 likelihood; llm.c's dev/data/hellaswag.py counts it too), by their mean ("per token", what llm.c's
 trainer reports), and, where the tokens can be decoded (a tokenizer, or a byte-level model), by the
-sum divided by the completion's length in characters, not counting the space in front of it ("per
-character": lm-evaluation-harness's acc_norm, which divides each choice's log-likelihood by
-len(choice), the choice's string without its delimiter; the Mamba paper reports it for HellaSwag).
+sum divided by the completion's length in characters, not counting the white space in front of it that
+every completion of the example has ("per character": lm-evaluation-harness's acc_norm, which divides each
+choice's log-likelihood by len(choice), the choice's string without its delimiter; the Mamba paper reports it
+for HellaSwag).
 An example of one completion is a cloze instead (LAMBADA: a passage and its last word): it counts as right
 when every completion token is the model's likeliest (the argmax, lm-evaluation-harness's is_greedy), and its
 summed loss goes into a perplexity over such examples, exp(mean summed loss) (lm-evaluation-harness's).
@@ -199,10 +200,10 @@ for ids below num_tokens) and counted in characters, i.e. UTF-8 code points (eve
 continuation byte 10xxxxxx), less the white space in front that all the example's completions share: the
 delimiter (the space that dev/data/tokenize -c and llm.c's hellaswag.py put before each ending) and any white
 space that the writer moved there from the end of the context (lm-evaluation-harness's _encode_pair; tokenize
--m hellaswag|piqa|arc|lambada|winogrande does the same). lm-evaluation-harness's len(choice) counts neither, but does count a
-space that begins one choice and not the others. Returns 0, leaving the set's lengths as they were, when a
-completion has a token past num_tokens (a tokenizer smaller than the model's vocabulary: nothing to decode it
-with).
+-m hellaswag|piqa|arc|lambada|winogrande does the same). lm-evaluation-harness's len(choice) counts neither,
+but does count a space that begins one choice and not the others. Returns 0, leaving the set's lengths as they
+were, when a completion has a token past num_tokens (a tokenizer smaller than the model's vocabulary: nothing
+to decode it with).
 */
 static inline int mc_set_chars(MCEvalSet *s, const char *const *token_bytes, const uint8_t *token_len, uint32_t num_tokens) {
     int *chars = (int *)mallocCheck((size_t)s->total_rows * sizeof(int) + 1);
