@@ -829,6 +829,7 @@ static void mc_texts_free(McTexts *t) {
     for (int c = 0; c < t->num_choices; c++) { free(t->choice[c]); }
 }
 
+// room for `need` uint16 in the eval file's stream (doubled as it grows)
 static void reserve16(uint16_t **stream, size_t *cap, size_t need) {
     if (need <= *cap) { return; }
     *cap = 2 * need;
@@ -953,11 +954,7 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
                     free(piece.s);
                     m -= skip;
                     if (m < 1 || m > 65535) { fatalf("'%s' line %zu: %s of %d tokens (1 to 65,535)", path, line_no, c < 0 ? "context" : "ending", m); }
-                    if (n + (size_t)m + 8 > cap) {
-                        cap = 2 * (n + (size_t)m + 8);
-                        stream = (uint16_t *)realloc(stream, cap * sizeof(uint16_t));
-                        if (stream == NULL) { fatalf("out of memory"); }
-                    }
+                    reserve16(&stream, &cap, n + (size_t)m + 8);
                     if (c < 0) {
                         head[5] = (uint16_t)m;
                         memcpy(stream + n, head, sizeof(head));
