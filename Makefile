@@ -19,6 +19,7 @@ CUDA_HEADERS = $(wildcard llmc/cuda/*.cuh llmc/cuda/*.h)
 NVCC_LDLIBS = -lcublas -lcjson -lnccl
 # a GPU is used when both a driver that sees one and nvcc are present
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && command -v $(NVCC) >/dev/null 2>&1 && echo yes)
+NUM_GPUS := $(shell nvidia-smi -L 2>/dev/null | grep -c '^GPU')
 TEST_HEADERS = test/test_util.h test/fixture.h test/mc_file.h # the tests' own helpers
 HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/unicode_nfc.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h llmc/mc_eval.h
 TS_DIR = dev/data/tinyshakespeare
@@ -42,7 +43,7 @@ all: train_mamba
 
 ifeq ($(HAS_GPU),yes)
 TRAIN_BIN = train_mamba_cu
-GPU_TEST_BINS = train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+GPU_TEST_BINS = train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture $(if $(filter 0 1,$(NUM_GPUS)),train_mamba_cu_shm)
 else
 TRAIN_BIN = train_mamba
 GPU_TEST_BINS =
@@ -90,6 +91,14 @@ train_mamba_cu: train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
 test_mamba_cu: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) $(TEST_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS)
 
+# the GPU trainer with test/shm_nccl.c (NCCL's calls over shared memory) in place of libnccl: several ranks on
+# one GPU, so the several-process tests (test/test_multi_gpu.sh) run where fewer than two GPUs are
+train_mamba_cu_shm: train_mamba.cu test/shm_nccl.c test/shm_coll.h $(HEADERS) $(CUDA_HEADERS) | deps
+	$(NVCC) $(NVCC_FLAGS) -o $@ $< test/shm_nccl.c -lcublas -lcjson -lpthread -lrt
+
+test_shm_coll: test/test_shm_coll.c test/shm_coll.h $(TEST_HEADERS)
+	$(CC) $(CFLAGS) -o $@ $< -lpthread -lrt
+
 # everything fp32 (no bf16, no TF32): the tight-tolerance correctness build
 test_mamba_cu_fp32: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) $(TEST_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -DENABLE_FP32 -o $@ $< $(NVCC_LDLIBS)
@@ -119,11 +128,11 @@ train: $(TRAIN_BIN) $(TS_DATA)
 	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then rm -rf $(TRAIN_DIR); fi
 	./$(TRAIN_BIN) $(TRAIN_ARGS)$(if $(filter 1,$(RESUME)), -y 1)
 
-test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)
+test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)
 	bash test/run_tests.sh
 
 clean:
-	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe dev/data/prepare_bytes dev/data/tokenize train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll dev/data/prepare_bytes dev/data/tokenize train_mamba_cu train_mamba_cu_shm test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
 
 # ----------------------------------------------------------------------------
 # Fuzzing (test/fuzz/): libFuzzer harnesses for the loaders, under ASan + UBSan, built with clang.
@@ -192,7 +201,7 @@ fuzz-regress: $(FUZZ_BINS)
 ASAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1 \
               -Wall -Wextra -std=gnu11 $(if $(filter yes,$(OMP_OK)),-fopenmp -DOMP)
 ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan test_io_asan test_hf_asan test_bpe_asan train_mamba_asan \
-            dev/data/tokenize_asan
+            dev/data/tokenize_asan test_shm_coll_asan
 
 train_mamba_asan: train_mamba.c test/fuzz/asan_options.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
@@ -217,6 +226,9 @@ test_io_asan: test/test_io.c test/fuzz/asan_options.c $(HEADERS) $(TEST_HEADERS)
 
 test_bpe_asan: test/test_bpe.c test/fuzz/asan_options.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
+
+test_shm_coll_asan: test/test_shm_coll.c test/fuzz/asan_options.c test/shm_coll.h $(TEST_HEADERS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c -lpthread -lrt
 
 test-asan: $(ASAN_BINS) $(TS_DATA) train_mamba dev/data/prepare_bytes dev/data/tokenize
 	bash test/fuzz/run_asan_tests.sh

@@ -8,6 +8,9 @@
 # terminal's Ctrl-C reaches the whole process group) still checkpoint, and the script waits for all of
 # them; a second stop sent to the script kills them at once. For several nodes see README.md (Slurm:
 # srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID; or mpirun with -pi tcp).
+# BIN: the trainer to start (default ./train_mamba_cu). ONE_GPU=1 puts every process on GPU 0: only for
+# train_mamba_cu_shm, whose collectives go through shared memory (test/shm_nccl.c; NCCL itself refuses
+# two ranks on one GPU), as test/test_multi_gpu.sh does on a machine with one GPU.
 set -u
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
 cd "$(dirname "$0")/.."
@@ -32,7 +35,8 @@ on_stop() {
 trap on_stop INT TERM
 for ((r = 0; r < N; r++)); do
     # the flags as well as the variables: flags win over Slurm's variables inside a job (SLURM_NTASKS=1)
-    RANK=$r WORLD_SIZE=$N LOCAL_RANK=$r "$BIN" -pi fs -pf "$ID_FILE" -pn "$N" -pr "$r" -pl "$r" "$@" &
+    gpu=$r; [ "${ONE_GPU:-0}" = 1 ] && gpu=0
+    RANK=$r WORLD_SIZE=$N LOCAL_RANK=$gpu "$BIN" -pi fs -pf "$ID_FILE" -pn "$N" -pr "$r" -pl "$gpu" "$@" &
     pids+=($!)
 done
 # wait for every process (polling, not `wait -n -p`, which needs bash 5.1): the first non-zero exit

@@ -52,6 +52,7 @@ run_suite test_dataloader ./test_dataloader
 run_suite test_io ./test_io
 run_suite test_hf ./test_hf
 run_suite test_bpe ./test_bpe
+run_suite test_shm_coll ./test_shm_coll
 run_suite test_tokenize bash test/test_tokenize.sh
 run_suite test_cli bash test/test_cli.sh
 run_suite test_durability bash test/test_durability.sh
@@ -101,7 +102,10 @@ elif [ "$has_gpu" = 1 ]; then
     # (MULTI_GPU_TESTS=0 leaves them out where they ran on their own: bash test/test_multi_gpu.sh)
     if [ "${MULTI_GPU_TESTS:-1}" = 0 ]; then echo "SKIP multi-GPU tests: MULTI_GPU_TESTS=0 (not counted as passed)"
     elif [ "$(nvidia-smi -L | wc -l)" -ge 2 ]; then run_suite multi_gpu bash test/test_multi_gpu.sh
-    else echo "SKIP multi-GPU tests: one GPU (not counted as passed)"; fi
+    elif [ -x ./train_mamba_cu_shm ]; then
+        # one GPU: the same suite, its ranks sharing the GPU through test/shm_nccl.c instead of NCCL
+        run_suite multi_gpu_shm env MULTI_GPU_BIN=./train_mamba_cu_shm bash test/test_multi_gpu.sh
+    else echo "SKIP multi-GPU tests: one GPU and no train_mamba_cu_shm (not counted as passed)"; fi
 else
     echo "SKIP GPU tests: no GPU on this machine (not counted as passed)"
 fi

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Multi-GPU tests (needs 2+ GPUs; run on the device machine's nvidia-h200-x2 kind):
+# Multi-GPU tests: on 2+ GPUs (the device machine's nvidia-h200-x2 kind) with NCCL, or on one GPU with
+# MULTI_GPU_BIN=./train_mamba_cu_shm, whose collectives go through shared memory (test/shm_nccl.c) so that
+# both ranks can share the GPU (what that covers and what it cannot: the header of test/shm_nccl.c):
 #   1 GPU vs 2 GPUs at the same global batch, -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
 #   checkpoint resumed on 1 GPU at the same data position, prompt and training runs with the tokenizer
 #   on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
@@ -8,13 +10,23 @@
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
-BIN=./train_mamba_cu
+BIN=${MULTI_GPU_BIN:-./train_mamba_cu}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 . test/check.sh
 gpus=$(nvidia-smi -L 2>/dev/null | wc -l)
-if [ "$gpus" -lt 2 ]; then echo "SKIP multi-GPU tests: $gpus GPU(s)"; echo "0 passed, 0 failed"; exit 0; fi
-make -s train_mamba_cu data || { echo "FAIL build"; echo "0 passed, 1 failed"; exit 1; }
+if [ "$BIN" = ./train_mamba_cu_shm ]; then
+    # every rank on GPU 0 (scripts/multi_gpu.sh's ONE_GPU; the ranks started here by hand get LOCAL_RANK 1,
+    # which the trainer maps to the one visible GPU), and slots of 64 KiB, so that every collective of the
+    # small model runs as many rounds (test/shm_nccl.c's pieces)
+    export ONE_GPU=1 SHM_NCCL_SLOT_BYTES=${SHM_NCCL_SLOT_BYTES:-65536}
+    need=1
+else
+    need=2
+fi
+if [ "$gpus" -lt "$need" ]; then echo "SKIP multi-GPU tests: $gpus GPU(s)"; echo "0 passed, 0 failed"; exit 0; fi
+make -s "${BIN#./}" data || { echo "FAIL build"; echo "0 passed, 1 failed"; exit 1; }
+export BIN # (scripts/multi_gpu.sh starts it)
 
 # a small model, 24 steps, global batch 4 x 2 x 256 tokens; 6 layers, so the backward's all-reduce
 # groups of 4 layers (train_mamba.cu) come as layers 4-5, then 0-3
