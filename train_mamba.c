@@ -1417,6 +1417,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         }
         if (!nothing_left) { note_changed_run_length(state, train_num_batches); }
     }
+    if (o->overfit_single_batch) { // -a 1: every micro-step of every step trains on this rank's first batch of the data,
+        dataloader_reset(train_loader); // also after a resume (whose loader the checkpoint left past that batch)
+        dataloader_next_batch(train_loader);
+    }
     state_set_data(state, train_loader);
 
     int start_step = state->step;
@@ -1494,7 +1498,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         mamba_zero_grad(model);
         double loss = 0.0;
         for (int micro = 0; micro < grad_accum_steps; micro++) {
-            if (!(o->overfit_single_batch && step > 0)) { dataloader_next_batch(train_loader); }
+            if (!o->overfit_single_batch) { dataloader_next_batch(train_loader); }
             mamba_forward(model, train_loader->inputs, train_loader->targets, B, T);
             mamba_backward(model, 1.0f / grad_accum_steps);
             loss += model->mean_loss;

@@ -1263,6 +1263,15 @@ lastl=$(grep '^s:60 trl:' "$TMP/overfit/main.log" | sed 's/.*trl://')
 if [ $rc -eq 0 ] && [ "$(od -A n -t d4 -w24 -j 32 -N 24 "$TMP/overfit/state_00000060.bin" | tr -s ' ' | sed 's/^ //; s/ $//')" = "0 0 0 0 1 0" ] &&
    awk -v l="${lastl:-9}" 'BEGIN { exit !(l < 0.5) }'; then ok "overfit_single_batch ($lastl)"
 else bad "overfit_single_batch" "rc $rc, last loss '$lastl'"; fi
+# ... and so does a run stopped at step 30 and resumed (-y 1, and -y 2, which also reads the data from its start):
+# each ends with the uninterrupted run's weights (a resumed run used to train on a batch it never loaded)
+for y in 1 2; do
+    MAMBA_TEST_SIGTERM_STEP=30 "$BIN" "${TINY[@]}" -x 60 -a 1 -l 1e-2 -u 5 -o "$TMP/overfit_y$y" > /dev/null 2>&1
+    "$BIN" "${TINY[@]}" -x 60 -a 1 -l 1e-2 -u 5 -o "$TMP/overfit_y$y" -y $y > "$TMP/overfit_y$y.out" 2>&1; rc=$?
+    if [ $rc -eq 0 ] && grep -q "^resuming from step 30" "$TMP/overfit_y$y.out" &&
+       cmp -s "$TMP/overfit/model_00000060.bin" "$TMP/overfit_y$y/model_00000060.bin"; then ok "overfit_single_batch_resumed_y$y"
+    else bad "overfit_single_batch_resumed_y$y" "rc $rc: $(grep -m1 -E '^error' "$TMP/overfit_y$y.out"), models $(cmp -s "$TMP/overfit/model_00000060.bin" "$TMP/overfit_y$y/model_00000060.bin" && echo equal || echo differ)"; fi
+done
 
 # --- a resume past the end of an epoch, with two train shards (46 and 39 windows of -b 4 -t 32: 85 steps an
 # epoch) in shuffled order (epoch 0 reads the 39-window shard first, epoch 1 the other): stopped at step 135, the
