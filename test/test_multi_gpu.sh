@@ -6,7 +6,8 @@
 #   checkpoint resumed on 1 GPU at the same data position, prompt and training runs with the tokenizer
 #   on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
-#   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples.
+#   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
+#   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -68,6 +69,24 @@ mc1=$("$BIN" "${MCA[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1-2)
 mc2=$(bash scripts/multi_gpu.sh -n 2 "${MCA[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1-2)
 if [ -n "$mc1" ] && [ "$mc1" = "$mc2" ] && echo "$mc1" | grep -q "| 9 examples"; then ok "mc_eval_two_gpus_match_one_gpu ($mc1)"
 else bad "mc_eval_two_gpus_match_one_gpu" "1 GPU: '$mc1', 2 GPUs: '$mc2'"; fi
+
+# three ranks (where 3 GPUs are, or on one GPU through test/shm_nccl.c): ZeRO-1's shards of unequal fill (the
+# parameter count is not a multiple of 3: the last shard is padded) and -mc's shares of 3, 3 and 3 of 9 examples
+if [ "$gpus" -ge 3 ] || [ "$need" = 1 ]; then
+    A3=(-e d128:l6:v256 -b 4 -t 256 -d 3072 -x 24 -v 0 -g 0 -sh 0 -l 2e-3 -u 5)
+    "$BIN" "${A3[@]}" -o "$TMP/one3" > "$TMP/one3.out" 2>&1
+    for z in 0 1; do
+        bash scripts/multi_gpu.sh -n 3 "${A3[@]}" -z $z -o "$TMP/three$z" > "$TMP/three$z.out" 2>&1; rc=$?
+        d=$(maxdiff "$TMP/one3" "$TMP/three$z")
+        if [ "$rc" -eq 0 ] && [ "$(losses "$TMP/three$z" | wc -l)" -eq 24 ] && [ "$(losses "$TMP/one3" | wc -l)" -eq 24 ] &&
+           awk -v d="$d" 'BEGIN { exit !(d <= 2e-2) }' && grep -q "^| device .* x 3 process(es), .* ZeRO-$z" "$TMP/three$z.out"
+        then ok "three_ranks_match_one_z$z (max loss diff $d over 24 steps)"
+        else bad "three_ranks_match_one_z$z" "rc $rc, max diff $d: $(grep -m1 '^error' "$TMP/three$z.out")"; fi
+    done
+    mc3=$(bash scripts/multi_gpu.sh -n 3 "${MCA[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1-2)
+    if [ -n "$mc1" ] && [ "$mc1" = "$mc3" ]; then ok "mc_eval_three_ranks_match_one"
+    else bad "mc_eval_three_ranks_match_one" "1 rank: '$mc1', 3 ranks: '$mc3'"; fi
+fi
 
 # resume on 2 GPUs: 24 straight vs 12 + resume 12, bitwise (both -z 0 and -z 1)
 for z in 0 1; do
