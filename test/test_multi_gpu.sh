@@ -7,7 +7,8 @@
 #   on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
-#   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares.
+#   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
+#   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -228,6 +229,31 @@ timeout 300 bash scripts/multi_gpu.sh -n 2 "${KB[@]}" -z 1 -o "$TMP/kbr" -y 1 -p
 if [ "$rc" -eq 0 ] && grep -q "^resuming from step 14" "$TMP/kbr.out" && grep -q "^best val loss [0-9.]* at step $bs:" "$TMP/kbr.out" &&
    cmp -s "$TMP/kb1/model_best.bin" "$TMP/kbr/model_best.bin"; then ok "keep_best_two_gpus_z1_resume"
 else bad "keep_best_two_gpus_z1_resume" "rc $rc: $(grep -E '^resuming|^best val|^error' "$TMP/kbr.out" | tr '\n' ' ')"; fi
+
+# what else runs on every rank or on rank 0 alone, against one rank: a NaN gradient at -z 1 (each rank holds a shard;
+# the summed norm is NaN on both, so both skip and the weights stay those of the step before), -nk at -z 1 (each
+# rank's state shard of a pruned step goes with it), -hf (rank 0 exports the final model: it evaluates as that
+# model's file does) and -es (every rank computes the stream, rank 0 reports it: the line one rank prints)
+NAN=("${ARGS[@]}" -x 12 -n 1 -nk 3 -z 1)
+MAMBA_TEST_INJECT_NAN_STEP=11 bash scripts/multi_gpu.sh -n 2 "${NAN[@]}" -o "$TMP/nan" -hf "$TMP/nan_hf" > "$TMP/nan.out" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && grep -q '^s:11 skipped' "$TMP/nan/main.log" && [ "$(grep -c 'update skipped' "$TMP/nan.out")" -eq 1 ] &&
+   cmp -s <(tail -c +1025 "$TMP/nan/model_00000010.bin") <(tail -c +1025 "$TMP/nan/model_00000011.bin") &&
+   ! cmp -s <(tail -c +1025 "$TMP/nan/model_00000011.bin") <(tail -c +1025 "$TMP/nan/model_00000012.bin")
+then ok "nan_gradient_skips_on_every_rank_z1"
+else bad "nan_gradient_skips_on_every_rank_z1" "rc $rc: $(grep -E 'skipped|^error' "$TMP/nan.out" | head -n 3)"; fi
+kept=$(cd "$TMP/nan" && ls DONE_* model_0* state_* 2>/dev/null | tr '\n' ' ')
+want="DONE_00000010 DONE_00000011 DONE_00000012 model_00000010.bin model_00000011.bin model_00000012.bin state_00000010_00000.bin state_00000010_00001.bin state_00000011_00000.bin state_00000011_00001.bin state_00000012_00000.bin state_00000012_00001.bin "
+if [ "$kept" = "$want" ]; then ok "keep_newest_checkpoints_two_ranks_z1"
+else bad "keep_newest_checkpoints_two_ranks_z1" "left: $kept"; fi
+v_hf=$("$BIN" -e "$TMP/nan_hf" -b 4 -t 256 -x 0 -m 2 2>&1 | grep '^val loss')
+v_bin=$("$BIN" -e "$TMP/nan/model_00000012.bin" -b 4 -t 256 -x 0 -m 2 2>&1 | grep '^val loss')
+if [ -f "$TMP/nan_hf/model.safetensors" ] && [ -n "$v_bin" ] && [ "$v_hf" = "$v_bin" ]; then ok "hf_export_two_ranks ($v_hf)"
+else bad "hf_export_two_ranks" "export '$v_hf', model file '$v_bin'"; fi
+ES=(-e "$TMP/nan/model_00000012.bin" -b 4 -t 256 -x 0 -es dev/data/tinyshakespeare/tiny_shakespeare_val.bin)
+es1=$("$BIN" "${ES[@]}" 2>&1 | grep '^stream eval' | sed 's/ | [0-9.]* s$//')
+es2=$(bash scripts/multi_gpu.sh -n 2 "${ES[@]}" 2>&1 | grep '^stream eval' | sed 's/ | [0-9.]* s$//')
+if [ -n "$es1" ] && [ "$es1" = "$es2" ]; then ok "stream_eval_two_ranks_match_one"
+else bad "stream_eval_two_ranks_match_one" "1 rank: '$es1', 2 ranks: '$es2'"; fi
 
 # a stop sent to the launcher's process group (Slurm's SIGTERM; Ctrl-C likewise): each rank gets it and the
 # launcher's SIGUSR1, both checkpoint at the same step and exit 0, the launcher waits for them and exits 0,
