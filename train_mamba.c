@@ -1433,8 +1433,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     }
     double timed_ms = 0.0;
     int timed_steps = 0;
-    int consecutive_skips = 0;
-    OutlierDetector loss_outliers = {{0}, 0, 0}, norm_outliers = {{0}, 0, 0};
+    // (the -sl / -sg windows and the count of skips in a row live in the state: a checkpoint saves them)
+    OutlierDetector *loss_outliers = &state->loss_window, *norm_outliers = &state->norm_window;
     const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
     int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
     const char *inject_value = getenv("MAMBA_TEST_INJECT_VALUE"); // (what it writes; unset: NaN)
@@ -1509,23 +1509,24 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
         float lr = get_learning_rate(&sched, step);
         // a non-finite loss or norm, or (with -sl / -sg) an outlier, skips the update: no weight is touched
-        double loss_z = outlier_zscore(&loss_outliers, loss), norm_z = outlier_zscore(&norm_outliers, norm);
+        double loss_z = outlier_zscore(loss_outliers, loss), norm_z = outlier_zscore(norm_outliers, norm);
         int skip = !isfinite(loss) || !isfinite(norm) || (o->skip_loss_z > 0.0f && loss_z > o->skip_loss_z) ||
                    (o->skip_norm_z > 0.0f && norm_z > o->skip_norm_z);
         if (skip) {
-            consecutive_skips++;
+            state->consecutive_skips++;
             char line[256];
             snprintf(line, sizeof(line), "s:%d skipped loss:%f norm:%f loss_z:%.2f norm_z:%.2f", step + 1, loss, norm, loss_z, norm_z);
             printf("step %4d/%d: update skipped (loss %f, norm %f, z-scores %.2f / %.2f)\n", step + 1, train_num_batches,
                    loss, norm, loss_z, norm_z);
             logger_log_line(logger, line);
-            if (consecutive_skips >= o->max_skips) {
-                fatalf("%d consecutive updates skipped (non-finite or outlier loss / gradient norm) at step %d", consecutive_skips, step + 1);
+            if (state->consecutive_skips >= o->max_skips) {
+                fatalf("%d consecutive updates skipped (non-finite or outlier loss / gradient norm) at step %d", state->consecutive_skips,
+                       step + 1);
             }
         } else {
-            consecutive_skips = 0;
-            outlier_add(&loss_outliers, loss);
-            outlier_add(&norm_outliers, norm);
+            state->consecutive_skips = 0;
+            outlier_add(loss_outliers, loss);
+            outlier_add(norm_outliers, norm);
             mamba_update(model, lr, ADAMW_BETA1, ADAMW_BETA2, ADAMW_EPS, o->weight_decay, grad_scale, step + 1);
         }
         double ms = (now_seconds() - t0) * 1000.0;

@@ -328,6 +328,37 @@ static inline void parse_options(Options *o, int argc, char **argv) {
 }
 
 /*
+Running mean and standard deviation over the last OUTLIER_WINDOW values, for skipping updates
+whose loss or gradient norm is a z-score outlier (llm.c's -sl / -sg). Both windows take a step's values
+together (the updates not skipped), so they share count and next; the state file keeps them (version 6),
+so a resumed run scores the next steps against the same window as the uninterrupted run.
+*/
+#define OUTLIER_WINDOW 128
+typedef struct {
+    double values[OUTLIER_WINDOW];
+    int count, next;
+} OutlierDetector;
+
+// z-score of x against the window (0 until the window is full), without adding x. Two passes (the mean,
+// then the squared deviations from it): sum(x^2)/n - mean^2 cancels to noise for a near-constant window.
+// A window whose spread is below 1e-9 of its mean (constant, up to the rounding of that mean) scores 0.
+static inline double outlier_zscore(const OutlierDetector *d, double x) {
+    if (d->count < OUTLIER_WINDOW) { return 0.0; }
+    double sum = 0.0, sq = 0.0;
+    for (int i = 0; i < OUTLIER_WINDOW; i++) { sum += d->values[i]; }
+    double mean = sum / OUTLIER_WINDOW;
+    for (int i = 0; i < OUTLIER_WINDOW; i++) { sq += (d->values[i] - mean) * (d->values[i] - mean); }
+    double sd = sqrt(sq / OUTLIER_WINDOW);
+    return sd > 1e-9 * fabs(mean) && sd > 0.0 ? (x - mean) / sd : 0.0;
+}
+
+static inline void outlier_add(OutlierDetector *d, double x) {
+    d->values[d->next] = x;
+    d->next = (d->next + 1) % OUTLIER_WINDOW;
+    if (d->count < OUTLIER_WINDOW) { d->count++; }
+}
+
+/*
 Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   [0] STATE_MAGIC, [1] STATE_VERSION, [2] step (completed), [3] B, [4] T, [5] total batch size,
   [6..7] number of parameters (low, high), [8..9] data epoch, [10..11] shard index,
@@ -343,7 +374,10 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   parameters (its model file's [12]); [29] 1 when a signal stopped the run at this step, before the
   step's evaluation and sampling, which the resumed run then does (version 4);
   [30..37] the optimizer flags of the run that saved it: -l, -u, -q, -k (1 cosine, 2 linear, 3 constant,
-  4 wsd), -kd, -c, -gc (floats as their fp32 bits), -a; a resume that changes any says so (version 5).
+  4 wsd), -kd, -c, -gc (floats as their fp32 bits), -a; a resume that changes any says so (version 5);
+  [38] the CRC-32 of the outlier windows that follow v, [39] consecutive updates skipped so far (version 6).
+Version 6 appends the -sl / -sg windows after v: int32 count, int32 next, fp64 loss[OUTLIER_WINDOW],
+fp64 norm[OUTLIER_WINDOW] (STATE_WINDOWS_BYTES); older files resume with empty windows and no skips.
 */
 // AdamW's constants, the training loops' (both trainers) and the PyTorch fixture's: test_mamba checks they agree
 #define ADAMW_BETA1 0.9f
@@ -351,8 +385,9 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
 #define ADAMW_EPS 1e-8f
 
 #define STATE_MAGIC 20261125
-#define STATE_VERSION 5
+#define STATE_VERSION 6
 #define STATE_HEADER_CRC 18
+#define STATE_WINDOWS_BYTES (2 * sizeof(int32_t) + 2 * OUTLIER_WINDOW * sizeof(double))
 
 typedef struct {
     int step, B, T, total_batch_size, seed;
@@ -365,9 +400,11 @@ typedef struct {
     float best_val_loss; // its val loss ([27])
     uint32_t best_crc;   // and the CRC-32 of its parameters ([28]): on resume the file must be that model
     int stopped;         // saved by a run a signal stopped, before this step's evaluation and sampling ([29])
-    int flags_known;     // [30..37] were read (version 5) or set from this run's options
+    int flags_known;     // [30..37] were read (versions 5 and 6) or set from this run's options
     float lr, final_lr_frac, lr_decay_frac, weight_decay, grad_clip; // -l -q -kd -c -gc
     int warmup, schedule, overfit;                                   // -u, -k (1..4), -a
+    OutlierDetector loss_window, norm_window; // -sl / -sg: the losses and norms of the last updates (version 6)
+    int consecutive_skips;                    // updates skipped in a row up to this step (-ms; [39])
 } TrainState;
 
 // the optimizer flags a checkpoint records ([30..37]), from this run's options
@@ -422,6 +459,15 @@ static inline void note_changed_optimizer_flags(const TrainState *saved, const O
 static inline void put64(int *h, uint64_t v) { h[0] = (int)(uint32_t)(v & 0xFFFFFFFFu); h[1] = (int)(uint32_t)(v >> 32); }
 static inline uint64_t get64(const int *h) { return (uint64_t)(uint32_t)h[0] | ((uint64_t)(uint32_t)h[1] << 32); }
 
+// the outlier windows as the state file holds them (count, next, the losses, the norms: native byte order, as the rest)
+static inline void state_windows_pack(unsigned char *out, const TrainState *s) {
+    int32_t count = s->loss_window.count, next = s->loss_window.next;
+    memcpy(out, &count, 4);
+    memcpy(out + 4, &next, 4);
+    memcpy(out + 8, s->loss_window.values, OUTLIER_WINDOW * sizeof(double));
+    memcpy(out + 8 + OUTLIER_WINDOW * sizeof(double), s->norm_window.values, OUTLIER_WINDOW * sizeof(double));
+}
+
 static inline void save_state_file(const char *path, const TrainState *s, const float *m, const float *v, size_t n) {
     int header[HEADER_INTS] = {0};
     header[0] = STATE_MAGIC;
@@ -456,12 +502,17 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     memcpy(header + 35, &s->weight_decay, sizeof(float));
     memcpy(header + 36, &s->grad_clip, sizeof(float));
     header[37] = s->overfit;
+    unsigned char windows[STATE_WINDOWS_BYTES];
+    state_windows_pack(windows, s);
+    header[38] = (int)crc32_update(0, windows, sizeof(windows));
+    header[39] = s->consecutive_skips;
     header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
     atomic_fwrite(header, sizeof(int), HEADER_INTS, &af);
     atomic_fwrite(m, sizeof(float), n, &af);
     atomic_fwrite(v, sizeof(float), n, &af);
+    atomic_fwrite(windows, 1, sizeof(windows), &af);
     atomic_commit(&af);
 }
 
@@ -469,12 +520,12 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
 static inline void load_state_file(const char *path, TrainState *s, float *m, float *v, size_t n) {
     FILE *fp = fopenCheck(path, "rb");
     int header[HEADER_INTS];
-    long want = (long)(sizeof(header) + 2 * n * sizeof(float));
     long size = file_size(fp);
     if (size < (long)sizeof(header)) { fatalf("%s: not a state file (%ld bytes)", path, size); }
     freadCheck(header, sizeof(int), HEADER_INTS, fp);
     if (header[0] != STATE_MAGIC) { fatalf("%s: bad magic number in state file: expected %d, found %d", path, STATE_MAGIC, header[0]); }
     if (header[1] < 1 || header[1] > STATE_VERSION) { fatalf("%s: unsupported state file version: expected 1 to %d, found %d", path, STATE_VERSION, header[1]); }
+    long want = (long)(sizeof(header) + 2 * n * sizeof(float) + (header[1] >= 6 ? STATE_WINDOWS_BYTES : 0));
     if (header[1] >= 2 && (uint32_t)header[STATE_HEADER_CRC] != header_crc(header, HEADER_INTS, STATE_HEADER_CRC)) {
         fatalf("%s: header checksum mismatch: the state file's header is corrupt", path);
     }
@@ -524,6 +575,28 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     }
     freadCheck(m, sizeof(float), n, fp);
     freadCheck(v, sizeof(float), n, fp);
+    memset(&s->loss_window, 0, sizeof(s->loss_window));
+    memset(&s->norm_window, 0, sizeof(s->norm_window));
+    s->consecutive_skips = 0;
+    if (header[1] >= 6) {
+        unsigned char windows[STATE_WINDOWS_BYTES];
+        freadCheck(windows, 1, sizeof(windows), fp);
+        if (crc32_update(0, windows, sizeof(windows)) != (uint32_t)header[38]) { fatalf("%s: checksum mismatch in the outlier windows: the state file is corrupt", path); }
+        int32_t count, next;
+        memcpy(&count, windows, 4);
+        memcpy(&next, windows + 4, 4);
+        memcpy(s->loss_window.values, windows + 8, OUTLIER_WINDOW * sizeof(double));
+        memcpy(s->norm_window.values, windows + 8 + OUTLIER_WINDOW * sizeof(double), OUTLIER_WINDOW * sizeof(double));
+        // a window fills from 0, then wraps: next = count until it is full
+        int ok = count >= 0 && count <= OUTLIER_WINDOW && next >= 0 && next < OUTLIER_WINDOW && (count == OUTLIER_WINDOW || next == count);
+        for (int i = 0; i < OUTLIER_WINDOW && ok; i++) { ok = isfinite(s->loss_window.values[i]) && isfinite(s->norm_window.values[i]); }
+        if (!ok || header[39] < 0) {
+            fatalf("%s: bad outlier-window record (count %d, next %d, %d skips): the state file is corrupt", path, count, next, header[39]);
+        }
+        s->loss_window.count = s->norm_window.count = count;
+        s->loss_window.next = s->norm_window.next = next;
+        s->consecutive_skips = header[39];
+    }
     fcloseCheck(fp);
     uint32_t crc = crc32_update(0, m, n * sizeof(float));
     crc = crc32_update(crc, v, n * sizeof(float));
@@ -883,35 +956,6 @@ static inline void prune_checkpoints(const char *dir, int keep) {
         closedir(dp);
         fsync_dir(dir); // (else a crash could bring them back: files no marker names, which pruning never finds)
     }
-}
-
-/*
-Running mean and standard deviation over the last OUTLIER_WINDOW values, for skipping updates
-whose loss or gradient norm is a z-score outlier (llm.c's -sl / -sg).
-*/
-#define OUTLIER_WINDOW 128
-typedef struct {
-    double values[OUTLIER_WINDOW];
-    int count, next;
-} OutlierDetector;
-
-// z-score of x against the window (0 until the window is full), without adding x. Two passes (the mean,
-// then the squared deviations from it): sum(x^2)/n - mean^2 cancels to noise for a near-constant window.
-// A window whose spread is below 1e-9 of its mean (constant, up to the rounding of that mean) scores 0.
-static inline double outlier_zscore(const OutlierDetector *d, double x) {
-    if (d->count < OUTLIER_WINDOW) { return 0.0; }
-    double sum = 0.0, sq = 0.0;
-    for (int i = 0; i < OUTLIER_WINDOW; i++) { sum += d->values[i]; }
-    double mean = sum / OUTLIER_WINDOW;
-    for (int i = 0; i < OUTLIER_WINDOW; i++) { sq += (d->values[i] - mean) * (d->values[i] - mean); }
-    double sd = sqrt(sq / OUTLIER_WINDOW);
-    return sd > 1e-9 * fabs(mean) && sd > 0.0 ? (x - mean) / sd : 0.0;
-}
-
-static inline void outlier_add(OutlierDetector *d, double x) {
-    d->values[d->next] = x;
-    d->next = (d->next + 1) % OUTLIER_WINDOW;
-    if (d->count < OUTLIER_WINDOW) { d->count++; }
 }
 
 // whether -tk named the tokenizer: a path other than the default's pointer (so -tk naming the default's

@@ -187,7 +187,14 @@ static const char *saved_state(char *p, const char *name, size_t n) {
 static void load_state(const char *p, size_t n) { TrainState s; float *m = (float *)mallocCheck(n * 4), *v = (float *)mallocCheck(n * 4); load_state_file(p, &s, m, v, n); }
 static void c_state_flip_in_v(const void *a) { (void)a; char p[1024]; saved_state(p, "sv.bin", 1000);
     FILE *f = fopenCheck(p, "r+b"); fseekCheck(f, 1024 + 4 * 1000 + 4 * 500, SEEK_SET); fputc(0x55, f); fcloseCheck(f); load_state(p, 1000); }
-static void c_state_v6(const void *a) { (void)a; char p[1024]; int e[] = {1, 6, -1}; edit_header(saved_state(p, "s6.bin", 100), 18, e); load_state(p, 100); }
+static void c_state_v7(const void *a) { (void)a; char p[1024]; int e[] = {1, 7, -1}; edit_header(saved_state(p, "s7.bin", 100), 18, e); load_state(p, 100); }
+// the -sl / -sg windows after v (version 6): a flipped byte there, and a record out of range under a valid CRC
+static void c_state_flip_in_windows(const void *a) { (void)a; char p[1024]; saved_state(p, "sw.bin", 100);
+    FILE *f = fopenCheck(p, "r+b"); fseekCheck(f, 1024 + 8 * 100 + 20, SEEK_SET); fputc(0x55, f); fcloseCheck(f); load_state(p, 100); }
+static void c_state_bad_window(const void *a) { char p[1024];
+    TrainState s; memset(&s, 0, sizeof(s)); s.data_kind = 1; s.data_processes = 1; s.best_step = -1; s.schedule = 1;
+    s.loss_window.count = *(const int *)a; s.loss_window.next = 3; s.norm_window.values[7] = NAN;
+    float m[4] = {0}, v[4] = {0}; save_state_file(P(p, "sbw.bin"), &s, m, v, 4); load_state(p, 4); }
 static void c_state_trailing(const void *a) { (void)a; char p[1024]; saved_state(p, "st.bin", 100); FILE *f = fopenCheck(p, "ab"); fputc(0, f); fputc(0, f); fputc(0, f); fputc(0, f); fcloseCheck(f); load_state(p, 100); }
 static void c_state_stop_flag(const void *a) { (void)a; char p[1024]; int e[] = {29, 7, -1}; edit_header(saved_state(p, "sf.bin", 100), 18, e); load_state(p, 100); }
 static void test_done_marker_noncanonical(void) {
@@ -445,9 +452,22 @@ static void test_state_round_trip(void) {
     s.best_step = 6; s.best_val_loss = 2.5f; s.best_crc = 0xdeadbeefu; s.stopped = 1;
     s.flags_known = 1; s.lr = 3e-3f; s.warmup = 13; s.final_lr_frac = 0.25f; s.schedule = 4; s.lr_decay_frac = 0.3f;
     s.weight_decay = 0.05f; s.grad_clip = 0.5f; s.overfit = 1;
+    s.loss_window.count = s.norm_window.count = OUTLIER_WINDOW; s.loss_window.next = s.norm_window.next = 77; s.consecutive_skips = 2;
+    for (int i = 0; i < OUTLIER_WINDOW; i++) { s.loss_window.values[i] = 3.0 + i / 7.0; s.norm_window.values[i] = 0.5 - i / 9.0; }
     float m[3] = {1, 2, 3}, v[3] = {4, 5, 6}, m2[3], v2[3];
     save_state_file(P(p, "rt.bin"), &s, m, v, 3);
     load_state_file(p, &r, m2, v2, 3);
+    int windows = memcmp(&r.loss_window, &s.loss_window, sizeof(s.loss_window)) == 0 &&
+                  memcmp(&r.norm_window, &s.norm_window, sizeof(s.norm_window)) == 0 && r.consecutive_skips == 2;
+    check(windows, "state_file_round_trip_outlier_windows", "count %d next %d skips %d", r.loss_window.count, r.loss_window.next, r.consecutive_skips);
+    // a version-5 file (no windows after v) still loads, with empty windows and no skips
+    int e5[] = {1, 5, -1};
+    edit_header(p, 18, e5);
+    if (truncate(p, 1024 + 8 * 3) != 0) { test_fatal("truncate", p); }
+    memset(&r, 0x5a, sizeof(r));
+    load_state_file(p, &r, m2, v2, 3);
+    check(r.loss_window.count == 0 && r.norm_window.count == 0 && r.loss_window.next == 0 && r.consecutive_skips == 0 && r.overfit == 1,
+          "state_file_version_5_still_loads", "count %d next %d skips %d", r.loss_window.count, r.loss_window.next, r.consecutive_skips);
     int ok = r.step == s.step && r.B == s.B && r.T == s.T && r.total_batch_size == s.total_batch_size && r.seed == s.seed &&
              r.max_steps == s.max_steps && r.epoch == s.epoch && r.shard == s.shard && r.sample == s.sample && r.rng == s.rng &&
              r.data_kind == s.data_kind && r.data_order == s.data_order && r.data_shards == s.data_shards &&
@@ -675,7 +695,11 @@ int main(void) {
     expect_fail("model_v1_bad_selection_flag", c_model_v1_bad_flag, NULL, "bad selection flag 2");
     expect_fail("model_vp_not_multiple_of_8", c_model_vp_not_8, NULL, "invalid model config");
     expect_fail("state_flip_in_v", c_state_flip_in_v, NULL, "checksum mismatch");
-    expect_fail("state_version_6", c_state_v6, NULL, "unsupported state file version");
+    expect_fail("state_version_7", c_state_v7, NULL, "unsupported state file version");
+    expect_fail("state_flip_in_outlier_windows", c_state_flip_in_windows, NULL, "checksum mismatch in the outlier windows");
+    static const int too_many = 129, wrapping = 3; // a count past the window; a full count of 3 whose next is not 3 is fine, NaN is not
+    expect_fail("state_outlier_window_count", c_state_bad_window, &too_many, "bad outlier-window record (count 129, next 3");
+    expect_fail("state_outlier_window_nan", c_state_bad_window, &wrapping, "bad outlier-window record (count 3, next 3");
     expect_fail("state_trailing_bytes", c_state_trailing, NULL, "truncated or corrupt");
     expect_fail("state_bad_stop_flag", c_state_stop_flag, NULL, "bad stop flag 7");
     test_done_marker_noncanonical();

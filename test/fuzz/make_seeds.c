@@ -302,12 +302,27 @@ int main(int argc, char **argv) {
     TrainState s = {.step = 12, .B = 2, .T = 32, .total_batch_size = 64, .seed = 1337, .data_kind = 1, .data_processes = 1, .best_step = -1,
                     .epoch = 1, .shard = 0, .sample = 5, .rng = 0x123456789abcdefull,
                     .lr = 2e-3f, .warmup = 20, .final_lr_frac = 0.1f, .schedule = 1, .lr_decay_frac = 0.2f, .weight_decay = 0.1f,
-                    .grad_clip = 1.0f}; // (version 5's optimizer flags: a valid record, so the fuzzer gets past it)
+                    .grad_clip = 1.0f, .consecutive_skips = 1}; // (version 5's optimizer flags: a valid record, so the fuzzer gets past it)
+    s.loss_window.count = s.norm_window.count = s.loss_window.next = s.norm_window.next = 40; // (version 6's -sl / -sg windows)
+    for (int i = 0; i < 40; i++) { s.loss_window.values[i] = 4.0 - 0.01 * i; s.norm_window.values[i] = 1.0 + 0.02 * i; }
     save_state_file(tmp, &s, m, v, n);
     uint8_t none = 0, fix = 7;
     write_seed("state", "d8_l1_v8", &none, 1, tmp);
     save_state_file(tmp, &s, m, v, n);
     write_seed("state", "d8_l1_v8_fixups", &fix, 1, tmp);
+    { // the same as version 5 wrote it: no windows after v
+        save_state_file(tmp, &s, m, v, n);
+        FILE *fp = fopenCheck(tmp, "r+b");
+        int header[HEADER_INTS];
+        freadCheck(header, sizeof(int), HEADER_INTS, fp);
+        header[1] = 5;
+        header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
+        fseekCheck(fp, 0, SEEK_SET);
+        fwriteCheck(header, sizeof(int), HEADER_INTS, fp);
+        fcloseCheck(fp);
+        if (truncate(tmp, (off_t)(HEADER_INTS * sizeof(int) + 2 * n * sizeof(float))) != 0) { fatalf("truncating %s", tmp); }
+        write_seed("state", "d8_l1_v8_version5", &none, 1, tmp);
+    }
     free(m);
     free(v);
     // multiple-choice eval files: 3 examples of byte tokens (one context longer than the row), and a single one
