@@ -1381,6 +1381,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         if (state->step != latest) { fatalf("%s: state of step %d, but its marker is DONE_%08d (corrupt)", path, state->step, latest); }
         printf("resuming from step %d of %s\n", latest, o->output_dir);
         resume_best_model_record(state, o, 1);
+        resume_outlier_windows(state, o, 1);
         note_changed_optimizer_flags(state, o);
         *resumed = 1;
     } else if (is_descriptor) {

@@ -1211,6 +1211,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         free(v);
         if (multi_gpu_config.process_rank == 0) { printf("resuming from step %d of %s\n", latest, o->output_dir); }
         if (multi_gpu_config.process_rank == 0) { resume_best_model_record(state, o, 1); } // (main shares rank 0's record)
+        resume_outlier_windows(state, o, multi_gpu_config.process_rank == 0); // (every rank: each holds the windows)
         if (multi_gpu_config.process_rank == 0) { note_changed_optimizer_flags(state, o); }
         *resumed = 1;
     } else if (is_descriptor) {

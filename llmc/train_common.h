@@ -652,6 +652,18 @@ static inline void resume_best_model_record(TrainState *s, const Options *o, int
     }
 }
 
+// on resume with -y 2 (other train data): the -sl / -sg windows hold the old data's losses and norms, against
+// which the new data's could all score as outliers (and -ms consecutive skips end the run), so they restart empty
+static inline void resume_outlier_windows(TrainState *s, const Options *o, int print) {
+    if (o->resume != 2) { return; }
+    if (print && (o->skip_loss_z > 0.0f || o->skip_norm_z > 0.0f) && s->loss_window.count > 0) {
+        printf("note: -y 2 trains on other data: the -sl / -sg windows restart empty (scored again after %d updates)\n", OUTLIER_WINDOW);
+    }
+    memset(&s->loss_window, 0, sizeof(s->loss_window));
+    memset(&s->norm_window, 0, sizeof(s->norm_window));
+    s->consecutive_skips = 0;
+}
+
 // a checkpoint's marker is named exactly as written, DONE_%08d (8 digits, more from step 10^8 on);
 // other names (DONE_1, DONE_+7, DONE_00000099x) are not markers, so pruning neither counts nor loops on them
 static inline int parse_done_marker(const char *name, int *step) {

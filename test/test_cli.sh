@@ -1162,6 +1162,14 @@ unset MAMBA_TEST_INJECT_NAN_STEP MAMBA_TEST_INJECT_VALUE
 if [ $rc -eq 0 ] && grep -q "^resuming from step 133" "$TMP/sg_res.out" && grep -q "^step  135/135: update skipped" "$TMP/sg_res.out" &&
    cmp -s "$TMP/sg/model_00000135.bin" "$TMP/sg_res/model_00000135.bin"; then ok "norm_outlier_window_survives_resume"
 else bad "norm_outlier_window_survives_resume" "rc $rc: $(grep -m2 -E '^resuming|skipped|^error' "$TMP/sg_res.out" | tr '\n' ' ')"; fi
+# ... but -y 2 (other train data) starts the window afresh, with a note: the same spike is then an ordinary step
+export MAMBA_TEST_INJECT_NAN_STEP=135 MAMBA_TEST_INJECT_VALUE=1e6
+MAMBA_TEST_SIGTERM_STEP=133 "$BIN" "${TINY[@]}" "${SG[@]}" -sg 6 -o "$TMP/sg_y2" > /dev/null 2>&1
+"$BIN" "${TINY[@]}" "${SG[@]}" -sg 6 -o "$TMP/sg_y2" -y 2 > "$TMP/sg_y2.out" 2>&1; rc=$?
+unset MAMBA_TEST_INJECT_NAN_STEP MAMBA_TEST_INJECT_VALUE
+if [ $rc -eq 0 ] && grep -q "^note: -y 2 trains on other data: the -sl / -sg windows restart empty" "$TMP/sg_y2.out" &&
+   ! grep -q "skipped" "$TMP/sg_y2.out" && grep -q "^step  135/135 | loss [0-9.]* | norm 1000000" "$TMP/sg_y2.out"; then ok "norm_outlier_window_restarts_with_y2"
+else bad "norm_outlier_window_restarts_with_y2" "rc $rc: $(grep -m2 -E '^note: -y 2|skipped|^error' "$TMP/sg_y2.out" | tr '\n' ' ')"; fi
 
 # --- -nk keeps only the newest checkpoints
 "$BIN" "${TINY[@]}" -x 8 -n 2 -nk 2 -o "$TMP/keep" > /dev/null 2>&1
