@@ -99,6 +99,11 @@ train_mamba_cu_shm: train_mamba.cu test/shm_nccl.c test/shm_coll.h $(HEADERS) $(
 test_shm_coll: test/test_shm_coll.c test/shm_coll.h $(TEST_HEADERS)
 	$(CC) $(CFLAGS) -o $@ $< -lpthread -lrt
 
+# test/shm_nccl.c on the CPU, over the stub CUDA runtime of test/stub_cuda/ (no GPU, no NCCL needed)
+SHM_NCCL_TEST_DEPS = test/test_shm_nccl.c test/shm_nccl.c test/shm_coll.h test/stub_cuda/cuda_runtime.h test/stub_cuda/nccl.h $(TEST_HEADERS)
+test_shm_nccl: $(SHM_NCCL_TEST_DEPS)
+	$(CC) $(CFLAGS) -Itest/stub_cuda -o $@ $< -lpthread -lrt
+
 # everything fp32 (no bf16, no TF32): the tight-tolerance correctness build
 test_mamba_cu_fp32: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) $(TEST_HEADERS) | deps
 	$(NVCC) $(NVCC_FLAGS) -DENABLE_FP32 -o $@ $< $(NVCC_LDLIBS)
@@ -128,11 +133,11 @@ train: $(TRAIN_BIN) $(TS_DATA)
 	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then rm -rf $(TRAIN_DIR); fi
 	./$(TRAIN_BIN) $(TRAIN_ARGS)$(if $(filter 1,$(RESUME)), -y 1)
 
-test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)
+test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll test_shm_nccl dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)
 	bash test/run_tests.sh
 
 clean:
-	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll dev/data/prepare_bytes dev/data/tokenize train_mamba_cu train_mamba_cu_shm test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll test_shm_nccl dev/data/prepare_bytes dev/data/tokenize train_mamba_cu train_mamba_cu_shm test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
 
 # ----------------------------------------------------------------------------
 # Fuzzing (test/fuzz/): libFuzzer harnesses for the loaders, under ASan + UBSan, built with clang.
@@ -201,7 +206,7 @@ fuzz-regress: $(FUZZ_BINS)
 ASAN_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1 \
               -Wall -Wextra -std=gnu11 $(if $(filter yes,$(OMP_OK)),-fopenmp -DOMP)
 ASAN_BINS = test_mamba_asan test_gradcheck_asan test_dataloader_asan test_io_asan test_hf_asan test_bpe_asan train_mamba_asan \
-            dev/data/tokenize_asan test_shm_coll_asan
+            dev/data/tokenize_asan test_shm_coll_asan test_shm_nccl_asan
 
 train_mamba_asan: train_mamba.c test/fuzz/asan_options.c $(HEADERS) | deps
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c $(LDLIBS)
@@ -229,6 +234,9 @@ test_bpe_asan: test/test_bpe.c test/fuzz/asan_options.c $(HEADERS) $(TEST_HEADER
 
 test_shm_coll_asan: test/test_shm_coll.c test/fuzz/asan_options.c test/shm_coll.h $(TEST_HEADERS)
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c -lpthread -lrt
+
+test_shm_nccl_asan: $(SHM_NCCL_TEST_DEPS) test/fuzz/asan_options.c
+	$(CC) $(ASAN_CFLAGS) -Itest/stub_cuda -o $@ $< test/fuzz/asan_options.c -lpthread -lrt
 
 test-asan: $(ASAN_BINS) $(TS_DATA) train_mamba dev/data/prepare_bytes dev/data/tokenize
 	bash test/fuzz/run_asan_tests.sh

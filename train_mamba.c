@@ -1418,9 +1418,12 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         }
         if (!nothing_left) { note_changed_run_length(state, train_num_batches); }
     }
-    if (o->overfit_single_batch) { // -a 1: every micro-step of every step trains on this rank's first batch of the data,
-        dataloader_reset(train_loader); // also after a resume (whose loader the checkpoint left past that batch)
-        dataloader_next_batch(train_loader);
+    // -a 1: every micro-step of every step trains on one batch, this rank's last of the data's first step, read whole
+    // (also after a resume, whose loader the checkpoint left past it), so the position checkpoints save is a step's
+    // start, as a resume on another process count requires (check_resume_data)
+    if (o->overfit_single_batch) {
+        dataloader_reset(train_loader);
+        for (int micro = 0; micro < grad_accum_steps; micro++) { dataloader_next_batch(train_loader); }
     }
     state_set_data(state, train_loader);
 

@@ -53,6 +53,7 @@ run_suite test_io ./test_io
 run_suite test_hf ./test_hf
 run_suite test_bpe ./test_bpe
 run_suite test_shm_coll ./test_shm_coll
+run_suite test_shm_nccl ./test_shm_nccl
 run_suite test_tokenize bash test/test_tokenize.sh
 run_suite test_cli bash test/test_cli.sh
 run_suite test_durability bash test/test_durability.sh

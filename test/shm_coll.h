@@ -42,10 +42,12 @@ typedef enum { SHM_SUM = 1, SHM_AVG, SHM_MIN, SHM_MAX } ShmRedOp;
 
 // one round: `count` elements of each rank's part (all-reduce, broadcast: the whole buffer;
 // reduce-scatter: each rank's result, its input is nranks * count; all-gather: each rank's input,
-// its result is nranks * count)
+// its result is nranks * count). A collective larger than a slot runs as several rounds: `total` is
+// the collective's count, `offset` where this round's piece starts in it (both only checked to agree,
+// so that two different collectives cannot pass as one when their pieces happen to line up)
 typedef struct {
     int32_t kind, type, redop, root;
-    uint64_t count;
+    uint64_t count, total, offset;
 } ShmOp;
 
 typedef struct {
@@ -66,10 +68,11 @@ typedef struct {
     size_t map_bytes, slot_bytes;
     int nranks, rank;
     uint64_t epoch, seq;
-    volatile int aborted; // set by shm_coll_abort (another thread may be waiting)
+    int aborted;          // set by shm_coll_abort (another thread may be waiting: atomic loads and stores)
     int failed;           // an earlier round failed: every later one fails at once
     double timeout_s;
-    char name[96];
+    double next_pid_check; // when a waiting rank looks at its missing peer's process again (every 10 ms, not every poll)
+    char name[128];
     char error[256];
 } ShmColl;
 
@@ -119,7 +122,7 @@ static inline int shm_coll_open(ShmColl *c, const char *name, int nranks, int ra
     memset(c, 0, sizeof(*c));
     c->nranks = nranks;
     c->rank = rank;
-    c->slot_bytes = (slot_bytes + 63) / 64 * 64;
+    c->slot_bytes = slot_bytes < 64 ? 64 : (slot_bytes + 63) / 64 * 64;
     c->timeout_s = timeout_s;
     snprintf(c->name, sizeof(c->name), "%s", name);
     if (nranks < 1 || nranks > SHM_COLL_MAX_RANKS || rank < 0 || rank >= nranks) {
@@ -128,11 +131,16 @@ static inline int shm_coll_open(ShmColl *c, const char *name, int nranks, int ra
     int fd = shm_open(name, O_CREAT | O_RDWR, 0600);
     if (fd < 0) { return shm_coll_fail(c, "shm_open(%s): %s", name, strerror(errno)); }
     c->map_bytes = shm_coll_slot_offset(c->slot_bytes, nranks);
-    struct stat sb; // (never shrink it: a rank started with more ranks may have made it larger)
-    if (fstat(fd, &sb) != 0 || (sb.st_size < (off_t)c->map_bytes && ftruncate(fd, (off_t)c->map_bytes) != 0)) {
-        int e = errno;
+    // reserved, not only sized: a /dev/shm too small for it fails here with a message, not later with SIGBUS on a
+    // page it cannot back; and never shrunk (a rank started with more ranks may have made it larger)
+    int e = posix_fallocate(fd, 0, (off_t)c->map_bytes);
+    if (e == EOPNOTSUPP || e == EINVAL) {
+        struct stat sb;
+        e = fstat(fd, &sb) != 0 ? errno : sb.st_size < (off_t)c->map_bytes && ftruncate(fd, (off_t)c->map_bytes) != 0 ? errno : 0;
+    }
+    if (e != 0) {
         close(fd);
-        return shm_coll_fail(c, "sizing %s to %zu bytes: %s", name, c->map_bytes, strerror(e));
+        return shm_coll_fail(c, "reserving %zu bytes of shared memory for %s: %s", c->map_bytes, name, strerror(e));
     }
     void *p = mmap(NULL, c->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
@@ -143,8 +151,14 @@ static inline int shm_coll_open(ShmColl *c, const char *name, int nranks, int ra
     __atomic_compare_exchange_n(&h->magic, &expected, SHM_COLL_MAGIC, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
     if (expected == 0) {
         __atomic_store_n(&h->slot_bytes, (uint64_t)c->slot_bytes, __ATOMIC_RELEASE);
+    } else if (expected != SHM_COLL_MAGIC) {
+        return shm_coll_fail(c, "%s is not a shm_coll segment (magic %08x)", name, expected);
     } else {
-        while (__atomic_load_n(&h->slot_bytes, __ATOMIC_ACQUIRE) == 0) { usleep(100); } // the creator's next store
+        const double deadline = shm_coll_now() + 10.0; // the creator's next store, microseconds after its magic
+        while (__atomic_load_n(&h->slot_bytes, __ATOMIC_ACQUIRE) == 0) {
+            if (shm_coll_now() > deadline) { return shm_coll_fail(c, "%s: its creator never set its slot size", name); }
+            usleep(100);
+        }
     }
     if (__atomic_load_n(&h->slot_bytes, __ATOMIC_ACQUIRE) != c->slot_bytes) {
         return shm_coll_fail(c, "ranks disagree on the slot size (%zu bytes here)", c->slot_bytes);
@@ -169,13 +183,17 @@ static inline int shm_coll_poll(ShmColl *c, uint64_t epoch, double deadline) {
         if (e < epoch && missing < 0) { missing = r; }
     }
     if (missing < 0) { return 1; }
-    if (c->aborted) { return shm_coll_fail(c, "aborted while waiting for rank %d", missing); }
+    if (__atomic_load_n(&c->aborted, __ATOMIC_ACQUIRE)) { return shm_coll_fail(c, "aborted while waiting for rank %d", missing); }
     // (gone after it arrived is no failure: a rank may pass this barrier, finish and exit before we look again)
     const ShmRank *o = shm_coll_rank(c, missing);
-    if (shm_coll_pid_gone(o->pid) && __atomic_load_n(&o->epoch, __ATOMIC_ACQUIRE) < epoch) {
-        return shm_coll_fail(c, "rank %d (pid %d) has exited", missing, o->pid);
+    const double now = shm_coll_now();
+    if (now >= c->next_pid_check) {
+        c->next_pid_check = now + 0.01;
+        if (shm_coll_pid_gone(o->pid) && __atomic_load_n(&o->epoch, __ATOMIC_ACQUIRE) < epoch) {
+            return shm_coll_fail(c, "rank %d (pid %d) has exited", missing, o->pid);
+        }
     }
-    if (shm_coll_now() > deadline) { return shm_coll_fail(c, "rank %d did not arrive within %g s", missing, c->timeout_s); }
+    if (now > deadline) { return shm_coll_fail(c, "rank %d did not arrive within %g s", missing, c->timeout_s); }
     return 0;
 }
 
@@ -252,11 +270,12 @@ static inline int shm_coll_run(ShmColl *c, const ShmOp *op, void *buf) {
     for (int r = 0; r < c->nranks; r++) {
         const ShmRank *o = shm_coll_rank(c, r);
         if (o->seq != c->seq || memcmp(&o->op, op, sizeof(*op)) != 0) {
-            return shm_coll_fail(c, "ranks disagree at collective %llu: rank %d runs %s of %llu elements (type %d, op %d, root %d), "
-                                 "rank %d %s of %llu (type %d, op %d, root %d) as its collective %llu",
-                                 (unsigned long long)c->seq, c->rank, shm_coll_kind_name(op->kind), (unsigned long long)op->count, op->type,
-                                 op->redop, op->root, r, shm_coll_kind_name(o->op.kind), (unsigned long long)o->op.count, o->op.type,
-                                 o->op.redop, o->op.root, (unsigned long long)o->seq);
+            return shm_coll_fail(c, "ranks disagree at round %llu: rank %d runs %s of %llu elements (type %d, op %d, root %d; "
+                                 "piece at %llu of %llu), rank %d %s of %llu (type %d, op %d, root %d; piece at %llu of %llu) as its round %llu",
+                                 (unsigned long long)c->seq, c->rank, shm_coll_kind_name(op->kind), (unsigned long long)op->total, op->type,
+                                 op->redop, op->root, (unsigned long long)op->offset, (unsigned long long)op->total, r,
+                                 shm_coll_kind_name(o->op.kind), (unsigned long long)o->op.total, o->op.type, o->op.redop, o->op.root,
+                                 (unsigned long long)o->op.offset, (unsigned long long)o->op.total, (unsigned long long)o->seq);
         }
     }
     const size_t esz = shm_coll_type_size(op->type), part = op->count * esz;
@@ -272,7 +291,7 @@ static inline int shm_coll_run(ShmColl *c, const ShmOp *op, void *buf) {
     return shm_coll_barrier(c); // nobody writes its slot again before every rank has read all of them
 }
 
-static inline void shm_coll_abort(ShmColl *c) { c->aborted = 1; }
+static inline void shm_coll_abort(ShmColl *c) { __atomic_store_n(&c->aborted, 1, __ATOMIC_RELEASE); }
 
 static inline void shm_coll_close(ShmColl *c) {
     if (c->base != NULL) { munmap(c->base, c->map_bytes); }

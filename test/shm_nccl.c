@@ -16,9 +16,9 @@ copies of the result. So it is ordered on the stream like NCCL's kernels, and a 
 peer gone, an abort) leaves an asynchronous error for ncclCommGetAsyncError, as NCCL does.
 Collectives inside a CUDA graph capture are refused (the trainer launches them outside graphs).
 
-Environment: SHM_NCCL_SLOT_BYTES (default 64 MiB; small values split the collectives into many
-rounds), SHM_NCCL_TIMEOUT (seconds a round waits for a live peer, default 3600: the trainer's own
-deadlines, -pt, come first).
+Environment: SHM_NCCL_SLOT_BYTES (default 64 MiB, at least 64; small values split the collectives
+into many rounds; each rank reserves a slot in /dev/shm), SHM_NCCL_TIMEOUT (seconds a round, or the
+set-up, waits for a live peer, default 3600: the trainer's own deadlines, -pt, come first).
 */
 #include <pthread.h>
 #include <cuda_runtime.h>
@@ -34,14 +34,17 @@ struct ncclComm {
     volatile int async_error;  // an ncclResult_t; ncclInProgress until every rank has joined
     int reported;
     int blocking;
+    double join_deadline;      // SHM_NCCL_TIMEOUT after ncclCommInitRankConfig: a rank that never joins is an error then
     struct { cudaStream_t stream; void *stage; } stages[SHM_NCCL_STREAMS];
     int num_stages;
+    uint64_t issued, ran;      // rounds enqueued, rounds run: NCCL runs a communicator's collectives in issue order
 };
 
 typedef struct {
     struct ncclComm *comm;
     ShmOp op;
     void *stage;
+    uint64_t issue; // its place in the order the host enqueued the rounds
 } ShmRound;
 
 static void shm_nccl_report(struct ncclComm *comm) {
@@ -81,7 +84,7 @@ ncclResult_t ncclGetUniqueId(ncclUniqueId *id) {
 // joined: every rank attached (InProgress until then), or the error that stopped it
 static ncclResult_t shm_nccl_join_state(struct ncclComm *comm) {
     if (comm->async_error != ncclInProgress) { return (ncclResult_t)comm->async_error; }
-    int r = shm_coll_poll(&comm->coll, 1, shm_coll_now() + comm->coll.timeout_s);
+    int r = shm_coll_poll(&comm->coll, 1, comm->join_deadline);
     if (r == 0) { return ncclInProgress; }
     if (r < 0) {
         comm->async_error = ncclRemoteError;
@@ -111,6 +114,7 @@ ncclResult_t ncclCommInitRankConfig(ncclComm_t *out, int nranks, ncclUniqueId id
         return ncclSystemError;
     }
     comm->async_error = ncclInProgress;
+    comm->join_deadline = shm_coll_now() + comm->coll.timeout_s;
     *out = comm;
     ncclResult_t state = shm_nccl_join_state(comm);
     while (comm->blocking && state == ncclInProgress) {
@@ -128,7 +132,7 @@ ncclResult_t ncclCommGetAsyncError(ncclComm_t comm, ncclResult_t *state) {
 ncclResult_t ncclCommAbort(ncclComm_t comm) {
     if (comm == NULL) { return ncclSuccess; }
     shm_coll_abort(&comm->coll); // a host function waiting in a round gives up; the mapping stays for it
-    if (comm->coll.rank == 0) { shm_unlink(comm->coll.name); }
+    shm_unlink(comm->coll.name);  // (any rank: rank 0 may never have joined; the name is this launch's alone)
     return ncclSuccess;
 }
 
@@ -152,6 +156,12 @@ static void CUDART_CB shm_nccl_round(void *arg) {
     ShmRound *round = (ShmRound *)arg;
     struct ncclComm *comm = round->comm;
     pthread_mutex_lock(&comm->lock);
+    // collectives enqueued on two streams at once could run in another order here than NCCL's issue order, and
+    // (through the other ranks' order) pair up differently: an error, not a silent difference
+    if (++comm->ran != round->issue && !comm->coll.failed) {
+        shm_coll_fail(&comm->coll, "round %llu of this rank ran as its round %llu: collectives on two streams at once",
+                      (unsigned long long)round->issue, (unsigned long long)comm->ran);
+    }
     if (shm_coll_run(&comm->coll, &round->op, round->stage) != 0) {
         comm->async_error = ncclRemoteError;
         shm_nccl_report(comm);
@@ -203,6 +213,11 @@ static ncclResult_t shm_nccl_collective(int kind, const void *send, void *recv, 
     if (stage == NULL) { return ncclSystemError; }
     const int n = comm->coll.nranks;
     const size_t esz = shm_coll_type_size(type), most = shm_coll_max_count(&comm->coll, kind, type);
+    if (most == 0) {
+        fprintf(stderr, "shm_nccl: a slot of %zu bytes holds no piece of this collective for %d ranks: raise SHM_NCCL_SLOT_BYTES\n",
+                comm->coll.slot_bytes, n);
+        return ncclInvalidUsage;
+    }
     for (size_t at = 0; at < count || (count == 0 && at == 0); at += most) {
         const size_t c = count - at < most ? count - at : most;
         ShmRound *round = (ShmRound *)malloc(sizeof(*round));
@@ -215,6 +230,9 @@ static ncclResult_t shm_nccl_collective(int kind, const void *send, void *recv, 
         round->op.redop = redop;
         round->op.root = root;
         round->op.count = c;
+        round->op.total = count;
+        round->op.offset = at;
+        round->issue = ++comm->issued;
         const enum cudaMemcpyKind d2h = cudaMemcpyDeviceToHost, h2d = cudaMemcpyHostToDevice;
         cudaError_t e = cudaSuccess;
         unsigned char *st = (unsigned char *)stage;
@@ -222,7 +240,7 @@ static ncclResult_t shm_nccl_collective(int kind, const void *send, void *recv, 
         unsigned char *r = (unsigned char *)recv;
         if (kind == SHM_REDUCE_SCATTER) {
             for (int j = 0; j < n && e == cudaSuccess; j++) { e = cudaMemcpyAsync(st + j * c * esz, s + (j * count + at) * esz, c * esz, d2h, stream); }
-        } else if (c > 0) {
+        } else if (c > 0 && (kind != SHM_BROADCAST || comm->coll.rank == root)) { // (a broadcast reads the root's send buffer only)
             e = cudaMemcpyAsync(st, s + at * esz, c * esz, d2h, stream);
         }
         if (e == cudaSuccess) { e = cudaLaunchHostFunc(stream, shm_nccl_round, round); }

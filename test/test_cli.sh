@@ -1283,6 +1283,12 @@ lastl=$(grep '^s:60 trl:' "$TMP/overfit/main.log" | sed 's/.*trl://')
 if [ $rc -eq 0 ] && [ "$(od -A n -t d4 -w24 -j 32 -N 24 "$TMP/overfit/state_00000060.bin" | tr -s ' ' | sed 's/^ //; s/ $//')" = "0 0 0 0 1 0" ] &&
    awk -v l="${lastl:-9}" 'BEGIN { exit !(l < 0.5) }'; then ok "overfit_single_batch ($lastl)"
 else bad "overfit_single_batch" "rc $rc, last loss '$lastl'"; fi
+# with 2 micro-steps a step (-d 2 x B x T) it reads the first step whole and trains on its last batch, so the saved
+# position is a step's start (sample 2), which a resume on another process count requires
+"$BIN" "${TINY[@]}" -x 3 -a 1 -d 256 -o "$TMP/overfit_d" > /dev/null 2>&1; rc=$?
+pos=$(od -A n -t d4 -w24 -j 32 -N 24 "$TMP/overfit_d/state_00000003.bin" 2>/dev/null | tr -s ' ' | sed 's/^ //; s/ $//')
+if [ $rc -eq 0 ] && [ "$pos" = "0 0 0 0 2 0" ]; then ok "overfit_single_batch_position_starts_a_step"
+else bad "overfit_single_batch_position_starts_a_step" "rc $rc, position '$pos'"; fi
 # ... and so does a run stopped at step 30 and resumed (-y 1, and -y 2, which also reads the data from its start):
 # each ends with the uninterrupted run's weights (a resumed run used to train on a batch it never loaded)
 for y in 1 2; do

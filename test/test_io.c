@@ -191,9 +191,10 @@ static void c_state_v7(const void *a) { (void)a; char p[1024]; int e[] = {1, 7, 
 // the -sl / -sg windows after v (version 6): a flipped byte there, and a record out of range under a valid CRC
 static void c_state_flip_in_windows(const void *a) { (void)a; char p[1024]; saved_state(p, "sw.bin", 100);
     FILE *f = fopenCheck(p, "r+b"); fseekCheck(f, 1024 + 8 * 100 + 20, SEEK_SET); fputc(0x55, f); fcloseCheck(f); load_state(p, 100); }
-static void c_state_bad_window(const void *a) { char p[1024];
+// a = {count, next, NaN at norm[7] or not}: one fault at a time, under a valid CRC
+static void c_state_bad_window(const void *a) { char p[1024]; const int *w = (const int *)a;
     TrainState s; memset(&s, 0, sizeof(s)); s.data_kind = 1; s.data_processes = 1; s.best_step = -1; s.schedule = 1;
-    s.loss_window.count = *(const int *)a; s.loss_window.next = 3; s.norm_window.values[7] = NAN;
+    s.loss_window.count = w[0]; s.loss_window.next = w[1]; s.norm_window.values[7] = w[2] ? NAN : 0.0;
     float m[4] = {0}, v[4] = {0}; save_state_file(P(p, "sbw.bin"), &s, m, v, 4); load_state(p, 4); }
 static void c_state_trailing(const void *a) { (void)a; char p[1024]; saved_state(p, "st.bin", 100); FILE *f = fopenCheck(p, "ab"); fputc(0, f); fputc(0, f); fputc(0, f); fputc(0, f); fcloseCheck(f); load_state(p, 100); }
 static void c_state_stop_flag(const void *a) { (void)a; char p[1024]; int e[] = {29, 7, -1}; edit_header(saved_state(p, "sf.bin", 100), 18, e); load_state(p, 100); }
@@ -697,9 +698,12 @@ int main(void) {
     expect_fail("state_flip_in_v", c_state_flip_in_v, NULL, "checksum mismatch");
     expect_fail("state_version_7", c_state_v7, NULL, "unsupported state file version");
     expect_fail("state_flip_in_outlier_windows", c_state_flip_in_windows, NULL, "checksum mismatch in the outlier windows");
-    static const int too_many = 129, wrapping = 3; // a count past the window; a full count of 3 whose next is not 3 is fine, NaN is not
-    expect_fail("state_outlier_window_count", c_state_bad_window, &too_many, "bad outlier-window record (count 129, next 3");
-    expect_fail("state_outlier_window_nan", c_state_bad_window, &wrapping, "bad outlier-window record (count 3, next 3");
+    // a count past the window; a window not yet full whose next is not its count; a next past the window; a NaN value
+    static const int too_many[3] = {129, 3, 0}, next_off[3] = {5, 3, 0}, next_past[3] = {128, 128, 0}, nan_value[3] = {3, 3, 1};
+    expect_fail("state_outlier_window_count", c_state_bad_window, too_many, "bad outlier-window record (count 129, next 3");
+    expect_fail("state_outlier_window_next_not_count", c_state_bad_window, next_off, "bad outlier-window record (count 5, next 3");
+    expect_fail("state_outlier_window_next_past", c_state_bad_window, next_past, "bad outlier-window record (count 128, next 128");
+    expect_fail("state_outlier_window_nan", c_state_bad_window, nan_value, "bad outlier-window record (count 3, next 3");
     expect_fail("state_trailing_bytes", c_state_trailing, NULL, "truncated or corrupt");
     expect_fail("state_bad_stop_flag", c_state_stop_flag, NULL, "bad stop flag 7");
     test_done_marker_noncanonical();

@@ -97,7 +97,7 @@ static int open_rank(ShmColl *c, int rank, int nranks, size_t slot, double timeo
 // (one-element rounds pass 8-byte buffers: gcc cannot see that a round of int32 never takes shm_coll_run's
 // double branch, and warns about the branch it cannot rule out)
 static int run(ShmColl *c, int kind, int type, int redop, int root, size_t count, void *buf) {
-    ShmOp op = {kind, type, redop, root, count};
+    ShmOp op = {kind, type, redop, root, count, count, 0};
     return shm_coll_run(c, &op, buf);
 }
 
@@ -180,8 +180,21 @@ static void case_disagree(int rank, int nranks, Report *rep) {
     if (open_rank(&c, rank, nranks, 4096, 30, rep) != 0) { return; }
     int32_t v[2] = {1, 0};
     int rc = rank == 1 ? run(&c, SHM_BROADCAST, SHM_I32, 0, 0, 1, v) : run(&c, SHM_ALL_REDUCE, SHM_I32, SHM_SUM, 0, 1, v);
-    note(rep, "every_rank_fails", rc != 0 && strstr(c.error, "ranks disagree at collective 1") != NULL &&
+    note(rep, "every_rank_fails", rc != 0 && strstr(c.error, "ranks disagree at round 1") != NULL &&
                                       strstr(c.error, rank == 1 ? "runs a broadcast" : "runs an all-reduce") != NULL,
+         "rc %d: %s", rc, c.error);
+    shm_coll_close(&c);
+}
+
+// the first round of two collectives of different sizes (32 and 48 elements), in pieces of 16 that line up: the
+// pieces alone would agree, the collectives do not
+static void case_disagree_total(int rank, int nranks, Report *rep) {
+    ShmColl c;
+    if (open_rank(&c, rank, nranks, 4096, 30, rep) != 0) { return; }
+    float buf[16] = {0};
+    ShmOp op = {SHM_ALL_REDUCE, SHM_F32, SHM_SUM, 0, 16, rank == 1 ? 48 : 32, 0};
+    int rc = shm_coll_run(&c, &op, buf);
+    note(rep, "collective_sizes", rc != 0 && strstr(c.error, "piece at 0 of 32") != NULL && strstr(c.error, "piece at 0 of 48") != NULL,
          "rc %d: %s", rc, c.error);
     shm_coll_close(&c);
 }
@@ -215,11 +228,17 @@ static void case_mismatch(int rank, int nranks, Report *rep) {
 
 static void case_slot_mismatch(int rank, int nranks, Report *rep) {
     ShmColl c;
-    if (rank == 1) { usleep(200000); } // rank 0 creates the segment with its size
+    char ready[128];
+    snprintf(ready, sizeof(ready), "/tmp%s.ready", seg_name); // rank 0 creates the segment with its size, then says so
+    if (rank == 1) {
+        for (int i = 0; i < 2000 && access(ready, F_OK) != 0; i++) { usleep(5000); }
+    }
     int rc = shm_coll_open(&c, seg_name, nranks, rank, rank == 0 ? 4096 : 8192, 30);
+    if (rank == 0) { fclose(fopen(ready, "w")); }
     if (rank == 1) { note(rep, "slot_size", rc != 0 && strstr(c.error, "ranks disagree on the slot size (8192 bytes here)") != NULL, "rc %d: %s", rc, c.error); }
     else { note(rep, "slot_size", rc == 0, "rank 0 opens: %s", c.error); }
     shm_coll_close(&c);
+    if (rank == 1) { remove(ready); }
 }
 
 static void *abort_after(void *arg) {
@@ -231,6 +250,7 @@ static void *abort_after(void *arg) {
 int main(void) {
     run_ranks("three_ranks", 3, case_collectives);
     run_ranks("disagreement", 3, case_disagree);
+    run_ranks("disagreement", 2, case_disagree_total);
     run_ranks("peer_exits", 3, case_peer_exits);
     run_ranks("mismatch", 2, case_mismatch);
     run_ranks("mismatch", 2, case_slot_mismatch);
@@ -244,7 +264,7 @@ int main(void) {
     pthread_t th;
     pthread_create(&th, NULL, abort_after, &c);
     double t0 = shm_coll_now();
-    ShmOp op = {SHM_ALL_REDUCE, SHM_I32, SHM_SUM, 0, 1};
+    ShmOp op = {SHM_ALL_REDUCE, SHM_I32, SHM_SUM, 0, 1, 1, 0};
     rc = rc == 0 ? shm_coll_run(&c, &op, v) : rc;
     pthread_join(th, NULL);
     check(rc != 0 && strstr(c.error, "aborted while waiting for rank 1") != NULL && shm_coll_now() - t0 < 5.0, "abort_ends_a_wait", "rc %d: %s", rc, c.error);

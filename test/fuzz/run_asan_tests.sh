@@ -50,6 +50,7 @@ run_suite test_io_asan ./test_io_asan
 run_suite test_hf_asan ./test_hf_asan
 run_suite test_bpe_asan ./test_bpe_asan
 run_suite test_shm_coll_asan ./test_shm_coll_asan
+run_suite test_shm_nccl_asan ./test_shm_nccl_asan
 run_suite train_mamba_asan ./train_mamba_asan -e d32:l2:v256 -b 2 -t 32 -x 3 -v 3 -m 1 -g 8 \
     -i 'dev/data/tinyshakespeare/tiny_shakespeare_train.bin' -j 'dev/data/tinyshakespeare/tiny_shakespeare_val.bin'
 
