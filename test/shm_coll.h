@@ -235,12 +235,9 @@ static inline void shm_coll_divide(void *dst, size_t n, int type, int by) {
     }
 }
 
-// bytes of the input this rank puts in `buf` for op, and of the result it gets back there
+// bytes of the input this rank puts in `buf` for op (its result: count elements, nranks * count for an all-gather)
 static inline size_t shm_coll_in_bytes(const ShmColl *c, const ShmOp *op) {
     return op->count * shm_coll_type_size(op->type) * (op->kind == SHM_REDUCE_SCATTER ? c->nranks : 1);
-}
-static inline size_t shm_coll_out_bytes(const ShmColl *c, const ShmOp *op) {
-    return op->count * shm_coll_type_size(op->type) * (op->kind == SHM_ALL_GATHER ? c->nranks : 1);
 }
 // the most elements `count` may be for an op of this kind and type (both buffers fit a slot)
 static inline size_t shm_coll_max_count(const ShmColl *c, int kind, int type) {
@@ -253,8 +250,8 @@ static inline const char *shm_coll_kind_name(int kind) {
 }
 
 /*
-One round: this rank's input in buf (shm_coll_in_bytes), its result written back into buf
-(shm_coll_out_bytes; buf must hold the larger of the two). 0, or -1 with c->error set.
+One round: this rank's input in buf (shm_coll_in_bytes), its result written back into buf (buf must
+hold the larger of the two). 0, or -1 with c->error set.
 */
 static inline int shm_coll_run(ShmColl *c, const ShmOp *op, void *buf) {
     if (c->failed) { return -1; }
