@@ -15,8 +15,13 @@ ifeq ($(OMP_OK),yes)
   CFLAGS += -fopenmp -DOMP
 endif
 
-CUDA_HEADERS = $(wildcard llmc/cuda/*.cuh llmc/cuda/*.h)
-NVCC_LDLIBS = -lcublas -lcjson -lnccl
+CUDA_HEADERS = $(wildcard llmc/cuda/*.cuh llmc/cuda/*.h) llmc/cuda/nccl_subset/nccl.h
+# NCCL (several GPUs) where nvcc finds nccl.h; NCCL=0 (the default without it) builds the GPU programs for one
+# process, over llmc/cuda/nccl_subset/ instead of NCCL's header (llmc/cuda/multi_gpu.cuh)
+NCCL ?= $(shell printf '\043include <nccl.h>\n' | $(NVCC) -E -x cu - >/dev/null 2>&1 && echo 1 || echo 0)
+NO_NCCL_FLAGS = -DNO_NCCL -Illmc/cuda/nccl_subset
+NVCC_NCCL = $(if $(filter 1,$(NCCL)),-lnccl,$(NO_NCCL_FLAGS))
+NVCC_LDLIBS = -lcublas -lcjson
 # a GPU is used when both a driver that sees one and nvcc are present
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && command -v $(NVCC) >/dev/null 2>&1 && echo yes)
 NUM_GPUS := $(shell nvidia-smi -L 2>/dev/null | grep -c '^GPU')
@@ -43,7 +48,7 @@ all: train_mamba
 
 ifeq ($(HAS_GPU),yes)
 TRAIN_BIN = train_mamba_cu
-GPU_TEST_BINS = train_mamba_cu test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture $(if $(filter 0 1,$(NUM_GPUS)),train_mamba_cu_shm)
+GPU_TEST_BINS = train_mamba_cu train_mamba_cu_nonccl test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture $(if $(filter 0 1,$(NUM_GPUS)),train_mamba_cu_shm)
 else
 TRAIN_BIN = train_mamba
 GPU_TEST_BINS =
@@ -86,27 +91,32 @@ make_cpu_fixture: test/make_cpu_fixture.c test/fixture.h train_mamba.c $(HEADERS
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 train_mamba_cu: train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
-	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS)
+	@$(if $(filter 1,$(NCCL)),,echo "note: building train_mamba_cu without NCCL (NCCL=0: nccl.h was not found, or NCCL=0 was given), for one GPU and one process; install NCCL (libnccl-dev) and run make again to train on several GPUs")
+	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS) $(NVCC_NCCL)
+
+# the GPU trainer as it is built where NCCL is missing (test/test_no_nccl.sh checks it where NCCL is not)
+train_mamba_cu_nonccl: train_mamba.cu $(HEADERS) $(CUDA_HEADERS) | deps
+	$(NVCC) $(NVCC_FLAGS) $(NO_NCCL_FLAGS) -o $@ $< $(NVCC_LDLIBS)
 
 test_mamba_cu: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) $(TEST_HEADERS) | deps
-	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS)
+	$(NVCC) $(NVCC_FLAGS) -o $@ $< $(NVCC_LDLIBS) $(NVCC_NCCL)
 
 # the GPU trainer with test/shm_nccl.c (NCCL's calls over shared memory) in place of libnccl: several ranks on
 # one GPU, so the several-process tests (test/test_multi_gpu.sh) run where fewer than two GPUs are
 train_mamba_cu_shm: train_mamba.cu test/shm_nccl.c test/shm_coll.h $(HEADERS) $(CUDA_HEADERS) | deps
-	$(NVCC) $(NVCC_FLAGS) -o $@ $< test/shm_nccl.c -lcublas -lcjson -lpthread -lrt
+	$(NVCC) $(NVCC_FLAGS) -Illmc/cuda/nccl_subset -o $@ $< test/shm_nccl.c $(NVCC_LDLIBS) -lpthread -lrt
 
 test_shm_coll: test/test_shm_coll.c test/shm_coll.h $(TEST_HEADERS)
 	$(CC) $(CFLAGS) -o $@ $< -lpthread -lrt
 
 # test/shm_nccl.c on the CPU, over the stub CUDA runtime of test/stub_cuda/ (no GPU, no NCCL needed)
-SHM_NCCL_TEST_DEPS = test/test_shm_nccl.c test/shm_nccl.c test/shm_coll.h test/stub_cuda/cuda_runtime.h test/stub_cuda/nccl.h $(TEST_HEADERS)
+SHM_NCCL_TEST_DEPS = test/test_shm_nccl.c test/shm_nccl.c test/shm_coll.h test/stub_cuda/cuda_runtime.h llmc/cuda/nccl_subset/nccl.h $(TEST_HEADERS)
 test_shm_nccl: $(SHM_NCCL_TEST_DEPS)
-	$(CC) $(CFLAGS) -Itest/stub_cuda -o $@ $< -lpthread -lrt
+	$(CC) $(CFLAGS) -Itest/stub_cuda -Illmc/cuda/nccl_subset -o $@ $< -lpthread -lrt
 
 # everything fp32 (no bf16, no TF32): the tight-tolerance correctness build
 test_mamba_cu_fp32: test/test_mamba.cu test/fixture.h train_mamba.cu $(HEADERS) $(CUDA_HEADERS) $(TEST_HEADERS) | deps
-	$(NVCC) $(NVCC_FLAGS) -DENABLE_FP32 -o $@ $< $(NVCC_LDLIBS)
+	$(NVCC) $(NVCC_FLAGS) -DENABLE_FP32 -o $@ $< $(NVCC_LDLIBS) $(NVCC_NCCL)
 
 dev/data/prepare_bytes: dev/data/prepare_bytes.c $(HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
@@ -137,7 +147,7 @@ test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test
 	bash test/run_tests.sh
 
 clean:
-	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll test_shm_nccl dev/data/prepare_bytes dev/data/tokenize train_mamba_cu train_mamba_cu_shm test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
+	rm -f train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll test_shm_nccl dev/data/prepare_bytes dev/data/tokenize train_mamba_cu train_mamba_cu_nonccl train_mamba_cu_shm test_mamba_cu test_mamba_cu_fp32 make_cpu_fixture
 
 # ----------------------------------------------------------------------------
 # Fuzzing (test/fuzz/): libFuzzer harnesses for the loaders, under ASan + UBSan, built with clang.
@@ -236,7 +246,7 @@ test_shm_coll_asan: test/test_shm_coll.c test/fuzz/asan_options.c test/shm_coll.
 	$(CC) $(ASAN_CFLAGS) -o $@ $< test/fuzz/asan_options.c -lpthread -lrt
 
 test_shm_nccl_asan: $(SHM_NCCL_TEST_DEPS) test/fuzz/asan_options.c
-	$(CC) $(ASAN_CFLAGS) -Itest/stub_cuda -o $@ $< test/fuzz/asan_options.c -lpthread -lrt
+	$(CC) $(ASAN_CFLAGS) -Itest/stub_cuda -Illmc/cuda/nccl_subset -o $@ $< test/fuzz/asan_options.c -lpthread -lrt
 
 test-asan: $(ASAN_BINS) $(TS_DATA) train_mamba dev/data/prepare_bytes dev/data/tokenize
 	bash test/fuzz/run_asan_tests.sh

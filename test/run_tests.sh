@@ -83,6 +83,7 @@ elif [ "$has_gpu" = 1 ]; then
     else echo "SKIP test_mamba_cu_fp32: not built (not counted as passed)"; fi
     run_suite test_cli_cu env BIN=./train_mamba_cu bash test/test_cli.sh
     run_suite test_durability_cu env BIN=./train_mamba_cu bash test/test_durability.sh
+    run_suite no_nccl_cu bash test/test_no_nccl.sh
     run_suite dev_cuda_kernels bash dev/cuda/run_checks.sh
     if command -v compute-sanitizer >/dev/null 2>&1; then
         # training, sampling and a stream evaluation (-es, carried state, a short last chunk) of a 300-byte shard

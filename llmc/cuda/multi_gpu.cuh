@@ -17,7 +17,8 @@ Data parallelism over NCCL: one process per GPU, each with its own part of the d
     master weights, then all-gathered (-z 1, ZeRO-1);
   - failure: collectives are waited on with a deadline (-pt seconds) while polling NCCL's async
     error; a dead or stuck peer makes the others abort the communicator and exit non-zero.
-Without NCCL (single process) every function here is a no-op.
+With one process every function here is a no-op. A build without NCCL (the Makefile's NCCL=0, the
+default where nccl.h is not found: NO_NCCL) trains on one GPU and refuses more processes at start-up.
 */
 #ifndef MULTI_GPU_CUH
 #define MULTI_GPU_CUH
@@ -53,6 +54,24 @@ static inline void nccl_check(ncclResult_t r, const char *file, int line) {
     }
 }
 #define ncclCheck(r) (nccl_check(r, __FILE__, __LINE__))
+
+#ifdef NO_NCCL
+// built without NCCL (nccl_subset/nccl.h declares these): multi_gpu_config_init refuses a second process, and
+// every call below comes after a one-process return, so none is reached; each fails if it ever is
+const char *ncclGetErrorString(ncclResult_t) { return "this program was built without NCCL"; }
+ncclResult_t ncclGetUniqueId(ncclUniqueId *) { return ncclInvalidUsage; }
+ncclResult_t ncclCommInitRankConfig(ncclComm_t *, int, ncclUniqueId, int, ncclConfig_t *) { return ncclInvalidUsage; }
+ncclResult_t ncclCommGetAsyncError(ncclComm_t, ncclResult_t *) { return ncclInvalidUsage; }
+ncclResult_t ncclCommAbort(ncclComm_t) { return ncclInvalidUsage; }
+ncclResult_t ncclCommFinalize(ncclComm_t) { return ncclInvalidUsage; }
+ncclResult_t ncclCommDestroy(ncclComm_t) { return ncclInvalidUsage; }
+ncclResult_t ncclGroupStart(void) { return ncclInvalidUsage; }
+ncclResult_t ncclGroupEnd(void) { return ncclInvalidUsage; }
+ncclResult_t ncclAllReduce(const void *, void *, size_t, ncclDataType_t, ncclRedOp_t, ncclComm_t, cudaStream_t) { return ncclInvalidUsage; }
+ncclResult_t ncclReduceScatter(const void *, void *, size_t, ncclDataType_t, ncclRedOp_t, ncclComm_t, cudaStream_t) { return ncclInvalidUsage; }
+ncclResult_t ncclAllGather(const void *, void *, size_t, ncclDataType_t, ncclComm_t, cudaStream_t) { return ncclInvalidUsage; }
+ncclResult_t ncclBroadcast(const void *, void *, size_t, ncclDataType_t, int, ncclComm_t, cudaStream_t) { return ncclInvalidUsage; }
+#endif
 
 // LAUNCHERS, env_int and launcher_from_env: llmc/train_common.h (the CPU trainer reads them too)
 
@@ -160,6 +179,12 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
     c.process_rank = process_rank >= 0 ? process_rank : env != NULL ? env_int(env->rank, 0) : 0;
     c.zero_stage = zero_stage;
     c.timeout_s = timeout_s;
+#ifdef NO_NCCL
+    if (c.num_processes > 1) {
+        fatalf("%d processes asked for, but this build has no NCCL (nccl.h was not found when it was compiled): "
+               "install NCCL (libnccl-dev) and run make again, or train with one process", c.num_processes);
+    }
+#endif
     int gpus = 0;
     if (cudaGetDeviceCount(&gpus) != cudaSuccess || gpus == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
     // the local rank: the launcher's variable; else (srun --mpi=pmi2 sets PMI_RANK but no PMI local rank)
