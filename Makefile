@@ -4,7 +4,9 @@ CC ?= gcc
 CFLAGS ?= -O3 -march=native
 CFLAGS += -Wall -Wextra -std=gnu11
 LDLIBS = -lm -lcjson
-NVCC ?= nvcc
+# nvcc from PATH, else from the CUDA Toolkit's own directory (its installers do not put it on PATH)
+CUDA_HOME ?= /usr/local/cuda
+NVCC ?= $(or $(shell command -v nvcc 2>/dev/null),$(wildcard $(CUDA_HOME)/bin/nvcc),nvcc)
 # --threads 0: the two architectures compile in parallel (the trainer: ~26 s instead of ~44 s)
 NVCC_FLAGS ?= -O3 --threads 0 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_80,code=sm_80
 PYTHON := $(shell command -v python3 2>/dev/null)
@@ -23,7 +25,8 @@ NO_NCCL_FLAGS = -DNO_NCCL -Illmc/cuda/nccl_subset
 NVCC_NCCL = $(if $(filter 1,$(NCCL)),-lnccl,$(NO_NCCL_FLAGS))
 NVCC_LDLIBS = -lcublas -lcjson
 # a GPU is used when both a driver that sees one and nvcc are present
-HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && command -v $(NVCC) >/dev/null 2>&1 && echo yes)
+SEES_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
+HAS_GPU := $(if $(SEES_GPU),$(shell command -v $(NVCC) >/dev/null 2>&1 && echo yes))
 NUM_GPUS := $(shell nvidia-smi -L 2>/dev/null | grep -c '^GPU')
 TEST_HEADERS = test/test_util.h test/fixture.h test/mc_file.h # the tests' own helpers
 HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/unicode_nfc.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h llmc/mc_eval.h
@@ -140,6 +143,7 @@ bench:
 
 train: $(TRAIN_BIN) $(TS_DATA)
 	@case "$(RESUME)" in 0|1) ;; *) echo "error: RESUME=$(RESUME): 0 (start afresh) or 1 (continue the run)" >&2; exit 2 ;; esac
+	@$(if $(SEES_GPU),$(if $(HAS_GPU),,echo "note: a GPU is present but nvcc was not found (not on PATH, nor in $(CUDA_HOME)/bin): training on the CPU; install the CUDA Toolkit, or give make NVCC=/path/to/nvcc"))
 	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then rm -rf $(TRAIN_DIR); fi
 	./$(TRAIN_BIN) $(TRAIN_ARGS)$(if $(filter 1,$(RESUME)), -y 1)
 

@@ -177,6 +177,19 @@ for resume in 0 1; do
     fi
 done
 expect_error_cmd make_train_bad_resume "RESUME=2: 0 (start afresh) or 1" make -s --no-print-directory train RESUME=2 TRAIN_DIR="$TMP/mt"
+# make train on a machine whose driver sees a GPU (a stand-in nvidia-smi first on a PATH without nvcc): with nvcc only
+# in the CUDA Toolkit's directory (where its installers leave it) the GPU trainer is built with that nvcc; with none
+# anywhere, the CPU trainer, and a note saying why
+mkdir -p "$TMP/gpubin" "$TMP/cuda/bin"
+printf '#!/bin/sh\necho "GPU 0: stand-in (UUID: GPU-0)"\n' > "$TMP/gpubin/nvidia-smi"
+printf '#!/bin/sh\nexit 1\n' > "$TMP/cuda/bin/nvcc"
+chmod +x "$TMP/gpubin/nvidia-smi" "$TMP/cuda/bin/nvcc"
+with_cuda=$(PATH="$TMP/gpubin:/usr/bin:/bin" make -n --no-print-directory train CUDA_HOME="$TMP/cuda" 2>&1)
+without=$(PATH="$TMP/gpubin:/usr/bin:/bin" make -n --no-print-directory train CUDA_HOME="$TMP/nocuda" 2>&1)
+if echo "$with_cuda" | grep -q "^$TMP/cuda/bin/nvcc .* -o train_mamba_cu train_mamba.cu" && echo "$with_cuda" | grep -q "^\./train_mamba_cu -o " &&
+   echo "$without" | grep -q "note: a GPU is present but nvcc was not found (not on PATH, nor in $TMP/nocuda/bin): training on the CPU" &&
+   echo "$without" | grep -q "^\./train_mamba -o " && ! echo "$without" | grep -q "train_mamba_cu"; then ok "make_train_finds_nvcc_off_path"
+else bad "make_train_finds_nvcc_off_path" "$(echo "$with_cuda" | grep -E "nvcc|train_mamba" | head -n 3) / $(echo "$without" | grep -E "note|train_mamba" | head -n 3)"; fi
 
 # --- run_synthetic.sh with a stand-in trainer (BIN): a failing length evaluation names the length and
 # passes on the trainer's error line; the lengths files are written fresh; every length measures
