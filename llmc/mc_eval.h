@@ -272,7 +272,9 @@ static inline int mc_pack(const MCEvalSet *s, int first, int end, int B, int T, 
         if (row + x.num_completions > B) { break; }
         for (int c = 0; c < x.num_completions; c++, row++) {
             int m = x.completion_len[c];
-            if (m > T) { fatalf("mc_pack: example %d's completion %d has %d tokens, rows of %d", e, c, m, T); } // (mc_load checked -t)
+            // (mc_load checked -t) a completion whose first token is context, not scored, can fill the row's T inputs
+            // and the one token past them (version 2 without shared context: mc_batch_shape's rows of T = m - 1)
+            if (m > T + (x.completion_skip[c] > 0)) { fatalf("mc_pack: example %d's completion %d has %d tokens, rows of %d", e, c, m, T); }
             int keep = x.ctx_len < T + 1 - m ? x.ctx_len : T + 1 - m; // context tokens that fit (from the right)
             const uint16_t *ctx = x.ctx + (x.ctx_len - keep);
             int n = keep + m; // the row's tokens; positions 0 .. n-2 are inputs

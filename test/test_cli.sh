@@ -1373,6 +1373,14 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
         cp "$TMP/wg.bin" "$TMP/wg3.bin"; printf '\003' | dd of="$TMP/wg3.bin" bs=1 seek=4 conv=notrunc status=none
         expect_error mc_version_3 "wg3.bin: eval file version 3, expected 1 or 2" "${TINY[@]}" -x 0 -mc "$TMP/wg3.bin"
         expect_error mc_version2_completion_past_t "completion 0 has 13 tokens (2 of them context), more than -t 8" "${TINY[@]}" -t 8 -x 0 -mc "$TMP/wg.bin"
+        # no shared context and completions of 65 tokens (the option, then " " and 63 more): rows of 64 inputs, the
+        # whole completion in each (mc_batch_shape's rows; mc_pack once refused them, after a whole training run)
+        printf '{"sentence": "_ %s", "option1": "A", "option2": "B", "answer": "1"}\n' "$(printf 'x%.0s' $(seq 63))" > "$TMP/wg65.jsonl"
+        dev/data/tokenize -t bytes -c "$TMP/wg65.bin" -m winogrande "$TMP/wg65.jsonl" > /dev/null
+        out=$("$BIN" "${TINY[@]}" -t 128 -x 0 -m 1 -mc "$TMP/wg65.bin" 2>&1); rc=$?
+        if [ $rc -eq 0 ] && echo "$out" | grep -qE '^mc accuracy (0|1)\.[0-9]{6} \(mean token loss\), .* \| 1 examples of '; then
+            ok "mc_version2_no_context_fills_the_row"
+        else bad "mc_version2_no_context_fills_the_row" "rc $rc: $(echo "$out" | grep -E '^(mc|error)')"; fi
     else bad "mc_winogrande_file_written" "dev/data/tokenize -t bytes -c -m winogrande failed"; fi
     # the same rows (-t 64: no context cut) in batches of 4 and of 7 rows: the choices do not depend on the batching
     a=$("$BIN" "${TINY[@]}" -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
