@@ -803,7 +803,9 @@ static inline double now_seconds(void) {
 /*
 What the stream evaluation prints (and logs when there is a log): the mean loss in nats per
 predicted token, bits per token, and bits per byte of the predicted tokens' text where the
-tokenizer knows each token's bytes (for a byte-level model the two are the same number).
+tokenizer knows each token's bytes (for a byte-level model the two are the same number). The
+end-of-text token is no text (dev/data/tokenize puts it before each document): it counts no bytes,
+not those of its name ("<|endoftext|>", 13).
 targets: the n predicted tokens.
 */
 static inline void report_stream_eval(const char *pattern, double loss_sum, const int *targets, size_t n,
@@ -811,7 +813,8 @@ static inline void report_stream_eval(const char *pattern, double loss_sum, cons
     double loss = loss_sum / (double)n, bits = loss_sum / log(2.0), bytes = 0.0;
     if (tokenizer->init_ok && tokenizer->token_len != NULL) { // a tokenizer smaller than the model: n/a
         for (size_t i = 0; i < n && bytes >= 0.0; i++) {
-            bytes = (uint32_t)targets[i] < tokenizer->vocab_size ? bytes + tokenizer->token_len[targets[i]] : -1.0;
+            bytes = (uint32_t)targets[i] >= tokenizer->vocab_size ? -1.0
+                    : targets[i] == tokenizer->eot_token ? bytes : bytes + tokenizer->token_len[targets[i]];
         }
     }
     char bpb[64] = "";

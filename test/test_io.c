@@ -501,28 +501,33 @@ static void c_eval_into_checkpoint_dir(const void *a) {
 }
 
 // bits per byte: the predicted tokens' byte lengths (here 1 + 2 + 3 + 4 + 4 = 14 bytes), not their count;
-// a loss sum of 7 ln 2 nats is 7 bits, so 0.5 bits per byte
+// a loss sum of 7 ln 2 nats is 7 bits, so 0.5 bits per byte. With a (non-NULL) the tokenizer's end-of-text
+// token is 3, of 13 bytes as "<|endoftext|>" is: a document separator that counts none (1 + 2 + 3 = 6 bytes)
 static void c_stream_report(const void *a) {
-    (void)a; char d[256];
-    snprintf(d, sizeof(d), "%s/bpb", DIR_); mkdir(d, 0755);
+    char d[256];
+    snprintf(d, sizeof(d), "%s/%s", DIR_, a != NULL ? "bpb_eot" : "bpb"); mkdir(d, 0755);
     Tokenizer t; memset(&t, 0, sizeof(t));
     uint8_t len[4] = {1, 2, 3, 4};
-    t.init_ok = 1; t.vocab_size = 4; t.token_len = len;
+    t.init_ok = 1; t.vocab_size = 4; t.token_len = len; t.eot_token = -1;
+    if (a != NULL) { len[3] = 13; t.eot_token = 3; }
     int targets[5] = {0, 1, 2, 3, 3};
     Logger lg; logger_init(&lg, d, 0, 0, 0);
     report_stream_eval("x", 7.0 * log(2.0), targets, 5, &t, 0.0, &lg, 3);
     logger_free(&lg);
 }
 static void test_stream_bits_per_byte(void) {
-    char err[4096], d[1024], p[1024], line[256] = "";
-    run_child(c_stream_report, NULL, err, sizeof(err));
-    FILE *f = fopen(join(p, P(d, "bpb"), "main.log"), "r");
-    if (f != NULL) { if (fgets(line, sizeof(line), f) == NULL) { line[0] = '\0'; } fclose(f); }
-    int step = -1, n = -1;
-    double loss = 0, bpt = 0, bpb = 0;
-    int got = sscanf(line, "s:%d stream_loss:%lf bpt:%lf bpb:%lf tokens:%d", &step, &loss, &bpt, &bpb, &n);
-    check(got == 5 && step == 3 && n == 5 && fabs(bpt - 1.4) < 1e-6 && fabs(bpb - 0.5) < 1e-6, "stream_eval_bits_per_byte_of_token_lengths",
-          "logged \"%s\" (expected bpt 1.4: 7 bits over 5 tokens, bpb 0.5: over 14 bytes)", line);
+    for (int eot = 0; eot < 2; eot++) {
+        char err[4096], d[1024], p[1024], line[256] = "";
+        run_child(c_stream_report, eot ? "eot" : NULL, err, sizeof(err));
+        FILE *f = fopen(join(p, P(d, eot ? "bpb_eot" : "bpb"), "main.log"), "r");
+        if (f != NULL) { if (fgets(line, sizeof(line), f) == NULL) { line[0] = '\0'; } fclose(f); }
+        int step = -1, n = -1;
+        double loss = 0, bpt = 0, bpb = 0, want = eot ? 7.0 / 6.0 : 0.5;
+        int got = sscanf(line, "s:%d stream_loss:%lf bpt:%lf bpb:%lf tokens:%d", &step, &loss, &bpt, &bpb, &n);
+        check(got == 5 && step == 3 && n == 5 && fabs(bpt - 1.4) < 1e-6 && fabs(bpb - want) < 1e-6,
+              eot ? "stream_eval_bits_per_byte_end_of_text_no_bytes" : "stream_eval_bits_per_byte_of_token_lengths",
+              "logged \"%s\" (expected bpt 1.4: 7 bits over 5 tokens, bpb %.6f: over %d bytes)", line, want, eot ? 6 : 14);
+    }
 }
 
 // the whole of a small text file into buf
