@@ -7,8 +7,11 @@ LDLIBS = -lm -lcjson
 # nvcc from PATH, else from the CUDA Toolkit's own directory (its installers do not put it on PATH)
 CUDA_HOME ?= /usr/local/cuda
 NVCC ?= $(or $(shell command -v nvcc 2>/dev/null),$(wildcard $(CUDA_HOME)/bin/nvcc),nvcc)
-# --threads 0: the two architectures compile in parallel (the trainer: ~26 s instead of ~44 s)
-NVCC_FLAGS ?= -O3 --threads 0 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_80,code=sm_80
+# --threads 0: the architectures compile in parallel (the trainer: ~26 s instead of ~44 s). sm_80 code runs on every
+# 8.x GPU (A100, A10, L4, L40S, RTX 30xx / 40xx), sm_90 on the H100 / H200; a local GPU of a later architecture
+# (Blackwell: 10.0, 12.0) gets code of its own where nvcc knows it (GPU_ARCH, below), and the compute_90 PTX every
+# build carries is what the driver compiles for any other
+NVCC_FLAGS ?= -O3 --threads 0 -gencode arch=compute_90,code=[sm_90,compute_90] -gencode arch=compute_80,code=sm_80 $(GPU_ARCH)
 PYTHON := $(shell command -v python3 2>/dev/null)
 
 # OpenMP when the compiler has it (gcc does); plain single-threaded C otherwise
@@ -24,9 +27,15 @@ NCCL ?= $(shell printf '\043include <nccl.h>\n' | $(NVCC) -E -x cu - >/dev/null 
 NO_NCCL_FLAGS = -DNO_NCCL -Illmc/cuda/nccl_subset
 NVCC_NCCL = $(if $(filter 1,$(NCCL)),-lnccl,$(NO_NCCL_FLAGS))
 NVCC_LDLIBS = -lcublas -lcjson
-# a GPU is used when both a driver that sees one and nvcc are present
+# a GPU is used when a driver that sees one, of compute capability 8.0 or newer (bf16, cp.async; GPU_CC is e.g. 90
+# for 9.0, empty where the driver does not say), and nvcc are present
 SEES_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
-HAS_GPU := $(if $(SEES_GPU),$(shell command -v $(NVCC) >/dev/null 2>&1 && echo yes))
+GPU_CAP := $(if $(SEES_GPU),$(shell nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n 1 | tr -d ' '))
+GPU_CC := $(subst .,,$(GPU_CAP))
+GPU_TOO_OLD := $(shell [ "$(GPU_CC)" -lt 80 ] 2>/dev/null && echo yes)
+GPU_ARCH = $(shell [ "$(GPU_CC)" -ge 100 ] 2>/dev/null && $(NVCC) --list-gpu-code 2>/dev/null | grep -qx "sm_$(GPU_CC)" && \
+             echo "-gencode arch=compute_$(GPU_CC),code=sm_$(GPU_CC)")
+HAS_GPU := $(if $(SEES_GPU),$(if $(GPU_TOO_OLD),,$(shell command -v $(NVCC) >/dev/null 2>&1 && echo yes)))
 NUM_GPUS := $(shell nvidia-smi -L 2>/dev/null | grep -c '^GPU')
 TEST_HEADERS = test/test_util.h test/fixture.h test/mc_file.h # the tests' own helpers
 HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/unicode_nfc.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h llmc/mc_eval.h
@@ -143,7 +152,8 @@ bench:
 
 train: $(TRAIN_BIN) $(TS_DATA)
 	@case "$(RESUME)" in 0|1) ;; *) echo "error: RESUME=$(RESUME): 0 (start afresh) or 1 (continue the run)" >&2; exit 2 ;; esac
-	@$(if $(SEES_GPU),$(if $(HAS_GPU),,echo "note: a GPU is present but nvcc was not found (not on PATH, nor in $(CUDA_HOME)/bin): training on the CPU; install the CUDA Toolkit, or give make NVCC=/path/to/nvcc"))
+	@$(if $(GPU_TOO_OLD),echo "note: the GPU has compute capability $(GPU_CAP); train_mamba_cu needs 8.0 or newer: training on the CPU")
+	@$(if $(SEES_GPU),$(if $(GPU_TOO_OLD)$(HAS_GPU),,echo "note: a GPU is present but nvcc was not found (not on PATH, nor in $(CUDA_HOME)/bin): training on the CPU; install the CUDA Toolkit, or give make NVCC=/path/to/nvcc"))
 	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then rm -rf $(TRAIN_DIR); fi
 	./$(TRAIN_BIN) $(TRAIN_ARGS)$(if $(filter 1,$(RESUME)), -y 1)
 

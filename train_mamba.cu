@@ -901,6 +901,14 @@ void device_init(int device_idx) {
     int count = 0;
     if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
     cudaCheck(cudaSetDevice(device_idx));
+    // bf16 arithmetic, cp.async and bf16 matrix products need Ampere or newer: say so before a kernel launch
+    // fails with "no kernel image is available"
+    cudaDeviceProp prop;
+    cudaCheck(cudaGetDeviceProperties(&prop, device_idx));
+    if (prop.major < 8) {
+        fatalf("GPU %d (%s) has compute capability %d.%d; train_mamba_cu needs 8.0 or newer (train on the CPU with ./train_mamba)",
+               device_idx, prop.name, prop.major, prop.minor);
+    }
     cudaCheck(cudaStreamCreate(&main_stream));
     matmul_init(main_stream);
 }

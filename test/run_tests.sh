@@ -64,7 +64,7 @@ run_suite test_hf_transformers bash test/test_hf_transformers.sh
 has_gpu=0
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && has_gpu=1
 if [ "$has_gpu" = 1 ] && [ ! -x ./test_mamba_cu ]; then
-    echo "SKIP GPU tests: a GPU is present but test_mamba_cu was not built (no nvcc?) (not counted as passed)"
+    echo "SKIP GPU tests: a GPU is present but test_mamba_cu was not built (no nvcc, or a GPU older than compute capability 8.0?) (not counted as passed)"
 elif [ "$has_gpu" = 1 ]; then
     # the PyTorch fixtures and reference fixtures from the CPU trainer for shapes they do not cover
     # (written only for the suites that read them: a TEST_ONLY run of the CLI suites does not write them)

@@ -177,19 +177,28 @@ for resume in 0 1; do
     fi
 done
 expect_error_cmd make_train_bad_resume "RESUME=2: 0 (start afresh) or 1" make -s --no-print-directory train RESUME=2 TRAIN_DIR="$TMP/mt"
-# make train on a machine whose driver sees a GPU (a stand-in nvidia-smi first on a PATH without nvcc): with nvcc only
-# in the CUDA Toolkit's directory (where its installers leave it) the GPU trainer is built with that nvcc; with none
-# anywhere, the CPU trainer, and a note saying why
+# make train on a machine whose driver sees a GPU (a stand-in nvidia-smi first on a PATH without nvcc, its compute
+# capability FAKE_CC): with nvcc only in the CUDA Toolkit's directory (where its installers leave it) the GPU trainer
+# is built with that nvcc; with none anywhere, or a GPU older than 8.0, the CPU trainer, and a note saying why; a
+# GPU of a later architecture than the built-in ones gets its own code where nvcc knows it
 mkdir -p "$TMP/gpubin" "$TMP/cuda/bin"
-printf '#!/bin/sh\necho "GPU 0: stand-in (UUID: GPU-0)"\n' > "$TMP/gpubin/nvidia-smi"
-printf '#!/bin/sh\nexit 1\n' > "$TMP/cuda/bin/nvcc"
+printf '#!/bin/sh\ncase "$*" in *compute_cap*) echo "$FAKE_CC" ;; *) echo "GPU 0: stand-in (UUID: GPU-0)" ;; esac\n' > "$TMP/gpubin/nvidia-smi"
+printf '#!/bin/sh\ncase "$1" in --list-gpu-code) printf "sm_80\\nsm_90\\nsm_100\\n" ;; *) exit 1 ;; esac\n' > "$TMP/cuda/bin/nvcc"
 chmod +x "$TMP/gpubin/nvidia-smi" "$TMP/cuda/bin/nvcc"
-with_cuda=$(PATH="$TMP/gpubin:/usr/bin:/bin" make -n --no-print-directory train CUDA_HOME="$TMP/cuda" 2>&1)
-without=$(PATH="$TMP/gpubin:/usr/bin:/bin" make -n --no-print-directory train CUDA_HOME="$TMP/nocuda" 2>&1)
-if echo "$with_cuda" | grep -q "^$TMP/cuda/bin/nvcc .* -o train_mamba_cu train_mamba.cu" && echo "$with_cuda" | grep -q "^\./train_mamba_cu -o " &&
+dry_gpu() { FAKE_CC=$1 PATH="$TMP/gpubin:/usr/bin:/bin" make -n --no-print-directory train CUDA_HOME="$TMP/$2" 2>&1; }
+h100=$(dry_gpu 9.0 cuda); b200=$(dry_gpu 10.0 cuda); rtx50=$(dry_gpu 12.0 cuda); t4=$(dry_gpu 7.5 cuda); without=$(dry_gpu 9.0 nocuda)
+gpu_build="^$TMP/cuda/bin/nvcc .*code=\[sm_90,compute_90\] .* -o train_mamba_cu train_mamba.cu"
+if echo "$h100" | grep -q "$gpu_build" && echo "$h100" | grep -q "^\./train_mamba_cu -o " && ! echo "$h100" | grep -q "compute_100" &&
+   echo "$b200" | grep -q "$gpu_build" && echo "$b200" | grep -q -- "-gencode arch=compute_100,code=sm_100 " &&
+   echo "$rtx50" | grep -q "$gpu_build" && ! echo "$rtx50" | grep -q "sm_120" &&
    echo "$without" | grep -q "note: a GPU is present but nvcc was not found (not on PATH, nor in $TMP/nocuda/bin): training on the CPU" &&
-   echo "$without" | grep -q "^\./train_mamba -o " && ! echo "$without" | grep -q "train_mamba_cu"; then ok "make_train_finds_nvcc_off_path"
-else bad "make_train_finds_nvcc_off_path" "$(echo "$with_cuda" | grep -E "nvcc|train_mamba" | head -n 3) / $(echo "$without" | grep -E "note|train_mamba" | head -n 3)"; fi
+   echo "$without" | grep -q "^\./train_mamba -o " && ! echo "$without" | grep -q "train_mamba_cu" &&
+   echo "$t4" | grep -q "note: the GPU has compute capability 7.5; train_mamba_cu needs 8.0 or newer: training on the CPU" &&
+   echo "$t4" | grep -q "^\./train_mamba -o " && ! echo "$t4" | grep -q -- "-o train_mamba_cu \|^\./train_mamba_cu \|nvcc was not found"; then
+    ok "make_train_picks_the_gpu_build"
+else
+    bad "make_train_picks_the_gpu_build" "$(for v in "$h100" "$b200" "$rtx50" "$t4" "$without"; do echo "$v" | grep -E "note|train_mamba" | tr '\n' ' '; echo '//'; done)"
+fi
 
 # --- run_synthetic.sh with a stand-in trainer (BIN): a failing length evaluation names the length and
 # passes on the trainer's error line; the lengths files are written fresh; every length measures
