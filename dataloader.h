@@ -495,9 +495,11 @@ void dataloader_free(DataLoader *loader) {
 All tokens of the shards matching `pattern`, in glob order, joined into one stream: what an
 evaluation that carries the model's state across the whole split reads (enwik8's test bits per
 byte are over the 5M test bytes as one sequence). Every header and every token is checked.
-Returns a malloc'ed array of *num_tokens ids.
+Fewer than min_tokens in all is an error (a scored stream needs 2, an input and its target;
+decoding shards back to text, dev/data/tokenize -d, needs none). Returns a malloc'ed array of
+*num_tokens ids.
 */
-int *load_token_stream(const char *pattern, int vocab_size, size_t *num_tokens) {
+int *load_token_stream(const char *pattern, int vocab_size, size_t min_tokens, size_t *num_tokens) {
     if (synthetic_task_from_pattern(pattern)) { fatalf("'%s': a synthetic task is not a token stream", pattern); }
     glob_t g;
     shard_glob(pattern, &g);
@@ -509,7 +511,7 @@ int *load_token_stream(const char *pattern, int vocab_size, size_t *num_tokens) 
         total += counts[i];
         fcloseCheck(fp);
     }
-    if (total < 2) { fatalf("'%s': %zu tokens, a stream needs at least 2", pattern, total); }
+    if (total < min_tokens) { fatalf("'%s': %zu tokens, a stream needs at least %zu", pattern, total, min_tokens); }
     int *tokens = (int *)mallocCheck(total * sizeof(int));
     uint16_t *buf = (uint16_t *)mallocCheck((1 << 20) * sizeof(uint16_t));
     size_t at = 0;

@@ -1273,7 +1273,7 @@ inputs and SSM state. The result is that of one forward over the whole stream: n
 static void evaluate_stream(Mamba *model, const Options *o, const Tokenizer *tokenizer, Logger *logger, int step) {
     const MambaConfig *c = &model->config;
     size_t n;
-    int *tokens = load_token_stream(o->stream_eval_pattern, c->vocab_size, &n);
+    int *tokens = load_token_stream(o->stream_eval_pattern, c->vocab_size, 2, &n);
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     model->carry_conv_state = (real *)callocCheck((size_t)c->n_layer * c->d_inner * c->d_conv, sizeof(real));
     model->carry_ssm_state = (real *)callocCheck((size_t)c->n_layer * c->d_inner * c->d_state, sizeof(real));

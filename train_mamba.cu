@@ -1068,7 +1068,7 @@ wall time); only rank 0's output is seen (the others' stdout is /dev/null, their
 static void evaluate_stream(Mamba *model, const Options *o, const Tokenizer *tokenizer, Logger *logger, int step) {
     const MambaConfig *c = &model->config;
     size_t n;
-    int *tokens = load_token_stream(o->stream_eval_pattern, c->vocab_size, &n);
+    int *tokens = load_token_stream(o->stream_eval_pattern, c->vocab_size, 2, &n);
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     size_t conv_n = (size_t)c->n_layer * c->d_inner * c->d_conv, ssm_n = (size_t)c->n_layer * c->d_inner * c->d_state;
     cudaCheck(cudaMalloc((void **)&model->carry_conv_state, conv_n * sizeof(float)));

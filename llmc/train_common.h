@@ -789,7 +789,7 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
     }
     if (o->stream_eval_pattern != NULL) {
         size_t n;
-        free(load_token_stream(o->stream_eval_pattern, vocab_size, &n));
+        free(load_token_stream(o->stream_eval_pattern, vocab_size, 2, &n));
     }
 }
 

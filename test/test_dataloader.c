@@ -577,7 +577,7 @@ static void test_token_stream(const char *dir) {
     write_counting_shard(dir, "joined_001.bin", 0, 0);
     write_counting_shard(dir, "joined_002.bin", big, 0);  // tokens 0, 1, ..., wrapping at 65536
     size_t n = 0;
-    int *tokens = load_token_stream(join(pat, dir, "joined_*.bin"), 65536, &n);
+    int *tokens = load_token_stream(join(pat, dir, "joined_*.bin"), 65536, 2, &n);
     int ok = n == 5 + big;
     size_t bad = 0;
     for (size_t i = 0; i < n && ok; i++) {
@@ -1152,12 +1152,12 @@ static int run_bad_case(const char *name, const char *dir) {
     } else if (strcmp(name, "stream_one_token") == 0) {
         write_token_shard(join(path, dir, "stream_one.bin"), tokens, 1);
         size_t n;
-        load_token_stream(path, 256, &n);
+        load_token_stream(path, 256, 2, &n);
     } else if (strcmp(name, "stream_token_equal_to_vocab") == 0) {
         tokens[2] = 256;
         write_token_shard(join(path, dir, "stream_eq.bin"), tokens, 10);
         size_t n;
-        load_token_stream(path, 256, &n);
+        load_token_stream(path, 256, 2, &n);
     } else if (strcmp(name, "tokenizer_bad_magic") == 0) {
         write_tokenizer(join(path, dir, "tok_bad_magic.bin"), 20240520, 1, 0, tok_pieces, tok_lens, 3, 0);
         tokenizer_init(&t, path);

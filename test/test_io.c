@@ -62,7 +62,7 @@ static void c_resume_at_end(const void *a) { (void)a; char p[1024]; uint16_t t[4
     write_token_shard(P(p, "res.bin"), t, 49); DataLoader l; dataloader_init(&l, p, 2, 8, 0, 1, 0, 0, 256);
     dataloader_resume(&l, 0, 0, 3); } // 3 windows: index 3 is one past the last
 static void c_stream_eq_vocab(const void *a) { (void)a; char p[1024]; uint16_t t[10] = {1, 2, 256, 3};
-    write_token_shard(P(p, "stream.bin"), t, 10); size_t n; load_token_stream(p, 256, &n); }
+    write_token_shard(P(p, "stream.bin"), t, 10); size_t n; load_token_stream(p, 256, 2, &n); }
 static void c_shard_changed(const void *a) { (void)a; char p[1024], q[1024]; uint16_t t[100] = {0};
     write_token_shard(P(p, "chg_000.bin"), t, 33); write_token_shard(P(q, "chg_001.bin"), t, 33);
     DataLoader l; dataloader_init(&l, P(p, "chg_*.bin"), 2, 8, 0, 1, 0, 0, 256);

@@ -161,6 +161,15 @@ run empty_doc -o "$TMP/ed" -v 0.5 "$TMP/e1.txt" "$TMP/e2.txt" && {
     else bad "empty_document_in_val" "val decodes to: $("$TOK" -t "$TJ" -d "$TMP/ed_val_*.bin" 2>&1)"; fi
 }
 
+# --- -d decodes any shard the tool writes, one of a single token too (-s 1 makes every shard one): shard by shard,
+# in glob order, they give the text back (a stream of fewer than 2 tokens was once refused here, as if it were scored)
+printf 'ab\ncd\n' > "$TMP/one.txt"
+run one_token_shards -o "$TMP/one" -v 0 -e 0 -s 1 "$TMP/one.txt" && {
+    for f in "$TMP"/one_train_*.bin; do "$TOK" -t "$TJ" -d "$f" 2>&1; done > "$TMP/one.dec"
+    if [ -f "$TMP/one_train_000001.bin" ] && cmp -s "$TMP/one.dec" "$TMP/one.txt"; then ok "decode_one_token_shards"
+    else bad "decode_one_token_shards" "decoded: $(head -c 200 "$TMP/one.dec")"; fi
+}
+
 # --- 2,500 documents (several batches of documents): each one's text after its end-of-text token
 mkdir -p "$TMP/many"
 for i in $(seq 1 2500); do printf 'doc %d\nline two of %d\n' "$i" "$i" > "$TMP/many/$i.txt"; done

@@ -236,7 +236,7 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
 
 static void decode_shards(const BpeTokenizer *t, const char *pattern) {
     size_t n;
-    int *ids = load_token_stream(pattern, bpe_vocab_size(t), &n);
+    int *ids = load_token_stream(pattern, bpe_vocab_size(t), 0, &n); // (a shard of one token, or none, is legal)
     unsigned char buf[4096];
     for (size_t i = 0; i < n; i++) {
         int len = bpe_decode(t, ids[i], buf, (int)sizeof(buf));
