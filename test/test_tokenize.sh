@@ -108,6 +108,10 @@ if grep -q '"use_regex": *false' "$TMP/noregex.json" &&
 else
     bad "no_regex_no_cuts" "$(cat "$TMP/err")"
 fi
+# ... so its val split starts at a document: one document leaves it empty, and the error says why (it once said "no line
+# break to cut at" of a text full of them)
+expect_error_cmd val_without_document_cut "the val split got no tokens: no document starts (this tokenizer's documents are not cut" \
+    "$TOK" -t "$TMP/noregex.json" -o "$TMP/x" "$TMP/mixed.txt"
 
 # --- text that NFC lengthens (U+1D160 -> 3 code points, 4 -> 12 bytes): every token kept, valid ids
 printf '\xf0\x9d\x85\xa0%.0s' $(seq 1 40) > "$TMP/nfc.txt"

@@ -1091,9 +1091,12 @@ int main(int argc, char **argv) {
         fatalf("%d files ('%s', ...): expected text in field \"%s\", found %s: nothing to tokenize", o.num_files, o.files[0], o.json_field, found);
     }
     if (sinks[0].total == 0) { fatalf("no train tokens: every document starts in the last %g of the input, the val split (give a smaller -v)", o.val_fraction); }
-    if (o.val_fraction > 0.0 && sinks[1].total == 0) {
+    if (o.val_fraction > 0.0 && sinks[1].total == 0) { // (a tokenizer whose cuts are not exact splits between documents only)
         fatalf("the val split got no tokens: %s in the last %g of the input (give -v 0 for no val split)",
-               o.json_field != NULL ? "no document starts" : "no line break to cut at", o.val_fraction);
+               o.json_field != NULL ? "no document starts"
+               : cuts_are_exact(&t) ? "no line break to cut at"
+               : "no document starts (this tokenizer's documents are not cut: add_prefix_space, no regex, or an added token with a line break)",
+               o.val_fraction);
     }
     sink_flush(&sinks[0]);
     sink_flush(&sinks[1]);
