@@ -1251,7 +1251,8 @@ static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *
     return num_batches > 0 ? (float)(sum / num_batches) : 0.0f;
 }
 
-static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Logger *logger, int step) {
+// returns 0 when a stop signal cut it short (nothing logged), else 1
+static int evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Logger *logger, int step) {
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     int B, T;
     mc_batch_shape(mc, o->B, o->T, model->scan_chunk, 1L << 30, &B, &T);
@@ -1259,9 +1260,10 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     double t0 = now_seconds();
     if (!evaluate_mc_range(model, mc, 0, mc->num_examples, B, T, &r, NULL, NULL)) {
         printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples + r.cloze_examples, mc->num_examples);
-        return;
+        return 0;
     }
     report_mc(o->mc_eval_path, &r, mc->row_chars != NULL, now_seconds() - t0, logger, step);
+    return 1;
 }
 
 /*
@@ -1465,7 +1467,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
         }
         if (fresh_step && !stopping && mc != NULL && ((o->val_loss_every > 0 && step % o->val_loss_every == 0) || last_step)) {
-            evaluate_mc(model, mc, o, logger, step);
+            // a signal that cut it short stops the run here, as at the loop's top: the checkpoint says so, and the
+            // resumed run evaluates this step again (else its line would be missing, or a finished run lack it)
+            if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
         }
         if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             sample(model, tokenizer, o, &state->rng);

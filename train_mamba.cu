@@ -1031,8 +1031,9 @@ static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *
     return multi_gpu_mean(&multi_gpu_config, num_batches > 0 ? (float)(sum / num_batches) : 0.0f, main_stream);
 }
 
-// every process takes an even share of the examples; the counts are summed over the processes
-static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Logger *logger, int step) {
+// every process takes an even share of the examples; the counts are summed over the processes. Returns 0 when a
+// stop signal cut it short on any process (nothing logged; the same on every process), else 1
+static int evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Logger *logger, int step) {
     mamba_ensure_activations(model, o->B, o->T); // allocated for training's shape first, if not yet
     int B, T, rank = multi_gpu_config.process_rank, world = multi_gpu_config.num_processes;
     mc_batch_shape(mc, o->B, o->T, SCAN_CHUNK, 65535, &B, &T);
@@ -1052,9 +1053,10 @@ static void evaluate_mc(Mamba *model, const MCEvalSet *mc, const Options *o, Log
     r.cloze_loss = multi_gpu_sum_double(&multi_gpu_config, r.cloze_loss, main_stream);
     if (cut > 0) {
         printf("-mc evaluation stopped by a signal after %d of %d examples (not logged)\n", r.examples + r.cloze_examples, mc->num_examples);
-        return;
+        return 0;
     }
     report_mc(o->mc_eval_path, &r, mc->row_chars != NULL, now_seconds() - t0, logger, step);
+    return 1;
 }
 
 /*
@@ -1305,7 +1307,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
         }
         if (fresh_step && !stopping && mc != NULL && ((o->val_loss_every > 0 && step % o->val_loss_every == 0) || last_step)) {
-            evaluate_mc(model, mc, o, logger, step);
+            // a signal that cut it short (on any rank: the ranks' cuts are summed) stops the run here, as at the loop's top:
+            // the checkpoint says so, and the resumed run evaluates this step again (else its line would be missing)
+            if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
         }
         if (fresh_step && !stopping && multi_gpu_config.process_rank == 0 && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             sample(model, tokenizer, o, &state->rng);

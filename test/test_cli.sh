@@ -1386,6 +1386,27 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     a=$("$BIN" "${TINY[@]}" -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
     b=$("$BIN" "${TINY[@]}" -b 7 -t 64 -x 0 -m 1 "${MC[@]}" 2>&1 | grep '^mc accuracy' | cut -d'|' -f1)
     if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "mc_eval_any_batch_shape"; else bad "mc_eval_any_batch_shape" "'$a' vs '$b'"; fi
+    # a stop signal during an -mc evaluation (here the last step's, sent once that step's val loss is logged) cuts it
+    # short and stops the run at that step, whose evaluations the resumed run does again: main.log is the uninterrupted
+    # run's (the cut evaluation's line was lost, and a stop at the last step even ended the run as finished). CPU
+    # trainer only: on a GPU the evaluation is over before a signal could land in it
+    if [ "$CPU" = 1 ]; then
+        for i in $(seq 1 100); do
+            printf '{"ctx": "line %d of the play", "endings": [" to be", " or not", " to be at %d"], "label": %d}\n' "$i" "$i" $((i % 3))
+        done > "$TMP/mc_long.jsonl"
+        dev/data/tokenize -t bytes -c "$TMP/mc_long.bin" "$TMP/mc_long.jsonl" > /dev/null
+        MCS=(-x 2 -v 2 -m 1 -mc "$TMP/mc_long.bin")
+        "$BIN" "${TINY[@]}" "${MCS[@]}" -o "$TMP/mcsig_full" > /dev/null 2>&1
+        "$BIN" "${TINY[@]}" "${MCS[@]}" -o "$TMP/mcsig" > "$TMP/mcsig.out" 2>&1 &
+        pid=$!
+        wait_until 600 grep -q '^s:2 tel' "$TMP/mcsig/main.log"
+        kill -TERM "$pid"
+        wait "$pid"; rc=$?
+        "$BIN" "${TINY[@]}" "${MCS[@]}" -o "$TMP/mcsig" -y 1 > /dev/null 2>&1
+        if [ "$rc" -eq 0 ] && grep -q "^-mc evaluation stopped by a signal" "$TMP/mcsig.out" && grep -q "stopped by signal 15 after step 2;" "$TMP/mcsig.out" &&
+           [ "$(grep -E '^s:' "$TMP/mcsig_full/main.log")" = "$(grep -E '^s:' "$TMP/mcsig/main.log")" ]; then ok "mc_eval_cut_by_signal_stops_at_its_step"
+        else bad "mc_eval_cut_by_signal_stops_at_its_step" "${NOT_READY}rc $rc: $(grep -E '^(-mc|stopped)' "$TMP/mcsig.out" | tr '\n' ' ')$(diff <(grep -E '^s:' "$TMP/mcsig_full/main.log") <(grep -E '^s:' "$TMP/mcsig/main.log") | tr '\n' ' ')"; fi
+    fi
     # patch <file> <byte offset> <octal bytes>: a copy of mc.bin with those bytes replaced
     patch() { cp "$TMP/mc.bin" "$1"; printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
     patch "$TMP/mc_magic.bin" 0 '\000\000\000\000'
