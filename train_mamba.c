@@ -1642,7 +1642,9 @@ int main(int argc, char **argv) {
         if (!lock_output_dir(o.output_dir)) { fatalf(OUTPUT_DIR_BUSY, o.output_dir, o.output_dir); }
     }
     Logger logger;
-    logger_init(&logger, o.output_dir, resumed, state.step, resumed && state.stopped);
+    // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)
+    logger_init(&logger, o.output_dir, resumed, state.step, (resumed && state.stopped ? LOG_REDO_EVALS : 0) |
+                (resumed && state.step >= num_steps && o.stream_eval_pattern != NULL ? LOG_REDO_STREAM : 0));
     stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL,
                         o.mc_eval_path != NULL ? &mc : NULL, &tokenizer, &logger);

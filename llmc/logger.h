@@ -23,12 +23,21 @@ static inline void logger_flush(Logger *logger) {
 
 /*
 A resumed run repeats the steps after its checkpoint, so their lines (s:<n> with n > step, written
-before the run stopped) are dropped first: each step then appears once. After a checkpoint a signal
-stopped (redo_evals), the resumed run also evaluates that step again, so its val lines go too (tel, tea and -mc's eval and cla; a run
-killed between that evaluation and its save left them). A last line without its newline (a write
-cut short) is dropped too, so the next line does not continue it. Rewritten atomically.
+before the run stopped) are dropped first: each step then appears once. Lines of the step itself that
+the resumed run writes again go too (redo, LOG_REDO_* flags): after a checkpoint a signal stopped
+(LOG_REDO_EVALS) the resumed run evaluates that step again, so its val lines (tel, tea and -mc's eval and
+cla; a run killed between that evaluation and its save left them); a finished run started again with -es
+(LOG_REDO_STREAM, nothing left to train) evaluates the stream at that step again, so its stream_loss line.
+A last line without its newline (a write cut short) is dropped too, so the next line does not continue it.
+Rewritten atomically.
 */
-static inline void logger_drop_after(const char *path, int step, int redo_evals) {
+#define LOG_REDO_EVALS 1
+#define LOG_REDO_STREAM 2
+static inline int logger_redone(const char *line, int redo) {
+    return ((redo & LOG_REDO_EVALS) && (strstr(line, " tel:") || strstr(line, " tea:") || strstr(line, " eval:") || strstr(line, " cla:"))) ||
+           ((redo & LOG_REDO_STREAM) && strstr(line, " stream_loss:"));
+}
+static inline void logger_drop_after(const char *path, int step, int redo) {
     FILE *in = fopen(path, "r");
     if (in == NULL) { return; }
     AtomicFile af;
@@ -37,7 +46,7 @@ static inline void logger_drop_after(const char *path, int step, int redo_evals)
     while (fgets(line, sizeof(line), in) != NULL) {
         int s;
         if (strchr(line, '\n') == NULL && feof(in)) { break; }
-        if (sscanf(line, "s:%d", &s) == 1 && (s > step || (redo_evals && s == step && (strstr(line, " tel:") || strstr(line, " tea:") || strstr(line, " eval:") || strstr(line, " cla:"))))) {
+        if (sscanf(line, "s:%d", &s) == 1 && (s > step || (s == step && logger_redone(line, redo)))) {
             continue;
         }
         atomic_fwrite(line, 1, strlen(line), &af);
@@ -47,11 +56,11 @@ static inline void logger_drop_after(const char *path, int step, int redo_evals)
 }
 
 // a fresh run starts a fresh log; a resumed run (resuming: 1, from step resume_step) continues it
-static inline void logger_init(Logger *logger, const char *output_dir, int resuming, int resume_step, int redo_evals) {
+static inline void logger_init(Logger *logger, const char *output_dir, int resuming, int resume_step, int redo) {
     logger->fp = NULL;
     if (output_dir == NULL) { return; }
     snprintf(logger->path, sizeof(logger->path), "%s/main.log", output_dir);
-    if (resuming) { logger_drop_after(logger->path, resume_step, redo_evals); }
+    if (resuming) { logger_drop_after(logger->path, resume_step, redo); }
     logger->fp = fopenCheck(logger->path, resuming ? "a" : "w");
 }
 

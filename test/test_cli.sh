@@ -532,6 +532,12 @@ fi
 "$BIN" "${TINY[@]}" -x 4 -m 1 -o "$TMP/es" -es "$VAL" > "$TMP/es.out" 2>&1
 if grep -qE '^s:4 stream_loss:[0-9.]+ bpt:[0-9.]+ bpb:[0-9.]+ tokens:111539$' "$TMP/es/main.log" 2>/dev/null; then ok "stream_eval_after_training_logged"
 else bad "stream_eval_after_training_logged" "$(tail -n 2 "$TMP/es.out")"; fi
+# ... and a finished run started again (nothing to train) evaluates the stream again, whose line replaces the first:
+# every step appears once in main.log (it was logged twice)
+"$BIN" "${TINY[@]}" -x 4 -m 1 -o "$TMP/es" -es "$VAL" -y 1 > "$TMP/es2.out" 2>&1
+if grep -q '^stream eval' "$TMP/es2.out" && [ "$(grep -c ' stream_loss:' "$TMP/es/main.log")" -eq 1 ] &&
+   grep -qE '^s:4 stream_loss:[0-9.]+ bpt:[0-9.]+ bpb:[0-9.]+ tokens:111539$' "$TMP/es/main.log"; then ok "stream_eval_again_logged_once"
+else bad "stream_eval_again_logged_once" "$(grep ' stream_loss:' "$TMP/es/main.log" | tr '\n' ' ')"; fi
 expect_error stream_eval_missing_file "no shard files match" "${TINY[@]}" -x 0 -m 1 -es "$TMP/none_*.bin"
 expect_error stream_eval_missing_file_checked_first "no shard files match" "${TINY[@]}" -x 1000000 -es "$TMP/none_*.bin"
 expect_error too_many_gen_tokens "-g must be in" -g 2147483647
@@ -619,7 +625,8 @@ if [ "$CPU" = 1 ] && command -v python3 >/dev/null; then
         bad "run_enwik8_script_standin" "$(echo "$out" | tail -n 3)"
     fi
     out=$("${E[@]}" bash scripts/run_enwik8.sh "$TMP/enwik8_standin" 2>&1)
-    if echo "$out" | grep -q "resuming from step 12" && [ "$(grep -c 'stream_loss' "$TMP/e8/main.log")" -eq 2 ]; then ok "run_enwik8_script_resumes"
+    if echo "$out" | grep -q "resuming from step 12" && echo "$out" | tail -n 1 | grep -qE '^stand-in test .*: [0-9]+\.[0-9]+ bits per byte' &&
+       [ "$(grep -c 'stream_loss' "$TMP/e8/main.log")" -eq 1 ]; then ok "run_enwik8_script_resumes"
     else bad "run_enwik8_script_resumes" "$(echo "$out" | tail -n 3)"; fi
 elif [ "$CPU" = 1 ]; then
     echo "SKIP run_enwik8_script_standin, run_enwik8_script_resumes: no python3 (dev/data/enwik8.py; not counted as passed)"

@@ -551,22 +551,26 @@ static void test_logger_fresh_truncates(void) {
     check(strcmp(buf, "s:0 tel:5.000000\n") == 0, "logger_fresh_run_starts_empty_log", "main.log is \"%s\"", buf);
 }
 
-// a resume after a signal-stopped checkpoint (redo_evals) drops that step's val lines (tel:, tea:, -mc's eval: and cla:) but
-// keeps its train line; without redo_evals they stay; a last line cut short (no newline) always goes; the
+// a resume after a signal-stopped checkpoint (LOG_REDO_EVALS) drops that step's val lines (tel:, tea:, -mc's eval: and cla:)
+// but keeps its train line and its -es line; a finished run started again with -es (LOG_REDO_STREAM) drops that step's
+// stream_loss: line alone (it was logged twice); without either they stay; a last line cut short (no newline) always goes; the
 // train line keeps a small rate's digits (%e)
 static void test_logger_resume_edges(void) {
     char d[256], p[1024], buf[512] = "";
     snprintf(d, sizeof(d), "%s/log2", DIR_); mkdir(d, 0755);
     const char *old = "s:3 trl:2.000000\ns:3 tel:1.900000\ns:3 tea:0.500000\ns:3 eval:0.250000 evs:0.250000 evc:0.3\n"
-                      "s:3 cla:0.400000 clp:12.5\ns:4 trl:1.800000\n";
-    const char *want[2] = {"s:3 trl:2.000000\n", "s:3 trl:2.000000\ns:3 tel:1.900000\ns:3 tea:0.500000\ns:3 eval:0.250000 evs:0.250000 evc:0.3\n"
-                                                  "s:3 cla:0.400000 clp:12.5\n"};
-    for (int redo = 1; redo >= 0; redo--) {
+                      "s:3 cla:0.400000 clp:12.5\ns:3 stream_loss:1.5 bpt:2.1 bpb:2.1 tokens:9\ns:4 trl:1.800000\n";
+    const char *vals = "s:3 tel:1.900000\ns:3 tea:0.500000\ns:3 eval:0.250000 evs:0.250000 evc:0.3\ns:3 cla:0.400000 clp:12.5\n";
+    const int redos[3] = {LOG_REDO_EVALS, 0, LOG_REDO_STREAM};
+    const char *names[3] = {"logger_redo_evals_drops_val_lines", "logger_keeps_val_lines_without_redo", "logger_redo_stream_drops_stream_line"};
+    for (int i = 0; i < 3; i++) {
+        char want[512];
+        snprintf(want, sizeof(want), "s:3 trl:2.000000\n%s%s", redos[i] == LOG_REDO_EVALS ? "" : vals,
+                 redos[i] == LOG_REDO_STREAM ? "" : "s:3 stream_loss:1.5 bpt:2.1 bpb:2.1 tokens:9\n");
         FILE *f = fopenCheck(join(p, d, "main.log"), "w"); fputs(old, f); fcloseCheck(f);
-        Logger lg; logger_init(&lg, d, 1, 3, redo); logger_free(&lg);
+        Logger lg; logger_init(&lg, d, 1, 3, redos[i]); logger_free(&lg);
         read_text(p, buf, sizeof(buf));
-        check(strcmp(buf, want[redo == 0]) == 0, redo ? "logger_redo_evals_drops_val_lines" : "logger_keeps_val_lines_without_redo",
-              "main.log is \"%s\"", buf);
+        check(strcmp(buf, want) == 0, names[i], "main.log is \"%s\"", buf);
     }
     FILE *f = fopenCheck(p, "w"); fputs("s:1 trl:2.000000\ns:2 trl:1.9", f); fcloseCheck(f); // the second line cut short
     Logger lg; logger_init(&lg, d, 1, 9, 0); logger_log_train(&lg, 3, 1.5f, 3e-5f, 0.25f); logger_free(&lg);
