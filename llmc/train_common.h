@@ -961,8 +961,9 @@ static inline void prune_checkpoints(const char *dir, int keep) {
         dp = opendir(dir);
         if (dp == NULL) { return; }
         while ((e = readdir(dp)) != NULL) {
-            for (int i = 0; i < 2; i++) {
-                if (strncmp(e->d_name, prefix[i], strlen(prefix[i])) == 0) {
+            for (int i = 0; i < 2; i++) { // (the prefix, then '.' or a shard's '_': model_10000000 begins model_100000000.bin)
+                size_t len = strlen(prefix[i]);
+                if (strncmp(e->d_name, prefix[i], len) == 0 && (e->d_name[len] == '.' || e->d_name[len] == '_')) {
                     snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
                     remove(path);
                 }

@@ -207,6 +207,25 @@ static void test_done_marker_noncanonical(void) {
     check(latest == 7, "done_marker_leading_zero_not_a_marker", "found %d, expected 7", latest);
 }
 
+// -nk pruning removes the files of the pruned step alone: step 10^7's names (model_10000000...) begin the names of
+// steps 10^8..10^8+9 (model_100000000.bin), whose checkpoint, the newest here, kept its marker but lost its files
+static void test_prune_step_digits(void) {
+    char p[1100], d[600]; // (a short buffer: prune_checkpoints builds its paths in 1100 bytes)
+    const char *names[7] = {"DONE_10000000", "model_10000000.bin", "state_10000000.bin", "DONE_100000000", "model_100000000.bin",
+                            "state_100000000.bin", "state_100000000_00001.bin"};
+    snprintf(d, sizeof(d), "%s/prune", DIR_);
+    mkdir(d, 0755);
+    for (int i = 0; i < 7; i++) { snprintf(p, sizeof(p), "%s/%s", d, names[i]); fclose(fopen(p, "w")); }
+    prune_checkpoints(d, 1);
+    char got[256] = "";
+    for (int i = 0; i < 7; i++) {
+        snprintf(p, sizeof(p), "%s/%s", d, names[i]);
+        if (access(p, F_OK) == 0) { strcat(got, names[i]); strcat(got, " "); }
+    }
+    check(strcmp(got, "DONE_100000000 model_100000000.bin state_100000000.bin state_100000000_00001.bin ") == 0,
+          "prune_removes_only_its_step", "left: %s", got);
+}
+
 // ---------------------------------------------------------------------------- safetensors / hf
 static void write_bytes_(const char *path, const void *b, size_t n) { FILE *f = fopenCheck(path, "wb"); fwriteCheck(b, 1, n, f); fcloseCheck(f); }
 static void raw_st(const char *path, const char *hdr, size_t data_len, uint64_t field) {
@@ -716,6 +735,7 @@ int main(void) {
     expect_fail("state_trailing_bytes", c_state_trailing, NULL, "truncated or corrupt");
     expect_fail("state_bad_stop_flag", c_state_stop_flag, NULL, "bad stop flag 7");
     test_done_marker_noncanonical();
+    test_prune_step_digits();
     expect_fail("safetensors_header_length_high_bits", c_st_len_high_bits, NULL, "runs past the end of the file");
     expect_fail("safetensors_overlap_message", c_st_overlap, NULL, "(overlap between tensors)");
     expect_fail("safetensors_gap_message", c_st_gap, NULL, "(gap between tensors)");
