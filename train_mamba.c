@@ -1485,6 +1485,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             save_checkpoint(o->output_dir, model, state);
             prune_checkpoints(o->output_dir, o->checkpoints_keep);
         }
+        // a signal during the last step's evaluation, sampling or checkpoint: the loop ends here anyway, but the run stops
+        // as at any other step, not going on to -hf and -es (after the loop), which the resumed run does
+        if (last_step && !stopping && stop_signal != 0) { stopping = 1; }
         if (stopping) {
             if (o->output_dir != NULL) {
                 printf("stopped by signal %d after step %d; resume with the same command plus -y %d\n", (int)stop_signal, step,

@@ -1325,6 +1325,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             save_checkpoint(o->output_dir, model, state);
             if (multi_gpu_config.process_rank == 0) { prune_checkpoints(o->output_dir, o->checkpoints_keep); }
         }
+        // a signal during the last step's evaluation, sampling or checkpoint: the loop ends here anyway, but the run stops
+        // as at any other step, not going on to -hf and -es (after the loop), which the resumed run does (all ranks come here)
+        if (last_step && !stopping && multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f) { stopping = 1; }
         if (stopping) {
             if (o->output_dir != NULL) {
                 printf("stopped by signal %d after step %d; resume with the same command plus -y %d\n", (int)stop_signal, step,

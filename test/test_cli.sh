@@ -1076,6 +1076,19 @@ MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -hf "$TMP/sighf_noo" > "$TMP/
 if [ "$rc" -eq 0 ] && grep -q "stopped by signal 15 after step 3" "$TMP/sighf_noo.out" && grep -q "^transformers model written" "$TMP/sighf_noo.out" \
    && [ -f "$TMP/sighf_noo/config.json" ]; then ok "sigterm_without_o_still_exports"
 else bad "sigterm_without_o_still_exports" "rc $rc: $(ls "$TMP/sighf_noo" 2>&1)"; fi
+# ... a signal during the last step's sampling (or evaluation, or checkpoint), after the loop last looked for one: the
+# run stops there as at any other step, the final checkpoint written and no -es evaluation (it went on to the -es
+# evaluation, the signal unheeded); the same command again has nothing to train and evaluates the stream, logged once
+"$BIN" "${TINY[@]}" -x 2 -g 10000 -es "$VAL" -o "$TMP/siglast" > "$TMP/siglast.out" 2>&1 &
+pid=$!
+wait_until 400 grep -q '^generating' "$TMP/siglast.out"
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+"$BIN" "${TINY[@]}" -x 2 -g 10000 -es "$VAL" -o "$TMP/siglast" -y 1 > "$TMP/siglast.2" 2>&1
+if [ "$rc" -eq 0 ] && grep -q "stopped by signal 15 after step 2;" "$TMP/siglast.out" && ! grep -q '^stream eval' "$TMP/siglast.out" &&
+   [ -f "$TMP/siglast/DONE_00000002" ] && grep -q '^stream eval' "$TMP/siglast.2" && [ "$(grep -c ' stream_loss:' "$TMP/siglast/main.log")" -eq 1 ]; then
+    ok "signal_during_last_step_stops"
+else bad "signal_during_last_step_stops" "${NOT_READY}rc $rc: $(grep -E '^(stopped|stream eval|checkpoint)' "$TMP/siglast.out" | tr '\n' ' ')"; fi
 # ... a stop at a step that validates and samples (10, with -v 5 -s 5) skips them to stop fast; the resumed run
 # does them (the checkpoint says it was a stop), so main.log, the samples and -kb's choice are the uninterrupted
 # run's. A stop during the last step (20): the resumed run has nothing to train, but evaluates, samples and
