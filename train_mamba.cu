@@ -1329,11 +1329,14 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // as at any other step, not going on to -hf and -es (after the loop), which the resumed run does (all ranks come here)
         if (last_step && !stopping && multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f) { stopping = 1; }
         if (stopping) {
+            char by[40]; // (rank 0, which prints, may have had no signal itself: another rank's stopped them all)
+            if (stop_signal != 0) { snprintf(by, sizeof(by), "signal %d", (int)stop_signal); }
+            else { snprintf(by, sizeof(by), "a signal to another process"); }
             if (o->output_dir != NULL) {
-                printf("stopped by signal %d after step %d; resume with the same command plus -y %d\n", (int)stop_signal, step,
+                printf("stopped by %s after step %d; resume with the same command plus -y %d\n", by, step,
                        o->resume == 2 && !fresh_step ? 2 : 1); // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
             } else {
-                printf("stopped by signal %d after step %d; no -o given, so no checkpoint was saved\n", (int)stop_signal, step);
+                printf("stopped by %s after step %d; no -o given, so no checkpoint was saved\n", by, step);
             }
             return 1;
         }

@@ -1,12 +1,15 @@
 /*
 Learning-rate schedules. All take the step index (0-based) and return the learning rate.
-  cosine:   linear warmup over `warmup` steps to lr, then cosine decay to lr * final_frac
-  linear:   linear warmup, then linear decay to lr * final_frac
+  cosine:   linear warmup over `warmup` steps to lr, then cosine decay towards lr * final_frac
+  linear:   linear warmup, then linear decay towards lr * final_frac
   constant: linear warmup, then lr
   wsd:      warmup-stable-decay: linear warmup, lr until the last `decay_frac` of the steps, then a
-            linear decay to lr * final_frac at the last step. The rate before the decay is lr whatever
+            linear decay towards lr * final_frac. The rate before the decay is lr whatever
             the number of steps, so a run can be lengthened while it is still in the stable phase
             (resume with a larger -x: the decay then starts later).
+A decay over n steps takes the fractions 0, 1/n, ..., (n-1)/n of its way, as llm.c's schedule does: the
+first decay step runs at lr and the last one short of lr * final_frac, which step n (one past the run's
+last) would reach.
 */
 #ifndef SCHEDULERS_H
 #define SCHEDULERS_H

@@ -8,7 +8,7 @@
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
-#   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks.
+#   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -179,6 +179,22 @@ t1=$(date +%s)
 if [ "$alive" = 1 ] && [ "$rc" -ne 0 ] && [ $((t1 - t0)) -le 40 ] && grep -qE "^error: (rank 0: .*(made no progress|NCCL error)|NCCL: )" "$TMP/r0.out"
 then ok "killed_rank_others_exit (rc $rc after $((t1 - t0)) s: $(grep -m1 '^error' "$TMP/r0.out"))"
 else bad "killed_rank_others_exit" "training before the kill: $alive, rc $rc after $((t1 - t0)) s: $(tail -n 2 "$TMP/r0.out")"; fi
+
+# a stop signal to one rank alone (rank 1, whose stdout is silenced): every rank stops after the same step (the stop is
+# summed over the ranks), the checkpoint of that step is written, and rank 0, which had no signal, says whose it was
+ID="$TMP/nccl_id_sig1"
+RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${ARGS[@]}" -x 100000 -pf "$ID" -pt 60 -o "$TMP/sig1" > "$TMP/sg0.out" 2>&1 &
+p0=$!
+RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${ARGS[@]}" -x 100000 -pf "$ID" -pt 60 -o "$TMP/sig1" > "$TMP/sg1.out" 2>&1 &
+p1=$!
+wait_until 1200 grep -q '^step ' "$TMP/sg0.out"
+kill -TERM "$p1"
+wait "$p0"; rc0=$?
+wait "$p1"; rc1=$?
+sstep=$(sed -n 's/^stopped by a signal to another process after step \([0-9]*\); resume with the same command plus -y 1$/\1/p' "$TMP/sg0.out")
+if [ "$rc0" -eq 0 ] && [ "$rc1" -eq 0 ] && [ -n "$sstep" ] && [ -f "$TMP/sig1/DONE_$(printf '%08d' "$sstep")" ]; then
+    ok "signal_to_one_rank_stops_both (after step $sstep)"
+else bad "signal_to_one_rank_stops_both" "${NOT_READY}rc $rc0 / $rc1: $(grep -E '^(stopped|error)' "$TMP/sg0.out" "$TMP/sg1.out" | head -n 3)"; fi
 
 # an id file left by an earlier launch (rank 0 removes its own only once every rank has joined): rank 1,
 # started first, reads that dead id; rank 0 says it replaced the file and, when nobody joins, names the
