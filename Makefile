@@ -95,7 +95,8 @@ deps:
 	    if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	        echo "installing libcjson-dev"; (apt-get update -qq || true) && apt-get install -y -qq libcjson-dev; \
 	    else \
-	        echo "error: cJSON is missing: run 'sudo apt-get install libcjson-dev'"; exit 1; \
+	        echo "error: cJSON is missing: install its development package (Debian, Ubuntu: sudo apt-get install libcjson-dev;" \
+	             "Fedora: sudo dnf install cjson-devel; Arch: sudo pacman -S cjson)"; exit 1; \
 	    fi; \
 	fi
 
