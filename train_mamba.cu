@@ -897,6 +897,32 @@ static void sample_on_device(RecurrentState *st, int V, int Vp, float temperatur
 // ----------------------------------------------------------------------------
 // the program: checkpoints, evaluation, sampling, the training loop
 
+/*
+MFU in the step lines: 6 x parameters flops per token (as scripts/bench.sh counts them) against the card's dense
+bf16 tensor-core peak from its spec sheet (the sparse figures NVIDIA lists, halved), over all processes. A card
+not listed here, or the fp32 build, gets no MFU. (bench.sh's MFU is against the measured matmul rate instead, which
+a card at its power cap keeps below this peak: doc/perf.md.) The first name contained in the device's wins.
+*/
+static double bf16_peak_tflops(const char *device_name) {
+    static const struct { const char *name; double tflops; } cards[] = {
+        {"H100 PCIe", 756.0}, {"H100 NVL", 835.0}, {"H200 NVL", 835.0}, {"H100", 989.4}, {"H200", 989.4},
+        {"A100", 312.0}, {"L40S", 362.0}, {"L40", 181.0}, {"L4", 121.0}, {"B200", 2250.0},
+    };
+    if (strcmp(PRECISION_MODE, "bf16") != 0) { return 0.0; }
+    for (size_t i = 0; i < sizeof(cards) / sizeof(cards[0]); i++) {
+        if (strstr(device_name, cards[i].name) != NULL) { return cards[i].tflops; }
+    }
+    return 0.0;
+}
+static double mfu_peak_flops = 0.0; // all processes' peak (flop/s); 0: no MFU printed
+
+// " | MFU x%" for a step of tokens_per_s, or "" (no peak known)
+static const char *mfu_text(char *buf, size_t size, size_t num_parameters, double tokens_per_s) {
+    if (mfu_peak_flops <= 0.0) { return ""; }
+    snprintf(buf, size, " | MFU %.1f%%", 100.0 * 6.0 * (double)num_parameters * tokens_per_s / mfu_peak_flops);
+    return buf;
+}
+
 void device_init(int device_idx) {
     int count = 0;
     if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
@@ -1342,8 +1368,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         }
         if (last_step) {
             if (timed_steps > 0) {
-                printf("average over %d steps: %.2f ms/step, %.0f tok/s\n", timed_steps, timed_ms / timed_steps,
-                       o->total_batch_size / (timed_ms / timed_steps / 1000.0));
+                const double tps = o->total_batch_size / (timed_ms / timed_steps / 1000.0);
+                char mfu[32];
+                printf("average over %d steps: %.2f ms/step, %.0f tok/s%s\n", timed_steps, timed_ms / timed_steps, tps,
+                       mfu_text(mfu, sizeof(mfu), model->num_parameters, tps));
             }
             if (use_cuda_graphs) {
                 printf("CUDA graphs: %ld forward and %ld backward launches\n", model->fwd_graph.launches, model->bwd_graph.launches);
@@ -1395,8 +1423,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         }
         multi_gpu_wait(&multi_gpu_config, main_stream, "the optimizer step");
         double ms = (now_seconds() - t0) * 1000.0;
-        printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s\n", step + 1,
-               train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
+        char mfu[32];
+        printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s%s\n", step + 1, train_num_batches, loss, norm, lr, ms,
+               o->total_batch_size / (ms / 1000.0), mfu_text(mfu, sizeof(mfu), model->num_parameters, o->total_batch_size / (ms / 1000.0)));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
         if (step + 1 == sigterm_step) { raise_test_signals(); }
@@ -1470,6 +1499,7 @@ int main(int argc, char **argv) {
     cudaCheck(cudaGetDeviceProperties(&prop, multi_gpu_config.local_device_idx));
     printf("| device                | %s x %d process(es), %s compute, recompute -r %d, ZeRO-%d, CUDA graphs %s\n", prop.name,
            multi_gpu_config.num_processes, PRECISION_MODE, o.recompute, multi_gpu_config.zero_stage, o.cuda_graphs ? "on" : "off");
+    mfu_peak_flops = bf16_peak_tflops(prop.name) * 1e12 * multi_gpu_config.num_processes;
 
     // only rank 0 samples and prints, so only rank 0 reads the tokenizer: a run over several nodes needs
     // the tokenizer file (and a prompt that it can encode) on rank 0's node alone

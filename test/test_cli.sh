@@ -53,6 +53,23 @@ if [ "$CPU" = 0 ]; then
     if [ $(( $(date +%s) - t0 )) -le 30 ]; then ok "gpu_tcp_rendezvous_deadline_time"; else bad "gpu_tcp_rendezvous_deadline_time" "$(( $(date +%s) - t0 )) s"; fi
     out=$("$BIN" -e d66:l1:v256:n12:k9 -x 0 -p "ab" -g 4 2>&1)
     if [ $? -eq 0 ] && echo "$out" | grep -q "^ab"; then ok "gpu_shape_generation_only"; else bad "gpu_shape_generation_only" "$out"; fi
+    # MFU in the step lines and the average: 6 x parameters per token against the card's bf16 peak, on the cards whose
+    # peak train_mamba.cu lists (the H100 and H200 SXM ones here), and on no other card
+    # (a model large enough for an MFU of several percent, so that the printed 0.1% checks the formula)
+    out=$("$BIN" -e d768:l4:v256 -b 8 -t 1024 -x 3 -v 0 -g 0 -i "$TS_TRAIN" -j "$TS_TRAIN" 2>&1)
+    dev=$(echo "$out" | sed -n 's/^| device *| \(.*\) x 1 process(es).*/\1/p')
+    params=$(echo "$out" | awk -F'|' '/^\| parameters/ {gsub(/ /, "", $3); print $3}')
+    case "$dev" in *"H100 PCIe"*|*NVL*) peak="" ;; *H100*|*H200*) peak=989.4 ;; *) peak="" ;; esac
+    if [ -n "$peak" ]; then
+        # each line's MFU from its own tok/s, to the printed 0.1%
+        bad_lines=$(echo "$out" | grep -E '^(step|average)' | awk -v p="$params" -v peak="$peak" '{
+            if (!match($0, /([0-9]+) tok\/s \| MFU ([0-9.]+)%$/)) { print "no MFU: " $0; next }
+            split(substr($0, RSTART, RLENGTH), f, " "); want = 600 * p * f[1] / (peak * 1e12); d = want - f[5]
+            if (d > 0.051 || d < -0.051) print "MFU " f[5] " for " want ": " $0 }')
+        if [ -n "$params" ] && [ "$(echo "$out" | grep -cE '^(step|average)')" = 4 ] && [ -z "$bad_lines" ]; then ok "gpu_step_lines_mfu ($dev)"
+        else bad "gpu_step_lines_mfu" "$dev, $params parameters: $bad_lines"; fi
+    elif echo "$out" | grep -q "MFU"; then bad "gpu_step_lines_mfu" "MFU printed on $dev, whose peak this check does not know"
+    else echo "SKIP gpu_step_lines_mfu: $dev is not an H100 or H200 SXM card (not counted as passed)"; fi
 fi
 
 # --- help lists every flag the parser accepts, and exits 0
