@@ -161,7 +161,17 @@ static inline int config_from_descriptor(const char *desc, MambaConfig *c) {
         }
     }
     if (desc[0] != 'd' || !isdigit((unsigned char)desc[1])) { return 0; }
-    if (is_path) { fatalf(ambiguous, desc, "descriptor", S_ISDIR(st.st_mode) ? "directory" : "file", desc, "path"); }
+    if (is_path) {
+        // only what is spelled as a descriptor (fields of a letter and digits, ':' between them) is ambiguous:
+        // a run directory d384_run, or d384/model_00001000.bin, is a path that no descriptor could be
+        for (const char *p = desc;;) {
+            if (*p == '\0' || strchr("dlvnekrs", *p) == NULL || !isdigit((unsigned char)p[1])) { return 0; }
+            for (p++; isdigit((unsigned char)*p); p++) {}
+            if (*p == '\0') { break; }
+            if (*p++ != ':') { return 0; }
+        }
+        fatalf(ambiguous, desc, "descriptor", S_ISDIR(st.st_mode) ? "directory" : "file", desc, "path");
+    }
     int C = 0, L = 8, V = 256, N = 16, E = 2, K = 4, R = 0, S = 1;
     char buf[256];
     if (strlen(desc) >= sizeof(buf)) { fatalf("model descriptor too long: %s", desc); }

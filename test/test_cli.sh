@@ -178,6 +178,14 @@ mkdir -p "$TMP/amb/d64" "$TMP/amb/mamba-130m"
 BIN_ABS=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 expect_error_cmd ambiguous_descriptor "names both a model descriptor and an existing directory: write ./d64" bash -c "cd '$TMP/amb' && '$BIN_ABS' -e d64 -x 0"
 expect_error_cmd ambiguous_preset "names both a model preset and an existing directory" bash -c "cd '$TMP/amb' && '$BIN_ABS' -e mamba-130m -x 0"
+# a path that only starts like a descriptor (a run directory d64/..., a model directory d64_hf) is no descriptor: it loads
+cp -r test/fixtures/hf_tiny_fp32 "$TMP/amb/d64/hf" && cp -r test/fixtures/hf_tiny_fp32 "$TMP/amb/d64_hf"
+for spec in "subdir d64/hf" "dir d64_hf"; do
+    read -r name path <<< "$spec"
+    out=$(cd "$TMP/amb" && "$BIN_ABS" -e "$path" -b 2 -t 16 -x 0 -nt 2 -p a -g 2 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "^| model .*V=256 (padded 256) L=2 C=64"; then ok "path_like_descriptor_loads_$name"
+    else bad "path_like_descriptor_loads_$name" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+done
 # -p on a model with more than 256 tokens and no tokenizer file: one error line naming the file
 err=$("$BIN" -e d32:l2:v300 -b 2 -t 16 -x 0 -nt 2 -p hello -tk "$TMP/none.json" 2>&1 >/dev/null); rc=$?
 if [ $rc -ne 0 ] && [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "^error: -p needs a tokenizer .*none.json"; then ok "prompt_without_tokenizer"
