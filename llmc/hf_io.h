@@ -161,9 +161,9 @@ static inline void hf_read_config_(const char *path, HfModelSpec *spec) {
         if (fabs(eps - 1e-5) > 1e-9 * 1e-5) {
             fatalf("%s: layer_norm_epsilon is %g but this implementation's RMSNorm uses 1e-5", path, eps);
         }
-        // transformers defaults use_bias to true; the released checkpoints say false
-        if (hf_json_bool_(root, "use_bias", path, 1)) {
-            fatalf("%s: use_bias=true not supported (in_proj/out_proj biases; a missing use_bias means true in transformers)", path);
+        // transformers' MambaConfig defaults use_bias to false (4.39 to 5.x), as the released checkpoints say
+        if (hf_json_bool_(root, "use_bias", path, 0)) {
+            fatalf("%s: use_bias=true not supported (in_proj/out_proj biases)", path);
         }
         if (!hf_json_bool_(root, "use_conv_bias", path, 1)) {
             fatalf("%s: use_conv_bias=false not supported (this implementation always has a conv1d bias)", path);

@@ -640,7 +640,8 @@ static void test_large_tensors(const char *base) {
 }
 
 // config.json with the keys left out that have defaults: transformers' (expand 2, dt_rank "auto" = ceil(C / 16),
-// tied, rows rounded up to 8) and mamba_ssm's (ssm_cfg defaults, tied, pad_vocab_size_multiple 8)
+// tied, rows rounded up to 8, use_bias false: a missing use_bias was once taken as true and refused) and mamba_ssm's
+// (ssm_cfg defaults, tied, pad_vocab_size_multiple 8)
 static void read_config_text(const char *base, const char *name, const char *text, HfModelSpec *spec) {
     char dir[1024], path[1024];
     subdir(dir, base, name);
@@ -650,7 +651,7 @@ static void read_config_text(const char *base, const char *name, const char *tex
 static void test_config_defaults(const char *base) {
     HfModelSpec s;
     read_config_text(base, "cfg_tf", "{\"model_type\": \"mamba\", \"hidden_size\": 40, \"num_hidden_layers\": 2, \"vocab_size\": 61, "
-                                     "\"expand\": 3, \"use_bias\": false}", &s);
+                                     "\"expand\": 3}", &s);
     const MambaConfig *c = &s.config;
     check(c->d_model == 40 && c->n_layer == 2 && c->vocab_size == 61 && c->d_inner == 120 && c->dt_rank == 3 && c->d_state == 16 &&
           c->d_conv == 4 && s.tied && s.vocab_rows_padded == 64 && !s.mamba_ssm,
@@ -800,7 +801,6 @@ static const BadCase bad_cases[] = {
     {"missing_embedding", "model.safetensors", "missing tensor: 'backbone.embeddings.weight'"},
     {"extra_tensor", "model.safetensors", "unexpected tensor: 'backbone.layers.0.mixer.in_proj.bias'"},
     {"use_bias_true", "config.json", "use_bias=true not supported"},
-    {"use_bias_absent", "config.json", "use_bias=true not supported"},
     {"use_conv_bias_false", "config.json", "use_conv_bias=false not supported"},
     {"epsilon", "config.json", "layer_norm_epsilon"},
     {"nan_weight", "nan_weight", "(D of layer 1, element 5) is nan: not a usable model"},
@@ -986,8 +986,6 @@ static int run_bad_case(const char *name, const char *base) {
         rewrite_tensors(dir, edit_add_bias);
     } else if (strcmp(name, "use_bias_true") == 0) {
         edit_config(dir, "use_bias", cJSON_CreateTrue());
-    } else if (strcmp(name, "use_bias_absent") == 0) {
-        edit_config(dir, "use_bias", NULL);
     } else if (strcmp(name, "use_conv_bias_false") == 0) {
         edit_config(dir, "use_conv_bias", cJSON_CreateFalse());
     } else if (strcmp(name, "nan_weight") == 0) { // in the second of two layers
