@@ -10,9 +10,9 @@
 #   bash scripts/run_pretrain.sh <tokenizer.json>                               (shards of DATA already made)
 #
 # The files are encoded once by dev/data/tokenize into DATA_train_*.bin / DATA_val_*.bin (each file,
-# or each JSON line, is one document; the last VAL_FRACTION of the bytes is the val split); the
-# shards are reused while they exist. At the end the model is also written as a transformers
-# directory, OUT/hf, with the tokenizer.json beside it.
+# or each JSON line, is one document; the last VAL_FRACTION of the bytes is the val split, none at
+# VAL_FRACTION=0, which needs VAL_EVERY=0); the shards are reused while they exist. At the end the
+# model is also written as a transformers directory, OUT/hf, with the tokenizer.json beside it.
 # Environment (defaults in brackets):
 #   MODEL [mamba-130m]     a preset or descriptor (its vocabulary must be the tokenizer's, e.g. v50280)
 #   TOKENS [20 x params]   training tokens (Chinchilla's 20 per parameter); the steps are TOKENS / BATCH_TOKENS
@@ -90,13 +90,23 @@ if [ "$BATCH_TOKENS" -lt 1 ] || [ $((BATCH_TOKENS % UNIT)) -ne 0 ]; then
     die "BATCH_TOKENS $BATCH_TOKENS is not a positive multiple of MICRO_B * T * GPUS = $MICRO_B * $T * $GPUS"
 fi
 
-# the shards, made once
-if ! compgen -G "${DATA}_train_*.bin" >/dev/null || ! compgen -G "${DATA}_val_*.bin" >/dev/null; then
+# the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard)
+if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
     [ ${#FILES[@]} -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
     make -s dev/data/tokenize
-    dev/data/tokenize -t "$TOK" -o "$DATA" -v "$VAL_FRACTION" ${JSONL:+-j "$JSONL"} "${FILES[@]}"
+    # its error names its own flags: -v is VAL_FRACTION here
+    rc=0; { err=$(dev/data/tokenize -t "$TOK" -o "$DATA" -v "$VAL_FRACTION" ${JSONL:+-j "$JSONL"} "${FILES[@]}" 2>&1 1>&3 3>&-) || rc=$?; } 3>&1
+    if [ "$rc" -ne 0 ]; then
+        case "$err" in
+            *" -v"*) die "${err#error: }; -v here is VAL_FRACTION (now $VAL_FRACTION), and no val split is VAL_FRACTION=0 with VAL_EVERY=0" ;;
+            *) echo "$err" >&2; exit "$rc" ;;
+        esac
+    fi
 elif [ ${#FILES[@]} -ge 1 ]; then
     echo "using the existing shards ${DATA}_{train,val}_*.bin (delete them to encode the files again)"
+fi
+if [ "$VAL_EVERY" != 0 ] && ! compgen -G "${DATA}_val_*.bin" >/dev/null; then
+    die "no val shards ${DATA}_val_*.bin (encoded with VAL_FRACTION=0): VAL_EVERY=0 to train without validation, or delete ${DATA}_train_*.bin and encode again"
 fi
 
 # size-dependent settings from the model's parameter count (the trainer prints it; one process

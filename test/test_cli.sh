@@ -811,6 +811,22 @@ if [ "$CPU" = 1 ]; then
     else bad "run_pretrain_batch_rounded_up_and_warmup_tokens" "rc $rc: $(echo "$out" | grep -E '^(note|pretraining|error)' | tr '\n' ' ')"; fi
     expect_error_cmd run_pretrain_no_shards "give the text files" env MODEL=d32:l2:v270 DATA="$TMP/pt/none" bash scripts/run_pretrain.sh "$TKJ"
     expect_error_cmd run_pretrain_missing_tokenizer "no tokenizer file" bash scripts/run_pretrain.sh "$TMP/none.json"
+    # no val split (VAL_FRACTION=0, which tokenize writes as no val shard, with VAL_EVERY=0): the same command again
+    # reuses the train shards and resumes (it tried to encode again, into the existing shards, and failed)
+    PV=("${P1[@]}" TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 JSONL=body DATA="$TMP/pt/noval" OUT="$TMP/pt/noval_out" EXTRA="-nt 2")
+    "${PV[@]}" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_c.jsonl" > /dev/null 2>&1
+    out=$("${PV[@]}" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_c.jsonl" 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "resuming from step 2" && echo "$out" | tail -n 1 | grep -q '^done: val loss ? after 2 steps'
+    then ok "run_pretrain_no_val_split_resumes"; else bad "run_pretrain_no_val_split_resumes" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+    # ... which validation would need: one line saying so, before the trainer starts
+    expect_error_cmd run_pretrain_no_val_shards "no val shards .*VAL_EVERY=0 to train without validation" \
+        env "${PV[@]:1}" VAL_EVERY=5 bash scripts/run_pretrain.sh "$TKJ"
+    # tokenize's error names its -v, which is VAL_FRACTION here (JSON Lines: the val split starts at a document,
+    # and none starts in the last 0.005 of the bytes when the last one is 4,000 bytes long)
+    { echo '{"body": "A short document."}'; echo "{\"body\": \"$(head -c 4000 dev/data/tinyshakespeare.txt | tr -d '"\\' | tr '\n' ' ')\"}"; } \
+        > "$TMP/pt_long.jsonl"
+    expect_error_cmd run_pretrain_val_split_empty "the val split got no tokens: .*-v here is VAL_FRACTION (now 0.005)" \
+        env "${P1[@]:1}" TOKENS=256 JSONL=body DATA="$TMP/pt/emptyval" OUT="$TMP/pt/emptyval_out" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_long.jsonl"
 fi
 
 # a checkpoint without its DONE marker is never picked up
