@@ -186,6 +186,16 @@ static inline void resolve_total_batch_size(Options *o, int processes) {
     o->total_batch_size = (int)tokens;
 }
 
+// before a loader opens the default shards (no -i / -j): they are made by `make data` (or `make train`), not in a
+// fresh checkout, at a path relative to the directory the trainer runs in; say so, not only that no file matches
+static inline void check_default_data(const char *pattern) {
+    const int is_val = pattern == DEFAULT_OPTIONS.val_data_pattern;
+    if ((is_val || pattern == DEFAULT_OPTIONS.train_data_pattern) && access(pattern, F_OK) != 0) {
+        fatalf("no file '%s', the default %s: `make data` writes it (run from the repository's root), or give %s",
+               pattern, is_val ? "-j" : "-i", is_val ? "-j" : "-i");
+    }
+}
+
 // -x 0 evaluates the -j val shards, unless -p makes it a generation or it is asked for an -es or -mc
 // evaluation and no -j (e.g. a released model scored on HellaSwag alone, with no val shards at hand)
 static inline int eval_only_reads_val(const Options *o) {

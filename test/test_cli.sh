@@ -186,6 +186,11 @@ for spec in "subdir d64/hf" "dir d64_hf"; do
     if [ $rc -eq 0 ] && echo "$out" | grep -q "^| model .*V=256 (padded 256) L=2 C=64"; then ok "path_like_descriptor_loads_$name"
     else bad "path_like_descriptor_loads_$name" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 done
+# the default data (no -i / -j) missing where the trainer runs: one line saying what makes it, not only that no file matches
+expect_error_cmd default_train_data_missing "no file 'dev/data/tinyshakespeare/tiny_shakespeare_train.bin', the default -i: \`make data\` writes it" \
+    bash -c "cd '$TMP/amb' && '$BIN_ABS' ${TINY[*]} -x 1"
+expect_error_cmd default_val_data_missing "no file 'dev/data/tinyshakespeare/tiny_shakespeare_val.bin', the default -j: \`make data\` writes it" \
+    bash -c "cd '$TMP/amb' && '$BIN_ABS' ${TINY[*]} -x 0"
 # -p on a model with more than 256 tokens and no tokenizer file: one error line naming the file
 err=$("$BIN" -e d32:l2:v300 -b 2 -t 16 -x 0 -nt 2 -p hello -tk "$TMP/none.json" 2>&1 >/dev/null); rc=$?
 if [ $rc -ne 0 ] && [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "^error: -p needs a tokenizer .*none.json"; then ok "prompt_without_tokenizer"
