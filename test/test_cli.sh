@@ -237,6 +237,11 @@ if [ -x dev/data/prepare_bytes ]; then
     if cmp -s dev/data/tinyshakespeare.txt "$TMP/pb_in.txt"; then ok "prepare_bytes_input_kept"; else bad "prepare_bytes_input_kept" "the input changed"; fi
     expect_error_cmd prepare_bytes_missing_val_dir "directory '$TMP/nodir' does not exist" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/nodir/pb_v.bin"
     if [ ! -e "$TMP/pb_t.bin" ]; then ok "prepare_bytes_no_half_output"; else bad "prepare_bytes_no_half_output" "pb_t.bin was written"; fi
+    # -h is its help (exit 0), not a usage error; wrong arguments still are one
+    out=$(dev/data/prepare_bytes -h 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "^usage: .*prepare_bytes <input.txt> <train.bin> <val.bin>$"; then ok "prepare_bytes_help"
+    else bad "prepare_bytes_help" "rc $rc: $out"; fi
+    expect_error_cmd prepare_bytes_usage "usage: .*prepare_bytes <input.txt> <train.bin> <val.bin> (-h" dev/data/prepare_bytes "$TMP/pb_in.txt"
 else echo "SKIP prepare_bytes checks: dev/data/prepare_bytes not built"; fi
 if command -v python3 > /dev/null; then
     # the tinyshakespeare tool takes no arguments: -h is its help, not a run that rewrites the shards

@@ -180,12 +180,13 @@ expect_error_cmd make_train_bad_resume "RESUME=2: 0 (start afresh) or 1" make -s
 # make train on a machine whose driver sees a GPU (a stand-in nvidia-smi first on a PATH without nvcc, its compute
 # capability FAKE_CC): with nvcc only in the CUDA Toolkit's directory (where its installers leave it) the GPU trainer
 # is built with that nvcc; with none anywhere, or a GPU older than 8.0, the CPU trainer, and a note saying why; a
-# GPU of a later architecture than the built-in ones gets its own code where nvcc knows it
+# GPU of a later architecture than the built-in ones gets its own code where nvcc knows it (-B: the build lines
+# whether or not the programs are built already)
 mkdir -p "$TMP/gpubin" "$TMP/cuda/bin"
 printf '#!/bin/sh\ncase "$*" in *compute_cap*) echo "$FAKE_CC" ;; *) echo "GPU 0: stand-in (UUID: GPU-0)" ;; esac\n' > "$TMP/gpubin/nvidia-smi"
 printf '#!/bin/sh\ncase "$1" in --list-gpu-code) printf "sm_80\\nsm_90\\nsm_100\\n" ;; *) exit 1 ;; esac\n' > "$TMP/cuda/bin/nvcc"
 chmod +x "$TMP/gpubin/nvidia-smi" "$TMP/cuda/bin/nvcc"
-dry_gpu() { FAKE_CC=$1 PATH="$TMP/gpubin:/usr/bin:/bin" make -n --no-print-directory train CUDA_HOME="$TMP/$2" 2>&1; }
+dry_gpu() { FAKE_CC=$1 PATH="$TMP/gpubin:/usr/bin:/bin" make -n -B --no-print-directory train CUDA_HOME="$TMP/$2" 2>&1; }
 h100=$(dry_gpu 9.0 cuda); b200=$(dry_gpu 10.0 cuda); rtx50=$(dry_gpu 12.0 cuda); t4=$(dry_gpu 7.5 cuda); without=$(dry_gpu 9.0 nocuda)
 gpu_build="^$TMP/cuda/bin/nvcc .*code=\[sm_90,compute_90\] .* -o train_mamba_cu train_mamba.cu"
 if echo "$h100" | grep -q "$gpu_build" && echo "$h100" | grep -q "^\./train_mamba_cu -o " && ! echo "$h100" | grep -q "compute_100" &&

@@ -64,7 +64,13 @@ static void remove_staged(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fatalf("usage: %s <input.txt> <train.bin> <val.bin>", argv[0]); }
+    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        printf("usage: %s <input.txt> <train.bin> <val.bin>\n"
+               "the text's bytes as tokens (0-255): the first 90%% to train.bin, the last 10%% to val.bin (llm.c's shard format)\n",
+               argv[0]);
+        return 0;
+    }
+    if (argc != 4) { fatalf("usage: %s <input.txt> <train.bin> <val.bin> (-h: what it writes)", argv[0]); }
     // past a file-size limit (ulimit -f) a write fails with EFBIG, reported, instead of a SIGXFSZ that
     // would kill the process before it removes its .tmp files
     signal(SIGXFSZ, SIG_IGN);
