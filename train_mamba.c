@@ -1173,8 +1173,8 @@ argmax too, in the file's order (what the tests compare).
 Returns 0 when a stop signal (training's SIGTERM, Slurm's before its time limit) cut it short: the run then
 stops after one batch more, not after the whole file.
 */
-static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int B, int T, MCResult *r,
-                              double *row_losses, int *row_greedys) {
+int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int B, int T, MCResult *r,
+                       double *row_losses, int *row_greedys) {
     int *inputs = (int *)mallocCheck((size_t)B * T * sizeof(int)), *targets = (int *)mallocCheck((size_t)B * T * sizeof(int));
     double *row_loss = (double *)mallocCheck((size_t)B * sizeof(double));
     int *row_count = (int *)mallocCheck((size_t)B * sizeof(int)), *row_greedy = (int *)mallocCheck((size_t)B * sizeof(int));
