@@ -1217,7 +1217,11 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     snprintf(path, sizeof(path), "%s/model_%08d.bin", dir, s->step);
     mamba_save(model, path);
     snprintf(path, sizeof(path), "%s/state_%08d.bin", dir, s->step);
-    save_state_file(path, s, model->m_memory, model->v_memory, model->num_parameters);
+    // no update has run yet (every step so far skipped: its moments are allocated at the first), so the moments
+    // are the zeros that update would start from
+    float *zeros = model->m_memory == NULL ? (float *)callocCheck(model->num_parameters, sizeof(float)) : NULL;
+    save_state_file(path, s, zeros != NULL ? zeros : model->m_memory, zeros != NULL ? zeros : model->v_memory, model->num_parameters);
+    free(zeros);
     snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
     AtomicFile af;
     atomic_open(&af, path);

@@ -1003,9 +1003,11 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     if (rank == 0 || multi_gpu_config.zero_stage == 1) {
         size_t offset, n;
         multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
-        float *m = (float *)mallocCheck((n + 1) * sizeof(float)), *v = (float *)mallocCheck((n + 1) * sizeof(float));
-        cudaCheck(cudaMemcpy(m, model->m_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
-        cudaCheck(cudaMemcpy(v, model->v_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+        float *m = (float *)callocCheck(n + 1, sizeof(float)), *v = (float *)callocCheck(n + 1, sizeof(float));
+        if (model->m_memory != NULL) { // (else no update has run yet, every step so far skipped: the moments are zeros)
+            cudaCheck(cudaMemcpy(m, model->m_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+            cudaCheck(cudaMemcpy(v, model->v_memory, n * sizeof(float), cudaMemcpyDeviceToHost));
+        }
         state_path(path, sizeof(path), dir, s->step);
         save_state_file(path, s, m, v, n);
         free(m);

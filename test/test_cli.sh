@@ -1209,6 +1209,15 @@ if [ $? -eq 0 ] && grep -q "update skipped" "$TMP/nan.out" && grep -q '^s:3 skip
 else
     bad "nan_gradient_skips_update" "$(grep -i skip "$TMP/nan.out")"
 fi
+# ... also at the first step, with a checkpoint after it: the moments, not yet made by any update, are saved as zeros
+# (the checkpoint crashed the CPU trainer), and the run resumed there ends as the uninterrupted one, bit for bit
+MAMBA_TEST_INJECT_NAN_STEP=1 "$BIN" "${TINY[@]}" -x 3 -n 1 -o "$TMP/nan1" > "$TMP/nan1.out" 2>&1; rc1=$?
+mkdir -p "$TMP/nan1r" && cp "$TMP/nan1/model_00000001.bin" "$TMP/nan1/state_00000001.bin" "$TMP/nan1/DONE_00000001" "$TMP/nan1/main.log" "$TMP/nan1r/" 2>/dev/null
+"$BIN" "${TINY[@]}" -x 3 -n 1 -o "$TMP/nan1r" -y 1 > "$TMP/nan1r.out" 2>&1; rc2=$?
+if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q '^s:1 skipped' "$TMP/nan1/main.log" && grep -q "resuming from step 1" "$TMP/nan1r.out" &&
+   cmp -s "$TMP/nan1/model_00000003.bin" "$TMP/nan1r/model_00000003.bin" && cmp -s "$TMP/nan1/state_00000003.bin" "$TMP/nan1r/state_00000003.bin"
+then ok "nan_first_step_checkpoint_resumes"
+else bad "nan_first_step_checkpoint_resumes" "rc $rc1 / $rc2: $(tail -n 1 "$TMP/nan1.out") / $(tail -n 1 "$TMP/nan1r.out")"; fi
 # consecutive skips stop the run with an error
 MAMBA_TEST_INJECT_NAN_STEP=2 expect_error too_many_skips "consecutive updates skipped" "${TINY[@]}" -x 4 -ms 1
 
