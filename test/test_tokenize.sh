@@ -247,6 +247,7 @@ expect_error val_fraction "the val fraction must be in" -t "$TJ" -o "$TMP/x" -v 
 expect_error shard_size "tokens per shard must be in" -t "$TJ" -o "$TMP/x" -s 0 "$TXT"
 expect_error not_a_number "expected an integer, got .two." -t "$TJ" -o "$TMP/x" -n two "$TXT"
 expect_error unknown_flag "unknown flag -q" -t "$TJ" -q 1 -o "$TMP/x" "$TXT"
+expect_error flag_after_files "-v after the input files: the flags come before them" -t "$TJ" -o "$TMP/x" "$TXT" -v 0.5
 expect_error stale_shards "ref_train_000000.bin' exists" -t "$TJ" -o "$TMP/ref" "$TXT"
 # an old val shard without train shards (those deleted to encode again) would join the new val glob as well
 cp "$TMP/ref_val_000000.bin" "$TMP/stale_val_000003.bin"

@@ -313,6 +313,13 @@ static void parse_options(Options *o, int argc, char **argv) {
     o->files = argv + i;
     o->num_files = argc - i;
     if (argc == 1) { usage(argv[0], EXIT_FAILURE); }
+    // a flag after the files would be read as a file that cannot be opened: say what went wrong (a file of that name is read)
+    for (int k = 0; k < o->num_files; k++) {
+        const char *a = o->files[k];
+        if (a[0] == '-' && a[1] != '\0' && a[2] == '\0' && strchr("htodcjmvspen", a[1]) != NULL && access(a, F_OK) != 0) {
+            fatalf("%s after the input files: the flags come before them (%s [flags] <files>)", a, argv[0]);
+        }
+    }
     if (o->tokenizer == NULL) { fatalf("-t <tokenizer.json> is required (run %s without arguments for the usage)", argv[0]); }
     if (o->mc_out != NULL) {
         if (o->decode != NULL || o->prefix != NULL || o->json_field != NULL) { fatalf("-c writes an eval file: no -d, -o or -j with it"); }
