@@ -226,6 +226,7 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
             "usage: %s -t tokenizer.json -o <out prefix> [-v val fraction (0.1)] [-s tokens per shard (100000000)]\n"
             "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
+            "          (a plain text file is encoded whole, ~6 bytes of memory per byte: split very large ones, or use -j)\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
             "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc|lambada|winogrande] file.jsonl...\n"
             "          (a multiple-choice eval file for -mc; -m: {ctx, endings, label} as llm.c's hellaswag.py renders\n"
