@@ -790,4 +790,29 @@ for f in "-v 0.2" "-s 1000" "-p 4096" "-e 0" "-n 2"; do
     expect_error_cmd "mc_with_shard_flag_${f%% *}" "-c writes an eval file: -v, -s, -p, -e and -n are for shards" "$TOK" -t bytes $f -c "$TMP/x.bin" "$MCJ"
 done
 
+# --- a large plain text file is encoded a batch (64 MiB) at a time, not whole: its memory stays bounded.
+# 120 copies of tinyshakespeare (134 MB) as one document, under a data-size limit (ulimit -d) of 450 MiB:
+# the tokens' buffers alone took 4 bytes per byte (536 MB) when a file was encoded whole. The same copies
+# as 120 files of their own give the same tokens (-e 0: no end-of-text tokens between them; each copy ends
+# with ".\n" and starts with "First": a cut). Not with the sanitizers' builds (their shadow memory does
+# not fit the limit).
+if [ "$TOK" = ./dev/data/tokenize ] && (ulimit -d 460800) 2>/dev/null; then
+    big_args=()
+    for i in $(seq 1 120); do cat "$TXT"; ln -s "$PWD/$TXT" "$TMP/ts_copy_$i.txt"; big_args+=("$TMP/ts_copy_$i.txt"); done > "$TMP/big.txt"
+    out=$( (ulimit -d 460800 && exec "$TOK" -t "$TJ" -e 0 -n 2 -s 5000000 -o "$TMP/big" "$TMP/big.txt") 2>&1); rc=$?
+    if [ "$rc" -eq 0 ]; then ok "large_file_bounded_memory"; else bad "large_file_bounded_memory" "rc $rc: $out"; fi
+    run large_file_as_files -e 0 -n 2 -s 5000000 -o "$TMP/bigf" "${big_args[@]}" && {
+        if [ "$rc" -eq 0 ] && cmp -s <(payload "$TMP/big_train_*.bin") <(payload "$TMP/bigf_train_*.bin") \
+            && cmp -s <(payload "$TMP/big_val_*.bin") <(payload "$TMP/bigf_val_*.bin") \
+            && [ "$(payload "$TMP/big_train_*.bin" | wc -c)" -gt 150000000 ]; then
+            ok "large_file_as_files"
+        else
+            bad "large_file_as_files" "the one large file's shards differ from the 120 files' ($(ls "$TMP" | grep -c '^big'))"
+        fi
+    }
+    rm -f "$TMP"/big* "$TMP"/ts_copy_*
+else
+    echo "SKIP large_file_bounded_memory, large_file_as_files: ulimit -d cannot be set, or $TOK is a sanitizer build (not counted as passed)"
+fi
+
 finish_checks

@@ -24,7 +24,9 @@ after the "\n" of "x\ny" or before the "\r" of "x\r\ny", x and y printable ASCII
 pre-tokenizer regex splits the text there in any case (x ends a word, the line break makes words
 of its own: "\n", or "\r" then "\n", and y starts the next word), and NFC never composes across
 it, so the pieces encode exactly as the whole document would (test/test_tokenize.sh checks: any -p
-and -n give the same shards as one piece per document). (Not after the "\n" of "x\r\ny": at the
+and -n give the same shards as one piece per document). The pieces are encoded and their tokens
+appended to the shards every 64 MiB of text (BATCH_BYTES), within a file too, so memory does not grow
+with the input. (Not after the "\n" of "x\r\ny": at the
 end of a piece "\r\n" would be one word.) The val split is moved to the first such cut at or after
 its byte. A document without one is one piece (at most 512 MiB). Documents are not cut at all, and
 the val split starts at a document boundary, where a cut could change tokens: a tokenizer with
@@ -152,7 +154,11 @@ typedef struct {
 typedef struct {
     Piece *items;
     size_t n, cap;
+    size_t bytes; // of text in the pending pieces
 } PieceList;
+
+// text encoded per batch: the pending pieces' tokens take up to 4 bytes per byte until they go to the shards
+#define BATCH_BYTES ((size_t)64 << 20)
 
 static void piece_add(PieceList *l, const unsigned char *text, size_t len, int split, int eot, const char *file, size_t offset) {
     if (l->n == l->cap) {
@@ -162,11 +168,16 @@ static void piece_add(PieceList *l, const unsigned char *text, size_t len, int s
     }
     Piece p = {text, len, split, eot, NULL, 0, 0, file, offset};
     l->items[l->n++] = p;
+    l->bytes += len;
 }
 
-// the range [a, b) of a document, cut into pieces of about piece_bytes at safe cuts (or whole)
-static void cut_range(PieceList *l, const unsigned char *text, size_t a, size_t b, size_t piece_bytes, int cut, int split,
-                      int eot, const char *file) {
+static void flush_pieces(const BpeTokenizer *t, PieceList *l, Sink sinks[2]);
+
+// the range [a, b) of a document, cut into pieces of about piece_bytes at safe cuts (or whole); every
+// BATCH_BYTES of pending text is encoded and appended to the sinks before more is cut, so a large
+// document takes memory for one batch at a time, not for all of its tokens' buffers
+static void cut_range(const BpeTokenizer *t, Sink sinks[2], PieceList *l, const unsigned char *text, size_t a, size_t b,
+                      size_t piece_bytes, int cut, int split, int eot, const char *file) {
     while (a < b || eot) { // an empty document still gets its end-of-text token
         size_t end = b;
         if (cut && b - a > piece_bytes) { end = safe_cut(text, b, a + piece_bytes); }
@@ -178,6 +189,7 @@ static void cut_range(PieceList *l, const unsigned char *text, size_t a, size_t 
         piece_add(l, text + a, end - a, split, eot, file, a);
         eot = 0;
         a = end;
+        if (l->bytes >= BATCH_BYTES) { flush_pieces(t, l, sinks); }
     }
 }
 
@@ -226,7 +238,6 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
             "usage: %s -t tokenizer.json -o <out prefix> [-v val fraction (0.1)] [-s tokens per shard (100000000)]\n"
             "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
-            "          (a plain text file is encoded whole, ~6 bytes of memory per byte: split very large ones, or use -j)\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
             "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc|lambada|winogrande] file.jsonl...\n"
             "          (a multiple-choice eval file for -mc; -m: {ctx, endings, label} as llm.c's hellaswag.py renders\n"
@@ -390,20 +401,21 @@ static void flush_pieces(const BpeTokenizer *t, PieceList *l, Sink sinks[2]) {
         free(q->ids);
     }
     l->n = 0;
+    l->bytes = 0;
 }
 
 /*
 The documents into the two sinks. They are mapped and cut into pieces in order; once the pending
-pieces reach BATCH bytes or BATCH_DOCS documents (few mappings at a time), or the inputs end, the
+pieces reach BATCH_BYTES or BATCH_DOCS documents (few mappings at a time), or the inputs end, the
 pieces are encoded in parallel, appended to the shards in order, and their documents unmapped, so
-many small files encode in parallel as well as one large one. len: each file's size; val_start:
+many small files encode in parallel as well as one large one (whose pieces cut_range encodes every
+BATCH_BYTES). len: each file's size; val_start:
 the global byte offset where the val split begins (past the end when there is none).
 */
 static void tokenize_documents(const BpeTokenizer *t, const Options *o, const size_t *len, size_t val_start, Sink sinks[2]) {
-    const size_t BATCH = (size_t)64 << 20;
     const int BATCH_DOCS = 1024;
     const int cut = cuts_are_exact(t), eot = o->eot && t->eot_token >= 0;
-    PieceList l = {NULL, 0, 0};
+    PieceList l = {NULL, 0, 0, 0};
     size_t pending = 0, doc_offset = 0;
     int first_mapped = 0; // documents [first_mapped, f] are mapped
     const unsigned char **text = (const unsigned char **)mallocCheck(o->num_files * sizeof(*text));
@@ -413,18 +425,18 @@ static void tokenize_documents(const BpeTokenizer *t, const Options *o, const si
         const unsigned char *s = n > 0 ? map_file(path, n) : NULL;
         text[f] = s;
         if (n == 0) { // only its end-of-text token, in the split where the document starts
-            cut_range(&l, s, 0, 0, o->piece_bytes, cut, doc_offset >= val_start, eot, path);
+            cut_range(t, sinks, &l, s, 0, 0, o->piece_bytes, cut, doc_offset >= val_start, eot, path);
         } else {
             size_t vc; // where this document's val part starts
             if (doc_offset >= val_start) { vc = 0; }
             else if (doc_offset + n <= val_start) { vc = n; }
             else { vc = cut ? safe_cut(s, n, val_start - doc_offset) : n; }
-            if (vc > 0) { cut_range(&l, s, 0, vc, o->piece_bytes, cut, 0, eot, path); }
-            if (vc < n) { cut_range(&l, s, vc, n, o->piece_bytes, cut, 1, eot && vc == 0, path); }
+            if (vc > 0) { cut_range(t, sinks, &l, s, 0, vc, o->piece_bytes, cut, 0, eot, path); }
+            if (vc < n) { cut_range(t, sinks, &l, s, vc, n, o->piece_bytes, cut, 1, eot && vc == 0, path); }
         }
         pending += n;
         doc_offset += n;
-        if (pending < BATCH && f + 1 - first_mapped < BATCH_DOCS && f + 1 < o->num_files) { continue; }
+        if (pending < BATCH_BYTES && f + 1 - first_mapped < BATCH_DOCS && f + 1 < o->num_files) { continue; }
         flush_pieces(t, &l, sinks);
         pending = 0;
         for (; first_mapped <= f; first_mapped++) {
@@ -452,14 +464,13 @@ JSON Lines inputs (-j field): every non-blank line of every file is a JSON objec
 in its `field` is one document (cJSON decodes the escapes to UTF-8). A document goes to the val
 split when its line starts at or past val_start, counted in file bytes over all the files, so the
 split falls between documents. Documents are copied out of their lines, cut and encoded like the
-files of the plain mode, in batches of BATCH bytes or BATCH_DOCS documents.
+files of the plain mode, in batches of BATCH_BYTES or BATCH_DOCS documents.
 */
 static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t *len, size_t val_start, Sink sinks[2],
                            size_t *num_docs_total, size_t *text_bytes) {
-    const size_t BATCH = (size_t)64 << 20;
     const size_t BATCH_DOCS = 65536;
     const int cut = cuts_are_exact(t), eot = o->eot && t->eot_token >= 0;
-    PieceList l = {NULL, 0, 0};
+    PieceList l = {NULL, 0, 0, 0};
     char **docs = (char **)mallocCheck(BATCH_DOCS * sizeof(char *));
     size_t num_docs = 0, pending = 0, file_offset = 0;
     for (int f = 0; f < o->num_files; f++) {
@@ -494,12 +505,12 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
                 docs[num_docs++] = doc;
                 (*num_docs_total)++;
                 const int in_val = file_offset + a >= val_start;
-                cut_range(&l, (const unsigned char *)doc, 0, m, o->piece_bytes, cut, in_val, eot, path);
+                cut_range(t, sinks, &l, (const unsigned char *)doc, 0, m, o->piece_bytes, cut, in_val, eot, path);
                 pending += m;
                 *text_bytes += m;
             }
             a = b + 1;
-            if (pending >= BATCH || num_docs == BATCH_DOCS) {
+            if (pending >= BATCH_BYTES || num_docs == BATCH_DOCS) {
                 flush_pieces(t, &l, sinks);
                 for (size_t i = 0; i < num_docs; i++) { cJSON_free(docs[i]); }
                 num_docs = 0;
