@@ -1452,10 +1452,11 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM (or MAMBA_TEST_SIGNALS) arrives during this step
     int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
-    for (int step = start_step; step <= train_num_batches; step++) {
+    // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
+    for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
         int stopping = stop_signal != 0;
-        int last_step = step == train_num_batches || stopping;
+        int last_step = step >= train_num_batches || stopping;
         // a resumed run already evaluated, sampled and saved at the step it resumes from: doing it again would
         // consume the sampling RNG twice and break bitwise resume. Unless a signal stopped it there: then it
         // saved before that step's evaluation and sampling, and the resumed run does them (and saves again)

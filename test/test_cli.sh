@@ -1158,6 +1158,16 @@ for at in 10 20; do
        [ "$(last_sample "$TMP/sa_full.out")" = "$(last_sample "$TMP/sa$at.2")" ]; then ok "stop_at_validation_step_$at"
     else bad "stop_at_validation_step_$at" "samples $n_samples: $(diff <(grep -E '^s:' "$TMP/sa_full/main.log") <(grep -E '^s:' "$TMP/sa$at/main.log") | head -n 3 | tr '\n' ' ')"; fi
 done
+# ... and resumed with an -x below the stopped step (nothing left to train), the run still evaluates, samples and
+# saves that step, as its note says: main.log is the uninterrupted run's up to it, and a third start finds it done
+MAMBA_TEST_SIGTERM_STEP=10 "$BIN" "${SA[@]}" -o "$TMP/sa_short" > /dev/null 2>&1
+"$BIN" "${SA[@]}" -x 8 -o "$TMP/sa_short" -y 1 > "$TMP/sa_short.2" 2>&1; rc=$?
+"$BIN" "${SA[@]}" -x 8 -o "$TMP/sa_short" -y 1 > "$TMP/sa_short.3" 2>&1
+if [ "$rc" -eq 0 ] && grep -q "step 10's evaluation and sampling follow now" "$TMP/sa_short.2" &&
+   grep -q "^val loss" "$TMP/sa_short.2" && grep -q "^generating" "$TMP/sa_short.2" &&
+   ! grep -q "^the checkpoint was written when a signal stopped" "$TMP/sa_short.3" &&
+   [ "$(grep -E '^s:([0-9]|10) ' "$TMP/sa_full/main.log")" = "$(grep -E '^s:' "$TMP/sa_short/main.log")" ]; then ok "stop_then_resume_below_stopped_step"
+else bad "stop_then_resume_below_stopped_step" "rc $rc: $(diff <(grep -E '^s:([0-9]|10) ' "$TMP/sa_full/main.log") <(grep -E '^s:' "$TMP/sa_short/main.log") | head -n 3 | tr '\n' ' ')"; fi
 # ... and a resumed-after-stop run that dies after evaluating the stopped step (here at a NaN, -ms 1, in step 12)
 # saved that step again first, so the next resume neither evaluates it again nor logs its val lines twice
 MAMBA_TEST_SIGTERM_STEP=10 "$BIN" "${SA[@]}" -o "$TMP/sa_die" > /dev/null 2>&1
