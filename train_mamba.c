@@ -1561,7 +1561,8 @@ int main(int argc, char **argv) {
     parse_options(&o, argc, argv);
     resolve_total_batch_size(&o, 1);
     install_signal_handlers();
-    if (o.num_processes > 1 || o.zero_stage != 0) { fatalf("-pn / -z: several processes need the GPU trainer (train_mamba_cu)"); }
+    if (o.num_processes > 1) { fatalf("-pn %d: several processes need the GPU trainer (train_mamba_cu)", o.num_processes); }
+    if (o.zero_stage != 0) { printf("note: -z %d has no effect with one process\n", o.zero_stage); } // (as train_mamba_cu says)
     const LauncherVars *launcher = o.num_processes == 0 ? launcher_from_env() : NULL; // -pn 0: as the GPU trainer reads it
     if (launcher != NULL && env_int(launcher->world, 1) > 1) { // (else each process would train alone, into the same -o)
         fatalf("%s=%d: the launcher started several processes; the CPU trainer runs one (several: train_mamba_cu)",

@@ -888,7 +888,12 @@ if [ "$CPU" = 1 ]; then
         env SLURM_NTASKS=4 SLURM_PROCID=2 "$BIN" "${TINY[@]}" -x 1
     out=$(env SLURM_NTASKS=1 SLURM_PROCID=0 "$BIN" "${TINY[@]}" -x 1 2>&1); rc=$?
     if [ $rc -eq 0 ]; then ok "cpu_one_launcher_process_trains"; else bad "cpu_one_launcher_process_trains" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+    expect_error cpu_refuses_processes "-pn 2: several processes need the GPU trainer" "${TINY[@]}" -x 1 -pn 2 -pr 0
 fi
+# -z 1 with one process (the only kind the CPU trainer runs) has nothing to shard: both trainers say so and train
+out=$("$BIN" "${TINY[@]}" -x 1 -z 1 -pn 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: -z 1 has no effect with one process" && echo "$out" | grep -q "^step    1/1"; then ok "zero_stage_one_process_noted"
+else bad "zero_stage_one_process_noted" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 
 # resuming with another -x is allowed (extending a run) but said: the schedule changes from there
 cp -r "$A" "$TMP/longer"
