@@ -539,6 +539,13 @@ PYEOF
         python3 "$ENWIK8_PY" "$OS/e8/enwik8" --allow-any-size -o "$OS/e8/plain/sub"
     expect_error_cmd enwik8_new_outdir_on_error "found a damaged one" python3 "$ENWIK8_PY" "$OS/e8/stored_bad.zip" --allow-any-size -o "$OS/e8/new/sub"
     if [ ! -e "$OS/e8/new" ]; then ok "enwik8_new_outdir_removed_on_error"; else bad "enwik8_new_outdir_removed_on_error" "$(ls -R "$OS/e8/new")"; fi
+    # a source too short for three splits (5% of under 20 bytes is no byte; an empty one has none at all): refused,
+    # as prepare_bytes and tinyshakespeare.py refuse theirs, not written as empty shards the loader cannot read
+    head -c 19 "$TXT" > "$OS/e8/short"; : > "$OS/e8/empty"
+    expect_error_cmd enwik8_source_too_short "short': 19 bytes: too short for a train, a val and a test split" \
+        python3 "$ENWIK8_PY" "$OS/e8/short" --allow-any-size -o "$OS/e8/short_out"
+    expect_error_cmd enwik8_source_empty "empty': 0 bytes: too short" python3 "$ENWIK8_PY" "$OS/e8/empty" --allow-any-size -o "$OS/e8/short_out"
+    if [ ! -e "$OS/e8/short_out" ]; then ok "enwik8_source_too_short_no_output"; else bad "enwik8_source_too_short_no_output" "$(ls "$OS/e8/short_out")"; fi
     if [ "$(id -u)" != 0 ]; then
         mkdir -p "$OS/e8/ro"; chmod 555 "$OS/e8/ro"
         expect_error_cmd enwik8_read_only_outdir "ro': directory .* is not writable" python3 "$ENWIK8_PY" "$OS/e8/enwik8" --allow-any-size -o "$OS/e8/ro"

@@ -294,6 +294,8 @@ def main():
     if n != ENWIK8_BYTES and not args.allow_any_size:
         fail(f"'{path}': enwik8 should be {ENWIK8_BYTES:,} bytes, found {n:,}"
              " (--allow-any-size, or ALLOW_ANY_SIZE=1 for scripts/run_enwik8.sh, to accept it)")
+    if n * 5 // 100 < 1:  # 5% of under 20 bytes is no byte: an empty val shard the loader could never read
+        fail(f"'{path}': {n:,} bytes: too short for a train, a val and a test split (at least 20 bytes)")
     print(f"read {n:,} bytes from {path}")
     make_outdir(args.outdir)
     ok = False
