@@ -791,6 +791,13 @@ for spec in 'piqa|no string field "sol2"|{"goal": "g", "sol1": "a", "label": 0}'
     printf '%s\n%s\n' "$good" "$line" > "$TMP/$name.jsonl"
     expect_error_cmd "$name" "line 2: $want" "$TOK" -t bytes -c "$TMP/$name.bin" -m $task "$TMP/$name.jsonl"
 done
+# the same as the file's first line: nothing encoded before it, so no ids to copy (a memcpy from a null pointer,
+# which UBSan stopped without the error line under make test-asan)
+printf '%s\n' '{"sentence": "_ b", "option1": "", "option2": " ", "answer": "1"}' > "$TMP/mc_wg_first.jsonl"
+for tj in bytes "$TJ"; do
+    expect_error_cmd "mc_winogrande_first_line_no_context_$([ "$tj" = bytes ] && echo bytes || echo tokenizer)" \
+        "line 1: option 1 leaves no context before the continuation" "$TOK" -t "$tj" -c "$TMP/mc_wg_first.bin" -m winogrande "$TMP/mc_wg_first.jsonl"
+done
 expect_error_cmd mc_bad_rendering "-m lmeval: the rendering is llmc, hellaswag, piqa, arc, lambada or winogrande" "$TOK" -t bytes -c "$TMP/x.bin" -m lmeval "$MCJ"
 expect_error_cmd mc_rendering_without_c "-m piqa renders multiple-choice examples: it goes with -c" "$TOK" -t "$TJ" -o "$TMP/x" -m piqa "$MCJ"
 for f in "-v 0.2" "-s 1000" "-p 4096" "-e 0" "-n 2"; do

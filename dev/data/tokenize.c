@@ -858,7 +858,7 @@ static void reserve16(uint16_t **stream, size_t *cap, size_t need) {
 
 static int *ids_copy(const int *ids, int n) {
     int *c = (int *)mallocCheck((size_t)n * sizeof(int) + 1);
-    memcpy(c, ids, (size_t)n * sizeof(int));
+    if (n > 0) { memcpy(c, ids, (size_t)n * sizeof(int)); } // (no ids yet: an empty text first in the file)
     return c;
 }
 
