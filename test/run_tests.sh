@@ -11,6 +11,20 @@ total_fail=0
 
 selected() { [ -z "${TEST_ONLY:-}" ] || [[ "$1" =~ $TEST_ONLY ]]; }
 
+# timeout runs each suite in a process group of its own (so that a timeout kills all of it), which a
+# terminal's Ctrl-C does not reach: a stop of the runner is passed on to the suite running, and the runner
+# ends there (it used to wait for the suite and go on with the next ones)
+suite_pid=""
+suite_log=$(mktemp)
+trap 'rm -f "$suite_log"' EXIT
+stop() {
+    [ -z "$suite_pid" ] || kill -TERM "$suite_pid" 2>/dev/null
+    echo "stopped by a signal: the run ends here (${total_pass} passed, ${total_fail} failed so far)"
+    exit "$1"
+}
+trap 'stop 130' INT
+trap 'stop 143' TERM
+
 run_suite() {
     local name="$1"; shift
     if ! selected "$name"; then
@@ -21,8 +35,12 @@ run_suite() {
     local out start=$SECONDS
     # a suite that hangs is a failure, not a stuck run: SUITE_TIMEOUT seconds each (the slowest, the CLI
     # tests under ASan, take ~8 min on the 2-core CI machine)
-    out=$(timeout -k 10 "${SUITE_TIMEOUT:-2400}" "$@" 2>&1)
+    timeout -k 10 "${SUITE_TIMEOUT:-2400}" "$@" > "$suite_log" 2>&1 &
+    suite_pid=$!
+    wait "$suite_pid"
     local rc=$?
+    suite_pid=""
+    out=$(cat "$suite_log")
     [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || out="$out
 (timed out after ${SUITE_TIMEOUT:-2400} s)"
     echo "$out"

@@ -375,6 +375,32 @@ out=$(TEST_ONLY='^test_(io|bpe)$' bash "$TMP/rt2/test/run_tests.sh" 2>&1); rc=$?
 if [ "$rc" -ne 0 ] && [ "$(echo "$out" | tail -n 1)" = "2 passed, 2 failed" ] && echo "$out" | grep -q "^FAIL test_io: exit code 3" &&
    echo "$out" | grep -q "^FAIL test_bpe: exited 2 without a summary line"; then ok "run_tests_exit_code_and_missing_summary_count"
 else bad "run_tests_exit_code_and_missing_summary_count" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# a Ctrl-C (SIGINT to the runner's process group; timeout runs the suite in a group of its own), or a SIGTERM to
+# the group, stops the suite running and the runner, which exits non-zero without running the next suite (it used
+# to wait for the suite, run the rest and report them passed, or, on SIGTERM, leave the suite running). The
+# runner in a session of its own, SIGINT restored (a background job starts with it ignored)
+mkdir -p "$TMP/rt3/test"
+cp test/run_tests.sh "$TMP/rt3/test/"
+printf '#!/bin/sh\necho $$ > "%s/rt3/io_pid"; exec sleep 30\n' "$TMP" > "$TMP/rt3/test_io"
+printf '#!/bin/sh\ntouch "%s/rt3/bpe_ran"; echo "1 passed, 0 failed"\n' "$TMP" > "$TMP/rt3/test_bpe"
+chmod +x "$TMP/rt3/test_io" "$TMP/rt3/test_bpe"
+for sig in INT TERM; do
+    rm -f "$TMP/rt3/io_pid" "$TMP/rt3/bpe_ran"
+    TEST_ONLY='^test_(io|bpe)$' setsid python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+        bash "$TMP/rt3/test/run_tests.sh" > "$TMP/rt3.out" 2>&1 &
+    runner=$!
+    wait_until 100 test -s "$TMP/rt3/io_pid"
+    kill "-$sig" -- "-$runner" 2>/dev/null
+    wait_until 100 eval '! kill -0 "$runner" 2>/dev/null'
+    io_pid=$(cat "$TMP/rt3/io_pid" 2>/dev/null)
+    wait_until 100 eval '! kill -0 "$io_pid" 2>/dev/null'
+    still=no; kill -0 "$io_pid" 2>/dev/null && still=yes
+    kill -KILL -- "-$runner" 2>/dev/null; [ -n "$io_pid" ] && kill -KILL "$io_pid" 2>/dev/null
+    wait "$runner" 2>/dev/null; rc=$?
+    if [ "$rc" -ne 0 ] && [ -n "$io_pid" ] && [ "$still" = no ] && [ ! -e "$TMP/rt3/bpe_ran" ] &&
+       ! grep -q "passed, 0 failed$" "$TMP/rt3.out"; then ok "run_tests_sig${sig}_stops_the_run"
+    else bad "run_tests_sig${sig}_stops_the_run" "rc $rc, suite still running: $still, next suite ran: $([ -e "$TMP/rt3/bpe_ran" ] && echo yes || echo no): $(tail -n 1 "$TMP/rt3.out")"; fi
+done
 
 # --- run_synthetic.sh with the real trainer at a tiny size: run again after it finished, it keeps the runs
 # (it used to delete and retrain them) and reports the same accuracies from their final models; stopped by
