@@ -10,6 +10,11 @@ total_pass=0
 total_fail=0
 
 selected() { [ -z "${TEST_ONLY:-}" ] || [[ "$1" =~ $TEST_ONLY ]]; }
+# (a TEST_ONLY that is no regular expression matches nothing: every suite skipped, and the run passed)
+if [ -n "${TEST_ONLY:-}" ]; then
+    [[ "" =~ $TEST_ONLY ]]
+    if [ $? -eq 2 ]; then echo "error: TEST_ONLY='$TEST_ONLY' is not a regular expression (bash's [[ =~ ]], POSIX extended)" >&2; exit 2; fi
+fi
 
 # timeout runs each suite in a process group of its own (so that a timeout kills all of it), which a
 # terminal's Ctrl-C does not reach: a stop of the runner is passed on to the suite running, and the runner

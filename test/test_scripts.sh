@@ -343,6 +343,8 @@ else bad "run_tests_only_selected" "rc $rc: $(echo "$out" | grep -vE '^SKIP' | t
 out=$(TEST_ONLY='^test_(io|bpe)$' bash "$TMP/rt/test/run_tests.sh" 2>&1); rc=$?
 if [ "$rc" -ne 0 ] && [ "$(echo "$out" | tail -n 1)" = "4 passed, 1 failed" ]; then ok "run_tests_only_counts_failures"
 else bad "run_tests_only_counts_failures" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# a TEST_ONLY that is no regular expression (a typo) is an error, not a run that skips every suite and passes
+expect_error_cmd run_tests_only_bad_regex "TEST_ONLY='.test_.io' is not a regular expression" env TEST_ONLY='^test_(io' bash "$TMP/rt/test/run_tests.sh"
 # with a GPU (a stand-in nvidia-smi) the GPU fixtures are written only for the suites that read them: a
 # stand-in test/gpu_fixtures.sh leaves a mark; TEST_ONLY on a CLI suite must not, on test_mamba_cu must
 mkdir -p "$TMP/rt/bin"
