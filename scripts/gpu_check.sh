@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the GPU machine should run in one go: build, the whole test suite (CPU and GPU
-# parts), the speed benchmark. Logs go to $OUT (or ./gpu_logs).
-set -u
+# parts), the speed benchmark. Logs go to $OUT (or ./gpu_logs). Exits non-zero when a step failed.
+set -uo pipefail
 case "${1:-}" in
     -h|--help) sed -n '2,3s/^# \{0,1\}//p' "$0"; echo "Usage: bash scripts/gpu_check.sh   (OUT=<dir> for the logs)"; exit 0 ;;
     ?*) echo "error: scripts/gpu_check.sh takes no arguments (-h for help)" >&2; exit 1 ;;
@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-gpu_logs}
 mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
-make -j8 train_mamba train_mamba_cu test_mamba_cu make_cpu_fixture test_mamba test_gradcheck test_dataloader 2>&1 | tail -n 5
-make test 2>&1 | tee "$OUT/test.log" | grep -E "FAIL|SKIP|passed, " 
-bash scripts/bench.sh 30 2>&1 | tee "$OUT/bench.log"
+# every step runs whatever the one before did; a failed one is the script's exit status (it exited 0 always:
+# the status of each pipeline was its last command's)
+status=0
+make -j8 train_mamba train_mamba_cu test_mamba_cu make_cpu_fixture test_mamba test_gradcheck test_dataloader 2>&1 | tail -n 5 || status=1
+make test 2>&1 | tee "$OUT/test.log" | grep -E "FAIL|SKIP|passed, " || status=1
+bash scripts/bench.sh 30 2>&1 | tee "$OUT/bench.log" || status=1
+exit $status

@@ -47,6 +47,19 @@ if [ "$GPU" = 0 ]; then
     expect_error_cmd multi_gpu_needs_gpu "needs an NVIDIA GPU" env -u BIN timeout -s KILL 30 bash scripts/multi_gpu.sh -n 2 -x 1
     if [ -e "$TMP/gpu_out" ]; then bad "gpu_scripts_write_nothing" "$TMP/gpu_out made"; else ok "gpu_scripts_write_nothing"; fi
 fi
+# gpu_check.sh's exit status says whether the tests and the benchmark passed (it was 0 always): a copy in a scratch
+# tree, a stand-in GPU (nvidia-smi), make (its `make test` fails when FAKE_TEST_RC says) and bench.sh
+mkdir -p "$TMP/gc/scripts" "$TMP/gc/bin"
+cp scripts/gpu_check.sh "$TMP/gc/scripts/"
+printf '#!/bin/sh\necho "GPU 0: stand-in"\n' > "$TMP/gc/bin/nvidia-smi"
+printf '#!/bin/sh\n[ "$1" = test ] || exit 0\necho "%s passed, %s failed"; exit $FAKE_TEST_RC\n' 1 '$FAKE_TEST_RC' > "$TMP/gc/bin/make"
+printf '#!/bin/sh\necho "bench stand-in"\n' > "$TMP/gc/scripts/bench.sh"
+chmod +x "$TMP/gc/bin/nvidia-smi" "$TMP/gc/bin/make"
+PATH="$TMP/gc/bin:$PATH" OUT="$TMP/gc/logs" FAKE_TEST_RC=0 timeout -s KILL 30 bash "$TMP/gc/scripts/gpu_check.sh" > "$TMP/gc.out" 2>&1; rc_pass=$?
+PATH="$TMP/gc/bin:$PATH" OUT="$TMP/gc/logs" FAKE_TEST_RC=2 timeout -s KILL 30 bash "$TMP/gc/scripts/gpu_check.sh" > "$TMP/gc.out" 2>&1; rc_fail=$?
+if [ "$rc_pass" -eq 0 ] && [ "$rc_fail" -ne 0 ] && grep -q "^1 passed, 2 failed" "$TMP/gc/logs/test.log" &&
+   grep -q "bench stand-in" "$TMP/gc/logs/bench.log"; then ok "gpu_check_exit_status"
+else bad "gpu_check_exit_status" "exit $rc_pass with the tests passing, $rc_fail failing: $(tail -n 2 "$TMP/gc.out")"; fi
 expect_error_cmd tinyshakespeare_unknown_option "unknown option '--bogus'" timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh --bogus
 
 # --- run_tinyshakespeare.sh at a tiny size: to the end; then a run stopped by SIGTERM (the trainer's
