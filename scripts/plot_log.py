@@ -4,7 +4,8 @@ Loss and accuracy curves from main.log files (llm.c's line format, see doc/forma
     python3 scripts/plot_log.py out.png run1/main.log [label=run2/main.log ...] [--title TEXT]
                                 [--accuracy auto|all|answers]
 
-A run is named by its directory, or by the label before '=' when one is given. The image's format
+A run is named by its directory, or by the label before '=' when one is given (a path may hold '=' too:
+the longest end of the argument that exists is the path). The image's format
 follows out's extension (png, pdf, svg, ...); without one it is a PNG under the name given.
 
 Train loss (s:<step> trl:<x>), val loss (tel), val accuracy (tea, when present) and the -mc
@@ -72,7 +73,13 @@ def main():
         fail(f"'{args.out}': output directory '{out_dir}' does not exist")
     runs = []
     for arg in args.logs:
+        # label=path, where the path may hold '=' itself (a run directory such as lr=3e-3): the longest tail of the
+        # argument that exists is the path, else the part after the last '=' (reported as missing)
         label, _, path = arg.rpartition("=")
+        for i in [-1] + [i for i, c in enumerate(arg) if c == "="]:
+            if os.path.exists(arg[i + 1:]):
+                label, path = arg[:max(i, 0)], arg[i + 1:]
+                break
         run_dir = os.path.basename(os.path.dirname(os.path.abspath(path)))
         acc = args.accuracy
         if acc == "auto":

@@ -308,6 +308,14 @@ if python3 -c "import matplotlib" 2>/dev/null; then
         done); then
         ok "plot_legend_names_runs_and_positions"
     else bad "plot_legend_names_runs_and_positions" "$legend"; fi
+    # a path with '=' in it (a run directory named after a setting), labelled or not: the file is read (it was cut
+    # at the last '=': "no such file")
+    mkdir -p "$TMP/lr=1e-3"
+    cp "$LOG" "$TMP/lr=1e-3/main.log"
+    out=$(MATPLOTLIBRC="$TMP/mplrc" python3 scripts/plot_log.py "$TMP/eq.svg" "$TMP/lr=1e-3/main.log" "a=b=$TMP/lr=1e-3/main.log" 2>&1); rc=$?
+    legend=$(grep -o '>[^<>]*</text>' "$TMP/eq.svg" 2>/dev/null | sed 's/^>//; s/<\/text>$//' | tr '\n' '|')
+    if [ "$rc" -eq 0 ] && echo "|$legend" | grep -qF "|lr=1e-3 train|" && echo "|$legend" | grep -qF "|a=b train|"; then ok "plot_path_with_equals_sign"
+    else bad "plot_path_with_equals_sign" "rc $rc: $out $legend"; fi
     # -mc's lines (eval:, evs:, and evc: where logged) get a panel of their own, each choice in the legend, a cloze
     # file's (cla:) too; a log of nothing else is a log
     printf 's:0 eval:0.250000 evs:0.240000 evc:0.260000\ns:50 eval:0.310000 evs:0.290000 evc:0.330000\n' > "$TMP/mc.log"
@@ -335,7 +343,7 @@ if python3 -c "import matplotlib" 2>/dev/null; then
         ok "plot_failed_write_keeps_earlier_file"
     else bad "plot_failed_write_keeps_earlier_file" "$(ls -A "$TMP/plots" | tr '\n' ' ')"; fi
 else
-    for name in plot_accuracy_label_by_run plot_legend_names_runs_and_positions plot_mc_panel plot_writes_png plot_unknown_format \
+    for name in plot_accuracy_label_by_run plot_legend_names_runs_and_positions plot_path_with_equals_sign plot_mc_panel plot_writes_png plot_unknown_format \
                 plot_failed_write_keeps_earlier_file; do
         echo "SKIP $name: matplotlib is not installed (not counted as passed)"
     done
