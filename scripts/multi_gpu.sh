@@ -22,7 +22,7 @@ N=$2; shift 2
 if ! [[ "$N" =~ ^[1-9][0-9]{0,3}$ ]]; then echo "$0: -n needs a number of processes from 1 to 9999, got '$N'" >&2; exit 2; fi
 if [ -z "${BIN:-}" ] && ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/multi_gpu.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 BIN=${BIN:-./train_mamba_cu}
-[ -x "$BIN" ] || make -s train_mamba_cu || exit 1
+[ -x "$BIN" ] || make -s "${BIN#./}" || exit 1 # (the trainer BIN names, not always train_mamba_cu)
 ID_FILE=$(mktemp -u /tmp/mamba_nccl_id.XXXXXX)
 pids=()
 # the processes still running, from bash's own job table (a pid reused after a process ended is not in it)

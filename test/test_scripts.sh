@@ -71,6 +71,15 @@ chmod +x "$TMP/ci/bin/make" "$TMP/ci/bin/clang" "$TMP/ci/bin/python3"
 PATH="$TMP/ci/bin:$PATH" TMPDIR="$TMP/ci/tmp" timeout -s KILL 30 bash "$TMP/ci/.ci/run" > "$TMP/ci.out" 2>&1; rc=$?
 if [ "$rc" -ne 0 ] && [ -z "$(ls -A "$TMP/ci/tmp")" ]; then ok "ci_run_failure_leaves_no_temp_dir"
 else bad "ci_run_failure_leaves_no_temp_dir" "rc $rc, left: $(ls -A "$TMP/ci/tmp" | tr '\n' ' ')"; fi
+# multi_gpu.sh builds the trainer BIN names when it is missing (it built train_mamba_cu whatever BIN said, then
+# started a program that did not exist): a copy in a scratch tree, a stand-in make that records what it was asked
+mkdir -p "$TMP/mg/scripts" "$TMP/mg/bin"
+cp scripts/multi_gpu.sh "$TMP/mg/scripts/"
+printf '#!/bin/sh\necho "$*" > "%s/mg/make_args"; exit 1\n' "$TMP" > "$TMP/mg/bin/make"
+chmod +x "$TMP/mg/bin/make"
+PATH="$TMP/mg/bin:$PATH" BIN=./train_mamba_cu_shm ONE_GPU=1 timeout -s KILL 30 bash "$TMP/mg/scripts/multi_gpu.sh" -n 2 -x 1 > /dev/null 2>&1; rc=$?
+if [ "$rc" -ne 0 ] && [ "$(cat "$TMP/mg/make_args" 2>/dev/null)" = "-s train_mamba_cu_shm" ]; then ok "multi_gpu_builds_bin"
+else bad "multi_gpu_builds_bin" "rc $rc, make $(cat "$TMP/mg/make_args" 2>&1)"; fi
 expect_error_cmd tinyshakespeare_unknown_option "unknown option '--bogus'" timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh --bogus
 
 # --- run_tinyshakespeare.sh at a tiny size: to the end; then a run stopped by SIGTERM (the trainer's
