@@ -75,7 +75,8 @@ run_logged "$OUT" "$STEPS" "" \
 end=$(echo "$THIS_RUN" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
 end=${end:-$STEPS}
 final=$(grep "^s:$end tel:" "$OUT/main.log" | tail -n 1 | awk -F'tel:' '{print $2}' || true)
-best=$(grep ' tel:' "$OUT/main.log" | awk -F'tel:' '{print $2}' | sort -g | head -n 1 || true)
+# (the numbers only: sort -g puts a nan val loss first, and the best was reported as nan)
+best=$(grep -E ' tel:[0-9]' "$OUT/main.log" | awk -F'tel:' '{print $2}' | sort -g | head -n 1 || true)
 if [ -z "$best" ]; then
     result="no val loss in $OUT/main.log (VAL_EVERY=$VAL_EVERY)"
 else

@@ -122,6 +122,11 @@ final=$(sed -n 's/^s:6 tel://p' "$TMP/ts_last/main.log")
 if [ "$rc" -eq 0 ] && [ -n "$final" ] && echo "$out" | tail -n 1 | grep -qE "^val loss $final at the end of 6 steps, .* wall time"; then
     ok "tinyshakespeare_stopped_in_last_step"
 else bad "tinyshakespeare_stopped_in_last_step" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# a val loss logged as nan (a diverged evaluation) is not the best one (sort -g put it first: "best nan at step 1")
+echo "s:1 tel:nan" >> "$TMP/ts_last/main.log"
+out=$("${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_last" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "; best [0-9.]+ at step [36]"; then ok "tinyshakespeare_best_skips_nan"
+else bad "tinyshakespeare_best_skips_nan" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 # the full default size on the CPU: one warning line before the trainer starts (here it stops at once
 # on a bad flag, whose error line the script passes on)
 if [ "$GPU" = 0 ]; then
