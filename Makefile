@@ -1,6 +1,9 @@
 # mamba.c: `make train` trains the default model on tinyshakespeare (GPU if present, else CPU);
 # `make test` runs the whole test suite. Everything else is built on demand.
-CC ?= gcc
+# gcc unless CC is given (make's own default, cc, would make `CC ?=` a no-op)
+ifeq ($(origin CC),default)
+  CC = gcc
+endif
 CFLAGS ?= -O3 -march=native
 CFLAGS += -Wall -Wextra -std=gnu11
 LDLIBS = -lm -lcjson

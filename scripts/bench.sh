@@ -4,7 +4,7 @@
 # plus the measured bf16 matmul rate for MFU, then the selective scan alone at the anchors' shape
 # (the trainer's kernels, timed by the dev/cuda playgrounds after their checks). Random tokens, as
 # the official measurement.
-#   bash scripts/bench.sh [steps] [trainer flags...]   (or make bench; needs a GPU; writes only /tmp files)
+#   bash scripts/bench.sh [steps] [trainer flags...]   (or make bench; needs a GPU; writes only a temporary directory, removed at exit)
 # PRESETS="mamba-370m mamba-790m ..." runs those models (B=8 T=2048, random tokens) instead of the
 # two anchor workloads and the scan, e.g. PRESETS="mamba-1.4b" bash scripts/bench.sh 10 -r 0
 set -euo pipefail
@@ -14,17 +14,22 @@ STEPS=${1:-30}
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/bench.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 ARCH="-O3 -gencode arch=compute_90,code=sm_90"
 PRESETS=${PRESETS:-}
+# the programs, token files and clock samples of this run (two runs at once do not share them); the scan's
+# build, in the background, is stopped at any exit
+W=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+scan_build=""
+trap 'if [ -n "$scan_build" ]; then pkill -P "$scan_build" 2>/dev/null || true; kill "$scan_build" 2>/dev/null || true; fi; rm -rf "$W"' EXIT
 if [ -z "$PRESETS" ]; then
-    ( cd dev/cuda && nvcc $ARCH -o /tmp/bench_ssf selective_scan_forward.cu && nvcc $ARCH -o /tmp/bench_ssb selective_scan_backward.cu ) &
+    ( cd dev/cuda && nvcc $ARCH -o "$W/ssf" selective_scan_forward.cu && nvcc $ARCH -o "$W/ssb" selective_scan_backward.cu ) &
     scan_build=$!
 fi
 make -s train_mamba_cu
-nvcc $ARCH -o /tmp/matmul_peak dev/cuda/matmul_peak.cu -lcublas
-peak_line=$(/tmp/matmul_peak)
+nvcc $ARCH -o "$W/matmul_peak" dev/cuda/matmul_peak.cu -lcublas
+peak_line=$("$W/matmul_peak")
 echo "$peak_line"
 peak=$(echo "$peak_line" | awk '{print $(NF-1)}')
-python3 dev/data/random_shard.py /tmp/bench_v50280.bin 50280 4000000 1 >/dev/null
-python3 dev/data/random_shard.py /tmp/bench_v256.bin 256 4000000 2 >/dev/null
+python3 dev/data/random_shard.py "$W/v50280.bin" 50280 4000000 1 >/dev/null
+python3 dev/data/random_shard.py "$W/v256.bin" 256 4000000 2 >/dev/null
 
 # The SM clock and power while a run trains (nvidia-smi every 50 ms, samples drawing at least half the
 # power limit): a step that runs at the card's power limit runs at a lower clock (doc/perf.md, "the card
@@ -40,7 +45,7 @@ clock_summary() {
 bench() {
     local name="$1" shard="$2"; shift 2
     local out smi
-    nvidia-smi -i 0 --query-gpu=$SMI_QUERY --format=csv,noheader,nounits -lms 50 > /tmp/bench_smi.csv 2>/dev/null &
+    nvidia-smi -i 0 --query-gpu=$SMI_QUERY --format=csv,noheader,nounits -lms 50 > "$W/smi.csv" 2>/dev/null &
     smi=$!
     out=$(./train_mamba_cu -i "$shard" -j "$shard" -x "$STEPS" -v 0 -g 0 -sh 0 "$@" 2>&1) || { kill $smi 2>/dev/null || true; echo "$out" | tail -n 5; return 1; }
     kill $smi 2>/dev/null || true; wait $smi 2>/dev/null || true
@@ -53,15 +58,15 @@ bench() {
     awk -v n="$name" -v p="$params" -v ms="$ms" -v t="$tps" -v peak="$peak" -v mem="$mem" 'BEGIN {
         mfu = 6.0 * p * t / (peak * 1e12) * 100;
         printf "%-34s params %d | %8.2f ms/step | %10.0f tok/s | MFU %.1f%% (6*params/token vs %.0f TFLOP/s) | %s\n", n, p, ms, t, mfu, peak, mem }'
-    printf "%-34s %s\n" "" "$(clock_summary /tmp/bench_smi.csv)"
+    printf "%-34s %s\n" "" "$(clock_summary "$W/smi.csv")"
 }
 if [ -n "$PRESETS" ]; then
     failed=0
-    for m in $PRESETS; do bench "$m B=8 T=2048" /tmp/bench_v50280.bin -e "$m" -b 8 -t 2048 "${@:2}" || failed=1; done
+    for m in $PRESETS; do bench "$m B=8 T=2048" "$W/v50280.bin" -e "$m" -b 8 -t 2048 "${@:2}" || failed=1; done
     exit $failed
 fi
-bench "mamba-130m shape B=8 T=2048" /tmp/bench_v50280.bin -e mamba-130m -b 8 -t 2048 "${@:2}"
-bench "byte-level d384:l8 B=32 T=1024" /tmp/bench_v256.bin -e d384:l8:v256 -b 32 -t 1024 "${@:2}"
+bench "mamba-130m shape B=8 T=2048" "$W/v50280.bin" -e mamba-130m -b 8 -t 2048 "${@:2}"
+bench "byte-level d384:l8 B=32 T=1024" "$W/v256.bin" -e d384:l8:v256 -b 32 -t 1024 "${@:2}"
 
 # the scan alone, B=8 Di=1536 L=2048 N=16 (bf16 u, delta, z, B, C; fp32 A, D, dt bias), the kernels of
 # llmc/cuda/scan.cuh as the trainer runs them: at -r 0 with a checkpoint every 8 steps and y (the output
@@ -69,8 +74,9 @@ bench "byte-level d384:l8 B=32 T=1024" /tmp/bench_v256.bin -e d384:l8:v256 -b 32
 # steps and y kept (forward 11, backward 18), at -r 2 with y recomputed too (forward 0, backward 17); a failed
 # check stops the script
 wait $scan_build
-ssf=$(/tmp/bench_ssf 0 10 11)
-ssb=$(/tmp/bench_ssb 0 17 18)
+scan_build=""
+ssf=$("$W/ssf" 0 10 11)
+ssb=$("$W/ssb" 0 17 18)
 # pick OUTPUT SHAPE VERSION PART: the ms column of VERSION's row in SHAPE's table (PART 1: the first
 # table, before '|'; 2: forward+backward, after it)
 pick() {

@@ -12,13 +12,15 @@ cd "$(dirname "$0")/.."
 MODEL=${1:-mamba-130m}; B=${2:-8}; T=${3:-2048}
 shift $(( $# < 3 ? $# : 3 ))
 make -s train_mamba_cu
+W=$(mktemp -d "${TMPDIR:-/tmp}/profile.XXXXXX") # the tokens and ncu's report, removed at exit
+trap 'rm -rf "$W"' EXIT
 V=50280; case "$MODEL" in d*) V=$(echo "$MODEL" | sed -n 's/.*:v\([0-9]*\).*/\1/p'); V=${V:-256};; esac
-python3 dev/data/random_shard.py /tmp/prof_tokens.bin "$V" 2000000 1 >/dev/null
-ncu --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum --csv --log-file /tmp/prof.csv \
-    ./train_mamba_cu -e "$MODEL" -b "$B" -t "$T" -x 1 -v 0 -g 0 -sh 0 -i /tmp/prof_tokens.bin -j /tmp/prof_tokens.bin "$@" > /dev/null
-python3 - <<'PY'
-import csv, collections
-rows = list(csv.DictReader(l for l in open("/tmp/prof.csv") if l.startswith('"')))
+python3 dev/data/random_shard.py "$W/tokens.bin" "$V" 2000000 1 >/dev/null
+ncu --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum --csv --log-file "$W/prof.csv" \
+    ./train_mamba_cu -e "$MODEL" -b "$B" -t "$T" -x 1 -v 0 -g 0 -sh 0 -i "$W/tokens.bin" -j "$W/tokens.bin" "$@" > /dev/null
+PROF_CSV="$W/prof.csv" python3 - <<'PY'
+import csv, collections, os
+rows = list(csv.DictReader(l for l in open(os.environ["PROF_CSV"]) if l.startswith('"')))
 scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3, "nsecond": 1e-6, "usecond": 1e-3, "msecond": 1.0,
          "second": 1e3,  # to ms
          "byte": 1e-9, "Kbyte": 1e-6, "Mbyte": 1e-3, "Gbyte": 1.0, "KB": 1e-6, "MB": 1e-3, "GB": 1.0}  # to GB

@@ -80,6 +80,25 @@ chmod +x "$TMP/mg/bin/make"
 PATH="$TMP/mg/bin:$PATH" BIN=./train_mamba_cu_shm ONE_GPU=1 timeout -s KILL 30 bash "$TMP/mg/scripts/multi_gpu.sh" -n 2 -x 1 > /dev/null 2>&1; rc=$?
 if [ "$rc" -ne 0 ] && [ "$(cat "$TMP/mg/make_args" 2>/dev/null)" = "-s train_mamba_cu_shm" ]; then ok "multi_gpu_builds_bin"
 else bad "multi_gpu_builds_bin" "rc $rc, make $(cat "$TMP/mg/make_args" 2>&1)"; fi
+# bench.sh keeps its programs and token files in a directory of its own, removed at any exit, and stops the scan's
+# background build when a workload fails (it wrote fixed /tmp/bench_* names, which two runs shared, and left the
+# build running): a copy in a scratch tree, stand-ins for nvidia-smi, make, nvcc (the scan's build sleeps) and
+# python3, and a trainer that fails
+mkdir -p "$TMP/bn/scripts" "$TMP/bn/bin" "$TMP/bn/tmp" "$TMP/bn/dev/cuda"
+cp scripts/bench.sh "$TMP/bn/scripts/"
+printf '#!/bin/sh\necho "GPU 0: stand-in"\n' > "$TMP/bn/bin/nvidia-smi"
+printf '#!/bin/sh\nexit 0\n' > "$TMP/bn/bin/make"
+printf '#!/bin/sh\nexit 0\n' > "$TMP/bn/bin/python3"
+# nvcc ... -o <out> <source>: the scan playgrounds' builds sleep (the pid goes to a file), matmul_peak prints a rate
+printf '#!/bin/sh\nfor a; do case "$a" in *selective_scan*) echo $$ >> "%s/bn/scan_pids"; exec sleep 60;; esac; done\nwhile [ "$1" != -o ]; do shift; done\nprintf "#!/bin/sh\\necho matmul peak 800.0 TFLOP/s\\n" > "$2"; chmod +x "$2"\n' "$TMP" > "$TMP/bn/bin/nvcc"
+printf '#!/bin/sh\necho "error: stand-in trainer" >&2; exit 1\n' > "$TMP/bn/train_mamba_cu"
+chmod +x "$TMP/bn/bin/"* "$TMP/bn/train_mamba_cu"
+PATH="$TMP/bn/bin:$PATH" TMPDIR="$TMP/bn/tmp" timeout -s KILL 30 bash "$TMP/bn/scripts/bench.sh" 2 > "$TMP/bn.out" 2>&1; rc=$?
+sleep 0.5
+alive=""; for p in $(cat "$TMP/bn/scan_pids" 2>/dev/null); do kill -0 "$p" 2>/dev/null && alive="$alive $p" && kill "$p"; done
+if [ "$rc" -ne 0 ] && [ -z "$(ls -A "$TMP/bn/tmp")" ] && [ -s "$TMP/bn/scan_pids" ] && [ -z "$alive" ] &&
+   grep -q "stand-in trainer" "$TMP/bn.out"; then ok "bench_failure_cleans_up"
+else bad "bench_failure_cleans_up" "rc $rc, left: $(ls -A "$TMP/bn/tmp" | tr '\n' ' '), scan build alive:${alive:- none} ($(cat "$TMP/bn/scan_pids" 2>/dev/null | tr '\n' ' ')): $(tail -n 2 "$TMP/bn.out")"; fi
 expect_error_cmd tinyshakespeare_unknown_option "unknown option '--bogus'" timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh --bogus
 
 # --- run_tinyshakespeare.sh at a tiny size: to the end; then a run stopped by SIGTERM (the trainer's
