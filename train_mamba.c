@@ -1238,21 +1238,25 @@ static void save_best_model(const char *dir, const Mamba *model, TrainState *s) 
     printf("best val loss so far (step %d): %s written\n", s->best_step, path);
 }
 
-// mean loss over the val data (all of it, or the first max_batches batches), and token accuracy
-static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *accuracy) {
+// mean loss over the val data (all of it, or the first max_batches batches), and token accuracy. Returns 0 when a
+// stop signal cut it short (as evaluate_mc: the run stops after the batch in hand, not after the whole val set)
+static int evaluate(Mamba *model, DataLoader *loader, int max_batches, float *loss, float *accuracy) {
     dataloader_reset(loader);
     size_t num_batches = eval_num_batches(dataloader_num_batches(loader), max_batches);
     double sum = 0.0;
     long correct = 0, valid = 0;
-    for (size_t i = 0; i < num_batches; i++) {
+    size_t i = 0;
+    for (; i < num_batches && stop_signal == 0; i++) {
         dataloader_next_batch(loader);
         mamba_forward(model, loader->inputs, loader->targets, (int)loader->B, (int)loader->T);
         sum += model->mean_loss;
         correct += model->num_correct;
         valid += model->num_valid;
+        if (test_signals_in_evaluation) { test_signals_in_evaluation = 0; raise_test_signals(); }
     }
     *accuracy = valid > 0 ? (float)correct / valid : 0.0f;
-    return num_batches > 0 ? (float)(sum / num_batches) : 0.0f;
+    *loss = num_batches > 0 ? (float)(sum / num_batches) : 0.0f;
+    return i == num_batches;
 }
 
 // returns 0 when a stop signal cut it short (nothing logged), else 1
@@ -1452,6 +1456,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM (or MAMBA_TEST_SIGNALS) arrives during this step
     int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
+    const char *sigterm_val = getenv("MAMBA_TEST_SIGTERM_VAL"); // test hook: the signals arrive during this step's val evaluation
+    int sigterm_val_step = sigterm_val != NULL ? atoi(sigterm_val) : INT_MIN;
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
@@ -1462,14 +1468,19 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // saved before that step's evaluation and sampling, and the resumed run does them (and saves again)
         int fresh_step = !(resumed && step == start_step && !resumed_after_stop);
         if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
-            float val_acc;
-            float val_loss = evaluate(model, val_loader, o->val_max_steps, &val_acc);
-            printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
-            logger_log_val(logger, step, val_loss);
-            char line[64];
-            snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
-            logger_log_line(logger, line);
-            if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
+            float val_loss, val_acc;
+            test_signals_in_evaluation = step == sigterm_val_step;
+            if (evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc)) {
+                printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+                logger_log_val(logger, step, val_loss);
+                char line[64];
+                snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
+                logger_log_line(logger, line);
+                if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
+            } else { // a signal cut it short: the run stops at this step, whose evaluation the resumed run does (as -mc's)
+                printf("val evaluation stopped by a signal (not logged)\n");
+                stopping = last_step = 1;
+            }
         }
         if (fresh_step && !stopping && mc != NULL && ((o->val_loss_every > 0 && step % o->val_loss_every == 0) || last_step)) {
             // a signal that cut it short stops the run here, as at the loop's top: the checkpoint says so, and the
@@ -1621,8 +1632,8 @@ int main(int argc, char **argv) {
     if (o.max_steps == 0) {
         // evaluation only
         if (use_val) {
-            float val_acc;
-            float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
+            float val_loss, val_acc;
+            evaluate(&model, &val_loader, o.val_max_steps, &val_loss, &val_acc); // (no signal is deferred here: nothing cuts it)
             printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
             printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
         }

@@ -1041,22 +1041,29 @@ static void save_best_model(const char *dir, const Mamba *model, TrainState *s) 
                                                  multi_gpu_write_deadline(&multi_gpu_config, 4.0 * model->num_parameters));
 }
 
-// mean loss over the val data (all of it, or the first max_batches batches), and token accuracy
-static float evaluate(Mamba *model, DataLoader *loader, int max_batches, float *accuracy) {
+// mean loss over the val data (all of it, or the first max_batches batches), and token accuracy. Returns 0 when a
+// stop signal cut it short on any process (the same on every process; as evaluate_mc: the run stops after the batch
+// in hand, not after the whole val set)
+static int evaluate(Mamba *model, DataLoader *loader, int max_batches, float *loss, float *accuracy) {
     dataloader_reset(loader);
     size_t num_batches = eval_num_batches(dataloader_num_batches(loader), max_batches);
     double sum = 0.0;
     long correct = 0, valid = 0;
-    for (size_t i = 0; i < num_batches; i++) {
+    size_t i = 0;
+    for (; i < num_batches && stop_signal == 0; i++) {
         dataloader_next_batch(loader);
         mamba_forward(model, loader->inputs, loader->targets, (int)loader->B, (int)loader->T);
         sum += model->mean_loss;
         correct += model->num_correct;
         valid += model->num_valid;
+        if (test_signals_in_evaluation) { test_signals_in_evaluation = 0; raise_test_signals(); }
     }
-    // every rank saw its own part of the val data (the same number of batches each)
+    // every rank saw its own part of the val data (the same number of batches each), and makes the same three
+    // reductions whether or not a signal cut its part short
+    int cut = multi_gpu_sum_int(&multi_gpu_config, i < num_batches, main_stream);
     *accuracy = multi_gpu_mean(&multi_gpu_config, valid > 0 ? (float)correct / valid : 0.0f, main_stream);
-    return multi_gpu_mean(&multi_gpu_config, num_batches > 0 ? (float)(sum / num_batches) : 0.0f, main_stream);
+    *loss = multi_gpu_mean(&multi_gpu_config, num_batches > 0 ? (float)(sum / num_batches) : 0.0f, main_stream);
+    return cut == 0;
 }
 
 // every process takes an even share of the examples; the counts are summed over the processes. Returns 0 when a
@@ -1315,6 +1322,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM (or MAMBA_TEST_SIGNALS) arrives during this step
     int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
+    const char *sigterm_val = getenv("MAMBA_TEST_SIGTERM_VAL"); // test hook: the signals arrive during this step's val evaluation
+    int sigterm_val_step = sigterm_val != NULL ? atoi(sigterm_val) : INT_MIN;
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
@@ -1326,14 +1335,19 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // saved before that step's evaluation and sampling, and the resumed run does them (and saves again)
         int fresh_step = !(resumed && step == start_step && !resumed_after_stop);
         if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
-            float val_acc;
-            float val_loss = evaluate(model, val_loader, o->val_max_steps, &val_acc);
-            printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
-            logger_log_val(logger, step, val_loss);
-            char line[64];
-            snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
-            logger_log_line(logger, line);
-            if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
+            float val_loss, val_acc;
+            test_signals_in_evaluation = step == sigterm_val_step;
+            if (evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc)) {
+                printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+                logger_log_val(logger, step, val_loss);
+                char line[64];
+                snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
+                logger_log_line(logger, line);
+                if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
+            } else { // a signal cut it short (on any rank): the run stops at this step, whose evaluation the resumed run does
+                printf("val evaluation stopped by a signal (not logged)\n");
+                stopping = last_step = 1;
+            }
         }
         if (fresh_step && !stopping && mc != NULL && ((o->val_loss_every > 0 && step % o->val_loss_every == 0) || last_step)) {
             // a signal that cut it short (on any rank: the ranks' cuts are summed) stops the run here, as at the loop's top:
@@ -1554,8 +1568,8 @@ int main(int argc, char **argv) {
     }
     if (o.max_steps == 0) {
         if (use_val) {
-            float val_acc;
-            float val_loss = evaluate(&model, &val_loader, o.val_max_steps, &val_acc);
+            float val_loss, val_acc;
+            evaluate(&model, &val_loader, o.val_max_steps, &val_loss, &val_acc); // (no signal is deferred here: nothing cuts it)
             printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
             printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
         }

@@ -924,6 +924,10 @@ static inline void raise_test_signals(void) {
     for (const char *p = list; p != NULL; p = strchr(p, ',') != NULL ? strchr(p, ',') + 1 : NULL) { raise(atoi(p)); }
 }
 
+// test hook: the step MAMBA_TEST_SIGTERM_VAL names gets those signals during its val evaluation, after the first batch
+// (set by the training loop, cleared by the evaluation that raises them)
+static int test_signals_in_evaluation = 0;
+
 static inline void install_signal_handlers(void) {
     atexit(check_stdout_at_exit);
     // stdout line-buffered even into a file (Slurm's output, `> log`): an exit at once (_exit above)

@@ -1194,6 +1194,22 @@ for order in "15,10 0 15" "10,15 0 10" "15,15 143 -"; do
     elif [ "$want" = 143 ] && [ "$rc" -eq 143 ] && [ ! -e "$d/DONE_00000005" ]; then ok "signals_${sigs/,/_}_exit_at_once"
     else bad "signals_${sigs/,/_}" "rc $rc (want $want): $(tail -n 1 "$d.out")"; fi
 done
+# a stop signal during a val evaluation (MAMBA_TEST_SIGTERM_VAL: raised after its first batch) cuts it short and stops
+# the run at that step, without its val line and without training one more step (it used to finish the whole val set,
+# then sample and train the next step before the checkpoint); the resumed run evaluates that step: main.log and the
+# final model are the uninterrupted run's. At a middle step (3) and at the last (6)
+VS=(-e d32:l2:v256 -b 4 -t 32 -g 0 -nt 2 -x 6 -v 3 -m 4)
+"$BIN" "${VS[@]}" -o "$TMP/valsig_full" > /dev/null 2>&1
+for at in 3 6; do
+    MAMBA_TEST_SIGTERM_VAL=$at "$BIN" "${VS[@]}" -o "$TMP/valsig$at" > "$TMP/valsig$at.out" 2>&1; rc=$?
+    "$BIN" "${VS[@]}" -o "$TMP/valsig$at" -y 1 > "$TMP/valsig$at.2" 2>&1; rc2=$?
+    if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q "^val evaluation stopped by a signal" "$TMP/valsig$at.out" &&
+       grep -q "stopped by signal 15 after step $at;" "$TMP/valsig$at.out" && ! grep -q "^s:$at tel" "$TMP/valsig$at.out" &&
+       [ -f "$TMP/valsig$at/DONE_0000000$at" ] && ! grep -q "^step *$((at + 1))/" "$TMP/valsig$at.out" &&
+       [ "$(grep -E '^s:' "$TMP/valsig_full/main.log")" = "$(grep -E '^s:' "$TMP/valsig$at/main.log")" ] &&
+       cmp -s "$TMP/valsig_full/model_00000006.bin" "$TMP/valsig$at/model_00000006.bin"; then ok "val_eval_cut_by_signal_stops_at_step_$at"
+    else bad "val_eval_cut_by_signal_stops_at_step_$at" "rc $rc / $rc2: $(grep -E '^(val|stopped|step)' "$TMP/valsig$at.out" | tr '\n' ' ')$(diff <(grep -E '^s:' "$TMP/valsig_full/main.log") <(grep -E '^s:' "$TMP/valsig$at/main.log") | tr '\n' ' ')"; fi
+done
 # ... and outside the training loop (here generating a million tokens) a signal ends the run at once
 "$BIN" -e d64:l2:v256 -x 0 -p hello -g 1000000 -nt 2 > "$TMP/sig_gen.out" 2>&1 &
 pid=$!
