@@ -1659,6 +1659,7 @@ int main(int argc, char **argv) {
     dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     int num_steps = run_num_steps(&o, &train_loader);
+    check_epoch_on_new_data(&o, &state, resumed, num_steps);
     if (o.output_dir != NULL) {
         make_dir_if_missing(o.output_dir);
         if (!lock_output_dir(o.output_dir)) { fatalf(OUTPUT_DIR_BUSY, o.output_dir, o.output_dir); }

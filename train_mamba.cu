@@ -1599,6 +1599,7 @@ int main(int argc, char **argv) {
     dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     int num_steps = run_num_steps(&o, &train_loader);
+    check_epoch_on_new_data(&o, &state, resumed, num_steps);
     if (o.output_dir != NULL) { // rank 0 makes it and holds it for the run; with ZeRO-1 every rank writes its optimizer shard there
         int held = 1;
         if (rank == 0) {

@@ -1147,6 +1147,16 @@ static inline int run_num_steps(const Options *o, const DataLoader *l) {
     return epoch_steps > 0 ? (int)epoch_steps : 1;
 }
 
+// -y 2 with -x -1: -x is the run's length counted from step 0, the checkpoint's steps included, so "one epoch" of
+// the new data would be cut short by the steps already trained (or leave nothing to train): refused at start-up,
+// with the -x that trains one more epoch
+static inline void check_epoch_on_new_data(const Options *o, const TrainState *s, int resumed, int num_steps) {
+    if (resumed && o->resume == 2 && o->max_steps == -1 && s->step > 0) {
+        fatalf("-y 2 with -x -1: -x is the run's length from step 0 and the checkpoint is at step %d, while one epoch of "
+               "this -i is %d steps: give -x %ld to train one more epoch", s->step, num_steps, (long)s->step + num_steps);
+    }
+}
+
 // a resumed run whose -x differs from the checkpoint's: the schedule is computed for the new length from
 // here on, so a decaying learning rate jumps; legitimate (extending a run), but never silent
 static inline void note_changed_run_length(const TrainState *s, int num_steps) {

@@ -987,6 +987,10 @@ out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2" -y 2 -i "$TS_VAL" 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 10" && echo "$out" | grep -q "^resuming with -y 2: the train data is read from its start" &&
    echo "$out" | grep -q "^step   12/12" && [ -e "$TMP/y2/DONE_00000012" ]; then ok "resume_y2_other_data"
 else bad "resume_y2_other_data" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# ... but not with -x -1 (one epoch), which counts from step 0: it would train the checkpoint's 12 steps fewer than an
+# epoch of the new data (or nothing, where an epoch is no longer than those); refused with the -x for one more epoch
+expect_error resume_y2_epoch_refused "-y 2 with -x -1: .* checkpoint is at step 12, while one epoch of this -i is 871 steps: give -x 883 " \
+    "${TINY[@]}" -x -1 -o "$TMP/y2" -y 2 -i "$TS_VAL"
 # stopped before its first step, a -y 2 run has no checkpoint of its own yet: it says to run -y 2 again
 cp -r "$A" "$TMP/y2stop"
 out=$(MAMBA_TEST_SIGTERM_AT_RESUME=1 "$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2stop" -y 2 -i "$TS_VAL" 2>&1); rc=$?
