@@ -1139,6 +1139,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
     int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
     int n = plen > 0 ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
+    const int echo = n; // the prompt's tokens, printed before each sequence (not an empty prompt's start token)
     if (n == 0) { // no prompt: the end-of-text token, or a newline for byte-level models
         ids[0] = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
         if (ids[0] < 0 || ids[0] >= V) { ids[0] = 0; }
@@ -1164,7 +1165,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     printf("generating:\n---\n");
     for (int i = 0; i < n; i++) {
         if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
-        if (prompt != NULL && G == 1) { tokenizer_print(tokenizer, ids[i]); }
+        if (i < echo && G == 1) { tokenizer_print(tokenizer, ids[i]); }
         int *slot_feed = feed + (size_t)(i % GEN_AHEAD) * G;
         if (i >= GEN_AHEAD) { cudaCheck(cudaEventSynchronize(done[i % GEN_AHEAD])); } // its copy to the device has run
         for (int g = 0; g < G; g++) { slot_feed[g] = ids[i]; }
@@ -1203,7 +1204,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     cudaCheck(cudaFreeHost(drawn));
     for (int g = 0; G > 1 && g < G; g++) {
         if (g > 0) { printf("\n---\n"); }
-        if (prompt != NULL) { printf("%s", prompt); }
+        for (int i = 0; i < echo; i++) { tokenizer_print(tokenizer, ids[i]); } // (as one sequence prints it)
         for (int i = 0; i < o->gen_tokens; i++) {
             int t = out[(size_t)g * o->gen_tokens + i];
             if (tokenizer->init_ok) { tokenizer_print(tokenizer, t); } else { printf("%d ", t); }

@@ -125,6 +125,19 @@ out=$("$BIN" -e d64:l2:v256 -x 0 -p "The " -g 40 -nt 2 -gk 1 -gb 3 2>&1); rc=$?
 blocks=$(echo "$out" | awk '/^generating:$/ { f = 1; next } f && /^decode:/ { exit } f' | grep -v '^---$')
 if [ $rc -eq 0 ] && [ "$(echo "$blocks" | wc -l)" -eq 3 ] && [ "$(echo "$blocks" | sort -u)" = "$g1" ]; then ok "batched_generation_greedy_equal"
 else bad "batched_generation_greedy_equal" "rc $rc: $(echo "$blocks" | tr '\n' '|')"; fi
+# the prompt prints as its tokens (after NFC, control bytes escaped as in the samples) before every sequence, alone
+# or in a batch, and an empty prompt prints nothing: greedy, each text of -gb 2 is the -gb 1 text (a batch printed the
+# prompt's raw bytes, and one sequence an empty prompt's start token, <|endoftext|> here, which is not the prompt's)
+for name in empty control_nfc; do
+    p=""; [ "$name" = empty ] || p=$(printf 'a\r\xf0\x9d\x85\xa0')
+    run=(-e d32:l2:v270 -tk test/fixtures/bpe/tokenizer.json -x 0 -p "$p" -g 8 -gk 1 -nt 2)
+    one=$("$BIN" "${run[@]}" 2>&1 | gen_text)
+    blocks=$("$BIN" "${run[@]}" -gb 2 2>&1 | awk '/^generating:$/ { f = 1; next } f && /^decode:/ { exit } f' | grep -av '^---$')
+    want=""; [ "$name" = empty ] || want=$(printf 'a\\x0d\xf0\x9d\x85\x98\xf0\x9d\x85\xa5\xf0\x9d\x85\xae')
+    if [ -n "$one" ] && [ "$(echo "$blocks" | wc -l)" -eq 2 ] && [ "$(echo "$blocks" | LC_ALL=C sort -u)" = "$one" ] &&
+       [[ "$one" == "$want"* ]]; then ok "prompt_printed_as_tokens_$name"
+    else bad "prompt_printed_as_tokens_$name" "one '$one', batch '$(echo "$blocks" | tr '\n' '|')'"; fi
+done
 # sample_bytes: the bytes of the first text a run printed (stdin; its \xNN escapes decoded); shard_of_bytes: a
 # token shard of bytes (stdin), one token each
 sample_bytes() { perl -0777 -ne 'if (/^generating:\n---\n(.*?)\n---\n/ms) { $t = $1; $t =~ s/\\x([0-9a-f]{2})/chr(hex($1))/ge; print $t }'; }
