@@ -211,14 +211,16 @@ static void test_done_marker_noncanonical(void) {
 // steps 10^8..10^8+9 (model_100000000.bin), whose checkpoint, the newest here, kept its marker but lost its files
 static void test_prune_step_digits(void) {
     char p[1100], d[600]; // (a short buffer: prune_checkpoints builds its paths in 1100 bytes)
-    const char *names[7] = {"DONE_10000000", "model_10000000.bin", "state_10000000.bin", "DONE_100000000", "model_100000000.bin",
-                            "state_100000000.bin", "state_100000000_00001.bin"};
+    // (and every state file of the pruned step, one per rank under ZeRO-1: state_<step>_<rank>.bin)
+    const char *names[9] = {"DONE_10000000", "model_10000000.bin", "state_10000000.bin", "state_10000000_00000.bin",
+                            "state_10000000_00001.bin", "DONE_100000000", "model_100000000.bin", "state_100000000.bin",
+                            "state_100000000_00001.bin"};
     snprintf(d, sizeof(d), "%s/prune", DIR_);
     mkdir(d, 0755);
-    for (int i = 0; i < 7; i++) { snprintf(p, sizeof(p), "%s/%s", d, names[i]); fclose(fopen(p, "w")); }
+    for (int i = 0; i < 9; i++) { snprintf(p, sizeof(p), "%s/%s", d, names[i]); fclose(fopen(p, "w")); }
     prune_checkpoints(d, 1);
     char got[256] = "";
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 9; i++) {
         snprintf(p, sizeof(p), "%s/%s", d, names[i]);
         if (access(p, F_OK) == 0) { strcat(got, names[i]); strcat(got, " "); }
     }
@@ -520,16 +522,19 @@ static void c_eval_into_checkpoint_dir(const void *a) {
 }
 
 // bits per byte: the predicted tokens' byte lengths (here 1 + 2 + 3 + 4 + 4 = 14 bytes), not their count;
-// a loss sum of 7 ln 2 nats is 7 bits, so 0.5 bits per byte. With a (non-NULL) the tokenizer's end-of-text
-// token is 3, of 13 bytes as "<|endoftext|>" is: a document separator that counts none (1 + 2 + 3 = 6 bytes)
+// a loss sum of 7 ln 2 nats is 7 bits, so 0.5 bits per byte. With a = "eot" the tokenizer's end-of-text
+// token is 3, of 13 bytes as "<|endoftext|>" is: a document separator that counts none (1 + 2 + 3 = 6 bytes).
+// With a = "oov" the last target is 4, the first id past the tokenizer's 4 (a model larger than its
+// tokenizer): no bits per byte (n/a), not the length of whatever follows the tokenizer's table
 static void c_stream_report(const void *a) {
     char d[256];
-    snprintf(d, sizeof(d), "%s/%s", DIR_, a != NULL ? "bpb_eot" : "bpb"); mkdir(d, 0755);
+    snprintf(d, sizeof(d), "%s/bpb_%s", DIR_, a != NULL ? (const char *)a : "plain"); mkdir(d, 0755);
     Tokenizer t; memset(&t, 0, sizeof(t));
-    uint8_t len[4] = {1, 2, 3, 4};
+    uint8_t len[5] = {1, 2, 3, 4, 9}; // (len[4]: past the table, read only by a bound that lets id 4 through)
     t.init_ok = 1; t.vocab_size = 4; t.token_len = len; t.eot_token = -1;
-    if (a != NULL) { len[3] = 13; t.eot_token = 3; }
     int targets[5] = {0, 1, 2, 3, 3};
+    if (a != NULL && strcmp((const char *)a, "eot") == 0) { len[3] = 13; t.eot_token = 3; }
+    if (a != NULL && strcmp((const char *)a, "oov") == 0) { targets[4] = 4; }
     Logger lg; logger_init(&lg, d, 0, 0, 0);
     report_stream_eval("x", 7.0 * log(2.0), targets, 5, &t, 0.0, &lg, 3);
     logger_free(&lg);
@@ -538,7 +543,7 @@ static void test_stream_bits_per_byte(void) {
     for (int eot = 0; eot < 2; eot++) {
         char err[4096], d[1024], p[1024], line[256] = "";
         run_child(c_stream_report, eot ? "eot" : NULL, err, sizeof(err));
-        FILE *f = fopen(join(p, P(d, eot ? "bpb_eot" : "bpb"), "main.log"), "r");
+        FILE *f = fopen(join(p, P(d, eot ? "bpb_eot" : "bpb_plain"), "main.log"), "r");
         if (f != NULL) { if (fgets(line, sizeof(line), f) == NULL) { line[0] = '\0'; } fclose(f); }
         int step = -1, n = -1;
         double loss = 0, bpt = 0, bpb = 0, want = eot ? 7.0 / 6.0 : 0.5;
@@ -547,6 +552,12 @@ static void test_stream_bits_per_byte(void) {
               eot ? "stream_eval_bits_per_byte_end_of_text_no_bytes" : "stream_eval_bits_per_byte_of_token_lengths",
               "logged \"%s\" (expected bpt 1.4: 7 bits over 5 tokens, bpb %.6f: over %d bytes)", line, want, eot ? 6 : 14);
     }
+    char err[4096], d[1024], p[1024], line[256] = "";
+    run_child(c_stream_report, "oov", err, sizeof(err));
+    FILE *f = fopen(join(p, P(d, "bpb_oov"), "main.log"), "r");
+    if (f != NULL) { if (fgets(line, sizeof(line), f) == NULL) { line[0] = '\0'; } fclose(f); }
+    check(strcmp(line, "s:3 stream_loss:0.970406 bpt:1.400000 bpb:n/a tokens:5\n") == 0, "stream_eval_bits_per_byte_id_past_tokenizer",
+          "logged \"%s\" (expected bpb:n/a: target 4 of a 4-token tokenizer)", line);
 }
 
 // the whole of a small text file into buf
