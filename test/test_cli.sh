@@ -191,9 +191,11 @@ mkdir -p "$TMP/amb/d64" "$TMP/amb/mamba-130m"
 BIN_ABS=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 expect_error_cmd ambiguous_descriptor "names both a model descriptor and an existing directory: write ./d64" bash -c "cd '$TMP/amb' && '$BIN_ABS' -e d64 -x 0"
 expect_error_cmd ambiguous_preset "names both a model preset and an existing directory" bash -c "cd '$TMP/amb' && '$BIN_ABS' -e mamba-130m -x 0"
-# a path that only starts like a descriptor (a run directory d64/..., a model directory d64_hf) is no descriptor: it loads
+# a path that only starts like a descriptor (a run directory d64/..., a model directory d64_hf) is no descriptor: it loads;
+# so do d64-l2 (fields, but not joined by ':') and d64:x2 (x is no descriptor field)
 cp -r test/fixtures/hf_tiny_fp32 "$TMP/amb/d64/hf" && cp -r test/fixtures/hf_tiny_fp32 "$TMP/amb/d64_hf"
-for spec in "subdir d64/hf" "dir d64_hf"; do
+cp -r test/fixtures/hf_tiny_fp32 "$TMP/amb/d64-l2" && cp -r test/fixtures/hf_tiny_fp32 "$TMP/amb/d64:x2"
+for spec in "subdir d64/hf" "dir d64_hf" "dir_dash_fields d64-l2" "dir_not_a_field d64:x2"; do
     read -r name path <<< "$spec"
     out=$(cd "$TMP/amb" && "$BIN_ABS" -e "$path" -b 2 -t 16 -x 0 -nt 2 -p a -g 2 2>&1); rc=$?
     if [ $rc -eq 0 ] && echo "$out" | grep -q "^| model .*V=256 (padded 256) L=2 C=64"; then ok "path_like_descriptor_loads_$name"
@@ -577,15 +579,36 @@ if [ -n "$l1" ] && echo "$s1" | grep -q "111539 tokens predicted" && awk -v a="$
 else
     bad "stream_eval_chunking_invariant" "$s1 / $s2"
 fi
-"$BIN" "${TINY[@]}" -x 4 -m 1 -o "$TMP/es" -es "$VAL" > "$TMP/es.out" 2>&1
+"$BIN" "${TINY[@]}" -x 4 -v 2 -m 1 -o "$TMP/es" -es "$VAL" > "$TMP/es.out" 2>&1
 if grep -qE '^s:4 stream_loss:[0-9.]+ bpt:[0-9.]+ bpb:[0-9.]+ tokens:111539$' "$TMP/es/main.log" 2>/dev/null; then ok "stream_eval_after_training_logged"
 else bad "stream_eval_after_training_logged" "$(tail -n 2 "$TMP/es.out")"; fi
 # ... and a finished run started again (nothing to train) evaluates the stream again, whose line replaces the first:
 # every step appears once in main.log (it was logged twice)
-"$BIN" "${TINY[@]}" -x 4 -m 1 -o "$TMP/es" -es "$VAL" -y 1 > "$TMP/es2.out" 2>&1
+cp "$TMP/es/main.log" "$TMP/es_first.log"
+"$BIN" "${TINY[@]}" -x 4 -v 2 -m 1 -o "$TMP/es" -es "$VAL" -y 1 > "$TMP/es2.out" 2>&1
 if grep -q '^stream eval' "$TMP/es2.out" && [ "$(grep -c ' stream_loss:' "$TMP/es/main.log")" -eq 1 ] &&
    grep -qE '^s:4 stream_loss:[0-9.]+ bpt:[0-9.]+ bpb:[0-9.]+ tokens:111539$' "$TMP/es/main.log"; then ok "stream_eval_again_logged_once"
 else bad "stream_eval_again_logged_once" "$(grep ' stream_loss:' "$TMP/es/main.log" | tr '\n' ' ')"; fi
+# ... the rest of the log stays: the last step's val lines, which the finished run does not evaluate again
+if grep -q '^s:4 tel:' "$TMP/es_first.log" && [ "$(grep -v ' stream_loss:' "$TMP/es_first.log")" = "$(grep -v ' stream_loss:' "$TMP/es/main.log")" ]; then
+    ok "stream_eval_again_keeps_val_lines"
+else bad "stream_eval_again_keeps_val_lines" "$(diff <(grep -v ' stream_loss:' "$TMP/es_first.log") <(grep -v ' stream_loss:' "$TMP/es/main.log") | tr '\n' ' ')"; fi
+# ... and a longer run resumed from it without -es keeps that step's stream_loss line (only a run that evaluates the
+# stream at that step again replaces it)
+"$BIN" "${TINY[@]}" -x 6 -v 2 -m 1 -o "$TMP/es" -y 1 > "$TMP/es3.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -qE '^s:4 stream_loss:[0-9.]+ bpt:' "$TMP/es/main.log" && grep -q '^s:6 tel:' "$TMP/es/main.log"; then
+    ok "stream_eval_line_kept_by_longer_run"
+else bad "stream_eval_line_kept_by_longer_run" "rc $rc: $(grep -E '^s:[46] (stream_loss|tel):' "$TMP/es/main.log" | tr '\n' ' ')"; fi
+# a stream of one token has nothing to score: refused at start-up, before any step trains (not after the run); two
+# tokens make one prediction
+printf 'a' | shard_of_bytes > "$TMP/es_one.bin"; printf 'ab' | shard_of_bytes > "$TMP/es_two.bin"
+out=$("$BIN" "${TINY[@]}" -x 3 -es "$TMP/es_one.bin" 2>&1); rc=$?
+if [ $rc -ne 0 ] && [ "$(echo "$out" | grep -c '^error: .*1 tokens, a stream needs at least 2')" = 1 ] && ! echo "$out" | grep -q '^step '; then
+    ok "stream_eval_one_token_refused_before_training"
+else bad "stream_eval_one_token_refused_before_training" "rc $rc: $(echo "$out" | grep -m1 -E '^(step|error)')"; fi
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -es "$TMP/es_two.bin" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^stream eval .*: 1 tokens predicted as one sequence'; then ok "stream_eval_two_tokens"
+else bad "stream_eval_two_tokens" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 expect_error stream_eval_missing_file "no shard files match" "${TINY[@]}" -x 0 -m 1 -es "$TMP/none_*.bin"
 expect_error stream_eval_missing_file_checked_first "no shard files match" "${TINY[@]}" -x 1000000 -es "$TMP/none_*.bin"
 expect_error too_many_gen_tokens "-g must be in" -g 2147483647
@@ -1403,6 +1426,12 @@ if [ -x dev/data/prepare_bytes ]; then
     if [ $rc1 -eq 0 ] && [ $rc4 -eq 0 ] && [ "$(echo "$o1" | grep -c '^step ')" -eq 90 ] && echo "$o1" | grep -q '^step   90/90 ' &&
        [ "$(echo "$o4" | grep -c '^step ')" -eq 22 ] && echo "$o4" | grep -q '^step   22/22 '; then ok "one_epoch_steps"
     else bad "one_epoch_steps" "rc $rc1/$rc4: $(echo "$o1" | grep '^step' | tail -n 1) / $(echo "$o4" | grep '^step' | tail -n 1)"; fi
+    # stopped and resumed with -y 1 (the same data), -x -1 goes on to the epoch's end (only -y 2's new data is refused)
+    MAMBA_TEST_SIGTERM_STEP=40 "$BIN" "${EP[@]}" -o "$TMP/ep_y1" > /dev/null 2>&1
+    out=$("$BIN" "${EP[@]}" -o "$TMP/ep_y1" -y 1 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q '^resuming from step 40' && echo "$out" | grep -q '^step   90/90 ' &&
+       [ -e "$TMP/ep_y1/DONE_00000090" ]; then ok "one_epoch_resumed_y1"
+    else bad "one_epoch_resumed_y1" "rc $rc: $(echo "$out" | grep -E '^(resuming|step|error)' | tail -n 1)"; fi
 else echo "SKIP one_epoch_steps: dev/data/prepare_bytes not built (not counted as passed)"; fi
 # --- -a 1 trains on the first batch again and again: the data position stays after that one batch
 # ([8..13] of the state: epoch 0, shard 0, sample 1) and the loss goes to near 0 (60 steps: 5.56 -> 0.05)
