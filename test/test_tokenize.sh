@@ -248,6 +248,13 @@ expect_error shard_size "tokens per shard must be in" -t "$TJ" -o "$TMP/x" -s 0 
 expect_error not_a_number "expected an integer, got .two." -t "$TJ" -o "$TMP/x" -n two "$TXT"
 expect_error unknown_flag "unknown flag -q" -t "$TJ" -q 1 -o "$TMP/x" "$TXT"
 expect_error flag_after_files "-v after the input files: the flags come before them" -t "$TJ" -o "$TMP/x" "$TXT" -v 0.5
+# ... but a file of that name, where there is one, is an input like any other
+mkdir -p "$TMP/flagname" && printf 'ab cd\n' > "$TMP/flagname/-v" && printf 'ef gh\n' > "$TMP/flagname/a.txt"
+TOK_ABS="$(cd "$(dirname "$TOK")" && pwd)/$(basename "$TOK")"; TJ_ABS="$(pwd)/$TJ"
+if (cd "$TMP/flagname" && "$TOK_ABS" -t "$TJ_ABS" -o fn -v 0 a.txt -v > /dev/null 2>&1) &&
+   [ "$("$TOK" -t "$TJ" -d "$TMP/flagname/fn_train_*.bin" 2>&1)" = "$(printf '<|endoftext|>ef gh\n<|endoftext|>ab cd')" ]; then
+    ok "file_named_like_a_flag_is_read"
+else bad "file_named_like_a_flag_is_read" "$(ls "$TMP/flagname" | tr '\n' ' ')"; fi
 expect_error stale_shards "ref_train_000000.bin' exists" -t "$TJ" -o "$TMP/ref" "$TXT"
 # an old val shard without train shards (those deleted to encode again) would join the new val glob as well
 cp "$TMP/ref_val_000000.bin" "$TMP/stale_val_000003.bin"
@@ -258,6 +265,10 @@ expect_error val_without_cut "the val split got no tokens" -t "$TJ" -o "$TMP/x" 
 expect_error no_train_tokens "no train tokens" -t "$TJ" -o "$TMP/x" -v 0.5 -j text "$TMP/late_doc.jsonl"
 expect_error decode_missing "no shard files match" -t "$TJ" -d "$TMP/none_*.bin"
 expect_error not_a_shard "bad shard magic" -t "$TJ" -d "$TXT"
+# a shard of no tokens (its header's count 0) is legal: it decodes to nothing
+perl -e 'print pack("l<256", 20240520, 1, 0, (0) x 253)' > "$TMP/empty_shard.bin"
+out=$("$TOK" -t "$TJ" -d "$TMP/empty_shard.bin" 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ -z "$out" ]; then ok "decode_empty_shard"; else bad "decode_empty_shard" "rc $rc: $out"; fi
 expect_error jsonl_malformed "bad1.jsonl' line 2: not a JSON object" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad1.jsonl"
 expect_error jsonl_missing_field "bad2.jsonl' line 2: no string field \"text\"" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad2.jsonl"
 expect_error jsonl_not_a_string "bad3.jsonl' line 1: no string field" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad3.jsonl"
