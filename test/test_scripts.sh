@@ -257,6 +257,28 @@ if echo "$h100" | grep -q "$gpu_build" && echo "$h100" | grep -q "^\./train_mamb
 else
     bad "make_train_picks_the_gpu_build" "$(for v in "$h100" "$b200" "$rtx50" "$t4" "$without"; do echo "$v" | grep -E "note|train_mamba" | tr '\n' ' '; echo '//'; done)"
 fi
+# the NCCL probe (nccl.h through $(NVCC) -E): where nvcc finds it, the GPU programs link NCCL; where it does not, or
+# with NCCL=0, they are built for one process over llmc/cuda/nccl_subset/ (-DNO_NCCL), with a note saying so (a
+# stand-in nvcc that finds nccl.h where NCCL_FOUND=1; make -n compiles nothing)
+mkdir -p "$TMP/ncclbin"
+printf '#!/bin/sh\ncase " $* " in *" -E "*) [ "$NCCL_FOUND" = 1 ] && grep -q "include <nccl.h>" && exit 0 ;; esac\nexit 1\n' > "$TMP/ncclbin/nvcc"
+chmod +x "$TMP/ncclbin/nvcc"
+dry_nccl() { NCCL_FOUND=$1 env -u MAKEFLAGS -u NCCL make -n -B --no-print-directory train_mamba_cu test_mamba_cu test_mamba_cu_fp32 NVCC="$TMP/ncclbin/nvcc" "${@:2}" 2>&1; }
+found=$(dry_nccl 1); missing=$(dry_nccl 0); off=$(dry_nccl 1 NCCL=0)
+nccl_note="^echo \"note: building train_mamba_cu without NCCL"
+no_nccl_ok() { echo "$1" | grep -q -- "-o train_mamba_cu train_mamba.cu .*-DNO_NCCL -Illmc/cuda/nccl_subset" &&
+               echo "$1" | grep -q -- "-o test_mamba_cu test/.*-DNO_NCCL" && echo "$1" | grep -q -- "-o test_mamba_cu_fp32 .*-DNO_NCCL" &&
+               ! echo "$1" | grep -q -- "-lnccl" && echo "$1" | grep -q "$nccl_note"; }
+if echo "$found" | grep -q -- "-o train_mamba_cu train_mamba.cu .*-lnccl$" && echo "$found" | grep -q -- "-o test_mamba_cu test/.*-lnccl$" &&
+   echo "$found" | grep -q -- "-o test_mamba_cu_fp32 .*-lnccl$" &&
+   ! echo "$found" | grep -q "NO_NCCL\|nccl_subset\|$nccl_note" && no_nccl_ok "$missing" && no_nccl_ok "$off"; then ok "make_nccl_probe_picks_the_build"
+else bad "make_nccl_probe_picks_the_build" "$(for v in "$found" "$missing" "$off"; do echo "$v" | grep -E "note|_cu" | tr '\n' ' '; echo '//'; done)"; fi
+# CC: gcc unless given, on make's command line or in the environment (make's own default, cc, is not taken)
+cc_line() { env -u MAKEFLAGS "$@" make -n -B --no-print-directory dev/data/prepare_bytes 2>&1 | grep -- "-o dev/data/prepare_bytes "; }
+cc_default=$(cc_line -u CC); cc_env=$(cc_line CC=stand-in-cc)
+cc_arg=$(env -u MAKEFLAGS -u CC make -n -B --no-print-directory dev/data/prepare_bytes CC=stand-in-cc 2>&1 | grep -- "-o dev/data/prepare_bytes ")
+if [ "${cc_default%% *}" = gcc ] && [ "${cc_env%% *}" = stand-in-cc ] && [ "${cc_arg%% *}" = stand-in-cc ]; then ok "make_cc_gcc_unless_given"
+else bad "make_cc_gcc_unless_given" "default: '${cc_default%% *}', environment: '${cc_env%% *}', command line: '${cc_arg%% *}'"; fi
 
 # --- run_synthetic.sh with a stand-in trainer (BIN): a failing length evaluation names the length and
 # passes on the trainer's error line; the lengths files are written fresh; every length measures
