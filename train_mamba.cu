@@ -1339,11 +1339,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             float val_loss, val_acc;
             test_signals_in_evaluation = step == sigterm_val_step;
             if (evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc)) {
-                printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
-                logger_log_val(logger, step, val_loss);
-                char line[64];
-                snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
-                logger_log_line(logger, line);
+                report_val(logger, step, val_loss, val_acc);
                 if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
             } else { // a signal cut it short (on any rank): the run stops at this step, whose evaluation the resumed run does
                 printf("val evaluation stopped by a signal (not logged)\n");

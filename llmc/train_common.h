@@ -613,6 +613,15 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     if (crc != (uint32_t)header[16]) { fatalf("%s: checksum mismatch: the state file is corrupt", path); }
 }
 
+// a training run's val evaluation: printed, and main.log's `tel:` and `tea:` lines
+static inline void report_val(Logger *logger, int step, float val_loss, float val_acc) {
+    printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+    logger_log_val(logger, step, val_loss);
+    char line[64];
+    snprintf(line, sizeof(line), "s:%d tea:%.6f", step, val_acc);
+    logger_log_line(logger, line);
+}
+
 /*
 -kb 1: at each val evaluation of a training run, a finite val loss below the best so far (the first
 one counts) makes the current model the best, written as <dir>/model_best.bin (a model file,
