@@ -22,7 +22,7 @@ rows of wte are parameters like the others, their logits are in the softmax, nev
 Self-checks (exit status 1 if any fails):
   (a) central finite differences (float64, h=1e-5) vs autograd, a few entries per tensor
   (b) recurrent one-token step (conv_state, ssm_state) == full forward logits
-  (c) Hugging Face transformers MambaForCausalLM logits == ours (only if importable)
+  (c) Hugging Face transformers MambaForCausalLM logits == ours (only if importable and it runs on this torch)
 """
 import argparse
 import hashlib
@@ -338,7 +338,14 @@ def check_hf(p32, inputs, cfg, logits32, tol=1e-4):
                        state_size=cfg.N, expand=cfg.Di // cfg.C, conv_kernel=cfg.K, time_step_rank=cfg.R,
                        layer_norm_epsilon=cfg.eps, use_bias=False, use_conv_bias=True,
                        tie_word_embeddings=True, residual_in_fp32=True)
-    model = MambaForCausalLM(hcfg).float().to("cpu").eval()
+    try:
+        model = MambaForCausalLM(hcfg).float().to("cpu").eval()
+    except ImportError as e:
+        # a transformers that imports but will not run on this torch (5.x needs torch >= 2.6: it
+        # then refuses to build a model rather than to be imported)
+        print(f"(c) transformers {transformers.__version__} cannot build a model here "
+              f"({str(e).strip().splitlines()[0]}): skipped HF comparison")
+        return True
     ours = our_hf_state_dict(p32, cfg)
     theirs = model.state_dict()
     if "lm_head.weight" not in theirs:
