@@ -124,6 +124,7 @@ static inline void save_fixture(const Fixture *f, const char *path) {
 }
 
 // the fixtures a test program runs: those named on the command line, else the two PyTorch fixtures
+// (test_mamba.c adds mamba_small3, which the GPU tests do not read)
 static const char *const DEFAULT_FIXTURES[] = {"test/fixtures/mamba_tiny.bin", "test/fixtures/mamba_small2.bin"};
 
 // a fixture's name in test names and headers: its file name without directory or extension; printed
