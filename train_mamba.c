@@ -1621,7 +1621,7 @@ int main(int argc, char **argv) {
     DataLoader val_loader; // read by -x 0's evaluation and by training's every -v steps; -v 0 needs no val shards
     int use_val = o.max_steps == 0 ? eval_only_reads_val(&o) : o.val_loss_every > 0;
     if (use_val) {
-        check_default_data(o.val_data_pattern);
+        check_default_data(o.val_data_pattern, model.config.vocab_size);
         dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
         set_synthetic_val_size(&val_loader, o.val_max_steps);
         dataloader_set_step_windows(&val_loader, 1); // (notes shards too small for one batch)
@@ -1650,7 +1650,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     DataLoader train_loader;
-    check_default_data(o.train_data_pattern);
+    check_default_data(o.train_data_pattern, model.config.vocab_size);
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, 0, 1, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
     dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard

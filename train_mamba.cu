@@ -1558,7 +1558,7 @@ int main(int argc, char **argv) {
     DataLoader val_loader; // read by -x 0's evaluation and by training's every -v steps; -v 0 needs no val shards
     int use_val = o.max_steps == 0 ? eval_only_reads_val(&o) : o.val_loss_every > 0;
     if (use_val) {
-        check_default_data(o.val_data_pattern);
+        check_default_data(o.val_data_pattern, model.config.vocab_size);
         dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size);
         set_synthetic_val_size(&val_loader, o.val_max_steps);
         dataloader_set_step_windows(&val_loader, (size_t)world); // a batch on every process (notes shards too small for one)
@@ -1590,7 +1590,7 @@ int main(int argc, char **argv) {
         fatalf("-d %d must be a multiple of B*T*processes = %d*%d*%d", o.total_batch_size, o.B, o.T, world);
     }
     DataLoader train_loader;
-    check_default_data(o.train_data_pattern);
+    check_default_data(o.train_data_pattern, model.config.vocab_size);
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, rank, world, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
     dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard

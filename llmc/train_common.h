@@ -187,12 +187,20 @@ static inline void resolve_total_batch_size(Options *o, int processes) {
 }
 
 // before a loader opens the default shards (no -i / -j): they are made by `make data` (or `make train`), not in a
-// fresh checkout, at a path relative to the directory the trainer runs in; say so, not only that no file matches
-static inline void check_default_data(const char *pattern) {
+// fresh checkout, at a path relative to the directory the trainer runs in; say so, not only that no file matches.
+// They are tinyshakespeare's bytes: a model of a larger vocabulary reads them without error, but its ids 0-255
+// are other tokens, so its loss there means nothing (an `-e run/model.bin -x 0 -hf dir` export without -j): say that too
+static inline void check_default_data(const char *pattern, int vocab_size) {
     const int is_val = pattern == DEFAULT_OPTIONS.val_data_pattern;
-    if ((is_val || pattern == DEFAULT_OPTIONS.train_data_pattern) && access(pattern, F_OK) != 0) {
+    if (!is_val && pattern != DEFAULT_OPTIONS.train_data_pattern) { return; }
+    const char *flag = is_val ? "-j" : "-i";
+    if (access(pattern, F_OK) != 0) {
         fatalf("no file '%s', the default %s: `make data` writes it (run from the repository's root), or give %s",
-               pattern, is_val ? "-j" : "-i", is_val ? "-j" : "-i");
+               pattern, flag, flag);
+    }
+    if (vocab_size > 256) {
+        printf("note: no %s given: the default '%s' is tinyshakespeare as bytes, not text encoded for this model's "
+               "vocabulary of %d: give %s shards made with its tokenizer\n", flag, pattern, vocab_size, flag);
     }
 }
 

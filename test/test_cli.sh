@@ -206,6 +206,14 @@ expect_error_cmd default_train_data_missing "no file 'dev/data/tinyshakespeare/t
     bash -c "cd '$TMP/amb' && '$BIN_ABS' ${TINY[*]} -x 1"
 expect_error_cmd default_val_data_missing "no file 'dev/data/tinyshakespeare/tiny_shakespeare_val.bin', the default -j: \`make data\` writes it" \
     bash -c "cd '$TMP/amb' && '$BIN_ABS' ${TINY[*]} -x 0"
+# the default data is tinyshakespeare's bytes: a model of a larger vocabulary (a BPE model's -x 0 -hf export, say)
+# gets a note that its loss there means nothing, once per default it reads; a byte-level model none
+out=$("$BIN" -e d32:l2:v300 -b 2 -t 16 -x 1 -v 1 -m 1 -g 0 -nt 2 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ "$(echo "$out" | grep -c "^note: no -[ij] given: the default '.*' is tinyshakespeare as bytes, .*vocabulary of 300")" = 2 ]
+then ok "default_data_other_vocabulary_note"; else bad "default_data_other_vocabulary_note" "rc $rc: $(echo "$out" | grep -v '^step')"; fi
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && ! echo "$out" | grep -q "tinyshakespeare as bytes"; then ok "default_data_byte_model_no_note"
+else bad "default_data_byte_model_no_note" "rc $rc: $out"; fi
 # -p on a model with more than 256 tokens and no tokenizer file: one error line naming the file
 err=$("$BIN" -e d32:l2:v300 -b 2 -t 16 -x 0 -nt 2 -p hello -tk "$TMP/none.json" 2>&1 >/dev/null); rc=$?
 if [ $rc -ne 0 ] && [ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q "^error: -p needs a tokenizer .*none.json"; then ok "prompt_without_tokenizer"
