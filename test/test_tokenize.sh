@@ -216,6 +216,13 @@ run jsonl_val -o "$TMP/jl/v" -v 0.25 -j text "$TMP/jl/v.jsonl" && {
     if [ "$(wc -c < "$TMP/jl/v.jsonl")" = 620 ] && [ "$("$TOK" -t "$TJ" -d "$TMP/jl/v_val_*.bin")" = "$want" ]; then ok "jsonl_val_split"
     else bad "jsonl_val_split" "val decodes to: $("$TOK" -t "$TJ" -d "$TMP/jl/v_val_*.bin" 2>&1 | head -c 200)"; fi
 }
+# a .jsonl file without -j is encoded as plain text, with a note saying so (a forgotten -j, or JSONL= of
+# scripts/run_pretrain.sh, would train on the JSON syntax); none with -j, nor for .txt files
+out=$("$TOK" -t "$TJ" -o "$TMP/jl/nj" -v 0 "$TMP/jl/d001.txt" "$TMP/jl/in.jsonl" "$TMP/jl/v.jsonl" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: no -j given, so '.*/in.jsonl' and 1 more .json/.jsonl file(s) are encoded as plain text, .*-j text"; then
+    ok "jsonl_without_j_note"; else bad "jsonl_without_j_note" "rc $rc: $out"; fi
+out=$("$TOK" -t "$TJ" -o "$TMP/jl/wj" -v 0 -j text "$TMP/jl/in.jsonl" 2>&1; "$TOK" -t "$TJ" -o "$TMP/jl/tx" -v 0 "$TMP/jl/d001.txt" 2>&1)
+if ! echo "$out" | grep -q "^note:"; then ok "jsonl_with_j_no_note"; else bad "jsonl_with_j_no_note" "$out"; fi
 printf '{"text": "ok"}\n{"text": broken\n' > "$TMP/jl/bad1.jsonl"
 printf '{"text": "ok"}\n{"body": "no text field"}\n' > "$TMP/jl/bad2.jsonl"
 printf '{"text": 42}\n' > "$TMP/jl/bad3.jsonl"

@@ -1075,6 +1075,26 @@ int main(int argc, char **argv) {
         len[f] = (size_t)st.st_size;
         total_bytes += len[f];
     }
+    // JSON Lines given without -j would train on their quotes, keys and escapes: say so (still encoded: a file
+    // named so may be plain text)
+    if (o.json_field == NULL) {
+        int named_json = 0, first = -1;
+        for (int f = 0; f < o.num_files; f++) {
+            const char *dot = strrchr(o.files[f], '.');
+            if (dot != NULL && (strcmp(dot, ".jsonl") == 0 || strcmp(dot, ".json") == 0)) {
+                named_json++;
+                if (first < 0) { first = f; }
+            }
+        }
+        if (named_json == 1) {
+            printf("note: no -j given, so '%s' is encoded as plain text, its JSON keys, quotes and escapes included; "
+                   "-j <field> reads JSON Lines, one document per line (e.g. -j text)\n", o.files[first]);
+        } else if (named_json > 1) {
+            printf("note: no -j given, so '%s' and %d more .json/.jsonl file(s) are encoded as plain text, their JSON keys, "
+                   "quotes and escapes included; -j <field> reads JSON Lines, one document per line (e.g. -j text)\n",
+                   o.files[first], named_json - 1);
+        }
+    }
     // no text at all: shards of nothing but end-of-text tokens would be no data (checked again for -j)
     if (total_bytes == 0) {
         if (o.num_files == 1) { fatalf("'%s': expected text, found an empty file: nothing to tokenize", o.files[0]); }
