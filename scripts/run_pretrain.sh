@@ -24,6 +24,8 @@
 #   MICRO_B [8] T [2048]   per-GPU micro-batch and context; gradient accumulation makes up the rest
 #   GPUS [all visible]     processes (GPUs) to use (CUDA_VISIBLE_DEVICES's list, else nvidia-smi's GPUs)
 #   DATA [data/pretrain]   shard prefix    OUT [out/<MODEL>]    VAL_FRACTION [0.005]
+#                          (text files and JSON Lines together: encode them apart with dev/data/tokenize,
+#                          e.g. -o data/txt and -j text -o data/jsonl, then DATA='data/*' reads both)
 #   VAL_EVERY [250] VAL_BATCHES [20] CKPT_EVERY [1000] SAMPLE_EVERY [1000]
 #   EXTRA                  more trainer flags, appended last (e.g. "-r 2" to save memory, "-z 1", or
 #                          "-k wsd -kd 0.2" for warmup-stable-decay instead of the paper's cosine)

@@ -809,6 +809,10 @@ if [ "$CPU" = 1 ]; then
           DATA="$TMP/pt/jl" OUT="$TMP/pt/jout" EXTRA="-nt 2 -m 1" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_c.jsonl" 2>&1)
     if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9.]+ after 2 steps' && echo "$out" | grep -q "402 document(s)"; then ok "run_pretrain_jsonl"
     else bad "run_pretrain_jsonl" "$(echo "$out" | tail -n 3)"; fi
+    # text files and JSON Lines encoded apart (the two runs above), trained on together: DATA a pattern over both prefixes
+    out=$("${P1[@]}" TOKENS=256 VAL_EVERY=1 DATA="$TMP/pt/*" OUT="$TMP/pt/both" EXTRA="-nt 2 -m 1" bash scripts/run_pretrain.sh "$TKJ" 2>&1)
+    if echo "$out" | grep -q "^pretraining .* on $TMP/pt/\*_train_\*\.bin:" && echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9.]+ after 2 steps'
+    then ok "run_pretrain_data_pattern"; else bad "run_pretrain_data_pattern" "$(echo "$out" | tail -n 3)"; fi
     # relative paths from another directory; no validation at all (-v 0) still ends in success
     out=$(cd "$TMP" && "${P1[@]}" TOKENS=256 VAL_EVERY=0 \
           DATA=pt/corpus OUT=pt/novalout EXTRA="-nt 2" bash "$OLDPWD/scripts/run_pretrain.sh" "$OLDPWD/$TKJ" 2>&1); rc=$?

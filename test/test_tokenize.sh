@@ -276,6 +276,9 @@ expect_error not_a_shard "bad shard magic" -t "$TJ" -d "$TXT"
 perl -e 'print pack("l<256", 20240520, 1, 0, (0) x 253)' > "$TMP/empty_shard.bin"
 out=$("$TOK" -t "$TJ" -d "$TMP/empty_shard.bin" 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ -z "$out" ]; then ok "decode_empty_shard"; else bad "decode_empty_shard" "rc $rc: $out"; fi
+# a plain text file given with -j: the error says that -j takes every file as JSON Lines, and what to do
+expect_error jsonl_text_file_with_j "d001.txt' line 1: not a JSON object (-j reads every input file as JSON Lines: encode plain text in a run without -j" \
+    -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/in.jsonl" "$TMP/jl/d001.txt"
 expect_error jsonl_malformed "bad1.jsonl' line 2: not a JSON object" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad1.jsonl"
 expect_error jsonl_missing_field "bad2.jsonl' line 2: no string field \"text\"" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad2.jsonl"
 expect_error jsonl_not_a_string "bad3.jsonl' line 1: no string field" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad3.jsonl"

@@ -488,7 +488,8 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
                 if (memchr(s + a, 0, b - a) != NULL) { fatalf("'%s' line %zu: byte 0: not text", path, line_no); }
                 const char *end = NULL;
                 cJSON *obj = cJSON_ParseWithLengthOpts((const char *)s + a, b - a, &end, 0);
-                if (obj == NULL || !cJSON_IsObject(obj)) { fatalf("'%s' line %zu: not a JSON object", path, line_no); }
+                if (obj == NULL || !cJSON_IsObject(obj)) { fatalf("'%s' line %zu: not a JSON object (-j reads every input file as JSON Lines: "
+                                                                   "encode plain text in a run without -j, to another -o)", path, line_no); }
                 for (const unsigned char *e = (const unsigned char *)end; e < s + b; e++) { // one object per line
                     if (*e != ' ' && *e != '\t' && *e != '\r') { fatalf("'%s' line %zu: text after the JSON object", path, line_no); }
                 }
