@@ -154,6 +154,8 @@ endif
 bench:
 	bash scripts/bench.sh
 
+# a stop (Ctrl-C) says how to continue the run here: make's command, not the trainer's own `-y 1`
+train: export MAMBA_RESUME_HINT = make train RESUME=1$(if $(filter command line,$(origin TRAIN_DIR)), TRAIN_DIR=$(TRAIN_DIR))$(if $(filter command line,$(origin TRAIN_ARGS)), with the same TRAIN_ARGS)
 train: $(TRAIN_BIN) $(TS_DATA)
 	@case "$(RESUME)" in 0|1) ;; *) echo "error: RESUME=$(RESUME): 0 (start afresh) or 1 (continue the run)" >&2; exit 2 ;; esac
 	@$(if $(GPU_TOO_OLD),echo "note: the GPU has compute capability $(GPU_CAP); train_mamba_cu needs 8.0 or newer: training on the CPU")

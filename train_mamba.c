@@ -1503,8 +1503,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         if (last_step && !stopping && stop_signal != 0) { stopping = 1; }
         if (stopping) {
             if (o->output_dir != NULL) {
-                printf("stopped by signal %d after step %d; resume with the same command plus -y %d\n", (int)stop_signal, step,
-                       o->resume == 2 && !fresh_step ? 2 : 1); // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
+                char by[40];
+                snprintf(by, sizeof(by), "signal %d", (int)stop_signal);
+                print_stopped(by, step, o->resume == 2 && !fresh_step ? 2 : 1); // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
             } else {
                 printf("stopped by signal %d after step %d; no -o given, so no checkpoint was saved\n", (int)stop_signal, step);
             }

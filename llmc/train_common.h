@@ -946,6 +946,14 @@ static inline void raise_test_signals(void) {
 // without a trainer, whose builds warned of it)
 static int test_signals_in_evaluation __attribute__((unused)) = 0;
 
+// a stop's last line: by what, after which step, and how to resume: the same command plus -y N, or where `make train`
+// ran it (MAMBA_RESUME_HINT, which the Makefile sets), the make command that continues the run
+static inline void print_stopped(const char *by, int step, int y) {
+    const char *hint = getenv("MAMBA_RESUME_HINT");
+    if (hint != NULL && hint[0] != '\0' && y == 1) { printf("stopped by %s after step %d; resume with %s\n", by, step, hint); }
+    else { printf("stopped by %s after step %d; resume with the same command plus -y %d\n", by, step, y); }
+}
+
 static inline void install_signal_handlers(void) {
     atexit(check_stdout_at_exit);
     // stdout line-buffered even into a file (Slurm's output, `> log`): an exit at once (_exit above)

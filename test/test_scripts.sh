@@ -234,6 +234,12 @@ for resume in 0 1; do
     fi
 done
 expect_error_cmd make_train_bad_resume "RESUME=2: 0 (start afresh) or 1" make -s --no-print-directory train RESUME=2 TRAIN_DIR="$TMP/mt"
+# a stop under make train (here the trainer's test hook, a SIGTERM during step 2) says to continue with make's command,
+# not "the same command plus -y 1" (the trainer's own line, which make echoed): with the user's TRAIN_ARGS, the same again
+out=$(MAMBA_TEST_SIGTERM_STEP=2 make -s --no-print-directory train TRAIN_ARGS="-e d32:l2:v256 -b 4 -t 32 -x 5 -v 0 -g 0 -nt 2 -o $TMP/mrh" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^stopped by signal 15 after step 2; resume with make train RESUME=1 with the same TRAIN_ARGS$"; then
+    ok "make_train_stop_says_make_resume"
+else bad "make_train_stop_says_make_resume" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 # make train on a machine whose driver sees a GPU (a stand-in nvidia-smi first on a PATH without nvcc, its compute
 # capability FAKE_CC): with nvcc only in the CUDA Toolkit's directory (where its installers leave it) the GPU trainer
 # is built with that nvcc; with none anywhere, or a GPU older than 8.0, the CPU trainer, and a note saying why; a
