@@ -1502,13 +1502,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // as at any other step, not going on to -hf and -es (after the loop), which the resumed run does
         if (last_step && !stopping && stop_signal != 0) { stopping = 1; }
         if (stopping) {
-            if (o->output_dir != NULL) {
-                char by[40];
-                snprintf(by, sizeof(by), "signal %d", (int)stop_signal);
-                print_stopped(by, step, o->resume == 2 && !fresh_step ? 2 : 1); // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
-            } else {
-                printf("stopped by signal %d after step %d; no -o given, so no checkpoint was saved\n", (int)stop_signal, step);
-            }
+            char by[40];
+            snprintf(by, sizeof(by), "signal %d", (int)stop_signal);
+            // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
+            print_stopped(by, step, o->output_dir, o->resume == 2 && !fresh_step ? 2 : 1);
             return 1;
         }
         if (last_step) {

@@ -1372,11 +1372,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             char by[40]; // (rank 0, which prints, may have had no signal itself: another rank's stopped them all)
             if (stop_signal != 0) { snprintf(by, sizeof(by), "signal %d", (int)stop_signal); }
             else { snprintf(by, sizeof(by), "a signal to another process"); }
-            if (o->output_dir != NULL) {
-                print_stopped(by, step, o->resume == 2 && !fresh_step ? 2 : 1); // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
-            } else {
-                printf("stopped by %s after step %d; no -o given, so no checkpoint was saved\n", by, step);
-            }
+            // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
+            print_stopped(by, step, o->output_dir, o->resume == 2 && !fresh_step ? 2 : 1);
             return 1;
         }
         if (last_step) {

@@ -947,10 +947,12 @@ static inline void raise_test_signals(void) {
 static int test_signals_in_evaluation __attribute__((unused)) = 0;
 
 // a stop's last line: by what, after which step, and how to resume: the same command plus -y N, or where `make train`
-// ran it (MAMBA_RESUME_HINT, which the Makefile sets), the make command that continues the run
-static inline void print_stopped(const char *by, int step, int y) {
+// ran it (MAMBA_RESUME_HINT, which the Makefile sets), the make command that continues the run; without -o, that
+// nothing was saved
+static inline void print_stopped(const char *by, int step, const char *output_dir, int y) {
     const char *hint = getenv("MAMBA_RESUME_HINT");
-    if (hint != NULL && hint[0] != '\0' && y == 1) { printf("stopped by %s after step %d; resume with %s\n", by, step, hint); }
+    if (output_dir == NULL) { printf("stopped by %s after step %d; no -o given, so no checkpoint was saved\n", by, step); }
+    else if (hint != NULL && hint[0] != '\0' && y == 1) { printf("stopped by %s after step %d; resume with %s\n", by, step, hint); }
     else { printf("stopped by %s after step %d; resume with the same command plus -y %d\n", by, step, y); }
 }
 

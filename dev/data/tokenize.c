@@ -1087,13 +1087,12 @@ int main(int argc, char **argv) {
                 if (first < 0) { first = f; }
             }
         }
-        if (named_json == 1) {
-            printf("note: no -j given, so '%s' is encoded as plain text, its JSON keys, quotes and escapes included; "
-                   "-j <field> reads JSON Lines, one document per line (e.g. -j text)\n", o.files[first]);
-        } else if (named_json > 1) {
-            printf("note: no -j given, so '%s' and %d more .json/.jsonl file(s) are encoded as plain text, their JSON keys, "
-                   "quotes and escapes included; -j <field> reads JSON Lines, one document per line (e.g. -j text)\n",
-                   o.files[first], named_json - 1);
+        if (named_json > 0) {
+            char more[64] = "";
+            if (named_json > 1) { snprintf(more, sizeof(more), " and %d more .json/.jsonl file(s)", named_json - 1); }
+            printf("note: no -j given, so '%s'%s %s encoded as plain text, %s JSON keys, quotes and escapes included; "
+                   "-j <field> reads JSON Lines, one document per line (e.g. -j text)\n", o.files[first], more,
+                   named_json > 1 ? "are" : "is", named_json > 1 ? "their" : "its");
         }
     }
     // no text at all: shards of nothing but end-of-text tokens would be no data (checked again for -j)
