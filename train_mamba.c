@@ -490,8 +490,8 @@ void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, re
         real *g = scratch + b * per_b;            // (Di, N) per channel: exp(delta[t+1]A) g[t+1], dL/ds[t] through s[t+1]
         real *dA_log_b = g + (size_t)Di * N;      // (Di, N) this row's dA_log
         real *dD_b = dA_log_b + (size_t)Di * N;   // (Di) this row's dD
-        real *sbuf = scratch + B * per_b + (size_t)b * (2 * chunk + 1) * N; // states of one chunk
-        real *abuf = sbuf + (size_t)(chunk + 1) * N;                        // its decays dA
+        real *sbuf = scratch + B * per_b + (size_t)b * (2 * chunk + 1) * N; // (chunk+1, N) states of one chunk
+        real *abuf = sbuf + (size_t)(chunk + 1) * N;                        // (chunk, N) its decays dA
         for (size_t i = 0; i < per_b; i++) { g[i] = 0; } // g, dA_log_b and dD_b: contiguous, all three zeroed
         for (int c = NC - 1; c >= 0; c--) {
             int t0 = c * chunk, t1 = t0 + chunk < T ? t0 + chunk : T;
@@ -707,7 +707,7 @@ typedef struct {
     real *acts_memory;
     ActivationTensors grads_acts; // the same layout, only the tensors of ACT_HAS_GRAD (the others size 0)
     real *grads_acts_memory;
-    real *scan_scratch;
+    real *scan_scratch; // selective_scan_backward's (selective_scan_scratch_size reals), shared by all layers
     real *ones;     // (Di) the constant x_proj input of the no-selection ablation
     int scan_chunk; // SCAN_CHUNK unless a test asks for another (before the first forward: the buffers are sized with it)
     int acts_chunk; // the scan_chunk the activations were sized with

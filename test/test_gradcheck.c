@@ -1,7 +1,7 @@
 /*
 Finite-difference gradient checks of every backward pass of train_mamba.c, in double precision.
 
-    gcc -O2 -Wall -Wextra -DREAL_IS_DOUBLE -DTESTING -o test_gradcheck test/test_gradcheck.c -lm
+    gcc -O2 -Wall -Wextra -DREAL_IS_DOUBLE -DTESTING -o test_gradcheck test/test_gradcheck.c -lm -lcjson
     (optionally with -fopenmp -DOMP)
     ./test_gradcheck
 
