@@ -581,10 +581,22 @@ void softmax_forward(real *probs, const real *logits, int B, int T, int Vp) {
     }
 }
 
-// losses (B,T) = -log probs[target]; a target of -1 is ignored (loss 0)
-void crossentropy_forward(real *losses, const real *probs, const int *targets, int B, int T, int Vp) {
+/*
+losses (B,T) = -log probs[target]; a target of -1 is ignored (loss 0). A probability below the smallest
+normal number (the target's logit ~87 or more below the row's largest in fp32; past ~104 it is 0 and
+-log gives inf) takes the same loss from the logits instead: max + log(sum exp(l - max)) - l[target],
+finite as the reference's log_softmax (and the GPU's classifier) gives it.
+*/
+void crossentropy_forward(real *losses, const real *probs, const real *logits, const int *targets, int B, int T, int Vp) {
     for (int bt = 0; bt < B * T; bt++) {
-        losses[bt] = targets[bt] < 0 ? 0 : -log(probs[(size_t)bt * Vp + targets[bt]]);
+        if (targets[bt] < 0) { losses[bt] = 0; continue; }
+        real p = probs[(size_t)bt * Vp + targets[bt]];
+        if (isnormal(p)) { losses[bt] = -log(p); continue; }
+        const real *l = logits + (size_t)bt * Vp;
+        real maxv = l[0], sum = 0;
+        for (int i = 1; i < Vp; i++) { maxv = l[i] > maxv ? l[i] : maxv; }
+        for (int i = 0; i < Vp; i++) { sum += exp(l[i] - maxv); }
+        losses[bt] = maxv + log(sum) - l[targets[bt]];
     }
 }
 
@@ -880,7 +892,7 @@ void mamba_forward(Mamba *model, const int *inputs, const int *targets, int B, i
         model->mean_loss = -1.0f;
         return;
     }
-    crossentropy_forward(a.losses, a.probs, targets, B, T, Vp);
+    crossentropy_forward(a.losses, a.probs, a.logits, targets, B, T, Vp);
     double sum = 0.0;
     int valid = 0, correct = 0;
     for (int i = 0; i < BT; i++) {

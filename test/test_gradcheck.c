@@ -471,7 +471,7 @@ typedef struct { int B, T, Vp; const int *targets; real *logits, *probs, *losses
 static double ce_f(void *p) {
     CeCtx *c = (CeCtx *)p;
     softmax_forward(c->probs, c->logits, c->B, c->T, c->Vp);
-    crossentropy_forward(c->losses, c->probs, c->targets, c->B, c->T, c->Vp);
+    crossentropy_forward(c->losses, c->probs, c->logits, c->targets, c->B, c->T, c->Vp);
     return dot(c->losses, c->w, (size_t)c->B * c->T);
 }
 

@@ -617,6 +617,32 @@ static void test_accuracy_every_index(int ties) {
     mamba_free(&model);
 }
 
+// a target ~95 and ~200 below the row's largest logit: its fp32 probability is subnormal, then 0, and
+// -log of it loses digits, then is inf (a non-finite loss skips the update); the loss must still be the
+// log-sum-exp one, as PyTorch's and the GPU's. An ordinary row keeps exactly -log p
+static void test_crossentropy_far_target(void) {
+    enum { R = 3, Vp = 8 };
+    const float gaps[R] = {95.0f, 200.0f, 0.0f};
+    real logits[R * Vp], probs[R * Vp], losses[R];
+    int targets[R] = {2, 5, 3};
+    for (int r = 0; r < R; r++) {
+        for (int i = 0; i < Vp; i++) { logits[r * Vp + i] = (real)(0.25 * i - 1.0); }
+        logits[r * Vp] = logits[r * Vp + targets[r]] + gaps[r]; // the row's largest
+    }
+    softmax_forward(probs, logits, 1, R, Vp);
+    crossentropy_forward(losses, probs, logits, targets, 1, R, Vp);
+    double worst = 0.0;
+    for (int r = 0; r < 2; r++) {
+        double m = logits[r * Vp], sum = 0.0;
+        for (int i = 0; i < Vp; i++) { sum += exp((double)logits[r * Vp + i] - m); }
+        double want = m + log(sum) - logits[r * Vp + targets[r]], e = fabs(losses[r] - want) / want;
+        if (e > worst || e != e) { worst = e; }
+    }
+    int plain = losses[2] == -log(probs[2 * Vp + targets[2]]);
+    check(worst <= 1e-6 && plain, "crossentropy_far_target", "losses %.7g and %.7g (rel err %.2g), the ordinary row -log p: %d",
+          (double)losses[0], (double)losses[1], worst, plain);
+}
+
 // a run learns: loss on a fixed batch drops well below log(V) in a few dozen steps
 static void test_learns(void) {
     MambaConfig c;
@@ -969,6 +995,7 @@ int main(int argc, char **argv) {
     test_init();
     test_accuracy_every_index(0);
     test_accuracy_every_index(1);
+    test_crossentropy_far_target();
     test_learns();
     test_learns_from_context();
     test_hf_import("test/fixtures/hf_tiny_fp32", "test/fixtures/hf_tiny_logits.bin", "hf_import_fp32_matches_transformers");
