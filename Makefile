@@ -40,8 +40,8 @@ GPU_ARCH = $(shell [ "$(GPU_CC)" -ge 100 ] 2>/dev/null && $(NVCC) --list-gpu-cod
              echo "-gencode arch=compute_$(GPU_CC),code=sm_$(GPU_CC)")
 HAS_GPU := $(if $(SEES_GPU),$(if $(GPU_TOO_OLD),,$(shell command -v $(NVCC) >/dev/null 2>&1 && echo yes)))
 NUM_GPUS := $(shell nvidia-smi -L 2>/dev/null | grep -c '^GPU')
-TEST_HEADERS = test/test_util.h test/fixture.h test/mc_file.h # the tests' own helpers
-HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/unicode_nfc.h llmc/safetensors.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h llmc/mc_eval.h
+TEST_HEADERS = test/test_util.h test/fixture.h test/mc_file.h test/zip_file.h # the tests' own helpers
+HEADERS = llmc/bpe.h llmc/unicode_classes.h llmc/unicode_nfc.h llmc/safetensors.h llmc/torch_zip.h llmc/hf_io.h llmc/utils.h llmc/rand.h llmc/model_config.h llmc/schedulers.h llmc/logger.h dataloader.h tokenizer.h llmc/train_common.h llmc/mc_eval.h
 TS_DIR = dev/data/tinyshakespeare
 TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bin
 
@@ -182,7 +182,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TMPDIR ?= $(if $(wildcard /dev/shm),/dev/shm,/tmp)
 # the safetensors / config.json harnesses need llmc/safetensors.h, llmc/hf_io.h and cJSON
 FUZZ_HAS_HF := $(and $(wildcard llmc/safetensors.h),$(wildcard llmc/hf_io.h),$(wildcard /usr/include/cjson/cJSON.h))
-FUZZ_HARNESSES = dataloader tokenizer model state mc $(if $(FUZZ_HAS_HF),safetensors hf bpe)
+FUZZ_HARNESSES = dataloader tokenizer model state mc $(if $(FUZZ_HAS_HF),safetensors hf bpe torch)
 FUZZ_BINS = $(FUZZ_HARNESSES:%=test/fuzz/bin/fuzz_%)
 FUZZ_OPTS = -rss_limit_mb=2048 -timeout=10 -max_len=16384 -detect_leaks=0
 FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -190,14 +190,14 @@ FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_
 .PHONY: fuzz fuzz-bins fuzz-regress fuzz-seeds test-asan clean-sanitize
 # (fuzz-run-<harness> is not .PHONY: make skips pattern rules for phony targets; no such file exists)
 
-test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h $(HEADERS) $(wildcard llmc/safetensors.h llmc/hf_io.h) | deps
+test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h test/zip_file.h $(HEADERS) $(wildcard llmc/safetensors.h llmc/hf_io.h) | deps
 	@mkdir -p test/fuzz/bin
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LDLIBS)
 
 fuzz-bins: $(FUZZ_BINS)
 
 # rewrites the seed corpora from the loaders' own writers
-fuzz-seeds: test/fuzz/make_seeds.c $(HEADERS) | deps
+fuzz-seeds: test/fuzz/make_seeds.c test/zip_file.h $(HEADERS) | deps
 	@mkdir -p test/fuzz/bin
 	$(CC) -O1 -Wall -Wextra -std=gnu11 $(if $(FUZZ_HAS_HF),-DFUZZ_HF) -o test/fuzz/bin/make_seeds $< $(LDLIBS)
 	./test/fuzz/bin/make_seeds test/fuzz/corpus

@@ -305,7 +305,7 @@ void mamba_build_from_checkpoint(Mamba *model, const char *path) {
     free(tmp);
 }
 
-// a transformers (or mamba_ssm) directory: config.json + model.safetensors (llmc/hf_io.h)
+// a transformers (or mamba_ssm) directory: config.json + model.safetensors or pytorch_model.bin (llmc/hf_io.h)
 void mamba_build_from_hf(Mamba *model, const char *dir) {
     MambaConfig config;
     float *tmp;

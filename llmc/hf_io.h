@@ -3,8 +3,9 @@ Hugging Face interop: load a Mamba-1 checkpoint directory into our flat fp32 par
 (llmc/model_config.h layout), and save ours as a directory that transformers loads with
 `MambaForCausalLM.from_pretrained(dir)`.
 
-A model directory holds config.json and either model.safetensors or a sharded
-model.safetensors.index.json + its shards. Two spellings are understood:
+A model directory holds config.json and either model.safetensors, a sharded
+model.safetensors.index.json + its shards, or (the mamba_ssm releases) a PyTorch pytorch_model.bin
+(llmc/torch_zip.h). Two spellings are understood:
   - transformers (`MambaForCausalLM`): hidden_size, num_hidden_layers, vocab_size, state_size,
     expand (or intermediate_size), conv_kernel, time_step_rank ("auto" = ceil(C/16)),
     layer_norm_epsilon, use_bias, use_conv_bias, tie_word_embeddings; embedding
@@ -41,6 +42,7 @@ than 1e-5, an activation other than silu, an lm_head that differs from the embed
 #include "utils.h"
 #include "model_config.h"
 #include "safetensors.h"
+#include "torch_zip.h"
 
 #define HF_VOCAB_KEY "llmc_vocab_size" // V, and the rows (vocab_size) it goes with, in our exports' config.json
 #define HF_ROWS_KEY "llmc_vocab_rows"
@@ -245,9 +247,14 @@ static inline void hf_open_weights_(const char *dir, Safetensors *st, char path[
         safetensors_open_index(st, path);
         return;
     }
-    hf_join_(path, dir, "pytorch_model.bin");
-    fatalf("%s: no model.safetensors or model.safetensors.index.json%s", dir,
-           hf_is_regular_file_(path) ? " (pytorch_model.bin is not supported: convert it to safetensors)" : "");
+    hf_join_(path, dir, "pytorch_model.bin"); // (mamba_ssm's releases: llmc/torch_zip.h)
+    if (hf_is_regular_file_(path)) {
+        torch_zip_open(st, path);
+        return;
+    }
+    hf_join_(path, dir, "pytorch_model.bin.index.json");
+    fatalf("%s: no model.safetensors, model.safetensors.index.json or pytorch_model.bin%s", dir,
+           hf_is_regular_file_(path) ? " (a sharded pytorch_model.bin is not supported: convert it to safetensors)" : "");
 }
 
 // appends "name" to a comma-separated list of at most 5 names, counting the rest

@@ -329,6 +329,10 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
         if (b[8] == '{' && json_len <= (uint64_t)size - 8) {
             fatalf("%s: a safetensors file, not a model file: give -e the directory that holds it and its config.json", path);
         }
+        if (memcmp(b, "PK\3\4", 4) == 0) { // (a zip's first local header)
+            fatalf("%s: a zip archive (a PyTorch pytorch_model.bin?), not a model file: give -e the directory that holds it "
+                   "and its config.json", path);
+        }
     }
     fseekCheck(fp, 0, SEEK_SET);
     if (size < (long)sizeof(header)) {

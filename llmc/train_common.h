@@ -112,7 +112,7 @@ static inline void print_usage(const char *program) {
     printf("  -j <string> val data filename pattern (default %s)\n", d->val_data_pattern);
     printf("  -e <string> model: descriptor d<C>:l<L>:v<V>[:n<N>:e<expand>:k<K>:r<R>:s<0|1>], preset\n");
     printf("              mamba-130m|370m|790m|1.4b|2.8b, a model file, or a transformers / mamba_ssm\n");
-    printf("              directory with config.json + model.safetensors (default %s)\n", d->model);
+    printf("              directory with config.json + model.safetensors or pytorch_model.bin (default %s)\n", d->model);
     printf("  -hf <string> at the end, write the model as a transformers dir (config.json + model.safetensors)\n"
            "              (default none)\n");
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");

@@ -153,6 +153,8 @@ expect_error bad_descriptor "bad field" -e d64:lx
 expect_error vocab_over_uint16 "vocabulary of 70000 .*at most 65536 are supported (token ids are stored as uint16)" -e d32:l1:v70000 -x 0
 expect_error safetensors_file_as_model "a safetensors file, not a model file: give -e the directory" \
     -e test/fixtures/hf_tiny_fp32/model.safetensors -x 0
+expect_error pytorch_file_as_model "a zip archive (a PyTorch pytorch_model.bin?), not a model file: give -e the directory" \
+    -e test/fixtures/torch/tiny_fp32/pytorch_model.bin -x 0
 printf '\x02\0\0\0\0\0\0\0{}' > "$TMP/small.safetensors" # (smaller than a model file's header)
 expect_error small_safetensors_file_as_model "a safetensors file, not a model file" -e "$TMP/small.safetensors" -x 0
 expect_error descriptor_space_in_number "bad field" -e "d64:l 2"
@@ -342,6 +344,9 @@ if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9.]+$'; then ok "eval_tr
 v1=$("$BIN" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
 v2=$("$BIN" -e "$TMP/exported" -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
 if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok "hf_export_round_trip"; else bad "hf_export_round_trip" "$v1 / $v2"; fi
+# a mamba_ssm directory with the weights torch.save wrote (pytorch_model.bin, the same weights): the same val loss
+v3=$("$BIN" -e test/fixtures/torch/tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
+if [ -n "$v1" ] && [ "$v1" = "$v3" ]; then ok "eval_pytorch_model_bin"; else bad "eval_pytorch_model_bin" "$v1 / $v3"; fi
 # fine-tuning an export in place (-e dir -hf dir) resumes: the checkpoint of a V=270 model (272 rows) resumes
 # with -e on its export, which keeps V in llmc_vocab_size (vocab_size says 272, the rows); its config.json names
 # the tokenizer's end-of-text id

@@ -13,6 +13,7 @@ child never dies of a signal.
 */
 #include "../llmc/hf_io.h"
 #include "test_util.h"
+#include "zip_file.h"
 
 static void write_bytes(const char *path, const void *data, size_t n) {
     FILE *fp = fopenCheck(path, "wb");
@@ -760,6 +761,59 @@ static void test_transformers_fixture(void) {
     free(p2);
 }
 
+// test/fixtures/torch/<name> (HF_FIXTURES overrides test/fixtures)
+static const char *torch_fixture(char *buf, const char *name) {
+    char dir[1024];
+    return join(buf, join(dir, getenv("HF_FIXTURES") ? getenv("HF_FIXTURES") : "test/fixtures", "torch"), name);
+}
+
+// PyTorch checkpoints (pytorch_model.bin, llmc/torch_zip.h) that torch wrote from the transformers fixtures'
+// weights (dev/ref/make_torch_fixture.py): the same parameters, bit for bit. tiny_fp32 also has a tied head
+// sharing the embedding's storage and a tensor at a nonzero storage offset; tiny_zip64 is tiny_fp32's
+// archive with its sizes and offsets in ZIP64 fields (what torch writes past 4 GiB)
+static void test_torch_checkpoints(void) {
+    const char *base = getenv("HF_FIXTURES") ? getenv("HF_FIXTURES") : "test/fixtures";
+    const char *cases[][3] = {{"torch/tiny_fp32", "hf_tiny_fp32", "torch_fp32_equals_safetensors"},
+                              {"torch/tiny_zip64", "hf_tiny_fp32", "torch_zip64_equals_safetensors"},
+                              {"torch/tiny_bf16", "hf_tiny_bf16", "torch_bf16_equals_safetensors"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char dir[1024], want_dir[1024];
+        join(dir, base, cases[i][0]);
+        join(want_dir, base, cases[i][1]);
+        MambaConfig c, want;
+        float *p, *q;
+        size_t n, m;
+        hf_load_model(dir, &c, &p, &n);
+        hf_load_model(want_dir, &want, &q, &m);
+        size_t at = n == m ? first_difference(p, q, n) : 0;
+        check(config_equal(&c, &want) && n == m && at == n, cases[i][2], "V=%d Vp=%d L=%d C=%d, %zu of %zu parameters, first difference at %zu",
+              c.vocab_size, c.padded_vocab_size, c.n_layer, c.d_model, n, m, at);
+        free(p);
+        free(q);
+    }
+
+    // small.bin: each dtype, a view at an offset of another tensor's storage, a scalar; every value exact
+    char path[1024];
+    Safetensors st;
+    torch_zip_open(&st, torch_fixture(path, "small.bin"));
+    const struct { const char *name; SafetensorsDtype dtype; int ndim; size_t numel; float v[6]; } want[] = {
+        {"a", SAFETENSORS_F32, 2, 6, {0, 1, 2, 3, 4, 5}}, {"b", SAFETENSORS_F32, 1, 3, {2, 3, 4}},
+        {"h", SAFETENSORS_F16, 1, 4, {1.5f, -2.25f, 65504.0f, 0x1p-24f}}, {"g", SAFETENSORS_BF16, 1, 3, {1.0f, -3.5f, 0x1p100f}},
+        {"s", SAFETENSORS_F32, 0, 1, {7.0f}}};
+    int ok = st.num_tensors == 5;
+    char detail[256] = "";
+    for (size_t i = 0; ok && i < sizeof(want) / sizeof(want[0]); i++) {
+        const SafetensorsTensor *t = safetensors_find(&st, want[i].name);
+        float got[6];
+        ok = t != NULL && t->dtype == want[i].dtype && t->ndim == want[i].ndim && t->numel == want[i].numel;
+        if (ok) { safetensors_read_f32(&st, t, got); }
+        for (size_t k = 0; ok && k < want[i].numel; k++) { ok = got[k] == want[i].v[k]; }
+        if (!ok) { snprintf(detail, sizeof(detail), "tensor '%s'", want[i].name); }
+    }
+    check(ok, "torch_small_dtypes_views_scalar", "%d tensors; %s differs", st.num_tensors, detail);
+    safetensors_close(&st);
+}
+
 // ----------------------------------------------------------------------------
 // malformed inputs, each in a child process
 
@@ -851,6 +905,22 @@ static const BadCase bad_cases[] = {
     {"short_read", "model.safetensors", "tensor 'a': short read (file truncated or changed while reading)"},
     {"write_duplicate_name", "dup.safetensors", "tensor name 'a' is reserved or used twice"},
     {"write_reserved_name", "reserved.safetensors", "tensor name '__metadata__' is reserved or used twice"},
+    // PyTorch checkpoints (llmc/torch_zip.h): files torch wrote (test/fixtures/torch/bad_*.bin), and
+    // tiny_fp32's archive with one thing changed (test/zip_file.h rewrites it with sound CRCs)
+    {"torch_legacy", "pytorch_model.bin", "format before torch 1.6"},
+    {"torch_nested", "pytorch_model.bin", "'model' is a dict, not a tensor (a training checkpoint?"},
+    {"torch_transposed", "pytorch_model.bin", "a tensor that is not contiguous"},
+    {"torch_float64", "pytorch_model.bin", "a storage of type torch.DoubleStorage"},
+    {"torch_deflated", "pytorch_model.bin", "data.pkl' is compressed"},
+    {"torch_crc", "pytorch_model.bin", "fails its CRC-32 check"},
+    {"torch_truncated", "pytorch_model.bin", "no zip end record"},
+    {"torch_missing_storage", "pytorch_model.bin", "is not in the archive"},
+    {"torch_storage_short", "pytorch_model.bin", "not the 16384 F32 elements its tensors say"},
+    {"torch_big_endian", "pytorch_model.bin", "byte order 'big'"},
+    {"torch_no_pickle", "pytorch_model.bin", "without <archive>/data.pkl"},
+    {"torch_pickle_cut", "pytorch_model.bin", "data.pkl, byte 1087: the pickle ends"},
+    {"torch_eval", "pytorch_model.bin", "data.pkl, byte 28: a call of builtins.eval, which a state dict"},
+    {"torch_sharded", "torch_sharded", "(a sharded pytorch_model.bin is not supported"},
 };
 
 // a valid small checkpoint (d32:l1:v64: C 32, Di 64, N 16, K 4, R 2) in dir
@@ -901,6 +971,62 @@ static void write_index(const char *dir, const char *weight_map) {
     write_text(join(path, dir, "model.safetensors.index.json"), text);
 }
 
+// the weights of a bad case named torch_*: dir's pytorch_model.bin, in place of write_valid's safetensors
+static void write_torch_case(const char *name, const char *dir) {
+    char path[1024], src[1024], bin[1024];
+    remove(join(path, dir, "model.safetensors"));
+    join(bin, dir, "pytorch_model.bin");
+    const char *copied[] = {"torch_legacy", "torch_nested", "torch_transposed", "torch_float64", "torch_deflated"};
+    for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+        if (strcmp(name, copied[i]) == 0) { // torch_X: test/fixtures/torch/bad_X.bin as it is
+            char file[64];
+            snprintf(file, sizeof(file), "bad_%s.bin", name + 6);
+            size_t n;
+            unsigned char *b = read_bytes(torch_fixture(src, file), &n);
+            write_bytes(bin, b, n);
+            free(b);
+            return;
+        }
+    }
+    if (strcmp(name, "torch_sharded") == 0) {
+        write_text(join(path, dir, "pytorch_model.bin.index.json"), "{\"weight_map\": {}}");
+        return;
+    }
+    size_t n;
+    unsigned char *b = read_bytes(torch_fixture(src, "tiny_fp32/pytorch_model.bin"), &n);
+    if (strcmp(name, "torch_crc") == 0 || strcmp(name, "torch_truncated") == 0) {
+        if (name[6] == 'c') { b[n / 2] ^= 0x40; } // a storage's byte
+        write_bytes(bin, b, name[6] == 'c' ? n : n - 30);
+        free(b);
+        return;
+    }
+    free(b);
+    ZipEntries z;
+    zip_read(&z, src);
+    int pkl = zip_find(&z, "/data.pkl"), first = zip_find(&z, "/data/0"), order = zip_find(&z, "/byteorder");
+    if (pkl < 0 || first < 0) { fatalf("%s: not the archive test_hf expects", src); }
+    if (strcmp(name, "torch_missing_storage") == 0) { zip_drop(&z, first); }
+    else if (strcmp(name, "torch_storage_short") == 0) { z.size[first] -= 4; } // (the embedding: 256 x 64)
+    else if (strcmp(name, "torch_big_endian") == 0) { // (torch 1.13, which wrote the fixture, writes no byteorder entry)
+        if (order >= 0) { zip_set(&z, order, "big", 3); }
+        else {
+            snprintf(path, sizeof(path), "%.*sbyteorder", (int)(strlen(z.name[pkl]) - strlen("data.pkl")), z.name[pkl]);
+            zip_add(&z, path, "big", 3);
+        }
+    }
+    else if (strcmp(name, "torch_no_pickle") == 0) { zip_drop(&z, pkl); }
+    else if (strcmp(name, "torch_pickle_cut") == 0) { z.size[pkl] = 1090; }
+    else if (strcmp(name, "torch_eval") == 0) {
+        // what a malicious pickle does: builtins.eval("1+1") at load (Python's pickle would run it)
+        static const char evil[] = "\x80\x02" "cbuiltins\neval\n" "q\x00X\x03\x00\x00\x00" "1+1" "\x85R.";
+        zip_set(&z, pkl, evil, sizeof(evil) - 1);
+    } else {
+        fatalf("unknown case '%s'", name);
+    }
+    zip_write(&z, bin);
+    zip_free(&z);
+}
+
 static int run_bad_case(const char *name, const char *base) {
     char dir[1024], path[1024];
     subdir(dir, base, name);
@@ -911,7 +1037,9 @@ static int run_bad_case(const char *name, const char *base) {
     size_t n;
     const char *tensor_a = "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
     write_valid(dir);
-    if (strcmp(name, "truncated_tiny") == 0) {
+    if (strncmp(name, "torch_", 6) == 0) {
+        write_torch_case(name, dir);
+    } else if (strcmp(name, "truncated_tiny") == 0) {
         write_bytes(st_path, "\x10\0\0\0\0", 5);
     } else if (strcmp(name, "truncated_data") == 0) {
         size_t len;
@@ -1172,12 +1300,58 @@ static int run_fuzz_case(const char *seed_str, const char *base) {
     return 0;
 }
 
-static void test_fuzz(const char *dir, int count) {
+// child: the same for tiny_fp32's pytorch_model.bin: bytes anywhere, a truncation, bytes of the zip's
+// central directory and end records, or bytes of the pickle with the archive rewritten around it (sound CRCs:
+// the pickle machine itself meets the damage)
+static int run_torch_fuzz_case(const char *seed_str, const char *base) {
+    uint64_t rng = strtoull(seed_str, NULL, 10) * 104729 + 3;
+    char dir[1024], path[1024], src[1024], bin[1024];
+    snprintf(path, sizeof(path), "torch_fuzz_%s", seed_str);
+    subdir(dir, base, path);
+    size_t len;
+    unsigned char *buf = read_bytes(torch_fixture(src, "tiny_fp32/config.json"), &len);
+    write_bytes(join(path, dir, "config.json"), buf, len);
+    free(buf);
+    join(bin, dir, "pytorch_model.bin");
+    torch_fixture(src, "tiny_fp32/pytorch_model.bin");
+    int kind = (int)(random_u64(&rng) % 4);
+    int flips = 1 + (int)(random_u64(&rng) % 4);
+    if (kind == 3) {
+        ZipEntries z;
+        zip_read(&z, src);
+        int pkl = zip_find(&z, "/data.pkl");
+        static const char ops[] = "(.0NKMJXqrhjQRbtsue}])\x80\x85\x86\x87\x88\x8a\x8c\x93\x94\x95" "cGUT";
+        for (int k = 0; k < flips; k++) {
+            size_t at = random_u64(&rng) % z.size[pkl];
+            z.data[pkl][at] = random_u64(&rng) % 2 ? (unsigned char)random_u64(&rng) : (unsigned char)ops[random_u64(&rng) % (sizeof(ops) - 1)];
+        }
+        if (random_u64(&rng) % 4 == 0) { z.size[pkl] = random_u64(&rng) % z.size[pkl]; }
+        zip_write(&z, bin);
+        zip_free(&z);
+    } else {
+        buf = read_bytes(src, &len);
+        size_t tail = len < 4096 ? len : 4096; // kind 2: the central directory and the end record lie in the last bytes
+        for (int k = 0; kind != 1 && k < flips; k++) {
+            size_t at = kind == 2 ? len - 1 - random_u64(&rng) % tail : random_u64(&rng) % len;
+            buf[at] = (unsigned char)random_u64(&rng);
+        }
+        if (kind == 1) { len = random_u64(&rng) % len; }
+        write_bytes(bin, buf, len);
+        free(buf);
+    }
+    MambaConfig c;
+    float *params;
+    size_t n;
+    hf_load_model(dir, &c, &params, &n);
+    return 0;
+}
+
+static void test_fuzz(const char *dir, int count, int torch) {
     int crashed = 0, rejected = 0, bad_message = 0;
     char err[4096], seed[32], first[4200] = "";
     for (int i = 0; i < count; i++) {
         snprintf(seed, sizeof(seed), "%d", i);
-        const char *argv[] = {"test_hf", "--fuzz", seed, dir, NULL};
+        const char *argv[] = {"test_hf", torch ? "--fuzz-torch" : "--fuzz", seed, dir, NULL};
         int status = run_self(argv, err, sizeof(err));
         if (!WIFEXITED(status)) {
             if (!crashed && !bad_message) { snprintf(first, sizeof(first), "seed %d died of signal %d", i, WTERMSIG(status)); }
@@ -1190,16 +1364,18 @@ static void test_fuzz(const char *dir, int count) {
             }
         }
     }
-    printf("  fuzz: %d corrupted checkpoints, %d rejected, %d crashed, %d without a one-line error\n", count, rejected, crashed,
-           bad_message);
-    check(crashed == 0 && bad_message == 0, "fuzz_no_crash", "%s", first);
+    printf("  fuzz: %d corrupted %s checkpoints, %d rejected, %d crashed, %d without a one-line error\n", count,
+           torch ? "PyTorch" : "safetensors", rejected, crashed, bad_message);
+    check(crashed == 0 && bad_message == 0, torch ? "fuzz_torch_no_crash" : "fuzz_no_crash", "%s", first);
 }
 
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--expect-fail") == 0) { return run_bad_case(argv[2], argv[3]); }
     if (argc == 4 && strcmp(argv[1], "--fuzz") == 0) { return run_fuzz_case(argv[2], argv[3]); }
+    if (argc == 4 && strcmp(argv[1], "--fuzz-torch") == 0) { return run_torch_fuzz_case(argv[2], argv[3]); }
     if (argc != 1) {
-        fprintf(stderr, "usage: %s  |  %s --expect-fail <case> <dir>  |  %s --fuzz <seed> <dir>\n", argv[0], argv[0], argv[0]);
+        fprintf(stderr, "usage: %s  |  %s --expect-fail <case> <dir>  |  %s --fuzz|--fuzz-torch <seed> <dir>\n", argv[0], argv[0],
+                argv[0]);
         return 2;
     }
     char dir[] = "/tmp/test_hf.XXXXXX";
@@ -1221,8 +1397,10 @@ int main(int argc, char **argv) {
     test_export_cleanup(dir);
     test_same_model();
     test_transformers_fixture();
+    test_torch_checkpoints();
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
-    test_fuzz(dir, 300);
+    test_fuzz(dir, 300, 0);
+    test_fuzz(dir, 300, 1);
 
     remove_dir(dir);
     return test_summary();

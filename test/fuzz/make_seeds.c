@@ -10,6 +10,7 @@ each harness expects in front (see the harness's comment). Regenerate with `make
 #include "../../llmc/train_common.h"
 #ifdef FUZZ_HF
 #include "../../llmc/hf_io.h"
+#include "../zip_file.h"
 #endif
 
 static char out_dir[512];
@@ -238,6 +239,34 @@ static void hf_seeds(const char *tmp) {
     write_pieces(tmp, 3, (const void *[]){json, &nul, body}, (size_t[]){strlen(json), 1, sizeof(body)});
     write_seed("safetensors", "dtypes", &control, 1, tmp);
 }
+
+// the seeds of fuzz_torch, from a file torch wrote (we have no writer of that format): the whole file
+// (mode 0), and its entries in the harness's [name length][name][data length][data] form (mode 1)
+static void torch_seeds(const char *tmp) {
+    const char *src = "test/fixtures/torch/small.bin"; // (dev/ref/make_torch_fixture.py)
+    FILE *in = fopenCheck(src, "rb");
+    FILE *out = fopenCheck(tmp, "wb");
+    int c;
+    while ((c = fgetc(in)) != EOF) { fputc(c, out); }
+    fcloseCheck(in);
+    fcloseCheck(out);
+    uint8_t control = 0;
+    write_seed("torch", "small_file", &control, 1, tmp);
+    ZipEntries z;
+    zip_read(&z, src);
+    out = fopenCheck(tmp, "wb");
+    for (int k = 0; k < z.n; k++) {
+        uint8_t len[4] = {(uint8_t)z.size[k], (uint8_t)(z.size[k] >> 8), (uint8_t)(z.size[k] >> 16), (uint8_t)(z.size[k] >> 24)};
+        fputc((int)strlen(z.name[k]), out);
+        fwriteCheck(z.name[k], 1, strlen(z.name[k]), out);
+        fwriteCheck(len, 1, 4, out);
+        fwriteCheck(z.data[k], 1, z.size[k], out);
+    }
+    fcloseCheck(out);
+    zip_free(&z);
+    control = 1;
+    write_seed("torch", "small_entries", &control, 1, tmp);
+}
 #endif
 
 int main(int argc, char **argv) {
@@ -372,6 +401,7 @@ int main(int argc, char **argv) {
     mc_seed(tmp, "version2_no_context", control, 2, 1, 34, no_ctx, sizeof(no_ctx) / sizeof(no_ctx[0]));
 #ifdef FUZZ_HF
     hf_seeds(tmp);
+    torch_seeds(tmp);
     bpe_seed(tmp, "string_merges", 0, 0, "the other there<|endoftext|>  they're 42\n\tx\xc3\xa9!");
     bpe_seed(tmp, "pair_merges_prefix_space", 1, 1, "hello there, the end<|endoftext|>the");
 #endif
