@@ -22,10 +22,10 @@ The paper trains longer (205K / 400K steps) and copies at L=4096 (COPY_L=4096 he
 an H200 shared by two such runs, doc/results.md); the printed lines say what ran.
 The defaults are a quick look; doc/results.md has 100K-step runs of four seeds (SEL=1 EVAL_B=8 bash
 scripts/run_synthetic.sh out/syn 100000 20000, a few minutes on an H200) and how far each generalises.
-Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output) and
+Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output, appended) and
 OUT/induction_s<0|1>_lengths.txt (one line per length, written fresh by each run). Run again, the
 script resumes a stopped run and keeps a finished one (delete OUT/<run> to train it again), whose
-final model it evaluates again.
+final model it evaluates again; fewer steps than a run in OUT already has is an error.
 
 Time: about 2.5 minutes at the defaults on one H200: the four trainings ~46 s (induction 0.45
 ms/step, copying 2.2 ms/step), the length evaluations ~50 s per variant at VAL_SEQS=256 and EVAL_B=1
@@ -109,13 +109,15 @@ fi
 SYNTH_VAL_BATCHES=20 # the val set during training: the task's first 20 batches (-m; seed 0's, disjoint from training's)
 mkdir -p "$OUT"
 
-# train <name> <steps> <trainer flags...>: the trainer's output goes to OUT/<name>.txt and a failure ends
-# the script with the trainer's error line; a run stopped by Ctrl-C (SIGTERM) resumes from its checkpoint
-# (-y 1) when the script runs again; a finished run of that name (hours at the long settings) is kept, and
-# its final model is evaluated again (appended to OUT/<name>.txt, whose last val accuracy line is read)
+# train <name> <steps> <trainer flags...>: the trainer's output is appended to OUT/<name>.txt (a resumed
+# run keeps the output before its stop) and THIS_RUN is this call's part of it; a failure ends the script
+# with the trainer's error line; a run stopped by Ctrl-C (SIGTERM) resumes from its checkpoint (-y 1) when
+# the script runs again; a finished run of that name (hours at the long settings) is kept, and its final
+# model is evaluated again; a run already past <steps> is an error (the trainer would train nothing)
 train() {
-    local name=$1 steps=$2 rc=0; shift 2
+    local name=$1 steps=$2 rc=0 start done_at; shift 2
     local final="$OUT/$name/model_$(printf %08d "$steps").bin"
+    start=$(stat -c %s "$OUT/$name.txt" 2>/dev/null || echo 0) # this call's output starts here
     if [ -e "$OUT/$name/DONE_$(printf %08d "$steps")" ]; then
         # the state file's header int [17] is the seed (doc/formats.md): another seed's run is not this one's result
         local saved; saved=$(od -A n -t d4 -j 68 -N 4 "$OUT/$name/state_$(printf %08d "$steps").bin" | tr -d ' ')
@@ -123,14 +125,21 @@ train() {
             die "$OUT/$name is a finished run of seed ${saved:-(no state file)}, not SEED=$SEED: give each seed its own out dir"
         echo "$name: the finished run in $OUT/$name is kept (delete it to train again); its final model is evaluated again"
         { echo "== the finished run's final model evaluated again"; "$BIN" "$@" -e "$final" -x 0; } >> "$OUT/$name.txt" 2>&1 || rc=$?
-        [ "$rc" -eq 0 ] || die "evaluating $name: the trainer exited with $rc: $(last_error < "$OUT/$name.txt") (see $OUT/$name.txt)"
+        THIS_RUN=$(tail -c +$((start + 1)) "$OUT/$name.txt")
+        [ "$rc" -eq 0 ] || die "evaluating $name: the trainer exited with $rc: $(echo "$THIS_RUN" | last_error) (see $OUT/$name.txt)"
         return 0
     fi
-    "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 > "$OUT/$name.txt" 2>&1 || rc=$?
+    "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 >> "$OUT/$name.txt" 2>&1 || rc=$?
+    THIS_RUN=$(tail -c +$((start + 1)) "$OUT/$name.txt")
     if [ "$rc" -ne 0 ]; then
-        die "training $name: the trainer exited with $rc: $(last_error < "$OUT/$name.txt") (see $OUT/$name.txt)"
+        die "training $name: the trainer exited with $rc: $(echo "$THIS_RUN" | last_error) (see $OUT/$name.txt)"
     fi
-    if grep -q "^stopped by signal" "$OUT/$name.txt"; then
+    done_at=$(echo "$THIS_RUN" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
+    if [ -n "$done_at" ]; then
+        die "$OUT/$name holds a run trained to step $done_at, past the $steps steps asked: ask for $done_at or more" \
+            "(a finished run's final model is evaluated again), or delete $OUT/$name to train $steps"
+    fi
+    if echo "$THIS_RUN" | grep -q "^stopped by signal"; then
         echo "stopped during $name; checkpoint in $OUT/$name: run the same command again to resume"
         exit 0
     fi
@@ -154,7 +163,7 @@ for sel in $SEL; do
     [ "$do_induction" = 1 ] || break
     name=induction_s$sel
     train "$name" "$IND_STEPS" -e "d64:l2:v16:s$sel" -i synth:induction -j synth:induction -b 8 -t 256 -l 1e-3 "${COMMON[@]}"
-    acc=$(val_accuracy "$name" "$(cat "$OUT/$name.txt")")
+    acc=$(val_accuracy "$name" "$THIS_RUN")
     echo "== $name ($IND_STEPS steps): val accuracy $acc (answer position of $SYNTH_VAL_BATCHES x 8 sequences, L=256)"
     model="$OUT/$name/model_$(printf %08d "$IND_STEPS").bin"
     : > "$OUT/${name}_lengths.txt"
@@ -176,6 +185,6 @@ for sel in $SEL; do
     name=copy_s$sel
     [ "$COPY_L" -eq 1024 ] || name=copy_L${COPY_L}_s$sel # another length is another run (its own checkpoints)
     train "$name" "$COPY_STEPS" -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t $(( COPY_L + 16 )) -l 1e-3 "${COMMON[@]}"
-    acc=$(val_accuracy "$name" "$(cat "$OUT/$name.txt")")
+    acc=$(val_accuracy "$name" "$THIS_RUN")
     echo "== $name (L=$COPY_L + 16 markers, $COPY_STEPS steps): val accuracy $acc (16 answers in each of $SYNTH_VAL_BATCHES x 64 sequences)"
 done

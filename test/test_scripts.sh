@@ -513,12 +513,20 @@ if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^induction_s1: the finished run in 
 else bad "synthetic_finished_runs_kept" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 expect_error_cmd synthetic_finished_run_other_seed "is a finished run of seed 1337, not SEED=5: give each seed its own out dir" \
     "${SYR[@]}" SEED=5 bash scripts/run_synthetic.sh "$TMP/syr" 2 1
+# fewer steps than the finished run: one error line that says so (it was "no 'val accuracy' line", after the
+# run's training output in OUT/<run>.txt had been replaced by the trainer's "nothing to train")
+expect_error_cmd synthetic_fewer_steps_than_run "$TMP/syr/induction_s1 holds a run trained to step 2, past the 1 steps asked" \
+    "${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 1 1
+if grep -q "^checkpoint written: $TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr/induction_s1.txt"; then ok "synthetic_fewer_steps_keeps_output"
+else bad "synthetic_fewer_steps_keeps_output" "$(tail -n 1 "$TMP/syr/induction_s1.txt")"; fi
 out=$("${SYR[@]}" MAMBA_TEST_SIGTERM_STEP=1 bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^stopped during induction_s1; .*run the same command again to resume" && ! echo "$out" | grep -q "^=="; then
     ok "synthetic_stop_reported"; else bad "synthetic_stop_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^== copy_s1" && grep -q "resuming from step 1" "$TMP/syr2/induction_s1.txt"; then ok "synthetic_resumes_after_stop"
-else bad "synthetic_resumes_after_stop" "rc $rc: $(echo "$out" | tail -n 1); $(grep -m1 resum "$TMP/syr2/induction_s1.txt")"; fi
+# (OUT/<run>.txt keeps the output before the stop: the resumed run's is appended, and its own part is read)
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^== copy_s1" && grep -q "resuming from step 1" "$TMP/syr2/induction_s1.txt" &&
+   grep -q "^stopped by signal" "$TMP/syr2/induction_s1.txt"; then ok "synthetic_resumes_after_stop"
+else bad "synthetic_resumes_after_stop" "rc $rc: $(echo "$out" | tail -n 1); $(grep -m1 -e resum -e '^stopped' "$TMP/syr2/induction_s1.txt")"; fi
 
 # --- dev/mutation/run_mutants.py end to end on the CPU suite: the unmutated tree passes both programs, a
 # planted bug the suite must catch (the backward ignoring the micro-step scale) is killed, and a mutant
