@@ -208,6 +208,16 @@ if command -v python3 >/dev/null; then
     # re-written from the other file, the shards no longer match the run in OUT: refused
     expect_error_cmd enwik8_out_trained_on_other_data "$TMP/e8 holds a run trained on shards of $TMP/standin_a" \
         "${E[@]}" ALLOW_ANY_SIZE=1 PREPARE=1 STEPS=10 bash scripts/run_enwik8.sh "$TMP/standin_b"
+    # a download that is no zip with an 'enwik8' member (an error page) is refused and not kept: kept, it was read
+    # again by every later run, whose error then spoke of its size (ENWIK8_URL: the download's address, here a file)
+    echo '<html>503 Service Unavailable</html>' > "$TMP/e8_error_page"
+    expect_error_cmd enwik8_download_error_page_refused "sent 37 bytes that are no zip with an 'enwik8' member" \
+        env ENWIK8_URL="file://$TMP/e8_error_page" python3 dev/data/enwik8.py -o "$TMP/e8dl"
+    if [ ! -e "$TMP/e8dl/enwik8.zip" ] && [ ! -e "$TMP/e8dl/enwik8.zip.tmp" ]; then ok "enwik8_download_error_page_not_kept"
+    else bad "enwik8_download_error_page_not_kept" "$(ls "$TMP/e8dl")"; fi
+    ENWIK8_URL="file://$TMP/standin_a.zip" python3 dev/data/enwik8.py --allow-any-size -o "$TMP/e8dl" > /dev/null 2>&1; rc=$?
+    if [ "$rc" -eq 0 ] && cmp -s "$TMP/standin_a.zip" "$TMP/e8dl/enwik8.zip" && [ -f "$TMP/e8dl/enwik8_test.bin" ]; then ok "enwik8_download_zip_kept"
+    else bad "enwik8_download_zip_kept" "rc $rc: $(ls "$TMP/e8dl")"; fi
 else
     echo "SKIP run_enwik8.sh checks: no python3 (dev/data/enwik8.py; not counted as passed)"
 fi

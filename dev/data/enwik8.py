@@ -27,7 +27,7 @@ import zipfile
 import zlib
 from array import array
 
-URL = "http://mattmahoney.net/dc/enwik8.zip"
+URL = os.environ.get("ENWIK8_URL", "http://mattmahoney.net/dc/enwik8.zip")  # (the tests set a file:// URL)
 ENWIK8_BYTES = 100_000_000
 ENWIK8_MD5 = "a1fa5ffddb56f4953e226637dabbb36a"  # the md5 Matt Mahoney lists for the file (mattmahoney.net/dc)
 SOURCE_STAMP = "enwik8_source.txt"
@@ -66,8 +66,18 @@ def download(dest):
                 if not chunk:
                     break
                 f.write(chunk)
+        # what came may be no zip (a proxy's or a server's error page): kept, every later run would read it again
+        ok = zipfile.is_zipfile(tmp)
+        if ok:
+            with zipfile.ZipFile(tmp) as z:
+                ok = "enwik8" in z.namelist()
+        if not ok:
+            size = os.path.getsize(tmp)
+            os.remove(tmp)
+            fail(f"{URL} sent {size:,} bytes that are no zip with an 'enwik8' member (an error page?): nothing kept;"
+                 " download it elsewhere and pass its path")
         os.replace(tmp, dest)
-    except (urllib.error.URLError, OSError) as e:
+    except (urllib.error.URLError, OSError, zipfile.BadZipFile) as e:
         if os.path.isfile(tmp):
             os.remove(tmp)
         fail(f"cannot download {URL}: {e}; download it elsewhere and pass its path")
