@@ -81,7 +81,7 @@ typedef struct {
     const char *init_path;          // -pf fs: shared file for the NCCL id
     const char *init_server;        // -ps tcp: host:port of rank 0
     int nccl_timeout;               // -pt seconds without progress before a rank gives up
-    int val_named;                  // -j was given (so -x 0 evaluates it even with -es or -mc: eval_only_reads_val)
+    int val_named;                  // -j was given (so -x 0 evaluates it even with -es, -mc or -hf: eval_only_reads_val)
 } Options;
 
 static const Options DEFAULT_OPTIONS = {
@@ -125,7 +125,7 @@ static inline void print_usage(const char *program) {
     printf("              dev/data/tokenize -c): accuracy by mean, summed and per-character loss; examples of one\n");
     printf("              completion (LAMBADA) as clozes: greedy accuracy and perplexity; with every val evaluation,\n");
     printf("              at the end (also with -v 0) and with -x 0 (default none)\n");
-    printf("              (-x 0 with -es or -mc and no -j skips the -j evaluation)\n");
+    printf("              (-x 0 with -es, -mc or -hf and no -j skips the -j evaluation: -x 0 -hf <dir> converts)\n");
     printf("  -b <int>    micro-batch size B (default %d)\n", d->B);
     printf("  -t <int>    sequence length T (default %d)\n", d->T);
     printf("  -d <int>    total batch size in tokens, a multiple of B*T*processes; -1 = B*T*processes, no accumulation (default %d)\n", d->total_batch_size);
@@ -205,9 +205,11 @@ static inline void check_default_data(const char *pattern, int vocab_size) {
 }
 
 // -x 0 evaluates the -j val shards, unless -p makes it a generation or it is asked for an -es or -mc
-// evaluation and no -j (e.g. a released model scored on HellaSwag alone, with no val shards at hand)
+// evaluation or an -hf export and no -j (e.g. a released model scored on HellaSwag alone, with no val shards
+// at hand, or converted: -e <mamba_ssm dir> -x 0 -hf <dir>, which scored the default byte-level data before)
 static inline int eval_only_reads_val(const Options *o) {
-    return o->prompt == NULL && (o->val_named || (o->stream_eval_pattern == NULL && o->mc_eval_path == NULL));
+    return o->prompt == NULL &&
+           (o->val_named || (o->stream_eval_pattern == NULL && o->mc_eval_path == NULL && o->hf_export_dir == NULL));
 }
 
 static inline void parse_options(Options *o, int argc, char **argv) {

@@ -347,6 +347,13 @@ if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok "hf_export_round_trip"; else bad "
 # a mamba_ssm directory with the weights torch.save wrote (pytorch_model.bin, the same weights): the same val loss
 v3=$("$BIN" -e test/fixtures/torch/tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
 if [ -n "$v1" ] && [ "$v1" = "$v3" ]; then ok "eval_pytorch_model_bin"; else bad "eval_pytorch_model_bin" "$v1 / $v3"; fi
+# -x 0 -hf without -j converts: no evaluation of the default byte-level data; with -j, it evaluates too
+out=$("$BIN" -e test/fixtures/torch/tiny_fp32 -b 4 -t 32 -x 0 -m 2 -hf "$TMP/converted" 2>&1); rc=$?
+v4=$("$BIN" -e "$TMP/converted" -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
+if [ $rc -eq 0 ] && ! echo "$out" | grep -q "^val" && [ -n "$v1" ] && [ "$v1" = "$v4" ]; then ok "x0_hf_converts_without_evaluation"
+else bad "x0_hf_converts_without_evaluation" "rc $rc, $(echo "$out" | grep -c '^val') val lines; $v1 / $v4"; fi
+out=$("$BIN" -e test/fixtures/torch/tiny_fp32 -b 4 -t 32 -x 0 -m 2 -hf "$TMP/converted" -j dev/data/tinyshakespeare/tiny_shakespeare_val.bin 2>&1)
+if [ "$(echo "$out" | grep '^val loss')" = "$v1" ]; then ok "x0_hf_with_j_evaluates"; else bad "x0_hf_with_j_evaluates" "$(echo "$out" | grep '^val loss') / $v1"; fi
 # fine-tuning an export in place (-e dir -hf dir) resumes: the checkpoint of a V=270 model (272 rows) resumes
 # with -e on its export, which keeps V in llmc_vocab_size (vocab_size says 272, the rows); its config.json names
 # the tokenizer's end-of-text id

@@ -1269,6 +1269,15 @@ static void test_bad_case(const BadCase *c, const char *dir) {
     check_rejected(name, status, err, c->file, c->message);
 }
 
+// a fuzz child's last step: loads the corrupted directory (a rejection exits in fatalf)
+static int load_corrupted(const char *dir) {
+    MambaConfig c;
+    float *params;
+    size_t n;
+    hf_load_model(dir, &c, &params, &n);
+    return 0;
+}
+
 // child: corrupts a valid checkpoint at random (header bytes, length field, truncation) and loads it
 static int run_fuzz_case(const char *seed_str, const char *base) {
     uint64_t rng = strtoull(seed_str, NULL, 10) * 7919 + 1;
@@ -1293,11 +1302,7 @@ static int run_fuzz_case(const char *seed_str, const char *base) {
     if (kind == 2) { len = random_u64(&rng) % len; }                       // and a truncation
     write_bytes(path, buf, len);
     free(buf);
-    MambaConfig c;
-    float *params;
-    size_t n;
-    hf_load_model(dir, &c, &params, &n);
-    return 0;
+    return load_corrupted(dir);
 }
 
 // child: the same for tiny_fp32's pytorch_model.bin: bytes anywhere, a truncation, bytes of the zip's
@@ -1339,11 +1344,7 @@ static int run_torch_fuzz_case(const char *seed_str, const char *base) {
         write_bytes(bin, buf, len);
         free(buf);
     }
-    MambaConfig c;
-    float *params;
-    size_t n;
-    hf_load_model(dir, &c, &params, &n);
-    return 0;
+    return load_corrupted(dir);
 }
 
 static void test_fuzz(const char *dir, int count, int torch) {
