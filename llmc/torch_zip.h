@@ -39,8 +39,12 @@ and refused.
 
 #define TORCH_ZIP_MAX_PICKLE_BYTES (256ull << 20)
 #define TORCH_ZIP_MAX_DIRECTORY_BYTES (256ull << 20)
-#define TORCH_ZIP_MAX_MEMO (1u << 24)
 #define TORCH_ZIP_MAX_STACK (1 << 20)
+// the values the pickle may make (a state dict makes about 17 a tensor: 2^20 is over 60,000 tensors, mamba-2.8b
+// has 645), so a small hostile pickle cannot ask for much memory: each value is ~150 bytes, made by one byte or two
+#define TORCH_ZIP_MAX_VALUES (1u << 20)
+#define TORCH_ZIP_MAX_ITEMS (2 * TORCH_ZIP_MAX_VALUES) // in one container (a dict holds 2 a tensor)
+#define TORCH_ZIP_MAX_GLOBAL_BYTES 256                 // of a global's module, and of its name
 
 static inline uint32_t torch_zip_u16_(const unsigned char *b) { return (uint32_t)b[0] | (uint32_t)b[1] << 8; }
 static inline uint32_t torch_zip_u32_(const unsigned char *b) { return torch_zip_u16_(b) | torch_zip_u16_(b + 2) << 16; }
@@ -212,6 +216,7 @@ typedef struct PkValue {
     char *s;                 // PK_STR (NUL-terminated, no NUL inside); PK_GLOBAL "module.name"; PK_STORAGE its key
     struct PkValue **items;  // PK_TUPLE, PK_LIST; PK_DICT: key, value, key, value, ...
     int n, cap;
+    int used;                // PK_STR: already a state dict key (the same key object twice: refused)
     SafetensorsDtype dtype;  // PK_STORAGE
     struct PkValue *storage; // PK_TENSOR: its storage, offset (elements), shape
     uint64_t offset;
@@ -242,6 +247,7 @@ static inline void pk_fail_(const PkMachine *m, const char *fmt, ...) {
 }
 
 static inline PkValue *pk_new_(PkMachine *m, PkKind kind) {
+    if (m->num_all >= TORCH_ZIP_MAX_VALUES) { PK_FAIL(m, "more than %u values: too many for a state dict", TORCH_ZIP_MAX_VALUES); }
     if (m->num_all == m->all_cap) {
         m->all_cap = m->all_cap ? 2 * m->all_cap : 1024;
         m->all = (PkValue **)realloc(m->all, m->all_cap * sizeof(PkValue *));
@@ -255,7 +261,7 @@ static inline PkValue *pk_new_(PkMachine *m, PkKind kind) {
 
 static inline void pk_add_item_(PkMachine *m, PkValue *container, PkValue *item) {
     if (container->n == container->cap) {
-        if (container->cap >= (1 << 28)) { PK_FAIL(m, "a container of more than 2^28 items"); }
+        if ((unsigned)container->cap >= TORCH_ZIP_MAX_ITEMS) { PK_FAIL(m, "a container of more than %u items", TORCH_ZIP_MAX_ITEMS); }
         container->cap = container->cap ? 2 * container->cap : 4;
         container->items = (PkValue **)realloc(container->items, (size_t)container->cap * sizeof(PkValue *));
         if (container->items == NULL) { fatalf("%s: out of memory reading data.pkl", m->path); }
@@ -325,7 +331,7 @@ static inline PkValue *pk_int_(PkMachine *m, int64_t i) {
 // GLOBAL's "module\nname\n" lines
 static inline const char *pk_line_(PkMachine *m, size_t *len) {
     const unsigned char *nl = (const unsigned char *)memchr(m->p, '\n', (size_t)(m->end - m->p));
-    if (nl == NULL || nl - m->p > 256) { PK_FAIL(m, "a GLOBAL opcode without its two lines"); }
+    if (nl == NULL || nl - m->p > TORCH_ZIP_MAX_GLOBAL_BYTES) { PK_FAIL(m, "a GLOBAL opcode without its two lines"); }
     const char *line = (const char *)m->p;
     *len = (size_t)(nl - m->p);
     m->p = nl + 1;
@@ -333,6 +339,9 @@ static inline const char *pk_line_(PkMachine *m, size_t *len) {
 }
 
 static inline PkValue *pk_global_(PkMachine *m, const char *module, size_t module_len, const char *name, size_t name_len) {
+    if (module_len > TORCH_ZIP_MAX_GLOBAL_BYTES || name_len > TORCH_ZIP_MAX_GLOBAL_BYTES) {
+        PK_FAIL(m, "a global whose module or name is over %d bytes", TORCH_ZIP_MAX_GLOBAL_BYTES);
+    }
     PkValue *v = pk_new_(m, PK_GLOBAL);
     v->s = (char *)mallocCheck(module_len + name_len + 2);
     memcpy(v->s, module, module_len);
@@ -517,7 +526,8 @@ static inline PkValue *pk_run_(PkMachine *m) {
             break;
         case 'q': case 'r': case 0x94: { // BINPUT, LONG_BINPUT, MEMOIZE (the next index)
             size_t idx = op == 'q' ? *pk_take_(m, 1) : op == 'r' ? torch_zip_u32_(pk_take_(m, 4)) : m->memo_count;
-            if (idx >= TORCH_ZIP_MAX_MEMO) { PK_FAIL(m, "memo index %zu (at most %u are read)", idx, TORCH_ZIP_MAX_MEMO); }
+            // (Python numbers the memo 0, 1, 2, ... and memoizes each value once: no index passes the values made)
+            if (idx > m->num_all) { PK_FAIL(m, "memo index %zu, past the %zu values made so far", idx, m->num_all); }
             if (idx >= m->memo_cap) {
                 size_t cap = m->memo_cap ? m->memo_cap : 256;
                 while (cap <= idx) { cap *= 2; }
@@ -624,9 +634,13 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
     st->tensors = (SafetensorsTensor *)callocCheck((size_t)(dict->n / 2 > 0 ? dict->n / 2 : 1), sizeof(SafetensorsTensor));
     char *checked = (char *)callocCheck((size_t)(num_entries > 0 ? num_entries : 1), 1); // storages whose CRC was checked
     for (int j = 0; j < dict->n; j += 2) {
-        const PkValue *key = dict->items[j], *value = dict->items[j + 1];
+        PkValue *key = dict->items[j];
+        const PkValue *value = dict->items[j + 1];
         if (key->kind != PK_STR) { fatalf("%s: data.pkl: a state dict key that is a %s, not a str", path, PK_KIND_NAMES[key->kind]); }
         safetensors_check_name_(path, "tensor name", key->s);
+        // (one key string under many entries would cost its length each: every distinct key was read from the pickle)
+        if (key->used) { fatalf("%s: data.pkl: tensor name '%.200s' appears twice in the state dict", path, key->s); }
+        key->used = 1;
         if (value->kind != PK_TENSOR) {
             fatalf("%s: data.pkl: '%s' is a %s, not a tensor%s", path, key->s, PK_KIND_NAMES[value->kind],
                    value->kind == PK_DICT ? " (a training checkpoint? save model.state_dict() alone)" : "");

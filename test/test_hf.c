@@ -921,6 +921,13 @@ static const BadCase bad_cases[] = {
     {"torch_pickle_cut", "pytorch_model.bin", "data.pkl, byte 1087: the pickle ends"},
     {"torch_eval", "pytorch_model.bin", "data.pkl, byte 28: a call of builtins.eval, which a state dict"},
     {"torch_sharded", "torch_sharded", "(a sharded pytorch_model.bin is not supported"},
+    // hostile pickles that asked for far more memory than their size: 2^20 + 1 Nones (2 MB: 150 MB of values
+    // before), a 256 KiB string as a global's name over and over, memo index 2^24 - 1 (128 MB from 6 bytes),
+    // one key string for many entries (each a copy of the key)
+    {"torch_many_values", "pytorch_model.bin", "data.pkl, byte 2097154: more than 1048576 values: too many for a state dict"},
+    {"torch_long_global", "pytorch_model.bin", "a global whose module or name is over 256 bytes"},
+    {"torch_memo_index", "pytorch_model.bin", "data.pkl, byte 3: memo index 16777215, past the 1 values made so far"},
+    {"torch_key_twice", "pytorch_model.bin", "data.pkl: tensor name 'k' appears twice in the state dict"},
 };
 
 // a valid small checkpoint (d32:l1:v64: C 32, Di 64, N 16, K 4, R 2) in dir
@@ -1020,6 +1027,33 @@ static void write_torch_case(const char *name, const char *dir) {
         // what a malicious pickle does: builtins.eval("1+1") at load (Python's pickle would run it)
         static const char evil[] = "\x80\x02" "cbuiltins\neval\n" "q\x00X\x03\x00\x00\x00" "1+1" "\x85R.";
         zip_set(&z, pkl, evil, sizeof(evil) - 1);
+    } else if (strcmp(name, "torch_many_values") == 0 || strcmp(name, "torch_long_global") == 0) {
+        size_t big = 1 << 18, len = 0, cap = 2 * (TORCH_ZIP_MAX_VALUES + 1) + 2 * big + 64;
+        unsigned char *p = (unsigned char *)mallocCheck(cap);
+        memcpy(p, "\x80\x02", 2);
+        len = 2;
+        if (name[6] == 'm') {
+            for (unsigned i = 0; i <= TORCH_ZIP_MAX_VALUES; i++) { p[len++] = 'N'; p[len++] = '0'; }
+        } else { // X <big>, BINPUT 0, X "b", BINPUT 1, then STACK_GLOBAL of them, POP, over and over
+            p[len++] = 'X';
+            for (int i = 0; i < 4; i++) { p[len++] = (unsigned char)(big >> (8 * i)); }
+            memset(p + len, 'a', big);
+            len += big;
+            memcpy(p + len, "q\x00X\x01\x00\x00\x00" "bq\x01", 10);
+            len += 10;
+            for (int i = 0; i < 1000; i++) { memcpy(p + len, "h\x00h\x01\x93" "0", 6); len += 6; }
+        }
+        memcpy(p + len, "}.", 2);
+        zip_set(&z, pkl, p, len + 2);
+        free(p);
+    } else if (strcmp(name, "torch_memo_index") == 0) {
+        zip_set(&z, pkl, "\x80\x02}r\xff\xff\xff\x00.", 9);
+    } else if (strcmp(name, "torch_key_twice") == 0) { // {k: t, k: t}: one key string object, BINGET twice
+        static const char twice[] = "\x80\x02}(X\x01\x00\x00\x00kq\x00"
+            "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0"
+            "X\x03\x00\x00\x00" "cpuM\x00@tQK\x00K\x02\x85K\x01\x85\x89" "ccollections\nOrderedDict\n)RtRq\x01"
+            "h\x00h\x01u.";
+        zip_set(&z, pkl, twice, sizeof(twice) - 1);
     } else {
         fatalf("unknown case '%s'", name);
     }
