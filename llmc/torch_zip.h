@@ -18,8 +18,9 @@ The format, as torch/serialization.py writes it (all little-endian):
     A file past 4 GiB (mamba-2.8b in fp32: 11 GB) carries its sizes and offsets in ZIP64 fields.
 
 Nothing in the pickle is executed. A small stack machine knows the opcodes a state dict uses and
-three callables (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter);
-any other callable is a one-line error, as is a storage of another dtype. Before the pickle is read,
+three callables (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter, or
+torch 2.x's _rebuild_parameter_with_state); any other callable is a one-line error, as is a storage of
+another dtype or a tensor with torch 2.x's metadata flags (a negated or conjugated view). Before the pickle is read,
 every entry's CRC-32 is checked (the whole file is read once). Each tensor must be row-major
 contiguous and inside its storage; tensors may share a storage (a tied head and embedding do).
 The format before torch 1.6 (a bare pickle, `_use_new_zipfile_serialization=False`) is recognised
@@ -387,6 +388,13 @@ static inline PkValue *pk_rebuild_tensor_(PkMachine *m, const PkValue *args) {
     if (size->n > SAFETENSORS_MAX_DIMS || stride->n != size->n) {
         PK_FAIL(m, "a tensor of %d dimensions with %d strides (at most %d dimensions)", size->n, stride->n, SAFETENSORS_MAX_DIMS);
     }
+    // torch 2.x passes a 7th argument, torch._utils.get_tensor_metadata's dict, when it is not empty: flags such as
+    // 'neg' (a negated view: the tensor is minus its stored values) or 'conj'. Read as plain, the values would be wrong.
+    if (args->n > 6 && args->items[6]->kind == PK_DICT && args->items[6]->n > 0) {
+        const PkValue *flag = args->items[6]->items[0];
+        PK_FAIL(m, "a tensor saved with metadata ('%s'%s; a negated or conjugated view?): save tensor.resolve_neg().resolve_conj()",
+                flag->kind == PK_STR ? flag->s : "?", args->items[6]->n > 2 ? ", ..." : "");
+    }
     PkValue *t = pk_new_(m, PK_TENSOR);
     t->storage = args->items[0];
     int64_t offset = pk_tuple_int_(m, args->items[1], "a tensor's storage offset");
@@ -420,7 +428,9 @@ static inline PkValue *pk_call_(PkMachine *m, const PkValue *callable, const PkV
     const char *f = callable->s;
     if (strcmp(f, "collections.OrderedDict") == 0 && args->n == 0) { return pk_new_(m, PK_DICT); }
     if (strcmp(f, "torch._utils._rebuild_tensor_v2") == 0) { return pk_rebuild_tensor_(m, args); }
-    if (strcmp(f, "torch._utils._rebuild_parameter") == 0 && args->n >= 1 && args->items[0]->kind == PK_TENSOR) {
+    // (data, requires_grad, hooks), or torch 2.x's _with_state (..., its Python attributes) for a Parameter that has some
+    if ((strcmp(f, "torch._utils._rebuild_parameter") == 0 || strcmp(f, "torch._utils._rebuild_parameter_with_state") == 0) &&
+        args->n >= 1 && args->items[0]->kind == PK_TENSOR) {
         return args->items[0];
     }
     PK_FAIL(m, "a call of %s, which a state dict of tensors does not make (not read)", f);

@@ -812,6 +812,16 @@ static void test_torch_checkpoints(void) {
     }
     check(ok, "torch_small_dtypes_views_scalar", "%d tensors; %s differs", st.num_tensors, detail);
     safetensors_close(&st);
+
+    // param_state.bin: an nn.Parameter as torch 2.x pickles one with Python attributes (_rebuild_parameter_with_state)
+    torch_zip_open(&st, torch_fixture(path, "param_state.bin"));
+    const SafetensorsTensor *w = st.num_tensors == 1 ? safetensors_find(&st, "w") : NULL;
+    float got[6] = {0};
+    ok = w != NULL && w->dtype == SAFETENSORS_F32 && w->ndim == 2 && w->shape[0] == 2 && w->shape[1] == 3;
+    if (ok) { safetensors_read_f32(&st, w, got); }
+    for (int k = 0; ok && k < 6; k++) { ok = got[k] == (float)k; }
+    check(ok, "torch_parameter_with_state", "%d tensors, w %s", st.num_tensors, w == NULL ? "missing" : "differs");
+    safetensors_close(&st);
 }
 
 // ----------------------------------------------------------------------------
@@ -912,6 +922,7 @@ static const BadCase bad_cases[] = {
     {"torch_transposed", "pytorch_model.bin", "a tensor that is not contiguous"},
     {"torch_float64", "pytorch_model.bin", "a storage of type torch.DoubleStorage"},
     {"torch_deflated", "pytorch_model.bin", "data.pkl' is compressed"},
+    {"torch_neg", "pytorch_model.bin", "a tensor saved with metadata ('neg'; a negated or conjugated view?)"},
     {"torch_crc", "pytorch_model.bin", "fails its CRC-32 check"},
     {"torch_truncated", "pytorch_model.bin", "no zip end record"},
     {"torch_missing_storage", "pytorch_model.bin", "is not in the archive"},
@@ -983,7 +994,7 @@ static void write_torch_case(const char *name, const char *dir) {
     char path[1024], src[1024], bin[1024];
     remove(join(path, dir, "model.safetensors"));
     join(bin, dir, "pytorch_model.bin");
-    const char *copied[] = {"torch_legacy", "torch_nested", "torch_transposed", "torch_float64", "torch_deflated"};
+    const char *copied[] = {"torch_legacy", "torch_nested", "torch_transposed", "torch_float64", "torch_deflated", "torch_neg"};
     for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
         if (strcmp(name, copied[i]) == 0) { // torch_X: test/fixtures/torch/bad_X.bin as it is
             char file[64];

@@ -21,6 +21,12 @@ writes, under test/fixtures/torch/:
   bad_transposed.bin  a tensor saved as a transposed view (not contiguous)
   bad_float64.bin     a float64 tensor
   bad_deflated.bin    a small state dict's archive repacked with compressed entries
+  bad_neg.bin         w's pickle as torch 2.x writes a tensor whose neg bit is set (a negated view):
+                      _rebuild_tensor_v2 with a 7th argument, its metadata {'neg': True}
+  param_state.bin     {w: nn.Parameter} as torch 2.x pickles a Parameter with Python attributes (mamba_ssm
+                      sets _no_weight_decay on A_log and D): _rebuild_parameter_with_state(data,
+                      requires_grad, hooks, {'_no_weight_decay': True}); w = arange(6) [2, 3]
+(torch 1.13 has neither form: the script patches its reducers to write torch 2.x's pickles.)
 The same torch build writes the same bytes again, but for bad_legacy.bin (storage keys from object ids) and
 bad_deflated.bin (zip timestamps); test_hf's messages do not depend on those bytes.
 An importer of tiny_fp32 or tiny_zip64 must get exactly hf_tiny_fp32's parameters, of tiny_bf16
@@ -117,6 +123,31 @@ def repack_deflated(src, dst):
             o.writestr(name, data)
 
 
+def save_as_torch2(obj, path, metadata=None, param_state=None):
+    """torch.save, with the tensor and Parameter reducers of torch 2.x for the cases torch 1.13 lacks: a
+    nonempty metadata dict as _rebuild_tensor_v2's 7th argument, _rebuild_parameter_with_state"""
+    import torch._utils as tu
+    reduce_tensor, reduce_param = torch.Tensor._reduce_ex_internal, torch.nn.Parameter.__reduce_ex__
+
+    def with_state(data, requires_grad, hooks, state):  # (never called: only its name is pickled)
+        raise NotImplementedError
+    with_state.__module__, with_state.__name__, with_state.__qualname__ = "torch._utils", *["_rebuild_parameter_with_state"] * 2
+    tu._rebuild_parameter_with_state = with_state
+    if metadata is not None:
+        def tensor_reducer(self, proto):
+            f, args = reduce_tensor(self, proto)
+            return f, args + (metadata,)
+        torch.Tensor._reduce_ex_internal = tensor_reducer
+    if param_state is not None:
+        torch.nn.Parameter.__reduce_ex__ = lambda self, proto: (
+            with_state, (self.data, self.requires_grad, collections.OrderedDict(), param_state))
+    try:
+        torch.save(obj, path)
+    finally:
+        torch.Tensor._reduce_ex_internal, torch.nn.Parameter.__reduce_ex__ = reduce_tensor, reduce_param
+        del tu._rebuild_parameter_with_state
+
+
 def same(a, b):
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
@@ -148,6 +179,9 @@ def main():
     torch.save(collections.OrderedDict(w=small["w"].double()), os.path.join(out, "bad_float64.bin"))
     torch.save(small, os.path.join(out, "bad_deflated.bin"))
     repack_deflated(os.path.join(out, "bad_deflated.bin"), os.path.join(out, "bad_deflated.bin"))
+    save_as_torch2(small, os.path.join(out, "bad_neg.bin"), metadata={"neg": True})
+    save_as_torch2(collections.OrderedDict(w=torch.nn.Parameter(small["w"].clone())), os.path.join(out, "param_state.bin"),
+                   param_state={"_no_weight_decay": True})
     print(f"wrote {out}")
 
 
