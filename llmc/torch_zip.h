@@ -356,6 +356,15 @@ static inline PkValue *pk_global_(PkMachine *m, const char *module, size_t modul
     return v;
 }
 
+// text an error may quote: short, no control characters (a newline would make the error two lines)
+static inline int pk_printable_(const char *s) {
+    size_t n = 0;
+    for (; s[n] != '\0'; n++) {
+        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= 64) { return 0; }
+    }
+    return 1;
+}
+
 static inline int64_t pk_tuple_int_(PkMachine *m, const PkValue *v, const char *what) {
     if (v->kind != PK_INT) { PK_FAIL(m, "%s: an int was expected, found a %s", what, PK_KIND_NAMES[v->kind]); }
     return v->i;
@@ -374,6 +383,9 @@ static inline PkValue *pk_persistent_load_(PkMachine *m, const PkValue *pid) {
     else if (strcmp(type, "torch.HalfStorage") == 0) { s->dtype = SAFETENSORS_F16; }
     else { PK_FAIL(m, "a storage of type %s (float32, bfloat16 and float16 are read)", type); }
     s->s = pid->items[2]->s;
+    if (!pk_printable_(s->s)) {
+        PK_FAIL(m, "a storage key that is not a short plain name (torch names them 0, 1, 2, ...)");
+    }
     s->i = pk_tuple_int_(m, pid->items[4], "a storage's size");
     if (s->i < 0) { PK_FAIL(m, "a storage of negative size"); }
     return s;
@@ -393,7 +405,7 @@ static inline PkValue *pk_rebuild_tensor_(PkMachine *m, const PkValue *args) {
     if (args->n > 6 && args->items[6]->kind == PK_DICT && args->items[6]->n > 0) {
         const PkValue *flag = args->items[6]->items[0];
         PK_FAIL(m, "a tensor saved with metadata ('%s'%s; a negated or conjugated view?): save tensor.resolve_neg().resolve_conj()",
-                flag->kind == PK_STR ? flag->s : "?", args->items[6]->n > 2 ? ", ..." : "");
+                flag->kind == PK_STR && pk_printable_(flag->s) ? flag->s : "?", args->items[6]->n > 2 ? ", ..." : "");
     }
     PkValue *t = pk_new_(m, PK_TENSOR);
     t->storage = args->items[0];
@@ -620,7 +632,9 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
         torch_zip_check_entry_(fp, path, order);
         if (order->size >= sizeof(text)) { fatalf("%s: a byteorder entry of %llu bytes", path, (unsigned long long)order->size); }
         torch_zip_read_at_(fp, path, order->data, text, (size_t)order->size, order->name);
-        if (strcmp(text, "little") != 0) { fatalf("%s: byte order '%s' (only little-endian checkpoints are read)", path, text); }
+        if (strcmp(text, "little") != 0) {
+            fatalf("%s: byte order '%s' (only little-endian checkpoints are read)", path, pk_printable_(text) ? text : "?");
+        }
     }
 
     if (pkl->size > TORCH_ZIP_MAX_PICKLE_BYTES) { fatalf("%s: data.pkl of %llu bytes is implausible for a state dict", path, (unsigned long long)pkl->size); }

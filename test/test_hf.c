@@ -939,6 +939,9 @@ static const BadCase bad_cases[] = {
     {"torch_long_global", "pytorch_model.bin", "a global whose module or name is over 256 bytes"},
     {"torch_memo_index", "pytorch_model.bin", "data.pkl, byte 3: memo index 16777215, past the 1 values made so far"},
     {"torch_key_twice", "pytorch_model.bin", "data.pkl: tensor name 'k' appears twice in the state dict"},
+    // text from the file quoted in an error: a newline in it made the error two lines
+    {"torch_storage_key_newline", "pytorch_model.bin", "data.pkl, byte 109: a storage key that is not a short plain name"},
+    {"torch_byteorder_newline", "pytorch_model.bin", "byte order '?' (only little-endian"},
 };
 
 // a valid small checkpoint (d32:l1:v64: C 32, Di 64, N 16, K 4, R 2) in dir
@@ -1032,6 +1035,11 @@ static void write_torch_case(const char *name, const char *dir) {
             zip_add(&z, path, "big", 3);
         }
     }
+    else if (strcmp(name, "torch_byteorder_newline") == 0) {
+        if (order >= 0) { zip_drop(&z, order); }
+        snprintf(path, sizeof(path), "%.*sbyteorder", (int)(strlen(z.name[pkl]) - strlen("data.pkl")), z.name[pkl]);
+        zip_add(&z, path, "lit\nerror: x", 13);
+    }
     else if (strcmp(name, "torch_no_pickle") == 0) { zip_drop(&z, pkl); }
     else if (strcmp(name, "torch_pickle_cut") == 0) { z.size[pkl] = 1090; }
     else if (strcmp(name, "torch_eval") == 0) {
@@ -1059,12 +1067,18 @@ static void write_torch_case(const char *name, const char *dir) {
         free(p);
     } else if (strcmp(name, "torch_memo_index") == 0) {
         zip_set(&z, pkl, "\x80\x02}r\xff\xff\xff\x00.", 9);
-    } else if (strcmp(name, "torch_key_twice") == 0) { // {k: t, k: t}: one key string object, BINGET twice
-        static const char twice[] = "\x80\x02}(X\x01\x00\x00\x00kq\x00"
-            "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0"
+    } else if (strcmp(name, "torch_key_twice") == 0 || strcmp(name, "torch_storage_key_newline") == 0) {
+        // {k: t, k: t}: one key string object, BINGET twice; or storage key "0\nerror: fake" in place of "0"
+        int nl = name[6] == 's';
+        char twice[] = "\x80\x02}(X\x01\x00\x00\x00kq\x00"
+            "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0\nerror: fake"
             "X\x03\x00\x00\x00" "cpuM\x00@tQK\x00K\x02\x85K\x01\x85\x89" "ccollections\nOrderedDict\n)RtRq\x01"
             "h\x00h\x01u.";
-        zip_set(&z, pkl, twice, sizeof(twice) - 1);
+        char *key = twice;
+        while (memcmp(key, "0\nerror: fake", 13) != 0) { key++; }
+        if (nl) { key[-4] = 13; } // (the X opcode's length)
+        else { memmove(key + 1, key + 13, sizeof(twice) - (size_t)(key + 13 - twice)); }
+        zip_set(&z, pkl, twice, sizeof(twice) - 1 - (nl ? 0 : 12));
     } else {
         fatalf("unknown case '%s'", name);
     }
