@@ -822,6 +822,29 @@ static void test_torch_checkpoints(void) {
     for (int k = 0; ok && k < 6; k++) { ok = got[k] == (float)k; }
     check(ok, "torch_parameter_with_state", "%d tensors, w %s", st.num_tensors, w == NULL ? "missing" : "differs");
     safetensors_close(&st);
+
+    // many_p2/p5.bin: a module's state dict (OrderedDict with _metadata) and 40 views, past 255 memo entries, pickled
+    // with protocol 2 (LONG_BINPUT) and 5 (MEMOIZE, FRAME, STACK_GLOBAL, SHORT_BINUNICODE)
+    for (int protocol = 2; protocol <= 5; protocol += 3) {
+        char file[32];
+        snprintf(file, sizeof(file), "many_p%d.bin", protocol);
+        torch_zip_open(&st, torch_fixture(path, file));
+        const SafetensorsTensor *lw = safetensors_find(&st, "0.weight");
+        ok = st.num_tensors == 44 && lw != NULL && lw->ndim == 2 && lw->shape[0] == 2 && lw->shape[1] == 3;
+        if (ok) { safetensors_read_f32(&st, lw, got); }
+        for (int k = 0; ok && k < 6; k++) { ok = got[k] == (float)k / 8; }
+        for (int i = 0; ok && i < 40; i++) {
+            char name[16];
+            snprintf(name, sizeof(name), "v.%d", i);
+            const SafetensorsTensor *v = safetensors_find(&st, name);
+            ok = v != NULL && v->ndim == 1 && v->numel == 1;
+            if (ok) { safetensors_read_f32(&st, v, got); }
+            ok = ok && got[0] == (float)i;
+        }
+        snprintf(detail, sizeof(detail), "torch_state_dict_protocol_%d", protocol);
+        check(ok, detail, "%s: %d tensors, or a value differs", file, st.num_tensors);
+        safetensors_close(&st);
+    }
 }
 
 // ----------------------------------------------------------------------------

@@ -26,6 +26,10 @@ writes, under test/fixtures/torch/:
   param_state.bin     {w: nn.Parameter} as torch 2.x pickles a Parameter with Python attributes (mamba_ssm
                       sets _no_weight_decay on A_log and D): _rebuild_parameter_with_state(data,
                       requires_grad, hooks, {'_no_weight_decay': True}); w = arange(6) [2, 3]
+  many_p2.bin, many_p5.bin   nn.Sequential(Linear(3, 2), LayerNorm(2)).state_dict() (an OrderedDict with
+                      _metadata) plus v.0 ... v.39, each v.i = [i] a view into one storage: past 255 memo
+                      entries (LONG_BINPUT / LONG_BINGET), saved with pickle protocol 2 (torch's default) and 5
+                      (MEMOIZE, FRAME, STACK_GLOBAL, SHORT_BINUNICODE); 0.weight = arange(6) / 8 as [2, 3]
 (torch 1.13 has neither form: the script patches its reducers to write torch 2.x's pickles.)
 The same torch build writes the same bytes again, but for bad_legacy.bin (storage keys from object ids) and
 bad_deflated.bin (zip timestamps); test_hf's messages do not depend on those bytes.
@@ -179,6 +183,17 @@ def main():
     torch.save(collections.OrderedDict(w=small["w"].double()), os.path.join(out, "bad_float64.bin"))
     torch.save(small, os.path.join(out, "bad_deflated.bin"))
     repack_deflated(os.path.join(out, "bad_deflated.bin"), os.path.join(out, "bad_deflated.bin"))
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.LayerNorm(2))
+    with torch.no_grad():
+        model[0].weight.copy_(torch.arange(6, dtype=torch.float32).view(2, 3) / 8)
+    many = model.state_dict()
+    views = torch.arange(40, dtype=torch.float32)
+    for i in range(40):
+        many[f"v.{i}"] = views[i:i + 1]
+    assert hasattr(many, "_metadata")
+    for protocol in (2, 5):
+        torch.save(many, os.path.join(out, f"many_p{protocol}.bin"), pickle_protocol=protocol)
+        assert same(torch.load(os.path.join(out, f"many_p{protocol}.bin")), many)
     save_as_torch2(small, os.path.join(out, "bad_neg.bin"), metadata={"neg": True})
     save_as_torch2(collections.OrderedDict(w=torch.nn.Parameter(small["w"].clone())), os.path.join(out, "param_state.bin"),
                    param_state={"_no_weight_decay": True})
