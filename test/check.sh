@@ -11,6 +11,10 @@ bad() {
     if [ "${FAIL_FAST:-0}" = 1 ]; then echo "$pass passed, $fail failed (FAIL_FAST: stopped at the first failure)"; exit 1; fi
 }
 
+# pid_alive <pid>: the process exists and is no zombie (a killed orphan waits as one for PID 1 to reap it, which in
+# some containers takes a while, and kill -0 still finds it)
+pid_alive() { kill -0 "$1" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
+
 # expect_error_cmd <name> <substring of the error> <command...>: the command exits non-zero and
 # writes exactly one "error:" line to stderr, which contains the substring (a regular expression)
 expect_error_cmd() {

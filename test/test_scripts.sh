@@ -95,7 +95,7 @@ printf '#!/bin/sh\necho "error: stand-in trainer" >&2; exit 1\n' > "$TMP/bn/trai
 chmod +x "$TMP/bn/bin/"* "$TMP/bn/train_mamba_cu"
 PATH="$TMP/bn/bin:$PATH" TMPDIR="$TMP/bn/tmp" timeout -s KILL 30 bash "$TMP/bn/scripts/bench.sh" 2 > "$TMP/bn.out" 2>&1; rc=$?
 sleep 0.5
-alive=""; for p in $(cat "$TMP/bn/scan_pids" 2>/dev/null); do kill -0 "$p" 2>/dev/null && alive="$alive $p" && kill "$p"; done
+alive=""; for p in $(cat "$TMP/bn/scan_pids" 2>/dev/null); do pid_alive "$p" && alive="$alive $p" && kill "$p"; done
 if [ "$rc" -ne 0 ] && [ -z "$(ls -A "$TMP/bn/tmp")" ] && [ -s "$TMP/bn/scan_pids" ] && [ -z "$alive" ] &&
    grep -q "stand-in trainer" "$TMP/bn.out"; then ok "bench_failure_cleans_up"
 else bad "bench_failure_cleans_up" "rc $rc, left: $(ls -A "$TMP/bn/tmp" | tr '\n' ' '), scan build alive:${alive:- none} ($(cat "$TMP/bn/scan_pids" 2>/dev/null | tr '\n' ' ')): $(tail -n 2 "$TMP/bn.out")"; fi
@@ -498,8 +498,8 @@ for sig in INT TERM; do
     kill "-$sig" -- "-$runner" 2>/dev/null
     wait_until 100 eval '! kill -0 "$runner" 2>/dev/null'
     io_pid=$(cat "$TMP/rt3/io_pid" 2>/dev/null)
-    wait_until 100 eval '! kill -0 "$io_pid" 2>/dev/null'
-    still=no; kill -0 "$io_pid" 2>/dev/null && still=yes
+    wait_until 100 eval '! pid_alive "$io_pid"'
+    still=no; pid_alive "$io_pid" && still=yes
     kill -KILL -- "-$runner" 2>/dev/null; [ -n "$io_pid" ] && kill -KILL "$io_pid" 2>/dev/null
     wait "$runner" 2>/dev/null; rc=$?
     if [ "$rc" -ne 0 ] && [ -n "$io_pid" ] && [ "$still" = no ] && [ ! -e "$TMP/rt3/bpe_ran" ] &&
