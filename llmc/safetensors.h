@@ -359,8 +359,9 @@ static inline void safetensors_add_file_(Safetensors *st, const char *path) {
     free(order);
 }
 
-// builds the by-name index; duplicate names (within a file or across shards) are an error
-static inline void safetensors_index_names_(Safetensors *st) {
+// builds the by-name index; duplicate names (within a file or across shards) are an error, said to be in `where`
+// (the header; a PyTorch file's state dict, llmc/torch_zip.h)
+static inline void safetensors_index_names_(Safetensors *st, const char *where) {
     free(st->sorted);
     st->sorted = (int *)mallocCheck((size_t)(st->num_tensors > 0 ? st->num_tensors : 1) * sizeof(int));
     for (int i = 0; i < st->num_tensors; i++) { st->sorted[i] = i; }
@@ -369,7 +370,7 @@ static inline void safetensors_index_names_(Safetensors *st) {
     for (int i = 1; i < st->num_tensors; i++) {
         const SafetensorsTensor *a = &st->tensors[st->sorted[i - 1]], *b = &st->tensors[st->sorted[i]];
         if (strcmp(a->name, b->name) == 0) {
-            if (a->file == b->file) { fatalf("%s: tensor '%s' appears twice in the header", st->files[b->file].path, b->name); }
+            if (a->file == b->file) { fatalf("%s: tensor '%s' appears twice in the %s", st->files[b->file].path, b->name, where); }
             fatalf("%s: tensor '%s' appears twice (also in %s)", st->files[b->file].path, b->name, st->files[a->file].path);
         }
     }
@@ -379,7 +380,7 @@ static inline void safetensors_index_names_(Safetensors *st) {
 static inline void safetensors_open(Safetensors *st, const char *path) {
     memset(st, 0, sizeof(*st));
     safetensors_add_file_(st, path);
-    safetensors_index_names_(st);
+    safetensors_index_names_(st, "header");
 }
 
 // the tensor called `name`, or NULL
@@ -540,7 +541,7 @@ static inline void safetensors_open_index(Safetensors *st, const char *index_pat
         }
     }
     if (num_entries == 0) { fatalf("%s: weight_map is empty", index_path); }
-    safetensors_index_names_(st);
+    safetensors_index_names_(st, "header");
     if (st->num_tensors != num_entries) {
         // some shard tensor is missing from weight_map, or listed twice (duplicates fail below anyway)
         for (int i = 0; i < st->num_tensors; i++) {

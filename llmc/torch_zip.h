@@ -697,7 +697,7 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
         t->end = t->begin + t->numel * esize;
         t->file = 0;
     }
-    safetensors_index_names_(st); // (a name twice: an error)
+    safetensors_index_names_(st, "state dict"); // (a name twice: an error)
     free(checked);
     for (size_t j = 0; j < m.num_all; j++) {
         free(m.all[j]->items);

@@ -962,6 +962,7 @@ static const BadCase bad_cases[] = {
     {"torch_long_global", "pytorch_model.bin", "a global whose module or name is over 256 bytes"},
     {"torch_memo_index", "pytorch_model.bin", "data.pkl, byte 3: memo index 16777215, past the 1 values made so far"},
     {"torch_key_twice", "pytorch_model.bin", "data.pkl: tensor name 'k' appears twice in the state dict"},
+    {"torch_name_twice", "pytorch_model.bin", "tensor 'k' appears twice in the state dict"}, // (two key strings)
     // text from the file quoted in an error: a newline in it made the error two lines
     {"torch_storage_key_newline", "pytorch_model.bin", "data.pkl, byte 109: a storage key that is not a short plain name"},
     {"torch_byteorder_newline", "pytorch_model.bin", "byte order '?' (only little-endian"},
@@ -1090,18 +1091,30 @@ static void write_torch_case(const char *name, const char *dir) {
         free(p);
     } else if (strcmp(name, "torch_memo_index") == 0) {
         zip_set(&z, pkl, "\x80\x02}r\xff\xff\xff\x00.", 9);
-    } else if (strcmp(name, "torch_key_twice") == 0 || strcmp(name, "torch_storage_key_newline") == 0) {
-        // {k: t, k: t}: one key string object, BINGET twice; or storage key "0\nerror: fake" in place of "0"
+    } else if (strcmp(name, "torch_key_twice") == 0 || strcmp(name, "torch_storage_key_newline") == 0 ||
+               strcmp(name, "torch_name_twice") == 0) {
+        // {k: t, k: t}: one key string object, BINGET twice; or storage key "0\nerror: fake" in place of "0"; or
+        // (torch_name_twice) two key strings "k"
         int nl = name[6] == 's';
-        char twice[] = "\x80\x02}(X\x01\x00\x00\x00kq\x00"
-            "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0\nerror: fake"
-            "X\x03\x00\x00\x00" "cpuM\x00@tQK\x00K\x02\x85K\x01\x85\x89" "ccollections\nOrderedDict\n)RtRq\x01"
-            "h\x00h\x01u.";
+#define TWICE_PICKLE "\x80\x02}(X\x01\x00\x00\x00kq\x00" \
+            "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0\nerror: fake" \
+            "X\x03\x00\x00\x00" "cpuM\x00@tQK\x00K\x02\x85K\x01\x85\x89" "ccollections\nOrderedDict\n)RtRq\x01" \
+            "h\x00h\x01u."
+        char twice[sizeof(TWICE_PICKLE) + 8] = TWICE_PICKLE; // (NULs inside: its length is sizeof's)
+        size_t len = sizeof(TWICE_PICKLE) - 1;
+#undef TWICE_PICKLE
         char *key = twice;
         while (memcmp(key, "0\nerror: fake", 13) != 0) { key++; }
         if (nl) { key[-4] = 13; } // (the X opcode's length)
-        else { memmove(key + 1, key + 13, sizeof(twice) - (size_t)(key + 13 - twice)); }
-        zip_set(&z, pkl, twice, sizeof(twice) - 1 - (nl ? 0 : 12));
+        else {
+            memmove(key + 1, key + 13, len - (size_t)(key + 13 - twice));
+            len -= 12;
+        }
+        if (name[6] == 'n') { // the tail "h\x00h\x01u." becomes "X\x01\x00\x00\x00k" "h\x01u.": the second key a string of its own
+            memcpy(twice + len - 6, "X\x01\x00\x00\x00k" "h\x01u.", 10);
+            len += 4;
+        }
+        zip_set(&z, pkl, twice, len);
     } else {
         fatalf("unknown case '%s'", name);
     }
