@@ -1090,13 +1090,6 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     st->pos = 0;
 }
 
-void recurrent_reset(RecurrentState *st, const MambaConfig *c) {
-    size_t L = c->n_layer, Di = c->d_inner, G = st->batch;
-    memset(st->conv_state, 0, L * G * Di * c->d_conv * sizeof(real));
-    memset(st->ssm_state, 0, L * G * Di * c->d_state * sizeof(real));
-    st->pos = 0;
-}
-
 void recurrent_free(RecurrentState *st) { free(st->memory); }
 
 // the conv for one token per sequence: shift x into the state, then the same sum as conv1d_forward

@@ -785,13 +785,6 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     st->fused = decode_fused_supported(batch, (int)C, (int)Di);
 }
 
-void recurrent_reset(RecurrentState *st, const MambaConfig *c) {
-    size_t L = c->n_layer, Di = c->d_inner, G = st->batch;
-    cudaCheck(cudaMemset(st->conv_state, 0, L * G * Di * c->d_conv * sizeof(float)));
-    cudaCheck(cudaMemset(st->ssm_state, 0, L * G * Di * c->d_state * sizeof(float)));
-    st->pos = 0;
-}
-
 void recurrent_free(RecurrentState *st) {
     if (st->graph_ready) { cudaCheck(cudaGraphExecDestroy(st->graph)); }
     cudaCheck(cudaFree(st->memory));
