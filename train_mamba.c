@@ -1541,6 +1541,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                    (o->skip_norm_z > 0.0f && norm_z > o->skip_norm_z);
         if (skip) {
             state->consecutive_skips++;
+            state->skipped_updates++; // (AdamW's step count t counts the updates made, as PyTorch's does)
             char line[256];
             snprintf(line, sizeof(line), "s:%d skipped loss:%f norm:%f loss_z:%.2f norm_z:%.2f", step + 1, loss, norm, loss_z, norm_z);
             printf("step %4d/%d: update skipped (loss %f, norm %f, z-scores %.2f / %.2f)\n", step + 1, train_num_batches,
@@ -1554,7 +1555,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             state->consecutive_skips = 0;
             outlier_add(loss_outliers, loss);
             outlier_add(norm_outliers, norm);
-            mamba_update(model, lr, ADAMW_BETA1, ADAMW_BETA2, ADAMW_EPS, o->weight_decay, grad_scale, step + 1);
+            mamba_update(model, lr, ADAMW_BETA1, ADAMW_BETA2, ADAMW_EPS, o->weight_decay, grad_scale,
+                         step + 1 - state->skipped_updates);
         }
         double ms = (now_seconds() - t0) * 1000.0;
         printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s\n", step + 1,

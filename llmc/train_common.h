@@ -395,7 +395,9 @@ Training state file: int32 header[256] then the fp32 AdamW moments m and v.
   step's evaluation and sampling, which the resumed run then does (version 4);
   [30..37] the optimizer flags of the run that saved it: -l, -u, -q, -k (1 cosine, 2 linear, 3 constant,
   4 wsd), -kd, -c, -gc (floats as their fp32 bits), -a; a resume that changes any says so (version 5);
-  [38] the CRC-32 of the outlier windows that follow v, [39] consecutive updates skipped so far (version 6).
+  [38] the CRC-32 of the outlier windows that follow v, [39] consecutive updates skipped so far (version 6);
+  [40] all updates skipped so far: AdamW's step count t is the updates made, step - [40] (version 7; older
+  files count 0, as their runs did, t = step).
 Version 6 appends the -sl / -sg windows after v: int32 count, int32 next, fp64 loss[OUTLIER_WINDOW],
 fp64 norm[OUTLIER_WINDOW] (STATE_WINDOWS_BYTES); older files resume with empty windows and no skips.
 */
@@ -405,7 +407,7 @@ fp64 norm[OUTLIER_WINDOW] (STATE_WINDOWS_BYTES); older files resume with empty w
 #define ADAMW_EPS 1e-8f
 
 #define STATE_MAGIC 20261125
-#define STATE_VERSION 6
+#define STATE_VERSION 7
 #define STATE_HEADER_CRC 18
 #define STATE_WINDOWS_BYTES (2 * sizeof(int32_t) + 2 * OUTLIER_WINDOW * sizeof(double))
 
@@ -425,6 +427,7 @@ typedef struct {
     int warmup, schedule, overfit;                                   // -u, -k (1..4), -a
     OutlierDetector loss_window, norm_window; // -sl / -sg: the losses and norms of the last updates (version 6)
     int consecutive_skips;                    // updates skipped in a row up to this step (-ms; [39])
+    int skipped_updates;                      // all updates skipped up to this step ([40]): AdamW's t is step - this
 } TrainState;
 
 // the optimizer flags a checkpoint records ([30..37]), from this run's options
@@ -526,6 +529,7 @@ static inline void save_state_file(const char *path, const TrainState *s, const 
     state_windows_pack(windows, s);
     header[38] = (int)crc32_update(0, windows, sizeof(windows));
     header[39] = s->consecutive_skips;
+    header[40] = s->skipped_updates;
     header[STATE_HEADER_CRC] = (int)header_crc(header, HEADER_INTS, STATE_HEADER_CRC);
     AtomicFile af;
     atomic_open(&af, path);
@@ -616,6 +620,13 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
         s->loss_window.count = s->norm_window.count = count;
         s->loss_window.next = s->norm_window.next = next;
         s->consecutive_skips = header[39];
+    }
+    s->skipped_updates = header[1] >= 7 ? header[40] : 0;
+    // (a step out of range is the checkpoint's step check's to report: setup_model)
+    if (header[1] >= 7 && (s->skipped_updates < 0 || (s->step >= 0 && s->skipped_updates > s->step) ||
+                           s->consecutive_skips > s->skipped_updates)) {
+        fatalf("%s: bad skipped-update record (%d of %d steps, %d in a row): the state file is corrupt", path, s->skipped_updates,
+               s->step, s->consecutive_skips);
     }
     fcloseCheck(fp);
     uint32_t crc = crc32_update(0, m, n * sizeof(float));

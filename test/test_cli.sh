@@ -512,6 +512,19 @@ hdr_edit "$V3/state_00000005.bin" 18 1=3 26=999 27=-1; drop_windows "$V3/state_0
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V3" -y 1 -s 5 -g 8 > "$TMP/v3.out" 2>&1
 if grep -q "^resuming from step 5" "$TMP/v3.out" && cmp -s "$A/model_00000010.bin" "$V3/model_00000010.bin"; then ok "resume_version3_checkpoint"
 else bad "resume_version3_checkpoint" "$(tail -n 2 "$TMP/v3.out")"; fi
+# and version 6 (before the count of all skipped updates in [40]): [40] is not read, 0 skips (as its run counted them)
+V6="$TMP/v6"; mkdir -p "$V6"
+cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V6/"
+hdr_edit "$V6/state_00000005.bin" 18 1=6 40=999
+"$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V6" -y 1 -s 5 -g 8 > "$TMP/v6.out" 2>&1
+if grep -q "^resuming from step 5" "$TMP/v6.out" && cmp -s "$A/model_00000010.bin" "$V6/model_00000010.bin"; then ok "resume_version6_checkpoint"
+else bad "resume_version6_checkpoint" "$(tail -n 2 "$TMP/v6.out")"; fi
+# a version-7 count of skipped updates past the step (under a valid header CRC) is a corrupt state file
+V7="$TMP/v7"; mkdir -p "$V7"
+cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V7/"
+hdr_edit "$V7/state_00000005.bin" 18 40=6
+expect_error resume_skips_past_step "bad skipped-update record (6 of 5 steps, 0 in a row): the state file is corrupt" \
+    "${TINY[@]}" -x 10 -n 5 -o "$V7" -y 1
 # a synthetic task's checkpoint resumes on that task only
 "$BIN" -e d32:l2:v16 -i synth:copy -j synth:copy -b 2 -t 64 -v 0 -g 0 -nt 2 -x 2 -o "$TMP/syn" > /dev/null 2>&1
 expect_error resume_other_task "trained on synth:copy, this run's -i is synth:induction" \
@@ -1313,6 +1326,16 @@ if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q '^s:1 skipped' "$TMP/nan1/mai
    cmp -s "$TMP/nan1/model_00000003.bin" "$TMP/nan1r/model_00000003.bin" && cmp -s "$TMP/nan1/state_00000003.bin" "$TMP/nan1r/state_00000003.bin"
 then ok "nan_first_step_checkpoint_resumes"
 else bad "nan_first_step_checkpoint_resumes" "rc $rc1 / $rc2: $(tail -n 1 "$TMP/nan1.out") / $(tail -n 1 "$TMP/nan1r.out")"; fi
+# ... and a skipped update does not count as one of AdamW's steps (its bias correction counts the updates made, as
+# PyTorch's optimizer does; it used the step number, which made the first update after a skip at step 1 ~0.73 of
+# PyTorch's): one batch (-a 1) at a constant rate, a skip at step 1 then an update, is exactly one update
+OA=("${TINY[@]}" -a 1 -k constant -u 0 -n 1)
+"$BIN" "${OA[@]}" -x 1 -o "$TMP/adam_t1" > /dev/null 2>&1; rc1=$?
+MAMBA_TEST_INJECT_NAN_STEP=1 "$BIN" "${OA[@]}" -x 2 -o "$TMP/adam_t2" > /dev/null 2>&1; rc2=$?
+if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q '^s:1 skipped' "$TMP/adam_t2/main.log" &&
+   cmp -s <(tail -c +1025 "$TMP/adam_t1/model_00000001.bin") <(tail -c +1025 "$TMP/adam_t2/model_00000002.bin")
+then ok "skipped_update_not_an_adamw_step"
+else bad "skipped_update_not_an_adamw_step" "rc $rc1 / $rc2: the update after the skip differs from a first update"; fi
 # consecutive skips stop the run with an error
 MAMBA_TEST_INJECT_NAN_STEP=2 expect_error too_many_skips "consecutive updates skipped" "${TINY[@]}" -x 4 -ms 1
 

@@ -187,7 +187,7 @@ static const char *saved_state(char *p, const char *name, size_t n) {
 static void load_state(const char *p, size_t n) { TrainState s; float *m = (float *)mallocCheck(n * 4), *v = (float *)mallocCheck(n * 4); load_state_file(p, &s, m, v, n); }
 static void c_state_flip_in_v(const void *a) { (void)a; char p[1024]; saved_state(p, "sv.bin", 1000);
     FILE *f = fopenCheck(p, "r+b"); fseekCheck(f, 1024 + 4 * 1000 + 4 * 500, SEEK_SET); fputc(0x55, f); fcloseCheck(f); load_state(p, 1000); }
-static void c_state_v7(const void *a) { (void)a; char p[1024]; int e[] = {1, 7, -1}; edit_header(saved_state(p, "s7.bin", 100), 18, e); load_state(p, 100); }
+static void c_state_v8(const void *a) { (void)a; char p[1024]; int e[] = {1, 8, -1}; edit_header(saved_state(p, "s8.bin", 100), 18, e); load_state(p, 100); }
 // the -sl / -sg windows after v (version 6): a flipped byte there, and a record out of range under a valid CRC
 static void c_state_flip_in_windows(const void *a) { (void)a; char p[1024]; saved_state(p, "sw.bin", 100);
     FILE *f = fopenCheck(p, "r+b"); fseekCheck(f, 1024 + 8 * 100 + 20, SEEK_SET); fputc(0x55, f); fcloseCheck(f); load_state(p, 100); }
@@ -475,21 +475,26 @@ static void test_state_round_trip(void) {
     s.flags_known = 1; s.lr = 3e-3f; s.warmup = 13; s.final_lr_frac = 0.25f; s.schedule = 4; s.lr_decay_frac = 0.3f;
     s.weight_decay = 0.05f; s.grad_clip = 0.5f; s.overfit = 1;
     s.loss_window.count = s.norm_window.count = OUTLIER_WINDOW; s.loss_window.next = s.norm_window.next = 77; s.consecutive_skips = 2;
+    s.skipped_updates = 3;
     for (int i = 0; i < OUTLIER_WINDOW; i++) { s.loss_window.values[i] = 3.0 + i / 7.0; s.norm_window.values[i] = 0.5 - i / 9.0; }
     float m[3] = {1, 2, 3}, v[3] = {4, 5, 6}, m2[3], v2[3];
     save_state_file(P(p, "rt.bin"), &s, m, v, 3);
     load_state_file(p, &r, m2, v2, 3);
     int windows = memcmp(&r.loss_window, &s.loss_window, sizeof(s.loss_window)) == 0 &&
-                  memcmp(&r.norm_window, &s.norm_window, sizeof(s.norm_window)) == 0 && r.consecutive_skips == 2;
-    check(windows, "state_file_round_trip_outlier_windows", "count %d next %d skips %d", r.loss_window.count, r.loss_window.next, r.consecutive_skips);
+                  memcmp(&r.norm_window, &s.norm_window, sizeof(s.norm_window)) == 0 && r.consecutive_skips == 2 &&
+                  r.skipped_updates == 3;
+    check(windows, "state_file_round_trip_outlier_windows", "count %d next %d skips %d in a row, %d in all", r.loss_window.count,
+          r.loss_window.next, r.consecutive_skips, r.skipped_updates);
     // a version-5 file (no windows after v) still loads, with empty windows and no skips
     int e5[] = {1, 5, -1};
     edit_header(p, 18, e5);
     if (truncate(p, 1024 + 8 * 3) != 0) { test_fatal("truncate", p); }
     memset(&r, 0x5a, sizeof(r));
     load_state_file(p, &r, m2, v2, 3);
-    check(r.loss_window.count == 0 && r.norm_window.count == 0 && r.loss_window.next == 0 && r.consecutive_skips == 0 && r.overfit == 1,
-          "state_file_version_5_still_loads", "count %d next %d skips %d", r.loss_window.count, r.loss_window.next, r.consecutive_skips);
+    check(r.loss_window.count == 0 && r.norm_window.count == 0 && r.loss_window.next == 0 && r.consecutive_skips == 0 && r.overfit == 1 &&
+              r.skipped_updates == 0,
+          "state_file_version_5_still_loads", "count %d next %d skips %d in a row, %d in all", r.loss_window.count, r.loss_window.next,
+          r.consecutive_skips, r.skipped_updates);
     int ok = r.step == s.step && r.B == s.B && r.T == s.T && r.total_batch_size == s.total_batch_size && r.seed == s.seed &&
              r.max_steps == s.max_steps && r.epoch == s.epoch && r.shard == s.shard && r.sample == s.sample && r.rng == s.rng &&
              r.data_kind == s.data_kind && r.data_order == s.data_order && r.data_shards == s.data_shards &&
@@ -735,7 +740,7 @@ int main(void) {
     expect_fail("model_v1_bad_selection_flag", c_model_v1_bad_flag, NULL, "bad selection flag 2");
     expect_fail("model_vp_not_multiple_of_8", c_model_vp_not_8, NULL, "invalid model config");
     expect_fail("state_flip_in_v", c_state_flip_in_v, NULL, "checksum mismatch");
-    expect_fail("state_version_7", c_state_v7, NULL, "unsupported state file version");
+    expect_fail("state_version_8", c_state_v8, NULL, "unsupported state file version");
     expect_fail("state_flip_in_outlier_windows", c_state_flip_in_windows, NULL, "checksum mismatch in the outlier windows");
     // a count past the window; a window not yet full whose next is not its count; a next past the window; a NaN value
     static const int too_many[3] = {129, 3, 0}, next_off[3] = {5, 3, 0}, next_past[3] = {128, 128, 0}, nan_value[3] = {3, 3, 1};
