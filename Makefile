@@ -190,7 +190,7 @@ FUZZ_ENV = TMPDIR=$(FUZZ_TMPDIR) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_
 .PHONY: fuzz fuzz-bins fuzz-regress fuzz-seeds test-asan clean-sanitize
 # (fuzz-run-<harness> is not .PHONY: make skips pattern rules for phony targets; no such file exists)
 
-test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h test/zip_file.h $(HEADERS) $(wildcard llmc/safetensors.h llmc/hf_io.h) | deps
+test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h test/fuzz/fuzz_tensors.h test/zip_file.h $(HEADERS) $(wildcard llmc/safetensors.h llmc/hf_io.h) | deps
 	@mkdir -p test/fuzz/bin
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LDLIBS)
 

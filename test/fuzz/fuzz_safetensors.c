@@ -13,6 +13,7 @@ cJSON itself is the system library, not instrumented: coverage guides on our che
 */
 #include "fuzz_common.h"
 #include "../../llmc/safetensors.h"
+#include "fuzz_tensors.h"
 
 static void write_assembled(const char *path, const uint8_t *json, size_t json_len, const uint8_t *data, size_t n) {
     uint8_t *file = (uint8_t *)malloc(8 + json_len + n);
@@ -46,17 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_begin();
     if (setjmp(fatal_jmp_buf) == 0) {
         if (mode < 2) { safetensors_open(st, path); } else { safetensors_open_index(st, index_path); }
-        for (int i = 0; i < st->num_tensors; i++) {
-            const SafetensorsTensor *t = &st->tensors[i];
-            FUZZ_ASSERT(safetensors_find(st, t->name) == t);
-            FUZZ_ASSERT(t->file >= 0 && t->file < st->num_files);
-            FUZZ_ASSERT(t->end <= st->files[t->file].data_size);
-            FUZZ_ASSERT(t->end - t->begin == t->numel * safetensors_dtype_size(t->dtype));
-            float *out = (float *)malloc(t->numel * sizeof(float) + 1);
-            safetensors_read_f32(st, t, out);
-            free(out);
-        }
-        safetensors_close(st);
+        fuzz_read_tensors(st);
         fuzz_end(0);
     } else {
         fuzz_end(1);

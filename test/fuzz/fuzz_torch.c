@@ -10,6 +10,7 @@ Input: 1 control byte, then by mode (control & 1):
 */
 #include "fuzz_common.h"
 #include "../zip_file.h"
+#include "fuzz_tensors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) { return -1; }
@@ -44,16 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_begin();
     if (setjmp(fatal_jmp_buf) == 0) {
         torch_zip_open(st, path);
-        for (int i = 0; i < st->num_tensors; i++) {
-            const SafetensorsTensor *t = &st->tensors[i];
-            FUZZ_ASSERT(safetensors_find(st, t->name) == t);
-            FUZZ_ASSERT(t->end <= st->files[0].data_size);
-            FUZZ_ASSERT(t->end - t->begin == t->numel * safetensors_dtype_size(t->dtype));
-            float *out = (float *)malloc(t->numel * sizeof(float) + 1);
-            safetensors_read_f32(st, t, out);
-            free(out);
-        }
-        safetensors_close(st);
+        fuzz_read_tensors(st);
         fuzz_end(0);
     } else {
         fuzz_end(1);
