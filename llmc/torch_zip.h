@@ -46,6 +46,7 @@ and refused.
 #define TORCH_ZIP_MAX_VALUES (1u << 20)
 #define TORCH_ZIP_MAX_ITEMS (2 * TORCH_ZIP_MAX_VALUES) // in one container (a dict holds 2 a tensor)
 #define TORCH_ZIP_MAX_GLOBAL_BYTES 256                 // of a global's module, and of its name
+#define TORCH_ZIP_MAX_KEY_BYTES 64 // of a storage key (torch's are 0, 1, 2, ...) and other text an error quotes
 
 static inline uint32_t torch_zip_u16_(const unsigned char *b) { return (uint32_t)b[0] | (uint32_t)b[1] << 8; }
 static inline uint32_t torch_zip_u32_(const unsigned char *b) { return torch_zip_u16_(b) | torch_zip_u16_(b + 2) << 16; }
@@ -360,7 +361,7 @@ static inline PkValue *pk_global_(PkMachine *m, const char *module, size_t modul
 static inline int pk_printable_(const char *s) {
     size_t n = 0;
     for (; s[n] != '\0'; n++) {
-        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= 64) { return 0; }
+        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= TORCH_ZIP_MAX_KEY_BYTES) { return 0; }
     }
     return 1;
 }
@@ -623,7 +624,7 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
     }
     if (pkl == NULL) { fatalf("%s: a zip archive without <archive>/data.pkl: not a PyTorch checkpoint", path); }
     size_t prefix_len = strlen(pkl->name) - strlen("data.pkl");
-    char *entry_name = (char *)mallocCheck(prefix_len + 1100);
+    char *entry_name = (char *)mallocCheck(prefix_len + sizeof("data/") + TORCH_ZIP_MAX_KEY_BYTES); // (<archive>/data/<key>)
     memcpy(entry_name, pkl->name, prefix_len);
     strcpy(entry_name + prefix_len, "byteorder");
     const TorchZipEntry *order = torch_zip_find_(entries, num_entries, entry_name);
@@ -670,7 +671,6 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
                    value->kind == PK_DICT ? " (a training checkpoint? save model.state_dict() alone)" : "");
         }
         const PkValue *storage = value->storage;
-        if (strlen(storage->s) > 1024) { fatalf("%s: tensor '%s': a storage key over 1024 bytes", path, key->s); }
         memcpy(entry_name + prefix_len, "data/", 5);
         strcpy(entry_name + prefix_len + 5, storage->s);
         const TorchZipEntry *e = torch_zip_find_(entries, num_entries, entry_name);
