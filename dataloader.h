@@ -492,52 +492,101 @@ void dataloader_free(DataLoader *loader) {
 // a whole split as one token stream
 
 /*
-All tokens of the shards matching `pattern`, in glob order, joined into one stream: what an
-evaluation that carries the model's state across the whole split reads (enwik8's test bits per
-byte are over the 5M test bytes as one sequence). Every header and every token is checked.
-Fewer than min_tokens in all is an error (a scored stream needs 2, an input and its target;
-decoding shards back to text, dev/data/tokenize -d, needs none). Returns a malloc'ed array of
-*num_tokens ids.
+The tokens of the shards matching `pattern`, in glob order, as one stream, read in blocks of at
+most 2^20: for each block, fn(ctx, tokens, n) gets its ids (fn may be NULL: the pass only checks).
+Every header and every token is checked: a token outside [0, vocab_size) is an error naming its
+shard and position. The shards' token counts come from `counts` (their headers, read by the
+caller); a shard whose header has changed since is an error. Returns the number of tokens.
 */
-int *load_token_stream(const char *pattern, int vocab_size, size_t min_tokens, size_t *num_tokens) {
-    if (synthetic_task_from_pattern(pattern)) { fatalf("'%s': a synthetic task is not a token stream", pattern); }
-    glob_t g;
-    shard_glob(pattern, &g);
+typedef void (*token_block_fn)(void *ctx, const int *tokens, size_t n);
+static size_t token_stream_blocks_(const glob_t *g, const size_t *counts, int vocab_size, token_block_fn fn, void *ctx) {
+    enum { BLOCK = 1 << 20 };
+    uint16_t *buf = (uint16_t *)mallocCheck(BLOCK * sizeof(uint16_t));
+    int *ids = (int *)mallocCheck(BLOCK * sizeof(int));
     size_t total = 0;
-    size_t *counts = (size_t *)mallocCheck(g.gl_pathc * sizeof(size_t));
-    for (size_t i = 0; i < g.gl_pathc; i++) {
-        FILE *fp = fopenCheck(g.gl_pathv[i], "rb");
-        counts[i] = shard_read_header(fp, g.gl_pathv[i]);
-        total += counts[i];
-        fcloseCheck(fp);
-    }
-    if (total < min_tokens) { fatalf("'%s': %zu tokens, a stream needs at least %zu", pattern, total, min_tokens); }
-    int *tokens = (int *)mallocCheck(total * sizeof(int));
-    uint16_t *buf = (uint16_t *)mallocCheck((1 << 20) * sizeof(uint16_t));
-    size_t at = 0;
-    for (size_t i = 0; i < g.gl_pathc; i++) {
-        const char *path = g.gl_pathv[i];
+    for (size_t i = 0; i < g->gl_pathc; i++) {
+        const char *path = g->gl_pathv[i];
         FILE *fp = fopenCheck(path, "rb");
         size_t n = shard_read_header(fp, path);
         if (n != counts[i]) { fatalf("'%s': changed while being read (%zu tokens, then %zu)", path, counts[i], n); }
         for (size_t done = 0; done < n;) {
-            size_t m = n - done < (1 << 20) ? n - done : (1 << 20);
+            size_t m = n - done < BLOCK ? n - done : BLOCK;
             freadCheck(buf, sizeof(uint16_t), m, fp);
             for (size_t j = 0; j < m; j++) {
                 if (buf[j] >= vocab_size) {
                     fatalf("'%s': token %u at position %zu outside the vocabulary [0, %d)", path, buf[j], done + j, vocab_size);
                 }
-                tokens[at++] = buf[j];
+                ids[j] = buf[j];
             }
+            if (fn != NULL) { fn(ctx, ids, m); }
             done += m;
         }
         fcloseCheck(fp);
+        total += n;
     }
+    free(ids);
     free(buf);
+    return total;
+}
+
+// the token counts of the shards of g (their headers)
+static size_t *token_stream_counts_(const glob_t *g, size_t *total) {
+    size_t *counts = (size_t *)mallocCheck((g->gl_pathc > 0 ? g->gl_pathc : 1) * sizeof(size_t));
+    *total = 0;
+    for (size_t i = 0; i < g->gl_pathc; i++) {
+        FILE *fp = fopenCheck(g->gl_pathv[i], "rb");
+        counts[i] = shard_read_header(fp, g->gl_pathv[i]);
+        *total += counts[i];
+        fcloseCheck(fp);
+    }
+    return counts;
+}
+
+/*
+Every token of the shards matching `pattern` passed to fn in blocks (token_stream_blocks_), but
+only after a first pass has checked all of them: a bad token in the last shard is an error before
+fn has seen any token (dev/data/tokenize -d decodes shards to stdout this way, in constant memory,
+and writes nothing for shards it refuses). Returns the number of tokens.
+*/
+size_t for_each_token_checked(const char *pattern, int vocab_size, token_block_fn fn, void *ctx) {
+    if (synthetic_task_from_pattern(pattern)) { fatalf("'%s': a synthetic task is not a token stream", pattern); }
+    glob_t g;
+    shard_glob(pattern, &g);
+    size_t total;
+    size_t *counts = token_stream_counts_(&g, &total);
+    token_stream_blocks_(&g, counts, vocab_size, NULL, NULL);
+    token_stream_blocks_(&g, counts, vocab_size, fn, ctx);
+    free(counts);
+    globfree(&g);
+    return total;
+}
+
+/*
+All tokens of the shards matching `pattern`, in glob order, joined into one stream: what an
+evaluation that carries the model's state across the whole split reads (enwik8's test bits per
+byte are over the 5M test bytes as one sequence). Every header and every token is checked.
+Fewer than min_tokens in all is an error (a scored stream needs 2, an input and its target).
+Returns a malloc'ed array of *num_tokens ids.
+*/
+typedef struct { int *tokens; size_t at; } TokenArray_;
+static void token_array_append_(void *ctx, const int *tokens, size_t n) {
+    TokenArray_ *a = (TokenArray_ *)ctx;
+    memcpy(a->tokens + a->at, tokens, n * sizeof(int));
+    a->at += n;
+}
+int *load_token_stream(const char *pattern, int vocab_size, size_t min_tokens, size_t *num_tokens) {
+    if (synthetic_task_from_pattern(pattern)) { fatalf("'%s': a synthetic task is not a token stream", pattern); }
+    glob_t g;
+    shard_glob(pattern, &g);
+    size_t total;
+    size_t *counts = token_stream_counts_(&g, &total);
+    if (total < min_tokens) { fatalf("'%s': %zu tokens, a stream needs at least %zu", pattern, total, min_tokens); }
+    TokenArray_ a = {(int *)mallocCheck((total > 0 ? total : 1) * sizeof(int)), 0};
+    token_stream_blocks_(&g, counts, vocab_size, token_array_append_, &a);
     free(counts);
     globfree(&g);
     *num_tokens = total;
-    return tokens;
+    return a.tokens;
 }
 
 #endif // DATALOADER_H

@@ -276,6 +276,15 @@ expect_error not_a_shard "bad shard magic" -t "$TJ" -d "$TXT"
 perl -e 'print pack("l<256", 20240520, 1, 0, (0) x 253)' > "$TMP/empty_shard.bin"
 out=$("$TOK" -t "$TJ" -d "$TMP/empty_shard.bin" 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ -z "$out" ]; then ok "decode_empty_shard"; else bad "decode_empty_shard" "rc $rc: $out"; fi
+# a token outside the vocabulary in the last shard: refused before any text is written (-d checks every shard
+# first, then decodes a block at a time), the message naming the shard and the position
+mkdir -p "$TMP/oor"
+cp "$TMP/ref_val_000000.bin" "$TMP/oor/s_000000.bin"
+perl -e 'print pack("l<256", 20240520, 1, 3, (0) x 253), pack("S<3", 1, 65535, 2)' > "$TMP/oor/s_000001.bin"
+out=$("$TOK" -t "$TJ" -d "$TMP/oor/s_*.bin" 2> "$TMP/oor/err"); rc=$?
+if [ $rc -ne 0 ] && [ -z "$out" ] && [ "$(wc -l < "$TMP/oor/err")" = 1 ] &&
+   grep -q "s_000001.bin': token 65535 at position 1 outside the vocabulary" "$TMP/oor/err"; then ok "decode_bad_token_writes_nothing"
+else bad "decode_bad_token_writes_nothing" "rc $rc, $(printf %s "$out" | wc -c) bytes out: $(head -c 200 "$TMP/oor/err")"; fi
 # a plain text file given with -j: the error says that -j takes every file as JSON Lines, and what to do
 expect_error jsonl_text_file_with_j "d001.txt' line 1: not a JSON object (-j reads every input file as JSON Lines: encode plain text in a run without -j" \
     -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/in.jsonl" "$TMP/jl/d001.txt"

@@ -246,17 +246,23 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
     exit(status);
 }
 
-static void decode_shards(const BpeTokenizer *t, const char *pattern) {
-    size_t n;
-    int *ids = load_token_stream(pattern, bpe_vocab_size(t), 0, &n); // (a shard of one token, or none, is legal)
+// -d: the shards' tokens as text on stdout, a block at a time (all of them are checked first, so that a
+// refused shard leaves no partial text); a shard of one token, or none, is legal
+typedef struct { const BpeTokenizer *t; size_t at; } Decoding;
+static void decode_block(void *ctx, const int *ids, size_t n) {
+    Decoding *d = (Decoding *)ctx;
     unsigned char buf[4096];
-    for (size_t i = 0; i < n; i++) {
-        int len = bpe_decode(t, ids[i], buf, (int)sizeof(buf));
-        if (len < 0 || len > (int)sizeof(buf)) { fatalf("token %d at position %zu does not decode", ids[i], i); }
+    for (size_t i = 0; i < n; i++, d->at++) {
+        int len = bpe_decode(d->t, ids[i], buf, (int)sizeof(buf));
+        if (len < 0 || len > (int)sizeof(buf)) { fatalf("token %d at position %zu does not decode", ids[i], d->at); }
         if (fwrite(buf, 1, (size_t)len, stdout) != (size_t)len) { fatalf("write to stdout failed"); }
     }
+}
+
+static void decode_shards(const BpeTokenizer *t, const char *pattern) {
+    Decoding d = {t, 0};
+    for_each_token_checked(pattern, bpe_vocab_size(t), decode_block, &d);
     if (fflush(stdout) != 0) { fatalf("write to stdout failed"); }
-    free(ids);
 }
 
 enum { MC_LLMC, MC_HELLASWAG, MC_PIQA, MC_ARC, MC_LAMBADA, MC_WINOGRANDE, MC_NUM_RENDERINGS }; // -m
