@@ -458,8 +458,8 @@ void selective_scan_forward(real *y, real *states, real *carry, const real *u, c
 /*
 Reverse scan. Let g[t,n] = dL/ds[t,n] (the total gradient reaching state s[t,n]). Since s[t]
 feeds y[t] through Cm[t] and s[t+1] through the decay exp(delta[t+1] A):
-    g[t,n] = dy[t] * Cm[t,n] + g[t+1,n] * exp(delta[t+1] * A[n])
-and with dA[t,n] = exp(delta[t] A[n]) and s[t] = dA[t,n] s[t-1,n] + delta[t] Bm[t,n] u[t]:
+    g[t,n] = dy[t] * Cm[t,n] + g[t+1,n] * exp(delta[t+1] * A[n]),   g[T,n] = 0
+and with dA[t,n] = exp(delta[t] A[n]) and s[t,n] = dA[t,n] s[t-1,n] + delta[t] Bm[t,n] u[t]:
     dCm[t,n]    += dy[t] * s[t,n]
     dBm[t,n]    += g[t,n] * delta[t] * u[t]
     du[t]       += sum_n g[t,n] * delta[t] * Bm[t,n]  + dy[t] * D[d]

@@ -481,7 +481,7 @@ static void test_crossentropy(void) {
     size_t nl = (size_t)B * T * Vp;
     CeCtx c = {B, T, Vp, targets, alloc_fill(nl, -3, 3), alloc_zero(nl), alloc_zero((size_t)B * T),
                alloc_fill((size_t)B * T, 0.1, 1)};
-    // two large logits in row 0 (target 3), at and next to the target: exp(800) overflows even in
+    // two large logits in row 0 (target 3), at the target and at index 5: exp(800) overflows even in
     // double, so without the max subtraction the loss and its gradient are NaN
     c.logits[3] = 800;
     c.logits[5] = 799;
