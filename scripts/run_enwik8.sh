@@ -98,7 +98,7 @@ if [ "$BIN" = ./train_mamba ] && [ "$MODEL:$B:$T:$STEPS" = "d512:l24:v256:16:204
     echo "warning: the default size on the CPU trainer would take about a year (66 minutes on an H200);" \
          "Ctrl-C stops it with a checkpoint, -h shows a small setting"
 fi
-mkdir -p "$OUT"
+make_dir "$OUT"
 # a run resumed on other data would mix the two: OUT remembers the data it was trained on
 if [ -f "$STAMP" ]; then
     if [ -f "$OUT/data_source.txt" ] && [ "$(stamp content_md5 "$OUT/data_source.txt")" != "$(stamp content_md5 "$STAMP")" ]; then

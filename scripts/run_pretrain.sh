@@ -35,7 +35,7 @@
 #   MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=256 TOKENS=2560 VAL_EVERY=5 CKPT_EVERY=5 \
 #     OUT=/tmp/pt DATA=/tmp/pt_data bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 set -euo pipefail
-die() { echo "error: $*" >&2; exit 1; }
+. "$(dirname "$0")/script_lib.sh" # die, make_dir, can_make_dir
 case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 [ $# -ge 1 ] || die "usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...] (see the header)"
 TOK=$1; shift
@@ -92,6 +92,8 @@ if [ "$BATCH_TOKENS" -lt 1 ] || [ $((BATCH_TOKENS % UNIT)) -ne 0 ]; then
     die "BATCH_TOKENS $BATCH_TOKENS is not a positive multiple of MICRO_B * T * GPUS = $MICRO_B * $T * $GPUS"
 fi
 
+can_make_dir "$OUT" # (before the shards are encoded, which can take long)
+
 # the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard)
 if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
     [ ${#FILES[@]} -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
@@ -134,7 +136,7 @@ fi
 FINAL_FRAC=$(awk -v lr="$LR" 'BEGIN { if (lr + 0 <= 0) exit 1; f = 1e-5 / lr; printf "%.6g", (f > 1 ? 1 : f) }') ||
     die "LR must be a positive number, got '$LR'"
 
-mkdir -p "$OUT"
+make_dir "$OUT"
 cp "$TOK" "$OUT/tokenizer.json"
 echo "pretraining $MODEL ($params parameters) on ${DATA}_train_*.bin: $STEPS steps of $BATCH_TOKENS tokens" \
      "($((STEPS * BATCH_TOKENS)) tokens), $GPUS process(es) x B=$MICRO_B x T=$T, peak LR $LR, warmup $WARMUP steps," \

@@ -107,7 +107,7 @@ if [ -z "${BIN:-}" ]; then
     fi
 fi
 SYNTH_VAL_BATCHES=20 # the val set during training: the task's first 20 batches (-m; seed 0's, disjoint from training's)
-mkdir -p "$OUT"
+make_dir "$OUT"
 
 # train <name> <steps> <trainer flags...>: the trainer's output is appended to OUT/<name>.txt (a resumed
 # run keeps the output before its stop) and THIS_RUN is this call's part of it; a failure ends the script

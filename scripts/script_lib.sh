@@ -1,6 +1,16 @@
-# Sourced by the reproduction scripts (run_tinyshakespeare.sh, run_enwik8.sh, run_synthetic.sh): their
-# argument check, and one trainer run whose output is shown and appended to OUT/run.out.
+# Sourced by the reproduction scripts (run_tinyshakespeare.sh, run_enwik8.sh, run_synthetic.sh,
+# run_pretrain.sh): their argument check, their output directory, and one trainer run whose output is
+# shown and appended to OUT/run.out.
 die() { echo "error: $*" >&2; exit 1; }
+# make_dir <dir>: mkdir -p, or one error line naming the directory and why (a file of that name, no permission)
+make_dir() { local err; err=$(mkdir -p -- "$1" 2>&1) || die "cannot create the directory '$1' (${err##*: })"; }
+# can_make_dir <dir>: the same error now, without creating anything, where an existing file is in the way (for
+# a script that has long work to do before it makes the directory)
+can_make_dir() {
+    local d="$1"
+    while [ ! -e "$d" ] && [ "$d" != "$(dirname -- "$d")" ]; do d=$(dirname -- "$d"); done
+    [ -d "$d" ] || die "cannot create the directory '$1' ($([ "$d" = "$1" ] && echo "File exists" || echo "Not a directory"))"
+}
 
 # is_uint <s>: a whole number in decimal, no sign or leading zeros, below 10^9 (the trainer's flags are ints);
 # require_uint <NAME> <min>: the variable NAME is one, at least min, else one error line naming it
@@ -25,7 +35,7 @@ check_script_args() {
 # resume (<stop note> is added after the step, e.g. ", before the test evaluation"), exit 0.
 run_logged() {
     local out="$1" steps="$2" note="$3"; shift 3
-    mkdir -p "$out"
+    make_dir "$out"
     touch "$out/run.out"
     local log_start start rc err stopped
     log_start=$(stat -c %s "$out/run.out") # this run's part of the log starts here

@@ -341,6 +341,16 @@ if [ ! -e "$TMP/ts_bad" ]; then ok "tinyshakespeare_bad_numbers_leave_nothing"; 
 expect_error_cmd enwik8_bad_steps "STEPS must be a whole number from 1 to 999999999, got 'x'" env STEPS=x bash scripts/run_enwik8.sh
 expect_error_cmd synthetic_length_eval_failure "induction_s1 at L=2\^12: the evaluation exited with 3: fake failure at -t 4096" \
     "${SY[@]}" FAKE_FAIL_T=4096 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# an output directory that is an existing file: one error line naming it, not mkdir's own message and exit
+: > "$TMP/out_is_a_file"
+expect_error_cmd synthetic_out_is_a_file "cannot create the directory '$TMP/out_is_a_file' (File exists)" \
+    "${SY[@]}" bash scripts/run_synthetic.sh "$TMP/out_is_a_file" 2 2
+# run_pretrain.sh says so before it encodes the text (which can take long) and leaves no shard behind
+expect_error_cmd pretrain_out_is_a_file "cannot create the directory '$TMP/out_is_a_file/pt' (Not a directory)" \
+    env OUT="$TMP/out_is_a_file/pt" DATA="$TMP/pt_oif/d" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
+if [ ! -e "$TMP/pt_oif" ]; then ok "pretrain_out_is_a_file_encodes_nothing"; else bad "pretrain_out_is_a_file_encodes_nothing" "$(ls -R "$TMP/pt_oif" | head -c 200)"; fi
+expect_error_cmd tinyshakespeare_out_is_a_file "cannot create the directory '$TMP/out_is_a_file/ts' (Not a directory)" \
+    "${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/out_is_a_file/ts"
 expect_error_cmd synthetic_bad_seed "SEED must be an integer, got 'x1'" "${SY[@]}" SEED=x1 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 "${SY[@]}" SEED=7 bash scripts/run_synthetic.sh "$TMP/syn7" 2 2 > /dev/null 2>&1
 if grep -q -- "-sd 7 -x 2 -o $TMP/syn7/induction_s1" "$TMP/fake_args.log"; then ok "synthetic_seed_passed"
