@@ -16,6 +16,9 @@ The format, as torch/serialization.py writes it (all little-endian):
       <archive>/byteorder    "little" (files from torch before 1.13 lack it: little too)
       <archive>/version ...  not read
     A file past 4 GiB (mamba-2.8b in fp32: 11 GB) carries its sizes and offsets in ZIP64 fields.
+    The local header before each entry's data must agree with the central directory: the same name (its
+    length places the data), stored, and the same CRC-32 and sizes unless a data descriptor after the
+    data holds those (torch's writer uses one). Its extra field may differ: torch pads the data there.
 
 Nothing in the pickle is executed. A small stack machine knows the opcodes a state dict uses and
 three callables (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter, or
@@ -58,6 +61,15 @@ static inline void torch_zip_read_at_(FILE *fp, const char *path, uint64_t offse
     }
 }
 
+// text an error may quote: short, no control characters (a newline would make the error two lines)
+static inline int torch_zip_printable_(const char *s) {
+    size_t n = 0;
+    for (; s[n] != '\0'; n++) {
+        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= TORCH_ZIP_MAX_KEY_BYTES) { return 0; }
+    }
+    return 1;
+}
+
 // ----------------------------------------------------------------------------
 // the zip container
 
@@ -76,6 +88,76 @@ static inline const TorchZipEntry *torch_zip_find_(const TorchZipEntry *entries,
     TorchZipEntry key;
     key.name = (char *)name;
     return (const TorchZipEntry *)bsearch(&key, entries, (size_t)n, sizeof(TorchZipEntry), torch_zip_cmp_entry_);
+}
+
+/*
+An extra field's ZIP64 record (id 1) gives the 64-bit values of those of *wide[0..n) that read 0xFFFFFFFF, in
+that order: the sizes (uncompressed, compressed), then in the central directory the local header's offset.
+*/
+static inline void torch_zip_zip64_(const char *path, const char *name, const unsigned char *x, size_t extra_len,
+                                    uint64_t *const *wide, int n) {
+    for (const unsigned char *x_end = x + extra_len; x_end - x >= 4;) {
+        size_t id = torch_zip_u16_(x), len = torch_zip_u16_(x + 2);
+        if ((size_t)(x_end - x - 4) < len) { fatalf("%s: zip entry '%s': damaged extra field", path, name); }
+        if (id == 1) {
+            const unsigned char *v = x + 4;
+            for (int w = 0; w < n; w++) {
+                if (*wide[w] != 0xFFFFFFFFu) { continue; }
+                if (v + 8 > x + 4 + len) { fatalf("%s: zip entry '%s': ZIP64 field too short", path, name); }
+                *wide[w] = torch_zip_u64_(v);
+                v += 8;
+            }
+        }
+        x += 4 + len;
+    }
+}
+
+/*
+The local header before a stored entry's data; returns where the data starts. Its name's and extra field's
+lengths place the data, so it must name the entry; its method must be the central directory's (stored), and
+so must its CRC and sizes, unless flag bit 3 says that a data descriptor after the data holds them (torch's
+writer does so, and leaves zeros here). Its extra field is its own (torch pads the data to 64 bytes there).
+*/
+static inline uint64_t torch_zip_local_header_(FILE *fp, const char *path, const char *name, uint64_t local, uint64_t cd_offset,
+                                               uint32_t crc, uint64_t size) {
+    unsigned char lh[30];
+    if (local > cd_offset || cd_offset - local < 30) { fatalf("%s: zip entry '%s': local header outside the file", path, name); }
+    torch_zip_read_at_(fp, path, local, lh, 30, "zip local header");
+    if (torch_zip_u32_(lh) != 0x04034b50u) { fatalf("%s: zip entry '%s': bad local header signature", path, name); }
+    size_t name_len = strlen(name), local_name_len = torch_zip_u16_(lh + 26), extra_len = torch_zip_u16_(lh + 28);
+    if (local_name_len != name_len) {
+        fatalf("%s: zip entry '%s': its local header names another entry (a name of %zu bytes): the archive is damaged", path,
+               name, local_name_len);
+    }
+    if (cd_offset - local - 30 < name_len + extra_len) { fatalf("%s: zip entry '%s': local header outside the file", path, name); }
+    unsigned char *v = (unsigned char *)mallocCheck(name_len + extra_len + 1);
+    torch_zip_read_at_(fp, path, local + 30, v, name_len + extra_len, "zip local header");
+    if (memcmp(v, name, name_len) != 0) {
+        char other[TORCH_ZIP_MAX_KEY_BYTES + 1] = "";
+        if (name_len < sizeof(other)) { memcpy(other, v, name_len); }
+        fatalf("%s: zip entry '%s': its local header names another entry ('%s'): the archive is damaged", path, name,
+               strlen(other) == name_len && torch_zip_printable_(other) ? other : "?");
+    }
+    uint32_t flags = torch_zip_u16_(lh + 6), method = torch_zip_u16_(lh + 8), local_crc = torch_zip_u32_(lh + 14);
+    uint64_t csize = torch_zip_u32_(lh + 18), usize = torch_zip_u32_(lh + 22);
+    uint64_t *wide[2] = {&usize, &csize};
+    torch_zip_zip64_(path, name, v + name_len, extra_len, wide, (flags & 8) ? 0 : 2); // (a descriptor has the sizes)
+    free(v);
+    if (flags & 1) { fatalf("%s: zip entry '%s' is encrypted", path, name); }
+    if (method != 0) {
+        fatalf("%s: zip entry '%s': its local header says compression method %u, the central directory 0 (stored)", path, name,
+               method);
+    }
+    if ((flags & 8) == 0 && (local_crc != crc || csize != size || usize != size)) {
+        fatalf("%s: zip entry '%s': its local header says %llu bytes (%llu stored), CRC-32 0x%08x; the central directory "
+               "%llu bytes, 0x%08x", path, name, (unsigned long long)usize, (unsigned long long)csize, local_crc,
+               (unsigned long long)size, crc);
+    }
+    uint64_t data = local + 30 + name_len + extra_len;
+    if (size > cd_offset - data) {
+        fatalf("%s: zip entry '%s' (%llu bytes) runs past the archive's data (truncated?)", path, name, (unsigned long long)size);
+    }
+    return data;
 }
 
 /*
@@ -142,22 +224,8 @@ static inline TorchZipEntry *torch_zip_entries_(FILE *fp, const char *path, uint
         name[name_len] = '\0';
         if (strlen(name) != name_len) { fatalf("%s: zip entry %llu's name holds a NUL byte", path, (unsigned long long)k); }
         safetensors_check_name_(path, "zip entry name", name);
-        // ZIP64 extra field (id 1): the 64-bit values of those of the three that read 0xFFFFFFFF, in this order
-        for (const unsigned char *x = c + 46 + name_len, *x_end = x + extra_len; x_end - x >= 4;) {
-            size_t id = torch_zip_u16_(x), len = torch_zip_u16_(x + 2);
-            if ((size_t)(x_end - x - 4) < len) { fatalf("%s: zip entry '%s': damaged extra field", path, name); }
-            if (id == 1) {
-                const unsigned char *v = x + 4;
-                uint64_t *wide[3] = {&usize, &csize, &local};
-                for (int w = 0; w < 3; w++) {
-                    if (*wide[w] != 0xFFFFFFFFu) { continue; }
-                    if (v + 8 > x + 4 + len) { fatalf("%s: zip entry '%s': ZIP64 field too short", path, name); }
-                    *wide[w] = torch_zip_u64_(v);
-                    v += 8;
-                }
-            }
-            x += 4 + len;
-        }
+        uint64_t *wide[3] = {&usize, &csize, &local};
+        torch_zip_zip64_(path, name, c + 46 + name_len, extra_len, wide, 3);
         if (flags & 1) { fatalf("%s: zip entry '%s' is encrypted", path, name); }
         entries[k].name = name;
         entries[k].size = usize;
@@ -166,15 +234,7 @@ static inline TorchZipEntry *torch_zip_entries_(FILE *fp, const char *path, uint
         if (method != 0 || csize != usize) {
             entries[k].data = UINT64_MAX; // compressed: refused if the checkpoint uses it
         } else {
-            unsigned char lh[30];
-            if (local > cd_offset || cd_offset - local < 30) { fatalf("%s: zip entry '%s': local header outside the file", path, name); }
-            torch_zip_read_at_(fp, path, local, lh, 30, "zip local header");
-            if (torch_zip_u32_(lh) != 0x04034b50u) { fatalf("%s: zip entry '%s': bad local header signature", path, name); }
-            uint64_t data = local + 30 + torch_zip_u16_(lh + 26) + torch_zip_u16_(lh + 28);
-            if (data > cd_offset || usize > cd_offset - data) {
-                fatalf("%s: zip entry '%s' (%llu bytes) runs past the archive's data (truncated?)", path, name, (unsigned long long)usize);
-            }
-            entries[k].data = data;
+            entries[k].data = torch_zip_local_header_(fp, path, name, local, cd_offset, entries[k].crc, usize);
         }
         at += 46 + name_len + extra_len + comment_len;
     }
@@ -357,15 +417,6 @@ static inline PkValue *pk_global_(PkMachine *m, const char *module, size_t modul
     return v;
 }
 
-// text an error may quote: short, no control characters (a newline would make the error two lines)
-static inline int pk_printable_(const char *s) {
-    size_t n = 0;
-    for (; s[n] != '\0'; n++) {
-        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= TORCH_ZIP_MAX_KEY_BYTES) { return 0; }
-    }
-    return 1;
-}
-
 static inline int64_t pk_tuple_int_(PkMachine *m, const PkValue *v, const char *what) {
     if (v->kind != PK_INT) { PK_FAIL(m, "%s: an int was expected, found a %s", what, PK_KIND_NAMES[v->kind]); }
     return v->i;
@@ -384,7 +435,7 @@ static inline PkValue *pk_persistent_load_(PkMachine *m, const PkValue *pid) {
     else if (strcmp(type, "torch.HalfStorage") == 0) { s->dtype = SAFETENSORS_F16; }
     else { PK_FAIL(m, "a storage of type %s (float32, bfloat16 and float16 are read)", type); }
     s->s = pid->items[2]->s;
-    if (!pk_printable_(s->s)) {
+    if (!torch_zip_printable_(s->s)) {
         PK_FAIL(m, "a storage key that is not a short plain name (torch names them 0, 1, 2, ...)");
     }
     s->i = pk_tuple_int_(m, pid->items[4], "a storage's size");
@@ -406,7 +457,7 @@ static inline PkValue *pk_rebuild_tensor_(PkMachine *m, const PkValue *args) {
     if (args->n > 6 && args->items[6]->kind == PK_DICT && args->items[6]->n > 0) {
         const PkValue *flag = args->items[6]->items[0];
         PK_FAIL(m, "a tensor saved with metadata ('%s'%s; a negated or conjugated view?): save tensor.resolve_neg().resolve_conj()",
-                flag->kind == PK_STR && pk_printable_(flag->s) ? flag->s : "?", args->items[6]->n > 2 ? ", ..." : "");
+                flag->kind == PK_STR && torch_zip_printable_(flag->s) ? flag->s : "?", args->items[6]->n > 2 ? ", ..." : "");
     }
     PkValue *t = pk_new_(m, PK_TENSOR);
     t->storage = args->items[0];
@@ -634,7 +685,7 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
         if (order->size >= sizeof(text)) { fatalf("%s: a byteorder entry of %llu bytes", path, (unsigned long long)order->size); }
         torch_zip_read_at_(fp, path, order->data, text, (size_t)order->size, order->name);
         if (strcmp(text, "little") != 0) {
-            fatalf("%s: byte order '%s' (only little-endian checkpoints are read)", path, pk_printable_(text) ? text : "?");
+            fatalf("%s: byte order '%s' (only little-endian checkpoints are read)", path, torch_zip_printable_(text) ? text : "?");
         }
     }
 

@@ -966,6 +966,15 @@ static const BadCase bad_cases[] = {
     // text from the file quoted in an error: a newline in it made the error two lines
     {"torch_storage_key_newline", "pytorch_model.bin", "data.pkl, byte 109: a storage key that is not a short plain name"},
     {"torch_byteorder_newline", "pytorch_model.bin", "byte order '?' (only little-endian"},
+    // a local header (the one before an entry's data) that disagrees with the central directory: its name and
+    // extra field's lengths place the data; the method, and the CRC and sizes where no data descriptor follows the
+    // data (torch's own files have one: the fixtures load), must be the central directory's
+    {"torch_local_name", "pytorch_model.bin", "zip entry 'pytorch_model/data/0': its local header names another entry ('pytorch_model/data/x')"},
+    {"torch_local_name_length", "pytorch_model.bin", "zip entry 'pytorch_model/data/0': its local header names another entry (a name of 21 bytes)"},
+    {"torch_local_method", "pytorch_model.bin", "zip entry 'pytorch_model/data/0': its local header says compression method 8"},
+    {"torch_local_crc", "pytorch_model.bin", "zip entry 'pytorch_model/data/0': its local header says 65536 bytes (65536 stored), CRC-32 0x"},
+    {"torch_local_size", "pytorch_model.bin", "zip entry 'pytorch_model/data/0': its local header says 65537 bytes (65536 stored)"},
+    {"torch_local_zip64_size", "pytorch_model.bin", "zip entry 'pytorch_model/data.pkl': its local header says 2181 bytes (2180 stored)"},
 };
 
 // a valid small checkpoint (d32:l1:v64: C 32, Di 64, N 16, K 4, R 2) in dir
@@ -1038,6 +1047,15 @@ static void write_torch_case(const char *name, const char *dir) {
         return;
     }
     size_t n;
+    if (strcmp(name, "torch_local_zip64_size") == 0) { // tiny_zip64 (no data descriptors): data.pkl's local ZIP64 size + 1
+        unsigned char *b = read_bytes(torch_fixture(src, "tiny_zip64/pytorch_model.bin"), &n);
+        unsigned char *x = b + 30 + torch_zip_u16_(b + 26); // (data.pkl's local header is the first: at 0)
+        if (torch_zip_u16_(x) != 1 || torch_zip_u64_(x + 4) != 2180) { fatalf("%s: not the archive test_hf expects", src); }
+        x[4]++;
+        write_bytes(bin, b, n);
+        free(b);
+        return;
+    }
     unsigned char *b = read_bytes(torch_fixture(src, "tiny_fp32/pytorch_model.bin"), &n);
     if (strcmp(name, "torch_crc") == 0 || strcmp(name, "torch_truncated") == 0) {
         if (name[6] == 'c') { b[n / 2] ^= 0x40; } // a storage's byte
@@ -1115,10 +1133,21 @@ static void write_torch_case(const char *name, const char *dir) {
             len += 4;
         }
         zip_set(&z, pkl, twice, len);
-    } else {
+    } else if (strncmp(name, "torch_local_", 12) != 0) {
         fatalf("unknown case '%s'", name);
     }
     zip_write(&z, bin);
+    if (strncmp(name, "torch_local_", 12) == 0) { // data/0's local header changed, its central directory entry kept
+        unsigned char *f = read_bytes(bin, &n), *lh = f + zip_local_header_at(&z, first);
+        const char *what = name + 12;
+        if (strcmp(what, "name") == 0) { lh[30 + strlen(z.name[first]) - 1] = 'x'; }
+        else if (strcmp(what, "name_length") == 0) { lh[26]++; } // (the data would start a byte later)
+        else if (strcmp(what, "method") == 0) { lh[8] = 8; }
+        else if (strcmp(what, "crc") == 0) { lh[14] ^= 1; }
+        else { lh[22]++; } // (the uncompressed size)
+        write_bytes(bin, f, n);
+        free(f);
+    }
     zip_free(&z);
 }
 
@@ -1403,8 +1432,9 @@ static int run_fuzz_case(const char *seed_str, const char *base) {
 }
 
 // child: the same for tiny_fp32's pytorch_model.bin: bytes anywhere, a truncation, bytes of the zip's
-// central directory and end records, or bytes of the pickle with the archive rewritten around it (sound CRCs:
-// the pickle machine itself meets the damage)
+// central directory and end records, bytes of the pickle with the archive rewritten around it (sound CRCs:
+// the pickle machine itself meets the damage), or bytes of one entry's local header in that rewrite (no data
+// descriptors there: its CRC and sizes count)
 static int run_torch_fuzz_case(const char *seed_str, const char *base) {
     uint64_t rng = strtoull(seed_str, NULL, 10) * 104729 + 3;
     char dir[1024], path[1024], src[1024], bin[1024];
@@ -1416,7 +1446,7 @@ static int run_torch_fuzz_case(const char *seed_str, const char *base) {
     free(buf);
     join(bin, dir, "pytorch_model.bin");
     torch_fixture(src, "tiny_fp32/pytorch_model.bin");
-    int kind = (int)(random_u64(&rng) % 4);
+    int kind = (int)(random_u64(&rng) % 5);
     int flips = 1 + (int)(random_u64(&rng) % 4);
     if (kind == 3) {
         ZipEntries z;
@@ -1430,6 +1460,17 @@ static int run_torch_fuzz_case(const char *seed_str, const char *base) {
         if (random_u64(&rng) % 4 == 0) { z.size[pkl] = random_u64(&rng) % z.size[pkl]; }
         zip_write(&z, bin);
         zip_free(&z);
+    } else if (kind == 4) {
+        ZipEntries z;
+        zip_read(&z, src);
+        int k = (int)(random_u64(&rng) % (uint64_t)z.n);
+        size_t at = zip_local_header_at(&z, k), header_len = 30 + strlen(z.name[k]);
+        zip_write(&z, bin);
+        zip_free(&z);
+        buf = read_bytes(bin, &len);
+        for (int f = 0; f < flips; f++) { buf[at + random_u64(&rng) % header_len] = (unsigned char)random_u64(&rng); }
+        write_bytes(bin, buf, len);
+        free(buf);
     } else {
         buf = read_bytes(src, &len);
         size_t tail = len < 4096 ? len : 4096; // kind 2: the central directory and the end record lie in the last bytes

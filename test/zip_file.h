@@ -78,6 +78,13 @@ static inline void zip_put_(unsigned char **p, uint64_t v, int bytes) {
     for (int i = 0; i < bytes; i++) { *(*p)++ = (unsigned char)(v >> (8 * i)); }
 }
 
+// where zip_write puts entry k's local header (a test changes bytes there, the central directory kept)
+static inline size_t zip_local_header_at(const ZipEntries *z, int k) {
+    size_t at = 0;
+    for (int j = 0; j < k; j++) { at += 30 + strlen(z->name[j]) + z->size[j]; }
+    return at;
+}
+
 static inline void zip_write(const ZipEntries *z, const char *path) {
     size_t total = 22;
     for (int k = 0; k < z->n; k++) { total += 30 + 46 + 2 * strlen(z->name[k]) + z->size[k]; }
