@@ -413,7 +413,8 @@ static inline void hf_load_model(const char *dir, MambaConfig *config, float **p
                num_extra > 5 ? ", ..." : "");
     }
 
-    // all checked: read
+    // all checked: read (into params, handed out only after the last read: a PyTorch storage's CRC-32 is checked
+    // as it is read, and a mismatch ends the load there)
     size_t sizes[NUM_PARAMETER_TENSORS];
     size_t num_params = fill_in_parameter_sizes(sizes, c);
     float *params = (float *)callocCheck(num_params, sizeof(float)); // padded vocab rows stay zero

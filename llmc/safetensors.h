@@ -46,7 +46,20 @@ typedef struct {
     size_t numel;
     uint64_t begin, end; // byte range inside its file's data section
     int file;            // index into Safetensors.files
+    int checksum;        // index into Safetensors.checksums, or -1 (a safetensors file has no checksums)
 } SafetensorsTensor;
+
+/*
+A stretch of a file whose CRC-32 is known: a PyTorch checkpoint's storage (llmc/torch_zip.h), which holds one
+tensor or several. The first read of a tensor inside it reads the whole stretch and checks the CRC on the way,
+so that each byte is read once, and a stretch that no tensor is read from is not read at all.
+*/
+typedef struct {
+    char *name;          // what an error calls it ("zip entry 'archive/data/0'")
+    uint64_t begin, end; // byte range inside its file's data section
+    uint32_t crc;
+    int checked;         // read whole, and it matched
+} SafetensorsChecksum;
 
 typedef struct {
     char *path;
@@ -61,6 +74,8 @@ typedef struct {
     SafetensorsTensor *tensors;
     int num_tensors;
     int *sorted; // tensor indices sorted by name, for lookup
+    SafetensorsChecksum *checksums;
+    int num_checksums;
 } Safetensors;
 
 // ----------------------------------------------------------------------------
@@ -200,6 +215,7 @@ static inline void safetensors_add_entry_(Safetensors *st, int file, const char 
     }
     SafetensorsTensor t;
     memset(&t, 0, sizeof(t));
+    t.checksum = -1;
     if (strcmp(dtype->valuestring, "F32") == 0) { t.dtype = SAFETENSORS_F32; }
     else if (strcmp(dtype->valuestring, "BF16") == 0) { t.dtype = SAFETENSORS_BF16; }
     else if (strcmp(dtype->valuestring, "F16") == 0) { t.dtype = SAFETENSORS_F16; }
@@ -400,34 +416,65 @@ static inline const char *safetensors_tensor_path(const Safetensors *st, const S
     return st->files[t->file].path;
 }
 
-// reads all t->numel elements of t into out as fp32
-static inline void safetensors_read_f32(const Safetensors *st, const SafetensorsTensor *t, float *out) {
+// n stored elements of dtype from b into out as fp32
+static inline void safetensors_convert_(SafetensorsDtype dtype, const unsigned char *b, size_t n, float *out) {
+    size_t esize = safetensors_dtype_size(dtype);
+    for (size_t i = 0; i < n; i++, b += esize) {
+        if (dtype == SAFETENSORS_F32) {
+            uint32_t bits = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+            out[i] = safetensors_bits_to_f32(bits);
+        } else {
+            uint16_t h = (uint16_t)(b[0] | b[1] << 8);
+            out[i] = dtype == SAFETENSORS_BF16 ? safetensors_bf16_to_f32(h) : safetensors_f16_to_f32(h);
+        }
+    }
+}
+
+/*
+Reads all t->numel elements of t into out as fp32. The first read from a checksummed stretch reads all of
+it and checks its CRC-32: a mismatch is a fatalf after the read, when out may already hold some of the values,
+so a caller hands out what it reads only once every read has returned (hf_load_model does). Tensors that
+share a stretch each read their own bytes again after the first (in a mamba_ssm checkpoint only a tied head
+shares the embedding's, and a tied head is not read).
+*/
+static inline void safetensors_read_f32(Safetensors *st, const SafetensorsTensor *t, float *out) {
     const SafetensorsFile *f = &st->files[t->file];
-    uint64_t offset = f->data_start + t->begin;
+    SafetensorsChecksum *sum = t->checksum >= 0 && !st->checksums[t->checksum].checked ? &st->checksums[t->checksum] : NULL;
+    size_t esize = safetensors_dtype_size(t->dtype);
+    uint64_t from = t->begin, to = t->end; // the bytes read: the tensor's, or its whole stretch
+    if (sum != NULL) {
+        // (the tensor must start a whole number of elements into it: the pieces below, a multiple of 4 bytes, cut none)
+        if (t->begin < sum->begin || t->end > sum->end || (t->begin - sum->begin) % esize != 0) {
+            fatalf("%s: tensor '%s' does not lie on the elements of %s", f->path, t->name, sum->name);
+        }
+        from = sum->begin;
+        to = sum->end;
+    }
+    uint64_t offset = f->data_start + from;
     if (offset > (uint64_t)0x7fffffffffffffffull || fseek(f->fp, (long)offset, SEEK_SET) != 0) {
         fatalf("%s: tensor '%s': cannot seek to byte %llu", f->path, t->name, (unsigned long long)offset);
     }
-    size_t esize = safetensors_dtype_size(t->dtype);
-    enum { CHUNK = 1 << 16 };
-    unsigned char *buf = (unsigned char *)mallocCheck((size_t)CHUNK * 4);
-    for (size_t done = 0; done < t->numel;) {
-        size_t n = t->numel - done < (size_t)CHUNK ? t->numel - done : (size_t)CHUNK;
-        if (fread(buf, esize, n, f->fp) != n) {
+    enum { PIECE = 1 << 18 };
+    unsigned char *buf = (unsigned char *)mallocCheck(PIECE);
+    uint32_t crc = 0;
+    for (uint64_t at = from; at < to;) {
+        size_t n = to - at < (uint64_t)PIECE ? (size_t)(to - at) : (size_t)PIECE;
+        if (fread(buf, 1, n, f->fp) != n) {
             fatalf("%s: tensor '%s': short read (file truncated or changed while reading)", f->path, t->name);
         }
-        for (size_t i = 0; i < n; i++) {
-            const unsigned char *b = buf + i * esize;
-            if (t->dtype == SAFETENSORS_F32) {
-                uint32_t bits = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-                out[done + i] = safetensors_bits_to_f32(bits);
-            } else {
-                uint16_t h = (uint16_t)(b[0] | b[1] << 8);
-                out[done + i] = t->dtype == SAFETENSORS_BF16 ? safetensors_bf16_to_f32(h) : safetensors_f16_to_f32(h);
-            }
-        }
-        done += n;
+        if (sum != NULL) { crc = crc32_update(crc, buf, n); }
+        uint64_t lo = at > t->begin ? at : t->begin, hi = at + n < t->end ? at + n : t->end; // the tensor's part of the piece
+        if (lo < hi) { safetensors_convert_(t->dtype, buf + (lo - at), (size_t)((hi - lo) / esize), out + (lo - t->begin) / esize); }
+        at += n;
     }
     free(buf);
+    if (sum != NULL) {
+        if (crc != sum->crc) {
+            fatalf("%s: %s fails its CRC-32 check (0x%08x, the file says 0x%08x): the file is corrupt (read for tensor '%s')",
+                   f->path, sum->name, crc, sum->crc, t->name);
+        }
+        sum->checked = 1;
+    }
 }
 
 static inline void safetensors_close(Safetensors *st) {
@@ -436,9 +483,11 @@ static inline void safetensors_close(Safetensors *st) {
         free(st->files[i].path);
     }
     for (int i = 0; i < st->num_tensors; i++) { free(st->tensors[i].name); }
+    for (int i = 0; i < st->num_checksums; i++) { free(st->checksums[i].name); }
     free(st->files);
     free(st->tensors);
     free(st->sorted);
+    free(st->checksums);
     memset(st, 0, sizeof(*st));
 }
 

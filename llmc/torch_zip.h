@@ -23,8 +23,10 @@ The format, as torch/serialization.py writes it (all little-endian):
 Nothing in the pickle is executed. A small stack machine knows the opcodes a state dict uses and
 three callables (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter, or
 torch 2.x's _rebuild_parameter_with_state); any other callable is a one-line error, as is a storage of
-another dtype or a tensor with torch 2.x's metadata flags (a negated or conjugated view). Before the pickle is read,
-every entry's CRC-32 is checked (the whole file is read once). Each tensor must be row-major
+another dtype or a tensor with torch 2.x's metadata flags (a negated or conjugated view). The pickle's CRC-32
+is checked before it is read; a storage's when the first tensor in it is read (safetensors_read_f32 reads the
+whole storage then), so the file is read once and an unused storage not at all, and hf_load_model refuses a
+corrupt storage in one line before it hands out any parameter. Each tensor must be row-major
 contiguous and inside its storage; tensors may share a storage (a tied head and embedding do).
 The format before torch 1.6 (a bare pickle, `_use_new_zipfile_serialization=False`) is recognised
 and refused.
@@ -247,23 +249,19 @@ static inline TorchZipEntry *torch_zip_entries_(FILE *fp, const char *path, uint
     return entries;
 }
 
-// an entry the checkpoint uses: stored, and its bytes match its CRC-32 (read whole, in pieces)
-static inline void torch_zip_check_entry_(FILE *fp, const char *path, const TorchZipEntry *e) {
+// an entry the checkpoint reads whole (data.pkl, byteorder): stored, and its bytes match its CRC-32; returns
+// them, malloc'd, a NUL after them
+static inline unsigned char *torch_zip_read_entry_(FILE *fp, const char *path, const TorchZipEntry *e) {
     if (e->data == UINT64_MAX) { fatalf("%s: zip entry '%s' is compressed: torch.save stores its entries uncompressed", path, e->name); }
-    const size_t PIECE = 1 << 20;
-    unsigned char *buf = (unsigned char *)mallocCheck(PIECE);
-    uint32_t crc = 0;
-    for (uint64_t done = 0; done < e->size;) {
-        size_t n = e->size - done < PIECE ? (size_t)(e->size - done) : PIECE;
-        torch_zip_read_at_(fp, path, e->data + done, buf, n, e->name);
-        crc = crc32_update(crc, buf, n);
-        done += n;
-    }
-    free(buf);
+    unsigned char *bytes = (unsigned char *)mallocCheck((size_t)e->size + 1);
+    torch_zip_read_at_(fp, path, e->data, bytes, (size_t)e->size, e->name);
+    bytes[e->size] = '\0';
+    uint32_t crc = crc32_update(0, bytes, (size_t)e->size);
     if (crc != e->crc) {
         fatalf("%s: zip entry '%s' fails its CRC-32 check (0x%08x, the archive says 0x%08x): the file is corrupt", path, e->name,
                crc, e->crc);
     }
+    return bytes;
 }
 
 // ----------------------------------------------------------------------------
@@ -644,7 +642,8 @@ static inline PkValue *pk_run_(PkMachine *m) {
 
 /*
 Opens a torch.save zip file: its tensors (a flat dict of name -> tensor) into st, as safetensors_open
-would from a .safetensors file, each with its bytes' place in the zip file (the file's data_start is 0).
+would from a .safetensors file, each with its bytes' place in the zip file (the file's data_start is 0)
+and its storage's CRC-32 (st->checksums), which the storage's first read checks.
 */
 static inline void torch_zip_open(Safetensors *st, const char *path) {
     memset(st, 0, sizeof(*st));
@@ -680,22 +679,20 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
     strcpy(entry_name + prefix_len, "byteorder");
     const TorchZipEntry *order = torch_zip_find_(entries, num_entries, entry_name);
     if (order != NULL) {
-        char text[16] = "";
-        torch_zip_check_entry_(fp, path, order);
-        if (order->size >= sizeof(text)) { fatalf("%s: a byteorder entry of %llu bytes", path, (unsigned long long)order->size); }
-        torch_zip_read_at_(fp, path, order->data, text, (size_t)order->size, order->name);
-        if (strcmp(text, "little") != 0) {
-            fatalf("%s: byte order '%s' (only little-endian checkpoints are read)", path, torch_zip_printable_(text) ? text : "?");
+        if (order->size >= 16) { fatalf("%s: a byteorder entry of %llu bytes", path, (unsigned long long)order->size); }
+        char *text = (char *)torch_zip_read_entry_(fp, path, order);
+        if (order->size != 6 || memcmp(text, "little", 6) != 0) {
+            fatalf("%s: byte order '%s' (only little-endian checkpoints are read)", path,
+                   strlen(text) == order->size && torch_zip_printable_(text) ? text : "?");
         }
+        free(text);
     }
 
     if (pkl->size > TORCH_ZIP_MAX_PICKLE_BYTES) { fatalf("%s: data.pkl of %llu bytes is implausible for a state dict", path, (unsigned long long)pkl->size); }
-    torch_zip_check_entry_(fp, path, pkl);
     PkMachine m;
     memset(&m, 0, sizeof(m));
     m.path = path;
-    m.pkl = (const unsigned char *)mallocCheck(pkl->size > 0 ? (size_t)pkl->size : 1);
-    torch_zip_read_at_(fp, path, pkl->data, (void *)m.pkl, (size_t)pkl->size, pkl->name);
+    m.pkl = torch_zip_read_entry_(fp, path, pkl);
     m.p = m.pkl;
     m.end = m.pkl + pkl->size;
     PkValue *dict = pk_run_(&m);
@@ -708,7 +705,10 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
     st->files[0].data_start = 0;
     st->files[0].data_size = size;
     st->tensors = (SafetensorsTensor *)callocCheck((size_t)(dict->n / 2 > 0 ? dict->n / 2 : 1), sizeof(SafetensorsTensor));
-    char *checked = (char *)callocCheck((size_t)(num_entries > 0 ? num_entries : 1), 1); // storages whose CRC was checked
+    // each storage's CRC-32, checked as the first tensor read from it reads it whole (safetensors_read_f32): a
+    // storage is read once, when it is used; entry k's is checksums[k]
+    st->checksums = (SafetensorsChecksum *)callocCheck((size_t)(num_entries > 0 ? num_entries : 1), sizeof(SafetensorsChecksum));
+    st->num_checksums = num_entries;
     for (int j = 0; j < dict->n; j += 2) {
         PkValue *key = dict->items[j];
         const PkValue *value = dict->items[j + 1];
@@ -731,9 +731,15 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
             fatalf("%s: tensor '%s': storage '%s' has %llu bytes, not the %lld %s elements its tensors say", path, key->s,
                    e->name, (unsigned long long)e->size, (long long)storage->i, safetensors_dtype_name(storage->dtype));
         }
-        if (!checked[e - entries]) {
-            torch_zip_check_entry_(fp, path, e);
-            checked[e - entries] = 1;
+        if (e->data == UINT64_MAX) { fatalf("%s: zip entry '%s' is compressed: torch.save stores its entries uncompressed", path, e->name); }
+        SafetensorsChecksum *sum = &st->checksums[e - entries];
+        if (sum->name == NULL) {
+            size_t len = strlen(e->name) + sizeof("zip entry ''");
+            sum->name = (char *)mallocCheck(len);
+            snprintf(sum->name, len, "zip entry '%s'", e->name);
+            sum->begin = e->data;
+            sum->end = e->data + e->size;
+            sum->crc = e->crc;
         }
         SafetensorsTensor *t = &st->tensors[st->num_tensors++];
         t->name = safetensors_strdup_(key->s);
@@ -747,9 +753,9 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
         t->begin = e->data + value->offset * esize;
         t->end = t->begin + t->numel * esize;
         t->file = 0;
+        t->checksum = (int)(e - entries);
     }
     safetensors_index_names_(st, "state dict"); // (a name twice: an error)
-    free(checked);
     for (size_t j = 0; j < m.num_all; j++) {
         free(m.all[j]->items);
         if (m.all[j]->kind != PK_STORAGE) { free(m.all[j]->s); } // (a storage's key is its persistent id's string)

@@ -847,6 +847,69 @@ static void test_torch_checkpoints(void) {
     }
 }
 
+// bytes this process has read so far (/proc/self/io's rchar), or -1 where the system does not say
+static long long bytes_read_so_far(void) {
+    FILE *fp = fopen("/proc/self/io", "r");
+    if (fp == NULL) { return -1; }
+    char line[128];
+    long long v = -1;
+    while (fgets(line, sizeof(line), fp) != NULL && sscanf(line, "rchar: %lld", &v) != 1) {}
+    fclose(fp);
+    return v;
+}
+
+// a storage is read once, whole, when the first tensor in it is read (its CRC-32 checked on the way), and not
+// when the file is opened: {w: 2^20 floats} in its own 4 MiB storage (the archive by test/zip_file.h, the pickle
+// as torch writes one), the bytes read counted by the system
+static void test_torch_reads_once(const char *dir) {
+    const uint32_t n = 1u << 20;
+    unsigned char pkl[256];
+    size_t len = 0;
+#define PUT(s) (memcpy(pkl + len, s, sizeof(s) - 1), len += sizeof(s) - 1)
+#define PUT_N() (pkl[len++] = 'J', memcpy(pkl + len, &n, 4), len += 4) // (BININT, little-endian)
+    PUT("\x80\x02}(X\x01\x00\x00\x00w" "ctorch._utils\n_rebuild_tensor_v2\n" "((X\x07\x00\x00\x00storage" "ctorch\nFloatStorage\n"
+        "X\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu");
+    PUT_N();
+    PUT("tQK\x00");                                 // (the storage; offset 0)
+    PUT_N();
+    PUT("\x85K\x01\x85\x89" "ccollections\nOrderedDict\n)RtRu.");   // (shape (n,), stride (1,), no grad, no hooks)
+#undef PUT
+#undef PUT_N
+    float *values = (float *)mallocCheck(n * sizeof(float)), *got = (float *)mallocCheck(n * sizeof(float));
+    for (uint32_t i = 0; i < n; i++) { values[i] = (float)i * 0.5f; }
+    ZipEntries z;
+    z.n = 0;
+    zip_add(&z, "once/data.pkl", pkl, len);
+    zip_add(&z, "once/data/0", values, n * sizeof(float));
+    char path[1024];
+    zip_write(&z, join(path, dir, "once.bin"));
+    zip_free(&z);
+    long long r0 = bytes_read_so_far();
+    if (r0 < 0) {
+        printf("SKIP torch_storage_read_once: no /proc/self/io here (not counted)\n");
+        free(values);
+        free(got);
+        return;
+    }
+    Safetensors st;
+    torch_zip_open(&st, path);
+    long long r1 = bytes_read_so_far();
+    const SafetensorsTensor *w = safetensors_find(&st, "w");
+    int ok = w != NULL && w->numel == n;
+    if (ok) { safetensors_read_f32(&st, w, got); }
+    long long r2 = bytes_read_so_far();
+    ok = ok && memcmp(got, values, n * sizeof(float)) == 0;
+    safetensors_close(&st);
+    // (the end record's search reads the file's last 64 KiB; stdio reads 4 KiB at a time, and a seek into what it
+    // holds reads nothing: the counts are near, not equal to, the bytes asked for)
+    long long opening = r1 - r0, reading = r2 - r1, storage = (long long)n * 4;
+    check(ok && opening < 4 * 65536 && llabs(reading - storage) < 65536, "torch_storage_read_once",
+          "values %s; opening read %lld bytes, reading w %lld (its storage: %lld)", ok ? "right" : "wrong", opening,
+          reading, storage);
+    free(values);
+    free(got);
+}
+
 // ----------------------------------------------------------------------------
 // malformed inputs, each in a child process
 
@@ -947,6 +1010,9 @@ static const BadCase bad_cases[] = {
     {"torch_deflated", "pytorch_model.bin", "data.pkl' is compressed"},
     {"torch_neg", "pytorch_model.bin", "a tensor saved with metadata ('neg'; a negated or conjugated view?)"},
     {"torch_crc", "pytorch_model.bin", "fails its CRC-32 check"},
+    // (small.bin with a's element 0 changed, then b read alone: b is a view of a's elements 2..4, and its first
+    // read checks the CRC of a's whole storage)
+    {"torch_crc_view", "pytorch_model.bin", "zip entry 'small/data/0' fails its CRC-32 check"},
     {"torch_truncated", "pytorch_model.bin", "no zip end record"},
     {"torch_missing_storage", "pytorch_model.bin", "is not in the archive"},
     {"torch_storage_short", "pytorch_model.bin", "not the 16384 F32 elements its tensors say"},
@@ -1058,7 +1124,13 @@ static void write_torch_case(const char *name, const char *dir) {
     }
     unsigned char *b = read_bytes(torch_fixture(src, "tiny_fp32/pytorch_model.bin"), &n);
     if (strcmp(name, "torch_crc") == 0 || strcmp(name, "torch_truncated") == 0) {
-        if (name[6] == 'c') { b[n / 2] ^= 0x40; } // a storage's byte
+        if (name[6] == 'c') { // a storage's byte, with tiny_fp32's config: a storage's CRC is checked as it is read
+            b[n / 2] ^= 0x40;
+            size_t len;
+            unsigned char *config = read_bytes(torch_fixture(src, "tiny_fp32/config.json"), &len);
+            write_bytes(join(path, dir, "config.json"), config, len);
+            free(config);
+        }
         write_bytes(bin, b, name[6] == 'c' ? n : n - 30);
         free(b);
         return;
@@ -1161,7 +1233,24 @@ static int run_bad_case(const char *name, const char *base) {
     size_t n;
     const char *tensor_a = "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
     write_valid(dir);
-    if (strncmp(name, "torch_", 6) == 0) {
+    if (strcmp(name, "torch_crc_view") == 0) {
+        char src[1024];
+        size_t len;
+        unsigned char *b = read_bytes(torch_fixture(src, "small.bin"), &len);
+        FILE *fp = fopenCheck(src, "rb");
+        int num;
+        TorchZipEntry *entries = torch_zip_entries_(fp, src, len, &num);
+        const TorchZipEntry *a = torch_zip_find_(entries, num, "small/data/0");
+        if (a == NULL || a->size != 24) { fatalf("%s: not the archive test_hf expects", src); }
+        b[a->data] ^= 0x40;
+        write_bytes(join(path, dir, "pytorch_model.bin"), b, len);
+        Safetensors st;
+        torch_zip_open(&st, path);
+        float out[3];
+        safetensors_read_f32(&st, safetensors_find(&st, "b"), out);
+        fprintf(stderr, "case '%s' did not fail\n", name);
+        return 0;
+    } else if (strncmp(name, "torch_", 6) == 0) {
         write_torch_case(name, dir);
     } else if (strcmp(name, "truncated_tiny") == 0) {
         write_bytes(st_path, "\x10\0\0\0\0", 5);
@@ -1537,6 +1626,7 @@ int main(int argc, char **argv) {
     test_same_model();
     test_transformers_fixture();
     test_torch_checkpoints();
+    test_torch_reads_once(dir);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
     test_fuzz(dir, 300, 0);
     test_fuzz(dir, 300, 1);
