@@ -422,7 +422,7 @@ typedef struct {
     float best_val_loss; // its val loss ([27])
     uint32_t best_crc;   // and the CRC-32 of its parameters ([28]): on resume the file must be that model
     int stopped;         // saved by a run a signal stopped, before this step's evaluation and sampling ([29])
-    int flags_known;     // [30..37] were read (versions 5 and 6) or set from this run's options
+    int flags_known;     // [30..37] were read (versions 5 to 7) or set from this run's options
     float lr, final_lr_frac, lr_decay_frac, weight_decay, grad_clip; // -l -q -kd -c -gc
     int warmup, schedule, overfit;                                   // -u, -k (1..4), -a
     OutlierDetector loss_window, norm_window; // -sl / -sg: the losses and norms of the last updates (version 6)
