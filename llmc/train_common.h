@@ -295,6 +295,12 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (val_read && synthetic_task_from_pattern(o->val_data_pattern) && o->val_max_steps == -1) {
         fatalf("-m -1 (all val data): a synthetic task's val set has no end; give -m <batches> (its first -m batches, default 20)");
     }
+    // training on a synthetic task validates on the default -j only by mistake: tinyshakespeare's bytes, which a model of
+    // the task's vocabulary cannot read (that error came at the first evaluation, after -o was made, naming a file never given)
+    if (o->max_steps != 0 && o->val_loss_every > 0 && !o->val_named && synthetic_task_from_pattern(o->train_data_pattern)) {
+        fatalf("-i %s with no -j: validation would read the default -j, tinyshakespeare's bytes; give -j %s (the task's "
+               "val set) or -v 0", o->train_data_pattern, o->train_data_pattern);
+    }
     if (o->max_steps != 0 && synthetic_task_from_pattern(o->train_data_pattern) && o->seed == 0) {
         fatalf("-sd 0 with a synthetic task: its val set is the batches of seed 0, so training would see them; use another seed");
     }

@@ -407,6 +407,11 @@ expect_error synthetic_needs_steps "give -x" -e d32:l2:v16 -b 2 -t 32 -i synth:c
 # selective copying needs room for its 16 data tokens and then its 16 markers
 expect_error synthetic_copy_too_short "synth:copy: sequence length 31 too short .need at least 32." -e d32:l2:v16 -b 2 -t 31 \
     -i synth:copy -j synth:copy -x 1 -v 0 -g 0
+# a synthetic task without -j would validate on the default tinyshakespeare bytes, out of its vocabulary: refused at
+# start-up, naming the -j to give, and no -o left behind (it failed at the first evaluation, naming that file)
+expect_error synthetic_without_val_task "-i synth:copy with no -j: .* give -j synth:copy" -e d32:l2:v16 -b 2 -t 40 \
+    -i synth:copy -x 2 -g 0 -o "$TMP/syn_no_j"
+if [ ! -e "$TMP/syn_no_j" ]; then ok "synthetic_without_val_task_no_output_dir"; else bad "synthetic_without_val_task_no_output_dir" "$(ls -A "$TMP/syn_no_j")"; fi
 
 # --- what would fail after the last step is refused before the first: no run ends without its checkpoint
 # (each with -x 3 -o: an error before step 1 leaves no DONE marker and prints no step line)
