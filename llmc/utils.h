@@ -280,21 +280,49 @@ static inline void atomic_fwrite(const void *ptr, size_t size, size_t nmemb, Ato
     }
 }
 
-// CRC-32 (IEEE polynomial, reflected), used as the checksum in checkpoint headers
-static inline uint32_t crc32_update(uint32_t crc, const void *data, size_t n) {
-    static uint32_t table[256];
-    static int table_ready = 0;
-    if (!table_ready) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++) { c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1; }
-            table[i] = c;
-        }
-        table_ready = 1;
+/*
+CRC-32 (IEEE polynomial, reflected; zip's and PNG's), the checksum of the model and state files and
+of the zip entries in a pytorch_model.bin. "Slicing by 8": table[0] is the usual one-byte table, and
+table[k][b] is the CRC register after byte b followed by k zero bytes, so eight bytes are folded in
+with eight independent lookups instead of eight dependent ones (about 5x the byte-at-a-time speed:
+a checkpoint of 130m with its AdamW moments is 1.5 GB to check). The bytes are assembled in
+little-endian order by hand, so the result does not depend on the host's byte order or alignment.
+*/
+static uint32_t crc32_table_[8][256];
+// (filled before main runs, so that threads never race to fill it)
+__attribute__((constructor)) static void crc32_init_(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) { c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1; }
+        crc32_table_[0][i] = c;
     }
+    for (int k = 1; k < 8; k++) {
+        for (int i = 0; i < 256; i++) {
+            uint32_t c = crc32_table_[k - 1][i];
+            crc32_table_[k][i] = (c >> 8) ^ crc32_table_[0][c & 0xFF];
+        }
+    }
+}
+
+// the one-byte-at-a-time form: the definition, which test_io checks crc32_update against
+static inline uint32_t crc32_bytewise(uint32_t crc, const void *data, size_t n) {
     const unsigned char *p = (const unsigned char *)data;
     crc = ~crc;
-    for (size_t i = 0; i < n; i++) { crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8); }
+    for (size_t i = 0; i < n; i++) { crc = crc32_table_[0][(crc ^ p[i]) & 0xFF] ^ (crc >> 8); }
+    return ~crc;
+}
+
+static inline uint32_t crc32_update(uint32_t crc, const void *data, size_t n) {
+    const uint32_t (*t)[256] = crc32_table_;
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+        uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+        crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
+              t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
+    }
+    for (; n > 0; n--, p++) { crc = t[0][(crc ^ *p) & 0xFF] ^ (crc >> 8); }
     return ~crc;
 }
 

@@ -80,6 +80,32 @@ static void first_tokens_per_epoch(const char *pat, int epochs, int per_epoch, i
     }
     dataloader_free(&l);
 }
+// crc32_update (eight bytes per step) against the byte-at-a-time definition: every length 0..200 at
+// every start offset 0..7 (the tail loop and unaligned reads), the same bytes fed in pieces, the
+// standard check value (CRC-32 of "123456789" is cbf43926), and 1 MiB of random bytes
+static void test_crc32(void) {
+    enum { N = 1 << 20 };
+    unsigned char *buf = (unsigned char *)mallocCheck(N);
+    uint64_t r = 88172645463325252ull;
+    for (int i = 0; i < N; i++) { r ^= r << 13; r ^= r >> 7; r ^= r << 17; buf[i] = (unsigned char)(r >> 24); }
+    int bad = 0;
+    for (int off = 0; off < 8; off++) {
+        for (int n = 0; n <= 200; n++) {
+            if (crc32_update(0, buf + off, (size_t)n) != crc32_bytewise(0, buf + off, (size_t)n)) { bad++; }
+        }
+    }
+    uint32_t pieces = 0;
+    int at_end = 0; // pieces of 1, 2, ..., 13, 1, 2, ... bytes while they fit in 5000
+    for (int k = 1; at_end + k <= 5000; at_end += k, k = k % 13 + 1) { pieces = crc32_update(pieces, buf + at_end, (size_t)k); }
+    check(bad == 0 && pieces == crc32_bytewise(0, buf, (size_t)at_end), "crc32_matches_bytewise",
+          "%d of 1608 lengths / offsets differ; pieces %08x", bad, pieces);
+    check(crc32_update(0, "123456789", 9) == 0xCBF43926u && crc32_bytewise(0, "123456789", 9) == 0xCBF43926u,
+          "crc32_check_value", "%08x / %08x", crc32_update(0, "123456789", 9), crc32_bytewise(0, "123456789", 9));
+    check(crc32_update(0, buf, N) == crc32_bytewise(0, buf, N), "crc32_one_mib", "%08x vs %08x", crc32_update(0, buf, N),
+          crc32_bytewise(0, buf, N));
+    free(buf);
+}
+
 static void test_shuffle_per_epoch(void) {
     char p[1024];
     uint16_t t[16 * 16 + 1];
@@ -728,6 +754,7 @@ int main(void) {
     expect_fail("stream_token_equal_to_vocab", c_stream_eq_vocab, NULL, "token 256 at position 2");
     expect_fail("shard_changed_since_init", c_shard_changed, NULL, "shard changed since init");
     expect_fail("shard_too_small_no_hang", c_too_small_hang, NULL, "shard too small");
+    test_crc32();
     test_shuffle_per_epoch();
     test_windows_at_epochs();
     expect_fail("tokenizer_eot_equal_to_vocab", c_tok_eot_eq_vocab, NULL, "eot token: expected < vocab_size 5, found 5");
