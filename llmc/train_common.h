@@ -467,8 +467,9 @@ static inline void note_changed_optimizer_flags(const TrainState *saved, const O
     state_set_optimizer_flags(&now, o);
     char was[512] = "", is[512] = "", x[32], y[32];
     size_t nw = 0, ni = 0;
+    int changed = 0;
 #define NOTE_FLAG(cond, fmt, a, b) \
-    if (cond) { nw += snprintf(was + nw, sizeof(was) - nw, fmt, a); ni += snprintf(is + ni, sizeof(is) - ni, fmt, b); }
+    if (cond) { changed++; nw += snprintf(was + nw, sizeof(was) - nw, fmt, a); ni += snprintf(is + ni, sizeof(is) - ni, fmt, b); }
 #define NOTE_FLOAT(field, flag) NOTE_FLAG(saved->field != now.field, " " flag " %s", float_digits(x, saved->field), float_digits(y, now.field))
     NOTE_FLOAT(lr, "-l")
     NOTE_FLAG(saved->warmup != now.warmup, " -u %d", saved->warmup, now.warmup)
@@ -481,7 +482,8 @@ static inline void note_changed_optimizer_flags(const TrainState *saved, const O
 #undef NOTE_FLOAT
 #undef NOTE_FLAG
     if (nw > 0) {
-        printf("note: the checkpoint's run had%s; this one has%s, which apply from step %d\n", was, is, saved->step + 1);
+        printf("note: the checkpoint's run had%s; this one has%s, which appl%s from step %d\n", was, is, changed == 1 ? "ies" : "y",
+               saved->step + 1);
     }
 }
 
@@ -885,16 +887,16 @@ static inline void report_mc(const char *path, const MCResult *r, int per_char, 
         double by_char = (double)r->correct_char / r->examples;
         char chars[64] = "";
         if (per_char) { snprintf(chars, sizeof(chars), ", %.6f (loss per character)", by_char); }
-        printf("mc accuracy %.6f (mean token loss), %.6f (summed loss)%s | %d examples of %s | %.1f s\n", per_token, summed,
-               chars, r->examples, path, seconds);
+        printf("mc accuracy %.6f (mean token loss), %.6f (summed loss)%s | %d example%s of %s | %.1f s\n", per_token, summed,
+               chars, r->examples, r->examples == 1 ? "" : "s", path, seconds);
         if (per_char) { snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f evc:%.6f", step, per_token, summed, by_char); }
         else { snprintf(line, sizeof(line), "s:%d eval:%.6f evs:%.6f", step, per_token, summed); }
         logger_log_line(logger, line);
     }
     if (r->cloze_examples > 0) {
         double greedy = (double)r->cloze_greedy / r->cloze_examples, ppl = exp(r->cloze_loss / r->cloze_examples);
-        printf("cloze accuracy %.6f (every token the likeliest), perplexity %.6f | %d examples of %s | %.1f s\n", greedy, ppl,
-               r->cloze_examples, path, seconds);
+        printf("cloze accuracy %.6f (every token the likeliest), perplexity %.6f | %d example%s of %s | %.1f s\n", greedy, ppl,
+               r->cloze_examples, r->cloze_examples == 1 ? "" : "s", path, seconds);
         snprintf(line, sizeof(line), "s:%d cla:%.6f clp:%.6f", step, greedy, ppl);
         logger_log_line(logger, line);
     }

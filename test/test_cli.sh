@@ -987,7 +987,7 @@ then ok "resume_other_optimizer_flags_noted"; else bad "resume_other_optimizer_f
 out=$("$BIN" "${TINY[@]}" -x 14 -o "$TMP/flags" -y 1 -l 0.01 -k wsd -kd 0.5 -gc 0 2>&1); rc=$?
 out2=$("$BIN" "${TINY[@]}" -x 16 -o "$TMP/flags" -y 1 -l 0.01 -k wsd -kd 0.25 -gc 0 2>&1); rc2=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 12" && ! echo "$out" | grep -q "run had" &&
-   [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^note: the checkpoint's run had -kd 0.5; this one has -kd 0.25, which apply from step 15$"
+   [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^note: the checkpoint's run had -kd 0.5; this one has -kd 0.25, which applies from step 15$"
 then ok "resume_same_optimizer_flags_no_note"
 else bad "resume_same_optimizer_flags_no_note" "rc $rc: $(echo "$out" | grep -i -E 'note|error' | tr '\n' ' ')"; fi
 if grep -q "^resuming from step 5" "$TMP/b.out" && ! grep -q "run had" "$TMP/b.out"; then ok "plain_resume_no_flag_note"
@@ -1587,7 +1587,7 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
         printf '{"sentence": "_ %s", "option1": "A", "option2": "B", "answer": "1"}\n' "$(printf 'x%.0s' $(seq 63))" > "$TMP/wg65.jsonl"
         dev/data/tokenize -t bytes -c "$TMP/wg65.bin" -m winogrande "$TMP/wg65.jsonl" > /dev/null
         out=$("$BIN" "${TINY[@]}" -t 128 -x 0 -m 1 -mc "$TMP/wg65.bin" 2>&1); rc=$?
-        if [ $rc -eq 0 ] && echo "$out" | grep -qE '^mc accuracy (0|1)\.[0-9]{6} \(mean token loss\), .* \| 1 examples of '; then
+        if [ $rc -eq 0 ] && echo "$out" | grep -qE '^mc accuracy (0|1)\.[0-9]{6} \(mean token loss\), .* \| 1 example of '; then
             ok "mc_version2_no_context_fills_the_row"
         else bad "mc_version2_no_context_fills_the_row" "rc $rc: $(echo "$out" | grep -E '^(mc|error)')"; fi
     else bad "mc_winogrande_file_written" "dev/data/tokenize -t bytes -c -m winogrande failed"; fi

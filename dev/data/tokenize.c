@@ -1023,14 +1023,14 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     atomic_fwrite(header, sizeof(int), 256, &af);
     atomic_fwrite(stream, sizeof(uint16_t), n, &af);
     atomic_commit(&af);
-    printf("%d examples (the longest %d bytes) -> %s\n", examples, longest, o->mc_out);
+    printf("%d example%s (the longest %d bytes) -> %s\n", examples, examples == 1 ? "" : "s", longest, o->mc_out);
     if (uncased > 0) {
-        printf("note: in %d examples ctx_b has characters past U+017F, kept as they are: Python's capitalize() may change "
-               "the case of some\n", uncased);
+        printf("note: in %d example%s ctx_b has characters past U+017F, kept as they are: Python's capitalize() may change "
+               "the case of some\n", uncased, uncased == 1 ? "" : "s");
     }
     if (moved > 0) {
-        printf("note: in %d examples the context ended in white space, moved to the front of each continuation as "
-               "lm-evaluation-harness does (winogrande: either choice's context)\n", moved);
+        printf("note: in %d example%s the context ended in white space, moved to the front of each continuation as "
+               "lm-evaluation-harness does (winogrande: either choice's context)\n", moved, moved == 1 ? "" : "s");
     }
     free(stream);
     free(ids);
