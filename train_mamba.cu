@@ -1303,7 +1303,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     }
     int resumed_after_stop = resumed && state->stopped;
     if (resumed_after_stop && multi_gpu_config.process_rank == 0) {
-        printf("the checkpoint was written when a signal stopped the run: step %d's evaluation and sampling follow now\n", start_step);
+        print_resumed_after_stop(o, start_step, train_num_batches, val_loader != NULL, mc != NULL);
     }
     double timed_ms = 0.0;
     int timed_steps = 0;
@@ -1366,7 +1366,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             if (stop_signal != 0) { snprintf(by, sizeof(by), "signal %d", (int)stop_signal); }
             else { snprintf(by, sizeof(by), "a signal to another process"); }
             // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
-            print_stopped(by, step, o->output_dir, o->resume == 2 && !fresh_step ? 2 : 1);
+            print_stopped(by, step, o->output_dir, o->resume == 2 && !fresh_step ? 2 : 1, o->resume);
             return 1;
         }
         if (last_step) {

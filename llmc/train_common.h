@@ -967,13 +967,37 @@ static inline void raise_test_signals(void) {
 // without a trainer, whose builds warned of it)
 static int test_signals_in_evaluation __attribute__((unused)) = 0;
 
-// a stop's last line: by what, after which step, and how to resume: the same command plus -y N, or where `make train`
+// a run resumed from a checkpoint that a signal wrote: that step's evaluations and sampling, which the stop
+// came before, are done now; this line says which are due there (the training loop's conditions for
+// `step`; has_val / has_mc: a val set / an -mc file is read)
+static inline void print_resumed_after_stop(const Options *o, int step, int train_num_batches, int has_val, int has_mc) {
+    int last_step = step >= train_num_batches;
+    int every = o->val_loss_every > 0 && step % o->val_loss_every == 0;
+    int val = has_val && o->val_loss_every > 0 && (every || last_step);
+    int mc = has_mc && (every || last_step);
+    int gen = o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step);
+    const char *parts[3];
+    int n = 0;
+    if (val) { parts[n++] = "val evaluation"; }
+    if (mc) { parts[n++] = "-mc evaluation"; }
+    if (gen) { parts[n++] = "sampling"; }
+    printf("the checkpoint was written when a signal stopped the run: ");
+    if (n == 0) { printf("no evaluation or sampling is due at step %d\n", step); return; }
+    printf("step %d's ", step);
+    for (int i = 0; i < n; i++) { printf("%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ", parts[i]); }
+    printf(" follow%s now\n", n == 1 ? "s" : "");
+}
+
+// a stop's last line: by what, after which step, and how to resume: the same command plus -y N (given_y: the run's
+// own -y, 0 for none: the same command where it is N, N in its place where it is another), or where `make train`
 // ran it (MAMBA_RESUME_HINT, which the Makefile sets), the make command that continues the run; without -o, that
 // nothing was saved
-static inline void print_stopped(const char *by, int step, const char *output_dir, int y) {
+static inline void print_stopped(const char *by, int step, const char *output_dir, int y, int given_y) {
     const char *hint = getenv("MAMBA_RESUME_HINT");
     if (output_dir == NULL) { printf("stopped by %s after step %d; no -o given, so no checkpoint was saved\n", by, step); }
     else if (hint != NULL && hint[0] != '\0' && y == 1) { printf("stopped by %s after step %d; resume with %s\n", by, step, hint); }
+    else if (given_y == y) { printf("stopped by %s after step %d; resume with the same command (it has -y %d)\n", by, step, y); }
+    else if (given_y != 0) { printf("stopped by %s after step %d; resume with the same command, -y %d in place of -y %d\n", by, step, y, given_y); }
     else { printf("stopped by %s after step %d; resume with the same command plus -y %d\n", by, step, y); }
 }
 

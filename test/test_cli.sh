@@ -1072,8 +1072,17 @@ expect_error resume_y2_epoch_refused "-y 2 with -x -1: .* checkpoint is at step 
 # stopped before its first step, a -y 2 run has no checkpoint of its own yet: it says to run -y 2 again
 cp -r "$A" "$TMP/y2stop"
 out=$(MAMBA_TEST_SIGTERM_AT_RESUME=1 "$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2stop" -y 2 -i "$TS_VAL" 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q "^stopped by signal 15 after step 10; resume with the same command plus -y 2"; then ok "resume_y2_stopped_says_y2"
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^stopped by signal 15 after step 10; resume with the same command (it has -y 2)$"; then ok "resume_y2_stopped_says_y2"
 else bad "resume_y2_stopped_says_y2" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# ... but one stopped after a step of its own has a checkpoint of the new data, which -y 1 continues; a -y 1 run
+# stopped again is resumed by the same command, which the line says rather than "plus -y 1"
+cp -r "$A" "$TMP/y2stop11"
+out=$(MAMBA_TEST_SIGTERM_STEP=11 "$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2stop11" -y 2 -i "$TS_VAL" 2>&1); rc=$?
+out2=$(MAMBA_TEST_SIGTERM_STEP=12 "$BIN" "${TINY[@]}" -x 14 -o "$TMP/y2stop11" -y 1 -i "$TS_VAL" 2>&1); rc2=$?
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] &&
+   echo "$out" | grep -q "^stopped by signal 15 after step 11; resume with the same command, -y 1 in place of -y 2$" &&
+   echo "$out2" | grep -q "^stopped by signal 15 after step 12; resume with the same command (it has -y 1)$"; then ok "stopped_line_knows_the_runs_y"
+else bad "stopped_line_knows_the_runs_y" "rc $rc $rc2: $(echo "$out" | tail -n 1) / $(echo "$out2" | tail -n 1)"; fi
 # its checkpoints name the new data: -y 1 goes on with it, and refuses the old
 out=$("$BIN" "${TINY[@]}" -x 14 -o "$TMP/y2" -y 1 -i "$TS_VAL" 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 12" && [ -e "$TMP/y2/DONE_00000014" ]; then ok "resume_after_y2_on_its_data"
@@ -1239,7 +1248,7 @@ for at in 10 20; do
     "$BIN" "${SA[@]}" -o "$TMP/sa$at" -y 1 > "$TMP/sa$at.3" 2>&1
     n_samples=$(cat "$TMP/sa$at.1" "$TMP/sa$at.2" "$TMP/sa$at.3" | grep -c '^generating')
     if grep -q "stopped by signal 15 after step $at;" "$TMP/sa$at.1" &&
-       grep -q "^the checkpoint was written when a signal stopped the run: step $at's evaluation and sampling follow now" "$TMP/sa$at.2" &&
+       grep -q "^the checkpoint was written when a signal stopped the run: step $at's val evaluation and sampling follow now$" "$TMP/sa$at.2" &&
        [ "$(grep -E '^s:' "$TMP/sa_full/main.log")" = "$(grep -E '^s:' "$TMP/sa$at/main.log")" ] && [ "$n_samples" -eq 4 ] &&
        cmp -s "$TMP/sa_full/model_best.bin" "$TMP/sa$at/model_best.bin" &&
        [ "$(last_sample "$TMP/sa_full.out")" = "$(last_sample "$TMP/sa$at.2")" ]; then ok "stop_at_validation_step_$at"
@@ -1250,11 +1259,22 @@ done
 MAMBA_TEST_SIGTERM_STEP=10 "$BIN" "${SA[@]}" -o "$TMP/sa_short" > /dev/null 2>&1
 "$BIN" "${SA[@]}" -x 8 -o "$TMP/sa_short" -y 1 > "$TMP/sa_short.2" 2>&1; rc=$?
 "$BIN" "${SA[@]}" -x 8 -o "$TMP/sa_short" -y 1 > "$TMP/sa_short.3" 2>&1
-if [ "$rc" -eq 0 ] && grep -q "step 10's evaluation and sampling follow now" "$TMP/sa_short.2" &&
+if [ "$rc" -eq 0 ] && grep -q "step 10's val evaluation and sampling follow now" "$TMP/sa_short.2" &&
    grep -q "^val loss" "$TMP/sa_short.2" && grep -q "^generating" "$TMP/sa_short.2" &&
    ! grep -q "^the checkpoint was written when a signal stopped" "$TMP/sa_short.3" &&
    [ "$(grep -E '^s:([0-9]|10) ' "$TMP/sa_full/main.log")" = "$(grep -E '^s:' "$TMP/sa_short/main.log")" ]; then ok "stop_then_resume_below_stopped_step"
 else bad "stop_then_resume_below_stopped_step" "rc $rc: $(diff <(grep -E '^s:([0-9]|10) ' "$TMP/sa_full/main.log") <(grep -E '^s:' "$TMP/sa_short/main.log") | head -n 3 | tr '\n' ' ')"; fi
+# ... the resumed run's note names what is due at the stopped step: nothing at step 7 (-v 5 -s 5), the val
+# evaluation alone at step 5 without sampling (-s 0)
+MAMBA_TEST_SIGTERM_STEP=7 "$BIN" "${SA[@]}" -x 8 -o "$TMP/sa_seven" > /dev/null 2>&1
+"$BIN" "${SA[@]}" -x 8 -o "$TMP/sa_seven" -y 1 > "$TMP/sa_seven.2" 2>&1; rc=$?
+MAMBA_TEST_SIGTERM_STEP=5 "$BIN" "${SA[@]}" -x 8 -s 0 -g 0 -o "$TMP/sa_five" > /dev/null 2>&1
+"$BIN" "${SA[@]}" -x 8 -s 0 -g 0 -o "$TMP/sa_five" -y 1 > "$TMP/sa_five.2" 2>&1; rc2=$?
+if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] &&
+   grep -q "^the checkpoint was written when a signal stopped the run: no evaluation or sampling is due at step 7$" "$TMP/sa_seven.2" &&
+   grep -q "^the checkpoint was written when a signal stopped the run: step 5's val evaluation follows now$" "$TMP/sa_five.2" &&
+   grep -q "^s:5 tel:" "$TMP/sa_five/main.log"; then ok "resume_after_stop_names_what_is_due"
+else bad "resume_after_stop_names_what_is_due" "rc $rc $rc2: $(grep '^the checkpoint was written' "$TMP/sa_seven.2" "$TMP/sa_five.2" | tr '\n' ' ')"; fi
 # ... and a resumed-after-stop run that dies after evaluating the stopped step (here at a NaN, -ms 1, in step 12)
 # saved that step again first, so the next resume neither evaluates it again nor logs its val lines twice
 MAMBA_TEST_SIGTERM_STEP=10 "$BIN" "${SA[@]}" -o "$TMP/sa_die" > /dev/null 2>&1
