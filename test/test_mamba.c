@@ -619,21 +619,24 @@ static void test_accuracy_every_index(int ties) {
 
 // a target ~95 and ~200 below the row's largest logit: its fp32 probability is subnormal, then 0, and
 // -log of it loses digits, then is inf (a non-finite loss skips the update); the loss must still be the
-// log-sum-exp one, as PyTorch's and the GPU's. An ordinary row keeps exactly -log p
+// log-sum-exp one, as PyTorch's and the GPU's. An ordinary row keeps exactly -log p. The largest logit is
+// the last of its row and another one's middle, never the first: a fallback whose max were l[0], or stopped a
+// position short, would take exp of ~95 or more, inf in fp32
 static void test_crossentropy_far_target(void) {
     enum { R = 3, Vp = 8 };
     const float gaps[R] = {95.0f, 200.0f, 0.0f};
+    const int largest[R] = {Vp - 1, 4, 0};
     real logits[R * Vp], probs[R * Vp], losses[R];
     int targets[R] = {2, 5, 3};
     for (int r = 0; r < R; r++) {
         for (int i = 0; i < Vp; i++) { logits[r * Vp + i] = (real)(0.25 * i - 1.0); }
-        logits[r * Vp] = logits[r * Vp + targets[r]] + gaps[r]; // the row's largest
+        logits[r * Vp + largest[r]] = logits[r * Vp + targets[r]] + gaps[r];
     }
     softmax_forward(probs, logits, 1, R, Vp);
     crossentropy_forward(losses, probs, logits, targets, 1, R, Vp);
     double worst = 0.0;
     for (int r = 0; r < 2; r++) {
-        double m = logits[r * Vp], sum = 0.0;
+        double m = logits[r * Vp + largest[r]], sum = 0.0;
         for (int i = 0; i < Vp; i++) { sum += exp((double)logits[r * Vp + i] - m); }
         double want = m + log(sum) - logits[r * Vp + targets[r]], e = fabs(losses[r] - want) / want;
         if (e > worst || e != e) { worst = e; }
@@ -741,8 +744,6 @@ static void test_hf_round_trip(const Fixture *f) {
     rmdir(dir);
 }
 
-// the selection ablation (descriptor field s0): dt_r, B, C are the same for every token, and the
-// model still trains (x_proj's weights get gradients through the constant input)
 // the learning-rate schedules at their defining steps, against values worked out by hand
 // (lr 1e-3, final fraction 0.1 -> min 1e-4, 10 warmup steps of 100)
 static void test_schedules(void) {
@@ -782,6 +783,9 @@ static void test_schedules(void) {
           "lr_wsd_decay_rounds", "%.9g %.9g %.9g", get_learning_rate(&w, 6), get_learning_rate(&w, 7), get_learning_rate(&w, 8));
 }
 
+// the selection ablation (descriptor field s0): dt_r, B, C are the same for every token, and the
+// model still trains (x_proj's weights get gradients through the constant input); its recurrent step
+// (what sampling runs) feeds x_proj the same constant, so it gives the forward's logits
 static void test_no_selection(void) {
     MambaConfig c;
     config_from_descriptor("d32:l2:v16:s0", &c);
@@ -800,6 +804,23 @@ static void test_no_selection(void) {
     double gx = 0.0;
     for (size_t i = 0; i < model.param_sizes[5]; i++) { gx += fabs(model.grads.x_proj_w[i]); }
     check(same && gx > 0.0, "no_selection_is_input_independent", "x_proj rows equal for all tokens, |grad x_proj| %.3g", gx);
+    mamba_forward(&model, inputs, NULL, B, T);
+    RecurrentState st;
+    recurrent_init(&st, &c, B);
+    int Vp = c.padded_vocab_size, tokens[2];
+    double worst = 0.0;
+    for (int t = 0; t < T; t++) {
+        for (int b = 0; b < B; b++) { tokens[b] = inputs[b * T + t]; }
+        mamba_step(&model, &st, tokens);
+        for (int b = 0; b < B; b++) {
+            for (int i = 0; i < Vp; i++) {
+                double e = fabs((double)st.logits[(size_t)b * Vp + i] - (double)model.acts.logits[((size_t)b * T + t) * Vp + i]);
+                if (e > worst || e != e) { worst = e; } // NaN sticks
+            }
+        }
+    }
+    check(worst <= 1e-5, "no_selection_step_matches_forward", "max abs logit diff %.3g over %d tokens in a batch of %d", worst, B * T, B);
+    recurrent_free(&st);
     mamba_free(&model);
 }
 
