@@ -10,7 +10,10 @@ trainers' option ranges, -d's process count, every state-file field, the -kb tie
 bits per byte of multi-byte tokens, a fresh run's log, the stop-signal handler and a constant window of doubles; and (a
 third round) model descriptors and presets: every field, default and preset, and each config limit at and one past it;
 and (a fourth round) tokenizer.h: a tokenizer.json's decode table and its 255-byte token limit, which names are JSON,
-version 0, one out-of-range warning, DEL and a token holding a 0 byte printed, encode caps and NFC-lengthened lengths.
+version 0, one out-of-range warning, DEL and a token holding a 0 byte printed, encode caps and NFC-lengthened lengths;
+and (2026-12-05, from a gcov run of the CPU suites: refusals no test reached) the options, the -mc file's example
+checks, a tokenizer and a state file cut short or of another model, a .bin tokenizer asked to encode, and the note
+that names a resumed run's changed optimizer flags.
 Each refusal runs in a forked child: it passes when the child exits non-zero with an "error:" line
 containing the expected text (an alarm turns a hang into a failure).
 */
@@ -160,6 +163,13 @@ static void write_tok(const char *path, uint32_t version, uint32_t vocab, uint32
 }
 static void c_tok_eot_eq_vocab(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t1.bin"), 2, 5, 5, 0); Tokenizer t; tokenizer_init(&t, p); }
 static void c_tok_trailing(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t2.bin"), 2, 5, 4, 1); Tokenizer t; tokenizer_init(&t, p); }
+static void c_tok_short(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t4.bin"), 2, 5, 4, 0); if (truncate(p, 100) != 0) { test_fatal("truncate", strerror(errno)); }
+    Tokenizer t; tokenizer_init(&t, p); }
+static void c_tok_vocab_past_file(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t5.bin"), 2, 5, 4, 0); uint32_t v = 1000;
+    FILE *f = fopenCheck(p, "r+b"); fseekCheck(f, 8, SEEK_SET); fwriteCheck(&v, 4, 1, f); fcloseCheck(f); Tokenizer t; tokenizer_init(&t, p); }
+// llm.c's .bin files hold no merges: -p with one is refused (train_mamba -tk tok.bin -p ...), not encoded as bytes
+static void c_tok_bin_encode(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t6.bin"), 2, 300, 299, 0);
+    Tokenizer t; tokenizer_init(&t, p); int ids[4]; tokenizer_encode(&t, "ab", ids, 4); }
 static void c_tok_vocab0(const void *a) { (void)a; char p[1024]; write_tok(P(p, "t3.bin"), 2, 0, 0, 3); Tokenizer t; tokenizer_init(&t, p); }
 static void test_tok_gpt2_v1(void) {
     char p[1024];
@@ -222,6 +232,10 @@ static void c_state_bad_window(const void *a) { char p[1024]; const int *w = (co
     TrainState s; memset(&s, 0, sizeof(s)); s.data_kind = 1; s.data_processes = 1; s.best_step = -1; s.schedule = 1;
     s.loss_window.count = w[0]; s.loss_window.next = w[1]; s.norm_window.values[7] = w[2] ? NAN : 0.0;
     float m[4] = {0}, v[4] = {0}; save_state_file(P(p, "sbw.bin"), &s, m, v, 4); load_state(p, 4); }
+// shorter than its header; a header of another magic (a model file given as the state, say); another model's state
+static void c_state_short(const void *a) { (void)a; char p[1024]; saved_state(p, "sshort.bin", 100); if (truncate(p, 1000) != 0) { test_fatal("truncate", strerror(errno)); } load_state(p, 100); }
+static void c_state_magic(const void *a) { (void)a; char p[1024]; int e[] = {0, 12345, -1}; edit_header(saved_state(p, "smagic.bin", 100), 18, e); load_state(p, 100); }
+static void c_state_other_model(const void *a) { (void)a; char p[1024]; saved_state(p, "sother.bin", 100); load_state(p, 99); }
 static void c_state_trailing(const void *a) { (void)a; char p[1024]; saved_state(p, "st.bin", 100); FILE *f = fopenCheck(p, "ab"); fputc(0, f); fputc(0, f); fputc(0, f); fputc(0, f); fcloseCheck(f); load_state(p, 100); }
 static void c_state_stop_flag(const void *a) { (void)a; char p[1024]; int e[] = {29, 7, -1}; edit_header(saved_state(p, "sf.bin", 100), 18, e); load_state(p, 100); }
 static void test_done_marker_noncanonical(void) {
@@ -463,6 +477,13 @@ static void test_option_refusals(void) {
         {"option_max_skips_zero", "-ms must be >= 1, got 0", {{"t", "-ms", "0", NULL}}},
         {"option_recompute_3", "-r must be 0, 1 or 2, got 3", {{"t", "-r", "3", NULL}}},
         {"option_resume_2_without_dir", "-y 2 needs -o", {{"t", "-y", "2", NULL}}},
+        {"option_positional_argument", "unexpected argument 'model.bin' (see -h)", {{"t", "-x", "0", "model.bin", NULL}}},
+        {"option_batch_tokens_past_2_30", "-b 32768 x -t 32769 is too large", {{"t", "-b", "32768", "-t", "32769", NULL}}},
+        {"option_temperature_zero", "-tp must be > 0 (and not denormal), got 0", {{"t", "-tp", "0", NULL}}},
+        {"option_temperature_negative", "-tp must be > 0 (and not denormal), got -1", {{"t", "-tp", "-1", NULL}}},
+        {"option_zero_stage_2", "-z must be 0 or 1, got 2", {{"t", "-z", "2", NULL}}},
+        {"option_negative_processes", "-pn must be >= 0, got -1", {{"t", "-pn", "-1", NULL}}},
+        {"option_init_method", "-pi must be fs or tcp, got 'mpi'", {{"t", "-pi", "mpi", NULL}}},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) { expect_fail(cases[i].name, c_parse, &cases[i].a, cases[i].want); }
     // the ends of each range are values, not refusals
@@ -475,6 +496,8 @@ static void test_option_refusals(void) {
         {"option_gen_batch_4096_accepted", {{"t", "-gb", "4096", "-gk", "0", NULL}}},
         {"option_all_val_one_epoch_accepted", {{"t", "-m", "-1", "-x", "-1", NULL}}},
         {"option_resume_2_with_dir_accepted", {{"t", "-y", "2", "-o", "/nonexistent/o", NULL}}},
+        {"option_batch_tokens_2_30_accepted", {{"t", "-b", "32768", "-t", "32768", NULL}}},
+        {"option_init_method_tcp_accepted", {{"t", "-pi", "tcp", NULL}}},
     };
     for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) { expect_ok(valid[i].name, c_parse, &valid[i].a); }
 }
@@ -488,6 +511,8 @@ static void test_total_batch_processes(void) {
     check(o.total_batch_size == 4 * 32 * 3 && d.total_batch_size == 1024, "total_batch_default_counts_processes",
           "-d -1 at B 4, T 32, 3 processes gave %d (expected 384); -d 1024 gave %d", o.total_batch_size, d.total_batch_size);
 }
+// ... of more tokens than an int holds: refused (B*T itself may be up to 2^30, so two processes already reach 2^31)
+static void c_total_batch_overflow(const void *a) { (void)a; Options o = DEFAULT_OPTIONS; o.B = 32768; o.T = 32768; resolve_total_batch_size(&o, 2); }
 
 // every field of the state header comes back as saved
 static void test_state_round_trip(void) {
@@ -744,6 +769,74 @@ static void test_descriptor_limits(void) {
     expect_fail("descriptor_256_characters_too_long", c_descriptor, too_long, "model descriptor too long");
 }
 
+// ---------------------------------------------------------------------------- -mc eval files, a resumed run's flags
+// (2026-12-05: each refusal below was reached by no test; the fuzz harness reaches them, but checks no message)
+// an eval file of one header and a uint16 stream (65535, size in bytes, index, label, completions, context length and
+// tokens, then each completion's length, in version 2 its skip, and tokens), loaded for V 256, B 4, T 32
+typedef struct { const char *name; int version, examples, longest, n; uint16_t stream[20]; const char *want; } McCase;
+static void c_mc_load(const void *a) {
+    const McCase *m = (const McCase *)a;
+    int32_t h[256] = {0};
+    h[0] = MC_MAGIC; h[1] = m->version; h[2] = m->examples; h[3] = m->longest;
+    char p[1024];
+    FILE *f = fopenCheck(P(p, "mc.bin"), "wb"); fwriteCheck(h, 4, 256, f); fwriteCheck(m->stream, 2, (size_t)m->n, f); fcloseCheck(f);
+    MCEvalSet s;
+    mc_load(&s, p, 256, 4, 32);
+}
+static void test_mc_refusals(void) {
+    enum { S = MC_START };
+    static const McCase refused[] = {
+        {"mc_zero_examples", 1, 0, 1000, 10, {S, 20, 0, 0, 1, 1, 65, 2, 66, 67}, "mc.bin: 0 examples in the header"},
+        {"mc_longest_zero", 1, 1, 0, 10, {S, 20, 0, 0, 1, 1, 65, 2, 66, 67}, "mc.bin: longest example of 0 bytes in the header"},
+        {"mc_more_examples_than_bytes", 1, 3, 1000, 10, {S, 20, 0, 0, 1, 1, 65, 2, 66, 67},
+         "mc.bin: 3 examples in the header, but its 20 bytes hold at most 1"},
+        {"mc_example_past_end", 1, 2, 1000, 18, {S, 32, 0, 0, 1, 1, 65, 8, 66, 66, 66, 66, 66, 66, 66, 66, 0, 0},
+         "mc.bin: truncated: example 1 of 2 starts past the end of the file"},
+        {"mc_zero_completions", 1, 1, 1000, 10, {S, 20, 0, 0, 0, 1, 65, 2, 66, 67}, "example 0: 0 completions (1 to 64)"},
+        {"mc_65_completions", 1, 1, 1000, 10, {S, 20, 0, 0, 65, 1, 65, 2, 66, 67}, "example 0: 65 completions (1 to 64)"},
+        {"mc_size_ends_before_completion", 1, 1, 1000, 10, {S, 20, 0, 0, 2, 1, 65, 2, 66, 67},
+         "example 0: its size field (20 bytes) ends before completion 1"},
+        {"mc_empty_completion", 1, 1, 1000, 11, {S, 22, 0, 0, 2, 1, 65, 2, 66, 67, 0}, "example 0: completion 1 is empty"},
+        {"mc_v2_size_ends_before_skip", 2, 1, 1000, 9, {S, 18, 0, 0, 1, 2, 65, 65, 2},
+         "example 0: its size field (18 bytes) ends before completion 0's skip"},
+        {"mc_v2_skips_every_token", 2, 1, 1000, 11, {S, 22, 0, 0, 1, 1, 65, 2, 2, 66, 67},
+         "example 0: completion 0 skips 2 of its 2 tokens (one at least must be scored)"},
+        {"mc_size_ends_inside_tokens", 1, 1, 1000, 9, {S, 18, 0, 0, 1, 1, 65, 3, 66}, "example 0: its size field (18 bytes) ends inside its tokens"},
+        {"mc_size_past_fields", 1, 1, 1000, 11, {S, 22, 0, 0, 1, 1, 65, 2, 66, 67, 0},
+         "example 0: size field of 22 bytes, but its fields take 20"},
+        {"mc_v1_empty_context", 1, 1, 1000, 10, {S, 20, 0, 0, 1, 0, 3, 66, 67, 68},
+         "example 0: empty context (its first completion token would have nothing to follow)"},
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) { expect_fail(refused[i].name, c_mc_load, &refused[i], refused[i].want); }
+    // the least example (9 uint16: one context token, one completion of one token), and version 2's completions that
+    // bring their own context (WinoGrande's sentence that begins with the blank) after an empty one
+    static const McCase least = {"", 1, 1, 18, 9, {S, 18, 0, 0, 1, 1, 65, 1, 66}, ""};
+    static const McCase v2_own_context = {"", 2, 1, 1000, 11, {S, 22, 0, 0, 1, 0, 3, 1, 66, 67, 68}, ""};
+    expect_ok("mc_least_example_accepted", c_mc_load, &least);
+    expect_ok("mc_v2_empty_context_with_skip_accepted", c_mc_load, &v2_own_context);
+}
+
+// a resumed run whose optimizer flags changed gets one note naming each old and new value (here -l -u -q -c -a;
+// test_cli.sh changes -l -k -kd -gc), each with as many digits as tell two floats apart: 0.002 and the next float
+// up must not both print as 0.002
+static void test_changed_flags_note(void) {
+    Options was = DEFAULT_OPTIONS, now = DEFAULT_OPTIONS;
+    was.learning_rate = 0.002f; was.warmup_iterations = 20; was.final_lr_frac = 0.1f; was.weight_decay = 0.1f;
+    now.learning_rate = nextafterf(0.002f, 1.0f); now.warmup_iterations = 5; now.final_lr_frac = 0.5f; now.weight_decay = 0.0f;
+    now.overfit_single_batch = 1;
+    TrainState saved;
+    memset(&saved, 0, sizeof(saved));
+    state_set_optimizer_flags(&saved, &was);
+    saved.step = 10;
+    char out[512];
+    StdoutCapture cap = stdout_capture_begin();
+    note_changed_optimizer_flags(&saved, &now);
+    stdout_capture_end(cap, out, sizeof(out));
+    const char *want = "note: the checkpoint's run had -l 0.002 -u 20 -q 0.1 -c 0.1 -a 0; this one has -l 0.0020000003 -u 5 -q 0.5 -c 0 "
+                       "-a 1, which apply from step 11\n";
+    check(strcmp(out, want) == 0, "resume_changed_flags_note", "printed \"%s\"", out);
+}
+
 int main(void) {
     snprintf(DIR_, sizeof(DIR_), "/tmp/test_io.XXXXXX");
     if (mkdtemp(DIR_) == NULL) { test_fatal("mkdtemp", strerror(errno)); }
@@ -760,6 +853,9 @@ int main(void) {
     expect_fail("tokenizer_eot_equal_to_vocab", c_tok_eot_eq_vocab, NULL, "eot token: expected < vocab_size 5, found 5");
     expect_fail("tokenizer_trailing_bytes", c_tok_trailing, NULL, "1 extra bytes");
     expect_fail("tokenizer_vocab_zero", c_tok_vocab0, NULL, "vocab_size: expected > 0");
+    expect_fail("tokenizer_shorter_than_header", c_tok_short, NULL, "t4.bin': tokenizer truncated: file is 100 bytes, the header alone is 1024");
+    expect_fail("tokenizer_vocab_past_file", c_tok_vocab_past_file, NULL, "tokenizer vocab_size 1000, but the file has room for at most 10 tokens");
+    expect_fail("tokenizer_bin_cannot_encode", c_tok_bin_encode, NULL, "cannot encode a text prompt with this tokenizer");
     test_tok_gpt2_v1();
     expect_fail("model_version_3", c_model_v3, NULL, "unsupported model file version");
     expect_fail("model_trailing_bytes", c_model_trailing, NULL, "truncated or corrupt");
@@ -776,6 +872,9 @@ int main(void) {
     expect_fail("state_outlier_window_next_past", c_state_bad_window, next_past, "bad outlier-window record (count 128, next 128");
     expect_fail("state_outlier_window_nan", c_state_bad_window, nan_value, "bad outlier-window record (count 3, next 3");
     expect_fail("state_trailing_bytes", c_state_trailing, NULL, "truncated or corrupt");
+    expect_fail("state_shorter_than_header", c_state_short, NULL, "sshort.bin: not a state file (1000 bytes)");
+    expect_fail("state_bad_magic", c_state_magic, NULL, "bad magic number in state file: expected 20261125, found 12345");
+    expect_fail("state_of_another_model", c_state_other_model, NULL, "state is for 100 parameters, the model has 99");
     expect_fail("state_bad_stop_flag", c_state_stop_flag, NULL, "bad stop flag 7");
     test_done_marker_noncanonical();
     test_prune_step_digits();
@@ -798,6 +897,7 @@ int main(void) {
     test_tok_encode();
     test_option_refusals();
     test_total_batch_processes();
+    expect_fail("total_batch_processes_past_int", c_total_batch_overflow, NULL, "-b 32768 x -t 32768 x 2 processes is too large a batch");
     test_state_round_trip();
     expect_fail("state_zero_processes", c_state_zero_processes, NULL, "bad train-data record (kind 1, 0 processes)");
     test_best_tie();
@@ -810,6 +910,8 @@ int main(void) {
     test_outlier_constant_double();
     test_descriptors_and_presets();
     test_descriptor_limits();
+    test_mc_refusals();
+    test_changed_flags_note();
     remove_dir(DIR_);
     return test_summary();
 }
