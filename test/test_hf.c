@@ -910,6 +910,40 @@ static void test_torch_reads_once(const char *dir) {
     free(got);
 }
 
+// a storage of 65,536 elements or more, as every real checkpoint has (mamba-130m's embedding: 50280 x 768): torch
+// pickles its element count, and any size or stride past 65,535, as BININT ('J', 4 bytes), which no fixture above
+// reaches (each tensor under 65,536 elements: BININT1 and BININT2 only). A 2 x 70000 tensor (140,000 elements, stride
+// 70,000) pickled as torch 1.13 pickles the fixtures' state dicts (protocol 2), in an archive written here
+static void test_torch_large_storage(const char *dir) {
+    enum { R = 2, W = 70000 };
+    static const char pkl[] = "\x80\x02}(X\x01\x00\x00\x00kq\x00" "ctorch._utils\n_rebuild_tensor_v2\n"
+        "((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu"
+        "J\xe0\x22\x02\x00" "tQ"                                                  // 140000 elements
+        "K\x00" "K\x02" "J\x70\x11\x01\x00" "\x86" "J\x70\x11\x01\x00" "K\x01" "\x86" // offset 0, size (2, 70000), stride (70000, 1)
+        "\x89" "ccollections\nOrderedDict\n)RtRu.";
+    const size_t n = (size_t)R * W;
+    float *w = (float *)mallocCheck(n * sizeof(float)), *got = (float *)mallocCheck(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) { w[i] = (float)i - 70000.5f; }
+    ZipEntries z = {0};
+    zip_add(&z, "large/data.pkl", pkl, sizeof(pkl) - 1);
+    zip_add(&z, "large/data/0", w, n * sizeof(float));
+    char path[1024];
+    zip_write(&z, join(path, dir, "large_storage.bin"));
+    zip_free(&z);
+    Safetensors st;
+    torch_zip_open(&st, path);
+    const SafetensorsTensor *t = safetensors_find(&st, "k");
+    int ok = st.num_tensors == 1 && t != NULL && t->ndim == 2 && t->shape[0] == R && t->shape[1] == W && t->numel == n;
+    if (ok) { safetensors_read_f32(&st, t, got); }
+    ok = ok && memcmp(got, w, n * sizeof(float)) == 0;
+    check(ok, "torch_storage_past_65535_elements", "%d tensors; 'k' %s", st.num_tensors,
+          t == NULL ? "missing" : "has another shape or other values (want [2, 70000], -70000.5 + i)");
+    safetensors_close(&st);
+    remove(path);
+    free(w);
+    free(got);
+}
+
 // ----------------------------------------------------------------------------
 // malformed inputs, each in a child process
 
@@ -1627,6 +1661,7 @@ int main(int argc, char **argv) {
     test_transformers_fixture();
     test_torch_checkpoints();
     test_torch_reads_once(dir);
+    test_torch_large_storage(dir);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
     test_fuzz(dir, 300, 0);
     test_fuzz(dir, 300, 1);
