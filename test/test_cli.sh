@@ -390,6 +390,10 @@ then ok "hf_export_removes_stale_tokenizer"; else bad "hf_export_removes_stale_t
 out=$("$BIN" -e d32:l2:v300 -b 4 -t 32 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer.bin" 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^val loss" && ! echo "$out" | grep -q "warning"; then ok "bin_tokenizer_loads"
 else bad "bin_tokenizer_loads" "rc $rc: $(echo "$out" | tail -n 2 | tr '\n' ' ')"; fi
+# ... but a .bin holds no merges, so it cannot encode a prompt: -p with one is refused at start-up, before -o is made
+expect_error prompt_with_bin_tokenizer "cannot encode a text prompt with this tokenizer: use a byte-level model or a tokenizer.json" \
+    "${TINY[@]}" -e d32:l2:v300 -x 2 -p "ab" -g 4 -tk "$TMP/bytes_tokenizer.bin" -o "$TMP/ptk"
+if [ ! -e "$TMP/ptk" ]; then ok "prompt_with_bin_tokenizer_no_output_dir"; else bad "prompt_with_bin_tokenizer_no_output_dir" "-o was created"; fi
 expect_error named_tokenizer_missing "-tk $TMP/none/tok.json: cannot open the tokenizer: No such file" \
     "${TINY[@]}" -e d32:l2:v300 -x 3 -tk "$TMP/none/tok.json" -hf "$TMP/hf_none"
 if [ ! -e "$TMP/hf_none" ]; then ok "named_tokenizer_missing_no_export_dir"; else bad "named_tokenizer_missing_no_export_dir" "$TMP/hf_none exists"; fi
@@ -1563,6 +1567,12 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     if [ $rc -ne 0 ] && echo "$out" | grep -q "no shard files match" && [ $rc2 -eq 0 ] && echo "$out2" | grep -q '^mc accuracy' &&
        echo "$out2" | grep -q '^stream eval' && ! echo "$out2" | grep -q '^val loss'; then ok "mc_eval_x0_without_j_skips_val"
     else bad "mc_eval_x0_without_j_skips_val" "with -j: rc $rc, $(echo "$out" | tail -n 1); without: rc $rc2, $(echo "$out2" | grep -E '^(val loss|mc acc|stream eval|error)' | tr '\n' ' ')"; fi
+    # generation alone (-x 0 -p) with -mc and -es: the -mc evaluation, then the sample, then the stream evaluation
+    # (no test ran either evaluation there: a trainer that skipped them passed)
+    out=$("$BIN" "${TINY[@]}" -x 0 -p "The " -g 8 "${MC[@]}" -es "$TMP/es_two.bin" 2>&1); rc=$?
+    order=$(echo "$out" | grep -oE '^(mc accuracy|generating:|stream eval)' | tr '\n' ',')
+    if [ $rc -eq 0 ] && [ "$order" = "mc accuracy,generating:,stream eval," ]; then ok "generation_only_with_mc_and_stream_eval"
+    else bad "generation_only_with_mc_and_stream_eval" "rc $rc: '$order' $(echo "$out" | grep -m1 '^error')"; fi
     # the per-character choice decodes the completions: a model of 300 tokens without a tokenizer file makes the other two
     out=$("$BIN" -e d32:l2:v300 -b 4 -t 32 -g 0 -nt 2 -x 0 -m 1 "${MC[@]}" 2>&1)
     if [ $? -eq 0 ] && echo "$out" | grep -q "^note: -mc .*no tokenizer to decode the completions with, so no choice by loss per character" &&
