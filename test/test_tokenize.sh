@@ -186,6 +186,17 @@ run many_documents -o "$TMP/many_out" -v 0.01 "${files[@]}" && {
         bad "many_documents" "decoded documents differ"
     fi
 }
+# ... and 70,000 documents as the lines of one JSON Lines file, which tokenize encodes 65,536 documents at a time (a
+# batch ends inside the file; no other check has more than 65,536 lines): each one's text after its end-of-text token
+seq 1 70000 | awk '{ printf "{\"text\": \"doc %d\\n\"}\n", $1 }' > "$TMP/many.jsonl"
+seq 1 70000 | awk '{ printf "<|endoftext|>doc %d\n", $1 }' > "$TMP/many_jl.want"
+run many_jsonl_documents -o "$TMP/many_jl" -v 0.01 -j text "$TMP/many.jsonl" && {
+    if cat <("$TOK" -t "$TJ" -d "$TMP/many_jl_train_*.bin") <("$TOK" -t "$TJ" -d "$TMP/many_jl_val_*.bin") | cmp -s - "$TMP/many_jl.want"; then
+        ok "many_jsonl_documents"
+    else
+        bad "many_jsonl_documents" "decoded documents differ"
+    fi
+}
 
 # --- JSON Lines (-j text): each line's field is a document, escapes decoded; the same tokens as the
 # documents as plain files; blank and CRLF-ended lines; the val split between documents
@@ -252,6 +263,14 @@ expect_error missing_input "cannot open '$TMP/none.txt'" -t "$TJ" -o "$TMP/x" "$
 expect_error nul_byte "byte 0 at offset 10: not text" -t "$TJ" -o "$TMP/x" "$TMP/nul.txt"
 expect_error val_fraction "the val fraction must be in" -t "$TJ" -o "$TMP/x" -v 1.5 "$TXT"
 expect_error shard_size "tokens per shard must be in" -t "$TJ" -o "$TMP/x" -s 0 "$TXT"
+# a tokenizer.json of more ids than a shard's uint16 holds is refused before any shard is written; 65,536 ids are taken
+# (the fixture's vocabulary, ids 0-269, with tokens "x270" ... up to the last id added)
+vocab_upto() { perl -0777 -pe 's/("vocab"\s*:\s*\{)/$1 . join("", map { "\"x$_\": $_, " } 270..'"$1"')/e' "$TJ" > "$TMP/ids_0_to_$1.json"; }
+vocab_upto 65536; vocab_upto 65535
+expect_error vocab_65537_ids "ids_0_to_65536.json': vocabulary of 65537 ids does not fit uint16 shards" -t "$TMP/ids_0_to_65536.json" -o "$TMP/v65537/x" -v 0 "$TMP/e1.txt"
+if [ ! -e "$TMP/v65537" ] && "$TOK" -t "$TMP/ids_0_to_65535.json" -o "$TMP/v65536/x" -v 0 "$TMP/e1.txt" > /dev/null 2>&1 &&
+   [ -f "$TMP/v65536/x_train_000000.bin" ]; then ok "vocab_65536_ids_accepted"
+else bad "vocab_65536_ids_accepted" "the refused run wrote $(ls "$TMP/v65537" 2>&1), or 65,536 ids were refused"; fi
 expect_error not_a_number "expected an integer, got .two." -t "$TJ" -o "$TMP/x" -n two "$TXT"
 expect_error unknown_flag "unknown flag -q" -t "$TJ" -q 1 -o "$TMP/x" "$TXT"
 expect_error flag_after_files "-v after the input files: the flags come before them" -t "$TJ" -o "$TMP/x" "$TXT" -v 0.5
@@ -369,6 +388,8 @@ expect_error_cmd no_text_jsonl_empty_strings "empty_strings.jsonl': expected tex
 expect_error_cmd no_text_jsonl_empty_strings_val "found 2 document.s., all empty strings" "$TOK" -t "$TJ" -o "$OS/nt4/x" -v 0.5 -j text "$OS/empty_strings.jsonl"
 expect_error_cmd no_text_jsonl_blank_lines "blank_lines.jsonl': expected text in field \"text\", found no document" \
     "$TOK" -t "$TJ" -o "$OS/nt5/x" -v 0 -j text "$OS/blank_lines.jsonl"
+expect_error_cmd no_text_jsonl_two_files "2 files ('.*empty_strings.jsonl', ...): expected text in field \"text\", found 4 document.s., all empty" \
+    "$TOK" -t "$TJ" -o "$OS/nt6/x" -v 0 -j text "$OS/empty_strings.jsonl" "$OS/empty_strings.jsonl"
 if [ -z "$(ls -A "$OS" | grep -v jsonl)" ]; then ok "no_text_no_output"; else bad "no_text_no_output" "$(ls "$OS")"; fi
 if "$TOK" -t "$TJ" -o "$OS/one_empty" -v 0 "$TMP/e1.txt" "$TMP/empty.txt" > /dev/null 2> "$TMP/err" &&
    [ "$("$TOK" -t "$TJ" -d "$OS/one_empty_train_*.bin" 2>&1)" = "$(printf '<|endoftext|>ab\ncd\nef\ngh\n<|endoftext|>')" ]; then
