@@ -104,6 +104,8 @@ static const Options DEFAULT_OPTIONS = {
     .init_path = "/tmp/mamba_nccl_id", .init_server = "127.0.0.1:29517", .nccl_timeout = 300,
 };
 
+static void check_stdout_at_exit(void); // (below: a stdout that could not be written is an error, -h's too)
+
 static inline void print_usage(const char *program) {
     const Options *d = &DEFAULT_OPTIONS;
     printf("Usage:   %s [options]\n", program);
@@ -216,7 +218,11 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     *o = DEFAULT_OPTIONS;
     for (int i = 1; i < argc; i += 2) {
         const char *f = argv[i];
-        if (strcmp(f, "-h") == 0 || strcmp(f, "--help") == 0) { print_usage(argv[0]); exit(EXIT_SUCCESS); }
+        if (strcmp(f, "-h") == 0 || strcmp(f, "--help") == 0) {
+            print_usage(argv[0]);
+            check_stdout_at_exit();
+            exit(EXIT_SUCCESS);
+        }
         if (f[0] != '-' || strlen(f) < 2) { fatalf("unexpected argument '%s' (see -h)", f); }
         if (i + 1 >= argc) { fatalf("flag %s needs a value (see -h)", f); }
         const char *v = argv[i + 1];

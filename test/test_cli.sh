@@ -225,6 +225,10 @@ if [ -c /dev/full ]; then
     "$BIN" "${TINY[@]}" -x 0 -m 1 > /dev/full 2> "$TMP/full.err"; rc=$?
     if [ $rc -ne 0 ] && grep -q "^error: the standard output could not be written" "$TMP/full.err"; then ok "stdout_full_is_an_error"
     else bad "stdout_full_is_an_error" "rc $rc: $(cat "$TMP/full.err")"; fi
+    # (-h too, whose exit comes before the trainer's own checks are set up)
+    "$BIN" -h > /dev/full 2> "$TMP/full_h.err"; rc=$?
+    if [ $rc -ne 0 ] && grep -q "^error: the standard output could not be written" "$TMP/full_h.err"; then ok "help_to_full_stdout_is_an_error"
+    else bad "help_to_full_stdout_is_an_error" "rc $rc: $(cat "$TMP/full_h.err")"; fi
 else echo "SKIP stdout_full_is_an_error: no /dev/full on this machine (not counted as passed)"; fi
 # ... and so is a regular file that cannot grow (a file-size limit, as a full disk does: 1 KB of ~3 KB of samples)
 ( ulimit -f 1; exec "$BIN" -e d32:l2:v256 -nt 2 -x 0 -p hello -g 3000 > "$TMP/fsize.out" 2> "$TMP/fsize.err" ); rc=$?
