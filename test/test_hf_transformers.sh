@@ -121,4 +121,29 @@ PY
         else bad "mc_cloze_matches_transformers_$bin" "ours: '$got'; transformers: '$ref'"; fi
     done
 fi
+# the installed torch (2.x on the GPU machine; the fixtures under test/fixtures/torch were written by 1.13) saves
+# hf_tiny_fp32's weights as mamba_ssm does (dev/ref/make_torch_fixture.py's state_dict_of: mamba_ssm's names, the
+# tied head, views into one storage): each trainer reads that pytorch_model.bin (-e <dir>) to the same val loss,
+# to the digit, as the safetensors fixture
+if ! python3 -c "import torch" > /dev/null 2>&1; then
+    echo "SKIP torch_save_of_this_torch_reads: no python3 with torch (not counted as passed)"
+else
+    tv=$(python3 - "$TMP/torch_now" <<'PY' 2>&1
+import sys
+sys.path.insert(0, "dev/ref")
+import torch
+from make_torch_fixture import state_dict_of, write_dir
+write_dir(sys.argv[1], state_dict_of("test/fixtures/hf_tiny_fp32"))
+print(torch.__version__)
+PY
+)
+    bins=(train_mamba)
+    if [ -x ./train_mamba_cu ] && nvidia-smi -L > /dev/null 2>&1; then bins+=(train_mamba_cu); fi
+    for bin in "${bins[@]}"; do
+        want=$("./$bin" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
+        got=$("./$bin" -e "$TMP/torch_now" -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
+        if [ -n "$want" ] && [ "$want" = "$got" ]; then ok "torch_save_of_this_torch_reads_$bin (torch $(echo "$tv" | tail -n 1))"
+        else bad "torch_save_of_this_torch_reads_$bin" "torch $(echo "$tv" | tail -n 1): '$want' vs '$got': $("./$bin" -e "$TMP/torch_now" -b 4 -t 32 -x 0 -m 2 2>&1 | tail -n 1)"; fi
+    done
+fi
 finish_checks
