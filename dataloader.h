@@ -494,12 +494,15 @@ void dataloader_free(DataLoader *loader) {
 /*
 The tokens of the shards matching `pattern`, in glob order, as one stream, read in blocks of at
 most 2^20: for each block, fn(ctx, tokens, n) gets its ids (fn may be NULL: the pass only checks).
-Every header and every token is checked: a token outside [0, vocab_size) is an error naming its
-shard and position. The shards' token counts come from `counts` (their headers, read by the
-caller); a shard whose header has changed since is an error. Returns the number of tokens.
+Every header and every token is checked: a token outside [0, vocab_size), or one that has(ctx, id)
+says no token has (has may be NULL: every id in range is one), is an error naming its shard and
+position. The shards' token counts come from `counts` (their headers, read by the caller); a shard
+whose header has changed since is an error. Returns the number of tokens.
 */
 typedef void (*token_block_fn)(void *ctx, const int *tokens, size_t n);
-static size_t token_stream_blocks_(const glob_t *g, const size_t *counts, int vocab_size, token_block_fn fn, void *ctx) {
+typedef int (*token_has_fn)(const void *ctx, int id);
+static size_t token_stream_blocks_(const glob_t *g, const size_t *counts, int vocab_size, token_has_fn has, token_block_fn fn,
+                                   void *ctx) {
     enum { BLOCK = 1 << 20 };
     uint16_t *buf = (uint16_t *)mallocCheck(BLOCK * sizeof(uint16_t));
     int *ids = (int *)mallocCheck(BLOCK * sizeof(int));
@@ -515,6 +518,9 @@ static size_t token_stream_blocks_(const glob_t *g, const size_t *counts, int vo
             for (size_t j = 0; j < m; j++) {
                 if (buf[j] >= vocab_size) {
                     fatalf("'%s': token %u at position %zu outside the vocabulary [0, %d)", path, buf[j], done + j, vocab_size);
+                }
+                if (has != NULL && !has(ctx, buf[j])) {
+                    fatalf("'%s': token %u at position %zu is an id no token of the vocabulary has", path, buf[j], done + j);
                 }
                 ids[j] = buf[j];
             }
@@ -544,18 +550,19 @@ static size_t *token_stream_counts_(const glob_t *g, size_t *total) {
 
 /*
 Every token of the shards matching `pattern` passed to fn in blocks (token_stream_blocks_), but
-only after a first pass has checked all of them: a bad token in the last shard is an error before
-fn has seen any token (dev/data/tokenize -d decodes shards to stdout this way, in constant memory,
-and writes nothing for shards it refuses). Returns the number of tokens.
+only after a first pass has checked all of them (in [0, vocab_size), and where has is not NULL, an
+id some token has): a bad token in the last shard is an error before fn has seen any token
+(dev/data/tokenize -d decodes shards to stdout this way, in constant memory, and writes nothing for
+shards it refuses). Returns the number of tokens.
 */
-size_t for_each_token_checked(const char *pattern, int vocab_size, token_block_fn fn, void *ctx) {
+size_t for_each_token_checked(const char *pattern, int vocab_size, token_has_fn has, token_block_fn fn, void *ctx) {
     if (synthetic_task_from_pattern(pattern)) { fatalf("'%s': a synthetic task is not a token stream", pattern); }
     glob_t g;
     shard_glob(pattern, &g);
     size_t total;
     size_t *counts = token_stream_counts_(&g, &total);
-    token_stream_blocks_(&g, counts, vocab_size, NULL, NULL);
-    token_stream_blocks_(&g, counts, vocab_size, fn, ctx);
+    token_stream_blocks_(&g, counts, vocab_size, has, NULL, ctx);
+    token_stream_blocks_(&g, counts, vocab_size, NULL, fn, ctx);
     free(counts);
     globfree(&g);
     return total;
@@ -582,7 +589,7 @@ int *load_token_stream(const char *pattern, int vocab_size, size_t min_tokens, s
     size_t *counts = token_stream_counts_(&g, &total);
     if (total < min_tokens) { fatalf("'%s': %zu tokens, a stream needs at least %zu", pattern, total, min_tokens); }
     TokenArray_ a = {(int *)mallocCheck((total > 0 ? total : 1) * sizeof(int)), 0};
-    token_stream_blocks_(&g, counts, vocab_size, token_array_append_, &a);
+    token_stream_blocks_(&g, counts, vocab_size, NULL, token_array_append_, &a);
     free(counts);
     globfree(&g);
     *num_tokens = total;

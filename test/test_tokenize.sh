@@ -304,6 +304,19 @@ out=$("$TOK" -t "$TJ" -d "$TMP/oor/s_*.bin" 2> "$TMP/oor/err"); rc=$?
 if [ $rc -ne 0 ] && [ -z "$out" ] && [ "$(wc -l < "$TMP/oor/err")" = 1 ] &&
    grep -q "s_000001.bin': token 65535 at position 1 outside the vocabulary" "$TMP/oor/err"; then ok "decode_bad_token_writes_nothing"
 else bad "decode_bad_token_writes_nothing" "rc $rc, $(printf %s "$out" | wc -c) bytes out: $(head -c 200 "$TMP/oor/err")"; fi
+# ... and so is an id inside the vocabulary that no token has (the fixture's 268: its ids run to 267, its added
+# tokens are 0 and 269), which decoded the shards before it and then failed, naming no shard
+perl -e 'print pack("l<256", 20240520, 1, 3, (0) x 253), pack("S<3", 1, 268, 2)' > "$TMP/oor/s_000001.bin"
+out=$("$TOK" -t "$TJ" -d "$TMP/oor/s_*.bin" 2> "$TMP/oor/err"); rc=$?
+if [ $rc -ne 0 ] && [ -z "$out" ] && [ "$(wc -l < "$TMP/oor/err")" = 1 ] &&
+   grep -q "s_000001.bin': token 268 at position 1 is an id no token of the vocabulary has" "$TMP/oor/err"; then ok "decode_tokenless_id_writes_nothing"
+else bad "decode_tokenless_id_writes_nothing" "rc $rc, $(printf %s "$out" | wc -c) bytes out: $(head -c 200 "$TMP/oor/err")"; fi
+# ... while an added token longer than -d's 4 KiB buffer decodes whole (it was refused after the text before it)
+perl -0777 -pe 's/("added_tokens"\s*:\s*\[)/$1 . "{\"id\": 268, \"content\": \"" . ("y" x 5000) . "\", \"special\": true}, "/e' "$TJ" > "$TMP/oor/long.json"
+perl -e 'print pack("l<256", 20240520, 1, 3, (0) x 253), pack("S<3", 66, 268, 67)' > "$TMP/oor/long.bin"
+out=$("$TOK" -t "$TMP/oor/long.json" -d "$TMP/oor/long.bin" 2> "$TMP/oor/err"); rc=$?
+if [ $rc -eq 0 ] && [ "$out" = "A$(printf 'y%.0s' $(seq 5000))B" ]; then ok "decode_token_past_4_kib"
+else bad "decode_token_past_4_kib" "rc $rc, $(printf %s "$out" | wc -c) bytes out: $(head -c 200 "$TMP/oor/err")"; fi
 # a plain text file given with -j: the error says that -j takes every file as JSON Lines, and what to do
 expect_error jsonl_text_file_with_j "d001.txt' line 1: not a JSON object (-j reads every input file as JSON Lines: encode plain text in a run without -j" \
     -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/in.jsonl" "$TMP/jl/d001.txt"

@@ -246,22 +246,32 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
     exit(status);
 }
 
-// -d: the shards' tokens as text on stdout, a block at a time (all of them are checked first, so that a
-// refused shard leaves no partial text); a shard of one token, or none, is legal
+// -d: the shards' tokens as text on stdout, a block at a time (all of them are checked first, each an id some token
+// has, so that a refused shard leaves no partial text); a shard of one token, or none, is legal
 typedef struct { const BpeTokenizer *t; size_t at; } Decoding;
+static int decode_has(const void *ctx, int id) {
+    unsigned char none[1]; // (room for no byte: only whether the id has a token)
+    return bpe_decode(((const Decoding *)ctx)->t, id, none, 0) >= 0;
+}
 static void decode_block(void *ctx, const int *ids, size_t n) {
     Decoding *d = (Decoding *)ctx;
     unsigned char buf[4096];
     for (size_t i = 0; i < n; i++, d->at++) {
         int len = bpe_decode(d->t, ids[i], buf, (int)sizeof(buf));
-        if (len < 0 || len > (int)sizeof(buf)) { fatalf("token %d at position %zu does not decode", ids[i], d->at); }
-        if (fwrite(buf, 1, (size_t)len, stdout) != (size_t)len) { fatalf("write to stdout failed"); }
+        if (len < 0) { fatalf("token %d at position %zu does not decode", ids[i], d->at); } // (decode_has passed it)
+        unsigned char *bytes = buf, *long_token = NULL; // (a token past 4 KiB: an added token may be that long)
+        if (len > (int)sizeof(buf)) {
+            bytes = long_token = (unsigned char *)mallocCheck((size_t)len);
+            bpe_decode(d->t, ids[i], long_token, len);
+        }
+        if (fwrite(bytes, 1, (size_t)len, stdout) != (size_t)len) { fatalf("write to stdout failed"); }
+        free(long_token);
     }
 }
 
 static void decode_shards(const BpeTokenizer *t, const char *pattern) {
     Decoding d = {t, 0};
-    for_each_token_checked(pattern, bpe_vocab_size(t), decode_block, &d);
+    for_each_token_checked(pattern, bpe_vocab_size(t), decode_has, decode_block, &d);
     if (fflush(stdout) != 0) { fatalf("write to stdout failed"); }
 }
 
