@@ -232,7 +232,7 @@ static inline TorchZipEntry *torch_zip_entries_(FILE *fp, const char *path, uint
         entries[k].name = name;
         entries[k].size = usize;
         entries[k].crc = torch_zip_u32_(c + 16);
-        // (entries torch does not read are not checked further: only their names)
+        // (a compressed entry is checked no further: refused if the checkpoint reads it; a stored one's local header is, read or not)
         if (method != 0 || csize != usize) {
             entries[k].data = UINT64_MAX; // compressed: refused if the checkpoint uses it
         } else {

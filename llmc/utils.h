@@ -313,7 +313,7 @@ static inline uint32_t crc32_bytewise(uint32_t crc, const void *data, size_t n) 
 }
 
 static inline uint32_t crc32_update(uint32_t crc, const void *data, size_t n) {
-    const uint32_t (*t)[256] = crc32_table_;
+    uint32_t (*t)[256] = crc32_table_; // (not const-qualified: ISO C before C23 does not add const to an array's elements)
     const unsigned char *p = (const unsigned char *)data;
     crc = ~crc;
     for (; n >= 8; n -= 8, p += 8) {
