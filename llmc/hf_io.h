@@ -163,7 +163,9 @@ static inline void hf_read_config_(const char *path, HfModelSpec *spec) {
         if (fabs(eps - 1e-5) > 1e-9 * 1e-5) {
             fatalf("%s: layer_norm_epsilon is %g but this implementation's RMSNorm uses 1e-5", path, eps);
         }
-        // transformers' MambaConfig defaults use_bias to false (4.39 to 5.x), as the released checkpoints say
+        // a config without use_bias is read as false, as the released checkpoints say: transformers writes the key into
+        // every config it saves, and its default has not been the same in every version (MAMBA_SPEC.md says true); a
+        // bias tensor that the config leaves unannounced is refused below as unexpected
         if (hf_json_bool_(root, "use_bias", path, 0)) {
             fatalf("%s: use_bias=true not supported (in_proj/out_proj biases)", path);
         }
