@@ -1309,9 +1309,10 @@ static void evaluate_stream(Mamba *model, const Options *o, const Tokenizer *tok
 /*
 Generates gen_tokens tokens for each of `batch` sequences in recurrent mode, after the prompt (or
 a start token). One sequence streams as it goes; several print one after another at the end,
-followed by the decode speed (tokens of all sequences per second, prompt excluded).
+followed by the decode speed (tokens of all sequences per second, prompt excluded). Returns 0
+when a stop signal cut it short (only in the training loop: elsewhere a signal ends the process).
 */
-static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, uint64_t *rng) {
+static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, uint64_t *rng) {
     int G = o->gen_batch, V = model->config.vocab_size, Vp = model->config.padded_vocab_size;
     RecurrentState st;
     recurrent_init(&st, &model->config, G);
@@ -1336,7 +1337,9 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
         if (i < n - 1) { mamba_step(model, &st, tokens); }
     }
     double t0 = now_seconds();
-    for (int i = 0; i < o->gen_tokens; i++) {
+    int done = 0; // tokens generated per sequence: gen_tokens unless a stop signal came first
+    for (; done < o->gen_tokens && stop_signal == 0; done++) {
+        int i = done;
         mamba_step(model, &st, tokens);
         sample_on_host(&st, V, Vp, o->temperature, o->top_k, o->top_p, scratch, rng, tokens);
         for (int g = 0; g < G; g++) { out[(size_t)g * o->gen_tokens + i] = tokens[g]; }
@@ -1344,18 +1347,20 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
             if (tokenizer->init_ok) { tokenizer_print(tokenizer, tokens[0]); } else { printf("%d ", tokens[0]); }
             fflush(stdout);
         }
+        if (test_signals_in_sampling) { test_signals_in_sampling = 0; raise_test_signals(); }
     }
     double seconds = now_seconds() - t0;
     for (int g = 0; G > 1 && g < G; g++) {
         if (g > 0) { printf("\n---\n"); }
         for (int i = 0; i < echo; i++) { tokenizer_print(tokenizer, ids[i]); } // (as one sequence prints it)
-        for (int i = 0; i < o->gen_tokens; i++) {
+        for (int i = 0; i < done; i++) {
             int t = out[(size_t)g * o->gen_tokens + i];
             if (tokenizer->init_ok) { tokenizer_print(tokenizer, t); } else { printf("%d ", t); }
         }
     }
     printf("\n---\n");
-    if (seconds > 0.0 && o->gen_tokens > 0) {
+    if (done < o->gen_tokens) { printf("sampling stopped by a signal after %d of %d tokens\n", done, o->gen_tokens); }
+    else if (seconds > 0.0 && o->gen_tokens > 0) {
         printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, o->gen_tokens, seconds,
                (double)G * o->gen_tokens / seconds, G);
     }
@@ -1364,6 +1369,7 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     free(tokens);
     free(ids);
     recurrent_free(&st);
+    return done == o->gen_tokens;
 }
 
 // the model from -e (or from the checkpoint being resumed), and the training state to resume
@@ -1464,6 +1470,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     const char *sigterm_val = getenv("MAMBA_TEST_SIGTERM_VAL"); // test hook: the signals arrive during this step's val evaluation
     int sigterm_val_step = sigterm_val != NULL ? atoi(sigterm_val) : INT_MIN;
+    const char *sigterm_sample = getenv("MAMBA_TEST_SIGTERM_SAMPLE"); // test hook: ... during this step's sampling
+    int sigterm_sample_step = sigterm_sample != NULL ? atoi(sigterm_sample) : INT_MIN;
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
@@ -1490,7 +1498,14 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
         }
         if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
-            sample(model, tokenizer, o, &state->rng);
+            // a stop signal that cut it short stops the run at this step, as in an evaluation; the checkpoint keeps the
+            // RNG from before the sample, so the resumed run draws the same sample again
+            uint64_t rng_before = state->rng;
+            test_signals_in_sampling = step == sigterm_sample_step;
+            if (!sample(model, tokenizer, o, &state->rng)) {
+                state->rng = rng_before;
+                stopping = last_step = 1;
+            }
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
             ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step || (resumed_after_stop && step == start_step))) {
@@ -1670,6 +1685,7 @@ int main(int argc, char **argv) {
     // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)
     logger_init(&logger, o.output_dir, resumed, state.step, (resumed && state.stopped ? LOG_REDO_EVALS : 0) |
                 (resumed && state.step >= num_steps && o.stream_eval_pattern != NULL ? LOG_REDO_STREAM : 0));
+    announce_stop_signals(o.output_dir, 1);
     stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL,
                         o.mc_eval_path != NULL ? &mc : NULL, &tokenizer, &logger);

@@ -1122,9 +1122,10 @@ static void evaluate_stream(Mamba *model, const Options *o, const Tokenizer *tok
 /*
 Generates gen_tokens tokens for each of `batch` sequences in recurrent mode, after the prompt (or
 a start token). One sequence streams as it goes; several print one after another at the end,
-followed by the decode speed (tokens of all sequences per second, prompt excluded).
+followed by the decode speed (tokens of all sequences per second, prompt excluded). Returns 0
+when a stop signal cut it short (only in the training loop: elsewhere a signal ends the process).
 */
-static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, uint64_t *rng) {
+static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, uint64_t *rng) {
     int G = o->gen_batch, V = model->config.vocab_size, Vp = model->config.padded_vocab_size;
     RecurrentState st;
     recurrent_init(&st, &model->config, G);
@@ -1153,18 +1154,18 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
     cudaCheck(cudaMallocHost((void **)&feed, (size_t)GEN_AHEAD * G * sizeof(int)));
     cudaCheck(cudaMallocHost((void **)&coins, (size_t)GEN_AHEAD * G * sizeof(float)));
     cudaCheck(cudaMallocHost((void **)&drawn, (size_t)GEN_AHEAD * G * sizeof(int)));
-    cudaEvent_t done[GEN_AHEAD];
-    for (int k = 0; k < GEN_AHEAD; k++) { cudaCheck(cudaEventCreateWithFlags(&done[k], cudaEventDisableTiming)); }
+    cudaEvent_t step_done[GEN_AHEAD];
+    for (int k = 0; k < GEN_AHEAD; k++) { cudaCheck(cudaEventCreateWithFlags(&step_done[k], cudaEventDisableTiming)); }
     printf("generating:\n---\n");
     for (int i = 0; i < n; i++) {
         if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
         if (i < echo && G == 1) { tokenizer_print(tokenizer, ids[i]); }
         int *slot_feed = feed + (size_t)(i % GEN_AHEAD) * G;
-        if (i >= GEN_AHEAD) { cudaCheck(cudaEventSynchronize(done[i % GEN_AHEAD])); } // its copy to the device has run
+        if (i >= GEN_AHEAD) { cudaCheck(cudaEventSynchronize(step_done[i % GEN_AHEAD])); } // its copy to the device has run
         for (int g = 0; g < G; g++) { slot_feed[g] = ids[i]; }
         if (i < n - 1) {
             recurrent_feed(model, &st, slot_feed);
-            cudaCheck(cudaEventRecord(done[i % GEN_AHEAD], main_stream));
+            cudaCheck(cudaEventRecord(step_done[i % GEN_AHEAD], main_stream));
         }
     }
     cudaCheck(cudaStreamSynchronize(main_stream)); // the prompt is not timed
@@ -1177,40 +1178,44 @@ static void sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, u
         }
     };
     double t0 = now_seconds();
-    for (int i = 0; i < T; i++) {
-        const int slot = i % GEN_AHEAD;
+    int done = 0; // steps queued per sequence: T unless a stop signal came first
+    for (; done < T && stop_signal == 0; done++) {
+        const int i = done, slot = i % GEN_AHEAD;
         if (i >= GEN_AHEAD) { // step i - GEN_AHEAD, the slot's last user, has run
-            cudaCheck(cudaEventSynchronize(done[slot]));
+            cudaCheck(cudaEventSynchronize(step_done[slot]));
             collect(i - GEN_AHEAD);
         }
         for (int g = 0; g < G; g++) { coins[(size_t)slot * G + g] = fminf((float)random_f64(rng), 0.99999994f); } // [0, 1) after rounding too
         if (i == 0) { recurrent_feed(model, &st, feed + (size_t)((n - 1) % GEN_AHEAD) * G); } else { recurrent_advance(model, &st); } // (tokens already on the device)
         sample_on_device(&st, V, Vp, o->temperature, o->top_k, o->top_p, coins + (size_t)slot * G, drawn + (size_t)slot * G);
-        cudaCheck(cudaEventRecord(done[slot], main_stream));
+        cudaCheck(cudaEventRecord(step_done[slot], main_stream));
+        if (test_signals_in_sampling) { test_signals_in_sampling = 0; raise_test_signals(); }
     }
     cudaCheck(cudaStreamSynchronize(main_stream));
-    for (int i = T > GEN_AHEAD ? T - GEN_AHEAD : 0; i < T; i++) { collect(i); }
+    for (int i = done > GEN_AHEAD ? done - GEN_AHEAD : 0; i < done; i++) { collect(i); }
     double seconds = now_seconds() - t0;
-    for (int k = 0; k < GEN_AHEAD; k++) { cudaCheck(cudaEventDestroy(done[k])); }
+    for (int k = 0; k < GEN_AHEAD; k++) { cudaCheck(cudaEventDestroy(step_done[k])); }
     cudaCheck(cudaFreeHost(feed));
     cudaCheck(cudaFreeHost(coins));
     cudaCheck(cudaFreeHost(drawn));
     for (int g = 0; G > 1 && g < G; g++) {
         if (g > 0) { printf("\n---\n"); }
         for (int i = 0; i < echo; i++) { tokenizer_print(tokenizer, ids[i]); } // (as one sequence prints it)
-        for (int i = 0; i < o->gen_tokens; i++) {
+        for (int i = 0; i < done; i++) {
             int t = out[(size_t)g * o->gen_tokens + i];
             if (tokenizer->init_ok) { tokenizer_print(tokenizer, t); } else { printf("%d ", t); }
         }
     }
     printf("\n---\n");
-    if (seconds > 0.0 && o->gen_tokens > 0) {
+    if (done < T) { printf("sampling stopped by a signal after %d of %d tokens\n", done, T); }
+    else if (seconds > 0.0 && o->gen_tokens > 0) {
         printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, o->gen_tokens, seconds,
                (double)G * o->gen_tokens / seconds, G);
     }
     free(out);
     free(ids);
     recurrent_free(&st);
+    return done == T;
 }
 
 static void setup_model(Mamba *model, const Options *o, TrainState *state, int *resumed) {
@@ -1318,6 +1323,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     const char *sigterm_val = getenv("MAMBA_TEST_SIGTERM_VAL"); // test hook: the signals arrive during this step's val evaluation
     int sigterm_val_step = sigterm_val != NULL ? atoi(sigterm_val) : INT_MIN;
+    const char *sigterm_sample = getenv("MAMBA_TEST_SIGTERM_SAMPLE"); // test hook: ... during this step's sampling
+    int sigterm_sample_step = sigterm_sample != NULL ? atoi(sigterm_sample) : INT_MIN;
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
@@ -1344,8 +1351,16 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             // the checkpoint says so, and the resumed run evaluates this step again (else its line would be missing)
             if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
         }
-        if (fresh_step && !stopping && multi_gpu_config.process_rank == 0 && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
-            sample(model, tokenizer, o, &state->rng);
+        if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
+            // rank 0 samples; a stop signal that cut it short stops every rank at this step, as in an evaluation, and the
+            // checkpoint keeps the RNG from before the sample, so the resumed run draws the same sample again
+            uint64_t rng_before = state->rng;
+            test_signals_in_sampling = step == sigterm_sample_step;
+            int cut = multi_gpu_config.process_rank == 0 && !sample(model, tokenizer, o, &state->rng);
+            if (multi_gpu_sum_int(&multi_gpu_config, cut, main_stream) > 0) {
+                state->rng = rng_before;
+                stopping = last_step = 1;
+            }
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
             ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step || (resumed_after_stop && step == start_step))) {
@@ -1603,6 +1618,7 @@ int main(int argc, char **argv) {
     // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)
     logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step, (resumed && state.stopped ? LOG_REDO_EVALS : 0) |
                 (resumed && state.step >= num_steps && o.stream_eval_pattern != NULL ? LOG_REDO_STREAM : 0));
+    announce_stop_signals(o.output_dir, rank == 0);
     stop_signal_deferred = 1;
     int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL,
                         o.mc_eval_path != NULL ? &mc : NULL, &tokenizer, &logger);

@@ -937,12 +937,50 @@ static volatile sig_atomic_t stop_signal = 0;
 static volatile sig_atomic_t stop_signal_deferred = 0;
 static volatile sig_atomic_t stop_signal_direct = 0; // a SIGINT / SIGTERM has arrived
 
+// What the process answers on stderr the moment a stop signal arrives in the training loop, since a CPU step, a long
+// sample or a large checkpoint can take a while: "signal 2: stopping after this step ...". Written by
+// announce_stop_signals before the loop (rank 0's alone: a Ctrl-C reaches every process of a run), with write(),
+// the one output a signal handler may use. The signal's number goes at the '#'.
+static char stop_signal_note[2][200]; // [0] the first signal, [1] the second, which exits at once
+static volatile sig_atomic_t stop_signal_note_set = 0;
+
+static void write_stop_note_(const char *note, int sig) {
+    char line[sizeof(stop_signal_note[0]) + 4];
+    size_t n = 0;
+    for (const char *c = note; *c != '\0' && n < sizeof(line) - 4; c++) {
+        if (*c != '#') { line[n++] = *c; continue; }
+        if (sig >= 10) { line[n++] = (char)('0' + sig / 10 % 10); }
+        line[n++] = (char)('0' + sig % 10);
+    }
+    ssize_t written = write(STDERR_FILENO, line, n); // (nothing to do if it fails)
+    (void)written;
+}
+
 static void handle_stop_signal(int sig) {
     int direct = sig != SIGUSR1;
     if (!direct && stop_signal != 0) { return; } // a launcher passing on a stop already under way
-    if (!stop_signal_deferred || (direct && stop_signal_direct)) { _exit(128 + sig); }
+    if (!stop_signal_deferred) { _exit(128 + sig); }
+    if (direct && stop_signal_direct) {
+        if (stop_signal_note_set) { write_stop_note_(stop_signal_note[1], sig); }
+        _exit(128 + sig);
+    }
     if (direct) { stop_signal_direct = 1; }
-    if (stop_signal == 0) { stop_signal = sig; }
+    if (stop_signal == 0) {
+        stop_signal = sig;
+        if (stop_signal_note_set) { write_stop_note_(stop_signal_note[0], sig); }
+    }
+}
+
+// the lines above, for a run whose checkpoints go to output_dir (NULL: none); announce 0 (ranks other than 0): none
+static inline void announce_stop_signals(const char *output_dir, int announce) {
+    stop_signal_note_set = 0;
+    if (!announce) { return; }
+    const char *lead = isatty(STDERR_FILENO) ? "\n" : ""; // (after the terminal's "^C")
+    snprintf(stop_signal_note[0], sizeof(stop_signal_note[0]), "%ssignal #: stopping after this step%s; a second "
+             "SIGINT or SIGTERM exits at once\n", lead, output_dir != NULL ? ", with a checkpoint" : " (no -o: nothing is saved)");
+    snprintf(stop_signal_note[1], sizeof(stop_signal_note[1]), "%ssignal # again: exiting at once%s\n", lead,
+             output_dir != NULL ? ", without a checkpoint of this step" : "");
+    stop_signal_note_set = 1;
 }
 
 // At exit: stdout that could not be written (a full disk, /dev/full) is an error, so that a run's
@@ -972,6 +1010,8 @@ static inline void raise_test_signals(void) {
 // (set by the training loop, cleared by the evaluation that raises them; unused in the tests that include this header
 // without a trainer, whose builds warned of it)
 static int test_signals_in_evaluation __attribute__((unused)) = 0;
+// test hook: the step MAMBA_TEST_SIGTERM_SAMPLE names gets them during its sampling, after the first token
+static int test_signals_in_sampling __attribute__((unused)) = 0;
 
 // a run resumed from a checkpoint that a signal wrote: that step's evaluations and sampling, which the stop
 // came before, are done now; this line says which are due there (the training loop's conditions for

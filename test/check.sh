@@ -15,6 +15,12 @@ bad() {
 # some containers takes a while, and kill -0 still finds it)
 pid_alive() { kill -0 "$1" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
 
+# all_samples <output...>: the text of every sample the trainer printed (one sequence each), in order, each ended by a
+# line "#"; a sample that a stop signal cut short ("sampling stopped by a signal ...") is left out
+all_samples() { awk '/^generating:$/ { if (p != "") printf "%s#\n", p; p = ""; n = 0; g = 1; next }
+                     g && /^---$/ { if (++n == 2) g = 0; next } g && n == 1 { p = p $0 "\n"; next }
+                     /^sampling stopped by a signal/ { p = "" } END { if (p != "") printf "%s#\n", p }' "$@"; }
+
 # expect_error_cmd <name> <substring of the error> <command...>: the command exits non-zero and
 # writes exactly one "error:" line to stderr, which contains the substring (a regular expression)
 expect_error_cmd() {

@@ -676,16 +676,27 @@ static void c_signals(const void *a) {
     if (which == 2) { handle_stop_signal(SIGUSR1); handle_stop_signal(SIGTERM); if (stop_signal != SIGUSR1) { fatalf("stop_signal %d", (int)stop_signal); } }
     if (which == 3) { handle_stop_signal(SIGTERM); stop_signal_deferred = 0; handle_stop_signal(SIGUSR1); }
     if (which == 4) { stop_signal_deferred = 0; handle_stop_signal(SIGTERM); }
+    // with the answers on (announce_stop_signals; stderr is a pipe here, so no leading newline): rank 0 with -o, a
+    // Ctrl-C then a SIGUSR1 (no answer: no second stop); without -o, two Ctrl-Cs; a rank other than 0, silent
+    if (which == 5) { announce_stop_signals("out", 1); handle_stop_signal(SIGINT); handle_stop_signal(SIGUSR1); }
+    if (which == 6) { announce_stop_signals(NULL, 1); handle_stop_signal(SIGINT); handle_stop_signal(SIGINT); }
+    if (which == 7) { announce_stop_signals("out", 0); handle_stop_signal(SIGTERM); handle_stop_signal(SIGTERM); }
 }
 static void test_stop_signals(void) {
-    static const int which[5] = {0, 1, 2, 3, 4}, want[5] = {0, 128 + SIGTERM, 0, 0, 128 + SIGTERM};
-    static const char *names[5] = {"signal_term_then_usr1_stops_once", "signal_second_term_exits_at_once", "signal_usr1_then_term_stops_once",
-                                   "signal_usr1_after_stop_outside_loop_ignored", "signal_term_outside_loop_exits_at_once"};
-    for (int i = 0; i < 5; i++) {
+    static const int which[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    static const int want[8] = {0, 128 + SIGTERM, 0, 0, 128 + SIGTERM, 0, 128 + SIGINT, 128 + SIGTERM};
+    static const char *names[8] = {"signal_term_then_usr1_stops_once", "signal_second_term_exits_at_once", "signal_usr1_then_term_stops_once",
+                                   "signal_usr1_after_stop_outside_loop_ignored", "signal_term_outside_loop_exits_at_once",
+                                   "signal_answered_with_checkpoint", "signal_answered_without_o_then_exit", "signal_not_answered_off_rank_0"};
+    static const char *want_err[8] = {"", "", "", "", "",
+        "signal 2: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once",
+        "signal 2: stopping after this step (no -o: nothing is saved); a second SIGINT or SIGTERM exits at once\n"
+        "signal 2 again: exiting at once", ""}; // (run_child drops the last newline)
+    for (int i = 0; i < 8; i++) {
         char err[4096];
         int status = run_child(c_signals, &which[i], err, sizeof(err));
-        check(WIFEXITED(status) && WEXITSTATUS(status) == want[i] && err[0] == '\0', names[i], "status %d (expected exit %d), stderr \"%s\"",
-              status, want[i], err);
+        check(WIFEXITED(status) && WEXITSTATUS(status) == want[i] && strcmp(err, want_err[i]) == 0, names[i],
+              "status %d (expected exit %d), stderr \"%s\" (expected \"%s\")", status, want[i], err, want_err[i]);
     }
 }
 

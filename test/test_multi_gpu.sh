@@ -8,7 +8,8 @@
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
-#   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone.
+#   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone;
+#   a stop during the sampling that rank 0 does alone, and one answer to a stop however many ranks get it.
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -289,6 +290,24 @@ if [ "$rc" -eq 0 ] && [ -n "$st" ] && [ -f "$TMP/stop/DONE_$(printf %08d "$st")"
        cmp -s "$TMP/stop/model_$(printf %08d $((st + 6))).bin" "$TMP/nostop/model_$(printf %08d $((st + 6))).bin"; then ok "launcher_stop_resumes_bitwise"
     else bad "launcher_stop_resumes_bitwise" "$(tail -n 2 "$TMP/stop2.out")"; fi
 else bad "launcher_stop_checkpoints_both" "rc $rc, stopped at '$st': $(tail -n 3 "$TMP/stop.out")"; fi
+# ... and only rank 0 answers the signal at once (on stderr): one "stopping after this step" line, not one per rank
+if [ "$(grep -c '^signal [0-9]*: stopping after this step, with a checkpoint' "$TMP/stop.out")" -eq 1 ]; then ok "stop_answered_once"
+else bad "stop_answered_once" "$(grep -c '^signal [0-9]*: stopping' "$TMP/stop.out") answers"; fi
+
+# a stop signal during the sampling, which rank 0 does alone (MAMBA_TEST_SIGTERM_SAMPLE: raised after the first token,
+# on the rank that samples): the sample is cut short, every rank stops at that step (rank 1 learns of the cut from
+# rank 0), and the resumed run samples that step again with the same RNG: the same samples and the same final model
+SS=("${ARGS[@]}" -x 12 -s 6 -g 16)
+bash scripts/multi_gpu.sh -n 2 "${SS[@]}" -o "$TMP/ss_full" > "$TMP/ss_full.out" 2>&1
+MAMBA_TEST_SIGTERM_SAMPLE=6 timeout 300 bash scripts/multi_gpu.sh -n 2 "${SS[@]}" -o "$TMP/ss" -pt 60 > "$TMP/ss.1" 2>&1; rc=$?
+timeout 300 bash scripts/multi_gpu.sh -n 2 "${SS[@]}" -o "$TMP/ss" -y 1 -pt 60 > "$TMP/ss.2" 2>&1; rc2=$?
+if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q "^sampling stopped by a signal after 1 of 16 tokens$" "$TMP/ss.1" &&
+   grep -q "^stopped by signal 15 after step 6;" "$TMP/ss.1" && [ -f "$TMP/ss/DONE_00000006" ] && ! grep -q "^step *7/" "$TMP/ss.1" &&
+   [ "$(all_samples "$TMP/ss_full.out" | grep -c '^#$')" -eq 2 ] &&
+   [ "$(all_samples "$TMP/ss_full.out")" = "$(all_samples "$TMP/ss.1" "$TMP/ss.2")" ] &&
+   cmp -s "$TMP/ss_full/model_00000012.bin" "$TMP/ss/model_00000012.bin"; then ok "stop_during_sampling_two_ranks"
+else bad "stop_during_sampling_two_ranks" "rc $rc / $rc2: $(grep -E '^(sampling stopped|stopped by|error)' "$TMP/ss.1" "$TMP/ss.2" | head -n 3 | tr '\n' ' ')"; fi
+
 grep -E "tok/s" "$TMP/two.out" | tail -n 1
 
 finish_checks
