@@ -1330,6 +1330,7 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     int *out = (int *)mallocCheck((size_t)G * (o->gen_tokens + 1) * sizeof(int));
     float *scratch = (float *)mallocCheck((size_t)V * sizeof(float));
     printf("generating:\n---\n");
+    hold_stop_note(); // (a stop signal's answer on stderr waits for the sample's end, not to land inside its text)
     for (int i = 0; i < n; i++) {
         if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
         if (i < echo && G == 1) { tokenizer_print(tokenizer, ids[i]); }
@@ -1364,6 +1365,7 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
         printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, o->gen_tokens, seconds,
                (double)G * o->gen_tokens / seconds, G);
     }
+    release_stop_note();
     free(scratch);
     free(out);
     free(tokens);
@@ -1454,9 +1456,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         printf("nothing to train: the checkpoint is at step %d, the run ends at step %d (-x)\n", start_step, train_num_batches);
     }
     int resumed_after_stop = resumed && state->stopped;
-    if (resumed_after_stop) {
-        print_resumed_after_stop(o, start_step, train_num_batches, val_loader != NULL, mc != NULL);
-    }
+    int due_at_stop = resumed_after_stop ? due_at_step(o, start_step, train_num_batches, val_loader != NULL, mc != NULL) : 0;
+    if (resumed_after_stop) { print_resumed_after_stop(start_step, due_at_stop); }
+    stop_signal_before_training = start_step == 0;
     double timed_ms = 0.0;
     int timed_steps = 0;
     // (the -sl / -sg windows and the count of skips in a row live in the state: a checkpoint saves them)
@@ -1472,6 +1474,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int sigterm_val_step = sigterm_val != NULL ? atoi(sigterm_val) : INT_MIN;
     const char *sigterm_sample = getenv("MAMBA_TEST_SIGTERM_SAMPLE"); // test hook: ... during this step's sampling
     int sigterm_sample_step = sigterm_sample != NULL ? atoi(sigterm_sample) : INT_MIN;
+    const char *sigterm_save = getenv("MAMBA_TEST_SIGTERM_SAVE"); // test hook: ... as this step's checkpoint is written
+    int sigterm_save_step = sigterm_save != NULL ? atoi(sigterm_save) : INT_MIN;
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
@@ -1481,6 +1485,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // consume the sampling RNG twice and break bitwise resume. Unless a signal stopped it there: then it
         // saved before that step's evaluation and sampling, and the resumed run does them (and saves again)
         int fresh_step = !(resumed && step == start_step && !resumed_after_stop);
+        int saved = 0; // (this step's checkpoint written)
         if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
             float val_loss, val_acc;
             test_signals_in_evaluation = step == sigterm_val_step;
@@ -1497,6 +1502,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             // resumed run evaluates this step again (else its line would be missing, or a finished run lack it)
             if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
         }
+        stop_signal_before_training = 0; // (a stop from here on comes after a step is trained: a checkpoint follows)
         if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             // a stop signal that cut it short stops the run at this step, as in an evaluation; the checkpoint keeps the
             // RNG from before the sample, so the resumed run draws the same sample again
@@ -1508,19 +1514,27 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             }
         }
         if (fresh_step && o->output_dir != NULL && step > 0 &&
-            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step || (resumed_after_stop && step == start_step))) {
+            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step ||
+             // (a run resumed after a stop saves that step again once its evaluations and sampling are done, so that a
+             // later resume does not do them again; with nothing due there and the same data, the file would not change)
+             (resumed_after_stop && step == start_step && (due_at_stop != 0 || o->resume != 1)))) {
             state->step = step;
             state->epoch = train_loader->epoch;
             state->shard = train_loader->current_shard_idx;
             state->sample = train_loader->current_sample_idx;
             state->max_steps = train_num_batches;
             state->stopped = stopping;
+            if (step == sigterm_save_step) { raise_test_signals(); }
             save_checkpoint(o->output_dir, model, state);
             prune_checkpoints(o->output_dir, o->checkpoints_keep);
+            saved = 1;
         }
-        // a signal during the last step's evaluation, sampling or checkpoint: the loop ends here anyway, but the run stops
-        // as at any other step, not going on to -hf and -es (after the loop), which the resumed run does
-        if (last_step && !stopping && stop_signal != 0) { stopping = 1; }
+        // a signal during this step's evaluation, sampling or checkpoint, where the checkpoint just written holds all of
+        // them: the run stops here rather than train another step and save again. At the last step it stops as at any
+        // other, not going on to -hf and -es (after the loop), which the resumed run does; from there on a signal ends the
+        // process at once, as after the loop (one that came before the line below is heeded by it)
+        if (last_step && !stopping) { stop_signal_deferred = 0; }
+        if ((last_step || saved) && !stopping && stop_signal != 0) { stopping = 1; }
         if (stopping) {
             char by[40];
             snprintf(by, sizeof(by), "signal %d", (int)stop_signal);

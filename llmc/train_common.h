@@ -940,9 +940,13 @@ static volatile sig_atomic_t stop_signal_direct = 0; // a SIGINT / SIGTERM has a
 // What the process answers on stderr the moment a stop signal arrives in the training loop, since a CPU step, a long
 // sample or a large checkpoint can take a while: "signal 2: stopping after this step ...". Written by
 // announce_stop_signals before the loop (rank 0's alone: a Ctrl-C reaches every process of a run), with write(),
-// the one output a signal handler may use. The signal's number goes at the '#'.
-static char stop_signal_note[2][200]; // [0] the first signal, [1] the second, which exits at once
+// the one output a signal handler may use. The signal's number goes at the '#'. While a sample prints (its tokens
+// stream without newlines) the answer waits for its end (hold_stop_note / release_stop_note), so that with stderr
+// into the same file (2>&1, Slurm's output) it never lands inside the sample's text.
+static char stop_signal_note[3][200]; // the first signal; the first, before anything is trained; the second
 static volatile sig_atomic_t stop_signal_note_set = 0;
+static volatile sig_atomic_t stop_signal_before_training = 0; // (step 0's evaluation: a stop there has nothing to save)
+static volatile sig_atomic_t stop_signal_note_held = 0, stop_signal_note_pending = 0;
 
 static void write_stop_note_(const char *note, int sig) {
     char line[sizeof(stop_signal_note[0]) + 4];
@@ -957,17 +961,30 @@ static void write_stop_note_(const char *note, int sig) {
 }
 
 static void handle_stop_signal(int sig) {
+    int saved_errno = errno; // (write() below may set it under the code that the signal interrupted)
     int direct = sig != SIGUSR1;
     if (!direct && stop_signal != 0) { return; } // a launcher passing on a stop already under way
     if (!stop_signal_deferred) { _exit(128 + sig); }
     if (direct && stop_signal_direct) {
-        if (stop_signal_note_set) { write_stop_note_(stop_signal_note[1], sig); }
+        if (stop_signal_note_set) { write_stop_note_(stop_signal_note[2], sig); }
         _exit(128 + sig);
     }
     if (direct) { stop_signal_direct = 1; }
     if (stop_signal == 0) {
         stop_signal = sig;
-        if (stop_signal_note_set) { write_stop_note_(stop_signal_note[0], sig); }
+        if (stop_signal_note_set && stop_signal_note_held) { stop_signal_note_pending = 1; }
+        else if (stop_signal_note_set) { write_stop_note_(stop_signal_note[stop_signal_before_training ? 1 : 0], sig); }
+    }
+    errno = saved_errno;
+}
+
+// a sample's printing: the answer to a stop signal that arrives meanwhile waits for release_stop_note
+static inline void hold_stop_note(void) { stop_signal_note_held = 1; }
+static inline void release_stop_note(void) {
+    stop_signal_note_held = 0; // (a signal after this answers itself; one before left the answer pending)
+    if (stop_signal_note_pending) {
+        stop_signal_note_pending = 0;
+        write_stop_note_(stop_signal_note[0], stop_signal);
     }
 }
 
@@ -978,7 +995,9 @@ static inline void announce_stop_signals(const char *output_dir, int announce) {
     const char *lead = isatty(STDERR_FILENO) ? "\n" : ""; // (after the terminal's "^C")
     snprintf(stop_signal_note[0], sizeof(stop_signal_note[0]), "%ssignal #: stopping after this step%s; a second "
              "SIGINT or SIGTERM exits at once\n", lead, output_dir != NULL ? ", with a checkpoint" : " (no -o: nothing is saved)");
-    snprintf(stop_signal_note[1], sizeof(stop_signal_note[1]), "%ssignal # again: exiting at once%s\n", lead,
+    snprintf(stop_signal_note[1], sizeof(stop_signal_note[1]), "%ssignal #: stopping before the first step (nothing to "
+             "save); a second SIGINT or SIGTERM exits at once\n", lead);
+    snprintf(stop_signal_note[2], sizeof(stop_signal_note[2]), "%ssignal # again: exiting at once%s\n", lead,
              output_dir != NULL ? ", without a checkpoint of this step" : "");
     stop_signal_note_set = 1;
 }
@@ -1013,20 +1032,27 @@ static int test_signals_in_evaluation __attribute__((unused)) = 0;
 // test hook: the step MAMBA_TEST_SIGTERM_SAMPLE names gets them during its sampling, after the first token
 static int test_signals_in_sampling __attribute__((unused)) = 0;
 
-// a run resumed from a checkpoint that a signal wrote: that step's evaluations and sampling, which the stop
-// came before, are done now; this line says which are due there (the training loop's conditions for
-// `step`; has_val / has_mc: a val set / an -mc file is read)
-static inline void print_resumed_after_stop(const Options *o, int step, int train_num_batches, int has_val, int has_mc) {
+// what the training loop does at `step` besides training: its val evaluation, -mc evaluation and sampling (the loop's
+// conditions; has_val / has_mc: a val set / an -mc file is read)
+enum { DUE_VAL = 1, DUE_MC = 2, DUE_SAMPLE = 4 };
+static inline int due_at_step(const Options *o, int step, int train_num_batches, int has_val, int has_mc) {
     int last_step = step >= train_num_batches;
     int every = o->val_loss_every > 0 && step % o->val_loss_every == 0;
-    int val = has_val && o->val_loss_every > 0 && (every || last_step);
-    int mc = has_mc && (every || last_step);
-    int gen = o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step);
+    int due = 0;
+    if (has_val && o->val_loss_every > 0 && (every || last_step)) { due |= DUE_VAL; }
+    if (has_mc && (every || last_step)) { due |= DUE_MC; }
+    if (o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) { due |= DUE_SAMPLE; }
+    return due;
+}
+
+// a run resumed from a checkpoint that a signal wrote: that step's evaluations and sampling, which the stop
+// came before, are done now; this line says which are due there (due: due_at_step's)
+static inline void print_resumed_after_stop(int step, int due) {
     const char *parts[3];
     int n = 0;
-    if (val) { parts[n++] = "val evaluation"; }
-    if (mc) { parts[n++] = "-mc evaluation"; }
-    if (gen) { parts[n++] = "sampling"; }
+    if (due & DUE_VAL) { parts[n++] = "val evaluation"; }
+    if (due & DUE_MC) { parts[n++] = "-mc evaluation"; }
+    if (due & DUE_SAMPLE) { parts[n++] = "sampling"; }
     printf("the checkpoint was written when a signal stopped the run: ");
     if (n == 0) { printf("no evaluation or sampling is due at step %d\n", step); return; }
     printf("step %d's ", step);
@@ -1036,11 +1062,12 @@ static inline void print_resumed_after_stop(const Options *o, int step, int trai
 
 // a stop's last line: by what, after which step, and how to resume: the same command plus -y N (given_y: the run's
 // own -y, 0 for none: the same command where it is N, N in its place where it is another), or where `make train`
-// ran it (MAMBA_RESUME_HINT, which the Makefile sets), the make command that continues the run; without -o, that
-// nothing was saved
+// ran it (MAMBA_RESUME_HINT, which the Makefile sets), the make command that continues the run; without -o, or at
+// step 0 (a fresh run stopped in its first evaluation), that nothing was saved
 static inline void print_stopped(const char *by, int step, const char *output_dir, int y, int given_y) {
     const char *hint = getenv("MAMBA_RESUME_HINT");
     if (output_dir == NULL) { printf("stopped by %s after step %d; no -o given, so no checkpoint was saved\n", by, step); }
+    else if (step == 0) { printf("stopped by %s at step 0, before training: nothing to save; run the same command again\n", by); }
     else if (hint != NULL && hint[0] != '\0' && y == 1) { printf("stopped by %s after step %d; resume with %s\n", by, step, hint); }
     else if (given_y == y) { printf("stopped by %s after step %d; resume with the same command (it has -y %d)\n", by, step, y); }
     else if (given_y != 0) { printf("stopped by %s after step %d; resume with the same command, -y %d in place of -y %d\n", by, step, y, given_y); }
@@ -1056,6 +1083,9 @@ static inline void install_signal_handlers(void) {
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = handle_stop_signal;
     sigemptyset(&sa.sa_mask);
+    // a write to a full pipe (stdout into a `| tee` that lags) or to a slow file system, interrupted by the signal
+    // before it moved a byte, starts again rather than failing with EINTR: stdio would drop those bytes
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);

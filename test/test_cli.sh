@@ -1273,13 +1273,14 @@ if [ "$rc" -eq 0 ] && grep -q "step 10's val evaluation and sampling follow now"
    [ "$(grep -E '^s:([0-9]|10) ' "$TMP/sa_full/main.log")" = "$(grep -E '^s:' "$TMP/sa_short/main.log")" ]; then ok "stop_then_resume_below_stopped_step"
 else bad "stop_then_resume_below_stopped_step" "rc $rc: $(diff <(grep -E '^s:([0-9]|10) ' "$TMP/sa_full/main.log") <(grep -E '^s:' "$TMP/sa_short/main.log") | head -n 3 | tr '\n' ' ')"; fi
 # ... the resumed run's note names what is due at the stopped step: nothing at step 7 (-v 5 -s 5), the val
-# evaluation alone at step 5 without sampling (-s 0)
+# evaluation alone at step 5 without sampling (-s 0); with nothing due it does not write that step's checkpoint again
 MAMBA_TEST_SIGTERM_STEP=7 "$BIN" "${SA[@]}" -x 8 -o "$TMP/sa_seven" > /dev/null 2>&1
 "$BIN" "${SA[@]}" -x 8 -o "$TMP/sa_seven" -y 1 > "$TMP/sa_seven.2" 2>&1; rc=$?
 MAMBA_TEST_SIGTERM_STEP=5 "$BIN" "${SA[@]}" -x 8 -s 0 -g 0 -o "$TMP/sa_five" > /dev/null 2>&1
 "$BIN" "${SA[@]}" -x 8 -s 0 -g 0 -o "$TMP/sa_five" -y 1 > "$TMP/sa_five.2" 2>&1; rc2=$?
 if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] &&
    grep -q "^the checkpoint was written when a signal stopped the run: no evaluation or sampling is due at step 7$" "$TMP/sa_seven.2" &&
+   ! grep -q "^checkpoint written: .*/model_00000007.bin" "$TMP/sa_seven.2" && grep -q "^checkpoint written: .*/model_00000005.bin" "$TMP/sa_five.2" &&
    grep -q "^the checkpoint was written when a signal stopped the run: step 5's val evaluation follows now$" "$TMP/sa_five.2" &&
    grep -q "^s:5 tel:" "$TMP/sa_five/main.log"; then ok "resume_after_stop_names_what_is_due"
 else bad "resume_after_stop_names_what_is_due" "rc $rc $rc2: $(grep '^the checkpoint was written' "$TMP/sa_seven.2" "$TMP/sa_five.2" | tr '\n' ' ')"; fi
@@ -1311,6 +1312,36 @@ for at in 10 20; do
        cmp -s "$TMP/sa_full/model_00000020.bin" "$TMP/ss$at/model_00000020.bin"; then ok "stop_during_sampling_at_step_$at"
     else bad "stop_during_sampling_at_step_$at" "rc $rc $rc2: $(grep -E '^(sampling stopped|stopped by)' "$TMP/ss$at.1" | tr '\n' ' ')$(head -c 200 "$TMP/ss$at.err")"; fi
 done
+# ... with stderr into the same file (2>&1, Slurm's output) the answer waits for the sample's end: it follows the
+# "sampling stopped" line instead of landing inside the sample's text
+MAMBA_TEST_SIGTERM_SAMPLE=5 "$BIN" "${SA[@]}" -x 8 -o "$TMP/ss_both" > "$TMP/ss_both.out" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && [ "$(grep -A1 '^sampling stopped by a signal after 1 of 8 tokens$' "$TMP/ss_both.out" | tail -n 1)" = \
+     "signal 15: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once" ] &&
+   [ "$(grep -c 'signal 15: stopping' "$TMP/ss_both.out")" -eq 1 ]; then ok "stop_answer_after_the_sample"
+else bad "stop_answer_after_the_sample" "rc $rc: $(grep -B2 -A2 'signal 15: stopping' "$TMP/ss_both.out" | tr '\n' '|' | head -c 300)"; fi
+# ... a signal while a step's checkpoint is written (MAMBA_TEST_SIGTERM_SAVE; -n 5, step 10), after its evaluation and
+# sampling: that checkpoint holds everything, so the run stops there (it used to train step 11 and save again), and the
+# resumed run goes on from it without evaluating step 10 again: main.log, the samples and the models are the
+# uninterrupted run's
+"$BIN" "${SA[@]}" -n 5 -o "$TMP/sv_full" > "$TMP/sv_full.out" 2>&1
+MAMBA_TEST_SIGTERM_SAVE=10 "$BIN" "${SA[@]}" -n 5 -o "$TMP/sv" > "$TMP/sv.1" 2>&1; rc=$?
+done_after_stop=$(ls "$TMP/sv" | grep '^DONE_' | tr '\n' ' ')
+"$BIN" "${SA[@]}" -n 5 -o "$TMP/sv" -y 1 > "$TMP/sv.2" 2>&1; rc2=$?
+if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q "^stopped by signal 15 after step 10;" "$TMP/sv.1" && ! grep -q "^step *11/" "$TMP/sv.1" &&
+   [ "$done_after_stop" = "DONE_00000005 DONE_00000010 " ] && ! grep -q "^the checkpoint was written when a signal stopped" "$TMP/sv.2" &&
+   grep -q "^step *11/" "$TMP/sv.2" && [ "$(grep -c '^val loss' "$TMP/sv.2")" -eq 2 ] &&
+   [ "$(all_samples "$TMP/sv_full.out")" = "$(all_samples "$TMP/sv.1" "$TMP/sv.2")" ] &&
+   [ "$(grep -E '^s:' "$TMP/sv_full/main.log")" = "$(grep -E '^s:' "$TMP/sv/main.log")" ] &&
+   cmp -s "$TMP/sv_full/model_00000020.bin" "$TMP/sv/model_00000020.bin" && cmp -s "$TMP/sv_full/model_best.bin" "$TMP/sv/model_best.bin"
+then ok "stop_during_checkpoint_stops_there"
+else bad "stop_during_checkpoint_stops_there" "rc $rc $rc2: $(grep -E '^(stopped by|step +11/)' "$TMP/sv.1" | tr '\n' ' ')after the stop: $done_after_stop"; fi
+# ... a signal in a fresh run's first evaluation (step 0) stops it with nothing to save, and both the answer and the
+# last line say so (they used to promise a checkpoint and a resume with -y 1)
+MAMBA_TEST_SIGTERM_VAL=0 "$BIN" "${SA[@]}" -o "$TMP/sv0" > "$TMP/sv0.out" 2> "$TMP/sv0.err"; rc=$?
+if [ "$rc" -eq 0 ] && grep -qx "stopped by signal 15 at step 0, before training: nothing to save; run the same command again" "$TMP/sv0.out" &&
+   [ "$(cat "$TMP/sv0.err")" = "signal 15: stopping before the first step (nothing to save); a second SIGINT or SIGTERM exits at once" ] &&
+   ! ls "$TMP/sv0"/DONE_* > /dev/null 2>&1; then ok "stop_at_step_0_saves_nothing"
+else bad "stop_at_step_0_saves_nothing" "rc $rc: $(grep '^stopped' "$TMP/sv0.out") / $(head -c 200 "$TMP/sv0.err")"; fi
 # ... and without -o the first signal's answer says that nothing is saved
 MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 > /dev/null 2> "$TMP/sig_noo.err"; rc=$?
 if [ "$rc" -eq 0 ] && [ "$(cat "$TMP/sig_noo.err")" = "signal 15: stopping after this step (no -o: nothing is saved); a second SIGINT or SIGTERM exits at once" ]; then

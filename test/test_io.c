@@ -681,23 +681,111 @@ static void c_signals(const void *a) {
     if (which == 5) { announce_stop_signals("out", 1); handle_stop_signal(SIGINT); handle_stop_signal(SIGUSR1); }
     if (which == 6) { announce_stop_signals(NULL, 1); handle_stop_signal(SIGINT); handle_stop_signal(SIGINT); }
     if (which == 7) { announce_stop_signals("out", 0); handle_stop_signal(SIGTERM); handle_stop_signal(SIGTERM); }
+    // in a fresh run's first evaluation, before anything is trained: nothing to save
+    if (which == 8) { announce_stop_signals("out", 1); stop_signal_before_training = 1; handle_stop_signal(SIGTERM); }
+    // while a sample prints, the answer waits for its end: the "|" (the sample's last output) comes first
+    if (which == 9) {
+        announce_stop_signals("out", 1);
+        hold_stop_note();
+        handle_stop_signal(SIGTERM);
+        if (write(STDERR_FILENO, "|", 1) != 1) { _exit(3); }
+        release_stop_note();
+        release_stop_note(); // (once only)
+    }
+    // the handler leaves errno as it found it, though its write fails (stderr closed: EBADF)
+    if (which == 10) {
+        announce_stop_signals("out", 1);
+        close(STDERR_FILENO);
+        errno = ERANGE;
+        handle_stop_signal(SIGTERM);
+        if (errno != ERANGE) { _exit(4); }
+    }
 }
 static void test_stop_signals(void) {
-    static const int which[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-    static const int want[8] = {0, 128 + SIGTERM, 0, 0, 128 + SIGTERM, 0, 128 + SIGINT, 128 + SIGTERM};
-    static const char *names[8] = {"signal_term_then_usr1_stops_once", "signal_second_term_exits_at_once", "signal_usr1_then_term_stops_once",
-                                   "signal_usr1_after_stop_outside_loop_ignored", "signal_term_outside_loop_exits_at_once",
-                                   "signal_answered_with_checkpoint", "signal_answered_without_o_then_exit", "signal_not_answered_off_rank_0"};
-    static const char *want_err[8] = {"", "", "", "", "",
+    enum { CASES = 11 };
+    static const int which[CASES] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    static const int want[CASES] = {0, 128 + SIGTERM, 0, 0, 128 + SIGTERM, 0, 128 + SIGINT, 128 + SIGTERM, 0, 0, 0};
+    static const char *names[CASES] = {"signal_term_then_usr1_stops_once", "signal_second_term_exits_at_once", "signal_usr1_then_term_stops_once",
+                                       "signal_usr1_after_stop_outside_loop_ignored", "signal_term_outside_loop_exits_at_once",
+                                       "signal_answered_with_checkpoint", "signal_answered_without_o_then_exit", "signal_not_answered_off_rank_0",
+                                       "signal_answered_before_training", "signal_answer_waits_for_the_sample", "signal_handler_keeps_errno"};
+    static const char *want_err[CASES] = {"", "", "", "", "",
         "signal 2: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once",
         "signal 2: stopping after this step (no -o: nothing is saved); a second SIGINT or SIGTERM exits at once\n"
-        "signal 2 again: exiting at once", ""}; // (run_child drops the last newline)
-    for (int i = 0; i < 8; i++) {
+        "signal 2 again: exiting at once", "",
+        "signal 15: stopping before the first step (nothing to save); a second SIGINT or SIGTERM exits at once",
+        "|signal 15: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once", ""}; // (run_child drops the last newline)
+    for (int i = 0; i < CASES; i++) {
         char err[4096];
         int status = run_child(c_signals, &which[i], err, sizeof(err));
         check(WIFEXITED(status) && WEXITSTATUS(status) == want[i] && strcmp(err, want_err[i]) == 0, names[i],
               "status %d (expected exit %d), stderr \"%s\" (expected \"%s\")", status, want[i], err, want_err[i]);
     }
+}
+
+// a stop signal that arrives while a write waits on a full pipe (stdout into a lagging `| tee`) must not lose the bytes:
+// the handler is installed with SA_RESTART, so the write starts again instead of failing with EINTR (stdio would drop
+// its buffer). The child fills a pipe, then writes a line; a grandchild waits until the child sleeps in that write,
+// sends SIGTERM, then reads the pipe and checks that every byte came
+static int proc_state_(pid_t pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) { return 0; }
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *close_paren = strrchr(buf, ')');
+    return close_paren != NULL && close_paren[1] == ' ' ? close_paren[2] : 0;
+}
+static void c_signal_restarts_write(const void *unused) {
+    (void)unused;
+    install_signal_handlers();
+    stop_signal_deferred = 1;
+    int fd[2];
+    if (pipe(fd) != 0) { _exit(10); }
+    fcntl(fd[1], F_SETFL, fcntl(fd[1], F_GETFL) | O_NONBLOCK);
+    char block[4096];
+    memset(block, 'x', sizeof(block));
+    long filled = 0;
+    for (;;) { // (then the pipe holds less than 6 bytes of room: the line's write waits)
+        ssize_t w = write(fd[1], block, sizeof(block));
+        if (w > 0) { filled += w; continue; }
+        w = write(fd[1], block, 1);
+        if (w == 1) { filled++; continue; }
+        break;
+    }
+    fcntl(fd[1], F_SETFL, fcntl(fd[1], F_GETFL) & ~O_NONBLOCK);
+    pid_t writer = getpid(), reader = fork();
+    if (reader < 0) { _exit(11); }
+    if (reader == 0) {
+        close(fd[1]);
+        int waited = 0;
+        while (proc_state_(writer) != 'S' && waited++ < 5000) { usleep(1000); } // (the write is the writer's only wait)
+        usleep(50000);
+        kill(writer, SIGTERM);
+        usleep(100000);
+        long got = 0;
+        ssize_t r;
+        while ((r = read(fd[0], block, sizeof(block))) > 0) { got += r; }
+        _exit(got == filled + 6 ? 0 : 12);
+    }
+    close(fd[0]);
+    FILE *out = fdopen(fd[1], "w");
+    if (out == NULL) { _exit(13); }
+    int failed = fputs("hello\n", out) < 0 || fflush(out) != 0 || ferror(out);
+    fclose(out);
+    int status = 0;
+    waitpid(reader, &status, 0);
+    if (failed) { fprintf(stderr, "the write failed: %s", strerror(errno)); _exit(14); }
+    if (stop_signal != SIGTERM) { _exit(15); }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 16);
+}
+static void test_signal_restarts_write(void) {
+    char err[4096];
+    int status = run_child(c_signal_restarts_write, NULL, err, sizeof(err));
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && err[0] == '\0', "signal_restarts_a_blocked_write",
+          "exit %d, stderr \"%s\" (12: bytes lost, 14: the write failed)", WIFEXITED(status) ? WEXITSTATUS(status) : -1, err);
 }
 
 // a constant window of doubles that are not floats (the loss averaged over micro-steps is one) has a mean that
@@ -918,6 +1006,7 @@ int main(void) {
     test_logger_fresh_truncates();
     test_logger_resume_edges();
     test_stop_signals();
+    test_signal_restarts_write();
     test_outlier_constant_double();
     test_descriptors_and_presets();
     test_descriptor_limits();
