@@ -26,7 +26,9 @@ torch 2.x's _rebuild_parameter_with_state); any other callable is a one-line err
 another dtype or a tensor with torch 2.x's metadata flags (a negated or conjugated view). The pickle's CRC-32
 is checked before it is read; a storage's when the first tensor in it is read (safetensors_read_f32 reads the
 whole storage then), so the file is read once and an unused storage not at all, and hf_load_model refuses a
-corrupt storage in one line before it hands out any parameter. Each tensor must be row-major
+corrupt storage in one line before it hands out any parameter. (A file that torch 2.x saved without CRC-32s,
+torch.serialization.set_crc32_options(False), has 0 in every entry's CRC field: it is read unchecked, with a note.)
+Each tensor must be row-major
 contiguous and inside its storage; tensors may share a storage (a tied head and embedding do).
 The format before torch 1.6 (a bare pickle, `_use_new_zipfile_serialization=False`) is recognised
 and refused.
@@ -80,6 +82,7 @@ typedef struct {
     uint64_t data; // file offset of its first byte
     uint64_t size;
     uint32_t crc;
+    int crc_checked; // 0 in an archive saved without CRC-32s (torch_zip_open)
 } TorchZipEntry;
 
 static inline int torch_zip_cmp_entry_(const void *a, const void *b) {
@@ -232,6 +235,7 @@ static inline TorchZipEntry *torch_zip_entries_(FILE *fp, const char *path, uint
         entries[k].name = name;
         entries[k].size = usize;
         entries[k].crc = torch_zip_u32_(c + 16);
+        entries[k].crc_checked = 1;
         // (a compressed entry is checked no further: refused if the checkpoint reads it; a stored one's local header is, read or not)
         if (method != 0 || csize != usize) {
             entries[k].data = UINT64_MAX; // compressed: refused if the checkpoint uses it
@@ -257,7 +261,7 @@ static inline unsigned char *torch_zip_read_entry_(FILE *fp, const char *path, c
     torch_zip_read_at_(fp, path, e->data, bytes, (size_t)e->size, e->name);
     bytes[e->size] = '\0';
     uint32_t crc = crc32_update(0, bytes, (size_t)e->size);
-    if (crc != e->crc) {
+    if (e->crc_checked && crc != e->crc) {
         fatalf("%s: zip entry '%s' fails its CRC-32 check (0x%08x, the archive says 0x%08x): the file is corrupt", path, e->name,
                crc, e->crc);
     }
@@ -662,6 +666,16 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
     }
     int num_entries;
     TorchZipEntry *entries = torch_zip_entries_(fp, path, size, &num_entries);
+    // torch 2.x saves without CRC-32s where torch.serialization.set_crc32_options(False) asked it to: every entry's CRC
+    // field is then 0. Such a file is read unchecked, with a note; a 0 among true CRCs is checked (that entry is corrupt)
+    int with_crc = 0, nonempty = 0;
+    for (int k = 0; k < num_entries; k++) {
+        nonempty += entries[k].size > 0;
+        with_crc += entries[k].size > 0 && entries[k].crc != 0;
+    }
+    int without_crc = nonempty > 0 && with_crc == 0;
+    for (int k = 0; k < num_entries; k++) { entries[k].crc_checked = !without_crc; }
+    if (without_crc) { printf("note: %s was saved without CRC-32s (torch's set_crc32_options(False)): its bytes are not checked\n", path); }
 
     // the folder all is in: the one entry <archive>/data.pkl
     const TorchZipEntry *pkl = NULL;
@@ -733,7 +747,7 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
         }
         if (e->data == UINT64_MAX) { fatalf("%s: zip entry '%s' is compressed: torch.save stores its entries uncompressed", path, e->name); }
         SafetensorsChecksum *sum = &st->checksums[e - entries];
-        if (sum->name == NULL) {
+        if (sum->name == NULL && e->crc_checked) {
             size_t len = strlen(e->name) + sizeof("zip entry ''");
             sum->name = (char *)mallocCheck(len);
             snprintf(sum->name, len, "zip entry '%s'", e->name);
@@ -753,7 +767,7 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
         t->begin = e->data + value->offset * esize;
         t->end = t->begin + t->numel * esize;
         t->file = 0;
-        t->checksum = (int)(e - entries);
+        t->checksum = e->crc_checked ? (int)(e - entries) : -1;
     }
     safetensors_index_names_(st, "state dict"); // (a name twice: an error)
     for (size_t j = 0; j < m.num_all; j++) {

@@ -921,6 +921,33 @@ static void test_torch_reads_once(const char *dir) {
 // pickles its element count, and any size or stride past 65,535, as BININT ('J', 4 bytes), which no fixture above
 // reaches (each tensor under 65,536 elements: BININT1 and BININT2 only). A 2 x 70000 tensor (140,000 elements, stride
 // 70,000) pickled as torch 1.13 pickles the fixtures' state dicts (protocol 2), in an archive written here
+// torch 2.x with torch.serialization.set_crc32_options(False) writes 0 in every entry's CRC field: tiny_fp32's archive
+// rewritten so reads to the safetensors fixture's parameters, unchecked (a single 0 among true CRCs is refused:
+// torch_crc_zero_one among the bad cases)
+static void test_torch_without_crc(const char *dir) {
+    char src[1024], sub[1024], path[1024], want_dir[1024];
+    const char *base = getenv("HF_FIXTURES") ? getenv("HF_FIXTURES") : "test/fixtures";
+    subdir(sub, dir, "torch_without_crc");
+    ZipEntries z;
+    zip_read(&z, torch_fixture(src, "tiny_fp32/pytorch_model.bin"));
+    zip_write_crc(&z, join(path, sub, "pytorch_model.bin"), -2);
+    zip_free(&z);
+    size_t len;
+    unsigned char *config = read_bytes(torch_fixture(src, "tiny_fp32/config.json"), &len);
+    write_bytes(join(path, sub, "config.json"), config, len);
+    free(config);
+    MambaConfig c, want;
+    float *p, *q;
+    size_t n, m;
+    hf_load_model(sub, &c, &p, &n);
+    hf_load_model(join(want_dir, base, "hf_tiny_fp32"), &want, &q, &m);
+    size_t at = n == m ? first_difference(p, q, n) : 0;
+    check(config_equal(&c, &want) && n == m && at == n, "torch_without_crc_equals_safetensors", "%zu of %zu parameters, first difference at %zu",
+          n, m, at);
+    free(p);
+    free(q);
+}
+
 static void test_torch_large_storage(const char *dir) {
     enum { R = 2, W = 70000 };
     static const char pkl[] = "\x80\x02}(X\x01\x00\x00\x00kq\x00" "ctorch._utils\n_rebuild_tensor_v2\n"
@@ -1054,6 +1081,8 @@ static const BadCase bad_cases[] = {
     // (small.bin with a's element 0 changed, then b read alone: b is a view of a's elements 2..4, and its first
     // read checks the CRC of a's whole storage)
     {"torch_crc_view", "pytorch_model.bin", "zip entry 'small/data/0' fails its CRC-32 check"},
+    // (tiny_fp32's archive with the first storage's CRC-32 0 and the rest true: not a file saved without CRCs)
+    {"torch_crc_zero_one", "pytorch_model.bin", "data/0' fails its CRC-32 check (0x"},
     {"torch_truncated", "pytorch_model.bin", "no zip end record"},
     {"torch_missing_storage", "pytorch_model.bin", "is not in the archive"},
     {"torch_storage_short", "pytorch_model.bin", "not the 16384 F32 elements its tensors say"},
@@ -1246,10 +1275,16 @@ static void write_torch_case(const char *name, const char *dir) {
             len += 4;
         }
         zip_set(&z, pkl, twice, len);
-    } else if (strncmp(name, "torch_local_", 12) != 0) {
+    } else if (strncmp(name, "torch_local_", 12) != 0 && strcmp(name, "torch_crc_zero_one") != 0) {
         fatalf("unknown case '%s'", name);
     }
-    zip_write(&z, bin);
+    if (strcmp(name, "torch_crc_zero_one") == 0) { // (with tiny_fp32's config: the storage is read, and its CRC checked)
+        size_t len;
+        unsigned char *config = read_bytes(torch_fixture(path, "tiny_fp32/config.json"), &len);
+        write_bytes(join(path, dir, "config.json"), config, len);
+        free(config);
+    }
+    zip_write_crc(&z, bin, strcmp(name, "torch_crc_zero_one") == 0 ? first : -1);
     if (strncmp(name, "torch_local_", 12) == 0) { // data/0's local header changed, its central directory entry kept
         unsigned char *f = read_bytes(bin, &n), *lh = f + zip_local_header_at(&z, first);
         const char *what = name + 12;
@@ -1669,6 +1704,7 @@ int main(int argc, char **argv) {
     test_torch_checkpoints();
     test_torch_reads_once(dir);
     test_torch_large_storage(dir);
+    test_torch_without_crc(dir);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
     test_fuzz(dir, 300, 0);
     test_fuzz(dir, 300, 1);

@@ -145,5 +145,33 @@ PY
         if [ -n "$want" ] && [ "$want" = "$got" ]; then ok "torch_save_of_this_torch_reads_$bin (torch $(echo "$tv" | tail -n 1))"
         else bad "torch_save_of_this_torch_reads_$bin" "torch $(echo "$tv" | tail -n 1): '$want' vs '$got': $("./$bin" -e "$TMP/torch_now" -b 4 -t 32 -x 0 -m 2 2>&1 | tail -n 1)"; fi
     done
+    # ... and saved without CRC-32s (torch.serialization.set_crc32_options(False), in torch 2.x): the file's every CRC
+    # field is 0 (the script checks that, so the reader's rule rests on what torch writes), and each trainer reads it,
+    # with its note, to the same val loss
+    nc=$(python3 - "$TMP/torch_nocrc" <<'PY' 2>&1
+import sys, zipfile
+sys.path.insert(0, "dev/ref")
+import torch, torch.serialization as ts
+from make_torch_fixture import state_dict_of, write_dir
+if not hasattr(ts, "set_crc32_options"):
+    print("SKIP", torch.__version__)
+    sys.exit(0)
+ts.set_crc32_options(False)
+path = write_dir(sys.argv[1], state_dict_of("test/fixtures/hf_tiny_fp32"))
+with zipfile.ZipFile(path) as z:
+    crcs = [i.CRC for i in z.infolist() if i.file_size > 0]
+print("crcs", len(crcs), "nonzero", sum(c != 0 for c in crcs), "torch", torch.__version__)
+PY
+)
+    if [[ "$nc" == SKIP* ]]; then echo "SKIP torch_save_without_crc_reads: torch ${nc#SKIP } has no set_crc32_options (not counted as passed)"
+    else
+        for bin in "${bins[@]}"; do
+            want=$("./$bin" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
+            out=$("./$bin" -e "$TMP/torch_nocrc" -b 4 -t 32 -x 0 -m 2 2>&1)
+            if [[ "$nc" == *"nonzero 0 "* ]] && [ -n "$want" ] && [ "$want" = "$(echo "$out" | grep '^val loss')" ] &&
+               echo "$out" | grep -q "^note: .*was saved without CRC-32s"; then ok "torch_save_without_crc_reads_$bin ($(echo "$nc" | tail -n 1))"
+            else bad "torch_save_without_crc_reads_$bin" "$(echo "$nc" | tail -n 1): '$want' vs '$(echo "$out" | grep -E '^(val loss|error)')'"; fi
+        done
+    fi
 fi
 finish_checks

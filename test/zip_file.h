@@ -2,7 +2,7 @@
 Zip archives for the PyTorch-checkpoint tests (test_hf.c) and fuzz harness (test/fuzz/fuzz_torch.c):
 the entries of an archive read into memory (with the reader under test, llmc/torch_zip.h, whose own
 tests come from torch-written files), and an archive written back from entries: stored, with
-correct CRC-32s, no ZIP64 (test/fixtures/torch/tiny_zip64 covers that). So a test can change one
+correct CRC-32s (or zeros, as torch writes without them), no ZIP64 (test/fixtures/torch/tiny_zip64 covers that). So a test can change one
 entry, say the pickle, and the archive around it is still sound.
 */
 #ifndef ZIP_FILE_H
@@ -85,7 +85,8 @@ static inline size_t zip_local_header_at(const ZipEntries *z, int k) {
     return at;
 }
 
-static inline void zip_write(const ZipEntries *z, const char *path) {
+// zero_crc: -1 every CRC-32 true; -2 every one 0 (torch 2.x with set_crc32_options(False)); k: entry k's alone 0
+static inline void zip_write_crc(const ZipEntries *z, const char *path, int zero_crc) {
     size_t total = 22;
     for (int k = 0; k < z->n; k++) { total += 30 + 46 + 2 * strlen(z->name[k]) + z->size[k]; }
     unsigned char *buf = (unsigned char *)mallocCheck(total), *p = buf;
@@ -95,7 +96,7 @@ static inline void zip_write(const ZipEntries *z, const char *path) {
         offsets[k] = (uint64_t)(p - buf);
         zip_put_(&p, 0x04034b50u, 4);
         zip_put_(&p, 20, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0x21, 2);
-        zip_put_(&p, crc32_update(0, z->data[k], z->size[k]), 4);
+        zip_put_(&p, zero_crc == -2 || zero_crc == k ? 0 : crc32_update(0, z->data[k], z->size[k]), 4);
         zip_put_(&p, z->size[k], 4); zip_put_(&p, z->size[k], 4);
         zip_put_(&p, len, 2); zip_put_(&p, 0, 2);
         memcpy(p, z->name[k], len);
@@ -108,7 +109,7 @@ static inline void zip_write(const ZipEntries *z, const char *path) {
         size_t len = strlen(z->name[k]);
         zip_put_(&p, 0x02014b50u, 4);
         zip_put_(&p, 20, 2); zip_put_(&p, 20, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0x21, 2);
-        zip_put_(&p, crc32_update(0, z->data[k], z->size[k]), 4);
+        zip_put_(&p, zero_crc == -2 || zero_crc == k ? 0 : crc32_update(0, z->data[k], z->size[k]), 4);
         zip_put_(&p, z->size[k], 4); zip_put_(&p, z->size[k], 4);
         zip_put_(&p, len, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 4);
         zip_put_(&p, offsets[k], 4);
@@ -123,6 +124,8 @@ static inline void zip_write(const ZipEntries *z, const char *path) {
     if (fp == NULL || fwrite(buf, 1, (size_t)(p - buf), fp) != (size_t)(p - buf) || fclose(fp) != 0) { fatalf("cannot write %s", path); }
     free(buf);
 }
+
+static inline void zip_write(const ZipEntries *z, const char *path) { zip_write_crc(z, path, -1); }
 
 static inline void zip_free(ZipEntries *z) {
     for (int k = 0; k < z->n; k++) {
