@@ -6,7 +6,8 @@ Input: 1 control byte, then by mode (control & 1):
   0: the whole zip file
   1: its entries, each as [1 byte name length][name][4 bytes little-endian data length][data], which
      the harness writes as a zip of stored entries with sound CRC-32s (test/zip_file.h): the fuzzer
-     mutates the pickle and the storages without the CRC checks turning every mutation away
+     mutates the pickle and the storages without the CRC checks turning every mutation away; with
+     control & 2, every CRC-32 field 0 instead, as torch writes without them (read unchecked)
 */
 #include "fuzz_common.h"
 #include "../zip_file.h"
@@ -37,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             z.size[z.n++] = len;
             at += len;
         }
-        zip_write(&z, path); // (the entries point into the input: nothing to free)
+        zip_write_crc(&z, path, data[0] & 2 ? -2 : -1); // (the entries point into the input: nothing to free)
     }
 
     Safetensors safetensors;

@@ -241,7 +241,8 @@ static void hf_seeds(const char *tmp) {
 }
 
 // the seeds of fuzz_torch, from a file torch wrote (we have no writer of that format): the whole file
-// (mode 0), and its entries in the harness's [name length][name][data length][data] form (mode 1)
+// (mode 0), and its entries in the harness's [name length][name][data length][data] form (mode 1, and with
+// control bit 2: zipped without CRC-32s)
 static void torch_seeds(const char *tmp) {
     const char *src = "test/fixtures/torch/small.bin"; // (dev/ref/make_torch_fixture.py)
     FILE *in = fopenCheck(src, "rb");
@@ -254,18 +255,20 @@ static void torch_seeds(const char *tmp) {
     write_seed("torch", "small_file", &control, 1, tmp);
     ZipEntries z;
     zip_read(&z, src);
-    out = fopenCheck(tmp, "wb");
-    for (int k = 0; k < z.n; k++) {
-        uint8_t len[4] = {(uint8_t)z.size[k], (uint8_t)(z.size[k] >> 8), (uint8_t)(z.size[k] >> 16), (uint8_t)(z.size[k] >> 24)};
-        fputc((int)strlen(z.name[k]), out);
-        fwriteCheck(z.name[k], 1, strlen(z.name[k]), out);
-        fwriteCheck(len, 1, 4, out);
-        fwriteCheck(z.data[k], 1, z.size[k], out);
+    for (int without_crc = 0; without_crc <= 1; without_crc++) { // (control 3: zipped with every CRC-32 field 0)
+        out = fopenCheck(tmp, "wb");
+        for (int k = 0; k < z.n; k++) {
+            uint8_t len[4] = {(uint8_t)z.size[k], (uint8_t)(z.size[k] >> 8), (uint8_t)(z.size[k] >> 16), (uint8_t)(z.size[k] >> 24)};
+            fputc((int)strlen(z.name[k]), out);
+            fwriteCheck(z.name[k], 1, strlen(z.name[k]), out);
+            fwriteCheck(len, 1, 4, out);
+            fwriteCheck(z.data[k], 1, z.size[k], out);
+        }
+        fcloseCheck(out);
+        control = without_crc ? 3 : 1;
+        write_seed("torch", without_crc ? "small_entries_without_crc" : "small_entries", &control, 1, tmp);
     }
-    fcloseCheck(out);
     zip_free(&z);
-    control = 1;
-    write_seed("torch", "small_entries", &control, 1, tmp);
 }
 #endif
 
