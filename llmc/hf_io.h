@@ -5,7 +5,7 @@ Hugging Face interop: load a Mamba-1 checkpoint directory into our flat fp32 par
 
 A model directory holds config.json and either model.safetensors, a sharded
 model.safetensors.index.json + its shards, or (the mamba_ssm releases) a PyTorch pytorch_model.bin
-(llmc/torch_zip.h). Two spellings are understood:
+(llmc/torch_zip.h), or a sharded pytorch_model.bin.index.json + its shards (transformers without safetensors). Two spellings are understood:
   - transformers (`MambaForCausalLM`): hidden_size, num_hidden_layers, vocab_size, state_size,
     expand (or intermediate_size), conv_kernel, time_step_rank ("auto" = ceil(C/16)),
     layer_norm_epsilon, use_bias, use_conv_bias, tie_word_embeddings; embedding
@@ -254,9 +254,12 @@ static inline void hf_open_weights_(const char *dir, Safetensors *st, char path[
         torch_zip_open(st, path);
         return;
     }
-    hf_join_(path, dir, "pytorch_model.bin.index.json");
-    fatalf("%s: no model.safetensors, model.safetensors.index.json or pytorch_model.bin%s", dir,
-           hf_is_regular_file_(path) ? " (a sharded pytorch_model.bin is not supported: convert it to safetensors)" : "");
+    hf_join_(path, dir, "pytorch_model.bin.index.json"); // (a large model saved by transformers without safetensors)
+    if (hf_is_regular_file_(path)) {
+        torch_zip_open_index(st, path);
+        return;
+    }
+    fatalf("%s: no model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json", dir);
 }
 
 // appends "name" to a comma-separated list of at most 5 names, counting the rest

@@ -555,9 +555,12 @@ static inline cJSON *safetensors_read_json_object(const char *path, size_t max_b
 /*
 Opens a sharded checkpoint from its index file. Shard names must be plain file names in the
 index's directory (no '/', '\\' or ".."). Every weight_map entry must be found in the shard it
-names, and every tensor of every shard must be listed in weight_map under that shard.
+names, and every tensor of every shard must be listed in weight_map under that shard. add_file
+appends one shard's tensors (safetensors_add_file_, or llmc/torch_zip.h's for pytorch_model-*.bin
+shards); `where` names what lists a shard's tensors in the error for a name twice in one shard.
 */
-static inline void safetensors_open_index(Safetensors *st, const char *index_path) {
+static inline void safetensors_open_index_of_(Safetensors *st, const char *index_path,
+                                              void (*add_file)(Safetensors *, const char *), const char *where) {
     memset(st, 0, sizeof(*st));
     cJSON *root = safetensors_read_json_object(index_path, SAFETENSORS_MAX_HEADER_BYTES);
     const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
@@ -586,11 +589,11 @@ static inline void safetensors_open_index(Safetensors *st, const char *index_pat
         if (!known) {
             char path[4096];
             snprintf(path, sizeof(path), "%.*s%s", (int)dir_len, index_path, shard);
-            safetensors_add_file_(st, path);
+            add_file(st, path);
         }
     }
     if (num_entries == 0) { fatalf("%s: weight_map is empty", index_path); }
-    safetensors_index_names_(st, "header");
+    safetensors_index_names_(st, where);
     if (st->num_tensors != num_entries) {
         // some shard tensor is missing from weight_map, or listed twice (duplicates fail below anyway)
         for (int i = 0; i < st->num_tensors; i++) {
@@ -609,6 +612,11 @@ static inline void safetensors_open_index(Safetensors *st, const char *index_pat
     }
     if (st->num_tensors != num_entries) { fatalf("%s: weight_map lists a tensor twice", index_path); }
     cJSON_Delete(root);
+}
+
+// a sharded model.safetensors: model.safetensors.index.json and the files it names
+static inline void safetensors_open_index(Safetensors *st, const char *index_path) {
+    safetensors_open_index_of_(st, index_path, safetensors_add_file_, "header");
 }
 
 // ----------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 Reading PyTorch checkpoints: torch.save's zip format, the pytorch_model.bin in which the mamba_ssm
 releases (state-spaces/mamba-130m ... 2.8b) ship their weights. Header-only C that also compiles as
 C++. The tensors land in the same list the safetensors reader fills (llmc/safetensors.h), so the
-import that follows (llmc/hf_io.h) is one code path for both formats.
+import that follows (llmc/hf_io.h) is one code path for both formats. A large model that transformers
+saved without safetensors comes in shards (pytorch_model-0000i-of-0000n.bin, each a torch.save file)
+named by pytorch_model.bin.index.json: torch_zip_open_index reads them as the safetensors reader reads
+a sharded model.safetensors.
 
 The format, as torch/serialization.py writes it (all little-endian):
 
@@ -645,12 +648,12 @@ static inline PkValue *pk_run_(PkMachine *m) {
 // the checkpoint
 
 /*
-Opens a torch.save zip file: its tensors (a flat dict of name -> tensor) into st, as safetensors_open
-would from a .safetensors file, each with its bytes' place in the zip file (the file's data_start is 0)
+Adds a torch.save zip file to st: its tensors (a flat dict of name -> tensor), as safetensors_add_file_
+would a .safetensors file's, each with its bytes' place in the zip file (the file's data_start is 0)
 and its storage's CRC-32 (st->checksums), which the storage's first read checks.
 */
-static inline void torch_zip_open(Safetensors *st, const char *path) {
-    memset(st, 0, sizeof(*st));
+static inline void torch_zip_add_file_(Safetensors *st, const char *path) {
+    if (st->num_files >= SAFETENSORS_MAX_SHARDS) { fatalf("%s: more than %d PyTorch checkpoint files", path, SAFETENSORS_MAX_SHARDS); }
     require_regular_file(path);
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) { fatalf("cannot open PyTorch checkpoint '%s': %s", path, strerror(errno)); }
@@ -712,17 +715,27 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
     PkValue *dict = pk_run_(&m);
     if (dict->kind != PK_DICT) { fatalf("%s: data.pkl holds a %s, not a state dict (a dict of tensors)", path, PK_KIND_NAMES[dict->kind]); }
 
-    st->files = (SafetensorsFile *)callocCheck(1, sizeof(SafetensorsFile));
-    st->num_files = 1;
-    st->files[0].path = safetensors_strdup_(path);
-    st->files[0].fp = fp;
-    st->files[0].data_start = 0;
-    st->files[0].data_size = size;
-    st->tensors = (SafetensorsTensor *)callocCheck((size_t)(dict->n / 2 > 0 ? dict->n / 2 : 1), sizeof(SafetensorsTensor));
+    int file = st->num_files;
+    SafetensorsFile *files = (SafetensorsFile *)realloc(st->files, (size_t)(file + 1) * sizeof(SafetensorsFile));
+    if (files == NULL) { fatalf("%s: out of memory", path); }
+    st->files = files;
+    st->files[file].path = safetensors_strdup_(path);
+    st->files[file].fp = fp;
+    st->files[file].data_start = 0;
+    st->files[file].data_size = size;
+    st->num_files++;
+    size_t room = (size_t)st->num_tensors + (size_t)dict->n / 2 + 1;
+    SafetensorsTensor *tensors = (SafetensorsTensor *)realloc(st->tensors, room * sizeof(SafetensorsTensor));
+    if (tensors == NULL) { fatalf("%s: out of memory", path); }
+    st->tensors = tensors;
     // each storage's CRC-32, checked as the first tensor read from it reads it whole (safetensors_read_f32): a
-    // storage is read once, when it is used; entry k's is checksums[k]
-    st->checksums = (SafetensorsChecksum *)callocCheck((size_t)(num_entries > 0 ? num_entries : 1), sizeof(SafetensorsChecksum));
-    st->num_checksums = num_entries;
+    // storage is read once, when it is used; this file's entry k's is checksums[base + k]
+    int base = st->num_checksums;
+    SafetensorsChecksum *sums = (SafetensorsChecksum *)realloc(st->checksums, (size_t)(base + num_entries + 1) * sizeof(SafetensorsChecksum));
+    if (sums == NULL) { fatalf("%s: out of memory", path); }
+    st->checksums = sums;
+    memset(st->checksums + base, 0, (size_t)(num_entries + 1) * sizeof(SafetensorsChecksum));
+    st->num_checksums = base + num_entries;
     for (int j = 0; j < dict->n; j += 2) {
         PkValue *key = dict->items[j];
         const PkValue *value = dict->items[j + 1];
@@ -746,7 +759,7 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
                    e->name, (unsigned long long)e->size, (long long)storage->i, safetensors_dtype_name(storage->dtype));
         }
         if (e->data == UINT64_MAX) { fatalf("%s: zip entry '%s' is compressed: torch.save stores its entries uncompressed", path, e->name); }
-        SafetensorsChecksum *sum = &st->checksums[e - entries];
+        SafetensorsChecksum *sum = &st->checksums[base + (e - entries)];
         if (sum->name == NULL && e->crc_checked) {
             size_t len = strlen(e->name) + sizeof("zip entry ''");
             sum->name = (char *)mallocCheck(len);
@@ -756,6 +769,7 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
             sum->crc = e->crc;
         }
         SafetensorsTensor *t = &st->tensors[st->num_tensors++];
+        memset(t, 0, sizeof(*t));
         t->name = safetensors_strdup_(key->s);
         t->dtype = storage->dtype;
         t->ndim = value->ndim;
@@ -766,10 +780,9 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
         }
         t->begin = e->data + value->offset * esize;
         t->end = t->begin + t->numel * esize;
-        t->file = 0;
-        t->checksum = e->crc_checked ? (int)(e - entries) : -1;
+        t->file = file;
+        t->checksum = e->crc_checked ? base + (int)(e - entries) : -1;
     }
-    safetensors_index_names_(st, "state dict"); // (a name twice: an error)
     for (size_t j = 0; j < m.num_all; j++) {
         free(m.all[j]->items);
         if (m.all[j]->kind != PK_STORAGE) { free(m.all[j]->s); } // (a storage's key is its persistent id's string)
@@ -782,6 +795,20 @@ static inline void torch_zip_open(Safetensors *st, const char *path) {
     free(entry_name);
     for (int k = 0; k < num_entries; k++) { free(entries[k].name); }
     free(entries);
+}
+
+// opens a torch.save zip file (pytorch_model.bin)
+static inline void torch_zip_open(Safetensors *st, const char *path) {
+    memset(st, 0, sizeof(*st));
+    torch_zip_add_file_(st, path);
+    safetensors_index_names_(st, "state dict"); // (a name twice: an error)
+}
+
+// a sharded pytorch_model.bin, as transformers' save_pretrained(safe_serialization=False) writes a large model:
+// pytorch_model.bin.index.json's weight_map names each tensor's pytorch_model-0000i-of-0000n.bin, checked as a
+// sharded model.safetensors's index is (llmc/safetensors.h)
+static inline void torch_zip_open_index(Safetensors *st, const char *index_path) {
+    safetensors_open_index_of_(st, index_path, torch_zip_add_file_, "state dict");
 }
 
 #endif // TORCH_ZIP_H

@@ -351,6 +351,9 @@ if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok "hf_export_round_trip"; else bad "
 # a mamba_ssm directory with the weights torch.save wrote (pytorch_model.bin, the same weights): the same val loss
 v3=$("$BIN" -e test/fixtures/torch/tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
 if [ -n "$v1" ] && [ "$v1" = "$v3" ]; then ok "eval_pytorch_model_bin"; else bad "eval_pytorch_model_bin" "$v1 / $v3"; fi
+# ... and the same weights in two torch.save shards with transformers' pytorch_model.bin.index.json
+v5=$("$BIN" -e test/fixtures/torch/tiny_sharded -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
+if [ -n "$v1" ] && [ "$v1" = "$v5" ]; then ok "eval_sharded_pytorch_model_bin"; else bad "eval_sharded_pytorch_model_bin" "$v1 / $v5"; fi
 # -x 0 -hf without -j converts: no evaluation of the default byte-level data; with -j, it evaluates too
 out=$("$BIN" -e test/fixtures/torch/tiny_fp32 -b 4 -t 32 -x 0 -m 2 -hf "$TMP/converted" 2>&1); rc=$?
 v4=$("$BIN" -e "$TMP/converted" -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')

@@ -775,7 +775,8 @@ static void test_torch_checkpoints(void) {
     const char *base = getenv("HF_FIXTURES") ? getenv("HF_FIXTURES") : "test/fixtures";
     const char *cases[][3] = {{"torch/tiny_fp32", "hf_tiny_fp32", "torch_fp32_equals_safetensors"},
                               {"torch/tiny_zip64", "hf_tiny_fp32", "torch_zip64_equals_safetensors"},
-                              {"torch/tiny_bf16", "hf_tiny_bf16", "torch_bf16_equals_safetensors"}};
+                              {"torch/tiny_bf16", "hf_tiny_bf16", "torch_bf16_equals_safetensors"},
+                              {"torch/tiny_sharded", "hf_tiny_fp32", "torch_sharded_equals_safetensors"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char dir[1024], want_dir[1024];
         join(dir, base, cases[i][0]);
@@ -1090,7 +1091,12 @@ static const BadCase bad_cases[] = {
     {"torch_no_pickle", "pytorch_model.bin", "without <archive>/data.pkl"},
     {"torch_pickle_cut", "pytorch_model.bin", "data.pkl, byte 1087: the pickle ends"},
     {"torch_eval", "pytorch_model.bin", "data.pkl, byte 28: a call of builtins.eval, which a state dict"},
-    {"torch_sharded", "torch_sharded", "(a sharded pytorch_model.bin is not supported"},
+    {"torch_sharded", "pytorch_model.bin.index.json", "weight_map is empty"},
+    // (tiny_sharded with its second shard gone, with a tensor listed under the shard that does not hold it, or with a
+    // byte of a storage in the second shard changed: the CRC of a shard's storage is checked as in one file)
+    {"torch_sharded_missing_shard", "pytorch_model-00002-of-00002.bin", "cannot open"},
+    {"torch_sharded_wrong_shard", "pytorch_model.bin.index.json", "listed in weight_map under pytorch_model-00002-of-00002.bin but that shard does not hold it"},
+    {"torch_sharded_crc", "pytorch_model-00002-of-00002.bin", "fails its CRC-32 check"},
     // hostile pickles that asked for far more memory than their size: 2^20 + 1 Nones (2 MB: 150 MB of values
     // before), a 256 KiB string as a global's name over and over, memo index 2^24 - 1 (128 MB from 6 bytes),
     // one key string for many entries (each a copy of the key)
@@ -1180,6 +1186,25 @@ static void write_torch_case(const char *name, const char *dir) {
     }
     if (strcmp(name, "torch_sharded") == 0) {
         write_text(join(path, dir, "pytorch_model.bin.index.json"), "{\"weight_map\": {}}");
+        return;
+    }
+    if (strncmp(name, "torch_sharded_", 14) == 0) { // tiny_sharded's files, one thing changed
+        const char *files[] = {"config.json", "pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin",
+                               "pytorch_model.bin.index.json"};
+        for (int i = 0; i < 4; i++) {
+            char file[128];
+            snprintf(file, sizeof(file), "tiny_sharded/%s", files[i]);
+            size_t len;
+            unsigned char *b = read_bytes(torch_fixture(src, file), &len);
+            if (i == 2 && strcmp(name, "torch_sharded_crc") == 0) { b[len / 2] ^= 0x40; }
+            if (i == 3 && strcmp(name, "torch_sharded_wrong_shard") == 0) { // layer 0's D (in shard 1) listed under shard 2
+                char *at = strstr((char *)b, "\"backbone.layers.0.mixer.D\": \"pytorch_model-00001");
+                if (at == NULL) { fatalf("%s: not the index test_hf expects", src); }
+                at[strlen("\"backbone.layers.0.mixer.D\": \"pytorch_model-0000")] = '2';
+            }
+            if (!(i == 2 && strcmp(name, "torch_sharded_missing_shard") == 0)) { write_bytes(join(path, dir, files[i]), b, len); }
+            free(b);
+        }
         return;
     }
     size_t n;

@@ -13,6 +13,10 @@ writes, under test/fixtures/torch/:
   tiny_bf16/      hf_tiny_bf16's bf16 weights, saved as bf16 tensors
   tiny_zip64/     tiny_fp32's archive repacked with every size and offset in ZIP64 fields (what torch
                   writes for a file past 4 GiB, such as mamba-2.8b's 11 GB); torch.load reads it back
+  tiny_sharded/   hf_tiny_fp32 as transformers' save_pretrained(safe_serialization=False) shards a large
+                  model: its config.json, pytorch_model-00001-of-00002.bin (the embedding and layer 0),
+                  pytorch_model-00002-of-00002.bin (layer 1 and norm_f), pytorch_model.bin.index.json
+                  ({"metadata": {"total_size"}, "weight_map": name -> shard}); transformers' names, no lm_head
   small.bin           a = arange(6) as float32 [2, 3]; b = a's elements 2..4 (a view: offset 2 of a's
                       storage); h = float16 [1.5, -2.25, 65504, 2^-24]; g = bfloat16 [1, -3.5, 2^100];
                       s = a float32 scalar 7 (test_hf reads them back; the fuzz seeds start from it)
@@ -97,6 +101,30 @@ def write_dir(out_dir, sd):
     return path
 
 
+def write_sharded(out_dir, hf_dir):
+    """hf_dir's weights in two torch.save shards with the index transformers writes."""
+    os.makedirs(out_dir, exist_ok=True)
+    w = read_safetensors(os.path.join(hf_dir, "model.safetensors"))
+    names = ["pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin"]
+    shards = [collections.OrderedDict(), collections.OrderedDict()]
+    for name, t in w.items():
+        first = name.startswith("backbone.embeddings.") or name.startswith("backbone.layers.0.")
+        shards[0 if first else 1][name] = t
+    weight_map = {}
+    for shard, file in zip(shards, names):
+        torch.save(shard, os.path.join(out_dir, file))
+        weight_map.update({name: file for name in shard})
+    total = sum(t.numel() * t.element_size() for t in w.values())
+    with open(os.path.join(out_dir, "pytorch_model.bin.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": total}, "weight_map": weight_map}, f, indent=2, sort_keys=True)
+    with open(os.path.join(hf_dir, "config.json")) as f:
+        config = f.read()
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        f.write(config)
+    for shard, file in zip(shards, names):
+        assert same(torch.load(os.path.join(out_dir, file)), shard)
+
+
 def repack_zip64(src, dst):
     """src's entries, stored, every size and offset in ZIP64 extra fields and a ZIP64 end record."""
     with zipfile.ZipFile(src) as z:
@@ -171,6 +199,7 @@ def main():
     repack_zip64(src, z64)
     assert same(torch.load(z64), fp32), "torch.load does not read the ZIP64 repack back"
     assert same(torch.load(src), fp32)
+    write_sharded(os.path.join(out, "tiny_sharded"), os.path.join(args.fixtures, "hf_tiny_fp32"))
 
     a = torch.arange(6, dtype=torch.float32).view(2, 3)
     torch.save(collections.OrderedDict(
