@@ -22,6 +22,30 @@ else
             ok "hf_export_loads_in_transformers_$bin ($(echo "$out" | grep -o 'max abs diff [0-9.e+-]*'))"
         else bad "hf_export_loads_in_transformers_$bin" "rc $rc: $(echo "$out" | tail -n 2 | tr '\n' ' ')"; fi
     done
+    # transformers' own sharded save without safetensors (save_pretrained(safe_serialization=False) with a small
+    # max_shard_size: pytorch_model.bin.index.json and its pytorch_model-0000i-of-0000n.bin): each trainer reads it to
+    # the same val loss, to the digit, as the fixture it was loaded from
+    sh=$(timeout 300 python3 - "$TMP/sharded" <<'PY' 2>&1
+import glob, os, sys
+from transformers import MambaForCausalLM
+model = MambaForCausalLM.from_pretrained("test/fixtures/hf_tiny_fp32")
+try:
+    model.save_pretrained(sys.argv[1], safe_serialization=False, max_shard_size="100KB")
+except (TypeError, ValueError) as e:  # (a transformers that no longer writes pytorch_model.bin)
+    print("SKIP", type(e).__name__, str(e)[:200])
+    sys.exit(0)
+print("shards", len(glob.glob(os.path.join(sys.argv[1], "pytorch_model-*.bin"))),
+      "index", os.path.exists(os.path.join(sys.argv[1], "pytorch_model.bin.index.json")))
+PY
+)
+    for bin in "${bins[@]}"; do
+        if [[ "$sh" == SKIP* ]]; then echo "SKIP transformers_sharded_bin_reads_$bin: ${sh#SKIP } (not counted as passed)"; continue; fi
+        want=$("./$bin" -e test/fixtures/hf_tiny_fp32 -b 4 -t 32 -x 0 -m 2 2>&1 | grep '^val loss')
+        got=$("./$bin" -e "$TMP/sharded" -b 4 -t 32 -x 0 -m 2 2>&1 | grep -E '^(val loss|error)')
+        if [[ "$sh" == *"index True"* ]] && [[ "$sh" != *"shards 0 "* ]] && [[ "$sh" != *"shards 1 "* ]] && [ -n "$want" ] && [ "$want" = "$got" ]; then
+            ok "transformers_sharded_bin_reads_$bin ($(echo "$sh" | tail -n 1))"
+        else bad "transformers_sharded_bin_reads_$bin" "$(echo "$sh" | tail -n 1): '$want' vs '$got'"; fi
+    done
     # -mc against dev/ref/mc_ref.py (transformers, fp32) on the transformers-written fixture: 80 examples of random
     # words (contexts of up to 60 bytes, cut to fit -t 32; some words of two-byte characters, so characters are not
     # bytes), 2 to 4 endings each, all three choices (the per-character one decoded here from the bytes, there by
