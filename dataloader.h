@@ -380,9 +380,9 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
         if (n > loader->shard_num_tokens[largest]) { largest = i; } // most tokens, so most samples too (the error names it)
     }
     if (loader->shard_num_tokens[largest] < min_tokens) { // a smaller shard is skipped (dataloader_note_skipped)
-        fatalf("'%s': shard too small: %zu tokens, need at least %zu (%d rank(s) x B=%zu x T=%zu + 1)%s",
-               loader->glob_result.gl_pathv[largest], loader->shard_num_tokens[largest], min_tokens, num_processes, B, T,
-               loader->num_shards > 1 ? " (the largest of the shards)" : "");
+        fatalf("'%s': shard too small: %zu tokens, need at least %zu (%d rank(s) x B=%zu x T=%zu + 1)%s; lower -b or -t, "
+               "or give more data", loader->glob_result.gl_pathv[largest], loader->shard_num_tokens[largest], min_tokens,
+               num_processes, B, T, loader->num_shards > 1 ? " (the largest of the shards)" : "");
     }
 
     loader->shard_order = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
@@ -431,7 +431,8 @@ void dataloader_next_batch(DataLoader *loader) {
     freadCheck(loader->buffer, sizeof(uint16_t), BT + 1, loader->tokens_file);
     for (size_t i = 0; i < BT + 1; i++) {
         if (loader->buffer[i] >= loader->vocab_size) {
-            fatalf("'%s': token %zu has id %u, expected < vocab_size %d",
+            fatalf("'%s': token %zu has id %u, expected < vocab_size %d (a model whose vocabulary covers the shards' "
+                   "tokenizer is needed: a descriptor's v<N>)",
                    dataloader_current_path(loader), first_token + i, loader->buffer[i], loader->vocab_size);
         }
     }

@@ -689,7 +689,7 @@ static const int ACT_HAS_GRAD[NUM_ACTIVATION_TENSORS] = {
 real *malloc_and_point_activations(ActivationTensors *acts, const size_t *act_sizes) {
     size_t total = 0;
     for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) { total += act_sizes[i]; }
-    real *memory = (real *)callocCheck(total, sizeof(real));
+    real *memory = (real *)callocFor(total, sizeof(real), "the activations", "lower -b or -t");
     real **ptrs[NUM_ACTIVATION_TENSORS] = {
         &acts->residual, &acts->ln, &acts->ln_rstd, &acts->xz, &acts->xc, &acts->u, &acts->xdbl,
         &acts->dt, &acts->delta, &acts->ssm_states, &acts->y, &acts->yg, &acts->out,
@@ -744,7 +744,7 @@ void mamba_allocate(Mamba *model, const MambaConfig *config) {
     memset(model, 0, sizeof(*model));
     model->config = *config;
     model->num_parameters = fill_in_parameter_sizes(model->param_sizes, config);
-    model->params_memory = (real *)callocCheck(model->num_parameters, sizeof(real));
+    model->params_memory = (real *)callocFor(model->num_parameters, sizeof(real), "the parameters", "a smaller model (-e)");
     point_parameters(&model->params, model->params_memory, model->param_sizes);
     model->scan_chunk = SCAN_CHUNK;
     model->mean_loss = -1.0f;
@@ -933,7 +933,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
         total_acts += grad_sizes[i];
     }
     if (model->grads_memory == NULL) {
-        model->grads_memory = (real *)callocCheck(model->num_parameters, sizeof(real));
+        model->grads_memory = (real *)callocFor(model->num_parameters, sizeof(real), "the gradients", "a smaller model (-e)");
         point_parameters(&model->grads, model->grads_memory, model->param_sizes);
         model->grads_acts_memory = malloc_and_point_activations(&model->grads_acts, grad_sizes);
     }
@@ -1011,8 +1011,8 @@ float mamba_grad_norm(const Mamba *model) {
 
 // zeroed AdamW moments m, v: at the first update, or before a checkpoint's are loaded into them
 void mamba_allocate_optimizer(Mamba *model) {
-    model->m_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
-    model->v_memory = (float *)callocCheck(model->num_parameters, sizeof(float));
+    model->m_memory = (float *)callocFor(model->num_parameters, sizeof(float), "AdamW's first moments", "a smaller model (-e)");
+    model->v_memory = (float *)callocFor(model->num_parameters, sizeof(float), "AdamW's second moments", "a smaller model (-e)");
 }
 
 /*
@@ -1083,7 +1083,7 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
                      &st->dt, &st->delta, &st->y, &st->yg, &st->out, &st->rstd, &st->logits};
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += sizes[i]; }
-    st->memory = (real *)callocCheck(total, sizeof(real));
+    st->memory = (real *)callocFor(total, sizeof(real), "the recurrent states of -gb sequences", "a smaller -gb");
     real *p = st->memory;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { *ptrs[i] = p; p += sizes[i]; }
     st->batch = batch;
@@ -1332,7 +1332,10 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     printf("generating:\n---\n");
     hold_stop_note(); // (a stop signal's answer on stderr waits for the sample's end, not to land inside its text)
     for (int i = 0; i < n; i++) {
-        if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
+        if (ids[i] >= V) {
+            fatalf("prompt token %d outside the model's vocabulary [0, %d)%s", ids[i], V,
+                   tokenizer->byte_level ? " (with no tokenizer the prompt's bytes are its tokens: that needs a model of v256)" : "");
+        }
         if (i < echo && G == 1) { tokenizer_print(tokenizer, ids[i]); }
         for (int g = 0; g < G; g++) { tokens[g] = ids[i]; }
         if (i < n - 1) { mamba_step(model, &st, tokens); }

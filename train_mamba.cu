@@ -1159,7 +1159,10 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     printf("generating:\n---\n");
     hold_stop_note(); // (a stop signal's answer on stderr waits for the sample's end, not to land inside its text)
     for (int i = 0; i < n; i++) {
-        if (ids[i] >= V) { fatalf("prompt token %d outside the model's vocabulary [0, %d)", ids[i], V); }
+        if (ids[i] >= V) {
+            fatalf("prompt token %d outside the model's vocabulary [0, %d)%s", ids[i], V,
+                   tokenizer->byte_level ? " (with no tokenizer the prompt's bytes are its tokens: that needs a model of v256)" : "");
+        }
         if (i < echo && G == 1) { tokenizer_print(tokenizer, ids[i]); }
         int *slot_feed = feed + (size_t)(i % GEN_AHEAD) * G;
         if (i >= GEN_AHEAD) { cudaCheck(cudaEventSynchronize(step_done[i % GEN_AHEAD])); } // its copy to the device has run

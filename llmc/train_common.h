@@ -214,6 +214,19 @@ static inline int eval_only_reads_val(const Options *o) {
            (o->val_named || (o->stream_eval_pattern == NULL && o->mc_eval_path == NULL && o->hf_export_dir == NULL));
 }
 
+// whether two paths name one directory: the same file where both exist, else the same spelling (a trailing '/' and
+// a leading "./" aside)
+static inline int same_directory(const char *a, const char *b) {
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0) { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino; }
+    while (strncmp(a, "./", 2) == 0) { a += 2; }
+    while (strncmp(b, "./", 2) == 0) { b += 2; }
+    size_t la = strlen(a), lb = strlen(b);
+    while (la > 1 && a[la - 1] == '/') { la--; }
+    while (lb > 1 && b[lb - 1] == '/') { lb--; }
+    return la == lb && strncmp(a, b, la) == 0;
+}
+
 static inline void parse_options(Options *o, int argc, char **argv) {
     *o = DEFAULT_OPTIONS;
     for (int i = 1; i < argc; i += 2) {
@@ -223,7 +236,15 @@ static inline void parse_options(Options *o, int argc, char **argv) {
             check_stdout_at_exit();
             exit(EXIT_SUCCESS);
         }
-        if (f[0] != '-' || strlen(f) < 2) { fatalf("unexpected argument '%s' (see -h)", f); }
+        if (f[0] != '-' || strlen(f) < 2) {
+            // (after -i / -j / -es: most likely an unquoted pattern, which the shell expanded into several files)
+            const char *flag = i >= 3 ? argv[i - 2] : "";
+            if (strcmp(flag, "-i") == 0 || strcmp(flag, "-j") == 0 || strcmp(flag, "-es") == 0) {
+                fatalf("unexpected argument '%s' after %s %s: a pattern the shell expanded into several files? quote it, "
+                       "as in %s 'data/*_%s_*.bin'", f, flag, argv[i - 1], flag, strcmp(flag, "-i") == 0 ? "train" : "val");
+            }
+            fatalf("unexpected argument '%s' (see -h)", f);
+        }
         if (i + 1 >= argc) { fatalf("flag %s needs a value (see -h)", f); }
         const char *v = argv[i + 1];
         if (strcmp(f, "-i") == 0) { o->train_data_pattern = v; }
@@ -317,6 +338,10 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         // its files are named in 1024-byte buffers: keep room for "/model.safetensors.staged.tmp"
         if (strlen(o->hf_export_dir) > 900) { fatalf("-hf: directory path longer than 900 bytes"); }
         // (whether it can be created is checked by the process that writes it: the trainers' main)
+        if (o->output_dir != NULL && same_directory(o->hf_export_dir, o->output_dir)) {
+            fatalf("-hf %s is the -o directory: give the transformers export a directory of its own (e.g. -hf %s/hf)",
+                   o->hf_export_dir, o->output_dir);
+        }
     }
     if (o->stream_eval_pattern != NULL) { // checked now, not after a whole training run
         glob_t g;

@@ -114,6 +114,17 @@ static inline void *calloc_check(size_t n, size_t size, const char *file, int li
 }
 #define callocCheck(n, size) calloc_check(n, size, __FILE__, __LINE__)
 
+// the same for the trainers' large buffers, whose error says what they hold and what makes them smaller
+static inline void *calloc_for(size_t n, size_t size, const char *what, const char *remedy, const char *file, int line) {
+    void *ptr = calloc(n, size);
+    if (ptr == NULL && n > 0 && size > 0) {
+        fatalf("out of memory: %s need %.2f GiB (%zu x %zu bytes); %s [%s:%d]", what, (double)n * (double)size / (1 << 30), n,
+               size, remedy, file, line);
+    }
+    return ptr;
+}
+#define callocFor(n, size, what, remedy) calloc_for(n, size, what, remedy, __FILE__, __LINE__)
+
 // a command-line flag's value, strictly: the whole string, in range, or a one-line error
 static inline int parse_int(const char *flag, const char *s) {
     char *end;

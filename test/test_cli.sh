@@ -18,6 +18,13 @@ TINY=(-e d32:l2:v256 -b 4 -t 32 -v 0 -g 0 -nt 2)
 # one "error:" line (test/check.sh)
 expect_error() { expect_error_cmd "$1" "$2" "$BIN" "${@:3}"; }
 
+# --- the CPU trainer: parameters past the memory the process may take (ulimit -v) end with one line naming them,
+# their size and what makes them smaller (it was "out of memory allocating 1372178432 x 4 bytes [train_mamba.c:747]")
+if [ "$BIN" = ./train_mamba ]; then
+    expect_error_cmd cpu_out_of_memory "out of memory: the parameters need 5.11 GiB (1372178432 x 4 bytes); a smaller model (-e)" \
+        bash -c 'ulimit -v 1000000 && exec "$0" "$@"' "$BIN" -e mamba-1.4b -x 0 -m 1 -v 0 -g 0 -nt 2
+fi
+
 # --- the GPU trainer: a batch whose activations no GPU holds (256 layers at B*T = 262144, ~250 GiB)
 # ends with one line naming what did not fit and what to change, not a bare CUDA error code
 if [ "$CPU" = 0 ]; then

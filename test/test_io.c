@@ -478,6 +478,10 @@ static void test_option_refusals(void) {
         {"option_recompute_3", "-r must be 0, 1 or 2, got 3", {{"t", "-r", "3", NULL}}},
         {"option_resume_2_without_dir", "-y 2 needs -o", {{"t", "-y", "2", NULL}}},
         {"option_positional_argument", "unexpected argument 'model.bin' (see -h)", {{"t", "-x", "0", "model.bin", NULL}}},
+        {"option_hf_into_output_dir", "-hf out/run/ is the -o directory: give the transformers export a directory of its own "
+         "(e.g. -hf ./out/run/hf)", {{"t", "-o", "./out/run", "-hf", "out/run/", NULL}}},
+        {"option_unquoted_pattern", "unexpected argument 'd/b_train.bin' after -i d/a_train.bin: a pattern the shell expanded into "
+         "several files? quote it, as in -i 'data/*_train_*.bin'", {{"t", "-i", "d/a_train.bin", "d/b_train.bin", NULL}}},
         {"option_batch_tokens_past_2_30", "-b 32768 x -t 32769 is too large", {{"t", "-b", "32768", "-t", "32769", NULL}}},
         {"option_temperature_zero", "-tp must be > 0 (and not denormal), got 0", {{"t", "-tp", "0", NULL}}},
         {"option_temperature_negative", "-tp must be > 0 (and not denormal), got -1", {{"t", "-tp", "-1", NULL}}},

@@ -44,6 +44,12 @@ run() {
 # --- reference: one piece per document, one thread
 run reference -o "$TMP/ref" -n 1 -p 268435456 "$TXT" || exit 1
 
+# --- the summary names the vocabulary a model must cover (the fixture tokenizer's ids: 0..269) and how to ask for it
+out=$("$TOK" -t "$TJ" -o "$TMP/vocab_note" -v 0 "$TXT" 2>&1)
+if echo "$out" | grep -qx "vocabulary: 270 ids; train a model of at least that many (a descriptor's v270, e.g. -e d256:l6:v270) with -tk $TJ"; then
+    ok "summary_names_vocabulary"
+else bad "summary_names_vocabulary" "$(echo "$out" | tail -n 1)"; fi
+
 # --- an output prefix in directories that do not exist yet: they are created
 run new_directory -o "$TMP/new/dir/ts" -v 0 "$TXT" && {
     if [ -f "$TMP/new/dir/ts_train_000000.bin" ]; then ok "new_directory"; else bad "new_directory" "no shard in $TMP/new/dir"; fi

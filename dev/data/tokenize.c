@@ -1162,6 +1162,9 @@ int main(int argc, char **argv) {
            "%.1f MB/s, %.0f tokens/s\n",
            num_docs, total_bytes, sinks[0].total, sinks[0].shards, sinks[1].total, sinks[1].shards, o.prefix,
            total_bytes / secs / 1e6, (sinks[0].total + sinks[1].total) / secs);
+    // (a model's vocabulary must hold every id: a descriptor's v<N>, which the trainer rounds up to a multiple of 8)
+    printf("vocabulary: %d ids; train a model of at least that many (a descriptor's v%d, e.g. -e d256:l6:v%d) with "
+           "-tk %s\n", bpe_vocab_size(&t), bpe_vocab_size(&t), bpe_vocab_size(&t), o.tokenizer);
     for (int k = 0; k < 2; k++) { free(sinks[k].buf); }
     free(len);
     bpe_free(&t);
