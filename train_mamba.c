@@ -1505,7 +1505,6 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             // resumed run evaluates this step again (else its line would be missing, or a finished run lack it)
             if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
         }
-        stop_signal_before_training = 0; // (a stop from here on comes after a step is trained: a checkpoint follows)
         if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             // a stop signal that cut it short stops the run at this step, as in an evaluation; the checkpoint keeps the
             // RNG from before the sample, so the resumed run draws the same sample again
@@ -1536,8 +1535,11 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // them: the run stops here rather than train another step and save again. At the last step it stops as at any
         // other, not going on to -hf and -es (after the loop), which the resumed run does; from there on a signal ends the
         // process at once, as after the loop (one that came before the line below is heeded by it)
+        // (and at step 0 of a fresh run, which saves nothing: a signal during its evaluations stops the run there, with
+        // nothing to save, as the answer to it said; one from here on comes while a step trains, and a checkpoint follows)
         if (last_step && !stopping) { stop_signal_deferred = 0; }
-        if ((last_step || saved) && !stopping && stop_signal != 0) { stopping = 1; }
+        stop_signal_before_training = 0;
+        if ((last_step || saved || step == 0) && !stopping && stop_signal != 0) { stopping = 1; }
         if (stopping) {
             char by[40];
             snprintf(by, sizeof(by), "signal %d", (int)stop_signal);

@@ -1359,7 +1359,6 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             // the checkpoint says so, and the resumed run evaluates this step again (else its line would be missing)
             if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
         }
-        stop_signal_before_training = 0; // (a stop from here on comes after a step is trained: a checkpoint follows)
         if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
             // rank 0 samples; a stop signal that cut it short stops every rank at this step, as in an evaluation, and the
             // checkpoint keeps the RNG from before the sample, so the resumed run draws the same sample again
@@ -1392,8 +1391,11 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // other, not going on to -hf and -es (after the loop), which the resumed run does; from there on a signal ends the
         // process at once, as after the loop (one that came before the collective below is heeded by it; every rank
         // comes here, since saved and last_step are alike on all of them)
+        // (and at step 0 of a fresh run, which saves nothing: a signal during its evaluations stops the run there, with
+        // nothing to save, as the answer to it said; one from here on comes while a step trains, and a checkpoint follows)
         if (last_step && !stopping) { stop_signal_deferred = 0; }
-        if ((last_step || saved) && !stopping && multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f) { stopping = 1; }
+        stop_signal_before_training = 0;
+        if ((last_step || saved || step == 0) && !stopping && multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f) { stopping = 1; }
         if (stopping) {
             char by[40]; // (rank 0, which prints, may have had no signal itself: another rank's stopped them all)
             if (stop_signal != 0) { snprintf(by, sizeof(by), "signal %d", (int)stop_signal); }

@@ -1352,6 +1352,14 @@ if [ "$rc" -eq 0 ] && grep -qx "stopped by signal 15 at step 0, before training:
    [ "$(cat "$TMP/sv0.err")" = "signal 15: stopping before the first step (nothing to save); a second SIGINT or SIGTERM exits at once" ] &&
    ! ls "$TMP/sv0"/DONE_* > /dev/null 2>&1; then ok "stop_at_step_0_saves_nothing"
 else bad "stop_at_step_0_saves_nothing" "rc $rc: $(grep '^stopped' "$TMP/sv0.out") / $(head -c 200 "$TMP/sv0.err")"; fi
+# ... and so does one that lands after step 0's evaluation is done (-m 1: raised after its only batch, so it is
+# logged), as the answer said: it used to train step 1 and save it after saying that nothing would be saved
+MAMBA_TEST_SIGTERM_VAL=0 "$BIN" "${SA[@]}" -m 1 -o "$TMP/sv0b" > "$TMP/sv0b.out" 2> "$TMP/sv0b.err"; rc=$?
+if [ "$rc" -eq 0 ] && grep -q "^val loss" "$TMP/sv0b.out" && ! grep -q "^step *1/" "$TMP/sv0b.out" &&
+   grep -qx "stopped by signal 15 at step 0, before training: nothing to save; run the same command again" "$TMP/sv0b.out" &&
+   grep -q "^signal 15: stopping before the first step (nothing to save)" "$TMP/sv0b.err" && ! ls "$TMP/sv0b"/DONE_* > /dev/null 2>&1
+then ok "stop_after_step_0_evaluation_saves_nothing"
+else bad "stop_after_step_0_evaluation_saves_nothing" "rc $rc: $(grep -E '^(stopped|step +1/)' "$TMP/sv0b.out" | tr '\n' ' ')"; fi
 # ... and without -o the first signal's answer says that nothing is saved
 MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 > /dev/null 2> "$TMP/sig_noo.err"; rc=$?
 if [ "$rc" -eq 0 ] && [ "$(cat "$TMP/sig_noo.err")" = "signal 15: stopping after this step (no -o: nothing is saved); a second SIGINT or SIGTERM exits at once" ]; then
