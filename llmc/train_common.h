@@ -991,6 +991,7 @@ static void handle_stop_signal(int sig) {
     if (!direct && stop_signal != 0) { return; } // a launcher passing on a stop already under way
     if (!stop_signal_deferred) { _exit(128 + sig); }
     if (direct && stop_signal_direct) {
+        if (stop_signal_note_pending) { write_stop_note_(stop_signal_note[0], stop_signal); } // (the first's, still held)
         if (stop_signal_note_set) { write_stop_note_(stop_signal_note[2], sig); }
         _exit(128 + sig);
     }
