@@ -29,6 +29,7 @@ static unsigned char *read_bytes(const char *path, size_t *n) {
     unsigned char *buf = (unsigned char *)mallocCheck((size_t)size + 1);
     freadCheck(buf, 1, (size_t)size, fp);
     fcloseCheck(fp);
+    buf[size] = '\0'; // (a text file's bytes are a C string: the index edits strstr in them)
     *n = (size_t)size;
     return buf;
 }
