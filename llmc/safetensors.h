@@ -187,9 +187,11 @@ static inline void safetensors_check_name_(const char *path, const char *what, c
 
 static const Safetensors *safetensors_sort_ctx_; // qsort has no context argument
 
+// by name, then by place in the list: of a name twice, the one added first sorts first (errors name the later file)
 static inline int safetensors_cmp_name_(const void *a, const void *b) {
     const SafetensorsTensor *t = safetensors_sort_ctx_->tensors;
-    return strcmp(t[*(const int *)a].name, t[*(const int *)b].name);
+    int i = *(const int *)a, j = *(const int *)b, c = strcmp(t[i].name, t[j].name);
+    return c != 0 ? c : (i > j) - (i < j);
 }
 
 static inline int safetensors_cmp_offset_(const void *a, const void *b) {

@@ -40,6 +40,7 @@ and refused.
 #define TORCH_ZIP_H
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -714,6 +715,13 @@ static inline void torch_zip_add_file_(Safetensors *st, const char *path) {
     m.end = m.pkl + pkl->size;
     PkValue *dict = pk_run_(&m);
     if (dict->kind != PK_DICT) { fatalf("%s: data.pkl holds a %s, not a state dict (a dict of tensors)", path, PK_KIND_NAMES[dict->kind]); }
+    // the tensors and checksum slots of all the files so far are counted in ints (with a spare slot each)
+    if ((size_t)dict->n / 2 > (size_t)(INT_MAX - 1 - st->num_tensors)) {
+        fatalf("%s: the checkpoint's files hold more than %d tensors together", path, INT_MAX - 1);
+    }
+    if (num_entries > INT_MAX - 1 - st->num_checksums) {
+        fatalf("%s: the checkpoint's files hold more than %d zip entries together", path, INT_MAX - 1);
+    }
 
     int file = st->num_files;
     SafetensorsFile *files = (SafetensorsFile *)realloc(st->files, (size_t)(file + 1) * sizeof(SafetensorsFile));

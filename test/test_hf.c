@@ -950,6 +950,80 @@ static void test_torch_without_crc(const char *dir) {
     free(q);
 }
 
+// tiny_sharded with one shard rewritten without CRC-32s (torch 2.x's set_crc32_options(False) in one save, not the
+// other): each shard's checksums sit at its own base in st->checksums, so the checked shard's tensors must each
+// name a checksum of its own file that holds them, the unchecked shard's none; every tensor read equals
+// hf_tiny_fp32's, and every checksum a tensor names is checked after the reads
+static void test_torch_sharded_mixed_crc(const char *dir) {
+    const char *base = getenv("HF_FIXTURES") ? getenv("HF_FIXTURES") : "test/fixtures";
+    const char *files[] = {"config.json", "pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin",
+                           "pytorch_model.bin.index.json"};
+    for (int unchecked = 1; unchecked <= 2; unchecked++) {
+        char sub[1024], name[64], src[1024], path[1024], want_dir[1024];
+        snprintf(name, sizeof(name), "torch_sharded_shard%d_without_crc", unchecked);
+        subdir(sub, dir, name);
+        for (int i = 0; i < 4; i++) {
+            char file[128];
+            snprintf(file, sizeof(file), "tiny_sharded/%s", files[i]);
+            torch_fixture(src, file);
+            if (i == unchecked) {
+                ZipEntries z;
+                zip_read(&z, src);
+                zip_write_crc(&z, join(path, sub, files[i]), -2);
+                zip_free(&z);
+            } else {
+                size_t len;
+                unsigned char *b = read_bytes(src, &len);
+                write_bytes(join(path, sub, files[i]), b, len);
+                free(b);
+            }
+        }
+        Safetensors st;
+        torch_zip_open_index(&st, join(path, sub, "pytorch_model.bin.index.json"));
+        int placed = st.num_files == 2 && st.num_tensors == 22, read_all = 1;
+        for (int i = 0; i < st.num_tensors && placed; i++) {
+            const SafetensorsTensor *t = &st.tensors[i];
+            int in_unchecked = strcmp(st.files[t->file].path + strlen(sub) + 1, files[unchecked]) == 0;
+            if (in_unchecked) {
+                placed = t->checksum == -1;
+            } else {
+                const SafetensorsChecksum *sum = t->checksum >= 0 && t->checksum < st.num_checksums ? &st.checksums[t->checksum] : NULL;
+                placed = sum != NULL && sum->name != NULL && sum->begin <= t->begin && t->end <= sum->end &&
+                         sum->end <= st.files[t->file].data_size;
+            }
+        }
+        join(want_dir, base, "hf_tiny_fp32");
+        Safetensors ref;
+        safetensors_open(&ref, join(path, want_dir, "model.safetensors"));
+        for (int i = 0; i < st.num_tensors && placed; i++) {
+            const SafetensorsTensor *t = &st.tensors[i], *r = safetensors_find(&ref, t->name);
+            if (r == NULL || r->numel != t->numel) { read_all = 0; break; }
+            float *a = (float *)mallocCheck(t->numel * sizeof(float) + 1), *b = (float *)mallocCheck(r->numel * sizeof(float) + 1);
+            safetensors_read_f32(&st, t, a);
+            safetensors_read_f32(&ref, r, b);
+            read_all = read_all && memcmp(a, b, t->numel * sizeof(float)) == 0 && (t->checksum < 0 || st.checksums[t->checksum].checked);
+            free(a);
+            free(b);
+        }
+        snprintf(name, sizeof(name), "torch_sharded_shard%d_without_crc_reads", unchecked);
+        check(placed && read_all, name, "%d files, %d tensors; %s", st.num_files, st.num_tensors,
+              !placed ? "a tensor's checksum is not its own file's storage" : "a tensor differs from hf_tiny_fp32's or its CRC was not checked");
+        safetensors_close(&st);
+        safetensors_close(&ref);
+        // and the loader's whole path: hf_load_model on the directory
+        MambaConfig c, want;
+        float *p, *q;
+        size_t n, m;
+        hf_load_model(sub, &c, &p, &n);
+        hf_load_model(want_dir, &want, &q, &m);
+        size_t at = n == m ? first_difference(p, q, n) : 0;
+        snprintf(name, sizeof(name), "torch_sharded_shard%d_without_crc_equals_safetensors", unchecked);
+        check(config_equal(&c, &want) && n == m && at == n, name, "%zu of %zu parameters, first difference at %zu", n, m, at);
+        free(p);
+        free(q);
+    }
+}
+
 static void test_torch_large_storage(const char *dir) {
     enum { R = 2, W = 70000 };
     static const char pkl[] = "\x80\x02}(X\x01\x00\x00\x00kq\x00" "ctorch._utils\n_rebuild_tensor_v2\n"
@@ -1098,6 +1172,13 @@ static const BadCase bad_cases[] = {
     {"torch_sharded_missing_shard", "pytorch_model-00002-of-00002.bin", "cannot open"},
     {"torch_sharded_wrong_shard", "pytorch_model.bin.index.json", "listed in weight_map under pytorch_model-00002-of-00002.bin but that shard does not hold it"},
     {"torch_sharded_crc", "pytorch_model-00002-of-00002.bin", "fails its CRC-32 check"},
+    // (the same with the first shard rewritten without CRC-32s: an unchecked shard before it leaves the second's checked;
+    // its checksums sit after the first shard's slots, which no tensor uses)
+    {"torch_sharded_crc_after_unchecked", "pytorch_model-00002-of-00002.bin", "fails its CRC-32 check"},
+    // (a copy of the second shard as a third, which the index names for norm_f: the second's tensors are in two shards)
+    {"torch_sharded_duplicate", "pytorch_model-00002-of-00002.bin", "appears twice (also in"},
+    // (a checkpoint's zip entries number its checksum slots, an int: small.bin added after INT_MAX - 2 of them)
+    {"torch_checksums_past_int", "small.bin", "more than 2147483646 zip entries"},
     // hostile pickles that asked for far more memory than their size: 2^20 + 1 Nones (2 MB: 150 MB of values
     // before), a 256 KiB string as a global's name over and over, memo index 2^24 - 1 (128 MB from 6 bytes),
     // one key string for many entries (each a copy of the key)
@@ -1197,7 +1278,21 @@ static void write_torch_case(const char *name, const char *dir) {
             snprintf(file, sizeof(file), "tiny_sharded/%s", files[i]);
             size_t len;
             unsigned char *b = read_bytes(torch_fixture(src, file), &len);
-            if (i == 2 && strcmp(name, "torch_sharded_crc") == 0) { b[len / 2] ^= 0x40; }
+            if (i == 2 && strncmp(name, "torch_sharded_crc", 17) == 0) { b[len / 2] ^= 0x40; }
+            if (i == 1 && strcmp(name, "torch_sharded_crc_after_unchecked") == 0) { // every CRC-32 field 0
+                ZipEntries z;
+                zip_read(&z, src);
+                zip_write_crc(&z, join(path, dir, files[i]), -2);
+                zip_free(&z);
+                free(b);
+                continue;
+            }
+            if (i == 2 && strcmp(name, "torch_sharded_duplicate") == 0) { write_bytes(join(path, dir, "pytorch_model-00003-of-00003.bin"), b, len); }
+            if (i == 3 && strcmp(name, "torch_sharded_duplicate") == 0) { // norm_f listed under the copy of shard 2
+                char *at = strstr((char *)b, "\"backbone.norm_f.weight\": \"pytorch_model-00002-of-00002");
+                if (at == NULL) { fatalf("%s: not the index test_hf expects", src); }
+                memcpy(at + strlen("\"backbone.norm_f.weight\": \"pytorch_model-0000"), "3-of-00003", 10);
+            }
             if (i == 3 && strcmp(name, "torch_sharded_wrong_shard") == 0) { // layer 0's D (in shard 1) listed under shard 2
                 char *at = strstr((char *)b, "\"backbone.layers.0.mixer.D\": \"pytorch_model-00001");
                 if (at == NULL) { fatalf("%s: not the index test_hf expects", src); }
@@ -1350,6 +1445,13 @@ static int run_bad_case(const char *name, const char *base) {
         torch_zip_open(&st, path);
         float out[3];
         safetensors_read_f32(&st, safetensors_find(&st, "b"), out);
+        fprintf(stderr, "case '%s' did not fail\n", name);
+        return 0;
+    } else if (strcmp(name, "torch_checksums_past_int") == 0) {
+        Safetensors st;
+        memset(&st, 0, sizeof(st));
+        st.num_checksums = INT_MAX - 2; // (as if earlier files had added that many: none is touched)
+        torch_zip_add_file_(&st, torch_fixture(path, "small.bin"));
         fprintf(stderr, "case '%s' did not fail\n", name);
         return 0;
     } else if (strncmp(name, "torch_", 6) == 0) {
@@ -1731,6 +1833,7 @@ int main(int argc, char **argv) {
     test_torch_reads_once(dir);
     test_torch_large_storage(dir);
     test_torch_without_crc(dir);
+    test_torch_sharded_mixed_crc(dir);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
     test_fuzz(dir, 300, 0);
     test_fuzz(dir, 300, 1);
