@@ -54,7 +54,9 @@ static uint32_t fuzz_gen = 1;
 static __thread int fuzz_tracking;
 static size_t fuzz_used_slots;  // live + tombstones this generation
 static size_t fuzz_live_blocks;
-static int fuzz_overflow;       // too many allocations in one input: stopped tracking
+// too many allocations in one input: blocks allocated since are not recorded (after a rejection they leak), but
+// frees still are, so that a block freed after this (a realloc's old block, an fclose'd FILE) is not freed again
+static int fuzz_overflow;
 
 static inline size_t fuzz_slot_of(uintptr_t p) {
     return (size_t)(((uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull) >> (64 - 17));
@@ -62,7 +64,7 @@ static inline size_t fuzz_slot_of(uintptr_t p) {
 
 static void fuzz_malloc_hook(const volatile void *ptr, size_t size) {
     if (!fuzz_tracking || ptr == NULL) { return; }
-    if (fuzz_used_slots >= FUZZ_SLOTS / 4 * 3) { fuzz_overflow = 1; fuzz_tracking = 0; return; }
+    if (fuzz_used_slots >= FUZZ_SLOTS / 4 * 3) { fuzz_overflow = 1; return; }
     for (size_t i = fuzz_slot_of((uintptr_t)ptr);; i = (i + 1) & (FUZZ_SLOTS - 1)) {
         if (fuzz_slots[i].gen != fuzz_gen) {
             fuzz_slots[i] = (FuzzSlot){(uintptr_t)ptr, size, fuzz_gen};
