@@ -240,9 +240,49 @@ static void hf_seeds(const char *tmp) {
     write_seed("safetensors", "dtypes", &control, 1, tmp);
 }
 
-// the seeds of fuzz_torch, from a file torch wrote (we have no writer of that format): the whole file
+// an archive's entries in fuzz_torch's [name length][name][data length][data] form
+static void write_entries(FILE *out, const ZipEntries *z) {
+    for (int k = 0; k < z->n; k++) {
+        uint8_t len[4] = {(uint8_t)z->size[k], (uint8_t)(z->size[k] >> 8), (uint8_t)(z->size[k] >> 16), (uint8_t)(z->size[k] >> 24)};
+        fputc((int)strlen(z->name[k]), out);
+        fwriteCheck(z->name[k], 1, strlen(z->name[k]), out);
+        fwriteCheck(len, 1, 4, out);
+        fwriteCheck(z->data[k], 1, z->size[k], out);
+    }
+}
+
+// fuzz_torch's sharded form (control bit 4): an index naming each tensor of the two files under its shard
+// (pytorch_model-0000i-of-00002.bin, as transformers names them), NUL, the first's entries, 0, the second's
+static void torch_sharded_seed(const char *tmp, const char *name, uint8_t control, const char *first, const char *second) {
+    const char *src[2] = {first, second}, *shard[2] = {"pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin"};
+    cJSON *root = cJSON_CreateObject(), *map = cJSON_CreateObject();
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(root, "metadata"), "total_size", 0);
+    cJSON_AddItemToObject(root, "weight_map", map);
+    for (int s = 0; s < 2; s++) {
+        Safetensors st;
+        torch_zip_open(&st, src[s]);
+        for (int i = 0; i < st.num_tensors; i++) { cJSON_AddStringToObject(map, st.tensors[i].name, shard[s]); }
+        safetensors_close(&st);
+    }
+    char *index = cJSON_PrintUnformatted(root);
+    FILE *out = fopenCheck(tmp, "wb");
+    fwriteCheck(index, 1, strlen(index) + 1, out); // (with its NUL)
+    for (int s = 0; s < 2; s++) {
+        ZipEntries z;
+        zip_read(&z, src[s]);
+        if (s == 1) { fputc(0, out); }
+        write_entries(out, &z);
+        zip_free(&z);
+    }
+    fcloseCheck(out);
+    cJSON_free(index);
+    cJSON_Delete(root);
+    write_seed("torch", name, &control, 1, tmp);
+}
+
+// the seeds of fuzz_torch, from files torch wrote (we have no writer of that format): the whole file
 // (mode 0), and its entries in the harness's [name length][name][data length][data] form (mode 1, and with
-// control bit 2: zipped without CRC-32s)
+// control bit 2: zipped without CRC-32s); two files as the shards of a sharded checkpoint (control bit 4)
 static void torch_seeds(const char *tmp) {
     const char *src = "test/fixtures/torch/small.bin"; // (dev/ref/make_torch_fixture.py)
     FILE *in = fopenCheck(src, "rb");
@@ -257,18 +297,17 @@ static void torch_seeds(const char *tmp) {
     zip_read(&z, src);
     for (int without_crc = 0; without_crc <= 1; without_crc++) { // (control 3: zipped with every CRC-32 field 0)
         out = fopenCheck(tmp, "wb");
-        for (int k = 0; k < z.n; k++) {
-            uint8_t len[4] = {(uint8_t)z.size[k], (uint8_t)(z.size[k] >> 8), (uint8_t)(z.size[k] >> 16), (uint8_t)(z.size[k] >> 24)};
-            fputc((int)strlen(z.name[k]), out);
-            fwriteCheck(z.name[k], 1, strlen(z.name[k]), out);
-            fwriteCheck(len, 1, 4, out);
-            fwriteCheck(z.data[k], 1, z.size[k], out);
-        }
+        write_entries(out, &z);
         fcloseCheck(out);
         control = without_crc ? 3 : 1;
         write_seed("torch", without_crc ? "small_entries_without_crc" : "small_entries", &control, 1, tmp);
     }
     zip_free(&z);
+    // small.bin's tensors in the first shard, param_state.bin's w (torch 2.x's Parameter pickle) in the second;
+    // the second without CRC-32s (control bit 8); many_p5.bin's (protocol 5, a storage of 40 views) in the second
+    torch_sharded_seed(tmp, "sharded", 4, src, "test/fixtures/torch/param_state.bin");
+    torch_sharded_seed(tmp, "sharded_second_without_crc", 4 | 8, src, "test/fixtures/torch/param_state.bin");
+    torch_sharded_seed(tmp, "sharded_many_p5", 4, src, "test/fixtures/torch/many_p5.bin");
 }
 #endif
 
