@@ -772,6 +772,20 @@ static const char *torch_fixture(char *buf, const char *name) {
 // weights (dev/ref/make_torch_fixture.py): the same parameters, bit for bit. tiny_fp32 also has a tied head
 // sharing the embedding's storage and a tensor at a nonzero storage offset; tiny_zip64 is tiny_fp32's
 // archive with its sizes and offsets in ZIP64 fields (what torch writes past 4 GiB)
+// hf_load_model on dir gives exactly want_dir's config and parameters (a check named `name`)
+static void check_same_model(const char *dir, const char *want_dir, const char *name) {
+    MambaConfig c, want;
+    float *p, *q;
+    size_t n, m;
+    hf_load_model(dir, &c, &p, &n);
+    hf_load_model(want_dir, &want, &q, &m);
+    size_t at = n == m ? first_difference(p, q, n) : 0;
+    check(config_equal(&c, &want) && n == m && at == n, name, "V=%d Vp=%d L=%d C=%d, %zu of %zu parameters, first difference at %zu",
+          c.vocab_size, c.padded_vocab_size, c.n_layer, c.d_model, n, m, at);
+    free(p);
+    free(q);
+}
+
 static void test_torch_checkpoints(void) {
     const char *base = getenv("HF_FIXTURES") ? getenv("HF_FIXTURES") : "test/fixtures";
     const char *cases[][3] = {{"torch/tiny_fp32", "hf_tiny_fp32", "torch_fp32_equals_safetensors"},
@@ -780,18 +794,7 @@ static void test_torch_checkpoints(void) {
                               {"torch/tiny_sharded", "hf_tiny_fp32", "torch_sharded_equals_safetensors"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char dir[1024], want_dir[1024];
-        join(dir, base, cases[i][0]);
-        join(want_dir, base, cases[i][1]);
-        MambaConfig c, want;
-        float *p, *q;
-        size_t n, m;
-        hf_load_model(dir, &c, &p, &n);
-        hf_load_model(want_dir, &want, &q, &m);
-        size_t at = n == m ? first_difference(p, q, n) : 0;
-        check(config_equal(&c, &want) && n == m && at == n, cases[i][2], "V=%d Vp=%d L=%d C=%d, %zu of %zu parameters, first difference at %zu",
-              c.vocab_size, c.padded_vocab_size, c.n_layer, c.d_model, n, m, at);
-        free(p);
-        free(q);
+        check_same_model(join(dir, base, cases[i][0]), join(want_dir, base, cases[i][1]), cases[i][2]);
     }
 
     // small.bin: each dtype, a view at an offset of another tensor's storage, a scalar; every value exact
@@ -919,10 +922,6 @@ static void test_torch_reads_once(const char *dir) {
     free(got);
 }
 
-// a storage of 65,536 elements or more, as every real checkpoint has (mamba-130m's embedding: 50280 x 768): torch
-// pickles its element count, and any size or stride past 65,535, as BININT ('J', 4 bytes), which no fixture above
-// reaches (each tensor under 65,536 elements: BININT1 and BININT2 only). A 2 x 70000 tensor (140,000 elements, stride
-// 70,000) pickled as torch 1.13 pickles the fixtures' state dicts (protocol 2), in an archive written here
 // torch 2.x with torch.serialization.set_crc32_options(False) writes 0 in every entry's CRC field: tiny_fp32's archive
 // rewritten so reads to the safetensors fixture's parameters, unchecked (a single 0 among true CRCs is refused:
 // torch_crc_zero_one among the bad cases)
@@ -938,16 +937,7 @@ static void test_torch_without_crc(const char *dir) {
     unsigned char *config = read_bytes(torch_fixture(src, "tiny_fp32/config.json"), &len);
     write_bytes(join(path, sub, "config.json"), config, len);
     free(config);
-    MambaConfig c, want;
-    float *p, *q;
-    size_t n, m;
-    hf_load_model(sub, &c, &p, &n);
-    hf_load_model(join(want_dir, base, "hf_tiny_fp32"), &want, &q, &m);
-    size_t at = n == m ? first_difference(p, q, n) : 0;
-    check(config_equal(&c, &want) && n == m && at == n, "torch_without_crc_equals_safetensors", "%zu of %zu parameters, first difference at %zu",
-          n, m, at);
-    free(p);
-    free(q);
+    check_same_model(sub, join(want_dir, base, "hf_tiny_fp32"), "torch_without_crc_equals_safetensors");
 }
 
 // tiny_sharded with one shard rewritten without CRC-32s (torch 2.x's set_crc32_options(False) in one save, not the
@@ -1011,19 +1001,15 @@ static void test_torch_sharded_mixed_crc(const char *dir) {
         safetensors_close(&st);
         safetensors_close(&ref);
         // and the loader's whole path: hf_load_model on the directory
-        MambaConfig c, want;
-        float *p, *q;
-        size_t n, m;
-        hf_load_model(sub, &c, &p, &n);
-        hf_load_model(want_dir, &want, &q, &m);
-        size_t at = n == m ? first_difference(p, q, n) : 0;
         snprintf(name, sizeof(name), "torch_sharded_shard%d_without_crc_equals_safetensors", unchecked);
-        check(config_equal(&c, &want) && n == m && at == n, name, "%zu of %zu parameters, first difference at %zu", n, m, at);
-        free(p);
-        free(q);
+        check_same_model(sub, want_dir, name);
     }
 }
 
+// a storage of 65,536 elements or more, as every real checkpoint has (mamba-130m's embedding: 50280 x 768): torch
+// pickles its element count, and any size or stride past 65,535, as BININT ('J', 4 bytes), which no fixture above
+// reaches (each tensor under 65,536 elements: BININT1 and BININT2 only). A 2 x 70000 tensor (140,000 elements, stride
+// 70,000) pickled as torch 1.13 pickles the fixtures' state dicts (protocol 2), in an archive written here
 static void test_torch_large_storage(const char *dir) {
     enum { R = 2, W = 70000 };
     static const char pkl[] = "\x80\x02}(X\x01\x00\x00\x00kq\x00" "ctorch._utils\n_rebuild_tensor_v2\n"
