@@ -31,8 +31,8 @@ is checked before it is read; a storage's when the first tensor in it is read (s
 whole storage then), so the file is read once and an unused storage not at all, and hf_load_model refuses a
 corrupt storage in one line before it hands out any parameter. (A file that torch 2.x saved without CRC-32s,
 torch.serialization.set_crc32_options(False), has 0 in every entry's CRC field: it is read unchecked, with a note.)
-Each tensor must be row-major
-contiguous and inside its storage; tensors may share a storage (a tied head and embedding do).
+Each tensor must be row-major contiguous and inside its storage; tensors may share a storage (a tied head and
+embedding do).
 The format before torch 1.6 (a bare pickle, `_use_new_zipfile_serialization=False`) is recognised
 and refused.
 */
@@ -86,7 +86,7 @@ typedef struct {
     uint64_t data; // file offset of its first byte
     uint64_t size;
     uint32_t crc;
-    int crc_checked; // 0 in an archive saved without CRC-32s (torch_zip_open)
+    int crc_checked; // 0 in an archive saved without CRC-32s (torch_zip_add_file_)
 } TorchZipEntry;
 
 static inline int torch_zip_cmp_entry_(const void *a, const void *b) {
