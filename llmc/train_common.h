@@ -661,9 +661,9 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
         s->consecutive_skips = header[39];
     }
     s->skipped_updates = header[1] >= 7 ? header[40] : 0;
-    // (a step out of range is the checkpoint's step check's to report: setup_model)
-    if (header[1] >= 7 && (s->skipped_updates < 0 || (s->step >= 0 && s->skipped_updates > s->step) ||
-                           s->consecutive_skips > s->skipped_updates)) {
+    // (a step out of range is the checkpoint's step check's to report: setup_model). [39] is not bounded by [40]: a
+    // run resumed from a version-6 file counts its skips from 0 there, while its skips in a row go on from [39]
+    if (header[1] >= 7 && (s->skipped_updates < 0 || (s->step >= 0 && s->skipped_updates > s->step))) {
         fatalf("%s: bad skipped-update record (%d of %d steps, %d in a row): the state file is corrupt", path, s->skipped_updates,
                s->step, s->consecutive_skips);
     }

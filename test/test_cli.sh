@@ -542,6 +542,17 @@ hdr_edit "$V6/state_00000005.bin" 18 1=6 40=999
 "$BIN" "${TINY[@]}" -x 10 -n 5 -o "$V6" -y 1 -s 5 -g 8 > "$TMP/v6.out" 2>&1
 if grep -q "^resuming from step 5" "$TMP/v6.out" && cmp -s "$A/model_00000010.bin" "$V6/model_00000010.bin"; then ok "resume_version6_checkpoint"
 else bad "resume_version6_checkpoint" "$(tail -n 2 "$TMP/v6.out")"; fi
+# a version-6 checkpoint whose last updates were skipped ([39] 2): the resumed run counts all skips from 0 and its
+# skips in a row from 2, so a checkpoint written before its next update (step 6 skipped: 3 in a row, 1 in all) is
+# not corrupt, and resumes (it was refused: 'bad skipped-update record (1 of 6 steps, 3 in a row)')
+V6S="$TMP/v6s"; mkdir -p "$V6S"
+cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V6S/"
+hdr_edit "$V6S/state_00000005.bin" 18 1=6 39=2
+MAMBA_TEST_INJECT_NAN_STEP=6 "$BIN" "${TINY[@]}" -x 6 -n 1 -o "$V6S" -y 1 > "$TMP/v6s.1" 2>&1; rc1=$?
+"$BIN" "${TINY[@]}" -x 7 -n 1 -o "$V6S" -y 1 > "$TMP/v6s.2" 2>&1; rc2=$?
+if [ $rc1 -eq 0 ] && grep -q "^step    6/6: update skipped" "$TMP/v6s.1" && [ $rc2 -eq 0 ] && grep -q "^resuming from step 6" "$TMP/v6s.2" &&
+   [ -f "$V6S/DONE_00000007" ]; then ok "resume_version6_skips_in_a_row_resave"
+else bad "resume_version6_skips_in_a_row_resave" "rc $rc1/$rc2: $(tail -n 1 "$TMP/v6s.2")"; fi
 # a version-7 count of skipped updates past the step (under a valid header CRC) is a corrupt state file
 V7="$TMP/v7"; mkdir -p "$V7"
 cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V7/"
