@@ -1307,8 +1307,8 @@ static void evaluate_stream(Mamba *model, const Options *o, const Tokenizer *tok
 }
 
 /*
-Generates gen_tokens tokens for each of `batch` sequences in recurrent mode, after the prompt (or
-a start token). One sequence streams as it goes; several print one after another at the end,
+Generates gen_tokens tokens for each of the -gb (gen_batch) sequences in recurrent mode, after the
+prompt (or a start token). One sequence streams as it goes; several print one after another at the end,
 followed by the decode speed (tokens of all sequences per second, prompt excluded). Returns 0
 when a stop signal cut it short (only in the training loop: elsewhere a signal ends the process).
 */
@@ -1426,7 +1426,8 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     state_set_optimizer_flags(state, o);
 }
 
-// returns 1 when a signal stopped the run (with -o a checkpoint was written), 0 when it ran to the end
+// returns 1 when a signal stopped the run, 0 when it ran to the end. With -o, the step it stopped at is then on disk
+// (written now, or the checkpoint it resumed from), except at step 0 of a fresh run: nothing trained, nothing saved
 static int train(Mamba *model, const Options *o, TrainState *state, int resumed, int train_num_batches,
                   DataLoader *train_loader, DataLoader *val_loader, const MCEvalSet *mc, Tokenizer *tokenizer, Logger *logger) {
     int B = o->B, T = o->T;

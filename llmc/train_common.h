@@ -948,7 +948,9 @@ static inline int mc_chars_from_tokenizer(MCEvalSet *mc, const Tokenizer *t, con
 
 /*
 Signals. SIGINT / SIGTERM (what Slurm sends before the time limit) ask the training loop to
-finish the current step, write a checkpoint and exit 0; a second one exits at once. SIGUSR1 asks
+finish the current step, write a checkpoint and exit 0 (an evaluation or sample under way is cut
+short, and the resumed run does it; at step 0 of a fresh run nothing is written); a second one
+exits at once. SIGUSR1 asks
 for the same stop but never counts as that second signal: launchers pass a stop on with it
 (scripts/multi_gpu.sh), so a rank that also got the Ctrl-C or Slurm's SIGTERM itself, in either
 order, still writes its checkpoint.
@@ -957,8 +959,9 @@ the previous checkpoint) instead of killing the process mid-write, and SIGPIPE s
 stdout does not end the run.
 */
 static volatile sig_atomic_t stop_signal = 0;
-// set while the training loop runs, the only place that reads stop_signal: elsewhere (evaluation,
-// generation, export) a signal ends the process at once, as the default action would
+// set while the training loop runs, up to its last step's final check: the loop (with the evaluations and the
+// sampling it calls) is the only place that reads stop_signal. Elsewhere (-x 0's evaluation and generation, the
+// -hf export and -es after the loop) a signal ends the process at once, as the default action would
 static volatile sig_atomic_t stop_signal_deferred = 0;
 static volatile sig_atomic_t stop_signal_direct = 0; // a SIGINT / SIGTERM has arrived
 
