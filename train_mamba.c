@@ -1467,19 +1467,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int timed_steps = 0;
     // (the -sl / -sg windows and the count of skips in a row live in the state: a checkpoint saves them)
     OutlierDetector *loss_outliers = &state->loss_window, *norm_outliers = &state->norm_window;
-    const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
-    int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
-    const char *inject_value = getenv("MAMBA_TEST_INJECT_VALUE"); // (what it writes; unset: NaN)
-    float injected = inject_value != NULL ? strtof(inject_value, NULL) : NAN;
-    const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM (or MAMBA_TEST_SIGNALS) arrives during this step
-    int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
+    const TestHooks hooks = test_hooks_from_env();
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
-    const char *sigterm_val = getenv("MAMBA_TEST_SIGTERM_VAL"); // test hook: the signals arrive during this step's val evaluation
-    int sigterm_val_step = sigterm_val != NULL ? atoi(sigterm_val) : INT_MIN;
-    const char *sigterm_sample = getenv("MAMBA_TEST_SIGTERM_SAMPLE"); // test hook: ... during this step's sampling
-    int sigterm_sample_step = sigterm_sample != NULL ? atoi(sigterm_sample) : INT_MIN;
-    const char *sigterm_save = getenv("MAMBA_TEST_SIGTERM_SAVE"); // test hook: ... as this step's checkpoint is written
-    int sigterm_save_step = sigterm_save != NULL ? atoi(sigterm_save) : INT_MIN;
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
@@ -1492,7 +1481,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         int saved = 0; // (this step's checkpoint written)
         if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
             float val_loss, val_acc;
-            test_signals_in_evaluation = step == sigterm_val_step;
+            test_signals_in_evaluation = step == hooks.sigterm_val_step;
             if (evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc)) {
                 report_val(logger, step, val_loss, val_acc);
                 if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
@@ -1510,7 +1499,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             // a stop signal that cut it short stops the run at this step, as in an evaluation; the checkpoint keeps the
             // RNG from before the sample, so the resumed run draws the same sample again
             uint64_t rng_before = state->rng;
-            test_signals_in_sampling = step == sigterm_sample_step;
+            test_signals_in_sampling = step == hooks.sigterm_sample_step;
             if (!sample(model, tokenizer, o, &state->rng)) {
                 state->rng = rng_before;
                 stopping = last_step = 1;
@@ -1527,7 +1516,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             state->sample = train_loader->current_sample_idx;
             state->max_steps = train_num_batches;
             state->stopped = stopping;
-            if (step == sigterm_save_step) { raise_test_signals(); }
+            if (step == hooks.sigterm_save_step) { raise_test_signals(); }
             save_checkpoint(o->output_dir, model, state);
             prune_checkpoints(o->output_dir, o->checkpoints_keep);
             saved = 1;
@@ -1566,7 +1555,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             loss += model->mean_loss;
         }
         loss /= grad_accum_steps;
-        if (step + 1 == inject_nan_step) { mamba_inject_gradient(model, injected); }
+        if (step + 1 == hooks.inject_nan_step) { mamba_inject_gradient(model, hooks.inject_value); }
         float norm = mamba_grad_norm(model);
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
         float lr = get_learning_rate(&sched, step);
@@ -1598,7 +1587,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
-        if (step + 1 == sigterm_step) { raise_test_signals(); }
+        if (step + 1 == hooks.sigterm_step) { raise_test_signals(); }
         if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
     }
     return 0;

@@ -1320,19 +1320,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int timed_steps = 0;
     // (the -sl / -sg windows and the count of skips in a row live in the state: a checkpoint saves them)
     OutlierDetector *loss_outliers = &state->loss_window, *norm_outliers = &state->norm_window;
-    const char *inject = getenv("MAMBA_TEST_INJECT_NAN_STEP"); // test hook: a NaN gradient at this step
-    int inject_nan_step = inject != NULL ? atoi(inject) : INT_MIN; // (unset: no step matches, not even a negative one)
-    const char *inject_value = getenv("MAMBA_TEST_INJECT_VALUE"); // (what it writes; unset: NaN)
-    float injected = inject_value != NULL ? strtof(inject_value, NULL) : NAN;
-    const char *sigterm = getenv("MAMBA_TEST_SIGTERM_STEP"); // test hook: SIGTERM (or MAMBA_TEST_SIGNALS) arrives during this step
-    int sigterm_step = sigterm != NULL ? atoi(sigterm) : INT_MIN;
+    const TestHooks hooks = test_hooks_from_env();
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
-    const char *sigterm_val = getenv("MAMBA_TEST_SIGTERM_VAL"); // test hook: the signals arrive during this step's val evaluation
-    int sigterm_val_step = sigterm_val != NULL ? atoi(sigterm_val) : INT_MIN;
-    const char *sigterm_sample = getenv("MAMBA_TEST_SIGTERM_SAMPLE"); // test hook: ... during this step's sampling
-    int sigterm_sample_step = sigterm_sample != NULL ? atoi(sigterm_sample) : INT_MIN;
-    const char *sigterm_save = getenv("MAMBA_TEST_SIGTERM_SAVE"); // test hook: ... as this step's checkpoint is written
-    int sigterm_save_step = sigterm_save != NULL ? atoi(sigterm_save) : INT_MIN;
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
         // a signal asks for a checkpoint now: this iteration becomes the last one
@@ -1346,7 +1335,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         int saved = 0; // (this step's checkpoint written)
         if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
             float val_loss, val_acc;
-            test_signals_in_evaluation = step == sigterm_val_step;
+            test_signals_in_evaluation = step == hooks.sigterm_val_step;
             if (evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc)) {
                 report_val(logger, step, val_loss, val_acc);
                 if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
@@ -1364,7 +1353,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             // rank 0 samples; a stop signal that cut it short stops every rank at this step, as in an evaluation, and the
             // checkpoint keeps the RNG from before the sample, so the resumed run draws the same sample again
             uint64_t rng_before = state->rng;
-            test_signals_in_sampling = step == sigterm_sample_step;
+            test_signals_in_sampling = step == hooks.sigterm_sample_step;
             int cut = multi_gpu_config.process_rank == 0 && !sample(model, tokenizer, o, &state->rng);
             if (multi_gpu_sum_int(&multi_gpu_config, cut, main_stream) > 0) {
                 state->rng = rng_before;
@@ -1382,7 +1371,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             state->sample = train_loader->current_sample_idx;
             state->max_steps = train_num_batches;
             state->stopped = stopping;
-            if (step == sigterm_save_step) { raise_test_signals(); }
+            if (step == hooks.sigterm_save_step) { raise_test_signals(); }
             save_checkpoint(o->output_dir, model, state);
             if (multi_gpu_config.process_rank == 0) { prune_checkpoints(o->output_dir, o->checkpoints_keep); }
             saved = 1;
@@ -1435,7 +1424,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             multi_gpu_reduce_gradients(&multi_gpu_config, model->grads_memory, model->num_parameters, main_stream);
         }
         loss = multi_gpu_mean(&multi_gpu_config, (float)loss, main_stream);
-        if (step + 1 == inject_nan_step) { mamba_inject_gradient(model, injected); }
+        if (step + 1 == hooks.inject_nan_step) { mamba_inject_gradient(model, hooks.inject_value); }
         float norm = mamba_grad_norm(model);
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
         float lr = get_learning_rate(&sched, step);
@@ -1470,7 +1459,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                tps, mfu_text(mfu, sizeof(mfu), model->num_parameters, tps));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
-        if (step + 1 == sigterm_step) { raise_test_signals(); }
+        if (step + 1 == hooks.sigterm_step) { raise_test_signals(); }
         if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
         if (step == start_step) {
             size_t free_b, total_b;

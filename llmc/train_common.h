@@ -1061,6 +1061,30 @@ static int test_signals_in_evaluation __attribute__((unused)) = 0;
 // test hook: the step MAMBA_TEST_SIGTERM_SAMPLE names gets them during its sampling, after the first token
 static int test_signals_in_sampling __attribute__((unused)) = 0;
 
+// the training loop's test hooks, read from the environment (test/test_cli.sh sets them): each names the step it acts
+// at (as the step lines count), INT_MIN where unset, so that no step matches, not even a negative one
+typedef struct {
+    int inject_nan_step;     // MAMBA_TEST_INJECT_NAN_STEP: this step's gradient gets inject_value (after its backward)
+    float inject_value;      // MAMBA_TEST_INJECT_VALUE (unset: NaN)
+    int sigterm_step;        // MAMBA_TEST_SIGTERM_STEP: SIGTERM (or MAMBA_TEST_SIGNALS) once this step has trained
+    int sigterm_val_step;    // MAMBA_TEST_SIGTERM_VAL: the same during this step's val evaluation
+    int sigterm_sample_step; // MAMBA_TEST_SIGTERM_SAMPLE: ... during this step's sampling
+    int sigterm_save_step;   // MAMBA_TEST_SIGTERM_SAVE: ... as this step's checkpoint is written
+} TestHooks;
+
+static inline int test_hook_step_(const char *name) {
+    const char *v = getenv(name);
+    return v != NULL ? atoi(v) : INT_MIN;
+}
+
+static inline TestHooks test_hooks_from_env(void) {
+    const char *value = getenv("MAMBA_TEST_INJECT_VALUE");
+    TestHooks h = {test_hook_step_("MAMBA_TEST_INJECT_NAN_STEP"), value != NULL ? strtof(value, NULL) : NAN,
+                   test_hook_step_("MAMBA_TEST_SIGTERM_STEP"), test_hook_step_("MAMBA_TEST_SIGTERM_VAL"),
+                   test_hook_step_("MAMBA_TEST_SIGTERM_SAMPLE"), test_hook_step_("MAMBA_TEST_SIGTERM_SAVE")};
+    return h;
+}
+
 // what the training loop does at `step` besides training: its val evaluation, -mc evaluation and sampling (the loop's
 // conditions; has_val / has_mc: a val set / an -mc file is read)
 enum { DUE_VAL = 1, DUE_MC = 2, DUE_SAMPLE = 4 };
