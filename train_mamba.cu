@@ -1223,6 +1223,7 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     return done == T;
 }
 
+// the model from -e (or from the checkpoint being resumed), and the training state to resume
 static void setup_model(Mamba *model, const Options *o, TrainState *state, int *resumed) {
     *resumed = 0;
     memset(state, 0, sizeof(*state));
@@ -1580,6 +1581,7 @@ int main(int argc, char **argv) {
         dataloader_set_step_windows(&val_loader, (size_t)world); // a batch on every process (notes shards too small for one)
     }
     if (o.max_steps == 0) {
+        // evaluation only
         if (use_val) {
             float val_loss, val_acc;
             evaluate(&model, &val_loader, o.val_max_steps, &val_loss, &val_acc); // (no signal is deferred here: nothing cuts it)
