@@ -220,6 +220,26 @@ if command -v python3 >/dev/null; then
     ENWIK8_URL="file://$TMP/standin_a.zip" python3 dev/data/enwik8.py --allow-any-size -o "$TMP/e8dl" > /dev/null 2>&1; rc=$?
     if [ "$rc" -eq 0 ] && cmp -s "$TMP/standin_a.zip" "$TMP/e8dl/enwik8.zip" && [ -f "$TMP/e8dl/enwik8_test.bin" ]; then ok "enwik8_download_zip_kept"
     else bad "enwik8_download_zip_kept" "rc $rc: $(ls "$TMP/e8dl")"; fi
+    # a download that fails (no network; here a missing file) leaves no directory it made (it left an empty one),
+    # and one that a Ctrl-C stops leaves no partial enwik8.zip.tmp: the "download" here reads a FIFO that this
+    # shell holds open without writing (fd 3), so it blocks until the SIGINT (python3 in a session of its own,
+    # SIGINT restored: a background job starts with it ignored)
+    expect_error_cmd enwik8_download_failure "cannot download file://$TMP/no_such_zip: .*download it elsewhere" \
+        env ENWIK8_URL="file://$TMP/no_such_zip" timeout -s KILL 30 python3 dev/data/enwik8.py -o "$TMP/e8nf/sub"
+    if [ ! -e "$TMP/e8nf" ]; then ok "enwik8_download_failure_leaves_no_dir"; else bad "enwik8_download_failure_leaves_no_dir" "$(ls -R "$TMP/e8nf")"; fi
+    mkfifo "$TMP/e8fifo"
+    mkdir -p "$TMP/e8int"
+    exec 3<>"$TMP/e8fifo"
+    ENWIK8_URL="file://$TMP/e8fifo" setsid python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+        python3 dev/data/enwik8.py -o "$TMP/e8int" > "$TMP/e8int.out" 2>&1 &
+    dl=$!
+    wait_until 200 test -e "$TMP/e8int/enwik8.zip.tmp"
+    kill -INT -- "-$dl" 2>/dev/null
+    wait_until 200 eval '! pid_alive "$dl"'
+    kill -KILL -- "-$dl" 2>/dev/null; wait "$dl" 2>/dev/null; rc=$?
+    exec 3>&-
+    if [ "$rc" -ne 0 ] && [ -d "$TMP/e8int" ] && [ -z "$(ls -A "$TMP/e8int")" ]; then ok "enwik8_download_interrupted_leaves_nothing"
+    else bad "enwik8_download_interrupted_leaves_nothing" "${NOT_READY}rc $rc, left: $(ls -A "$TMP/e8int" | tr '\n' ' ')"; fi
 else
     echo "SKIP run_enwik8.sh checks: no python3 (dev/data/enwik8.py; not counted as passed)"
 fi

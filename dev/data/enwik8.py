@@ -78,9 +78,10 @@ def download(dest):
                  " download it elsewhere and pass its path")
         os.replace(tmp, dest)
     except (urllib.error.URLError, OSError, zipfile.BadZipFile) as e:
+        fail(f"cannot download {URL}: {e}; download it elsewhere and pass its path")
+    finally:  # a failed or interrupted (Ctrl-C) download leaves no partial file
         if os.path.isfile(tmp):
             os.remove(tmp)
-        fail(f"cannot download {URL}: {e}; download it elsewhere and pass its path")
 
 
 def open_source(path):
@@ -297,9 +298,15 @@ def main():
     if path is None:
         path = os.path.join(args.outdir, "enwik8.zip")
         if not os.path.exists(path):
-            make_outdir(args.outdir)  # (kept: it holds the download)
+            make_outdir(args.outdir)  # (kept once the download is in: it holds it)
+            downloaded = False
+            try:
+                download(path)
+                downloaded = True
+            finally:
+                if not downloaded:  # a failed download (no network) leaves no directory it made behind
+                    remove_made_dirs(args.outdir, made_top)
             made_top = None
-            download(path)
     src, n = open_source(path)
     if n != ENWIK8_BYTES and not args.allow_any_size:
         fail(f"'{path}': enwik8 should be {ENWIK8_BYTES:,} bytes, found {n:,}"
