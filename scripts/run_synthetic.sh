@@ -129,6 +129,8 @@ train() {
         [ "$rc" -eq 0 ] || die "evaluating $name: the trainer exited with $rc: $(echo "$THIS_RUN" | last_error) (see $OUT/$name.txt)"
         return 0
     fi
+    # (the trainer's output goes to the file alone: on the CPU a training runs for minutes to hours, so say where)
+    echo "$name: training to step $steps with $BIN; its output goes to $OUT/$name.txt, checkpoints to $OUT/$name/"
     "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 >> "$OUT/$name.txt" 2>&1 || rc=$?
     THIS_RUN=$(tail -c +$((start + 1)) "$OUT/$name.txt")
     if [ "$rc" -ne 0 ]; then

@@ -546,6 +546,11 @@ done
 # first failure, FAIL_FAST, and a mutant that the quick checks kill does not wait for these)
 SYR=(timeout -s KILL 300 env BIN="$TS_BIN" SEL=1 LENGTHS=6)
 out1=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1)
+# before each training it says where the trainer's output and checkpoints go (that output goes to a file alone, and
+# it printed nothing until the training ended: minutes to hours on the CPU)
+if [ "$(echo "$out1" | head -n 1)" = "induction_s1: training to step 2 with $TS_BIN; its output goes to $TMP/syr/induction_s1.txt, checkpoints to $TMP/syr/induction_s1/" ] &&
+   echo "$out1" | grep -q "^copy_s1: training to step 1 with $TS_BIN; its output goes to $TMP/syr/copy_s1.txt,"; then ok "synthetic_says_where_output_goes"
+else bad "synthetic_says_where_output_goes" "$(echo "$out1" | head -n 1)"; fi
 cp "$TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr_model.bin"
 out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^induction_s1: the finished run in $TMP/syr/induction_s1 is kept" &&
