@@ -1310,17 +1310,15 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     state_set_data(state, train_loader);
 
     int start_step = state->step;
-    if (multi_gpu_config.process_rank == 0 && resumed && start_step >= train_num_batches) { // (a finished run started again: nothing left to do)
+    if (multi_gpu_config.process_rank == 0 && nothing_left) { // (a finished run started again)
         printf("nothing to train: the checkpoint is at step %d, the run ends at step %d (-x)\n", start_step, train_num_batches);
     }
     int resumed_after_stop = resumed && state->stopped;
-    int due_at_stop = resumed_after_stop ? due_at_step(o, start_step, train_num_batches, val_loader != NULL, mc != NULL) : 0;
+    int due_at_stop = resumed_after_stop ? due_at_step(o, start_step, start_step >= train_num_batches, val_loader != NULL, mc != NULL) : 0;
     if (resumed_after_stop && multi_gpu_config.process_rank == 0) { print_resumed_after_stop(start_step, due_at_stop); }
     stop_signal_before_training = start_step == 0;
     double timed_ms = 0.0;
     int timed_steps = 0;
-    // (the -sl / -sg windows and the count of skips in a row live in the state: a checkpoint saves them)
-    OutlierDetector *loss_outliers = &state->loss_window, *norm_outliers = &state->norm_window;
     const TestHooks hooks = test_hooks_from_env();
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
@@ -1334,7 +1332,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // saved before that step's evaluation and sampling, and the resumed run does them (and saves again)
         int fresh_step = !(resumed && step == start_step && !resumed_after_stop);
         int saved = 0; // (this step's checkpoint written)
-        if (fresh_step && !stopping && val_loader != NULL && o->val_loss_every > 0 && (step % o->val_loss_every == 0 || last_step)) {
+        int due = fresh_step && !stopping ? due_at_step(o, step, last_step, val_loader != NULL, mc != NULL) : 0;
+        if (due & DUE_VAL) {
             float val_loss, val_acc;
             test_signals_in_evaluation = step == hooks.sigterm_val_step;
             if (evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc)) {
@@ -1345,12 +1344,12 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                 stopping = last_step = 1;
             }
         }
-        if (fresh_step && !stopping && mc != NULL && ((o->val_loss_every > 0 && step % o->val_loss_every == 0) || last_step)) {
+        if ((due & DUE_MC) && !stopping) {
             // a signal that cut it short (on any rank: the ranks' cuts are summed) stops the run here, as at the loop's top:
             // the checkpoint says so, and the resumed run evaluates this step again (else its line would be missing)
             if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
         }
-        if (fresh_step && !stopping && o->gen_tokens > 0 && ((o->sample_every > 0 && step > 0 && step % o->sample_every == 0) || last_step)) {
+        if ((due & DUE_SAMPLE) && !stopping) {
             // rank 0 samples; a stop signal that cut it short stops every rank at this step, as in an evaluation, and the
             // checkpoint keeps the RNG from before the sample, so the resumed run draws the same sample again
             uint64_t rng_before = state->rng;
@@ -1429,26 +1428,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         float norm = mamba_grad_norm(model);
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
         float lr = get_learning_rate(&sched, step);
-        // a non-finite loss or norm, or (with -sl / -sg) an outlier, skips the update: no weight is touched
-        double loss_z = outlier_zscore(loss_outliers, loss), norm_z = outlier_zscore(norm_outliers, norm);
-        int skip = !isfinite(loss) || !isfinite(norm) || (o->skip_loss_z > 0.0f && loss_z > o->skip_loss_z) ||
-                   (o->skip_norm_z > 0.0f && norm_z > o->skip_norm_z);
-        if (skip) {
-            state->consecutive_skips++;
-            state->skipped_updates++; // (AdamW's step count t counts the updates made, as PyTorch's does)
-            char line[256];
-            snprintf(line, sizeof(line), "s:%d skipped loss:%f norm:%f loss_z:%.2f norm_z:%.2f", step + 1, loss, norm, loss_z, norm_z);
-            printf("step %4d/%d: update skipped (loss %f, norm %f, z-scores %.2f / %.2f)\n", step + 1, train_num_batches,
-                   loss, norm, loss_z, norm_z);
-            logger_log_line(logger, line);
-            if (state->consecutive_skips >= o->max_skips) {
-                fatalf("%d consecutive updates skipped (non-finite or outlier loss / gradient norm) at step %d", state->consecutive_skips,
-                       step + 1);
-            }
-        } else {
-            state->consecutive_skips = 0;
-            outlier_add(loss_outliers, loss);
-            outlier_add(norm_outliers, norm);
+        if (!skip_update(o, state, logger, step, train_num_batches, loss, norm)) {
             mamba_update(model, lr, ADAMW_BETA1, ADAMW_BETA2, ADAMW_EPS, o->weight_decay, grad_scale,
                          step + 1 - state->skipped_updates);
         }
@@ -1638,9 +1618,8 @@ int main(int argc, char **argv) {
     if (o.keep_best && state.best_step >= 0 && rank == 0) {
         printf("best val loss %f at step %d: %s/model_best.bin\n", state.best_val_loss, state.best_step, o.output_dir);
     }
-    if (o.hf_export_dir != NULL && rank == 0 && stopped && o.output_dir != NULL) { // not the final model: the checkpoint resumes
-        printf("note: stopped by a signal: -hf %s is not written (resume with -y 1, and the export follows the last step)\n",
-               o.hf_export_dir);
+    if (o.hf_export_dir != NULL && rank == 0 && stopped && o.output_dir != NULL) { // not the final model (how to go on: print_stopped's line)
+        printf("note: stopped by a signal: -hf %s is not written; the run that finishes the training writes it\n", o.hf_export_dir);
     } else if (o.hf_export_dir != NULL && rank == 0) {
         export_hf(&model, &o, &tokenizer);
     }

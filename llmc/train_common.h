@@ -974,7 +974,11 @@ static volatile sig_atomic_t stop_signal_direct = 0; // a SIGINT / SIGTERM has a
 static char stop_signal_note[3][200]; // the first signal; the first, before anything is trained; the second
 static volatile sig_atomic_t stop_signal_note_set = 0;
 static volatile sig_atomic_t stop_signal_before_training = 0; // (step 0's evaluation: a stop there has nothing to save)
-static volatile sig_atomic_t stop_signal_note_held = 0, stop_signal_note_pending = 0;
+static volatile sig_atomic_t stop_signal_note_held = 0;
+// 1 + the held answer's index in stop_signal_note, 0: none held. Taken with an atomic exchange, by release_stop_note or
+// by a second signal's handler, whichever comes first: the answer is written once, whenever the second signal lands
+static volatile sig_atomic_t stop_signal_note_pending = 0;
+static inline int take_held_stop_note_(void) { return __atomic_exchange_n(&stop_signal_note_pending, 0, __ATOMIC_SEQ_CST); }
 
 static void write_stop_note_(const char *note, int sig) {
     char line[sizeof(stop_signal_note[0]) + 4];
@@ -994,15 +998,17 @@ static void handle_stop_signal(int sig) {
     if (!direct && stop_signal != 0) { return; } // a launcher passing on a stop already under way
     if (!stop_signal_deferred) { _exit(128 + sig); }
     if (direct && stop_signal_direct) {
-        if (stop_signal_note_pending) { write_stop_note_(stop_signal_note[0], stop_signal); } // (the first's, still held)
+        int held = take_held_stop_note_();
+        if (held > 0) { write_stop_note_(stop_signal_note[held - 1], stop_signal); } // (the first's, still held)
         if (stop_signal_note_set) { write_stop_note_(stop_signal_note[2], sig); }
         _exit(128 + sig);
     }
     if (direct) { stop_signal_direct = 1; }
     if (stop_signal == 0) {
         stop_signal = sig;
-        if (stop_signal_note_set && stop_signal_note_held) { stop_signal_note_pending = 1; }
-        else if (stop_signal_note_set) { write_stop_note_(stop_signal_note[stop_signal_before_training ? 1 : 0], sig); }
+        int note = stop_signal_before_training ? 1 : 0;
+        if (stop_signal_note_set && stop_signal_note_held) { stop_signal_note_pending = 1 + note; }
+        else if (stop_signal_note_set) { write_stop_note_(stop_signal_note[note], sig); }
     }
     errno = saved_errno;
 }
@@ -1011,10 +1017,8 @@ static void handle_stop_signal(int sig) {
 static inline void hold_stop_note(void) { stop_signal_note_held = 1; }
 static inline void release_stop_note(void) {
     stop_signal_note_held = 0; // (a signal after this answers itself; one before left the answer pending)
-    if (stop_signal_note_pending) {
-        stop_signal_note_pending = 0;
-        write_stop_note_(stop_signal_note[0], stop_signal);
-    }
+    int held = take_held_stop_note_();
+    if (held > 0) { write_stop_note_(stop_signal_note[held - 1], stop_signal); }
 }
 
 // the lines above, for a run whose checkpoints go to output_dir (NULL: none); announce 0 (ranks other than 0): none
@@ -1085,11 +1089,38 @@ static inline TestHooks test_hooks_from_env(void) {
     return h;
 }
 
-// what the training loop does at `step` besides training: its val evaluation, -mc evaluation and sampling (the loop's
-// conditions; has_val / has_mc: a val set / an -mc file is read)
+// A non-finite loss or norm, or (with -sl / -sg) an outlier, skips step+1's update: no weight is touched. Returns 1 for a
+// skip (counted, printed and logged; -ms in a row end the run), else 0, and the -sl / -sg windows take the step's values.
+// (The windows and both skip counts live in the state: a checkpoint saves them.)
+static inline int skip_update(const Options *o, TrainState *state, Logger *logger, int step, int train_num_batches, double loss, float norm) {
+    double loss_z = outlier_zscore(&state->loss_window, loss), norm_z = outlier_zscore(&state->norm_window, norm);
+    int skip = !isfinite(loss) || !isfinite(norm) || (o->skip_loss_z > 0.0f && loss_z > o->skip_loss_z) ||
+               (o->skip_norm_z > 0.0f && norm_z > o->skip_norm_z);
+    if (!skip) {
+        state->consecutive_skips = 0;
+        outlier_add(&state->loss_window, loss);
+        outlier_add(&state->norm_window, norm);
+        return 0;
+    }
+    state->consecutive_skips++;
+    state->skipped_updates++; // (AdamW's step count t counts the updates made, as PyTorch's does)
+    char line[256];
+    snprintf(line, sizeof(line), "s:%d skipped loss:%f norm:%f loss_z:%.2f norm_z:%.2f", step + 1, loss, norm, loss_z, norm_z);
+    printf("step %4d/%d: update skipped (loss %f, norm %f, z-scores %.2f / %.2f)\n", step + 1, train_num_batches, loss, norm,
+           loss_z, norm_z);
+    logger_log_line(logger, line);
+    if (state->consecutive_skips >= o->max_skips) {
+        fatalf("%d consecutive updates skipped (non-finite or outlier loss / gradient norm) at step %d", state->consecutive_skips, step + 1);
+    }
+    return 1;
+}
+
+// what the training loop does at `step` besides training: its val evaluation, -mc evaluation and sampling. The loop
+// asks this at every step, and a run resumed after a stop asks it of the stopped step, so the line that says what is
+// due there says what the loop then does (last_step: the run's last step, or a stop's; has_val / has_mc: a val set /
+// an -mc file is read)
 enum { DUE_VAL = 1, DUE_MC = 2, DUE_SAMPLE = 4 };
-static inline int due_at_step(const Options *o, int step, int train_num_batches, int has_val, int has_mc) {
-    int last_step = step >= train_num_batches;
+static inline int due_at_step(const Options *o, int step, int last_step, int has_val, int has_mc) {
     int every = o->val_loss_every > 0 && step % o->val_loss_every == 0;
     int due = 0;
     if (has_val && o->val_loss_every > 0 && (every || last_step)) { due |= DUE_VAL; }

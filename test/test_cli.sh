@@ -1357,9 +1357,10 @@ if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && grep -q "^stopped by signal 15 after s
 then ok "stop_during_checkpoint_stops_there"
 else bad "stop_during_checkpoint_stops_there" "rc $rc $rc2: $(grep -E '^(stopped by|step +11/)' "$TMP/sv.1" | tr '\n' ' ')after the stop: $done_after_stop"; fi
 # ... a signal in a fresh run's first evaluation (step 0) stops it with nothing to save, and both the answer and the
-# last line say so (they used to promise a checkpoint and a resume with -y 1)
-MAMBA_TEST_SIGTERM_VAL=0 "$BIN" "${SA[@]}" -o "$TMP/sv0" > "$TMP/sv0.out" 2> "$TMP/sv0.err"; rc=$?
+# last line say so (they used to promise a checkpoint and a resume with -y 1; the -hf note did so until 2026-12-05)
+MAMBA_TEST_SIGTERM_VAL=0 "$BIN" "${SA[@]}" -o "$TMP/sv0" -hf "$TMP/sv0_hf" > "$TMP/sv0.out" 2> "$TMP/sv0.err"; rc=$?
 if [ "$rc" -eq 0 ] && grep -qx "stopped by signal 15 at step 0, before training: nothing to save; run the same command again" "$TMP/sv0.out" &&
+   grep -q "^note: stopped by a signal: -hf .* is not written" "$TMP/sv0.out" && ! grep -q -- "-y 1" "$TMP/sv0.out" && [ ! -e "$TMP/sv0_hf/config.json" ] &&
    [ "$(cat "$TMP/sv0.err")" = "signal 15: stopping before the first step (nothing to save); a second SIGINT or SIGTERM exits at once" ] &&
    ! ls "$TMP/sv0"/DONE_* > /dev/null 2>&1; then ok "stop_at_step_0_saves_nothing"
 else bad "stop_at_step_0_saves_nothing" "rc $rc: $(grep '^stopped' "$TMP/sv0.out") / $(head -c 200 "$TMP/sv0.err")"; fi

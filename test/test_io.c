@@ -698,6 +698,16 @@ static void c_signals(const void *a) {
     }
     // a second Ctrl-C while the first's answer is held (a sample printing): both answers, then the exit
     if (which == 11) { announce_stop_signals("out", 1); hold_stop_note(); handle_stop_signal(SIGINT); handle_stop_signal(SIGINT); }
+    // a sample printing before anything is trained (a resumed run's first step, -s dividing it): the held answer is
+    // step 0's, not the one promising a checkpoint of this step
+    if (which == 12) {
+        announce_stop_signals("out", 1);
+        stop_signal_before_training = 1;
+        hold_stop_note();
+        handle_stop_signal(SIGTERM);
+        if (write(STDERR_FILENO, "|", 1) != 1) { _exit(3); }
+        release_stop_note();
+    }
     // the handler leaves errno as it found it, though its write fails (stderr closed: EBADF)
     if (which == 10) {
         announce_stop_signals("out", 1);
@@ -708,14 +718,14 @@ static void c_signals(const void *a) {
     }
 }
 static void test_stop_signals(void) {
-    enum { CASES = 12 };
-    static const int which[CASES] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
-    static const int want[CASES] = {0, 128 + SIGTERM, 0, 0, 128 + SIGTERM, 0, 128 + SIGINT, 128 + SIGTERM, 0, 0, 0, 128 + SIGINT};
+    enum { CASES = 13 };
+    static const int which[CASES] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    static const int want[CASES] = {0, 128 + SIGTERM, 0, 0, 128 + SIGTERM, 0, 128 + SIGINT, 128 + SIGTERM, 0, 0, 0, 128 + SIGINT, 0};
     static const char *names[CASES] = {"signal_term_then_usr1_stops_once", "signal_second_term_exits_at_once", "signal_usr1_then_term_stops_once",
                                        "signal_usr1_after_stop_outside_loop_ignored", "signal_term_outside_loop_exits_at_once",
                                        "signal_answered_with_checkpoint", "signal_answered_without_o_then_exit", "signal_not_answered_off_rank_0",
                                        "signal_answered_before_training", "signal_answer_waits_for_the_sample", "signal_handler_keeps_errno",
-                                       "signal_second_writes_the_held_answer"};
+                                       "signal_second_writes_the_held_answer", "signal_held_answer_before_training"};
     static const char *want_err[CASES] = {"", "", "", "", "",
         "signal 2: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once",
         "signal 2: stopping after this step (no -o: nothing is saved); a second SIGINT or SIGTERM exits at once\n"
@@ -723,7 +733,8 @@ static void test_stop_signals(void) {
         "signal 15: stopping before the first step (nothing to save); a second SIGINT or SIGTERM exits at once",
         "|signal 15: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once", "",
         "signal 2: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once\n"
-        "signal 2 again: exiting at once, without a checkpoint of this step"}; // (run_child drops the last newline)
+        "signal 2 again: exiting at once, without a checkpoint of this step",
+        "|signal 15: stopping before the first step (nothing to save); a second SIGINT or SIGTERM exits at once"}; // (run_child drops the last newline)
     for (int i = 0; i < CASES; i++) {
         char err[4096];
         int status = run_child(c_signals, &which[i], err, sizeof(err));
