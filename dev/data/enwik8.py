@@ -326,4 +326,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # (main's finally has removed what it made) one line, not a traceback
+        print("enwik8.py: interrupted; nothing of this run was kept (run it again)", file=sys.stderr)
+        sys.exit(130)
