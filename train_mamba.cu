@@ -1129,16 +1129,8 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     int G = o->gen_batch, V = model->config.vocab_size, Vp = model->config.padded_vocab_size;
     RecurrentState st;
     recurrent_init(&st, &model->config, G);
-    const char *prompt = o->prompt;
-    int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
-    int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
-    int n = plen > 0 ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
-    const int echo = n; // the prompt's tokens, printed before each sequence (not an empty prompt's start token)
-    if (n == 0) { // no prompt: the end-of-text token, or a newline for byte-level models
-        ids[0] = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
-        if (ids[0] < 0 || ids[0] >= V) { ids[0] = 0; }
-        n = 1;
-    }
+    int n, echo; // the prompt's tokens (or a start token), the first echo of them printed before each sequence
+    int *ids = sample_prompt_ids(tokenizer, o->prompt, V, &n, &echo);
     int *out = (int *)mallocCheck((size_t)G * (o->gen_tokens + 1) * sizeof(int));
     /*
     The steps are queued ahead of the host, up to GEN_AHEAD of them: step i's uniforms (one per sequence
@@ -1159,10 +1151,6 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     printf("generating:\n---\n");
     hold_stop_note(); // (a stop signal's answer on stderr waits for the sample's end, not to land inside its text)
     for (int i = 0; i < n; i++) {
-        if (ids[i] >= V) {
-            fatalf("prompt token %d outside the model's vocabulary [0, %d)%s", ids[i], V,
-                   tokenizer->byte_level ? " (with no tokenizer the prompt's bytes are its tokens: that needs a model of v256)" : "");
-        }
         if (i < echo && G == 1) { tokenizer_print(tokenizer, ids[i]); }
         int *slot_feed = feed + (size_t)(i % GEN_AHEAD) * G;
         if (i >= GEN_AHEAD) { cudaCheck(cudaEventSynchronize(step_done[i % GEN_AHEAD])); } // its copy to the device has run
@@ -1176,10 +1164,7 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     auto collect = [&](int i) { // step i has run: its tokens into out, printed as they come with one sequence
         const int *d = drawn + (size_t)(i % GEN_AHEAD) * G;
         for (int g = 0; g < G; g++) { out[(size_t)g * T + i] = d[g]; }
-        if (G == 1) {
-            if (tokenizer->init_ok) { tokenizer_print(tokenizer, d[0]); } else { printf("%d ", d[0]); }
-            fflush(stdout);
-        }
+        if (G == 1) { print_sampled_token(tokenizer, d[0]); fflush(stdout); }
     };
     double t0 = now_seconds();
     int done = 0; // steps queued per sequence: T unless a stop signal came first
@@ -1202,20 +1187,7 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     cudaCheck(cudaFreeHost(feed));
     cudaCheck(cudaFreeHost(coins));
     cudaCheck(cudaFreeHost(drawn));
-    for (int g = 0; G > 1 && g < G; g++) {
-        if (g > 0) { printf("\n---\n"); }
-        for (int i = 0; i < echo; i++) { tokenizer_print(tokenizer, ids[i]); } // (as one sequence prints it)
-        for (int i = 0; i < done; i++) {
-            int t = out[(size_t)g * o->gen_tokens + i];
-            if (tokenizer->init_ok) { tokenizer_print(tokenizer, t); } else { printf("%d ", t); }
-        }
-    }
-    printf("\n---\n");
-    if (done < T) { printf("sampling stopped by a signal after %d of %d tokens\n", done, T); }
-    else if (seconds > 0.0 && o->gen_tokens > 0) {
-        printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, o->gen_tokens, seconds,
-               (double)G * o->gen_tokens / seconds, G);
-    }
+    print_sample_end(tokenizer, ids, echo, out, G, T, done, seconds);
     release_stop_note();
     free(out);
     free(ids);
@@ -1365,12 +1337,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
              // (a run resumed after a stop saves that step again once its evaluations and sampling are done, so that a
              // later resume does not do them again; with nothing due there and the same data, the file would not change)
              (resumed_after_stop && step == start_step && (due_at_stop != 0 || o->resume != 1)))) {
-            state->step = step;
-            state->epoch = train_loader->epoch;
-            state->shard = train_loader->current_shard_idx;
-            state->sample = train_loader->current_sample_idx;
-            state->max_steps = train_num_batches;
-            state->stopped = stopping;
+            state_at_checkpoint(state, step, train_loader, train_num_batches, stopping);
             if (step == hooks.sigterm_save_step) { raise_test_signals(); }
             save_checkpoint(o->output_dir, model, state);
             if (multi_gpu_config.process_rank == 0) { prune_checkpoints(o->output_dir, o->checkpoints_keep); }

@@ -1311,6 +1311,55 @@ static inline void state_set_data(TrainState *s, const DataLoader *l) {
     s->data_processes = l->num_processes;
 }
 
+// Sampling, the parts both trainers' sample() share. The prompt's token ids (the caller frees them; *n of them),
+// of which the first *echo are the prompt's own, printed before each sequence; an empty prompt starts from the
+// end-of-text token, or a newline for byte-level models, and echoes nothing. An id past the model's vocabulary is an
+// error before anything is generated.
+static inline int *sample_prompt_ids(Tokenizer *tokenizer, const char *prompt, int V, int *n, int *echo) {
+    int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
+    int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
+    *n = *echo = plen > 0 ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
+    if (*n == 0) {
+        ids[0] = tokenizer->byte_level ? '\n' : tokenizer->eot_token;
+        if (ids[0] < 0 || ids[0] >= V) { ids[0] = 0; }
+        *n = 1;
+    }
+    for (int i = 0; i < *n; i++) {
+        if (ids[i] >= V) {
+            fatalf("prompt token %d outside the model's vocabulary [0, %d)%s", ids[i], V,
+                   tokenizer->byte_level ? " (with no tokenizer the prompt's bytes are its tokens: that needs a model of v256)" : "");
+        }
+    }
+    return ids;
+}
+// a generated token: its text, or its id when there is no tokenizer to decode it
+static inline void print_sampled_token(Tokenizer *tokenizer, int token) {
+    if (tokenizer->init_ok) { tokenizer_print(tokenizer, token); } else { printf("%d ", token); }
+}
+// the end of a sample of G sequences that generated `done` of T tokens each (out: G rows of T): several sequences print
+// now, each whole, prompt first (one sequence printed its tokens as they came); then the decode speed, or the stop
+static inline void print_sample_end(Tokenizer *tokenizer, const int *ids, int echo, const int *out, int G, int T, int done, double seconds) {
+    for (int g = 0; G > 1 && g < G; g++) {
+        if (g > 0) { printf("\n---\n"); }
+        for (int i = 0; i < echo; i++) { tokenizer_print(tokenizer, ids[i]); }
+        for (int i = 0; i < done; i++) { print_sampled_token(tokenizer, out[(size_t)g * T + i]); }
+    }
+    printf("\n---\n");
+    if (done < T) { printf("sampling stopped by a signal after %d of %d tokens\n", done, T); }
+    else if (seconds > 0.0 && T > 0) { printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, T, seconds, (double)G * T / seconds, G); }
+}
+
+// what a checkpoint at `step` records besides the weights and moments: where the train data is read next (epoch,
+// shard, sample), the run's length (-x) and whether a stop signal ended the run there
+static inline void state_at_checkpoint(TrainState *s, int step, const DataLoader *l, int max_steps, int stopped) {
+    s->step = step;
+    s->epoch = l->epoch;
+    s->shard = l->current_shard_idx;
+    s->sample = l->current_sample_idx;
+    s->max_steps = max_steps;
+    s->stopped = stopped;
+}
+
 // -y 1 continues the saved data position (epoch, shard, sample), which means something only for the
 // same train data read in the same order: other shards, another -sh or another task is refused, with the
 // ways to train the checkpoint on other data (-y 2: the same run, the data from its start; or a fresh
