@@ -162,6 +162,21 @@ static inline char *safetensors_strdup_(const char *s) {
     return p;
 }
 
+// one more file of the set (a shard, or a PyTorch checkpoint's zip): its tensors' data lie at data_start..+data_size;
+// returns its index in st->files
+static inline int safetensors_append_file_(Safetensors *st, const char *path, FILE *fp, uint64_t data_start, uint64_t data_size) {
+    int file = st->num_files;
+    SafetensorsFile *grown = (SafetensorsFile *)realloc(st->files, (size_t)(file + 1) * sizeof(SafetensorsFile));
+    if (grown == NULL) { fatalf("%s: out of memory", path); }
+    st->files = grown;
+    st->files[file].path = safetensors_strdup_(path);
+    st->files[file].fp = fp;
+    st->files[file].data_start = data_start;
+    st->files[file].data_size = data_size;
+    st->num_files++;
+    return file;
+}
+
 // "[2, 3, 4]" into buf
 static inline const char *safetensors_shape_str(char *buf, size_t cap, int ndim, const size_t *shape) {
     size_t len = 0;
@@ -328,15 +343,7 @@ static inline void safetensors_add_file_(Safetensors *st, const char *path) {
     }
     if (!cJSON_IsObject(root)) { fatalf("%s: header is JSON but not an object", path); }
 
-    int file = st->num_files;
-    SafetensorsFile *grown = (SafetensorsFile *)realloc(st->files, (size_t)(file + 1) * sizeof(SafetensorsFile));
-    if (grown == NULL) { fatalf("%s: out of memory", path); }
-    st->files = grown;
-    st->files[file].path = safetensors_strdup_(path);
-    st->files[file].fp = fp;
-    st->files[file].data_start = 8 + header_len;
-    st->files[file].data_size = (uint64_t)size - 8 - header_len;
-    st->num_files++;
+    int file = safetensors_append_file_(st, path, fp, 8 + header_len, (uint64_t)size - 8 - header_len);
 
     int capacity = st->num_tensors; // grows geometrically from here on
     int first = st->num_tensors;

@@ -723,15 +723,7 @@ static inline void torch_zip_add_file_(Safetensors *st, const char *path) {
         fatalf("%s: the checkpoint's files hold more than %d zip entries together", path, INT_MAX - 1);
     }
 
-    int file = st->num_files;
-    SafetensorsFile *files = (SafetensorsFile *)realloc(st->files, (size_t)(file + 1) * sizeof(SafetensorsFile));
-    if (files == NULL) { fatalf("%s: out of memory", path); }
-    st->files = files;
-    st->files[file].path = safetensors_strdup_(path);
-    st->files[file].fp = fp;
-    st->files[file].data_start = 0;
-    st->files[file].data_size = size;
-    st->num_files++;
+    int file = safetensors_append_file_(st, path, fp, 0, size);
     size_t room = (size_t)st->num_tensors + (size_t)dict->n / 2 + 1;
     SafetensorsTensor *tensors = (SafetensorsTensor *)realloc(st->tensors, room * sizeof(SafetensorsTensor));
     if (tensors == NULL) { fatalf("%s: out of memory", path); }
