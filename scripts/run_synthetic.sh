@@ -23,9 +23,10 @@ an H200 shared by two such runs, doc/results.md); the printed lines say what ran
 The defaults are a quick look; doc/results.md has 100K-step runs of four seeds (SEL=1 EVAL_B=8 bash
 scripts/run_synthetic.sh out/syn 100000 20000, a few minutes on an H200) and how far each generalises.
 Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output, appended) and
-OUT/induction_s<0|1>_lengths.txt (one line per length, written fresh by each run). Run again, the
-script resumes a stopped run and keeps a finished one (delete OUT/<run> to train it again), whose
-final model it evaluates again; fewer steps than a run in OUT already has is an error.
+OUT/induction_s<0|1>_lengths.txt (one line per length; written whole once every length is measured,
+none after a stop or failure part-way). Run again, the script resumes a stopped run and keeps a
+finished one (delete OUT/<run> to train it again), whose final model it evaluates again; fewer
+steps than a run in OUT already has is an error.
 
 Time: about 2.5 minutes at the defaults on one H200: the four trainings ~46 s (induction 0.45
 ms/step, copying 2.2 ms/step), the length evaluations ~50 s per variant at VAL_SEQS=256 and EVAL_B=1
@@ -87,13 +88,32 @@ for p in $LENGTHS; do
 done
 cd "$(dirname "$0")/.."
 OUT=${OUT:-out/synthetic}
+# steps_left <run name> <steps>: the steps a run in OUT still has to train (0 once finished; a stopped run resumes
+# from its last checkpoint, state_<step>.bin)
+steps_left() {
+    local last=0 f s
+    [ -e "$OUT/$1/DONE_$(printf %08d "$2")" ] && { echo 0; return; }
+    for f in "$OUT/$1"/state_*.bin; do
+        [ -e "$f" ] || continue
+        s=${f##*/state_}; s=${s%.bin}
+        [[ "$s" =~ ^[0-9]{8}$ ]] && [ $((10#$s)) -gt "$last" ] && last=$((10#$s))
+    done
+    echo $(( $2 > last ? $2 - last : 0 ))
+}
 if [ -z "${BIN:-}" ]; then
     if nvidia-smi -L >/dev/null 2>&1; then make -s train_mamba_cu; BIN=./train_mamba_cu
     else
         make -s train_mamba; BIN=./train_mamba
         nvar=$(echo "$SEL" | wc -w) # measured on 2 cores: 72 ms per induction step, 3.1 s per copying step
-        # (a copying step's time taken as proportional to its length, T = COPY_L + 16; measured at 1040)
-        secs=$(( nvar * (do_induction * IND_STEPS * 72 / 1000 + do_copy * COPY_STEPS * 31 * (COPY_L + 16) / 10400) * 2 / $(nproc) ))
+        # (a copying step's time taken as proportional to its length, T = COPY_L + 16; measured at 1040); only the
+        # steps still to train count: a finished run is kept, a stopped one resumes from its checkpoint
+        secs=0
+        for sel in $SEL; do
+            copy_name=copy_s$sel; [ "$COPY_L" -eq 1024 ] || copy_name=copy_L${COPY_L}_s$sel
+            secs=$(( secs + do_induction * $(steps_left "induction_s$sel" "$IND_STEPS") * 72 / 1000
+                          + do_copy * $(steps_left "$copy_name" "$COPY_STEPS") * 31 * (COPY_L + 16) / 10400 ))
+        done
+        secs=$(( secs * 2 / $(nproc) ))
         # measured: one sequence of 2^16 tokens takes ~3.5 s to evaluate on 2 cores, and time grows with L
         evsecs=0
         for p in $LENGTHS; do evsecs=$(( evsecs + do_induction * VAL_SEQS * (1 << p) / 18724 )); done
@@ -120,7 +140,7 @@ train() {
     start=$(stat -c %s "$OUT/$name.txt" 2>/dev/null || echo 0) # this call's output starts here
     if [ -e "$OUT/$name/DONE_$(printf %08d "$steps")" ]; then
         # the state file's header int [17] is the seed (doc/formats.md): another seed's run is not this one's result
-        local saved; saved=$(od -A n -t d4 -j 68 -N 4 "$OUT/$name/state_$(printf %08d "$steps").bin" | tr -d ' ')
+        local saved; saved=$(od -A n -t d4 -j 68 -N 4 "$OUT/$name/state_$(printf %08d "$steps").bin" 2> /dev/null | tr -d ' ' || true)
         [ -n "$saved" ] && [ "$saved" -eq "$SEED" ] 2>/dev/null ||
             die "$OUT/$name is a finished run of seed ${saved:-(no state file)}, not SEED=$SEED: give each seed its own out dir"
         echo "$name: the finished run in $OUT/$name is kept (delete it to train again); its final model is evaluated again"
@@ -160,6 +180,14 @@ val_accuracy() {
     echo "$acc"
 }
 
+# a stop (Ctrl-C, SIGTERM) during the length evaluations of run $name: no partial lengths file, one line, exit 130
+lengths_stopped() {
+    rm -f "$lengths.tmp"
+    echo "stopped during the length evaluations of $name; its trained model is kept: run the same command again" \
+         "to evaluate them" >&2
+    exit 130
+}
+
 COMMON=(-v 1000 -m "$SYNTH_VAL_BATCHES" -g 0 -s 0 -c 0 -u 200 -k constant -sd "$SEED")
 for sel in $SEL; do
     [ "$do_induction" = 1 ] || break
@@ -168,19 +196,29 @@ for sel in $SEL; do
     acc=$(val_accuracy "$name" "$THIS_RUN")
     echo "== $name ($IND_STEPS steps): val accuracy $acc (answer position of $SYNTH_VAL_BATCHES x 8 sequences, L=256)"
     model="$OUT/$name/model_$(printf %08d "$IND_STEPS").bin"
-    : > "$OUT/${name}_lengths.txt"
+    # the lengths file is whole or absent: written as .tmp and renamed once every length is measured (an old one,
+    # perhaps of another model of this name, goes first); a stop or failure part-way removes the .tmp
+    lengths="$OUT/${name}_lengths.txt"
+    rm -f "$lengths"
+    : > "$lengths.tmp"
+    trap lengths_stopped INT TERM # (bash runs it once the trainer under way has exited)
     for p in $LENGTHS; do
         # one answer per sequence, EVAL_B sequences per val batch
         L=$((1 << p)); m=$(( VAL_SEQS / EVAL_B ))
         rc=0
         out=$("$BIN" -e "$model" -i synth:induction -j synth:induction -b "$EVAL_B" -t "$L" -x 0 -m "$m" 2>&1) || rc=$?
+        # (a trainer evaluating with -x 0 exits at once on SIGINT / SIGTERM, with 128 + the signal)
+        if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then lengths_stopped; fi
         if [ "$rc" -ne 0 ]; then
+            rm -f "$lengths.tmp"
             die "$name at L=2^$p: the evaluation exited with $rc: $(echo "$out" | last_error)" \
-                "(accuracies so far in $OUT/${name}_lengths.txt)"
+                "(the lengths before it are printed above)"
         fi
         acc=$(val_accuracy "$name at L=2^$p" "$out")
-        echo "$name L=2^$p accuracy $acc ($VAL_SEQS sequences, one answer each)" | tee -a "$OUT/${name}_lengths.txt"
+        echo "$name L=2^$p accuracy $acc ($VAL_SEQS sequences, one answer each)" | tee -a "$lengths.tmp"
     done
+    trap - INT TERM
+    mv -f "$lengths.tmp" "$lengths"
 done
 for sel in $SEL; do
     [ "$do_copy" = 1 ] || break

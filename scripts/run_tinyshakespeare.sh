@@ -7,7 +7,8 @@
 set -euo pipefail
 usage() {
     cat <<'EOF'
-Usage: bash scripts/run_tinyshakespeare.sh [out dir]        (default out/tinyshakespeare_gpu)
+Usage: bash scripts/run_tinyshakespeare.sh [out dir]
+       (default out/tinyshakespeare_gpu, or out/tinyshakespeare_cpu with the CPU trainer)
 
 Trains a byte-level Mamba on tinyshakespeare (nanoGPT's split; the shards are made by `make data`)
 and prints the val loss of the final model (the one saved in OUT) next to nanoGPT's 1.4697 (its
@@ -21,7 +22,7 @@ end. It uses the GPU trainer (train_mamba_cu) when a GPU is present, else the CP
 again resumes from it, and once the run is finished it reports the result again without training.
 
 Time: about 3 s on an H200 (1,200 steps took 13 s on an H100). On the CPU the default size takes about
-12 core-hours (~6 h on 2 cores); a quick CPU run, in seconds:
+7 core-hours (~3.5 h on 2 cores); a quick CPU run, in seconds:
   STEPS=20 MODEL=d32:l2:v256 B=4 T=64 VAL_EVERY=10 VAL_BATCHES=4 bash scripts/run_tinyshakespeare.sh /tmp/ts
 
 Environment (defaults in brackets):
@@ -41,7 +42,6 @@ check_script_args "bash scripts/run_tinyshakespeare.sh [out dir]" 1 "$@"
 OUT=${1:+$(realpath -m "$1")} # a given directory is relative to where the script was called from
 read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 cd "$(dirname "$0")/.."
-OUT=${OUT:-out/tinyshakespeare_gpu}
 MODEL=${MODEL:-d512:l6:v256}
 B=${B:-64}
 T=${T:-256}
@@ -60,9 +60,14 @@ FULL_SIZE=0
 make -s data
 BIN=./train_mamba
 if nvidia-smi -L >/dev/null 2>&1; then make -s train_mamba_cu; BIN=./train_mamba_cu; else make -s train_mamba; fi
+# (a CPU run takes hours: its own default directory, so that it is not taken for a GPU result; either trainer
+# resumes the other's checkpoints, given that directory)
+OUT=${OUT:-out/tinyshakespeare_$([ "$BIN" = ./train_mamba ] && echo cpu || echo gpu)}
 if [ "$BIN" = ./train_mamba ] && [ "$FULL_SIZE" = 1 ]; then
-    # measured: 68 s per step on 2 cores (1,200 steps plus 25 full validations: ~45 core-hours), so 300 steps ~12
-    echo "warning: the full default size on the CPU trainer takes about $(( (12 + $(nproc) - 1) / $(nproc) )) hours" \
+    # measured 2026-12: 36.6 to 41 s per step on 2 cores, so 300 steps and 6 full validations (~2 steps each) take
+    # about 7 core-hours
+    mins=$(( 7 * 60 / $(nproc) ))
+    echo "warning: the full default size on the CPU trainer takes about $((mins / 60)) h $((mins % 60)) min" \
          "on this machine's $(nproc) cores (3 s on an H200); Ctrl-C stops it with a checkpoint, -h shows a quick setting"
 fi
 KEEP_BEST=(-kb 1); [ "$VAL_EVERY" = 0 ] && KEEP_BEST=() # (-kb chooses at the validations)

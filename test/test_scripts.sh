@@ -152,11 +152,40 @@ else bad "tinyshakespeare_best_skips_nan" "rc $rc: $(echo "$out" | tail -n 1)"; 
 # on a bad flag, whose error line the script passes on)
 if [ "$GPU" = 0 ]; then
     timeout -s KILL 60 env EXTRA="-zz 1" bash scripts/run_tinyshakespeare.sh "$TMP/ts_full" > "$TMP/full.out" 2> "$TMP/full.err"; rc=$?
-    if [ "$rc" -ne 0 ] && grep -q "^warning: the full default size on the CPU trainer takes about [0-9]* hours" "$TMP/full.out" &&
+    if [ "$rc" -ne 0 ] && grep -q "^warning: the full default size on the CPU trainer takes about $(( 420 / $(nproc) / 60 )) h $(( 420 / $(nproc) % 60 )) min" "$TMP/full.out" &&
        grep -q "^error: the trainer exited with 1 (unknown flag" "$TMP/full.err"; then ok "tinyshakespeare_cpu_full_size_warning"
     else bad "tinyshakespeare_cpu_full_size_warning" "rc $rc: $(cat "$TMP/full.out" "$TMP/full.err" | tail -n 2)"; fi
+    # with no out dir the CPU trainer's run goes to out/tinyshakespeare_cpu, not _gpu (where a user takes it for a
+    # GPU result); checked only where neither is there (a user's run), and what it made is removed
+    if [ ! -e out/tinyshakespeare_cpu ] && [ ! -e out/tinyshakespeare_gpu ]; then
+        timeout -s KILL 60 env EXTRA="-zz 1" bash scripts/run_tinyshakespeare.sh > /dev/null 2>&1
+        if grep -q "^error: unknown flag" out/tinyshakespeare_cpu/run.out 2> /dev/null && [ ! -e out/tinyshakespeare_gpu ]; then
+            ok "tinyshakespeare_cpu_default_dir"
+        else bad "tinyshakespeare_cpu_default_dir" "$(ls -d out/tinyshakespeare_* 2>&1 | head -n 2)"; fi
+        rm -rf out/tinyshakespeare_cpu out/tinyshakespeare_gpu
+    else
+        echo "SKIP tinyshakespeare_cpu_default_dir: out/tinyshakespeare_cpu or _gpu holds a run (not counted as passed)"
+    fi
 else
     echo "SKIP tinyshakespeare_cpu_full_size_warning: a GPU is present, the script uses it (not counted as passed)"
+fi
+# run_synthetic.sh's CPU time warning counts the steps still to train: none for a finished run (it is kept), and a
+# stopped one's from its last checkpoint (the script then stops at once: the finished run here has no state file)
+if [ "$GPU" = 0 ]; then
+    mkdir -p "$TMP/synw/induction_s1" "$TMP/synw/copy_s1"
+    : > "$TMP/synw/induction_s1/DONE_00008000"; : > "$TMP/synw/copy_s1/state_00005990.bin"
+    out=$(timeout -s KILL 120 env SEL=1 LENGTHS=6 bash scripts/run_synthetic.sh "$TMP/synw" 2>&1); rc=$?
+    if [ "$rc" -ne 0 ] && ! echo "$out" | grep -q "^warning" && echo "$out" | grep -q "is a finished run of seed (no state file)"; then
+        ok "synthetic_cpu_warning_finished_runs_not_counted"
+    else bad "synthetic_cpu_warning_finished_runs_not_counted" "rc $rc: $(echo "$out" | head -n 1)"; fi
+    mv "$TMP/synw/copy_s1/state_00005990.bin" "$TMP/synw/copy_s1/state_00000010.bin"
+    secs=$(( 5990 * 31 * 1040 / 10400 * 2 / $(nproc) ))
+    out=$(timeout -s KILL 120 env SEL=1 LENGTHS=6 bash scripts/run_synthetic.sh "$TMP/synw" 2>&1); rc=$?
+    if [ "$rc" -ne 0 ] && echo "$out" | head -n 1 | grep -q "^warning: no GPU: the CPU trainer takes about $((secs / 3600)) h $((secs % 3600 / 60)) min for"; then
+        ok "synthetic_cpu_warning_counts_steps_left"
+    else bad "synthetic_cpu_warning_counts_steps_left" "rc $rc: $(echo "$out" | head -n 1), expected $secs s"; fi
+else
+    echo "SKIP synthetic_cpu_warning_counts_steps_left: a GPU is present, the script uses it (not counted as passed)"
 fi
 
 # --- run_enwik8.sh on small stand-ins (tinyshakespeare bytes; the real file is 100 MB): which data,
@@ -365,6 +394,38 @@ if [ ! -e "$TMP/ts_bad" ]; then ok "tinyshakespeare_bad_numbers_leave_nothing"; 
 expect_error_cmd enwik8_bad_steps "STEPS must be a whole number from 1 to 999999999, got 'x'" env STEPS=x bash scripts/run_enwik8.sh
 expect_error_cmd synthetic_length_eval_failure "induction_s1 at L=2\^12: the evaluation exited with 3: fake failure at -t 4096" \
     "${SY[@]}" FAKE_FAIL_T=4096 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# the lengths file is whole or absent: the failure part-way above left neither it (the run before it wrote one)
+# nor its .tmp; a trainer that exits as a stop signal makes it (130: SIGINT, 143: SIGTERM) is a stop: one line, exit 130
+if [ ! -e "$TMP/syn/induction_s1_lengths.txt" ] && [ ! -e "$TMP/syn/induction_s1_lengths.txt.tmp" ]; then ok "synthetic_failed_lengths_leave_no_file"
+else bad "synthetic_failed_lengths_leave_no_file" "$(ls "$TMP/syn" | grep lengths)"; fi
+{
+    echo '#!/usr/bin/env bash'
+    echo 'case " $* " in *" -t ${FAKE_STOP_T:-none} "*) exit ${FAKE_STOP_RC:-130} ;; esac'
+    echo 'case " $* " in *" -t ${FAKE_SLEEP_T:-none} "*) : > "$FAKE_SLEEP_MARK"; exec sleep 30 ;; esac'
+    echo 'echo "val loss 1.0"; echo "val accuracy 0.500000"'
+} > "$TMP/stop_trainer.sh"
+chmod +x "$TMP/stop_trainer.sh"
+for rc_stop in 130 143; do
+    out=$(timeout -s KILL 60 env BIN="$TMP/stop_trainer.sh" SEL=1 LENGTHS="6 12 14" FAKE_STOP_T=4096 FAKE_STOP_RC=$rc_stop \
+          bash scripts/run_synthetic.sh "$TMP/syn_stop$rc_stop" 2 2 2>&1); rc=$?
+    if [ "$rc" -eq 130 ] && [ "$(echo "$out" | tail -n 1)" = "stopped during the length evaluations of induction_s1; its trained model is kept: run the same command again to evaluate them" ] &&
+       [ -z "$(ls "$TMP/syn_stop$rc_stop" | grep lengths)" ] && ! echo "$out" | grep -q "copy_s1"; then ok "synthetic_lengths_stopped_rc$rc_stop"
+    else bad "synthetic_lengths_stopped_rc$rc_stop" "rc $rc: $(echo "$out" | tail -n 1); $(ls "$TMP/syn_stop$rc_stop" | grep lengths)"; fi
+done
+# a Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while a length is evaluated: the same
+# (started as a job, set -m: its own process group, and SIGINT not ignored as in a background command without one)
+rm -f "$TMP/sleep.started"
+set -m
+env BIN="$TMP/stop_trainer.sh" SEL=1 LENGTHS="6 12 14" FAKE_SLEEP_T=4096 FAKE_SLEEP_MARK="$TMP/sleep.started" \
+    bash scripts/run_synthetic.sh "$TMP/syn_int" 2 2 > "$TMP/syn_int.out" 2>&1 & # (the stand-in sleeps 30 s at most)
+syn_pid=$!
+set +m
+for _ in $(seq 100); do [ -e "$TMP/sleep.started" ] && break; sleep 0.1; done
+kill -INT -- -"$syn_pid" 2> /dev/null
+wait "$syn_pid"; rc=$?
+if [ "$rc" -eq 130 ] && [ "$(tail -n 1 "$TMP/syn_int.out")" = "stopped during the length evaluations of induction_s1; its trained model is kept: run the same command again to evaluate them" ] &&
+   [ -z "$(ls "$TMP/syn_int" | grep lengths)" ]; then ok "synthetic_lengths_ctrl_c"
+else bad "synthetic_lengths_ctrl_c" "rc $rc: $(tail -n 1 "$TMP/syn_int.out"); $(ls "$TMP/syn_int" | grep lengths)"; fi
 # an output directory that is an existing file: one error line naming it, not mkdir's own message and exit
 : > "$TMP/out_is_a_file"
 expect_error_cmd synthetic_out_is_a_file "cannot create the directory '$TMP/out_is_a_file' (File exists)" \
