@@ -133,7 +133,7 @@ void *malloc_and_point_activations(ActivationTensors *acts, const size_t *act_si
     size_t total = 0;
     for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) { total += (act_sizes[i] * ACT_ELEM_SIZES[i] + 255) / 256 * 256; }
     char *memory;
-    deviceMalloc(&memory, total, "the activations");
+    deviceMalloc(&memory, total, "the activations", OOM_HINT_ACTIVATIONS);
     char *p = memory;
     for (int i = 0; i < NUM_ACTIVATION_TENSORS; i++) {
         *ptrs[i] = p;
@@ -269,8 +269,8 @@ void mamba_allocate(Mamba *model, const MambaConfig *config) {
     model->num_parameters = fill_in_parameter_sizes(model->param_sizes, config);
     size_t n = model->num_parameters;
     // padded to a multiple of the process count: ZeRO-1 gives every rank an equal shard
-    deviceMalloc(&model->params_memory, mamba_padded_parameters(model) * sizeof(float), "the parameters");
-    deviceMalloc(&model->params_lowp, n * sizeof(floatX), "the parameters' bf16 copy");
+    deviceMalloc(&model->params_memory, mamba_padded_parameters(model) * sizeof(float), "the parameters", OOM_HINT_WEIGHTS);
+    deviceMalloc(&model->params_lowp, n * sizeof(floatX), "the parameters' bf16 copy", OOM_HINT_WEIGHTS);
     point_parameters(&model->params, model->params_memory, model->param_sizes);
     model->device_bytes = n * (sizeof(float) + sizeof(floatX));
     model->recompute = 1;
@@ -496,7 +496,7 @@ static void mamba_allocate_backward(Mamba *model) {
     MambaConfig *c = &model->config;
     size_t B = model->batch_size, T = model->seq_len, BT = B * T;
     size_t C = c->d_model, Di = c->d_inner, N = c->d_state, K = c->d_conv, X = c->dt_rank + 2 * N;
-    deviceMalloc(&model->grads_memory, mamba_padded_parameters(model) * sizeof(float), "the gradients");
+    deviceMalloc(&model->grads_memory, mamba_padded_parameters(model) * sizeof(float), "the gradients", OOM_HINT_WEIGHTS);
     cudaCheck(cudaMemset(model->grads_memory, 0, mamba_padded_parameters(model) * sizeof(float)));
     point_parameters(&model->grads, model->grads_memory, model->param_sizes);
     // one scratch for the RMSNorm weight partials, the conv weight partials and the gradient norm's
@@ -515,7 +515,7 @@ static void mamba_allocate_backward(Mamba *model) {
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
     char *memory;
-    deviceMalloc(&memory, total, "the backward's buffers");
+    deviceMalloc(&memory, total, "the backward's buffers", OOM_HINT_ACTIVATIONS);
     model->grads_acts_memory = memory;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         *ptrs[i] = memory;
@@ -670,8 +670,8 @@ float mamba_grad_norm(Mamba *model) {
 void mamba_allocate_optimizer(Mamba *model) {
     size_t offset, n;
     multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
-    deviceMalloc(&model->m_memory, (n > 0 ? n : 1) * sizeof(float), "the AdamW moments");
-    deviceMalloc(&model->v_memory, (n > 0 ? n : 1) * sizeof(float), "the AdamW moments");
+    deviceMalloc(&model->m_memory, (n > 0 ? n : 1) * sizeof(float), "the AdamW moments", OOM_HINT_MOMENTS);
+    deviceMalloc(&model->v_memory, (n > 0 ? n : 1) * sizeof(float), "the AdamW moments", OOM_HINT_MOMENTS);
     cudaCheck(cudaMemset(model->m_memory, 0, n * sizeof(float)));
     cudaCheck(cudaMemset(model->v_memory, 0, n * sizeof(float)));
     model->device_bytes += 2 * n * sizeof(float);
@@ -772,7 +772,7 @@ void recurrent_init(RecurrentState *st, const MambaConfig *c, int batch) {
     size_t total = 0;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { total += (sizes[i] + 255) / 256 * 256; }
     char *p;
-    deviceMalloc(&p, total, "the generation state");
+    deviceMalloc(&p, total, "the generation state", "try a smaller -gb (sequences generated together)");
     cudaCheck(cudaMemset(p, 0, total));
     st->memory = p;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) { *ptrs[i] = p; p += (sizes[i] + 255) / 256 * 256; }

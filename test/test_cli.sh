@@ -29,8 +29,12 @@ fi
 # ends with one line naming what did not fit and what to change, not a bare CUDA error code
 if [ "$CPU" = 0 ]; then
     TS_TRAIN=dev/data/tinyshakespeare/tiny_shakespeare_train.bin
-    expect_error gpu_out_of_memory "out of GPU memory allocating the activations: .* GiB requested" \
+    expect_error gpu_out_of_memory "out of GPU memory allocating the activations: .* GiB requested, .* GiB free; try a higher recompute level (-r 2)" \
         -e d128:l256:v256 -b 4 -t 65536 -r 0 -x 1 -v 0 -g 0 -nt 2 -i "$TS_TRAIN" -j "$TS_TRAIN"
+    # the generation state of 4096 sequences (1024 layers x Di=512 x 4096 x 80 bytes of conv and SSM state, ~172
+    # GB): the hint names -gb, the one flag that shrinks it (it used to say -r 2 or a smaller -b, which do nothing)
+    expect_error gpu_out_of_memory_generation "out of GPU memory allocating the generation state: .* GiB requested, .*; try a smaller -gb" \
+        -e d256:l1024:v256 -x 0 -v 0 -g 1 -gb 4096 -nt 2
     # shapes the batched kernels cannot run are refused at start-up, before -o is made (they once failed at
     # the first forward, after it); generation alone runs the recurrent kernels, which take them
     for spec in "gpu_shape_d_inner d66:l1:v256 d_inner must be a multiple of 8" "gpu_shape_state d32:l1:v256:n12 N must be 8, 16 or 32" \

@@ -31,21 +31,26 @@ static inline void cuda_check(cudaError_t error, const char *file, int line) {
 #define cudaCheck(err) (cuda_check(err, __FILE__, __LINE__))
 
 // cudaMalloc for the large buffers: running out of device memory is a configuration problem, so
-// say what was being allocated, how much, what the device has left, and what to change
-static inline void device_malloc(void **p, size_t bytes, const char *what, const char *file, int line) {
+// say what was being allocated, how much, what the device has left, and what to change (hint: the
+// flags that shrink this buffer, which differ: -r and -b do nothing for the weights, -gb alone for
+// the generation state)
+static inline void device_malloc(void **p, size_t bytes, const char *what, const char *hint, const char *file, int line) {
     cudaError_t e = cudaMalloc(p, bytes);
     if (e == cudaErrorMemoryAllocation) {
         size_t free_b = 0, total_b = 0;
         (void)cudaGetLastError();
         (void)cudaMemGetInfo(&free_b, &total_b);
-        fprintf(stderr, "error: out of GPU memory allocating %s: %.2f GiB requested, %.2f of %.2f GiB free; "
-                "try a higher recompute level (-r 2), a smaller -b or -t, or -z 1 over several GPUs [%s:%d]\n",
-                what, bytes / 1073741824.0, free_b / 1073741824.0, total_b / 1073741824.0, file, line);
+        fprintf(stderr, "error: out of GPU memory allocating %s: %.2f GiB requested, %.2f of %.2f GiB free; %s [%s:%d]\n",
+                what, bytes / 1073741824.0, free_b / 1073741824.0, total_b / 1073741824.0, hint, file, line);
         exit(EXIT_FAILURE);
     }
     cuda_check(e, file, line);
 }
-#define deviceMalloc(p, bytes, what) (device_malloc((void **)(p), (bytes), (what), __FILE__, __LINE__))
+#define deviceMalloc(p, bytes, what, hint) (device_malloc((void **)(p), (bytes), (what), (hint), __FILE__, __LINE__))
+// the hints: for what grows with the batch, for the weights' copies, for the optimizer's moments
+#define OOM_HINT_ACTIVATIONS "try a higher recompute level (-r 2), a smaller -b or -t, or -z 1 over several GPUs"
+#define OOM_HINT_WEIGHTS "the model is too large for this GPU's free memory (a smaller -e, or a GPU with more free memory)"
+#define OOM_HINT_MOMENTS "try -z 1 over several GPUs (each holds its share of the moments), or a smaller model"
 
 static inline int ceil_div(long a, long b) { return (int)((a + b - 1) / b); }
 
