@@ -180,9 +180,9 @@ val_accuracy() {
     echo "$acc"
 }
 
-# a stop (Ctrl-C, SIGTERM) during the length evaluations of run $name: no partial lengths file, one line, exit 130
+# a stop (Ctrl-C, SIGTERM) during the length evaluations of run $name: one line, exit 130 (the EXIT trap set with
+# it removes the partial lengths file)
 lengths_stopped() {
-    rm -f "$lengths.tmp"
     echo "stopped during the length evaluations of $name; its trained model is kept: run the same command again" \
          "to evaluate them" >&2
     exit 130
@@ -197,11 +197,13 @@ for sel in $SEL; do
     echo "== $name ($IND_STEPS steps): val accuracy $acc (answer position of $SYNTH_VAL_BATCHES x 8 sequences, L=256)"
     model="$OUT/$name/model_$(printf %08d "$IND_STEPS").bin"
     # the lengths file is whole or absent: written as .tmp and renamed once every length is measured (an old one,
-    # perhaps of another model of this name, goes first); a stop or failure part-way removes the .tmp
+    # perhaps of another model of this name, goes first); any exit part-way (a stop, a failed evaluation, an output
+    # without its accuracy) removes the .tmp
     lengths="$OUT/${name}_lengths.txt"
     rm -f "$lengths"
-    : > "$lengths.tmp"
+    trap 'rm -f "$lengths.tmp"' EXIT
     trap lengths_stopped INT TERM # (bash runs it once the trainer under way has exited)
+    : > "$lengths.tmp"
     for p in $LENGTHS; do
         # one answer per sequence, EVAL_B sequences per val batch
         L=$((1 << p)); m=$(( VAL_SEQS / EVAL_B ))
@@ -210,15 +212,14 @@ for sel in $SEL; do
         # (a trainer evaluating with -x 0 exits at once on SIGINT / SIGTERM, with 128 + the signal)
         if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then lengths_stopped; fi
         if [ "$rc" -ne 0 ]; then
-            rm -f "$lengths.tmp"
             die "$name at L=2^$p: the evaluation exited with $rc: $(echo "$out" | last_error)" \
                 "(the lengths before it are printed above)"
         fi
         acc=$(val_accuracy "$name at L=2^$p" "$out")
         echo "$name L=2^$p accuracy $acc ($VAL_SEQS sequences, one answer each)" | tee -a "$lengths.tmp"
     done
-    trap - INT TERM
     mv -f "$lengths.tmp" "$lengths"
+    trap - INT TERM EXIT
 done
 for sel in $SEL; do
     [ "$do_copy" = 1 ] || break

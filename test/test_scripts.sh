@@ -402,6 +402,7 @@ else bad "synthetic_failed_lengths_leave_no_file" "$(ls "$TMP/syn" | grep length
     echo '#!/usr/bin/env bash'
     echo 'case " $* " in *" -t ${FAKE_STOP_T:-none} "*) exit ${FAKE_STOP_RC:-130} ;; esac'
     echo 'case " $* " in *" -t ${FAKE_SLEEP_T:-none} "*) : > "$FAKE_SLEEP_MARK"; exec sleep 30 ;; esac'
+    echo 'case " $* " in *" -t ${FAKE_NOACC_T:-none} "*) echo "val loss 1.0"; exit 0 ;; esac'
     echo 'echo "val loss 1.0"; echo "val accuracy 0.500000"'
 } > "$TMP/stop_trainer.sh"
 chmod +x "$TMP/stop_trainer.sh"
@@ -412,6 +413,11 @@ for rc_stop in 130 143; do
        [ -z "$(ls "$TMP/syn_stop$rc_stop" | grep lengths)" ] && ! echo "$out" | grep -q "copy_s1"; then ok "synthetic_lengths_stopped_rc$rc_stop"
     else bad "synthetic_lengths_stopped_rc$rc_stop" "rc $rc: $(echo "$out" | tail -n 1); $(ls "$TMP/syn_stop$rc_stop" | grep lengths)"; fi
 done
+# an evaluation whose output has no accuracy line: its error, and no lengths file or .tmp either
+expect_error_cmd synthetic_length_eval_no_accuracy "induction_s1 at L=2\^12: no 'val accuracy' line in the trainer's output: val loss 1.0" \
+    env BIN="$TMP/stop_trainer.sh" SEL=1 LENGTHS="6 12 14" FAKE_NOACC_T=4096 bash scripts/run_synthetic.sh "$TMP/syn_noacc" 2 2
+if [ -z "$(ls "$TMP/syn_noacc" | grep lengths)" ]; then ok "synthetic_no_accuracy_leaves_no_file"
+else bad "synthetic_no_accuracy_leaves_no_file" "$(ls "$TMP/syn_noacc" | grep lengths)"; fi
 # a Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while a length is evaluated: the same
 # (started as a job, set -m: its own process group, and SIGINT not ignored as in a background command without one)
 rm -f "$TMP/sleep.started"
