@@ -419,10 +419,11 @@ expect_error_cmd synthetic_length_eval_no_accuracy "induction_s1 at L=2\^12: no 
 if [ -z "$(ls "$TMP/syn_noacc" | grep lengths)" ]; then ok "synthetic_no_accuracy_leaves_no_file"
 else bad "synthetic_no_accuracy_leaves_no_file" "$(ls "$TMP/syn_noacc" | grep lengths)"; fi
 # a Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while a length is evaluated: the same
-# (started as a job, set -m: its own process group, and SIGINT not ignored as in a background command without one)
+# (started as a job, set -m: its own process group; env --default-signal: SIGINT not ignored, as it is in a
+# background command without job control, and in this suite when it was itself started as one)
 rm -f "$TMP/sleep.started"
 set -m
-env BIN="$TMP/stop_trainer.sh" SEL=1 LENGTHS="6 12 14" FAKE_SLEEP_T=4096 FAKE_SLEEP_MARK="$TMP/sleep.started" \
+env --default-signal=INT BIN="$TMP/stop_trainer.sh" SEL=1 LENGTHS="6 12 14" FAKE_SLEEP_T=4096 FAKE_SLEEP_MARK="$TMP/sleep.started" \
     bash scripts/run_synthetic.sh "$TMP/syn_int" 2 2 > "$TMP/syn_int.out" 2>&1 & # (the stand-in sleeps 30 s at most)
 syn_pid=$!
 set +m
