@@ -159,6 +159,17 @@ out=$("$BIN" -e d32:l2:v20 -i synth:copy -j synth:copy -b 2 -t 64 -x 1 -v 0 -g 6
 ids=$(echo "$out" | sample_bytes | od -A n -t u1 -v | tr -s ' \n' '\n' | grep -v '^$')
 if [ $rc -eq 0 ] && [ "$(echo "$ids" | wc -l)" -eq 64 ] && [ "$(echo "$ids" | sort -n | tail -n 1)" -lt 20 ]; then ok "sampled_ids_below_vocab_not_padding"
 else bad "sampled_ids_below_vocab_not_padding" "rc $rc: $(echo "$out" | grep -m1 error) ids $(echo $ids)"; fi
+# a training run samples every -s steps from step -s on (not at step 0: nothing is trained yet) and at its last step,
+# which -s need not divide: here after steps 5 and 7 of 7
+out=$("$BIN" "${TINY[@]}" -x 7 -s 5 -g 4 2>&1); rc=$?
+at=$(echo "$out" | awk '/^step +[0-9]+\/7 \|/ { s = $2 } /^generating:$/ { printf "%s ", (s == "" ? "0" : s) }')
+if [ $rc -eq 0 ] && [ "$at" = "5/7 7/7 " ]; then ok "sampling_steps_every_s_and_last"
+else bad "sampling_steps_every_s_and_last" "rc $rc: sampled after steps '$at' (expected 5/7 7/7)"; fi
+# an empty prompt starts from a newline on a byte-level model, or from token 0 where the vocabulary stops before
+# the newline (v10: id 10 is no token); the sample runs, it is not refused as a prompt past the vocabulary
+out=$("$BIN" -e d32:l2:v10 -x 0 -p "" -g 4 -nt 2 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^decode: 1 x 4 tokens"; then ok "empty_prompt_start_token_past_vocab"
+else bad "empty_prompt_start_token_past_vocab" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 expect_error resume_without_dir "needs -o" -y 1
 expect_error bad_descriptor "bad field" -e d64:lx
 expect_error vocab_over_uint16 "vocabulary of 70000 .*at most 65536 are supported (token ids are stored as uint16)" -e d32:l1:v70000 -x 0
@@ -496,6 +507,10 @@ else
 fi
 la=$(grep -E '^s:(6|7|8|9|10) trl' "$A/main.log"); lb=$(grep -E '^s:(6|7|8|9|10) trl' "$Bd/main.log")
 if [ -n "$la" ] && [ "$la" = "$lb" ]; then ok "resume_same_losses"; else bad "resume_same_losses" "logs differ"; fi
+# ... and the checkpoint records the run's length (-x 10), not its own step: the same -x resumes without the note that
+# the length changed (which says the schedule jumps)
+if grep -q "^resuming from step 5" "$TMP/b.out" && ! grep -q "^note: the checkpoint's run was to end" "$TMP/b.out"; then ok "resume_same_length_no_note"
+else bad "resume_same_length_no_note" "$(grep -m1 -E "^note: the checkpoint's run|^error" "$TMP/b.out")"; fi
 # the sample printed at the end is the same too (sampling RNG is in the state file)
 last_sample() { awk '/^generating:$/ { s = ""; n = 0; next } /^---$/ { n++; next } n == 1 { s = s $0 "\n" } END { printf "%s", s }' "$1"; }
 sa=$(last_sample "$TMP/a.out"); sb=$(last_sample "$TMP/b.out")
@@ -563,6 +578,12 @@ cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V7/"
 hdr_edit "$V7/state_00000005.bin" 18 40=6
 expect_error resume_skips_past_step "bad skipped-update record (6 of 5 steps, 0 in a row): the state file is corrupt" \
     "${TINY[@]}" -x 10 -n 5 -o "$V7" -y 1
+# ... and so is a negative count of skips in a row ([39]): it would let the resumed run skip more than -ms in a row
+V7N="$TMP/v7n"; mkdir -p "$V7N"
+cp "$A/model_00000005.bin" "$A/state_00000005.bin" "$A/DONE_00000005" "$V7N/"
+hdr_edit "$V7N/state_00000005.bin" 18 39=-1
+expect_error resume_negative_skips_in_a_row "bad outlier-window record (count 5, next 5, -1 skips): the state file is corrupt" \
+    "${TINY[@]}" -x 10 -n 5 -o "$V7N" -y 1
 # a synthetic task's checkpoint resumes on that task only
 "$BIN" -e d32:l2:v16 -i synth:copy -j synth:copy -b 2 -t 64 -v 0 -g 0 -nt 2 -x 2 -o "$TMP/syn" > /dev/null 2>&1
 expect_error resume_other_task "trained on synth:copy, this run's -i is synth:induction" \
@@ -1462,6 +1483,13 @@ then ok "skipped_update_not_an_adamw_step"
 else bad "skipped_update_not_an_adamw_step" "rc $rc1 / $rc2: the update after the skip differs from a first update"; fi
 # consecutive skips stop the run with an error
 MAMBA_TEST_INJECT_NAN_STEP=2 expect_error too_many_skips "consecutive updates skipped" "${TINY[@]}" -x 4 -ms 1
+# ... in a row: an update between two skips starts the count again. -ms 2: a skip at step 2, an update at step 3 (its
+# checkpoint carries the count), resumed, a skip at step 5 is the first of a new row (a count of every skip stopped there)
+MAMBA_TEST_INJECT_NAN_STEP=2 "$BIN" "${TINY[@]}" -x 3 -n 1 -ms 2 -o "$TMP/ms_row" > "$TMP/ms_row.1" 2>&1; rc1=$?
+MAMBA_TEST_INJECT_NAN_STEP=5 "$BIN" "${TINY[@]}" -x 6 -n 1 -ms 2 -o "$TMP/ms_row" -y 1 > "$TMP/ms_row.2" 2>&1; rc2=$?
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && grep -q "^step    2/3: update skipped" "$TMP/ms_row.1" && grep -q "^step    5/6: update skipped" "$TMP/ms_row.2" &&
+   [ -f "$TMP/ms_row/DONE_00000006" ]; then ok "skips_in_a_row_reset_by_an_update"
+else bad "skips_in_a_row_reset_by_an_update" "rc $rc1/$rc2: $(tail -n 1 "$TMP/ms_row.2")"; fi
 
 # --- -sg: a gradient-norm outlier (one gradient set to 1e6 at step 135, once the 128-step window is full)
 # skips that update only with -sg (z-score ~3.5e6 > 6); without it the step is an ordinary clipped update.

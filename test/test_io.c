@@ -13,7 +13,8 @@ and (a fourth round) tokenizer.h: a tokenizer.json's decode table and its 255-by
 version 0, one out-of-range warning, DEL and a token holding a 0 byte printed, encode caps and NFC-lengthened lengths;
 and (2026-12-05, from a gcov run of the CPU suites: refusals no test reached) the options, the -mc file's example
 checks, a tokenizer and a state file cut short or of another model, a .bin tokenizer asked to encode, and the note
-that names a resumed run's changed optimizer flags.
+that names a resumed run's changed optimizer flags; and (2026-12-05, the helpers both trainers share) the held stop
+answer's signal number and its release, and the last lines of a sample.
 Each refusal runs in a forked child: it passes when the child exits non-zero with an "error:" line
 containing the expected text (an alarm turns a hang into a failure).
 */
@@ -708,6 +709,17 @@ static void c_signals(const void *a) {
         if (write(STDERR_FILENO, "|", 1) != 1) { _exit(3); }
         release_stop_note();
     }
+    // a SIGTERM while a sample prints, then a Ctrl-C: the held answer names the first signal, the exit the second
+    if (which == 13) { announce_stop_signals("out", 1); hold_stop_note(); handle_stop_signal(SIGTERM); handle_stop_signal(SIGINT); }
+    // a signal after a sample has printed (the hold released) is answered at once, not held until the next sample's end
+    if (which == 14) {
+        announce_stop_signals("out", 1);
+        hold_stop_note();
+        if (write(STDERR_FILENO, "<", 1) != 1) { _exit(3); }
+        release_stop_note();
+        handle_stop_signal(SIGTERM);
+        if (write(STDERR_FILENO, "|", 1) != 1) { _exit(3); }
+    }
     // the handler leaves errno as it found it, though its write fails (stderr closed: EBADF)
     if (which == 10) {
         announce_stop_signals("out", 1);
@@ -718,14 +730,16 @@ static void c_signals(const void *a) {
     }
 }
 static void test_stop_signals(void) {
-    enum { CASES = 13 };
-    static const int which[CASES] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-    static const int want[CASES] = {0, 128 + SIGTERM, 0, 0, 128 + SIGTERM, 0, 128 + SIGINT, 128 + SIGTERM, 0, 0, 0, 128 + SIGINT, 0};
+    enum { CASES = 15 };
+    static const int which[CASES] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+    static const int want[CASES] = {0, 128 + SIGTERM, 0, 0, 128 + SIGTERM, 0, 128 + SIGINT, 128 + SIGTERM, 0, 0, 0, 128 + SIGINT, 0,
+                                    128 + SIGINT, 0};
     static const char *names[CASES] = {"signal_term_then_usr1_stops_once", "signal_second_term_exits_at_once", "signal_usr1_then_term_stops_once",
                                        "signal_usr1_after_stop_outside_loop_ignored", "signal_term_outside_loop_exits_at_once",
                                        "signal_answered_with_checkpoint", "signal_answered_without_o_then_exit", "signal_not_answered_off_rank_0",
                                        "signal_answered_before_training", "signal_answer_waits_for_the_sample", "signal_handler_keeps_errno",
-                                       "signal_second_writes_the_held_answer", "signal_held_answer_before_training"};
+                                       "signal_second_writes_the_held_answer", "signal_held_answer_before_training",
+                                       "signal_held_answer_names_the_first_signal", "signal_after_the_sample_answered_at_once"};
     static const char *want_err[CASES] = {"", "", "", "", "",
         "signal 2: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once",
         "signal 2: stopping after this step (no -o: nothing is saved); a second SIGINT or SIGTERM exits at once\n"
@@ -734,7 +748,10 @@ static void test_stop_signals(void) {
         "|signal 15: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once", "",
         "signal 2: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once\n"
         "signal 2 again: exiting at once, without a checkpoint of this step",
-        "|signal 15: stopping before the first step (nothing to save); a second SIGINT or SIGTERM exits at once"}; // (run_child drops the last newline)
+        "|signal 15: stopping before the first step (nothing to save); a second SIGINT or SIGTERM exits at once",
+        "signal 15: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once\n"
+        "signal 2 again: exiting at once, without a checkpoint of this step",
+        "<signal 15: stopping after this step, with a checkpoint; a second SIGINT or SIGTERM exits at once\n|"}; // (run_child drops the last newline)
     for (int i = 0; i < CASES; i++) {
         char err[4096];
         int status = run_child(c_signals, &which[i], err, sizeof(err));
@@ -956,6 +973,25 @@ static void test_changed_flags_note(void) {
     check(strcmp(out, want) == 0, "resume_changed_flags_note", "printed \"%s\"", out);
 }
 
+// the end of a sample (print_sample_end, both trainers): a batch prints each sequence whole, the prompt first, between
+// "---" lines, then the decode speed of all G x T tokens; a sample cut short by a signal says how far it got instead
+static void test_sample_end(void) {
+    Tokenizer tok;
+    tokenizer_init_bytes(&tok);
+    const int ids[2] = {'a', 'b'}, out[6] = {'x', 'y', 'z', 'u', 'v', 'w'};
+    char got[2][256];
+    for (int i = 0; i < 2; i++) {
+        StdoutCapture cap = stdout_capture_begin();
+        print_sample_end(&tok, ids, 2, out, 2, 3, i == 0 ? 3 : 1, 0.5);
+        stdout_capture_end(cap, got[i], sizeof(got[i]));
+    }
+    check(strcmp(got[0], "abxyz\n---\nabuvw\n---\ndecode: 2 x 3 tokens in 0.500 s: 12 tokens/s (batch 2)\n") == 0, "sample_end_decode_line",
+          "printed \"%s\"", got[0]);
+    check(strcmp(got[1], "abx\n---\nabu\n---\nsampling stopped by a signal after 1 of 3 tokens\n") == 0, "sample_end_stopped_line",
+          "printed \"%s\"", got[1]);
+    tokenizer_free(&tok);
+}
+
 int main(void) {
     snprintf(DIR_, sizeof(DIR_), "/tmp/test_io.XXXXXX");
     if (mkdtemp(DIR_) == NULL) { test_fatal("mkdtemp", strerror(errno)); }
@@ -1032,6 +1068,7 @@ int main(void) {
     test_descriptor_limits();
     test_mc_refusals();
     test_changed_flags_note();
+    test_sample_end();
     remove_dir(DIR_);
     return test_summary();
 }
