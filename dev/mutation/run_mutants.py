@@ -20,6 +20,8 @@ A suite is a chain of test programs, each built in every copy and run in turn:
        the first build is `make` of train_mamba_cu (sm_90) and what the scripts run (needs a GPU).
        Each copy gets its own CLI_TEST_PORT, so copies running at once do not share a TCP port.
        CLI_BIN=./train_mamba runs the CPU trainer's instead (no GPU needed);
+  io: test_io alone (the file-format refusals and the helpers it calls directly: the stop-signal handler, the
+       state file, the sample's last lines); a C program, so FAIL_FAST does not apply;
   tools: the scripts and data tools (scripts/*.sh, scripts/plot_log.py, dev/data/*, test/run_tests.sh):
        `make` of the CPU trainer, prepare_bytes, tokenize and the tinyshakespeare shards (no GPU needed),
        then `bash test/test_tokenize.sh`, then `bash test/test_scripts.sh`. A mutant's test_scripts.sh
@@ -31,7 +33,7 @@ where the earlier ones passed. A mutant is killed when a program prints a FAIL l
 or times out; it survives when the whole chain passes. The unmutated tree runs first and must pass,
 else nothing else runs (with CLEAN_FIRST=0 it runs alongside, and no verdict counts unless it passed). Prints one line per mutant and a summary; OUT_DIR/results.json has the
 details, and each copy (under WORK) keeps its build and run logs.
-Environment: SUITE (gpu, cpu, cli or tools, default gpu), JOBS (parallel builds, default the CPU count),
+Environment: SUITE (gpu, cpu, cli, io or tools, default gpu), JOBS (parallel builds, default the CPU count),
 RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), CLEAN_FIRST (0: the unmutated tree runs
 alongside the mutants, its pass still required for any verdict), DEADLINE (seconds from start after which no
 build or run starts, default 420; with RUN_TIMEOUT, the per-run limit, default 150, the whole stays
@@ -67,6 +69,7 @@ SUITES = {
             ("test_gradcheck", GCC + ["-DREAL_IS_DOUBLE", "-o", "{exe}", "test/test_gradcheck.c", "-lm", "-lcjson"], None, False)],
     "cli": [("test_cli", MAKE_CLI, ["env", "BIN=" + CLI_BIN, "bash", "test/test_cli.sh"], False),
             ("test_durability", ["true"], ["env", "BIN=" + CLI_BIN, "bash", "test/test_durability.sh"], False)],
+    "io": [("test_io", GCC + ["-o", "{exe}", "test/test_io.c", "-lm", "-lcjson"], None, False)],
     "tools": [("test_tokenize", MAKE_TOOLS, ["bash", "test/test_tokenize.sh"], False),
               ("test_scripts", ["true"], ["bash", "test/test_scripts.sh"], False)],
 }
@@ -183,7 +186,7 @@ def main():
             die(f"ONLY names mutants that are not in the lists: {', '.join(sorted(unknown))}")
         mutants = [m for m in mutants if m["id"] in only]
     if SUITE not in SUITES:
-        die(f"SUITE is {SUITE}: gpu, cpu, cli or tools")
+        die(f"SUITE is {SUITE}: gpu, cpu, cli, io or tools")
     chain = SUITES[SUITE]
     names = [name for name, _, _, _ in chain]
     os.makedirs(out, exist_ok=True)
