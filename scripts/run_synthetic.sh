@@ -88,6 +88,8 @@ for p in $LENGTHS; do
 done
 cd "$(dirname "$0")/.."
 OUT=${OUT:-out/synthetic}
+# copy_run <sel>: the copying run's name (another length than 1024 is another run, with its own checkpoints)
+copy_run() { if [ "$COPY_L" -eq 1024 ]; then echo "copy_s$1"; else echo "copy_L${COPY_L}_s$1"; fi; }
 # steps_left <run name> <steps>: the steps a run in OUT still has to train (0 once finished; a stopped run resumes
 # from its last checkpoint, state_<step>.bin)
 steps_left() {
@@ -109,9 +111,8 @@ if [ -z "${BIN:-}" ]; then
         # steps still to train count: a finished run is kept, a stopped one resumes from its checkpoint
         secs=0
         for sel in $SEL; do
-            copy_name=copy_s$sel; [ "$COPY_L" -eq 1024 ] || copy_name=copy_L${COPY_L}_s$sel
             secs=$(( secs + do_induction * $(steps_left "induction_s$sel" "$IND_STEPS") * 72 / 1000
-                          + do_copy * $(steps_left "$copy_name" "$COPY_STEPS") * 31 * (COPY_L + 16) / 10400 ))
+                          + do_copy * $(steps_left "$(copy_run "$sel")" "$COPY_STEPS") * 31 * (COPY_L + 16) / 10400 ))
         done
         secs=$(( secs * 2 / $(nproc) ))
         # measured: one sequence of 2^16 tokens takes ~3.5 s to evaluate on 2 cores, and time grows with L
@@ -223,8 +224,7 @@ for sel in $SEL; do
 done
 for sel in $SEL; do
     [ "$do_copy" = 1 ] || break
-    name=copy_s$sel
-    [ "$COPY_L" -eq 1024 ] || name=copy_L${COPY_L}_s$sel # another length is another run (its own checkpoints)
+    name=$(copy_run "$sel")
     train "$name" "$COPY_STEPS" -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t $(( COPY_L + 16 )) -l 1e-3 "${COMMON[@]}"
     acc=$(val_accuracy "$name" "$THIS_RUN")
     echo "== $name (L=$COPY_L + 16 markers, $COPY_STEPS steps): val accuracy $acc (16 answers in each of $SYNTH_VAL_BATCHES x 64 sequences)"
