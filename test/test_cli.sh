@@ -26,10 +26,11 @@ if [ "$BIN" = ./train_mamba ]; then
 fi
 
 # --- the GPU trainer: a batch whose activations no GPU holds (256 layers at B*T = 262144, ~250 GiB)
-# ends with one line naming what did not fit and what to change, not a bare CUDA error code
+# ends with one line naming what did not fit and what to change, not a bare CUDA error code; the hint names
+# only what shrinks the activations (it once offered -z 1, which shards the AdamW moments, not them)
 if [ "$CPU" = 0 ]; then
     TS_TRAIN=dev/data/tinyshakespeare/tiny_shakespeare_train.bin
-    expect_error gpu_out_of_memory "out of GPU memory allocating the activations: .* GiB requested, .* GiB free; try a higher recompute level (-r 2)" \
+    expect_error gpu_out_of_memory "out of GPU memory allocating the activations: .* GiB requested, .* GiB free; try a higher recompute level (-r 2), or a smaller -b or -t \[" \
         -e d128:l256:v256 -b 4 -t 65536 -r 0 -x 1 -v 0 -g 0 -nt 2 -i "$TS_TRAIN" -j "$TS_TRAIN"
     # the generation state of 4096 sequences (1024 layers x Di=512 x 4096 x 80 bytes of conv and SSM state, ~172
     # GB): the hint names -gb, the one flag that shrinks it (it used to say -r 2 or a smaller -b, which do nothing)

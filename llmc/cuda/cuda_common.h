@@ -48,7 +48,7 @@ static inline void device_malloc(void **p, size_t bytes, const char *what, const
 }
 #define deviceMalloc(p, bytes, what, hint) (device_malloc((void **)(p), (bytes), (what), (hint), __FILE__, __LINE__))
 // the hints: for what grows with the batch, for the weights' copies, for the optimizer's moments
-#define OOM_HINT_ACTIVATIONS "try a higher recompute level (-r 2), a smaller -b or -t, or -z 1 over several GPUs"
+#define OOM_HINT_ACTIVATIONS "try a higher recompute level (-r 2), or a smaller -b or -t"
 #define OOM_HINT_WEIGHTS "the model is too large for this GPU's free memory (a smaller -e, or a GPU with more free memory)"
 #define OOM_HINT_MOMENTS "try -z 1 over several GPUs (each holds its share of the moments), or a smaller model"
 
