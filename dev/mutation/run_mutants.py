@@ -33,7 +33,7 @@ where the earlier ones passed. A mutant is killed when a program prints a FAIL l
 or times out; it survives when the whole chain passes. The unmutated tree runs first and must pass,
 else nothing else runs (with CLEAN_FIRST=0 it runs alongside, and no verdict counts unless it passed). Prints one line per mutant and a summary; OUT_DIR/results.json has the
 details, and each copy (under WORK) keeps its build and run logs.
-Environment: SUITE (gpu, cpu, cli, io or tools, default gpu), JOBS (parallel builds, default the CPU count),
+Environment: SUITE (gpu, cpu, cli, io, units or tools, default gpu), JOBS (parallel builds, default the CPU count),
 RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), CLEAN_FIRST (0: the unmutated tree runs
 alongside the mutants, its pass still required for any verdict), DEADLINE (seconds from start after which no
 build or run starts, default 420; with RUN_TIMEOUT, the per-run limit, default 150, the whole stays
@@ -70,6 +70,11 @@ SUITES = {
     "cli": [("test_cli", MAKE_CLI, ["env", "BIN=" + CLI_BIN, "bash", "test/test_cli.sh"], False),
             ("test_durability", ["true"], ["env", "BIN=" + CLI_BIN, "bash", "test/test_durability.sh"], False)],
     "io": [("test_io", GCC + ["-o", "{exe}", "test/test_io.c", "-lm", "-lcjson"], None, False)],
+    # the C unit suites of the readers and writers (Hugging Face import/export, BPE, shards, config strings)
+    "units": [("test_hf", GCC + ["-o", "{exe}", "test/test_hf.c", "-lm", "-lcjson"], None, False),
+              ("test_bpe", GCC + ["-o", "{exe}", "test/test_bpe.c", "-lm", "-lcjson"], None, False),
+              ("test_dataloader", GCC + ["-o", "{exe}", "test/test_dataloader.c", "-lm", "-lcjson"], None, False),
+              ("test_io", GCC + ["-o", "{exe}", "test/test_io.c", "-lm", "-lcjson"], None, False)],
     "tools": [("test_tokenize", MAKE_TOOLS, ["bash", "test/test_tokenize.sh"], False),
               ("test_scripts", ["true"], ["bash", "test/test_scripts.sh"], False)],
 }
@@ -186,7 +191,7 @@ def main():
             die(f"ONLY names mutants that are not in the lists: {', '.join(sorted(unknown))}")
         mutants = [m for m in mutants if m["id"] in only]
     if SUITE not in SUITES:
-        die(f"SUITE is {SUITE}: gpu, cpu, cli, io or tools")
+        die(f"SUITE is {SUITE}: gpu, cpu, cli, io, units or tools")
     chain = SUITES[SUITE]
     names = [name for name, _, _, _ in chain]
     os.makedirs(out, exist_ok=True)
