@@ -35,7 +35,7 @@ if [ "$CPU" = 0 ]; then
     # the generation state of 4096 sequences (1024 layers x Di=512 x 4096 x 80 bytes of conv and SSM state, ~172
     # GB): the hint names -gb, the one flag that shrinks it (it used to say -r 2 or a smaller -b, which do nothing)
     expect_error gpu_out_of_memory_generation "out of GPU memory allocating the generation state: .* GiB requested, .*; try a smaller -gb" \
-        -e d256:l1024:v256 -x 0 -v 0 -g 1 -gb 4096 -nt 2
+        -e d256:l1024:v256 -x 0 -v 0 -p a -g 1 -gb 4096 -nt 2
     # shapes the batched kernels cannot run are refused at start-up, before -o is made (they once failed at
     # the first forward, after it); generation alone runs the recurrent kernels, which take them
     for spec in "gpu_shape_d_inner d66:l1:v256 d_inner must be a multiple of 8" "gpu_shape_state d32:l1:v256:n12 N must be 8, 16 or 32" \
