@@ -672,6 +672,9 @@ static void test_config_defaults(const char *base) {
     size_t got = stdout_capture_end(cap, note, sizeof(note));
     check(c->vocab_size == 64 && got > 0 && strstr(note, "\"llmc_vocab_size\" 70 ignored: more than the 64 rows of vocab_size") != NULL,
           "config_llmc_vocab_above_rows_ignored", "V=%d (want 64), note \"%s\"", c->vocab_size, note);
+    // a fractional expand without intermediate_size: transformers' intermediate_size is int(expand * hidden_size)
+    read_config_text(base, "cfg_expand_frac", "{\"hidden_size\": 40, \"num_hidden_layers\": 1, \"vocab_size\": 64, \"expand\": 1.5}", &s);
+    check(c->d_inner == 60, "config_fractional_expand", "Di=%d (want int(1.5 * 40) = 60)", c->d_inner);
 }
 
 // an export removes what an earlier one left that it does not replace: a tokenizer.json (this export has none)
@@ -697,6 +700,53 @@ static void test_export_cleanup(const char *base) {
     check(not_model && hf_is_model_dir(dir) && tmp_gone && tok_gone && bf16, "export_cleanup_and_bf16_dtype",
           "a directory without config.json is a model %d, staged .tmp removed %d, old tokenizer.json removed %d, dtype bfloat16 %d",
           !not_model, tmp_gone, tok_gone, bf16);
+    free(params);
+}
+
+// tensor `name` of st holds exactly the numel values at want
+static int named_tensor_is(Safetensors *st, const char *name, const float *want, size_t numel) {
+    const SafetensorsTensor *t = safetensors_find(st, name);
+    if (t == NULL || t->numel != numel) {
+        printf("  %s: %s\n", name, t == NULL ? "missing" : "another size");
+        return 0;
+    }
+    float *got = (float *)mallocCheck(numel * sizeof(float));
+    safetensors_read_f32(st, t, got);
+    int same = memcmp(got, want, numel * sizeof(float)) == 0;
+    if (!same) { printf("  %s does not hold its slice of the parameters\n", name); }
+    free(got);
+    return same;
+}
+
+// the export's names follow doc/formats.md's table, stated here again on its own: our tensors in order, each stacked
+// over layers, and the transformers name of each. A name table wrong in both directions (conv1d.bias and dt_proj.bias,
+// both of Di elements, swapped) passes every round trip, and loads every checkpoint made elsewhere wrong
+static void test_export_names(const char *base) {
+    char dir[1024], path[1024], name[128];
+    MambaConfig c;
+    size_t n;
+    float *params = make_model("d48:l3:v1001:n8:k3:r5", &c, &n, 23); // (every per-layer size distinct but the (Di) ones)
+    hf_save_model(join(dir, base, "names"), &c, params, 0, -1);
+    const size_t C = (size_t)c.d_model, Di = (size_t)c.d_inner, N = (size_t)c.d_state, K = (size_t)c.d_conv, R = (size_t)c.dt_rank;
+    const struct { const char *name; size_t numel; } layer[] = {
+        {"norm.weight", C}, {"mixer.in_proj.weight", 2 * Di * C}, {"mixer.conv1d.weight", Di * K}, {"mixer.conv1d.bias", Di},
+        {"mixer.x_proj.weight", (R + 2 * N) * Di}, {"mixer.dt_proj.weight", Di * R}, {"mixer.dt_proj.bias", Di},
+        {"mixer.A_log", Di * N}, {"mixer.D", Di}, {"mixer.out_proj.weight", C * Di}};
+    Safetensors st;
+    safetensors_open(&st, join(path, dir, "model.safetensors"));
+    const float *at = params;
+    int ok = named_tensor_is(&st, "backbone.embeddings.weight", at, (size_t)c.padded_vocab_size * C);
+    at += (size_t)c.padded_vocab_size * C;
+    for (size_t i = 0; i < sizeof(layer) / sizeof(layer[0]); i++) {
+        for (int l = 0; l < c.n_layer; l++) {
+            snprintf(name, sizeof(name), "backbone.layers.%d.%s", l, layer[i].name);
+            ok = named_tensor_is(&st, name, at + (size_t)l * layer[i].numel, layer[i].numel) && ok;
+        }
+        at += (size_t)c.n_layer * layer[i].numel;
+    }
+    ok = named_tensor_is(&st, "backbone.norm_f.weight", at, C) && ok && at + C == params + n;
+    check(ok, "export_names_follow_formats_table", "a tensor's transformers name does not hold that tensor (doc/formats.md)");
+    safetensors_close(&st);
     free(params);
 }
 
@@ -1040,6 +1090,64 @@ static void test_torch_large_storage(const char *dir) {
     free(got);
 }
 
+// tiny_fp32's entries in two archive forms that the fixtures lack: the local headers' offsets of all entries but the
+// first in ZIP64 fields of their own, the sizes in the 32-bit fields (miniz, torch's writer, does so for every entry
+// that starts past 4 GiB: each storage after the first 4 GiB of mamba-2.8b in fp32; tiny_zip64 has all three fields
+// in ZIP64), and a comment after the end record (zip -z adds one)
+static void test_torch_archive_forms(const char *dir) {
+    const char *base = getenv("HF_FIXTURES") ? getenv("HF_FIXTURES") : "test/fixtures";
+    char src[1024], sub[1024], path[1024], want_dir[1024];
+    join(want_dir, base, "hf_tiny_fp32");
+    for (int comment = 0; comment < 2; comment++) {
+        subdir(sub, dir, comment ? "torch_comment" : "torch_zip64_offsets");
+        size_t len;
+        unsigned char *config = read_bytes(torch_fixture(src, "tiny_fp32/config.json"), &len);
+        write_bytes(join(path, sub, "config.json"), config, len);
+        free(config);
+        ZipEntries z;
+        zip_read(&z, torch_fixture(src, "tiny_fp32/pytorch_model.bin"));
+        zip_write_as(&z, join(path, sub, "pytorch_model.bin"), -1, comment ? -1 : 1);
+        zip_free(&z);
+        if (comment) { // (the end record's last field, at the file's end: the comment's length)
+            static const char text[] = "a comment, as zip -z writes one";
+            unsigned char *b = read_bytes(path, &len), *with = (unsigned char *)mallocCheck(len + sizeof(text));
+            memcpy(with, b, len);
+            with[len - 2] = (unsigned char)(sizeof(text) - 1);
+            memcpy(with + len, text, sizeof(text) - 1);
+            write_bytes(path, with, len + sizeof(text) - 1);
+            free(b);
+            free(with);
+        }
+        check_same_model(sub, want_dir, comment ? "torch_archive_comment_equals_safetensors" : "torch_zip64_offsets_only_equals_safetensors");
+    }
+}
+
+// a dimension of size 1 may have any stride (torch calls such a tensor contiguous, and .contiguous() keeps it): w of
+// shape (2, 1, 3), strides (3, 6, 1), as torch.arange(6.).reshape(1, 2, 3).transpose(0, 1) has, reads as 0..5
+static void test_torch_size1_stride(const char *dir) {
+    static const char pkl[] = "\x80\x02}(X\x01\x00\x00\x00w" "ctorch._utils\n_rebuild_tensor_v2\n"
+        "((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu" "K\x06" "tQ"
+        "K\x00" "K\x02K\x01K\x03\x87" "K\x03K\x06K\x01\x87"                // offset 0, size (2, 1, 3), stride (3, 6, 1)
+        "\x89" "ccollections\nOrderedDict\n)RtRu.";
+    const float values[6] = {0, 1, 2, 3, 4, 5};
+    ZipEntries z = {0};
+    zip_add(&z, "size1/data.pkl", pkl, sizeof(pkl) - 1);
+    zip_add(&z, "size1/data/0", values, sizeof(values));
+    char path[1024];
+    zip_write(&z, join(path, dir, "size1_stride.bin"));
+    zip_free(&z);
+    Safetensors st;
+    torch_zip_open(&st, path);
+    const SafetensorsTensor *t = safetensors_find(&st, "w");
+    float got[6] = {0};
+    int ok = st.num_tensors == 1 && t != NULL && t->ndim == 3 && t->shape[0] == 2 && t->shape[1] == 1 && t->shape[2] == 3;
+    if (ok) { safetensors_read_f32(&st, t, got); }
+    ok = ok && memcmp(got, values, sizeof(values)) == 0;
+    check(ok, "torch_size1_dimension_any_stride", "'w' %s", t == NULL ? "missing" : "has another shape or other values (want [2, 1, 3], 0..5)");
+    safetensors_close(&st);
+    remove(path);
+}
+
 // ----------------------------------------------------------------------------
 // malformed inputs, each in a child process
 
@@ -1053,6 +1161,7 @@ static const BadCase bad_cases[] = {
     {"truncated_tiny", "model.safetensors", "shorter than the 8-byte header"},
     {"truncated_data", "model.safetensors", "run past the"},
     {"header_length_past_eof", "model.safetensors", "runs past the end of the file"},
+    {"header_length_past_eof_by_one", "model.safetensors", "header length 72 runs past the end of the file (79 bytes)"},
     {"header_length_huge", "model.safetensors", "exceeds the"},
     {"header_not_json", "model.safetensors", "not valid JSON"},
     {"header_not_object", "model.safetensors", "not an object"},
@@ -1140,6 +1249,10 @@ static const BadCase bad_cases[] = {
     {"torch_deflated", "pytorch_model.bin", "data.pkl' is compressed"},
     {"torch_neg", "pytorch_model.bin", "a tensor saved with metadata ('neg'; a negated or conjugated view?)"},
     {"torch_crc", "pytorch_model.bin", "fails its CRC-32 check"},
+    // (a byte of a tensor name in data.pkl changed: the pickle still reads, as a state dict without backbone.norm_f.weight)
+    {"torch_pickle_crc", "pytorch_model.bin", "zip entry 'pytorch_model/data.pkl' fails its CRC-32 check"},
+    // (a tensor whose last element is past its storage: at a file without CRC-32s it would read the next entry's bytes)
+    {"torch_tensor_past_storage", "pytorch_model.bin", "a tensor of 2 elements at offset 16383 of a storage of 16384"},
     // (small.bin with a's element 0 changed, then b read alone: b is a view of a's elements 2..4, and its first
     // read checks the CRC of a's whole storage)
     {"torch_crc_view", "pytorch_model.bin", "zip entry 'small/data/0' fails its CRC-32 check"},
@@ -1300,6 +1413,15 @@ static void write_torch_case(const char *name, const char *dir) {
         return;
     }
     unsigned char *b = read_bytes(torch_fixture(src, "tiny_fp32/pytorch_model.bin"), &n);
+    if (strcmp(name, "torch_pickle_crc") == 0) { // "norm_f" (once in the file: data.pkl's key) becomes "norm_g"
+        size_t at = 0;
+        while (at + 6 <= n && memcmp(b + at, "norm_f", 6) != 0) { at++; }
+        if (at + 6 > n) { fatalf("%s: not the archive test_hf expects", src); }
+        b[at + 5] = 'g';
+        write_bytes(bin, b, n);
+        free(b);
+        return;
+    }
     if (strcmp(name, "torch_crc") == 0 || strcmp(name, "torch_truncated") == 0) {
         if (name[6] == 'c') { // a storage's byte, with tiny_fp32's config: a storage's CRC is checked as it is read
             b[n / 2] ^= 0x40;
@@ -1356,6 +1478,11 @@ static void write_torch_case(const char *name, const char *dir) {
         memcpy(p + len, "}.", 2);
         zip_set(&z, pkl, p, len + 2);
         free(p);
+    } else if (strcmp(name, "torch_tensor_past_storage") == 0) { // {k: elements 16383 and 16384 of data/0's 16384}
+        static const char past[] = "\x80\x02}(X\x01\x00\x00\x00k" "ctorch._utils\n_rebuild_tensor_v2\n"
+            "((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu" "M\x00@" "tQ"
+            "M\xff?" "K\x02\x85" "K\x01\x85" "\x89" "ccollections\nOrderedDict\n)RtRu.";
+        zip_set(&z, pkl, past, sizeof(past) - 1);
     } else if (strcmp(name, "torch_memo_index") == 0) {
         zip_set(&z, pkl, "\x80\x02}r\xff\xff\xff\x00.", 9);
     } else if (strcmp(name, "torch_key_twice") == 0 || strcmp(name, "torch_storage_key_newline") == 0 ||
@@ -1451,6 +1578,8 @@ static int run_bad_case(const char *name, const char *base) {
         free(buf);
     } else if (strcmp(name, "header_length_past_eof") == 0) {
         write_raw_safetensors(st_path, tensor_a, 16, 1000);
+    } else if (strcmp(name, "header_length_past_eof_by_one") == 0) { // (the 55-byte header and 16 data bytes, plus one)
+        write_raw_safetensors(st_path, tensor_a, 16, strlen(tensor_a) + 16 + 1);
     } else if (strcmp(name, "header_length_huge") == 0) {
         // a sparse file longer than the claimed header, so only the size limit can stop it
         write_raw_safetensors(st_path, tensor_a, 16, 200ull << 20);
@@ -1813,11 +1942,14 @@ int main(int argc, char **argv) {
     test_large_tensors(dir);
     test_config_defaults(dir);
     test_export_cleanup(dir);
+    test_export_names(dir);
     test_same_model();
     test_transformers_fixture();
     test_torch_checkpoints();
     test_torch_reads_once(dir);
     test_torch_large_storage(dir);
+    test_torch_archive_forms(dir);
+    test_torch_size1_stride(dir);
     test_torch_without_crc(dir);
     test_torch_sharded_mixed_crc(dir);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }

@@ -2,8 +2,9 @@
 Zip archives for the PyTorch-checkpoint tests (test_hf.c) and fuzz harness (test/fuzz/fuzz_torch.c):
 the entries of an archive read into memory (with the reader under test, llmc/torch_zip.h, whose own
 tests come from torch-written files), and an archive written back from entries: stored, with
-correct CRC-32s (or zeros, as torch writes without them), no ZIP64 (test/fixtures/torch/tiny_zip64 covers that). So a test can change one
-entry, say the pickle, and the archive around it is still sound.
+correct CRC-32s (or zeros, as torch writes without them), no ZIP64 but for the entries' offsets where asked
+(test/fixtures/torch/tiny_zip64 has its sizes and offsets all in ZIP64). So a test can change one entry, say the
+pickle, and the archive around it is still sound.
 */
 #ifndef ZIP_FILE_H
 #define ZIP_FILE_H
@@ -85,10 +86,15 @@ static inline size_t zip_local_header_at(const ZipEntries *z, int k) {
     return at;
 }
 
-// zero_crc: -1 every CRC-32 true; -2 every one 0 (torch 2.x with set_crc32_options(False)); k: entry k's alone 0
-static inline void zip_write_crc(const ZipEntries *z, const char *path, int zero_crc) {
+/*
+zero_crc: -1 every CRC-32 true; -2 every one 0 (torch 2.x with set_crc32_options(False)); k: entry k's alone 0.
+zip64_from >= 0: the central directory gives the local header's offset of entries zip64_from, zip64_from + 1, ...
+in a ZIP64 field of their own, the offset field reading 0xFFFFFFFF, and their sizes in the 32-bit fields: what
+miniz (torch's writer) writes for each entry that starts past 4 GiB, its sizes being below 4 GiB.
+*/
+static inline void zip_write_as(const ZipEntries *z, const char *path, int zero_crc, int zip64_from) {
     size_t total = 22;
-    for (int k = 0; k < z->n; k++) { total += 30 + 46 + 2 * strlen(z->name[k]) + z->size[k]; }
+    for (int k = 0; k < z->n; k++) { total += 30 + 46 + 2 * strlen(z->name[k]) + z->size[k] + 12; } // (12: a ZIP64 field)
     unsigned char *buf = (unsigned char *)mallocCheck(total), *p = buf;
     uint64_t offsets[ZIP_MAX_ENTRIES];
     for (int k = 0; k < z->n; k++) {
@@ -111,10 +117,12 @@ static inline void zip_write_crc(const ZipEntries *z, const char *path, int zero
         zip_put_(&p, 20, 2); zip_put_(&p, 20, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0x21, 2);
         zip_put_(&p, zero_crc == -2 || zero_crc == k ? 0 : crc32_update(0, z->data[k], z->size[k]), 4);
         zip_put_(&p, z->size[k], 4); zip_put_(&p, z->size[k], 4);
-        zip_put_(&p, len, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 4);
-        zip_put_(&p, offsets[k], 4);
+        int wide = zip64_from >= 0 && k >= zip64_from;
+        zip_put_(&p, len, 2); zip_put_(&p, wide ? 12 : 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 2); zip_put_(&p, 0, 4);
+        zip_put_(&p, wide ? 0xFFFFFFFFu : offsets[k], 4);
         memcpy(p, z->name[k], len);
         p += len;
+        if (wide) { zip_put_(&p, 1, 2); zip_put_(&p, 8, 2); zip_put_(&p, offsets[k], 8); } // (id 1, 8 bytes: the offset)
     }
     size_t cd_size = (size_t)(p - cd), cd_offset = (size_t)(cd - buf);
     zip_put_(&p, 0x06054b50u, 4);
@@ -124,6 +132,8 @@ static inline void zip_write_crc(const ZipEntries *z, const char *path, int zero
     if (fp == NULL || fwrite(buf, 1, (size_t)(p - buf), fp) != (size_t)(p - buf) || fclose(fp) != 0) { fatalf("cannot write %s", path); }
     free(buf);
 }
+
+static inline void zip_write_crc(const ZipEntries *z, const char *path, int zero_crc) { zip_write_as(z, path, zero_crc, -1); }
 
 static inline void zip_write(const ZipEntries *z, const char *path) { zip_write_crc(z, path, -1); }
 
