@@ -50,8 +50,9 @@ TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bi
 # bytes that never occur in the text, and whole-vocabulary sampling (-gk 0) prints one of those
 # now and then (with the default seed the 49th draw is 0.99905, in that tail), which can derail
 # the rest of the sample.
-# The default run starts afresh each time (its directory is removed first: a fresh run into a directory
-# holding a checkpoint is refused, doc: README "Checkpoints and resuming"); with your own TRAIN_ARGS and
+# The default run starts afresh each time (the trainer's files in its directory are removed first, and
+# nothing is removed from a directory that holds anything else: scripts/clear_run_dir.sh; a fresh run into a
+# directory holding a checkpoint is refused, doc: README "Checkpoints and resuming"); with your own TRAIN_ARGS and
 # -o, add -y 1 to continue a run. `make train RESUME=1` continues the default run instead (after a Ctrl-C:
 # the trainer checkpoints the step it stops at).
 TRAIN_DIR = out/tinyshakespeare
@@ -160,7 +161,7 @@ train: $(TRAIN_BIN) $(TS_DATA)
 	@case "$(RESUME)" in 0|1) ;; *) echo "error: RESUME=$(RESUME): 0 (start afresh) or 1 (continue the run)" >&2; exit 2 ;; esac
 	@$(if $(GPU_TOO_OLD),echo "note: the GPU has compute capability $(GPU_CAP); train_mamba_cu needs 8.0 or newer: training on the CPU")
 	@$(if $(SEES_GPU),$(if $(GPU_TOO_OLD)$(HAS_GPU),,echo "note: a GPU is present but nvcc was not found (not on PATH, nor in $(CUDA_HOME)/bin): training on the CPU; install the CUDA Toolkit, or give make NVCC=/path/to/nvcc"))
-	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then rm -rf $(TRAIN_DIR); fi
+	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then bash scripts/clear_run_dir.sh "$(TRAIN_DIR)"; fi
 	./$(TRAIN_BIN) $(TRAIN_ARGS)$(if $(filter 1,$(RESUME)), -y 1)
 
 test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll test_shm_nccl dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)

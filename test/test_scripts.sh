@@ -275,27 +275,68 @@ else
     echo "SKIP run_enwik8.sh checks: no python3 (dev/data/enwik8.py; not counted as passed)"
 fi
 
-# --- make train: the default run removes its directory first (a fresh run into a checkpoint directory is
-# refused), a run with the user's TRAIN_ARGS never removes anything
+# --- make train: the default run clears the trainer's files out of its directory first (a fresh run into a
+# checkpoint directory is refused), a run with the user's TRAIN_ARGS never removes anything
 dry=$(make -n train 2>/dev/null); dry_own=$(make -n train TRAIN_ARGS="-x 3 -o out/mine" 2>/dev/null)
-if echo "$dry" | grep -q 'if \[ "file" = file \] && \[ "0" = 0 \]; then rm -rf out/tinyshakespeare; fi' && echo "$dry" | grep -q -- "-o out/tinyshakespeare " &&
+if echo "$dry" | grep -q 'if \[ "file" = file \] && \[ "0" = 0 \]; then bash scripts/clear_run_dir.sh "out/tinyshakespeare"; fi' &&
+   echo "$dry" | grep -q -- "-o out/tinyshakespeare " && ! echo "$dry" | grep -q "rm -rf" &&
    echo "$dry_own" | grep -q 'if \[ "command line" = file \]'; then ok "make_train_default_starts_afresh"
 else bad "make_train_default_starts_afresh" "$(echo "$dry" | tail -n 2)"; fi
 # RESUME=1 keeps the default run's directory and adds -y 1: the recipe's lines as make would run them (-n),
-# the removal line run here on a stand-in directory
+# the clearing line run here on a stand-in run (a checkpoint, a log, a write a kill left half-done)
+run_files=(main.log .lock model_00000010.bin state_00000010.bin state_00000010_00001.bin DONE_00000010 model_best.bin
+           model_00000020.bin.tmp)
 for resume in 0 1; do
     out=$(make -n --no-print-directory train RESUME=$resume TRAIN_DIR="$TMP/mt" 2>&1)
-    mkdir -p "$TMP/mt"; touch "$TMP/mt/keep"
-    bash -c "$(echo "$out" | grep -F "rm -rf $TMP/mt")"
+    mkdir -p "$TMP/mt"; for f in "${run_files[@]}"; do touch "$TMP/mt/$f"; done
+    bash -c "$(echo "$out" | grep -F "clear_run_dir.sh \"$TMP/mt\"")"
     cmd=$(echo "$out" | grep -E "^\./train_mamba(_cu)? -o $TMP/mt ")
+    left=$(ls -A "$TMP/mt" | wc -l)
     if [ "$resume" = 1 ]; then
-        if [ -f "$TMP/mt/keep" ] && echo "$cmd" | grep -q -- " -y 1$"; then ok "make_train_resume_keeps_run"
-        else bad "make_train_resume_keeps_run" "dir kept: $([ -f "$TMP/mt/keep" ] && echo yes || echo no); command: $cmd"; fi
+        if [ "$left" -eq ${#run_files[@]} ] && echo "$cmd" | grep -q -- " -y 1$"; then ok "make_train_resume_keeps_run"
+        else bad "make_train_resume_keeps_run" "$left of ${#run_files[@]} files kept; command: $cmd"; fi
     else
-        if [ ! -e "$TMP/mt" ] && [ -n "$cmd" ] && ! echo "$cmd" | grep -q -- "-y"; then ok "make_train_starts_afresh"
-        else bad "make_train_starts_afresh" "dir removed: $([ -e "$TMP/mt" ] && echo no || echo yes); command: $cmd"; fi
+        if [ "$left" -eq 0 ] && [ -n "$cmd" ] && ! echo "$cmd" | grep -q -- "-y"; then ok "make_train_starts_afresh"
+        else bad "make_train_starts_afresh" "files left: $(ls -A "$TMP/mt" | tr '\n' ' '); command: $cmd"; fi
     fi
+    rm -rf "$TMP/mt"
 done
+# TRAIN_DIR naming a directory of the user's (it was `rm -rf`: TRAIN_DIR=. or $HOME would have gone): make
+# stops with one error line before the trainer runs, and every file stays
+mkdir -p "$TMP/precious/sub"; echo notes > "$TMP/precious/IMPORTANT.txt"; touch "$TMP/precious/model_00000010.bin"
+expect_error_cmd make_train_foreign_dir_refused "'$TMP/precious' holds '.*', which the trainer does not write: removing nothing" \
+    timeout 60 make -s --no-print-directory train TRAIN_DIR="$TMP/precious" # (timeout: a broken refusal trains)
+if [ "$(cat "$TMP/precious/IMPORTANT.txt")" = notes ] && [ -d "$TMP/precious/sub" ] && [ -f "$TMP/precious/model_00000010.bin" ]
+then ok "make_train_foreign_dir_kept"; else bad "make_train_foreign_dir_kept" "$(ls -A "$TMP/precious")"; fi
+# the clearing script alone: each kind of entry the trainer never writes, one at a time next to a checkpoint
+clear_refuses() { # <name> <what to make in the directory> <pattern of the error>
+    rm -rf "$TMP/cr"; mkdir -p "$TMP/cr"; touch "$TMP/cr/model_00000010.bin" "$TMP/cr/DONE_00000010"
+    (cd "$TMP/cr" && eval "$2")
+    local before; before=$(ls -A "$TMP/cr" | wc -l)
+    expect_error_cmd "$1" "$3" bash scripts/clear_run_dir.sh "$TMP/cr"
+    if [ "$(ls -A "$TMP/cr" | wc -l)" -ne "$before" ]; then bad "$1_kept" "$(ls -A "$TMP/cr")"; else ok "$1_kept"; fi
+}
+clear_refuses clear_run_dir_other_file "touch notes.txt" "holds 'notes.txt', which the trainer does not write"
+clear_refuses clear_run_dir_folder "mkdir model_00000030.bin" "holds 'model_00000030.bin', which the trainer does not write"
+clear_refuses clear_run_dir_link "echo mine > '$TMP/outside'; ln -s '$TMP/outside' model_00000020.bin" "holds 'model_00000020.bin'"
+clear_refuses clear_run_dir_near_name "touch model_0010.bin" "holds 'model_0010.bin'"
+[ "$(cat "$TMP/outside")" = mine ] && ok "clear_run_dir_link_target_kept" || bad "clear_run_dir_link_target_kept" "the link's target changed"
+echo mine > "$TMP/afile"
+expect_error_cmd clear_run_dir_not_a_directory "'$TMP/afile' is not a directory: not removing it" bash scripts/clear_run_dir.sh "$TMP/afile"
+if bash scripts/clear_run_dir.sh "$TMP/no_such_dir" 2>&1 && [ ! -e "$TMP/no_such_dir" ]; then ok "clear_run_dir_missing_is_nothing_to_do"
+else bad "clear_run_dir_missing_is_nothing_to_do" "rc $?"; fi
+# a trainer still running there holds an flock on .lock (here flock(1) stands in for it)
+if command -v flock > /dev/null; then
+    rm -rf "$TMP/cr"; mkdir -p "$TMP/cr"; touch "$TMP/cr/.lock" "$TMP/cr/model_00000010.bin" "$TMP/cr/main.log"
+    flock -o "$TMP/cr/.lock" sleep 30 & holder=$! # (-o: the lock is flock's own, not sleep's, so it ends with it)
+    wait_until 100 bash -c "! flock -n '$TMP/cr/.lock' true" || true
+    expect_error_cmd clear_run_dir_trainer_running "a trainer is running in '$TMP/cr' (it holds '$TMP/cr/.lock'): removing nothing" \
+        bash scripts/clear_run_dir.sh "$TMP/cr"
+    pkill -P $holder sleep 2>/dev/null; kill $holder 2>/dev/null; wait $holder 2>/dev/null
+    [ -f "$TMP/cr/model_00000010.bin" ] && ok "clear_run_dir_trainer_running_kept" || bad "clear_run_dir_trainer_running_kept" "the checkpoint went"
+else
+    echo "SKIP clear_run_dir_trainer_running: no flock(1) (not counted as passed)"
+fi
 expect_error_cmd make_train_bad_resume "RESUME=2: 0 (start afresh) or 1" make -s --no-print-directory train RESUME=2 TRAIN_DIR="$TMP/mt"
 # a stop under make train (here the trainer's test hook, a SIGTERM during step 2) says to continue with make's command,
 # not "the same command plus -y 1" (the trainer's own line, which make echoed): with the user's TRAIN_ARGS, the same again

@@ -1,0 +1,30 @@
+#!/bin/bash
+# Clears a previous run out of a checkpoint directory, for `make train`, which starts the default run
+# afresh each time (a fresh run into a directory holding a checkpoint is refused):
+#   bash scripts/clear_run_dir.sh <dir>
+# It removes only what the trainer writes there (doc/formats.md, "Checkpoint directory": main.log, .lock,
+# model_<step>.bin, state_<step>[_<rank>].bin, DONE_<step>, model_best.bin, and the .tmp of any of them
+# a killed write left). Anything else in <dir> (a file of yours, a folder, a link), or a trainer still
+# running there, and it removes nothing: one error line, exit 1. TRAIN_DIR=. or TRAIN_DIR=$HOME once
+# went to `rm -rf`.
+set -u
+die() { echo "error: $*" >&2; exit 1; }
+[ $# -eq 1 ] && [ -n "$1" ] || die "usage: bash scripts/clear_run_dir.sh <dir>"
+dir=$1
+[ -e "$dir" ] || [ -L "$dir" ] || exit 0 # nothing to clear
+[ -d "$dir" ] && [ ! -L "$dir" ] || die "'$dir' is not a directory: not removing it (choose another TRAIN_DIR)"
+shopt -s nullglob dotglob
+run_file='^(main\.log|\.lock|model_best\.bin|model_[0-9]{8,}\.bin|state_[0-9]{8,}(_[0-9]{5})?\.bin|DONE_[0-9]{8,})(\.tmp)?$'
+entries=("$dir"/*)
+for f in "${entries[@]}"; do
+    name=${f##*/}
+    if [[ ! $name =~ $run_file ]] || [ -L "$f" ] || [ ! -f "$f" ]; then
+        die "'$dir' holds '$name', which the trainer does not write: removing nothing (choose another TRAIN_DIR, or clear it yourself)"
+    fi
+done
+# a trainer running there holds an flock on .lock (train_common.h); without flock(1) the trainer's own
+# lock still refuses a second run there, but only after this removed the first one's files
+if [ -f "$dir/.lock" ] && command -v flock > /dev/null && ! flock -n "$dir/.lock" true; then
+    die "a trainer is running in '$dir' (it holds '$dir/.lock'): removing nothing"
+fi
+[ ${#entries[@]} -eq 0 ] || rm -f -- "${entries[@]}" || die "cannot clear '$dir'"
