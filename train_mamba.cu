@@ -1559,6 +1559,7 @@ int main(int argc, char **argv) {
     dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, rank, world, o.shuffle, (unsigned long long)o.seed,
                     model.config.vocab_size);
     dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard
+    if (use_val && rank == 0) { note_val_in_train(&train_loader, &val_loader); }
     if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
     int num_steps = run_num_steps(&o, &train_loader);
     check_epoch_on_new_data(&o, &state, resumed, num_steps);

@@ -206,6 +206,29 @@ static inline void check_default_data(const char *pattern, int vocab_size) {
     }
 }
 
+// a -j shard that is also an -i shard (the same file, by device and inode: another spelling, a link, a glob that takes in
+// the val split) makes the val loss a measure of data the model trains on; a note, since it may be meant
+static inline void note_val_in_train(const DataLoader *train, const DataLoader *val) {
+    if (train->synthetic || val->synthetic) { return; }
+    size_t shared = 0;
+    const char *first = NULL;
+    for (size_t i = 0; i < val->glob_result.gl_pathc; i++) {
+        struct stat sv, st;
+        if (stat(val->glob_result.gl_pathv[i], &sv) != 0) { continue; }
+        for (size_t j = 0; j < train->glob_result.gl_pathc; j++) {
+            if (stat(train->glob_result.gl_pathv[j], &st) == 0 && st.st_dev == sv.st_dev && st.st_ino == sv.st_ino) {
+                if (shared++ == 0) { first = val->glob_result.gl_pathv[i]; }
+                break;
+            }
+        }
+    }
+    if (shared > 0) {
+        printf("note: %zu of the %zu -j val shards %s ('%s'): the val loss measures data the model trains on, not "
+               "held-out data\n", shared, val->glob_result.gl_pathc,
+               shared == 1 ? "is also an -i train shard" : "are also -i train shards", first);
+    }
+}
+
 // -x 0 evaluates the -j val shards, unless -p makes it a generation or it is asked for an -es or -mc
 // evaluation or an -hf export and no -j (e.g. a released model scored on HellaSwag alone, with no val shards
 // at hand, or converted: -e <mamba_ssm dir> -x 0 -hf <dir>, which scored the default byte-level data before)
@@ -327,6 +350,13 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->max_steps != 0 && o->val_loss_every > 0 && !o->val_named && synthetic_task_from_pattern(o->train_data_pattern)) {
         fatalf("-i %s with no -j: validation would read the default -j, tinyshakespeare's bytes; give -j %s (the task's "
                "val set) or -v 0", o->train_data_pattern, o->train_data_pattern);
+    }
+    // so does training on shards of one's own: the val loss (main.log, -kb's best model) would be measured on
+    // tinyshakespeare's val bytes, silently for a byte-level model, not on held-out data of the -i's kind
+    if (o->max_steps != 0 && o->val_loss_every > 0 && !o->val_named && // (same_directory: the same file, or spelling)
+        !same_directory(o->train_data_pattern, DEFAULT_OPTIONS.train_data_pattern)) {
+        fatalf("-i %s with no -j: validation would read the default -j, tinyshakespeare's val bytes; give -j <val "
+               "shards> (held-out data made as the -i shards were) or -v 0", o->train_data_pattern);
     }
     if (o->max_steps != 0 && synthetic_task_from_pattern(o->train_data_pattern) && o->seed == 0) {
         fatalf("-sd 0 with a synthetic task: its val set is the batches of seed 0, so training would see them; use another seed");

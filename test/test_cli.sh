@@ -446,6 +446,28 @@ expect_error synthetic_copy_too_short "synth:copy: sequence length 31 too short 
 expect_error synthetic_without_val_task "-i synth:copy with no -j: .* give -j synth:copy" -e d32:l2:v16 -b 2 -t 40 \
     -i synth:copy -x 2 -g 0 -o "$TMP/syn_no_j"
 if [ ! -e "$TMP/syn_no_j" ]; then ok "synthetic_without_val_task_no_output_dir"; else bad "synthetic_without_val_task_no_output_dir" "$(ls -A "$TMP/syn_no_j")"; fi
+# so do shards of one's own: without -j the val loss (main.log, -kb) was measured on tinyshakespeare's val bytes, with
+# no word for a byte-level model. -v 0 needs no -j; the default -i in another spelling is the default pair
+TSD=dev/data/tinyshakespeare
+expect_error own_data_without_val "-i $TSD/tiny_shakespeare_val.bin with no -j: validation would read the default -j, .* give -j <val shards> .* or -v 0" \
+    "${TINY[@]}" -v 1 -i "$TSD/tiny_shakespeare_val.bin" -x 2 -o "$TMP/own_no_j"
+if [ ! -e "$TMP/own_no_j" ]; then ok "own_data_without_val_no_output_dir"; else bad "own_data_without_val_no_output_dir" "$(ls -A "$TMP/own_no_j")"; fi
+out=$("$BIN" "${TINY[@]}" -i "$TSD/tiny_shakespeare_val.bin" -x 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^step  *1/1 "; then ok "own_data_without_val_v0_trains"; else bad "own_data_without_val_v0_trains" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+out=$("$BIN" "${TINY[@]}" -v 1 -m 1 -i "./$TSD//tiny_shakespeare_train.bin" -x 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss " && ! echo "$out" | grep -q "^note: .*-j val shard"; then ok "default_train_data_other_spelling"
+else bad "default_train_data_other_spelling" "rc $rc: $(echo "$out" | grep -E "error|note" | head -n 2)"; fi
+# a -j shard that is also an -i shard (a glob taking in the val split, another spelling of one file) is named in a note
+out=$("$BIN" "${TINY[@]}" -v 1 -m 1 -i "$TSD/*.bin" -j "./$TSD/tiny_shakespeare_val.bin" -x 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: 1 of the 1 -j val shards is also an -i train shard ('./$TSD/tiny_shakespeare_val.bin'): the val loss measures data the model trains on"
+then ok "val_shard_in_train_noted"; else bad "val_shard_in_train_noted" "rc $rc: $(echo "$out" | grep -E "error|note" | head -n 2)"; fi
+ln -sf "$PWD/$TSD/tiny_shakespeare_train.bin" "$TMP/train_link.bin"
+out=$("$BIN" "${TINY[@]}" -v 1 -m 1 -i "$TSD/tiny_shakespeare_*.bin" -j "$TMP/train_link.bin" -x 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: 1 of the 1 -j val shards is also an -i train shard"; then ok "val_shard_in_train_by_link_noted"
+else bad "val_shard_in_train_by_link_noted" "rc $rc: $(echo "$out" | grep -E "error|note" | head -n 2)"; fi
+out=$("$BIN" "${TINY[@]}" -v 1 -m 1 -i "$TSD/tiny_shakespeare_train.bin" -j "$TSD/tiny_shakespeare_val.bin" -x 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && ! echo "$out" | grep -q "^note: .*-j val shard"; then ok "val_shards_apart_no_note"
+else bad "val_shards_apart_no_note" "rc $rc: $(echo "$out" | grep -E "error|note" | head -n 2)"; fi
 
 # --- what would fail after the last step is refused before the first: no run ends without its checkpoint
 # (each with -x 3 -o: an error before step 1 leaves no DONE marker and prints no step line)
