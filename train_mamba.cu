@@ -1208,12 +1208,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         char path[1024];
         checkpoint_model_path(path, sizeof(path), o->output_dir, latest);
         mamba_build_from_checkpoint(model, path);
-        MambaConfig given; // whatever -e names must be the checkpoint's architecture
-        config_of_model_arg(o->model, &given);
-        if (!config_same_model(&given, &model->config)) {
-            fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match -e %s", path,
-                   model->config.d_model, model->config.n_layer, model->config.vocab_size, o->model);
-        }
+        check_resume_model(o, &model->config, path);
         check_state_layout(o->output_dir, latest, multi_gpu_config.zero_stage, multi_gpu_config.num_processes);
         state_path(path, sizeof(path), o->output_dir, latest);
         size_t offset, n;

@@ -122,13 +122,25 @@ static inline void config_validate(const MambaConfig *c, const char *source) {
                source, c->vocab_size, c->padded_vocab_size);
     }
     if (c->d_state > 256) { fatalf("%s: state size N = %d: at most 256 is supported", source, c->d_state); }
-    if (c->vocab_size <= 0 || c->n_layer <= 0 || c->n_layer > 1024 ||
-        c->d_model <= 0 || c->d_model > 65536 || c->d_inner <= 0 || c->d_inner > 262144 ||
-        c->d_state <= 0 || c->d_conv <= 0 || c->d_conv > 64 || c->dt_rank <= 0 || c->dt_rank > c->d_model ||
-        c->padded_vocab_size < c->vocab_size || c->padded_vocab_size % 8 != 0) {
-        fatalf("%s: invalid model config V=%d Vp=%d L=%d C=%d Di=%d N=%d K=%d R=%d", source,
-               c->vocab_size, c->padded_vocab_size, c->n_layer, c->d_model, c->d_inner,
-               c->d_state, c->d_conv, c->dt_rank);
+    // each limit named in its own line (one line for all of them left the reader to find which one it was)
+    const struct { long value, lo, hi; const char *what; } limits[] = {
+        {c->vocab_size, 1, 65536, "vocabulary size V"},
+        {c->n_layer, 1, 1024, "layer count L"},
+        {c->d_model, 1, 65536, "model width C"},
+        {c->d_inner, 1, 262144, "inner width Di (expand x C)"},
+        {c->d_state, 1, 256, "state size N"},
+        {c->d_conv, 1, 64, "conv width K"},
+        {c->dt_rank, 1, c->d_model, "dt rank R (at most C)"},
+        {c->padded_vocab_size, c->vocab_size, 65536, "padded vocabulary Vp (at least V)"},
+    };
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        if (limits[i].value < limits[i].lo || limits[i].value > limits[i].hi) {
+            fatalf("%s: invalid model config: %s = %ld is outside [%ld, %ld]", source, limits[i].what, limits[i].value,
+                   limits[i].lo, limits[i].hi);
+        }
+    }
+    if (c->padded_vocab_size % 8 != 0) {
+        fatalf("%s: invalid model config: padded vocabulary Vp = %d is not a multiple of 8", source, c->padded_vocab_size);
     }
 }
 

@@ -229,6 +229,20 @@ static inline void note_val_in_train(const DataLoader *train, const DataLoader *
     }
 }
 
+// on resume, whatever -e names must be the checkpoint's architecture (path: its model file); with no -e, the default
+// descriptor is what did not match, and the checkpoint's own model file names the architecture as well as any -e
+static inline void check_resume_model(const Options *o, const MambaConfig *saved, const char *path) {
+    MambaConfig given;
+    config_of_model_arg(o->model, &given);
+    if (config_same_model(&given, saved)) { return; }
+    if (o->model == DEFAULT_OPTIONS.model) {
+        fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match the default -e %s (no -e given): give the run's -e, "
+               "or -e %s", path, saved->d_model, saved->n_layer, saved->vocab_size, o->model, path);
+    }
+    fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match -e %s", path, saved->d_model, saved->n_layer,
+           saved->vocab_size, o->model);
+}
+
 // -x 0 evaluates the -j val shards, unless -p makes it a generation or it is asked for an -es or -mc
 // evaluation or an -hf export and no -j (e.g. a released model scored on HellaSwag alone, with no val shards
 // at hand, or converted: -e <mamba_ssm dir> -x 0 -hf <dir>, which scored the default byte-level data before)
@@ -270,6 +284,11 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         }
         if (i + 1 >= argc) { fatalf("flag %s needs a value (see -h)", f); }
         const char *v = argv[i + 1];
+        // a flag where its value should be (a value left out: "-o -n 5" made a directory named "-n"); every flag is
+        // '-' and one or two lowercase letters, which no number, path or prompt one would mean is
+        if (v[0] == '-' && islower((unsigned char)v[1]) && (v[2] == '\0' || (islower((unsigned char)v[2]) && v[3] == '\0'))) {
+            fatalf("flag %s needs a value, but the flag %s follows it (see -h)", f, v);
+        }
         if (strcmp(f, "-i") == 0) { o->train_data_pattern = v; }
         else if (strcmp(f, "-j") == 0) { o->val_data_pattern = v; o->val_named = 1; }
         else if (strcmp(f, "-e") == 0) { o->model = v; }

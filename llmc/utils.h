@@ -157,7 +157,7 @@ static inline long file_size(FILE *fp) {
 }
 
 // start-up check for a directory written at the end of a run: the deepest part of the path that
-// exists must be a writable directory (nothing is created yet)
+// exists must be a directory one can create a directory in (nothing of the run's is created yet)
 static inline void check_dir_creatable(const char *dir, const char *flag) {
     char path[1024];
     if (strlen(dir) >= sizeof(path)) { fatalf("%s: path too long: %s", flag, dir); }
@@ -171,6 +171,12 @@ static inline void check_dir_creatable(const char *dir, const char *flag) {
     }
     if (!S_ISDIR(st.st_mode)) { fatalf("%s %s: '%s' exists and is not a directory", flag, dir, path); }
     if (access(path, W_OK) != 0) { fatalf("%s %s: '%s' is not writable", flag, dir, path); }
+    // access() answers from the permission bits, which root passes everywhere (/proc, a read-only bind mount): make a
+    // directory there and take it away again, as the run will make its own
+    char probe[1100];
+    snprintf(probe, sizeof(probe), "%s/.mamba_probe_%ld", path, (long)getpid());
+    if (mkdir(probe, 0700) != 0) { fatalf("%s %s: cannot create a directory in '%s': %s", flag, dir, path, strerror(errno)); }
+    rmdir(probe);
 }
 
 // create a directory and any missing parents (mkdir -p); report in created (if not NULL) the

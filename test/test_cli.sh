@@ -101,6 +101,13 @@ if [ -z "$nodefault" ]; then ok "help_gives_every_default"; else bad "help_gives
 # --- bad flags
 expect_error unknown_flag "unknown flag" -zz 1
 expect_error flag_without_value "needs a value" -b
+# a flag where a value should be: refused, not taken as the value ("-o -n 5" made a directory named "-n", "-e -x 0"
+# said "unexpected argument '0'"); a negative number is a value
+expect_error flag_value_is_a_flag "flag -o needs a value, but the flag -n follows it" "${TINY[@]}" -x 1 -o -n 5
+if [ ! -e ./-n ]; then ok "flag_value_is_a_flag_no_directory"; else bad "flag_value_is_a_flag_no_directory" "./-n was made"; rm -rf ./-n; fi
+expect_error flag_value_is_a_two_letter_flag "flag -e needs a value, but the flag -tk follows it" -e -tk x -x 0
+out=$("$BIN" "${TINY[@]}" -x 0 -m -1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss "; then ok "negative_number_is_a_value"; else bad "negative_number_is_a_value" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 expect_error non_integer "expected an integer" -b abc
 expect_error integer_with_space "expected an integer" -b " 5"
 expect_error zero_batch "-b must be positive" -b 0
@@ -729,6 +736,14 @@ expect_error stream_eval_missing_file_checked_first "no shard files match" "${TI
 expect_error too_many_gen_tokens "-g must be in" -g 2147483647
 touch "$TMP/a_file"
 expect_error hf_export_under_a_file "exists and is not a directory" "${TINY[@]}" -x 1000000 -hf "$TMP/a_file/hf"
+# a place where no directory can be made, though access() says root may write there (/proc): refused at start-up
+# (-x 1000000: before the first step), not after training; the same for -o
+if [ -d /proc/self ]; then
+    expect_error hf_export_dir_not_creatable "-hf /proc/mamba_hf: cannot create a directory in '/proc'" "${TINY[@]}" -x 1000000 -hf /proc/mamba_hf
+    expect_error output_dir_not_creatable "-o /proc/mamba_out/run: cannot create a directory in '/proc'" "${TINY[@]}" -x 1000000 -o /proc/mamba_out/run
+else
+    echo "SKIP hf_export_dir_not_creatable, output_dir_not_creatable: no /proc (not counted as passed)"
+fi
 "$BIN" "${TINY[@]}" -x 0 -p hi -g 4 -hf "$TMP/hf_gen" > /dev/null 2>&1
 if [ -f "$TMP/hf_gen/config.json" ] && [ -f "$TMP/hf_gen/model.safetensors" ]; then ok "generate_only_exports_hf"
 else bad "generate_only_exports_hf" "no transformers directory written"; fi
@@ -1126,7 +1141,15 @@ then ok "grad_clipping_scales_to_the_bound"; else bad "grad_clipping_scales_to_t
 
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
-expect_error resume_config_mismatch "does not match -e" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
+expect_error resume_config_mismatch "does not match -e d64:l2:v256$" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
+# with no -e, the default descriptor did not match (the error named "-e d128:l4:v256", a flag never typed): say so, and
+# name the checkpoint's model file, which as -e names its architecture; that command then resumes
+expect_error resume_no_model_flag "model_00000010.bin: checkpoint config (C=32 L=2 V=256) does not match the default -e d128:l4:v256 (no -e given): give the run's -e, or -e $A/model_00000010.bin$" \
+    -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
+cp -r "$A" "$TMP/resume_by_file"
+out=$("$BIN" -e "$TMP/resume_by_file/model_00000010.bin" -b 4 -t 32 -v 0 -g 0 -nt 2 -x 11 -o "$TMP/resume_by_file" -y 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^step  *11/11 "; then ok "resume_with_the_model_file_as_e"
+else bad "resume_with_the_model_file_as_e" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 expect_error resume_batch_mismatch "saved with -b 4" -e d32:l2:v256 -b 8 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
 # the saved data position means something only for the same train data in the same order
 TS_VAL=dev/data/tinyshakespeare/tiny_shakespeare_val.bin

@@ -887,9 +887,13 @@ static void c_not_descriptors(const void *a) {
 // buffer, one of 256 is refused (a leading-zero width keeps both valid otherwise)
 static void test_descriptor_limits(void) {
     static const struct { const char *desc, *want; } refused[] = {
-        {"d32:l1025", "invalid model config"}, {"d32:v65537", "vocabulary of 65537"}, {"d32:n257", "state size N = 257"},
-        {"d32:k65", "invalid model config"},   {"d32:r33", "invalid model config"},   {"d65537:l1", "invalid model config"},
-        {"d52429:l1:e5", "invalid model config"}, {"d32:r0", "bad field 'r0'"},       {"d32:l0", "bad field 'l0'"},
+        {"d32:l1025", "invalid model config: layer count L = 1025 is outside [1, 1024]"},
+        {"d32:v65537", "vocabulary of 65537"}, {"d32:n257", "state size N = 257"},
+        {"d32:k65", "invalid model config: conv width K = 65 is outside [1, 64]"},
+        {"d32:r33", "invalid model config: dt rank R (at most C) = 33 is outside [1, 32]"},
+        {"d65537:l1", "invalid model config: model width C = 65537 is outside [1, 65536]"},
+        {"d52429:l1:e5", "invalid model config: inner width Di (expand x C) = 262145 is outside [1, 262144]"},
+        {"d32:r0", "bad field 'r0'"}, {"d32:l0", "bad field 'l0'"},
     };
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         char name[64];
@@ -1016,7 +1020,7 @@ int main(void) {
     expect_fail("model_trailing_bytes", c_model_trailing, NULL, "truncated or corrupt");
     expect_fail("model_v1_wrong_param_count", c_model_v1_bad_count, NULL, "header says 12345 parameters");
     expect_fail("model_v1_bad_selection_flag", c_model_v1_bad_flag, NULL, "bad selection flag 2");
-    expect_fail("model_vp_not_multiple_of_8", c_model_vp_not_8, NULL, "invalid model config");
+    expect_fail("model_vp_not_multiple_of_8", c_model_vp_not_8, NULL, "invalid model config: padded vocabulary Vp = ");
     expect_fail("state_flip_in_v", c_state_flip_in_v, NULL, "checksum mismatch");
     expect_fail("state_version_8", c_state_v8, NULL, "unsupported state file version");
     expect_fail("state_flip_in_outlier_windows", c_state_flip_in_windows, NULL, "checksum mismatch in the outlier windows");
