@@ -220,6 +220,9 @@ def main():
         # the tools suite's mutants leave alone; the unmutated tree runs them (unless the caller skips them)
         if SUITE == "tools" and key != "clean":
             envs[key]["SCRIPTS_SKIP_HARNESS_SELFTEST"] = "1"
+        # the mutant this copy carries: its own text is gone from the copy, which test_scripts.sh's
+        # mutation_lists_apply must not count as a stale mutant (it killed every mutant that reached it)
+        envs[key]["MUTANT_APPLIED"] = "" if key == "clean" else key
     # builds: the clean tree's whole chain first, then every mutant's first program; a later program
     # only once the earlier ones passed. A run starts as soon as its build is done, overlapping the others.
     builder = cf.ThreadPoolExecutor(jobs)
