@@ -162,6 +162,17 @@ static void test_words(void) {
     k = word_lengths("it's", lens, 64);
     check(k == 2 && lens[0] == 2 && lens[1] == 2 && bpe_word_length_((const unsigned char *)"'d", 2) == 2,
           "pretokenize_contraction_at_end", "\"it's\" split into %d words, \"'d\" is not one word", k);
+    // each of the regex's seven contractions after a letter is its own word ("I'm" is "I" + "'m")
+    const char *both = "he's don't we're I've I'm you'll she'd";
+    const char *parts[] = {"he", "'s", " don", "'t", " we", "'re", " I", "'ve", " I", "'m", " you", "'ll", " she", "'d"};
+    const int num_parts = (int)(sizeof(parts) / sizeof(parts[0]));
+    k = word_lengths(both, lens, 64);
+    w = 0;
+    for (size_t at = 0; w < k && w < num_parts && lens[w] == (int)strlen(parts[w]) && memcmp(both + at, parts[w], lens[w]) == 0; w++) {
+        at += (size_t)lens[w];
+    }
+    check(k == num_parts && w == num_parts, "pretokenize_every_contraction", "%d words, expected %d; first difference at word %d (\"%s\")",
+          k, num_parts, w, w < num_parts ? parts[w] : "(none)");
 }
 
 // the words of every text in pretokenize_cases.json (next to the fixture) against the byte lengths
@@ -205,6 +216,21 @@ static void test_words_against_tokenizers(const char *fixture) {
     // an invalid byte is one character of class other: it joins other characters, not letters
     check(covered && bpe_word_length_((const unsigned char *)"!\x80?a", 4) == 3 && bpe_word_length_((const unsigned char *)"a\x80", 2) == 1,
           "pretokenize_invalid_utf8", "bytes that are not UTF-8 split into words that do not cover them, or join letters");
+    // the shortest form of each length (RFC 3629): one below U+0080, U+0800 and U+10000 written in 2, 3 and 4 bytes is
+    // overlong, a byte alone; the least code point of each length decodes whole
+    static const struct { const char *bytes; size_t len; uint32_t cp; } forms[] = {
+        {"\xC1\xBF", 1, BPE_RAW_BYTE | 0xC1},         {"\xC2\x80", 2, 0x80},
+        {"\xE0\x9F\xBF", 1, BPE_RAW_BYTE | 0xE0},     {"\xE0\xA0\x80", 3, 0x800},
+        {"\xF0\x8F\xBF\xBF", 1, BPE_RAW_BYTE | 0xF0}, {"\xF0\x90\x80\x80", 4, 0x10000},
+    };
+    int bad_form = -1;
+    for (int i = 0; i < (int)(sizeof(forms) / sizeof(forms[0])) && bad_form < 0; i++) {
+        uint32_t cp = 0;
+        size_t n = bpe_utf8_((const unsigned char *)forms[i].bytes, strlen(forms[i].bytes), &cp);
+        if (n != forms[i].len || cp != forms[i].cp) { bad_form = i; }
+    }
+    check(bad_form < 0, "utf8_shortest_form_boundaries", "form %d (%zu bytes) decoded wrongly", bad_form,
+          bad_form < 0 ? (size_t)0 : strlen(forms[bad_form].bytes));
 }
 
 // cp as UTF-8 (RFC 3629), written here rather than with bpe_put_utf8_ so that the NFC check below does not
@@ -356,6 +382,16 @@ static void test_nfc_against_tokenizers(const char *fixture, const char *dir) {
           "a U+0315 U+0301 gave \"%s\", alef U+05B1 U+05B0 gave \"%s\"", acute, hebrew);
     free(acute);
     free(hebrew);
+    // Hangul (Unicode 3.12): an LV syllable, or L V, takes a trailing jamo U+11A8 .. U+11C2, not U+11A7 (TBase itself,
+    // T index 0: no trailing consonant), which stays; Python's unicodedata gives the same
+    char *lv_tbase = nfc_of(&w, "\xea\xb0\x80\xe1\x86\xa7", 6), *l_v_tbase = nfc_of(&w, "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa7", 9);
+    char *lv_t = nfc_of(&w, "\xea\xb0\x80\xe1\x86\xa8", 6); // U+AC00 U+11A8: U+AC01
+    check(strcmp(lv_tbase, "\xea\xb0\x80\xe1\x86\xa7") == 0 && strcmp(l_v_tbase, "\xea\xb0\x80\xe1\x86\xa7") == 0 &&
+          strcmp(lv_t, "\xea\xb0\x81") == 0, "nfc_hangul_tbase_not_trailing",
+          "U+AC00 U+11A7 gave \"%s\", U+1100 U+1161 U+11A7 \"%s\", U+AC00 U+11A8 \"%s\"", lv_tbase, l_v_tbase, lv_t);
+    free(lv_tbase);
+    free(l_v_tbase);
+    free(lv_t);
     // normalizer forms accepted: null, NFC, a Sequence of NFCs (an empty Sequence: none)
     cJSON *seq = load_json(nfc_path);
     cJSON_ReplaceItemInObjectCaseSensitive(seq, "normalizer", cJSON_Parse("{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}]}"));
@@ -582,6 +618,21 @@ static void test_options(const char *dir, const char *fixture) {
     }
 }
 
+// ranks decide, not positions: with "h e" at rank 0 and "t h" at rank 1, "the" is t + he although "t h" is further
+// left (the fixture's ranks 0 and 1 never overlap, so a tie between them would pass the checks above)
+static void test_rank_zero(const char *dir, const char *fixture) {
+    char path[1024];
+    cJSON *root = load_json(fixture);
+    cJSON_ReplaceItemInObjectCaseSensitive(model_of(root), "merges", cJSON_Parse("[\"h e\", \"t h\"]"));
+    write_json(join(path, dir, "rank_zero.json"), root);
+    cJSON_Delete(root);
+    BpeTokenizer t;
+    bpe_init(&t, path);
+    int the[] = {TOK('t'), HE};
+    check_encode(&t, "encode_rank_zero_before_rank_one", "the", the, 2);
+    bpe_free(&t);
+}
+
 // the order of model.vocab's entries carries no meaning (a JSON object's): the tokenizer tokens trained by Hugging
 // Face tokenizers with its vocab written backwards (longer tokens before their prefixes) encodes the same
 static void test_vocab_order(const char *dir, const char *fixture) {
@@ -804,6 +855,7 @@ int main(int argc, char **argv) {
     test_against_reference(&t);
     test_merge_pairs(dir, fixture, &t);
     test_options(dir, fixture);
+    test_rank_zero(dir, fixture);
     test_regex_and_affixes(dir, fixture);
     test_vocab_order(dir, fixture);
     bpe_free(&t);

@@ -1022,6 +1022,10 @@ static const BadCase bad_cases[] = {
     {"synthetic_vocab_too_small", "synth:induction", "vocab_size 3 too small (need at least 4)"},
     {"stream_one_token", "stream_one.bin", "1 tokens, a stream needs at least 2"},
     {"stream_token_equal_to_vocab", "stream_eq.bin", "token 256 at position 2 outside the vocabulary [0, 256)"},
+    // the position is the shard's, past the reader's first block of 2^20 tokens (1,048,576 + 5)
+    {"stream_token_past_first_block", "stream_big.bin", "token 300 at position 1048581 outside the vocabulary [0, 256)"},
+    // every shard is checked before fn sees a token: fn would write a second line to stderr
+    {"stream_checked_before_any_block", "stream_b_001.bin", "token 300 at position 3 outside the vocabulary [0, 256)"},
 };
 
 // a checkpoint directory dir/name holding empty state files of step 5: the whole one or `shards` shards
@@ -1035,6 +1039,12 @@ static const char *write_state_layout(char *path, const char *dir, const char *n
         fclose(fopen(file, "wb"));
     }
     return path;
+}
+
+// a block of tokens handed on by for_each_token_checked, said on stderr
+static void stream_block_said(void *ctx, const int *tokens, size_t n) {
+    (void)ctx;
+    fprintf(stderr, "a block of %zu tokens, the first %d, was handed on\n", n, tokens[0]);
 }
 
 // the child side: write the bad file, then run what must fail; returning means it did not fail
@@ -1158,6 +1168,19 @@ static int run_bad_case(const char *name, const char *dir) {
         write_token_shard(join(path, dir, "stream_eq.bin"), tokens, 10);
         size_t n;
         load_token_stream(path, 256, 2, &n);
+    } else if (strcmp(name, "stream_token_past_first_block") == 0) {
+        size_t big = ((size_t)1 << 20) + 10;
+        uint16_t *many = (uint16_t *)callocCheck(big, sizeof(uint16_t));
+        many[((size_t)1 << 20) + 5] = 300;
+        write_token_shard(join(path, dir, "stream_big.bin"), many, big);
+        free(many);
+        size_t n;
+        load_token_stream(path, 256, 2, &n);
+    } else if (strcmp(name, "stream_checked_before_any_block") == 0) {
+        write_token_shard(join(path, dir, "stream_b_000.bin"), tokens, 10);
+        tokens[3] = 300;
+        write_token_shard(join(path, dir, "stream_b_001.bin"), tokens, 10);
+        for_each_token_checked(join(path, dir, "stream_b_*.bin"), 256, NULL, stream_block_said, NULL);
     } else if (strcmp(name, "tokenizer_bad_magic") == 0) {
         write_tokenizer(join(path, dir, "tok_bad_magic.bin"), 20240520, 1, 0, tok_pieces, tok_lens, 3, 0);
         tokenizer_init(&t, path);

@@ -894,6 +894,8 @@ static void test_descriptor_limits(void) {
         {"d65537:l1", "invalid model config: model width C = 65537 is outside [1, 65536]"},
         {"d52429:l1:e5", "invalid model config: inner width Di (expand x C) = 262145 is outside [1, 262144]"},
         {"d32:r0", "bad field 'r0'"}, {"d32:l0", "bad field 'l0'"},
+        // a number is digits only (strtol alone takes a sign or spaces first), and a field comes once
+        {"d32:l+2", "bad field 'l+2'"},           {"d32:l 2", "bad field 'l 2'"},      {"d32:l2:l4", "field 'l' given twice"},
     };
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         char name[64];
@@ -946,6 +948,7 @@ static void test_mc_refusals(void) {
          "example 0: size field of 22 bytes, but its fields take 20"},
         {"mc_v1_empty_context", 1, 1, 1000, 10, {S, 20, 0, 0, 1, 0, 3, 66, 67, 68},
          "example 0: empty context (its first completion token would have nothing to follow)"},
+        {"mc_label_equal_to_completions", 1, 1, 1000, 11, {S, 22, 0, 2, 2, 1, 65, 1, 66, 1, 67}, "example 0: label 2, but 2 completions"},
     };
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) { expect_fail(refused[i].name, c_mc_load, &refused[i], refused[i].want); }
     // the least example (9 uint16: one context token, one completion of one token), and version 2's completions that
@@ -954,6 +957,53 @@ static void test_mc_refusals(void) {
     static const McCase v2_own_context = {"", 2, 1, 1000, 11, {S, 22, 0, 0, 1, 0, 3, 1, 66, 67, 68}, ""};
     expect_ok("mc_least_example_accepted", c_mc_load, &least);
     expect_ok("mc_v2_empty_context_with_skip_accepted", c_mc_load, &v2_own_context);
+}
+
+/*
+One eval file worked through by hand (B 4, T 6): example 0 has the context 10 .. 16 (7 tokens) and the completions
+[0, 1] and [0, 2], label 1; example 1 the context 20 and two equal completions [30, 31], label 0. A row holds T + 1
+tokens, so example 0 keeps the context's last 7 - 2 = 5 (12 .. 16), and its targets are the completion's tokens at
+the positions that predict them (4 and 5). Under a token table where 0 is a no-break space (U+00A0, white space to
+Python's str.isspace), 1 "ab", 2 "abc" and every other id "x", the shared space in front is not counted: 2 and 3
+characters; 2 and 2 in example 1. With summed losses 5, 4 (example 0) and 3, 3 (a tie: the first wins) both choices
+are right by the sum, the mean and the per-character loss.
+*/
+static void test_mc_by_hand(void) {
+    enum { S = MC_START, B = 4, T = 6 };
+    const uint16_t stream[] = {S, 38, 0, 1, 2, 7, 10, 11, 12, 13, 14, 15, 16, 2, 0, 1, 2, 0, 2,
+                               S, 26, 1, 0, 2, 1, 20, 2, 30, 31, 2, 30, 31};
+    int32_t h[256] = {0};
+    h[0] = MC_MAGIC; h[1] = 1; h[2] = 2; h[3] = 38;
+    char p[1024];
+    FILE *f = fopenCheck(P(p, "mc_hand.bin"), "wb"); fwriteCheck(h, 4, 256, f); fwriteCheck(stream, 2, sizeof(stream) / 2, f); fcloseCheck(f);
+    MCEvalSet s;
+    mc_load(&s, p, 256, B, T);
+    int in[B * T], tg[B * T];
+    int packed = mc_pack(&s, 0, 2, B, T, in, tg);
+    static const int want_in[B * T] = {12, 13, 14, 15, 16, 0, 12, 13, 14, 15, 16, 0, 20, 30, 0, 0, 0, 0, 20, 30, 0, 0, 0, 0};
+    static const int want_tg[B * T] = {-1, -1, -1, -1, 0, 1, -1, -1, -1, -1, 0, 2, 30, 31, -1, -1, -1, -1, 30, 31, -1, -1, -1, -1};
+    int pack_ok = packed == 2 && memcmp(in, want_in, sizeof(in)) == 0 && memcmp(tg, want_tg, sizeof(tg)) == 0;
+    check(pack_ok, "mc_pack_by_hand", "packed %d examples; row 0 inputs %d %d %d %d %d %d, targets %d %d %d %d %d %d", packed,
+          in[0], in[1], in[2], in[3], in[4], in[5], tg[0], tg[1], tg[2], tg[3], tg[4], tg[5]);
+    const char *table[33];
+    uint8_t len[33];
+    for (int i = 0; i < 33; i++) { table[i] = "x"; len[i] = 1; }
+    table[0] = "\xc2\xa0"; len[0] = 2;
+    table[1] = "ab"; len[1] = 2;
+    table[2] = "abc"; len[2] = 3;
+    int set = mc_set_chars(&s, table, len, 33);
+    check(set && s.row_chars[0] == 2 && s.row_chars[1] == 3 && s.row_chars[2] == 2 && s.row_chars[3] == 2, "mc_chars_shared_no_break_space",
+          "returned %d; characters %d %d %d %d (want 2 3 2 2)", set, set ? s.row_chars[0] : -1, set ? s.row_chars[1] : -1,
+          set ? s.row_chars[2] : -1, set ? s.row_chars[3] : -1);
+    const double loss[4] = {5.0, 4.0, 3.0, 3.0};
+    const int count[4] = {2, 2, 2, 2}, greedy[4] = {0, 0, 0, 0};
+    MCResult r;
+    memset(&r, 0, sizeof(r));
+    int rows = mc_score(&s, 0, 2, loss, count, greedy, &r);
+    check(rows == 4 && r.examples == 2 && r.correct_sum == 2 && r.correct_mean == 2 && r.correct_char == 2 && r.cloze_examples == 0,
+          "mc_score_by_hand_tie_first", "%d rows, %d examples; right %d (sum), %d (mean), %d (per character), want 2 each", rows,
+          r.examples, r.correct_sum, r.correct_mean, r.correct_char);
+    mc_free(&s);
 }
 
 // a resumed run whose optimizer flags changed gets one note naming each old and new value (here -l -u -q -c -a;
@@ -1071,6 +1121,7 @@ int main(void) {
     test_descriptors_and_presets();
     test_descriptor_limits();
     test_mc_refusals();
+    test_mc_by_hand();
     test_changed_flags_note();
     test_sample_end();
     remove_dir(DIR_);
