@@ -26,8 +26,10 @@ samples in a permuted order. The permutations are not drawn from a running RNG b
 (seed, epoch) and (seed, epoch, shard file): the whole loader position is the three numbers
 (epoch, current_shard_idx, current_sample_idx), which a checkpoint saves and dataloader_resume restores.
 
-Token ids are checked against vocab_size as each batch is read (a scan at init would read every
-shard of a large dataset before the first step); the error names the file and the token's position.
+Token ids are checked against vocab_size at init, every token of every shard, where the shards hold
+at most 2^30 tokens in all (DATALOADER_CHECK_AT_INIT_TOKENS: a bad id in the tenth shard then fails
+before the first step), and as each batch is read (for larger sets, a scan at init would read every
+shard before each run's first step); the error names the file and the token's position.
 */
 #ifndef DATALOADER_H
 #define DATALOADER_H
@@ -329,6 +331,40 @@ size_t dataloader_windows_at(const DataLoader *loader, size_t epoch, size_t shar
     return dataloader_whole_steps(loader, samples);
 }
 
+// the out-of-vocabulary error of a shard's token (at start-up and as a batch is read: one wording)
+static void dataloader_bad_token_(const char *path, size_t position, unsigned id, int vocab_size) {
+    fatalf("'%s': token %zu has id %u, expected < vocab_size %d (a model whose vocabulary covers the shards' "
+           "tokenizer is needed: a descriptor's v<N>)", path, position, id, vocab_size);
+}
+
+// every token of a shard of n tokens checked against vocab_size, in blocks of 2^20
+static void dataloader_check_shard_tokens_(const char *path, size_t n, int vocab_size) {
+    enum { BLOCK = 1 << 20 };
+    uint16_t *buf = (uint16_t *)mallocCheck(BLOCK * sizeof(uint16_t));
+    FILE *fp = fopenCheck(path, "rb");
+    size_t header_n = shard_read_header(fp, path);
+    if (header_n != n) { fatalf("'%s': changed while being read (%zu tokens, then %zu)", path, n, header_n); }
+    for (size_t done = 0; done < n;) {
+        size_t m = n - done < BLOCK ? n - done : BLOCK;
+        freadCheck(buf, sizeof(uint16_t), m, fp);
+        uint16_t largest = 0; // (a branch-free pass; the position is looked for only in a bad block)
+        for (size_t j = 0; j < m; j++) { largest = buf[j] > largest ? buf[j] : largest; }
+        if (largest >= vocab_size) {
+            for (size_t j = 0; j < m; j++) {
+                if (buf[j] >= vocab_size) { dataloader_bad_token_(path, done + j, buf[j], vocab_size); }
+            }
+        }
+        done += m;
+    }
+    fcloseCheck(fp);
+    free(buf);
+}
+
+// shards of up to this many tokens in all (2 GiB) have every token checked at start-up, so a bad id in a later
+// shard fails before the first step, not after hours of training with no checkpoint yet; larger sets (a read of
+// every shard at each start would take minutes) are checked as each batch is read, as they are here too
+#define DATALOADER_CHECK_AT_INIT_TOKENS ((size_t)1 << 30)
+
 void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B, size_t T,
                      int process_rank, int num_processes, int should_shuffle,
                      unsigned long long seed, int vocab_size) {
@@ -385,6 +421,12 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
                num_processes, B, T, loader->num_shards > 1 ? " (the largest of the shards)" : "");
     }
 
+    if (loader->num_tokens <= DATALOADER_CHECK_AT_INIT_TOKENS) {
+        for (size_t i = 0; i < loader->num_shards; i++) {
+            dataloader_check_shard_tokens_(loader->glob_result.gl_pathv[i], loader->shard_num_tokens[i], vocab_size);
+        }
+    }
+
     loader->shard_order = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
     loader->sample_order = (size_t *)mallocCheck(max_samples * sizeof(size_t));
     loader->buffer = (uint16_t *)mallocCheck((B * T + 1) * sizeof(uint16_t));
@@ -431,9 +473,7 @@ void dataloader_next_batch(DataLoader *loader) {
     freadCheck(loader->buffer, sizeof(uint16_t), BT + 1, loader->tokens_file);
     for (size_t i = 0; i < BT + 1; i++) {
         if (loader->buffer[i] >= loader->vocab_size) {
-            fatalf("'%s': token %zu has id %u, expected < vocab_size %d (a model whose vocabulary covers the shards' "
-                   "tokenizer is needed: a descriptor's v<N>)",
-                   dataloader_current_path(loader), first_token + i, loader->buffer[i], loader->vocab_size);
+            dataloader_bad_token_(dataloader_current_path(loader), first_token + i, loader->buffer[i], loader->vocab_size);
         }
     }
     for (size_t i = 0; i < BT; i++) {

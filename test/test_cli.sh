@@ -346,6 +346,14 @@ expect_error token_out_of_vocab "300" "${TINY[@]}" -j "$TMP/oov.bin" -x 0
 # would refuse the target too, but names neither)
 perl -e 'print pack("l<256", 20240520, 1, 129, (0) x 253), pack("S<*", (1) x 128, 256)' > "$TMP/last256.bin"
 expect_error token_id_vocab_size_as_last_target "last256.bin': token 128 has id 256, expected < vocab_size 256" "${TINY[@]}" -x 0 -m 1 -j "$TMP/last256.bin"
+# a bad id in a shard that training reaches only later (the second of two, in order with -sh 0; 3 steps read only the
+# first): refused at start-up, naming the file and the token's place, not when the loader gets there hours into a run
+# with no checkpoint yet (shards of up to 2^30 tokens in all are checked whole at start-up)
+perl -e 'print pack("l<256", 20240520, 1, 1000, (0) x 253), pack("S<*", (1 .. 200) x 5)' > "$TMP/late_00.bin"
+perl -e 'print pack("l<256", 20240520, 1, 1000, (0) x 253), pack("S<*", (1) x 900, 300, (1) x 99)' > "$TMP/late_01.bin"
+out=$("$BIN" "${TINY[@]}" -x 3 -sh 0 -i "$TMP/late_*.bin" 2>&1 >/dev/null); rc=$?
+if [ "$rc" -ne 0 ] && [ "$out" = "error: '$TMP/late_01.bin': token 900 has id 300, expected < vocab_size 256 (a model whose vocabulary covers the shards' tokenizer is needed: a descriptor's v<N>)" ]
+then ok "later_shard_bad_token_at_start"; else bad "later_shard_bad_token_at_start" "rc $rc: $out"; fi
 
 # --- evaluation only: -x 0 prints "val loss <float>" and exits 0
 out=$("$BIN" "${TINY[@]}" -x 0 -m 2 2>&1)
