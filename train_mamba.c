@@ -1360,12 +1360,16 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     if (latest >= 0) {
         char path[1024];
         checkpoint_model_path(path, sizeof(path), o->output_dir, latest);
+        resume_note_set(o->output_dir, latest);
         mamba_build_from_checkpoint(model, path);
+        resume_note_clear();
         check_resume_model(o, &model->config, path);
         check_state_layout(o->output_dir, latest, 0, 1);
         snprintf(path, sizeof(path), "%s/state_%08d.bin", o->output_dir, latest);
         mamba_allocate_optimizer(model);
+        resume_note_set(o->output_dir, latest);
         load_state_file(path, state, model->m_memory, model->v_memory, model->num_parameters);
+        resume_note_clear();
         if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
             fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d (-d left out is B*T*processes)", path,
                    state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);

@@ -1207,14 +1207,18 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     if (latest >= 0) {
         char path[1024];
         checkpoint_model_path(path, sizeof(path), o->output_dir, latest);
+        resume_note_set(o->output_dir, latest);
         mamba_build_from_checkpoint(model, path);
+        resume_note_clear();
         check_resume_model(o, &model->config, path);
         check_state_layout(o->output_dir, latest, multi_gpu_config.zero_stage, multi_gpu_config.num_processes);
         state_path(path, sizeof(path), o->output_dir, latest);
         size_t offset, n;
         multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
         float *m = (float *)mallocCheck((n + 1) * sizeof(float)), *v = (float *)mallocCheck((n + 1) * sizeof(float));
+        resume_note_set(o->output_dir, latest);
         load_state_file(path, state, m, v, n);
+        resume_note_clear();
         if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
             fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d (-d left out is B*T*processes)", path,
                    state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);

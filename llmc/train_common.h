@@ -867,6 +867,28 @@ static inline int find_latest_checkpoint(const char *dir) {
     return best;
 }
 
+// while the newest checkpoint's files are read on resume, an error in them (a corrupt or truncated file) also says how
+// to resume from the complete checkpoint before it instead (its DONE_ marker taken away), or that there is none;
+// resume_note_clear() after
+static inline void resume_note_set(const char *dir, int latest) {
+    static char note[1200];
+    int before = -1;
+    DIR *dp = opendir(dir);
+    for (struct dirent *e; dp != NULL && (e = readdir(dp)) != NULL;) {
+        int step;
+        if (parse_done_marker(e->d_name, &step) && step < latest && step > before) { before = step; }
+    }
+    if (dp != NULL) { closedir(dp); }
+    if (before >= 0) {
+        snprintf(note, sizeof(note), "to resume from the checkpoint before it (step %d), remove %s/DONE_%08d", before, dir,
+                 latest);
+    } else {
+        snprintf(note, sizeof(note), "no earlier complete checkpoint in %s to resume from: start afresh with another -o", dir);
+    }
+    fatal_note = note;
+}
+static inline void resume_note_clear(void) { fatal_note = NULL; }
+
 // a warmup longer than the run never reaches the peak rate (step i runs at lr * (i+1) / warmup): said
 // once at start-up, since it is legal (short test runs) but rarely meant in a real one
 static inline void note_short_run(const Options *o, int steps) {

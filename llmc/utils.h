@@ -25,12 +25,17 @@ Shared by train_mamba.c, train_mamba.cu, dataloader.h, tokenizer.h and the tests
 static jmp_buf fatal_jmp_buf;
 #endif
 
+// while not NULL, added to the end of a fatalf line: what to do about any error of a step whose caller knows more
+// than the reader that fails (a corrupt checkpoint while resuming: which one to resume from instead)
+static const char *fatal_note = NULL;
+
 // one-line fatal error: "error: <message>" then exit 1
 static inline void fatalf(const char *fmt, ...) {
     va_list args;
     va_start(args, fmt);
     fprintf(stderr, "error: ");
     vfprintf(stderr, fmt, args);
+    if (fatal_note != NULL) { fprintf(stderr, "; %s", fatal_note); }
     fprintf(stderr, "\n");
     va_end(args);
 #ifdef FATAL_LONGJMP

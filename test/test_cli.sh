@@ -1147,6 +1147,29 @@ lc=$(grep -E '^s:[12] trl:' "$TMP/clip_1e-15/main.log" | sed 's/.*trl://' | tr '
 if echo "$l0 $lc" | awk 'NF == 4 { d0 = $1 - $2; dc = $3 - $4; if (d0 < 0) d0 = -d0; if (dc < 0) dc = -dc; exit !(d0 > 1e-3 && dc < 1e-5) } { exit 1 }'
 then ok "grad_clipping_scales_to_the_bound"; else bad "grad_clipping_scales_to_the_bound" "steps 1, 2: -gc 0: $l0/ -gc 1e-15: $lc"; fi
 
+# --- a corrupt newest checkpoint: the reader's error also says how to resume from the complete one before it (its
+# DONE_ marker removed), which then resumes; with no checkpoint before it, says there is none (it said "corrupt" only)
+flip_byte() { perl -e 'open(F, "+<", $ARGV[0]) or die; seek(F, $ARGV[1], 0); read(F, $c, 1); seek(F, $ARGV[1], 0); print F chr(ord($c) ^ 255); close F' "$1" "$2"; }
+"$BIN" "${TINY[@]}" -x 20 -n 10 -o "$TMP/corrupt" > /dev/null 2>&1
+cp -r "$TMP/corrupt" "$TMP/corrupt_state"
+flip_byte "$TMP/corrupt/model_00000020.bin" 5000
+expect_error resume_corrupt_model_names_the_one_before "model_00000020.bin: checksum mismatch .*: the file is corrupt; to resume from the checkpoint before it (step 10), remove $TMP/corrupt/DONE_00000020$" \
+    "${TINY[@]}" -x 30 -n 10 -o "$TMP/corrupt" -y 1
+flip_byte "$TMP/corrupt_state/state_00000020.bin" 3000
+expect_error resume_corrupt_state_names_the_one_before "state_00000020.bin: checksum mismatch: the state file is corrupt; to resume from the checkpoint before it (step 10), remove $TMP/corrupt_state/DONE_00000020$" \
+    "${TINY[@]}" -x 30 -n 10 -o "$TMP/corrupt_state" -y 1
+rm "$TMP/corrupt/DONE_00000020"
+out=$("$BIN" "${TINY[@]}" -x 30 -n 10 -o "$TMP/corrupt" -y 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^resuming from step 10 of " && echo "$out" | grep -q "^step  *30/30 "; then ok "resume_from_the_one_before_as_told"
+else bad "resume_from_the_one_before_as_told" "rc $rc: $(echo "$out" | grep -E "resuming|error" | head -n 2)"; fi
+"$BIN" "${TINY[@]}" -x 10 -n 10 -o "$TMP/corrupt_only" > /dev/null 2>&1
+flip_byte "$TMP/corrupt_only/model_00000010.bin" 5000
+expect_error resume_corrupt_only_checkpoint "the file is corrupt; no earlier complete checkpoint in $TMP/corrupt_only to resume from: start afresh with another -o$" \
+    "${TINY[@]}" -x 30 -n 10 -o "$TMP/corrupt_only" -y 1
+# a mismatch the user fixes with flags carries no such note
+expect_error resume_mismatch_no_corrupt_note "saved with -b 4 -t 32 -d 128, but this run has -b 8 -t 32 -d 256 (-d left out is B\*T\*processes)$" \
+    "${TINY[@]}" -b 8 -x 40 -n 10 -o "$TMP/corrupt" -y 1
+
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
 expect_error resume_config_mismatch "does not match -e d64:l2:v256$" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
