@@ -364,6 +364,7 @@ static void dataloader_check_shard_tokens_(const char *path, size_t n, int vocab
 // shard fails before the first step, not after hours of training with no checkpoint yet; larger sets (a read of
 // every shard at each start would take minutes) are checked as each batch is read, as they are here too
 #define DATALOADER_CHECK_AT_INIT_TOKENS ((size_t)1 << 30)
+static size_t dataloader_check_at_init_tokens = DATALOADER_CHECK_AT_INIT_TOKENS; // (test_dataloader sets 0: batches alone)
 
 void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B, size_t T,
                      int process_rank, int num_processes, int should_shuffle,
@@ -421,7 +422,7 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
                num_processes, B, T, loader->num_shards > 1 ? " (the largest of the shards)" : "");
     }
 
-    if (loader->num_tokens <= DATALOADER_CHECK_AT_INIT_TOKENS) {
+    if (loader->num_tokens <= dataloader_check_at_init_tokens) {
         for (size_t i = 0; i < loader->num_shards; i++) {
             dataloader_check_shard_tokens_(loader->glob_result.gl_pathv[i], loader->shard_num_tokens[i], vocab_size);
         }

@@ -1014,6 +1014,11 @@ static const BadCase bad_cases[] = {
     {"vocab_size_zero", "dataloader", "vocab_size must be in [1, 65536] for uint16 tokens, found 0"},
     {"token_equal_to_vocab", "equal_vocab.bin", "token 3 has id 256, expected < vocab_size 256"},
     {"token_over_vocab_last_target", "last_target.bin", "token 16 has id 300, expected < vocab_size 256"},
+    // the same two with the start-up check off (as for shards of more than 2^30 tokens): the batch's own check
+    {"token_equal_to_vocab_per_batch", "equal_vocab.bin", "token 3 has id 256, expected < vocab_size 256"},
+    {"token_over_vocab_last_target_per_batch", "last_target.bin", "token 16 has id 300, expected < vocab_size 256"},
+    // a bad id in the second shard, at its last token: refused by dataloader_init, before any batch is read
+    {"token_in_later_shard_at_init", "later_001.bin", "token 32 has id 256, expected < vocab_size 256"},
     {"too_small_names_largest", "tiny_001.bin", "shard too small: 16 tokens, need at least 17"},
     {"step_windows_zero", "dataloader", "0 windows per step is not a positive multiple of the 1 process(es)"},
     {"resume_one_past_last", "resume_end.bin", "sample index 3 out of range, expected < 3"},
@@ -1129,16 +1134,23 @@ static int run_bad_case(const char *name, const char *dir) {
         const int zero_b = strcmp(name, "zero_batch_size") == 0, bad_rank = strcmp(name, "rank_out_of_range") == 0;
         const int vocab = strcmp(name, "vocab_size_zero") == 0 ? 0 : 256;
         dataloader_init(&loader, path, zero_b ? 0 : TB, TT, bad_rank ? 2 : 0, bad_rank ? 2 : 1, 0, 0, vocab);
-    } else if (strcmp(name, "token_equal_to_vocab") == 0) {  // 256 is outside [0, 256)
+    } else if (strncmp(name, "token_equal_to_vocab", 20) == 0) {  // 256 is outside [0, 256)
         tokens[3] = 256;
         write_token_shard(join(path, dir, "equal_vocab.bin"), tokens, 64);
+        if (strstr(name, "_per_batch") != NULL) { dataloader_check_at_init_tokens = 0; }
         dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
         dataloader_next_batch(&loader);
-    } else if (strcmp(name, "token_over_vocab_last_target") == 0) {  // token B*T: the only window's last target
+    } else if (strncmp(name, "token_over_vocab_last_target", 28) == 0) {  // token B*T: the only window's last target
         tokens[BT] = 300;
         write_token_shard(join(path, dir, "last_target.bin"), tokens, BT + 1);
+        if (strstr(name, "_per_batch") != NULL) { dataloader_check_at_init_tokens = 0; }
         dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
         dataloader_next_batch(&loader);
+    } else if (strcmp(name, "token_in_later_shard_at_init") == 0) {
+        write_token_shard(join(path, dir, "later_000.bin"), tokens, 33);
+        tokens[32] = 256;
+        write_token_shard(join(path, dir, "later_001.bin"), tokens, 33);
+        dataloader_init(&loader, join(path, dir, "later_*.bin"), TB, TT, 0, 1, 0, 0, 256);
     } else if (strcmp(name, "too_small_names_largest") == 0) {  // neither holds a window: the error names the larger
         write_token_shard(join(path, dir, "tiny_000.bin"), tokens, 5);
         write_token_shard(join(path, dir, "tiny_001.bin"), tokens, BT);
