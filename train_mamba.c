@@ -1570,7 +1570,9 @@ int main(int argc, char **argv) {
     check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, 1);
     MCEvalSet mc; // -mc: read and checked now, before -o is made
     if (o.mc_eval_path != NULL) {
-        mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.B, o.T);
+        mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.T);
+        int mc_rows, mc_t; // (an example with more completions than an evaluation batch has rows is an error now)
+        mc_batch_shape(&mc, o.B, o.T, model.scan_chunk, 1L << 30, &mc_rows, &mc_t);
         mc_chars_from_tokenizer(&mc, &tokenizer, o.mc_eval_path); // the per-character choice's lengths
     }
 

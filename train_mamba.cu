@@ -1490,7 +1490,9 @@ int main(int argc, char **argv) {
     check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, rank == 0);
     MCEvalSet mc; // -mc: read and checked now, before -o is made (every process reads it: each takes a share)
     if (o.mc_eval_path != NULL) {
-        mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.B, o.T);
+        mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.T);
+        int mc_rows, mc_t; // (an example with more completions than an evaluation batch has rows is an error now)
+        mc_batch_shape(&mc, o.B, o.T, SCAN_CHUNK, 65535, &mc_rows, &mc_t);
         // the per-character choice's lengths come from rank 0's tokenizer (the only one read) to every rank
         int per_char = rank == 0 && mc_chars_from_tokenizer(&mc, &tokenizer, o.mc_eval_path);
         per_char = multi_gpu_from_rank0(&multi_gpu_config, per_char, main_stream, multi_gpu_config.timeout_s);

@@ -55,6 +55,7 @@ typedef struct {
     long total_rows;  // completions over all examples: one row each
     long *first_row;  // [num_examples] each example's first row, counting every example's completions in file order
     int *row_chars;   // [total_rows] each completion's characters (mc_set_chars); NULL: no per-character choice
+    int most_completions, most_completions_example; // an example's most completions (its rows share a batch), the first such
 } MCEvalSet;
 
 // one example, pointing into the set's stream
@@ -92,8 +93,9 @@ static inline void mc_example(const MCEvalSet *s, int i, MCExample *x) {
 }
 
 // Reads and checks the whole file: a model of vocab_size tokens must be able to score every example
-// in batches of B rows of T positions. Any problem is a one-line error naming the file and the example.
-static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B, int T) {
+// in rows of T positions (mc_batch_shape then checks that an example's completions fit a batch's rows). Any problem
+// is a one-line error naming the file and the example.
+static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int T) {
     FILE *f = fopenCheck(path, "rb");
     long bytes = file_size(f);
     int header[256];
@@ -122,6 +124,8 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
     size_t pos = 0;
     s->longest_row = 1;
     s->total_rows = 0;
+    s->most_completions = 0;
+    s->most_completions_example = 0;
     for (int i = 0; i < s->num_examples; i++) {
         if (pos + 6 > n) { fatalf("%s: truncated: example %d of %d starts past the end of the file", path, i, s->num_examples); }
         const uint16_t *p = s->stream + pos;
@@ -134,7 +138,10 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int B
         int label = p[3], nc = p[4], ctx_len = p[5];
         if (nc < 1 || nc > MC_MAX_COMPLETIONS) { fatalf("%s: example %d: %d completions (1 to %d)", path, i, nc, MC_MAX_COMPLETIONS); }
         if (label >= nc) { fatalf("%s: example %d: label %d, but %d completions", path, i, label, nc); }
-        if (nc > B) { fatalf("%s: example %d has %d completions, more than the %d rows of a batch: use -b %d or more", path, i, nc, B, nc); }
+        if (nc > s->most_completions) { // (checked against a batch's rows by mc_batch_shape: they fit more rows than B)
+            s->most_completions = nc;
+            s->most_completions_example = i;
+        }
         size_t q = 6; // within the example
         int least_skip = 1 << 30;
         for (int c = -1; c < nc; c++) { // the context, then each completion
@@ -244,7 +251,8 @@ static inline int mc_set_chars(MCEvalSet *s, const char *const *token_bytes, con
 // The evaluation's batch shape: rows of Tm positions, just enough for the longest row (a multiple of 64, at
 // most T), and as many rows Bm as the training activations hold: at most B*T tokens and the scan chunks of B
 // rows of T (`chunk` steps each), at most max_rows, and no more than the file has. So a batch holds many
-// examples where -t is long, and a small file is no batch of padding.
+// examples where -t is long, and a small file is no batch of padding. An example's completions share a batch:
+// one with more completions than a batch has rows is an error (the trainers ask at start-up, before -o is made).
 static inline void mc_batch_shape(const MCEvalSet *s, int B, int T, int chunk, long max_rows, int *Bm, int *Tm) {
     int tm = (s->longest_row + 63) / 64 * 64;
     tm = tm < T ? tm : T;
@@ -252,7 +260,12 @@ static inline void mc_batch_shape(const MCEvalSet *s, int B, int T, int chunk, l
     rows = rows < by_chunks ? rows : by_chunks;
     rows = rows < max_rows ? rows : max_rows;
     rows = rows > B ? rows : B; // (never fewer rows than B: tm <= T)
-    *Bm = (int)(rows < s->total_rows ? rows : s->total_rows); // (never fewer than an example's completions: mc_load checked B)
+    if (rows < s->most_completions) {
+        fatalf("-mc: example %d has %d completions, more than the %ld rows of an evaluation batch (rows of %d tokens in "
+               "the -b %d x -t %d of training): a larger -b or -t", s->most_completions_example, s->most_completions, rows,
+               tm, B, T);
+    }
+    *Bm = (int)(rows < s->total_rows ? rows : s->total_rows); // (total_rows >= an example's completions)
     *Tm = tm;
 }
 

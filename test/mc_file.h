@@ -75,7 +75,9 @@ static inline void mc_test_set(MCEvalSet *s, int V, int max_ctx, int max_comp, u
     close(fd);
     uint64_t rng = seed;
     write_mc_test_file(path, 11, V, max_ctx, max_comp, &rng, cut, T, version);
-    mc_load(s, path, V, B, T);
+    mc_load(s, path, V, T);
+    int rows, t; // (the start-up check of -b B, -t T the trainers make)
+    mc_batch_shape(s, B, T, 64, 1L << 30, &rows, &t);
     remove(path);
 }
 

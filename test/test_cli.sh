@@ -1867,9 +1867,14 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     expect_error mc_missing "cannot open '$TMP/none.bin'" "${TINY[@]}" -x 0 -mc "$TMP/none.bin"
     expect_error mc_token_past_vocab "example 0: token [0-9]* outside the model's vocabulary .0, 64)" -e d32:l2:v64 -b 4 -t 32 -x 0 -mc "$TMP/mc.bin"
     expect_error mc_completion_past_t "example 0: completion 0 has 10 tokens, more than -t 8" "${TINY[@]}" -t 8 -x 0 -mc "$TMP/mc.bin"
-    expect_error mc_completions_past_b "example 1 has 4 completions, more than the 3 rows of a batch: use -b 4" "${TINY[@]}" -b 3 -x 1 -mc "$TMP/mc.bin" \
-        -o "$TMP/mc_refused"
+    expect_error mc_completions_past_rows "-mc: example 1 has 4 completions, more than the 3 rows of an evaluation batch (rows of 32 tokens in the -b 3 x -t 32 of training): a larger -b or -t" \
+        "${TINY[@]}" -b 3 -x 1 -mc "$TMP/mc.bin" -o "$TMP/mc_refused"
     if [ -e "$TMP/mc_refused" ]; then bad "mc_refused_no_output_dir" "-o was created"; else ok "mc_refused_no_output_dir"; fi
+    # rows are as long as the longest example needs (64 here), so -b 2 -t 128 holds 4 of them: a run of B below an
+    # example's completions scores them (it was refused whenever -b was below 4, HellaSwag's completions)
+    out=$("$BIN" "${TINY[@]}" -b 2 -t 128 -x 1 -mc "$TMP/mc.bin" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^mc accuracy .* 3 examples"; then ok "mc_b_below_completions_scores"
+    else bad "mc_b_below_completions_scores" "rc $rc: $(echo "$out" | grep -E "error|mc" | head -n 2)"; fi
     # the GPU trainer: generation alone (-x 0 -p) takes any shape, but with -mc it runs the batched forward too
     if [ "$CPU" = 0 ]; then
         expect_error gpu_shape_generation_with_mc "N must be 8, 16 or 32" -e d32:l1:v256:n12 -b 4 -x 0 -p "ab" -g 4 -mc "$TMP/mc.bin"

@@ -923,7 +923,7 @@ static void c_mc_load(const void *a) {
     char p[1024];
     FILE *f = fopenCheck(P(p, "mc.bin"), "wb"); fwriteCheck(h, 4, 256, f); fwriteCheck(m->stream, 2, (size_t)m->n, f); fcloseCheck(f);
     MCEvalSet s;
-    mc_load(&s, p, 256, 4, 32);
+    mc_load(&s, p, 256, 32);
 }
 static void test_mc_refusals(void) {
     enum { S = MC_START };
@@ -977,7 +977,7 @@ static void test_mc_by_hand(void) {
     char p[1024];
     FILE *f = fopenCheck(P(p, "mc_hand.bin"), "wb"); fwriteCheck(h, 4, 256, f); fwriteCheck(stream, 2, sizeof(stream) / 2, f); fcloseCheck(f);
     MCEvalSet s;
-    mc_load(&s, p, 256, B, T);
+    mc_load(&s, p, 256, T);
     int in[B * T], tg[B * T];
     int packed = mc_pack(&s, 0, 2, B, T, in, tg);
     static const int want_in[B * T] = {12, 13, 14, 15, 16, 0, 12, 13, 14, 15, 16, 0, 20, 30, 0, 0, 0, 0, 20, 30, 0, 0, 0, 0};

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     MCEvalSet s;
     fuzz_begin();
     if (setjmp(fatal_jmp_buf) == 0) {
-        mc_load(&s, path, V, B, T);
+        mc_load(&s, path, V, T);
         int Bm, Tm;
         mc_batch_shape(&s, B, T, chunk, 1L << 30, &Bm, &Tm);
         FUZZ_ASSERT(Bm >= 1 && Bm <= s.total_rows && Tm >= 1 && Tm <= T && (long)Bm * Tm <= (long)B * T);
