@@ -941,6 +941,18 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
         size_t n;
         free(load_token_stream(o->stream_eval_pattern, vocab_size, 2, &n));
     }
+    // -x 0 runs no training: flags given for what it skips are said to do nothing, once (where it samples: rank 0)
+    if (samples_here && o->max_steps == 0) {
+        if (o->prompt != NULL && o->val_named) {
+            printf("note: -x 0 with -p generates and does not evaluate: -j %s is not read (leave out -p to evaluate it)\n",
+                   o->val_data_pattern);
+        }
+        if (o->prompt != NULL && o->gen_tokens == 0) { printf("note: -x 0 -p with -g 0 generates no tokens: the prompt alone is printed\n"); }
+        if (o->output_dir != NULL && !resumed) {
+            printf("note: -x 0 trains nothing: -o %s is not written (with -y 1, its newest checkpoint is what -x 0 evaluates)\n",
+                   o->output_dir);
+        }
+    }
 }
 
 

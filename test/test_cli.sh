@@ -356,6 +356,20 @@ if [ "$rc" -ne 0 ] && [ "$out" = "error: '$TMP/late_01.bin': token 900 has id 30
 then ok "later_shard_bad_token_at_start"; else bad "later_shard_bad_token_at_start" "rc $rc: $out"; fi
 
 # --- evaluation only: -x 0 prints "val loss <float>" and exits 0
+# flags for what -x 0 skips are said to do nothing, one note each (they went unsaid): -j beside -p, -g 0 beside -p,
+# -o without -y 1; a -j alone, or -o with -y 1 (its checkpoint evaluated), get none
+TSV=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
+out=$("$BIN" "${TINY[@]}" -x 0 -p hi -g 4 -j "$TSV" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 with -p generates and does not evaluate: -j $TSV is not read" && ! echo "$out" | grep -q "^val loss"
+then ok "eval_only_prompt_and_j_noted"; else bad "eval_only_prompt_and_j_noted" "rc $rc: $(echo "$out" | grep -E "note|error|val loss" | head -n 2)"; fi
+out=$("$BIN" "${TINY[@]}" -x 0 -p hi -g 0 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 -p with -g 0 generates no tokens"; then ok "eval_only_prompt_g0_noted"
+else bad "eval_only_prompt_g0_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -o "$TMP/x0_out" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 trains nothing: -o $TMP/x0_out is not written" && [ ! -e "$TMP/x0_out" ]
+then ok "eval_only_output_dir_noted"; else bad "eval_only_output_dir_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -j "$TSV" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && ! echo "$out" | grep -q "^note: -x 0"; then ok "eval_only_plain_no_note"; else bad "eval_only_plain_no_note" "rc $rc: $(echo "$out" | grep "note" | head -n 2)"; fi
 out=$("$BIN" "${TINY[@]}" -x 0 -m 2 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -qE '^val loss [0-9]+\.[0-9]+$'; then ok "eval_only"; else bad "eval_only" "$out"; fi
 
