@@ -57,7 +57,10 @@ static inline FILE *fopen_check(const char *path, const char *mode, const char *
     if (mode[0] == 'r') { require_regular_file(path); }
     FILE *fp = fopen(path, mode);
     if (fp == NULL) {
-        fatalf("cannot open '%s' (mode %s): %s [%s:%d]", path, mode, strerror(errno), file, line);
+        // a missing or unreadable file is the user's to fix: the path and the reason, not where in our code it was opened
+        (void)file;
+        (void)line;
+        fatalf("cannot %s '%s': %s", mode[0] == 'r' ? "open" : mode[0] == 'w' ? "create" : "write to", path, strerror(errno));
     }
     struct stat st; // (again on the open file: the name may have changed since)
     if (mode[0] == 'r' && fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
