@@ -60,8 +60,11 @@ static size_t shard_read_header(FILE *fp, const char *path) {
     int32_t header[SHARD_HEADER_INTS];
     fseekCheck(fp, 0, SEEK_SET);
     freadCheck(header, sizeof(int32_t), SHARD_HEADER_INTS, fp);
+    if (header[0] == 20240801) { // llm.c's llama-3 shards: uint32 tokens, for vocabularies past 65,536
+        fatalf("'%s': an llm.c shard of uint32 tokens (magic 20240801): this loader reads uint16 shards (magic %d), so "
+               "vocabularies of at most 65,536 tokens", path, SHARD_MAGIC);
+    }
     if (header[0] != SHARD_MAGIC) {
-        // llm.c's llama-3 shards (magic 20240801) hold uint32 tokens, which this loader does not read
         fatalf("'%s': bad shard magic: expected %d, found %d (not an llm.c uint16 token shard)",
                path, SHARD_MAGIC, header[0]);
     }

@@ -988,7 +988,7 @@ typedef struct {
 
 static const BadCase bad_cases[] = {
     {"missing_file", "missing_*.bin", "no shard files match"},
-    {"bad_magic", "bad_magic.bin", "bad shard magic: expected 20240520, found 20240801"},
+    {"bad_magic", "bad_magic.bin", "an llm.c shard of uint32 tokens (magic 20240801): this loader reads uint16 shards"},
     {"bad_version", "bad_version.bin", "unsupported shard version: expected 1, found 2"},
     {"truncated", "truncated.bin", "(truncated)"},
     {"too_long", "too_long.bin", "(extra bytes at the end)"},
