@@ -98,6 +98,18 @@ if [ -z "$missing" ] && [ "$nflags" -ge 40 ]; then ok "help_lists_every_flag ($n
 nodefault=$(echo "$help" | awk '/^  -/ && $1 != "-h" { if (f != "") print f; f = $1 } /\(default / { f = "" } END { if (f != "") print f }' | tr '\n' ' ')
 if [ -z "$nodefault" ]; then ok "help_gives_every_default"; else bad "help_gives_every_default" "no default: $nodefault"; fi
 
+# -pf: the prompt from a file, byte for byte (its newline kept), as -p gives it; not both; no NUL byte
+printf 'To be\nor' > "$TMP/prompt.txt"
+out=$("$BIN" "${TINY[@]}" -x 0 -pf "$TMP/prompt.txt" -g 4 2>&1); rc=$?
+out_p=$("$BIN" "${TINY[@]}" -x 0 -p "$(printf 'To be\nor')" -g 4 2>&1)
+if [ "$rc" -eq 0 ] && echo "$out" | sed -n '/^generating:/,$p' | tail -n +3 | head -c 8 | cmp -s - "$TMP/prompt.txt" &&
+   [ "$(echo "$out" | sed -n '/^generating:/,/^decode:/p' | grep -v '^decode:')" = "$(echo "$out_p" | sed -n '/^generating:/,/^decode:/p' | grep -v '^decode:')" ]
+then ok "prompt_from_file"; else bad "prompt_from_file" "rc $rc: $(echo "$out" | sed -n '/^generating:/,/^decode/p' | head -n 4 | tr '\n' '|')"; fi
+expect_error prompt_and_prompt_file "-p and -pf both give the prompt: give one" "${TINY[@]}" -x 0 -p a -pf "$TMP/prompt.txt"
+printf 'ab\0cd' > "$TMP/prompt_nul.txt"
+expect_error prompt_file_nul "-pf $TMP/prompt_nul.txt: a NUL byte at offset 2" "${TINY[@]}" -x 0 -pf "$TMP/prompt_nul.txt"
+expect_error prompt_file_missing "cannot open '$TMP/no_prompt.txt': No such file or directory$" "${TINY[@]}" -x 0 -pf "$TMP/no_prompt.txt"
+
 # --- bad flags
 expect_error unknown_flag "unknown flag" -zz 1
 expect_error flag_without_value "needs a value" -b
