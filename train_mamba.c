@@ -1552,6 +1552,10 @@ int main(int argc, char **argv) {
     }
 #ifdef OMP
     if (o.num_threads > 0) { omp_set_num_threads(o.num_threads); }
+    if (o.num_threads > omp_get_num_procs()) { // (legal, but the threads then take turns on the cores: many times slower)
+        printf("note: -nt %d is more threads than the %d CPUs this process may run on: the threads take turns, which "
+               "is slower than -nt %d\n", o.num_threads, omp_get_num_procs(), omp_get_num_procs());
+    }
 #endif
     // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
     if (o.output_dir != NULL) { check_dir_creatable(o.output_dir, "-o"); }

@@ -98,6 +98,15 @@ if [ -z "$missing" ] && [ "$nflags" -ge 40 ]; then ok "help_lists_every_flag ($n
 nodefault=$(echo "$help" | awk '/^  -/ && $1 != "-h" { if (f != "") print f; f = $1 } /\(default / { f = "" } END { if (f != "") print f }' | tr '\n' ' ')
 if [ -z "$nodefault" ]; then ok "help_gives_every_default"; else bad "help_gives_every_default" "no default: $nodefault"; fi
 
+# the CPU trainer with more OpenMP threads than CPUs (each then waits its turn: 11 tokens/s at -nt 1000 on 2 cores)
+if [ "$BIN" = ./train_mamba ] && command -v nproc > /dev/null; then
+    many=$(( $(nproc) * 4 ))
+    out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -nt $many 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -nt $many is more threads than the $(nproc) CPUs this process may run on"
+    then ok "threads_past_cpus_noted"; else bad "threads_past_cpus_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
+    out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -nt "$(nproc)" 2>&1)
+    if ! echo "$out" | grep -q "^note: -nt"; then ok "threads_at_cpus_no_note"; else bad "threads_at_cpus_no_note" "$(echo "$out" | grep "^note: -nt")"; fi
+fi
 # -pf: the prompt from a file, byte for byte (its newline kept), as -p gives it; not both; no NUL byte
 printf 'To be\nor' > "$TMP/prompt.txt"
 out=$("$BIN" "${TINY[@]}" -x 0 -pf "$TMP/prompt.txt" -g 4 2>&1); rc=$?
