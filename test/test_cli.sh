@@ -121,7 +121,8 @@ expect_error prompt_file_missing "cannot open '$TMP/no_prompt.txt': No such file
 
 # --- bad flags
 expect_error unknown_flag "unknown flag" -zz 1
-expect_error flag_without_value "needs a value" -b
+expect_error flag_without_value "flag -b needs a value, or is not a flag" -b
+expect_error unknown_flag_last "flag -zz needs a value, or is not a flag" -x 0 -zz
 # a flag where a value should be: refused, not taken as the value ("-o -n 5" made a directory named "-n", "-e -x 0"
 # said "unexpected argument '0'"); a negative number is a value
 expect_error flag_value_is_a_flag "flag -o needs a value, but the flag -n follows it" "${TINY[@]}" -x 1 -o -n 5
