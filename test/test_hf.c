@@ -1056,6 +1056,21 @@ static void test_torch_sharded_mixed_crc(const char *dir) {
     }
 }
 
+// an archive of one pickle and one storage ("<prefix>/data.pkl", "<prefix>/data/0"), as torch.save writes a state
+// dict of one tensor, written to path = dir/<file> (1024 bytes) and opened into st
+static void open_one_storage_zip(Safetensors *st, char *path, const char *dir, const char *file, const char *prefix,
+                                 const char *pkl, size_t pkl_len, const void *data, size_t bytes) {
+    char name[64];
+    ZipEntries z = {0};
+    snprintf(name, sizeof(name), "%s/data.pkl", prefix);
+    zip_add(&z, name, pkl, pkl_len);
+    snprintf(name, sizeof(name), "%s/data/0", prefix);
+    zip_add(&z, name, data, bytes);
+    zip_write(&z, join(path, dir, file));
+    zip_free(&z);
+    torch_zip_open(st, path);
+}
+
 // a storage of 65,536 elements or more, as every real checkpoint has (mamba-130m's embedding: 50280 x 768): torch
 // pickles its element count, and any size or stride past 65,535, as BININT ('J', 4 bytes), which no fixture above
 // reaches (each tensor under 65,536 elements: BININT1 and BININT2 only). A 2 x 70000 tensor (140,000 elements, stride
@@ -1070,14 +1085,9 @@ static void test_torch_large_storage(const char *dir) {
     const size_t n = (size_t)R * W;
     float *w = (float *)mallocCheck(n * sizeof(float)), *got = (float *)mallocCheck(n * sizeof(float));
     for (size_t i = 0; i < n; i++) { w[i] = (float)i - 70000.5f; }
-    ZipEntries z = {0};
-    zip_add(&z, "large/data.pkl", pkl, sizeof(pkl) - 1);
-    zip_add(&z, "large/data/0", w, n * sizeof(float));
-    char path[1024];
-    zip_write(&z, join(path, dir, "large_storage.bin"));
-    zip_free(&z);
     Safetensors st;
-    torch_zip_open(&st, path);
+    char path[1024];
+    open_one_storage_zip(&st, path, dir, "large_storage.bin", "large", pkl, sizeof(pkl) - 1, w, n * sizeof(float));
     const SafetensorsTensor *t = safetensors_find(&st, "k");
     int ok = st.num_tensors == 1 && t != NULL && t->ndim == 2 && t->shape[0] == R && t->shape[1] == W && t->numel == n;
     if (ok) { safetensors_read_f32(&st, t, got); }
@@ -1130,14 +1140,9 @@ static void test_torch_size1_stride(const char *dir) {
         "K\x00" "K\x02K\x01K\x03\x87" "K\x03K\x06K\x01\x87"                // offset 0, size (2, 1, 3), stride (3, 6, 1)
         "\x89" "ccollections\nOrderedDict\n)RtRu.";
     const float values[6] = {0, 1, 2, 3, 4, 5};
-    ZipEntries z = {0};
-    zip_add(&z, "size1/data.pkl", pkl, sizeof(pkl) - 1);
-    zip_add(&z, "size1/data/0", values, sizeof(values));
-    char path[1024];
-    zip_write(&z, join(path, dir, "size1_stride.bin"));
-    zip_free(&z);
     Safetensors st;
-    torch_zip_open(&st, path);
+    char path[1024];
+    open_one_storage_zip(&st, path, dir, "size1_stride.bin", "size1", pkl, sizeof(pkl) - 1, values, sizeof(values));
     const SafetensorsTensor *t = safetensors_find(&st, "w");
     float got[6] = {0};
     int ok = st.num_tensors == 1 && t != NULL && t->ndim == 3 && t->shape[0] == 2 && t->shape[1] == 1 && t->shape[2] == 3;
