@@ -298,7 +298,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
             }
             fatalf("unexpected argument '%s' (see -h)", f);
         }
-        if (i + 1 >= argc) { fatalf("flag %s needs a value, or is not a flag (see -h)", f); } // (a flag without its value, or an unknown one)
+        if (i + 1 >= argc) { fatalf("flag %s needs a value, or is not a flag (see -h)", f); }
         const char *v = argv[i + 1];
         // a flag where its value should be (a value left out: "-o -n 5" made a directory named "-n"); every flag is
         // '-' and one or two lowercase letters, which no number, path or prompt one would mean is
