@@ -1528,8 +1528,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                          step + 1 - state->skipped_updates);
         }
         double ms = (now_seconds() - t0) * 1000.0;
-        printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s\n", step + 1,
-               train_num_batches, loss, norm, lr, ms, o->total_batch_size / (ms / 1000.0));
+        char eta[32];
+        printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %s | %.0f tok/s\n", step + 1, train_num_batches,
+               loss, norm, lr, ms, eta_text(eta, sizeof(eta), timed_ms, timed_steps, ms, train_num_batches - step - 1),
+               o->total_batch_size / (ms / 1000.0));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
         if (step + 1 == hooks.sigterm_step) { raise_test_signals(); }

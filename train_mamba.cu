@@ -1401,9 +1401,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         multi_gpu_wait(&multi_gpu_config, main_stream, "the optimizer step");
         double ms = (now_seconds() - t0) * 1000.0;
         const double tps = o->total_batch_size / (ms / 1000.0);
-        char mfu[32];
-        printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %.0f tok/s%s\n", step + 1, train_num_batches, loss, norm, lr, ms,
-               tps, mfu_text(mfu, sizeof(mfu), model->num_parameters, tps));
+        char mfu[32], eta[32];
+        printf("step %4d/%d | loss %.6f | norm %.4f | lr %.2e | %.2f ms | %s | %.0f tok/s%s\n", step + 1, train_num_batches, loss,
+               norm, lr, ms, eta_text(eta, sizeof(eta), timed_ms, timed_steps, ms, train_num_batches - step - 1), tps,
+               mfu_text(mfu, sizeof(mfu), model->num_parameters, tps));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
         if (step + 1 == hooks.sigterm_step) { raise_test_signals(); }

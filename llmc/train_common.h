@@ -907,6 +907,18 @@ static inline void resume_note_set(const char *dir, int latest) {
 }
 static inline void resume_note_clear(void) { fatal_note = NULL; }
 
+// the step line's estimate of the training time left: the steps to go at the mean step time so far (this step's
+// while the first steps, which include warm-up, are all there is), as "eta 42s", "eta 7m05s" or "eta 3h02m";
+// evaluations, samples and checkpoints to come are not in it
+static inline const char *eta_text(char *buf, size_t n, double timed_ms, int timed_steps, double this_ms, int steps_left) {
+    double ms = timed_steps > 0 ? timed_ms / timed_steps : this_ms;
+    long s = (long)(ms * steps_left / 1000.0 + 0.5);
+    if (s < 60) { snprintf(buf, n, "eta %lds", s); }
+    else if (s < 3600) { snprintf(buf, n, "eta %ldm%02lds", s / 60, s % 60); }
+    else { snprintf(buf, n, "eta %ldh%02ldm", s / 3600, s % 3600 / 60); }
+    return buf;
+}
+
 // a warmup longer than the run never reaches the peak rate (step i runs at lr * (i+1) / warmup): said
 // once at start-up, since it is legal (short test runs) but rarely meant in a real one
 static inline void note_short_run(const Options *o, int steps) {

@@ -107,6 +107,10 @@ if [ "$BIN" = ./train_mamba ] && command -v nproc > /dev/null; then
     out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -nt "$(nproc)" 2>&1)
     if ! echo "$out" | grep -q "^note: -nt"; then ok "threads_at_cpus_no_note"; else bad "threads_at_cpus_no_note" "$(echo "$out" | grep "^note: -nt")"; fi
 fi
+# every step line tells the training time left ("eta"), 0s at the last step (test_io checks its arithmetic)
+out=$("$BIN" "${TINY[@]}" -x 3 2>&1)
+if [ "$(echo "$out" | grep -cE '^step +[1-3]/3 \| loss [0-9.]+ \| norm [0-9.]+ \| lr [0-9.e+-]+ \| [0-9.]+ ms \| eta [0-9]+s \| [0-9]+ tok/s')" = 3 ] &&
+   echo "$out" | grep -qE '^step +3/3 .*\| eta 0s \|'; then ok "step_lines_eta"; else bad "step_lines_eta" "$(echo "$out" | grep '^step' | tr '\n' '|')"; fi
 # -pf: the prompt from a file, byte for byte (its newline kept), as -p gives it; not both; no NUL byte
 printf 'To be\nor' > "$TMP/prompt.txt"
 out=$("$BIN" "${TINY[@]}" -x 0 -pf "$TMP/prompt.txt" -g 4 2>&1); rc=$?

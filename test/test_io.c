@@ -1046,6 +1046,25 @@ static void test_sample_end(void) {
     tokenizer_free(&tok);
 }
 
+// the step line's time left: the mean of the timed steps when there are any, else this step's; seconds under a
+// minute, minutes and seconds under an hour, hours and minutes past it (rounded to the second first: 3599.5 s is 1h00m)
+static void test_eta_text(void) {
+    static const struct { double timed_ms; int timed_steps; double this_ms; int left; const char *want; } cases[] = {
+        {0, 0, 250.0, 7, "eta 2s"},          // 1.75 s, from this step's time alone
+        {3000.0, 3, 5000.0, 59, "eta 59s"},  // the mean (1 s a step), not this step's 5 s
+        {3000.0, 3, 1.0, 60, "eta 1m00s"},
+        {500.0, 1, 1.0, 7199, "eta 1h00m"},  // 3599.5 s
+        {1000.0, 1, 1.0, 3 * 3600 + 2 * 60 + 59, "eta 3h02m"},
+        {1000.0, 1, 1.0, 0, "eta 0s"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[32], name[64];
+        eta_text(buf, sizeof(buf), cases[i].timed_ms, cases[i].timed_steps, cases[i].this_ms, cases[i].left);
+        snprintf(name, sizeof(name), "eta_text_%s", cases[i].want + 4);
+        check(strcmp(buf, cases[i].want) == 0, name, "got \"%s\", want \"%s\"", buf, cases[i].want);
+    }
+}
+
 int main(void) {
     snprintf(DIR_, sizeof(DIR_), "/tmp/test_io.XXXXXX");
     if (mkdtemp(DIR_) == NULL) { test_fatal("mkdtemp", strerror(errno)); }
@@ -1057,6 +1076,7 @@ int main(void) {
     expect_fail("shard_changed_since_init", c_shard_changed, NULL, "shard changed since init");
     expect_fail("shard_too_small_no_hang", c_too_small_hang, NULL, "shard too small");
     test_crc32();
+    test_eta_text();
     test_shuffle_per_epoch();
     test_windows_at_epochs();
     expect_fail("tokenizer_eot_equal_to_vocab", c_tok_eot_eq_vocab, NULL, "eot token: expected < vocab_size 5, found 5");
