@@ -538,7 +538,9 @@ out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -g 100000000 -gb 4096 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -q "^val loss"; then ok "eval_only_ignores_sample_size"; else bad "eval_only_ignores_sample_size" "$(echo "$out" | tail -n 1)"; fi
 before_training sample_buffer_too_large "the sampled tokens need .* GiB, more than half" -g 100000000 -gb 4096
 perl -e 'print pack("l<256", 20240801, 1, 4, (0) x 253), pack("S<*", 1, 2, 3, 4)' > "$TMP/badmagic.bin"
-before_training stream_eval_bad_magic "bad shard magic" -es "$TMP/badmagic.bin"
+before_training stream_eval_uint32_shard "an llm.c shard of uint32 tokens (magic 20240801): this loader reads uint16 shards" -es "$TMP/badmagic.bin"
+perl -e 'print pack("l<256", 20240802, 1, 4, (0) x 253), pack("S<*", 1, 2, 3, 4)' > "$TMP/badmagic2.bin"
+before_training stream_eval_bad_magic "bad shard magic: expected 20240520, found 20240802" -es "$TMP/badmagic2.bin"
 before_training stream_eval_out_of_vocab "300" -es "$TMP/oov.bin"
 # ... and so is an id equal to the vocabulary size, as the stream's last token (made above)
 before_training stream_eval_id_vocab_size "last256.bin': token 256 at position 128 outside the vocabulary" -es "$TMP/last256.bin"
