@@ -116,7 +116,7 @@ printf 'To be\nor' > "$TMP/prompt.txt"
 out=$("$BIN" "${TINY[@]}" -x 0 -pf "$TMP/prompt.txt" -g 4 2>&1); rc=$?
 out_p=$("$BIN" "${TINY[@]}" -x 0 -p "$(printf 'To be\nor')" -g 4 2>&1)
 if [ "$rc" -eq 0 ] && echo "$out" | sed -n '/^generating:/,$p' | tail -n +3 | head -c 8 | cmp -s - "$TMP/prompt.txt" &&
-   [ "$(echo "$out" | sed -n '/^generating:/,/^decode:/p' | grep -v '^decode:')" = "$(echo "$out_p" | sed -n '/^generating:/,/^decode:/p' | grep -v '^decode:')" ]
+   [ "$(echo "$out" | sed -n '/^generating:/,/^decode:/p' | grep -av '^decode:')" = "$(echo "$out_p" | sed -n '/^generating:/,/^decode:/p' | grep -av '^decode:')" ]
 then ok "prompt_from_file"; else bad "prompt_from_file" "rc $rc: $(echo "$out" | sed -n '/^generating:/,/^decode/p' | head -n 4 | tr '\n' '|')"; fi
 expect_error prompt_and_prompt_file "-p and -pf both give the prompt: give one" "${TINY[@]}" -x 0 -p a -pf "$TMP/prompt.txt"
 printf 'ab\0cd' > "$TMP/prompt_nul.txt"
