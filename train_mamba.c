@@ -1643,6 +1643,7 @@ int main(int argc, char **argv) {
     if (o.output_dir != NULL) {
         make_dir_if_missing(o.output_dir);
         if (!lock_output_dir(o.output_dir)) { fatalf(OUTPUT_DIR_BUSY, o.output_dir, o.output_dir); }
+        record_command(o.output_dir, argc, argv, state.step);
     }
     Logger logger;
     // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)

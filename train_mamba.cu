@@ -1575,6 +1575,7 @@ int main(int argc, char **argv) {
         int all_held = multi_gpu_all_equal(&multi_gpu_config, held, main_stream);
         if (!held) { fatalf(OUTPUT_DIR_BUSY, o.output_dir, o.output_dir); }
         if (!all_held) { fatalf("rank %d: rank 0 could not take -o %s (another run is using it)", rank, o.output_dir); }
+        if (rank == 0) { record_command(o.output_dir, argc, argv, state.step); }
     }
     Logger logger;
     // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)

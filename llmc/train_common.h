@@ -919,6 +919,52 @@ static inline const char *eta_text(char *buf, size_t n, double timed_ms, int tim
     return buf;
 }
 
+// one argument as bash reads it back: as it is when it holds only characters no shell treats specially, else in '...'
+// (a ' in it as '\''), or in $'...' when it holds a control character (a newline in a -p prompt), so each run is one line
+static inline void fput_shell_word(FILE *fp, const char *w) {
+    int plain = w[0] != '\0', control = 0;
+    for (const unsigned char *c = (const unsigned char *)w; *c; c++) {
+        if (!(isalnum(*c) || strchr("_@%+=:,./-", *c) != NULL)) { plain = 0; }
+        if (*c < 0x20 || *c == 0x7f) { control = 1; }
+    }
+    if (plain) { fputs(w, fp); return; }
+    fputs(control ? "$'" : "'", fp);
+    for (const unsigned char *c = (const unsigned char *)w; *c; c++) {
+        if (control && (*c < 0x20 || *c == 0x7f)) { fprintf(fp, "\\x%02x", *c); }
+        else if (control && (*c == '\'' || *c == '\\')) { fprintf(fp, "\\%c", *c); }
+        else if (!control && *c == '\'') { fputs("'\\''", fp); }
+        else { fputc(*c, fp); }
+    }
+    fputc('\'', fp);
+}
+
+// <dir>/commands.txt keeps the command line of every run started in dir (a fresh one, each resume), one line each: the
+// UTC time, the step it started from, and the arguments as bash reads them back; so a run's settings stay with its
+// checkpoints. Rewritten whole through a .tmp, as every file the trainers write
+static inline void record_command(const char *dir, int argc, char **argv, int step) {
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/commands.txt", dir);
+    AtomicFile af;
+    atomic_open(&af, path);
+    FILE *old = fopen(path, "rb");
+    if (old != NULL) {
+        char buf[4096];
+        for (size_t n; (n = fread(buf, 1, sizeof(buf), old)) > 0;) { fwriteCheck(buf, 1, n, af.fp); }
+        fclose(old);
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    char when[32];
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    fprintf(af.fp, "%s step %d:", when, step);
+    for (int i = 0; i < argc; i++) {
+        fputc(' ', af.fp);
+        fput_shell_word(af.fp, argv[i]);
+    }
+    fputc('\n', af.fp);
+    atomic_commit(&af);
+}
+
 // a warmup longer than the run never reaches the peak rate (step i runs at lr * (i+1) / warmup): said
 // once at start-up, since it is legal (short test runs) but rarely meant in a real one
 static inline void note_short_run(const Options *o, int steps) {

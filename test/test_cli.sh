@@ -1189,6 +1189,18 @@ lc=$(grep -E '^s:[12] trl:' "$TMP/clip_1e-15/main.log" | sed 's/.*trl://' | tr '
 if echo "$l0 $lc" | awk 'NF == 4 { d0 = $1 - $2; dc = $3 - $4; if (d0 < 0) d0 = -d0; if (dc < 0) dc = -dc; exit !(d0 > 1e-3 && dc < 1e-5) } { exit 1 }'
 then ok "grad_clipping_scales_to_the_bound"; else bad "grad_clipping_scales_to_the_bound" "steps 1, 2: -gc 0: $l0/ -gc 1e-15: $lc"; fi
 
+# --- <dir>/commands.txt: one line for each run started in the directory (fresh, then each resume), with the step it
+# started from and the arguments as bash reads them back (a prompt with a quote and a newline in $'...')
+"$BIN" "${TINY[@]}" -x 2 -o "$TMP/cmds" -g 2 -p "$(printf "it's a\nb")" > /dev/null 2>&1
+"$BIN" "${TINY[@]}" -x 4 -o "$TMP/cmds" -y 1 > /dev/null 2>&1
+first=$(sed -n 1p "$TMP/cmds/commands.txt"); second=$(sed -n 2p "$TMP/cmds/commands.txt")
+eval "words=(${first#*: })"
+if [ "$(wc -l < "$TMP/cmds/commands.txt")" = 2 ] && [[ "$first" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\ step\ 0:\ $BIN\  ]] &&
+   [[ "$second" =~ \ step\ 2:\ .*\ -x\ 4\ -o\ $TMP/cmds\ -y\ 1$ ]] && [ "${words[0]}" = "$BIN" ] &&
+   [ "${words[${#words[@]} - 1]}" = "$(printf "it's a\nb")" ] && [ "${words[${#words[@]} - 2]}" = "-p" ]
+then ok "commands_file_lines"; else bad "commands_file_lines" "$(tr '\n' '|' < "$TMP/cmds/commands.txt")"; fi
+if [ ! -e "$TMP/cmds/commands.txt.tmp" ]; then ok "commands_file_no_tmp_left"; else bad "commands_file_no_tmp_left" "commands.txt.tmp left"; fi
+
 # --- a corrupt newest checkpoint: the reader's error also says how to resume from the complete one before it (its
 # DONE_ marker removed), which then resumes; with no checkpoint before it, says there is none (it said "corrupt" only)
 flip_byte() { perl -e 'open(F, "+<", $ARGV[0]) or die; seek(F, $ARGV[1], 0); read(F, $c, 1); seek(F, $ARGV[1], 0); print F chr(ord($c) ^ 255); close F' "$1" "$2"; }

@@ -284,7 +284,7 @@ if echo "$dry" | grep -q 'if \[ "file" = file \] && \[ "0" = 0 \]; then bash scr
 else bad "make_train_default_starts_afresh" "$(echo "$dry" | tail -n 2)"; fi
 # RESUME=1 keeps the default run's directory and adds -y 1: the recipe's lines as make would run them (-n),
 # the clearing line run here on a stand-in run (a checkpoint, a log, a write a kill left half-done)
-run_files=(main.log .lock model_00000010.bin state_00000010.bin state_00000010_00001.bin DONE_00000010 model_best.bin
+run_files=(main.log commands.txt .lock model_00000010.bin state_00000010.bin state_00000010_00001.bin DONE_00000010 model_best.bin
            model_00000020.bin.tmp)
 for resume in 0 1; do
     out=$(make -n --no-print-directory train RESUME=$resume TRAIN_DIR="$TMP/mt" 2>&1)
