@@ -871,32 +871,29 @@ static inline int lock_output_dir(const char *dir) {
 }
 #define OUTPUT_DIR_BUSY "-o %s: another run is using this directory (it holds %s/.lock): wait for it to end, or give another -o"
 
-// newest step with a DONE_<step> marker in dir, or -1
-static inline int find_latest_checkpoint(const char *dir) {
+// newest step before `below` with a DONE_<step> marker in dir, or -1
+static inline int find_checkpoint_before(const char *dir, int below) {
     DIR *dp = opendir(dir);
     if (dp == NULL) { return -1; }
     int best = -1;
     struct dirent *e;
     while ((e = readdir(dp)) != NULL) {
         int step;
-        if (parse_done_marker(e->d_name, &step) && step > best) { best = step; }
+        if (parse_done_marker(e->d_name, &step) && step < below && step > best) { best = step; }
     }
     closedir(dp);
     return best;
 }
+
+// newest step with a DONE_<step> marker in dir, or -1
+static inline int find_latest_checkpoint(const char *dir) { return find_checkpoint_before(dir, INT_MAX); }
 
 // while the newest checkpoint's files are read on resume, an error in them (a corrupt or truncated file) also says how
 // to resume from the complete checkpoint before it instead (its DONE_ marker taken away), or that there is none;
 // resume_note_clear() after
 static inline void resume_note_set(const char *dir, int latest) {
     static char note[1200];
-    int before = -1;
-    DIR *dp = opendir(dir);
-    for (struct dirent *e; dp != NULL && (e = readdir(dp)) != NULL;) {
-        int step;
-        if (parse_done_marker(e->d_name, &step) && step < latest && step > before) { before = step; }
-    }
-    if (dp != NULL) { closedir(dp); }
+    int before = find_checkpoint_before(dir, latest);
     if (before >= 0) {
         snprintf(note, sizeof(note), "to resume from the checkpoint before it (step %d), remove %s/DONE_%08d", before, dir,
                  latest);
