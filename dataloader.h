@@ -29,7 +29,10 @@ samples in a permuted order. The permutations are not drawn from a running RNG b
 Token ids are checked against vocab_size at init, every token of every shard, where the shards hold
 at most 2^30 tokens in all (DATALOADER_CHECK_AT_INIT_TOKENS: a bad id in the tenth shard then fails
 before the first step), and as each batch is read (for larger sets, a scan at init would read every
-shard before each run's first step); the error names the file and the token's position.
+shard before each run's first step); the error names the file and the token's position. The trainer's
+train loader of such a set sets defer_bad_tokens: a bad id then ends no process by itself. The batch
+holds 0 in its place, bad_token_error keeps the first error's text, and the trainer, which learns of it
+from every rank at once, keeps nothing of that step, saves the checkpoint before it and stops.
 */
 #ifndef DATALOADER_H
 #define DATALOADER_H
@@ -179,6 +182,9 @@ typedef struct {
     int vocab_size;
     int synthetic;                    // 0: token shards; else a SyntheticTask generated on the fly
     size_t synthetic_batches;         // batches in one pass (the val set of a synthetic task: 20, or the trainer's -m)
+    int tokens_checked_at_init;       // 1: every token of every shard was checked by dataloader_init
+    int defer_bad_tokens;             // 1: a bad id read with a batch is kept in bad_token_error, not an exit (file comment)
+    char bad_token_error[4608];       // "" or the first deferred error's text (a path of up to PATH_MAX and the rest)
 } DataLoader;
 
 /*
@@ -335,9 +341,14 @@ size_t dataloader_windows_at(const DataLoader *loader, size_t epoch, size_t shar
 }
 
 // the out-of-vocabulary error of a shard's token (at start-up and as a batch is read: one wording)
+static void dataloader_bad_token_text_(char *out, size_t size, const char *path, size_t position, unsigned id, int vocab_size) {
+    snprintf(out, size, "'%s': token %zu has id %u, expected < vocab_size %d (a model whose vocabulary covers the shards' "
+             "tokenizer is needed: a descriptor's v<N>)", path, position, id, vocab_size);
+}
 static void dataloader_bad_token_(const char *path, size_t position, unsigned id, int vocab_size) {
-    fatalf("'%s': token %zu has id %u, expected < vocab_size %d (a model whose vocabulary covers the shards' "
-           "tokenizer is needed: a descriptor's v<N>)", path, position, id, vocab_size);
+    char text[sizeof(((DataLoader *)0)->bad_token_error)];
+    dataloader_bad_token_text_(text, sizeof(text), path, position, id, vocab_size);
+    fatalf("%s", text);
 }
 
 // every token of a shard of n tokens checked against vocab_size, in blocks of 2^20
@@ -429,6 +440,7 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
         for (size_t i = 0; i < loader->num_shards; i++) {
             dataloader_check_shard_tokens_(loader->glob_result.gl_pathv[i], loader->shard_num_tokens[i], vocab_size);
         }
+        loader->tokens_checked_at_init = 1;
     }
 
     loader->shard_order = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
@@ -477,7 +489,14 @@ void dataloader_next_batch(DataLoader *loader) {
     freadCheck(loader->buffer, sizeof(uint16_t), BT + 1, loader->tokens_file);
     for (size_t i = 0; i < BT + 1; i++) {
         if (loader->buffer[i] >= loader->vocab_size) {
-            dataloader_bad_token_(dataloader_current_path(loader), first_token + i, loader->buffer[i], loader->vocab_size);
+            if (!loader->defer_bad_tokens) {
+                dataloader_bad_token_(dataloader_current_path(loader), first_token + i, loader->buffer[i], loader->vocab_size);
+            }
+            if (loader->bad_token_error[0] == '\0') {
+                dataloader_bad_token_text_(loader->bad_token_error, sizeof(loader->bad_token_error), dataloader_current_path(loader),
+                                           first_token + i, loader->buffer[i], loader->vocab_size);
+            }
+            loader->buffer[i] = 0;
         }
     }
     for (size_t i = 0; i < BT; i++) {
@@ -486,6 +505,11 @@ void dataloader_next_batch(DataLoader *loader) {
     }
     loader->current_sample_idx++;
     if (loader->current_sample_idx >= loader->shard_num_samples) { dataloader_advance(loader); }
+}
+
+// 1 where a batch read may still find a bad id: shards too many to check at init (synthetic tasks make none)
+static inline int dataloader_checks_per_batch(const DataLoader *loader) {
+    return !loader->synthetic && !loader->tokens_checked_at_init;
 }
 
 // Puts the loader where an uninterrupted loader stood when it had these three fields: the next

@@ -1291,6 +1291,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     double timed_ms = 0.0;
     int timed_steps = 0;
     const TestHooks hooks = test_hooks_from_env();
+    // a bad token id in a batch of data too large to check at start-up stops the run after its step (stop_on_bad_token)
+    train_loader->defer_bad_tokens = dataloader_checks_per_batch(train_loader);
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
@@ -1376,6 +1378,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         double t0 = now_seconds();
         mamba_zero_grad(model);
         double loss = 0.0;
+        const DataPosition step_start = data_position(train_loader);
         for (int micro = 0; micro < grad_accum_steps; micro++) {
             if (!o->overfit_single_batch) { dataloader_next_batch(train_loader); }
             mamba_forward(model, train_loader->inputs, train_loader->targets, B, T);
@@ -1390,6 +1393,18 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             multi_gpu_reduce_gradients(&multi_gpu_config, model->grads_memory, model->num_parameters, main_stream);
         }
         loss = multi_gpu_mean(&multi_gpu_config, (float)loss, main_stream);
+        if (train_loader->defer_bad_tokens &&
+            multi_gpu_sum_int(&multi_gpu_config, train_loader->bad_token_error[0] != '\0', main_stream) > 0) { // (every rank, together)
+            int on_disk = saved || !fresh_step;
+            if (!on_disk && o->output_dir != NULL && step > 0) {
+                dataloader_resume(train_loader, step_start.epoch, step_start.shard, step_start.sample);
+                state_at_checkpoint(state, step, train_loader, train_num_batches, 0);
+                save_checkpoint(o->output_dir, model, state);
+                if (multi_gpu_config.process_rank == 0) { prune_checkpoints(o->output_dir, o->checkpoints_keep); }
+                on_disk = 1;
+            }
+            stop_on_bad_token(train_loader, multi_gpu_config.process_rank, step, on_disk ? (o->resume == 2 && !fresh_step ? 2 : 1) : 0, o->resume);
+        }
         if (step + 1 == hooks.inject_nan_step) { mamba_inject_gradient(model, hooks.inject_value); }
         float norm = mamba_grad_norm(model);
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
@@ -1521,6 +1536,7 @@ int main(int argc, char **argv) {
         multi_gpu_config_free(&multi_gpu_config);
         return 0;
     }
+    dataloader_hooks_from_env();
     DataLoader val_loader; // read by -x 0's evaluation and by training's every -v steps; -v 0 needs no val shards
     int use_val = o.max_steps == 0 ? eval_only_reads_val(&o) : o.val_loss_every > 0;
     if (use_val) {

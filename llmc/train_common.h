@@ -1304,14 +1304,57 @@ static inline void print_resumed_after_stop(int step, int due) {
 // own -y, 0 for none: the same command where it is N, N in its place where it is another), or where `make train`
 // ran it (MAMBA_RESUME_HINT, which the Makefile sets), the make command that continues the run; without -o, or at
 // step 0 (a fresh run stopped in its first evaluation), that nothing was saved
-static inline void print_stopped(const char *by, int step, const char *output_dir, int y, int given_y) {
+// (and how to resume from a checkpoint on disk, here and in stop_on_bad_token: "resume with ..." into out)
+static inline void resume_text(char *out, size_t size, int y, int given_y) {
     const char *hint = getenv("MAMBA_RESUME_HINT");
+    if (hint != NULL && hint[0] != '\0' && y == 1) { snprintf(out, size, "resume with %s", hint); }
+    else if (given_y == y) { snprintf(out, size, "resume with the same command (it has -y %d)", y); }
+    else if (given_y != 0) { snprintf(out, size, "resume with the same command, -y %d in place of -y %d", y, given_y); }
+    else { snprintf(out, size, "resume with the same command plus -y %d", y); }
+}
+static inline void print_stopped(const char *by, int step, const char *output_dir, int y, int given_y) {
+    char resume[1100];
+    resume_text(resume, sizeof(resume), y, given_y);
     if (output_dir == NULL) { printf("stopped by %s after step %d; no -o given, so no checkpoint was saved\n", by, step); }
     else if (step == 0) { printf("stopped by %s at step 0, before training: nothing to save; run the same command again\n", by); }
-    else if (hint != NULL && hint[0] != '\0' && y == 1) { printf("stopped by %s after step %d; resume with %s\n", by, step, hint); }
-    else if (given_y == y) { printf("stopped by %s after step %d; resume with the same command (it has -y %d)\n", by, step, y); }
-    else if (given_y != 0) { printf("stopped by %s after step %d; resume with the same command, -y %d in place of -y %d\n", by, step, y, given_y); }
-    else { printf("stopped by %s after step %d; resume with the same command plus -y %d\n", by, step, y); }
+    else { printf("stopped by %s after step %d; %s\n", by, step, resume); }
+}
+
+// MAMBA_TEST_TOKEN_CHECK_AT_INIT=<n>: shards of more than n tokens in all are checked as each batch is read, not at
+// start-up (the default n is 2^30, too many for a test to write), so that the tests reach the path below
+static inline void dataloader_hooks_from_env(void) {
+    const char *v = getenv("MAMBA_TEST_TOKEN_CHECK_AT_INIT");
+    if (v != NULL) { dataloader_check_at_init_tokens = (size_t)strtoull(v, NULL, 10); }
+}
+
+// A bad token id in a train batch of shards too many to check at start-up (dataloader.h): the trainer's loop notes
+// where each step's batches start (DataPosition), the loader keeps the error, and after the step's micro-batches the
+// trainer asks every rank (one process's exit alone would leave the others waiting in a collective). With one: the
+// step's update is not made, the checkpoint of the step before it is written where none is on disk yet (the loader
+// put back at the step's start, so that the resumed run reads the same batches), and every process ends with exit 1.
+typedef struct { size_t epoch, shard, sample; } DataPosition;
+static inline DataPosition data_position(const DataLoader *l) {
+    DataPosition p = {l->epoch, l->current_shard_idx, l->current_sample_idx};
+    return p;
+}
+
+// the error line of the above: this rank's loader's error (rank 0 speaks for another rank's too), and where the run
+// stands (y: the -y that resumes from the checkpoint of step on disk, 0: none is; given_y: this run's -y)
+static inline void stop_on_bad_token(const DataLoader *l, int rank, int step, int y, int given_y) {
+    char note[1300], resume[1100];
+    resume_text(resume, sizeof(resume), y, given_y);
+    if (y != 0) {
+        snprintf(note, sizeof(note), "step %d was not trained; the checkpoint of step %d is saved: once the data is mended, %s",
+                 step + 1, step, resume);
+    } else if (step == 0) {
+        snprintf(note, sizeof(note), "it was the first step's batch: nothing was trained");
+    } else {
+        snprintf(note, sizeof(note), "step %d was not trained, and with no -o no checkpoint was saved", step + 1);
+    }
+    fatal_note = note;
+    if (l->bad_token_error[0] != '\0') { fatalf("%s", l->bad_token_error); }
+    if (rank == 0) { fatalf("a train batch of another process holds a token id outside the vocabulary (its error line names it)"); }
+    exit(EXIT_FAILURE);
 }
 
 static inline void install_signal_handlers(void) {

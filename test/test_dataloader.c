@@ -244,6 +244,56 @@ static void test_shuffle(const char *dir) {
 }
 
 // a loader resumed from any recorded position reads what the uninterrupted loader read next
+// shards not checked at init (dataloader_check_at_init_tokens below their size) with defer_bad_tokens: a bad id in a batch
+// is kept as the first error's text and read as 0, the loader goes on, and the position noted before the batch reads it
+// again (as the trainer's checkpoint after the error does); a set checked at init says so, a synthetic task needs neither
+static void test_deferred_bad_tokens(const char *dir) {
+    char pat[1024];
+    uint16_t tokens[4 * BT + 1];
+    for (int i = 0; i < 4 * BT + 1; i++) { tokens[i] = (uint16_t)(10 + i); }
+    tokens[2 * BT + 3] = 300; // window 2's input 3
+    tokens[3 * BT + 5] = 400; // window 3's: not the first error
+    write_token_shard(join(pat, dir, "deferred.bin"), tokens, 4 * BT + 1);
+    DataLoader loader;
+    size_t saved_limit = dataloader_check_at_init_tokens;
+    dataloader_check_at_init_tokens = 4 * BT; // one token fewer than the shard's
+    dataloader_init(&loader, pat, TB, TT, 0, 1, 0, 0, 256);
+    check(!loader.tokens_checked_at_init && dataloader_checks_per_batch(&loader), "deferred_not_checked_at_init",
+          "checked at init %d, per batch %d", loader.tokens_checked_at_init, dataloader_checks_per_batch(&loader));
+    loader.defer_bad_tokens = 1;
+    dataloader_next_batch(&loader);
+    dataloader_next_batch(&loader);
+    check(loader.bad_token_error[0] == '\0', "deferred_clean_batches_no_error", "error after good batches: %s", loader.bad_token_error);
+    DataPosition at = data_position(&loader);
+    dataloader_next_batch(&loader);
+    char want[1400];
+    snprintf(want, sizeof(want), "'%s': token %d has id 300, expected < vocab_size 256 (a model whose vocabulary covers the "
+             "shards' tokenizer is needed: a descriptor's v<N>)", pat, 2 * BT + 3);
+    check(strcmp(loader.bad_token_error, want) == 0, "deferred_error_text", "found \"%s\"", loader.bad_token_error);
+    check(loader.inputs[3] == 0 && loader.targets[2] == 0 && loader.inputs[4] == 10 + 2 * BT + 4, "deferred_bad_id_read_as_0",
+          "inputs[3] %d targets[2] %d inputs[4] %d", loader.inputs[3], loader.targets[2], loader.inputs[4]);
+    dataloader_next_batch(&loader);
+    check(strcmp(loader.bad_token_error, want) == 0 && loader.inputs[5] == 0, "deferred_first_error_kept",
+          "found \"%s\", inputs[5] %d", loader.bad_token_error, loader.inputs[5]);
+    dataloader_resume(&loader, at.epoch, at.shard, at.sample);
+    dataloader_next_batch(&loader);
+    check(loader.inputs[0] == 10 + 2 * BT && loader.inputs[4] == 10 + 2 * BT + 4, "deferred_position_reads_the_batch_again",
+          "inputs[0] %d inputs[4] %d", loader.inputs[0], loader.inputs[4]);
+    dataloader_free(&loader);
+    dataloader_check_at_init_tokens = 4 * BT + 1; // the shard's size: checked whole (and refused: tokens[] is made good first)
+    tokens[2 * BT + 3] = 11;
+    tokens[3 * BT + 5] = 12;
+    write_token_shard(pat, tokens, 4 * BT + 1);
+    dataloader_init(&loader, pat, TB, TT, 0, 1, 0, 0, 256);
+    check(loader.tokens_checked_at_init && !dataloader_checks_per_batch(&loader), "deferred_checked_at_init_at_the_limit",
+          "checked at init %d", loader.tokens_checked_at_init);
+    dataloader_free(&loader);
+    dataloader_init(&loader, "synth:copy", TB, 64, 0, 1, 0, 0, 32);
+    check(!dataloader_checks_per_batch(&loader), "deferred_synthetic_needs_no_check", "a synthetic task checked per batch");
+    dataloader_free(&loader);
+    dataloader_check_at_init_tokens = saved_limit;
+}
+
 static void test_resume(const char *dir) {
     char pat[1024];
     write_shuffle_shards(dir, pat);
@@ -1276,6 +1326,7 @@ int main(int argc, char **argv) {
     test_ranks(dir);
     test_shuffle(dir);
     test_resume(dir);
+    test_deferred_bad_tokens(dir);
     test_num_batches(dir);
     test_step_windows(dir);
     test_llmc_format(dir);
