@@ -318,7 +318,7 @@ void conv1d_state_update(real *x_prev, const real *x, int ldx, int B, int T, int
     }
 }
 
-// each input x[ts] fed outputs t = ts + (K-1) - k:  dx[ts] += w[k] * dout[t]
+// each input x[ts] fed the outputs t = ts + (K-1) - k that exist (t < T):  dx[ts] += w[k] * dout[t]
 void conv1d_backward(real *dx, real *dw, real *dbias, const real *dout, const real *x, int ldx,
                      const real *w, int B, int T, int Di, int K) {
     #pragma omp parallel for collapse(2)
@@ -352,6 +352,7 @@ void conv1d_backward(real *dx, real *dw, real *dbias, const real *dout, const re
     }
 }
 
+// the sigmoid on `real` (tgmath's exp follows it: double in the gradient checks)
 static inline real sigmoidr(real v) { return 1 / (1 + exp(-v)); }
 
 /*
@@ -468,7 +469,8 @@ and with dA[t,n] = exp(delta[t] A[n]) and s[t,n] = dA[t,n] s[t-1,n] + delta[t] B
     dD[d]       += sum_{b,t} dy[t] * u[t]
 The states s[t] are needed again: chunk by chunk from the last, they are recomputed from the
 checkpoint that entered the chunk into a buffer of chunk+1 states (and the decays dA[t] into
-another, so the walk back does not compute them again), then walked backwards.
+another, so the walk back does not compute them again), then walked backwards (doc/backward.md
+8.1-8.4: the derivation, the loop line by line, and a worked example of the chunks).
 
 Parallel over b: dBm and dCm sum over channels d and dA_log, dD over b, so each b sums its
 channels in order and keeps its own dA_log / dD partials (scratch), added up in b order at the
@@ -556,6 +558,7 @@ void gate_forward(real *out, const real *y, const real *z, int ldz, int BT, int 
     }
 }
 
+// dy += dout * silu(z);  dz += dout * y * silu'(z), with silu' as in silu_backward
 void gate_backward(real *dy, real *dz, const real *dout, const real *y, const real *z, int ldz, int BT, int Di) {
     #pragma omp parallel for
     for (int bt = 0; bt < BT; bt++) {
