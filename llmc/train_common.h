@@ -144,7 +144,7 @@ static inline void print_usage(const char *program) {
     printf("  -s <int>    sample every n steps; 0 = only at the end (default %d)\n", d->sample_every);
     printf("  -g <int>    tokens to generate per sample (default %d)\n", d->gen_tokens);
     printf("  -p <string> prompt the samples continue; with -x 0: generate -g tokens only (default none)\n");
-    printf("  -pf <file>  the prompt read from a file, byte for byte, instead of -p (default none)\n");
+    printf("  -gf <file>  the prompt read from a file, byte for byte, instead of -p (default none)\n");
     printf("  -tp <float> sampling temperature (default %g)\n", d->temperature);
     printf("  -gk <int>   top-k sampling; 0 = the whole vocabulary (default %d)\n", d->top_k);
     printf("  -gp <float> top-p (nucleus) sampling: the fewest likeliest tokens whose probabilities sum to at least p;\n"
@@ -265,23 +265,23 @@ static inline int same_directory(const char *a, const char *b) {
     return la == lb && strncmp(a, b, la) == 0;
 }
 
-// -pf: a prompt read from a file, byte for byte (a final newline included), for one longer than a command line takes
+// -gf: a prompt read from a file, byte for byte (a final newline included), for one longer than a command line takes
 // (one argument holds at most 128 KiB on Linux); at most 64 MiB, and no NUL byte (the prompt is a C string)
 static inline const char *read_prompt_file(const char *path) {
     FILE *fp = fopenCheck(path, "rb");
     long size = file_size(fp);
-    if (size > (64L << 20)) { fatalf("-pf %s: %ld bytes, more than a prompt's 64 MiB", path, size); }
+    if (size > (64L << 20)) { fatalf("-gf %s: %ld bytes, more than a prompt's 64 MiB", path, size); }
     char *text = (char *)mallocCheck((size_t)size + 1);
     freadCheck(text, 1, (size_t)size, fp);
     fcloseCheck(fp);
     text[size] = '\0';
-    if (strlen(text) != (size_t)size) { fatalf("-pf %s: a NUL byte at offset %zu (a prompt is text)", path, strlen(text)); }
+    if (strlen(text) != (size_t)size) { fatalf("-gf %s: a NUL byte at offset %zu (a prompt is text)", path, strlen(text)); }
     return text;
 }
 
 static inline void parse_options(Options *o, int argc, char **argv) {
     *o = DEFAULT_OPTIONS;
-    int prompt_flags = 0; // -p and -pf given (one prompt: not both)
+    int prompt_flags = 0; // -p and -gf given (one prompt: not both)
     for (int i = 1; i < argc; i += 2) {
         const char *f = argv[i];
         if (strcmp(f, "-h") == 0 || strcmp(f, "--help") == 0) {
@@ -312,7 +312,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
         else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = v; }
         else if (strcmp(f, "-p") == 0) { o->prompt = v; prompt_flags |= 1; }
-        else if (strcmp(f, "-pf") == 0) { o->prompt = read_prompt_file(v); prompt_flags |= 2; }
+        else if (strcmp(f, "-gf") == 0) { o->prompt = read_prompt_file(v); prompt_flags |= 2; }
         else if (strcmp(f, "-es") == 0) { o->stream_eval_pattern = v; }
         else if (strcmp(f, "-mc") == 0) { o->mc_eval_path = v; }
         else if (strcmp(f, "-b") == 0) { o->B = parse_int(f, v); }
@@ -357,7 +357,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-pt") == 0) { o->nccl_timeout = parse_int(f, v); }
         else { fatalf("unknown flag '%s' (see -h)", f); }
     }
-    if (prompt_flags == 3) { fatalf("-p and -pf both give the prompt: give one"); }
+    if (prompt_flags == 3) { fatalf("-p and -gf both give the prompt: give one"); }
     if (o->B <= 0) { fatalf("-b must be positive, got %d", o->B); }
     if (o->T <= 0) { fatalf("-t must be positive, got %d", o->T); }
     if ((long)o->B * o->T > (1L << 30)) { fatalf("-b %d x -t %d is too large", o->B, o->T); }

@@ -94,6 +94,14 @@ for f in $(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | grep -o '"-[a-z]
 done
 nflags=$(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | sort -u | wc -l)
 if [ -z "$missing" ] && [ "$nflags" -ge 40 ]; then ok "help_lists_every_flag ($nflags flags)"; else bad "help_lists_every_flag" "missing:$missing (flags found: $nflags)"; fi
+# ... once: a flag the parser tests twice has its second meaning dead (-pf, the NCCL id file, once became the prompt
+# file too, which silently took every -pf of a multi-GPU launch), and help listing it twice
+twice=$(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | sort | uniq -d | tr '\n' ' ')
+helptwice=$(echo "$help" | awk '/^  -/ {print $1}' | sort | uniq -d | tr '\n' ' ')
+if [ -z "$twice$helptwice" ]; then ok "every_flag_parsed_once"; else bad "every_flag_parsed_once" "parsed twice: $twice; in help twice: $helptwice"; fi
+# (a single process does not use the NCCL id file: -pf names one, not a prompt to read)
+out=$("$BIN" "${TINY[@]}" -x 1 -pf "$TMP/no_nccl_id_file" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && ! echo "$out" | grep -q "^generating"; then ok "pf_is_the_nccl_id_file"; else bad "pf_is_the_nccl_id_file" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 # ... each with its default: on its line or on the next one, which continues it
 nodefault=$(echo "$help" | awk '/^  -/ && $1 != "-h" { if (f != "") print f; f = $1 } /\(default / { f = "" } END { if (f != "") print f }' | tr '\n' ' ')
 if [ -z "$nodefault" ]; then ok "help_gives_every_default"; else bad "help_gives_every_default" "no default: $nodefault"; fi
@@ -111,17 +119,17 @@ fi
 out=$("$BIN" "${TINY[@]}" -x 3 2>&1)
 if [ "$(echo "$out" | grep -cE '^step +[1-3]/3 \| loss [0-9.]+ \| norm [0-9.]+ \| lr [0-9.e+-]+ \| [0-9.]+ ms \| eta [0-9]+s \| [0-9]+ tok/s')" = 3 ] &&
    echo "$out" | grep -qE '^step +3/3 .*\| eta 0s \|'; then ok "step_lines_eta"; else bad "step_lines_eta" "$(echo "$out" | grep '^step' | tr '\n' '|')"; fi
-# -pf: the prompt from a file, byte for byte (its newline kept), as -p gives it; not both; no NUL byte
+# -gf (not -pf, the NCCL id file of a multi-GPU run, which it once took over): the prompt from a file, byte for byte (its newline kept), as -p gives it; not both; no NUL byte
 printf 'To be\nor' > "$TMP/prompt.txt"
-out=$("$BIN" "${TINY[@]}" -x 0 -pf "$TMP/prompt.txt" -g 4 2>&1); rc=$?
+out=$("$BIN" "${TINY[@]}" -x 0 -gf "$TMP/prompt.txt" -g 4 2>&1); rc=$?
 out_p=$("$BIN" "${TINY[@]}" -x 0 -p "$(printf 'To be\nor')" -g 4 2>&1)
 if [ "$rc" -eq 0 ] && echo "$out" | sed -n '/^generating:/,$p' | tail -n +3 | head -c 8 | cmp -s - "$TMP/prompt.txt" &&
    [ "$(echo "$out" | sed -n '/^generating:/,/^decode:/p' | grep -av '^decode:')" = "$(echo "$out_p" | sed -n '/^generating:/,/^decode:/p' | grep -av '^decode:')" ]
 then ok "prompt_from_file"; else bad "prompt_from_file" "rc $rc: $(echo "$out" | sed -n '/^generating:/,/^decode/p' | head -n 4 | tr '\n' '|')"; fi
-expect_error prompt_and_prompt_file "-p and -pf both give the prompt: give one" "${TINY[@]}" -x 0 -p a -pf "$TMP/prompt.txt"
+expect_error prompt_and_prompt_file "-p and -gf both give the prompt: give one" "${TINY[@]}" -x 0 -p a -gf "$TMP/prompt.txt"
 printf 'ab\0cd' > "$TMP/prompt_nul.txt"
-expect_error prompt_file_nul "-pf $TMP/prompt_nul.txt: a NUL byte at offset 2" "${TINY[@]}" -x 0 -pf "$TMP/prompt_nul.txt"
-expect_error prompt_file_missing "cannot open '$TMP/no_prompt.txt': No such file or directory$" "${TINY[@]}" -x 0 -pf "$TMP/no_prompt.txt"
+expect_error prompt_file_nul "-gf $TMP/prompt_nul.txt: a NUL byte at offset 2" "${TINY[@]}" -x 0 -gf "$TMP/prompt_nul.txt"
+expect_error prompt_file_missing "cannot open '$TMP/no_prompt.txt': No such file or directory$" "${TINY[@]}" -x 0 -gf "$TMP/no_prompt.txt"
 
 # --- bad flags
 expect_error unknown_flag "unknown flag" -zz 1
