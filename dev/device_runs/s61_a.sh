@@ -1,7 +1,9 @@
 #!/bin/bash
 # Written 2026-12-05 (sixty-first stop), nvidia-h100-x1 or nvidia-h200: the sixtieth stop's later changes on the GPU trainer
-# (-mc rows of an evaluation batch, the -x 0 notes, -gf (the prompt file, first named -pf), the cannot-open wording, the uint32-shard line, the eta column,
-# <dir>/commands.txt from rank 0) through the CLI and durability suites, test_mamba_cu and the multi-process suite over
+# (-mc rows of an evaluation batch, the -x 0 notes, -gf (the prompt file, first named -pf, which broke every -pf of a multi-GPU
+# launch), the cannot-open wording, the uint32-shard line, the eta column, <dir>/commands.txt from rank 0; this stop's bad token
+# id found as a batch is read, one rank's alone in multi_gpu_shm)
+# through the CLI and durability suites, test_mamba_cu and the multi-process suite over
 # shared memory. About 110 s build + 205 + 40 + 40 + 80 s.
 set -u
 . dev/device_runs/setup.sh
