@@ -99,6 +99,14 @@ if [ -z "$missing" ] && [ "$nflags" -ge 40 ]; then ok "help_lists_every_flag ($n
 twice=$(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | sort | uniq -d | tr '\n' ' ')
 helptwice=$(echo "$help" | awk '/^  -/ {print $1}' | sort | uniq -d | tr '\n' ' ')
 if [ -z "$twice$helptwice" ]; then ok "every_flag_parsed_once"; else bad "every_flag_parsed_once" "parsed twice: $twice; in help twice: $helptwice"; fi
+# ... and in the README's table of flags, where users look for them
+flags_table=$(awk '/^## Flags/ {f = 1; next} /^## / {f = 0} f' README.md)
+nodoc=""
+for f in $(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | grep -o '"-[a-z]*"' | tr -d '"' | sort -u); do
+    [ "$f" = "-h" ] && continue
+    echo "$flags_table" | grep -qF -- "\`$f\`" || nodoc="$nodoc $f"
+done
+if [ -z "$nodoc" ]; then ok "readme_flags_table_lists_every_flag"; else bad "readme_flags_table_lists_every_flag" "missing:$nodoc"; fi
 # (a single process does not use the NCCL id file: -pf names one, not a prompt to read)
 out=$("$BIN" "${TINY[@]}" -x 1 -pf "$TMP/no_nccl_id_file" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && ! echo "$out" | grep -q "^generating"; then ok "pf_is_the_nccl_id_file"; else bad "pf_is_the_nccl_id_file" "rc $rc: $(echo "$out" | tail -n 1)"; fi
