@@ -951,6 +951,11 @@ if [ "$CPU" = 1 ]; then
     if [ "$rc" -eq 0 ] && echo "$r0" | grep -q -- "-pn 2 -pr 0 -pl 0 -x 5 -o out/x$" && echo "$r1" | grep -q -- "-pn 2 -pr 1 -pl 1 -x 5 -o out/x$" &&
        [ "$(echo "$r0" | grep -o -- '-pf [^ ]*')" = "$(echo "$r1" | grep -o -- '-pf [^ ]*')" ]; then ok "multi_gpu_launcher_ranks"
     else bad "multi_gpu_launcher_ranks" "rc $rc: $r0 / $r1"; fi
+    # the real trainer through the launcher, as one process: every flag the launcher adds (-pi fs -pf <id file> -pn -pr -pl)
+    # is one the trainer takes as the launcher means it (-pf once also named the prompt file, which broke every launch)
+    out=$(BIN="$BIN" bash scripts/multi_gpu.sh -n 1 "${TINY[@]}" -x 2 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -qE "^step +2/2 \| loss"; then ok "multi_gpu_launcher_real_trainer"
+    else bad "multi_gpu_launcher_real_trainer" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     # a process count past any node (and past bash's arithmetic) is refused before anything starts
     err=$(BIN="$TMP/fake_trainer.sh" bash scripts/multi_gpu.sh -n 99999999999999999999 2>&1); rc=$?
     if [ "$rc" -eq 2 ] && echo "$err" | grep -q "\-n needs a number of processes from 1 to 9999, got '99999999999999999999'"; then
