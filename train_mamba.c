@@ -1230,6 +1230,7 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     float *zeros = model->m_memory == NULL ? (float *)callocCheck(model->num_parameters, sizeof(float)) : NULL;
     save_state_file(path, s, zeros != NULL ? zeros : model->m_memory, zeros != NULL ? zeros : model->v_memory, model->num_parameters);
     free(zeros);
+    remove_other_state_layouts(dir, s->step, 0);
     snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
     AtomicFile af;
     atomic_open(&af, path);
@@ -1367,12 +1368,13 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         mamba_build_from_checkpoint(model, path);
         resume_note_clear();
         check_resume_model(o, &model->config, path);
-        check_state_layout(o->output_dir, latest, 0, 1);
-        snprintf(path, sizeof(path), "%s/state_%08d.bin", o->output_dir, latest);
+        const int layout = state_layout(o->output_dir, latest);
         mamba_allocate_optimizer(model);
         resume_note_set(o->output_dir, latest);
-        load_state_file(path, state, model->m_memory, model->v_memory, model->num_parameters);
+        load_optimizer_state(o->output_dir, latest, layout, state, model->m_memory, model->v_memory, 0, model->num_parameters,
+                             model->num_parameters, 0, 1);
         resume_note_clear();
+        state_record_path(path, sizeof(path), o->output_dir, latest, layout); // (named by the checks below)
         if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
             fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d (-d left out is B*T*processes)", path,
                    state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);

@@ -972,6 +972,9 @@ static void export_hf(const Mamba *model, const Options *o, const Tokenizer *tok
     mamba_export_hf(model, o->hf_export_dir, tokenizer->eot_token);
 }
 
+// this run's layout of the optimizer state in its checkpoints: one shard per process at -z 1, else one file (0)
+static int state_shards(void) { return multi_gpu_config.zero_stage == 1 ? multi_gpu_config.num_processes : 0; }
+
 // the state file of this rank: the whole optimizer state, or (ZeRO-1) this rank's shard of it
 static void state_path(char *path, size_t size, const char *dir, int step) {
     if (multi_gpu_config.zero_stage == 1) {
@@ -1008,6 +1011,7 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     }
     multi_gpu_barrier_after_write(&multi_gpu_config, 12.0 * model->num_parameters, main_stream); // the model and AdamW's m, v
     if (rank == 0) {
+        remove_other_state_layouts(dir, s->step, state_shards());
         snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
         AtomicFile af;
         atomic_open(&af, path);
@@ -1211,14 +1215,15 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         mamba_build_from_checkpoint(model, path);
         resume_note_clear();
         check_resume_model(o, &model->config, path);
-        check_state_layout(o->output_dir, latest, multi_gpu_config.zero_stage, multi_gpu_config.num_processes);
-        state_path(path, sizeof(path), o->output_dir, latest);
+        const int layout = state_layout(o->output_dir, latest);
         size_t offset, n;
         multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
         float *m = (float *)mallocCheck((n + 1) * sizeof(float)), *v = (float *)mallocCheck((n + 1) * sizeof(float));
         resume_note_set(o->output_dir, latest);
-        load_state_file(path, state, m, v, n);
+        load_optimizer_state(o->output_dir, latest, layout, state, m, v, offset, n, model->num_parameters, state_shards(),
+                             multi_gpu_config.process_rank == 0);
         resume_note_clear();
+        state_record_path(path, sizeof(path), o->output_dir, latest, layout); // (named by the checks below)
         if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
             fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d (-d left out is B*T*processes)", path,
                    state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);

@@ -1475,10 +1475,10 @@ static inline void checkpoint_model_path(char *path, size_t n, const char *dir, 
     }
 }
 
-// Before a resume reads its state: the optimizer state of a checkpoint is one file (state_<step>.bin,
-// -z 0) or one shard per process (state_<step>_<rank>.bin, -z 1); a run of another layout gets a
-// one-line error naming the layout the checkpoint has, not a missing file or a size mismatch
-static inline void check_state_layout(const char *dir, int step, int zero_stage, int num_processes) {
+// The optimizer state of a checkpoint is one file (state_<step>.bin, written at -z 0 or by one process) or one shard
+// per process (state_<step>_<rank>.bin, -z 1): S shards split the n parameters as multi_gpu_shard does, ceil(n / S)
+// to each, the last the rest. state_layout returns 0 for the one file and S for shards; neither, or both, is an error.
+static inline int state_layout(const char *dir, int step) {
     char path[1100];
     snprintf(path, sizeof(path), "%s/state_%08d.bin", dir, step);
     int whole = access(path, F_OK) == 0, shards = 0;
@@ -1486,19 +1486,97 @@ static inline void check_state_layout(const char *dir, int step, int zero_stage,
         snprintf(path, sizeof(path), "%s/state_%08d_%05d.bin", dir, step, shards);
         if (access(path, F_OK) != 0) { break; }
     }
-    if (!whole && shards == 0) { // (-z 1: its shards are state_<step>_<rank>.bin)
-        fatalf("%s/state_%08d%s.bin: DONE_%08d marks step %d complete, but its state file is missing: remove the marker to "
-               "resume from an earlier checkpoint", dir, step, zero_stage == 1 ? "_00000" : "", step, step);
+    if (!whole && shards == 0) {
+        fatalf("%s/state_%08d.bin: DONE_%08d marks step %d complete, but its state file (or its shards, state_%08d_00000.bin "
+               "...) is missing: remove the marker to resume from an earlier checkpoint", dir, step, step, step, step);
     }
-    if (zero_stage == 0 && !whole && shards > 0) {
-        fatalf("%s: the checkpoint of step %d holds its optimizer state in %d shards (written at -z 1 by %d processes): "
-               "resume it with -z 1 and %d processes", dir, step, shards, shards, shards);
+    if (whole && shards > 0) {
+        fatalf("%s: the checkpoint of step %d holds its optimizer state both whole (state_%08d.bin) and in %d shards "
+               "(state_%08d_*.bin): remove the files of the layout that was not written last", dir, step, step, shards, step);
     }
-    if (zero_stage == 1 && shards != num_processes && (whole || shards > 0)) {
-        if (shards == 0) { fatalf("%s: the checkpoint of step %d holds its optimizer state whole (written at -z 0): resume it with -z 0", dir, step); }
-        fatalf("%s: the checkpoint of step %d holds its optimizer state in %d shards (-z 1 over %d processes), this run has %d "
-               "processes: resume it with %d", dir, step, shards, shards, num_processes, shards);
+    return shards;
+}
+
+// the file whose record load_optimizer_state reads: the whole state, or shard 0 (named by the checks of the record)
+static inline void state_record_path(char *path, size_t size, const char *dir, int step, int S) {
+    if (S == 0) { snprintf(path, size, "%s/state_%08d.bin", dir, step); }
+    else { snprintf(path, size, "%s/state_%08d_00000.bin", dir, step); }
+}
+
+// shard r's part [*offset, *offset + *count) of n parameters split over S shards (multi_gpu_shard's split)
+static inline void state_shard_range(size_t n, int S, int r, size_t *offset, size_t *count) {
+    size_t per = (n + (size_t)S - 1) / (size_t)S;
+    *offset = per * (size_t)r;
+    *count = *offset >= n ? 0 : (n - *offset < per ? n - *offset : per);
+}
+
+// Reads the optimizer state of the checkpoint of step into s (the record of the whole file, or of shard 0: every shard
+// holds the same one) and into m, v the AdamW moments of parameters [offset, offset + count) of n, whatever layout the
+// checkpoint was written in: -z 1 shards of any process count resume on another count, at -z 0 or on the CPU trainer,
+// and a whole state at -z 1. The moments are elementwise, so a state split anew trains on exactly as if the run had
+// had this layout from the start. S: the checkpoint's layout (state_layout); shards_now: this run's; say: print the
+// note of a new split.
+// Only the shards holding [offset, offset + count) are read, and shard 0; each is checked whole (state_file's checks).
+static inline void load_optimizer_state(const char *dir, int step, int S, TrainState *s, float *m, float *v, size_t offset,
+                                        size_t count, size_t n, int shards_now, int say) {
+    char path[1100];
+    if (S != shards_now && say) {
+        char was[80], now[80];
+        if (S == 0) { snprintf(was, sizeof(was), "whole"); }
+        else { snprintf(was, sizeof(was), "in %d shard%s (-z 1 over %d process%s)", S, S == 1 ? "" : "s", S, S == 1 ? "" : "es"); }
+        if (shards_now == 0) { snprintf(now, sizeof(now), "whole"); }
+        else { snprintf(now, sizeof(now), "in %d shard%s", shards_now, shards_now == 1 ? "" : "s"); }
+        printf("note: the checkpoint of step %d holds its optimizer state %s; this run holds it %s: split anew\n", step, was, now);
     }
+    if (S == 0) {
+        snprintf(path, sizeof(path), "%s/state_%08d.bin", dir, step);
+        if (offset == 0 && count == n) { load_state_file(path, s, m, v, n); return; }
+        float *wm = (float *)mallocCheck((n + 1) * sizeof(float)), *wv = (float *)mallocCheck((n + 1) * sizeof(float));
+        load_state_file(path, s, wm, wv, n);
+        memcpy(m, wm + offset, count * sizeof(float));
+        memcpy(v, wv + offset, count * sizeof(float));
+        free(wm);
+        free(wv);
+        return;
+    }
+    for (int r = 0; r < S; r++) {
+        size_t ro, rc;
+        state_shard_range(n, S, r, &ro, &rc);
+        size_t lo = ro > offset ? ro : offset, hi = ro + rc < offset + count ? ro + rc : offset + count;
+        if (r > 0 && lo >= hi) { continue; }
+        snprintf(path, sizeof(path), "%s/state_%08d_%05d.bin", dir, step, r);
+        TrainState sr;
+        const int direct = ro == offset && rc == count;
+        float *rm = direct ? m : (float *)mallocCheck((rc + 1) * sizeof(float)), *rv = direct ? v : (float *)mallocCheck((rc + 1) * sizeof(float));
+        load_state_file(path, r == 0 ? s : &sr, rm, rv, rc);
+        if (r > 0 && sr.step != s->step) {
+            fatalf("%s: a shard of step %d, but shard 0 is of step %d: the checkpoint is corrupt", path, sr.step, s->step);
+        }
+        if (!direct) {
+            if (lo < hi) {
+                memcpy(m + (lo - offset), rm + (lo - ro), (hi - lo) * sizeof(float));
+                memcpy(v + (lo - offset), rv + (lo - ro), (hi - lo) * sizeof(float));
+            }
+            free(rm);
+            free(rv);
+        }
+    }
+}
+
+// After a checkpoint's state files are written in a layout of shards_now (0: one file): the files of another layout at
+// that step, left by the run that saved it before (a resumed run saves its first step again after a stop), go, so
+// that no later resume reads a mix of both (state_layout refuses one; a stale shard past the count would be read)
+static inline void remove_other_state_layouts(const char *dir, int step, int shards_now) {
+    char path[1100];
+    if (shards_now > 0) {
+        snprintf(path, sizeof(path), "%s/state_%08d.bin", dir, step);
+        remove(path);
+    }
+    for (int r = shards_now;; r++) {
+        snprintf(path, sizeof(path), "%s/state_%08d_%05d.bin", dir, step, r);
+        if (remove(path) != 0) { break; }
+    }
+    fsync_dir(dir);
 }
 
 // what the saved data position refers to: the train loader's shards and order, or its synthetic task

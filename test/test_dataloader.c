@@ -1048,9 +1048,10 @@ static const BadCase bad_cases[] = {
     {"tokenizer_bad_magic", "tok_bad_magic.bin", "bad tokenizer magic"},
     {"tokenizer_bad_version", "tok_bad_version.bin", "unsupported tokenizer version"},
     {"tokenizer_truncated", "tok_truncated.bin", "tokenizer truncated"},
-    {"state_whole_at_z1", "ck_whole", "holds its optimizer state whole (written at -z 0): resume it with -z 0"},
-    {"state_shards_other_count", "ck_three", "in 3 shards (-z 1 over 3 processes), this run has 2 processes: resume it with 3"},
-    {"state_shards_at_z0", "ck_two", "in 2 shards (written at -z 1 by 2 processes): resume it with -z 1 and 2 processes"},
+    {"state_both_layouts", "ck_both", "holds its optimizer state both whole (state_00000005.bin) and in 2 shards"},
+    {"state_missing", "ck_none", "DONE_00000005 marks step 5 complete, but its state file (or its shards, state_00000005_00000.bin ...) is missing"},
+    {"state_shard_of_another_step", "state_00000005_00001.bin", "a shard of step 6, but shard 0 is of step 5: the checkpoint is corrupt"},
+    {"state_shard_of_another_split", "state_00000005_00001.bin", "state is for 3 parameters, the model has 4"},
     {"step_windows_not_multiple", "dataloader", "3 windows per step is not a positive multiple of the 2 process(es)"},
     {"no_shard_holds_a_step", "small_step.bin", "no shard holds one step of data: a step reads 4 windows of B*T = 16 tokens, the largest shard has 3"},
     {"resume_inexact_on_other_processes", "ck_inexact", "saved by a run of 2 processes at window 2 of its shard, not at the start of a step of 4 windows"},
@@ -1082,6 +1083,40 @@ static const BadCase bad_cases[] = {
     // every shard is checked before fn sees a token: fn would write a second line to stderr
     {"stream_checked_before_any_block", "stream_b_001.bin", "token 300 at position 3 outside the vocabulary [0, 256)"},
 };
+
+// A state to write in the layout tests: a valid record (step 5) and moments m[i] = i + 1, v[i] = 1000 + i
+static TrainState state_for_layout_tests(float *m, float *v, size_t n) {
+    TrainState st;
+    memset(&st, 0, sizeof(st));
+    st.step = 5;
+    st.B = 4;
+    st.T = 8;
+    st.total_batch_size = 32;
+    st.rng = 987654321ULL;
+    st.seed = 7;
+    st.data_kind = 1;
+    st.data_processes = 1;
+    st.best_step = -1;
+    st.schedule = 1;
+    for (size_t i = 0; i < n; i++) { m[i] = (float)(i + 1); v[i] = (float)(1000 + i); }
+    return st;
+}
+
+// the state of step 5 in dir, whole (S = 0) or in S shards as S processes at -z 1 write it
+static void write_state_split(const char *dir, const TrainState *st, const float *m, const float *v, size_t n, int S) {
+    char file[1100];
+    if (S == 0) {
+        snprintf(file, sizeof(file), "%s/state_00000005.bin", dir);
+        save_state_file(file, st, m, v, n);
+        return;
+    }
+    for (int r = 0; r < S; r++) {
+        size_t o, c;
+        state_shard_range(n, S, r, &o, &c);
+        snprintf(file, sizeof(file), "%s/state_00000005_%05d.bin", dir, r);
+        save_state_file(file, st, m + o, v + o, c);
+    }
+}
 
 // a checkpoint directory dir/name holding empty state files of step 5: the whole one or `shards` shards
 static const char *write_state_layout(char *path, const char *dir, const char *name, int whole, int shards) {
@@ -1252,12 +1287,21 @@ static int run_bad_case(const char *name, const char *dir) {
     } else if (strcmp(name, "tokenizer_truncated") == 0) {  // the last token's byte is missing
         write_tokenizer(join(path, dir, "tok_truncated.bin"), 20240328, 2, 0, tok_pieces, tok_lens, 3, 1);
         tokenizer_init(&t, path);
-    } else if (strcmp(name, "state_whole_at_z1") == 0) {
-        check_state_layout(write_state_layout(path, dir, "ck_whole", 1, 0), 5, 1, 2);
-    } else if (strcmp(name, "state_shards_other_count") == 0) {
-        check_state_layout(write_state_layout(path, dir, "ck_three", 0, 3), 5, 1, 2);
-    } else if (strcmp(name, "state_shards_at_z0") == 0) {
-        check_state_layout(write_state_layout(path, dir, "ck_two", 0, 2), 5, 0, 1);
+    } else if (strcmp(name, "state_both_layouts") == 0) {
+        state_layout(write_state_layout(path, dir, "ck_both", 1, 2), 5);
+    } else if (strcmp(name, "state_missing") == 0) {
+        state_layout(write_state_layout(path, dir, "ck_none", 0, 0), 5);
+    } else if (strncmp(name, "state_shard_of_another_", 23) == 0) { // 10 parameters in 3 shards of 4, 4, 2
+        float m[10], v[10];
+        TrainState st = state_for_layout_tests(m, v, 10);
+        join(path, dir, name);
+        mkdir(path, 0755);
+        write_state_split(path, &st, m, v, 10, 3);
+        char file[1100];
+        snprintf(file, sizeof(file), "%s/state_00000005_00001.bin", path);
+        if (strcmp(name, "state_shard_of_another_step") == 0) { st.step = 6; save_state_file(file, &st, m + 4, v + 4, 4); }
+        else { save_state_file(file, &st, m + 4, v + 4, 3); } // (a shard of 4 split another way: 3 of it)
+        load_optimizer_state(path, 5, state_layout(path, 5), &st, m, v, 0, 10, 10, 0, 0);
     } else {
         fprintf(stderr, "unknown case '%s'\n", name);
         return 2;
@@ -1275,47 +1319,66 @@ static void test_bad_case(const BadCase *c, const char *dir) {
     check_rejected(name, status, err, c->file, c->message);
 }
 
-// the child side of test_state_layouts: writes dir/name with the whole state file (whole 1) and `shards`
-// shards, then checks it for a run at -z zero_stage on `processes` processes; 0 means it was accepted
-static int run_state_layout(char **arg) {
-    char path[1024];
-    write_state_layout(path, arg[0], arg[1], atoi(arg[2]), atoi(arg[3]));
-    check_state_layout(path, 5, atoi(arg[4]), atoi(arg[5]));
-    return 0;
-}
-
-// the layouts that match pass the state-layout check. A refusal ends the process, so each runs in a child
-// ("<self> --state-layout <dir> <name> <whole> <shards> <zero stage> <processes>"), whose exit status and
-// stderr say what happened; a mismatch through the same child shows that a refusal would be seen
+// A checkpoint's optimizer state in any layout (whole, or 1 to 11 shards of 10 parameters: 11 leaves the last shard
+// empty) read for any part a run of another layout holds: each part exactly the slice of the moments it stands for,
+// and the record (step, RNG) the one written; the layout is told from the file names, and after a save in another
+// layout the files of the old one are gone
 static void test_state_layouts(const char *dir) {
-    static const char *const layouts[][5] = {  // name, whole, shards, -z, processes
-        {"ck_ok_z1", "0", "3", "1", "3"},
-        {"ck_ok_z0", "1", "0", "0", "1"},
-        {"ck_ok_z0_two", "1", "0", "0", "2"},  // a whole state resumes on any process count at -z 0
-    };
-    char err[4096];
-    int ok = 1, status = 0;
-    const char *bad = "";
-    for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]) && ok; i++) {
-        const char *argv[] = {"test_dataloader", "--state-layout", dir, layouts[i][0], layouts[i][1], layouts[i][2],
-                              layouts[i][3], layouts[i][4], NULL};
-        status = run_self(argv, err, sizeof(err));
-        ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && err[0] == '\0';
-        bad = layouts[i][0];
+    enum { NP = 10 };
+    float m[NP], v[NP];
+    const TrainState st = state_for_layout_tests(m, v, NP);
+    const int splits[] = {0, 1, 2, 3, 4, 11};
+    const int nsplits = (int)(sizeof(splits) / sizeof(splits[0]));
+    int layouts_ok = 1, parts_ok = 1;
+    char bad[200] = "";
+    for (int a = 0; a < nsplits; a++) {
+        char path[1024], name[32];
+        snprintf(name, sizeof(name), "ck_split_%d", splits[a]);
+        join(path, dir, name);
+        mkdir(path, 0755);
+        write_state_split(path, &st, m, v, NP, splits[a]);
+        const int S = state_layout(path, 5);
+        if (S != splits[a]) { layouts_ok = 0; snprintf(bad, sizeof(bad), "written in %d shards, read as %d", splits[a], S); }
+        for (int b = 0; b < nsplits && parts_ok; b++) {
+            const int P = splits[b] == 0 ? 1 : splits[b];
+            for (int r = 0; r < P && parts_ok; r++) {
+                size_t o = 0, c = NP;
+                if (splits[b] > 0) { state_shard_range(NP, P, r, &o, &c); }
+                float gm[NP + 1], gv[NP + 1];
+                TrainState got;
+                memset(&got, 0, sizeof(got));
+                load_optimizer_state(path, 5, S, &got, gm, gv, o, c, NP, splits[b], 0);
+                parts_ok = got.step == 5 && got.rng == st.rng && memcmp(gm, m + o, c * sizeof(float)) == 0 &&
+                           memcmp(gv, v + o, c * sizeof(float)) == 0;
+                if (!parts_ok) { snprintf(bad, sizeof(bad), "from %d shards, part %d of %d: [%zu, +%zu)", splits[a], r, P, o, c); }
+            }
+        }
     }
-    check(ok, "state_layouts_that_match_pass", "%s: status %d, stderr \"%s\" (expected 0 and nothing)", bad, status, err);
-    const char *argv[] = {"test_dataloader", "--state-layout", dir, "ck_four", "0", "3", "1", "4", NULL};
-    status = run_self(argv, err, sizeof(err));
-    check_rejected("state_layout_child_rejects_mismatch", status, err, "ck_four",
-                   "in 3 shards (-z 1 over 3 processes), this run has 4 processes: resume it with 3");
+    check(layouts_ok, "state_layout_from_file_names", "%s", bad);
+    check(parts_ok, "state_split_anew_is_each_parts_slice", "%s", bad);
+    char path[1024];
+    join(path, dir, "ck_split_3");
+    remove_other_state_layouts(path, 5, 2); // (a run of 2 processes saved step 5 again: its shards 0 and 1)
+    char file[1100];
+    snprintf(file, sizeof(file), "%s/state_00000005_00002.bin", path);
+    int gone = access(file, F_OK) != 0;
+    snprintf(file, sizeof(file), "%s/state_00000005_00001.bin", path);
+    gone = gone && access(file, F_OK) == 0;
+    join(path, dir, "ck_split_0");
+    write_state_split(path, &st, m, v, NP, 2);
+    remove_other_state_layouts(path, 5, 2);
+    gone = gone && state_layout(path, 5) == 2;
+    join(path, dir, "ck_split_4");
+    write_state_split(path, &st, m, v, NP, 0);
+    remove_other_state_layouts(path, 5, 0);
+    gone = gone && state_layout(path, 5) == 0;
+    check(gone, "state_other_layout_removed_after_save", "a file of the old layout is left, or one of the new is gone");
 }
 
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--expect-fail") == 0) { return run_bad_case(argv[2], argv[3]); }
-    if (argc == 8 && strcmp(argv[1], "--state-layout") == 0) { return run_state_layout(argv + 2); }
     if (argc != 1) {
-        fprintf(stderr, "usage: %s  |  %s --expect-fail <case> <dir>  |  %s --state-layout <dir> <name> <whole> <shards> "
-                "<zero stage> <processes>\n", argv[0], argv[0], argv[0]);
+        fprintf(stderr, "usage: %s  |  %s --expect-fail <case> <dir>\n", argv[0], argv[0]);
         return 2;
     }
     char dir[] = "/tmp/test_dataloader.XXXXXX";

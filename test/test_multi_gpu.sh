@@ -3,8 +3,8 @@
 # MULTI_GPU_BIN=./train_mamba_cu_shm, whose collectives go through shared memory (test/shm_nccl.c) so that
 # both ranks can share the GPU (what that covers and what it cannot: the header of test/shm_nccl.c):
 #   1 GPU vs 2 GPUs at the same global batch, -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
-#   checkpoint resumed on 1 GPU at the same data position, prompt and training runs with the tokenizer
-#   on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
+#   checkpoint resumed on 1 GPU at the same data position, a -z 1 checkpoint resumed at -z 0 and on 1 rank,
+#   prompt and training runs with the tokenizer on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
@@ -99,6 +99,23 @@ for z in 0 1; do
     if grep -q "^resuming from step 12" "$TMP/res$z.out" && [ "$(grep -cE '^s:[0-9]+ trl' "$TMP/res$z/main.log")" -eq 12 ] &&
        cmp -s "$TMP/full$z/model_00000024.bin" "$TMP/res$z/model_00000024.bin"; then ok "resume_two_gpus_bitwise_z$z"
     else bad "resume_two_gpus_bitwise_z$z" "$(tail -n 2 "$TMP/res$z.out")"; fi
+done
+
+# a -z 1 checkpoint of 2 ranks (2 shards of the optimizer state) resumes in another layout, its moments split anew:
+# on 2 ranks at -z 0, on 1 at -z 0 and on 1 at -z 1 (1 shard), each bit for bit as the same run resumed from the whole
+# state that test/state_shards.py merges from the shards (its own code, from doc/formats.md's layout); each run says
+# it split the state anew (the same -d: 1 rank takes 2 micro-steps)
+for to in "2 0" "1 0" "1 1"; do
+    read -r np zs <<< "$to"
+    re="$TMP/re$np$zs"; rw="$TMP/rw$np$zs"
+    mkdir -p "$re" "$rw"; cp "$TMP/full1"/*00000012* "$re/"; cp "$TMP/full1"/*00000012* "$rw/"
+    python3 test/state_shards.py merge "$rw" 12
+    bash scripts/multi_gpu.sh -n "$np" "${ARGS[@]}" -z "$zs" -n 12 -o "$re" -y 1 > "$re.out" 2>&1; rc1=$?
+    bash scripts/multi_gpu.sh -n "$np" "${ARGS[@]}" -z "$zs" -n 12 -o "$rw" -y 1 > "$rw.out" 2>&1; rc2=$?
+    if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ -f "$rw/state_00000012.bin" ] &&
+       grep -q "^note: the checkpoint of step 12 holds its optimizer state in 2 shards (-z 1 over 2 processes); this run holds it " "$re.out" &&
+       cmp -s "$re/model_00000024.bin" "$rw/model_00000024.bin"; then ok "resume_z1_shards_on_${np}_ranks_at_z${zs}"
+    else bad "resume_z1_shards_on_${np}_ranks_at_z${zs}" "rc $rc1 / $rc2: $(grep -hE '^(note: the checkpoint|error)' "$re.out" "$rw.out" | head -n 2)"; fi
 done
 
 # a -z 0 checkpoint of 2 GPUs resumes on 1 (same -d): shards are read in whole steps, so it continues the
