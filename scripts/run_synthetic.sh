@@ -20,8 +20,9 @@ The Mamba paper's synthetic tasks, each with the selective model (s1) and withou
     positions then 16 markers, batch 64; accuracy over the 16 answers of 20 x 64 val sequences.
 The paper trains longer (205K / 400K steps) and copies at L=4096 (COPY_L=4096 here: 15 ms per step on
 an H200 shared by two such runs, doc/results.md); the printed lines say what ran.
-The defaults are a quick look; doc/results.md has 100K-step runs of four seeds (SEL=1 EVAL_B=8 bash
-scripts/run_synthetic.sh out/syn 100000 20000, a few minutes on an H200) and how far each generalises.
+The defaults are a quick look; doc/results.md has 100K-step runs of four seeds and how far each
+generalises, one call per seed, each in its own out dir (SEED=<n> SEL=1 EVAL_B=8 bash
+scripts/run_synthetic.sh out/syn_<n> 100000 20000: about 2 minutes on an H200, the 20K copying steps included).
 Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output, appended) and
 OUT/induction_s<0|1>_lengths.txt (one line per length; written whole once every length is measured,
 none after a stop or failure part-way). Run again, the script resumes a stopped run and keeps a

@@ -25,6 +25,12 @@ for script in run_tinyshakespeare run_synthetic run_enwik8; do
         else bad "${script}_help $flag" "rc $rc, made '$made': $(echo "$out" | tail -n 2)"; fi
     done
 done
+# run_synthetic.sh's -h points to doc/results.md's runs of four seeds: its command runs one seed, so it names the
+# seed and an out dir per seed (it was one command with neither, which reran seed 1337 into one dir)
+out=$(bash scripts/run_synthetic.sh -h 2>&1)
+if echo "$out" | tr '\n' ' ' | grep -q "SEED=<n> SEL=1 EVAL_B=8 bash scripts/run_synthetic.sh out/syn_<n> 100000 20000"; then
+    ok "synthetic_help_seed_command"
+else bad "synthetic_help_seed_command" "$(echo "$out" | grep -A 2 'four seeds')"; fi
 # run_pretrain.sh prints its header (recipe, usage, environment) for -h, and does nothing else
 for flag in -h --help; do
     out=$(cd "$TMP/cwd" && OUT="$TMP/h_out" DATA="$TMP/h_data" timeout -s KILL 30 bash "$REPO/scripts/run_pretrain.sh" "$flag" 2>&1); rc=$?
