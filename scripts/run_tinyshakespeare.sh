@@ -34,7 +34,8 @@ Environment (defaults in brackets):
   CKPT_EVERY [0]         checkpoint every n steps; 0 = at the end and when stopped
   GEN [300]              bytes sampled at the end; 0 = none
   EXTRA                  more trainer flags, appended last (e.g. "-nt 2")
-Writes OUT/main.log, OUT/run.out (the trainer's output, appended), the checkpoint and model_best.bin.
+Writes OUT/main.log, OUT/commands.txt (each run's command line), OUT/run.out (the trainer's output, appended), the
+newest checkpoint (its model_, state_ and DONE_ files: -nk 1) and model_best.bin.
 EOF
 }
 . "$(dirname "$0")/script_lib.sh" # die, check_script_args, run_logged
