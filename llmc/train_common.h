@@ -659,7 +659,10 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     if (header[1] >= 2 && (uint32_t)header[STATE_HEADER_CRC] != header_crc(header, HEADER_INTS, STATE_HEADER_CRC)) {
         fatalf("%s: header checksum mismatch: the state file's header is corrupt", path);
     }
-    if (get64(header + 6) != n) { fatalf("%s: state is for %llu parameters, the model has %zu", path, (unsigned long long)get64(header + 6), n); }
+    if (get64(header + 6) != n) {
+        fatalf("%s: state is for %llu parameters, expected %zu (the model's, or at -z 1 this shard's part of them)", path,
+               (unsigned long long)get64(header + 6), n);
+    }
     if (size != want) { fatalf("%s: state file is %ld bytes, expected %ld (truncated or corrupt)", path, size, want); }
     s->step = header[2];
     s->B = header[3];

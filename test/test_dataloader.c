@@ -1051,7 +1051,7 @@ static const BadCase bad_cases[] = {
     {"state_both_layouts", "ck_both", "holds its optimizer state both whole (state_00000005.bin) and in 2 shards"},
     {"state_missing", "ck_none", "DONE_00000005 marks step 5 complete, but its state file (or its shards, state_00000005_00000.bin ...) is missing"},
     {"state_shard_of_another_step", "state_00000005_00001.bin", "a shard of step 6, but shard 0 is of step 5: the checkpoint is corrupt"},
-    {"state_shard_of_another_split", "state_00000005_00001.bin", "state is for 3 parameters, the model has 4"},
+    {"state_shard_of_another_split", "state_00000005_00001.bin", "state is for 3 parameters, expected 4 (the model's, or at -z 1 this shard's part of them)"},
     {"step_windows_not_multiple", "dataloader", "3 windows per step is not a positive multiple of the 2 process(es)"},
     {"no_shard_holds_a_step", "small_step.bin", "no shard holds one step of data: a step reads 4 windows of B*T = 16 tokens, the largest shard has 3"},
     {"resume_inexact_on_other_processes", "ck_inexact", "saved by a run of 2 processes at window 2 of its shard, not at the start of a step of 4 windows"},

@@ -1103,7 +1103,7 @@ int main(void) {
     expect_fail("state_trailing_bytes", c_state_trailing, NULL, "truncated or corrupt");
     expect_fail("state_shorter_than_header", c_state_short, NULL, "sshort.bin: not a state file (1000 bytes)");
     expect_fail("state_bad_magic", c_state_magic, NULL, "bad magic number in state file: expected 20261125, found 12345");
-    expect_fail("state_of_another_model", c_state_other_model, NULL, "state is for 100 parameters, the model has 99");
+    expect_fail("state_of_another_model", c_state_other_model, NULL, "state is for 100 parameters, expected 99 (the model's");
     expect_fail("state_bad_stop_flag", c_state_stop_flag, NULL, "bad stop flag 7");
     test_done_marker_noncanonical();
     test_prune_step_digits();
