@@ -1421,6 +1421,9 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         }
         if (!nothing_left) { note_changed_run_length(state, train_num_batches); }
     }
+    // a bad token id in a batch of data too large to check at start-up stops the run after its step (stop_on_bad_token;
+    // set before -a 1's read below, whose batch is every step's: a bad id there is the first step's)
+    train_loader->defer_bad_tokens = dataloader_checks_per_batch(train_loader);
     // -a 1: every micro-step of every step trains on one batch, this rank's last of the data's first step, read whole
     // (also after a resume, whose loader the checkpoint left past it), so the position checkpoints save is a step's
     // start, as a resume on another process count requires (check_resume_data)
@@ -1441,8 +1444,6 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     double timed_ms = 0.0;
     int timed_steps = 0;
     const TestHooks hooks = test_hooks_from_env();
-    // a bad token id in a batch of data too large to check at start-up stops the run after its step (stop_on_bad_token)
-    train_loader->defer_bad_tokens = dataloader_checks_per_batch(train_loader);
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {

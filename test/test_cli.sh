@@ -427,6 +427,9 @@ perl -e '@t = ((1 .. 200) x 5); $t[522] = 300; print pack("l<256", 20240520, 1, 
 perl -e '@t = ((1 .. 200) x 5); $t[10] = 300; print pack("l<256", 20240520, 1, 1000, (0) x 253), pack("S<*", @t)' > "$TMP/dfirst.bin"
 expect_error deferred_bad_token_no_output_dir "token 522 has id 300, .*; step 5 was not trained, and with no -o no checkpoint was saved$" "${TINY[@]}" -x 6 -sh 0 -i "$TMP/dbad.bin"
 expect_error deferred_bad_token_first_step "token 10 has id 300, .*; it was the first step's batch: nothing was trained$" "${DE[@]}" -i "$TMP/dfirst.bin" -o "$TMP/de_first"
+# ... and -a 1's one batch, read before the loop: the same (it once ended the process at that read, which on several
+# processes left the others waiting in a collective)
+expect_error deferred_bad_token_overfit_batch "token 10 has id 300, .*; it was the first step's batch: nothing was trained$" "${DE[@]}" -a 1 -i "$TMP/dfirst.bin" -o "$TMP/de_overfit"
 unset MAMBA_TEST_TOKEN_CHECK_AT_INIT
 out=$("$BIN" "${DE[@]}" -i "$TMP/dbad.bin" -o "$TMP/de_default" 2>&1); rc=$?
 if [ "$rc" -eq 1 ] && ! echo "$out" | grep -q "^step" && echo "$out" | grep -q "token 522 has id 300, expected < vocab_size 256 (a model whose vocabulary covers the shards' tokenizer is needed: a descriptor's v<N>)$" \
