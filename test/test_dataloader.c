@@ -243,7 +243,6 @@ static void test_shuffle(const char *dir) {
     dataloader_free(&plain);
 }
 
-// a loader resumed from any recorded position reads what the uninterrupted loader read next
 // shards not checked at init (dataloader_check_at_init_tokens below their size) with defer_bad_tokens: a bad id in a batch
 // is kept as the first error's text and read as 0, the loader goes on, and the position noted before the batch reads it
 // again (as the trainer's checkpoint after the error does); a set checked at init says so, a synthetic task needs neither
@@ -294,6 +293,7 @@ static void test_deferred_bad_tokens(const char *dir) {
     dataloader_check_at_init_tokens = saved_limit;
 }
 
+// a loader resumed from any recorded position reads what the uninterrupted loader read next
 static void test_resume(const char *dir) {
     char pat[1024];
     write_shuffle_shards(dir, pat);
