@@ -344,6 +344,15 @@ if [ "$rc" -ne 0 ] && [ "$rc2" -eq 0 ] && [ "$(grep -c '^error:' "$TMP/mb.out")"
    [ -f "$TMP/mb/DONE_00000002" ] && ! grep -q "^step *3/6" "$TMP/mb.out" &&
    cmp -s "$TMP/mb_full/model_00000006.bin" "$TMP/mb/model_00000006.bin"; then ok "bad_token_on_one_rank_checkpoints_and_resumes"
 else bad "bad_token_on_one_rank_checkpoints_and_resumes" "rc $rc / $rc2: $(grep -E '^(error|step)' "$TMP/mb.out" "$TMP/mb2.out" | cut -c1-200 | head -n 6 | tr '\n' ' ')"; fi
+# ... and in -a 1's one batch, read before the loop (rank 1's: window 1 of the first step, tokens 1024-2048): both ranks
+# end at the first step, rank 1 naming the token (the read once ended rank 1 alone, leaving rank 0 in a collective)
+perl -e '@t = map { ($_ * 7 + 3) % 256 } 0 .. 16384; $t[1100] = 300; print pack("l<256", 20240520, 1, 16385, (0) x 253), pack("S<*", @t)' > "$TMP/mbad_a.bin"
+MAMBA_TEST_TOKEN_CHECK_AT_INIT=0 timeout 300 bash scripts/multi_gpu.sh -n 2 "${MB[@]}" -a 1 -i "$TMP/mbad_a.bin" -o "$TMP/mb_a" > "$TMP/mb_a.out" 2>&1; rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$(grep -c '^error:' "$TMP/mb_a.out")" -eq 2 ] &&
+   grep -q "^error: '$TMP/mbad_a.bin': token 1100 has id 300, .*; it was the first step's batch: nothing was trained$" "$TMP/mb_a.out" &&
+   grep -q "^error: a train batch of another process holds a token id outside the vocabulary (its error line names it); it was the first step's batch" "$TMP/mb_a.out"
+then ok "bad_token_in_overfit_batch_on_one_rank"
+else bad "bad_token_in_overfit_batch_on_one_rank" "rc $rc: $(grep -E '^(error|step)' "$TMP/mb_a.out" | cut -c1-200 | head -n 4 | tr '\n' ' ')"; fi
 
 grep -E "tok/s" "$TMP/two.out" | tail -n 1
 
