@@ -1506,13 +1506,6 @@ static inline void state_record_path(char *path, size_t size, const char *dir, i
     else { snprintf(path, size, "%s/state_%08d_00000.bin", dir, step); }
 }
 
-// shard r's part [*offset, *offset + *count) of n parameters split over S shards (multi_gpu_shard's split)
-static inline void state_shard_range(size_t n, int S, int r, size_t *offset, size_t *count) {
-    size_t per = (n + (size_t)S - 1) / (size_t)S;
-    *offset = per * (size_t)r;
-    *count = *offset >= n ? 0 : (n - *offset < per ? n - *offset : per);
-}
-
 // Reads the optimizer state of the checkpoint of step into s (the record of the whole file, or of shard 0: every shard
 // holds the same one) and into m, v the AdamW moments of parameters [offset, offset + count) of n, whatever layout the
 // checkpoint was written in: -z 1 shards of any process count resume on another count, at -z 0 or on the CPU trainer,
@@ -1544,7 +1537,7 @@ static inline void load_optimizer_state(const char *dir, int step, int S, TrainS
     }
     for (int r = 0; r < S; r++) {
         size_t ro, rc;
-        state_shard_range(n, S, r, &ro, &rc);
+        split_range(n, S, r, &ro, &rc);
         size_t lo = ro > offset ? ro : offset, hi = ro + rc < offset + count ? ro + rc : offset + count;
         if (r > 0 && lo >= hi) { continue; }
         snprintf(path, sizeof(path), "%s/state_%08d_%05d.bin", dir, step, r);

@@ -351,6 +351,14 @@ static inline uint32_t crc32_update(uint32_t crc, const void *data, size_t n) {
     return ~crc;
 }
 
+// part r [*offset, *offset + *count) of n items split over S parts: ceil(n / S) to each, the last the rest (none where
+// n runs out first). ZeRO-1's split of the parameters (multi_gpu_shard) and of a checkpoint's optimizer state files.
+static inline void split_range(size_t n, int S, int r, size_t *offset, size_t *count) {
+    size_t per = (n + (size_t)S - 1) / (size_t)S;
+    *offset = per * (size_t)r;
+    *count = *offset >= n ? 0 : (n - *offset < per ? n - *offset : per);
+}
+
 // CRC-32 of a binary header of n int32 with entry `slot` (where the result is stored) counted as 0:
 // version 2 of the model and state files checks the header too, not only the data after it
 static inline uint32_t header_crc(const int *header, int n, int slot) {

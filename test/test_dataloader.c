@@ -1112,7 +1112,7 @@ static void write_state_split(const char *dir, const TrainState *st, const float
     }
     for (int r = 0; r < S; r++) {
         size_t o, c;
-        state_shard_range(n, S, r, &o, &c);
+        split_range(n, S, r, &o, &c);
         snprintf(file, sizeof(file), "%s/state_00000005_%05d.bin", dir, r);
         save_state_file(file, st, m + o, v + o, c);
     }
@@ -1343,7 +1343,7 @@ static void test_state_layouts(const char *dir) {
             const int P = splits[b] == 0 ? 1 : splits[b];
             for (int r = 0; r < P && parts_ok; r++) {
                 size_t o = 0, c = NP;
-                if (splits[b] > 0) { state_shard_range(NP, P, r, &o, &c); }
+                if (splits[b] > 0) { split_range(NP, P, r, &o, &c); }
                 float gm[NP + 1], gv[NP + 1];
                 TrainState got;
                 memset(&got, 0, sizeof(got));

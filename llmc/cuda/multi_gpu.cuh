@@ -345,9 +345,7 @@ void multi_gpu_shard(const MultiGpuConfig *c, size_t n, size_t *offset, size_t *
         *count = n;
         return;
     }
-    size_t per = (n + c->num_processes - 1) / c->num_processes;
-    *offset = per * c->process_rank;
-    *count = *offset >= n ? 0 : (n - *offset < per ? n - *offset : per);
+    split_range(n, c->num_processes, c->process_rank, offset, count);
 }
 
 /*
