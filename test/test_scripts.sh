@@ -739,7 +739,7 @@ PY
        tail -n 1 "$TMP/mut_cli_work/cpucli_sample_rng_ignores_seed/test_cli.log" | grep -q "(FAIL_FAST: stopped at the first failure)$" &&
        tail -n 1 "$TMP/mut_cli_work/clean/test_cli.log" | grep -qE "^[0-9]+ passed, 0 failed$"
     then ok "run_mutants_cli_suite"
-    else bad "run_mutants_cli_suite" "rc $rc: $(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
+    else bad "run_mutants_cli_suite" "rc $rc: $(echo "$out" | grep -E '^FAIL|passed,|error' | head -n 6 | tr '\n' ' ')"; fi
 else
     echo "SKIP run_mutants_cli_suite: no python3 (not counted as passed)"
 fi
