@@ -32,7 +32,9 @@ before the first step), and as each batch is read (for larger sets, a scan at in
 shard before each run's first step); the error names the file and the token's position. The trainer's
 train loader of such a set sets defer_bad_tokens: a bad id then ends no process by itself. The batch
 holds 0 in its place, bad_token_error keeps the first error's text, and the trainer, which learns of it
-from every rank at once, keeps nothing of that step, saves the checkpoint before it and stops.
+from every rank at once, keeps nothing of that step, saves the checkpoint before it and stops. A val
+set of that size is checked at start-up where its evaluations read, every rank's windows of the first
+-m batches (dataloader_check_first_batches): each evaluation reads those same batches again.
 */
 #ifndef DATALOADER_H
 #define DATALOADER_H
@@ -474,17 +476,12 @@ void dataloader_set_step_windows(DataLoader *loader, size_t W) {
     dataloader_reset(loader);
 }
 
-// Fills inputs/targets with this rank's next window, then steps to the next position
-// (moving on to the next shard and epoch as needed, so the saved position is always valid).
-void dataloader_next_batch(DataLoader *loader) {
-    if (loader->synthetic) {
-        synthetic_next_batch(loader);
-        return;
-    }
+// Reads into buffer the window that rank reads at the loader's position, checking its ids (a bad one is an
+// error, or with defer_bad_tokens kept in bad_token_error and read as 0)
+static void dataloader_read_window_(DataLoader *loader, int rank) {
     size_t BT = loader->B * loader->T;
-    size_t slot = loader->current_sample_idx * (size_t)loader->num_processes + (size_t)loader->process_rank;
-    size_t sample = loader->sample_order[slot];
-    size_t first_token = sample * BT;
+    size_t slot = loader->current_sample_idx * (size_t)loader->num_processes + (size_t)rank;
+    size_t first_token = loader->sample_order[slot] * BT;
     fseekCheck(loader->tokens_file, (long)(SHARD_HEADER_BYTES + first_token * sizeof(uint16_t)), SEEK_SET);
     freadCheck(loader->buffer, sizeof(uint16_t), BT + 1, loader->tokens_file);
     for (size_t i = 0; i < BT + 1; i++) {
@@ -499,17 +496,51 @@ void dataloader_next_batch(DataLoader *loader) {
             loader->buffer[i] = 0;
         }
     }
+}
+// the position after a batch of every rank: the next sample, or the next shard's first (and epoch) past the last
+static void dataloader_step_(DataLoader *loader) {
+    loader->current_sample_idx++;
+    if (loader->current_sample_idx >= loader->shard_num_samples) { dataloader_advance(loader); }
+}
+
+// Fills inputs/targets with this rank's next window, then steps to the next position
+// (moving on to the next shard and epoch as needed, so the saved position is always valid).
+void dataloader_next_batch(DataLoader *loader) {
+    if (loader->synthetic) {
+        synthetic_next_batch(loader);
+        return;
+    }
+    size_t BT = loader->B * loader->T;
+    dataloader_read_window_(loader, loader->process_rank);
     for (size_t i = 0; i < BT; i++) {
         loader->inputs[i] = (int)loader->buffer[i];
         loader->targets[i] = (int)loader->buffer[i + 1];
     }
-    loader->current_sample_idx++;
-    if (loader->current_sample_idx >= loader->shard_num_samples) { dataloader_advance(loader); }
+    dataloader_step_(loader);
 }
 
 // 1 where a batch read may still find a bad id: shards too many to check at init (synthetic tasks make none)
 static inline int dataloader_checks_per_batch(const DataLoader *loader) {
     return !loader->synthetic && !loader->tokens_checked_at_init;
+}
+
+// The first num_batches batches from the start, every rank's windows, checked against vocab_size (a bad id is the
+// usual one-line error), then back to the first batch; nothing to do where init checked every token. For a val set
+// too large to check whole at init: an evaluation reads the same first batches each time (in order, from the start),
+// so checking those once at start-up stops a bad id before the first step on every rank alike, not mid-evaluation on
+// the one rank whose window holds it (the others would be left waiting in a collective). Reads as much as one
+// evaluation on all ranks together.
+void dataloader_check_first_batches(DataLoader *loader, size_t num_batches) {
+    if (!dataloader_checks_per_batch(loader)) { return; }
+    int saved_defer = loader->defer_bad_tokens;
+    loader->defer_bad_tokens = 0;
+    dataloader_reset(loader);
+    for (size_t b = 0; b < num_batches; b++) {
+        for (int r = 0; r < loader->num_processes; r++) { dataloader_read_window_(loader, r); }
+        dataloader_step_(loader);
+    }
+    loader->defer_bad_tokens = saved_defer;
+    dataloader_reset(loader);
 }
 
 // Puts the loader where an uninterrupted loader stood when it had these three fields: the next

@@ -1626,8 +1626,7 @@ int main(int argc, char **argv) {
     if (use_val) {
         check_default_data(o.val_data_pattern, model.config.vocab_size);
         dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, 0, 1, 0, 0, model.config.vocab_size);
-        set_synthetic_val_size(&val_loader, o.val_max_steps);
-        dataloader_set_step_windows(&val_loader, 1); // (notes shards too small for one batch)
+        prepare_val_loader(&val_loader, o.val_max_steps, 1);
     }
     if (o.max_steps == 0) {
         // evaluation only

@@ -1548,8 +1548,7 @@ int main(int argc, char **argv) {
     if (use_val) {
         check_default_data(o.val_data_pattern, model.config.vocab_size);
         dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size);
-        set_synthetic_val_size(&val_loader, o.val_max_steps);
-        dataloader_set_step_windows(&val_loader, (size_t)world); // a batch on every process (notes shards too small for one)
+        prepare_val_loader(&val_loader, o.val_max_steps, world);
     }
     if (o.max_steps == 0) {
         // evaluation only

@@ -1727,13 +1727,25 @@ static inline void set_synthetic_val_size(DataLoader *val, int val_max_steps) {
 }
 // batches one evaluation runs: all `available`, or the first -m of them; an -m above what the val data
 // holds is said once, not silently capped
+static inline size_t eval_batches_of(size_t available, int max_batches) {
+    return max_batches > 0 && (size_t)max_batches < available ? (size_t)max_batches : available;
+}
 static inline size_t eval_num_batches(size_t available, int max_batches) {
     static int noted = 0;
     if (max_batches > 0 && (size_t)max_batches > available && !noted) {
         printf("note: -m %d, but the val data holds %zu batches: every evaluation uses those %zu\n", max_batches, available, available);
         noted = 1;
     }
-    return max_batches > 0 && (size_t)max_batches < available ? (size_t)max_batches : available;
+    return eval_batches_of(available, max_batches);
+}
+// the val loader made ready for evaluations of -m batches on world processes: a synthetic task's val set sized,
+// shards too small for a batch on every process noted, and where the set is too large to check whole at start-up
+// (dataloader.h), the batches every evaluation reads checked now, every process's, so that a bad id stops the run
+// before its first step on all processes alike, not one process mid-evaluation
+static inline void prepare_val_loader(DataLoader *val, int val_max_steps, int world) {
+    set_synthetic_val_size(val, val_max_steps);
+    dataloader_set_step_windows(val, (size_t)world);
+    dataloader_check_first_batches(val, eval_batches_of(dataloader_num_batches(val), val_max_steps));
 }
 
 // -hf: the exported directory gets the tokenizer.json the run used (the -tk file, or the -e directory's),

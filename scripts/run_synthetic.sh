@@ -4,8 +4,8 @@
 # Induction heads (paper 4.1.2): 2 layers, C=64, vocab 16, trained at L=256, batch 8, Adam lr 1e-3,
 #   no weight decay; then token accuracy at L = 2^6 .. 2^20 (paper: 205K steps; here fewer, stated).
 # Selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise then 16
-#   markers; paper L=4096, batch 64, lr 1e-4, 400K steps; here L=1024 (COPY_L sets it) and fewer
-#   steps, stated.
+#   markers; paper L=4096, batch 64, lr 1e-4, 400K steps; here L=1024 (COPY_L sets it), lr 1e-3
+#   (COPY_LR sets it) and fewer steps, stated.
 set -euo pipefail
 usage() {
     cat <<'EOF'
@@ -17,9 +17,11 @@ The Mamba paper's synthetic tasks, each with the selective model (s1) and withou
     no weight decay; then the accuracy at the answer position (one per sequence) at L = 2^6 .. 2^20,
     each length on VAL_SEQS sequences of the synthetic val set (its first VAL_SEQS / EVAL_B batches);
   selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise in COPY_L
-    positions then 16 markers, batch 64; accuracy over the 16 answers of 20 x 64 val sequences.
-The paper trains longer (205K / 400K steps) and copies at L=4096 (COPY_L=4096 here: 15 ms per step on
-an H200 shared by two such runs, doc/results.md); the printed lines say what ran.
+    positions then 16 markers, batch 64, Adam LR 1e-3; accuracy over the 16 answers of 20 x 64 val
+    sequences.
+The paper trains longer (205K / 400K steps), copies at L=4096 (COPY_L=4096 here: 15 ms per step on
+an H200 shared by two such runs, doc/results.md) and at LR 1e-4 (COPY_LR=1e-4 here; the higher default
+learns the task in the fewer steps run here); the printed lines say what ran.
 The defaults are a quick look; doc/results.md has 100K-step runs of four seeds and how far each
 generalises, one call per seed, each in its own out dir (SEED=<n> SEL=1 EVAL_B=8 bash
 scripts/run_synthetic.sh out/syn_<n> 100000 20000: about 2 minutes on an H200, the 20K copying steps included).
@@ -54,6 +56,11 @@ Environment (defaults in brackets):
   COPY_L [1024]                     the copying task's noise region, in which the 16 data tokens lie
                                     (the sequence is COPY_L + 16 tokens); the paper's is 4096. Runs at
                                     another length than 1024 are OUT/copy_L<COPY_L>_s<0|1>
+  IND_LR [1e-3]                     the induction runs' peak LR (-l: after 200 warmup steps, constant)
+  COPY_LR [1e-3]                    the copying runs' (the paper's is 1e-4). A run in OUT at another LR
+                                    is an error (not resumed or kept): give each LR its own out dir
+  EXTRA                             more trainer flags, appended last to every trainer call, training
+                                    and evaluation alike (e.g. "-nt 2" for the CPU trainer's threads)
   BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given)
 EOF
 }
@@ -69,6 +76,9 @@ VAL_SEQS=${VAL_SEQS:-256}
 EVAL_B=${EVAL_B:-1}
 TASKS=${TASKS:-induction copy}
 COPY_L=${COPY_L:-1024}
+IND_LR=${IND_LR:-1e-3}
+COPY_LR=${COPY_LR:-1e-3}
+read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 require_uint VAL_SEQS 1
 if ! is_uint "$EVAL_B" || [ "$EVAL_B" -lt 1 ] || [ $(( VAL_SEQS % EVAL_B )) -ne 0 ]; then
     die "EVAL_B must be a positive integer that divides VAL_SEQS ($VAL_SEQS), got '$EVAL_B'"
@@ -82,6 +92,10 @@ for task in $TASKS; do
 done
 [ $(( do_induction + do_copy )) -gt 0 ] || die "TASKS must list induction and / or copy, got '$TASKS'"
 require_uint COPY_L 16 # the 16 data tokens lie at distinct positions of the noise region
+for v in IND_LR COPY_LR; do # (a positive decimal number, as -l takes it)
+    [[ "${!v}" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] && [[ "${!v}" =~ [1-9] ]] ||
+        die "$v must be a positive number such as 1e-3, got '${!v}'"
+done
 [ -n "${SEL// /}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
 [[ "$SEED" =~ ^-?[0-9]+$ ]] && [ "${#SEED}" -le 10 ] || die "SEED must be an integer, got '$SEED'"
 for p in $LENGTHS; do
@@ -91,16 +105,24 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-out/synthetic}
 # copy_run <sel>: the copying run's name (another length than 1024 is another run, with its own checkpoints)
 copy_run() { if [ "$COPY_L" -eq 1024 ]; then echo "copy_s$1"; else echo "copy_L${COPY_L}_s$1"; fi; }
-# steps_left <run name> <steps>: the steps a run in OUT still has to train (0 once finished; a stopped run resumes
-# from its last checkpoint, state_<step>.bin)
-steps_left() {
+# last_state <run name>: the state file of the run's last checkpoint in OUT, or nothing where it has none
+last_state() {
     local last=0 f s
-    [ -e "$OUT/$1/DONE_$(printf %08d "$2")" ] && { echo 0; return; }
     for f in "$OUT/$1"/state_*.bin; do
         [ -e "$f" ] || continue
         s=${f##*/state_}; s=${s%.bin}
         [[ "$s" =~ ^[0-9]{8}$ ]] && [ $((10#$s)) -gt "$last" ] && last=$((10#$s))
     done
+    [ "$last" -gt 0 ] && echo "$OUT/$1/state_$(printf %08d "$last").bin"
+    return 0
+}
+# steps_left <run name> <steps>: the steps a run in OUT still has to train (0 once finished; a stopped run resumes
+# from its last checkpoint, state_<step>.bin)
+steps_left() {
+    local last=0 state
+    [ -e "$OUT/$1/DONE_$(printf %08d "$2")" ] && { echo 0; return; }
+    state=$(last_state "$1")
+    [ -n "$state" ] && { last=${state##*/state_}; last=$((10#${last%.bin})); }
     echo $(( $2 > last ? $2 - last : 0 ))
 }
 if [ -z "${BIN:-}" ]; then
@@ -131,13 +153,25 @@ fi
 SYNTH_VAL_BATCHES=20 # the val set during training: the task's first 20 batches (-m; seed 0's, disjoint from training's)
 make_dir "$OUT"
 
-# train <name> <steps> <trainer flags...>: the trainer's output is appended to OUT/<name>.txt (a resumed
+# train <name> <steps> <LR variable> <trainer flags...>: trains at the LR that variable holds (-l); a run in OUT of
+# another LR (its state file's header float [30], doc/formats.md) is an error, not resumed at this one or kept as
+# this one's result. The trainer's output is appended to OUT/<name>.txt (a resumed
 # run keeps the output before its stop) and THIS_RUN is this call's part of it; a failure ends the script
 # with the trainer's error line; a run stopped by Ctrl-C (SIGTERM) resumes from its checkpoint (-y 1) when
 # the script runs again; a finished run of that name (hours at the long settings) is kept, and its final
 # model is evaluated again; a run already past <steps> is an error (the trainer would train nothing)
 train() {
-    local name=$1 steps=$2 rc=0 start done_at; shift 2
+    local name=$1 steps=$2 lr_var=$3 rc=0 start done_at state saved_lr; shift 3
+    set -- "$@" -l "${!lr_var}"
+    state=$(last_state "$name")
+    if [ -n "$state" ]; then
+        saved_lr=$(od -A n -t f4 -j 120 -N 4 "$state" 2> /dev/null | tr -d ' ' || true)
+        # (0: a state file of version 4 or older, which has no record of it)
+        if [ -n "$saved_lr" ] && ! awk -v a="$saved_lr" 'BEGIN { exit !(a == 0) }' &&
+           ! awk -v a="$saved_lr" -v b="${!lr_var}" 'BEGIN { exit !(a > b * 0.999999 && a < b * 1.000001) }'; then
+            die "$OUT/$name is a run at LR $saved_lr, not $lr_var=${!lr_var}: give each LR its own out dir"
+        fi
+    fi
     local final="$OUT/$name/model_$(printf %08d "$steps").bin"
     start=$(stat -c %s "$OUT/$name.txt" 2>/dev/null || echo 0) # this call's output starts here
     if [ -e "$OUT/$name/DONE_$(printf %08d "$steps")" ]; then
@@ -146,14 +180,14 @@ train() {
         [ -n "$saved" ] && [ "$saved" -eq "$SEED" ] 2>/dev/null ||
             die "$OUT/$name is a finished run of seed ${saved:-(no state file)}, not SEED=$SEED: give each seed its own out dir"
         echo "$name: the finished run in $OUT/$name is kept (delete it to train again); its final model is evaluated again"
-        { echo "== the finished run's final model evaluated again"; "$BIN" "$@" -e "$final" -x 0; } >> "$OUT/$name.txt" 2>&1 || rc=$?
+        { echo "== the finished run's final model evaluated again"; "$BIN" "$@" -e "$final" -x 0 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}; } >> "$OUT/$name.txt" 2>&1 || rc=$?
         THIS_RUN=$(tail -c +$((start + 1)) "$OUT/$name.txt")
         [ "$rc" -eq 0 ] || die "evaluating $name: the trainer exited with $rc: $(echo "$THIS_RUN" | last_error) (see $OUT/$name.txt)"
         return 0
     fi
     # (the trainer's output goes to the file alone: on the CPU a training runs for minutes to hours, so say where)
     echo "$name: training to step $steps with $BIN; its output goes to $OUT/$name.txt, checkpoints to $OUT/$name/"
-    "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 >> "$OUT/$name.txt" 2>&1 || rc=$?
+    "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} >> "$OUT/$name.txt" 2>&1 || rc=$?
     THIS_RUN=$(tail -c +$((start + 1)) "$OUT/$name.txt")
     if [ "$rc" -ne 0 ]; then
         die "training $name: the trainer exited with $rc: $(echo "$THIS_RUN" | last_error) (see $OUT/$name.txt)"
@@ -194,9 +228,9 @@ COMMON=(-v 1000 -m "$SYNTH_VAL_BATCHES" -g 0 -s 0 -c 0 -u 200 -k constant -sd "$
 for sel in $SEL; do
     [ "$do_induction" = 1 ] || break
     name=induction_s$sel
-    train "$name" "$IND_STEPS" -e "d64:l2:v16:s$sel" -i synth:induction -j synth:induction -b 8 -t 256 -l 1e-3 "${COMMON[@]}"
+    train "$name" "$IND_STEPS" IND_LR -e "d64:l2:v16:s$sel" -i synth:induction -j synth:induction -b 8 -t 256 "${COMMON[@]}"
     acc=$(val_accuracy "$name" "$THIS_RUN")
-    echo "== $name ($IND_STEPS steps): val accuracy $acc (answer position of $SYNTH_VAL_BATCHES x 8 sequences, L=256)"
+    echo "== $name ($IND_STEPS steps, LR $IND_LR): val accuracy $acc (answer position of $SYNTH_VAL_BATCHES x 8 sequences, L=256)"
     model="$OUT/$name/model_$(printf %08d "$IND_STEPS").bin"
     # the lengths file is whole or absent: written as .tmp and renamed once every length is measured (an old one,
     # perhaps of another model of this name, goes first); any exit part-way (a stop, a failed evaluation, an output
@@ -210,7 +244,8 @@ for sel in $SEL; do
         # one answer per sequence, EVAL_B sequences per val batch
         L=$((1 << p)); m=$(( VAL_SEQS / EVAL_B ))
         rc=0
-        out=$("$BIN" -e "$model" -i synth:induction -j synth:induction -b "$EVAL_B" -t "$L" -x 0 -m "$m" 2>&1) || rc=$?
+        out=$("$BIN" -e "$model" -i synth:induction -j synth:induction -b "$EVAL_B" -t "$L" -x 0 -m "$m" \
+                  ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} 2>&1) || rc=$?
         # (a trainer evaluating with -x 0 exits at once on SIGINT / SIGTERM, with 128 + the signal)
         if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then lengths_stopped; fi
         if [ "$rc" -ne 0 ]; then
@@ -226,7 +261,7 @@ done
 for sel in $SEL; do
     [ "$do_copy" = 1 ] || break
     name=$(copy_run "$sel")
-    train "$name" "$COPY_STEPS" -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t $(( COPY_L + 16 )) -l 1e-3 "${COMMON[@]}"
+    train "$name" "$COPY_STEPS" COPY_LR -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t $(( COPY_L + 16 )) "${COMMON[@]}"
     acc=$(val_accuracy "$name" "$THIS_RUN")
-    echo "== $name (L=$COPY_L + 16 markers, $COPY_STEPS steps): val accuracy $acc (16 answers in each of $SYNTH_VAL_BATCHES x 64 sequences)"
+    echo "== $name (L=$COPY_L + 16 markers, $COPY_STEPS steps, LR $COPY_LR): val accuracy $acc (16 answers in each of $SYNTH_VAL_BATCHES x 64 sequences)"
 done

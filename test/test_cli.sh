@@ -430,6 +430,24 @@ expect_error deferred_bad_token_first_step "token 10 has id 300, .*; it was the 
 # ... and -a 1's one batch, read before the loop: the same (it once ended the process at that read, which on several
 # processes left the others waiting in a collective)
 expect_error deferred_bad_token_overfit_batch "token 10 has id 300, .*; it was the first step's batch: nothing was trained$" "${DE[@]}" -a 1 -i "$TMP/dfirst.bin" -o "$TMP/de_overfit"
+# ... and a val set that large: every evaluation reads the same first -m batches, which are checked at start-up, every
+# process's; a bad id there stops a run before it trains a step (it once stopped the first evaluation that read it, a
+# resumed run's after steps it then lost, and on several processes one process alone, leaving the others waiting in
+# a collective). Here a run of 2 steps resumes (-y 1) on val shards with a bad id in batch 2 of -m 2; one past them is
+# never read (-x 0 evaluates and -v 2 trains on)
+perl -e '@t = ((1 .. 200) x 5); $t[200] = 300; print pack("l<256", 20240520, 1, 1000, (0) x 253), pack("S<*", @t)' > "$TMP/vbad.bin"
+perl -e '@t = ((1 .. 200) x 5); $t[300] = 300; print pack("l<256", 20240520, 1, 1000, (0) x 253), pack("S<*", @t)' > "$TMP/vlate.bin"
+VE=("${TINY[@]}" -sh 0 -i "$TMP/dgood.bin" -v 2 -m 2)
+"$BIN" "${VE[@]}" -x 2 -j "$TMP/dgood.bin" -o "$TMP/ve" > "$TMP/ve.out" 2>&1 || bad "val_bad_token_first_run" "$(tail -n 2 "$TMP/ve.out")"
+out=$("$BIN" "${VE[@]}" -x 6 -j "$TMP/vbad.bin" -o "$TMP/ve" -y 1 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && ! echo "$out" | grep -q "^step" && [ ! -e "$TMP/ve/DONE_00000004" ] &&
+   [ "$(echo "$out" | grep -c '^error:')" -eq 1 ] &&
+   echo "$out" | grep -qx "error: '$TMP/vbad.bin': token 200 has id 300, expected < vocab_size 256 (a model whose vocabulary covers the shards' tokenizer is needed: a descriptor's v<N>)"
+then ok "val_bad_token_checked_at_start"; else bad "val_bad_token_checked_at_start" "rc $rc: $(echo "$out" | grep -E '^(error|step)' | head -n 3 | tr '\n' ' ')"; fi
+expect_error val_bad_token_eval_only "vbad.bin': token 200 has id 300, expected < vocab_size 256" "${TINY[@]}" -x 0 -m 2 -j "$TMP/vbad.bin"
+out=$("$BIN" "${VE[@]}" -x 6 -j "$TMP/vlate.bin" -o "$TMP/ve" -y 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ "$(echo "$out" | grep -c '^val loss')" -eq 2 ] && echo "$out" | grep -q "^step    6/6"
+then ok "val_bad_token_past_the_batches_read"; else bad "val_bad_token_past_the_batches_read" "rc $rc: $(echo "$out" | grep -E '^(error|step|val loss)' | tail -n 3 | tr '\n' ' ')"; fi
 unset MAMBA_TEST_TOKEN_CHECK_AT_INIT
 out=$("$BIN" "${DE[@]}" -i "$TMP/dbad.bin" -o "$TMP/de_default" 2>&1); rc=$?
 if [ "$rc" -eq 1 ] && ! echo "$out" | grep -q "^step" && echo "$out" | grep -q "token 522 has id 300, expected < vocab_size 256 (a model whose vocabulary covers the shards' tokenizer is needed: a descriptor's v<N>)$" \

@@ -293,6 +293,39 @@ static void test_deferred_bad_tokens(const char *dir) {
     dataloader_check_at_init_tokens = saved_limit;
 }
 
+// dataloader_check_first_batches where nothing it reads is bad: the loader is left at the first batch (this rank's
+// window 0 next), defer_bad_tokens as it was, and a bad id past the checked batches is not looked for (its error is
+// the later batch's own; the error cases are in the fatal list: another rank's window, the next shard's)
+static void test_check_first_batches(const char *dir) {
+    char pat[1024];
+    uint16_t tokens[6 * BT + 1];
+    for (int i = 0; i < 6 * BT + 1; i++) { tokens[i] = (uint16_t)(10 + i); }
+    tokens[4 * BT + 2] = 300; // window 4: the third batch's, rank 0's
+    write_token_shard(join(pat, dir, "first_ok.bin"), tokens, 6 * BT + 1);
+    DataLoader loader;
+    size_t saved_limit = dataloader_check_at_init_tokens;
+    dataloader_check_at_init_tokens = 0;
+    dataloader_init(&loader, pat, TB, TT, 1, 2, 0, 0, 256);
+    dataloader_set_step_windows(&loader, 2);
+    loader.defer_bad_tokens = 1;
+    dataloader_next_batch(&loader); // moved on, to show the check puts it back
+    dataloader_check_first_batches(&loader, 2);
+    check(loader.defer_bad_tokens == 1 && loader.bad_token_error[0] == '\0', "first_batches_clean_leave_no_error",
+          "defer %d, error \"%s\"", loader.defer_bad_tokens, loader.bad_token_error);
+    dataloader_next_batch(&loader);
+    check(loader.inputs[0] == 10 + BT, "first_batches_back_at_first_batch", "rank 1 read %d first, expected %d", loader.inputs[0], 10 + BT);
+    dataloader_free(&loader);
+    dataloader_check_at_init_tokens = saved_limit;
+    tokens[4 * BT + 2] = 11;
+    write_token_shard(pat, tokens, 6 * BT + 1);
+    dataloader_init(&loader, pat, TB, TT, 1, 2, 0, 0, 256);
+    tokens[4 * BT + 2] = 300; // written after init's check: the whole-set check at init stands for this one
+    write_token_shard(pat, tokens, 6 * BT + 1);
+    dataloader_check_first_batches(&loader, 3); // (a read of the third batch would exit with the id's error)
+    check(loader.tokens_checked_at_init, "first_batches_none_after_init_check", "the set was not checked at init");
+    dataloader_free(&loader);
+}
+
 // a loader resumed from any recorded position reads what the uninterrupted loader read next
 static void test_resume(const char *dir) {
     char pat[1024];
@@ -1068,6 +1101,11 @@ static const BadCase bad_cases[] = {
     // the same two with the start-up check off (as for shards of more than 2^30 tokens): the batch's own check
     {"token_equal_to_vocab_per_batch", "equal_vocab.bin", "token 3 has id 256, expected < vocab_size 256"},
     {"token_over_vocab_last_target_per_batch", "last_target.bin", "token 16 has id 300, expected < vocab_size 256"},
+    // a val set too large to check at init: the first -m batches, every rank's window, checked at start-up; rank 0
+    // refuses the id in rank 1's window of the second batch (window 2 x 2 + 1 = 3), the last of the 2 batches checked
+    {"first_batches_other_rank_window", "first_batches.bin", "token 57 has id 300, expected < vocab_size 256"},
+    // ... and the second shard's (shards of 2 steps of 2 windows: batch 2 is the second shard's first)
+    {"first_batches_next_shard", "first_b_001.bin", "token 20 has id 300, expected < vocab_size 256"},
     // a bad id in the second shard, at its last token: refused by dataloader_init, before any batch is read
     {"token_in_later_shard_at_init", "later_001.bin", "token 32 has id 256, expected < vocab_size 256"},
     {"too_small_names_largest", "tiny_001.bin", "shard too small: 16 tokens, need at least 17"},
@@ -1140,8 +1178,8 @@ static void stream_block_said(void *ctx, const int *tokens, size_t n) {
 // the child side: write the bad file, then run what must fail; returning means it did not fail
 static int run_bad_case(const char *name, const char *dir) {
     char path[1024];
-    uint16_t tokens[64];
-    for (int i = 0; i < 64; i++) { tokens[i] = (uint16_t)i; }
+    uint16_t tokens[6 * BT + 1]; // (most cases write the first 64)
+    for (int i = 0; i < 6 * BT + 1; i++) { tokens[i] = (uint16_t)(i % 64); }
     const char *tok_pieces[] = {"a", "b", "c"};
     const uint8_t tok_lens[] = {1, 1, 1};
     DataLoader loader;
@@ -1231,6 +1269,21 @@ static int run_bad_case(const char *name, const char *dir) {
         if (strstr(name, "_per_batch") != NULL) { dataloader_check_at_init_tokens = 0; }
         dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
         dataloader_next_batch(&loader);
+    } else if (strcmp(name, "first_batches_other_rank_window") == 0) {
+        tokens[3 * BT + 9] = 300;
+        write_token_shard(join(path, dir, "first_batches.bin"), tokens, 6 * BT + 1);
+        dataloader_check_at_init_tokens = 0;
+        dataloader_init(&loader, path, TB, TT, 0, 2, 0, 0, 256);
+        dataloader_set_step_windows(&loader, 2);
+        dataloader_check_first_batches(&loader, 2);
+    } else if (strcmp(name, "first_batches_next_shard") == 0) {
+        write_token_shard(join(path, dir, "first_b_000.bin"), tokens, 4 * BT + 1);
+        tokens[BT + 4] = 300; // window 1: rank 1's in the first batch of this shard
+        write_token_shard(join(path, dir, "first_b_001.bin"), tokens, 4 * BT + 1);
+        dataloader_check_at_init_tokens = 0;
+        dataloader_init(&loader, join(path, dir, "first_b_*.bin"), TB, TT, 0, 2, 0, 0, 256);
+        dataloader_set_step_windows(&loader, 2);
+        dataloader_check_first_batches(&loader, 3);
     } else if (strcmp(name, "token_in_later_shard_at_init") == 0) {
         write_token_shard(join(path, dir, "later_000.bin"), tokens, 33);
         tokens[32] = 256;
@@ -1390,6 +1443,7 @@ int main(int argc, char **argv) {
     test_shuffle(dir);
     test_resume(dir);
     test_deferred_bad_tokens(dir);
+    test_check_first_batches(dir);
     test_num_batches(dir);
     test_step_windows(dir);
     test_llmc_format(dir);

@@ -10,7 +10,8 @@
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
 #   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone;
 #   a stop during the sampling that rank 0 does alone, and one answer to a stop however many ranks get it; a bad
-#   token id in one rank's batch (a checkpoint before its step, both ranks ending).
+#   token id in one rank's batch (a checkpoint before its step, both ranks ending), and in one rank's val batch (both
+#   ranks ending at start-up).
 # One line per check, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -353,6 +354,16 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$(grep -c '^error:' "$TMP/mb_a.out
    grep -q "^error: a train batch of another process holds a token id outside the vocabulary (its error line names it); it was the first step's batch" "$TMP/mb_a.out"
 then ok "bad_token_in_overfit_batch_on_one_rank"
 else bad "bad_token_in_overfit_batch_on_one_rank" "rc $rc: $(grep -E '^(error|step)' "$TMP/mb_a.out" | cut -c1-200 | head -n 4 | tr '\n' ' ')"; fi
+# ... and a val set that large, with the bad id in rank 1's window of the second of -m 2 batches (slot 1 x 2 + 1 = 3:
+# tokens 3072-4096): every rank checks every rank's windows of the batches evaluations read at start-up, so both
+# ranks end before step 1 naming the token (rank 1 alone once ended at its first evaluation, leaving rank 0 in the
+# val loss's all-reduce)
+perl -e '@t = map { ($_ * 7 + 3) % 256 } 0 .. 16384; $t[3100] = 300; print pack("l<256", 20240520, 1, 16385, (0) x 253), pack("S<*", @t)' > "$TMP/vbad_m.bin"
+MAMBA_TEST_TOKEN_CHECK_AT_INIT=0 timeout 300 bash scripts/multi_gpu.sh -n 2 "${MB[@]}" -v 2 -m 2 -i "$TMP/mgood.bin" -j "$TMP/vbad_m.bin" > "$TMP/mv.out" 2>&1; rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && ! grep -q "^step" "$TMP/mv.out" &&
+   [ "$(grep -c "^error: '$TMP/vbad_m.bin': token 3100 has id 300, expected < vocab_size 256" "$TMP/mv.out")" -eq 2 ]
+then ok "val_bad_token_in_one_ranks_window_ends_both_at_start"
+else bad "val_bad_token_in_one_ranks_window_ends_both_at_start" "rc $rc: $(grep -E '^(error|step)' "$TMP/mv.out" | cut -c1-200 | head -n 4 | tr '\n' ' ')"; fi
 
 grep -E "tok/s" "$TMP/two.out" | tail -n 1
 

@@ -426,6 +426,18 @@ if grep -q "^induction_s1 L=2^14 accuracy 0.500000 (32 sequences" "$TMP/syn32b/i
 else bad "synthetic_eval_batch_passed" "$(head -n 1 "$TMP/syn32b/induction_s1_lengths.txt" 2>&1)"; fi
 expect_error_cmd synthetic_eval_b_divides "EVAL_B must be a positive integer that divides VAL_SEQS (256), got '3'" "${SY[@]}" EVAL_B=3 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 expect_error_cmd synthetic_bad_val_seqs "VAL_SEQS must be a whole number from 1 to 999999999, got '0'" "${SY[@]}" VAL_SEQS=0 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# IND_LR and COPY_LR are each task's training -l (the paper copies at 1e-4; both were fixed at 1e-3), and EXTRA's
+# flags come last in every trainer call, the length evaluations' included
+: > "$TMP/fake_args.log"
+"${SY[@]}" IND_LR=2e-3 COPY_LR=1e-4 EXTRA="-nt 2  -r 1" bash scripts/run_synthetic.sh "$TMP/synlr" 2 2 > "$TMP/synlr.out" 2>&1
+calls=$(wc -l < "$TMP/fake_args.log")
+if [ "$(grep -c -- "-i synth:induction .* -l 2e-3 -x 2 -o $TMP/synlr/induction_s1 -y 1 -nt 2 -r 1\$" "$TMP/fake_args.log")" -eq 1 ] &&
+   [ "$(grep -c -- "-i synth:copy .* -l 1e-4 -x 2 -o $TMP/synlr/copy_s1 -y 1 -nt 2 -r 1\$" "$TMP/fake_args.log")" -eq 1 ] &&
+   [ "$calls" -eq 5 ] && [ "$(grep -c -- " -nt 2 -r 1\$" "$TMP/fake_args.log")" -eq "$calls" ] &&
+   grep -q "^== copy_s1 (L=1024 + 16 markers, 2 steps, LR 1e-4)" "$TMP/synlr.out"; then ok "synthetic_lr_and_extra_passed"
+else bad "synthetic_lr_and_extra_passed" "$calls calls: $(tail -n 2 "$TMP/fake_args.log" | tr '\n' ' ')"; fi
+expect_error_cmd synthetic_bad_lr "COPY_LR must be a positive number such as 1e-3, got '0.0'" "${SY[@]}" COPY_LR=0.0 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_bad_lr_text "IND_LR must be a positive number such as 1e-3, got '1e-3x'" "${SY[@]}" IND_LR=1e-3x bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 # an empty selection list and a step count past the trainer's int are one error line each, not a silent
 # no-op or bash's printf range warnings
 expect_error_cmd synthetic_empty_sel "SEL must list 1 and / or 0, got ' '" "${SY[@]}" SEL=" " bash scripts/run_synthetic.sh "$TMP/syn" 2 2
@@ -683,6 +695,9 @@ expect_error_cmd synthetic_fewer_steps_than_run "$TMP/syr/induction_s1 holds a r
     "${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 1 1
 if grep -q "^checkpoint written: $TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr/induction_s1.txt"; then ok "synthetic_fewer_steps_keeps_output"
 else bad "synthetic_fewer_steps_keeps_output" "$(tail -n 1 "$TMP/syr/induction_s1.txt")"; fi
+# a run in OUT at another LR than the one asked is an error (its state file's record), not resumed or kept as its result
+expect_error_cmd synthetic_finished_run_other_lr "$TMP/syr/copy_s1 is a run at LR 0.001, not COPY_LR=1e-4: give each LR its own out dir" \
+    "${SYR[@]}" COPY_LR=1e-4 bash scripts/run_synthetic.sh "$TMP/syr" 2 1
 out=$("${SYR[@]}" MAMBA_TEST_SIGTERM_STEP=1 bash scripts/run_synthetic.sh "$TMP/syr2" 2 1 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^stopped during induction_s1; .*run the same command again to resume" && ! echo "$out" | grep -q "^=="; then
     ok "synthetic_stop_reported"; else bad "synthetic_stop_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
