@@ -60,7 +60,8 @@ Environment (defaults in brackets):
   COPY_LR [1e-3]                    the copying runs' (the paper's is 1e-4). A run in OUT at another LR
                                     is an error (not resumed or kept): give each LR its own out dir
   EXTRA                             more trainer flags, appended last to every trainer call, training
-                                    and evaluation alike (e.g. "-nt 2" for the CPU trainer's threads)
+                                    and evaluation alike (e.g. "-nt 2" for the CPU trainer's threads);
+                                    split on whitespace, no quoting; not -l (IND_LR / COPY_LR)
   BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given)
 EOF
 }
@@ -78,7 +79,10 @@ TASKS=${TASKS:-induction copy}
 COPY_L=${COPY_L:-1024}
 IND_LR=${IND_LR:-1e-3}
 COPY_LR=${COPY_LR:-1e-3}
-read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
+read -r -d '' -a EXTRA_ARGS <<< "${EXTRA:-}" || true # split on spaces and newlines (all lines), no glob expansion
+for a in ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}; do # (the LR check below reads the LR the state file records)
+    [ "$a" != -l ] || die "EXTRA must not hold -l (each task's LR is IND_LR / COPY_LR), got '$EXTRA'"
+done
 require_uint VAL_SEQS 1
 if ! is_uint "$EVAL_B" || [ "$EVAL_B" -lt 1 ] || [ $(( VAL_SEQS % EVAL_B )) -ne 0 ]; then
     die "EVAL_B must be a positive integer that divides VAL_SEQS ($VAL_SEQS), got '$EVAL_B'"
@@ -93,7 +97,9 @@ done
 [ $(( do_induction + do_copy )) -gt 0 ] || die "TASKS must list induction and / or copy, got '$TASKS'"
 require_uint COPY_L 16 # the 16 data tokens lie at distinct positions of the noise region
 for v in IND_LR COPY_LR; do # (a positive decimal number, as -l takes it)
-    [[ "${!v}" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] && [[ "${!v}" =~ [1-9] ]] ||
+    # (and a positive float for the trainer's strtof: 0e5 is 0, 1e-50 and 1e50 are outside a float's range)
+    [[ "${!v}" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] &&
+        LC_ALL=C awk -v x="${!v}" 'BEGIN { exit !(x + 0 >= 1.17549436e-38 && x + 0 <= 3.4e38) }' ||
         die "$v must be a positive number such as 1e-3, got '${!v}'"
 done
 [ -n "${SEL// /}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
@@ -165,10 +171,11 @@ train() {
     set -- "$@" -l "${!lr_var}"
     state=$(last_state "$name")
     if [ -n "$state" ]; then
-        saved_lr=$(od -A n -t f4 -j 120 -N 4 "$state" 2> /dev/null | tr -d ' ' || true)
+        # (LC_ALL=C: in a locale of decimal commas od writes 0,001, which awk does not read as 0.001)
+        saved_lr=$(LC_ALL=C od -A n -t f4 -j 120 -N 4 "$state" 2> /dev/null | tr -d ' ' || true)
         # (0: a state file of version 4 or older, which has no record of it)
-        if [ -n "$saved_lr" ] && ! awk -v a="$saved_lr" 'BEGIN { exit !(a == 0) }' &&
-           ! awk -v a="$saved_lr" -v b="${!lr_var}" 'BEGIN { exit !(a > b * 0.999999 && a < b * 1.000001) }'; then
+        if [ -n "$saved_lr" ] && ! LC_ALL=C awk -v a="$saved_lr" 'BEGIN { exit !(a == 0) }' &&
+           ! LC_ALL=C awk -v a="$saved_lr" -v b="${!lr_var}" 'BEGIN { exit !(a > b * 0.999999 && a < b * 1.000001) }'; then
             die "$OUT/$name is a run at LR $saved_lr, not $lr_var=${!lr_var}: give each LR its own out dir"
         fi
     fi

@@ -438,6 +438,11 @@ if [ "$(grep -c -- "-i synth:induction .* -l 2e-3 -x 2 -o $TMP/synlr/induction_s
 else bad "synthetic_lr_and_extra_passed" "$calls calls: $(tail -n 2 "$TMP/fake_args.log" | tr '\n' ' ')"; fi
 expect_error_cmd synthetic_bad_lr "COPY_LR must be a positive number such as 1e-3, got '0.0'" "${SY[@]}" COPY_LR=0.0 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 expect_error_cmd synthetic_bad_lr_text "IND_LR must be a positive number such as 1e-3, got '1e-3x'" "${SY[@]}" IND_LR=1e-3x bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# ... a zero written with an exponent (it passed as positive for its exponent's digit, and a run at -l 0 reads as one
+# with no LR record), a float's range, and an -l in EXTRA (last, it would train at another LR than the one checked)
+expect_error_cmd synthetic_bad_lr_zero_exponent "COPY_LR must be a positive number such as 1e-3, got '0e5'" "${SY[@]}" COPY_LR=0e5 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_bad_lr_underflow "IND_LR must be a positive number such as 1e-3, got '1e-50'" "${SY[@]}" IND_LR=1e-50 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_extra_lr_refused "EXTRA must not hold -l" "${SY[@]}" EXTRA="-nt 2 -l 5e-4" bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 # an empty selection list and a step count past the trainer's int are one error line each, not a silent
 # no-op or bash's printf range warnings
 expect_error_cmd synthetic_empty_sel "SEL must list 1 and / or 0, got ' '" "${SY[@]}" SEL=" " bash scripts/run_synthetic.sh "$TMP/syn" 2 2
@@ -504,7 +509,7 @@ expect_error_cmd tinyshakespeare_out_is_a_file "cannot create the directory '$TM
     "${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/out_is_a_file/ts"
 expect_error_cmd synthetic_bad_seed "SEED must be an integer, got 'x1'" "${SY[@]}" SEED=x1 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 "${SY[@]}" SEED=7 bash scripts/run_synthetic.sh "$TMP/syn7" 2 2 > /dev/null 2>&1
-if grep -q -- "-sd 7 -x 2 -o $TMP/syn7/induction_s1" "$TMP/fake_args.log"; then ok "synthetic_seed_passed"
+if grep -q -- "-sd 7 -l 1e-3 -x 2 -o $TMP/syn7/induction_s1" "$TMP/fake_args.log"; then ok "synthetic_seed_passed"
 else bad "synthetic_seed_passed" "$(grep syn7 "$TMP/fake_args.log" | head -n 1)"; fi
 expect_error_cmd synthetic_training_failure "training induction_s1: the trainer exited with 3: fake failure at -t 256" \
     "${SY[@]}" FAKE_FAIL_T=256 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
@@ -513,7 +518,7 @@ expect_error_cmd synthetic_training_failure "training induction_s1: the trainer 
 out=$("${SY[@]}" TASKS=copy COPY_L=4096 bash scripts/run_synthetic.sh "$TMP/synL" 2 3 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && ! grep -q "synth:induction" "$TMP/fake_args.log" &&
    grep -q -- "-i synth:copy -j synth:copy -b 64 -t 4112 .* -x 3 -o $TMP/synL/copy_L4096_s1 " "$TMP/fake_args.log" &&
-   echo "$out" | grep -q "^== copy_L4096_s1 (L=4096 + 16 markers, 3 steps): val accuracy 0.500000"; then ok "synthetic_tasks_and_copy_length"
+   echo "$out" | grep -q "^== copy_L4096_s1 (L=4096 + 16 markers, 3 steps, LR 1e-3): val accuracy 0.500000"; then ok "synthetic_tasks_and_copy_length"
 else bad "synthetic_tasks_and_copy_length" "rc $rc: $(echo "$out" | tail -n 1); $(head -n 1 "$TMP/fake_args.log")"; fi
 # (a tab between the names is a separator as a space is: the list used to pass the check and run nothing)
 "${SY[@]}" TASKS=$'induction\t' bash scripts/run_synthetic.sh "$TMP/synI" 2 3 > /dev/null 2>&1; rc=$?
