@@ -3,18 +3,7 @@
 # trainer run whose output is shown and appended to OUT/run.out.
 die() { echo "error: $*" >&2; exit 1; }
 
-# Numbers in the C form (0.01, not 0,01) whatever the user's locale: in a decimal-comma one (LANG=de_DE.UTF-8 and
-# the like) awk printed run_pretrain.sh's final LR fraction as 0,01, which the trainer refuses, and od, sort -g and
-# printf read and write numbers with commas too. LC_ALL, which would outrank LC_NUMERIC, is handed on to the
-# categories the scripts' tools use, so messages and characters stay as the user set them.
-use_c_numbers() {
-    if [ -n "${LC_ALL:-}" ]; then
-        export LC_CTYPE="$LC_ALL" LC_COLLATE="$LC_ALL" LC_MESSAGES="$LC_ALL" LC_TIME="$LC_ALL"
-        unset LC_ALL
-    fi
-    export LC_NUMERIC=C
-}
-use_c_numbers
+. "$(dirname "${BASH_SOURCE[0]}")/c_numbers.sh" # numbers in the C form (0.01) whatever the locale
 # make_dir <dir>: mkdir -p, or one error line naming the directory and why (a file of that name, no permission)
 make_dir() { local err; err=$(mkdir -p -- "$1" 2>&1) || die "cannot create the directory '$1' (${err##*: })"; }
 # can_make_dir <dir>: the same error now, without creating anything, where an existing file is in the way (for

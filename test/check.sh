@@ -1,5 +1,6 @@
 # Shared by the shell test suites (source it): one PASS/FAIL line per check, counted, and a summary
 # line "N passed, M failed" from finish_checks (its exit status is the suites' result).
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/c_numbers.sh" # (awk and printf with C numbers in any locale)
 pass=0
 fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }

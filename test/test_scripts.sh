@@ -396,6 +396,18 @@ cc_arg=$(env -u MAKEFLAGS -u CC make -n -B --no-print-directory dev/data/prepare
 if [ "${cc_default%% *}" = gcc ] && [ "${cc_env%% *}" = stand-in-cc ] && [ "${cc_arg%% *}" = stand-in-cc ]; then ok "make_cc_gcc_unless_given"
 else bad "make_cc_gcc_unless_given" "default: '${cc_default%% *}', environment: '${cc_env%% *}', command line: '${cc_arg%% *}'"; fi
 
+# --- scripts/c_numbers.sh (sourced by every script, the test runner and test/check.sh) in a decimal-comma locale, made
+# with localedef where this machine has its sources: under LANG or LC_ALL=de_DE.UTF-8, awk reads and writes 1.5
+# (mawk there read it as 1 and wrote 0,5), while LC_ALL's other categories stay the user's (messages, characters)
+mkdir -p "$TMP/loc"
+if localedef -i de_DE -f UTF-8 "$TMP/loc/de_DE.UTF-8" > /dev/null 2>&1 &&
+   [ "$(echo 1.5 | LOCPATH="$TMP/loc" LC_ALL=de_DE.UTF-8 awk '{ printf "%.1f", $1 + 1 }')" = "2,0" ]; then
+    c_lang=$(echo 1.5 | env -u LC_ALL -u LC_NUMERIC LOCPATH="$TMP/loc" LANG=de_DE.UTF-8 bash -c '. scripts/c_numbers.sh; awk "{ printf \"%.1f\", \$1 + 1 }"')
+    c_all=$(echo 1.5 | env LOCPATH="$TMP/loc" LC_ALL=de_DE.UTF-8 bash -c '. scripts/c_numbers.sh; awk "{ printf \"%.1f\", \$1 + 1 }"; echo " ${LC_ALL:-unset} $LC_MESSAGES $LC_CTYPE"')
+    if [ "$c_lang" = "2.5" ] && [ "$c_all" = "2.5 unset de_DE.UTF-8 de_DE.UTF-8" ]; then ok "c_numbers_in_decimal_comma_locale"
+    else bad "c_numbers_in_decimal_comma_locale" "LANG: '$c_lang', LC_ALL: '$c_all'"; fi
+else echo "SKIP c_numbers_in_decimal_comma_locale: no de_DE.UTF-8 locale can be made here (not counted as passed)"; fi
+
 # --- run_synthetic.sh with a stand-in trainer (BIN): a failing length evaluation names the length and
 # passes on the trainer's error line; the lengths files are written fresh; every length measures
 # VAL_SEQS sequences (-m at batch 1: a synthetic val set is its first -m batches)
