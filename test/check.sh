@@ -1,6 +1,10 @@
 # Shared by the shell test suites (source it): one PASS/FAIL line per check, counted, and a summary
 # line "N passed, M failed" from finish_checks (its exit status is the suites' result).
-. "$(dirname "${BASH_SOURCE[0]}")/../scripts/c_numbers.sh" # (awk and printf with C numbers in any locale)
+# C numbers and messages whatever the user's locale (the checks compare the tools' numbers and messages: mawk under
+# LANG=de_DE read 1.5 as 1, and mkdir's "Not a directory" comes translated); characters stay the user's (UTF-8); the
+# checks of other locales set their own
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/c_numbers.sh"
+export LC_MESSAGES=C
 pass=0
 fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }

@@ -1055,7 +1055,7 @@ if [ "$CPU" = 1 ]; then
     mkdir -p "$TMP/loc"
     if localedef -i de_DE -f UTF-8 "$TMP/loc/de_DE.UTF-8" > /dev/null 2>&1 &&
        [ "$(LOCPATH="$TMP/loc" LC_ALL=de_DE.UTF-8 awk 'BEGIN { printf "%.1f", 0.5 }')" = "0,5" ]; then
-        out=$("${P[@]}" LOCPATH="$TMP/loc" LANG=de_DE.UTF-8 TOKENS=512 OUT="$TMP/pt/out_de" bash scripts/run_pretrain.sh "$TKJ" 2>&1)
+        out=$("${P[@]}" LC_ALL= LC_NUMERIC= LOCPATH="$TMP/loc" LANG=de_DE.UTF-8 TOKENS=512 OUT="$TMP/pt/out_de" bash scripts/run_pretrain.sh "$TKJ" 2>&1)
         if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9]+\.[0-9]+ after 2 steps' && grep -q -- " -q 0.00333333 " "$TMP/pt/out_de/commands.txt"
         then ok "run_pretrain_decimal_comma_locale"; else bad "run_pretrain_decimal_comma_locale" "$(echo "$out" | tail -n 2)"; fi
     else echo "SKIP run_pretrain_decimal_comma_locale: no de_DE.UTF-8 locale can be made here (not counted as passed)"; fi

@@ -93,7 +93,7 @@ else bad "multi_gpu_builds_bin" "rc $rc, make $(cat "$TMP/mg/make_args" 2>&1)"; 
 # build running): a copy in a scratch tree, stand-ins for nvidia-smi, make, nvcc (the scan's build sleeps) and
 # python3, and a trainer that fails
 mkdir -p "$TMP/bn/scripts" "$TMP/bn/bin" "$TMP/bn/tmp" "$TMP/bn/dev/cuda"
-cp scripts/bench.sh "$TMP/bn/scripts/"
+cp scripts/bench.sh scripts/script_lib.sh scripts/c_numbers.sh "$TMP/bn/scripts/"
 printf '#!/bin/sh\necho "GPU 0: stand-in"\n' > "$TMP/bn/bin/nvidia-smi"
 printf '#!/bin/sh\nexit 0\n' > "$TMP/bn/bin/make"
 printf '#!/bin/sh\nexit 0\n' > "$TMP/bn/bin/python3"
