@@ -56,7 +56,9 @@ TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bi
 # -o, add -y 1 to continue a run. `make train RESUME=1` continues the default run instead (after a Ctrl-C:
 # the trainer checkpoints the step it stops at).
 TRAIN_DIR = out/tinyshakespeare
-TRAIN_ARGS ?= -o $(TRAIN_DIR) -x 700 -v 100 -m -1 -s 0 -g 400 -gk 40
+# a word for the shell, in '...' (a TRAIN_DIR with spaces, glob characters or quotes stays one path)
+shell_quote = '$(subst ','\'',$(1))'
+TRAIN_ARGS ?= -o $(call shell_quote,$(TRAIN_DIR)) -x 700 -v 100 -m -1 -s 0 -g 400 -gk 40
 RESUME ?= 0
 
 .PHONY: all train test data clean deps bench
@@ -145,7 +147,7 @@ dev/data/tokenize: dev/data/tokenize.c $(HEADERS) | deps
 data: $(TS_DATA)
 $(TS_DATA) &: dev/data/tinyshakespeare.txt dev/data/prepare_bytes
 ifneq ($(PYTHON),)
-	$(PYTHON) dev/data/tinyshakespeare.py
+	"$(PYTHON)" dev/data/tinyshakespeare.py
 else
 	mkdir -p $(TS_DIR)
 	./dev/data/prepare_bytes $< $(TS_DATA)
@@ -156,12 +158,13 @@ bench:
 	bash scripts/bench.sh
 
 # a stop (Ctrl-C) says how to continue the run here: make's command, not the trainer's own `-y 1`
-train: export MAMBA_RESUME_HINT = make train RESUME=1$(if $(filter command line,$(origin TRAIN_DIR)), TRAIN_DIR=$(TRAIN_DIR))$(if $(filter command line,$(origin TRAIN_ARGS)), with the same TRAIN_ARGS)
+train: export MAMBA_RESUME_HINT = make train RESUME=1$(if $(filter command line,$(origin TRAIN_DIR)), TRAIN_DIR=$(call shell_quote,$(TRAIN_DIR)))$(if $(filter command line,$(origin TRAIN_ARGS)), with the same TRAIN_ARGS)
 train: $(TRAIN_BIN) $(TS_DATA)
 	@case "$(RESUME)" in 0|1) ;; *) echo "error: RESUME=$(RESUME): 0 (start afresh) or 1 (continue the run)" >&2; exit 2 ;; esac
+	@$(if $(and $(filter command line,$(origin TRAIN_DIR)),$(filter command line,$(origin TRAIN_ARGS)),$(if $(filter -o,$(TRAIN_ARGS)),,x)),echo "note: TRAIN_DIR is used by the default TRAIN_ARGS only: yours have no -o and save nothing: add -o <dir> to them")
 	@$(if $(GPU_TOO_OLD),echo "note: the GPU has compute capability $(GPU_CAP); train_mamba_cu needs 8.0 or newer: training on the CPU")
 	@$(if $(SEES_GPU),$(if $(GPU_TOO_OLD)$(HAS_GPU),,echo "note: a GPU is present but nvcc was not found (not on PATH, nor in $(CUDA_HOME)/bin): training on the CPU; install the CUDA Toolkit, or give make NVCC=/path/to/nvcc"))
-	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then bash scripts/clear_run_dir.sh "$(TRAIN_DIR)"; fi
+	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then bash scripts/clear_run_dir.sh $(call shell_quote,$(TRAIN_DIR)); fi
 	./$(TRAIN_BIN) $(TRAIN_ARGS)$(if $(filter 1,$(RESUME)), -y 1)
 
 test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll test_shm_nccl dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)

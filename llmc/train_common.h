@@ -414,6 +414,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         glob_t g;
         int st = glob(o->stream_eval_pattern, 0, NULL, &g);
         size_t n = st == 0 ? g.gl_pathc : 0;
+        check_glob_literal(o->stream_eval_pattern, n, n > 0 ? g.gl_pathv[0] : NULL);
         if (st == 0) { globfree(&g); }
         if (n == 0) { fatalf("no shard files match '%s' (-es)", o->stream_eval_pattern); }
     }
@@ -1429,7 +1430,13 @@ static inline int tokenizer_named(const char *tokenizer_path) { return tokenizer
 
 // the tokenizer file of a model with V > 256: the tokenizer.json of an -e directory, unless -tk names another
 static inline const char *tokenizer_path_for_model(const char *model_arg, const char *tokenizer_path, char *buf, size_t n) {
-    snprintf(buf, n, "%s/tokenizer.json", model_arg);
+    // (cut short, the name would look for another file, silently: an -e directory's own tokenizer then went unused;
+    // a model file or descriptor has none)
+    if ((size_t)snprintf(buf, n, "%s/tokenizer.json", model_arg) >= n) {
+        struct stat st;
+        if (stat(model_arg, &st) == 0 && S_ISDIR(st.st_mode)) { fatalf("-e: path too long: %s", model_arg); }
+        return tokenizer_path;
+    }
     FILE *fp = fopen(buf, "rb");
     if (fp == NULL) { return tokenizer_path; }
     fclose(fp);
@@ -1448,7 +1455,7 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
         tokenizer_init_bytes(t);
         return;
     }
-    char buf[1100];
+    char buf[HF_PATH_MAX];
     const char *path = tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf));
     if (prompt != NULL && prompt[0] != '\0' && access(path, R_OK) != 0) {
         fatalf("-p needs a tokenizer to encode the prompt for vocabulary %d: cannot open '%s' (%s); give one with -tk",
@@ -1755,11 +1762,11 @@ static inline void prepare_val_loader(DataLoader *val, int val_max_steps, int wo
 // It is staged (hf_io.h): hf_save_model puts it in place with the weights, or, where none was staged,
 // removes an older export's, which would not be this model's tokenizer.
 static inline void hf_export_tokenizer(const char *dir, int vocab_size, const char *model_arg, const char *tokenizer_path) {
-    char buf[1100], own[1100], dst[HF_PATH_MAX];
+    char buf[HF_PATH_MAX], own[HF_PATH_MAX], dst[HF_PATH_MAX];
     const char *src = vocab_size > 256 ? tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf)) : NULL;
     if (src == NULL || !tokenizer_is_json(src)) {
-        snprintf(own, sizeof(own), "%s/tokenizer.json", model_arg);
-        if (access(own, R_OK) == 0 && tokenizer_is_json(own)) {
+        int fits = (size_t)snprintf(own, sizeof(own), "%s/tokenizer.json", model_arg) < sizeof(own);
+        if (fits && access(own, R_OK) == 0 && tokenizer_is_json(own)) {
             src = own;
         } else {
             if (vocab_size > 256) {

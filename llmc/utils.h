@@ -187,6 +187,19 @@ static inline void check_dir_creatable(const char *dir, const char *flag) {
     rmdir(probe);
 }
 
+// -i / -j / -es take glob patterns, in which * ? [ are special: a path holding one that names an existing file as it is
+// spelled would, as a pattern, match nothing (a '[' of its directory) or other files too ("run[1]/" reads "run1/"),
+// both silently but for a bare "no shard files match". An error instead, saying how to name the file itself.
+// matches: what the glob matched (first: the first of them, or NULL)
+static inline void check_glob_literal(const char *pattern, size_t matches, const char *first) {
+    struct stat st;
+    if (strpbrk(pattern, "*?[") == NULL || stat(pattern, &st) != 0) { return; }
+    if (matches == 1 && strcmp(first, pattern) == 0) { return; } // it matches itself alone
+    fatalf("'%s' names a file, but the shards are given as a glob pattern, in which * ? [ are special: as one it matches "
+           "%zu file(s)%s%s%s; to read that file, put a backslash before each of them (e.g. \\[)", pattern, matches,
+           matches > 0 ? ", the first '" : "", matches > 0 ? first : "", matches > 0 ? "'" : "");
+}
+
 // create a directory and any missing parents (mkdir -p); report in created (if not NULL) the
 // shallowest directory made ("" if the whole path existed), so that a run which fails later can
 // take away what it made

@@ -8,12 +8,16 @@
 # terminal's Ctrl-C reaches the whole process group) still checkpoint, and the script waits for all of
 # them; a second stop sent to the script kills them at once. For several nodes see README.md (Slurm:
 # srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID; or mpirun with -pi tcp).
-# BIN: the trainer to start (default ./train_mamba_cu). ONE_GPU=1 puts every process on GPU 0: only for
+# The trainer's relative paths (-o, -i, -j, -e, ...) are relative to where this script is called from, as when the
+# trainer runs by hand (the default -i / -j name the repository's tinyshakespeare relative to the repository).
+# BIN: the trainer to start (default: the repository's train_mamba_cu, built if missing). ONE_GPU=1 puts every process on GPU 0: only for
 # train_mamba_cu_shm, whose collectives go through shared memory (test/shm_nccl.c; NCCL itself refuses
 # two ranks on one GPU), as test/test_multi_gpu.sh does on a machine with one GPU.
 set -u
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
-cd "$(dirname "$0")/.."
+# (no cd: the trainer's relative paths, -o, -i, -e..., are relative to where the script was called from, as for the
+# trainer run by hand; it used to move to the repository, where a relative -o then went)
+ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 if [ "${1:-}" != "-n" ] || [ -z "${2:-}" ]; then
     echo "usage: $0 -n <processes> [train_mamba_cu flags...]" >&2
     exit 2
@@ -21,8 +25,11 @@ fi
 N=$2; shift 2
 if ! [[ "$N" =~ ^[1-9][0-9]{0,3}$ ]]; then echo "$0: -n needs a number of processes from 1 to 9999, got '$N'" >&2; exit 2; fi
 if [ -z "${BIN:-}" ] && ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/multi_gpu.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
-BIN=${BIN:-./train_mamba_cu}
-[ -x "$BIN" ] || make -s "${BIN#./}" || exit 1 # (the trainer BIN names, not always train_mamba_cu)
+BIN=${BIN:-$ROOT/train_mamba_cu}
+if [ ! -x "$BIN" ]; then # a trainer of the repository's is built (the one BIN names, not always train_mamba_cu)
+    if [ "$(realpath -m -- "$(dirname -- "$BIN")")" = "$ROOT" ]; then make -s -C "$ROOT" "$(basename -- "$BIN")" || exit 1
+    else echo "error: BIN=$BIN: no such executable" >&2; exit 1; fi
+fi
 ID_FILE=$(mktemp -u /tmp/mamba_nccl_id.XXXXXX)
 pids=()
 # the processes still running, from bash's own job table (a pid reused after a process ended is not in it)

@@ -50,6 +50,9 @@ for v in ALLOW_ANY_SIZE PREPARE; do
 done
 ALLOW_ANY_SIZE=${ALLOW_ANY_SIZE:-0}
 read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
+# OUT and DATA_DIR given relative to where the script was called from, as the file is (the defaults: in the repository)
+if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
+if [ -n "${DATA_DIR:-}" ]; then DATA_DIR=$(realpath -m -- "$DATA_DIR"); fi
 cd "$(dirname "$0")/.."
 OUT=${OUT:-out/enwik8}
 DATA_DIR=${DATA_DIR:-dev/data/enwik8}

@@ -42,12 +42,12 @@ TOK=$1; shift
 [ -f "$TOK" ] || die "no tokenizer file $TOK"
 MODEL=${MODEL:-mamba-130m}
 DATA=${DATA:-data/pretrain}
-OUT=${OUT:-out/$(basename "$MODEL")}
+OUT=${OUT:-out/$(basename -- "$MODEL")}
 # paths given relative to where the script was called from, before moving to the repository
-TOK=$(realpath "$TOK"); DATA=$(realpath -m "$DATA"); OUT=$(realpath -m "$OUT")
-[ -e "$MODEL" ] && MODEL=$(realpath "$MODEL")
+TOK=$(realpath -- "$TOK"); DATA=$(realpath -m -- "$DATA"); OUT=$(realpath -m -- "$OUT") # (--: a name may begin with -)
+[ -e "$MODEL" ] && MODEL=$(realpath -- "$MODEL")
 FILES=()
-for f in "$@"; do FILES+=("$(realpath -m "$f")"); done
+for f in "$@"; do FILES+=("$(realpath -m -- "$f")"); done
 read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 cd "$(dirname "$0")/.."
 BATCH_GIVEN=${BATCH_TOKENS:+1}

@@ -316,6 +316,26 @@ expect_error bad_selection_field "s0 = no selection" -e d32:l2:v16:s2
 
 # --- bad files
 expect_error missing_train_data "no shard files match" "${TINY[@]}" -i "$TMP/nothing_*.bin" -x 1
+# a shard path holding glob characters, taken as a pattern: a '[' of its directory matched nothing, and "run[1]/" read
+# "run1/"'s shards in silence; an error names the file and says how to escape them, and the escaped path reads it
+mkdir -p "$TMP/run[1]" "$TMP/run1"
+cp dev/data/tinyshakespeare/tiny_shakespeare_train.bin "$TMP/run[1]/t.bin"; cp dev/data/tinyshakespeare/tiny_shakespeare_train.bin "$TMP/run1/t.bin"
+expect_error glob_literal_other_file "names a file, but the shards are given as a glob pattern.*matches 1 file(s), the first '$TMP/run1/t.bin'" \
+    "${TINY[@]}" -i "$TMP/run[1]/t.bin" -x 1
+rm -rf "$TMP/run1"
+expect_error glob_literal_no_match "'$TMP/run\[1\]/t.bin' names a file.*matches 0 file(s); to read that file, put a backslash" \
+    "${TINY[@]}" -i "$TMP/run[1]/t.bin" -x 1
+if "$BIN" "${TINY[@]}" -i "$TMP/run\[1]/t.bin" -x 1 > /dev/null 2>&1; then ok "glob_literal_escaped_reads"
+else bad "glob_literal_escaped_reads" "$("$BIN" "${TINY[@]}" -i "$TMP/run\[1]/t.bin" -x 1 2>&1 | tail -n 1)"; fi
+# an -e transformers directory whose path is past 1,083 bytes finds its own tokenizer.json (V > 256): the name was cut
+# short into another file's, and the prompt refused ("cannot open 'gpt2_tokenizer.bin'"); -hf takes at most 900
+# bytes, so the export is moved there
+"$BIN" -e d32:l2:v270 -tk test/fixtures/bpe/tokenizer.json -x 0 -hf "$TMP/hf_long" > /dev/null 2>&1
+LONGD="$TMP/$(printf 'a%.0s' $(seq 1 250))/$(printf 'b%.0s' $(seq 1 250))/$(printf 'c%.0s' $(seq 1 250))/$(printf 'd%.0s' $(seq 1 250))"
+mkdir -p "$LONGD" && mv "$TMP/hf_long" "$LONGD/hf"
+out=$("$BIN" -e "$LONGD/hf" -x 0 -p "Hello" -g 4 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^generating:"; then ok "long_model_dir_own_tokenizer"
+else bad "long_model_dir_own_tokenizer" "rc $rc: $(echo "$out" | tail -n 1 | cut -c1-200)"; fi
 expect_error missing_model_file "no such model file" -e "$TMP/no_such_model.bin" -x 0
 printf 'not a model file at all, not even close, but long enough to have a header? no.' > "$TMP/junk.bin"
 expect_error junk_model_file "not a model file" -e "$TMP/junk.bin" -x 0
@@ -977,6 +997,15 @@ if [ "$CPU" = 1 ]; then
     out=$(BIN="$BIN" bash scripts/multi_gpu.sh -n 1 "${TINY[@]}" -x 2 2>&1); rc=$?
     if [ "$rc" -eq 0 ] && echo "$out" | grep -qE "^step +2/2 \| loss"; then ok "multi_gpu_launcher_real_trainer"
     else bad "multi_gpu_launcher_real_trainer" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+    # ... called from another directory: the trainer's relative paths are the caller's, as for the trainer run by hand
+    # (the launcher moved to the repository, where a relative -o then went; so do the default -i and -j, which name the
+    # repository's tinyshakespeare relative to it), a BIN elsewhere runs as given
+    mkdir -p "$TMP/mg_caller"
+    out=$(cd "$TMP/mg_caller" && BIN="$OLDPWD/$BIN" bash "$OLDPWD/scripts/multi_gpu.sh" -n 1 "${TINY[@]}" -x 2 -o "rel out" \
+          -i "$OLDPWD/dev/data/tinyshakespeare/tiny_shakespeare_train.bin" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && [ -f "$TMP/mg_caller/rel out/DONE_00000002" ] && [ ! -e "rel out" ]; then ok "multi_gpu_launcher_relative_paths_are_the_callers"
+    else bad "multi_gpu_launcher_relative_paths_are_the_callers" "rc $rc: $(echo "$out" | tail -n 1)"; rm -rf "rel out"; fi
+    expect_error_cmd multi_gpu_launcher_missing_bin "BIN=$TMP/no_trainer: no such executable" env BIN="$TMP/no_trainer" bash scripts/multi_gpu.sh -n 1 -x 1
     # a process count past any node (and past bash's arithmetic) is refused before anything starts
     err=$(BIN="$TMP/fake_trainer.sh" bash scripts/multi_gpu.sh -n 99999999999999999999 2>&1); rc=$?
     if [ "$rc" -eq 2 ] && echo "$err" | grep -q "\-n needs a number of processes from 1 to 9999, got '99999999999999999999'"; then
@@ -1059,6 +1088,10 @@ if [ "$CPU" = 1 ]; then
         if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9]+\.[0-9]+ after 2 steps' && grep -q -- " -q 0.00333333 " "$TMP/pt/out_de/commands.txt"
         then ok "run_pretrain_decimal_comma_locale"; else bad "run_pretrain_decimal_comma_locale" "$(echo "$out" | tail -n 2)"; fi
     else echo "SKIP run_pretrain_decimal_comma_locale: no de_DE.UTF-8 locale can be made here (not counted as passed)"; fi
+    # ... an OUT whose name begins with a dash (realpath took it for an option: "invalid option -- ' '")
+    out=$(cd "$TMP" && "${P[@]}" TOKENS=512 OUT="-pt dash" bash "$OLDPWD/scripts/run_pretrain.sh" "$OLDPWD/$TKJ" 2>&1)
+    if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9]+\.[0-9]+ after 2 steps' && [ -f "$TMP/-pt dash/DONE_00000002" ]
+    then ok "run_pretrain_out_begins_with_dash"; else bad "run_pretrain_out_begins_with_dash" "$(echo "$out" | tail -n 1)"; fi
     # one GPU (or the CPU), a 270-token model, 128-token steps, no samples: the runs below add their own settings
     P1=(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 SAMPLE_EVERY=0)
     # (the field JSONL names: "body" here, not the header's example "text")

@@ -85,8 +85,9 @@ mkdir -p "$TMP/mg/scripts" "$TMP/mg/bin"
 cp scripts/multi_gpu.sh "$TMP/mg/scripts/"
 printf '#!/bin/sh\necho "$*" > "%s/mg/make_args"; exit 1\n' "$TMP" > "$TMP/mg/bin/make"
 chmod +x "$TMP/mg/bin/make"
-PATH="$TMP/mg/bin:$PATH" BIN=./train_mamba_cu_shm ONE_GPU=1 timeout -s KILL 30 bash "$TMP/mg/scripts/multi_gpu.sh" -n 2 -x 1 > /dev/null 2>&1; rc=$?
-if [ "$rc" -ne 0 ] && [ "$(cat "$TMP/mg/make_args" 2>/dev/null)" = "-s train_mamba_cu_shm" ]; then ok "multi_gpu_builds_bin"
+# (called from its tree: a relative BIN is the caller's, and only one of the tree's is built, in the tree)
+(cd "$TMP/mg" && PATH="$TMP/mg/bin:$PATH" BIN=./train_mamba_cu_shm ONE_GPU=1 timeout -s KILL 30 bash scripts/multi_gpu.sh -n 2 -x 1 > /dev/null 2>&1); rc=$?
+if [ "$rc" -ne 0 ] && [ "$(cat "$TMP/mg/make_args" 2>/dev/null)" = "-s -C $(cd "$TMP/mg" && pwd -P) train_mamba_cu_shm" ]; then ok "multi_gpu_builds_bin"
 else bad "multi_gpu_builds_bin" "rc $rc, make $(cat "$TMP/mg/make_args" 2>&1)"; fi
 # bench.sh keeps its programs and token files in a directory of its own, removed at any exit, and stops the scan's
 # background build when a workload fails (it wrote fixed /tmp/bench_* names, which two runs shared, and left the
@@ -207,6 +208,13 @@ if command -v python3 >/dev/null; then
         "${E[@]}" ALLOW_ANY_SIZE=0 bash scripts/run_enwik8.sh "$TMP/standin_a"
     expect_error_cmd enwik8_allow_any_size_not_0_or_1 "ALLOW_ANY_SIZE must be 0 or 1, got 'yes'" \
         "${E[@]}" ALLOW_ANY_SIZE=yes bash scripts/run_enwik8.sh "$TMP/standin_a"
+    # OUT and DATA_DIR relative to where the script is called from, as its file argument is (they went into the
+    # repository, where the script moves)
+    mkdir -p "$TMP/e8caller"
+    out=$(cd "$TMP/e8caller" && "${E[@]}" OUT="e8 out" DATA_DIR="e8 data" ALLOW_ANY_SIZE=1 STEPS=3 bash "$OLDPWD/scripts/run_enwik8.sh" "$TMP/standin_a" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && [ -f "$TMP/e8caller/e8 out/DONE_00000003" ] && compgen -G "$TMP/e8caller/e8 data/*.bin" > /dev/null &&
+       [ ! -e "e8 out" ] && [ ! -e "e8 data" ]; then ok "enwik8_relative_out_is_the_callers"
+    else bad "enwik8_relative_out_is_the_callers" "rc $rc: $(echo "$out" | tail -n 1)"; rm -rf "e8 out" "e8 data"; fi
     # a finished run, then a longer one stopped before its test evaluation: no test score (the old
     # run's is still in main.log), but where it stopped and how to resume
     "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/standin_a" > "$TMP/e8_first.out" 2>&1
@@ -284,28 +292,34 @@ fi
 # --- make train: the default run clears the trainer's files out of its directory first (a fresh run into a
 # checkpoint directory is refused), a run with the user's TRAIN_ARGS never removes anything
 dry=$(make -n train 2>/dev/null); dry_own=$(make -n train TRAIN_ARGS="-x 3 -o out/mine" 2>/dev/null)
-if echo "$dry" | grep -q 'if \[ "file" = file \] && \[ "0" = 0 \]; then bash scripts/clear_run_dir.sh "out/tinyshakespeare"; fi' &&
-   echo "$dry" | grep -q -- "-o out/tinyshakespeare " && ! echo "$dry" | grep -q "rm -rf" &&
+if echo "$dry" | grep -q "if \[ \"file\" = file \] && \[ \"0\" = 0 \]; then bash scripts/clear_run_dir.sh 'out/tinyshakespeare'; fi" &&
+   echo "$dry" | grep -q -- "-o 'out/tinyshakespeare' " && ! echo "$dry" | grep -q "rm -rf" &&
    echo "$dry_own" | grep -q 'if \[ "command line" = file \]'; then ok "make_train_default_starts_afresh"
 else bad "make_train_default_starts_afresh" "$(echo "$dry" | tail -n 2)"; fi
+# TRAIN_DIR beside TRAIN_ARGS of the user's without -o: a note says it is not used (the run saved nothing, silently)
+if make -n --no-print-directory train TRAIN_DIR="$TMP/td" TRAIN_ARGS="-x 3" 2>&1 | grep -q "note: TRAIN_DIR is used by the default TRAIN_ARGS only" &&
+   ! make -n --no-print-directory train TRAIN_DIR="$TMP/td" TRAIN_ARGS="-x 3 -o $TMP/td" 2>&1 | grep -q "note: TRAIN_DIR" &&
+   ! make -n --no-print-directory train TRAIN_DIR="$TMP/td" 2>&1 | grep -q "note: TRAIN_DIR"; then ok "make_train_dir_unused_noted"
+else bad "make_train_dir_unused_noted" "$(make -n --no-print-directory train TRAIN_DIR="$TMP/td" TRAIN_ARGS="-x 3" 2>&1 | grep note)"; fi
 # RESUME=1 keeps the default run's directory and adds -y 1: the recipe's lines as make would run them (-n),
-# the clearing line run here on a stand-in run (a checkpoint, a log, a write a kill left half-done)
+# the clearing line run here on a stand-in run (a checkpoint, a log, a write a kill left half-done), in a TRAIN_DIR
+# with a space (one path to the trainer and to the clearing script, not two words)
 run_files=(main.log commands.txt .lock model_00000010.bin state_00000010.bin state_00000010_00001.bin DONE_00000010 model_best.bin
            model_00000020.bin.tmp)
 for resume in 0 1; do
-    out=$(make -n --no-print-directory train RESUME=$resume TRAIN_DIR="$TMP/mt" 2>&1)
-    mkdir -p "$TMP/mt"; for f in "${run_files[@]}"; do touch "$TMP/mt/$f"; done
-    bash -c "$(echo "$out" | grep -F "clear_run_dir.sh \"$TMP/mt\"")"
-    cmd=$(echo "$out" | grep -E "^\./train_mamba(_cu)? -o $TMP/mt ")
-    left=$(ls -A "$TMP/mt" | wc -l)
+    out=$(make -n --no-print-directory train RESUME=$resume TRAIN_DIR="$TMP/m t" 2>&1)
+    mkdir -p "$TMP/m t"; for f in "${run_files[@]}"; do touch "$TMP/m t/$f"; done
+    bash -c "$(echo "$out" | grep -F "clear_run_dir.sh '$TMP/m t'")"
+    cmd=$(echo "$out" | grep -E "^\./train_mamba(_cu)? -o '$TMP/m t' ")
+    left=$(ls -A "$TMP/m t" | wc -l)
     if [ "$resume" = 1 ]; then
         if [ "$left" -eq ${#run_files[@]} ] && echo "$cmd" | grep -q -- " -y 1$"; then ok "make_train_resume_keeps_run"
         else bad "make_train_resume_keeps_run" "$left of ${#run_files[@]} files kept; command: $cmd"; fi
     else
         if [ "$left" -eq 0 ] && [ -n "$cmd" ] && ! echo "$cmd" | grep -q -- "-y"; then ok "make_train_starts_afresh"
-        else bad "make_train_starts_afresh" "files left: $(ls -A "$TMP/mt" | tr '\n' ' '); command: $cmd"; fi
+        else bad "make_train_starts_afresh" "files left: $(ls -A "$TMP/m t" | tr '\n' ' '); command: $cmd"; fi
     fi
-    rm -rf "$TMP/mt"
+    rm -rf "$TMP/m t"
 done
 # TRAIN_DIR naming a directory of the user's (it was `rm -rf`: TRAIN_DIR=. or $HOME would have gone): make
 # stops with one error line before the trainer runs, and every file stays
