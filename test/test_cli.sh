@@ -327,11 +327,11 @@ expect_error glob_literal_no_match "'$TMP/run\[1\]/t.bin' names a file.*matches 
     "${TINY[@]}" -i "$TMP/run[1]/t.bin" -x 1
 if "$BIN" "${TINY[@]}" -i "$TMP/run\[1]/t.bin" -x 1 > /dev/null 2>&1; then ok "glob_literal_escaped_reads"
 else bad "glob_literal_escaped_reads" "$("$BIN" "${TINY[@]}" -i "$TMP/run\[1]/t.bin" -x 1 2>&1 | tail -n 1)"; fi
-# an -e transformers directory whose path is past 1,083 bytes finds its own tokenizer.json (V > 256): the name was cut
+# an -e transformers directory whose path is past 1,083 bytes (here ~1,280) finds its own tokenizer.json (V > 256): the name was cut
 # short into another file's, and the prompt refused ("cannot open 'gpt2_tokenizer.bin'"); -hf takes at most 900
 # bytes, so the export is moved there
 "$BIN" -e d32:l2:v270 -tk test/fixtures/bpe/tokenizer.json -x 0 -hf "$TMP/hf_long" > /dev/null 2>&1
-LONGD="$TMP/$(printf 'a%.0s' $(seq 1 250))/$(printf 'b%.0s' $(seq 1 250))/$(printf 'c%.0s' $(seq 1 250))/$(printf 'd%.0s' $(seq 1 250))"
+LONGD="$TMP/$(printf 'a%.0s' $(seq 1 250))/$(printf 'b%.0s' $(seq 1 250))/$(printf 'c%.0s' $(seq 1 250))/$(printf 'd%.0s' $(seq 1 250))/$(printf 'e%.0s' $(seq 1 250))"
 mkdir -p "$LONGD" && mv "$TMP/hf_long" "$LONGD/hf"
 out=$("$BIN" -e "$LONGD/hf" -x 0 -p "Hello" -g 4 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^generating:"; then ok "long_model_dir_own_tokenizer"
