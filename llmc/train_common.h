@@ -1732,11 +1732,11 @@ static inline void note_changed_run_length(const TrainState *s, int num_steps) {
 static inline void set_synthetic_val_size(DataLoader *val, int val_max_steps) {
     if (val->synthetic && val_max_steps > 0) { val->synthetic_batches = (size_t)val_max_steps; }
 }
-// batches one evaluation runs: all `available`, or the first -m of them; an -m above what the val data
-// holds is said once, not silently capped
+// batches one evaluation runs: all `available`, or the first -m of them
 static inline size_t eval_batches_of(size_t available, int max_batches) {
     return max_batches > 0 && (size_t)max_batches < available ? (size_t)max_batches : available;
 }
+// ... and, where an evaluation runs them, an -m above what the val data holds said once, not silently capped
 static inline size_t eval_num_batches(size_t available, int max_batches) {
     static int noted = 0;
     if (max_batches > 0 && (size_t)max_batches > available && !noted) {
