@@ -363,7 +363,7 @@ static void dataloader_check_shard_tokens_(const char *path, size_t n, int vocab
     if (header_n != n) { fatalf("'%s': changed while being read (%zu tokens, then %zu)", path, n, header_n); }
     for (size_t done = 0; done < n;) {
         size_t m = n - done < BLOCK ? n - done : BLOCK;
-        freadCheck(buf, sizeof(uint16_t), m, fp);
+        fread_check(buf, sizeof(uint16_t), m, fp, path, __FILE__, __LINE__); // (names the shard: one cut short since start-up)
         uint16_t largest = 0; // (a branch-free pass; the position is looked for only in a bad block)
         for (size_t j = 0; j < m; j++) { largest = buf[j] > largest ? buf[j] : largest; }
         if (largest >= vocab_size) {
@@ -484,7 +484,13 @@ static void dataloader_read_window_(DataLoader *loader, int rank) {
     size_t slot = loader->current_sample_idx * (size_t)loader->num_processes + (size_t)rank;
     size_t first_token = loader->sample_order[slot] * BT;
     fseekCheck(loader->tokens_file, (long)(SHARD_HEADER_BYTES + first_token * sizeof(uint16_t)), SEEK_SET);
-    freadCheck(loader->buffer, sizeof(uint16_t), BT + 1, loader->tokens_file);
+    // (the shard's size was checked when it was opened: a short read now is a file cut short since, or an I/O error)
+    size_t got = fread(loader->buffer, sizeof(uint16_t), BT + 1, loader->tokens_file);
+    if (got != BT + 1) {
+        fatalf("'%s': shard changed while being read: tokens %zu to %zu of its %zu are no longer there (%s)",
+               dataloader_current_path(loader), first_token, first_token + BT, loader->shard_num_tokens[loader->shard_order[loader->current_shard_idx]],
+               ferror(loader->tokens_file) ? strerror(errno) : "the file was truncated since it was opened");
+    }
     for (size_t i = 0; i < BT + 1; i++) {
         if (loader->buffer[i] >= loader->vocab_size) {
             if (!loader->defer_bad_tokens) {
@@ -615,7 +621,7 @@ static size_t token_stream_blocks_(const glob_t *g, const size_t *counts, int vo
         if (n != counts[i]) { fatalf("'%s': changed while being read (%zu tokens, then %zu)", path, counts[i], n); }
         for (size_t done = 0; done < n;) {
             size_t m = n - done < BLOCK ? n - done : BLOCK;
-            freadCheck(buf, sizeof(uint16_t), m, fp);
+            fread_check(buf, sizeof(uint16_t), m, fp, path, __FILE__, __LINE__); // (names the shard: one cut short since start-up)
             for (size_t j = 0; j < m; j++) {
                 if (buf[j] >= vocab_size) {
                     fatalf("'%s': token %u at position %zu outside the vocabulary [0, %d)", path, buf[j], done + j, vocab_size);

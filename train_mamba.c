@@ -1561,6 +1561,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
 }
 
 int main(int argc, char **argv) {
+    keep_std_fds_open();
     Options o;
     parse_options(&o, argc, argv);
     resolve_total_batch_size(&o, 1);

@@ -1456,6 +1456,7 @@ static void check_gpu_shapes(const MambaConfig *c, int B) {
 }
 
 int main(int argc, char **argv) {
+    keep_std_fds_open();
     Options o;
     parse_options(&o, argc, argv);
     install_signal_handlers();

@@ -39,7 +39,11 @@ static inline int logger_redone(const char *line, int redo) {
 }
 static inline void logger_drop_after(const char *path, int step, int redo) {
     FILE *in = fopen(path, "r");
-    if (in == NULL) { return; }
+    if (in == NULL) {
+        // none yet is fine; one that cannot be read would keep the lines of the steps this run trains again
+        if (errno == ENOENT) { return; }
+        fatalf("cannot read '%s' to drop the lines after step %d: %s", path, step, strerror(errno));
+    }
     AtomicFile af;
     atomic_open(&af, path);
     char line[4096];
@@ -50,6 +54,11 @@ static inline void logger_drop_after(const char *path, int step, int redo) {
             continue;
         }
         atomic_fwrite(line, 1, strlen(line), &af);
+    }
+    if (ferror(in)) { // (else the log would be cut short where the read failed)
+        fclose(af.fp);
+        remove(af.tmp_path);
+        fatalf("cannot read '%s' to drop the lines after step %d: read error", path, step);
     }
     fclose(in);
     atomic_commit(&af);

@@ -794,8 +794,13 @@ static inline void resume_best_model_record(TrainState *s, const Options *o, int
         return;
     }
     if (!o->keep_best) { return; }
+    // (a model_best.bin that cannot be read, as one cut short or corrupt, is refused with what to do: it is -kb's copy
+    // of the best model, no part of the checkpoint, which resumes once it is moved away)
+    fatal_note = "model_best.bin is -kb's copy of the best model, not part of the checkpoint: move it away to resume (the "
+                 "best is then chosen afresh)";
     const char *why = access(path, F_OK) != 0 ? "is missing"
                       : model_file_crc(path) != s->best_crc ? "holds another model (written after the checkpoint)" : NULL;
+    fatal_note = NULL;
     if (why != NULL) {
         if (print) { printf("note: %s %s, not the best model this checkpoint recorded (step %d): the best is chosen afresh from the next evaluation\n", path, why, s->best_step); }
         s->best_step = -1;
@@ -945,12 +950,20 @@ static inline void fput_shell_word(FILE *fp, const char *w) {
 static inline void record_command(const char *dir, int argc, char **argv, int step) {
     char path[1100];
     snprintf(path, sizeof(path), "%s/commands.txt", dir);
+    // the earlier runs' lines first: a file that is there but cannot be read (no permission, too many open files, an
+    // I/O error) is an error, not an empty history that the rewrite below would then replace
+    FILE *old = fopen(path, "rb");
+    if (old == NULL && errno != ENOENT) { fatalf("cannot read '%s' to add this run's line: %s", path, strerror(errno)); }
     AtomicFile af;
     atomic_open(&af, path);
-    FILE *old = fopen(path, "rb");
     if (old != NULL) {
         char buf[4096];
-        for (size_t n; (n = fread(buf, 1, sizeof(buf), old)) > 0;) { fwriteCheck(buf, 1, n, af.fp); }
+        for (size_t n; (n = fread(buf, 1, sizeof(buf), old)) > 0;) { atomic_fwrite(buf, 1, n, &af); }
+        if (ferror(old)) {
+            fclose(af.fp);
+            remove(af.tmp_path);
+            fatalf("cannot read '%s' to add this run's line: read error", path);
+        }
         fclose(old);
     }
     time_t now = time(NULL);

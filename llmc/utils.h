@@ -44,6 +44,19 @@ static inline void fatalf(const char *fmt, ...) {
     exit(EXIT_FAILURE);
 }
 
+// file descriptors 0, 1 and 2 open (on /dev/null) where the caller closed them (`>&-`, `2>&-`, a daemon's launcher):
+// else the first file opened takes a closed one's number, and printf or an error line goes into it: a run with its
+// stdout closed wrote its step lines into <-o>/.lock and then failed with "the standard output could not be written",
+// and with stderr closed its error line went there too. Called first thing in each program's main
+static inline void keep_std_fds_open(void) {
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            int nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+            if (nfd >= 0 && nfd != fd) { (void)dup2(nfd, fd); close(nfd); } // (nfd is fd: the lowest free number)
+        }
+    }
+}
+
 // a file to be read must be a regular file: a directory opens on Linux and every read then fails
 // oddly, and opening a FIFO blocks until some writer comes (checked before the open, by name)
 static inline void require_regular_file(const char *path) {

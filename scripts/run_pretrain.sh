@@ -150,9 +150,9 @@ log_start=$(stat -c %s "$OUT/run.out") # this run's part of the log starts here
 # output still has a reader
 set +e
 if [ "$GPUS" -gt 1 ]; then
-    BIN=$BIN bash scripts/multi_gpu.sh -n "$GPUS" "${ARGS[@]}" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} 2>&1 | (trap '' INT TERM; exec tee -a "$OUT/run.out")
+    BIN=$BIN bash scripts/multi_gpu.sh -n "$GPUS" "${ARGS[@]}" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} 2>&1 | (trap '' INT TERM; exec tee -p -a "$OUT/run.out")
 else
-    "$BIN" "${ARGS[@]}" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} 2>&1 | (trap '' INT TERM; exec tee -a "$OUT/run.out")
+    "$BIN" "${ARGS[@]}" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} 2>&1 | (trap '' INT TERM; exec tee -p -a "$OUT/run.out")
 fi
 rc=${PIPESTATUS[0]}
 set -e

@@ -43,7 +43,7 @@ run_logged() {
     log_start=$(stat -c %s "$out/run.out") # this run's part of the log starts here
     start=$(date +%s)
     set +e
-    "$@" 2>&1 | (trap '' INT TERM; exec tee -a "$out/run.out")
+    "$@" 2>&1 | (trap '' INT TERM; exec tee -p -a "$out/run.out")
     rc=${PIPESTATUS[0]}
     set -e
     RUN_SECONDS=$(( $(date +%s) - start ))

@@ -1888,6 +1888,55 @@ if [ "$rc" -eq 0 ] && ! grep -q 'e-0s:' "$TMP/logcut/main.log" && grep -q '^s:6 
    [ "$(grep -c '^s:5 lr:' "$TMP/logcut/main.log")" -eq 1 ]; then ok "resume_drops_a_cut_log_line"
 else bad "resume_drops_a_cut_log_line" "rc $rc: $(tail -n 4 "$TMP/logcut/main.log" | tr '\n' '|')"; fi
 
+# --- a closed stdout or stderr (`>&-`, `2>&-`): the first file opened used to take its number, so a run without
+# shards open (a synthetic task) wrote its step lines, and then its error line, into <-o>/.lock, and failed with
+# "the standard output could not be written"; they go to /dev/null now
+SYN=(-e d32:l2:v16 -b 4 -t 64 -v 0 -g 0 -nt 2 -i synth:copy -x 4 -n 2)
+"$BIN" "${SYN[@]}" -o "$TMP/stdout_closed" >&- 2> "$TMP/stdout_closed.err"; rc=$?
+if [ "$rc" -eq 0 ] && [ ! -s "$TMP/stdout_closed.err" ] && [ ! -s "$TMP/stdout_closed/.lock" ] && [ -e "$TMP/stdout_closed/DONE_00000004" ]
+then ok "stdout_closed_writes_into_no_file"
+else bad "stdout_closed_writes_into_no_file" "rc $rc, .lock of $(stat -c %s "$TMP/stdout_closed/.lock" 2>/dev/null) bytes: $(head -c 200 "$TMP/stdout_closed.err")"; fi
+( ulimit -f 50; exec "$BIN" "${SYN[@]}" -o "$TMP/stderr_closed" 2>&- > /dev/null ); rc=$?
+if [ "$rc" -ne 0 ] && [ ! -s "$TMP/stderr_closed/.lock" ]; then ok "stderr_closed_error_into_no_file"
+else bad "stderr_closed_error_into_no_file" "rc $rc, .lock: $(head -c 200 "$TMP/stderr_closed/.lock" 2>/dev/null)"; fi
+
+# --- commands.txt that cannot be read (here: too few file descriptors, at each limit around the trainer's need) is
+# an error, never the earlier runs' lines replaced by this run's alone
+mkdir -p "$TMP/cmdhist" && cp "$A"/*00000005* "$TMP/cmdhist/"
+printf '2026-01-01T00:00:00Z step 0: earlier run\n' > "$TMP/cmdhist/commands.txt"
+lost=""
+for n in 5 6 7 8 9 10 11 12; do
+    ( ulimit -n $n; exec "$BIN" "${TINY[@]}" -x 5 -o "$TMP/cmdhist" -y 1 ) > /dev/null 2>&1
+    [ "$(head -n 1 "$TMP/cmdhist/commands.txt")" = "2026-01-01T00:00:00Z step 0: earlier run" ] || { lost="at ulimit -n $n"; break; }
+done
+if [ -z "$lost" ] && [ -z "$(ls -A "$TMP/cmdhist" | grep '\.tmp$')" ]; then ok "commands_history_kept_when_unreadable"
+else bad "commands_history_kept_when_unreadable" "earlier lines lost $lost: $(head -n 2 "$TMP/cmdhist/commands.txt" | tr '\n' '|')"; fi
+
+# --- a model_best.bin that cannot be read (cut short) is refused on resume with what to do (move it away), which
+# then resumes and chooses the best afresh
+"$BIN" "${TINY[@]}" -x 4 -v 2 -m 1 -n 2 -kb 1 -o "$TMP/kbcut" > /dev/null 2>&1
+truncate -s 10 "$TMP/kbcut/model_best.bin"
+expect_error resume_cut_best_model_says_what_to_do "model_best.bin: not a model file .*; model_best.bin is -kb's copy of the best model, not part of the checkpoint: move it away to resume" \
+    "${TINY[@]}" -x 6 -v 2 -m 1 -n 2 -kb 1 -o "$TMP/kbcut" -y 1
+mv "$TMP/kbcut/model_best.bin" "$TMP/kbcut_best.bin"
+out=$("$BIN" "${TINY[@]}" -x 6 -v 2 -m 1 -n 2 -kb 1 -o "$TMP/kbcut" -y 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^resuming from step 4" && [ -e "$TMP/kbcut/model_best.bin" ]; then ok "resume_after_cut_best_model_moved"
+else bad "resume_after_cut_best_model_moved" "rc $rc: $(echo "$out" | grep -E '^(error|resuming)' | head -n 2)"; fi
+
+# --- a train shard cut short while the run reads it: one line naming the shard (it was "read: truncated file,
+# expected 129 items of 2 bytes, read 0 [dataloader.h:487]"), and the checkpoint before it is kept
+cp dev/data/tinyshakespeare/tiny_shakespeare_train.bin "$TMP/cut_train.bin"
+"$BIN" "${TINY[@]}" -i "$TMP/cut_train.bin" -x 1000000 -n 5 -o "$TMP/shardcut" > /dev/null 2> "$TMP/shardcut.err" &
+pid=$!
+wait_until 600 test -e "$TMP/shardcut/DONE_00000005"
+truncate -s 20000 "$TMP/cut_train.bin"
+( sleep 60; kill "$pid" 2>/dev/null ) & guard=$!
+wait "$pid"; rc=$?
+kill "$guard" 2>/dev/null; wait "$guard" 2>/dev/null
+if [ "$rc" -ne 0 ] && grep -q "^error: '$TMP/cut_train.bin': shard changed while being read: .*truncated" "$TMP/shardcut.err" &&
+   [ "$(grep -c '^error:' "$TMP/shardcut.err")" -eq 1 ] && [ -e "$TMP/shardcut/DONE_00000005" ]; then ok "shard_cut_short_while_read_named"
+else bad "shard_cut_short_while_read_named" "rc $rc: $(head -n 2 "$TMP/shardcut.err")"; fi
+
 # --- -x -1 is one epoch, in whole steps (dataloader.h): 11,610 train tokens at B*T = 128 are
 # S = (11610 - 1) / 128 = 90 windows: 90 steps, and at -d 512 (4 windows a step) (90 - 90 % 4) / 4 = 22
 if [ -x dev/data/prepare_bytes ]; then

@@ -155,6 +155,11 @@ echo "s:1 tel:nan" >> "$TMP/ts_last/main.log"
 out=$("${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_last" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "; best [0-9.]+ at step [36]"; then ok "tinyshakespeare_best_skips_nan"
 else bad "tinyshakespeare_best_skips_nan" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# the script's output piped into `head -n 3`: the reader's exit must not stop tee's copy into run.out (tee died of
+# SIGPIPE at its next write to the pipe, and the run that went on to its end left an empty run.out)
+"${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_head" 2> /dev/null | head -n 3 > /dev/null
+if [ -e "$TMP/ts_head/DONE_00000006" ] && grep -q "^step    6/6 " "$TMP/ts_head/run.out" 2>/dev/null; then ok "tinyshakespeare_piped_to_head_keeps_run_out"
+else bad "tinyshakespeare_piped_to_head_keeps_run_out" "run.out: $(tail -n 1 "$TMP/ts_head/run.out" 2>/dev/null)"; fi
 # the full default size on the CPU: one warning line before the trainer starts (here it stops at once
 # on a bad flag, whose error line the script passes on)
 if [ "$GPU" = 0 ]; then

@@ -1047,6 +1047,7 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
 }
 
 int main(int argc, char **argv) {
+    keep_std_fds_open();
     Options o;
     parse_options(&o, argc, argv);
 #ifdef OMP
