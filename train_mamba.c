@@ -1662,8 +1662,7 @@ int main(int argc, char **argv) {
     int num_steps = run_num_steps(&o, &train_loader);
     check_epoch_on_new_data(&o, &state, resumed, num_steps);
     if (o.output_dir != NULL) {
-        make_dir_if_missing(o.output_dir);
-        if (!lock_output_dir(o.output_dir)) { fatalf(OUTPUT_DIR_BUSY, o.output_dir, o.output_dir); }
+        if (!make_and_lock_output_dir(o.output_dir)) { fatalf(OUTPUT_DIR_BUSY, o.output_dir, o.output_dir); }
         record_command(o.output_dir, argc, argv, state.step);
     }
     Logger logger;

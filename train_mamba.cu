@@ -1590,8 +1590,7 @@ int main(int argc, char **argv) {
     if (o.output_dir != NULL) { // rank 0 makes it and holds it for the run; with ZeRO-1 every rank writes its optimizer shard there
         int held = 1;
         if (rank == 0) {
-            make_dir_if_missing(o.output_dir);
-            held = lock_output_dir(o.output_dir);
+            held = make_and_lock_output_dir(o.output_dir);
         }
         // a collective, so also the barrier before the other ranks write there; they stop too if rank 0 must
         int all_held = multi_gpu_all_equal(&multi_gpu_config, held, main_stream);

@@ -878,6 +878,22 @@ static inline int lock_output_dir(const char *dir) {
     printf("note: -o %s: no lock taken (%s): nothing stops a second run on this directory\n", dir, strerror(err));
     return 1;
 }
+// -o made where missing, then held (lock_output_dir); where the lock file cannot be created (no inodes left, too many
+// open files), the directories made here are taken away again before the error, as for any start-up error
+static inline int make_and_lock_output_dir(const char *dir) {
+    char made[1024];
+    make_dirs(dir, made, sizeof(made));
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int err = errno;
+        remove_made_dirs(dir, made);
+        fatalf("-o %s: cannot create '%s': %s", dir, path, strerror(err));
+    }
+    close(fd);
+    return lock_output_dir(dir);
+}
 #define OUTPUT_DIR_BUSY "-o %s: another run is using this directory (it holds %s/.lock): wait for it to end, or give another -o"
 
 // newest step before `below` with a DONE_<step> marker in dir, or -1

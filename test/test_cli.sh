@@ -1900,6 +1900,22 @@ else bad "stdout_closed_writes_into_no_file" "rc $rc, .lock of $(stat -c %s "$TM
 if [ "$rc" -ne 0 ] && [ ! -s "$TMP/stderr_closed/.lock" ]; then ok "stderr_closed_error_into_no_file"
 else bad "stderr_closed_error_into_no_file" "rc $rc, .lock: $(head -c 200 "$TMP/stderr_closed/.lock" 2>/dev/null)"; fi
 
+# --- an -o whose lock file cannot be created (here: too few file descriptors, at each limit around the trainer's need)
+# is refused, and the directories the run made for it are taken away (an empty -o was left behind)
+if [ "$CPU" = 1 ]; then
+    lock_seen=""; left=""
+    for n in 4 5 6 7 8; do
+        rm -rf "$TMP/lockfail"
+        (exec > "$TMP/lockfail.out" 2>&1; ulimit -n $n; exec "$BIN" "${TINY[@]}" -x 2 -o "$TMP/lockfail/run")
+        if grep -q "^error: -o $TMP/lockfail/run: cannot create '$TMP/lockfail/run/.lock'" "$TMP/lockfail.out"; then
+            lock_seen="$lock_seen $n"; [ -e "$TMP/lockfail" ] && left="$left $n"
+        fi
+    done
+    if [ -n "$lock_seen" ] && [ -z "$left" ]
+    then ok "lock_file_refused_leaves_no_dir"
+    else bad "lock_file_refused_leaves_no_dir" "the lock's error at ulimit -n:${lock_seen:- none}; a directory left at:${left:- none}"; fi
+fi
+
 # --- commands.txt that cannot be read (here: too few file descriptors, at each limit around the trainer's need) is
 # an error, never the earlier runs' lines replaced by this run's alone
 mkdir -p "$TMP/cmdhist" && cp "$A"/*00000005* "$TMP/cmdhist/"
