@@ -866,23 +866,9 @@ static inline const LauncherVars *launcher_from_env(void) {
 // directory (a job started twice, an overlapping requeue) would otherwise train into the same
 // checkpoints and log. Returns 0 when another process holds it; a file system without locks gets a
 // note and 1.
-static inline int lock_output_dir(const char *dir) {
-    char path[1100];
-    snprintf(path, sizeof(path), "%s/.lock", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) { fatalf("-o %s: cannot create '%s': %s", dir, path, strerror(errno)); }
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) { return 1; } // (fd stays open: closing it would release the lock)
-    int err = errno;
-    close(fd);
-    if (err == EWOULDBLOCK) { return 0; }
-    printf("note: -o %s: no lock taken (%s): nothing stops a second run on this directory\n", dir, strerror(err));
-    return 1;
-}
-// -o made where missing, then held (lock_output_dir); where the lock file cannot be created (no inodes left, too many
-// open files), the directories made here are taken away again before the error, as for any start-up error
-static inline int make_and_lock_output_dir(const char *dir) {
-    char made[1024];
-    make_dirs(dir, made, sizeof(made));
+// made: the directories make_dirs made for dir, taken away again where the lock file cannot be created (no inodes
+// left, too many open files), as for any start-up error.
+static inline int lock_output_dir(const char *dir, const char *made) {
     char path[1100];
     snprintf(path, sizeof(path), "%s/.lock", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -891,8 +877,18 @@ static inline int make_and_lock_output_dir(const char *dir) {
         remove_made_dirs(dir, made);
         fatalf("-o %s: cannot create '%s': %s", dir, path, strerror(err));
     }
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) { return 1; } // (fd stays open: closing it would release the lock)
+    int err = errno;
     close(fd);
-    return lock_output_dir(dir);
+    if (err == EWOULDBLOCK) { return 0; }
+    printf("note: -o %s: no lock taken (%s): nothing stops a second run on this directory\n", dir, strerror(err));
+    return 1;
+}
+// -o made where missing, then held (lock_output_dir)
+static inline int make_and_lock_output_dir(const char *dir) {
+    char made[1024];
+    make_dirs(dir, made, sizeof(made));
+    return lock_output_dir(dir, made);
 }
 #define OUTPUT_DIR_BUSY "-o %s: another run is using this directory (it holds %s/.lock): wait for it to end, or give another -o"
 
