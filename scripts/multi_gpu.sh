@@ -10,13 +10,12 @@
 # srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID; or mpirun with -pi tcp).
 # The trainer's relative paths (-o, -i, -j, -e, ...) are relative to where this script is called from, as when the
 # trainer runs by hand (the default -i / -j name the repository's tinyshakespeare relative to the repository).
-# BIN: the trainer to start (default: the repository's train_mamba_cu, built if missing). ONE_GPU=1 puts every process on GPU 0: only for
-# train_mamba_cu_shm, whose collectives go through shared memory (test/shm_nccl.c; NCCL itself refuses
-# two ranks on one GPU), as test/test_multi_gpu.sh does on a machine with one GPU.
+# BIN: the trainer to start (default: the repository's train_mamba_cu, built if missing). ONE_GPU=1 puts every
+# process on GPU 0: only for train_mamba_cu_shm, whose collectives go through shared memory (test/shm_nccl.c;
+# NCCL itself refuses two ranks on one GPU), as test/test_multi_gpu.sh does on a machine with one GPU.
 set -u
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
-# (no cd: the trainer's relative paths, -o, -i, -e..., are relative to where the script was called from, as for the
-# trainer run by hand; it used to move to the repository, where a relative -o then went)
+# (no cd, so that relative paths are the caller's: the script once moved to the repository, where a relative -o went)
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 if [ "${1:-}" != "-n" ] || [ -z "${2:-}" ]; then
     echo "usage: $0 -n <processes> [train_mamba_cu flags...]" >&2
