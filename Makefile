@@ -15,7 +15,12 @@ NVCC ?= $(or $(shell command -v nvcc 2>/dev/null),$(wildcard $(CUDA_HOME)/bin/nv
 # (Blackwell: 10.0, 12.0) gets code of its own where nvcc knows it (GPU_ARCH, below), and the compute_90 PTX every
 # build carries is what the driver compiles for any other
 NVCC_FLAGS ?= -O3 --threads 0 -gencode arch=compute_90,code=[sm_90,compute_90] -gencode arch=compute_80,code=sm_80 $(GPU_ARCH)
-PYTHON := $(shell command -v python3 2>/dev/null)
+# a word for the shell, in '...' (a path with spaces, glob characters or quotes stays one word)
+shell_quote = '$(subst ','\'',$(1))'
+# python3 where found, quoted (its path may hold a space); a PYTHON given to make is a command as typed, which may
+# carry arguments (PYTHON="python3 -X utf8", "uv run python")
+PYTHON_FOUND := $(shell command -v python3 2>/dev/null)
+PYTHON := $(if $(PYTHON_FOUND),$(call shell_quote,$(PYTHON_FOUND)))
 
 # OpenMP when the compiler has it (gcc does); plain single-threaded C otherwise
 OMP_OK := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo yes)
@@ -56,8 +61,7 @@ TS_DATA = $(TS_DIR)/tiny_shakespeare_train.bin $(TS_DIR)/tiny_shakespeare_val.bi
 # -o, add -y 1 to continue a run. `make train RESUME=1` continues the default run instead (after a Ctrl-C:
 # the trainer checkpoints the step it stops at).
 TRAIN_DIR = out/tinyshakespeare
-# a word for the shell, in '...' (a TRAIN_DIR with spaces, glob characters or quotes stays one path)
-shell_quote = '$(subst ','\'',$(1))'
+# (shell_quote, above: a TRAIN_DIR with spaces, glob characters or quotes stays one path)
 TRAIN_ARGS ?= -o $(call shell_quote,$(TRAIN_DIR)) -x 700 -v 100 -m -1 -s 0 -g 400 -gk 40
 RESUME ?= 0
 
@@ -147,7 +151,7 @@ dev/data/tokenize: dev/data/tokenize.c $(HEADERS) | deps
 data: $(TS_DATA)
 $(TS_DATA) &: dev/data/tinyshakespeare.txt dev/data/prepare_bytes
 ifneq ($(PYTHON),)
-	"$(PYTHON)" dev/data/tinyshakespeare.py
+	$(PYTHON) dev/data/tinyshakespeare.py
 else
 	mkdir -p $(TS_DIR)
 	./dev/data/prepare_bytes $< $(TS_DATA)

@@ -56,9 +56,10 @@ static inline void logger_drop_after(const char *path, int step, int redo) {
         atomic_fwrite(line, 1, strlen(line), &af);
     }
     if (ferror(in)) { // (else the log would be cut short where the read failed)
+        int err = errno;
         fclose(af.fp);
         remove(af.tmp_path);
-        fatalf("cannot read '%s' to drop the lines after step %d: read error", path, step);
+        fatalf("cannot read '%s' to drop the lines after step %d: %s", path, step, strerror(err));
     }
     fclose(in);
     atomic_commit(&af);

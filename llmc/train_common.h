@@ -972,9 +972,10 @@ static inline void record_command(const char *dir, int argc, char **argv, int st
         char buf[4096];
         for (size_t n; (n = fread(buf, 1, sizeof(buf), old)) > 0;) { atomic_fwrite(buf, 1, n, &af); }
         if (ferror(old)) {
+            int err = errno; // (read's: "Is a directory" for a commands.txt that is one)
             fclose(af.fp);
             remove(af.tmp_path);
-            fatalf("cannot read '%s' to add this run's line: read error", path);
+            fatalf("cannot read '%s' to add this run's line: %s", path, strerror(err));
         }
         fclose(old);
     }

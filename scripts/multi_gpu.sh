@@ -25,6 +25,8 @@ N=$2; shift 2
 if ! [[ "$N" =~ ^[1-9][0-9]{0,3}$ ]]; then echo "$0: -n needs a number of processes from 1 to 9999, got '$N'" >&2; exit 2; fi
 if [ -z "${BIN:-}" ] && ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/multi_gpu.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 BIN=${BIN:-$ROOT/train_mamba_cu}
+# a name without a slash is a command of PATH's, as "$BIN" below runs it, else a file in the caller's directory
+case "$BIN" in */*) ;; *) found=$(type -P -- "$BIN") && BIN=$found || BIN=./$BIN ;; esac
 if [ ! -x "$BIN" ]; then # a trainer of the repository's is built (the one BIN names, not always train_mamba_cu)
     if [ "$(realpath -m -- "$(dirname -- "$BIN")")" = "$ROOT" ]; then make -s -C "$ROOT" "$(basename -- "$BIN")" || exit 1
     else echo "error: BIN=$BIN: no such executable" >&2; exit 1; fi

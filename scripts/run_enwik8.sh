@@ -112,8 +112,8 @@ if [ -f "$STAMP" ]; then
 fi
 # 32K bytes per step (B*T); 60K steps = 2.0B bytes, ~22 epochs of the 90M training bytes
 run_logged "$OUT" "$STEPS" ", before the test evaluation" \
-    "$BIN" -i "$TRAIN" -j "$VAL" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 \
-    -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g 400 -p "<page>" -o "$OUT" -y 1 -es "$TEST" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
+    "$BIN" -i "$(glob_escape "$TRAIN")" -j "$(glob_escape "$VAL")" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 \
+    -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g 400 -p "<page>" -o "$OUT" -y 1 -es "$(glob_escape "$TEST")" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
 
 # the score of this run: main.log's newest stream_loss line, at the step this run ended on (a finished
 # run started again ends on its checkpoint's step), and the number the trainer just printed

@@ -4,6 +4,9 @@
 die() { echo "error: $*" >&2; exit 1; }
 
 . "$(dirname "${BASH_SOURCE[0]}")/c_numbers.sh" # numbers in the C form (0.01) whatever the locale
+# glob_escape <path>: the path as a shard pattern (-i / -j / -es are glob patterns) that matches that file alone:
+# a backslash before each \\ * ? [ (a caller's directory such as "run[1]" would else match nothing, or "run1")
+glob_escape() { local s=${1//\\/\\\\}; s=${s//\*/\\*}; s=${s//\?/\\?}; s=${s//\[/\\[}; printf '%s' "$s"; }
 # make_dir <dir>: mkdir -p, or one error line naming the directory and why (a file of that name, no permission)
 make_dir() { local err; err=$(mkdir -p -- "$1" 2>&1) || die "cannot create the directory '$1' (${err##*: })"; }
 # can_make_dir <dir>: the same error now, without creating anything, where an existing file is in the way (for

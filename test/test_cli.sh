@@ -1006,6 +1006,11 @@ if [ "$CPU" = 1 ]; then
     if [ "$rc" -eq 0 ] && [ -f "$TMP/mg_caller/rel out/DONE_00000002" ] && [ ! -e "rel out" ]; then ok "multi_gpu_launcher_relative_paths_are_the_callers"
     else bad "multi_gpu_launcher_relative_paths_are_the_callers" "rc $rc: $(echo "$out" | tail -n 1)"; rm -rf "rel out"; fi
     expect_error_cmd multi_gpu_launcher_missing_bin "BIN=$TMP/no_trainer: no such executable" env BIN="$TMP/no_trainer" bash scripts/multi_gpu.sh -n 1 -x 1
+    # ... a BIN without a slash is PATH's command, as the launcher runs it (it was refused as "no such executable")
+    mkdir -p "$TMP/mg_path" && cp "$BIN" "$TMP/mg_path/mg_trainer"
+    out=$(PATH="$TMP/mg_path:$PATH" BIN=mg_trainer bash scripts/multi_gpu.sh -n 1 "${TINY[@]}" -x 1 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -qE "^step +1/1 \| loss"; then ok "multi_gpu_launcher_bin_in_path"
+    else bad "multi_gpu_launcher_bin_in_path" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     # a process count past any node (and past bash's arithmetic) is refused before anything starts
     err=$(BIN="$TMP/fake_trainer.sh" bash scripts/multi_gpu.sh -n 99999999999999999999 2>&1); rc=$?
     if [ "$rc" -eq 2 ] && echo "$err" | grep -q "\-n needs a number of processes from 1 to 9999, got '99999999999999999999'"; then

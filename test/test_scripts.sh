@@ -220,6 +220,12 @@ if command -v python3 >/dev/null; then
     if [ "$rc" -eq 0 ] && [ -f "$TMP/e8caller/e8 out/DONE_00000003" ] && compgen -G "$TMP/e8caller/e8 data/*.bin" > /dev/null &&
        [ ! -e "e8 out" ] && [ ! -e "e8 data" ]; then ok "enwik8_relative_out_is_the_callers"
     else bad "enwik8_relative_out_is_the_callers" "rc $rc: $(echo "$out" | tail -n 1)"; rm -rf "e8 out" "e8 data"; fi
+    # ... from a directory whose name holds a glob character: the shard paths go to the trainer escaped (-i / -j / -es
+    # are patterns: "e8[1]/data/enwik8_train.bin" matched nothing, and the trainer refused it as a file named like a glob)
+    mkdir -p "$TMP/e8caller[1]"
+    out=$(cd "$TMP/e8caller[1]" && "${E[@]}" OUT=out DATA_DIR=data ALLOW_ANY_SIZE=1 STEPS=3 bash "$OLDPWD/scripts/run_enwik8.sh" "$TMP/standin_a" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && [ -f "$TMP/e8caller[1]/out/DONE_00000003" ]; then ok "enwik8_caller_dir_with_glob_character"
+    else bad "enwik8_caller_dir_with_glob_character" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     # a finished run, then a longer one stopped before its test evaluation: no test score (the old
     # run's is still in main.log), but where it stopped and how to resume
     "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/standin_a" > "$TMP/e8_first.out" 2>&1
@@ -414,6 +420,12 @@ cc_default=$(cc_line -u CC); cc_env=$(cc_line CC=stand-in-cc)
 cc_arg=$(env -u MAKEFLAGS -u CC make -n -B --no-print-directory dev/data/prepare_bytes CC=stand-in-cc 2>&1 | grep -- "-o dev/data/prepare_bytes ")
 if [ "${cc_default%% *}" = gcc ] && [ "${cc_env%% *}" = stand-in-cc ] && [ "${cc_arg%% *}" = stand-in-cc ]; then ok "make_cc_gcc_unless_given"
 else bad "make_cc_gcc_unless_given" "default: '${cc_default%% *}', environment: '${cc_env%% *}', command line: '${cc_arg%% *}'"; fi
+# make data's python: the one found is quoted (its path may hold a space), a PYTHON given to make is a command as typed,
+# with its arguments ("$(PYTHON)" made PYTHON="python3 -X utf8" one word: "command not found")
+py_arg=$(make -n -B --no-print-directory dev/data/tinyshakespeare/tiny_shakespeare_val.bin PYTHON="python3 -X utf8" 2>/dev/null | grep 'tinyshakespeare\.py')
+py_found=$(make -n -B --no-print-directory dev/data/tinyshakespeare/tiny_shakespeare_val.bin 2>/dev/null | grep 'tinyshakespeare\.py')
+if [ "$py_arg" = "python3 -X utf8 dev/data/tinyshakespeare.py" ] && { ! command -v python3 > /dev/null || [ "$py_found" = "'$(command -v python3)' dev/data/tinyshakespeare.py" ]; }
+then ok "make_data_python_command"; else bad "make_data_python_command" "given: '$py_arg', found: '$py_found'"; fi
 
 # --- scripts/c_numbers.sh (sourced by every script, the test runner and test/check.sh) in a decimal-comma locale, made
 # with localedef where this machine has its sources: under LANG or LC_ALL=de_DE.UTF-8, awk reads and writes 1.5
