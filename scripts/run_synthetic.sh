@@ -99,7 +99,7 @@ require_uint COPY_L 16 # the 16 data tokens lie at distinct positions of the noi
 for v in IND_LR COPY_LR; do # (a positive decimal number, as -l takes it)
     # (and a positive float for the trainer's strtof: 0e5 is 0, 1e-50 and 1e50 are outside a float's range)
     [[ "${!v}" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] &&
-        LC_ALL=C awk -v x="${!v}" 'BEGIN { exit !(x + 0 >= 1.17549436e-38 && x + 0 <= 3.4e38) }' ||
+        awk -v x="${!v}" 'BEGIN { exit !(x + 0 >= 1.17549436e-38 && x + 0 <= 3.4e38) }' ||
         die "$v must be a positive number such as 1e-3, got '${!v}'"
 done
 [ -n "${SEL// /}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
@@ -171,11 +171,11 @@ train() {
     set -- "$@" -l "${!lr_var}"
     state=$(last_state "$name")
     if [ -n "$state" ]; then
-        # (LC_ALL=C: in a locale of decimal commas od writes 0,001, which awk does not read as 0.001)
-        saved_lr=$(LC_ALL=C od -A n -t f4 -j 120 -N 4 "$state" 2> /dev/null | tr -d ' ' || true)
+        # (in C numbers, script_lib.sh: in a locale of decimal commas od wrote 0,001, which awk did not read as 0.001)
+        saved_lr=$(od -A n -t f4 -j 120 -N 4 "$state" 2> /dev/null | tr -d ' ' || true)
         # (0: a state file of version 4 or older, which has no record of it)
-        if [ -n "$saved_lr" ] && ! LC_ALL=C awk -v a="$saved_lr" 'BEGIN { exit !(a == 0) }' &&
-           ! LC_ALL=C awk -v a="$saved_lr" -v b="${!lr_var}" 'BEGIN { exit !(a > b * 0.999999 && a < b * 1.000001) }'; then
+        if [ -n "$saved_lr" ] && ! awk -v a="$saved_lr" 'BEGIN { exit !(a == 0) }' &&
+           ! awk -v a="$saved_lr" -v b="${!lr_var}" 'BEGIN { exit !(a > b * 0.999999 && a < b * 1.000001) }'; then
             die "$OUT/$name is a run at LR $saved_lr, not $lr_var=${!lr_var}: give each LR its own out dir"
         fi
     fi
