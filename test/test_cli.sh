@@ -2094,9 +2094,11 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     # a stop signal during an -mc evaluation (here the last step's, sent once that step's val loss is logged) cuts it
     # short and stops the run at that step, whose evaluations the resumed run does again: main.log is the uninterrupted
     # run's (the cut evaluation's line was lost, and a stop at the last step even ended the run as finished). CPU
-    # trainer only: on a GPU the evaluation is over before a signal could land in it
+    # trainer only: on a GPU the evaluation is over before a signal could land in it. 2,000 examples, ~1.2 s of
+    # evaluation on 2 idle cores: with 100 (~0.06 s) it was sometimes over before the signal came on a busy host, and
+    # the check failed with no "-mc evaluation stopped" line
     if [ "$CPU" = 1 ]; then
-        for i in $(seq 1 100); do
+        for i in $(seq 1 2000); do
             printf '{"ctx": "line %d of the play", "endings": [" to be", " or not", " to be at %d"], "label": %d}\n' "$i" "$i" $((i % 3))
         done > "$TMP/mc_long.jsonl"
         dev/data/tokenize -t bytes -c "$TMP/mc_long.bin" "$TMP/mc_long.jsonl" > /dev/null
