@@ -1944,8 +1944,25 @@ out=$("$BIN" "${TINY[@]}" -x 6 -v 2 -m 1 -n 2 -kb 1 -o "$TMP/kbcut" -y 1 2>&1); 
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^resuming from step 4" && [ -e "$TMP/kbcut/model_best.bin" ]; then ok "resume_after_cut_best_model_moved"
 else bad "resume_after_cut_best_model_moved" "rc $rc: $(echo "$out" | grep -E '^(error|resuming)' | head -n 2)"; fi
 
-# (a train shard cut short while the run reads it, named in the error: its check left for the next stop, which must make
-# it deterministic: the run it truncated did not always stop, and its unbounded background run upset the checks after it)
+# --- a train shard cut short while the run reads it: one line naming the shard (it was "read: truncated file,
+# expected 129 items of 2 bytes, read 0 [dataloader.h:487]"), and the newest checkpoint before it is kept. No race:
+# the run is stopped (SIGSTOP) while the shard is cut to its header and 38 tokens, so every window it reads after
+# SIGCONT is short (a window is 129 tokens); -nk 1 bounds what it writes, and the guard ends it if it never stops
+cp dev/data/tinyshakespeare/tiny_shakespeare_train.bin "$TMP/cut_train.bin"
+"$BIN" "${TINY[@]}" -i "$TMP/cut_train.bin" -x 1000000 -n 5 -nk 1 -o "$TMP/shardcut" > /dev/null 2> "$TMP/shardcut.err" &
+pid=$!
+wait_until 600 test -e "$TMP/shardcut/DONE_00000005"
+kill -STOP "$pid" 2>/dev/null
+truncate -s 1100 "$TMP/cut_train.bin"
+kill -CONT "$pid" 2>/dev/null
+( sleep 60; kill -KILL "$pid" 2>/dev/null ) & guard=$!
+wait "$pid"; rc=$?
+kill "$guard" 2>/dev/null; wait "$guard" 2>/dev/null
+if [ "$rc" -eq 1 ] && grep -q "^error: '$TMP/cut_train.bin': shard changed while being read: .*truncated" "$TMP/shardcut.err" &&
+   [ "$(wc -l < "$TMP/shardcut.err")" -eq 1 ] && ls "$TMP/shardcut"/DONE_* > /dev/null 2>&1 &&
+   ! ls "$TMP/shardcut" | grep -q 'tmp'; then ok "shard_cut_short_while_read_named"
+else bad "shard_cut_short_while_read_named" "${NOT_READY}rc $rc: $(head -n 2 "$TMP/shardcut.err")"; fi
+rm -f "$TMP/cut_train.bin"; rm -rf "$TMP/shardcut"
 
 # --- -x -1 is one epoch, in whole steps (dataloader.h): 11,610 train tokens at B*T = 128 are
 # S = (11610 - 1) / 128 = 90 windows: 90 steps, and at -d 512 (4 windows a step) (90 - 90 % 4) / 4 = 22
