@@ -104,7 +104,6 @@ static const Options DEFAULT_OPTIONS = {
     .init_path = "/tmp/mamba_nccl_id", .init_server = "127.0.0.1:29517", .nccl_timeout = 300,
 };
 
-static void check_stdout_at_exit(void); // (below: a stdout that could not be written is an error, -h's too)
 
 static inline void print_usage(const char *program) {
     const Options *d = &DEFAULT_OPTIONS;
@@ -1219,18 +1218,6 @@ static inline void announce_stop_signals(const char *output_dir, int announce) {
     snprintf(stop_signal_note[2], sizeof(stop_signal_note[2]), "%ssignal # again: exiting at once%s\n", lead,
              output_dir != NULL ? ", without a checkpoint of this step" : "");
     stop_signal_note_set = 1;
-}
-
-// At exit: stdout that could not be written (a full disk, /dev/full) is an error, so that a run's
-// val loss or samples are not lost with exit status 0. A pipe or socket whose reader left (`| head`)
-// is not: SIGPIPE is ignored below for that case on purpose.
-static void check_stdout_at_exit(void) {
-    struct stat st; // only files and devices such as /dev/full: not pipes, sockets or terminals whose reader left
-    if ((fflush(stdout) != 0 || ferror(stdout)) && fstat(STDOUT_FILENO, &st) == 0 &&
-        (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !isatty(STDOUT_FILENO)))) {
-        fprintf(stderr, "error: the standard output could not be written (disk full?): what it printed is incomplete\n");
-        _exit(1);
-    }
 }
 
 // test hook, at the step MAMBA_TEST_SIGTERM_STEP names: SIGTERM, or the signals MAMBA_TEST_SIGNALS lists

@@ -29,8 +29,12 @@ static jmp_buf fatal_jmp_buf;
 // than the reader that fails (a corrupt checkpoint while resuming: which one to resume from instead)
 static const char *fatal_note = NULL;
 
+// 1 once fatalf has printed its line: check_stdout_at_exit then adds none of its own
+static int fatal_reported = 0;
+
 // one-line fatal error: "error: <message>" then exit 1
 static inline void fatalf(const char *fmt, ...) {
+    fatal_reported = 1;
     va_list args;
     va_start(args, fmt);
     fprintf(stderr, "error: ");
@@ -54,6 +58,19 @@ static inline void keep_std_fds_open(void) {
             int nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
             if (nfd >= 0 && nfd != fd) { (void)dup2(nfd, fd); close(nfd); } // (nfd is fd: the lowest free number)
         }
+    }
+}
+
+// At exit (atexit, registered first so it runs last): stdout that could not be written (a full disk, /dev/full) is an
+// error, so that a run's val loss or samples, or a tool's summary, are not lost with exit status 0. A pipe or socket
+// whose reader left (`| head`) is not: the trainer ignores SIGPIPE for that case on purpose. After a fatalf its one
+// line is the error, and nothing is added to it (tokenize -d's failed write to stdout is one).
+static inline void check_stdout_at_exit(void) {
+    struct stat st; // only files and devices such as /dev/full: not pipes, sockets or terminals whose reader left
+    if (!fatal_reported && (fflush(stdout) != 0 || ferror(stdout)) && fstat(STDOUT_FILENO, &st) == 0 &&
+        (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !isatty(STDOUT_FILENO)))) {
+        fprintf(stderr, "error: the standard output could not be written (disk full?): what it printed is incomplete\n");
+        _exit(1);
     }
 }
 
@@ -177,6 +194,21 @@ static inline long file_size(FILE *fp) {
     return size;
 }
 
+// a path that stat cannot follow but lstat finds is a symbolic link to nothing (or a loop of links): mkdir says
+// "File exists" of it, and a file made under it "No such file or directory". One line saying so instead, after
+// "<flag> <dir>: " where flag is not empty
+static inline void fatal_if_dangling_link(const char *flag, const char *dir, const char *path) {
+    struct stat lst;
+    if (lstat(path, &lst) != 0 || !S_ISLNK(lst.st_mode)) { return; }
+    char target[1024];
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    target[n < 0 ? 0 : n] = '\0';
+    char prefix[1100] = "";
+    if (flag[0] != '\0') { snprintf(prefix, sizeof(prefix), "%s %s: ", flag, dir); }
+    fatalf("%s'%s' is a symbolic link to '%s', which does not exist (or loops): create that directory, or give another "
+           "path", prefix, path, target);
+}
+
 // start-up check for a directory written at the end of a run: the deepest part of the path that
 // exists must be a directory one can create a directory in (nothing of the run's is created yet)
 static inline void check_dir_creatable(const char *dir, const char *flag) {
@@ -185,6 +217,7 @@ static inline void check_dir_creatable(const char *dir, const char *flag) {
     strcpy(path, dir);
     struct stat st;
     while (stat(path, &st) != 0) {
+        fatal_if_dangling_link(flag, dir, path);
         char *slash = strrchr(path, '/');
         if (slash == NULL) { strcpy(path, "."); }
         else if (slash == path) { path[1] = '\0'; }
@@ -233,6 +266,8 @@ static inline void make_dirs(const char *dir, char *created, size_t created_size
             if (created != NULL && created[0] == '\0' && strlen(path) < created_size) { strcpy(created, path); }
         } else if (errno != EEXIST) {
             fatalf("cannot create directory '%s': %s", path, strerror(errno));
+        } else {
+            fatal_if_dangling_link("", "", path); // (stat failed, yet something is there: a link to nothing)
         }
         *p = c;
         if (c == '\0') { break; }
@@ -282,6 +317,14 @@ static inline void fsync_parent_dir(const char *path) {
     fsync_dir(dir);
 }
 
+// the end of an error line about a failed write: what became of the file it would have replaced
+static inline const char *atomic_kept_note(const AtomicFile *af, char *buf, size_t size) {
+    struct stat st;
+    if (stat(af->final_path, &st) == 0) { snprintf(buf, size, "previous '%s' left intact", af->final_path); }
+    else { snprintf(buf, size, "'%s' not written", af->final_path); }
+    return buf;
+}
+
 static inline void atomic_open(AtomicFile *af, const char *path) {
     if (strlen(path) >= sizeof(af->final_path)) { fatalf("path too long: %s", path); }
     strcpy(af->final_path, path);
@@ -292,16 +335,17 @@ static inline void atomic_open(AtomicFile *af, const char *path) {
 // the written "<path>.tmp" flushed to the disk and closed, not yet renamed (a set of files can then be
 // renamed together once every one of them was written); an error removes it and stops
 static inline void atomic_close(AtomicFile *af) {
+    char note[1100];
     if (fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0) {
         int err = errno;
         fclose(af->fp);
         remove(af->tmp_path);
-        fatalf("cannot write '%s': %s (previous '%s' left intact)", af->tmp_path, strerror(err), af->final_path);
+        fatalf("cannot write '%s': %s (%s)", af->tmp_path, strerror(err), atomic_kept_note(af, note, sizeof(note)));
     }
     if (fclose(af->fp) != 0) {
         int err = errno;
         remove(af->tmp_path);
-        fatalf("cannot close '%s': %s (previous '%s' left intact)", af->tmp_path, strerror(err), af->final_path);
+        fatalf("cannot close '%s': %s (%s)", af->tmp_path, strerror(err), atomic_kept_note(af, note, sizeof(note)));
     }
     af->fp = NULL;
 }
@@ -325,9 +369,10 @@ static inline void atomic_commit(AtomicFile *af) {
 static inline void atomic_fwrite(const void *ptr, size_t size, size_t nmemb, AtomicFile *af) {
     if (fwrite(ptr, size, nmemb, af->fp) != nmemb) {
         int err = errno;
+        char note[1100];
         fclose(af->fp);
         remove(af->tmp_path);
-        fatalf("write to '%s' failed: %s (previous '%s' left intact)", af->tmp_path, strerror(err), af->final_path);
+        fatalf("write to '%s' failed: %s (%s)", af->tmp_path, strerror(err), atomic_kept_note(af, note, sizeof(note)));
     }
 }
 

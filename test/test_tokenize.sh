@@ -373,6 +373,23 @@ mkdir -p "$OS"
 # limited <KiB> <command...>: the command under a file-size limit
 limited() { local kb="$1"; shift; ( ulimit -f "$kb" && exec "$@" ); }
 HAVE_ULIMIT=0; (ulimit -f 8) 2>/dev/null && HAVE_ULIMIT=1
+
+# --- a summary the tools print to a stdout that cannot be written (a full disk, /dev/full) is an error at exit, as the
+# trainer's is (utils.h check_stdout_at_exit): it was exit 0. tokenize -d's own failed write is one error line, not two
+if [ -c /dev/full ]; then
+    for c in "tokenize_summary|$TOK -t $TJ -o $TMP/full -v 0 $TXT" "prepare_bytes_summary|$PB $TXT $TMP/full_t.bin $TMP/full_v.bin" \
+             "tokenize_help|$TOK -h" "prepare_bytes_help|$PB -h"; do
+        name=${c%%|*}; read -r -a cmd <<< "${c#*|}"
+        "${cmd[@]}" > /dev/full 2> "$TMP/full.err"; rc=$?
+        if [ "$rc" -eq 1 ] && [ "$(grep -c '^error: the standard output could not be written' "$TMP/full.err")" -eq 1 ] &&
+           [ "$(wc -l < "$TMP/full.err")" -eq 1 ]; then ok "${name}_to_full_stdout_is_an_error"
+        else bad "${name}_to_full_stdout_is_an_error" "rc $rc: $(head -n 2 "$TMP/full.err")"; fi
+    done
+    "$TOK" -t "$TJ" -d "$TMP/full_train_*.bin" > /dev/full 2> "$TMP/full.err"; rc=$?
+    if [ "$rc" -eq 1 ] && [ "$(wc -l < "$TMP/full.err")" -eq 1 ] && grep -q '^error: write to stdout failed' "$TMP/full.err"; then
+        ok "tokenize_decode_to_full_stdout_one_error"
+    else bad "tokenize_decode_to_full_stdout_one_error" "rc $rc: $(cat "$TMP/full.err")"; fi
+else echo "SKIP *_to_full_stdout_is_an_error: no /dev/full on this machine (not counted as passed)"; fi
 # small_disk <dir>: a 256 KiB tmpfs mounted there (status 1 when mounting is not permitted)
 small_disk() {
     mkdir -p "$1"
@@ -438,8 +455,13 @@ if [ -x "$PB" ]; then
         rmdir "$OS/pb/v.bin.tmp"
         unchanged prepare_bytes_val_write_fails_keeps_both "$OS/pb.sums" "$OS/pb"
         if [ "$HAVE_ULIMIT" = 1 ]; then
-            expect_error_cmd prepare_bytes_file_size_limit "t.bin.tmp' failed: File too large" limited 10 "$PB" "$OS/big.txt" "$OS/pb/t.bin" "$OS/pb/v.bin"
+            expect_error_cmd prepare_bytes_file_size_limit "t.bin.tmp' failed: File too large (previous '$OS/pb/t.bin' left intact)" \
+                limited 10 "$PB" "$OS/big.txt" "$OS/pb/t.bin" "$OS/pb/v.bin"
             unchanged prepare_bytes_file_size_limit_keeps_both "$OS/pb.sums" "$OS/pb"
+            # ... and where there was no previous file the line says none was written (it said "previous ... left intact")
+            expect_error_cmd prepare_bytes_file_size_limit_new_output "t.bin.tmp' failed: File too large ('$OS/pb/new_t.bin' not written)" \
+                limited 10 "$PB" "$OS/big.txt" "$OS/pb/new_t.bin" "$OS/pb/new_v.bin"
+            unchanged prepare_bytes_file_size_limit_new_output_writes_nothing "$OS/pb.sums" "$OS/pb"
         else
             echo "SKIP prepare_bytes_file_size_limit: ulimit -f cannot be set (not counted as passed)"
         fi

@@ -65,6 +65,7 @@ static void remove_staged(void) {
 
 int main(int argc, char **argv) {
     keep_std_fds_open();
+    atexit(check_stdout_at_exit); // (a summary line lost to a full disk is an error: utils.h)
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         printf("usage: %s <input.txt> <train.bin> <val.bin>\n"
                "the text's bytes as tokens (0-255): the first 90%% to train.bin, the last 10%% to val.bin (llm.c's shard format)\n",

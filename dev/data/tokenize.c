@@ -1048,6 +1048,7 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
 
 int main(int argc, char **argv) {
     keep_std_fds_open();
+    atexit(check_stdout_at_exit); // (a summary line lost to a full disk is an error: utils.h)
     Options o;
     parse_options(&o, argc, argv);
 #ifdef OMP
