@@ -91,6 +91,7 @@ void rmsnorm_forward(real *out, real *rstd, const real *inp, const real *weight,
 }
 
 // with g = dout * weight:  dinp += rstd * g - inp * rstd^3 * mean(g * inp);  dweight += dout * inp * rstd
+// (the second term is rstd's own dependence on inp: d rstd / d inp[j] = -rstd^3 * inp[j] / C)
 void rmsnorm_backward(real *dinp, real *dweight, const real *dout, const real *inp, const real *weight,
                       const real *rstd, int B, int T, int C) {
     #pragma omp parallel for
@@ -318,7 +319,8 @@ void conv1d_state_update(real *x_prev, const real *x, int ldx, int B, int T, int
     }
 }
 
-// each input x[ts] fed the outputs t = ts + (K-1) - k that exist (t < T):  dx[ts] += w[k] * dout[t]
+// each input x[ts] fed the outputs t = ts + (K-1) - k that exist (t < T):  dx[ts] += w[k] * dout[t];
+// dw[d,k] += sum_{b,t} dout[t] * x[t-(K-1)+k] (the zeros before the start add nothing), dbias += sum_{b,t} dout[t]
 void conv1d_backward(real *dx, real *dw, real *dbias, const real *dout, const real *x, int ldx,
                      const real *w, int B, int T, int Di, int K) {
     #pragma omp parallel for collapse(2)
@@ -460,13 +462,17 @@ void selective_scan_forward(real *y, real *states, real *carry, const real *u, c
 Reverse scan. Let g[t,n] = dL/ds[t,n] (the total gradient reaching state s[t,n]). Since s[t]
 feeds y[t] through Cm[t] and s[t+1] through the decay exp(delta[t+1] A):
     g[t,n] = dy[t] * Cm[t,n] + g[t+1,n] * exp(delta[t+1] * A[n]),   g[T,n] = 0
-and with dA[t,n] = exp(delta[t] A[n]) and s[t,n] = dA[t,n] s[t-1,n] + delta[t] Bm[t,n] u[t]:
+and with dA[t,n] = exp(delta[t] A[n]) (the decay, named as in mamba_ssm: not a gradient) and
+s[t,n] = dA[t,n] s[t-1,n] + delta[t] Bm[t,n] u[t], whose partials are ds[t,n]/ddelta[t] =
+A[n] dA[t,n] s[t-1,n] + Bm[t,n] u[t] and ds[t,n]/dA[n] = delta[t] dA[t,n] s[t-1,n]:
     dCm[t,n]    += dy[t] * s[t,n]
     dBm[t,n]    += g[t,n] * delta[t] * u[t]
     du[t]       += sum_n g[t,n] * delta[t] * Bm[t,n]  + dy[t] * D[d]
     ddelta[t]   += sum_n g[t,n] * (s[t-1,n] * dA[t,n] * A[n] + Bm[t,n] * u[t])
     dA_log[d,n] += sum_{b,t} g[t,n] * s[t-1,n] * dA[t,n] * delta[t] * A[n]   (A = -exp(A_log) is its own derivative in A_log)
     dD[d]       += sum_{b,t} dy[t] * u[t]
+Cm[t] reaches the loss only through y[t], so dCm takes dy[t], not g. Bm and Cm are shared by the
+Di channels of a token, so dBm and dCm also sum over d.
 The states s[t] are needed again: chunk by chunk from the last, they are recomputed from the
 checkpoint that entered the chunk into a buffer of chunk+1 states (and the decays dA[t] into
 another, so the walk back does not compute them again), then walked backwards (doc/backward.md
@@ -500,7 +506,9 @@ void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, re
             for (int d = 0; d < Di; d++) {
                 real A[256];
                 for (int n = 0; n < N; n++) { A[n] = -exp(A_log[(size_t)d * N + n]); }
-                // recompute: sbuf[0] = state entering the chunk, sbuf[i+1] = s[t0+i], abuf[i] = dA[t0+i]
+                // recompute: sbuf[0] = state entering the chunk, sbuf[i+1] = s[t0+i], abuf[i] = dA[t0+i];
+                // the forward's expression from its checkpoint, so the forward's states (bitwise when the compiler
+                // contracts both loops alike: test_mamba's scan_chunk_invariance checks it)
                 const real *cp = states + (((size_t)b * NC + c) * Di + d) * N;
                 for (int n = 0; n < N; n++) { sbuf[n] = cp[n]; }
                 for (int t = t0; t < t1; t++) {
@@ -512,7 +520,8 @@ void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, re
                         sn[n] = a[n] * sp[n] + dl * Bm[bt * ldbc + n] * ut;
                     }
                 }
-                // reverse through the chunk
+                // reverse through the chunk. gd is kept between chunks: leaving chunk c it holds
+                // dA[t0] g[t0], what the last step of chunk c-1 needs; after t = 0 it is dL/ds[-1], unused (s[-1] = 0)
                 real *gd = g + (size_t)d * N;
                 for (int t = t1 - 1; t >= t0; t--) {
                     size_t bt = (size_t)b * T + t;
@@ -530,7 +539,7 @@ void selective_scan_backward(real *du, real *ddelta, real *dA_log, real *dBm, re
                         du_t += gn * dl * Bt[n];
                         ddelta_t += gn * (s_prev[n] * dA * A[n] + Bt[n] * ut);
                         dA_log_b[(size_t)d * N + n] += gn * s_prev[n] * dA * dl * A[n];
-                        gd[n] = gn * dA;
+                        gd[n] = gn * dA; // dA[t] g[t]: the gradient s[t-1] gets through s[t]
                     }
                     du[bt * Di + d] += du_t;
                     ddelta[bt * Di + d] += ddelta_t;
@@ -958,6 +967,8 @@ void mamba_backward(Mamba *model, float loss_scale) {
     real dloss = model->num_valid > 0 ? (real)loss_scale / model->num_valid : 0;
     for (int i = 0; i < BT; i++) { ga.losses[i] = dloss; }
     crossentropy_softmax_backward(ga.logits, ga.losses, a.probs, model->targets, B, T, Vp);
+    // tied LM head: wte is used twice, so its gradient is the sum of this (dlogits^T lnf) and the
+    // embedding's rows, which encoder_backward adds at the end
     matmul_backward(ga.lnf, g.wte, NULL, ga.logits, a.lnf, C, p.wte, BT, C, Vp);
     real *res_last = LAYER(a.residual, L, C), *dres_last = LAYER(ga.residual, L, C);
     rmsnorm_backward(dres_last, g.norm_f_w, ga.lnf, res_last, p.norm_f_w, a.lnf_rstd, B, T, C);
@@ -974,6 +985,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
         real *ddelta = LAYER(ga.delta, l, Di), *dy = LAYER(ga.y, l, Di), *dyg = LAYER(ga.yg, l, Di);
         real *dmix = LAYER(ga.out, l, C), *dresout = LAYER(ga.residual, l + 1, C); // dmix: d(out_proj's output)
 
+        // r + out: both get dresout; rmsnorm_backward at the end of the layer adds the mixer's path to dresin
         residual_backward(dresin, dmix, dresout, (size_t)BT * C);
         matmul_backward(dyg, g.out_proj_w + (size_t)l * C * Di, NULL, dmix, yg, Di,
                         p.out_proj_w + (size_t)l * C * Di, BT, Di, C);
@@ -988,7 +1000,7 @@ void mamba_backward(Mamba *model, float loss_scale) {
         if (cfg->no_selection) { // the constant input gets no gradient; the weights still learn
             matmul_backward(NULL, g.x_proj_w + (size_t)l * X * Di, NULL, dxdbl, model->ones, 0,
                             p.x_proj_w + (size_t)l * X * Di, BT, Di, X);
-        } else {
+        } else { // u feeds the scan and x_proj: du holds the scan's part, this adds x_proj's
             matmul_backward(du, g.x_proj_w + (size_t)l * X * Di, NULL, dxdbl, u, Di,
                             p.x_proj_w + (size_t)l * X * Di, BT, Di, X);
         }
@@ -1038,6 +1050,7 @@ void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, f
             model->m_memory[i] = m;
             model->v_memory[i] = v;
             float mhat = m / bc1, vhat = v / bc2;
+            // decoupled weight decay on the parameter before this step: PyTorch's p *= 1 - lr * wd, then the Adam step
             model->params_memory[i] -= learning_rate * (mhat / (sqrtf(vhat) + eps) + wd * (float)model->params_memory[i]);
         }
         offset = end;
