@@ -795,11 +795,12 @@ static inline void resume_best_model_record(TrainState *s, const Options *o, int
     if (!o->keep_best) { return; }
     // (a model_best.bin that cannot be read, as one cut short or corrupt, is refused with what to do: it is -kb's copy
     // of the best model, no part of the checkpoint, which resumes once it is moved away)
+    const char *outer_note = fatal_note;
     fatal_note = "model_best.bin is -kb's copy of the best model, not part of the checkpoint: move it away to resume (the "
                  "best is then chosen afresh)";
     const char *why = access(path, F_OK) != 0 ? "is missing"
                       : model_file_crc(path) != s->best_crc ? "holds another model (written after the checkpoint)" : NULL;
-    fatal_note = NULL;
+    fatal_note = outer_note;
     if (why != NULL) {
         if (print) { printf("note: %s %s, not the best model this checkpoint recorded (step %d): the best is chosen afresh from the next evaluation\n", path, why, s->best_step); }
         s->best_step = -1;
