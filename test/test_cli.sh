@@ -120,8 +120,9 @@ if [ "$BIN" = ./train_mamba ] && command -v nproc > /dev/null; then
     out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -nt $many 2>&1); rc=$?
     if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -nt $many is more threads than the $(nproc) CPUs this process may run on"
     then ok "threads_past_cpus_noted"; else bad "threads_past_cpus_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
-    out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -nt "$(nproc)" 2>&1)
-    if ! echo "$out" | grep -q "^note: -nt"; then ok "threads_at_cpus_no_note"; else bad "threads_at_cpus_no_note" "$(echo "$out" | grep "^note: -nt")"; fi
+    out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -nt "$(nproc)" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss " && ! echo "$out" | grep -q "^note: -nt"; then ok "threads_at_cpus_no_note"
+    else bad "threads_at_cpus_no_note" "rc $rc: $(echo "$out" | grep -E "^note: -nt|^error" | head -n 1)"; fi
 fi
 # every step line tells the training time left ("eta"), 0s at the last step (test_io checks its arithmetic)
 out=$("$BIN" "${TINY[@]}" -x 3 2>&1)
@@ -186,6 +187,10 @@ out=$("$BIN" -e d64:l2:v256 -x 0 -p "The " -g 40 -nt 2 -gk 1 -gb 3 2>&1); rc=$?
 blocks=$(echo "$out" | awk '/^generating:$/ { f = 1; next } f && /^decode:/ { exit } f' | grep -v '^---$')
 if [ $rc -eq 0 ] && [ "$(echo "$blocks" | wc -l)" -eq 3 ] && [ "$(echo "$blocks" | sort -u)" = "$g1" ]; then ok "batched_generation_greedy_equal"
 else bad "batched_generation_greedy_equal" "rc $rc: $(echo "$blocks" | tr '\n' '|')"; fi
+# sample_bytes: the bytes of the first text a run printed (stdin; its \xNN escapes decoded); shard_of_bytes: a
+# token shard of bytes (stdin), one token each
+sample_bytes() { perl -0777 -ne 'if (/^generating:\n---\n(.*?)\n---\n/ms) { $t = $1; $t =~ s/\\x([0-9a-f]{2})/chr(hex($1))/ge; print $t }'; }
+shard_of_bytes() { perl -0777 -ne '@c = unpack("C*", $_); print pack("l<256", 20240520, 1, scalar(@c), (0) x 253), pack("S<*", @c)'; }
 # the prompt prints as its tokens (after NFC, control bytes escaped as in the samples) before every sequence, alone
 # or in a batch, and an empty prompt prints nothing: greedy, each text of -gb 2 is the -gb 1 text (a batch printed the
 # prompt's raw bytes, and one sequence an empty prompt's start token, <|endoftext|> here, which is not the prompt's)
@@ -195,14 +200,13 @@ for name in empty control_nfc; do
     one=$("$BIN" "${run[@]}" 2>&1 | gen_text)
     blocks=$("$BIN" "${run[@]}" -gb 2 2>&1 | awk '/^generating:$/ { f = 1; next } f && /^decode:/ { exit } f' | grep -av '^---$')
     want=""; [ "$name" = empty ] || want=$(printf 'a\\x0d\xf0\x9d\x85\x98\xf0\x9d\x85\xa5\xf0\x9d\x85\xae')
-    if [ -n "$one" ] && [ "$(echo "$blocks" | wc -l)" -eq 2 ] && [ "$(echo "$blocks" | LC_ALL=C sort -u)" = "$one" ] &&
+    # (an empty want is a prefix of anything: there the start token, which is no token of the prompt, must not print,
+    # counted on a byte-level model, whose start token is a newline: its -g 8 tokens print as 8 bytes, no more)
+    nb=8; [ "$name" = empty ] && nb=$("$BIN" -e d32:l2:v256 -x 0 -p "" -g 8 -gk 1 -nt 2 2>&1 | sample_bytes | wc -c)
+    if [ -n "$one" ] && [ "$nb" -eq 8 ] && [ "$(echo "$blocks" | wc -l)" -eq 2 ] && [ "$(echo "$blocks" | LC_ALL=C sort -u)" = "$one" ] &&
        [[ "$one" == "$want"* ]]; then ok "prompt_printed_as_tokens_$name"
-    else bad "prompt_printed_as_tokens_$name" "one '$one', batch '$(echo "$blocks" | tr '\n' '|')'"; fi
+    else bad "prompt_printed_as_tokens_$name" "one '$one', batch '$(echo "$blocks" | tr '\n' '|')', byte-level: $nb bytes of 8"; fi
 done
-# sample_bytes: the bytes of the first text a run printed (stdin; its \xNN escapes decoded); shard_of_bytes: a
-# token shard of bytes (stdin), one token each
-sample_bytes() { perl -0777 -ne 'if (/^generating:\n---\n(.*?)\n---\n/ms) { $t = $1; $t =~ s/\\x([0-9a-f]{2})/chr(hex($1))/ge; print $t }'; }
-shard_of_bytes() { perl -0777 -ne '@c = unpack("C*", $_); print pack("l<256", 20240520, 1, scalar(@c), (0) x 253), pack("S<*", @c)'; }
 # sampling draws from the V tokens, never from the rows that pad V up to a multiple of 8 (V = 20: 24 rows): 64
 # tokens at temperature 4 stay below 20 (a padding row's id would stop the run: outside the vocabulary)
 out=$("$BIN" -e d32:l2:v20 -i synth:copy -j synth:copy -b 2 -t 64 -x 1 -v 0 -g 64 -tp 4 -nt 2 2>&1); rc=$?
@@ -562,9 +566,10 @@ le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) 
 { printf "$(le32 20240328)$(le32 1)$(le32 256)"; head -c $((253 * 4)) /dev/zero
   for i in $(seq 0 255); do printf "\\x01\\x$(printf %02x "$i")"; done; } > "$TMP/bytes_tokenizer.bin"
 # ... and an in-place export whose run reads another (non-JSON) tokenizer keeps the model's own tokenizer.json
-"$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
-if [ $rc -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft/tokenizer.json" && [ -z "$(ls "$TMP/ft" | grep staged)" ]
-then ok "hf_in_place_keeps_own_tokenizer"; else bad "hf_in_place_keeps_own_tokenizer" "rc $rc: $(ls "$TMP/ft" | tr '\n' ' ')"; fi
+"$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer.bin" -hf "$TMP/ft" > "$TMP/ft_in_place.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -qx "transformers model written to $TMP/ft" "$TMP/ft_in_place.out" &&
+   cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft/tokenizer.json" && [ -z "$(ls "$TMP/ft" | grep staged)" ]
+then ok "hf_in_place_keeps_own_tokenizer"; else bad "hf_in_place_keeps_own_tokenizer" "rc $rc: $(grep -c '^transformers model written' "$TMP/ft_in_place.out") export lines; $(ls "$TMP/ft" | tr '\n' ' ')"; fi
 # an export without a JSON tokenizer removes an older export's tokenizer.json (it is not this model's)
 "$BIN" -e d32:l2:v300 -b 4 -t 32 -v 0 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
 if [ $rc -eq 0 ] && grep -q '"llmc_vocab_size":[[:space:]]*300' "$TMP/ft/config.json" && [ ! -e "$TMP/ft/tokenizer.json" ]
@@ -626,10 +631,14 @@ else bad "val_shards_apart_no_note" "rc $rc: $(echo "$out" | grep -E "error|note
 
 # --- what would fail after the last step is refused before the first: no run ends without its checkpoint
 # (each with -x 3 -o: an error before step 1 leaves no DONE marker and prints no step line)
+stdout_to() { local f="$1"; shift; "$@" > "$f"; } # stdout_to <file> <command...>
 before_training() { # <name> <substring of the error> <args...>
     local name="$1" want="$2" dir="$TMP/before_$1"; shift 2
-    expect_error "$name" "$want" "${TINY[@]}" -x 3 -o "$dir" "$@"
-    if ls "$dir"/DONE_* > /dev/null 2>&1; then bad "${name}_no_checkpoint_yet" "a checkpoint was written"; else ok "${name}_no_checkpoint_yet"; fi
+    expect_error_cmd "$name" "$want" stdout_to "$dir.out" "$BIN" "${TINY[@]}" -x 3 -o "$dir" "$@"
+    # (the step lines too: a refusal at the last step's sampling, after training, comes before its checkpoint)
+    if [ ! -f "$dir.out" ] || grep -q '^step ' "$dir.out" || ls "$dir"/DONE_* > /dev/null 2>&1; then
+        bad "${name}_no_checkpoint_yet" "$(grep -c '^step ' "$dir.out" 2>&1) step lines; $(ls "$dir" 2>/dev/null | tr '\n' ' ')"
+    else ok "${name}_no_checkpoint_yet"; fi
 }
 # (a synthetic task's 16-token vocabulary, so the training data itself is in range)
 before_training prompt_out_of_vocab "prompt .* outside the model's vocabulary" -e d32:l2:v16 -i synth:copy -j synth:copy -g 4 -p "zzz"
@@ -989,7 +998,7 @@ fi
 if [ "$CPU" = 1 ]; then
     {
         echo '#!/usr/bin/env bash'
-        echo "echo \"rank \$RANK: \$*\" >> '$TMP/fake.log'"
+        echo "echo \"rank \$RANK: \$*\" >> '$TMP/fake.log'; echo \$\$ > '$TMP/fake_pid.'\$RANK"
         echo 'if [ "${FAKE_FAIL:-0}" = 1 ]; then [ "$RANK" = 1 ] && exit 3; exec sleep 30; fi'
         echo 'exit 0'
     } > "$TMP/fake_trainer.sh"
@@ -1024,9 +1033,12 @@ if [ "$CPU" = 1 ]; then
         ok "multi_gpu_launcher_bounds_n"; else bad "multi_gpu_launcher_bounds_n" "rc $rc: $err"; fi
     start=$(date +%s)
     FAKE_FAIL=1 BIN="$TMP/fake_trainer.sh" bash scripts/multi_gpu.sh -n 2 2> "$TMP/launcher.err"; rc=$?
-    if [ "$rc" -eq 3 ] && [ $(( $(date +%s) - start )) -lt 20 ] && grep -q "a process exited with 3" "$TMP/launcher.err"; then
+    # (rank 0, the process that waits, is gone when the launcher exits: it was stopped, not left behind)
+    p0=$(cat "$TMP/fake_pid.0" 2>/dev/null)
+    if [ "$rc" -eq 3 ] && [ $(( $(date +%s) - start )) -lt 20 ] && grep -q "a process exited with 3" "$TMP/launcher.err" &&
+       [ -n "$p0" ] && ! pid_alive "$p0"; then
         ok "multi_gpu_launcher_stops_all"
-    else bad "multi_gpu_launcher_stops_all" "rc $rc after $(( $(date +%s) - start )) s: $(cat "$TMP/launcher.err")"; fi
+    else bad "multi_gpu_launcher_stops_all" "rc $rc after $(( $(date +%s) - start )) s, rank 0 (pid '$p0') $(pid_alive "${p0:-0}" && echo "still running" || echo gone): $(cat "$TMP/launcher.err")"; fi
     # a stop sent to the launcher's whole process group (Slurm's SIGTERM; a Ctrl-C does the same with SIGINT,
     # which a background job here ignores): each process gets the SIGTERM and the launcher's SIGUSR1, stops
     # once (the stand-in logs what it got and exits 0, as the trainer does), and the launcher waits for every
@@ -1036,7 +1048,7 @@ if [ "$CPU" = 1 ]; then
         echo '#!/usr/bin/env bash'
         echo "log='$TMP/stop.log'"
         echo 'got=""; trap '"'"'got="$got INT"'"'"' INT; trap '"'"'got="$got TERM"'"'"' TERM; trap '"'"'got="$got USR1"'"'"' USR1'
-        echo 'echo "rank $RANK ready" >> "$log"'
+        echo 'echo "rank $RANK ready $$" >> "$log"'
         echo 'for _ in $(seq 1 200); do [ -n "$got" ] && break; sleep 0.05; done'
         echo 'sleep "${STANDIN_STOP_SECONDS:-1}"; echo "rank $RANK got:$got" >> "$log"; exit 0'
     } > "$TMP/stop_trainer.sh"
@@ -1057,8 +1069,12 @@ if [ "$CPU" = 1 ]; then
     t0=$(date +%s)
     kill -TERM "$lpid"; sleep 0.7; kill -TERM "$lpid"
     wait "$lpid"; rc=$?
-    if [ "$rc" -eq 137 ] && [ $(( $(date +%s) - t0 )) -lt 4 ] && ! grep -q got "$TMP/stop.log"; then ok "multi_gpu_launcher_second_stop_kills"
-    else bad "multi_gpu_launcher_second_stop_kills" "${NOT_READY}rc $rc after $(( $(date +%s) - t0 )) s: $(tr '\n' ' ' < "$TMP/stop.log")"; fi
+    # (a stand-in left running would log its "got" line only after STANDIN_STOP_SECONDS: both must be gone now)
+    alive=""; ready=$(sed -n 's/^rank [01] ready \([0-9][0-9]*\)$/\1/p' "$TMP/stop.log")
+    for p in $ready; do pid_alive "$p" && alive="$alive $p"; done
+    if [ "$rc" -eq 137 ] && [ $(( $(date +%s) - t0 )) -lt 4 ] && ! grep -q got "$TMP/stop.log" &&
+       [ "$(echo "$ready" | grep -c .)" -eq 2 ] && [ -z "$alive" ]; then ok "multi_gpu_launcher_second_stop_kills"
+    else bad "multi_gpu_launcher_second_stop_kills" "${NOT_READY}rc $rc after $(( $(date +%s) - t0 )) s, still running:${alive:- none}: $(tr '\n' ' ' < "$TMP/stop.log")"; fi
 fi
 
 # --- scripts/run_pretrain.sh end to end on a small corpus (two text files, then JSON Lines) with the
@@ -1933,13 +1949,16 @@ fi
 # an error, never the earlier runs' lines replaced by this run's alone
 mkdir -p "$TMP/cmdhist" && cp "$A"/*00000005* "$TMP/cmdhist/"
 printf '2026-01-01T00:00:00Z step 0: earlier run\n' > "$TMP/cmdhist/commands.txt"
-lost=""
+# (at some limit the read itself must fail and refuse the run: else the history was kept only because no run got that
+# far, or because the rewrite's .tmp could not be opened either)
+lost=""; read_seen=""
 for n in 5 6 7 8 9 10 11 12; do
-    ( ulimit -n $n; exec "$BIN" "${TINY[@]}" -x 5 -o "$TMP/cmdhist" -y 1 ) > /dev/null 2>&1
+    ( ulimit -n $n; exec "$BIN" "${TINY[@]}" -x 5 -o "$TMP/cmdhist" -y 1 ) > "$TMP/cmdhist.out" 2>&1
+    grep -q "^error: cannot read '$TMP/cmdhist/commands.txt' to add this run's line: Too many open files$" "$TMP/cmdhist.out" && read_seen="$read_seen $n"
     [ "$(head -n 1 "$TMP/cmdhist/commands.txt")" = "2026-01-01T00:00:00Z step 0: earlier run" ] || { lost="at ulimit -n $n"; break; }
 done
-if [ -z "$lost" ] && [ -z "$(ls -A "$TMP/cmdhist" | grep '\.tmp$')" ]; then ok "commands_history_kept_when_unreadable"
-else bad "commands_history_kept_when_unreadable" "earlier lines lost $lost: $(head -n 2 "$TMP/cmdhist/commands.txt" | tr '\n' '|')"; fi
+if [ -z "$lost" ] && [ -n "$read_seen" ] && [ -z "$(ls -A "$TMP/cmdhist" | grep '\.tmp$')" ]; then ok "commands_history_kept_when_unreadable"
+else bad "commands_history_kept_when_unreadable" "earlier lines lost ${lost:-nowhere}; the read refused at ulimit -n:${read_seen:- none}: $(head -n 2 "$TMP/cmdhist/commands.txt" | tr '\n' '|')"; fi
 
 # --- a model_best.bin that cannot be read (cut short) is refused on resume with what to do (move it away), which
 # then resumes and chooses the best afresh
