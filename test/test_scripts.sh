@@ -45,13 +45,19 @@ for script in gpu_check profile_step bench; do
     else bad "${script}_help" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 done
 # the GPU-only scripts stop at once without a GPU, before building or writing anything
+# (OUT is gpu_check.sh's alone: bench.sh and profile_step.sh write under TMPDIR, here a directory of their own, and
+# every script builds with make or nvcc, here stand-ins that leave a mark; the check looked at OUT only)
 if [ "$GPU" = 0 ]; then
+    mkdir -p "$TMP/gpu_tmp" "$TMP/gpu_bin"
+    for tool in make nvcc; do printf '#!/bin/sh\ntouch "%s/gpu_built"; exit 1\n' "$TMP" > "$TMP/gpu_bin/$tool"; chmod +x "$TMP/gpu_bin/$tool"; done
+    GPU_ENV=(TMPDIR="$TMP/gpu_tmp" PATH="$TMP/gpu_bin:$PATH")
     for script in gpu_check profile_step bench; do
-        expect_error_cmd "${script}_needs_gpu" "needs an NVIDIA GPU" env OUT="$TMP/gpu_out" timeout -s KILL 30 bash scripts/$script.sh
+        expect_error_cmd "${script}_needs_gpu" "needs an NVIDIA GPU" env OUT="$TMP/gpu_out" "${GPU_ENV[@]}" timeout -s KILL 30 bash scripts/$script.sh
     done
     # ... and so does the launcher with its default trainer (it used to start building train_mamba_cu)
-    expect_error_cmd multi_gpu_needs_gpu "needs an NVIDIA GPU" env -u BIN timeout -s KILL 30 bash scripts/multi_gpu.sh -n 2 -x 1
-    if [ -e "$TMP/gpu_out" ]; then bad "gpu_scripts_write_nothing" "$TMP/gpu_out made"; else ok "gpu_scripts_write_nothing"; fi
+    expect_error_cmd multi_gpu_needs_gpu "needs an NVIDIA GPU" env -u BIN "${GPU_ENV[@]}" timeout -s KILL 30 bash scripts/multi_gpu.sh -n 2 -x 1
+    if [ ! -e "$TMP/gpu_out" ] && [ -d "$TMP/gpu_tmp" ] && [ -z "$(ls -A "$TMP/gpu_tmp")" ] && [ ! -e "$TMP/gpu_built" ]; then ok "gpu_scripts_write_nothing"
+    else bad "gpu_scripts_write_nothing" "OUT: $(ls -d "$TMP/gpu_out" 2>&1); TMPDIR: $(ls -A "$TMP/gpu_tmp" | tr '\n' ' '); built: $(ls "$TMP/gpu_built" 2>&1)"; fi
 fi
 # gpu_check.sh's exit status says whether the tests and the benchmark passed (it was 0 always): a copy in a scratch
 # tree, a stand-in GPU (nvidia-smi), make (its `make test` fails when FAKE_TEST_RC says) and bench.sh
@@ -730,11 +736,14 @@ if [ "$(echo "$out1" | head -n 1)" = "induction_s1: training to step 2 with $TS_
 else bad "synthetic_says_where_output_goes" "$(echo "$out1" | head -n 1)"; fi
 cp "$TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr_model.bin"
 out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1); rc=$?
+# (the first run's reports must be there to compare: two lists missing the same line compared equal)
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^induction_s1: the finished run in $TMP/syr/induction_s1 is kept" &&
    echo "$out" | grep -q "^copy_s1: the finished run in $TMP/syr/copy_s1 is kept" &&
    cmp -s "$TMP/syr_model.bin" "$TMP/syr/induction_s1/model_00000002.bin" &&
+   echo "$out1" | grep -qE '^== induction_s1 \(2 steps, LR 1e-3\): val accuracy [0-9]+\.[0-9]+ ' &&
+   echo "$out1" | grep -qE '^induction_s1 L=2\^6 accuracy [0-9]+\.[0-9]+ ' && echo "$out1" | grep -qE '^== copy_s1 \(.*\): val accuracy [0-9]+\.[0-9]+ ' &&
    [ "$(echo "$out1" | grep -E '^(==|induction_s1 L=)')" = "$(echo "$out" | grep -E '^(==|induction_s1 L=)')" ]; then ok "synthetic_finished_runs_kept"
-else bad "synthetic_finished_runs_kept" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+else bad "synthetic_finished_runs_kept" "rc $rc: $(echo "$out" | tail -n 2); first run's reports: $(echo "$out1" | grep -E '^(==|induction_s1 L=)' | tr '\n' '|')"; fi
 expect_error_cmd synthetic_finished_run_other_seed "is a finished run of seed 1337, not SEED=5: give each seed its own out dir" \
     "${SYR[@]}" SEED=5 bash scripts/run_synthetic.sh "$TMP/syr" 2 1
 # fewer steps than the finished run: one error line that says so (it was "no 'val accuracy' line", after the

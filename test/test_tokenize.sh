@@ -21,8 +21,11 @@ for flag in -h --help; do
     out=$("$TOK" "$flag" 2>/dev/null); rc=$?
     if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^usage: .* -t tokenizer.json -o <out prefix>"; then ok "tokenize_help $flag"; else bad "tokenize_help $flag" "rc $rc: $out"; fi
 done
-"$TOK" > /dev/null 2>&1; rc=$?
-if [ "$rc" -ne 0 ]; then ok "tokenize_no_arguments_fails"; else bad "tokenize_no_arguments_fails" "exit 0"; fi
+# (the usage itself: every error line sends the user here for it; a run that failed on -t instead passed)
+"$TOK" > "$TMP/noargs.out" 2> "$TMP/noargs.err"; rc=$?
+if [ "$rc" -eq 1 ] && [ ! -s "$TMP/noargs.out" ] && grep -q "^usage: .* -t tokenizer.json -o <out prefix>" "$TMP/noargs.err"; then
+    ok "tokenize_no_arguments_fails"
+else bad "tokenize_no_arguments_fails" "rc $rc: $(head -n 1 "$TMP/noargs.err")"; fi
 
 # the tokens of every shard matching a glob, headers (1024 bytes) stripped, in glob order; when no
 # shard matches, a line naming the glob instead, so that two missing outputs never compare equal
@@ -238,8 +241,12 @@ run jsonl_val -o "$TMP/jl/v" -v 0.25 -j text "$TMP/jl/v.jsonl" && {
 out=$("$TOK" -t "$TJ" -o "$TMP/jl/nj" -v 0 "$TMP/jl/d001.txt" "$TMP/jl/in.jsonl" "$TMP/jl/v.jsonl" 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: no -j given, so '.*/in.jsonl' and 1 more .json/.jsonl file(s) are encoded as plain text, .*-j text"; then
     ok "jsonl_without_j_note"; else bad "jsonl_without_j_note" "rc $rc: $out"; fi
-out=$("$TOK" -t "$TJ" -o "$TMP/jl/wj" -v 0 -j text "$TMP/jl/in.jsonl" 2>&1; "$TOK" -t "$TJ" -o "$TMP/jl/tx" -v 0 "$TMP/jl/d001.txt" 2>&1)
-if ! echo "$out" | grep -q "^note:"; then ok "jsonl_with_j_no_note"; else bad "jsonl_with_j_no_note" "$out"; fi
+# (both runs must succeed and write their shards: two failed runs print no note either)
+out=$("$TOK" -t "$TJ" -o "$TMP/jl/wj" -v 0 -j text "$TMP/jl/in.jsonl" 2>&1); rc=$?
+out_tx=$("$TOK" -t "$TJ" -o "$TMP/jl/tx" -v 0 "$TMP/jl/d001.txt" 2>&1); rc_tx=$?
+if [ "$rc" -eq 0 ] && [ "$rc_tx" -eq 0 ] && [ -f "$TMP/jl/wj_train_000000.bin" ] && [ -f "$TMP/jl/tx_train_000000.bin" ] &&
+   ! printf '%s\n%s\n' "$out" "$out_tx" | grep -q "^note:"; then ok "jsonl_with_j_no_note"
+else bad "jsonl_with_j_no_note" "rc $rc and $rc_tx: $out $out_tx"; fi
 printf '{"text": "ok"}\n{"text": broken\n' > "$TMP/jl/bad1.jsonl"
 printf '{"text": "ok"}\n{"body": "no text field"}\n' > "$TMP/jl/bad2.jsonl"
 printf '{"text": 42}\n' > "$TMP/jl/bad3.jsonl"
@@ -396,12 +403,14 @@ small_disk() {
     mount -t tmpfs -o size=256k tmpfs "$1" 2>/dev/null || return 1
     MOUNTS="$MOUNTS $1"
 }
-# unchanged <name> <sums file> <dir>: the files of <dir> are those the sums list, unchanged, and no .tmp
+# unchanged <name> <sums file> <dir>: the files of <dir> are those the sums list, unchanged, and no .tmp (nor any
+# other file the sums do not list: a failed write of a new output left its partial file under the final name unseen)
 unchanged() {
-    local left
+    local left extra
     left=$(cd "$3" && find . -name '*.tmp' | head -3)
-    if (cd "$3" && md5sum -c --quiet "$2" > /dev/null 2>&1) && [ -z "$left" ]; then ok "$1"
-    else bad "$1" "outputs in $3 changed or .tmp left: $(cd "$3" && md5sum -c --quiet "$2" 2>&1 | head -2) $left"; fi
+    extra=$(cd "$3" && ls -A | grep -vxF -f <(sed 's/^[0-9a-f]*  //' "$2") | head -3)
+    if (cd "$3" && md5sum -c --quiet "$2" > /dev/null 2>&1) && [ -z "$left" ] && [ -z "$extra" ]; then ok "$1"
+    else bad "$1" "outputs in $3 changed or .tmp left: $(cd "$3" && md5sum -c --quiet "$2" 2>&1 | head -2) $left; not in the sums: $extra"; fi
 }
 sums() { (cd "$1" && md5sum -- *) > "$2"; }
 # byte_shard_is <shard> <source> <first byte> <count>: the shard holds exactly those bytes of the source, each
