@@ -21,6 +21,8 @@ run_suite() {
     out=$("$@" 2>&1)
     rc=$?
     echo "$out" | tail -n 5
+    # (and every failed check's own line, which the tail may not hold: a CI log must say which check failed)
+    echo "$out" | head -n -5 | grep -aE '^FAIL ' | cut -c1-600
     local p=0 f=0
     local summary
     summary=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
