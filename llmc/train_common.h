@@ -104,7 +104,6 @@ static const Options DEFAULT_OPTIONS = {
     .init_path = "/tmp/mamba_nccl_id", .init_server = "127.0.0.1:29517", .nccl_timeout = 300,
 };
 
-
 static inline void print_usage(const char *program) {
     const Options *d = &DEFAULT_OPTIONS;
     printf("Usage:   %s [options]\n", program);
