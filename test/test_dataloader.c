@@ -714,10 +714,20 @@ static void test_tokenizer_file(const char *dir) {
         }
         fprintf(stderr, "(out-of-range warnings are expected next)\n");
         ok = ok && tokenizer_decode(&t, 5) == NULL && tokenizer_decode(&t, UINT32_MAX) == NULL;
-        tokenizer_print(&t, 99);  // prints nothing, must not crash
         char name[64];
         snprintf(name, sizeof(name), "tokenizer_v%u_round_trip", version);
         check(ok, name, "tokens, lengths or eot differ from the file written");
+        // ids past the vocabulary print nothing (decode's warning says so); the last id prints its bytes
+        char printed[64];
+        StdoutCapture cap = stdout_capture_begin();
+        tokenizer_print(&t, 99);
+        tokenizer_print(&t, 5);
+        tokenizer_print(&t, UINT32_MAX);
+        tokenizer_print(&t, 4);
+        size_t n_printed = stdout_capture_end(cap, printed, sizeof(printed));
+        snprintf(name, sizeof(name), "tokenizer_v%u_print_out_of_range_prints_nothing", version);
+        check(n_printed == 13 && strcmp(printed, "<|endoftext|>") == 0, name, "printed %zu bytes \"%s\" (expected \"<|endoftext|>\")",
+              n_printed, printed);
         tokenizer_free(&t);
     }
     Tokenizer t;

@@ -397,12 +397,32 @@ static void test_mamba_ssm(const char *base) {
     tl_free(&tl);
     free(loaded);
 
-    // pad_vocab_size_multiple 16: V 250 -> 256 rows; a multiple that is not one of 8 (V 250, multiple 5 -> 250 rows)
+    // pad_vocab_size_multiple 16: V 250 -> 256 rows
     edit_config(dir, "pad_vocab_size_multiple", cJSON_CreateNumber(16));
     hf_load_model(dir, &c2, &loaded, &n2);
     at = n2 == n ? first_difference(params, loaded, n) : 0;
     check(c2.vocab_size == 250 && c2.padded_vocab_size == 256 && at == n, "mamba_ssm_pad_multiple_16",
           "V=%d Vp=%d, parameter %zu differs", c2.vocab_size, c2.padded_vocab_size, at);
+    free(loaded);
+
+    // a multiple that is not a power of 2 (7: V 250 -> 252 rows, 250 and 256 not multiples of it): the embedding and the
+    // tied head cut to 252 rows load, padded with zero rows to Vp 256. (Multiples 8 and 16 alone passed a round-up
+    // that masks with -multiple, right for powers of 2 only: it gave 256 rows for 7, and refused these 252)
+    tl_load(&tl, join(path, dir, "model.safetensors"));
+    const char *rows_of_vocab[2] = {"backbone.embedding.weight", "lm_head.weight"};
+    for (int i = 0; i < 2; i++) {
+        Tensor *t = tl_find(&tl, rows_of_vocab[i]);
+        t->shape[0] = 252;
+        t->numel = 252 * 64;
+    }
+    tl_write(&tl, path);
+    tl_free(&tl);
+    edit_config(dir, "pad_vocab_size_multiple", cJSON_CreateNumber(7));
+    hf_load_model(dir, &c2, &loaded, &n2);
+    for (size_t i = 252 * 64; i < 256 * 64; i++) { params[i] = 0.0f; }
+    at = n2 == n ? first_difference(params, loaded, n) : 0;
+    check(c2.vocab_size == 250 && c2.padded_vocab_size == 256 && at == n, "mamba_ssm_pad_multiple_7",
+          "V=%d Vp=%d, parameter %zu differs (want 252 rows and 4 zero rows)", c2.vocab_size, c2.padded_vocab_size, at);
     free(loaded);
     free(params);
 }

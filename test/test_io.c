@@ -133,23 +133,35 @@ static void test_shuffle_per_epoch(void) {
 }
 
 
-// dataloader_windows_at(e, i) is the windows of the shard at position i of epoch e's (shuffled) order
+// dataloader_windows_at(e, i) is the windows of the shard at position i of epoch e's (shuffled) order, asked of a
+// loader resumed there and of one that stays at epoch 0's first shard (check_resume_data asks it of a loader before
+// dataloader_resume: a windows_at that read the loader's own epoch or shard order answered right only when resumed)
 static void test_windows_at_epochs(void) {
     char p[1024];
     uint16_t t[20 * 16 + 1] = {0};
     for (int s = 0; s < 6; s++) { char name[64]; snprintf(name, sizeof(name), "wa_%03d.bin", s); write_token_shard(P(p, name), t, (size_t)(s + 1) * 16 + 1); }
-    DataLoader l;
+    DataLoader l, at_start;
     dataloader_init(&l, P(p, "wa_*.bin"), 2, 8, 0, 1, 1, 5, 256);
-    int ok = 1;
-    for (size_t e = 0; e < 6 && ok; e++) {
-        for (size_t i = 0; i < l.num_shards && ok; i++) {
+    dataloader_init(&at_start, P(p, "wa_*.bin"), 2, 8, 0, 1, 1, 5, 256);
+    int ok = 1, ok_at_start = 1, other_than_epoch_0 = 0;
+    for (size_t e = 0; e < 6 && ok && ok_at_start; e++) {
+        for (size_t i = 0; i < l.num_shards && ok && ok_at_start; i++) {
             dataloader_resume(&l, e, i, 0);
             size_t want = dataloader_shard_samples(&l, l.shard_num_tokens[l.shard_order[i]]);
             ok = dataloader_windows_at(&l, e, i) == want;
+            ok_at_start = dataloader_windows_at(&at_start, e, i) == want;
+            // (the shards hold 1 to 6 windows: where epoch e's order puts another shard at i than epoch 0's, an answer
+            // from epoch 0's order is wrong; other_than_epoch_0 counts those places, so that some are asked)
+            other_than_epoch_0 += want != dataloader_shard_samples(&at_start, at_start.shard_num_tokens[at_start.shard_order[i]]);
         }
     }
     check(ok, "windows_at_follows_epoch_shard_order", "dataloader_windows_at disagrees with the loader's shard order");
+    check(ok_at_start && other_than_epoch_0 > 0 && at_start.epoch == 0 && at_start.current_shard_idx == 0,
+          "windows_at_of_another_epoch_than_the_loaders",
+          "asked of a loader at epoch 0, dataloader_windows_at disagrees with the epoch asked for (%d answers differ from epoch 0's)",
+          other_than_epoch_0);
     dataloader_free(&l);
+    dataloader_free(&at_start);
 }
 
 // ---------------------------------------------------------------------------- llm.c tokenizer .bin
@@ -1003,6 +1015,23 @@ static void test_mc_by_hand(void) {
     check(rows == 4 && r.examples == 2 && r.correct_sum == 2 && r.correct_mean == 2 && r.correct_char == 2 && r.cloze_examples == 0,
           "mc_score_by_hand_tie_first", "%d rows, %d examples; right %d (sum), %d (mean), %d (per character), want 2 each", rows,
           r.examples, r.correct_sum, r.correct_mean, r.correct_char);
+    // with every row's count 2 the three rules above choose alike (a mean rule that compared sums, or a per-character
+    // one that did, passed). Each example scored alone, with losses and counts that set the rules apart:
+    // example 0 (label 1, 2 and 3 characters): sums 3, 4 over 1 and 4 tokens: by the sum 0 (wrong), by the mean 3 vs
+    // 1 (right), per character 1.5 vs 1.33 (right); example 1 (label 0, 2 and 2 characters): sums 2, 3 over 1 and 4
+    // tokens: by the sum 0 (right), by the mean 2 vs 0.75 (wrong), per character 1 vs 1.5 (right)
+    const double apart_loss[4] = {3.0, 4.0, 2.0, 3.0};
+    const int apart_count[4] = {1, 4, 1, 4};
+    MCResult r0, r1;
+    memset(&r0, 0, sizeof(r0));
+    memset(&r1, 0, sizeof(r1));
+    int rows0 = mc_score(&s, 0, 1, apart_loss, apart_count, greedy, &r0);
+    int rows1 = mc_score(&s, 1, 1, apart_loss + 2, apart_count + 2, greedy, &r1);
+    check(rows0 == 2 && rows1 == 2 && r0.examples == 1 && r1.examples == 1 && r0.correct_sum == 0 && r0.correct_mean == 1 &&
+              r0.correct_char == 1 && r1.correct_sum == 1 && r1.correct_mean == 0 && r1.correct_char == 1,
+          "mc_score_sum_mean_char_rules_apart",
+          "example 0: right %d (sum), %d (mean), %d (per character), want 0 1 1; example 1: %d, %d, %d, want 1 0 1", r0.correct_sum,
+          r0.correct_mean, r0.correct_char, r1.correct_sum, r1.correct_mean, r1.correct_char);
     mc_free(&s);
 }
 
