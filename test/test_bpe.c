@@ -633,6 +633,23 @@ static void test_rank_zero(const char *dir, const char *fixture) {
     bpe_free(&t);
 }
 
+// an added token that is a prefix of another ("<|end" of "<|endoftext|>", id 268, listed first in the file): at a
+// position where both occur the longer is cut out, elsewhere the shorter (the fixture's own added tokens share no
+// prefix, so an order that tried the shorter first passed every check above)
+static void test_added_longest_first(const char *dir, const char *fixture) {
+    char path[1024];
+    cJSON *root = load_json(fixture);
+    cJSON_InsertItemInArray(cJSON_GetObjectItemCaseSensitive(root, "added_tokens"), 0,
+                            cJSON_Parse("{\"id\": 268, \"content\": \"<|end\", \"special\": true}"));
+    write_json(join(path, dir, "added_prefix.json"), root);
+    cJSON_Delete(root);
+    BpeTokenizer t;
+    bpe_init(&t, path);
+    int longest[] = {TOK('a'), EOT, 268, G_THE};
+    check_encode(&t, "special_longest_at_a_position", "a<|endoftext|><|end the", longest, 4);
+    bpe_free(&t);
+}
+
 // the order of model.vocab's entries carries no meaning (a JSON object's): the tokenizer tokens trained by Hugging
 // Face tokenizers with its vocab written backwards (longer tokens before their prefixes) encodes the same
 static void test_vocab_order(const char *dir, const char *fixture) {
@@ -856,6 +873,7 @@ int main(int argc, char **argv) {
     test_merge_pairs(dir, fixture, &t);
     test_options(dir, fixture);
     test_rank_zero(dir, fixture);
+    test_added_longest_first(dir, fixture);
     test_regex_and_affixes(dir, fixture);
     test_vocab_order(dir, fixture);
     bpe_free(&t);

@@ -2,7 +2,9 @@
 # The order of the calls that make outputs survive a crash, traced by test/write_trace.c (LD_PRELOAD):
 # checkpoints, pruning, the best model, the log, -hf exports, dev/data/prepare_bytes, dev/data/tokenize and the
 # Python data scripts (dev/data/tinyshakespeare.py, dev/data/enwik8.py, dev/data/random_shard.py).
-# A file that is renamed into place was synced first; every rename and removal is followed by a sync of
+# A file that is renamed into place was synced first, with nothing written to it after that sync (its size
+# at the sync and at the rename agree: an fsync before the stdio buffer's fflush leaves bytes that only
+# reach the file at fclose); every rename and removal is followed by a sync of
 # its directory; a commit (a checkpoint's DONE_<step> marker, an export's config.json, enwik8.py's record) is renamed in only
 # once everything before it in that directory is on the disk, and its removal (pruning, a new export) is
 # on the disk before anything it vouched for changes. BIN names the trainer (the GPU one: BIN=./train_mamba_cu).
@@ -29,13 +31,17 @@ check_trace() {
         if (uncommitted[d] != "") { print "line " NR ": " what " before the removal of " uncommitted[d] " was synced" }
         dirty[d] = dirty[d] " " what
     }
-    $1 == "fsync" { synced[$2] = 1; dirty[$2] = ""; uncommitted[$2] = ""; next }
+    # (the sizes, $3 of a sync and $4 of a rename, are compared where both are traced and not -1)
+    $1 == "fsync" { synced[$2] = 1; size[$2] = NF >= 3 ? $3 : -1; dirty[$2] = ""; uncommitted[$2] = ""; next }
     $1 == "rename" {
         d = dir($3)
         if (!synced[$2]) { print "line " NR ": " $2 " renamed without its data synced" }
+        else if (NF >= 4 && $4 != -1 && size[$2] != -1 && $4 != size[$2]) {
+            print "line " NR ": " $2 " renamed with " $4 " bytes, " size[$2] " at its sync: written after its sync"
+        }
         if (commit($3) && dirty[d] != "") { print "line " NR ": commit " base($3) " renamed in before a directory sync of:" dirty[d] }
         touch(d, "rename to " base($3))
-        synced[$3] = synced[$2]; delete synced[$2]
+        synced[$3] = synced[$2]; size[$3] = size[$2]; delete synced[$2]; delete size[$2]
         next
     }
     $1 == "unlink" {
@@ -68,7 +74,7 @@ expect_order() {
     if [ "$n" -lt "$min" ]; then bad "$name" "$n renames traced, expected at least $min (is the shim loaded?)"; return; fi
     local want
     for want in "$@"; do
-        if ! grep -qE "^rename .* .*/$want\$" "$trace"; then bad "$name" "no rename to $want traced"; return; fi
+        if ! grep -qE "^rename .* .*/$want -?[0-9]+\$" "$trace"; then bad "$name" "no rename to $want traced"; return; fi
     done
     local v; v=$(check_trace "$trace")
     if [ -n "$v" ]; then bad "$name" "$(echo "$v" | head -n 3 | tr '\n' ';')"; else ok "$name ($n renames)"; fi
@@ -82,8 +88,10 @@ printf 'fsync %s/m.tmp\nrename %s/m.tmp %s/m\nfsync %s/DONE_1.tmp\nrename %s/DON
 printf 'unlink %s/DONE_1\nunlink %s/m\nfsync %s\n' $D $D $D > "$TMP/t4"
 printf 'fsync %s/m.tmp\nrename %s/m.tmp %s/m\nfsync %s\nfsync %s/DONE_1.tmp\nrename %s/DONE_1.tmp %s/DONE_1\nfsync %s\nunlink %s/DONE_1\nfsync %s\nunlink %s/m\nfsync %s\n' \
     $D $D $D $D $D $D $D $D $D $D $D $D > "$TMP/t5"
+# (an fsync before the fflush: 4096 bytes on the disk, 5000 renamed in)
+printf 'fsync %s/a.tmp 4096\nrename %s/a.tmp %s/a 5000\nfsync %s -1\n' $D $D $D $D > "$TMP/t6"
 for t in "t1 renamed without its data synced" "t2 never synced after" "t3 commit DONE_1 renamed in before a directory sync" \
-         "t4 unlink m before the removal of DONE_1 was synced"; do
+         "t4 unlink m before the removal of DONE_1 was synced" "t6 written after its sync"; do
     read -r f want <<< "$t"
     if check_trace "$TMP/$f" | grep -q "$want"; then ok "checker_catches_$f"; else bad "checker_catches_$f" "no '$want' in: $(check_trace "$TMP/$f")"; fi
 done

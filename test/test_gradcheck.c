@@ -524,9 +524,14 @@ static double model_f(void *p) {
     return sum / valid;
 }
 
-static void test_model(void) {
+/*
+no_selection: the selection ablation (descriptor field s0), whose x_proj reads a constant row of ones
+instead of u: a backward of its own (x_proj's weight gradient from the ones, no gradient into u) that
+test_mamba's no_selection checks only see as nonzero
+*/
+static void test_model(int no_selection) {
     MambaConfig cfg = {.vocab_size = 16, .padded_vocab_size = 16, .n_layer = 2, .d_model = 8, .d_inner = 16,
-                       .d_state = 4, .d_conv = 3, .dt_rank = 2};
+                       .d_state = 4, .d_conv = 3, .dt_rank = 2, .no_selection = no_selection};
     config_validate(&cfg, "test_model");
     enum { B = 2, T = 7 };
     Mamba model;
@@ -563,13 +568,14 @@ static void test_model(void) {
     save_first(bufs, 1);
     model_f(&c); // backward reads the activations of the last forward
     mamba_backward(&model, 1.0f);
-    check_doubled("mamba_backward (all parameters)", bufs, 1);
+    check_doubled(no_selection ? "mamba_backward (all parameters, no selection)" : "mamba_backward (all parameters)", bufs, 1);
 
     // every entry of every parameter tensor: ~1600 entries, two tiny forwards each
     size_t offset = 0;
     for (int k = 0; k < NUM_PARAMETER_TENSORS; k++) {
         char name[128];
-        snprintf(name, sizeof(name), "model d%s (L=%zu, chunk 3, T 7)", PARAMETER_INFO[k].name, L);
+        snprintf(name, sizeof(name), "model d%s (L=%zu, chunk 3, T 7%s)", PARAMETER_INFO[k].name, L,
+                 no_selection ? ", no selection" : "");
         check_full(name, model_f, &c, model.params_memory + offset, model.grads_memory + offset, model.param_sizes[k]);
         offset += model.param_sizes[k];
     }
@@ -598,6 +604,7 @@ int main(void) {
     test_scan(1, 8, 2, 3, 1, 4);   // chunk divides T
     test_gate(6, 4, 8);
     test_crossentropy();
-    test_model();
+    test_model(0);
+    test_model(1);
     return test_summary();
 }

@@ -5,9 +5,14 @@ each, to the file named by WRITE_TRACE. Paths are absolute and resolved (symlink
 directory part), so the test can match a synced descriptor against a later rename and a directory
 sync against the renames in that directory.
 
-    fsync <path of the descriptor>      (also fdatasync; a directory's path for a directory sync)
-    rename <old path> <new path>
-    unlink <path>                       (remove and unlink)
+    fsync <path of the descriptor> <size>   (also fdatasync; a directory's path for a directory sync)
+    rename <old path> <new path> <size>
+    unlink <path>                           (remove and unlink)
+
+<size> is a regular file's size in bytes at the sync and just before the rename (-1 for anything else):
+bytes written after the file's last sync, such as a stdio buffer flushed only at fclose after an
+fsync that came before fflush, make the two differ, which the rename rule reports. (A write that
+does not change the size is not seen.)
 
 The calls themselves are passed on unchanged; only successful ones are recorded.
 */
@@ -19,6 +24,7 @@ The calls themselves are passed on unchanged; only successful ones are recorded.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 // one line appended to the trace (O_APPEND, one write: lines of several threads never interleave)
@@ -47,13 +53,22 @@ static void resolve(const char *path, char out[PATH_MAX]) {
     if (snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base) >= PATH_MAX) { snprintf(out, PATH_MAX, "%s", path); }
 }
 
+// a regular file's size as text, "-1" for anything else (a directory, a file that cannot be stat'ed)
+static void size_text(const struct stat *st, int ok, char out[32]) {
+    snprintf(out, 32, "%lld", ok && S_ISREG(st->st_mode) ? (long long)st->st_size : -1LL);
+}
+
 static void trace_fd(const char *kind, int fd) {
-    char link[64], path[PATH_MAX];
+    char link[64], path[PATH_MAX], size[32];
     snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, path, sizeof(path) - 1);
     if (n <= 0) { return; }
     path[n] = '\0';
-    trace_line(kind, path, NULL);
+    struct stat st;
+    int saved = errno;
+    size_text(&st, fstat(fd, &st) == 0, size);
+    errno = saved;
+    trace_line(kind, path, size);
 }
 
 #define REAL(ret, name, ...) \
@@ -76,11 +91,18 @@ int fdatasync(int fd) {
 
 int rename(const char *from, const char *to) {
     REAL(int, "rename", const char *, const char *)
-    char a[PATH_MAX], b[PATH_MAX];
+    char a[PATH_MAX], b[PATH_MAX], size[32], ab[2 * PATH_MAX + 34];
     resolve(from, a);
     resolve(to, b);
+    struct stat st;
+    int saved = errno;
+    size_text(&st, lstat(from, &st) == 0, size);
+    errno = saved;
     int rc = real_fn(from, to);
-    if (rc == 0) { trace_line("rename", a, b); }
+    if (rc == 0) {
+        snprintf(ab, sizeof(ab), "%s %s", b, size);
+        trace_line("rename", a, ab);
+    }
     return rc;
 }
 
