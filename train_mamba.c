@@ -1372,6 +1372,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     state->rng = (uint64_t)o->seed * 0x2545F4914F6CDD1DULL + 1;
     state->best_step = -1;
     int latest = o->resume ? find_latest_checkpoint(o->output_dir) : -1;
+    check_eval_checkpoint_found(o, latest);
     MambaConfig requested;
     int is_descriptor = config_from_descriptor(o->model, &requested);
     if (latest >= 0) {

@@ -250,11 +250,51 @@ static inline int eval_only_reads_val(const Options *o) {
            (o->val_named || (o->stream_eval_pattern == NULL && o->mc_eval_path == NULL && o->hf_export_dir == NULL));
 }
 
-// whether two paths name one directory: the same file where both exist, else the same spelling (a trailing '/' and
-// a leading "./" aside)
+// a path's absolute spelling as far as the file system can tell: the longest leading part that exists resolved by
+// realpath (links, "." and ".."), the rest (directories not made yet) appended without its empty and "." components,
+// a ".." taking the last one off. Returns 0 when it does not fit
+static inline int canonical_path(const char *p, char *out, size_t n) {
+    char head[PATH_MAX], real[PATH_MAX], tail[PATH_MAX] = "", t[PATH_MAX];
+    if (p[0] == '/') {
+        if ((size_t)snprintf(head, sizeof(head), "%s", p) >= sizeof(head)) { return 0; }
+    } else {
+        char cwd[PATH_MAX];
+        if (getcwd(cwd, sizeof(cwd)) == NULL || (size_t)snprintf(head, sizeof(head), "%s/%s", cwd, p) >= sizeof(head)) { return 0; }
+    }
+    while (realpath(head, real) == NULL) { // (the last component does not resolve: it goes to the front of tail)
+        char *slash = strrchr(head, '/');
+        if (slash == NULL || (size_t)snprintf(t, sizeof(t), "%s/%s", slash + 1, tail) >= sizeof(t)) { return 0; }
+        strcpy(tail, t);
+        if (slash == head) { strcpy(head, "/"); } else { *slash = '\0'; }
+    }
+    size_t len = strlen(real);
+    char *save = NULL;
+    for (char *c = strtok_r(tail, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0) { continue; }
+        if (strcmp(c, "..") == 0) {
+            char *slash = strrchr(real, '/');
+            if (slash == real) { real[1] = '\0'; } else if (slash != NULL) { *slash = '\0'; }
+            len = strlen(real);
+            continue;
+        }
+        if (len + 1 + strlen(c) >= sizeof(real)) { return 0; }
+        if (len > 1) { real[len++] = '/'; }
+        strcpy(real + len, c);
+        len += strlen(c);
+    }
+    if (len >= n) { return 0; }
+    memcpy(out, real, len + 1);
+    return 1;
+}
+
+// whether two paths name one directory: the same file where both exist, else the same canonical_path (so -o out/run
+// and -hf ./out//run/. or -hf $PWD/out/run are one directory before either is made), else the same spelling (a
+// trailing '/' and a leading "./" aside)
 static inline int same_directory(const char *a, const char *b) {
     struct stat sa, sb;
     if (stat(a, &sa) == 0 && stat(b, &sb) == 0) { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino; }
+    char ca[PATH_MAX], cb[PATH_MAX];
+    if (canonical_path(a, ca, sizeof(ca)) && canonical_path(b, cb, sizeof(cb))) { return strcmp(ca, cb) == 0; }
     while (strncmp(a, "./", 2) == 0) { a += 2; }
     while (strncmp(b, "./", 2) == 0) { b += 2; }
     size_t la = strlen(a), lb = strlen(b);
@@ -907,6 +947,15 @@ static inline int find_checkpoint_before(const char *dir, int below) {
 
 // newest step with a DONE_<step> marker in dir, or -1
 static inline int find_latest_checkpoint(const char *dir) { return find_checkpoint_before(dir, INT_MAX); }
+
+// -x 0 with -y evaluates (generates with, exports) the newest checkpoint of -o: none there is an error, not the -e model
+// (a fresh random one for a descriptor) scored in its place with exit status 0. latest: find_latest_checkpoint's
+static inline void check_eval_checkpoint_found(const Options *o, int latest) {
+    if (o->max_steps == 0 && o->resume && latest < 0) {
+        fatalf("-x 0 -y %d: no complete checkpoint (DONE_<step> marker) in %s to evaluate; leave out -y to evaluate -e %s",
+               o->resume, o->output_dir, o->model);
+    }
+}
 
 // while the newest checkpoint's files are read on resume, an error in them (a corrupt or truncated file) also says how
 // to resume from the complete checkpoint before it instead (its DONE_ marker taken away), or that there is none;

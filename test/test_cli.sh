@@ -348,6 +348,18 @@ out=$("$BIN" -e "$LONGD/hf" -x 0 -p "Hello" -g 4 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^generating:"; then ok "long_model_dir_own_tokenizer"
 else bad "long_model_dir_own_tokenizer" "rc $rc: $(echo "$out" | tail -n 1 | cut -c1-200)"; fi
 expect_error missing_model_file "no such model file" -e "$TMP/no_such_model.bin" -x 0
+# -hf naming the -o directory is refused before the run also when neither exists yet and the two are spelt apart
+# ("/./", "//", a trailing "/.", "dir/..", absolute against relative): only the spelling was compared, and the export
+# went into the checkpoint directory
+i=0
+for hf in "$TMP/hfo/./run" "$TMP/hfo//run/." "$TMP/hfo/run/x/.." "$(pwd)/hfo_rel_run"; do
+    o="$TMP/hfo/run"; [ "$hf" = "$(pwd)/hfo_rel_run" ] && o=hfo_rel_run
+    i=$((i + 1))
+    expect_error "hf_into_output_dir_spelt_apart_$i" "-hf .* is the -o directory: give the transformers export a directory of its own" \
+        "${TINY[@]}" -x 1 -o "$o" -hf "$hf"
+done
+if [ ! -e "$TMP/hfo" ] && [ ! -e hfo_rel_run ]; then ok "hf_into_output_dir_spelt_apart_writes_nothing"
+else bad "hf_into_output_dir_spelt_apart_writes_nothing" "$(ls -d "$TMP/hfo" hfo_rel_run 2>/dev/null | tr '\n' ' ')"; rm -rf hfo_rel_run; fi
 printf 'not a model file at all, not even close, but long enough to have a header? no.' > "$TMP/junk.bin"
 expect_error junk_model_file "not a model file" -e "$TMP/junk.bin" -x 0
 mkdir -p "$TMP/emptydir"
@@ -498,6 +510,12 @@ else bad "eval_only_prompt_g0_noted" "rc $rc: $(echo "$out" | grep -E "note|erro
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -o "$TMP/x0_out" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 trains nothing: -o $TMP/x0_out is not written" && [ ! -e "$TMP/x0_out" ]
 then ok "eval_only_output_dir_noted"; else bad "eval_only_output_dir_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
+# -x 0 -y 1 evaluates (generates with, exports) -o's newest checkpoint: with none there (a mistyped -o), an error that
+# writes nothing, not the -e model in its place (a fresh random one here, whose val loss and -hf export came with exit 0)
+expect_error eval_only_resume_without_checkpoint "-x 0 -y 1: no complete checkpoint (DONE_<step> marker) in $TMP/x0_none to evaluate; leave out -y" \
+    "${TINY[@]}" -x 0 -m 1 -y 1 -o "$TMP/x0_none" -hf "$TMP/x0_none_hf"
+if [ ! -e "$TMP/x0_none" ] && [ ! -e "$TMP/x0_none_hf" ]; then ok "eval_only_resume_without_checkpoint_writes_nothing"
+else bad "eval_only_resume_without_checkpoint_writes_nothing" "$(ls -d "$TMP"/x0_none* | tr '\n' ' ')"; fi
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -j "$TSV" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && ! echo "$out" | grep -q "^note: -x 0"; then ok "eval_only_plain_no_note"; else bad "eval_only_plain_no_note" "rc $rc: $(echo "$out" | grep "note" | head -n 2)"; fi
 out=$("$BIN" "${TINY[@]}" -x 0 -m 2 2>&1)
