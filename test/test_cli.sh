@@ -139,6 +139,13 @@ expect_error prompt_and_prompt_file "-p and -gf both give the prompt: give one" 
 printf 'ab\0cd' > "$TMP/prompt_nul.txt"
 expect_error prompt_file_nul "-gf $TMP/prompt_nul.txt: a NUL byte at offset 2" "${TINY[@]}" -x 0 -gf "$TMP/prompt_nul.txt"
 expect_error prompt_file_missing "cannot open '$TMP/no_prompt.txt': No such file or directory$" "${TINY[@]}" -x 0 -gf "$TMP/no_prompt.txt"
+# a file that reports 0 bytes and holds text (/proc's and /sys's) is read to its end: it was read as an empty prompt
+out=$("$BIN" "${TINY[@]}" -x 0 -gf /proc/self/status -g 4 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ "$(stat -c %s /proc/self/status)" = 0 ] && echo "$out" | sed -n '/^generating:/,$p' | sed -n 3p | grep -q "^Name:"
+then ok "prompt_file_reporting_size_0"; else bad "prompt_file_reporting_size_0" "rc $rc: $(echo "$out" | sed -n '/^generating:/,$p' | head -n 3 | tr '\n' '|')"; fi
+truncate -s 65M "$TMP/prompt_big.txt"
+expect_error prompt_file_too_large "-gf $TMP/prompt_big.txt: more than a prompt's 64 MiB" "${TINY[@]}" -x 0 -gf "$TMP/prompt_big.txt"
+rm -f "$TMP/prompt_big.txt"
 
 # --- bad flags
 expect_error unknown_flag "unknown flag" -zz 1
