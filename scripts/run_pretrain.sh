@@ -137,7 +137,8 @@ FINAL_FRAC=$(awk -v lr="$LR" 'BEGIN { if (lr + 0 <= 0) exit 1; f = 1e-5 / lr; pr
     die "LR must be a positive number, got '$LR'"
 
 make_dir "$OUT"
-cp "$TOK" "$OUT/tokenizer.json"
+# (TOK may be this copy itself, or OUT/hf's: a resumed run given the tokenizer the first run left in OUT)
+[ "$TOK" -ef "$OUT/tokenizer.json" ] || cp "$TOK" "$OUT/tokenizer.json"
 echo "pretraining $MODEL ($params parameters) on ${DATA}_train_*.bin: $STEPS steps of $BATCH_TOKENS tokens" \
      "($((STEPS * BATCH_TOKENS)) tokens), $GPUS process(es) x B=$MICRO_B x T=$T, peak LR $LR, warmup $WARMUP steps," \
      "cosine to 1e-5 -> $OUT" | tee -a "$OUT/run.out"
@@ -165,7 +166,7 @@ if [ "$rc" -ne 0 ]; then
     [ -n "$err" ] && die "the trainer exited with $rc (${err#error: }); see $OUT/run.out"
     die "the trainer exited with $rc (see $OUT/run.out); run the same command again to resume"
 fi
-[ -d "$OUT/hf" ] && cp "$TOK" "$OUT/hf/tokenizer.json"
+if [ -d "$OUT/hf" ] && ! [ "$TOK" -ef "$OUT/hf/tokenizer.json" ]; then cp "$TOK" "$OUT/hf/tokenizer.json"; fi
 stopped=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep -o 'stopped by signal [0-9]* after step [0-9]*' | tail -n 1 || true)
 if [ -n "$stopped" ]; then
     echo "$stopped of $STEPS (checkpoint in $OUT): run the same command again to resume"

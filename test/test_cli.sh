@@ -1132,6 +1132,13 @@ if [ "$CPU" = 1 ]; then
     out=$("${P[@]}" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_a.txt" "$TMP/pt_b.txt" 2>&1)
     if echo "$out" | grep -q "using the existing shards" && echo "$out" | grep -q "resuming from step 10"; then ok "run_pretrain_resumes"
     else bad "run_pretrain_resumes" "$(echo "$out" | tail -n 3)"; fi
+    # ... and given the tokenizer the first run left in OUT, or in OUT/hf (cp refused to copy it onto itself, "are the
+    # same file", and the script failed: before training, or after it for OUT/hf's)
+    for tk in "$TMP/pt/out/tokenizer.json" "$TMP/pt/out/hf/tokenizer.json"; do
+        out=$("${P[@]}" bash scripts/run_pretrain.sh "$tk" 2>&1); rc=$?
+        if [ $rc -eq 0 ] && echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9]+\.[0-9]+ after 10 steps' && cmp -s "$tk" "$TKJ"
+        then ok "run_pretrain_tokenizer_in_out ${tk#"$TMP/pt/out/"}"; else bad "run_pretrain_tokenizer_in_out ${tk#"$TMP/pt/out/"}" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+    done
     # ... in a decimal-comma locale (LANG=de_DE.UTF-8, made with localedef where this machine has its sources): awk printed
     # the final LR fraction as 0,00333333 there, which the trainer's -q refused (the scripts now use C numbers)
     mkdir -p "$TMP/loc"
