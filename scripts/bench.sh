@@ -12,6 +12,11 @@ case "${1:-}" in -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 . scripts/script_lib.sh # (use_c_numbers: awk reads the trainer's 0.65 ms as 0 in a decimal-comma locale)
 STEPS=${1:-30}
+# the trainer leaves its first 2 steps (warm-up) out of the average it prints: 1 or 2 steps gave none, reported as 0 ms/step
+# and 0 tok/s with exit 0 (and a step count left out, "bench.sh -r 0", failed only after the builds, as -x -r)
+if ! is_uint "$STEPS" || [ "$STEPS" -lt 3 ]; then
+    die "the steps (the first argument) must be a whole number from 3 to 999999999 (the first 2 are warm-up, not timed), got '$STEPS' (usage: bash scripts/bench.sh [steps] [trainer flags...])"
+fi
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/bench.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 ARCH="-O3 -gencode arch=compute_90,code=sm_90"
 PRESETS=${PRESETS:-}
@@ -54,6 +59,7 @@ bench() {
     params=$(echo "$out" | awk -F'|' '/parameters/ {gsub(/ /, "", $3); print $3}')
     avg=$(echo "$out" | grep '^average over')
     mem=$(echo "$out" | grep '^device memory' | sed 's/^device memory: //')
+    [ -n "$avg" ] || { echo "error: $name: the trainer printed no average step time: $(echo "$out" | tail -n 1)" >&2; return 1; }
     ms=$(echo "$avg" | awk '{print $5}')
     tps=$(echo "$avg" | awk '{print $7}')
     awk -v n="$name" -v p="$params" -v ms="$ms" -v t="$tps" -v peak="$peak" -v mem="$mem" 'BEGIN {

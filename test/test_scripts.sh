@@ -108,12 +108,18 @@ printf '#!/bin/sh\nexit 0\n' > "$TMP/bn/bin/python3"
 printf '#!/bin/sh\nfor a; do case "$a" in *selective_scan*) echo $$ >> "%s/bn/scan_pids"; exec sleep 60;; esac; done\nwhile [ "$1" != -o ]; do shift; done\nprintf "#!/bin/sh\\necho matmul peak 800.0 TFLOP/s\\n" > "$2"; chmod +x "$2"\n' "$TMP" > "$TMP/bn/bin/nvcc"
 printf '#!/bin/sh\necho "error: stand-in trainer" >&2; exit 1\n' > "$TMP/bn/train_mamba_cu"
 chmod +x "$TMP/bn/bin/"* "$TMP/bn/train_mamba_cu"
-PATH="$TMP/bn/bin:$PATH" TMPDIR="$TMP/bn/tmp" timeout -s KILL 30 bash "$TMP/bn/scripts/bench.sh" 2 > "$TMP/bn.out" 2>&1; rc=$?
+PATH="$TMP/bn/bin:$PATH" TMPDIR="$TMP/bn/tmp" timeout -s KILL 30 bash "$TMP/bn/scripts/bench.sh" 3 > "$TMP/bn.out" 2>&1; rc=$?
 sleep 0.5
 alive=""; for p in $(cat "$TMP/bn/scan_pids" 2>/dev/null); do pid_alive "$p" && alive="$alive $p" && kill "$p"; done
 if [ "$rc" -ne 0 ] && [ -z "$(ls -A "$TMP/bn/tmp")" ] && [ -s "$TMP/bn/scan_pids" ] && [ -z "$alive" ] &&
    grep -q "stand-in trainer" "$TMP/bn.out"; then ok "bench_failure_cleans_up"
 else bad "bench_failure_cleans_up" "rc $rc, left: $(ls -A "$TMP/bn/tmp" | tr '\n' ' '), scan build alive:${alive:- none} ($(cat "$TMP/bn/scan_pids" 2>/dev/null | tr '\n' ' ')): $(tail -n 2 "$TMP/bn.out")"; fi
+# bench.sh's step count: at least 3, checked before anything is built (1 or 2 steps, which the trainer's average leaves
+# out as warm-up, printed 0 ms/step and 0 tok/s with exit 0; flags without the count, "-r 0", failed after the builds)
+for steps in 2 0 -r abc 12x 1e3; do
+    expect_error_cmd "bench_steps_checked $steps" "the steps (the first argument) must be a whole number from 3 .*got '$steps'" \
+        env OUT="$TMP/gpu_out" TMPDIR="$TMP/bn/tmp" PATH="$TMP/bn/bin:$PATH" timeout -s KILL 30 bash "$TMP/bn/scripts/bench.sh" "$steps" -r 0
+done
 expect_error_cmd tinyshakespeare_unknown_option "unknown option '--bogus'" timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh --bogus
 
 # --- run_tinyshakespeare.sh at a tiny size: to the end; then a run stopped by SIGTERM (the trainer's
