@@ -340,6 +340,10 @@ expect_error jsonl_nul_escape "bad4.jsonl' line 2: .u0000 in a string: not text"
 expect_error jsonl_two_objects "bad5.jsonl' line 2: text after the JSON object" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad5.jsonl"
 expect_error jsonl_nul_byte "bad6.jsonl' line 1: byte 0: not text" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad6.jsonl"
 expect_error glob_prefix "no glob characters" -t "$TJ" -o "$TMP/x[1]" "$TXT"
+# (a backslash: the check for an earlier run's shards, a glob, found none of them, so a second run replaced some and left
+# the rest to join the new set)
+expect_error glob_prefix_backslash "-o '$TMP/bs/a\\\\b': no glob characters" -t "$TJ" -o "$TMP/bs/a\\b" "$TXT"
+if [ ! -e "$TMP/bs" ]; then ok "glob_prefix_backslash_no_output"; else bad "glob_prefix_backslash_no_output" "$(ls "$TMP/bs" | head -n 3)"; fi
 expect_error empty_prefix "the prefix needs a file-name part" -t "$TJ" -o "" "$TXT"
 expect_error directory_prefix "the prefix needs a file-name part" -t "$TJ" -o "$TMP/" "$TXT"
 expect_error not_an_integer "expected an integer, got .0.7." -t "$TJ" -o "$TMP/x" -e 0.7 "$TXT"
@@ -451,6 +455,17 @@ if [ "$HAVE_ULIMIT" = 1 ]; then
 else
     echo "SKIP tokenize_file_size_limit: ulimit -f cannot be set (not counted as passed)"
 fi
+
+# --- tokenize stopped by a signal (Ctrl-C, SIGTERM) part-way: as after an error, no shard and no directory of its own
+# left (it left every <prefix>_train_NNNNNN.bin.partial written so far, and the directory it made); tiny shards (-s 10),
+# so that the run writes thousands and is still under way when the first one appears
+head -c 300000 "$TXT" > "$TMP/sig.txt"
+"$TOK" -t "$TJ" -o "$OS/sig/sub/x" -s 10 -n 1 -v 0 "$TMP/sig.txt" > /dev/null 2>&1 &
+pid=$!
+wait_until 400 compgen -G "$OS/sig/sub/x_train_*.partial" > /dev/null; ready=$?
+kill -TERM "$pid" 2>/dev/null; wait "$pid"; rc=$?
+if [ "$ready" -eq 0 ] && [ "$rc" -eq 143 ] && [ ! -e "$OS/sig" ]; then ok "tokenize_stopped_by_signal_leaves_nothing"
+else bad "tokenize_stopped_by_signal_leaves_nothing" "${NOT_READY}rc $rc, left: $(find "$OS/sig" 2>/dev/null | wc -l) path(s): $(find "$OS/sig" 2>/dev/null | head -n 3 | tr '\n' ' ')"; fi
 
 # --- prepare_bytes: train and val are both written before either replaces its old file
 head -c 5000 "$TXT" > "$OS/small.txt"; head -c 130000 "$TXT" > "$OS/big.txt"
@@ -726,6 +741,16 @@ printf '\n \n' > "$TMP/mc_blank.jsonl"
 expect_error_cmd mc_no_examples "no example in the input" "$TOK" -t bytes -c "$TMP/mc_blank.bin" "$TMP/mc_blank.jsonl"
 expect_error_cmd mc_with_prefix "-c writes an eval file: no -d, -o or -j" "$TOK" -t bytes -c "$TMP/x.bin" -o "$TMP/x" "$MCJ"
 expect_error_cmd mc_bytes_without_c "-t bytes is for -c only" "$TOK" -t bytes -o "$TMP/x" "$MCJ"
+# -c naming an input or the tokenizer (or its <out>.tmp naming one): refused, the file left as it was (the input was
+# overwritten with the eval file, exit 0); a directory: said at once
+cp "$MCJ" "$TMP/mc_self.jsonl"; cp "$TJ" "$TMP/mc_self_tok.json"; cp "$MCJ" "$TMP/mc_self.bin.tmp"; md5sum "$TMP"/mc_self* > "$TMP/mc_self.sums"
+expect_error_cmd mc_out_is_input "-c '$TMP/mc_self.jsonl' is the input '$TMP/mc_self.jsonl' itself" "$TOK" -t bytes -c "$TMP/mc_self.jsonl" "$MCJ" "$TMP/mc_self.jsonl"
+expect_error_cmd mc_out_is_input_other_name "is the input '$TMP/./mc_self.jsonl' itself" "$TOK" -t "$TJ" -c "$TMP/mc_self.jsonl" "$TMP/./mc_self.jsonl"
+expect_error_cmd mc_out_is_tokenizer "is the tokenizer '$TMP/mc_self_tok.json' itself" "$TOK" -t "$TMP/mc_self_tok.json" -c "$TMP/mc_self_tok.json" "$MCJ"
+expect_error_cmd mc_out_tmp_is_input "the input '$TMP/mc_self.bin.tmp' is its temporary file" "$TOK" -t bytes -c "$TMP/mc_self.bin" "$TMP/mc_self.bin.tmp"
+expect_error_cmd mc_out_is_directory "-c '$TMP' is a directory" "$TOK" -t bytes -c "$TMP" "$MCJ"
+if md5sum -c --quiet "$TMP/mc_self.sums" > /dev/null 2>&1 && [ ! -e "$TMP/mc_self.bin" ] && [ ! -e "$TMP.tmp" ]; then ok "mc_out_refused_inputs_unchanged"
+else bad "mc_out_refused_inputs_unchanged" "$(md5sum -c --quiet "$TMP/mc_self.sums" 2>&1 | head -n 2) $(ls "$TMP/mc_self.bin" "$TMP.tmp" 2>/dev/null)"; fi
 
 # --- -c -m hellaswag|piqa|arc|lambada: tasks rendered as lm-evaluation-harness renders them, against dev/ref/lmeval_render.py
 # (plain Python from the tasks' published definitions): the context's and each continuation's bytes exactly

@@ -34,12 +34,12 @@ add_prefix_space (a space in front of every piece), without the regex (a piece i
 with an added token (matched in the text first) that holds a line break.
 
 Shards are written under temporary names and renamed only when everything has been encoded, so a
-run that fails leaves none behind. Refused with a one-line error: a missing or malformed tokenizer,
+run that fails, or that Ctrl-C, SIGTERM or SIGHUP stops, leaves none behind. Refused with a one-line error: a missing or malformed tokenizer,
 a vocabulary past uint16 (65,536 ids), a missing input, a byte 0 in the text (not text; Hugging
 Face would treat it as a character, which this encoder does not), inputs with no text at all (empty
 files; with -j, no document or only empty strings: a lone end-of-text token is no data; an empty
 document among others is kept, as its end-of-text token), a val split that gets no tokens,
-an output prefix with glob characters, more than 999,999 shards of a split, and bad flags.
+an output prefix with glob characters (* ? [ \), more than 999,999 shards of a split, and bad flags.
 */
 #include <fcntl.h>
 #include <signal.h>
@@ -85,6 +85,44 @@ static void remove_staged(void) {
     remove_made_dirs(out_dir, out_dir_made); // (also after a make_dirs that failed midway)
 }
 
+// A stop signal (Ctrl-C, SIGTERM, SIGHUP) before the renames removes what an error would: the staged shards, the one
+// being written (<name>.partial.tmp) and the directory this run made (they were left behind: as many shards as were
+// written, hundreds of MB each). The handler may run on any thread, while `staged` is being grown: it rebuilds the names
+// from the prefix and the shard counts instead, with async-signal-safe calls alone, then dies of the signal as before.
+// During the renames it returns (they are quick): the run completes.
+static const char *signal_prefix = NULL;
+static volatile sig_atomic_t signal_shards[2] = {0, 0}; // per split (train, val): the shards staged or being written
+static volatile sig_atomic_t committing = 0;
+static void signal_path_put(char *path, size_t *n, size_t cap, const char *s) {
+    while (*s != '\0' && *n + 1 < cap) { path[(*n)++] = *s++; }
+    path[*n] = '\0';
+}
+static void remove_staged_on_signal(int sig) {
+    if (committing) { return; }
+    if (signal_prefix != NULL) {
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < signal_shards[k]; i++) {
+                char path[1100], digits[7];
+                size_t n = 0;
+                for (int j = 5, v = i; j >= 0; j--, v /= 10) { digits[j] = (char)('0' + v % 10); }
+                digits[6] = '\0';
+                signal_path_put(path, &n, sizeof(path), signal_prefix);
+                signal_path_put(path, &n, sizeof(path), k ? "_val_" : "_train_");
+                signal_path_put(path, &n, sizeof(path), digits);
+                signal_path_put(path, &n, sizeof(path), ".bin.partial");
+                const size_t partial_len = n;
+                signal_path_put(path, &n, sizeof(path), ".tmp"); // (the .tmp first: a rename of it under way then fails)
+                unlink(path);
+                path[partial_len] = '\0';
+                unlink(path);
+            }
+        }
+        remove_made_dirs(out_dir, out_dir_made);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 static void sink_flush(Sink *s) {
     if (s->n == 0) { return; }
     if (s->shards >= MAX_SHARDS) { fatalf("more than %d %s shards: give a larger -s", MAX_SHARDS, s->split); }
@@ -93,6 +131,7 @@ static void sink_flush(Sink *s) {
         staged = realloc(staged, cap_staged * sizeof(*staged));
         if (staged == NULL) { fatalf("out of host memory"); }
     }
+    signal_shards[s->split[0] == 'v'] = s->shards + 1; // (before anything of this shard exists)
     if (!out_dir_ready && out_dir[0] != '\0') { make_dirs(out_dir, out_dir_made, sizeof(out_dir_made)); }
     out_dir_ready = 1;
     sink_path(staged[num_staged], sizeof(staged[0]), s->prefix, s->split, s->shards, ".partial");
@@ -104,6 +143,7 @@ static void sink_flush(Sink *s) {
 
 // every staged shard to its final name
 static void commit_staged(void) {
+    committing = 1;
     for (size_t i = 0; i < num_staged; i++) {
         char final_path[1040];
         snprintf(final_path, sizeof(final_path), "%s", staged[i]);
@@ -364,8 +404,10 @@ static void parse_options(Options *o, int argc, char **argv) {
     if (o->prefix != NULL && (o->prefix[0] == '\0' || o->prefix[strlen(o->prefix) - 1] == '/')) {
         fatalf("-o '%s': the prefix needs a file-name part (e.g. data/mydata gives data/mydata_train_000000.bin)", o->prefix);
     }
-    if (o->prefix != NULL && strpbrk(o->prefix, "*?[") != NULL) {
-        fatalf("-o '%s': no glob characters (* ? [) in the prefix: the shards are read by glob", o->prefix);
+    // (a backslash too: it escapes in a glob, so that the check for old shards of the prefix found none, a second run
+    // replaced the first shards and left the rest, and the trainer's -i of the prefix matched nothing)
+    if (o->prefix != NULL && strpbrk(o->prefix, "*?[\\") != NULL) {
+        fatalf("-o '%s': no glob characters (* ? [ \\) in the prefix: the shards are read by glob", o->prefix);
     }
 }
 
@@ -934,6 +976,30 @@ static int append_context_choices(const BpeTokenizer *t, const McTexts *x, uint1
     return moved;
 }
 
+// -c's output is written as <out>.tmp, then renamed over <out>: neither may be an input or the tokenizer, which the
+// write would replace (the input JSON Lines, read first, were overwritten with the eval file, exit 0); and <out> is
+// no directory (said at once, not after the whole input was encoded)
+static void check_mc_out(const Options *o) {
+    char tmp[1100];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", o->mc_out);
+    struct stat out_st, tmp_st;
+    const int out_exists = stat(o->mc_out, &out_st) == 0, tmp_exists = stat(tmp, &tmp_st) == 0;
+    if (out_exists && S_ISDIR(out_st.st_mode)) { fatalf("-c '%s' is a directory: give the eval file to write", o->mc_out); }
+    for (int f = -1; f < o->num_files; f++) {
+        const char *in = f < 0 ? o->tokenizer : o->files[f];
+        struct stat in_st;
+        if ((f < 0 && strcmp(in, "bytes") == 0) || stat(in, &in_st) != 0) { continue; }
+        if (out_exists && out_st.st_dev == in_st.st_dev && out_st.st_ino == in_st.st_ino) {
+            fatalf("-c '%s' is the %s '%s' itself, which the eval file would replace: give another output", o->mc_out,
+                   f < 0 ? "tokenizer" : "input", in);
+        }
+        if (tmp_exists && tmp_st.st_dev == in_st.st_dev && tmp_st.st_ino == in_st.st_ino) {
+            fatalf("-c '%s': the %s '%s' is its temporary file (<output>.tmp), which the write would replace: rename it",
+                   o->mc_out, f < 0 ? "tokenizer" : "input", in);
+        }
+    }
+}
+
 static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     size_t cap = 1 << 20, n = 0;
     uint16_t *stream = (uint16_t *)mallocCheck(cap * sizeof(uint16_t));
@@ -1054,6 +1120,7 @@ int main(int argc, char **argv) {
 #ifdef OMP
     if (o.threads > 0) { omp_set_num_threads(o.threads); }
 #endif
+    if (o.mc_out != NULL) { check_mc_out(&o); }
     if (o.mc_out != NULL && strcmp(o.tokenizer, "bytes") == 0) {
         write_mc_file(NULL, &o);
         return 0;
@@ -1084,6 +1151,18 @@ int main(int argc, char **argv) {
     // past a file-size limit (ulimit -f) a write fails with EFBIG, reported, instead of a SIGXFSZ that
     // would kill the process before remove_staged takes its shards away
     signal(SIGXFSZ, SIG_IGN);
+    signal_prefix = o.prefix;
+    const int stop_signals[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int k = 0; k < 3; k++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = remove_staged_on_signal;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        struct sigaction was;
+        // (a signal ignored when this started, as nohup does with SIGHUP, stays ignored)
+        if (sigaction(stop_signals[k], NULL, &was) == 0 && was.sa_handler != SIG_IGN) { sigaction(stop_signals[k], &sa, NULL); }
+    }
 
     // every input's size first: the total places the val split
     size_t *len = (size_t *)mallocCheck(o.num_files * sizeof(size_t)), total_bytes = 0;
