@@ -132,11 +132,24 @@ static void case_collectives(int rank, int nranks, Report *rep) {
     note(rep, "all_reduce_sum_in_rank_order", bits, "rc %d %s", rc, c.error);
     for (size_t i = 0; i < n; i++) { buf[i] = input_f(rank, i); }
     rc = run(&c, SHM_ALL_REDUCE, SHM_F32, SHM_AVG, 0, n, buf);
-    float want = (input_f(0, 7) + input_f(1, 7) + input_f(2, 7)) / 3.0f;
-    note(rep, "all_reduce_avg", rc == 0 && buf[7] == want, "rc %d: %g, want %g", rc, buf[7], want);
-    int32_t iv[2] = {10 * rank - 5, rank == 1 ? 100 : -3};
+    // every element, bit for bit: the rank-order sum divided by the rank count (one element was checked, which a
+    // division that skipped the first or last elements passed)
+    int okavg = rc == 0;
+    size_t at_avg = 0;
+    float want = 0.0f;
+    for (size_t i = 0; i < n && okavg; i++) {
+        want = input_f(0, i);
+        for (int r = 1; r < nranks; r++) { want += input_f(r, i); }
+        want /= (float)nranks;
+        at_avg = i;
+        okavg = memcmp(&want, &buf[i], sizeof(float)) == 0;
+    }
+    note(rep, "all_reduce_avg", okavg, "rc %d: element %zu: %g, want %g", rc, at_avg, buf[at_avg], want);
+    // each minimum and maximum from a rank other than rank 0 (the minima were rank 0's values, which a minimum that
+    // never took another rank's value passed)
+    int32_t iv[2] = {5 - 10 * rank, rank == 1 ? -100 : 3};
     rc = run(&c, SHM_ALL_REDUCE, SHM_I32, SHM_MIN, 0, 2, iv);
-    note(rep, "all_reduce_min_int", rc == 0 && iv[0] == -5 && iv[1] == -3, "rc %d: %d %d", rc, iv[0], iv[1]);
+    note(rep, "all_reduce_min_int", rc == 0 && iv[0] == -15 && iv[1] == -100, "rc %d: %d %d", rc, iv[0], iv[1]);
     iv[0] = 10 * rank - 5; iv[1] = rank == 1 ? 100 : -3;
     rc = run(&c, SHM_ALL_REDUCE, SHM_I32, SHM_MAX, 0, 2, iv);
     note(rep, "all_reduce_max_int", rc == 0 && iv[0] == 15 && iv[1] == 100, "rc %d: %d %d", rc, iv[0], iv[1]);
@@ -154,6 +167,17 @@ static void case_collectives(int rank, int nranks, Report *rep) {
         okrs = memcmp(&w, &buf[i], sizeof(float)) == 0;
     }
     note(rep, "reduce_scatter_own_part", okrs, "rc %d %s", rc, c.error);
+    // ... and averaged, as the ZeRO-1 gradients are (ncclReduceScatter with ncclAvg): no other check divided a reduce-scatter
+    for (size_t i = 0; i < nranks * per; i++) { buf[i] = input_f(rank, i); }
+    rc = run(&c, SHM_REDUCE_SCATTER, SHM_F32, SHM_AVG, 0, per, buf);
+    int okrsa = rc == 0;
+    for (size_t i = 0; i < per && okrsa; i++) {
+        float w = input_f(0, rank * per + i);
+        for (int r = 1; r < nranks; r++) { w += input_f(r, rank * per + i); }
+        w /= (float)nranks;
+        okrsa = memcmp(&w, &buf[i], sizeof(float)) == 0;
+    }
+    note(rep, "reduce_scatter_avg_own_part", okrsa, "rc %d %s", rc, c.error);
     // all-gather: 300 each, concatenated in rank order
     for (size_t i = 0; i < per; i++) { buf[i] = (float)(rank * 1000 + i); }
     rc = run(&c, SHM_ALL_GATHER, SHM_F32, 0, 0, per, buf);
@@ -162,8 +186,9 @@ static void case_collectives(int rank, int nranks, Report *rep) {
         for (size_t i = 0; i < per && okag; i++) { okag = buf[r * per + i] == (float)(r * 1000 + i); }
     }
     note(rep, "all_gather_in_rank_order", okag, "rc %d %s", rc, c.error);
-    // broadcast from rank 2
-    int32_t bv[3] = {rank, rank * 2, 7};
+    // broadcast from rank 2 (every element differs between the ranks: a last element equal on all of them passed a
+    // broadcast that left it out)
+    int32_t bv[3] = {rank, rank * 2, rank + 5};
     rc = run(&c, SHM_BROADCAST, SHM_I32, 0, 2, 3, bv);
     note(rep, "broadcast_from_rank_2", rc == 0 && bv[0] == 2 && bv[1] == 4 && bv[2] == 7, "rc %d: %d %d %d", rc, bv[0], bv[1], bv[2]);
     // the next round still works after all of them, and a zero-element round is a round

@@ -22,6 +22,10 @@ A suite is a chain of test programs, each built in every copy and run in turn:
        CLI_BIN=./train_mamba runs the CPU trainer's instead (no GPU needed);
   io: test_io alone (the file-format refusals and the helpers it calls directly: the stop-signal handler, the
        state file, the sample's last lines); a C program, so FAIL_FAST does not apply;
+  shm: test_shm_coll (the shared-memory collectives, test/shm_coll.h), then test_shm_nccl (test/shm_nccl.c over the
+       stub CUDA runtime); plain C, no GPU;
+  fuzz: `make fuzz-bins` (the libFuzzer harnesses, clang), then `make fuzz-regress`: each harness once over
+       test/fuzz/regressions/<harness>/ and its seed corpus (a FAIL line per harness that crashed);
   tools: the scripts and data tools (scripts/*.sh, scripts/plot_log.py, dev/data/*, test/run_tests.sh):
        `make` of the CPU trainer, prepare_bytes, tokenize and the tinyshakespeare shards (no GPU needed),
        then `bash test/test_tokenize.sh`, then `bash test/test_scripts.sh`. A mutant's test_scripts.sh
@@ -33,7 +37,7 @@ where the earlier ones passed. A mutant is killed when a program prints a FAIL l
 or times out; it survives when the whole chain passes. The unmutated tree runs first and must pass,
 else nothing else runs (with CLEAN_FIRST=0 it runs alongside, and no verdict counts unless it passed). Prints one line per mutant and a summary; OUT_DIR/results.json has the
 details, and each copy (under WORK) keeps its build and run logs.
-Environment: SUITE (gpu, cpu, cli, io, units or tools, default gpu), JOBS (parallel builds, default the CPU count),
+Environment: SUITE (gpu, cpu, cli, io, units, shm, fuzz or tools, default gpu), JOBS (parallel builds, default the CPU count),
 RUN_JOBS (runs at a time, default 4 for gpu, 1 for cpu), CLEAN_FIRST (0: the unmutated tree runs
 alongside the mutants, its pass still required for any verdict), DEADLINE (seconds from start after which no
 build or run starts, default 420; with RUN_TIMEOUT, the per-run limit, default 150, the whole stays
@@ -75,6 +79,13 @@ SUITES = {
               ("test_bpe", GCC + ["-o", "{exe}", "test/test_bpe.c", "-lm", "-lcjson"], None, False),
               ("test_dataloader", GCC + ["-o", "{exe}", "test/test_dataloader.c", "-lm", "-lcjson"], None, False),
               ("test_io", GCC + ["-o", "{exe}", "test/test_io.c", "-lm", "-lcjson"], None, False)],
+    # the shared-memory collectives of the several-process GPU tests on one GPU (test/shm_coll.h), then the NCCL
+    # stand-in over them (test/shm_nccl.c, on the stub CUDA runtime): both plain C on the CPU, seconds
+    "shm": [("test_shm_coll", GCC + ["-o", "{exe}", "test/test_shm_coll.c", "-lpthread", "-lrt"], None, False),
+            ("test_shm_nccl", GCC + ["-Itest/stub_cuda", "-Illmc/cuda/nccl_subset", "-o", "{exe}", "test/test_shm_nccl.c", "-lpthread", "-lrt"],
+             None, False)],
+    # the libFuzzer harnesses (clang) run once over test/fuzz/regressions/ and their seed corpora, no fuzzing
+    "fuzz": [("fuzz_regress", ["make", "fuzz-bins"], ["make", "-s", "--no-print-directory", "fuzz-regress"], False)],
     "tools": [("test_tokenize", MAKE_TOOLS, ["bash", "test/test_tokenize.sh"], False),
               ("test_scripts", ["true"], ["bash", "test/test_scripts.sh"], False)],
 }
@@ -191,7 +202,7 @@ def main():
             die(f"ONLY names mutants that are not in the lists: {', '.join(sorted(unknown))}")
         mutants = [m for m in mutants if m["id"] in only]
     if SUITE not in SUITES:
-        die(f"SUITE is {SUITE}: gpu, cpu, cli, io, units or tools")
+        die(f"SUITE is {SUITE}: gpu, cpu, cli, io, units, shm, fuzz or tools")
     chain = SUITES[SUITE]
     names = [name for name, _, _, _ in chain]
     os.makedirs(out, exist_ok=True)
