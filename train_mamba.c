@@ -369,7 +369,7 @@ them. Within 2 ulp of the exact value; NaN stays NaN. The double build keeps lib
 static inline real exp_vec(real x) { return exp(x); }
 #else
 static inline real exp_vec(real x) {
-    x = x > 89.0f ? 89.0f : x; // exp overflows from 88.73; below -104 every result rounds to 0
+    x = x > 89.0f ? 89.0f : x; // exp overflows above 88.7228 (ln FLT_MAX); below -104 every result rounds to 0
     x = x < -104.0f ? -104.0f : x;
     float k = rintf(x * 1.44269504f);      // round(x / ln2); a vector instruction, not a call
     float r = x - k * 0.693145751953125f;  // ln2's first 16 bits: exact product
@@ -732,7 +732,6 @@ typedef struct {
     ActivationTensors grads_acts; // the same layout, only the tensors of ACT_HAS_GRAD (the others size 0)
     real *grads_acts_memory;
     real *scan_scratch; // selective_scan_backward's (selective_scan_scratch_size reals), shared by all layers
-    real *ones;     // (Di) the constant x_proj input of the no-selection ablation
     int scan_chunk; // SCAN_CHUNK unless a test asks for another (before the first forward: the buffers are sized with it)
     int acts_chunk; // the scan_chunk the activations were sized with
     int batch_size; // B of the allocated activations
@@ -749,6 +748,7 @@ typedef struct {
     int num_valid;   // targets != -1 in the last forward
     int num_correct; // of those, how many the argmax of the logits got right
     int *predictions; // (B, T) the argmax of the logits (the lowest index of a tie) where there is a target, else -1
+    real *ones;       // (Di) the constant x_proj input of the no-selection ablation
 } Mamba;
 
 // sets the config and points the parameters into a fresh (zeroed) allocation
@@ -1369,6 +1369,8 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
 static void setup_model(Mamba *model, const Options *o, TrainState *state, int *resumed) {
     *resumed = 0;
     memset(state, 0, sizeof(*state));
+    // the sampling RNG starts away from the seed itself, where init_parameters' draws start: with state = seed the
+    // samples would reuse the initialisation's random numbers (an odd multiplier: a distinct state for each seed)
     state->rng = (uint64_t)o->seed * 0x2545F4914F6CDD1DULL + 1;
     state->best_step = -1;
     int latest = o->resume ? find_latest_checkpoint(o->output_dir) : -1;

@@ -1203,6 +1203,8 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
 static void setup_model(Mamba *model, const Options *o, TrainState *state, int *resumed) {
     *resumed = 0;
     memset(state, 0, sizeof(*state));
+    // the sampling RNG starts away from the seed itself, where init_parameters' draws start: with state = seed the
+    // samples would reuse the initialisation's random numbers (an odd multiplier: a distinct state for each seed)
     state->rng = (uint64_t)o->seed * 0x2545F4914F6CDD1DULL + 1;
     state->best_step = -1;
     int latest = o->resume ? find_latest_checkpoint(o->output_dir) : -1;
