@@ -182,7 +182,8 @@ clean:
 # `make fuzz` runs each harness for FUZZ_SECONDS (two at a time with `make -j2 fuzz`); new corpus
 # entries go to test/fuzz/work/<harness>/, crashes to test/fuzz/crashes/<harness>/ (both ignored
 # by git). `make fuzz-regress` runs each harness once over test/fuzz/regressions/<harness>/ and its
-# seed corpus, no fuzzing. -detect_leaks=0: a loader rejecting its input leaves memory behind by
+# seed corpus, no fuzzing; a harness that fails gets one line "FAIL fuzz_<harness>: input <file> crashed",
+# then the harness's own "fuzz: " line if any and the sanitizer's SUMMARY line (the whole report in its log). -detect_leaks=0: a loader rejecting its input leaves memory behind by
 # design (fatalf); the harnesses check accepted inputs for leaks themselves (fuzz_common.h).
 FUZZ_CC ?= clang
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra -std=gnu11
@@ -238,7 +239,11 @@ fuzz-regress: $(FUZZ_BINS)
 	    if $(FUZZ_ENV) test/fuzz/bin/fuzz_$$h $(FUZZ_OPTS) $$files > test/fuzz/bin/regress_$$h.log 2>&1; then \
 	        echo "PASS fuzz_$$h ($$(echo $$files | wc -w) inputs)"; pass=$$((pass + 1)); \
 	    else \
-	        echo "FAIL fuzz_$$h (log: test/fuzz/bin/regress_$$h.log)"; grep -h -m 3 -E 'Running:|ERROR|SUMMARY|fuzz: ' test/fuzz/bin/regress_$$h.log | tail -3; failn=$$((failn + 1)); \
+	        st=$$?; log=test/fuzz/bin/regress_$$h.log; last=$$(grep -E '^(Running: |Executed )' $$log | tail -1); \
+	        case "$$last" in "Running: "*) what="input $${last#Running: } crashed";; *) what="exit $$st, no input running";; esac; \
+	        echo "FAIL fuzz_$$h: $$what (log: $$log)"; \
+	        grep -m 1 '^fuzz: ' $$log | sed 's/^/  /'; \
+	        summary=$$(grep -m 1 '^SUMMARY: ' $$log); echo "  $${summary:-$$(tail -1 $$log)}"; failn=$$((failn + 1)); \
 	    fi; \
 	done; echo "$$pass passed, $$failn failed"; [ $$failn -eq 0 ]
 

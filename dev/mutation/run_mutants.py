@@ -25,7 +25,8 @@ A suite is a chain of test programs, each built in every copy and run in turn:
   shm: test_shm_coll (the shared-memory collectives, test/shm_coll.h), then test_shm_nccl (test/shm_nccl.c over the
        stub CUDA runtime); plain C, no GPU;
   fuzz: `make fuzz-bins` (the libFuzzer harnesses, clang), then `make fuzz-regress`: each harness once over
-       test/fuzz/regressions/<harness>/ and its seed corpus (a FAIL line per harness that crashed);
+       test/fuzz/regressions/<harness>/ and its seed corpus (a FAIL line per harness that crashed,
+       "FAIL fuzz_<harness>: input <file> crashed": the check is named fuzz_<harness>);
   tools: the scripts and data tools (scripts/*.sh, scripts/plot_log.py, dev/data/*, test/run_tests.sh):
        `make` of the CPU trainer, prepare_bytes, tokenize and the tinyshakespeare shards (no GPU needed),
        then `bash test/test_tokenize.sh`, then `bash test/test_scripts.sh`. A mutant's test_scripts.sh
