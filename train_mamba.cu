@@ -1259,6 +1259,77 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     state_set_optimizer_flags(state, o);
 }
 
+// A step's start (or the run's end): its val loss, -mc and sample where due, then its checkpoint. Returns 1 when a
+// signal stops the run at this step (print_stopped has said how to go on), else 0; *saved: this step's checkpoint written
+static int evaluate_sample_checkpoint(Mamba *model, const Options *o, TrainState *state, int step, int start_step,
+                                      int train_num_batches, int fresh_step, int resumed_after_stop, int due_at_stop,
+                                      const TestHooks *hooks, DataLoader *train_loader, DataLoader *val_loader,
+                                      const MCEvalSet *mc, Tokenizer *tokenizer, Logger *logger, int *saved) {
+    // a signal asks for a checkpoint now: this iteration becomes the last one
+    // (every rank stops together: a signal on any rank stops all of them)
+    int stopping = multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f;
+    int last_step = step >= train_num_batches || stopping;
+    *saved = 0;
+    int due = fresh_step && !stopping ? due_at_step(o, step, last_step, val_loader != NULL, mc != NULL) : 0;
+    if (due & DUE_VAL) {
+        float val_loss, val_acc;
+        test_signals_in_evaluation = step == hooks->sigterm_val_step;
+        if (evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc)) {
+            report_val(logger, step, val_loss, val_acc);
+            if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
+        } else { // a signal cut it short (on any rank): the run stops at this step, whose evaluation the resumed run does
+            printf("val evaluation stopped by a signal (not logged)\n");
+            stopping = last_step = 1;
+        }
+    }
+    if ((due & DUE_MC) && !stopping) {
+        // a signal that cut it short (on any rank: the ranks' cuts are summed) stops the run here, as at the loop's top:
+        // the checkpoint says so, and the resumed run evaluates this step again (else its line would be missing)
+        if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
+    }
+    if ((due & DUE_SAMPLE) && !stopping) {
+        // rank 0 samples; a stop signal that cut it short stops every rank at this step, as in an evaluation, and the
+        // checkpoint keeps the RNG from before the sample, so the resumed run draws the same sample again
+        uint64_t rng_before = state->rng;
+        test_signals_in_sampling = step == hooks->sigterm_sample_step;
+        int cut = multi_gpu_config.process_rank == 0 && !sample(model, tokenizer, o, &state->rng);
+        if (multi_gpu_sum_int(&multi_gpu_config, cut, main_stream) > 0) {
+            state->rng = rng_before;
+            stopping = last_step = 1;
+        }
+    }
+    if (fresh_step && o->output_dir != NULL && step > 0 &&
+        ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step ||
+         // (a run resumed after a stop saves that step again once its evaluations and sampling are done, so that a
+         // later resume does not do them again; with nothing due there and the same data, the file would not change)
+         (resumed_after_stop && step == start_step && (due_at_stop != 0 || o->resume != 1)))) {
+        state_at_checkpoint(state, step, train_loader, train_num_batches, stopping);
+        if (step == hooks->sigterm_save_step) { raise_test_signals(); }
+        save_checkpoint(o->output_dir, model, state);
+        if (multi_gpu_config.process_rank == 0) { prune_checkpoints(o->output_dir, o->checkpoints_keep); }
+        *saved = 1;
+    }
+    // a signal during this step's evaluation, sampling or checkpoint, where the checkpoint just written holds all of
+    // them: the run stops here rather than train another step and save again. At the last step it stops as at any
+    // other, not going on to -hf and -es (after the loop), which the resumed run does; from there on a signal ends the
+    // process at once, as after the loop (one that came before the collective below is heeded by it; every rank
+    // comes here, since saved and last_step are alike on all of them)
+    // (and at step 0 of a fresh run, which saves nothing: a signal during its evaluations stops the run there, with
+    // nothing to save, as the answer to it said; one from here on comes while a step trains, and a checkpoint follows)
+    if (last_step && !stopping) { stop_signal_deferred = 0; }
+    stop_signal_before_training = 0;
+    if ((last_step || *saved || step == 0) && !stopping && multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f) { stopping = 1; }
+    if (stopping) {
+        char by[40]; // (rank 0, which prints, may have had no signal itself: another rank's stopped them all)
+        if (stop_signal != 0) { snprintf(by, sizeof(by), "signal %d", (int)stop_signal); }
+        else { snprintf(by, sizeof(by), "a signal to another process"); }
+        // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
+        print_stopped(by, step, o->output_dir, o->resume == 2 && !fresh_step ? 2 : 1, o->resume);
+        return 1;
+    }
+    return 0;
+}
+
 // returns 1 when a signal stopped the run, 0 when it ran to the end. With -o, the step it stopped at is then on disk
 // (written now, or the checkpoint it resumed from), except at step 0 of a fresh run: nothing trained, nothing saved
 static int train(Mamba *model, const Options *o, TrainState *state, int resumed, int train_num_batches,
@@ -1305,73 +1376,16 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
-        // a signal asks for a checkpoint now: this iteration becomes the last one
-        // (every rank stops together: a signal on any rank stops all of them)
-        int stopping = multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f;
-        int last_step = step >= train_num_batches || stopping;
         // a resumed run already evaluated, sampled and saved at the step it resumes from: doing it again would
         // consume the sampling RNG twice and break bitwise resume. Unless a signal stopped it there: then it
         // saved before that step's evaluation and sampling, and the resumed run does them (and saves again)
         int fresh_step = !(resumed && step == start_step && !resumed_after_stop);
-        int saved = 0; // (this step's checkpoint written)
-        int due = fresh_step && !stopping ? due_at_step(o, step, last_step, val_loader != NULL, mc != NULL) : 0;
-        if (due & DUE_VAL) {
-            float val_loss, val_acc;
-            test_signals_in_evaluation = step == hooks.sigterm_val_step;
-            if (evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc)) {
-                report_val(logger, step, val_loss, val_acc);
-                if (o->keep_best && val_loss_is_new_best(state, val_loss, step)) { save_best_model(o->output_dir, model, state); }
-            } else { // a signal cut it short (on any rank): the run stops at this step, whose evaluation the resumed run does
-                printf("val evaluation stopped by a signal (not logged)\n");
-                stopping = last_step = 1;
-            }
-        }
-        if ((due & DUE_MC) && !stopping) {
-            // a signal that cut it short (on any rank: the ranks' cuts are summed) stops the run here, as at the loop's top:
-            // the checkpoint says so, and the resumed run evaluates this step again (else its line would be missing)
-            if (!evaluate_mc(model, mc, o, logger, step)) { stopping = last_step = 1; }
-        }
-        if ((due & DUE_SAMPLE) && !stopping) {
-            // rank 0 samples; a stop signal that cut it short stops every rank at this step, as in an evaluation, and the
-            // checkpoint keeps the RNG from before the sample, so the resumed run draws the same sample again
-            uint64_t rng_before = state->rng;
-            test_signals_in_sampling = step == hooks.sigterm_sample_step;
-            int cut = multi_gpu_config.process_rank == 0 && !sample(model, tokenizer, o, &state->rng);
-            if (multi_gpu_sum_int(&multi_gpu_config, cut, main_stream) > 0) {
-                state->rng = rng_before;
-                stopping = last_step = 1;
-            }
-        }
-        if (fresh_step && o->output_dir != NULL && step > 0 &&
-            ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step ||
-             // (a run resumed after a stop saves that step again once its evaluations and sampling are done, so that a
-             // later resume does not do them again; with nothing due there and the same data, the file would not change)
-             (resumed_after_stop && step == start_step && (due_at_stop != 0 || o->resume != 1)))) {
-            state_at_checkpoint(state, step, train_loader, train_num_batches, stopping);
-            if (step == hooks.sigterm_save_step) { raise_test_signals(); }
-            save_checkpoint(o->output_dir, model, state);
-            if (multi_gpu_config.process_rank == 0) { prune_checkpoints(o->output_dir, o->checkpoints_keep); }
-            saved = 1;
-        }
-        // a signal during this step's evaluation, sampling or checkpoint, where the checkpoint just written holds all of
-        // them: the run stops here rather than train another step and save again. At the last step it stops as at any
-        // other, not going on to -hf and -es (after the loop), which the resumed run does; from there on a signal ends the
-        // process at once, as after the loop (one that came before the collective below is heeded by it; every rank
-        // comes here, since saved and last_step are alike on all of them)
-        // (and at step 0 of a fresh run, which saves nothing: a signal during its evaluations stops the run there, with
-        // nothing to save, as the answer to it said; one from here on comes while a step trains, and a checkpoint follows)
-        if (last_step && !stopping) { stop_signal_deferred = 0; }
-        stop_signal_before_training = 0;
-        if ((last_step || saved || step == 0) && !stopping && multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f) { stopping = 1; }
-        if (stopping) {
-            char by[40]; // (rank 0, which prints, may have had no signal itself: another rank's stopped them all)
-            if (stop_signal != 0) { snprintf(by, sizeof(by), "signal %d", (int)stop_signal); }
-            else { snprintf(by, sizeof(by), "a signal to another process"); }
-            // (a -y 2 run with no checkpoint of its own yet: -y 2 again)
-            print_stopped(by, step, o->output_dir, o->resume == 2 && !fresh_step ? 2 : 1, o->resume);
+        int saved; // (this step's checkpoint written)
+        if (evaluate_sample_checkpoint(model, o, state, step, start_step, train_num_batches, fresh_step, resumed_after_stop,
+                                       due_at_stop, &hooks, train_loader, val_loader, mc, tokenizer, logger, &saved)) {
             return 1;
         }
-        if (last_step) {
+        if (step >= train_num_batches) { // (a step that a signal made the last one returned above)
             if (timed_steps > 0) {
                 const double tps = o->total_batch_size / (timed_ms / timed_steps / 1000.0);
                 char mfu[32];
@@ -1458,6 +1472,84 @@ static void check_gpu_shapes(const MambaConfig *c, int B) {
     if (B > 65535) { fatalf("-b %d: the GPU kernels take at most 65535 sequences per batch", B); }
 }
 
+// every run ends with -hf, then -es (a run a signal stopped: no -es, and no -hf where -o holds its checkpoint)
+static void finish_run(Mamba *model, const Options *o, const Tokenizer *tokenizer, Logger *logger, int step, int stopped) {
+    int rank = multi_gpu_config.process_rank;
+    if (o->hf_export_dir != NULL && rank == 0 && stopped && o->output_dir != NULL) { // not the final model (how to go on: print_stopped's line)
+        printf("note: stopped by a signal: -hf %s is not written; the run that finishes the training writes it\n", o->hf_export_dir);
+    } else if (o->hf_export_dir != NULL && rank == 0) {
+        export_hf(model, o, tokenizer);
+    }
+    if (o->stream_eval_pattern != NULL && !stopped) { evaluate_stream(model, o, tokenizer, logger, step); }
+}
+
+// -x 0: generation with a prompt, else evaluation (the val loss where the run reads val data, -mc); then finish_run
+static void run_without_training(Mamba *model, const Options *o, const TrainState *state, Tokenizer *tokenizer,
+                                 const MCEvalSet *mc, DataLoader *val_loader) {
+    Logger no_log = {NULL};
+    if (o->prompt != NULL) {
+        // generation only: -x 0 with a prompt
+        uint64_t rng = state->rng;
+        if (mc != NULL) { // before rank 0's generation: the other ranks would wait for it in the sums, under -pt
+            evaluate_mc(model, mc, o, &no_log, state->step);
+        }
+        if (multi_gpu_config.process_rank == 0) { sample(model, tokenizer, o, &rng); }
+    } else {
+        // evaluation only
+        if (val_loader != NULL) {
+            float val_loss, val_acc;
+            evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc); // (no signal is deferred here: nothing cuts it)
+            printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(val_loader), o->val_max_steps)); // (per process)
+            printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
+        }
+        if (mc != NULL) { evaluate_mc(model, mc, o, &no_log, state->step); }
+    }
+    finish_run(model, o, tokenizer, &no_log, state->step, 0);
+}
+
+// -x other than 0: the train data, -o and its log, the training loop (train), then finish_run
+static void run_training(Mamba *model, const Options *o, TrainState *state, int resumed, Tokenizer *tokenizer,
+                         const MCEvalSet *mc, DataLoader *val_loader, int argc, char **argv) {
+    int rank = multi_gpu_config.process_rank, world = multi_gpu_config.num_processes;
+    if (o->total_batch_size % ((long)o->B * o->T * world) != 0) {
+        fatalf("-d %d must be a multiple of B*T*processes = %d*%d*%d", o->total_batch_size, o->B, o->T, world);
+    }
+    DataLoader train_loader;
+    check_default_data(o->train_data_pattern, model->config.vocab_size);
+    dataloader_init(&train_loader, o->train_data_pattern, o->B, o->T, rank, world, o->shuffle, (unsigned long long)o->seed,
+                    model->config.vocab_size);
+    dataloader_set_step_windows(&train_loader, (size_t)o->total_batch_size / ((size_t)o->B * o->T)); // whole steps per shard
+    if (val_loader != NULL && rank == 0) { note_val_in_train(&train_loader, val_loader); }
+    if (resumed && o->resume == 1) { check_resume_data(state, &train_loader, o->output_dir); } // before the log is touched
+    int num_steps = run_num_steps(o, &train_loader);
+    check_epoch_on_new_data(o, state, resumed, num_steps);
+    if (o->output_dir != NULL) { // rank 0 makes it and holds it for the run; with ZeRO-1 every rank writes its optimizer shard there
+        int held = 1;
+        if (rank == 0) {
+            held = make_and_lock_output_dir(o->output_dir);
+        }
+        // a collective, so also the barrier before the other ranks write there; they stop too if rank 0 must
+        int all_held = multi_gpu_all_equal(&multi_gpu_config, held, main_stream);
+        if (!held) { fatalf(OUTPUT_DIR_BUSY, o->output_dir, o->output_dir); }
+        if (!all_held) { fatalf("rank %d: rank 0 could not take -o %s (another run is using it)", rank, o->output_dir); }
+        if (rank == 0) { record_command(o->output_dir, argc, argv, state->step); }
+    }
+    Logger logger;
+    // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)
+    logger_init(&logger, rank == 0 ? o->output_dir : NULL, resumed, state->step, (resumed && state->stopped ? LOG_REDO_EVALS : 0) |
+                (resumed && state->step >= num_steps && o->stream_eval_pattern != NULL ? LOG_REDO_STREAM : 0));
+    announce_stop_signals(o->output_dir, rank == 0);
+    stop_signal_deferred = 1;
+    int stopped = train(model, o, state, resumed, num_steps, &train_loader, val_loader, mc, tokenizer, &logger);
+    stop_signal_deferred = 0;
+    if (o->keep_best && state->best_step >= 0 && rank == 0) {
+        printf("best val loss %f at step %d: %s/model_best.bin\n", state->best_val_loss, state->best_step, o->output_dir);
+    }
+    finish_run(model, o, tokenizer, &logger, state->step, stopped);
+    logger_free(&logger);
+    dataloader_free(&train_loader);
+}
+
 int main(int argc, char **argv) {
     keep_std_fds_open();
     Options o;
@@ -1527,25 +1619,6 @@ int main(int argc, char **argv) {
     }
 
     int world = multi_gpu_config.num_processes;
-    if (o.max_steps == 0 && o.prompt != NULL) {
-        // generation only: -x 0 with a prompt
-        uint64_t rng = state.rng;
-        if (o.mc_eval_path != NULL) { // before rank 0's generation: the other ranks would wait for it in the sums, under -pt
-            Logger no_log = {NULL};
-            evaluate_mc(&model, &mc, &o, &no_log, state.step);
-        }
-        if (rank == 0) { sample(&model, &tokenizer, &o, &rng); }
-        if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o, &tokenizer); }
-        if (o.stream_eval_pattern != NULL) {
-            Logger no_log = {NULL};
-            evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
-        }
-        tokenizer_free(&tokenizer);
-        if (o.mc_eval_path != NULL) { mc_free(&mc); }
-        mamba_free(&model);
-        multi_gpu_config_free(&multi_gpu_config);
-        return 0;
-    }
     dataloader_hooks_from_env();
     DataLoader val_loader; // read by -x 0's evaluation and by training's every -v steps; -v 0 needs no val shards
     int use_val = o.max_steps == 0 ? eval_only_reads_val(&o) : o.val_loss_every > 0;
@@ -1554,74 +1627,12 @@ int main(int argc, char **argv) {
         dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size);
         prepare_val_loader(&val_loader, o.val_max_steps, world);
     }
+    const MCEvalSet *eval_set = o.mc_eval_path != NULL ? &mc : NULL;
     if (o.max_steps == 0) {
-        // evaluation only
-        if (use_val) {
-            float val_loss, val_acc;
-            evaluate(&model, &val_loader, o.val_max_steps, &val_loss, &val_acc); // (no signal is deferred here: nothing cuts it)
-            printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(&val_loader), o.val_max_steps)); // (per process)
-            printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
-        }
-        if (o.mc_eval_path != NULL) {
-            Logger no_log = {NULL};
-            evaluate_mc(&model, &mc, &o, &no_log, state.step);
-        }
-        if (o.hf_export_dir != NULL && rank == 0) { export_hf(&model, &o, &tokenizer); }
-        if (o.stream_eval_pattern != NULL) {
-            Logger no_log = {NULL};
-            evaluate_stream(&model, &o, &tokenizer, &no_log, state.step);
-        }
-        if (use_val) { dataloader_free(&val_loader); }
-        tokenizer_free(&tokenizer);
-        if (o.mc_eval_path != NULL) { mc_free(&mc); }
-        mamba_free(&model);
-        multi_gpu_config_free(&multi_gpu_config);
-        return 0;
+        run_without_training(&model, &o, &state, &tokenizer, eval_set, use_val ? &val_loader : NULL);
+    } else {
+        run_training(&model, &o, &state, resumed, &tokenizer, eval_set, use_val ? &val_loader : NULL, argc, argv);
     }
-    if (o.total_batch_size % ((long)o.B * o.T * world) != 0) {
-        fatalf("-d %d must be a multiple of B*T*processes = %d*%d*%d", o.total_batch_size, o.B, o.T, world);
-    }
-    DataLoader train_loader;
-    check_default_data(o.train_data_pattern, model.config.vocab_size);
-    dataloader_init(&train_loader, o.train_data_pattern, o.B, o.T, rank, world, o.shuffle, (unsigned long long)o.seed,
-                    model.config.vocab_size);
-    dataloader_set_step_windows(&train_loader, (size_t)o.total_batch_size / ((size_t)o.B * o.T)); // whole steps per shard
-    if (use_val && rank == 0) { note_val_in_train(&train_loader, &val_loader); }
-    if (resumed && o.resume == 1) { check_resume_data(&state, &train_loader, o.output_dir); } // before the log is touched
-    int num_steps = run_num_steps(&o, &train_loader);
-    check_epoch_on_new_data(&o, &state, resumed, num_steps);
-    if (o.output_dir != NULL) { // rank 0 makes it and holds it for the run; with ZeRO-1 every rank writes its optimizer shard there
-        int held = 1;
-        if (rank == 0) {
-            held = make_and_lock_output_dir(o.output_dir);
-        }
-        // a collective, so also the barrier before the other ranks write there; they stop too if rank 0 must
-        int all_held = multi_gpu_all_equal(&multi_gpu_config, held, main_stream);
-        if (!held) { fatalf(OUTPUT_DIR_BUSY, o.output_dir, o.output_dir); }
-        if (!all_held) { fatalf("rank %d: rank 0 could not take -o %s (another run is using it)", rank, o.output_dir); }
-        if (rank == 0) { record_command(o.output_dir, argc, argv, state.step); }
-    }
-    Logger logger;
-    // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)
-    logger_init(&logger, rank == 0 ? o.output_dir : NULL, resumed, state.step, (resumed && state.stopped ? LOG_REDO_EVALS : 0) |
-                (resumed && state.step >= num_steps && o.stream_eval_pattern != NULL ? LOG_REDO_STREAM : 0));
-    announce_stop_signals(o.output_dir, rank == 0);
-    stop_signal_deferred = 1;
-    int stopped = train(&model, &o, &state, resumed, num_steps, &train_loader, use_val ? &val_loader : NULL,
-                        o.mc_eval_path != NULL ? &mc : NULL, &tokenizer, &logger);
-    stop_signal_deferred = 0;
-    if (o.keep_best && state.best_step >= 0 && rank == 0) {
-        printf("best val loss %f at step %d: %s/model_best.bin\n", state.best_val_loss, state.best_step, o.output_dir);
-    }
-    if (o.hf_export_dir != NULL && rank == 0 && stopped && o.output_dir != NULL) { // not the final model (how to go on: print_stopped's line)
-        printf("note: stopped by a signal: -hf %s is not written; the run that finishes the training writes it\n", o.hf_export_dir);
-    } else if (o.hf_export_dir != NULL && rank == 0) {
-        export_hf(&model, &o, &tokenizer);
-    }
-    if (o.stream_eval_pattern != NULL && !stopped) { evaluate_stream(&model, &o, &tokenizer, &logger, state.step); }
-
-    logger_free(&logger);
-    dataloader_free(&train_loader);
     if (use_val) { dataloader_free(&val_loader); }
     tokenizer_free(&tokenizer);
     if (o.mc_eval_path != NULL) { mc_free(&mc); }
