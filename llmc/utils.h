@@ -35,13 +35,28 @@ static int fatal_reported = 0;
 // one-line fatal error: "error: <message>" then exit 1
 static inline void fatalf(const char *fmt, ...) {
     fatal_reported = 1;
+    // the line goes out in one write: the processes of a run share one stderr, and a line written in pieces (stderr is
+    // unbuffered: a write per fprintf) was cut by another process's output, so that neither line read whole. Only a
+    // line past the buffer goes in pieces.
+    char line[8192];
     va_list args;
     va_start(args, fmt);
-    fprintf(stderr, "error: ");
-    vfprintf(stderr, fmt, args);
-    if (fatal_note != NULL) { fprintf(stderr, "; %s", fatal_note); }
-    fprintf(stderr, "\n");
+    int n = snprintf(line, sizeof(line), "error: ");
+    int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, args);
     va_end(args);
+    if (m >= 0) { n += m; }
+    if (fatal_note != NULL && m >= 0 && (size_t)n < sizeof(line)) { n += snprintf(line + n, sizeof(line) - (size_t)n, "; %s", fatal_note); }
+    if (m >= 0 && (size_t)n + 1 < sizeof(line)) {
+        line[n++] = '\n';
+        fwrite(line, 1, (size_t)n, stderr);
+    } else { // (too long for the buffer, or unprintable: the old way, in pieces)
+        va_start(args, fmt);
+        fprintf(stderr, "error: ");
+        vfprintf(stderr, fmt, args);
+        va_end(args);
+        if (fatal_note != NULL) { fprintf(stderr, "; %s", fatal_note); }
+        fprintf(stderr, "\n");
+    }
 #ifdef FATAL_LONGJMP
     longjmp(fatal_jmp_buf, 1);
 #endif

@@ -23,6 +23,7 @@ containing the expected text (an alarm turns a hang into a failure).
 #include "../llmc/train_common.h"
 #include "../llmc/hf_io.h"
 #include "test_util.h"
+#include <sys/socket.h>
 
 static char DIR_[64];
 static const char *P(char *buf, const char *name) { snprintf(buf, 1024, "%s/%s", DIR_, name); return buf; }
@@ -84,6 +85,61 @@ static void first_tokens_per_epoch(const char *pat, int epochs, int per_epoch, i
     }
     dataloader_free(&l);
 }
+// fatalf's line in one write: the processes of a multi-GPU run share one stderr, and the line written in four pieces
+// (stderr is unbuffered) was cut by another process's output, so that neither line read whole (the two-rank check
+// val_bad_token_in_one_ranks_window_ends_both_at_start failed on an H100 that way). The child's stderr is a
+// SOCK_SEQPACKET socket, which keeps each write a message of its own: a short line must arrive as one, with its note;
+// one past fatalf's buffer still arrives whole (in pieces)
+typedef struct { int fd; size_t len; } FatalArg;
+static void c_fatal_to_socket(const void *a) {
+    const FatalArg *f = (const FatalArg *)a;
+    dup2(f->fd, STDERR_FILENO);
+    char *long_text = (char *)mallocCheck(f->len + 1);
+    memset(long_text, 'x', f->len);
+    long_text[f->len] = '\0';
+    fatal_note = "the note";
+    fatalf("'%s': token %d has id %d", long_text, 3100, 300);
+}
+static void test_fatalf_one_write(void) {
+    const size_t lens[2] = {40, 10000};
+    for (int k = 0; k < 2; k++) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0) { test_fatal("socketpair", strerror(errno)); }
+        FatalArg arg = {sv[1], lens[k]};
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid < 0) { test_fatal("fork", strerror(errno)); }
+        if (pid == 0) { close(sv[0]); c_fatal_to_socket(&arg); _exit(0); }
+        close(sv[1]);
+        size_t cap = lens[k] + 256, len = 0;
+        char *got = (char *)mallocCheck(cap), buf[65536];
+        int messages = 0;
+        ssize_t r;
+        while ((r = recv(sv[0], buf, sizeof(buf), 0)) > 0) {
+            messages++;
+            if (len + (size_t)r < cap) { memcpy(got + len, buf, (size_t)r); len += (size_t)r; }
+        }
+        close(sv[0]);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        got[len] = '\0';
+        char *want = (char *)mallocCheck(cap);
+        int n = snprintf(want, cap, "error: '");
+        memset(want + n, 'x', lens[k]);
+        snprintf(want + n + lens[k], cap - n - lens[k], "': token 3100 has id 300; the note\n");
+        const int whole = strcmp(got, want) == 0, exited = WIFEXITED(status) && WEXITSTATUS(status) == 1;
+        if (k == 0) {
+            check(whole && exited && messages == 1, "fatalf_line_in_one_write", "%d write(s), exit status %d, got '%s'",
+                  messages, status, got);
+        } else {
+            check(whole && exited, "fatalf_line_past_its_buffer_whole", "%d write(s), exit status %d, %zu bytes, want %zu",
+                  messages, status, len, strlen(want));
+        }
+        free(got);
+        free(want);
+    }
+}
+
 // crc32_update (eight bytes per step) against the byte-at-a-time definition: every length 0..200 at
 // every start offset 0..7 (the tail loop and unaligned reads), the same bytes fed in pieces, the
 // standard check value (CRC-32 of "123456789" is cbf43926), and 1 MiB of random bytes
@@ -1105,6 +1161,7 @@ int main(void) {
     expect_fail("shard_changed_since_init", c_shard_changed, NULL, "shard changed since init");
     expect_fail("shard_too_small_no_hang", c_too_small_hang, NULL, "shard too small");
     test_crc32();
+    test_fatalf_one_write();
     test_eta_text();
     test_shuffle_per_epoch();
     test_windows_at_epochs();
