@@ -10,6 +10,7 @@ Shared by train_mamba.c, train_mamba.cu, dataloader.h, tokenizer.h and the tests
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,6 +62,20 @@ static inline void fatalf(const char *fmt, ...) {
     longjmp(fatal_jmp_buf, 1);
 #endif
     exit(EXIT_FAILURE);
+}
+
+// the data tools' stop signals (Ctrl-C, SIGTERM, SIGHUP) to handler, which removes their staged files and dies of the
+// signal; one ignored when the tool started (as nohup does with SIGHUP) stays ignored
+static inline void catch_stop_signals(void (*handler)(int)) {
+    const int stop_signals[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int k = 0; k < 3; k++) {
+        struct sigaction sa, was;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = handler;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(stop_signals[k], NULL, &was) == 0 && was.sa_handler != SIG_IGN) { sigaction(stop_signals[k], &sa, NULL); }
+    }
 }
 
 // file descriptors 0, 1 and 2 open (on /dev/null) where the caller closed them (`>&-`, `2>&-`, a daemon's launcher):

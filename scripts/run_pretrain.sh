@@ -38,6 +38,7 @@ set -euo pipefail
 . "$(dirname "$0")/script_lib.sh" # die, make_dir, can_make_dir
 case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 [ $# -ge 1 ] || die "usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...] (see the header)"
+i=0; for a in "$@"; do i=$((i + 1)); [ -n "$a" ] || die "argument $i is empty (usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...])"; done
 TOK=$1; shift
 [ -f "$TOK" ] || die "no tokenizer file $TOK"
 MODEL=${MODEL:-mamba-130m}
@@ -59,10 +60,14 @@ VAL_EVERY=${VAL_EVERY:-250}
 VAL_BATCHES=${VAL_BATCHES:-20}
 CKPT_EVERY=${CKPT_EVERY:-1000}
 SAMPLE_EVERY=${SAMPLE_EVERY:-1000}
-is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]*)$ ]]; }
-for v in BATCH_TOKENS MICRO_B T VAL_EVERY VAL_BATCHES CKPT_EVERY SAMPLE_EVERY; do
-    is_uint "${!v}" || die "$v must be a non-negative integer, got '${!v}'"
-done
+# script_lib's is_uint / require_uint: below 10^9, the trainer's flags being ints (a longer number here overflowed
+# bash's 64-bit arithmetic, e.g. TOKENS=9223372036854775808 became a negative step count, "less than one step")
+for v in BATCH_TOKENS MICRO_B T VAL_EVERY VAL_BATCHES CKPT_EVERY SAMPLE_EVERY; do require_uint "$v" 0; done
+[ -z "${WARMUP:-}" ] || require_uint WARMUP 0
+# TOKENS and the parameter count pass 10^9 (mamba-130m's default is 2.58B tokens): at most 18 digits, which bash's
+# arithmetic holds; the steps, TOKENS / BATCH_TOKENS, are a trainer flag (below 10^9)
+is_count() { [[ "$1" =~ ^(0|[1-9][0-9]{0,17})$ ]]; }
+[ -z "${TOKENS:-}" ] || is_count "$TOKENS" || die "TOKENS must be a whole number below 10^18, got '$TOKENS'"
 
 # the trainer: the GPU one with one process per GPU, else the CPU one
 if nvidia-smi -L >/dev/null 2>&1; then
@@ -77,9 +82,7 @@ else
     if [ "${GPUS:-1}" != 1 ]; then echo "note: no GPU here: the CPU trainer runs as one process (GPUS=$GPUS is not used)"; fi
     GPUS=1
 fi
-for v in GPUS MICRO_B T; do
-    if ! is_uint "${!v}" || [ "${!v}" -lt 1 ]; then die "$v must be a positive integer, got '${!v}'"; fi
-done
+for v in GPUS MICRO_B T; do require_uint "$v" 1; done
 UNIT=$((MICRO_B * T * GPUS)) # tokens of one micro-step over all processes
 if [ -z "$BATCH_GIVEN" ] && [ $((BATCH_TOKENS % UNIT)) -ne 0 ]; then
     # the paper's 0.5M does not divide (e.g. 3, 5, 6 or 7 GPUs): the nearest multiple, at least one micro-step
@@ -117,11 +120,11 @@ fi
 # whatever the environment says, e.g. inside a Slurm job)
 probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-e $MODEL: $(echo "$probe" | tail -n 1)"
 params=$(echo "$probe" | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
-is_uint "$params" || die "could not read the parameter count of -e $MODEL from $BIN"
+is_count "$params" || die "could not read the parameter count of -e $MODEL from $BIN"
 TOKENS=${TOKENS:-$((20 * params))}
-is_uint "$TOKENS" || die "TOKENS must be a non-negative integer, got '$TOKENS'"
 STEPS=$((TOKENS / BATCH_TOKENS))
 [ "$STEPS" -ge 1 ] || die "TOKENS $TOKENS is less than one step of BATCH_TOKENS $BATCH_TOKENS"
+is_uint "$STEPS" || die "TOKENS $TOKENS is $STEPS steps of BATCH_TOKENS $BATCH_TOKENS: the trainer takes at most 999999999"
 if [ -z "${LR:-}" ]; then
     if [ "$params" -le 200000000 ]; then LR=3e-3
     elif [ "$params" -le 550000000 ]; then LR=1.5e-3

@@ -23,14 +23,16 @@ is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]{0,8})$ ]]; }
 require_uint() { is_uint "${!1}" && [ "${!1}" -ge "$2" ] || die "$1 must be a whole number from $2 to 999999999, got '${!1}'"; }
 
 # check_script_args <usage line> <most arguments> "$@": -h / --help print the caller's usage (its
-# `usage` function) and exit 0; an unknown option or too many arguments is one error line
+# `usage` function) and exit 0; an unknown option, too many arguments or an empty one is one error line (an
+# empty one, such as "$DIR" unset, was taken as none given: run_tinyshakespeare.sh '' started the default run)
 check_script_args() {
-    local line="$1" most="$2"; shift 2
+    local line="$1" most="$2" i=0 a; shift 2
     case "${1:-}" in
         -h|--help) usage; exit 0 ;;
         -*) die "unknown option '$1' (usage: $line; -h for help)" ;;
     esac
     [ $# -le "$most" ] || die "too many arguments (usage: $line; -h for help)"
+    for a in "$@"; do i=$((i + 1)); [ -n "$a" ] || die "argument $i is empty (usage: $line; -h for help)"; done
 }
 
 # run_logged <out dir> <steps> <stop note> <trainer command...>

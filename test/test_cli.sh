@@ -1203,6 +1203,12 @@ if [ "$CPU" = 1 ]; then
         BATCH_TOKENS=1024 TOKENS=4096 VAL_FRACTION=0.001 DATA="$TMP/pt/small" OUT="$TMP/pt/small_out" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_small.txt"
     expect_error_cmd run_pretrain_bad_batch "not a positive multiple of MICRO_B" env MODEL=d32:l2:v270 MICRO_B=3 T=32 BATCH_TOKENS=256 \
         DATA="$TMP/pt/corpus" OUT="$TMP/pt/x" bash scripts/run_pretrain.sh "$TKJ"
+    # a number of the environment past what the trainer's int flags take (TOKENS: past 18 digits) is refused by name
+    # (TOKENS=9223372036854775808 overflowed bash's arithmetic: "less than one step"; a T of 2^32 was let through)
+    for kv in TOKENS=9223372036854775808 BATCH_TOKENS=9223372036854775808 T=4294967296 VAL_EVERY=1000000000 WARMUP=abc; do
+        expect_error_cmd "run_pretrain_number_checked ${kv%%=*}" "${kv%%=*} must be a whole number .*, got '${kv#*=}'" \
+            env MODEL=d32:l2:v270 DATA="$TMP/pt/corpus" OUT="$TMP/pt/x" "$kv" bash scripts/run_pretrain.sh "$TKJ"
+    done
     # the default 524288 is rounded to the nearest multiple of MICRO_B * T * GPUS (3 * 32 * 1 = 96:
     # 524256); TOKENS below one step then stops the run with that batch in the message
     out=$(env GPUS=1 MODEL=d32:l2:v270 MICRO_B=3 T=32 TOKENS=1000 DATA="$TMP/pt/corpus" OUT="$TMP/pt/x" \

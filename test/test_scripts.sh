@@ -121,6 +121,16 @@ for steps in 2 0 -r abc 12x 1e3; do
         env OUT="$TMP/gpu_out" TMPDIR="$TMP/bn/tmp" PATH="$TMP/bn/bin:$PATH" timeout -s KILL 30 bash "$TMP/bn/scripts/bench.sh" "$steps" -r 0
 done
 expect_error_cmd tinyshakespeare_unknown_option "unknown option '--bogus'" timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh --bogus
+# an empty argument (a "$DIR" unset) is refused, not taken as none given: run_tinyshakespeare.sh '' started the full
+# default run into out/ (each run below is given a bad setting that stops it at once where the argument got through)
+expect_error_cmd tinyshakespeare_empty_argument "argument 1 is empty (usage: bash scripts/run_tinyshakespeare.sh" \
+    env STEPS=x timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh ''
+expect_error_cmd synthetic_empty_argument "argument 2 is empty (usage: bash scripts/run_synthetic.sh" \
+    env VAL_SEQS=x timeout -s KILL 30 bash scripts/run_synthetic.sh "$TMP/syn_empty" '' 5
+expect_error_cmd enwik8_empty_argument "argument 1 is empty (usage: bash scripts/run_enwik8.sh" \
+    env PREPARE=x OUT="$TMP/e8_empty" DATA_DIR="$TMP/e8_empty_data" timeout -s KILL 30 bash scripts/run_enwik8.sh ''
+expect_error_cmd run_pretrain_empty_argument "argument 2 is empty (usage: bash scripts/run_pretrain.sh" \
+    env MICRO_B=x OUT="$TMP/pt_empty" DATA="$TMP/pt_empty_data" timeout -s KILL 30 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json ''
 
 # --- run_tinyshakespeare.sh at a tiny size: to the end; then a run stopped by SIGTERM (the trainer's
 # test hook) reports where it stopped, the same command resumes it and, once more, reports it finished

@@ -253,6 +253,9 @@ printf '{"text": 42}\n' > "$TMP/jl/bad3.jsonl"
 printf '{"text": "a\\\\u0000 is fine"}\n{"text": "a\\u0000b"}\n' > "$TMP/jl/bad4.jsonl"
 printf '{"text": "a"}\n{"text": "b"} {"text": "c"}\n' > "$TMP/jl/bad5.jsonl"
 printf '{"text": "ab\0cd"}\n' > "$TMP/jl/bad6.jsonl"
+# (a pair and an escaped backslash before the lone one, a high surrogate then a letter: the escape named is that one)
+printf '%s\n' '{"text": "ok \ud83d\ude00"}' '{"text": "\ud83d\ude00 a\\ud800b \uDBFF\u0041"}' > "$TMP/jl/bad7.jsonl"
+printf '%s\n' '{"text": "x\udc00"}' > "$TMP/jl/bad8.jsonl"
 
 # --- the trainer reads the shards (a model with the tokenizer's 270 ids)
 if [ -x "$TRAIN" ]; then
@@ -339,6 +342,9 @@ expect_error jsonl_not_a_string "bad3.jsonl' line 1: no string field" -t "$TJ" -
 expect_error jsonl_nul_escape "bad4.jsonl' line 2: .u0000 in a string: not text" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad4.jsonl"
 expect_error jsonl_two_objects "bad5.jsonl' line 2: text after the JSON object" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad5.jsonl"
 expect_error jsonl_nul_byte "bad6.jsonl' line 1: byte 0: not text" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad6.jsonl"
+# a lone surrogate escape (cJSON refuses it): said so, not "not a JSON object"
+expect_error jsonl_lone_surrogate "bad7.jsonl' line 2: a lone surrogate .uDBFF in a string: not text" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad7.jsonl"
+expect_error jsonl_lone_low_surrogate "bad8.jsonl' line 1: a lone surrogate .udc00 in a string: not text" -t "$TJ" -o "$TMP/x" -v 0 -j text "$TMP/jl/bad8.jsonl"
 expect_error glob_prefix "no glob characters" -t "$TJ" -o "$TMP/x[1]" "$TXT"
 # (a backslash: the check for an earlier run's shards, a glob, found none of them, so a second run replaced some and left
 # the rest to join the new set)
@@ -466,6 +472,24 @@ wait_until 400 compgen -G "$OS/sig/sub/x_train_*.partial" > /dev/null; ready=$?
 kill -TERM "$pid" 2>/dev/null; wait "$pid"; rc=$?
 if [ "$ready" -eq 0 ] && [ "$rc" -eq 143 ] && [ ! -e "$OS/sig" ]; then ok "tokenize_stopped_by_signal_leaves_nothing"
 else bad "tokenize_stopped_by_signal_leaves_nothing" "${NOT_READY}rc $rc, left: $(find "$OS/sig" 2>/dev/null | wc -l) path(s): $(find "$OS/sig" 2>/dev/null | head -n 3 | tr '\n' ' ')"; fi
+# ... and prepare_bytes: no .tmp left (it left <train>.tmp, hundreds of MB for a large text) and the previous outputs
+# as they were. A text of 20 MB (the train shard is 36 MB), and a FIFO where v.bin.tmp goes, which holds the run at
+# the val shard's open (no reader) so that it is still under way when t.bin.tmp appears, on any disk
+if [ -x "$PB" ]; then
+    mkdir -p "$OS/pbsig"; head -c 5000 "$TXT" > "$TMP/pbsig_small.txt"
+    for _ in $(seq 1 18); do cat "$TXT"; done > "$TMP/pbsig.txt"
+    "$PB" "$TMP/pbsig_small.txt" "$OS/pbsig/t.bin" "$OS/pbsig/v.bin" > /dev/null && sums "$OS/pbsig" "$TMP/pbsig.sums"
+    mkfifo "$OS/pbsig/v.bin.tmp"
+    "$PB" "$TMP/pbsig.txt" "$OS/pbsig/t.bin" "$OS/pbsig/v.bin" > /dev/null 2>&1 &
+    pid=$!
+    wait_until 400 test -e "$OS/pbsig/t.bin.tmp"; ready=$?
+    kill -TERM "$pid" 2>/dev/null; wait "$pid"; rc=$?
+    left=$(ls "$OS/pbsig"/*.tmp 2>/dev/null | tr '\n' ' ') # (v.bin.tmp may be the FIFO, not opened yet: not the run's)
+    rm -f "$OS/pbsig/v.bin.tmp"
+    if [ "$ready" -eq 0 ] && [ "$rc" -eq 143 ] && [ ! -e "$OS/pbsig/t.bin.tmp" ]; then ok "prepare_bytes_stopped_by_signal_leaves_nothing"
+    else bad "prepare_bytes_stopped_by_signal_leaves_nothing" "${NOT_READY}rc $rc, left: $left"; fi
+    unchanged prepare_bytes_stopped_by_signal_keeps_both "$TMP/pbsig.sums" "$OS/pbsig"
+fi
 
 # --- prepare_bytes: train and val are both written before either replaces its old file
 head -c 5000 "$TXT" > "$OS/small.txt"; head -c 130000 "$TXT" > "$OS/big.txt"
@@ -525,6 +549,15 @@ if [ -x "$PB" ]; then
     if "$PB" "$OS/odd.txt" "$OS/odd_t.bin" "$OS/odd_v.bin" > /dev/null 2> "$TMP/err" &&
        byte_shard_is "$OS/odd_t.bin" "$OS/odd.txt" 0 900 && byte_shard_is "$OS/odd_v.bin" "$OS/odd.txt" 900 101; then ok "prepare_bytes_split_truncates"
     else bad "prepare_bytes_split_truncates" "$(cat "$TMP/err") train/val headers: $(for f in "$OS"/odd_{t,v}.bin; do od -A n -t d4 -j 8 -N 4 "$f"; done 2>&1 | tr -s ' \n' ' ')"; fi
+fi
+# --- prepare_bytes reads its input to the end, not to the size it reports: /proc/version reports 0 bytes and has text
+# ("0 bytes: too short for a train and a val split")
+if [ -x "$PB" ] && [ -r /proc/version ] && [ "$(stat -c %s /proc/version)" = 0 ]; then
+    cat /proc/version > "$OS/procv.txt"; n=$(stat -c %s "$OS/procv.txt"); split=$((n * 9 / 10))
+    if "$PB" /proc/version "$OS/procv_t.bin" "$OS/procv_v.bin" > /dev/null 2> "$TMP/err" &&
+       byte_shard_is "$OS/procv_t.bin" "$OS/procv.txt" 0 "$split" && byte_shard_is "$OS/procv_v.bin" "$OS/procv.txt" "$split" $((n - split))
+    then ok "prepare_bytes_reads_to_eof"
+    else bad "prepare_bytes_reads_to_eof" "$(cat "$TMP/err") train/val headers: $(for f in "$OS"/procv_{t,v}.bin; do od -A n -t d4 -j 8 -N 4 "$f"; done 2>&1 | tr -s ' \n' ' ')"; fi
 fi
 if command -v python3 > /dev/null; then
     mkdir -p "$OS/ts_odd"; cp "$TS_PY" "$OS/ts_odd/tinyshakespeare.py"; cp "$OS/odd.txt" "$OS/ts_odd/tinyshakespeare.txt"
@@ -727,6 +760,7 @@ fi
 for spec in 'mc_not_json|not a JSON object|{"ctx": "a", ' 'mc_two_objects|text after the JSON object|{"ctx": "a", "endings": ["b", "c"], "label": 0} {"ctx": "d"}' \
             'mc_label_fraction|"label" must be an integer|{"ctx": "a", "endings": ["b", "c"], "label": 0.5}' 'mc_label_huge|"label" must be an integer|{"ctx": "a", "endings": ["b", "c"], "label": 1e300}' \
             'mc_nul_escape|.u0000 in a string: not text|{"ctx": "a\u0000", "endings": ["b", "c"], "label": 0}' 'mc_no_ctx|no string field "ctx"|{"endings": ["a", "b"], "label": 0}' \
+            'mc_lone_surrogate|a lone surrogate .ud800 in a string: not text|{"ctx": "a\ud800", "endings": ["b", "c"], "label": 0}' \
             'mc_one_ending|"endings" must be an array of 2 to 64 strings|{"ctx": "a", "endings": ["b"], "label": 0}' \
             'mc_ending_not_string|ending 1 is not a string|{"ctx": "a", "endings": ["b", 3], "label": 0}' \
             'mc_label_range|"label" must be an integer in .0, 2)|{"ctx": "a", "endings": ["b", "c"], "label": 2}' \

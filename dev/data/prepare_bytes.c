@@ -6,7 +6,10 @@ missing, so a fresh machine with gcc and make needs nothing else.
     ./prepare_bytes <input.txt> <train.bin> <val.bin>
 
 Both shards are written as <path>.tmp and renamed only once both were written, so an error (a full
-disk, a file-size limit) leaves the previous outputs as they were and no .tmp file behind.
+disk, a file-size limit) or a stop signal (Ctrl-C, SIGTERM, SIGHUP) leaves the previous outputs as they
+were and no .tmp file behind. The input is read to its end, not to the size it reports (files of /proc
+and /sys report 0 bytes and have text), up to the 2,386,092,941 bytes whose train split (90%) fits a
+shard's int32 token count.
 */
 #include <signal.h>
 #include "../../dataloader.h"
@@ -63,6 +66,20 @@ static void remove_staged(void) {
     for (int i = 0; i < num_staged; i++) { if (!renamed[i]) { remove(staged[i].tmp_path); } }
 }
 
+// A stop signal (Ctrl-C, SIGTERM, SIGHUP) before the renames removes what an error would: the staged .tmp files (they
+// were left behind: the train one hundreds of MB for a large text). With async-signal-safe calls alone: the .tmp names
+// are made before the handler is installed, and signal_staged counts the files begun (set before each one's open, so a
+// signal while it is being opened or written removes it too); then it dies of the signal as before. During the renames
+// it returns (they are quick): the run completes.
+static char signal_tmp[2][1040];
+static volatile sig_atomic_t signal_staged = 0, committing = 0;
+static void remove_staged_on_signal(int sig) {
+    if (committing) { return; }
+    for (int i = 0; i < signal_staged; i++) { unlink(signal_tmp[i]); }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 int main(int argc, char **argv) {
     keep_std_fds_open();
     atexit(check_stdout_at_exit); // (a summary line lost to a full disk is an error: utils.h)
@@ -88,19 +105,38 @@ int main(int argc, char **argv) {
     if (tmp_is(argv[2], in) || tmp_is(argv[3], in)) {
         fatalf("%s: the input is an output's temporary file (<output>.tmp), which the write would replace: rename it", argv[1]);
     }
-    long n = file_size(fp);
-    unsigned char *bytes = (unsigned char *)mallocCheck((size_t)n);
-    freadCheck(bytes, 1, (size_t)n, fp);
+    // read to its end, not to the size the file reports (files of /proc and /sys report 0 bytes and have text: "0 bytes:
+    // too short"); at most the bytes whose train split, int(n * 0.9), fits a shard's int32 token count
+    const size_t limit = (size_t)((double)INT32_MAX / 0.9);
+    size_t cap = 1 << 16, got_total = 0;
+    unsigned char *bytes = (unsigned char *)mallocCheck(cap);
+    for (size_t got; (got = fread(bytes + got_total, 1, cap - got_total, fp)) > 0;) {
+        got_total += got;
+        if (got_total > limit) { fatalf("%s: more than %zu bytes: its train split would not fit a shard's int32 token count", argv[1], limit); }
+        if (got_total == cap) {
+            cap *= 2;
+            unsigned char *grown = (unsigned char *)realloc(bytes, cap);
+            if (grown == NULL) { fatalf("%s: out of memory reading %zu bytes", argv[1], got_total); }
+            bytes = grown;
+        }
+    }
+    if (ferror(fp)) { fatalf("%s: read failed: %s", argv[1], strerror(errno)); }
     fclose(fp);
+    long n = (long)got_total;
     uint16_t *tokens = (uint16_t *)mallocCheck((size_t)n * sizeof(uint16_t));
     for (long i = 0; i < n; i++) { tokens[i] = bytes[i]; }
     long split = (long)(n * 0.9); // int(n * 0.9) in the Python script
     if (split < 1 || n - split < 1) { fatalf("%s: %ld bytes: too short for a train and a val split", argv[1], n); }
     atexit(remove_staged);
+    for (int i = 0; i < 2; i++) { snprintf(signal_tmp[i], sizeof(signal_tmp[i]), "%s.tmp", argv[2 + i]); }
+    catch_stop_signals(remove_staged_on_signal);
+    signal_staged = 1; // (before anything of it exists)
     stage_token_shard(&staged[0], argv[2], tokens, (size_t)split);
     num_staged = 1; // (counted once written: a failed open leaves nothing of ours at its .tmp name)
+    signal_staged = 2;
     stage_token_shard(&staged[1], argv[3], tokens + split, (size_t)(n - split));
     num_staged = 2;
+    committing = 1;
     for (int i = 0; i < 2; i++) { // (a failed rename removes its own .tmp; remove_staged the other's)
         atomic_rename(&staged[i]);
         renamed[i] = 1;

@@ -36,7 +36,8 @@ with an added token (matched in the text first) that holds a line break.
 Shards are written under temporary names and renamed only when everything has been encoded, so a
 run that fails, or that Ctrl-C, SIGTERM or SIGHUP stops, leaves none behind. Refused with a one-line error: a missing or malformed tokenizer,
 a vocabulary past uint16 (65,536 ids), a missing input, a byte 0 in the text (not text; Hugging
-Face would treat it as a character, which this encoder does not), inputs with no text at all (empty
+Face would treat it as a character, which this encoder does not; with -j, nor a \u0000 or a lone
+surrogate escape such as \ud800 in a string), inputs with no text at all (empty
 files; with -j, no document or only empty strings: a lone end-of-text token is no data; an empty
 document among others is kept, as its end-of-text token), a val split that gets no tokens,
 an output prefix with glob characters (* ? [ \), more than 999,999 shards of a split, and bad flags.
@@ -517,6 +518,40 @@ static int has_json_nul(const unsigned char *p, size_t n) {
     return 0;
 }
 
+// a lone surrogate escape in a JSON text (\uD800-\uDFFF not in a high-low pair, after an odd run of backslashes), which
+// cJSON refuses, so that the line read as "not a JSON object": its 6 characters as written into esc, or 0 if none
+static int hex_digit(int c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+static int json_lone_surrogate(const unsigned char *p, size_t n, char esc[7]) {
+    for (size_t i = 1; i + 5 <= n; i++) {
+        if (p[i] != 'u' || p[i - 1] != '\\') { continue; }
+        size_t k = i;
+        while (k > 0 && p[k - 1] == '\\') { k--; }
+        if ((i - k) % 2 == 0) { continue; }
+        unsigned v = 0, w = 0;
+        int hex = 1;
+        for (int j = 1; j <= 4 && hex; j++) {
+            const int d = hex_digit(p[i + j]);
+            if (d < 0) { hex = 0; } else { v = v * 16 + (unsigned)d; }
+        }
+        if (!hex || v < 0xD800 || v > 0xDFFF) { continue; }
+        if (v <= 0xDBFF && i + 11 <= n && p[i + 5] == '\\' && p[i + 6] == 'u') { // a high one: a low one must follow
+            int low = 1;
+            for (int j = 7; j <= 10 && low; j++) {
+                const int d = hex_digit(p[i + j]);
+                if (d < 0) { low = 0; } else { w = w * 16 + (unsigned)d; }
+            }
+            if (low && w >= 0xDC00 && w <= 0xDFFF) { i += 6; continue; } // a pair: one character
+        }
+        esc[0] = '\\';
+        memcpy(esc + 1, p + i, 5);
+        esc[6] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
 /*
 JSON Lines inputs (-j field): every non-blank line of every file is a JSON object, and the string
 in its `field` is one document (cJSON decodes the escapes to UTF-8). A document goes to the val
@@ -546,6 +581,8 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
                 if (memchr(s + a, 0, b - a) != NULL) { fatalf("'%s' line %zu: byte 0: not text", path, line_no); }
                 const char *end = NULL;
                 cJSON *obj = cJSON_ParseWithLengthOpts((const char *)s + a, b - a, &end, 0);
+                char esc[7];
+                if (obj == NULL && json_lone_surrogate(s + a, b - a, esc)) { fatalf("'%s' line %zu: a lone surrogate %s in a string: not text", path, line_no, esc); }
                 if (obj == NULL || !cJSON_IsObject(obj)) { fatalf("'%s' line %zu: not a JSON object (-j reads every input file as JSON Lines: "
                                                                    "encode plain text in a run without -j, to another -o)", path, line_no); }
                 for (const unsigned char *e = (const unsigned char *)end; e < s + b; e++) { // one object per line
@@ -1022,6 +1059,10 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
                 if (memchr(a, 0, (size_t)(b - a)) != NULL) { fatalf("'%s' line %zu: byte 0: not text", path, line_no); }
                 const char *end = NULL;
                 cJSON *obj = cJSON_ParseWithLengthOpts(a, (size_t)(b - a), &end, 0);
+                char esc[7];
+                if (obj == NULL && json_lone_surrogate((const unsigned char *)a, (size_t)(b - a), esc)) {
+                    fatalf("'%s' line %zu: a lone surrogate %s in a string: not text", path, line_no, esc);
+                }
                 if (obj == NULL || !cJSON_IsObject(obj)) { fatalf("'%s' line %zu: not a JSON object", path, line_no); }
                 for (const char *e = end; e < b; e++) { // one object per line
                     if (*e != ' ' && *e != '\t' && *e != '\r') { fatalf("'%s' line %zu: text after the JSON object", path, line_no); }
@@ -1152,17 +1193,7 @@ int main(int argc, char **argv) {
     // would kill the process before remove_staged takes its shards away
     signal(SIGXFSZ, SIG_IGN);
     signal_prefix = o.prefix;
-    const int stop_signals[3] = {SIGINT, SIGTERM, SIGHUP};
-    for (int k = 0; k < 3; k++) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = remove_staged_on_signal;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        struct sigaction was;
-        // (a signal ignored when this started, as nohup does with SIGHUP, stays ignored)
-        if (sigaction(stop_signals[k], NULL, &was) == 0 && was.sa_handler != SIG_IGN) { sigaction(stop_signals[k], &sa, NULL); }
-    }
+    catch_stop_signals(remove_staged_on_signal);
 
     // every input's size first: the total places the val split
     size_t *len = (size_t *)mallocCheck(o.num_files * sizeof(size_t)), total_bytes = 0;
