@@ -407,6 +407,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else { fatalf("unknown flag '%s' (see -h)", f); }
     }
     if (prompt_flags == 3) { fatalf("-p and -gf both give the prompt: give one"); }
+    char got[32]; // (a float flag's value in the range errors: float_repr)
     if (o->B <= 0) { fatalf("-b must be positive, got %d", o->B); }
     if (o->T <= 0) { fatalf("-t must be positive, got %d", o->T); }
     if ((long)o->B * o->T > (1L << 30)) { fatalf("-b %d x -t %d is too large", o->B, o->T); }
@@ -416,9 +417,9 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->max_steps < -1) { fatalf("-x must be >= -1, got %d", o->max_steps); }
     if (!(o->learning_rate >= 0.0f)) { fatalf("-l must be >= 0, got %g", o->learning_rate); }
     if (o->warmup_iterations < 0) { fatalf("-u must be >= 0, got %d", o->warmup_iterations); }
-    if (!(o->final_lr_frac >= 0.0f && o->final_lr_frac <= 1.0f)) { fatalf("-q must be in [0, 1], got %g", o->final_lr_frac); }
+    if (!(o->final_lr_frac >= 0.0f && o->final_lr_frac <= 1.0f)) { fatalf("-q must be in [0, 1], got %s", float_repr(o->final_lr_frac, got, sizeof(got))); }
     if (!lr_scheduler_type_valid(o->lr_schedule)) { fatalf("-k must be cosine, linear, constant or wsd, got '%s'", o->lr_schedule); }
-    if (!(o->lr_decay_frac > 0.0f && o->lr_decay_frac <= 1.0f)) { fatalf("-kd must be in (0, 1], got %g", o->lr_decay_frac); }
+    if (!(o->lr_decay_frac > 0.0f && o->lr_decay_frac <= 1.0f)) { fatalf("-kd must be in (0, 1], got %s", float_repr(o->lr_decay_frac, got, sizeof(got))); }
     if (!(o->weight_decay >= 0.0f)) { fatalf("-c must be >= 0, got %g", o->weight_decay); }
     if (!(o->grad_clip >= 0.0f)) { fatalf("-gc must be >= 0, got %g", o->grad_clip); }
     if (o->val_loss_every < 0 || o->sample_every < 0 || o->checkpoint_every < 0) {
@@ -468,7 +469,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         if (n == 0) { fatalf("no shard files match '%s' (-es)", o->stream_eval_pattern); }
     }
     if (o->top_k < 0) { fatalf("-gk must be >= 0, got %d", o->top_k); }
-    if (!(o->top_p > 0.0f && o->top_p <= 1.0f)) { fatalf("-gp must be in (0, 1], got %g", o->top_p); }
+    if (!(o->top_p > 0.0f && o->top_p <= 1.0f)) { fatalf("-gp must be in (0, 1], got %s", float_repr(o->top_p, got, sizeof(got))); }
     if (o->gen_batch < 1 || o->gen_batch > 4096) { fatalf("-gb must be in [1, 4096], got %d", o->gen_batch); }
     if (!(o->temperature > 0.0f) || !isfinite(1.0f / o->temperature)) { fatalf("-tp must be > 0 (and not denormal), got %g", o->temperature); }
     if (o->resume < 0 || o->resume > 2) { fatalf("-y must be 0, 1 or 2, got %d", o->resume); }

@@ -215,6 +215,16 @@ static inline float parse_float(const char *flag, const char *s) {
     return v;
 }
 
+// a float as the shortest decimal (%g, 6 to 9 digits) that reads back as it: an error message's "got" value (plain
+// %g printed 1.0000001, which a range up to 1 refuses, as "got 1")
+static inline const char *float_repr(float v, char *buf, size_t n) {
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf(buf, n, "%.*g", digits, v);
+        if (strtof(buf, NULL) == v) { break; }
+    }
+    return buf;
+}
+
 // size of an open file in bytes
 static inline long file_size(FILE *fp) {
     long here = ftell(fp);

@@ -180,6 +180,9 @@ expect_error bad_lr_frac "-q must be in" -q 2
 expect_error bad_cuda_graphs "-cg must be 0 or 1" -cg 2
 expect_error top_p_zero "-gp must be in (0, 1], got 0" -gp 0
 expect_error top_p_over_one "-gp must be in (0, 1], got 1.5" -gp 1.5
+# a value just past a range's end is named as given, not rounded onto the end (%g printed "-gp must be in (0, 1], got 1")
+expect_error top_p_just_over_one "-gp must be in (0, 1], got 1.0000001$" -gp 1.0000001
+expect_error lr_frac_just_over_one "-q must be in \\[0, 1\\], got 1.0000001$" -q 1.0000001
 gen_text() { awk '/^generating:$/ { f = 1; next } f == 1 && /^---$/ { f = 2; next } f == 2 && /^---$/ { exit } f == 2'; }
 # gen <flags>: the first generated text of an untrained model after the prompt "The ", or FAILED (the trainer's rc)
 gen() { local out; out=$("$BIN" -e d64:l2:v256 -x 0 -p "The " -g 40 -nt 2 "$@" 2>&1) || { echo FAILED; return; }; echo "$out" | gen_text; }
