@@ -1074,6 +1074,7 @@ cannot end a run without its final checkpoint or its -hf export:
   - where this process samples (samples_here: every process of train_mamba.c, rank 0 of train_mamba.cu), the
     prompt's tokens against the model's vocabulary, and the sample buffer (-g x -gb tokens) against the RAM;
   - every header and token of the -es stream (read once here, again after training).
+Flags that do nothing in this run (-x 0's, a prompt with -g 0) are noted here too.
 */
 static inline void check_run_before_training(const Options *o, Tokenizer *tokenizer, int vocab_size, int resumed,
                                              int samples_here) {
@@ -1115,6 +1116,10 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
             printf("note: -x 0 trains nothing: -o %s is not written (with -y 1, its newest checkpoint is what -x 0 evaluates)\n",
                    o->output_dir);
         }
+    }
+    // a training run samples only with -g > 0: its prompt (-p, -gf) with -g 0 is not used, said once (as for -x 0 above)
+    if (samples_here && o->max_steps != 0 && o->prompt != NULL && o->gen_tokens == 0) {
+        printf("note: -p/-gf with -g 0 samples nothing: the prompt is not used (give -g <tokens> to sample from it)\n");
     }
 }
 

@@ -383,13 +383,15 @@ if [ -x dev/data/prepare_bytes ]; then
     : > "$TMP/empty.txt"
     expect_error_cmd prepare_bytes_empty_input "too short" dev/data/prepare_bytes "$TMP/empty.txt" "$TMP/e_train.bin" "$TMP/e_val.bin"
     expect_error_cmd prepare_bytes_same_outputs "same file" dev/data/prepare_bytes dev/data/tinyshakespeare.txt "$TMP/x.bin" "$TMP/x.bin"
-    # ... one file under two names, the input as an output, and an output directory that is missing:
-    # refused before anything is written (the input keeps its bytes, no train shard is left)
+    # ... one file under two names, the input as an output, and an output directory that cannot be made (a file
+    # where it goes; a missing one is made, as tokenize -o makes it: test_tokenize.sh): refused before anything is
+    # written (the input keeps its bytes, no train shard is left)
     expect_error_cmd prepare_bytes_same_outputs_two_names "same file" dev/data/prepare_bytes dev/data/tinyshakespeare.txt "$TMP/x.bin" "$TMP/./x.bin"
     cp dev/data/tinyshakespeare.txt "$TMP/pb_in.txt"
     expect_error_cmd prepare_bytes_input_as_output "the input file itself" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_in.txt" "$TMP/pb_v.bin"
     if cmp -s dev/data/tinyshakespeare.txt "$TMP/pb_in.txt"; then ok "prepare_bytes_input_kept"; else bad "prepare_bytes_input_kept" "the input changed"; fi
-    expect_error_cmd prepare_bytes_missing_val_dir "directory '$TMP/nodir' does not exist" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/nodir/pb_v.bin"
+    : > "$TMP/pb_plain"
+    expect_error_cmd prepare_bytes_val_dir_under_a_file "'$TMP/pb_plain' exists and is not a directory" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/pb_plain/sub/pb_v.bin"
     if [ ! -e "$TMP/pb_t.bin" ]; then ok "prepare_bytes_no_half_output"; else bad "prepare_bytes_no_half_output" "pb_t.bin was written"; fi
     # -h is its help (exit 0), not a usage error; wrong arguments still are one
     out=$(dev/data/prepare_bytes -h 2>&1); rc=$?
@@ -517,6 +519,13 @@ then ok "eval_only_prompt_and_j_noted"; else bad "eval_only_prompt_and_j_noted" 
 out=$("$BIN" "${TINY[@]}" -x 0 -p hi -g 0 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 -p with -g 0 generates no tokens"; then ok "eval_only_prompt_g0_noted"
 else bad "eval_only_prompt_g0_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
+# ... and so does a training run's prompt with -g 0 (it samples nothing: the prompt went unused, silently), -gf's too
+out=$("$BIN" "${TINY[@]}" -x 1 -p hi 2>&1); rc=$?
+printf 'hi' > "$TMP/prompt_g0.txt"; out_gf=$("$BIN" "${TINY[@]}" -x 1 -gf "$TMP/prompt_g0.txt" 2>&1); rc_gf=$?
+out_no=$("$BIN" "${TINY[@]}" -x 1 -p hi -g 4 2>&1)
+if [ "$rc" -eq 0 ] && [ "$rc_gf" -eq 0 ] && [ "$(echo "$out" | grep -c "^note: -p/-gf with -g 0 samples nothing: the prompt is not used")" -eq 1 ] &&
+   echo "$out_gf" | grep -q "^note: -p/-gf with -g 0 samples nothing" && ! echo "$out_no" | grep -q "samples nothing"
+then ok "train_prompt_g0_noted"; else bad "train_prompt_g0_noted" "rc $rc/$rc_gf: $(echo "$out" "$out_gf" "$out_no" | grep -E "note|error" | head -n 3)"; fi
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -o "$TMP/x0_out" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 trains nothing: -o $TMP/x0_out is not written" && [ ! -e "$TMP/x0_out" ]
 then ok "eval_only_output_dir_noted"; else bad "eval_only_output_dir_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi

@@ -489,6 +489,15 @@ if [ -x "$PB" ]; then
     if [ "$ready" -eq 0 ] && [ "$rc" -eq 143 ] && [ ! -e "$OS/pbsig/t.bin.tmp" ]; then ok "prepare_bytes_stopped_by_signal_leaves_nothing"
     else bad "prepare_bytes_stopped_by_signal_leaves_nothing" "${NOT_READY}rc $rc, left: $left"; fi
     unchanged prepare_bytes_stopped_by_signal_keeps_both "$TMP/pbsig.sums" "$OS/pbsig"
+    # ... and the directories it made for an output (the train shard into new ones, the val one held by the FIFO again)
+    mkfifo "$OS/pbsig/v.bin.tmp"
+    "$PB" "$TMP/pbsig.txt" "$OS/pbsig_new/sub/t.bin" "$OS/pbsig/v.bin" > /dev/null 2>&1 &
+    pid=$!
+    wait_until 400 test -e "$OS/pbsig_new/sub/t.bin.tmp"; ready=$?
+    kill -TERM "$pid" 2>/dev/null; wait "$pid"; rc=$?
+    rm -f "$OS/pbsig/v.bin.tmp"
+    if [ "$ready" -eq 0 ] && [ "$rc" -eq 143 ] && [ ! -e "$OS/pbsig_new" ]; then ok "prepare_bytes_stopped_by_signal_no_directory"
+    else bad "prepare_bytes_stopped_by_signal_no_directory" "${NOT_READY}rc $rc, left: $(find "$OS/pbsig_new" 2>/dev/null | tr '\n' ' ')"; fi
 fi
 
 # --- prepare_bytes: train and val are both written before either replaces its old file
@@ -549,6 +558,19 @@ if [ -x "$PB" ]; then
     if "$PB" "$OS/odd.txt" "$OS/odd_t.bin" "$OS/odd_v.bin" > /dev/null 2> "$TMP/err" &&
        byte_shard_is "$OS/odd_t.bin" "$OS/odd.txt" 0 900 && byte_shard_is "$OS/odd_v.bin" "$OS/odd.txt" 900 101; then ok "prepare_bytes_split_truncates"
     else bad "prepare_bytes_split_truncates" "$(cat "$TMP/err") train/val headers: $(for f in "$OS"/odd_{t,v}.bin; do od -A n -t d4 -j 8 -N 4 "$f"; done 2>&1 | tr -s ' \n' ' ')"; fi
+fi
+# --- prepare_bytes makes its outputs' missing directories (mkdir -p, as tokenize -o does): the same shards as into an
+# existing one (it refused: "directory ... does not exist"); a run that fails takes away the directories it made and
+# no other (one that existed stays)
+if [ -x "$PB" ]; then
+    if "$PB" "$OS/odd.txt" "$OS/pbnew/a/t.bin" "$OS/pbnew/b/c/v.bin" > /dev/null 2> "$TMP/err" &&
+       cmp -s "$OS/pbnew/a/t.bin" "$OS/odd_t.bin" && cmp -s "$OS/pbnew/b/c/v.bin" "$OS/odd_v.bin"; then ok "prepare_bytes_makes_missing_dirs"
+    else bad "prepare_bytes_makes_missing_dirs" "$(cat "$TMP/err") $(find "$OS/pbnew" 2>&1 | tr '\n' ' ')"; fi
+    mkdir -p "$OS/pbkept"; : > "$OS/pb_empty.txt"
+    expect_error_cmd prepare_bytes_new_dirs_too_short "too short" "$PB" "$OS/pb_empty.txt" "$OS/pbnd1/a/t.bin" "$OS/pbkept/b/c/v.bin"
+    expect_error_cmd prepare_bytes_new_dirs_same_outputs "same file" "$PB" "$OS/odd.txt" "$OS/pbnd2/a/t.bin" "$OS/pbnd2/a/./t.bin"
+    if [ ! -e "$OS/pbnd1" ] && [ ! -e "$OS/pbnd2" ] && [ -d "$OS/pbkept" ] && [ -z "$(ls -A "$OS/pbkept")" ]; then ok "prepare_bytes_no_directory_on_error"
+    else bad "prepare_bytes_no_directory_on_error" "$(find "$OS/pbnd1" "$OS/pbnd2" "$OS/pbkept" 2>&1 | tr '\n' ' ')"; fi
 fi
 # --- prepare_bytes reads its input to the end, not to the size it reports: /proc/version reports 0 bytes and has text
 # ("0 bytes: too short for a train and a val split")
@@ -785,6 +807,19 @@ expect_error_cmd mc_out_tmp_is_input "the input '$TMP/mc_self.bin.tmp' is its te
 expect_error_cmd mc_out_is_directory "-c '$TMP' is a directory" "$TOK" -t bytes -c "$TMP" "$MCJ"
 if md5sum -c --quiet "$TMP/mc_self.sums" > /dev/null 2>&1 && [ ! -e "$TMP/mc_self.bin" ] && [ ! -e "$TMP.tmp" ]; then ok "mc_out_refused_inputs_unchanged"
 else bad "mc_out_refused_inputs_unchanged" "$(md5sum -c --quiet "$TMP/mc_self.sums" 2>&1 | head -n 2) $(ls "$TMP/mc_self.bin" "$TMP.tmp" 2>/dev/null)"; fi
+# -c makes its file's missing directories (mkdir -p, as -o does; it failed with "cannot create '<out>.tmp'" after
+# encoding everything): the same file as into an existing one; a run that fails, before the file is begun or while it is
+# written, takes away the directories it made and no other
+"$TOK" -t bytes -c "$TMP/mc_ref.bin" "$MCJ" > /dev/null
+if "$TOK" -t bytes -c "$TMP/mc_new/sub/h.bin" "$MCJ" > /dev/null 2> "$TMP/err" && cmp -s "$TMP/mc_new/sub/h.bin" "$TMP/mc_ref.bin"; then ok "mc_out_makes_missing_dirs"
+else bad "mc_out_makes_missing_dirs" "$(cat "$TMP/err") $(find "$TMP/mc_new" 2>&1 | tr '\n' ' ')"; fi
+mkdir -p "$TMP/mc_kept"
+expect_error_cmd mc_out_new_dirs_bad_example "line 2: \"endings\" must be an array" "$TOK" -t bytes -c "$TMP/mc_kept/nd1/sub/h.bin" "$TMP/mc_one_ending.jsonl"
+if [ "$HAVE_ULIMIT" = 1 ]; then
+    expect_error_cmd mc_out_new_dirs_write_fails "h.bin.tmp'.*File too large" limited 1 "$TOK" -t bytes -c "$TMP/mc_kept/nd2/sub/h.bin" "$MCJ"
+fi
+if [ -d "$TMP/mc_kept" ] && [ -z "$(ls -A "$TMP/mc_kept")" ]; then ok "mc_out_no_directory_on_error"
+else bad "mc_out_no_directory_on_error" "$(find "$TMP/mc_kept" 2>&1 | tr '\n' ' ')"; fi
 
 # --- -c -m hellaswag|piqa|arc|lambada: tasks rendered as lm-evaluation-harness renders them, against dev/ref/lmeval_render.py
 # (plain Python from the tasks' published definitions): the context's and each continuation's bytes exactly

@@ -5,9 +5,10 @@ missing, so a fresh machine with gcc and make needs nothing else.
 
     ./prepare_bytes <input.txt> <train.bin> <val.bin>
 
-Both shards are written as <path>.tmp and renamed only once both were written, so an error (a full
-disk, a file-size limit) or a stop signal (Ctrl-C, SIGTERM, SIGHUP) leaves the previous outputs as they
-were and no .tmp file behind. The input is read to its end, not to the size it reports (files of /proc
+Missing directories of the outputs are created (mkdir -p, as tokenize -o and the trainer's -o do). Both
+shards are written as <path>.tmp and renamed only once both were written, so an error (a full disk, a
+file-size limit, an input too short) or a stop signal (Ctrl-C, SIGTERM, SIGHUP) leaves the previous
+outputs as they were, no .tmp file behind and none of the directories it made. The input is read to its end, not to the size it reports (files of /proc
 and /sys report 0 bytes and have text), up to the 2,386,092,941 bytes whose train split (90%) fits a
 shard's int32 token count.
 */
@@ -61,14 +62,21 @@ static int tmp_is(const char *path, FileKey b) {
 // the shards written so far under their .tmp names: removed on any exit before both are renamed (every
 // error exits; a write that fails removes its own .tmp)
 static AtomicFile staged[2];
-static int num_staged = 0, renamed[2] = {0, 0};
+static int num_staged = 0, renamed[2] = {0, 0}, done = 0;
+// the outputs' directories (train, val; "" for the current one or /), made where missing, and for each the shallowest
+// directory its make_dirs made ("" if none): taken away again (when empty) by a run that fails or is stopped, val's
+// first (made after train's, it may lie within them)
+static char out_dir[2][1024], out_dir_made[2][1024];
 static void remove_staged(void) {
+    if (done) { return; }
     for (int i = 0; i < num_staged; i++) { if (!renamed[i]) { remove(staged[i].tmp_path); } }
+    for (int k = 1; k >= 0; k--) { remove_made_dirs(out_dir[k], out_dir_made[k]); } // (also after a make_dirs that failed midway)
 }
 
 // A stop signal (Ctrl-C, SIGTERM, SIGHUP) before the renames removes what an error would: the staged .tmp files (they
 // were left behind: the train one hundreds of MB for a large text). With async-signal-safe calls alone: the .tmp names
-// are made before the handler is installed, and signal_staged counts the files begun (set before each one's open, so a
+// are made before the handler is installed (before the outputs' directories are made: they are removed too, as
+// remove_made_dirs does with rmdir and stat alone), and signal_staged counts the files begun (set before each one's open, so a
 // signal while it is being opened or written removes it too); then it dies of the signal as before. During the renames
 // it returns (they are quick): the run completes.
 static char signal_tmp[2][1040];
@@ -76,6 +84,7 @@ static volatile sig_atomic_t signal_staged = 0, committing = 0;
 static void remove_staged_on_signal(int sig) {
     if (committing) { return; }
     for (int i = 0; i < signal_staged; i++) { unlink(signal_tmp[i]); }
+    for (int k = 1; k >= 0; k--) { remove_made_dirs(out_dir[k], out_dir_made[k]); }
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -96,6 +105,18 @@ int main(int argc, char **argv) {
     // every output is checked before anything is written, and both are written under temporary names
     // before either is renamed, so an error leaves neither new file behind
     FILE *fp = fopenCheck(argv[1], "rb");
+    // the outputs' missing directories made first (their files' identities need them), and taken away again on any
+    // exit before the renames or on a stop signal
+    for (int i = 0; i < 2; i++) { snprintf(signal_tmp[i], sizeof(signal_tmp[i]), "%s.tmp", argv[2 + i]); }
+    atexit(remove_staged);
+    catch_stop_signals(remove_staged_on_signal);
+    for (int k = 0; k < 2; k++) {
+        const char *path = argv[2 + k], *slash = strrchr(path, '/');
+        if (slash == NULL || slash == path) { continue; }
+        if (slash - path >= (long)sizeof(out_dir[k])) { fatalf("path too long: %s", path); }
+        snprintf(out_dir[k], sizeof(out_dir[k]), "%.*s", (int)(slash - path), path);
+        make_dirs(out_dir[k], out_dir_made[k], sizeof(out_dir_made[k]));
+    }
     FileKey in = file_key(argv[1], 0), train = file_key(argv[2], 1), val = file_key(argv[3], 1);
     if (same_file(in, train) || same_file(in, val)) { fatalf("an output is the input file itself: %s", argv[1]); }
     if (same_file(train, val)) { fatalf("the train and val outputs are the same file: %s and %s", argv[2], argv[3]); }
@@ -127,9 +148,6 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) { tokens[i] = bytes[i]; }
     long split = (long)(n * 0.9); // int(n * 0.9) in the Python script
     if (split < 1 || n - split < 1) { fatalf("%s: %ld bytes: too short for a train and a val split", argv[1], n); }
-    atexit(remove_staged);
-    for (int i = 0; i < 2; i++) { snprintf(signal_tmp[i], sizeof(signal_tmp[i]), "%s.tmp", argv[2 + i]); }
-    catch_stop_signals(remove_staged_on_signal);
     signal_staged = 1; // (before anything of it exists)
     stage_token_shard(&staged[0], argv[2], tokens, (size_t)split);
     num_staged = 1; // (counted once written: a failed open leaves nothing of ours at its .tmp name)
@@ -141,6 +159,7 @@ int main(int argc, char **argv) {
         atomic_rename(&staged[i]);
         renamed[i] = 1;
     }
+    done = 1;
     printf("wrote %ld train and %ld val tokens\n", split, n - split);
     free(bytes);
     free(tokens);

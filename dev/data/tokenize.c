@@ -33,8 +33,10 @@ the val split starts at a document boundary, where a cut could change tokens: a 
 add_prefix_space (a space in front of every piece), without the regex (a piece is one word), or
 with an added token (matched in the text first) that holds a line break.
 
-Shards are written under temporary names and renamed only when everything has been encoded, so a
-run that fails, or that Ctrl-C, SIGTERM or SIGHUP stops, leaves none behind. Refused with a one-line error: a missing or malformed tokenizer,
+Missing directories of the output (-o's prefix, -c's file) are created (mkdir -p, as the trainer's -o
+does). Shards (and -c's file) are written under temporary names and renamed only when everything has
+been encoded, so a run that fails, or that Ctrl-C, SIGTERM or SIGHUP stops, leaves none behind, nor
+any directory it made. Refused with a one-line error: a missing or malformed tokenizer,
 a vocabulary past uint16 (65,536 ids), a missing input, a byte 0 in the text (not text; Hugging
 Face would treat it as a character, which this encoder does not; with -j, nor a \u0000 or a lone
 surrogate escape such as \ud800 in a string), inputs with no text at all (empty
@@ -76,8 +78,8 @@ static void sink_path(char *path, size_t size, const char *prefix, const char *s
 static char (*staged)[1040] = NULL;
 static size_t num_staged = 0, cap_staged = 0;
 static int committed = 0;
-// the prefix's directory: created with the first shard, and taken away again if this run made it
-// and fails (an early error leaves no empty directory behind)
+// the prefix's directory (-c: the eval file's): created with the first shard (-c: just before the file is written), and
+// taken away again if this run made it and fails (an early error leaves no empty directory behind)
 static char out_dir[1024] = "", out_dir_made[1024] = "";
 static int out_dir_ready = 0;
 static void remove_staged(void) {
@@ -94,6 +96,9 @@ static void remove_staged(void) {
 static const char *signal_prefix = NULL;
 static volatile sig_atomic_t signal_shards[2] = {0, 0}; // per split (train, val): the shards staged or being written
 static volatile sig_atomic_t committing = 0;
+// -c: its <out>.tmp, named before the handler is installed; mc_staging set before the file is begun (its directory made)
+static char signal_mc_tmp[1100] = "";
+static volatile sig_atomic_t mc_staging = 0;
 static void signal_path_put(char *path, size_t *n, size_t cap, const char *s) {
     while (*s != '\0' && *n + 1 < cap) { path[(*n)++] = *s++; }
     path[*n] = '\0';
@@ -118,8 +123,9 @@ static void remove_staged_on_signal(int sig) {
                 unlink(path);
             }
         }
-        remove_made_dirs(out_dir, out_dir_made);
     }
+    if (mc_staging) { unlink(signal_mc_tmp); }
+    remove_made_dirs(out_dir, out_dir_made);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -1136,10 +1142,14 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     header[2] = examples;
     header[3] = longest;
     AtomicFile af;
+    mc_staging = 1; // (before anything of it exists)
+    if (out_dir[0] != '\0') { make_dirs(out_dir, out_dir_made, sizeof(out_dir_made)); }
     atomic_open(&af, o->mc_out);
     atomic_fwrite(header, sizeof(int), 256, &af);
     atomic_fwrite(stream, sizeof(uint16_t), n, &af);
-    atomic_commit(&af);
+    committing = 1;
+    atomic_commit(&af); // (an error in it removes the .tmp; remove_staged then the directories this run made)
+    committed = 1;
     printf("%d example%s (the longest %d bytes) -> %s\n", examples, examples == 1 ? "" : "s", longest, o->mc_out);
     if (uncased > 0) {
         printf("note: in %d example%s ctx_b has characters past U+017F, kept as they are: Python's capitalize() may change "
@@ -1153,6 +1163,15 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     free(ids);
 }
 
+// out_dir: the directory of path (-o's prefix, -c's file), none for the current one or /; checked now (made later)
+static void set_out_dir(const char *path, const char *flag) {
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL || slash == path) { return; }
+    if (slash - path >= (long)sizeof(out_dir)) { fatalf("%s: path too long: %s", flag, path); }
+    snprintf(out_dir, sizeof(out_dir), "%.*s", (int)(slash - path), path);
+    check_dir_creatable(out_dir, flag);
+}
+
 int main(int argc, char **argv) {
     keep_std_fds_open();
     atexit(check_stdout_at_exit); // (a summary line lost to a full disk is an error: utils.h)
@@ -1161,7 +1180,14 @@ int main(int argc, char **argv) {
 #ifdef OMP
     if (o.threads > 0) { omp_set_num_threads(o.threads); }
 #endif
-    if (o.mc_out != NULL) { check_mc_out(&o); }
+    if (o.mc_out != NULL) { // its directory: checked now, created just before the file is written
+        check_mc_out(&o);
+        set_out_dir(o.mc_out, "-c");
+        snprintf(signal_mc_tmp, sizeof(signal_mc_tmp), "%s.tmp", o.mc_out);
+        atexit(remove_staged);
+        signal(SIGXFSZ, SIG_IGN); // (a write past a file-size limit: an error that removes the .tmp, not a SIGXFSZ death)
+        catch_stop_signals(remove_staged_on_signal);
+    }
     if (o.mc_out != NULL && strcmp(o.tokenizer, "bytes") == 0) {
         write_mc_file(NULL, &o);
         return 0;
@@ -1181,12 +1207,7 @@ int main(int argc, char **argv) {
         bpe_free(&t);
         return 0;
     }
-    const char *slash = strrchr(o.prefix, '/'); // the prefix's directory: checked now, created with the first shard
-    if (slash != NULL && slash != o.prefix) {
-        if (slash - o.prefix >= (long)sizeof(out_dir)) { fatalf("-o: path too long: %s", o.prefix); }
-        snprintf(out_dir, sizeof(out_dir), "%.*s", (int)(slash - o.prefix), o.prefix);
-        check_dir_creatable(out_dir, "-o");
-    }
+    set_out_dir(o.prefix, "-o"); // the prefix's directory: checked now, created with the first shard
     check_no_shards(o.prefix);
     atexit(remove_staged);
     // past a file-size limit (ulimit -f) a write fails with EFBIG, reported, instead of a SIGXFSZ that
