@@ -307,23 +307,12 @@ static inline int same_directory(const char *a, const char *b) {
 // (one argument holds at most 128 KiB on Linux); at most 64 MiB, and no NUL byte (the prompt is a C string)
 static inline const char *read_prompt_file(const char *path) {
     FILE *fp = fopenCheck(path, "rb");
-    // read to its end, not to the size the file reports: files of /proc and /sys report 0 bytes and have text
-    const size_t limit = (size_t)64 << 20;
-    size_t size = 0, cap = 4096;
-    char *text = (char *)mallocCheck(cap + 1);
-    for (size_t got; (got = fread(text + size, 1, cap - size, fp)) > 0;) {
-        size += got;
-        if (size > limit) { fatalf("-gf %s: more than a prompt's 64 MiB", path); }
-        if (size == cap) {
-            cap *= 2;
-            char *grown = (char *)realloc(text, cap + 1);
-            if (grown == NULL) { fatalf("-gf %s: out of memory reading %zu bytes", path, size); }
-            text = grown;
-        }
-    }
-    if (ferror(fp)) { fatalf("-gf %s: read failed: %s", path, strerror(errno)); }
+    char what[1040];
+    snprintf(what, sizeof(what), "-gf %s", path);
+    size_t size;
+    char *text = read_to_end(fp, what, (size_t)64 << 20, &size); // (to its end: /proc's files report 0 bytes)
+    if (text == NULL) { fatalf("-gf %s: more than a prompt's 64 MiB", path); }
     fcloseCheck(fp);
-    text[size] = '\0';
     if (strlen(text) != size) { fatalf("-gf %s: a NUL byte at offset %zu (a prompt is text)", path, strlen(text)); }
     return text;
 }

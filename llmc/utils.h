@@ -234,6 +234,28 @@ static inline long file_size(FILE *fp) {
     return size;
 }
 
+// the rest of fp read to its end, not to the size the file reports (files of /proc and /sys report 0 bytes and have
+// text): a malloc'd buffer with a NUL after its *len bytes, or NULL when it holds more than limit bytes (the caller
+// says why that is too many). what names the file in the errors
+static inline char *read_to_end(FILE *fp, const char *what, size_t limit, size_t *len) {
+    size_t n = 0, cap = 4096;
+    char *buf = (char *)mallocCheck(cap + 1);
+    for (size_t got; (got = fread(buf + n, 1, cap - n, fp)) > 0;) {
+        n += got;
+        if (n > limit) { free(buf); return NULL; }
+        if (n == cap) {
+            cap *= 2;
+            char *grown = (char *)realloc(buf, cap + 1);
+            if (grown == NULL) { fatalf("%s: out of memory reading %zu bytes", what, n); }
+            buf = grown;
+        }
+    }
+    if (ferror(fp)) { fatalf("%s: read failed: %s", what, strerror(errno)); }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
 // a path that stat cannot follow but lstat finds is a symbolic link to nothing (or a loop of links): mkdir says
 // "File exists" of it, and a file made under it "No such file or directory". One line saying so instead, after
 // "<flag> <dir>: " where flag is not empty

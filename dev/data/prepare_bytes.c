@@ -129,19 +129,9 @@ int main(int argc, char **argv) {
     // read to its end, not to the size the file reports (files of /proc and /sys report 0 bytes and have text: "0 bytes:
     // too short"); at most the bytes whose train split, int(n * 0.9), fits a shard's int32 token count
     const size_t limit = (size_t)((double)INT32_MAX / 0.9);
-    size_t cap = 1 << 16, got_total = 0;
-    unsigned char *bytes = (unsigned char *)mallocCheck(cap);
-    for (size_t got; (got = fread(bytes + got_total, 1, cap - got_total, fp)) > 0;) {
-        got_total += got;
-        if (got_total > limit) { fatalf("%s: more than %zu bytes: its train split would not fit a shard's int32 token count", argv[1], limit); }
-        if (got_total == cap) {
-            cap *= 2;
-            unsigned char *grown = (unsigned char *)realloc(bytes, cap);
-            if (grown == NULL) { fatalf("%s: out of memory reading %zu bytes", argv[1], got_total); }
-            bytes = grown;
-        }
-    }
-    if (ferror(fp)) { fatalf("%s: read failed: %s", argv[1], strerror(errno)); }
+    size_t got_total;
+    unsigned char *bytes = (unsigned char *)read_to_end(fp, argv[1], limit, &got_total);
+    if (bytes == NULL) { fatalf("%s: more than %zu bytes: its train split would not fit a shard's int32 token count", argv[1], limit); }
     fclose(fp);
     long n = (long)got_total;
     uint16_t *tokens = (uint16_t *)mallocCheck((size_t)n * sizeof(uint16_t));
