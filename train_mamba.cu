@@ -1259,12 +1259,35 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     state_set_optimizer_flags(state, o);
 }
 
+// what a step's evaluations, sampling and checkpoint need of the run: its objects, its length and how it began
+typedef struct {
+    Mamba *model;
+    const Options *o;
+    TrainState *state;
+    DataLoader *train_loader;
+    DataLoader *val_loader;  // (NULL without -j)
+    const MCEvalSet *mc;     // (NULL without -mc)
+    Tokenizer *tokenizer;
+    Logger *logger;
+    const TestHooks *hooks;
+    int train_num_batches;   // the run's last step
+    int start_step;          // the step the loop began at: the checkpoint's, or 0
+    int resumed_after_stop;  // resumed from a checkpoint that a signal wrote
+    int due_at_stop;         // what was due at that step (due_at_step's bits)
+} TrainLoop;
+
 // A step's start (or the run's end): its val loss, -mc and sample where due, then its checkpoint. Returns 1 when a
 // signal stops the run at this step (print_stopped has said how to go on), else 0; *saved: this step's checkpoint written
-static int evaluate_sample_checkpoint(Mamba *model, const Options *o, TrainState *state, int step, int start_step,
-                                      int train_num_batches, int fresh_step, int resumed_after_stop, int due_at_stop,
-                                      const TestHooks *hooks, DataLoader *train_loader, DataLoader *val_loader,
-                                      const MCEvalSet *mc, Tokenizer *tokenizer, Logger *logger, int *saved) {
+static int evaluate_sample_checkpoint(const TrainLoop *run, int step, int fresh_step, int *saved) {
+    Mamba *model = run->model;
+    const Options *o = run->o;
+    TrainState *state = run->state;
+    const TestHooks *hooks = run->hooks;
+    DataLoader *train_loader = run->train_loader, *val_loader = run->val_loader;
+    const MCEvalSet *mc = run->mc;
+    Tokenizer *tokenizer = run->tokenizer;
+    Logger *logger = run->logger;
+    int train_num_batches = run->train_num_batches, start_step = run->start_step;
     // a signal asks for a checkpoint now: this iteration becomes the last one
     // (every rank stops together: a signal on any rank stops all of them)
     int stopping = multi_gpu_mean(&multi_gpu_config, stop_signal != 0 ? 1.0f : 0.0f, main_stream) > 0.0f;
@@ -1302,7 +1325,7 @@ static int evaluate_sample_checkpoint(Mamba *model, const Options *o, TrainState
         ((o->checkpoint_every > 0 && step % o->checkpoint_every == 0) || last_step ||
          // (a run resumed after a stop saves that step again once its evaluations and sampling are done, so that a
          // later resume does not do them again; with nothing due there and the same data, the file would not change)
-         (resumed_after_stop && step == start_step && (due_at_stop != 0 || o->resume != 1)))) {
+         (run->resumed_after_stop && step == start_step && (run->due_at_stop != 0 || o->resume != 1)))) {
         state_at_checkpoint(state, step, train_loader, train_num_batches, stopping);
         if (step == hooks->sigterm_save_step) { raise_test_signals(); }
         save_checkpoint(o->output_dir, model, state);
@@ -1373,6 +1396,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     double timed_ms = 0.0;
     int timed_steps = 0;
     const TestHooks hooks = test_hooks_from_env();
+    const TrainLoop run = {model, o, state, train_loader, val_loader, mc, tokenizer, logger, &hooks, train_num_batches,
+                           start_step, resumed_after_stop, due_at_stop};
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {
@@ -1381,8 +1406,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         // saved before that step's evaluation and sampling, and the resumed run does them (and saves again)
         int fresh_step = !(resumed && step == start_step && !resumed_after_stop);
         int saved; // (this step's checkpoint written)
-        if (evaluate_sample_checkpoint(model, o, state, step, start_step, train_num_batches, fresh_step, resumed_after_stop,
-                                       due_at_stop, &hooks, train_loader, val_loader, mc, tokenizer, logger, &saved)) {
+        if (evaluate_sample_checkpoint(&run, step, fresh_step, &saved)) {
             return 1;
         }
         if (step >= train_num_batches) { // (a step that a signal made the last one returned above)
