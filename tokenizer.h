@@ -24,6 +24,12 @@ Tokens may contain the byte 0, so each token's length is stored next to its NUL-
 #define TOKENIZER_MAGIC 20240328
 #define TOKENIZER_HEADER_BYTES (256 * sizeof(uint32_t))
 
+// a text printed in pieces (safe_print_part) ends in these first bytes of a UTF-8 character, which the next piece may complete
+typedef struct {
+    unsigned char bytes[4];
+    int len;
+} HeldBytes;
+
 typedef struct {
     uint32_t vocab_size;
     char **token_table;   // (vocab_size) NUL-terminated token bytes, pointers into token_bytes
@@ -36,6 +42,7 @@ typedef struct {
     BpeTokenizer bpe;
     int range_warned;     // an id past the vocabulary was reported (once: a model's padded vocabulary
                           // can sample such ids often, e.g. 50280 rows against GPT-2's 50257 tokens)
+    HeldBytes held;       // tokenizer_print's text so far ends in these first bytes of a character
 } Tokenizer;
 
 static int tokenizer_is_json(const char *filename) {
@@ -180,17 +187,67 @@ const char *tokenizer_decode(Tokenizer *t, uint32_t token_id) {
     return t->token_table[token_id];
 }
 
-// Writes bytes so they cannot drive the terminal: printable ASCII, \n and \t as is, bytes >= 0x80
-// as is (so UTF-8 text, split across tokens or not, prints as text), other control bytes as \xNN.
-void safe_print_bytes(FILE *fp, const char *bytes, size_t len) {
+/*
+Printing token bytes so that they cannot drive the terminal and read back unambiguously (README.md, "Samples"):
+printable ASCII, \n and \t as they are, a backslash as \\, a well-formed UTF-8 character of two to four bytes as it
+is (so text prints as text), and every other byte as \xNN: the other control bytes, DEL, a byte >= 0x80 that is not
+part of a well-formed character (a lone 0x9b is CSI to some terminals) and the two bytes of a C1 control character
+(U+0080 - U+009F, which some terminals obey in UTF-8 too). A sample prints token by token, and a byte-level model's
+character comes in several tokens: its first bytes are held until the next piece completes it or shows it broken,
+and those left at the text's end print escaped (safe_print_end).
+*/
+// s[0 .. n) (n >= 1): the length of the well-formed UTF-8 character it starts with (1-4), 0 when all n bytes are
+// the start of one that more bytes may complete, -1 when s[0] starts none (Unicode's table 3-7: the second byte's
+// range leaves out overlong forms, surrogates and code points past U+10FFFF)
+static inline int utf8_char_length(const unsigned char *s, size_t n) {
+    const unsigned char c = s[0];
+    if (c < 0x80) { return 1; }
+    const int len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (len == 0) { return -1; }
+    const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    for (int k = 1; k < len; k++) {
+        if ((size_t)k >= n) { return 0; }
+        if (s[k] < (k == 1 ? lo : 0x80) || s[k] > (k == 1 ? hi : 0xBF)) { return -1; }
+    }
+    return len;
+}
+
+// one character of len bytes (utf8_char_length's), or with len = 1 one byte that starts none
+static inline void safe_print_char(FILE *fp, const unsigned char *s, int len) {
+    const int c1_control = len == 2 && s[0] == 0xC2 && s[1] < 0xA0;
+    if (len > 1 && !c1_control) { fwrite(s, 1, (size_t)len, fp); return; }
+    for (int i = 0; i < len; i++) {
+        if (s[i] == '\\') { fputs("\\\\", fp); }
+        else if ((s[i] >= 0x20 && s[i] < 0x7f) || s[i] == '\n' || s[i] == '\t') { fputc(s[i], fp); }
+        else { fprintf(fp, "\\x%02x", s[i]); }
+    }
+}
+
+// the next piece of a text printed in pieces; held carries a character's start from one piece to the next
+void safe_print_part(FILE *fp, HeldBytes *held, const char *bytes, size_t len) {
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)bytes[i];
-        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' || c >= 0x80) {
-            fputc(c, fp);
-        } else {
-            fprintf(fp, "\\x%02x", c);
+        held->bytes[held->len++] = (unsigned char)bytes[i];
+        // (a byte that starts no character goes out escaped, and the bytes after it may start one)
+        for (int n; held->len > 0 && (n = utf8_char_length(held->bytes, (size_t)held->len)) != 0;) {
+            if (n < 0) { n = 1; }
+            safe_print_char(fp, held->bytes, n);
+            held->len -= n;
+            memmove(held->bytes, held->bytes + n, (size_t)held->len);
         }
     }
+}
+
+// the end of a text printed in pieces: the start of a character that never completed, escaped
+void safe_print_end(FILE *fp, HeldBytes *held) {
+    for (int i = 0; i < held->len; i++) { fprintf(fp, "\\x%02x", held->bytes[i]); }
+    held->len = 0;
+}
+
+// a whole text
+void safe_print_bytes(FILE *fp, const char *bytes, size_t len) {
+    HeldBytes held = {{0}, 0};
+    safe_print_part(fp, &held, bytes, len);
+    safe_print_end(fp, &held);
 }
 
 void safe_printf(const char *piece) {
@@ -198,12 +255,15 @@ void safe_printf(const char *piece) {
     safe_print_bytes(stdout, piece, strlen(piece));
 }
 
-// prints one token safely, byte 0 included; prints nothing for an unknown id
+// prints one token of a text (a sample) safely, byte 0 included; prints nothing for an unknown id
 void tokenizer_print(Tokenizer *t, uint32_t token_id) {
     const char *piece = tokenizer_decode(t, token_id);
     if (piece == NULL) { return; }
-    safe_print_bytes(stdout, piece, t->token_len[token_id]);
+    safe_print_part(stdout, &t->held, piece, t->token_len[token_id]);
 }
+
+// the end of a text printed by tokenizer_print: a character its last tokens left unfinished, escaped
+void tokenizer_print_end(Tokenizer *t) { safe_print_end(stdout, &t->held); }
 
 /*
 Text -> token ids (at most cap of them; returns the count): byte-level takes the bytes, a

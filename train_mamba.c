@@ -1680,6 +1680,16 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
     dataloader_free(&train_loader);
 }
 
+// -r, -cg and -pt are the GPU trainer's; this one takes them too (their values checked alike), so that one command line
+// runs on either trainer, and says in one line that the ones given do nothing here
+static void note_gpu_flags(const Options *o) {
+    printf("note: no effect on the CPU trainer (flags of train_mamba_cu):");
+    if (o->gpu_flags_given & GIVEN_RECOMPUTE) { printf(" -r %d", o->recompute); }
+    if (o->gpu_flags_given & GIVEN_CUDA_GRAPHS) { printf(" -cg %d", o->cuda_graphs); }
+    if (o->gpu_flags_given & GIVEN_NCCL_TIMEOUT) { printf(" -pt %d", o->nccl_timeout); }
+    printf("\n");
+}
+
 int main(int argc, char **argv) {
     keep_std_fds_open();
     Options o;
@@ -1688,6 +1698,7 @@ int main(int argc, char **argv) {
     install_signal_handlers();
     if (o.num_processes > 1) { fatalf("-pn %d: several processes need the GPU trainer (train_mamba_cu)", o.num_processes); }
     if (o.zero_stage != 0) { printf("note: -z %d has no effect with one process\n", o.zero_stage); } // (as train_mamba_cu says)
+    if (o.gpu_flags_given) { note_gpu_flags(&o); }
     const LauncherVars *launcher = o.num_processes == 0 ? launcher_from_env() : NULL; // -pn 0: as the GPU trainer reads it
     if (launcher != NULL && env_int(launcher->world, 1) > 1) { // (else each process would train alone, into the same -o)
         fatalf("%s=%d: the launcher started several processes; the CPU trainer runs one (several: train_mamba_cu)",

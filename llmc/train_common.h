@@ -82,7 +82,9 @@ typedef struct {
     const char *init_server;        // -ps tcp: host:port of rank 0
     int nccl_timeout;               // -pt seconds without progress before a rank gives up
     int val_named;                  // -j was given (so -x 0 evaluates it even with -es, -mc or -hf: eval_only_reads_val)
+    int gpu_flags_given;            // which of the GPU trainer's -r, -cg, -pt were given (GIVEN_* bits): the CPU trainer notes them
 } Options;
+enum { GIVEN_RECOMPUTE = 1, GIVEN_CUDA_GRAPHS = 2, GIVEN_NCCL_TIMEOUT = 4 };
 
 static const Options DEFAULT_OPTIONS = {
     .train_data_pattern = "dev/data/tinyshakespeare/tiny_shakespeare_train.bin",
@@ -142,7 +144,7 @@ static inline void print_usage(const char *program) {
     printf("  -s <int>    sample every n steps; 0 = only at the end (default %d)\n", d->sample_every);
     printf("  -g <int>    tokens to generate per sample (default %d)\n", d->gen_tokens);
     printf("  -p <string> prompt the samples continue; with -x 0: generate -g tokens only (default none)\n");
-    printf("  -gf <file>  the prompt read from a file, byte for byte, instead of -p (default none)\n");
+    printf("  -gf <file>  the prompt read from a file, byte for byte, instead of -p; a pipe too: -gf /dev/stdin (default none)\n");
     printf("  -tp <float> sampling temperature (default %g)\n", d->temperature);
     printf("  -gk <int>   top-k sampling; 0 = the whole vocabulary (default %d)\n", d->top_k);
     printf("  -gp <float> top-p (nucleus) sampling: the fewest likeliest tokens whose probabilities sum to at least p;\n"
@@ -304,9 +306,13 @@ static inline int same_directory(const char *a, const char *b) {
 }
 
 // -gf: a prompt read from a file, byte for byte (a final newline included), for one longer than a command line takes
-// (one argument holds at most 128 KiB on Linux); at most 64 MiB, and no NUL byte (the prompt is a C string)
+// (one argument holds at most 128 KiB on Linux); at most 64 MiB, and no NUL byte (the prompt is a C string). Read to
+// its end, so a pipe does too: -gf <(command), -gf /dev/stdin (not fopenCheck, which takes regular files only)
 static inline const char *read_prompt_file(const char *path) {
-    FILE *fp = fopenCheck(path, "rb");
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory, expected a file", path); }
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) { fatalf("cannot open '%s': %s", path, strerror(errno)); }
     char what[1040];
     snprintf(what, sizeof(what), "-gf %s", path);
     size_t size;
@@ -383,16 +389,16 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-ms") == 0) { o->max_skips = parse_int(f, v); }
         else if (strcmp(f, "-a") == 0) { o->overfit_single_batch = parse_int(f, v); }
         else if (strcmp(f, "-nt") == 0) { o->num_threads = parse_int(f, v); }
-        else if (strcmp(f, "-r") == 0) { o->recompute = parse_int(f, v); }
+        else if (strcmp(f, "-r") == 0) { o->recompute = parse_int(f, v); o->gpu_flags_given |= GIVEN_RECOMPUTE; }
         else if (strcmp(f, "-z") == 0) { o->zero_stage = parse_int(f, v); }
-        else if (strcmp(f, "-cg") == 0) { o->cuda_graphs = parse_int(f, v); }
+        else if (strcmp(f, "-cg") == 0) { o->cuda_graphs = parse_int(f, v); o->gpu_flags_given |= GIVEN_CUDA_GRAPHS; }
         else if (strcmp(f, "-pn") == 0) { o->num_processes = parse_int(f, v); }
         else if (strcmp(f, "-pr") == 0) { o->process_rank = parse_int(f, v); }
         else if (strcmp(f, "-pl") == 0) { o->local_rank = parse_int(f, v); }
         else if (strcmp(f, "-pi") == 0) { o->init_method = v; }
         else if (strcmp(f, "-pf") == 0) { o->init_path = v; }
         else if (strcmp(f, "-ps") == 0) { o->init_server = v; }
-        else if (strcmp(f, "-pt") == 0) { o->nccl_timeout = parse_int(f, v); }
+        else if (strcmp(f, "-pt") == 0) { o->nccl_timeout = parse_int(f, v); o->gpu_flags_given |= GIVEN_NCCL_TIMEOUT; }
         else { fatalf("unknown flag '%s' (see -h)", f); }
     }
     if (prompt_flags == 3) { fatalf("-p and -gf both give the prompt: give one"); }
@@ -1688,10 +1694,11 @@ static inline void print_sampled_token(Tokenizer *tokenizer, int token) {
 // now, each whole, prompt first (one sequence printed its tokens as they came); then the decode speed, or the stop
 static inline void print_sample_end(Tokenizer *tokenizer, const int *ids, int echo, const int *out, int G, int T, int done, double seconds) {
     for (int g = 0; G > 1 && g < G; g++) {
-        if (g > 0) { printf("\n---\n"); }
+        if (g > 0) { tokenizer_print_end(tokenizer); printf("\n---\n"); }
         for (int i = 0; i < echo; i++) { tokenizer_print(tokenizer, ids[i]); }
         for (int i = 0; i < done; i++) { print_sampled_token(tokenizer, out[(size_t)g * T + i]); }
     }
+    tokenizer_print_end(tokenizer); // (a character the sequence's last tokens left unfinished)
     printf("\n---\n");
     if (done < T) { printf("sampling stopped by a signal after %d of %d tokens\n", done, T); }
     else if (seconds > 0.0 && T > 0) { printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, T, seconds, (double)G * T / seconds, G); }

@@ -72,10 +72,11 @@ if [ "$BIN" = ./train_mamba ] && [ "$FULL_SIZE" = 1 ]; then
          "on this machine's $(nproc) cores (3 s on an H200); Ctrl-C stops it with a checkpoint, -h shows a quick setting"
 fi
 KEEP_BEST=(-kb 1); [ "$VAL_EVERY" = 0 ] && KEEP_BEST=() # (-kb chooses at the validations)
+NO_RECOMPUTE=(-r 0); [ "$BIN" = ./train_mamba ] && NO_RECOMPUTE=() # (the GPU trainer's flag: the CPU one notes it does nothing)
 # d512:l6 = 10.3M parameters; 16K tokens per step (6.7 ms on an H200); validation every 50 steps
 run_logged "$OUT" "$STEPS" "" \
     "$BIN" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 -v "$VAL_EVERY" -m "$VAL_BATCHES" \
-    -s 0 -g "$GEN" -r 0 -n "$CKPT_EVERY" -nk 1 ${KEEP_BEST[@]+"${KEEP_BEST[@]}"} -o "$OUT" -y 1 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
+    -s 0 -g "$GEN" ${NO_RECOMPUTE[@]+"${NO_RECOMPUTE[@]}"} -n "$CKPT_EVERY" -nk 1 ${KEEP_BEST[@]+"${KEEP_BEST[@]}"} -o "$OUT" -y 1 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
 # the saved model's val loss (the trainer validates at the last step: STEPS, or where a finished run in OUT
 # ended, which can be past STEPS) and the best one seen, with model_best.bin when the trainer says it holds that step
 end=$(echo "$THIS_RUN" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)

@@ -473,11 +473,21 @@ static void test_tok_range_warned_once(void) {
           "tokenizer_out_of_range_warned_once", "status %d, stderr \"%s\"", status, err);
 }
 static void test_tok_print(void) {
-    // safe printing: DEL escaped like the other controls; 0x80 and tab as they are
+    // safe printing: DEL escaped like the other controls, and a byte >= 0x80 that no character holds; tab as it is
     FILE *fp = tmpfile(); if (fp == NULL) { test_fatal("tmpfile", strerror(errno)); }
     safe_print_bytes(fp, "\x7f\x80\t~", 4);
     char out[64] = {0}; rewind(fp); size_t n = fread(out, 1, sizeof(out) - 1, fp); fclose(fp);
-    check(n == 7 && memcmp(out, "\\x7f\x80\t~", 7) == 0, "safe_print_del_escaped_high_bytes_kept", "got \"%s\"", out);
+    check(n == 10 && memcmp(out, "\\x7f\\x80\t~", 10) == 0, "safe_print_del_and_lone_high_byte_escaped", "got \"%s\"", out);
+    // in pieces (a byte-level sample): a character split over pieces prints whole, one never finished escaped at the
+    // end, a backslash doubled
+    fp = tmpfile(); if (fp == NULL) { test_fatal("tmpfile", strerror(errno)); }
+    HeldBytes held = {{0}, 0};
+    const char *pieces[] = {"\xe6", "\x97", "\xa5\\", "\xc3", "a\xe6\x97"};
+    for (int i = 0; i < 5; i++) { safe_print_part(fp, &held, pieces[i], strlen(pieces[i])); }
+    safe_print_end(fp, &held);
+    memset(out, 0, sizeof(out)); rewind(fp); n = fread(out, 1, sizeof(out) - 1, fp); fclose(fp);
+    const char want[] = "\xe6\x97\xa5\\\\\\xc3a\\xe6\\x97";
+    check(n == sizeof(want) - 1 && memcmp(out, want, n) == 0, "safe_print_pieces_hold_split_characters", "got \"%s\"", out);
     // a token with a 0 byte inside prints whole: "a", the 0 escaped, "b"
     char p[1024]; uint32_t h[256] = {0}; h[0] = TOKENIZER_MAGIC; h[1] = 2; h[2] = 2; h[3] = 1;
     FILE *f = fopenCheck(P(p, "nul.bin"), "wb"); fwriteCheck(h, 4, 256, f);
