@@ -35,7 +35,7 @@
 #   MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=256 TOKENS=2560 VAL_EVERY=5 CKPT_EVERY=5 \
 #     OUT=/tmp/pt DATA=/tmp/pt_data bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 set -euo pipefail
-. "$(dirname "$0")/script_lib.sh" # die, make_dir, can_make_dir
+. "$(dirname "$0")/script_lib.sh" # die, make_dir, can_make_dir, require_uint, require_product, trainer_error_shown
 case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
 [ $# -ge 1 ] || die "usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...] (see the header)"
 i=0; for a in "$@"; do i=$((i + 1)); [ -n "$a" ] || die "argument $i is empty (usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...])"; done
@@ -69,20 +69,20 @@ for v in BATCH_TOKENS MICRO_B T VAL_EVERY VAL_BATCHES CKPT_EVERY SAMPLE_EVERY; d
 is_count() { [[ "$1" =~ ^(0|[1-9][0-9]{0,17})$ ]]; }
 [ -z "${TOKENS:-}" ] || is_count "$TOKENS" || die "TOKENS must be a whole number below 10^18, got '$TOKENS'"
 
-# the trainer: the GPU one with one process per GPU, else the CPU one
+# the trainer: the GPU one with one process per GPU, else the CPU one (built once the numbers are checked)
 if nvidia-smi -L >/dev/null 2>&1; then
-    make -s train_mamba_cu
     BIN=./train_mamba_cu
     if [ -n "${CUDA_VISIBLE_DEVICES:-}" ]; then visible=$(echo "$CUDA_VISIBLE_DEVICES" | tr ',' '\n' | grep -c .)
     else visible=$(nvidia-smi -L | grep -c '^GPU '); fi
     GPUS=${GPUS:-$visible}
 else
-    make -s train_mamba
     BIN=./train_mamba
     if [ "${GPUS:-1}" != 1 ]; then echo "note: no GPU here: the CPU trainer runs as one process (GPUS=$GPUS is not used)"; fi
     GPUS=1
 fi
 for v in GPUS MICRO_B T; do require_uint "$v" 1; done
+# (BATCH_TOKENS, the trainer's -d, below 10^9, is a whole number of micro-steps)
+require_product 999999999 "BATCH_TOKENS is a multiple of it, below 10^9" MICRO_B T GPUS
 UNIT=$((MICRO_B * T * GPUS)) # tokens of one micro-step over all processes
 if [ -z "$BATCH_GIVEN" ] && [ $((BATCH_TOKENS % UNIT)) -ne 0 ]; then
     # the paper's 0.5M does not divide (e.g. 3, 5, 6 or 7 GPUs): the nearest multiple, at least one micro-step
@@ -96,6 +96,7 @@ if [ "$BATCH_TOKENS" -lt 1 ] || [ $((BATCH_TOKENS % UNIT)) -ne 0 ]; then
 fi
 
 can_make_dir "$OUT" # (before the shards are encoded, which can take long)
+make -s "${BIN#./}"
 
 # the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard)
 if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
@@ -118,7 +119,7 @@ fi
 
 # size-dependent settings from the model's parameter count (the trainer prints it; one process
 # whatever the environment says, e.g. inside a Slurm job)
-probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-e $MODEL: $(echo "$probe" | tail -n 1)"
+probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-e $MODEL: $(echo "$probe" | tail -n 1 | sed 's/^error: //')"
 params=$(echo "$probe" | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
 is_count "$params" || die "could not read the parameter count of -e $MODEL from $BIN"
 TOKENS=${TOKENS:-$((20 * params))}
@@ -161,13 +162,14 @@ fi
 rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" -ne 0 ]; then
-    if tail -c +$((log_start + 1)) "$OUT/run.out" | grep -q "_val_[0-9]*\.bin'*: shard too small"; then
-        die "the val split is smaller than one batch of every process: delete ${DATA}_*.bin and encode again with a larger VAL_FRACTION (now $VAL_FRACTION)"
+    this_run=$(tail -c +$((log_start + 1)) "$OUT/run.out")
+    todo=""
+    if echo "$this_run" | grep -q "_val_[0-9]*\.bin'*: shard too small"; then
+        todo="the val split is smaller than one batch of every process: delete ${DATA}_*.bin and encode again with a larger VAL_FRACTION (now $VAL_FRACTION)"
     fi
-    err=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep '^error:' | tail -n 1 || true)
-    # an error line says what to fix; without one (a crash, a kill) the checkpoints let a rerun resume
-    [ -n "$err" ] && die "the trainer exited with $rc (${err#error: }); see $OUT/run.out"
-    die "the trainer exited with $rc (see $OUT/run.out); run the same command again to resume"
+    # the trainer's error line says what to fix; without one (a crash, a kill) the checkpoints let a rerun resume
+    trainer_error_shown "$rc" "$OUT/run.out" "$this_run" "$todo"
+    die "the trainer exited with $rc without an error line (see $OUT/run.out); run the same command again to resume"
 fi
 if [ -d "$OUT/hf" ] && ! [ "$TOK" -ef "$OUT/hf/tokenizer.json" ]; then cp "$TOK" "$OUT/hf/tokenizer.json"; fi
 stopped=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep -o 'stopped by signal [0-9]* after step [0-9]*' | tail -n 1 || true)

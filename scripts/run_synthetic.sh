@@ -55,7 +55,8 @@ Environment (defaults in brackets):
                                     ~40 GB); another EVAL_B measures other sequences of the same val set
   COPY_L [1024]                     the copying task's noise region, in which the 16 data tokens lie
                                     (the sequence is COPY_L + 16 tokens); the paper's is 4096. Runs at
-                                    another length than 1024 are OUT/copy_L<COPY_L>_s<0|1>
+                                    another length than 1024 are OUT/copy_L<COPY_L>_s<0|1>; at most
+                                    16777200 (a batch of 64 sequences is at most 2^30 tokens)
   IND_LR [1e-3]                     the induction runs' peak LR (-l: after 200 warmup steps, constant)
   COPY_LR [1e-3]                    the copying runs' (the paper's is 1e-4). A run in OUT at another LR
                                     is an error (not resumed or kept): give each LR its own out dir
@@ -95,7 +96,9 @@ for task in $TASKS; do
     case "$task" in induction) do_induction=1 ;; copy) do_copy=1 ;; *) die "TASKS must list induction and / or copy, got '$TASKS'" ;; esac
 done
 [ $(( do_induction + do_copy )) -gt 0 ] || die "TASKS must list induction and / or copy, got '$TASKS'"
-require_uint COPY_L 16 # the 16 data tokens lie at distinct positions of the noise region
+# the 16 data tokens lie at distinct positions of the noise region; a batch, -b 64 x -t (COPY_L + 16), is at most the
+# trainer's 2^30 tokens (which also keeps the CPU time estimate below within bash's 64-bit arithmetic)
+require_uint COPY_L 16 $(( (1 << 30) / 64 - 16 ))
 for v in IND_LR COPY_LR; do # (a positive decimal number, as -l takes it)
     # (and a positive float for the trainer's strtof: 0e5 is 0, 1e-50 and 1e50 are outside a float's range)
     [[ "${!v}" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] &&

@@ -18,9 +18,24 @@ can_make_dir() {
 }
 
 # is_uint <s>: a whole number in decimal, no sign or leading zeros, below 10^9 (the trainer's flags are ints);
-# require_uint <NAME> <min>: the variable NAME is one, at least min, else one error line naming it
+# require_uint <NAME> <min> [max]: the variable NAME is one, from min to max (999999999), else one error line naming it
 is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]{0,8})$ ]]; }
-require_uint() { is_uint "${!1}" && [ "${!1}" -ge "$2" ] || die "$1 must be a whole number from $2 to 999999999, got '${!1}'"; }
+require_uint() {
+    local most=${3:-999999999}
+    is_uint "${!1}" && [ "${!1}" -ge "$2" ] && [ "${!1}" -le "$most" ] || die "$1 must be a whole number from $2 to $most, got '${!1}'"
+}
+# require_product <most> <why> <NAME>...: the product of the variables (each a require_uint number) is at most <most>,
+# else one error line naming them and <why>. Each factor is checked before it is multiplied: three numbers below
+# 10^9 can pass 2^63, where bash's arithmetic wraps without a word (536870912 * 536870912 * 64 is 0)
+require_product() {
+    local most=$1 why=$2 v p=1 names="" values=""; shift 2
+    for v in "$@"; do names+="${names:+ * }$v"; values+="${values:+ * }${!v}"; done
+    for v in "$@"; do
+        [ "${!v}" -ne 0 ] || return 0
+        [ "$p" -le $(( most / ${!v} )) ] || die "$names = $values is more than $most ($why)"
+        p=$(( p * ${!v} ))
+    done
+}
 
 # check_script_args <usage line> <most arguments> "$@": -h / --help print the caller's usage (its
 # `usage` function) and exit 0; an unknown option, too many arguments or an empty one is one error line (an
@@ -35,16 +50,29 @@ check_script_args() {
     for a in "$@"; do i=$((i + 1)); [ -n "$a" ] || die "argument $i is empty (usage: $line; -h for help)"; done
 }
 
+# trainer_error_shown <exit status> <log file> <the run's output> [what to do]: for a failed trainer whose output was
+# shown. Where that holds the trainer's error line, which the user has just seen and which says what went wrong, the
+# script ends with a note under it (the exit status, what to do, where the output is kept: not a second "error:"
+# line, which read as a second error) and the trainer's exit status. Else it returns, and the caller's error line
+# says that the trainer failed without one (a crash, a kill).
+trainer_error_shown() {
+    local rc=$1 log=$2 output=$3 todo=${4:-}
+    echo "$output" | grep -q '^error:' || return 0
+    echo "note: the trainer exited with $rc after the error above${todo:+; $todo}; its output is also in $log" >&2
+    exit "$rc"
+}
+
 # run_logged <out dir> <steps> <stop note> <trainer command...>
 # Runs the command; tee ignores SIGINT / SIGTERM, so the trainer gets them, finishes its step and
 # checkpoints while its output still has a reader. Sets THIS_RUN (this run's part of OUT/run.out)
-# and RUN_SECONDS. A failed trainer ends the script with its error line; a stopped one with how to
-# resume (<stop note> is added after the step, e.g. ", before the test evaluation"), exit 0.
+# and RUN_SECONDS. A failed trainer ends the script after its error line (trainer_error_shown), or with
+# an error line where it printed none; a stopped one with how to resume (<stop note> is added after the
+# step, e.g. ", before the test evaluation"), exit 0.
 run_logged() {
     local out="$1" steps="$2" note="$3"; shift 3
     make_dir "$out"
     touch "$out/run.out"
-    local log_start start rc err stopped
+    local log_start start rc stopped
     log_start=$(stat -c %s "$out/run.out") # this run's part of the log starts here
     start=$(date +%s)
     set +e
@@ -54,8 +82,8 @@ run_logged() {
     RUN_SECONDS=$(( $(date +%s) - start ))
     THIS_RUN=$(tail -c +$((log_start + 1)) "$out/run.out")
     if [ "$rc" -ne 0 ]; then
-        err=$(echo "$THIS_RUN" | grep '^error:' | tail -n 1 || true)
-        die "the trainer exited with $rc${err:+ (${err#error: })}; see $out/run.out"
+        trainer_error_shown "$rc" "$out/run.out" "$THIS_RUN"
+        die "the trainer exited with $rc without an error line; see $out/run.out"
     fi
     stopped=$(echo "$THIS_RUN" | sed -n 's/^stopped by signal \([0-9]*\) after step \([0-9]*\).*/\2 of '"$steps"' (signal \1)/p' | tail -n 1)
     if [ -n "$stopped" ]; then

@@ -39,6 +39,21 @@ expect_error_cmd() {
     ok "$name"
 }
 
+# expect_one_error_cmd <name> <error> <note> <command...>: the command exits non-zero, and its output, stdout and
+# stderr together (a run script shows its trainer's output), holds exactly one "error:" line, which contains <error>
+# (a regular expression), and, unless <note> is empty, a "note:" line after it that contains <note>
+expect_one_error_cmd() {
+    local name="$1" want="$2" note="$3"; shift 3
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -eq 0 ]; then bad "$name" "exit code 0"; return; fi
+    if [ "$(echo "$out" | grep -c '^error:')" -ne 1 ]; then bad "$name" "$(echo "$out" | grep -c '^error:') error lines: $(echo "$out" | grep '^error:' | tr '\n' ' ')"; return; fi
+    if ! echo "$out" | grep -q "^error: .*$want"; then bad "$name" "the error line: $(echo "$out" | grep '^error:')"; return; fi
+    if [ -n "$note" ] && ! echo "$out" | sed -n '/^error:/,$p' | grep -q "^note: .*$note"; then bad "$name" "no note after it: $(echo "$out" | tail -n 2)"; return; fi
+    ok "$name"
+}
+
 # wait_until <n> <command...>: runs the command every 0.05 s until it succeeds, at most n times; on a
 # timeout returns 1 and sets NOT_READY to a phrase for the failure message that follows (a slow start
 # then reads as such, not as the signal test's own failure)

@@ -182,12 +182,18 @@ else bad "tinyshakespeare_best_skips_nan" "rc $rc: $(echo "$out" | tail -n 1)"; 
 "${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_head" 2> /dev/null | head -n 3 > /dev/null
 if [ -e "$TMP/ts_head/DONE_00000006" ] && grep -q "^step    6/6 " "$TMP/ts_head/run.out" 2>/dev/null; then ok "tinyshakespeare_piped_to_head_keeps_run_out"
 else bad "tinyshakespeare_piped_to_head_keeps_run_out" "run.out: $(tail -n 1 "$TMP/ts_head/run.out" 2>/dev/null)"; fi
+# a failed trainer's error line, shown with its output, is the one error line: the script adds a note under it, with
+# the exit status and where the output is kept (it added a second "error:" line that repeated the trainer's)
+expect_one_error_cmd tinyshakespeare_trainer_error_once "unknown flag '-zz'" \
+    "the trainer exited with 1 after the error above; its output is also in $TMP/ts_err/run.out" \
+    "${TS[@]}" "EXTRA=-zz 1" bash scripts/run_tinyshakespeare.sh "$TMP/ts_err"
 # the full default size on the CPU: one warning line before the trainer starts (here it stops at once
-# on a bad flag, whose error line the script passes on)
+# on a bad flag, whose error line is the run's one)
 if [ "$GPU" = 0 ]; then
     timeout -s KILL 60 env EXTRA="-zz 1" bash scripts/run_tinyshakespeare.sh "$TMP/ts_full" > "$TMP/full.out" 2> "$TMP/full.err"; rc=$?
     if [ "$rc" -ne 0 ] && grep -q "^warning: the full default size on the CPU trainer takes about $(( 420 / $(nproc) / 60 )) h $(( 420 / $(nproc) % 60 )) min" "$TMP/full.out" &&
-       grep -q "^error: the trainer exited with 1 (unknown flag" "$TMP/full.err"; then ok "tinyshakespeare_cpu_full_size_warning"
+       grep -q "^error: unknown flag '-zz'" "$TMP/full.out" && grep -q "^note: the trainer exited with 1 " "$TMP/full.err"; then
+        ok "tinyshakespeare_cpu_full_size_warning"
     else bad "tinyshakespeare_cpu_full_size_warning" "rc $rc: $(cat "$TMP/full.out" "$TMP/full.err" | tail -n 2)"; fi
     # with no out dir the CPU trainer's run goes to out/tinyshakespeare_cpu, not _gpu (where a user takes it for a
     # GPU result); checked only where neither is there (a user's run), and what it made is removed
@@ -253,6 +259,8 @@ if command -v python3 >/dev/null; then
     "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/standin_a" > "$TMP/e8_first.out" 2>&1
     # (a missing file is an error also when shards exist: it used to be ignored for them)
     expect_error_cmd enwik8_missing_file_with_shards "no such file: $TMP/nothing" "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/nothing"
+    expect_one_error_cmd enwik8_trainer_error_once "unknown flag '-zz'" "the trainer exited with 1 after the error above" \
+        "${E[@]}" ALLOW_ANY_SIZE=1 OUT="$TMP/e8_err" "EXTRA=-zz 1" bash scripts/run_enwik8.sh "$TMP/standin_a"
     out=$("${E[@]}" ALLOW_ANY_SIZE=1 STEPS=10 MAMBA_TEST_SIGTERM_STEP=8 bash scripts/run_enwik8.sh "$TMP/standin_a" 2>&1); rc=$?
     if [ "$rc" -eq 0 ] && grep -q '^s:6 stream_loss:' "$TMP/e8/main.log" &&
        echo "$out" | tail -n 1 | grep -q "^stopped at step 8 of 10 (signal 15), before the test evaluation; checkpoint in $TMP/e8: run the same command again" &&
@@ -571,6 +579,24 @@ expect_error_cmd synthetic_out_is_a_file "cannot create the directory '$TMP/out_
 expect_error_cmd pretrain_out_is_a_file "cannot create the directory '$TMP/out_is_a_file/pt' (Not a directory)" \
     env OUT="$TMP/out_is_a_file/pt" DATA="$TMP/pt_oif/d" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 if [ ! -e "$TMP/pt_oif" ]; then ok "pretrain_out_is_a_file_encodes_nothing"; else bad "pretrain_out_is_a_file_encodes_nothing" "$(ls -R "$TMP/pt_oif" | head -c 200)"; fi
+# its trainer's error line is the one error line, with the script's note under it (as run_tinyshakespeare.sh's)
+head -c 20000 dev/data/tinyshakespeare.txt > "$TMP/pt_err.txt"
+expect_one_error_cmd pretrain_trainer_error_once "unknown flag '-zz'" \
+    "the trainer exited with 1 after the error above; its output is also in $TMP/pt_err/out/run.out" \
+    env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 DATA="$TMP/pt_err/d" \
+    OUT="$TMP/pt_err/out" EXTRA="-zz 1" timeout -s KILL 120 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+# MICRO_B * T * GPUS past 999999999 (BATCH_TOKENS, a multiple of it, is the trainer's -d) is refused by name before
+# anything is built: 2^29 * 2^29 * 64 wrapped to 0 in bash's arithmetic, and the script ended on bash's "division by
+# 0" after building. A stand-in GPU (nvidia-smi), so that GPUS counts, and make, which leaves a mark
+mkdir -p "$TMP/ptw/bin"
+printf '#!/bin/sh\necho "GPU 0: stand-in"\n' > "$TMP/ptw/bin/nvidia-smi"
+printf '#!/bin/sh\ntouch "%s/ptw/built"\n' "$TMP" > "$TMP/ptw/bin/make"
+chmod +x "$TMP/ptw/bin/nvidia-smi" "$TMP/ptw/bin/make"
+expect_error_cmd pretrain_batch_product_overflow "MICRO_B \\* T \\* GPUS = 536870912 \\* 536870912 \\* 64 is more than 999999999" \
+    env PATH="$TMP/ptw/bin:$PATH" GPUS=64 MICRO_B=536870912 T=536870912 DATA="$TMP/ptw/d" OUT="$TMP/ptw/out" \
+    timeout -s KILL 30 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+if [ ! -e "$TMP/ptw/built" ] && [ ! -e "$TMP/ptw/out" ] && [ ! -e "$TMP/ptw/d" ]; then ok "pretrain_batch_product_overflow_builds_nothing"
+else bad "pretrain_batch_product_overflow_builds_nothing" "$(ls -A "$TMP/ptw")"; fi
 expect_error_cmd tinyshakespeare_out_is_a_file "cannot create the directory '$TMP/out_is_a_file/ts' (Not a directory)" \
     "${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/out_is_a_file/ts"
 expect_error_cmd synthetic_bad_seed "SEED must be an integer, got 'x1'" "${SY[@]}" SEED=x1 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
@@ -579,6 +605,13 @@ if grep -q -- "-sd 7 -l 1e-3 -x 2 -o $TMP/syn7/induction_s1" "$TMP/fake_args.log
 else bad "synthetic_seed_passed" "$(grep syn7 "$TMP/fake_args.log" | head -n 1)"; fi
 expect_error_cmd synthetic_training_failure "training induction_s1: the trainer exited with 3: fake failure at -t 256" \
     "${SY[@]}" FAKE_FAIL_T=256 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# (its trainer's output goes to a file: the script's error line, which carries the trainer's, is the one shown)
+expect_one_error_cmd synthetic_trainer_error_once "training induction_s1: the trainer exited with 3: fake failure at -t 256" "" \
+    "${SY[@]}" FAKE_FAIL_T=256 bash scripts/run_synthetic.sh "$TMP/syn_err" 2 2
+# a copying sequence past the trainer's 2^30 tokens of -b 64 x -t (COPY_L + 16) is refused by name before anything runs
+# (a larger one went to the trainer after the induction runs, and overflowed the CPU time estimate's arithmetic)
+expect_error_cmd synthetic_copy_l_too_long "COPY_L must be a whole number from 16 to 16777200, got '16777201'" \
+    "${SY[@]}" COPY_L=16777201 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 # TASKS picks the tasks; COPY_L sets the copying task's length (T = COPY_L + 16), in a run directory of its own
 : > "$TMP/fake_args.log"
 out=$("${SY[@]}" TASKS=copy COPY_L=4096 bash scripts/run_synthetic.sh "$TMP/synL" 2 3 2>&1); rc=$?
@@ -591,7 +624,7 @@ else bad "synthetic_tasks_and_copy_length" "rc $rc: $(echo "$out" | tail -n 1); 
 if [ "$rc" -eq 0 ] && [ -s "$TMP/synI/induction_s1_lengths.txt" ] && ! grep -q "synth:copy" <(grep synI "$TMP/fake_args.log"); then ok "synthetic_tasks_induction_only"
 else bad "synthetic_tasks_induction_only" "rc $rc, $(grep synI "$TMP/fake_args.log" | grep -c synth:copy) copy runs"; fi
 expect_error_cmd synthetic_bad_tasks "TASKS must list induction and / or copy, got 'copying'" "${SY[@]}" TASKS=copying bash scripts/run_synthetic.sh "$TMP/syn" 2 2
-expect_error_cmd synthetic_bad_copy_l "COPY_L must be a whole number from 16 to 999999999, got '15'" "${SY[@]}" COPY_L=15 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_bad_copy_l "COPY_L must be a whole number from 16 to 16777200, got '15'" "${SY[@]}" COPY_L=15 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 
 # --- plot_log.py: bad files are one-line errors (checked before matplotlib is needed); with
 # matplotlib, the accuracy axis says which positions it counts (SVG with text kept as text)
