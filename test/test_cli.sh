@@ -8,7 +8,7 @@ BIN=${BIN:-./train_mamba}
 CPU=0
 case "$BIN" in ./train_mamba|./train_mamba_asan) CPU=1 ;; esac
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap 'in_main_shell && rm -rf "$TMP"' EXIT # (test/check.sh: not in a child just forked)
 . test/check.sh
 
 # tiny, fast settings shared by the runs below
@@ -17,6 +17,14 @@ TINY=(-e d32:l2:v256 -b 4 -t 32 -v 0 -g 0 -nt 2)
 # expect_error <name> <substring of the error> <args...>: the trainer with these arguments fails with
 # one "error:" line (test/check.sh)
 expect_error() { expect_error_cmd "$1" "$2" "$BIN" "${@:3}"; }
+
+# --- the EXIT trap (rm -rf "$TMP") is this shell's alone: a child killed just after its fork, before bash reset the
+# traps it inherited, ran it too, and $TMP went mid-suite (test/check.sh, in_main_shell)
+touch "$TMP/trap_probe"
+# (stderr away: a child that runs a trap in that moment says "wait_for: No record of process <its pid>")
+for _ in $(seq 1 20); do sleep 5 & kill -TERM $!; wait $!; done 2>/dev/null
+if [ -e "$TMP/trap_probe" ]; then ok "exit_trap_not_run_by_children"
+else bad "exit_trap_not_run_by_children" "a child killed just after its fork removed $TMP"; mkdir -p "$TMP"; fi
 
 # --- the CPU trainer: parameters past the memory the process may take (ulimit -v) end with one line naming them,
 # their size and what makes them smaller (it was "out of memory allocating 1372178432 x 4 bytes [train_mamba.c:747]")
@@ -2073,17 +2081,19 @@ else bad "resume_after_cut_best_model_moved" "rc $rc: $(echo "$out" | grep -E '^
 # --- a train shard cut short while the run reads it: one line naming the shard (it was "read: truncated file,
 # expected 129 items of 2 bytes, read 0 [dataloader.h:487]"), and the newest checkpoint before it is kept. No race:
 # the run is stopped (SIGSTOP) while the shard is cut to its header and 38 tokens, so every window it reads after
-# SIGCONT is short (a window is 129 tokens); -nk 1 bounds what it writes, and the guard ends it if it never stops
+# SIGCONT is short (a window is 129 tokens); -nk 1 bounds what it writes, and it is killed if it has not ended after 60 s
+# (polled here: a guard in the background, `( sleep 60; kill ... ) &`, killed once the run had ended, was at times killed
+# just after its fork, when the run ended first, and ran the suite's EXIT trap, which took $TMP away: in_main_shell)
 cp dev/data/tinyshakespeare/tiny_shakespeare_train.bin "$TMP/cut_train.bin"
 "$BIN" "${TINY[@]}" -i "$TMP/cut_train.bin" -x 1000000 -n 5 -nk 1 -o "$TMP/shardcut" > /dev/null 2> "$TMP/shardcut.err" &
 pid=$!
-wait_until 600 test -e "$TMP/shardcut/DONE_00000005"
+wait_until 600 compgen -G "$TMP/shardcut/DONE_*" > /dev/null # (any: -nk 1 takes DONE_00000005 away at step 10, at times before a poll saw it)
 kill -STOP "$pid" 2>/dev/null
 truncate -s 1100 "$TMP/cut_train.bin"
 kill -CONT "$pid" 2>/dev/null
-( sleep 60; kill -KILL "$pid" 2>/dev/null ) & guard=$!
-wait "$pid"; rc=$?
-kill "$guard" 2>/dev/null; wait "$guard" 2>/dev/null
+not_ready=$NOT_READY
+wait_until 1200 eval '! pid_alive "$pid"' || kill -KILL "$pid" 2>/dev/null
+wait "$pid"; rc=$?; NOT_READY=$not_ready
 if [ "$rc" -eq 1 ] && grep -q "^error: '$TMP/cut_train.bin': shard changed while being read: .*truncated" "$TMP/shardcut.err" &&
    [ "$(wc -l < "$TMP/shardcut.err")" -eq 1 ] && ls "$TMP/shardcut"/DONE_* > /dev/null 2>&1 &&
    ! ls "$TMP/shardcut" | grep -q 'tmp'; then ok "shard_cut_short_while_read_named"

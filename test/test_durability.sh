@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/.."
 BIN=${BIN:-./train_mamba}
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap 'in_main_shell && rm -rf "$TMP"' EXIT
 . test/check.sh
 
 SHIM=$TMP/write_trace.so

@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . test/check.sh
-TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+TMP=$(mktemp -d); trap 'in_main_shell && rm -rf "$TMP"' EXIT
 # (transformers 5.x imports on an older torch, e.g. Debian's 1.13, but leaves its models out: MambaForCausalLM is then
 # a placeholder whose every attribute raises, which is asked here)
 if ! python3 -c "import torch, transformers; from transformers import MambaForCausalLM; MambaForCausalLM.from_pretrained" > /dev/null 2>&1; then

@@ -17,7 +17,7 @@ set -u
 cd "$(dirname "$0")/.."
 BIN=${MULTI_GPU_BIN:-./train_mamba_cu}
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap 'in_main_shell && rm -rf "$TMP"' EXIT
 . test/check.sh
 gpus=$(nvidia-smi -L 2>/dev/null | wc -l)
 if [ "$BIN" = ./train_mamba_cu_shm ]; then

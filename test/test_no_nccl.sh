@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/.."
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap 'in_main_shell && rm -rf "$TMP"' EXIT
 . test/check.sh
 if ! nvidia-smi -L >/dev/null 2>&1; then echo "SKIP no-NCCL build tests: no GPU"; echo "0 passed, 0 failed"; exit 0; fi
 make -s train_mamba_cu train_mamba_cu_nonccl data || { echo "FAIL build"; echo "0 passed, 1 failed"; exit 1; }

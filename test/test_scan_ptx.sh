@@ -12,7 +12,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . test/check.sh
-TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+TMP=$(mktemp -d); trap 'in_main_shell && rm -rf "$TMP"' EXIT
 
 # contractible <ptx> <entry regex>: "<entry> <pairs>" for each matching entry
 contractible() {

@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 REPO=$(pwd)
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap 'in_main_shell && rm -rf "$TMP"' EXIT
 . test/check.sh
 GPU=0
 nvidia-smi -L >/dev/null 2>&1 && GPU=1

@@ -13,7 +13,7 @@ TJ=test/fixtures/bpe/tokenizer.json
 TXT=dev/data/tinyshakespeare.txt
 TMP=$(mktemp -d)
 MOUNTS="" # small tmpfs mounts of the output-safety checks below (a full disk): unmounted at exit too
-trap 'for m in $MOUNTS; do umount "$m" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+trap 'if in_main_shell; then for m in $MOUNTS; do umount "$m" 2>/dev/null; done; rm -rf "$TMP"; fi' EXIT
 . test/check.sh
 
 # -h / --help print the usage to stdout and exit 0; no arguments print it to stderr and exit 1
