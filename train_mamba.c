@@ -1550,8 +1550,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     double timed_ms = 0.0;
     int timed_steps = 0;
     const TestHooks hooks = test_hooks_from_env();
-    const TrainLoop run = {model, o, state, train_loader, val_loader, mc, tokenizer, logger, &hooks, train_num_batches,
-                           start_step, resumed_after_stop, due_at_stop};
+    const TrainLoop run = {.model = model, .o = o, .state = state, .train_loader = train_loader, .val_loader = val_loader,
+                           .mc = mc, .tokenizer = tokenizer, .logger = logger, .hooks = &hooks,
+                           .train_num_batches = train_num_batches, .start_step = start_step,
+                           .resumed_after_stop = resumed_after_stop, .due_at_stop = due_at_stop};
     if (resumed && getenv("MAMBA_TEST_SIGTERM_AT_RESUME") != NULL) { raise(SIGTERM); } // test hook: before any step trains
     // (a checkpoint at or past the run's end still gets this one pass: after a stop, its step's evaluation and sampling)
     for (int step = start_step; step <= train_num_batches || step == start_step; step++) {

@@ -176,7 +176,7 @@ static inline void print_usage(const char *program) {
     printf("  -pi <string> NCCL id exchange: fs (shared file) or tcp (default %s)\n", d->init_method);
     printf("  -pf <string> fs: shared file path for the NCCL id (default %s)\n", d->init_path);
     printf("  -ps <string> tcp: host:port where rank 0 listens (default %s)\n", d->init_server);
-    printf("  -pt <int>   seconds a collective may stall before the rank exits with an error (default %d)\n", d->nccl_timeout);
+    printf("  -pt <int>   GPU, several processes: seconds a collective may stall before the rank exits with an error (default %d)\n", d->nccl_timeout);
     printf("  -h          this help\n");
 }
 

@@ -164,7 +164,7 @@ set -e
 if [ "$rc" -ne 0 ]; then
     this_run=$(tail -c +$((log_start + 1)) "$OUT/run.out")
     todo=""
-    if echo "$this_run" | grep -q "_val_[0-9]*\.bin'*: shard too small"; then
+    if grep -q "_val_[0-9]*\.bin'*: shard too small" <<< "$this_run"; then # (not echo | grep -q: script_lib.sh, trainer_error_shown)
         todo="the val split is smaller than one batch of every process: delete ${DATA}_*.bin and encode again with a larger VAL_FRACTION (now $VAL_FRACTION)"
     fi
     # the trainer's error line says what to fix; without one (a crash, a kill) the checkpoints let a rerun resume

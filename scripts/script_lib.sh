@@ -54,10 +54,14 @@ check_script_args() {
 # shown. Where that holds the trainer's error line, which the user has just seen and which says what went wrong, the
 # script ends with a note under it (the exit status, what to do, where the output is kept: not a second "error:"
 # line, which read as a second error) and the trainer's exit status. Else it returns, and the caller's error line
-# says that the trainer failed without one (a crash, a kill).
+# says that the trainer failed without one (a crash, a kill). A trainer that a signal killed (status 128 and up) printed
+# no error line of its own: an "error:" line in its output is then the text of a sample, and not taken for one.
 trainer_error_shown() {
     local rc=$1 log=$2 output=$3 todo=${4:-}
-    echo "$output" | grep -q '^error:' || return 0
+    [ "$rc" -lt 128 ] || return 0
+    # (a here-string, not `echo | grep -q`: grep -q exits at the first match, echo then dies of SIGPIPE with more than
+    # a pipe's 64 KiB left to write, and under pipefail the match read as none)
+    grep -q '^error:' <<< "$output" || return 0
     echo "note: the trainer exited with $rc after the error above${todo:+; $todo}; its output is also in $log" >&2
     exit "$rc"
 }

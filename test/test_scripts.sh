@@ -187,6 +187,16 @@ else bad "tinyshakespeare_piped_to_head_keeps_run_out" "run.out: $(tail -n 1 "$T
 expect_one_error_cmd tinyshakespeare_trainer_error_once "unknown flag '-zz'" \
     "the trainer exited with 1 after the error above; its output is also in $TMP/ts_err/run.out" \
     "${TS[@]}" "EXTRA=-zz 1" bash scripts/run_tinyshakespeare.sh "$TMP/ts_err"
+# ... also where more than a pipe's 64 KiB of output follows that line (under pipefail, `echo | grep -q` lost the match
+# to echo's SIGPIPE, and the script said that the trainer had printed no error line)
+out=$(bash -c 'set -euo pipefail; . scripts/script_lib.sh; trainer_error_shown 3 run.out "$(echo "error: early"; seq 100000)"; echo returned' 2>&1); rc=$?
+if [ "$rc" -eq 3 ] && [ "$out" = "note: the trainer exited with 3 after the error above; its output is also in run.out" ]; then ok "trainer_error_shown_long_output"
+else bad "trainer_error_shown_long_output" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# ... and a trainer killed by a signal (137) printed no error line: an "error:" line in its output is a sample's text,
+# so the function returns and the caller's line says the trainer ended without one
+out=$(bash -c 'set -euo pipefail; . scripts/script_lib.sh; trainer_error_shown 137 run.out "$(printf "generating:\n---\nerror: in a sample\n")"; echo returned' 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ "$out" = "returned" ]; then ok "trainer_error_shown_not_after_a_kill"
+else bad "trainer_error_shown_not_after_a_kill" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 # the full default size on the CPU: one warning line before the trainer starts (here it stops at once
 # on a bad flag, whose error line is the run's one)
 if [ "$GPU" = 0 ]; then
