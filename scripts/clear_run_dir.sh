@@ -4,9 +4,9 @@
 #   bash scripts/clear_run_dir.sh <dir>
 # It removes only what the trainer writes there (doc/formats.md, "Checkpoint directory": main.log, commands.txt, .lock,
 # model_<step>.bin, state_<step>[_<rank>].bin, DONE_<step>, model_best.bin, and the .tmp of any of them
-# a killed write left). Anything else in <dir> (a file of yours, a folder, a link), or a trainer still
-# running there, and it removes nothing: one error line, exit 1. TRAIN_DIR=. or TRAIN_DIR=$HOME once
-# went to `rm -rf`.
+# a killed write left), with one note naming the newest checkpoint. Anything else in <dir> (a file of yours, a
+# folder, a link), or a trainer still running there, and it removes nothing: one error line, exit 1.
+# TRAIN_DIR=. or TRAIN_DIR=$HOME once went to `rm -rf`.
 set -u
 die() { echo "error: $*" >&2; exit 1; }
 [ $# -eq 1 ] && [ -n "$1" ] || die "usage: bash scripts/clear_run_dir.sh <dir>"
@@ -27,4 +27,9 @@ done
 if [ -f "$dir/.lock" ] && command -v flock > /dev/null && ! flock -n "$dir/.lock" true; then
     die "a trainer is running in '$dir' (it holds '$dir/.lock'): removing nothing"
 fi
-[ ${#entries[@]} -eq 0 ] || rm -f -- "${entries[@]}" || die "cannot clear '$dir'"
+[ ${#entries[@]} -gt 0 ] || exit 0
+# said, not done silently: a run that took hours goes here (the newest complete checkpoint, DONE_<step>, is named)
+last=""
+for f in "$dir"/DONE_*; do step=${f##*/DONE_}; [ -n "$last" ] && [ "$((10#$step))" -le "$((10#$last))" ] || last=$step; done
+echo "note: starting afresh (make train RESUME=1 continues a run instead): removing the previous run from '$dir'${last:+ (its checkpoint of step $((10#$last)))}"
+rm -f -- "${entries[@]}" || die "cannot clear '$dir'"

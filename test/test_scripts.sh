@@ -357,19 +357,22 @@ else bad "make_train_dir_unused_noted" "$(make -n --no-print-directory train TRA
 # the clearing line run here on a stand-in run (a checkpoint, a log, a write a kill left half-done), in a TRAIN_DIR
 # with a space (one path to the trainer and to the clearing script, not two words)
 run_files=(main.log commands.txt .lock model_00000010.bin state_00000010.bin state_00000010_00001.bin DONE_00000010 model_best.bin
-           model_00000020.bin.tmp)
+           model_00000020.bin.tmp model_00000020.bin state_00000020.bin DONE_00000020)
 for resume in 0 1; do
     out=$(make -n --no-print-directory train RESUME=$resume TRAIN_DIR="$TMP/m t" 2>&1)
     mkdir -p "$TMP/m t"; for f in "${run_files[@]}"; do touch "$TMP/m t/$f"; done
-    bash -c "$(echo "$out" | grep -F "clear_run_dir.sh '$TMP/m t'")"
+    said=$(bash -c "$(echo "$out" | grep -F "clear_run_dir.sh '$TMP/m t'")" 2>&1)
     cmd=$(echo "$out" | grep -E "^\./train_mamba(_cu)? -o '$TMP/m t' ")
     left=$(ls -A "$TMP/m t" | wc -l)
     if [ "$resume" = 1 ]; then
         if [ "$left" -eq ${#run_files[@]} ] && echo "$cmd" | grep -q -- " -y 1$"; then ok "make_train_resume_keeps_run"
         else bad "make_train_resume_keeps_run" "$left of ${#run_files[@]} files kept; command: $cmd"; fi
     else
-        if [ "$left" -eq 0 ] && [ -n "$cmd" ] && ! echo "$cmd" | grep -q -- "-y"; then ok "make_train_starts_afresh"
-        else bad "make_train_starts_afresh" "files left: $(ls -A "$TMP/m t" | tr '\n' ' '); command: $cmd"; fi
+        # (and says so, naming the newest checkpoint: the run of 20 steps went silently)
+        if [ "$left" -eq 0 ] && [ -n "$cmd" ] && ! echo "$cmd" | grep -q -- "-y" &&
+           [ "$said" = "note: starting afresh (make train RESUME=1 continues a run instead): removing the previous run from '$TMP/m t' (its checkpoint of step 20)" ]
+        then ok "make_train_starts_afresh"
+        else bad "make_train_starts_afresh" "files left: $(ls -A "$TMP/m t" | tr '\n' ' '); said '$said'; command: $cmd"; fi
     fi
     rm -rf "$TMP/m t"
 done
