@@ -21,10 +21,11 @@ if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/bench.sh needs an
 ARCH="-O3 -gencode arch=compute_90,code=sm_90"
 PRESETS=${PRESETS:-}
 # the programs, token files and clock samples of this run (two runs at once do not share them); the scan's
-# build, in the background, is stopped at any exit
+# build, in the background, is stopped at any exit (of this shell alone: the clock sampler killed after a
+# workload that failed at once, still a just-forked child, ran this trap and removed W for the workloads after it)
 W=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
 scan_build=""
-trap 'if [ -n "$scan_build" ]; then pkill -P "$scan_build" 2>/dev/null || true; kill "$scan_build" 2>/dev/null || true; fi; rm -rf "$W"' EXIT
+trap 'in_main_shell 2>/dev/null && { if [ -n "$scan_build" ]; then pkill -P "$scan_build" 2>/dev/null || true; kill "$scan_build" 2>/dev/null || true; fi; rm -rf "$W"; }' EXIT
 if [ -z "$PRESETS" ]; then
     ( cd dev/cuda && nvcc $ARCH -o "$W/ssf" selective_scan_forward.cu && nvcc $ARCH -o "$W/ssb" selective_scan_backward.cu ) &
     scan_build=$!

@@ -2,6 +2,7 @@
 # run_pretrain.sh) and bench.sh: numbers in the C form, their argument check, their output directory, and one
 # trainer run whose output is shown and appended to OUT/run.out.
 die() { echo "error: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/main_shell.sh" # in_main_shell, for EXIT traps
 
 . "$(dirname "${BASH_SOURCE[0]}")/c_numbers.sh" # numbers in the C form (0.01) whatever the locale
 # glob_escape <path>: the path as a shard pattern (-i / -j / -es are glob patterns) that matches that file alone:

@@ -7,15 +7,7 @@
 export LC_MESSAGES=C
 pass=0
 fail=0
-# in_main_shell: this is the suite's own shell, not a child of it; the suites' EXIT traps remove $TMP there alone
-# (trap 'in_main_shell && rm -rf "$TMP"' EXIT). A child that bash has just forked (a background job, a subshell) holds
-# the parent's traps until it resets them, and a stop signal in that moment runs the EXIT trap in the child (bash 5.2:
-# `sleep 5 & kill $!` does so most times): test_cli.sh's $TMP went mid-suite, under load, when
-# shard_cut_short_while_read_named's guard was killed as soon as the run it guarded had ended (which came first).
-# $BASHPID can still read the parent's pid in that moment; /proc/self is the process itself (no /proc: true, as before).
-# (On bash 5.2.15 a function called in that moment's trap also answered non-zero, even `f() { return 0; }`: the test
-# of the pid is what holds where that differs)
-in_main_shell() { local me _; read -r me _ 2>/dev/null < /proc/self/stat || return 0; [ "$me" = "$$" ]; }
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/main_shell.sh" # in_main_shell: the suites' EXIT traps remove $TMP in their own shell alone
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 # FAIL_FAST=1 (mutation testing, dev/mutation/run_mutants.py): the first failure ends the suite, so a
 # killed mutant costs its checks up to there (a failure inside a subshell ends only that subshell)

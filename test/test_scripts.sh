@@ -100,7 +100,7 @@ else bad "multi_gpu_builds_bin" "rc $rc, make $(cat "$TMP/mg/make_args" 2>&1)"; 
 # build running): a copy in a scratch tree, stand-ins for nvidia-smi, make, nvcc (the scan's build sleeps) and
 # python3, and a trainer that fails
 mkdir -p "$TMP/bn/scripts" "$TMP/bn/bin" "$TMP/bn/tmp" "$TMP/bn/dev/cuda"
-cp scripts/bench.sh scripts/script_lib.sh scripts/c_numbers.sh "$TMP/bn/scripts/"
+cp scripts/bench.sh scripts/script_lib.sh scripts/c_numbers.sh scripts/main_shell.sh "$TMP/bn/scripts/"
 printf '#!/bin/sh\necho "GPU 0: stand-in"\n' > "$TMP/bn/bin/nvidia-smi"
 printf '#!/bin/sh\nexit 0\n' > "$TMP/bn/bin/make"
 printf '#!/bin/sh\nexit 0\n' > "$TMP/bn/bin/python3"
@@ -120,6 +120,19 @@ for steps in 2 0 -r abc 12x 1e3; do
     expect_error_cmd "bench_steps_checked $steps" "the steps (the first argument) must be a whole number from 3 .*got '$steps'" \
         env OUT="$TMP/gpu_out" TMPDIR="$TMP/bn/tmp" PATH="$TMP/bn/bin:$PATH" timeout -s KILL 30 bash "$TMP/bn/scripts/bench.sh" "$steps" -r 0
 done
+# bench.sh's EXIT trap (W removed, the scan's build stopped) runs in the script's own shell alone: each workload
+# starts an nvidia-smi clock sampler in the background and kills it after the run, and after a run that failed at
+# once the sampler could still be a just-forked child holding the parent's traps, which ran this one (bash 5.2)
+# and removed W under the workloads after it (PRESETS goes on after a failed model: the next sampler's output file
+# could not be opened; under load 200 failing models lost W in 30 of 30 tries, on an idle machine far fewer).
+# That moment made certain: make, which bench.sh runs after setting the trap, is a function here (BASH_ENV) that
+# starts 20 background jobs in bench.sh's shell and kills each at once, then says whether W is still there
+printf 'make() { local i; for i in $(seq 20); do sleep 30 & kill $! 2>/dev/null; wait $! 2>/dev/null || :; done\n  [ -d "$W" ] && echo "after the children: W kept" || echo "after the children: W gone"; }\n' > "$TMP/bn/make_fn.sh"
+rm -f "$TMP/bn/train_mamba_cu" # (the model then fails at once)
+PRESETS="m1" BASH_ENV="$TMP/bn/make_fn.sh" PATH="$TMP/bn/bin:$PATH" TMPDIR="$TMP/bn/tmp" timeout -s KILL 60 bash "$TMP/bn/scripts/bench.sh" 3 > "$TMP/bn_children.out" 2>&1; rc=$?
+if [ "$rc" -eq 1 ] && grep -q "^after the children: W kept$" "$TMP/bn_children.out" && grep -q "train_mamba_cu: No such file" "$TMP/bn_children.out" &&
+   [ -z "$(ls -A "$TMP/bn/tmp")" ]; then ok "bench_workdir_kept_from_children"
+else bad "bench_workdir_kept_from_children" "rc $rc, left: $(ls -A "$TMP/bn/tmp" | tr '\n' ' '): $(grep -m 1 "after the children" "$TMP/bn_children.out"); $(tail -n 1 "$TMP/bn_children.out")"; fi
 expect_error_cmd tinyshakespeare_unknown_option "unknown option '--bogus'" timeout -s KILL 30 bash scripts/run_tinyshakespeare.sh --bogus
 # an empty argument (a "$DIR" unset) is refused, not taken as none given: run_tinyshakespeare.sh '' started the full
 # default run into out/ (each run below is given a bad setting that stops it at once where the argument got through)
