@@ -250,11 +250,6 @@ void safe_print_bytes(FILE *fp, const char *bytes, size_t len) {
     safe_print_end(fp, &held);
 }
 
-void safe_printf(const char *piece) {
-    if (piece == NULL) { return; }
-    safe_print_bytes(stdout, piece, strlen(piece));
-}
-
 // prints one token of a text (a sample) safely, byte 0 included; prints nothing for an unknown id
 void tokenizer_print(Tokenizer *t, uint32_t token_id) {
     const char *piece = tokenizer_decode(t, token_id);
