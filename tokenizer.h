@@ -191,8 +191,10 @@ const char *tokenizer_decode(Tokenizer *t, uint32_t token_id) {
 Printing token bytes so that they cannot drive the terminal and read back unambiguously (README.md, "Samples"):
 printable ASCII, \n and \t as they are, a backslash as \\, a well-formed UTF-8 character of two to four bytes as it
 is (so text prints as text), and every other byte as \xNN: the other control bytes, DEL, a byte >= 0x80 that is not
-part of a well-formed character (a lone 0x9b is CSI to some terminals) and the two bytes of a C1 control character
-(U+0080 - U+009F, which some terminals obey in UTF-8 too). A sample prints token by token, and a byte-level model's
+part of a well-formed character (a lone 0x9b is CSI to some terminals), the two bytes of a C1 control character
+(U+0080 - U+009F, which some terminals obey in UTF-8 too) and the bytes of a bidirectional formatting character
+(U+061C, U+200E, U+200F, U+202A - U+202E, U+2066 - U+2069), which would reorder the text around it on screen
+(a sample could show text that is not the order of its bytes). A sample prints token by token, and a byte-level model's
 character comes in several tokens: its first bytes are held until the next piece completes it or shows it broken,
 and those left at the text's end print escaped (safe_print_end).
 */
@@ -212,10 +214,17 @@ static inline int utf8_char_length(const unsigned char *s, size_t n) {
     return len;
 }
 
+// a well-formed character of len bytes that prints escaped: a C1 control or a bidirectional formatting character
+static inline int utf8_char_escaped(const unsigned char *s, int len) {
+    if (len == 2) { return (s[0] == 0xC2 && s[1] < 0xA0) || (s[0] == 0xD8 && s[1] == 0x9C); } // U+0080 - U+009F, U+061C
+    if (len != 3 || s[0] != 0xE2) { return 0; }
+    return (s[1] == 0x80 && (s[2] == 0x8E || s[2] == 0x8F || (s[2] >= 0xAA && s[2] <= 0xAE))) || // U+200E, U+200F, U+202A - U+202E
+           (s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9);                                          // U+2066 - U+2069
+}
+
 // one character of len bytes (utf8_char_length's), or with len = 1 one byte that starts none
 static inline void safe_print_char(FILE *fp, const unsigned char *s, int len) {
-    const int c1_control = len == 2 && s[0] == 0xC2 && s[1] < 0xA0;
-    if (len > 1 && !c1_control) { fwrite(s, 1, (size_t)len, fp); return; }
+    if (len > 1 && !utf8_char_escaped(s, len)) { fwrite(s, 1, (size_t)len, fp); return; }
     for (int i = 0; i < len; i++) {
         if (s[i] == '\\') { fputs("\\\\", fp); }
         else if ((s[i] >= 0x20 && s[i] < 0x7f) || s[i] == '\n' || s[i] == '\t') { fputc(s[i], fp); }

@@ -1682,13 +1682,18 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
     dataloader_free(&train_loader);
 }
 
-// -r, -cg and -pt are the GPU trainer's; this one takes them too (their values checked alike), so that one command line
-// runs on either trainer, and says in one line that the ones given do nothing here
+// -r, -cg, -pt, -pl (the GPU), -pi, -pf and -ps (how several processes meet) are the GPU trainer's; this one takes
+// them too (their values checked alike), so that one command line runs on either trainer, and says in one line that
+// the ones given do nothing here
 static void note_gpu_flags(const Options *o) {
     printf("note: no effect on the CPU trainer (flags of train_mamba_cu):");
     if (o->gpu_flags_given & GIVEN_RECOMPUTE) { printf(" -r %d", o->recompute); }
     if (o->gpu_flags_given & GIVEN_CUDA_GRAPHS) { printf(" -cg %d", o->cuda_graphs); }
     if (o->gpu_flags_given & GIVEN_NCCL_TIMEOUT) { printf(" -pt %d", o->nccl_timeout); }
+    if (o->gpu_flags_given & GIVEN_LOCAL_RANK) { printf(" -pl %d", o->local_rank); }
+    if (o->gpu_flags_given & GIVEN_INIT_METHOD) { printf(" -pi %s", o->init_method); }
+    if (o->gpu_flags_given & GIVEN_INIT_PATH) { printf(" -pf %s", o->init_path); }
+    if (o->gpu_flags_given & GIVEN_INIT_SERVER) { printf(" -ps %s", o->init_server); }
     printf("\n");
 }
 
@@ -1699,6 +1704,7 @@ int main(int argc, char **argv) {
     resolve_total_batch_size(&o, 1);
     install_signal_handlers();
     if (o.num_processes > 1) { fatalf("-pn %d: several processes need the GPU trainer (train_mamba_cu)", o.num_processes); }
+    if (o.process_rank > 0) { fatalf("-pr %d: the CPU trainer runs one process, rank 0", o.process_rank); } // (as train_mamba_cu refuses it)
     if (o.zero_stage != 0) { printf("note: -z %d has no effect with one process\n", o.zero_stage); } // (as train_mamba_cu says)
     if (o.gpu_flags_given) { note_gpu_flags(&o); }
     const LauncherVars *launcher = o.num_processes == 0 ? launcher_from_env() : NULL; // -pn 0: as the GPU trainer reads it

@@ -82,9 +82,10 @@ typedef struct {
     const char *init_server;        // -ps tcp: host:port of rank 0
     int nccl_timeout;               // -pt seconds without progress before a rank gives up
     int val_named;                  // -j was given (so -x 0 evaluates it even with -es, -mc or -hf: eval_only_reads_val)
-    int gpu_flags_given;            // which of the GPU trainer's -r, -cg, -pt were given (GIVEN_* bits): the CPU trainer notes them
+    int gpu_flags_given;            // which of the GPU trainer's -r, -cg, -pt, -pl, -pi, -pf, -ps were given (GIVEN_* bits): the CPU trainer notes them
 } Options;
-enum { GIVEN_RECOMPUTE = 1, GIVEN_CUDA_GRAPHS = 2, GIVEN_NCCL_TIMEOUT = 4 };
+enum { GIVEN_RECOMPUTE = 1, GIVEN_CUDA_GRAPHS = 2, GIVEN_NCCL_TIMEOUT = 4, GIVEN_LOCAL_RANK = 8, GIVEN_INIT_METHOD = 16,
+       GIVEN_INIT_PATH = 32, GIVEN_INIT_SERVER = 64 };
 
 static const Options DEFAULT_OPTIONS = {
     .train_data_pattern = "dev/data/tinyshakespeare/tiny_shakespeare_train.bin",
@@ -310,9 +311,12 @@ static inline int same_directory(const char *a, const char *b) {
 // its end, so a pipe does too: -gf <(command), -gf /dev/stdin (not fopenCheck, which takes regular files only)
 static inline const char *read_prompt_file(const char *path) {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory, expected a file", path); }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) { fatalf("-gf '%s' is a directory, expected a file", path); }
     FILE *fp = fopen(path, "rb");
-    if (fp == NULL) { fatalf("cannot open '%s': %s", path, strerror(errno)); }
+    if (fp == NULL) { fatalf("-gf: cannot open '%s': %s", path, strerror(errno)); }
+    if (isatty(fileno(fp))) { // (-gf /dev/stdin typed at a terminal: the run waits for it; on stderr, which a user typing sees)
+        fprintf(stderr, "note: -gf %s is a terminal: type the prompt, then Ctrl-D at the start of a line\n", path);
+    }
     char what[1040];
     snprintf(what, sizeof(what), "-gf %s", path);
     size_t size;
@@ -394,10 +398,10 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-cg") == 0) { o->cuda_graphs = parse_int(f, v); o->gpu_flags_given |= GIVEN_CUDA_GRAPHS; }
         else if (strcmp(f, "-pn") == 0) { o->num_processes = parse_int(f, v); }
         else if (strcmp(f, "-pr") == 0) { o->process_rank = parse_int(f, v); }
-        else if (strcmp(f, "-pl") == 0) { o->local_rank = parse_int(f, v); }
-        else if (strcmp(f, "-pi") == 0) { o->init_method = v; }
-        else if (strcmp(f, "-pf") == 0) { o->init_path = v; }
-        else if (strcmp(f, "-ps") == 0) { o->init_server = v; }
+        else if (strcmp(f, "-pl") == 0) { o->local_rank = parse_int(f, v); o->gpu_flags_given |= GIVEN_LOCAL_RANK; }
+        else if (strcmp(f, "-pi") == 0) { o->init_method = v; o->gpu_flags_given |= GIVEN_INIT_METHOD; }
+        else if (strcmp(f, "-pf") == 0) { o->init_path = v; o->gpu_flags_given |= GIVEN_INIT_PATH; }
+        else if (strcmp(f, "-ps") == 0) { o->init_server = v; o->gpu_flags_given |= GIVEN_INIT_SERVER; }
         else if (strcmp(f, "-pt") == 0) { o->nccl_timeout = parse_int(f, v); o->gpu_flags_given |= GIVEN_NCCL_TIMEOUT; }
         else { fatalf("unknown flag '%s' (see -h)", f); }
     }

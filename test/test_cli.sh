@@ -146,7 +146,7 @@ then ok "prompt_from_file"; else bad "prompt_from_file" "rc $rc: $(echo "$out" |
 expect_error prompt_and_prompt_file "-p and -gf both give the prompt: give one" "${TINY[@]}" -x 0 -p a -gf "$TMP/prompt.txt"
 printf 'ab\0cd' > "$TMP/prompt_nul.txt"
 expect_error prompt_file_nul "-gf $TMP/prompt_nul.txt: a NUL byte at offset 2" "${TINY[@]}" -x 0 -gf "$TMP/prompt_nul.txt"
-expect_error prompt_file_missing "cannot open '$TMP/no_prompt.txt': No such file or directory$" "${TINY[@]}" -x 0 -gf "$TMP/no_prompt.txt"
+expect_error prompt_file_missing "-gf: cannot open '$TMP/no_prompt.txt': No such file or directory$" "${TINY[@]}" -x 0 -gf "$TMP/no_prompt.txt"
 # a file that reports 0 bytes and holds text (/proc's and /sys's) is read to its end: it was read as an empty prompt
 out=$("$BIN" "${TINY[@]}" -x 0 -gf /proc/self/status -g 4 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && [ "$(stat -c %s /proc/self/status)" = 0 ] && echo "$out" | sed -n '/^generating:/,$p' | sed -n 3p | grep -q "^Name:"
@@ -164,7 +164,19 @@ if [ "$rc" -eq 0 ] && [ "$rc_stdin" -eq 0 ] && [ "$(echo "$out_pipe" | sed -n '/
 then ok "prompt_file_pipe"; else bad "prompt_file_pipe" "rc $rc/$rc_stdin: $(echo "$out_pipe" "$out_stdin" | grep -E '^error|^generating' -A 2 | head -n 4 | tr '\n' '|')"; fi
 expect_error_cmd prompt_file_pipe_too_large "-gf /dev/stdin: more than a prompt's 64 MiB" \
     bash -c 'head -c $((64 * 1024 * 1024 + 1)) /dev/zero | timeout 60 "$0" "$@" -gf /dev/stdin' "$BIN" "${TINY[@]}" -x 0
-expect_error prompt_file_directory "'$TMP' is a directory, expected a file" "${TINY[@]}" -x 0 -gf "$TMP"
+expect_error prompt_file_directory "-gf '$TMP' is a directory, expected a file" "${TINY[@]}" -x 0 -gf "$TMP"
+# -gf /dev/stdin at a terminal says on stderr that it waits for the prompt to be typed (it waited without a word), and
+# takes what is typed up to Ctrl-D (script(1) gives the run a terminal, which echoes the typing: the note follows the
+# echoed "or" on its line); a pipe (prompt_file_pipe) gets no note
+if command -v script >/dev/null 2>&1; then
+    out=$(printf 'To be\nor\004\004' | timeout 60 script -qec "$(printf '%q ' "$BIN" "${TINY[@]}" -x 0 -gf /dev/stdin -g 4)" /dev/null 2>&1 | tr -d '\r'); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "note: -gf /dev/stdin is a terminal: type the prompt, then Ctrl-D at the start of a line$" &&
+       [ "$(echo "$out" | sed -n '/^generating:/,/^decode:/p' | grep -av '^decode:')" = "$want" ] &&
+       ! echo "$out_stdin$out_pipe" | grep -q "is a terminal"
+    then ok "prompt_file_terminal_noted"; else bad "prompt_file_terminal_noted" "rc $rc: $(echo "$out" | grep -E '^note|^error|^generating' -A 2 | head -n 5 | tr '\n' '|')"; fi
+else
+    echo "SKIP prompt_file_terminal_noted: no script(1) (not counted as passed)"
+fi
 
 # --- bad flags
 expect_error unknown_flag "unknown flag" -zz 1
@@ -1348,19 +1360,22 @@ if [ "$CPU" = 1 ]; then
     out=$(env SLURM_NTASKS=1 SLURM_PROCID=0 "$BIN" "${TINY[@]}" -x 1 2>&1); rc=$?
     if [ $rc -eq 0 ]; then ok "cpu_one_launcher_process_trains"; else bad "cpu_one_launcher_process_trains" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     expect_error cpu_refuses_processes "-pn 2: several processes need the GPU trainer" "${TINY[@]}" -x 1 -pn 2 -pr 0
+    # ... and a rank past 0 (train_mamba_cu: "process rank 1 outside [0, 1)"; the CPU trainer trained as rank 0)
+    expect_error cpu_refuses_rank_past_0 "-pr 1: the CPU trainer runs one process, rank 0" "${TINY[@]}" -x 1 -pr 1
 fi
 # -z 1 with one process (the only kind the CPU trainer runs) has nothing to shard: both trainers say so and train
 out=$("$BIN" "${TINY[@]}" -x 1 -z 1 -pn 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: -z 1 has no effect with one process" && echo "$out" | grep -q "^step    1/1"; then ok "zero_stage_one_process_noted"
 else bad "zero_stage_one_process_noted" "rc $rc: $(echo "$out" | tail -n 1)"; fi
-# -r, -cg and -pt are the GPU trainer's; the CPU trainer takes them too (one command line for both trainers; their values
-# checked alike: bad_recompute and the like) and says in one note which of them were given and do nothing there, at
-# their defaults too (-pt 300); none given, no note; train_mamba_cu uses them and says nothing
-out=$("$BIN" "${TINY[@]}" -x 1 -r 2 -cg 0 -pt 60 2>&1); rc=$?
+# -r, -cg, -pt, -pl, -pi, -pf and -ps are the GPU trainer's; the CPU trainer takes them too (one command line for both
+# trainers; their values checked alike: bad_recompute and the like) and says in one note which of them were given and
+# do nothing there, at their defaults too (-pt 300); none given (-pn 1 -pr 0 is the one process), no note;
+# train_mamba_cu uses them and says nothing (with one process -pi, -pf and -ps are unused there too)
+out=$("$BIN" "${TINY[@]}" -x 1 -r 2 -cg 0 -pt 60 -pl 0 -pi tcp -pf "$TMP/id" -ps 127.0.0.1:1 2>&1); rc=$?
 out_one=$("$BIN" "${TINY[@]}" -x 1 -pt 300 2>&1); rc_one=$?
-out_none=$("$BIN" "${TINY[@]}" -x 1 2>&1); rc_none=$?
+out_none=$("$BIN" "${TINY[@]}" -x 1 -pn 1 -pr 0 2>&1); rc_none=$?
 note="note: no effect on the CPU trainer (flags of train_mamba_cu):"
-want="$note -r 2 -cg 0 -pt 60|$note -pt 300|"; [ "$CPU" = 1 ] || want="||"
+want="$note -r 2 -cg 0 -pt 60 -pl 0 -pi tcp -pf $TMP/id -ps 127.0.0.1:1|$note -pt 300|"; [ "$CPU" = 1 ] || want="||"
 got="$(echo "$out" | grep "^note: no effect")|$(echo "$out_one" | grep "^note: no effect")|$(echo "$out_none" | grep "^note: no effect")"
 if [ $rc -eq 0 ] && [ $rc_one -eq 0 ] && [ $rc_none -eq 0 ] && [ "$got" = "$want" ] && echo "$out" | grep -q "^step    1/1"
 then ok "gpu_flags_noted_on_cpu"; else bad "gpu_flags_noted_on_cpu" "rc $rc/$rc_one/$rc_none: notes '$got', expected '$want'"; fi

@@ -488,6 +488,17 @@ static void test_tok_print(void) {
     memset(out, 0, sizeof(out)); rewind(fp); n = fread(out, 1, sizeof(out) - 1, fp); fclose(fp);
     const char want[] = "\xe6\x97\xa5\\\\\\xc3a\\xe6\\x97";
     check(n == sizeof(want) - 1 && memcmp(out, want, n) == 0, "safe_print_pieces_hold_split_characters", "got \"%s\"", out);
+    // the bidirectional formatting characters escaped (a right-to-left override showed the text after it reversed),
+    // their neighbours in the code charts as they are: U+202E U+202A U+2066 U+2069 U+200E U+200F U+061C escaped;
+    // U+202F U+2065 U+200D U+061B not
+    fp = tmpfile(); if (fp == NULL) { test_fatal("tmpfile", strerror(errno)); }
+    const char bidi[] = "a\xe2\x80\xae|\xe2\x80\xaa|\xe2\x81\xa6|\xe2\x81\xa9|\xe2\x80\x8e|\xe2\x80\x8f|\xd8\x9c|"
+                        "\xe2\x80\xaf|\xe2\x81\xa5|\xe2\x80\x8d|\xd8\x9b";
+    safe_print_bytes(fp, bidi, sizeof(bidi) - 1);
+    char out_bidi[256] = {0}; rewind(fp); n = fread(out_bidi, 1, sizeof(out_bidi) - 1, fp); fclose(fp);
+    const char want_bidi[] = "a\\xe2\\x80\\xae|\\xe2\\x80\\xaa|\\xe2\\x81\\xa6|\\xe2\\x81\\xa9|\\xe2\\x80\\x8e|\\xe2\\x80\\x8f|\\xd8\\x9c|"
+                             "\xe2\x80\xaf|\xe2\x81\xa5|\xe2\x80\x8d|\xd8\x9b";
+    check(n == sizeof(want_bidi) - 1 && memcmp(out_bidi, want_bidi, n) == 0, "safe_print_bidi_controls_escaped", "got \"%s\"", out_bidi);
     // a token with a 0 byte inside prints whole: "a", the 0 escaped, "b"
     char p[1024]; uint32_t h[256] = {0}; h[0] = TOKENIZER_MAGIC; h[1] = 2; h[2] = 2; h[3] = 1;
     FILE *f = fopenCheck(P(p, "nul.bin"), "wb"); fwriteCheck(h, 4, 256, f);
