@@ -486,6 +486,26 @@ if command -v python3 > /dev/null; then
     if [ $rc1 -eq 0 ] && [ "$lo" -lt 100 ] 2>/dev/null && [ "$hi" -gt 65400 ] 2>/dev/null; then ok "random_shard_vocab_65536"
     else bad "random_shard_vocab_65536" "rc $rc1, lowest and highest id: $ids"; fi
     expect_error_cmd random_shard_vocab_65537 "vocab must be in (0, 65536]" python3 $rs "$TMP/r.bin" 65537 10
+    # a wrong argument count is one "error:" line (it was the bare usage), -h its help (exit 0, nothing written)
+    expect_error_cmd random_shard_usage "usage: random_shard.py <out.bin> <vocab size> <number of tokens> \[seed\] (-h" python3 $rs "$TMP/r.bin" 256
+    out=$(cd "$TMP" && python3 "$OLDPWD/$rs" -h 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "^A shard of uniformly random tokens" && [ ! -e "$TMP/-h" ]; then ok "random_shard_help"
+    else bad "random_shard_help" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+    # a stop (SIGTERM, Ctrl-C) during the write leaves no partial <out>.tmp (it stayed, up to 4 GB): the write held in
+    # its fsync (replaced by a sleep) until the signal; SIGINT restored (a background job starts with it ignored)
+    for sig in TERM INT; do
+        python3 -c 'import os, runpy, signal, sys, time; signal.signal(signal.SIGINT, signal.default_int_handler)
+os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+            $rs "$TMP/rs_stop.bin" 256 1000 > /dev/null 2>&1 &
+        rpid=$!
+        wait_until 200 test -e "$TMP/rs_stop.bin.tmp"; tmp_seen=$?; ready_note=$NOT_READY
+        kill -$sig "$rpid" 2>/dev/null
+        wait_until 200 eval '! pid_alive "$rpid"'
+        kill -KILL "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; rc=$?
+        if [ "$tmp_seen" -eq 0 ] && [ "$rc" -ne 0 ] && ! ls "$TMP"/rs_stop.bin* > /dev/null 2>&1; then ok "random_shard_stopped_leaves_no_tmp $sig"
+        else bad "random_shard_stopped_leaves_no_tmp $sig" "${ready_note}rc $rc, left: $(ls "$TMP"/rs_stop.bin* 2>&1 | tr '\n' ' ')"; fi
+        rm -f "$TMP"/rs_stop.bin*
+    done
 fi
 # a shard with a token outside the model's vocabulary
 # (perl, which Debian always has: the header of 256 int32, then 800 uint16 tokens)

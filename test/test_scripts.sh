@@ -350,6 +350,30 @@ if command -v python3 >/dev/null; then
     if [ "$partial_seen" -eq 0 ] && [ "$rc" -ne 0 ] && [ -d "$TMP/e8int" ] && [ -z "$(ls -A "$TMP/e8int")" ] && ! grep -q Traceback "$TMP/e8int.out" &&
        grep -qx "enwik8.py: interrupted; nothing of this run was kept (run it again)" "$TMP/e8int.out"; then ok "enwik8_download_interrupted_leaves_nothing"
     else bad "enwik8_download_interrupted_leaves_nothing" "${ready_note}rc $rc, left: $(ls -A "$TMP/e8int" | tr '\n' ' ')$(tail -n 1 "$TMP/e8int.out")"; fi
+    # ... and so does a SIGTERM (a job's time limit, timeout) or SIGHUP (the terminal closed), which then ends it as the
+    # signal does (they killed it at once, leaving the partial enwik8.zip.tmp, as they left the shards' .tmp files,
+    # hundreds of MB, and the directories it made)
+    mkdir -p "$TMP/e8term"
+    exec 3<>"$TMP/e8fifo"
+    ENWIK8_URL="file://$TMP/e8fifo" python3 dev/data/enwik8.py -o "$TMP/e8term/new/sub" > "$TMP/e8term.out" 2>&1 &
+    dl=$!
+    wait_until 200 test -e "$TMP/e8term/new/sub/enwik8.zip.tmp"; partial_seen=$?; ready_note=$NOT_READY
+    kill -TERM "$dl" 2>/dev/null
+    wait_until 200 eval '! pid_alive "$dl"'
+    kill -KILL "$dl" 2>/dev/null; wait "$dl" 2>/dev/null; rc=$?
+    exec 3>&-
+    if [ "$partial_seen" -eq 0 ] && [ "$rc" -eq 143 ] && [ -z "$(ls -A "$TMP/e8term")" ] &&
+       grep -qx "enwik8.py: interrupted; nothing of this run was kept (run it again)" "$TMP/e8term.out"; then ok "enwik8_download_terminated_leaves_nothing"
+    else bad "enwik8_download_terminated_leaves_nothing" "${ready_note}rc $rc, left: $(find "$TMP/e8term" -mindepth 1 | tr '\n' ' ')$(tail -n 1 "$TMP/e8term.out")"; fi
+    # a source whose train split (90%) passes a shard's int32 token count: one error line, nothing made (it was an
+    # OverflowError traceback; a sparse file of 3 GB, no disk taken)
+    truncate -s 3G "$TMP/e8_3g"
+    expect_error_cmd enwik8_train_split_past_int32 "3,221,225,472 bytes: its train split (90%) would hold more than 2,147,483,647 tokens" \
+        python3 dev/data/enwik8.py "$TMP/e8_3g" --allow-any-size -o "$TMP/e8_3g_out"
+    if [ ! -e "$TMP/e8_3g_out" ]; then ok "enwik8_train_split_past_int32_makes_nothing"; else bad "enwik8_train_split_past_int32_makes_nothing" "$(ls -A "$TMP/e8_3g_out")"; fi
+    rm -f "$TMP/e8_3g"
+    # a bad argument: one error line (argparse's was a usage line and "enwik8.py: error: ...")
+    expect_error_cmd enwik8_py_bad_flag "unrecognized arguments: --bogus" python3 dev/data/enwik8.py --bogus
 else
     echo "SKIP run_enwik8.sh checks: no python3 (dev/data/enwik8.py; not counted as passed)"
 fi

@@ -807,6 +807,14 @@ expect_error_cmd mc_out_tmp_is_input "the input '$TMP/mc_self.bin.tmp' is its te
 expect_error_cmd mc_out_is_directory "-c '$TMP' is a directory" "$TOK" -t bytes -c "$TMP" "$MCJ"
 if md5sum -c --quiet "$TMP/mc_self.sums" > /dev/null 2>&1 && [ ! -e "$TMP/mc_self.bin" ] && [ ! -e "$TMP.tmp" ]; then ok "mc_out_refused_inputs_unchanged"
 else bad "mc_out_refused_inputs_unchanged" "$(md5sum -c --quiet "$TMP/mc_self.sums" 2>&1 | head -n 2) $(ls "$TMP/mc_self.bin" "$TMP.tmp" 2>/dev/null)"; fi
+# -c with no file-name part (empty, or a directory to be made, "dir/"): said at once, and a file ./.tmp that is none of
+# ours stays (it failed at the end, "cannot rename '.tmp' to ''", its write having replaced and removed ./.tmp)
+mkdir -p "$TMP/mc_noname"; echo "the user's" > "$TMP/mc_noname/.tmp"
+tok_abs=$(realpath "$TOK")
+expect_error_cmd mc_out_empty_name "-c '': the eval file needs a file-name part" bash -c 'cd "$1" && exec "$2" -t bytes -c "" "$3"' _ "$TMP/mc_noname" "$tok_abs" "$MCJ"
+expect_error_cmd mc_out_dir_slash "-c '$TMP/mc_noname/new/': the eval file needs a file-name part" "$TOK" -t bytes -c "$TMP/mc_noname/new/" "$MCJ"
+if [ "$(cat "$TMP/mc_noname/.tmp" 2>&1)" = "the user's" ] && [ ! -e "$TMP/mc_noname/new" ]; then ok "mc_out_no_name_keeps_dot_tmp"
+else bad "mc_out_no_name_keeps_dot_tmp" "$(ls -A "$TMP/mc_noname" | tr '\n' ' ')"; fi
 # -c makes its file's missing directories (mkdir -p, as -o does; it failed with "cannot create '<out>.tmp'" after
 # encoding everything): the same file as into an existing one; a run that fails, before the file is begun or while it is
 # written, takes away the directories it made and no other

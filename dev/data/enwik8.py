@@ -11,8 +11,9 @@ Writes, in llm.c's shard format (see dataloader.h), to dev/data/enwik8/ unless -
     python dev/data/enwik8.py --content-md5 path/to/enwik8.zip   # print the md5 of its bytes, write nothing
 Standard library only; files are streamed in chunks. All three shards and the record below are
 written under .tmp names first and renamed only once all of them were written and the source
-was read to its end (a zip member's CRC checked), so a failed run (a corrupt zip, a full disk)
-leaves the previous outputs as they were and no .tmp file; errors are one "error:" line.
+was read to its end (a zip member's CRC checked), so a failed run (a corrupt zip, a full disk), or
+one that Ctrl-C, SIGTERM or SIGHUP stops, leaves the previous outputs as they were and no .tmp file
+(nor a directory it made); errors are one "error:" line.
 Beside the shards, enwik8_source.txt records what they were made from (renamed last, so it exists
 only for a complete set): the source's path, size and sha256, the md5 of the bytes split, and
 whether that is enwik8's published md5 (scripts/run_enwik8.sh compares and reports by it).
@@ -20,6 +21,7 @@ whether that is enwik8's published md5 (scripts/run_enwik8.sh compares and repor
 import argparse
 import hashlib
 import os
+import signal
 import sys
 import urllib.error
 import urllib.request
@@ -271,8 +273,23 @@ def write_outputs(src, path, n, outdir):
               " results on these shards are not enwik8 results")
 
 
+class Stopped(BaseException):
+    """A stop signal (SIGTERM, SIGHUP) as an exception, as Ctrl-C's KeyboardInterrupt: the finally clauses remove
+    this run's .tmp files and directories (the signal's default action left them: a partial download, shards of
+    hundreds of MB)."""
+
+
+def stop(sig, frame):
+    raise Stopped(sig)
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # a bad argument is one "error:" line (argparse's own is a usage and "enwik8.py: error: ...")
+        fail(f"{message} (-h for help)")
+
+
 def main():
-    parser = argparse.ArgumentParser(description="enwik8 -> byte-level llm.c token shards (90M/5M/5M)")
+    parser = Parser(description="enwik8 -> byte-level llm.c token shards (90M/5M/5M)")
     parser.add_argument("path", nargs="?", help="local enwik8 or enwik8.zip (default: download)")
     parser.add_argument("-o", "--outdir", default=os.path.join(HERE, "enwik8"),
                         help="output directory (default: dev/data/enwik8)")
@@ -311,6 +328,9 @@ def main():
     if n != ENWIK8_BYTES and not args.allow_any_size:
         fail(f"'{path}': enwik8 should be {ENWIK8_BYTES:,} bytes, found {n:,}"
              " (--allow-any-size, or ALLOW_ANY_SIZE=1 for scripts/run_enwik8.sh, to accept it)")
+    if n * 90 // 100 > 2**31 - 1:  # the header's count is an int32 (doc/formats.md): it was an OverflowError traceback
+        fail(f"'{path}': {n:,} bytes: its train split (90%) would hold more than 2,147,483,647 tokens,"
+             " a shard's most (its header's count is an int32)")
     if n * 5 // 100 < 1:  # 5% of under 20 bytes is no byte: an empty val shard the loader could never read
         fail(f"'{path}': {n:,} bytes: too short for a train, a val and a test split (at least 20 bytes)")
     print(f"read {n:,} bytes from {path}")
@@ -326,8 +346,15 @@ def main():
 
 
 if __name__ == "__main__":
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(stop_signal) != signal.SIG_IGN:  # (one ignored, as under nohup, stays so)
+            signal.signal(stop_signal, stop)
     try:
         main()
-    except KeyboardInterrupt:  # (main's finally has removed what it made) one line, not a traceback
+    except (KeyboardInterrupt, Stopped) as e:  # (main's finally has removed what it made) one line, not a traceback
         print("enwik8.py: interrupted; nothing of this run was kept (run it again)", file=sys.stderr)
-        sys.exit(130)
+        if isinstance(e, KeyboardInterrupt):
+            sys.exit(130)
+        sys.stderr.flush()
+        signal.signal(e.args[0], signal.SIG_DFL)  # then it dies of the signal, as without the handler
+        os.kill(os.getpid(), e.args[0])

@@ -6,13 +6,17 @@ were measured on random tokens). Standard library only.
 """
 import os
 import random
+import signal
 import sys
 from array import array
 
 
 def main():
-    if len(sys.argv) not in (4, 5):
-        sys.exit("usage: random_shard.py <out.bin> <vocab size> <number of tokens> [seed]")
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return
+    if len(sys.argv) not in (4, 5):  # (one "error:" line, as every other error here)
+        sys.exit("error: usage: random_shard.py <out.bin> <vocab size> <number of tokens> [seed] (-h for help)")
     try:
         path, vocab, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
         seed = int(sys.argv[4]) if len(sys.argv) == 5 else 0
@@ -30,6 +34,7 @@ def main():
         header.byteswap()
         tokens.byteswap()
     tmp = path + ".tmp"
+    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(128 + sig))  # (so that it, as Ctrl-C, removes the .tmp)
     try:  # written and synced under a temporary name, then renamed: never a half-written shard at path
         with open(tmp, "wb") as f:
             f.write(header.tobytes())
@@ -43,6 +48,12 @@ def main():
         except OSError:
             pass
         sys.exit(f"error: cannot write '{path}': {e.strerror or e}")
+    except BaseException:  # a stop (Ctrl-C, SIGTERM) during the write: no partial .tmp left (it was, up to 4 GB)
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
     try:  # the rename reaches the disk with the directory (best effort: some file systems refuse)
         dfd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
         try:

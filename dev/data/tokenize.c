@@ -400,6 +400,11 @@ static void parse_options(Options *o, int argc, char **argv) {
         if (o->decode != NULL || o->prefix != NULL || o->json_field != NULL) { fatalf("-c writes an eval file: no -d, -o or -j with it"); }
         if (o->shard_flags) { fatalf("-c writes an eval file: -v, -s, -p, -e and -n are for shards"); }
         if (o->num_files == 0) { fatalf("-c %s: no input file (JSON Lines of {\"ctx\", \"endings\", \"label\"})", o->mc_out); }
+        // (said at once: it failed after the whole input was encoded, "cannot rename '.tmp' to ''", its write having
+        // replaced and then removed a file ./.tmp, or <dir>/.tmp, that was no file of ours)
+        if (o->mc_out[0] == '\0' || o->mc_out[strlen(o->mc_out) - 1] == '/') {
+            fatalf("-c '%s': the eval file needs a file-name part (e.g. data/hellaswag_val.bin)", o->mc_out);
+        }
         return;
     }
     if (render != NULL) { fatalf("-m %s renders multiple-choice examples: it goes with -c", render); }
