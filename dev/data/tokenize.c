@@ -283,7 +283,7 @@ static void encode_pieces(const BpeTokenizer *t, Piece *p, size_t count) {
 static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no arguments: to stderr, exit 1
     fprintf(status == 0 ? stdout : stderr,
             "usage: %s -t tokenizer.json -o <out prefix> [-v val fraction (0.1)] [-s tokens per shard (100000000)]\n"
-            "          [-e 0|1 end-of-text token before each document (1)] [-n threads] [-p piece bytes (1048576)]\n"
+            "          [-e 0|1 end-of-text token before each document (1)] [-n threads (0: all CPUs)] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
             "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
             "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc|lambada|winogrande] file.jsonl...\n"
