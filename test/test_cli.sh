@@ -458,6 +458,29 @@ if command -v python3 > /dev/null; then
     if [ $rc -eq 0 ] && echo "$out" | grep -q "^Tiny Shakespeare" && ! echo "$out" | grep -q "^wrote"; then ok "tinyshakespeare_py_help"
     else bad "tinyshakespeare_py_help" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     expect_error_cmd tinyshakespeare_py_argument "takes no arguments" python3 dev/data/tinyshakespeare.py out.bin
+    # (a copy beside a short text: the tool writes next to itself) a directory where the val shard goes is refused before
+    # anything is renamed (the train shard was replaced first: a mixed set), and a stop (SIGTERM, Ctrl-C) during the
+    # writes leaves no .tmp and the previous shards (the write held in its fsync, replaced by a sleep); Ctrl-C is one line
+    mkdir -p "$TMP/ts/tinyshakespeare/tiny_shakespeare_val.bin"; cp dev/data/tinyshakespeare.py "$TMP/ts/"
+    head -c 5000 dev/data/tinyshakespeare.txt > "$TMP/ts/tinyshakespeare.txt"; echo old > "$TMP/ts/tinyshakespeare/tiny_shakespeare_train.bin"
+    expect_error_cmd tinyshakespeare_py_val_directory "tiny_shakespeare_val.bin' is a directory: a shard goes there" python3 "$TMP/ts/tinyshakespeare.py"
+    if [ "$(cat "$TMP/ts/tinyshakespeare/tiny_shakespeare_train.bin")" = old ] && ! ls "$TMP"/ts/tinyshakespeare/*.tmp > /dev/null 2>&1
+    then ok "tinyshakespeare_py_val_directory_keeps_train"; else bad "tinyshakespeare_py_val_directory_keeps_train" "$(ls "$TMP/ts/tinyshakespeare" | tr '\n' ' ')"; fi
+    rmdir "$TMP/ts/tinyshakespeare/tiny_shakespeare_val.bin"; echo old > "$TMP/ts/tinyshakespeare/tiny_shakespeare_val.bin"
+    for sig in TERM INT; do
+        python3 -c 'import os, runpy, signal, sys, time; signal.signal(signal.SIGINT, signal.default_int_handler)
+os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+            "$TMP/ts/tinyshakespeare.py" > "$TMP/ts.out" 2>&1 &
+        tpid=$!
+        wait_until 200 test -e "$TMP/ts/tinyshakespeare/tiny_shakespeare_train.bin.tmp"; tmp_seen=$?; ready_note=$NOT_READY
+        kill -$sig "$tpid" 2>/dev/null
+        wait_until 200 eval '! pid_alive "$tpid"'
+        kill -KILL "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null; rc=$?
+        if [ "$tmp_seen" -eq 0 ] && [ "$rc" -ne 0 ] && ! ls "$TMP"/ts/tinyshakespeare/*.tmp > /dev/null 2>&1 && ! grep -q Traceback "$TMP/ts.out" &&
+           [ "$(cat "$TMP"/ts/tinyshakespeare/*.bin | tr '\n' ' ')" = "old old " ]; then ok "tinyshakespeare_py_stopped_leaves_no_tmp $sig"
+        else bad "tinyshakespeare_py_stopped_leaves_no_tmp $sig" "${ready_note}rc $rc, left: $(ls "$TMP/ts/tinyshakespeare" | tr '\n' ' ')$(tail -n 1 "$TMP/ts.out")"; fi
+        rm -f "$TMP"/ts/tinyshakespeare/*.tmp
+    done
     # the benchmarks' random-shard tool: a non-integer argument is one error line, not a Python traceback
     expect_error_cmd random_shard_non_integer "must be integers" python3 dev/data/random_shard.py "$TMP/r.bin" 256 many
     expect_error_cmd random_shard_count_past_int32 "at most 2147483647 tokens .* got 3000000000" python3 dev/data/random_shard.py "$TMP/r.bin" 256 3000000000
@@ -491,18 +514,19 @@ if command -v python3 > /dev/null; then
     out=$(cd "$TMP" && python3 "$OLDPWD/$rs" -h 2>&1); rc=$?
     if [ $rc -eq 0 ] && echo "$out" | grep -q "^A shard of uniformly random tokens" && [ ! -e "$TMP/-h" ]; then ok "random_shard_help"
     else bad "random_shard_help" "rc $rc: $(echo "$out" | tail -n 1)"; fi
-    # a stop (SIGTERM, Ctrl-C) during the write leaves no partial <out>.tmp (it stayed, up to 4 GB): the write held in
-    # its fsync (replaced by a sleep) until the signal; SIGINT restored (a background job starts with it ignored)
+    # a stop (SIGTERM, Ctrl-C) during the write leaves no partial <out>.tmp (it stayed, up to 4 GB) and no traceback: the
+    # write held in its fsync (replaced by a sleep) until the signal; SIGINT restored (a background job starts with it ignored)
     for sig in TERM INT; do
         python3 -c 'import os, runpy, signal, sys, time; signal.signal(signal.SIGINT, signal.default_int_handler)
 os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
-            $rs "$TMP/rs_stop.bin" 256 1000 > /dev/null 2>&1 &
+            $rs "$TMP/rs_stop.bin" 256 1000 > "$TMP/rs_stop.out" 2>&1 &
         rpid=$!
         wait_until 200 test -e "$TMP/rs_stop.bin.tmp"; tmp_seen=$?; ready_note=$NOT_READY
         kill -$sig "$rpid" 2>/dev/null
         wait_until 200 eval '! pid_alive "$rpid"'
         kill -KILL "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; rc=$?
-        if [ "$tmp_seen" -eq 0 ] && [ "$rc" -ne 0 ] && ! ls "$TMP"/rs_stop.bin* > /dev/null 2>&1; then ok "random_shard_stopped_leaves_no_tmp $sig"
+        if [ "$tmp_seen" -eq 0 ] && [ "$rc" -ne 0 ] && ! ls "$TMP"/rs_stop.bin* > /dev/null 2>&1 && ! grep -q Traceback "$TMP/rs_stop.out"
+        then ok "random_shard_stopped_leaves_no_tmp $sig"
         else bad "random_shard_stopped_leaves_no_tmp $sig" "${ready_note}rc $rc, left: $(ls "$TMP"/rs_stop.bin* 2>&1 | tr '\n' ' ')"; fi
         rm -f "$TMP"/rs_stop.bin*
     done

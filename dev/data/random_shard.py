@@ -66,4 +66,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # (main removed its .tmp) one line, not a traceback
+        print("random_shard.py: interrupted; no shard was written", file=sys.stderr)
+        sys.exit(130)

@@ -6,12 +6,14 @@ Reads tinyshakespeare.txt next to this script (1,115,394 bytes), splits it as na
     tinyshakespeare/tiny_shakespeare_train.bin
     tinyshakespeare/tiny_shakespeare_val.bin
 Standard library only. Running it again rewrites the same bytes. Both shards are written under
-.tmp names first and renamed only once both were written, so a failed run (a full disk) leaves
-the previous shards as they were and no .tmp file; errors are one "error:" line.
+.tmp names first and renamed only once both were written, so a failed run (a full disk, a
+directory where a shard goes), or one that Ctrl-C, SIGTERM or SIGHUP stops, leaves the previous
+shards as they were and no .tmp file; errors are one "error:" line.
 
     python dev/data/tinyshakespeare.py
 """
 import os
+import signal
 import sys
 from array import array
 
@@ -71,6 +73,9 @@ def main():
     print(f"read {n:,} bytes from {src}")
     shards = [(os.path.join(outdir, "tiny_shakespeare_train.bin"), data[:split]),
               (os.path.join(outdir, "tiny_shakespeare_val.bin"), data[split:])]
+    for path, _ in shards:  # (else the train shard was replaced before the val shard's rename failed: a mixed set)
+        if os.path.isdir(path):
+            fail(f"'{path}' is a directory: a shard goes there{KEPT}")
     made = []  # the .tmp files this run created (a .tmp directory in the way is not removed)
     done = False
     try:
@@ -101,5 +106,16 @@ def main():
         print(f"wrote {len(part):,} tokens to {path}")
 
 
+def stop(sig, frame):
+    sys.exit(128 + sig)  # (an exit, so that main's finally removes the .tmp files: the signal's default left them)
+
+
 if __name__ == "__main__":
-    main()
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(stop_signal) != signal.SIG_IGN:  # (one ignored, as under nohup, stays so)
+            signal.signal(stop_signal, stop)
+    try:
+        main()
+    except KeyboardInterrupt:  # (main's finally has removed what it made) one line, not a traceback
+        print(f"tinyshakespeare.py: interrupted; the previous shards are left as they were", file=sys.stderr)
+        sys.exit(130)
