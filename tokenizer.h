@@ -198,30 +198,6 @@ part of a well-formed character (a lone 0x9b is CSI to some terminals), the two 
 character comes in several tokens: its first bytes are held until the next piece completes it or shows it broken,
 and those left at the text's end print escaped (safe_print_end).
 */
-// s[0 .. n) (n >= 1): the length of the well-formed UTF-8 character it starts with (1-4), 0 when all n bytes are
-// the start of one that more bytes may complete, -1 when s[0] starts none (Unicode's table 3-7: the second byte's
-// range leaves out overlong forms, surrogates and code points past U+10FFFF)
-static inline int utf8_char_length(const unsigned char *s, size_t n) {
-    const unsigned char c = s[0];
-    if (c < 0x80) { return 1; }
-    const int len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    if (len == 0) { return -1; }
-    const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-    for (int k = 1; k < len; k++) {
-        if ((size_t)k >= n) { return 0; }
-        if (s[k] < (k == 1 ? lo : 0x80) || s[k] > (k == 1 ? hi : 0xBF)) { return -1; }
-    }
-    return len;
-}
-
-// a well-formed character of len bytes that prints escaped: a C1 control or a bidirectional formatting character
-static inline int utf8_char_escaped(const unsigned char *s, int len) {
-    if (len == 2) { return (s[0] == 0xC2 && s[1] < 0xA0) || (s[0] == 0xD8 && s[1] == 0x9C); } // U+0080 - U+009F, U+061C
-    if (len != 3 || s[0] != 0xE2) { return 0; }
-    return (s[1] == 0x80 && (s[2] == 0x8E || s[2] == 0x8F || (s[2] >= 0xAA && s[2] <= 0xAE))) || // U+200E, U+200F, U+202A - U+202E
-           (s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9);                                          // U+2066 - U+2069
-}
-
 // one character of len bytes (utf8_char_length's), or with len = 1 one byte that starts none
 static inline void safe_print_char(FILE *fp, const unsigned char *s, int len) {
     if (len > 1 && !utf8_char_escaped(s, len)) { fwrite(s, 1, (size_t)len, fp); return; }

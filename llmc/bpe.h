@@ -104,22 +104,25 @@ typedef struct {
 // ----------------------------------------------------------------------------
 // helpers for loading
 
-// a string from the file made safe for a one-line error: controls escaped, at most ~60 bytes
+// a string from the file made safe for a one-line error: at most ~60 bytes, whole characters; printable ASCII but '"'
+// and '\\', and well-formed UTF-8 characters, as they are; every other byte as \xNN: controls, bytes of no well-formed
+// character, C1 controls and bidirectional formatting characters (utf8_char_escaped), which a terminal would obey
 static inline const char *bpe_show_(const char *s, char *buf, size_t cap) {
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (n + 8 >= cap || n >= 60) {
-            while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80) { n--; }  // whole characters only
-            if (n > 0 && (unsigned char)buf[n - 1] >= 0xC0) { n--; }
+    size_t n = 0, left = strlen(s);
+    for (const unsigned char *p = (const unsigned char *)s; left > 0;) {
+        int len = utf8_char_length(p, left);
+        if (len <= 0) { len = 1; } // (a byte that starts no character, or one cut short by the string's end)
+        const int as_is = len > 1 ? !utf8_char_escaped(p, len) : *p >= 0x20 && *p < 0x7F && *p != '"' && *p != '\\';
+        if (n >= 60 || n + (as_is ? 1 : 4) * (size_t)len + 4 > cap) {
             memcpy(buf + n, "...", 3);
             n += 3;
             break;
         }
-        if (*p < 0x20 || *p == 0x7F || *p == '"' || *p == '\\') {
-            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
-        } else {
-            buf[n++] = (char)*p;
+        for (int i = 0; i < len; i++) {
+            if (as_is) { buf[n++] = (char)p[i]; } else { n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", p[i]); }
         }
+        p += len;
+        left -= (size_t)len;
     }
     buf[n] = '\0';
     return buf;

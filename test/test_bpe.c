@@ -727,6 +727,10 @@ static const BadCase bad_cases[] = {
     {"not_json", "not valid JSON"},
     {"not_object", "expected a JSON object"},
     {"wordpiece", "model.type: expected \"BPE\", found \"WordPiece\""},
+    // a string quoted in an error: controls, a C1 control (U+009B), a right-to-left override (U+202E) and a byte of no
+    // character escaped, whole characters as they are (the last three went out raw), cut at ~60 bytes between characters
+    {"type_with_controls", "model.type: expected \"BPE\", found \"\\x1b[1m\\xc2\\x9b\\xe2\\x80\\xae\\xff\xc3\xa9\\x22\\x5c"
+                           "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5...\""},
     {"missing_vocab", "missing or empty model.vocab"},
     {"missing_merges", "missing model.merges array"},
     {"id_out_of_range", "\"cat\": id 100000 out of range, expected an integer in [0, 270)"},
@@ -769,6 +773,9 @@ static int run_bad_case(const char *name, const char *dir, const char *fixture) 
     } else {
         if (strcmp(name, "wordpiece") == 0) {
             cJSON_ReplaceItemInObjectCaseSensitive(model, "type", cJSON_CreateString("WordPiece"));
+        } else if (strcmp(name, "type_with_controls") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(model, "type", cJSON_CreateString("\x1b[1m\xc2\x9b\xe2\x80\xae\xff\xc3\xa9\"\\"
+                "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5"));
         } else if (strcmp(name, "missing_vocab") == 0) {
             cJSON_DeleteItemFromObjectCaseSensitive(model, "vocab");
         } else if (strcmp(name, "missing_merges") == 0) {
