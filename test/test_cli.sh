@@ -444,6 +444,11 @@ if [ -x dev/data/prepare_bytes ]; then
     expect_error_cmd prepare_bytes_input_as_output "the input file itself" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_in.txt" "$TMP/pb_v.bin"
     if cmp -s dev/data/tinyshakespeare.txt "$TMP/pb_in.txt"; then ok "prepare_bytes_input_kept"; else bad "prepare_bytes_input_kept" "the input changed"; fi
     : > "$TMP/pb_plain"
+    # an output without a file name (ending in '/') is said to be one before any directory is made (it made the missing
+    # directory, then called it "a directory" and removed it again); an existing directory is still "a directory"
+    expect_error_cmd prepare_bytes_output_without_name "'$TMP/pb_new/sub/': no file name" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/pb_new/sub/"
+    if [ ! -e "$TMP/pb_new" ]; then ok "prepare_bytes_output_without_name_makes_nothing"; else bad "prepare_bytes_output_without_name_makes_nothing" "$TMP/pb_new was made"; fi
+    expect_error_cmd prepare_bytes_output_directory "'$TMP' is a directory" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP"
     expect_error_cmd prepare_bytes_val_dir_under_a_file "'$TMP/pb_plain' exists and is not a directory" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/pb_plain/sub/pb_v.bin"
     if [ ! -e "$TMP/pb_t.bin" ]; then ok "prepare_bytes_no_half_output"; else bad "prepare_bytes_no_half_output" "pb_t.bin was written"; fi
     # -h is its help (exit 0), not a usage error; wrong arguments still are one
