@@ -352,6 +352,9 @@ expect_error glob_prefix_backslash "-o '$TMP/bs/a\\\\b': no glob characters" -t 
 if [ ! -e "$TMP/bs" ]; then ok "glob_prefix_backslash_no_output"; else bad "glob_prefix_backslash_no_output" "$(ls "$TMP/bs" | head -n 3)"; fi
 expect_error empty_prefix "the prefix needs a file-name part" -t "$TJ" -o "" "$TXT"
 expect_error directory_prefix "the prefix needs a file-name part" -t "$TJ" -o "$TMP/" "$TXT"
+# "." and ".." name directories too (-o . wrote hidden shards, ._train_000000.bin, that data/*_train_*.bin misses)
+expect_error dot_prefix "-o '.': the prefix needs a file-name part" -t "$TJ" -o . "$TXT"
+expect_error dot_dot_prefix "-o '$TMP/..': the prefix needs a file-name part" -t "$TJ" -o "$TMP/.." "$TXT"
 expect_error not_an_integer "expected an integer, got .0.7." -t "$TJ" -o "$TMP/x" -e 0.7 "$TXT"
 expect_error tiny_val_fraction "less than a byte" -t "$TJ" -o "$TMP/x" -v 1e-9 "$TXT"
 # errors after shards were written (-s 1: one shard per token) leave none behind

@@ -413,7 +413,9 @@ static void parse_options(Options *o, int argc, char **argv) {
     if (o->decode == NULL && (o->prefix == NULL || o->num_files == 0)) {
         fatalf("encoding needs -o <out prefix> and at least one input file (run %s without arguments for the usage)", argv[0]);
     }
-    if (o->prefix != NULL && (o->prefix[0] == '\0' || o->prefix[strlen(o->prefix) - 1] == '/')) {
+    // (also "." and "..": -o . wrote hidden shards, ._train_000000.bin, which data/*_train_*.bin does not match)
+    const char *base = o->prefix == NULL ? NULL : strrchr(o->prefix, '/') != NULL ? strrchr(o->prefix, '/') + 1 : o->prefix;
+    if (base != NULL && (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)) {
         fatalf("-o '%s': the prefix needs a file-name part (e.g. data/mydata gives data/mydata_train_000000.bin)", o->prefix);
     }
     // (a backslash too: it escapes in a glob, so that the check for old shards of the prefix found none, a second run
