@@ -19,6 +19,12 @@ Shared by train_mamba.c, train_mamba.cu, dataloader.h, tokenizer.h and the tests
 #include <sys/stat.h>
 #include <unistd.h>
 
+// Every file format here is little-endian (doc/formats.md), and the readers and writers copy host memory: a
+// big-endian build would read and write other bytes than the formats say, so there is none.
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "mamba.c's file formats are little-endian and its readers and writers copy host memory: build on a little-endian host"
+#endif
+
 #ifdef FATAL_LONGJMP
 // fuzz harnesses (test/fuzz/): fatalf jumps back to the harness's setjmp instead of exiting,
 // since libFuzzer counts exit() as a crash; what the loader had open or allocated is left behind
