@@ -448,6 +448,9 @@ if [ -x dev/data/prepare_bytes ]; then
     # directory, then called it "a directory" and removed it again); an existing directory is still "a directory"
     expect_error_cmd prepare_bytes_output_without_name "'$TMP/pb_new/sub/': no file name" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/pb_new/sub/"
     if [ ! -e "$TMP/pb_new" ]; then ok "prepare_bytes_output_without_name_makes_nothing"; else bad "prepare_bytes_output_without_name_makes_nothing" "$TMP/pb_new was made"; fi
+    # "dir/." and "dir/.." name a directory too (it made dir, called "dir/." "a directory" and removed dir again)
+    expect_error_cmd prepare_bytes_output_dot "'$TMP/pb_new/.': no file name" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_new/." "$TMP/pb_v.bin"
+    expect_error_cmd prepare_bytes_output_dot_dot "'$TMP/pb_new/..': no file name" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/pb_new/.."
     expect_error_cmd prepare_bytes_output_directory "'$TMP' is a directory" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP"
     expect_error_cmd prepare_bytes_val_dir_under_a_file "'$TMP/pb_plain' exists and is not a directory" dev/data/prepare_bytes "$TMP/pb_in.txt" "$TMP/pb_t.bin" "$TMP/pb_plain/sub/pb_v.bin"
     if [ ! -e "$TMP/pb_t.bin" ]; then ok "prepare_bytes_no_half_output"; else bad "prepare_bytes_no_half_output" "pb_t.bin was written"; fi
@@ -472,20 +475,34 @@ if command -v python3 > /dev/null; then
     if [ "$(cat "$TMP/ts/tinyshakespeare/tiny_shakespeare_train.bin")" = old ] && ! ls "$TMP"/ts/tinyshakespeare/*.tmp > /dev/null 2>&1
     then ok "tinyshakespeare_py_val_directory_keeps_train"; else bad "tinyshakespeare_py_val_directory_keeps_train" "$(ls "$TMP/ts/tinyshakespeare" | tr '\n' ' ')"; fi
     rmdir "$TMP/ts/tinyshakespeare/tiny_shakespeare_val.bin"; echo old > "$TMP/ts/tinyshakespeare/tiny_shakespeare_val.bin"
-    for sig in TERM INT; do
+    for sig in TERM INT HUP; do
         python3 -c 'import os, runpy, signal, sys, time; signal.signal(signal.SIGINT, signal.default_int_handler)
 os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
             "$TMP/ts/tinyshakespeare.py" > "$TMP/ts.out" 2>&1 &
         tpid=$!
         wait_until 200 test -e "$TMP/ts/tinyshakespeare/tiny_shakespeare_train.bin.tmp"; tmp_seen=$?; ready_note=$NOT_READY
         kill -$sig "$tpid" 2>/dev/null
-        wait_until 200 eval '! pid_alive "$tpid"'
+        wait_until 200 eval '! pid_alive "$tpid"' 2>/dev/null # (not bash's "Hangup" job note)
         kill -KILL "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null; rc=$?
         if [ "$tmp_seen" -eq 0 ] && [ "$rc" -ne 0 ] && ! ls "$TMP"/ts/tinyshakespeare/*.tmp > /dev/null 2>&1 && ! grep -q Traceback "$TMP/ts.out" &&
            [ "$(cat "$TMP"/ts/tinyshakespeare/*.bin | tr '\n' ' ')" = "old old " ]; then ok "tinyshakespeare_py_stopped_leaves_no_tmp $sig"
         else bad "tinyshakespeare_py_stopped_leaves_no_tmp $sig" "${ready_note}rc $rc, left: $(ls "$TMP/ts/tinyshakespeare" | tr '\n' ' ')$(tail -n 1 "$TMP/ts.out")"; fi
         rm -f "$TMP"/ts/tinyshakespeare/*.tmp
     done
+    # a second stop during the cleanup (a closed terminal's SIGHUP comes from the kernel and from the shell) does not cut
+    # it short: each removal held 1 s here, the second SIGHUP sent during it (it left the train shard's .tmp)
+    python3 -c 'import os, runpy, sys, time; remove = os.remove; os.remove = lambda p: (time.sleep(1), remove(p))
+os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+        "$TMP/ts/tinyshakespeare.py" > "$TMP/ts.out" 2>&1 &
+    tpid=$!
+    wait_until 200 test -e "$TMP/ts/tinyshakespeare/tiny_shakespeare_train.bin.tmp"; tmp_seen=$?; ready_note=$NOT_READY
+    kill -HUP "$tpid" 2>/dev/null; sleep 0.4; kill -HUP "$tpid" 2>/dev/null
+    wait_until 200 eval '! pid_alive "$tpid"' 2>/dev/null # (not bash's "Hangup" job note)
+    kill -KILL "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null; rc=$?
+    if [ "$tmp_seen" -eq 0 ] && [ "$rc" -eq 129 ] && ! ls "$TMP"/ts/tinyshakespeare/*.tmp > /dev/null 2>&1
+    then ok "tinyshakespeare_py_second_stop_cleans_up"
+    else bad "tinyshakespeare_py_second_stop_cleans_up" "${ready_note}rc $rc, left: $(ls "$TMP/ts/tinyshakespeare" | tr '\n' ' ')"; fi
+    rm -f "$TMP"/ts/tinyshakespeare/*.tmp
     # the benchmarks' random-shard tool: a non-integer argument is one error line, not a Python traceback
     expect_error_cmd random_shard_non_integer "must be integers" python3 dev/data/random_shard.py "$TMP/r.bin" 256 many
     expect_error_cmd random_shard_count_past_int32 "at most 2147483647 tokens .* got 3000000000" python3 dev/data/random_shard.py "$TMP/r.bin" 256 3000000000
@@ -521,20 +538,35 @@ os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sy
     else bad "random_shard_help" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     # a stop (SIGTERM, Ctrl-C) during the write leaves no partial <out>.tmp (it stayed, up to 4 GB) and no traceback: the
     # write held in its fsync (replaced by a sleep) until the signal; SIGINT restored (a background job starts with it ignored)
-    for sig in TERM INT; do
+    for sig in TERM INT HUP; do
         python3 -c 'import os, runpy, signal, sys, time; signal.signal(signal.SIGINT, signal.default_int_handler)
 os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
             $rs "$TMP/rs_stop.bin" 256 1000 > "$TMP/rs_stop.out" 2>&1 &
         rpid=$!
         wait_until 200 test -e "$TMP/rs_stop.bin.tmp"; tmp_seen=$?; ready_note=$NOT_READY
         kill -$sig "$rpid" 2>/dev/null
-        wait_until 200 eval '! pid_alive "$rpid"'
+        wait_until 200 eval '! pid_alive "$rpid"' 2>/dev/null # (not bash's "Hangup" job note)
         kill -KILL "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; rc=$?
         if [ "$tmp_seen" -eq 0 ] && [ "$rc" -ne 0 ] && ! ls "$TMP"/rs_stop.bin* > /dev/null 2>&1 && ! grep -q Traceback "$TMP/rs_stop.out"
         then ok "random_shard_stopped_leaves_no_tmp $sig"
         else bad "random_shard_stopped_leaves_no_tmp $sig" "${ready_note}rc $rc, left: $(ls "$TMP"/rs_stop.bin* 2>&1 | tr '\n' ' ')"; fi
         rm -f "$TMP"/rs_stop.bin*
     done
+    # after its one line, a Ctrl-C ends it as the SIGINT does, so that a script running it stops too (bash goes on after
+    # a command that exited 130, taking the SIGINT as handled): Ctrl-C here is a SIGINT to the script's process group
+    setsid python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp("bash", ["bash", "-c", sys.argv[1], "_"] + sys.argv[2:])' \
+        'python3 -c "import os, runpy, sys, time
+os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name=\"__main__\")" "$@"; echo "the script went on"' \
+        $rs "$TMP/rs_stop.bin" 256 1000 > "$TMP/rs_stop.out" 2>&1 &
+    rpid=$!
+    wait_until 200 test -e "$TMP/rs_stop.bin.tmp"; tmp_seen=$?; ready_note=$NOT_READY
+    kill -INT -- "-$rpid" 2>/dev/null
+    wait_until 200 eval '! pid_alive "$rpid"' 2>/dev/null # (not bash's "Hangup" job note)
+    kill -KILL -- "-$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; rc=$?
+    if [ "$tmp_seen" -eq 0 ] && [ "$rc" -eq 130 ] && ! grep -q "the script went on" "$TMP/rs_stop.out" &&
+       grep -qx "random_shard.py: interrupted; no shard was written" "$TMP/rs_stop.out"; then ok "random_shard_ctrl_c_stops_the_script"
+    else bad "random_shard_ctrl_c_stops_the_script" "${ready_note}rc $rc: $(tail -n 2 "$TMP/rs_stop.out" | tr '\n' '|')"; fi
+    rm -f "$TMP"/rs_stop.bin*
 fi
 # a shard with a token outside the model's vocabulary
 # (perl, which Debian always has: the header of 256 int32, then 800 uint16 tokens)

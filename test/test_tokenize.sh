@@ -816,6 +816,9 @@ mkdir -p "$TMP/mc_noname"; echo "the user's" > "$TMP/mc_noname/.tmp"
 tok_abs=$(realpath "$TOK")
 expect_error_cmd mc_out_empty_name "-c '': the eval file needs a file-name part" bash -c 'cd "$1" && exec "$2" -t bytes -c "" "$3"' _ "$TMP/mc_noname" "$tok_abs" "$MCJ"
 expect_error_cmd mc_out_dir_slash "-c '$TMP/mc_noname/new/': the eval file needs a file-name part" "$TOK" -t bytes -c "$TMP/mc_noname/new/" "$MCJ"
+# ... "dir/." and "dir/.." too (it failed after encoding everything: "cannot rename 'dir/..tmp' to 'dir/.'")
+expect_error_cmd mc_out_dot "-c '$TMP/mc_noname/new/.': the eval file needs a file-name part" "$TOK" -t bytes -c "$TMP/mc_noname/new/." "$MCJ"
+expect_error_cmd mc_out_dot_dot "-c '$TMP/mc_noname/new/..': the eval file needs a file-name part" "$TOK" -t bytes -c "$TMP/mc_noname/new/.." "$MCJ"
 if [ "$(cat "$TMP/mc_noname/.tmp" 2>&1)" = "the user's" ] && [ ! -e "$TMP/mc_noname/new" ]; then ok "mc_out_no_name_keeps_dot_tmp"
 else bad "mc_out_no_name_keeps_dot_tmp" "$(ls -A "$TMP/mc_noname" | tr '\n' ' ')"; fi
 # -c makes its file's missing directories (mkdir -p, as -o does; it failed with "cannot create '<out>.tmp'" after

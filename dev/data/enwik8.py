@@ -274,12 +274,18 @@ def write_outputs(src, path, n, outdir):
 
 
 class Stopped(BaseException):
-    """A stop signal (SIGTERM, SIGHUP) as an exception, as Ctrl-C's KeyboardInterrupt: the finally clauses remove
+    """A stop signal (Ctrl-C's SIGINT, SIGTERM, SIGHUP) as an exception: the finally clauses remove
     this run's .tmp files and directories (the signal's default action left them: a partial download, shards of
     hundreds of MB)."""
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def stop(sig, frame):
+    for s in STOP_SIGNALS:  # a second stop (a closed terminal's SIGHUP, sent by the kernel and by the shell) waits: the
+        if signal.getsignal(s) not in (signal.SIG_IGN, None):  # cleanup is not cut short
+            signal.signal(s, signal.SIG_IGN)
     raise Stopped(sig)
 
 
@@ -346,15 +352,19 @@ def main():
 
 
 if __name__ == "__main__":
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(stop_signal) != signal.SIG_IGN:  # (one ignored, as under nohup, stays so)
+    for stop_signal in STOP_SIGNALS:
+        if signal.getsignal(stop_signal) not in (signal.SIG_IGN, None):  # (one ignored, as under nohup, stays so)
             signal.signal(stop_signal, stop)
     try:
         main()
     except (KeyboardInterrupt, Stopped) as e:  # (main's finally has removed what it made) one line, not a traceback
-        print("enwik8.py: interrupted; nothing of this run was kept (run it again)", file=sys.stderr)
-        if isinstance(e, KeyboardInterrupt):
-            sys.exit(130)
-        sys.stderr.flush()
-        signal.signal(e.args[0], signal.SIG_DFL)  # then it dies of the signal, as without the handler
-        os.kill(os.getpid(), e.args[0])
+        sig = e.args[0] if isinstance(e, Stopped) else signal.SIGINT
+        try:
+            print("enwik8.py: interrupted; nothing of this run was kept (run it again)", file=sys.stderr, flush=True)
+        except OSError:  # (a closed terminal's stderr)
+            pass
+        # then it dies of the signal, as without the handler: a shell script running it stops at Ctrl-C too (bash goes
+        # on after a command that exited 130, taking the SIGINT as handled)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+        sys.exit(128 + sig)

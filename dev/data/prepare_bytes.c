@@ -110,9 +110,10 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 2; i++) { snprintf(signal_tmp[i], sizeof(signal_tmp[i]), "%s.tmp", argv[2 + i]); }
     atexit(remove_staged);
     catch_stop_signals(remove_staged_on_signal);
-    for (int k = 0; k < 2; k++) { // (before any directory is made: "out/" made out, said it "is a directory" and removed it)
-        const size_t len = strlen(argv[2 + k]);
-        if (len == 0 || argv[2 + k][len - 1] == '/') { fatalf("'%s': no file name", argv[2 + k]); }
+    for (int k = 0; k < 2; k++) { // (before any directory is made: "out/" made out, said it "is a directory" and removed it;
+        // "out/." and "out/.." name a directory as well)
+        const char *slash = strrchr(argv[2 + k], '/'), *base = slash != NULL ? slash + 1 : argv[2 + k];
+        if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) { fatalf("'%s': no file name", argv[2 + k]); }
     }
     for (int k = 0; k < 2; k++) {
         const char *path = argv[2 + k], *slash = strrchr(path, '/');

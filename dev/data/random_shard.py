@@ -34,7 +34,6 @@ def main():
         header.byteswap()
         tokens.byteswap()
     tmp = path + ".tmp"
-    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(128 + sig))  # (so that it, as Ctrl-C, removes the .tmp)
     try:  # written and synced under a temporary name, then renamed: never a half-written shard at path
         with open(tmp, "wb") as f:
             f.write(header.tobytes())
@@ -48,7 +47,7 @@ def main():
         except OSError:
             pass
         sys.exit(f"error: cannot write '{path}': {e.strerror or e}")
-    except BaseException:  # a stop (Ctrl-C, SIGTERM) during the write: no partial .tmp left (it was, up to 4 GB)
+    except BaseException:  # a stop (Ctrl-C, SIGTERM, SIGHUP) during the write: no partial .tmp left (it was, up to 4 GB)
         try:
             os.remove(tmp)
         except OSError:
@@ -65,9 +64,34 @@ def main():
     print(f"wrote {n:,} random tokens (vocab {vocab}) to {path}")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(BaseException):
+    """A stop signal as an exception, so that main removes its .tmp (the signal's default left it, up to 4 GB)."""
+
+
+def stop(sig, frame):
+    for s in STOP_SIGNALS:  # a second stop (a closed terminal's SIGHUP, sent by the kernel and by the shell) waits: the
+        if signal.getsignal(s) not in (signal.SIG_IGN, None):  # cleanup is not cut short
+            signal.signal(s, signal.SIG_IGN)
+    raise Stopped(sig)
+
+
 if __name__ == "__main__":
+    for stop_signal in STOP_SIGNALS:
+        if signal.getsignal(stop_signal) not in (signal.SIG_IGN, None):  # (one ignored, as under nohup, stays so)
+            signal.signal(stop_signal, stop)
     try:
         main()
-    except KeyboardInterrupt:  # (main removed its .tmp) one line, not a traceback
-        print("random_shard.py: interrupted; no shard was written", file=sys.stderr)
-        sys.exit(130)
+    except (KeyboardInterrupt, Stopped) as e:  # (main removed its .tmp) one line, not a traceback
+        sig = e.args[0] if isinstance(e, Stopped) else signal.SIGINT
+        try:
+            print("random_shard.py: interrupted; no shard was written", file=sys.stderr, flush=True)
+        except OSError:  # (a closed terminal's stderr)
+            pass
+        # then it dies of the signal, as without the handler: a shell script running it stops at Ctrl-C (bash goes on
+        # after a command that exited 130 instead, taking the SIGINT as handled)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+        sys.exit(128 + sig)

@@ -106,16 +106,34 @@ def main():
         print(f"wrote {len(part):,} tokens to {path}")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(BaseException):
+    """A stop signal as an exception, so that main's finally removes the .tmp files (the signal's default left them)."""
+
+
 def stop(sig, frame):
-    sys.exit(128 + sig)  # (an exit, so that main's finally removes the .tmp files: the signal's default left them)
+    for s in STOP_SIGNALS:  # a second stop (a closed terminal's SIGHUP, sent by the kernel and by the shell) waits: the
+        if signal.getsignal(s) not in (signal.SIG_IGN, None):  # cleanup is not cut short
+            signal.signal(s, signal.SIG_IGN)
+    raise Stopped(sig)
 
 
 if __name__ == "__main__":
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(stop_signal) != signal.SIG_IGN:  # (one ignored, as under nohup, stays so)
+    for stop_signal in STOP_SIGNALS:
+        if signal.getsignal(stop_signal) not in (signal.SIG_IGN, None):  # (one ignored, as under nohup, stays so)
             signal.signal(stop_signal, stop)
     try:
         main()
-    except KeyboardInterrupt:  # (main's finally has removed what it made) one line, not a traceback
-        print(f"tinyshakespeare.py: interrupted; the previous shards are left as they were", file=sys.stderr)
-        sys.exit(130)
+    except (KeyboardInterrupt, Stopped) as e:  # (main's finally has removed what it made) one line, not a traceback
+        sig = e.args[0] if isinstance(e, Stopped) else signal.SIGINT
+        try:
+            print(f"tinyshakespeare.py: interrupted; the previous shards are left as they were", file=sys.stderr, flush=True)
+        except OSError:  # (a closed terminal's stderr)
+            pass
+        # then it dies of the signal, as without the handler: a shell script running it stops at Ctrl-C (bash goes on
+        # after a command that exited 130 instead, taking the SIGINT as handled)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+        sys.exit(128 + sig)

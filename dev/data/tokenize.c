@@ -402,7 +402,8 @@ static void parse_options(Options *o, int argc, char **argv) {
         if (o->num_files == 0) { fatalf("-c %s: no input file (JSON Lines of {\"ctx\", \"endings\", \"label\"})", o->mc_out); }
         // (said at once: it failed after the whole input was encoded, "cannot rename '.tmp' to ''", its write having
         // replaced and then removed a file ./.tmp, or <dir>/.tmp, that was no file of ours)
-        if (o->mc_out[0] == '\0' || o->mc_out[strlen(o->mc_out) - 1] == '/') {
+        const char *mc_base = strrchr(o->mc_out, '/') != NULL ? strrchr(o->mc_out, '/') + 1 : o->mc_out; // ("." and ".." too)
+        if (mc_base[0] == '\0' || strcmp(mc_base, ".") == 0 || strcmp(mc_base, "..") == 0) {
             fatalf("-c '%s': the eval file needs a file-name part (e.g. data/hellaswag_val.bin)", o->mc_out);
         }
         return;

@@ -241,7 +241,7 @@ def adamw_run(p0, inputs, targets, cfg, steps, lr, b1, b2, eps, wd, clip):
             sq += float(g[name].double().pow(2).sum())
         norm = math.sqrt(sq)
         norms.append(norm)
-        scale = clip / norm if norm > clip else 1.0  # (it was 1 / norm: the same for the fixtures, all written with clip 1)
+        scale = clip / norm if clip > 0 and norm > clip else 1.0  # (as -gc: 0 is off; it was 1 / norm, the same for the fixtures, all written with clip 1)
         for name, decay in PARAM_ORDER:
             gi = g[name] * scale
             m[name] = b1 * m[name] + (1.0 - b1) * gi
