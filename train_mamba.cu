@@ -1127,7 +1127,8 @@ static void evaluate_stream(Mamba *model, const Options *o, const Tokenizer *tok
 Generates gen_tokens tokens for each of the -gb (gen_batch) sequences in recurrent mode, after the
 prompt (or a start token). One sequence streams as it goes; several print one after another at the end,
 followed by the decode speed (tokens of all sequences per second, prompt excluded). Returns 0
-when a stop signal cut it short (only in the training loop: elsewhere a signal ends the process).
+when a stop signal cut it short (only in the training loop: elsewhere a signal ends the process), or,
+with -x 0, stdout's reader left (stdout_reader_gone).
 */
 static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, uint64_t *rng) {
     int G = o->gen_batch, V = model->config.vocab_size, Vp = model->config.padded_vocab_size;
@@ -1173,6 +1174,7 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     double t0 = now_seconds();
     int done = 0; // steps queued per sequence: T unless a stop signal came first
     for (; done < T && stop_signal == 0; done++) {
+        if (o->max_steps == 0 && done % 16 == 0 && stdout_reader_gone()) { break; } // (-x 0: nobody reads the rest; a poll per 16)
         const int i = done, slot = i % GEN_AHEAD;
         if (i >= GEN_AHEAD) { // step i - GEN_AHEAD, the slot's last user, has run
             cudaCheck(cudaEventSynchronize(step_done[slot]));

@@ -20,6 +20,7 @@ the newest complete checkpoint, sampling from logits, and a wall clock.
 #include <signal.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 #include "utils.h"
 #include "rand.h"
@@ -1689,6 +1690,13 @@ static inline int *sample_prompt_ids(Tokenizer *tokenizer, const char *prompt, i
         }
     }
     return ids;
+}
+// stdout is a pipe or socket whose reader has left (`| head`): POLLERR / POLLHUP at once, with no wait. SIGPIPE is
+// ignored (a training run outlives its `| tee`), so writes there fail in silence; -x 0's generation, whose text is its
+// one product, stops instead of drawing the rest for nobody (-g 100000000 ran on for hours after `| head` had left)
+static inline int stdout_reader_gone(void) {
+    struct pollfd p = {STDOUT_FILENO, 0, 0}; // (no events asked: POLLERR and POLLHUP are always reported)
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
 }
 // a generated token: its text, or its id when there is no tokenizer to decode it
 static inline void print_sampled_token(Tokenizer *tokenizer, int token) {

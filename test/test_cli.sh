@@ -382,6 +382,14 @@ if [ $rc -ne 0 ] && grep -q "^error: the standard output could not be written" "
 else bad "stdout_file_size_limit_is_an_error" "rc $rc: $(cat "$TMP/fsize.err")"; fi
 "$BIN" "${TINY[@]}" -x 0 -m 1 2> "$TMP/pipe.err" | head -c 1 > /dev/null; rc=${PIPESTATUS[0]}
 if [ "$rc" = 0 ] && [ ! -s "$TMP/pipe.err" ]; then ok "stdout_closed_pipe_not_an_error"; else bad "stdout_closed_pipe_not_an_error" "rc $rc: $(cat "$TMP/pipe.err")"; fi
+# ... and -x 0's generation stops once that reader has left, one sequence or several: 100M tokens went on being drawn
+# for nobody (hours on a CPU; timeout's 124 here) and the process outlived `| head`
+for gb in 1 3; do
+    timeout 60 "$BIN" -e d32:l2:v256 -nt 2 -x 0 -p hello -g 100000000 -gb $gb 2> "$TMP/pipe_gen.err" | head -c 10 > /dev/null
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" = 0 ] && [ ! -s "$TMP/pipe_gen.err" ]; then ok "generation_stops_at_closed_pipe_gb$gb"
+    else bad "generation_stops_at_closed_pipe_gb$gb" "rc $rc: $(cat "$TMP/pipe_gen.err")"; fi
+done
 expect_error checkpoint_every_without_dir "need -o" "${TINY[@]}" -x 1 -n 2
 expect_error keep_without_dir "need -o" "${TINY[@]}" -x 1 -nk 2
 expect_error bad_shuffle_flag "-sh must be 0 or 1" -sh 5
