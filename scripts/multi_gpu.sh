@@ -18,15 +18,17 @@ if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then sed -n '2,/^set -u/p' "$
 # (no cd, so that relative paths are the caller's: the script once moved to the repository, where a relative -o went)
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 if [ "${1:-}" != "-n" ] || [ -z "${2:-}" ]; then
-    echo "usage: $0 -n <processes> [train_mamba_cu flags...]" >&2
+    echo "error: usage: $0 -n <processes> [train_mamba_cu flags...] (-h for help)" >&2
     exit 2
 fi
 N=$2; shift 2
-if ! [[ "$N" =~ ^[1-9][0-9]{0,3}$ ]]; then echo "$0: -n needs a number of processes from 1 to 9999, got '$N'" >&2; exit 2; fi
+if ! [[ "$N" =~ ^[1-9][0-9]{0,3}$ ]]; then echo "error: $0: -n needs a number of processes from 1 to 9999, got '$N'" >&2; exit 2; fi
 if [ -z "${BIN:-}" ] && ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/multi_gpu.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 BIN=${BIN:-$ROOT/train_mamba_cu}
 # a name without a slash is a command of PATH's, as "$BIN" below runs it, else a file in the caller's directory
 case "$BIN" in */*) ;; *) found=$(type -P -- "$BIN") && BIN=$found || BIN=./$BIN ;; esac
+# (-f: a directory is "executable" too, and every process then failed with bash's "Is a directory", exit 126)
+if [ -d "$BIN" ]; then echo "error: BIN=$BIN is a directory, not the trainer" >&2; exit 1; fi
 if [ ! -x "$BIN" ]; then # a trainer of the repository's is built (the one BIN names, not always train_mamba_cu)
     if [ "$(realpath -m -- "$(dirname -- "$BIN")")" = "$ROOT" ]; then make -s -C "$ROOT" "$(basename -- "$BIN")" || exit 1
     else echo "error: BIN=$BIN: no such executable" >&2; exit 1; fi

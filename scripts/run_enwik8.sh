@@ -71,21 +71,28 @@ for v in WARMUP VAL_EVERY CKPT_EVERY; do require_uint "$v" 0; done
 TRAIN="$DATA_DIR/enwik8_train.bin" VAL="$DATA_DIR/enwik8_val.bin" TEST="$DATA_DIR/enwik8_test.bin"
 STAMP="$DATA_DIR/enwik8_source.txt"
 stamp() { sed -n "s/^$1 //p" "$2" 2>/dev/null | head -n 1; } # stamp <key> <file>: its value
+# from_source <stamp file>: SRC is the file the stamp records, or the same bytes zipped or unzipped (the md5 of the
+# bytes split; python3 reads a zip)
+from_source() {
+    [ "$(stamp sha256 "$1")" = "$(sha256sum < "$SRC" | cut -d ' ' -f 1)" ] && return 0
+    command -v python3 >/dev/null || return 1
+    local want; want=$(stamp content_md5 "$1")
+    [ -n "$want" ] && [ "$want" = "$(python3 dev/data/enwik8.py --content-md5 "$SRC" 2>/dev/null || true)" ]
+}
 if [ "${PREPARE:-0}" = 1 ] || [ ! -f "$TRAIN" ] || [ ! -f "$VAL" ] || [ ! -f "$TEST" ]; then
     command -v python3 >/dev/null || die "python3 is needed to prepare the shards (dev/data/enwik8.py)"
+    # a run in OUT that the shards of another file could not resume is refused before they are written (it was
+    # refused after, the shards re-written, minutes for enwik8)
+    if [ -n "$SRC" ] && [ -f "$OUT/data_source.txt" ] && ! from_source "$OUT/data_source.txt"; then
+        die "$OUT holds a run trained on shards of $(stamp path "$OUT/data_source.txt"), not of $SRC: another OUT," \
+            "or delete $OUT to start over"
+    fi
     ANY_SIZE=()
     [ "$ALLOW_ANY_SIZE" = 1 ] && ANY_SIZE=(--allow-any-size)
     python3 dev/data/enwik8.py ${SRC:+"$SRC"} -o "$DATA_DIR" ${ANY_SIZE[@]+"${ANY_SIZE[@]}"}
 elif [ -n "$SRC" ]; then
     [ -f "$STAMP" ] || die "$DATA_DIR has shards of unrecorded source (no enwik8_source.txt): PREPARE=1 to re-write them from $1"
-    # the same file, or the same bytes zipped or unzipped (the md5 of the bytes split; python3 reads a zip)
-    same=0
-    [ "$(stamp sha256 "$STAMP")" = "$(sha256sum < "$SRC" | cut -d ' ' -f 1)" ] && same=1
-    if [ "$same" = 0 ] && command -v python3 >/dev/null; then
-        want=$(stamp content_md5 "$STAMP")
-        [ -n "$want" ] && [ "$want" = "$(python3 dev/data/enwik8.py --content-md5 "$SRC" 2>/dev/null || true)" ] && same=1
-    fi
-    if [ "$same" = 0 ]; then
+    if ! from_source "$STAMP"; then
         die "$DATA_DIR holds shards of $(stamp path "$STAMP") ($(stamp bytes "$STAMP") bytes), not of $SRC ($(stat -c %s "$SRC") bytes):" \
             "PREPARE=1 to re-write them, or another DATA_DIR"
     fi

@@ -68,6 +68,13 @@ for v in BATCH_TOKENS MICRO_B T VAL_EVERY VAL_BATCHES CKPT_EVERY SAMPLE_EVERY; d
 # arithmetic holds; the steps, TOKENS / BATCH_TOKENS, are a trainer flag (below 10^9)
 is_count() { [[ "$1" =~ ^(0|[1-9][0-9]{0,17})$ ]]; }
 [ -z "${TOKENS:-}" ] || is_count "$TOKENS" || die "TOKENS must be a whole number below 10^18, got '$TOKENS'"
+# a given LR: a positive decimal number within a float's range, as the trainer's -l takes it, checked before the build
+# and the encoding (awk's x + 0 > 0 let inf, 1,5 and 3e-3x through to the trainer, after both)
+if [ -n "${LR:-}" ]; then
+    [[ "$LR" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] &&
+        awk -v x="$LR" 'BEGIN { exit !(x + 0 >= 1.17549436e-38 && x + 0 <= 3.4e38) }' ||
+        die "LR must be a positive number, got '$LR'"
+fi
 
 # the trainer: the GPU one with one process per GPU, else the CPU one (built once the numbers are checked)
 if nvidia-smi -L >/dev/null 2>&1; then
@@ -96,6 +103,10 @@ if [ "$BATCH_TOKENS" -lt 1 ] || [ $((BATCH_TOKENS % UNIT)) -ne 0 ]; then
 fi
 
 can_make_dir "$OUT" # (before the shards are encoded, which can take long)
+# VAL_FRACTION=0 encodes no val split, which validation needs: said before the encoding (it was said after it)
+if [ "$VAL_EVERY" != 0 ] && [[ "$VAL_FRACTION" =~ ^(0+\.?0*|\.0+)$ ]] && ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
+    die "VAL_FRACTION=$VAL_FRACTION encodes no val split, which VAL_EVERY=$VAL_EVERY validates on: VAL_EVERY=0 to train without validation, or a VAL_FRACTION above 0"
+fi
 make -s "${BIN#./}"
 
 # the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard)

@@ -95,6 +95,11 @@ chmod +x "$TMP/mg/bin/make"
 (cd "$TMP/mg" && PATH="$TMP/mg/bin:$PATH" BIN=./train_mamba_cu_shm ONE_GPU=1 timeout -s KILL 30 bash scripts/multi_gpu.sh -n 2 -x 1 > /dev/null 2>&1); rc=$?
 if [ "$rc" -ne 0 ] && [ "$(cat "$TMP/mg/make_args" 2>/dev/null)" = "-s -C $(cd "$TMP/mg" && pwd -P) train_mamba_cu_shm" ]; then ok "multi_gpu_builds_bin"
 else bad "multi_gpu_builds_bin" "rc $rc, make $(cat "$TMP/mg/make_args" 2>&1)"; fi
+# multi_gpu.sh's usage errors are one "error:" line each (they had no "error:"), and a BIN that is a directory is one
+# too (it passed the -x test and every process failed with bash's "Is a directory", exit 126)
+expect_error_cmd multi_gpu_usage_error "usage: .*multi_gpu.sh -n <processes>" timeout -s KILL 30 bash scripts/multi_gpu.sh -x 1
+expect_error_cmd multi_gpu_bad_n_error "-n needs a number of processes from 1 to 9999, got '0'" timeout -s KILL 30 bash scripts/multi_gpu.sh -n 0 -x 1
+expect_error_cmd multi_gpu_bin_directory "BIN=$TMP is a directory" env BIN="$TMP" timeout -s KILL 30 bash scripts/multi_gpu.sh -n 2 -x 1
 # bench.sh keeps its programs and token files in a directory of its own, removed at any exit, and stops the scan's
 # background build when a workload fails (it wrote fixed /tmp/bench_* names, which two runs shared, and left the
 # build running): a copy in a scratch tree, stand-ins for nvidia-smi, make, nvcc (the scan's build sleeps) and
@@ -317,6 +322,10 @@ if command -v python3 >/dev/null; then
     # re-written from the other file, the shards no longer match the run in OUT: refused
     expect_error_cmd enwik8_out_trained_on_other_data "$TMP/e8 holds a run trained on shards of $TMP/standin_a" \
         "${E[@]}" ALLOW_ANY_SIZE=1 PREPARE=1 STEPS=10 bash scripts/run_enwik8.sh "$TMP/standin_b"
+    # ... before the shards are re-written from the other file (they were, minutes for enwik8, and the run refused after)
+    src=$(sed -n 's/^path //p' "$TMP/e8data/enwik8_source.txt" 2>&1)
+    if [ "$src" = "$TMP/standin_a" ]; then ok "enwik8_out_other_data_refused_before_prepare"
+    else bad "enwik8_out_other_data_refused_before_prepare" "the shards are now of '$src'"; fi
     # a download that is no zip with an 'enwik8' member (an error page) is refused and not kept: kept, it was read
     # again by every later run, whose error then spoke of its size (ENWIK8_URL: the download's address, here a file)
     echo '<html>503 Service Unavailable</html>' > "$TMP/e8_error_page"
@@ -635,6 +644,20 @@ expect_one_error_cmd pretrain_trainer_error_once "unknown flag '-zz'" \
     "the trainer exited with 1 after the error above; its output is also in $TMP/pt_err/out/run.out" \
     env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 DATA="$TMP/pt_err/d" \
     OUT="$TMP/pt_err/out" EXTRA="-zz 1" timeout -s KILL 120 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+# VAL_FRACTION=0 (no val split) with validation on is refused before the text is encoded, leaving no shard (it encoded
+# the corpus, which can take hours, then refused for want of the val shards)
+expect_error_cmd pretrain_no_val_split_before_encoding "VAL_FRACTION=0.0 encodes no val split, which VAL_EVERY=5 validates on" \
+    env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=5 VAL_FRACTION=0.0 DATA="$TMP/pt_nv/d" \
+    OUT="$TMP/pt_nv/out" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+if [ ! -e "$TMP/pt_nv" ]; then ok "pretrain_no_val_split_encodes_nothing"; else bad "pretrain_no_val_split_encodes_nothing" "$(ls -R "$TMP/pt_nv" | head -c 200)"; fi
+# a given LR that is no positive float is the script's error line, before anything is encoded or built (awk's
+# x + 0 > 0 let inf, 1,5 and 3e-3x through to the trainer, which refused them after the encoding)
+for lr in inf 1,5 3e-3x; do
+    expect_error_cmd "pretrain_bad_lr $lr" "LR must be a positive number, got '$lr'" \
+        env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 LR="$lr" DATA="$TMP/pt_lr/d" \
+        OUT="$TMP/pt_lr/out" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+done
+if [ ! -e "$TMP/pt_lr" ]; then ok "pretrain_bad_lr_writes_nothing"; else bad "pretrain_bad_lr_writes_nothing" "$(ls -R "$TMP/pt_lr" | head -c 200)"; fi
 # MICRO_B * T * GPUS past 999999999 (BATCH_TOKENS, a multiple of it, is the trainer's -d) is refused by name before
 # anything is built: 2^29 * 2^29 * 64 wrapped to 0 in bash's arithmetic, and the script ended on bash's "division by
 # 0" after building. A stand-in GPU (nvidia-smi), so that GPUS counts, and make, which leaves a mark
