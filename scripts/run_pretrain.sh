@@ -162,16 +162,14 @@ ARGS=(-i "${DATA}_train_*.bin" -j "${DATA}_val_*.bin" -tk "$TOK" -e "$MODEL" -b 
       -n "$CKPT_EVERY" -nk 2 -s "$SAMPLE_EVERY" -g 128 -o "$OUT" -y 1 -hf "$OUT/hf")
 start=$(date +%s)
 log_start=$(stat -c %s "$OUT/run.out") # this run's part of the log starts here
-# tee ignores SIGINT / SIGTERM: the trainer gets them, finishes its step and checkpoints while its
-# output still has a reader
-set +e
+# a stop that reaches this script reaches the trainer (run_passing_stops), which finishes its step and checkpoints
+# while its output still has a reader
 if [ "$GPUS" -gt 1 ]; then
-    BIN=$BIN bash scripts/multi_gpu.sh -n "$GPUS" "${ARGS[@]}" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} 2>&1 | (trap '' INT TERM; exec tee -p -a "$OUT/run.out")
+    run_passing_stops "$OUT/run.out" 1 TERM env BIN="$BIN" bash scripts/multi_gpu.sh -n "$GPUS" "${ARGS[@]}" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
 else
-    "$BIN" "${ARGS[@]}" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} 2>&1 | (trap '' INT TERM; exec tee -p -a "$OUT/run.out")
+    run_passing_stops "$OUT/run.out" 1 USR1 "$BIN" "${ARGS[@]}" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
 fi
-rc=${PIPESTATUS[0]}
-set -e
+rc=$RUN_RC
 if [ "$rc" -ne 0 ]; then
     this_run=$(tail -c +$((log_start + 1)) "$OUT/run.out")
     todo=""

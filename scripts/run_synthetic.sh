@@ -197,7 +197,9 @@ train() {
     fi
     # (the trainer's output goes to the file alone: on the CPU a training runs for minutes to hours, so say where)
     echo "$name: training to step $steps with $BIN; its output goes to $OUT/$name.txt, checkpoints to $OUT/$name/"
-    "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} >> "$OUT/$name.txt" 2>&1 || rc=$?
+    # (a stop that reaches this script reaches the trainer, which checkpoints: run_passing_stops)
+    run_passing_stops "$OUT/$name.txt" 0 USR1 "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
+    rc=$RUN_RC
     THIS_RUN=$(tail -c +$((start + 1)) "$OUT/$name.txt")
     if [ "$rc" -ne 0 ]; then
         die "training $name: the trainer exited with $rc: $(echo "$THIS_RUN" | last_error) (see $OUT/$name.txt)"

@@ -67,9 +67,40 @@ trainer_error_shown() {
     exit "$rc"
 }
 
+# run_passing_stops <log> <show: 1 or 0> <signal> <command...>: runs the command in the background, its stdout and
+# stderr appended to <log> and, with show 1, shown too (tee, which ignores the stop signals, so that the command
+# checkpoints while its output still has a reader), and waits for it and for tee; RUN_RC gets its exit status. A stop
+# (SIGINT, SIGTERM, SIGHUP) that reaches this script is passed on to the command as <signal>: USR1 for the trainer (the
+# same stop, never the second one that exits at once, so a trainer that also got the signal itself, from a Ctrl-C,
+# timeout or Slurm, which reach the whole process group, still checkpoints), TERM for scripts/multi_gpu.sh (which
+# passes it on as USR1). A stop sent to this script alone (kill <its pid>; a container's stop, which signals its
+# first process) left the trainer training on, the script gone. A second stop here kills the command.
+run_passing_stops() {
+    local log="$1" show="$2" sig="$3" fd tee_pid="" job stops=0 rc rc2; shift 3
+    if [ "$show" = 1 ]; then
+        exec {fd}> >(trap '' INT TERM HUP; exec tee -p -a "$log"); tee_pid=$!
+    else
+        exec {fd}>> "$log"
+    fi
+    "$@" >&$fd 2>&1 <&0 &
+    job=$!
+    exec {fd}>&- # (tee's input then ends with the command)
+    # (set after the fork: a child forked with it set runs it when a signal comes before it has reset it, main_shell.sh)
+    trap 'stops=$((stops + 1)); if [ "$stops" -eq 1 ]; then kill "-$sig" "$job" 2>/dev/null; else kill -KILL "$job" 2>/dev/null; fi' INT TERM HUP
+    while :; do
+        rc=0; wait "$job" || rc=$?
+        # a trapped signal cuts the wait short (a status past 128, the command's own not consumed): wait again
+        if [ "$rc" -gt 128 ]; then rc2=0; wait "$job" 2>/dev/null || rc2=$?; [ "$rc2" -ne 127 ] && rc=$rc2; fi
+        kill -0 "$job" 2>/dev/null || break
+    done
+    trap - INT TERM HUP
+    if [ -n "$tee_pid" ]; then while kill -0 "$tee_pid" 2>/dev/null; do sleep 0.05; done; fi # (its last lines in <log>)
+    RUN_RC=$rc
+}
+
 # run_logged <out dir> <steps> <stop note> <trainer command...>
-# Runs the command; tee ignores SIGINT / SIGTERM, so the trainer gets them, finishes its step and
-# checkpoints while its output still has a reader. Sets THIS_RUN (this run's part of OUT/run.out)
+# Runs the command (run_passing_stops: a stop that reaches this script reaches the trainer, which finishes its step and
+# checkpoints while its output still has a reader). Sets THIS_RUN (this run's part of OUT/run.out)
 # and RUN_SECONDS. A failed trainer ends the script after its error line (trainer_error_shown), or with
 # an error line where it printed none; a stopped one with how to resume (<stop note> is added after the
 # step, e.g. ", before the test evaluation"), exit 0.
@@ -80,10 +111,8 @@ run_logged() {
     local log_start start rc stopped
     log_start=$(stat -c %s "$out/run.out") # this run's part of the log starts here
     start=$(date +%s)
-    set +e
-    "$@" 2>&1 | (trap '' INT TERM; exec tee -p -a "$out/run.out")
-    rc=${PIPESTATUS[0]}
-    set -e
+    run_passing_stops "$out/run.out" 1 USR1 "$@"
+    rc=$RUN_RC
     RUN_SECONDS=$(( $(date +%s) - start ))
     THIS_RUN=$(tail -c +$((log_start + 1)) "$out/run.out")
     if [ "$rc" -ne 0 ]; then

@@ -200,6 +200,20 @@ else bad "tinyshakespeare_best_skips_nan" "rc $rc: $(echo "$out" | tail -n 1)"; 
 "${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_head" 2> /dev/null | head -n 3 > /dev/null
 if [ -e "$TMP/ts_head/DONE_00000006" ] && grep -q "^step    6/6 " "$TMP/ts_head/run.out" 2>/dev/null; then ok "tinyshakespeare_piped_to_head_keeps_run_out"
 else bad "tinyshakespeare_piped_to_head_keeps_run_out" "run.out: $(tail -n 1 "$TMP/ts_head/run.out" 2>/dev/null)"; fi
+# a SIGTERM sent to the script alone (kill <its pid>, a container's stop; not the process group, which Ctrl-C, timeout
+# and Slurm reach) reaches the trainer too, as SIGUSR1: it checkpoints and the script says how to resume (the script
+# died and the trainer trained on to its last step); 2000 steps that the stop cuts short, everything killed after 60 s
+env STEPS=2000 MODEL=d32:l2:v256 B=4 T=64 VAL_EVERY=0 GEN=0 "EXTRA=-nt 2" bash scripts/run_tinyshakespeare.sh "$TMP/ts_kill" > "$TMP/ts_kill.out" 2>&1 &
+spid=$!
+wait_until 600 grep -q "^step    2/2000 " "$TMP/ts_kill/run.out"; ready_note=$NOT_READY
+kill -TERM "$spid" 2>/dev/null
+wait_until 1200 eval '! pid_alive "$spid"'
+kill -KILL "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; rc=$?
+left=$(pgrep -f "train_mamba.* -o $TMP/ts_kill" || true); [ -n "$left" ] && kill -KILL $left 2>/dev/null
+step=$(sed -n 's/^stopped at step \([0-9]*\) of 2000 (signal 10); checkpoint in .*/\1/p' "$TMP/ts_kill.out")
+if [ "$rc" -eq 0 ] && [ -n "$step" ] && [ "$step" -lt 2000 ] && [ -e "$TMP/ts_kill/DONE_$(printf %08d "$step")" ] && [ -z "$left" ]
+then ok "tinyshakespeare_stop_sent_to_script_alone"
+else bad "tinyshakespeare_stop_sent_to_script_alone" "${ready_note}rc $rc, trainer left: '$left': $(tail -n 2 "$TMP/ts_kill.out" | tr '\n' '|')"; fi
 # a failed trainer's error line, shown with its output, is the one error line: the script adds a note under it, with
 # the exit status and where the output is kept (it added a second "error:" line that repeated the trainer's)
 expect_one_error_cmd tinyshakespeare_trainer_error_once "unknown flag '-zz'" \
