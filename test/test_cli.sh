@@ -477,7 +477,7 @@ if command -v python3 > /dev/null; then
     # (a copy beside a short text: the tool writes next to itself) a directory where the val shard goes is refused before
     # anything is renamed (the train shard was replaced first: a mixed set), and a stop (SIGTERM, Ctrl-C) during the
     # writes leaves no .tmp and the previous shards (the write held in its fsync, replaced by a sleep); Ctrl-C is one line
-    mkdir -p "$TMP/ts/tinyshakespeare/tiny_shakespeare_val.bin"; cp dev/data/tinyshakespeare.py "$TMP/ts/"
+    mkdir -p "$TMP/ts/tinyshakespeare/tiny_shakespeare_val.bin"; cp dev/data/tinyshakespeare.py dev/data/stop_signals.py "$TMP/ts/"
     head -c 5000 dev/data/tinyshakespeare.txt > "$TMP/ts/tinyshakespeare.txt"; echo old > "$TMP/ts/tinyshakespeare/tiny_shakespeare_train.bin"
     expect_error_cmd tinyshakespeare_py_val_directory "tiny_shakespeare_val.bin' is a directory: a shard goes there" python3 "$TMP/ts/tinyshakespeare.py"
     if [ "$(cat "$TMP/ts/tinyshakespeare/tiny_shakespeare_train.bin")" = old ] && ! ls "$TMP"/ts/tinyshakespeare/*.tmp > /dev/null 2>&1

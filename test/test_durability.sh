@@ -130,7 +130,7 @@ else bad "tokenize" "./dev/data/tokenize not built (make dev/data/tokenize)"; fi
 # the Python data scripts (os.replace and os.fsync go through the same C library calls)
 if command -v python3 > /dev/null; then
     # tinyshakespeare.py reads the text next to itself: a copy beside the stand-in
-    mkdir -p "$TMP/ts"; cp dev/data/tinyshakespeare.py "$TMP/ts/"; cp "$TMP/small.txt" "$TMP/ts/tinyshakespeare.txt"
+    mkdir -p "$TMP/ts"; cp dev/data/tinyshakespeare.py dev/data/stop_signals.py "$TMP/ts/"; cp "$TMP/small.txt" "$TMP/ts/tinyshakespeare.txt"
     traced tinyshakespeare_py python3 "$TMP/ts/tinyshakespeare.py"
     expect_order tinyshakespeare_py 2 $? "tiny_shakespeare_train.bin" "tiny_shakespeare_val.bin"
     # enwik8.py twice into one directory: the second run removes the first's record before its renames

@@ -21,13 +21,17 @@ whether that is enwik8's published md5 (scripts/run_enwik8.sh compares and repor
 import argparse
 import hashlib
 import os
-import signal
 import sys
 import urllib.error
 import urllib.request
 import zipfile
 import zlib
 from array import array
+
+# stop_signals.py lies beside this script (imported without writing a __pycache__ into the checkout)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from stop_signals import run_stoppable  # noqa: E402
 
 URL = os.environ.get("ENWIK8_URL", "http://mattmahoney.net/dc/enwik8.zip")  # (the tests set a file:// URL)
 ENWIK8_BYTES = 100_000_000
@@ -273,22 +277,6 @@ def write_outputs(src, path, n, outdir):
               " results on these shards are not enwik8 results")
 
 
-class Stopped(BaseException):
-    """A stop signal (Ctrl-C's SIGINT, SIGTERM, SIGHUP) as an exception: the finally clauses remove
-    this run's .tmp files and directories (the signal's default action left them: a partial download, shards of
-    hundreds of MB)."""
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def stop(sig, frame):
-    for s in STOP_SIGNALS:  # a second stop (a closed terminal's SIGHUP, sent by the kernel and by the shell) waits: the
-        if signal.getsignal(s) not in (signal.SIG_IGN, None):  # cleanup is not cut short
-            signal.signal(s, signal.SIG_IGN)
-    raise Stopped(sig)
-
-
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # a bad argument is one "error:" line (argparse's own is a usage and "enwik8.py: error: ...")
         fail(f"{message} (-h for help)")
@@ -352,19 +340,4 @@ def main():
 
 
 if __name__ == "__main__":
-    for stop_signal in STOP_SIGNALS:
-        if signal.getsignal(stop_signal) not in (signal.SIG_IGN, None):  # (one ignored, as under nohup, stays so)
-            signal.signal(stop_signal, stop)
-    try:
-        main()
-    except (KeyboardInterrupt, Stopped) as e:  # (main's finally has removed what it made) one line, not a traceback
-        sig = e.args[0] if isinstance(e, Stopped) else signal.SIGINT
-        try:
-            print("enwik8.py: interrupted; nothing of this run was kept (run it again)", file=sys.stderr, flush=True)
-        except OSError:  # (a closed terminal's stderr)
-            pass
-        # then it dies of the signal, as without the handler: a shell script running it stops at Ctrl-C too (bash goes
-        # on after a command that exited 130, taking the SIGINT as handled)
-        signal.signal(sig, signal.SIG_DFL)
-        os.kill(os.getpid(), sig)
-        sys.exit(128 + sig)
+    run_stoppable(main, "enwik8.py: interrupted; nothing of this run was kept (run it again)")

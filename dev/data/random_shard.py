@@ -6,9 +6,13 @@ were measured on random tokens). Standard library only.
 """
 import os
 import random
-import signal
 import sys
 from array import array
+
+# stop_signals.py lies beside this script (imported without writing a __pycache__ into the checkout)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from stop_signals import run_stoppable  # noqa: E402
 
 
 def main():
@@ -64,34 +68,5 @@ def main():
     print(f"wrote {n:,} random tokens (vocab {vocab}) to {path}")
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class Stopped(BaseException):
-    """A stop signal as an exception, so that main removes its .tmp (the signal's default left it, up to 4 GB)."""
-
-
-def stop(sig, frame):
-    for s in STOP_SIGNALS:  # a second stop (a closed terminal's SIGHUP, sent by the kernel and by the shell) waits: the
-        if signal.getsignal(s) not in (signal.SIG_IGN, None):  # cleanup is not cut short
-            signal.signal(s, signal.SIG_IGN)
-    raise Stopped(sig)
-
-
 if __name__ == "__main__":
-    for stop_signal in STOP_SIGNALS:
-        if signal.getsignal(stop_signal) not in (signal.SIG_IGN, None):  # (one ignored, as under nohup, stays so)
-            signal.signal(stop_signal, stop)
-    try:
-        main()
-    except (KeyboardInterrupt, Stopped) as e:  # (main removed its .tmp) one line, not a traceback
-        sig = e.args[0] if isinstance(e, Stopped) else signal.SIGINT
-        try:
-            print("random_shard.py: interrupted; no shard was written", file=sys.stderr, flush=True)
-        except OSError:  # (a closed terminal's stderr)
-            pass
-        # then it dies of the signal, as without the handler: a shell script running it stops at Ctrl-C (bash goes on
-        # after a command that exited 130 instead, taking the SIGINT as handled)
-        signal.signal(sig, signal.SIG_DFL)
-        os.kill(os.getpid(), sig)
-        sys.exit(128 + sig)
+    run_stoppable(main, "random_shard.py: interrupted; no shard was written")

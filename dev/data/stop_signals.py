@@ -1,0 +1,44 @@
+"""
+Stop signals for the data scripts (enwik8.py, tinyshakespeare.py, random_shard.py). Standard library only.
+
+run_stoppable(main, message) runs main with SIGINT (Ctrl-C), SIGTERM (a job's time limit, timeout) and SIGHUP (a
+closed terminal) raised in it as an exception, so that its finally clauses remove the .tmp files and directories it
+made (the signals' default action left them: a partial download, shards of hundreds of MB). A second stop during that
+cleanup (a closed terminal's SIGHUP comes from the kernel and from the shell) is ignored, so it is not cut short. A
+signal ignored at the start (nohup) stays ignored. Then it prints message, one line, and dies of the signal, as without
+the handler: a shell script that runs it stops at Ctrl-C too (bash goes on after a command that exited 130, taking the
+SIGINT as handled).
+"""
+import os
+import signal
+import sys
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(BaseException):
+    """A stop signal as an exception (a BaseException, as KeyboardInterrupt: `except Exception` does not take it)."""
+
+
+def _stop(sig, frame):
+    for s in STOP_SIGNALS:
+        if signal.getsignal(s) not in (signal.SIG_IGN, None):
+            signal.signal(s, signal.SIG_IGN)
+    raise Stopped(sig)
+
+
+def run_stoppable(main, message):
+    for s in STOP_SIGNALS:
+        if signal.getsignal(s) not in (signal.SIG_IGN, None):
+            signal.signal(s, _stop)
+    try:
+        main()
+    except (KeyboardInterrupt, Stopped) as e:  # (main's finally clauses have run) one line, not a traceback
+        sig = e.args[0] if isinstance(e, Stopped) else signal.SIGINT
+        try:
+            print(message, file=sys.stderr, flush=True)
+        except OSError:  # (a closed terminal's stderr)
+            pass
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+        sys.exit(128 + sig)
