@@ -385,6 +385,7 @@ expect_error prefix_under_a_file "'$TMP/plain' exists and is not a directory" -t
 # (a file-size limit, which any user may set: the C tools must not die of SIGXFSZ), from a directory
 # in the way of a later output's .tmp name, and from a full disk: a 256 KiB tmpfs where mounting is
 # permitted (else SKIP, not counted as passed). PB / ENWIK8_PY / TS_PY name other versions to check.
+# A copied tinyshakespeare.py gets dev/data/stop_signals.py beside it: the Python data scripts import it.
 PB=${PB:-./dev/data/prepare_bytes}
 ENWIK8_PY=${ENWIK8_PY:-dev/data/enwik8.py}
 TS_PY=${TS_PY:-dev/data/tinyshakespeare.py}
@@ -585,7 +586,7 @@ if [ -x "$PB" ] && [ -r /proc/version ] && [ "$(stat -c %s /proc/version)" = 0 ]
     else bad "prepare_bytes_reads_to_eof" "$(cat "$TMP/err") train/val headers: $(for f in "$OS"/procv_{t,v}.bin; do od -A n -t d4 -j 8 -N 4 "$f"; done 2>&1 | tr -s ' \n' ' ')"; fi
 fi
 if command -v python3 > /dev/null; then
-    mkdir -p "$OS/ts_odd"; cp "$TS_PY" "$OS/ts_odd/tinyshakespeare.py"; cp "$OS/odd.txt" "$OS/ts_odd/tinyshakespeare.txt"
+    mkdir -p "$OS/ts_odd"; cp "$TS_PY" "$OS/ts_odd/tinyshakespeare.py"; cp dev/data/stop_signals.py "$OS/ts_odd/"; cp "$OS/odd.txt" "$OS/ts_odd/tinyshakespeare.txt"
     TSO=$OS/ts_odd/tinyshakespeare
     if python3 "$OS/ts_odd/tinyshakespeare.py" > /dev/null 2> "$TMP/err" && byte_shard_is "$TSO/tiny_shakespeare_train.bin" "$OS/odd.txt" 0 900 &&
        byte_shard_is "$TSO/tiny_shakespeare_val.bin" "$OS/odd.txt" 900 101; then ok "tinyshakespeare_py_split_truncates"
@@ -594,7 +595,7 @@ fi
 
 if command -v python3 > /dev/null; then
     # --- tinyshakespeare.py (a copy beside a stand-in text, small.txt then big.txt: it reads the text next to itself)
-    mkdir -p "$OS/ts"; cp "$TS_PY" "$OS/ts/tinyshakespeare.py"; cp "$OS/small.txt" "$OS/ts/tinyshakespeare.txt"
+    mkdir -p "$OS/ts"; cp "$TS_PY" "$OS/ts/tinyshakespeare.py"; cp dev/data/stop_signals.py "$OS/ts/"; cp "$OS/small.txt" "$OS/ts/tinyshakespeare.txt"
     TSD=$OS/ts/tinyshakespeare
     if python3 "$OS/ts/tinyshakespeare.py" > /dev/null 2> "$TMP/err"; then
         sums "$TSD" "$OS/ts.sums"
@@ -615,7 +616,7 @@ if command -v python3 > /dev/null; then
             echo "SKIP tinyshakespeare_py_file_size_limit: ulimit -f cannot be set (not counted as passed)"
         fi
         # a full disk: as for prepare_bytes above
-        mkdir -p "$OS/ts2"; cp "$OS/ts/tinyshakespeare.py" "$OS/ts2/"; cp "$OS/small.txt" "$OS/ts2/tinyshakespeare.txt"
+        mkdir -p "$OS/ts2"; cp "$OS/ts/tinyshakespeare.py" "$OS/ts/stop_signals.py" "$OS/ts2/"; cp "$OS/small.txt" "$OS/ts2/tinyshakespeare.txt"
         if small_disk "$OS/ts2/tinyshakespeare"; then
             python3 "$OS/ts2/tinyshakespeare.py" > /dev/null
             sums "$OS/ts2/tinyshakespeare" "$OS/ts2.sums"
