@@ -1204,7 +1204,9 @@ short, and the resumed run does it; at step 0 of a fresh run nothing is written)
 exits at once. SIGUSR1 asks
 for the same stop but never counts as that second signal: launchers pass a stop on with it
 (scripts/multi_gpu.sh), so a rank that also got the Ctrl-C or Slurm's SIGTERM itself, in either
-order, still writes its checkpoint.
+order, still writes its checkpoint. SIGHUP (the terminal closed: it comes from the kernel and again from
+the shell) stops the same way as SIGUSR1, so the run that lost its terminal checkpoints too; one ignored when
+the trainer started (nohup) stays ignored.
 SIGXFSZ is ignored so that a file-size limit makes write() fail (an error we report, keeping
 the previous checkpoint) instead of killing the process mid-write, and SIGPIPE so that a closed
 stdout does not end the run.
@@ -1245,8 +1247,8 @@ static void write_stop_note_(const char *note, int sig) {
 
 static void handle_stop_signal(int sig) {
     int saved_errno = errno; // (write() below may set it under the code that the signal interrupted)
-    int direct = sig != SIGUSR1;
-    if (!direct && stop_signal != 0) { return; } // a launcher passing on a stop already under way
+    int direct = sig != SIGUSR1 && sig != SIGHUP;
+    if (!direct && stop_signal != 0) { return; } // a launcher passing on a stop already under way, a second SIGHUP
     if (!stop_signal_deferred) { _exit(128 + sig); }
     if (direct && stop_signal_direct) {
         int held = take_held_stop_note_();
@@ -1455,6 +1457,8 @@ static inline void install_signal_handlers(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    struct sigaction hup;
+    if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN) { sigaction(SIGHUP, &sa, NULL); } // (nohup's stays)
     signal(SIGXFSZ, SIG_IGN);
     // a closed stdout (a `| tee` stopped by the same Ctrl-C) must not kill the run before its checkpoint
     signal(SIGPIPE, SIG_IGN);

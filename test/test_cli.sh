@@ -1913,7 +1913,9 @@ else bad "stop_signal_answer_without_o" "rc $rc: $(head -c 300 "$TMP/sig_noo.err
 # second signal that exits at once: SIGTERM then SIGUSR1, or SIGUSR1 then SIGTERM, both checkpoint and exit
 # 0, while two SIGTERMs exit at once (raised by the trainer during step 5, one after the other: the test
 # hook MAMBA_TEST_SIGNALS, so no timing decides whether the second one finds the run still stopping)
-for order in "15,10 0 15" "10,15 0 10" "15,15 143 -"; do
+# A closed terminal's SIGHUP (sent by the kernel and again by the shell) stops as SIGUSR1 does: two still checkpoint (one
+# used to end the run at once, losing the steps since the last -n checkpoint)
+for order in "15,10 0 15" "10,15 0 10" "15,15 143 -" "1,1 0 1" "2,1 0 2"; do
     read -r sigs want num <<< "$order"
     d="$TMP/sig_${sigs/,/_}"
     MAMBA_TEST_SIGTERM_STEP=5 MAMBA_TEST_SIGNALS=$sigs "$BIN" "${TINY[@]}" -x 20 -o "$d" > "$d.out" 2>&1; rc=$?
@@ -1923,6 +1925,12 @@ for order in "15,10 0 15" "10,15 0 10" "15,15 143 -"; do
          grep -qx "signal 15 again: exiting at once, without a checkpoint of this step" "$d.out"; then ok "signals_${sigs/,/_}_exit_at_once"
     else bad "signals_${sigs/,/_}" "rc $rc (want $want): $(tail -n 1 "$d.out")"; fi
 done
+# ... and a SIGHUP ignored when the trainer started (nohup) stays ignored: the run trains on to its last step
+d="$TMP/sig_nohup"
+(trap '' HUP; MAMBA_TEST_SIGTERM_STEP=5 MAMBA_TEST_SIGNALS=1 exec "$BIN" "${TINY[@]}" -x 8 -o "$d") > "$d.out" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && grep -q "^step *8/8" "$d.out" && ! grep -q "stopped by signal" "$d.out" && [ -f "$d/DONE_00000008" ]; then
+    ok "sighup_ignored_under_nohup"
+else bad "sighup_ignored_under_nohup" "rc $rc: $(tail -n 1 "$d.out")"; fi
 # a stop signal during a val evaluation (MAMBA_TEST_SIGTERM_VAL: raised after its first batch) cuts it short and stops
 # the run at that step, without its val line and without training one more step (it used to finish the whole val set,
 # then sample and train the next step before the checkpoint); the resumed run evaluates that step: main.log and the
