@@ -422,9 +422,9 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (!(o->lr_decay_frac > 0.0f && o->lr_decay_frac <= 1.0f)) { fatalf("-kd must be in (0, 1], got %s", float_repr(o->lr_decay_frac, got, sizeof(got))); }
     if (!(o->weight_decay >= 0.0f)) { fatalf("-c must be >= 0, got %g", o->weight_decay); }
     if (!(o->grad_clip >= 0.0f)) { fatalf("-gc must be >= 0, got %g", o->grad_clip); }
-    if (o->val_loss_every < 0 || o->sample_every < 0 || o->checkpoint_every < 0) {
-        fatalf("-v, -s and -n must be >= 0");
-    }
+    if (o->val_loss_every < 0) { fatalf("-v must be >= 0, got %d", o->val_loss_every); }
+    if (o->sample_every < 0) { fatalf("-s must be >= 0, got %d", o->sample_every); }
+    if (o->checkpoint_every < 0) { fatalf("-n must be >= 0, got %d", o->checkpoint_every); }
     if (o->val_max_steps < -1 || o->val_max_steps == 0) { fatalf("-m must be -1 or positive, got %d", o->val_max_steps); }
     // a synthetic task's val set is each process's batches 0..-m-1 of seed 0 (dataloader.h: a pure function of seed,
     // rank, index); read by an evaluation (-x 0 without -p) or by training's every -v steps
