@@ -91,22 +91,26 @@ def main():
         import matplotlib.pyplot as plt
     except ImportError:
         fail("matplotlib is not installed (pip install matplotlib)")
+    # a panel for each kind of line some log holds: logs of -mc lines alone (a -x 0 -mc run's) get no empty loss panel
+    has_loss = any(r["trl"] or r["tel"] for _, r, _ in runs)
     has_acc = any(r["tea"] for _, r, _ in runs)
     has_mc = any(r["eval"] or r["cla"] for _, r, _ in runs)
-    panels = 1 + has_acc + has_mc
+    panels = has_loss + has_acc + has_mc
     fig, axes = plt.subplots(1, panels, figsize=(7 + 5 * (panels - 1), 4.5), squeeze=False)
-    ax = axes[0][0]
-    for name, r, _ in runs:
-        if r["trl"]:
-            ax.plot(*zip(*r["trl"]), alpha=0.5, label=f"{name} train")
-        if r["tel"]:
-            ax.plot(*zip(*r["tel"]), marker="o", markersize=3, label=f"{name} val")
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (nats per token)")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+    next_panel = iter(axes[0])
+    if has_loss:
+        ax = next(next_panel)
+        for name, r, _ in runs:
+            if r["trl"]:
+                ax.plot(*zip(*r["trl"]), alpha=0.5, label=f"{name} train")
+            if r["tel"]:
+                ax.plot(*zip(*r["tel"]), marker="o", markersize=3, label=f"{name} val")
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss (nats per token)")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
     if has_acc:
-        ax = axes[0][1]
+        ax = next(next_panel)
         kinds = {acc for _, r, acc in runs if r["tea"]}
         for name, r, acc in runs:
             if r["tea"]:  # runs of both kinds: the legend says which positions each counts
@@ -119,7 +123,7 @@ def main():
         ax.grid(alpha=0.3)
     if has_mc:  # -mc: the choice by the mean token loss (llm.c's HellaSwag figure), by the summed loss dashed, by the
         # loss per character (lm-evaluation-harness's acc_norm, where logged) dotted; a cloze file's greedy accuracy
-        ax = axes[0][panels - 1]
+        ax = next(next_panel)
         for name, r, _ in runs:
             if r["eval"]:
                 line, = ax.plot(*zip(*r["eval"]), marker="o", markersize=3, label=f"{name} (mean token loss)")

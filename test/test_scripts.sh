@@ -388,6 +388,20 @@ if command -v python3 >/dev/null; then
     if [ "$partial_seen" -eq 0 ] && [ "$rc" -eq 143 ] && [ -z "$(ls -A "$TMP/e8term")" ] &&
        grep -qx "enwik8.py: interrupted; nothing of this run was kept (run it again)" "$TMP/e8term.out"; then ok "enwik8_download_terminated_leaves_nothing"
     else bad "enwik8_download_terminated_leaves_nothing" "${ready_note}rc $rc, left: $(find "$TMP/e8term" -mindepth 1 | tr '\n' ' ')$(tail -n 1 "$TMP/e8term.out")"; fi
+    # ... and one stopped after its download completed says that the download is kept (it said that nothing was): the
+    # train shard's .tmp is a FIFO here (in the way, not made by the run), so that writing the shards blocks on it
+    mkdir -p "$TMP/e8dk"
+    mkfifo "$TMP/e8dk/enwik8_train.bin.tmp"
+    ENWIK8_URL="file://$TMP/standin_a.zip" python3 dev/data/enwik8.py --allow-any-size -o "$TMP/e8dk" > "$TMP/e8dk.out" 2>&1 &
+    dl=$!
+    wait_until 200 grep -q "^read .* bytes from" "$TMP/e8dk.out"; ready_note=$NOT_READY
+    kill -TERM "$dl" 2>/dev/null
+    wait_until 200 eval '! pid_alive "$dl"'
+    kill -KILL "$dl" 2>/dev/null; wait "$dl" 2>/dev/null; rc=$?
+    if [ "$rc" -eq 143 ] && cmp -s "$TMP/standin_a.zip" "$TMP/e8dk/enwik8.zip" && [ ! -e "$TMP/e8dk/enwik8_val.bin" ] &&
+       grep -qx "enwik8.py: interrupted; the download $TMP/e8dk/enwik8.zip is kept, no shards were written (run it again)" "$TMP/e8dk.out"
+    then ok "enwik8_stopped_after_download_says_kept"
+    else bad "enwik8_stopped_after_download_says_kept" "${ready_note}rc $rc, left: $(ls -A "$TMP/e8dk" | tr '\n' ' ')$(tail -n 1 "$TMP/e8dk.out")"; fi
     # a source whose train split (90%) passes a shard's int32 token count: one error line, nothing made (it was an
     # OverflowError traceback; a sparse file of 3 GB, no disk taken)
     truncate -s 3G "$TMP/e8_3g"
@@ -751,7 +765,7 @@ if python3 -c "import matplotlib" 2>/dev/null; then
     if [ "$rc" -eq 0 ] && echo "|$legend" | grep -qF "|lr=1e-3 train|" && echo "|$legend" | grep -qF "|a=b train|"; then ok "plot_path_with_equals_sign"
     else bad "plot_path_with_equals_sign" "rc $rc: $out $legend"; fi
     # -mc's lines (eval:, evs:, and evc: where logged) get a panel of their own, each choice in the legend, a cloze
-    # file's (cla:) too; a log of nothing else is a log
+    # file's (cla:) too; a log of nothing else is a log, plotted without an empty loss panel (it had one)
     printf 's:0 eval:0.250000 evs:0.240000 evc:0.260000\ns:50 eval:0.310000 evs:0.290000 evc:0.330000\n' > "$TMP/mc.log"
     printf 's:0 cla:0.010000 clp:2500.000000\ns:50 cla:0.120000 clp:310.500000\n' > "$TMP/cloze.log"
     { cat "$LOG"; cat "$TMP/mc.log"; } > "$TMP/mc_full.log"
@@ -760,7 +774,8 @@ if python3 -c "import matplotlib" 2>/dev/null; then
     legend=$(grep -o '>[^<>]*</text>' "$TMP/mc.svg" 2>/dev/null | sed 's/^>//; s/<\/text>$//' | tr '\n' '|')
     if (for want in "multiple-choice accuracy (-mc)" "hs (mean token loss)" "hs (summed loss)" "hs (loss per character)" "val token accuracy (all positions)"; do
            echo "|$legend" | grep -qF "|$want|" || exit 1
-        done) && [ "$rc" -eq 0 ] && grep -q "multiple-choice accuracy" "$TMP/mc_only.svg" && grep -qF "lb (cloze, greedy)" "$TMP/mc_only.svg"; then ok "plot_mc_panel"
+        done) && [ "$rc" -eq 0 ] && grep -q "multiple-choice accuracy" "$TMP/mc_only.svg" && grep -qF "lb (cloze, greedy)" "$TMP/mc_only.svg" &&
+       ! grep -q "loss (nats per token)" "$TMP/mc_only.svg"; then ok "plot_mc_panel"
     else bad "plot_mc_panel" "rc $rc: $legend"; fi
     # a PNG by its extension and by default (no extension); nothing but the image left in the directory
     mkdir -p "$TMP/plots"

@@ -62,6 +62,15 @@ def why(e):
     return str(e) or type(e).__name__
 
 
+DOWNLOADED = []  # the download this run completed (kept when a later step fails or is stopped)
+
+
+def interrupted_message():
+    if DOWNLOADED:  # (it said "nothing of this run was kept" with the completed download kept)
+        return f"enwik8.py: interrupted; the download {DOWNLOADED[0]} is kept, no shards were written (run it again)"
+    return "enwik8.py: interrupted; nothing of this run was kept (run it again)"
+
+
 def download(dest):
     print(f"downloading {URL} to {dest}")
     tmp = dest + ".tmp"
@@ -83,6 +92,7 @@ def download(dest):
             fail(f"{URL} sent {size:,} bytes that are no zip with an 'enwik8' member (an error page?): nothing kept;"
                  " download it elsewhere and pass its path")
         os.replace(tmp, dest)
+        DOWNLOADED.append(dest)
     except (urllib.error.URLError, OSError, zipfile.BadZipFile) as e:
         fail(f"cannot download {URL}: {e}; download it elsewhere and pass its path")
     finally:  # a failed or interrupted (Ctrl-C) download leaves no partial file
@@ -340,4 +350,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run_stoppable(main, "enwik8.py: interrupted; nothing of this run was kept (run it again)")
+    run_stoppable(main, interrupted_message)

@@ -5,7 +5,8 @@ run_stoppable(main, message) runs main with SIGINT (Ctrl-C), SIGTERM (a job's ti
 closed terminal) raised in it as an exception, so that its finally clauses remove the .tmp files and directories it
 made (the signals' default action left them: a partial download, shards of hundreds of MB). A second stop during that
 cleanup (a closed terminal's SIGHUP comes from the kernel and from the shell) is ignored, so it is not cut short. A
-signal ignored at the start (nohup) stays ignored. Then it prints message, one line, and dies of the signal, as without
+signal ignored at the start (nohup) stays ignored. Then it prints message (a string, or a function that returns one,
+for what the run had kept by then), one line, and dies of the signal, as without
 the handler: a shell script that runs it stops at Ctrl-C too (bash goes on after a command that exited 130, taking the
 SIGINT as handled).
 """
@@ -36,7 +37,7 @@ def run_stoppable(main, message):
     except (KeyboardInterrupt, Stopped) as e:  # (main's finally clauses have run) one line, not a traceback
         sig = e.args[0] if isinstance(e, Stopped) else signal.SIGINT
         try:
-            print(message, file=sys.stderr, flush=True)
+            print(message() if callable(message) else message, file=sys.stderr, flush=True)
         except OSError:  # (a closed terminal's stderr)
             pass
         signal.signal(sig, signal.SIG_DFL)
