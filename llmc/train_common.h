@@ -363,6 +363,10 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         // a flag where its value should be (a value left out: "-o -n 5" made a directory named "-n"); every flag is
         // '-' and one or two lowercase letters, which no number, path or prompt one would mean is
         if (v[0] == '-' && islower((unsigned char)v[1]) && (v[2] == '\0' || (islower((unsigned char)v[2]) && v[3] == '\0'))) {
+            if (f[1] == 'p' && f[2] == '\0') { // -p: a prompt of these characters comes from a file, which -gf reads as it is
+                fatalf("flag -p needs a value, but the flag %s follows it (for a prompt of just '%s', write it to a file and give -gf "
+                       "<file>)", v, v);
+            }
             fatalf("flag %s needs a value, but the flag %s follows it (see -h)", f, v);
         }
         if (strcmp(f, "-i") == 0) { o->train_data_pattern = v; }

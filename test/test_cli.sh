@@ -187,6 +187,8 @@ expect_error unknown_flag_last "flag -zz needs a value, or is not a flag" -x 0 -
 expect_error flag_value_is_a_flag "flag -o needs a value, but the flag -n follows it" "${TINY[@]}" -x 1 -o -n 5
 if [ ! -e ./-n ]; then ok "flag_value_is_a_flag_no_directory"; else bad "flag_value_is_a_flag_no_directory" "./-n was made"; rm -rf ./-n; fi
 expect_error flag_value_is_a_two_letter_flag "flag -e needs a value, but the flag -tk follows it" -e -tk x -x 0
+# ... a prompt that reads like a flag is refused too, and the error says how to give it (-gf reads a file as it is)
+expect_error prompt_that_is_a_flag "flag -p needs a value, but the flag -h follows it (for a prompt of just '-h', write it to a file and give -gf <file>)" "${TINY[@]}" -x 0 -p -h
 out=$("$BIN" "${TINY[@]}" -x 0 -m -1 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss "; then ok "negative_number_is_a_value"; else bad "negative_number_is_a_value" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 expect_error non_integer "expected an integer" -b abc
