@@ -34,6 +34,7 @@ than 1e-5, an activation other than silu, an lm_head that differs from the embed
 
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,7 +489,8 @@ model.safetensors.index.json (loaders would prefer it) and a tokenizer.json the 
 go, the staged files are renamed into place, config.json last. The directory is synced after the old
 config.json's removal, before the new one's rename and after it, so a crash never leaves a config.json
 next to files it does not describe (test/test_durability.sh checks the order). Only a
-failure inside that switch (a rename refused) can leave the directory without its config.json.
+failure inside that switch (a rename refused) can leave the directory without its config.json: a stop signal
+that comes meanwhile takes effect once the switch is done (hf_switching below).
 hf_export_begin clears leftovers of an export that was killed; hf_staged_path names a staged file.
 */
 #define HF_STAGED ".staged"
@@ -513,6 +515,12 @@ static inline void hf_export_begin(const char *dir) {
 static inline void hf_rename_(const char *from, const char *to) {
     if (rename(from, to) != 0) { fatalf("-hf: cannot rename '%s' to '%s': %s", from, to, strerror(errno)); }
 }
+// Set during the switch: the trainers' stop-signal handler (llmc/train_common.h), which outside the training loop
+// ends the process at once, leaves a signal that comes meanwhile in hf_switch_signal instead, and the switch raises it
+// again once the new config.json is in place (a Ctrl-C between the old one's removal and that rename left a model
+// directory without a config.json, which -e then refused)
+static volatile sig_atomic_t hf_switching = 0;
+static volatile sig_atomic_t hf_switch_signal = 0;
 // the switch to the staged files (above); config_text: the new config.json
 static inline void hf_export_commit_(const char *dir, const char *config_text) {
     char path[HF_PATH_MAX], staged[HF_PATH_MAX], config_staged[HF_PATH_MAX];
@@ -520,6 +528,7 @@ static inline void hf_export_commit_(const char *dir, const char *config_text) {
     if (access(hf_staged_path(staged, dir, "model.safetensors"), F_OK) != 0) { // (removed by someone else meanwhile)
         fatalf("-hf: the staged weights '%s' are gone: the export is not switched in", staged);
     }
+    hf_switching = 1;
     hf_remove_if_present_(hf_join_(path, dir, "config.json"));
     fsync_dir(dir); // the old config.json gone on the disk before anything it describes changes
     hf_remove_if_present_(hf_join_(path, dir, "model.safetensors.index.json"));
@@ -530,6 +539,8 @@ static inline void hf_export_commit_(const char *dir, const char *config_text) {
     fsync_dir(dir); // the new files in place on the disk before the config.json that declares them whole
     hf_rename_(config_staged, hf_join_(path, dir, "config.json")); // last: a directory with a config.json is whole
     fsync_dir(dir);
+    hf_switching = 0;
+    if (hf_switch_signal != 0) { raise(hf_switch_signal); }
 }
 
 /*

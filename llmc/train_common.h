@@ -1269,6 +1269,10 @@ static void write_stop_note_(const char *note, int sig) {
 
 static void handle_stop_signal(int sig) {
     int saved_errno = errno; // (write() below may set it under the code that the signal interrupted)
+    if (hf_switching) { // (an -hf export's switch to its new files: it raises the signal again when done, llmc/hf_io.h)
+        hf_switch_signal = sig;
+        return;
+    }
     int direct = sig != SIGUSR1 && sig != SIGHUP;
     if (!direct && stop_signal != 0) { return; } // a launcher passing on a stop already under way, a second SIGHUP
     if (!stop_signal_deferred) { _exit(128 + sig); }

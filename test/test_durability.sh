@@ -113,6 +113,15 @@ traced trainer_resume_export_over_export "$BIN" "${TINY[@]}" -x 6 -v 1 -m 1 -o "
 expect_order trainer_resume_export_over_export 8 $? "DONE_00000006" "config.json"
 if grep -q "^unlink .*/hf/config.json$" "$TMP/trainer_resume_export_over_export.trace"; then ok "export_over_export_removes_config"
 else bad "export_over_export_removes_config" "no removal of the old config.json traced"; fi
+# a SIGTERM inside an in-place export's switch (-e dir -hf dir), just after the old config.json's removal: the process
+# ends with the signal's status once the new config.json is in place, and the directory loads (it was left without a
+# config.json, its new one staged, and -e refused it)
+"$BIN" -e d32:l2:v256 -nt 2 -x 0 -hf "$TMP/sigswitch" > /dev/null 2>&1
+WRITE_TRACE_RAISE="15 config.json" LD_PRELOAD="$SHIM" "$BIN" -e "$TMP/sigswitch" -b 4 -t 32 -nt 2 -x 0 -hf "$TMP/sigswitch" \
+    > "$TMP/sigswitch.out" 2>&1; rc=$?
+out=$("$BIN" -e "$TMP/sigswitch" -b 4 -t 32 -nt 2 -x 0 -p "a" -g 2 2>&1); rc2=$?
+if [ $rc -eq 143 ] && [ $rc2 -eq 0 ] && [ -z "$(ls "$TMP/sigswitch" | grep staged)" ]; then ok "export_switch_survives_signal"
+else bad "export_switch_survives_signal" "export rc $rc ($(ls "$TMP/sigswitch" | tr '\n' ' ')), then load rc $rc2: $(echo "$out" | grep -m1 error)"; fi
 
 # --- the data tools
 head -c 20000 dev/data/tinyshakespeare.txt > "$TMP/small.txt"

@@ -14,13 +14,15 @@ bytes written after the file's last sync, such as a stdio buffer flushed only at
 fsync that came before fflush, make the two differ, which the rename rule reports. (A write that
 does not change the size is not seen.)
 
-The calls themselves are passed on unchanged; only successful ones are recorded.
+The calls themselves are passed on unchanged; only successful ones are recorded. WRITE_TRACE_RAISE="<signal> <name>"
+raises that signal just after a file of that name is removed (test_durability.sh: a stop inside an export's switch).
 */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,12 +108,15 @@ int rename(const char *from, const char *to) {
     return rc;
 }
 
-// a removal by real_fn, recorded as "unlink" (path resolved before the file goes)
+// a removal by real_fn, recorded as "unlink" (path resolved before the file goes); WRITE_TRACE_RAISE="<signal> <name>"
+// raises that signal just after the removal of a file of that name (a stop that lands inside an export's switch)
 static int traced_removal(int (*real_fn)(const char *), const char *path) {
     char a[PATH_MAX];
     resolve(path, a);
     int rc = real_fn(path);
     if (rc == 0) { trace_line("unlink", a, NULL); }
+    const char *r = getenv("WRITE_TRACE_RAISE"), *name = r != NULL ? strchr(r, ' ') : NULL, *slash = strrchr(path, '/');
+    if (rc == 0 && name != NULL && strcmp(slash != NULL ? slash + 1 : path, name + 1) == 0) { raise(atoi(r)); }
     return rc;
 }
 
