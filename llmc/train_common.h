@@ -1546,9 +1546,15 @@ static inline const char *tokenizer_path_for_model(const char *model_arg, const 
         if (stat(model_arg, &st) == 0 && S_ISDIR(st.st_mode)) { fatalf("-e: path too long: %s", model_arg); }
         return tokenizer_path;
     }
-    FILE *fp = fopen(buf, "rb");
-    if (fp == NULL) { return tokenizer_path; }
-    fclose(fp);
+    // only a regular file is opened to see that it reads: a FIFO's open blocked until some writer came (tokenizer_init
+    // then refuses it by name, as it does a directory)
+    struct stat st;
+    if (stat(buf, &st) != 0) { return tokenizer_path; }
+    if (S_ISREG(st.st_mode)) {
+        FILE *fp = fopen(buf, "rb");
+        if (fp == NULL) { return tokenizer_path; }
+        fclose(fp);
+    }
     return tokenizer_named(tokenizer_path) ? tokenizer_path : buf;
 }
 

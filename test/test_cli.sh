@@ -441,6 +441,9 @@ expect_error val_data_is_directory "not a regular file" "${TINY[@]}" -x 0 -m 1 -
 # a FIFO as a shard: an error at once (opening it used to block until a writer came)
 mkfifo "$TMP/fifo.bin"
 expect_error_cmd fifo_shard "not a regular file" timeout 60 "$BIN" "${TINY[@]}" -x 1 -i "$TMP/fifo.bin"
+# ... and as the tokenizer.json of an -e directory (V > 256): the look for the directory's tokenizer opened it and blocked
+"$BIN" -e d32:l2:v300 -nt 2 -x 0 -hf "$TMP/fifo_tok" > /dev/null 2>&1 && mkfifo "$TMP/fifo_tok/tokenizer.json"
+expect_error_cmd fifo_tokenizer_json "fifo_tok/tokenizer.json' is not a regular file" timeout 20 "$BIN" -e "$TMP/fifo_tok" -nt 2 -x 0 -p "a" -g 1
 # the byte-shard tool refuses inputs too short for both splits and one file for both outputs
 if [ -x dev/data/prepare_bytes ]; then
     : > "$TMP/empty.txt"
