@@ -142,6 +142,9 @@ typedef struct {
     int mamba_ssm;         // config.json is spelled the mamba_ssm way
 } HfModelSpec;
 
+// the config.json key that says whether the head is tied, as that config spells it (for errors)
+static inline const char *hf_tie_key_(const HfModelSpec *spec) { return spec->mamba_ssm ? "tie_embeddings" : "tie_word_embeddings"; }
+
 static inline void hf_read_config_(const char *path, HfModelSpec *spec) {
     cJSON *root = safetensors_read_json_object(path, HF_CONFIG_MAX_BYTES);
     MambaConfig *c = &spec->config;
@@ -406,7 +409,7 @@ static inline void hf_load_model(const char *dir, MambaConfig *config, float **p
         hf_check_shape_(&st, head, 2, shape, config_path);
         used[head - st.tensors] = 1;
     } else if (!spec.tied) {
-        fatalf("%s: tie_word_embeddings is false but lm_head.weight is missing (untied heads are not supported)", config_path);
+        fatalf("%s: %s is false but lm_head.weight is missing (untied heads are not supported)", config_path, hf_tie_key_(&spec));
     }
 
     char extra[1024] = "";
@@ -439,8 +442,8 @@ static inline void hf_load_model(const char *dir, MambaConfig *config, float **p
         float *head_data = (float *)mallocCheck(head->numel * sizeof(float));
         safetensors_read_f32(&st, head, head_data);
         if (memcmp(head_data, ptr[0], head->numel * sizeof(float)) != 0) {
-            fatalf("%s: tie_word_embeddings is false and lm_head.weight differs from the embedding: untied heads are not supported",
-                   safetensors_tensor_path(&st, head));
+            fatalf("%s: %s is false and lm_head.weight differs from the embedding: untied heads are not supported",
+                   safetensors_tensor_path(&st, head), hf_tie_key_(&spec));
         }
         free(head_data);
     }

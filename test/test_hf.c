@@ -1259,6 +1259,8 @@ static const BadCase bad_cases[] = {
     {"ssm_layernorm", "config.json", "rms_norm=false (LayerNorm) not supported"},
     {"ssm_epsilon", "config.json", "norm_epsilon is 1e-06"},
     {"ssm_conv_bias_false", "config.json", "conv_bias=false not supported"},
+    // (the mamba_ssm key is named, not transformers' tie_word_embeddings, which that config does not have)
+    {"ssm_untied_head_missing", "config.json", "tie_embeddings is false but lm_head.weight is missing"},
     {"both_embeddings", "model.safetensors", "both backbone.embeddings.weight and backbone.embedding.weight are present"},
     {"head_shape", "model.safetensors", "'lm_head.weight' has shape [32], expected [64, 32]"},
     {"export_no_selection", "no_selection", "the no-selection ablation is not a transformers model"},
@@ -1777,7 +1779,8 @@ static int run_bad_case(const char *name, const char *base) {
                                  {"ssm_attention", "\"attn_layer_idx\": [0]"},
                                  {"ssm_layernorm", "\"rms_norm\": false"},
                                  {"ssm_epsilon", "\"norm_epsilon\": 1e-6"},
-                                 {"ssm_conv_bias_false", "\"ssm_cfg\": {\"conv_bias\": false}"}};
+                                 {"ssm_conv_bias_false", "\"ssm_cfg\": {\"conv_bias\": false}"},
+                                 {"ssm_untied_head_missing", "\"tie_embeddings\": false"}};
         const char *key = NULL;
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) { if (strcmp(keys[i][0], name) == 0) { key = keys[i][1]; } }
         if (key == NULL) { fprintf(stderr, "unknown case '%s'\n", name); return 2; }
