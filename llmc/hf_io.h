@@ -208,7 +208,11 @@ static inline void hf_read_config_(const char *path, HfModelSpec *spec) {
         hf_json_expect_string_(ssm, "layer", path, "Mamba1", "only Mamba-1 layers are supported");
         c->d_state = hf_json_int_(ssm, "d_state", path, 16, 1, big);
         c->d_conv = hf_json_int_(ssm, "d_conv", path, 4, 1, big);
-        c->d_inner = hf_json_int_(ssm, "expand", path, 2, 1, 64) * c->d_model;
+        // mamba_ssm's Mamba block takes d_inner = int(expand * d_model), a fractional expand too (it was refused here)
+        double expand = hf_json_number_(ssm, "expand", path, 2.0);
+        if (!(expand > 0.0 && expand <= 64.0)) { fatalf("%s: ssm_cfg \"expand\" must be in (0, 64]", path); }
+        c->d_inner = (int)(expand * c->d_model);
+        if (c->d_inner < 1) { fatalf("%s: ssm_cfg expand %g x d_model %d leaves no inner channel", path, expand, c->d_model); }
         c->dt_rank = hf_json_dt_rank_(ssm, "dt_rank", path, c->d_model);
         if (hf_json_bool_(ssm, "bias", path, 0)) { fatalf("%s: ssm_cfg bias=true not supported (in_proj/out_proj biases)", path); }
         if (!hf_json_bool_(ssm, "conv_bias", path, 1)) {

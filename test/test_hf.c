@@ -695,6 +695,9 @@ static void test_config_defaults(const char *base) {
     // a fractional expand without intermediate_size: transformers' intermediate_size is int(expand * hidden_size)
     read_config_text(base, "cfg_expand_frac", "{\"hidden_size\": 40, \"num_hidden_layers\": 1, \"vocab_size\": 64, \"expand\": 1.5}", &s);
     check(c->d_inner == 60, "config_fractional_expand", "Di=%d (want int(1.5 * 40) = 60)", c->d_inner);
+    // ... and mamba_ssm's, whose Mamba block takes int(expand * d_model) too (it was refused as "must be an integer")
+    read_config_text(base, "cfg_ssm_expand_frac", "{\"d_model\": 40, \"n_layer\": 1, \"vocab_size\": 64, \"ssm_cfg\": {\"expand\": 1.5}}", &s);
+    check(c->d_inner == 60 && s.mamba_ssm, "config_mamba_ssm_fractional_expand", "Di=%d (want int(1.5 * 40) = 60)", c->d_inner);
 }
 
 // an export removes what an earlier one left that it does not replace: a tokenizer.json (this export has none)
