@@ -214,7 +214,10 @@ static inline float parse_float(const char *flag, const char *s) {
     char *end;
     errno = 0;
     float v = strtof(s, &end);
-    if (*s == '\0' || isspace((unsigned char)*s) || *end != '\0' || isnan(v)) { fatalf("flag %s: expected a number, got '%s'", flag, s); }
+    // (strtof also reads hexadecimal, "0x10" = 16, which no integer flag takes: refused as they refuse it)
+    if (*s == '\0' || isspace((unsigned char)*s) || *end != '\0' || isnan(v) || strpbrk(s, "xX") != NULL) {
+        fatalf("flag %s: expected a number, got '%s'", flag, s);
+    }
     if (errno == ERANGE || !isfinite(v)) { // strtof: ERANGE on overflow and on underflow (denormal results)
         fatalf("flag %s: '%s' is outside a float's range (0, or magnitudes from 1.2e-38 to 3.4e38)", flag, s);
     }

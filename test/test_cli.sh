@@ -304,6 +304,7 @@ expect_error unknown_descriptor_field "unknown field" -e d64:w3
 expect_error descriptor_expand_too_large "too large" -e d8192:l1:e524289:v256 -x 0
 expect_error infinite_lr "outside a float's range" -l inf
 expect_error nan_lr "expected a number, got 'nan'" -l nan
+expect_error hex_temperature "flag -tp: expected a number, got '0x10'" "${TINY[@]}" -x 0 -m 1 -tp 0x10
 expect_error denormal_temperature "outside a float's range" -tp 1e-39
 expect_error float_overflow "outside a float's range" -c 1e39
 expect_error too_many_threads "-nt must be in" -nt 100000
