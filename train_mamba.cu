@@ -1548,6 +1548,7 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
                     model->config.vocab_size);
     dataloader_set_step_windows(&train_loader, (size_t)o->total_batch_size / ((size_t)o->B * o->T)); // whole steps per shard
     if (val_loader != NULL && rank == 0) { note_val_in_train(&train_loader, val_loader); }
+    if (rank == 0) { note_stream_in_train(&train_loader, o->stream_eval_pattern); }
     if (resumed && o->resume == 1) { check_resume_data(state, &train_loader, o->output_dir); } // before the log is touched
     int num_steps = run_num_steps(o, &train_loader);
     check_epoch_on_new_data(o, state, resumed, num_steps);

@@ -210,27 +210,51 @@ static inline void check_default_data(const char *pattern, int vocab_size) {
     }
 }
 
-// a -j shard that is also an -i shard (the same file, by device and inode: another spelling, a link, a glob that takes in
-// the val split) makes the val loss a measure of data the model trains on; a note, since it may be meant
-static inline void note_val_in_train(const DataLoader *train, const DataLoader *val) {
-    if (train->synthetic || val->synthetic) { return; }
+// how many of the shards g lists are also -i train shards (the same file, by device and inode: another spelling, a
+// link, a glob that takes in the val split), and the first of them
+static inline size_t shards_in_train(const DataLoader *train, const glob_t *g, const char **first) {
     size_t shared = 0;
-    const char *first = NULL;
-    for (size_t i = 0; i < val->glob_result.gl_pathc; i++) {
+    *first = NULL;
+    for (size_t i = 0; i < g->gl_pathc; i++) {
         struct stat sv, st;
-        if (stat(val->glob_result.gl_pathv[i], &sv) != 0) { continue; }
+        if (stat(g->gl_pathv[i], &sv) != 0) { continue; }
         for (size_t j = 0; j < train->glob_result.gl_pathc; j++) {
             if (stat(train->glob_result.gl_pathv[j], &st) == 0 && st.st_dev == sv.st_dev && st.st_ino == sv.st_ino) {
-                if (shared++ == 0) { first = val->glob_result.gl_pathv[i]; }
+                if (shared++ == 0) { *first = g->gl_pathv[i]; }
                 break;
             }
         }
     }
+    return shared;
+}
+
+// a -j shard that is also an -i shard makes the val loss a measure of data the model trains on; a note, since it may
+// be meant
+static inline void note_val_in_train(const DataLoader *train, const DataLoader *val) {
+    if (train->synthetic || val->synthetic) { return; }
+    const char *first;
+    size_t shared = shards_in_train(train, &val->glob_result, &first);
     if (shared > 0) {
         printf("note: %zu of the %zu -j val shards %s ('%s'): the val loss measures data the model trains on, not "
                "held-out data\n", shared, val->glob_result.gl_pathc,
                shared == 1 ? "is also an -i train shard" : "are also -i train shards", first);
     }
+}
+
+// ... and so does an -es shard for the stream loss after training (the test split's bits per byte of
+// scripts/run_enwik8.sh): said as for -j, since it went unsaid
+static inline void note_stream_in_train(const DataLoader *train, const char *pattern) {
+    if (train->synthetic || pattern == NULL) { return; }
+    glob_t g;
+    shard_glob(pattern, &g); // (parse_options has checked that it matches)
+    const char *first;
+    size_t shared = shards_in_train(train, &g, &first);
+    if (shared > 0) {
+        printf("note: %zu of the %zu -es shards %s ('%s'): the stream loss measures data the model trains on, not "
+               "held-out data\n", shared, g.gl_pathc, shared == 1 ? "is also an -i train shard" : "are also -i train shards",
+               first);
+    }
+    globfree(&g);
 }
 
 // on resume, whatever -e names must be the checkpoint's architecture (path: its model file); with no -e, the default

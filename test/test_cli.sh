@@ -1082,6 +1082,14 @@ else bad "stream_eval_one_token_refused_before_training" "rc $rc: $(echo "$out" 
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -es "$TMP/es_two.bin" 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q '^stream eval .*: 1 tokens predicted as one sequence'; then ok "stream_eval_two_tokens"
 else bad "stream_eval_two_tokens" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# an -es shard that is also an -i shard makes the stream loss one of data the model trains on: a note, as for -j (it went
+# unsaid: the test split's bits per byte of run_enwik8.sh); none where they differ
+head -c 1000 dev/data/tinyshakespeare.txt | shard_of_bytes > "$TMP/es_train.bin"
+out=$("$BIN" "${TINY[@]}" -x 1 -i "$TMP/es_train.bin" -es "$TMP/es_train.bin" 2>&1); rc=$?
+out2=$("$BIN" "${TINY[@]}" -x 1 -i "$TMP/es_train.bin" -es "$TMP/es_two.bin" 2>&1); rc2=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: 1 of the 1 -es shards is also an -i train shard ('$TMP/es_train.bin'): the stream loss measures data the model trains on, not held-out data$" &&
+   echo "$out" | grep -q '^stream eval' && [ $rc2 -eq 0 ] && ! echo "$out2" | grep -q -- '-es shard'; then ok "stream_eval_train_shard_noted"
+else bad "stream_eval_train_shard_noted" "rc $rc/$rc2: $(echo "$out" "$out2" | grep -E '^(note|error)' | tr '\n' ' ')"; fi
 expect_error stream_eval_missing_file "no shard files match" "${TINY[@]}" -x 0 -m 1 -es "$TMP/none_*.bin"
 expect_error stream_eval_missing_file_checked_first "no shard files match" "${TINY[@]}" -x 1000000 -es "$TMP/none_*.bin"
 expect_error too_many_gen_tokens "-g must be in" -g 2147483647
