@@ -1520,7 +1520,10 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     printf("total batch size %d tokens = %d x %d x %d micro-steps | %d steps\n", o->total_batch_size, B, T,
            grad_accum_steps, train_num_batches);
     const int nothing_left = resumed && state->step >= train_num_batches; // (its notes would speak of steps that never run)
-    if (!nothing_left) { note_short_run(o, train_num_batches); }
+    if (!nothing_left) {
+        note_short_run(o, train_num_batches);
+        note_outlier_window(o, state, train_num_batches);
+    }
     if (resumed) {
         if (o->resume == 1) {
             dataloader_resume(train_loader, state->epoch, state->shard, resume_sample_index(state, train_loader));

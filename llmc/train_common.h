@@ -1103,6 +1103,17 @@ static inline void note_short_run(const Options *o, int steps) {
     }
 }
 
+// -sl / -sg score an update against the OUTLIER_WINDOW updates before it (outlier_zscore), so a run whose updates to
+// come cannot fill the window, with what the checkpoint's run left in it, scores none: said once at start-up, as the
+// warmup above, since it is legal (short test runs) but a run that meant to be protected is not (it went unsaid).
+// s: the state setup_model left (the checkpoint's step and window, emptied by -y 2); steps: the run's last step
+static inline void note_outlier_window(const Options *o, const TrainState *s, int steps) {
+    if (!(o->skip_loss_z > 0.0f || o->skip_norm_z > 0.0f) || s->loss_window.count + (steps - s->step) > OUTLIER_WINDOW) { return; }
+    printf("note: -sl / -sg score an update against the %d updates before it; this run's %d update%s cannot fill that "
+           "window (%d in it now), so none is scored\n", OUTLIER_WINDOW, steps - s->step, steps - s->step == 1 ? "" : "s",
+           s->loss_window.count);
+}
+
 // whether this run samples (sample(): during or after training, or generation only with -x 0 -p)
 static inline int sample_will_run(const Options *o) {
     return (o->max_steps != 0 && o->gen_tokens > 0) || (o->max_steps == 0 && o->prompt != NULL);

@@ -2056,6 +2056,16 @@ unset MAMBA_TEST_INJECT_NAN_STEP MAMBA_TEST_INJECT_VALUE
 if [ $rc -eq 0 ] && grep -q "^note: -y 2 trains on other data: the -sl / -sg windows restart empty" "$TMP/sg_y2.out" &&
    ! grep -q "skipped" "$TMP/sg_y2.out" && grep -q "^step  135/135 | loss [0-9.]* | norm 1000000" "$TMP/sg_y2.out"; then ok "norm_outlier_window_restarts_with_y2"
 else bad "norm_outlier_window_restarts_with_y2" "rc $rc: $(grep -m2 -E '^note: -y 2|skipped|^error' "$TMP/sg_y2.out" | tr '\n' ' ')"; fi
+# ... and a run whose updates cannot fill the window (128 updates, with what its checkpoint left in it) scores none: a
+# note says so (-sl on a short run went unsaid); none without -sl / -sg, nor where the last update is scored (129)
+out=$("$BIN" "${TINY[@]}" -x 3 -sl 3 2>&1); rc=$?
+"$BIN" "${TINY[@]}" -x 2 -n 1 -o "$TMP/sl_short" > /dev/null 2>&1
+out2=$("$BIN" "${TINY[@]}" -x 4 -sg 3 -o "$TMP/sl_short" -y 1 2>&1); rc2=$?
+out3=$("$BIN" "${TINY[@]}" -x 3 2>&1; "$BIN" "${TINY[@]}" -x 129 -sg 6 2>&1); rc3=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: -sl / -sg score an update against the 128 updates before it; this run's 3 updates cannot fill that window (0 in it now), so none is scored$" &&
+   [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^note: -sl / -sg .*; this run's 2 updates cannot fill that window (2 in it now)" &&
+   [ $rc3 -eq 0 ] && ! echo "$out3" | grep -q "^note: -sl"; then ok "outlier_window_never_full_noted"
+else bad "outlier_window_never_full_noted" "rc $rc/$rc2/$rc3: $(echo "$out" "$out2" "$out3" | grep -E '^(note: -sl|error)' | tr '\n' ' ')"; fi
 
 # --- -nk keeps only the newest checkpoints
 "$BIN" "${TINY[@]}" -x 8 -n 2 -nk 2 -o "$TMP/keep" > /dev/null 2>&1
