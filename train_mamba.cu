@@ -1391,9 +1391,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     state_set_data(state, train_loader);
 
     int start_step = state->step;
-    if (multi_gpu_config.process_rank == 0 && nothing_left) { // (a finished run started again)
-        printf("nothing to train: the checkpoint is at step %d, the run ends at step %d (-x)\n", start_step, train_num_batches);
-    }
+    if (multi_gpu_config.process_rank == 0 && nothing_left) { print_nothing_to_train(o, state, train_num_batches, mc != NULL); }
     int resumed_after_stop = resumed && state->stopped;
     int due_at_stop = resumed_after_stop ? due_at_step(o, start_step, start_step >= train_num_batches, val_loader != NULL, mc != NULL) : 0;
     if (resumed_after_stop && multi_gpu_config.process_rank == 0) { print_resumed_after_stop(start_step, due_at_stop); }

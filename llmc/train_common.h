@@ -1103,6 +1103,17 @@ static inline void note_short_run(const Options *o, int steps) {
     }
 }
 
+// a finished run started again (-y with nothing left to train): said once. It evaluates no step (that step's evaluations
+// were those of the run that saved it, unless a signal stopped it before them), so an -mc file given now is not scored:
+// said too, since it went unsaid (-es is evaluated again: finish_run), with the command that scores the checkpoint on it
+static inline void print_nothing_to_train(const Options *o, const TrainState *s, int steps, int has_mc) {
+    printf("nothing to train: the checkpoint is at step %d, the run ends at step %d (-x)\n", s->step, steps);
+    if (has_mc && !s->stopped) {
+        printf("note: -mc %s is not evaluated: a run with nothing to train evaluates no step (-es alone runs again); "
+               "-x 0 -y 1 evaluates the checkpoint on it\n", o->mc_eval_path);
+    }
+}
+
 // -sl / -sg score an update against the OUTLIER_WINDOW updates before it (outlier_zscore), so a run whose updates to
 // come cannot fill the window, with what the checkpoint's run left in it, scores none: said once at start-up, as the
 // warmup above, since it is legal (short test runs) but a run that meant to be protected is not (it went unsaid).

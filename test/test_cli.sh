@@ -2336,6 +2336,14 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     got_v0=$(grep -oE '^s:[0-9]+ eval:' "$TMP/mc_run_v0/main.log" 2>/dev/null | tr '\n' ' ')
     if [ "$got" = "s:0 s:2 s:4 " ] && [ "$got_v0" = "s:4 eval: " ]; then ok "mc_eval_logged_with_the_evaluations"
     else bad "mc_eval_logged_with_the_evaluations" "-v 2: '$got', -v 0: '$got_v0'"; fi
+    # ... a finished run started again (nothing to train) evaluates no step, so its -mc file is not scored: a note says
+    # so and names the command that scores the checkpoint on it (it went unsaid, where -es runs again), which does
+    out=$("$BIN" "${TINY[@]}" -x 4 -v 2 -m 1 "${MC[@]}" -o "$TMP/mc_run" -y 1 2>&1); rc=$?
+    out2=$("$BIN" "${TINY[@]}" -x 0 -y 1 "${MC[@]}" -o "$TMP/mc_run" 2>&1); rc2=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "^nothing to train" && [ "$(grep -c ' eval:' "$TMP/mc_run/main.log")" -eq 3 ] &&
+       echo "$out" | grep -q "^note: -mc $TMP/mc.bin is not evaluated: a run with nothing to train evaluates no step .*; -x 0 -y 1 evaluates the checkpoint on it$" &&
+       [ $rc2 -eq 0 ] && echo "$out2" | grep -q '^mc accuracy'; then ok "mc_with_nothing_to_train_noted"
+    else bad "mc_with_nothing_to_train_noted" "rc $rc/$rc2: $(echo "$out" "$out2" | grep -E '^(nothing|note|mc acc|error)' | tr '\n' ' ')"; fi
     # a cloze file (LAMBADA rendered by tokenize -m lambada: each passage's last word, one completion per example):
     # the share whose every token was the argmax and the perplexity exp(mean summed loss), printed (no mc line: there
     # are no choices) and logged as cla:/clp: with the evaluations
