@@ -1393,11 +1393,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
                              model->num_parameters, 0, 1);
         resume_note_clear();
         state_record_path(path, sizeof(path), o->output_dir, latest, layout); // (named by the checks below)
-        if (state->B != o->B || state->T != o->T || state->total_batch_size != o->total_batch_size) {
-            fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d (-d left out is B*T*processes)", path,
-                   state->B, state->T, state->total_batch_size, o->B, o->T, o->total_batch_size);
-        }
-        if (state->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, state->seed, o->seed); }
+        check_resume_batch(state, o, path);
         if (state->step != latest) { fatalf("%s: state of step %d, but its marker is DONE_%08d (corrupt)", path, state->step, latest); }
         printf("resuming from step %d of %s\n", latest, o->output_dir);
         resume_best_model_record(state, o, 1);

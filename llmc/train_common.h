@@ -627,6 +627,18 @@ typedef struct {
     int skipped_updates;                      // all updates skipped up to this step ([40]): AdamW's t is step - this
 } TrainState;
 
+// on resume, the run's batch (-b, -t, -d) and -sd must be the checkpoint's: its data position and random numbers mean
+// something only with them. -x 0 trains nothing, so it evaluates (generates with, exports) the checkpoint at any (it
+// was refused, and -e <its model file> was the way round). path: the state file, named in the error
+static inline void check_resume_batch(const TrainState *s, const Options *o, const char *path) {
+    if (o->max_steps == 0) { return; }
+    if (s->B != o->B || s->T != o->T || s->total_batch_size != o->total_batch_size) {
+        fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d (-d left out is B*T*processes)", path,
+               s->B, s->T, s->total_batch_size, o->B, o->T, o->total_batch_size);
+    }
+    if (s->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, s->seed, o->seed); }
+}
+
 // the optimizer flags a checkpoint records ([30..37]), from this run's options
 static inline void state_set_optimizer_flags(TrainState *s, const Options *o) {
     s->flags_known = 1;

@@ -1619,6 +1619,13 @@ expect_error resume_other_shuffle "saved with -sh 1, this run has -sh 0" "${TINY
 # another seed or total batch is refused too (both checks could be deleted unnoticed before: mutation testing)
 expect_error resume_other_seed "saved with -sd 1337, this run has -sd 7" "${TINY[@]}" -x 20 -o "$A" -y 1 -sd 7
 expect_error resume_other_total_batch "saved with -b 4 -t 32 -d 128, but this run has -b 4 -t 32 -d 256" "${TINY[@]}" -x 20 -o "$A" -y 1 -d 256
+# ... but -x 0 -y 1, which trains nothing, evaluates the checkpoint at another -b, -t, -d and -sd (refused before: the
+# way round was -e <its model file>), to the same val loss as that model file gives
+out=$("$BIN" -e d32:l2:v256 -b 8 -t 16 -d 256 -sd 7 -nt 2 -x 0 -m 2 -o "$A" -y 1 2>&1); rc=$?
+out_e=$("$BIN" -e "$A/model_00000010.bin" -b 8 -t 16 -nt 2 -x 0 -m 2 2>&1)
+v=$(echo "$out" | sed -n 's/^val loss //p')
+if [ "$rc" -eq 0 ] && [ -n "$v" ] && [ "$v" = "$(echo "$out_e" | sed -n 's/^val loss //p')" ]; then ok "eval_only_resume_at_other_batch"
+else bad "eval_only_resume_at_other_batch" "rc $rc: $(echo "$out" | grep -E 'error|val loss') / $(echo "$out_e" | grep 'val loss')"; fi
 # -y 2 resumes the same run on other data, read from its start: from step 10 to 12 on the val split
 cp -r "$A" "$TMP/y2"
 out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/y2" -y 2 -i "$TS_VAL" 2>&1); rc=$?
