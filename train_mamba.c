@@ -1623,6 +1623,7 @@ static void finish_run(Mamba *model, const Options *o, const Tokenizer *tokenize
         export_hf(model, o, tokenizer);
     }
     if (o->stream_eval_pattern != NULL && !stopped) { evaluate_stream(model, o, tokenizer, logger, step); }
+    if (stopped) { note_stream_eval_skipped(o); }
 }
 
 // -x 0: generation with a prompt, else evaluation (the val loss where the run reads val data, -mc); then finish_run

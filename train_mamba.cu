@@ -1506,6 +1506,7 @@ static void finish_run(Mamba *model, const Options *o, const Tokenizer *tokenize
         export_hf(model, o, tokenizer);
     }
     if (o->stream_eval_pattern != NULL && !stopped) { evaluate_stream(model, o, tokenizer, logger, step); }
+    if (stopped && rank == 0) { note_stream_eval_skipped(o); }
 }
 
 // -x 0: generation with a prompt, else evaluation (the val loss where the run reads val data, -mc); then finish_run

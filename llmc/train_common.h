@@ -241,6 +241,15 @@ static inline void note_val_in_train(const DataLoader *train, const DataLoader *
     }
 }
 
+// -es runs after the last step only: a run that a signal stopped says so, as it says that -hf is not written (it went
+// unsaid, and the run's output simply lacked the stream loss)
+static inline void note_stream_eval_skipped(const Options *o) {
+    if (o->stream_eval_pattern != NULL) {
+        printf("note: stopped by a signal: -es %s is not evaluated; the run that finishes the training evaluates it\n",
+               o->stream_eval_pattern);
+    }
+}
+
 // ... and so does an -es shard for the stream loss after training (the test split's bits per byte of
 // scripts/run_enwik8.sh): said as for -j, since it went unsaid
 static inline void note_stream_in_train(const DataLoader *train, const char *pattern) {

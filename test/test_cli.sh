@@ -1932,6 +1932,11 @@ if [ "$rc" -eq 0 ] && grep -q "^val loss" "$TMP/sv0b.out" && ! grep -q "^step *1
    grep -q "^signal 15: stopping before the first step (nothing to save)" "$TMP/sv0b.err" && ! ls "$TMP/sv0b"/DONE_* > /dev/null 2>&1
 then ok "stop_after_step_0_evaluation_saves_nothing"
 else bad "stop_after_step_0_evaluation_saves_nothing" "rc $rc: $(grep -E '^(stopped|step +1/)' "$TMP/sv0b.out" | tr '\n' ' ')"; fi
+# ... and a stopped run says that its -es evaluation (after the last step only) did not run (it went unsaid)
+MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -o "$TMP/sig_es" -es "$TSV" > "$TMP/sig_es.out" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && grep -qx "note: stopped by a signal: -es $TSV is not evaluated; the run that finishes the training evaluates it" "$TMP/sig_es.out" &&
+   ! grep -q "^stream eval" "$TMP/sig_es.out"; then ok "stop_notes_stream_eval_skipped"
+else bad "stop_notes_stream_eval_skipped" "rc $rc: $(grep -E '^(note|stream|stopped)' "$TMP/sig_es.out" | tr '\n' ' ')"; fi
 # ... and without -o the first signal's answer says that nothing is saved
 MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 > /dev/null 2> "$TMP/sig_noo.err"; rc=$?
 if [ "$rc" -eq 0 ] && [ "$(cat "$TMP/sig_noo.err")" = "signal 15: stopping after this step (no -o: nothing is saved); a second SIGINT or SIGTERM exits at once" ]; then
