@@ -100,11 +100,13 @@ static inline void keep_std_fds_open(void) {
 // At exit (atexit, registered first so it runs last): stdout that could not be written (a full disk, /dev/full) is an
 // error, so that a run's val loss or samples, or a tool's summary, are not lost with exit status 0. A pipe or socket
 // whose reader left (`| head`) is not: the trainer ignores SIGPIPE for that case on purpose. After a fatalf its one
-// line is the error, and nothing is added to it (tokenize -d's failed write to stdout is one).
+// line is the error, and nothing is added to it (tokenize -d's failed write to stdout is one). Nor is a terminal that
+// closed (the trainers' SIGHUP stop writes on into it): its hung-up tty fails every write and isatty alike with EIO,
+// where a device that is no terminal fails isatty with ENOTTY (it was this error, and exit 1 after the checkpoint).
 static inline void check_stdout_at_exit(void) {
     struct stat st; // only files and devices such as /dev/full: not pipes, sockets or terminals whose reader left
     if (!fatal_reported && (fflush(stdout) != 0 || ferror(stdout)) && fstat(STDOUT_FILENO, &st) == 0 &&
-        (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !isatty(STDOUT_FILENO)))) {
+        (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !isatty(STDOUT_FILENO) && errno != EIO))) {
         fprintf(stderr, "error: the standard output could not be written (disk full?): what it printed is incomplete\n");
         _exit(1);
     }

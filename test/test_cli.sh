@@ -1964,6 +1964,30 @@ d="$TMP/sig_nohup"
 if [ "$rc" -eq 0 ] && grep -q "^step *8/8" "$d.out" && ! grep -q "stopped by signal" "$d.out" && [ -f "$d/DONE_00000008" ]; then
     ok "sighup_ignored_under_nohup"
 else bad "sighup_ignored_under_nohup" "rc $rc: $(tail -n 1 "$d.out")"; fi
+# ... and a terminal that really closes (the trainer's stdout a pty whose other end goes): the SIGHUP stop checkpoints
+# and exits 0; the output it printed into the hung-up terminal was lost, which is no write error (at exit it was "error:
+# the standard output could not be written (disk full?)" and exit 1: a hung-up tty fails isatty with EIO)
+if command -v python3 > /dev/null; then
+    d="$TMP/sig_pty"
+    timeout 120 python3 - "$BIN" "$d" "${TINY[@]}" -x 5000 -o "$d" <<'PY' > "$d.py.out" 2>&1; rc=$?
+import os, pty, signal, sys
+pid, fd = pty.fork()
+if pid == 0:  # a session of its own, the pty's slave its controlling terminal and its stdout; stderr into a file
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)  # (the suite run under nohup: not inherited as ignored)
+    err = os.open(sys.argv[2] + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(err, 2)
+    os.execv(sys.argv[1], sys.argv[1:2] + sys.argv[3:])
+out = b""
+while b"step    5/" not in out:
+    out += os.read(fd, 4096)
+os.close(fd)  # the terminal closes: the kernel sends the session SIGHUP
+_, status = os.waitpid(pid, 0)
+sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+PY
+    if [ "$rc" -eq 0 ] && grep -q "^signal 1: stopping after this step, with a checkpoint" "$d.err" && ! grep -q "^error" "$d.err" &&
+       ls "$d"/DONE_* > /dev/null 2>&1; then ok "sighup_of_a_closed_terminal_checkpoints_exit_0"
+    else bad "sighup_of_a_closed_terminal_checkpoints_exit_0" "rc $rc: $(cat "$d.err" "$d.py.out" 2>/dev/null | tail -n 2 | tr '\n' ' ')"; fi
+else echo "SKIP sighup_of_a_closed_terminal_checkpoints_exit_0: no python3 (not counted as passed)"; fi
 # a stop signal during a val evaluation (MAMBA_TEST_SIGTERM_VAL: raised after its first batch) cuts it short and stops
 # the run at that step, without its val line and without training one more step (it used to finish the whole val set,
 # then sample and train the next step before the checkpoint); the resumed run evaluates that step: main.log and the
