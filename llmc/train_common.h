@@ -242,12 +242,16 @@ static inline void note_val_in_train(const DataLoader *train, const DataLoader *
 }
 
 // -es runs after the last step only: a run that a signal stopped says so, as it says that -hf is not written (it went
-// unsaid, and the run's output simply lacked the stream loss)
+// unsaid, and the run's output simply lacked the stream loss). Without -o no checkpoint goes on to finish the training
+// (it said that one would); the -hf export such a run still writes is what -x 0 -es can score
 static inline void note_stream_eval_skipped(const Options *o) {
-    if (o->stream_eval_pattern != NULL) {
-        printf("note: stopped by a signal: -es %s is not evaluated; the run that finishes the training evaluates it\n",
-               o->stream_eval_pattern);
-    }
+    if (o->stream_eval_pattern == NULL) { return; }
+    printf("note: stopped by a signal: -es %s is not evaluated", o->stream_eval_pattern);
+    if (o->output_dir != NULL) { printf("; the run that finishes the training evaluates it\n"); }
+    else if (o->hf_export_dir != NULL) {
+        printf(" (no -o: no checkpoint to finish the training from); -e %s -x 0 -es %s evaluates the exported model\n",
+               o->hf_export_dir, o->stream_eval_pattern);
+    } else { printf(" (no -o: no checkpoint to finish the training from)\n"); }
 }
 
 // ... and so does an -es shard for the stream loss after training (the test split's bits per byte of

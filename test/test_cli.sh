@@ -1937,6 +1937,13 @@ MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -o "$TMP/sig_es" -es "$TSV" >
 if [ "$rc" -eq 0 ] && grep -qx "note: stopped by a signal: -es $TSV is not evaluated; the run that finishes the training evaluates it" "$TMP/sig_es.out" &&
    ! grep -q "^stream eval" "$TMP/sig_es.out"; then ok "stop_notes_stream_eval_skipped"
 else bad "stop_notes_stream_eval_skipped" "rc $rc: $(grep -E '^(note|stream|stopped)' "$TMP/sig_es.out" | tr '\n' ' ')"; fi
+# ... and without -o it does not say that a run will finish the training (none can: no checkpoint), but names the
+# command that scores the -hf export such a run still writes
+MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 -es "$TSV" -hf "$TMP/sig_es_hf" > "$TMP/sig_es_noo.out" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && [ -f "$TMP/sig_es_hf/config.json" ] && ! grep -q "the run that finishes the training" "$TMP/sig_es_noo.out" &&
+   grep -qxF "note: stopped by a signal: -es $TSV is not evaluated (no -o: no checkpoint to finish the training from); -e $TMP/sig_es_hf -x 0 -es $TSV evaluates the exported model" "$TMP/sig_es_noo.out"
+then ok "stop_notes_stream_eval_skipped_without_o"
+else bad "stop_notes_stream_eval_skipped_without_o" "rc $rc: $(grep -E '^(note|stopped)' "$TMP/sig_es_noo.out" | tr '\n' ' ')"; fi
 # ... and without -o the first signal's answer says that nothing is saved
 MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -x 6 > /dev/null 2> "$TMP/sig_noo.err"; rc=$?
 if [ "$rc" -eq 0 ] && [ "$(cat "$TMP/sig_noo.err")" = "signal 15: stopping after this step (no -o: nothing is saved); a second SIGINT or SIGTERM exits at once" ]; then
