@@ -376,6 +376,19 @@ static inline void note_sample_flag(Options *o, const char *flag) {
     memcpy(o->sample_flags_given + n, word, w + 1);
 }
 
+// ... and taken out again (-g 0 after a -g 5: the last value is the one that counts)
+static inline void forget_sample_flag(Options *o, const char *flag) {
+    char word[8];
+    snprintf(word, sizeof(word), " %s", flag);
+    size_t w = strlen(word);
+    for (char *at = strstr(o->sample_flags_given, word); at != NULL; at = strstr(at + 1, word)) {
+        if (at[w] == '\0' || at[w] == ' ') {
+            memmove(at, at + w, strlen(at + w) + 1);
+            return;
+        }
+    }
+}
+
 static inline void parse_options(Options *o, int argc, char **argv) {
     *o = DEFAULT_OPTIONS;
     int prompt_flags = 0; // -p and -gf given (one prompt: not both)
@@ -433,6 +446,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-g") == 0) {
             o->gen_tokens = parse_int(f, v);
             if (o->gen_tokens != 0) { note_sample_flag(o, f); } // (-g 0 asks for what -x 0 without a prompt does)
+            else { forget_sample_flag(o, f); }
         }
         else if (strcmp(f, "-tp") == 0) { o->temperature = parse_float(f, v); note_sample_flag(o, f); }
         else if (strcmp(f, "-gk") == 0) { o->top_k = parse_int(f, v); note_sample_flag(o, f); }

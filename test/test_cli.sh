@@ -668,11 +668,13 @@ out=$("$BIN" "${TINY[@]}" -x 0 -p hi -g 0 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 -p with -g 0 generates no tokens"; then ok "eval_only_prompt_g0_noted"
 else bad "eval_only_prompt_g0_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
 # ... and sampling flags without a prompt (-x 0 then evaluates: they went unused, silently), named once each; -g 0 is none
+# (TINY's, and one after a -g 5: the last value counts)
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -g 5 -tp 0.5 -gk 3 -g 6 2>&1); rc=$?
-out_g0=$("$BIN" "${TINY[@]}" -x 0 -m 1 2>&1); out_gb=$("$BIN" "${TINY[@]}" -x 0 -m 1 -gb 2 2>&1)
+out_g0=$("$BIN" "${TINY[@]}" -x 0 -m 1 -g 5 -tp 0.5 -g 0 2>&1); out_gb=$("$BIN" "${TINY[@]}" -x 0 -m 1 -gb 2 2>&1)
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss" &&
    echo "$out" | grep -qxF 'note: -x 0 generates only with -p or -gf (-p "": from no prompt): -g -tp -gk are not used' &&
-   echo "$out_gb" | grep -q "^note: -x 0 generates only with -p or -gf .*: -gb is not used$" && ! echo "$out_g0" | grep -q "generates only"
+   echo "$out_gb" | grep -q "^note: -x 0 generates only with -p or -gf .*: -gb is not used$" &&
+   echo "$out_g0" | grep -q "^note: -x 0 generates only with -p or -gf .*: -tp is not used$"
 then ok "eval_only_sampling_flags_noted"; else bad "eval_only_sampling_flags_noted" "rc $rc: $(echo "$out" "$out_g0" | grep -E "note|error" | head -n 2)"; fi
 # ... and so does a training run's prompt with -g 0 (it samples nothing: the prompt went unused, silently), -gf's too
 out=$("$BIN" "${TINY[@]}" -x 1 -p hi 2>&1); rc=$?
