@@ -1390,7 +1390,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     if (multi_gpu_config.process_rank == 0 && nothing_left) { print_nothing_to_train(o, state, train_num_batches, mc != NULL); }
     int resumed_after_stop = resumed && state->stopped;
     int due_at_stop = resumed_after_stop ? due_at_step(o, start_step, start_step >= train_num_batches, val_loader != NULL, mc != NULL) : 0;
-    if (resumed_after_stop && multi_gpu_config.process_rank == 0) { print_resumed_after_stop(start_step, due_at_stop); }
+    if (resumed_after_stop && multi_gpu_config.process_rank == 0) { print_resumed_after_stop(start_step, due_at_stop, state->stopped); }
+    if (resumed_after_stop && state->stopped == 2) { state->consecutive_skips = 0; } // (-ms stopped it: -ms skips again)
     stop_signal_before_training = start_step == 0;
     double timed_ms = 0.0;
     int timed_steps = 0;
@@ -1457,7 +1458,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
         float norm = mamba_grad_norm(model);
         float grad_scale = (o->grad_clip > 0.0f && norm > o->grad_clip) ? o->grad_clip / norm : 1.0f;
         float lr = get_learning_rate(&sched, step);
-        if (!skip_update(o, state, logger, step, train_num_batches, loss, norm)) {
+        const int skipped = skip_update(o, state, logger, step, train_num_batches, loss, norm);
+        if (!skipped) {
             mamba_update(model, lr, ADAMW_BETA1, ADAMW_BETA2, ADAMW_EPS, o->weight_decay, grad_scale,
                          step + 1 - state->skipped_updates);
         }
@@ -1470,6 +1472,13 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                mfu_text(mfu, sizeof(mfu), model->num_parameters, tps));
         logger_log_train(logger, step + 1, (float)loss, lr, norm);
         state->step = step + 1;
+        if (skipped == 2) { // the -ms-th skip in a row: the step is saved (its weights are the last update's), and the run ends
+            if (o->output_dir != NULL) { // (older checkpoints are not pruned: one from before these steps may be wanted)
+                state_at_checkpoint(state, step + 1, train_loader, train_num_batches, 2);
+                save_checkpoint(o->output_dir, model, state);
+            }
+            stop_on_skips(state, step + 1, o->output_dir != NULL, o->resume);
+        }
         if (step + 1 == hooks.sigterm_step) { raise_test_signals(); }
         if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up
         if (step == start_step) {

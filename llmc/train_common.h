@@ -645,7 +645,7 @@ typedef struct {
     int best_step;       // -kb: the step model_best.bin holds (-1: none yet) ([26])
     float best_val_loss; // its val loss ([27])
     uint32_t best_crc;   // and the CRC-32 of its parameters ([28]): on resume the file must be that model
-    int stopped;         // saved by a run a signal stopped, before this step's evaluation and sampling ([29])
+    int stopped;         // saved by a run that a signal (1) or -ms (2) stopped, before this step's evaluation and sampling ([29])
     int flags_known;     // [30..37] were read (versions 5 to 7) or set from this run's options
     float lr, final_lr_frac, lr_decay_frac, weight_decay, grad_clip; // -l -q -kd -c -gc
     int warmup, schedule, overfit;                                   // -u, -k (1..4), -a
@@ -819,7 +819,7 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     if (header[1] >= 4) { memcpy(&s->best_val_loss, header + 27, sizeof(float)); }
     s->best_crc = header[1] >= 4 ? (uint32_t)header[28] : 0;
     s->stopped = header[1] >= 4 ? header[29] : 0;
-    if (s->stopped != 0 && s->stopped != 1) { fatalf("%s: bad stop flag %d: the state file is corrupt", path, s->stopped); }
+    if (s->stopped < 0 || s->stopped > 2) { fatalf("%s: bad stop flag %d: the state file is corrupt", path, s->stopped); }
     s->flags_known = header[1] >= 5;
     if (s->flags_known) {
         memcpy(&s->lr, header + 30, sizeof(float));
@@ -1442,7 +1442,9 @@ static inline TestHooks test_hooks_from_env(void) {
 }
 
 // A non-finite loss or norm, or (with -sl / -sg) an outlier, skips step+1's update: no weight is touched. Returns 1 for a
-// skip (counted, printed and logged; -ms in a row end the run), else 0, and the -sl / -sg windows take the step's values.
+// skip (counted, printed and logged), 2 for the -ms-th skip in a row, which ends the run (the caller saves the step, as
+// the weights are still those of the last update, and calls stop_on_skips), else 0, and the -sl / -sg windows take the
+// step's values.
 // (The windows and both skip counts live in the state: a checkpoint saves them.)
 static inline int skip_update(const Options *o, TrainState *state, Logger *logger, int step, int train_num_batches, double loss, float norm) {
     double loss_z = outlier_zscore(&state->loss_window, loss), norm_z = outlier_zscore(&state->norm_window, norm);
@@ -1461,11 +1463,9 @@ static inline int skip_update(const Options *o, TrainState *state, Logger *logge
     printf("step %4d/%d: update skipped (loss %f, norm %f, z-scores %.2f / %.2f)\n", step + 1, train_num_batches, loss, norm,
            loss_z, norm_z);
     logger_log_line(logger, line);
-    if (state->consecutive_skips >= o->max_skips) {
-        fatalf("%d consecutive updates skipped (non-finite or outlier loss / gradient norm) at step %d", state->consecutive_skips, step + 1);
-    }
-    return 1;
+    return state->consecutive_skips >= o->max_skips ? 2 : 1;
 }
+
 
 // what the training loop does at `step` besides training: its val evaluation, -mc evaluation and sampling. The loop
 // asks this at every step, and a run resumed after a stop asks it of the stopped step, so the line that says what is
@@ -1481,15 +1481,15 @@ static inline int due_at_step(const Options *o, int step, int last_step, int has
     return due;
 }
 
-// a run resumed from a checkpoint that a signal wrote: that step's evaluations and sampling, which the stop
-// came before, are done now; this line says which are due there (due: due_at_step's)
-static inline void print_resumed_after_stop(int step, int due) {
+// a run resumed from a checkpoint that a signal or -ms wrote (stopped: the state's [29]): that step's evaluations and
+// sampling, which the stop came before, are done now; this line says which are due there (due: due_at_step's)
+static inline void print_resumed_after_stop(int step, int due, int stopped) {
     const char *parts[3];
     int n = 0;
     if (due & DUE_VAL) { parts[n++] = "val evaluation"; }
     if (due & DUE_MC) { parts[n++] = "-mc evaluation"; }
     if (due & DUE_SAMPLE) { parts[n++] = "sampling"; }
-    printf("the checkpoint was written when a signal stopped the run: ");
+    printf("the checkpoint was written when %s stopped the run: ", stopped == 2 ? "-ms (updates skipped in a row)" : "a signal");
     if (n == 0) { printf("no evaluation or sampling is due at step %d\n", step); return; }
     printf("step %d's ", step);
     for (int i = 0; i < n; i++) { printf("%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ", parts[i]); }
@@ -1551,6 +1551,23 @@ static inline void stop_on_bad_token(const DataLoader *l, int rank, int step, in
     if (l->bad_token_error[0] != '\0') { fatalf("%s", l->bad_token_error); }
     if (rank == 0) { fatalf("a train batch of another process holds a token id outside the vocabulary (its error line names it)"); }
     exit(EXIT_FAILURE);
+}
+
+// the end of a run that -ms stopped at `step` (its -ms-th skipped update in a row): an error, whose note says whether
+// the step was saved (saved: with -o; it used to end the run with nothing saved, all of it lost without -n) and how to go
+// on past these batches (given_y: the run's -y)
+static inline void stop_on_skips(const TrainState *s, int step, int saved, int given_y) {
+    static char note[1300];
+    char resume[1100];
+    resume_text(resume, sizeof(resume), 1, given_y);
+    if (saved) {
+        snprintf(note, sizeof(note), "the checkpoint of step %d is saved, its weights those of the last update made (step %d): "
+                 "to go on past these batches (with a lower -l, say), %s", step, step - s->consecutive_skips, resume);
+    } else {
+        snprintf(note, sizeof(note), "with no -o no checkpoint was saved");
+    }
+    fatal_note = note;
+    fatalf("%d consecutive updates skipped (non-finite or outlier loss / gradient norm) at step %d", s->consecutive_skips, step);
 }
 
 static inline void install_signal_handlers(void) {

@@ -1867,10 +1867,11 @@ if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] &&
    grep -q "^the checkpoint was written when a signal stopped the run: step 5's val evaluation follows now$" "$TMP/sa_five.2" &&
    grep -q "^s:5 tel:" "$TMP/sa_five/main.log"; then ok "resume_after_stop_names_what_is_due"
 else bad "resume_after_stop_names_what_is_due" "rc $rc $rc2: $(grep '^the checkpoint was written' "$TMP/sa_seven.2" "$TMP/sa_five.2" | tr '\n' ' ')"; fi
-# ... and a resumed-after-stop run that dies after evaluating the stopped step (here at a NaN, -ms 1, in step 12)
-# saved that step again first, so the next resume neither evaluates it again nor logs its val lines twice
+# ... and a resumed-after-stop run that dies after evaluating the stopped step (here two SIGTERMs after step 12, the
+# second of which exits at once; it was a NaN with -ms 1, which now saves its step) saved that step again first, so
+# the next resume neither evaluates it again nor logs its val lines twice
 MAMBA_TEST_SIGTERM_STEP=10 "$BIN" "${SA[@]}" -o "$TMP/sa_die" > /dev/null 2>&1
-MAMBA_TEST_INJECT_NAN_STEP=12 "$BIN" "${SA[@]}" -ms 1 -o "$TMP/sa_die" -y 1 > "$TMP/sa_die.2" 2>&1; rc=$?
+MAMBA_TEST_SIGTERM_STEP=12 MAMBA_TEST_SIGNALS=15,15 "$BIN" "${SA[@]}" -o "$TMP/sa_die" -y 1 > "$TMP/sa_die.2" 2>&1; rc=$?
 "$BIN" "${SA[@]}" -o "$TMP/sa_die" -y 1 > "$TMP/sa_die.3" 2>&1
 if [ "$rc" -ne 0 ] && ! grep -q "^the checkpoint was written when a signal stopped" "$TMP/sa_die.3" &&
    [ "$(grep -E '^s:' "$TMP/sa_full/main.log")" = "$(grep -E '^s:' "$TMP/sa_die/main.log")" ]; then ok "stop_then_crash_logs_once"
@@ -2064,6 +2065,22 @@ then ok "skipped_update_not_an_adamw_step"
 else bad "skipped_update_not_an_adamw_step" "rc $rc1 / $rc2: the update after the skip differs from a first update"; fi
 # consecutive skips stop the run with an error
 MAMBA_TEST_INJECT_NAN_STEP=2 expect_error too_many_skips "consecutive updates skipped" "${TINY[@]}" -x 4 -ms 1
+# ... which with -o saves the step it stops at, whose weights are the last update's (it saved nothing: a run without -n
+# lost everything it had trained), and the run resumed from it goes on past those batches, -ms counting afresh (and
+# evaluates that step, which the stop came before): -ms 1, a skip at step 3 of 6
+MAMBA_TEST_INJECT_NAN_STEP=3 "$BIN" "${TINY[@]}" -x 6 -n 2 -ms 1 -o "$TMP/ms_save" > "$TMP/ms_save.1" 2>&1; rc1=$?
+done1=$(ls "$TMP/ms_save" | grep '^DONE_' | tr '\n' ' ')
+# (resumed with -ms 2 and a skip at its first step, 4: with the saved row of 1 counted on, that was a second in a row)
+MAMBA_TEST_INJECT_NAN_STEP=4 "$BIN" "${TINY[@]}" -x 6 -n 2 -ms 2 -o "$TMP/ms_save" -y 1 > "$TMP/ms_save.2" 2>&1; rc2=$?
+if [ "$rc1" -eq 1 ] && [ "$done1" = "DONE_00000002 DONE_00000003 " ] &&
+   grep -q "^error: 1 consecutive updates skipped .* at step 3; the checkpoint of step 3 is saved, its weights those of the last update made (step 2): .*-y 1$" "$TMP/ms_save.1" &&
+   cmp -s <(tail -c +1025 "$TMP/ms_save/model_00000002.bin") <(tail -c +1025 "$TMP/ms_save/model_00000003.bin") &&
+   [ "$rc2" -eq 0 ] && grep -q "^resuming from step 3 " "$TMP/ms_save.2" &&
+   grep -q "^the checkpoint was written when -ms (updates skipped in a row) stopped the run" "$TMP/ms_save.2" &&
+   grep -q "^step    4/6: update skipped" "$TMP/ms_save.2" && [ -f "$TMP/ms_save/DONE_00000006" ]; then ok "skips_stop_saves_the_step"
+else bad "skips_stop_saves_the_step" "rc $rc1/$rc2, after the stop: $done1$(grep '^error' "$TMP/ms_save.1")"; fi
+# ... and without -o, the error says that nothing was saved
+MAMBA_TEST_INJECT_NAN_STEP=2 expect_error too_many_skips_no_o "consecutive updates skipped .* at step 2; with no -o no checkpoint was saved$" "${TINY[@]}" -x 4 -ms 1
 # ... in a row: an update between two skips starts the count again. -ms 2: a skip at step 2, an update at step 3 (its
 # checkpoint carries the count), resumed, a skip at step 5 is the first of a new row (a count of every skip stopped there)
 MAMBA_TEST_INJECT_NAN_STEP=2 "$BIN" "${TINY[@]}" -x 3 -n 1 -ms 2 -o "$TMP/ms_row" > "$TMP/ms_row.1" 2>&1; rc1=$?
