@@ -535,6 +535,10 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         size_t n = st == 0 ? g.gl_pathc : 0;
         check_glob_literal(o->stream_eval_pattern, n, n > 0 ? g.gl_pathv[0] : NULL);
         if (st == 0) { globfree(&g); }
+        if (n == 0 && strncmp(o->stream_eval_pattern, "synth:", 6) == 0) { // (it said that no shard files match)
+            fatalf("-es %s: -es reads token shards as one stream; a synthetic task's score is its -j val evaluation (val "
+                   "accuracy)", o->stream_eval_pattern);
+        }
         if (n == 0) { fatalf("no shard files match '%s' (-es)", o->stream_eval_pattern); }
     }
     if (o->top_k < 0) { fatalf("-gk must be >= 0, got %d", o->top_k); }
@@ -1211,7 +1215,7 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
     // -x 0 runs no training: flags given for what it skips are said to do nothing, once (where it samples: rank 0)
     if (samples_here && o->max_steps == 0) {
         if (o->prompt != NULL && o->val_named) {
-            printf("note: -x 0 with -p generates and does not evaluate: -j %s is not read (leave out -p to evaluate it)\n",
+            printf("note: -x 0 with -p generates instead of the val evaluation: -j %s is not read (leave out -p to evaluate it)\n",
                    o->val_data_pattern);
         }
         if (o->prompt != NULL && o->gen_tokens == 0) { printf("note: -x 0 -p with -g 0 generates no tokens: the prompt alone is printed\n"); }

@@ -662,7 +662,7 @@ then ok "bad_token_default_refused_at_start"; else bad "bad_token_default_refuse
 # -o without -y 1; a -j alone, or -o with -y 1 (its checkpoint evaluated), get none
 TSV=dev/data/tinyshakespeare/tiny_shakespeare_val.bin
 out=$("$BIN" "${TINY[@]}" -x 0 -p hi -g 4 -j "$TSV" 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 with -p generates and does not evaluate: -j $TSV is not read" && ! echo "$out" | grep -q "^val loss"
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 with -p generates instead of the val evaluation: -j $TSV is not read" && ! echo "$out" | grep -q "^val loss"
 then ok "eval_only_prompt_and_j_noted"; else bad "eval_only_prompt_and_j_noted" "rc $rc: $(echo "$out" | grep -E "note|error|val loss" | head -n 2)"; fi
 out=$("$BIN" "${TINY[@]}" -x 0 -p hi -g 0 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 -p with -g 0 generates no tokens"; then ok "eval_only_prompt_g0_noted"
@@ -1094,6 +1094,9 @@ if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: 1 of the 1 -es shards is also 
 else bad "stream_eval_train_shard_noted" "rc $rc/$rc2: $(echo "$out" "$out2" | grep -E '^(note|error)' | tr '\n' ' ')"; fi
 expect_error stream_eval_missing_file "no shard files match" "${TINY[@]}" -x 0 -m 1 -es "$TMP/none_*.bin"
 expect_error stream_eval_missing_file_checked_first "no shard files match" "${TINY[@]}" -x 1000000 -es "$TMP/none_*.bin"
+# a synthetic task as -es: what -es reads and where such a task is scored (it said that no shard files match)
+expect_error stream_eval_synthetic_task "-es synth:copy: -es reads token shards as one stream; a synthetic task's score is its -j val evaluation" \
+    -e d32:l2:v16 -b 4 -t 32 -nt 2 -x 0 -es synth:copy
 expect_error too_many_gen_tokens "-g must be in" -g 2147483647
 touch "$TMP/a_file"
 expect_error hf_export_under_a_file "exists and is not a directory" "${TINY[@]}" -x 1000000 -hf "$TMP/a_file/hf"
