@@ -84,8 +84,9 @@ typedef struct {
     int nccl_timeout;               // -pt seconds without progress before a rank gives up
     int val_named;                  // -j was given (so -x 0 evaluates it even with -es, -mc or -hf: eval_only_reads_val)
     int gpu_flags_given;            // which of the GPU trainer's -r, -cg, -pt, -pl, -pi, -pf, -ps were given (GIVEN_* bits): the CPU trainer notes them
-    char sample_flags_given[24];    // the sampling flags given (" -g -tp"; -g only past 0): -x 0 without a prompt notes them
+    int sample_flags_given;         // which of -g (past 0), -tp, -gk, -gp, -gb were given (bits of SAMPLE_FLAGS): -x 0 without a prompt notes them
 } Options;
+static const char *const SAMPLE_FLAGS[] = {"-g", "-tp", "-gk", "-gp", "-gb"};
 enum { GIVEN_RECOMPUTE = 1, GIVEN_CUDA_GRAPHS = 2, GIVEN_NCCL_TIMEOUT = 4, GIVEN_LOCAL_RANK = 8, GIVEN_INIT_METHOD = 16,
        GIVEN_INIT_PATH = 32, GIVEN_INIT_SERVER = 64 };
 
@@ -366,26 +367,11 @@ static inline const char *read_prompt_file(const char *path) {
     return text;
 }
 
-// a sampling flag given, added once to o->sample_flags_given
-static inline void note_sample_flag(Options *o, const char *flag) {
-    char word[8];
-    snprintf(word, sizeof(word), " %s", flag);
-    size_t n = strlen(o->sample_flags_given), w = strlen(word);
-    const char *at = strstr(o->sample_flags_given, word);
-    if ((at != NULL && (at[w] == '\0' || at[w] == ' ')) || n + w >= sizeof(o->sample_flags_given)) { return; }
-    memcpy(o->sample_flags_given + n, word, w + 1);
-}
-
-// ... and taken out again (-g 0 after a -g 5: the last value is the one that counts)
-static inline void forget_sample_flag(Options *o, const char *flag) {
-    char word[8];
-    snprintf(word, sizeof(word), " %s", flag);
-    size_t w = strlen(word);
-    for (char *at = strstr(o->sample_flags_given, word); at != NULL; at = strstr(at + 1, word)) {
-        if (at[w] == '\0' || at[w] == ' ') {
-            memmove(at, at + w, strlen(at + w) + 1);
-            return;
-        }
+// a sampling flag given (set 1) or asking for none after all (set 0: -g 0 after a -g 5, the last value counting)
+static inline void note_sample_flag(Options *o, const char *flag, int set) {
+    for (int i = 0; i < (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])); i++) {
+        if (strcmp(flag, SAMPLE_FLAGS[i]) != 0) { continue; }
+        o->sample_flags_given = set ? o->sample_flags_given | 1 << i : o->sample_flags_given & ~(1 << i);
     }
 }
 
@@ -445,13 +431,12 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-s") == 0) { o->sample_every = parse_int(f, v); }
         else if (strcmp(f, "-g") == 0) {
             o->gen_tokens = parse_int(f, v);
-            if (o->gen_tokens != 0) { note_sample_flag(o, f); } // (-g 0 asks for what -x 0 without a prompt does)
-            else { forget_sample_flag(o, f); }
+            note_sample_flag(o, f, o->gen_tokens != 0); // (-g 0 asks for what -x 0 without a prompt does)
         }
-        else if (strcmp(f, "-tp") == 0) { o->temperature = parse_float(f, v); note_sample_flag(o, f); }
-        else if (strcmp(f, "-gk") == 0) { o->top_k = parse_int(f, v); note_sample_flag(o, f); }
-        else if (strcmp(f, "-gp") == 0) { o->top_p = parse_float(f, v); note_sample_flag(o, f); }
-        else if (strcmp(f, "-gb") == 0) { o->gen_batch = parse_int(f, v); note_sample_flag(o, f); }
+        else if (strcmp(f, "-tp") == 0) { o->temperature = parse_float(f, v); note_sample_flag(o, f, 1); }
+        else if (strcmp(f, "-gk") == 0) { o->top_k = parse_int(f, v); note_sample_flag(o, f, 1); }
+        else if (strcmp(f, "-gp") == 0) { o->top_p = parse_float(f, v); note_sample_flag(o, f, 1); }
+        else if (strcmp(f, "-gb") == 0) { o->gen_batch = parse_int(f, v); note_sample_flag(o, f, 1); }
         else if (strcmp(f, "-n") == 0) { o->checkpoint_every = parse_int(f, v); }
         else if (strcmp(f, "-y") == 0) { o->resume = parse_int(f, v); }
         else if (strcmp(f, "-sh") == 0) { o->shuffle = parse_int(f, v); }
@@ -1219,9 +1204,12 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
                    o->val_data_pattern);
         }
         if (o->prompt != NULL && o->gen_tokens == 0) { printf("note: -x 0 -p with -g 0 generates no tokens: the prompt alone is printed\n"); }
-        if (o->prompt == NULL && o->sample_flags_given[0] != '\0') {
-            printf("note: -x 0 generates only with -p or -gf (-p \"\": from no prompt):%s %s not used\n", o->sample_flags_given,
-                   strchr(o->sample_flags_given + 1, ' ') != NULL ? "are" : "is");
+        if (o->prompt == NULL && o->sample_flags_given != 0) {
+            printf("note: -x 0 generates only with -p or -gf (-p \"\": from no prompt):");
+            for (int i = 0; i < (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])); i++) {
+                if (o->sample_flags_given & 1 << i) { printf(" %s", SAMPLE_FLAGS[i]); }
+            }
+            printf(" %s not used\n", (o->sample_flags_given & (o->sample_flags_given - 1)) != 0 ? "are" : "is");
         }
         if (o->output_dir != NULL && !resumed) {
             printf("note: -x 0 trains nothing: -o %s is not written (with -y 1, its newest checkpoint is what -x 0 evaluates)\n",
