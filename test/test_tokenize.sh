@@ -788,7 +788,7 @@ for spec in 'mc_not_json|not a JSON object|{"ctx": "a", ' 'mc_two_objects|text a
             'mc_nul_escape|.u0000 in a string: not text|{"ctx": "a\u0000", "endings": ["b", "c"], "label": 0}' 'mc_no_ctx|no string field "ctx"|{"endings": ["a", "b"], "label": 0}' \
             'mc_lone_surrogate|a lone surrogate .ud800 in a string: not text|{"ctx": "a\ud800", "endings": ["b", "c"], "label": 0}' \
             'mc_one_ending|"endings" must be an array of 2 to 64 strings|{"ctx": "a", "endings": ["b"], "label": 0}' \
-            'mc_ending_not_string|ending 1 is not a string|{"ctx": "a", "endings": ["b", 3], "label": 0}' \
+            'mc_ending_not_string|"endings" item 1 is not a string|{"ctx": "a", "endings": ["b", 3], "label": 0}' \
             'mc_label_range|"label" must be an integer in .0, 2)|{"ctx": "a", "endings": ["b", "c"], "label": 2}' \
             'mc_label_string|"label" must be an integer|{"ctx": "a", "endings": ["b", "c"], "label": "1"}' \
             'mc_empty_ctx|context of 0 tokens|{"ctx": "", "endings": ["b", "c"], "label": 1}'; do
@@ -983,7 +983,8 @@ for spec in 'piqa|no string field "sol2"|{"goal": "g", "sol1": "a", "label": 0}'
             'hellaswag|"label" must be an integer|{"activity_label": "a", "ctx_a": "b", "ctx_b": "c", "endings": ["d", "e"], "label": "x1"}' \
             'arc|answerKey "E" is none of the choices. labels|{"question": "q", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "E"}' \
             'arc|"choices": {"label"} must be an array of 2 strings|{"question": "q", "choices": {"text": ["a", "b"], "label": ["A"]}, "answerKey": "A"}' \
-            'arc|"choices": {"text" must be an array of 2 to 64 strings|{"question": "q", "choices": {"label": ["A"]}, "answerKey": "A"}' \
+            'arc|"choices": {"text"} must be an array of 2 to 64 strings|{"question": "q", "choices": {"label": ["A"]}, "answerKey": "A"}' \
+            'arc|"choices": {"text"} item 1 is not a string|{"question": "q", "choices": {"text": ["a", 2], "label": ["A", "B"]}, "answerKey": "A"}' \
             'lambada|"text" has no space, so no last word|{"text": "oneword"}' 'lambada|context of 0 tokens|{"text": " word"}' \
             'winogrande|"sentence" has no "_"|{"sentence": "no blank", "option1": "a", "option2": "b", "answer": "1"}' \
             'winogrande|"answer" must be 1 or 2|{"sentence": "a _ b", "option1": "a", "option2": "b", "answer": "3"}' \

@@ -855,7 +855,7 @@ static void json_choices(McTexts *t, const cJSON *arr, const char *what, const c
     if (n < 2 || n > MC_MAX_COMPLETIONS) { fatalf("'%s' line %zu: %s must be an array of 2 to %d strings", path, line_no, what, MC_MAX_COMPLETIONS); }
     for (int c = 0; c < n; c++) {
         const cJSON *item = cJSON_GetArrayItem(arr, c);
-        if (!cJSON_IsString(item)) { fatalf("'%s' line %zu: ending %d is not a string", path, line_no, c); }
+        if (!cJSON_IsString(item)) { fatalf("'%s' line %zu: %s item %d is not a string", path, line_no, what, c); }
         t->choice[c] = strdup(item->valuestring);
         if (t->choice[c] == NULL) { fatalf("out of memory"); }
     }
@@ -934,7 +934,7 @@ static int render_mc(const cJSON *obj, int mode, McTexts *t, const char *path, s
             t->label = json_label(label, 2, 1, path, line_no);
         } else {
             const cJSON *choices = cJSON_GetObjectItemCaseSensitive(obj, "choices");
-            json_choices(t, cJSON_GetObjectItemCaseSensitive(choices, "text"), "\"choices\": {\"text\"", path, line_no);
+            json_choices(t, cJSON_GetObjectItemCaseSensitive(choices, "text"), "\"choices\": {\"text\"}", path, line_no);
             const cJSON *labels = cJSON_GetObjectItemCaseSensitive(choices, "label");
             const char *key = json_string(obj, "answerKey", path, line_no);
             if (!cJSON_IsArray(labels) || cJSON_GetArraySize(labels) != t->num_choices) {
