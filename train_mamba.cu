@@ -1477,7 +1477,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                 state_at_checkpoint(state, step + 1, train_loader, train_num_batches, 2);
                 save_checkpoint(o->output_dir, model, state);
             }
-            stop_on_skips(state, step + 1, o->output_dir != NULL, o->resume, multi_gpu_config.process_rank);
+            stop_on_skips(state, step + 1, step + 1 == train_num_batches, o->output_dir != NULL, o->resume, multi_gpu_config.process_rank);
         }
         if (step + 1 == hooks.sigterm_step) { raise_test_signals(); }
         if (step >= start_step + 2) { timed_ms += ms; timed_steps++; } // the first steps include warm-up

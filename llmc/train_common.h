@@ -1547,15 +1547,19 @@ static inline void stop_on_bad_token(const DataLoader *l, int rank, int step, in
 
 // the end of a run that -ms stopped at `step` (its -ms-th skipped update in a row): an error, whose note says whether
 // the step was saved (saved: with -o; it used to end the run with nothing saved, all of it lost without -n) and how to go
-// on past these batches (given_y: the run's -y). The skipped updates left the weights as they were, which is all the
-// note says of them (the step of the last update is not known to a run resumed from such a stop). Rank 0 speaks for the
-// other processes, which skipped the same updates (the loss and norm are all-reduced)
-static inline void stop_on_skips(const TrainState *s, int step, int saved, int given_y, int rank) {
+// on past these batches (given_y: the run's -y; last: `step` is the run's last, so that going on needs a larger -x).
+// The skipped updates left the weights as they were, which is all the note says of them (the step of the last update
+// is not known to a run resumed from such a stop). Rank 0 speaks for the other processes, which skipped the same
+// updates (the loss and norm are all-reduced)
+static inline void stop_on_skips(const TrainState *s, int step, int last, int saved, int given_y, int rank) {
     static char note[1300];
     char resume[1100];
     if (rank != 0) { exit(EXIT_FAILURE); }
     resume_text(resume, sizeof(resume), 1, given_y);
-    if (saved) {
+    if (saved && last) {
+        snprintf(note, sizeof(note), "the checkpoint of step %d, the run's last, is saved, with the weights the skipped updates "
+                 "left as they were: to train on from it (with a lower -l, say), give a larger -x and %s", step, resume);
+    } else if (saved) {
         snprintf(note, sizeof(note), "the checkpoint of step %d is saved, with the weights the skipped updates left as they "
                  "were: to go on past these batches (with a lower -l, say), %s", step, resume);
     } else {

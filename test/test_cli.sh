@@ -2082,6 +2082,14 @@ if [ "$rc1" -eq 1 ] && [ "$done1" = "DONE_00000002 DONE_00000003 " ] &&
    grep -q "^the checkpoint was written when -ms (updates skipped in a row) stopped the run" "$TMP/ms_save.2" &&
    grep -q "^step    4/6: update skipped" "$TMP/ms_save.2" && [ -f "$TMP/ms_save/DONE_00000006" ]; then ok "skips_stop_saves_the_step"
 else bad "skips_stop_saves_the_step" "rc $rc1/$rc2, after the stop: $done1$(grep '^error' "$TMP/ms_save.1")"; fi
+# ... and at the run's last step it says that going on takes a larger -x (there are no batches left to go past), which
+# then trains on from the saved step
+MAMBA_TEST_INJECT_NAN_STEP=3 "$BIN" "${TINY[@]}" -x 3 -ms 1 -o "$TMP/ms_last" > "$TMP/ms_last.1" 2>&1; rc1=$?
+"$BIN" "${TINY[@]}" -x 5 -ms 1 -o "$TMP/ms_last" -y 1 > "$TMP/ms_last.2" 2>&1; rc2=$?
+if [ "$rc1" -eq 1 ] && grep -q "^error: 1 consecutive updates skipped .* at step 3; the checkpoint of step 3, the run's last, is saved, .*: to train on from it (with a lower -l, say), give a larger -x and resume with the same command plus -y 1$" "$TMP/ms_last.1" &&
+   [ "$rc2" -eq 0 ] && grep -q "^resuming from step 3 " "$TMP/ms_last.2" && grep -q "^step    5/5 " "$TMP/ms_last.2"
+then ok "skips_stop_at_the_last_step"
+else bad "skips_stop_at_the_last_step" "rc $rc1/$rc2: $(grep '^error' "$TMP/ms_last.1")"; fi
 # ... and without -o, the error says that nothing was saved
 MAMBA_TEST_INJECT_NAN_STEP=2 expect_error too_many_skips_no_o "consecutive updates skipped .* at step 2; with no -o no checkpoint was saved$" "${TINY[@]}" -x 4 -ms 1
 # ... in a row: an update between two skips starts the count again. -ms 2: a skip at step 2, an update at step 3 (its
