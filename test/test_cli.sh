@@ -545,6 +545,13 @@ os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sy
     if [ $rc1 -eq 0 ] && [ "$lo" -lt 100 ] 2>/dev/null && [ "$hi" -gt 65400 ] 2>/dev/null; then ok "random_shard_vocab_65536"
     else bad "random_shard_vocab_65536" "rc $rc1, lowest and highest id: $ids"; fi
     expect_error_cmd random_shard_vocab_65537 "vocab must be in (0, 65536]" python3 $rs "$TMP/r.bin" 65537 10
+    # an output that names a directory is refused before the write: "dir/" wrote the shard over a file of the user's
+    # named "dir/.tmp" and then removed it (the rename failed); "" did so with ./.tmp
+    mkdir -p "$TMP/rsdir"; echo keep > "$TMP/rsdir/.tmp"
+    expect_error_cmd random_shard_directory_output "'$TMP/rsdir/': expected the shard's file name .*found a directory" python3 $rs "$TMP/rsdir/" 256 10
+    expect_error_cmd random_shard_empty_output "'': expected the shard's file name .*no file-name part" sh -c "cd '$TMP/rsdir' && python3 '$PWD/$rs' '' 256 10"
+    if [ "$(cat "$TMP/rsdir/.tmp" 2>&1)" = keep ]; then ok "random_shard_directory_output_keeps_files"
+    else bad "random_shard_directory_output_keeps_files" "$TMP/rsdir/.tmp: $(cat "$TMP/rsdir/.tmp" 2>&1)"; fi
     # a wrong argument count is one "error:" line (it was the bare usage), -h its help (exit 0, nothing written)
     expect_error_cmd random_shard_usage "usage: random_shard.py <out.bin> <vocab size> <number of tokens> \[seed\] (-h" python3 $rs "$TMP/r.bin" 256
     out=$(cd "$TMP" && python3 "$OLDPWD/$rs" -h 2>&1); rc=$?

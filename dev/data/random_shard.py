@@ -30,6 +30,11 @@ def main():
         sys.exit("error: vocab must be in (0, 65536] and the token count positive")
     if n > 2**31 - 1:  # the header's count is an int32 (doc/formats.md)
         sys.exit(f"error: a shard holds at most 2147483647 tokens (its header's count is an int32), got {n}")
+    # (said before the write: '' or 'dir/' wrote the whole shard to the file '.tmp' there, a user's own replaced, and
+    # then removed it when the rename failed; a directory's '<dir>.tmp' the same)
+    if os.path.basename(path) in ("", ".", "..") or os.path.isdir(path):
+        sys.exit(f"error: '{path}': expected the shard's file name (e.g. data/random.bin), found "
+                 f"{'a directory' if os.path.isdir(path) else 'no file-name part'}")
     rng = random.Random(seed)
     header = array("i", [0] * 256)
     header[0], header[1], header[2] = 20240520, 1, n
