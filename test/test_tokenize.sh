@@ -668,6 +668,13 @@ PYEOF
             python3 "$ENWIK8_PY" "$OS/e8/deflated_bad.zip" --allow-any-size -o "$E8"
         unchanged enwik8_corrupt_zip_deflated_keeps_all "$OS/e8.sums" "$E8"
         expect_error_cmd enwik8_corrupt_zip_content_md5 "found a damaged one" python3 "$ENWIK8_PY" --content-md5 "$OS/e8/stored_bad.zip"
+        # a zip cut short (a download that stopped: its directory, at the end, is missing) is refused, not split as the
+        # raw file (its compressed bytes made shards with --allow-any-size, and without it the error said to give that)
+        head -c $(($(wc -c < "$OS/e8/deflated.zip") / 2)) "$OS/e8/deflated.zip" > "$OS/e8/cut.zip"
+        expect_error_cmd enwik8_cut_zip "cut.zip': expected the enwik8 file or a zip holding it, found a zip that cannot be read" \
+            python3 "$ENWIK8_PY" "$OS/e8/cut.zip" --allow-any-size -o "$E8"
+        unchanged enwik8_cut_zip_keeps_all "$OS/e8.sums" "$E8"
+        expect_error_cmd enwik8_cut_zip_no_size_advice "found a zip that cannot be read" python3 "$ENWIK8_PY" "$OS/e8/cut.zip" -o "$E8"
         # the last shard fails after train and val were written (a directory where its .tmp goes)
         mkdir "$E8/enwik8_test.bin.tmp"
         expect_error_cmd enwik8_test_write_fails "enwik8_test.bin.tmp': Is a directory" python3 "$ENWIK8_PY" "$OS/e8/enwik8" --allow-any-size -o "$E8"

@@ -114,7 +114,13 @@ def open_source(path):
             except KeyError:
                 fail(f"'{path}': zip has no member named 'enwik8', found {z.namelist()[:5]}")
             return z.open(info), info.file_size
-        return open(path, "rb"), os.path.getsize(path)
+        f = open(path, "rb")
+        if f.read(4) == b"PK\x03\x04":  # a zip's first header, but no zip (cut short: its directory is at the end)
+            f.close()  # (it was split as the raw file: its compressed bytes made shards, or the size error said --allow-any-size)
+            fail(f"'{path}': expected the enwik8 file or a zip holding it, found a zip that cannot be read"
+                 " (cut short or damaged: download it again?)")
+        f.seek(0)
+        return f, os.path.getsize(path)
     except READ_ERRORS as e:
         fail(f"cannot read '{path}': expected the enwik8 file or a zip holding it: {why(e)}")
 
