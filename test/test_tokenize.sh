@@ -307,6 +307,10 @@ expect_error val_without_cut "the val split got no tokens" -t "$TJ" -o "$TMP/x" 
 expect_error no_train_tokens "no train tokens" -t "$TJ" -o "$TMP/x" -v 0.5 -j text "$TMP/late_doc.jsonl"
 expect_error decode_missing "no shard files match" -t "$TJ" -d "$TMP/none_*.bin"
 expect_error not_a_shard "bad shard magic" -t "$TJ" -d "$TXT"
+# -d takes none of the encoding's flags (they were ignored: -e 0 did not drop the end-of-text tokens from the text)
+for f in "-v 0.2" "-s 1000" "-p 4096" "-e 0" "-n 2" "-j text"; do
+    expect_error "decode_with_encoding_flag_${f%% *}" "-d decodes shards: -v, -s, -p, -e, -n and -j are for encoding" -t "$TJ" $f -d "$TMP/ref_train_*.bin"
+done
 # a shard of no tokens (its header's count 0) is legal: it decodes to nothing
 perl -e 'print pack("l<256", 20240520, 1, 0, (0) x 253)' > "$TMP/empty_shard.bin"
 out=$("$TOK" -t "$TJ" -d "$TMP/empty_shard.bin" 2>&1); rc=$?

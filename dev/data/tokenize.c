@@ -411,6 +411,8 @@ static void parse_options(Options *o, int argc, char **argv) {
     if (render != NULL) { fatalf("-m %s renders multiple-choice examples: it goes with -c", render); }
     if (strcmp(o->tokenizer, "bytes") == 0) { fatalf("-t bytes is for -c only (byte-level shards: dev/data/prepare_bytes)"); }
     if (o->decode != NULL && (o->prefix != NULL || o->num_files > 0)) { fatalf("-d decodes shards: no -o and no input files with it"); }
+    // (they were ignored: -d -e 0 still wrote each end-of-text token, as -c says of its own)
+    if (o->decode != NULL && (o->shard_flags || o->json_field != NULL)) { fatalf("-d decodes shards: -v, -s, -p, -e, -n and -j are for encoding"); }
     if (o->decode == NULL && (o->prefix == NULL || o->num_files == 0)) {
         fatalf("encoding needs -o <out prefix> and at least one input file (run %s without arguments for the usage)", argv[0]);
     }
