@@ -679,6 +679,12 @@ PYEOF
             python3 "$ENWIK8_PY" "$OS/e8/cut.zip" --allow-any-size -o "$E8"
         unchanged enwik8_cut_zip_keeps_all "$OS/e8.sums" "$E8"
         expect_error_cmd enwik8_cut_zip_no_size_advice "found a zip that cannot be read" python3 "$ENWIK8_PY" "$OS/e8/cut.zip" -o "$E8"
+        # a source that is one of the outputs is refused (it was read, then replaced by a shard: the file lost, exit 0)
+        mkdir -p "$OS/e8self"; cp "$OS/e8/enwik8" "$OS/e8self/enwik8_val.bin"
+        expect_error_cmd enwik8_source_is_an_output "enwik8_val.bin' is the output '$OS/e8self/enwik8_val.bin' itself" \
+            python3 "$ENWIK8_PY" "$OS/e8self/enwik8_val.bin" --allow-any-size -o "$OS/e8self"
+        if cmp -s "$OS/e8/enwik8" "$OS/e8self/enwik8_val.bin" && [ "$(ls -A "$OS/e8self")" = enwik8_val.bin ]; then ok "enwik8_source_is_an_output_kept"
+        else bad "enwik8_source_is_an_output_kept" "$(ls -A "$OS/e8self" | tr '\n' ' ')"; fi
         # the last shard fails after train and val were written (a directory where its .tmp goes)
         mkdir "$E8/enwik8_test.bin.tmp"
         expect_error_cmd enwik8_test_write_fails "enwik8_test.bin.tmp': Is a directory" python3 "$ENWIK8_PY" "$OS/e8/enwik8" --allow-any-size -o "$E8"

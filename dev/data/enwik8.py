@@ -343,6 +343,12 @@ def main():
              " a shard's most (its header's count is an int32)")
     if n * 5 // 100 < 1:  # 5% of under 20 bytes is no byte: an empty val shard the loader could never read
         fail(f"'{path}': {n:,} bytes: too short for a train, a val and a test split (at least 20 bytes)")
+    # (the source was read whole before the renames, then replaced by a shard: the user's file lost, exit 0)
+    outputs = [os.path.join(args.outdir, f"enwik8_{name}.bin") for name in ("train", "val", "test")]
+    outputs.append(os.path.join(args.outdir, SOURCE_STAMP))
+    for out in outputs + [o + ".tmp" for o in outputs]:
+        if os.path.exists(out) and os.path.samefile(path, out):
+            fail(f"'{path}' is the output '{out}' itself, which the run would replace: move it out of the way or give another -o")
     print(f"read {n:,} bytes from {path}")
     make_outdir(args.outdir)
     ok = False
