@@ -503,6 +503,17 @@ os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sy
         else bad "tinyshakespeare_py_stopped_leaves_no_tmp $sig" "${ready_note}rc $rc, left: $(ls "$TMP/ts/tinyshakespeare" | tr '\n' ' ')$(tail -n 1 "$TMP/ts.out")"; fi
         rm -f "$TMP"/ts/tinyshakespeare/*.tmp
     done
+    # a stop during the renames waits for the second (it left the new train shard beside the old val shard, and said that
+    # the previous shards were left): SIGTERM at the first rename
+    (python3 -c 'import os, runpy, signal, sys; replace = os.replace; done = []
+def rep(a, b): replace(a, b); done.append(b); len(done) == 1 and os.kill(os.getpid(), signal.SIGTERM)
+os.replace = rep; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+        "$TMP/ts/tinyshakespeare.py" > "$TMP/ts.out" 2>&1; exit $?) 2> /dev/null; rc=$? # (not bash's "Terminated")
+    if [ "$rc" -eq 143 ] && ! grep -qx old "$TMP"/ts/tinyshakespeare/*.bin && ! ls "$TMP"/ts/tinyshakespeare/*.tmp > /dev/null 2>&1 &&
+       grep -qx "tinyshakespeare.py: interrupted after the new shards were written to .*/ts/tinyshakespeare" "$TMP/ts.out"
+    then ok "tinyshakespeare_py_stop_during_renames_waits"
+    else bad "tinyshakespeare_py_stop_during_renames_waits" "rc $rc, left: $(head -c 3 "$TMP"/ts/tinyshakespeare/*.bin | tr '\n' ' ')$(tail -n 1 "$TMP/ts.out")"; fi
+    for s in train val; do echo old > "$TMP/ts/tinyshakespeare/tiny_shakespeare_$s.bin"; done
     # a second stop during the cleanup (a closed terminal's SIGHUP comes from the kernel and from the shell) does not cut
     # it short: each removal held 1 s here, the second SIGHUP sent during it (it left the train shard's .tmp)
     python3 -c 'import os, runpy, sys, time; remove = os.remove; os.remove = lambda p: (time.sleep(1), remove(p))

@@ -402,6 +402,17 @@ if command -v python3 >/dev/null; then
        grep -qx "enwik8.py: interrupted; the download $TMP/e8dk/enwik8.zip is kept, no shards were written (run it again)" "$TMP/e8dk.out"
     then ok "enwik8_stopped_after_download_says_kept"
     else bad "enwik8_stopped_after_download_says_kept" "${ready_note}rc $rc, left: $(ls -A "$TMP/e8dk" | tr '\n' ' ')$(tail -n 1 "$TMP/e8dk.out")"; fi
+    # ... and a stop during the shards' renames is held until they and the record are done (it left the new train shard
+    # beside the old val and test shards, no record, and a message that no shards were written): SIGTERM at the first
+    mkdir -p "$TMP/e8rn"; for s in train val test; do echo old > "$TMP/e8rn/enwik8_$s.bin"; done
+    (python3 -c 'import os, runpy, signal, sys; replace = os.replace; done = []
+def rep(a, b): replace(a, b); done.append(b); len(done) == 1 and os.kill(os.getpid(), signal.SIGTERM)
+os.replace = rep; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+        dev/data/enwik8.py "$TMP/standin_a.zip" --allow-any-size -o "$TMP/e8rn" > "$TMP/e8rn.out" 2>&1; exit $?) 2> /dev/null; rc=$? # (not bash's "Terminated")
+    if [ "$rc" -eq 143 ] && [ -f "$TMP/e8rn/enwik8_source.txt" ] && ! grep -qx old "$TMP"/e8rn/enwik8_*.bin && ! ls "$TMP"/e8rn/*.tmp > /dev/null 2>&1 &&
+       grep -qx "enwik8.py: interrupted after the shards and enwik8_source.txt were written to $TMP/e8rn" "$TMP/e8rn.out"
+    then ok "enwik8_stop_during_renames_waits_for_them"
+    else bad "enwik8_stop_during_renames_waits_for_them" "rc $rc, left: $(ls -A "$TMP/e8rn" | tr '\n' ' ')$(tail -n 1 "$TMP/e8rn.out")"; fi
     # a source whose train split (90%) passes a shard's int32 token count: one error line, nothing made (it was an
     # OverflowError traceback; a sparse file of 3 GB, no disk taken)
     truncate -s 3G "$TMP/e8_3g"

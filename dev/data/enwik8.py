@@ -31,7 +31,7 @@ from array import array
 # stop_signals.py lies beside this script (imported without writing a __pycache__ into the checkout)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from stop_signals import run_stoppable  # noqa: E402
+from stop_signals import held_stops, run_stoppable  # noqa: E402
 
 URL = os.environ.get("ENWIK8_URL", "http://mattmahoney.net/dc/enwik8.zip")  # (the tests set a file:// URL)
 ENWIK8_BYTES = 100_000_000
@@ -65,7 +65,12 @@ def why(e):
 DOWNLOADED = []  # the download this run completed (kept when a later step fails or is stopped)
 
 
+WRITTEN = []  # the directory whose shards this run replaced (a stop held during the renames comes after them)
+
+
 def interrupted_message():
+    if WRITTEN:
+        return f"enwik8.py: interrupted after the shards and {SOURCE_STAMP} were written to {WRITTEN[0]}"
     if DOWNLOADED:  # (it said "nothing of this run was kept" with the completed download kept)
         return f"enwik8.py: interrupted; the download {DOWNLOADED[0]} is kept, no shards were written (run it again)"
     return "enwik8.py: interrupted; nothing of this run was kept (run it again)"
@@ -267,17 +272,22 @@ def write_outputs(src, path, n, outdir):
         # the renames leaves no record of a set that is partly new
         # (the directory synced after the record's removal and before its return: neither reaches the
         # disk out of order with the shards' renames; test/test_durability.sh checks the order)
-        try:
-            if os.path.lexists(stamp):
-                os.remove(stamp)
+        # (a stop during the renames is held until they are done: it left a mixed set without a record, and a
+        # message that no shards were written)
+        with held_stops():
+            try:
+                if os.path.lexists(stamp):
+                    os.remove(stamp)
+                    sync_dir(outdir)
+                for final, _, _ in shards:
+                    os.replace(final + ".tmp", final)
                 sync_dir(outdir)
-            for final, _, _ in shards:
-                os.replace(final + ".tmp", final)
+                os.replace(stamp + ".tmp", stamp)
+            except OSError as e:
+                fail(f"cannot rename the new shards into '{outdir}': {why(e)} (no {SOURCE_STAMP}: the set may be mixed)")
+            done = True
+            WRITTEN.append(outdir)
             sync_dir(outdir)
-            os.replace(stamp + ".tmp", stamp)
-        except OSError as e:
-            fail(f"cannot rename the new shards into '{outdir}': {why(e)} (no {SOURCE_STAMP}: the set may be mixed)")
-        done = True
     finally:
         if not done:
             for tmp in made:
@@ -285,7 +295,6 @@ def write_outputs(src, path, n, outdir):
                     os.remove(tmp)
                 except OSError:
                     pass
-    sync_dir(outdir)
     for final, _, count in shards:
         print(f"wrote {count:,} tokens to {final}")
     if not is_enwik8:

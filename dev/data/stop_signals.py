@@ -28,6 +28,19 @@ def _stop(sig, frame):
     raise Stopped(sig)
 
 
+class held_stops:
+    """A with block that no stop signal cuts short (the renames of a set of outputs, which a stop between two of them
+    left mixed: the new train shard beside the old val shard): one that comes meanwhile is held and takes effect as the
+    block ends, so the block must record what it finished (for the message) before its end."""
+
+    def __enter__(self):
+        self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+    def __exit__(self, *exc):
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
+        return False
+
+
 def run_stoppable(main, message):
     for s in STOP_SIGNALS:
         if signal.getsignal(s) not in (signal.SIG_IGN, None):

@@ -19,7 +19,7 @@ from array import array
 # stop_signals.py lies beside this script (imported without writing a __pycache__ into the checkout)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from stop_signals import run_stoppable  # noqa: E402
+from stop_signals import held_stops, run_stoppable  # noqa: E402
 
 SHARD_MAGIC = 20240520
 SHARD_VERSION = 1
@@ -51,6 +51,15 @@ def write_shard(tmp, data, made):
             os.fsync(f.fileno())
     except OSError as e:
         fail(f"cannot write '{tmp}': {e.strerror or e}{KEPT}")
+
+
+WRITTEN = []  # the directory whose shards this run replaced (a stop held during the renames comes after them)
+
+
+def interrupted_message():
+    if WRITTEN:
+        return f"tinyshakespeare.py: interrupted after the new shards were written to {WRITTEN[0]}"
+    return "tinyshakespeare.py: interrupted; the previous shards are left as they were"
 
 
 def main():
@@ -85,12 +94,22 @@ def main():
     try:
         for path, part in shards:
             write_shard(path + ".tmp", part, made)
-        try:  # both written: now both renamed
-            for path, _ in shards:
-                os.replace(path + ".tmp", path)
-        except OSError as e:
-            fail(f"cannot rename the new shards into '{outdir}': {e.strerror or e}")
-        done = True
+        with held_stops():  # both written: now both renamed, and a stop between the renames waits for the second
+            try:
+                for path, _ in shards:
+                    os.replace(path + ".tmp", path)
+            except OSError as e:
+                fail(f"cannot rename the new shards into '{outdir}': {e.strerror or e}")
+            done = True
+            WRITTEN.append(outdir)
+            try:  # the renames reach the disk with the directory (best effort: some file systems refuse)
+                dfd = os.open(outdir, os.O_RDONLY)
+                try:
+                    os.fsync(dfd)
+                finally:
+                    os.close(dfd)
+            except OSError:
+                pass
     finally:
         if not done:
             for tmp in made:
@@ -98,17 +117,9 @@ def main():
                     os.remove(tmp)
                 except OSError:
                     pass
-    try:  # the renames reach the disk with the directory (best effort: some file systems refuse)
-        dfd = os.open(outdir, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
     for path, part in shards:
         print(f"wrote {len(part):,} tokens to {path}")
 
 
 if __name__ == "__main__":
-    run_stoppable(main, "tinyshakespeare.py: interrupted; the previous shards are left as they were")
+    run_stoppable(main, interrupted_message)
