@@ -9,7 +9,8 @@
 # them; a second stop sent to the script kills them at once. For several nodes see README.md (Slurm:
 # srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID; or mpirun with -pi tcp).
 # The trainer's relative paths (-o, -i, -j, -e, ...) are relative to where this script is called from, as when the
-# trainer runs by hand (the default -i / -j name the repository's tinyshakespeare relative to the repository).
+# trainer runs by hand (so the default -i / -j, the repository's tinyshakespeare named relative to its root, are found
+# only when it is called from the repository's root; from elsewhere give -i and -j).
 # BIN: the trainer to start (default: the repository's train_mamba_cu, built if missing). ONE_GPU=1 puts every
 # process on GPU 0: only for train_mamba_cu_shm, whose collectives go through shared memory (test/shm_nccl.c;
 # NCCL itself refuses two ranks on one GPU), as test/test_multi_gpu.sh does on a machine with one GPU.
