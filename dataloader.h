@@ -115,7 +115,7 @@ void write_token_shard(const char *path, const uint16_t *tokens, size_t n) {
 static void shard_glob(const char *pattern, glob_t *g) {
     int glob_status = glob(pattern, 0, NULL, g);
     check_glob_literal(pattern, glob_status == 0 ? g->gl_pathc : 0, glob_status == 0 ? g->gl_pathv[0] : NULL);
-    if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'", pattern); }
+    if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'%s", pattern, glob_tilde_hint(pattern)); }
     if (glob_status != 0) { fatalf("glob of '%s' failed (glob error %d)", pattern, glob_status); }
     for (size_t i = 0; i < g->gl_pathc; i++) { // (a FIFO would block the open below until a writer came)
         struct stat st;

@@ -524,7 +524,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
             fatalf("-es %s: -es reads token shards as one stream; a synthetic task's score is its -j val evaluation (val "
                    "accuracy)", o->stream_eval_pattern);
         }
-        if (n == 0) { fatalf("no shard files match '%s' (-es)", o->stream_eval_pattern); }
+        if (n == 0) { fatalf("no shard files match '%s' (-es)%s", o->stream_eval_pattern, glob_tilde_hint(o->stream_eval_pattern)); }
     }
     if (o->top_k < 0) { fatalf("-gk must be >= 0, got %d", o->top_k); }
     if (!(o->top_p > 0.0f && o->top_p <= 1.0f)) { fatalf("-gp must be in (0, 1], got %s", float_repr(o->top_p, got, sizeof(got))); }

@@ -319,6 +319,12 @@ static inline void check_glob_literal(const char *pattern, size_t matches, const
            matches > 0 ? ", the first '" : "", matches > 0 ? first : "", matches > 0 ? "'" : "");
 }
 
+// the end of a "no shard files match" error: a pattern that starts with ~ came quoted (the shell expands an unquoted
+// one), and glob(3), as the shell inside quotes, takes ~ as a name ('~/data/*.bin' said only that nothing matched)
+static inline const char *glob_tilde_hint(const char *pattern) {
+    return pattern[0] == '~' ? " (a ~ inside quotes is not your home directory: write $HOME, or leave the ~ outside the quotes)" : "";
+}
+
 // create a directory and any missing parents (mkdir -p); report in created (if not NULL) the
 // shallowest directory made ("" if the whole path existed), so that a run which fails later can
 // take away what it made

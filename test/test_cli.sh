@@ -401,6 +401,11 @@ expect_error bad_selection_field "s0 = no selection" -e d32:l2:v16:s2
 
 # --- bad files
 expect_error missing_train_data "no shard files match" "${TINY[@]}" -i "$TMP/nothing_*.bin" -x 1
+# a quoted ~ (glob(3) takes it as a name, as the shell does inside quotes): the error says so (it said only that nothing
+# matched); -es the same
+expect_error quoted_tilde_pattern "no shard files match '~/nothing_\*.bin' (a ~ inside quotes is not your home directory: write \$HOME" \
+    "${TINY[@]}" -i '~/nothing_*.bin' -x 1
+expect_error quoted_tilde_pattern_es "no shard files match '~/nothing_\*.bin' (-es) (a ~ inside quotes" "${TINY[@]}" -x 1 -es '~/nothing_*.bin'
 # a shard path holding glob characters, taken as a pattern: a '[' of its directory matched nothing, and "run[1]/" read
 # "run1/"'s shards in silence; an error names the file and says how to escape them, and the escaped path reads it
 mkdir -p "$TMP/run[1]" "$TMP/run1"
