@@ -273,6 +273,10 @@ printf 'one line without a break to cut at' > "$TMP/oneline.txt"
 : > "$TMP/empty.txt"
 expect_error missing_tokenizer "cannot open" -t "$TMP/none.json" -o "$TMP/x" "$TXT"
 expect_error flag_without_value "needs a value" -t "$TMP/none.json" -o "$TMP/x" -v
+# ... and a flag in the place of a value (-o -v 0.1 wrote shards named -v_train_*, taking "0.1" as an input file);
+# nothing written
+expect_error_cmd flag_as_value "flag -o needs a value, got the flag -v" env -C "$TMP" "$PWD/$TOK" -t "$PWD/$TJ" -o -v 0.1 "$PWD/$TXT"
+if ! ls "$TMP"/-v* > /dev/null 2>&1; then ok "flag_as_value_writes_nothing"; else bad "flag_as_value_writes_nothing" "$(ls "$TMP"/-v*)"; fi
 expect_error no_tokenizer_flag "-t <tokenizer.json> is required" -o "$TMP/x" "$TXT"
 expect_error no_inputs "at least one input file" -t "$TMP/none.json" -o "$TMP/x"
 expect_error missing_input "cannot open '$TMP/none.txt'" -t "$TJ" -o "$TMP/x" "$TMP/none.txt"

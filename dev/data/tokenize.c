@@ -347,6 +347,10 @@ static void parse_options(Options *o, int argc, char **argv) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) { usage(argv[0], 0); }
         if (i + 1 >= argc) { fatalf("flag %s needs a value (run %s without arguments for the usage)", argv[i], argv[0]); }
         const char *f = argv[i], *v = argv[i + 1];
+        // a value that is a flag of ours came after a flag without its value (-o -v 0.1 wrote shards named -v_train_*)
+        if (v[0] == '-' && v[1] != '\0' && v[2] == '\0' && strchr("htodcjmvspen", v[1]) != NULL && access(v, F_OK) != 0) {
+            fatalf("flag %s needs a value, got the flag %s (run %s without arguments for the usage)", f, v, argv[0]);
+        }
         if (strcmp(f, "-t") == 0) { o->tokenizer = v; }
         else if (strcmp(f, "-o") == 0) { o->prefix = v; }
         else if (strcmp(f, "-d") == 0) { o->decode = v; }
