@@ -604,6 +604,16 @@ os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sy
        grep -qx "random_shard.py: interrupted; no shard was written" "$TMP/rs_stop.out"; then ok "random_shard_ctrl_c_stops_the_script"
     else bad "random_shard_ctrl_c_stops_the_script" "${ready_note}rc $rc: $(tail -n 2 "$TMP/rs_stop.out" | tr '\n' '|')"; fi
     rm -f "$TMP"/rs_stop.bin*
+    # a stop that comes with the rename says that the shard was written (it said that none was, beside the new shard)
+    (python3 -c 'import os, runpy, signal, sys; replace = os.replace
+def rep(a, b): replace(a, b); os.kill(os.getpid(), signal.SIGTERM)
+os.replace = rep; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+        $rs "$TMP/rs_stop.bin" 256 1000 > "$TMP/rs_stop.out" 2>&1; exit $?) 2> /dev/null; rc=$? # (not bash's "Terminated")
+    if [ "$rc" -eq 143 ] && [ "$(stat -c %s "$TMP/rs_stop.bin" 2>/dev/null)" = 3024 ] &&
+       grep -qx "random_shard.py: interrupted after the shard was written to $TMP/rs_stop.bin" "$TMP/rs_stop.out"
+    then ok "random_shard_stop_at_the_rename_says_written"
+    else bad "random_shard_stop_at_the_rename_says_written" "rc $rc: $(tail -n 1 "$TMP/rs_stop.out")"; fi
+    rm -f "$TMP"/rs_stop.bin*
 fi
 # a shard with a token outside the model's vocabulary
 # (perl, which Debian always has: the header of 256 int32, then 800 uint16 tokens)

@@ -12,7 +12,15 @@ from array import array
 # stop_signals.py lies beside this script (imported without writing a __pycache__ into the checkout)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from stop_signals import run_stoppable  # noqa: E402
+from stop_signals import held_stops, run_stoppable  # noqa: E402
+
+WRITTEN = []  # the shard, once renamed into place
+
+
+def interrupted_message():
+    if WRITTEN:
+        return f"random_shard.py: interrupted after the shard was written to {WRITTEN[0]}"
+    return "random_shard.py: interrupted; no shard was written"
 
 
 def main():
@@ -49,7 +57,9 @@ def main():
             f.write(tokens.tobytes())
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with held_stops():  # (a stop right after the rename said that no shard was written)
+            os.replace(tmp, path)
+            WRITTEN.append(path)
     except OSError as e:
         try:
             os.remove(tmp)
@@ -74,4 +84,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run_stoppable(main, "random_shard.py: interrupted; no shard was written")
+    run_stoppable(main, interrupted_message)
