@@ -1225,8 +1225,8 @@ int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int end, int
 // (staged, then switched in by hf_save_model: a directory with a config.json always holds a whole export)
 static void export_hf(const Mamba *model, const Options *o, const Tokenizer *tokenizer) {
     hf_export_begin(o->hf_export_dir);
-    hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
-    mamba_export_hf(model, o->hf_export_dir, tokenizer->eot_token);
+    int eot = hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path, tokenizer->eot_token);
+    mamba_export_hf(model, o->hf_export_dir, eot);
 }
 
 /*
@@ -1743,6 +1743,8 @@ int main(int argc, char **argv) {
     Tokenizer tokenizer;
     tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path,
                         sample_will_run(&o) ? o.prompt : NULL);
+    // (the tokenizer.json -hf ships)
+    if (o.hf_export_dir != NULL) { hf_check_export_tokenizer(model.config.vocab_size, o.model, o.tokenizer_path); }
     check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, 1);
     MCEvalSet mc; // -mc: read and checked now, before -o is made
     if (o.mc_eval_path != NULL) {

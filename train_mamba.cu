@@ -968,8 +968,8 @@ static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int e
 // (staged, then switched in by hf_save_model: a directory with a config.json always holds a whole export)
 static void export_hf(const Mamba *model, const Options *o, const Tokenizer *tokenizer) {
     hf_export_begin(o->hf_export_dir);
-    hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path);
-    mamba_export_hf(model, o->hf_export_dir, tokenizer->eot_token);
+    int eot = hf_export_tokenizer(o->hf_export_dir, model->config.vocab_size, o->model, o->tokenizer_path, tokenizer->eot_token);
+    mamba_export_hf(model, o->hf_export_dir, eot);
 }
 
 // this run's layout of the optimizer state in its checkpoints: one shard per process at -z 1, else one file (0)
@@ -1638,6 +1638,8 @@ int main(int argc, char **argv) {
     Tokenizer tokenizer;
     if (rank == 0) {
         tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path, sample_will_run(&o) ? o.prompt : NULL);
+        // (rank 0 exports: the tokenizer.json -hf ships)
+        if (o.hf_export_dir != NULL) { hf_check_export_tokenizer(model.config.vocab_size, o.model, o.tokenizer_path); }
     } else {
         tokenizer_init_none(&tokenizer);
     }

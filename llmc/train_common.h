@@ -1985,19 +1985,49 @@ static inline void prepare_val_loader(DataLoader *val, int val_max_steps, int wo
 // tokenizer.json, if it has one, still describes the model's vocabulary and goes along.
 // It is staged (hf_io.h): hf_save_model puts it in place with the weights, or, where none was staged,
 // removes an older export's, which would not be this model's tokenizer.
-static inline void hf_export_tokenizer(const char *dir, int vocab_size, const char *model_arg, const char *tokenizer_path) {
-    char buf[HF_PATH_MAX], own[HF_PATH_MAX], dst[HF_PATH_MAX];
-    const char *src = vocab_size > 256 ? tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf)) : NULL;
-    if (src == NULL || !tokenizer_is_json(src)) {
-        int fits = (size_t)snprintf(own, sizeof(own), "%s/tokenizer.json", model_arg) < sizeof(own);
-        if (fits && access(own, R_OK) == 0 && tokenizer_is_json(own)) {
-            src = own;
-        } else {
-            if (vocab_size > 256) {
-                printf("note: %s has no tokenizer.json (the run's tokenizer '%s' is not one): copy one in to encode prompts\n", dir, src);
-            }
-            return;
+// Returns the end-of-text id for config.json's bos / eos / pad_token_id: that of the tokenizer.json it ships (the
+// -e directory's own is read for it: the run's .bin may number its end-of-text otherwise, and config.json was
+// then at odds with the tokenizer beside it), else run_eot, the run's tokenizer's (-1: none).
+// hf_export_tokenizer_source_: the file it ships (NULL: none); *own_file: 1 where that is the -e directory's own
+// tokenizer.json, not the run's tokenizer
+static inline const char *hf_export_tokenizer_source_(int vocab_size, const char *model_arg, const char *tokenizer_path,
+                                                      char buf[HF_PATH_MAX], int *own_file) {
+    *own_file = 0;
+    const char *src = vocab_size > 256 ? tokenizer_path_for_model(model_arg, tokenizer_path, buf, HF_PATH_MAX) : NULL;
+    if (src != NULL && tokenizer_is_json(src)) { return src; }
+    int fits = (size_t)snprintf(buf, HF_PATH_MAX, "%s/tokenizer.json", model_arg) < HF_PATH_MAX;
+    if (!fits || access(buf, R_OK) != 0 || !tokenizer_is_json(buf)) { return NULL; }
+    *own_file = 1;
+    return buf;
+}
+// at start-up (the trainers, with -hf): the -e directory's own tokenizer.json that the export will ship must read,
+// as the run's own tokenizer was read (else the export failed after training, reading it for its end-of-text id)
+static inline void hf_check_export_tokenizer(int vocab_size, const char *model_arg, const char *tokenizer_path) {
+    char buf[HF_PATH_MAX];
+    int own_file;
+    const char *src = hf_export_tokenizer_source_(vocab_size, model_arg, tokenizer_path, buf, &own_file);
+    if (src == NULL || !own_file) { return; }
+    BpeTokenizer bpe;
+    bpe_init(&bpe, src);
+    bpe_free(&bpe);
+}
+static inline int hf_export_tokenizer(const char *dir, int vocab_size, const char *model_arg, const char *tokenizer_path,
+                                      int run_eot) {
+    char buf[HF_PATH_MAX], dst[HF_PATH_MAX];
+    int own_file;
+    const char *src = hf_export_tokenizer_source_(vocab_size, model_arg, tokenizer_path, buf, &own_file);
+    if (src == NULL) {
+        if (vocab_size > 256) {
+            printf("note: %s has no tokenizer.json (the run's tokenizer '%s' is not one): copy one in to encode prompts\n", dir,
+                   tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf)));
         }
+        return run_eot;
+    }
+    if (own_file) { // (not the run's tokenizer: its end-of-text id is this file's)
+        BpeTokenizer own_bpe;
+        bpe_init(&own_bpe, src);
+        run_eot = own_bpe.eot_token;
+        bpe_free(&own_bpe);
     }
     FILE *in = fopenCheck(src, "rb");
     long size = file_size(in);
@@ -2010,6 +2040,7 @@ static inline void hf_export_tokenizer(const char *dir, int vocab_size, const ch
     atomic_fwrite(bytes, 1, (size_t)size, &af);
     atomic_commit(&af);
     free(bytes);
+    return run_eot;
 }
 
 // the k-th largest of x[0..n) (k >= 1); reorders x (quickselect, Hoare partition)

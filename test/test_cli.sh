@@ -797,6 +797,22 @@ le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) 
 if [ $rc -eq 0 ] && grep -qx "transformers model written to $TMP/ft" "$TMP/ft_in_place.out" &&
    cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft/tokenizer.json" && [ -z "$(ls "$TMP/ft" | grep staged)" ]
 then ok "hf_in_place_keeps_own_tokenizer"; else bad "hf_in_place_keeps_own_tokenizer" "rc $rc: $(grep -c '^transformers model written' "$TMP/ft_in_place.out") export lines; $(ls "$TMP/ft" | tr '\n' ' ')"; fi
+# ... and its config.json names that tokenizer.json's end-of-text id, not the run's .bin's (a version 2 file whose
+# header says 5: the export said 5 beside a tokenizer.json whose <|endoftext|> is another id)
+{ printf "$(le32 20240328)$(le32 2)$(le32 256)$(le32 5)"; head -c $((252 * 4)) /dev/zero
+  for i in $(seq 0 255); do printf "\\x01\\x$(printf %02x "$i")"; done; } > "$TMP/bytes_tokenizer_v2.bin"
+"$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer_v2.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
+if [ $rc -eq 0 ] && [ "${eot:-x}" != 5 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft/tokenizer.json" &&
+   [ "$(grep -cE "\"(bos|eos|pad)_token_id\":[[:space:]]*${eot:-x}," "$TMP/ft/config.json")" -eq 3 ]
+then ok "hf_in_place_eot_of_shipped_tokenizer"
+else bad "hf_in_place_eot_of_shipped_tokenizer" "rc $rc, tokenizer.json's eot ${eot:-?}: $(grep -E '_token_id' "$TMP/ft/config.json" | tr -d '\n\t')"; fi
+# ... which is read at start-up, as the run's own tokenizer is: one that does not read is an error before training,
+# not after it (nor copied unread into the export)
+cp -r "$TMP/ft" "$TMP/ft_badtok"; echo '{"model": 3}' > "$TMP/ft_badtok/tokenizer.json"
+expect_error hf_own_tokenizer_checked_at_start "$TMP/ft_badtok/tokenizer.json: " -e "$TMP/ft_badtok" -b 4 -t 32 -v 0 -g 0 -nt 2 \
+    -x 2 -tk "$TMP/bytes_tokenizer_v2.bin" -o "$TMP/ft_badtok_ck" -hf "$TMP/ft_badtok_hf"
+if [ ! -e "$TMP/ft_badtok_ck" ] && [ ! -e "$TMP/ft_badtok_hf" ]; then ok "hf_own_tokenizer_checked_at_start_writes_nothing"
+else bad "hf_own_tokenizer_checked_at_start_writes_nothing" "$(ls -d "$TMP"/ft_badtok_* | tr '\n' ' ')"; fi
 # an export without a JSON tokenizer removes an older export's tokenizer.json (it is not this model's)
 "$BIN" -e d32:l2:v300 -b 4 -t 32 -v 0 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
 if [ $rc -eq 0 ] && grep -q '"llmc_vocab_size":[[:space:]]*300' "$TMP/ft/config.json" && [ ! -e "$TMP/ft/tokenizer.json" ]
