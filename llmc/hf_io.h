@@ -491,9 +491,11 @@ static inline void hf_check_exportable(const MambaConfig *c, const char *dir) {
 An export replaces a directory's files so that it never holds a config.json without the weights it
 describes, even when the export fails or is killed midway (-e dir -hf dir fine-tunes a model in place):
 model.safetensors, tokenizer.json (where the export has one) and config.json are first written whole as
-"<name>.staged"; the switch is then only removals and renames: config.json, an older export's
-model.safetensors.index.json (loaders would prefer it) and a tokenizer.json the export does not replace
-go, the staged files are renamed into place, config.json last. The directory is synced after the old
+"<name>.staged"; the switch is then only removals and renames: config.json, the weights of an older model
+in another form (a model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json, and the
+shards an index names: mamba_ssm's loader reads pytorch_model.bin, so an in-place export left it loading the
+old weights) and a tokenizer.json the export does not replace go, the staged files are renamed into place,
+config.json last. The directory is synced after the old
 config.json's removal, before the new one's rename and after it, so a crash never leaves a config.json
 next to files it does not describe (test/test_durability.sh checks the order). Only a
 failure inside that switch (a rename refused) can leave the directory without its config.json: a stop signal
@@ -528,6 +530,55 @@ static inline void hf_rename_(const char *from, const char *to) {
 // directory without a config.json, which -e then refused)
 static volatile sig_atomic_t hf_switching = 0;
 static volatile sig_atomic_t hf_switch_signal = 0;
+// the older weights files in dir that the switch removes: an index (of either kind) and pytorch_model.bin
+static const char *const HF_OLD_WEIGHTS[] = {"model.safetensors.index.json", "pytorch_model.bin.index.json", "pytorch_model.bin"};
+#define HF_NUM_OLD_WEIGHTS 3
+// the shard files an older index in dir names (plain .bin / .safetensors files in the directory, once each), read
+// before the switch; an index that does not read is passed over with a note (its shards stay, orphaned, as they did)
+static inline int hf_old_shards_(const char *dir, char ***out) {
+    int n = 0;
+    *out = NULL;
+    for (int k = 0; k < 2; k++) {
+        char path[HF_PATH_MAX];
+        hf_join_(path, dir, HF_OLD_WEIGHTS[k]);
+        if (!hf_is_regular_file_(path)) { continue; }
+        FILE *fp = fopen(path, "rb");
+        long size = -1;
+        if (fp != NULL && fseek(fp, 0, SEEK_END) == 0) { size = ftell(fp); }
+        cJSON *root = NULL;
+        if (size >= 0 && (unsigned long)size <= HF_CONFIG_MAX_BYTES && fseek(fp, 0, SEEK_SET) == 0) {
+            char *text = (char *)mallocCheck((size_t)size + 1);
+            if (fread(text, 1, (size_t)size, fp) == (size_t)size) { root = cJSON_ParseWithLength(text, (size_t)size); }
+            free(text);
+        }
+        if (fp != NULL) { fclose(fp); }
+        const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "weight_map"), *entry;
+        if (!cJSON_IsObject(map)) {
+            printf("note: -hf: '%s' does not read as an index: the shards it may name are left in place\n", path);
+            cJSON_Delete(root);
+            continue;
+        }
+        char **grown = (char **)mallocCheck((size_t)(n + cJSON_GetArraySize(map) + 1) * sizeof(char *));
+        if (n > 0) { memcpy(grown, *out, (size_t)n * sizeof(char *)); }
+        free(*out);
+        *out = grown;
+        cJSON_ArrayForEach(entry, map) {
+            const char *name = cJSON_GetStringValue(entry);
+            size_t len = name != NULL ? strlen(name) : 0;
+            int plain = len > 0 && len < 256 && strchr(name, '/') == NULL && strchr(name, '\\') == NULL &&
+                        ((len > 4 && strcmp(name + len - 4, ".bin") == 0) ||
+                         (len > 12 && strcmp(name + len - 12, ".safetensors") == 0)) &&
+                        strcmp(name, "model.safetensors") != 0;
+            for (int i = 0; plain && i < n; i++) { plain = strcmp((*out)[i], name) != 0; }
+            char shard[HF_PATH_MAX];
+            if (!plain || !hf_is_regular_file_(hf_join_(shard, dir, name))) { continue; } // (a directory: not removed)
+            (*out)[n] = (char *)mallocCheck(len + 1);
+            memcpy((*out)[n++], name, len + 1);
+        }
+        cJSON_Delete(root);
+    }
+    return n;
+}
 // the switch to the staged files (above); config_text: the new config.json
 static inline void hf_export_commit_(const char *dir, const char *config_text) {
     char path[HF_PATH_MAX], staged[HF_PATH_MAX], config_staged[HF_PATH_MAX];
@@ -535,10 +586,17 @@ static inline void hf_export_commit_(const char *dir, const char *config_text) {
     if (access(hf_staged_path(staged, dir, "model.safetensors"), F_OK) != 0) { // (removed by someone else meanwhile)
         fatalf("-hf: the staged weights '%s' are gone: the export is not switched in", staged);
     }
+    char **shards;
+    int num_shards = hf_old_shards_(dir, &shards);
     hf_switching = 1;
     hf_remove_if_present_(hf_join_(path, dir, "config.json"));
     fsync_dir(dir); // the old config.json gone on the disk before anything it describes changes
-    hf_remove_if_present_(hf_join_(path, dir, "model.safetensors.index.json"));
+    for (int k = 0; k < HF_NUM_OLD_WEIGHTS; k++) { hf_remove_if_present_(hf_join_(path, dir, HF_OLD_WEIGHTS[k])); }
+    for (int i = 0; i < num_shards; i++) {
+        hf_remove_if_present_(hf_join_(path, dir, shards[i]));
+        free(shards[i]);
+    }
+    free(shards);
     hf_rename_(staged, hf_join_(path, dir, "model.safetensors"));
     hf_join_(path, dir, "tokenizer.json");
     if (access(hf_staged_path(staged, dir, "tokenizer.json"), F_OK) == 0) { hf_rename_(staged, path); }
@@ -553,7 +611,7 @@ static inline void hf_export_commit_(const char *dir, const char *config_text) {
 /*
 Writes dir/config.json, dir/model.safetensors (fp32, or bf16 rounded to nearest even) and the staged
 tokenizer.json if there is one, creating dir if missing, through the staged switch above (so it also
-removes an older index and an unstaged tokenizer.json). The head is tied, so lm_head.weight is not
+removes older weights files and an unstaged tokenizer.json). The head is tied, so lm_head.weight is not
 written (transformers' save_pretrained omits it too and from_pretrained ties it to the embedding).
 */
 // eot_token: the tokenizer's end-of-text id (bos / eos / pad_token_id of config.json), -1 for none (null)

@@ -770,6 +770,17 @@ if [ $rc -eq 0 ] && ! echo "$out" | grep -q "^val" && [ -n "$v1" ] && [ "$v1" = 
 else bad "x0_hf_converts_without_evaluation" "rc $rc, $(echo "$out" | grep -c '^val') val lines; $v1 / $v4"; fi
 out=$("$BIN" -e test/fixtures/torch/tiny_fp32 -b 4 -t 32 -x 0 -m 2 -hf "$TMP/converted" -j dev/data/tinyshakespeare/tiny_shakespeare_val.bin 2>&1)
 if [ "$(echo "$out" | grep '^val loss')" = "$v1" ]; then ok "x0_hf_with_j_evaluates"; else bad "x0_hf_with_j_evaluates" "$(echo "$out" | grep '^val loss') / $v1"; fi
+# an in-place export over a mamba_ssm directory (-e dir -hf dir) removes its pytorch_model.bin, and over a sharded one
+# the index and the shards it names: they were left beside the new model.safetensors, and mamba_ssm's loader (which
+# reads pytorch_model.bin) loaded the old weights from it; the directory loads as the new weights
+for src in tiny_fp32 tiny_sharded; do
+    cp -r "test/fixtures/torch/$src" "$TMP/in_place_$src"
+    "$BIN" -e "$TMP/in_place_$src" -b 4 -t 32 -v 0 -g 0 -nt 2 -x 2 -hf "$TMP/in_place_$src" > /dev/null 2>&1; rc=$?
+    v6=$("$BIN" -e "$TMP/in_place_$src" -b 4 -t 32 -nt 2 -x 0 -m 2 2>&1 | grep '^val loss')
+    if [ $rc -eq 0 ] && [ "$(ls "$TMP/in_place_$src" | tr '\n' ' ')" = "config.json model.safetensors " ] && [ -n "$v6" ] && [ "$v6" != "$v1" ]
+    then ok "hf_in_place_over_pytorch_removes_old_weights ($src)"
+    else bad "hf_in_place_over_pytorch_removes_old_weights ($src)" "rc $rc: $(ls "$TMP/in_place_$src" | tr '\n' ' '); $v6 / $v1"; fi
+done
 # fine-tuning an export in place (-e dir -hf dir) resumes: the checkpoint of a V=270 model (272 rows) resumes
 # with -e on its export, which keeps V in llmc_vocab_size (vocab_size says 272, the rows); its config.json names
 # the tokenizer's end-of-text id

@@ -113,6 +113,15 @@ traced trainer_resume_export_over_export "$BIN" "${TINY[@]}" -x 6 -v 1 -m 1 -o "
 expect_order trainer_resume_export_over_export 8 $? "DONE_00000006" "config.json"
 if grep -q "^unlink .*/hf/config.json$" "$TMP/trainer_resume_export_over_export.trace"; then ok "export_over_export_removes_config"
 else bad "export_over_export_removes_config" "no removal of the old config.json traced"; fi
+# an in-place export over a sharded mamba_ssm / transformers PyTorch directory: its index and shards go inside the
+# switch, after the old config.json's removal is on the disk (check_trace), so no config.json sees them half gone
+cp -r test/fixtures/torch/tiny_sharded "$TMP/pt_sharded"
+traced export_over_pytorch_shards "$BIN" -e "$TMP/pt_sharded" -b 4 -t 32 -nt 2 -x 0 -hf "$TMP/pt_sharded"
+expect_order export_over_pytorch_shards 2 $? "config.json" "model.safetensors"
+if grep -q "^unlink .*/pt_sharded/pytorch_model.bin.index.json$" "$TMP/export_over_pytorch_shards.trace" &&
+   [ "$(grep -c "^unlink .*/pt_sharded/pytorch_model-0000[12]-of-00002.bin$" "$TMP/export_over_pytorch_shards.trace")" -eq 2 ]
+then ok "export_over_pytorch_shards_removes_them"
+else bad "export_over_pytorch_shards_removes_them" "$(grep '^unlink' "$TMP/export_over_pytorch_shards.trace" | tr '\n' ';')"; fi
 # a SIGTERM inside an in-place export's switch (-e dir -hf dir), just after the old config.json's removal: the process
 # ends with the signal's status once the new config.json is in place, and the directory loads (it was left without a
 # config.json, its new one staged, and -e refused it)

@@ -726,6 +726,47 @@ static void test_export_cleanup(const char *base) {
     free(params);
 }
 
+// an export over a directory of older weights in another form removes them: a pytorch_model.bin (mamba_ssm's loader
+// reads it, so it loaded the old weights), both kinds of index and the shards an index names, but only .bin /
+// .safetensors names in the directory (not "../x.bin", not another kind of file), and an index that does not read
+// passes over its shards
+static void test_export_removes_old_weights(const char *base) {
+    char dir[1024], path[1024], outside[1024];
+    MambaConfig c;
+    size_t n;
+    float *params = make_model("d32:l1:v64", &c, &n, 23);
+    subdir(dir, base, "old_weights");
+    write_text(join(outside, base, "outside.bin"), "keep");
+    write_text(join(path, dir, "pytorch_model.bin"), "old");
+    write_text(join(path, dir, "model-00001-of-00002.safetensors"), "old");
+    write_text(join(path, dir, "pytorch_model-00001-of-00002.bin"), "old");
+    write_text(join(path, dir, "notes.txt"), "keep");
+    write_text(join(path, dir, "model.safetensors.index.json"),
+               "{\"weight_map\": {\"a\": \"model-00001-of-00002.safetensors\", \"b\": \"../outside.bin\", \"c\": \"notes.txt\","
+               " \"d\": 3}}");
+    write_text(join(path, dir, "pytorch_model.bin.index.json"), "{\"weight_map\": [");
+    hf_export_begin(dir);
+    hf_save_model(dir, &c, params, 0, -1);
+    const char *gone[] = {"pytorch_model.bin", "model-00001-of-00002.safetensors", "model.safetensors.index.json",
+                          "pytorch_model.bin.index.json"};
+    int ok = access(outside, F_OK) == 0 && access(join(path, dir, "notes.txt"), F_OK) == 0 &&
+             access(join(path, dir, "pytorch_model-00001-of-00002.bin"), F_OK) == 0; // (its index did not read)
+    for (int i = 0; i < 4; i++) {
+        if (access(join(path, dir, gone[i]), F_OK) == 0) {
+            printf("  %s is still there\n", gone[i]);
+            ok = 0;
+        }
+    }
+    MambaConfig back;
+    float *loaded;
+    size_t n_back;
+    hf_load_model(dir, &back, &loaded, &n_back);
+    ok = ok && n_back == n && memcmp(loaded, params, n * sizeof(float)) == 0;
+    check(ok, "export_removes_old_weights", "older weights files left, or a file outside them removed, or another model loads");
+    free(loaded);
+    free(params);
+}
+
 // tensor `name` of st holds exactly the numel values at want
 static int named_tensor_is(Safetensors *st, const char *name, const float *want, size_t numel) {
     const SafetensorsTensor *t = safetensors_find(st, name);
@@ -1973,6 +2014,7 @@ int main(int argc, char **argv) {
     test_large_tensors(dir);
     test_config_defaults(dir);
     test_export_cleanup(dir);
+    test_export_removes_old_weights(dir);
     test_export_names(dir);
     test_same_model();
     test_transformers_fixture();
