@@ -1986,8 +1986,8 @@ static inline void prepare_val_loader(DataLoader *val, int val_max_steps, int wo
 // It is staged (hf_io.h): hf_save_model puts it in place with the weights, or, where none was staged,
 // removes an older export's, which would not be this model's tokenizer.
 // Returns the end-of-text id for config.json's bos / eos / pad_token_id: that of the tokenizer.json it ships (the
-// -e directory's own is read for it: the run's .bin may number its end-of-text otherwise, and config.json was
-// then at odds with the tokenizer beside it), else run_eot, the run's tokenizer's (-1: none).
+// -e directory's own is read for it where V > 256: the run's .bin may number its end-of-text otherwise, and config.json
+// was then at odds with the tokenizer beside it), else run_eot, the run's tokenizer's (-1: none).
 // hf_export_tokenizer_source_: the file it ships (NULL: none); *own_file: 1 where that is the -e directory's own
 // tokenizer.json, not the run's tokenizer
 static inline const char *hf_export_tokenizer_source_(int vocab_size, const char *model_arg, const char *tokenizer_path,
@@ -2006,7 +2006,7 @@ static inline void hf_check_export_tokenizer(int vocab_size, const char *model_a
     char buf[HF_PATH_MAX];
     int own_file;
     const char *src = hf_export_tokenizer_source_(vocab_size, model_arg, tokenizer_path, buf, &own_file);
-    if (src == NULL || !own_file) { return; }
+    if (src == NULL || !own_file || vocab_size <= 256) { return; } // (a byte-level model's goes along unread, as before)
     BpeTokenizer bpe;
     bpe_init(&bpe, src);
     bpe_free(&bpe);
@@ -2023,7 +2023,8 @@ static inline int hf_export_tokenizer(const char *dir, int vocab_size, const cha
         }
         return run_eot;
     }
-    if (own_file) { // (not the run's tokenizer: its end-of-text id is this file's)
+    if (own_file && vocab_size > 256) { // (not the run's tokenizer: its end-of-text id is this file's; a byte-level
+        // model's tokenizer.json goes along unread, since it need not be a BPE that bpe.h reads, and the ids are the run's)
         BpeTokenizer own_bpe;
         bpe_init(&own_bpe, src);
         run_eot = own_bpe.eot_token;

@@ -824,6 +824,15 @@ expect_error hf_own_tokenizer_checked_at_start "$TMP/ft_badtok/tokenizer.json: "
     -x 2 -tk "$TMP/bytes_tokenizer_v2.bin" -o "$TMP/ft_badtok_ck" -hf "$TMP/ft_badtok_hf"
 if [ ! -e "$TMP/ft_badtok_ck" ] && [ ! -e "$TMP/ft_badtok_hf" ]; then ok "hf_own_tokenizer_checked_at_start_writes_nothing"
 else bad "hf_own_tokenizer_checked_at_start_writes_nothing" "$(ls -d "$TMP"/ft_badtok_* | tr '\n' ' ')"; fi
+# ... but a byte-level model's own tokenizer.json goes along unread, as before (it need not be a BPE that bpe.h reads:
+# a WordLevel one here, whose conversion that start-up check refused)
+"$BIN" -e d32:l2:v256 -b 4 -t 32 -v 0 -g 0 -nt 2 -x 0 -hf "$TMP/ft_bytes" > /dev/null 2>&1
+echo '{"version": "1.0", "model": {"type": "WordLevel", "vocab": {}}}' > "$TMP/ft_bytes/tokenizer.json"
+"$BIN" -e "$TMP/ft_bytes" -b 4 -t 32 -nt 2 -x 0 -m 1 -hf "$TMP/ft_bytes_hf" > "$TMP/ft_bytes.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && cmp -s "$TMP/ft_bytes/tokenizer.json" "$TMP/ft_bytes_hf/tokenizer.json" &&
+   [ "$(grep -cE '"(bos|eos|pad)_token_id":[[:space:]]*null' "$TMP/ft_bytes_hf/config.json")" -eq 3 ]
+then ok "hf_byte_level_own_tokenizer_unread"
+else bad "hf_byte_level_own_tokenizer_unread" "rc $rc: $(tail -n 1 "$TMP/ft_bytes.out")"; fi
 # an export without a JSON tokenizer removes an older export's tokenizer.json (it is not this model's)
 "$BIN" -e d32:l2:v300 -b 4 -t 32 -v 0 -nt 2 -x 0 -m 1 -tk "$TMP/bytes_tokenizer.bin" -hf "$TMP/ft" > /dev/null 2>&1; rc=$?
 if [ $rc -eq 0 ] && grep -q '"llmc_vocab_size":[[:space:]]*300' "$TMP/ft/config.json" && [ ! -e "$TMP/ft/tokenizer.json" ]
