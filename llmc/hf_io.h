@@ -591,7 +591,10 @@ static inline void hf_export_commit_(const char *dir, const char *config_text) {
     hf_switching = 1;
     hf_remove_if_present_(hf_join_(path, dir, "config.json"));
     fsync_dir(dir); // the old config.json gone on the disk before anything it describes changes
-    for (int k = 0; k < HF_NUM_OLD_WEIGHTS; k++) { hf_remove_if_present_(hf_join_(path, dir, HF_OLD_WEIGHTS[k])); }
+    for (int k = 0; k < HF_NUM_OLD_WEIGHTS; k++) { // (files only: remove() of a directory of that name failed here, the old
+        // config.json gone; an empty one went)
+        if (hf_is_regular_file_(hf_join_(path, dir, HF_OLD_WEIGHTS[k]))) { hf_remove_if_present_(path); }
+    }
     for (int i = 0; i < num_shards; i++) {
         hf_remove_if_present_(hf_join_(path, dir, shards[i]));
         free(shards[i]);

@@ -767,6 +767,31 @@ static void test_export_removes_old_weights(const char *base) {
     free(params);
 }
 
+// ... but a directory of such a name is no weights file: it stays, and the export goes through (its remove() failed
+// inside the switch, the old config.json gone, and an empty one was removed)
+static void test_export_keeps_directory_of_weights_name(const char *base) {
+    char dir[1024], path[1024], kept[1024];
+    MambaConfig c;
+    size_t n;
+    float *params = make_model("d32:l1:v64", &c, &n, 29);
+    subdir(dir, base, "weights_name_dirs");
+    subdir(path, dir, "pytorch_model.bin");
+    write_text(join(kept, path, "keep"), "keep");
+    subdir(path, dir, "model.safetensors.index.json");
+    hf_export_begin(dir);
+    hf_save_model(dir, &c, params, 0, -1);
+    MambaConfig back;
+    float *loaded;
+    size_t n_back;
+    hf_load_model(dir, &back, &loaded, &n_back);
+    struct stat st;
+    int ok = access(kept, F_OK) == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && n_back == n &&
+             memcmp(loaded, params, n * sizeof(float)) == 0;
+    check(ok, "export_keeps_directory_of_weights_name", "a directory named as older weights removed, or another model loads");
+    free(loaded);
+    free(params);
+}
+
 // tensor `name` of st holds exactly the numel values at want
 static int named_tensor_is(Safetensors *st, const char *name, const float *want, size_t numel) {
     const SafetensorsTensor *t = safetensors_find(st, name);
@@ -2015,6 +2040,7 @@ int main(int argc, char **argv) {
     test_config_defaults(dir);
     test_export_cleanup(dir);
     test_export_removes_old_weights(dir);
+    test_export_keeps_directory_of_weights_name(dir);
     test_export_names(dir);
     test_same_model();
     test_transformers_fixture();
