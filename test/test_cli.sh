@@ -614,6 +614,21 @@ os.replace = rep; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name=
     then ok "random_shard_stop_at_the_rename_says_written"
     else bad "random_shard_stop_at_the_rename_says_written" "rc $rc: $(tail -n 1 "$TMP/rs_stop.out")"; fi
     rm -f "$TMP"/rs_stop.bin*
+    # a stop that came in the call that holds them, before its block took effect (Python's handler runs once the call
+    # returns, the signals then blocked): the script still dies of the signal, not exit 130 with it held back (a script
+    # running it went on)
+    rc=$(python3 -c 'import subprocess, sys; print(subprocess.run(sys.argv[1:]).returncode)' python3 -c 'import os, runpy, signal, sys
+block = signal.pthread_sigmask
+def mask(how, sigs):
+    old = block(how, sigs)
+    if how == signal.SIG_BLOCK: signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+    return old
+signal.pthread_sigmask = mask; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+        $rs "$TMP/rs_stop.bin" 256 1000 2> "$TMP/rs_stop.out")
+    if [ "$rc" = -2 ] && ! ls "$TMP"/rs_stop.bin* > /dev/null 2>&1 && grep -qx "random_shard.py: interrupted; no shard was written" "$TMP/rs_stop.out"
+    then ok "random_shard_stop_as_the_stops_are_held_dies_of_it"
+    else bad "random_shard_stop_as_the_stops_are_held_dies_of_it" "rc $rc: $(tail -n 1 "$TMP/rs_stop.out")"; fi
+    rm -f "$TMP"/rs_stop.bin*
 fi
 # a shard with a token outside the model's vocabulary
 # (perl, which Debian always has: the header of 256 int32, then 800 uint16 tokens)

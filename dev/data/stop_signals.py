@@ -54,5 +54,8 @@ def run_stoppable(main, message):
         except OSError:  # (a closed terminal's stderr)
             pass
         signal.signal(sig, signal.SIG_DFL)
+        # (held_stops' block is still on where the stop came in its call, before the block took effect: Python then runs
+        # the handler as the call returns; the signal was held back and the script exited 128 + sig instead)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
         os.kill(os.getpid(), sig)
         sys.exit(128 + sig)
