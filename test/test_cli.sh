@@ -614,6 +614,16 @@ os.replace = rep; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name=
     then ok "random_shard_stop_at_the_rename_says_written"
     else bad "random_shard_stop_at_the_rename_says_written" "rc $rc: $(tail -n 1 "$TMP/rs_stop.out")"; fi
     rm -f "$TMP"/rs_stop.bin*
+    # ... and the rename reaches the disk first, as the other scripts' do (the directory's sync came after the block, so
+    # a held stop skipped it)
+    (python3 -c 'import os, runpy, signal, stat, sys; replace, fsync = os.replace, os.fsync
+def rep(a, b): replace(a, b); os.kill(os.getpid(), signal.SIGTERM)
+def sync(fd): stat.S_ISDIR(os.fstat(fd).st_mode) and print("directory synced", flush=True); fsync(fd)
+os.replace, os.fsync = rep, sync; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+        $rs "$TMP/rs_stop.bin" 256 1000 > "$TMP/rs_stop.out" 2>&1; exit $?) 2> /dev/null; rc=$? # (not bash's "Terminated")
+    if [ "$rc" -eq 143 ] && grep -qx "directory synced" "$TMP/rs_stop.out"; then ok "random_shard_stop_at_the_rename_syncs_it"
+    else bad "random_shard_stop_at_the_rename_syncs_it" "rc $rc: $(tr '\n' '|' < "$TMP/rs_stop.out")"; fi
+    rm -f "$TMP"/rs_stop.bin*
     # a stop that came in the call that holds them, before its block took effect (Python's handler runs once the call
     # returns, the signals then blocked): the script still dies of the signal, not exit 130 with it held back (a script
     # running it went on)

@@ -60,6 +60,14 @@ def main():
         with held_stops():  # (a stop right after the rename said that no shard was written)
             os.replace(tmp, path)
             WRITTEN.append(path)
+            try:  # the rename reaches the disk with the directory (best effort: some file systems refuse)
+                dfd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+                try:
+                    os.fsync(dfd)
+                finally:
+                    os.close(dfd)
+            except OSError:
+                pass
     except OSError as e:
         try:
             os.remove(tmp)
@@ -72,14 +80,6 @@ def main():
         except OSError:
             pass
         raise
-    try:  # the rename reaches the disk with the directory (best effort: some file systems refuse)
-        dfd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
     print(f"wrote {n:,} random tokens (vocab {vocab}) to {path}")
 
 
