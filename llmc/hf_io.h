@@ -490,12 +490,14 @@ static inline void hf_check_exportable(const MambaConfig *c, const char *dir) {
 /*
 An export replaces a directory's files so that it never holds a config.json without the weights it
 describes, even when the export fails or is killed midway (-e dir -hf dir fine-tunes a model in place):
-model.safetensors, tokenizer.json (where the export has one) and config.json are first written whole as
-"<name>.staged"; the switch is then only removals and renames: config.json, the weights of an older model
+model.safetensors, tokenizer.json (where the export has one), generation_config.json and config.json are first
+written whole as "<name>.staged"; the switch is then only removals and renames: config.json, the weights of an older model
 in another form (a model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json, and the
 shards an index names: mamba_ssm's loader reads pytorch_model.bin, so an in-place export left it loading the
-old weights) and a tokenizer.json the export does not replace go, the staged files are renamed into place,
-config.json last. The directory is synced after the old
+old weights) and a tokenizer.json the export does not replace go, the staged files are renamed into place
+(generation_config.json among them: transformers' generate() prefers its token ids to config.json's, so one left
+from before, written by transformers or another tool, named ids that the new config.json and tokenizer.json need
+not share), config.json last. The directory is synced after the old
 config.json's removal, before the new one's rename and after it, so a crash never leaves a config.json
 next to files it does not describe (test/test_durability.sh checks the order). Only a
 failure inside that switch (a rename refused) can leave the directory without its config.json: a stop signal
@@ -514,8 +516,8 @@ static inline void hf_remove_if_present_(const char *path) {
 static inline void hf_export_begin(const char *dir) {
     make_dir_if_missing(dir);
     char path[HF_PATH_MAX], tmp[HF_PATH_MAX + 8];
-    const char *names[] = {"model.safetensors", "tokenizer.json", "config.json"};
-    for (int i = 0; i < 3; i++) {
+    const char *names[] = {"model.safetensors", "tokenizer.json", "generation_config.json", "config.json"};
+    for (int i = 0; i < 4; i++) {
         hf_remove_if_present_(hf_staged_path(path, dir, names[i]));
         snprintf(tmp, sizeof(tmp), "%s.tmp", path); // (a write killed midway: as large as the weights)
         hf_remove_if_present_(tmp);
@@ -579,9 +581,10 @@ static inline int hf_old_shards_(const char *dir, char ***out) {
     }
     return n;
 }
-// the switch to the staged files (above); config_text: the new config.json
-static inline void hf_export_commit_(const char *dir, const char *config_text) {
-    char path[HF_PATH_MAX], staged[HF_PATH_MAX], config_staged[HF_PATH_MAX];
+// the switch to the staged files (above); config_text, generation_text: the new config.json and generation_config.json
+static inline void hf_export_commit_(const char *dir, const char *config_text, const char *generation_text) {
+    char path[HF_PATH_MAX], staged[HF_PATH_MAX], config_staged[HF_PATH_MAX], generation_staged[HF_PATH_MAX];
+    hf_write_text_(hf_staged_path(generation_staged, dir, "generation_config.json"), generation_text);
     hf_write_text_(hf_staged_path(config_staged, dir, "config.json"), config_text);
     if (access(hf_staged_path(staged, dir, "model.safetensors"), F_OK) != 0) { // (removed by someone else meanwhile)
         fatalf("-hf: the staged weights '%s' are gone: the export is not switched in", staged);
@@ -604,6 +607,7 @@ static inline void hf_export_commit_(const char *dir, const char *config_text) {
     hf_join_(path, dir, "tokenizer.json");
     if (access(hf_staged_path(staged, dir, "tokenizer.json"), F_OK) == 0) { hf_rename_(staged, path); }
     else { hf_remove_if_present_(path); } // (none staged: the export has no tokenizer, so an older one must go)
+    hf_rename_(generation_staged, hf_join_(path, dir, "generation_config.json")); // (replaces one from before)
     fsync_dir(dir); // the new files in place on the disk before the config.json that declares them whole
     hf_rename_(config_staged, hf_join_(path, dir, "config.json")); // last: a directory with a config.json is whole
     fsync_dir(dir);
@@ -611,9 +615,22 @@ static inline void hf_export_commit_(const char *dir, const char *config_text) {
     if (hf_switch_signal != 0) { raise(hf_switch_signal); }
 }
 
+// a cJSON object printed as a file: cJSON_Print's text and a final newline (free() it)
+static inline char *hf_json_text_(const cJSON *root, const char *dir, const char *name) {
+    char *text = cJSON_Print(root);
+    if (text == NULL) { fatalf("%s: out of memory printing %s", dir, name); }
+    size_t len = strlen(text);
+    char *with_newline = (char *)mallocCheck(len + 2);
+    memcpy(with_newline, text, len);
+    with_newline[len] = '\n';
+    with_newline[len + 1] = '\0';
+    cJSON_free(text);
+    return with_newline;
+}
+
 /*
-Writes dir/config.json, dir/model.safetensors (fp32, or bf16 rounded to nearest even) and the staged
-tokenizer.json if there is one, creating dir if missing, through the staged switch above (so it also
+Writes dir/config.json, dir/generation_config.json, dir/model.safetensors (fp32, or bf16 rounded to nearest even)
+and the staged tokenizer.json if there is one, creating dir if missing, through the staged switch above (so it also
 removes older weights files and an unstaged tokenizer.json). The head is tied, so lm_head.weight is not
 written (transformers' save_pretrained omits it too and from_pretrained ties it to the embedding).
 */
@@ -684,27 +701,32 @@ static inline void hf_save_model(const char *dir, const MambaConfig *config, con
     cJSON_AddBoolToObject(root, "rescale_prenorm_residual", 0);
     cJSON_AddBoolToObject(root, "use_cache", 1);
     cJSON_AddBoolToObject(root, "use_mambapy", 0);
+    // generation_config.json: what transformers' save_pretrained derives from config.json (GenerationConfig.
+    // from_model_config): "_from_model_config" and the same bos / eos / pad ids, null where config.json's are (a
+    // byte-level model: generate() then uses its defaults, as without the file). Not "transformers_version" (no
+    // transformers wrote the file; absent, transformers reads its own version in), nor the generation defaults
+    // transformers 5 also lists (use_cache, output_attentions, output_hidden_states)
+    cJSON *gen = cJSON_CreateObject();
+    cJSON_AddBoolToObject(gen, "_from_model_config", 1);
     const char *ids[] = {"bos_token_id", "eos_token_id", "pad_token_id"};
     for (int i = 0; i < 3; i++) {
-        if (eot_token >= 0 && eot_token < c->vocab_size) { cJSON_AddNumberToObject(root, ids[i], eot_token); }
-        else { cJSON_AddNullToObject(root, ids[i]); }
+        for (int k = 0; k < 2; k++) {
+            cJSON *obj = k == 0 ? root : gen;
+            if (eot_token >= 0 && eot_token < c->vocab_size) { cJSON_AddNumberToObject(obj, ids[i], eot_token); }
+            else { cJSON_AddNullToObject(obj, ids[i]); }
+        }
     }
     cJSON_AddStringToObject(root, "dtype", bf16 ? "bfloat16" : "float32");
     cJSON_AddStringToObject(root, "torch_dtype", bf16 ? "bfloat16" : "float32"); // (the key before transformers 4.56)
     // vocab_size must be the embedding's rows (Vp) for transformers; the real V rides along for our import
     cJSON_AddNumberToObject(root, HF_VOCAB_KEY, c->vocab_size);
     cJSON_AddNumberToObject(root, HF_ROWS_KEY, c->padded_vocab_size);
-    char *text = cJSON_Print(root);
-    if (text == NULL) { fatalf("%s: out of memory printing config.json", dir); }
-    size_t len = strlen(text);
-    char *with_newline = (char *)mallocCheck(len + 2);
-    memcpy(with_newline, text, len);
-    with_newline[len] = '\n';
-    with_newline[len + 1] = '\0';
-    hf_export_commit_(dir, with_newline);
-    free(with_newline);
-    cJSON_free(text);
+    char *config_text = hf_json_text_(root, dir, "config.json"), *generation_text = hf_json_text_(gen, dir, "generation_config.json");
+    hf_export_commit_(dir, config_text, generation_text);
+    free(config_text);
+    free(generation_text);
     cJSON_Delete(root);
+    cJSON_Delete(gen);
 }
 
 #endif // HF_IO_H

@@ -506,7 +506,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->output_dir != NULL && o->output_dir[0] == '\0') { fatalf("-o: empty directory name"); }
     if (o->hf_export_dir != NULL) { // written after training: checked now, not after a whole run
         if (o->hf_export_dir[0] == '\0') { fatalf("-hf: empty directory name"); }
-        // its files are named in 1024-byte buffers: keep room for "/model.safetensors.staged.tmp"
+        // its files are named in 1024-byte buffers: keep room for "/generation_config.json.staged.tmp", the longest
         if (strlen(o->hf_export_dir) > 900) { fatalf("-hf: directory path longer than 900 bytes"); }
         // (whether it can be created is checked by the process that writes it: the trainers' main)
         if (o->output_dir != NULL && same_directory(o->hf_export_dir, o->output_dir)) {

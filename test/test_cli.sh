@@ -802,7 +802,7 @@ for src in tiny_fp32 tiny_sharded; do
     cp -r "test/fixtures/torch/$src" "$TMP/in_place_$src"
     "$BIN" -e "$TMP/in_place_$src" -b 4 -t 32 -v 0 -g 0 -nt 2 -x 2 -hf "$TMP/in_place_$src" > /dev/null 2>&1; rc=$?
     v6=$("$BIN" -e "$TMP/in_place_$src" -b 4 -t 32 -nt 2 -x 0 -m 2 2>&1 | grep '^val loss')
-    if [ $rc -eq 0 ] && [ "$(ls "$TMP/in_place_$src" | tr '\n' ' ')" = "config.json model.safetensors " ] && [ -n "$v6" ] && [ "$v6" != "$v1" ]
+    if [ $rc -eq 0 ] && [ "$(ls "$TMP/in_place_$src" | tr '\n' ' ')" = "config.json generation_config.json model.safetensors " ] && [ -n "$v6" ] && [ "$v6" != "$v1" ]
     then ok "hf_in_place_over_pytorch_removes_old_weights ($src)"
     else bad "hf_in_place_over_pytorch_removes_old_weights ($src)" "rc $rc: $(ls "$TMP/in_place_$src" | tr '\n' ' '); $v6 / $v1"; fi
 done
@@ -842,6 +842,29 @@ if [ $rc -eq 0 ] && [ "${eot:-x}" != 5 ] && cmp -s test/fixtures/bpe/tokenizer.j
    [ "$(grep -cE "\"(bos|eos|pad)_token_id\":[[:space:]]*${eot:-x}," "$TMP/ft/config.json")" -eq 3 ]
 then ok "hf_in_place_eot_of_shipped_tokenizer"
 else bad "hf_in_place_eot_of_shipped_tokenizer" "rc $rc, tokenizer.json's eot ${eot:-?}: $(grep -E '_token_id' "$TMP/ft/config.json" | tr -d '\n\t')"; fi
+# ... and so does its generation_config.json, whose ids transformers' generate() prefers to config.json's: the same
+# three ids as config.json ("_from_model_config", as transformers' save_pretrained writes it from config.json)
+# hf_ids <file>: its bos / eos / pad_token_id, as "bos_token_id:<id> eos_token_id:<id> pad_token_id:<id>"
+hf_ids() { grep -oE '"(bos|eos|pad)_token_id"[[:space:]]*:[[:space:]]*[^,}[:space:]]+' "$1" 2>/dev/null | tr -d ' \t"' | sort | tr '\n' ' '; }
+want_ids="bos_token_id:${eot:-x} eos_token_id:${eot:-x} pad_token_id:${eot:-x} "
+if [ "$(hf_ids "$TMP/ft/config.json")" = "$want_ids" ] && [ "$(hf_ids "$TMP/ft/generation_config.json")" = "$want_ids" ] &&
+   grep -qE '"_from_model_config":[[:space:]]*true' "$TMP/ft/generation_config.json"
+then ok "hf_generation_config_ids_of_config"
+else bad "hf_generation_config_ids_of_config" "config.json '$(hf_ids "$TMP/ft/config.json")', generation_config.json '$(hf_ids "$TMP/ft/generation_config.json")'"; fi
+# an in-place export over a directory that transformers saved (its generation_config.json says ids 0 and its version)
+# replaces that generation_config.json with its own, whose ids are its config.json's (null: a byte-level model's run
+# tokenizer has no end-of-text); it was left, so generate() took ids that config.json and tokenizer.json no longer
+# had; the directory still loads with -e, as one without a generation_config.json does
+cp -r test/fixtures/hf_tiny_fp32 "$TMP/gen_stale"
+"$BIN" -e "$TMP/gen_stale" -b 4 -t 32 -nt 2 -x 0 -m 1 -hf "$TMP/gen_stale" > "$TMP/gen_stale.out" 2>&1; rc=$?
+v7=$("$BIN" -e "$TMP/gen_stale" -b 4 -t 32 -nt 2 -x 0 -m 2 2>&1 | grep '^val loss')
+cp -r "$TMP/gen_stale" "$TMP/gen_none" && rm -f "$TMP/gen_none/generation_config.json"
+v8=$("$BIN" -e "$TMP/gen_none" -b 4 -t 32 -nt 2 -x 0 -m 2 2>&1 | grep '^val loss')
+null_ids="bos_token_id:null eos_token_id:null pad_token_id:null "
+if [ $rc -eq 0 ] && [ "$(hf_ids "$TMP/gen_stale/config.json")" = "$null_ids" ] && [ "$(hf_ids "$TMP/gen_stale/generation_config.json")" = "$null_ids" ] &&
+   ! grep -q transformers_version "$TMP/gen_stale/generation_config.json" && [ -n "$v7" ] && [ "$v7" = "$v1" ] && [ "$v8" = "$v1" ]
+then ok "hf_export_replaces_stale_generation_config"
+else bad "hf_export_replaces_stale_generation_config" "rc $rc: config.json '$(hf_ids "$TMP/gen_stale/config.json")', generation_config.json '$(hf_ids "$TMP/gen_stale/generation_config.json")'; $v7 / $v8 / $v1"; fi
 # ... which is read at start-up, as the run's own tokenizer is: one that does not read is an error before training,
 # not after it (nor copied unread into the export)
 cp -r "$TMP/ft" "$TMP/ft_badtok"; echo '{"model": 3}' > "$TMP/ft_badtok/tokenizer.json"

@@ -103,14 +103,37 @@ if [ -z "$v" ]; then ok "checker_passes_good_order"; else bad "checker_passes_go
 TINY=(-e d32:l2:v270 -b 4 -t 32 -g 0 -nt 2 -tk test/fixtures/bpe/tokenizer.json)
 traced trainer_checkpoints_prune_export "$BIN" "${TINY[@]}" -x 4 -v 1 -m 1 -o "$TMP/run" -n 1 -nk 2 -kb 1 -hf "$TMP/hf"
 expect_order trainer_checkpoints_prune_export 12 $? "DONE_00000004" "model_00000004.bin" "state_00000004.bin" \
-    "model_best.bin" "config.json" "model.safetensors" "tokenizer.json"
+    "model_best.bin" "config.json" "model.safetensors" "tokenizer.json" "generation_config.json"
 if grep -q "^unlink .*/DONE_00000001$" "$TMP/trainer_checkpoints_prune_export.trace" && grep -q "^unlink .*/model_00000001.bin$" "$TMP/trainer_checkpoints_prune_export.trace"
 then ok "trainer_pruned_traced"; else bad "trainer_pruned_traced" "no pruning of step 1 in the trace"; fi
+
+# export_switch_order <name> <trace> <dir> (as the trace names it: resolved): each file of the export in <dir> is renamed in from its <name>.staged, after
+# the old config.json's removal (where there was one) and before the new config.json: generation_config.json too, whose
+# ids transformers' generate() prefers to config.json's (one left from before named another tokenizer's)
+export_switch_order() {
+    local v; v=$(awk -v d="$3" '
+        $1 == "unlink" && $2 == d "/config.json" && !gone { gone = NR }
+        $1 == "rename" && index($3, d "/") == 1 { f = substr($3, length(d) + 2); at[f] = NR; from[f] = $2 }
+        END {
+            if (!("config.json" in at)) { print "no rename to config.json"; exit }
+            n = split("model.safetensors generation_config.json", names, " ")
+            for (i = 1; i <= n; i++) {
+                f = names[i]
+                if (!(f in at)) { print "no rename to " f; continue }
+                if (from[f] != d "/" f ".staged") print f " renamed in from " from[f] ", not its .staged"
+                if (at[f] > at["config.json"]) print f " renamed in after config.json"
+                if (gone && at[f] < gone) print f " renamed in before the old config.json was removed"
+            }
+        }' "$2" 2>&1)
+    if [ -z "$v" ]; then ok "$1"; else bad "$1" "$(echo "$v" | tr '\n' ';')"; fi
+}
+export_switch_order export_switch_order_first "$TMP/trainer_checkpoints_prune_export.trace" "$(cd "$TMP" && pwd -P)/hf"
 
 # resumed (the log is rewritten up to the checkpoint's step) and exported again over the first export:
 # the old config.json is removed, and synced, before anything else in the directory changes
 traced trainer_resume_export_over_export "$BIN" "${TINY[@]}" -x 6 -v 1 -m 1 -o "$TMP/run" -n 1 -nk 2 -y 1 -hf "$TMP/hf"
-expect_order trainer_resume_export_over_export 8 $? "DONE_00000006" "config.json"
+expect_order trainer_resume_export_over_export 8 $? "DONE_00000006" "config.json" "generation_config.json"
+export_switch_order export_switch_order_over_export "$TMP/trainer_resume_export_over_export.trace" "$(cd "$TMP" && pwd -P)/hf"
 if grep -q "^unlink .*/hf/config.json$" "$TMP/trainer_resume_export_over_export.trace"; then ok "export_over_export_removes_config"
 else bad "export_over_export_removes_config" "no removal of the old config.json traced"; fi
 # an in-place export over a sharded mamba_ssm / transformers PyTorch directory: its index and shards go inside the

@@ -230,6 +230,31 @@ static void test_number_formats(void) {
     check(ok, "f32_to_bf16_round_nearest_even", "rounding table mismatch");
 }
 
+// dir/generation_config.json says "_from_model_config": true and the bos / eos / pad ids of dir/config.json, each
+// `want` (-1: null), and no "transformers_version" (no transformers wrote it); 0 with the difference printed if not
+static int generation_config_matches(const char *dir, int want) {
+    char path[1024];
+    if (access(join(path, dir, "generation_config.json"), F_OK) != 0) {
+        printf("  %s: no generation_config.json\n", dir);
+        return 0;
+    }
+    cJSON *gen = safetensors_read_json_object(path, 1 << 20);
+    cJSON *cfg = safetensors_read_json_object(join(path, dir, "config.json"), 1 << 20);
+    int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(gen, "_from_model_config")) &&
+             cJSON_GetObjectItemCaseSensitive(gen, "transformers_version") == NULL;
+    const char *ids[] = {"bos_token_id", "eos_token_id", "pad_token_id"};
+    for (int i = 0; i < 3; i++) {
+        const cJSON *g = cJSON_GetObjectItemCaseSensitive(gen, ids[i]), *c = cJSON_GetObjectItemCaseSensitive(cfg, ids[i]);
+        int same = want < 0 ? cJSON_IsNull(g) && cJSON_IsNull(c)
+                            : cJSON_IsNumber(g) && cJSON_IsNumber(c) && g->valueint == want && c->valueint == want;
+        if (!same) { printf("  %s: %s is not %d in both generation_config.json and config.json\n", dir, ids[i], want); }
+        ok = ok && same;
+    }
+    cJSON_Delete(gen);
+    cJSON_Delete(cfg);
+    return ok;
+}
+
 // fp32 export then import: same config, bit-identical parameters; file layout as transformers writes it
 static void test_round_trip_fp32(const char *base, const char *desc, const char *name, int expect_v) {
     char dir[1024], path[1024];
@@ -279,12 +304,16 @@ static void test_round_trip_fp32(const char *base, const char *desc, const char 
     cJSON_Delete(cfg);
     snprintf(tname, sizeof(tname), "%s_config_json", name);
     check(ok, tname, "config.json lacks model_type mamba, vocab_size = Vp, llmc_vocab_size = V, use_bias false or eos null");
+    snprintf(tname, sizeof(tname), "%s_generation_config_json", name);
+    check(generation_config_matches(dir, -1) && access(join(path, dir, "generation_config.json.staged"), F_OK) != 0, tname,
+          "generation_config.json missing, staged one left, or its ids not config.json's nulls");
     free(params);
     free(loaded);
 }
 
-// the tokenizer's end-of-text id becomes bos / eos / pad_token_id; an export into a directory of an earlier
-// sharded export removes its index (loaders prefer an index to model.safetensors)
+// the tokenizer's end-of-text id becomes bos / eos / pad_token_id, in config.json and in generation_config.json (which
+// replaces one from before: transformers' generate() prefers its ids to config.json's); an export into a directory
+// of an earlier sharded export removes its index (loaders prefer an index to model.safetensors)
 static void test_export_metadata(const char *base) {
     char dir[1024], path[1024];
     MambaConfig c;
@@ -293,6 +322,9 @@ static void test_export_metadata(const char *base) {
     join(dir, base, "meta");
     mkdir(dir, 0755);
     write_text(join(path, dir, "model.safetensors.index.json"), "{\"weight_map\": {}}");
+    write_text(join(path, dir, "generation_config.json"), // (as transformers writes it, for another tokenizer)
+               "{\"_from_model_config\": true, \"bos_token_id\": 5, \"eos_token_id\": 5, \"pad_token_id\": 5, "
+               "\"transformers_version\": \"4.39.0\"}\n");
     hf_save_model(dir, &c, params, 0, 299);
     cJSON *cfg = safetensors_read_json_object(join(path, dir, "config.json"), 1 << 20);
     int ok = 1;
@@ -307,6 +339,8 @@ static void test_export_metadata(const char *base) {
     check(ok, "export_token_ids_and_dtype", "bos / eos / pad_token_id are not the end-of-text id 299, or torch_dtype is missing");
     check(access(join(path, dir, "model.safetensors.index.json"), F_OK) != 0, "export_removes_stale_index",
           "the old model.safetensors.index.json is still there");
+    check(generation_config_matches(dir, 299), "export_replaces_stale_generation_config",
+          "generation_config.json is not the export's, with config.json's ids 299");
     free(params);
 
     // V = 50 on 64 rows (a mamba_ssm import with pad_vocab_size_multiple 16): exported with vocab_size 64 and
@@ -701,7 +735,7 @@ static void test_config_defaults(const char *base) {
 }
 
 // an export removes what an earlier one left that it does not replace: a tokenizer.json (this export has none)
-// and a killed export's half-written staged file; bf16 says so in config.json; only a directory with a
+// and a killed export's staged files (a half-written one among them); bf16 says so in config.json; only a directory with a
 // config.json is a model directory
 static void test_export_cleanup(const char *base) {
     char dir[1024], path[1024];
@@ -711,9 +745,10 @@ static void test_export_cleanup(const char *base) {
     subdir(dir, base, "cleanup");
     write_text(join(path, dir, "tokenizer.json"), "{}");
     int not_model = !hf_is_model_dir(dir); // (no config.json yet)
+    write_text(join(path, dir, "generation_config.json.staged"), "{}");
     write_text(join(path, dir, "model.safetensors.staged.tmp"), "half");
     hf_export_begin(dir);
-    int tmp_gone = access(path, F_OK) != 0;
+    int tmp_gone = access(path, F_OK) != 0 && access(join(path, dir, "generation_config.json.staged"), F_OK) != 0;
     hf_save_model(dir, &c, params, 1, -1);
     int tok_gone = access(join(path, dir, "tokenizer.json"), F_OK) != 0;
     cJSON *cfg = safetensors_read_json_object(join(path, dir, "config.json"), 1 << 20);

@@ -226,6 +226,8 @@ static void hf_seeds(const char *tmp) {
         free(config);
         remove(st_path);
         remove(config_path);
+        snprintf(config_path, sizeof(config_path), "%s/generation_config.json", dir); // (the export writes it too)
+        remove(config_path);
     }
     rmdir(dir);
     free(params);
