@@ -679,9 +679,10 @@ static inline const char *float_digits(char buf[32], float x) {
 }
 
 // a resumed run whose optimizer flags differ from the checkpoint's: legitimate (a lower rate for the rest
-// of a run, say), but never silent, as a changed -x is not; one line naming each change
+// of a run, say), but never silent, as a changed -x is not; one line naming each change. -x 0 trains no step for
+// them to apply from (the note said they applied from the next one, for flags left at their defaults too)
 static inline void note_changed_optimizer_flags(const TrainState *saved, const Options *o) {
-    if (!saved->flags_known) { return; }
+    if (!saved->flags_known || o->max_steps == 0) { return; }
     TrainState now;
     state_set_optimizer_flags(&now, o);
     char was[512] = "", is[512] = "", x[32], y[32];

@@ -1631,6 +1631,10 @@ then ok "resume_same_optimizer_flags_no_note"
 else bad "resume_same_optimizer_flags_no_note" "rc $rc: $(echo "$out" | grep -i -E 'note|error' | tr '\n' ' ')"; fi
 if grep -q "^resuming from step 5" "$TMP/b.out" && ! grep -q "run had" "$TMP/b.out"; then ok "plain_resume_no_flag_note"
 else bad "plain_resume_no_flag_note" "$(grep 'run had' "$TMP/b.out")"; fi
+# ... and -x 0 -y 1, which trains no step, gets none either (it said the changed flags applied from step 17)
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -o "$TMP/flags" -y 1 -l 0.05 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 16" && echo "$out" | grep -q "^val loss" && ! echo "$out" | grep -q "run had"
+then ok "eval_only_resume_no_flag_note"; else bad "eval_only_resume_no_flag_note" "rc $rc: $(echo "$out" | grep -E 'note|error' | tr '\n' ' ')"; fi
 # a version-4 state (no [30..37]) resumes without the note; a corrupt record is refused
 mkdir -p "$TMP/v4" && cp "$A"/*00000005* "$TMP/v4/"
 hdr_edit "$TMP/v4/state_00000005.bin" 18 1=4 30=0 31=0 32=0 33=0 34=0 35=0 36=0 37=0 38=0; drop_windows "$TMP/v4/state_00000005.bin"
