@@ -1371,9 +1371,7 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
 static void setup_model(Mamba *model, const Options *o, TrainState *state, int *resumed) {
     *resumed = 0;
     memset(state, 0, sizeof(*state));
-    // the sampling RNG starts away from the seed itself, where init_parameters' draws start: with state = seed the
-    // samples would reuse the initialisation's random numbers (an odd multiplier: a distinct state for each seed)
-    state->rng = (uint64_t)o->seed * 0x2545F4914F6CDD1DULL + 1;
+    state->rng = sampling_rng_from_seed(o->seed);
     state->best_step = -1;
     int latest = o->resume ? find_latest_checkpoint(o->output_dir) : -1;
     check_eval_checkpoint_found(o, latest);
@@ -1640,8 +1638,9 @@ static void run_without_training(Mamba *model, const Options *o, const TrainStat
                                  const MCEvalSet *mc, DataLoader *val_loader) {
     Logger no_log = {NULL};
     if (o->prompt != NULL) {
-        // generation only: -x 0 with a prompt
-        uint64_t rng = state->rng;
+        // generation only: -x 0 with a prompt, from -sd's RNG (as from a model file): not a checkpoint's (-y), which
+        // -sd, taken there at any value, then did not change
+        uint64_t rng = sampling_rng_from_seed(o->seed);
         if (mc != NULL) { // (before the generation, as in train_mamba.cu)
             evaluate_mc(model, mc, o, &no_log, state->step);
         }

@@ -643,6 +643,10 @@ typedef struct {
     int skipped_updates;                      // all updates skipped up to this step ([40]): AdamW's t is step - this
 } TrainState;
 
+// the sampling RNG's start for -sd: away from the seed itself, where init_parameters' draws start (with state = seed the
+// samples would reuse the initialisation's random numbers; an odd multiplier: a distinct state for each seed)
+static inline uint64_t sampling_rng_from_seed(int seed) { return (uint64_t)seed * 0x2545F4914F6CDD1DULL + 1; }
+
 // on resume, the run's batch (-b, -t, -d) and -sd must be the checkpoint's: its data position and random numbers mean
 // something only with them. -x 0 trains nothing, so it evaluates (generates with, exports) the checkpoint at any (it
 // was refused, and -e <its model file> was the way round). path: the state file, named in the error

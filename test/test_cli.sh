@@ -1020,6 +1020,12 @@ gs() { "$BIN" -e "$A/model_00000010.bin" -nt 2 -x 0 -p "The " -g 40 "$@" 2>&1 | 
 s1=$(gs -sd 7); s2=$(gs -sd 7); s3=$(gs -sd 8)
 if [ "${s1:0:4}" = "The " ] && [ "${#s1}" -gt 40 ] && [ "$s1" = "$s2" ] && [ "${s3:0:4}" = "The " ] && [ "$s1" != "$s3" ]; then ok "sampling_follows_seed"
 else bad "sampling_follows_seed" "cksum of the texts: -sd 7: $(echo "$s1" | cksum) / $(echo "$s2" | cksum), -sd 8: $(echo "$s3" | cksum)"; fi
+# ... and so it does from a checkpoint, -x 0 -y 1 (which takes any -sd): the model file's text at each seed (it drew
+# the checkpoint's saved sampling RNG whatever -sd said: the same text at -sd 7 and 8)
+gy() { "$BIN" -e d32:l2:v256 -nt 2 -x 0 -y 1 -o "$A" -p "The " -g 40 "$@" 2>&1 | gen_text; }
+y1=$(gy -sd 7); y3=$(gy -sd 8)
+if [ "$y1" = "$s1" ] && [ "$y3" = "$s3" ]; then ok "sampling_follows_seed_from_checkpoint"
+else bad "sampling_follows_seed_from_checkpoint" "cksum of the texts: -sd 7: $(echo "$y1" | cksum) (model file $(echo "$s1" | cksum)), -sd 8: $(echo "$y3" | cksum) (model file $(echo "$s3" | cksum))"; fi
 # hdr_edit <file> <crc slot or -1> [index=value ...]: set int32 header entries, then (slot >= 0) rewrite
 # the header's own CRC-32 (version 2: model [14], state [18]) over the header with that slot zeroed
 hdr_edit() {
