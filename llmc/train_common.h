@@ -1835,8 +1835,11 @@ static inline int *sample_prompt_ids(Tokenizer *tokenizer, const char *prompt, i
 }
 // stdout is a pipe or socket whose reader has left (`| head`): POLLERR / POLLHUP at once, with no wait. SIGPIPE is
 // ignored (a training run outlives its `| tee`), so writes there fail in silence; -x 0's generation, whose text is its
-// one product, stops instead of drawing the rest for nobody (-g 100000000 ran on for hours after `| head` had left)
+// one product, stops instead of drawing the rest for nobody (-g 100000000 ran on for hours after `| head` had left).
+// So it does where a write to stdout failed (a full disk, /dev/full: check_stdout_at_exit's error then ends the run;
+// the flush writes what is held, such as a batch's "generating:", which ran on to its end before that error)
 static inline int stdout_reader_gone(void) {
+    if (fflush(stdout) != 0 || ferror(stdout)) { return 1; }
     struct pollfd p = {STDOUT_FILENO, 0, 0}; // (no events asked: POLLERR and POLLHUP are always reported)
     return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
 }

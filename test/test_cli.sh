@@ -383,6 +383,15 @@ else echo "SKIP stdout_full_is_an_error: no /dev/full on this machine (not count
 ( ulimit -f 1; exec "$BIN" -e d32:l2:v256 -nt 2 -x 0 -p hello -g 3000 > "$TMP/fsize.out" 2> "$TMP/fsize.err" ); rc=$?
 if [ $rc -ne 0 ] && grep -q "^error: the standard output could not be written" "$TMP/fsize.err"; then ok "stdout_file_size_limit_is_an_error"
 else bad "stdout_file_size_limit_is_an_error" "rc $rc: $(cat "$TMP/fsize.err")"; fi
+# ... which -x 0's generation meets at once, one sequence or several: it drew all of -g 100000000 first (hours on a CPU;
+# timeout's 124 here), and then gave the error
+if [ -c /dev/full ]; then
+    for gb in 1 3; do
+        timeout 60 "$BIN" -e d32:l2:v256 -nt 2 -x 0 -p hello -g 100000000 -gb $gb > /dev/full 2> "$TMP/full_gen.err"; rc=$?
+        if [ $rc = 1 ] && [ "$(cat "$TMP/full_gen.err")" = "error: the standard output could not be written (disk full?): what it printed is incomplete" ]
+        then ok "generation_stops_at_full_stdout_gb$gb"; else bad "generation_stops_at_full_stdout_gb$gb" "rc $rc: $(cat "$TMP/full_gen.err")"; fi
+    done
+else echo "SKIP generation_stops_at_full_stdout: no /dev/full on this machine (not counted as passed)"; fi
 "$BIN" "${TINY[@]}" -x 0 -m 1 2> "$TMP/pipe.err" | head -c 1 > /dev/null; rc=${PIPESTATUS[0]}
 if [ "$rc" = 0 ] && [ ! -s "$TMP/pipe.err" ]; then ok "stdout_closed_pipe_not_an_error"; else bad "stdout_closed_pipe_not_an_error" "rc $rc: $(cat "$TMP/pipe.err")"; fi
 # ... and -x 0's generation stops once that reader has left, one sequence or several: 100M tokens went on being drawn
