@@ -31,7 +31,7 @@ from array import array
 # stop_signals.py lies beside this script (imported without writing a __pycache__ into the checkout)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from stop_signals import held_stops, run_stoppable  # noqa: E402
+from stop_signals import held_stops, run_stoppable, sync_dir  # noqa: E402
 
 URL = os.environ.get("ENWIK8_URL", "http://mattmahoney.net/dc/enwik8.zip")  # (the tests set a file:// URL)
 ENWIK8_BYTES = 100_000_000
@@ -212,19 +212,6 @@ def remove_made_dirs(outdir, top):
         if d == top:
             return
         d = os.path.dirname(d)
-
-
-def sync_dir(d):
-    """Renames and removals in d reach the disk with the directory (best effort: some file systems
-    refuse to sync a directory)."""
-    try:
-        dfd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
 
 
 def write_outputs(src, path, n, outdir):

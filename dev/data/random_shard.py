@@ -12,7 +12,7 @@ from array import array
 # stop_signals.py lies beside this script (imported without writing a __pycache__ into the checkout)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from stop_signals import held_stops, run_stoppable  # noqa: E402
+from stop_signals import held_stops, run_stoppable, sync_dir  # noqa: E402
 
 WRITTEN = []  # the shard, once renamed into place
 
@@ -60,14 +60,7 @@ def main():
         with held_stops():  # (a stop right after the rename said that no shard was written)
             os.replace(tmp, path)
             WRITTEN.append(path)
-            try:  # the rename reaches the disk with the directory (best effort: some file systems refuse)
-                dfd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-                try:
-                    os.fsync(dfd)
-                finally:
-                    os.close(dfd)
-            except OSError:
-                pass
+            sync_dir(os.path.dirname(os.path.abspath(path)))  # (the rename reaches the disk with the directory)
     except OSError as e:
         try:
             os.remove(tmp)

@@ -9,6 +9,8 @@ signal ignored at the start (nohup) stays ignored. Then it prints message (a str
 for what the run had kept by then), one line, and dies of the signal, as without
 the handler: a shell script that runs it stops at Ctrl-C too (bash goes on after a command that exited 130, taking the
 SIGINT as handled).
+
+sync_dir(d) and held_stops (a with block that no stop cuts short) are for the scripts' renames of their outputs.
 """
 import os
 import signal
@@ -26,6 +28,19 @@ def _stop(sig, frame):
         if signal.getsignal(s) not in (signal.SIG_IGN, None):
             signal.signal(s, signal.SIG_IGN)
     raise Stopped(sig)
+
+
+def sync_dir(d):
+    """Renames and removals in d reach the disk with the directory (best effort: some file systems
+    refuse to sync a directory)."""
+    try:
+        dfd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
 
 
 class held_stops:

@@ -19,7 +19,7 @@ from array import array
 # stop_signals.py lies beside this script (imported without writing a __pycache__ into the checkout)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from stop_signals import held_stops, run_stoppable  # noqa: E402
+from stop_signals import held_stops, run_stoppable, sync_dir  # noqa: E402
 
 SHARD_MAGIC = 20240520
 SHARD_VERSION = 1
@@ -102,14 +102,7 @@ def main():
                 fail(f"cannot rename the new shards into '{outdir}': {e.strerror or e}")
             done = True
             WRITTEN.append(outdir)
-            try:  # the renames reach the disk with the directory (best effort: some file systems refuse)
-                dfd = os.open(outdir, os.O_RDONLY)
-                try:
-                    os.fsync(dfd)
-                finally:
-                    os.close(dfd)
-            except OSError:
-                pass
+            sync_dir(outdir)  # (the renames reach the disk with the directory)
     finally:
         if not done:
             for tmp in made:
