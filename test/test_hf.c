@@ -761,6 +761,17 @@ static void test_export_cleanup(const char *base) {
     free(params);
 }
 
+// whether dir loads as the n parameters params, bit for bit
+static int loads_as(const char *dir, const float *params, size_t n) {
+    MambaConfig back;
+    float *loaded;
+    size_t n_back;
+    hf_load_model(dir, &back, &loaded, &n_back);
+    int same = n_back == n && memcmp(loaded, params, n * sizeof(float)) == 0;
+    free(loaded);
+    return same;
+}
+
 // an export over a directory of older weights in another form removes them: a pytorch_model.bin (mamba_ssm's loader
 // reads it, so it loaded the old weights), both kinds of index and the shards an index names, but only .bin /
 // .safetensors names in the directory (not "../x.bin", not another kind of file), and an index that does not read
@@ -792,13 +803,8 @@ static void test_export_removes_old_weights(const char *base) {
             ok = 0;
         }
     }
-    MambaConfig back;
-    float *loaded;
-    size_t n_back;
-    hf_load_model(dir, &back, &loaded, &n_back);
-    ok = ok && n_back == n && memcmp(loaded, params, n * sizeof(float)) == 0;
+    ok = ok && loads_as(dir, params, n);
     check(ok, "export_removes_old_weights", "older weights files left, or a file outside them removed, or another model loads");
-    free(loaded);
     free(params);
 }
 
@@ -815,15 +821,9 @@ static void test_export_keeps_directory_of_weights_name(const char *base) {
     subdir(path, dir, "model.safetensors.index.json");
     hf_export_begin(dir);
     hf_save_model(dir, &c, params, 0, -1);
-    MambaConfig back;
-    float *loaded;
-    size_t n_back;
-    hf_load_model(dir, &back, &loaded, &n_back);
     struct stat st;
-    int ok = access(kept, F_OK) == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && n_back == n &&
-             memcmp(loaded, params, n * sizeof(float)) == 0;
+    int ok = access(kept, F_OK) == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && loads_as(dir, params, n);
     check(ok, "export_keeps_directory_of_weights_name", "a directory named as older weights removed, or another model loads");
-    free(loaded);
     free(params);
 }
 
