@@ -84,9 +84,10 @@ typedef struct {
     int nccl_timeout;               // -pt seconds without progress before a rank gives up
     int val_named;                  // -j was given (so -x 0 evaluates it even with -es, -mc or -hf: eval_only_reads_val)
     int gpu_flags_given;            // which of the GPU trainer's -r, -cg, -pt, -pl, -pi, -pf, -ps were given (GIVEN_* bits): the CPU trainer notes them
-    int sample_flags_given;         // which of -g (past 0), -tp, -gk, -gp, -gb were given (bits of SAMPLE_FLAGS): -x 0 without a prompt notes them
+    int sample_flags_given;         // which of -g (past 0), -tp, -gk, -gp, -gb, -s (past 0) were given (bits of SAMPLE_FLAGS): noted
+                                    // where nothing is sampled (-x 0 without a prompt, training with -g 0)
 } Options;
-static const char *const SAMPLE_FLAGS[] = {"-g", "-tp", "-gk", "-gp", "-gb"};
+static const char *const SAMPLE_FLAGS[] = {"-g", "-tp", "-gk", "-gp", "-gb", "-s"};
 enum { GIVEN_RECOMPUTE = 1, GIVEN_CUDA_GRAPHS = 2, GIVEN_NCCL_TIMEOUT = 4, GIVEN_LOCAL_RANK = 8, GIVEN_INIT_METHOD = 16,
        GIVEN_INIT_PATH = 32, GIVEN_INIT_SERVER = 64 };
 
@@ -428,7 +429,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-gc") == 0) { o->grad_clip = parse_float(f, v); }
         else if (strcmp(f, "-v") == 0) { o->val_loss_every = parse_int(f, v); }
         else if (strcmp(f, "-m") == 0) { o->val_max_steps = parse_int(f, v); }
-        else if (strcmp(f, "-s") == 0) { o->sample_every = parse_int(f, v); }
+        else if (strcmp(f, "-s") == 0) { o->sample_every = parse_int(f, v); note_sample_flag(o, f, o->sample_every != 0); }
         else if (strcmp(f, "-g") == 0) {
             o->gen_tokens = parse_int(f, v);
             note_sample_flag(o, f, o->gen_tokens != 0); // (-g 0 asks for what -x 0 without a prompt does)
@@ -1159,6 +1160,14 @@ static inline void note_outlier_window(const Options *o, const TrainState *s, in
 }
 
 // whether this run samples (sample(): during or after training, or generation only with -x 0 -p)
+// " -tp -gk are not used": the sampling flags given, for a note that they do nothing in this run
+static inline void print_unused_sample_flags(const Options *o) {
+    for (int i = 0; i < (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])); i++) {
+        if (o->sample_flags_given & 1 << i) { printf(" %s", SAMPLE_FLAGS[i]); }
+    }
+    printf(" %s not used\n", (o->sample_flags_given & (o->sample_flags_given - 1)) != 0 ? "are" : "is");
+}
+
 static inline int sample_will_run(const Options *o) {
     return (o->max_steps != 0 && o->gen_tokens > 0) || (o->max_steps == 0 && o->prompt != NULL);
 }
@@ -1211,10 +1220,7 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
         if (o->prompt != NULL && o->gen_tokens == 0) { printf("note: -x 0 -p with -g 0 generates no tokens: the prompt alone is printed\n"); }
         if (o->prompt == NULL && o->sample_flags_given != 0) {
             printf("note: -x 0 generates only with -p or -gf (-p \"\": from no prompt):");
-            for (int i = 0; i < (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])); i++) {
-                if (o->sample_flags_given & 1 << i) { printf(" %s", SAMPLE_FLAGS[i]); }
-            }
-            printf(" %s not used\n", (o->sample_flags_given & (o->sample_flags_given - 1)) != 0 ? "are" : "is");
+            print_unused_sample_flags(o);
         }
         if (o->output_dir != NULL && !resumed) {
             printf("note: -x 0 trains nothing: -o %s is not written (with -y 1, its newest checkpoint is what -x 0 evaluates)\n",
@@ -1224,6 +1230,11 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
     // a training run samples only with -g > 0: its prompt (-p, -gf) with -g 0 is not used, said once (as for -x 0 above)
     if (samples_here && o->max_steps != 0 && o->prompt != NULL && o->gen_tokens == 0) {
         printf("note: -p/-gf with -g 0 samples nothing: the prompt is not used (give -g <tokens> to sample from it)\n");
+    }
+    // ... and so are the other sampling flags (-g 0 leaves none of its own bit set)
+    if (samples_here && o->max_steps != 0 && o->gen_tokens == 0 && o->sample_flags_given != 0) {
+        printf("note: -g 0 samples nothing:");
+        print_unused_sample_flags(o);
     }
 }
 

@@ -750,6 +750,13 @@ out_no=$("$BIN" "${TINY[@]}" -x 1 -p hi -g 4 2>&1)
 if [ "$rc" -eq 0 ] && [ "$rc_gf" -eq 0 ] && [ "$(echo "$out" | grep -c "^note: -p/-gf with -g 0 samples nothing: the prompt is not used")" -eq 1 ] &&
    echo "$out_gf" | grep -q "^note: -p/-gf with -g 0 samples nothing" && ! echo "$out_no" | grep -q "samples nothing"
 then ok "train_prompt_g0_noted"; else bad "train_prompt_g0_noted" "rc $rc/$rc_gf: $(echo "$out" "$out_gf" "$out_no" | grep -E "note|error" | head -n 3)"; fi
+# ... and a training run's other sampling flags with -g 0 (-tp, -gk, -gp, -gb, -s past 0: they went unused, silently), named
+# once each; -s 0 (the default's value) and flags beside a -g that samples are none
+out=$("$BIN" "${TINY[@]}" -x 1 -tp 0.5 -s 3 -gk 2 2>&1); rc=$?
+out_one=$("$BIN" "${TINY[@]}" -x 1 -gb 2 -s 0 2>&1); out_no=$("$BIN" "${TINY[@]}" -x 1 -g 4 -tp 0.5 -s 1 2>&1)
+if [ "$rc" -eq 0 ] && echo "$out" | grep -qxF 'note: -g 0 samples nothing: -tp -gk -s are not used' &&
+   echo "$out_one" | grep -qxF 'note: -g 0 samples nothing: -gb is not used' && ! echo "$out_no" | grep -q "samples nothing"
+then ok "train_sampling_flags_g0_noted"; else bad "train_sampling_flags_g0_noted" "rc $rc: $(echo "$out" "$out_one" "$out_no" | grep -E "note|error" | head -n 3)"; fi
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -o "$TMP/x0_out" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 trains nothing: -o $TMP/x0_out is not written" && [ ! -e "$TMP/x0_out" ]
 then ok "eval_only_output_dir_noted"; else bad "eval_only_output_dir_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
