@@ -86,8 +86,12 @@ typedef struct {
     int gpu_flags_given;            // which of the GPU trainer's -r, -cg, -pt, -pl, -pi, -pf, -ps were given (GIVEN_* bits): the CPU trainer notes them
     int sample_flags_given;         // which of -g (past 0), -tp, -gk, -gp, -gb, -s (past 0) were given (bits of SAMPLE_FLAGS): noted
                                     // where nothing is sampled (-x 0 without a prompt, training with -g 0)
+    int train_flags_given;          // which of TRAIN_FLAGS were given: -x 0, which trains nothing, notes them
 } Options;
 static const char *const SAMPLE_FLAGS[] = {"-g", "-tp", "-gk", "-gp", "-gb", "-s"};
+// flags only training reads (-i first: -x 0 evaluates -j's val shards, not -i's, and says so)
+static const char *const TRAIN_FLAGS[] = {"-i", "-d", "-l", "-u", "-q", "-k", "-kd", "-c", "-gc", "-n", "-sh", "-nk", "-sl", "-sg",
+                                          "-ms", "-a"};
 enum { GIVEN_RECOMPUTE = 1, GIVEN_CUDA_GRAPHS = 2, GIVEN_NCCL_TIMEOUT = 4, GIVEN_LOCAL_RANK = 8, GIVEN_INIT_METHOD = 16,
        GIVEN_INIT_PATH = 32, GIVEN_INIT_SERVER = 64 };
 
@@ -405,6 +409,9 @@ static inline void parse_options(Options *o, int argc, char **argv) {
                        "<file>)", v, v);
             }
             fatalf("flag %s needs a value, but the flag %s follows it (see -h)", f, v);
+        }
+        for (int t = 0; t < (int)(sizeof(TRAIN_FLAGS) / sizeof(TRAIN_FLAGS[0])); t++) {
+            if (strcmp(f, TRAIN_FLAGS[t]) == 0) { o->train_flags_given |= 1 << t; }
         }
         if (strcmp(f, "-i") == 0) { o->train_data_pattern = v; }
         else if (strcmp(f, "-j") == 0) { o->val_data_pattern = v; o->val_named = 1; }
@@ -1160,12 +1167,15 @@ static inline void note_outlier_window(const Options *o, const TrainState *s, in
 }
 
 // whether this run samples (sample(): during or after training, or generation only with -x 0 -p)
-// " -tp -gk are not used": the sampling flags given, for a note that they do nothing in this run
-static inline void print_unused_sample_flags(const Options *o) {
-    for (int i = 0; i < (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])); i++) {
-        if (o->sample_flags_given & 1 << i) { printf(" %s", SAMPLE_FLAGS[i]); }
+// " -tp -gk are not used": the flags of a table given (bits of mask), for a note that they do nothing in this run
+static inline void print_unused_flags(const char *const *flags, int count, int mask) {
+    for (int i = 0; i < count; i++) {
+        if (mask & 1 << i) { printf(" %s", flags[i]); }
     }
-    printf(" %s not used\n", (o->sample_flags_given & (o->sample_flags_given - 1)) != 0 ? "are" : "is");
+    printf(" %s not used\n", (mask & (mask - 1)) != 0 ? "are" : "is");
+}
+static inline void print_unused_sample_flags(const Options *o) {
+    print_unused_flags(SAMPLE_FLAGS, (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])), o->sample_flags_given);
 }
 
 static inline int sample_will_run(const Options *o) {
@@ -1221,6 +1231,15 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
         if (o->prompt == NULL && o->sample_flags_given != 0) {
             printf("note: -x 0 generates only with -p or -gf (-p \"\": from no prompt):");
             print_unused_sample_flags(o);
+        }
+        if (o->train_flags_given != 0) {
+            printf("note: -x 0 trains nothing:");
+            print_unused_flags(TRAIN_FLAGS, (int)(sizeof(TRAIN_FLAGS) / sizeof(TRAIN_FLAGS[0])), o->train_flags_given);
+        }
+        // (-x 0 -i <shards> read as "evaluate these": it evaluated the default -j's, tinyshakespeare's, without a word)
+        if ((o->train_flags_given & 1) && !o->val_named && eval_only_reads_val(o)) {
+            printf("note: -x 0 evaluates -j's val shards, not -i's: this is the default -j %s (give -j <shards> for others)\n",
+                   o->val_data_pattern);
         }
         if (o->output_dir != NULL && !resumed) {
             printf("note: -x 0 trains nothing: -o %s is not written (with -y 1, its newest checkpoint is what -x 0 evaluates)\n",

@@ -256,7 +256,7 @@ for sel in $SEL; do
         # one answer per sequence, EVAL_B sequences per val batch
         L=$((1 << p)); m=$(( VAL_SEQS / EVAL_B ))
         rc=0
-        out=$("$BIN" -e "$model" -i synth:induction -j synth:induction -b "$EVAL_B" -t "$L" -x 0 -m "$m" \
+        out=$("$BIN" -e "$model" -j synth:induction -b "$EVAL_B" -t "$L" -x 0 -m "$m" \
                   ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} 2>&1) || rc=$?
         # (a trainer evaluating with -x 0 exits at once on SIGINT / SIGTERM, with 128 + the signal)
         if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then lengths_stopped; fi

@@ -743,6 +743,15 @@ if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss" &&
    echo "$out_gb" | grep -q "^note: -x 0 generates only with -p or -gf .*: -gb is not used$" &&
    echo "$out_g0" | grep -q "^note: -x 0 generates only with -p or -gf .*: -tp is not used$"
 then ok "eval_only_sampling_flags_noted"; else bad "eval_only_sampling_flags_noted" "rc $rc: $(echo "$out" "$out_g0" | grep -E "note|error" | head -n 2)"; fi
+# ... and so are the flags only training reads (they went unused, silently), named once each; -i in particular: -x 0 -i
+# <shards> evaluated the default -j's val shards, tinyshakespeare's, without a word. With -j given, -i is just unused
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -i "$TMP/none_*.bin" -l 0.1 -sl 2 -l 0.2 2>&1); rc=$?
+out_j=$("$BIN" "${TINY[@]}" -x 0 -m 1 -i "$TMP/none_*.bin" -j "$TSV" 2>&1); out_no=$("$BIN" "${TINY[@]}" -x 0 -m 1 2>&1)
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss" && echo "$out" | grep -qxF 'note: -x 0 trains nothing: -i -l -sl are not used' &&
+   echo "$out" | grep -q "^note: -x 0 evaluates -j's val shards, not -i's: this is the default -j dev/data/tinyshakespeare/tiny_shakespeare_val.bin" &&
+   echo "$out_j" | grep -qxF 'note: -x 0 trains nothing: -i is not used' && ! echo "$out_j" | grep -q "not -i's" &&
+   ! echo "$out_no" | grep -q "^note"
+then ok "eval_only_training_flags_noted"; else bad "eval_only_training_flags_noted" "rc $rc: $(echo "$out" "$out_j" "$out_no" | grep -E "note|error" | head -n 3)"; fi
 # ... and so does a training run's prompt with -g 0 (it samples nothing: the prompt went unused, silently), -gf's too
 out=$("$BIN" "${TINY[@]}" -x 1 -p hi 2>&1); rc=$?
 printf 'hi' > "$TMP/prompt_g0.txt"; out_gf=$("$BIN" "${TINY[@]}" -x 1 -gf "$TMP/prompt_g0.txt" 2>&1); rc_gf=$?
@@ -1655,7 +1664,8 @@ if grep -q "^resuming from step 5" "$TMP/b.out" && ! grep -q "run had" "$TMP/b.o
 else bad "plain_resume_no_flag_note" "$(grep 'run had' "$TMP/b.out")"; fi
 # ... and -x 0 -y 1, which trains no step, gets none either (it said the changed flags applied from step 17)
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -o "$TMP/flags" -y 1 -l 0.05 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 16" && echo "$out" | grep -q "^val loss" && ! echo "$out" | grep -q "run had"
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 16" && echo "$out" | grep -q "^val loss" && ! echo "$out" | grep -q "run had" &&
+   echo "$out" | grep -qxF 'note: -x 0 trains nothing: -l is not used'
 then ok "eval_only_resume_no_flag_note"; else bad "eval_only_resume_no_flag_note" "rc $rc: $(echo "$out" | grep -E 'note|error' | tr '\n' ' ')"; fi
 # a version-4 state (no [30..37]) resumes without the note; a corrupt record is refused
 mkdir -p "$TMP/v4" && cp "$A"/*00000005* "$TMP/v4/"
