@@ -65,8 +65,13 @@ TRAIN_DIR = out/tinyshakespeare
 TRAIN_ARGS ?= -o $(call shell_quote,$(TRAIN_DIR)) -x 700 -v 100 -m -1 -s 0 -g 400 -gk 40
 RESUME ?= 0
 
-.PHONY: all train test data clean deps bench
+.PHONY: all train train_bin test data clean deps bench
 all: train_mamba
+
+# why the CPU trainer trains where a GPU is present (empty elsewhere): `make train`'s note, and the run scripts'
+comma = ,
+NO_NVCC_NOTE = a GPU is present but nvcc was not found (not on PATH$(comma) nor in $(CUDA_HOME)/bin): training on the CPU; install the CUDA Toolkit$(comma) or give make NVCC=/path/to/nvcc
+CPU_NOTE = $(if $(GPU_TOO_OLD),the GPU has compute capability $(GPU_CAP); train_mamba_cu needs 8.0 or newer: training on the CPU,$(if $(SEES_GPU),$(if $(HAS_GPU),,$(NO_NVCC_NOTE))))
 
 ifeq ($(HAS_GPU),yes)
 TRAIN_BIN = train_mamba_cu
@@ -166,10 +171,15 @@ train: export MAMBA_RESUME_HINT = make train RESUME=1$(if $(filter command line,
 train: $(TRAIN_BIN) $(TS_DATA)
 	@case "$(RESUME)" in 0|1) ;; *) echo "error: RESUME=$(RESUME): 0 (start afresh) or 1 (continue the run)" >&2; exit 2 ;; esac
 	@$(if $(and $(filter command line,$(origin TRAIN_DIR)),$(filter command line,$(origin TRAIN_ARGS)),$(if $(filter -o,$(TRAIN_ARGS)),,x)),echo "note: TRAIN_DIR is used by the default TRAIN_ARGS only: yours have no -o and save nothing: add -o <dir> to them")
-	@$(if $(GPU_TOO_OLD),echo "note: the GPU has compute capability $(GPU_CAP); train_mamba_cu needs 8.0 or newer: training on the CPU")
-	@$(if $(SEES_GPU),$(if $(GPU_TOO_OLD)$(HAS_GPU),,echo "note: a GPU is present but nvcc was not found (not on PATH, nor in $(CUDA_HOME)/bin): training on the CPU; install the CUDA Toolkit, or give make NVCC=/path/to/nvcc"))
+	@$(if $(CPU_NOTE),echo "note: $(CPU_NOTE)")
 	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then bash scripts/clear_run_dir.sh $(call shell_quote,$(TRAIN_DIR)); fi
 	./$(TRAIN_BIN) $(TRAIN_ARGS)$(if $(filter 1,$(RESUME)), -y 1)
+
+# the name of the trainer `make train` runs here, with the note saying why it is the CPU one where a GPU is present (on
+# stderr): the run scripts train with the same one (scripts/script_lib.sh, pick_trainer)
+train_bin:
+	@$(if $(CPU_NOTE),echo "note: $(CPU_NOTE)" >&2)
+	@echo $(TRAIN_BIN)
 
 test: train_mamba test_mamba test_gradcheck test_dataloader test_io test_hf test_bpe test_shm_coll test_shm_nccl dev/data/prepare_bytes dev/data/tokenize $(TS_DATA) $(GPU_TEST_BINS)
 	bash test/run_tests.sh

@@ -15,7 +15,8 @@ Trains a 40.8M-parameter byte-level Mamba (d512:l24:v256) on enwik8's standard s
 bytes train, next 5M val, last 5M test), then prints the test bits per byte over the whole 5M test
 bytes read as one sequence (state carried from chunk to chunk), next to published numbers:
 12-layer Transformer (44M) 1.11, Transformer-XL 12L (41M) 1.06. Uses the GPU trainer
-(train_mamba_cu) when a GPU is present, else the CPU one (train_mamba).
+(train_mamba_cu) where `make train` would (a GPU of compute capability 8.0 or newer, and nvcc), else
+the CPU one (train_mamba), with make's note saying why where a GPU is present.
 
 Data: dev/data/enwik8.py writes the shards once to DATA_DIR, from the file given (raw, or a zip
 holding "enwik8"), else from DATA_DIR/enwik8.zip, downloaded when missing; DATA_DIR/enwik8_source.txt
@@ -102,8 +103,8 @@ if [ -f "$STAMP" ] && [ "$(stamp content_bytes "$STAMP")" != 100000000 ] && [ "$
         "(100000000 bytes): ALLOW_ANY_SIZE=1 to use them"
 fi
 
-BIN=./train_mamba
-if nvidia-smi -L >/dev/null 2>&1; then make -s train_mamba_cu; BIN=./train_mamba_cu; else make -s train_mamba; fi
+pick_trainer # (BIN)
+make -s "${BIN#./}"
 if [ "$BIN" = ./train_mamba ] && [ "$MODEL:$B:$T:$STEPS" = "d512:l24:v256:16:2048:60000" ]; then
     echo "warning: the default size on the CPU trainer would take about a year (66 minutes on an H200);" \
          "Ctrl-C stops it with a checkpoint, -h shows a small setting"

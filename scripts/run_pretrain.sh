@@ -3,7 +3,8 @@
 # GPT-3's): AdamW betas (0.9, 0.95), weight decay 0.1 on the weight matrices only, gradient clipping
 # at 1.0, linear warmup then cosine decay to 1e-5, peak learning rate 5x GPT-3's for the model size
 # (3e-3 at 125M, 1.5e-3 at 350M), 0.5M tokens per step at context 2048. One process per local GPU
-# (the CPU trainer when there is no GPU); restarted, it resumes from its newest checkpoint.
+# (the CPU trainer where `make train` would use it: no GPU, one older than compute capability 8.0, or no nvcc);
+# restarted, it resumes from its newest checkpoint.
 #
 #   bash scripts/run_pretrain.sh <tokenizer.json> <text files...>
 #   JSONL=text bash scripts/run_pretrain.sh <tokenizer.json> corpus_*.jsonl     (each line's "text" field)
@@ -77,14 +78,14 @@ if [ -n "${LR:-}" ]; then
 fi
 
 # the trainer: the GPU one with one process per GPU, else the CPU one (built once the numbers are checked)
-if nvidia-smi -L >/dev/null 2>&1; then
-    BIN=./train_mamba_cu
+pick_trainer # (BIN)
+if [ "$BIN" = ./train_mamba_cu ]; then
     if [ -n "${CUDA_VISIBLE_DEVICES:-}" ]; then visible=$(echo "$CUDA_VISIBLE_DEVICES" | tr ',' '\n' | grep -c .)
     else visible=$(nvidia-smi -L | grep -c '^GPU '); fi
     GPUS=${GPUS:-$visible}
 else
     BIN=./train_mamba
-    if [ "${GPUS:-1}" != 1 ]; then echo "note: no GPU here: the CPU trainer runs as one process (GPUS=$GPUS is not used)"; fi
+    if [ "${GPUS:-1}" != 1 ]; then echo "note: the CPU trainer runs as one process (GPUS=$GPUS is not used)"; fi
     GPUS=1
 fi
 for v in GPUS MICRO_B T; do require_uint "$v" 1; done

@@ -33,8 +33,8 @@ steps than a run in OUT already has is an error.
 
 Time: about 2.5 minutes at the defaults on one H200: the four trainings ~46 s (induction 0.45
 ms/step, copying 2.2 ms/step), the length evaluations ~50 s per variant at VAL_SEQS=256 and EVAL_B=1
-(0.15 s per sequence at 2^20, 0.04 at 2^18), ~17 s at EVAL_B=8. It uses the GPU trainer (train_mamba_cu) when a GPU is
-present, else the CPU one, which needs hours at the default step counts (copying takes ~3 s/step on
+(0.15 s per sequence at 2^20, 0.04 at 2^18), ~17 s at EVAL_B=8. It uses the GPU trainer (train_mamba_cu) where `make
+train` would (a GPU of compute capability 8.0 or newer, and nvcc), else the CPU one, which needs hours at the default step counts (copying takes ~3 s/step on
 2 cores) and for the long evaluations (~1 min per sequence at L=2^20: use VAL_SEQS=16 there; one
 sequence of 2^20 tokens also needs ~11 GB of memory on the CPU trainer, 2^16 ~0.7 GB). A quick CPU
 run (about 1.5 minutes on 2 cores, nearly all of it the copying task's 5 steps):
@@ -63,7 +63,8 @@ Environment (defaults in brackets):
   EXTRA                             more trainer flags, appended last to every trainer call, training
                                     and evaluation alike (e.g. "-nt 2" for the CPU trainer's threads);
                                     split on whitespace, no quoting; not -l (IND_LR / COPY_LR)
-  BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given)
+  BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given; as for
+                                    make train, a GPU needs compute capability 8.0 or newer and nvcc)
 EOF
 }
 . "$(dirname "$0")/script_lib.sh" # die, check_script_args
@@ -135,9 +136,9 @@ steps_left() {
     echo $(( $2 > last ? $2 - last : 0 ))
 }
 if [ -z "${BIN:-}" ]; then
-    if nvidia-smi -L >/dev/null 2>&1; then make -s train_mamba_cu; BIN=./train_mamba_cu
-    else
-        make -s train_mamba; BIN=./train_mamba
+    pick_trainer # (BIN)
+    make -s "${BIN#./}"
+    if [ "$BIN" = ./train_mamba ]; then
         nvar=$(echo "$SEL" | wc -w) # measured on 2 cores: 72 ms per induction step, 3.1 s per copying step
         # (a copying step's time taken as proportional to its length, T = COPY_L + 16; measured at 1040); only the
         # steps still to train count: a finished run is kept, a stopped one resumes from its checkpoint
@@ -154,7 +155,7 @@ if [ -z "${BIN:-}" ]; then
         if [ $(( secs + evsecs )) -ge 600 ]; then
             evals=""
             [ "$do_induction" = 1 ] && evals=", plus about $((evsecs / 3600)) h $((evsecs % 3600 / 60)) min for the length evaluations (VAL_SEQS=$VAL_SEQS)"
-            echo "warning: no GPU: the CPU trainer takes about $((secs / 3600)) h $((secs % 3600 / 60)) min for these step counts" \
+            echo "warning: the CPU trainer takes about $((secs / 3600)) h $((secs % 3600 / 60)) min for these step counts" \
                  "on $(nproc) cores$evals; a GPU takes minutes"
         fi
     fi

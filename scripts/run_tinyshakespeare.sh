@@ -17,8 +17,9 @@ OUT/model_best.bin (the trainer's -kb 1; with VAL_EVERY=0 neither). By default a
 parameters), 300 steps of B=64 x T=256 bytes (about 5 epochs: with no dropout, longer runs overfit
 and end worse), peak LR 2e-3 with cosine decay, validation every 50 steps on every whole batch of
 the val split (6 of 16,384 bytes: 98,304 of its 111,539 predicted bytes), 300 sampled bytes at the
-end. It uses the GPU trainer (train_mamba_cu) when a GPU is present, else the CPU one
-(train_mamba). Stopped by Ctrl-C (or SIGTERM) the trainer writes a checkpoint; the same command
+end. It uses the GPU trainer (train_mamba_cu) where `make train` would (a GPU of compute capability
+8.0 or newer, and nvcc), else the CPU one (train_mamba), with make's note saying why where a GPU is
+present. Stopped by Ctrl-C (or SIGTERM) the trainer writes a checkpoint; the same command
 again resumes from it, and once the run is finished it reports the result again without training.
 
 Time: about 3 s on an H200 (1,200 steps took 13 s on an H100). On the CPU the default size takes about
@@ -59,8 +60,8 @@ FULL_SIZE=0
 [ "$MODEL:$B:$T:$STEPS" = "d512:l6:v256:64:256:300" ] && FULL_SIZE=1
 
 make -s data
-BIN=./train_mamba
-if nvidia-smi -L >/dev/null 2>&1; then make -s train_mamba_cu; BIN=./train_mamba_cu; else make -s train_mamba; fi
+pick_trainer # (BIN)
+make -s "${BIN#./}"
 # (a CPU run takes hours: its own default directory, so that it is not taken for a GPU result; either trainer
 # resumes the other's checkpoints, given that directory)
 OUT=${OUT:-out/tinyshakespeare_$([ "$BIN" = ./train_mamba ] && echo cpu || echo gpu)}

@@ -18,6 +18,17 @@ can_make_dir() {
     [ -d "$d" ] || die "cannot create the directory '$1' ($([ "$d" = "$1" ] && echo "File exists" || echo "Not a directory"))"
 }
 
+# pick_trainer: BIN, the trainer `make train` runs here (make train_bin), not built: ./train_mamba_cu where a GPU of
+# compute capability 8.0 or newer and nvcc are found, else ./train_mamba, with make's note saying why where a GPU is
+# present (called from the repository's root). The scripts chose by nvidia-smi alone: a GPU without nvcc ended them in
+# the build ("nvcc: not found", no error line), one older than 8.0 at the trainer's start
+pick_trainer() {
+    local name
+    name=$(make -s --no-print-directory train_bin) || die "make train_bin failed: cannot tell which trainer to use"
+    case "$name" in train_mamba|train_mamba_cu) ;; *) die "make train_bin named no trainer: '$name'" ;; esac
+    BIN=./$name
+}
+
 # is_uint <s>: a whole number in decimal, no sign or leading zeros, below 10^9 (the trainer's flags are ints);
 # require_uint <NAME> <min> [max]: the variable NAME is one, from min to max (999999999), else one error line naming it
 is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]{0,8})$ ]]; }

@@ -263,7 +263,7 @@ if [ "$GPU" = 0 ]; then
     mv "$TMP/synw/copy_s1/state_00005990.bin" "$TMP/synw/copy_s1/state_00000010.bin"
     secs=$(( 5990 * 31 * 1040 / 10400 * 2 / $(nproc) ))
     out=$(timeout -s KILL 120 env SEL=1 LENGTHS=6 bash scripts/run_synthetic.sh "$TMP/synw" 2>&1); rc=$?
-    if [ "$rc" -ne 0 ] && echo "$out" | head -n 1 | grep -q "^warning: no GPU: the CPU trainer takes about $((secs / 3600)) h $((secs % 3600 / 60)) min for"; then
+    if [ "$rc" -ne 0 ] && echo "$out" | head -n 1 | grep -q "^warning: the CPU trainer takes about $((secs / 3600)) h $((secs % 3600 / 60)) min for"; then
         ok "synthetic_cpu_warning_counts_steps_left"
     else bad "synthetic_cpu_warning_counts_steps_left" "rc $rc: $(echo "$out" | head -n 1), expected $secs s"; fi
 else
@@ -527,6 +527,17 @@ if echo "$h100" | grep -q "$gpu_build" && echo "$h100" | grep -q "^\./train_mamb
 else
     bad "make_train_picks_the_gpu_build" "$(for v in "$h100" "$b200" "$rtx50" "$t4" "$without"; do echo "$v" | grep -E "note|train_mamba" | tr '\n' ' '; echo '//'; done)"
 fi
+# the run scripts train with the trainer `make train` would (make train_bin): the CPU one, with make's note saying why,
+# where the GPU has no nvcc or is older than 8.0 (they chose by nvidia-smi alone: without nvcc the build failed,
+# "nvcc: not found" and no error line; an older GPU failed at the trainer's start); a tiny run with each stand-in GPU
+for fake in "9.0 nocuda nvcc was not found" "7.5 cuda the GPU has compute capability 7.5"; do
+    read -r cc cuda why <<< "$fake"
+    out=$(FAKE_CC=$cc CUDA_HOME="$TMP/$cuda" PATH="$TMP/gpubin:/usr/bin:/bin" "${TS[@]}" STEPS=2 VAL_EVERY=2 \
+          bash scripts/run_tinyshakespeare.sh "$TMP/ts_gpu_$cc" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: .*$why.*: training on the CPU" &&
+       echo "$out" | tail -n 1 | grep -q "at the end of 2 steps, .* with \./train_mamba$"; then ok "scripts_pick_the_trainer_make_train_does $cc"
+    else bad "scripts_pick_the_trainer_make_train_does $cc" "rc $rc: $(echo "$out" | grep -v '^step' | tail -n 2)"; fi
+done
 # the NCCL probe (nccl.h through $(NVCC) -E): where nvcc finds it, the GPU programs link NCCL; where it does not, or
 # with NCCL=0, they are built for one process over llmc/cuda/nccl_subset/ (-DNO_NCCL), with a note saying so (a
 # stand-in nvcc that finds nccl.h where NCCL_FOUND=1; make -n compiles nothing)
@@ -699,10 +710,11 @@ done
 if [ ! -e "$TMP/pt_lr" ]; then ok "pretrain_bad_lr_writes_nothing"; else bad "pretrain_bad_lr_writes_nothing" "$(ls -R "$TMP/pt_lr" | head -c 200)"; fi
 # MICRO_B * T * GPUS past 999999999 (BATCH_TOKENS, a multiple of it, is the trainer's -d) is refused by name before
 # anything is built: 2^29 * 2^29 * 64 wrapped to 0 in bash's arithmetic, and the script ended on bash's "division by
-# 0" after building. A stand-in GPU (nvidia-smi), so that GPUS counts, and make, which leaves a mark
+# 0" after building. A stand-in GPU (nvidia-smi), so that GPUS counts, and make, which leaves a mark where it builds
+# (asked which trainer make train would use, it names the GPU one)
 mkdir -p "$TMP/ptw/bin"
 printf '#!/bin/sh\necho "GPU 0: stand-in"\n' > "$TMP/ptw/bin/nvidia-smi"
-printf '#!/bin/sh\ntouch "%s/ptw/built"\n' "$TMP" > "$TMP/ptw/bin/make"
+printf '#!/bin/sh\ncase " $* " in *" train_bin "*) echo train_mamba_cu; exit 0 ;; esac\ntouch "%s/ptw/built"\n' "$TMP" > "$TMP/ptw/bin/make"
 chmod +x "$TMP/ptw/bin/nvidia-smi" "$TMP/ptw/bin/make"
 expect_error_cmd pretrain_batch_product_overflow "MICRO_B \\* T \\* GPUS = 536870912 \\* 536870912 \\* 64 is more than 999999999" \
     env PATH="$TMP/ptw/bin:$PATH" GPUS=64 MICRO_B=536870912 T=536870912 DATA="$TMP/ptw/d" OUT="$TMP/ptw/out" \
