@@ -4,8 +4,10 @@
 ifeq ($(origin CC),default)
   CC = gcc
 endif
+# CFLAGS given to make (make CFLAGS="-O2 -g") replace -O3 -march=native alone: the lines below add to them (override:
+# make's command line overrode the += lines too, and the trainer was built without OpenMP, single-threaded, silently)
 CFLAGS ?= -O3 -march=native
-CFLAGS += -Wall -Wextra -std=gnu11
+override CFLAGS += -Wall -Wextra -std=gnu11
 LDLIBS = -lm -lcjson
 # nvcc from PATH, else from the CUDA Toolkit's own directory (its installers do not put it on PATH)
 CUDA_HOME ?= /usr/local/cuda
@@ -25,7 +27,7 @@ PYTHON := $(if $(PYTHON_FOUND),$(call shell_quote,$(PYTHON_FOUND)))
 # OpenMP when the compiler has it (gcc does); plain single-threaded C otherwise
 OMP_OK := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo yes)
 ifeq ($(OMP_OK),yes)
-  CFLAGS += -fopenmp -DOMP
+  override CFLAGS += -fopenmp -DOMP
 endif
 
 CUDA_HEADERS = $(wildcard llmc/cuda/*.cuh llmc/cuda/*.h) llmc/cuda/nccl_subset/nccl.h

@@ -560,6 +560,15 @@ cc_default=$(cc_line -u CC); cc_env=$(cc_line CC=stand-in-cc)
 cc_arg=$(env -u MAKEFLAGS -u CC make -n -B --no-print-directory dev/data/prepare_bytes CC=stand-in-cc 2>&1 | grep -- "-o dev/data/prepare_bytes ")
 if [ "${cc_default%% *}" = gcc ] && [ "${cc_env%% *}" = stand-in-cc ] && [ "${cc_arg%% *}" = stand-in-cc ]; then ok "make_cc_gcc_unless_given"
 else bad "make_cc_gcc_unless_given" "default: '${cc_default%% *}', environment: '${cc_env%% *}', command line: '${cc_arg%% *}'"; fi
+# CFLAGS given to make, on its command line or in the environment, take the place of -O3 -march=native alone: the
+# warnings and OpenMP stay (the command line's overrode the Makefile's += lines too: the trainer was built without
+# OpenMP, single-threaded, without a word)
+cflags_line() { env -u MAKEFLAGS -u CFLAGS "$@" make -n -B --no-print-directory train_mamba ${MAKE_ARGS[@]+"${MAKE_ARGS[@]}"} 2>&1 | grep -- "-o train_mamba "; }
+MAKE_ARGS=(); cflags_default=$(cflags_line); cflags_env=$(cflags_line CFLAGS=-O1)
+MAKE_ARGS=(CFLAGS=-O1); cflags_arg=$(cflags_line)
+if [ -n "$cflags_default" ] && [ "$cflags_arg" = "${cflags_default/-O3 -march=native/-O1}" ] && [ "$cflags_env" = "$cflags_arg" ]; then
+    ok "make_cflags_keep_warnings_and_openmp"
+else bad "make_cflags_keep_warnings_and_openmp" "default: '$cflags_default', command line: '$cflags_arg', environment: '$cflags_env'"; fi
 # make data's python: the one found is quoted (its path may hold a space), a PYTHON given to make is a command as typed,
 # with its arguments ("$(PYTHON)" made PYTHON="python3 -X utf8" one word: "command not found")
 py_arg=$(make -n -B --no-print-directory dev/data/tinyshakespeare/tiny_shakespeare_val.bin PYTHON="python3 -X utf8" 2>/dev/null | grep 'tinyshakespeare\.py')
