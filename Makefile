@@ -106,14 +106,17 @@ test_io: test/test_io.c $(HEADERS) $(TEST_HEADERS) | deps
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 # system packages: cJSON (config.json, safetensors headers). Installed with apt-get when
-# missing and we are root; otherwise the exact command to run is printed.
+# missing and we are root; otherwise the exact command to run is printed. Either way a failure is one error line on
+# stderr (it went to stdout, and a failed install ended with apt-get's own message alone)
 deps:
 	@if ! echo '#include <cjson/cJSON.h>' | $(CC) -E -x c - >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	        echo "installing libcjson-dev"; (apt-get update -qq || true) && apt-get install -y -qq libcjson-dev; \
+	        echo "installing libcjson-dev"; (apt-get update -qq || true) && apt-get install -y -qq libcjson-dev || \
+	            { echo "error: cJSON is missing and apt-get could not install libcjson-dev (its message is above): install it," \
+	                   "then run make again" >&2; exit 1; }; \
 	    else \
 	        echo "error: cJSON is missing: install its development package (Debian, Ubuntu: sudo apt-get install libcjson-dev;" \
-	             "Fedora: sudo dnf install cjson-devel; Arch: sudo pacman -S cjson)"; exit 1; \
+	             "Fedora: sudo dnf install cjson-devel; Arch: sudo pacman -S cjson)" >&2; exit 1; \
 	    fi; \
 	fi
 

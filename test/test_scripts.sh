@@ -569,6 +569,18 @@ MAKE_ARGS=(CFLAGS=-O1); cflags_arg=$(cflags_line)
 if [ -n "$cflags_default" ] && [ "$cflags_arg" = "${cflags_default/-O3 -march=native/-O1}" ] && [ "$cflags_env" = "$cflags_arg" ]; then
     ok "make_cflags_keep_warnings_and_openmp"
 else bad "make_cflags_keep_warnings_and_openmp" "default: '$cflags_default', command line: '$cflags_arg', environment: '$cflags_env'"; fi
+# cJSON missing (a stand-in compiler that does not find its header): one error line on stderr saying what to install,
+# and as root, where apt-get fails to install it (a stand-in apt-get, id saying 0), one saying so (the first went to
+# stdout, and the failed install ended with apt-get's message alone)
+mkdir -p "$TMP/cj"
+printf '#!/bin/sh\ncase " $* " in *" -E "*) grep -q cjson && exit 1 ;; esac\nexec gcc "$@"\n' > "$TMP/cj/cc"
+printf '#!/bin/sh\n[ "$1" = update ] && exit 0\necho "E: Unable to locate package libcjson-dev" >&2; exit 100\n' > "$TMP/cj/apt-get"
+printf '#!/bin/sh\necho "$FAKE_UID"\n' > "$TMP/cj/id"
+chmod +x "$TMP/cj/cc" "$TMP/cj/apt-get" "$TMP/cj/id"
+expect_error_cmd make_deps_missing_cjson "cJSON is missing: install its development package (Debian, Ubuntu: sudo apt-get install libcjson-dev" \
+    env -u MAKEFLAGS FAKE_UID=1000 PATH="$TMP/cj:$PATH" make -s --no-print-directory deps CC="$TMP/cj/cc"
+expect_error_cmd make_deps_failed_install "cJSON is missing and apt-get could not install libcjson-dev" \
+    env -u MAKEFLAGS FAKE_UID=0 PATH="$TMP/cj:$PATH" make -s --no-print-directory deps CC="$TMP/cj/cc"
 # make data's python: the one found is quoted (its path may hold a space), a PYTHON given to make is a command as typed,
 # with its arguments ("$(PYTHON)" made PYTHON="python3 -X utf8" one word: "command not found")
 py_arg=$(make -n -B --no-print-directory dev/data/tinyshakespeare/tiny_shakespeare_val.bin PYTHON="python3 -X utf8" 2>/dev/null | grep 'tinyshakespeare\.py')
