@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Everything the GPU machine should run in one go: build, the whole test suite (CPU and GPU
-# parts), the speed benchmark. Logs go to $OUT (or ./gpu_logs). Exits non-zero when a step failed.
+# parts), the speed benchmark. Logs go to $OUT (relative to where it is called from; default gpu_logs in the
+# repository). Exits non-zero when a step failed.
 set -uo pipefail
 case "${1:-}" in
-    -h|--help) sed -n '2,3s/^# \{0,1\}//p' "$0"; echo "Usage: bash scripts/gpu_check.sh   (OUT=<dir> for the logs)"; exit 0 ;;
+    -h|--help) sed -n '2,4s/^# \{0,1\}//p' "$0"; echo "Usage: bash scripts/gpu_check.sh   (OUT=<dir> for the logs)"; exit 0 ;;
     ?*) echo "error: scripts/gpu_check.sh takes no arguments (-h for help)" >&2; exit 1 ;;
 esac
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/gpu_check.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
+# (a given OUT is the caller's: it was taken inside the repository, where the script moves)
+if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
 cd "$(dirname "$0")/.."
 OUT=${OUT:-gpu_logs}
 mkdir -p "$OUT"

@@ -72,6 +72,11 @@ PATH="$TMP/gc/bin:$PATH" OUT="$TMP/gc/logs" FAKE_TEST_RC=2 timeout -s KILL 30 ba
 if [ "$rc_pass" -eq 0 ] && [ "$rc_fail" -ne 0 ] && grep -q "^1 passed, 2 failed" "$TMP/gc/logs/test.log" &&
    grep -q "bench stand-in" "$TMP/gc/logs/bench.log"; then ok "gpu_check_exit_status"
 else bad "gpu_check_exit_status" "exit $rc_pass with the tests passing, $rc_fail failing: $(tail -n 2 "$TMP/gc.out")"; fi
+# ... and a relative OUT is the caller's (the logs went into the repository, where the script moves)
+mkdir -p "$TMP/gc/caller"
+(cd "$TMP/gc/caller" && PATH="$TMP/gc/bin:$PATH" OUT=rel_logs FAKE_TEST_RC=0 timeout -s KILL 30 bash "$TMP/gc/scripts/gpu_check.sh" > "$TMP/gc.out" 2>&1)
+if [ -f "$TMP/gc/caller/rel_logs/test.log" ] && [ ! -e "$TMP/gc/rel_logs" ]; then ok "gpu_check_relative_out_is_the_callers"
+else bad "gpu_check_relative_out_is_the_callers" "logs in: $(ls -d "$TMP/gc/caller/rel_logs" "$TMP/gc/rel_logs" 2>/dev/null | tr '\n' ' ')"; fi
 # .ci/run stops at a failed fuzz-regress without leaving its libFuzzer probe's temporary directory behind (a copy in a
 # scratch tree, stand-ins for clang, make and python3 on the PATH, TMPDIR a directory of its own). The clang stand-in
 # reads the probe source piped to it, as clang does: one that exited first made the pipe's echo fail, and under
