@@ -175,6 +175,7 @@ bench:
 train: export MAMBA_RESUME_HINT = make train RESUME=1$(if $(filter command line,$(origin TRAIN_DIR)), TRAIN_DIR=$(call shell_quote,$(TRAIN_DIR)))$(if $(filter command line,$(origin TRAIN_ARGS)), with the same TRAIN_ARGS)
 train: $(TRAIN_BIN) $(TS_DATA)
 	@case "$(RESUME)" in 0|1) ;; *) echo "error: RESUME=$(RESUME): 0 (start afresh) or 1 (continue the run)" >&2; exit 2 ;; esac
+	@$(if $(filter file,$(origin TRAIN_ARGS)),$(if $(TRAIN_DIR),,echo "error: TRAIN_DIR is empty: give the run's directory, or leave TRAIN_DIR out (out/tinyshakespeare)" >&2; exit 2))
 	@$(if $(and $(filter command line,$(origin TRAIN_DIR)),$(filter command line,$(origin TRAIN_ARGS)),$(if $(filter -o,$(TRAIN_ARGS)),,x)),echo "note: TRAIN_DIR is used by the default TRAIN_ARGS only: yours have no -o and save nothing: add -o <dir> to them")
 	@$(if $(CPU_NOTE),echo "note: $(CPU_NOTE)")
 	@if [ "$(origin TRAIN_ARGS)" = file ] && [ "$(RESUME)" = 0 ]; then bash scripts/clear_run_dir.sh $(call shell_quote,$(TRAIN_DIR)); fi

@@ -9,6 +9,11 @@
 # TRAIN_DIR=. or TRAIN_DIR=$HOME once went to `rm -rf`.
 set -u
 die() { echo "error: $*" >&2; exit 1; }
+# (-h and a mistyped option were taken as a directory, none there: nothing to clear, exit 0; ./-x names one)
+case "${1:-}" in
+    -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -*) die "unknown option '$1' (usage: bash scripts/clear_run_dir.sh <dir>; -h for help)" ;;
+esac
 [ $# -eq 1 ] && [ -n "$1" ] || die "usage: bash scripts/clear_run_dir.sh <dir>"
 dir=$1
 [ -e "$dir" ] || [ -L "$dir" ] || exit 0 # nothing to clear

@@ -490,6 +490,16 @@ echo mine > "$TMP/afile"
 expect_error_cmd clear_run_dir_not_a_directory "'$TMP/afile' is not a directory: not removing it" bash scripts/clear_run_dir.sh "$TMP/afile"
 if bash scripts/clear_run_dir.sh "$TMP/no_such_dir" 2>&1 && [ ! -e "$TMP/no_such_dir" ]; then ok "clear_run_dir_missing_is_nothing_to_do"
 else bad "clear_run_dir_missing_is_nothing_to_do" "rc $?"; fi
+# -h prints the clearing script's usage and a mistyped option is one error line (both were taken as a directory, none
+# there: exit 0, nothing said); make train with an empty TRAIN_DIR says so (it ended with the clearing script's usage)
+out=$(cd "$TMP/cwd" && bash "$REPO/scripts/clear_run_dir.sh" -h 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^  bash scripts/clear_run_dir.sh <dir>$"; then ok "clear_run_dir_help"
+else bad "clear_run_dir_help" "rc $rc: $(echo "$out" | head -n 2)"; fi
+expect_error_cmd clear_run_dir_unknown_option "unknown option '--bogus' (usage: bash scripts/clear_run_dir.sh <dir>" bash scripts/clear_run_dir.sh --bogus
+for resume in 0 1; do
+    expect_error_cmd "make_train_empty_dir RESUME=$resume" "TRAIN_DIR is empty: give the run's directory" \
+        timeout 60 make -s --no-print-directory train TRAIN_DIR= RESUME=$resume
+done
 # a trainer still running there holds an flock on .lock (here flock(1) stands in for it)
 if command -v flock > /dev/null; then
     rm -rf "$TMP/cr"; mkdir -p "$TMP/cr"; touch "$TMP/cr/.lock" "$TMP/cr/model_00000010.bin" "$TMP/cr/main.log"
