@@ -69,6 +69,8 @@ def main():
     out_dir = os.path.dirname(os.path.abspath(args.out))
     if os.path.isdir(args.out):
         fail(f"'{args.out}' is a directory: give the image file to write")
+    if not os.path.basename(args.out):  # "" or "name/": its temporary file went to the directory above, then a rename failed
+        fail(f"'{args.out}' names no file: give the image file to write")
     if not os.path.isdir(out_dir):
         fail(f"'{args.out}': output directory '{out_dir}' does not exist")
     runs = []

@@ -796,6 +796,12 @@ expect_error_cmd plot_label_missing_log "'$TMP/no_such.log': no such file" pytho
 printf 'not a log\n' > "$TMP/empty.log"
 expect_error_cmd plot_no_log_lines "no log lines" python3 scripts/plot_log.py "$TMP/p.png" "$TMP/empty.log"
 if [ -e "$TMP/p.png" ]; then bad "plot_errors_write_nothing" "$TMP/p.png written"; else ok "plot_errors_write_nothing"; fi
+# an output that names no file, "" or one ending in "/", is one error line saying so (its temporary file went to the
+# directory above, and the rename's error named that file: "Not a directory: '.../..tmp123' -> 'plots/'")
+printf 's:1 trl:2.5\n' > "$TMP/one.log"
+for name in "" "no_dir/"; do
+    expect_error_cmd "plot_output_names_no_file '$name'" "'$name' names no file: give the image file to write" python3 scripts/plot_log.py "$name" "$TMP/one.log"
+done
 if python3 -c "import matplotlib" 2>/dev/null; then
     mkdir -p "$TMP/mplrc" "$TMP/induction_s1"
     echo "svg.fonttype: none" > "$TMP/mplrc/matplotlibrc"
