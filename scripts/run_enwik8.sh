@@ -55,8 +55,8 @@ read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
 if [ -n "${DATA_DIR:-}" ]; then DATA_DIR=$(realpath -m -- "$DATA_DIR"); fi
 cd "$(dirname "$0")/.."
-OUT=${OUT:-out/enwik8}
-DATA_DIR=${DATA_DIR:-dev/data/enwik8}
+OUT=${OUT:-$PWD/out/enwik8} # (named whole: the messages are read in the caller's directory)
+DATA_DIR=${DATA_DIR:-$PWD/dev/data/enwik8}
 MODEL=${MODEL:-d512:l24:v256}
 B=${B:-16}
 T=${T:-2048}

@@ -112,7 +112,7 @@ for p in $LENGTHS; do
     if ! is_uint "$p" || [ "$p" -lt 2 ] || [ "$p" -gt 30 ]; then die "LENGTHS lists exponents p (L = 2^p) in [2, 30], got '$p'"; fi
 done
 cd "$(dirname "$0")/.."
-OUT=${OUT:-out/synthetic}
+OUT=${OUT:-$PWD/out/synthetic} # (named whole: the messages are read in the caller's directory)
 # copy_run <sel>: the copying run's name (another length than 1024 is another run, with its own checkpoints)
 copy_run() { if [ "$COPY_L" -eq 1024 ]; then echo "copy_s$1"; else echo "copy_L${COPY_L}_s$1"; fi; }
 # last_state <run name>: the state file of the run's last checkpoint in OUT, or nothing where it has none

@@ -64,7 +64,9 @@ pick_trainer # (BIN)
 make -s "${BIN#./}"
 # (a CPU run takes hours: its own default directory, so that it is not taken for a GPU result; either trainer
 # resumes the other's checkpoints, given that directory)
-OUT=${OUT:-out/tinyshakespeare_$([ "$BIN" = ./train_mamba ] && echo cpu || echo gpu)}
+# (named whole, $PWD being the repository: the messages that name it are read in the caller's directory, where a
+# relative out/tinyshakespeare_cpu was no such directory)
+OUT=${OUT:-$PWD/out/tinyshakespeare_$([ "$BIN" = ./train_mamba ] && echo cpu || echo gpu)}
 if [ "$BIN" = ./train_mamba ] && [ "$FULL_SIZE" = 1 ]; then
     # measured 2026-12: 36.6 to 41 s per step on 2 cores, so 300 steps and 6 full validations (~2 steps each) take
     # about 7 core-hours
