@@ -37,7 +37,10 @@
 #     OUT=/tmp/pt DATA=/tmp/pt_data bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 set -euo pipefail
 . "$(dirname "$0")/script_lib.sh" # die, make_dir, can_make_dir, require_uint, require_product, trainer_error_shown
-case "${1:-}" in -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
+case "${1:-}" in
+    -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+    -*) die "unknown option '$1' (usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...]; -h for help)" ;;
+esac
 [ $# -ge 1 ] || die "usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...] (see the header)"
 i=0; for a in "$@"; do i=$((i + 1)); [ -n "$a" ] || die "argument $i is empty (usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...])"; done
 TOK=$1; shift

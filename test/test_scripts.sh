@@ -152,6 +152,11 @@ expect_error_cmd synthetic_empty_argument "argument 2 is empty (usage: bash scri
     env VAL_SEQS=x timeout -s KILL 30 bash scripts/run_synthetic.sh "$TMP/syn_empty" '' 5
 expect_error_cmd enwik8_empty_argument "argument 1 is empty (usage: bash scripts/run_enwik8.sh" \
     env PREPARE=x OUT="$TMP/e8_empty" DATA_DIR="$TMP/e8_empty_data" timeout -s KILL 30 bash scripts/run_enwik8.sh ''
+# ... and a mistyped option is one error line (it was taken as the tokenizer's name: "no tokenizer file --bogus")
+expect_error_cmd run_pretrain_unknown_option "unknown option '--bogus' (usage: bash scripts/run_pretrain.sh" \
+    env OUT="$TMP/pt_bogus" DATA="$TMP/pt_bogus_data" timeout -s KILL 30 bash scripts/run_pretrain.sh --bogus
+[ ! -e "$TMP/pt_bogus" ] && [ ! -e "$TMP/pt_bogus_data" ] && ok "run_pretrain_unknown_option_makes_nothing" ||
+    bad "run_pretrain_unknown_option_makes_nothing" "$(ls -d "$TMP"/pt_bogus* | tr '\n' ' ')"
 expect_error_cmd run_pretrain_empty_argument "argument 2 is empty (usage: bash scripts/run_pretrain.sh" \
     env MICRO_B=x OUT="$TMP/pt_empty" DATA="$TMP/pt_empty_data" timeout -s KILL 30 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json ''
 
