@@ -1929,6 +1929,22 @@ v1=$("$BIN" -e "$TMP/ev/model_00000010.bin" -b 4 -t 32 -x 0 -m 3 -nt 2 2>&1 | gr
 v2=$("$BIN" -e "$TMP/ev/model_00000010.bin" -b 4 -t 32 -x 0 -m 3 -nt 2 2>&1 | grep '^val loss' | awk '{print $3}')
 if [ -n "$v1" ] && [ "$v1" = "$v2" ] && [ "$v1" = "$logged" ]; then ok "eval_checkpoint_matches_logged"
 else bad "eval_checkpoint_matches_logged" "eval $v1 / $v2, logged $logged"; fi
+# ... also from a directory this user cannot write (another user's run, a read-only share): -x 0 writes nothing in -o,
+# and was refused there ("not writable"). As root, which writes anywhere, run as nobody where setpriv can
+mkdir -p "$TMP/ev_ro" && cp "$TMP/ev"/*_00000010* "$TMP/ev_ro/" && chmod 555 "$TMP/ev_ro"
+ro_run=()
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+    chmod o+x "$TMP" && cp "$BIN" "$TMP/ev_ro_bin" && ro_run=(setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/ev_ro_bin")
+elif [ "$(id -u)" != 0 ]; then ro_run=("$BIN_ABS"); fi
+if [ ${#ro_run[@]} -gt 0 ]; then
+    out=$(cd / && "${ro_run[@]}" -e d32:l2:v256 -b 4 -t 32 -nt 2 -x 0 -y 1 -o "$TMP/ev_ro" -p "" -g 4 2>&1); rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 10" && echo "$out" | grep -q "^decode: 1 x 4 tokens"; then
+        ok "eval_only_resume_from_read_only_dir"
+    else bad "eval_only_resume_from_read_only_dir" "rc $rc: $(echo "$out" | grep -E "^error|^resuming" | head -n 2)"; fi
+else
+    echo "SKIP eval_only_resume_from_read_only_dir: running as root without setpriv (not counted as passed)"
+fi
+chmod 755 "$TMP/ev_ro"
 # ... and the last step is evaluated whether or not -v divides -x: -x 7 -v 5 logs val losses at steps 0, 5 and 7
 "$BIN" "${TINY[@]}" -x 7 -v 5 -m 1 -o "$TMP/vlast" > /dev/null 2>&1
 got=$(grep -E '^s:[0-9]+ tel:' "$TMP/vlast/main.log" | cut -d' ' -f1 | tr '\n' ' ')
