@@ -27,7 +27,8 @@ reads back while vocab_size is still that Vp.
 
 What this implementation cannot represent is rejected with a one-line error rather than
 silently changed: biases on in_proj/out_proj (use_bias=true), no conv bias, an epsilon other
-than 1e-5, an activation other than silu, an lm_head that differs from the embedding.
+than 1e-5, an activation other than silu, an untied lm_head that differs from the embedding (a tied
+one that differs is not used, as in transformers, with a note).
 */
 #ifndef HF_IO_H
 #define HF_IO_H
@@ -442,12 +443,21 @@ static inline void hf_load_model(const char *dir, MambaConfig *config, float **p
             safetensors_read_f32(&st, found[(size_t)l * NUM_PARAMETER_TENSORS + i], ptr[i] + (size_t)l * per_layer);
         }
     }
-    if (head != NULL && !spec.tied) {
+    // a tied head is the embedding, and a copy of it in the file need not be read (mamba_ssm's pytorch_model.bin keeps
+    // it in the embedding's own bytes); one that differs is not used, as transformers ties it, and a note says so: the
+    // file holds two heads (mamba_ssm's load_state_dict would copy lm_head.weight into both)
+    int head_shared = head != NULL && head->file == emb->file && head->begin == emb->begin && head->dtype == emb->dtype;
+    if (head != NULL && !head_shared) {
         float *head_data = (float *)mallocCheck(head->numel * sizeof(float));
         safetensors_read_f32(&st, head, head_data);
         if (memcmp(head_data, ptr[0], head->numel * sizeof(float)) != 0) {
-            fatalf("%s: %s is false and lm_head.weight differs from the embedding: untied heads are not supported",
-                   safetensors_tensor_path(&st, head), hf_tie_key_(&spec));
+            if (!spec.tied) {
+                fatalf("%s: %s is false and lm_head.weight differs from the embedding: untied heads are not supported",
+                       safetensors_tensor_path(&st, head), hf_tie_key_(&spec));
+            }
+            printf("note: %s: lm_head.weight differs from the embedding, but %s ties them: the embedding is the head "
+                   "(as transformers loads it) and lm_head.weight is not used\n", safetensors_tensor_path(&st, head),
+                   hf_tie_key_(&spec));
         }
         free(head_data);
     }

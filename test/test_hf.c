@@ -606,6 +606,21 @@ static void test_heads(const char *base) {
     hf_load_model(dir, &c2, &loaded, &n2);
     check(n2 == n && first_difference(params, loaded, n) == n, "tied_with_lm_head_copy", "parameters differ");
     free(loaded);
+    // a tied head that differs from the embedding: the embedding is the head, as transformers ties it, and a note says
+    // the file's lm_head.weight is not used (it was ignored without a word)
+    float kept = tl_find(&tl, "lm_head.weight")->data[100];
+    tl_find(&tl, "lm_head.weight")->data[100] += 1.0f;
+    tl_write(&tl, join(path, dir, "model.safetensors"));
+    StdoutCapture cap = stdout_capture_begin();
+    hf_load_model(dir, &c2, &loaded, &n2);
+    char note[512];
+    stdout_capture_end(cap, note, sizeof(note));
+    check(n2 == n && first_difference(params, loaded, n) == n &&
+          strstr(note, "lm_head.weight differs from the embedding, but tie_word_embeddings ties them") != NULL,
+          "tied_differing_lm_head_noted", "parameters differ, or the note is \"%s\"", note);
+    free(loaded);
+    tl_find(&tl, "lm_head.weight")->data[100] = kept;
+    tl_write(&tl, join(path, dir, "model.safetensors"));
     edit_config(dir, "tie_word_embeddings", cJSON_CreateFalse());
     hf_load_model(dir, &c2, &loaded, &n2);
     check(n2 == n && first_difference(params, loaded, n) == n, "untied_identical_lm_head", "parameters differ");
