@@ -276,18 +276,38 @@ static inline void note_stream_in_train(const DataLoader *train, const char *pat
     globfree(&g);
 }
 
+// " N=16 K=4": the sizes of a (and its selection flag s, 1 selective) where it differs from b, of C, L, V, Di, N, K, R
+// and s from the first-th on; for an error about the two
+static inline const char *config_differences(char *out, size_t n, const MambaConfig *a, const MambaConfig *b, int first) {
+    const char *names[] = {"C", "L", "V", "Di", "N", "K", "R", "s"};
+    const int va[] = {a->d_model, a->n_layer, a->vocab_size, a->d_inner, a->d_state, a->d_conv, a->dt_rank, !a->no_selection};
+    const int vb[] = {b->d_model, b->n_layer, b->vocab_size, b->d_inner, b->d_state, b->d_conv, b->dt_rank, !b->no_selection};
+    out[0] = '\0';
+    for (int i = first; i < 8; i++) {
+        size_t len = strlen(out);
+        if (va[i] != vb[i]) { snprintf(out + len, n - len, " %s=%d", names[i], va[i]); }
+    }
+    return out;
+}
+
 // on resume, whatever -e names must be the checkpoint's architecture (path: its model file); with no -e, the default
 // descriptor is what did not match, and the checkpoint's own model file names the architecture as well as any -e
+// (the error gives the checkpoint's C, L and V and every other size where the two differ, and -e's values of those:
+// an n8 -e against an n16 checkpoint said only "C=32 L=2 V=256", which it matches)
 static inline void check_resume_model(const Options *o, const MambaConfig *saved, const char *path) {
     MambaConfig given;
     config_of_model_arg(o->model, &given);
     if (config_same_model(&given, saved)) { return; }
+    char saved_other[128], given_differs[128];
+    config_differences(saved_other, sizeof(saved_other), saved, &given, 3);
+    config_differences(given_differs, sizeof(given_differs), &given, saved, 0);
     if (o->model == DEFAULT_OPTIONS.model) {
-        fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match the default -e %s (no -e given): give the run's -e, "
-               "or -e %s", path, saved->d_model, saved->n_layer, saved->vocab_size, o->model, path);
+        fatalf("%s: checkpoint config (C=%d L=%d V=%d%s) does not match the default -e %s (%s; no -e given): give the "
+               "run's -e, or -e %s", path, saved->d_model, saved->n_layer, saved->vocab_size, saved_other, o->model,
+               given_differs + 1, path);
     }
-    fatalf("%s: checkpoint config (C=%d L=%d V=%d) does not match -e %s", path, saved->d_model, saved->n_layer,
-           saved->vocab_size, o->model);
+    fatalf("%s: checkpoint config (C=%d L=%d V=%d%s) does not match -e %s (%s)", path, saved->d_model, saved->n_layer,
+           saved->vocab_size, saved_other, o->model, given_differs + 1);
 }
 
 // -x 0 evaluates the -j val shards, unless -p makes it a generation or it is asked for an -es or -mc

@@ -1759,10 +1759,12 @@ expect_error resume_mismatch_no_corrupt_note "saved with -b 4 -t 32 -d 128, but 
 
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
 cp "$A/model_00000010.bin" "$TMP/keep_model.bin"; cp "$A/state_00000010.bin" "$TMP/keep_state.bin"
-expect_error resume_config_mismatch "does not match -e d64:l2:v256$" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
+expect_error resume_config_mismatch "(C=32 L=2 V=256 Di=64 R=2) does not match -e d64:l2:v256 (C=64 Di=128 R=4)$" -e d64:l2:v256 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
+# ... also where C, L and V match: the sizes that differ are named (it said "(C=32 L=2 V=256) does not match -e d32:l2:v256:n8")
+expect_error resume_other_state_size_named "(C=32 L=2 V=256 N=16) does not match -e d32:l2:v256:n8 (N=8)$" -e d32:l2:v256:n8 -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
 # with no -e, the default descriptor did not match (the error named "-e d128:l4:v256", a flag never typed): say so, and
 # name the checkpoint's model file, which as -e names its architecture; that command then resumes
-expect_error resume_no_model_flag "model_00000010.bin: checkpoint config (C=32 L=2 V=256) does not match the default -e d128:l4:v256 (no -e given): give the run's -e, or -e $A/model_00000010.bin$" \
+expect_error resume_no_model_flag "model_00000010.bin: checkpoint config (C=32 L=2 V=256 Di=64 R=2) does not match the default -e d128:l4:v256 (C=128 L=4 Di=256 R=8; no -e given): give the run's -e, or -e $A/model_00000010.bin$" \
     -b 4 -t 32 -v 0 -g 0 -x 20 -o "$A" -y 1
 cp -r "$A" "$TMP/resume_by_file"
 out=$("$BIN" -e "$TMP/resume_by_file/model_00000010.bin" -b 4 -t 32 -v 0 -g 0 -nt 2 -x 11 -o "$TMP/resume_by_file" -y 1 2>&1); rc=$?
