@@ -28,6 +28,7 @@ none on A_log, D, biases and norm weights); the optimizer reads it from this tab
 #define MODEL_CONFIG_H
 
 #include <ctype.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -321,12 +322,29 @@ static inline void save_model_file(const char *path, const MambaConfig *c, const
     atomic_commit(&af);
 }
 
+// 1 when dir holds model_*.bin files: a run's -o directory, given where a model is expected (-e out/run)
+static inline int dir_holds_model_files(const char *dir) {
+    DIR *dp = opendir(dir);
+    if (dp == NULL) { return 0; }
+    int found = 0;
+    for (struct dirent *e; !found && (e = readdir(dp)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        found = n > 10 && strncmp(e->d_name, "model_", 6) == 0 && strcmp(e->d_name + n - 4, ".bin") == 0;
+    }
+    closedir(dp);
+    return found;
+}
+
 // reads and checks the header of a model file: config and parameter count; leaves fp at the parameters
 static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *num_parameters, uint32_t *crc) {
     struct stat st; // (-e lands here when it is no preset, descriptor or transformers directory)
     if (stat(path, &st) != 0) {
         fatalf("'%s': no such model file (-e takes a preset such as mamba-130m, a descriptor such as d384:l8:v256, "
                "a transformers directory or a model file)", path);
+    }
+    if (S_ISDIR(st.st_mode) && dir_holds_model_files(path)) { // (which of its files: the user knows the step wanted)
+        fatalf("'%s' is a run's directory (-o), not a model: give -e one of its model_<step>.bin files, or resume the run "
+               "with -o %s -y 1", path, path);
     }
     if (S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory without a config.json: neither a transformers model nor a model file", path); }
     FILE *fp = fopenCheck(path, "rb");

@@ -452,6 +452,10 @@ printf 'not a model file at all, not even close, but long enough to have a heade
 expect_error junk_model_file "not a model file" -e "$TMP/junk.bin" -x 0
 mkdir -p "$TMP/emptydir"
 expect_error model_is_directory "is a directory without a config.json" -e "$TMP/emptydir" -x 0
+# ... a run's -o (its model files in it), the likeliest such directory: the error says which of its files -e takes
+mkdir -p "$TMP/rundir_as_e" && : > "$TMP/rundir_as_e/model_00000010.bin"
+expect_error model_is_run_directory "'$TMP/rundir_as_e' is a run's directory (-o), not a model: give -e one of its model_<step>.bin files, or resume the run with -o $TMP/rundir_as_e -y 1$" \
+    -e "$TMP/rundir_as_e" -x 0
 expect_error val_data_is_directory "not a regular file" "${TINY[@]}" -x 0 -m 1 -j "$TMP/emptydir"
 # a FIFO as a shard: an error at once (opening it used to block until a writer came)
 mkfifo "$TMP/fifo.bin"
