@@ -2003,10 +2003,18 @@ static inline void check_epoch_on_new_data(const Options *o, const TrainState *s
 
 // a resumed run whose -x differs from the checkpoint's: the schedule is computed for the new length from
 // here on, so a decaying learning rate jumps; legitimate (extending a run), but never silent
+// (s: the checkpoint's state, with this run's optimizer flags. Whether the rate jumps is said from the rate of the next
+// step at the two lengths: in warmup, in wsd's stable phase or with -k constant it does not, and the note said it did)
 static inline void note_changed_run_length(const TrainState *s, int num_steps) {
     if (s->max_steps > 0 && s->max_steps != num_steps) {
+        LearningRateScheduler was = {LR_SCHEDULES[s->schedule - 1], s->lr, s->warmup, s->max_steps, s->final_lr_frac,
+                                     s->lr_decay_frac}, is = was;
+        is.train_num_batches = num_steps;
+        float lr_was = get_learning_rate(&was, s->step), lr_is = get_learning_rate(&is, s->step);
         printf("note: the checkpoint's run was to end at step %d, this one ends at %d: the learning-rate schedule "
-               "follows the new length from step %d (a decaying rate jumps)\n", s->max_steps, num_steps, s->step + 1);
+               "follows the new length from step %d, ", s->max_steps, num_steps, s->step + 1);
+        if (lr_was == lr_is) { printf("whose rate is the same, %.2e: no jump\n", lr_is); }
+        else { printf("whose rate is %.2e, not the %.2e of the old length: a decaying rate jumps\n", lr_is, lr_was); }
     }
 }
 

@@ -1652,6 +1652,14 @@ cp -r "$A" "$TMP/longer"
 out=$("$BIN" "${TINY[@]}" -x 12 -o "$TMP/longer" -y 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: the checkpoint's run was to end at step 10, this one ends at 12"; then ok "resume_other_length_noted"
 else bad "resume_other_length_noted" "rc $rc: $(echo "$out" | grep -i note)"; fi
+# ... with whether the next step's rate jumps: not in the warmup (-u 20 here), nor in wsd's stable phase or at -k constant
+# (the note said "a decaying rate jumps" there too); past the warmup it does
+if echo "$out" | grep -q "^note: the checkpoint's run was to end at step 10, this one ends at 12: .* from step 11, whose rate is the same, 1.10e-03: no jump$"
+then ok "resume_longer_in_warmup_no_jump"; else bad "resume_longer_in_warmup_no_jump" "$(echo "$out" | grep "was to end")"; fi
+cp -r "$A" "$TMP/longer_u2"
+out=$("$BIN" "${TINY[@]}" -x 12 -u 2 -o "$TMP/longer_u2" -y 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: the checkpoint's run was to end at step 10, this one ends at 12: .* from step 11, whose rate is 3.72e-04, not the 2.00e-04 of the old length: a decaying rate jumps$"
+then ok "resume_longer_after_warmup_jumps"; else bad "resume_longer_after_warmup_jumps" "rc $rc: $(echo "$out" | grep "was to end")"; fi
 # ... and so are changed optimizer flags (-l -u -q -k -kd -c -gc -a, recorded in the state since version 5):
 # one note naming the old and new values; the same flags give none; -kd only counts under wsd
 cp -r "$A" "$TMP/flags"
