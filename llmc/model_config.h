@@ -346,6 +346,12 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
         fatalf("'%s' is a run's directory (-o), not a model: give -e one of its model_<step>.bin files, or resume the run "
                "with -o %s -y 1", path, path);
     }
+    char staged[1200]; // (an -hf export stopped in its switch of files, by a crash or a rename refused: llmc/hf_io.h)
+    snprintf(staged, sizeof(staged), "%s/config.json.staged", path);
+    if (S_ISDIR(st.st_mode) && access(staged, F_OK) == 0) {
+        fatalf("'%s' has a config.json.staged but no config.json: an -hf export into it stopped before its end; finish it "
+               "by renaming each <name>.staged in it to <name>", path);
+    }
     if (S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory without a config.json: neither a transformers model nor a model file", path); }
     FILE *fp = fopenCheck(path, "rb");
     long size = file_size(fp);

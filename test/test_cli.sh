@@ -456,6 +456,11 @@ expect_error model_is_directory "is a directory without a config.json" -e "$TMP/
 mkdir -p "$TMP/rundir_as_e" && : > "$TMP/rundir_as_e/model_00000010.bin"
 expect_error model_is_run_directory "'$TMP/rundir_as_e' is a run's directory (-o), not a model: give -e one of its model_<step>.bin files, or resume the run with -o $TMP/rundir_as_e -y 1$" \
     -e "$TMP/rundir_as_e" -x 0
+# ... an export directory whose -hf switch of files stopped midway (a crash: config.json gone, the new one staged): the
+# error says how to finish it, the one way back for an in-place export (-e dir -hf dir), whose -e no longer loads
+mkdir -p "$TMP/cut_export" && : > "$TMP/cut_export/config.json.staged" && : > "$TMP/cut_export/model.safetensors.staged"
+expect_error model_dir_cut_export "'$TMP/cut_export' has a config.json.staged but no config.json: an -hf export into it stopped before its end; finish it by renaming each <name>.staged in it to <name>$" \
+    -e "$TMP/cut_export" -x 0
 expect_error val_data_is_directory "not a regular file" "${TINY[@]}" -x 0 -m 1 -j "$TMP/emptydir"
 # a FIFO as a shard: an error at once (opening it used to block until a writer came)
 mkfifo "$TMP/fifo.bin"
