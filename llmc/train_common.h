@@ -681,10 +681,14 @@ static inline uint64_t sampling_rng_from_seed(int seed) { return (uint64_t)seed 
 static inline void check_resume_batch(const TrainState *s, const Options *o, const char *path) {
     if (o->max_steps == 0) { return; }
     if (s->B != o->B || s->T != o->T || s->total_batch_size != o->total_batch_size) {
-        fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d (-d left out is B*T*processes)", path,
-               s->B, s->T, s->total_batch_size, o->B, o->T, o->total_batch_size);
+        fatalf("%s: saved with -b %d -t %d -d %d, but this run has -b %d -t %d -d %d (-d left out is B*T*processes): resume "
+               "with the saved -b, -t and -d, or start a fresh run from its weights with -e %s/model_%08d.bin and another -o", path, s->B,
+               s->T, s->total_batch_size, o->B, o->T, o->total_batch_size, o->output_dir, s->step);
     }
-    if (s->seed != o->seed) { fatalf("%s: saved with -sd %d, this run has -sd %d", path, s->seed, o->seed); }
+    if (s->seed != o->seed) {
+        fatalf("%s: saved with -sd %d, this run has -sd %d: resume with -sd %d, or start a fresh run from its weights with "
+               "-e %s/model_%08d.bin and another -o", path, s->seed, o->seed, s->seed, o->output_dir, s->step);
+    }
 }
 
 // the optimizer flags a checkpoint records ([30..37]), from this run's options

@@ -1794,8 +1794,11 @@ expect_error resume_other_train_data "trained on 1 shard of .* tokens, this run'
     "${TINY[@]}" -x 20 -o "$A" -y 1 -i "$TS_VAL"
 expect_error resume_other_shuffle "saved with -sh 1, this run has -sh 0" "${TINY[@]}" -x 20 -o "$A" -y 1 -sh 0
 # another seed or total batch is refused too (both checks could be deleted unnoticed before: mutation testing)
-expect_error resume_other_seed "saved with -sd 1337, this run has -sd 7" "${TINY[@]}" -x 20 -o "$A" -y 1 -sd 7
-expect_error resume_other_total_batch "saved with -b 4 -t 32 -d 128, but this run has -b 4 -t 32 -d 256" "${TINY[@]}" -x 20 -o "$A" -y 1 -d 256
+# (each error also says what to do: resume with the saved values, or start afresh from the checkpoint's model file)
+expect_error resume_other_seed "saved with -sd 1337, this run has -sd 7: resume with -sd 1337, or start a fresh run from its weights with -e $A/model_00000010.bin and another -o$" \
+    "${TINY[@]}" -x 20 -o "$A" -y 1 -sd 7
+expect_error resume_other_total_batch "saved with -b 4 -t 32 -d 128, but this run has -b 4 -t 32 -d 256 (-d left out is B\*T\*processes): resume with the saved -b, -t and -d, or start a fresh run from its weights with -e $A/model_00000010.bin and another -o$" \
+    "${TINY[@]}" -x 20 -o "$A" -y 1 -d 256
 # ... but -x 0 -y 1, which trains nothing, evaluates the checkpoint at another -b, -t, -d and -sd (refused before: the
 # way round was -e <its model file>), to the same val loss as that model file gives
 out=$("$BIN" -e d32:l2:v256 -b 8 -t 16 -d 256 -sd 7 -nt 2 -x 0 -m 2 -o "$A" -y 1 2>&1); rc=$?
