@@ -527,6 +527,14 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         fatalf("-i %s with no -j: validation would read the default -j, tinyshakespeare's val bytes; give -j <val "
                "shards> (held-out data made as the -i shards were) or -v 0", o->train_data_pattern);
     }
+    // and the other way round: a -j of one's own with no -i trained on tinyshakespeare's train bytes (silently for a
+    // byte-level model) while the val loss measured the -j's data (-x 0 trains nothing: a -j alone is its evaluation)
+    if (o->max_steps != 0 && o->val_named && !(o->train_flags_given & 1) && // (TRAIN_FLAGS[0] is -i)
+        !same_directory(o->val_data_pattern, DEFAULT_OPTIONS.val_data_pattern)) {
+        const int task = synthetic_task_from_pattern(o->val_data_pattern) != SYNTH_NONE;
+        fatalf("-j %s with no -i: training would read the default -i, tinyshakespeare's train bytes; give -i %s", o->val_data_pattern,
+               task ? o->val_data_pattern : "<train shards> (made as the -j shards were)");
+    }
     if (o->max_steps != 0 && synthetic_task_from_pattern(o->train_data_pattern) && o->seed == 0) {
         fatalf("-sd 0 with a synthetic task: its val set is the batches of seed 0, so training would see them; use another seed");
     }

@@ -959,6 +959,17 @@ expect_error own_data_without_val "-i $TSD/tiny_shakespeare_val.bin with no -j: 
 if [ ! -e "$TMP/own_no_j" ]; then ok "own_data_without_val_no_output_dir"; else bad "own_data_without_val_no_output_dir" "$(ls -A "$TMP/own_no_j")"; fi
 out=$("$BIN" "${TINY[@]}" -i "$TSD/tiny_shakespeare_val.bin" -x 1 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^step  *1/1 "; then ok "own_data_without_val_v0_trains"; else bad "own_data_without_val_v0_trains" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# ... and the other way round: a -j of one's own with no -i trained on tinyshakespeare's train bytes, silently for a
+# byte-level model, while the val loss measured the -j's data (also at -v 0); a synthetic task is named as the -i to give;
+# -x 0 trains nothing (a -j alone is evaluated: random_shard_read_by_trainer), and the default -j in another spelling is the default pair
+expect_error own_val_without_train "-j $TSD/tiny_shakespeare_train.bin with no -i: training would read the default -i, tinyshakespeare's train bytes; give -i <train shards>" \
+    "${TINY[@]}" -v 1 -j "$TSD/tiny_shakespeare_train.bin" -x 2 -o "$TMP/own_no_i"
+if [ ! -e "$TMP/own_no_i" ]; then ok "own_val_without_train_no_output_dir"; else bad "own_val_without_train_no_output_dir" "$(ls -A "$TMP/own_no_i")"; fi
+expect_error own_val_without_train_v0 "-j $TSD/tiny_shakespeare_train.bin with no -i" "${TINY[@]}" -j "$TSD/tiny_shakespeare_train.bin" -x 2
+expect_error synthetic_val_without_train_task "-j synth:copy with no -i: .* give -i synth:copy$" -e d32:l2:v16 -b 2 -t 40 -j synth:copy -x 2 -g 0
+out=$("$BIN" "${TINY[@]}" -v 1 -m 1 -j "./$TSD//tiny_shakespeare_val.bin" -x 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss "; then ok "default_val_data_other_spelling"
+else bad "default_val_data_other_spelling" "rc $rc: $(echo "$out" | grep -E "error|note" | head -n 2)"; fi
 out=$("$BIN" "${TINY[@]}" -v 1 -m 1 -i "./$TSD//tiny_shakespeare_train.bin" -x 1 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss " && ! echo "$out" | grep -q "^note: .*-j val shard"; then ok "default_train_data_other_spelling"
 else bad "default_train_data_other_spelling" "rc $rc: $(echo "$out" | grep -E "error|note" | head -n 2)"; fi
@@ -999,7 +1010,7 @@ before_training stream_eval_out_of_vocab "300" -es "$TMP/oov.bin"
 # ... and so is an id equal to the vocabulary size, as the stream's last token (made above)
 before_training stream_eval_id_vocab_size "last256.bin': token 256 at position 128 outside the vocabulary" -es "$TMP/last256.bin"
 # -v 0 trains without any val shard (none is read)
-out=$("$BIN" "${TINY[@]}" -x 2 -j "$TMP/no_val_*.bin" 2>&1)
+out=$("$BIN" "${TINY[@]}" -x 2 -i dev/data/tinyshakespeare/tiny_shakespeare_train.bin -j "$TMP/no_val_*.bin" 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -q "^step    2/2"; then ok "no_val_shards_with_v0"; else bad "no_val_shards_with_v0" "$(echo "$out" | tail -n 2)"; fi
 # a fresh run into a directory holding another run's checkpoint is refused; -y 1 continues that run
 "$BIN" "${TINY[@]}" -x 4 -o "$TMP/stale" > /dev/null 2>&1
