@@ -167,6 +167,19 @@ run documents -o "$TMP/docs" -v 0.09091136 -p 4096 "$TMP/d1.txt" "$TMP/d2.txt" &
     fi
 }
 
+# --- a tokenizer without <|endoftext|> (an eos such as "</s>" instead): -e 1 can put nothing between the documents,
+# and a note says so (they were joined unsaid); none at -e 0, nor with the fixture's, which has the token
+sed 's/<|endoftext|>/<\/s>/g' "$TJ" > "$TMP/no_eot_token.json"
+out=$("$TOK" -t "$TMP/no_eot_token.json" -o "$TMP/neot" -v 0 "$TMP/d1.txt" "$TMP/d2.txt" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -qx "note: '$TMP/no_eot_token.json' has no <|endoftext|> token, so no document starts with one (-e 1): the documents are joined with nothing between them" &&
+   "$TOK" -t "$TMP/no_eot_token.json" -d "$TMP/neot_train_*.bin" 2>/dev/null | cmp -s - <(cat "$TMP/d1.txt" "$TMP/d2.txt"); then
+    ok "no_eot_token_noted"
+else bad "no_eot_token_noted" "rc $rc: $(echo "$out" | head -n 1)"; fi
+out0=$("$TOK" -t "$TMP/no_eot_token.json" -o "$TMP/neot0" -e 0 -v 0 "$TMP/d1.txt" "$TMP/d2.txt" 2>&1); rc0=$?
+out1=$("$TOK" -t "$TJ" -o "$TMP/neot1" -v 0 "$TMP/d1.txt" "$TMP/d2.txt" 2>&1); rc1=$?
+if [ "$rc0" -eq 0 ] && [ "$rc1" -eq 0 ] && ! echo "$out0$out1" | grep -q "^note:"; then ok "no_eot_token_note_only_at_e1"
+else bad "no_eot_token_note_only_at_e1" "rc $rc0 $rc1: $(echo "$out0$out1" | grep "^note:" | head -n 1)"; fi
+
 # --- an empty document in the val part: its end-of-text token goes to val
 printf 'ab\ncd\nef\ngh\n' > "$TMP/e1.txt"; : > "$TMP/e2.txt"
 run empty_doc -o "$TMP/ed" -v 0.5 "$TMP/e1.txt" "$TMP/e2.txt" && {

@@ -13,7 +13,8 @@ Each input file is one document; with -j <field> each file is JSON Lines instead
 line, e.g. {"text": "..."}, nothing else on the line) and each line's string field is one document
 (if a key repeats, cJSON keeps the first). Documents are taken in
 the order given. With -e 1 (the default, as llm.c's fineweb.py does with GPT-2's) every document
-starts with the tokenizer's end-of-text token, when it has one. The last -v of the input bytes is
+starts with the tokenizer's end-of-text token, when it has one (without one, a note says that the
+documents are joined with nothing between them). The last -v of the input bytes is
 the val split (0.1: the last 10%, as nanoGPT and dev/data/tinyshakespeare.py split; with -j it
 falls between documents: those whose line starts in the last -v of the file bytes). Tokens go to
 <prefix>_train_000000.bin, _000001, ... and <prefix>_val_000000.bin, ..., at most -s tokens per
@@ -1223,6 +1224,12 @@ int main(int argc, char **argv) {
     }
     set_out_dir(o.prefix, "-o"); // the prefix's directory: checked now, created with the first shard
     check_no_shards(o.prefix);
+    // -e 1 with a tokenizer of no "<|endoftext|>" (an eos such as "</s>" instead) wrote the documents back to back with
+    // nothing between them, unsaid
+    if (o.eot && t.eot_token < 0) {
+        printf("note: '%s' has no <|endoftext|> token, so no document starts with one (-e 1): the documents are joined "
+               "with nothing between them\n", o.tokenizer);
+    }
     atexit(remove_staged);
     // past a file-size limit (ulimit -f) a write fails with EFBIG, reported, instead of a SIGXFSZ that
     // would kill the process before remove_staged takes its shards away
