@@ -118,10 +118,21 @@ static void shard_glob(const char *pattern, glob_t *g) {
     if (glob_status == GLOB_NOMATCH) { fatalf("no shard files match '%s'%s", pattern, glob_tilde_hint(pattern)); }
     if (glob_status != 0) { fatalf("glob of '%s' failed (glob error %d)", pattern, glob_status); }
     for (size_t i = 0; i < g->gl_pathc; i++) { // (a FIFO would block the open below until a writer came)
+        const char *path = g->gl_pathv[i];
         struct stat st;
-        if (stat(g->gl_pathv[i], &st) == 0 && !S_ISREG(st.st_mode)) {
-            fatalf("'%s': not a regular file (a shard must be a file the loader can seek in)", g->gl_pathv[i]);
+        if (stat(path, &st) != 0) { // a link to nothing said "cannot open ...: No such file or directory" of a name ls lists
+            char target[1024];
+            ssize_t n = readlink(path, target, sizeof(target) - 1);
+            if (n >= 0) { target[n] = '\0'; fatalf("'%s' is a symbolic link to '%s', which does not exist (or loops)", path, target); }
+            continue;
         }
+        if (S_ISDIR(st.st_mode)) { // (-i data said "not a regular file", with no word of what to give)
+            if (strcmp(path, pattern) != 0) { fatalf("'%s' is a directory, matched by '%s': the pattern must match shard files alone", path, pattern); }
+            int n = (int)strlen(path);
+            while (n > 1 && path[n - 1] == '/') { n--; }
+            fatalf("'%s' is a directory, not a shard file: give the shards in it as a pattern, e.g. '%.*s/*.bin' (quoted)", path, n, path);
+        }
+        if (!S_ISREG(st.st_mode)) { fatalf("'%s': not a regular file (a shard must be a file the loader can seek in)", path); }
     }
 }
 

@@ -461,7 +461,17 @@ expect_error model_is_run_directory "'$TMP/rundir_as_e' is a run's directory (-o
 mkdir -p "$TMP/cut_export" && : > "$TMP/cut_export/config.json.staged" && : > "$TMP/cut_export/model.safetensors.staged"
 expect_error model_dir_cut_export "'$TMP/cut_export' has a config.json.staged but no config.json: an -hf export into it stopped before its end; finish it by renaming each <name>.staged in it to <name>$" \
     -e "$TMP/cut_export" -x 0
-expect_error val_data_is_directory "not a regular file" "${TINY[@]}" -x 0 -m 1 -j "$TMP/emptydir"
+# a shard pattern that names a directory says what to give instead (it said "not a regular file" alone); one that a
+# wildcard matched, that the pattern must match shard files alone; a link to nothing among the shards, that it is one (it
+# said "cannot open ...: No such file or directory" of a name that ls lists)
+expect_error val_data_is_directory "'$TMP/emptydir/' is a directory, not a shard file: give the shards in it as a pattern, e.g. '$TMP/emptydir/\\*.bin' (quoted)$" \
+    "${TINY[@]}" -x 0 -m 1 -j "$TMP/emptydir/"
+mkdir -p "$TMP/shard_dirs/sub.bin"; cp dev/data/tinyshakespeare/tiny_shakespeare_val.bin "$TMP/shard_dirs/a.bin"
+expect_error train_data_glob_matches_directory "'$TMP/shard_dirs/sub.bin' is a directory, matched by '$TMP/shard_dirs/\\*.bin': the pattern must match shard files alone" \
+    "${TINY[@]}" -x 1 -i "$TMP/shard_dirs/*.bin"
+rmdir "$TMP/shard_dirs/sub.bin"; ln -s "$TMP/no_such_shard.bin" "$TMP/shard_dirs/b.bin"
+expect_error train_data_dangling_link "'$TMP/shard_dirs/b.bin' is a symbolic link to '$TMP/no_such_shard.bin', which does not exist" \
+    "${TINY[@]}" -x 1 -i "$TMP/shard_dirs/*.bin"
 # a FIFO as a shard: an error at once (opening it used to block until a writer came)
 mkfifo "$TMP/fifo.bin"
 expect_error_cmd fifo_shard "not a regular file" timeout 60 "$BIN" "${TINY[@]}" -x 1 -i "$TMP/fifo.bin"
