@@ -3,7 +3,8 @@
 # scripts now take the trainer `make train` would (make train_bin: train_mamba_cu where a GPU and nvcc are), so
 # run_tinyshakespeare.sh at a small size says which one it ran; then the CLI suite on train_mamba_cu (the new notes of
 # -x 0's training flags and of -g 0's sampling flags, -x 0 -y 1 from a read-only -o, the resume notes and errors that
-# name more, a tied lm_head's note: host code it shares with the CPU trainer)
+# name more, a tied lm_head's note, a -j without -i refused, the shard patterns' errors: host code it shares with the
+# CPU trainer)
 set -u
 . dev/device_runs/setup.sh
 make -j16 "$NV" train_mamba train_mamba_cu data > "$OUT/s70_a_build.log" 2>&1; echo "build rc $? at $(( $(date +%s) - start )) s"
