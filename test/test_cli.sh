@@ -1792,7 +1792,7 @@ flip_byte "$TMP/corrupt_only/model_00000010.bin" 5000
 expect_error resume_corrupt_only_checkpoint "the file is corrupt; no earlier complete checkpoint in $TMP/corrupt_only to resume from: start afresh with another -o$" \
     "${TINY[@]}" -x 30 -n 10 -o "$TMP/corrupt_only" -y 1
 # a mismatch the user fixes with flags carries no such note
-expect_error resume_mismatch_no_corrupt_note "saved with -b 4 -t 32 -d 128, but this run has -b 8 -t 32 -d 256 (-d left out is B\*T\*processes)$" \
+expect_error resume_mismatch_no_corrupt_note "saved with -b 4 -t 32 -d 128, but this run has -b 8 -t 32 -d 256 (-d left out is B\*T\*processes): resume with the saved -b, -t and -d, or start a fresh run from its weights with -e $TMP/corrupt/model_00000030.bin and another -o$" \
     "${TINY[@]}" -b 8 -x 40 -n 10 -o "$TMP/corrupt" -y 1
 
 # --- a checkpoint that does not match gets a clear error, and nothing is overwritten
