@@ -2026,7 +2026,15 @@ static inline void note_changed_run_length(const TrainState *s, int num_steps) {
         printf("note: the checkpoint's run was to end at step %d, this one ends at %d: the learning-rate schedule "
                "follows the new length from step %d, ", s->max_steps, num_steps, s->step + 1);
         if (lr_was == lr_is) { printf("whose rate is the same, %.2e: no jump\n", lr_is); }
-        else { printf("whose rate is %.2e, not the %.2e of the old length: a decaying rate jumps\n", lr_is, lr_was); }
+        else { // (in as many digits as tell the two apart: a long run lengthened a little said "1.98e-03, not the 1.98e-03")
+            char is_text[32], was_text[32];
+            for (int p = 2; p <= 8; p++) { // (%.8e tells any two floats apart)
+                snprintf(is_text, sizeof(is_text), "%.*e", p, lr_is);
+                snprintf(was_text, sizeof(was_text), "%.*e", p, lr_was);
+                if (strcmp(is_text, was_text) != 0) { break; }
+            }
+            printf("whose rate is %s, not the %s of the old length: a decaying rate jumps\n", is_text, was_text);
+        }
     }
 }
 

@@ -1686,6 +1686,13 @@ cp -r "$A" "$TMP/longer_u2"
 out=$("$BIN" "${TINY[@]}" -x 12 -u 2 -o "$TMP/longer_u2" -y 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: the checkpoint's run was to end at step 10, this one ends at 12: .* from step 11, whose rate is 3.72e-04, not the 2.00e-04 of the old length: a decaying rate jumps$"
 then ok "resume_longer_after_warmup_jumps"; else bad "resume_longer_after_warmup_jumps" "rc $rc: $(echo "$out" | grep "was to end")"; fi
+# ... in as many digits as tell the two rates apart (a run lengthened a little said "1.96e-03, not the 1.96e-03"): a run
+# of 10 steps resumed from its step 1 for 11
+"$BIN" "${TINY[@]}" -x 10 -u 0 -n 1 -o "$TMP/longer_close" > /dev/null 2>&1
+for f in "$TMP/longer_close"/*_000000*; do case "$f" in *_00000001|*_00000001.bin) ;; *) rm "$f" ;; esac; done
+out=$("$BIN" "${TINY[@]}" -x 11 -u 0 -o "$TMP/longer_close" -y 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: the checkpoint's run was to end at step 10, this one ends at 11: .* from step 2, whose rate is 1.964e-03, not the 1.956e-03 of the old length: a decaying rate jumps$"
+then ok "resume_longer_rate_digits_differ"; else bad "resume_longer_rate_digits_differ" "rc $rc: $(echo "$out" | grep -E "was to end|error")"; fi
 # ... and so are changed optimizer flags (-l -u -q -k -kd -c -gc -a, recorded in the state since version 5):
 # one note naming the old and new values; the same flags give none; -kd only counts under wsd
 cp -r "$A" "$TMP/flags"
