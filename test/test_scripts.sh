@@ -11,6 +11,17 @@ trap 'in_main_shell && rm -rf "$TMP"' EXIT
 GPU=0
 nvidia-smi -L >/dev/null 2>&1 && GPU=1
 
+# --- no build output is in the repository: test/test_bpe and test/test_dataloader (executables that make's implicit rule
+# builds from test/*.c, `make test/test_bpe`) were committed once. Checked in a git checkout only
+if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then
+    elf=$(git ls-files -z | xargs -0 -r sh -c 'for f; do [ -f "$f" ] && [ "$(head -c 4 "$f" | od -A n -c | tr -d " ")" = "177ELF" ] && echo "$f"; done' sh)
+    if [ -z "$elf" ]; then ok "no_executables_tracked"; else bad "no_executables_tracked" "$(echo $elf)"; fi
+    made=$(git check-ignore test/test_bpe test/test_dataloader test/test_io | wc -l)
+    if [ "$made" -eq 3 ]; then ok "test_executables_ignored"; else bad "test_executables_ignored" "$made of 3 ignored"; fi
+else
+    echo "SKIP no_executables_tracked: not a git checkout (not counted as passed)"
+fi
+
 # --- -h / --help: a usage with the settings and the time it takes, exit 0, nothing else done (no
 # run started, no directory made: the output and data directories the scripts would use are set to
 # paths under $TMP, and the call runs from an empty directory; a help that started a run instead is
