@@ -127,9 +127,11 @@ static void shard_glob(const char *pattern, glob_t *g) {
             continue;
         }
         if (S_ISDIR(st.st_mode)) { // (-i data said "not a regular file", with no word of what to give)
-            if (strcmp(path, pattern) != 0) { fatalf("'%s' is a directory, matched by '%s': the pattern must match shard files alone", path, pattern); }
+            if (strpbrk(pattern, "*?[") != NULL) { // (a name without them is the directory given: glob writes "d//" as "d/")
+                fatalf("'%s' is a directory, matched by '%s': the pattern must match shard files alone", path, pattern);
+            }
             int n = (int)strlen(path);
-            while (n > 1 && path[n - 1] == '/') { n--; }
+            while (n > 0 && path[n - 1] == '/') { n--; } // ("/": '/*.bin')
             fatalf("'%s' is a directory, not a shard file: give the shards in it as a pattern, e.g. '%.*s/*.bin' (quoted)", path, n, path);
         }
         if (!S_ISREG(st.st_mode)) { fatalf("'%s': not a regular file (a shard must be a file the loader can seek in)", path); }

@@ -469,6 +469,12 @@ expect_error val_data_is_directory "'$TMP/emptydir/' is a directory, not a shard
 mkdir -p "$TMP/shard_dirs/sub.bin"; cp dev/data/tinyshakespeare/tiny_shakespeare_val.bin "$TMP/shard_dirs/a.bin"
 expect_error train_data_glob_matches_directory "'$TMP/shard_dirs/sub.bin' is a directory, matched by '$TMP/shard_dirs/\\*.bin': the pattern must match shard files alone" \
     "${TINY[@]}" -x 1 -i "$TMP/shard_dirs/*.bin"
+# ... a directory named with no wildcard is the one given, however spelled (glob gives "dir//" back as "dir/", and that
+# was called a wildcard's match); the root's pattern is '/*.bin' (it said '//*.bin')
+expect_error val_data_is_directory_double_slash "'$TMP/emptydir/' is a directory, not a shard file: give the shards in it as a pattern, e.g. '$TMP/emptydir/\\*.bin' (quoted)$" \
+    "${TINY[@]}" -x 0 -m 1 -j "$TMP/emptydir//"
+expect_error val_data_is_root_directory "'/' is a directory, not a shard file: give the shards in it as a pattern, e.g. '/\\*.bin' (quoted)$" \
+    "${TINY[@]}" -x 0 -m 1 -j /
 rmdir "$TMP/shard_dirs/sub.bin"; ln -s "$TMP/no_such_shard.bin" "$TMP/shard_dirs/b.bin"
 expect_error train_data_dangling_link "'$TMP/shard_dirs/b.bin' is a symbolic link to '$TMP/no_such_shard.bin', which does not exist" \
     "${TINY[@]}" -x 1 -i "$TMP/shard_dirs/*.bin"
