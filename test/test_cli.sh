@@ -1990,7 +1990,9 @@ else bad "eval_checkpoint_matches_logged" "eval $v1 / $v2, logged $logged"; fi
 mkdir -p "$TMP/ev_ro" && cp "$TMP/ev"/*_00000010* "$TMP/ev_ro/" && chmod 555 "$TMP/ev_ro"
 ro_run=()
 if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
-    chmod o+x "$TMP" && cp "$BIN" "$TMP/ev_ro_bin" && ro_run=(setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/ev_ro_bin")
+    # (readable by nobody whatever the umask: under 077 the checkpoints were 600, "Permission denied")
+    chmod o+x "$TMP" && cp "$BIN" "$TMP/ev_ro_bin" && chmod a+rx "$TMP/ev_ro_bin" && chmod a+r "$TMP/ev_ro"/* &&
+        ro_run=(setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/ev_ro_bin")
 elif [ "$(id -u)" != 0 ]; then ro_run=("$BIN_ABS"); fi
 if [ ${#ro_run[@]} -gt 0 ]; then
     out=$(cd / && "${ro_run[@]}" -e d32:l2:v256 -b 4 -t 32 -nt 2 -x 0 -y 1 -o "$TMP/ev_ro" -p "" -g 4 2>&1); rc=$?
