@@ -89,9 +89,11 @@ typedef struct {
     int train_flags_given;          // which of TRAIN_FLAGS were given: -x 0, which trains nothing, notes them
 } Options;
 static const char *const SAMPLE_FLAGS[] = {"-g", "-tp", "-gk", "-gp", "-gb", "-s"};
-// flags only training reads (-i first: -x 0 evaluates -j's val shards, not -i's, and says so)
+// flags only training reads (-i first: -x 0 evaluates -j's val shards, not -i's, and says so; -s, samples every n
+// training steps, is one too, and not one of the sampling flags -x 0's own note names)
 static const char *const TRAIN_FLAGS[] = {"-i", "-d", "-l", "-u", "-q", "-k", "-kd", "-c", "-gc", "-n", "-sh", "-nk", "-sl", "-sg",
-                                          "-ms", "-a"};
+                                          "-ms", "-a", "-s"};
+enum { SAMPLE_FLAG_S = 5 }; // -s in SAMPLE_FLAGS
 enum { GIVEN_RECOMPUTE = 1, GIVEN_CUDA_GRAPHS = 2, GIVEN_NCCL_TIMEOUT = 4, GIVEN_LOCAL_RANK = 8, GIVEN_INIT_METHOD = 16,
        GIVEN_INIT_PATH = 32, GIVEN_INIT_SERVER = 64 };
 
@@ -1198,7 +1200,6 @@ static inline void note_outlier_window(const Options *o, const TrainState *s, in
            s->loss_window.count);
 }
 
-// whether this run samples (sample(): during or after training, or generation only with -x 0 -p)
 // " -tp -gk are not used": the flags of a table given (bits of mask), for a note that they do nothing in this run
 static inline void print_unused_flags(const char *const *flags, int count, int mask) {
     for (int i = 0; i < count; i++) {
@@ -1206,10 +1207,8 @@ static inline void print_unused_flags(const char *const *flags, int count, int m
     }
     printf(" %s not used\n", (mask & (mask - 1)) != 0 ? "are" : "is");
 }
-static inline void print_unused_sample_flags(const Options *o) {
-    print_unused_flags(SAMPLE_FLAGS, (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])), o->sample_flags_given);
-}
 
+// whether this run samples (sample(): during or after training, or generation only with -x 0 -p)
 static inline int sample_will_run(const Options *o) {
     return (o->max_steps != 0 && o->gen_tokens > 0) || (o->max_steps == 0 && o->prompt != NULL);
 }
@@ -1260,9 +1259,10 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
                    o->val_data_pattern);
         }
         if (o->prompt != NULL && o->gen_tokens == 0) { printf("note: -x 0 -p with -g 0 generates no tokens: the prompt alone is printed\n"); }
-        if (o->prompt == NULL && o->sample_flags_given != 0) {
+        const int x0_sample_flags = o->sample_flags_given & ~(1 << SAMPLE_FLAG_S); // (-s: with the training flags below)
+        if (o->prompt == NULL && x0_sample_flags != 0) {
             printf("note: -x 0 generates only with -p or -gf (-p \"\": from no prompt):");
-            print_unused_sample_flags(o);
+            print_unused_flags(SAMPLE_FLAGS, (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])), x0_sample_flags);
         }
         if (o->train_flags_given != 0) {
             printf("note: -x 0 trains nothing:");
@@ -1285,7 +1285,7 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
     // ... and so are the other sampling flags (-g 0 leaves none of its own bit set)
     if (samples_here && o->max_steps != 0 && o->gen_tokens == 0 && o->sample_flags_given != 0) {
         printf("note: -g 0 samples nothing:");
-        print_unused_sample_flags(o);
+        print_unused_flags(SAMPLE_FLAGS, (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])), o->sample_flags_given);
     }
 }
 

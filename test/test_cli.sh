@@ -777,6 +777,11 @@ if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss" && echo "$out" | grep -q
    echo "$out_j" | grep -qxF 'note: -x 0 trains nothing: -i is not used' && ! echo "$out_j" | grep -q "not -i's" &&
    ! echo "$out_no" | grep -q "^note"
 then ok "eval_only_training_flags_noted"; else bad "eval_only_training_flags_noted" "rc $rc: $(echo "$out" "$out_j" "$out_no" | grep -E "note|error" | head -n 3)"; fi
+# ... -s among them (it samples every n training steps), with a prompt too, and not as a sampling flag that a prompt would use
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -s 5 -tp 0.5 2>&1); rc=$?; out_p=$("$BIN" "${TINY[@]}" -x 0 -p "" -g 2 -s 5 2>&1); rc_p=$?
+if [ "$rc" -eq 0 ] && [ "$rc_p" -eq 0 ] && echo "$out" | grep -qxF 'note: -x 0 trains nothing: -s is not used' &&
+   echo "$out" | grep -q "^note: -x 0 generates only with -p or -gf .*: -tp is not used$" && echo "$out_p" | grep -qxF 'note: -x 0 trains nothing: -s is not used'
+then ok "eval_only_sample_every_noted_as_training_flag"; else bad "eval_only_sample_every_noted_as_training_flag" "rc $rc/$rc_p: $(echo "$out" "$out_p" | grep -E "note|error" | head -n 3)"; fi
 # ... and so does a training run's prompt with -g 0 (it samples nothing: the prompt went unused, silently), -gf's too
 out=$("$BIN" "${TINY[@]}" -x 1 -p hi 2>&1); rc=$?
 printf 'hi' > "$TMP/prompt_g0.txt"; out_gf=$("$BIN" "${TINY[@]}" -x 1 -gf "$TMP/prompt_g0.txt" 2>&1); rc_gf=$?
