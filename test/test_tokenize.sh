@@ -834,7 +834,24 @@ done
 printf '\n \n' > "$TMP/mc_blank.jsonl"
 expect_error_cmd mc_no_examples "no example in the input" "$TOK" -t bytes -c "$TMP/mc_blank.bin" "$TMP/mc_blank.jsonl"
 expect_error_cmd mc_with_prefix "-c writes an eval file: no -d, -o or -j" "$TOK" -t bytes -c "$TMP/x.bin" -o "$TMP/x" "$MCJ"
-expect_error_cmd mc_bytes_without_c "-t bytes is for -c only" "$TOK" -t bytes -o "$TMP/x" "$MCJ"
+expect_error_cmd mc_bytes_without_c "-t bytes is for -c and -d only (byte-level shards are written by dev/data/prepare_bytes)" "$TOK" -t bytes -o "$TMP/x" "$MCJ"
+# -t bytes -d decodes byte-level shards (prepare_bytes', the bundled tinyshakespeare ones): train then val give the text
+# back (it was refused, pointing to prepare_bytes, which decodes nothing); a shard of another vocabulary is refused
+# whole, nothing written
+if [ -x dev/data/prepare_bytes ]; then
+    printf 'To be, or not to be: that is the question.\n\xff\x00 bytes\n' > "$TMP/bytes_dec.txt"
+    dev/data/prepare_bytes "$TMP/bytes_dec.txt" "$TMP/bytes_dec_train.bin" "$TMP/bytes_dec_val.bin" > /dev/null 2>&1
+    "$TOK" -t bytes -d "$TMP/bytes_dec_train.bin" > "$TMP/bytes_dec.out" 2>&1; rc=$?
+    "$TOK" -t bytes -d "$TMP/bytes_dec_val.bin" >> "$TMP/bytes_dec.out" 2>&1; rc2=$?
+    printf 'hello world, hello tokens\n' > "$TMP/bytes_dec_bpe.txt" # (a BPE shard: its text has no NUL, which tokenize refuses)
+    "$TOK" -t "$TJ" -o "$TMP/bytes_dec_bpe" -v 0 "$TMP/bytes_dec_bpe.txt" > /dev/null 2>&1
+    out=$("$TOK" -t bytes -d "$TMP/bytes_dec_bpe_train_*.bin" 2> "$TMP/bytes_dec.err"); rc3=$?
+    if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && cmp -s "$TMP/bytes_dec.out" "$TMP/bytes_dec.txt" && [ "$rc3" -ne 0 ] && [ -z "$out" ] &&
+       grep -q "outside the vocabulary \[0, 256)" "$TMP/bytes_dec.err"; then ok "decode_byte_level_shards"
+    else bad "decode_byte_level_shards" "rc $rc/$rc2/$rc3: $(head -c 200 "$TMP/bytes_dec.out") / $(head -c 200 "$TMP/bytes_dec.err")"; fi
+else
+    echo "SKIP decode_byte_level_shards: dev/data/prepare_bytes not built (not counted as passed)"
+fi
 # -c naming an input or the tokenizer (or its <out>.tmp naming one): refused, the file left as it was (the input was
 # overwritten with the eval file, exit 0); a directory: said at once
 cp "$MCJ" "$TMP/mc_self.jsonl"; cp "$TJ" "$TMP/mc_self_tok.json"; cp "$MCJ" "$TMP/mc_self.bin.tmp"; md5sum "$TMP"/mc_self* > "$TMP/mc_self.sums"

@@ -6,6 +6,7 @@ real vocabulary trains on (`-i 'out/corpus_train_*.bin' -j 'out/corpus_val_*.bin
     dev/data/tokenize -t tokenizer.json -o out/corpus [-v 0.1] [-s 100000000] [-e 1] [-n threads] file...
     dev/data/tokenize -t tokenizer.json -o out/corpus -j text corpus.jsonl ...  # JSON Lines
     dev/data/tokenize -t tokenizer.json -d 'out/corpus_val_*.bin' > text       # decode shards back
+    dev/data/tokenize -t bytes -d dev/data/tinyshakespeare/tiny_shakespeare_val.bin > text  # ... byte-level ones
     dev/data/tokenize -t tokenizer.json|bytes -c out/hellaswag_val.bin hellaswag_val.jsonl  # an -mc eval file
     dev/data/tokenize -t tokenizer.json -c out/hellaswag_lmeval.bin -m hellaswag hellaswag_val.jsonl  # as lm-eval renders it
 
@@ -286,7 +287,7 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
             "usage: %s -t tokenizer.json -o <out prefix> [-v val fraction (0.1)] [-s tokens per shard (100000000)]\n"
             "          [-e 0|1 end-of-text token before each document (1)] [-n threads (0: all CPUs)] [-p piece bytes (1048576)]\n"
             "          [-j field: the files are JSON Lines, one document per line in this string field] file...\n"
-            "       %s -t tokenizer.json -d '<shard pattern>'   (writes the shards' text to stdout)\n"
+            "       %s -t tokenizer.json|bytes -d '<shard pattern>'   (writes the shards' text to stdout)\n"
             "       %s -t tokenizer.json|bytes -c <out.bin> [-m llmc|hellaswag|piqa|arc|lambada|winogrande] file.jsonl...\n"
             "          (a multiple-choice eval file for -mc; -m: {ctx, endings, label} as llm.c's hellaswag.py renders\n"
             "          HellaSwag (llmc, the default), or a task as lm-evaluation-harness renders it)\n",
@@ -295,15 +296,27 @@ static void usage(const char *argv0, int status) { // -h: to stdout, exit 0; no 
 }
 
 // -d: the shards' tokens as text on stdout, a block at a time (all of them are checked first, each an id some token
-// has, so that a refused shard leaves no partial text); a shard of one token, or none, is legal
+// has, so that a refused shard leaves no partial text); a shard of one token, or none, is legal. Without a tokenizer
+// (-t bytes: byte-level shards, prepare_bytes'), each id below 256 is its byte
 typedef struct { const BpeTokenizer *t; size_t at; } Decoding;
 static int decode_has(const void *ctx, int id) {
+    const Decoding *d = (const Decoding *)ctx;
+    if (d->t == NULL) { return id < 256; }
     unsigned char none[1]; // (room for no byte: only whether the id has a token)
-    return bpe_decode(((const Decoding *)ctx)->t, id, none, 0) >= 0;
+    return bpe_decode(d->t, id, none, 0) >= 0;
 }
 static void decode_block(void *ctx, const int *ids, size_t n) {
     Decoding *d = (Decoding *)ctx;
     unsigned char buf[4096];
+    if (d->t == NULL) {
+        for (size_t i = 0; i < n; i += sizeof(buf)) {
+            const size_t m = n - i < sizeof(buf) ? n - i : sizeof(buf);
+            for (size_t j = 0; j < m; j++) { buf[j] = (unsigned char)ids[i + j]; }
+            if (fwrite(buf, 1, m, stdout) != m) { fatalf("write to stdout failed"); }
+        }
+        d->at += n;
+        return;
+    }
     for (size_t i = 0; i < n; i++, d->at++) {
         int len = bpe_decode(d->t, ids[i], buf, (int)sizeof(buf));
         if (len < 0) { fatalf("token %d at position %zu does not decode", ids[i], d->at); } // (decode_has passed it)
@@ -317,9 +330,9 @@ static void decode_block(void *ctx, const int *ids, size_t n) {
     }
 }
 
-static void decode_shards(const BpeTokenizer *t, const char *pattern) {
+static void decode_shards(const BpeTokenizer *t, const char *pattern) { // (t NULL: -t bytes)
     Decoding d = {t, 0};
-    for_each_token_checked(pattern, bpe_vocab_size(t), decode_has, decode_block, &d);
+    for_each_token_checked(pattern, t != NULL ? bpe_vocab_size(t) : 256, decode_has, decode_block, &d);
     if (fflush(stdout) != 0) { fatalf("write to stdout failed"); }
 }
 
@@ -414,7 +427,9 @@ static void parse_options(Options *o, int argc, char **argv) {
         return;
     }
     if (render != NULL) { fatalf("-m %s renders multiple-choice examples: it goes with -c", render); }
-    if (strcmp(o->tokenizer, "bytes") == 0) { fatalf("-t bytes is for -c only (byte-level shards: dev/data/prepare_bytes)"); }
+    if (strcmp(o->tokenizer, "bytes") == 0 && o->decode == NULL) {
+        fatalf("-t bytes is for -c and -d only (byte-level shards are written by dev/data/prepare_bytes)");
+    }
     if (o->decode != NULL && (o->prefix != NULL || o->num_files > 0)) { fatalf("-d decodes shards: no -o and no input files with it"); }
     // (they were ignored: -d -e 0 still wrote each end-of-text token, as -c says of its own)
     if (o->decode != NULL && (o->shard_flags || o->json_field != NULL)) { fatalf("-d decodes shards: -v, -s, -p, -e, -n and -j are for encoding"); }
@@ -1205,6 +1220,10 @@ int main(int argc, char **argv) {
     }
     if (o.mc_out != NULL && strcmp(o.tokenizer, "bytes") == 0) {
         write_mc_file(NULL, &o);
+        return 0;
+    }
+    if (o.decode != NULL && strcmp(o.tokenizer, "bytes") == 0) {
+        decode_shards(NULL, o.decode);
         return 0;
     }
     BpeTokenizer t;
