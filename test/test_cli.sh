@@ -589,6 +589,10 @@ os.fsync = lambda fd: time.sleep(60); sys.argv = sys.argv[1:]; runpy.run_path(sy
     else bad "random_shard_read_by_trainer" "$(echo "$out" | tail -n 1)"; fi
     if cmp -s "$TMP/rs1.bin" "$TMP/rs1b.bin" && cmp -s "$TMP/rs0.bin" "$TMP/rs0b.bin" && [ -f "$TMP/rs2.bin" ] && ! cmp -s "$TMP/rs1.bin" "$TMP/rs2.bin"
     then ok "random_shard_follows_seed"; else bad "random_shard_follows_seed" "seed 1 twice, seed 0 and none, seeds 1 and 2: $(cksum "$TMP"/rs[012]*.bin | tr '\n' ' ')"; fi
+    # an output in a directory not made yet gets it, as prepare_bytes' and tokenize's do (it was "No such file or directory")
+    python3 $rs "$TMP/rs_new/sub/r.bin" 256 100 > /dev/null 2>&1; rc1=$?
+    if [ $rc1 -eq 0 ] && [ "$(stat -c %s "$TMP/rs_new/sub/r.bin" 2>/dev/null)" = 1224 ]; then ok "random_shard_makes_its_directory"
+    else bad "random_shard_makes_its_directory" "rc $rc1: $(ls -R "$TMP/rs_new" 2>&1 | tr '\n' ' ')"; fi
     # every uint16 id: vocab 65536 is taken (ids of 32768 and up included), 65537 refused
     python3 $rs "$TMP/rs64k.bin" 65536 20000 3 > /dev/null; rc1=$?
     read -r _ lo hi <<< "$(shard_ids "$TMP/rs64k.bin")"; ids="$lo $hi"

@@ -52,6 +52,8 @@ def main():
         tokens.byteswap()
     tmp = path + ".tmp"
     try:  # written and synced under a temporary name, then renamed: never a half-written shard at path
+        # (the directory made when missing, as prepare_bytes and tokenize make theirs: it was "No such file or directory")
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(tmp, "wb") as f:
             f.write(header.tobytes())
             f.write(tokens.tobytes())
