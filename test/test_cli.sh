@@ -115,6 +115,20 @@ for f in $(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | grep -o '"-[a-z]
     echo "$flags_table" | grep -qF -- "\`$f\`" || nodoc="$nodoc $f"
 done
 if [ -z "$nodoc" ]; then ok "readme_flags_table_lists_every_flag"; else bad "readme_flags_table_lists_every_flag" "missing:$nodoc"; fi
+# ... with -h's defaults: a row's last column gives one default per flag of the row ("2e-3, 20, ...", "16 / 128"),
+# each compared as a number where both are numbers (2e-3 = 0.002), else as a word ("B*T*processes", -h's -1, and
+# rows of one text for several flags are left out)
+help_defaults=$(echo "$help" | awk '/^  -/ { f = $1 } f != "" && match($0, /\(default [^)]*\)/) { print f, substr($0, RSTART + 9, RLENGTH - 10); f = "" }')
+table_defaults=$(echo "$flags_table" | awk -F' \\| ' '/^\| `-/ { n = split($1, a, "`"); nf = 0; for (i = 2; i <= n; i += 2) fl[++nf] = a[i]
+    d = $NF; sub(/ *\|$/, "", d); gsub(/`/, "", d); if (split(d, dv, / \/ |, /) != nf) { next }
+    for (i = 1; i <= nf; i++) { v = dv[i]; sub(/ .*/, "", v); print fl[i], v } }')
+ndefaults=$(echo "$table_defaults" | wc -l)
+differ=$(awk 'NR == FNR { h[$1] = $2; next } $1 in h && $2 != "B*T*processes" {
+    num = "^-?[0-9.]+(e-?[0-9]+)?$"; a = $2; b = h[$1]
+    if ((a ~ num && b ~ num) ? a + 0 != b + 0 : a != b) { printf " %s: README %s, -h %s;", $1, a, b } }' \
+    <(echo "$help_defaults") <(echo "$table_defaults"))
+if [ -z "$differ" ] && [ "$ndefaults" -ge 35 ]; then ok "readme_flags_table_defaults_match_help ($ndefaults defaults)"
+else bad "readme_flags_table_defaults_match_help" "${differ:-only $ndefaults defaults read from the table}"; fi
 # (a single process does not use the NCCL id file: -pf names one, not a prompt to read)
 out=$("$BIN" "${TINY[@]}" -x 1 -pf "$TMP/no_nccl_id_file" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && ! echo "$out" | grep -q "^generating"; then ok "pf_is_the_nccl_id_file"; else bad "pf_is_the_nccl_id_file" "rc $rc: $(echo "$out" | tail -n 1)"; fi
