@@ -87,6 +87,7 @@ typedef struct {
     int sample_flags_given;         // which of -g (past 0), -tp, -gk, -gp, -gb, -s (past 0) were given (bits of SAMPLE_FLAGS): noted
                                     // where nothing is sampled (-x 0 without a prompt, training with -g 0)
     int train_flags_given;          // which of TRAIN_FLAGS were given: -x 0, which trains nothing, notes them
+    int val_max_given;              // -m was given: -x 0 notes it where it runs no -j evaluation
 } Options;
 static const char *const SAMPLE_FLAGS[] = {"-g", "-tp", "-gk", "-gp", "-gb", "-s"};
 // flags only training reads (-i first: -x 0 evaluates -j's val shards, not -i's, and says so; -s, samples every n
@@ -457,7 +458,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-c") == 0) { o->weight_decay = parse_float(f, v); }
         else if (strcmp(f, "-gc") == 0) { o->grad_clip = parse_float(f, v); }
         else if (strcmp(f, "-v") == 0) { o->val_loss_every = parse_int(f, v); }
-        else if (strcmp(f, "-m") == 0) { o->val_max_steps = parse_int(f, v); }
+        else if (strcmp(f, "-m") == 0) { o->val_max_steps = parse_int(f, v); o->val_max_given = 1; }
         else if (strcmp(f, "-s") == 0) { o->sample_every = parse_int(f, v); note_sample_flag(o, f, o->sample_every != 0); }
         else if (strcmp(f, "-g") == 0) {
             o->gen_tokens = parse_int(f, v);
@@ -1272,6 +1273,11 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
         if ((o->train_flags_given & 1) && !o->val_named && eval_only_reads_val(o)) {
             printf("note: -x 0 evaluates -j's val shards, not -i's: this is the default -j %s (give -j <shards> for others)\n",
                    o->val_data_pattern);
+        }
+        // (-x 0 -p hi -m 3 read no -m and said nothing, where the other flags it leaves unused are noted)
+        if (o->val_max_given && !eval_only_reads_val(o)) {
+            printf("note: -x 0 runs no val evaluation here (%s): -m is not used\n",
+                   o->prompt != NULL ? "-p generates instead" : "-es, -mc or -hf with no -j skips it");
         }
         if (o->output_dir != NULL && !resumed) {
             printf("note: -x 0 trains nothing: -o %s is not written (with -y 1, its newest checkpoint is what -x 0 evaluates)\n",

@@ -800,6 +800,15 @@ out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -s 5 -tp 0.5 2>&1); rc=$?; out_p=$("$BIN" "$
 if [ "$rc" -eq 0 ] && [ "$rc_p" -eq 0 ] && echo "$out" | grep -qxF 'note: -x 0 trains nothing: -s is not used' &&
    echo "$out" | grep -q "^note: -x 0 generates only with -p or -gf .*: -tp is not used$" && echo "$out_p" | grep -qxF 'note: -x 0 trains nothing: -s is not used'
 then ok "eval_only_sample_every_noted_as_training_flag"; else bad "eval_only_sample_every_noted_as_training_flag" "rc $rc/$rc_p: $(echo "$out" "$out_p" | grep -E "note|error" | head -n 3)"; fi
+# ... -m too where -x 0 runs no val evaluation: with -p (it generates), or -es with no -j (it read no -m, silently)
+printf 'abcdefghij' | shard_of_bytes > "$TMP/m_unused.bin"
+out=$("$BIN" "${TINY[@]}" -x 0 -p hi -g 2 -m 3 2>&1); rc=$?
+out_es=$("$BIN" "${TINY[@]}" -x 0 -es "$TMP/m_unused.bin" -m 3 2>&1); rc_es=$?
+out_no=$("$BIN" "${TINY[@]}" -x 0 -m 3 2>&1)
+if [ "$rc" -eq 0 ] && [ "$rc_es" -eq 0 ] && echo "$out" | grep -qxF 'note: -x 0 runs no val evaluation here (-p generates instead): -m is not used' &&
+   echo "$out_es" | grep -q "^note: -x 0 runs no val evaluation here (-es, -mc or -hf with no -j skips it): -m is not used$" &&
+   ! echo "$out_no" | grep -q "m is not used"
+then ok "eval_only_val_batches_unused_noted"; else bad "eval_only_val_batches_unused_noted" "rc $rc/$rc_es: $(echo "$out" "$out_es" "$out_no" | grep -E "note|error" | head -n 3)"; fi
 # ... and so does a training run's prompt with -g 0 (it samples nothing: the prompt went unused, silently), -gf's too
 out=$("$BIN" "${TINY[@]}" -x 1 -p hi 2>&1); rc=$?
 printf 'hi' > "$TMP/prompt_g0.txt"; out_gf=$("$BIN" "${TINY[@]}" -x 1 -gf "$TMP/prompt_g0.txt" 2>&1); rc_gf=$?
