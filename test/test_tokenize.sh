@@ -606,6 +606,23 @@ if [ -x "$PB" ] && [ -r /proc/version ] && [ "$(stat -c %s /proc/version)" = 0 ]
     then ok "prepare_bytes_reads_to_eof"
     else bad "prepare_bytes_reads_to_eof" "$(cat "$TMP/err") train/val headers: $(for f in "$OS"/procv_{t,v}.bin; do od -A n -t d4 -j 8 -N 4 "$f"; done 2>&1 | tr -s ' \n' ' ')"; fi
 fi
+# --- a pipe as the input (/dev/stdin, <(command)): the same outputs as the file, read once (both tools refused it: "not a
+# regular file"); "-" says to give /dev/stdin instead, and a directory is named as one
+if [ -x "$PB" ]; then
+    if cat "$OS/odd.txt" | "$PB" /dev/stdin "$OS/pipe_t.bin" "$OS/pipe_v.bin" > /dev/null 2> "$TMP/err" &&
+       cmp -s "$OS/pipe_t.bin" "$OS/odd_t.bin" && cmp -s "$OS/pipe_v.bin" "$OS/odd_v.bin"; then ok "prepare_bytes_reads_a_pipe"
+    else bad "prepare_bytes_reads_a_pipe" "$(cat "$TMP/err")"; fi
+    expect_error_cmd prepare_bytes_dash_input "input '-': give standard input as /dev/stdin" "$PB" - "$OS/dash_t.bin" "$OS/dash_v.bin"
+    expect_error_cmd prepare_bytes_directory_input "'$OS' is a directory, expected a file" "$PB" "$OS" "$OS/dir_t.bin" "$OS/dir_v.bin"
+fi
+if cat "$TXT" | "$TOK" -t "$TJ" -o "$TMP/pipe/a" /dev/stdin > /dev/null 2> "$TMP/err" &&
+   "$TOK" -t "$TJ" -o "$TMP/pipe/b" -v 0 "$TMP/e1.txt" <(cat "$TMP/e1.txt") > /dev/null 2>> "$TMP/err" &&
+   "$TOK" -t "$TJ" -o "$TMP/pipe/c" -v 0 "$TMP/e1.txt" "$TMP/e1.txt" > /dev/null 2>> "$TMP/err" &&
+   payload "$TMP/pipe/a_train_*.bin" | cmp -s - "$TMP/ref.train" && payload "$TMP/pipe/a_val_*.bin" | cmp -s - "$TMP/ref.val" &&
+   cmp -s "$TMP/pipe/b_train_000000.bin" "$TMP/pipe/c_train_000000.bin"; then ok "tokenize_reads_a_pipe"
+else bad "tokenize_reads_a_pipe" "$(head -c 300 "$TMP/err")"; fi
+expect_error_cmd tokenize_dash_input "input '-': give standard input as /dev/stdin" "$TOK" -t "$TJ" -o "$TMP/dash/x" -
+expect_error_cmd tokenize_directory_input "'$OS' is a directory, expected a text file" "$TOK" -t "$TJ" -o "$TMP/dir/x" "$OS"
 if command -v python3 > /dev/null; then
     mkdir -p "$OS/ts_odd"; cp "$TS_PY" "$OS/ts_odd/tinyshakespeare.py"; cp dev/data/stop_signals.py "$OS/ts_odd/"; cp "$OS/odd.txt" "$OS/ts_odd/tinyshakespeare.txt"
     TSO=$OS/ts_odd/tinyshakespeare
@@ -860,6 +877,11 @@ expect_error_cmd mc_out_is_input_other_name "is the input '$TMP/./mc_self.jsonl'
 expect_error_cmd mc_out_is_tokenizer "is the tokenizer '$TMP/mc_self_tok.json' itself" "$TOK" -t "$TMP/mc_self_tok.json" -c "$TMP/mc_self_tok.json" "$MCJ"
 expect_error_cmd mc_out_tmp_is_input "the input '$TMP/mc_self.bin.tmp' is its temporary file" "$TOK" -t bytes -c "$TMP/mc_self.bin" "$TMP/mc_self.bin.tmp"
 expect_error_cmd mc_out_is_directory "-c '$TMP' is a directory" "$TOK" -t bytes -c "$TMP" "$MCJ"
+# ... and reads its input from a pipe as from the file (it was refused: "not a regular file")
+if cat "$MCJ" | "$TOK" -t "$TJ" -c "$TMP/pipe/mc_p.bin" /dev/stdin > /dev/null 2> "$TMP/err" &&
+   "$TOK" -t "$TJ" -c "$TMP/pipe/mc_f.bin" "$MCJ" > /dev/null 2>> "$TMP/err" && cmp -s "$TMP/pipe/mc_p.bin" "$TMP/pipe/mc_f.bin"; then
+    ok "tokenize_mc_reads_a_pipe"
+else bad "tokenize_mc_reads_a_pipe" "$(head -c 300 "$TMP/err")"; fi
 if md5sum -c --quiet "$TMP/mc_self.sums" > /dev/null 2>&1 && [ ! -e "$TMP/mc_self.bin" ] && [ ! -e "$TMP.tmp" ]; then ok "mc_out_refused_inputs_unchanged"
 else bad "mc_out_refused_inputs_unchanged" "$(md5sum -c --quiet "$TMP/mc_self.sums" 2>&1 | head -n 2) $(ls "$TMP/mc_self.bin" "$TMP.tmp" 2>/dev/null)"; fi
 # -c with no file-name part (empty, or a directory to be made, "dir/"): said at once, and a file ./.tmp that is none of

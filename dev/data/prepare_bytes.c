@@ -10,7 +10,7 @@ shards are written as <path>.tmp and renamed only once both were written, so an 
 file-size limit, an input too short) or a stop signal (Ctrl-C, SIGTERM, SIGHUP) leaves the previous
 outputs as they were, no .tmp file behind and none of the directories it made. The input is read to its end, not to the size it reports (files of /proc
 and /sys report 0 bytes and have text), up to the 2,386,092,941 bytes whose train split (90%) fits a
-shard's int32 token count.
+shard's int32 token count; so a pipe is read too (`cat *.txt | ./prepare_bytes /dev/stdin train.bin val.bin`).
 */
 #include <signal.h>
 #include "../../dataloader.h"
@@ -104,7 +104,13 @@ int main(int argc, char **argv) {
     signal(SIGXFSZ, SIG_IGN);
     // every output is checked before anything is written, and both are written under temporary names
     // before either is renamed, so an error leaves neither new file behind
-    FILE *fp = fopenCheck(argv[1], "rb");
+    // (read once, to its end: a pipe works too, /dev/stdin or <(command); fopenCheck takes regular files only. "-" is no
+    // name for standard input here: it said "cannot open '-'")
+    if (strcmp(argv[1], "-") == 0) { fatalf("input '-': give standard input as /dev/stdin (cat a.txt b.txt | %s /dev/stdin <train.bin> <val.bin>)", argv[0]); }
+    struct stat in_st;
+    if (stat(argv[1], &in_st) == 0 && S_ISDIR(in_st.st_mode)) { fatalf("'%s' is a directory, expected a file", argv[1]); }
+    FILE *fp = fopen(argv[1], "rb");
+    if (fp == NULL) { fatalf("cannot open '%s': %s", argv[1], strerror(errno)); }
     // the outputs' missing directories made first (their files' identities need them), and taken away again on any
     // exit before the renames or on a stop signal
     for (int i = 0; i < 2; i++) { snprintf(signal_tmp[i], sizeof(signal_tmp[i]), "%s.tmp", argv[2 + i]); }

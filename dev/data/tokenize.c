@@ -35,7 +35,8 @@ the val split starts at a document boundary, where a cut could change tokens: a 
 add_prefix_space (a space in front of every piece), without the regex (a piece is one word), or
 with an added token (matched in the text first) that holds a line break.
 
-Missing directories of the output (-o's prefix, -c's file) are created (mkdir -p, as the trainer's -o
+An input may be a pipe (cat *.txt | dev/data/tokenize ... /dev/stdin, or <(command)): it is read whole into memory
+first (its size places the val split; "-" is no name for it). Missing directories of the output (-o's prefix, -c's file) are created (mkdir -p, as the trainer's -o
 does). Shards (and -c's file) are written under temporary names and renamed only when everything has
 been encoded, so a run that fails, or that Ctrl-C, SIGTERM or SIGHUP stops, leaves none behind, nor
 any directory it made. Refused with a one-line error: a missing or malformed tokenizer,
@@ -359,6 +360,9 @@ static void parse_options(Options *o, int argc, char **argv) {
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i += 2) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) { usage(argv[0], 0); }
+        if (strcmp(argv[i], "-") == 0) { // (it said "flag - needs a value")
+            fatalf("input '-': give standard input as /dev/stdin (e.g. cat a.txt | %s -t tokenizer.json -o out/x /dev/stdin)", argv[0]);
+        }
         if (i + 1 >= argc) { fatalf("flag %s needs a value (run %s without arguments for the usage)", argv[i], argv[0]); }
         const char *f = argv[i], *v = argv[i + 1];
         // a value that is a flag of ours came after a flag without its value (-o -v 0.1 wrote shards named -v_train_*)
@@ -486,6 +490,16 @@ static const unsigned char *map_file(const char *path, size_t n) {
     return (const unsigned char *)m;
 }
 
+// an input read whole into memory (a pipe, read once), with a NUL after its *n bytes; NULL when it is empty
+static unsigned char *read_input(const char *path, size_t *n) {
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) { fatalf("cannot open '%s': %s", path, strerror(errno)); }
+    unsigned char *text = (unsigned char *)read_to_end(fp, path, SIZE_MAX / 2, n);
+    fclose(fp);
+    if (*n == 0) { free(text); text = NULL; }
+    return text;
+}
+
 // encode the pending pieces in parallel and append them to the sinks in order
 static void flush_pieces(const BpeTokenizer *t, PieceList *l, Sink sinks[2]) {
     encode_pieces(t, l->items, l->n);
@@ -504,10 +518,11 @@ The documents into the two sinks. They are mapped and cut into pieces in order; 
 pieces reach BATCH_BYTES or BATCH_DOCS documents (few mappings at a time), or the inputs end, the
 pieces are encoded in parallel, appended to the shards in order, and their documents unmapped, so
 many small files encode in parallel as well as one large one (whose pieces cut_range encodes every
-BATCH_BYTES). len: each file's size; val_start:
-the global byte offset where the val split begins (past the end when there is none).
+BATCH_BYTES). len: each file's size; held: the text of each input read whole (a pipe), NULL for one to map;
+val_start: the global byte offset where the val split begins (past the end when there is none).
 */
-static void tokenize_documents(const BpeTokenizer *t, const Options *o, const size_t *len, size_t val_start, Sink sinks[2]) {
+static void tokenize_documents(const BpeTokenizer *t, const Options *o, const size_t *len, unsigned char *const *held,
+                               size_t val_start, Sink sinks[2]) {
     const int BATCH_DOCS = 1024;
     const int cut = cuts_are_exact(t), eot = o->eot && t->eot_token >= 0;
     PieceList l = {NULL, 0, 0, 0};
@@ -517,7 +532,7 @@ static void tokenize_documents(const BpeTokenizer *t, const Options *o, const si
     for (int f = 0; f < o->num_files; f++) {
         const char *path = o->files[f];
         const size_t n = len[f];
-        const unsigned char *s = n > 0 ? map_file(path, n) : NULL;
+        const unsigned char *s = held[f] != NULL ? held[f] : n > 0 ? map_file(path, n) : NULL;
         text[f] = s;
         if (n == 0) { // only its end-of-text token, in the split where the document starts
             cut_range(t, sinks, &l, s, 0, 0, o->piece_bytes, cut, doc_offset >= val_start, eot, path);
@@ -535,7 +550,8 @@ static void tokenize_documents(const BpeTokenizer *t, const Options *o, const si
         flush_pieces(t, &l, sinks);
         pending = 0;
         for (; first_mapped <= f; first_mapped++) {
-            if (len[first_mapped] > 0) { munmap((void *)text[first_mapped], len[first_mapped]); }
+            if (held[first_mapped] != NULL) { free(held[first_mapped]); }
+            else if (len[first_mapped] > 0) { munmap((void *)text[first_mapped], len[first_mapped]); }
         }
     }
     free(l.items);
@@ -595,8 +611,8 @@ split when its line starts at or past val_start, counted in file bytes over all 
 split falls between documents. Documents are copied out of their lines, cut and encoded like the
 files of the plain mode, in batches of BATCH_BYTES or BATCH_DOCS documents.
 */
-static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t *len, size_t val_start, Sink sinks[2],
-                           size_t *num_docs_total, size_t *text_bytes) {
+static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t *len, unsigned char *const *held,
+                           size_t val_start, Sink sinks[2], size_t *num_docs_total, size_t *text_bytes) {
     const size_t BATCH_DOCS = 65536;
     const int cut = cuts_are_exact(t), eot = o->eot && t->eot_token >= 0;
     PieceList l = {NULL, 0, 0, 0};
@@ -605,7 +621,7 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
     for (int f = 0; f < o->num_files; f++) {
         const char *path = o->files[f];
         const size_t n = len[f];
-        const unsigned char *s = n > 0 ? map_file(path, n) : NULL;
+        const unsigned char *s = held[f] != NULL ? held[f] : n > 0 ? map_file(path, n) : NULL;
         size_t line_no = 0;
         for (size_t a = 0; a < n;) {
             const unsigned char *nl = (const unsigned char *)memchr(s + a, '\n', n - a);
@@ -649,7 +665,8 @@ static void tokenize_jsonl(const BpeTokenizer *t, const Options *o, const size_t
                 pending = 0;
             }
         }
-        if (n > 0) { munmap((void *)s, n); } // the pending pieces point into their own copies
+        if (held[f] != NULL) { free(held[f]); } // the pending pieces point into their own copies
+        else if (n > 0) { munmap((void *)s, n); }
         file_offset += n;
     }
     flush_pieces(t, &l, sinks);
@@ -1079,12 +1096,11 @@ static void write_mc_file(const BpeTokenizer *t, const Options *o) {
     int *ids = NULL, ids_cap = 0, examples = 0, longest = 0, uncased = 0, moved = 0, version = MC_VERSION;
     for (int f = 0; f < o->num_files; f++) {
         const char *path = o->files[f];
-        FILE *fp = fopenCheck(path, "rb");
-        long size = file_size(fp);
-        char *text = (char *)mallocCheck((size_t)size + 1);
-        freadCheck(text, 1, (size_t)size, fp);
-        fcloseCheck(fp);
-        text[size] = '\0';
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory, expected a file", path); }
+        size_t size; // (read to its end: a pipe too)
+        char *text = (char *)read_input(path, &size);
+        if (text == NULL) { text = (char *)mallocCheck(1); text[0] = '\0'; }
         size_t line_no = 0;
         for (char *a = text; a < text + size;) {
             char *nl = memchr(a, '\n', (size_t)(text + size - a)), *b = nl != NULL ? nl : text + size;
@@ -1256,13 +1272,17 @@ int main(int argc, char **argv) {
     signal_prefix = o.prefix;
     catch_stop_signals(remove_staged_on_signal);
 
-    // every input's size first: the total places the val split
+    // every input's size first: the total places the val split. An input that is no regular file (a pipe: /dev/stdin,
+    // <(command)) tells its size only once read: it is read whole into memory now (it was refused, "not a regular
+    // file"); so is a file that reports 0 bytes (those of /proc have text)
     size_t *len = (size_t *)mallocCheck(o.num_files * sizeof(size_t)), total_bytes = 0;
+    unsigned char **held = (unsigned char **)callocCheck((size_t)o.num_files, sizeof(*held));
     for (int f = 0; f < o.num_files; f++) {
         struct stat st;
         if (stat(o.files[f], &st) != 0) { fatalf("cannot open '%s': %s", o.files[f], strerror(errno)); }
-        if (!S_ISREG(st.st_mode)) { fatalf("'%s': not a regular file", o.files[f]); }
+        if (S_ISDIR(st.st_mode)) { fatalf("'%s' is a directory, expected a text file", o.files[f]); }
         len[f] = (size_t)st.st_size;
+        if (!S_ISREG(st.st_mode) || st.st_size == 0) { held[f] = read_input(o.files[f], &len[f]); }
         total_bytes += len[f];
     }
     // JSON Lines given without -j would train on their quotes, keys and escapes: say so (still encoded: a file
@@ -1307,9 +1327,9 @@ int main(int argc, char **argv) {
     if (o.json_field != NULL) {
         num_docs = 0;
         text_bytes = 0;
-        tokenize_jsonl(&t, &o, len, val_start, sinks, &num_docs, &text_bytes);
+        tokenize_jsonl(&t, &o, len, held, val_start, sinks, &num_docs, &text_bytes);
     } else {
-        tokenize_documents(&t, &o, len, val_start, sinks);
+        tokenize_documents(&t, &o, len, held, val_start, sinks);
     }
     if (text_bytes == 0) { // (-j: the files hold no document, or only empty strings)
         char found[64];
@@ -1340,6 +1360,7 @@ int main(int argc, char **argv) {
            "-tk %s\n", bpe_vocab_size(&t), bpe_vocab_size(&t), bpe_vocab_size(&t), o.tokenizer);
     for (int k = 0; k < 2; k++) { free(sinks[k].buf); }
     free(len);
+    free(held);
     bpe_free(&t);
     return 0;
 }
