@@ -4,7 +4,7 @@ Token id -> bytes, for printing samples. Two kinds:
   llm.c's tokenizer file (e.g. gpt2_tokenizer.bin), little-endian:
       uint32 header[256]   header[0] = 20240328 (magic), header[1] = version (1 or 2),
                            header[2] = vocab_size, header[3] = end-of-text token (version 2 only)
-      then for each token: uint8 length, then that many bytes
+      then for each token: uint8 length, then that many bytes (so at most 255 of them)
   a Hugging Face tokenizer.json (GPT-NeoX byte-level BPE, llmc/bpe.h): decoded into the same
       table, and the only kind besides byte-level that can also encode a text prompt.
 A missing tokenizer file is not an error (as in llm.c: the trainer prints token ids instead);
@@ -36,7 +36,7 @@ typedef struct {
     int init_ok;
     int eot_token;        // end-of-text token, -1 where the tokenizer has none
     int byte_level;
-    uint8_t *token_len;   // (vocab_size) length of each token in bytes
+    uint32_t *token_len;  // (vocab_size) length of each token in bytes (a tokenizer.json's added token may be long)
     char *token_bytes;    // one allocation holding every token, each followed by a NUL
     int is_bpe;           // loaded from a tokenizer.json: bpe holds the merges for encoding
     BpeTokenizer bpe;
@@ -56,24 +56,22 @@ static void tokenizer_init_json(Tokenizer *t, const char *filename) {
     t->is_bpe = 1;
     t->eot_token = t->bpe.eot_token;
     uint32_t V = (uint32_t)bpe_vocab_size(&t->bpe);
-    unsigned char piece[256];
     size_t total = 0;
+    unsigned char none[1]; // (room for no byte: the length alone)
     for (uint32_t i = 0; i < V; i++) {
-        int n = bpe_decode(&t->bpe, (int)i, piece, (int)sizeof(piece));
+        int n = bpe_decode(&t->bpe, (int)i, none, 0);
         total += (n > 0 ? (size_t)n : 0) + 1;
     }
     t->token_table = (char **)mallocCheck(V * sizeof(char *));
-    t->token_len = (uint8_t *)mallocCheck(V);
+    t->token_len = (uint32_t *)mallocCheck(V * sizeof(uint32_t));
     t->token_bytes = (char *)mallocCheck(total);
     size_t pos = 0;
-    for (uint32_t i = 0; i < V; i++) {
-        int n = bpe_decode(&t->bpe, (int)i, piece, (int)sizeof(piece));
-        if (n > 255) { fatalf("'%s': token %u is %d bytes long, more than the 255 supported", filename, i, n); }
+    for (uint32_t i = 0; i < V; i++) { // (an added token of any length: dev/data/tokenize takes them; its -d decodes them)
+        int n = bpe_decode(&t->bpe, (int)i, (unsigned char *)t->token_bytes + pos, (int)(total - pos));
         if (n < 0) { n = 0; } // an id with no token (a gap in the vocabulary) prints as nothing
         t->token_table[i] = t->token_bytes + pos;
-        memcpy(t->token_table[i], piece, (size_t)n);
         t->token_table[i][n] = '\0';
-        t->token_len[i] = (uint8_t)n;
+        t->token_len[i] = (uint32_t)n;
         pos += (size_t)n + 1;
     }
     t->vocab_size = V;
@@ -87,7 +85,7 @@ void tokenizer_init_bytes(Tokenizer *t) {
     t->byte_level = 1;
     t->eot_token = -1;
     t->token_table = (char **)mallocCheck(256 * sizeof(char *));
-    t->token_len = (uint8_t *)mallocCheck(256);
+    t->token_len = (uint32_t *)mallocCheck(256 * sizeof(uint32_t));
     t->token_bytes = (char *)mallocCheck(256 * 2);
     for (int i = 0; i < 256; i++) {
         t->token_bytes[2 * i] = (char)i;
@@ -150,7 +148,7 @@ void tokenizer_init(Tokenizer *t, const char *filename) {
     freadCheck(body, 1, body_size, fp);
     fcloseCheck(fp);
     t->token_table = (char **)mallocCheck(vocab_size * sizeof(char *));
-    t->token_len = (uint8_t *)mallocCheck(vocab_size);
+    t->token_len = (uint32_t *)mallocCheck(vocab_size * sizeof(uint32_t));
     t->token_bytes = (char *)mallocCheck(body_size);
     size_t pos = 0;
     for (uint32_t i = 0; i < vocab_size; i++) {

@@ -212,7 +212,7 @@ but does count a space that begins one choice and not the others. Returns 0, lea
 were, when a completion has a token past num_tokens (a tokenizer smaller than the model's vocabulary: nothing
 to decode it with).
 */
-static inline int mc_set_chars(MCEvalSet *s, const char *const *token_bytes, const uint8_t *token_len, uint32_t num_tokens) {
+static inline int mc_set_chars(MCEvalSet *s, const char *const *token_bytes, const uint32_t *token_len, uint32_t num_tokens) {
     int *chars = (int *)mallocCheck((size_t)s->total_rows * sizeof(int) + 1);
     MCExample x;
     for (int e = 0; e < s->num_examples; e++) {
@@ -230,7 +230,7 @@ static inline int mc_set_chars(MCEvalSet *s, const char *const *token_bytes, con
                     return 0;
                 }
                 const unsigned char *b = (const unsigned char *)token_bytes[id];
-                for (int j = 0; j < token_len[id]; j++) {
+                for (uint32_t j = 0; j < token_len[id]; j++) {
                     if ((b[j] & 0xC0) == 0x80) { cp = cp << 6 | (b[j] & 0x3F); continue; }
                     if (n > 0 && leading) { leading = mc_isspace(cp); lead += leading; } // the previous one is whole
                     n++;

@@ -102,13 +102,13 @@ mc_test_completion_chars, not by reading the bytes.
 typedef struct {
     char *bytes;        // [V][12]
     const char **table; // [V]
-    uint8_t *len;       // [V]
+    uint32_t *len;      // [V]
 } MCTestTokens;
 
 static inline void mc_test_tokens(MCTestTokens *k, int V) {
     k->bytes = (char *)mallocCheck((size_t)V * 12);
     k->table = (const char **)mallocCheck((size_t)V * sizeof(char *));
-    k->len = (uint8_t *)mallocCheck((size_t)V);
+    k->len = (uint32_t *)mallocCheck((size_t)V * sizeof(uint32_t));
     for (int i = 0; i < V; i++) {
         char *b = k->bytes + (size_t)i * 12;
         int n = 0;
@@ -117,7 +117,7 @@ static inline void mc_test_tokens(MCTestTokens *k, int V) {
         for (int j = 0; j < (i / 4) % 3; j++) { b[n++] = (char)0xC3; b[n++] = (char)0xA9; }
         b[n] = '\0';
         k->table[i] = b;
-        k->len[i] = (uint8_t)n;
+        k->len[i] = (uint32_t)n;
     }
 }
 

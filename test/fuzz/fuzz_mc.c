@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         // each the completion's code points less the white space in front that all the example's completions share
         static char bytes[256][2];
         static const char *table[256];
-        static uint8_t lens[256];
+        static uint32_t lens[256];
         for (int i = 0; i < 256; i++) { bytes[i][0] = (char)i; table[i] = bytes[i]; lens[i] = 1; }
         int small = 1;
         for (int e = 0; e < s.num_examples; e++) {
