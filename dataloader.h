@@ -616,13 +616,13 @@ The tokens of the shards matching `pattern`, in glob order, as one stream, read 
 most 2^20: for each block, fn(ctx, tokens, n) gets its ids (fn may be NULL: the pass only checks).
 Every header and every token is checked: a token outside [0, vocab_size), or one that has(ctx, id)
 says no token has (has may be NULL: every id in range is one), is an error naming its shard and
-position. The shards' token counts come from `counts` (their headers, read by the caller); a shard
+position (and, past vocab_size, ending in `hint`: what to do). The shards' token counts come from `counts` (their headers, read by the caller); a shard
 whose header has changed since is an error. Returns the number of tokens.
 */
 typedef void (*token_block_fn)(void *ctx, const int *tokens, size_t n);
 typedef int (*token_has_fn)(const void *ctx, int id);
-static size_t token_stream_blocks_(const glob_t *g, const size_t *counts, int vocab_size, token_has_fn has, token_block_fn fn,
-                                   void *ctx) {
+static size_t token_stream_blocks_(const glob_t *g, const size_t *counts, int vocab_size, const char *hint, token_has_fn has,
+                                   token_block_fn fn, void *ctx) {
     enum { BLOCK = 1 << 20 };
     uint16_t *buf = (uint16_t *)mallocCheck(BLOCK * sizeof(uint16_t));
     int *ids = (int *)mallocCheck(BLOCK * sizeof(int));
@@ -637,7 +637,7 @@ static size_t token_stream_blocks_(const glob_t *g, const size_t *counts, int vo
             fread_check(buf, sizeof(uint16_t), m, fp, path, __FILE__, __LINE__); // (names the shard: one cut short since start-up)
             for (size_t j = 0; j < m; j++) {
                 if (buf[j] >= vocab_size) {
-                    fatalf("'%s': token %u at position %zu outside the vocabulary [0, %d)", path, buf[j], done + j, vocab_size);
+                    fatalf("'%s': token %u at position %zu outside the vocabulary [0, %d)%s", path, buf[j], done + j, vocab_size, hint);
                 }
                 if (has != NULL && !has(ctx, buf[j])) {
                     fatalf("'%s': token %u at position %zu is an id no token of the vocabulary has", path, buf[j], done + j);
@@ -681,8 +681,8 @@ size_t for_each_token_checked(const char *pattern, int vocab_size, token_has_fn 
     shard_glob(pattern, &g);
     size_t total;
     size_t *counts = token_stream_counts_(&g, &total);
-    token_stream_blocks_(&g, counts, vocab_size, has, NULL, ctx);
-    token_stream_blocks_(&g, counts, vocab_size, NULL, fn, ctx);
+    token_stream_blocks_(&g, counts, vocab_size, "", has, NULL, ctx);
+    token_stream_blocks_(&g, counts, vocab_size, "", NULL, fn, ctx);
     free(counts);
     globfree(&g);
     return total;
@@ -709,7 +709,9 @@ int *load_token_stream(const char *pattern, int vocab_size, size_t min_tokens, s
     size_t *counts = token_stream_counts_(&g, &total);
     if (total < min_tokens) { fatalf("'%s': %zu tokens, a stream needs at least %zu", pattern, total, min_tokens); }
     TokenArray_ a = {(int *)mallocCheck((total > 0 ? total : 1) * sizeof(int)), 0};
-    token_stream_blocks_(&g, counts, vocab_size, NULL, token_array_append_, &a);
+    // (the hint of the -i / -j shards' error, dataloader_bad_token_text_: it named no remedy)
+    token_stream_blocks_(&g, counts, vocab_size, " (a model whose vocabulary covers the shards' tokenizer is needed: a descriptor's v<N>)",
+                         NULL, token_array_append_, &a);
     free(counts);
     globfree(&g);
     *num_tokens = total;

@@ -1327,7 +1327,8 @@ fi
 "$BIN" "${TINY[@]}" -x 0 -p hi -g 4 -hf "$TMP/hf_gen" > /dev/null 2>&1
 if [ -f "$TMP/hf_gen/config.json" ] && [ -f "$TMP/hf_gen/model.safetensors" ]; then ok "generate_only_exports_hf"
 else bad "generate_only_exports_hf" "no transformers directory written"; fi
-expect_error stream_eval_token_out_of_vocab "token 300 at position 3 outside the vocabulary" "${TINY[@]}" -x 0 -m 1 -es "$TMP/oov.bin"
+# (with the -i / -j shards' hint: what to do; it named none)
+expect_error stream_eval_token_out_of_vocab "token 300 at position 3 outside the vocabulary \[0, 256) (a model whose vocabulary covers the shards' tokenizer is needed: a descriptor's v<N>)" "${TINY[@]}" -x 0 -m 1 -es "$TMP/oov.bin"
 # the stream over the first 64 bytes of the text, given as two shards (30 + 34 tokens) read as one, scores what the
 # val evaluation scores over the same 64 tokens as one window (-b 1 -t 63): 63 predictions, each target the token
 # after its input, here in one chunk of -b 1 -t 64 (one longer than the predictions). Its bits per token are
