@@ -876,11 +876,20 @@ static inline void bpe_encode_word_(const BpeTokenizer *t, BpeWork *w, const uns
     for (int i = 0; i >= 0; i = w->next[i]) { bpe_emit_(w->id[i], ids, cap, count); }
 }
 
+static inline int bpe_ascii_(const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= 0x80) { return 0; }
+    }
+    return 1;
+}
+
 // text between added tokens: NFC (with that normalizer), words by the regex, then BPE on each
 static inline void bpe_encode_piece_(const BpeTokenizer *t, BpeWork *w, BpeNfcWork *nw, unsigned char *prefixed,
                                      const unsigned char *s, size_t n, int *ids, int cap, int *count) {
     if (n == 0) { return; }
-    if (t->nfc) {
+    // NFC leaves ASCII as it is: such a piece skips it and its buffers, 6 bytes per byte of text (with add_prefix_space
+    // it still puts the space in front)
+    if (t->nfc && (t->add_prefix_space || !bpe_ascii_(s, n))) {
         n = bpe_nfc_(nw, s, n);
         s = nw->out + 1;  // nw->out[0] is free for a prefix space
         if (t->add_prefix_space && s[0] != ' ') {
@@ -888,7 +897,7 @@ static inline void bpe_encode_piece_(const BpeTokenizer *t, BpeWork *w, BpeNfcWo
             s = nw->out;
             n++;
         }
-    } else if (t->add_prefix_space && s[0] != ' ') {
+    } else if (t->add_prefix_space && s[0] != ' ') { // (not NFC here)
         prefixed[0] = ' ';
         memcpy(prefixed + 1, s, n);
         s = prefixed;
@@ -902,11 +911,9 @@ static inline void bpe_encode_piece_(const BpeTokenizer *t, BpeWork *w, BpeNfcWo
     }
 }
 
-// token ids of text into ids (at most cap of them); returns how many the whole text needs, so
-// a return value > cap means the output was cut short (call with cap 0 to size a buffer)
-static inline int bpe_encode(const BpeTokenizer *t, const char *text, int *ids, int cap) {
-    const unsigned char *s = (const unsigned char *)text;
-    size_t n = strlen(text);
+// token ids of the n bytes at s into ids (at most cap of them); returns how many the whole text needs, so
+// a return value > cap means the output was cut short (call with cap 0 to size a buffer). s needs no NUL after it
+static inline int bpe_encode_bytes(const BpeTokenizer *t, const unsigned char *s, size_t n, int *ids, int cap) {
     BpeWork w;
     memset(&w, 0, sizeof(w));
     BpeNfcWork nw;
@@ -941,6 +948,11 @@ static inline int bpe_encode(const BpeTokenizer *t, const char *text, int *ids, 
     free(w.next);
     free(w.heap);
     return count;
+}
+
+// bpe_encode_bytes of a C string
+static inline int bpe_encode(const BpeTokenizer *t, const char *text, int *ids, int cap) {
+    return bpe_encode_bytes(t, (const unsigned char *)text, strlen(text), ids, cap);
 }
 
 static inline void bpe_free(BpeTokenizer *t) {

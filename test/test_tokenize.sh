@@ -1112,5 +1112,18 @@ if [ "$TOK" = ./dev/data/tokenize ] && (ulimit -d 460800) 2>/dev/null; then
 else
     echo "SKIP large_file_bounded_memory, large_file_as_files: ulimit -d cannot be set, or $TOK is a sanitizer build (not counted as passed)"
 fi
+# --- one word of 10 MB (no place to cut, all of it one BPE word): peak memory under 26 bytes per byte of text (GNU
+# time's maximum resident set). It took 29.5: NFC's buffers for a text it leaves as it is (ASCII, 6 bytes per byte) and a
+# NUL-ended copy of the piece; now 22.7, of it 20 for the BPE's symbol lists and candidate heap
+if [ "$TOK" = ./dev/data/tokenize ] && [ -x /usr/bin/time ] && /usr/bin/time -f %M true > /dev/null 2>&1; then
+    head -c 10000000 /dev/zero | tr '\0' a > "$TMP/word.txt"
+    kb=$(/usr/bin/time -f %M "$TOK" -t "$TJ" -e 0 -v 0 -o "$TMP/word" "$TMP/word.txt" 2>&1 > /dev/null | tail -n 1)
+    if [ "$(payload "$TMP/word_train_*.bin" | wc -c)" = 10000000 ] && [ "$kb" -gt 0 ] 2>/dev/null && [ "$kb" -lt $((10000000 * 26 / 1024)) ]; then
+        ok "single_word_memory ($kb KB)"
+    else bad "single_word_memory" "peak $kb KB for 10 MB of text (want under 26 bytes per byte), $(payload "$TMP/word_train_*.bin" | wc -c) token bytes"; fi
+    rm -f "$TMP"/word*
+else
+    echo "SKIP single_word_memory: no GNU time in /usr/bin, or $TOK is a sanitizer build (not counted as passed)"
+fi
 
 finish_checks

@@ -253,23 +253,20 @@ static void encode_pieces(const BpeTokenizer *t, Piece *p, size_t count) {
             q->failed = 1;
             continue;
         }
-        char *s = (char *)malloc(q->len + 1);
-        // usually a token covers a byte or more, but NFC can lengthen the text: retry at the size asked for
+        // usually a token covers a byte or more, but NFC can lengthen the text: retry at the size asked for. (The text
+        // itself, not a copy of it with a NUL after it: a byte per byte less)
         int cap = (int)q->len + 1;
         q->ids = (int *)malloc((size_t)cap * sizeof(int));
-        if (s != NULL && q->ids != NULL) {
-            if (q->len > 0) { memcpy(s, q->text, q->len); }
-            s[q->len] = '\0';
-            q->count = bpe_encode(t, s, q->ids, cap);
+        if (q->ids != NULL) {
+            q->count = bpe_encode_bytes(t, q->text, q->len, q->ids, cap);
             if (q->count > cap) {
                 free(q->ids);
                 cap = q->count;
                 q->ids = (int *)malloc((size_t)cap * sizeof(int));
-                if (q->ids != NULL) { q->count = bpe_encode(t, s, q->ids, cap); }
+                if (q->ids != NULL) { q->count = bpe_encode_bytes(t, q->text, q->len, q->ids, cap); }
             }
         }
-        if (s == NULL || q->ids == NULL) { q->failed = 2; }
-        free(s);
+        if (q->ids == NULL) { q->failed = 2; }
     }
     for (size_t i = 0; i < count; i++) {
         const Piece *q = &p[i];
