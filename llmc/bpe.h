@@ -12,7 +12,7 @@ The parts of tokenizer.json that are used:
     model          {"type": "BPE", "vocab": {token: id, ...},
                     "merges": ["a b", ...] (older files) or [["a", "b"], ...] (newer files),
                     "ignore_merges": bool (optional: a word that is itself a token is not merged)}
-    added_tokens   [{"id": id, "content": text, "special": bool}, ...] (optional)
+    added_tokens   [{"id": id, "content": text, "special": bool}, ...] (optional; the ids as tokenizers gives them, below)
     pre_tokenizer  {"type": "ByteLevel", "add_prefix_space": bool, "use_regex": bool}
     normalizer     null, {"type": "NFC"} (GPT-NeoX's), or a Sequence of NFCs; others are refused
     decoder        {"type": "ByteLevel"} when present
@@ -47,10 +47,16 @@ dropout.
 
 Decoding is per token: a vocab token's bytes, or an added token's content as UTF-8.
 
+Added tokens' ids are those Hugging Face tokenizers gives them on loading, whatever id the file names
+(a file it wrote names the same; a note on stderr says where one differs): in the file's order, a
+content added before keeps its id, a content that is a key of model.vocab takes that key's id, any
+other the next id past model.vocab's entries and the added ids so far.
+
 Validation: the file must be one JSON object with a BPE model, a vocab whose ids are distinct
-integers in [0, entries in model.vocab + entries in added_tokens), a token for each of the 256
-byte symbols, merges whose two parts and concatenation are all in the vocab, and a ByteLevel
-pre-tokenizer. Anything else is a one-line fatalf naming the file.
+integers in [0, entries in model.vocab + entries in added_tokens), added tokens with a non-empty
+content and a non-negative integer id, a token for each of the 256 byte symbols, merges whose two
+parts and concatenation are all in the vocab, and a ByteLevel pre-tokenizer. Anything else is a
+one-line fatalf naming the file.
 */
 #ifndef BPE_H
 #define BPE_H
@@ -277,6 +283,13 @@ static inline void bpe_merge_parts_(const char *path, const cJSON *merge, int i,
 // ----------------------------------------------------------------------------
 // loading
 
+// the first added token whose id is not the file's (bpe_init): said once, on stderr (tokenize -d writes text on stdout)
+static inline void bpe_note_added_id_(const char *path, const char *content, double file_id, int id, const char *why) {
+    char shown[96];
+    fprintf(stderr, "note: %s: added token \"%s\" gets id %d, not the file's %.0f, as Hugging Face tokenizers gives it (%s)\n",
+            path, bpe_show_(content, shown, sizeof(shown)), id, file_id, why);
+}
+
 static inline void bpe_init(BpeTokenizer *t, const char *path) {
     memset(t, 0, sizeof(*t));
     char shown[96], shown2[96];
@@ -349,8 +362,10 @@ static inline void bpe_init(BpeTokenizer *t, const char *path) {
     int num_added = cJSON_IsArray(added_tokens) ? cJSON_GetArraySize(added_tokens) : 0;
     int num_merges = cJSON_GetArraySize(merges);
 
-    // pass 1: ids in range, which sizes vocab_size; no id can exceed the number of tokens, so a
-    // corrupt id cannot make us allocate more than the file describes
+    // pass 1: model.vocab's ids in range; no id can exceed the number of tokens, so a corrupt id cannot make us
+    // allocate more than the file describes. An added token's id is a vocab one or one past the largest so far (as
+    // Hugging Face tokenizers gives them, below), so the tables have room for max_id + 1 + num_added ids until the
+    // added tokens have theirs (vocab_size then shrinks to the largest id + 1)
     int limit = num_vocab + num_added;
     int max_id = -1;
     const cJSON *entry;
@@ -364,11 +379,12 @@ static inline void bpe_init(BpeTokenizer *t, const char *path) {
         if (!cJSON_IsString(content) || content->valuestring[0] == '\0') {
             fatalf("%s: an added_tokens entry has no \"content\" string (or an empty one)", path);
         }
-        int id = bpe_json_id_(path, cJSON_GetObjectItemCaseSensitive(added, "id"), limit, "added token",
-                              content->valuestring);
-        if (id > max_id) { max_id = id; }
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(added, "id"); // (its value only named in a note: below)
+        if (!cJSON_IsNumber(id) || id->valuedouble != floor(id->valuedouble) || id->valuedouble < 0 || id->valuedouble > 4294967295.0) {
+            fatalf("%s: added token \"%s\": \"id\" is not a non-negative integer", path, bpe_show_(content->valuestring, shown, sizeof(shown)));
+        }
     }
-    t->vocab_size = max_id + 1;
+    t->vocab_size = max_id + 1 + num_added;
     t->eot_token = -1;
     t->token_start = (int *)mallocCheck((size_t)t->vocab_size * sizeof(int));
     t->token_len = (int *)mallocCheck((size_t)t->vocab_size * sizeof(int));
@@ -430,17 +446,45 @@ static inline void bpe_init(BpeTokenizer *t, const char *path) {
         }
     }
 
-    // added tokens: decode to their content, which may replace a vocab token of the same id
-    t->num_added = num_added;
+    // added tokens, in the file's order, get the ids Hugging Face tokenizers gives them, whatever id the file names (it
+    // logs a warning where they differ; so does a note here): a content added before keeps its id, a content that is a
+    // key of model.vocab takes that key's id, any other the next id past model.vocab's entries and the added ids so
+    // far. (The file's ids were taken: a hand-made tokenizer.json whose <|pad|> named 269 after 268 vocab entries
+    // encoded it as 269, which tokenizers encodes as 268.) They decode to their content, which may replace a vocab
+    // token of the same id.
+    t->num_added = 0;
     t->added = (int *)mallocCheck((size_t)(num_added > 0 ? num_added : 1) * sizeof(int));
-    unsigned char *is_added = (unsigned char *)callocCheck((size_t)t->vocab_size, 1);
-    int k = 0;
+    int k = 0, max_added = -1, renumbered = 0;
     cJSON_ArrayForEach(added, added_tokens) {
         const char *content = cJSON_GetObjectItemCaseSensitive(added, "content")->valuestring;
-        int id = (int)cJSON_GetObjectItemCaseSensitive(added, "id")->valuedouble;
-        if (is_added[id]) { fatalf("%s: two added_tokens have the same id %d", path, id); }
-        is_added[id] = 1;
+        const double file_id = cJSON_GetObjectItemCaseSensitive(added, "id")->valuedouble;
         size_t len = strlen(content);
+        int id = -1;
+        for (int j = 0; j < k && id < 0; j++) {
+            const int a = t->added[j];
+            if ((size_t)t->token_len[a] == len && memcmp(t->token_bytes + t->token_start[a], content, len) == 0) { id = a; }
+        }
+        if (id >= 0) { // (listed again: the same token)
+            if (file_id != (double)id && renumbered++ == 0) { bpe_note_added_id_(path, content, file_id, id, "listed before"); }
+            continue;
+        }
+        if (len + 1 > scratch_cap) {
+            free(scratch);
+            scratch_cap = 2 * len + 16;
+            scratch = (unsigned char *)mallocCheck(scratch_cap);
+        }
+        int byte_len;
+        if (bpe_symbols_to_bytes_(unicode_to_byte, content, scratch, &byte_len)) { id = bpe_lookup_(t, scratch, (size_t)byte_len); }
+        else if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(vocab, content))) { // (a key not in byte symbols: not in lookup)
+            id = (int)cJSON_GetObjectItemCaseSensitive(vocab, content)->valuedouble;
+        }
+        const int in_vocab = id >= 0;
+        if (!in_vocab) { id = max_added >= num_vocab ? max_added + 1 : num_vocab; }
+        max_added = id > max_added ? id : max_added;
+        if (file_id != (double)id && renumbered++ == 0) {
+            bpe_note_added_id_(path, content, file_id, id, in_vocab ? "the model.vocab token's of that content"
+                                                                    : "the next past model.vocab's entries and the added tokens before it");
+        }
         t->token_start[id] = bpe_append_bytes_(&t->token_bytes, &bytes_len, &bytes_cap, content, len);
         t->token_len[id] = (int)len;
         // insertion sort, longest first, so the first match at a position is the longest
@@ -451,8 +495,11 @@ static inline void bpe_init(BpeTokenizer *t, const char *path) {
         }
         t->added[j] = id;
         t->added_first[(unsigned char)content[0]] = 1;
+        t->num_added = k;
     }
-    free(is_added);
+    if (renumbered > 1) { fprintf(stderr, "note: %s: %d more added tokens get another id than the file's\n", path, renumbered - 1); }
+    for (int id = 0; id < t->vocab_size; id++) { max_id = t->token_len[id] >= 0 ? id : max_id; }
+    t->vocab_size = max_id + 1;
     for (int id = 0; id < t->vocab_size && t->eot_token < 0; id++) {
         if (t->token_len[id] == 13 && memcmp(t->token_bytes + t->token_start[id], "<|endoftext|>", 13) == 0) {
             t->eot_token = id;

@@ -413,7 +413,7 @@ static void test_bpe_added_longest_first(void) {
     cJSON *root = safetensors_read_json_object(FIXTURE, 1 << 20);
     cJSON *vocab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "model"), "vocab");
     cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
-    int id = cJSON_GetArraySize(vocab) + cJSON_GetArraySize(added);
+    int id = cJSON_GetArraySize(vocab) + 1; // (the next id past model.vocab's entries and <|pad|>'s, which is the first past them)
     cJSON *tok = cJSON_CreateObject();
     cJSON_AddNumberToObject(tok, "id", id); cJSON_AddStringToObject(tok, "content", "<|pad|>x"); cJSON_AddTrueToObject(tok, "special");
     cJSON_AddItemToArray(added, tok);
@@ -426,25 +426,25 @@ static void test_bpe_added_longest_first(void) {
 
 // ---------------------------------------------------------------------------- tokenizer.h: a tokenizer.json, printing, encoding
 // (each check below catches a bug that mutation testing planted in tokenizer.h and no other suite noticed, 2026-12-02)
-// the fixture's decode table (test/test_bpe.c says how it is built): byte b at id 1 + b, " the" at 259, nothing at 268
+// the fixture's decode table (test/test_bpe.c says how it is built): byte b at id 1 + b, " the" at 259, <|pad|> at 268
 static void test_tok_json_table(void) {
     Tokenizer t; tokenizer_init(&t, FIXTURE);
-    int ok = t.init_ok && t.is_bpe && !t.byte_level && t.vocab_size == 270 && t.eot_token == 0;
+    int ok = t.init_ok && t.is_bpe && !t.byte_level && t.vocab_size == 269 && t.eot_token == 0;
     for (int b = 0; ok && b < 256; b++) { ok = t.token_len[1 + b] == 1 && (unsigned char)t.token_table[1 + b][0] == b; }
-    struct { int id; const char *bytes; } want[] = {{0, "<|endoftext|>"}, {259, " the"}, {266, "  "}, {268, ""}, {269, "<|pad|>"}};
+    struct { int id; const char *bytes; } want[] = {{0, "<|endoftext|>"}, {259, " the"}, {266, "  "}, {268, "<|pad|>"}};
     for (size_t i = 0; ok && i < sizeof(want) / sizeof(want[0]); i++) {
         const char *piece = tokenizer_decode(&t, (uint32_t)want[i].id);
         ok = piece != NULL && t.token_len[want[i].id] == strlen(want[i].bytes) && strcmp(piece, want[i].bytes) == 0;
     }
-    check(ok, "tokenizer_json_decode_table", "vocab %u (want 270), eot %d (want 0), or a token's bytes differ from the fixture's",
+    check(ok, "tokenizer_json_decode_table", "vocab %u (want 269), eot %d (want 0), or a token's bytes differ from the fixture's",
           t.vocab_size, t.eot_token);
     tokenizer_free(&t);
 }
-// the fixture with an added token of `len` bytes at id 270
+// the fixture with an added token of `len` bytes at id 269 (the next after <|pad|>'s)
 static const char *json_with_long_token(char *p, const char *name, int len) {
     cJSON *root = safetensors_read_json_object(FIXTURE, 1 << 20);
     char *content = (char *)mallocCheck((size_t)len + 1); memset(content, 'x', (size_t)len); content[len] = '\0';
-    cJSON *tok = cJSON_CreateObject(); cJSON_AddNumberToObject(tok, "id", 270); cJSON_AddStringToObject(tok, "content", content);
+    cJSON *tok = cJSON_CreateObject(); cJSON_AddNumberToObject(tok, "id", 269); cJSON_AddStringToObject(tok, "content", content);
     cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(root, "added_tokens"), tok);
     write_json(P(p, name), root); cJSON_Delete(root); free(content); return p;
 }
@@ -457,9 +457,9 @@ static void test_tok_json_long(void) {
         snprintf(name, sizeof(name), "long%d.json", lens[k]);
         tokenizer_init(&t, json_with_long_token(p, name, lens[k]));
         char label[64]; snprintf(label, sizeof(label), "tokenizer_json_%d_byte_token", lens[k]);
-        check(t.vocab_size == 271 && (int)t.token_len[270] == lens[k] && (int)strlen(t.token_table[270]) == lens[k] &&
-              t.token_table[270][0] == 'x', label,
-              "vocab %u, token 270 is %d bytes (want %d)", t.vocab_size, t.vocab_size > 270 ? (int)t.token_len[270] : -1, lens[k]);
+        check(t.vocab_size == 270 && (int)t.token_len[269] == lens[k] && (int)strlen(t.token_table[269]) == lens[k] &&
+              t.token_table[269][0] == 'x', label,
+              "vocab %u, token 269 is %d bytes (want %d)", t.vocab_size, t.vocab_size > 269 ? (int)t.token_len[269] : -1, lens[k]);
         tokenizer_free(&t);
     }
 }

@@ -47,9 +47,9 @@ run() {
 # --- reference: one piece per document, one thread
 run reference -o "$TMP/ref" -n 1 -p 268435456 "$TXT" || exit 1
 
-# --- the summary names the vocabulary a model must cover (the fixture tokenizer's ids: 0..269) and how to ask for it
+# --- the summary names the vocabulary a model must cover (the fixture tokenizer's ids: 0..268) and how to ask for it
 out=$("$TOK" -t "$TJ" -o "$TMP/vocab_note" -v 0 "$TXT" 2>&1)
-if echo "$out" | grep -qx "vocabulary: 270 ids; train a model of at least that many (a descriptor's v270, e.g. -e d256:l6:v270) with -tk $TJ"; then
+if echo "$out" | grep -qx "vocabulary: 269 ids; train a model of at least that many (a descriptor's v269, e.g. -e d256:l6:v269) with -tk $TJ"; then
     ok "summary_names_vocabulary"
 else bad "summary_names_vocabulary" "$(echo "$out" | tail -n 1)"; fi
 
@@ -270,7 +270,7 @@ printf '{"text": "ab\0cd"}\n' > "$TMP/jl/bad6.jsonl"
 printf '%s\n' '{"text": "ok \ud83d\ude00"}' '{"text": "\ud83d\ude00 a\\ud800b \uDBFF\u0041"}' > "$TMP/jl/bad7.jsonl"
 printf '%s\n' '{"text": "x\udc00"}' > "$TMP/jl/bad8.jsonl"
 
-# --- the trainer reads the shards (a model with the tokenizer's 270 ids)
+# --- the trainer reads the shards (a model with the tokenizer's 269 ids, and one more)
 if [ -x "$TRAIN" ]; then
     out=$("$TRAIN" -e d32:l2:v270 -b 4 -t 32 -x 3 -v 3 -m 2 -g 0 -nt 2 -i "$TMP/ref_train_*.bin" -j "$TMP/ref_val_*.bin" 2>&1); rc=$?
     if [ $rc -eq 0 ] && echo "$out" | grep -q '^step    3/3' && [ "$(echo "$out" | grep -c '^val loss')" -ge 2 ]; then ok "trainer_reads_shards"
@@ -297,8 +297,9 @@ expect_error nul_byte "byte 0 at offset 10: not text" -t "$TJ" -o "$TMP/x" "$TMP
 expect_error val_fraction "the val fraction must be in" -t "$TJ" -o "$TMP/x" -v 1.5 "$TXT"
 expect_error shard_size "tokens per shard must be in" -t "$TJ" -o "$TMP/x" -s 0 "$TXT"
 # a tokenizer.json of more ids than a shard's uint16 holds is refused before any shard is written; 65,536 ids are taken
-# (the fixture's vocabulary, ids 0-269, with tokens "x270" ... up to the last id added)
-vocab_upto() { perl -0777 -pe 's/("vocab"\s*:\s*\{)/$1 . join("", map { "\"x$_\": $_, " } 270..'"$1"')/e' "$TJ" > "$TMP/ids_0_to_$1.json"; }
+# (the fixture's vocabulary, ids 0-267, with tokens "x268" ... up to the id before the last, which <|pad|>, the next past
+# model.vocab's entries, takes)
+vocab_upto() { perl -0777 -pe 's/("vocab"\s*:\s*\{)/$1 . join("", map { "\"x$_\": $_, " } 268..('"$1"' - 1))/e' "$TJ" > "$TMP/ids_0_to_$1.json"; }
 vocab_upto 65536; vocab_upto 65535
 expect_error vocab_65537_ids "ids_0_to_65536.json': vocabulary of 65537 ids does not fit uint16 shards" -t "$TMP/ids_0_to_65536.json" -o "$TMP/v65537/x" -v 0 "$TMP/e1.txt"
 if [ ! -e "$TMP/v65537" ] && "$TOK" -t "$TMP/ids_0_to_65535.json" -o "$TMP/v65536/x" -v 0 "$TMP/e1.txt" > /dev/null 2>&1 &&
@@ -341,16 +342,17 @@ out=$("$TOK" -t "$TJ" -d "$TMP/oor/s_*.bin" 2> "$TMP/oor/err"); rc=$?
 if [ $rc -ne 0 ] && [ -z "$out" ] && [ "$(wc -l < "$TMP/oor/err")" = 1 ] &&
    grep -q "s_000001.bin': token 65535 at position 1 outside the vocabulary" "$TMP/oor/err"; then ok "decode_bad_token_writes_nothing"
 else bad "decode_bad_token_writes_nothing" "rc $rc, $(printf %s "$out" | wc -c) bytes out: $(head -c 200 "$TMP/oor/err")"; fi
-# ... and so is an id inside the vocabulary that no token has (the fixture's 268: its ids run to 267, its added
-# tokens are 0 and 269), which decoded the shards before it and then failed, naming no shard
-perl -e 'print pack("l<256", 20240520, 1, 3, (0) x 253), pack("S<3", 1, 268, 2)' > "$TMP/oor/s_000001.bin"
-out=$("$TOK" -t "$TJ" -d "$TMP/oor/s_*.bin" 2> "$TMP/oor/err"); rc=$?
+# ... and so is an id inside the vocabulary that no token has (267 of the fixture without <|pad|> and with "cat" moved from
+# 267 to 268), which decoded the shards before it and then failed, naming no shard
+perl -0777 -pe 's/,\s*\{\s*"id": 268,\s*"content": "<\|pad\|>"[^}]*\}//; s/"cat": 267/"cat": 268/' "$TJ" > "$TMP/oor/gap.json"
+perl -e 'print pack("l<256", 20240520, 1, 3, (0) x 253), pack("S<3", 1, 267, 2)' > "$TMP/oor/s_000001.bin"
+out=$("$TOK" -t "$TMP/oor/gap.json" -d "$TMP/oor/s_*.bin" 2> "$TMP/oor/err"); rc=$?
 if [ $rc -ne 0 ] && [ -z "$out" ] && [ "$(wc -l < "$TMP/oor/err")" = 1 ] &&
-   grep -q "s_000001.bin': token 268 at position 1 is an id no token of the vocabulary has" "$TMP/oor/err"; then ok "decode_tokenless_id_writes_nothing"
+   grep -q "s_000001.bin': token 267 at position 1 is an id no token of the vocabulary has" "$TMP/oor/err"; then ok "decode_tokenless_id_writes_nothing"
 else bad "decode_tokenless_id_writes_nothing" "rc $rc, $(printf %s "$out" | wc -c) bytes out: $(head -c 200 "$TMP/oor/err")"; fi
 # ... while an added token longer than -d's 4 KiB buffer decodes whole (it was refused after the text before it)
-perl -0777 -pe 's/("added_tokens"\s*:\s*\[)/$1 . "{\"id\": 268, \"content\": \"" . ("y" x 5000) . "\", \"special\": true}, "/e' "$TJ" > "$TMP/oor/long.json"
-perl -e 'print pack("l<256", 20240520, 1, 3, (0) x 253), pack("S<3", 66, 268, 67)' > "$TMP/oor/long.bin"
+perl -0777 -pe 's/("content": "<\|pad\|>"[^}]*\})/$1 . ", {\"id\": 269, \"content\": \"" . ("y" x 5000) . "\", \"special\": true}"/e' "$TJ" > "$TMP/oor/long.json"
+perl -e 'print pack("l<256", 20240520, 1, 3, (0) x 253), pack("S<3", 66, 269, 67)' > "$TMP/oor/long.bin"
 out=$("$TOK" -t "$TMP/oor/long.json" -d "$TMP/oor/long.bin" 2> "$TMP/oor/err"); rc=$?
 if [ $rc -eq 0 ] && [ "$out" = "A$(printf 'y%.0s' $(seq 5000))B" ]; then ok "decode_token_past_4_kib"
 else bad "decode_token_past_4_kib" "rc $rc, $(printf %s "$out" | wc -c) bytes out: $(head -c 200 "$TMP/oor/err")"; fi
