@@ -871,6 +871,22 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
             fatalf("%s: bad optimizer-flag record (schedule %d, -a %d): the state file is corrupt", path, s->schedule, s->overfit);
         }
     }
+    // the values a run writes, checked too where the CRCs hold (a file made or edited by hand with them recomputed):
+    // a step of at least 0 and at most the run's last (-x, resolved; a version-1 file says 0), a batch as -b -t -d take
+    // it, a data position no further than one epoch per step (every epoch holds a step), the optimizer flags in their
+    // flags' ranges (parse_options)
+    if (s->step < 0 || (header[1] >= 2 && s->max_steps < s->step) || s->epoch > (size_t)s->step) {
+        fatalf("%s: bad step record (step %d, the run to end at %d, epoch %zu): the state file is corrupt", path, s->step,
+               s->max_steps, s->epoch);
+    }
+    if (s->B < 1 || s->T < 1 || s->total_batch_size < 1 || s->total_batch_size % ((long long)s->B * s->T) != 0) {
+        fatalf("%s: bad batch record (-b %d -t %d -d %d): the state file is corrupt", path, s->B, s->T, s->total_batch_size);
+    }
+    if (s->flags_known && (!(s->lr >= 0.0f) || s->warmup < 0 || !(s->final_lr_frac >= 0.0f && s->final_lr_frac <= 1.0f) ||
+                           !(s->lr_decay_frac > 0.0f && s->lr_decay_frac <= 1.0f) || !(s->weight_decay >= 0.0f) || !(s->grad_clip >= 0.0f))) {
+        fatalf("%s: bad optimizer-flag record (-l %g -u %d -q %g -kd %g -c %g -gc %g): the state file is corrupt", path,
+               (double)s->lr, s->warmup, (double)s->final_lr_frac, (double)s->lr_decay_frac, (double)s->weight_decay, (double)s->grad_clip);
+    }
     if (s->best_step < -1 || (s->best_step >= 0 && (s->best_step > s->step || !isfinite(s->best_val_loss)))) {
         fatalf("%s: bad best-model record (step %d of %d, val loss %g): the state file is corrupt", path, s->best_step, s->step,
                (double)s->best_val_loss);
@@ -900,9 +916,9 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
         s->consecutive_skips = header[39];
     }
     s->skipped_updates = header[1] >= 7 ? header[40] : 0;
-    // (a step out of range is the checkpoint's step check's to report: setup_model). [39] is not bounded by [40]: a
-    // run resumed from a version-6 file counts its skips from 0 there, while its skips in a row go on from [39]
-    if (header[1] >= 7 && (s->skipped_updates < 0 || (s->step >= 0 && s->skipped_updates > s->step))) {
+    // ([39] is not bounded by [40]: a run resumed from a version-6 file counts its skips from 0 there, while its skips in
+    // a row go on from [39])
+    if (header[1] >= 7 && (s->skipped_updates < 0 || s->skipped_updates > s->step)) {
         fatalf("%s: bad skipped-update record (%d of %d steps, %d in a row): the state file is corrupt", path, s->skipped_updates,
                s->step, s->consecutive_skips);
     }

@@ -1137,6 +1137,7 @@ static TrainState state_for_layout_tests(float *m, float *v, size_t n) {
     TrainState st;
     memset(&st, 0, sizeof(st));
     st.step = 5;
+    st.max_steps = 10;
     st.B = 4;
     st.T = 8;
     st.total_batch_size = 32;
@@ -1146,6 +1147,7 @@ static TrainState state_for_layout_tests(float *m, float *v, size_t n) {
     st.data_processes = 1;
     st.best_step = -1;
     st.schedule = 1;
+    st.lr_decay_frac = 0.2f;
     for (size_t i = 0; i < n; i++) { m[i] = (float)(i + 1); v[i] = (float)(1000 + i); }
     return st;
 }

@@ -283,8 +283,8 @@ static void c_model_vp_not_8(const void *a) { (void)a; char p[1024];
 
 // ---------------------------------------------------------------------------- state file
 static const char *saved_state(char *p, const char *name, size_t n) {
-    TrainState s; memset(&s, 0, sizeof(s)); s.step = 5; s.B = 4; s.T = 32; s.total_batch_size = 128; s.seed = 1337;
-    s.data_kind = 1; s.data_processes = 1; s.best_step = -1; s.schedule = 1; s.flags_known = 1;
+    TrainState s; memset(&s, 0, sizeof(s)); s.step = 5; s.max_steps = 10; s.B = 4; s.T = 32; s.total_batch_size = 128; s.seed = 1337;
+    s.data_kind = 1; s.data_processes = 1; s.best_step = -1; s.schedule = 1; s.lr_decay_frac = 0.2f; s.flags_known = 1;
     float *m = (float *)callocCheck(n, 4), *v = (float *)callocCheck(n, 4);
     for (size_t i = 0; i < n; i++) { m[i] = (float)i; v[i] = (float)(2 * i); }
     save_state_file(P(p, name), &s, m, v, n); free(m); free(v); return p;
@@ -298,7 +298,8 @@ static void c_state_flip_in_windows(const void *a) { (void)a; char p[1024]; save
     FILE *f = fopenCheck(p, "r+b"); fseekCheck(f, 1024 + 8 * 100 + 20, SEEK_SET); fputc(0x55, f); fcloseCheck(f); load_state(p, 100); }
 // a = {count, next, NaN at norm[7] or not}: one fault at a time, under a valid CRC
 static void c_state_bad_window(const void *a) { char p[1024]; const int *w = (const int *)a;
-    TrainState s; memset(&s, 0, sizeof(s)); s.data_kind = 1; s.data_processes = 1; s.best_step = -1; s.schedule = 1;
+    TrainState s; memset(&s, 0, sizeof(s)); s.B = 4; s.T = 32; s.total_batch_size = 128; s.data_kind = 1; s.data_processes = 1;
+    s.best_step = -1; s.schedule = 1; s.lr_decay_frac = 0.2f;
     s.loss_window.count = w[0]; s.loss_window.next = w[1]; s.norm_window.values[7] = w[2] ? NAN : 0.0;
     float m[4] = {0}, v[4] = {0}; save_state_file(P(p, "sbw.bin"), &s, m, v, 4); load_state(p, 4); }
 // shorter than its header; a header of another magic (a model file given as the state, say); another model's state

@@ -372,7 +372,7 @@ int main(int argc, char **argv) {
     float *m = (float *)mallocCheck(n * sizeof(float));
     float *v = (float *)mallocCheck(n * sizeof(float));
     for (size_t i = 0; i < n; i++) { m[i] = 0.001f * (float)i; v[i] = 1e-6f * (float)(i % 17); }
-    TrainState s = {.step = 12, .B = 2, .T = 32, .total_batch_size = 64, .seed = 1337, .data_kind = 1, .data_processes = 1, .best_step = -1,
+    TrainState s = {.step = 12, .max_steps = 20, .B = 2, .T = 32, .total_batch_size = 64, .seed = 1337, .data_kind = 1, .data_processes = 1, .best_step = -1,
                     .epoch = 1, .shard = 0, .sample = 5, .rng = 0x123456789abcdefull,
                     .lr = 2e-3f, .warmup = 20, .final_lr_frac = 0.1f, .schedule = 1, .lr_decay_frac = 0.2f, .weight_decay = 0.1f,
                     .grad_clip = 1.0f, .consecutive_skips = 1}; // (version 5's optimizer flags: a valid record, so the fuzzer gets past it)
