@@ -403,6 +403,18 @@ static inline void note_sample_flag(Options *o, const char *flag, int set) {
     }
 }
 
+// a directory flag's value without its trailing slashes: -o out/ names its files out/model_..., not out//model_...
+// (and so do its messages); "/" stays itself
+static inline const char *dir_without_trailing_slashes(const char *dir) {
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') { n--; }
+    if (dir[n] == '\0') { return dir; }
+    char *trimmed = (char *)mallocCheck(n + 1);
+    memcpy(trimmed, dir, n);
+    trimmed[n] = '\0';
+    return trimmed;
+}
+
 static inline void parse_options(Options *o, int argc, char **argv) {
     *o = DEFAULT_OPTIONS;
     int prompt_flags = 0; // -p and -gf given (one prompt: not both)
@@ -439,7 +451,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         if (strcmp(f, "-i") == 0) { o->train_data_pattern = v; }
         else if (strcmp(f, "-j") == 0) { o->val_data_pattern = v; o->val_named = 1; }
         else if (strcmp(f, "-e") == 0) { o->model = v; }
-        else if (strcmp(f, "-o") == 0) { o->output_dir = v; }
+        else if (strcmp(f, "-o") == 0) { o->output_dir = dir_without_trailing_slashes(v); }
         else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
         else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = v; }
         else if (strcmp(f, "-p") == 0) { o->prompt = v; prompt_flags |= 1; }

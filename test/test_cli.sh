@@ -338,6 +338,13 @@ if [ ! -e "$TMP/link_target" ]; then ok "output_dir_dangling_link_makes_nothing"
 rm -f "$TMP/dangling"
 expect_error output_dir_after_data_error "no shard files match" "${TINY[@]}" -x 1 -i "$TMP/missing_*.bin" -o "$TMP/newout/run"
 if [ ! -e "$TMP/newout" ]; then ok "no_output_dir_after_start_up_error"; else bad "no_output_dir_after_start_up_error" "$(ls -R "$TMP/newout")"; fi
+# -o with trailing slashes names its files without doubled ones, in the messages too (they said '<dir>//model_...')
+out=$("$BIN" "${TINY[@]}" -x 2 -n 1 -nk 1 -o "$TMP/slash//" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^checkpoint written: $TMP/slash/model_00000002.bin$" && ! echo "$out" | grep -q "$TMP/slash//"; then
+    ok "output_dir_trailing_slash"
+else bad "output_dir_trailing_slash" "rc $rc: $(echo "$out" | grep -m1 "$TMP/slash")"; fi
+expect_error output_dir_trailing_slash_resume_hint "fresh run from its weights with -e $TMP/slash/model_00000002.bin and" \
+    "${TINY[@]}" -x 3 -o "$TMP/slash/" -y 1 -sd 5
 # the run length is decided before -o is made too: a synthetic task without -x leaves nothing behind
 expect_error output_dir_after_run_length_error "a synthetic task has no epochs" -e d32:l2:v16 -b 2 -t 32 -i synth:copy \
     -j synth:copy -v 0 -g 0 -o "$TMP/newout2/run"
