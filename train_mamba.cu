@@ -1567,7 +1567,10 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
         int all_held = multi_gpu_all_equal(&multi_gpu_config, held, main_stream);
         if (!held) { fatalf(OUTPUT_DIR_BUSY, o->output_dir, o->output_dir); }
         if (!all_held) { fatalf("rank %d: rank 0 could not take -o %s (another run is using it)", rank, o->output_dir); }
-        if (rank == 0) { record_command(o->output_dir, argc, argv, state->step); }
+        if (rank == 0) {
+            record_command(o->output_dir, argc, argv, state->step);
+            save_run_tokenizer(o->output_dir, model->config.vocab_size, o->model, o->tokenizer_path);
+        }
     }
     Logger logger;
     // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)

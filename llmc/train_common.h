@@ -131,8 +131,9 @@ static inline void print_usage(const char *program) {
            "              (default none)\n");
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
     printf("  -tk <string> tokenizer for models with V > 256: llm.c .bin or tokenizer.json; an -e directory's\n");
-    printf("              own tokenizer.json is used when present; a file -tk names must open, only the default\n");
-    printf("              may be missing (samples then print as token ids) (default %s)\n", d->tokenizer_path);
+    printf("              own tokenizer.json (or the one beside an -e model file: -o keeps the run's) is used when\n");
+    printf("              present; a file -tk names must open, only the default may be missing (samples then\n");
+    printf("              print as token ids) (default %s)\n", d->tokenizer_path);
     printf("  -es <string> after training (with -x 0: after the -j evaluation, if -j is given, or -p generation): loss, bits per\n");
     printf("              token / byte over these shards read as one stream, chunks of B*T, state carried (default none)\n");
     printf("  -mc <string> multiple-choice eval file (llm.c's format, e.g. HellaSwag, or our version 2 for WinoGrande:\n");
@@ -1739,18 +1740,23 @@ static inline void prune_checkpoints(const char *dir, int keep) {
 // file name counts as named; Options start as a copy of DEFAULT_OPTIONS)
 static inline int tokenizer_named(const char *tokenizer_path) { return tokenizer_path != DEFAULT_OPTIONS.tokenizer_path; }
 
-// the tokenizer file of a model with V > 256: the tokenizer.json of an -e directory, unless -tk names another
+// the tokenizer file of a model with V > 256: the tokenizer.json of an -e directory, or of the directory of an -e model
+// file (a run's -o keeps the run's own: save_run_tokenizer), unless -tk names another
 static inline const char *tokenizer_path_for_model(const char *model_arg, const char *tokenizer_path, char *buf, size_t n) {
-    // (cut short, the name would look for another file, silently: an -e directory's own tokenizer then went unused;
-    // a model file or descriptor has none)
-    if ((size_t)snprintf(buf, n, "%s/tokenizer.json", model_arg) >= n) {
-        struct stat st;
+    struct stat st;
+    if (stat(model_arg, &st) == 0 && S_ISREG(st.st_mode)) {
+        const char *slash = strrchr(model_arg, '/'); // (its directory: "." for a bare name, "/" for a file there)
+        const char *dir = slash == NULL ? "." : model_arg;
+        int dir_len = slash == NULL || slash == model_arg ? 1 : (int)(slash - model_arg);
+        if ((size_t)snprintf(buf, n, "%.*s/tokenizer.json", dir_len, dir) >= n) { return tokenizer_path; }
+    } else if ((size_t)snprintf(buf, n, "%s/tokenizer.json", model_arg) >= n) {
+        // (cut short, the name would look for another file, silently: an -e directory's own tokenizer then went unused;
+        // a descriptor has none)
         if (stat(model_arg, &st) == 0 && S_ISDIR(st.st_mode)) { fatalf("-e: path too long: %s", model_arg); }
         return tokenizer_path;
     }
     // only a regular file is opened to see that it reads: a FIFO's open blocked until some writer came (tokenizer_init
     // then refuses it by name, as it does a directory)
-    struct stat st;
     if (stat(buf, &st) != 0) { return tokenizer_path; }
     if (S_ISREG(st.st_mode)) {
         FILE *fp = fopen(buf, "rb");
@@ -1790,6 +1796,29 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
         printf("note: '%s' has %u tokens, more than the model's vocabulary of %d: its ids from %d on cannot be "
                "sampled, and a prompt that has them is refused\n", path, t->vocab_size, vocab_size, vocab_size);
     }
+}
+
+// A training run's -o keeps the run's tokenizer.json (V > 256: the -tk file, or the -e directory's own) as
+// <dir>/tokenizer.json, which -e <dir>/model_<step>.bin then reads (tokenizer_path_for_model): a run started from a
+// transformers directory left checkpoints whose samples and -hf exports had the default tokenizer instead, or none.
+// A run whose tokenizer is not a tokenizer.json leaves the file as it is (an earlier run's, of the same vocabulary).
+static inline void save_run_tokenizer(const char *dir, int vocab_size, const char *model_arg, const char *tokenizer_path) {
+    char buf[HF_PATH_MAX], dst[1100];
+    const char *src = vocab_size > 256 ? tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf)) : NULL;
+    if (src == NULL || !tokenizer_is_json(src)) { return; }
+    snprintf(dst, sizeof(dst), "%s/tokenizer.json", dir);
+    struct stat a, b;
+    if (stat(src, &a) == 0 && stat(dst, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) { return; } // (-e <dir>/model_...)
+    FILE *in = fopenCheck(src, "rb");
+    long size = file_size(in);
+    char *bytes = (char *)mallocCheck((size_t)size + 1);
+    freadCheck(bytes, 1, (size_t)size, in);
+    fcloseCheck(in);
+    AtomicFile af;
+    atomic_open(&af, dst);
+    atomic_fwrite(bytes, 1, (size_t)size, &af);
+    atomic_commit(&af);
+    free(bytes);
 }
 
 // the model file of the checkpoint a resume found (its DONE marker names the step): a missing one is an

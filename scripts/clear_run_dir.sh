@@ -3,7 +3,7 @@
 # afresh each time (a fresh run into a directory holding a checkpoint is refused):
 #   bash scripts/clear_run_dir.sh <dir>
 # It removes only what the trainer writes there (doc/formats.md, "Checkpoint directory": main.log, commands.txt, .lock,
-# model_<step>.bin, state_<step>[_<rank>].bin, DONE_<step>, model_best.bin, and the .tmp of any of them
+# tokenizer.json, model_<step>.bin, state_<step>[_<rank>].bin, DONE_<step>, model_best.bin, and the .tmp of any of them
 # a killed write left), with one note naming the newest checkpoint. Anything else in <dir> (a file of yours, a
 # folder, a link), or a trainer still running there, and it removes nothing: one error line, exit 1.
 # TRAIN_DIR=. or TRAIN_DIR=$HOME once went to `rm -rf`.
@@ -19,7 +19,7 @@ dir=$1
 [ -e "$dir" ] || [ -L "$dir" ] || exit 0 # nothing to clear
 [ -d "$dir" ] && [ ! -L "$dir" ] || die "'$dir' is not a directory: not removing it (choose another TRAIN_DIR)"
 shopt -s nullglob dotglob
-run_file='^(main\.log|commands\.txt|\.lock|model_best\.bin|model_[0-9]{8,}\.bin|state_[0-9]{8,}(_[0-9]{5})?\.bin|DONE_[0-9]{8,})(\.tmp)?$'
+run_file='^(main\.log|commands\.txt|\.lock|tokenizer\.json|model_best\.bin|model_[0-9]{8,}\.bin|state_[0-9]{8,}(_[0-9]{5})?\.bin|DONE_[0-9]{8,})(\.tmp)?$'
 entries=("$dir"/*)
 for f in "${entries[@]}"; do
     name=${f##*/}

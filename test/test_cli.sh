@@ -913,6 +913,16 @@ out2=$("$BIN" -e "$TMP/ft" -b 4 -t 32 -nt 2 -x 0 -p "the" -g 2 2>&1); rc2=$?
 if [ $rc -ne 0 ] && grep -q "model.safetensors.staged" "$TMP/ft_kill.out" && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^the"
 then ok "hf_killed_export_keeps_directory (export rc $rc)"
 else bad "hf_killed_export_keeps_directory" "export rc $rc ($(ls "$TMP/ft" | tr '\n' ' ')), then load rc $rc2: $(echo "$out2" | grep -m1 error)"; fi
+# a run started from a transformers directory keeps its tokenizer.json in -o, so -e <its checkpoint> encodes a prompt
+# with it and an export of the checkpoint ships it (both took the default -tk instead: -p was refused, naming
+# gpt2_tokenizer.bin, and the export had no tokenizer.json); from a bare file name too, in the run's directory
+"$BIN" -e "$TMP/ft" -b 4 -t 32 -v 0 -g 0 -nt 2 -x 1 -o "$TMP/ft_run" > /dev/null 2>&1
+out=$("$BIN" -e "$TMP/ft_run/model_00000001.bin" -nt 2 -x 0 -p "the" -g 2 -hf "$TMP/ft_run_hf" 2>&1); rc=$?
+out2=$(cd "$TMP/ft_run" && "$OLDPWD/$BIN" -e model_00000001.bin -nt 2 -x 0 -p "the" -g 2 2>&1); rc2=$?
+if [ $rc -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft_run/tokenizer.json" && echo "$out" | grep -q "^the" &&
+   cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft_run_hf/tokenizer.json" && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^the"
+then ok "run_dir_keeps_tokenizer"
+else bad "run_dir_keeps_tokenizer" "rc $rc/$rc2: $(echo "$out" "$out2" | grep -m1 -E '^error|^note: .*tokenizer')"; fi
 # an llm.c .bin tokenizer (version 1: magic 20240328, 256 one-byte tokens, each a length byte and the byte)
 le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
 { printf "$(le32 20240328)$(le32 1)$(le32 256)"; head -c $((253 * 4)) /dev/zero

@@ -491,6 +491,11 @@ expect_error_cmd make_train_foreign_dir_refused "'$TMP/precious' holds '.*', whi
     timeout 60 make -s --no-print-directory train TRAIN_DIR="$TMP/precious" # (timeout: a broken refusal trains)
 if [ "$(cat "$TMP/precious/IMPORTANT.txt")" = notes ] && [ -d "$TMP/precious/sub" ] && [ -f "$TMP/precious/model_00000010.bin" ]
 then ok "make_train_foreign_dir_kept"; else bad "make_train_foreign_dir_kept" "$(ls -A "$TMP/precious")"; fi
+# the clearing script alone: the run's tokenizer.json (a run of V > 256 keeps it in -o) is the trainer's, and goes
+rm -rf "$TMP/cr"; mkdir -p "$TMP/cr"; touch "$TMP/cr/model_00000010.bin" "$TMP/cr/DONE_00000010" "$TMP/cr/tokenizer.json" "$TMP/cr/tokenizer.json.tmp"
+out=$(bash scripts/clear_run_dir.sh "$TMP/cr" 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ -z "$(ls -A "$TMP/cr")" ]; then ok "clear_run_dir_removes_run_tokenizer"
+else bad "clear_run_dir_removes_run_tokenizer" "rc $rc: $out (left: $(ls -A "$TMP/cr" | tr '\n' ' '))"; fi
 # the clearing script alone: each kind of entry the trainer never writes, one at a time next to a checkpoint
 clear_refuses() { # <name> <what to make in the directory> <pattern of the error>
     rm -rf "$TMP/cr"; mkdir -p "$TMP/cr"; touch "$TMP/cr/model_00000010.bin" "$TMP/cr/DONE_00000010"
