@@ -548,8 +548,12 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (o->max_steps != 0 && o->val_named && !(o->train_flags_given & 1) && // (TRAIN_FLAGS[0] is -i)
         !same_directory(o->val_data_pattern, DEFAULT_OPTIONS.val_data_pattern)) {
         const int task = synthetic_task_from_pattern(o->val_data_pattern) != SYNTH_NONE;
-        fatalf("-j %s with no -i: training would read the default -i, tinyshakespeare's train bytes; give -i %s", o->val_data_pattern,
-               task ? o->val_data_pattern : "<train shards> (made as the -j shards were)");
+        // (a run that did train on them, as one started before this check could, resumes with them named)
+        const int resume_hint = o->resume != 0 && !task;
+        fatalf("-j %s with no -i: training would read the default -i, tinyshakespeare's train bytes; give -i %s%s%s", o->val_data_pattern,
+               task ? o->val_data_pattern : "<train shards> (made as the -j shards were)",
+               resume_hint ? ", or, to resume a run that trained on those bytes, -i " : "",
+               resume_hint ? DEFAULT_OPTIONS.train_data_pattern : "");
     }
     if (o->max_steps != 0 && synthetic_task_from_pattern(o->train_data_pattern) && o->seed == 0) {
         fatalf("-sd 0 with a synthetic task: its val set is the batches of seed 0, so training would see them; use another seed");

@@ -1031,6 +1031,14 @@ expect_error own_val_without_train "-j $TSD/tiny_shakespeare_train.bin with no -
     "${TINY[@]}" -v 1 -j "$TSD/tiny_shakespeare_train.bin" -x 2 -o "$TMP/own_no_i"
 if [ ! -e "$TMP/own_no_i" ]; then ok "own_val_without_train_no_output_dir"; else bad "own_val_without_train_no_output_dir" "$(ls -A "$TMP/own_no_i")"; fi
 expect_error own_val_without_train_v0 "-j $TSD/tiny_shakespeare_train.bin with no -i" "${TINY[@]}" -j "$TSD/tiny_shakespeare_train.bin" -x 2
+# ... and a resume of a run that trained on the default -i with its own -j (as runs before that check could) is told the
+# -i that continues it, with which it resumes (the error said only 'give -i <train shards>')
+"$BIN" "${TINY[@]}" -i "$TSD/tiny_shakespeare_train.bin" -j "$TSD/tiny_shakespeare_train.bin" -v 2 -m 1 -x 2 -o "$TMP/own_j_old" > /dev/null 2>&1
+expect_error own_val_without_train_resume "with no -i: .*give -i <train shards> (made as the -j shards were), or, to resume a run that trained on those bytes, -i $TSD/tiny_shakespeare_train.bin$" \
+    "${TINY[@]}" -j "$TSD/tiny_shakespeare_train.bin" -v 2 -m 1 -x 4 -o "$TMP/own_j_old" -y 1
+out=$("$BIN" "${TINY[@]}" -i "$TSD/tiny_shakespeare_train.bin" -j "$TSD/tiny_shakespeare_train.bin" -v 2 -m 1 -x 4 -o "$TMP/own_j_old" -y 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 2"; then ok "own_val_without_train_resume_with_named_default"
+else bad "own_val_without_train_resume_with_named_default" "rc $rc: $(echo "$out" | grep -m1 -E '^error|^resuming')"; fi
 expect_error synthetic_val_without_train_task "-j synth:copy with no -i: .* give -i synth:copy$" -e d32:l2:v16 -b 2 -t 40 -j synth:copy -x 2 -g 0
 out=$("$BIN" "${TINY[@]}" -v 1 -m 1 -j "./$TSD//tiny_shakespeare_val.bin" -x 1 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss "; then ok "default_val_data_other_spelling"
