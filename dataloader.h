@@ -59,8 +59,8 @@ set of that size is checked at start-up where its evaluations read, every rank's
 static size_t shard_read_header(FILE *fp, const char *path) {
     long size = file_size(fp);
     if (size < (long)SHARD_HEADER_BYTES) {
-        fatalf("'%s': file is %ld bytes, smaller than the %zu-byte shard header (truncated or not a shard)",
-               path, size, SHARD_HEADER_BYTES);
+        fatalf("'%s': file is %ld byte%s, smaller than the %zu-byte shard header (truncated or not a shard)",
+               path, size, plural_s(size), SHARD_HEADER_BYTES);
     }
     int32_t header[SHARD_HEADER_INTS];
     fseekCheck(fp, 0, SEEK_SET);

@@ -118,8 +118,8 @@ void tokenizer_init(Tokenizer *t, const char *filename) {
     }
     long size = file_size(fp);
     if (size < (long)TOKENIZER_HEADER_BYTES) {
-        fatalf("'%s': tokenizer truncated: file is %ld bytes, the header alone is %zu",
-               filename, size, TOKENIZER_HEADER_BYTES);
+        fatalf("'%s': tokenizer truncated: file is %ld byte%s, the header alone is %zu",
+               filename, size, plural_s(size), TOKENIZER_HEADER_BYTES);
     }
     uint32_t header[256];
     freadCheck(header, sizeof(uint32_t), 256, fp);
@@ -165,7 +165,8 @@ void tokenizer_init(Tokenizer *t, const char *filename) {
     }
     free(body);
     if (pos != body_size) {
-        fatalf("'%s': tokenizer has %zu extra bytes after its %u tokens", filename, body_size - pos, vocab_size);
+        fatalf("'%s': tokenizer has %zu extra byte%s after its %u tokens", filename, body_size - pos,
+               plural_s((long long)(body_size - pos)), vocab_size);
     }
     t->vocab_size = vocab_size;
     t->init_ok = 1;

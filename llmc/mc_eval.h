@@ -99,7 +99,7 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int T
     FILE *f = fopenCheck(path, "rb");
     long bytes = file_size(f);
     int header[256];
-    if (bytes < (long)sizeof(header)) { fatalf("%s: %ld bytes, shorter than the eval file header (1024)", path, bytes); }
+    if (bytes < (long)sizeof(header)) { fatalf("%s: %ld byte%s, shorter than the eval file header (1024)", path, bytes, plural_s(bytes)); }
     freadCheck(header, sizeof(int), 256, f);
     if (header[0] != MC_MAGIC) { fatalf("%s: bad magic %d (an eval file has %d; a token shard has 20240520)", path, header[0], MC_MAGIC); }
     if (header[1] != MC_VERSION && header[1] != MC_VERSION_SKIP) {
@@ -108,7 +108,7 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int T
     if (header[2] <= 0) { fatalf("%s: %d examples in the header", path, header[2]); }
     if (header[3] <= 0 || header[3] > 65535) { fatalf("%s: longest example of %d bytes in the header", path, header[3]); }
     long payload = bytes - (long)sizeof(header);
-    if (payload % 2 != 0) { fatalf("%s: %ld bytes after the header, not a whole number of uint16", path, payload); }
+    if (payload % 2 != 0) { fatalf("%s: %ld byte%s after the header, not a whole number of uint16", path, payload, plural_s(payload)); }
     size_t n = (size_t)payload / 2;
     if ((size_t)header[2] > n / 9) { // the least example: 6 fields, 1 context token, 1 completion of 1 token
         fatalf("%s: %d examples in the header, but its %ld bytes hold at most %zu", path, header[2], payload, n / 9);

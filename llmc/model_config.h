@@ -372,7 +372,7 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
     }
     fseekCheck(fp, 0, SEEK_SET);
     if (size < (long)sizeof(header)) {
-        fatalf("%s: not a model file (%ld bytes, shorter than the %zu-byte header)", path, size, sizeof(header));
+        fatalf("%s: not a model file (%ld byte%s, shorter than the %zu-byte header)", path, size, plural_s(size), sizeof(header));
     }
     freadCheck(header, sizeof(int), HEADER_INTS, fp);
     if (header[0] != MODEL_MAGIC) {

@@ -302,7 +302,7 @@ static inline void safetensors_add_file_(Safetensors *st, const char *path) {
     if (fseek(fp, 0, SEEK_END) != 0) { fatalf("%s: cannot seek: %s", path, strerror(errno)); }
     long size = ftell(fp);
     if (size < 0) { fatalf("%s: cannot determine the file size: %s", path, strerror(errno)); }
-    if (size < 8) { fatalf("%s: not a safetensors file: %ld bytes, shorter than the 8-byte header length", path, size); }
+    if (size < 8) { fatalf("%s: not a safetensors file: %ld byte%s, shorter than the 8-byte header length", path, size, plural_s(size)); }
     rewind(fp);
     unsigned char len_bytes[8];
     if (fread(len_bytes, 1, 8, fp) != 8) { fatalf("%s: cannot read the header length", path); }

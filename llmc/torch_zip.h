@@ -175,7 +175,7 @@ through the ZIP64 end record when a field of the first says 0xFFFF... Returns th
 each with its data's place (from its local header) and its CRC.
 */
 static inline TorchZipEntry *torch_zip_entries_(FILE *fp, const char *path, uint64_t size, int *num_entries) {
-    if (size < 22) { fatalf("%s: %llu bytes, too short for a zip archive (a PyTorch checkpoint is one)", path, (unsigned long long)size); }
+    if (size < 22) { fatalf("%s: %llu byte%s, too short for a zip archive (a PyTorch checkpoint is one)", path, (unsigned long long)size, plural_s((long long)size)); }
     size_t tail_len = size < 22 + 65535 ? (size_t)size : 22 + 65535;
     unsigned char *tail = (unsigned char *)mallocCheck(tail_len);
     torch_zip_read_at_(fp, path, size - tail_len, tail, tail_len, "end of the zip archive");

@@ -837,7 +837,7 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
     FILE *fp = fopenCheck(path, "rb");
     int header[HEADER_INTS];
     long size = file_size(fp);
-    if (size < (long)sizeof(header)) { fatalf("%s: not a state file (%ld bytes)", path, size); }
+    if (size < (long)sizeof(header)) { fatalf("%s: not a state file (%ld byte%s)", path, size, plural_s(size)); }
     freadCheck(header, sizeof(int), HEADER_INTS, fp);
     if (header[0] != STATE_MAGIC) { fatalf("%s: bad magic number in state file: expected %d, found %d", path, STATE_MAGIC, header[0]); }
     if (header[1] < 1 || header[1] > STATE_VERSION) { fatalf("%s: unsupported state file version: expected 1 to %d, found %d", path, STATE_VERSION, header[1]); }

@@ -39,6 +39,9 @@ static const char *fatal_note = NULL;
 // 1 once fatalf has printed its line: check_stdout_at_exit then adds none of its own
 static int fatal_reported = 0;
 
+// the "s" of a count's noun: "1 byte", "0 bytes", "2 bytes"
+static inline const char *plural_s(long long n) { return n == 1 ? "" : "s"; }
+
 // one-line fatal error: "error: <message>" then exit 1
 static inline void fatalf(const char *fmt, ...) {
     fatal_reported = 1;
@@ -143,8 +146,8 @@ static inline void fread_check(void *ptr, size_t size, size_t nmemb, FILE *strea
                                const char *file, int line) {
     size_t got = fread(ptr, size, nmemb, stream);
     if (got != nmemb) {
-        fatalf("%s: truncated file, expected %zu items of %zu bytes, read %zu [%s:%d]",
-               what, nmemb, size, got, file, line);
+        fatalf("%s: truncated file, expected %zu item%s of %zu byte%s, read %zu [%s:%d]",
+               what, nmemb, plural_s((long long)nmemb), size, plural_s((long long)size), got, file, line);
     }
 }
 #define freadCheck(ptr, size, nmemb, stream) fread_check(ptr, size, nmemb, stream, "read", __FILE__, __LINE__)

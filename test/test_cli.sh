@@ -1986,6 +1986,17 @@ if cmp -s "$A/model_00000010.bin" "$TMP/keep_model.bin" && cmp -s "$A/state_0000
 else
     bad "failed_runs_leave_checkpoint_intact" "checkpoint changed"
 fi
+# a file of one byte is said to be of "1 byte" (it was "1 bytes"): as a model, a state file, a shard, a tokenizer,
+# a safetensors file and an -mc file
+printf x > "$TMP/one_byte.bin"; mkdir -p "$TMP/one_byte_hf" "$TMP/one_byte_ck"
+cp test/fixtures/hf_tiny_fp32/config.json "$TMP/one_byte_hf/"; printf x > "$TMP/one_byte_hf/model.safetensors"
+cp "$A/model_00000005.bin" "$A/DONE_00000005" "$TMP/one_byte_ck/"; printf x > "$TMP/one_byte_ck/state_00000005.bin"
+expect_error one_byte_model "not a model file (1 byte, shorter" -e "$TMP/one_byte.bin" -x 0
+expect_error one_byte_state "not a state file (1 byte)" "${TINY[@]}" -x 10 -o "$TMP/one_byte_ck" -y 1
+expect_error one_byte_shard "file is 1 byte, smaller than" "${TINY[@]}" -x 1 -i "$TMP/one_byte.bin"
+expect_error one_byte_tokenizer "file is 1 byte, the header alone" -e d32:l2:v300 -nt 2 -x 0 -tk "$TMP/one_byte.bin"
+expect_error one_byte_safetensors "not a safetensors file: 1 byte, shorter" -e "$TMP/one_byte_hf" -x 0
+expect_error one_byte_mc_file "one_byte.bin: 1 byte, shorter than the eval file header" -e d32:l2:v256 -nt 2 -x 0 -mc "$TMP/one_byte.bin"
 # corrupt checkpoints: truncated, a flipped byte, a wrong magic
 head -c 5000 "$A/model_00000010.bin" > "$TMP/trunc.bin"
 expect_error truncated_checkpoint "truncated or corrupt" -e "$TMP/trunc.bin" -x 0

@@ -1196,7 +1196,7 @@ int main(void) {
     test_shuffle_per_epoch();
     test_windows_at_epochs();
     expect_fail("tokenizer_eot_equal_to_vocab", c_tok_eot_eq_vocab, NULL, "eot token: expected < vocab_size 5, found 5");
-    expect_fail("tokenizer_trailing_bytes", c_tok_trailing, NULL, "1 extra bytes");
+    expect_fail("tokenizer_trailing_bytes", c_tok_trailing, NULL, "1 extra byte after");
     expect_fail("tokenizer_vocab_zero", c_tok_vocab0, NULL, "vocab_size: expected > 0");
     expect_fail("tokenizer_shorter_than_header", c_tok_short, NULL, "t4.bin': tokenizer truncated: file is 100 bytes, the header alone is 1024");
     expect_fail("tokenizer_vocab_past_file", c_tok_vocab_past_file, NULL, "tokenizer vocab_size 1000, but the file has room for at most 10 tokens");
