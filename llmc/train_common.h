@@ -404,8 +404,8 @@ static inline void note_sample_flag(Options *o, const char *flag, int set) {
     }
 }
 
-// a directory flag's value without its trailing slashes: -o out/ names its files out/model_..., not out//model_...
-// (and so do its messages); "/" stays itself
+// a directory flag's value (-o, -hf) without its trailing slashes: -o out/ names its files out/model_..., not
+// out//model_... (and so do its messages); "/" stays itself
 static inline const char *dir_without_trailing_slashes(const char *dir) {
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/') { n--; }
@@ -454,7 +454,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-e") == 0) { o->model = v; }
         else if (strcmp(f, "-o") == 0) { o->output_dir = dir_without_trailing_slashes(v); }
         else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
-        else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = v; }
+        else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = dir_without_trailing_slashes(v); }
         else if (strcmp(f, "-p") == 0) { o->prompt = v; prompt_flags |= 1; }
         else if (strcmp(f, "-gf") == 0) { o->prompt = read_prompt_file(v); prompt_flags |= 2; }
         else if (strcmp(f, "-es") == 0) { o->stream_eval_pattern = v; }

@@ -345,6 +345,10 @@ if [ $rc -eq 0 ] && echo "$out" | grep -q "^checkpoint written: $TMP/slash/model
 else bad "output_dir_trailing_slash" "rc $rc: $(echo "$out" | grep -m1 "$TMP/slash")"; fi
 expect_error output_dir_trailing_slash_resume_hint "fresh run from its weights with -e $TMP/slash/model_00000002.bin and" \
     "${TINY[@]}" -x 3 -o "$TMP/slash/" -y 1 -sd 5
+# ... and so does -hf's (it said 'transformers model written to <dir>//')
+out=$("$BIN" -e "$TMP/slash/model_00000002.bin" -nt 2 -x 0 -hf "$TMP/slash_hf//" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -qx "transformers model written to $TMP/slash_hf" && [ -f "$TMP/slash_hf/config.json" ]; then ok "hf_dir_trailing_slash"
+else bad "hf_dir_trailing_slash" "rc $rc: $(echo "$out" | grep -m1 -E "^error|written")"; fi
 # the run length is decided before -o is made too: a synthetic task without -x leaves nothing behind
 expect_error output_dir_after_run_length_error "a synthetic task has no epochs" -e d32:l2:v16 -b 2 -t 32 -i synth:copy \
     -j synth:copy -v 0 -g 0 -o "$TMP/newout2/run"

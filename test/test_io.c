@@ -577,7 +577,7 @@ static void test_option_refusals(void) {
         {"option_recompute_3", "-r must be 0, 1 or 2, got 3", {{"t", "-r", "3", NULL}}},
         {"option_resume_2_without_dir", "-y 2 needs -o", {{"t", "-y", "2", NULL}}},
         {"option_positional_argument", "unexpected argument 'model.bin' (see -h)", {{"t", "-x", "0", "model.bin", NULL}}},
-        {"option_hf_into_output_dir", "-hf out/run/ is the -o directory: give the transformers export a directory of its own "
+        {"option_hf_into_output_dir", "-hf out/run is the -o directory: give the transformers export a directory of its own "
          "(e.g. -hf ./out/run/hf)", {{"t", "-o", "./out/run", "-hf", "out/run/", NULL}}},
         {"option_unquoted_pattern", "unexpected argument 'd/b_train.bin' after -i d/a_train.bin: a pattern the shell expanded into "
          "several files? quote it, as in -i 'data/*_train_*.bin'", {{"t", "-i", "d/a_train.bin", "d/b_train.bin", NULL}}},
