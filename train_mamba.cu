@@ -1357,8 +1357,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int grad_accum_steps = o->total_batch_size / (B * T * world);
     LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac,
                                     o->lr_decay_frac};
-    printf("total batch size %d tokens = %d x %d x %d micro-steps x %d processes | %d steps\n", o->total_batch_size, B, T,
-           grad_accum_steps, world, train_num_batches);
+    printf("total batch size %d tokens = %d x %d x %d micro-steps x %d processes | %d step%s\n", o->total_batch_size, B, T,
+           grad_accum_steps, world, train_num_batches, plural_s(train_num_batches));
     const int nothing_left = resumed && state->step >= train_num_batches; // (its notes would speak of steps that never run)
     if (!nothing_left) {
         note_short_run(o, train_num_batches);
@@ -1413,7 +1413,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
             if (timed_steps > 0) {
                 const double tps = o->total_batch_size / (timed_ms / timed_steps / 1000.0);
                 char mfu[32];
-                printf("average over %d steps: %.2f ms/step, %.0f tok/s%s\n", timed_steps, timed_ms / timed_steps, tps,
+                printf("average over %d step%s: %.2f ms/step, %.0f tok/s%s\n", timed_steps, plural_s(timed_steps), timed_ms / timed_steps, tps,
                        mfu_text(mfu, sizeof(mfu), model->num_parameters, tps));
             }
             if (use_cuda_graphs) {

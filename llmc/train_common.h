@@ -1207,8 +1207,8 @@ static inline void record_command(const char *dir, int argc, char **argv, int st
 // once at start-up, since it is legal (short test runs) but rarely meant in a real one
 static inline void note_short_run(const Options *o, int steps) {
     if (steps > 0 && o->warmup_iterations > steps) {
-        printf("note: the warmup (-u %d) is longer than the run (%d steps): the learning rate stays below -l %g\n",
-               o->warmup_iterations, steps, o->learning_rate);
+        printf("note: the warmup (-u %d) is longer than the run (%d step%s): the learning rate stays below -l %g\n",
+               o->warmup_iterations, steps, plural_s(steps), o->learning_rate);
     }
 }
 
@@ -2018,9 +2018,10 @@ static inline void check_resume_data(const TrainState *s, const DataLoader *l, c
                now.data_kind == 1 ? "token shards" : now.data_order == SYNTH_COPY ? "synth:copy" : "synth:induction", hint);
     }
     if (s->data_processes != now.data_processes && now.data_kind == 2) { // each process generates its own batches
-        fatalf("the checkpoint in %s was saved by a run of %d processes, this one has %d: a synthetic task's batches are "
-               "each process's own and cannot be dealt anew; resume with %d processes, or with -y 2 (the data from its start)",
-               dir, s->data_processes, now.data_processes, s->data_processes);
+        const char *es = s->data_processes == 1 ? "" : "es";
+        fatalf("the checkpoint in %s was saved by a run of %d process%s, this one has %d: a synthetic task's batches are "
+               "each process's own and cannot be dealt anew; resume with %d process%s, or with -y 2 (the data from its start)",
+               dir, s->data_processes, es, now.data_processes, s->data_processes, es);
     }
     if (now.data_kind == 2) { return; }
     if (s->data_shards != now.data_shards || s->data_tokens != now.data_tokens) {
@@ -2045,10 +2046,12 @@ static inline void check_resume_data(const TrainState *s, const DataLoader *l, c
     }
     size_t at = s->sample * (size_t)s->data_processes;
     if (s->data_processes != now.data_processes && at % W != 0) {
-        fatalf("the checkpoint in %s was saved by a run of %d processes at window %zu of its shard, not at the start of a "
-               "step of %zu windows (as a checkpoint of an earlier version of this program, or of a run resumed from one, "
-               "can be), so %d processes cannot continue it exactly; resume with %d processes, or with -y 2 (the data from "
-               "its start)", dir, s->data_processes, at, W, now.data_processes, s->data_processes);
+        const char *es = s->data_processes == 1 ? "" : "es";
+        fatalf("the checkpoint in %s was saved by a run of %d process%s at window %zu of its shard, not at the start of a "
+               "step of %zu window%s (as a checkpoint of an earlier version of this program, or of a run resumed from one, "
+               "can be), so %d process%s cannot continue it exactly; resume with %d process%s, or with -y 2 (the data from "
+               "its start)", dir, s->data_processes, es, at, W, plural_s((long long)W), now.data_processes,
+               now.data_processes == 1 ? "" : "es", s->data_processes, es);
     }
 }
 
@@ -2076,7 +2079,7 @@ static inline int run_num_steps(const Options *o, const DataLoader *l) {
 static inline void check_epoch_on_new_data(const Options *o, const TrainState *s, int resumed, int num_steps) {
     if (resumed && o->resume == 2 && o->max_steps == -1 && s->step > 0) {
         fatalf("-y 2 with -x -1: -x is the run's length from step 0 and the checkpoint is at step %d, while one epoch of "
-               "this -i is %d steps: give -x %ld to train one more epoch", s->step, num_steps, (long)s->step + num_steps);
+               "this -i is %d step%s: give -x %ld to train one more epoch", s->step, num_steps, plural_s(num_steps), (long)s->step + num_steps);
     }
 }
 

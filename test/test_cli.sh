@@ -215,10 +215,12 @@ expect_error total_batch_negative "must be a positive multiple" -b 4 -t 32 -d -2
 "$BIN" "${TINY[@]}" -x 1 > "$TMP/d_default.out" 2>&1
 if grep -q "^total batch size 128 tokens = 4 x 32 x 1 micro-steps" "$TMP/d_default.out"; then ok "total_batch_default_is_BT"
 else bad "total_batch_default_is_BT" "$(grep -m1 "total batch" "$TMP/d_default.out")"; fi
+if grep -q "micro-steps | 1 step$" "$TMP/d_default.out" && "$BIN" "${TINY[@]}" -x 3 | grep -q "^average over 1 step:"; then ok "one_step_singular"
+else bad "one_step_singular" "$(grep -m1 "total batch" "$TMP/d_default.out")"; fi
 # a warmup longer than the run gets a note (the rate never reaches -l); one as long as the run (its
-# last step at -l) none
+# last step at -l) none. A count of 1 is singular: '1 step' (it said '1 steps'), here and in the batch line
 out=$("$BIN" "${TINY[@]}" -x 3 -u 3 2>&1); rc=$?
-if grep -q "^note: the warmup (-u 20) is longer than the run (1 steps)" "$TMP/d_default.out" && [ $rc -eq 0 ] &&
+if grep -q "^note: the warmup (-u 20) is longer than the run (1 step)" "$TMP/d_default.out" && [ $rc -eq 0 ] &&
    echo "$out" | grep -q "^step    3/3" && ! echo "$out" | grep -q "^note: the warmup"; then ok "warmup_longer_than_run_noted"
 else bad "warmup_longer_than_run_noted" "$(grep -m1 "note" "$TMP/d_default.out")"; fi
 expect_error bad_schedule "cosine, linear, constant or wsd" -k sawtooth
