@@ -7,6 +7,7 @@
 # a killed write left), with one note naming the newest checkpoint. Anything else in <dir> (a file of yours, a
 # folder, a link), or a trainer still running there, and it removes nothing: one error line, exit 1.
 # TRAIN_DIR=. or TRAIN_DIR=$HOME once went to `rm -rf`.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 die() { echo "error: $*" >&2; exit 1; }
 # (-h and a mistyped option were taken as a directory, none there: nothing to clear, exit 0; ./-x names one)

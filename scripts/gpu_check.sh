@@ -2,6 +2,7 @@
 # Everything the GPU machine should run in one go: build, the whole test suite (CPU and GPU
 # parts), the speed benchmark. Logs go to $OUT (relative to where it is called from; default gpu_logs in the
 # repository). Exits non-zero when a step failed.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -uo pipefail
 case "${1:-}" in
     -h|--help) sed -n '2,4s/^# \{0,1\}//p' "$0"; echo "Usage: bash scripts/gpu_check.sh   (OUT=<dir> for the logs)"; exit 0 ;;

@@ -15,6 +15,7 @@
 # process on GPU 0: only for train_mamba_cu_shm, whose collectives go through shared memory (test/shm_nccl.c;
 # NCCL itself refuses two ranks on one GPU), as test/test_multi_gpu.sh does on a machine with one GPU.
 set -u
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
 # (no cd, so that relative paths are the caller's: the script once moved to the repository, where a relative -o went)
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)

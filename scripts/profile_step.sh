@@ -4,6 +4,7 @@
 # alone at locked base clocks, so times read above the step's; the shares and bytes are what to read.
 #   bash scripts/profile_step.sh [model] [B] [T] [more train_mamba_cu flags, e.g. -r 0]
 #   (default: mamba-130m 8 2048)
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
 case "${1:-}" in -h|--help) sed -n '2,6s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/profile_step.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi

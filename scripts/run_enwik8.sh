@@ -6,6 +6,7 @@
 # 44M) 1.11 bpc, Transformer-XL 12L (41M) 1.06. Uses the GPU trainer when a GPU is present.
 #
 #   bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]      (-h: the settings and how long it takes)
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
 usage() {
     cat <<'EOF'

@@ -35,6 +35,7 @@
 # A quick CPU run in seconds, with the repository's small test tokenizer (270 tokens):
 #   MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=256 TOKENS=2560 VAL_EVERY=5 CKPT_EVERY=5 \
 #     OUT=/tmp/pt DATA=/tmp/pt_data bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
 . "$(dirname "$0")/script_lib.sh" # die, make_dir, can_make_dir, require_uint, require_product, trainer_error_shown
 case "${1:-}" in

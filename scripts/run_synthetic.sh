@@ -6,6 +6,7 @@
 # Selective copying (paper 4.1.1): 2 layers, C=64, vocab 16, 16 data tokens among noise then 16
 #   markers; paper L=4096, batch 64, lr 1e-4, 400K steps; here L=1024 (COPY_L sets it), lr 1e-3
 #   (COPY_LR sets it) and fewer steps, stated.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
 usage() {
     cat <<'EOF'

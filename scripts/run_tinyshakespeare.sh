@@ -4,6 +4,7 @@
 # 1.4697 (nanoGPT, ~3 min on an A100) within 5 minutes on one H100. Uses the GPU trainer when a GPU
 # is present.
 #   bash scripts/run_tinyshakespeare.sh [out dir]      (-h: the settings and how long it takes)
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
 usage() {
     cat <<'EOF'

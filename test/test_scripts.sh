@@ -55,6 +55,25 @@ for script in gpu_check profile_step bench; do
     if [ "$rc" -eq 0 ] && [ "$(echo "$out" | wc -l)" -ge 2 ] && ! echo "$out" | grep -q "^error" && [ -z "$(ls -A "$TMP/cwd")" ]; then ok "${script}_help"
     else bad "${script}_help" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 done
+# every script a user runs (those with a #! line), started as `sh scripts/<name>.sh` where sh is dash (Debian's):
+# it runs again in bash, so its -h is bash's, and so is a run's first error (dash stopped at `set -o pipefail`,
+# at `[[`, at arrays)
+if command -v dash > /dev/null; then
+    for f in scripts/*.sh; do
+        head -n 1 "$f" | grep -q '^#!' || continue
+        want=$(cd "$TMP/cwd" && bash "$REPO/$f" -h 2>&1); got=$(cd "$TMP/cwd" && timeout -s KILL 30 dash "$REPO/$f" -h 2>&1); rc=$?
+        if [ "$rc" -eq 0 ] && [ -n "$want" ] && [ "$got" = "$want" ]; then ok "dash_runs_bash $(basename "$f") -h"
+        else bad "dash_runs_bash $(basename "$f") -h" "rc $rc: $(echo "$got" | head -n 2)"; fi
+    done
+    mkdir -p "$TMP/dash_dir"; : > "$TMP/dash_dir/mine.txt"
+    expect_error_cmd dash_runs_bash_clear_run_dir "'$TMP/dash_dir' holds 'mine.txt', which the trainer does not write" \
+        timeout -s KILL 30 dash scripts/clear_run_dir.sh "$TMP/dash_dir"
+    expect_error_cmd dash_runs_bash_multi_gpu "BIN=$TMP is a directory" env BIN="$TMP" timeout -s KILL 30 dash scripts/multi_gpu.sh -n 2 -x 1
+    expect_error_cmd dash_runs_bash_tinyshakespeare "STEPS must be a whole number from 1 to 999999999, got '0'" \
+        env STEPS=0 timeout -s KILL 30 dash scripts/run_tinyshakespeare.sh "$TMP/dash_ts"
+else
+    echo "SKIP dash_runs_bash: no dash here (not counted as passed)"
+fi
 # the GPU-only scripts stop at once without a GPU, before building or writing anything
 # (OUT is gpu_check.sh's alone: bench.sh and profile_step.sh write under TMPDIR, here a directory of their own, and
 # every script builds with make or nvcc, here stand-ins that leave a mark; the check looked at OUT only)
