@@ -25,6 +25,7 @@
 #   MICRO_B [8] T [2048]   per-GPU micro-batch and context; gradient accumulation makes up the rest
 #   GPUS [all visible]     processes (GPUs) to use (CUDA_VISIBLE_DEVICES's list, else nvidia-smi's GPUs)
 #   DATA [data/pretrain]   shard prefix    OUT [out/<MODEL>]    VAL_FRACTION [0.005]
+#                          (the defaults in the repository; a DATA or OUT given is relative to where it is called from)
 #                          (text files and JSON Lines together: encode them apart with dev/data/tokenize,
 #                          e.g. -o data/txt and -j text -o data/jsonl, then DATA='data/*' reads both)
 #   VAL_EVERY [250] VAL_BATCHES [20] CKPT_EVERY [1000] SAMPLE_EVERY [1000]
@@ -47,15 +48,18 @@ i=0; for a in "$@"; do i=$((i + 1)); [ -n "$a" ] || die "argument $i is empty (u
 TOK=$1; shift
 [ -f "$TOK" ] || die "no tokenizer file $TOK"
 MODEL=${MODEL:-mamba-130m}
-DATA=${DATA:-data/pretrain}
-OUT=${OUT:-out/$(basename -- "$MODEL")}
-# paths given relative to where the script was called from, before moving to the repository
-TOK=$(realpath -- "$TOK"); DATA=$(realpath -m -- "$DATA"); OUT=$(realpath -m -- "$OUT") # (--: a name may begin with -)
+# paths given relative to where the script was called from, before moving to the repository (--: a name may begin with -)
+TOK=$(realpath -- "$TOK")
+if [ -n "${DATA:-}" ]; then DATA=$(realpath -m -- "$DATA"); fi
+if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
 [ -e "$MODEL" ] && MODEL=$(realpath -- "$MODEL")
 FILES=()
 for f in "$@"; do FILES+=("$(realpath -m -- "$f")"); done
 read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 cd "$(dirname "$0")/.."
+# the defaults in the repository, named whole, as the other run scripts' (they were the caller's data/ and out/)
+DATA=${DATA:-$PWD/data/pretrain}
+OUT=${OUT:-$PWD/out/$(basename -- "$MODEL")}
 BATCH_GIVEN=${BATCH_TOKENS:+1}
 BATCH_TOKENS=${BATCH_TOKENS:-524288}
 MICRO_B=${MICRO_B:-8}

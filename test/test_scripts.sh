@@ -772,6 +772,23 @@ expect_one_error_cmd pretrain_trainer_error_once "unknown flag '-zz'" \
     "the trainer exited with 1 after the error above; its output is also in $TMP/pt_err/out/run.out" \
     env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 DATA="$TMP/pt_err/d" \
     OUT="$TMP/pt_err/out" EXTRA="-zz 1" timeout -s KILL 120 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+# its default DATA and OUT are the repository's data/pretrain and out/<MODEL>, as the other scripts' defaults, whatever
+# directory it is called from (they were the caller's data/ and out/). Called from $TMP/cwd: DATA's default holds no
+# shards (its error names it), and OUT's gets the run that fails on a bad flag (checked only where no run is
+# there, and removed)
+err=$(cd "$TMP/cwd" && env MODEL=d32:l2:v270 VAL_EVERY=0 timeout -s KILL 60 bash "$REPO/scripts/run_pretrain.sh" "$REPO/test/fixtures/bpe/tokenizer.json" 2>&1 > /dev/null)
+if ! compgen -G "data/pretrain_train_*.bin" > /dev/null; then
+    if echo "$err" | grep -q "^error: no shards $REPO/data/pretrain_train_\*.bin " && [ -z "$(ls -A "$TMP/cwd")" ]; then ok "pretrain_default_data_in_repository"
+    else bad "pretrain_default_data_in_repository" "made in the caller's directory: '$(ls -A "$TMP/cwd")': $err"; fi
+else echo "SKIP pretrain_default_data_in_repository: data/pretrain_train_*.bin exist (a user's shards; not counted as passed)"; fi
+if [ ! -e "out/d32:l2:v270" ]; then
+    err=$(cd "$TMP/cwd" && env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 DATA="$TMP/pt_err/d" EXTRA="-zz 1" \
+          timeout -s KILL 120 bash "$REPO/scripts/run_pretrain.sh" "$REPO/test/fixtures/bpe/tokenizer.json" 2>&1 > /dev/null)
+    if grep -q "^error: unknown flag '-zz'" "out/d32:l2:v270/run.out" 2> /dev/null && [ -z "$(ls -A "$TMP/cwd")" ] &&
+       echo "$err" | grep -q "; its output is also in $REPO/out/d32:l2:v270/run.out$"; then ok "pretrain_default_out_in_repository"
+    else bad "pretrain_default_out_in_repository" "made in the caller's directory: '$(ls -A "$TMP/cwd")': $err"; fi
+    rm -rf "out/d32:l2:v270"
+else echo "SKIP pretrain_default_out_in_repository: out/d32:l2:v270 exists (not counted as passed)"; fi
 # VAL_FRACTION=0 (no val split) with validation on is refused before the text is encoded, leaving no shard (it encoded
 # the corpus, which can take hours, then refused for want of the val shards)
 expect_error_cmd pretrain_no_val_split_before_encoding "VAL_FRACTION=0.0 encodes no val split, which VAL_EVERY=5 validates on" \
