@@ -4,7 +4,7 @@
 # plus the measured bf16 matmul rate for MFU, then the selective scan alone at the anchors' shape
 # (the trainer's kernels, timed by the dev/cuda playgrounds after their checks). Random tokens, as
 # the official measurement.
-#   bash scripts/bench.sh [steps] [trainer flags...]   (or make bench; needs a GPU; writes only a temporary directory, removed at exit)
+#   bash scripts/bench.sh [steps] [trainer flags...]   (or make bench; needs a GPU and nvcc; writes only a temporary directory, removed at exit)
 # PRESETS="mamba-370m mamba-790m ..." runs those models (B=8 T=2048, random tokens) instead of the
 # two anchor workloads and the scan, e.g. PRESETS="mamba-1.4b" bash scripts/bench.sh 10 -r 0
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
@@ -19,6 +19,7 @@ if ! is_uint "$STEPS" || [ "$STEPS" -lt 3 ]; then
     die "the steps (the first argument) must be a whole number from 3 to 999999999 (the first 2 are warm-up, not timed), got '$STEPS' (usage: bash scripts/bench.sh [steps] [trainer flags...])"
 fi
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/bench.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
+need_nvcc scripts/bench.sh # (NVCC)
 ARCH="-O3 -gencode arch=compute_90,code=sm_90"
 PRESETS=${PRESETS:-}
 # the programs, token files and clock samples of this run (two runs at once do not share them); the scan's
@@ -28,11 +29,11 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
 scan_build=""
 trap 'in_main_shell 2>/dev/null && { if [ -n "$scan_build" ]; then pkill -P "$scan_build" 2>/dev/null || true; kill "$scan_build" 2>/dev/null || true; fi; rm -rf "$W"; }' EXIT
 if [ -z "$PRESETS" ]; then
-    ( cd dev/cuda && nvcc $ARCH -o "$W/ssf" selective_scan_forward.cu && nvcc $ARCH -o "$W/ssb" selective_scan_backward.cu ) &
+    ( cd dev/cuda && "$NVCC" $ARCH -o "$W/ssf" selective_scan_forward.cu && "$NVCC" $ARCH -o "$W/ssb" selective_scan_backward.cu ) &
     scan_build=$!
 fi
 make -s train_mamba_cu
-nvcc $ARCH -o "$W/matmul_peak" dev/cuda/matmul_peak.cu -lcublas
+"$NVCC" $ARCH -o "$W/matmul_peak" dev/cuda/matmul_peak.cu -lcublas
 peak_line=$("$W/matmul_peak")
 echo "$peak_line"
 peak=$(echo "$peak_line" | awk '{print $(NF-1)}')

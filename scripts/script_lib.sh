@@ -29,6 +29,22 @@ pick_trainer() {
     BIN=./$name
 }
 
+# need_nvcc <script>: NVCC, the nvcc that builds train_mamba_cu (NVCC where given, else nvcc on PATH, else CUDA_HOME's,
+# as the Makefile finds it), exported for make; without one, one error line before anything is built. bench.sh and
+# profile_step.sh on a machine with a GPU and no CUDA Toolkit ended in the build ("nvcc: not found", a note that NCCL was
+# not found, make's "Error 127")
+need_nvcc() {
+    local cuda=${CUDA_HOME:-/usr/local/cuda}
+    if [ -n "${NVCC:-}" ]; then
+        command -v -- "$NVCC" > /dev/null || die "$1: NVCC=$NVCC is no program (the nvcc that builds train_mamba_cu)"
+    else
+        NVCC=$(command -v nvcc || echo "$cuda/bin/nvcc")
+        [ -x "$NVCC" ] || die "$1 needs nvcc (the CUDA Toolkit) to build train_mamba_cu: none on PATH nor in $cuda/bin" \
+                              "(install the CUDA Toolkit, or give NVCC=/path/to/nvcc)"
+    fi
+    export NVCC
+}
+
 # is_uint <s>: a whole number in decimal, no sign or leading zeros, below 10^9 (the trainer's flags are ints);
 # require_uint <NAME> <min> [max]: the variable NAME is one, from min to max (999999999), else one error line naming it
 is_uint() { [[ "$1" =~ ^(0|[1-9][0-9]{0,8})$ ]]; }

@@ -154,6 +154,32 @@ alive=""; for p in $(cat "$TMP/bn/scan_pids" 2>/dev/null); do pid_alive "$p" && 
 if [ "$rc" -ne 0 ] && [ -z "$(ls -A "$TMP/bn/tmp")" ] && [ -s "$TMP/bn/scan_pids" ] && [ -z "$alive" ] &&
    grep -q "stand-in trainer" "$TMP/bn.out"; then ok "bench_failure_cleans_up"
 else bad "bench_failure_cleans_up" "rc $rc, left: $(ls -A "$TMP/bn/tmp" | tr '\n' ' '), scan build alive:${alive:- none} ($(cat "$TMP/bn/scan_pids" 2>/dev/null | tr '\n' ' ')): $(tail -n 2 "$TMP/bn.out")"; fi
+# bench.sh and profile_step.sh with a GPU (a stand-in nvidia-smi, and ncu) but no nvcc, on the PATH or in CUDA_HOME: one
+# error line that says so, before anything is built or written (they ended in the build: "nvcc: not found", make's
+# "Error 127"); make is a stand-in that leaves a mark. A copy in a scratch tree
+mkdir -p "$TMP/nn/scripts" "$TMP/nn/bin" "$TMP/nn/tmp"
+cp scripts/bench.sh scripts/profile_step.sh scripts/script_lib.sh scripts/c_numbers.sh scripts/main_shell.sh "$TMP/nn/scripts/"
+printf '#!/bin/sh\necho "GPU 0: stand-in"\n' > "$TMP/nn/bin/nvidia-smi"
+printf '#!/bin/sh\nexit 0\n' > "$TMP/nn/bin/ncu"
+printf '#!/bin/sh\ntouch "%s/nn/built"; exit 1\n' "$TMP" > "$TMP/nn/bin/make"
+chmod +x "$TMP/nn/bin/"*
+no_nvcc_path=$TMP/nn/bin; while read -r -d : d; do [ -x "$d/nvcc" ] || no_nvcc_path+=":$d"; done <<< "$PATH:"
+for script in bench profile_step; do
+    expect_error_cmd "${script}_needs_nvcc" "scripts/$script.sh needs nvcc (the CUDA Toolkit) to build train_mamba_cu: none on PATH nor in $TMP/nn/no_cuda/bin" \
+        env -u NVCC PATH="$no_nvcc_path" CUDA_HOME="$TMP/nn/no_cuda" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/$script.sh"
+done
+if [ ! -e "$TMP/nn/built" ] && [ -z "$(ls -A "$TMP/nn/tmp")" ]; then ok "needs_nvcc_builds_nothing"
+else bad "needs_nvcc_builds_nothing" "built: $(ls "$TMP/nn/built" 2>&1); TMPDIR: $(ls -A "$TMP/nn/tmp" | tr '\n' ' ')"; fi
+# ... and with nvcc in CUDA_HOME alone, as the Makefile finds it, bench.sh's own builds use that one (they ran `nvcc`
+# from the PATH) and make is given it (the stand-ins: nvcc says where it ran, and writes no program, which ends the script)
+mkdir -p "$TMP/nn/cuda/bin"
+printf '#!/bin/sh\necho "$0" >> "%s/nn/nvcc_runs"\n' "$TMP" > "$TMP/nn/cuda/bin/nvcc"
+printf '#!/bin/sh\necho "$NVCC" > "%s/nn/make_nvcc"\n' "$TMP" > "$TMP/nn/bin/make"
+chmod +x "$TMP/nn/cuda/bin/nvcc" "$TMP/nn/bin/make"
+env -u NVCC PATH="$no_nvcc_path" CUDA_HOME="$TMP/nn/cuda" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/bench.sh" > /dev/null 2>&1
+if [ "$(cat "$TMP/nn/make_nvcc" 2>/dev/null)" = "$TMP/nn/cuda/bin/nvcc" ] && [ "$(sort -u "$TMP/nn/nvcc_runs" 2>/dev/null)" = "$TMP/nn/cuda/bin/nvcc" ]; then
+    ok "bench_nvcc_from_cuda_home"
+else bad "bench_nvcc_from_cuda_home" "make given NVCC='$(cat "$TMP/nn/make_nvcc" 2>&1)', nvcc runs: $(cat "$TMP/nn/nvcc_runs" 2>&1)"; fi
 # bench.sh's step count: at least 3, checked before anything is built (1 or 2 steps, which the trainer's average leaves
 # out as warm-up, printed 0 ms/step and 0 tok/s with exit 0; flags without the count, "-r 0", failed after the builds)
 for steps in 2 0 -r abc 12x 1e3; do
