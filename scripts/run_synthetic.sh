@@ -164,7 +164,8 @@ fi
 SYNTH_VAL_BATCHES=20 # the val set during training: the task's first 20 batches (-m; seed 0's, disjoint from training's)
 make_dir "$OUT"
 
-# train <name> <steps> <LR variable> <trainer flags...>: trains at the LR that variable holds (-l); a run in OUT of
+# train <name> <steps> <LR variable> <model descriptor> <task> <B> <T>: trains on synth:<task> at the LR that variable
+# holds (-l) with the flags of COMMON; a run in OUT of
 # another LR (its state file's header float [30], doc/formats.md) is an error, not resumed at this one or kept as
 # this one's result. The trainer's output is appended to OUT/<name>.txt (a resumed
 # run keeps the output before its stop) and THIS_RUN is this call's part of it; a failure ends the script
@@ -172,8 +173,10 @@ make_dir "$OUT"
 # the script runs again; a finished run of that name (hours at the long settings) is kept, and its final
 # model is evaluated again; a run already past <steps> is an error (the trainer would train nothing)
 train() {
-    local name=$1 steps=$2 lr_var=$3 rc=0 start done_at state saved_lr; shift 3
-    set -- "$@" -l "${!lr_var}"
+    local name=$1 steps=$2 lr_var=$3 model=$4 task=$5 rc=0 start done_at state saved_lr
+    # what an evaluation of the task reads; training adds its own flags (a finished run's evaluation was given them
+    # too, and its output said "-x 0 trains nothing: -i -l -u -k -c -s are not used")
+    local eval_flags=(-j "synth:$task" -b "$6" -t "$7" -m "$SYNTH_VAL_BATCHES")
     state=$(last_state "$name")
     if [ -n "$state" ]; then
         # (in C numbers, script_lib.sh: in a locale of decimal commas od wrote 0,001, which awk did not read as 0.001)
@@ -192,7 +195,7 @@ train() {
         [ -n "$saved" ] && [ "$saved" -eq "$SEED" ] 2>/dev/null ||
             die "$OUT/$name is a finished run of seed ${saved:-(no state file)}, not SEED=$SEED: give each seed its own out dir"
         echo "$name: the finished run in $OUT/$name is kept (delete it to train again); its final model is evaluated again"
-        { echo "== the finished run's final model evaluated again"; "$BIN" "$@" -e "$final" -x 0 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}; } >> "$OUT/$name.txt" 2>&1 || rc=$?
+        { echo "== the finished run's final model evaluated again"; "$BIN" -e "$final" "${eval_flags[@]}" -x 0 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}; } >> "$OUT/$name.txt" 2>&1 || rc=$?
         THIS_RUN=$(tail -c +$((start + 1)) "$OUT/$name.txt")
         [ "$rc" -eq 0 ] || die "evaluating $name: the trainer exited with $rc: $(echo "$THIS_RUN" | last_error) (see $OUT/$name.txt)"
         return 0
@@ -200,7 +203,8 @@ train() {
     # (the trainer's output goes to the file alone: on the CPU a training runs for minutes to hours, so say where)
     echo "$name: training to step $steps with $BIN; its output goes to $OUT/$name.txt, checkpoints to $OUT/$name/"
     # (a stop that reaches this script reaches the trainer, which checkpoints: run_passing_stops)
-    run_passing_stops "$OUT/$name.txt" 0 USR1 "$BIN" "$@" -x "$steps" -o "$OUT/$name" -y 1 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
+    run_passing_stops "$OUT/$name.txt" 0 USR1 "$BIN" -e "$model" -i "synth:$task" "${eval_flags[@]}" "${COMMON[@]}" -l "${!lr_var}" \
+        -x "$steps" -o "$OUT/$name" -y 1 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
     rc=$RUN_RC
     THIS_RUN=$(tail -c +$((start + 1)) "$OUT/$name.txt")
     if [ "$rc" -ne 0 ]; then
@@ -238,11 +242,11 @@ lengths_stopped() {
     exit 130
 }
 
-COMMON=(-v 1000 -m "$SYNTH_VAL_BATCHES" -g 0 -s 0 -c 0 -u 200 -k constant -sd "$SEED")
+COMMON=(-v 1000 -g 0 -s 0 -c 0 -u 200 -k constant -sd "$SEED") # (training's: train() adds -m and the task's flags)
 for sel in $SEL; do
     [ "$do_induction" = 1 ] || break
     name=induction_s$sel
-    train "$name" "$IND_STEPS" IND_LR -e "d64:l2:v16:s$sel" -i synth:induction -j synth:induction -b 8 -t 256 "${COMMON[@]}"
+    train "$name" "$IND_STEPS" IND_LR "d64:l2:v16:s$sel" induction 8 256
     acc=$(val_accuracy "$name" "$THIS_RUN")
     echo "== $name ($IND_STEPS steps, LR $IND_LR): val accuracy $acc (answer position of $SYNTH_VAL_BATCHES x 8 sequences, L=256)"
     model="$OUT/$name/model_$(printf %08d "$IND_STEPS").bin"
@@ -275,7 +279,7 @@ done
 for sel in $SEL; do
     [ "$do_copy" = 1 ] || break
     name=$(copy_run "$sel")
-    train "$name" "$COPY_STEPS" COPY_LR -e "d64:l2:v16:s$sel" -i synth:copy -j synth:copy -b 64 -t $(( COPY_L + 16 )) "${COMMON[@]}"
+    train "$name" "$COPY_STEPS" COPY_LR "d64:l2:v16:s$sel" copy 64 $(( COPY_L + 16 ))
     acc=$(val_accuracy "$name" "$THIS_RUN")
     echo "== $name (L=$COPY_L + 16 markers, $COPY_STEPS steps, LR $COPY_LR): val accuracy $acc (16 answers in each of $SYNTH_VAL_BATCHES x 64 sequences)"
 done

@@ -1046,6 +1046,15 @@ if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^induction_s1: the finished run in 
    echo "$out1" | grep -qE '^induction_s1 L=2\^6 accuracy [0-9]+\.[0-9]+ ' && echo "$out1" | grep -qE '^== copy_s1 \(.*\): val accuracy [0-9]+\.[0-9]+ ' &&
    [ "$(echo "$out1" | grep -E '^(==|induction_s1 L=)')" = "$(echo "$out" | grep -E '^(==|induction_s1 L=)')" ]; then ok "synthetic_finished_runs_kept"
 else bad "synthetic_finished_runs_kept" "rc $rc: $(echo "$out" | tail -n 2); first run's reports: $(echo "$out1" | grep -E '^(==|induction_s1 L=)' | tr '\n' '|')"; fi
+# the finished runs' evaluations are given what an evaluation reads alone: their output notes no flag as unused (they were
+# given the training flags too: "note: -x 0 trains nothing: -i -l -u -k -c -s are not used")
+notes=""
+for run in induction_s1 copy_s1; do
+    part=$(sed -n "/^== the finished run's final model evaluated again/,\$p" "$TMP/syr/$run.txt")
+    [ -n "$part" ] && echo "$part" | grep -q "^val accuracy" || notes+=" $run: no evaluation;"
+    notes+=$(echo "$part" | grep "^note:" | sed "s/^/ $run: /")
+done
+if [ -z "$notes" ]; then ok "synthetic_finished_run_evaluation_flags"; else bad "synthetic_finished_run_evaluation_flags" "$notes"; fi
 expect_error_cmd synthetic_finished_run_other_seed "is a finished run of seed 1337, not SEED=5: give each seed its own out dir" \
     "${SYR[@]}" SEED=5 bash scripts/run_synthetic.sh "$TMP/syr" 2 1
 # fewer steps than the finished run: one error line that says so (it was "no 'val accuracy' line", after the
