@@ -65,7 +65,9 @@ Environment (defaults in brackets):
                                     and evaluation alike (e.g. "-nt 2" for the CPU trainer's threads);
                                     split on whitespace, no quoting; not -l (IND_LR / COPY_LR)
   BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given; as for
-                                    make train, a GPU needs compute capability 8.0 or newer and nvcc)
+                                    make train, a GPU needs compute capability 8.0 or newer and nvcc); a
+                                    path given is relative to where the script is called from, a name
+                                    without a slash a command of the PATH
 EOF
 }
 . "$(dirname "$0")/script_lib.sh" # die, check_script_args
@@ -112,6 +114,12 @@ done
 for p in $LENGTHS; do
     if ! is_uint "$p" || [ "$p" -lt 2 ] || [ "$p" -gt 30 ]; then die "LENGTHS lists exponents p (L = 2^p) in [2, 30], got '$p'"; fi
 done
+# a BIN given is the caller's, as OUT is (a relative one was looked for in the repository, where the script moves, and
+# every training failed with "No such file or directory"), and an executable file, checked before anything runs
+if [ -n "${BIN:-}" ]; then
+    case "$BIN" in */*) BIN=$(realpath -m -- "$BIN") ;; esac
+    found=$(type -P -- "$BIN") && [ ! -d "$found" ] || die "BIN=$BIN: no such executable file (the trainer)"
+fi
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/out/synthetic} # (named whole: the messages are read in the caller's directory)
 # copy_run <sel>: the copying run's name (another length than 1024 is another run, with its own checkpoints)

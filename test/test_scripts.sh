@@ -711,6 +711,17 @@ else bad "synthetic_val_seqs_passed" "$(head -n 1 "$TMP/syn32/induction_s1_lengt
 if grep -q "^induction_s1 L=2^14 accuracy 0.500000 (32 sequences" "$TMP/syn32b/induction_s1_lengths.txt" &&
    grep -q -- "-b 8 -t 16384 -x 0 -m 4\$" "$TMP/fake_args.log"; then ok "synthetic_eval_batch_passed"
 else bad "synthetic_eval_batch_passed" "$(head -n 1 "$TMP/syn32b/induction_s1_lengths.txt" 2>&1)"; fi
+# a BIN given relative is the caller's, as OUT is (it was looked for in the repository, and every training failed with
+# "No such file or directory"); one that is no executable file is one error line before anything runs
+out=$(cd "$TMP" && timeout -s KILL 60 env BIN=./fake_trainer.sh SEL=1 LENGTHS=6 bash "$REPO/scripts/run_synthetic.sh" "$TMP/synrel" 2 2 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ -s "$TMP/synrel/induction_s1_lengths.txt" ] && echo "$out" | grep -q "^induction_s1: training to step 2 with $TMP/fake_trainer.sh;"; then
+    ok "synthetic_relative_bin_is_the_callers"
+else bad "synthetic_relative_bin_is_the_callers" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+for b in ./no_such_trainer "$TMP"; do
+    expect_error_cmd "synthetic_bin_not_executable $b" "BIN=$(cd "$TMP" && realpath -m -- "$b"): no such executable file (the trainer)" \
+        env -C "$TMP" BIN="$b" SEL=1 LENGTHS=6 timeout -s KILL 60 bash "$REPO/scripts/run_synthetic.sh" "$TMP/synbad" 2 2
+done
+if [ ! -e "$TMP/synbad" ]; then ok "synthetic_bin_not_executable_makes_nothing"; else bad "synthetic_bin_not_executable_makes_nothing" "$TMP/synbad made"; fi
 expect_error_cmd synthetic_eval_b_divides "EVAL_B must be a positive integer that divides VAL_SEQS (256), got '3'" "${SY[@]}" EVAL_B=3 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 expect_error_cmd synthetic_bad_val_seqs "VAL_SEQS must be a whole number from 1 to 999999999, got '0'" "${SY[@]}" VAL_SEQS=0 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 # IND_LR and COPY_LR are each task's training -l (the paper copies at 1e-4; both were fixed at 1e-3), and EXTRA's
@@ -1033,8 +1044,9 @@ SYR=(timeout -s KILL 300 env BIN="$TS_BIN" SEL=1 LENGTHS=6)
 out1=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1)
 # before each training it says where the trainer's output and checkpoints go (that output goes to a file alone, and
 # it printed nothing until the training ended: minutes to hours on the CPU)
-if [ "$(echo "$out1" | head -n 1)" = "induction_s1: training to step 2 with $TS_BIN; its output goes to $TMP/syr/induction_s1.txt, checkpoints to $TMP/syr/induction_s1/" ] &&
-   echo "$out1" | grep -q "^copy_s1: training to step 1 with $TS_BIN; its output goes to $TMP/syr/copy_s1.txt,"; then ok "synthetic_says_where_output_goes"
+# (BIN, given relative, is named whole: it is the caller's, here the repository's root)
+if [ "$(echo "$out1" | head -n 1)" = "induction_s1: training to step 2 with $REPO/${TS_BIN#./}; its output goes to $TMP/syr/induction_s1.txt, checkpoints to $TMP/syr/induction_s1/" ] &&
+   echo "$out1" | grep -q "^copy_s1: training to step 1 with $REPO/${TS_BIN#./}; its output goes to $TMP/syr/copy_s1.txt,"; then ok "synthetic_says_where_output_goes"
 else bad "synthetic_says_where_output_goes" "$(echo "$out1" | head -n 1)"; fi
 cp "$TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr_model.bin"
 out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1); rc=$?
