@@ -32,7 +32,10 @@ case "$BIN" in */*) ;; *) found=$(type -P -- "$BIN") && BIN=$found || BIN=./$BIN
 # (-f: a directory is "executable" too, and every process then failed with bash's "Is a directory", exit 126)
 if [ -d "$BIN" ]; then echo "error: BIN=$BIN is a directory, not the trainer" >&2; exit 1; fi
 if [ ! -x "$BIN" ]; then # a trainer of the repository's is built (the one BIN names, not always train_mamba_cu)
-    if [ "$(realpath -m -- "$(dirname -- "$BIN")")" = "$ROOT" ]; then make -s -C "$ROOT" "$(basename -- "$BIN")" || exit 1
+    if [ "$(realpath -m -- "$(dirname -- "$BIN")")" = "$ROOT" ]; then
+        # (a GPU trainer without nvcc: one error line; it ended in the build, "nvcc: not found" and make's "Error 127")
+        case "$(basename -- "$BIN")" in *_cu*) . "$ROOT/scripts/script_lib.sh"; need_nvcc scripts/multi_gpu.sh ;; esac
+        make -s -C "$ROOT" "$(basename -- "$BIN")" || exit 1
     else echo "error: BIN=$BIN: no such executable" >&2; exit 1; fi
 fi
 ID_FILE=$(mktemp -u /tmp/mamba_nccl_id.XXXXXX)

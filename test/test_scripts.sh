@@ -121,15 +121,24 @@ PATH="$TMP/ci/bin:$PATH" TMPDIR="$TMP/ci/tmp" timeout -s KILL 30 bash "$TMP/ci/.
 if [ "$rc" -ne 0 ] && [ -z "$(ls -A "$TMP/ci/tmp")" ]; then ok "ci_run_failure_leaves_no_temp_dir"
 else bad "ci_run_failure_leaves_no_temp_dir" "rc $rc, left: $(ls -A "$TMP/ci/tmp" | tr '\n' ' ')"; fi
 # multi_gpu.sh builds the trainer BIN names when it is missing (it built train_mamba_cu whatever BIN said, then
-# started a program that did not exist): a copy in a scratch tree, a stand-in make that records what it was asked
+# started a program that did not exist): a copy in a scratch tree, a stand-in make that records what it was asked, and
+# a stand-in nvcc (checked for before a GPU trainer is built)
 mkdir -p "$TMP/mg/scripts" "$TMP/mg/bin"
-cp scripts/multi_gpu.sh "$TMP/mg/scripts/"
+cp scripts/multi_gpu.sh scripts/script_lib.sh scripts/c_numbers.sh scripts/main_shell.sh "$TMP/mg/scripts/"
 printf '#!/bin/sh\necho "$*" > "%s/mg/make_args"; exit 1\n' "$TMP" > "$TMP/mg/bin/make"
-chmod +x "$TMP/mg/bin/make"
+printf '#!/bin/sh\nexit 0\n' > "$TMP/mg/bin/nvcc"
+chmod +x "$TMP/mg/bin/make" "$TMP/mg/bin/nvcc"
 # (called from its tree: a relative BIN is the caller's, and only one of the tree's is built, in the tree)
 (cd "$TMP/mg" && PATH="$TMP/mg/bin:$PATH" BIN=./train_mamba_cu_shm ONE_GPU=1 timeout -s KILL 30 bash scripts/multi_gpu.sh -n 2 -x 1 > /dev/null 2>&1); rc=$?
 if [ "$rc" -ne 0 ] && [ "$(cat "$TMP/mg/make_args" 2>/dev/null)" = "-s -C $(cd "$TMP/mg" && pwd -P) train_mamba_cu_shm" ]; then ok "multi_gpu_builds_bin"
 else bad "multi_gpu_builds_bin" "rc $rc, make $(cat "$TMP/mg/make_args" 2>&1)"; fi
+# ... and without nvcc (none on the PATH nor in CUDA_HOME), a GPU trainer to build is one error line, and make is not
+# run (it ended in the build: "nvcc: not found", make's "Error 127")
+rm -f "$TMP/mg/make_args" "$TMP/mg/bin/nvcc"
+mg_path=$TMP/mg/bin; while read -r -d : d; do [ -x "$d/nvcc" ] || mg_path+=":$d"; done <<< "$PATH:"
+expect_error_cmd multi_gpu_needs_nvcc "scripts/multi_gpu.sh needs nvcc (the CUDA Toolkit) to build train_mamba_cu: none on PATH nor in $TMP/mg/no_cuda/bin" \
+    env -u NVCC -C "$TMP/mg" PATH="$mg_path" CUDA_HOME="$TMP/mg/no_cuda" BIN=./train_mamba_cu timeout -s KILL 30 bash scripts/multi_gpu.sh -n 2 -x 1
+if [ ! -e "$TMP/mg/make_args" ]; then ok "multi_gpu_needs_nvcc_builds_nothing"; else bad "multi_gpu_needs_nvcc_builds_nothing" "make $(cat "$TMP/mg/make_args")"; fi
 # multi_gpu.sh's usage errors are one "error:" line each (they had no "error:"), and a BIN that is a directory is one
 # too (it passed the -x test and every process failed with bash's "Is a directory", exit 126)
 expect_error_cmd multi_gpu_usage_error "usage: .*multi_gpu.sh -n <processes>" timeout -s KILL 30 bash scripts/multi_gpu.sh -x 1
