@@ -13,7 +13,9 @@ if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/gpu_check.sh need
 if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
 cd "$(dirname "$0")/.."
 OUT=${OUT:-gpu_logs}
-mkdir -p "$OUT"
+. scripts/script_lib.sh # (make_dir)
+# (one error line: mkdir's own message was followed by tee's, and the build and the whole suite ran without their logs)
+make_dir "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 # every step runs whatever the one before did; a failed one is the script's exit status (it exited 0 always:
 # the status of each pipeline was its last command's)

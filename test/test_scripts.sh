@@ -92,7 +92,7 @@ fi
 # gpu_check.sh's exit status says whether the tests and the benchmark passed (it was 0 always): a copy in a scratch
 # tree, a stand-in GPU (nvidia-smi), make (its `make test` fails when FAKE_TEST_RC says) and bench.sh
 mkdir -p "$TMP/gc/scripts" "$TMP/gc/bin"
-cp scripts/gpu_check.sh "$TMP/gc/scripts/"
+cp scripts/gpu_check.sh scripts/script_lib.sh scripts/c_numbers.sh scripts/main_shell.sh "$TMP/gc/scripts/"
 printf '#!/bin/sh\necho "GPU 0: stand-in"\n' > "$TMP/gc/bin/nvidia-smi"
 printf '#!/bin/sh\n[ "$1" = test ] || exit 0\necho "%s passed, %s failed"; exit $FAKE_TEST_RC\n' 1 '$FAKE_TEST_RC' > "$TMP/gc/bin/make"
 printf '#!/bin/sh\necho "bench stand-in"\n' > "$TMP/gc/scripts/bench.sh"
@@ -107,6 +107,13 @@ mkdir -p "$TMP/gc/caller"
 (cd "$TMP/gc/caller" && PATH="$TMP/gc/bin:$PATH" OUT=rel_logs FAKE_TEST_RC=0 timeout -s KILL 30 bash "$TMP/gc/scripts/gpu_check.sh" > "$TMP/gc.out" 2>&1)
 if [ -f "$TMP/gc/caller/rel_logs/test.log" ] && [ ! -e "$TMP/gc/rel_logs" ]; then ok "gpu_check_relative_out_is_the_callers"
 else bad "gpu_check_relative_out_is_the_callers" "logs in: $(ls -d "$TMP/gc/caller/rel_logs" "$TMP/gc/rel_logs" 2>/dev/null | tr '\n' ' ')"; fi
+# ... and an OUT that cannot be made is one error line before anything runs (mkdir's message was followed by tee's, and
+# the build and the whole suite ran without their logs)
+: > "$TMP/gc/a_file"; rm -f "$TMP/gc/made"
+printf '#!/bin/sh\ntouch "%s/gc/made"\n' "$TMP" > "$TMP/gc/bin/make"
+expect_error_cmd gpu_check_out_not_a_directory "cannot create the directory '$TMP/gc/a_file/logs' (Not a directory)" \
+    env PATH="$TMP/gc/bin:$PATH" OUT="$TMP/gc/a_file/logs" timeout -s KILL 30 bash "$TMP/gc/scripts/gpu_check.sh"
+if [ ! -e "$TMP/gc/made" ]; then ok "gpu_check_out_not_a_directory_runs_nothing"; else bad "gpu_check_out_not_a_directory_runs_nothing" "make ran"; fi
 # .ci/run stops at a failed fuzz-regress without leaving its libFuzzer probe's temporary directory behind (a copy in a
 # scratch tree, stand-ins for clang, make and python3 on the PATH, TMPDIR a directory of its own). The clang stand-in
 # reads the probe source piped to it, as clang does: one that exited first made the pipe's echo fail, and under
