@@ -68,6 +68,7 @@ VAL_EVERY=${VAL_EVERY:-1000}
 CKPT_EVERY=${CKPT_EVERY:-2000}
 for v in B T STEPS; do require_uint "$v" 1; done
 for v in WARMUP VAL_EVERY CKPT_EVERY; do require_uint "$v" 0; done
+require_lr LR
 
 # the shards, made once; enwik8_source.txt (dev/data/enwik8.py) says from what
 TRAIN="$DATA_DIR/enwik8_train.bin" VAL="$DATA_DIR/enwik8_val.bin" TEST="$DATA_DIR/enwik8_test.bin"

@@ -103,12 +103,7 @@ done
 # the 16 data tokens lie at distinct positions of the noise region; a batch, -b 64 x -t (COPY_L + 16), is at most the
 # trainer's 2^30 tokens (which also keeps the CPU time estimate below within bash's 64-bit arithmetic)
 require_uint COPY_L 16 $(( (1 << 30) / 64 - 16 ))
-for v in IND_LR COPY_LR; do # (a positive decimal number, as -l takes it)
-    # (and a positive float for the trainer's strtof: 0e5 is 0, 1e-50 and 1e50 are outside a float's range)
-    [[ "${!v}" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] &&
-        awk -v x="${!v}" 'BEGIN { exit !(x + 0 >= 1.17549436e-38 && x + 0 <= 3.4e38) }' ||
-        die "$v must be a positive number such as 1e-3, got '${!v}'"
-done
+for v in IND_LR COPY_LR; do require_lr "$v"; done
 [ -n "${SEL// /}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
 [[ "$SEED" =~ ^-?[0-9]+$ ]] && [ "${#SEED}" -le 10 ] || die "SEED must be an integer, got '$SEED'"
 for p in $LENGTHS; do

@@ -57,6 +57,7 @@ CKPT_EVERY=${CKPT_EVERY:-0}
 GEN=${GEN:-300}
 for v in B T STEPS; do require_uint "$v" 1; done
 for v in WARMUP VAL_EVERY CKPT_EVERY GEN; do require_uint "$v" 0; done
+require_lr LR
 FULL_SIZE=0
 [ "$MODEL:$B:$T:$STEPS" = "d512:l6:v256:64:256:300" ] && FULL_SIZE=1
 

@@ -52,6 +52,14 @@ require_uint() {
     local most=${3:-999999999}
     is_uint "${!1}" && [ "${!1}" -ge "$2" ] && [ "${!1}" -le "$most" ] || die "$1 must be a whole number from $2 to $most, got '${!1}'"
 }
+# require_lr <NAME>: the variable NAME is a positive decimal number within a float's range, as the trainer's -l takes
+# it (0e5 is 0; 1e-50 and 1e50 are outside a float's range), else one error line naming it: checked before the data
+# and the build (run_enwik8.sh's LR was refused by the trainer, as -l's, after enwik8 had been downloaded and split)
+require_lr() {
+    [[ "${!1}" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] &&
+        awk -v x="${!1}" 'BEGIN { exit !(x + 0 >= 1.17549436e-38 && x + 0 <= 3.4e38) }' ||
+        die "$1 must be a positive number such as 1e-3, got '${!1}'"
+}
 # require_product <most> <why> <NAME>...: the product of the variables (each a require_uint number) is at most <most>,
 # else one error line naming them and <why>. Each factor is checked before it is multiplied: three numbers below
 # 10^9 can pass 2^63, where bash's arithmetic wraps without a word (536870912 * 536870912 * 64 is 0)

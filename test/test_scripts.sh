@@ -770,6 +770,12 @@ expect_error_cmd tinyshakespeare_val_every_leading_zero "VAL_EVERY must be a who
     env VAL_EVERY=00 bash scripts/run_tinyshakespeare.sh "$TMP/ts_bad"
 if [ ! -e "$TMP/ts_bad" ]; then ok "tinyshakespeare_bad_numbers_leave_nothing"; else bad "tinyshakespeare_bad_numbers_leave_nothing" "$TMP/ts_bad made"; fi
 expect_error_cmd enwik8_bad_steps "STEPS must be a whole number from 1 to 999999999, got 'x'" env STEPS=x bash scripts/run_enwik8.sh
+# ... and their LR too, before the data is made: run_enwik8.sh's was refused by the trainer (as -l's) after enwik8 had
+# been downloaded and split
+expect_error_cmd enwik8_bad_lr "LR must be a positive number such as 1e-3, got '2e-3x'" \
+    env LR=2e-3x ALLOW_ANY_SIZE=1 OUT="$TMP/e8_lr" DATA_DIR="$TMP/e8_lr_data" timeout -s KILL 60 bash scripts/run_enwik8.sh dev/data/tinyshakespeare.txt
+if [ ! -e "$TMP/e8_lr_data" ] && [ ! -e "$TMP/e8_lr" ]; then ok "enwik8_bad_lr_prepares_nothing"; else bad "enwik8_bad_lr_prepares_nothing" "$(ls "$TMP/e8_lr_data" 2>&1 | tr '\n' ' ')"; fi
+expect_error_cmd tinyshakespeare_bad_lr "LR must be a positive number such as 1e-3, got '0e5'" env LR=0e5 timeout -s KILL 60 bash scripts/run_tinyshakespeare.sh "$TMP/ts_bad"
 expect_error_cmd synthetic_length_eval_failure "induction_s1 at L=2\^12: the evaluation exited with 3: fake failure at -t 4096" \
     "${SY[@]}" FAKE_FAIL_T=4096 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 # the lengths file is whole or absent: the failure part-way above left neither it (the run before it wrote one)
