@@ -13,7 +13,9 @@ if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/gpu_check.sh need
 if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
 cd "$(dirname "$0")/.."
 OUT=${OUT:-gpu_logs}
-. scripts/script_lib.sh # (make_dir)
+. scripts/script_lib.sh # (make_dir, need_nvcc)
+# (without nvcc, one error line: the GPU builds failed, and the whole suite ran with them missing)
+need_nvcc scripts/gpu_check.sh
 # (one error line: mkdir's own message was followed by tee's, and the build and the whole suite ran without their logs)
 make_dir "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"

@@ -96,7 +96,8 @@ cp scripts/gpu_check.sh scripts/script_lib.sh scripts/c_numbers.sh scripts/main_
 printf '#!/bin/sh\necho "GPU 0: stand-in"\n' > "$TMP/gc/bin/nvidia-smi"
 printf '#!/bin/sh\n[ "$1" = test ] || exit 0\necho "%s passed, %s failed"; exit $FAKE_TEST_RC\n' 1 '$FAKE_TEST_RC' > "$TMP/gc/bin/make"
 printf '#!/bin/sh\necho "bench stand-in"\n' > "$TMP/gc/scripts/bench.sh"
-chmod +x "$TMP/gc/bin/nvidia-smi" "$TMP/gc/bin/make"
+printf '#!/bin/sh\nexit 0\n' > "$TMP/gc/bin/nvcc"
+chmod +x "$TMP/gc/bin/nvidia-smi" "$TMP/gc/bin/make" "$TMP/gc/bin/nvcc"
 PATH="$TMP/gc/bin:$PATH" OUT="$TMP/gc/logs" FAKE_TEST_RC=0 timeout -s KILL 30 bash "$TMP/gc/scripts/gpu_check.sh" > "$TMP/gc.out" 2>&1; rc_pass=$?
 PATH="$TMP/gc/bin:$PATH" OUT="$TMP/gc/logs" FAKE_TEST_RC=2 timeout -s KILL 30 bash "$TMP/gc/scripts/gpu_check.sh" > "$TMP/gc.out" 2>&1; rc_fail=$?
 if [ "$rc_pass" -eq 0 ] && [ "$rc_fail" -ne 0 ] && grep -q "^1 passed, 2 failed" "$TMP/gc/logs/test.log" &&
@@ -114,6 +115,13 @@ printf '#!/bin/sh\ntouch "%s/gc/made"\n' "$TMP" > "$TMP/gc/bin/make"
 expect_error_cmd gpu_check_out_not_a_directory "cannot create the directory '$TMP/gc/a_file/logs' (Not a directory)" \
     env PATH="$TMP/gc/bin:$PATH" OUT="$TMP/gc/a_file/logs" timeout -s KILL 30 bash "$TMP/gc/scripts/gpu_check.sh"
 if [ ! -e "$TMP/gc/made" ]; then ok "gpu_check_out_not_a_directory_runs_nothing"; else bad "gpu_check_out_not_a_directory_runs_nothing" "make ran"; fi
+# ... and so is a machine without nvcc, on the PATH or in CUDA_HOME (the GPU builds failed, and the whole suite ran
+# with them missing)
+rm -f "$TMP/gc/bin/nvcc"
+gc_path=$TMP/gc/bin; while read -r -d : d; do [ -x "$d/nvcc" ] || gc_path+=":$d"; done <<< "$PATH:"
+expect_error_cmd gpu_check_needs_nvcc "scripts/gpu_check.sh needs nvcc (the CUDA Toolkit) to build train_mamba_cu: none on PATH nor in $TMP/gc/no_cuda/bin" \
+    env -u NVCC PATH="$gc_path" CUDA_HOME="$TMP/gc/no_cuda" OUT="$TMP/gc/nvcc_logs" timeout -s KILL 30 bash "$TMP/gc/scripts/gpu_check.sh"
+if [ ! -e "$TMP/gc/made" ]; then ok "gpu_check_needs_nvcc_runs_nothing"; else bad "gpu_check_needs_nvcc_runs_nothing" "make ran"; fi
 # .ci/run stops at a failed fuzz-regress without leaving its libFuzzer probe's temporary directory behind (a copy in a
 # scratch tree, stand-ins for clang, make and python3 on the PATH, TMPDIR a directory of its own). The clang stand-in
 # reads the probe source piped to it, as clang does: one that exited first made the pipe's echo fail, and under
