@@ -55,6 +55,8 @@ read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 # OUT and DATA_DIR given relative to where the script was called from, as the file is (the defaults: in the repository)
 if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
 if [ -n "${DATA_DIR:-}" ]; then DATA_DIR=$(realpath -m -- "$DATA_DIR"); fi
+# ... and so is a MODEL file or directory (it was looked for in the repository, where the script moves)
+if [ -n "${MODEL:-}" ] && [ -e "$MODEL" ]; then MODEL=$(realpath -- "$MODEL"); fi
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/out/enwik8} # (named whole: the messages are read in the caller's directory)
 DATA_DIR=${DATA_DIR:-$PWD/dev/data/enwik8}

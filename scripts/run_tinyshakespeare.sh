@@ -28,7 +28,7 @@ Time: about 3 s on an H200 (1,200 steps took 13 s on an H100). On the CPU the de
   STEPS=20 MODEL=d32:l2:v256 B=4 T=64 VAL_EVERY=10 VAL_BATCHES=4 bash scripts/run_tinyshakespeare.sh /tmp/ts
 
 Environment (defaults in brackets):
-  MODEL [d512:l6:v256]   model descriptor (or preset / model file), see ./train_mamba -h
+  MODEL [d512:l6:v256]   model descriptor (or preset / model file, relative to where it is called from), see ./train_mamba -h
   B [64]  T [256]        micro-batch and sequence length (bytes)
   STEPS [300]  LR [2e-3]  WARMUP [100]
   VAL_EVERY [50]         val loss every n steps (and at the end)
@@ -43,6 +43,8 @@ EOF
 . "$(dirname "$0")/script_lib.sh" # die, check_script_args, run_logged
 check_script_args "bash scripts/run_tinyshakespeare.sh [out dir]" 1 "$@"
 OUT=${1:+$(realpath -m "$1")} # a given directory is relative to where the script was called from
+# ... and so is a MODEL file or directory (it was looked for in the repository, where the script moves)
+if [ -n "${MODEL:-}" ] && [ -e "$MODEL" ]; then MODEL=$(realpath -- "$MODEL"); fi
 read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
 cd "$(dirname "$0")/.."
 MODEL=${MODEL:-d512:l6:v256}

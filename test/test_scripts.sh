@@ -253,6 +253,11 @@ if [ "$rc" -eq 0 ] && [ -n "$final" ] &&
    echo "$out" | tail -n 1 | grep -qE "^val loss $final at the end of 6 steps, the model saved in $TMP/ts \(target < 1\.4697\); best [0-9.]+ at step [36], kept as $TMP/ts/model_best.bin, .* with $TS_BIN\$"; then
     ok "tinyshakespeare_tiny_run ($(echo "$out" | tail -n 1 | cut -c1-40))"
 else bad "tinyshakespeare_tiny_run" "rc $rc, final '$final': $(echo "$out" | tail -n 2)"; fi
+# a MODEL file given relative is the caller's, as the out dir is (it was looked for in the repository: "no such model file")
+mkdir -p "$TMP/tscaller"; cp "$TMP/ts/model_00000006.bin" "$TMP/tscaller/start.bin"
+out=$(cd "$TMP/tscaller" && "${TS[@]}" STEPS=2 VAL_EVERY=0 MODEL=start.bin bash "$REPO/scripts/run_tinyshakespeare.sh" ts_model 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ -e "$TMP/tscaller/ts_model/DONE_00000002" ]; then ok "tinyshakespeare_relative_model_is_the_callers"
+else bad "tinyshakespeare_relative_model_is_the_callers" "rc $rc: $(echo "$out" | grep -m 1 '^error')"; fi
 # the same out dir with fewer steps: nothing trains, and the result is the saved (step-6) model's
 out=$("${TS[@]}" STEPS=3 bash scripts/run_tinyshakespeare.sh "$TMP/ts" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "^the run in $TMP/ts had already finished: val loss $final at the end of 6 steps,"; then
@@ -395,6 +400,11 @@ if command -v python3 >/dev/null; then
     expect_error_cmd enwik8_missing_file_with_shards "no such file: $TMP/nothing" "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/nothing"
     expect_one_error_cmd enwik8_trainer_error_once "unknown flag '-zz'" "the trainer exited with 1 after the error above" \
         "${E[@]}" ALLOW_ANY_SIZE=1 OUT="$TMP/e8_err" "EXTRA=-zz 1" bash scripts/run_enwik8.sh "$TMP/standin_a"
+    # a MODEL file given relative is the caller's, as OUT is (it was looked for in the repository: "no such model file")
+    cp "$TMP/e8/model_00000006.bin" "$TMP/e8caller/start.bin"
+    out=$(cd "$TMP/e8caller" && "${E[@]}" OUT="$TMP/e8_model" MODEL=start.bin ALLOW_ANY_SIZE=1 STEPS=2 VAL_EVERY=0 bash "$REPO/scripts/run_enwik8.sh" "$TMP/standin_a" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && [ -e "$TMP/e8_model/DONE_00000002" ]; then ok "enwik8_relative_model_is_the_callers"
+    else bad "enwik8_relative_model_is_the_callers" "rc $rc: $(echo "$out" | grep -m 1 '^error')"; fi
     out=$("${E[@]}" ALLOW_ANY_SIZE=1 STEPS=10 MAMBA_TEST_SIGTERM_STEP=8 bash scripts/run_enwik8.sh "$TMP/standin_a" 2>&1); rc=$?
     if [ "$rc" -eq 0 ] && grep -q '^s:6 stream_loss:' "$TMP/e8/main.log" &&
        echo "$out" | tail -n 1 | grep -q "^stopped at step 8 of 10 (signal 15), before the test evaluation; checkpoint in $TMP/e8: run the same command again" &&
