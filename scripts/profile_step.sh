@@ -9,10 +9,12 @@ set -euo pipefail
 case "${1:-}" in -h|--help) sed -n '2,6s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/profile_step.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 command -v ncu > /dev/null || { echo "error: scripts/profile_step.sh needs Nsight Compute (ncu) on the PATH" >&2; exit 1; }
+MODEL=${1:-mamba-130m}; B=${2:-8}; T=${3:-2048}
+# a model file or directory given relative is the caller's (it was looked for in the repository, where the script moves)
+if [ -e "$MODEL" ]; then MODEL=$(realpath -- "$MODEL"); fi
 cd "$(dirname "$0")/.."
 . scripts/script_lib.sh # (need_nvcc)
 need_nvcc scripts/profile_step.sh # (NVCC, for make)
-MODEL=${1:-mamba-130m}; B=${2:-8}; T=${3:-2048}
 shift $(( $# < 3 ? $# : 3 ))
 make -s train_mamba_cu
 W=$(mktemp -d "${TMPDIR:-/tmp}/profile.XXXXXX") # the tokens and ncu's report, removed at exit

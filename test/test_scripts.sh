@@ -194,6 +194,18 @@ for script in bench profile_step; do
 done
 if [ ! -e "$TMP/nn/built" ] && [ -z "$(ls -A "$TMP/nn/tmp")" ]; then ok "needs_nvcc_builds_nothing"
 else bad "needs_nvcc_builds_nothing" "built: $(ls "$TMP/nn/built" 2>&1); TMPDIR: $(ls -A "$TMP/nn/tmp" | tr '\n' ' ')"; fi
+# profile_step.sh's model file, given relative, is the caller's (it was looked for in the repository, where the script
+# moves): stand-ins for nvcc, make, python3 and ncu, which records the trainer's flags
+printf '#!/bin/sh\nexit 0\n' > "$TMP/nn/bin/make"
+printf '#!/bin/sh\nexit 0\n' > "$TMP/nn/bin/nvcc"
+printf '#!/bin/sh\ncat > /dev/null; exit 0\n' > "$TMP/nn/bin/python3"
+printf '#!/bin/sh\necho "$*" > "%s/nn/ncu_args"\n' "$TMP" > "$TMP/nn/bin/ncu"
+chmod +x "$TMP/nn/bin/"*
+mkdir -p "$TMP/nn/caller"; : > "$TMP/nn/caller/m.bin"
+(cd "$TMP/nn/caller" && PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" m.bin 2 64 > /dev/null 2>&1)
+if grep -q -- "-e $TMP/nn/caller/m.bin -b 2 -t 64 " "$TMP/nn/ncu_args" 2>/dev/null; then ok "profile_step_relative_model_is_the_callers"
+else bad "profile_step_relative_model_is_the_callers" "ncu ran: $(cat "$TMP/nn/ncu_args" 2>&1)"; fi
+rm -f "$TMP/nn/bin/nvcc" "$TMP/nn/bin/python3"
 # ... and with nvcc in CUDA_HOME alone, as the Makefile finds it, bench.sh's own builds use that one (they ran `nvcc`
 # from the PATH) and make is given it (the stand-ins: nvcc says where it ran, and writes no program, which ends the script)
 mkdir -p "$TMP/nn/cuda/bin"
