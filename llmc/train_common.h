@@ -889,10 +889,11 @@ static inline void load_state_file(const char *path, TrainState *s, float *m, fl
         }
     }
     // the values a run writes, checked too where the CRCs hold (a file made or edited by hand with them recomputed):
-    // a step of at least 0 and at most the run's last (-x, resolved; a version-1 file says 0), a batch as -b -t -d take
-    // it, a data position no further than one epoch per step (every epoch holds a step), the optimizer flags in their
-    // flags' ranges (parse_options)
-    if (s->step < 0 || (header[1] >= 2 && s->max_steps < s->step) || s->epoch > (size_t)s->step) {
+    // a step of at least 0, a run's last step (-x, resolved) of at least 0 (0: unknown, a version-1 file or an early
+    // version-2 one), a batch as -b -t -d take it, a data position no further than one epoch per step (every epoch holds
+    // a step), the optimizer flags in their flags' ranges (parse_options). The step may be past the run's last: a run
+    // that a signal stopped, resumed with a smaller -x, saves the stopped step again once it has evaluated it
+    if (s->step < 0 || s->max_steps < 0 || s->epoch > (size_t)s->step) {
         fatalf("%s: bad step record (step %d, the run to end at %d, epoch %zu): the state file is corrupt", path, s->step,
                s->max_steps, s->epoch);
     }

@@ -2028,8 +2028,8 @@ expect_error corrupt_state_file "checksum mismatch" "${TINY[@]}" -x 20 -o "$TMP/
 cp -r "$A" "$TMP/g"
 hdr_edit "$TMP/g/state_00000010.bin" 18 2=5
 expect_error state_step_mismatch "state of step 5" "${TINY[@]}" -x 20 -o "$TMP/g" -y 1
-# header values no run writes, under a valid header CRC: a negative step, a batch -b -t -d refuse, a step past the run's
-# end or more epochs than steps, optimizer flags out of their flags' ranges (the batch also at -x 0, which ignores it)
+# header values no run writes, under a valid header CRC: a negative step or run end, a batch -b -t -d refuse,
+# more epochs than steps, optimizer flags out of their flags' ranges (the batch also at -x 0, which ignores it)
 state_bad_record() { # <name> <expected error> <header edits> [flags]
     local name=$1 want=$2 edits=$3; shift 3
     [ $# -gt 0 ] || set -- -x 20
@@ -2038,12 +2038,22 @@ state_bad_record() { # <name> <expected error> <header edits> [flags]
     expect_error "$name" "$want" "${TINY[@]}" -o "$TMP/g4" -y 1 "$@"
 }
 state_bad_record state_negative_step "bad step record (step -5, the run to end at 10, epoch 0): the state file is corrupt" 2=-5
-state_bad_record state_step_past_run_end "bad step record (step 10, the run to end at 9, epoch 0)" 19=9
+state_bad_record state_negative_run_end "bad step record (step 10, the run to end at -1, epoch 0)" 19=-1
 state_bad_record state_epochs_past_steps "bad step record (step 10, the run to end at 10, epoch 11)" 8=11
 state_bad_record state_negative_batch "bad batch record (-b -1 -t 32 -d 128): the state file is corrupt" 3=-1
 state_bad_record state_batch_not_multiple "bad batch record (-b 4 -t 32 -d 100)" 5=100 -x 0
 state_bad_record state_negative_warmup "bad optimizer-flag record (-l 0.002 -u -5 -q 0.1 -kd 0.2 -c 0.1 -gc 1): the state file is corrupt" 31=-5
 state_bad_record state_nan_learning_rate "bad optimizer-flag record (-l nan -u 20" 30=2143289344
+# ... but a step past the run's end is one a run writes: stopped by a signal at step 3 of 4 and resumed with -x 2, it
+# evaluates step 3 and saves it again, with [19] = 2; that state resumes (it was refused as corrupt: "bad step record
+# (step 3, the run to end at 2, epoch 0)")
+rm -rf "$TMP/past_end"
+MAMBA_TEST_SIGTERM_STEP=3 "$BIN" "${TINY[@]}" -v 1 -m 1 -x 4 -o "$TMP/past_end" > /dev/null 2>&1
+"$BIN" "${TINY[@]}" -v 1 -m 1 -x 2 -o "$TMP/past_end" -y 1 > "$TMP/past_end.out" 2>&1; rc=$?
+out=$("$BIN" "${TINY[@]}" -v 1 -m 1 -x 4 -o "$TMP/past_end" -y 1 2>&1); rc2=$?
+if [ "$rc" -eq 0 ] && grep -q "^checkpoint written: .*model_00000003.bin" "$TMP/past_end.out" && [ "$rc2" -eq 0 ] &&
+   [ -e "$TMP/past_end/DONE_00000004" ]; then ok "state_step_past_run_end_resumes"
+else bad "state_step_past_run_end_resumes" "rc $rc, $rc2: $(echo "$out" | grep -m 1 '^error')"; fi
 cp -r "$A" "$TMP/g3"
 hdr_edit "$TMP/g3/state_00000010.bin" 18 20=7
 expect_error state_bad_data_kind "bad train-data record .kind 7, 1 processes" "${TINY[@]}" -x 20 -o "$TMP/g3" -y 1
