@@ -33,7 +33,7 @@
 #                          "-k wsd -kd 0.2" for warmup-stable-decay instead of the paper's cosine)
 # Time: mamba-130m's default 2.58B tokens at the 326-335K tok/s measured on one H200 (doc/perf.md) take
 # about 2.2 hours on one GPU; on 8, if the 1.91x measured from 1 to 2 GPUs held, ~20 minutes (not measured).
-# A quick CPU run in seconds, with the repository's small test tokenizer (270 tokens):
+# A quick CPU run in seconds, with the repository's small test tokenizer (269 tokens):
 #   MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=256 TOKENS=2560 VAL_EVERY=5 CKPT_EVERY=5 \
 #     OUT=/tmp/pt DATA=/tmp/pt_data bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
