@@ -1698,7 +1698,53 @@ static inline void install_signal_handlers(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
-// removes the complete checkpoints older than the newest `keep` (DONE marker first)
+// a name the trainer gives a checkpoint's files (model_<step>.bin, state_<step>.bin, a rank's state_<step>_<rank>.bin,
+// DONE_<step>), or the .tmp a killed write of one left (*tmp set): its step. The step's digits as a marker's
+// (parse_done_marker), the rest exactly as written, so that no file of the user's (model_5.bin, model_00000005.bin.bak)
+// is taken for one
+static inline int parse_checkpoint_file(const char *name, int *step, int *tmp) {
+    size_t len = strlen(name);
+    *tmp = len > 4 && strcmp(name + len - 4, ".tmp") == 0;
+    if (*tmp) { len -= 4; }
+    size_t prefix = strncmp(name, "DONE_", 5) == 0 ? 5 : strncmp(name, "model_", 6) == 0 || strncmp(name, "state_", 6) == 0 ? 6 : 0;
+    size_t digits = strspn(name + prefix, "0123456789");
+    char marker[32];
+    if (prefix == 0 || digits > 10) { return 0; }
+    snprintf(marker, sizeof(marker), "DONE_%.*s", (int)digits, name + prefix);
+    if (!parse_done_marker(marker, step)) { return 0; }
+    const char *rest = name + prefix + digits; // what follows the step: nothing (a marker), ".bin", or a rank's "_<rank>.bin"
+    size_t rest_len = len - prefix - digits;
+    if (prefix == 5) { return rest_len == 0; }
+    if (rest_len == 4) { return strncmp(rest, ".bin", 4) == 0; }
+    size_t rank_digits = rest[0] == '_' && name[0] == 's' ? strspn(rest + 1, "0123456789") : 0;
+    return rank_digits >= 5 && rank_digits <= 9 && rest_len == 1 + rank_digits + 4 && strncmp(rest + 1 + rank_digits, ".bin", 4) == 0 &&
+           (rank_digits == 5 || rest[1] != '0'); // (%05d: more digits only without a leading zero)
+}
+
+// what no checkpoint will use again: the files of a step older than the newest complete checkpoint whose DONE marker is
+// gone (a write killed before its marker, or a checkpoint whose marker the user removed, as the error about a corrupt one
+// says to), and the .tmp files killed writes left of such older steps. Files of the newest step and later ones stay: a
+// resumed run may be writing or yet write them (and then writes over them). Only names parse_checkpoint_file takes.
+static inline void prune_incomplete_checkpoints(const char *dir) {
+    int newest = find_latest_checkpoint(dir), removed = 0;
+    DIR *dp = newest > 0 ? opendir(dir) : NULL;
+    if (dp == NULL) { return; }
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        int step, tmp;
+        if (!parse_checkpoint_file(e->d_name, &step, &tmp) || step >= newest) { continue; }
+        char path[1100];
+        snprintf(path, sizeof(path), "%s/DONE_%08d", dir, step);
+        if (!tmp && access(path, F_OK) == 0) { continue; } // (a complete checkpoint -nk keeps)
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (unlink(path) == 0) { removed = 1; } // (unlink: never a directory of that name)
+    }
+    closedir(dp);
+    if (removed) { fsync_dir(dir); }
+}
+
+// removes the complete checkpoints older than the newest `keep` (DONE marker first), then what is left of incomplete
+// ones before the newest (prune_incomplete_checkpoints)
 static inline void prune_checkpoints(const char *dir, int keep) {
     if (keep <= 0) { return; }
     for (;;) {
@@ -1714,7 +1760,7 @@ static inline void prune_checkpoints(const char *dir, int keep) {
             }
         }
         closedir(dp);
-        if (count <= keep) { return; }
+        if (count <= keep) { break; }
         // the marker first, then the model and every state file of that step (one per rank under ZeRO-1)
         char path[1100], prefix[2][32];
         snprintf(path, sizeof(path), "%s/DONE_%08d", dir, oldest);
@@ -1737,8 +1783,9 @@ static inline void prune_checkpoints(const char *dir, int keep) {
             }
         }
         closedir(dp);
-        fsync_dir(dir); // (else a crash could bring them back: files no marker names, which pruning never finds)
+        fsync_dir(dir); // (else a crash could bring them back: files no marker names)
     }
+    prune_incomplete_checkpoints(dir);
 }
 
 // whether -tk named the tokenizer: a path other than the default's pointer (so -tk naming the default's

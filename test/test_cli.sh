@@ -2476,6 +2476,19 @@ if [ "$left" = "DONE_00000006 DONE_00000008 model_00000006.bin model_00000008.bi
 else
     bad "keep_last_k_checkpoints" "left: $left"
 fi
+# ... and what is left of incomplete checkpoints older than the newest complete one: a killed write's .tmp, a step
+# whose DONE marker was removed (as the error about a corrupt checkpoint says to); they stayed forever. Files not
+# named as the trainer names them stay, and so does a .tmp of a step not yet reached (the run may write it)
+"$BIN" "${TINY[@]}" -x 10 -n 5 -o "$TMP/keep_tmp" > /dev/null 2>&1
+(cd "$TMP/keep_tmp" && touch model_00000003.bin.tmp state_00000003_00001.bin.tmp DONE_00000004.tmp model_00000020.bin.tmp \
+    model_3.bin model_00000003.bin.bak state_00000003_0001.bin notes.tmp && rm DONE_00000010)
+"$BIN" "${TINY[@]}" -x 14 -n 3 -nk 1 -y 1 -o "$TMP/keep_tmp" > /dev/null 2>&1
+left=$(cd "$TMP/keep_tmp" && ls | tr '\n' ' ')
+if [ "$left" = "DONE_00000014 commands.txt main.log model_00000003.bin.bak model_00000014.bin model_00000020.bin.tmp model_3.bin notes.tmp state_00000003_0001.bin state_00000014.bin " ]; then
+    ok "keep_last_k_removes_incomplete_checkpoints"
+else
+    bad "keep_last_k_removes_incomplete_checkpoints" "left: $left"
+fi
 
 # --- -kb 1 keeps the model of the lowest val loss as model_best.bin. At a constant, high rate the val
 # loss turns up before the end (at step 35 of 40 on the CPU), so the best model is not the final one:
