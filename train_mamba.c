@@ -1731,7 +1731,7 @@ int main(int argc, char **argv) {
 #endif
     // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
     // (-x 0 writes nothing there: it reads the checkpoint -y names, from a directory that may be read-only)
-    if (o.output_dir != NULL && o.max_steps != 0) { check_dir_creatable(o.output_dir, "-o"); }
+    if (o.output_dir != NULL && o.max_steps != 0) { check_output_dir_writable(&o); }
     if (o.hf_export_dir != NULL) { check_dir_creatable(o.hf_export_dir, "-hf"); } // (written after training)
 
     Mamba model;

@@ -1603,7 +1603,7 @@ int main(int argc, char **argv) {
     if (rank != 0 && freopen("/dev/null", "w", stdout) == NULL) { fatalf("cannot silence stdout of rank %d", rank); }
     // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
     // (-x 0 writes nothing there: it reads the checkpoint -y names, from a directory that may be read-only)
-    if (o.output_dir != NULL && o.max_steps != 0 && rank == 0) { check_dir_creatable(o.output_dir, "-o"); }
+    if (o.output_dir != NULL && o.max_steps != 0 && rank == 0) { check_output_dir_writable(&o); }
     if (o.hf_export_dir != NULL && rank == 0) { check_dir_creatable(o.hf_export_dir, "-hf"); } // (rank 0 exports, after training)
 
     Mamba model;

@@ -1121,6 +1121,21 @@ static inline void check_eval_checkpoint_found(const Options *o, int latest) {
     }
 }
 
+// the start-up check of -o for a run that writes there (check_dir_creatable): one that would resume from a checkpoint in
+// a directory it cannot write (another user's run, a read-only share) is also told that -x 0 -y 1 reads it, writing nothing
+static inline void check_output_dir_writable(const Options *o) {
+    int latest = o->resume ? find_latest_checkpoint(o->output_dir) : -1;
+    const char *outer_note = fatal_note;
+    char note[200];
+    if (latest >= 0) {
+        snprintf(note, sizeof(note), "-x 0 -y 1 reads its newest checkpoint (step %d) without writing there, to evaluate it, "
+                 "sample from it (-p) or export it (-hf)", latest);
+        fatal_note = note;
+    }
+    check_dir_creatable(o->output_dir, "-o");
+    fatal_note = outer_note;
+}
+
 // while the newest checkpoint's files are read on resume, an error in them (a corrupt or truncated file) also says how
 // to resume from the complete checkpoint before it instead (its DONE_ marker taken away), or that there is none;
 // resume_note_clear() after

@@ -2100,6 +2100,9 @@ if [ ${#ro_run[@]} -gt 0 ]; then
     if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 10" && echo "$out" | grep -q "^decode: 1 x 4 tokens"; then
         ok "eval_only_resume_from_read_only_dir"
     else bad "eval_only_resume_from_read_only_dir" "rc $rc: $(echo "$out" | grep -E "^error|^resuming" | head -n 2)"; fi
+    # ... where resuming the training is refused, with a pointer to that (it said only "'<dir>' is not writable")
+    expect_error_cmd resume_read_only_dir_names_eval_only "-o $TMP/ev_ro: '$TMP/ev_ro' is not writable; -x 0 -y 1 reads its newest checkpoint (step 10) without writing there" \
+        "${ro_run[@]}" -e d32:l2:v256 -b 4 -t 32 -nt 2 -x 12 -y 1 -o "$TMP/ev_ro"
 else
     echo "SKIP eval_only_resume_from_read_only_dir: running as root without setpriv (not counted as passed)"
 fi
