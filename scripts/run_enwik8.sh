@@ -71,6 +71,14 @@ CKPT_EVERY=${CKPT_EVERY:-2000}
 for v in B T STEPS; do require_uint "$v" 1; done
 for v in WARMUP VAL_EVERY CKPT_EVERY; do require_uint "$v" 0; done
 require_lr LR
+# the trainer, built first: a MODEL it refuses (a mistyped descriptor) is refused before the data is downloaded and
+# split (it was after). A descriptor or preset is built and dropped (-x 0 -p "" -g 0 reads no data and, with the empty
+# prompt, no tokenizer, whatever the vocabulary); a model file or directory is read by the run itself
+pick_trainer # (BIN)
+make -s "${BIN#./}"
+if [ ! -e "$MODEL" ]; then
+    probe=$("$BIN" -e "$MODEL" -x 0 -p "" -g 0 -pn 1 -pr 0 -pl 0 2>&1) || die "MODEL=$MODEL: $(echo "$probe" | tail -n 1 | sed 's/^error: //')"
+fi
 
 # the shards, made once; enwik8_source.txt (dev/data/enwik8.py) says from what
 TRAIN="$DATA_DIR/enwik8_train.bin" VAL="$DATA_DIR/enwik8_val.bin" TEST="$DATA_DIR/enwik8_test.bin"
@@ -107,8 +115,6 @@ if [ -f "$STAMP" ] && [ "$(stamp content_bytes "$STAMP")" != 100000000 ] && [ "$
         "(100000000 bytes): ALLOW_ANY_SIZE=1 to use them"
 fi
 
-pick_trainer # (BIN)
-make -s "${BIN#./}"
 if [ "$BIN" = ./train_mamba ] && [ "$MODEL:$B:$T:$STEPS" = "d512:l24:v256:16:2048:60000" ]; then
     echo "warning: the default size on the CPU trainer would take about a year (66 minutes on an H200);" \
          "Ctrl-C stops it with a checkpoint, -h shows a small setting"

@@ -805,6 +805,17 @@ expect_error_cmd enwik8_bad_steps "STEPS must be a whole number from 1 to 999999
 expect_error_cmd enwik8_bad_lr "LR must be a positive number such as 1e-3, got '2e-3x'" \
     env LR=2e-3x ALLOW_ANY_SIZE=1 OUT="$TMP/e8_lr" DATA_DIR="$TMP/e8_lr_data" timeout -s KILL 60 bash scripts/run_enwik8.sh dev/data/tinyshakespeare.txt
 if [ ! -e "$TMP/e8_lr_data" ] && [ ! -e "$TMP/e8_lr" ]; then ok "enwik8_bad_lr_prepares_nothing"; else bad "enwik8_bad_lr_prepares_nothing" "$(ls "$TMP/e8_lr_data" 2>&1 | tr '\n' ' ')"; fi
+# ... and their MODEL, as the trainer reads it: a mistyped descriptor was refused after the download (no file given: here
+# from an ENWIK8_URL that is not there, an error of its own) or the split of the file given
+expect_error_cmd enwik8_bad_model "MODEL=d512:l24:v25x: model descriptor 'd512:l24:v25x': bad field 'v25x'" \
+    env MODEL=d512:l24:v25x ENWIK8_URL="file://$TMP/no_enwik8.zip" OUT="$TMP/e8_model_bad" DATA_DIR="$TMP/e8_model_data" timeout -s KILL 60 bash scripts/run_enwik8.sh
+env MODEL=d512:l24:v25x ALLOW_ANY_SIZE=1 OUT="$TMP/e8_model_bad" DATA_DIR="$TMP/e8_model_data" timeout -s KILL 60 bash scripts/run_enwik8.sh dev/data/tinyshakespeare.txt > /dev/null 2>&1
+if [ ! -e "$TMP/e8_model_data" ] && [ ! -e "$TMP/e8_model_bad" ]; then ok "enwik8_bad_model_prepares_nothing"; else bad "enwik8_bad_model_prepares_nothing" "$(ls "$TMP/e8_model_data" 2>&1 | tr '\n' ' ')"; fi
+# (a descriptor of another vocabulary is checked without a tokenizer: the run goes on to the download)
+out=$(env MODEL=d32:l2:v300 ENWIK8_URL="file://$TMP/no_enwik8.zip" OUT="$TMP/e8_model_v300" DATA_DIR="$TMP/e8_model_v300_data" timeout -s KILL 60 bash scripts/run_enwik8.sh 2>&1); rc=$?
+if [ $rc -ne 0 ] && [ "$(echo "$out" | grep '^error')" = "error: cannot download file://$TMP/no_enwik8.zip: <urlopen error [Errno 2] No such file or directory: '$TMP/no_enwik8.zip'>; download it elsewhere and pass its path" ]; then
+    ok "enwik8_model_other_vocabulary_checked_without_tokenizer"
+else bad "enwik8_model_other_vocabulary_checked_without_tokenizer" "rc $rc: $(echo "$out" | grep -m 1 '^error')"; fi
 expect_error_cmd tinyshakespeare_bad_lr "LR must be a positive number such as 1e-3, got '0e5'" env LR=0e5 timeout -s KILL 60 bash scripts/run_tinyshakespeare.sh "$TMP/ts_bad"
 expect_error_cmd synthetic_length_eval_failure "induction_s1 at L=2\^12: the evaluation exited with 3: fake failure at -t 4096" \
     "${SY[@]}" FAKE_FAIL_T=4096 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
