@@ -3,6 +3,7 @@
 # test_mamba_cu runs (the two PyTorch ones first), one path per line:
 #     mapfile -t FIXTURES < <(bash test/gpu_fixtures.sh "$DIR")
 # Needs ./make_cpu_fixture. Used by test/run_tests.sh and the device-run scripts (dev/device_runs/).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -eu
 FX=${1:?usage: test/gpu_fixtures.sh DIR}
 # shapes the PyTorch fixtures do not cover: T not a multiple of the scan chunk, a padded vocabulary,

@@ -4,6 +4,7 @@
 # GPU tests run only where a GPU is present; elsewhere they are reported as skipped, never passed.
 # TEST_ONLY='<regex>' runs only the suites whose names match (e.g. TEST_ONLY='_cu$' for a device run
 # that must fit a time limit); the others are reported as skipped.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . scripts/c_numbers.sh; export LC_MESSAGES=C # (the suites compare numbers and messages: test/check.sh)

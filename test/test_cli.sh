@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command-line behaviour of ./train_mamba: help, bad flags and files, evaluation mode,
 # checkpoints and bitwise resume. One line per check, then "N passed, M failed".
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 cd "$(dirname "$0")/.."
 BIN=${BIN:-./train_mamba}

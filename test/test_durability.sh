@@ -8,6 +8,7 @@
 # its directory; a commit (a checkpoint's DONE_<step> marker, an export's config.json, enwik8.py's record) is renamed in only
 # once everything before it in that directory is on the disk, and its removal (pruning, a new export) is
 # on the disk before anything it vouched for changes. BIN names the trainer (the GPU one: BIN=./train_mamba_cu).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 cd "$(dirname "$0")/.."
 BIN=${BIN:-./train_mamba}

@@ -4,6 +4,7 @@
 # the export with MambaForCausalLM and compares its logits with the fixture's (1e-4: the weights go
 # through fp32 unchanged). Needs python3 with torch and transformers (the GPU machine has them); elsewhere
 # every check is reported as SKIP, not counted as passed.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . test/check.sh

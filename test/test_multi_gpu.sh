@@ -13,6 +13,7 @@
 #   token id in one rank's batch (a checkpoint before its step, both ranks ending), and in one rank's val batch (both
 #   ranks ending at start-up).
 # One line per check, then "N passed, M failed".
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 cd "$(dirname "$0")/.."
 BIN=${MULTI_GPU_BIN:-./train_mamba_cu}

@@ -4,6 +4,7 @@
 # with the same bits as the NCCL build, and more processes, asked for by -pn or by a launcher's
 # variables, are refused at start-up with one error line, before the -o directory is made.
 # Needs a GPU; one line per check, then "N passed, M failed".
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 cd "$(dirname "$0")/.."
 TMP=$(mktemp -d)

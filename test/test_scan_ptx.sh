@@ -9,6 +9,7 @@
 # PTX, bf16 and fp32 builds, and counts such pairs in every forward and backward kernel: there must be
 # none. A small file with both patterns checks that the counter finds them.
 # Needs nvcc (not a GPU; CI has it); without it every check is reported as SKIP, not counted as passed.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . test/check.sh

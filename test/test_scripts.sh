@@ -2,6 +2,7 @@
 # The run scripts (scripts/run_*.sh) and scripts/plot_log.py, on the CPU in seconds: help, tiny
 # end-to-end runs with stop and resume, bad arguments, and which result a run reports. One line per
 # check, then "N passed, M failed".
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 REPO=$(pwd)
@@ -71,6 +72,16 @@ if command -v dash > /dev/null; then
     expect_error_cmd dash_runs_bash_multi_gpu "BIN=$TMP is a directory" env BIN="$TMP" timeout -s KILL 30 dash scripts/multi_gpu.sh -n 2 -x 1
     expect_error_cmd dash_runs_bash_tinyshakespeare "STEPS must be a whole number from 1 to 999999999, got '0'" \
         env STEPS=0 timeout -s KILL 30 dash scripts/run_tinyshakespeare.sh "$TMP/dash_ts"
+    # ... and so do the test suites and .ci/run, which a user may run as well (`sh test/test_cli.sh` said 'Bad
+    # substitution' and went on): the first thing dash runs of them is bash, with the same arguments (here a stand-in
+    # bash that says how it was called, alone on the PATH, so that nothing else of theirs can run)
+    mkdir -p "$TMP/dash_bash"; printf '#!/bin/sh\nprintf "[%%s]" "$@"\n' > "$TMP/dash_bash/bash"; chmod +x "$TMP/dash_bash/bash"
+    dash=$(command -v dash)
+    for f in test/*.sh .ci/run; do
+        head -n 1 "$f" | grep -q '^#!' || continue
+        got=$(cd "$TMP/cwd" && timeout -s KILL 30 env PATH="$TMP/dash_bash" "$dash" "$REPO/$f" a 'b c' 2>&1)
+        if [ "$got" = "[$REPO/$f][a][b c]" ]; then ok "dash_runs_bash $f"; else bad "dash_runs_bash $f" "$(echo "$got" | head -n 2)"; fi
+    done
 else
     echo "SKIP dash_runs_bash: no dash here (not counted as passed)"
 fi

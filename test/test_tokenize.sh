@@ -4,6 +4,7 @@
 # any thread count, any shard size) gives exactly the tokens of one piece per document, the shards
 # decode back to the text, the val split is the text's tail, the trainer reads the shards, and bad
 # input fails with one error line. One line per check, then "N passed, M failed".
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
 cd "$(dirname "$0")/.."
 # TOK / TRAIN name other builds (make test-asan runs this suite with the sanitized ones)
