@@ -1214,7 +1214,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     if (latest >= 0) {
         char path[1024];
         checkpoint_model_path(path, sizeof(path), o->output_dir, latest);
-        resume_note_set(o->output_dir, latest);
+        resume_note_set(o, latest);
         mamba_build_from_checkpoint(model, path);
         resume_note_clear();
         check_resume_model(o, &model->config, path);
@@ -1222,7 +1222,7 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         size_t offset, n;
         multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
         float *m = (float *)mallocCheck((n + 1) * sizeof(float)), *v = (float *)mallocCheck((n + 1) * sizeof(float));
-        resume_note_set(o->output_dir, latest);
+        resume_note_set(o, latest);
         load_optimizer_state(o->output_dir, latest, layout, state, m, v, offset, n, model->num_parameters, state_shards(),
                              multi_gpu_config.process_rank == 0);
         resume_note_clear();

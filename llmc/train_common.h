@@ -1138,15 +1138,21 @@ static inline void check_output_dir_writable(const Options *o) {
 
 // while the newest checkpoint's files are read on resume, an error in them (a corrupt or truncated file) also says how
 // to resume from the complete checkpoint before it instead (its DONE_ marker taken away), or that there is none;
-// resume_note_clear() after
-static inline void resume_note_set(const char *dir, int latest) {
+// resume_note_clear() after. -x 0, which writes nothing in -o (a directory it may not be able to write), is told to read
+// that checkpoint's model with -e instead
+static inline void resume_note_set(const Options *o, int latest) {
     static char note[1200];
+    const char *dir = o->output_dir;
     int before = find_checkpoint_before(dir, latest);
-    if (before >= 0) {
+    if (before >= 0 && o->max_steps == 0) {
+        snprintf(note, sizeof(note), "to use the checkpoint before it (step %d), give -e %s/model_%08d.bin without -y", before,
+                 dir, before);
+    } else if (before >= 0) {
         snprintf(note, sizeof(note), "to resume from the checkpoint before it (step %d), remove %s/DONE_%08d", before, dir,
                  latest);
     } else {
-        snprintf(note, sizeof(note), "no earlier complete checkpoint in %s to resume from: start afresh with another -o", dir);
+        snprintf(note, sizeof(note), "no earlier complete checkpoint in %s%s", dir,
+                 o->max_steps == 0 ? "" : " to resume from: start afresh with another -o");
     }
     fatal_note = note;
 }

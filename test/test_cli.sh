@@ -1869,6 +1869,11 @@ else bad "resume_from_the_one_before_as_told" "rc $rc: $(echo "$out" | grep -E "
 flip_byte "$TMP/corrupt_only/model_00000010.bin" 5000
 expect_error resume_corrupt_only_checkpoint "the file is corrupt; no earlier complete checkpoint in $TMP/corrupt_only to resume from: start afresh with another -o$" \
     "${TINY[@]}" -x 30 -n 10 -o "$TMP/corrupt_only" -y 1
+# -x 0 -y 1 writes nothing in -o (which may be read-only): told to read the one before with -e, not to remove a marker
+expect_error eval_corrupt_checkpoint_names_the_one_before "the state file is corrupt; to use the checkpoint before it (step 10), give -e $TMP/corrupt_state/model_00000010.bin without -y$" \
+    "${TINY[@]}" -x 0 -o "$TMP/corrupt_state" -y 1
+expect_error eval_corrupt_only_checkpoint "the file is corrupt; no earlier complete checkpoint in $TMP/corrupt_only$" \
+    "${TINY[@]}" -x 0 -o "$TMP/corrupt_only" -y 1
 # a mismatch the user fixes with flags carries no such note
 expect_error resume_mismatch_no_corrupt_note "saved with -b 4 -t 32 -d 128, but this run has -b 8 -t 32 -d 256 (-d left out is B\*T\*processes): resume with the saved -b, -t and -d, or start a fresh run from its weights with -e $TMP/corrupt/model_00000030.bin and another -o$" \
     "${TINY[@]}" -b 8 -x 40 -n 10 -o "$TMP/corrupt" -y 1
