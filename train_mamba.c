@@ -1379,14 +1379,14 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     int is_descriptor = config_from_descriptor(o->model, &requested);
     if (latest >= 0) {
         char path[1024];
-        checkpoint_model_path(path, sizeof(path), o->output_dir, latest);
         resume_note_set(o, latest);
+        checkpoint_model_path(path, sizeof(path), o->output_dir, latest);
         mamba_build_from_checkpoint(model, path);
         resume_note_clear();
         check_resume_model(o, &model->config, path);
-        const int layout = state_layout(o->output_dir, latest);
         mamba_allocate_optimizer(model);
         resume_note_set(o, latest);
+        const int layout = state_layout(o->output_dir, latest);
         load_optimizer_state(o->output_dir, latest, layout, state, model->m_memory, model->v_memory, 0, model->num_parameters,
                              model->num_parameters, 0, 1);
         resume_note_clear();

@@ -1213,16 +1213,16 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
     int is_descriptor = config_from_descriptor(o->model, &requested);
     if (latest >= 0) {
         char path[1024];
-        checkpoint_model_path(path, sizeof(path), o->output_dir, latest);
         resume_note_set(o, latest);
+        checkpoint_model_path(path, sizeof(path), o->output_dir, latest);
         mamba_build_from_checkpoint(model, path);
         resume_note_clear();
         check_resume_model(o, &model->config, path);
-        const int layout = state_layout(o->output_dir, latest);
         size_t offset, n;
         multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &n);
         float *m = (float *)mallocCheck((n + 1) * sizeof(float)), *v = (float *)mallocCheck((n + 1) * sizeof(float));
         resume_note_set(o, latest);
+        const int layout = state_layout(o->output_dir, latest);
         load_optimizer_state(o->output_dir, latest, layout, state, m, v, offset, n, model->num_parameters, state_shards(),
                              multi_gpu_config.process_rank == 0);
         resume_note_clear();

@@ -1899,8 +1899,8 @@ static inline void save_run_tokenizer(const char *dir, int vocab_size, const cha
 static inline void checkpoint_model_path(char *path, size_t n, const char *dir, int step) {
     snprintf(path, n, "%s/model_%08d.bin", dir, step);
     if (access(path, F_OK) != 0) {
-        fatalf("%s: DONE_%08d marks step %d complete, but its model file is missing: remove the marker to resume "
-               "from an earlier checkpoint", path, step, step);
+        fatalf("%s: DONE_%08d marks step %d complete, but its model file is missing (an incomplete checkpoint)", path, step,
+               step); // (the caller's resume_note_set says what to do: -x 0 takes the one before by -e, training its marker away)
     }
 }
 
@@ -1917,7 +1917,7 @@ static inline int state_layout(const char *dir, int step) {
     }
     if (!whole && shards == 0) {
         fatalf("%s/state_%08d.bin: DONE_%08d marks step %d complete, but its state file (or its shards, state_%08d_00000.bin "
-               "...) is missing: remove the marker to resume from an earlier checkpoint", dir, step, step, step, step);
+               "...) is missing (an incomplete checkpoint)", dir, step, step, step, step); // (what to do: resume_note_set)
     }
     if (whole && shards > 0) {
         fatalf("%s: the checkpoint of step %d holds its optimizer state both whole (state_%08d.bin) and in %d shards "

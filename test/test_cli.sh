@@ -1685,12 +1685,17 @@ if [ "$dups" -eq 0 ] && [ "$n" -eq 10 ]; then ok "resume_log_has_each_step_once"
 
 # a DONE marker whose model file is gone: an incomplete checkpoint, named as such (not "no such model file (-e ...")
 cp -r "$A" "$TMP/nomodel" && rm "$TMP/nomodel/model_00000010.bin"
-expect_error resume_marker_without_model "model_00000010.bin: DONE_00000010 marks step 10 complete, but its model file is missing" \
+expect_error resume_marker_without_model "model_00000010.bin: DONE_00000010 marks step 10 complete, but its model file is missing (an incomplete checkpoint); to resume from the checkpoint before it (step 5), remove .*/DONE_00000010" \
     "${TINY[@]}" -x 12 -o "$TMP/nomodel" -y 1
+# ... which -x 0 -y 1, reading only, is told to take by -e (it was told to remove the marker "to resume")
+expect_error eval_marker_without_model "its model file is missing (an incomplete checkpoint); to use the checkpoint before it (step 5), give -e .*/model_00000005.bin without -y" \
+    "${TINY[@]}" -x 0 -o "$TMP/nomodel" -y 1
 # ... and one whose state file is gone, named as such too (not a bare "cannot open")
 cp -r "$A" "$TMP/nostate" && rm "$TMP/nostate/state_00000010.bin"
-expect_error resume_marker_without_state "state_00000010.bin: DONE_00000010 marks step 10 complete, but its state file (or its shards, state_00000010_00000.bin ...) is missing: remove the marker" \
+expect_error resume_marker_without_state "state_00000010.bin: DONE_00000010 marks step 10 complete, but its state file (or its shards, state_00000010_00000.bin ...) is missing (an incomplete checkpoint); to resume from the checkpoint before it (step 5), remove .*/DONE_00000010" \
     "${TINY[@]}" -x 12 -o "$TMP/nostate" -y 1
+expect_error eval_marker_without_state "is missing (an incomplete checkpoint); to use the checkpoint before it (step 5), give -e .*/model_00000005.bin without -y" \
+    "${TINY[@]}" -x 0 -o "$TMP/nostate" -y 1
 # a finished run started again with an -x at or below its checkpoint says there is nothing to train, rc 0
 cp -r "$A" "$TMP/done"
 out=$("$BIN" "${TINY[@]}" -x 5 -o "$TMP/done" -y 1 2>&1); rc=$?
