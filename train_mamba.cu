@@ -1229,9 +1229,11 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         state_record_path(path, sizeof(path), o->output_dir, latest, layout); // (named by the checks below)
         check_resume_batch(state, o, path);
         if (state->step != latest) { fatalf("%s: state of step %d, but its marker is DONE_%08d (corrupt)", path, state->step, latest); }
-        mamba_allocate_optimizer(model);
-        cudaCheck(cudaMemcpy(model->m_memory, m, n * sizeof(float), cudaMemcpyHostToDevice));
-        cudaCheck(cudaMemcpy(model->v_memory, v, n * sizeof(float), cudaMemcpyHostToDevice));
+        if (o->max_steps != 0) { // (-x 0 evaluates and never updates or saves: the moments, read and checked, stay off the device)
+            mamba_allocate_optimizer(model);
+            cudaCheck(cudaMemcpy(model->m_memory, m, n * sizeof(float), cudaMemcpyHostToDevice));
+            cudaCheck(cudaMemcpy(model->v_memory, v, n * sizeof(float), cudaMemcpyHostToDevice));
+        }
         free(m);
         free(v);
         if (multi_gpu_config.process_rank == 0) { printf("resuming from step %d of %s\n", latest, o->output_dir); }
