@@ -554,15 +554,19 @@ static void test_model_file_round_trip(const Fixture *f) {
 }
 
 // fresh models follow the spec's initialisation, in every layer (dt, A_log and D were checked in layer 0
-// only: an init that set D in layer 0 alone, leaving the other layers' D at 0, passed)
-static void test_init(void) {
+// only: an init that set D in layer 0 alone, leaving the other layers' D at 0, passed). Two shapes: the
+// default one, d64:l4:v250, has K = R = L = 4 (and its N = 16 A_log values), so a bound taken from the wrong
+// one of them (the conv's from R, dt_proj's from K, out_proj divided by sqrt(K)) passed there; the second's
+// C 48, Di 144, K 2, R 5, L 3 and N 20 give every bound its own value. `tag` suffixes the second's check names
+static void test_init(const char *desc, int want_Vp, int want_Di, int want_R, const char *tag) {
     MambaConfig c;
-    config_from_descriptor("d64:l4:v250", &c);
+    config_from_descriptor(desc, &c);
     Mamba model;
     mamba_init_random(&model, &c, 42);
     ParameterTensors p = model.params;
     int L = c.n_layer, C = c.d_model, Di = c.d_inner, N = c.d_state, K = c.d_conv, R = c.dt_rank;
-    int ok = c.padded_vocab_size == 256 && Di == 128 && R == 4;
+    int ok = c.padded_vocab_size == want_Vp && Di == want_Di && R == want_R;
+    char name[96];
     double sum = 0.0, sq = 0.0;
     size_t nw = model.param_sizes[0];
     for (size_t i = 0; i < nw; i++) { sum += p.wte[i]; sq += p.wte[i] * p.wte[i]; }
@@ -579,15 +583,17 @@ static void test_init(void) {
     float bound = 1.0f / sqrtf((float)Di) / sqrtf((float)c.n_layer), maxw = 0.0f;
     for (size_t i = 0; i < model.param_sizes[10]; i++) { maxw = fmaxf(maxw, fabsf((float)p.out_proj_w[i])); }
     ok = ok && maxw <= bound && maxw > 0.9f * bound;
-    check(ok, "init_matches_spec", "wte std %.4f, dt in [1e-3,1e-1], A_log, D (all %d layers), out_proj bound %.4f (max %.4f)", std, L,
+    snprintf(name, sizeof(name), "init_matches_spec%s", tag);
+    check(ok, name, "wte std %.4f, dt in [1e-3,1e-1], A_log, D (all %d layers), out_proj bound %.4f (max %.4f)", std, L,
           bound, maxw);
     /*
     The other tensors: the norm weights are 1, and each layer's slice of a uniform(-b, b) tensor has its
     largest |w| in (0.9 b, b], with b = 1/sqrt(fan-in): C for in_proj, K for the depthwise conv and its bias,
-    Di for x_proj, R for dt_proj (the smallest slice, conv_b, has 128 draws: all below 0.9 b has probability
-    0.9^128 ~ 1e-6). dt is log-uniform in [1e-3, 1e-1]: the mean of log dt over the 512 channels is log 1e-2
-    to within 0.3 (5 standard errors; dt uniform in the same range would put it at -3.26, log 0.038).
-    Measured (seed 42): each slice's largest |w| 0.975 b or more; mean log dt -4.665.
+    Di for x_proj, R for dt_proj (the smallest slice, conv_b, has 128 or 144 draws: all below 0.9 b has
+    probability 0.9^128 ~ 1e-6). dt is log-uniform in [1e-3, 1e-1]: the mean of log dt over the 512 (432)
+    channels is log 1e-2 to within 0.3 (5 standard errors; dt uniform in the same range would put it at -3.26,
+    log 0.038). Measured (seed 42): each slice's largest |w| 0.975 b or more (0.984 b, the second shape);
+    mean log dt -4.665 (-4.670).
     */
     const struct { const char *name; const real *w; size_t per_layer; float b; } uni[] = {
         {"in_proj_w", p.in_proj_w, (size_t)2 * Di * C, 1.0f / sqrtf((float)C)},
@@ -611,7 +617,8 @@ static void test_init(void) {
     int norms = 1;
     for (int i = 0; i < L * C; i++) { norms &= p.norm_w[i] == 1.0f; }
     for (int i = 0; i < C; i++) { norms &= p.norm_f_w[i] == 1.0f; }
-    check(uni_ok && norms && fabs(log_dt - log(1e-2)) < 0.3, "init_other_tensors_match_spec",
+    snprintf(name, sizeof(name), "init_other_tensors_match_spec%s", tag);
+    check(uni_ok && norms && fabs(log_dt - log(1e-2)) < 0.3, name,
           "%s; norm weights 1: %d; mean log dt %.3f (log 1e-2 = %.3f)", detail, norms, log_dt, log(1e-2));
     mamba_free(&model);
 }
@@ -1053,7 +1060,8 @@ int main(int argc, char **argv) {
     test_exp_vec();
     test_matmul_tiles();
     test_find_latest_checkpoint();
-    test_init();
+    test_init("d64:l4:v250", 256, 128, 4, "");
+    test_init("d48:l3:v100:n20:e3:k2:r5", 104, 144, 5, "/d48:l3:v100:n20:e3:k2:r5");
     test_accuracy_every_index(0);
     test_accuracy_every_index(1);
     test_crossentropy_far_target();
