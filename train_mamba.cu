@@ -1492,8 +1492,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
 }
 
 // Shapes the batched GPU kernels (scan, conv) cannot run, refused at start-up rather than at the first
-// forward (after -o was made). Generation alone runs the recurrent kernels, which take any shape (with -es or -mc,
-// a -x 0 -p run also runs the batched forward).
+// forward (after -o was made), in the runs that have one (forward_will_run): generation alone runs the recurrent
+// kernels, which take any shape, and an -hf export alone runs none.
 static void check_gpu_shapes(const MambaConfig *c, int B) {
     const char *why = c->d_inner % 8 != 0                                     ? "d_inner must be a multiple of 8"
                       : !(c->d_state == 8 || c->d_state == 16 || c->d_state == 32) ? "the state size N must be 8, 16 or 32"
@@ -1501,7 +1501,7 @@ static void check_gpu_shapes(const MambaConfig *c, int B) {
                                                                                : NULL;
     if (why != NULL) {
         fatalf("model (d_inner %d, N %d, conv %d) is not supported by the GPU trainer's kernels: %s (train_mamba on the "
-               "CPU takes it; generation alone with -x 0 -p works here)", c->d_inner, c->d_state, c->d_conv, why);
+               "CPU takes it; generation or an -hf export alone, -x 0 -p or -x 0 -hf, works here)", c->d_inner, c->d_state, c->d_conv, why);
     }
     if (B > 65535) { fatalf("-b %d: the GPU kernels take at most 65535 sequences per batch", B); }
 }
@@ -1630,7 +1630,7 @@ int main(int argc, char **argv) {
     // and a rank that evaluates while the others train would not meet them in the same collectives
     state.stopped = multi_gpu_from_rank0(&multi_gpu_config, state.stopped, main_stream, multi_gpu_config.timeout_s);
     if (o.hf_export_dir != NULL) { hf_check_exportable(&model.config, o.hf_export_dir); } // (the same on every rank)
-    if (!(o.max_steps == 0 && o.prompt != NULL && o.stream_eval_pattern == NULL && o.mc_eval_path == NULL)) { check_gpu_shapes(&model.config, o.B); }
+    if (forward_will_run(&o)) { check_gpu_shapes(&model.config, o.B); }
     config_print(&model.config, model.num_parameters);
     cudaDeviceProp prop;
     cudaCheck(cudaGetDeviceProperties(&prop, multi_gpu_config.local_device_idx));

@@ -1269,6 +1269,12 @@ static inline int sample_will_run(const Options *o) {
     return (o->max_steps != 0 && o->gen_tokens > 0) || (o->max_steps == 0 && o->prompt != NULL);
 }
 
+// whether this run runs the batched forward (mamba_forward): training, or -x 0's val evaluation, -es or -mc; -x 0's
+// generation and -hf export alone do not (the GPU trainer's kernels, which limit the shapes, run only then)
+static inline int forward_will_run(const Options *o) {
+    return o->max_steps != 0 || eval_only_reads_val(o) || o->stream_eval_pattern != NULL || o->mc_eval_path != NULL;
+}
+
 /*
 What can fail after the last training step is checked before the first one, so that a bad value
 cannot end a run without its final checkpoint or its -hf export:

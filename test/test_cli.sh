@@ -74,6 +74,9 @@ if [ "$CPU" = 0 ]; then
     if [ $(( $(date +%s) - t0 )) -le 30 ]; then ok "gpu_tcp_rendezvous_deadline_time"; else bad "gpu_tcp_rendezvous_deadline_time" "$(( $(date +%s) - t0 )) s"; fi
     out=$("$BIN" -e d66:l1:v256:n12:k9 -x 0 -p "ab" -g 4 2>&1)
     if [ $? -eq 0 ] && echo "$out" | grep -q "^ab"; then ok "gpu_shape_generation_only"; else bad "gpu_shape_generation_only" "$out"; fi
+    # ... and an -hf export alone runs none (x0_hf_any_model_shape), but one with -j evaluates first
+    expect_error gpu_shape_export_with_evaluation "d_inner must be a multiple of 8" -e d66:l1:v256:n12:k9 -x 0 -hf "$TMP/odd_shape_eval_hf" \
+        -j "$TS_TRAIN"
     # MFU in the step lines and the average: 6 x parameters per token against the card's bf16 peak, on the cards whose
     # peak train_mamba.cu lists (the H100 and H200 SXM ones here), and on no other card
     # (a model large enough for an MFU of several percent, so that the printed 0.1% checks the formula)
@@ -891,6 +894,11 @@ if [ $rc -eq 0 ] && ! echo "$out" | grep -q "^val" && [ -n "$v1" ] && [ "$v1" = 
 else bad "x0_hf_converts_without_evaluation" "rc $rc, $(echo "$out" | grep -c '^val') val lines; $v1 / $v4"; fi
 out=$("$BIN" -e test/fixtures/torch/tiny_fp32 -b 4 -t 32 -x 0 -m 2 -hf "$TMP/converted" -j dev/data/tinyshakespeare/tiny_shakespeare_val.bin 2>&1)
 if [ "$(echo "$out" | grep '^val loss')" = "$v1" ]; then ok "x0_hf_with_j_evaluates"; else bad "x0_hf_with_j_evaluates" "$(echo "$out" | grep '^val loss') / $v1"; fi
+# ... from a model of any shape: the GPU trainer's batched kernels refuse some (check_gpu_shapes: d_inner 132, N 12 and a
+# conv of 9 here), but an export alone runs none of them, as generation alone (the GPU trainer refused the export)
+out=$("$BIN" -e d66:l1:v256:n12:k9 -nt 2 -x 0 -hf "$TMP/odd_shape_hf" 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ -f "$TMP/odd_shape_hf/config.json" ] && [ -f "$TMP/odd_shape_hf/model.safetensors" ]; then ok "x0_hf_any_model_shape"
+else bad "x0_hf_any_model_shape" "rc $rc: $(echo "$out" | grep -m1 '^error')"; fi
 # an in-place export over a mamba_ssm directory (-e dir -hf dir) removes its pytorch_model.bin, and over a sharded one
 # the index and the shards it names: they were left beside the new model.safetensors, and mamba_ssm's loader (which
 # reads pytorch_model.bin) loaded the old weights from it; the directory loads as the new weights
