@@ -1737,8 +1737,14 @@ if [ "$CPU" = 1 ]; then
     out=$(env SLURM_NTASKS=1 SLURM_PROCID=0 "$BIN" "${TINY[@]}" -x 1 2>&1); rc=$?
     if [ $rc -eq 0 ]; then ok "cpu_one_launcher_process_trains"; else bad "cpu_one_launcher_process_trains" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     expect_error cpu_refuses_processes "-pn 2: several processes need the GPU trainer" "${TINY[@]}" -x 1 -pn 2 -pr 0
-    # ... and a rank past 0 (train_mamba_cu: "process rank 1 outside [0, 1)"; the CPU trainer trained as rank 0)
+    # ... and a rank past 0 (the CPU trainer trained as rank 0)
     expect_error cpu_refuses_rank_past_0 "-pr 1: the CPU trainer runs one process, rank 0" "${TINY[@]}" -x 1 -pr 1
+else
+    # train_mamba_cu refuses it too, naming -pr and where the count of one came from (it said "process rank 1 outside [0, 1)")
+    expect_error gpu_refuses_rank_past_0 "-pr 1: the rank must be below the number of processes, 1 (no -pn, and no launcher's variables)$" \
+        "${TINY[@]}" -x 1 -pr 1
+    # ... and a -pl past the GPUs (the CPU trainer notes it as doing nothing there: gpu_flags_noted_on_cpu)
+    expect_error gpu_refuses_local_rank_past_gpus "rank 0: GPU index 4096 (-pl), but this node has [0-9]* GPUs\?$" "${TINY[@]}" -x 1 -pl 4096
 fi
 # -z 1 with one process (the only kind the CPU trainer runs) has nothing to shard: both trainers say so and train
 out=$("$BIN" "${TINY[@]}" -x 1 -z 1 -pn 1 2>&1); rc=$?

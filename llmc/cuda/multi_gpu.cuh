@@ -194,11 +194,14 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
     // one visible GPU and a local rank past it: the launcher bound one GPU to each task (srun --gpus-per-task=1)
     if (local_rank < 0 && local >= gpus && gpus == 1) { local = 0; }
     c.local_device_idx = local_rank >= 0 ? local_rank : local >= 0 ? local : c.process_rank % gpus;
-    if (c.process_rank < 0 || c.process_rank >= c.num_processes) {
-        fatalf("process rank %d outside [0, %d)", c.process_rank, c.num_processes);
+    if (c.process_rank < 0 || c.process_rank >= c.num_processes) { // (named by where they came from: the flags or the launcher's variables)
+        fatalf("%s %d: the rank must be below the number of processes, %d (%s)", process_rank >= 0 ? "-pr" : env->rank,
+               c.process_rank, c.num_processes,
+               num_processes > 0 ? "-pn" : env != NULL ? env->world : "no -pn, and no launcher's variables");
     }
     if (c.local_device_idx < 0 || c.local_device_idx >= gpus) {
-        fatalf("rank %d: GPU index %d but this node has %d GPUs", c.process_rank, c.local_device_idx, gpus);
+        fatalf("rank %d: GPU index %d (%s), but this node has %d GPU%s", c.process_rank, c.local_device_idx,
+               local_rank >= 0 ? "-pl" : "the launcher's local rank", gpus, plural_s(gpus));
     }
     cudaCheck(cudaSetDevice(c.local_device_idx));
     if (c.num_processes == 1) {
