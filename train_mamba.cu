@@ -918,7 +918,10 @@ static const char *mfu_text(char *buf, size_t size, size_t num_parameters, doubl
 
 void device_init(int device_idx) {
     int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
+    cudaError_t found = cudaGetDeviceCount(&count); // (as multi_gpu_config_init's, which main calls first)
+    if (found != cudaSuccess || count == 0) {
+        fatalf("no CUDA device found (%s): use ./train_mamba on the CPU", found != cudaSuccess ? cudaGetErrorString(found) : "none visible");
+    }
     cudaCheck(cudaSetDevice(device_idx));
     // bf16 arithmetic, cp.async and bf16 matrix products need Ampere or newer: say so before a kernel launch
     // fails with "no kernel image is available"

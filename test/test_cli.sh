@@ -55,6 +55,11 @@ if [ "$CPU" = 0 ]; then
     done
     expect_error gpu_batch_over_grid "-b 65536: the GPU kernels take at most 65535" -e d32:l1:v256 -b 65536 -t 3 -x 1 -v 0 -g 0 \
         -i "$TS_TRAIN" -j "$TS_TRAIN"
+    # a process that sees no GPU: one line with CUDA's reason (here none visible; a driver too old for the runtime says
+    # so), before -o is made
+    expect_error_cmd gpu_none_visible "no CUDA device found (.*): use ./train_mamba on the CPU$" env CUDA_VISIBLE_DEVICES=-1 "$BIN" \
+        "${TINY[@]}" -x 1 -o "$TMP/no_gpu"
+    if [ -e "$TMP/no_gpu" ]; then bad "gpu_none_visible_no_output_dir" "-o was created"; else ok "gpu_none_visible_no_output_dir"; fi
     # a sequence longer than 65535 * 128 steps: the conv backward's grid is launched in parts, as the
     # forward's (it once failed with a bare "invalid argument" after the first forward)
     out=$("$BIN" -e d8:l1:v16 -i synth:induction -b 1 -t 8388736 -x 1 -v 0 -g 0 -u 0 2>&1)

@@ -186,7 +186,10 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
     }
 #endif
     int gpus = 0;
-    if (cudaGetDeviceCount(&gpus) != cudaSuccess || gpus == 0) { fatalf("no CUDA device found (use ./train_mamba on the CPU)"); }
+    cudaError_t found = cudaGetDeviceCount(&gpus); // (its reason said: no device visible, no driver, a driver too old)
+    if (found != cudaSuccess || gpus == 0) {
+        fatalf("no CUDA device found (%s): use ./train_mamba on the CPU", found != cudaSuccess ? cudaGetErrorString(found) : "none visible");
+    }
     // the local rank: the launcher's variable; else (srun --mpi=pmi2 sets PMI_RANK but no PMI local rank)
     // SLURM_LOCALID when Slurm's rank is this one; else rank % GPUs
     int local = env != NULL ? env_int(env->local, env_int(env->local2, -1)) : -1;
