@@ -2408,6 +2408,18 @@ if [ $? -eq 0 ] && grep -q "update skipped" "$TMP/nan.out" && grep -q '^s:3 skip
 else
     bad "nan_gradient_skips_update" "$(grep -i skip "$TMP/nan.out")"
 fi
+# --- doc/formats.md read back by a reader written from that page alone (test/read_formats.py, standard library):
+# the -o directory's model, state and DONE files (headers, sizes, CRCs), main.log, commands.txt (an entry in $'...',
+# two in '...', an empty one), and the -hf export's tensors against the model file, with a skipped update (step 3)
+# in the state's windows and a vocabulary that is no multiple of 8 (v130: 136 rows)
+if command -v python3 > /dev/null; then
+    FMT=("$BIN" -e d32:l2:v130 -b 4 -t 32 -v 2 -m 1 -g 2 -nt 2 -x 5 -n 2 -kb 1 -i 'dev/data/tinyshakespeare/*_train.bin'
+         -j 'dev/data/tinyshakespeare/*_val.bin' -p $'it\'s\ta' -tk '' -o "$TMP/fmt" -hf "$TMP/fmt_hf")
+    MAMBA_TEST_INJECT_NAN_STEP=3 "${FMT[@]}" > "$TMP/fmt.out" 2>&1; rc=$?
+    out=$(python3 test/read_formats.py "$TMP/fmt" "$TMP/fmt_hf" -- "${FMT[@]}" 2>&1)
+    if [ $rc -eq 0 ] && [[ "$out" == "ok: 3 checkpoints"* ]]; then ok "formats_doc_reader"
+    else bad "formats_doc_reader" "rc $rc: $out $(grep -m 1 error "$TMP/fmt.out")"; fi
+fi
 # ... also at the first step, with a checkpoint after it: the moments, not yet made by any update, are saved as zeros
 # (the checkpoint crashed the CPU trainer), and the run resumed there ends as the uninterrupted one, bit for bit
 MAMBA_TEST_INJECT_NAN_STEP=1 "$BIN" "${TINY[@]}" -x 3 -n 1 -o "$TMP/nan1" > "$TMP/nan1.out" 2>&1; rc1=$?
