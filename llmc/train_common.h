@@ -1860,7 +1860,7 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
     char buf[HF_PATH_MAX];
     const char *path = tokenizer_path_for_model(model_arg, tokenizer_path, buf, sizeof(buf));
     if (prompt != NULL && prompt[0] != '\0' && access(path, R_OK) != 0) {
-        fatalf("-p needs a tokenizer to encode the prompt for vocabulary %d: cannot open '%s' (%s); give one with -tk",
+        fatalf("-p needs a tokenizer to encode the prompt for vocabulary %d: cannot open '%s' (%s); give a tokenizer.json with -tk",
                vocab_size, path, strerror(errno));
     }
     // only the default file may be missing (llm.c's behaviour: samples then print as ids); a -tk the

@@ -1024,6 +1024,10 @@ else bad "default_tokenizer_missing_is_a_warning" "rc $rc: $(echo "$out" | grep 
 out=$("$BIN" "${TINY[@]}" -e d32:l2:v260 -x 0 -m 1 -tk test/fixtures/bpe/tokenizer.json 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: 'test/fixtures/bpe/tokenizer.json' has 269 tokens, more than the model's vocabulary of 260"
 then ok "tokenizer_larger_than_model_noted"; else bad "tokenizer_larger_than_model_noted" "rc $rc: $(echo "$out" | grep -m1 -E 'note|error')"; fi
+# ... and with a prompt to encode it is an error, whose advice is a tokenizer.json: a .bin, the default's own format,
+# encodes nothing (it said "give one with -tk", and a .bin given so was refused next)
+expect_error default_tokenizer_missing_prompt "-p needs a tokenizer to encode the prompt for vocabulary 300: cannot open 'gpt2_tokenizer.bin' (No such file or directory); give a tokenizer.json with -tk$" \
+    "${TINY[@]}" -e d32:l2:v300 -x 0 -p "ab" -g 4
 # -tk naming the default file's name counts as named: missing, it is an error too
 expect_error named_default_tokenizer_missing "-tk gpt2_tokenizer.bin: cannot open the tokenizer" "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk gpt2_tokenizer.bin
 # synthetic tasks need a step count
