@@ -127,6 +127,7 @@ if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
     if [ "$rc" -ne 0 ]; then
         case "$err" in
             *" -v"*) die "${err#error: }; -v here is VAL_FRACTION (now $VAL_FRACTION), and no val split is VAL_FRACTION=0 with VAL_EVERY=0" ;;
+            "error: -o "*) die "${err#error: }; -o here is DATA (now $DATA), the shards' prefix" ;;
             *) echo "$err" >&2; exit "$rc" ;;
         esac
     fi

@@ -1689,6 +1689,11 @@ if [ "$CPU" = 1 ]; then
         > "$TMP/pt_long.jsonl"
     expect_error_cmd run_pretrain_val_split_empty "the val split got no tokens: .*-v here is VAL_FRACTION (now 0.005)" \
         env "${P1[@]:1}" TOKENS=256 JSONL=body DATA="$TMP/pt/emptyval" OUT="$TMP/pt/emptyval_out" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_long.jsonl"
+    # DATA a directory: tokenize's -o is the shards' prefix (they were written beside the directory, not in it)
+    mkdir -p "$TMP/pt/datadir"
+    expect_error_cmd run_pretrain_data_directory "-o '$TMP/pt/datadir' is a directory: .*-o here is DATA" \
+        env "${P1[@]:1}" TOKENS=256 DATA="$TMP/pt/datadir" OUT="$TMP/pt/datadir_out" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_a.txt"
+    if ! ls "$TMP/pt"/datadir_*.bin > /dev/null 2>&1; then ok "run_pretrain_data_directory_no_output"; else bad "run_pretrain_data_directory_no_output" "$(ls "$TMP/pt"/datadir_*.bin)"; fi
 fi
 
 # a checkpoint without its DONE marker is never picked up

@@ -379,6 +379,10 @@ expect_error directory_prefix "the prefix needs a file-name part" -t "$TJ" -o "$
 # "." and ".." name directories too (-o . wrote hidden shards, ._train_000000.bin, that data/*_train_*.bin misses)
 expect_error dot_prefix "-o '.': the prefix needs a file-name part" -t "$TJ" -o . "$TXT"
 expect_error dot_dot_prefix "-o '$TMP/..': the prefix needs a file-name part" -t "$TJ" -o "$TMP/.." "$TXT"
+# (an existing directory, as the trainer's -o takes: it wrote <dir>_train_000000.bin beside it, not in it)
+mkdir -p "$TMP/dirprefix"
+expect_error existing_directory_prefix "-o '$TMP/dirprefix' is a directory: the prefix names the shards in it" -t "$TJ" -o "$TMP/dirprefix" "$TXT"
+if ! ls "$TMP"/dirprefix_* > /dev/null 2>&1; then ok "existing_directory_prefix_no_output"; else bad "existing_directory_prefix_no_output" "$(ls "$TMP"/dirprefix_*)"; fi
 expect_error not_an_integer "expected an integer, got .0.7." -t "$TJ" -o "$TMP/x" -e 0.7 "$TXT"
 expect_error tiny_val_fraction "less than a byte" -t "$TJ" -o "$TMP/x" -v 1e-9 "$TXT"
 # errors after shards were written (-s 1: one shard per token) leave none behind

@@ -45,7 +45,7 @@ Face would treat it as a character, which this encoder does not; with -j, nor a 
 surrogate escape such as \ud800 in a string), inputs with no text at all (empty
 files; with -j, no document or only empty strings: a lone end-of-text token is no data; an empty
 document among others is kept, as its end-of-text token), a val split that gets no tokens,
-an output prefix with glob characters (* ? [ \), more than 999,999 shards of a split, and bad flags.
+an output prefix with glob characters (* ? [ \) or that names a directory, more than 999,999 shards of a split, and bad flags.
 */
 #include <fcntl.h>
 #include <signal.h>
@@ -441,6 +441,12 @@ static void parse_options(Options *o, int argc, char **argv) {
     const char *base = o->prefix == NULL ? NULL : strrchr(o->prefix, '/') != NULL ? strrchr(o->prefix, '/') + 1 : o->prefix;
     if (base != NULL && (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)) {
         fatalf("-o '%s': the prefix needs a file-name part (e.g. data/mydata gives data/mydata_train_000000.bin)", o->prefix);
+    }
+    // (-o data, a directory as the trainer's -o takes, wrote ./data_train_000000.bin beside it, not in it)
+    struct stat prefix_st;
+    if (o->prefix != NULL && stat(o->prefix, &prefix_st) == 0 && S_ISDIR(prefix_st.st_mode)) {
+        fatalf("-o '%s' is a directory: the prefix names the shards in it (e.g. %s/mydata gives %s/mydata_train_000000.bin)",
+               o->prefix, o->prefix, o->prefix);
     }
     // (a backslash too: it escapes in a glob, so that the check for old shards of the prefix found none, a second run
     // replaced the first shards and left the rest, and the trainer's -i of the prefix matched nothing)
