@@ -50,6 +50,8 @@ def read_log(path):
                 m = CLOZE_LINE.match(line.strip())
                 if m:  # the greedy accuracy; the perplexity (clp:) is not plotted
                     series["cla"].append((int(m.group(1)), float(m.group(2))))
+    except IsADirectoryError:  # (a run's directory, as a newcomer gives it: "is a directory" said nothing more)
+        fail(f"'{path}' is a directory: give the run's log file, {os.path.join(path, 'main.log')}")
     except OSError as e:
         fail(f"'{path}': {e.strerror.lower() if e.strerror else e}")
     if not any(series.values()):

@@ -963,6 +963,8 @@ expect_error_cmd plot_missing_log "'$TMP/no_such.log': no such file" python3 scr
 expect_error_cmd plot_missing_output_dir "output directory '$TMP/no_dir' does not exist" python3 scripts/plot_log.py "$TMP/no_dir/p.png" "$LOG"
 # a log given as label=path: the path after the last '=' is the file read (the error names it, not the label)
 expect_error_cmd plot_label_missing_log "'$TMP/no_such.log': no such file" python3 scripts/plot_log.py "$TMP/p.png" "run=a=$TMP/no_such.log"
+# a run's directory where its main.log goes: the error names the file to give (it said "is a directory")
+expect_error_cmd plot_run_directory "'$TMP/ts' is a directory: give the run's log file, $TMP/ts/main.log" python3 scripts/plot_log.py "$TMP/p.png" "$TMP/ts"
 printf 'not a log\n' > "$TMP/empty.log"
 expect_error_cmd plot_no_log_lines "no log lines" python3 scripts/plot_log.py "$TMP/p.png" "$TMP/empty.log"
 if [ -e "$TMP/p.png" ]; then bad "plot_errors_write_nothing" "$TMP/p.png written"; else ok "plot_errors_write_nothing"; fi
