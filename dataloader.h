@@ -55,12 +55,15 @@ set of that size is checked at start-up where its evaluations read, every rank's
 // ----------------------------------------------------------------------------
 // shard header validation and writing
 
+// (a newcomer's -i my.txt got "bad shard magic" and no way on)
+#define SHARD_TEXT_HINT ": it looks like text, which dev/data/prepare_bytes (bytes) or dev/data/tokenize (a tokenizer.json) makes into shards"
+
 // Reads the header of an open shard and checks it against the file size; returns the token count.
 static size_t shard_read_header(FILE *fp, const char *path) {
     long size = file_size(fp);
     if (size < (long)SHARD_HEADER_BYTES) {
-        fatalf("'%s': file is %ld byte%s, smaller than the %zu-byte shard header (truncated or not a shard)",
-               path, size, plural_s(size), SHARD_HEADER_BYTES);
+        fatalf("'%s': file is %ld byte%s, smaller than the %zu-byte shard header (truncated or not a shard%s)",
+               path, size, plural_s(size), SHARD_HEADER_BYTES, starts_as_text(fp) ? SHARD_TEXT_HINT : "");
     }
     int32_t header[SHARD_HEADER_INTS];
     fseekCheck(fp, 0, SEEK_SET);
@@ -70,8 +73,8 @@ static size_t shard_read_header(FILE *fp, const char *path) {
                "vocabularies of at most 65,536 tokens", path, SHARD_MAGIC);
     }
     if (header[0] != SHARD_MAGIC) {
-        fatalf("'%s': bad shard magic: expected %d, found %d (not an llm.c uint16 token shard)",
-               path, SHARD_MAGIC, header[0]);
+        fatalf("'%s': bad shard magic: expected %d, found %d (not an llm.c uint16 token shard%s)",
+               path, SHARD_MAGIC, header[0], starts_as_text(fp) ? SHARD_TEXT_HINT : "");
     }
     if (header[1] != SHARD_VERSION) {
         fatalf("'%s': unsupported shard version: expected %d, found %d", path, SHARD_VERSION, header[1]);

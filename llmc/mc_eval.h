@@ -99,9 +99,16 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int T
     FILE *f = fopenCheck(path, "rb");
     long bytes = file_size(f);
     int header[256];
-    if (bytes < (long)sizeof(header)) { fatalf("%s: %ld byte%s, shorter than the eval file header (1024)", path, bytes, plural_s(bytes)); }
+    // (a text file, such as the task's JSON Lines themselves, is told how it becomes an eval file)
+    const char *text_hint = starts_as_text(f) ? ": it looks like text; dev/data/tokenize -c makes an eval file from a task's JSON Lines" : "";
+    if (bytes < (long)sizeof(header)) {
+        fatalf("%s: %ld byte%s, shorter than the eval file header (1024)%s", path, bytes, plural_s(bytes), text_hint);
+    }
+    fseekCheck(f, 0, SEEK_SET);
     freadCheck(header, sizeof(int), 256, f);
-    if (header[0] != MC_MAGIC) { fatalf("%s: bad magic %d (an eval file has %d; a token shard has 20240520)", path, header[0], MC_MAGIC); }
+    if (header[0] != MC_MAGIC) {
+        fatalf("%s: bad magic %d (an eval file has %d; a token shard has 20240520)%s", path, header[0], MC_MAGIC, text_hint);
+    }
     if (header[1] != MC_VERSION && header[1] != MC_VERSION_SKIP) {
         fatalf("%s: eval file version %d, expected %d or %d", path, header[1], MC_VERSION, MC_VERSION_SKIP);
     }

@@ -248,6 +248,15 @@ static inline long file_size(FILE *fp) {
     return size;
 }
 
+// whether a file's first KiB holds no byte 0, as text, where a binary header (a shard's, an eval file's) has mostly
+// zeros: the errors for a text file given in place of one say how to make one from it
+static inline int starts_as_text(FILE *fp) {
+    unsigned char head[1024];
+    fseekCheck(fp, 0, SEEK_SET);
+    size_t n = fread(head, 1, sizeof(head), fp);
+    return n > 0 && memchr(head, 0, n) == NULL;
+}
+
 // the rest of fp read to its end, not to the size the file reports (files of /proc and /sys report 0 bytes and have
 // text): a malloc'd buffer with a NUL after its *len bytes, or NULL when it holds more than limit bytes (the caller
 // says why that is too many). what names the file in the errors

@@ -1103,6 +1103,14 @@ perl -e 'print pack("l<256", 20240801, 1, 4, (0) x 253), pack("S<*", 1, 2, 3, 4)
 before_training stream_eval_uint32_shard "an llm.c shard of uint32 tokens (magic 20240801): this loader reads uint16 shards" -es "$TMP/badmagic.bin"
 perl -e 'print pack("l<256", 20240802, 1, 4, (0) x 253), pack("S<*", 1, 2, 3, 4)' > "$TMP/badmagic2.bin"
 before_training stream_eval_bad_magic "bad shard magic: expected 20240520, found 20240802" -es "$TMP/badmagic2.bin"
+# a text file where a shard goes (a newcomer's -i my.txt): the error says how text becomes shards, also for one shorter
+# than a header; a binary file that is no shard is not called text
+head -c 5000 dev/data/tinyshakespeare.txt > "$TMP/my.txt"; printf 'hello\n' > "$TMP/short.txt"
+TEXT_HINT="it looks like text, which dev/data/prepare_bytes (bytes) or dev/data/tokenize (a tokenizer.json) makes into shards"
+expect_error text_file_as_shard "my.txt': bad shard magic: .*(not an llm.c uint16 token shard: $TEXT_HINT)" "${TINY[@]}" -x 1 -i "$TMP/my.txt"
+expect_error short_text_file_as_shard "short.txt': file is 6 bytes, .*(truncated or not a shard: $TEXT_HINT)" "${TINY[@]}" -x 1 -v 1 -i dev/data/tinyshakespeare/tiny_shakespeare_train.bin -j "$TMP/short.txt"
+if "$BIN" "${TINY[@]}" -x 1 -i "$TMP/badmagic2.bin" 2>&1 | grep -q "looks like text"; then bad "binary_file_as_shard_not_text" "called text"
+else ok "binary_file_as_shard_not_text"; fi
 before_training stream_eval_out_of_vocab "300" -es "$TMP/oov.bin"
 # ... and so is an id equal to the vocabulary size, as the stream's last token (made above)
 before_training stream_eval_id_vocab_size "last256.bin': token 256 at position 128 outside the vocabulary" -es "$TMP/last256.bin"
@@ -2881,6 +2889,10 @@ if dev/data/tokenize -t bytes -c "$TMP/mc.bin" "$TMP/mc.jsonl" > /dev/null; then
     patch "$TMP/mc_magic.bin" 0 '\000\000\000\000'
     expect_error mc_bad_magic "mc_magic.bin: bad magic 0 " "${TINY[@]}" -x 0 -mc "$TMP/mc_magic.bin"
     expect_error mc_token_shard "bad magic 20240520 .*a token shard" "${TINY[@]}" -x 0 -mc dev/data/tinyshakespeare/tiny_shakespeare_val.bin
+    # the task's JSON Lines themselves given to -mc: the error says which tool makes the eval file of them
+    printf '{"ctx": "A man", "endings": [" sits", " runs"], "label": 0}\n' > "$TMP/mc_task.jsonl"
+    expect_error mc_text_file "mc_task.jsonl: .*shorter than the eval file header (1024): it looks like text; dev/data/tokenize -c makes" "${TINY[@]}" -x 0 -mc "$TMP/mc_task.jsonl"
+    expect_error mc_long_text_file "my.txt: bad magic .*: it looks like text; dev/data/tokenize -c makes" "${TINY[@]}" -x 0 -mc "$TMP/my.txt"
     patch "$TMP/mc_label.bin" 1030 '\011\000'
     expect_error mc_label_past_completions "example 0: label 9, but 3 completions" "${TINY[@]}" -x 0 -mc "$TMP/mc_label.bin"
     patch "$TMP/mc_marker.bin" 1024 '\000\000'
