@@ -172,13 +172,17 @@ void tokenizer_init(Tokenizer *t, const char *filename) {
     t->init_ok = 1;
 }
 
+void tokenizer_range_warning(const Tokenizer *t, uint32_t token_id) {
+    fprintf(stderr, "warning: token id %u out of range, vocab_size is %u (such ids print nothing; not reported again)\n",
+            token_id, t->vocab_size);
+}
+
 // NUL-terminated bytes of a token; NULL for an id outside the vocabulary (a warning the first time)
 const char *tokenizer_decode(Tokenizer *t, uint32_t token_id) {
     if (!t->init_ok) { return NULL; }
     if (token_id >= t->vocab_size) {
         if (!t->range_warned) {
-            fprintf(stderr, "warning: token id %u out of range, vocab_size is %u (such ids print nothing; not reported again)\n",
-                    token_id, t->vocab_size);
+            tokenizer_range_warning(t, token_id);
             t->range_warned = 1;
         }
         return NULL;

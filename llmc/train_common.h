@@ -2048,8 +2048,17 @@ static inline int stdout_reader_gone(void) {
     return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
 }
 // a generated token: its text, or its id when there is no tokenizer to decode it
+// a sampled id past the tokenizer's tokens (a model's vocabulary may be larger: v270 against the fixture tokenizer's 269)
+// prints nothing; the warning tokenizer_decode gives at once waits for the sample's end (print_sample_end), so that with
+// 2>&1 it does not land inside the text (it did)
+static int sampled_id_without_text = -1;
 static inline void print_sampled_token(Tokenizer *tokenizer, int token) {
-    if (tokenizer->init_ok) { tokenizer_print(tokenizer, token); } else { printf("%d ", token); }
+    if (!tokenizer->init_ok) { printf("%d ", token); return; }
+    if ((uint32_t)token >= tokenizer->vocab_size && !tokenizer->range_warned) {
+        sampled_id_without_text = token;
+        tokenizer->range_warned = 1;
+    }
+    tokenizer_print(tokenizer, token);
 }
 // the end of a sample of G sequences that generated `done` of T tokens each (out: G rows of T): several sequences print
 // now, each whole, prompt first (one sequence printed its tokens as they came); then the decode speed, or the stop
@@ -2061,6 +2070,11 @@ static inline void print_sample_end(Tokenizer *tokenizer, const int *ids, int ec
     }
     tokenizer_print_end(tokenizer); // (a character the sequence's last tokens left unfinished)
     printf("\n---\n");
+    if (sampled_id_without_text >= 0) {
+        fflush(stdout);
+        tokenizer_range_warning(tokenizer, (uint32_t)sampled_id_without_text);
+        sampled_id_without_text = -1;
+    }
     if (done < T) { printf("sampling stopped by a signal after %d of %d tokens\n", done, T); }
     else if (seconds > 0.0 && T > 0) { printf("decode: %d x %d tokens in %.3f s: %.0f tokens/s (batch %d)\n", G, T, seconds, (double)G * T / seconds, G); }
 }

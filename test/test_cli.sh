@@ -873,6 +873,11 @@ if [ $? -eq 0 ] && echo "$out" | grep -q "^$nfc"; then ok "prompt_longer_after_n
 "$BIN" -e d32:l2:v400 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "the" -g 200 > /dev/null 2> "$TMP/range.err"; rc=$?
 nw=$(grep -c "out of range, vocab_size is 269" "$TMP/range.err")
 if [ $rc -eq 0 ] && [ "$nw" -eq 1 ]; then ok "tokenizer_range_warned_once"; else bad "tokenizer_range_warned_once" "rc $rc, $nw warnings"; fi
+# ... after the sample's closing line, so that with 2>&1 (the scripts' run.out) it does not land inside the text (it did)
+out=$("$BIN" -e d32:l2:v400 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "the" -g 200 2>&1)
+if ! echo "$out" | all_samples | grep -q "warning:" && echo "$out" | sed -n '/^generating:$/,$p' | sed '1,/^---$/d' | sed '1,/^---$/d' |
+   grep -q "^warning: token id .* out of range, vocab_size is 269"; then ok "tokenizer_range_warning_after_the_sample"
+else bad "tokenizer_range_warning_after_the_sample" "$(echo "$out" | grep -n "warning\|^---" | cut -c1-80 | tr '\n' ' ')"; fi
 # -hf writes the run's tokenizer.json next to the model, so the export alone encodes a prompt
 "$BIN" -e d32:l2:v270 -b 4 -t 32 -v 0 -nt 2 -x 0 -tk test/fixtures/bpe/tokenizer.json -p "the" -g 2 -hf "$TMP/hf_tok" > /dev/null 2>&1
 out=$("$BIN" -e "$TMP/hf_tok" -b 4 -t 32 -nt 2 -x 0 -p "the" -g 2 2>&1); rc=$?
