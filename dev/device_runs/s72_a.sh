@@ -7,7 +7,7 @@
 # binary_file_as_shard_not_text), formats_doc_reader (line ranges of test/test_cli.sh at git ea28de1's successors)
 set -u
 . dev/device_runs/setup.sh
-TEST_ONLY='^(multi_gpu_shm|test_hf_transformers)$' timeout 400 make -j16 "$NV" test > "$OUT/s72_a.log" 2>&1
+TEST_ONLY='^(multi_gpu_shm|test_hf_transformers)$' timeout 300 make -j16 "$NV" test > "$OUT/s72_a.log" 2>&1
 echo "make test (multi_gpu_shm, test_hf_transformers) rc $? at $(( $(date +%s) - start )) s"
 grep -E "^FAIL" "$OUT/s72_a.log" | cut -c1-300 | head -20
 grep -E "^=== |^--- |passed, " "$OUT/s72_a.log" | grep -v "SKIP\|^--- cpu_" | tail -8
