@@ -1320,8 +1320,13 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
             printf("note: -x 0 with -p generates instead of the val evaluation: -j %s is not read (leave out -p to evaluate it)\n",
                    o->val_data_pattern);
         }
-        if (o->prompt != NULL && o->gen_tokens == 0) { printf("note: -x 0 -p with -g 0 generates no tokens: the prompt alone is printed\n"); }
         const int x0_sample_flags = o->sample_flags_given & ~(1 << SAMPLE_FLAG_S); // (-s: with the training flags below)
+        // (-tp, -gk and -gp choose tokens: with -g 0 there are none to choose; -gb still prints the prompt that many times)
+        const int choice_flags = x0_sample_flags & (1 << 1 | 1 << 2 | 1 << 3);
+        if (o->prompt != NULL && o->gen_tokens == 0) {
+            printf("note: -x 0 -p with -g 0 generates no tokens: the prompt alone is printed%s", choice_flags != 0 ? ";" : "\n");
+            if (choice_flags != 0) { print_unused_flags(SAMPLE_FLAGS, (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])), choice_flags); }
+        }
         if (o->prompt == NULL && x0_sample_flags != 0) {
             printf("note: -x 0 generates only with -p or -gf (-p \"\": from no prompt):");
             print_unused_flags(SAMPLE_FLAGS, (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])), x0_sample_flags);

@@ -799,6 +799,11 @@ then ok "eval_only_prompt_and_j_noted"; else bad "eval_only_prompt_and_j_noted" 
 out=$("$BIN" "${TINY[@]}" -x 0 -p hi -g 0 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 -p with -g 0 generates no tokens"; then ok "eval_only_prompt_g0_noted"
 else bad "eval_only_prompt_g0_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
+# ... naming the token-choosing flags it leaves unused (-gb still prints the prompt that many times: not named)
+out=$("$BIN" "${TINY[@]}" -x 0 -p hi -g 0 -tp 0.5 -gk 3 -gb 2 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -x 0 -p with -g 0 generates no tokens: the prompt alone is printed; -tp -gk are not used$" &&
+   [ "$(echo "$out" | grep -c "^hi$")" -eq 2 ]; then ok "eval_only_prompt_g0_unused_sampling_flags_noted"
+else bad "eval_only_prompt_g0_unused_sampling_flags_noted" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
 # ... and sampling flags without a prompt (-x 0 then evaluates: they went unused, silently), named once each; -g 0 is none
 # (TINY's, and one after a -g 5: the last value counts)
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -g 5 -tp 0.5 -gk 3 -g 6 2>&1); rc=$?
