@@ -800,6 +800,8 @@ static void test_schedules(void) {
     struct { const char *type; int step; double want; } cases[] = {
         {"cosine", 0, lr / 10}, {"cosine", 9, lr}, {"cosine", 10, lr}, {"cosine", 55, lo + 0.5 * (lr - lo)}, {"cosine", 100, lo},
         {"linear", 4, lr / 2}, {"linear", 10, lr}, {"linear", 55, lo + 0.5 * (lr - lo)}, {"linear", 100, lo},
+        // a fifth of the way down, where the two differ (at the middle, step 55, they agree: a cosine that decayed linearly passed)
+        {"cosine", 28, lo + 0.5 * (1.0 + cos(M_PI * 0.2)) * (lr - lo)}, {"linear", 28, lo + 0.8 * (lr - lo)},
         {"constant", 4, lr / 2}, {"constant", 10, lr}, {"constant", 99, lr},
         // wsd, decay over the last 20% (steps 80..100): warmup, flat until step 80, linear down
         {"wsd", 4, lr / 2}, {"wsd", 10, lr}, {"wsd", 79, lr}, {"wsd", 80, lr}, {"wsd", 90, lo + 0.5 * (lr - lo)},
@@ -829,6 +831,12 @@ static void test_schedules(void) {
     LearningRateScheduler w = {"wsd", 1e-3f, 2, 10, 0.1f, 0.25f};
     check(get_learning_rate(&w, 6) == 1e-3f && get_learning_rate(&w, 7) == 1e-3f && fabs(get_learning_rate(&w, 8) - (1e-4 + 2.0 / 3.0 * 9e-4)) < 1e-9,
           "lr_wsd_decay_rounds", "%.9g %.9g %.9g", get_learning_rate(&w, 6), get_learning_rate(&w, 7), get_learning_rate(&w, 8));
+    // a decay longer than the steps after the warmup (95% of 100, 10 of warmup) starts where the warmup ends: lr at step 10,
+    // then linear over the 90 steps left (a decay begun at step 5, inside the warmup, ran step 10 at 5/95 of the way down)
+    LearningRateScheduler d = {"wsd", 1e-3f, 10, 100, 0.1f, 0.95f};
+    check(get_learning_rate(&d, 9) == 1e-3f && get_learning_rate(&d, 10) == 1e-3f && fabs(get_learning_rate(&d, 55) - (1e-4 + 0.5 * 9e-4)) < 1e-9,
+          "lr_wsd_decay_past_the_warmup_starts_after_it", "steps 9, 10, 55: %.9g %.9g %.9g (want 0.001 0.001 0.00055)",
+          get_learning_rate(&d, 9), get_learning_rate(&d, 10), get_learning_rate(&d, 55));
 }
 
 // the selection ablation (descriptor field s0): dt_r, B, C are the same for every token, and the
