@@ -742,21 +742,24 @@ static void test_logger_fresh_truncates(void) {
 
 // a resume after a signal-stopped checkpoint (LOG_REDO_EVALS) drops that step's val lines (tel:, tea:, -mc's eval: and cla:)
 // but keeps its train line and its -es line; a finished run started again with -es (LOG_REDO_STREAM) drops that step's
-// stream_loss: line alone (it was logged twice); without either they stay; a last line cut short (no newline) always goes; the
-// train line keeps a small rate's digits (%e)
+// stream_loss: line alone (it was logged twice); without either they stay; the lines of earlier steps stay in every case (a
+// redo that dropped every step's val lines passed: the log held step 3's alone); a last line cut short (no newline) always
+// goes; the train line keeps a small rate's digits (%e)
 static void test_logger_resume_edges(void) {
-    char d[256], p[1024], buf[512] = "";
+    char d[256], p[1024], buf[640] = "";
     snprintf(d, sizeof(d), "%s/log2", DIR_); mkdir(d, 0755);
+    const char *earlier = "s:2 tel:2.100000\ns:2 eval:0.200000 evs:0.250000\ns:2 cla:0.300000 clp:14.0\n"
+                          "s:2 stream_loss:1.6 bpt:2.3 bpb:2.3 tokens:9\n";
     const char *old = "s:3 trl:2.000000\ns:3 tel:1.900000\ns:3 tea:0.500000\ns:3 eval:0.250000 evs:0.250000 evc:0.3\n"
                       "s:3 cla:0.400000 clp:12.5\ns:3 stream_loss:1.5 bpt:2.1 bpb:2.1 tokens:9\ns:4 trl:1.800000\n";
     const char *vals = "s:3 tel:1.900000\ns:3 tea:0.500000\ns:3 eval:0.250000 evs:0.250000 evc:0.3\ns:3 cla:0.400000 clp:12.5\n";
     const int redos[3] = {LOG_REDO_EVALS, 0, LOG_REDO_STREAM};
     const char *names[3] = {"logger_redo_evals_drops_val_lines", "logger_keeps_val_lines_without_redo", "logger_redo_stream_drops_stream_line"};
     for (int i = 0; i < 3; i++) {
-        char want[512];
-        snprintf(want, sizeof(want), "s:3 trl:2.000000\n%s%s", redos[i] == LOG_REDO_EVALS ? "" : vals,
+        char want[640];
+        snprintf(want, sizeof(want), "%ss:3 trl:2.000000\n%s%s", earlier, redos[i] == LOG_REDO_EVALS ? "" : vals,
                  redos[i] == LOG_REDO_STREAM ? "" : "s:3 stream_loss:1.5 bpt:2.1 bpb:2.1 tokens:9\n");
-        FILE *f = fopenCheck(join(p, d, "main.log"), "w"); fputs(old, f); fcloseCheck(f);
+        FILE *f = fopenCheck(join(p, d, "main.log"), "w"); fputs(earlier, f); fputs(old, f); fcloseCheck(f);
         Logger lg; logger_init(&lg, d, 1, 3, redos[i]); logger_free(&lg);
         read_text(p, buf, sizeof(buf));
         check(strcmp(buf, want) == 0, names[i], "main.log is \"%s\"", buf);
@@ -766,6 +769,28 @@ static void test_logger_resume_edges(void) {
     read_text(p, buf, sizeof(buf));
     check(strcmp(buf, "s:1 trl:2.000000\ns:3 trl:1.500000\ns:3 lr:3.000000e-05 norm:0.250000\n") == 0, "logger_cut_line_dropped_lr_digits",
           "main.log is \"%s\"", buf);
+}
+
+// each line is in the file when its call returns, not at logger_free (a val line left in stdio's buffer until the next
+// train line would be lost to a SIGKILL after a checkpoint's evaluation, and a plain resume does not evaluate that step again)
+static void test_logger_lines_on_disk(void) {
+    char d[256], p[1024], buf[256] = "";
+    snprintf(d, sizeof(d), "%s/log3", DIR_); mkdir(d, 0755);
+    join(p, d, "main.log");
+    const char *want[3] = {"s:0 trl:2.000000\ns:0 lr:1.000000e-03 norm:0.500000\n", "s:0 tel:1.900000\n", "s:0 eval:0.250000 evs:0.250000\n"};
+    char all[256] = "";
+    int ok = 1;
+    Logger lg; logger_init(&lg, d, 0, 0, 0);
+    for (int i = 0; i < 3 && ok; i++) {
+        if (i == 0) { logger_log_train(&lg, 0, 2.0f, 1e-3f, 0.5f); }
+        if (i == 1) { logger_log_val(&lg, 0, 1.9f); }
+        if (i == 2) { logger_log_line(&lg, "s:0 eval:0.250000 evs:0.250000"); }
+        strcat(all, want[i]);
+        read_text(p, buf, sizeof(buf));
+        ok = strcmp(buf, all) == 0;
+    }
+    logger_free(&lg);
+    check(ok, "logger_each_line_in_the_file_at_once", "before logger_free main.log is \"%s\", want \"%s\"", buf, all);
 }
 
 // the stop signals (handle_stop_signal, called as the kernel would): in the training loop SIGTERM asks for a
@@ -1250,6 +1275,7 @@ int main(void) {
     test_stream_bits_per_byte();
     test_logger_fresh_truncates();
     test_logger_resume_edges();
+    test_logger_lines_on_disk();
     test_stop_signals();
     test_signal_restarts_write();
     test_outlier_constant_double();
