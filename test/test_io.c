@@ -1037,17 +1037,19 @@ static void test_descriptor_limits(void) {
 // ---------------------------------------------------------------------------- -mc eval files, a resumed run's flags
 // (2026-12-05: each refusal below was reached by no test; the fuzz harness reaches them, but checks no message)
 // an eval file of one header and a uint16 stream (65535, size in bytes, index, label, completions, context length and
-// tokens, then each completion's length, in version 2 its skip, and tokens), loaded for V 256, B 4, T 32
+// tokens, then each completion's length, in version 2 its skip, and tokens), loaded for V 256, B 4, T 32 (c_mc_load_at_t: another T)
 typedef struct { const char *name; int version, examples, longest, n; uint16_t stream[20]; const char *want; } McCase;
-static void c_mc_load(const void *a) {
-    const McCase *m = (const McCase *)a;
+static void mc_load_case(const McCase *m, int T) {
     int32_t h[256] = {0};
     h[0] = MC_MAGIC; h[1] = m->version; h[2] = m->examples; h[3] = m->longest;
     char p[1024];
     FILE *f = fopenCheck(P(p, "mc.bin"), "wb"); fwriteCheck(h, 4, 256, f); fwriteCheck(m->stream, 2, (size_t)m->n, f); fcloseCheck(f);
     MCEvalSet s;
-    mc_load(&s, p, 256, 32);
+    mc_load(&s, p, 256, T);
 }
+static void c_mc_load(const void *a) { mc_load_case((const McCase *)a, 32); }
+typedef struct { int T; McCase c; } McCaseAtT;
+static void c_mc_load_at_t(const void *a) { mc_load_case(&((const McCaseAtT *)a)->c, ((const McCaseAtT *)a)->T); }
 static void test_mc_refusals(void) {
     enum { S = MC_START };
     static const McCase refused[] = {
@@ -1072,6 +1074,12 @@ static void test_mc_refusals(void) {
         {"mc_v1_empty_context", 1, 1, 1000, 10, {S, 20, 0, 0, 1, 0, 3, 66, 67, 68},
          "example 0: empty context (its first completion token would have nothing to follow)"},
         {"mc_label_equal_to_completions", 1, 1, 1000, 11, {S, 22, 0, 2, 2, 1, 65, 1, 66, 1, 67}, "example 0: label 2, but 2 completions"},
+        // (2026-12-07: a mutant of each of these two checks let the file through, and no test saw it)
+        {"mc_token_equal_to_vocab", 1, 1, 1000, 10, {S, 20, 0, 0, 1, 1, 65, 2, 66, 256},
+         "example 0: token 256 outside the model's vocabulary [0, 256)"},
+        // version 2 without shared context: every completion must begin with context, the first as much as the last
+        {"mc_v2_empty_context_first_unskipped", 2, 1, 1000, 13, {S, 26, 0, 0, 2, 0, 1, 0, 66, 2, 1, 67, 68},
+         "example 0: empty context (its first completion token would have nothing to follow)"},
     };
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) { expect_fail(refused[i].name, c_mc_load, &refused[i], refused[i].want); }
     // the least example (9 uint16: one context token, one completion of one token), and version 2's completions that
@@ -1080,6 +1088,11 @@ static void test_mc_refusals(void) {
     static const McCase v2_own_context = {"", 2, 1, 1000, 11, {S, 22, 0, 0, 1, 0, 3, 1, 66, 67, 68}, ""};
     expect_ok("mc_least_example_accepted", c_mc_load, &least);
     expect_ok("mc_v2_empty_context_with_skip_accepted", c_mc_load, &v2_own_context);
+    // a completion of -t tokens fits a row of T inputs (its context cut to one token); one more does not
+    static const McCaseAtT fills_t = {2, {"", 1, 1, 1000, 10, {S, 20, 0, 0, 1, 1, 65, 2, 66, 67}, ""}};
+    static const McCaseAtT past_t = {1, {"", 1, 1, 1000, 10, {S, 20, 0, 0, 1, 1, 65, 2, 66, 67}, ""}};
+    expect_ok("mc_completion_of_t_tokens_accepted", c_mc_load_at_t, &fills_t);
+    expect_fail("mc_completion_past_t", c_mc_load_at_t, &past_t, "example 0: completion 0 has 2 tokens, more than -t 1");
 }
 
 /*
