@@ -651,6 +651,28 @@ static void test_sample_orders_per_shard(const char *dir) {
     check(differ, "shuffle_sample_order_per_shard", "two shards of 8 windows were read in the same window order");
 }
 
+// one shard's samples are read in another order each epoch (the permutation is keyed by the epoch): with one train shard,
+// a sample order drawn once would repeat epoch 0 every epoch (shuffle_per_epoch passed on it: its three shards change order)
+static void test_sample_order_per_epoch(const char *dir) {
+    char pat[1024];
+    write_counting_shard(dir, "alone.bin", 8 * BT + 1, 100);
+    int differ = 1, whole = 1;
+    for (unsigned long long seed = 1; seed <= 4; seed++) {
+        DataLoader loader;
+        dataloader_init(&loader, join(pat, dir, "alone.bin"), TB, TT, 0, 1, 1, seed, 65536);
+        int order[2][8];
+        for (int k = 0; k < 16; k++) {
+            whole = whole && loader.epoch == (size_t)(k / 8);
+            dataloader_next_batch(&loader);
+            order[k / 8][k % 8] = loader.inputs[0];
+        }
+        differ = differ && memcmp(order[0], order[1], sizeof(order[0])) != 0;
+        dataloader_free(&loader);
+    }
+    check(differ && whole, "shuffle_sample_order_per_epoch", "one shard of 8 windows read in the same order in epochs 0 and 1 (%d), "
+          "or an epoch not of 8 batches (%d)", !differ, !whole);
+}
+
 // load_token_stream: the shards in glob order as one stream, an empty one among them, over more than one
 // 1M-token read chunk
 static void test_token_stream(const char *dir) {
@@ -1087,6 +1109,9 @@ static const BadCase bad_cases[] = {
     {"too_long", "too_long.bin", "(extra bytes at the end)"},
     {"token_over_vocab", "over_vocab.bin", "token 21 has id 300, expected < vocab_size 256"},
     {"too_small", "too_small.bin", "shard too small: 16 tokens, need at least 17"},
+    // a window for every rank: 2 ranks and a shard of one window (a check for one window in all would leave the loader
+    // looking forever for a shard that holds one for each rank)
+    {"too_small_for_two_ranks", "one_window.bin", "shard too small: 24 tokens, need at least 33 (2 rank(s) x B=2 x T=8 + 1)"},
     {"resume_out_of_range", "resume.bin", "sample index 9 out of range"},
     {"tokenizer_bad_magic", "tok_bad_magic.bin", "bad tokenizer magic"},
     {"tokenizer_bad_version", "tok_bad_version.bin", "unsupported tokenizer version"},
@@ -1219,6 +1244,10 @@ static int run_bad_case(const char *name, const char *dir) {
     } else if (strcmp(name, "too_small") == 0) {  // B*T tokens: one short of a window
         write_token_shard(join(path, dir, "too_small.bin"), tokens, BT);
         dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "too_small_for_two_ranks") == 0) {  // one window, not one for each of 2 ranks
+        write_token_shard(join(path, dir, "one_window.bin"), tokens, BT + 8);
+        alarm(10); // (a loader that never stops looking for a shard to read is killed: the check fails, not the suite hangs)
+        dataloader_init(&loader, path, TB, TT, 0, 2, 0, 0, 256);
     } else if (strcmp(name, "resume_out_of_range") == 0) {  // 3 samples in the shard
         write_token_shard(join(path, dir, "resume.bin"), tokens, 64);
         dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
@@ -1463,6 +1492,7 @@ int main(int argc, char **argv) {
     test_step_windows_edges(dir);
     test_two_shards_shuffled(dir);
     test_sample_orders_per_shard(dir);
+    test_sample_order_per_epoch(dir);
     test_token_stream(dir);
     test_tokenizer_bytes();
     test_tokenizer_file(dir);
