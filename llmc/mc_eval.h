@@ -100,15 +100,15 @@ static inline void mc_load(MCEvalSet *s, const char *path, int vocab_size, int T
     long bytes = file_size(f);
     int header[256];
     // (a text file, such as the task's JSON Lines themselves, is told how it becomes an eval file)
-    const char *text_hint = starts_as_text(f) ? ": it looks like text; dev/data/tokenize -c makes an eval file from a task's JSON Lines" : "";
+#define MC_TEXT_HINT(f) (starts_as_text(f) ? ": it looks like text; dev/data/tokenize -c makes an eval file from a task's JSON Lines" : "")
     if (bytes < (long)sizeof(header)) {
-        fatalf("%s: %ld byte%s, shorter than the eval file header (1024)%s", path, bytes, plural_s(bytes), text_hint);
+        fatalf("%s: %ld byte%s, shorter than the eval file header (1024)%s", path, bytes, plural_s(bytes), MC_TEXT_HINT(f));
     }
-    fseekCheck(f, 0, SEEK_SET);
     freadCheck(header, sizeof(int), 256, f);
     if (header[0] != MC_MAGIC) {
-        fatalf("%s: bad magic %d (an eval file has %d; a token shard has 20240520)%s", path, header[0], MC_MAGIC, text_hint);
+        fatalf("%s: bad magic %d (an eval file has %d; a token shard has 20240520)%s", path, header[0], MC_MAGIC, MC_TEXT_HINT(f));
     }
+#undef MC_TEXT_HINT
     if (header[1] != MC_VERSION && header[1] != MC_VERSION_SKIP) {
         fatalf("%s: eval file version %d, expected %d or %d", path, header[1], MC_VERSION, MC_VERSION_SKIP);
     }

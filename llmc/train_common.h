@@ -95,6 +95,7 @@ static const char *const SAMPLE_FLAGS[] = {"-g", "-tp", "-gk", "-gp", "-gb", "-s
 static const char *const TRAIN_FLAGS[] = {"-i", "-d", "-l", "-u", "-q", "-k", "-kd", "-c", "-gc", "-n", "-sh", "-nk", "-sl", "-sg",
                                           "-ms", "-a", "-s"};
 enum { SAMPLE_FLAG_S = 5 }; // -s in SAMPLE_FLAGS
+enum { SAMPLE_CHOICE_FLAGS = 1 << 1 | 1 << 2 | 1 << 3 }; // -tp, -gk, -gp in SAMPLE_FLAGS: they choose the sampled tokens
 enum { GIVEN_RECOMPUTE = 1, GIVEN_CUDA_GRAPHS = 2, GIVEN_NCCL_TIMEOUT = 4, GIVEN_LOCAL_RANK = 8, GIVEN_INIT_METHOD = 16,
        GIVEN_INIT_PATH = 32, GIVEN_INIT_SERVER = 64 };
 
@@ -1321,8 +1322,8 @@ static inline void check_run_before_training(const Options *o, Tokenizer *tokeni
                    o->val_data_pattern);
         }
         const int x0_sample_flags = o->sample_flags_given & ~(1 << SAMPLE_FLAG_S); // (-s: with the training flags below)
-        // (-tp, -gk and -gp choose tokens: with -g 0 there are none to choose; -gb still prints the prompt that many times)
-        const int choice_flags = x0_sample_flags & (1 << 1 | 1 << 2 | 1 << 3);
+        // (with -g 0 there are no tokens to choose; -gb still prints the prompt that many times)
+        const int choice_flags = x0_sample_flags & SAMPLE_CHOICE_FLAGS;
         if (o->prompt != NULL && o->gen_tokens == 0) {
             printf("note: -x 0 -p with -g 0 generates no tokens: the prompt alone is printed%s", choice_flags != 0 ? ";" : "\n");
             if (choice_flags != 0) { print_unused_flags(SAMPLE_FLAGS, (int)(sizeof(SAMPLE_FLAGS) / sizeof(SAMPLE_FLAGS[0])), choice_flags); }
