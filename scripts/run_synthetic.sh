@@ -44,9 +44,9 @@ run (about 1.5 minutes on 2 cores, nearly all of it the copying task's 5 steps):
 Environment (defaults in brackets):
   TASKS ["induction copy"]          the tasks to run (induction first when both)
   SEL ["1 0"]                       the variants: 1 selective, 0 no selection
-  SEED [1337]                       the trainer's seed (-sd: init and data). Whether induction heads
-                                    generalise to long L varies with it (doc/results.md); compare
-                                    seeds with one out dir each, e.g.
+  SEED [1337]                       the trainer's seed (-sd: init and data; not 0, whose batches are the
+                                    val set). Whether induction heads generalise to long L varies with
+                                    it (doc/results.md); compare seeds with one out dir each, e.g.
                                     for s in 1337 1 2; do SEED=$s bash scripts/run_synthetic.sh out/syn_$s; done
   LENGTHS ["6 8 10 12 14 16 18 20"] the induction test lengths L = 2^p, as the exponents p
   VAL_SEQS [256]                    sequences (answers) per test length; the paper's tables are in
@@ -105,7 +105,10 @@ done
 require_uint COPY_L 16 $(( (1 << 30) / 64 - 16 ))
 for v in IND_LR COPY_LR; do require_lr "$v"; done
 [ -n "${SEL// /}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
-[[ "$SEED" =~ ^-?[0-9]+$ ]] && [ "${#SEED}" -le 10 ] || die "SEED must be an integer, got '$SEED'"
+# (the trainer's -sd is an int, and 0 it refuses with a synthetic task, whose val set is seed 0's batches: both were
+# refused by the trainer only after the build and with the out dir made)
+[[ "$SEED" =~ ^-?[0-9]{1,10}$ ]] && (( 10#${SEED#-} >= 1 && 10#${SEED#-} <= 2147483647 )) ||
+    die "SEED must be a nonzero integer from -2147483647 to 2147483647 (seed 0's batches are the val set), got '$SEED'"
 for p in $LENGTHS; do
     if ! is_uint "$p" || [ "$p" -lt 2 ] || [ "$p" -gt 30 ]; then die "LENGTHS lists exponents p (L = 2^p) in [2, 30], got '$p'"; fi
 done

@@ -929,7 +929,17 @@ if [ ! -e "$TMP/ptw/built" ] && [ ! -e "$TMP/ptw/out" ] && [ ! -e "$TMP/ptw/d" ]
 else bad "pretrain_batch_product_overflow_builds_nothing" "$(ls -A "$TMP/ptw")"; fi
 expect_error_cmd tinyshakespeare_out_is_a_file "cannot create the directory '$TMP/out_is_a_file/ts' (Not a directory)" \
     "${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/out_is_a_file/ts"
-expect_error_cmd synthetic_bad_seed "SEED must be an integer, got 'x1'" "${SY[@]}" SEED=x1 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_bad_seed "SEED must be a nonzero integer .*, got 'x1'" "${SY[@]}" SEED=x1 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# seed 0 (the val set's batches, which the trainer refuses to train on) and one past the trainer's int: refused before
+# anything runs or is made (the trainer refused them, after the build, into an out dir made for the run)
+for s in 0 -0 9999999999; do
+    expect_error_cmd "synthetic_bad_seed $s" "SEED must be a nonzero integer from -2147483647 to 2147483647 (seed 0's batches are the val set), got '$s'" \
+        "${SY[@]}" SEED="$s" bash scripts/run_synthetic.sh "$TMP/syn_seed" 2 2
+done
+if [ ! -e "$TMP/syn_seed" ]; then ok "synthetic_bad_seed_makes_nothing"; else bad "synthetic_bad_seed_makes_nothing" "$TMP/syn_seed made"; fi
+"${SY[@]}" SEED=-2147483647 bash scripts/run_synthetic.sh "$TMP/syn_seedmin" 2 2 > /dev/null 2>&1
+if grep -q -- "-sd -2147483647 -l 1e-3 -x 2 -o $TMP/syn_seedmin/induction_s1" "$TMP/fake_args.log"; then ok "synthetic_seed_int_min_passed"
+else bad "synthetic_seed_int_min_passed" "$(grep syn_seedmin "$TMP/fake_args.log" | head -n 1)"; fi
 "${SY[@]}" SEED=7 bash scripts/run_synthetic.sh "$TMP/syn7" 2 2 > /dev/null 2>&1
 if grep -q -- "-sd 7 -l 1e-3 -x 2 -o $TMP/syn7/induction_s1" "$TMP/fake_args.log"; then ok "synthetic_seed_passed"
 else bad "synthetic_seed_passed" "$(grep syn7 "$TMP/fake_args.log" | head -n 1)"; fi
