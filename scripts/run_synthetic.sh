@@ -53,7 +53,8 @@ Environment (defaults in brackets):
                                     steps of 1/256, so about as many
   EVAL_B [1]                        sequences per evaluation batch (divides VAL_SEQS): more is faster
                                     where memory allows, ~5 KB per token on the GPU (8 x 2^20 tokens:
-                                    ~40 GB); another EVAL_B measures other sequences of the same val set
+                                    ~40 GB; EVAL_B x 2^p is at most 2^30); another EVAL_B measures other
+                                    sequences of the same val set
   COPY_L [1024]                     the copying task's noise region, in which the 16 data tokens lie
                                     (the sequence is COPY_L + 16 tokens); the paper's is 4096. Runs at
                                     another length than 1024 are OUT/copy_L<COPY_L>_s<0|1>; at most
@@ -111,6 +112,12 @@ for v in IND_LR COPY_LR; do require_lr "$v"; done
     die "SEED must be a nonzero integer from -2147483647 to 2147483647 (seed 0's batches are the val set), got '$SEED'"
 for p in $LENGTHS; do
     if ! is_uint "$p" || [ "$p" -lt 2 ] || [ "$p" -gt 30 ]; then die "LENGTHS lists exponents p (L = 2^p) in [2, 30], got '$p'"; fi
+    # an evaluation batch, -b EVAL_B x -t 2^p, is at most the trainer's 2^30 tokens (it was refused at that length's
+    # evaluation, after the trainings)
+    if [ "$do_induction" = 1 ] && [ $(( EVAL_B << p )) -gt $(( 1 << 30 )) ]; then
+        die "EVAL_B=$EVAL_B sequences of L = 2^$p (LENGTHS) are $(( EVAL_B << p )) tokens, more than the trainer's 2^30 in one batch:" \
+            "a smaller EVAL_B (at most $(( (1 << 30) >> p )) at this length) or a shorter L"
+    fi
 done
 # a BIN given is the caller's, as OUT is (a relative one was looked for in the repository, where the script moves, and
 # every training failed with "No such file or directory"), and an executable file, checked before anything runs

@@ -781,6 +781,15 @@ done
 if [ ! -e "$TMP/synbad" ]; then ok "synthetic_bin_not_executable_makes_nothing"; else bad "synthetic_bin_not_executable_makes_nothing" "$TMP/synbad made"; fi
 expect_error_cmd synthetic_eval_b_divides "EVAL_B must be a positive integer that divides VAL_SEQS (256), got '3'" "${SY[@]}" EVAL_B=3 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 expect_error_cmd synthetic_bad_val_seqs "VAL_SEQS must be a whole number from 1 to 999999999, got '0'" "${SY[@]}" VAL_SEQS=0 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# an evaluation batch past the trainer's 2^30 tokens (EVAL_B x 2^p) is refused before anything runs (the trainer refused it
+# at that length's evaluation, after the trainings); at 2^30 it runs, and a copying run alone evaluates no lengths
+expect_error_cmd synthetic_eval_batch_too_long "EVAL_B=8 sequences of L = 2^28 (LENGTHS) are 2147483648 tokens, more than the trainer's 2^30 in one batch: a smaller EVAL_B (at most 4 at this length)" \
+    "${SY[@]}" LENGTHS="6 28" EVAL_B=8 bash scripts/run_synthetic.sh "$TMP/syn_evb" 2 2
+if [ ! -e "$TMP/syn_evb" ]; then ok "synthetic_eval_batch_too_long_makes_nothing"; else bad "synthetic_eval_batch_too_long_makes_nothing" "$TMP/syn_evb made"; fi
+"${SY[@]}" LENGTHS=27 EVAL_B=8 VAL_SEQS=8 bash scripts/run_synthetic.sh "$TMP/syn_evb27" 2 2 > /dev/null 2>&1; rc=$?
+"${SY[@]}" TASKS=copy LENGTHS=28 EVAL_B=8 bash scripts/run_synthetic.sh "$TMP/syn_evbc" 2 2 > /dev/null 2>&1; rc2=$?
+if [ "$rc" -eq 0 ] && grep -q -- "-b 8 -t 134217728 -x 0 -m 1\$" "$TMP/fake_args.log" && [ "$rc2" -eq 0 ]; then ok "synthetic_eval_batch_at_most_2_30"
+else bad "synthetic_eval_batch_at_most_2_30" "rc $rc, copy alone rc $rc2"; fi
 # IND_LR and COPY_LR are each task's training -l (the paper copies at 1e-4; both were fixed at 1e-3), and EXTRA's
 # flags come last in every trainer call, the length evaluations' included
 : > "$TMP/fake_args.log"
