@@ -8,8 +8,16 @@ die() { echo "error: $*" >&2; exit 1; }
 # glob_escape <path>: the path as a shard pattern (-i / -j / -es are glob patterns) that matches that file alone:
 # a backslash before each \\ * ? [ (a caller's directory such as "run[1]" would else match nothing, or "run1")
 glob_escape() { local s=${1//\\/\\\\}; s=${s//\*/\\*}; s=${s//\?/\\?}; s=${s//\[/\\[}; printf '%s' "$s"; }
-# make_dir <dir>: mkdir -p, or one error line naming the directory and why (a file of that name, no permission)
-make_dir() { local err; err=$(mkdir -p -- "$1" 2>&1) || die "cannot create the directory '$1' (${err##*: })"; }
+# make_dir <dir>: mkdir -p, or one error line naming the directory and why (a file of that name, no permission); one
+# that exists but takes no files (no write permission, a read-only file system) is one error line too, found by writing a
+# file there (test -w says yes to root whatever the mode): the first file a script wrote there failed with bash's
+# "script_lib.sh: line <n>: <dir>/induction_s1.txt: Permission denied", and no error line
+make_dir() {
+    local err probe="$1/.mamba_write_check.$$"
+    err=$(mkdir -p -- "$1" 2>&1) || die "cannot create the directory '$1' (${err##*: })"
+    err=$( { : > "$probe"; } 2>&1 ) || die "cannot write in the directory '$1' (${err##*: })"
+    rm -f -- "$probe"
+}
 # can_make_dir <dir>: the same error now, without creating anything, where an existing file is in the way (for
 # a script that has long work to do before it makes the directory)
 can_make_dir() {

@@ -882,6 +882,12 @@ else bad "synthetic_lengths_ctrl_c" "rc $rc: $(tail -n 1 "$TMP/syn_int.out"); $(
 : > "$TMP/out_is_a_file"
 expect_error_cmd synthetic_out_is_a_file "cannot create the directory '$TMP/out_is_a_file' (File exists)" \
     "${SY[@]}" bash scripts/run_synthetic.sh "$TMP/out_is_a_file" 2 2
+# an out dir that exists but takes no files is one error line (bash's "script_lib.sh: line <n>: ...: Permission denied"
+# before): a directory without write permission where the suite is not root (root writes there anyway), else
+# /proc/1, where no one can make a file
+if [ "$(id -u)" -ne 0 ]; then mkdir -p "$TMP/ro_out"; chmod a-w "$TMP/ro_out"; ro_out=$TMP/ro_out; else ro_out=/proc/1; fi
+expect_error_cmd synthetic_out_not_writable "cannot write in the directory '$ro_out' (" \
+    "${SY[@]}" bash scripts/run_synthetic.sh "$ro_out" 2 2
 # run_pretrain.sh says so before it encodes the text (which can take long) and leaves no shard behind
 expect_error_cmd pretrain_out_is_a_file "cannot create the directory '$TMP/out_is_a_file/pt' (Not a directory)" \
     env OUT="$TMP/out_is_a_file/pt" DATA="$TMP/pt_oif/d" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
