@@ -38,7 +38,8 @@ ms/step, copying 2.2 ms/step), the length evaluations ~50 s per variant at VAL_S
 train` would (a GPU of compute capability 8.0 or newer, and nvcc), else the CPU one, which needs hours at the default step counts (copying takes ~3 s/step on
 2 cores) and for the long evaluations (~1 min per sequence at L=2^20: use VAL_SEQS=16 there; one
 sequence of 2^20 tokens also needs ~11 GB of memory on the CPU trainer, 2^16 ~0.7 GB). A quick CPU
-run (about 1.5 minutes on 2 cores, nearly all of it the copying task's 5 steps):
+run (about 1.5 minutes on 2 idle cores, nearly all of it the copying task: its 5 steps and its two val
+evaluations of 20 x 64 sequences, at step 0 and at the end, each taking about as long as the 5 steps):
   SEL=1 LENGTHS="6 8" VAL_SEQS=4 bash scripts/run_synthetic.sh /tmp/syn 20 5
 
 Environment (defaults in brackets):
