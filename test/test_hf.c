@@ -265,7 +265,10 @@ static void test_round_trip_fp32(const char *base, const char *desc, const char 
     hf_save_model(dir, &c, params, 0, -1);
     check(hf_is_model_dir(dir), name, "hf_is_model_dir is false after export");
     float *loaded;
+    StdoutCapture cap = stdout_capture_begin();
     hf_load_model(dir, &c2, &loaded, &n2);
+    char note[512];
+    stdout_capture_end(cap, note, sizeof(note));
     MambaConfig want = c;
     want.vocab_size = expect_v;
     char tname[128];
@@ -275,6 +278,9 @@ static void test_round_trip_fp32(const char *base, const char *desc, const char 
     size_t at = n2 == n ? first_difference(params, loaded, n) : 0;
     snprintf(tname, sizeof(tname), "%s_bit_exact", name);
     check(at == n, tname, "parameter %zu differs", at);
+    // (an export's import prints nothing: llmc_vocab_size equal to the rows, V = 256 of 256, is no cause for a note)
+    snprintf(tname, sizeof(tname), "%s_imports_without_note", name);
+    check(note[0] == '\0', tname, "the import printed \"%s\"", note);
 
     // the file: transformers names and shapes, F32, 8-aligned header, no lm_head, no temp files left
     Safetensors st;
@@ -820,6 +826,22 @@ static void test_export_removes_old_weights(const char *base) {
     }
     ok = ok && loads_as(dir, params, n);
     check(ok, "export_removes_old_weights", "older weights files left, or a file outside them removed, or another model loads");
+    // a pytorch_model.bin.index.json that reads (transformers' sharded PyTorch save): it and its shards go
+    subdir(dir, base, "old_pytorch_shards");
+    const char *shards[] = {"pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin", "pytorch_model.bin.index.json"};
+    write_text(join(path, dir, shards[0]), "old");
+    write_text(join(path, dir, shards[1]), "old");
+    write_text(join(path, dir, shards[2]), "{\"weight_map\": {\"a\": \"pytorch_model-00001-of-00002.bin\", "
+                                           "\"b\": \"pytorch_model-00002-of-00002.bin\"}}");
+    hf_save_model(dir, &c, params, 0, -1);
+    ok = loads_as(dir, params, n);
+    for (int i = 0; i < 3; i++) {
+        if (access(join(path, dir, shards[i]), F_OK) == 0) {
+            printf("  %s is still there\n", shards[i]);
+            ok = 0;
+        }
+    }
+    check(ok, "export_removes_pytorch_index_and_shards", "the index or a shard it names is left, or another model loads");
     free(params);
 }
 
@@ -1292,6 +1314,31 @@ static void test_torch_size1_stride(const char *dir) {
     remove(path);
 }
 
+// integers pickled as LONG1 (n little-endian bytes, two's complement), as torch pickles those past 2^31 (a storage
+// of 2^31 elements or more, an offset into one): none of the fixtures' pickles has one. w: 130 elements at offset
+// 130 of a storage of 260, shape (2, 65), strides (65, 1), in one or two bytes each (130 in two, 0x82 0x00: in one,
+// its top bit would make it negative); a negative one is torch_long1_negative_offset among the bad cases
+static void test_torch_long1(const char *dir) {
+    static const char pkl[] = "\x80\x02}(X\x01\x00\x00\x00w" "ctorch._utils\n_rebuild_tensor_v2\n"
+        "((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu"
+        "\x8a\x02\x04\x01" "tQ"                                                      // 260 elements
+        "\x8a\x02\x82\x00" "\x8a\x01\x02\x8a\x01\x41\x86" "\x8a\x01\x41\x8a\x01\x01\x86" // offset 130, size (2, 65), stride (65, 1)
+        "\x89" "ccollections\nOrderedDict\n)RtRu.";
+    float values[260];
+    for (int i = 0; i < 260; i++) { values[i] = (float)i * 0.25f; }
+    Safetensors st;
+    char path[1024];
+    open_one_storage_zip(&st, path, dir, "long1.bin", "long1", pkl, sizeof(pkl) - 1, values, sizeof(values));
+    const SafetensorsTensor *t = safetensors_find(&st, "w");
+    float got[130] = {0};
+    int ok = st.num_tensors == 1 && t != NULL && t->ndim == 2 && t->shape[0] == 2 && t->shape[1] == 65;
+    if (ok) { safetensors_read_f32(&st, t, got); }
+    ok = ok && memcmp(got, values + 130, sizeof(got)) == 0;
+    check(ok, "torch_long1_integers", "'w' %s", t == NULL ? "missing" : "has another shape or other values (want [2, 65], elements 130..259)");
+    safetensors_close(&st);
+    remove(path);
+}
+
 // ----------------------------------------------------------------------------
 // malformed inputs, each in a child process
 
@@ -1320,6 +1367,8 @@ static const BadCase bad_cases[] = {
     {"shape_negative", "model.safetensors", "not a non-negative integer"},
     {"shape_overflow", "model.safetensors", "overflows"},
     {"shape_fractional", "model.safetensors", "not a non-negative integer"},
+    // (2^53 + 2: a double holds it, but a JSON integer past 2^53 may have been rounded on its way in)
+    {"shape_past_2p53", "model.safetensors", "tensor 'a': shape entry 0 is not a non-negative integer"},
     {"unknown_dtype_i64", "model.safetensors", "unknown dtype 'I64'"},
     {"unknown_dtype_f8", "model.safetensors", "unknown dtype 'F8_E4M3'"},
     {"duplicate_tensor", "model.safetensors", "appears twice"},
@@ -1330,6 +1379,8 @@ static const BadCase bad_cases[] = {
     {"shape_vs_config", "model.safetensors", "'backbone.layers.0.mixer.x_proj.weight' has shape [34, 64], expected [18, 64]"},
     {"conv_weight_2d", "model.safetensors", "'backbone.layers.0.mixer.conv1d.weight' has shape [64, 4], expected [64, 1, 4]"},
     {"embedding_rows", "model.safetensors", "'backbone.embeddings.weight' has shape [72, 32]"},
+    // (its rows right, 48 columns for hidden_size 32: unchecked, its rows would run into the layers' parameters)
+    {"embedding_width", "model.safetensors", "'backbone.embeddings.weight' has shape [64, 48], expected [64, 32]"},
     {"missing_tensor", "model.safetensors", "missing tensor: 'backbone.layers.0.mixer.D'"},
     {"missing_embedding", "model.safetensors", "missing tensor: 'backbone.embeddings.weight'"},
     {"extra_tensor", "model.safetensors", "unexpected tensor: 'backbone.layers.0.mixer.in_proj.bias'"},
@@ -1345,6 +1396,8 @@ static const BadCase bad_cases[] = {
     {"missing_config", "config.json", "no config.json"},
     {"no_weights", "missing_weights", "no model.safetensors"},
     {"untied_head_differs", "model.safetensors", "untied heads are not supported"},
+    // (the same in two shards, the head alone in the second: at data offset 0 there, as the embedding is in the first)
+    {"shard_untied_head_differs", "model-2.safetensors", "untied heads are not supported"},
     {"untied_head_missing", "config.json", "lm_head.weight is missing"},
     {"ssm_bias_true", "config.json", "bias=true not supported"},
     {"shard_dotdot", "model.safetensors.index.json", "'..'"},
@@ -1399,6 +1452,12 @@ static const BadCase bad_cases[] = {
     {"torch_pickle_crc", "pytorch_model.bin", "zip entry 'pytorch_model/data.pkl' fails its CRC-32 check"},
     // (a tensor whose last element is past its storage: at a file without CRC-32s it would read the next entry's bytes)
     {"torch_tensor_past_storage", "pytorch_model.bin", "a tensor of 2 elements at offset 16383 of a storage of 16384"},
+    // (a tensor of more elements than its whole storage, at offset 0: the storage's size less the tensor's wraps around)
+    {"torch_tensor_larger_than_storage", "pytorch_model.bin", "a tensor of 16385 elements at offset 0 of a storage of 16384"},
+    // (the offset pickled as LONG1 -1, one byte 0xff: torch pickles ints past 2^31 so, and the sign is its top bit)
+    {"torch_long1_negative_offset", "pytorch_model.bin", "a tensor at a negative storage offset"},
+    // (SETITEMS with a key and no value: the state dict's last pair would have no value to read)
+    {"torch_setitems_odd", "pytorch_model.bin", "data.pkl, byte 10: SETITEMS of an odd number of items"},
     // (small.bin with a's element 0 changed, then b read alone: b is a view of a's elements 2..4, and its first
     // read checks the CRC of a's whole storage)
     {"torch_crc_view", "pytorch_model.bin", "zip entry 'small/data/0' fails its CRC-32 check"},
@@ -1475,6 +1534,13 @@ static void edit_emb_rows(TensorList *tl) {
     memset(t->data + 64 * 32, 0, 8 * 32 * sizeof(float));
     t->shape[0] = 72;
     t->numel = 72 * 32;
+}
+static void edit_emb_width(TensorList *tl) {
+    Tensor *t = tl_find(tl, "backbone.embeddings.weight");
+    t->data = (float *)realloc(t->data, 64 * 48 * sizeof(float));
+    memset(t->data + 64 * 32, 0, 64 * 16 * sizeof(float));
+    t->shape[1] = 48;
+    t->numel = 64 * 48;
 }
 static void edit_nan_D(TensorList *tl) { tl_find(tl, "backbone.layers.1.mixer.D")->data[5] = NAN; }
 static void edit_remove_D(TensorList *tl) { tl_remove(tl, "backbone.layers.0.mixer.D"); }
@@ -1629,6 +1695,19 @@ static void write_torch_case(const char *name, const char *dir) {
             "((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu" "M\x00@" "tQ"
             "M\xff?" "K\x02\x85" "K\x01\x85" "\x89" "ccollections\nOrderedDict\n)RtRu.";
         zip_set(&z, pkl, past, sizeof(past) - 1);
+    } else if (strcmp(name, "torch_tensor_larger_than_storage") == 0 || strcmp(name, "torch_long1_negative_offset") == 0) {
+        // {k: elements 0..16384 of data/0's 16384}, or {k: 2 elements at offset -1 (LONG1)}
+        static const char larger[] = "\x80\x02}(X\x01\x00\x00\x00k" "ctorch._utils\n_rebuild_tensor_v2\n"
+            "((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu" "M\x00@" "tQ"
+            "K\x00" "M\x01@\x85" "K\x01\x85" "\x89" "ccollections\nOrderedDict\n)RtRu.";
+        static const char negative[] = "\x80\x02}(X\x01\x00\x00\x00k" "ctorch._utils\n_rebuild_tensor_v2\n"
+            "((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu" "M\x00@" "tQ"
+            "\x8a\x01\xff" "K\x02\x85" "K\x01\x85" "\x89" "ccollections\nOrderedDict\n)RtRu.";
+        if (strcmp(name, "torch_tensor_larger_than_storage") == 0) { zip_set(&z, pkl, larger, sizeof(larger) - 1); }
+        else { zip_set(&z, pkl, negative, sizeof(negative) - 1); }
+    } else if (strcmp(name, "torch_setitems_odd") == 0) { // {}, MARK, "k", SETITEMS
+        static const char odd[] = "\x80\x02}(X\x01\x00\x00\x00ku.";
+        zip_set(&z, pkl, odd, sizeof(odd) - 1);
     } else if (strcmp(name, "torch_memo_index") == 0) {
         zip_set(&z, pkl, "\x80\x02}r\xff\xff\xff\x00.", 9);
     } else if (strcmp(name, "torch_key_twice") == 0 || strcmp(name, "torch_storage_key_newline") == 0 ||
@@ -1756,6 +1835,8 @@ static int run_bad_case(const char *name, const char *base) {
         write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}}", 16, 0);
     } else if (strcmp(name, "shape_overflow") == 0) {
         write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],\"data_offsets\":[0,16]}}", 16, 0);
+    } else if (strcmp(name, "shape_past_2p53") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[9007199254740994],\"data_offsets\":[0,16]}}", 16, 0);
     } else if (strcmp(name, "shape_fractional") == 0) {
         write_raw_safetensors(st_path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,16]}}", 16, 0);
     } else if (strcmp(name, "unknown_dtype_i64") == 0) {
@@ -1784,6 +1865,8 @@ static int run_bad_case(const char *name, const char *base) {
         rewrite_tensors(dir, edit_conv_2d);
     } else if (strcmp(name, "embedding_rows") == 0) {
         rewrite_tensors(dir, edit_emb_rows);
+    } else if (strcmp(name, "embedding_width") == 0) {
+        rewrite_tensors(dir, edit_emb_width);
     } else if (strcmp(name, "missing_tensor") == 0) {
         rewrite_tensors(dir, edit_remove_D);
     } else if (strcmp(name, "missing_embedding") == 0) {
@@ -1823,6 +1906,23 @@ static int run_bad_case(const char *name, const char *base) {
         strcpy(dir, renamed);
     } else if (strcmp(name, "untied_head_differs") == 0) {
         rewrite_tensors(dir, edit_head_differs);
+        edit_config(dir, "tie_word_embeddings", cJSON_CreateFalse());
+    } else if (strcmp(name, "shard_untied_head_differs") == 0) { // the embedding first in shard 1, the head alone in shard 2
+        TensorList tl;
+        tl_load(&tl, st_path);
+        edit_head_differs(&tl);
+        if (strcmp(tl.t[0].name, "backbone.embeddings.weight") != 0) { fatalf("%s: not the file test_hf expects", st_path); }
+        remove(st_path);
+        tl_write_range(&tl, join(path, dir, "model-1.safetensors"), 0, tl.n - 1, SAFETENSORS_F32);
+        tl_write_range(&tl, join(path, dir, "model-2.safetensors"), tl.n - 1, tl.n, SAFETENSORS_F32);
+        char map[4096];
+        size_t len = (size_t)snprintf(map, sizeof(map), "{\"lm_head.weight\": \"model-2.safetensors\"");
+        for (int i = 0; i < tl.n - 1; i++) {
+            len += (size_t)snprintf(map + len, sizeof(map) - len, ", \"%s\": \"model-1.safetensors\"", tl.t[i].name);
+        }
+        snprintf(map + len, sizeof(map) - len, "}");
+        write_index(dir, map);
+        tl_free(&tl);
         edit_config(dir, "tie_word_embeddings", cJSON_CreateFalse());
     } else if (strcmp(name, "untied_head_missing") == 0) {
         edit_config(dir, "tie_word_embeddings", cJSON_CreateFalse());
@@ -2099,6 +2199,7 @@ int main(int argc, char **argv) {
     test_torch_large_storage(dir);
     test_torch_archive_forms(dir);
     test_torch_size1_stride(dir);
+    test_torch_long1(dir);
     test_torch_without_crc(dir);
     test_torch_sharded_mixed_crc(dir);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir); }
