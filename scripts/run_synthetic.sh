@@ -234,16 +234,20 @@ train() {
         exit 0
     fi
 }
-# the trainer's error line on stdin without its "error: ", else its last line
+# the trainer's error line on stdin without its "error: ", else its last line, else that it printed nothing (a BIN
+# that is no trainer, such as /bin/false: the error line ended in "exited with 1: " and nothing after it)
 last_error() {
     local out err
     out=$(cat)
     err=$(echo "$out" | sed -n 's/^error: //p' | tail -n 1)
+    [ -n "${out//[[:space:]]/}" ] || err="it printed nothing; is BIN=$BIN the trainer?"
     echo "${err:-$(echo "$out" | tail -n 1)}"
 }
-# val_accuracy <what> <trainer output>: the number on its last "val accuracy" line
+# val_accuracy <what> <trainer output>: the number on its last "val accuracy" line (a BIN that exits with 0 and prints
+# nothing, such as /bin/true, is said to be so: the error line ended in "trainer's output: " and nothing after it)
 val_accuracy() {
     local acc; acc=$(echo "$2" | sed -n 's/^val accuracy //p' | tail -n 1)
+    [ -n "${2//[[:space:]]/}" ] || die "$1: $BIN exited with 0 and printed nothing, not the trainer's 'val accuracy' line (is BIN=$BIN the trainer?)"
     [ -n "$acc" ] || die "$1: no 'val accuracy' line in the trainer's output: $(echo "$2" | tail -n 1)"
     echo "$acc"
 }

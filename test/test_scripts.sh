@@ -779,6 +779,12 @@ for b in ./no_such_trainer "$TMP"; do
         env -C "$TMP" BIN="$b" SEL=1 LENGTHS=6 timeout -s KILL 60 bash "$REPO/scripts/run_synthetic.sh" "$TMP/synbad" 2 2
 done
 if [ ! -e "$TMP/synbad" ]; then ok "synthetic_bin_not_executable_makes_nothing"; else bad "synthetic_bin_not_executable_makes_nothing" "$TMP/synbad made"; fi
+# ... and a BIN that is a program but no trainer, printing nothing, is said to be so (the error line ended in "the
+# trainer's output: " or "exited with 1: ", nothing after the colon)
+expect_error_cmd synthetic_bin_prints_nothing "induction_s1: true exited with 0 and printed nothing, not the trainer's 'val accuracy' line (is BIN=true the trainer?)" \
+    env BIN=true SEL=1 LENGTHS=6 timeout -s KILL 60 bash scripts/run_synthetic.sh "$TMP/syntrue" 2 2
+expect_error_cmd synthetic_bin_fails_printing_nothing "training induction_s1: the trainer exited with 1: it printed nothing; is BIN=false the trainer? (see $TMP/synfalse/induction_s1.txt)" \
+    env BIN=false SEL=1 LENGTHS=6 timeout -s KILL 60 bash scripts/run_synthetic.sh "$TMP/synfalse" 2 2
 expect_error_cmd synthetic_eval_b_divides "EVAL_B must be a positive integer that divides VAL_SEQS (256), got '3'" "${SY[@]}" EVAL_B=3 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 expect_error_cmd synthetic_bad_val_seqs "VAL_SEQS must be a whole number from 1 to 999999999, got '0'" "${SY[@]}" VAL_SEQS=0 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 # an evaluation batch past the trainer's 2^30 tokens (EVAL_B x 2^p) is refused before anything runs (the trainer refused it
