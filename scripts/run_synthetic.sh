@@ -106,7 +106,10 @@ done
 # trainer's 2^30 tokens (which also keeps the CPU time estimate below within bash's 64-bit arithmetic)
 require_uint COPY_L 16 $(( (1 << 30) / 64 - 16 ))
 for v in IND_LR COPY_LR; do require_lr "$v"; done
-[ -n "${SEL// /}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
+# (a blank list, refused as SEL's and TASKS' are: LENGTHS=" " skipped every length evaluation and wrote an empty lengths
+# file; SEL of tabs alone trained nothing)
+[ -n "${SEL//[[:space:]]/}" ] || die "SEL must list 1 and / or 0, got '$SEL'"
+[ -n "${LENGTHS//[[:space:]]/}" ] || die "LENGTHS lists exponents p (L = 2^p) in [2, 30], got '$LENGTHS'"
 # (the trainer's -sd is an int, and 0 it refuses with a synthetic task, whose val set is seed 0's batches: both were
 # refused by the trainer only after the build and with the out dir made)
 [[ "$SEED" =~ ^-?[0-9]{1,10}$ ]] && (( 10#${SEED#-} >= 1 && 10#${SEED#-} <= 2147483647 )) ||

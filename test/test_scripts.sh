@@ -816,6 +816,9 @@ expect_error_cmd synthetic_extra_lr_refused "EXTRA must not hold -l" "${SY[@]}" 
 # an empty selection list and a step count past the trainer's int are one error line each, not a silent
 # no-op or bash's printf range warnings
 expect_error_cmd synthetic_empty_sel "SEL must list 1 and / or 0, got ' '" "${SY[@]}" SEL=" " bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_tab_sel "SEL must list 1 and / or 0, got '[[:space:]]'" "${SY[@]}" SEL=$'\t' bash scripts/run_synthetic.sh "$TMP/syn_blank" 2 2
+expect_error_cmd synthetic_empty_lengths "LENGTHS lists exponents p (L = 2^p) in \[2, 30\], got ' '" "${SY[@]}" LENGTHS=" " bash scripts/run_synthetic.sh "$TMP/syn_blank" 2 2
+if [ ! -e "$TMP/syn_blank" ]; then ok "synthetic_blank_lists_make_nothing"; else bad "synthetic_blank_lists_make_nothing" "$(ls "$TMP/syn_blank" | tr '\n' ' ')"; fi
 expect_error_cmd synthetic_huge_steps "induction steps must be a whole number from 1 to 999999999, got '99999999999'" \
     "${SY[@]}" bash scripts/run_synthetic.sh "$TMP/syn" 99999999999 2
 # run_tinyshakespeare.sh checks its numbers itself: STEPS=0 or VAL_EVERY=00 used to fail in the trainer
