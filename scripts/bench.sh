@@ -5,11 +5,12 @@
 # (the trainer's kernels, timed by the dev/cuda playgrounds after their checks). Random tokens, as
 # the official measurement.
 #   bash scripts/bench.sh [steps] [trainer flags...]   (or make bench; needs a GPU and nvcc; writes only a temporary directory, removed at exit)
+# The trainer flags (e.g. -r 0) are added to each workload's, which they must not repeat (-i -j -x -v -g -sh -e -b -t).
 # PRESETS="mamba-370m mamba-790m ..." runs those models (B=8 T=2048, random tokens) instead of the
 # two anchor workloads and the scan, e.g. PRESETS="mamba-1.4b" bash scripts/bench.sh 10 -r 0
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 . scripts/script_lib.sh # (use_c_numbers: awk reads the trainer's 0.65 ms as 0 in a decimal-comma locale)
 STEPS=${1:-30}
@@ -18,6 +19,9 @@ STEPS=${1:-30}
 if ! is_uint "$STEPS" || [ "$STEPS" -lt 3 ]; then
     die "the steps (the first argument) must be a whole number from 3 to 999999999 (the first 2 are warm-up, not timed), got '$STEPS' (usage: bash scripts/bench.sh [steps] [trainer flags...])"
 fi
+# the trainer flags after it are none of those each workload is run with (-b 16 ran at B=16 under the name "B=8 T=2048")
+FLAGS=("${@:2}")
+own_flags_refused FLAGS "the trainer flags" -i -j -x:"the steps argument" -v -g -sh -e:PRESETS -b -t
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/bench.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 need_nvcc scripts/bench.sh # (NVCC)
 ARCH="-O3 -gencode arch=compute_90,code=sm_90"

@@ -34,13 +34,15 @@ trainer would need about a year. A small end-to-end run on a stand-in file, in s
 Environment (defaults in brackets):
   OUT [out/enwik8]  DATA_DIR [dev/data/enwik8]  MODEL [d512:l24:v256]  B [16]  T [2048]
   STEPS [60000]  LR [2e-3]  WARMUP [1000]  VAL_EVERY [1000]  CKPT_EVERY [2000]
+  GEN [400]            bytes sampled at the end, from "<page>"; 0 = none
   ALLOW_ANY_SIZE [0]   1: accept a source that is not 100,000,000 bytes (split 90/5/5; a stand-in)
   PREPARE [0]          1: re-write the shards even if they exist
-  EXTRA                more trainer flags, appended last
+  EXTRA                more trainer flags, appended last; none of those the script sets itself
+                       (-i -j -es -e -b -t -x -l -u -q -c -v -m -n -nk -g -p -o -y)
 Writes OUT/main.log, OUT/run.out (the trainer's output, appended) and checkpoints.
 EOF
 }
-. "$(dirname "$0")/script_lib.sh" # die, check_script_args, run_logged
+. "$(dirname "$0")/script_lib.sh" # die, check_script_args, extra_args, run_logged
 check_script_args "bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]" 1 "$@"
 SRC=${1:+$(realpath -m "$1")} # relative to where the script was called from
 if [ -n "$SRC" ]; then
@@ -51,7 +53,8 @@ for v in ALLOW_ANY_SIZE PREPARE; do
     case "${!v:-0}" in 0|1) ;; *) die "$v must be 0 or 1, got '${!v}'" ;; esac
 done
 ALLOW_ANY_SIZE=${ALLOW_ANY_SIZE:-0}
-read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
+extra_args -i:DATA_DIR -j:DATA_DIR -es:DATA_DIR -e:MODEL -b:B -t:T -x:STEPS -l:LR -u:WARMUP -q -c -v:VAL_EVERY -m \
+    -n:CKPT_EVERY -nk -g:GEN -p -o:OUT -y
 # OUT and DATA_DIR given relative to where the script was called from, as the file is (the defaults: in the repository)
 if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
 if [ -n "${DATA_DIR:-}" ]; then DATA_DIR=$(realpath -m -- "$DATA_DIR"); fi
@@ -68,8 +71,9 @@ LR=${LR:-2e-3}
 WARMUP=${WARMUP:-1000}
 VAL_EVERY=${VAL_EVERY:-1000}
 CKPT_EVERY=${CKPT_EVERY:-2000}
+GEN=${GEN:-400}
 for v in B T STEPS; do require_uint "$v" 1; done
-for v in WARMUP VAL_EVERY CKPT_EVERY; do require_uint "$v" 0; done
+for v in WARMUP VAL_EVERY CKPT_EVERY GEN; do require_uint "$v" 0; done
 require_lr LR
 # the trainer, built first: a MODEL it refuses (a mistyped descriptor) is refused before the data is downloaded and
 # split (it was after). A descriptor or preset is built and dropped (-x 0 -p "" -g 0 reads no data and, with the empty
@@ -129,9 +133,10 @@ if [ -f "$STAMP" ]; then
     cp "$STAMP" "$OUT/data_source.txt"
 fi
 # 32K bytes per step (B*T); 60K steps = 2.0B bytes, ~22 epochs of the 90M training bytes
+PROMPT=(-p "<page>"); [ "$GEN" = 0 ] && PROMPT=() # (the trainer notes a prompt that -g 0 does not use)
 run_logged "$OUT" "$STEPS" ", before the test evaluation" \
     "$BIN" -i "$(glob_escape "$TRAIN")" -j "$(glob_escape "$VAL")" -e "$MODEL" -b "$B" -t "$T" -x "$STEPS" -l "$LR" -u "$WARMUP" -q 0.05 -c 0.1 \
-    -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g 400 -p "<page>" -o "$OUT" -y 1 -es "$(glob_escape "$TEST")" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
+    -v "$VAL_EVERY" -m 20 -n "$CKPT_EVERY" -nk 2 -g "$GEN" ${PROMPT[@]+"${PROMPT[@]}"} -o "$OUT" -y 1 -es "$(glob_escape "$TEST")" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
 
 # the score of this run: main.log's newest stream_loss line, at the step this run ended on (a finished
 # run started again ends on its checkpoint's step), and the number the trainer just printed

@@ -30,7 +30,9 @@
 #                          e.g. -o data/txt and -j text -o data/jsonl, then DATA='data/*' reads both)
 #   VAL_EVERY [250] VAL_BATCHES [20] CKPT_EVERY [1000] SAMPLE_EVERY [1000]
 #   EXTRA                  more trainer flags, appended last (e.g. "-r 2" to save memory, "-z 1", or
-#                          "-k wsd -kd 0.2" for warmup-stable-decay instead of the paper's cosine)
+#                          "-k wsd -kd 0.2" for warmup-stable-decay instead of the paper's cosine); none of
+#                          the others the script sets itself (-i -j -tk -e -b -t -d -x -l -u -q -c -gc -v -m
+#                          -n -nk -s -g -o -y -hf)
 # Time: mamba-130m's default 2.58B tokens at the 326-335K tok/s measured on one H200 (doc/perf.md) take
 # about 2.2 hours on one GPU; on 8, if the 1.91x measured from 1 to 2 GPUs held, ~20 minutes (not measured).
 # A quick CPU run in seconds, with the repository's small test tokenizer (269 tokens):
@@ -38,7 +40,7 @@
 #     OUT=/tmp/pt DATA=/tmp/pt_data bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
-. "$(dirname "$0")/script_lib.sh" # die, make_dir, can_make_dir, require_uint, require_product, trainer_error_shown
+. "$(dirname "$0")/script_lib.sh" # die, extra_args, make_dir, can_make_dir, require_uint, require_product, trainer_error_shown
 case "${1:-}" in
     -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     -*) die "unknown option '$1' (usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...]; -h for help)" ;;
@@ -55,7 +57,9 @@ if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
 [ -e "$MODEL" ] && MODEL=$(realpath -- "$MODEL")
 FILES=()
 for f in "$@"; do FILES+=("$(realpath -m -- "$f")"); done
-read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
+# (-k is left to EXTRA: the schedule, e.g. "-k wsd -kd 0.2", below)
+extra_args -i:DATA -j:DATA -tk:"the tokenizer argument" -e:MODEL -b:MICRO_B -t:T -d:BATCH_TOKENS -x:TOKENS -l:LR -u:WARMUP -q -c -gc \
+    -v:VAL_EVERY -m:VAL_BATCHES -n:CKPT_EVERY -nk -s:SAMPLE_EVERY -g -o:OUT -y -hf:OUT
 cd "$(dirname "$0")/.."
 # the defaults in the repository, named whole, as the other run scripts' (they were the caller's data/ and out/)
 DATA=${DATA:-$PWD/data/pretrain}

@@ -65,7 +65,8 @@ Environment (defaults in brackets):
                                     is an error (not resumed or kept): give each LR its own out dir
   EXTRA                             more trainer flags, appended last to every trainer call, training
                                     and evaluation alike (e.g. "-nt 2" for the CPU trainer's threads);
-                                    split on whitespace, no quoting; not -l (IND_LR / COPY_LR)
+                                    split on whitespace, no quoting; none of the flags the script sets
+                                    itself (-e -i -j -b -t -m -v -g -s -c -u -k -sd -l -x -o -y)
   BIN [./train_mamba_cu with a GPU, else ./train_mamba]   the trainer (built by make unless given; as for
                                     make train, a GPU needs compute capability 8.0 or newer and nvcc); a
                                     path given is relative to where the script is called from, a name
@@ -86,10 +87,10 @@ TASKS=${TASKS:-induction copy}
 COPY_L=${COPY_L:-1024}
 IND_LR=${IND_LR:-1e-3}
 COPY_LR=${COPY_LR:-1e-3}
-read -r -d '' -a EXTRA_ARGS <<< "${EXTRA:-}" || true # split on spaces and newlines (all lines), no glob expansion
-for a in ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}; do # (the LR check below reads the LR the state file records)
-    [ "$a" != -l ] || die "EXTRA must not hold -l (each task's LR is IND_LR / COPY_LR), got '$EXTRA'"
-done
+# EXTRA goes last to every trainer call, training and evaluation alike: none of the flags the script gives them (an -l
+# trained at another LR than the one the state file check reads; -x 5 or -b 16 went to the length evaluations too)
+extra_args -e -i -j -b:EVAL_B -t:"LENGTHS / COPY_L" -m:"VAL_SEQS / EVAL_B" -v -g -s -c -u -k -sd:SEED -l:"IND_LR / COPY_LR" \
+    -x:"the step arguments" -o:"the out dir" -y
 require_uint VAL_SEQS 1
 if ! is_uint "$EVAL_B" || [ "$EVAL_B" -lt 1 ] || [ $(( VAL_SEQS % EVAL_B )) -ne 0 ]; then
     die "EVAL_B must be a positive integer that divides VAL_SEQS ($VAL_SEQS), got '$EVAL_B'"

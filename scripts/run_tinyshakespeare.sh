@@ -35,17 +35,19 @@ Environment (defaults in brackets):
   VAL_BATCHES [-1]       val batches per evaluation; -1 = every whole batch of the val split
   CKPT_EVERY [0]         checkpoint every n steps; 0 = at the end and when stopped
   GEN [300]              bytes sampled at the end; 0 = none
-  EXTRA                  more trainer flags, appended last (e.g. "-nt 2")
+  EXTRA                  more trainer flags, appended last (e.g. "-nt 2"); none of those the script sets
+                         itself (-e -b -t -x -l -u -q -c -v -m -s -g -r -n -nk -kb -o -y)
 Writes OUT/main.log, OUT/commands.txt (each run's command line), OUT/run.out (the trainer's output, appended), the
 newest checkpoint (its model_, state_ and DONE_ files: -nk 1) and model_best.bin.
 EOF
 }
-. "$(dirname "$0")/script_lib.sh" # die, check_script_args, run_logged
+. "$(dirname "$0")/script_lib.sh" # die, check_script_args, extra_args, run_logged
 check_script_args "bash scripts/run_tinyshakespeare.sh [out dir]" 1 "$@"
 OUT=${1:+$(realpath -m "$1")} # a given directory is relative to where the script was called from
 # ... and so is a MODEL file or directory (it was looked for in the repository, where the script moves)
 if [ -n "${MODEL:-}" ] && [ -e "$MODEL" ]; then MODEL=$(realpath -- "$MODEL"); fi
-read -ra EXTRA_ARGS <<< "${EXTRA:-}" # split on spaces, no glob expansion
+extra_args -e:MODEL -b:B -t:T -x:STEPS -l:LR -u:WARMUP -q -c -v:VAL_EVERY -m:VAL_BATCHES -s -g:GEN -r -n:CKPT_EVERY -nk -kb \
+    -o:"the out dir" -y
 cd "$(dirname "$0")/.."
 MODEL=${MODEL:-d512:l6:v256}
 B=${B:-64}

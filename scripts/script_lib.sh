@@ -81,6 +81,31 @@ require_product() {
     done
 }
 
+# own_flags_refused <array name> <what> <flag[:setting]>...: the trainer flags in the array (EXTRA's, split) are none of
+# the flags the script sets itself (the arguments after <what>, each with the setting that sets it where one does), else
+# one error line naming them and <what> (EXTRA, ...). Appended last, such a flag overrode the script's own, which the
+# steps after the training still read: EXTRA="-x 5" trained 5 steps and the result was looked for at STEPS ("val loss
+# (none at step 6)"), "-o <dir>" trained elsewhere than the out dir, which was then read for main.log
+own_flags_refused() {
+    local -n flags_given=$1
+    local what=$2 spec flag a found=""; shift 2
+    for spec in "$@"; do
+        flag=${spec%%:*}
+        for a in ${flags_given[@]+"${flags_given[@]}"}; do
+            [ "$a" = "$flag" ] || continue
+            found+="${found:+, }$flag"; [ "$spec" = "$flag" ] || found+=" (set by ${spec#*:})"
+            break
+        done
+    done
+    [ -z "$found" ] || die "$what must not hold flags this script sets itself: $found; got '${flags_given[*]}'"
+}
+# extra_args <flag[:setting]>...: EXTRA_ARGS, the trainer flags of EXTRA split on whitespace (every line, no glob
+# expansion), none of them a flag the script sets itself (own_flags_refused)
+extra_args() {
+    read -r -d '' -a EXTRA_ARGS <<< "${EXTRA:-}" || true
+    own_flags_refused EXTRA_ARGS EXTRA "$@"
+}
+
 # check_script_args <usage line> <most arguments> "$@": -h / --help print the caller's usage (its
 # `usage` function) and exit 0; an unknown option, too many arguments or an empty one is one error line (an
 # empty one, such as "$DIR" unset, was taken as none given: run_tinyshakespeare.sh '' started the default run)

@@ -1463,7 +1463,7 @@ else bad "greedy_generation_continues_a_memorised_window" "${memo_bad:-no model:
 # the whole test stream; a second call resumes and evaluates again. Once, with the CPU trainer.
 if [ "$CPU" = 1 ] && command -v python3 >/dev/null; then
     cat dev/data/tinyshakespeare.txt dev/data/tinyshakespeare.txt | head -c 2000000 > "$TMP/enwik8_standin"
-    E=(env ALLOW_ANY_SIZE=1 OUT="$TMP/e8" DATA_DIR="$TMP/e8data" MODEL=d32:l2:v256 B=4 T=64 STEPS=12 WARMUP=2 VAL_EVERY=6 CKPT_EVERY=6 EXTRA="-g 0 -nt 2")
+    E=(env ALLOW_ANY_SIZE=1 OUT="$TMP/e8" DATA_DIR="$TMP/e8data" MODEL=d32:l2:v256 B=4 T=64 STEPS=12 WARMUP=2 VAL_EVERY=6 CKPT_EVERY=6 GEN=0 EXTRA="-nt 2")
     out=$("${E[@]}" bash scripts/run_enwik8.sh "$TMP/enwik8_standin" 2>&1)
     n_test=$(( ($(stat -c %s "$TMP/e8data/enwik8_test.bin") - 1024) / 2 - 1 )) # tokens after the 1 KB header, less the first
     # (a stand-in file is labelled as such, never as an enwik8 result)
@@ -1622,11 +1622,11 @@ if [ "$CPU" = 1 ]; then
     printf '{"body": "First document.\\nIt has two lines."}\n{"body": "Second one."}\n' > "$TMP/pt_c.jsonl"
     for i in $(seq 1 400); do echo "{\"body\": \"$(sed -n "${i}p" dev/data/tinyshakespeare.txt | tr -d '"\\')\"}"; done >> "$TMP/pt_c.jsonl"
     out=$("${P1[@]}" TOKENS=256 VAL_EVERY=1 VAL_FRACTION=0.1 JSONL=body \
-          DATA="$TMP/pt/jl" OUT="$TMP/pt/jout" EXTRA="-nt 2 -m 1" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_c.jsonl" 2>&1)
+          DATA="$TMP/pt/jl" OUT="$TMP/pt/jout" VAL_BATCHES=1 EXTRA="-nt 2" bash scripts/run_pretrain.sh "$TKJ" "$TMP/pt_c.jsonl" 2>&1)
     if echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9.]+ after 2 steps' && echo "$out" | grep -q "402 document(s)"; then ok "run_pretrain_jsonl"
     else bad "run_pretrain_jsonl" "$(echo "$out" | tail -n 3)"; fi
     # text files and JSON Lines encoded apart (the two runs above), trained on together: DATA a pattern over both prefixes
-    out=$("${P1[@]}" TOKENS=256 VAL_EVERY=1 DATA="$TMP/pt/*" OUT="$TMP/pt/both" EXTRA="-nt 2 -m 1" bash scripts/run_pretrain.sh "$TKJ" 2>&1)
+    out=$("${P1[@]}" TOKENS=256 VAL_EVERY=1 DATA="$TMP/pt/*" OUT="$TMP/pt/both" VAL_BATCHES=1 EXTRA="-nt 2" bash scripts/run_pretrain.sh "$TKJ" 2>&1)
     if echo "$out" | grep -q "^pretraining .* on $TMP/pt/\*_train_\*\.bin:" && echo "$out" | tail -n 1 | grep -qE '^done: val loss [0-9.]+ after 2 steps'
     then ok "run_pretrain_data_pattern"; else bad "run_pretrain_data_pattern" "$(echo "$out" | tail -n 3)"; fi
     # relative paths from another directory; no validation at all (-v 0) still ends in success

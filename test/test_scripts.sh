@@ -233,6 +233,9 @@ for steps in 2 0 -r abc 12x 1e3; do
     expect_error_cmd "bench_steps_checked $steps" "the steps (the first argument) must be a whole number from 3 .*got '$steps'" \
         env OUT="$TMP/gpu_out" TMPDIR="$TMP/bn/tmp" PATH="$TMP/bn/bin:$PATH" timeout -s KILL 30 bash "$TMP/bn/scripts/bench.sh" "$steps" -r 0
 done
+# ... and so are its trainer flags: none of those each workload is run with (-b 16 ran at B=16 under the name "B=8 T=2048")
+expect_error_cmd bench_own_flags "the trainer flags must not hold flags this script sets itself: -x (set by the steps argument), -b; got '-r 0 -b 16 -x 3'" \
+    env OUT="$TMP/gpu_out" TMPDIR="$TMP/bn/tmp" PATH="$TMP/bn/bin:$PATH" timeout -s KILL 30 bash "$TMP/bn/scripts/bench.sh" 30 -r 0 -b 16 -x 3
 # bench.sh's EXIT trap (W removed, the scan's build stopped) runs in the script's own shell alone: each workload
 # starts an nvidia-smi clock sampler in the background and kills it after the run, and after a run that failed at
 # once the sampler could still be a just-forked child holding the parent's traps, which ran this one (bash 5.2)
@@ -396,7 +399,7 @@ if command -v python3 >/dev/null; then
     head -c 300000 dev/data/tinyshakespeare.txt > "$TMP/standin_a"
     tail -c 200000 dev/data/tinyshakespeare.txt > "$TMP/standin_b"
     E=(timeout -s KILL 60 env OUT="$TMP/e8" DATA_DIR="$TMP/e8data" MODEL=d32:l2:v256 B=4 T=64 STEPS=6 WARMUP=2 VAL_EVERY=3
-       CKPT_EVERY=3 "EXTRA=-nt 2 -g 0")
+       CKPT_EVERY=3 GEN=0 "EXTRA=-nt 2")
     expect_error_cmd enwik8_missing_file "no such file: $TMP/nothing" "${E[@]}" bash scripts/run_enwik8.sh "$TMP/nothing"
     if [ ! -e "$TMP/e8" ] && [ ! -e "$TMP/e8data" ]; then ok "enwik8_missing_file_makes_nothing"; else bad "enwik8_missing_file_makes_nothing" "$(ls "$TMP")"; fi
     expect_error_cmd enwik8_allow_any_size_0 "enwik8 should be 100,000,000 bytes, found 300,000" \
@@ -812,7 +815,13 @@ expect_error_cmd synthetic_bad_lr_text "IND_LR must be a positive number such as
 # with no LR record), a float's range, and an -l in EXTRA (last, it would train at another LR than the one checked)
 expect_error_cmd synthetic_bad_lr_zero_exponent "COPY_LR must be a positive number such as 1e-3, got '0e5'" "${SY[@]}" COPY_LR=0e5 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 expect_error_cmd synthetic_bad_lr_underflow "IND_LR must be a positive number such as 1e-3, got '1e-50'" "${SY[@]}" IND_LR=1e-50 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
-expect_error_cmd synthetic_extra_lr_refused "EXTRA must not hold -l" "${SY[@]}" EXTRA="-nt 2 -l 5e-4" bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+expect_error_cmd synthetic_extra_lr_refused "EXTRA must not hold flags this script sets itself: -l (set by IND_LR / COPY_LR); got '-nt 2 -l 5e-4'" \
+    "${SY[@]}" EXTRA="-nt 2 -l 5e-4" bash scripts/run_synthetic.sh "$TMP/syn" 2 2
+# ... nor any other flag the script gives the trainer: EXTRA goes last to the trainings and the length evaluations alike,
+# where -x 5 trained 5 steps and -b 16 evaluated in batches of 16 where the script counted EVAL_B's (on every line of EXTRA)
+expect_error_cmd synthetic_extra_own_flags "EXTRA must not hold flags this script sets itself: -b (set by EVAL_B), -x (set by the step arguments); got '-nt 2 -x 5 -b 16'" \
+    "${SY[@]}" EXTRA=$'-nt 2 -x 5\n-b 16' bash scripts/run_synthetic.sh "$TMP/syn_extra" 2 2
+if [ ! -e "$TMP/syn_extra" ]; then ok "synthetic_extra_own_flags_makes_nothing"; else bad "synthetic_extra_own_flags_makes_nothing" "$TMP/syn_extra made"; fi
 # an empty selection list and a step count past the trainer's int are one error line each, not a silent
 # no-op or bash's printf range warnings
 expect_error_cmd synthetic_empty_sel "SEL must list 1 and / or 0, got ' '" "${SY[@]}" SEL=" " bash scripts/run_synthetic.sh "$TMP/syn" 2 2
@@ -846,6 +855,18 @@ if [ $rc -ne 0 ] && [ "$(echo "$out" | grep '^error')" = "error: cannot download
     ok "enwik8_model_other_vocabulary_checked_without_tokenizer"
 else bad "enwik8_model_other_vocabulary_checked_without_tokenizer" "rc $rc: $(echo "$out" | grep -m 1 '^error')"; fi
 expect_error_cmd tinyshakespeare_bad_lr "LR must be a positive number such as 1e-3, got '0e5'" env LR=0e5 timeout -s KILL 60 bash scripts/run_tinyshakespeare.sh "$TMP/ts_bad"
+# EXTRA holds none of the flags a run script sets itself (appended last, they overrode the script's own: EXTRA="-x 4"
+# trained 4 steps and the result line said "val loss (none at step 6)"; "-o <dir>" trained there, and the script looked
+# for main.log in its out dir), checked before the data and the build
+expect_error_cmd tinyshakespeare_extra_own_flags "EXTRA must not hold flags this script sets itself: -x (set by STEPS), -o (set by the out dir); got '-nt 2 -o $TMP/ts_other -x 4'" \
+    env EXTRA="-nt 2 -o $TMP/ts_other -x 4" timeout -s KILL 60 bash scripts/run_tinyshakespeare.sh "$TMP/ts_bad"
+expect_error_cmd enwik8_extra_own_flags "EXTRA must not hold flags this script sets itself: -g (set by GEN); got '-g 0 -nt 2'" \
+    env EXTRA="-g 0 -nt 2" ALLOW_ANY_SIZE=1 OUT="$TMP/e8_lr" DATA_DIR="$TMP/e8_lr_data" timeout -s KILL 60 bash scripts/run_enwik8.sh dev/data/tinyshakespeare.txt
+expect_error_cmd pretrain_extra_own_flags "EXTRA must not hold flags this script sets itself: -m (set by VAL_BATCHES), -hf (set by OUT); got '-nt 2 -m 1 -hf $TMP/hf'" \
+    env EXTRA="-nt 2 -m 1 -hf $TMP/hf" OUT="$TMP/pt_extra" DATA="$TMP/pt_extra_data" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
+if [ ! -e "$TMP/ts_bad" ] && [ ! -e "$TMP/ts_other" ] && [ ! -e "$TMP/e8_lr" ] && [ ! -e "$TMP/e8_lr_data" ] && [ ! -e "$TMP/pt_extra" ] &&
+   ! compgen -G "$TMP/pt_extra_data*" > /dev/null; then ok "extra_own_flags_make_nothing"
+else bad "extra_own_flags_make_nothing" "$(ls -d "$TMP"/ts_* "$TMP"/e8_lr* "$TMP"/pt_extra* 2>&1 | tr '\n' ' ')"; fi
 expect_error_cmd synthetic_length_eval_failure "induction_s1 at L=2\^12: the evaluation exited with 3: fake failure at -t 4096" \
     "${SY[@]}" FAKE_FAIL_T=4096 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
 # the lengths file is whole or absent: the failure part-way above left neither it (the run before it wrote one)
@@ -903,10 +924,14 @@ expect_error_cmd pretrain_out_is_a_file "cannot create the directory '$TMP/out_i
 if [ ! -e "$TMP/pt_oif" ]; then ok "pretrain_out_is_a_file_encodes_nothing"; else bad "pretrain_out_is_a_file_encodes_nothing" "$(ls -R "$TMP/pt_oif" | head -c 200)"; fi
 # its trainer's error line is the one error line, with the script's note under it (as run_tinyshakespeare.sh's)
 head -c 20000 dev/data/tinyshakespeare.txt > "$TMP/pt_err.txt"
+PE=(timeout -s KILL 120 env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 DATA="$TMP/pt_err/d")
 expect_one_error_cmd pretrain_trainer_error_once "unknown flag '-zz'" \
     "the trainer exited with 1 after the error above; its output is also in $TMP/pt_err/out/run.out" \
-    env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 DATA="$TMP/pt_err/d" \
-    OUT="$TMP/pt_err/out" EXTRA="-zz 1" timeout -s KILL 120 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+    "${PE[@]}" OUT="$TMP/pt_err/out" EXTRA="-zz 1" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+# ... and -k, the schedule, is EXTRA's to set (its header's "-k wsd -kd 0.2"), not refused as the script's other flags are
+"${PE[@]}" OUT="$TMP/pt_wsd/out" EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt" > "$TMP/pt_wsd.out" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && tail -n 1 "$TMP/pt_wsd/out/commands.txt" | grep -q -- " -k wsd -kd 0.2 -nt 2\$"; then ok "pretrain_extra_schedule_passed"
+else bad "pretrain_extra_schedule_passed" "rc $rc: $(tail -n 1 "$TMP/pt_wsd.out")"; fi
 # its default DATA and OUT are the repository's data/pretrain and out/<MODEL>, as the other scripts' defaults, whatever
 # directory it is called from (they were the caller's data/ and out/). Called from $TMP/cwd: DATA's default holds no
 # shards (its error names it), and OUT's gets the run that fails on a bad flag (checked only where no run is
