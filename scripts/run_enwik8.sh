@@ -75,6 +75,7 @@ GEN=${GEN:-400}
 for v in B T STEPS; do require_uint "$v" 1; done
 for v in WARMUP VAL_EVERY CKPT_EVERY GEN; do require_uint "$v" 0; done
 require_lr LR
+can_make_dir "$OUT" # (before the build, the download and the split)
 # the trainer, built first: a MODEL it refuses (a mistyped descriptor) is refused before the data is downloaded and
 # split (it was after). A descriptor or preset is built and dropped (-x 0 -p "" -g 0 reads no data and, with the empty
 # prompt, no tokenizer, whatever the vocabulary); a model file or directory is read by the run itself

@@ -132,6 +132,7 @@ if [ -n "${BIN:-}" ]; then
 fi
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/out/synthetic} # (named whole: the messages are read in the caller's directory)
+can_make_dir "$OUT" # (before the build)
 # copy_run <sel>: the copying run's name (another length than 1024 is another run, with its own checkpoints)
 copy_run() { if [ "$COPY_L" -eq 1024 ]; then echo "copy_s$1"; else echo "copy_L${COPY_L}_s$1"; fi; }
 # last_state <run name>: the state file of the run's last checkpoint in OUT, or nothing where it has none

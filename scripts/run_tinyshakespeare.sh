@@ -64,7 +64,7 @@ for v in WARMUP VAL_EVERY CKPT_EVERY GEN; do require_uint "$v" 0; done
 require_lr LR
 FULL_SIZE=0
 [ "$MODEL:$B:$T:$STEPS" = "d512:l6:v256:64:256:300" ] && FULL_SIZE=1
-
+[ -z "$OUT" ] || can_make_dir "$OUT" # (before the data and the build; the default is chosen with the trainer)
 make -s data
 pick_trainer # (BIN)
 make -s "${BIN#./}"

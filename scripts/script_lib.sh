@@ -18,12 +18,17 @@ make_dir() {
     err=$( { : > "$probe"; } 2>&1 ) || die "cannot write in the directory '$1' (${err##*: })"
     rm -f -- "$probe"
 }
-# can_make_dir <dir>: the same error now, without creating anything, where an existing file is in the way (for
-# a script that has long work to do before it makes the directory)
+# can_make_dir <dir>: the same errors now, without creating anything (for a script that has long work to do before it
+# makes the directory): an existing file in the way, or a directory that takes no files, the one given or the nearest
+# that exists above it, found by writing a file there (an OUT under a read-only directory was refused by make_dir
+# after run_pretrain.sh's encoding, run_enwik8.sh's download and split)
 can_make_dir() {
-    local d="$1"
+    local d="$1" err probe
     while [ ! -e "$d" ] && [ "$d" != "$(dirname -- "$d")" ]; do d=$(dirname -- "$d"); done
     [ -d "$d" ] || die "cannot create the directory '$1' ($([ "$d" = "$1" ] && echo "File exists" || echo "Not a directory"))"
+    probe="$d/.mamba_write_check.$$"
+    err=$( { : > "$probe"; } 2>&1 ) || die "cannot $([ "$d" = "$1" ] && echo "write in" || echo "create") the directory '$1' (${err##*: })"
+    rm -f -- "$probe"
 }
 
 # pick_trainer: BIN, the trainer `make train` runs here (make train_bin), not built: ./train_mamba_cu where a GPU of

@@ -922,6 +922,20 @@ expect_error_cmd synthetic_out_not_writable "cannot write in the directory '$ro_
 expect_error_cmd pretrain_out_is_a_file "cannot create the directory '$TMP/out_is_a_file/pt' (Not a directory)" \
     env OUT="$TMP/out_is_a_file/pt" DATA="$TMP/pt_oif/d" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 if [ ! -e "$TMP/pt_oif" ]; then ok "pretrain_out_is_a_file_encodes_nothing"; else bad "pretrain_out_is_a_file_encodes_nothing" "$(ls -R "$TMP/pt_oif" | head -c 200)"; fi
+# ... and so is an OUT in a directory that takes no files (ro_out above): refused before the encoding, run_enwik8.sh's
+# before the split (both were refused by make_dir after them), run_tinyshakespeare.sh's and run_synthetic.sh's before the
+# build (a stand-in make on the PATH leaves a mark)
+expect_error_cmd pretrain_out_not_writable "cannot create the directory '$ro_out/pt' (" \
+    env OUT="$ro_out/pt" DATA="$TMP/pt_ro/d" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
+expect_error_cmd enwik8_out_not_writable "cannot create the directory '$ro_out/e8' (" \
+    env ALLOW_ANY_SIZE=1 OUT="$ro_out/e8" DATA_DIR="$TMP/e8_ro_data" timeout -s KILL 60 bash scripts/run_enwik8.sh dev/data/tinyshakespeare.txt
+mkdir -p "$TMP/mark_bin"; printf '#!/bin/sh\ntouch "%s/make_ran"; exit 1\n' "$TMP" > "$TMP/mark_bin/make"; chmod +x "$TMP/mark_bin/make"
+expect_error_cmd tinyshakespeare_out_not_writable "cannot create the directory '$ro_out/ts' (" \
+    env PATH="$TMP/mark_bin:$PATH" timeout -s KILL 60 bash scripts/run_tinyshakespeare.sh "$ro_out/ts"
+expect_error_cmd synthetic_out_not_writable_before_build "cannot write in the directory '$ro_out' (" \
+    env -u BIN PATH="$TMP/mark_bin:$PATH" SEL=1 LENGTHS=6 timeout -s KILL 60 bash scripts/run_synthetic.sh "$ro_out" 2 2
+if [ ! -e "$TMP/pt_ro" ] && [ ! -e "$TMP/e8_ro_data" ] && [ ! -e "$TMP/make_ran" ]; then ok "out_not_writable_prepares_nothing"
+else bad "out_not_writable_prepares_nothing" "$(ls -d "$TMP"/pt_ro* "$TMP"/e8_ro_data "$TMP/make_ran" 2>&1 | tr '\n' ' ')"; fi
 # its trainer's error line is the one error line, with the script's note under it (as run_tinyshakespeare.sh's)
 head -c 20000 dev/data/tinyshakespeare.txt > "$TMP/pt_err.txt"
 PE=(timeout -s KILL 120 env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 DATA="$TMP/pt_err/d")
