@@ -122,28 +122,9 @@ if [ "$VAL_EVERY" != 0 ] && [[ "$VAL_FRACTION" =~ ^(0+\.?0*|\.0+)$ ]] && ! compg
 fi
 make -s "${BIN#./}"
 
-# the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard)
-if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
-    [ ${#FILES[@]} -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
-    make -s dev/data/tokenize
-    # its error names its own flags: -v is VAL_FRACTION here
-    rc=0; { err=$(dev/data/tokenize -t "$TOK" -o "$DATA" -v "$VAL_FRACTION" ${JSONL:+-j "$JSONL"} "${FILES[@]}" 2>&1 1>&3 3>&-) || rc=$?; } 3>&1
-    if [ "$rc" -ne 0 ]; then
-        case "$err" in
-            *" -v"*) die "${err#error: }; -v here is VAL_FRACTION (now $VAL_FRACTION), and no val split is VAL_FRACTION=0 with VAL_EVERY=0" ;;
-            "error: -o "*) die "${err#error: }; -o here is DATA (now $DATA), the shards' prefix" ;;
-            *) echo "$err" >&2; exit "$rc" ;;
-        esac
-    fi
-elif [ ${#FILES[@]} -ge 1 ]; then
-    echo "using the existing shards ${DATA}_{train,val}_*.bin (delete them to encode the files again)"
-fi
-if [ "$VAL_EVERY" != 0 ] && ! compgen -G "${DATA}_val_*.bin" >/dev/null; then
-    die "no val shards ${DATA}_val_*.bin (encoded with VAL_FRACTION=0): VAL_EVERY=0 to train without validation, or delete ${DATA}_train_*.bin and encode again"
-fi
-
 # size-dependent settings from the model's parameter count (the trainer prints it; one process
-# whatever the environment says, e.g. inside a Slurm job)
+# whatever the environment says, e.g. inside a Slurm job), before the encoding: a MODEL the trainer refuses (a mistyped
+# descriptor) was refused after it, which can take long
 probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-e $MODEL: $(echo "$probe" | tail -n 1 | sed 's/^error: //')"
 params=$(echo "$probe" | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
 is_count "$params" || die "could not read the parameter count of -e $MODEL from $BIN"
@@ -164,6 +145,26 @@ if [ -z "${WARMUP:-}" ]; then
 fi
 FINAL_FRAC=$(awk -v lr="$LR" 'BEGIN { if (lr + 0 <= 0) exit 1; f = 1e-5 / lr; printf "%.6g", (f > 1 ? 1 : f) }') ||
     die "LR must be a positive number, got '$LR'"
+
+# the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard)
+if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
+    [ ${#FILES[@]} -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
+    make -s dev/data/tokenize
+    # its error names its own flags: -v is VAL_FRACTION here
+    rc=0; { err=$(dev/data/tokenize -t "$TOK" -o "$DATA" -v "$VAL_FRACTION" ${JSONL:+-j "$JSONL"} "${FILES[@]}" 2>&1 1>&3 3>&-) || rc=$?; } 3>&1
+    if [ "$rc" -ne 0 ]; then
+        case "$err" in
+            *" -v"*) die "${err#error: }; -v here is VAL_FRACTION (now $VAL_FRACTION), and no val split is VAL_FRACTION=0 with VAL_EVERY=0" ;;
+            "error: -o "*) die "${err#error: }; -o here is DATA (now $DATA), the shards' prefix" ;;
+            *) echo "$err" >&2; exit "$rc" ;;
+        esac
+    fi
+elif [ ${#FILES[@]} -ge 1 ]; then
+    echo "using the existing shards ${DATA}_{train,val}_*.bin (delete them to encode the files again)"
+fi
+if [ "$VAL_EVERY" != 0 ] && ! compgen -G "${DATA}_val_*.bin" >/dev/null; then
+    die "no val shards ${DATA}_val_*.bin (encoded with VAL_FRACTION=0): VAL_EVERY=0 to train without validation, or delete ${DATA}_train_*.bin and encode again"
+fi
 
 make_dir "$OUT"
 # (TOK may be this copy itself, or OUT/hf's: a resumed run given the tokenizer the first run left in OUT)

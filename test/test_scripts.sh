@@ -936,6 +936,15 @@ expect_error_cmd synthetic_out_not_writable_before_build "cannot write in the di
     env -u BIN PATH="$TMP/mark_bin:$PATH" SEL=1 LENGTHS=6 timeout -s KILL 60 bash scripts/run_synthetic.sh "$ro_out" 2 2
 if [ ! -e "$TMP/pt_ro" ] && [ ! -e "$TMP/e8_ro_data" ] && [ ! -e "$TMP/make_ran" ]; then ok "out_not_writable_prepares_nothing"
 else bad "out_not_writable_prepares_nothing" "$(ls -d "$TMP"/pt_ro* "$TMP"/e8_ro_data "$TMP/make_ran" 2>&1 | tr '\n' ' ')"; fi
+# run_pretrain.sh's MODEL, as the trainer reads it, and TOKENS of less than one step are refused before the encoding (which
+# can take hours; they were refused after it)
+expect_error_cmd pretrain_bad_model_before_encoding "-e d32:l2:v2x: model descriptor 'd32:l2:v2x': bad field 'v2x'" \
+    env MODEL=d32:l2:v2x OUT="$TMP/pt_bm" DATA="$TMP/pt_bm_d" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
+expect_error_cmd pretrain_few_tokens_before_encoding "TOKENS 100 is less than one step of BATCH_TOKENS 128" \
+    env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=100 OUT="$TMP/pt_bm" DATA="$TMP/pt_bm_d" timeout -s KILL 60 \
+    bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
+if [ ! -e "$TMP/pt_bm" ] && ! compgen -G "$TMP/pt_bm_d*" > /dev/null; then ok "pretrain_bad_settings_encode_nothing"
+else bad "pretrain_bad_settings_encode_nothing" "$(ls -d "$TMP"/pt_bm* | tr '\n' ' ')"; fi
 # its trainer's error line is the one error line, with the script's note under it (as run_tinyshakespeare.sh's)
 head -c 20000 dev/data/tinyshakespeare.txt > "$TMP/pt_err.txt"
 PE=(timeout -s KILL 120 env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 DATA="$TMP/pt_err/d")
