@@ -151,7 +151,9 @@ def main():
     try:
         fig.savefig(tmp, dpi=110, format=fmt)
         os.replace(tmp, args.out)
-    except (OSError, ValueError) as e:  # unwritable, or an extension matplotlib has no writer for
+    except OSError as e:  # unwritable (the error named the temporary file: "[Errno 13] Permission denied: '.../.p.png.tmp123'")
+        fail(f"cannot write '{args.out}' ({e.strerror or e})")
+    except ValueError as e:  # an extension matplotlib has no writer for
         fail(f"'{args.out}': {e}")
     finally:  # also on Ctrl-C: no temporary file left behind
         if os.path.exists(tmp):

@@ -1057,6 +1057,9 @@ for name in "" "no_dir/"; do
     expect_error_cmd "plot_output_names_no_file '$name'" "'$name' names no file: give the image file to write" python3 scripts/plot_log.py "$name" "$TMP/one.log"
 done
 if python3 -c "import matplotlib" 2>/dev/null; then
+    # an output directory that takes no files: one line naming the image and why, not the temporary file's errno line
+    # ("'/proc/1/p.png': [Errno 2] No such file or directory: '/proc/1/.p.png.tmp123'"); ro_out as above
+    expect_error_cmd plot_output_not_writable "cannot write '$ro_out/p.png' ([A-Za-z ]*)\$" python3 scripts/plot_log.py "$ro_out/p.png" "$TMP/one.log"
     mkdir -p "$TMP/mplrc" "$TMP/induction_s1"
     echo "svg.fonttype: none" > "$TMP/mplrc/matplotlibrc"
     cp "$LOG" "$TMP/induction_s1/main.log" # a run_synthetic.sh run directory's name
