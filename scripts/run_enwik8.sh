@@ -39,7 +39,10 @@ Environment (defaults in brackets):
   PREPARE [0]          1: re-write the shards even if they exist
   EXTRA                more trainer flags, appended last; none of those the script sets itself
                        (-i -j -es -e -b -t -x -l -u -q -c -v -m -n -nk -g -p -o -y)
-Writes OUT/main.log, OUT/run.out (the trainer's output, appended) and checkpoints.
+Writes the shards DATA_DIR/enwik8_{train,val,test}.bin with DATA_DIR/enwik8_source.txt (and
+DATA_DIR/enwik8.zip where it downloads it), then OUT/main.log, OUT/commands.txt (each run's command line),
+OUT/run.out (the trainer's output, appended), OUT/data_source.txt (the source of the shards trained on)
+and the two newest checkpoints (-nk 2: their model_, state_ and DONE_ files).
 EOF
 }
 . "$(dirname "$0")/script_lib.sh" # die, check_script_args, extra_args, run_logged

@@ -14,6 +14,8 @@
 # or each JSON line, is one document; the last VAL_FRACTION of the bytes is the val split, none at
 # VAL_FRACTION=0, which needs VAL_EVERY=0); the shards are reused while they exist. At the end the
 # model is also written as a transformers directory, OUT/hf, with the tokenizer.json beside it.
+# OUT also gets main.log, commands.txt (each run's command line), run.out (the output, appended), a copy of
+# the tokenizer.json and the two newest checkpoints (-nk 2: their model_, state_ and DONE_ files).
 # Environment (defaults in brackets):
 #   MODEL [mamba-130m]     a preset or descriptor (its vocabulary must be the tokenizer's, e.g. v50280)
 #   TOKENS [20 x params]   training tokens (Chinchilla's 20 per parameter); the steps are TOKENS / BATCH_TOKENS

@@ -43,6 +43,15 @@ out=$(bash scripts/run_synthetic.sh -h 2>&1)
 if echo "$out" | tr '\n' ' ' | grep -q "SEED=<n> SEL=1 EVAL_B=8 bash scripts/run_synthetic.sh out/syn_<n> 100000 20000"; then
     ok "synthetic_help_seed_command"
 else bad "synthetic_help_seed_command" "$(echo "$out" | grep -A 2 'four seeds')"; fi
+# the -h of run_enwik8.sh and run_pretrain.sh names the files they write (run_enwik8.sh's said "OUT/main.log, OUT/run.out
+# and checkpoints", not commands.txt or data_source.txt; run_pretrain.sh's named OUT/hf alone)
+missing=""
+e8_help=$(bash scripts/run_enwik8.sh -h 2>&1); pt_help=$(bash scripts/run_pretrain.sh -h 2>&1)
+for f in OUT/main.log OUT/commands.txt OUT/run.out OUT/data_source.txt DATA_DIR/enwik8_source.txt "-nk 2"; do
+    grep -qF -- "$f" <<< "$e8_help" || missing+=" run_enwik8.sh:$f"
+done
+for f in main.log commands.txt run.out tokenizer.json OUT/hf "-nk 2"; do grep -qF -- "$f" <<< "$pt_help" || missing+=" run_pretrain.sh:$f"; done
+if [ -z "$missing" ]; then ok "run_scripts_help_name_their_files"; else bad "run_scripts_help_name_their_files" "not named:$missing"; fi
 # run_pretrain.sh prints its header (recipe, usage, environment) for -h, and does nothing else
 for flag in -h --help; do
     out=$(cd "$TMP/cwd" && OUT="$TMP/h_out" DATA="$TMP/h_data" timeout -s KILL 30 bash "$REPO/scripts/run_pretrain.sh" "$flag" 2>&1); rc=$?
