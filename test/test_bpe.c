@@ -172,6 +172,17 @@ static void test_words(void) {
     }
     check(k == num_parts && w == num_parts, "pretokenize_every_contraction", "%d words, expected %d; first difference at word %d (\"%s\")",
           k, num_parts, w, w < num_parts ? parts[w] : "(none)");
+    // ... and only they: "'la" and "'ra" are the apostrophe then a word (no text of pretokenize_cases.json has one)
+    const char *neither = "it'la we'ra";
+    const char *words2[] = {"it", "'", "la", " we", "'", "ra"};
+    const int num_words2 = (int)(sizeof(words2) / sizeof(words2[0]));
+    k = word_lengths(neither, lens, 64);
+    w = 0;
+    for (size_t at = 0; w < k && w < num_words2 && lens[w] == (int)strlen(words2[w]) && memcmp(neither + at, words2[w], lens[w]) == 0; w++) {
+        at += (size_t)lens[w];
+    }
+    check(k == num_words2 && w == num_words2, "pretokenize_not_contractions", "%d words, expected %d; first difference at word %d (\"%s\")",
+          k, num_words2, w, w < num_words2 ? words2[w] : "(none)");
 }
 
 // the words of every text in pretokenize_cases.json (next to the fixture) against the byte lengths
@@ -230,6 +241,17 @@ static void test_words_against_tokenizers(const char *fixture) {
     }
     check(bad_form < 0, "utf8_shortest_form_boundaries", "form %d (%zu bytes) decoded wrongly", bad_form,
           bad_form < 0 ? (size_t)0 : strlen(forms[bad_form].bytes));
+    // a byte past F4 starts no sequence, whatever follows it: F8 90 80 80 and FC 80 80 80 are no code points (taken as
+    // 4-byte leads, the range check alone would let them through as U+10000 and U+100000, which NFC writes as other bytes)
+    static const char *const past_f4[] = {"\xF5\x80\x80\x80", "\xF8\x90\x80\x80", "\xFB\xBF\xBF\xBF", "\xFC\x80\x80\x80"};
+    int bad_lead = -1;
+    for (int i = 0; i < (int)(sizeof(past_f4) / sizeof(past_f4[0])) && bad_lead < 0; i++) {
+        uint32_t cp = 0;
+        size_t n = bpe_utf8_((const unsigned char *)past_f4[i], 4, &cp);
+        if (n != 1 || cp != (BPE_RAW_BYTE | (unsigned char)past_f4[i][0])) { bad_lead = i; }
+    }
+    check(bad_lead < 0, "utf8_lead_bytes_past_f4", "the 4 bytes from 0x%02x decoded as a character",
+          bad_lead < 0 ? 0 : (unsigned char)past_f4[bad_lead][0]);
 }
 
 // cp as UTF-8 (RFC 3629), written here rather than with bpe_put_utf8_ so that the NFC check below does not
@@ -381,6 +403,13 @@ static void test_nfc_against_tokenizers(const char *fixture, const char *dir) {
           "a U+0315 U+0301 gave \"%s\", alef U+05B1 U+05B0 gave \"%s\"", acute, hebrew);
     free(acute);
     free(hebrew);
+    // U+031B (horn, 216) before U+0323 (dot below, 220) whatever order they come in, after which both join the "o" into
+    // U+1EE3 (Vietnamese): no text of nfc_cases.json has the horn after a mark of class 220
+    char *horn = nfc_of(&w, "o\xcc\xa3\xcc\x9b", 5), *horn2 = nfc_of(&w, "o\xcc\x9b\xcc\xa3", 5);
+    check(strcmp(horn, "\xe1\xbb\xa3") == 0 && strcmp(horn2, "\xe1\xbb\xa3") == 0, "nfc_orders_horn_before_dot_below",
+          "o U+0323 U+031B gave \"%s\", o U+031B U+0323 \"%s\"", horn, horn2);
+    free(horn);
+    free(horn2);
     // Hangul (Unicode 3.12): an LV syllable, or L V, takes a trailing jamo U+11A8 .. U+11C2, not U+11A7 (TBase itself,
     // T index 0: no trailing consonant), which stays; Python's unicodedata gives the same
     char *lv_tbase = nfc_of(&w, "\xea\xb0\x80\xe1\x86\xa7", 6), *l_v_tbase = nfc_of(&w, "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa7", 9);
@@ -391,6 +420,17 @@ static void test_nfc_against_tokenizers(const char *fixture, const char *dir) {
     free(lv_tbase);
     free(l_v_tbase);
     free(lv_t);
+    // ... and only the modern jamo compose: 19 leading consonants (U+1100 .. U+1112), 21 vowels (U+1161 .. U+1175), 27
+    // trailing consonants (U+11A8 .. U+11C2). The old jamo just past them (U+1113, U+1176, U+11C3) stay as they are
+    static const char *const old_jamo[] = {"\xe1\x84\x80\xe1\x85\xb6", "\xe1\x84\x93\xe1\x85\xa1", "\xea\xb0\x80\xe1\x87\x83"};
+    int bad_jamo = -1;
+    for (int i = 0; i < 3 && bad_jamo < 0; i++) {
+        char *got = nfc_of(&w, old_jamo[i], strlen(old_jamo[i]));
+        if (strcmp(got, old_jamo[i]) != 0) { bad_jamo = i; }
+        free(got);
+    }
+    check(bad_jamo < 0, "nfc_hangul_old_jamo_not_composed", "%s changed", bad_jamo == 0 ? "U+1100 U+1176" : bad_jamo == 1 ? "U+1113 U+1161"
+          : "U+AC00 U+11C3");
     // normalizer forms accepted: null, NFC, a Sequence of NFCs (an empty Sequence: none)
     cJSON *seq = load_json(nfc_path);
     cJSON_ReplaceItemInObjectCaseSensitive(seq, "normalizer", cJSON_Parse("{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}]}"));
@@ -689,6 +729,38 @@ static void test_added_ids_as_tokenizers(const char *dir, const char *fixture) {
     bpe_free(&t);
 }
 
+// two more of tokenizers' rules for added ids (AddedVocabulary::add_tokens): a content listed again keeps its first id
+// also where the added tokens before it are all as long or longer (<|pad|> twice in a row), and a content that is a
+// model.vocab key not written in byte symbols ("日本", U+65E5 U+672C, at 268 here) takes that key's id, as a byte-level
+// one does (the model's token_to_id of the content); <|pad|> gets 269, the next past the 269 model.vocab entries
+static void test_added_ids_more(const char *dir, const char *fixture) {
+    char path[1024];
+    cJSON *root = load_json(fixture);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(root, "added_tokens"),
+                         cJSON_Parse("{\"id\": 268, \"content\": \"<|pad|>\", \"special\": true}"));
+    write_json(join(path, dir, "added_twice.json"), root);
+    cJSON_Delete(root);
+    BpeTokenizer t;
+    bpe_init(&t, path);
+    int pads[] = {PAD, TOK('a'), PAD};
+    check_encode(&t, "added_listed_twice_in_a_row_encodes", "<|pad|>a<|pad|>", pads, 3);
+    check(bpe_vocab_size(&t) == FIXTURE_VOCAB, "added_listed_twice_in_a_row_one_id", "vocab %d, expected %d", bpe_vocab_size(&t),
+          FIXTURE_VOCAB);
+    bpe_free(&t);
+
+    root = load_json(fixture);
+    cJSON_AddNumberToObject(vocab_of(root), "\xe6\x97\xa5\xe6\x9c\xac", 268);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(root, "added_tokens"),
+                         cJSON_Parse("{\"id\": 268, \"content\": \"\xe6\x97\xa5\xe6\x9c\xac\", \"special\": false}"));
+    write_json(join(path, dir, "added_vocab_key.json"), root);
+    cJSON_Delete(root);
+    bpe_init(&t, path);
+    int want[] = {TOK('a'), 268, 269};
+    check_encode(&t, "added_non_byte_level_vocab_key_takes_its_id", "a\xe6\x97\xa5\xe6\x9c\xac<|pad|>", want, 3);
+    check(bpe_vocab_size(&t) == 270, "added_non_byte_level_vocab_key_vocab_size", "expected 270, found %d", bpe_vocab_size(&t));
+    bpe_free(&t);
+}
+
 // the order of model.vocab's entries carries no meaning (a JSON object's): the tokenizer tokens trained by Hugging
 // Face tokenizers with its vocab written backwards (longer tokens before their prefixes) encodes the same
 static void test_vocab_order(const char *dir, const char *fixture) {
@@ -792,6 +864,7 @@ static const BadCase bad_cases[] = {
     {"added_tokens_object", "added_tokens is not an array"},
     {"added_token_empty", "an added_tokens entry has no \"content\" string (or an empty one)"},
     {"merge_two_spaces", "model.merges[10] is \"a b c\", expected two tokens separated by one space"},
+    {"merge_leading_space", "model.merges[10] is \" a\", expected two tokens separated by one space"},
 };
 
 // the child side: write the bad file, then load it; returning means it did not fail
@@ -862,6 +935,8 @@ static int run_bad_case(const char *name, const char *dir, const char *fixture) 
             cJSON_AddItemToArray(added, copy);
         } else if (strcmp(name, "merge_two_spaces") == 0) {
             cJSON_AddItemToArray(merges, cJSON_CreateString("a b c"));
+        } else if (strcmp(name, "merge_leading_space") == 0) {
+            cJSON_AddItemToArray(merges, cJSON_CreateString(" a"));
         } else if (strcmp(name, "added_tokens_object") == 0) {
             cJSON_ReplaceItemInObjectCaseSensitive(root, "added_tokens", cJSON_CreateObject());
         } else if (strcmp(name, "wrong_decoder") == 0) {
@@ -916,6 +991,7 @@ int main(int argc, char **argv) {
     test_rank_zero(dir, fixture);
     test_added_longest_first(dir, fixture);
     test_added_ids_as_tokenizers(dir, fixture);
+    test_added_ids_more(dir, fixture);
     test_regex_and_affixes(dir, fixture);
     test_vocab_order(dir, fixture);
     bpe_free(&t);
