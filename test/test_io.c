@@ -441,6 +441,22 @@ static void test_tok_json_table(void) {
           t.vocab_size, t.eot_token);
     tokenizer_free(&t);
 }
+// a tokenizer.json whose vocabulary has a gap (no <|pad|>, "cat" moved from 267 to 268): id 267 decodes to nothing, of
+// length 0, and 268 to "cat" (a length taken from bpe_decode's -1 would be 4 GiB, with the next token's bytes)
+static void test_tok_json_gap(void) {
+    char p[1024];
+    cJSON *root = safetensors_read_json_object(FIXTURE, 1 << 20);
+    cJSON_DeleteItemFromArray(cJSON_GetObjectItemCaseSensitive(root, "added_tokens"), 1);
+    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "model"), "vocab"),
+                                           "cat", cJSON_CreateNumber(268));
+    write_json(P(p, "gap.json"), root); cJSON_Delete(root);
+    Tokenizer t; tokenizer_init(&t, p);
+    const char *gap = t.vocab_size == 269 ? tokenizer_decode(&t, 267) : NULL, *cat = t.vocab_size == 269 ? tokenizer_decode(&t, 268) : NULL;
+    check(gap != NULL && t.token_len[267] == 0 && gap[0] == '\0' && cat != NULL && t.token_len[268] == 3 && strcmp(cat, "cat") == 0,
+          "tokenizer_json_gap_decodes_to_nothing", "vocab %u (want 269), id 267 of length %u \"%s\", 268 \"%s\"", t.vocab_size,
+          t.vocab_size == 269 ? t.token_len[267] : 0, gap != NULL ? gap : "(null)", cat != NULL ? cat : "(null)");
+    tokenizer_free(&t);
+}
 // the fixture with an added token of `len` bytes at id 269 (the next after <|pad|>'s)
 static const char *json_with_long_token(char *p, const char *name, int len) {
     cJSON *root = safetensors_read_json_object(FIXTURE, 1 << 20);
@@ -517,6 +533,18 @@ static void test_tok_print(void) {
     tokenizer_print(&t, 0);
     n = stdout_capture_end(cap, out, sizeof(out));
     check(n == 6 && memcmp(out, "a\\x00b", 6) == 0, "tokenizer_print_token_with_nul", "printed %zu bytes \"%.*s\"", n, (int)n, out);
+    tokenizer_free(&t);
+    // a text's end escapes the character its last token left unfinished, and the next text starts afresh (samples print
+    // one after another through the same tokenizer: bytes still held would begin the next one again)
+    tokenizer_init_bytes(&t);
+    cap = stdout_capture_begin();
+    tokenizer_print(&t, 0xe6);
+    tokenizer_print_end(&t);
+    tokenizer_print(&t, 'a');
+    tokenizer_print_end(&t);
+    n = stdout_capture_end(cap, out, sizeof(out));
+    check(n == 5 && memcmp(out, "\\xe6a", 5) == 0, "tokenizer_print_end_starts_the_next_text_afresh", "printed %zu bytes \"%.*s\"", n,
+          (int)n, out);
     tokenizer_free(&t);
 }
 static void test_tok_encode(void) {
@@ -1272,6 +1300,7 @@ int main(void) {
     test_bpe_added_longest_first();
     test_tok_json_table();
     test_tok_json_long();
+    test_tok_json_gap();
     test_tok_name_not_json();
     expect_fail("tokenizer_version_0", c_tok_v0, NULL, "unsupported tokenizer version: expected 1 or 2, found 0");
     test_tok_range_warned_once();
