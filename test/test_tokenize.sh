@@ -109,6 +109,20 @@ else
     bad "pieces_crlf" "$(cat "$TMP/err")"
 fi
 
+# --- no cut inside the "\n\r\n" of "x\n\r\ny": the regex makes "\n\r" one word of the whole text (a cut before the "\r"
+# would split it in two), which a tokenizer with a merge of the two, as this copy of the fixture, encodes as one token
+# (268; with the fixture itself the two words' ids are the same)
+perl -pe 's/("Ċ": 11,)/$1 "Ċč": 268,/; s/("merges": \[)/$1 "Ċ č",/; s/"id": 268,/"id": 269,/' "$TJ" > "$TMP/lfcr.json"
+for i in $(seq 1 50); do printf 'line %d\n\r\nnext %d\n' "$i" "$i"; done > "$TMP/lfcr.txt"
+if "$TOK" -t "$TMP/lfcr.json" -o "$TMP/lfcr1" -v 0 -p 268435456 "$TMP/lfcr.txt" > /dev/null 2> "$TMP/err" &&
+   "$TOK" -t "$TMP/lfcr.json" -o "$TMP/lfcr2" -v 0 -p 1 -n 2 "$TMP/lfcr.txt" > /dev/null 2>> "$TMP/err"; then
+    if payload "$TMP/lfcr1_train_*.bin" | od -An -v -tu2 --endian=little | tr -s ' ' '\n' | grep -qx 268 &&
+       payload "$TMP/lfcr1_train_*.bin" | cmp -s - <(payload "$TMP/lfcr2_train_*.bin"); then ok "pieces_lf_cr_lf"
+    else bad "pieces_lf_cr_lf" "tokens differ from one piece per document, or no \"\\n\\r\" token in them"; fi
+else
+    bad "pieces_lf_cr_lf" "$(cat "$TMP/err")"
+fi
+
 # --- a tokenizer without the regex (a piece is one word, so merges may cross line breaks): no cuts
 sed 's/"use_regex": *true/"use_regex": false/' "$TJ" > "$TMP/noregex.json"
 if grep -q '"use_regex": *false' "$TMP/noregex.json" &&
@@ -165,6 +179,22 @@ run documents -o "$TMP/docs" -v 0.09091136 -p 4096 "$TMP/d1.txt" "$TMP/d2.txt" &
         ok "documents (the val split starts at the second document)"
     else
         bad "documents" "decoded documents differ, or the val split does not start at the second one"
+    fi
+}
+
+# ... and with the val byte 9,000 bytes into the second document (-v 0.05: byte 209,000 of 220,000), the val split starts
+# at that document's first cut at or after it (the other checks' val bytes are in the first document, or at a document's
+# start: the byte's offset in the whole input taken for its offset in the document passed them)
+run val_in_a_later_document -o "$TMP/vdoc" -v 0.05 -p 4096 "$TMP/d1.txt" "$TMP/d2.txt" && {
+    "$TOK" -t "$TJ" -d "$TMP/vdoc_train_*.bin" > "$TMP/vdoc.train" 2>/dev/null
+    "$TOK" -t "$TJ" -d "$TMP/vdoc_val_*.bin" > "$TMP/vdoc.val" 2>/dev/null
+    { printf '<|endoftext|>'; cat "$TMP/d1.txt"; printf '<|endoftext|>'; cat "$TMP/d2.txt"; } > "$TMP/vdoc.want"
+    start=$((20000 - $(wc -c < "$TMP/vdoc.val")))
+    if cat "$TMP/vdoc.train" "$TMP/vdoc.val" | cmp -s - "$TMP/vdoc.want" && [ "$start" -ge 9000 ] && [ "$start" -lt 9200 ] &&
+       [ "$(head -c "$start" "$TMP/d2.txt" | tail -c 1 | od -An -c | tr -d ' ')" = '\n' ]; then
+        ok "val_in_a_later_document (from byte $start of the second)"
+    else
+        bad "val_in_a_later_document" "decoded documents differ, or the val split starts at byte $start of the second document"
     fi
 }
 
@@ -249,6 +279,14 @@ run jsonl_val -o "$TMP/jl/v" -v 0.25 -j text "$TMP/jl/v.jsonl" && {
     want=$(for i in $(seq 25 29); do printf '<|endoftext|>line %d of twenty!' "$i"; done)
     if [ "$(wc -c < "$TMP/jl/v.jsonl")" = 620 ] && [ "$("$TOK" -t "$TJ" -d "$TMP/jl/v_val_*.bin")" = "$want" ]; then ok "jsonl_val_split"
     else bad "jsonl_val_split" "val decodes to: $("$TOK" -t "$TJ" -d "$TMP/jl/v_val_*.bin" 2>&1 | head -c 200)"; fi
+}
+# ... and with the val byte inside a line (-v 0.2419355: 150 bytes, from byte 470, in line 16 of bytes [465, 496)): that
+# line starts before the byte, so its document stays in train (above, the val byte is a line's first: a document sent to
+# val by where its line ends passed that check)
+run jsonl_val_mid_line -o "$TMP/jl/vm" -v 0.2419355 -j text "$TMP/jl/v.jsonl" && {
+    want=$(for i in $(seq 26 29); do printf '<|endoftext|>line %d of twenty!' "$i"; done)
+    if [ "$("$TOK" -t "$TJ" -d "$TMP/jl/vm_val_*.bin")" = "$want" ]; then ok "jsonl_val_split_mid_line"
+    else bad "jsonl_val_split_mid_line" "val decodes to: $("$TOK" -t "$TJ" -d "$TMP/jl/vm_val_*.bin" 2>&1 | head -c 200)"; fi
 }
 # a .jsonl file without -j is encoded as plain text, with a note saying so (a forgotten -j, or JSONL= of
 # scripts/run_pretrain.sh, would train on the JSON syntax); none with -j, nor for .txt files
