@@ -24,7 +24,9 @@ holding "enwik8"), else from DATA_DIR/enwik8.zip, downloaded when missing; DATA_
 records the source. A file that is not the one the existing shards were made from is refused
 (PREPARE=1 re-writes them). Only data with enwik8's published md5 gives a line labelled "enwik8 test".
 Stopped by Ctrl-C (or SIGTERM) the trainer writes a checkpoint; the same command again resumes
-from the newest checkpoint in OUT, and for a finished run evaluates the test stream again.
+from the newest checkpoint in OUT, and for a finished run evaluates the test stream again. A run in
+OUT of another MODEL, B, T, LR or WARMUP is an error (not resumed, nor reported as this one's): give
+each its own OUT. More STEPS go on from a finished run.
 
 Time: about 66 minutes on one H200 at the default size (60,000 steps of 32K bytes); the CPU
 trainer would need about a year. A small end-to-end run on a stand-in file, in seconds on a CPU:
@@ -45,7 +47,7 @@ OUT/run.out (the trainer's output, appended), OUT/data_source.txt (the source of
 and the two newest checkpoints (-nk 2: their model_, state_ and DONE_ files).
 EOF
 }
-. "$(dirname "$0")/script_lib.sh" # die, check_script_args, extra_args, run_logged
+. "$(dirname "$0")/script_lib.sh" # die, check_script_args, extra_args, same_run_settings, run_logged
 check_script_args "bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]" 1 "$@"
 SRC=${1:+$(realpath -m "$1")} # relative to where the script was called from
 if [ -n "$SRC" ]; then
@@ -79,6 +81,9 @@ for v in B T STEPS; do require_uint "$v" 1; done
 for v in WARMUP VAL_EVERY CKPT_EVERY GEN; do require_uint "$v" 0; done
 require_lr LR
 can_make_dir "$OUT" # (before the build, the download and the split)
+# a run in OUT of other settings is neither resumed nor reported as this one (STEPS aside: a longer run goes on, a
+# finished longer one is evaluated at its own end; VAL_EVERY, CKPT_EVERY and GEN change no test result)
+same_run_settings "$OUT" -e:MODEL -b:B -t:T -l:LR -u:WARMUP
 # the trainer, built first: a MODEL it refuses (a mistyped descriptor) is refused before the data is downloaded and
 # split (it was after). A descriptor or preset is built and dropped (-x 0 -p "" -g 0 reads no data and, with the empty
 # prompt, no tokenizer, whatever the vocabulary); a model file or directory is read by the run itself

@@ -4,7 +4,8 @@
 # at 1.0, linear warmup then cosine decay to 1e-5, peak learning rate 5x GPT-3's for the model size
 # (3e-3 at 125M, 1.5e-3 at 350M), 0.5M tokens per step at context 2048. One process per local GPU
 # (the CPU trainer where `make train` would use it: no GPU, one older than compute capability 8.0, or no nvcc);
-# restarted, it resumes from its newest checkpoint.
+# restarted, it resumes from its newest checkpoint. A run in OUT of another MODEL, MICRO_B, T, BATCH_TOKENS, LR,
+# WARMUP (one given) or VAL_BATCHES is an error (not resumed, nor reported as this one's): give each its own OUT.
 #
 #   bash scripts/run_pretrain.sh <tokenizer.json> <text files...>
 #   JSONL=text bash scripts/run_pretrain.sh <tokenizer.json> corpus_*.jsonl     (each line's "text" field)
@@ -42,7 +43,7 @@
 #     OUT=/tmp/pt DATA=/tmp/pt_data bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
-. "$(dirname "$0")/script_lib.sh" # die, extra_args, make_dir, can_make_dir, require_uint, require_product, trainer_error_shown
+. "$(dirname "$0")/script_lib.sh" # die, extra_args, make_dir, can_make_dir, require_uint, require_product, same_run_settings, trainer_error_shown
 case "${1:-}" in
     -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     -*) die "unknown option '$1' (usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...]; -h for help)" ;;
@@ -79,6 +80,7 @@ SAMPLE_EVERY=${SAMPLE_EVERY:-1000}
 # bash's 64-bit arithmetic, e.g. TOKENS=9223372036854775808 became a negative step count, "less than one step")
 for v in BATCH_TOKENS MICRO_B T VAL_EVERY VAL_BATCHES CKPT_EVERY SAMPLE_EVERY; do require_uint "$v" 0; done
 [ -z "${WARMUP:-}" ] || require_uint WARMUP 0
+WARMUP_GIVEN=${WARMUP:+1}
 # TOKENS and the parameter count pass 10^9 (mamba-130m's default is 2.58B tokens): at most 18 digits, which bash's
 # arithmetic holds; the steps, TOKENS / BATCH_TOKENS, are a trainer flag (below 10^9)
 is_count() { [[ "$1" =~ ^(0|[1-9][0-9]{0,17})$ ]]; }
@@ -147,6 +149,10 @@ if [ -z "${WARMUP:-}" ]; then
 fi
 FINAL_FRAC=$(awk -v lr="$LR" 'BEGIN { if (lr + 0 <= 0) exit 1; f = 1e-5 / lr; printf "%.6g", (f > 1 ? 1 : f) }') ||
     die "LR must be a positive number, got '$LR'"
+# a run in OUT of other settings is neither resumed nor reported as this one, said before the encoding (TOKENS aside:
+# more go on from a finished run, as does the WARMUP derived from them where none is given; VAL_EVERY, CKPT_EVERY and
+# SAMPLE_EVERY change neither the model nor its last val loss)
+same_run_settings "$OUT" -e:MODEL -b:MICRO_B -t:T -d:BATCH_TOKENS -l:LR ${WARMUP_GIVEN:+-u:WARMUP} -m:VAL_BATCHES
 
 # the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard)
 if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then

@@ -22,6 +22,8 @@ end. It uses the GPU trainer (train_mamba_cu) where `make train` would (a GPU of
 8.0 or newer, and nvcc), else the CPU one (train_mamba), with make's note saying why where a GPU is
 present. Stopped by Ctrl-C (or SIGTERM) the trainer writes a checkpoint; the same command
 again resumes from it, and once the run is finished it reports the result again without training.
+A run in the out dir of another MODEL, B, T, LR, WARMUP, VAL_EVERY or VAL_BATCHES is an error (not
+resumed, nor reported as this one's): give each its own out dir. More STEPS go on from a finished run.
 
 Time: about 3 s on an H200 (1,200 steps took 13 s on an H100). On the CPU the default size takes about
 7 core-hours (~3.5 h on 2 cores); a quick CPU run, in seconds:
@@ -41,7 +43,7 @@ Writes OUT/main.log, OUT/commands.txt (each run's command line), OUT/run.out (th
 newest checkpoint (its model_, state_ and DONE_ files: -nk 1) and model_best.bin.
 EOF
 }
-. "$(dirname "$0")/script_lib.sh" # die, check_script_args, extra_args, run_logged
+. "$(dirname "$0")/script_lib.sh" # die, check_script_args, extra_args, same_run_settings, run_logged
 check_script_args "bash scripts/run_tinyshakespeare.sh [out dir]" 1 "$@"
 OUT=${1:+$(realpath -m "$1")} # a given directory is relative to where the script was called from
 # ... and so is a MODEL file or directory (it was looked for in the repository, where the script moves)
@@ -65,14 +67,17 @@ require_lr LR
 FULL_SIZE=0
 [ "$MODEL:$B:$T:$STEPS" = "d512:l6:v256:64:256:300" ] && FULL_SIZE=1
 [ -z "$OUT" ] || can_make_dir "$OUT" # (before the data and the build; the default is chosen with the trainer)
-make -s data
 pick_trainer # (BIN)
-make -s "${BIN#./}"
 # (a CPU run takes hours: its own default directory, so that it is not taken for a GPU result; either trainer
 # resumes the other's checkpoints, given that directory)
 # (named whole, $PWD being the repository: the messages that name it are read in the caller's directory, where a
 # relative out/tinyshakespeare_cpu was no such directory)
 OUT=${OUT:-$PWD/out/tinyshakespeare_$([ "$BIN" = ./train_mamba ] && echo cpu || echo gpu)}
+# a run in OUT of other settings is neither resumed nor reported as this one (STEPS aside: a longer run goes on, a
+# finished longer one is reported at its own end; CKPT_EVERY and GEN change no result)
+same_run_settings "$OUT" -e:MODEL -b:B -t:T -l:LR -u:WARMUP -v:VAL_EVERY -m:VAL_BATCHES
+make -s data
+make -s "${BIN#./}"
 if [ "$BIN" = ./train_mamba ] && [ "$FULL_SIZE" = 1 ]; then
     # measured 2026-12: 36.6 to 41 s per step on 2 cores, so 300 steps and 6 full validations (~2 steps each) take
     # about 7 core-hours

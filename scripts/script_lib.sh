@@ -111,6 +111,46 @@ extra_args() {
     own_flags_refused EXTRA_ARGS EXTRA "$@"
 }
 
+# command_words <commands.txt line>: WORDS, the words of its command (the program first), read back from the trainer's
+# quoting (record_command, doc/formats.md): each word bare, or in '...' with each ' as '\'', or in $'...' with \', \\ and
+# \xNN (a '.' after the decoded $'...' word, which $(...) would strip of its last newlines)
+command_words() {
+    local s=${1#*: } w q="'"
+    local bare='^([A-Za-z0-9_@%+=:,./-]+)(.*)$' quoted="^'([^']*)'(.*)\$" escaped="^\\\\'(.*)\$"
+    local ansi="^\\\$'((\\\\.|[^\\\\'])*)'(.*)\$"
+    WORDS=()
+    while [ -n "$s" ]; do
+        w=""
+        while [ -n "$s" ] && [ "${s:0:1}" != " " ]; do
+            if [[ $s =~ $bare ]] || [[ $s =~ $quoted ]]; then w+=${BASH_REMATCH[1]}; s=${BASH_REMATCH[2]}
+            elif [[ $s =~ $escaped ]]; then w+=$q; s=${BASH_REMATCH[1]}
+            elif [[ $s =~ $ansi ]]; then w+=$(printf '%b.' "${BASH_REMATCH[1]//\\\'/\\x27}"); w=${w%.}; s=${BASH_REMATCH[3]}
+            else return 1; fi
+        done
+        WORDS+=("$w"); s=${s# }
+    done
+}
+# same_run_settings <out dir> <flag:SETTING>...: where the out dir holds a checkpoint (a DONE_ marker), the run there was
+# started with each flag at the value the variable SETTING holds now (numbers compared as numbers: 2e-3 is 0.002), as
+# the last line of its commands.txt says; else one error line naming the settings that differ, before anything is
+# built or run. Resumed, such a run went on at the new settings (the trainer notes a new -l and trains on); finished,
+# its result was reported again as this command's
+same_run_settings() {
+    local out=$1 spec flag name i old now olds="" nows="" last
+    compgen -G "$(glob_escape "$out")/DONE_*" > /dev/null && [ -f "$out/commands.txt" ] || return 0
+    last=$(tail -n 1 "$out/commands.txt")
+    command_words "$last" || die "$out/commands.txt: cannot read its last line: $last"
+    shift
+    for spec in "$@"; do
+        flag=${spec%%:*}; name=${spec#*:}; now=${!name}; old="(none)"
+        for ((i = 1; i < ${#WORDS[@]} - 1; i++)); do [ "${WORDS[i]}" = "$flag" ] && { old=${WORDS[i + 1]}; break; }; done
+        [ "$old" = "$now" ] && continue
+        if [[ "$old$now" =~ ^[-+.0-9eE]+$ ]] && awk -v a="$old" -v b="$now" 'BEGIN { exit !(a + 0 == b + 0) }'; then continue; fi
+        olds+="${olds:+, }$name=$old"; nows+="${nows:+, }$name=$now"
+    done
+    [ -z "$olds" ] || die "$out holds a run of $olds, not $nows: another out dir for this one, or delete $out to start afresh"
+}
+
 # check_script_args <usage line> <most arguments> "$@": -h / --help print the caller's usage (its
 # `usage` function) and exit 0; an unknown option, too many arguments or an empty one is one error line (an
 # empty one, such as "$DIR" unset, was taken as none given: run_tinyshakespeare.sh '' started the default run)

@@ -298,11 +298,26 @@ out=$("${TS[@]}" STEPS=3 bash scripts/run_tinyshakespeare.sh "$TMP/ts" 2>&1); rc
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "^the run in $TMP/ts had already finished: val loss $final at the end of 6 steps,"; then
     ok "tinyshakespeare_finished_longer_run_reported"
 else bad "tinyshakespeare_finished_longer_run_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# ... and at another setting (here LR, given as 1e-3 where the run's was 2e-3, the default): one error line naming it, not
+# the old run's result reported under this command ("had already finished: val loss ..."); 0.002 is the same LR. Said
+# before the data and the build (a stand-in make, which names the trainer and leaves a mark where it builds)
+mkdir -p "$TMP/ts_make"; printf '#!/bin/sh\ncase " $* " in *" train_bin "*) echo train_mamba; exit 0 ;; esac\ntouch "%s/ts_make/built"\n' "$TMP" > "$TMP/ts_make/make"
+chmod +x "$TMP/ts_make/make"
+expect_error_cmd tinyshakespeare_other_settings_refused "$TMP/ts holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or delete $TMP/ts" \
+    "${TS[@]}" PATH="$TMP/ts_make:$PATH" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts"
+if [ ! -e "$TMP/ts_make/built" ]; then ok "tinyshakespeare_other_settings_builds_nothing"; else bad "tinyshakespeare_other_settings_builds_nothing" "make built"; fi
+out=$("${TS[@]}" STEPS=3 LR=0.002 bash scripts/run_tinyshakespeare.sh "$TMP/ts" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^the run in $TMP/ts had already finished: val loss $final at the end of 6 steps,"; then
+    ok "tinyshakespeare_same_lr_other_form_reported"
+else bad "tinyshakespeare_same_lr_other_form_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 TS_STOP=("${TS[@]}" MAMBA_TEST_SIGTERM_STEP=4)
 out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^stopped at step 4 of 6 (signal 15); checkpoint in $TMP/ts_stop: run the same command again" &&
    ! echo "$out" | grep -q "at the end of"; then ok "tinyshakespeare_stopped_says_resume"
 else bad "tinyshakespeare_stopped_says_resume" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# a stopped run is not resumed at other settings either (the trainer took a new -l or -u from the next step on)
+expect_error_cmd tinyshakespeare_stopped_other_settings_refused "$TMP/ts_stop holds a run of WARMUP=100, VAL_EVERY=3, not WARMUP=2, VAL_EVERY=2:" \
+    "${TS_STOP[@]}" WARMUP=2 VAL_EVERY=2 bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop"
 out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^resuming from step 4 of $TMP/ts_stop" &&
    echo "$out" | tail -n 1 | grep -qE "^val loss [0-9.]+ at the end of 6 steps" && [ "$(grep -c '^s:6 tel:' "$TMP/ts_stop/main.log")" -eq 1 ]; then
@@ -431,6 +446,9 @@ if command -v python3 >/dev/null; then
     # a finished run, then a longer one stopped before its test evaluation: no test score (the old
     # run's is still in main.log), but where it stopped and how to resume
     "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/standin_a" > "$TMP/e8_first.out" 2>&1
+    # ... run again at another LR: one error line naming it (the old run's test score was reported under this command)
+    expect_error_cmd enwik8_other_settings_refused "$TMP/e8 holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or delete $TMP/e8" \
+        "${E[@]}" ALLOW_ANY_SIZE=1 LR=1e-3 bash scripts/run_enwik8.sh "$TMP/standin_a"
     # (a missing file is an error also when shards exist: it used to be ignored for them)
     expect_error_cmd enwik8_missing_file_with_shards "no such file: $TMP/nothing" "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/nothing"
     expect_one_error_cmd enwik8_trainer_error_once "unknown flag '-zz'" "the trainer exited with 1 after the error above" \
@@ -964,6 +982,11 @@ expect_one_error_cmd pretrain_trainer_error_once "unknown flag '-zz'" \
 "${PE[@]}" OUT="$TMP/pt_wsd/out" EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt" > "$TMP/pt_wsd.out" 2>&1; rc=$?
 if [ "$rc" -eq 0 ] && tail -n 1 "$TMP/pt_wsd/out/commands.txt" | grep -q -- " -k wsd -kd 0.2 -nt 2\$"; then ok "pretrain_extra_schedule_passed"
 else bad "pretrain_extra_schedule_passed" "rc $rc: $(tail -n 1 "$TMP/pt_wsd.out")"; fi
+# ... run again into that OUT at another LR: one error line naming it, before any encoding (its result, "done: val loss
+# ...", was reported under this command, after the text given had been encoded into a new DATA)
+expect_error_cmd pretrain_other_settings_refused "$TMP/pt_wsd/out holds a run of LR=3e-3, not LR=1e-3: another out dir for this one" \
+    "${PE[@]}" OUT="$TMP/pt_wsd/out" DATA="$TMP/pt_os/d" LR=1e-3 EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+if [ ! -e "$TMP/pt_os" ]; then ok "pretrain_other_settings_encode_nothing"; else bad "pretrain_other_settings_encode_nothing" "$(ls -R "$TMP/pt_os" | head -c 200)"; fi
 # its default DATA and OUT are the repository's data/pretrain and out/<MODEL>, as the other scripts' defaults, whatever
 # directory it is called from (they were the caller's data/ and out/). Called from $TMP/cwd: DATA's default holds no
 # shards (its error names it), and OUT's gets the run that fails on a bad flag (checked only where no run is
