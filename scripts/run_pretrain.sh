@@ -18,7 +18,8 @@
 # OUT also gets main.log, commands.txt (each run's command line), run.out (the output, appended), a copy of
 # the tokenizer.json and the two newest checkpoints (-nk 2: their model_, state_ and DONE_ files).
 # Environment (defaults in brackets):
-#   MODEL [mamba-130m]     a preset or descriptor (its vocabulary must be the tokenizer's, e.g. v50280)
+#   MODEL [mamba-130m]     a preset or descriptor (its vocabulary must hold the tokenizer's tokens, added ones
+#                          included, e.g. v50280 for GPT-NeoX's 50277: a smaller one is refused before the encoding)
 #   TOKENS [20 x params]   training tokens (Chinchilla's 20 per parameter); the steps are TOKENS / BATCH_TOKENS
 #   LR [by size]           peak LR; default 5x GPT-3's for the parameter count: up to 200M 3e-3,
 #                          550M 1.5e-3, 1B 1.25e-3, 2B 1e-3, larger 8e-4
@@ -132,6 +133,24 @@ make -s "${BIN#./}"
 probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-e $MODEL: $(echo "$probe" | tail -n 1 | sed 's/^error: //')"
 params=$(echo "$probe" | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
 is_count "$params" || die "could not read the parameter count of -e $MODEL from $BIN"
+# the model's vocabulary holds every id of the tokenizer, added tokens included (the trainer refused the shards' ids
+# past it only once the corpus was encoded): the probe notes the tokenizer's token count where the model has fewer
+# rows; a model of 256 or fewer reads bytes and no tokenizer, so the tokens are counted there with one of 257
+vocab=$(echo "$probe" | sed -n 's/^| model *| V=\([0-9]*\) .*/\1/p')
+is_count "$vocab" || die "could not read the vocabulary of -e $MODEL from $BIN"
+count_probe=$probe
+if [ "$vocab" -le 256 ]; then
+    count_probe=$("$BIN" -e d8:l1:v257 -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-tk $TOK: $(echo "$count_probe" | tail -n 1 | sed 's/^error: //')"
+fi
+tokens=$(echo "$count_probe" | sed -n "s/^note: '.*' has \([0-9]*\) tokens, more than the model's vocabulary of [0-9]*: .*/\1/p" | tail -n 1)
+if [ "$vocab" -le 256 ]; then
+    die "MODEL=$MODEL has vocab_size $vocab, which the trainer reads as bytes, not as the ids of $TOK" \
+        "(${tokens:-257 or fewer} tokens, added tokens included): a MODEL of vocab_size ${tokens:-257} or more (a descriptor's v${tokens:-257})"
+fi
+if [ -n "$tokens" ]; then
+    die "MODEL=$MODEL has vocab_size $vocab, too few for the ids of $TOK ($tokens tokens, added tokens included):" \
+        "a MODEL of vocab_size $tokens or more (a descriptor's v$tokens)"
+fi
 TOKENS=${TOKENS:-$((20 * params))}
 STEPS=$((TOKENS / BATCH_TOKENS))
 [ "$STEPS" -ge 1 ] || die "TOKENS $TOKENS is less than one step of BATCH_TOKENS $BATCH_TOKENS"

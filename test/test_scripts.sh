@@ -970,6 +970,13 @@ expect_error_cmd pretrain_bad_model_before_encoding "-e d32:l2:v2x: model descri
 expect_error_cmd pretrain_few_tokens_before_encoding "TOKENS 100 is less than one step of BATCH_TOKENS 128" \
     env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=100 OUT="$TMP/pt_bm" DATA="$TMP/pt_bm_d" timeout -s KILL 60 \
     bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
+# ... and so is a model whose vocabulary is smaller than the tokenizer's 269 tokens (the trainer refused the shards' ids
+# past it once the corpus was encoded): one of 256 or fewer, which the trainer reads as bytes, and one between 256 and 269
+for v in 100 260; do
+    expect_error_cmd "pretrain_vocab_below_tokenizer v$v" "MODEL=d32:l2:v$v has vocab_size $v, .* the ids of $REPO/test/fixtures/bpe/tokenizer.json (269 tokens, added tokens included): a MODEL of vocab_size 269 or more (a descriptor's v269)\$" \
+        env MODEL=d32:l2:v$v MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 OUT="$TMP/pt_bm" DATA="$TMP/pt_bm_d" timeout -s KILL 60 \
+        bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
+done
 if [ ! -e "$TMP/pt_bm" ] && ! compgen -G "$TMP/pt_bm_d*" > /dev/null; then ok "pretrain_bad_settings_encode_nothing"
 else bad "pretrain_bad_settings_encode_nothing" "$(ls -d "$TMP"/pt_bm* | tr '\n' ' ')"; fi
 # its trainer's error line is the one error line, with the script's note under it (as run_tinyshakespeare.sh's)
