@@ -28,6 +28,7 @@
 #                          rounded to the nearest one, e.g. 491520 on 6 GPUs; a value you set must divide)
 #   MICRO_B [8] T [2048]   per-GPU micro-batch and context; gradient accumulation makes up the rest
 #   GPUS [all visible]     processes (GPUs) to use (CUDA_VISIBLE_DEVICES's list, else nvidia-smi's GPUs)
+#                          (a whole number from 1, also with the CPU trainer, which runs as one process)
 #   DATA [data/pretrain]   shard prefix    OUT [out/<MODEL>]    VAL_FRACTION [0.005]
 #                          (the defaults in the repository; a DATA or OUT given is relative to where it is called from)
 #                          (text files and JSON Lines together: encode them apart with dev/data/tokenize,
@@ -81,6 +82,9 @@ SAMPLE_EVERY=${SAMPLE_EVERY:-1000}
 # bash's 64-bit arithmetic, e.g. TOKENS=9223372036854775808 became a negative step count, "less than one step")
 for v in BATCH_TOKENS MICRO_B T VAL_EVERY VAL_BATCHES CKPT_EVERY SAMPLE_EVERY; do require_uint "$v" 0; done
 [ -z "${WARMUP:-}" ] || require_uint WARMUP 0
+# a GPUS given is a count of processes wherever it runs: the CPU trainer, which runs as one, took GPUS=x or 0 for its
+# note that GPUS is not used
+[ -z "${GPUS:-}" ] || require_uint GPUS 1
 WARMUP_GIVEN=${WARMUP:+1}
 # TOKENS and the parameter count pass 10^9 (mamba-130m's default is 2.58B tokens): at most 18 digits, which bash's
 # arithmetic holds; the steps, TOKENS / BATCH_TOKENS, are a trainer flag (below 10^9)

@@ -1038,6 +1038,18 @@ expect_error_cmd pretrain_batch_product_overflow "MICRO_B \\* T \\* GPUS = 53687
     timeout -s KILL 30 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
 if [ ! -e "$TMP/ptw/built" ] && [ ! -e "$TMP/ptw/out" ] && [ ! -e "$TMP/ptw/d" ]; then ok "pretrain_batch_product_overflow_builds_nothing"
 else bad "pretrain_batch_product_overflow_builds_nothing" "$(ls -A "$TMP/ptw")"; fi
+# a GPUS that is no count of processes is refused by name before anything is built, also where the CPU trainer runs (it
+# took GPUS=x with a note that GPUS is not used): a make that names the CPU trainer and leaves a mark where it builds
+mkdir -p "$TMP/ptg/bin"
+printf '#!/bin/sh\ncase " $* " in *" train_bin "*) echo train_mamba; exit 0 ;; esac\ntouch "%s/ptg/built"\n' "$TMP" > "$TMP/ptg/bin/make"
+chmod +x "$TMP/ptg/bin/make"
+for g in x 0 -1; do
+    expect_error_cmd "pretrain_bad_gpus $g" "GPUS must be a whole number from 1 to 999999999, got '$g'" \
+        env PATH="$TMP/ptg/bin:$PATH" GPUS="$g" MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 DATA="$TMP/ptg/d" OUT="$TMP/ptg/out" \
+        timeout -s KILL 30 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+done
+if [ ! -e "$TMP/ptg/built" ] && [ ! -e "$TMP/ptg/out" ] && [ ! -e "$TMP/ptg/d" ]; then ok "pretrain_bad_gpus_builds_nothing"
+else bad "pretrain_bad_gpus_builds_nothing" "$(ls -A "$TMP/ptg")"; fi
 expect_error_cmd tinyshakespeare_out_is_a_file "cannot create the directory '$TMP/out_is_a_file/ts' (Not a directory)" \
     "${TS[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/out_is_a_file/ts"
 expect_error_cmd synthetic_bad_seed "SEED must be a nonzero integer .*, got 'x1'" "${SY[@]}" SEED=x1 bash scripts/run_synthetic.sh "$TMP/syn" 2 2
