@@ -14,7 +14,10 @@ version 0, one out-of-range warning, DEL and a token holding a 0 byte printed, e
 and (2026-12-05, from a gcov run of the CPU suites: refusals no test reached) the options, the -mc file's example
 checks, a tokenizer and a state file cut short or of another model, a .bin tokenizer asked to encode, and the note
 that names a resumed run's changed optimizer flags; and (2026-12-05, the helpers both trainers share) the held stop
-answer's signal number and its release, and the last lines of a sample.
+answer's signal number and its release, and the last lines of a sample; and (2026-12-07, round cfg2) model files of Vp
+below V or of V 0, a parameter count's high word, the tensor a NaN at a tensor's first element is named in, the header
+CRC as doc/formats.md defines it, read_to_end past 4 KiB and at its limit, make_dirs' report of what it made, UTF-8
+surrogates and lead bytes past U+10FFFF escaped, an integer flag past an int, a descriptor's r1, SplitMix64's outputs.
 Each refusal runs in a forked child: it passes when the child exits non-zero with an "error:" line
 containing the expected text (an alarm turns a hang into a failure).
 */
@@ -615,6 +618,7 @@ static void test_option_refusals(void) {
         {"option_zero_stage_2", "-z must be 0 or 1, got 2", {{"t", "-z", "2", NULL}}},
         {"option_negative_processes", "-pn must be >= 0, got -1", {{"t", "-pn", "-1", NULL}}},
         {"option_init_method", "-pi must be fs or tcp, got 'mpi'", {{"t", "-pi", "mpi", NULL}}},
+        {"option_int_past_int_range", "flag -b: expected an integer, got '4294967297'", {{"t", "-b", "4294967297", NULL}}},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) { expect_fail(cases[i].name, c_parse, &cases[i].a, cases[i].want); }
     // the ends of each range are values, not refusals
@@ -1014,6 +1018,7 @@ static void test_descriptors_and_presets(void) {
         {"d33:l1:v257", 257, 264, 1, 33, 66, 16, 4, 3, 0},           // ceil(33 / 16) = 3; 257 padded to 264
         {"d48:l3:v100:n8:e3:k2:r5:s0", 100, 104, 3, 48, 144, 8, 2, 5, 1},
         {"d48:s1:r5:k2:e3:n8:v100:l3", 100, 104, 3, 48, 144, 8, 2, 5, 0},
+        {"d64:r1", 256, 256, 8, 64, 128, 16, 4, 1, 0},                // r1 is taken (not only R > 1)
         // each limit of config_validate, at the limit (accepted; the model is never allocated)
         {"d32:l1024:v65536:n256:k64:r32", 65536, 65536, 1024, 32, 64, 256, 64, 32, 0},
         {"d65536:l1:e4", 256, 256, 1, 65536, 262144, 16, 4, 4096, 0},
@@ -1246,6 +1251,96 @@ static void test_eta_text(void) {
     }
 }
 
+// ---------------------------------------------------------------------------- model file, file helpers, RNG
+// (llmc/model_config.h, llmc/utils.h, llmc/rand.h: each check below catches a bug that mutation testing planted there
+// and no other suite noticed, 2026-12-07, round cfg2: dev/mutation/units_cfg2_mutants.json)
+// a model file whose config one field makes invalid: a = {V, Vp}
+static void c_model_vocab(const void *a) { const int *v = (const int *)a; char p[1024];
+    MambaConfig c = small_config(); c.vocab_size = v[0]; c.padded_vocab_size = v[1]; size_t n; float *w = small_params(&c, &n);
+    save_model_file(P(p, "mvocab.bin"), &c, w, n); free(w); load_model(p); }
+// a parameter count with a high word (2^32 more parameters than the config needs), under a valid header CRC
+static void c_model_count_high_word(const void *a) { (void)a; char p[1024]; int e[] = {11, 1, -1}; edit_header(saved_model(p, "mhi.bin"), 14, e); load_model(p); }
+// a NaN at the first element of tensor `*a` (layer 0) is named as that tensor's, not as one past the tensor before
+static void c_model_nan_at(const void *a) { int t = *(const int *)a; char p[1024];
+    MambaConfig c = small_config(); size_t n, sizes[NUM_PARAMETER_TENSORS], at = 0; float *w = small_params(&c, &n);
+    fill_in_parameter_sizes(sizes, &c);
+    for (int i = 0; i < t; i++) { at += sizes[i]; }
+    w[at] = NAN; save_model_file(P(p, "mnan.bin"), &c, w, n); free(w); load_model(p); }
+static void test_model_file_fields(void) {
+    static const int vp_below_v[2] = {64, 56}, v_zero[2] = {0, 8};
+    expect_fail("model_vp_below_v", c_model_vocab, vp_below_v, "padded vocabulary Vp (at least V) = 56 is outside [64, 65536]");
+    expect_fail("model_vocab_zero", c_model_vocab, v_zero, "vocabulary size V = 0 is outside [1, 65536]");
+    expect_fail("model_param_count_high_word", c_model_count_high_word, NULL, "parameters but its config needs");
+    static const int norm_w = 1, in_proj_w = 2;
+    expect_fail("model_nan_first_of_norm_w_named", c_model_nan_at, &norm_w, "(norm_w of layer 0, element 0) is nan");
+    expect_fail("model_nan_first_of_in_proj_named", c_model_nan_at, &in_proj_w, "(in_proj_w of layer 0, element 0) is nan");
+    // the parameter count's high 32 bits in [11] (a d4096:l64 model has 6.4e9 parameters)
+    MambaConfig c = small_config();
+    int h[HEADER_INTS];
+    const size_t count = ((size_t)1 << 32) * 3 + 12345;
+    model_header_fill(h, &c, count, 0);
+    check(h[10] == 12345 && h[11] == 3, "model_header_count_high_word", "[10] = %d, [11] = %d for 3 * 2^32 + 12345", h[10], h[11]);
+    // the header's own CRC as doc/formats.md defines it: CRC-32 of the 1024 header bytes with [14] = 0 (computed here
+    // without header_crc, so that the files of earlier builds and of other writers keep loading)
+    char p[1024];
+    FILE *f = fopenCheck(saved_model(p, "mcrc.bin"), "rb");
+    freadCheck(h, sizeof(int), HEADER_INTS, f);
+    fcloseCheck(f);
+    const uint32_t stored = (uint32_t)h[MODEL_HEADER_CRC];
+    h[MODEL_HEADER_CRC] = 0;
+    check(stored == crc32_update(0, h, sizeof(h)), "model_header_crc_as_formats_md", "stored %08x, CRC-32 of the header with [14] = 0: %08x",
+          stored, crc32_update(0, h, sizeof(h)));
+}
+static void test_file_helpers(void) {
+    // read_to_end past its first 4 KiB buffer, and a file of exactly the limit (-gf's "at most 64 MiB") read whole
+    char p[1024];
+    static char text[5000];
+    for (int i = 0; i < 5000; i++) { text[i] = (char)('a' + i % 26); }
+    write_bytes_(P(p, "rte.txt"), text, sizeof(text));
+    size_t len[2] = {0, 0};
+    char *got[2];
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopenCheck(p, "rb");
+        got[i] = read_to_end(f, "rte.txt", sizeof(text) - (size_t)i, &len[i]);
+        fcloseCheck(f);
+    }
+    check(got[0] != NULL && len[0] == sizeof(text) && memcmp(got[0], text, sizeof(text)) == 0 && got[1] == NULL, "read_to_end_5000_bytes_at_limit",
+          "limit 5000: %s, %zu bytes; limit 4999: %s", got[0] ? "read" : "refused", len[0], got[1] ? "read" : "refused");
+    free(got[0]); free(got[1]);
+    // an empty file is no text (the shard and eval file errors' "it looks like text" hint is for a file with text)
+    FILE *f = tmpfile(); if (f == NULL) { test_fatal("tmpfile", strerror(errno)); }
+    check(!starts_as_text(f), "starts_as_text_empty_file_is_not_text", "an empty file counted as text");
+    fclose(f);
+    // make_dirs reports the shallowest directory it made, and remove_made_dirs takes away that one and those under it
+    char dir[1024], made[1024], top[1024];
+    snprintf(dir, sizeof(dir), "%s/mk/a/b", DIR_);
+    make_dirs(dir, made, sizeof(made));
+    remove_made_dirs(dir, made);
+    struct stat st;
+    check(strcmp(made, P(top, "mk")) == 0 && stat(top, &st) != 0 && stat(DIR_, &st) == 0, "make_dirs_then_remove_made_dirs",
+          "made '%s' (expected '%s'), which %s", made, top, stat(top, &st) == 0 ? "is still there" : "is gone");
+    // UTF-16 surrogates in UTF-8 (ED A0 80, ED BF BF) and lead bytes F5-F7 (past U+10FFFF) start no character: escaped;
+    // their neighbours U+D7FF (ED 9F BF) and U+10FFFF (F4 8F BF BF) print as they are
+    f = tmpfile(); if (f == NULL) { test_fatal("tmpfile", strerror(errno)); }
+    const char in[] = "\xed\xa0\x80|\xed\xbf\xbf|\xf5\x80\x80\x80|\xf7\xbf\xbf\xbf|\xed\x9f\xbf|\xf4\x8f\xbf\xbf";
+    safe_print_bytes(f, in, sizeof(in) - 1);
+    char out[256] = {0}; rewind(f); size_t n = fread(out, 1, sizeof(out) - 1, f); fclose(f);
+    const char want[] = "\\xed\\xa0\\x80|\\xed\\xbf\\xbf|\\xf5\\x80\\x80\\x80|\\xf7\\xbf\\xbf\\xbf|\xed\x9f\xbf|\xf4\x8f\xbf\xbf";
+    check(n == sizeof(want) - 1 && memcmp(out, want, n) == 0, "safe_print_surrogates_and_past_10ffff_escaped", "got \"%s\"", out);
+}
+// llmc/rand.h is SplitMix64 (Steele, Lea and Flood; Vigna's splitmix64.c): its first outputs from state 0, so that a
+// seed gives the same init, shuffle and samples in every build (a resumed run continues its saved state's stream)
+static void test_splitmix64(void) {
+    static const uint64_t want[5] = {0xe220a8397b1dcdafULL, 0x6e789e6aa1b965f4ULL, 0x06c45d188009454fULL, 0xf88bb8a8724c81ecULL,
+                                     0x1b39896a51a8749bULL};
+    uint64_t state = 0;
+    int bad = -1;
+    uint64_t got = 0;
+    for (int i = 0; i < 5 && bad < 0; i++) { got = random_u64(&state); if (got != want[i]) { bad = i; } }
+    check(bad < 0, "splitmix64_reference_outputs", "output %d is %016llx, expected %016llx", bad, (unsigned long long)got,
+          (unsigned long long)want[bad < 0 ? 0 : bad]);
+}
+
 int main(void) {
     snprintf(DIR_, sizeof(DIR_), "/tmp/test_io.XXXXXX");
     if (mkdtemp(DIR_) == NULL) { test_fatal("mkdtemp", strerror(errno)); }
@@ -1327,6 +1422,9 @@ int main(void) {
     test_mc_by_hand();
     test_changed_flags_note();
     test_sample_end();
+    test_model_file_fields();
+    test_file_helpers();
+    test_splitmix64();
     remove_dir(DIR_);
     return test_summary();
 }
