@@ -9,7 +9,7 @@ echo "make test (test_hf_transformers) rc $? at $(( $(date +%s) - start )) s"
 grep -E "^FAIL" "$OUT/s72_b.log" | cut -c1-300 | head -20
 grep -E "^=== |^--- |passed, " "$OUT/s72_b.log" | grep -v "SKIP\|^--- cpu_" | tail -6
 timeout 120 make "$NV" train_mamba_cu > /dev/null 2>&1 || echo "train_mamba_cu build failed"
-sed -n '224,228p;799,807p;878,885p;1114p;1118,1123p;1039,1040p;2438,2449p;2554,2563p' test/test_cli.sh > /tmp/s72_snip.sh
+sed -n '224,228p;799,807p;878,885p;1114p;1118,1123p;1039,1040p;2439,2450p;2555,2564p' test/test_cli.sh > /tmp/s72_snip.sh
 (BIN=./train_mamba_cu; TMP=$(mktemp -d); . test/check.sh; TINY=(-e d32:l2:v256 -b 4 -t 32 -v 0 -g 0 -nt 2)
  expect_error() { expect_error_cmd "$1" "$2" "$BIN" "${@:3}"; }; . /tmp/s72_snip.sh; finish_checks) 2>&1 | tee "$OUT/s72_b_cli.log" | tail -13
 echo "done at $(( $(date +%s) - start )) s"
