@@ -233,4 +233,8 @@ if [ -n "$stopped" ]; then
     exit 0
 fi
 val=$(grep ' tel:' "$OUT/main.log" | tail -n 1 | sed 's/.*tel://' || true)
-echo "done: val loss ${val:-?} after $STEPS steps, $(( $(date +%s) - start )) s; model in $OUT (transformers directory: $OUT/hf)"
+# a finished run asked for fewer steps than it has (fewer TOKENS) trains nothing: its own step count is the one reported
+# (it was this command's: "after 5 steps" of a model trained for 10)
+ended=$(tail -c +$((log_start + 1)) "$OUT/run.out" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
+done_steps="${ended:-$STEPS} steps"; [ -n "$ended" ] && [ "$ended" != "$STEPS" ] && done_steps+=" (a finished run; TOKENS asked for $STEPS)"
+echo "done: val loss ${val:-?} after $done_steps, $(( $(date +%s) - start )) s; model in $OUT (transformers directory: $OUT/hf)"

@@ -994,6 +994,11 @@ else bad "pretrain_extra_schedule_passed" "rc $rc: $(tail -n 1 "$TMP/pt_wsd.out"
 expect_error_cmd pretrain_other_settings_refused "$TMP/pt_wsd/out holds a run of LR=3e-3, not LR=1e-3: another out dir for this one" \
     "${PE[@]}" OUT="$TMP/pt_wsd/out" DATA="$TMP/pt_os/d" LR=1e-3 EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
 if [ ! -e "$TMP/pt_os" ]; then ok "pretrain_other_settings_encode_nothing"; else bad "pretrain_other_settings_encode_nothing" "$(ls -R "$TMP/pt_os" | head -c 200)"; fi
+# ... and with fewer TOKENS (1 step of the 2 it has): nothing to train, and the steps reported are the run's own, not
+# the 1 asked for ("done: val loss ? after 1 steps")
+out=$("${PE[@]}" OUT="$TMP/pt_wsd/out" TOKENS=128 EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps (a finished run; TOKENS asked for 1), "; then ok "pretrain_fewer_tokens_reports_run_steps"
+else bad "pretrain_fewer_tokens_reports_run_steps" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 # its default DATA and OUT are the repository's data/pretrain and out/<MODEL>, as the other scripts' defaults, whatever
 # directory it is called from (they were the caller's data/ and out/). Called from $TMP/cwd: DATA's default holds no
 # shards (its error names it), and OUT's gets the run that fails on a bad flag (checked only where no run is
