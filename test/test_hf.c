@@ -1528,20 +1528,17 @@ static void edit_conv_2d(TensorList *tl) {
     t->ndim = 2;
     t->shape[1] = 4;
 }
-static void edit_emb_rows(TensorList *tl) {
+// the 64 x 32 embedding grown to rows x cols, the new elements zero
+static void grow_embedding(TensorList *tl, int rows, int cols) {
     Tensor *t = tl_find(tl, "backbone.embeddings.weight");
-    t->data = (float *)realloc(t->data, 72 * 32 * sizeof(float));
-    memset(t->data + 64 * 32, 0, 8 * 32 * sizeof(float));
-    t->shape[0] = 72;
-    t->numel = 72 * 32;
+    t->data = (float *)realloc(t->data, (size_t)rows * cols * sizeof(float));
+    memset(t->data + 64 * 32, 0, ((size_t)rows * cols - 64 * 32) * sizeof(float));
+    t->shape[0] = rows;
+    t->shape[1] = cols;
+    t->numel = (size_t)rows * cols;
 }
-static void edit_emb_width(TensorList *tl) {
-    Tensor *t = tl_find(tl, "backbone.embeddings.weight");
-    t->data = (float *)realloc(t->data, 64 * 48 * sizeof(float));
-    memset(t->data + 64 * 32, 0, 64 * 16 * sizeof(float));
-    t->shape[1] = 48;
-    t->numel = 64 * 48;
-}
+static void edit_emb_rows(TensorList *tl) { grow_embedding(tl, 72, 32); }
+static void edit_emb_width(TensorList *tl) { grow_embedding(tl, 64, 48); }
 static void edit_nan_D(TensorList *tl) { tl_find(tl, "backbone.layers.1.mixer.D")->data[5] = NAN; }
 static void edit_remove_D(TensorList *tl) { tl_remove(tl, "backbone.layers.0.mixer.D"); }
 static void edit_remove_emb(TensorList *tl) { tl_remove(tl, "backbone.embeddings.weight"); }
