@@ -113,9 +113,10 @@ extra_args() {
 
 # command_words <commands.txt line>: WORDS, the words of its command (the program first), read back from the trainer's
 # quoting (record_command, doc/formats.md): each word bare, or in '...' with each ' as '\'', or in $'...' with \', \\ and
-# \xNN (a '.' after the decoded $'...' word, which $(...) would strip of its last newlines)
+# \xNN (a '.' after the decoded $'...' word, which $(...) would strip of its last newlines). Read as bytes (LC_ALL=C): in a
+# UTF-8 locale the patterns matched no byte that is not UTF-8, and a path such as OUT=run_$'\xe9' (Latin-1) made a rerun an error
 command_words() {
-    local s=${1#*: } w q="'"
+    local LC_ALL=C s=${1#*: } w q="'"
     local bare='^([A-Za-z0-9_@%+=:,./-]+)(.*)$' quoted="^'([^']*)'(.*)\$" escaped="^\\\\'(.*)\$"
     local ansi="^\\\$'((\\\\.|[^\\\\'])*)'(.*)\$"
     WORDS=()

@@ -323,6 +323,14 @@ if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^resuming from step 4 of $TMP/ts_st
    echo "$out" | tail -n 1 | grep -qE "^val loss [0-9.]+ at the end of 6 steps" && [ "$(grep -c '^s:6 tel:' "$TMP/ts_stop/main.log")" -eq 1 ]; then
     ok "tinyshakespeare_same_command_resumes"
 else bad "tinyshakespeare_same_command_resumes" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# ... also where the out dir's name is not UTF-8 (Latin-1, here in a UTF-8 locale): the settings check read its commands.txt
+# line with patterns that matched no such byte, and the same command again was "cannot read its last line"
+ts_lat="$TMP/ts_lat"$'\xe9'
+"${TS[@]}" STEPS=2 LC_ALL=C.UTF-8 bash scripts/run_tinyshakespeare.sh "$ts_lat" > /dev/null 2>&1
+out=$("${TS[@]}" STEPS=2 LC_ALL=C.UTF-8 bash scripts/run_tinyshakespeare.sh "$ts_lat" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [[ "$(echo "$out" | tail -n 1)" == "the run in $ts_lat had already finished: val loss "*" at the end of 2 steps,"* ]]; then
+    ok "tinyshakespeare_non_utf8_out_dir_rerun"
+else bad "tinyshakespeare_non_utf8_out_dir_rerun" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -qE "^the run in $TMP/ts_stop had already finished: val loss [0-9.]+ at the end of 6 steps, .*; best [0-9.]+ at step [36], kept as $TMP/ts_stop/model_best.bin\$"; then
     ok "tinyshakespeare_finished_run_reported"
