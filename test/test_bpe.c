@@ -142,6 +142,17 @@ static int word_lengths(const char *text, int *lens, int cap) {
     return k;
 }
 
+// how many of the expected words text splits into, in order, before the first that differs (num when all do); *k: the
+// number of words it splits into (word_lengths)
+static int words_as_expected(const char *text, const char *const *words, int num, int *k) {
+    int lens[64], w = 0;
+    *k = word_lengths(text, lens, 64);
+    for (size_t at = 0; w < *k && w < num && lens[w] == (int)strlen(words[w]) && memcmp(text + at, words[w], lens[w]) == 0; w++) {
+        at += (size_t)lens[w];
+    }
+    return w;
+}
+
 static void test_words(void) {
     // GPT-2's regex: contractions, " ?letters", " ?digits", " ?other", whitespace runs that leave
     // their last space to the next word
@@ -165,22 +176,14 @@ static void test_words(void) {
     const char *both = "he's don't we're I've I'm you'll she'd";
     const char *parts[] = {"he", "'s", " don", "'t", " we", "'re", " I", "'ve", " I", "'m", " you", "'ll", " she", "'d"};
     const int num_parts = (int)(sizeof(parts) / sizeof(parts[0]));
-    k = word_lengths(both, lens, 64);
-    w = 0;
-    for (size_t at = 0; w < k && w < num_parts && lens[w] == (int)strlen(parts[w]) && memcmp(both + at, parts[w], lens[w]) == 0; w++) {
-        at += (size_t)lens[w];
-    }
+    w = words_as_expected(both, parts, num_parts, &k);
     check(k == num_parts && w == num_parts, "pretokenize_every_contraction", "%d words, expected %d; first difference at word %d (\"%s\")",
           k, num_parts, w, w < num_parts ? parts[w] : "(none)");
     // ... and only they: "'la" and "'ra" are the apostrophe then a word (no text of pretokenize_cases.json has one)
     const char *neither = "it'la we'ra";
     const char *words2[] = {"it", "'", "la", " we", "'", "ra"};
     const int num_words2 = (int)(sizeof(words2) / sizeof(words2[0]));
-    k = word_lengths(neither, lens, 64);
-    w = 0;
-    for (size_t at = 0; w < k && w < num_words2 && lens[w] == (int)strlen(words2[w]) && memcmp(neither + at, words2[w], lens[w]) == 0; w++) {
-        at += (size_t)lens[w];
-    }
+    w = words_as_expected(neither, words2, num_words2, &k);
     check(k == num_words2 && w == num_words2, "pretokenize_not_contractions", "%d words, expected %d; first difference at word %d (\"%s\")",
           k, num_words2, w, w < num_words2 ? words2[w] : "(none)");
 }
