@@ -155,7 +155,7 @@ typedef struct {
     floatX *dxdbl;    // (B, T, R+2N)
     float *partials;  // scratch: RMSNorm and conv weight-gradient partials, gradient-norm partials
     float *scan_scratch;
-    float *norm_out;  // 1 float
+    double *norm_out; // 1 double: the gradients' sum of squares
 } GradActivations;
 
 /*
@@ -503,11 +503,11 @@ static void mamba_allocate_backward(Mamba *model) {
     size_t partials = rmsnorm_partials_size((int)BT, (int)C);
     size_t conv_partials = conv1d_partials_size((int)B, (int)T, (int)Di, (int)K);
     if (conv_partials > partials) { partials = conv_partials; }
-    if (partials < NORM_BLOCKS) { partials = NORM_BLOCKS; }
+    if (partials < 2 * NORM_BLOCKS) { partials = 2 * NORM_BLOCKS; } // (the norm's NORM_BLOCKS doubles)
     size_t scan_bytes = selective_scan_scratch_bytes((int)B, (int)T, (int)Di, (int)N);
     size_t sizes[] = {BT * C * sizeof(float), BT * C * sizeof(floatX), BT * C * sizeof(floatX), BT * Di * sizeof(floatX), BT * 2 * Di * sizeof(floatX),
                       BT * Di * sizeof(floatX), BT * Di * sizeof(floatX), BT * X * sizeof(floatX),
-                      partials * sizeof(float), scan_bytes, sizeof(float)};
+                      partials * sizeof(float), scan_bytes, sizeof(double)};
     GradActivations *g = &model->grads_acts;
     void **ptrs[] = {(void **)&g->dresidual, (void **)&g->dresidual_lowp, (void **)&g->dbuf_C, (void **)&g->dyg, (void **)&g->dxz, (void **)&g->du,
                      (void **)&g->ddelta, (void **)&g->dxdbl, (void **)&g->partials,
@@ -658,12 +658,12 @@ float mamba_grad_norm(Mamba *model) {
     GradActivations *ga = &model->grads_acts;
     size_t offset, count;
     multi_gpu_shard(&multi_gpu_config, model->num_parameters, &offset, &count);
-    global_norm_squared(ga->norm_out, ga->partials, model->grads_memory + offset, count, main_stream);
+    global_norm_squared(ga->norm_out, (double *)ga->partials, model->grads_memory + offset, count, main_stream);
     if (multi_gpu_config.zero_stage == 1) { multi_gpu_sum_device(&multi_gpu_config, ga->norm_out, main_stream); }
     multi_gpu_wait(&multi_gpu_config, main_stream, "gradient norm");
-    float ss;
-    cudaCheck(cudaMemcpy(&ss, ga->norm_out, sizeof(float), cudaMemcpyDeviceToHost));
-    return sqrtf(ss);
+    double ss;
+    cudaCheck(cudaMemcpy(&ss, ga->norm_out, sizeof(double), cudaMemcpyDeviceToHost));
+    return (float)sqrt(ss);
 }
 
 // AdamW moments for the parameters this rank updates (all of them, or its ZeRO-1 shard)

@@ -2501,6 +2501,14 @@ if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && grep -q "^step    2/3: update skipped" "$
    [ -f "$TMP/ms_row/DONE_00000006" ]; then ok "skips_in_a_row_reset_by_an_update"
 else bad "skips_in_a_row_reset_by_an_update" "rc $rc1/$rc2: $(tail -n 1 "$TMP/ms_row.2")"; fi
 
+# --- a gradient norm past 1.8e19 (one gradient of 3e20: its square overflows a float sum) is an ordinary clipped
+# update, as the CPU trainer's double sum makes it (the GPU trainer summed in float: the norm read inf and the update
+# was skipped)
+MAMBA_TEST_INJECT_NAN_STEP=2 MAMBA_TEST_INJECT_VALUE=3e20 "$BIN" "${TINY[@]}" -x 3 > "$TMP/huge_norm.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && ! grep -q "skipped" "$TMP/huge_norm.out" && grep -Eq "^step    2/3 \| loss [0-9.]+ \| norm 3000000[0-9]{14}\.[0-9]{4} \|" "$TMP/huge_norm.out" &&
+   grep -Eq "^step    3/3 \| loss [0-9.]+ \| norm [0-9]\.[0-9]{4} \|" "$TMP/huge_norm.out"; then ok "norm_past_float_square_range_clipped"
+else bad "norm_past_float_square_range_clipped" "rc $rc: $(grep -E '^step    [23]/3|^error' "$TMP/huge_norm.out" | cut -c1-90 | tr '\n' ' ')"; fi
+
 # --- -sg: a gradient-norm outlier (one gradient set to 1e6 at step 135, once the 128-step window is full)
 # skips that update only with -sg (z-score ~3.5e6 > 6); without it the step is an ordinary clipped update.
 # -n 1 keeps steps 134 and 135's models (-nk 2): with -sg they are the same weights

@@ -78,12 +78,12 @@ typedef struct {
 
 // every (collective, type, operation) that llmc/cuda/multi_gpu.cuh issues, and two more
 static const Combo COMBOS[] = {
-    {SHM_ALL_REDUCE, T_F32, ncclSum, 0},     // multi_gpu_sum_device
+    {SHM_ALL_REDUCE, T_F32, ncclSum, 0},     // (not the trainer's)
     {SHM_ALL_REDUCE, T_F32, ncclAvg, 0},     // multi_gpu_reduce_gradients (-z 0), multi_gpu_reduce_async, multi_gpu_mean
     {SHM_ALL_REDUCE, T_I32, ncclSum, 0},     // multi_gpu_sum_int, multi_gpu_from_rank0
     {SHM_ALL_REDUCE, T_I32, ncclMin, 0},     // multi_gpu_all_equal
     {SHM_ALL_REDUCE, T_I32, ncclMax, 0},     // multi_gpu_all_equal
-    {SHM_ALL_REDUCE, T_F64, ncclSum, 0},     // multi_gpu_sum_double
+    {SHM_ALL_REDUCE, T_F64, ncclSum, 0},     // multi_gpu_sum_double, multi_gpu_sum_device
     {SHM_ALL_REDUCE, T_F64, ncclAvg, 0},     // (not the trainer's)
     {SHM_REDUCE_SCATTER, T_F32, ncclSum, 0}, // (not the trainer's)
     {SHM_REDUCE_SCATTER, T_F32, ncclAvg, 0}, // multi_gpu_reduce_gradients (-z 1)

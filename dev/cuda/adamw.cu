@@ -24,7 +24,9 @@ version 2: llmc/cuda/adamw.cuh, the trainer's kernels (the header itself is incl
            that reaches 16-byte alignment and the tail done by the first threads (any other
            misalignment between the arrays: all scalar); 1/bc1 and 1/bc2 folded on the host (one
            division left). The norm: same two-pass shape and partials buffer (NORM_BLOCKS) as
-           version 1, 4 float4 loads in flight per thread per iteration.
+           version 1, 4 float4 loads in flight per thread per iteration, the squares summed in
+           double (since 2026-12-07: a float sum overflowed past a norm of 1.8e19, and the step was
+           skipped where the CPU trainer clips it; version 1 keeps its float sum).
 version 3: norm and update in one cooperative launch: sum of squares -> per-block partials -> grid
            barrier -> every block sums the partials in the same order (the same bits everywhere) ->
            grad_scale = clip / norm on the device, the update skipped when the norm is not finite ->
@@ -52,8 +54,8 @@ struct AdamArgs {
     size_t n;
     float lr, beta1, beta2, eps, wd;
     int t;
-    float *norm_out;    // (1) sum of squares of grads (v3 also: the value its own scale used)
-    float *partials;    // (NORM_BLOCKS)
+    double *norm_out;   // (1) sum of squares of grads (v3 also: the value its own scale used)
+    double *partials;   // (NORM_BLOCKS)
 };
 
 // ----------------------------------------------------------------------------
@@ -101,7 +103,7 @@ static void adamw_v1(const AdamArgs &a, float grad_scale) {
     cudaCheckLaunch();
 }
 
-__global__ void norm_squared_partials_v1_kernel(float *partials, const float *x, size_t n) {
+__global__ void norm_squared_partials_v1_kernel(double *partials, const float *x, size_t n) { // (a float sum, as then)
     float acc = 0.0f;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
         acc += x[i] * x[i];
@@ -110,7 +112,7 @@ __global__ void norm_squared_partials_v1_kernel(float *partials, const float *x,
     if (threadIdx.x == 0) { partials[blockIdx.x] = acc; }
 }
 
-static void global_norm_squared_v1(float *out, float *partials, const float *x, size_t n) {
+static void global_norm_squared_v1(double *out, double *partials, const float *x, size_t n) {
     norm_squared_partials_v1_kernel<<<NORM_BLOCKS, 256>>>(partials, x, n);
     cudaCheckLaunch();
     sum_partials_kernel<<<1, 1024>>>(out, partials, NORM_BLOCKS);
@@ -134,15 +136,15 @@ static AdamCoef adam_coef(const AdamArgs &a, float grad_scale) {
 
 __global__ void __launch_bounds__(FUSED_THREADS) adamw_fused_kernel(float *params, bf16 *lowp, const float *grads, float *m,
                                                                     float *v, VecSplit s, VecSplit sg, AdamCoef c, float grad_clip,
-                                                                    float *partials, float *norm_out) {
-    float acc = block_sum(sumsq_thread(grads, sg));
+                                                                    double *partials, double *norm_out) {
+    double acc = block_sum(sumsq_thread(grads, sg));
     if (threadIdx.x == 0) { partials[blockIdx.x] = acc; }
     cg::this_grid().sync(); // also makes the partials visible to every block
-    float ss = 0.0f;
+    double ss = 0.0;
     for (int i = threadIdx.x; i < (int)gridDim.x; i += blockDim.x) { ss += __ldcg(partials + i); }
     ss = block_sum(ss); // same data, same order in every block: the same bits everywhere
     if (blockIdx.x == 0 && threadIdx.x == 0) { *norm_out = ss; }
-    float norm = sqrtf(ss);
+    float norm = (float)sqrt(ss);
     if (!isfinite(norm)) { return; } // the trainer skips such an update (uniform across the grid)
     c.grad_scale = (grad_clip > 0.0f && norm > grad_clip) ? grad_clip / norm : 1.0f;
     size_t gid = (size_t)blockIdx.x * blockDim.x + threadIdx.x, stride = (size_t)gridDim.x * blockDim.x;
@@ -161,7 +163,8 @@ static void adamw_v3(const AdamArgs &a, float grad_clip) {
     }
     VecSplit s = vector_split(a.params, a.grads, a.m, a.v, a.lowp, a.n), sg = split_one(a.grads, a.n);
     AdamCoef c = adam_coef(a, 1.0f);
-    float *params = a.params, *m = a.m, *v = a.v, *partials = a.partials, *norm_out = a.norm_out;
+    float *params = a.params, *m = a.m, *v = a.v;
+    double *partials = a.partials, *norm_out = a.norm_out;
     bf16 *lowp = a.lowp;
     const float *grads = a.grads;
     void *args[] = {&params, &lowp, &grads, &m, &v, &s, &sg, &c, &grad_clip, &partials, &norm_out};
@@ -197,17 +200,17 @@ static void update(int version, const AdamArgs &a, float grad_scale) {
 static float scale_for(float norm, float grad_clip) { return (grad_clip > 0.0f && norm > grad_clip) ? grad_clip / norm : 1.0f; }
 
 // one optimizer step as the trainer takes it; returns the sum of squares
-static float step(int version, const AdamArgs &a, float grad_clip) {
+static double step(int version, const AdamArgs &a, float grad_clip) {
     if (version == 3) {
         adamw_v3(a, grad_clip);
-        float ss;
-        cudaCheck(cudaMemcpy(&ss, a.norm_out, sizeof(float), cudaMemcpyDeviceToHost)); // for logging, after the fact
+        double ss;
+        cudaCheck(cudaMemcpy(&ss, a.norm_out, sizeof(double), cudaMemcpyDeviceToHost)); // for logging, after the fact
         return ss;
     }
     norm_squared(version, a);
-    float ss;
-    cudaCheck(cudaMemcpy(&ss, a.norm_out, sizeof(float), cudaMemcpyDeviceToHost));
-    float norm = sqrtf(ss);
+    double ss;
+    cudaCheck(cudaMemcpy(&ss, a.norm_out, sizeof(double), cudaMemcpyDeviceToHost));
+    float norm = (float)sqrt(ss);
     if (isfinite(norm)) { update(version, a, scale_for(norm, grad_clip)); }
     return ss;
 }
@@ -249,8 +252,8 @@ static DevState upload_state(const HostState &h, size_t n, const int off[5]) {
     a.params = d.pbase + off[0]; a.grads = d.gbase + off[1]; a.m = d.mbase + off[2]; a.v = d.vbase + off[3];
     a.lowp = d.lbase + off[4];
     a.n = n;
-    a.norm_out = dmalloc<float>(1);
-    a.partials = dmalloc<float>(NORM_BLOCKS);
+    a.norm_out = dmalloc<double>(1);
+    a.partials = dmalloc<double>(NORM_BLOCKS);
     cudaCheck(cudaMemcpy(a.params, h.params.data(), n * 4, cudaMemcpyHostToDevice));
     cudaCheck(cudaMemcpy((void *)a.grads, h.grads.data(), n * 4, cudaMemcpyHostToDevice));
     cudaCheck(cudaMemcpy(a.m, h.m.data(), n * 4, cudaMemcpyHostToDevice));
@@ -273,14 +276,14 @@ static int check_version(int version, size_t n, const int off[5], int t, float w
     AdamArgs cfg;
     cfg.lr = 1e-3f; cfg.beta1 = 0.9f; cfg.beta2 = 0.95f; cfg.eps = 1e-8f; cfg.wd = wd; cfg.t = t;
 
-    float ss_run[2];
+    double ss_run[2];
     std::vector<float> p, m, v, lowp;
     for (int run = 0; run < 2; run++) { // the second run checks bitwise repeatability of the norm
         DevState d = upload_state(h, n, off);
         AdamArgs a = d.a;
         a.lr = cfg.lr; a.beta1 = cfg.beta1; a.beta2 = cfg.beta2; a.eps = cfg.eps; a.wd = cfg.wd; a.t = cfg.t;
-        poison(a.norm_out, 4);
-        poison(a.partials, NORM_BLOCKS * 4);
+        poison(a.norm_out, 8);
+        poison(a.partials, NORM_BLOCKS * 8);
         poison(a.lowp, n * 2); // every bf16 element must be written
         ss_run[run] = step(version, a, grad_clip);
         cudaCheck(cudaDeviceSynchronize());
@@ -292,16 +295,17 @@ static int check_version(int version, size_t n, const int off[5], int t, float w
     }
     // the update is checked at the scale the GPU derived from its own norm (checked separately below),
     // so a last-bit difference in the norm does not show up as an update error
-    double scale = scale_for(sqrtf(ss_run[0]), grad_clip);
+    double scale = scale_for((float)sqrt(ss_run[0]), grad_clip);
     std::vector<double> p_ref(h.params.begin(), h.params.end()), m_ref(h.m.begin(), h.m.end()), v_ref(h.v.begin(), h.v.end());
     adamw_cpu(p_ref.data(), m_ref.data(), v_ref.data(), h.grads.data(), n, cfg.lr, cfg.beta1, cfg.beta2, t, cfg.eps, wd, scale);
     printf("  check %-24s n=%zu offsets %d,%d,%d,%d,%d t=%d wd=%.1f grad_scale=%.4f\n", version_name[version], n, off[0], off[1],
            off[2], off[3], off[4], t, wd, scale);
     int bad = 0;
-    // sum of squares in fp32: at most ~60 sequential roundings along any path of the reduction tree
-    // (per thread, block, partials): < 4e-6 relative
-    bad += report_err("norm^2", rel_err(&ss_run[0], &ss_ref, 1), 1e-5);
-    if (memcmp(&ss_run[0], &ss_run[1], 4) != 0) {
+    // version 1 sums each thread's and block's squares in fp32: at most ~60 sequential roundings along any path of
+    // the reduction tree (per thread, block, partials), < 4e-6 relative; versions 2 and 3 sum in double
+    const float ss_f = (float)ss_run[0];
+    bad += report_err("norm^2", rel_err(&ss_f, &ss_ref, 1), version == 1 ? 1e-5 : 1e-7);
+    if (memcmp(&ss_run[0], &ss_run[1], 8) != 0) {
         printf("    norm^2 NOT bitwise reproducible (%.9g vs %.9g) FAIL\n", ss_run[0], ss_run[1]);
         bad++;
     }
@@ -336,7 +340,7 @@ static int check_nan_skip(int version, size_t n, uint64_t seed) {
     DevState d = upload_state(h, n, off);
     AdamArgs a = d.a;
     a.lr = 1e-3f; a.beta1 = 0.9f; a.beta2 = 0.95f; a.eps = 1e-8f; a.wd = 0.1f; a.t = 5;
-    float ss = step(version, a, 1.0f);
+    double ss = step(version, a, 1.0f);
     cudaCheck(cudaDeviceSynchronize());
     std::vector<float> p = download_f32(a.params, n), m = download_f32(a.m, n), v = download_f32(a.v, n);
     std::vector<uint16_t> lowp(n);
@@ -347,6 +351,29 @@ static int check_nan_skip(int version, size_t n, uint64_t seed) {
     printf("  check %-24s n=%zu NaN gradient: norm^2 %g, state %s %s\n", version_name[version], n, ss,
            changed ? "changed" : "untouched", bad ? "FAIL" : "ok");
     if (bad) { failures.push_back(std::string(version_name[version]) + ": a NaN gradient did not skip the update"); }
+    free_state(d);
+    return bad;
+}
+
+// gradients whose norm passes 1.8e19, whose squares overflow a float sum: versions 2 and 3 (the trainer's) sum in double,
+// so the norm is finite and the update is taken at clip / norm, as the CPU trainer takes it (version 1 summed in fp32)
+static int check_huge_norm(int version, size_t n, uint64_t seed) {
+    HostState h = make_state(n, 5, seed);
+    for (size_t i = 0; i < n; i += 97) { h.grads[i] = (i / 97) % 2 ? 3e20f : -2e20f; }
+    double ss_ref = norm_squared_cpu(h.grads.data(), n);
+    const int off[5] = {0, 0, 0, 0, 0};
+    DevState d = upload_state(h, n, off);
+    AdamArgs a = d.a;
+    a.lr = 1e-3f; a.beta1 = 0.9f; a.beta2 = 0.95f; a.eps = 1e-8f; a.wd = 0.1f; a.t = 5;
+    double ss = step(version, a, 1.0f);
+    cudaCheck(cudaDeviceSynchronize());
+    std::vector<float> p = download_f32(a.params, n);
+    int changed = memcmp(p.data(), h.params.data(), n * 4) != 0;
+    double err = fabs(ss - ss_ref) / ss_ref;
+    int bad = !(err < 1e-12) || !changed;
+    printf("  check %-24s n=%zu gradients of 3e20: norm^2 %g (relative error %.1e), update %s %s\n", version_name[version], n, ss,
+           err, changed ? "taken" : "skipped", bad ? "FAIL" : "ok");
+    if (bad) { failures.push_back(std::string(version_name[version]) + ": a norm past 1.8e19 was not summed or not clipped"); }
     free_state(d);
     return bad;
 }
@@ -382,7 +409,7 @@ static void bench(const std::vector<int> &versions, size_t n, double copy_gbps, 
     float *grads = dmalloc<float>(n);
     a.grads = grads;
     a.n = n;
-    a.norm_out = dmalloc<float>(1); a.partials = dmalloc<float>(NORM_BLOCKS);
+    a.norm_out = dmalloc<double>(1); a.partials = dmalloc<double>(NORM_BLOCKS);
     a.lr = 3e-4f; a.beta1 = 0.9f; a.beta2 = 0.95f; a.eps = 1e-8f; a.wd = 0.1f; a.t = 100;
     fill_normal_f32_kernel<<<1024, 256>>>(a.params, n, 0.0f, 0.02f, 1, 0);
     fill_normal_f32_kernel<<<1024, 256>>>(grads, n, 0.0f, 1e-3f, 2, 0);
@@ -430,6 +457,7 @@ int main(int argc, char **argv) {
         bad += check_version(v, 1001, mixed, 3, 0.1f, seed++);       // arrays misaligned to each other: scalar
         bad += check_version(v, 5, tail, 2, 0.1f, seed++);           // head and tail only
         bad += check_nan_skip(v, 77777, seed++);
+        if (v != 1) { bad += check_huge_norm(v, 77777, seed++); }
     }
     printf("checks: %s (%d failures)\n", bad ? "FAILED" : "all passed", bad);
     for (auto &f : failures) { printf("  FAILED: %s\n", f.c_str()); }

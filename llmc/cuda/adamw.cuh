@@ -99,11 +99,13 @@ void adamw_update(float *params, floatX *params_lowp, const float *grads, float 
 #define NORM_BLOCKS 1024
 #define NORM_UNROLL 4 // float4 loads in flight per thread
 
-// sum of squares of this thread's share of x (grid-stride): the float4 body, then the scalar rest
-__device__ __forceinline__ float sumsq_thread(const float *x, VecSplit s) {
+// sum of squares of this thread's share of x (grid-stride): the float4 body, then the scalar rest. In double, as the
+// CPU trainer sums: a float sum overflows once the norm passes 1.8e19 (the square root of fp32's largest value), and
+// the step would be skipped as non-finite where the CPU trainer clips it
+__device__ __forceinline__ double sumsq_thread(const float *x, VecSplit s) {
     const float4 *x4 = (const float4 *)(x + s.head);
     size_t gid = (size_t)blockIdx.x * blockDim.x + threadIdx.x, stride = (size_t)gridDim.x * blockDim.x;
-    float acc = 0.0f;
+    double acc = 0.0;
     for (size_t base = gid; base < s.n4; base += stride * NORM_UNROLL) {
         float4 q[NORM_UNROLL];
 #pragma unroll
@@ -113,33 +115,33 @@ __device__ __forceinline__ float sumsq_thread(const float *x, VecSplit s) {
         }
 #pragma unroll
         for (int u = 0; u < NORM_UNROLL; u++) {
-            acc = fmaf(q[u].x, q[u].x, acc);
-            acc = fmaf(q[u].y, q[u].y, acc);
-            acc = fmaf(q[u].z, q[u].z, acc);
-            acc = fmaf(q[u].w, q[u].w, acc);
+            acc = fma((double)q[u].x, (double)q[u].x, acc);
+            acc = fma((double)q[u].y, (double)q[u].y, acc);
+            acc = fma((double)q[u].z, (double)q[u].z, acc);
+            acc = fma((double)q[u].w, (double)q[u].w, acc);
         }
     }
     for (size_t k = gid; k < s.rem; k += stride) {
-        float xv = x[scalar_index(k, s.head, s.n4)];
-        acc = fmaf(xv, xv, acc);
+        double xv = x[scalar_index(k, s.head, s.n4)];
+        acc = fma(xv, xv, acc);
     }
     return acc;
 }
 
-__global__ void norm_squared_partials_kernel(float *partials, const float *x, VecSplit s) {
-    float acc = block_sum(sumsq_thread(x, s));
+__global__ void norm_squared_partials_kernel(double *partials, const float *x, VecSplit s) {
+    double acc = block_sum(sumsq_thread(x, s));
     if (threadIdx.x == 0) { partials[blockIdx.x] = acc; }
 }
 
-__global__ void sum_partials_kernel(float *out, const float *partials, int n) {
-    float acc = 0.0f;
+__global__ void sum_partials_kernel(double *out, const double *partials, int n) {
+    double acc = 0.0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) { acc += partials[i]; }
     acc = block_sum(acc);
     if (threadIdx.x == 0) { *out = acc; }
 }
 
-// out (device, 1 float) = sum of x^2; partials: NORM_BLOCKS floats
-void global_norm_squared(float *out, float *partials, const float *x, size_t n, cudaStream_t stream) {
+// out (device, 1 double) = sum of x^2; partials: NORM_BLOCKS doubles
+void global_norm_squared(double *out, double *partials, const float *x, size_t n, cudaStream_t stream) {
     norm_squared_partials_kernel<<<NORM_BLOCKS, 256, 0, stream>>>(partials, x, split_one(x, n));
     cudaCheck(cudaGetLastError());
     sum_partials_kernel<<<1, 1024, 0, stream>>>(out, partials, NORM_BLOCKS);

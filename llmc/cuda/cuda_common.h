@@ -12,6 +12,7 @@ selective scan stay fp32 in both builds.
 #include <stdlib.h>
 #include <cuda_runtime.h>
 #include <cuda_bf16.h>
+#include <type_traits>
 
 #ifdef ENABLE_FP32
 typedef float floatX;
@@ -93,7 +94,9 @@ __device__ __forceinline__ void storeX4(__nv_bfloat16 *p, float4 v) {
 // whether p can take an access of `bytes` bytes (a power of two)
 static inline int is_aligned(const void *p, size_t bytes) { return ((uintptr_t)p & (bytes - 1)) == 0; }
 
-__device__ __forceinline__ float warp_sum(float v) {
+// (float, or double for the gradient norm's sum of squares)
+template <typename T> __device__ __forceinline__ T warp_sum(T v) {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "warp_sum of float or double");
     for (int o = 16; o > 0; o >>= 1) { v += __shfl_xor_sync(0xffffffff, v, o); }
     return v;
 }
@@ -103,14 +106,14 @@ __device__ __forceinline__ float warp_max(float v) {
 }
 
 // block-wide sum in a fixed order (deterministic); every thread gets the result
-__device__ inline float block_sum(float v) {
-    __shared__ float shared[32];
+template <typename T> __device__ inline T block_sum(T v) {
+    __shared__ T shared[32];
     int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = (blockDim.x + 31) / 32;
     v = warp_sum(v);
     __syncthreads();
     if (lane == 0) { shared[warp] = v; }
     __syncthreads();
-    v = lane < warps ? shared[lane] : 0.0f;
+    v = lane < warps ? shared[lane] : T(0);
     return warp_sum(v);
 }
 

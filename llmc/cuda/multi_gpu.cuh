@@ -338,10 +338,10 @@ int multi_gpu_all_equal(const MultiGpuConfig *c, int v, cudaStream_t stream) {
     return lo == hi;
 }
 
-// sum of a device float over all ranks, in place
-void multi_gpu_sum_device(const MultiGpuConfig *c, float *x, cudaStream_t stream) {
+// sum of a device double over all ranks, in place
+void multi_gpu_sum_device(const MultiGpuConfig *c, double *x, cudaStream_t stream) {
     if (c->num_processes == 1) { return; }
-    nccl_enqueued(c, ncclAllReduce(x, x, 1, ncclFloat, ncclSum, c->comm, stream), "a scalar all-reduce");
+    nccl_enqueued(c, ncclAllReduce(x, x, 1, ncclFloat64, ncclSum, c->comm, stream), "a scalar all-reduce");
 }
 
 // the part of the flat parameter array [0, n) that this rank updates under ZeRO-1 (all of it at -z 0)
