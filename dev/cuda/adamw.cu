@@ -332,16 +332,24 @@ static int check_version(int version, size_t n, const int off[5], int t, float w
     return bad;
 }
 
+// one step (t = 5, clip 1) of h's state uploaded without offsets; *ss: the sum of squares. The caller frees the state
+static DevState step_at_clip_1(int version, const HostState &h, size_t n, double *ss) {
+    const int off[5] = {0, 0, 0, 0, 0};
+    DevState d = upload_state(h, n, off);
+    AdamArgs &a = d.a;
+    a.lr = 1e-3f; a.beta1 = 0.9f; a.beta2 = 0.95f; a.eps = 1e-8f; a.wd = 0.1f; a.t = 5;
+    *ss = step(version, a, 1.0f);
+    cudaCheck(cudaDeviceSynchronize());
+    return d;
+}
+
 // a NaN gradient: the norm is NaN and no weight, moment or bf16 copy may change
 static int check_nan_skip(int version, size_t n, uint64_t seed) {
     HostState h = make_state(n, 5, seed);
     h.grads[n / 3] = NAN;
-    const int off[5] = {0, 0, 0, 0, 0};
-    DevState d = upload_state(h, n, off);
-    AdamArgs a = d.a;
-    a.lr = 1e-3f; a.beta1 = 0.9f; a.beta2 = 0.95f; a.eps = 1e-8f; a.wd = 0.1f; a.t = 5;
-    double ss = step(version, a, 1.0f);
-    cudaCheck(cudaDeviceSynchronize());
+    double ss;
+    DevState d = step_at_clip_1(version, h, n, &ss);
+    const AdamArgs &a = d.a;
     std::vector<float> p = download_f32(a.params, n), m = download_f32(a.m, n), v = download_f32(a.v, n);
     std::vector<uint16_t> lowp(n);
     cudaCheck(cudaMemcpy(lowp.data(), a.lowp, n * 2, cudaMemcpyDeviceToHost));
@@ -360,14 +368,9 @@ static int check_nan_skip(int version, size_t n, uint64_t seed) {
 static int check_huge_norm(int version, size_t n, uint64_t seed) {
     HostState h = make_state(n, 5, seed);
     for (size_t i = 0; i < n; i += 97) { h.grads[i] = (i / 97) % 2 ? 3e20f : -2e20f; }
-    double ss_ref = norm_squared_cpu(h.grads.data(), n);
-    const int off[5] = {0, 0, 0, 0, 0};
-    DevState d = upload_state(h, n, off);
-    AdamArgs a = d.a;
-    a.lr = 1e-3f; a.beta1 = 0.9f; a.beta2 = 0.95f; a.eps = 1e-8f; a.wd = 0.1f; a.t = 5;
-    double ss = step(version, a, 1.0f);
-    cudaCheck(cudaDeviceSynchronize());
-    std::vector<float> p = download_f32(a.params, n);
+    double ss_ref = norm_squared_cpu(h.grads.data(), n), ss;
+    DevState d = step_at_clip_1(version, h, n, &ss);
+    std::vector<float> p = download_f32(d.a.params, n);
     int changed = memcmp(p.data(), h.params.data(), n * 4) != 0;
     double err = fabs(ss - ss_ref) / ss_ref;
     int bad = !(err < 1e-12) || !changed;
