@@ -561,6 +561,8 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     }
     if (o->gen_tokens < 0 || o->gen_tokens > 100000000) { fatalf("-g must be in [0, 100000000], got %d", o->gen_tokens); }
     if (o->output_dir != NULL && o->output_dir[0] == '\0') { fatalf("-o: empty directory name"); }
+    // (it was "-tk : cannot open the tokenizer" for V > 256, and a note that "-tk  is not used" for a byte-level model)
+    if (o->tokenizer_path[0] == '\0') { fatalf("-tk: empty file name (leave -tk out for the default, %s)", DEFAULT_OPTIONS.tokenizer_path); }
     if (o->hf_export_dir != NULL) { // written after training: checked now, not after a whole run
         if (o->hf_export_dir[0] == '\0') { fatalf("-hf: empty directory name"); }
         // its files are named in 1024-byte buffers: keep room for "/generation_config.json.staged.tmp", the longest

@@ -341,6 +341,10 @@ expect_error float_overflow "outside a float's range" -c 1e39
 expect_error too_many_threads "-nt must be in" -nt 100000
 expect_error output_dir_too_long "longer than 900" "${TINY[@]}" -x 1 -o "$TMP/$(printf '%0950d' 0)"
 expect_error empty_output_dir "-o: empty directory name" "${TINY[@]}" -x 1 -o ""
+# an empty -tk names no file: refused at start-up for any model (it was "-tk : cannot open the tokenizer" for V > 256,
+# and a byte-level model ran with a note that "-tk  is not used")
+expect_error empty_tokenizer_name "-tk: empty file name (leave -tk out for the default" "${TINY[@]}" -x 1 -tk ""
+expect_error empty_tokenizer_name_bpe_model "-tk: empty file name" "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk ""
 # -o is checked at start-up and created only once every start-up check has passed: an error before
 # the first step (here a missing train file) leaves no empty directory behind
 touch "$TMP/plainfile"
@@ -2444,11 +2448,11 @@ else
 fi
 # --- doc/formats.md read back by a reader written from that page alone (test/read_formats.py, standard library):
 # the -o directory's model, state and DONE files (headers, sizes, CRCs), main.log, commands.txt (an entry in $'...',
-# two in '...', an empty one), and the -hf export's tensors against the model file, with a skipped update (step 3)
-# in the state's windows and a vocabulary that is no multiple of 8 (v130: 136 rows)
+# two in '...', an empty one: a first -p, which the second replaces), and the -hf export's tensors against the model
+# file, with a skipped update (step 3) in the state's windows and a vocabulary that is no multiple of 8 (v130: 136 rows)
 if command -v python3 > /dev/null; then
     FMT=("$BIN" -e d32:l2:v130 -b 4 -t 32 -v 2 -m 1 -g 2 -nt 2 -x 5 -n 2 -kb 1 -i 'dev/data/tinyshakespeare/*_train.bin'
-         -j 'dev/data/tinyshakespeare/*_val.bin' -p $'it\'s\ta' -tk '' -o "$TMP/fmt" -hf "$TMP/fmt_hf")
+         -j 'dev/data/tinyshakespeare/*_val.bin' -p '' -p $'it\'s\ta' -o "$TMP/fmt" -hf "$TMP/fmt_hf")
     MAMBA_TEST_INJECT_NAN_STEP=3 "${FMT[@]}" > "$TMP/fmt.out" 2>&1; rc=$?
     out=$(python3 test/read_formats.py "$TMP/fmt" "$TMP/fmt_hf" -- "${FMT[@]}" 2>&1)
     if [ $rc -eq 0 ] && [[ "$out" == "ok: 3 checkpoints"* ]]; then ok "formats_doc_reader"
