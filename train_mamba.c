@@ -1674,6 +1674,7 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
     check_epoch_on_new_data(o, state, resumed, num_steps);
     if (o->output_dir != NULL) {
         if (!make_and_lock_output_dir(o->output_dir)) { fatalf(OUTPUT_DIR_BUSY, o->output_dir, o->output_dir); }
+        remove_stale_tmp_files(o->output_dir);
         record_command(o->output_dir, argc, argv, state->step);
         save_run_tokenizer(o->output_dir, model->config.vocab_size, o->model, o->tokenizer_path);
     }

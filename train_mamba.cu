@@ -1573,6 +1573,7 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
         if (!held) { fatalf(OUTPUT_DIR_BUSY, o->output_dir, o->output_dir); }
         if (!all_held) { fatalf("rank %d: rank 0 could not take -o %s (another run is using it)", rank, o->output_dir); }
         if (rank == 0) {
+            remove_stale_tmp_files(o->output_dir);
             record_command(o->output_dir, argc, argv, state->step);
             save_run_tokenizer(o->output_dir, model->config.vocab_size, o->model, o->tokenizer_path);
         }

@@ -1096,6 +1096,22 @@ static inline int make_and_lock_output_dir(const char *dir) {
     make_dirs(dir, made, sizeof(made));
     return lock_output_dir(dir, made);
 }
+
+// the .tmp a run killed while rewriting one of -o's whole files (atomic_open) left there: model_best.bin's, which only
+// the next new best wrote over (a run without -kb, or with no better val loss, kept it for good), main.log's (a resume's
+// rewrite; a fresh run writes main.log directly), tokenizer.json's and commands.txt's. No run reads them: removed at the
+// start of a run that holds -o (make_and_lock_output_dir), as no other run writes there. A checkpoint's .tmp goes with
+// -nk's pruning (prune_incomplete_checkpoints), which knows the steps a run may still write
+static inline void remove_stale_tmp_files(const char *dir) {
+    static const char *const names[] = {"model_best.bin.tmp", "main.log.tmp", "tokenizer.json.tmp", "commands.txt.tmp"};
+    int removed = 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[1100];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        if (unlink(path) == 0) { removed = 1; } // (unlink: never a directory of that name)
+    }
+    if (removed) { fsync_dir(dir); }
+}
 #define OUTPUT_DIR_BUSY "-o %s: another run is using this directory (it holds %s/.lock): wait for it to end, or give another -o"
 
 // newest step before `below` with a DONE_<step> marker in dir, or -1

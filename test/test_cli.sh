@@ -2580,6 +2580,15 @@ if [ "$left" = "DONE_00000014 commands.txt main.log model_00000003.bin.bak model
 else
     bad "keep_last_k_removes_incomplete_checkpoints" "left: $left"
 fi
+# ... and the .tmp that a killed rewrite of one of -o's other files left (model_best.bin's, main.log's, tokenizer.json's)
+# goes at the start of the next run there, with or without -nk (model_best.bin's stayed until a new best wrote over
+# it: for good in a run without -kb, or with no better val loss); other names stay
+"$BIN" "${TINY[@]}" -x 2 -n 1 -o "$TMP/stale_tmp" > /dev/null 2>&1
+(cd "$TMP/stale_tmp" && touch model_best.bin.tmp main.log.tmp tokenizer.json.tmp notes.tmp)
+"$BIN" "${TINY[@]}" -x 3 -n 1 -y 1 -o "$TMP/stale_tmp" > /dev/null 2>&1; rc=$?
+left=$(cd "$TMP/stale_tmp" && LC_ALL=C ls | grep '\.tmp$' | tr '\n' ' ')
+if [ $rc -eq 0 ] && [ "$left" = "notes.tmp " ] && [ -f "$TMP/stale_tmp/DONE_00000003" ]; then ok "start_removes_stale_tmp_files"
+else bad "start_removes_stale_tmp_files" "rc $rc, left: $left"; fi
 
 # --- -kb 1 keeps the model of the lowest val loss as model_best.bin. At a constant, high rate the val
 # loss turns up before the end (at step 35 of 40 on the CPU), so the best model is not the final one:
