@@ -1775,6 +1775,7 @@ int main(int argc, char **argv) {
     tokenizer_free(&tokenizer);
     if (o.mc_eval_path != NULL) { mc_free(&mc); }
     mamba_free(&model);
+    options_free(&o);
     return 0;
 }
 #endif // TESTING

@@ -1684,6 +1684,7 @@ int main(int argc, char **argv) {
     tokenizer_free(&tokenizer);
     if (o.mc_eval_path != NULL) { mc_free(&mc); }
     mamba_free(&model);
+    options_free(&o);
     multi_gpu_config_free(&multi_gpu_config);
     return 0;
 }

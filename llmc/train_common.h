@@ -88,6 +88,9 @@ typedef struct {
                                     // where nothing is sampled (-x 0 without a prompt, training with -g 0)
     int train_flags_given;          // which of TRAIN_FLAGS were given: -x 0, which trains nothing, notes them
     int val_max_given;              // -m was given: -x 0 notes it where it runs no -j evaluation
+    // the values parse_options allocated, which the Options own (options_free; NULL: none): -o's and -hf's without
+    // their trailing slashes, -gf's prompt
+    char *output_dir_owned, *hf_export_dir_owned, *prompt_owned;
 } Options;
 static const char *const SAMPLE_FLAGS[] = {"-g", "-tp", "-gk", "-gp", "-gb", "-s"};
 // flags only training reads (-i first: -x 0 evaluates -j's val shards, not -i's, and says so; -s, samples every n
@@ -417,6 +420,20 @@ static inline const char *dir_without_trailing_slashes(const char *dir) {
     return trimmed;
 }
 
+// a flag's value in the Options: *owned keeps it where parse_options allocated it (value other than arg), freeing what an
+// earlier use of the same flag allocated (so -o out/ -o run/ leaves nothing behind either)
+static inline const char *options_value(char **owned, const char *value, const char *arg) {
+    free(*owned);
+    *owned = value != arg ? (char *)value : NULL;
+    return value;
+}
+
+static inline void options_free(Options *o) {
+    free(o->output_dir_owned);
+    free(o->hf_export_dir_owned);
+    free(o->prompt_owned);
+}
+
 static inline void parse_options(Options *o, int argc, char **argv) {
     *o = DEFAULT_OPTIONS;
     int prompt_flags = 0; // -p and -gf given (one prompt: not both)
@@ -453,11 +470,11 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         if (strcmp(f, "-i") == 0) { o->train_data_pattern = v; }
         else if (strcmp(f, "-j") == 0) { o->val_data_pattern = v; o->val_named = 1; }
         else if (strcmp(f, "-e") == 0) { o->model = v; }
-        else if (strcmp(f, "-o") == 0) { o->output_dir = dir_without_trailing_slashes(v); }
+        else if (strcmp(f, "-o") == 0) { o->output_dir = options_value(&o->output_dir_owned, dir_without_trailing_slashes(v), v); }
         else if (strcmp(f, "-tk") == 0) { o->tokenizer_path = v; }
-        else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = dir_without_trailing_slashes(v); }
-        else if (strcmp(f, "-p") == 0) { o->prompt = v; prompt_flags |= 1; }
-        else if (strcmp(f, "-gf") == 0) { o->prompt = read_prompt_file(v); prompt_flags |= 2; }
+        else if (strcmp(f, "-hf") == 0) { o->hf_export_dir = options_value(&o->hf_export_dir_owned, dir_without_trailing_slashes(v), v); }
+        else if (strcmp(f, "-p") == 0) { o->prompt = options_value(&o->prompt_owned, v, v); prompt_flags |= 1; }
+        else if (strcmp(f, "-gf") == 0) { o->prompt = options_value(&o->prompt_owned, read_prompt_file(v), v); prompt_flags |= 2; }
         else if (strcmp(f, "-es") == 0) { o->stream_eval_pattern = v; }
         else if (strcmp(f, "-mc") == 0) { o->mc_eval_path = v; }
         else if (strcmp(f, "-b") == 0) { o->B = parse_int(f, v); }

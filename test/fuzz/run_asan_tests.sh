@@ -55,6 +55,14 @@ run_suite test_shm_coll_asan ./test_shm_coll_asan
 run_suite test_shm_nccl_asan ./test_shm_nccl_asan
 run_suite train_mamba_asan ./train_mamba_asan -e d32:l2:v256 -b 2 -t 32 -x 3 -v 3 -m 1 -g 8 \
     -i 'dev/data/tinyshakespeare/tiny_shakespeare_train.bin' -j 'dev/data/tinyshakespeare/tiny_shakespeare_val.bin'
+# ... and one with the flag values parse_options allocates, each flag given twice: -o and -hf with trailing slashes
+# (their copies without them), -gf's prompt; options_free frees them (LeakSanitizer reported -o out///'s copy)
+owned=$(mktemp -d)
+printf 'ab' > "$owned/prompt.txt"
+run_suite train_mamba_asan_owned_options ./train_mamba_asan -e d32:l2:v256 -b 2 -t 32 -x 2 -v 2 -m 1 -g 4 -n 1 \
+    -i 'dev/data/tinyshakespeare/tiny_shakespeare_train.bin' -j 'dev/data/tinyshakespeare/tiny_shakespeare_val.bin' \
+    -o "$owned/first/" -o "$owned/out///" -hf "$owned/hf_first//" -hf "$owned/hf//" -gf "$owned/prompt.txt" -gf "$owned/prompt.txt"
+rm -rf "$owned"
 
 # the CLI suite (test/test_cli.sh) against the ASan trainer. Its bad-input checks end in fatalf on
 # purpose, leaving allocations behind, so leak checking is off here (the 3-step run above checks
