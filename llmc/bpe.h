@@ -374,11 +374,17 @@ static inline void bpe_init(BpeTokenizer *t, const char *path) {
         if (id > max_id) { max_id = id; }
     }
     const cJSON *added;
+    int index = 0;
     cJSON_ArrayForEach(added, added_tokens) {
         const cJSON *content = cJSON_GetObjectItemCaseSensitive(added, "content");
-        if (!cJSON_IsString(content) || content->valuestring[0] == '\0') {
-            fatalf("%s: an added_tokens entry has no \"content\" string (or an empty one)", path);
+        if (!cJSON_IsString(content)) { fatalf("%s: added_tokens[%d] has no \"content\" string", path, index); }
+        // (tokenizers skips an entry of content "", which no text matches; cJSON reads "\u0000" as "" too, which
+        // tokenizers takes as a token: refused, naming the entry, rather than guessed at)
+        if (content->valuestring[0] == '\0') {
+            fatalf("%s: added_tokens[%d] has an empty \"content\" (or \"\\u0000\", which this reader cannot hold); an empty one "
+                   "matches no text (tokenizers skips it): remove the entry", path, index);
         }
+        index++;
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(added, "id"); // (its value only named in a note: below)
         if (!cJSON_IsNumber(id) || id->valuedouble != floor(id->valuedouble) || id->valuedouble < 0 || id->valuedouble > 4294967295.0) {
             fatalf("%s: added token \"%s\": \"id\" is not a non-negative integer", path, bpe_show_(content->valuestring, shown, sizeof(shown)));

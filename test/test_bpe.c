@@ -865,7 +865,9 @@ static const BadCase bad_cases[] = {
     {"subword_prefix", "model.continuing_subword_prefix \"##\" is not supported"},
     {"word_suffix", "model.end_of_word_suffix \"</w>\" is not supported"},
     {"added_tokens_object", "added_tokens is not an array"},
-    {"added_token_empty", "an added_tokens entry has no \"content\" string (or an empty one)"},
+    {"added_token_empty", "added_tokens[2] has an empty \"content\" (or \"\\u0000\", which this reader cannot hold); an empty "
+                          "one matches no text (tokenizers skips it): remove the entry"},
+    {"added_token_no_content", "added_tokens[1] has no \"content\" string"},
     {"merge_two_spaces", "model.merges[10] is \"a b c\", expected two tokens separated by one space"},
     {"merge_leading_space", "model.merges[10] is \" a\", expected two tokens separated by one space"},
 };
@@ -936,6 +938,8 @@ static int run_bad_case(const char *name, const char *dir, const char *fixture) 
             cJSON_ReplaceItemInObjectCaseSensitive(copy, "content", cJSON_CreateString(""));
             cJSON_ReplaceItemInObjectCaseSensitive(copy, "id", cJSON_CreateNumber(268));
             cJSON_AddItemToArray(added, copy);
+        } else if (strcmp(name, "added_token_no_content") == 0) {
+            cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetArrayItem(added, 1), "content", cJSON_CreateNumber(7));
         } else if (strcmp(name, "merge_two_spaces") == 0) {
             cJSON_AddItemToArray(merges, cJSON_CreateString("a b c"));
         } else if (strcmp(name, "merge_leading_space") == 0) {
