@@ -1,41 +1,66 @@
 #!/bin/bash
 # Clears a previous run out of a checkpoint directory, for `make train`, which starts the default run
-# afresh each time (a fresh run into a directory holding a checkpoint is refused):
+# afresh each time (a fresh run into a directory holding a checkpoint is refused), and for a run script's out dir:
 #   bash scripts/clear_run_dir.sh <dir>
+#   bash scripts/clear_run_dir.sh --check <dir>    (only says, by its exit status, whether it would clear <dir>)
 # It removes only what the trainer writes there (doc/formats.md, "Checkpoint directory": main.log, commands.txt, .lock,
 # tokenizer.json, model_<step>.bin, state_<step>[_<rank>].bin, DONE_<step>, model_best.bin, and the .tmp of any of them
-# a killed write left), with one note naming the newest checkpoint. Anything else in <dir> (a file of yours, a
-# folder, a link), or a trainer still running there, and it removes nothing: one error line, exit 1.
+# a killed write left) and what the run scripts add (run.out; run_enwik8.sh's data_source.txt; run_pretrain.sh's
+# hf/, the trainer's -hf export: its config.json, one of ours, model.safetensors, tokenizer.json, generation_config.json),
+# with one note naming the newest checkpoint. Anything else in <dir> (a file of yours, a folder, a link), or a trainer
+# still running there, and it removes nothing: one error line, exit 1.
 # TRAIN_DIR=. or TRAIN_DIR=$HOME once went to `rm -rf`.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
+check=0
 die() { echo "error: $*" >&2; exit 1; }
 # (-h and a mistyped option were taken as a directory, none there: nothing to clear, exit 0; ./-x names one)
 case "${1:-}" in
-    -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --check) check=1; shift ;;
     -*) die "unknown option '$1' (usage: bash scripts/clear_run_dir.sh <dir>; -h for help)" ;;
 esac
-[ $# -eq 1 ] && [ -n "$1" ] || die "usage: bash scripts/clear_run_dir.sh <dir>"
+[ $# -eq 1 ] && [ -n "$1" ] || die "usage: bash scripts/clear_run_dir.sh [--check] <dir>"
 dir=$1
 [ -e "$dir" ] || [ -L "$dir" ] || exit 0 # nothing to clear
 [ -d "$dir" ] && [ ! -L "$dir" ] || die "'$dir' is not a directory: not removing it (choose another TRAIN_DIR)"
 shopt -s nullglob dotglob
 run_file='^(main\.log|commands\.txt|\.lock|tokenizer\.json|model_best\.bin|model_[0-9]{8,}\.bin|state_[0-9]{8,}(_[0-9]{5})?\.bin|DONE_[0-9]{8,})(\.tmp)?$'
+# the run scripts' own: their output log, run_enwik8.sh's record of its shards' source, the probe of make_dir (script_lib.sh)
+# that a killed script left
+script_file='^(run\.out|data_source\.txt|\.mamba_write_check\.[0-9]+)$'
+# the -hf export's files (llmc/hf_io.h), staged or half-written by an export that was killed
+hf_file='^(config\.json|model\.safetensors|tokenizer\.json|generation_config\.json)(\.staged(\.tmp)?)?$'
+refuse() { # <entry> [why]
+    die "'$dir' holds '$1', ${2:-which the trainer does not write}: removing nothing (choose another directory, or clear it yourself)"
+}
 entries=("$dir"/*)
+files=() hf=() # (hf: the export's files, then its directory)
 for f in "${entries[@]}"; do
     name=${f##*/}
-    if [[ ! $name =~ $run_file ]] || [ -L "$f" ] || [ ! -f "$f" ]; then
-        die "'$dir' holds '$name', which the trainer does not write: removing nothing (choose another TRAIN_DIR, or clear it yourself)"
+    if [ "$name" = hf ] && [ -d "$f" ] && [ ! -L "$f" ]; then
+        # (a config.json that is not our export's, which records llmc_vocab_size, is a model directory of yours)
+        [ ! -e "$f/config.json" ] || grep -q '"llmc_vocab_size"' "$f/config.json" 2>/dev/null || refuse hf/config.json "which is no export of the trainer's (no llmc_vocab_size)"
+        for g in "$f"/*; do
+            [[ ${g##*/} =~ $hf_file ]] && [ ! -L "$g" ] && [ -f "$g" ] || refuse "hf/${g##*/}"
+            hf+=("$g")
+        done
+        hf+=("$f")
+        continue
     fi
+    [[ $name =~ $run_file || $name =~ $script_file ]] && [ ! -L "$f" ] && [ -f "$f" ] || refuse "$name"
+    files+=("$f")
 done
 # a trainer running there holds an flock on .lock (train_common.h); without flock(1) the trainer's own
 # lock still refuses a second run there, but only after this removed the first one's files
 if [ -f "$dir/.lock" ] && command -v flock > /dev/null && ! flock -n "$dir/.lock" true; then
     die "a trainer is running in '$dir' (it holds '$dir/.lock'): removing nothing"
 fi
-[ ${#entries[@]} -gt 0 ] || exit 0
+[ "$check" = 0 ] && [ ${#entries[@]} -gt 0 ] || exit 0
 # said, not done silently: a run that took hours goes here (the newest complete checkpoint, DONE_<step>, is named)
 last=""
 for f in "$dir"/DONE_*; do step=${f##*/DONE_}; [ -n "$last" ] && [ "$((10#$step))" -le "$((10#$last))" ] || last=$step; done
-echo "note: starting afresh (make train RESUME=1 continues a run instead): removing the previous run from '$dir'${last:+ (its checkpoint of step $((10#$last)))}"
-rm -f -- "${entries[@]}" || die "cannot clear '$dir'"
+# (MAMBA_RESUME_HINT: make train's command that continues the run, which the Makefile exports to its recipe)
+echo "note: starting afresh${MAMBA_RESUME_HINT:+ ($MAMBA_RESUME_HINT continues a run instead)}: removing the previous run from '$dir'${last:+ (its checkpoint of step $((10#$last)))}"
+rm -f -- ${files[@]+"${files[@]}"} && { [ ${#hf[@]} -eq 0 ] || { rm -f -- "${hf[@]:0:${#hf[@]}-1}" && rmdir -- "${hf[-1]}"; }; } ||
+    die "cannot clear '$dir'"

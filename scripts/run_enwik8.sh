@@ -111,7 +111,7 @@ if [ "${PREPARE:-0}" = 1 ] || [ ! -f "$TRAIN" ] || [ ! -f "$VAL" ] || [ ! -f "$T
     # refused after, the shards re-written, minutes for enwik8)
     if [ -n "$SRC" ] && [ -f "$OUT/data_source.txt" ] && ! from_source "$OUT/data_source.txt"; then
         die "$OUT holds a run trained on shards of $(stamp path "$OUT/data_source.txt"), not of $SRC: another OUT," \
-            "or delete $OUT to start over"
+            "or $(start_afresh "$OUT") to start over"
     fi
     ANY_SIZE=()
     [ "$ALLOW_ANY_SIZE" = 1 ] && ANY_SIZE=(--allow-any-size)
@@ -137,7 +137,7 @@ make_dir "$OUT"
 if [ -f "$STAMP" ]; then
     if [ -f "$OUT/data_source.txt" ] && [ "$(stamp content_md5 "$OUT/data_source.txt")" != "$(stamp content_md5 "$STAMP")" ]; then
         die "$OUT holds a run trained on shards of $(stamp path "$OUT/data_source.txt"), but $DATA_DIR's are of" \
-            "$(stamp path "$STAMP"): another OUT, or delete $OUT to start over"
+            "$(stamp path "$STAMP"): another OUT, or $(start_afresh "$OUT") to start over"
     fi
     cp "$STAMP" "$OUT/data_source.txt"
 fi

@@ -29,8 +29,8 @@ scripts/run_synthetic.sh out/syn_<n> 100000 20000: about 2 minutes on an H200, t
 Writes OUT/<run>/ (main.log, checkpoint), OUT/<run>.txt (the trainer's output, appended) and
 OUT/induction_s<0|1>_lengths.txt (one line per length; written whole once every length is measured,
 none after a stop or failure part-way). Run again, the script resumes a stopped run and keeps a
-finished one (delete OUT/<run> to train it again), whose final model it evaluates again; fewer
-steps than a run in OUT already has is an error.
+finished one (bash scripts/clear_run_dir.sh OUT/<run> clears it, to train it again), whose final
+model it evaluates again; fewer steps than a run in OUT already has is an error.
 
 Time: about 2.5 minutes at the defaults on one H200: the four trainings ~46 s (induction 0.45
 ms/step, copying 2.2 ms/step), the length evaluations ~50 s per variant at VAL_SEQS=256 and EVAL_B=1
@@ -213,7 +213,8 @@ train() {
         local saved; saved=$(od -A n -t d4 -j 68 -N 4 "$OUT/$name/state_$(printf %08d "$steps").bin" 2> /dev/null | tr -d ' ' || true)
         [ -n "$saved" ] && [ "$saved" -eq "$SEED" ] 2>/dev/null ||
             die "$OUT/$name is a finished run of seed ${saved:-(no state file)}, not SEED=$SEED: give each seed its own out dir"
-        echo "$name: the finished run in $OUT/$name is kept (delete it to train again); its final model is evaluated again"
+        echo "$name: the finished run in $OUT/$name is kept (to train again: $(start_afresh "$OUT/$name"));" \
+             "its final model is evaluated again"
         { echo "== the finished run's final model evaluated again"; "$BIN" -e "$final" "${eval_flags[@]}" -x 0 ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}; } >> "$OUT/$name.txt" 2>&1 || rc=$?
         THIS_RUN=$(tail -c +$((start + 1)) "$OUT/$name.txt")
         [ "$rc" -eq 0 ] || die "evaluating $name: the trainer exited with $rc: $(echo "$THIS_RUN" | last_error) (see $OUT/$name.txt)"
@@ -232,7 +233,7 @@ train() {
     done_at=$(echo "$THIS_RUN" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
     if [ -n "$done_at" ]; then
         die "$OUT/$name holds a run trained to step $done_at, past the $steps steps asked: ask for $done_at or more" \
-            "(a finished run's final model is evaluated again), or delete $OUT/$name to train $steps"
+            "(a finished run's final model is evaluated again), or $(start_afresh "$OUT/$name") to train $steps"
     fi
     if echo "$THIS_RUN" | grep -q "^stopped by signal"; then
         echo "stopped during $name; checkpoint in $OUT/$name: run the same command again to resume"

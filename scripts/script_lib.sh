@@ -131,11 +131,20 @@ command_words() {
         WORDS+=("$w"); s=${s# }
     done
 }
+# start_afresh <out dir>: how to start afresh in a run's out dir, for an error line that refuses to go on with the run there:
+# scripts/clear_run_dir.sh's command where it would clear the directory (the trainer's files and the run scripts' own,
+# run.out among them), else "delete <dir>" (a file of the user's there, which it refuses). The error lines said "delete
+# <dir>" alone, and clear_run_dir.sh refused the run scripts' out dirs, for their run.out
+SCRIPT_LIB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd) # (the scripts move to the repository after sourcing this)
+start_afresh() {
+    if bash "$SCRIPT_LIB_DIR/clear_run_dir.sh" --check "$1" > /dev/null 2>&1; then printf 'bash scripts/clear_run_dir.sh %q' "$1"
+    else printf 'delete %s' "$1"; fi
+}
 # same_run_settings <out dir> <flag:SETTING>...: where the out dir holds a checkpoint (a DONE_ marker), the run there was
 # started with each flag at the value the variable SETTING holds now (numbers compared as numbers: 2e-3 is 0.002), as
 # the last line of its commands.txt says; else one error line naming the settings that differ, before anything is
 # built or run. Resumed, such a run went on at the new settings (the trainer notes a new -l and trains on); finished,
-# its result was reported again as this command's
+# its result was reported again as this command's.
 same_run_settings() {
     local out=$1 spec flag name i old now olds="" nows="" last
     compgen -G "$(glob_escape "$out")/DONE_*" > /dev/null && [ -f "$out/commands.txt" ] || return 0
@@ -149,7 +158,7 @@ same_run_settings() {
         if [[ "$old$now" =~ ^[-+.0-9eE]+$ ]] && awk -v a="$old" -v b="$now" 'BEGIN { exit !(a + 0 == b + 0) }'; then continue; fi
         olds+="${olds:+, }$name=$old"; nows+="${nows:+, }$name=$now"
     done
-    [ -z "$olds" ] || die "$out holds a run of $olds, not $nows: another out dir for this one, or delete $out to start afresh"
+    [ -z "$olds" ] || die "$out holds a run of $olds, not $nows: another out dir for this one, or $(start_afresh "$out") to start afresh"
 }
 
 # check_script_args <usage line> <most arguments> "$@": -h / --help print the caller's usage (its

@@ -303,9 +303,24 @@ else bad "tinyshakespeare_finished_longer_run_reported" "rc $rc: $(echo "$out" |
 # before the data and the build (a stand-in make, which names the trainer and leaves a mark where it builds)
 mkdir -p "$TMP/ts_make"; printf '#!/bin/sh\ncase " $* " in *" train_bin "*) echo train_mamba; exit 0 ;; esac\ntouch "%s/ts_make/built"\n' "$TMP" > "$TMP/ts_make/make"
 chmod +x "$TMP/ts_make/make"
-expect_error_cmd tinyshakespeare_other_settings_refused "$TMP/ts holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or delete $TMP/ts" \
+expect_error_cmd tinyshakespeare_other_settings_refused "$TMP/ts holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or bash scripts/clear_run_dir.sh $TMP/ts to start afresh$" \
     "${TS[@]}" PATH="$TMP/ts_make:$PATH" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts"
 if [ ! -e "$TMP/ts_make/built" ]; then ok "tinyshakespeare_other_settings_builds_nothing"; else bad "tinyshakespeare_other_settings_builds_nothing" "make built"; fi
+# ... the clearing command it offers clears the out dir, the script's run.out with the trainer's files (clear_run_dir.sh
+# refused it for that run.out, and the error said "delete <dir>"), and the command refused before then starts afresh
+# (in a copy whose name has a space: the command names it quoted); where the out dir holds a file of the user's, which the
+# clearing script refuses, the error says "delete <dir>" as before
+cp -r "$TMP/ts" "$TMP/ts clear"
+err=$("${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts clear" 2>&1 >/dev/null)
+clear_cmd=$(echo "$err" | sed -n 's/.*, or \(bash scripts\/clear_run_dir\.sh .*\) to start afresh$/\1/p')
+said=$(eval "$clear_cmd" 2>&1); left=$(ls -A "$TMP/ts clear")
+out=$("${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts clear" 2>&1); rc=$?
+if [ -n "$clear_cmd" ] && [ -z "$left" ] && [ "$said" = "note: starting afresh: removing the previous run from '$TMP/ts clear' (its checkpoint of step 6)" ] &&
+   [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^val loss [0-9.]* at the end of 6 steps"; then ok "tinyshakespeare_other_settings_clear_offered"
+else bad "tinyshakespeare_other_settings_clear_offered" "error '$err'; cleared: '$said', left '$left'; rc $rc: $(echo "$out" | tail -n 1)"; fi
+cp -r "$TMP/ts" "$TMP/ts_mine"; echo mine > "$TMP/ts_mine/notes.txt"
+expect_error_cmd tinyshakespeare_other_settings_foreign_file_delete "$TMP/ts_mine holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or delete $TMP/ts_mine to start afresh$" \
+    "${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts_mine"
 out=$("${TS[@]}" STEPS=3 LR=0.002 bash scripts/run_tinyshakespeare.sh "$TMP/ts" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^the run in $TMP/ts had already finished: val loss $final at the end of 6 steps,"; then
     ok "tinyshakespeare_same_lr_other_form_reported"
@@ -455,7 +470,8 @@ if command -v python3 >/dev/null; then
     # run's is still in main.log), but where it stopped and how to resume
     "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/standin_a" > "$TMP/e8_first.out" 2>&1
     # ... run again at another LR: one error line naming it (the old run's test score was reported under this command)
-    expect_error_cmd enwik8_other_settings_refused "$TMP/e8 holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or delete $TMP/e8" \
+    # (the clearing script offered: it clears the run's data_source.txt and run.out with the trainer's files)
+    expect_error_cmd enwik8_other_settings_refused "$TMP/e8 holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or bash scripts/clear_run_dir.sh $TMP/e8 to start afresh$" \
         "${E[@]}" ALLOW_ANY_SIZE=1 LR=1e-3 bash scripts/run_enwik8.sh "$TMP/standin_a"
     # (a missing file is an error also when shards exist: it used to be ignored for them)
     expect_error_cmd enwik8_missing_file_with_shards "no such file: $TMP/nothing" "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/nothing"
@@ -609,7 +625,8 @@ run_files=(main.log commands.txt .lock model_00000010.bin state_00000010.bin sta
 for resume in 0 1; do
     out=$(make -n --no-print-directory train RESUME=$resume TRAIN_DIR="$TMP/m t" 2>&1)
     mkdir -p "$TMP/m t"; for f in "${run_files[@]}"; do touch "$TMP/m t/$f"; done
-    said=$(bash -c "$(echo "$out" | grep -F "clear_run_dir.sh '$TMP/m t'")" 2>&1)
+    # (MAMBA_RESUME_HINT as the Makefile exports it to the recipe: the note names it)
+    said=$(MAMBA_RESUME_HINT="make train RESUME=1 TRAIN_DIR='$TMP/m t'" bash -c "$(echo "$out" | grep -F "clear_run_dir.sh '$TMP/m t'")" 2>&1)
     cmd=$(echo "$out" | grep -E "^\./train_mamba(_cu)? -o '$TMP/m t' ")
     left=$(ls -A "$TMP/m t" | wc -l)
     if [ "$resume" = 1 ]; then
@@ -618,7 +635,7 @@ for resume in 0 1; do
     else
         # (and says so, naming the newest checkpoint: the run of 20 steps went silently)
         if [ "$left" -eq 0 ] && [ -n "$cmd" ] && ! echo "$cmd" | grep -q -- "-y" &&
-           [ "$said" = "note: starting afresh (make train RESUME=1 continues a run instead): removing the previous run from '$TMP/m t' (its checkpoint of step 20)" ]
+           [ "$said" = "note: starting afresh (make train RESUME=1 TRAIN_DIR='$TMP/m t' continues a run instead): removing the previous run from '$TMP/m t' (its checkpoint of step 20)" ]
         then ok "make_train_starts_afresh"
         else bad "make_train_starts_afresh" "files left: $(ls -A "$TMP/m t" | tr '\n' ' '); said '$said'; command: $cmd"; fi
     fi
@@ -636,6 +653,17 @@ rm -rf "$TMP/cr"; mkdir -p "$TMP/cr"; touch "$TMP/cr/model_00000010.bin" "$TMP/c
 out=$(bash scripts/clear_run_dir.sh "$TMP/cr" 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ -z "$(ls -A "$TMP/cr")" ]; then ok "clear_run_dir_removes_run_tokenizer"
 else bad "clear_run_dir_removes_run_tokenizer" "rc $rc: $out (left: $(ls -A "$TMP/cr" | tr '\n' ' '))"; fi
+# ... and what the run scripts add to their out dirs (it refused them for their run.out, and their errors said "delete
+# <dir>"): run.out, run_enwik8.sh's data_source.txt, run_pretrain.sh's hf/ (the trainer's -hf export, its config.json ours,
+# a staged file of a killed export), a write check that a killed script left; --check says so and removes nothing
+rm -rf "$TMP/cr"; mkdir -p "$TMP/cr/hf"; touch "$TMP/cr/model_00000010.bin" "$TMP/cr/DONE_00000010" "$TMP/cr/run.out" "$TMP/cr/data_source.txt" \
+    "$TMP/cr/.mamba_write_check.123" "$TMP/cr/hf/model.safetensors" "$TMP/cr/hf/tokenizer.json" "$TMP/cr/hf/generation_config.json.staged"
+echo '{"llmc_vocab_size": 270}' > "$TMP/cr/hf/config.json"
+bash scripts/clear_run_dir.sh --check "$TMP/cr" > "$TMP/cr_check.out" 2>&1; rc_check=$?; before=$(ls -A "$TMP/cr" | wc -l)
+out=$(bash scripts/clear_run_dir.sh "$TMP/cr" 2>&1); rc=$?
+if [ $rc_check -eq 0 ] && [ ! -s "$TMP/cr_check.out" ] && [ "$before" -eq 6 ] && [ $rc -eq 0 ] && [ -z "$(ls -A "$TMP/cr")" ] &&
+   [ "$out" = "note: starting afresh: removing the previous run from '$TMP/cr' (its checkpoint of step 10)" ]; then ok "clear_run_dir_removes_run_script_files"
+else bad "clear_run_dir_removes_run_script_files" "--check rc $rc_check ($before entries after it); rc $rc: $out (left: $(ls -A "$TMP/cr" | tr '\n' ' '))"; fi
 # the clearing script alone: each kind of entry the trainer never writes, one at a time next to a checkpoint
 clear_refuses() { # <name> <what to make in the directory> <pattern of the error>
     rm -rf "$TMP/cr"; mkdir -p "$TMP/cr"; touch "$TMP/cr/model_00000010.bin" "$TMP/cr/DONE_00000010"
@@ -648,6 +676,13 @@ clear_refuses clear_run_dir_other_file "touch notes.txt" "holds 'notes.txt', whi
 clear_refuses clear_run_dir_folder "mkdir model_00000030.bin" "holds 'model_00000030.bin', which the trainer does not write"
 clear_refuses clear_run_dir_link "echo mine > '$TMP/outside'; ln -s '$TMP/outside' model_00000020.bin" "holds 'model_00000020.bin'"
 clear_refuses clear_run_dir_near_name "touch model_0010.bin" "holds 'model_0010.bin'"
+# ... a model directory hf/ that is not the trainer's export (its config.json without llmc_vocab_size, such as one downloaded
+# there), or that holds a file no export writes
+clear_refuses clear_run_dir_hf_not_an_export "mkdir hf; echo '{}' > hf/config.json; touch hf/model.safetensors" \
+    "holds 'hf/config.json', which is no export of the trainer's (no llmc_vocab_size)"
+clear_refuses clear_run_dir_hf_other_file "mkdir hf; echo '{\"llmc_vocab_size\": 270}' > hf/config.json; touch hf/README.md" "holds 'hf/README.md', which the trainer does not write"
+clear_refuses clear_run_dir_run_out_folder "mkdir run.out" "holds 'run.out', which the trainer does not write"
+expect_error_cmd clear_run_dir_check_refuses "holds 'run.out'" bash scripts/clear_run_dir.sh --check "$TMP/cr"
 [ "$(cat "$TMP/outside")" = mine ] && ok "clear_run_dir_link_target_kept" || bad "clear_run_dir_link_target_kept" "the link's target changed"
 echo mine > "$TMP/afile"
 expect_error_cmd clear_run_dir_not_a_directory "'$TMP/afile' is not a directory: not removing it" bash scripts/clear_run_dir.sh "$TMP/afile"
@@ -1276,7 +1311,8 @@ else bad "synthetic_says_where_output_goes" "$(echo "$out1" | head -n 1)"; fi
 cp "$TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr_model.bin"
 out=$("${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 2 1 2>&1); rc=$?
 # (the first run's reports must be there to compare: two lists missing the same line compared equal)
-if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^induction_s1: the finished run in $TMP/syr/induction_s1 is kept" &&
+# (and how to train it again: the clearing script, which clears a run's directory here)
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^induction_s1: the finished run in $TMP/syr/induction_s1 is kept (to train again: bash scripts/clear_run_dir.sh $TMP/syr/induction_s1);" &&
    echo "$out" | grep -q "^copy_s1: the finished run in $TMP/syr/copy_s1 is kept" &&
    cmp -s "$TMP/syr_model.bin" "$TMP/syr/induction_s1/model_00000002.bin" &&
    echo "$out1" | grep -qE '^== induction_s1 \(2 steps, LR 1e-3\): val accuracy [0-9]+\.[0-9]+ ' &&
@@ -1296,7 +1332,7 @@ expect_error_cmd synthetic_finished_run_other_seed "is a finished run of seed 13
     "${SYR[@]}" SEED=5 bash scripts/run_synthetic.sh "$TMP/syr" 2 1
 # fewer steps than the finished run: one error line that says so (it was "no 'val accuracy' line", after the
 # run's training output in OUT/<run>.txt had been replaced by the trainer's "nothing to train")
-expect_error_cmd synthetic_fewer_steps_than_run "$TMP/syr/induction_s1 holds a run trained to step 2, past the 1 steps asked" \
+expect_error_cmd synthetic_fewer_steps_than_run "$TMP/syr/induction_s1 holds a run trained to step 2, past the 1 steps asked: .*, or bash scripts/clear_run_dir.sh $TMP/syr/induction_s1 to train 1$" \
     "${SYR[@]}" bash scripts/run_synthetic.sh "$TMP/syr" 1 1
 if grep -q "^checkpoint written: $TMP/syr/induction_s1/model_00000002.bin" "$TMP/syr/induction_s1.txt"; then ok "synthetic_fewer_steps_keeps_output"
 else bad "synthetic_fewer_steps_keeps_output" "$(tail -n 1 "$TMP/syr/induction_s1.txt")"; fi
