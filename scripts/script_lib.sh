@@ -144,7 +144,9 @@ start_afresh() {
 # started with each flag at the value the variable SETTING holds now (numbers compared as numbers: 2e-3 is 0.002), as
 # the last line of its commands.txt says; else one error line naming the settings that differ, before anything is
 # built or run. Resumed, such a run went on at the new settings (the trainer notes a new -l and trains on); finished,
-# its result was reported again as this command's.
+# its result was reported again as this command's. The line is read as the trainer reads its arguments (parse_options:
+# flag and value in pairs, a flag given twice taking its last value): the first one was read, and a run started with
+# "-l 1e-3 ... -l 2e-3", trained at 2e-3, was taken for one of 1e-3
 same_run_settings() {
     local out=$1 spec flag name i old now olds="" nows="" last
     compgen -G "$(glob_escape "$out")/DONE_*" > /dev/null && [ -f "$out/commands.txt" ] || return 0
@@ -153,7 +155,7 @@ same_run_settings() {
     shift
     for spec in "$@"; do
         flag=${spec%%:*}; name=${spec#*:}; now=${!name}; old="(none)"
-        for ((i = 1; i < ${#WORDS[@]} - 1; i++)); do [ "${WORDS[i]}" = "$flag" ] && { old=${WORDS[i + 1]}; break; }; done
+        for ((i = 1; i + 1 < ${#WORDS[@]}; i += 2)); do [ "${WORDS[i]}" = "$flag" ] && old=${WORDS[i + 1]}; done
         [ "$old" = "$now" ] && continue
         if [[ "$old$now" =~ ^[-+.0-9eE]+$ ]] && awk -v a="$old" -v b="$now" 'BEGIN { exit !(a + 0 == b + 0) }'; then continue; fi
         olds+="${olds:+, }$name=$old"; nows+="${nows:+, }$name=$now"

@@ -325,6 +325,19 @@ out=$("${TS[@]}" STEPS=3 LR=0.002 bash scripts/run_tinyshakespeare.sh "$TMP/ts" 
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^the run in $TMP/ts had already finished: val loss $final at the end of 6 steps,"; then
     ok "tinyshakespeare_same_lr_other_form_reported"
 else bad "tinyshakespeare_same_lr_other_form_reported" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# a run whose command gave a flag twice trained at its last value, as the trainer reads it (here a step more, resumed by
+# hand with "-l 1e-3" before the run's own 2e-3): the settings check reads that one too (it read the first, and refused
+# the run's own LR=2e-3 as "a run of LR=1e-3")
+cp -r "$TMP/ts" "$TMP/ts_twice"
+"$TS_BIN" -e d32:l2:v256 -b 4 -t 64 -x 7 -l 1e-3 -u 100 -q 0.05 -c 0.1 -v 3 -m 4 -s 0 -g 0 -n 0 -nk 1 -kb 1 -o "$TMP/ts_twice" -y 1 -nt 2 -l 2e-3 \
+    > "$TMP/ts_twice.out" 2>&1
+saved_lr=$(od -A n -t f4 -j 120 -N 4 "$TMP/ts_twice/state_00000007.bin" 2> /dev/null | tr -d ' ')
+out=$("${TS[@]}" STEPS=7 bash scripts/run_tinyshakespeare.sh "$TMP/ts_twice" 2>&1); rc=$?
+if [ "$saved_lr" = 0.002 ] && [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^the run in $TMP/ts_twice had already finished: val loss [0-9.]* at the end of 7 steps,"; then
+    ok "tinyshakespeare_flag_given_twice_last_wins"
+else bad "tinyshakespeare_flag_given_twice_last_wins" "the state's LR '$saved_lr'; rc $rc: $(echo "$out" | tail -n 1)"; fi
+expect_error_cmd tinyshakespeare_flag_given_twice_other_lr_refused "$TMP/ts_twice holds a run of LR=2e-3, not LR=1e-3:" \
+    "${TS[@]}" STEPS=7 LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts_twice"
 TS_STOP=("${TS[@]}" MAMBA_TEST_SIGTERM_STEP=4)
 out=$("${TS_STOP[@]}" bash scripts/run_tinyshakespeare.sh "$TMP/ts_stop" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^stopped at step 4 of 6 (signal 15); checkpoint in $TMP/ts_stop: run the same command again" &&
