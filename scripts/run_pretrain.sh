@@ -176,6 +176,13 @@ FINAL_FRAC=$(awk -v lr="$LR" 'BEGIN { if (lr + 0 <= 0) exit 1; f = 1e-5 / lr; pr
 # more go on from a finished run, as does the WARMUP derived from them where none is given; VAL_EVERY, CKPT_EVERY and
 # SAMPLE_EVERY change neither the model nor its last val loss)
 same_run_settings "$OUT" -e:MODEL -b:MICRO_B -t:T -d:BATCH_TOKENS -l:LR ${WARMUP_GIVEN:+-u:WARMUP} -m:VAL_BATCHES
+# ... nor one of another tokenizer, compared by content with the copy each run started in OUT keeps there (OUT/tokenizer.json,
+# which the copy below would replace): another tokenizer of the same vocabulary size passed every check, and the run
+# resumed on text encoded to other ids
+if compgen -G "$(glob_escape "$OUT")/DONE_*" > /dev/null && [ -f "$OUT/tokenizer.json" ] && ! cmp -s -- "$TOK" "$OUT/tokenizer.json"; then
+    die "$OUT holds a run of the tokenizer $OUT/tokenizer.json, not of $TOK (their contents differ): another OUT for this one," \
+        "or $(start_afresh "$OUT") to start afresh"
+fi
 
 # the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard)
 if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then

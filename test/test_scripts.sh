@@ -1055,6 +1055,24 @@ if [ ! -e "$TMP/pt_os" ]; then ok "pretrain_other_settings_encode_nothing"; else
 out=$("${PE[@]}" OUT="$TMP/pt_wsd/out" TOKENS=128 EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps (a finished run; TOKENS asked for 1), "; then ok "pretrain_fewer_tokens_reports_run_steps"
 else bad "pretrain_fewer_tokens_reports_run_steps" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# ... and with another tokenizer of the same vocabulary (269 tokens; without the merge "Ġt he", so " the" is two tokens, not
+# one): one error line, before any encoding, on the run's own shards (another step asked: it trained on, the model's ids
+# read with the new tokenizer, whose copy replaced the run's) and on new ones (encoded first; the trainer then refused
+# the shards for their length alone); the clearing script is offered, for it clears the run's hf/ export and run.out too.
+# The same tokenizer's bytes at another path are the run's
+sed '/^      "Ġt he",$/d' test/fixtures/bpe/tokenizer.json > "$TMP/tok_other.json"
+cp test/fixtures/bpe/tokenizer.json "$TMP/tok_same.json"
+for data in pt_err pt_ot; do
+    expect_error_cmd "pretrain_other_tokenizer_refused $data" "$TMP/pt_wsd/out holds a run of the tokenizer $TMP/pt_wsd/out/tokenizer.json, not of $TMP/tok_other.json (their contents differ): another OUT for this one, or bash scripts/clear_run_dir.sh $TMP/pt_wsd/out to start afresh$" \
+        "${PE[@]}" OUT="$TMP/pt_wsd/out" DATA="$TMP/$data/d" TOKENS=384 EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh "$TMP/tok_other.json" "$TMP/pt_err.txt"
+done
+if [ ! -e "$TMP/pt_ot" ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_wsd/out/tokenizer.json" && ! grep -q '^s:3 ' "$TMP/pt_wsd/out/main.log" &&
+   [ "$(grep -c '^      "Ġt he",$' test/fixtures/bpe/tokenizer.json "$TMP/tok_other.json" | tr '\n' ' ')" = "test/fixtures/bpe/tokenizer.json:1 $TMP/tok_other.json:0 " ]; then
+    ok "pretrain_other_tokenizer_keeps_run"
+else bad "pretrain_other_tokenizer_keeps_run" "$(ls -R "$TMP/pt_ot" 2>&1 | head -c 200); $(grep -c '^s:3 ' "$TMP/pt_wsd/out/main.log") step-3 lines; the run's copy $(cmp test/fixtures/bpe/tokenizer.json "$TMP/pt_wsd/out/tokenizer.json" 2>&1)"; fi
+out=$("${PE[@]}" OUT="$TMP/pt_wsd/out" EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh "$TMP/tok_same.json" "$TMP/pt_err.txt" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_same_tokenizer_other_path_resumes"
+else bad "pretrain_same_tokenizer_other_path_resumes" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 # its default DATA and OUT are the repository's data/pretrain and out/<MODEL>, as the other scripts' defaults, whatever
 # directory it is called from (they were the caller's data/ and out/). Called from $TMP/cwd: DATA's default holds no
 # shards (its error names it), and OUT's gets the run that fails on a bad flag (checked only where no run is
