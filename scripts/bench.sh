@@ -8,9 +8,14 @@
 # The trainer flags (e.g. -r 0) are added to each workload's, which they must not repeat (-i -j -x -v -g -sh -e -b -t).
 # PRESETS="mamba-370m mamba-790m ..." runs those models (B=8 T=2048, random tokens) instead of the
 # two anchor workloads and the scan, e.g. PRESETS="mamba-1.4b" bash scripts/bench.sh 10 -r 0
+# Time: about 3 minutes on one H100: `bash scripts/bench.sh 30 -r 0` took 165 s there (doc/perf.md, 2026-12-05, with
+# train_mamba_cu already built; a fresh checkout adds its build, 90 s on a 2-core machine without a GPU, 2026-12-07).
+# The builds of the matmul and scan programs, the random shards and the checks run each time; the timed steps are a
+# small part (30 steps of ~50 ms for the 130m shape, ~13 ms byte level). Not timed as a whole: PRESETS runs, whose
+# steps take 130 ms (mamba-370m) to 681 ms (mamba-2.8b, -r 2) on an H200 (doc/perf.md), plus each model's start-up.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 . scripts/script_lib.sh # (use_c_numbers: awk reads the trainer's 0.65 ms as 0 in a decimal-comma locale)
 STEPS=${1:-30}

@@ -65,6 +65,11 @@ for script in gpu_check profile_step bench; do
     if [ "$rc" -eq 0 ] && [ "$(echo "$out" | wc -l)" -ge 2 ] && ! echo "$out" | grep -q "^error" && [ -z "$(ls -A "$TMP/cwd")" ]; then ok "${script}_help"
     else bad "${script}_help" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 done
+# bench.sh's -h says how long a run takes (a GPU's recorded time, doc/perf.md), as the run scripts' "Time:" does
+out=$(bash scripts/bench.sh -h 2>&1)
+if echo "$out" | grep -q "^Time: about 3 minutes on one H100: .* took 165 s there (doc/perf.md, 2026-12-05" &&
+   grep -q "bench.sh 30 -r 0\` on the H100 (165 s;" doc/perf.md; then ok "bench_help_time"
+else bad "bench_help_time" "$(echo "$out" | grep -A 1 '^Time' || echo 'no Time: line')"; fi
 # every script a user runs (those with a #! line), started as `sh scripts/<name>.sh` where sh is dash (Debian's):
 # it runs again in bash, so its -h is bash's, and so is a run's first error (dash stopped at `set -o pipefail`,
 # at `[[`, at arrays)
