@@ -1,21 +1,26 @@
-"""
-Loss and accuracy curves from main.log files (llm.c's line format, see doc/formats.md).
+r"""
+Loss and accuracy curves from main.log files (llm.c's line format, see doc/formats.md), drawn into one image.
 
-    python3 scripts/plot_log.py out.png run1/main.log [label=run2/main.log ...] [--title TEXT]
-                                [--accuracy auto|all|answers]
+Reads each LOG, a trainer's main.log (the one in its -o directory, e.g. out/tinyshakespeare_gpu/main.log): the
+train loss (s:<step> trl:<x>), val loss (tel), val accuracy (tea, when present), the -mc multiple-choice
+accuracies (eval / evs / evc, when present) and a cloze file's greedy accuracy (cla). A run is named by its
+directory, or by the LABEL of LABEL=LOG (a path may hold '=' too: the longest end of the argument that exists
+is the path).
+Writes OUT, one image with a panel per kind of curve (loss; val accuracy; -mc accuracy) and a line per run, in
+the format of OUT's extension (png, pdf, svg, ...; without one a PNG under the name given), whole or not at all
+(written next to it and renamed).
 
-A run is named by its directory, or by the label before '=' when one is given (a path may hold '=' too:
-the longest end of the argument that exists is the path). The image's format
-follows out's extension (png, pdf, svg, ...); without one it is a PNG under the name given.
-
-Train loss (s:<step> trl:<x>), val loss (tel), val accuracy (tea, when present) and the -mc
-multiple-choice accuracies (eval / evs / evc, when present) and a cloze file's greedy accuracy (cla) per run.
 The trainer's accuracy counts the positions that have a target: every position of a language
 model's val data (tinyshakespeare, enwik8), only the answer positions of a synthetic task's.
 main.log does not say which data a run used, so --accuracy auto (the default) takes a run for a
 synthetic one when its directory has a name scripts/run_synthetic.sh gives (induction_s1, copy_s0,
 ...); --accuracy all / answers says it for every run.
 Needs matplotlib (checked after the arguments, so bad files are reported without it).
+
+Examples:
+  python3 scripts/plot_log.py ts.png out/tinyshakespeare_gpu/main.log
+  python3 scripts/plot_log.py induction.png s1=out/synthetic/induction_s1/main.log \
+      s0=out/synthetic/induction_s0/main.log --title "induction heads"
 """
 import argparse
 import os
@@ -60,10 +65,12 @@ def read_log(path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="loss and accuracy curves from main.log files")
-    ap.add_argument("out", help="image to write (.png, .pdf, .svg)")
-    ap.add_argument("logs", nargs="+", help="main.log files, each optionally as label=path")
-    ap.add_argument("--title", default="")
+    # (-h prints this file's docstring: argparse's one line said neither what the script reads nor what it writes)
+    ap = argparse.ArgumentParser(prog="python3 scripts/plot_log.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", metavar="OUT", help="image to write (.png, .pdf, .svg, ...)")
+    ap.add_argument("logs", metavar="LOG", nargs="+", help="main.log files, each optionally as LABEL=LOG")
+    ap.add_argument("--title", default="", help="a title above the panels (default none)")
     ap.add_argument("--accuracy", choices=["auto", "all", "answers"], default="auto",
                     help="which positions the val accuracy counts: all (a language model), answers (a synthetic"
                          " task), or auto: answers for run_synthetic.sh's run directories (default auto)")

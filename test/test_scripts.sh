@@ -70,6 +70,13 @@ out=$(bash scripts/bench.sh -h 2>&1)
 if echo "$out" | grep -q "^Time: about 3 minutes on one H100: .* took 165 s there (doc/perf.md, 2026-12-05" &&
    grep -q "bench.sh 30 -r 0\` on the H100 (165 s;" doc/perf.md; then ok "bench_help_time"
 else bad "bench_help_time" "$(echo "$out" | grep -A 1 '^Time' || echo 'no Time: line')"; fi
+# plot_log.py's -h says what it reads and writes, with examples (it was argparse's one line, "loss and accuracy curves
+# from main.log files"), each example a command of this script
+out=$(cd "$TMP/cwd" && python3 "$REPO/scripts/plot_log.py" -h 2>&1); rc=$?
+examples=$(echo "$out" | sed -n '/^Examples:$/,/^$/p' | grep -c '^  python3 scripts/plot_log.py ')
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^Reads each LOG, a trainer's main.log" && echo "$out" | grep -q "^Writes OUT, one image" &&
+   [ "$examples" -ge 2 ] && [ -z "$(ls -A "$TMP/cwd")" ]; then ok "plot_log_help"
+else bad "plot_log_help" "rc $rc, $examples examples: $(echo "$out" | head -n 5 | tr '\n' ' ')"; fi
 # every script a user runs (those with a #! line), started as `sh scripts/<name>.sh` where sh is dash (Debian's):
 # it runs again in bash, so its -h is bash's, and so is a run's first error (dash stopped at `set -o pipefail`,
 # at `[[`, at arrays)
