@@ -20,8 +20,9 @@ version 1: the first trainer kernels (git dc87a96): forward one thread per eleme
            K-tap sum; backward one thread per element writes dxc (fp32 scratch, B*T*Di), a second
            pass computes dx from it, and dw/dbias are (K+1)*Di column sums over B*T rows
            (llmc/cuda/reduce.cuh), each column re-reading dxc and x
-version 2: llmc/cuda/conv1d.cuh, the trainer's kernels (the header itself is included): version 9's
-           forward, version 3's backward (one channel per thread when Di is odd)
+version 2: llmc/cuda/conv1d.cuh, the trainer's kernels (the header itself is included): version 12's,
+           i.e. version 9's forward and version 3's backward with the MUFU sigmoid (one channel per
+           thread when Di is odd)
 version 3: version 6 with 2 channels per thread (bf16x2 loads and stores); the backward block is
            32 channel pairs x 8 tiles and sums its 8 tiles' dw/dbias partials in shared memory
            before writing them: 8x less scratch traffic, same finish kernel. Versions 3-5 and 7-9

@@ -23,7 +23,7 @@ Build and run:
     ./decode_step 2 3        # only versions 2 and 3
 
 version 1: the per-operation step (train_mamba.cu's path above DECODE_MAX_BATCH): RMSNorm,
-           cuBLASLt products, conv1d_silu_step_kernel, selective_scan_step_kernel, residual add.
+           cuBLAS products (matmul_forward), conv1d_silu_step_kernel, selective_scan_step_kernel, residual add.
 version 2: llmc/cuda/decode.cuh, the trainer's fused step (4 kernels, programmatic dependent
            launches on sm_90).
 version 3: version 2 launched plainly (decode_programmatic = 0): what the early launches and the

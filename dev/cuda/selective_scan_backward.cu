@@ -21,8 +21,13 @@ bitwise reproducible (no float atomics anywhere).
 Outputs: du, d_delta_raw (B,T,Di) bf16; dz into dxz's z slot (stride 2Di); dB/dC into dxdbl's slots
 (stride R+2N) bf16; dA_log, dD, d_dt_bias fp32, accumulated (+=).
 
+Build and run, in dev/cuda (see run_scan_bench.sh; -DCHUNK=16 or 64 for another chunk length):
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o selective_scan_backward selective_scan_backward.cu
     ./selective_scan_backward       # checks all versions, then benchmarks backward and forward+backward
+    ./selective_scan_backward 0 17  # only versions 0 and 17
+    SCAN_CHECK_ONLY=1 ./selective_scan_backward  # checks only (e.g. under compute-sanitizer)
+    SCAN_BWD_OUT=1 ./selective_scan_backward     # benchmarks the backward that also writes the gated output (-r 2)
+    SCAN_PROFILE=1 ./selective_scan_backward 0   # for ncu: the forwards once, one backward per version (B=8 T=2048 Di=1536)
 
 version 0: the trainer's kernels, llmc/cuda/scan.cuh, as at its -r 0: a checkpoint every 8 steps, and
            y (the output before the gate) written by the forward and read by the backward, which then

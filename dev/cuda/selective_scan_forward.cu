@@ -12,10 +12,11 @@ which the backward uses to recompute states chunk by chunk.
 Layouts are token-major as in the trainer: u, delta_raw, out (B,T,Di); z = second half of xz (B,T,2Di);
 B and C are columns R.. and R+N.. of xdbl (B,T,R+2N).
 
-Build and run (see run_scan_bench.sh):
+Build and run, in dev/cuda (see run_scan_bench.sh; -DCHUNK=16 or 64 for another chunk length):
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o selective_scan_forward selective_scan_forward.cu
     ./selective_scan_forward          # checks every version, then benchmarks them
     ./selective_scan_forward 0 3      # only versions 0 and 3
+    SCAN_CHECK_ONLY=1 ./selective_scan_forward   # checks only (e.g. under compute-sanitizer)
 
 version 0: the trainer's kernel, llmc/cuda/scan.cuh (the winner, copied there), one checkpoint per
            chunk (the trainer's -r 2); version 9 the same writing one every 8 steps; version 10 also

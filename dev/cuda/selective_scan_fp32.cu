@@ -4,6 +4,7 @@ the double-precision reference, for the trainer's configuration and the candidat
 reproducibility. With fp32 inputs and outputs only the MUFU approximations (ex2, lg2, rcp) and
 summation order separate the kernels from the reference, so the tolerance is 1e-4.
 
+Build and run, in dev/cuda (checks only; no versions, no benchmark):
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o selective_scan_fp32 selective_scan_fp32.cu
     ./selective_scan_fp32
 */
