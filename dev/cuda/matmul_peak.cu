@@ -1,7 +1,7 @@
 /*
 The measured bf16 matrix rate of this GPU through cuBLAS: the denominator of MFU.
 An 8192^3 product on random data, median of 20 timed runs after 5 warm-ups.
-    nvcc -O3 -arch=sm_90 -o matmul_peak dev/cuda/matmul_peak.cu -lcublas && ./matmul_peak
+    nvcc -O3 -gencode arch=compute_90,code=sm_90 -o matmul_peak dev/cuda/matmul_peak.cu -lcublas && ./matmul_peak
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Every dev/cuda kernel against its CPU reference on fresh random inputs with poisoned outputs
 # (each file's check mode, no benchmarks). Part of `make test` on a machine with a GPU.
+# matmul_peak has no reference to check: it runs its one measurement (it fails if cuBLAS's bf16
+# product does), so that scripts/bench.sh's denominator of MFU is built and run here too.
 # One PASS/FAIL line per file, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")" || exit 1
 BUILD=${BUILD:-/tmp/dev_cuda_checks}
 mkdir -p "$BUILD"
 NVCC="nvcc -O3 -gencode arch=compute_90,code=sm_90"
-files="matmul conv1d rmsnorm classifier adamw encoder decode_step sampler selective_scan_forward selective_scan_backward selective_scan_fp32"
+files="matmul conv1d rmsnorm classifier adamw encoder decode_step sampler selective_scan_forward selective_scan_backward selective_scan_fp32 matmul_peak"
 # a binary left from an earlier run must not stand in for a failed build: remove it, keep nvcc's status
 for f in $files; do
     rm -f "$BUILD/$f" "$BUILD/$f.rc"
@@ -20,7 +22,7 @@ for f in $files; do
         echo "FAIL $f: build failed ($(grep -m1 error "$BUILD/$f.build.log"))"; fail=$((fail + 1)); continue
     fi
     args=--check
-    case $f in selective_scan_*) args="";; esac # the scan files read SCAN_CHECK_ONLY instead
+    case $f in selective_scan_*|matmul_peak) args="";; esac # the scan files read SCAN_CHECK_ONLY instead; matmul_peak takes none
     if SCAN_CHECK_ONLY=1 timeout 300 "$BUILD/$f" $args > "$BUILD/$f.log" 2>&1; then
         echo "PASS $f"; pass=$((pass + 1))
     else
