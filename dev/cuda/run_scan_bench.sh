@@ -40,7 +40,8 @@ SCAN_PROFILE=1 run profile 90 ncu --clock-control none -k regex:selective_scan -
 # opcode histogram of the trainer's kernels (what the inner loops are made of)
 cuobjdump -sass $BUILD/ssb_c32 2>/dev/null | awk '/Function : /{name=$3} /^ +\/\*[0-9a-f]+\*\/ +[A-Z@]/{op=$2; if (op ~ /^@/) op=$3; sub(/\..*/,"",op); if (name ~ /selective_scan_(forward|backward)_kernelILi16.*Lb1E/) cnt[name" "op]++} END{for (k in cnt) print cnt[k], k}' | sort -k2,2 -k1,1nr | awk '{c[$2]++; if (c[$2] <= 14) print}' >> "$OUT/profile.log" 2>&1
 export SCAN_CHECK_ONLY=1
-# the trainer's kernels both ways: 8-step checkpoints (backward v0, forward v9) and 32-step (v17, v0)
+# the trainer's kernels both ways: 8-step checkpoints (backward v0 at -r 0; forward v9, the -r 0 forward
+# without y) and 32-step (backward v17 and forward v0, both at -r 2)
 run sanitizer 80 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssb_c32 0 12 14 17
 run sanitizer 80 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssb_c32 0 12 14 17
 run sanitizer 40 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssf_c32 0 8 9
