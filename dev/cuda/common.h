@@ -35,21 +35,25 @@ __host__ __device__ static inline int ceil_div(int a, int b) { return (a + b - 1
 #define cudaCheckLaunch() (cuda_check(cudaGetLastError(), __FILE__, __LINE__))
 
 /*
-Command line of a playground: "[--check] [version ...]". Fills versions (all of 1..num_versions
-when none is named); returns 1 for --check (checks only), 0 otherwise; exits 2 on a bad argument.
+Command line of a playground: "[--check] [version ...]". Fills versions (all of first..last when none
+is named: 1..num_versions, or 0..num_versions-1 for the scan files, whose version 0 is the trainer's);
+returns 1 for --check (checks only), 0 otherwise; exits 2 on anything else (a version out of range
+or not a whole number), before the GPU is touched.
 */
-static inline int parse_version_args(int argc, char **argv, int num_versions, std::vector<int> &versions) {
+static inline int parse_version_args(int argc, char **argv, int num_versions, std::vector<int> &versions, int first = 1) {
+    const int last = first + num_versions - 1;
     int check_only = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--check") == 0) { check_only = 1; continue; }
-        int v = atoi(argv[i]);
-        if (v < 1 || v > num_versions) {
-            fprintf(stderr, "usage: %s [--check] [version 1..%d ...]\n", argv[0], num_versions);
+        char *end;
+        long v = strtol(argv[i], &end, 10);
+        if (end == argv[i] || *end != '\0' || v < first || v > last) {
+            fprintf(stderr, "usage: %s [--check] [version %d..%d ...]\n", argv[0], first, last);
             exit(2);
         }
-        versions.push_back(v);
+        versions.push_back((int)v);
     }
-    if (versions.empty()) { for (int v = 1; v <= num_versions; v++) { versions.push_back(v); } }
+    if (versions.empty()) { for (int v = first; v <= last; v++) { versions.push_back(v); } }
     return check_only;
 }
 

@@ -3,6 +3,7 @@
 # (each file's check mode, no benchmarks). Part of `make test` on a machine with a GPU.
 # matmul_peak has no reference to check: it runs its one measurement (it fails if cuBLAS's bf16
 # product does), so that scripts/bench.sh's denominator of MFU is built and run here too.
+# A file that takes versions must first answer a bad one (999, 1x) with a usage line and exit 2.
 # One PASS/FAIL line per file, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -22,11 +23,22 @@ for f in $files; do
         echo "FAIL $f: build failed ($(grep -m1 error "$BUILD/$f.build.log"))"; fail=$((fail + 1)); continue
     fi
     args=--check
-    case $f in selective_scan_*|matmul_peak) args="";; esac # the scan files read SCAN_CHECK_ONLY instead; matmul_peak takes none
-    if SCAN_CHECK_ONLY=1 timeout 300 "$BUILD/$f" $args > "$BUILD/$f.log" 2>&1; then
+    case $f in selective_scan_fp32|matmul_peak) args="";; esac # (no versions: fp32 only checks, matmul_peak measures)
+    if [ -n "$args" ]; then # a version out of range or not a number: one usage line and exit 2, not a run
+        bad_arg=""
+        for a in 999 1x; do
+            timeout 60 "$BUILD/$f" "$a" > "$BUILD/$f.args.log" 2>&1
+            rc=$?
+            if [ $rc -ne 2 ] || ! grep -q "^usage: " "$BUILD/$f.args.log"; then bad_arg="$bad_arg '$a' gave exit $rc;"; fi
+        done
+        if [ -n "$bad_arg" ]; then
+            echo "FAIL $f: not a usage line and exit 2:$bad_arg $(head -c 200 "$BUILD/$f.args.log" | tr '\n' ' ')"; fail=$((fail + 1)); continue
+        fi
+    fi
+    if timeout 300 "$BUILD/$f" $args > "$BUILD/$f.log" 2>&1; then
         echo "PASS $f"; pass=$((pass + 1))
     else
-        echo "FAIL $f: $(grep -m2 -E 'FAIL|error' "$BUILD/$f.log" | tr '\n' ' ')"; fail=$((fail + 1))
+        echo "FAIL $f: $(grep -m2 -iE 'FAIL|error' "$BUILD/$f.log" | tr '\n' ' ')"; fail=$((fail + 1))
     fi
 done
 echo "$pass passed, $fail failed"

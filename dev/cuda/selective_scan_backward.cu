@@ -25,7 +25,7 @@ Build and run, in dev/cuda (see run_scan_bench.sh; -DCHUNK=16 or 64 for another 
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o selective_scan_backward selective_scan_backward.cu
     ./selective_scan_backward       # checks all versions, then benchmarks backward and forward+backward
     ./selective_scan_backward 0 17  # only versions 0 and 17
-    SCAN_CHECK_ONLY=1 ./selective_scan_backward  # checks only (e.g. under compute-sanitizer)
+    ./selective_scan_backward --check  # checks only (e.g. under compute-sanitizer; or SCAN_CHECK_ONLY=1)
     SCAN_BWD_OUT=1 ./selective_scan_backward     # benchmarks the backward that also writes the gated output (-r 2)
     SCAN_PROFILE=1 ./selective_scan_backward 0   # for ncu: the forwards once, one backward per version (B=8 T=2048 Di=1536)
 
@@ -985,10 +985,9 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
 }
 
 int main(int argc, char **argv) {
-    print_device();
     std::vector<int> versions;
-    for (int i = 1; i < argc; i++) { versions.push_back(atoi(argv[i])); }
-    if (versions.empty()) { for (int v = 0; v < NUM_VERSIONS; v++) { versions.push_back(v); } }
+    const bool check_only = parse_version_args(argc, argv, NUM_VERSIONS, versions, 0) || getenv("SCAN_CHECK_ONLY");
+    print_device();
     if (getenv("SCAN_PROFILE")) { // one forward and one backward per version at the large shape, for ncu
         float *scratch = dmalloc<float>(max_scratch_floats(8, 2048, 1536, 16));
         DevSet s = upload_set(make_inputs(8, 2048, 1536, 16, 48, 3000, 0, 0), scratch);
@@ -1021,7 +1020,7 @@ int main(int argc, char **argv) {
         }
     }
     printf("checks: %s (%d failures)\n", bad ? "FAILED" : "all passed", bad);
-    if (getenv("SCAN_CHECK_ONLY")) { return bad ? 1 : 0; } // e.g. under compute-sanitizer
+    if (check_only) { return bad ? 1 : 0; } // e.g. under compute-sanitizer
     double copy = measure_copy_gbps();
     printf("device-to-device copy: %.1f GB/s (read + write)\n", copy);
     bench(versions, 8, 2048, 1536, 48, copy);

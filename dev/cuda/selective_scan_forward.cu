@@ -16,7 +16,7 @@ Build and run, in dev/cuda (see run_scan_bench.sh; -DCHUNK=16 or 64 for another 
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o selective_scan_forward selective_scan_forward.cu
     ./selective_scan_forward          # checks every version, then benchmarks them
     ./selective_scan_forward 0 3      # only versions 0 and 3
-    SCAN_CHECK_ONLY=1 ./selective_scan_forward   # checks only (e.g. under compute-sanitizer)
+    ./selective_scan_forward --check  # checks only (e.g. under compute-sanitizer; or SCAN_CHECK_ONLY=1)
 
 version 0: the trainer's kernel, llmc/cuda/scan.cuh (the winner, copied there), one checkpoint per
            chunk (the trainer's -r 2); version 9 the same writing one every 8 steps; version 10 also
@@ -579,10 +579,9 @@ static void bench(const std::vector<int> &versions, int B, int T, int Di, int R,
 }
 
 int main(int argc, char **argv) {
-    print_device();
     std::vector<int> versions;
-    for (int i = 1; i < argc; i++) { versions.push_back(atoi(argv[i])); }
-    if (versions.empty()) { for (int v = 0; v < NUM_VERSIONS; v++) { versions.push_back(v); } }
+    const bool check_only = parse_version_args(argc, argv, NUM_VERSIONS, versions, 0) || getenv("SCAN_CHECK_ONLY");
+    print_device();
     int bad = 0;
     printf("checks (fresh random inputs each, outputs poisoned with NaN first):\n");
     uint64_t seed = 7;
@@ -592,7 +591,7 @@ int main(int argc, char **argv) {
         bad += check_version(v, 3, 129, 136, 24, seed++, 1);
     }
     printf("checks: %s (%d failures)\n", bad ? "FAILED" : "all passed", bad);
-    if (getenv("SCAN_CHECK_ONLY")) { return bad ? 1 : 0; } // e.g. under compute-sanitizer
+    if (check_only) { return bad ? 1 : 0; } // e.g. under compute-sanitizer
     double copy = measure_copy_gbps();
     printf("device-to-device copy: %.1f GB/s (read + write)\n", copy);
     bench(versions, 8, 2048, 1536, 48, copy);
