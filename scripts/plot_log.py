@@ -64,10 +64,17 @@ def read_log(path):
     return series
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """argparse's errors as one "error:" line like the rest (it printed its usage, then "plot_log.py: error: ...")"""
+
+    def error(self, message):
+        fail(f"{message} (usage: {self.prog} OUT LOG [LOG ...] [--title T] [--accuracy auto|all|answers]; -h for more)")
+
+
 def main():
     # (-h prints this file's docstring: argparse's one line said neither what the script reads nor what it writes)
-    ap = argparse.ArgumentParser(prog="python3 scripts/plot_log.py", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = OneLineErrors(prog="python3 scripts/plot_log.py", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", metavar="OUT", help="image to write (.png, .pdf, .svg, ...)")
     ap.add_argument("logs", metavar="LOG", nargs="+", help="main.log files, each optionally as LABEL=LOG")
     ap.add_argument("--title", default="", help="a title above the panels (default none)")

@@ -1189,6 +1189,9 @@ expect_error_cmd plot_missing_output_dir "output directory '$TMP/no_dir' does no
 expect_error_cmd plot_label_missing_log "'$TMP/no_such.log': no such file" python3 scripts/plot_log.py "$TMP/p.png" "run=a=$TMP/no_such.log"
 # a run's directory where its main.log goes: the error names the file to give (it said "is a directory")
 expect_error_cmd plot_run_directory "'$TMP/ts' is a directory: give the run's log file, $TMP/ts/main.log" python3 scripts/plot_log.py "$TMP/p.png" "$TMP/ts"
+# bad arguments are one error line too, with the usage in it (argparse printed its usage line, then "plot_log.py: error:")
+expect_error_cmd plot_no_log_given "the following arguments are required: LOG (usage: python3 scripts/plot_log.py OUT LOG" python3 scripts/plot_log.py "$TMP/p.png"
+expect_error_cmd plot_bad_accuracy_choice "argument --accuracy: invalid choice: 'most'" python3 scripts/plot_log.py "$TMP/p.png" "$LOG" --accuracy most
 printf 'not a log\n' > "$TMP/empty.log"
 expect_error_cmd plot_no_log_lines "no log lines" python3 scripts/plot_log.py "$TMP/p.png" "$TMP/empty.log"
 if [ -e "$TMP/p.png" ]; then bad "plot_errors_write_nothing" "$TMP/p.png written"; else ok "plot_errors_write_nothing"; fi
