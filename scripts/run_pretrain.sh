@@ -13,7 +13,8 @@
 #
 # The files are encoded once by dev/data/tokenize into DATA_train_*.bin / DATA_val_*.bin (each file,
 # or each JSON line, is one document; the last VAL_FRACTION of the bytes is the val split, none at
-# VAL_FRACTION=0, which needs VAL_EVERY=0); the shards are reused while they exist. At the end the
+# VAL_FRACTION=0, which needs VAL_EVERY=0); the shards are reused while they exist, with the tokenizer that
+# encoded them, whose copy DATA_tokenizer.json is kept beside them (another one is refused). At the end the
 # model is also written as a transformers directory, OUT/hf, with the tokenizer.json beside it.
 # OUT also gets main.log, commands.txt (each run's command line), run.out (the output, appended), a copy of
 # the tokenizer.json and the two newest checkpoints (-nk 2: their model_, state_ and DONE_ files).
@@ -184,7 +185,11 @@ if compgen -G "$(glob_escape "$OUT")/DONE_*" > /dev/null && [ -f "$OUT/tokenizer
         "or $(start_afresh "$OUT") to start afresh"
 fi
 
-# the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard)
+# the shards, made once (tokenize writes all of them or none; VAL_FRACTION=0 writes no val shard), with a copy of the
+# tokenizer that encoded them beside them (DATA_tokenizer.json): shards of another tokenizer are refused, not read as this
+# one's ids (a new OUT on the DATA of another tokenizer of the same vocabulary size trained on them unsaid). Shards
+# encoded by hand (dev/data/tokenize) have no copy, and are taken as they are
+SHARD_TOK="${DATA}_tokenizer.json"
 if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
     [ ${#FILES[@]} -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
     make -s dev/data/tokenize
@@ -197,6 +202,10 @@ if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
             *) echo "$err" >&2; exit "$rc" ;;
         esac
     fi
+    cp -- "$TOK" "$SHARD_TOK.tmp$$" && mv -f -- "$SHARD_TOK.tmp$$" "$SHARD_TOK" || die "cannot write $SHARD_TOK"
+elif [ -f "$SHARD_TOK" ] && ! cmp -s -- "$TOK" "$SHARD_TOK"; then
+    die "the shards ${DATA}_*.bin were encoded with the tokenizer $SHARD_TOK, not $TOK (their contents differ):" \
+        "another DATA for this one, or delete ${DATA}_*.bin and $SHARD_TOK to encode the files again"
 elif [ ${#FILES[@]} -ge 1 ]; then
     echo "using the existing shards ${DATA}_{train,val}_*.bin (delete them to encode the files again)"
 fi

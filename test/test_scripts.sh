@@ -1085,6 +1085,15 @@ else bad "pretrain_other_tokenizer_keeps_run" "$(ls -R "$TMP/pt_ot" 2>&1 | head 
 out=$("${PE[@]}" OUT="$TMP/pt_wsd/out" EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh "$TMP/tok_same.json" "$TMP/pt_err.txt" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_same_tokenizer_other_path_resumes"
 else bad "pretrain_same_tokenizer_other_path_resumes" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# ... and a new OUT on the shards of another tokenizer (pt_err/d, encoded with the fixture's, whose copy is kept beside
+# them): one error line before any training (it trained on them, the ids read as the new tokenizer's); the same bytes
+# at another path train on them
+expect_error_cmd pretrain_shards_of_other_tokenizer_refused "the shards $TMP/pt_err/d_\*.bin were encoded with the tokenizer $TMP/pt_err/d_tokenizer.json, not $TMP/tok_other.json (their contents differ): another DATA for this one, or delete $TMP/pt_err/d_\*.bin and $TMP/pt_err/d_tokenizer.json to encode the files again$" \
+    "${PE[@]}" OUT="$TMP/pt_sd/out" bash scripts/run_pretrain.sh "$TMP/tok_other.json"
+out=$("${PE[@]}" OUT="$TMP/pt_sd2/out" bash scripts/run_pretrain.sh "$TMP/tok_same.json" 2>&1); rc=$?
+if [ ! -e "$TMP/pt_sd" ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_err/d_tokenizer.json" && [ "$rc" -eq 0 ] &&
+   echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_shards_same_tokenizer_used"
+else bad "pretrain_shards_same_tokenizer_used" "rc $rc, $(ls -d "$TMP"/pt_sd* 2>&1 | tr '\n' ' '): $(echo "$out" | tail -n 2)"; fi
 # its default DATA and OUT are the repository's data/pretrain and out/<MODEL>, as the other scripts' defaults, whatever
 # directory it is called from (they were the caller's data/ and out/). Called from $TMP/cwd: DATA's default holds no
 # shards (its error names it), and OUT's gets the run that fails on a bad flag (checked only where no run is
