@@ -1744,6 +1744,7 @@ int main(int argc, char **argv) {
     config_print(&model.config, model.num_parameters);
 
     Tokenizer tokenizer;
+    resume_run_tokenizer(&o, model.config.vocab_size, resumed, state.step); // (the run's own, kept in -o)
     tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path,
                         sample_will_run(&o) ? o.prompt : NULL);
     // (the tokenizer.json -hf ships)

@@ -1646,6 +1646,7 @@ int main(int argc, char **argv) {
     // the tokenizer file (and a prompt that it can encode) on rank 0's node alone
     Tokenizer tokenizer;
     if (rank == 0) {
+        resume_run_tokenizer(&o, model.config.vocab_size, resumed, state.step); // (the run's own, kept in -o)
         tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path, sample_will_run(&o) ? o.prompt : NULL);
         // (rank 0 exports: the tokenizer.json -hf ships)
         if (o.hf_export_dir != NULL) { hf_check_export_tokenizer(model.config.vocab_size, o.model, o.tokenizer_path); }

@@ -135,9 +135,10 @@ static inline void print_usage(const char *program) {
            "              (default none)\n");
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
     printf("  -tk <string> tokenizer for models with V > 256: llm.c .bin or tokenizer.json; an -e directory's\n");
-    printf("              own tokenizer.json (or the one beside an -e model file: -o keeps the run's) is used when\n");
-    printf("              present; a file -tk names must open, only the default may be missing (samples then\n");
-    printf("              print as token ids) (default %s)\n", d->tokenizer_path);
+    printf("              own tokenizer.json (or the one beside an -e model file: -o keeps the run's, which -y reads,\n");
+    printf("              refusing a -tk tokenizer.json of other contents) is used when present; a file -tk names\n");
+    printf("              must open, only the default may be missing (samples then print as token ids) (default %s)\n",
+           d->tokenizer_path);
     printf("  -es <string> after training (with -x 0: after the -j evaluation, if -j is given, or -p generation): loss, bits per\n");
     printf("              token / byte over these shards read as one stream, chunks of B*T, state carried (default none)\n");
     printf("  -mc <string> multiple-choice eval file (llm.c's format, e.g. HellaSwag, or our version 2 for WinoGrande:\n");
@@ -1939,6 +1940,47 @@ static inline void save_run_tokenizer(const char *dir, int vocab_size, const cha
     atomic_fwrite(bytes, 1, (size_t)size, &af);
     atomic_commit(&af);
     free(bytes);
+}
+
+// whether two regular files hold the same bytes (one that cannot be read: no)
+static inline int same_file_contents(const char *a, const char *b) {
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa != NULL && fb != NULL;
+    while (same) {
+        char x[65536], y[65536];
+        size_t n = fread(x, 1, sizeof(x), fa);
+        same = fread(y, 1, sizeof(y), fb) == n && memcmp(x, y, n) == 0 && !ferror(fa) && !ferror(fb);
+        if (n < sizeof(x)) { break; }
+    }
+    if (fa != NULL) { fclose(fa); }
+    if (fb != NULL) { fclose(fb); }
+    return same;
+}
+
+// A resumed run (-y 1 or 2, -x 0 too: a checkpoint found in -o) with V > 256 reads the tokenizer.json that -o keeps
+// (save_run_tokenizer), the one its checkpoints were trained with, as -e <dir>/model_<step>.bin does: it read the
+// default gpt2_tokenizer.bin instead (samples as token ids, -p refused) or the -e directory's. A -tk tokenizer.json
+// whose contents differ from that copy is refused, with -y 2 as with -y 1: the copy is the tokenizer of every
+// checkpoint in -o, so no run there may change it; it was replaced, and the samples and -hf exports of the old
+// checkpoints decoded their ids as the new tokenizer's (run_pretrain.sh refuses the same, comparing with cmp).
+// Another tokenizer for a checkpoint is a new run elsewhere, as the error says. Rank 0 alone calls it on the GPU (the
+// only rank that reads the tokenizer). A -tk .bin, which cannot be compared with a tokenizer.json, is used as named.
+static inline void resume_run_tokenizer(Options *o, int vocab_size, int resumed, int step) {
+    static char copy[1100];
+    struct stat st;
+    if (!resumed || vocab_size <= 256) { return; }
+    snprintf(copy, sizeof(copy), "%s/tokenizer.json", o->output_dir); // (-o is at most 900 bytes)
+    if (stat(copy, &st) != 0 || !S_ISREG(st.st_mode) || access(copy, R_OK) != 0) { return; }
+    if (!tokenizer_named(o->tokenizer_path)) { o->tokenizer_path = copy; return; }
+    if (!tokenizer_is_json(o->tokenizer_path) || access(o->tokenizer_path, R_OK) != 0) { return; } // (unread: tokenizer_for_model says so)
+    if (!same_file_contents(o->tokenizer_path, copy)) {
+        char other[1200];
+        snprintf(other, sizeof(other), o->max_steps == 0 ? "to read its checkpoint with the run's, or -e %s/model_%08d.bin -tk %s "
+                 "for this one" : "to resume with the run's, or train its checkpoint with this one in another -o (-e "
+                 "%s/model_%08d.bin -tk %s -o <new dir>)", o->output_dir, step, o->tokenizer_path);
+        fatalf("-tk %s: %s holds a run of the tokenizer %s, not of this one (their contents differ): leave -tk out %s",
+               o->tokenizer_path, o->output_dir, copy, other);
+    }
 }
 
 // the model file of the checkpoint a resume found (its DONE marker names the step): a missing one is an

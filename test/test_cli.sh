@@ -963,6 +963,35 @@ if [ $rc -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft_run/tokeniz
    cmp -s test/fixtures/bpe/tokenizer.json "$TMP/ft_run_hf/tokenizer.json" && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^the"
 then ok "run_dir_keeps_tokenizer"
 else bad "run_dir_keeps_tokenizer" "rc $rc/$rc2: $(echo "$out" "$out2" | grep -m1 -E '^error|^note: .*tokenizer')"; fi
+# a resumed run (-y, -x 0 -y too) reads the tokenizer.json its -o keeps, as -e <its checkpoint> does: it read the
+# default gpt2_tokenizer.bin, so -x 0 -y 1 refused -p and a resumed run's export had no tokenizer.json
+RT=(-e d32:l2:v270 -b 4 -t 32 -v 0 -g 0 -nt 2 -o "$TMP/rt_run")
+"$BIN" "${RT[@]}" -x 2 -tk test/fixtures/bpe/tokenizer.json > /dev/null 2>&1
+out=$("$BIN" "${RT[@]}" -x 0 -y 1 -p "the" -g 2 2>&1); rc=$?
+out2=$("$BIN" "${RT[@]}" -x 3 -y 1 -hf "$TMP/rt_hf" 2>&1); rc2=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^the" && [ $rc2 -eq 0 ] && echo "$out2" | grep -q "^step    3/3" &&
+   cmp -s test/fixtures/bpe/tokenizer.json "$TMP/rt_hf/tokenizer.json" && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/rt_run/tokenizer.json"
+then ok "resume_reads_run_tokenizer"
+else bad "resume_reads_run_tokenizer" "rc $rc/$rc2: $(echo "$out" "$out2" | grep -m1 -E '^error|tokenizer')"; fi
+# ... and a resume given another tokenizer.json of the same vocabulary size (-y 1, -y 2: the copy is the tokenizer of
+# every checkpoint in -o) is refused before anything is written, as run_pretrain.sh refuses it: the copy was replaced,
+# and the samples and -hf exports read the old tokenizer's ids as the new one's; -x 0 -y 1 too (-e <checkpoint> -tk
+# reads it with another tokenizer). The same bytes at another path resume.
+sed '/^      "Ġt he",$/d' test/fixtures/bpe/tokenizer.json > "$TMP/rt_other.json"
+cp test/fixtures/bpe/tokenizer.json "$TMP/rt_same.json"
+for y in "1 -x 4" "2 -x 4" "1 -x 0"; do
+    name="resume_other_tokenizer_refused -y $y"
+    case "$y" in *"-x 0"*) todo="to read its checkpoint with the run's, or -e $TMP/rt_run/model_00000003.bin -tk $TMP/rt_other.json for this one" ;;
+                 *) todo="to resume with the run's, or train its checkpoint with this one in another -o (-e $TMP/rt_run/model_00000003.bin -tk $TMP/rt_other.json -o <new dir>)" ;; esac
+    expect_error "$name" "-tk $TMP/rt_other.json: $TMP/rt_run holds a run of the tokenizer $TMP/rt_run/tokenizer.json, not of this one (their contents differ): leave -tk out $todo$" \
+        "${RT[@]}" -y $y -tk "$TMP/rt_other.json" -hf "$TMP/rt_other_hf"
+done
+if cmp -s test/fixtures/bpe/tokenizer.json "$TMP/rt_run/tokenizer.json" && [ ! -e "$TMP/rt_run/DONE_00000004" ] && [ ! -e "$TMP/rt_other_hf" ] &&
+   [ "$(grep -c . "$TMP/rt_run/commands.txt")" -eq 2 ]; then ok "resume_other_tokenizer_keeps_run"
+else bad "resume_other_tokenizer_keeps_run" "$(ls "$TMP/rt_run" "$TMP/rt_other_hf" 2>&1 | tr '\n' ' '); the copy: $(cmp test/fixtures/bpe/tokenizer.json "$TMP/rt_run/tokenizer.json" 2>&1)"; fi
+out=$("$BIN" "${RT[@]}" -x 4 -y 1 -tk "$TMP/rt_same.json" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 3" && [ -e "$TMP/rt_run/DONE_00000004" ]; then ok "resume_same_tokenizer_other_path"
+else bad "resume_same_tokenizer_other_path" "rc $rc: $(echo "$out" | grep -m1 -E '^error|^resuming')"; fi
 # an llm.c .bin tokenizer (version 1: magic 20240328, 256 one-byte tokens, each a length byte and the byte)
 le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
 { printf "$(le32 20240328)$(le32 1)$(le32 256)"; head -c $((253 * 4)) /dev/zero
