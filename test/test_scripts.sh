@@ -617,6 +617,21 @@ os.replace = rep; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name=
        grep -qx "enwik8.py: interrupted after the shards and enwik8_source.txt were written to $TMP/e8rn" "$TMP/e8rn.out"
     then ok "enwik8_stop_during_renames_waits_for_them"
     else bad "enwik8_stop_during_renames_waits_for_them" "rc $rc, left: $(ls -A "$TMP/e8rn" | tr '\n' ' ')$(tail -n 1 "$TMP/e8rn.out")"; fi
+    # ... and a stop as a .tmp's open returns, before the script listed it for removal (it was left behind): SIGTERM sent
+    # by the open of the first shard's .tmp, and of the fourth, enwik8_source.txt's
+    for n in 1 4; do
+        mkdir -p "$TMP/e8op$n"; for s in train val test; do echo old > "$TMP/e8op$n/enwik8_$s.bin"; done
+        (python3 -c 'import builtins, os, runpy, signal, sys; real = builtins.open; seen = []; n = int(sys.argv.pop(1))
+def op(f, *a, **k):
+    h = real(f, *a, **k)
+    if str(f).endswith(".tmp"): seen.append(f); len(seen) == n and os.kill(os.getpid(), signal.SIGTERM)
+    return h
+builtins.open = op; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+            $n dev/data/enwik8.py "$TMP/standin_a.zip" --allow-any-size -o "$TMP/e8op$n" > "$TMP/e8op.out" 2>&1; exit $?) 2> /dev/null; rc=$?
+        if [ "$rc" -eq 143 ] && ! ls "$TMP/e8op$n"/*.tmp > /dev/null 2>&1 && [ "$(cat "$TMP/e8op$n"/enwik8_*.bin | tr '\n' ' ')" = "old old old " ]
+        then ok "enwik8_stop_as_tmp_opens $n"
+        else bad "enwik8_stop_as_tmp_opens $n" "rc $rc, left: $(ls -A "$TMP/e8op$n" | tr '\n' ' ')$(tail -n 1 "$TMP/e8op.out")"; fi
+    done
     # a source whose train split (90%) passes a shard's int32 token count: one error line, nothing made (it was an
     # OverflowError traceback; a sparse file of 3 GB, no disk taken)
     truncate -s 3G "$TMP/e8_3g"

@@ -231,8 +231,8 @@ def write_outputs(src, path, n, outdir):
         for final, name, count in shards:
             tmp = final + ".tmp"
             try:
+                made.append(tmp)  # (before the open: a stop between the two left the .tmp behind, unlisted)
                 f = open(tmp, "wb")
-                made.append(tmp)
                 with f:
                     write_shard(f, src, count, content_md5, path, name)
             except OSError as e:
@@ -247,8 +247,8 @@ def write_outputs(src, path, n, outdir):
         except OSError as e:
             fail(f"cannot read '{path}': {why(e)}{KEPT}")
         try:
-            f = open(stamp + ".tmp", "w")
             made.append(stamp + ".tmp")
+            f = open(stamp + ".tmp", "w")
             with f:
                 f.write(record)
                 f.flush()

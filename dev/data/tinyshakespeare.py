@@ -42,8 +42,8 @@ def write_shard(tmp, data, made):
         header.byteswap()
         tokens.byteswap()
     try:
+        made.append(tmp)  # (before the open: a stop between the two left the .tmp behind, unlisted)
         f = open(tmp, "wb")
-        made.append(tmp)
         with f:
             f.write(header.tobytes())
             f.write(tokens.tobytes())
