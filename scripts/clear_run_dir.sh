@@ -2,7 +2,8 @@
 # Clears a previous run out of a checkpoint directory, for `make train`, which starts the default run
 # afresh each time (a fresh run into a directory holding a checkpoint is refused), and for a run script's out dir:
 #   bash scripts/clear_run_dir.sh <dir>
-#   bash scripts/clear_run_dir.sh --check <dir>    (only says, by its exit status, whether it would clear <dir>)
+#   bash scripts/clear_run_dir.sh --check <dir>    (only says, by its exit status, whether it would clear <dir>: 0 yes,
+#                                                   1 no, 3 once the trainer running there has ended)
 # It removes only what the trainer writes there (doc/formats.md, "Checkpoint directory": main.log, commands.txt, .lock,
 # tokenizer.json, model_<step>.bin, state_<step>[_<rank>].bin, DONE_<step>, model_best.bin, and the .tmp of any of them
 # a killed write left) and what the run scripts add (run.out; run_enwik8.sh's data_source.txt; run_pretrain.sh's
@@ -16,9 +17,9 @@ check=0
 die() { echo "error: $*" >&2; exit 1; }
 # (-h and a mistyped option were taken as a directory, none there: nothing to clear, exit 0; ./-x names one)
 case "${1:-}" in
-    -h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
     --check) check=1; shift ;;
-    -*) die "unknown option '$1' (usage: bash scripts/clear_run_dir.sh <dir>; -h for help)" ;;
+    -*) die "unknown option '$1' (usage: bash scripts/clear_run_dir.sh [--check] <dir>; -h for help)" ;;
 esac
 [ $# -eq 1 ] && [ -n "$1" ] || die "usage: bash scripts/clear_run_dir.sh [--check] <dir>"
 dir=$1
@@ -53,8 +54,10 @@ for f in "${entries[@]}"; do
 done
 # a trainer running there holds an flock on .lock (train_common.h); without flock(1) the trainer's own
 # lock still refuses a second run there, but only after this removed the first one's files
+# (--check: exit 3, for the run scripts' errors, which then say to wait for it rather than to delete the directory)
 if [ -f "$dir/.lock" ] && command -v flock > /dev/null && ! flock -n "$dir/.lock" true; then
-    die "a trainer is running in '$dir' (it holds '$dir/.lock'): removing nothing"
+    echo "error: a trainer is running in '$dir' (it holds '$dir/.lock'): removing nothing" >&2
+    exit $((check ? 3 : 1))
 fi
 [ "$check" = 0 ] && [ ${#entries[@]} -gt 0 ] || exit 0
 # said, not done silently: a run that took hours goes here (the newest complete checkpoint, DONE_<step>, is named)

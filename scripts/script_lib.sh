@@ -134,10 +134,17 @@ command_words() {
 # start_afresh <out dir>: how to start afresh in a run's out dir, for an error line that refuses to go on with the run there:
 # scripts/clear_run_dir.sh's command where it would clear the directory (the trainer's files and the run scripts' own,
 # run.out among them), else "delete <dir>" (a file of the user's there, which it refuses). The error lines said "delete
-# <dir>" alone, and clear_run_dir.sh refused the run scripts' out dirs, for their run.out
+# <dir>" alone, and clear_run_dir.sh refused the run scripts' out dirs, for their run.out. Where a trainer is still running
+# there (it holds <dir>/.lock, as it does from its start), that comes first: wait for it to end (the advice was "delete
+# <dir>", the files that trainer was writing)
 SCRIPT_LIB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd) # (the scripts move to the repository after sourcing this)
 start_afresh() {
-    if bash "$SCRIPT_LIB_DIR/clear_run_dir.sh" --check "$1" > /dev/null 2>&1; then printf 'bash scripts/clear_run_dir.sh %q' "$1"
+    local rc=0
+    bash "$SCRIPT_LIB_DIR/clear_run_dir.sh" --check "$1" > /dev/null 2>&1 || rc=$?
+    if [ "$rc" -eq 3 ] || { [ -f "$1/.lock" ] && command -v flock > /dev/null && ! flock -n "$1/.lock" true 2> /dev/null; }; then
+        printf 'wait for the trainer running there to end (it holds %s/.lock), then ' "$1"
+    fi
+    if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then printf 'bash scripts/clear_run_dir.sh %q' "$1"
     else printf 'delete %s' "$1"; fi
 }
 # same_run_settings <out dir> <flag:SETTING>...: where the out dir holds a checkpoint (a DONE_ marker), the run there was

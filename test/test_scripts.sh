@@ -333,6 +333,25 @@ else bad "tinyshakespeare_other_settings_clear_offered" "error '$err'; cleared: 
 cp -r "$TMP/ts" "$TMP/ts_mine"; echo mine > "$TMP/ts_mine/notes.txt"
 expect_error_cmd tinyshakespeare_other_settings_foreign_file_delete "$TMP/ts_mine holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or delete $TMP/ts_mine to start afresh$" \
     "${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts_mine"
+# ... and where a trainer is still running there (it holds .lock; here flock(1) stands in for it), the error says to wait
+# for it to end first (it said "delete <dir>", the files that trainer was writing; with a file of the user's there too,
+# it says so still), and clear_run_dir.sh --check answers 3: it would clear the directory once that trainer has ended
+if command -v flock > /dev/null; then
+    cp -r "$TMP/ts" "$TMP/ts_busy"
+    flock -o "$TMP/ts_busy/.lock" sleep 30 & holder=$! # (-o: the lock is flock's own, not sleep's, so it ends with it)
+    wait_until 100 bash -c "! flock -n '$TMP/ts_busy/.lock' true" || true
+    expect_error_cmd tinyshakespeare_other_settings_trainer_running "$TMP/ts_busy holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or wait for the trainer running there to end (it holds $TMP/ts_busy/.lock), then bash scripts/clear_run_dir.sh $TMP/ts_busy to start afresh$" \
+        "${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts_busy"
+    bash scripts/clear_run_dir.sh --check "$TMP/ts_busy" > /dev/null 2>&1; rc=$?
+    echo mine > "$TMP/ts_busy/notes.txt"
+    expect_error_cmd tinyshakespeare_other_settings_trainer_running_foreign_file "$TMP/ts_busy holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or wait for the trainer running there to end (it holds $TMP/ts_busy/.lock), then delete $TMP/ts_busy to start afresh$" \
+        "${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts_busy"
+    pkill -P $holder sleep 2>/dev/null; kill $holder 2>/dev/null; wait $holder 2>/dev/null
+    if [ "$rc" -eq 3 ] && [ -f "$TMP/ts_busy/DONE_00000006" ]; then ok "clear_run_dir_check_trainer_running"
+    else bad "clear_run_dir_check_trainer_running" "--check rc $rc (3 expected); $(ls -A "$TMP/ts_busy" | tr '\n' ' ')"; fi
+else
+    echo "SKIP tinyshakespeare_other_settings_trainer_running: no flock(1) (not counted as passed)"
+fi
 out=$("${TS[@]}" STEPS=3 LR=0.002 bash scripts/run_tinyshakespeare.sh "$TMP/ts" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^the run in $TMP/ts had already finished: val loss $final at the end of 6 steps,"; then
     ok "tinyshakespeare_same_lr_other_form_reported"
@@ -733,7 +752,7 @@ else bad "clear_run_dir_missing_is_nothing_to_do" "rc $?"; fi
 out=$(cd "$TMP/cwd" && bash "$REPO/scripts/clear_run_dir.sh" -h 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^  bash scripts/clear_run_dir.sh <dir>$"; then ok "clear_run_dir_help"
 else bad "clear_run_dir_help" "rc $rc: $(echo "$out" | head -n 2)"; fi
-expect_error_cmd clear_run_dir_unknown_option "unknown option '--bogus' (usage: bash scripts/clear_run_dir.sh <dir>" bash scripts/clear_run_dir.sh --bogus
+expect_error_cmd clear_run_dir_unknown_option "unknown option '--bogus' (usage: bash scripts/clear_run_dir.sh \[--check\] <dir>" bash scripts/clear_run_dir.sh --bogus
 for resume in 0 1; do
     expect_error_cmd "make_train_empty_dir RESUME=$resume" "TRAIN_DIR is empty: give the run's directory" \
         timeout 60 make -s --no-print-directory train TRAIN_DIR= RESUME=$resume
