@@ -5,7 +5,8 @@
 # (3e-3 at 125M, 1.5e-3 at 350M), 0.5M tokens per step at context 2048. One process per local GPU
 # (the CPU trainer where `make train` would use it: no GPU, one older than compute capability 8.0, or no nvcc);
 # restarted, it resumes from its newest checkpoint. A run in OUT of another MODEL, MICRO_B, T, BATCH_TOKENS, LR,
-# WARMUP (one given) or VAL_BATCHES is an error (not resumed, nor reported as this one's): give each its own OUT.
+# WARMUP (one given) or VAL_BATCHES, or of another tokenizer (OUT/tokenizer.json, the copy each run keeps there, compared
+# by content), is an error (not resumed, nor reported as this one's): give each its own OUT.
 #
 #   bash scripts/run_pretrain.sh <tokenizer.json> <text files...>
 #   JSONL=text bash scripts/run_pretrain.sh <tokenizer.json> corpus_*.jsonl     (each line's "text" field)

@@ -52,6 +52,10 @@ for f in OUT/main.log OUT/commands.txt OUT/run.out OUT/data_source.txt DATA_DIR/
 done
 for f in main.log commands.txt run.out tokenizer.json OUT/hf "-nk 2"; do grep -qF -- "$f" <<< "$pt_help" || missing+=" run_pretrain.sh:$f"; done
 if [ -z "$missing" ]; then ok "run_scripts_help_name_their_files"; else bad "run_scripts_help_name_their_files" "not named:$missing"; fi
+# ... and run_pretrain.sh's says which runs in OUT it refuses, the tokenizer's among them (it listed the settings alone)
+if tr '\n' ' ' <<< "$pt_help" | grep -q "A run in OUT of another MODEL, .* or VAL_BATCHES, or of another tokenizer (OUT/tokenizer.json, .*), is an error"
+then ok "run_pretrain_help_names_tokenizer_refusal"
+else bad "run_pretrain_help_names_tokenizer_refusal" "$(tr '\n' ' ' <<< "$pt_help" | grep -o 'A run in OUT[^:]*')"; fi
 # run_pretrain.sh prints its header (recipe, usage, environment) for -h, and does nothing else
 for flag in -h --help; do
     out=$(cd "$TMP/cwd" && OUT="$TMP/h_out" DATA="$TMP/h_data" timeout -s KILL 30 bash "$REPO/scripts/run_pretrain.sh" "$flag" 2>&1); rc=$?
