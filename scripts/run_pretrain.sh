@@ -215,8 +215,11 @@ if [ "$VAL_EVERY" != 0 ] && ! compgen -G "${DATA}_val_*.bin" >/dev/null; then
 fi
 
 make_dir "$OUT"
-# (TOK may be this copy itself, or OUT/hf's: a resumed run given the tokenizer the first run left in OUT)
-[ "$TOK" -ef "$OUT/tokenizer.json" ] || cp "$TOK" "$OUT/tokenizer.json"
+# Not written again where it holds TOK's bytes, as it does for every resumed run (checked above): a copy that failed
+# part-way (a full disk) left a resumable run's copy cut short, and the run refused from then on as one of another
+# tokenizer. (So neither is TOK when it is this copy itself, or OUT/hf's: a resumed run given the tokenizer the first run
+# left in OUT, which cp refused as "the same file")
+cmp -s -- "$TOK" "$OUT/tokenizer.json" || cp "$TOK" "$OUT/tokenizer.json"
 echo "pretraining $MODEL ($params parameters) on ${DATA}_train_*.bin: $STEPS steps of $BATCH_TOKENS tokens" \
      "($((STEPS * BATCH_TOKENS)) tokens), $GPUS process(es) x B=$MICRO_B x T=$T, peak LR $LR, warmup $WARMUP steps," \
      "cosine to 1e-5 -> $OUT" | tee -a "$OUT/run.out"

@@ -1132,6 +1132,22 @@ out=$("${PE[@]}" OUT="$TMP/pt_sd2/out" bash scripts/run_pretrain.sh "$TMP/tok_sa
 if [ ! -e "$TMP/pt_sd" ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_err/d_tokenizer.json" && [ "$rc" -eq 0 ] &&
    echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_shards_same_tokenizer_used"
 else bad "pretrain_shards_same_tokenizer_used" "rc $rc, $(ls -d "$TMP"/pt_sd* 2>&1 | tr '\n' ' '): $(echo "$out" | tail -n 2)"; fi
+# ... and a resumed run's copy of its tokenizer is not written again where it holds the same bytes: a copy that failed
+# part-way (here a stand-in cp that cuts it short and fails, as on a full disk) left it cut short, and every later run
+# was refused as one of another tokenizer
+mkdir -p "$TMP/pt_cp"
+cat > "$TMP/pt_cp/cp" << EOF
+#!/bin/sh
+for last; do :; done
+case "\$last" in */out/tokenizer.json) : > "\$last"; echo "cp: error writing '\$last': No space left on device" >&2; exit 1 ;; esac
+exec $(command -v cp) "\$@"
+EOF
+chmod +x "$TMP/pt_cp/cp"
+"${PE[@]}" PATH="$TMP/pt_cp:$PATH" OUT="$TMP/pt_sd2/out" bash scripts/run_pretrain.sh "$TMP/tok_same.json" > "$TMP/pt_cp.out" 2>&1; rc1=$?
+out=$("${PE[@]}" OUT="$TMP/pt_sd2/out" bash scripts/run_pretrain.sh "$TMP/tok_same.json" 2>&1); rc=$?
+if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_sd2/out/tokenizer.json" &&
+   echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_resume_keeps_run_tokenizer_copy"
+else bad "pretrain_resume_keeps_run_tokenizer_copy" "rc $rc1 then $rc: $(tail -n 1 "$TMP/pt_cp.out"); $(echo "$out" | tail -n 1)"; fi
 # its default DATA and OUT are the repository's data/pretrain and out/<MODEL>, as the other scripts' defaults, whatever
 # directory it is called from (they were the caller's data/ and out/). Called from $TMP/cwd: DATA's default holds no
 # shards (its error names it), and OUT's gets the run that fails on a bad flag (checked only where no run is
