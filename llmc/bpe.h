@@ -378,11 +378,11 @@ static inline void bpe_init(BpeTokenizer *t, const char *path) {
     cJSON_ArrayForEach(added, added_tokens) {
         const cJSON *content = cJSON_GetObjectItemCaseSensitive(added, "content");
         if (!cJSON_IsString(content)) { fatalf("%s: added_tokens[%d] has no \"content\" string", path, index); }
-        // (tokenizers skips an entry of content "", which no text matches; cJSON reads "\u0000" as "" too, which
-        // tokenizers takes as a token: refused, naming the entry, rather than guessed at)
+        // (tokenizers skips an entry of content "", which no text matches: refused, naming the entry, rather than guessed
+        // at; a "\u0000", which cJSON read as "" too, is refused before, with every NUL: safetensors_read_json_object)
         if (content->valuestring[0] == '\0') {
-            fatalf("%s: added_tokens[%d] has an empty \"content\" (or \"\\u0000\", which this reader cannot hold); an empty one "
-                   "matches no text (tokenizers skips it): remove the entry", path, index);
+            fatalf("%s: added_tokens[%d] has an empty \"content\"; an empty one matches no text (tokenizers skips it): "
+                   "remove the entry", path, index);
         }
         index++;
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(added, "id"); // (its value only named in a note: below)

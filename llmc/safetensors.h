@@ -293,6 +293,33 @@ static inline void safetensors_add_entry_(Safetensors *st, int file, const char 
     st->tensors[st->num_tensors++] = t;
 }
 
+// where a JSON text holds a NUL: a NUL byte (*escaped 0), or the escape \u0000 after an odd run of backslashes
+// (*escaped 1; "\\u0000" is an escaped backslash and the text u0000); len if nowhere. text[len] must be '\0'
+static inline size_t safetensors_json_nul_at(const char *text, size_t len, int *escaped) {
+    const char *nul = (const char *)memchr(text, 0, len);
+    *escaped = 0;
+    if (nul != NULL) { return (size_t)(nul - text); }
+    for (size_t i = 0, run = 0; i < len; i++) {
+        if (text[i] == '\\') { run++; continue; }
+        if (run % 2 == 1 && strncmp(text + i, "u0000", 5) == 0) {
+            *escaped = 1;
+            return i - 1;
+        }
+        run = 0;
+    }
+    return len;
+}
+
+// A NUL ends a string in cJSON's C strings, so a name or value that holds one would load cut short ("D\u0000x" as D,
+// a token "a\u0000b" as a) where Python's readers see the whole: a JSON text with one is refused, naming path and
+// where (what: "the header", "the file"), before it is parsed
+static inline void safetensors_check_json_nul_(const char *path, const char *what, const char *text, size_t len) {
+    int escaped;
+    size_t at = safetensors_json_nul_at(text, len, &escaped);
+    if (at < len && escaped) { fatalf("%s: %s holds an escaped NUL character (\\u0000, byte %zu), which would cut its string short", path, what, at); }
+    if (at < len) { fatalf("%s: %s holds a NUL byte (byte %zu)", path, what, at); }
+}
+
 // opens one safetensors file, validates its header and appends its tensors to st
 static inline void safetensors_add_file_(Safetensors *st, const char *path) {
     if (st->num_files >= SAFETENSORS_MAX_SHARDS) { fatalf("%s: more than %d safetensors files", path, SAFETENSORS_MAX_SHARDS); }
@@ -319,8 +346,7 @@ static inline void safetensors_add_file_(Safetensors *st, const char *path) {
     char *header = (char *)mallocCheck((size_t)header_len + 1);
     if (fread(header, 1, (size_t)header_len, fp) != (size_t)header_len) { fatalf("%s: cannot read the header", path); }
     header[header_len] = '\0';
-    const char *nul = (const char *)memchr(header, 0, (size_t)header_len); // (cJSON would end a name there)
-    if (nul != NULL) { fatalf("%s: the header holds a NUL byte (byte %zu)", path, (size_t)(nul - header)); }
+    safetensors_check_json_nul_(path, "the header", header, (size_t)header_len);
     const char *parse_end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(header, (size_t)header_len, &parse_end, 0);
     if (root == NULL) {
@@ -331,15 +357,6 @@ static inline void safetensors_add_file_(Safetensors *st, const char *path) {
         if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
             fatalf("%s: header has trailing bytes after the JSON object (byte %zu)", path, (size_t)(p - header));
         }
-    }
-    // an escaped NUL (\u0000, after an odd run of backslashes) would cut a name short in cJSON's C strings:
-    // "D\u0000x" would load as D, where Python's readers see another name
-    for (size_t i = 0, run = 0; i < (size_t)header_len; i++) {
-        if (header[i] == '\\') { run++; continue; }
-        if (run % 2 == 1 && strncmp(header + i, "u0000", 5) == 0) {
-            fatalf("%s: the header holds an escaped NUL character (\\u0000, byte %zu)", path, i - 1);
-        }
-        run = 0;
     }
     if (!cJSON_IsObject(root)) { fatalf("%s: header is JSON but not an object", path); }
 
@@ -540,10 +557,11 @@ static inline void safetensors_check_unique_keys_(const char *path, const cJSON 
     free(keys);
 }
 
-// parses a JSON file that must hold one object
+// parses a JSON file that must hold one object (and no NUL: safetensors_check_json_nul_)
 static inline cJSON *safetensors_read_json_object(const char *path, size_t max_bytes) {
     size_t len;
     char *text = safetensors_read_text_(path, max_bytes, &len);
+    safetensors_check_json_nul_(path, "the file", text, len);
     const char *parse_end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &parse_end, 0);
     if (root == NULL) {

@@ -865,8 +865,13 @@ static const BadCase bad_cases[] = {
     {"subword_prefix", "model.continuing_subword_prefix \"##\" is not supported"},
     {"word_suffix", "model.end_of_word_suffix \"</w>\" is not supported"},
     {"added_tokens_object", "added_tokens is not an array"},
-    {"added_token_empty", "added_tokens[2] has an empty \"content\" (or \"\\u0000\", which this reader cannot hold); an empty "
-                          "one matches no text (tokenizers skips it): remove the entry"},
+    {"added_token_empty", "added_tokens[2] has an empty \"content\"; an empty one matches no text (tokenizers skips it): "
+                          "remove the entry"},
+    // a NUL in a string, escaped or as a byte: cJSON ended the string there, so "<|pad\u0000x|>" loaded as the token
+    // "<|pad", "cat<NUL>x" as "cat" and a "\u0000" content as the empty one above, without a word
+    {"added_token_escaped_nul", "the file holds an escaped NUL character (\\u0000, byte "},
+    {"added_token_escaped_nul_alone", "the file holds an escaped NUL character (\\u0000, byte "},
+    {"vocab_token_raw_nul", "the file holds a NUL byte (byte "},
     {"added_token_no_content", "added_tokens[1] has no \"content\" string"},
     {"merge_two_spaces", "model.merges[10] is \"a b c\", expected two tokens separated by one space"},
     {"merge_leading_space", "model.merges[10] is \" a\", expected two tokens separated by one space"},
@@ -886,6 +891,25 @@ static int run_bad_case(const char *name, const char *dir, const char *fixture) 
         FILE *fp = fopenCheck(path, "wb");
         fputs(strcmp(name, "not_json") == 0 ? "{\"model\": {\"type\": \"BPE\", " : "[1, 2]", fp);
         fcloseCheck(fp);
+    } else if (strstr(name, "_nul") != NULL) { // (the fixture's text with one string changed: cJSON writes no NUL)
+        const char *from = strcmp(name, "vocab_token_raw_nul") == 0 ? "\"cat\"" : "\"<|pad|>\"";
+        const char *to = strcmp(name, "added_token_escaped_nul") == 0 ? "\"<|pad\\u0000x|>\""
+                         : strcmp(name, "added_token_escaped_nul_alone") == 0 ? "\"\\u0000\"" : "\"cat\0x\"";
+        size_t to_len = strcmp(name, "vocab_token_raw_nul") == 0 ? 7 : strlen(to);
+        FILE *in = fopenCheck(fixture, "rb");
+        long size = file_size(in);
+        char *text = (char *)mallocCheck((size_t)size + 1);
+        freadCheck(text, 1, (size_t)size, in);
+        fcloseCheck(in);
+        text[size] = '\0';
+        char *at = strstr(text, from);
+        if (at == NULL) { fatalf("%s: no %s to change", fixture, from); }
+        FILE *fp = fopenCheck(path, "wb");
+        fwriteCheck(text, 1, (size_t)(at - text), fp);
+        fwriteCheck(to, 1, to_len, fp);
+        fwriteCheck(at + strlen(from), 1, strlen(at + strlen(from)), fp);
+        fcloseCheck(fp);
+        free(text);
     } else {
         if (strcmp(name, "wordpiece") == 0) {
             cJSON_ReplaceItemInObjectCaseSensitive(model, "type", cJSON_CreateString("WordPiece"));

@@ -842,6 +842,15 @@ static void test_export_removes_old_weights(const char *base) {
         }
     }
     check(ok, "export_removes_pytorch_index_and_shards", "the index or a shard it names is left, or another model loads");
+    // an index whose shard name holds an escaped NUL names no file: cJSON cut "keep.safetensors\u0000.bin" short, and the
+    // switch removed keep.safetensors, which the index does not name; it is passed over as an index that does not read
+    subdir(dir, base, "old_index_nul");
+    write_text(join(path, dir, "keep.safetensors"), "keep");
+    write_text(join(path, dir, "model.safetensors.index.json"), "{\"weight_map\": {\"a\": \"keep.safetensors\\u0000.bin\"}}");
+    hf_save_model(dir, &c, params, 0, -1);
+    ok = access(join(path, dir, "keep.safetensors"), F_OK) == 0 && access(join(path, dir, "model.safetensors.index.json"), F_OK) != 0 &&
+         loads_as(dir, params, n);
+    check(ok, "export_old_index_nul_removes_no_other_file", "keep.safetensors removed, or the index left, or another model loads");
     free(params);
 }
 
@@ -1391,6 +1400,11 @@ static const BadCase bad_cases[] = {
     {"model_type_mamba2", "config.json", "model_type"},
     {"hidden_size_fraction", "config.json", "\"hidden_size\" must be an integer"},
     {"config_not_json", "config.json", "not valid JSON"},
+    // a NUL in a config.json string, escaped or as a byte: cJSON ended the string there, so "mamba\u00002" was read as
+    // "mamba", without a word; in an index's shard name too (the shard loaded under a name cut short)
+    {"config_escaped_nul", "config.json", "the file holds an escaped NUL character (\\u0000, byte "},
+    {"config_raw_nul", "config.json", "the file holds a NUL byte (byte "},
+    {"shard_escaped_nul", "model.safetensors.index.json", "the file holds an escaped NUL character (\\u0000, byte "},
     {"export_fractional_expand", "expand_bad", "cannot export d_inner=96: transformers needs an integer expand"},
     {"config_duplicate_key", "config.json", "key \"hidden_size\" appears twice in one object"},
     {"missing_config", "config.json", "no config.json"},
@@ -1891,6 +1905,32 @@ static int run_bad_case(const char *name, const char *base) {
         hf_check_exportable(&bad, "expand_bad");
     } else if (strcmp(name, "config_duplicate_key") == 0) {
         write_text(join(path, dir, "config.json"), "{\"model_type\": \"mamba\", \"hidden_size\": 32, \"hidden_size\": 64}");
+    } else if (strcmp(name, "config_escaped_nul") == 0 || strcmp(name, "config_raw_nul") == 0) {
+        // (model_type's "mamba" with more after a NUL: cJSON writes no NUL, so the text is changed)
+        size_t len;
+        char *text = (char *)read_bytes(join(path, dir, "config.json"), &len);
+        char *at = strstr(text, "\"mamba\"");
+        if (at == NULL) { fatalf("%s: no \"mamba\" to change", path); }
+        int raw = strcmp(name, "config_raw_nul") == 0;
+        FILE *fp = fopenCheck(path, "wb");
+        fwriteCheck(text, 1, (size_t)(at - text) + 6, fp); // (up to "mamba)
+        fwriteCheck(raw ? "\0" "2" : "\\u00002", 1, raw ? 2 : 7, fp);
+        fwriteCheck(at + 6, 1, len - (size_t)(at + 6 - text), fp);
+        fcloseCheck(fp);
+        free(text);
+    } else if (strcmp(name, "shard_escaped_nul") == 0) { // every tensor under "model-1.safetensors\u0000x", which holds them
+        TensorList tl;
+        tl_load(&tl, st_path);
+        if (rename(st_path, join(path, dir, "model-1.safetensors")) != 0) { fatalf("rename failed"); }
+        char map[4096];
+        size_t len = (size_t)snprintf(map, sizeof(map), "{");
+        for (int i = 0; i < tl.n; i++) {
+            len += (size_t)snprintf(map + len, sizeof(map) - len, "%s\"%s\": \"model-1.safetensors\\u0000x\"", i > 0 ? ", " : "",
+                                    tl.t[i].name);
+        }
+        snprintf(map + len, sizeof(map) - len, "}");
+        write_index(dir, map);
+        tl_free(&tl);
     } else if (strcmp(name, "config_not_json") == 0) {
         write_text(join(path, dir, "config.json"), "{\"hidden_size\": 32,");
     } else if (strcmp(name, "missing_config") == 0) {
