@@ -272,6 +272,32 @@ int tokenizer_encoded_length(Tokenizer *t, const char *text) {
     return t->byte_level ? (int)strlen(text) : tokenizer_encode(t, text, NULL, 0);
 }
 
+/*
+Whether two tokenizers decode alike: the same vocabulary size, the same bytes for every id and the same end-of-text
+token (where samples start, and the token that counts no bytes). 0 if so; else 1, with the first difference written
+into why, naming the two by the possessives a_name and b_name ("its 256 tokens against the run's 269"). (A .bin holds no merges: two that decode alike may still not encode so.)
+*/
+int tokenizer_decode_differs(const Tokenizer *a, const Tokenizer *b, const char *a_name, const char *b_name, char *why, size_t n) {
+    if (a->vocab_size != b->vocab_size) {
+        snprintf(why, n, "%s %u tokens against %s %u", a_name, a->vocab_size, b_name, b->vocab_size);
+        return 1;
+    }
+    for (uint32_t i = 0; i < a->vocab_size; i++) {
+        if (a->token_len[i] != b->token_len[i] || memcmp(a->token_table[i], b->token_table[i], a->token_len[i]) != 0) {
+            snprintf(why, n, "%s token %u differs from %s", a_name, i, b_name);
+            return 1;
+        }
+    }
+    if (a->eot_token != b->eot_token) {
+        char ea[16] = "none", eb[16] = "none";
+        if (a->eot_token >= 0) { snprintf(ea, sizeof(ea), "%d", a->eot_token); }
+        if (b->eot_token >= 0) { snprintf(eb, sizeof(eb), "%d", b->eot_token); }
+        snprintf(why, n, "%s end-of-text token %s against %s %s", a_name, ea, b_name, eb);
+        return 1;
+    }
+    return 0;
+}
+
 void tokenizer_free(Tokenizer *t) {
     if (t->is_bpe) { bpe_free(&t->bpe); }
     free(t->token_table);

@@ -136,9 +136,9 @@ static inline void print_usage(const char *program) {
     printf("  -o <string> output dir for main.log and checkpoints (default none)\n");
     printf("  -tk <string> tokenizer for models with V > 256: llm.c .bin or tokenizer.json; an -e directory's\n");
     printf("              own tokenizer.json (or the one beside an -e model file: -o keeps the run's, which -y reads,\n");
-    printf("              refusing a -tk tokenizer.json of other contents) is used when present; a file -tk names\n");
-    printf("              must open, only the default may be missing (samples then print as token ids) (default %s)\n",
-           d->tokenizer_path);
+    printf("              refusing a -tk of another tokenizer: a tokenizer.json of other contents, a .bin of other\n");
+    printf("              tokens) is used when present; a file -tk names must open, only the default may be missing\n");
+    printf("              (samples then print as token ids) (default %s)\n", d->tokenizer_path);
     printf("  -es <string> after training (with -x 0: after the -j evaluation, if -j is given, or -p generation): loss, bits per\n");
     printf("              token / byte over these shards read as one stream, chunks of B*T, state carried (default none)\n");
     printf("  -mc <string> multiple-choice eval file (llm.c's format, e.g. HellaSwag, or our version 2 for WinoGrande:\n");
@@ -1964,7 +1964,10 @@ static inline int same_file_contents(const char *a, const char *b) {
 // checkpoint in -o, so no run there may change it; it was replaced, and the samples and -hf exports of the old
 // checkpoints decoded their ids as the new tokenizer's (run_pretrain.sh refuses the same, comparing with cmp).
 // Another tokenizer for a checkpoint is a new run elsewhere, as the error says. Rank 0 alone calls it on the GPU (the
-// only rank that reads the tokenizer). A -tk .bin, which cannot be compared with a tokenizer.json, is used as named.
+// only rank that reads the tokenizer). A -tk llm.c .bin holds what a tokenizer.json decodes to (the tokens' bytes, the
+// end-of-text token), which is compared with the copy's (tokenizer_decode_differs): one of other tokens, another
+// vocabulary size or end-of-text token is refused alike; one that decodes as the copy does is used as named (it went
+// unchecked: a .bin of another vocabulary printed the old checkpoints' samples as its tokens).
 static inline void resume_run_tokenizer(Options *o, int vocab_size, int resumed, int step) {
     static char copy[1100];
     struct stat st;
@@ -1972,14 +1975,26 @@ static inline void resume_run_tokenizer(Options *o, int vocab_size, int resumed,
     snprintf(copy, sizeof(copy), "%s/tokenizer.json", o->output_dir); // (-o is at most 900 bytes)
     if (stat(copy, &st) != 0 || !S_ISREG(st.st_mode) || access(copy, R_OK) != 0) { return; }
     if (!tokenizer_named(o->tokenizer_path)) { o->tokenizer_path = copy; return; }
-    if (!tokenizer_is_json(o->tokenizer_path) || access(o->tokenizer_path, R_OK) != 0) { return; } // (unread: tokenizer_for_model says so)
-    if (!same_file_contents(o->tokenizer_path, copy)) {
+    if (access(o->tokenizer_path, R_OK) != 0) { return; } // (unread: tokenizer_for_model says so)
+    char why[200] = "their contents differ";
+    int differ;
+    if (tokenizer_is_json(o->tokenizer_path)) {
+        differ = !same_file_contents(o->tokenizer_path, copy);
+    } else {
+        Tokenizer bin, run;
+        tokenizer_init(&bin, o->tokenizer_path);
+        tokenizer_init(&run, copy);
+        differ = tokenizer_decode_differs(&bin, &run, "its", "the run's", why, sizeof(why));
+        tokenizer_free(&bin);
+        tokenizer_free(&run);
+    }
+    if (differ) {
         char other[1200];
         snprintf(other, sizeof(other), o->max_steps == 0 ? "to read its checkpoint with the run's, or -e %s/model_%08d.bin -tk %s "
                  "for this one" : "to resume with the run's, or train its checkpoint with this one in another -o (-e "
                  "%s/model_%08d.bin -tk %s -o <new dir>)", o->output_dir, step, o->tokenizer_path);
-        fatalf("-tk %s: %s holds a run of the tokenizer %s, not of this one (their contents differ): leave -tk out %s",
-               o->tokenizer_path, o->output_dir, copy, other);
+        fatalf("-tk %s: %s holds a run of the tokenizer %s, not of this one (%s): leave -tk out %s",
+               o->tokenizer_path, o->output_dir, copy, why, other);
     }
 }
 

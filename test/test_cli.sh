@@ -1002,6 +1002,30 @@ else bad "resume_other_tokenizer_keeps_run" "$(ls "$TMP/rt_run" "$TMP/rt_other_h
 out=$("$BIN" "${RT[@]}" -x 4 -y 1 -tk "$TMP/rt_same.json" 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 3" && [ -e "$TMP/rt_run/DONE_00000004" ]; then ok "resume_same_tokenizer_other_path"
 else bad "resume_same_tokenizer_other_path" "rc $rc: $(echo "$out" | grep -m1 -E '^error|^resuming')"; fi
+# ... and a -tk llm.c .bin, which went unchecked (a .bin of other tokens decoded the run's ids as its own): what it holds,
+# the tokens' bytes and the end-of-text id, is compared with the run's tokenizer.json; one that decodes the same resumes
+# (the fixture's tokens as a version 2 .bin, end-of-text <|endoftext|>'s id; perl: the byte-level symbols to bytes)
+bin_of_json() { perl -MJSON::PP -e 'local $/; open(my $f, "<", $ARGV[0]) or die; my $j = JSON::PP->new->utf8->decode(<$f>);
+    my %keep = map { $_ => 1 } (33 .. 126, 161 .. 172, 174 .. 255); my (%byte, @tok); my $n = 0;
+    for my $b (0 .. 255) { $byte{$keep{$b} ? $b : 256 + $n++} = $b }
+    my $v = $j->{model}{vocab}; $tok[$v->{$_}] = join("", map { chr($byte{ord $_}) } split(//, $_)) for keys %$v;
+    for my $a (@{$j->{added_tokens}}) { my $c = $a->{content}; utf8::encode($c); $tok[$a->{id}] = $c }
+    my ($eot) = grep { $tok[$_] eq "<|endoftext|>" } 0 .. $#tok; $tok[$ARGV[1]] = $ARGV[2] if @ARGV > 2;
+    print pack("L<256", 20240328, 2, scalar(@tok), $ARGV[1] eq "eot" ? 5 : $eot, (0) x 252), map { pack("C", length) . $_ } @tok' "$@"; }
+bin_of_json test/fixtures/bpe/tokenizer.json none > "$TMP/rt_same.bin"
+bin_of_json test/fixtures/bpe/tokenizer.json 267 cap > "$TMP/rt_other_token.bin"
+bin_of_json test/fixtures/bpe/tokenizer.json eot > "$TMP/rt_other_eot.bin"
+perl -e 'print pack("L<256", 20240328, 1, 256, (0) x 253), map { pack("C", 1) . chr } 0 .. 255' > "$TMP/rt_bytes.bin"
+for spec in "rt_other_token.bin|its token 267 differs from the run's" "rt_bytes.bin|its 256 tokens against the run's 269" \
+            "rt_other_eot.bin|its end-of-text token 5 against the run's 0"; do
+    tk="$TMP/${spec%%|*}"
+    expect_error "resume_other_bin_tokenizer_refused ${spec%%|*}" "-tk $tk: $TMP/rt_run holds a run of the tokenizer $TMP/rt_run/tokenizer.json, not of this one (${spec#*|}): leave -tk out to resume with the run's, or train its checkpoint with this one in another -o (-e $TMP/rt_run/model_00000004.bin -tk $tk -o <new dir>)$" \
+        "${RT[@]}" -x 5 -y 1 -tk "$tk"
+done
+out=$("$BIN" "${RT[@]}" -x 5 -y 1 -tk "$TMP/rt_same.bin" 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 4" && [ -e "$TMP/rt_run/DONE_00000005" ] && [ ! -e "$TMP/rt_run/model_00000006.bin" ] &&
+   cmp -s test/fixtures/bpe/tokenizer.json "$TMP/rt_run/tokenizer.json"; then ok "resume_same_tokenizer_as_bin"
+else bad "resume_same_tokenizer_as_bin" "rc $rc: $(echo "$out" | grep -m1 -E '^error|^resuming')"; fi
 # an llm.c .bin tokenizer (version 1: magic 20240328, 256 one-byte tokens, each a length byte and the byte)
 le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
 { printf "$(le32 20240328)$(le32 1)$(le32 256)"; head -c $((253 * 4)) /dev/zero
