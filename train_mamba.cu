@@ -1607,6 +1607,10 @@ int main(int argc, char **argv) {
     int rank = multi_gpu_config.process_rank;
     // rank 0 speaks for all; errors still reach stderr
     if (rank != 0 && freopen("/dev/null", "w", stdout) == NULL) { fatalf("cannot silence stdout of rank %d", rank); }
+    // -nt is the CPU trainer's OpenMP threads; this program runs no OpenMP (it is built without it: its host work is one
+    // thread's), so -nt, taken so that one command line runs on either trainer, is said to do nothing here, as the CPU
+    // trainer says of the GPU flags (note_gpu_flags); it went unsaid
+    if (o.num_threads_given) { printf("note: no effect on the GPU trainer (a flag of train_mamba, its OpenMP threads): -nt %d\n", o.num_threads); }
     // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
     // (-x 0 writes nothing there: it reads the checkpoint -y names, from a directory that may be read-only)
     if (o.output_dir != NULL && o.max_steps != 0 && rank == 0) { check_output_dir_writable(&o); }

@@ -88,6 +88,7 @@ typedef struct {
                                     // where nothing is sampled (-x 0 without a prompt, training with -g 0)
     int train_flags_given;          // which of TRAIN_FLAGS were given: -x 0, which trains nothing, notes them
     int val_max_given;              // -m was given: -x 0 notes it where it runs no -j evaluation
+    int num_threads_given;          // -nt was given: the GPU trainer, which runs no OpenMP, notes it
     // the values parse_options allocated, which the Options own (options_free; NULL: none): -o's and -hf's without
     // their trailing slashes, -gf's prompt
     char *output_dir_owned, *hf_export_dir_owned, *prompt_owned;
@@ -510,7 +511,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
         else if (strcmp(f, "-sg") == 0) { o->skip_norm_z = parse_float(f, v); }
         else if (strcmp(f, "-ms") == 0) { o->max_skips = parse_int(f, v); }
         else if (strcmp(f, "-a") == 0) { o->overfit_single_batch = parse_int(f, v); }
-        else if (strcmp(f, "-nt") == 0) { o->num_threads = parse_int(f, v); }
+        else if (strcmp(f, "-nt") == 0) { o->num_threads = parse_int(f, v); o->num_threads_given = 1; }
         else if (strcmp(f, "-r") == 0) { o->recompute = parse_int(f, v); o->gpu_flags_given |= GIVEN_RECOMPUTE; }
         else if (strcmp(f, "-z") == 0) { o->zero_stage = parse_int(f, v); }
         else if (strcmp(f, "-cg") == 0) { o->cuda_graphs = parse_int(f, v); o->gpu_flags_given |= GIVEN_CUDA_GRAPHS; }

@@ -12,8 +12,9 @@ TMP=$(mktemp -d)
 trap 'in_main_shell && rm -rf "$TMP"' EXIT # (test/check.sh: not in a child just forked)
 . test/check.sh
 
-# tiny, fast settings shared by the runs below
-TINY=(-e d32:l2:v256 -b 4 -t 32 -v 0 -g 0 -nt 2)
+# tiny, fast settings shared by the runs below (-nt 2, the CPU trainer's OpenMP threads, on the CPU trainer only:
+# train_mamba_cu notes it as doing nothing there, and a run of TINY with no flag to note prints no note)
+TINY=(-e d32:l2:v256 -b 4 -t 32 -v 0 -g 0); [ "$CPU" = 1 ] && TINY+=(-nt 2)
 
 # expect_error <name> <substring of the error> <args...>: the trainer with these arguments fails with
 # one "error:" line (test/check.sh)
@@ -1856,6 +1857,18 @@ fi
 out=$("$BIN" "${TINY[@]}" -x 1 -z 1 -pn 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: -z 1 has no effect with one process" && echo "$out" | grep -q "^step    1/1"; then ok "zero_stage_one_process_noted"
 else bad "zero_stage_one_process_noted" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# -nt, the CPU trainer's OpenMP threads, does nothing on the GPU trainer (built without OpenMP): it takes it (one command
+# line for both trainers) and says so in one note, at its default too (-nt 0), where it took it without a word; none given,
+# no note (the CPU trainer uses it: threads_past_cpus_noted)
+if [ "$CPU" = 0 ]; then
+    out=$("$BIN" "${TINY[@]}" -x 1 -nt 3 2>&1); rc=$?
+    out_zero=$("$BIN" "${TINY[@]}" -x 1 -nt 0 2>&1); rc_zero=$?
+    out_none=$("$BIN" "${TINY[@]}" -x 1 2>&1); rc_none=$?
+    note="note: no effect on the GPU trainer (a flag of train_mamba, its OpenMP threads):"
+    got="$(echo "$out" | grep "^note: no effect")|$(echo "$out_zero" | grep "^note: no effect")|$(echo "$out_none" | grep "^note: no effect")"
+    if [ $rc -eq 0 ] && [ $rc_zero -eq 0 ] && [ $rc_none -eq 0 ] && [ "$got" = "$note -nt 3|$note -nt 0|" ] && echo "$out" | grep -q "^step    1/1"
+    then ok "gpu_threads_flag_noted"; else bad "gpu_threads_flag_noted" "rc $rc/$rc_zero/$rc_none: notes '$got'"; fi
+fi
 # -r, -cg, -pt, -pl, -pi, -pf and -ps are the GPU trainer's; the CPU trainer takes them too (one command line for both
 # trainers; their values checked alike: bad_recompute and the like) and says in one note which of them were given and
 # do nothing there, at their defaults too (-pt 300); none given (-pn 1 -pr 0 is the one process), no note;
