@@ -15,8 +15,9 @@ Versions of the weight gradient:
        ~60% of the copy rate, so the trainer keeps cuBLAS. Kept as the measured alternative.
 
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o matmul dev/cuda/matmul.cu -lcublas -lcublasLt
-    ./matmul            checks, then the per-product table (both versions) for the 130m and the byte-level shape
+    ./matmul            checks every version, then the per-product table for the 130m and the byte-level shape
     ./matmul --check    checks only
+    ./matmul 2          only version 2 (its checks, and its dW rows in the table; forward and dinp are always timed)
     MATMUL_LT=1 ./matmul  also times every cuBLASLt heuristic candidate (split-K or not) for the 130m
                         shape's in_proj, out_proj and LM-head weight gradients (doc/perf.md, 2026-11-30:
                         the best beats cuBLAS's pick by 4% on in_proj only, ~0.1 ms per step)
@@ -207,10 +208,20 @@ static void matmul_weight_grad(float *dweight, const floatX *dout, const floatX 
     wgrad_cublas(dweight, dout, inp, ldi, BT, IC, OC, scale);
 }
 
+static const int NUM_VERSIONS = 2;
+static const char *version_name[NUM_VERSIONS + 1] = {"", "v1 cuBLAS (the trainer's)", "v2 skinny_wgrad, else cuBLAS"};
 
-// one check: random bf16 inputs, a random fp32 dW to accumulate into, scale 0.5; the result against
-// the double reference, a second run bitwise equal, and whether the skinny kernel took it
-static int check_one(int BT, int IC, int OC, int ldi, uint64_t seed, int expect_skinny) {
+static void weight_grad(int version, float *dweight, const floatX *dout, const floatX *inp, int ldi, int BT, int IC, int OC, float scale) {
+    if (version == 1) {
+        wgrad_cublas(dweight, dout, inp, ldi, BT, IC, OC, scale);
+    } else {
+        matmul_weight_grad(dweight, dout, inp, ldi, BT, IC, OC, scale);
+    }
+}
+
+// one check of a version: random bf16 inputs, a random fp32 dW to accumulate into, scale 0.5; the result
+// against the double reference, a second run bitwise equal, and (version 2) whether the skinny kernel took it
+static int check_one(int version, int BT, int IC, int OC, int ldi, uint64_t seed, int expect_skinny) {
     uint64_t rng = seed;
     std::vector<float> dout((size_t)BT * OC), inp((size_t)BT * ldi), init((size_t)OC * IC);
     fill_normal(dout.data(), dout.size(), 0.f, 1.f, &rng);
@@ -225,13 +236,13 @@ static int check_one(int BT, int IC, int OC, int ldi, uint64_t seed, int expect_
     upload_bf16(d_dout, dout.data(), dout.size());
     upload_bf16(d_inp, inp.data(), inp.size());
     const int narrow = OC <= IC ? OC : IC, wide = OC <= IC ? IC : OC;
-    const int took = skinny_wgrad_applies(OC <= IC ? (void *)d_inp : (void *)d_dout, OC <= IC ? ldi : OC,
-                                          OC <= IC ? (void *)d_dout : (void *)d_inp, OC <= IC ? OC : ldi, BT, wide, narrow);
+    const int took = version == 2 && skinny_wgrad_applies(OC <= IC ? (void *)d_inp : (void *)d_dout, OC <= IC ? ldi : OC,
+                                                          OC <= IC ? (void *)d_dout : (void *)d_inp, OC <= IC ? OC : ldi, BT, wide, narrow);
     std::vector<float> out[2];
     for (int rep = 0; rep < 2; rep++) {
         poison(skinny_scratch, skinny_scratch_bytes); // stale partials would show
         upload_f32(d_dw, init.data(), init.size());
-        matmul_weight_grad(d_dw, d_dout, d_inp, ldi, BT, IC, OC, 0.5f);
+        weight_grad(version, d_dw, d_dout, d_inp, ldi, BT, IC, OC, 0.5f);
         cudaCheck(cudaDeviceSynchronize());
         out[rep] = download_f32(d_dw, init.size());
     }
@@ -242,21 +253,23 @@ static int check_one(int BT, int IC, int OC, int ldi, uint64_t seed, int expect_
     // reference; ~sqrt(BT) * 2^-24 relative, far below 1e-5 at these BT
     int bad = report_err("dweight", rel_err(out[0].data(), ref.data(), ref.size()), 1e-5);
     if (memcmp(out[0].data(), out[1].data(), out[0].size() * sizeof(float)) != 0) { printf("    second run differs: FAIL\n"); bad = 1; }
-    if (took != expect_skinny) { printf("    expected the %s path: FAIL\n", expect_skinny ? "skinny" : "cuBLAS"); bad = 1; }
+    if (version == 2 && took != expect_skinny) { printf("    expected the %s path: FAIL\n", expect_skinny ? "skinny" : "cuBLAS"); bad = 1; }
     dfree(d_dout); dfree(d_inp); dfree(d_dw);
     return bad;
 }
 
-static int run_checks(void) {
-    printf("checks: version 2 (matmul_weight_grad) against a double reference (bf16 inputs, accumulate, scale 0.5)\n");
+static int run_checks(const std::vector<int> &versions) {
     int bad = 0;
-    bad += check_one(777, 72, 80, 80, 1, 1);     // x_proj-like: narrow OC, M not a multiple of 64, rows not of 32
-    bad += check_one(777, 48, 136, 80, 2, 1);    // dt_proj-like: narrow IC read from a wider row (ldi 80)
-    bad += check_one(300, 24, 200, 56, 3, 1);    // one narrow fragment pair
-    bad += check_one(1000, 200, 8, 200, 4, 1);   // one narrow fragment
-    bad += check_one(513, 144, 136, 144, 5, 0);  // neither side narrow: cuBLAS
-    bad += check_one(300, 72, 20, 72, 6, 0);     // narrow side not a multiple of 8: cuBLAS
-    bad += check_one(64, 1536, 128, 1536, 7, 1); // 8 narrow fragments, fewer rows than slices would take
+    for (int v : versions) { // (the skinny flags say which path version 2 must take; version 1 is cuBLAS throughout)
+        printf("checks: %s against a double reference (bf16 inputs, accumulate, scale 0.5)\n", version_name[v]);
+        bad += check_one(v, 777, 72, 80, 80, 1, 1);     // x_proj-like: narrow OC, M not a multiple of 64, rows not of 32
+        bad += check_one(v, 777, 48, 136, 80, 2, 1);    // dt_proj-like: narrow IC read from a wider row (ldi 80)
+        bad += check_one(v, 300, 24, 200, 56, 3, 1);    // one narrow fragment pair
+        bad += check_one(v, 1000, 200, 8, 200, 4, 1);   // one narrow fragment
+        bad += check_one(v, 513, 144, 136, 144, 5, 0);  // neither side narrow: cuBLAS
+        bad += check_one(v, 300, 72, 20, 72, 6, 0);     // narrow side not a multiple of 8: cuBLAS
+        bad += check_one(v, 64, 1536, 128, 1536, 7, 1); // 8 narrow fragments, fewer rows than slices would take
+    }
     return bad;
 }
 
@@ -265,7 +278,8 @@ static int run_checks(void) {
 
 struct Product { const char *name; int IC, OC; };
 
-static void bench_shape(const char *title, int B, int T, int C, int Di, int R, int N, int Vp, int L, double copy_gbps) {
+static void bench_shape(const std::vector<int> &versions, const char *title, int B, int T, int C, int Di, int R, int N, int Vp, int L,
+                        double copy_gbps) {
     const int BT = B * T, X = R + 2 * N;
     Product prods[] = {{"in_proj", C, 2 * Di}, {"x_proj", Di, X}, {"dt_proj", R, Di}, {"out_proj", Di, C}, {"lm_head", C, Vp}};
     size_t max_act = 0, max_w = 0;
@@ -282,7 +296,7 @@ static void bench_shape(const char *title, int B, int T, int C, int Di, int R, i
     printf("\n%s: B=%d T=%d C=%d Di=%d R=%d N=%d Vp=%d, %d layers (ms per call; GB/s = operands read once + result written)\n",
            title, B, T, C, Di, R, N, Vp, L);
     printf("%-9s %-10s %9s %9s %8s %9s\n", "product", "pass", "ms", "TFLOP/s", "GB/s", "%copy");
-    double step_old = 0, step_new = 0;
+    double step_ms[NUM_VERSIONS + 1] = {0};
     for (auto &p : prods) {
         const double flops = 2.0 * BT * p.IC * p.OC, bytes_io = 2.0 * BT * (p.IC + p.OC);
         const int calls = strcmp(p.name, "lm_head") == 0 ? 1 : L;
@@ -292,22 +306,26 @@ static void bench_shape(const char *title, int B, int T, int C, int Di, int R, i
             cublasCheck(cublasGemmEx(cublas_handle, CUBLAS_OP_N, CUBLAS_OP_N, p.IC, BT, p.OC, &one, w, CUBLAS_FLOATX, p.IC, y,
                                      CUBLAS_FLOATX, p.OC, &zero, x, CUBLAS_FLOATX, p.IC, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
         });
-        float w1 = time_median_ms([&](int) { wgrad_cublas(dw, y, x, p.IC, BT, p.IC, p.OC, 1.f); });
-        float w2 = time_median_ms([&](int) { matmul_weight_grad(dw, y, x, p.IC, BT, p.IC, p.OC, 1.f); });
-        cudaCheckLaunch();
         const double wbytes = bytes_io + 8.0 * p.IC * p.OC;
-        struct { const char *pass; float ms; double bytes; } rows[] = {
-            {"forward", f, bytes_io + 2.0 * p.IC * p.OC}, {"dinp", di, bytes_io + 2.0 * p.IC * p.OC},
-            {"dW v1", w1, wbytes}, {"dW v2", w2, wbytes}};
+        struct Row { char pass[16]; float ms; double bytes; };
+        std::vector<Row> rows = {{"forward", f, bytes_io + 2.0 * p.IC * p.OC}, {"dinp", di, bytes_io + 2.0 * p.IC * p.OC}};
+        for (int v : versions) {
+            Row r;
+            snprintf(r.pass, sizeof(r.pass), "dW v%d", v);
+            r.ms = time_median_ms([&](int) { weight_grad(v, dw, y, x, p.IC, BT, p.IC, p.OC, 1.f); });
+            r.bytes = wbytes;
+            rows.push_back(r);
+            step_ms[v] += calls * (f + di + r.ms);
+        }
+        cudaCheckLaunch();
         for (auto &r : rows) {
             double gbs = r.bytes / (r.ms * 1e-3) / 1e9;
             printf("%-9s %-10s %9.4f %9.1f %8.0f %8.1f%%\n", p.name, r.pass, r.ms, flops / (r.ms * 1e-3) / 1e12, gbs, 100 * gbs / copy_gbps);
         }
-        step_old += calls * (f + di + w1);
-        step_new += calls * (f + di + w2);
     }
-    printf("all products of one step (forward + dinp + dW, x%d layers + LM head): %.2f ms with dW v1 (the trainer), %.2f ms with v2\n", L,
-           step_old, step_new);
+    printf("all products of one step (forward + dinp + dW, x%d layers + LM head):", L);
+    for (int v : versions) { printf(" %.2f ms with dW v%d%s", step_ms[v], v, v == 1 ? " (the trainer)" : ""); }
+    printf("\n");
     dfree(x); dfree(y); dfree(w); dfree(dw);
 }
 
@@ -369,20 +387,20 @@ static void wgrad_lt_candidates(const char *name, int BT, int IC, int OC) {
 
 int main(int argc, char **argv) {
     std::vector<int> versions;
-    const int check_only = parse_version_args(argc, argv, 2, versions);
+    const int check_only = parse_version_args(argc, argv, NUM_VERSIONS, versions);
     matmul_init(0); // the legacy stream, which the event timing records on
     cudaCheck(cudaDeviceGetAttribute(&matmul_num_sms, cudaDevAttrMultiProcessorCount, 0));
     // version 2's scratch: enough for the largest partials any shape below needs
     size_t scratch = 64u << 20;
     float *scr = dmalloc<float>(scratch / sizeof(float));
     matmul_set_scratch(scr, scratch);
-    int bad = run_checks();
+    int bad = run_checks(versions);
     printf("%s\n", bad ? "FAIL: matmul checks" : "all matmul checks passed");
     if (!bad && !check_only) {
         double copy = measure_copy_gbps();
         printf("device-to-device copy: %.0f GB/s\n", copy);
-        bench_shape("mamba-130m shape", 8, 2048, 768, 1536, 48, 16, 50304, 24, copy);
-        bench_shape("byte-level shape", 32, 1024, 384, 768, 24, 16, 256, 8, copy);
+        bench_shape(versions, "mamba-130m shape", 8, 2048, 768, 1536, 48, 16, 50304, 24, copy);
+        bench_shape(versions, "byte-level shape", 32, 1024, 384, 768, 24, 16, 256, 8, copy);
         if (getenv("MATMUL_LT")) { // the cuBLASLt candidates of the 130m shape's wide weight gradients
             wgrad_lt_candidates("in_proj", 16384, 768, 3072);
             wgrad_lt_candidates("out_proj", 16384, 1536, 768);

@@ -3,7 +3,8 @@
 # (each file's check mode, no benchmarks). Part of `make test` on a machine with a GPU.
 # matmul_peak has no reference to check: it runs its one measurement (it fails if cuBLAS's bf16
 # product does), so that scripts/bench.sh's denominator of MFU is built and run here too.
-# A file that takes versions must first answer a bad one (999, 1x) with a usage line and exit 2.
+# A file that takes versions must first answer a bad one (999, 1x) with a usage line and exit 2;
+# matmul, given version 1 alone, must check that version and no other.
 # One PASS/FAIL line per file, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -33,6 +34,14 @@ for f in $files; do
         done
         if [ -n "$bad_arg" ]; then
             echo "FAIL $f: not a usage line and exit 2:$bad_arg $(head -c 200 "$BUILD/$f.args.log" | tr '\n' ' ')"; fail=$((fail + 1)); continue
+        fi
+    fi
+    if [ "$f" = matmul ]; then # a version named is the one checked (any number ran version 2's checks alone)
+        timeout 120 "$BUILD/$f" --check 1 > "$BUILD/$f.v1.log" 2>&1
+        rc=$?
+        if [ $rc -ne 0 ] || ! grep -q "^checks: v1 " "$BUILD/$f.v1.log" || grep -q "^checks: v2 " "$BUILD/$f.v1.log"; then
+            echo "FAIL $f: '--check 1' (exit $rc) did not check version 1 alone: $(grep -m2 -E '^checks|FAIL|ERROR' "$BUILD/$f.v1.log" | tr '\n' ' ')"
+            fail=$((fail + 1)); continue
         fi
     fi
     if timeout 300 "$BUILD/$f" $args > "$BUILD/$f.log" 2>&1; then
