@@ -7,8 +7,7 @@ An 8192^3 product on random data, median of 20 timed runs after 5 warm-ups.
 #include <stdlib.h>
 #include <cublas_v2.h>
 #include <cuda_bf16.h>
-
-#define CHECK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { fprintf(stderr, "error: %s\n", cudaGetErrorString(e)); exit(1); } } while (0)
+#include "../../llmc/cuda/matmul.cuh" // cudaCheck and cublasCheck (file and line of a failed call), as the other playgrounds
 
 __global__ void fill(__nv_bfloat16 *p, size_t n, unsigned seed) {
     size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
@@ -25,24 +24,28 @@ int main(void) {
     const int n = 8192;
     size_t elems = (size_t)n * n;
     __nv_bfloat16 *A, *B, *C;
-    CHECK(cudaMalloc(&A, elems * 2)); CHECK(cudaMalloc(&B, elems * 2)); CHECK(cudaMalloc(&C, elems * 2));
+    cudaCheck(cudaMalloc(&A, elems * 2)); cudaCheck(cudaMalloc(&B, elems * 2)); cudaCheck(cudaMalloc(&C, elems * 2));
     fill<<<(unsigned)((elems + 255) / 256), 256>>>(A, elems, 1);
+    cudaCheck(cudaGetLastError());
     fill<<<(unsigned)((elems + 255) / 256), 256>>>(B, elems, 2);
+    cudaCheck(cudaGetLastError());
+    cudaCheck(cudaDeviceSynchronize()); // a fault in the fills shows here, not as a failed product
     cublasHandle_t h;
-    cublasCreate(&h);
+    cublasCheck(cublasCreate(&h));
     float one = 1.0f, zero = 0.0f, times[20];
     cudaEvent_t e0, e1;
-    cudaEventCreate(&e0); cudaEventCreate(&e1);
+    cudaCheck(cudaEventCreate(&e0)); cudaCheck(cudaEventCreate(&e1));
     for (int i = 0; i < 25; i++) {
-        cudaEventRecord(e0);
-        if (cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, n, n, n, &one, A, CUDA_R_16BF, n, B, CUDA_R_16BF, n, &zero, C,
-                         CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT) != CUBLAS_STATUS_SUCCESS) {
-            fprintf(stderr, "error: cublasGemmEx failed\n"); return 1;
-        }
-        cudaEventRecord(e1);
-        CHECK(cudaEventSynchronize(e1));
-        if (i >= 5) { cudaEventElapsedTime(&times[i - 5], e0, e1); }
+        cudaCheck(cudaEventRecord(e0));
+        cublasCheck(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, n, n, n, &one, A, CUDA_R_16BF, n, B, CUDA_R_16BF, n, &zero, C,
+                                 CUDA_R_16BF, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        cudaCheck(cudaEventRecord(e1));
+        cudaCheck(cudaEventSynchronize(e1));
+        if (i >= 5) { cudaCheck(cudaEventElapsedTime(&times[i - 5], e0, e1)); }
     }
+    cudaCheck(cudaEventDestroy(e0)); cudaCheck(cudaEventDestroy(e1));
+    cublasCheck(cublasDestroy(h));
+    cudaCheck(cudaFree(A)); cudaCheck(cudaFree(B)); cudaCheck(cudaFree(C));
     qsort(times, 20, sizeof(float), cmp);
     double ms = times[10];
     printf("bf16 matmul %dx%dx%d: %.3f ms median, %.1f TFLOP/s\n", n, n, n, ms, 2.0 * n * n * (double)n / (ms * 1e-3) / 1e12);
