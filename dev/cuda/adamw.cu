@@ -381,13 +381,31 @@ static int check_huge_norm(int version, size_t n, uint64_t seed) {
     for (size_t i = 0; i < n; i += 97) { h.grads[i] = (i / 97) % 2 ? 3e20f : -2e20f; }
     double ss_ref = norm_squared_cpu(h.grads.data(), n), ss;
     DevState d = step_at_clip_1(version, h, n, &ss);
-    std::vector<float> p = download_f32(d.a.params, n);
+    const AdamArgs &a = d.a;
+    std::vector<float> p = download_f32(a.params, n), m = download_f32(a.m, n), v = download_f32(a.v, n);
     int changed = memcmp(p.data(), h.params.data(), n * 4) != 0;
     double err = fabs(ss - ss_ref) / ss_ref;
     int bad = !(err < 1e-12) || !changed;
     printf("  check %-24s n=%zu gradients of 3e20: norm^2 %g (relative error %.1e), update %s %s\n", version_name[version], n, ss,
            err, changed ? "taken" : "skipped", bad ? "FAIL" : "ok");
-    if (bad) { failures.push_back(std::string(version_name[version]) + ": a norm past 1.8e19 was not summed or not clipped"); }
+    // the update's size: the state after the step against the CPU's in double from the same inputs, the gradient clipped
+    // to the max norm 1 (step_at_clip_1's) at the scale 1 / sqrt(ss_ref), the hyperparameters those the step ran with.
+    // Tolerances as in check_version, which derives them (m, v, params 1e-6; the step 2e-5). The scale adds less: the
+    // GPU's is the float 1 / (float)sqrt(ss), two roundings (<= 1.2e-7 relative) from the double's, which move m by as
+    // much, v by twice that, and the step less (m / sqrt(v) barely depends on the scale where the clipped gradient
+    // dominates). A scale not clip / norm moves the 3e20 gradients' m and v by as much as it is off. (Emulated on the
+    // host in float, one rounding per operation: m 3e-8, v 7e-8, params 3e-8, step 3.5e-7 at this scale; a scale 1e-5
+    // off: m 3.7e-6, v 1.9e-5, caught.)
+    std::vector<double> p_ref(h.params.begin(), h.params.end()), m_ref(h.m.begin(), h.m.end()), v_ref(h.v.begin(), h.v.end());
+    adamw_cpu(p_ref.data(), m_ref.data(), v_ref.data(), h.grads.data(), n, a.lr, a.beta1, a.beta2, a.t, a.eps, a.wd, 1.0 / sqrt(ss_ref));
+    bad += report_err("m", rel_err(m.data(), m_ref.data(), n), 1e-6);
+    bad += report_err("v", rel_err(v.data(), v_ref.data(), n), 1e-6);
+    bad += report_err("params", rel_err(p.data(), p_ref.data(), n), 1e-6);
+    std::vector<float> dp(n);
+    std::vector<double> dp_ref(n);
+    for (size_t i = 0; i < n; i++) { dp[i] = p[i] - h.params[i]; dp_ref[i] = p_ref[i] - h.params[i]; }
+    bad += report_err("step", rel_err(dp.data(), dp_ref.data(), n), 2e-5);
+    if (bad) { failures.push_back(std::string(version_name[version]) + ": a norm past 1.8e19 was not summed, or not clipped to the max norm"); }
     free_state(d);
     return bad;
 }
