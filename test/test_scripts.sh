@@ -22,6 +22,22 @@ if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then
 else
     echo "SKIP no_executables_tracked: not a git checkout (not counted as passed)"
 fi
+# --- the commits and branches the dev/cuda and llmc/cuda files cite are in this repository (the scan backward's header
+# cited four commits on next/scan-bwd-* branches it does not hold). Hex words of 7-12 characters with a letter and a digit,
+# not after a '.' (0.99999994f). Checked in a full git checkout only
+if git rev-parse --is-inside-work-tree > /dev/null 2>&1 && [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = false ]; then
+    cited=(dev/cuda/*.cu dev/cuda/*.h dev/cuda/*.sh llmc/cuda/*.cuh llmc/cuda/*.h)
+    missing=""
+    for h in $(grep -ohE '(^|[^.0-9A-Za-z_])[0-9a-f]{7,12}\b' "${cited[@]}" | grep -oE '[0-9a-f]+$' | grep '[a-f]' | grep '[0-9]' | sort -u); do
+        git merge-base --is-ancestor "$h" HEAD 2>/dev/null || missing+=" $h"
+    done
+    for b in $(grep -ohE '\bnext/[A-Za-z0-9_./-]*[A-Za-z0-9_]' "${cited[@]}" | sort -u); do
+        git show-ref | grep -q " refs/\(heads\|remotes/[^/]*\)/$b\$" || missing+=" branch:$b"
+    done
+    if [ -z "$missing" ]; then ok "dev_cuda_cited_commits_exist"; else bad "dev_cuda_cited_commits_exist" "not in this repository:$missing"; fi
+else
+    echo "SKIP dev_cuda_cited_commits_exist: not a full git checkout (not counted as passed)"
+fi
 
 # --- -h / --help: a usage with the settings and the time it takes, exit 0, nothing else done (no
 # run started, no directory made: the output and data directories the scripts would use are set to

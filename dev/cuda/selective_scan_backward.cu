@@ -69,13 +69,14 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            11 with SUB 4 (half the register caches: 140 registers, or 127 at 4 blocks per SM, but the
            sub-chunk starts then need more shared memory than 4 blocks leave) and 11 capped at 128
            registers for 4 blocks per SM (68 bytes spilled) as versions 15-17: 7%, 7% and 13% slower.
-           Branch next/scan-bwd-lastsum (1afb0a7) has 15 and 16 with dB/dC summed per chunk by the last
-           block of a batch row to finish it (atomic counter, partials read from L2) as versions 18-20:
-           1.7x slower (the summing block falls behind and sums every chunk); next/scan-bwd-reducers
-           (4ccc866) the same sums done by an extra row of reducer blocks: 3% slower (the per-chunk
-           fence before each count costs more than the reduction kernel). Branch
-           next/scan-bwd-two-sum-buffers (a4c853a) has 15 and 16 with the per-sub-chunk sums in two
-           buffers and one barrier per sub-chunk fewer as versions 18, 19: no faster. Git 8c95b36 has
+           Three more were measured on branches this repository does not hold (their code is not here;
+           doc/perf.md, section "Three more backward restructurings that did not pay", describes each
+           with its numbers): 15 and 16 with dB/dC summed per chunk by the last block of a batch row to
+           finish it (atomic counter, partials read from L2) as versions 18-20: 1.7x slower (the
+           summing block falls behind and sums every chunk); the same sums done by an extra row of
+           reducer blocks: 3% slower (the per-chunk fence before each count costs more than the
+           reduction kernel); 15 and 16 with the per-sub-chunk sums in two buffers and one barrier per
+           sub-chunk fewer as versions 18, 19: no faster. Git 8c95b36 has
            version 0 (y read: 12 fewer live registers) capped for 4 blocks per SM as version 18 (128
            registers, 24 bytes spilled): 0.692 against 0.604 ms at B=8 Di=1536. Git 828a6af has versions 0
            and 17 with lanes of 2 channels x 2 states (same threads; dB/dC butterflies of 4 values over 4
@@ -92,9 +93,10 @@ Tried and removed (git d847f66 has them as versions 15-17, doc/perf.md the numbe
            (SCAN_BWD_GROUPS, one block of 12 warps per SM, each group on its own named barrier; the same
            bits; build with -DSCAN_BWD_GROUPS=1 for separate blocks), since the thirty-seventh version 18
            too. The check "with y recomputed" caught that kernel's du and d_delta_raw in other bits than
-           version 17's: the compiler had fused other multiply-adds there (doc/perf.md). Branch next/scan-bwd-group-ring
-           (git 7e5467d) has the groups' (dB, dC) sums added in a shared ring before they leave the
-           block (a third of the partials for the reduction): 9-13% slower backward than separate blocks (doc/perf.md).
+           version 17's: the compiler had fused other multiply-adds there (doc/perf.md). The groups' (dB, dC)
+           sums added in a shared ring before they leave the block (a third of the partials for the
+           reduction), measured on a branch this repository does not hold: 9-13% slower backward than
+           separate blocks (doc/perf.md, section "Blocks of 3 groups, and their (dB, dC) sums in a shared ring").
 versions 15, 16: 11 and 14 reading a checkpoint every 8 steps (the forward writes 4 per chunk) instead
            of recomputing the sub-chunk starts in a pre-pass; each thread refills its own shared slot
            with cp.async once the slot's state is in use, so the copy has the rest of the chunk to land.
