@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds the selective-scan playground (forward and backward at CHUNK = 16, 32, 64, and the fp32-build
 # check of llmc/cuda/scan.cuh), runs every check and benchmark, profiles the trainer's kernels with
-# ncu, then runs compute-sanitizer (memcheck, racecheck).
+# ncu, then runs compute-sanitizer (memcheck, racecheck) on the trainer's kernels at each -r level.
 # Logs go to $OUT (the device tool's folder) or ./scan_logs; at most 8 files.
 #   bash dev/cuda/run_scan_bench.sh
 set -u -o pipefail
@@ -46,6 +46,13 @@ run sanitizer 80 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssb_c3
 run sanitizer 80 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssb_c32 0 12 14 17
 run sanitizer 40 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssf_c32 0 8 9
 run sanitizer 40 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssf_c32 0 8 9
+# and the kernels of the trainer's -r 0 and -r 1 that write or read y: backward v18 (-r 1), forward v10 (-r 0, the
+# kernel scan.cuh picks by shape), v11 (-r 1), v12 and v13 (-r 0's two checkpoint stores, each checked against the
+# other); checks only (SCAN_CHECK_ONLY, above: the checks' small shapes), in runs of their own, each with its own limit
+run sanitizer 60 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssb_c32 18
+run sanitizer 60 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssb_c32 18
+run sanitizer 60 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssf_c32 10 11 12 13
+run sanitizer 60 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssf_c32 10 11 12 13
 # the tables, last, so they are at the end of the tool's output
-grep -hE "^(forward|backward) B=|^  v[0-9]|checks:|copy:|FAIL|ERROR SUMMARY|### exit" "$OUT"/c32.log "$OUT"/c16_c64.log "$OUT"/sanitizer.log
+grep -hE "^(forward|backward) B=|^  v[0-9]|checks:|copy:|FAIL|(ERROR|RACECHECK) SUMMARY|### exit" "$OUT"/c32.log "$OUT"/c16_c64.log "$OUT"/sanitizer.log
 grep -hE "^  void selective_scan_|Duration|Compute \(SM\) Throughput|L1/TEX Cache Throughput|Issue Slots Busy|Achieved Occupancy|highest-utilized|No Eligible|Registers Per" "$OUT"/profile.log | cut -c1-150 | head -60
