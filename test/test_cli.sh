@@ -1850,6 +1850,12 @@ else
     # train_mamba_cu refuses it too, naming -pr and where the count of one came from (it said "process rank 1 outside [0, 1)")
     expect_error gpu_refuses_rank_past_0 "-pr 1: the rank must be below the number of processes, 1 (no -pn, and no launcher's variables)$" \
         "${TINY[@]}" -x 1 -pr 1
+    # ... and -pn 2 with no rank (no -pr, no launcher's variables): every process started so took rank 0 and waited -pt
+    # seconds for the other's NCCL join, then blamed a missing rank or a stale id file; now one error at once, no -o made
+    expect_error_cmd gpu_refuses_processes_without_rank "-pn 2, but no rank for this process: give each one -pr <rank> (0 to 1)" \
+        timeout 60 "$BIN" "${TINY[@]}" -x 1 -pn 2 -pt 30 -pf "$TMP/no_rank_id" -o "$TMP/no_rank"
+    if [ -e "$TMP/no_rank" ] || [ -e "$TMP/no_rank_id" ]; then bad "gpu_refuses_processes_without_rank_writes_nothing" "$(ls -d "$TMP"/no_rank*)"
+    else ok "gpu_refuses_processes_without_rank_writes_nothing"; fi
     # ... and a -pl past the GPUs (the CPU trainer notes it as doing nothing there: gpu_flags_noted_on_cpu)
     expect_error gpu_refuses_local_rank_past_gpus "rank 0: GPU index 4096 (-pl), but this node has [0-9]* GPUs\?$" "${TINY[@]}" -x 1 -pl 4096
 fi

@@ -185,6 +185,11 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
                "install NCCL (libnccl-dev) and run make again, or train with one process", c.num_processes);
     }
 #endif
+    // -pn N started by hand without -pr: every process would take rank 0 and wait -pt seconds for ranks that never come
+    if (c.num_processes > 1 && process_rank < 0 && env == NULL) {
+        fatalf("-pn %d, but no rank for this process: give each one -pr <rank> (0 to %d), or start them with a launcher "
+               "that sets it (scripts/multi_gpu.sh, mpirun, torchrun, srun)", c.num_processes, c.num_processes - 1);
+    }
     int gpus = 0;
     cudaError_t found = cudaGetDeviceCount(&gpus); // (its reason said: no device visible, no driver, a driver too old)
     if (found != cudaSuccess || gpus == 0) {
