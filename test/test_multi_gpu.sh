@@ -2,7 +2,7 @@
 # Multi-GPU tests: on 2+ GPUs (the device machine's nvidia-h200-x2 kind) with NCCL, or on one GPU with
 # MULTI_GPU_BIN=./train_mamba_cu_shm, whose collectives go through shared memory (test/shm_nccl.c) so that
 # both ranks can share the GPU (what that covers and what it cannot: the header of test/shm_nccl.c):
-#   1 GPU vs 2 GPUs at the same global batch, -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
+#   1 GPU vs 2 GPUs at the same global batch (one micro-step per rank, and two), -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
 #   checkpoint resumed on 1 GPU at the same data position, a -z 1 checkpoint resumed at -z 0 and on 1 rank,
 #   prompt and training runs with the tokenizer on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
@@ -62,6 +62,20 @@ if [ "$(losses "$TMP/zero" | wc -l)" -eq 24 ] && awk -v d="$d" 'BEGIN { exit !(d
    grep -q "^| device .* x 2 process(es), .* ZeRO-1" "$TMP/zero.out" && grep -q "^| device .* x 2 process(es), .* ZeRO-0" "$TMP/two.out"
 then ok "zero1_matches_zero0 (max loss diff $d)"
 else bad "zero1_matches_zero0" "max diff $d"; fi
+
+# ... and with micro-steps on every rank (-d 4096: 2 per rank on 2 ranks, 4 on one GPU), which the runs above (one
+# micro-step per rank) leave out: at -z 0 the earlier micro-steps' backward replays the CUDA graph and the last one
+# launches plainly, its layer groups all-reduced as it goes; at -z 1 the reduce-scatter follows the last. Same bound.
+"$BIN" "${ARGS[@]}" -d 4096 -o "$TMP/acc1" > "$TMP/acc1.out" 2>&1
+for z in 0 1; do
+    bash scripts/multi_gpu.sh -n 2 "${ARGS[@]}" -d 4096 -z $z -o "$TMP/acc2_$z" > "$TMP/acc2_$z.out" 2>&1; rc=$?
+    d=$(maxdiff "$TMP/acc1" "$TMP/acc2_$z")
+    if [ "$rc" -eq 0 ] && [ "$(losses "$TMP/acc1" | wc -l)" -eq 24 ] && [ "$(losses "$TMP/acc2_$z" | wc -l)" -eq 24 ] &&
+       grep -q "^total batch size 4096 tokens = 4 x 256 x 2 micro-steps x 2 processes" "$TMP/acc2_$z.out" &&
+       awk -v d="$d" 'BEGIN { exit !(d <= 2e-2) }'
+    then ok "two_gpus_with_micro_steps_match_one_z$z (max loss diff $d over 24 steps)"
+    else bad "two_gpus_with_micro_steps_match_one_z$z" "rc $rc, max diff $d: $(grep -m1 '^error' "$TMP/acc2_$z.out" "$TMP/acc1.out")"; fi
+done
 
 # -mc on 2 GPUs: each rank scores its share of the examples (4 and 5 of 9) and the counts are summed, the same
 # choices as one GPU makes over all 9 (a row's losses do not depend on the rows beside it: test_mamba_cu)
