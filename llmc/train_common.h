@@ -159,7 +159,8 @@ static inline void print_usage(const char *program) {
     printf("  -c <float>  weight decay on weight matrices (default %g)\n", d->weight_decay);
     printf("  -gc <float> gradient clipping by global norm; 0 = off (default %g)\n", d->grad_clip);
     printf("  -v <int>    val loss every n steps; 0 = never (default %d)\n", d->val_loss_every);
-    printf("  -m <int>    max val batches per evaluation; -1 = all val data; a synthetic task's val set is -m batches per process (default %d)\n", d->val_max_steps);
+    printf("  -m <int>    max val batches per evaluation and process (-m x processes in all); -1 = all val data; a synthetic\n"
+           "              task's val set is -m batches per process (default %d)\n", d->val_max_steps);
     printf("  -s <int>    sample every n steps; 0 = only at the end (default %d)\n", d->sample_every);
     printf("  -g <int>    tokens to generate per sample (default %d)\n", d->gen_tokens);
     printf("  -p <string> prompt the samples continue; with -x 0: generate -g tokens only (default none)\n");

@@ -89,6 +89,16 @@ mc2=$(bash scripts/multi_gpu.sh -n 2 "${MCA[@]}" 2>&1 | grep '^mc accuracy' | cu
 if [ -n "$mc1" ] && [ "$mc1" = "$mc2" ] && echo "$mc1" | grep -q "| 9 examples"; then ok "mc_eval_two_gpus_match_one_gpu ($mc1)"
 else bad "mc_eval_two_gpus_match_one_gpu" "1 GPU: '$mc1', 2 GPUs: '$mc2'"; fi
 
+# -m is per process (README, -h): 2 ranks' -m 2 evaluate the windows of one GPU's -m 4 (rank r's batch j is window
+# 2j + r), so the val losses agree to the rounding of the ranks' average; one GPU's -m 2 reads half of them
+VA=(-e "$TMP/one/model_00000024.bin" -b 4 -t 256 -x 0)
+v14=$("$BIN" "${VA[@]}" -m 4 2>&1 | sed -n 's/^val loss //p')
+v12=$("$BIN" "${VA[@]}" -m 2 2>&1 | sed -n 's/^val loss //p')
+v22=$(bash scripts/multi_gpu.sh -n 2 "${VA[@]}" -m 2 2>&1 | sed -n 's/^val loss //p')
+if [ -n "$v14" ] && [ -n "$v12" ] && [ -n "$v22" ] && awk -v a="$v14" -v b="$v22" -v c="$v12" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 2e-6 && b != c) }'
+then ok "val_m_per_process (2 ranks -m 2: $v22, 1 GPU -m 4: $v14, -m 2: $v12)"
+else bad "val_m_per_process" "2 ranks -m 2: '$v22', 1 GPU -m 4: '$v14', -m 2: '$v12'"; fi
+
 # three ranks (where 3 GPUs are, or on one GPU through test/shm_nccl.c): ZeRO-1's shards of unequal fill (the
 # parameter count is not a multiple of 3: the last shard is padded) and -mc's shares of 3, 3 and 3 of 9 examples
 if [ "$gpus" -ge 3 ] || [ "$need" = 1 ]; then
