@@ -15,7 +15,7 @@
 # steps take 130 ms (mamba-370m) to 681 ms (mamba-2.8b, -r 2) on an H200 (doc/perf.md), plus each model's start-up.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) . "$(dirname "$0")/script_lib.sh"; print_header "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 . scripts/script_lib.sh # (use_c_numbers: awk reads the trainer's 0.65 ms as 0 in a decimal-comma locale)
 STEPS=${1:-30}

@@ -17,7 +17,7 @@ check=0
 die() { echo "error: $*" >&2; exit 1; }
 # (-h and a mistyped option were taken as a directory, none there: nothing to clear, exit 0; ./-x names one)
 case "${1:-}" in
-    -h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) . "$(dirname "$0")/script_lib.sh"; print_header "$0"; exit 0 ;;
     --check) check=1; shift ;;
     -*) die "unknown option '$1' (usage: bash scripts/clear_run_dir.sh [--check] <dir>; -h for help)" ;;
 esac

@@ -5,7 +5,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -uo pipefail
 case "${1:-}" in
-    -h|--help) sed -n '2,4s/^# \{0,1\}//p' "$0"; echo "Usage: bash scripts/gpu_check.sh   (OUT=<dir> for the logs)"; exit 0 ;;
+    -h|--help) . "$(dirname "$0")/script_lib.sh"; print_header "$0"; echo "Usage: bash scripts/gpu_check.sh   (OUT=<dir> for the logs)"; exit 0 ;;
     ?*) echo "error: scripts/gpu_check.sh takes no arguments (-h for help)" >&2; exit 1 ;;
 esac
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/gpu_check.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi

@@ -16,7 +16,7 @@
 # NCCL itself refuses two ranks on one GPU), as test/test_multi_gpu.sh does on a machine with one GPU.
 set -u
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
-if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then . "$(dirname "$0")/script_lib.sh"; print_header "$0"; exit 0; fi
 # (no cd, so that relative paths are the caller's: the script once moved to the repository, where a relative -o went)
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 if [ "${1:-}" != "-n" ] || [ -z "${2:-}" ]; then

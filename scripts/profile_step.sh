@@ -6,7 +6,7 @@
 #   (default: mamba-130m 8 2048)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,6s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) . "$(dirname "$0")/script_lib.sh"; print_header "$0"; exit 0 ;; esac
 if ! nvidia-smi -L > /dev/null 2>&1; then echo "error: scripts/profile_step.sh needs an NVIDIA GPU (none found)" >&2; exit 1; fi
 command -v ncu > /dev/null || { echo "error: scripts/profile_step.sh needs Nsight Compute (ncu) on the PATH" >&2; exit 1; }
 MODEL=${1:-mamba-130m}; B=${2:-8}; T=${3:-2048}

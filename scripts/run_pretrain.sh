@@ -49,7 +49,7 @@
 set -euo pipefail
 . "$(dirname "$0")/script_lib.sh" # die, extra_args, make_dir, can_make_dir, require_uint, require_product, same_run_settings, trainer_error_shown
 case "${1:-}" in
-    -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+    -h|--help) print_header "$0"; exit 0 ;;
     -*) die "unknown option '$1' (usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...]; -h for help)" ;;
 esac
 [ $# -ge 1 ] || die "usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...] (see the header)"

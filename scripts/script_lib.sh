@@ -2,6 +2,10 @@
 # run_pretrain.sh) and bench.sh: numbers in the C form, their argument check, their output directory, and one
 # trainer run whose output is shown and appended to OUT/run.out.
 die() { echo "error: $*" >&2; exit 1; }
+# print_header <script>: the -h of the scripts whose help is their header (bench.sh, clear_run_dir.sh, gpu_check.sh,
+# multi_gpu.sh, profile_step.sh, run_pretrain.sh): its comment lines from the second to the first line that is none,
+# without their "# ". They printed fixed line ranges ('2,15'), which a line added to the header cut off unsaid
+print_header() { sed -n '2,${/^#/!q; s/^# \{0,1\}//p}' "$1"; }
 . "$(dirname "${BASH_SOURCE[0]}")/main_shell.sh" # in_main_shell, for EXIT traps
 
 . "$(dirname "${BASH_SOURCE[0]}")/c_numbers.sh" # numbers in the C form (0.01) whatever the locale

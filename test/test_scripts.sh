@@ -85,6 +85,26 @@ for script in gpu_check profile_step bench; do
     if [ "$rc" -eq 0 ] && [ "$(echo "$out" | wc -l)" -ge 2 ] && ! echo "$out" | grep -q "^error" && [ -z "$(ls -A "$TMP/cwd")" ]; then ok "${script}_help"
     else bad "${script}_help" "rc $rc: $(echo "$out" | tail -n 2)"; fi
 done
+# a script whose -h prints its header prints all of it, to its first line that is no comment: its last line, and in a
+# copy with one more line there (in a scratch tree), that line too (bench.sh, clear_run_dir.sh, gpu_check.sh and
+# profile_step.sh printed fixed line ranges, '2,15' and the like, which a line added to the header cut off unsaid)
+mkdir -p "$TMP/hdr/scripts"; cp scripts/*.sh "$TMP/hdr/scripts/"
+headers="" cut=""
+for f in scripts/*.sh; do
+    name=${f##*/} copy=$TMP/hdr/scripts/${f##*/}
+    first=$(sed -n '2s/^# \{0,1\}//p' "$f")
+    out=$(cd "$TMP/cwd" && timeout -s KILL 30 bash "$REPO/$f" -h 2>&1)
+    [ -n "$first" ] && grep -qxF -- "$first" <<< "$out" || continue # (a help of its own, such as run_tinyshakespeare.sh's)
+    headers+=" $name"
+    last=$(awk 'NR > 1 && !/^#/ { exit } { line = $0 } END { sub(/^# ?/, "", line); print line }' "$f")
+    grep -qxF -- "$last" <<< "$out" || cut+=" $name (its last line, '$last')"
+    awk 'NR > 1 && !/^#/ && !added { print "# an added last line"; added = 1 } { print }' "$f" > "$copy"
+    out=$(cd "$TMP/cwd" && timeout -s KILL 30 bash "$copy" -h 2>&1)
+    grep -qxF "an added last line" <<< "$out" || cut+=" $name (a line added at the end)"
+done
+if [ "$headers" = " bench.sh clear_run_dir.sh gpu_check.sh multi_gpu.sh profile_step.sh run_pretrain.sh" ] && [ -z "$cut" ]; then
+    ok "help_prints_whole_header"
+else bad "help_prints_whole_header" "headers printed by:$headers; cut short:${cut:- none}"; fi
 # bench.sh's -h says how long a run takes (a GPU's recorded time, doc/perf.md), as the run scripts' "Time:" does
 out=$(bash scripts/bench.sh -h 2>&1)
 if echo "$out" | grep -q "^Time: about 3 minutes on one H100: .* took 165 s there (doc/perf.md, 2026-12-05" &&
