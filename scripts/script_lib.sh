@@ -140,15 +140,21 @@ command_words() {
 # run.out among them), else "delete <dir>" (a file of the user's there, which it refuses). The error lines said "delete
 # <dir>" alone, and clear_run_dir.sh refused the run scripts' out dirs, for their run.out. Where a trainer is still running
 # there (it holds <dir>/.lock, as it does from its start), that comes first: wait for it to end (the advice was "delete
-# <dir>", the files that trainer was writing)
+# <dir>", the files that trainer was writing). The out dirs are named whole (the scripts take them with realpath)
 SCRIPT_LIB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd) # (the scripts move to the repository after sourcing this)
+# CLEAR_RUN_DIR: clear_run_dir.sh as the command offered reaches it from where the script was started, where its errors
+# are read: beside the script by the path that started it ("scripts/..." from the repository's root, "../scripts/..."
+# from out/), else by the whole path. Set here, before the scripts move to the repository: "bash scripts/clear_run_dir.sh"
+# was offered from any directory, and worked from the repository's root alone
+CLEAR_RUN_DIR=$(dirname -- "$0")/clear_run_dir.sh
+[ "$CLEAR_RUN_DIR" -ef "$SCRIPT_LIB_DIR/clear_run_dir.sh" ] || CLEAR_RUN_DIR=$SCRIPT_LIB_DIR/clear_run_dir.sh
 start_afresh() {
     local rc=0
     bash "$SCRIPT_LIB_DIR/clear_run_dir.sh" --check "$1" > /dev/null 2>&1 || rc=$?
     if [ "$rc" -eq 3 ] || { [ -f "$1/.lock" ] && command -v flock > /dev/null && ! flock -n "$1/.lock" true 2> /dev/null; }; then
         printf 'wait for the trainer running there to end (it holds %s/.lock), then ' "$1"
     fi
-    if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then printf 'bash scripts/clear_run_dir.sh %q' "$1"
+    if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then printf 'bash %q %q' "$CLEAR_RUN_DIR" "$1"
     else printf 'delete %s' "$1"; fi
 }
 # same_run_settings <out dir> <flag:SETTING>...: where the out dir holds a checkpoint (a DONE_ marker), the run there was

@@ -370,6 +370,22 @@ out=$("${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts clear" 2>&
 if [ -n "$clear_cmd" ] && [ -z "$left" ] && [ "$said" = "note: starting afresh: removing the previous run from '$TMP/ts clear' (its checkpoint of step 6)" ] &&
    [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^val loss [0-9.]* at the end of 6 steps"; then ok "tinyshakespeare_other_settings_clear_offered"
 else bad "tinyshakespeare_other_settings_clear_offered" "error '$err'; cleared: '$said', left '$left'; rc $rc: $(echo "$out" | tail -n 1)"; fi
+# ... and so does the command it offers in another directory than the repository's root, where the script was started
+# there (by its whole path, and by a path relative to there) with a relative out dir: clear_run_dir.sh as that start
+# reaches it (it said "bash scripts/clear_run_dir.sh <dir>" everywhere, which worked from the repository's root alone)
+mkdir -p "$TMP/elsewhere"
+for how in whole relative; do
+    script=$REPO/scripts/run_tinyshakespeare.sh
+    [ "$how" = whole ] || script=$(realpath -s --relative-to="$TMP/elsewhere" "$script")
+    rm -rf "$TMP/elsewhere/ts"; cp -r "$TMP/ts" "$TMP/elsewhere/ts"
+    err=$(cd "$TMP/elsewhere" && "${TS[@]}" LR=1e-3 bash "$script" ts 2>&1 >/dev/null)
+    clear_cmd=$(echo "$err" | sed -n 's/.*, or \(bash .*\) to start afresh$/\1/p')
+    said=$(cd "$TMP/elsewhere" && eval "$clear_cmd" 2>&1); left=$(ls -A "$TMP/elsewhere/ts" | tr "\n" " ")
+    if [ "$clear_cmd" = "bash ${script%/*}/clear_run_dir.sh $TMP/elsewhere/ts" ] && [ -z "$left" ] &&
+       [ "$said" = "note: starting afresh: removing the previous run from '$TMP/elsewhere/ts' (its checkpoint of step 6)" ]; then
+        ok "tinyshakespeare_clear_offered_elsewhere ($how path)"
+    else bad "tinyshakespeare_clear_offered_elsewhere ($how path)" "error '$err'; cleared: '$said', left '$left'"; fi
+done
 cp -r "$TMP/ts" "$TMP/ts_mine"; echo mine > "$TMP/ts_mine/notes.txt"
 expect_error_cmd tinyshakespeare_other_settings_foreign_file_delete "$TMP/ts_mine holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or delete $TMP/ts_mine to start afresh$" \
     "${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts_mine"
