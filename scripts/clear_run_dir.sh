@@ -7,17 +7,18 @@
 # It removes only what the trainer writes there (doc/formats.md, "Checkpoint directory": main.log, commands.txt, .lock,
 # tokenizer.json, model_<step>.bin, state_<step>[_<rank>].bin, DONE_<step>, model_best.bin, and the .tmp of any of them
 # a killed write left) and what the run scripts add (run.out; run_enwik8.sh's data_source.txt; run_pretrain.sh's
-# hf/, the trainer's -hf export: its config.json, one of ours, model.safetensors, tokenizer.json, generation_config.json),
-# with one note naming the newest checkpoint. Anything else in <dir> (a file of yours, a folder, a link), or a trainer
-# still running there, and it removes nothing: one error line, exit 1.
+# hf/, the trainer's -hf export: its config.json, one of ours, model.safetensors, tokenizer.json, generation_config.json;
+# an hf/ without its config.json only as an export cut short leaves it: empty, with a staged file <name>.staged[.tmp], or
+# one that a run in commands.txt exports to), with one note naming the newest checkpoint. Anything else in <dir> (a file
+# of yours, a folder, a link), or a trainer still running there, and it removes nothing: one error line, exit 1.
 # TRAIN_DIR=. or TRAIN_DIR=$HOME once went to `rm -rf`.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
+. "$(dirname -- "${BASH_SOURCE[0]}")/script_lib.sh" # die, print_header, command_words
 check=0
-die() { echo "error: $*" >&2; exit 1; }
 # (-h and a mistyped option were taken as a directory, none there: nothing to clear, exit 0; ./-x names one)
 case "${1:-}" in
-    -h|--help) . "$(dirname "$0")/script_lib.sh"; print_header "$0"; exit 0 ;;
+    -h|--help) print_header "$0"; exit 0 ;;
     --check) check=1; shift ;;
     -*) die "unknown option '$1' (usage: bash scripts/clear_run_dir.sh [--check] <dir>; -h for help)" ;;
 esac
@@ -32,6 +33,26 @@ run_file='^(main\.log|commands\.txt|\.lock|tokenizer\.json|model_best\.bin|model
 script_file='^(run\.out|data_source\.txt|\.mamba_write_check\.[0-9]+)$'
 # the -hf export's files (llmc/hf_io.h), staged or half-written by an export that was killed
 hf_file='^(config\.json|model\.safetensors|tokenizer\.json|generation_config\.json)(\.staged(\.tmp)?)?$'
+# hf/ without a config.json: an export cut short (llmc/hf_io.h), which writes each file whole as <name>.staged (through
+# <name>.staged.tmp), then switches them in, config.json last. It leaves an empty hf/ (killed as it began), staged files
+# (killed while staging them or inside the switch), or, where an export killed inside its switch was followed by one
+# killed as it began (it removes the staged files left), files of the final names alone, in an hf/ that a run recorded
+# in commands.txt exports to (-o <dir> -hf <dir>/hf, as run_pretrain.sh's). Else such files are yours, not cleared (they
+# were, taken for an export cut short: a model.safetensors and tokenizer.json of yours in hf/)
+hf_cut_short() { # <hf dir>
+    local files=("$1"/*) staged=("$1"/*.staged "$1"/*.staged.tmp) line o hf i
+    if [ ${#files[@]} -eq 0 ] || [ ${#staged[@]} -gt 0 ]; then return 0; fi
+    [ -f "$dir/commands.txt" ] || return 1
+    while IFS= read -r line; do
+        command_words "$line" || continue
+        o="" hf=""
+        for ((i = 1; i + 1 < ${#WORDS[@]}; i += 2)); do
+            case ${WORDS[i]} in -o) o=${WORDS[i + 1]} ;; -hf) hf=${WORDS[i + 1]} ;; esac
+        done
+        [ -n "$o" ] && [ "$hf" = "${o%/}/hf" ] && return 0
+    done < "$dir/commands.txt"
+    return 1
+}
 refuse() { # <entry> [why]
     die "'$dir' holds '$1', ${2:-which the trainer does not write}: removing nothing (choose another directory, or clear it yourself)"
 }
@@ -46,6 +67,8 @@ for f in "${entries[@]}"; do
             [[ ${g##*/} =~ $hf_file ]] && [ ! -L "$g" ] && [ -f "$g" ] || refuse "hf/${g##*/}"
             hf+=("$g")
         done
+        [ -e "$f/config.json" ] || hf_cut_short "$f" ||
+            refuse hf/ "without a config.json, nor a staged file (<name>.staged) of an export cut short, nor a run in commands.txt exporting there: no export of the trainer's"
         hf+=("$f")
         continue
     fi

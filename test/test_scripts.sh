@@ -798,6 +798,32 @@ clear_refuses clear_run_dir_hf_not_an_export "mkdir hf; echo '{}' > hf/config.js
 clear_refuses clear_run_dir_hf_other_file "mkdir hf; echo '{\"llmc_vocab_size\": 270}' > hf/config.json; touch hf/README.md" "holds 'hf/README.md', which the trainer does not write"
 clear_refuses clear_run_dir_run_out_folder "mkdir run.out" "holds 'run.out', which the trainer does not write"
 expect_error_cmd clear_run_dir_check_refuses "holds 'run.out'" bash scripts/clear_run_dir.sh --check "$TMP/cr"
+# ... and an hf/ without a config.json that no export cut short left: files of its names alone (a model.safetensors and a
+# tokenizer.json of yours, cleared as an export cut short), where commands.txt records no run that exports there
+clear_refuses clear_run_dir_hf_without_config "mkdir hf; touch hf/model.safetensors hf/tokenizer.json
+    echo \"2026-12-07T00:00:00Z step 0: ./train_mamba -o '\$PWD' -hf '\$PWD/other/hf'\" > commands.txt" \
+    "holds 'hf/', without a config.json, nor a staged file (<name>.staged) of an export cut short, nor a run in commands.txt exporting there: no export of the trainer's"
+# ... while what the trainer's exports cut short leave is cleared: an export killed as it writes (a 20 KB file-size
+# limit stops its write of the ~170 KB of weights), one killed inside its switch of files (the old config.json gone, the
+# new one staged: made so from a whole export) and, after that, one killed as it began, which removes the staged files
+# (final names alone, in the hf/ of a run whose command line in commands.txt exports there: -o <dir> -hf <dir>/hf)
+rm -rf "$TMP/crx"
+"$TS_BIN" -e d32:l2:v270 -tk test/fixtures/bpe/tokenizer.json -b 4 -t 32 -v 0 -g 0 -nt 2 -x 1 -o "$TMP/crx" -hf "$TMP/crx/hf" > /dev/null 2>&1
+cp -r "$TMP/crx" "$TMP/crx_whole"
+for state in killed_writing killed_in_switch killed_in_switch_then_begun; do
+    rm -rf "$TMP/crx"; cp -r "$TMP/crx_whole" "$TMP/crx"
+    case $state in
+        killed_writing) rm -rf "$TMP/crx/hf"
+            ( ulimit -f 20; exec "$TS_BIN" -e "$TMP/crx/model_00000001.bin" -tk test/fixtures/bpe/tokenizer.json -x 0 -hf "$TMP/crx/hf" ) > /dev/null 2>&1 ;;
+        killed_in_switch) mv "$TMP/crx/hf/config.json" "$TMP/crx/hf/config.json.staged" ;;
+        killed_in_switch_then_begun) rm -f "$TMP/crx/hf/config.json" ;;
+    esac
+    hf_left=$(ls -A "$TMP/crx/hf" 2>&1 | tr '\n' ' ')
+    out=$(bash scripts/clear_run_dir.sh "$TMP/crx" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && [ -z "$(ls -A "$TMP/crx")" ] && [ -n "$hf_left" ] && [[ " $hf_left" != *" config.json "* ]]; then
+        ok "clear_run_dir_hf_cut_short $state"
+    else bad "clear_run_dir_hf_cut_short $state" "hf/ held '$hf_left'; rc $rc: $out (left: $(ls -A "$TMP/crx" | tr '\n' ' '))"; fi
+done
 [ "$(cat "$TMP/outside")" = mine ] && ok "clear_run_dir_link_target_kept" || bad "clear_run_dir_link_target_kept" "the link's target changed"
 echo mine > "$TMP/afile"
 expect_error_cmd clear_run_dir_not_a_directory "'$TMP/afile' is not a directory: not removing it" bash scripts/clear_run_dir.sh "$TMP/afile"
