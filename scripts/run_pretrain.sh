@@ -15,8 +15,9 @@
 # The files are encoded once by dev/data/tokenize into DATA_train_*.bin / DATA_val_*.bin (each file,
 # or each JSON line, is one document; the last VAL_FRACTION of the bytes is the val split, none at
 # VAL_FRACTION=0, which needs VAL_EVERY=0); the shards are reused while they exist, with the tokenizer that
-# encoded them, whose copy DATA_tokenizer.json is kept beside them (another one is refused). At the end the
-# model is also written as a transformers directory, OUT/hf, with the tokenizer.json beside it.
+# encoded them, whose copy DATA_tokenizer.json is kept beside them (another one is refused; with a DATA glob such as
+# 'data/*', the copy of each prefix whose shards it matches, data/txt_tokenizer.json for data/txt_train_*.bin). At the
+# end the model is also written as a transformers directory, OUT/hf, with the tokenizer.json beside it.
 # OUT also gets main.log, commands.txt (each run's command line), run.out (the output, appended), a copy of
 # the tokenizer.json and the two newest checkpoints (-nk 2: their model_, state_ and DONE_ files).
 # Environment (defaults in brackets):
@@ -191,6 +192,22 @@ fi
 # one's ids (a new OUT on the DATA of another tokenizer of the same vocabulary size trained on them unsaid). Shards
 # encoded by hand (dev/data/tokenize) have no copy, and are taken as they are
 SHARD_TOK="${DATA}_tokenizer.json"
+# other_shard_tokenizer: the prefix of the first shards found whose copy is of another tokenizer than TOK, else nothing.
+# Each shard <prefix>_train_<n>.bin / <prefix>_val_<n>.bin (tokenize's names) has its copy in <prefix>_tokenizer.json, so
+# a glob DATA (DATA='data/*': the shards of several prefixes) has each prefix's shards checked against their own copy
+# (DATA_tokenizer.json alone was looked for, data/*_tokenizer.json there, which is no file: any shards were taken)
+other_shard_tokenizer() {
+    local f name prefix
+    local -A seen=()
+    while IFS= read -r f; do
+        name=${f##*/}
+        [[ $name =~ ^(.+)_(train|val)_[0-9]+\.bin$ ]] || continue
+        prefix=${f%"$name"}${BASH_REMATCH[1]}
+        [ -z "${seen[$prefix]:-}" ] || continue
+        seen[$prefix]=1
+        if [ -f "${prefix}_tokenizer.json" ] && ! cmp -s -- "$TOK" "${prefix}_tokenizer.json"; then echo "$prefix"; return; fi
+    done < <(compgen -G "${DATA}_train_*.bin"; compgen -G "${DATA}_val_*.bin")
+}
 if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
     [ ${#FILES[@]} -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
     make -s dev/data/tokenize
@@ -204,9 +221,9 @@ if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
         esac
     fi
     cp -- "$TOK" "$SHARD_TOK.tmp$$" && mv -f -- "$SHARD_TOK.tmp$$" "$SHARD_TOK" || die "cannot write $SHARD_TOK"
-elif [ -f "$SHARD_TOK" ] && ! cmp -s -- "$TOK" "$SHARD_TOK"; then
-    die "the shards ${DATA}_*.bin were encoded with the tokenizer $SHARD_TOK, not $TOK (their contents differ):" \
-        "another DATA for this one, or delete ${DATA}_*.bin and $SHARD_TOK to encode the files again"
+elif other=$(other_shard_tokenizer) && [ -n "$other" ]; then
+    die "the shards ${other}_*.bin were encoded with the tokenizer ${other}_tokenizer.json, not $TOK (their contents differ):" \
+        "another DATA for this one, or delete ${other}_*.bin and ${other}_tokenizer.json to encode the files again"
 elif [ ${#FILES[@]} -ge 1 ]; then
     echo "using the existing shards ${DATA}_{train,val}_*.bin (delete them to encode the files again)"
 fi

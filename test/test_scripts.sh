@@ -1210,6 +1210,19 @@ out=$("${PE[@]}" OUT="$TMP/pt_sd2/out" bash scripts/run_pretrain.sh "$TMP/tok_sa
 if [ ! -e "$TMP/pt_sd" ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_err/d_tokenizer.json" && [ "$rc" -eq 0 ] &&
    echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_shards_same_tokenizer_used"
 else bad "pretrain_shards_same_tokenizer_used" "rc $rc, $(ls -d "$TMP"/pt_sd* 2>&1 | tr '\n' ' '): $(echo "$out" | tail -n 2)"; fi
+# ... and so are those a DATA glob matches: each prefix's shards against their own copy (here a_ of the fixture's
+# tokenizer, b_ of the other one's, both DATA='.../*'; the check looked for '.../*_tokenizer.json', no file, and took any
+# shards), the error naming the prefix of the other; without b_'s copy (shards encoded by hand) they train as before
+mkdir -p "$TMP/pt_glob"
+for f in "$TMP"/pt_err/d_train_*.bin; do cp "$f" "$TMP/pt_glob/a_${f##*/d_}"; cp "$f" "$TMP/pt_glob/b_${f##*/d_}"; done
+cp test/fixtures/bpe/tokenizer.json "$TMP/pt_glob/a_tokenizer.json"; cp "$TMP/tok_other.json" "$TMP/pt_glob/b_tokenizer.json"
+expect_error_cmd pretrain_glob_shards_of_other_tokenizer_refused "the shards $TMP/pt_glob/b_\*.bin were encoded with the tokenizer $TMP/pt_glob/b_tokenizer.json, not $REPO/test/fixtures/bpe/tokenizer.json (their contents differ): another DATA for this one, or delete $TMP/pt_glob/b_\*.bin and $TMP/pt_glob/b_tokenizer.json to encode the files again$" \
+    "${PE[@]}" DATA="$TMP/pt_glob/*" OUT="$TMP/pt_glob/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json
+rm "$TMP/pt_glob/b_tokenizer.json"
+out=$("${PE[@]}" DATA="$TMP/pt_glob/*" OUT="$TMP/pt_glob/out2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json 2>&1); rc=$?
+if [ ! -e "$TMP/pt_glob/out" ] && [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then
+    ok "pretrain_glob_shards_same_tokenizer_used"
+else bad "pretrain_glob_shards_same_tokenizer_used" "rc $rc, $(ls -d "$TMP"/pt_glob/out* 2>&1 | tr '\n' ' '): $(echo "$out" | tail -n 2)"; fi
 # ... and a resumed run's copy of its tokenizer is not written again where it holds the same bytes: a copy that failed
 # part-way (here a stand-in cp that cuts it short and fails, as on a full disk) left it cut short, and every later run
 # was refused as one of another tokenizer
