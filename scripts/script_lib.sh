@@ -1,6 +1,7 @@
 # Sourced by the reproduction scripts (run_tinyshakespeare.sh, run_enwik8.sh, run_synthetic.sh,
-# run_pretrain.sh) and bench.sh: numbers in the C form, their argument check, their output directory, and one
-# trainer run whose output is shown and appended to OUT/run.out.
+# run_pretrain.sh), bench.sh, gpu_check.sh, profile_step.sh, clear_run_dir.sh and, for -h or a build, multi_gpu.sh:
+# numbers in the C form, their argument check, their output directory, and one trainer run whose output is shown and
+# appended to OUT/run.out.
 die() { echo "error: $*" >&2; exit 1; }
 # print_header <script>: the -h of the scripts whose help is their header (bench.sh, clear_run_dir.sh, gpu_check.sh,
 # multi_gpu.sh, profile_step.sh, run_pretrain.sh): its comment lines from the second to the first line that is none,
