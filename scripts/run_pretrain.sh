@@ -210,6 +210,8 @@ other_shard_tokenizer() {
 }
 if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
     [ ${#FILES[@]} -ge 1 ] || die "no shards ${DATA}_train_*.bin / ${DATA}_val_*.bin: give the text files to encode"
+    # a glob DATA names shards to read, not a prefix to write: encoding there wrote files named with the glob's '*'
+    [[ "$DATA" != *[*?[]* ]] || die "DATA $DATA is a glob and no shards match it: a glob reads shards made before; give a prefix (no * ? [) to encode the files"
     make -s dev/data/tokenize
     # its error names its own flags: -v is VAL_FRACTION here
     rc=0; { err=$(dev/data/tokenize -t "$TOK" -o "$DATA" -v "$VAL_FRACTION" ${JSONL:+-j "$JSONL"} "${FILES[@]}" 2>&1 1>&3 3>&-) || rc=$?; } 3>&1

@@ -1223,6 +1223,13 @@ out=$("${PE[@]}" DATA="$TMP/pt_glob/*" OUT="$TMP/pt_glob/out2" bash scripts/run_
 if [ ! -e "$TMP/pt_glob/out" ] && [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then
     ok "pretrain_glob_shards_same_tokenizer_used"
 else bad "pretrain_glob_shards_same_tokenizer_used" "rc $rc, $(ls -d "$TMP"/pt_glob/out* 2>&1 | tr '\n' ' '): $(echo "$out" | tail -n 2)"; fi
+# ... and a glob that matches no shards is refused before encoding: it names shards to read (tokenize wrote the text's
+# shards to files named with the glob's '*', and their tokenizer copy as '*_tokenizer.json')
+mkdir -p "$TMP/pt_glob_new"
+expect_error_cmd pretrain_glob_data_not_encoded_into "DATA $TMP/pt_glob_new/\* is a glob and no shards match it: a glob reads shards made before; give a prefix (no \* ? \[) to encode the files$" \
+    "${PE[@]}" DATA="$TMP/pt_glob_new/*" OUT="$TMP/pt_glob_new/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+if [ -z "$(ls -A "$TMP/pt_glob_new")" ]; then ok "pretrain_glob_data_writes_nothing"
+else bad "pretrain_glob_data_writes_nothing" "$(ls -A "$TMP/pt_glob_new" | tr '\n' ' ')"; fi
 # ... and a resumed run's copy of its tokenizer is not written again where it holds the same bytes: a copy that failed
 # part-way (here a stand-in cp that cuts it short and fails, as on a full disk) left it cut short, and every later run
 # was refused as one of another tokenizer
