@@ -21,6 +21,14 @@ How batches are cut from a shard of n tokens, for batch size B, sequence length 
     count. A shard with fewer than W samples is not read (said once, by dataloader_set_step_windows).
     After the last shard, the loader wraps to the first: a new epoch.
 
+How an evaluation's loader deals them (dataloader_deal_every_window: the trainer's val loader):
+    every window of every shard is read once per pass, over all ranks together. The set's windows are
+    numbered in order, shard after shard (S of each, no step remainder left out, a shard of a single window
+    read too), and rank r's j-th batch is window j*P + r: the ranks' batch counts differ by at most one, and
+    the windows of a pass, and the first N*P (every rank's first N batches: -m N), are the same whatever P
+    is. (The train dealing would leave out each shard's last S % P windows: a "whole val set" of other
+    windows on another number of processes.)
+
 Shuffling (should_shuffle = 1): each epoch visits the shards in a permuted order, and each shard's
 samples in a permuted order. The permutations are not drawn from a running RNG but re-derived from
 (seed, epoch) and (seed, epoch, shard file): the whole loader position is the three numbers
@@ -183,7 +191,8 @@ typedef struct {
     size_t num_tokens;                // total tokens over all shards
     glob_t glob_result;               // the shard files, in glob (sorted) order
     size_t current_shard_idx;         // position in this epoch's shard order
-    size_t current_sample_idx;        // this rank's next batch (B*T window) within the current shard
+    size_t current_sample_idx;        // this rank's next batch (B*T window) within the current shard (every_window:
+                                      // the slot of this rank's next window in the shard's sample order)
     FILE *tokens_file;                // the current shard
     long file_size_bytes;             // of the current shard
     uint16_t *buffer;                 // (B*T+1) tokens as read from the file
@@ -196,8 +205,9 @@ typedef struct {
     size_t *shard_num_tokens;         // (num_shards) tokens in each shard file, glob order
     size_t *shard_order;              // (num_shards) file index at each position of this epoch
     size_t *sample_order;             // (max samples of a shard) sample index at each global slot
-    size_t shard_num_samples;         // batches this rank reads from the current shard
-    size_t step_windows;              // W: samples one optimizer step reads over all ranks (a multiple of P)
+    size_t shard_num_samples;         // batches this rank reads from the current shard (every_window: its windows)
+    size_t step_windows;              // W: samples one optimizer step reads over all ranks (a multiple of P; every_window: 1)
+    int every_window;                 // 1: an evaluation's dealing, every window once over all ranks (file comment)
     int vocab_size;
     int synthetic;                    // 0: token shards; else a SyntheticTask generated on the fly
     size_t synthetic_batches;         // batches in one pass (the val set of a synthetic task: 20, or the trainer's -m)
@@ -302,7 +312,7 @@ static void dataloader_load_shard(DataLoader *loader) {
     }
     loader->file_size_bytes = file_size(loader->tokens_file);
     size_t samples = dataloader_shard_samples(loader, n);
-    loader->shard_num_samples = dataloader_whole_steps(loader, samples) / (size_t)loader->num_processes;
+    loader->shard_num_samples = loader->every_window ? samples : dataloader_whole_steps(loader, samples) / (size_t)loader->num_processes;
     dataloader_permutation(loader->sample_order, samples, loader->should_shuffle,
                            loader->seed, loader->epoch, 1 + file_idx);
 }
@@ -322,8 +332,15 @@ static void dataloader_advance(DataLoader *loader) {
     } while (loader->shard_num_samples == 0);
 }
 
-// back to the first batch of epoch 0
-void dataloader_reset(DataLoader *loader) {
+// the position after a batch of every rank: the next sample, or the next shard's first (and epoch) past the last
+// (every_window: the set's next window)
+static void dataloader_step_(DataLoader *loader) {
+    loader->current_sample_idx++;
+    if (loader->current_sample_idx >= loader->shard_num_samples) { dataloader_advance(loader); }
+}
+
+// to the first sample of epoch 0 (of every rank; every_window: the set's first window)
+static void dataloader_rewind_(DataLoader *loader) {
     loader->epoch = 0;
     loader->current_shard_idx = 0;
     loader->current_sample_idx = 0;
@@ -331,6 +348,13 @@ void dataloader_reset(DataLoader *loader) {
     dataloader_prepare_epoch(loader);
     dataloader_load_shard(loader);
     if (loader->shard_num_samples == 0) { dataloader_advance(loader); }
+}
+
+// back to the first batch of epoch 0 (every_window: this rank's first window, the set's window r)
+void dataloader_reset(DataLoader *loader) {
+    dataloader_rewind_(loader);
+    if (loader->synthetic || !loader->every_window) { return; }
+    for (int r = 0; r < loader->process_rank; r++) { dataloader_step_(loader); }
 }
 
 // shards with fewer samples than one step (W) are never read: said by dataloader_set_step_windows, since
@@ -342,7 +366,7 @@ static void dataloader_note_skipped(const DataLoader *loader) {
     }
     if (skipped == 0) { return; }
     size_t W = loader->step_windows;
-    const int per_process = W == (size_t)loader->num_processes;
+    const int per_process = W == (size_t)loader->num_processes || loader->every_window;
     printf("note: %zu of %zu shards hold fewer than %s%zu window%s of %zu tokens%s and are not read (the first: %s)\n",
            skipped, loader->num_shards, per_process ? "" : "one step's ", W, W == 1 ? "" : "s", loader->B * loader->T,
            per_process && W > 1 ? " (one for each process)" : "", loader->glob_result.gl_pathv[first]);
@@ -493,11 +517,21 @@ void dataloader_set_step_windows(DataLoader *loader, size_t W) {
     dataloader_reset(loader);
 }
 
-// Reads into buffer the window that rank reads at the loader's position, checking its ids (a bad one is an
+// An evaluation's dealing (file comment): every window of every shard once per pass over all ranks, rank r's j-th
+// batch the set's window j*P + r, so what a pass (or every rank's first N batches) evaluates does not depend on P. A
+// shard of fewer than B*T + 1 tokens holds no window and is not read (said once). Back to this rank's first batch.
+void dataloader_deal_every_window(DataLoader *loader) {
+    loader->every_window = 1;
+    loader->step_windows = 1; // (whole steps of one window: no shard's remainder is left out)
+    if (loader->synthetic) { return; }
+    dataloader_note_skipped(loader);
+    dataloader_reset(loader);
+}
+
+// Reads into buffer the window at slot of the current shard's sample order, checking its ids (a bad one is an
 // error, or with defer_bad_tokens kept in bad_token_error and read as 0)
-static void dataloader_read_window_(DataLoader *loader, int rank) {
+static void dataloader_read_window_(DataLoader *loader, size_t slot) {
     size_t BT = loader->B * loader->T;
-    size_t slot = loader->current_sample_idx * (size_t)loader->num_processes + (size_t)rank;
     size_t first_token = loader->sample_order[slot] * BT;
     fseekCheck(loader->tokens_file, (long)(SHARD_HEADER_BYTES + first_token * sizeof(uint16_t)), SEEK_SET);
     // (the shard's size was checked when it was opened: a short read now is a file cut short since, or an I/O error)
@@ -520,12 +554,6 @@ static void dataloader_read_window_(DataLoader *loader, int rank) {
         }
     }
 }
-// the position after a batch of every rank: the next sample, or the next shard's first (and epoch) past the last
-static void dataloader_step_(DataLoader *loader) {
-    loader->current_sample_idx++;
-    if (loader->current_sample_idx >= loader->shard_num_samples) { dataloader_advance(loader); }
-}
-
 // Fills inputs/targets with this rank's next window, then steps to the next position
 // (moving on to the next shard and epoch as needed, so the saved position is always valid).
 void dataloader_next_batch(DataLoader *loader) {
@@ -533,37 +561,21 @@ void dataloader_next_batch(DataLoader *loader) {
         synthetic_next_batch(loader);
         return;
     }
-    size_t BT = loader->B * loader->T;
-    dataloader_read_window_(loader, loader->process_rank);
+    size_t BT = loader->B * loader->T, P = (size_t)loader->num_processes;
+    // this rank's window of the batch: slot j*P + r of the shard's order (every_window: the loader's own position,
+    // then P windows on, past the other ranks' next ones)
+    dataloader_read_window_(loader, loader->every_window ? loader->current_sample_idx :
+                                    loader->current_sample_idx * P + (size_t)loader->process_rank);
     for (size_t i = 0; i < BT; i++) {
         loader->inputs[i] = (int)loader->buffer[i];
         loader->targets[i] = (int)loader->buffer[i + 1];
     }
-    dataloader_step_(loader);
+    for (size_t moves = loader->every_window ? P : 1; moves > 0; moves--) { dataloader_step_(loader); }
 }
 
 // 1 where a batch read may still find a bad id: shards too many to check at init (synthetic tasks make none)
 static inline int dataloader_checks_per_batch(const DataLoader *loader) {
     return !loader->synthetic && !loader->tokens_checked_at_init;
-}
-
-// The first num_batches batches from the start, every rank's windows, checked against vocab_size (a bad id is the
-// usual one-line error), then back to the first batch; nothing to do where init checked every token. For a val set
-// too large to check whole at init: an evaluation reads the same first batches each time (in order, from the start),
-// so checking those once at start-up stops a bad id before the first step on every rank alike, not mid-evaluation on
-// the one rank whose window holds it (the others would be left waiting in a collective). Reads as much as one
-// evaluation on all ranks together.
-void dataloader_check_first_batches(DataLoader *loader, size_t num_batches) {
-    if (!dataloader_checks_per_batch(loader)) { return; }
-    int saved_defer = loader->defer_bad_tokens;
-    loader->defer_bad_tokens = 0;
-    dataloader_reset(loader);
-    for (size_t b = 0; b < num_batches; b++) {
-        for (int r = 0; r < loader->num_processes; r++) { dataloader_read_window_(loader, r); }
-        dataloader_step_(loader);
-    }
-    loader->defer_bad_tokens = saved_defer;
-    dataloader_reset(loader);
 }
 
 // Puts the loader where an uninterrupted loader stood when it had these three fields: the next
@@ -588,15 +600,48 @@ void dataloader_resume(DataLoader *loader, size_t epoch, size_t current_shard_id
     loader->current_sample_idx = current_sample_idx;
 }
 
-// number of B*T windows this rank reads in one pass over all shards (one epoch)
-size_t dataloader_num_batches(const DataLoader *loader) {
-    if (loader->synthetic) { return loader->synthetic_batches; }
+// number of B*T windows one pass over all shards (one epoch) reads, over all ranks (a synthetic task: every rank's
+// batches, which differ from rank to rank)
+size_t dataloader_num_windows(const DataLoader *loader) {
+    if (loader->synthetic) { return loader->synthetic_batches * (size_t)loader->num_processes; }
     size_t total = 0;
     for (size_t i = 0; i < loader->num_shards; i++) {
         size_t samples = dataloader_shard_samples(loader, loader->shard_num_tokens[i]);
-        total += dataloader_whole_steps(loader, samples) / (size_t)loader->num_processes;
+        total += dataloader_whole_steps(loader, samples);
     }
     return total;
+}
+
+// number of B*T windows this rank reads in one pass over all shards (one epoch): the same on every rank, or with
+// every_window one more on the first ranks where P does not divide the set's windows
+size_t dataloader_num_batches(const DataLoader *loader) {
+    if (loader->synthetic) { return loader->synthetic_batches; }
+    size_t all = dataloader_num_windows(loader), P = (size_t)loader->num_processes, r = (size_t)loader->process_rank;
+    if (loader->every_window) { return all > r ? (all - r + P - 1) / P : 0; } // windows r, r + P, ... of the set
+    return all / P; // (a multiple of P: every shard's is, whole steps)
+}
+
+// An evaluation's loader (dataloader_deal_every_window): every rank's first num_batches batches from the start (the
+// set's first num_batches x P windows, or all it holds), checked against vocab_size (a bad id is the usual one-line
+// error), then back to the first batch; nothing to do where init checked every token. num_batches is the same on
+// every rank: that of the rank that reads the most (rank 0). For a val set too large to check whole at init: an
+// evaluation reads the same first batches each time (in order, from the start), so checking those once at start-up
+// stops a bad id before the first step on every rank alike, not mid-evaluation on the one rank whose window holds it
+// (the others would be left waiting in a collective). Reads as much as one evaluation on all ranks together.
+void dataloader_check_first_batches(DataLoader *loader, size_t num_batches) {
+    if (!loader->every_window) { fatalf("dataloader_check_first_batches: not an evaluation's loader (dataloader_deal_every_window)"); }
+    if (!dataloader_checks_per_batch(loader)) { return; }
+    int saved_defer = loader->defer_bad_tokens;
+    loader->defer_bad_tokens = 0;
+    dataloader_rewind_(loader);
+    size_t all = dataloader_num_windows(loader), P = (size_t)loader->num_processes;
+    size_t n = num_batches < (all + P - 1) / P ? num_batches * P : all;
+    for (size_t w = 0; w < n; w++) { // (window w: rank w % P's batch w / P)
+        dataloader_read_window_(loader, loader->current_sample_idx);
+        dataloader_step_(loader);
+    }
+    loader->defer_bad_tokens = saved_defer;
+    dataloader_reset(loader);
 }
 
 void dataloader_free(DataLoader *loader) {

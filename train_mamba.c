@@ -1651,7 +1651,7 @@ static void run_without_training(Mamba *model, const Options *o, const TrainStat
         if (val_loader != NULL) {
             float val_loss, val_acc;
             evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc); // (no signal is deferred here: nothing cuts it)
-            printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(val_loader), o->val_max_steps)); // (per process)
+            printf("val batches %zu\n", eval_windows_of(val_loader, o->val_max_steps)); // (one process: all the windows it read)
             printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
         }
         if (mc != NULL) { evaluate_mc(model, mc, o, &no_log, state->step); }

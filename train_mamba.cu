@@ -1024,7 +1024,7 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
 }
 
 // -kb: the model of the lowest val loss so far (train_common.h, val_loss_is_new_best). Every rank holds the
-// same record (rank 0's, from start-up on; the val loss is the mean over all ranks), so every rank comes
+// same record (rank 0's, from start-up on; the val loss is all ranks' sums all-reduced), so every rank comes
 // here at the same steps; rank 0 writes the file
 static void save_best_model(const char *dir, const Mamba *model, TrainState *s) {
     int crc = 0;
@@ -1041,9 +1041,9 @@ static void save_best_model(const char *dir, const Mamba *model, TrainState *s) 
                                                  multi_gpu_write_deadline(&multi_gpu_config, 4.0 * model->num_parameters));
 }
 
-// mean loss over the val data (all of it, or the first max_batches batches), and token accuracy. Returns 0 when a
-// stop signal cut it short on any process (the same on every process; as evaluate_mc: the run stops after the batch
-// in hand, not after the whole val set)
+// mean loss over the val data's windows (all of them, or every process's first max_batches batches), and token
+// accuracy. Returns 0 when a stop signal cut it short on any process (the same on every process; as evaluate_mc: the
+// run stops after the batch in hand, not after the whole val set)
 static int evaluate(Mamba *model, DataLoader *loader, int max_batches, float *loss, float *accuracy) {
     dataloader_reset(loader);
     size_t num_batches = eval_num_batches(dataloader_num_batches(loader), max_batches);
@@ -1058,11 +1058,17 @@ static int evaluate(Mamba *model, DataLoader *loader, int max_batches, float *lo
         valid += model->num_valid;
         if (test_signals_in_evaluation) { test_signals_in_evaluation = 0; raise_test_signals(); }
     }
-    // every rank saw its own part of the val data (the same number of batches each), and makes the same three
-    // reductions whether or not a signal cut its part short
+    // every rank saw its own windows of the val data, one batch more on the first ranks where the processes do not
+    // divide the set's windows (dataloader.h, every_window): the loss is the sum over all ranks' batches by their
+    // count, not a mean of the ranks' means (one process: its sum by its count, as ever). Every rank makes the same
+    // five reductions whether or not a signal cut its part short (counts as doubles: exact, where an int overflows)
     int cut = multi_gpu_sum_int(&multi_gpu_config, i < num_batches, main_stream);
-    *accuracy = multi_gpu_mean(&multi_gpu_config, valid > 0 ? (float)correct / valid : 0.0f, main_stream);
-    *loss = multi_gpu_mean(&multi_gpu_config, num_batches > 0 ? (float)(sum / num_batches) : 0.0f, main_stream);
+    double batches = multi_gpu_sum_double(&multi_gpu_config, (double)num_batches, main_stream);
+    sum = multi_gpu_sum_double(&multi_gpu_config, sum, main_stream);
+    correct = (long)multi_gpu_sum_double(&multi_gpu_config, (double)correct, main_stream);
+    valid = (long)multi_gpu_sum_double(&multi_gpu_config, (double)valid, main_stream);
+    *accuracy = valid > 0 ? (float)correct / valid : 0.0f;
+    *loss = batches > 0 ? (float)(sum / batches) : 0.0f;
     return cut == 0;
 }
 
@@ -1538,7 +1544,7 @@ static void run_without_training(Mamba *model, const Options *o, const TrainStat
         if (val_loader != NULL) {
             float val_loss, val_acc;
             evaluate(model, val_loader, o->val_max_steps, &val_loss, &val_acc); // (no signal is deferred here: nothing cuts it)
-            printf("val batches %zu\n", eval_num_batches(dataloader_num_batches(val_loader), o->val_max_steps)); // (per process)
+            printf("val batches %zu\n", eval_windows_of(val_loader, o->val_max_steps)); // (over all processes)
             printf("val loss %f\nval accuracy %f\n", val_loss, val_acc);
         }
         if (mc != NULL) { evaluate_mc(model, mc, o, &no_log, state->step); }

@@ -54,7 +54,7 @@ typedef struct {
     float weight_decay;             // -c
     float grad_clip;                // -gc
     int val_loss_every;             // -v
-    int val_max_steps;              // -m (-1: all val data)
+    int val_max_steps;              // -m (-1: all val data, every window once over all processes)
     int sample_every;               // -s
     int gen_tokens;                 // -g
     float temperature;              // -tp
@@ -159,8 +159,9 @@ static inline void print_usage(const char *program) {
     printf("  -c <float>  weight decay on weight matrices (default %g)\n", d->weight_decay);
     printf("  -gc <float> gradient clipping by global norm; 0 = off (default %g)\n", d->grad_clip);
     printf("  -v <int>    val loss every n steps; 0 = never (default %d)\n", d->val_loss_every);
-    printf("  -m <int>    max val batches per evaluation and process (-m x processes in all); -1 = all val data; a synthetic\n"
-           "              task's val set is -m batches per process (default %d)\n", d->val_max_steps);
+    printf("  -m <int>    max val batches per evaluation and process (the val shards' first -m x processes windows); -1 =\n"
+           "              every val window, once on any number of processes; a synthetic task's val set is -m batches per\n"
+           "              process (default %d)\n", d->val_max_steps);
     printf("  -s <int>    sample every n steps; 0 = only at the end (default %d)\n", d->sample_every);
     printf("  -g <int>    tokens to generate per sample (default %d)\n", d->gen_tokens);
     printf("  -p <string> prompt the samples continue; with -x 0: generate -g tokens only (default none)\n");
@@ -2314,14 +2315,22 @@ static inline size_t eval_num_batches(size_t available, int max_batches) {
     }
     return eval_batches_of(available, max_batches);
 }
-// the val loader made ready for evaluations of -m batches on world processes: a synthetic task's val set sized,
-// shards too small for a batch on every process noted, and where the set is too large to check whole at start-up
-// (dataloader.h), the batches every evaluation reads checked now, every process's, so that a bad id stops the run
-// before its first step on all processes alike, not one process mid-evaluation
+// the val loader made ready for evaluations of -m batches on world processes: a synthetic task's val set sized, the
+// windows dealt as an evaluation's (dataloader.h: -m -1 reads every window once whatever the number of processes, -m N
+// the set's first N x world), shards too small for a window noted, and where the set is too large to check whole at
+// start-up (dataloader.h), the batches every evaluation reads checked now, every process's, so that a bad id stops the
+// run before its first step on all processes alike, not one process mid-evaluation
 static inline void prepare_val_loader(DataLoader *val, int val_max_steps, int world) {
     set_synthetic_val_size(val, val_max_steps);
-    dataloader_set_step_windows(val, (size_t)world);
-    dataloader_check_first_batches(val, eval_batches_of(dataloader_num_batches(val), val_max_steps));
+    dataloader_deal_every_window(val);
+    size_t most = (dataloader_num_windows(val) + (size_t)world - 1) / (size_t)world; // rank 0's batches, the most of any
+    dataloader_check_first_batches(val, eval_batches_of(most, val_max_steps));
+}
+// windows one evaluation reads over all processes: every window of the val set (-m -1), or every process's first -m
+// batches, the set's first -m x processes (all it holds where that is more)
+static inline size_t eval_windows_of(const DataLoader *val, int max_batches) {
+    size_t all = dataloader_num_windows(val), P = (size_t)val->num_processes;
+    return max_batches > 0 && (size_t)max_batches < (all + P - 1) / P ? (size_t)max_batches * P : all;
 }
 
 // -hf: the exported directory gets the tokenizer.json the run used (the -tk file, or the -e directory's),

@@ -306,7 +306,7 @@ static void test_check_first_batches(const char *dir) {
     size_t saved_limit = dataloader_check_at_init_tokens;
     dataloader_check_at_init_tokens = 0;
     dataloader_init(&loader, pat, TB, TT, 1, 2, 0, 0, 256);
-    dataloader_set_step_windows(&loader, 2);
+    dataloader_deal_every_window(&loader);
     loader.defer_bad_tokens = 1;
     dataloader_next_batch(&loader); // moved on, to show the check puts it back
     dataloader_check_first_batches(&loader, 2);
@@ -319,6 +319,7 @@ static void test_check_first_batches(const char *dir) {
     tokens[4 * BT + 2] = 11;
     write_token_shard(pat, tokens, 6 * BT + 1);
     dataloader_init(&loader, pat, TB, TT, 1, 2, 0, 0, 256);
+    dataloader_deal_every_window(&loader);
     tokens[4 * BT + 2] = 300; // written after init's check: the whole-set check at init stands for this one
     write_token_shard(pat, tokens, 6 * BT + 1);
     dataloader_check_first_batches(&loader, 3); // (a read of the third batch would exit with the id's error)
@@ -563,6 +564,60 @@ static void test_shard_sizes(const char *dir) {
           "batch %d starts at token %d, expected %d; %zu batches (expected 3), %zu tokens (expected %d)", bad, loader.inputs[0],
           expected[bad < 0 ? 0 : bad], dataloader_num_batches(&loader), loader.num_tokens, 4 * BT + 1);
     dataloader_free(&loader);
+}
+
+// the val loader (prepare_val_loader, as the trainers make it) over shards of 7, 5, 1 and 0 windows (13 in all, a
+// multiple of no process count tried): on P = 1 to 4 processes, -m -1's evaluation (every rank's batches, as many as
+// eval_num_batches gives) reads every window exactly once, rank r's batch j being the window one process reads as
+// its batch j*P + r, so the ranks' counts differ by at most one; -m 2 reads the set's first 2 x P windows; a second
+// evaluation (from dataloader_reset) reads the same. (The train dealing read 6 + 4 + 0 windows on 2 processes.)
+static int every_window_index(int first_token) { // (counting shards: bases 0, 200, 400)
+    return first_token < 200 ? first_token / BT : first_token < 400 ? 7 + (first_token - 200) / BT : 12;
+}
+static void test_val_every_window(const char *dir) {
+    enum { ALL = 13 };
+    char pat[1024];
+    write_counting_shard(dir, "every_000.bin", 7 * BT + 1, 0);
+    write_counting_shard(dir, "every_001.bin", 5 * BT + 3, 200);
+    write_counting_shard(dir, "every_002.bin", BT + 1, 400);
+    write_counting_shard(dir, "every_003.bin", BT, 500);
+    join(pat, dir, "every_*.bin");
+    const int ms[2] = {-1, 2};
+    for (int mi = 0; mi < 2; mi++) {
+        for (int P = 1; P <= 4; P++) {
+            int times[ALL] = {0}, in_order = 1, again = 1, most = 0, least = ALL;
+            size_t counted = 0; // (eval_windows_of: the -x 0 line "val batches", over all processes)
+            for (int r = 0; r < P; r++) {
+                DataLoader l;
+                dataloader_init(&l, pat, TB, TT, r, P, 0, 0, 1024);
+                prepare_val_loader(&l, ms[mi], P);
+                counted = eval_windows_of(&l, ms[mi]);
+                for (int pass = 0; pass < 2; pass++) {
+                    dataloader_reset(&l); // (as evaluate)
+                    size_t n = eval_batches_of(dataloader_num_batches(&l), ms[mi]);
+                    if (pass == 0) { most = (int)n > most ? (int)n : most; least = (int)n < least ? (int)n : least; }
+                    for (size_t j = 0; j < n; j++) {
+                        dataloader_next_batch(&l);
+                        int w = every_window_index(l.inputs[0]);
+                        if (pass == 0) { times[w]++; } else { again = again && w == (int)j * P + r; }
+                        in_order = in_order && w == (int)j * P + r && l.inputs[BT - 1] == l.inputs[0] + BT - 1;
+                    }
+                }
+                dataloader_free(&l);
+            }
+            const int want = ms[mi] < 0 ? ALL : 2 * P;
+            int exact = 1;
+            for (int w = 0; w < ALL; w++) { exact = exact && times[w] == (w < want ? 1 : 0); }
+            char name[96];
+            snprintf(name, sizeof(name), ms[mi] < 0 ? "val_all_windows_once_on_%d_processes" : "val_m2_first_windows_on_%d_processes", P);
+            check(exact && in_order && again && most - least <= 1, name, "windows read %d%d%d%d%d%d%d%d%d%d%d%d%d times "
+                  "(want the first %d once), in order %d, again %d, batches %d to %d per process", times[0], times[1],
+                  times[2], times[3], times[4], times[5], times[6], times[7], times[8], times[9], times[10], times[11],
+                  times[12], want, in_order, again, least, most);
+            snprintf(name, sizeof(name), ms[mi] < 0 ? "val_all_windows_counted_on_%d_processes" : "val_m2_windows_counted_on_%d_processes", P);
+            check(counted == (size_t)want, name, "eval_windows_of says %zu, expected %d", counted, want);
+        }
+    }
 }
 
 // W = 4 over shards of 2 and of exactly 4 windows: the one of 4 holds a step and is read, the one of 2 (first in
@@ -1141,6 +1196,9 @@ static const BadCase bad_cases[] = {
     {"first_batches_other_rank_window", "first_batches.bin", "token 57 has id 300, expected < vocab_size 256"},
     // ... and the second shard's (shards of 2 steps of 2 windows: batch 2 is the second shard's first)
     {"first_batches_next_shard", "first_b_001.bin", "token 20 has id 300, expected < vocab_size 256"},
+    // ... and the window a remainder gives rank 0 alone (5 windows on 2 ranks: rank 0's third batch, window 4), which
+    // rank 1 checks too (the train dealing left it out: no rank read it, nor checked it)
+    {"first_batches_remainder_window", "first_rem.bin", "token 69 has id 300, expected < vocab_size 256"},
     // a bad id in the second shard, at its last token: refused by dataloader_init, before any batch is read
     {"token_in_later_shard_at_init", "later_001.bin", "token 32 has id 256, expected < vocab_size 256"},
     {"too_small_names_largest", "tiny_001.bin", "shard too small: 16 tokens, need at least 17"},
@@ -1315,7 +1373,7 @@ static int run_bad_case(const char *name, const char *dir) {
         write_token_shard(join(path, dir, "first_batches.bin"), tokens, 6 * BT + 1);
         dataloader_check_at_init_tokens = 0;
         dataloader_init(&loader, path, TB, TT, 0, 2, 0, 0, 256);
-        dataloader_set_step_windows(&loader, 2);
+        dataloader_deal_every_window(&loader);
         dataloader_check_first_batches(&loader, 2);
     } else if (strcmp(name, "first_batches_next_shard") == 0) {
         write_token_shard(join(path, dir, "first_b_000.bin"), tokens, 4 * BT + 1);
@@ -1323,8 +1381,14 @@ static int run_bad_case(const char *name, const char *dir) {
         write_token_shard(join(path, dir, "first_b_001.bin"), tokens, 4 * BT + 1);
         dataloader_check_at_init_tokens = 0;
         dataloader_init(&loader, join(path, dir, "first_b_*.bin"), TB, TT, 0, 2, 0, 0, 256);
-        dataloader_set_step_windows(&loader, 2);
+        dataloader_deal_every_window(&loader);
         dataloader_check_first_batches(&loader, 3);
+    } else if (strcmp(name, "first_batches_remainder_window") == 0) {
+        tokens[4 * BT + 5] = 300;
+        write_token_shard(join(path, dir, "first_rem.bin"), tokens, 5 * BT + 1);
+        dataloader_check_at_init_tokens = 0;
+        dataloader_init(&loader, path, TB, TT, 1, 2, 0, 0, 256);
+        prepare_val_loader(&loader, -1, 2); // (as the trainer's val loader, -m -1)
     } else if (strcmp(name, "token_in_later_shard_at_init") == 0) {
         write_token_shard(join(path, dir, "later_000.bin"), tokens, 33);
         tokens[32] = 256;
@@ -1490,6 +1554,7 @@ int main(int argc, char **argv) {
     test_llmc_format(dir);
     test_shard_sizes(dir);
     test_step_windows_edges(dir);
+    test_val_every_window(dir);
     test_two_shards_shuffled(dir);
     test_sample_orders_per_shard(dir);
     test_sample_order_per_epoch(dir);

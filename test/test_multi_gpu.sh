@@ -11,7 +11,7 @@
 #   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone;
 #   a stop during the sampling that rank 0 does alone, and one answer to a stop however many ranks get it; a bad
 #   token id in one rank's batch (a checkpoint before its step, both ranks ending), and in one rank's val batch (both
-#   ranks ending at start-up).
+#   ranks ending at start-up); -m -1's val loss over every window on 1, 2 and 3 ranks of a set whose windows they do not divide.
 # One line per check, then "N passed, M failed".
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
@@ -98,6 +98,43 @@ v22=$(bash scripts/multi_gpu.sh -n 2 "${VA[@]}" -m 2 2>&1 | sed -n 's/^val loss 
 if [ -n "$v14" ] && [ -n "$v12" ] && [ -n "$v22" ] && awk -v a="$v14" -v b="$v22" -v c="$v12" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 2e-6 && b != c) }'
 then ok "val_m_per_process (2 ranks -m 2: $v22, 1 GPU -m 4: $v14, -m 2: $v12)"
 else bad "val_m_per_process" "2 ranks -m 2: '$v22', 1 GPU -m 4: '$v14', -m 2: '$v12'"; fi
+
+# -m -1 evaluates every val window once whatever the number of ranks (dataloader.h, every_window: the set's windows
+# numbered shard after shard, rank r's batch j the window j*P + r): val shards of 7 and 4 windows of B*T = 1024 tokens
+# (11 in all, a multiple of neither 2 nor 3), the 7th window of the first random bytes, the rest tinyshakespeare's val
+# text. On 1, 2 and 3 ranks: the same windows ("val batches 11", over all ranks) and the same loss, the mean over the
+# windows (all ranks' sums by their count). Tolerance 2e-6 on the printed loss: each window's loss is the same forward
+# of the same rows on any rank, but the ranks' sums (doubles) are added in another order, which may move the float
+# mean by an ulp (4.8e-7 at a loss in [2, 4)) before %f rounds it; the accuracy, integer counts summed, is exact.
+# Fails before by construction: the loader read each shard in whole steps of P windows, so 2 ranks left out the
+# random window (7 % 2) and 3 ranks it and the second shard's last (4 % 3); the random window's loss is far from the
+# text's, so the mean moves by ~0.1, and "val batches" was per process (5 and 3). Then -m per process across the
+# shards' boundary: 2 ranks' -m 4 read the set's first 8 windows, one GPU's -m 8 (they read 0-5 and the second
+# shard's 0-1, leaving out the random window)
+perl -e 'open(F, "<:raw", $ARGV[0]) or die "$ARGV[0]: $!"; read(F, $h, 1024); read(F, $d, 2 * 10241) == 2 * 10241 or die "short";
+         @t = unpack("S<*", $d); @a = (@t[0 .. 6143], map { ($_ * 7919 + 13) % 256 } 0 .. 1024); @b = @t[6144 .. 10240];
+         open(A, ">", $ARGV[1]) or die; print A pack("l<256", 20240520, 1, scalar(@a), (0) x 253), pack("S<*", @a); close(A);
+         open(B, ">", $ARGV[2]) or die; print B pack("l<256", 20240520, 1, scalar(@b), (0) x 253), pack("S<*", @b); close(B)' \
+    dev/data/tinyshakespeare/tiny_shakespeare_val.bin "$TMP/val11_000.bin" "$TMP/val11_001.bin"
+VW=(-e "$TMP/one/model_00000024.bin" -b 4 -t 256 -x 0 -j "$TMP/val11_*.bin")
+val_of() { sed -n "s/^val $1 //p" "$2"; }
+"$BIN" "${VW[@]}" -m -1 > "$TMP/vw1.out" 2>&1
+bash scripts/multi_gpu.sh -n 2 "${VW[@]}" -m -1 > "$TMP/vw2.out" 2>&1
+ranks="1 2"
+if [ "$gpus" -ge 3 ] || [ "$need" = 1 ]; then bash scripts/multi_gpu.sh -n 3 "${VW[@]}" -m -1 > "$TMP/vw3.out" 2>&1; ranks="1 2 3"; fi
+l1=$(val_of loss "$TMP/vw1.out"); a1=$(val_of accuracy "$TMP/vw1.out")
+for n in $ranks; do
+    ln=$(val_of loss "$TMP/vw$n.out"); an=$(val_of accuracy "$TMP/vw$n.out"); bn=$(val_of batches "$TMP/vw$n.out")
+    if [ -n "$l1" ] && [ -n "$ln" ] && [ "$bn" = 11 ] && [ -n "$a1" ] && [ "$an" = "$a1" ] &&
+       awk -v a="$l1" -v b="$ln" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 2e-6) }'
+    then ok "val_all_windows_on_${n}_ranks_match_one (val loss $ln, 1 GPU $l1; accuracy $an; $bn windows)"
+    else bad "val_all_windows_on_${n}_ranks_match_one" "val loss '$ln' (1 GPU '$l1'), accuracy '$an' ('$a1'), val batches '$bn' (want 11): $(grep -m1 '^error' "$TMP/vw$n.out")"; fi
+done
+v18=$("$BIN" "${VW[@]}" -m 8 2>&1 | sed -n 's/^val loss //p')
+v24=$(bash scripts/multi_gpu.sh -n 2 "${VW[@]}" -m 4 2>&1 | sed -n 's/^val loss //p')
+if [ -n "$v18" ] && [ -n "$v24" ] && awk -v a="$v18" -v b="$v24" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 2e-6) }'
+then ok "val_m_per_process_across_shards (2 ranks -m 4: $v24, 1 GPU -m 8: $v18)"
+else bad "val_m_per_process_across_shards" "2 ranks -m 4: '$v24', 1 GPU -m 8: '$v18'"; fi
 
 # three ranks (where 3 GPUs are, or on one GPU through test/shm_nccl.c): ZeRO-1's shards of unequal fill (the
 # parameter count is not a multiple of 3: the last shard is padded) and -mc's shares of 3, 3 and 3 of 9 examples
@@ -270,7 +307,7 @@ if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && grep -q "not every rank found the sam
    grep -q "not every rank found the same checkpoint" "$TMP/ck1.out"; then ok "ranks_must_find_the_same_checkpoint"
 else bad "ranks_must_find_the_same_checkpoint" "rc $rc0 / $rc1: $(grep -h -m1 error "$TMP/ck0.out" "$TMP/ck1.out")"; fi
 
-# -kb on 2 GPUs: every rank decides alike (the val loss is their mean), rank 0 writes model_best.bin, and it
+# -kb on 2 GPUs: every rank decides alike (the val loss is all-reduced), rank 0 writes model_best.bin, and it
 # equals the checkpoint of the step with the lowest logged val loss. Overfitting one batch per rank (-a 1)
 # at a constant rate turns the val loss up mid-run (on the CPU trainer at this shape: lowest at step 12 of
 # 24), so the best is not the last. Then at -z 1 (each rank writes the record into its own state shard)
