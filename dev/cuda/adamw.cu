@@ -268,6 +268,22 @@ static void free_state(DevState &d) {
 
 static std::vector<std::string> failures;
 
+// A step's m, v and params (from the state h) against the CPU's in double; returns the number of failures. m, v: two
+// or three fp32 roundings each. The step itself (p_new - p_old, exact in fp32 by Sterbenz): the final rounding of p
+// (~0.02 * 6e-8) against a step of ~1e-3 gives ~1e-6 relative; the scale (fp32 norm) and sqrt/division add less
+static int check_updated_state(const HostState &h, const std::vector<float> &p, const std::vector<float> &m,
+                               const std::vector<float> &v, const std::vector<double> &p_ref,
+                               const std::vector<double> &m_ref, const std::vector<double> &v_ref) {
+    const size_t n = p.size();
+    int bad = report_err("m", rel_err(m.data(), m_ref.data(), n), 1e-6);
+    bad += report_err("v", rel_err(v.data(), v_ref.data(), n), 1e-6);
+    bad += report_err("params", rel_err(p.data(), p_ref.data(), n), 1e-6);
+    std::vector<float> dp(n);
+    std::vector<double> dp_ref(n);
+    for (size_t i = 0; i < n; i++) { dp[i] = p[i] - h.params[i]; dp_ref[i] = p_ref[i] - h.params[i]; }
+    return bad + report_err("step", rel_err(dp.data(), dp_ref.data(), n), 2e-5);
+}
+
 static int check_version(int version, size_t n, const int off[5], int t, float wd, uint64_t seed) {
     HostState h = make_state(n, t, seed);
     double ss_ref = norm_squared_cpu(h.grads.data(), n);
@@ -320,16 +336,7 @@ static int check_version(int version, size_t n, const int off[5], int t, float w
         printf("    norm^2 NOT bitwise reproducible (%.9g vs %.9g) FAIL\n", ss_run[0], ss_run[1]);
         bad++;
     }
-    // m, v: two or three fp32 roundings each
-    bad += report_err("m", rel_err(m.data(), m_ref.data(), n), 1e-6);
-    bad += report_err("v", rel_err(v.data(), v_ref.data(), n), 1e-6);
-    bad += report_err("params", rel_err(p.data(), p_ref.data(), n), 1e-6);
-    // the step itself (p_new - p_old, exact in fp32 by Sterbenz): the final rounding of p (~0.02 * 6e-8)
-    // against a step of ~1e-3 gives ~1e-6 relative; the scale (fp32 norm) and sqrt/division add less
-    std::vector<float> dp(n);
-    std::vector<double> dp_ref(n);
-    for (size_t i = 0; i < n; i++) { dp[i] = p[i] - h.params[i]; dp_ref[i] = p_ref[i] - h.params[i]; }
-    bad += report_err("step", rel_err(dp.data(), dp_ref.data(), n), 2e-5);
+    bad += check_updated_state(h, p, m, v, p_ref, m_ref, v_ref);
     size_t lowp_bad = 0;
     for (size_t i = 0; i < n; i++) { lowp_bad += bf16_bits_to_f32(f32_to_bf16_bits(p[i])) != lowp[i] || !isfinite(lowp[i]); }
     printf("    %-12s %zu of %zu not the round-to-nearest of the fp32 params %s\n", "bf16 copy", lowp_bad, n, lowp_bad ? "FAIL" : "ok");
@@ -398,13 +405,7 @@ static int check_huge_norm(int version, size_t n, uint64_t seed) {
     // off: m 3.7e-6, v 1.9e-5, caught.)
     std::vector<double> p_ref(h.params.begin(), h.params.end()), m_ref(h.m.begin(), h.m.end()), v_ref(h.v.begin(), h.v.end());
     adamw_cpu(p_ref.data(), m_ref.data(), v_ref.data(), h.grads.data(), n, a.lr, a.beta1, a.beta2, a.t, a.eps, a.wd, 1.0 / sqrt(ss_ref));
-    bad += report_err("m", rel_err(m.data(), m_ref.data(), n), 1e-6);
-    bad += report_err("v", rel_err(v.data(), v_ref.data(), n), 1e-6);
-    bad += report_err("params", rel_err(p.data(), p_ref.data(), n), 1e-6);
-    std::vector<float> dp(n);
-    std::vector<double> dp_ref(n);
-    for (size_t i = 0; i < n; i++) { dp[i] = p[i] - h.params[i]; dp_ref[i] = p_ref[i] - h.params[i]; }
-    bad += report_err("step", rel_err(dp.data(), dp_ref.data(), n), 2e-5);
+    bad += check_updated_state(h, p, m, v, p_ref, m_ref, v_ref);
     if (bad) { failures.push_back(std::string(version_name[version]) + ": a norm past 1.8e19 was not summed, or not clipped to the max norm"); }
     free_state(d);
     return bad;
