@@ -546,8 +546,8 @@ static volatile sig_atomic_t hf_switch_signal = 0;
 static const char *const HF_OLD_WEIGHTS[] = {"model.safetensors.index.json", "pytorch_model.bin.index.json", "pytorch_model.bin"};
 #define HF_NUM_OLD_WEIGHTS 3
 // the shard files an older index in dir names (plain .bin / .safetensors files in the directory, once each), read
-// before the switch; an index that does not read (or holds a NUL) is passed over with a note (its shards stay, orphaned,
-// as they did)
+// before the switch; an index that does not read (or holds what safetensors_json_bad_byte_at finds: a NUL, a raw
+// control character) is passed over with a note (its shards stay, orphaned, as they did)
 static inline int hf_old_shards_(const char *dir, char ***out) {
     int n = 0;
     *out = NULL;
@@ -561,9 +561,9 @@ static inline int hf_old_shards_(const char *dir, char ***out) {
         cJSON *root = NULL;
         if (size >= 0 && (unsigned long)size <= HF_CONFIG_MAX_BYTES && fseek(fp, 0, SEEK_SET) == 0) {
             char *text = (char *)mallocCheck((size_t)size + 1);
-            int escaped; // (a shard name cut short at a NUL would name another file, which the switch would remove)
+            JsonBadByte kind; // (a shard name cut short at a NUL would name another file, which the switch would remove)
             text[size] = '\0';
-            if (fread(text, 1, (size_t)size, fp) == (size_t)size && safetensors_json_nul_at(text, (size_t)size, &escaped) == (size_t)size) {
+            if (fread(text, 1, (size_t)size, fp) == (size_t)size && safetensors_json_bad_byte_at(text, (size_t)size, &kind) == (size_t)size) {
                 root = cJSON_ParseWithLength(text, (size_t)size);
             }
             free(text);

@@ -293,31 +293,56 @@ static inline void safetensors_add_entry_(Safetensors *st, int file, const char 
     st->tensors[st->num_tensors++] = t;
 }
 
-// where a JSON text holds a NUL: a NUL byte (*escaped 0), or the escape \u0000 after an odd run of backslashes
-// (*escaped 1; "\\u0000" is an escaped backslash and the text u0000); len if nowhere. text[len] must be '\0'
-static inline size_t safetensors_json_nul_at(const char *text, size_t len, int *escaped) {
-    const char *nul = (const char *)memchr(text, 0, len);
-    *escaped = 0;
-    if (nul != NULL) { return (size_t)(nul - text); }
-    for (size_t i = 0, run = 0; i < len; i++) {
-        if (text[i] == '\\') { run++; continue; }
-        if (run % 2 == 1 && strncmp(text + i, "u0000", 5) == 0) {
-            *escaped = 1;
-            return i - 1;
-        }
-        run = 0;
+// What a JSON text may not hold, though cJSON reads it (safetensors_json_bad_byte_at finds the first):
+// - a NUL, as a byte or as the escape \u0000: a NUL ends a string in cJSON's C strings, so a name or value that holds
+//   one would load cut short ("D\u0000x" as D, a token "a\u0000b" as a) where Python's readers see the whole;
+// - a raw control character (a byte below 0x20) inside a string, or one other than tab, newline and carriage return
+//   between tokens: RFC 8259 allows neither (a string holds one only escaped: \t, \n, \u0001), and the readers of the
+//   files we take in refuse them (Python's json, the Rust serde_json of safetensors and tokenizers), so a file with one
+//   came from no conforming writer and would load here alone. (Escaped, such characters are valid and kept.)
+typedef enum { JSON_BYTES_OK, JSON_NUL_BYTE, JSON_ESCAPED_NUL, JSON_RAW_CONTROL_IN_STRING, JSON_CONTROL_BETWEEN_TOKENS } JsonBadByte;
+
+// where a JSON text holds the first byte of one of the above (*kind says which; an escaped NUL: where its backslash
+// is, after an odd run of backslashes, as "\\u0000" is an escaped backslash and the text u0000), or len if nowhere.
+// Strings are followed as cJSON reads them (a quote ends one unless escaped); text[len] must be '\0'
+static inline size_t safetensors_json_bad_byte_at(const char *text, size_t len, JsonBadByte *kind) {
+    int in_string = 0, escaped = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        *kind = JSON_BYTES_OK;
+        if (c == 0) { *kind = JSON_NUL_BYTE; }
+        else if (c < 0x20 && in_string) { *kind = JSON_RAW_CONTROL_IN_STRING; }
+        else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') { *kind = JSON_CONTROL_BETWEEN_TOKENS; }
+        if (*kind != JSON_BYTES_OK) { return i; }
+        if (escaped) { escaped = 0; } // (the character after a backslash: a quote or backslash there ends nothing)
+        else if (in_string && c == '\\') {
+            if (strncmp(text + i + 1, "u0000", 5) == 0) {
+                *kind = JSON_ESCAPED_NUL;
+                return i;
+            }
+            escaped = 1;
+        } else if (c == '"') { in_string = !in_string; }
     }
+    *kind = JSON_BYTES_OK;
     return len;
 }
 
-// A NUL ends a string in cJSON's C strings, so a name or value that holds one would load cut short ("D\u0000x" as D,
-// a token "a\u0000b" as a) where Python's readers see the whole: a JSON text with one is refused, naming path and
-// where (what: "the header", "the file"), before it is parsed
-static inline void safetensors_check_json_nul_(const char *path, const char *what, const char *text, size_t len) {
-    int escaped;
-    size_t at = safetensors_json_nul_at(text, len, &escaped);
-    if (at < len && escaped) { fatalf("%s: %s holds an escaped NUL character (\\u0000, byte %zu), which would cut its string short", path, what, at); }
-    if (at < len) { fatalf("%s: %s holds a NUL byte (byte %zu)", path, what, at); }
+// refuses a JSON text that holds one of the above in one line, naming path, where (what: "the header", "the file") and
+// the byte, before it is parsed
+static inline void safetensors_check_json_bytes_(const char *path, const char *what, const char *text, size_t len) {
+    JsonBadByte kind;
+    size_t at = safetensors_json_bad_byte_at(text, len, &kind);
+    unsigned char c = at < len ? (unsigned char)text[at] : 0;
+    if (kind == JSON_ESCAPED_NUL) { fatalf("%s: %s holds an escaped NUL character (\\u0000, byte %zu), which would cut its string short", path, what, at); }
+    if (kind == JSON_NUL_BYTE) { fatalf("%s: %s holds a NUL byte (byte %zu)", path, what, at); }
+    if (kind == JSON_RAW_CONTROL_IN_STRING) {
+        fatalf("%s: %s holds a raw control character 0x%02x inside a string (byte %zu): not valid JSON, which allows it only "
+               "escaped (\\u%04x)", path, what, c, at, c);
+    }
+    if (kind == JSON_CONTROL_BETWEEN_TOKENS) {
+        fatalf("%s: %s holds a control character 0x%02x between tokens (byte %zu): not valid JSON, whose whitespace is space, "
+               "tab, newline and carriage return", path, what, c, at);
+    }
 }
 
 // opens one safetensors file, validates its header and appends its tensors to st
@@ -346,7 +371,7 @@ static inline void safetensors_add_file_(Safetensors *st, const char *path) {
     char *header = (char *)mallocCheck((size_t)header_len + 1);
     if (fread(header, 1, (size_t)header_len, fp) != (size_t)header_len) { fatalf("%s: cannot read the header", path); }
     header[header_len] = '\0';
-    safetensors_check_json_nul_(path, "the header", header, (size_t)header_len);
+    safetensors_check_json_bytes_(path, "the header", header, (size_t)header_len);
     const char *parse_end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(header, (size_t)header_len, &parse_end, 0);
     if (root == NULL) {
@@ -557,11 +582,11 @@ static inline void safetensors_check_unique_keys_(const char *path, const cJSON 
     free(keys);
 }
 
-// parses a JSON file that must hold one object (and no NUL: safetensors_check_json_nul_)
+// parses a JSON file that must hold one object (and no NUL or raw control character: safetensors_check_json_bytes_)
 static inline cJSON *safetensors_read_json_object(const char *path, size_t max_bytes) {
     size_t len;
     char *text = safetensors_read_text_(path, max_bytes, &len);
-    safetensors_check_json_nul_(path, "the file", text, len);
+    safetensors_check_json_bytes_(path, "the file", text, len);
     const char *parse_end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &parse_end, 0);
     if (root == NULL) {

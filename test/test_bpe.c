@@ -829,6 +829,53 @@ static void test_regex_and_affixes(const char *dir, const char *fixture) {
     bpe_free(&t);
 }
 
+// the fixture's text with its first `from` replaced by to_len bytes of `to`, into path; every newline becomes
+// newline_to (NULL: kept)
+static void write_edited(const char *fixture, const char *path, const char *from, const char *to, size_t to_len,
+                         const char *newline_to) {
+    FILE *in = fopenCheck(fixture, "rb");
+    long size = file_size(in);
+    char *text = (char *)mallocCheck((size_t)size + 1);
+    freadCheck(text, 1, (size_t)size, in);
+    fcloseCheck(in);
+    text[size] = '\0';
+    char *at = strstr(text, from);
+    if (at == NULL) { fatalf("%s: no %s to change", fixture, from); }
+    FILE *fp = fopenCheck(path, "wb");
+    for (const char *p = text; p < text + size; p++) {
+        if (p == at) {
+            fwriteCheck(to, 1, to_len, fp);
+            p += strlen(from) - 1;
+        } else if (*p == '\n' && newline_to != NULL) {
+            fwriteCheck(newline_to, 1, strlen(newline_to), fp);
+        } else {
+            fwriteCheck(p, 1, 1, fp);
+        }
+    }
+    fcloseCheck(fp);
+    free(text);
+}
+
+// a tokenizer.json of CRLF line ends and tab indents (JSON whitespace between tokens) loads as the fixture does, and
+// control characters escaped in a string (\u0001, \t) load as the bytes they stand for: "<|pad|>" as "<|p\x01a\td|>"
+static void test_json_escapes_and_whitespace(const char *dir, const char *fixture) {
+    char path[1024];
+    const char *pad = "\"<|p\\u0001a\\td|>\"";
+    write_edited(fixture, join(path, dir, "escapes.json"), "\"<|pad|>\"", pad, strlen(pad), "\r\n\t");
+    BpeTokenizer t;
+    bpe_init(&t, path);
+    unsigned char buf[64];
+    int len = bpe_decode(&t, PAD, buf, sizeof(buf));
+    int the_cat[] = {TOK('t'), HE, G_CAT}, ids[8];
+    int n = bpe_encode(&t, "x<|p\x01" "a\td|>", ids, 8);
+    int ok = bpe_vocab_size(&t) == FIXTURE_VOCAB && len == 9 && memcmp(buf, "<|p\x01" "a\td|>", 9) == 0 && n == 2 &&
+             ids[0] == TOK('x') && ids[1] == PAD;
+    check(ok, "json_escapes_and_whitespace_load", "the added token decodes to %d bytes (want the 9 of \"<|p\\x01a\\td|>\"), "
+          "\"x\" and it encode to %d ids (want [%d, %d])", len, n, TOK('x'), PAD);
+    check_encode(&t, "json_escapes_and_whitespace_encode", "the cat", the_cat, 3);
+    bpe_free(&t);
+}
+
 // ----------------------------------------------------------------------------
 // bad files, each loaded in a child process
 
@@ -872,10 +919,37 @@ static const BadCase bad_cases[] = {
     {"added_token_escaped_nul", "the file holds an escaped NUL character (\\u0000, byte "},
     {"added_token_escaped_nul_alone", "the file holds an escaped NUL character (\\u0000, byte "},
     {"vocab_token_raw_nul", "the file holds a NUL byte (byte "},
+    // raw control characters, which cJSON takes but JSON does not (tokenizers' serde_json refuses them): a tab or a
+    // newline inside a string (escaped, they load: json_escapes_and_whitespace_load), a form feed between tokens
+    {"vocab_token_raw_tab", "the file holds a raw control character 0x09 inside a string (byte "},
+    {"added_token_raw_newline", "the file holds a raw control character 0x0a inside a string (byte "},
+    {"form_feed_between_tokens", "the file holds a control character 0x0c between tokens (byte "},
     {"added_token_no_content", "added_tokens[1] has no \"content\" string"},
     {"merge_two_spaces", "model.merges[10] is \"a b c\", expected two tokens separated by one space"},
     {"merge_leading_space", "model.merges[10] is \" a\", expected two tokens separated by one space"},
 };
+
+// the cases written as the fixture's text with one string changed (cJSON writes neither a NUL nor a raw control character)
+typedef struct {
+    const char *name, *from, *to;
+    size_t to_len; // (0: strlen(to))
+} TextEdit;
+
+static const TextEdit text_edits[] = {
+    {"added_token_escaped_nul", "\"<|pad|>\"", "\"<|pad\\u0000x|>\"", 0},
+    {"added_token_escaped_nul_alone", "\"<|pad|>\"", "\"\\u0000\"", 0},
+    {"vocab_token_raw_nul", "\"cat\"", "\"cat\0x\"", 7},
+    {"vocab_token_raw_tab", "\"cat\"", "\"c\tat\"", 0},
+    {"added_token_raw_newline", "\"<|pad|>\"", "\"<|pad\n|>\"", 0},
+    {"form_feed_between_tokens", "\"cat\"", "\f\"cat\"", 0},
+};
+
+static const TextEdit *text_edit_of(const char *name) {
+    for (size_t i = 0; i < sizeof(text_edits) / sizeof(text_edits[0]); i++) {
+        if (strcmp(text_edits[i].name, name) == 0) { return &text_edits[i]; }
+    }
+    return NULL;
+}
 
 // the child side: write the bad file, then load it; returning means it did not fail
 static int run_bad_case(const char *name, const char *dir, const char *fixture) {
@@ -891,25 +965,9 @@ static int run_bad_case(const char *name, const char *dir, const char *fixture) 
         FILE *fp = fopenCheck(path, "wb");
         fputs(strcmp(name, "not_json") == 0 ? "{\"model\": {\"type\": \"BPE\", " : "[1, 2]", fp);
         fcloseCheck(fp);
-    } else if (strstr(name, "_nul") != NULL) { // (the fixture's text with one string changed: cJSON writes no NUL)
-        const char *from = strcmp(name, "vocab_token_raw_nul") == 0 ? "\"cat\"" : "\"<|pad|>\"";
-        const char *to = strcmp(name, "added_token_escaped_nul") == 0 ? "\"<|pad\\u0000x|>\""
-                         : strcmp(name, "added_token_escaped_nul_alone") == 0 ? "\"\\u0000\"" : "\"cat\0x\"";
-        size_t to_len = strcmp(name, "vocab_token_raw_nul") == 0 ? 7 : strlen(to);
-        FILE *in = fopenCheck(fixture, "rb");
-        long size = file_size(in);
-        char *text = (char *)mallocCheck((size_t)size + 1);
-        freadCheck(text, 1, (size_t)size, in);
-        fcloseCheck(in);
-        text[size] = '\0';
-        char *at = strstr(text, from);
-        if (at == NULL) { fatalf("%s: no %s to change", fixture, from); }
-        FILE *fp = fopenCheck(path, "wb");
-        fwriteCheck(text, 1, (size_t)(at - text), fp);
-        fwriteCheck(to, 1, to_len, fp);
-        fwriteCheck(at + strlen(from), 1, strlen(at + strlen(from)), fp);
-        fcloseCheck(fp);
-        free(text);
+    } else if (text_edit_of(name) != NULL) {
+        const TextEdit *e = text_edit_of(name);
+        write_edited(fixture, path, e->from, e->to, e->to_len > 0 ? e->to_len : strlen(e->to), NULL);
     } else {
         if (strcmp(name, "wordpiece") == 0) {
             cJSON_ReplaceItemInObjectCaseSensitive(model, "type", cJSON_CreateString("WordPiece"));
@@ -1025,6 +1083,7 @@ int main(int argc, char **argv) {
     test_added_ids_more(dir, fixture);
     test_regex_and_affixes(dir, fixture);
     test_vocab_order(dir, fixture);
+    test_json_escapes_and_whitespace(dir, fixture);
     bpe_free(&t);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) { test_bad_case(&bad_cases[i], dir, fixture); }
 

@@ -755,6 +755,30 @@ static void test_config_defaults(const char *base) {
     check(c->d_inner == 60 && s.mamba_ssm, "config_mamba_ssm_fractional_expand", "Di=%d (want int(1.5 * 40) = 60)", c->d_inner);
 }
 
+// JSON's whitespace between tokens (space, tab, newline, carriage return: a file saved with CRLF line ends) loads, in
+// a safetensors header and in config.json, and so do control characters escaped in a string (\t, \u0001), as the
+// bytes they stand for; raw ones in a string, and other controls between tokens, are refused (bad cases below)
+static void test_json_whitespace_and_escapes(const char *base) {
+    char path[1024], dir[1024];
+    write_raw_safetensors(join(path, base, "spaced.safetensors"), "{\r\n\t\"a\" :\t{\"dtype\": \"F32\",\n \"shape\": [2], "
+                          "\"data_offsets\": [0, 8]},\r\n\t\"__metadata__\": {\"note\": \"x\\ty\\u0001z\"}\r\n}\r\n", 8, 0);
+    Safetensors st;
+    safetensors_open(&st, path);
+    const SafetensorsTensor *a = safetensors_find(&st, "a");
+    int ok = st.num_tensors == 1 && a != NULL && a->numel == 2;
+    safetensors_close(&st);
+    HfModelSpec s;
+    read_config_text(base, "cfg_spaced", "{\r\n\t\"hidden_size\": 40,\r\n\t\"num_hidden_layers\":\t2,\n\"vocab_size\": 61,\r\n"
+                                         "\t\"_name_or_path\": \"a\\tb\\u0001c\\n\"\r\n}\r\n", &s);
+    cJSON *cfg = safetensors_read_json_object(join(path, subdir(dir, base, "cfg_spaced"), "config.json"), 1 << 20);
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cfg, "_name_or_path"));
+    ok = ok && s.config.d_model == 40 && s.config.n_layer == 2 && s.config.vocab_size == 61 && name != NULL &&
+         strcmp(name, "a\tb\x01" "c\n") == 0;
+    check(ok, "json_whitespace_between_tokens_loads", "a header or config.json with tabs, CRLFs between tokens, or a string "
+          "with \\t, \\u0001, \\n escaped, did not load as written (name %s)", name != NULL ? "read" : "missing");
+    cJSON_Delete(cfg);
+}
+
 // an export removes what an earlier one left that it does not replace: a tokenizer.json (this export has none)
 // and a killed export's staged files (a half-written one among them); bf16 says so in config.json; only a directory with a
 // config.json is a model directory
@@ -1385,6 +1409,12 @@ static const BadCase bad_cases[] = {
     {"name_control_chars", "model.safetensors", "control characters"},
     {"name_escaped_nul", "model.safetensors", "escaped NUL character"},
     {"name_raw_nul", "model.safetensors", "the header holds a NUL byte (byte 3)"},
+    // raw control characters, which cJSON takes but JSON does not (Python's json, the Rust serde_json of safetensors and
+    // tokenizers refuse them): a tab inside a metadata string (which nothing else reads), a form feed between tokens
+    {"metadata_raw_tab", "model.safetensors", "the header holds a raw control character 0x09 inside a string (byte 28): not "
+                                              "valid JSON, which allows it only escaped (\\u0009)"},
+    {"header_form_feed_between_tokens", "model.safetensors", "the header holds a control character 0x0c between tokens "
+                                                             "(byte 5): not valid JSON"},
     {"shape_vs_config", "model.safetensors", "'backbone.layers.0.mixer.x_proj.weight' has shape [34, 64], expected [18, 64]"},
     {"conv_weight_2d", "model.safetensors", "'backbone.layers.0.mixer.conv1d.weight' has shape [64, 4], expected [64, 1, 4]"},
     {"embedding_rows", "model.safetensors", "'backbone.embeddings.weight' has shape [72, 32]"},
@@ -1404,6 +1434,7 @@ static const BadCase bad_cases[] = {
     // "mamba", without a word; in an index's shard name too (the shard loaded under a name cut short)
     {"config_escaped_nul", "config.json", "the file holds an escaped NUL character (\\u0000, byte "},
     {"config_raw_nul", "config.json", "the file holds a NUL byte (byte "},
+    {"config_raw_newline", "config.json", "the file holds a raw control character 0x0a inside a string (byte "},
     {"shard_escaped_nul", "model.safetensors.index.json", "the file holds an escaped NUL character (\\u0000, byte "},
     {"export_fractional_expand", "expand_bad", "cannot export d_inner=96: transformers needs an integer expand"},
     {"config_duplicate_key", "config.json", "key \"hidden_size\" appears twice in one object"},
@@ -1866,6 +1897,11 @@ static int run_bad_case(const char *name, const char *base) {
         for (int i = 0; i < 8; i++) { buf[i] = (unsigned char)((sizeof(hdr) - 1) >> (8 * i)); }
         memcpy(buf + 8, hdr, sizeof(hdr) - 1);
         write_bytes(st_path, buf, sizeof(buf));
+    } else if (strcmp(name, "metadata_raw_tab") == 0) {
+        write_raw_safetensors(st_path, "{\"__metadata__\":{\"format\":\"p\tt\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
+                                       "\"data_offsets\":[0,4]}}", 4, 0);
+    } else if (strcmp(name, "header_form_feed_between_tokens") == 0) {
+        write_raw_safetensors(st_path, "{\"a\":\f{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
     } else if (strcmp(name, "name_escaped_nul") == 0) {
         write_raw_safetensors(st_path, "{\"a\\u0000b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, 0);
     } else if (strcmp(name, "name_control_chars") == 0) {
@@ -1905,16 +1941,18 @@ static int run_bad_case(const char *name, const char *base) {
         hf_check_exportable(&bad, "expand_bad");
     } else if (strcmp(name, "config_duplicate_key") == 0) {
         write_text(join(path, dir, "config.json"), "{\"model_type\": \"mamba\", \"hidden_size\": 32, \"hidden_size\": 64}");
-    } else if (strcmp(name, "config_escaped_nul") == 0 || strcmp(name, "config_raw_nul") == 0) {
-        // (model_type's "mamba" with more after a NUL: cJSON writes no NUL, so the text is changed)
+    } else if (strcmp(name, "config_escaped_nul") == 0 || strcmp(name, "config_raw_nul") == 0 || strcmp(name, "config_raw_newline") == 0) {
+        // (model_type's "mamba" with more after a NUL, or followed by a key whose value holds a raw newline, which nothing
+        // else reads: cJSON writes neither, so the text is changed)
         size_t len;
         char *text = (char *)read_bytes(join(path, dir, "config.json"), &len);
         char *at = strstr(text, "\"mamba\"");
         if (at == NULL) { fatalf("%s: no \"mamba\" to change", path); }
-        int raw = strcmp(name, "config_raw_nul") == 0;
+        const char *more = strcmp(name, "config_raw_nul") == 0 ? "\0" "2"
+                           : strcmp(name, "config_raw_newline") == 0 ? "\", \"_name_or_path\": \"a\nb" : "\\u00002";
         FILE *fp = fopenCheck(path, "wb");
         fwriteCheck(text, 1, (size_t)(at - text) + 6, fp); // (up to "mamba)
-        fwriteCheck(raw ? "\0" "2" : "\\u00002", 1, raw ? 2 : 7, fp);
+        fwriteCheck(more, 1, more[0] == '\0' ? 2 : strlen(more), fp);
         fwriteCheck(at + 6, 1, len - (size_t)(at + 6 - text), fp);
         fcloseCheck(fp);
         free(text);
@@ -2225,6 +2263,7 @@ int main(int argc, char **argv) {
     test_reader_limits(dir);
     test_large_tensors(dir);
     test_config_defaults(dir);
+    test_json_whitespace_and_escapes(dir);
     test_export_cleanup(dir);
     test_export_removes_old_weights(dir);
     test_export_keeps_directory_of_weights_name(dir);
