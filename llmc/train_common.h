@@ -1969,8 +1969,9 @@ static inline int same_file_contents(const char *a, const char *b) {
 // Another tokenizer for a checkpoint is a new run elsewhere, as the error says. Rank 0 alone calls it on the GPU (the
 // only rank that reads the tokenizer). A -tk llm.c .bin holds what a tokenizer.json decodes to (the tokens' bytes, the
 // end-of-text token), which is compared with the copy's (tokenizer_decode_differs): one of other tokens, another
-// vocabulary size or end-of-text token is refused alike; one that decodes as the copy does is used as named (it went
-// unchecked: a .bin of another vocabulary printed the old checkpoints' samples as its tokens).
+// vocabulary size or end-of-text token is refused alike (it went unchecked: a .bin of another vocabulary printed the
+// old checkpoints' samples as its tokens); one that decodes as the copy does gives way to the copy, with a note, as the
+// copy decodes the same and also encodes (a .bin read as named refused -p, and the -hf export shipped no tokenizer.json).
 static inline void resume_run_tokenizer(Options *o, int vocab_size, int resumed, int step) {
     static char copy[1100];
     struct stat st;
@@ -1990,6 +1991,12 @@ static inline void resume_run_tokenizer(Options *o, int vocab_size, int resumed,
         differ = tokenizer_decode_differs(&bin, &run, "its", "the run's", why, sizeof(why));
         tokenizer_free(&bin);
         tokenizer_free(&run);
+        if (!differ) {
+            printf("note: -tk %s decodes as the run's tokenizer %s, which is read instead: it encodes too (-p), and -hf "
+                   "exports ship it\n", o->tokenizer_path, copy);
+            o->tokenizer_path = copy;
+            return;
+        }
     }
     if (differ) {
         char other[1200];

@@ -1027,6 +1027,15 @@ out=$("$BIN" "${RT[@]}" -x 5 -y 1 -tk "$TMP/rt_same.bin" 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 4" && [ -e "$TMP/rt_run/DONE_00000005" ] && [ ! -e "$TMP/rt_run/model_00000006.bin" ] &&
    cmp -s test/fixtures/bpe/tokenizer.json "$TMP/rt_run/tokenizer.json"; then ok "resume_same_tokenizer_as_bin"
 else bad "resume_same_tokenizer_as_bin" "rc $rc: $(echo "$out" | grep -m1 -E '^error|^resuming')"; fi
+# ... and reads the run's tokenizer.json instead, which decodes the same and also encodes (a note says so): the .bin read
+# as named refused -p (a .bin cannot encode), and the -hf export after the run had no tokenizer.json; -x 0 -y 1 too
+note="note: -tk $TMP/rt_same.bin decodes as the run's tokenizer $TMP/rt_run/tokenizer.json, which is read instead: it encodes too (-p), and -hf exports ship it"
+out=$("$BIN" "${RT[@]}" -x 6 -y 1 -tk "$TMP/rt_same.bin" -p "the" -g 2 -hf "$TMP/rt_bin_hf" 2>&1); rc=$?
+out2=$("$BIN" "${RT[@]}" -x 0 -y 1 -tk "$TMP/rt_same.bin" -p "the" -g 2 2>&1); rc2=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^resuming from step 5" && echo "$out" | grep -qxF "$note" && echo "$out" | grep -q "^the" &&
+   cmp -s test/fixtures/bpe/tokenizer.json "$TMP/rt_bin_hf/tokenizer.json" && [ $rc2 -eq 0 ] && echo "$out2" | grep -qxF "$note" &&
+   echo "$out2" | grep -q "^the"; then ok "resume_same_tokenizer_as_bin_encodes_and_exports"
+else bad "resume_same_tokenizer_as_bin_encodes_and_exports" "rc $rc/$rc2: $(echo "$out" "$out2" | grep -m1 -E '^error|^note: -tk'); export: $(ls "$TMP/rt_bin_hf" 2>&1 | tr '\n' ' ')"; fi
 # an llm.c .bin tokenizer (version 1: magic 20240328, 256 one-byte tokens, each a length byte and the byte)
 le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
 { printf "$(le32 20240328)$(le32 1)$(le32 256)"; head -c $((253 * 4)) /dev/zero
