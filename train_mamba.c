@@ -1724,6 +1724,8 @@ int main(int argc, char **argv) {
         fatalf("%s=%d: the launcher started several processes; the CPU trainer runs one (several: train_mamba_cu)",
                launcher->world, env_int(launcher->world, 1));
     }
+    int num_processes, process_rank; // (one, rank 0, after the refusals above: a launcher's rank past -pn 1 is refused here)
+    process_count_and_rank(&o, &num_processes, &process_rank);
 #ifdef OMP
     if (o.num_threads > 0) { omp_set_num_threads(o.num_threads); }
     if (o.num_threads > omp_get_num_procs()) { // (legal, but the threads then take turns on the cores: many times slower)

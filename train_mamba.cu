@@ -1555,10 +1555,7 @@ static void run_without_training(Mamba *model, const Options *o, const TrainStat
 // -x other than 0: the train data, -o and its log, the training loop (train), then finish_run
 static void run_training(Mamba *model, const Options *o, TrainState *state, int resumed, Tokenizer *tokenizer,
                          const MCEvalSet *mc, DataLoader *val_loader, int argc, char **argv) {
-    int rank = multi_gpu_config.process_rank, world = multi_gpu_config.num_processes;
-    if (o->total_batch_size % ((long)o->B * o->T * world) != 0) {
-        fatalf("-d %d must be a multiple of B*T*processes = %d*%d*%d", o->total_batch_size, o->B, o->T, world);
-    }
+    int rank = multi_gpu_config.process_rank, world = multi_gpu_config.num_processes; // (-d: resolve_total_batch_size)
     DataLoader train_loader;
     check_default_data(o->train_data_pattern, model->config.vocab_size);
     dataloader_init(&train_loader, o->train_data_pattern, o->B, o->T, rank, world, o->shuffle, (unsigned long long)o->seed,
@@ -1605,9 +1602,12 @@ int main(int argc, char **argv) {
     Options o;
     parse_options(&o, argc, argv);
     install_signal_handlers();
-    multi_gpu_config = multi_gpu_config_init(o.num_processes, o.process_rank, o.local_rank, o.init_method, o.init_path,
+    // the flags' checks that need the process count come before the GPU and the rendezvous: every rank refuses at once
+    int num_processes, process_rank;
+    process_count_and_rank(&o, &num_processes, &process_rank);
+    resolve_total_batch_size(&o, num_processes);
+    multi_gpu_config = multi_gpu_config_init(num_processes, process_rank, o.local_rank, o.init_method, o.init_path,
                                              o.init_server, o.zero_stage, o.nccl_timeout);
-    resolve_total_batch_size(&o, multi_gpu_config.num_processes);
     device_init(multi_gpu_config.local_device_idx);
     use_cuda_graphs = o.cuda_graphs;
     int rank = multi_gpu_config.process_rank;

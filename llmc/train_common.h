@@ -201,13 +201,19 @@ static inline void print_usage(const char *program) {
     printf("  -h          this help\n");
 }
 
-// -d -1 (the default) means one micro-batch per process and step: B*T*processes tokens. Called by
-// each trainer once it knows its process count (the CPU trainer: 1), before anything reads -d.
+// -d -1 (the default) means one micro-batch per process and step: B*T*processes tokens; another -d of a run that trains
+// (-x 0 reads none) must be a multiple of that. Called by each trainer once it knows its process count (the CPU trainer:
+// 1, whose -d parse_options checked), before anything reads -d: the GPU trainer's before the NCCL rendezvous, so that
+// a -d of another process count fails on every rank at once, nothing written and no rank waiting for the others
 static inline void resolve_total_batch_size(Options *o, int processes) {
-    if (o->total_batch_size != -1) { return; }
     long tokens = (long)o->B * o->T * processes;
-    if (tokens > 0x7fffffffL) { fatalf("-b %d x -t %d x %d processes is too large a batch", o->B, o->T, processes); }
-    o->total_batch_size = (int)tokens;
+    if (o->total_batch_size == -1) {
+        if (tokens > 0x7fffffffL) { fatalf("-b %d x -t %d x %d processes is too large a batch", o->B, o->T, processes); }
+        o->total_batch_size = (int)tokens;
+    }
+    if (o->max_steps != 0 && o->total_batch_size % tokens != 0) {
+        fatalf("-d %d must be a multiple of B*T*processes = %d*%d*%d", o->total_batch_size, o->B, o->T, processes);
+    }
 }
 
 // before a loader opens the default shards (no -i / -j): they are made by `make data` (or `make train`), not in a
@@ -1086,6 +1092,32 @@ static inline const LauncherVars *launcher_from_env(void) {
         if (getenv(LAUNCHERS[i].rank) != NULL) { return &LAUNCHERS[i]; }
     }
     return NULL;
+}
+
+// the run's number of processes and this one's rank: -pn and -pr, else the variables of the first launcher whose rank
+// variable is set, else one process, rank 0. Refused at start-up, each source named: several processes and no rank for
+// this one (every process started so took rank 0 and waited -pt seconds for ranks that never came), and a rank past the
+// count (-pn 1 under a launcher that started several: its rank 1 would train alone, into the same -o)
+static inline void process_count_and_rank(const Options *o, int *num_processes, int *process_rank) {
+    const LauncherVars *env = launcher_from_env();
+    int n = o->num_processes > 0 ? o->num_processes : env != NULL ? env_int(env->world, 1) : 1;
+    int r = o->process_rank >= 0 ? o->process_rank : env != NULL ? env_int(env->rank, 0) : 0;
+    if (n > 1 && o->process_rank < 0 && env == NULL) {
+        fatalf("-pn %d, but no rank for this process: give each one -pr <rank> (0 to %d), or start them with a launcher "
+               "that sets it (scripts/multi_gpu.sh, mpirun, torchrun, srun)", n, n - 1);
+    }
+    if (r < 0 || r >= n) {
+        char count_from[160] = "no -pn, and no launcher's variables";
+        if (o->num_processes > 0 && env != NULL && getenv(env->world) != NULL) {
+            snprintf(count_from, sizeof(count_from), "-pn, not the launcher's %s=%s", env->world, getenv(env->world));
+        } else if (o->num_processes > 0 || env != NULL) {
+            snprintf(count_from, sizeof(count_from), "%s", o->num_processes > 0 ? "-pn" : env->world);
+        }
+        fatalf("%s %d: the rank must be below the number of processes, %d (%s)", o->process_rank >= 0 ? "-pr" : env->rank, r, n,
+               count_from);
+    }
+    *num_processes = n;
+    *process_rank = r;
 }
 
 // Hold -o for this run: an exclusive flock on <dir>/.lock, kept until the process exits (the kernel

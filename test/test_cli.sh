@@ -1868,6 +1868,24 @@ else
     # ... and a -pl past the GPUs (the CPU trainer notes it as doing nothing there: gpu_flags_noted_on_cpu)
     expect_error gpu_refuses_local_rank_past_gpus "rank 0: GPU index 4096 (-pl), but this node has [0-9]* GPUs\?$" "${TINY[@]}" -x 1 -pl 4096
 fi
+# -pn 1 under a launcher that started several processes (its rank 1 here): refused at start-up, naming the launcher's
+# count, before -o is made (the CPU trainer trained alone, as rank 0, into the -o of the launcher's other process;
+# train_mamba_cu refused it after the GPU's set-up, saying "(-pn)" alone)
+expect_error_cmd launcher_rank_past_pn_1 "RANK 1: the rank must be below the number of processes, 1 (-pn, not the launcher's WORLD_SIZE=2)$" \
+    env RANK=1 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -pn 1 -o "$TMP/rank_past_pn"
+if [ -e "$TMP/rank_past_pn" ]; then bad "launcher_rank_past_pn_1_no_output_dir" "-o was created"; else ok "launcher_rank_past_pn_1_no_output_dir"; fi
+if [ "$CPU" = 0 ]; then
+    # a -d that the processes' micro-batches do not divide (-d 128 = B*T on 2 processes): refused by each rank at once,
+    # before the NCCL rendezvous (rank 0 wrote the id file and both waited there; the check came after the model and
+    # the checkpoint were read), the id file and -o left unmade
+    for r in 0 1; do
+        t0=$(date +%s)
+        expect_error_cmd "gpu_total_batch_of_processes_before_rendezvous_rank$r" "-d 128 must be a multiple of B\*T\*processes = 4\*32\*2$" \
+            timeout 120 "$BIN" "${TINY[@]}" -x 1 -d 128 -pn 2 -pr "$r" -pt 60 -pf "$TMP/bad_d_id" -o "$TMP/bad_d"
+        if [ $(( $(date +%s) - t0 )) -le 30 ] && [ ! -e "$TMP/bad_d" ] && [ ! -e "$TMP/bad_d_id" ]; then ok "gpu_total_batch_of_processes_rank${r}_at_once"
+        else bad "gpu_total_batch_of_processes_rank${r}_at_once" "$(( $(date +%s) - t0 )) s; left: $(ls -d "$TMP"/bad_d* 2>/dev/null)"; fi
+    done
+fi
 # -z 1 with one process (the only kind the CPU trainer runs) has nothing to shard: both trainers say so and train
 out=$("$BIN" "${TINY[@]}" -x 1 -z 1 -pn 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "^note: -z 1 has no effect with one process" && echo "$out" | grep -q "^step    1/1"; then ok "zero_stage_one_process_noted"

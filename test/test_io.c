@@ -637,17 +637,25 @@ static void test_option_refusals(void) {
     for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) { expect_ok(valid[i].name, c_parse, &valid[i].a); }
 }
 
-// -d left out: one micro-batch per process and step, B*T*processes tokens; a -d given is kept
+// -d left out: one micro-batch per process and step, B*T*processes tokens; a -d given is kept (-x 0 reads none: any
+// multiple of B*T, which parse_options checks)
 static void test_total_batch_processes(void) {
-    Options o = DEFAULT_OPTIONS, d = DEFAULT_OPTIONS;
-    o.B = 4; o.T = 32; d.B = 4; d.T = 32; d.total_batch_size = 1024;
+    Options o = DEFAULT_OPTIONS, d = DEFAULT_OPTIONS, e = DEFAULT_OPTIONS;
+    o.B = 4; o.T = 32; d.B = 4; d.T = 32; d.total_batch_size = 1536; e.B = 4; e.T = 32; e.total_batch_size = 1024; e.max_steps = 0;
     resolve_total_batch_size(&o, 3);
     resolve_total_batch_size(&d, 3);
-    check(o.total_batch_size == 4 * 32 * 3 && d.total_batch_size == 1024, "total_batch_default_counts_processes",
-          "-d -1 at B 4, T 32, 3 processes gave %d (expected 384); -d 1024 gave %d", o.total_batch_size, d.total_batch_size);
+    resolve_total_batch_size(&e, 3);
+    check(o.total_batch_size == 4 * 32 * 3 && d.total_batch_size == 1536 && e.total_batch_size == 1024, "total_batch_default_counts_processes",
+          "-d -1 at B 4, T 32, 3 processes gave %d (expected 384); -d 1536 gave %d, -d 1024 -x 0 %d", o.total_batch_size,
+          d.total_batch_size, e.total_batch_size);
 }
 // ... of more tokens than an int holds: refused (B*T itself may be up to 2^30, so two processes already reach 2^31)
 static void c_total_batch_overflow(const void *a) { (void)a; Options o = DEFAULT_OPTIONS; o.B = 32768; o.T = 32768; resolve_total_batch_size(&o, 2); }
+// ... and a -d that the processes' micro-batches do not divide, refused there (train_mamba.cu calls it before the NCCL
+// rendezvous: the check came after it, and after the model and the checkpoint were read)
+static void c_total_batch_not_multiple(const void *a) {
+    (void)a; Options o = DEFAULT_OPTIONS; o.B = 4; o.T = 32; o.total_batch_size = 1024; resolve_total_batch_size(&o, 3);
+}
 
 // every field of the state header comes back as saved
 static void test_state_round_trip(void) {
@@ -1404,6 +1412,7 @@ int main(void) {
     test_option_refusals();
     test_total_batch_processes();
     expect_fail("total_batch_processes_past_int", c_total_batch_overflow, NULL, "-b 32768 x -t 32768 x 2 processes is too large a batch");
+    expect_fail("total_batch_not_multiple_of_processes", c_total_batch_not_multiple, NULL, "-d 1024 must be a multiple of B*T*processes = 4*32*3");
     test_state_round_trip();
     expect_fail("state_zero_processes", c_state_zero_processes, NULL, "bad train-data record (kind 1, 0 processes)");
     test_best_tie();

@@ -73,7 +73,7 @@ ncclResult_t ncclAllGather(const void *, void *, size_t, ncclDataType_t, ncclCom
 ncclResult_t ncclBroadcast(const void *, void *, size_t, ncclDataType_t, int, ncclComm_t, cudaStream_t) { return ncclInvalidUsage; }
 #endif
 
-// LAUNCHERS, env_int and launcher_from_env: llmc/train_common.h (the CPU trainer reads them too)
+// LAUNCHERS, env_int, launcher_from_env and process_count_and_rank: llmc/train_common.h (the CPU trainer reads them too)
 
 static double wall_seconds(void) {
     struct timespec ts;
@@ -170,13 +170,14 @@ static void nccl_id_via_tcp(ncclUniqueId *id, const char *server, int rank, int 
     }
 }
 
+// num_processes and process_rank: the run's (process_count_and_rank, llmc/train_common.h, which checked them)
 MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int local_rank, const char *init_method,
                                      const char *init_path, const char *init_server, int zero_stage, int timeout_s) {
     MultiGpuConfig c;
     memset(&c, 0, sizeof(c));
     const LauncherVars *env = launcher_from_env();
-    c.num_processes = num_processes > 0 ? num_processes : env != NULL ? env_int(env->world, 1) : 1;
-    c.process_rank = process_rank >= 0 ? process_rank : env != NULL ? env_int(env->rank, 0) : 0;
+    c.num_processes = num_processes;
+    c.process_rank = process_rank;
     c.zero_stage = zero_stage;
     c.timeout_s = timeout_s;
 #ifdef NO_NCCL
@@ -185,11 +186,6 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
                "install NCCL (libnccl-dev) and run make again, or train with one process", c.num_processes);
     }
 #endif
-    // -pn N started by hand without -pr: every process would take rank 0 and wait -pt seconds for ranks that never come
-    if (c.num_processes > 1 && process_rank < 0 && env == NULL) {
-        fatalf("-pn %d, but no rank for this process: give each one -pr <rank> (0 to %d), or start them with a launcher "
-               "that sets it (scripts/multi_gpu.sh, mpirun, torchrun, srun)", c.num_processes, c.num_processes - 1);
-    }
     int gpus = 0;
     cudaError_t found = cudaGetDeviceCount(&gpus); // (its reason said: no device visible, no driver, a driver too old)
     if (found != cudaSuccess || gpus == 0) {
@@ -202,11 +198,6 @@ MultiGpuConfig multi_gpu_config_init(int num_processes, int process_rank, int lo
     // one visible GPU and a local rank past it: the launcher bound one GPU to each task (srun --gpus-per-task=1)
     if (local_rank < 0 && local >= gpus && gpus == 1) { local = 0; }
     c.local_device_idx = local_rank >= 0 ? local_rank : local >= 0 ? local : c.process_rank % gpus;
-    if (c.process_rank < 0 || c.process_rank >= c.num_processes) { // (named by where they came from: the flags or the launcher's variables)
-        fatalf("%s %d: the rank must be below the number of processes, %d (%s)", process_rank >= 0 ? "-pr" : env->rank,
-               c.process_rank, c.num_processes,
-               num_processes > 0 ? "-pn" : env != NULL ? env->world : "no -pn, and no launcher's variables");
-    }
     if (c.local_device_idx < 0 || c.local_device_idx >= gpus) {
         fatalf("rank %d: GPU index %d (%s), but this node has %d GPU%s", c.process_rank, c.local_device_idx,
                local_rank >= 0 ? "-pl" : "the launcher's local rank", gpus, plural_s(gpus));
