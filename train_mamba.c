@@ -1751,7 +1751,8 @@ int main(int argc, char **argv) {
                         sample_will_run(&o) ? o.prompt : NULL);
     // (the tokenizer.json -hf ships)
     if (o.hf_export_dir != NULL) { hf_check_export_tokenizer(model.config.vocab_size, o.model, o.tokenizer_path); }
-    check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, 1);
+    check_sampling_before_training(&o, &tokenizer, model.config.vocab_size);
+    check_run_before_training(&o, model.config.vocab_size, resumed, 1);
     MCEvalSet mc; // -mc: read and checked now, before -o is made
     if (o.mc_eval_path != NULL) {
         mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.T);

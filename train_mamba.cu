@@ -1210,6 +1210,23 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     return done == T;
 }
 
+/*
+Start-up checks that rank 0 makes alone (its -o and -hf directories, its model_best.bin, the tokenizer on its node and
+the prompt it encodes; then its first writes into -o and its log) end every rank at once, with rank 0's error line
+alone: the others went on to their next collective and waited there for -pt seconds. Such a check runs between rank0_alone(1) and rank0_alone(0), and every rank
+calls rank0_checks_passed before its next collective (none comes between). There rank 0 says 0; where a check failed,
+its fatalf said 1 in that same collective first (fatal_hook, llmc/utils.h), and the other ranks exit non-zero without a
+line of their own (rank 0's says why). A check that every rank makes alike stays outside: a rank 0 that failed it would
+wait for ranks that failed it too.
+*/
+static void rank0_tell_failed(void) { multi_gpu_from_rank0(&multi_gpu_config, 1, main_stream, multi_gpu_config.timeout_s); }
+static void rank0_alone(int on) {
+    if (multi_gpu_config.process_rank == 0) { fatal_hook = on ? rank0_tell_failed : NULL; }
+}
+static void rank0_checks_passed(void) {
+    if (multi_gpu_from_rank0(&multi_gpu_config, 0, main_stream, multi_gpu_config.timeout_s) != 0) { exit(EXIT_FAILURE); }
+}
+
 // the model from -e (or from the checkpoint being resumed), and the training state to resume
 static void setup_model(Mamba *model, const Options *o, TrainState *state, int *resumed) {
     *resumed = 0;
@@ -1246,7 +1263,11 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         free(m);
         free(v);
         if (multi_gpu_config.process_rank == 0) { printf("resuming from step %d of %s\n", latest, o->output_dir); }
-        if (multi_gpu_config.process_rank == 0) { resume_best_model_record(state, o, 1); } // (main shares rank 0's record)
+        if (multi_gpu_config.process_rank == 0) { // (main shares rank 0's record)
+            rank0_alone(1);
+            resume_best_model_record(state, o, 1);
+            rank0_alone(0);
+        }
         resume_outlier_windows(state, o, multi_gpu_config.process_rank == 0); // (every rank: each holds the windows)
         if (multi_gpu_config.process_rank == 0) { note_changed_optimizer_flags(state, o); }
         *resumed = 1;
@@ -1576,6 +1597,7 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
         if (!held) { fatalf(OUTPUT_DIR_BUSY, o->output_dir, o->output_dir); }
         if (!all_held) { fatalf("rank %d: rank 0 could not take -o %s (another run is using it)", rank, o->output_dir); }
         if (rank == 0) {
+            rank0_alone(1); // (to the log's opening: an error in rank 0's first writes there ends every rank at once)
             remove_stale_tmp_files(o->output_dir);
             record_command(o->output_dir, argc, argv, state->step);
             save_run_tokenizer(o->output_dir, model->config.vocab_size, o->model, o->tokenizer_path);
@@ -1585,6 +1607,8 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
     // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)
     logger_init(&logger, rank == 0 ? o->output_dir : NULL, resumed, state->step, (resumed && state->stopped ? LOG_REDO_EVALS : 0) |
                 (resumed && state->step >= num_steps && o->stream_eval_pattern != NULL ? LOG_REDO_STREAM : 0));
+    rank0_alone(0);
+    rank0_checks_passed();
     announce_stop_signals(o->output_dir, rank == 0);
     stop_signal_deferred = 1;
     int stopped = train(model, o, state, resumed, num_steps, &train_loader, val_loader, mc, tokenizer, &logger);
@@ -1619,13 +1643,16 @@ int main(int argc, char **argv) {
     if (o.num_threads_given) { printf("note: no effect on the GPU trainer (a flag of train_mamba, its OpenMP threads): -nt %d\n", o.num_threads); }
     // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
     // (-x 0 writes nothing there: it reads the checkpoint -y names, from a directory that may be read-only)
+    rank0_alone(1); // (to rank0_checks_passed, after setup_model)
     if (o.output_dir != NULL && o.max_steps != 0 && rank == 0) { check_output_dir_writable(&o); }
     if (o.hf_export_dir != NULL && rank == 0) { check_dir_creatable(o.hf_export_dir, "-hf"); } // (rank 0 exports, after training)
+    rank0_alone(0);
 
     Mamba model;
     TrainState state;
     int resumed;
     setup_model(&model, &o, &state, &resumed);
+    rank0_checks_passed();
     // every rank lists -o itself: one that found another checkpoint (a node-local -o, a stale directory
     // cache) would train other steps, and its collectives would not match the others'
     if (!multi_gpu_all_equal(&multi_gpu_config, resumed ? state.step : -1, main_stream)) {
@@ -1656,14 +1683,18 @@ int main(int argc, char **argv) {
     // the tokenizer file (and a prompt that it can encode) on rank 0's node alone
     Tokenizer tokenizer;
     if (rank == 0) {
+        rank0_alone(1);
         resume_run_tokenizer(&o, model.config.vocab_size, resumed, state.step); // (the run's own, kept in -o)
         tokenizer_for_model(&tokenizer, model.config.vocab_size, o.model, o.tokenizer_path, sample_will_run(&o) ? o.prompt : NULL);
         // (rank 0 exports: the tokenizer.json -hf ships)
         if (o.hf_export_dir != NULL) { hf_check_export_tokenizer(model.config.vocab_size, o.model, o.tokenizer_path); }
+        check_sampling_before_training(&o, &tokenizer, model.config.vocab_size);
+        rank0_alone(0);
     } else {
         tokenizer_init_none(&tokenizer);
     }
-    check_run_before_training(&o, &tokenizer, model.config.vocab_size, resumed, rank == 0);
+    rank0_checks_passed();
+    check_run_before_training(&o, model.config.vocab_size, resumed, rank == 0);
     MCEvalSet mc; // -mc: read and checked now, before -o is made (every process reads it: each takes a share)
     if (o.mc_eval_path != NULL) {
         mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.T);

@@ -1350,36 +1350,38 @@ static inline int forward_will_run(const Options *o) {
 /*
 What can fail after the last training step is checked before the first one, so that a bad value
 cannot end a run without its final checkpoint or its -hf export:
+  - where this process samples (every process of train_mamba.c, rank 0 of train_mamba.cu), the prompt's tokens
+    against the model's vocabulary, and the sample buffer (-g x -gb tokens) against the RAM: check_sampling_before_training,
+    apart, since on the GPU it is rank 0's alone (train_mamba.cu, rank0_alone);
   - a fresh run (no -y 1, or -y 1 finding nothing) into an -o directory that holds a checkpoint:
     -y 1 would later resume that other run, and prune_checkpoints would mix the two;
-  - where this process samples (samples_here: every process of train_mamba.c, rank 0 of train_mamba.cu), the
-    prompt's tokens against the model's vocabulary, and the sample buffer (-g x -gb tokens) against the RAM;
   - every header and token of the -es stream (read once here, again after training).
-Flags that do nothing in this run (-x 0's, a prompt with -g 0) are noted here too.
+Flags that do nothing in this run (-x 0's, a prompt with -g 0) are noted here too, where this process samples
+(samples_here), which speaks for the run.
 */
-static inline void check_run_before_training(const Options *o, Tokenizer *tokenizer, int vocab_size, int resumed,
-                                             int samples_here) {
+static inline void check_sampling_before_training(const Options *o, Tokenizer *tokenizer, int vocab_size) {
+    if (!sample_will_run(o)) { return; }
+    const char *prompt = o->prompt;
+    int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
+    int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
+    int n = plen > 0 ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
+    for (int i = 0; i < n; i++) {
+        if (ids[i] >= vocab_size) { fatalf("prompt (-p) token %d outside the model's vocabulary [0, %d)", ids[i], vocab_size); }
+    }
+    free(ids);
+    double bytes = (double)o->gen_batch * ((double)o->gen_tokens + 1) * sizeof(int);
+    double ram = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    if (ram > 0 && bytes > ram / 2) {
+        fatalf("-g %d x -gb %d: the sampled tokens need %.1f GiB, more than half of this machine's %.1f GiB", o->gen_tokens,
+               o->gen_batch, bytes / (1 << 30), ram / (1 << 30));
+    }
+}
+static inline void check_run_before_training(const Options *o, int vocab_size, int resumed, int samples_here) {
     if (o->output_dir != NULL && !resumed && o->max_steps != 0) {
         int latest = find_latest_checkpoint(o->output_dir);
         if (latest >= 0) {
             fatalf("'%s' holds the checkpoint of an earlier run (step %d): continue it with -y 1 (-y 2 for other train data), "
                    "or give another -o", o->output_dir, latest);
-        }
-    }
-    if (samples_here && sample_will_run(o)) {
-        const char *prompt = o->prompt;
-        int plen = prompt != NULL && prompt[0] != '\0' ? tokenizer_encoded_length(tokenizer, prompt) : 0;
-        int *ids = (int *)mallocCheck((size_t)(plen + 1) * sizeof(int));
-        int n = plen > 0 ? tokenizer_encode(tokenizer, prompt, ids, plen) : 0;
-        for (int i = 0; i < n; i++) {
-            if (ids[i] >= vocab_size) { fatalf("prompt (-p) token %d outside the model's vocabulary [0, %d)", ids[i], vocab_size); }
-        }
-        free(ids);
-        double bytes = (double)o->gen_batch * ((double)o->gen_tokens + 1) * sizeof(int);
-        double ram = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
-        if (ram > 0 && bytes > ram / 2) {
-            fatalf("-g %d x -gb %d: the sampled tokens need %.1f GiB, more than half of this machine's %.1f GiB", o->gen_tokens,
-                   o->gen_batch, bytes / (1 << 30), ram / (1 << 30));
         }
     }
     if (o->stream_eval_pattern != NULL) {
@@ -1947,7 +1949,7 @@ static inline void tokenizer_for_model(Tokenizer *t, int vocab_size, const char 
     }
     tokenizer_init(t, path);
     // more tokens than the model has rows: sampled ids stay below V, and a prompt's ids are checked
-    // (check_run_before_training), so it works, but it is said (the wrong tokenizer, often)
+    // (check_sampling_before_training), so it works, but it is said (the wrong tokenizer, often)
     if (t->init_ok && t->vocab_size > (uint32_t)vocab_size) {
         printf("note: '%s' has %u tokens, more than the model's vocabulary of %d: its ids from %d on cannot be "
                "sampled, and a prompt that has them is refused\n", path, t->vocab_size, vocab_size, vocab_size);

@@ -39,6 +39,11 @@ static const char *fatal_note = NULL;
 // 1 once fatalf has printed its line: check_stdout_at_exit then adds none of its own
 static int fatal_reported = 0;
 
+// while not NULL, called by fatalf after its line, before the exit (once: cleared first, so that an error inside it
+// ends the process as any other): the GPU trainer's rank 0 tells the other ranks that a check of its own failed
+// (train_mamba.cu, rank0_alone)
+static void (*fatal_hook)(void) = NULL;
+
 // the "s" of a count's noun: "1 byte", "0 bytes", "2 bytes"
 static inline const char *plural_s(long long n) { return n == 1 ? "" : "s"; }
 
@@ -70,6 +75,11 @@ static inline void fatalf(const char *fmt, ...) {
 #ifdef FATAL_LONGJMP
     longjmp(fatal_jmp_buf, 1);
 #endif
+    if (fatal_hook != NULL) {
+        void (*hook)(void) = fatal_hook;
+        fatal_hook = NULL;
+        hook();
+    }
     exit(EXIT_FAILURE);
 }
 

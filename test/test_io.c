@@ -103,6 +103,22 @@ static void c_fatal_to_socket(const void *a) {
     fatal_note = "the note";
     fatalf("'%s': token %d has id %d", long_text, 3100, 300);
 }
+// fatal_hook runs after fatalf's line, before the exit, once: where the GPU trainer's rank 0 tells the other ranks that
+// a check of its own failed (train_mamba.cu, rank0_alone); a fatalf inside the hook ends the process with its own line
+static void fatal_hook_says(void) { fprintf(stderr, "the hook ran\n"); }
+static void fatal_hook_fails(void) { fatalf("inside the hook"); }
+static void c_fatal_hook(const void *a) {
+    fatal_hook = a != NULL ? fatal_hook_fails : fatal_hook_says;
+    fatalf("the error");
+}
+static void test_fatal_hook(void) {
+    char err[1024], err2[1024];
+    int status = run_child(c_fatal_hook, NULL, err, sizeof(err)), status2 = run_child(c_fatal_hook, "fails", err2, sizeof(err2));
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 1 && strcmp(err, "error: the error\nthe hook ran") == 0 &&
+          WIFEXITED(status2) && WEXITSTATUS(status2) == 1 && strcmp(err2, "error: the error\nerror: inside the hook") == 0,
+          "fatal_hook_after_the_line_once", "status %d, stderr \"%s\"; a failing hook: status %d, stderr \"%s\"", status, err,
+          status2, err2);
+}
 static void test_fatalf_one_write(void) {
     const size_t lens[2] = {40, 10000};
     for (int k = 0; k < 2; k++) {
@@ -717,7 +733,7 @@ static void c_eval_into_checkpoint_dir(const void *a) {
     mkdir(P(d, a ? "ck_train" : "ck_eval"), 0755);
     snprintf(p, sizeof(p), "%s/DONE_00000004", d); fclose(fopenCheck(p, "w"));
     Options o = DEFAULT_OPTIONS; o.output_dir = d; o.max_steps = a ? 5 : 0;
-    check_run_before_training(&o, NULL, 256, 0, 0);
+    check_run_before_training(&o, 256, 0, 0);
 }
 
 // bits per byte: the predicted tokens' byte lengths (here 1 + 2 + 3 + 4 + 4 = 14 bytes), not their count;
@@ -1361,6 +1377,7 @@ int main(void) {
     expect_fail("shard_too_small_no_hang", c_too_small_hang, NULL, "shard too small");
     test_crc32();
     test_fatalf_one_write();
+    test_fatal_hook();
     test_eta_text();
     test_shuffle_per_epoch();
     test_windows_at_epochs();

@@ -215,19 +215,37 @@ for mode in generate train; do
     else bad "tokenizer_on_rank_0_only_$mode" "rc $rc0 / $rc1: $(grep -m1 error "$TMP/tk0.out" "$TMP/tk1.out")"; fi
 done
 
-# a start-up error that only rank 0 checks (its prompt cannot be encoded: no tokenizer on its node) ends
-# rank 0 at once with the error, and the other rank at its first collective, within the -pt bound
-TKARGS=(-e d64:l2:v270 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -p "the" -g 4 -pf "$ID.fail" -pt 20)
-t0=$(date +%s)
-RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${TKARGS[@]}" -tk "$TMP/none.json" > "$TMP/tf0.out" 2>&1 &
-p0=$!
-RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${TKARGS[@]}" -tk test/fixtures/bpe/tokenizer.json > "$TMP/tf1.out" 2>&1
-rc1=$?
-wait "$p0"; rc0=$?
-t1=$(date +%s)
-if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && grep -q "^error: -p needs a tokenizer" "$TMP/tf0.out" && [ $((t1 - t0)) -le 60 ]
-then ok "rank_0_start_up_error_ends_both (rank 1: $(grep -m1 '^error' "$TMP/tf1.out" | cut -c1-100); $((t1 - t0)) s)"
-else bad "rank_0_start_up_error_ends_both" "rc $rc0 / $rc1 after $((t1 - t0)) s: $(grep -m1 '^error' "$TMP/tf0.out" "$TMP/tf1.out")"; fi
+# start-up errors that only rank 0 checks end every rank at once, with rank 0's error line alone (train_mamba.cu,
+# rank0_alone): its prompt cannot be encoded (no tokenizer on its node), a resume whose -tk is not the run's
+# tokenizer.json (kept in -o), an -hf it cannot create (a file where its directory would be; checked before the model).
+# The other rank went on to its next collective and waited there until -pt (through test/shm_nccl.c, until it saw rank
+# 0 gone: "error: rank 1: NCCL error ..."), so an error line of its own, or -pt 120 of waiting, fails here
+bash scripts/multi_gpu.sh -n 2 -e d64:l2:v270 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -tk test/fixtures/bpe/tokenizer.json \
+    -o "$TMP/tk_run" > "$TMP/tk_run.out" 2>&1 || bad "rank_0_start_up_errors_run" "$(tail -n 2 "$TMP/tk_run.out")"
+{ cat test/fixtures/bpe/tokenizer.json; echo; } > "$TMP/tk_other.json"
+: > "$TMP/hf_file"
+for case in prompt resume_tokenizer hf; do
+    TKARGS=(-e d64:l2:v270 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -pf "$ID.$case" -pt 120)
+    tk0=test/fixtures/bpe/tokenizer.json
+    case $case in
+        prompt) TKARGS+=(-p "the" -g 4); tk0="$TMP/none.json"; want="-p needs a tokenizer" ;;
+        resume_tokenizer) TKARGS+=(-g 0 -x 4 -y 1 -o "$TMP/tk_run"); tk0="$TMP/tk_other.json"
+                          want="-tk $TMP/tk_other.json: $TMP/tk_run holds a run of the tokenizer $TMP/tk_run/tokenizer.json, not of this one" ;;
+        hf) TKARGS+=(-g 0 -hf "$TMP/hf_file/hf"); want="-hf $TMP/hf_file/hf: '$TMP/hf_file' exists and is not a directory" ;;
+    esac
+    t0=$(date +%s)
+    RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${TKARGS[@]}" -tk "$tk0" > "$TMP/tf0.out" 2>&1 &
+    p0=$!
+    RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${TKARGS[@]}" -tk test/fixtures/bpe/tokenizer.json > "$TMP/tf1.out" 2>&1
+    rc1=$?
+    wait "$p0"; rc0=$?
+    t1=$(date +%s)
+    if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && [ "$(grep -c '^error:' "$TMP/tf0.out")" -eq 1 ] && grep -qF "error: $want" "$TMP/tf0.out" &&
+       ! grep -qE '^(error|shm_nccl)' "$TMP/tf1.out" && [ $((t1 - t0)) -le 60 ]
+    then ok "rank_0_start_up_error_ends_both_$case ($((t1 - t0)) s)"
+    else bad "rank_0_start_up_error_ends_both_$case" "rc $rc0 / $rc1 after $((t1 - t0)) s: $(grep -hE '^(error|shm_nccl)' "$TMP/tf0.out" "$TMP/tf1.out" | head -n 3 | tr '\n' ' ')"; fi
+done
+[ -e "$TMP/tk_run/DONE_00000004" ] && bad "rank_0_start_up_errors_run" "the refused resume trained"
 
 # -o held by another run (this shell, through flock(1) on its descriptor 9): rank 0 cannot take it and says
 # so, and the other rank stops with it at the same collective, before either writes into the directory
