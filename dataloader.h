@@ -423,9 +423,9 @@ static void dataloader_check_shard_tokens_(const char *path, size_t n, int vocab
 #define DATALOADER_CHECK_AT_INIT_TOKENS ((size_t)1 << 30)
 static size_t dataloader_check_at_init_tokens = DATALOADER_CHECK_AT_INIT_TOKENS; // (test_dataloader sets 0: batches alone)
 
-void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B, size_t T,
-                     int process_rank, int num_processes, int should_shuffle,
-                     unsigned long long seed, int vocab_size) {
+// dataloader_init and dataloader_init_eval: every_window, the dealing (file comment)
+static void dataloader_open_(DataLoader *loader, const char *filename_pattern, size_t B, size_t T, int process_rank,
+                             int num_processes, int should_shuffle, unsigned long long seed, int vocab_size, int every_window) {
     if (B == 0 || T == 0) { fatalf("dataloader: B and T must be positive, found B=%zu T=%zu", B, T); }
     if (num_processes < 1 || process_rank < 0 || process_rank >= num_processes) {
         fatalf("dataloader: bad process rank %d of %d", process_rank, num_processes);
@@ -441,7 +441,8 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
     loader->should_shuffle = should_shuffle;
     loader->seed = seed;
     loader->vocab_size = vocab_size;
-    loader->step_windows = (size_t)num_processes;
+    loader->every_window = every_window;
+    loader->step_windows = every_window ? 1 : (size_t)num_processes;
 
     loader->synthetic = synthetic_task_from_pattern(filename_pattern);
     if (loader->synthetic) {
@@ -460,8 +461,12 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
 
     // validate every shard now, so a bad file fails at startup and not hours into a run
     loader->shard_num_tokens = (size_t *)mallocCheck(loader->num_shards * sizeof(size_t));
-    size_t min_tokens = (size_t)num_processes * B * T + 1;  // one window for every rank
-    size_t max_samples = 0, largest = 0;
+    // a window for every rank in one shard, for the train dealing (a smaller shard is skipped: dataloader_note_skipped);
+    // an evaluation's deals the set's windows whatever shard they are in: one window in a shard, and one for every
+    // rank in the whole set
+    int ranks = every_window ? 1 : num_processes;
+    size_t min_tokens = (size_t)ranks * B * T + 1;
+    size_t max_samples = 0, largest = 0, windows = 0;
     for (size_t i = 0; i < loader->num_shards; i++) {
         const char *path = loader->glob_result.gl_pathv[i];
         FILE *fp = fopenCheck(path, "rb");
@@ -471,12 +476,18 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
         loader->num_tokens += n;
         size_t samples = dataloader_shard_samples(loader, n);
         if (samples > max_samples) { max_samples = samples; }
+        windows += samples;
         if (n > loader->shard_num_tokens[largest]) { largest = i; } // most tokens, so most samples too (the error names it)
     }
     if (loader->shard_num_tokens[largest] < min_tokens) { // a smaller shard is skipped (dataloader_note_skipped)
         fatalf("'%s': shard too small: %zu tokens, need at least %zu (%d rank(s) x B=%zu x T=%zu + 1)%s; lower -b or -t, "
                "or give more data", loader->glob_result.gl_pathv[largest], loader->shard_num_tokens[largest], min_tokens,
-               num_processes, B, T, loader->num_shards > 1 ? " (the largest of the shards)" : "");
+               ranks, B, T, loader->num_shards > 1 ? " (the largest of the shards)" : "");
+    }
+    if (every_window && windows < (size_t)num_processes) {
+        fatalf("'%s': %zu window%s of B*T = %zu tokens in all, fewer than the %d processes: an evaluation deals each of them "
+               "one at least; lower -b or -t, or give more data", filename_pattern, windows, plural_s((long long)windows), B * T,
+               num_processes);
     }
 
     if (loader->num_tokens <= dataloader_check_at_init_tokens) {
@@ -492,6 +503,18 @@ void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B,
     loader->inputs = (int *)mallocCheck(B * T * sizeof(int));
     loader->targets = (int *)mallocCheck(B * T * sizeof(int));
     dataloader_reset(loader);
+}
+void dataloader_init(DataLoader *loader, const char *filename_pattern, size_t B, size_t T,
+                     int process_rank, int num_processes, int should_shuffle,
+                     unsigned long long seed, int vocab_size) {
+    dataloader_open_(loader, filename_pattern, B, T, process_rank, num_processes, should_shuffle, seed, vocab_size, 0);
+}
+// an evaluation's loader (the trainers' val loader): dataloader_init's, dealt as dataloader_deal_every_window deals, which
+// needs a window for every rank in the whole set, not in one shard (a val set of small shards was refused on several
+// processes)
+void dataloader_init_eval(DataLoader *loader, const char *filename_pattern, size_t B, size_t T, int process_rank,
+                          int num_processes, int vocab_size) {
+    dataloader_open_(loader, filename_pattern, B, T, process_rank, num_processes, 0, 0, vocab_size, 1);
 }
 
 // W, the samples (B*T windows) one optimizer step reads over all ranks and micro-steps: the trainer's

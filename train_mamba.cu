@@ -1046,7 +1046,7 @@ static void save_best_model(const char *dir, const Mamba *model, TrainState *s) 
 // run stops after the batch in hand, not after the whole val set)
 static int evaluate(Mamba *model, DataLoader *loader, int max_batches, float *loss, float *accuracy) {
     dataloader_reset(loader);
-    size_t num_batches = eval_num_batches(dataloader_num_batches(loader), max_batches);
+    size_t num_batches = eval_num_batches(loader, max_batches);
     double sum = 0.0;
     long correct = 0, valid = 0;
     size_t i = 0;
@@ -1713,7 +1713,7 @@ int main(int argc, char **argv) {
     int use_val = o.max_steps == 0 ? eval_only_reads_val(&o) : o.val_loss_every > 0;
     if (use_val) {
         check_default_data(o.val_data_pattern, model.config.vocab_size);
-        dataloader_init(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, 0, 0, model.config.vocab_size);
+        dataloader_init_eval(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, model.config.vocab_size);
         prepare_val_loader(&val_loader, o.val_max_steps, world);
     }
     const MCEvalSet *eval_set = o.mc_eval_path != NULL ? &mc : NULL;

@@ -2347,14 +2347,22 @@ static inline void set_synthetic_val_size(DataLoader *val, int val_max_steps) {
 static inline size_t eval_batches_of(size_t available, int max_batches) {
     return max_batches > 0 && (size_t)max_batches < available ? (size_t)max_batches : available;
 }
-// ... and, where an evaluation runs them, an -m above what the val data holds said once, not silently capped
-static inline size_t eval_num_batches(size_t available, int max_batches) {
+// ... of this process's val batches, where an evaluation runs them; an -m above what the val data holds said once, not
+// silently capped: on several processes, -m batches of each against the windows of all (dataloader.h, every_window: rank
+// 0's count, the most of any, said too little where the others' ran short)
+static inline size_t eval_num_batches(const DataLoader *val, int max_batches) {
     static int noted = 0;
-    if (max_batches > 0 && (size_t)max_batches > available && !noted) {
-        printf("note: -m %d, but the val data holds %zu batches: every evaluation uses those %zu\n", max_batches, available, available);
+    size_t all = dataloader_num_windows(val), P = (size_t)val->num_processes;
+    if (max_batches > 0 && (size_t)max_batches * P > all && !noted) {
+        if (P == 1) {
+            printf("note: -m %d, but the val data holds %zu batches: every evaluation uses those %zu\n", max_batches, all, all);
+        } else {
+            printf("note: -m %d on %zu processes is %zu batches, but the val data holds %zu: every evaluation uses those %zu\n",
+                   max_batches, P, (size_t)max_batches * P, all, all);
+        }
         noted = 1;
     }
-    return eval_batches_of(available, max_batches);
+    return eval_batches_of(dataloader_num_batches(val), max_batches);
 }
 // the val loader made ready for evaluations of -m batches on world processes: a synthetic task's val set sized, the
 // windows dealt as an evaluation's (dataloader.h: -m -1 reads every window once whatever the number of processes, -m N

@@ -620,6 +620,67 @@ static void test_val_every_window(const char *dir) {
     }
 }
 
+// an evaluation's loader (dataloader_init_eval) needs a window for every process in the whole val set, not in one shard:
+// shards of one window each (and one of none, not read) on 2 and 3 processes, every window read once (the val loader was
+// dataloader_init's, which refused them: "shard too small", its largest shard holding fewer windows than processes).
+// In a child, where a refusal is this check's failure, not the suite's end
+static void small_val_shards_child(const void *pat) {
+    for (int P = 2; P <= 3; P++) {
+        int times[3] = {0};
+        for (int r = 0; r < P; r++) {
+            DataLoader l;
+            dataloader_init_eval(&l, (const char *)pat, TB, TT, r, P, 1024);
+            prepare_val_loader(&l, -1, P);
+            size_t n = eval_batches_of(dataloader_num_batches(&l), -1);
+            for (size_t j = 0; j < n; j++) {
+                dataloader_next_batch(&l);
+                times[l.inputs[0] / 100 % 3]++; // (shard bases 0, 100, 200)
+            }
+            dataloader_free(&l);
+        }
+        if (times[0] != 1 || times[1] != 1 || times[2] != 1) {
+            fprintf(stderr, "on %d processes the windows were read %d, %d, %d times", P, times[0], times[1], times[2]);
+            exit(1);
+        }
+    }
+}
+// ... and -m above what the val data holds, noted against all its windows: -m N of each of P processes is N x P of them
+// (the note quoted rank 0's batches, and said nothing where the others' ran short: -m 2 on 2 processes over 3 windows)
+typedef struct { const char *pat; int P, m; } EvalNoteArg;
+static void eval_note_child(const void *arg) {
+    const EvalNoteArg *a = (const EvalNoteArg *)arg;
+    DataLoader l;
+    dataloader_init_eval(&l, a->pat, TB, TT, 0, a->P, 1024);
+    prepare_val_loader(&l, a->m, a->P);
+    char out[512];
+    StdoutCapture c = stdout_capture_begin();
+    eval_num_batches(&l, a->m);
+    stdout_capture_end(c, out, sizeof(out));
+    fputs(out, stderr);
+    dataloader_free(&l);
+}
+static void test_small_val_shards(const char *dir) {
+    char pat[1024], err[1024];
+    write_counting_shard(dir, "smallval_000.bin", BT + 1, 0);
+    write_counting_shard(dir, "smallval_001.bin", BT + 1, 100);
+    write_counting_shard(dir, "smallval_002.bin", BT + 1, 200);
+    write_counting_shard(dir, "smallval_003.bin", BT, 300);
+    join(pat, dir, "smallval_*.bin");
+    int status = run_child(small_val_shards_child, pat, err, sizeof(err));
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && err[0] == '\0', "val_small_shards_on_more_processes",
+          "status %d, stderr \"%s\"", status, err);
+    const EvalNoteArg cases[3] = {{pat, 2, 2}, {pat, 1, 4}, {pat, 3, 1}};
+    const char *want[3] = {"note: -m 2 on 2 processes is 4 batches, but the val data holds 3: every evaluation uses those 3",
+                           "note: -m 4, but the val data holds 3 batches: every evaluation uses those 3", ""};
+    for (int k = 0; k < 3; k++) {
+        status = run_child(eval_note_child, &cases[k], err, sizeof(err));
+        char name[64];
+        snprintf(name, sizeof(name), "val_m_note_on_%d_processes_m%d", cases[k].P, cases[k].m);
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(err, want[k]) == 0, name, "status %d, said \"%s\", "
+              "expected \"%s\"", status, err, want[k]);
+    }
+}
+
 // W = 4 over shards of 2 and of exactly 4 windows: the one of 4 holds a step and is read, the one of 2 (first in
 // glob order, so the loader starts past it) is not, and the note counts it alone
 static void test_step_windows_edges(const char *dir) {
@@ -1167,6 +1228,8 @@ static const BadCase bad_cases[] = {
     // a window for every rank: 2 ranks and a shard of one window (a check for one window in all would leave the loader
     // looking forever for a shard that holds one for each rank)
     {"too_small_for_two_ranks", "one_window.bin", "shard too small: 24 tokens, need at least 33 (2 rank(s) x B=2 x T=8 + 1)"},
+    // an evaluation's loader: a window for every rank in the whole set (here 2 of one window each, on 3 ranks)
+    {"val_fewer_windows_than_processes", "fewval_*.bin", "2 windows of B*T = 16 tokens in all, fewer than the 3 processes"},
     {"resume_out_of_range", "resume.bin", "sample index 9 out of range"},
     {"tokenizer_bad_magic", "tok_bad_magic.bin", "bad tokenizer magic"},
     {"tokenizer_bad_version", "tok_bad_version.bin", "unsupported tokenizer version"},
@@ -1306,6 +1369,10 @@ static int run_bad_case(const char *name, const char *dir) {
         write_token_shard(join(path, dir, "one_window.bin"), tokens, BT + 8);
         alarm(10); // (a loader that never stops looking for a shard to read is killed: the check fails, not the suite hangs)
         dataloader_init(&loader, path, TB, TT, 0, 2, 0, 0, 256);
+    } else if (strcmp(name, "val_fewer_windows_than_processes") == 0) {
+        write_token_shard(join(path, dir, "fewval_000.bin"), tokens, BT + 1);
+        write_token_shard(join(path, dir, "fewval_001.bin"), tokens, BT + 1);
+        dataloader_init_eval(&loader, join(path, dir, "fewval_*.bin"), TB, TT, 0, 3, 256);
     } else if (strcmp(name, "resume_out_of_range") == 0) {  // 3 samples in the shard
         write_token_shard(join(path, dir, "resume.bin"), tokens, 64);
         dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
@@ -1555,6 +1622,7 @@ int main(int argc, char **argv) {
     test_shard_sizes(dir);
     test_step_windows_edges(dir);
     test_val_every_window(dir);
+    test_small_val_shards(dir);
     test_two_shards_shuffled(dir);
     test_sample_orders_per_shard(dir);
     test_sample_order_per_epoch(dir);

@@ -4,14 +4,16 @@
 # both ranks can share the GPU (what that covers and what it cannot: the header of test/shm_nccl.c):
 #   1 GPU vs 2 GPUs at the same global batch (one micro-step per rank, and two), -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
 #   checkpoint resumed on 1 GPU at the same data position, a -z 1 checkpoint resumed at -z 0 and on 1 rank,
-#   prompt and training runs with the tokenizer on rank 0 only, a start-up error of rank 0 alone ending both, and a killed rank making the other exit
+#   prompt and training runs with the tokenizer on rank 0 only, start-up errors of rank 0 alone ending both at once (a prompt it
+#   cannot encode, a resume's -tk other than the run's tokenizer, an -hf it cannot create), and a killed rank making the other exit
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
 #   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone;
 #   a stop during the sampling that rank 0 does alone, and one answer to a stop however many ranks get it; a bad
 #   token id in one rank's batch (a checkpoint before its step, both ranks ending), and in one rank's val batch (both
-#   ranks ending at start-up); -m -1's val loss over every window on 1, 2 and 3 ranks of a set whose windows they do not divide.
+#   ranks ending at start-up); -m -1's val loss over every window on 1, 2 and 3 ranks of a set whose windows they do not divide,
+#   and of shards of one window each; -m past the set noted with its windows.
 # One line per check, then "N passed, M failed".
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -u
@@ -129,6 +131,29 @@ for n in $ranks; do
        awk -v a="$l1" -v b="$ln" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 2e-6) }'
     then ok "val_all_windows_on_${n}_ranks_match_one (val loss $ln, 1 GPU $l1; accuracy $an; $bn windows)"
     else bad "val_all_windows_on_${n}_ranks_match_one" "val loss '$ln' (1 GPU '$l1'), accuracy '$an' ('$a1'), val batches '$bn' (want 11): $(grep -m1 '^error' "$TMP/vw$n.out")"; fi
+done
+# -m above what the set holds, noted against its windows: 2 ranks' -m 6 ask for 12 of the 11 (the note quoted rank 0's
+# 6 batches, and said nothing: they were all it asked for)
+bash scripts/multi_gpu.sh -n 2 "${VW[@]}" -m 6 > "$TMP/vw6.out" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && grep -q "^note: -m 6 on 2 processes is 12 batches, but the val data holds 11: every evaluation uses those 11$" "$TMP/vw6.out" &&
+   [ "$(val_of batches "$TMP/vw6.out")" = 11 ]; then ok "val_m_past_the_set_noted_over_ranks"
+else bad "val_m_past_the_set_noted_over_ranks" "rc $rc: $(grep -E '^(note: -m|val batches|error)' "$TMP/vw6.out" | tr '\n' ' ')"; fi
+# a val set of shards of one window each (3, tinyshakespeare's val text), on 2 and 3 ranks: every window once, the
+# loss of one GPU's over them (it was refused, "shard too small", no shard holding a window for each rank)
+perl -e 'open(F, "<:raw", $ARGV[0]) or die "$ARGV[0]: $!"; read(F, $h, 1024); read(F, $d, 2 * 3075) == 2 * 3075 or die "short";
+         @t = unpack("S<*", $d); for $k (0 .. 2) { open(A, ">", "$ARGV[1]_00$k.bin") or die;
+         print A pack("l<256", 20240520, 1, 1025, (0) x 253), pack("S<*", @t[1025 * $k .. 1025 * $k + 1024]); close(A) }' \
+    dev/data/tinyshakespeare/tiny_shakespeare_val.bin "$TMP/val1w"
+V1=(-e "$TMP/one/model_00000024.bin" -b 4 -t 256 -x 0 -m -1 -j "$TMP/val1w_*.bin")
+l1=$("$BIN" "${V1[@]}" 2>&1 | sed -n 's/^val loss //p')
+for n in $ranks; do
+    [ "$n" = 1 ] && continue
+    bash scripts/multi_gpu.sh -n "$n" "${V1[@]}" > "$TMP/v1w$n.out" 2>&1; rc=$?
+    ln=$(val_of loss "$TMP/v1w$n.out")
+    if [ "$rc" -eq 0 ] && [ "$(val_of batches "$TMP/v1w$n.out")" = 3 ] && [ -n "$l1" ] && [ -n "$ln" ] &&
+       awk -v a="$l1" -v b="$ln" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 2e-6) }'
+    then ok "val_shards_of_one_window_on_${n}_ranks (val loss $ln, 1 GPU $l1)"
+    else bad "val_shards_of_one_window_on_${n}_ranks" "rc $rc, val loss '$ln' (1 GPU '$l1'): $(grep -m1 '^error' "$TMP/v1w$n.out")"; fi
 done
 v18=$("$BIN" "${VW[@]}" -m 8 2>&1 | sed -n 's/^val loss //p')
 v24=$(bash scripts/multi_gpu.sh -n 2 "${VW[@]}" -m 4 2>&1 | sed -n 's/^val loss //p')
