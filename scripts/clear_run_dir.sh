@@ -37,8 +37,8 @@ hf_file='^(config\.json|model\.safetensors|tokenizer\.json|generation_config\.js
 # <name>.staged.tmp), then switches them in, config.json last. It leaves an empty hf/ (killed as it began), staged files
 # (killed while staging them or inside the switch), or, where an export killed inside its switch was followed by one
 # killed as it began (it removes the staged files left), files of the final names alone, in an hf/ that a run recorded
-# in commands.txt exports to (-o <dir> -hf <dir>/hf, as run_pretrain.sh's). Else such files are yours, not cleared (they
-# were, taken for an export cut short: a model.safetensors and tokenizer.json of yours in hf/)
+# in commands.txt exports to (-o <dir> -hf <dir>/hf, as run_pretrain.sh's, either with trailing slashes). Else such files
+# are yours, not cleared (they were, taken for an export cut short: a model.safetensors and tokenizer.json of yours in hf/)
 hf_cut_short() { # <hf dir>
     local files=("$1"/*) staged=("$1"/*.staged "$1"/*.staged.tmp) line o hf i
     if [ ${#files[@]} -eq 0 ] || [ ${#staged[@]} -gt 0 ]; then return 0; fi
@@ -49,7 +49,8 @@ hf_cut_short() { # <hf dir>
         for ((i = 1; i + 1 < ${#WORDS[@]}; i += 2)); do
             case ${WORDS[i]} in -o) o=${WORDS[i + 1]} ;; -hf) hf=${WORDS[i + 1]} ;; esac
         done
-        [ -n "$o" ] && [ "$hf" = "${o%/}/hf" ] && return 0
+        o=${o%"${o##*[!/]}"} hf=${hf%"${hf##*[!/]}"} # (without their trailing slashes, as the trainer takes them)
+        [ -n "$o" ] && [ "$hf" = "$o/hf" ] && return 0
     done < "$dir/commands.txt"
     return 1
 }

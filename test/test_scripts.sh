@@ -810,17 +810,25 @@ clear_refuses clear_run_dir_hf_without_config "mkdir hf; touch hf/model.safetens
 rm -rf "$TMP/crx"
 "$TS_BIN" -e d32:l2:v270 -tk test/fixtures/bpe/tokenizer.json -b 4 -t 32 -v 0 -g 0 -nt 2 -x 1 -o "$TMP/crx" -hf "$TMP/crx/hf" > /dev/null 2>&1
 cp -r "$TMP/crx" "$TMP/crx_whole"
-for state in killed_writing killed_in_switch killed_in_switch_then_begun; do
+# (and so in a run of -o <dir>/ -hf <dir>/hf/, which the trainer takes as <dir> and <dir>/hf: its command line is recorded
+# with the slashes; and an empty hf/, an export killed as it began, where commands.txt records no run exporting there:
+# -e <dir>/model_... -x 0 -hf <dir>/hf, which writes no commands.txt line)
+for state in killed_writing killed_in_switch killed_in_switch_then_begun killed_in_switch_then_begun_slashes killed_as_begun_unrecorded; do
     rm -rf "$TMP/crx"; cp -r "$TMP/crx_whole" "$TMP/crx"
     case $state in
         killed_writing) rm -rf "$TMP/crx/hf"
             ( ulimit -f 20; exec "$TS_BIN" -e "$TMP/crx/model_00000001.bin" -tk test/fixtures/bpe/tokenizer.json -x 0 -hf "$TMP/crx/hf" ) > /dev/null 2>&1 ;;
         killed_in_switch) mv "$TMP/crx/hf/config.json" "$TMP/crx/hf/config.json.staged" ;;
         killed_in_switch_then_begun) rm -f "$TMP/crx/hf/config.json" ;;
+        killed_in_switch_then_begun_slashes) rm -f "$TMP/crx/hf/config.json"
+            echo "2026-12-07T00:00:00Z step 0: $TS_BIN -e d32:l2:v270 -o '$TMP/crx//' -hf '$TMP/crx/hf/'" > "$TMP/crx/commands.txt" ;;
+        killed_as_begun_unrecorded) rm -f "$TMP/crx/hf/"*
+            echo "2026-12-07T00:00:00Z step 0: $TS_BIN -e d32:l2:v270 -o '$TMP/crx'" > "$TMP/crx/commands.txt" ;;
     esac
     hf_left=$(ls -A "$TMP/crx/hf" 2>&1 | tr '\n' ' ')
     out=$(bash scripts/clear_run_dir.sh "$TMP/crx" 2>&1); rc=$?
-    if [ "$rc" -eq 0 ] && [ -z "$(ls -A "$TMP/crx")" ] && [ -n "$hf_left" ] && [[ " $hf_left" != *" config.json "* ]]; then
+    if [ "$rc" -eq 0 ] && [ -z "$(ls -A "$TMP/crx")" ] && { [ -n "$hf_left" ] || [ $state = killed_as_begun_unrecorded ]; } &&
+       [[ " $hf_left" != *" config.json "* ]]; then
         ok "clear_run_dir_hf_cut_short $state"
     else bad "clear_run_dir_hf_cut_short $state" "hf/ held '$hf_left'; rc $rc: $out (left: $(ls -A "$TMP/crx" | tr '\n' ' '))"; fi
 done
