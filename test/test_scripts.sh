@@ -89,7 +89,7 @@ done
 # copy with one more line there (in a scratch tree), that line too (bench.sh, clear_run_dir.sh, gpu_check.sh and
 # profile_step.sh printed fixed line ranges, '2,15' and the like, which a line added to the header cut off unsaid)
 mkdir -p "$TMP/hdr/scripts"; cp scripts/*.sh "$TMP/hdr/scripts/"
-headers="" cut=""
+headers="" cut="" unlike=""
 for f in scripts/*.sh; do
     name=${f##*/} copy=$TMP/hdr/scripts/${f##*/}
     first=$(sed -n '2s/^# \{0,1\}//p' "$f")
@@ -98,6 +98,9 @@ for f in scripts/*.sh; do
     headers+=" $name"
     last=$(awk 'NR > 1 && !/^#/ { exit } { line = $0 } END { sub(/^# ?/, "", line); print line }' "$f")
     grep -qxF -- "$last" <<< "$out" || cut+=" $name (its last line, '$last')"
+    # (and as written, from its second line: its empty comment lines kept, no line before the header's first)
+    want=$(awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "$f")
+    [ "${out:0:${#want}}" = "$want" ] || unlike+=" $name"
     awk 'NR > 1 && !/^#/ && !added { print "# an added last line"; added = 1 } { print }' "$f" > "$copy"
     out=$(cd "$TMP/cwd" && timeout -s KILL 30 bash "$copy" -h 2>&1)
     grep -qxF "an added last line" <<< "$out" || cut+=" $name (a line added at the end)"
@@ -105,6 +108,8 @@ done
 if [ "$headers" = " bench.sh clear_run_dir.sh gpu_check.sh multi_gpu.sh profile_step.sh run_pretrain.sh" ] && [ -z "$cut" ]; then
     ok "help_prints_whole_header"
 else bad "help_prints_whole_header" "headers printed by:$headers; cut short:${cut:- none}"; fi
+if [ -n "$headers" ] && [ -z "$unlike" ]; then ok "help_prints_header_as_written"
+else bad "help_prints_header_as_written" "not the header's lines from the second, each without its '# ':$unlike"; fi
 # bench.sh's -h says how long a run takes (a GPU's recorded time, doc/perf.md), as the run scripts' "Time:" does
 out=$(bash scripts/bench.sh -h 2>&1)
 if echo "$out" | grep -q "^Time: about 3 minutes on one H100: .* took 165 s there (doc/perf.md, 2026-12-05" &&
@@ -1238,6 +1243,13 @@ expect_error_cmd pretrain_glob_data_not_encoded_into "DATA $TMP/pt_glob_new/\* i
     "${PE[@]}" DATA="$TMP/pt_glob_new/*" OUT="$TMP/pt_glob_new/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
 if [ -z "$(ls -A "$TMP/pt_glob_new")" ]; then ok "pretrain_glob_data_writes_nothing"
 else bad "pretrain_glob_data_writes_nothing" "$(ls -A "$TMP/pt_glob_new" | tr '\n' ' ')"; fi
+# ... a glob of ? or [...] too (the characters the error names)
+for glob in 'd?' 'd[ab]'; do
+    expect_error_cmd "pretrain_glob_data_not_encoded_into ($glob)" "DATA $TMP/pt_glob_new/d.* is a glob and no shards match it: a glob reads shards made before" \
+        "${PE[@]}" DATA="$TMP/pt_glob_new/$glob" OUT="$TMP/pt_glob_new/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+done
+if [ -z "$(ls -A "$TMP/pt_glob_new")" ]; then ok "pretrain_glob_data_writes_nothing (? [...])"
+else bad "pretrain_glob_data_writes_nothing (? [...])" "$(ls -A "$TMP/pt_glob_new" | tr '\n' ' ')"; fi
 # ... and a resumed run's copy of its tokenizer is not written again where it holds the same bytes: a copy that failed
 # part-way (here a stand-in cp that cuts it short and fails, as on a full disk) left it cut short, and every later run
 # was refused as one of another tokenizer
