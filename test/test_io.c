@@ -585,6 +585,44 @@ static void test_tok_encode(void) {
     tokenizer_free(&t);
 }
 
+// tokenizer_decode_differs (a resume's -tk .bin against the run's tokenizer.json): two byte tokenizers, one changed at a
+// time, each difference found and named (test_cli's resume checks see one token in the middle, 267 of 269); the last
+// token, a token that is a prefix of the other's, bytes of the same length, the end-of-text id, the vocabulary size
+static void test_tok_decode_differs(void) {
+    Tokenizer a, b;
+    tokenizer_init_bytes(&a);
+    tokenizer_init_bytes(&b);
+    char why[200] = "";
+    int same = tokenizer_decode_differs(&a, &b, "its", "the run's", why, sizeof(why)) == 0;
+    char x[] = "x", ab[] = "ab", abc[] = "abc";
+    b.token_table[255] = x; // the last token: same length, other bytes
+    int last = tokenizer_decode_differs(&a, &b, "its", "the run's", why, sizeof(why)) == 1 &&
+               strcmp(why, "its token 255 differs from the run's") == 0;
+    b.token_table[255] = a.token_table[255];
+    a.token_table[10] = ab; a.token_len[10] = 2; // "ab" against "abc": equal over the shorter one's bytes
+    b.token_table[10] = abc; b.token_len[10] = 3;
+    int prefix = tokenizer_decode_differs(&a, &b, "its", "the run's", why, sizeof(why)) == 1 &&
+                 strcmp(why, "its token 10 differs from the run's") == 0;
+    b.token_table[10] = a.token_table[10]; b.token_len[10] = 2;
+    b.token_table[20] = x; // token 20: the byte 0x14, here "x"
+    int bytes = tokenizer_decode_differs(&a, &b, "its", "the run's", why, sizeof(why)) == 1 &&
+                strcmp(why, "its token 20 differs from the run's") == 0;
+    b.token_table[20] = a.token_table[20];
+    b.eot_token = 5;
+    int eot = tokenizer_decode_differs(&a, &b, "its", "the run's", why, sizeof(why)) == 1 &&
+              strcmp(why, "its end-of-text token none against the run's 5") == 0;
+    b.eot_token = -1;
+    b.vocab_size = 255;
+    int vocab = tokenizer_decode_differs(&a, &b, "its", "the run's", why, sizeof(why)) == 1 &&
+                strcmp(why, "its 256 tokens against the run's 255") == 0;
+    b.vocab_size = 256;
+    check(same && last && prefix && bytes && eot && vocab, "tokenizer_decode_differs_each_difference",
+          "same %d, last token %d, prefix %d, bytes %d, end-of-text %d, vocabulary %d (the last why: \"%s\")", same, last, prefix,
+          bytes, eot, vocab, why);
+    tokenizer_free(&a);
+    tokenizer_free(&b);
+}
+
 // ---------------------------------------------------------------------------- options, training state, log, signals
 // (llmc/train_common.h, llmc/logger.h: each check below catches a bug that mutation testing planted there and no
 // other suite noticed, 2026-12-02)
@@ -1426,6 +1464,7 @@ int main(void) {
     test_tok_range_warned_once();
     test_tok_print();
     test_tok_encode();
+    test_tok_decode_differs();
     test_option_refusals();
     test_total_batch_processes();
     expect_fail("total_batch_processes_past_int", c_total_batch_overflow, NULL, "-b 32768 x -t 32768 x 2 processes is too large a batch");
