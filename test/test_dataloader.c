@@ -582,8 +582,8 @@ static void test_val_every_window(const char *dir) {
     write_counting_shard(dir, "every_002.bin", BT + 1, 400);
     write_counting_shard(dir, "every_003.bin", BT, 500);
     join(pat, dir, "every_*.bin");
-    const int ms[2] = {-1, 2};
-    for (int mi = 0; mi < 2; mi++) {
+    const int ms[3] = {-1, 2, 3}; // (-m 3 on 4 processes: 12 of the 13, rank 0's batches less one)
+    for (int mi = 0; mi < 3; mi++) {
         for (int P = 1; P <= 4; P++) {
             int times[ALL] = {0}, in_order = 1, again = 1, most = 0, least = ALL;
             size_t counted = 0; // (eval_windows_of: the -x 0 line "val batches", over all processes)
@@ -605,16 +605,18 @@ static void test_val_every_window(const char *dir) {
                 }
                 dataloader_free(&l);
             }
-            const int want = ms[mi] < 0 ? ALL : 2 * P;
+            const int want = ms[mi] < 0 || ms[mi] * P > ALL ? ALL : ms[mi] * P;
             int exact = 1;
             for (int w = 0; w < ALL; w++) { exact = exact && times[w] == (w < want ? 1 : 0); }
             char name[96];
-            snprintf(name, sizeof(name), ms[mi] < 0 ? "val_all_windows_once_on_%d_processes" : "val_m2_first_windows_on_%d_processes", P);
+            if (ms[mi] < 0) { snprintf(name, sizeof(name), "val_all_windows_once_on_%d_processes", P); }
+            else { snprintf(name, sizeof(name), "val_m%d_first_windows_on_%d_processes", ms[mi], P); }
             check(exact && in_order && again && most - least <= 1, name, "windows read %d%d%d%d%d%d%d%d%d%d%d%d%d times "
                   "(want the first %d once), in order %d, again %d, batches %d to %d per process", times[0], times[1],
                   times[2], times[3], times[4], times[5], times[6], times[7], times[8], times[9], times[10], times[11],
                   times[12], want, in_order, again, least, most);
-            snprintf(name, sizeof(name), ms[mi] < 0 ? "val_all_windows_counted_on_%d_processes" : "val_m2_windows_counted_on_%d_processes", P);
+            if (ms[mi] < 0) { snprintf(name, sizeof(name), "val_all_windows_counted_on_%d_processes", P); }
+            else { snprintf(name, sizeof(name), "val_m%d_windows_counted_on_%d_processes", ms[mi], P); }
             check(counted == (size_t)want, name, "eval_windows_of says %zu, expected %d", counted, want);
         }
     }
@@ -679,6 +681,43 @@ static void test_small_val_shards(const char *dir) {
         check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(err, want[k]) == 0, name, "status %d, said \"%s\", "
               "expected \"%s\"", status, err, want[k]);
     }
+}
+// the val loader on 2 processes (test_val_every_window's shards): the shard of no window is noted as holding fewer than
+// 1 window, not "one step's" (an evaluation's loader deals single windows); and a synthetic val set (-m 3), whose
+// batches each rank makes for itself: 3 per process, 6 over both (-x 0's "val batches"), rank 1's the same from each
+// reset (evaluate's), a reset not stepping it through windows a synthetic task has no shards for
+static void test_val_every_window_notes_synthetic(const char *dir) {
+    char pat[1024];
+    DataLoader l;
+    dataloader_init(&l, join(pat, dir, "every_*.bin"), TB, TT, 1, 2, 0, 0, 1024);
+    StdoutCapture cap = stdout_capture_begin();
+    prepare_val_loader(&l, -1, 2);
+    char note[1024];
+    stdout_capture_end(cap, note, sizeof(note));
+    dataloader_free(&l);
+    char want[1200];
+    snprintf(want, sizeof(want), "note: 1 of 4 shards hold fewer than 1 window of %d tokens and are not read (the first: %s/every_003.bin)\n",
+             BT, dir);
+    check(strcmp(note, want) == 0, "val_two_processes_note_of_no_window", "printed \"%s\"", note);
+    DataLoader s, fresh;
+    int want_batches[3][TB * 64];
+    dataloader_init(&fresh, "synth:copy", TB, 64, 1, 2, 0, 7, 32); // (rank 1's batches, no evaluation's dealing)
+    for (int j = 0; j < 3; j++) { dataloader_next_batch(&fresh); memcpy(want_batches[j], fresh.inputs, sizeof(want_batches[j])); }
+    dataloader_init(&s, "synth:copy", TB, 64, 1, 2, 0, 7, 32);
+    prepare_val_loader(&s, 3, 2);
+    int same = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        dataloader_reset(&s); // (as evaluate)
+        for (int j = 0; j < 3; j++) {
+            dataloader_next_batch(&s);
+            same = same && memcmp(s.inputs, want_batches[j], sizeof(want_batches[j])) == 0;
+        }
+    }
+    check(same && dataloader_num_batches(&s) == 3 && eval_windows_of(&s, 3) == 6, "val_synthetic_on_two_processes",
+          "batches as a fresh loader's %d, %zu batches (want 3), %zu windows (want 6)", same, dataloader_num_batches(&s),
+          eval_windows_of(&s, 3));
+    dataloader_free(&s);
+    dataloader_free(&fresh);
 }
 
 // W = 4 over shards of 2 and of exactly 4 windows: the one of 4 holds a step and is read, the one of 2 (first in
@@ -1623,6 +1662,7 @@ int main(int argc, char **argv) {
     test_step_windows_edges(dir);
     test_val_every_window(dir);
     test_small_val_shards(dir);
+    test_val_every_window_notes_synthetic(dir);
     test_two_shards_shuffled(dir);
     test_sample_orders_per_shard(dir);
     test_sample_order_per_epoch(dir);
