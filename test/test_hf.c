@@ -635,25 +635,26 @@ static void test_heads(const char *base) {
     free(params);
 }
 
-// safetensors_json_nul_at, the NUL check of every JSON text read (the safetensors header, tokenizer.json, config.json, the
-// indexes): where a NUL is, and whether escaped, on texts whose other escapes come before it: an escaped backslash and
-// the text u0000 after an earlier escape (\t: the backslashes are counted run by run), the escape \u000a (a newline, not
-// a NUL), an escaped NUL placed at its backslash (the error names that byte), one after an escaped backslash, a raw NUL
+// safetensors_json_bad_byte_at, the check of every JSON text read (the safetensors header, tokenizer.json, config.json,
+// the indexes), on NULs: where one is, and whether escaped, on texts whose other escapes come before it: an escaped
+// backslash and the text u0000 after an earlier escape (\t: the backslashes are counted run by run), the escape \u000a
+// (a newline, not a NUL), an escaped NUL placed at its backslash (the error names that byte), one after an escaped
+// backslash, a raw NUL
 static void test_json_nul_at(void) {
-    struct { const char *text; size_t len, at; int escaped; } cases[] = {
-        {"{\"a\\\\u0000b\": 1}", 16, 16, 0},       // "a\\u0000b": no NUL
-        {"{\"a\\tb\\\\u0000c\": 1}", 19, 19, 0},   // "a\tb\\u0000c": no NUL
-        {"{\"a\\u000ab\": 1}", 15, 15, 0},         // "a\u000ab": a newline
-        {"{\"ab\\u0000\": 1}", 15, 4, 1},          // the backslash at byte 4
-        {"{\"\\\\\\u0000\": 1}", 15, 4, 1},        // "\\\u0000": the third backslash, byte 4
-        {"{\"a\0b\": 1}", 10, 3, 0},               // a NUL byte at byte 3
+    struct { const char *text; size_t len, at; JsonBadByte kind; } cases[] = {
+        {"{\"a\\\\u0000b\": 1}", 16, 16, JSON_BYTES_OK},       // "a\\u0000b": no NUL
+        {"{\"a\\tb\\\\u0000c\": 1}", 19, 19, JSON_BYTES_OK},   // "a\tb\\u0000c": no NUL
+        {"{\"a\\u000ab\": 1}", 15, 15, JSON_BYTES_OK},         // "a\u000ab": a newline
+        {"{\"ab\\u0000\": 1}", 15, 4, JSON_ESCAPED_NUL},       // the backslash at byte 4
+        {"{\"\\\\\\u0000\": 1}", 15, 4, JSON_ESCAPED_NUL},     // "\\\u0000": the third backslash, byte 4
+        {"{\"a\0b\": 1}", 10, 3, JSON_NUL_BYTE},                // a NUL byte at byte 3
     };
     int ok = 1;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int escaped = -1;
-        size_t at = safetensors_json_nul_at(cases[i].text, cases[i].len, &escaped);
-        if (at != cases[i].at || escaped != cases[i].escaped) {
-            printf("  case %zu: at %zu, escaped %d (want %zu, %d)\n", i, at, escaped, cases[i].at, cases[i].escaped);
+        JsonBadByte kind = JSON_BYTES_OK;
+        size_t at = safetensors_json_bad_byte_at(cases[i].text, cases[i].len, &kind);
+        if (at != cases[i].at || kind != cases[i].kind) {
+            printf("  case %zu: at %zu, kind %d (want %zu, %d)\n", i, at, (int)kind, cases[i].at, (int)cases[i].kind);
             ok = 0;
         }
     }
