@@ -2,6 +2,8 @@
 The measured bf16 matrix rate of this GPU through cuBLAS: the denominator of MFU.
 An 8192^3 product on random data, median of 20 timed runs after 5 warm-ups.
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o matmul_peak dev/cuda/matmul_peak.cu -lcublas && ./matmul_peak
+It takes no arguments: any (a --check, a size) is a usage line and exit 2, as a bad version is in the other
+playgrounds, before the GPU is touched (they were ignored, and the 8192^3 product measured as if none were given).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +22,12 @@ __global__ void fill(__nv_bfloat16 *p, size_t n, unsigned seed) {
 
 static int cmp(const void *a, const void *b) { float x = *(const float *)a, y = *(const float *)b; return (x > y) - (x < y); }
 
-int main(void) {
+int main(int argc, char **argv) {
     const int n = 8192;
+    if (argc > 1) {
+        fprintf(stderr, "usage: %s   (no arguments: the bf16 rate of one %dx%dx%d cuBLAS product)\n", argv[0], n, n, n);
+        return 2;
+    }
     size_t elems = (size_t)n * n;
     __nv_bfloat16 *A, *B, *C;
     cudaCheck(cudaMalloc(&A, elems * 2)); cudaCheck(cudaMalloc(&B, elems * 2)); cudaCheck(cudaMalloc(&C, elems * 2));

@@ -3,8 +3,9 @@
 # (each file's check mode, no benchmarks). Part of `make test` on a machine with a GPU.
 # matmul_peak has no reference to check: it runs its one measurement (it fails if cuBLAS's bf16
 # product does), so that scripts/bench.sh's denominator of MFU is built and run here too.
-# A file that takes versions must first answer a bad one (999, 1x) with a usage line and exit 2;
-# matmul, given version 1 alone, must check that version and no other.
+# A file that takes versions must first answer a bad one (999, 1x) with a usage line and exit 2, and
+# matmul_peak, which takes no arguments, any one (--check, 1); matmul, given version 1 alone, must check
+# that version and no other.
 # One PASS/FAIL line per file, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -23,11 +24,16 @@ for f in $files; do
     if [ "$(cat "$BUILD/$f.rc" 2>/dev/null)" != 0 ] || [ ! -x "$BUILD/$f" ]; then
         echo "FAIL $f: build failed ($(grep -m1 error "$BUILD/$f.build.log"))"; fail=$((fail + 1)); continue
     fi
-    args=--check
-    case $f in selective_scan_fp32|matmul_peak) args="";; esac # (no versions: fp32 only checks, matmul_peak measures)
-    if [ -n "$args" ]; then # a version out of range or not a number: one usage line and exit 2, not a run
+    # the arguments of its check, and arguments it must refuse: a version out of range or not a number, or any for
+    # matmul_peak (it ignored them), with one usage line and exit 2, not a run
+    args=--check bad_args="999 1x"
+    case $f in
+        selective_scan_fp32) args="" bad_args="" ;; # (no versions: it only checks)
+        matmul_peak) args="" bad_args="--check 1" ;; # (no arguments: it measures)
+    esac
+    if [ -n "$bad_args" ]; then
         bad_arg=""
-        for a in 999 1x; do
+        for a in $bad_args; do
             timeout 60 "$BUILD/$f" "$a" > "$BUILD/$f.args.log" 2>&1
             rc=$?
             if [ $rc -ne 2 ] || ! grep -q "^usage: " "$BUILD/$f.args.log"; then bad_arg="$bad_arg '$a' gave exit $rc;"; fi
