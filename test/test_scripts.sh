@@ -38,6 +38,20 @@ if git rev-parse --is-inside-work-tree > /dev/null 2>&1 && [ "$(git rev-parse --
 else
     echo "SKIP dev_cuda_cited_commits_exist: not a full git checkout (not counted as passed)"
 fi
+# dev/cuda/run_scan_bench.sh runs each backward version's racecheck alone, with a limit at least that of v18's (which
+# took 90 s on an H100): versions 0 12 14 17 ran in one racecheck of 80 s in all. Stand-ins for nvidia-smi, nvcc and
+# cuobjdump, and for timeout, which records each limit and command: nothing is built or run
+mkdir -p "$TMP/sb/bin"
+for tool in nvidia-smi nvcc cuobjdump; do printf '#!/bin/sh\nexit 0\n' > "$TMP/sb/bin/$tool"; done
+printf '#!/bin/sh\necho "$*" >> "%s/sb/runs"\n' "$TMP" > "$TMP/sb/bin/timeout"
+chmod +x "$TMP/sb/bin/"*
+OUT="$TMP/sb/out" BUILD="$TMP/sb/build" timeout -s KILL 60 env PATH="$TMP/sb/bin:$PATH" bash dev/cuda/run_scan_bench.sh > /dev/null 2>&1
+races=$(sed -n 's|^\([0-9]*\) compute-sanitizer --tool racecheck .*/ssb_c32 \(.*\)$|\1 \2|p' "$TMP/sb/runs" 2>/dev/null) # "<limit> <versions>"
+v18=$(awk '$2 == 18 && NF == 2 { print $1 }' <<< "$races")
+short=$(awk -v most="${v18:-0}" 'NF != 2 || $1 < most' <<< "$races" | tr '\n' ';')
+versions=$(awk '{ for (i = 2; i <= NF; i++) print $i }' <<< "$races" | sort -n | tr '\n' ' ')
+if [ -n "$v18" ] && [ -z "$short" ] && [ "$versions" = "0 12 14 17 18 " ]; then ok "scan_bench_racecheck_limit_per_version"
+else bad "scan_bench_racecheck_limit_per_version" "v18's limit '${v18}'; runs of several versions or a shorter limit: '$short'; versions '$versions'"; fi
 
 # --- -h / --help: a usage with the settings and the time it takes, exit 0, nothing else done (no
 # run started, no directory made: the output and data directories the scripts would use are set to

@@ -43,7 +43,9 @@ export SCAN_CHECK_ONLY=1
 # the trainer's kernels both ways: 8-step checkpoints (backward v0 at -r 0; forward v9, the -r 0 forward
 # without y) and 32-step (backward v17 and forward v0, both at -r 2)
 run sanitizer 80 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssb_c32 0 12 14 17
-run sanitizer 80 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssb_c32 0 12 14 17
+# (racecheck: one backward version a run, each with v18's limit below: the four in one run had 80 s in all, where v18
+# alone took 90 s on an H100)
+for v in 0 12 14 17; do run sanitizer 180 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssb_c32 $v; done
 run sanitizer 40 compute-sanitizer --tool memcheck --print-limit 5 $BUILD/ssf_c32 0 8 9
 run sanitizer 40 compute-sanitizer --tool racecheck --print-limit 5 $BUILD/ssf_c32 0 8 9
 # and the kernels of the trainer's -r 0 and -r 1 that write or read y: backward v18 (-r 1), forward v10 (-r 0, the
