@@ -13,13 +13,35 @@ MODEL=${1:-mamba-130m}; B=${2:-8}; T=${3:-2048}
 # a model file or directory given relative is the caller's (it was looked for in the repository, where the script moves)
 if [ -e "$MODEL" ]; then MODEL=$(realpath -- "$MODEL"); fi
 cd "$(dirname "$0")/.."
-. scripts/script_lib.sh # (need_nvcc)
+. scripts/script_lib.sh # (die, need_nvcc)
+# model_vocab <model>: its vocabulary size V, which the random tokens must stay below, from where the trainer reads it: a
+# preset's 50280, a descriptor's v<V> (256 without one), a model file's header [2] (doc/formats.md), a transformers
+# directory's config.json (llmc_vocab_size, the V of our exports, where it is below vocab_size, their rows; else
+# vocab_size). V was 50280 for anything but a descriptor: a model file or directory of a smaller V got tokens past it,
+# which the trainer refused under ncu, its output not shown
+model_vocab() {
+    local m=$1 magic version v
+    case "$m" in
+        mamba-130m|mamba-370m|mamba-790m|mamba-1.4b|mamba-2.8b) echo 50280; return ;;
+        d[0-9]*) if [[ ":$m:" =~ :v([0-9]+): ]]; then echo "${BASH_REMATCH[1]}"; else echo 256; fi; return ;;
+    esac
+    if [ -f "$m" ]; then
+        read -r magic version v < <(od -A n -t d4 -N 12 -- "$m") || true
+        [ "${magic:-}" = 20261123 ] || die "$m is no model file (it does not start with the model magic 20261123): cannot tell its vocabulary size"
+        echo "$v"
+    elif [ -f "$m/config.json" ]; then
+        python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); v = c["vocab_size"]; print(min(v, c.get("llmc_vocab_size") or v))' \
+            "$m/config.json" 2>/dev/null || die "$m/config.json: cannot read its vocab_size"
+    else
+        die "-e $m: no preset, descriptor, model file or transformers directory (one with a config.json): cannot tell its vocabulary size"
+    fi
+}
+V=$(model_vocab "$MODEL")
 need_nvcc scripts/profile_step.sh # (NVCC, for make)
 shift $(( $# < 3 ? $# : 3 ))
 make -s train_mamba_cu
 W=$(mktemp -d "${TMPDIR:-/tmp}/profile.XXXXXX") # the tokens and ncu's report, removed at exit
 trap 'rm -rf "$W"' EXIT
-V=50280; case "$MODEL" in d*) V=$(echo "$MODEL" | sed -n 's/.*:v\([0-9]*\).*/\1/p'); V=${V:-256};; esac
 python3 dev/data/random_shard.py "$W/tokens.bin" "$V" 2000000 1 >/dev/null
 ncu --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum --csv --log-file "$W/prof.csv" \
     ./train_mamba_cu -e "$MODEL" -b "$B" -t "$T" -x 1 -v 0 -g 0 -sh 0 -i "$W/tokens.bin" -j "$W/tokens.bin" "$@" > /dev/null

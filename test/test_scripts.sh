@@ -292,10 +292,32 @@ printf '#!/bin/sh\nexit 0\n' > "$TMP/nn/bin/nvcc"
 printf '#!/bin/sh\ncat > /dev/null; exit 0\n' > "$TMP/nn/bin/python3"
 printf '#!/bin/sh\necho "$*" > "%s/nn/ncu_args"\n' "$TMP" > "$TMP/nn/bin/ncu"
 chmod +x "$TMP/nn/bin/"*
-mkdir -p "$TMP/nn/caller"; : > "$TMP/nn/caller/m.bin"
+# (model_header <file> <V>: the 1024-byte header of a model file of vocabulary V, doc/formats.md, all the script reads)
+model_header() { python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<256i", 20261123, 2, int(sys.argv[1]), *[0] * 253))' "$2" > "$1"; }
+mkdir -p "$TMP/nn/caller"; model_header "$TMP/nn/caller/m.bin" 300
 (cd "$TMP/nn/caller" && PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" m.bin 2 64 > /dev/null 2>&1)
 if grep -q -- "-e $TMP/nn/caller/m.bin -b 2 -t 64 " "$TMP/nn/ncu_args" 2>/dev/null; then ok "profile_step_relative_model_is_the_callers"
 else bad "profile_step_relative_model_is_the_callers" "ncu ran: $(cat "$TMP/nn/ncu_args" 2>&1)"; fi
+# ... and its random tokens are below the model's vocabulary size V, read where the trainer reads it (V was 50280 for
+# anything but a descriptor, past a model file's or a transformers directory's smaller V, which the trainer refused): a
+# preset's, a descriptor's v<V> or its default 256, a model file's header, a directory's config.json (llmc_vocab_size,
+# our export's V, below vocab_size, its rows); a file that is no model file is one error line before anything is built.
+# A stand-in python3 records the V given to random_shard.py (and runs the script's own python3 -c)
+printf '#!/bin/sh\ncase "$1" in -c) exec %s "$@" ;; dev/data/random_shard.py) echo "$3" > "%s/nn/shard_v" ;; *) cat > /dev/null ;; esac\n' \
+    "$(command -v python3)" "$TMP" > "$TMP/nn/bin/python3"
+printf '#!/bin/sh\ntouch "%s/nn/built"\n' "$TMP" > "$TMP/nn/bin/make"
+mkdir -p "$TMP/nn/export"; echo '{"model_type": "mamba", "vocab_size": 272, "llmc_vocab_size": 270}' > "$TMP/nn/export/config.json"
+got=""
+for mv in "mamba-130m 50280" "d32:l2:v1001 1001" "d32:l2:n8 256" "$TMP/nn/caller/m.bin 300" "$TMP/nn/export 270"; do
+    rm -f "$TMP/nn/shard_v"
+    PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "${mv% *}" 2 64 > /dev/null 2>&1
+    [ "$(cat "$TMP/nn/shard_v" 2>/dev/null)" = "${mv##* }" ] || got+=" ${mv% *}: V $(cat "$TMP/nn/shard_v" 2>&1), not ${mv##* };"
+done
+if [ -z "$got" ]; then ok "profile_step_vocab_of_the_model"; else bad "profile_step_vocab_of_the_model" "$got"; fi
+: > "$TMP/nn/caller/none.bin"; rm -f "$TMP/nn/built"
+expect_error_cmd profile_step_vocab_no_model_file "$TMP/nn/caller/none.bin is no model file (it does not start with the model magic 20261123): cannot tell its vocabulary size" \
+    env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/none.bin"
+if [ ! -e "$TMP/nn/built" ]; then ok "profile_step_vocab_no_model_file_builds_nothing"; else bad "profile_step_vocab_no_model_file_builds_nothing" "make ran"; fi
 rm -f "$TMP/nn/bin/nvcc" "$TMP/nn/bin/python3"
 # ... and with nvcc in CUDA_HOME alone, as the Makefile finds it, bench.sh's own builds use that one (they ran `nvcc`
 # from the PATH) and make is given it (the stand-ins: nvcc says where it ran, and writes no program, which ends the script)
