@@ -48,7 +48,7 @@
 #     OUT=/tmp/pt DATA=/tmp/pt_data bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # (sh <script>: Debian's sh, dash, reads no bash)
 set -euo pipefail
-. "$(dirname "$0")/script_lib.sh" # die, extra_args, make_dir, can_make_dir, require_uint, require_product, same_run_settings, trainer_error_shown
+. "$(dirname "$0")/script_lib.sh" # die, extra_args, make_dir, can_make_dir, require_uint, require_product, same_run_settings, trainer_error_shown, copy_whole
 case "${1:-}" in
     -h|--help) print_header "$0"; exit 0 ;;
     -*) die "unknown option '$1' (usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...]; -h for help)" ;;
@@ -222,23 +222,23 @@ if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
             *) echo "$err" >&2; exit "$rc" ;;
         esac
     fi
-    cp -- "$TOK" "$SHARD_TOK.tmp$$" && mv -f -- "$SHARD_TOK.tmp$$" "$SHARD_TOK" || die "cannot write $SHARD_TOK"
+    copy_whole "$TOK" "$SHARD_TOK"
 elif other=$(other_shard_tokenizer) && [ -n "$other" ]; then
     die "the shards ${other}_*.bin were encoded with the tokenizer ${other}_tokenizer.json, not $TOK (their contents differ):" \
-        "another DATA for this one, or delete ${other}_*.bin and ${other}_tokenizer.json to encode the files again"
+        "another DATA for this one, or delete $(printf %q "$other")_*.bin and $(printf %q "$other")_tokenizer.json to encode the files again"
 elif [ ${#FILES[@]} -ge 1 ]; then
     echo "using the existing shards ${DATA}_{train,val}_*.bin (delete them to encode the files again)"
 fi
 if [ "$VAL_EVERY" != 0 ] && ! compgen -G "${DATA}_val_*.bin" >/dev/null; then
-    die "no val shards ${DATA}_val_*.bin (encoded with VAL_FRACTION=0): VAL_EVERY=0 to train without validation, or delete ${DATA}_train_*.bin and encode again"
+    die "no val shards ${DATA}_val_*.bin (encoded with VAL_FRACTION=0): VAL_EVERY=0 to train without validation, or delete $(shell_glob "$DATA")_train_*.bin and encode again"
 fi
 
 make_dir "$OUT"
 # Not written again where it holds TOK's bytes, as it does for every resumed run (checked above): a copy that failed
 # part-way (a full disk) left a resumable run's copy cut short, and the run refused from then on as one of another
 # tokenizer. (So neither is TOK when it is this copy itself, or OUT/hf's: a resumed run given the tokenizer the first run
-# left in OUT, which cp refused as "the same file")
-cmp -s -- "$TOK" "$OUT/tokenizer.json" || cp "$TOK" "$OUT/tokenizer.json"
+# left in OUT, which cp refused as "the same file"). Written whole or not at all (copy_whole), as OUT/hf's below
+cmp -s -- "$TOK" "$OUT/tokenizer.json" || copy_whole "$TOK" "$OUT/tokenizer.json"
 echo "pretraining $MODEL ($params parameters) on ${DATA}_train_*.bin: $STEPS steps of $BATCH_TOKENS tokens" \
      "($((STEPS * BATCH_TOKENS)) tokens), $GPUS process(es) x B=$MICRO_B x T=$T, peak LR $LR, warmup $WARMUP steps," \
      "cosine to 1e-5 -> $OUT" | tee -a "$OUT/run.out"
@@ -259,13 +259,15 @@ if [ "$rc" -ne 0 ]; then
     this_run=$(tail -c +$((log_start + 1)) "$OUT/run.out")
     todo=""
     if grep -q "_val_[0-9]*\.bin'*: shard too small" <<< "$this_run"; then # (not echo | grep -q: script_lib.sh, trainer_error_shown)
-        todo="the val split is smaller than one batch of every process: delete ${DATA}_*.bin and encode again with a larger VAL_FRACTION (now $VAL_FRACTION)"
+        todo="the val split is smaller than one batch of every process: delete $(shell_glob "$DATA")_*.bin and encode again with a larger VAL_FRACTION (now $VAL_FRACTION)"
     fi
     # the trainer's error line says what to fix; without one (a crash, a kill) the checkpoints let a rerun resume
     trainer_error_shown "$rc" "$OUT/run.out" "$this_run" "$todo"
     die "the trainer exited with $rc without an error line (see $OUT/run.out); run the same command again to resume"
 fi
-if [ -d "$OUT/hf" ] && ! [ "$TOK" -ef "$OUT/hf/tokenizer.json" ]; then cp "$TOK" "$OUT/hf/tokenizer.json"; fi
+# written whole (copy_whole: a cp killed part-way there left OUT/hf/tokenizer.json cut short, over the whole one the
+# trainer's export had written), also onto itself (TOK given as this file, which a plain cp refused as "the same file")
+if [ -d "$OUT/hf" ]; then copy_whole "$TOK" "$OUT/hf/tokenizer.json"; fi
 stopped=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep -o 'stopped by signal [0-9]* after step [0-9]*' | tail -n 1 || true)
 if [ -n "$stopped" ]; then
     echo "$stopped of $STEPS (checkpoint in $OUT): run the same command again to resume"

@@ -13,6 +13,24 @@ print_header() { sed -n '2,${/^#/!q; s/^# \{0,1\}//p}' "$1"; }
 # glob_escape <path>: the path as a shard pattern (-i / -j / -es are glob patterns) that matches that file alone:
 # a backslash before each \\ * ? [ (a caller's directory such as "run[1]" would else match nothing, or "run1")
 glob_escape() { local s=${1//\\/\\\\}; s=${s//\*/\\*}; s=${s//\?/\\?}; s=${s//\[/\\[}; printf '%s' "$s"; }
+# shell_glob <pattern>: the pattern as one shell word that matches what it matches (a shard pattern such as DATA_*.bin), for
+# a command offered in an error line: each character quoted for the shell (printf %q) but * ? [ ], so that a DATA such as
+# "my data/d" or "run it's/d" is one word, and DATA='data/*' still a glob
+shell_glob() {
+    local i c word=""
+    for ((i = 0; i < ${#1}; i++)); do
+        c=${1:i:1}
+        case $c in [][*?]) word+=$c ;; *) word+=$(printf %q "$c") ;; esac
+    done
+    printf '%s' "$word"
+}
+# copy_whole <file> <copy>: the copy written as <copy>.tmp beside it, then renamed over it, so that it is the whole file
+# or the one it replaces, never part of one (a cp killed or failing part-way, a full disk, left it cut short); else one
+# error line, the .tmp removed. (".tmp", as the trainer names its own, which clear_run_dir.sh clears where a kill left one)
+copy_whole() {
+    local err
+    err=$(cp -- "$1" "$2.tmp" 2>&1 && mv -f -- "$2.tmp" "$2" 2>&1) || { rm -f -- "$2.tmp"; die "cannot write $2${err:+ (${err##*: })}"; }
+}
 # make_dir <dir>: mkdir -p, or one error line naming the directory and why (a file of that name, no permission); one
 # that exists but takes no files (no write permission, a read-only file system) is one error line too, found by writing a
 # file there (test -w says yes to root whatever the mode): the first file a script wrote there failed with bash's
@@ -141,7 +159,8 @@ command_words() {
 # run.out among them), else "delete <dir>" (a file of the user's there, which it refuses). The error lines said "delete
 # <dir>" alone, and clear_run_dir.sh refused the run scripts' out dirs, for their run.out. Where a trainer is still running
 # there (it holds <dir>/.lock, as it does from its start), that comes first: wait for it to end (the advice was "delete
-# <dir>", the files that trainer was writing). The out dirs are named whole (the scripts take them with realpath)
+# <dir>", the files that trainer was writing). The out dirs are named whole (the scripts take them with realpath), and
+# quoted for the shell in both commands ("delete <dir>" named "run it's" bare, which a shell reads as no path)
 SCRIPT_LIB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd) # (the scripts move to the repository after sourcing this)
 # CLEAR_RUN_DIR: clear_run_dir.sh as the command offered reaches it from where the script was started, where its errors
 # are read: beside the script by the path that started it ("scripts/..." from the repository's root, "../scripts/..."
@@ -156,7 +175,7 @@ start_afresh() {
         printf 'wait for the trainer running there to end (it holds %s/.lock), then ' "$1"
     fi
     if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then printf 'bash %q %q' "$CLEAR_RUN_DIR" "$1"
-    else printf 'delete %s' "$1"; fi
+    else printf 'delete %q' "$1"; fi
 }
 # same_run_settings <out dir> <flag:SETTING>...: where the out dir holds a checkpoint (a DONE_ marker), the run there was
 # started with each flag at the value the variable SETTING holds now (numbers compared as numbers: 2e-3 is 0.002), as

@@ -430,6 +430,14 @@ done
 cp -r "$TMP/ts" "$TMP/ts_mine"; echo mine > "$TMP/ts_mine/notes.txt"
 expect_error_cmd tinyshakespeare_other_settings_foreign_file_delete "$TMP/ts_mine holds a run of LR=2e-3, not LR=1e-3: another out dir for this one, or delete $TMP/ts_mine to start afresh$" \
     "${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts_mine"
+# ... quoted for the shell, as the clearing command is: read by a shell, it names that dir alone (a dir "ts it's mine" was
+# named bare, which a shell reads as three words and an open quote)
+cp -r "$TMP/ts_mine" "$TMP/ts it's mine"
+err=$("${TS[@]}" LR=1e-3 bash scripts/run_tinyshakespeare.sh "$TMP/ts it's mine" 2>&1 >/dev/null)
+del=$(echo "$err" | sed -n 's/.*, or delete \(.*\) to start afresh$/\1/p')
+words=(); [ -z "$del" ] || eval "words=($del)" 2>/dev/null
+if [ ${#words[@]} -eq 1 ] && [ "${words[0]}" = "$TMP/ts it's mine" ]; then ok "tinyshakespeare_delete_dir_quoted"
+else bad "tinyshakespeare_delete_dir_quoted" "read as ${#words[@]} word(s) (${words[*]}): $err"; fi
 # ... and where a trainer is still running there (it holds .lock; here flock(1) stands in for it), the error says to wait
 # for it to end first (it said "delete <dir>", the files that trainer was writing; with a file of the user's there too,
 # it says so still), and clear_run_dir.sh --check answers 3: it would clear the directory once that trainer has ended
@@ -811,9 +819,11 @@ if [ $rc -eq 0 ] && [ -z "$(ls -A "$TMP/cr")" ]; then ok "clear_run_dir_removes_
 else bad "clear_run_dir_removes_run_tokenizer" "rc $rc: $out (left: $(ls -A "$TMP/cr" | tr '\n' ' '))"; fi
 # ... and what the run scripts add to their out dirs (it refused them for their run.out, and their errors said "delete
 # <dir>"): run.out, run_enwik8.sh's data_source.txt, run_pretrain.sh's hf/ (the trainer's -hf export, its config.json ours,
-# a staged file of a killed export), a write check that a killed script left; --check says so and removes nothing
+# a staged file of a killed export, the .tmp of run_pretrain.sh's copy of its tokenizer there that a kill left), a write
+# check that a killed script left; --check says so and removes nothing
 rm -rf "$TMP/cr"; mkdir -p "$TMP/cr/hf"; touch "$TMP/cr/model_00000010.bin" "$TMP/cr/DONE_00000010" "$TMP/cr/run.out" "$TMP/cr/data_source.txt" \
-    "$TMP/cr/.mamba_write_check.123" "$TMP/cr/hf/model.safetensors" "$TMP/cr/hf/tokenizer.json" "$TMP/cr/hf/generation_config.json.staged"
+    "$TMP/cr/.mamba_write_check.123" "$TMP/cr/hf/model.safetensors" "$TMP/cr/hf/tokenizer.json" "$TMP/cr/hf/generation_config.json.staged" \
+    "$TMP/cr/hf/tokenizer.json.tmp"
 echo '{"llmc_vocab_size": 270}' > "$TMP/cr/hf/config.json"
 bash scripts/clear_run_dir.sh --check "$TMP/cr" > "$TMP/cr_check.out" 2>&1; rc_check=$?; before=$(ls -A "$TMP/cr" | wc -l)
 out=$(bash scripts/clear_run_dir.sh "$TMP/cr" 2>&1); rc=$?
@@ -1286,6 +1296,21 @@ for glob in 'd?' 'd[ab]'; do
 done
 if [ -z "$(ls -A "$TMP/pt_glob_new")" ]; then ok "pretrain_glob_data_writes_nothing (? [...])"
 else bad "pretrain_glob_data_writes_nothing (? [...])" "$(ls -A "$TMP/pt_glob_new" | tr '\n' ' ')"; fi
+# ... and the delete commands its errors offer name the shards quoted for the shell, their globs kept: read by a shell,
+# they match those files (a DATA under "pt it's" was named bare, which a shell reads as words and an open quote). The
+# shards of another tokenizer (their prefix), and those without a val split (DATA, here a glob)
+mkdir -p "$TMP/pt it's"
+for f in "$TMP"/pt_err/d_train_*.bin; do cp "$f" "$TMP/pt it's/o_${f##*/d_}"; cp "$f" "$TMP/pt it's/n_${f##*/d_}"; done
+cp "$TMP/tok_other.json" "$TMP/pt it's/o_tokenizer.json"
+err=$("${PE[@]}" DATA="$TMP/pt it's/o" OUT="$TMP/pt it's/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json 2>&1 >/dev/null)
+del=$(echo "$err" | sed -n 's/.*, or delete \(.*\) and \(.*\) to encode the files again$/\1 \2/p')
+err2=$("${PE[@]}" DATA="$TMP/pt it's/n*" VAL_EVERY=5 OUT="$TMP/pt it's/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json 2>&1 >/dev/null)
+del2=$(echo "$err2" | sed -n 's/.*, or delete \(.*\) and encode again$/\1/p')
+words=(); [ -z "$del" ] || eval "words=($del)" 2>/dev/null
+words2=(); [ -z "$del2" ] || eval "words2=($del2)" 2>/dev/null
+want=("$TMP/pt it's"/o_train_*.bin "$TMP/pt it's/o_tokenizer.json") want2=("$TMP/pt it's"/n_train_*.bin)
+if [ "${words[*]}" = "${want[*]}" ] && [ "${words2[*]}" = "${want2[*]}" ] && [ ! -e "$TMP/pt it's/out" ]; then ok "pretrain_delete_shards_quoted"
+else bad "pretrain_delete_shards_quoted" "read as '${words[*]}': $err; and '${words2[*]}': $err2"; fi
 # ... and a resumed run's copy of its tokenizer is not written again where it holds the same bytes: a copy that failed
 # part-way (here a stand-in cp that cuts it short and fails, as on a full disk) left it cut short, and every later run
 # was refused as one of another tokenizer
@@ -1293,7 +1318,7 @@ mkdir -p "$TMP/pt_cp"
 cat > "$TMP/pt_cp/cp" << EOF
 #!/bin/sh
 for last; do :; done
-case "\$last" in */out/tokenizer.json) : > "\$last"; echo "cp: error writing '\$last': No space left on device" >&2; exit 1 ;; esac
+case "\$last" in */out/tokenizer.json|*/out/tokenizer.json.tmp) : > "\$last"; echo "cp: error writing '\$last': No space left on device" >&2; exit 1 ;; esac
 exec $(command -v cp) "\$@"
 EOF
 chmod +x "$TMP/pt_cp/cp"
@@ -1302,6 +1327,22 @@ out=$("${PE[@]}" OUT="$TMP/pt_sd2/out" bash scripts/run_pretrain.sh "$TMP/tok_sa
 if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_sd2/out/tokenizer.json" &&
    echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_resume_keeps_run_tokenizer_copy"
 else bad "pretrain_resume_keeps_run_tokenizer_copy" "rc $rc1 then $rc: $(tail -n 1 "$TMP/pt_cp.out"); $(echo "$out" | tail -n 1)"; fi
+# ... and its copy in OUT/hf, made after the run, is written whole or not at all: a cp killed part-way there (a stand-in
+# that writes the first 100 bytes, then kills itself) left it cut short, over the whole one the trainer's export had
+# written. Now the script ends with one error line, the export's copy whole, no .tmp left
+mkdir -p "$TMP/pt_hfcp/bin"
+cat > "$TMP/pt_hfcp/bin/cp" << 'EOF'
+#!/bin/sh
+for last; do :; done
+case "$last" in */out/hf/tokenizer.json|*/out/hf/tokenizer.json.tmp) eval "src=\${$(($# - 1))}"; head -c 100 "$src" > "$last"; kill -KILL $$ ;; esac
+exec "$REAL_CP" "$@"
+EOF
+chmod +x "$TMP/pt_hfcp/bin/cp"
+expect_error_cmd pretrain_hf_tokenizer_copy_fails "cannot write $TMP/pt_hfcp/out/hf/tokenizer.json" \
+    "${PE[@]}" PATH="$TMP/pt_hfcp/bin:$PATH" REAL_CP="$(command -v cp)" OUT="$TMP/pt_hfcp/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json
+if cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_hfcp/out/hf/tokenizer.json" && [ ! -e "$TMP/pt_hfcp/out/hf/tokenizer.json.tmp" ]; then
+    ok "pretrain_hf_tokenizer_copy_whole"
+else bad "pretrain_hf_tokenizer_copy_whole" "$(cmp test/fixtures/bpe/tokenizer.json "$TMP/pt_hfcp/out/hf/tokenizer.json" 2>&1); $(ls -A "$TMP/pt_hfcp/out/hf" | tr '\n' ' ')"; fi
 # its default DATA and OUT are the repository's data/pretrain and out/<MODEL>, as the other scripts' defaults, whatever
 # directory it is called from (they were the caller's data/ and out/). Called from $TMP/cwd: DATA's default holds no
 # shards (its error names it), and OUT's gets the run that fails on a bad flag (checked only where no run is
