@@ -6,7 +6,7 @@
 #                                                   1 no, 3 once the trainer running there has ended)
 # It removes only what the trainer writes there (doc/formats.md, "Checkpoint directory": main.log, commands.txt, .lock,
 # tokenizer.json, model_<step>.bin, state_<step>[_<rank>].bin, DONE_<step>, model_best.bin, and the .tmp of any of them
-# a killed write left) and what the run scripts add (run.out; run_enwik8.sh's data_source.txt; run_pretrain.sh's
+# a killed write left) and what the run scripts add (run.out; run_enwik8.sh's data_source.txt[.tmp]; run_pretrain.sh's
 # hf/, the trainer's -hf export: its config.json, one of ours, model.safetensors, tokenizer.json, generation_config.json,
 # and the tokenizer.json.tmp of the script's copy there that a kill left;
 # an hf/ without its config.json only as an export cut short leaves it: empty, with a staged file <name>.staged[.tmp], or
@@ -29,9 +29,9 @@ dir=$1
 [ -d "$dir" ] && [ ! -L "$dir" ] || die "'$dir' is not a directory: not removing it (choose another TRAIN_DIR)"
 shopt -s nullglob dotglob
 run_file='^(main\.log|commands\.txt|\.lock|tokenizer\.json|model_best\.bin|model_[0-9]{8,}\.bin|state_[0-9]{8,}(_[0-9]{5})?\.bin|DONE_[0-9]{8,})(\.tmp)?$'
-# the run scripts' own: their output log, run_enwik8.sh's record of its shards' source, the probe of make_dir (script_lib.sh)
-# that a killed script left
-script_file='^(run\.out|data_source\.txt|\.mamba_write_check\.[0-9]+)$'
+# the run scripts' own: their output log, run_enwik8.sh's record of its shards' source (and the .tmp of its copy,
+# script_lib.sh's copy_whole, that a kill left), the probe of make_dir (script_lib.sh) that a killed script left
+script_file='^(run\.out|data_source\.txt(\.tmp)?|\.mamba_write_check\.[0-9]+)$'
 # the -hf export's files (llmc/hf_io.h), staged or half-written by an export that was killed, and the .tmp of
 # run_pretrain.sh's copy of its tokenizer there (script_lib.sh's copy_whole) that a kill left
 hf_file='^((config\.json|model\.safetensors|tokenizer\.json|generation_config\.json)(\.staged(\.tmp)?)?|tokenizer\.json\.tmp)$'

@@ -47,7 +47,7 @@ OUT/run.out (the trainer's output, appended), OUT/data_source.txt (the source of
 and the two newest checkpoints (-nk 2: their model_, state_ and DONE_ files).
 EOF
 }
-. "$(dirname "$0")/script_lib.sh" # die, check_script_args, extra_args, same_run_settings, run_logged
+. "$(dirname "$0")/script_lib.sh" # die, check_script_args, extra_args, same_run_settings, run_logged, copy_whole
 check_script_args "bash scripts/run_enwik8.sh [enwik8 | enwik8.zip]" 1 "$@"
 SRC=${1:+$(realpath -m "$1")} # relative to where the script was called from
 if [ -n "$SRC" ]; then
@@ -139,7 +139,10 @@ if [ -f "$STAMP" ]; then
         die "$OUT holds a run trained on shards of $(stamp path "$OUT/data_source.txt"), but $DATA_DIR's are of" \
             "$(stamp path "$STAMP"): another OUT, or $(start_afresh "$OUT") to start over"
     fi
-    cp "$STAMP" "$OUT/data_source.txt"
+    # written whole or not at all (copy_whole): a cp killed part-way left it cut short, and the run in OUT was then
+    # refused as one trained on other shards (its content_md5 line missing); not written again where it holds the same
+    # bytes, as for every resumed run
+    cmp -s -- "$STAMP" "$OUT/data_source.txt" || copy_whole "$STAMP" "$OUT/data_source.txt"
 fi
 # 32K bytes per step (B*T); 60K steps = 2.0B bytes, ~22 epochs of the 90M training bytes
 PROMPT=(-p "<page>"); [ "$GEN" = 0 ] && PROMPT=() # (the trainer notes a prompt that -g 0 does not use)

@@ -626,6 +626,25 @@ if command -v python3 >/dev/null; then
     expect_error_cmd enwik8_missing_file_with_shards "no such file: $TMP/nothing" "${E[@]}" ALLOW_ANY_SIZE=1 bash scripts/run_enwik8.sh "$TMP/nothing"
     expect_one_error_cmd enwik8_trainer_error_once "unknown flag '-zz'" "the trainer exited with 1 after the error above" \
         "${E[@]}" ALLOW_ANY_SIZE=1 OUT="$TMP/e8_err" "EXTRA=-zz 1" bash scripts/run_enwik8.sh "$TMP/standin_a"
+    # OUT's record of the shards' source is written whole or not at all: a cp killed part-way (a stand-in that writes its
+    # first 60 bytes, then kills itself) left data_source.txt cut short, without its content_md5 line, and every later run
+    # in that OUT was refused as one trained on other shards. Now one error line, no data_source.txt nor .tmp left, and
+    # the same command again trains there, its record whole
+    mkdir -p "$TMP/e8_dscp/bin"
+    cat > "$TMP/e8_dscp/bin/cp" << 'EOF'
+#!/bin/sh
+for last; do :; done
+case "$last" in */e8_dscp/out/data_source.txt|*/e8_dscp/out/data_source.txt.tmp) eval "src=\${$(($# - 1))}"; head -c 60 "$src" > "$last"; kill -KILL $$ ;; esac
+exec "$REAL_CP" "$@"
+EOF
+    chmod +x "$TMP/e8_dscp/bin/cp"
+    expect_error_cmd enwik8_data_source_copy_fails "cannot write $TMP/e8_dscp/out/data_source.txt" \
+        "${E[@]}" PATH="$TMP/e8_dscp/bin:$PATH" REAL_CP="$(command -v cp)" ALLOW_ANY_SIZE=1 OUT="$TMP/e8_dscp/out" bash scripts/run_enwik8.sh "$TMP/standin_a"
+    left=$(ls -A "$TMP/e8_dscp/out" | grep '^data_source' | tr '\n' ' ')
+    out=$("${E[@]}" ALLOW_ANY_SIZE=1 OUT="$TMP/e8_dscp/out" bash scripts/run_enwik8.sh "$TMP/standin_a" 2>&1); rc=$?
+    if [ -z "$left" ] && [ "$rc" -eq 0 ] && cmp -s "$TMP/e8data/enwik8_source.txt" "$TMP/e8_dscp/out/data_source.txt" &&
+       [ -f "$TMP/e8_dscp/out/DONE_00000006" ]; then ok "enwik8_data_source_copy_whole"
+    else bad "enwik8_data_source_copy_whole" "left after the kill: '$left'; then rc $rc: $(echo "$out" | tail -n 1)"; fi
     # a MODEL file given relative is the caller's, as OUT is (it was looked for in the repository: "no such model file")
     cp "$TMP/e8/model_00000006.bin" "$TMP/e8caller/start.bin"
     out=$(cd "$TMP/e8caller" && "${E[@]}" OUT="$TMP/e8_model" MODEL=start.bin ALLOW_ANY_SIZE=1 STEPS=2 VAL_EVERY=0 bash "$REPO/scripts/run_enwik8.sh" "$TMP/standin_a" 2>&1); rc=$?
@@ -818,16 +837,16 @@ out=$(bash scripts/clear_run_dir.sh "$TMP/cr" 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ -z "$(ls -A "$TMP/cr")" ]; then ok "clear_run_dir_removes_run_tokenizer"
 else bad "clear_run_dir_removes_run_tokenizer" "rc $rc: $out (left: $(ls -A "$TMP/cr" | tr '\n' ' '))"; fi
 # ... and what the run scripts add to their out dirs (it refused them for their run.out, and their errors said "delete
-# <dir>"): run.out, run_enwik8.sh's data_source.txt, run_pretrain.sh's hf/ (the trainer's -hf export, its config.json ours,
-# a staged file of a killed export, the .tmp of run_pretrain.sh's copy of its tokenizer there that a kill left), a write
-# check that a killed script left; --check says so and removes nothing
-rm -rf "$TMP/cr"; mkdir -p "$TMP/cr/hf"; touch "$TMP/cr/model_00000010.bin" "$TMP/cr/DONE_00000010" "$TMP/cr/run.out" "$TMP/cr/data_source.txt" \
+# <dir>"): run.out, run_enwik8.sh's data_source.txt (and the .tmp of its copy that a kill left), run_pretrain.sh's hf/ (the
+# trainer's -hf export, its config.json ours, a staged file of a killed export, the .tmp of run_pretrain.sh's copy of its
+# tokenizer there that a kill left), a write check that a killed script left; --check says so and removes nothing
+rm -rf "$TMP/cr"; mkdir -p "$TMP/cr/hf"; touch "$TMP/cr/model_00000010.bin" "$TMP/cr/DONE_00000010" "$TMP/cr/run.out" "$TMP/cr/data_source.txt" "$TMP/cr/data_source.txt.tmp" \
     "$TMP/cr/.mamba_write_check.123" "$TMP/cr/hf/model.safetensors" "$TMP/cr/hf/tokenizer.json" "$TMP/cr/hf/generation_config.json.staged" \
     "$TMP/cr/hf/tokenizer.json.tmp"
 echo '{"llmc_vocab_size": 270}' > "$TMP/cr/hf/config.json"
 bash scripts/clear_run_dir.sh --check "$TMP/cr" > "$TMP/cr_check.out" 2>&1; rc_check=$?; before=$(ls -A "$TMP/cr" | wc -l)
 out=$(bash scripts/clear_run_dir.sh "$TMP/cr" 2>&1); rc=$?
-if [ $rc_check -eq 0 ] && [ ! -s "$TMP/cr_check.out" ] && [ "$before" -eq 6 ] && [ $rc -eq 0 ] && [ -z "$(ls -A "$TMP/cr")" ] &&
+if [ $rc_check -eq 0 ] && [ ! -s "$TMP/cr_check.out" ] && [ "$before" -eq 7 ] && [ $rc -eq 0 ] && [ -z "$(ls -A "$TMP/cr")" ] &&
    [ "$out" = "note: starting afresh: removing the previous run from '$TMP/cr' (its checkpoint of step 10)" ]; then ok "clear_run_dir_removes_run_script_files"
 else bad "clear_run_dir_removes_run_script_files" "--check rc $rc_check ($before entries after it); rc $rc: $out (left: $(ls -A "$TMP/cr" | tr '\n' ' '))"; fi
 # the clearing script alone: each kind of entry the trainer never writes, one at a time next to a checkpoint
