@@ -4,8 +4,8 @@
 # matmul_peak has no reference to check: it runs its one measurement (it fails if cuBLAS's bf16
 # product does), so that scripts/bench.sh's denominator of MFU is built and run here too.
 # A file that takes versions must first answer a bad one (999, 1x) with a usage line and exit 2, and
-# matmul_peak, which takes no arguments, any one (--check, 1); matmul, given version 1 alone, must check
-# that version and no other.
+# matmul_peak and selective_scan_fp32, which take no arguments, any one (--check, 1); matmul, given version 1
+# alone, must check that version and no other.
 # One PASS/FAIL line per file, then "N passed, M failed".
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -25,10 +25,10 @@ for f in $files; do
         echo "FAIL $f: build failed ($(grep -m1 error "$BUILD/$f.build.log"))"; fail=$((fail + 1)); continue
     fi
     # the arguments of its check, and arguments it must refuse: a version out of range or not a number, or any for
-    # matmul_peak (it ignored them), with one usage line and exit 2, not a run
+    # matmul_peak and selective_scan_fp32 (they ignored them), with one usage line and exit 2, not a run
     args=--check bad_args="999 1x"
     case $f in
-        selective_scan_fp32) args="" bad_args="" ;; # (no versions: it only checks)
+        selective_scan_fp32) args="" bad_args="--check 1" ;; # (no arguments: it only checks; it ignored them)
         matmul_peak) args="" bad_args="--check 1" ;; # (no arguments: it measures)
     esac
     if [ -n "$bad_args" ]; then

@@ -7,6 +7,7 @@ summation order separate the kernels from the reference, so the tolerance is 1e-
 Build and run, in dev/cuda (checks only; no versions, no benchmark):
     nvcc -O3 -gencode arch=compute_90,code=sm_90 -o selective_scan_fp32 selective_scan_fp32.cu
     ./selective_scan_fp32
+It takes no arguments: any is refused with a usage line and exit 2.
 */
 typedef float floatX;
 #define FLOATX_DEFINED
@@ -127,7 +128,11 @@ static int check(const Cfg &cfg, int B, int T, int Di, int N, int R, uint64_t se
     return bad;
 }
 
-int main() {
+int main(int argc, char **argv) {
+    if (argc > 1) { // (before any CUDA call: refused on a machine without a GPU too)
+        fprintf(stderr, "usage: %s   (no arguments: it checks llmc/cuda/scan.cuh's fp32 build; no versions, no benchmark)\n", argv[0]);
+        return 2;
+    }
     print_device();
     int bad = 0;
     uint64_t seed = 101;
