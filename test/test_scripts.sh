@@ -1330,6 +1330,18 @@ words2=(); [ -z "$del2" ] || eval "words2=($del2)" 2>/dev/null
 want=("$TMP/pt it's"/o_train_*.bin "$TMP/pt it's/o_tokenizer.json") want2=("$TMP/pt it's"/n_train_*.bin)
 if [ "${words[*]}" = "${want[*]}" ] && [ "${words2[*]}" = "${want2[*]}" ] && [ ! -e "$TMP/pt it's/out" ]; then ok "pretrain_delete_shards_quoted"
 else bad "pretrain_delete_shards_quoted" "read as '${words[*]}': $err; and '${words2[*]}': $err2"; fi
+# ... and so does the delete command of the note under the trainer's "shard too small" for a val split smaller than one
+# batch (shell_glob: DATA quoted, its glob kept): read by a shell, it matches that DATA's shards, train and val, and no
+# other prefix's (here under "pt it's", beside the o_ and n_ shards above)
+"${PE[@]}" VAL_FRACTION=0.001 VAL_EVERY=1 MICRO_B=16 T=64 BATCH_TOKENS=1024 TOKENS=1024 DATA="$TMP/pt it's/v" OUT="$TMP/pt it's/v_out" \
+    bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt" > "$TMP/pt_small.out" 2>&1
+note=$(grep "^note: the trainer exited with" "$TMP/pt_small.out")
+del=$(echo "$note" | sed -n 's/.*: delete \(.*\) and encode again with a larger VAL_FRACTION (now 0\.001); .*/\1/p')
+words=(); [ -z "$del" ] || eval "words=($del)" 2>/dev/null
+want=("$TMP/pt it's"/v_*.bin)
+if grep -q "^error: .*_val_000000\.bin.*shard too small" "$TMP/pt_small.out" && [ ${#want[@]} -eq 2 ] && [ "${want[1]}" = "$TMP/pt it's/v_val_000000.bin" ] &&
+   [ "${words[*]}" = "${want[*]}" ]; then ok "pretrain_val_too_small_delete_quoted"
+else bad "pretrain_val_too_small_delete_quoted" "read as '${words[*]}' (${#want[@]} shards): $(grep '^error:\|^note:' "$TMP/pt_small.out" | tr '\n' ' ')"; fi
 # ... and a resumed run's copy of its tokenizer is not written again where it holds the same bytes: a copy that failed
 # part-way (here a stand-in cp that cuts it short and fails, as on a full disk) left it cut short, and every later run
 # was refused as one of another tokenizer
