@@ -8,7 +8,7 @@
 # tokenizer.json, model_<step>.bin, state_<step>[_<rank>].bin, DONE_<step>, model_best.bin, and the .tmp of any of them
 # a killed write left) and what the run scripts add (run.out; run_enwik8.sh's data_source.txt[.tmp]; run_pretrain.sh's
 # hf/, the trainer's -hf export: its config.json, one of ours, model.safetensors, tokenizer.json, generation_config.json,
-# and the tokenizer.json.tmp of the script's copy there that a kill left;
+# and the tokenizer.json.tmp that a kill of an older run_pretrain.sh's copy there left;
 # an hf/ without its config.json only as an export cut short leaves it: empty, with a staged file <name>.staged[.tmp], or
 # one that a run in commands.txt exports to), with one note naming the newest checkpoint. Anything else in <dir> (a file
 # of yours, a folder, a link), or a trainer still running there, and it removes nothing: one error line, exit 1.
@@ -32,8 +32,8 @@ run_file='^(main\.log|commands\.txt|\.lock|tokenizer\.json|model_best\.bin|model
 # the run scripts' own: their output log, run_enwik8.sh's record of its shards' source (and the .tmp of its copy,
 # script_lib.sh's copy_whole, that a kill left), the probe of make_dir (script_lib.sh) that a killed script left
 script_file='^(run\.out|data_source\.txt(\.tmp)?|\.mamba_write_check\.[0-9]+)$'
-# the -hf export's files (llmc/hf_io.h), staged or half-written by an export that was killed, and the .tmp of
-# run_pretrain.sh's copy of its tokenizer there (script_lib.sh's copy_whole) that a kill left
+# the -hf export's files (llmc/hf_io.h), staged or half-written by an export that was killed, and the .tmp of the
+# copy of its tokenizer that run_pretrain.sh made there until the export's own was found the same (a kill left it)
 hf_file='^((config\.json|model\.safetensors|tokenizer\.json|generation_config\.json)(\.staged(\.tmp)?)?|tokenizer\.json\.tmp)$'
 # hf/ without a config.json: an export cut short (llmc/hf_io.h), which writes each file whole as <name>.staged (through
 # <name>.staged.tmp), then switches them in, config.json last. It leaves an empty hf/ (killed as it began), staged files

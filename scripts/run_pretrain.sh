@@ -237,7 +237,7 @@ make_dir "$OUT"
 # Not written again where it holds TOK's bytes, as it does for every resumed run (checked above): a copy that failed
 # part-way (a full disk) left a resumable run's copy cut short, and the run refused from then on as one of another
 # tokenizer. (So neither is TOK when it is this copy itself, or OUT/hf's: a resumed run given the tokenizer the first run
-# left in OUT, which cp refused as "the same file"). Written whole or not at all (copy_whole), as OUT/hf's below
+# left in OUT, which cp refused as "the same file"). Written whole or not at all (copy_whole)
 cmp -s -- "$TOK" "$OUT/tokenizer.json" || copy_whole "$TOK" "$OUT/tokenizer.json"
 echo "pretraining $MODEL ($params parameters) on ${DATA}_train_*.bin: $STEPS steps of $BATCH_TOKENS tokens" \
      "($((STEPS * BATCH_TOKENS)) tokens), $GPUS process(es) x B=$MICRO_B x T=$T, peak LR $LR, warmup $WARMUP steps," \
@@ -265,9 +265,9 @@ if [ "$rc" -ne 0 ]; then
     trainer_error_shown "$rc" "$OUT/run.out" "$this_run" "$todo"
     die "the trainer exited with $rc without an error line (see $OUT/run.out); run the same command again to resume"
 fi
-# written whole (copy_whole: a cp killed part-way there left OUT/hf/tokenizer.json cut short, over the whole one the
-# trainer's export had written), also onto itself (TOK given as this file, which a plain cp refused as "the same file")
-if [ -d "$OUT/hf" ]; then copy_whole "$TOK" "$OUT/hf/tokenizer.json"; fi
+# (OUT/hf/tokenizer.json is the trainer's: -hf ships the -tk tokenizer.json, TOK, which the probe above has read as one
+# (a TOK not named .json is refused there), staged and switched in with the weights (llmc/train_common.h,
+# hf_export_tokenizer). The copy this script made after it was the same bytes, and a kill part-way left it cut short)
 stopped=$(tail -c +$((log_start + 1)) "$OUT/run.out" | grep -o 'stopped by signal [0-9]* after step [0-9]*' | tail -n 1 || true)
 if [ -n "$stopped" ]; then
     echo "$stopped of $STEPS (checkpoint in $OUT): run the same command again to resume"

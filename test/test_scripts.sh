@@ -837,9 +837,10 @@ out=$(bash scripts/clear_run_dir.sh "$TMP/cr" 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ -z "$(ls -A "$TMP/cr")" ]; then ok "clear_run_dir_removes_run_tokenizer"
 else bad "clear_run_dir_removes_run_tokenizer" "rc $rc: $out (left: $(ls -A "$TMP/cr" | tr '\n' ' '))"; fi
 # ... and what the run scripts add to their out dirs (it refused them for their run.out, and their errors said "delete
-# <dir>"): run.out, run_enwik8.sh's data_source.txt (and the .tmp of its copy that a kill left), run_pretrain.sh's hf/ (the
-# trainer's -hf export, its config.json ours, a staged file of a killed export, the .tmp of run_pretrain.sh's copy of its
-# tokenizer there that a kill left), a write check that a killed script left; --check says so and removes nothing
+# <dir>"): run.out, run_enwik8.sh's data_source.txt (and the .tmp of its copy that a kill left), run_pretrain.sh's hf/
+# (the trainer's -hf export, its config.json ours, a staged file of a killed export, the .tmp that a kill of an older
+# run_pretrain.sh's copy of its tokenizer there left), a write check that a killed script left; --check says so and
+# removes nothing
 rm -rf "$TMP/cr"; mkdir -p "$TMP/cr/hf"; touch "$TMP/cr/model_00000010.bin" "$TMP/cr/DONE_00000010" "$TMP/cr/run.out" "$TMP/cr/data_source.txt" "$TMP/cr/data_source.txt.tmp" \
     "$TMP/cr/.mamba_write_check.123" "$TMP/cr/hf/model.safetensors" "$TMP/cr/hf/tokenizer.json" "$TMP/cr/hf/generation_config.json.staged" \
     "$TMP/cr/hf/tokenizer.json.tmp"
@@ -1358,22 +1359,24 @@ out=$("${PE[@]}" OUT="$TMP/pt_sd2/out" bash scripts/run_pretrain.sh "$TMP/tok_sa
 if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_sd2/out/tokenizer.json" &&
    echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_resume_keeps_run_tokenizer_copy"
 else bad "pretrain_resume_keeps_run_tokenizer_copy" "rc $rc1 then $rc: $(tail -n 1 "$TMP/pt_cp.out"); $(echo "$out" | tail -n 1)"; fi
-# ... and its copy in OUT/hf, made after the run, is written whole or not at all: a cp killed part-way there (a stand-in
-# that writes the first 100 bytes, then kills itself) left it cut short, over the whole one the trainer's export had
-# written. Now the script ends with one error line, the export's copy whole, no .tmp left
+# ... and OUT/hf's tokenizer.json is the trainer's -hf export's, the tokenizer given, which the script does not write
+# again: its copy there after the run (the same bytes) was cut short by a cp killed part-way, and ended the script with
+# an error. A stand-in cp that marks and fails any copy into hf/: the run finishes, no copy made, the export's whole
 mkdir -p "$TMP/pt_hfcp/bin"
 cat > "$TMP/pt_hfcp/bin/cp" << 'EOF'
 #!/bin/sh
 for last; do :; done
-case "$last" in */out/hf/tokenizer.json|*/out/hf/tokenizer.json.tmp) eval "src=\${$(($# - 1))}"; head -c 100 "$src" > "$last"; kill -KILL $$ ;; esac
+case "$last" in */out/hf/*) echo "$last" >> "$CP_MARKS"; : > "$last"; exit 1 ;; esac
 exec "$REAL_CP" "$@"
 EOF
 chmod +x "$TMP/pt_hfcp/bin/cp"
-expect_error_cmd pretrain_hf_tokenizer_copy_fails "cannot write $TMP/pt_hfcp/out/hf/tokenizer.json" \
-    "${PE[@]}" PATH="$TMP/pt_hfcp/bin:$PATH" REAL_CP="$(command -v cp)" OUT="$TMP/pt_hfcp/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json
-if cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_hfcp/out/hf/tokenizer.json" && [ ! -e "$TMP/pt_hfcp/out/hf/tokenizer.json.tmp" ]; then
-    ok "pretrain_hf_tokenizer_copy_whole"
-else bad "pretrain_hf_tokenizer_copy_whole" "$(cmp test/fixtures/bpe/tokenizer.json "$TMP/pt_hfcp/out/hf/tokenizer.json" 2>&1); $(ls -A "$TMP/pt_hfcp/out/hf" | tr '\n' ' ')"; fi
+out=$("${PE[@]}" PATH="$TMP/pt_hfcp/bin:$PATH" REAL_CP="$(command -v cp)" CP_MARKS="$TMP/pt_hfcp/marks" OUT="$TMP/pt_hfcp/out" \
+      bash scripts/run_pretrain.sh "$TMP/tok_same.json" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, " && [ ! -e "$TMP/pt_hfcp/marks" ] &&
+   cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_hfcp/out/hf/tokenizer.json" && [ -f "$TMP/pt_hfcp/out/hf/config.json" ] &&
+   [ "$(ls -A "$TMP/pt_hfcp/out/hf" | tr '\n' ' ')" = "config.json generation_config.json model.safetensors tokenizer.json " ]; then
+    ok "pretrain_hf_tokenizer_is_the_exports"
+else bad "pretrain_hf_tokenizer_is_the_exports" "rc $rc, copies into hf/: '$(cat "$TMP/pt_hfcp/marks" 2>/dev/null | tr '\n' ' ')': $(echo "$out" | tail -n 1); $(cmp test/fixtures/bpe/tokenizer.json "$TMP/pt_hfcp/out/hf/tokenizer.json" 2>&1); $(ls -A "$TMP/pt_hfcp/out/hf" | tr '\n' ' ')"; fi
 # its default DATA and OUT are the repository's data/pretrain and out/<MODEL>, as the other scripts' defaults, whatever
 # directory it is called from (they were the caller's data/ and out/). Called from $TMP/cwd: DATA's default holds no
 # shards (its error names it), and OUT's gets the run that fails on a bad flag (checked only where no run is
