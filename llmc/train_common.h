@@ -1110,8 +1110,10 @@ static inline void process_count_and_rank(const Options *o, int *num_processes, 
         char count_from[160] = "no -pn, and no launcher's variables";
         if (o->num_processes > 0 && env != NULL && getenv(env->world) != NULL) {
             snprintf(count_from, sizeof(count_from), "-pn, not the launcher's %s=%s", env->world, getenv(env->world));
-        } else if (o->num_processes > 0 || env != NULL) {
+        } else if (o->num_processes > 0 || (env != NULL && getenv(env->world) != NULL)) {
             snprintf(count_from, sizeof(count_from), "%s", o->num_processes > 0 ? "-pn" : env->world);
+        } else if (env != NULL) { // (one process: the launcher's count is not set, which naming it said it was)
+            snprintf(count_from, sizeof(count_from), "no -pn, and no %s beside %s", env->world, env->rank);
         }
         fatalf("%s %d: the rank must be below the number of processes, %d (%s)", o->process_rank >= 0 ? "-pr" : env->rank, r, n,
                count_from);
