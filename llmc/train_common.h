@@ -1082,9 +1082,18 @@ static const LauncherVars LAUNCHERS[] = {
     {"WORLD_SIZE", "RANK", "LOCAL_RANK", NULL},
     {"SLURM_NTASKS", "SLURM_PROCID", "SLURM_LOCALID", NULL},
 };
+// a launcher's variable as an int: fallback where it is unset or empty; one that is not a whole number (WORLD_SIZE=abc,
+// 2x) is refused, naming it (atoi read it as 0 or its leading digits: a count or rank the launcher never gave)
 static inline int env_int(const char *name, int fallback) {
     const char *v = name != NULL ? getenv(name) : NULL;
-    return v != NULL ? atoi(v) : fallback;
+    if (v == NULL || v[0] == '\0') { return fallback; }
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (*end != '\0' || errno != 0 || x < INT_MIN || x > INT_MAX) {
+        fatalf("%s=%s: a launcher's variable that is not a whole number", name, v);
+    }
+    return (int)x;
 }
 // the first launcher whose rank variable is set, or NULL
 static inline const LauncherVars *launcher_from_env(void) {

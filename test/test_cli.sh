@@ -1878,6 +1878,12 @@ if [ -e "$TMP/rank_past_pn" ]; then bad "launcher_rank_past_pn_1_no_output_dir" 
 # missing (it named WORLD_SIZE as where the count of 1 came from)
 expect_error_cmd launcher_rank_without_its_count "RANK 1: the rank must be below the number of processes, 1 (no -pn, and no WORLD_SIZE beside RANK)$" \
     env -u WORLD_SIZE RANK=1 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -o "$TMP/rank_no_count"
+# a launcher's variable that is not a whole number is refused, naming it (atoi read WORLD_SIZE=abc as 0 processes, and the
+# refusal blamed RANK 0; 2x as 2)
+for v in WORLD_SIZE=abc WORLD_SIZE=2x; do
+    expect_error_cmd "launcher_variable_not_a_number $v" "$v: a launcher's variable that is not a whole number$" \
+        env RANK=0 "$v" LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -o "$TMP/rank_garbage"
+done
 if [ "$CPU" = 0 ]; then
     # a -d that the processes' micro-batches do not divide (-d 128 = B*T on 2 processes): refused by each rank at once,
     # before the NCCL rendezvous (rank 0 wrote the id file and both waited there; the check came after the model and
