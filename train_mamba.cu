@@ -1643,10 +1643,12 @@ int main(int argc, char **argv) {
     if (o.num_threads_given) { printf("note: no effect on the GPU trainer (a flag of train_mamba, its OpenMP threads): -nt %d\n", o.num_threads); }
     // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory
     // (-x 0 writes nothing there: it reads the checkpoint -y names, from a directory that may be read-only)
-    rank0_alone(1); // (to rank0_checks_passed, after setup_model)
+    rank0_alone(1);
     if (o.output_dir != NULL && o.max_steps != 0 && rank == 0) { check_output_dir_writable(&o); }
     if (o.hf_export_dir != NULL && rank == 0) { check_dir_creatable(o.hf_export_dir, "-hf"); } // (rank 0 exports, after training)
     rank0_alone(0);
+    rank0_checks_passed(); // (now: setup_model's checks fail on every rank alike, and a rank that ended there would leave
+                           // rank 0's failed check waiting in its collective until -pt)
 
     Mamba model;
     TrainState state;

@@ -242,14 +242,16 @@ done
 
 # start-up errors that only rank 0 checks end every rank at once, with rank 0's error line alone (train_mamba.cu,
 # rank0_alone): its prompt cannot be encoded (no tokenizer on its node), a resume whose -tk is not the run's
-# tokenizer.json (kept in -o), an -hf it cannot create (a file where its directory would be; checked before the model).
+# tokenizer.json (kept in -o), an -hf it cannot create (a file where its directory would be; checked before the model),
+# also where every rank's -e names no model file (hf_bad_model: the other rank, failing on -e before it met rank 0's
+# collective, left rank 0 waiting there until -pt).
 # The other rank went on to its next collective and waited there until -pt (through test/shm_nccl.c, until it saw rank
 # 0 gone: "error: rank 1: NCCL error ..."), so an error line of its own, or -pt 120 of waiting, fails here
 bash scripts/multi_gpu.sh -n 2 -e d64:l2:v270 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -tk test/fixtures/bpe/tokenizer.json \
     -o "$TMP/tk_run" > "$TMP/tk_run.out" 2>&1 || bad "rank_0_start_up_errors_run" "$(tail -n 2 "$TMP/tk_run.out")"
 { cat test/fixtures/bpe/tokenizer.json; echo; } > "$TMP/tk_other.json"
 : > "$TMP/hf_file"
-for case in prompt resume_tokenizer hf; do
+for case in prompt resume_tokenizer hf hf_bad_model; do
     TKARGS=(-e d64:l2:v270 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -pf "$ID.$case" -pt 120)
     tk0=test/fixtures/bpe/tokenizer.json
     case $case in
@@ -257,6 +259,8 @@ for case in prompt resume_tokenizer hf; do
         resume_tokenizer) TKARGS+=(-g 0 -x 4 -y 1 -o "$TMP/tk_run"); tk0="$TMP/tk_other.json"
                           want="-tk $TMP/tk_other.json: $TMP/tk_run holds a run of the tokenizer $TMP/tk_run/tokenizer.json, not of this one" ;;
         hf) TKARGS+=(-g 0 -hf "$TMP/hf_file/hf"); want="-hf $TMP/hf_file/hf: '$TMP/hf_file' exists and is not a directory" ;;
+        hf_bad_model) TKARGS=(-e "$TMP/no_model.bin" "${TKARGS[@]:2}" -g 0 -hf "$TMP/hf_file/hf")
+                      want="-hf $TMP/hf_file/hf: '$TMP/hf_file' exists and is not a directory" ;;
     esac
     t0=$(date +%s)
     RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${TKARGS[@]}" -tk "$tk0" > "$TMP/tf0.out" 2>&1 &
