@@ -1118,7 +1118,8 @@ static inline void process_count_and_rank(const Options *o, int *num_processes, 
     if (r < 0 || r >= n) {
         char count_from[160] = "no -pn, and no launcher's variables";
         if (o->num_processes > 0 && env != NULL && getenv(env->world) != NULL) {
-            snprintf(count_from, sizeof(count_from), "-pn, not the launcher's %s=%s", env->world, getenv(env->world));
+            const int same = env_int(env->world, -1) == o->num_processes; // (-pn 1 beside WORLD_SIZE=1: "not" misread)
+            snprintf(count_from, sizeof(count_from), "-pn, %s the launcher's %s=%s", same ? "as" : "not", env->world, getenv(env->world));
         } else if (o->num_processes > 0 || (env != NULL && getenv(env->world) != NULL)) {
             snprintf(count_from, sizeof(count_from), "%s", o->num_processes > 0 ? "-pn" : env->world);
         } else if (env != NULL) { // (one process: the launcher's count is not set, which naming it said it was)

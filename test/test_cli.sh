@@ -1874,6 +1874,9 @@ fi
 expect_error_cmd launcher_rank_past_pn_1 "RANK 1: the rank must be below the number of processes, 1 (-pn, not the launcher's WORLD_SIZE=2)$" \
     env RANK=1 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -pn 1 -o "$TMP/rank_past_pn"
 if [ -e "$TMP/rank_past_pn" ]; then bad "launcher_rank_past_pn_1_no_output_dir" "-o was created"; else ok "launcher_rank_past_pn_1_no_output_dir"; fi
+# ... and beside a launcher's count that is the same: "as", not "not" (it said "not the launcher's WORLD_SIZE=1")
+expect_error_cmd launcher_rank_past_pn_1_as_the_launchers "RANK 1: the rank must be below the number of processes, 1 (-pn, as the launcher's WORLD_SIZE=1)$" \
+    env RANK=1 WORLD_SIZE=1 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -pn 1 -o "$TMP/rank_past_pn"
 # a launcher's rank without its count (RANK=1, no WORLD_SIZE): one process, so refused, the count's source named as
 # missing (it named WORLD_SIZE as where the count of 1 came from)
 expect_error_cmd launcher_rank_without_its_count "RANK 1: the rank must be below the number of processes, 1 (no -pn, and no WORLD_SIZE beside RANK)$" \
