@@ -967,6 +967,29 @@ static int evaluate_mc_range(Mamba *model, const MCEvalSet *mc, int first, int e
 
 #ifndef TESTING
 
+/*
+Start-up checks that rank 0 makes alone (its -o and -hf directories, its model_best.bin, the tokenizer on its node and
+the prompt it encodes; then its first writes into -o and its log) end every rank at once, with rank 0's error line
+alone: the others went on to their next collective and waited there for -pt seconds. Such a check runs between rank0_alone(1) and rank0_alone(0), and every rank
+calls rank0_checks_passed before its next collective (none comes between). There rank 0 says 0; where a check failed,
+its fatalf said 1 in that same collective first (fatal_hook, llmc/utils.h), and the other ranks exit non-zero without a
+line of their own (rank 0's says why). A check that every rank makes alike stays outside: a rank 0 that failed it would
+wait for ranks that failed it too.
+The files that rank 0 writes alone while the others wait for it in a collective (a checkpoint at -z 0)
+end every rank in the same way: the others wait in rank0_writes_passed, whose deadline allows for the write. (The -hf
+export, rank 0's too, is waited for by no collective: a rank 0 that failed there leaves the others to end alone.)
+*/
+static void rank0_tell_failed(void) { multi_gpu_from_rank0(&multi_gpu_config, 1, main_stream, multi_gpu_config.timeout_s); }
+static void rank0_alone(int on) {
+    if (multi_gpu_config.process_rank == 0) { fatal_hook = on ? rank0_tell_failed : NULL; }
+}
+static void rank0_passed_within(int timeout_s) {
+    if (multi_gpu_from_rank0(&multi_gpu_config, 0, main_stream, timeout_s) != 0) { exit(EXIT_FAILURE); }
+}
+static void rank0_checks_passed(void) { rank0_passed_within(multi_gpu_config.timeout_s); }
+// (after rank 0 wrote `bytes` of files: multi_gpu_write_deadline)
+static void rank0_writes_passed(double bytes) { rank0_passed_within(multi_gpu_write_deadline(&multi_gpu_config, bytes)); }
+
 // -hf: the model and the tokenizer.json the run used
 // (staged, then switched in by hf_save_model: a directory with a config.json always holds a whole export)
 static void export_hf(const Mamba *model, const Options *o, const Tokenizer *tokenizer) {
@@ -995,6 +1018,9 @@ exists only once every file of the checkpoint is complete.
 static void save_checkpoint(const char *dir, const Mamba *model, const TrainState *s) {
     char path[1024];
     int rank = multi_gpu_config.process_rank;
+    // at -z 0 rank 0 writes alone (rank0_alone); at -z 1 every rank writes its shard, and a write that fails on every rank
+    // alike (a full disk) ends each with its own line
+    rank0_alone(multi_gpu_config.zero_stage == 0);
     if (rank == 0) {
         snprintf(path, sizeof(path), "%s/model_%08d.bin", dir, s->step);
         mamba_save(model, path);
@@ -1012,7 +1038,8 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
         free(m);
         free(v);
     }
-    multi_gpu_barrier_after_write(&multi_gpu_config, 12.0 * model->num_parameters, main_stream); // the model and AdamW's m, v
+    rank0_alone(0);
+    rank0_writes_passed(12.0 * model->num_parameters); // the model and AdamW's m, v
     if (rank == 0) {
         remove_other_state_layouts(dir, s->step, state_shards());
         snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
@@ -1208,23 +1235,6 @@ static int sample(const Mamba *model, Tokenizer *tokenizer, const Options *o, ui
     free(ids);
     recurrent_free(&st);
     return done == T;
-}
-
-/*
-Start-up checks that rank 0 makes alone (its -o and -hf directories, its model_best.bin, the tokenizer on its node and
-the prompt it encodes; then its first writes into -o and its log) end every rank at once, with rank 0's error line
-alone: the others went on to their next collective and waited there for -pt seconds. Such a check runs between rank0_alone(1) and rank0_alone(0), and every rank
-calls rank0_checks_passed before its next collective (none comes between). There rank 0 says 0; where a check failed,
-its fatalf said 1 in that same collective first (fatal_hook, llmc/utils.h), and the other ranks exit non-zero without a
-line of their own (rank 0's says why). A check that every rank makes alike stays outside: a rank 0 that failed it would
-wait for ranks that failed it too.
-*/
-static void rank0_tell_failed(void) { multi_gpu_from_rank0(&multi_gpu_config, 1, main_stream, multi_gpu_config.timeout_s); }
-static void rank0_alone(int on) {
-    if (multi_gpu_config.process_rank == 0) { fatal_hook = on ? rank0_tell_failed : NULL; }
-}
-static void rank0_checks_passed(void) {
-    if (multi_gpu_from_rank0(&multi_gpu_config, 0, main_stream, multi_gpu_config.timeout_s) != 0) { exit(EXIT_FAILURE); }
 }
 
 // the model from -e (or from the checkpoint being resumed), and the training state to resume

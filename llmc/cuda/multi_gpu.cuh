@@ -428,11 +428,6 @@ void multi_gpu_ints_from_rank0(const MultiGpuConfig *c, int *v, size_t n, cudaSt
 // -pt plus that write at 20 MB/s, so a slow shared filesystem is not taken for a dead rank
 int multi_gpu_write_deadline(const MultiGpuConfig *c, double bytes) { return c->timeout_s + (int)(bytes / 20e6); }
 
-// a barrier after rank 0 wrote `bytes` of files, with that deadline
-void multi_gpu_barrier_after_write(const MultiGpuConfig *c, double bytes, cudaStream_t stream) {
-    multi_gpu_from_rank0(c, 0, stream, multi_gpu_write_deadline(c, bytes));
-}
-
 void multi_gpu_config_free(MultiGpuConfig *c) {
     if (c->num_processes == 1) { return; }
     nccl_enqueued(c, ncclCommFinalize(c->comm), "the communicator's finalisation");
