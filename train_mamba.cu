@@ -975,7 +975,7 @@ calls rank0_checks_passed before its next collective (none comes between). There
 its fatalf said 1 in that same collective first (fatal_hook, llmc/utils.h), and the other ranks exit non-zero without a
 line of their own (rank 0's says why). A check that every rank makes alike stays outside: a rank 0 that failed it would
 wait for ranks that failed it too.
-The files that rank 0 writes alone while the others wait for it in a collective (a checkpoint at -z 0)
+The files that rank 0 writes alone while the others wait for it in a collective (a checkpoint at -z 0, model_best.bin)
 end every rank in the same way: the others wait in rank0_writes_passed, whose deadline allows for the write. (The -hf
 export, rank 0's too, is waited for by no collective: a rank 0 that failed there leaves the others to end alone.)
 */
@@ -1055,6 +1055,7 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
 // here at the same steps; rank 0 writes the file
 static void save_best_model(const char *dir, const Mamba *model, TrainState *s) {
     int crc = 0;
+    rank0_alone(1);
     if (multi_gpu_config.process_rank == 0) {
         char path[1024];
         best_model_path(path, sizeof(path), dir);
@@ -1062,10 +1063,10 @@ static void save_best_model(const char *dir, const Mamba *model, TrainState *s) 
         crc = (int)model_file_crc(path);
         printf("best val loss so far (step %d): %s written\n", s->best_step, path);
     }
-    // every rank records the file's CRC (at -z 1 each writes it into its own state shard); the others wait
-    // here while rank 0 writes
-    s->best_crc = (uint32_t)multi_gpu_from_rank0(&multi_gpu_config, crc, main_stream,
-                                                 multi_gpu_write_deadline(&multi_gpu_config, 4.0 * model->num_parameters));
+    rank0_alone(0);
+    rank0_writes_passed(4.0 * model->num_parameters); // (the others wait here while rank 0 writes)
+    // every rank records the file's CRC (at -z 1 each writes it into its own state shard)
+    s->best_crc = (uint32_t)multi_gpu_from_rank0(&multi_gpu_config, crc, main_stream, multi_gpu_config.timeout_s);
 }
 
 // mean loss over the val data's windows (all of them, or every process's first max_batches batches), and token
