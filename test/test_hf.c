@@ -660,6 +660,27 @@ static void test_json_nul_at(void) {
     }
     check(ok, "json_nul_at_escapes_before_and_at", "a NUL found where none is, or placed wrong");
 }
+// ... and on raw control characters at the edges of what is refused: 0x1f, the last control character, inside a string
+// and between tokens (each named as such), a DEL (0x7f: iscntrl's, not JSON's) inside a string, which loads, and a raw
+// tab after an escaped quote, still inside its string
+static void test_json_bad_byte_control_edges(void) {
+    struct { const char *text; size_t len, at; JsonBadByte kind; } cases[] = {
+        {"{\"a\x1f\": 1}", 9, 3, JSON_RAW_CONTROL_IN_STRING},
+        {"{\"a\": 1,\x1f\"b\": 2}", 16, 8, JSON_CONTROL_BETWEEN_TOKENS},
+        {"{\"a\x7f" "b\": 1}", 10, 10, JSON_BYTES_OK},
+        {"{\"a\\\"\tb\": 1}", 12, 5, JSON_RAW_CONTROL_IN_STRING},
+    };
+    int ok = 1;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        JsonBadByte kind = JSON_BYTES_OK;
+        size_t at = safetensors_json_bad_byte_at(cases[i].text, cases[i].len, &kind);
+        if (strlen(cases[i].text) != cases[i].len || at != cases[i].at || kind != cases[i].kind) {
+            printf("  case %zu: at %zu, kind %d (want %zu, %d)\n", i, at, (int)kind, cases[i].at, (int)cases[i].kind);
+            ok = 0;
+        }
+    }
+    check(ok, "json_bad_byte_control_edges", "a control character missed, taken where none is, or of the wrong kind");
+}
 
 // what the reader accepts at its limits: 8 dimensions, a 1024-byte name, a literal backslash before "u0000" (an
 // escaped backslash, not an escaped NUL), and an empty tensor at the same offset as a non-empty one, in either order
@@ -2287,6 +2308,7 @@ int main(int argc, char **argv) {
     test_reader_dtypes(dir);
     test_heads(dir);
     test_json_nul_at();
+    test_json_bad_byte_control_edges();
     test_reader_limits(dir);
     test_large_tensors(dir);
     test_config_defaults(dir);
