@@ -566,7 +566,7 @@ static void test_shard_sizes(const char *dir) {
     dataloader_free(&loader);
 }
 
-// the val loader (prepare_val_loader, as the trainers make it) over shards of 7, 5, 1 and 0 windows (13 in all, a
+// the val loader (dataloader_init_eval and prepare_val_loader, as the trainers make it) over shards of 7, 5, 1 and 0 windows (13 in all, a
 // multiple of no process count tried): on P = 1 to 4 processes, -m -1's evaluation (every rank's batches, as many as
 // eval_num_batches gives) reads every window exactly once, rank r's batch j being the window one process reads as
 // its batch j*P + r, so the ranks' counts differ by at most one; -m 2 reads the set's first 2 x P windows; a second
@@ -589,7 +589,7 @@ static void test_val_every_window(const char *dir) {
             size_t counted = 0; // (eval_windows_of: the -x 0 line "val batches", over all processes)
             for (int r = 0; r < P; r++) {
                 DataLoader l;
-                dataloader_init(&l, pat, TB, TT, r, P, 0, 0, 1024);
+                dataloader_init_eval(&l, pat, TB, TT, r, P, 1024); // (an evaluation's loader, unshuffled: the set's first windows in order)
                 prepare_val_loader(&l, ms[mi], P);
                 counted = eval_windows_of(&l, ms[mi]);
                 for (int pass = 0; pass < 2; pass++) {
@@ -681,6 +681,23 @@ static void test_small_val_shards(const char *dir) {
         check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(err, want[k]) == 0, name, "status %d, said \"%s\", "
               "expected \"%s\"", status, err, want[k]);
     }
+    // ... and what eval_num_batches gives (each process's count, evaluate's loop) is this process's batches, not the set's
+    // windows: on 2 processes over the 3 windows, 2 and 1 with -m -1 and -m 2 (a count of all 3 read past rank 1's one)
+    size_t got[2][2] = {{0}};
+    char said[512];
+    for (int mi = 0; mi < 2; mi++) {
+        for (int r = 0; r < 2; r++) {
+            DataLoader l;
+            dataloader_init_eval(&l, pat, TB, TT, r, 2, 1024);
+            prepare_val_loader(&l, mi == 0 ? -1 : 2, 2);
+            StdoutCapture c = stdout_capture_begin(); // (-m 2's note, said once)
+            got[mi][r] = eval_num_batches(&l, mi == 0 ? -1 : 2);
+            stdout_capture_end(c, said, sizeof(said));
+            dataloader_free(&l);
+        }
+    }
+    check(got[0][0] == 2 && got[0][1] == 1 && got[1][0] == 2 && got[1][1] == 1, "val_eval_num_batches_per_process",
+          "-m -1: %zu and %zu batches, -m 2: %zu and %zu (expected 2 and 1 for both)", got[0][0], got[0][1], got[1][0], got[1][1]);
 }
 // the val loader on 2 processes (test_val_every_window's shards): the shard of no window is noted as holding fewer than
 // 1 window, not "one step's" (an evaluation's loader deals single windows); and a synthetic val set (-m 3), whose
