@@ -1882,11 +1882,22 @@ expect_error_cmd launcher_rank_past_pn_1_as_the_launchers "RANK 1: the rank must
 expect_error_cmd launcher_rank_without_its_count "RANK 1: the rank must be below the number of processes, 1 (no -pn, and no WORLD_SIZE beside RANK)$" \
     env -u WORLD_SIZE RANK=1 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -o "$TMP/rank_no_count"
 # a launcher's variable that is not a whole number is refused, naming it (atoi read WORLD_SIZE=abc as 0 processes, and the
-# refusal blamed RANK 0; 2x as 2)
-for v in WORLD_SIZE=abc WORLD_SIZE=2x; do
+# refusal blamed RANK 0; 2x as 2), and so is one past int's range (4294967297 was cut to 1 process)
+for v in WORLD_SIZE=abc WORLD_SIZE=2x WORLD_SIZE=4294967297; do
     expect_error_cmd "launcher_variable_not_a_number $v" "$v: a launcher's variable that is not a whole number$" \
         env RANK=0 "$v" LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -o "$TMP/rank_garbage"
 done
+# ... while one set but empty is as unset: one process (it is not the number 0, a count that refused rank 0)
+out=$(env RANK=0 WORLD_SIZE= LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 2>&1); rc=$?
+if [ "$rc" -eq 0 ]; then ok "launcher_variable_empty_is_unset"; else bad "launcher_variable_empty_is_unset" "rc $rc: $(echo "$out" | tail -n 1)"; fi
+# the count's source named as it is: the launcher's (RANK=1 WORLD_SIZE=1), -pn's where the launcher set none beside its rank
+# (not "-pn, not the launcher's WORLD_SIZE=(null)"); and -pr 0 is a rank given, which the launcher's RANK does not override
+expect_error_cmd launcher_rank_past_its_count "RANK 1: the rank must be below the number of processes, 1 (WORLD_SIZE)$" \
+    env RANK=1 WORLD_SIZE=1 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1
+expect_error_cmd launcher_rank_past_pn_1_without_count "RANK 1: the rank must be below the number of processes, 1 (-pn)$" \
+    env -u WORLD_SIZE RANK=1 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -pn 1
+out=$(env RANK=1 WORLD_SIZE=1 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -pr 0 2>&1); rc=$?
+if [ "$rc" -eq 0 ]; then ok "launcher_rank_under_pr_0"; else bad "launcher_rank_under_pr_0" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 if [ "$CPU" = 0 ]; then
     # a -d that the processes' micro-batches do not divide (-d 128 = B*T on 2 processes): refused by each rank at once,
     # before the NCCL rendezvous (rank 0 wrote the id file and both waited there; the check came after the model and
