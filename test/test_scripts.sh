@@ -300,7 +300,7 @@ if grep -q -- "-e $TMP/nn/caller/m.bin -b 2 -t 64 " "$TMP/nn/ncu_args" 2>/dev/nu
 else bad "profile_step_relative_model_is_the_callers" "ncu ran: $(cat "$TMP/nn/ncu_args" 2>&1)"; fi
 # ... and its random tokens are below the model's vocabulary size V, read where the trainer reads it (V was 50280 for
 # anything but a descriptor, past a model file's or a transformers directory's smaller V, which the trainer refused): a
-# preset's, a descriptor's v<V> or its default 256, a model file's header, a directory's config.json (llmc_vocab_size,
+# preset's (each of the five), a descriptor's v<V> or its default 256, a model file's header, a directory's config.json (llmc_vocab_size,
 # our export's V, below vocab_size, its rows); a file that is no model file is one error line before anything is built.
 # A stand-in python3 records the V given to random_shard.py (and runs the script's own python3 -c)
 printf '#!/bin/sh\ncase "$1" in -c) exec %s "$@" ;; dev/data/random_shard.py) echo "$3" > "%s/nn/shard_v" ;; *) cat > /dev/null ;; esac\n' \
@@ -308,7 +308,7 @@ printf '#!/bin/sh\ncase "$1" in -c) exec %s "$@" ;; dev/data/random_shard.py) ec
 printf '#!/bin/sh\ntouch "%s/nn/built"\n' "$TMP" > "$TMP/nn/bin/make"
 mkdir -p "$TMP/nn/export"; echo '{"model_type": "mamba", "vocab_size": 272, "llmc_vocab_size": 270}' > "$TMP/nn/export/config.json"
 got=""
-for mv in "mamba-130m 50280" "d32:l2:v1001 1001" "d32:l2:n8 256" "$TMP/nn/caller/m.bin 300" "$TMP/nn/export 270"; do
+for mv in "mamba-130m 50280" "mamba-370m 50280" "mamba-790m 50280" "mamba-1.4b 50280" "mamba-2.8b 50280" "d32:l2:v1001 1001" "d32:l2:n8 256" "$TMP/nn/caller/m.bin 300" "$TMP/nn/export 270"; do
     rm -f "$TMP/nn/shard_v"
     PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "${mv% *}" 2 64 > /dev/null 2>&1
     [ "$(cat "$TMP/nn/shard_v" 2>/dev/null)" = "${mv##* }" ] || got+=" ${mv% *}: V $(cat "$TMP/nn/shard_v" 2>&1), not ${mv##* };"
@@ -318,6 +318,11 @@ if [ -z "$got" ]; then ok "profile_step_vocab_of_the_model"; else bad "profile_s
 expect_error_cmd profile_step_vocab_no_model_file "$TMP/nn/caller/none.bin is no model file (it does not start with the model magic 20261123): cannot tell its vocabulary size" \
     env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/none.bin"
 if [ ! -e "$TMP/nn/built" ]; then ok "profile_step_vocab_no_model_file_builds_nothing"; else bad "profile_step_vocab_no_model_file_builds_nothing" "make ran"; fi
+# ... and so is a file of text, whose first bytes read as numbers but not as the model magic (a check that the header read
+# at all took it, its bytes 8-11 as V)
+echo "not a model file, though long enough to read" > "$TMP/nn/caller/text.bin"
+expect_error_cmd "profile_step_vocab_no_model_file (text)" "$TMP/nn/caller/text.bin is no model file (it does not start with the model magic 20261123)" \
+    env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/text.bin"
 rm -f "$TMP/nn/bin/nvcc" "$TMP/nn/bin/python3"
 # ... and with nvcc in CUDA_HOME alone, as the Makefile finds it, bench.sh's own builds use that one (they ran `nvcc`
 # from the PATH) and make is given it (the stand-ins: nvcc says where it ran, and writes no program, which ends the script)
@@ -645,6 +650,12 @@ EOF
     if [ -z "$left" ] && [ "$rc" -eq 0 ] && cmp -s "$TMP/e8data/enwik8_source.txt" "$TMP/e8_dscp/out/data_source.txt" &&
        [ -f "$TMP/e8_dscp/out/DONE_00000006" ]; then ok "enwik8_data_source_copy_whole"
     else bad "enwik8_data_source_copy_whole" "left after the kill: '$left'; then rc $rc: $(echo "$out" | tail -n 1)"; fi
+    # ... and not written again where it holds the same bytes: the same command under the cp that is killed part-way
+    # (a copy that would fail, a full disk) goes through, its record untouched
+    out=$("${E[@]}" PATH="$TMP/e8_dscp/bin:$PATH" REAL_CP="$(command -v cp)" ALLOW_ANY_SIZE=1 OUT="$TMP/e8_dscp/out" bash scripts/run_enwik8.sh "$TMP/standin_a" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && cmp -s "$TMP/e8data/enwik8_source.txt" "$TMP/e8_dscp/out/data_source.txt" && [ -z "$(ls -A "$TMP/e8_dscp/out" | grep '^data_source.*\.tmp')" ]; then
+        ok "enwik8_data_source_not_copied_again"
+    else bad "enwik8_data_source_not_copied_again" "rc $rc: $(echo "$out" | grep -m1 '^error:' || echo "$out" | tail -n 1)"; fi
     # a MODEL file given relative is the caller's, as OUT is (it was looked for in the repository: "no such model file")
     cp "$TMP/e8/model_00000006.bin" "$TMP/e8caller/start.bin"
     out=$(cd "$TMP/e8caller" && "${E[@]}" OUT="$TMP/e8_model" MODEL=start.bin ALLOW_ANY_SIZE=1 STEPS=2 VAL_EVERY=0 bash "$REPO/scripts/run_enwik8.sh" "$TMP/standin_a" 2>&1); rc=$?
@@ -1331,6 +1342,13 @@ words2=(); [ -z "$del2" ] || eval "words2=($del2)" 2>/dev/null
 want=("$TMP/pt it's"/o_train_*.bin "$TMP/pt it's/o_tokenizer.json") want2=("$TMP/pt it's"/n_train_*.bin)
 if [ "${words[*]}" = "${want[*]}" ] && [ "${words2[*]}" = "${want2[*]}" ] && [ ! -e "$TMP/pt it's/out" ]; then ok "pretrain_delete_shards_quoted"
 else bad "pretrain_delete_shards_quoted" "read as '${words[*]}': $err; and '${words2[*]}': $err2"; fi
+# ... a DATA glob of [...] kept a glob too (shell_glob leaves [ and ] as they are): "[n]" offered as that text, quoted,
+# matched no shard
+err3=$("${PE[@]}" DATA="$TMP/pt it's/[n]" VAL_EVERY=5 OUT="$TMP/pt it's/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json 2>&1 >/dev/null)
+del3=$(echo "$err3" | sed -n 's/.*, or delete \(.*\) and encode again$/\1/p')
+words3=(); [ -z "$del3" ] || eval "words3=($del3)" 2>/dev/null
+if [ "${words3[*]}" = "${want2[*]}" ] && [ ! -e "$TMP/pt it's/out" ]; then ok "pretrain_delete_shards_quoted (bracket glob)"
+else bad "pretrain_delete_shards_quoted (bracket glob)" "read as '${words3[*]}': $err3"; fi
 # ... and so does the delete command of the note under the trainer's "shard too small" for a val split smaller than one
 # batch (shell_glob: DATA quoted, its glob kept): read by a shell, it matches that DATA's shards, train and val, and no
 # other prefix's (here under "pt it's", beside the o_ and n_ shards above)
@@ -1343,6 +1361,14 @@ want=("$TMP/pt it's"/v_*.bin)
 if grep -q "^error: .*_val_000000\.bin.*shard too small" "$TMP/pt_small.out" && [ ${#want[@]} -eq 2 ] && [ "${want[1]}" = "$TMP/pt it's/v_val_000000.bin" ] &&
    [ "${words[*]}" = "${want[*]}" ]; then ok "pretrain_val_too_small_delete_quoted"
 else bad "pretrain_val_too_small_delete_quoted" "read as '${words[*]}' (${#want[@]} shards): $(grep '^error:\|^note:' "$TMP/pt_small.out" | tr '\n' ' ')"; fi
+# ... and where DATA is a glob of those shards, kept a glob (printf %q named the text "v*", which matches no shard)
+"${PE[@]}" VAL_FRACTION=0.001 VAL_EVERY=1 MICRO_B=16 T=64 BATCH_TOKENS=1024 TOKENS=1024 DATA="$TMP/pt it's/v*" OUT="$TMP/pt it's/v_out2" \
+    bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json > "$TMP/pt_small2.out" 2>&1
+note=$(grep "^note: the trainer exited with" "$TMP/pt_small2.out")
+del=$(echo "$note" | sed -n 's/.*: delete \(.*\) and encode again with a larger VAL_FRACTION (now 0\.001); .*/\1/p')
+words=(); [ -z "$del" ] || eval "words=($del)" 2>/dev/null
+if grep -q "^error: .*_val_000000\.bin.*shard too small" "$TMP/pt_small2.out" && [ "${words[*]}" = "${want[*]}" ]; then ok "pretrain_val_too_small_delete_quoted (glob)"
+else bad "pretrain_val_too_small_delete_quoted (glob)" "read as '${words[*]}': $(grep '^error:\|^note:' "$TMP/pt_small2.out" | tr '\n' ' ')"; fi
 # ... and a resumed run's copy of its tokenizer is not written again where it holds the same bytes: a copy that failed
 # part-way (here a stand-in cp that cuts it short and fails, as on a full disk) left it cut short, and every later run
 # was refused as one of another tokenizer
@@ -1359,6 +1385,12 @@ out=$("${PE[@]}" OUT="$TMP/pt_sd2/out" bash scripts/run_pretrain.sh "$TMP/tok_sa
 if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && cmp -s test/fixtures/bpe/tokenizer.json "$TMP/pt_sd2/out/tokenizer.json" &&
    echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_resume_keeps_run_tokenizer_copy"
 else bad "pretrain_resume_keeps_run_tokenizer_copy" "rc $rc1 then $rc: $(tail -n 1 "$TMP/pt_cp.out"); $(echo "$out" | tail -n 1)"; fi
+# ... and a fresh OUT's copy that fails part-way is one error line, no copy left cut short (nor its .tmp): written whole or
+# not at all (copy_whole; a cp in place left it cut short)
+expect_error_cmd pretrain_out_tokenizer_copy_whole "cannot write $TMP/pt_cpw/out/tokenizer.json" \
+    "${PE[@]}" PATH="$TMP/pt_cp:$PATH" OUT="$TMP/pt_cpw/out" bash scripts/run_pretrain.sh "$TMP/tok_same.json"
+if [ -z "$(ls -A "$TMP/pt_cpw/out" 2>/dev/null | grep '^tokenizer')" ]; then ok "pretrain_out_tokenizer_copy_whole_nothing_left"
+else bad "pretrain_out_tokenizer_copy_whole_nothing_left" "$(ls -l "$TMP/pt_cpw/out" | grep tokenizer)"; fi
 # ... and OUT/hf's tokenizer.json is the trainer's -hf export's, the tokenizer given, which the script does not write
 # again: its copy there after the run (the same bytes) was cut short by a cp killed part-way, and ended the script with
 # an error. A stand-in cp that marks and fails any copy into hf/: the run finishes, no copy made, the export's whole
