@@ -1089,8 +1089,8 @@ static inline int env_int(const char *name, int fallback) {
     if (v == NULL || v[0] == '\0') { return fallback; }
     char *end;
     errno = 0;
-    long x = strtol(v, &end, 10);
-    if (*end != '\0' || errno != 0 || x < INT_MIN || x > INT_MAX) {
+    long x = strtol(v, &end, 10); // (which skips leading white space: refused as the trailing is)
+    if (isspace((unsigned char)v[0]) || *end != '\0' || errno != 0 || x < INT_MIN || x > INT_MAX) {
         fatalf("%s=%s: a launcher's variable that is not a whole number", name, v);
     }
     return (int)x;
@@ -1111,6 +1111,7 @@ static inline void process_count_and_rank(const Options *o, int *num_processes, 
     const LauncherVars *env = launcher_from_env();
     int n = o->num_processes > 0 ? o->num_processes : env != NULL ? env_int(env->world, 1) : 1;
     int r = o->process_rank >= 0 ? o->process_rank : env != NULL ? env_int(env->rank, 0) : 0;
+    if (n < 1) { fatalf("%s=%d: a launcher's number of processes must be at least 1", env->world, n); } // (-pn < 0 is refused)
     if (n > 1 && o->process_rank < 0 && env == NULL) {
         fatalf("-pn %d, but no rank for this process: give each one -pr <rank> (0 to %d), or start them with a launcher "
                "that sets it (scripts/multi_gpu.sh, mpirun, torchrun, srun)", n, n - 1);

@@ -1882,10 +1882,16 @@ expect_error_cmd launcher_rank_past_pn_1_as_the_launchers "RANK 1: the rank must
 expect_error_cmd launcher_rank_without_its_count "RANK 1: the rank must be below the number of processes, 1 (no -pn, and no WORLD_SIZE beside RANK)$" \
     env -u WORLD_SIZE RANK=1 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -o "$TMP/rank_no_count"
 # a launcher's variable that is not a whole number is refused, naming it (atoi read WORLD_SIZE=abc as 0 processes, and the
-# refusal blamed RANK 0; 2x as 2), and so is one past int's range (4294967297 was cut to 1 process)
-for v in WORLD_SIZE=abc WORLD_SIZE=2x WORLD_SIZE=4294967297; do
+# refusal blamed RANK 0; 2x as 2), and so is one past int's range (4294967297 was cut to 1 process) and one with a leading
+# space (strtol skipped it, where a trailing one was refused)
+for v in WORLD_SIZE=abc WORLD_SIZE=2x WORLD_SIZE=4294967297 "WORLD_SIZE= 1"; do
     expect_error_cmd "launcher_variable_not_a_number $v" "$v: a launcher's variable that is not a whole number$" \
         env RANK=0 "$v" LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -o "$TMP/rank_garbage"
+done
+# a launcher's count below 1 is refused as such (it said "RANK 0: the rank must be below the number of processes, -2")
+for v in 0 -2; do
+    expect_error_cmd "launcher_count_below_1 $v" "WORLD_SIZE=$v: a launcher's number of processes must be at least 1$" \
+        env RANK=0 WORLD_SIZE=$v LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -o "$TMP/rank_garbage"
 done
 # ... while one set but empty is as unset: one process (it is not the number 0, a count that refused rank 0)
 out=$(env RANK=0 WORLD_SIZE= LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 2>&1); rc=$?
