@@ -323,6 +323,10 @@ if [ ! -e "$TMP/nn/built" ]; then ok "profile_step_vocab_no_model_file_builds_no
 echo "not a model file, though long enough to read" > "$TMP/nn/caller/text.bin"
 expect_error_cmd "profile_step_vocab_no_model_file (text)" "$TMP/nn/caller/text.bin is no model file (it does not start with the model magic 20261123)" \
     env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/text.bin"
+# ... and a model file cut short inside its header's first 12 bytes, the magic whole (V was read as nothing, passed on empty)
+python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<2i", 20261123, 2))' > "$TMP/nn/caller/short.bin"; rm -f "$TMP/nn/built"
+expect_error_cmd "profile_step_vocab_model_file_cut_short" "$TMP/nn/caller/short.bin: a model file cut short (no vocabulary size in its header): cannot tell its vocabulary size$" \
+    env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/short.bin"
 rm -f "$TMP/nn/bin/nvcc" "$TMP/nn/bin/python3"
 # ... and with nvcc in CUDA_HOME alone, as the Makefile finds it, bench.sh's own builds use that one (they ran `nvcc`
 # from the PATH) and make is given it (the stand-ins: nvcc says where it ran, and writes no program, which ends the script)
