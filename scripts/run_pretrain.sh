@@ -57,6 +57,13 @@ esac
 i=0; for a in "$@"; do i=$((i + 1)); [ -n "$a" ] || die "argument $i is empty (usage: bash scripts/run_pretrain.sh <tokenizer.json> [text or JSONL files...])"; done
 TOK=$1; shift
 [ -f "$TOK" ] || die "no tokenizer file $TOK"
+# the trainer reads a tokenizer.json only by that name (another name is read as an llm.c .bin, which encodes no text):
+# a text file given first, the tokenizer forgotten, was refused by the probe below as "-e <MODEL>: bad tokenizer magic"
+case $TOK in
+    *.json) ;;
+    *) die "the tokenizer argument $TOK is not named .json: the first argument is the Hugging Face tokenizer.json that" \
+           "encodes the text (the trainer reads one only by that name), the text or JSON Lines files after it" ;;
+esac
 MODEL=${MODEL:-mamba-130m}
 # paths given relative to where the script was called from, before moving to the repository (--: a name may begin with -)
 TOK=$(realpath -- "$TOK")
@@ -137,6 +144,10 @@ make -s "${BIN#./}"
 # size-dependent settings from the model's parameter count (the trainer prints it; one process
 # whatever the environment says, e.g. inside a Slurm job), before the encoding: a MODEL the trainer refuses (a mistyped
 # descriptor) was refused after it, which can take long
+# the tokenizer alone first, on a model of more than 256 tokens (one of 256 or fewer reads bytes, no tokenizer), so that a
+# file the trainer refuses as a tokenizer (a config.json, say) is named as the tokenizer argument, not as -e MODEL
+tok_probe=$("$BIN" -e d8:l1:v257 -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) ||
+    die "the tokenizer argument: $(echo "$tok_probe" | tail -n 1 | sed 's/^error: //')"
 probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-e $MODEL: $(echo "$probe" | tail -n 1 | sed 's/^error: //')"
 params=$(echo "$probe" | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
 is_count "$params" || die "could not read the parameter count of -e $MODEL from $BIN"
@@ -147,7 +158,7 @@ vocab=$(echo "$probe" | sed -n 's/^| model *| V=\([0-9]*\) .*/\1/p')
 is_count "$vocab" || die "could not read the vocabulary of -e $MODEL from $BIN"
 count_probe=$probe
 if [ "$vocab" -le 256 ]; then
-    count_probe=$("$BIN" -e d8:l1:v257 -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-tk $TOK: $(echo "$count_probe" | tail -n 1 | sed 's/^error: //')"
+    count_probe=$tok_probe
 fi
 tokens=$(echo "$count_probe" | sed -n "s/^note: '.*' has \([0-9]*\) tokens, more than the model's vocabulary of [0-9]*: .*/\1/p" | tail -n 1)
 if [ "$vocab" -le 256 ]; then

@@ -1255,6 +1255,17 @@ for v in 100 260; do
         env MODEL=d32:l2:v$v MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 OUT="$TMP/pt_bm" DATA="$TMP/pt_bm_d" timeout -s KILL 60 \
         bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json dev/data/tinyshakespeare.txt
 done
+# a tokenizer argument the trainer cannot read as a tokenizer.json is named as the tokenizer, before the encoding: a text
+# file given first (the tokenizer forgotten) or an llm.c .bin, not named .json, and a .json that is no tokenizer (they were
+# refused as "-e <MODEL>: ... bad tokenizer magic", "-e <MODEL>: cannot encode a text prompt", "-e <MODEL>: ... missing")
+printf 'the tokenizer forgotten\n' > "$TMP/pt_text.txt"
+for tok in "text $TMP/pt_text.txt" "config test/fixtures/hf_tiny_fp32/config.json"; do
+    read -r name path <<< "$tok"
+    want="the tokenizer argument $path is not named .json: the first argument is the Hugging Face tokenizer.json"
+    [ "$name" = config ] && want="the tokenizer argument: $REPO/$path: missing \"model\""
+    expect_error_cmd "pretrain_tokenizer_argument_named $name" "$want" \
+        env MODEL=d32:l2:v270 OUT="$TMP/pt_bm" DATA="$TMP/pt_bm_d" timeout -s KILL 60 bash scripts/run_pretrain.sh "$path" dev/data/tinyshakespeare.txt
+done
 if [ ! -e "$TMP/pt_bm" ] && ! compgen -G "$TMP/pt_bm_d*" > /dev/null; then ok "pretrain_bad_settings_encode_nothing"
 else bad "pretrain_bad_settings_encode_nothing" "$(ls -d "$TMP"/pt_bm* | tr '\n' ' ')"; fi
 # its trainer's error line is the one error line, with the script's note under it (as run_tinyshakespeare.sh's)
