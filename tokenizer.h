@@ -102,6 +102,15 @@ void tokenizer_init_none(Tokenizer *t) {
     t->eot_token = -1;
 }
 
+// what a tokenizer file that is text was meant to be: a tokenizer.json under another name (read as a .bin: the trainer
+// tells the two apart by the name), or other text (a vocab.txt, the corpus itself) given to -tk
+static const char *tokenizer_text_hint(FILE *fp) {
+    if (!starts_as_text(fp)) { return ""; }
+    fseekCheck(fp, 0, SEEK_SET);
+    return fgetc(fp) == '{' ? " (JSON? a tokenizer.json is read as one only when its name ends in .json)"
+                            : " (it looks like text: -tk takes an llm.c .bin tokenizer, or a Hugging Face tokenizer.json named .json)";
+}
+
 void tokenizer_init(Tokenizer *t, const char *filename) {
     tokenizer_init_none(t);
     require_regular_file(filename);
@@ -118,14 +127,14 @@ void tokenizer_init(Tokenizer *t, const char *filename) {
     }
     long size = file_size(fp);
     if (size < (long)TOKENIZER_HEADER_BYTES) {
-        fatalf("'%s': tokenizer truncated: file is %ld byte%s, the header alone is %zu",
-               filename, size, plural_s(size), TOKENIZER_HEADER_BYTES);
+        fatalf("'%s': tokenizer truncated: file is %ld byte%s, the header alone is %zu%s",
+               filename, size, plural_s(size), TOKENIZER_HEADER_BYTES, tokenizer_text_hint(fp));
     }
     uint32_t header[256];
     freadCheck(header, sizeof(uint32_t), 256, fp);
     if (header[0] != TOKENIZER_MAGIC) {
         fatalf("'%s': bad tokenizer magic: expected %d, found %u%s", filename, TOKENIZER_MAGIC, header[0],
-               (header[0] & 0xff) == '{' ? " (JSON? a tokenizer.json is read as one only when its name ends in .json)" : "");
+               tokenizer_text_hint(fp));
     }
     if (header[1] != 1 && header[1] != 2) {
         fatalf("'%s': unsupported tokenizer version: expected 1 or 2, found %u", filename, header[1]);

@@ -1224,6 +1224,13 @@ expect_error tokenizer_is_directory "emptydir' is a directory" "${TINY[@]}" -e d
 cp test/fixtures/bpe/tokenizer.json "$TMP/tokenizer_json.txt"
 expect_error json_tokenizer_other_name "bad tokenizer magic.*read as one only when its name ends in .json" \
     "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/tokenizer_json.txt"
+# ... and other text (a vocab.txt, the corpus), short or long, says what -tk takes (it said only the magic it found, or
+# "tokenizer truncated")
+printf 'hello\nworld\n' > "$TMP/vocab_short.txt"; head -c 4000 dev/data/tinyshakespeare.txt > "$TMP/vocab_long.txt"
+for f in short long; do
+    expect_error "text_tokenizer_$f" "'$TMP/vocab_$f.txt': .*(it looks like text: -tk takes an llm.c .bin tokenizer, or a Hugging Face tokenizer.json named .json)" \
+        "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/vocab_$f.txt"
+done
 # a byte-level model says that it does not use -tk (rather than ignoring it silently)
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -tk "$TMP/emptydir" 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -q "^note: a byte-level model .* -tk .*emptydir is not used"; then ok "byte_model_ignores_tokenizer_with_note"
