@@ -328,6 +328,15 @@ expect_error safetensors_file_as_model "a safetensors file, not a model file: gi
     -e test/fixtures/hf_tiny_fp32/model.safetensors -x 0
 expect_error pytorch_file_as_model "a zip archive (a PyTorch pytorch_model.bin?), not a model file: give -e the directory" \
     -e test/fixtures/torch/tiny_fp32/pytorch_model.bin -x 0
+# ... and so do a transformers directory's config.json and sharded weights' index (short or long), and other text says
+# so (they said only the size or the magic they found)
+expect_error config_json_as_model "config.json: not a model file .*: a transformers model's JSON: give -e the directory that holds it" \
+    -e test/fixtures/hf_tiny_fp32/config.json -x 0
+expect_error index_json_as_model "pytorch_model.bin.index.json: bad magic .*: a transformers model's JSON: give -e the directory that holds it" \
+    -e test/fixtures/torch/tiny_sharded/pytorch_model.bin.index.json -x 0
+head -c 4000 dev/data/tinyshakespeare.txt > "$TMP/model_text.txt"
+expect_error text_file_as_model "model_text.txt: bad magic .*: it looks like text, not a model file the trainers write$" \
+    -e "$TMP/model_text.txt" -x 0
 printf '\x02\0\0\0\0\0\0\0{}' > "$TMP/small.safetensors" # (smaller than a model file's header)
 expect_error small_safetensors_file_as_model "a safetensors file, not a model file" -e "$TMP/small.safetensors" -x 0
 expect_error descriptor_space_in_number "bad field" -e "d64:l 2"
