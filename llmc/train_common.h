@@ -127,8 +127,10 @@ static inline void print_usage(const char *program) {
     const Options *d = &DEFAULT_OPTIONS;
     printf("Usage:   %s [options]\n", program);
     printf("Options:\n");
-    printf("  -i <string> train data filename pattern (default %s)\n", d->train_data_pattern);
-    printf("  -j <string> val data filename pattern (default %s)\n", d->val_data_pattern);
+    printf("  -i <string> train data: token shards, a filename pattern (quoted: 'data/*_train_*.bin'), or a synthetic\n"
+           "              task, synth:copy or synth:induction (default %s)\n", d->train_data_pattern);
+    printf("  -j <string> val data: token shards, a filename pattern, or synth:copy or synth:induction, the task's val set\n"
+           "              (default %s)\n", d->val_data_pattern);
     printf("  -e <string> model: descriptor d<C>:l<L>:v<V>[:n<N>:e<expand>:k<K>:r<R>:s<0|1>], preset\n");
     printf("              mamba-130m|370m|790m|1.4b|2.8b, a model file, or a transformers / mamba_ssm\n");
     printf("              directory with config.json + model.safetensors or pytorch_model.bin (default %s)\n", d->model);

@@ -117,6 +117,13 @@ if [ -z "$missing" ] && [ "$nflags" -ge 40 ]; then ok "help_lists_every_flag ($n
 twice=$(grep -o 'strcmp(f, "-[a-z]*")' llmc/train_common.h | sort | uniq -d | tr '\n' ' ')
 helptwice=$(echo "$help" | awk '/^  -/ {print $1}' | sort | uniq -d | tr '\n' ' ')
 if [ -z "$twice$helptwice" ]; then ok "every_flag_parsed_once"; else bad "every_flag_parsed_once" "parsed twice: $twice; in help twice: $helptwice"; fi
+# ... the synthetic tasks among -i's and -j's values (the README's alone named them: -h said "filename pattern")
+synth_missing=""
+for f in -i -j; do
+    entry=$(echo "$help" | awk -v f="$f" '/^  -/ { on = ($1 == f) } on')
+    for task in synth:copy synth:induction; do grep -qF "$task" <<< "$entry" || synth_missing+=" $f:$task"; done
+done
+if [ -z "$synth_missing" ]; then ok "help_names_synthetic_tasks"; else bad "help_names_synthetic_tasks" "missing:$synth_missing"; fi
 # ... and in the README's table of flags, where users look for them
 flags_table=$(awk '/^## Flags/ {f = 1; next} /^## / {f = 0} f' README.md)
 nodoc=""
