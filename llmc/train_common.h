@@ -620,7 +620,8 @@ static inline void parse_options(Options *o, int argc, char **argv) {
     if (!(o->temperature > 0.0f) || !isfinite(1.0f / o->temperature)) { fatalf("-tp must be > 0 (and not denormal), got %g", o->temperature); }
     if (o->resume < 0 || o->resume > 2) { fatalf("-y must be 0, 1 or 2, got %d", o->resume); }
     if (o->resume && o->output_dir == NULL) { fatalf("-y %d needs -o <dir> to find the checkpoint in", o->resume); }
-    if (o->output_dir == NULL && (o->checkpoint_every != 0 || o->checkpoints_keep != 0)) {
+    // (-x 0 writes no checkpoint: its -n and -nk get the note of the training flags it leaves unused, with -o or without)
+    if (o->output_dir == NULL && o->max_steps != 0 && (o->checkpoint_every != 0 || o->checkpoints_keep != 0)) {
         fatalf("-n and -nk need -o <dir> to write the checkpoints to");
     }
     if (o->shuffle != 0 && o->shuffle != 1) { fatalf("-sh must be 0 or 1, got %d", o->shuffle); }

@@ -859,6 +859,12 @@ if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss" && echo "$out" | grep -q
    echo "$out_j" | grep -qxF 'note: -x 0 trains nothing: -i is not used' && ! echo "$out_j" | grep -q "not -i's" &&
    ! echo "$out_no" | grep -q "^note"
 then ok "eval_only_training_flags_noted"; else bad "eval_only_training_flags_noted" "rc $rc: $(echo "$out" "$out_j" "$out_no" | grep -E "note|error" | head -n 3)"; fi
+# ... -n and -nk among them with no -o too (they were refused as "-n and -nk need -o <dir>", noted only with an -o), while
+# a training run's -n without -o is still refused
+out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -n 5 -nk 2 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss" && echo "$out" | grep -qxF 'note: -x 0 trains nothing: -n -nk are not used'
+then ok "eval_only_checkpoint_flags_noted_without_o"; else bad "eval_only_checkpoint_flags_noted_without_o" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
+expect_error train_checkpoint_every_needs_o "-n and -nk need -o <dir> to write the checkpoints to" "${TINY[@]}" -x 2 -n 1
 # ... -s among them (it samples every n training steps), with a prompt too, and not as a sampling flag that a prompt would use
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -s 5 -tp 0.5 2>&1); rc=$?; out_p=$("$BIN" "${TINY[@]}" -x 0 -p "" -g 2 -s 5 2>&1); rc_p=$?
 if [ "$rc" -eq 0 ] && [ "$rc_p" -eq 0 ] && echo "$out" | grep -qxF 'note: -x 0 trains nothing: -s is not used' &&
