@@ -26,7 +26,7 @@ esac
 [ $# -eq 1 ] && [ -n "$1" ] || die "usage: bash scripts/clear_run_dir.sh [--check] <dir>"
 dir=$1
 [ -e "$dir" ] || [ -L "$dir" ] || exit 0 # nothing to clear
-[ -d "$dir" ] && [ ! -L "$dir" ] || die "'$dir' is not a directory: not removing it (choose another TRAIN_DIR)"
+[ -d "$dir" ] && [ ! -L "$dir" ] || die "'$dir' is not a directory: not removing it (choose another directory)"
 shopt -s nullglob dotglob
 run_file='^(main\.log|commands\.txt|\.lock|tokenizer\.json|model_best\.bin|model_[0-9]{8,}\.bin|state_[0-9]{8,}(_[0-9]{5})?\.bin|DONE_[0-9]{8,})(\.tmp)?$'
 # the run scripts' own: their output log, run_enwik8.sh's record of its shards' source (and the .tmp of its copy,

@@ -920,7 +920,8 @@ for state in killed_writing killed_in_switch killed_in_switch_then_begun killed_
 done
 [ "$(cat "$TMP/outside")" = mine ] && ok "clear_run_dir_link_target_kept" || bad "clear_run_dir_link_target_kept" "the link's target changed"
 echo mine > "$TMP/afile"
-expect_error_cmd clear_run_dir_not_a_directory "'$TMP/afile' is not a directory: not removing it" bash scripts/clear_run_dir.sh "$TMP/afile"
+# (called by hand, for a run script's out dir, it named make train's TRAIN_DIR: "choose another TRAIN_DIR")
+expect_error_cmd clear_run_dir_not_a_directory "'$TMP/afile' is not a directory: not removing it (choose another directory)$" bash scripts/clear_run_dir.sh "$TMP/afile"
 if bash scripts/clear_run_dir.sh "$TMP/no_such_dir" 2>&1 && [ ! -e "$TMP/no_such_dir" ]; then ok "clear_run_dir_missing_is_nothing_to_do"
 else bad "clear_run_dir_missing_is_nothing_to_do" "rc $?"; fi
 # -h prints the clearing script's usage and a mistyped option is one error line (both were taken as a directory, none
