@@ -16,7 +16,8 @@
 # or each JSON line, is one document; the last VAL_FRACTION of the bytes is the val split, none at
 # VAL_FRACTION=0, which needs VAL_EVERY=0); the shards are reused while they exist, with the tokenizer that
 # encoded them, whose copy DATA_tokenizer.json is kept beside them (another one is refused; with a DATA glob such as
-# 'data/*', the copy of each prefix whose shards it matches, data/txt_tokenizer.json for data/txt_train_*.bin). At the
+# 'data/*', the copy of each prefix whose shards it matches, data/txt_tokenizer.json for data/txt_train_*.bin), and with
+# DATA_sources.txt, the files they were encoded from (other files given, or another JSONL or VAL_FRACTION, are refused). At the
 # end the model is also written as a transformers directory, OUT/hf, with the tokenizer.json beside it.
 # OUT also gets main.log, commands.txt (each run's command line), run.out (the output, appended), a copy of
 # the tokenizer.json and the two newest checkpoints (-nk 2: their model_, state_ and DONE_ files).
@@ -203,6 +204,15 @@ fi
 # one's ids (a new OUT on the DATA of another tokenizer of the same vocabulary size trained on them unsaid). Shards
 # encoded by hand (dev/data/tokenize) have no copy, and are taken as they are
 SHARD_TOK="${DATA}_tokenizer.json"
+# ... and a record of what they were encoded from beside them (DATA_sources.txt: JSONL, VAL_FRACTION and each file given,
+# its size and path), so that other files given for existing shards are refused: "using the existing shards" trained on
+# the text encoded before (the default DATA, data/pretrain, kept the quick run's shards for the corpus given after it)
+SHARD_SOURCES="${DATA}_sources.txt"
+sources_record() {
+    local f
+    echo "jsonl ${JSONL:-}"; echo "val_fraction $VAL_FRACTION"
+    for f in "${FILES[@]}"; do echo "$(stat -L -c %s -- "$f" 2>/dev/null || echo missing) $f"; done
+}
 # other_shard_tokenizer: the prefix of the first shards found whose copy is of another tokenizer than TOK, else nothing.
 # Each shard <prefix>_train_<n>.bin / <prefix>_val_<n>.bin (tokenize's names) has its copy in <prefix>_tokenizer.json, so
 # a glob DATA (DATA='data/*': the shards of several prefixes) has each prefix's shards checked against their own copy
@@ -234,10 +244,16 @@ if ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
         esac
     fi
     copy_whole "$TOK" "$SHARD_TOK"
+    { sources_record > "$SHARD_SOURCES.tmp" && mv -f -- "$SHARD_SOURCES.tmp" "$SHARD_SOURCES"; } 2>/dev/null ||
+        { rm -f -- "$SHARD_SOURCES.tmp"; die "cannot write $SHARD_SOURCES"; }
 elif other=$(other_shard_tokenizer) && [ -n "$other" ]; then
     die "the shards ${other}_*.bin were encoded with the tokenizer ${other}_tokenizer.json, not $TOK (their contents differ):" \
         "another DATA for this one, or delete $(printf %q "$other")_*.bin and $(printf %q "$other")_tokenizer.json to encode the files again"
 elif [ ${#FILES[@]} -ge 1 ]; then
+    if [ -f "$SHARD_SOURCES" ] && [ "$(sources_record)" != "$(cat -- "$SHARD_SOURCES")" ]; then
+        die "the shards ${DATA}_*.bin were encoded from other files or settings (JSONL, VAL_FRACTION; $SHARD_SOURCES lists them)," \
+            "not from these: another DATA for these files, or delete $(shell_glob "$DATA")_*.bin to encode them there"
+    fi
     echo "using the existing shards ${DATA}_{train,val}_*.bin (delete them to encode the files again)"
 fi
 if [ "$VAL_EVERY" != 0 ] && ! compgen -G "${DATA}_val_*.bin" >/dev/null; then

@@ -1329,6 +1329,23 @@ out=$("${PE[@]}" DATA="$TMP/pt_glob/*" OUT="$TMP/pt_glob/out2" bash scripts/run_
 if [ ! -e "$TMP/pt_glob/out" ] && [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then
     ok "pretrain_glob_shards_same_tokenizer_used"
 else bad "pretrain_glob_shards_same_tokenizer_used" "rc $rc, $(ls -d "$TMP"/pt_glob/out* 2>&1 | tr '\n' ' '): $(echo "$out" | tail -n 2)"; fi
+# ... and shards encoded from other files than those given are refused, before any training: the files given were left
+# unread, with a line "using the existing shards" (the default DATA kept the quick run's shards for the corpus given
+# after it); the same files again reuse them, as does no file at all, and JSONL or VAL_FRACTION other than the encoding's
+# is refused too
+head -c 30000 dev/data/tinyshakespeare.txt > "$TMP/pt_src_a.txt"; tail -c 30000 dev/data/tinyshakespeare.txt > "$TMP/pt_src_b.txt"
+PS=("${PE[@]}" VAL_FRACTION=0.005 DATA="$TMP/pt_src/d")
+"${PS[@]}" OUT="$TMP/pt_src/out_a" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt" > /dev/null 2>&1
+expect_error_cmd pretrain_shards_of_other_files_refused "the shards $TMP/pt_src/d_\*.bin were encoded from other files or settings (JSONL, VAL_FRACTION; $TMP/pt_src/d_sources.txt lists them), not from these: another DATA for these files, or delete $TMP/pt_src/d_\*.bin to encode them there$" \
+    "${PS[@]}" OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_b.txt"
+expect_error_cmd pretrain_shards_of_other_val_fraction_refused "the shards $TMP/pt_src/d_\*.bin were encoded from other files or settings" \
+    "${PS[@]}" VAL_FRACTION=0.01 OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt"
+out=$("${PS[@]}" OUT="$TMP/pt_src/out_a2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt" 2>&1); rc=$?
+out_none=$("${PS[@]}" OUT="$TMP/pt_src/out_a3" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json 2>&1); rc_none=$?
+if [ ! -e "$TMP/pt_src/out_b" ] && [ "$rc" -eq 0 ] && echo "$out" | grep -q "^using the existing shards" && [ "$rc_none" -eq 0 ] &&
+   echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, " && echo "$out_none" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "
+then ok "pretrain_shards_of_same_files_used"
+else bad "pretrain_shards_of_same_files_used" "rc $rc/$rc_none, $(ls -d "$TMP"/pt_src/out_b 2>&1): $(echo "$out" "$out_none" | grep -E '^(error|done|using)' | tr '\n' ' ')"; fi
 # ... and a glob that matches no shards is refused before encoding: it names shards to read (tokenize wrote the text's
 # shards to files named with the glob's '*', and their tokenizer copy as '*_tokenizer.json')
 mkdir -p "$TMP/pt_glob_new"
