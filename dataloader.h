@@ -480,8 +480,9 @@ static void dataloader_open_(DataLoader *loader, const char *filename_pattern, s
         if (n > loader->shard_num_tokens[largest]) { largest = i; } // most tokens, so most samples too (the error names it)
     }
     if (loader->shard_num_tokens[largest] < min_tokens) { // a smaller shard is skipped (dataloader_note_skipped)
-        fatalf("'%s': shard too small: %zu tokens, need at least %zu (%d rank(s) x B=%zu x T=%zu + 1)%s; lower -b or -t, "
-               "or give more data", loader->glob_result.gl_pathv[largest], loader->shard_num_tokens[largest], min_tokens,
+        fatalf("'%s': shard too small: %zu token%s, need at least %zu (%d rank(s) x B=%zu x T=%zu + 1)%s; lower -b or -t, "
+               "or give more data", loader->glob_result.gl_pathv[largest], loader->shard_num_tokens[largest],
+               plural_s((long long)loader->shard_num_tokens[largest]), min_tokens,
                ranks, B, T, loader->num_shards > 1 ? " (the largest of the shards)" : "");
     }
     if (every_window && windows < (size_t)num_processes) {
@@ -778,7 +779,7 @@ int *load_token_stream(const char *pattern, int vocab_size, size_t min_tokens, s
     shard_glob(pattern, &g);
     size_t total;
     size_t *counts = token_stream_counts_(&g, &total);
-    if (total < min_tokens) { fatalf("'%s': %zu tokens, a stream needs at least %zu", pattern, total, min_tokens); }
+    if (total < min_tokens) { fatalf("'%s': %zu token%s, a stream needs at least %zu", pattern, total, plural_s((long long)total), min_tokens); }
     TokenArray_ a = {(int *)mallocCheck((total > 0 ? total : 1) * sizeof(int)), 0};
     // (the hint of the -i / -j shards' error, dataloader_bad_token_text_: it named no remedy)
     token_stream_blocks_(&g, counts, vocab_size, " (a model whose vocabulary covers the shards' tokenizer is needed: a descriptor's v<N>)",

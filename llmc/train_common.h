@@ -1477,8 +1477,8 @@ static inline void report_stream_eval(const char *pattern, double loss_sum, cons
     }
     char bpb[64] = "";
     if (bytes > 0) { snprintf(bpb, sizeof(bpb), "%.6f", bits / bytes); }
-    printf("stream eval %s: %zu tokens predicted as one sequence | loss %.6f | bits/token %.6f | bits/byte %s | %.1f s\n",
-           pattern, n, loss, bits / (double)n, bytes > 0 ? bpb : "n/a", seconds);
+    printf("stream eval %s: %zu token%s predicted as one sequence | loss %.6f | bits/token %.6f | bits/byte %s | %.1f s\n",
+           pattern, n, plural_s((long long)n), loss, bits / (double)n, bytes > 0 ? bpb : "n/a", seconds);
     char line[256];
     snprintf(line, sizeof(line), "s:%d stream_loss:%.6f bpt:%.6f bpb:%s tokens:%zu", step, loss, bits / (double)n,
              bytes > 0 ? bpb : "n/a", n);

@@ -1470,14 +1470,14 @@ if [ $rc -eq 0 ] && grep -qE '^s:4 stream_loss:[0-9.]+ bpt:' "$TMP/es/main.log" 
     ok "stream_eval_line_kept_by_longer_run"
 else bad "stream_eval_line_kept_by_longer_run" "rc $rc: $(grep -E '^s:[46] (stream_loss|tel):' "$TMP/es/main.log" | tr '\n' ' ')"; fi
 # a stream of one token has nothing to score: refused at start-up, before any step trains (not after the run); two
-# tokens make one prediction
+# tokens make one prediction (both said "1 tokens")
 printf 'a' | shard_of_bytes > "$TMP/es_one.bin"; printf 'ab' | shard_of_bytes > "$TMP/es_two.bin"
 out=$("$BIN" "${TINY[@]}" -x 3 -es "$TMP/es_one.bin" 2>&1); rc=$?
-if [ $rc -ne 0 ] && [ "$(echo "$out" | grep -c '^error: .*1 tokens, a stream needs at least 2')" = 1 ] && ! echo "$out" | grep -q '^step '; then
+if [ $rc -ne 0 ] && [ "$(echo "$out" | grep -c '^error: .*1 token, a stream needs at least 2')" = 1 ] && ! echo "$out" | grep -q '^step '; then
     ok "stream_eval_one_token_refused_before_training"
 else bad "stream_eval_one_token_refused_before_training" "rc $rc: $(echo "$out" | grep -m1 -E '^(step|error)')"; fi
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -es "$TMP/es_two.bin" 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q '^stream eval .*: 1 tokens predicted as one sequence'; then ok "stream_eval_two_tokens"
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^stream eval .*: 1 token predicted as one sequence'; then ok "stream_eval_two_tokens"
 else bad "stream_eval_two_tokens" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 # an -es shard that is also an -i shard makes the stream loss one of data the model trains on: a note, as for -j (it went
 # unsaid: the test split's bits per byte of run_enwik8.sh); none where they differ

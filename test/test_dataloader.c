@@ -1281,6 +1281,7 @@ static const BadCase bad_cases[] = {
     {"too_long", "too_long.bin", "(extra bytes at the end)"},
     {"token_over_vocab", "over_vocab.bin", "token 21 has id 300, expected < vocab_size 256"},
     {"too_small", "too_small.bin", "shard too small: 16 tokens, need at least 17"},
+    {"too_small_one_token", "one_token.bin", "shard too small: 1 token, need at least 17"},
     // a window for every rank: 2 ranks and a shard of one window (a check for one window in all would leave the loader
     // looking forever for a shard that holds one for each rank)
     {"too_small_for_two_ranks", "one_window.bin", "shard too small: 24 tokens, need at least 33 (2 rank(s) x B=2 x T=8 + 1)"},
@@ -1326,7 +1327,7 @@ static const BadCase bad_cases[] = {
     {"resume_shard_out_of_range", "dataloader_resume", "shard index 1 out of range, expected < 1 shards"},
     {"unknown_synthetic_task", "synth:reverse", "unknown synthetic task"},
     {"synthetic_vocab_too_small", "synth:induction", "vocab_size 3 too small (need at least 4)"},
-    {"stream_one_token", "stream_one.bin", "1 tokens, a stream needs at least 2"},
+    {"stream_one_token", "stream_one.bin", "1 token, a stream needs at least 2"},
     {"stream_token_equal_to_vocab", "stream_eq.bin", "token 256 at position 2 outside the vocabulary [0, 256)"},
     // the position is the shard's, past the reader's first block of 2^20 tokens (1,048,576 + 5)
     {"stream_token_past_first_block", "stream_big.bin", "token 300 at position 1048581 outside the vocabulary [0, 256)"},
@@ -1420,6 +1421,9 @@ static int run_bad_case(const char *name, const char *dir) {
         dataloader_next_batch(&loader);
     } else if (strcmp(name, "too_small") == 0) {  // B*T tokens: one short of a window
         write_token_shard(join(path, dir, "too_small.bin"), tokens, BT);
+        dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
+    } else if (strcmp(name, "too_small_one_token") == 0) { // (said "1 tokens")
+        write_token_shard(join(path, dir, "one_token.bin"), tokens, 1);
         dataloader_init(&loader, path, TB, TT, 0, 1, 0, 0, 256);
     } else if (strcmp(name, "too_small_for_two_ranks") == 0) {  // one window, not one for each of 2 ranks
         write_token_shard(join(path, dir, "one_window.bin"), tokens, BT + 8);
