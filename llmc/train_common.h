@@ -1121,10 +1121,16 @@ static inline void process_count_and_rank(const Options *o, int *num_processes, 
     }
     if (r < 0 || r >= n) {
         char count_from[160] = "no -pn, and no launcher's variables";
-        if (o->num_processes > 0 && env != NULL && getenv(env->world) != NULL) {
-            const int same = env_int(env->world, -1) == o->num_processes; // (-pn 1 beside WORLD_SIZE=1: "not" misread)
-            snprintf(count_from, sizeof(count_from), "-pn, %s the launcher's %s=%s", same ? "as" : "not", env->world, getenv(env->world));
-        } else if (o->num_processes > 0 || (env != NULL && getenv(env->world) != NULL)) {
+        // (the launcher's count, set and not empty: an empty one is as unset, env_int)
+        const char *world = env != NULL && getenv(env->world) != NULL && getenv(env->world)[0] != '\0' ? getenv(env->world) : NULL;
+        if (o->num_processes > 0 && world != NULL) {
+            // (-pn 1 beside WORLD_SIZE=1: "not" misread) compared without env_int, whose refusal of a count that is not a
+            // whole number would hide this error behind a variable that -pn leaves unread
+            char pn[16];
+            snprintf(pn, sizeof(pn), "%d", o->num_processes);
+            snprintf(count_from, sizeof(count_from), "-pn, %s the launcher's %s=%s", strcmp(world, pn) == 0 ? "as" : "not",
+                     env->world, world);
+        } else if (o->num_processes > 0 || world != NULL) {
             snprintf(count_from, sizeof(count_from), "%s", o->num_processes > 0 ? "-pn" : env->world);
         } else if (env != NULL) { // (one process: the launcher's count is not set, which naming it said it was)
             snprintf(count_from, sizeof(count_from), "no -pn, and no %s beside %s", env->world, env->rank);

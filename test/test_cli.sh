@@ -1906,6 +1906,12 @@ if [ -e "$TMP/rank_past_pn" ]; then bad "launcher_rank_past_pn_1_no_output_dir" 
 # ... and beside a launcher's count that is the same: "as", not "not" (it said "not the launcher's WORLD_SIZE=1")
 expect_error_cmd launcher_rank_past_pn_1_as_the_launchers "RANK 1: the rank must be below the number of processes, 1 (-pn, as the launcher's WORLD_SIZE=1)$" \
     env RANK=1 WORLD_SIZE=1 LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -pn 1 -o "$TMP/rank_past_pn"
+# ... and beside a launcher's count that -pn leaves unread, not a number or empty: the rank's error, the count named as it
+# is (a WORLD_SIZE=abc was refused as not a whole number, hiding the rank's error; an empty one named as "WORLD_SIZE=")
+expect_error_cmd launcher_rank_past_pn_1_beside_bad_count "RANK 1: the rank must be below the number of processes, 1 (-pn, not the launcher's WORLD_SIZE=abc)$" \
+    env RANK=1 WORLD_SIZE=abc LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -pn 1 -o "$TMP/rank_past_pn"
+expect_error_cmd launcher_rank_past_pn_1_beside_empty_count "RANK 1: the rank must be below the number of processes, 1 (-pn)$" \
+    env RANK=1 WORLD_SIZE= LOCAL_RANK=0 "$BIN" "${TINY[@]}" -x 1 -pn 1 -o "$TMP/rank_past_pn"
 # a launcher's rank without its count (RANK=1, no WORLD_SIZE): one process, so refused, the count's source named as
 # missing (it named WORLD_SIZE as where the count of 1 came from)
 expect_error_cmd launcher_rank_without_its_count "RANK 1: the rank must be below the number of processes, 1 (no -pn, and no WORLD_SIZE beside RANK)$" \
