@@ -28,7 +28,9 @@ model_vocab() {
     if [ -f "$m" ]; then
         read -r magic version v < <(od -A n -t d4 -N 12 -- "$m") || true
         [ "${magic:-}" = 20261123 ] || die "$m is no model file (it does not start with the model magic 20261123): cannot tell its vocabulary size"
-        [[ "${v:-}" =~ ^[0-9]+$ ]] || die "$m: a model file cut short (no vocabulary size in its header): cannot tell its vocabulary size"
+        # (od pads a last partial int with zero bytes: a file of 9 to 11 bytes gave a V of its bytes 8 on, 0 at 9 bytes)
+        [[ "${v:-}" =~ ^[0-9]+$ ]] && [ "$(head -c 12 -- "$m" | wc -c)" -eq 12 ] ||
+            die "$m: a model file cut short (no vocabulary size in its header): cannot tell its vocabulary size"
         echo "$v"
     elif [ -f "$m/config.json" ]; then
         python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); v = c["vocab_size"]; print(min(v, c.get("llmc_vocab_size") or v))' \

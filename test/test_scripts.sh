@@ -327,6 +327,10 @@ expect_error_cmd "profile_step_vocab_no_model_file (text)" "$TMP/nn/caller/text.
 python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<2i", 20261123, 2))' > "$TMP/nn/caller/short.bin"; rm -f "$TMP/nn/built"
 expect_error_cmd "profile_step_vocab_model_file_cut_short" "$TMP/nn/caller/short.bin: a model file cut short (no vocabulary size in its header): cannot tell its vocabulary size$" \
     env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/short.bin"
+# ... and cut inside V itself, 9 bytes (od padded the last int with zeros: V was read as 0 and passed on)
+python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<3i", 20261123, 2, 300)[:9])' > "$TMP/nn/caller/short9.bin"; rm -f "$TMP/nn/built"
+expect_error_cmd "profile_step_vocab_model_file_cut_inside_v" "$TMP/nn/caller/short9.bin: a model file cut short (no vocabulary size in its header): cannot tell its vocabulary size$" \
+    env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/short9.bin"
 rm -f "$TMP/nn/bin/nvcc" "$TMP/nn/bin/python3"
 # ... and with nvcc in CUDA_HOME alone, as the Makefile finds it, bench.sh's own builds use that one (they ran `nvcc`
 # from the PATH) and make is given it (the stand-ins: nvcc says where it ran, and writes no program, which ends the script)
