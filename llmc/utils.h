@@ -258,13 +258,18 @@ static inline long file_size(FILE *fp) {
     return size;
 }
 
-// whether a file's first KiB holds no byte 0, as text, where a binary header (a shard's, an eval file's) has mostly
-// zeros: the errors for a text file given in place of one say how to make one from it
+// whether a file's first KiB holds no control byte but white space (\t \n \v \f \r), as text, where a binary header (a
+// shard's, an eval file's) has mostly zeros and each of the project's magics starts with one (03 29 35 01 for a model
+// file): the errors for a text file given in place of one say how to make one from it. (Zero alone was looked for: a
+// model file cut to its first 5 bytes, or a PNG, was said to look like text.)
 static inline int starts_as_text(FILE *fp) {
     unsigned char head[1024];
     fseekCheck(fp, 0, SEEK_SET);
     size_t n = fread(head, 1, sizeof(head), fp);
-    return n > 0 && memchr(head, 0, n) == NULL;
+    for (size_t i = 0; i < n; i++) {
+        if ((head[i] < 0x20 && (head[i] < '\t' || head[i] > '\r')) || head[i] == 0x7f) { return 0; }
+    }
+    return n > 0;
 }
 
 // the rest of fp read to its end, not to the size the file reports (files of /proc and /sys report 0 bytes and have
