@@ -67,12 +67,13 @@ case $TOK in
 esac
 MODEL=${MODEL:-mamba-130m}
 # paths given relative to where the script was called from, before moving to the repository (--: a name may begin with -)
-TOK=$(realpath -- "$TOK")
+TOK=$(realpath -s -- "$TOK") # (-s: a link keeps the name the trainer goes by, a Hugging Face cache's tokenizer.json -> blobs/<sha>)
 if [ -n "${DATA:-}" ]; then DATA=$(realpath -m -- "$DATA"); fi
 if [ -n "${OUT:-}" ]; then OUT=$(realpath -m -- "$OUT"); fi
 [ -e "$MODEL" ] && MODEL=$(realpath -- "$MODEL")
 FILES=()
 for f in "$@"; do FILES+=("$(realpath -m -- "$f")"); done
+for f in "${FILES[@]}"; do [ -e "$f" ] || die "no such file $f (the text or JSON Lines files to encode)"; done
 # (-k is left to EXTRA: the schedule, e.g. "-k wsd -kd 0.2", below)
 extra_args -i:DATA -j:DATA -tk:"the tokenizer argument" -e:MODEL -b:MICRO_B -t:T -d:BATCH_TOKENS -x:TOKENS -l:LR -u:WARMUP -q -c -gc \
     -v:VAL_EVERY -m:VAL_BATCHES -n:CKPT_EVERY -nk -s:SAMPLE_EVERY -g -o:OUT -y -hf:OUT
@@ -250,6 +251,9 @@ elif other=$(other_shard_tokenizer) && [ -n "$other" ]; then
     die "the shards ${other}_*.bin were encoded with the tokenizer ${other}_tokenizer.json, not $TOK (their contents differ):" \
         "another DATA for this one, or delete $(printf %q "$other")_*.bin and $(printf %q "$other")_tokenizer.json to encode the files again"
 elif [ ${#FILES[@]} -ge 1 ]; then
+    # (a glob has no record of its own: the files given went unread)
+    [[ "$DATA" != *[*?[]* ]] || die "DATA $DATA is a glob: it reads the shards it matches and encodes no files; give the files" \
+        "with a prefix DATA (no * ? [), or none to train on those shards"
     if [ -f "$SHARD_SOURCES" ] && [ "$(sources_record)" != "$(cat -- "$SHARD_SOURCES")" ]; then
         die "the shards ${DATA}_*.bin were encoded from other files or settings (JSONL, VAL_FRACTION; $SHARD_SOURCES lists them)," \
             "not from these: another DATA for these files, or delete $(shell_glob "$DATA")_*.bin to encode them there"

@@ -1329,6 +1329,9 @@ cp test/fixtures/bpe/tokenizer.json "$TMP/pt_glob/a_tokenizer.json"; cp "$TMP/to
 expect_error_cmd pretrain_glob_shards_of_other_tokenizer_refused "the shards $TMP/pt_glob/b_\*.bin were encoded with the tokenizer $TMP/pt_glob/b_tokenizer.json, not $REPO/test/fixtures/bpe/tokenizer.json (their contents differ): another DATA for this one, or delete $TMP/pt_glob/b_\*.bin and $TMP/pt_glob/b_tokenizer.json to encode the files again$" \
     "${PE[@]}" DATA="$TMP/pt_glob/*" OUT="$TMP/pt_glob/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json
 rm "$TMP/pt_glob/b_tokenizer.json"
+# (files given with a glob DATA are refused: it encodes none, and they went unread, "using the existing shards")
+expect_error_cmd pretrain_glob_data_with_files_refused "DATA $TMP/pt_glob/\* is a glob: it reads the shards it matches and encodes no files" \
+    "${PE[@]}" DATA="$TMP/pt_glob/*" OUT="$TMP/pt_glob/out_f" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
 out=$("${PE[@]}" DATA="$TMP/pt_glob/*" OUT="$TMP/pt_glob/out2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json 2>&1); rc=$?
 if [ ! -e "$TMP/pt_glob/out" ] && [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then
     ok "pretrain_glob_shards_same_tokenizer_used"
@@ -1344,6 +1347,16 @@ expect_error_cmd pretrain_shards_of_other_files_refused "the shards $TMP/pt_src/
     "${PS[@]}" OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_b.txt"
 expect_error_cmd pretrain_shards_of_other_val_fraction_refused "the shards $TMP/pt_src/d_\*.bin were encoded from other files or settings" \
     "${PS[@]}" VAL_FRACTION=0.01 OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt"
+# (a file that does not exist is named as such: it was refused as "encoded from other files")
+expect_error_cmd pretrain_missing_file_named "no such file $TMP/pt_src_none.txt (the text or JSON Lines files to encode)$" \
+    "${PS[@]}" OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_none.txt"
+# (a tokenizer.json that is a link to a file of another name, as in a Hugging Face cache, is read by its own name: realpath
+# gave the trainer the blob's name, read as an llm.c .bin, "bad tokenizer magic")
+mkdir -p "$TMP/pt_cache/blobs" "$TMP/pt_cache/snap"; cp test/fixtures/bpe/tokenizer.json "$TMP/pt_cache/blobs/0123abcd"
+ln -sf ../blobs/0123abcd "$TMP/pt_cache/snap/tokenizer.json"
+out=$("${PS[@]}" OUT="$TMP/pt_src/out_link" bash scripts/run_pretrain.sh "$TMP/pt_cache/snap/tokenizer.json" "$TMP/pt_src_a.txt" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then ok "pretrain_tokenizer_link_of_another_name"
+else bad "pretrain_tokenizer_link_of_another_name" "rc $rc: $(echo "$out" | tail -n 2 | tr '\n' ' ')"; fi
 out=$("${PS[@]}" OUT="$TMP/pt_src/out_a2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt" 2>&1); rc=$?
 out_none=$("${PS[@]}" OUT="$TMP/pt_src/out_a3" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json 2>&1); rc_none=$?
 if [ ! -e "$TMP/pt_src/out_b" ] && [ "$rc" -eq 0 ] && echo "$out" | grep -q "^using the existing shards" && [ "$rc_none" -eq 0 ] &&
