@@ -335,6 +335,17 @@ static inline int dir_holds_model_files(const char *dir) {
     return found;
 }
 
+// for the errors of a file that is no model file, where it is text: a transformers directory's config.json or weight
+// index given in place of the directory, or other text (read only on those errors, not at every model's loading)
+static inline const char *model_file_text_hint(FILE *fp, const char *path) {
+    const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+    size_t base_len = strlen(base);
+    if (!starts_as_text(fp)) { return ""; }
+    return strcmp(base, "config.json") == 0 || (base_len > 11 && strcmp(base + base_len - 11, ".index.json") == 0)
+               ? ": a transformers model's JSON: give -e the directory that holds it"
+               : ": it looks like text, not a model file the trainers write";
+}
+
 // reads and checks the header of a model file: config and parameter count; leaves fp at the parameters
 static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *num_parameters, uint32_t *crc) {
     struct stat st; // (-e lands here when it is no preset, descriptor or transformers directory)
@@ -370,24 +381,17 @@ static inline FILE *open_model_file(const char *path, MambaConfig *c, size_t *nu
                    "and its config.json", path);
         }
     }
-    // a text file: a transformers directory's config.json or weight index given in place of the directory, or other text
-    const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
-    size_t base_len = strlen(base);
-    const char *text = !starts_as_text(fp) ? ""
-        : strcmp(base, "config.json") == 0 || (base_len > 11 && strcmp(base + base_len - 11, ".index.json") == 0)
-            ? ": a transformers model's JSON: give -e the directory that holds it"
-            : ": it looks like text, not a model file the trainers write";
     fseekCheck(fp, 0, SEEK_SET);
     if (size < (long)sizeof(header)) {
         fatalf("%s: not a model file (%ld byte%s, shorter than the %zu-byte header)%s", path, size, plural_s(size),
-               sizeof(header), text);
+               sizeof(header), model_file_text_hint(fp, path));
     }
     freadCheck(header, sizeof(int), HEADER_INTS, fp);
     if (header[0] != MODEL_MAGIC) {
         // the project's other binary files, named (doc/formats.md): a state file (train_common.h's STATE_MAGIC) or a
         // shard (dataloader.h's SHARD_MAGIC) given to -e by mistake; test_cli's state_file_as_model checks the first
         const char *kind = header[0] == 20261125 ? " (a training state file: -e takes the model_<step>.bin beside it)"
-                         : header[0] == 20240520 ? " (a token shard: data goes to -i / -j)" : text;
+                         : header[0] == 20240520 ? " (a token shard: data goes to -i / -j)" : model_file_text_hint(fp, path);
         fatalf("%s: bad magic number in model file: expected %d, found %d%s", path, MODEL_MAGIC, header[0], kind);
     }
     if (header[1] != 1 && header[1] != MODEL_VERSION) {
