@@ -1040,6 +1040,9 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
     }
     rank0_alone(0);
     rank0_writes_passed(12.0 * model->num_parameters); // the model and AdamW's m, v
+    // the marker is rank 0's alone too, while the others would go on to the next step's collectives: a marker it cannot
+    // write ends every rank at once
+    rank0_alone(1);
     if (rank == 0) {
         remove_other_state_layouts(dir, s->step, state_shards());
         snprintf(path, sizeof(path), "%s/DONE_%08d", dir, s->step);
@@ -1048,6 +1051,8 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
         atomic_commit(&af);
         printf("checkpoint written: %s/model_%08d.bin\n", dir, s->step);
     }
+    rank0_alone(0);
+    rank0_checks_passed();
 }
 
 // -kb: the model of the lowest val loss so far (train_common.h, val_loss_is_new_best). Every rank holds the

@@ -5,8 +5,8 @@
 #   1 GPU vs 2 GPUs at the same global batch (one micro-step per rank, and two), -z 1 vs -z 0, bitwise resume on 2 GPUs, a 2-GPU
 #   checkpoint resumed on 1 GPU at the same data position, a -z 1 checkpoint resumed at -z 0 and on 1 rank,
 #   prompt and training runs with the tokenizer on rank 0 only, start-up errors of rank 0 alone ending both at once (a prompt it
-#   cannot encode, a resume's -tk other than the run's tokenizer, an -hf it cannot create), a checkpoint or model_best.bin that
-#   rank 0 cannot write ending both at once too, and a killed rank making the other exit
+#   cannot encode, a resume's -tk other than the run's tokenizer, an -hf it cannot create), a checkpoint, its DONE marker or
+#   model_best.bin that rank 0 cannot write ending both at once too, and a killed rank making the other exit
 #   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
@@ -280,12 +280,14 @@ done
 # rank0_writes_passed): the checkpoint at -z 0 (checkpoint: the last step's model_00000002.bin, a directory holding a
 # file, cannot be renamed over) and model_best.bin (best_model: likewise, at step 0's evaluation). The other rank waited
 # in the checkpoint's barrier, or for model_best.bin's CRC, until -pt and the write's allowance (through test/shm_nccl.c,
-# until it saw rank 0 gone, with a line of its own)
-for case in checkpoint best_model; do
+# until it saw rank 0 gone, with a line of its own). And the DONE marker that rank 0 writes after the checkpoint's
+# barrier (done_marker: step 1's of -n 1, likewise blocked), while the other rank went on to step 2's collectives
+for case in checkpoint best_model done_marker; do
     WARGS=(-e d64:l2:v270 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -tk test/fixtures/bpe/tokenizer.json -pf "$ID.$case" -pt 120)
     case $case in
         checkpoint) blocked="$TMP/wr_$case/model_00000002.bin"; WARGS+=(-o "$TMP/wr_$case") ;;
         best_model) blocked="$TMP/wr_$case/model_best.bin"; WARGS+=(-o "$TMP/wr_$case" -kb 1 -v 1 -m 1) ;;
+        done_marker) blocked="$TMP/wr_$case/DONE_00000001"; WARGS+=(-o "$TMP/wr_$case" -n 1) ;;
     esac
     mkdir -p "$blocked/x"
     t0=$(date +%s)
