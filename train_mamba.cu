@@ -1603,21 +1603,16 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
     if (resumed && o->resume == 1) { check_resume_data(state, &train_loader, o->output_dir); } // before the log is touched
     int num_steps = run_num_steps(o, &train_loader);
     check_epoch_on_new_data(o, state, resumed, num_steps);
-    if (o->output_dir != NULL) { // rank 0 makes it and holds it for the run; with ZeRO-1 every rank writes its optimizer shard there
-        int held = 1;
-        if (rank == 0) {
-            held = make_and_lock_output_dir(o->output_dir);
-        }
-        // a collective, so also the barrier before the other ranks write there; they stop too if rank 0 must
-        int all_held = multi_gpu_all_equal(&multi_gpu_config, held, main_stream);
-        if (!held) { fatalf(OUTPUT_DIR_BUSY, o->output_dir, o->output_dir); }
-        if (!all_held) { fatalf("rank %d: rank 0 could not take -o %s (another run is using it)", rank, o->output_dir); }
-        if (rank == 0) {
-            rank0_alone(1); // (to the log's opening: an error in rank 0's first writes there ends every rank at once)
-            remove_stale_tmp_files(o->output_dir);
-            record_command(o->output_dir, argc, argv, state->step);
-            save_run_tokenizer(o->output_dir, model->config.vocab_size, o->model, o->tokenizer_path);
-        }
+    // rank 0 makes -o and holds it for the run; with ZeRO-1 every rank writes its optimizer shard there, after
+    // rank0_checks_passed below (the barrier). From its making to the log's opening rank 0 is alone (rank0_alone): an -o it
+    // cannot make or lock (a .lock it cannot open), one another run holds, or an error in its first writes there ends
+    // every rank at once
+    if (o->output_dir != NULL && rank == 0) {
+        rank0_alone(1);
+        if (!make_and_lock_output_dir(o->output_dir)) { fatalf(OUTPUT_DIR_BUSY, o->output_dir, o->output_dir); }
+        remove_stale_tmp_files(o->output_dir);
+        record_command(o->output_dir, argc, argv, state->step);
+        save_run_tokenizer(o->output_dir, model->config.vocab_size, o->model, o->tokenizer_path);
     }
     Logger logger;
     // (a finished run started again runs -es at its last step again: its line there goes, as its val lines after a stop)

@@ -6,8 +6,8 @@
 #   checkpoint resumed on 1 GPU at the same data position, a -z 1 checkpoint resumed at -z 0 and on 1 rank,
 #   prompt and training runs with the tokenizer on rank 0 only, start-up errors of rank 0 alone ending both at once (a prompt it
 #   cannot encode, a resume's -tk other than the run's tokenizer, an -hf it cannot create), a checkpoint, its DONE marker or
-#   model_best.bin that rank 0 cannot write ending both at once too, and a killed rank making the other exit
-#   non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
+#   model_best.bin that rank 0 cannot write ending both at once too, as does an -o lock file it cannot create, and a
+#   killed rank making the other exit non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
 #   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone;
@@ -305,7 +305,8 @@ for case in checkpoint best_model done_marker; do
 done
 
 # -o held by another run (this shell, through flock(1) on its descriptor 9): rank 0 cannot take it and says
-# so, and the other rank stops with it at the same collective, before either writes into the directory
+# so, and the other rank stops with it at the same collective (rank0_alone: rank 0's line the only one), before either
+# writes into the directory
 if command -v flock > /dev/null; then
     mkdir -p "$TMP/held"; exec 9> "$TMP/held/.lock"; flock -n 9
     HARGS=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -pf "$TMP/nccl_id_held" -pt 20 -o "$TMP/held")
@@ -316,10 +317,33 @@ if command -v flock > /dev/null; then
     wait "$p0"; rc0=$?
     exec 9>&-
     if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && grep -q "^error: -o $TMP/held: another run is using this directory" "$TMP/h0.out" &&
-       grep -q "^error: rank 1: rank 0 could not take -o" "$TMP/h1.out" && [ "$(ls -A "$TMP/held")" = ".lock" ]
+       [ "$(grep -c '^error:' "$TMP/h0.out")" -eq 1 ] && ! grep -qE '^(error|shm_nccl)' "$TMP/h1.out" && [ "$(ls -A "$TMP/held")" = ".lock" ]
     then ok "output_dir_held_stops_both_ranks"
-    else bad "output_dir_held_stops_both_ranks" "rc $rc0 / $rc1: $(grep -m1 '^error' "$TMP/h0.out" "$TMP/h1.out"); in -o: $(ls -A "$TMP/held" | tr '\n' ' ')"; fi
+    else bad "output_dir_held_stops_both_ranks" "rc $rc0 / $rc1: $(grep -hE '^(error|shm_nccl)' "$TMP/h0.out" "$TMP/h1.out" | head -n 3 | tr '\n' ' '); in -o: $(ls -A "$TMP/held" | tr '\n' ' ')"; fi
 fi
+
+# what one rank alone cannot do, ending every rank at once with that rank's error line the only one: rank 0 cannot
+# create -o's lock file (lock_file: a directory in the place of .lock, as another user's .lock would be; outside
+# rank0_alone, the other rank waited for it in the -o agreement until -pt). Through test/shm_nccl.c the rank left
+# waiting saw its peer gone and ended with a line of its own, which fails here, as does -pt 120 of waiting
+mkdir -p "$TMP/lock_dir/.lock"
+for case in lock_file; do
+    case $case in
+        lock_file) FARGS=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -o "$TMP/lock_dir"); who=0
+                   want="-o $TMP/lock_dir: cannot create '$TMP/lock_dir/.lock': " ;;
+    esac
+    t0=$(date +%s)
+    RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${FARGS[@]}" -pf "$ID.$case" -pt 120 > "$TMP/f0.out" 2>&1 &
+    p0=$!
+    RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${FARGS[@]}" -pf "$ID.$case" -pt 120 > "$TMP/f1.out" 2>&1
+    rc1=$?
+    wait "$p0"; rc0=$?
+    t1=$(date +%s)
+    if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && [ "$(cat "$TMP/f0.out" "$TMP/f1.out" | grep -cE '^(error|shm_nccl)')" -eq 1 ] &&
+       grep -qF "error: $want" "$TMP/f$who.out" && ! grep -q '^step ' "$TMP/f0.out" && [ $((t1 - t0)) -le 60 ]
+    then ok "one_rank_error_ends_both_$case ($((t1 - t0)) s)"
+    else bad "one_rank_error_ends_both_$case" "rc $rc0 / $rc1 after $((t1 - t0)) s: $(grep -hE '^(error|shm_nccl)' "$TMP/f0.out" "$TMP/f1.out" | head -n 3 | cut -c1-300 | tr '\n' ' ')"; fi
+done
 
 # a rank that dies: the other exits non-zero within the -pt bound (plus start-up)
 ID="$TMP/nccl_id"
