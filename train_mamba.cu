@@ -990,6 +990,19 @@ static void rank0_checks_passed(void) { rank0_passed_within(multi_gpu_config.tim
 // (after rank 0 wrote `bytes` of files: multi_gpu_write_deadline)
 static void rank0_writes_passed(double bytes) { rank0_passed_within(multi_gpu_write_deadline(&multi_gpu_config, bytes)); }
 
+/*
+The same for what each rank reads on its own (setup_model: at -z 1 its shard of the optimizer state; a model file
+that some nodes lack): between each_rank_alone(1) and (0) a failed check's fatalf adds 1 to a sum over the ranks,
+and every rank calls every_rank_checks_passed next, adding 0: a rank that failed alone (rank 1's shard corrupt) ends
+every rank at once with its error line the only one; ranks that failed alike meet in that same sum, each with its
+line. It is rank0_checks_passed's collective (one int summed), so that a rank 0 that failed meets the same.
+*/
+static void any_rank_tell_failed(void) { multi_gpu_sum_int(&multi_gpu_config, 1, main_stream); }
+static void each_rank_alone(int on) { fatal_hook = on ? any_rank_tell_failed : NULL; }
+static void every_rank_checks_passed(void) {
+    if (multi_gpu_sum_int(&multi_gpu_config, 0, main_stream) != 0) { exit(EXIT_FAILURE); }
+}
+
 // -hf: the model and the tokenizer.json the run used
 // (staged, then switched in by hf_save_model: a directory with a config.json always holds a whole export)
 static void export_hf(const Mamba *model, const Options *o, const Tokenizer *tokenizer) {
@@ -1279,11 +1292,8 @@ static void setup_model(Mamba *model, const Options *o, TrainState *state, int *
         free(m);
         free(v);
         if (multi_gpu_config.process_rank == 0) { printf("resuming from step %d of %s\n", latest, o->output_dir); }
-        if (multi_gpu_config.process_rank == 0) { // (main shares rank 0's record)
-            rank0_alone(1);
-            resume_best_model_record(state, o, 1);
-            rank0_alone(0);
-        }
+        // (main shares rank 0's record; a check of it that fails ends every rank: main's each_rank_alone)
+        if (multi_gpu_config.process_rank == 0) { resume_best_model_record(state, o, 1); }
         resume_outlier_windows(state, o, multi_gpu_config.process_rank == 0); // (every rank: each holds the windows)
         if (multi_gpu_config.process_rank == 0) { note_changed_optimizer_flags(state, o); }
         *resumed = 1;
@@ -1658,14 +1668,16 @@ int main(int argc, char **argv) {
     if (o.output_dir != NULL && o.max_steps != 0 && rank == 0) { check_output_dir_writable(&o); }
     if (o.hf_export_dir != NULL && rank == 0) { check_dir_creatable(o.hf_export_dir, "-hf"); } // (rank 0 exports, after training)
     rank0_alone(0);
-    rank0_checks_passed(); // (now: setup_model's checks fail on every rank alike, and a rank that ended there would leave
-                           // rank 0's failed check waiting in its collective until -pt)
+    rank0_checks_passed(); // (now, before every rank reads the model: a rank 0 whose check failed would wait for that
+                           // in its collective, which every_rank_checks_passed, after setup_model, would be)
 
     Mamba model;
     TrainState state;
     int resumed;
+    each_rank_alone(1); // (each rank reads its part of a checkpoint: at -z 1 its shard of the optimizer state)
     setup_model(&model, &o, &state, &resumed);
-    rank0_checks_passed();
+    each_rank_alone(0);
+    every_rank_checks_passed();
     // every rank lists -o itself: one that found another checkpoint (a node-local -o, a stale directory
     // cache) would train other steps, and its collectives would not match the others'
     if (!multi_gpu_all_equal(&multi_gpu_config, resumed ? state.step : -1, main_stream)) {

@@ -6,8 +6,9 @@
 #   checkpoint resumed on 1 GPU at the same data position, a -z 1 checkpoint resumed at -z 0 and on 1 rank,
 #   prompt and training runs with the tokenizer on rank 0 only, start-up errors of rank 0 alone ending both at once (a prompt it
 #   cannot encode, a resume's -tk other than the run's tokenizer, an -hf it cannot create), a checkpoint, its DONE marker or
-#   model_best.bin that rank 0 cannot write ending both at once too, as does an -o lock file it cannot create, and a
-#   killed rank making the other exit non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
+#   model_best.bin that rank 0 cannot write ending both at once too, as do an -o lock file it cannot create and a state
+#   shard that rank 1 alone finds corrupt on resume (-z 1), and a killed rank making the other exit non-zero within the
+#   -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
 #   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone;
@@ -324,13 +325,19 @@ fi
 
 # what one rank alone cannot do, ending every rank at once with that rank's error line the only one: rank 0 cannot
 # create -o's lock file (lock_file: a directory in the place of .lock, as another user's .lock would be; outside
-# rank0_alone, the other rank waited for it in the -o agreement until -pt). Through test/shm_nccl.c the rank left
-# waiting saw its peer gone and ended with a line of its own, which fails here, as does -pt 120 of waiting
-mkdir -p "$TMP/lock_dir/.lock"
-for case in lock_file; do
+# rank0_alone, the other rank waited for it in the -o agreement until -pt), and rank 1 finds its state shard corrupt on
+# resume (state_shard: at -z 1 rank 1 reads shards 0 and 1, rank 0 shard 0 alone; train_mamba.cu, each_rank_alone:
+# rank 0 waited in its next collective until -pt). Through test/shm_nccl.c the rank left waiting saw its peer gone
+# and ended with a line of its own, which fails here, as does -pt 120 of waiting
+mkdir -p "$TMP/lock_dir/.lock" "$TMP/shard_bad"
+cp "$TMP/full1"/*00000012* "$TMP/shard_bad/"
+truncate -s -4 "$TMP/shard_bad/state_00000012_00001.bin"
+for case in lock_file state_shard; do
     case $case in
         lock_file) FARGS=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -o "$TMP/lock_dir"); who=0
                    want="-o $TMP/lock_dir: cannot create '$TMP/lock_dir/.lock': " ;;
+        state_shard) FARGS=("${ARGS[@]}" -z 1 -n 12 -o "$TMP/shard_bad" -y 1); who=1
+                     want="$TMP/shard_bad/state_00000012_00001.bin: state file is " ;;
     esac
     t0=$(date +%s)
     RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${FARGS[@]}" -pf "$ID.$case" -pt 120 > "$TMP/f0.out" 2>&1 &
