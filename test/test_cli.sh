@@ -153,7 +153,8 @@ if [ "$rc" -eq 0 ] && ! echo "$out" | grep -q "^generating"; then ok "pf_is_the_
 nodefault=$(echo "$help" | awk '/^  -/ && $1 != "-h" { if (f != "") print f; f = $1 } /\(default / { f = "" } END { if (f != "") print f }' | tr '\n' ' ')
 if [ -z "$nodefault" ]; then ok "help_gives_every_default"; else bad "help_gives_every_default" "no default: $nodefault"; fi
 # the pages' $ math as GitHub shows it: no \, \; \| (Markdown's escapes took the backslash: doc/backward.md's
-# products showed commas, g_{t,n},\delta_t,u_t), no space inside an inline span's delimiters
+# products showed commas, g_{t,n},\delta_t,u_t), no space inside an inline span's delimiters; and the sums written
+# out (doc/backward.md's memory figures, 8·2048·1536·16 = 402,653,184) hold
 if command -v python3 > /dev/null; then
     out=$(python3 test/doc_math.py README.md doc/*.md 2>&1)
     if [[ "$out" == "ok: "* ]]; then ok "doc_math_survives_markdown"; else bad "doc_math_survives_markdown" "$(echo "$out" | head -n 3)"; fi
