@@ -159,6 +159,12 @@ if command -v python3 > /dev/null; then
     out=$(python3 test/doc_math.py README.md doc/*.md 2>&1)
     if [[ "$out" == "ok: "* ]]; then ok "doc_math_survives_markdown"; else bad "doc_math_survives_markdown" "$(echo "$out" | head -n 3)"; fi
 fi
+# doc/backward.md's checkpoint figures (8.4: the spacing, and the table's checkpoint count at T = 2048) are those of the
+# trainer's SCAN_CHUNK: the sums above hold whatever the chunk, so they would not see it change
+chunk=$(awk '$1 == "#define" && $2 == "SCAN_CHUNK" { print $3 }' train_mamba.c)
+if [ -n "$chunk" ] && grep -qF "\`chunk = SCAN_CHUNK = $chunk\`" doc/backward.md && grep -qF "every $chunk steps, \`(B, $((2048 / chunk)), Di, N)\`" doc/backward.md; then
+    ok "doc_scan_chunk_is_the_trainers"
+else bad "doc_scan_chunk_is_the_trainers" "train_mamba.c's SCAN_CHUNK is '$chunk': doc/backward.md section 8.4 gives another"; fi
 
 # the CPU trainer with more OpenMP threads than CPUs (each then waits its turn: 11 tokens/s at -nt 1000 on 2 cores)
 if [ "$BIN" = ./train_mamba ] && command -v nproc > /dev/null; then
