@@ -29,8 +29,11 @@ model_vocab() {
         read -r magic version v < <(od -A n -t d4 -N 12 -- "$m") || true
         [ "${magic:-}" = 20261123 ] || die "$m is no model file (it does not start with the model magic 20261123): cannot tell its vocabulary size"
         # (od pads a last partial int with zero bytes: a file of 9 to 11 bytes gave a V of its bytes 8 on, 0 at 9 bytes)
-        [[ "${v:-}" =~ ^[0-9]+$ ]] && [ "$(head -c 12 -- "$m" | wc -c)" -eq 12 ] ||
+        [ "$(head -c 12 -- "$m" | wc -c)" -eq 12 ] ||
             die "$m: a model file cut short (no vocabulary size in its header): cannot tell its vocabulary size"
+        # (a V below 1 is no model's, which the trainer refuses: a negative one was said to be cut short, and 0 was passed
+        # on to random_shard.py, whose error came after the build, naming no file)
+        [ "$v" -ge 1 ] || die "$m: its header's vocabulary size is $v, not a positive number: a damaged model file"
         echo "$v"
     elif [ -f "$m/config.json" ]; then
         python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); v = c["vocab_size"]; print(min(v, c.get("llmc_vocab_size") or v))' \

@@ -331,6 +331,16 @@ expect_error_cmd "profile_step_vocab_model_file_cut_short" "$TMP/nn/caller/short
 python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<3i", 20261123, 2, 300)[:9])' > "$TMP/nn/caller/short9.bin"; rm -f "$TMP/nn/built"
 expect_error_cmd "profile_step_vocab_model_file_cut_inside_v" "$TMP/nn/caller/short9.bin: a model file cut short (no vocabulary size in its header): cannot tell its vocabulary size$" \
     env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/short9.bin"
+# ... and a header whose V is below 1, 0 or negative: refused as such, before anything is built (a negative V was said to be
+# cut short; 0 was passed on to random_shard.py, refused there after the build, naming no file)
+for v in 0 -5; do
+    python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<256i", 20261123, 2, int(sys.argv[1]), *[0] * 253))' "$v" > "$TMP/nn/caller/v$v.bin"
+    rm -f "$TMP/nn/built"
+    expect_error_cmd "profile_step_vocab_model_file_v_not_positive $v" "$TMP/nn/caller/v$v.bin: its header's vocabulary size is $v, not a positive number: a damaged model file$" \
+        env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/v$v.bin"
+    if [ ! -e "$TMP/nn/built" ]; then ok "profile_step_vocab_model_file_v_not_positive_builds_nothing $v"
+    else bad "profile_step_vocab_model_file_v_not_positive_builds_nothing $v" "make ran"; fi
+done
 rm -f "$TMP/nn/bin/nvcc" "$TMP/nn/bin/python3"
 # ... and with nvcc in CUDA_HOME alone, as the Makefile finds it, bench.sh's own builds use that one (they ran `nvcc`
 # from the PATH) and make is given it (the stand-ins: nvcc says where it ran, and writes no program, which ends the script)
