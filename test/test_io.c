@@ -1375,19 +1375,23 @@ static void test_file_helpers(void) {
     fclose(f);
     // ... and one with control bytes other than white space is none either, though it has no byte 0: a model file cut to
     // its first 5 bytes (its magic, 03 29 35 01, and the version's 02), a PNG's signature; text with \t \v \f \r \n and
-    // UTF-8 is text (it looked for byte 0 alone: both binary files were said to look like text)
+    // UTF-8 is text (it looked for byte 0 alone: both binary files were said to look like text). The edges of the
+    // control bytes too: a shard cut to its magic (88 d8 34 01: its one control byte the last read), a unit separator
+    // (0x1f, the last below the space) and a DEL (0x7f) among text
     const unsigned char heads[][9] = {{0x03, 0x29, 0x35, 0x01, 0x02}, {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'},
-                                      {'a', '\t', 'b', '\v', '\f', '\r', '\n', 0xc3, 0xa9}};
-    const size_t head_len[] = {5, 8, 9};
-    int as_text[3];
-    for (int i = 0; i < 3; i++) {
+                                      {'a', '\t', 'b', '\v', '\f', '\r', '\n', 0xc3, 0xa9}, {0x88, 0xd8, 0x34, 0x01},
+                                      {'a', 0x1f, 'b'}, {'a', 0x7f, 'b'}};
+    const size_t head_len[] = {5, 8, 9, 4, 3, 3};
+    int as_text[6];
+    for (int i = 0; i < 6; i++) {
         FILE *h = tmpfile(); if (h == NULL) { test_fatal("tmpfile", strerror(errno)); }
         if (fwrite(heads[i], 1, head_len[i], h) != head_len[i]) { test_fatal("fwrite", strerror(errno)); }
         as_text[i] = starts_as_text(h);
         fclose(h);
     }
-    check(!as_text[0] && !as_text[1] && as_text[2], "starts_as_text_control_bytes_are_not_text",
-          "cut model file %d, PNG %d, text with white space and UTF-8 %d (1: text)", as_text[0], as_text[1], as_text[2]);
+    check(!as_text[0] && !as_text[1] && as_text[2] && !as_text[3] && !as_text[4] && !as_text[5], "starts_as_text_control_bytes_are_not_text",
+          "cut model file %d, PNG %d, text with white space and UTF-8 %d, cut shard %d, 0x1f %d, DEL %d (1: text)", as_text[0],
+          as_text[1], as_text[2], as_text[3], as_text[4], as_text[5]);
     // make_dirs reports the shallowest directory it made, and remove_made_dirs takes away that one and those under it
     char dir[1024], made[1024], top[1024];
     snprintf(dir, sizeof(dir), "%s/mk/a/b", DIR_);
