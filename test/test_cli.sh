@@ -351,6 +351,11 @@ expect_error index_json_as_model "pytorch_model.bin.index.json: bad magic .*: a 
 head -c 4000 dev/data/tinyshakespeare.txt > "$TMP/model_text.txt"
 expect_error text_file_as_model "model_text.txt: bad magic .*: it looks like text, not a model file the trainers write$" \
     -e "$TMP/model_text.txt" -x 0
+# ... while a binary file that is no model file (a PNG, long or cut short) gets no such hint: its magic or size alone
+{ printf '\x89PNG\r\n\x1a\n'; head -c 2000 /dev/zero; } > "$TMP/model_png.bin"; head -c 8 "$TMP/model_png.bin" > "$TMP/model_png_short.bin"
+expect_error binary_file_as_model "model_png.bin: bad magic number in model file: expected 20261123, found 1196314761$" -e "$TMP/model_png.bin" -x 0
+expect_error binary_file_as_model_short "model_png_short.bin: not a model file (8 bytes, shorter than the 1024-byte header)$" \
+    -e "$TMP/model_png_short.bin" -x 0
 printf '\x02\0\0\0\0\0\0\0{}' > "$TMP/small.safetensors" # (smaller than a model file's header)
 expect_error small_safetensors_file_as_model "a safetensors file, not a model file" -e "$TMP/small.safetensors" -x 0
 expect_error descriptor_space_in_number "bad field" -e "d64:l 2"
@@ -872,6 +877,9 @@ out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -n 5 -nk 2 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss" && echo "$out" | grep -qxF 'note: -x 0 trains nothing: -n -nk are not used'
 then ok "eval_only_checkpoint_flags_noted_without_o"; else bad "eval_only_checkpoint_flags_noted_without_o" "rc $rc: $(echo "$out" | grep -E "note|error" | head -n 2)"; fi
 expect_error train_checkpoint_every_needs_o "-n and -nk need -o <dir> to write the checkpoints to" "${TINY[@]}" -x 2 -n 1
+# ... and so is the -n of a run of one epoch (-x -1, the default), a training run too (a refusal at -x > 0 alone passed the check above)
+expect_error_cmd "train_checkpoint_every_needs_o (-x -1)" "-n and -nk need -o <dir> to write the checkpoints to" \
+    timeout 60 "$BIN" "${TINY[@]}" -x -1 -n 1
 # ... -s among them (it samples every n training steps), with a prompt too, and not as a sampling flag that a prompt would use
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -s 5 -tp 0.5 2>&1); rc=$?; out_p=$("$BIN" "${TINY[@]}" -x 0 -p "" -g 2 -s 5 2>&1); rc_p=$?
 if [ "$rc" -eq 0 ] && [ "$rc_p" -eq 0 ] && echo "$out" | grep -qxF 'note: -x 0 trains nothing: -s is not used' &&
@@ -1260,6 +1268,11 @@ for f in short long; do
     expect_error "text_tokenizer_$f" "'$TMP/vocab_$f.txt': .*(it looks like text: -tk takes an llm.c .bin tokenizer, or a Hugging Face tokenizer.json named .json)" \
         "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/vocab_$f.txt"
 done
+# ... while a binary file that is no tokenizer (a PNG, long or cut short) gets no such hint: its magic or size alone
+expect_error binary_tokenizer "model_png.bin': bad tokenizer magic: expected 20240328, found 1196314761$" \
+    "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/model_png.bin"
+expect_error binary_tokenizer_short "model_png_short.bin': tokenizer truncated: file is 8 bytes, the header alone is 1024$" \
+    "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/model_png_short.bin"
 # a byte-level model says that it does not use -tk (rather than ignoring it silently)
 out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -tk "$TMP/emptydir" 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -q "^note: a byte-level model .* -tk .*emptydir is not used"; then ok "byte_model_ignores_tokenizer_with_note"
