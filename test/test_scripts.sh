@@ -331,6 +331,10 @@ expect_error_cmd "profile_step_vocab_model_file_cut_short" "$TMP/nn/caller/short
 python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<3i", 20261123, 2, 300)[:9])' > "$TMP/nn/caller/short9.bin"; rm -f "$TMP/nn/built"
 expect_error_cmd "profile_step_vocab_model_file_cut_inside_v" "$TMP/nn/caller/short9.bin: a model file cut short (no vocabulary size in its header): cannot tell its vocabulary size$" \
     env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/short9.bin"
+# ... and at 11 bytes, one short of V whole (od read V right there, padded with a zero high byte: 300)
+python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<3i", 20261123, 2, 300)[:11])' > "$TMP/nn/caller/short11.bin"
+expect_error_cmd "profile_step_vocab_model_file_cut_inside_v (11 bytes)" "$TMP/nn/caller/short11.bin: a model file cut short (no vocabulary size in its header): cannot tell its vocabulary size$" \
+    env PATH="$TMP/nn/bin:$PATH" TMPDIR="$TMP/nn/tmp" timeout -s KILL 30 bash "$TMP/nn/scripts/profile_step.sh" "$TMP/nn/caller/short11.bin"
 # ... and a header whose V is below 1, 0 or negative: refused as such, before anything is built (a negative V was said to be
 # cut short; 0 was passed on to random_shard.py, refused there after the build, naming no file)
 for v in 0 -5; do
@@ -1342,6 +1346,11 @@ rm "$TMP/pt_glob/b_tokenizer.json"
 # (files given with a glob DATA are refused: it encodes none, and they went unread, "using the existing shards")
 expect_error_cmd pretrain_glob_data_with_files_refused "DATA $TMP/pt_glob/\* is a glob: it reads the shards it matches and encodes no files" \
     "${PE[@]}" DATA="$TMP/pt_glob/*" OUT="$TMP/pt_glob/out_f" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+# ... a glob of ? or [...] too (the characters the error names)
+for glob in '?' '[ab]'; do
+    expect_error_cmd "pretrain_glob_data_with_files_refused ($glob)" "DATA $TMP/pt_glob/.* is a glob: it reads the shards it matches and encodes no files" \
+        "${PE[@]}" DATA="$TMP/pt_glob/$glob" OUT="$TMP/pt_glob/out_f" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+done
 out=$("${PE[@]}" DATA="$TMP/pt_glob/*" OUT="$TMP/pt_glob/out2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json 2>&1); rc=$?
 if [ ! -e "$TMP/pt_glob/out" ] && [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "; then
     ok "pretrain_glob_shards_same_tokenizer_used"
@@ -1357,6 +1366,16 @@ expect_error_cmd pretrain_shards_of_other_files_refused "the shards $TMP/pt_src/
     "${PS[@]}" OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_b.txt"
 expect_error_cmd pretrain_shards_of_other_val_fraction_refused "the shards $TMP/pt_src/d_\*.bin were encoded from other files or settings" \
     "${PS[@]}" VAL_FRACTION=0.01 OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt"
+# ... and so are the same files as JSON Lines (JSONL=text: each line's "text" field, not the text the shards hold), a file
+# grown since the encoding (its size recorded), and more files than were encoded (the first of them the encoding's)
+expect_error_cmd pretrain_shards_of_other_jsonl_refused "the shards $TMP/pt_src/d_\*.bin were encoded from other files or settings" \
+    "${PS[@]}" JSONL=text OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt"
+cp "$TMP/pt_src_a.txt" "$TMP/pt_src_a.kept"; echo "a line added since" >> "$TMP/pt_src_a.txt"
+expect_error_cmd pretrain_shards_of_changed_file_refused "the shards $TMP/pt_src/d_\*.bin were encoded from other files or settings" \
+    "${PS[@]}" OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt"
+mv -f "$TMP/pt_src_a.kept" "$TMP/pt_src_a.txt"
+expect_error_cmd pretrain_shards_of_more_files_refused "the shards $TMP/pt_src/d_\*.bin were encoded from other files or settings" \
+    "${PS[@]}" OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt" "$TMP/pt_src_b.txt"
 # (a file that does not exist is named as such: it was refused as "encoded from other files")
 expect_error_cmd pretrain_missing_file_named "no such file $TMP/pt_src_none.txt (the text or JSON Lines files to encode)$" \
     "${PS[@]}" OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_none.txt"
@@ -1373,6 +1392,14 @@ if [ ! -e "$TMP/pt_src/out_b" ] && [ "$rc" -eq 0 ] && echo "$out" | grep -q "^us
    echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, " && echo "$out_none" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "
 then ok "pretrain_shards_of_same_files_used"
 else bad "pretrain_shards_of_same_files_used" "rc $rc/$rc_none, $(ls -d "$TMP"/pt_src/out_b 2>&1): $(echo "$out" "$out_none" | grep -E '^(error|done|using)' | tr '\n' ' ')"; fi
+# ... while shards with no record (encoded by hand, with dev/data/tokenize, or before the record was kept) are taken as
+# they are, with the files given (there is nothing to compare them with)
+mkdir -p "$TMP/pt_norec"
+for f in "$TMP"/pt_src/d_*.bin "$TMP/pt_src/d_tokenizer.json"; do cp "$f" "$TMP/pt_norec/${f##*/}"; done
+out=$("${PE[@]}" VAL_FRACTION=0.005 DATA="$TMP/pt_norec/d" OUT="$TMP/pt_norec/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_b.txt" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^using the existing shards" && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, " &&
+   [ ! -e "$TMP/pt_norec/d_sources.txt" ]; then ok "pretrain_shards_without_record_used"
+else bad "pretrain_shards_without_record_used" "rc $rc: $(echo "$out" | grep -E '^(error|done|using)' | tr '\n' ' ')"; fi
 # ... and a glob that matches no shards is refused before encoding: it names shards to read (tokenize wrote the text's
 # shards to files named with the glob's '*', and their tokenizer copy as '*_tokenizer.json')
 mkdir -p "$TMP/pt_glob_new"
@@ -1409,6 +1436,14 @@ del3=$(echo "$err3" | sed -n 's/.*, or delete \(.*\) and encode again$/\1/p')
 words3=(); [ -z "$del3" ] || eval "words3=($del3)" 2>/dev/null
 if [ "${words3[*]}" = "${want2[*]}" ] && [ ! -e "$TMP/pt it's/out" ]; then ok "pretrain_delete_shards_quoted (bracket glob)"
 else bad "pretrain_delete_shards_quoted (bracket glob)" "read as '${words3[*]}': $err3"; fi
+# ... and so does that of shards encoded from other files (DATA_sources.txt): here pt_src/d's, of pt_src_a.txt, given b
+for f in "$TMP"/pt_src/d_*.bin "$TMP/pt_src/d_tokenizer.json" "$TMP/pt_src/d_sources.txt"; do cp "$f" "$TMP/pt it's/s_${f##*/d_}"; done
+err4=$("${PS[@]}" DATA="$TMP/pt it's/s" OUT="$TMP/pt it's/out" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_b.txt" 2>&1 >/dev/null)
+del4=$(echo "$err4" | sed -n 's/.*, or delete \(.*\) to encode them there$/\1/p')
+words4=(); [ -z "$del4" ] || eval "words4=($del4)" 2>/dev/null
+want4=("$TMP/pt it's"/s_*.bin)
+if [ "${words4[*]}" = "${want4[*]}" ] && [ "${#want4[@]}" -ge 2 ] && [ ! -e "$TMP/pt it's/out" ]; then ok "pretrain_delete_shards_quoted (other files)"
+else bad "pretrain_delete_shards_quoted (other files)" "read as '${words4[*]}': $err4"; fi
 # ... and so does the delete command of the note under the trainer's "shard too small" for a val split smaller than one
 # batch (shell_glob: DATA quoted, its glob kept): read by a shell, it matches that DATA's shards, train and val, and no
 # other prefix's (here under "pt it's", beside the o_ and n_ shards above)
