@@ -976,8 +976,9 @@ its fatalf said 1 in that same collective first (fatal_hook, llmc/utils.h), and 
 line of their own (rank 0's says why). A check that every rank makes alike stays outside: a rank 0 that failed it would
 wait for ranks that failed it too.
 The files that rank 0 writes alone while the others wait for it in a collective (a checkpoint at -z 0, model_best.bin)
-end every rank in the same way: the others wait in rank0_writes_passed, whose deadline allows for the write. (The -hf
-export, rank 0's too, is waited for by no collective: a rank 0 that failed there leaves the others to end alone.)
+end every rank in the same way: the others wait in rank0_writes_passed, whose deadline allows for the write (at -z 1,
+where every rank writes, each_rank_alone below). (The -hf export, rank 0's too, is waited for by no collective: a rank 0
+that failed there leaves the others to end alone.)
 */
 static void rank0_tell_failed(void) { multi_gpu_from_rank0(&multi_gpu_config, 1, main_stream, multi_gpu_config.timeout_s); }
 static void rank0_alone(int on) {
@@ -991,14 +992,20 @@ static void rank0_checks_passed(void) { rank0_passed_within(multi_gpu_config.tim
 static void rank0_writes_passed(double bytes) { rank0_passed_within(multi_gpu_write_deadline(&multi_gpu_config, bytes)); }
 
 /*
-The same for what each rank reads on its own (setup_model: at -z 1 its shard of the optimizer state; a model file
-that some nodes lack): between each_rank_alone(1) and (0) a failed check's fatalf adds 1 to a sum over the ranks,
-and every rank calls every_rank_checks_passed next, adding 0: a rank that failed alone (rank 1's shard corrupt) ends
-every rank at once with its error line the only one; ranks that failed alike meet in that same sum, each with its
-line. It is rank0_checks_passed's collective (one int summed), so that a rank 0 that failed meets the same.
+The same for what each rank reads or writes on its own (setup_model: at -z 1 its shard of the optimizer state; a model
+file that some nodes lack; save_checkpoint at -z 1: its shard, and rank 0's model file): between each_rank_alone(1) and
+(0) a failed check's fatalf adds 1 to a sum over the ranks, and every rank calls every_rank_checks_passed (after a
+checkpoint's writes, rank0_writes_passed) next, adding 0: a rank that failed alone (rank 1's shard corrupt) ends every
+rank at once with its error line the only one; ranks that failed alike meet in that same sum, each with its line. It
+is rank0_checks_passed's collective (one int summed), so that a rank 0 that failed meets the same.
 */
-static void any_rank_tell_failed(void) { multi_gpu_sum_int(&multi_gpu_config, 1, main_stream); }
-static void each_rank_alone(int on) { fatal_hook = on ? any_rank_tell_failed : NULL; }
+static int any_rank_within_s = 0; // how long a rank that failed waits there for the others (-pt, or their writes' deadline)
+static void any_rank_tell_failed(void) { multi_gpu_sum_int_within(&multi_gpu_config, 1, main_stream, any_rank_within_s); }
+static void each_rank_alone_within(int on, int timeout_s) {
+    any_rank_within_s = timeout_s;
+    fatal_hook = on ? any_rank_tell_failed : NULL;
+}
+static void each_rank_alone(int on) { each_rank_alone_within(on, multi_gpu_config.timeout_s); }
 static void every_rank_checks_passed(void) {
     if (multi_gpu_sum_int(&multi_gpu_config, 0, main_stream) != 0) { exit(EXIT_FAILURE); }
 }
@@ -1031,9 +1038,13 @@ exists only once every file of the checkpoint is complete.
 static void save_checkpoint(const char *dir, const Mamba *model, const TrainState *s) {
     char path[1024];
     int rank = multi_gpu_config.process_rank;
-    // at -z 0 rank 0 writes alone (rank0_alone); at -z 1 every rank writes its shard, and a write that fails on every rank
-    // alike (a full disk) ends each with its own line
-    rank0_alone(multi_gpu_config.zero_stage == 0);
+    const double bytes = 12.0 * model->num_parameters; // the model and AdamW's m, v
+    // at -z 0 rank 0 writes alone (rank0_alone); at -z 1 every rank writes its shard, and rank 0 the model too
+    // (each_rank_alone, its failed rank waiting as long as the others may write): a write that fails on one rank (a model
+    // file rank 0 cannot rename, a full disk that one shard met) ends every rank at once with that rank's line, one that
+    // fails on every rank alike each with its own. (rank0_writes_passed is the int sum any_rank_tell_failed meets)
+    if (multi_gpu_config.zero_stage == 0) { rank0_alone(1); }
+    else { each_rank_alone_within(1, multi_gpu_write_deadline(&multi_gpu_config, bytes)); }
     if (rank == 0) {
         snprintf(path, sizeof(path), "%s/model_%08d.bin", dir, s->step);
         mamba_save(model, path);
@@ -1051,8 +1062,8 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
         free(m);
         free(v);
     }
-    rank0_alone(0);
-    rank0_writes_passed(12.0 * model->num_parameters); // the model and AdamW's m, v
+    each_rank_alone(0); // (either one off, on every rank)
+    rank0_writes_passed(bytes);
     // the marker is rank 0's alone too, while the others would go on to the next step's collectives: a marker it cannot
     // write ends every rank at once
     rank0_alone(1);

@@ -6,9 +6,9 @@
 #   checkpoint resumed on 1 GPU at the same data position, a -z 1 checkpoint resumed at -z 0 and on 1 rank,
 #   prompt and training runs with the tokenizer on rank 0 only, start-up errors of rank 0 alone ending both at once (a prompt it
 #   cannot encode, a resume's -tk other than the run's tokenizer, an -hf it cannot create), a checkpoint, its DONE marker or
-#   model_best.bin that rank 0 cannot write ending both at once too, as do an -o lock file it cannot create and a state
-#   shard that rank 1 alone finds corrupt on resume (-z 1), and a killed rank making the other exit non-zero within the
-#   -pt bound; an id file left by an earlier launch; ranks that find different
+#   model_best.bin that rank 0 cannot write ending both at once too (at -z 1 the model file and rank 1's shard too), as do
+#   an -o lock file it cannot create and a state shard that rank 1 alone finds corrupt on resume (-z 1), and a killed
+#   rank making the other exit non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
 #   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone;
@@ -282,13 +282,20 @@ done
 # file, cannot be renamed over) and model_best.bin (best_model: likewise, at step 0's evaluation). The other rank waited
 # in the checkpoint's barrier, or for model_best.bin's CRC, until -pt and the write's allowance (through test/shm_nccl.c,
 # until it saw rank 0 gone, with a line of its own). And the DONE marker that rank 0 writes after the checkpoint's
-# barrier (done_marker: step 1's of -n 1, likewise blocked), while the other rank went on to step 2's collectives
-for case in checkpoint best_model done_marker; do
+# barrier (done_marker: step 1's of -n 1, likewise blocked), while the other rank went on to step 2's collectives.
+# At -z 1, where every rank writes its shard (train_mamba.cu, save_checkpoint's each_rank_alone), the model file that
+# rank 0 writes (checkpoint_z1) and rank 1's shard (shard_z1: the failed rank 1's line the only one): outside a
+# region of fatal_hook the failed rank ended alone, and the other waited in the checkpoint's barrier until -pt
+for case in checkpoint best_model done_marker checkpoint_z1 shard_z1; do
     WARGS=(-e d64:l2:v270 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -tk test/fixtures/bpe/tokenizer.json -pf "$ID.$case" -pt 120)
+    who=0; name="rank_0_write_error_ends_both_$case"
     case $case in
         checkpoint) blocked="$TMP/wr_$case/model_00000002.bin"; WARGS+=(-o "$TMP/wr_$case") ;;
         best_model) blocked="$TMP/wr_$case/model_best.bin"; WARGS+=(-o "$TMP/wr_$case" -kb 1 -v 1 -m 1) ;;
         done_marker) blocked="$TMP/wr_$case/DONE_00000001"; WARGS+=(-o "$TMP/wr_$case" -n 1) ;;
+        checkpoint_z1) blocked="$TMP/wr_$case/model_00000002.bin"; WARGS+=(-o "$TMP/wr_$case" -z 1) ;;
+        shard_z1) blocked="$TMP/wr_$case/state_00000002_00001.bin"; WARGS+=(-o "$TMP/wr_$case" -z 1); who=1
+                  name="rank_1_write_error_ends_both_$case" ;;
     esac
     mkdir -p "$blocked/x"
     t0=$(date +%s)
@@ -298,11 +305,12 @@ for case in checkpoint best_model done_marker; do
     rc1=$?
     wait "$p0"; rc0=$?
     t1=$(date +%s)
-    if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && [ "$(grep -c '^error:' "$TMP/wr0.out")" -eq 1 ] &&
-       grep -qF "error: cannot rename '$blocked.tmp' to '$blocked': " "$TMP/wr0.out" &&
-       ! grep -qE '^(error|shm_nccl)' "$TMP/wr1.out" && [ $((t1 - t0)) -le 60 ]
-    then ok "rank_0_write_error_ends_both_$case ($((t1 - t0)) s)"
-    else bad "rank_0_write_error_ends_both_$case" "rc $rc0 / $rc1 after $((t1 - t0)) s: $(grep -hE '^(error|shm_nccl)' "$TMP/wr0.out" "$TMP/wr1.out" | head -n 3 | tr '\n' ' ')"; fi
+    other=$((1 - who))
+    if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && [ "$(grep -c '^error:' "$TMP/wr$who.out")" -eq 1 ] &&
+       grep -qF "error: cannot rename '$blocked.tmp' to '$blocked': " "$TMP/wr$who.out" &&
+       ! grep -qE '^(error|shm_nccl)' "$TMP/wr$other.out" && [ $((t1 - t0)) -le 60 ] && [ ! -e "$TMP/wr_$case/DONE_00000002" ]
+    then ok "$name ($((t1 - t0)) s)"
+    else bad "$name" "rc $rc0 / $rc1 after $((t1 - t0)) s: $(grep -hE '^(error|shm_nccl)' "$TMP/wr0.out" "$TMP/wr1.out" | head -n 3 | tr '\n' ' ')"; fi
 done
 
 # -o held by another run (this shell, through flock(1) on its descriptor 9): rank 0 cannot take it and says

@@ -314,11 +314,12 @@ float multi_gpu_mean(const MultiGpuConfig *c, float v, cudaStream_t stream) {
     return v;
 }
 
-// sum of a host int over all ranks
-int multi_gpu_sum_int(const MultiGpuConfig *c, int v, cudaStream_t stream) {
-    multi_gpu_reduce_host(c, &v, ncclInt32, ncclSum, stream, "a count all-reduce", c->timeout_s);
+// sum of a host int over all ranks (waited on for at most timeout_s: multi_gpu_sum_int_within)
+int multi_gpu_sum_int_within(const MultiGpuConfig *c, int v, cudaStream_t stream, int timeout_s) {
+    multi_gpu_reduce_host(c, &v, ncclInt32, ncclSum, stream, "a count all-reduce", timeout_s);
     return v;
 }
+int multi_gpu_sum_int(const MultiGpuConfig *c, int v, cudaStream_t stream) { return multi_gpu_sum_int_within(c, v, stream, c->timeout_s); }
 
 // sum of a host double over all ranks (a summed loss that a float would round)
 double multi_gpu_sum_double(const MultiGpuConfig *c, double v, cudaStream_t stream) {
