@@ -336,21 +336,26 @@ fi
 # rank0_alone, the other rank waited for it in the -o agreement until -pt), and rank 1 finds its state shard corrupt on
 # resume (state_shard: at -z 1 rank 1 reads shards 0 and 1, rank 0 shard 0 alone; train_mamba.cu, each_rank_alone:
 # rank 0 waited in its next collective until -pt). Through test/shm_nccl.c the rank left waiting saw its peer gone
-# and ended with a line of its own, which fails here, as does -pt 120 of waiting
+# and ended with a line of its own, which fails here, as does -pt 120 of waiting. device_oom: rank 1 alone runs out of GPU
+# memory for the parameters (MAMBA_TEST_DEVICE_OOM, as on a GPU another job shares; llmc/cuda/cuda_common.h's exit ran
+# no fatal_hook, and rank 0 waited after setup_model until -pt)
 mkdir -p "$TMP/lock_dir/.lock" "$TMP/shard_bad"
 cp "$TMP/full1"/*00000012* "$TMP/shard_bad/"
 truncate -s -4 "$TMP/shard_bad/state_00000012_00001.bin"
-for case in lock_file state_shard; do
+for case in lock_file state_shard device_oom; do
+    e1=()
     case $case in
         lock_file) FARGS=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -o "$TMP/lock_dir"); who=0
                    want="-o $TMP/lock_dir: cannot create '$TMP/lock_dir/.lock': " ;;
         state_shard) FARGS=("${ARGS[@]}" -z 1 -n 12 -o "$TMP/shard_bad" -y 1); who=1
                      want="$TMP/shard_bad/state_00000012_00001.bin: state file is " ;;
+        device_oom) FARGS=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0); who=1
+                    e1=("MAMBA_TEST_DEVICE_OOM=the parameters"); want="out of GPU memory allocating the parameters: " ;;
     esac
     t0=$(date +%s)
     RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${FARGS[@]}" -pf "$ID.$case" -pt 120 > "$TMP/f0.out" 2>&1 &
     p0=$!
-    RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${FARGS[@]}" -pf "$ID.$case" -pt 120 > "$TMP/f1.out" 2>&1
+    env ${e1[@]+"${e1[@]}"} RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${FARGS[@]}" -pf "$ID.$case" -pt 120 > "$TMP/f1.out" 2>&1
     rc1=$?
     wait "$p0"; rc0=$?
     t1=$(date +%s)

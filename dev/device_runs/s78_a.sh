@@ -5,7 +5,7 @@
 # 1. the CLI suite on train_mamba_cu (the stop's new test_cli checks on the GPU trainer too) beside the whole
 #    multi_gpu_shm suite (new and changed cases: rank_0_write_error_ends_both_done_marker, one_rank_error_ends_both_lock_file,
 #    one_rank_error_ends_both_state_shard, output_dir_held_stops_both_ranks, rank_0_write_error_ends_both_checkpoint_z1,
-#    rank_1_write_error_ends_both_shard_z1);
+#    rank_1_write_error_ends_both_shard_z1, one_rank_error_ends_both_device_oom);
 # 2. the same four situations by hand on _old/train_mamba_cu_shm: each should show more than one error/shm_nccl line
 #    there (the rank left waiting saw its peer gone and spoke too), i.e. the new checks fail without the fixes.
 set -u
@@ -16,7 +16,7 @@ timeout 300 make -j12 "$NV" train_mamba_cu train_mamba_cu_shm > "$OUT/build.log"
 wait
 ( BIN=./train_mamba_cu timeout 420 bash test/test_cli.sh > "$OUT/cli_cu.log" 2>&1; echo "test_cli_cu rc $? at $(( $(date +%s) - start )) s" ) &
 MULTI_GPU_BIN=./train_mamba_cu_shm timeout 300 bash test/test_multi_gpu.sh > "$OUT/multi_gpu_shm.log" 2>&1; echo "multi_gpu_shm rc $? at $(( $(date +%s) - start )) s"
-grep -E "^FAIL|passed, |done_marker|lock_file|state_shard|output_dir_held|_z1" "$OUT/multi_gpu_shm.log" | cut -c1-300
+grep -E "^FAIL|passed, |done_marker|lock_file|state_shard|output_dir_held|_z1|device_oom" "$OUT/multi_gpu_shm.log" | cut -c1-300
 [ -x _old/train_mamba_cu_shm ] || { echo "no _old build: $(tail -n 3 "$OUT/build_old.log")"; wait; grep -E "^FAIL|passed, " "$OUT/cli_cu.log" | cut -c1-300; exit 0; }
 export ONE_GPU=1 SHM_NCCL_SLOT_BYTES=65536
 T=/tmp/hb_old; rm -rf "$T"; mkdir -p "$T"

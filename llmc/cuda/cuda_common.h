@@ -10,6 +10,7 @@ selective scan stay fp32 in both builds.
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cuda_runtime.h>
 #include <cuda_bf16.h>
 #include <type_traits>
@@ -23,10 +24,29 @@ typedef __nv_bfloat16 floatX;
 #endif
 #define FLOATX_DEFINED
 
+// the exit after a GPU error's line. Out of memory leaves the device usable, so there the GPU trainer's fatal_hook runs
+// first, as fatalf's does (llmc/utils.h, when included before this file): a rank that ran out of memory in a region
+// where the others wait for its checks (train_mamba.cu, each_rank_alone: its model and optimizer state at start-up, on
+// a GPU another job shares) ends every rank at once. After other errors the device may take no more work (a collective
+// there would fail with a line of its own), so the process just exits.
+static inline void cuda_exit_failure(cudaError_t error) {
+#ifdef UTILS_H
+    fatal_reported = 1;
+    if (error == cudaErrorMemoryAllocation && fatal_hook != NULL) {
+        void (*hook)(void) = fatal_hook;
+        fatal_hook = NULL;
+        hook();
+    }
+#else
+    (void)error;
+#endif
+    exit(EXIT_FAILURE);
+}
+
 static inline void cuda_check(cudaError_t error, const char *file, int line) {
     if (error != cudaSuccess) {
         fprintf(stderr, "error: CUDA: %s [%s:%d]\n", cudaGetErrorString(error), file, line);
-        exit(EXIT_FAILURE);
+        cuda_exit_failure(error);
     }
 }
 #define cudaCheck(err) (cuda_check(err, __FILE__, __LINE__))
@@ -35,15 +55,18 @@ static inline void cuda_check(cudaError_t error, const char *file, int line) {
 // say what was being allocated, how much, what the device has left, and what to change (hint: the
 // flags that shrink this buffer, which differ: -r and -b do nothing for the weights, -gb alone for
 // the generation state)
+// (test hook: MAMBA_TEST_DEVICE_OOM names an allocation, its `what`, that fails as out of memory: test/test_multi_gpu.sh
+// gives it to one rank alone)
 static inline void device_malloc(void **p, size_t bytes, const char *what, const char *hint, const char *file, int line) {
-    cudaError_t e = cudaMalloc(p, bytes);
+    const char *test_oom = getenv("MAMBA_TEST_DEVICE_OOM");
+    cudaError_t e = test_oom != NULL && strcmp(test_oom, what) == 0 ? cudaErrorMemoryAllocation : cudaMalloc(p, bytes);
     if (e == cudaErrorMemoryAllocation) {
         size_t free_b = 0, total_b = 0;
         (void)cudaGetLastError();
         (void)cudaMemGetInfo(&free_b, &total_b);
         fprintf(stderr, "error: out of GPU memory allocating %s: %.2f GiB requested, %.2f of %.2f GiB free; %s [%s:%d]\n",
                 what, bytes / 1073741824.0, free_b / 1073741824.0, total_b / 1073741824.0, hint, file, line);
-        exit(EXIT_FAILURE);
+        cuda_exit_failure(e);
     }
     cuda_check(e, file, line);
 }
