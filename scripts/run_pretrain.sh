@@ -214,6 +214,25 @@ sources_record() {
     echo "jsonl ${JSONL:-}"; echo "val_fraction $VAL_FRACTION"
     for f in "${FILES[@]}"; do echo "$(stat -L -c %s -- "$f" 2>/dev/null || echo missing) $f"; done
 }
+# a record with its val_fraction as the number tokenize's -v reads (a float: strtof), so that one value written otherwise
+# (0.10, .1, 1e-1 against 0.1) is the same setting; it was compared as text, and the same shards were refused as
+# "encoded from other settings". Text that is no decimal number is left as it is (and compared as text)
+sources_key() {
+    awk 'function as_float(x,   e, q, r) { # x (0 < x < 1, a float normal there) rounded to a float: 24 bits, ties to even
+             e = 0; while (x < 1) { x *= 2; e++ }
+             q = x * 2 ^ 23; r = int(q)
+             if (q - r > 0.5 || (q - r == 0.5 && r % 2 == 1)) r++
+             return r / 2 ^ (23 + e)
+         }
+         /^val_fraction ([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/ {
+             x = substr($0, 14) + 0
+             # (past the range of a float, which -v refuses, as text: 1e-50 is no 0)
+             if (x == 0 ? ($2 ~ /^[^eE]*[1-9]/) : (x < 1.17549435e-38 || x > 3.4e38)) { print; next }
+             if (x > 0 && x < 1) x = as_float(x)
+             printf "val_fraction %.17g\n", x; next
+         }
+         { print }'
+}
 # other_shard_tokenizer: the prefix of the first shards found whose copy is of another tokenizer than TOK, else nothing.
 # Each shard <prefix>_train_<n>.bin / <prefix>_val_<n>.bin (tokenize's names) has its copy in <prefix>_tokenizer.json, so
 # a glob DATA (DATA='data/*': the shards of several prefixes) has each prefix's shards checked against their own copy
@@ -254,7 +273,7 @@ elif [ ${#FILES[@]} -ge 1 ]; then
     # (a glob has no record of its own: the files given went unread)
     [[ "$DATA" != *[*?[]* ]] || die "DATA $DATA is a glob: it reads the shards it matches and encodes no files; give the files" \
         "with a prefix DATA (no * ? [), or none to train on those shards"
-    if [ -f "$SHARD_SOURCES" ] && [ "$(sources_record)" != "$(cat -- "$SHARD_SOURCES")" ]; then
+    if [ -f "$SHARD_SOURCES" ] && [ "$(sources_record | sources_key)" != "$(sources_key < "$SHARD_SOURCES")" ]; then
         die "the shards ${DATA}_*.bin were encoded from other files or settings (JSONL, VAL_FRACTION; $SHARD_SOURCES lists them)," \
             "not from these: another DATA for these files, or delete $(shell_glob "$DATA")_*.bin to encode them there"
     fi
