@@ -147,9 +147,19 @@ make -s "${BIN#./}"
 # whatever the environment says, e.g. inside a Slurm job), before the encoding: a MODEL the trainer refuses (a mistyped
 # descriptor) was refused after it, which can take long
 # the tokenizer alone first, on a model of more than 256 tokens (one of 256 or fewer reads bytes, no tokenizer), so that a
-# file the trainer refuses as a tokenizer (a config.json, say) is named as the tokenizer argument, not as -e MODEL
-tok_probe=$("$BIN" -e d8:l1:v257 -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) ||
-    die "the tokenizer argument: $(echo "$tok_probe" | tail -n 1 | sed 's/^error: //')"
+# file the trainer refuses as a tokenizer (a config.json, say) is named as the tokenizer argument, not as -e MODEL. Only
+# such an error is: the trainer's error line (fatalf's, exit status 1) naming the file (its tokenizer errors name it);
+# any other failure (a trainer that cannot start, out of memory, killed by a signal) is the trainer's own, said as such
+# (it was said to be the tokenizer argument's too)
+rc=0; tok_probe=$("$BIN" -e d8:l1:v257 -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || rc=$?
+if [ "$rc" -ne 0 ]; then
+    err=$(grep '^error: ' <<< "$tok_probe" | tail -n 1 || true)
+    [ "$rc" -ne 1 ] || [[ "$err" != *"$TOK"* ]] || die "the tokenizer argument: ${err#error: }"
+    why="exit $rc"; [ "$rc" -le 128 ] || why+=", signal $(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"
+    [ -n "$err" ] || err=$(tail -n 1 <<< "$tok_probe")
+    err=${err#error: }
+    die "the trainer $BIN failed ($why): ${err:-no output}"
+fi
 probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-e $MODEL: $(echo "$probe" | tail -n 1 | sed 's/^error: //')"
 params=$(echo "$probe" | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
 is_count "$params" || die "could not read the parameter count of -e $MODEL from $BIN"

@@ -1287,6 +1287,29 @@ for tok in "text $TMP/pt_text.txt" "config test/fixtures/hf_tiny_fp32/config.jso
 done
 if [ ! -e "$TMP/pt_bm" ] && ! compgen -G "$TMP/pt_bm_d*" > /dev/null; then ok "pretrain_bad_settings_encode_nothing"
 else bad "pretrain_bad_settings_encode_nothing" "$(ls -d "$TMP"/pt_bm* | tr '\n' ' ')"; fi
+# ... but a failure of the trainer itself on that first run is said as its own, not as the tokenizer argument's (any
+# failure was): a copy in a scratch tree, a stand-in make and a stand-in trainer that fails as FAKE says (a tokenizer
+# error naming the -tk file, the one the tokenizer argument gets; out of memory; killed, as by the OOM killer; a missing
+# library, the loader's exit 127)
+mkdir -p "$TMP/ptp/scripts" "$TMP/ptp/bin"
+cp scripts/run_pretrain.sh scripts/script_lib.sh scripts/c_numbers.sh scripts/main_shell.sh "$TMP/ptp/scripts/"
+printf '#!/bin/sh\nfor a; do [ "$a" = train_bin ] && echo train_mamba; done; exit 0\n' > "$TMP/ptp/bin/make"
+cat > "$TMP/ptp/train_mamba" << 'EOS'
+#!/bin/sh
+while [ $# -gt 0 ] && [ "$1" != -tk ]; do shift; done
+case $FAKE in
+    tokenizer) echo "error: $2: missing \"model\" object" >&2; exit 1 ;;
+    memory) echo "error: out of memory allocating 64 x 4 bytes [train_mamba.c:1]" >&2; exit 1 ;;
+    killed) kill -KILL $$ ;;
+    library) echo "./train_mamba: error while loading shared libraries: libgomp.so.1: cannot open shared object file" >&2; exit 127 ;;
+esac
+EOS
+chmod +x "$TMP/ptp/bin/make" "$TMP/ptp/train_mamba"
+PTP=(env PATH="$TMP/ptp/bin:$PATH" OUT="$TMP/ptp/out" DATA="$TMP/ptp/d" timeout -s KILL 60 bash "$TMP/ptp/scripts/run_pretrain.sh" "$REPO/test/fixtures/bpe/tokenizer.json" dev/data/tinyshakespeare.txt)
+expect_error_cmd "pretrain_tokenizer_probe_blames tokenizer" "the tokenizer argument: $REPO/test/fixtures/bpe/tokenizer.json: missing \"model\" object$" env FAKE=tokenizer "${PTP[@]}"
+expect_error_cmd "pretrain_tokenizer_probe_blames trainer (memory)" "the trainer ./train_mamba failed (exit 1): out of memory allocating 64 x 4 bytes" env FAKE=memory "${PTP[@]}"
+expect_error_cmd "pretrain_tokenizer_probe_blames trainer (killed)" "the trainer ./train_mamba failed (exit 137, signal KILL): " env FAKE=killed "${PTP[@]}"
+expect_error_cmd "pretrain_tokenizer_probe_blames trainer (library)" "the trainer ./train_mamba failed (exit 127): ./train_mamba: error while loading shared libraries" env FAKE=library "${PTP[@]}"
 # its trainer's error line is the one error line, with the script's note under it (as run_tinyshakespeare.sh's)
 head -c 20000 dev/data/tinyshakespeare.txt > "$TMP/pt_err.txt"
 PE=(timeout -s KILL 120 env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 DATA="$TMP/pt_err/d")
