@@ -367,9 +367,10 @@ static void dataloader_note_skipped(const DataLoader *loader) {
     if (skipped == 0) { return; }
     size_t W = loader->step_windows;
     const int per_process = W == (size_t)loader->num_processes || loader->every_window;
-    printf("note: %zu of %zu shards hold fewer than %s%zu window%s of %zu tokens%s and are not read (the first: %s)\n",
+    printf("note: %zu of %zu shards hold fewer than %s%zu window%s of %zu token%s%s and are not read (the first: %s)\n",
            skipped, loader->num_shards, per_process ? "" : "one step's ", W, W == 1 ? "" : "s", loader->B * loader->T,
-           per_process && W > 1 ? " (one for each process)" : "", loader->glob_result.gl_pathv[first]);
+           plural_s((long long)(loader->B * loader->T)), per_process && W > 1 ? " (one for each process)" : "",
+           loader->glob_result.gl_pathv[first]);
 }
 
 // windows (over all ranks) the loader reads from the shard at position shard_idx of epoch's shard order:

@@ -1512,8 +1512,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int grad_accum_steps = o->total_batch_size / (B * T);
     LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac,
                                     o->lr_decay_frac};
-    printf("total batch size %d tokens = %d x %d x %d micro-steps | %d step%s\n", o->total_batch_size, B, T,
-           grad_accum_steps, train_num_batches, plural_s(train_num_batches));
+    printf("total batch size %d tokens = %d x %d x %d micro-step%s | %d step%s\n", o->total_batch_size, B, T,
+           grad_accum_steps, plural_s(grad_accum_steps), train_num_batches, plural_s(train_num_batches));
     const int nothing_left = resumed && state->step >= train_num_batches; // (its notes would speak of steps that never run)
     if (!nothing_left) {
         note_short_run(o, train_num_batches);
@@ -1729,8 +1729,8 @@ int main(int argc, char **argv) {
 #ifdef OMP
     if (o.num_threads > 0) { omp_set_num_threads(o.num_threads); }
     if (o.num_threads > omp_get_num_procs()) { // (legal, but the threads then take turns on the cores: many times slower)
-        printf("note: -nt %d is more threads than the %d CPUs this process may run on: the threads take turns, which "
-               "is slower than -nt %d\n", o.num_threads, omp_get_num_procs(), omp_get_num_procs());
+        printf("note: -nt %d is more threads than the %d CPU%s this process may run on: the threads take turns, which "
+               "is slower than -nt %d\n", o.num_threads, omp_get_num_procs(), plural_s(omp_get_num_procs()), omp_get_num_procs());
     }
 #endif
     // -o is checked now and created only once every start-up check has passed: an early error leaves no empty directory

@@ -1426,8 +1426,8 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
     int grad_accum_steps = o->total_batch_size / (B * T * world);
     LearningRateScheduler sched = {o->lr_schedule, o->learning_rate, o->warmup_iterations, train_num_batches, o->final_lr_frac,
                                     o->lr_decay_frac};
-    printf("total batch size %d tokens = %d x %d x %d micro-steps x %d process%s | %d step%s\n", o->total_batch_size, B, T,
-           grad_accum_steps, world, world == 1 ? "" : "es", train_num_batches, plural_s(train_num_batches));
+    printf("total batch size %d tokens = %d x %d x %d micro-step%s x %d process%s | %d step%s\n", o->total_batch_size, B, T,
+           grad_accum_steps, plural_s(grad_accum_steps), world, world == 1 ? "" : "es", train_num_batches, plural_s(train_num_batches));
     const int nothing_left = resumed && state->step >= train_num_batches; // (its notes would speak of steps that never run)
     if (!nothing_left) {
         note_short_run(o, train_num_batches);

@@ -2377,7 +2377,8 @@ static inline size_t eval_num_batches(const DataLoader *val, int max_batches) {
     size_t all = dataloader_num_windows(val), P = (size_t)val->num_processes;
     if (max_batches > 0 && (size_t)max_batches * P > all && !noted) {
         if (P == 1) {
-            printf("note: -m %d, but the val data holds %zu batches: every evaluation uses those %zu\n", max_batches, all, all);
+            if (all == 1) { printf("note: -m %d, but the val data holds 1 batch: every evaluation uses it\n", max_batches); }
+            else { printf("note: -m %d, but the val data holds %zu batches: every evaluation uses those %zu\n", max_batches, all, all); }
         } else {
             printf("note: -m %d on %zu processes is %zu batches, but the val data holds %zu: every evaluation uses those %zu\n",
                    max_batches, P, (size_t)max_batches * P, all, all);

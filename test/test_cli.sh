@@ -175,6 +175,12 @@ if [ "$BIN" = ./train_mamba ] && command -v nproc > /dev/null; then
     out=$("$BIN" "${TINY[@]}" -x 0 -m 1 -nt "$(nproc)" 2>&1); rc=$?
     if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^val loss " && ! echo "$out" | grep -q "^note: -nt"; then ok "threads_at_cpus_no_note"
     else bad "threads_at_cpus_no_note" "rc $rc: $(echo "$out" | grep -E "^note: -nt|^error" | head -n 1)"; fi
+    # ... one CPU in the singular (taskset: this process on CPU 0 alone; it said "the 1 CPUs")
+    if command -v taskset > /dev/null && taskset -c 0 true 2> /dev/null; then
+        out=$(taskset -c 0 "$BIN" "${TINY[@]}" -x 0 -m 1 -nt 2 2>&1); rc=$?
+        if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^note: -nt 2 is more threads than the 1 CPU this process may run on: .* slower than -nt 1$"
+        then ok "threads_past_one_cpu_singular"; else bad "threads_past_one_cpu_singular" "rc $rc: $(echo "$out" | grep -E "note: -nt|error" | head -n 1)"; fi
+    fi
 fi
 # every step line tells the training time left ("eta"), 0s at the last step (test_io checks its arithmetic)
 out=$("$BIN" "${TINY[@]}" -x 3 2>&1)
@@ -243,9 +249,10 @@ expect_error total_batch_not_multiple "must be a positive multiple" -b 4 -t 32 -
 expect_error total_batch_negative "must be a positive multiple" -b 4 -t 32 -d -2
 # -d left out (or -1): one micro-batch per process and step, B*T*processes tokens (one process here)
 "$BIN" "${TINY[@]}" -x 1 > "$TMP/d_default.out" 2>&1
-if grep -q "^total batch size 128 tokens = 4 x 32 x 1 micro-steps" "$TMP/d_default.out"; then ok "total_batch_default_is_BT"
+if grep -q "^total batch size 128 tokens = 4 x 32 x 1 micro-step\b" "$TMP/d_default.out"; then ok "total_batch_default_is_BT"
 else bad "total_batch_default_is_BT" "$(grep -m1 "total batch" "$TMP/d_default.out")"; fi
-if grep -q "micro-steps\( x 1 process\)\? | 1 step$" "$TMP/d_default.out" && "$BIN" "${TINY[@]}" -x 3 | grep -q "^average over 1 step:"; then ok "one_step_singular"
+# (and one micro-step: 'x 1 micro-step', it said 'x 1 micro-steps')
+if grep -q " x 1 micro-step\( x 1 process\)\? | 1 step$" "$TMP/d_default.out" && "$BIN" "${TINY[@]}" -x 3 | grep -q "^average over 1 step:"; then ok "one_step_singular"
 else bad "one_step_singular" "$(grep -m1 "total batch" "$TMP/d_default.out")"; fi
 # a warmup longer than the run gets a note (the rate never reaches -l); one as long as the run (its
 # last step at -l) none. A count of 1 is singular: '1 step' (it said '1 steps'), here and in the batch line

@@ -671,13 +671,18 @@ static void test_small_val_shards(const char *dir) {
     int status = run_child(small_val_shards_child, pat, err, sizeof(err));
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && err[0] == '\0', "val_small_shards_on_more_processes",
           "status %d, stderr \"%s\"", status, err);
-    const EvalNoteArg cases[3] = {{pat, 2, 2}, {pat, 1, 4}, {pat, 3, 1}};
-    const char *want[3] = {"note: -m 2 on 2 processes is 4 batches, but the val data holds 3: every evaluation uses those 3",
-                           "note: -m 4, but the val data holds 3 batches: every evaluation uses those 3", ""};
-    for (int k = 0; k < 3; k++) {
+    // (and a val set of one batch, in the singular: it said "holds 1 batches: every evaluation uses those 1")
+    char one_pat[1024];
+    write_counting_shard(dir, "oneval_000.bin", BT + 1, 0);
+    join(one_pat, dir, "oneval_*.bin");
+    const EvalNoteArg cases[4] = {{pat, 2, 2}, {pat, 1, 4}, {pat, 3, 1}, {one_pat, 1, 2}};
+    const char *want[4] = {"note: -m 2 on 2 processes is 4 batches, but the val data holds 3: every evaluation uses those 3",
+                           "note: -m 4, but the val data holds 3 batches: every evaluation uses those 3", "",
+                           "note: -m 2, but the val data holds 1 batch: every evaluation uses it"};
+    for (int k = 0; k < 4; k++) {
         status = run_child(eval_note_child, &cases[k], err, sizeof(err));
         char name[64];
-        snprintf(name, sizeof(name), "val_m_note_on_%d_processes_m%d", cases[k].P, cases[k].m);
+        snprintf(name, sizeof(name), "val_m_note_on_%d_processes_m%d%s", cases[k].P, cases[k].m, k == 3 ? "_one_batch" : "");
         check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(err, want[k]) == 0, name, "status %d, said \"%s\", "
               "expected \"%s\"", status, err, want[k]);
     }
@@ -716,6 +721,16 @@ static void test_val_every_window_notes_synthetic(const char *dir) {
     snprintf(want, sizeof(want), "note: 1 of 4 shards hold fewer than 1 window of %d tokens and are not read (the first: %s/every_003.bin)\n",
              BT, dir);
     check(strcmp(note, want) == 0, "val_two_processes_note_of_no_window", "printed \"%s\"", note);
+    // ... and windows of B*T = 1 token in the singular (it said "1 window of 1 tokens")
+    write_counting_shard(dir, "onetok_000.bin", 3, 0);
+    write_counting_shard(dir, "onetok_001.bin", 1, 0);
+    dataloader_init(&l, join(pat, dir, "onetok_*.bin"), 1, 1, 0, 1, 0, 0, 1024);
+    cap = stdout_capture_begin();
+    prepare_val_loader(&l, -1, 1);
+    stdout_capture_end(cap, note, sizeof(note));
+    dataloader_free(&l);
+    snprintf(want, sizeof(want), "note: 1 of 2 shards hold fewer than 1 window of 1 token and are not read (the first: %s/onetok_001.bin)\n", dir);
+    check(strcmp(note, want) == 0, "note_of_no_window_one_token", "printed \"%s\"", note);
     DataLoader s, fresh;
     int want_batches[3][TB * 64];
     dataloader_init(&fresh, "synth:copy", TB, 64, 1, 2, 0, 7, 32); // (rank 1's batches, no evaluation's dealing)
