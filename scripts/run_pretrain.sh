@@ -299,8 +299,9 @@ make_dir "$OUT"
 # tokenizer. (So neither is TOK when it is this copy itself, or OUT/hf's: a resumed run given the tokenizer the first run
 # left in OUT, which cp refused as "the same file"). Written whole or not at all (copy_whole)
 cmp -s -- "$TOK" "$OUT/tokenizer.json" || copy_whole "$TOK" "$OUT/tokenizer.json"
-echo "pretraining $MODEL ($params parameters) on ${DATA}_train_*.bin: $STEPS steps of $BATCH_TOKENS tokens" \
-     "($((STEPS * BATCH_TOKENS)) tokens), $GPUS process(es) x B=$MICRO_B x T=$T, peak LR $LR, warmup $WARMUP steps," \
+echo "pretraining $MODEL ($params parameters) on ${DATA}_train_*.bin: $(count_of "$STEPS" step) of $(count_of "$BATCH_TOKENS" token)" \
+     "($(count_of $((STEPS * BATCH_TOKENS)) token)), $(count_of "$GPUS" process processes) x B=$MICRO_B x T=$T, peak LR $LR," \
+     "warmup $(count_of "$WARMUP" step)," \
      "cosine to 1e-5 -> $OUT" | tee -a "$OUT/run.out"
 ARGS=(-i "${DATA}_train_*.bin" -j "${DATA}_val_*.bin" -tk "$TOK" -e "$MODEL" -b "$MICRO_B" -t "$T" -d "$BATCH_TOKENS"
       -x "$STEPS" -l "$LR" -u "$WARMUP" -q "$FINAL_FRAC" -k cosine -c 0.1 -gc 1.0 -v "$VAL_EVERY" -m "$VAL_BATCHES"
@@ -337,5 +338,5 @@ val=$(grep ' tel:' "$OUT/main.log" | tail -n 1 | sed 's/.*tel://' || true)
 # a finished run asked for fewer steps than it has (fewer TOKENS) trains nothing: its own step count is the one reported
 # (it was this command's: "after 5 steps" of a model trained for 10)
 ended=$(tail -c +$((log_start + 1)) "$OUT/run.out" | sed -n 's/^nothing to train: the checkpoint is at step \([0-9]*\).*/\1/p' | tail -n 1)
-done_steps="${ended:-$STEPS} steps"; [ -n "$ended" ] && [ "$ended" != "$STEPS" ] && done_steps+=" (a finished run; TOKENS asked for $STEPS)"
+done_steps=$(count_of "${ended:-$STEPS}" step); [ -n "$ended" ] && [ "$ended" != "$STEPS" ] && done_steps+=" (a finished run; TOKENS asked for $STEPS)"
 echo "done: val loss ${val:-?} after $done_steps, $(( $(date +%s) - start )) s; model in $OUT (transformers directory: $OUT/hf)"

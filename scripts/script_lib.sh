@@ -13,6 +13,9 @@ print_header() { sed -n '2,${/^#/!q; s/^# \{0,1\}//p}' "$1"; }
 # glob_escape <path>: the path as a shard pattern (-i / -j / -es are glob patterns) that matches that file alone:
 # a backslash before each \\ * ? [ (a caller's directory such as "run[1]" would else match nothing, or "run1")
 glob_escape() { local s=${1//\\/\\\\}; s=${s//\*/\\*}; s=${s//\?/\\?}; s=${s//\[/\\[}; printf '%s' "$s"; }
+# count_of <n> <noun> [<plural>]: "1 step", "2 steps" (<noun>s, or the plural given: "process" "processes"), as the
+# trainers' plural_s (llmc/utils.h) says a count (run_pretrain.sh said "warmup 1 steps")
+count_of() { if [ "$1" = 1 ]; then printf '%s %s' "$1" "$2"; else printf '%s %s' "$1" "${3:-$2s}"; fi; }
 # shell_glob <pattern>: the pattern as one shell word that matches what it matches (a shard pattern such as DATA_*.bin), for
 # a command offered in an error line: each character quoted for the shell (printf %q) but * ? [ ], so that a DATA such as
 # "my data/d" or "run it's/d" is one word, and DATA='data/*' still a glob

@@ -1330,6 +1330,12 @@ if [ ! -e "$TMP/pt_os" ]; then ok "pretrain_other_settings_encode_nothing"; else
 out=$("${PE[@]}" OUT="$TMP/pt_wsd/out" TOKENS=128 EXTRA="-k wsd -kd 0.2 -nt 2" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps (a finished run; TOKENS asked for 1), "; then ok "pretrain_fewer_tokens_reports_run_steps"
 else bad "pretrain_fewer_tokens_reports_run_steps" "rc $rc: $(echo "$out" | tail -n 2)"; fi
+# ... and a run of one step, one process and a warmup of one step says each in the singular, at its start and its end
+# (count_of: it said "1 steps of 128 tokens", "1 process(es)", "warmup 1 steps", "after 1 steps")
+out=$("${PE[@]}" OUT="$TMP/pt_one/out" TOKENS=128 WARMUP=1 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^pretraining .*: 1 step of 128 tokens (128 tokens), 1 process x B=4 x T=32, peak LR 3e-3, warmup 1 step, cosine" &&
+   echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 1 step, "; then ok "pretrain_one_step_singular"
+else bad "pretrain_one_step_singular" "rc $rc: $(echo "$out" | grep -E '^(pretraining|error|done)' | tr '\n' ' ')"; fi
 # ... and with another tokenizer of the same vocabulary (269 tokens; without the merge "Ġt he", so " the" is two tokens, not
 # one): one error line, before any encoding, on the run's own shards (another step asked: it trained on, the model's ids
 # read with the new tokenizer, whose copy replaced the run's) and on new ones (encoded first; the trainer then refused
