@@ -106,9 +106,15 @@ void tokenizer_init_none(Tokenizer *t) {
 // tells the two apart by the name), or other text (a vocab.txt, the corpus itself) given to -tk
 static const char *tokenizer_text_hint(FILE *fp) {
     if (!starts_as_text(fp)) { return ""; }
+    // JSON's '{' after the white space JSON allows before it, and a UTF-8 byte order mark before that (an editor's): one
+    // that started so got the hint of other text, as the '{' was looked for in the first byte alone
+    unsigned char bom[3];
     fseekCheck(fp, 0, SEEK_SET);
-    return fgetc(fp) == '{' ? " (JSON? a tokenizer.json is read as one only when its name ends in .json)"
-                            : " (it looks like text: -tk takes an llm.c .bin tokenizer, or a Hugging Face tokenizer.json named .json)";
+    if (fread(bom, 1, 3, fp) != 3 || memcmp(bom, "\xef\xbb\xbf", 3) != 0) { fseekCheck(fp, 0, SEEK_SET); }
+    int c;
+    while ((c = fgetc(fp)) == ' ' || c == '\t' || c == '\n' || c == '\r') {}
+    return c == '{' ? " (JSON? a tokenizer.json is read as one only when its name ends in .json)"
+                    : " (it looks like text: -tk takes an llm.c .bin tokenizer, or a Hugging Face tokenizer.json named .json)";
 }
 
 void tokenizer_init(Tokenizer *t, const char *filename) {

@@ -1268,6 +1268,15 @@ expect_error tokenizer_is_directory "emptydir' is a directory" "${TINY[@]}" -e d
 cp test/fixtures/bpe/tokenizer.json "$TMP/tokenizer_json.txt"
 expect_error json_tokenizer_other_name "bad tokenizer magic.*read as one only when its name ends in .json" \
     "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/tokenizer_json.txt"
+# ... also where white space or a UTF-8 byte order mark comes before its '{' (the first byte alone was looked at: they got
+# the hint of other text), long (the magic error) or short (shorter than a .bin's header: "tokenizer truncated")
+{ printf '\n  \t\r\n'; cat test/fixtures/bpe/tokenizer.json; } > "$TMP/tokenizer_json_space.txt"
+{ printf '\xef\xbb\xbf'; cat test/fixtures/bpe/tokenizer.json; } > "$TMP/tokenizer_json_bom.txt"
+printf '\xef\xbb\xbf\n{"model": {}}\n' > "$TMP/tokenizer_json_short.txt"
+for f in space bom short; do
+    expect_error "json_tokenizer_other_name_$f" "'$TMP/tokenizer_json_$f.txt': .*(JSON? a tokenizer.json is read as one only when its name ends in .json)$" \
+        "${TINY[@]}" -e d32:l2:v300 -x 0 -m 1 -tk "$TMP/tokenizer_json_$f.txt"
+done
 # ... and other text (a vocab.txt, the corpus), short or long, says what -tk takes (it said only the magic it found, or
 # "tokenizer truncated")
 printf 'hello\nworld\n' > "$TMP/vocab_short.txt"; head -c 4000 dev/data/tinyshakespeare.txt > "$TMP/vocab_long.txt"
