@@ -11,6 +11,9 @@ file-size limit, an input too short) or a stop signal (Ctrl-C, SIGTERM, SIGHUP) 
 outputs as they were, no .tmp file behind and none of the directories it made. The input is read to its end, not to the size it reports (files of /proc
 and /sys report 0 bytes and have text), up to the 2,386,092,941 bytes whose train split (90%) fits a
 shard's int32 token count; so a pipe is read too (`cat *.txt | ./prepare_bytes /dev/stdin train.bin val.bin`).
+An input too short for a byte in each split is refused; a val split shorter than one batch of the trainer's defaults is
+written, with a warning on stderr: the trainer refuses such a val shard at start-up ("shard too small") unless its
+-b x -t fits it or -v 0 turns validation off.
 */
 #include <signal.h>
 #include "../../dataloader.h"
@@ -80,6 +83,11 @@ static void remove_staged(void) {
 // signal while it is being opened or written removes it too); then it dies of the signal as before. During the renames
 // it returns (they are quick): the run completes.
 static char signal_tmp[2][1040];
+
+// one batch of the trainer's defaults (-b 16 -t 128: llmc/train_common.h's DEFAULT_OPTIONS) with the target of its last
+// token, the fewest tokens a val shard needs there (dataloader.h: "shard too small"); test_cli's prepare_bytes_small_val
+// checks the trainer against it
+enum { TRAINER_DEFAULT_B = 16, TRAINER_DEFAULT_T = 128, DEFAULT_BATCH_TOKENS = TRAINER_DEFAULT_B * TRAINER_DEFAULT_T + 1 };
 static volatile sig_atomic_t signal_staged = 0, committing = 0;
 static void remove_staged_on_signal(int sig) {
     if (committing) { return; }
@@ -162,6 +170,18 @@ int main(int argc, char **argv) {
     }
     done = 1;
     printf("wrote %ld train and %ld val tokens\n", split, n - split);
+    // (a small text's val split: the trainer's start-up error for it came only at the next run, with nothing said here)
+    const long val_n = n - split;
+    if (val_n < DEFAULT_BATCH_TOKENS) {
+        char unless[96]; // (a window is B*T tokens and the last one's target: one token fits none)
+        if (val_n >= 2) { snprintf(unless, sizeof(unless), "unless -b x -t is at most %ld or -v 0 turns validation off", val_n - 1); }
+        else { snprintf(unless, sizeof(unless), "whatever -b and -t: train with -v 0, no validation"); }
+        fflush(stdout);
+        fprintf(stderr, "warning: the val split %s holds %ld token%s, fewer than one batch at the trainer's defaults (-b %d -t %d: "
+                "%d tokens with the last one's target): the trainer refuses it at start-up (\"shard too small\") %s; a longer "
+                "input makes a larger split\n", argv[3], val_n, plural_s(val_n), TRAINER_DEFAULT_B, TRAINER_DEFAULT_T,
+                DEFAULT_BATCH_TOKENS, unless);
+    }
     free(bytes);
     free(tokens);
     return 0;
