@@ -446,6 +446,42 @@ static inline void options_free(Options *o) {
     free(o->prompt_owned);
 }
 
+static inline int parse_checkpoint_file(const char *name, int *step, int *tmp); // (below, with the checkpoints)
+
+// a name the run writes in -o (doc/formats.md, "Checkpoint directory"), or the .tmp of one
+static inline int is_run_file_name(const char *name) {
+    static const char *const names[] = {"main.log", "commands.txt", ".lock", "tokenizer.json", "model_best.bin"};
+    int step, tmp;
+    if (parse_checkpoint_file(name, &step, &tmp)) { return 1; }
+    size_t len = strlen(name);
+    if (len > 4 && strcmp(name + len - 4, ".tmp") == 0) { len -= 4; }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i]) == len && strncmp(name, names[i], len) == 0) { return 1; }
+    }
+    return 0;
+}
+
+// -hf inside -o (as run_pretrain.sh's -o <dir> -hf <dir>/hf) is a directory of -o's: one of a name the run writes there
+// as a file (-hf <dir>/main.log, or <dir>/model_best.bin/hf) cannot be both; it failed after the whole training ("exists
+// and is not a directory"), or, made first, stood where a later run writes that file. Refused before the run
+static inline void check_hf_not_run_file(const Options *o) {
+    char hf[PATH_MAX], out[PATH_MAX];
+    if (o->output_dir == NULL || !canonical_path(o->hf_export_dir, hf, sizeof(hf)) ||
+        !canonical_path(o->output_dir, out, sizeof(out))) { return; }
+    size_t n = strlen(out);
+    if (strncmp(hf, out, n) != 0 || (hf[n] != '/' && n > 1)) { return; } // (out "/": every path is under it)
+    const char *name = hf + n + (hf[n] == '/');
+    size_t len = strcspn(name, "/");
+    char first[NAME_MAX + 1];
+    if (len == 0 || len > NAME_MAX) { return; }
+    memcpy(first, name, len);
+    first[len] = '\0';
+    if (is_run_file_name(first)) {
+        fatalf("-hf %s: '%s' in the -o directory is a file the run writes there: give the export a directory of another "
+               "name (e.g. -hf %s/hf)", o->hf_export_dir, first, o->output_dir);
+    }
+}
+
 static inline void parse_options(Options *o, int argc, char **argv) {
     *o = DEFAULT_OPTIONS;
     int prompt_flags = 0; // -p and -gf given (one prompt: not both)
@@ -601,6 +637,7 @@ static inline void parse_options(Options *o, int argc, char **argv) {
             fatalf("-hf %s is the -o directory: give the transformers export a directory of its own (e.g. -hf %s/hf)",
                    o->hf_export_dir, o->output_dir);
         }
+        check_hf_not_run_file(o);
     }
     if (o->stream_eval_pattern != NULL) { // checked now, not after a whole training run
         glob_t g;

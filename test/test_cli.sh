@@ -530,6 +530,21 @@ for hf in "$TMP/hfo/./run" "$TMP/hfo//run/." "$TMP/hfo/run/x/.." "$(pwd)/hfo_rel
 done
 if [ ! -e "$TMP/hfo" ] && [ ! -e hfo_rel_run ]; then ok "hf_into_output_dir_spelt_apart_writes_nothing"
 else bad "hf_into_output_dir_spelt_apart_writes_nothing" "$(ls -d "$TMP/hfo" hfo_rel_run 2>/dev/null | tr '\n' ' ')"; rm -rf hfo_rel_run; fi
+# ... and -hf inside -o under the name of a file the run writes there (main.log, a checkpoint's, model_best.bin with a
+# directory under it, spelt apart): refused before the run (it failed after the training, "exists and is not a
+# directory"); -hf <dir>/hf, run_pretrain.sh's, is the export's own (the pruning of -nk 1 and a resume leave it: each
+# removes only names of the run's files in -o itself, test_scripts' runs of run_pretrain.sh export there)
+for hf in main.log DONE_00000001 model_best.bin/hf x/../commands.txt state_00000001.bin.tmp; do
+    name=${hf#x/../}; name=${name%%/*} # (the name in -o)
+    expect_error "hf_named_as_a_run_file $hf" "-hf $TMP/hfr/run/$hf: '$name' in the -o directory is a file the run writes there: give the export a directory of another name (e.g. -hf $TMP/hfr/run/hf)" \
+        "${TINY[@]}" -x 1 -o "$TMP/hfr/run" -hf "$TMP/hfr/run/$hf"
+done
+if [ ! -e "$TMP/hfr" ]; then ok "hf_named_as_a_run_file_writes_nothing"; else bad "hf_named_as_a_run_file_writes_nothing" "$(ls -R "$TMP/hfr" | tr '\n' ' ')"; fi
+"$BIN" "${TINY[@]}" -x 2 -n 1 -nk 1 -o "$TMP/hfr/run" -hf "$TMP/hfr/run/hf" > /dev/null 2>&1; rc=$?
+"$BIN" "${TINY[@]}" -x 3 -n 1 -nk 1 -o "$TMP/hfr/run" -hf "$TMP/hfr/run/hf" -y 1 > /dev/null 2>&1; rc2=$?
+if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && [ -f "$TMP/hfr/run/hf/config.json" ] && [ -f "$TMP/hfr/run/hf/model.safetensors" ] &&
+   [ "$(ls "$TMP/hfr/run" | grep -c '^DONE_')" -eq 1 ]; then ok "hf_inside_output_dir_kept"
+else bad "hf_inside_output_dir_kept" "rc $rc/$rc2: $(ls -R "$TMP/hfr/run" | tr '\n' ' ')"; fi
 printf 'not a model file at all, not even close, but long enough to have a header? no.' > "$TMP/junk.bin"
 expect_error junk_model_file "not a model file" -e "$TMP/junk.bin" -x 0
 mkdir -p "$TMP/emptydir"
