@@ -160,7 +160,7 @@ printed=$(echo "$THIS_RUN" | sed -n 's/^stream eval .* bits\/byte \([^ ]*\) .*/\
 if [ -z "$bpb" ] || [ "$bpb" != "$printed" ]; then
     die "no test result of this run (step $last) in $OUT/main.log (its last: '${logged:-none}'); see $OUT/run.out"
 fi
-summary="wall time $RUN_SECONDS s with $BIN, $MODEL, $last steps"
+summary="wall time $RUN_SECONDS s with $BIN, $MODEL, $(count_of "$last" step)"
 if [ "$(stamp enwik8 "$STAMP")" = 1 ]; then
     echo "enwik8 test: $bpb bits per byte over the test stream (Transformer 12L 44M: 1.11, Transformer-XL 12L 41M: 1.06); $summary"
 elif [ -f "$STAMP" ]; then

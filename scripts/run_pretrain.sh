@@ -151,16 +151,30 @@ make -s "${BIN#./}"
 # such an error is: the trainer's error line (fatalf's, exit status 1) naming the file (its tokenizer errors name it);
 # any other failure (a trainer that cannot start, out of memory, killed by a signal) is the trainer's own, said as such
 # (it was said to be the tokenizer argument's too)
+# trainer_failed <exit status> <output>: a probe's failure said as the trainer's own, with its exit status (and signal) and
+# its error line (or its last line)
+trainer_failed() {
+    local why="exit $1" err
+    [ "$1" -le 128 ] || why+=", signal $(kill -l $(($1 - 128)) 2>/dev/null || echo $(($1 - 128)))"
+    err=$(grep '^error: ' <<< "$2" | tail -n 1 || true)
+    [ -n "$err" ] || err=$(tail -n 1 <<< "$2")
+    err=${err#error: }
+    die "the trainer $BIN failed ($why): ${err:-no output}"
+}
 rc=0; tok_probe=$("$BIN" -e d8:l1:v257 -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || rc=$?
 if [ "$rc" -ne 0 ]; then
     err=$(grep '^error: ' <<< "$tok_probe" | tail -n 1 || true)
     [ "$rc" -ne 1 ] || [[ "$err" != *"$TOK"* ]] || die "the tokenizer argument: ${err#error: }"
-    why="exit $rc"; [ "$rc" -le 128 ] || why+=", signal $(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"
-    [ -n "$err" ] || err=$(tail -n 1 <<< "$tok_probe")
-    err=${err#error: }
-    die "the trainer $BIN failed ($why): ${err:-no output}"
+    trainer_failed "$rc" "$tok_probe"
 fi
-probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || die "-e $MODEL: $(echo "$probe" | tail -n 1 | sed 's/^error: //')"
+# then the model: its error line (fatalf's, exit status 1) is -e MODEL's; any other failure (killed by a signal) the
+# trainer's own (it was said to be MODEL's too)
+rc=0; probe=$("$BIN" -e "$MODEL" -x 0 -p " " -g 0 -tk "$TOK" -pn 1 -pr 0 -pl 0 2>&1) || rc=$?
+if [ "$rc" -ne 0 ]; then
+    err=$(grep '^error: ' <<< "$probe" | tail -n 1 || true)
+    [ "$rc" -ne 1 ] || [ -z "$err" ] || die "-e $MODEL: ${err#error: }"
+    trainer_failed "$rc" "$probe"
+fi
 params=$(echo "$probe" | awk -F'|' '/\| parameters/ {gsub(/ /, "", $3); print $3}')
 is_count "$params" || die "could not read the parameter count of -e $MODEL from $BIN"
 # the model's vocabulary holds every id of the tokenizer, added tokens included (the trainer refused the shards' ids

@@ -102,7 +102,7 @@ if [ -z "$best" ]; then
     result="no val loss in $OUT/main.log (VAL_EVERY=$VAL_EVERY)"
 else
     step=$(grep " tel:$best\$" "$OUT/main.log" | head -n 1 | awk '{print $1}')
-    result="val loss ${final:-(none at step $end)} at the end of $end steps, the model saved in $OUT (target < 1.4697); best $best at step ${step#s:}"
+    result="val loss ${final:-(none at step $end)} at the end of $(count_of "$end" step), the model saved in $OUT (target < 1.4697); best $best at step ${step#s:}"
     kept=$(echo "$THIS_RUN" | sed -n 's/^best val loss [0-9.]* at step \([0-9]*\): .*/\1/p' | tail -n 1)
     if [ -n "$kept" ] && [ "$kept" = "${step#s:}" ]; then result="$result, kept as $OUT/model_best.bin"; fi
 fi

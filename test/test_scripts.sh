@@ -408,6 +408,11 @@ if [ "$rc" -eq 0 ] && [ -n "$final" ] &&
    echo "$out" | tail -n 1 | grep -qE "^val loss $final at the end of 6 steps, the model saved in $TMP/ts \(target < 1\.4697\); best [0-9.]+ at step [36], kept as $TMP/ts/model_best.bin, .* with $TS_BIN\$"; then
     ok "tinyshakespeare_tiny_run ($(echo "$out" | tail -n 1 | cut -c1-40))"
 else bad "tinyshakespeare_tiny_run" "rc $rc, final '$final': $(echo "$out" | tail -n 2)"; fi
+# ... and a run of one step gives its count in the singular (it said "at the end of 1 steps")
+out=$("${TS[@]}" STEPS=1 bash scripts/run_tinyshakespeare.sh "$TMP/ts_one" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^val loss .* at the end of 1 step, the model saved in $TMP/ts_one "; then
+    ok "tinyshakespeare_one_step_singular"
+else bad "tinyshakespeare_one_step_singular" "rc $rc: $(echo "$out" | tail -n 1)"; fi
 # a MODEL file given relative is the caller's, as the out dir is (it was looked for in the repository: "no such model file")
 mkdir -p "$TMP/tscaller"; cp "$TMP/ts/model_00000006.bin" "$TMP/tscaller/start.bin"
 out=$(cd "$TMP/tscaller" && "${TS[@]}" STEPS=2 VAL_EVERY=0 MODEL=start.bin bash "$REPO/scripts/run_tinyshakespeare.sh" ts_model 2>&1); rc=$?
@@ -636,6 +641,10 @@ if command -v python3 >/dev/null; then
     if [ "$rc" -eq 0 ] && [ -f "$TMP/e8caller/e8 out/DONE_00000003" ] && compgen -G "$TMP/e8caller/e8 data/*.bin" > /dev/null &&
        [ ! -e "e8 out" ] && [ ! -e "e8 data" ]; then ok "enwik8_relative_out_is_the_callers"
     else bad "enwik8_relative_out_is_the_callers" "rc $rc: $(echo "$out" | tail -n 1)"; rm -rf "e8 out" "e8 data"; fi
+    # ... and a run of one step gives its count in the singular (the summary said "1 steps")
+    out=$(cd "$TMP/e8caller" && "${E[@]}" OUT="e8 one" DATA_DIR="e8 data" ALLOW_ANY_SIZE=1 STEPS=1 bash "$OLDPWD/scripts/run_enwik8.sh" "$TMP/standin_a" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && echo "$out" | tail -n 1 | grep -q "^stand-in test .*, d32:l2:v256, 1 step$"; then ok "enwik8_one_step_singular"
+    else bad "enwik8_one_step_singular" "rc $rc: $(echo "$out" | tail -n 1)"; fi
     # ... from a directory whose name holds a glob character: the shard paths go to the trainer escaped (-i / -j / -es
     # are patterns: "e8[1]/data/enwik8_train.bin" matched nothing, and the trainer refused it as a file named like a glob)
     mkdir -p "$TMP/e8caller[1]"
@@ -1296,8 +1305,14 @@ cp scripts/run_pretrain.sh scripts/script_lib.sh scripts/c_numbers.sh scripts/ma
 printf '#!/bin/sh\nfor a; do [ "$a" = train_bin ] && echo train_mamba; done; exit 0\n' > "$TMP/ptp/bin/make"
 cat > "$TMP/ptp/train_mamba" << 'EOS'
 #!/bin/sh
+e=$2
 while [ $# -gt 0 ] && [ "$1" != -tk ]; do shift; done
 case $FAKE in
+    model_*) [ "$e" = d8:l1:v257 ] && exit 0 ;; # (the tokenizer's probe passes; the model's fails)
+esac
+case $FAKE in
+    model_error) echo "error: no such model file $e" >&2; exit 1 ;;
+    model_killed) kill -KILL $$ ;;
     tokenizer) echo "error: $2: missing \"model\" object" >&2; exit 1 ;;
     memory) echo "error: out of memory allocating 64 x 4 bytes [train_mamba.c:1]" >&2; exit 1 ;;
     killed) kill -KILL $$ ;;
@@ -1310,6 +1325,9 @@ expect_error_cmd "pretrain_tokenizer_probe_blames tokenizer" "the tokenizer argu
 expect_error_cmd "pretrain_tokenizer_probe_blames trainer (memory)" "the trainer ./train_mamba failed (exit 1): out of memory allocating 64 x 4 bytes" env FAKE=memory "${PTP[@]}"
 expect_error_cmd "pretrain_tokenizer_probe_blames trainer (killed)" "the trainer ./train_mamba failed (exit 137, signal KILL): " env FAKE=killed "${PTP[@]}"
 expect_error_cmd "pretrain_tokenizer_probe_blames trainer (library)" "the trainer ./train_mamba failed (exit 127): ./train_mamba: error while loading shared libraries" env FAKE=library "${PTP[@]}"
+# ... as is one on the model's run after it: its error line is -e MODEL's, a signal the trainer's (it was MODEL's too)
+expect_error_cmd "pretrain_model_probe_blames model" "-e \\(.*\\): no such model file \\1$" env FAKE=model_error "${PTP[@]}"
+expect_error_cmd "pretrain_model_probe_blames trainer (killed)" "the trainer ./train_mamba failed (exit 137, signal KILL): " env FAKE=model_killed "${PTP[@]}"
 # its trainer's error line is the one error line, with the script's note under it (as run_tinyshakespeare.sh's)
 head -c 20000 dev/data/tinyshakespeare.txt > "$TMP/pt_err.txt"
 PE=(timeout -s KILL 120 env GPUS=1 MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=0 VAL_FRACTION=0 DATA="$TMP/pt_err/d")
