@@ -75,6 +75,11 @@ for f in "${entries[@]}"; do
         hf+=("$f")
         continue
     fi
+    # (a directory holding an export of the trainer's under another name than hf/: -hf written there by hand, not by a run
+    # script; it was said to be something "the trainer does not write")
+    if [ -d "$f" ] && [ ! -L "$f" ] && grep -q '"llmc_vocab_size"' "$f/config.json" 2>/dev/null; then
+        refuse "$name" "an -hf export of the trainer's under another name than a run script's hf/, which alone is cleared"
+    fi
     [[ $name =~ $run_file || $name =~ $script_file ]] && [ ! -L "$f" ] && [ -f "$f" ] || refuse "$name"
     files+=("$f")
 done

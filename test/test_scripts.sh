@@ -908,6 +908,7 @@ clear_refuses clear_run_dir_near_name "touch model_0010.bin" "holds 'model_0010.
 # there), or that holds a file no export writes
 clear_refuses clear_run_dir_hf_not_an_export "mkdir hf; echo '{}' > hf/config.json; touch hf/model.safetensors" \
     "holds 'hf/config.json', which is no export of the trainer's (no llmc_vocab_size)"
+clear_refuses clear_run_dir_other_export "mkdir export; echo '{\"llmc_vocab_size\": 270}' > export/config.json" "holds 'export', an -hf export of the trainer's under another name than a run script's hf/, which alone is cleared"
 clear_refuses clear_run_dir_hf_other_file "mkdir hf; echo '{\"llmc_vocab_size\": 270}' > hf/config.json; touch hf/README.md" "holds 'hf/README.md', which the trainer does not write"
 clear_refuses clear_run_dir_run_out_folder "mkdir run.out" "holds 'run.out', which the trainer does not write"
 expect_error_cmd clear_run_dir_check_refuses "holds 'run.out'" bash scripts/clear_run_dir.sh --check "$TMP/cr"
