@@ -32,6 +32,10 @@ def value(side):
     expr = side.replace(",", "").replace("·", "*")
     if not re.fullmatch(r"[\d*+() ]+", expr) or not re.search(r"\d", expr):
         return None
+    # a number or ")" before "(", or ")" before a number, is no sum: "942 (1)" (a note's number after a sum) reads in
+    # Python as a call, 942(1), which raised TypeError (and warned on stderr) and ended the checker
+    if re.search(r"[\d)] *\(|\) *\d", expr):
+        return None
     try:
         return eval(expr, {"__builtins__": {}})  # digits, * + and parentheses only (the fullmatch above)
     except SyntaxError:

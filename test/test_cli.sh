@@ -158,6 +158,12 @@ if [ -z "$nodefault" ]; then ok "help_gives_every_default"; else bad "help_gives
 if command -v python3 > /dev/null; then
     out=$(python3 test/doc_math.py README.md doc/*.md 2>&1)
     if [[ "$out" == "ok: "* ]]; then ok "doc_math_survives_markdown"; else bad "doc_math_survives_markdown" "$(echo "$out" | head -n 3)"; fi
+    # ... a sum that does not hold is said, one line and exit 1; and a number in parentheses after a sum (a note's
+    # "942 (1)", read as 942(1): Python took it for a call) is no sum, with no traceback (it ended the checker)
+    printf 'The sum 686 + 256 = 942 holds, 686 + 256 = 943 does not.\n\nAnd 686 + 256 = 942 (1), 2·3 = (6)(1).\n' > "$TMP/doc_sums.md"
+    out=$(python3 test/doc_math.py "$TMP/doc_sums.md" 2>&1); rc=$?
+    if [ "$rc" -eq 1 ] && [ "$out" = "$TMP/doc_sums.md: 686 + 256 = 943 does not hold (the sides are 942, 943)" ]; then ok "doc_math_sums_checked"
+    else bad "doc_math_sums_checked" "rc $rc: $(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
 fi
 # doc/backward.md's checkpoint figures (8.4: the spacing, and the table's checkpoint count at T = 2048) are those of the
 # trainer's SCAN_CHUNK: the sums above hold whatever the chunk, so they would not see it change
