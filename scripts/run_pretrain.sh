@@ -138,7 +138,7 @@ fi
 
 can_make_dir "$OUT" # (before the shards are encoded, which can take long)
 # VAL_FRACTION=0 encodes no val split, which validation needs: said before the encoding (it was said after it)
-if [ "$VAL_EVERY" != 0 ] && [[ "$VAL_FRACTION" =~ ^(0+\.?0*|\.0+)$ ]] && ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
+if [ "$VAL_EVERY" != 0 ] && [[ "$VAL_FRACTION" =~ ^\+?(0+\.?0*|\.0+)$ ]] && ! compgen -G "${DATA}_train_*.bin" >/dev/null; then
     die "VAL_FRACTION=$VAL_FRACTION encodes no val split, which VAL_EVERY=$VAL_EVERY validates on: VAL_EVERY=0 to train without validation, or a VAL_FRACTION above 0"
 fi
 make -s "${BIN#./}"
@@ -239,7 +239,7 @@ sources_record() {
     for f in "${FILES[@]}"; do echo "$(stat -L -c %s -- "$f" 2>/dev/null || echo missing) $f"; done
 }
 # a record with its val_fraction as the number tokenize's -v reads (a float: strtof), so that one value written otherwise
-# (0.10, .1, 1e-1 against 0.1) is the same setting; it was compared as text, and the same shards were refused as
+# (0.10, .1, 1e-1, +0.1 against 0.1) is the same setting; it was compared as text, and the same shards were refused as
 # "encoded from other settings". Text that is no decimal number is left as it is (and compared as text)
 sources_key() {
     awk 'function as_float(x,   e, q, r) { # x (0 < x < 1, a float normal there) rounded to a float: 24 bits, ties to even
@@ -248,7 +248,7 @@ sources_key() {
              if (q - r > 0.5 || (q - r == 0.5 && r % 2 == 1)) r++
              return r / 2 ^ (23 + e)
          }
-         /^val_fraction ([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/ {
+         /^val_fraction \+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/ {
              x = substr($0, 14) + 0
              # (past the range of a float, which -v refuses, as text: 1e-50 is no 0)
              if (x == 0 ? ($2 ~ /^[^eE]*[1-9]/) : (x < 1.17549435e-38 || x > 3.4e38)) { print; next }

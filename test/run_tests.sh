@@ -113,7 +113,9 @@ elif [ "$has_gpu" = 1 ]; then
     if command -v compute-sanitizer >/dev/null 2>&1; then
         # training, sampling and a stream evaluation (-es, carried state, a short last chunk) of a 300-byte shard
         head -c 3000 dev/data/tinyshakespeare.txt > "$FX/small.txt"
-        ./dev/data/prepare_bytes "$FX/small.txt" "$FX/small_train.bin" "$FX/small_val.bin" > /dev/null
+        # (its warnings, for splits smaller than a batch at the defaults, said only where it fails: these runs' -b x -t fit)
+        ./dev/data/prepare_bytes "$FX/small.txt" "$FX/small_train.bin" "$FX/small_val.bin" > /dev/null 2> "$FX/small.err" ||
+            cat "$FX/small.err"
         # and a multiple-choice evaluation (-mc, batches of other shapes) with each val evaluation
         printf '%s\n' '{"ctx": "First Citizen: Before we proceed any further, hear", "endings": ["me speak.", "the sea"], "label": 0}' \
             '{"ctx": "All:", "endings": ["Speak, speak.", "x"], "label": 0}' '{"ctx": "You are all resolved rather to die than to", "endings": ["famish?", "q"], "label": 0}' > "$FX/mc.jsonl"

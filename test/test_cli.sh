@@ -545,6 +545,9 @@ for hf in main.log DONE_00000001 model_best.bin/hf x/../commands.txt state_00000
     expect_error "hf_named_as_a_run_file $hf" "-hf $TMP/hfr/run/$hf: '$name' in the -o directory is a file the run writes there: give the export a directory of another name (e.g. -hf $TMP/hfr/run/hf)" \
         "${TINY[@]}" -x 1 -o "$TMP/hfr/run" -hf "$TMP/hfr/run/$hf"
 done
+# (-o given with a trailing slash: the suggestion is <dir>/hf, not <dir>//hf)
+expect_error "hf_named_as_a_run_file_o_slash" "-hf $TMP/hfr/run/main.log: 'main.log' in the -o directory is a file the run writes there: give the export a directory of another name (e.g. -hf $TMP/hfr/run/hf)" \
+    "${TINY[@]}" -x 1 -o "$TMP/hfr/run//" -hf "$TMP/hfr/run/main.log"
 if [ ! -e "$TMP/hfr" ]; then ok "hf_named_as_a_run_file_writes_nothing"; else bad "hf_named_as_a_run_file_writes_nothing" "$(ls -R "$TMP/hfr" | tr '\n' ' ')"; fi
 "$BIN" "${TINY[@]}" -x 2 -n 1 -nk 1 -o "$TMP/hfr/run" -hf "$TMP/hfr/run/hf" > /dev/null 2>&1; rc=$?
 "$BIN" "${TINY[@]}" -x 3 -n 1 -nk 1 -o "$TMP/hfr/run" -hf "$TMP/hfr/run/hf" -y 1 > /dev/null 2>&1; rc2=$?
@@ -613,6 +616,17 @@ if [ -x dev/data/prepare_bytes ]; then
             else bad "prepare_bytes_one_batch_val_not_warned" "rc $rc, $val val tokens: $(cat "$TMP/pb_small.err"); the trainer: rc $trc $(echo "$trainer" | grep '^error')"; fi
         fi
     done
+    # ... and a train split shorter than one batch (2000 bytes: 1800 train tokens, 200 val): a warning for each split
+    # (the train split's was missing: the trainer refused it at the next run's start, -v 0 or not)
+    head -c 2000 dev/data/tinyshakespeare.txt > "$TMP/pb_tiny.txt"
+    out=$(dev/data/prepare_bytes "$TMP/pb_tiny.txt" "$TMP/pb_tiny_t.bin" "$TMP/pb_tiny_v.bin" 2>"$TMP/pb_tiny.err"); rc=$?
+    trainer=$("$BIN" -e d32:l2:v256 -x 1 -v 0 -g 0 -i "$TMP/pb_tiny_t.bin" 2>&1); trc=$?
+    if [ "$rc" -eq 0 ] && [ "$out" = "wrote 1800 train and 200 val tokens" ] && [ "$(wc -l < "$TMP/pb_tiny.err")" -eq 2 ] &&
+       grep -q "^warning: the val split $TMP/pb_tiny_v.bin holds 200 tokens, .* unless -b x -t is at most 199 or -v 0 turns validation off" "$TMP/pb_tiny.err" &&
+       grep -q "^warning: the train split $TMP/pb_tiny_t.bin holds 1800 tokens, fewer than one batch at the trainer's defaults (-b 16 -t 128: 2049 tokens .*) unless -b x -t is at most 1799; a longer input" "$TMP/pb_tiny.err" &&
+       [ "$trc" -ne 0 ] && echo "$trainer" | grep -q "^error: .*pb_tiny_t.bin': shard too small: 1800 tokens, need at least 2049 "
+    then ok "prepare_bytes_small_train_warned"
+    else bad "prepare_bytes_small_train_warned" "rc $rc, $out: $(cat "$TMP/pb_tiny.err"); the trainer: rc $trc $(echo "$trainer" | grep '^error')"; fi
     # ... one file under two names, the input as an output, and an output directory that cannot be made (a file
     # where it goes; a missing one is made, as tokenize -o makes it: test_tokenize.sh): refused before anything is
     # written (the input keeps its bytes, no train shard is left)

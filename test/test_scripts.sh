@@ -1424,9 +1424,10 @@ expect_error_cmd pretrain_shards_of_changed_file_refused "the shards $TMP/pt_src
 mv -f "$TMP/pt_src_a.kept" "$TMP/pt_src_a.txt"
 expect_error_cmd pretrain_shards_of_more_files_refused "the shards $TMP/pt_src/d_\*.bin were encoded from other files or settings" \
     "${PS[@]}" OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt" "$TMP/pt_src_b.txt"
-# ... but the encoding's VAL_FRACTION written otherwise (.0050 and 5e-3 for 0.005) is the same setting: compared as the
-# number tokenize's -v reads, the shards are used (compared as text, they were refused as "encoded from other settings")
-for vf in .0050 5e-3; do
+# ... but the encoding's VAL_FRACTION written otherwise (.0050, 5e-3 and +0.005 for 0.005) is the same setting: compared
+# as the number tokenize's -v reads, the shards are used (compared as text, they were refused as "encoded from other
+# settings"; +0.005 was, until the sign was read as strtof reads it)
+for vf in .0050 5e-3 +0.005; do
     out=$("${PS[@]}" VAL_FRACTION=$vf OUT="$TMP/pt_src/out_vf$vf" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt" 2>&1); rc=$?
     if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^using the existing shards" && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "
     then ok "pretrain_shards_of_same_val_fraction_used $vf"

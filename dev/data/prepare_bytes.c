@@ -11,9 +11,9 @@ file-size limit, an input too short) or a stop signal (Ctrl-C, SIGTERM, SIGHUP) 
 outputs as they were, no .tmp file behind and none of the directories it made. The input is read to its end, not to the size it reports (files of /proc
 and /sys report 0 bytes and have text), up to the 2,386,092,941 bytes whose train split (90%) fits a
 shard's int32 token count; so a pipe is read too (`cat *.txt | ./prepare_bytes /dev/stdin train.bin val.bin`).
-An input too short for a byte in each split is refused; a val split shorter than one batch of the trainer's defaults is
-written, with a warning on stderr: the trainer refuses such a val shard at start-up ("shard too small") unless its
--b x -t fits it or -v 0 turns validation off.
+An input too short for a byte in each split is refused; a split shorter than one batch of the trainer's defaults is
+written, with a warning on stderr: the trainer refuses such a shard at start-up ("shard too small") unless its -b x -t
+fits it (or, for the val split, -v 0 turns validation off).
 */
 #include <signal.h>
 #include "../../dataloader.h"
@@ -97,6 +97,24 @@ static void remove_staged_on_signal(int sig) {
     raise(sig);
 }
 
+// A split shorter than one batch at the trainer's defaults (a window is B*T tokens and the last one's target): written, with
+// a warning, since the trainer refuses it at start-up ("shard too small") unless -b x -t fits it; a val split also
+// passes with -v 0 (no validation), a train split only with a smaller batch
+static void warn_small_split(const char *which, const char *path, long count) {
+    if (count >= DEFAULT_BATCH_TOKENS) { return; }
+    int is_val = strcmp(which, "val") == 0;
+    char unless[96];
+    if (count >= 2) {
+        snprintf(unless, sizeof(unless), "unless -b x -t is at most %ld%s", count - 1, is_val ? " or -v 0 turns validation off" : "");
+    } else {
+        snprintf(unless, sizeof(unless), "whatever -b and -t%s", is_val ? ": train with -v 0, no validation" : "");
+    }
+    fprintf(stderr, "warning: the %s split %s holds %ld token%s, fewer than one batch at the trainer's defaults (-b %d -t %d: "
+            "%d tokens with the last one's target): the trainer refuses it at start-up (\"shard too small\") %s; a longer "
+            "input makes a larger split\n", which, path, count, plural_s(count), TRAINER_DEFAULT_B, TRAINER_DEFAULT_T,
+            DEFAULT_BATCH_TOKENS, unless);
+}
+
 int main(int argc, char **argv) {
     keep_std_fds_open();
     atexit(check_stdout_at_exit); // (a summary line lost to a full disk is an error: utils.h)
@@ -170,18 +188,10 @@ int main(int argc, char **argv) {
     }
     done = 1;
     printf("wrote %ld train and %ld val tokens\n", split, n - split);
-    // (a small text's val split: the trainer's start-up error for it came only at the next run, with nothing said here)
-    const long val_n = n - split;
-    if (val_n < DEFAULT_BATCH_TOKENS) {
-        char unless[96]; // (a window is B*T tokens and the last one's target: one token fits none)
-        if (val_n >= 2) { snprintf(unless, sizeof(unless), "unless -b x -t is at most %ld or -v 0 turns validation off", val_n - 1); }
-        else { snprintf(unless, sizeof(unless), "whatever -b and -t: train with -v 0, no validation"); }
-        fflush(stdout);
-        fprintf(stderr, "warning: the val split %s holds %ld token%s, fewer than one batch at the trainer's defaults (-b %d -t %d: "
-                "%d tokens with the last one's target): the trainer refuses it at start-up (\"shard too small\") %s; a longer "
-                "input makes a larger split\n", argv[3], val_n, plural_s(val_n), TRAINER_DEFAULT_B, TRAINER_DEFAULT_T,
-                DEFAULT_BATCH_TOKENS, unless);
-    }
+    // (a small text's splits: the trainer's start-up error for one came only at the next run, with nothing said here)
+    fflush(stdout);
+    warn_small_split("val", argv[3], n - split);
+    warn_small_split("train", argv[2], split);
     free(bytes);
     free(tokens);
     return 0;
