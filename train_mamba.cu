@@ -705,6 +705,17 @@ void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, f
     }
 }
 
+// test hook (MAMBA_TEST_PERTURB_STEP=<k> on the rank MAMBA_TEST_PERTURB_RANK names): the lowest bit of that rank's first
+// weight flipped, at start-up (k = 0) or after step k's update, as a faulty GPU or another copy of a checkpoint would
+// leave it (check_replicas_agree; test/test_multi_gpu.sh)
+static void test_perturb_weights(Mamba *model, int step) {
+    if (env_int("MAMBA_TEST_PERTURB_RANK", -1) != multi_gpu_config.process_rank || env_int("MAMBA_TEST_PERTURB_STEP", -1) != step) { return; }
+    unsigned bits;
+    cudaCheck(cudaMemcpy(&bits, model->params_memory, sizeof(bits), cudaMemcpyDeviceToHost));
+    bits ^= 1u;
+    cudaCheck(cudaMemcpy(model->params_memory, &bits, sizeof(bits), cudaMemcpyHostToDevice));
+}
+
 // test hook (MAMBA_TEST_INJECT_NAN_STEP): what a corrupted batch or an overflow would leave behind
 // (NaN), or with MAMBA_TEST_INJECT_VALUE a finite spike in the gradient norm (for -sg)
 void mamba_inject_gradient(Mamba *model, float value) {
@@ -1031,6 +1042,29 @@ static void state_path(char *path, size_t size, const char *dir, int step) {
 }
 
 /*
+Every rank holds the whole model, and at -z 0 the whole optimizer state, bitwise the same as every other rank's: the
+same start, the same averaged gradients, the same update. Checked at start-up and before each checkpoint or best model
+is written, by a hash of those bits compared over the ranks (one pass over them, at start-up and per checkpoint): replicas that drifted
+apart (a rank that read another copy of the checkpoint, a faulty GPU) end the run, instead of training on as several
+models or being saved as one. Every rank finds the same answer and says it.
+*/
+static void check_replicas_agree(const Mamba *model, int step, int at_start) { // (at_start 0: before a write)
+    if (multi_gpu_config.num_processes == 1) { return; }
+    const size_t n = model->num_parameters, whole = multi_gpu_config.zero_stage == 0 ? n : 0; // (-z 1: each its own shard)
+    const float *xs[3] = {model->params_memory, whole ? model->m_memory : NULL, whole ? model->v_memory : NULL};
+    const size_t ns[3] = {n, whole, whole};
+    if (multi_gpu_all_same_bits(&multi_gpu_config, xs, ns, 3, main_stream)) { return; }
+    const char *what = whole ? "weights or optimizer state" : "weights";
+    if (at_start) { // (1: resumed from a checkpoint, 2: initialised)
+        fatalf("rank %d: the ranks' %s differ at start-up (step %d): every rank must start from the same bits (%s)",
+               multi_gpu_config.process_rank, what, step, at_start == 1 ? "did each read the same checkpoint? one -o that "
+               "every rank sees" : "the same flags on every rank?");
+    }
+    fatalf("rank %d: the ranks' %s differ after step %d, where every rank should hold the same bits (a faulty GPU?): "
+           "nothing of this step is written", multi_gpu_config.process_rank, what, step);
+}
+
+/*
 Rank 0 writes the model (every rank holds all of it); the optimizer state is written by rank 0,
 or by every rank for its shard under ZeRO-1. The DONE marker comes last, after a barrier, so it
 exists only once every file of the checkpoint is complete.
@@ -1038,6 +1072,7 @@ exists only once every file of the checkpoint is complete.
 static void save_checkpoint(const char *dir, const Mamba *model, const TrainState *s) {
     char path[1024];
     int rank = multi_gpu_config.process_rank;
+    check_replicas_agree(model, s->step, 0);
     const double bytes = 12.0 * model->num_parameters; // the model and AdamW's m, v
     // at -z 0 rank 0 writes alone (rank0_alone); at -z 1 every rank writes its shard, and rank 0 the model too
     // (each_rank_alone, its failed rank waiting as long as the others may write): a write that fails on one rank (a model
@@ -1084,6 +1119,7 @@ static void save_checkpoint(const char *dir, const Mamba *model, const TrainStat
 // here at the same steps; rank 0 writes the file
 static void save_best_model(const char *dir, const Mamba *model, TrainState *s) {
     int crc = 0;
+    check_replicas_agree(model, s->best_step, 0);
     rank0_alone(1);
     if (multi_gpu_config.process_rank == 0) {
         char path[1024];
@@ -1531,6 +1567,7 @@ static int train(Mamba *model, const Options *o, TrainState *state, int resumed,
                          step + 1 - state->skipped_updates);
         }
         multi_gpu_wait(&multi_gpu_config, main_stream, "the optimizer step");
+        test_perturb_weights(model, step + 1);
         double ms = (now_seconds() - t0) * 1000.0;
         const double tps = o->total_batch_size / (ms / 1000.0);
         char mfu[32], eta[32];
@@ -1695,6 +1732,8 @@ int main(int argc, char **argv) {
         fatalf("rank %d: %s, but not every rank found the same checkpoint in %s (is it on a filesystem every rank sees?)", rank,
                resumed ? "resuming" : "no checkpoint to resume", o.output_dir != NULL ? o.output_dir : "-o");
     }
+    test_perturb_weights(&model, 0);
+    check_replicas_agree(&model, state.step, resumed ? 1 : 2);
     // rank 0's best-model record (-kb) on every rank, checked against model_best.bin by rank 0 alone: a rank with
     // another record would decide differently whether to enter save_best_model's collective
     int best_loss_bits;

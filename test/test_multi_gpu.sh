@@ -365,6 +365,46 @@ for case in lock_file state_shard device_oom; do
     else bad "one_rank_error_ends_both_$case" "rc $rc0 / $rc1 after $((t1 - t0)) s: $(grep -hE '^(error|shm_nccl)' "$TMP/f0.out" "$TMP/f1.out" | head -n 3 | cut -c1-300 | tr '\n' ' ')"; fi
 done
 
+# the replicas' check (train_mamba.cu, check_replicas_agree): one bit of rank 1's first weight flipped
+# (MAMBA_TEST_PERTURB_RANK/STEP, as a faulty GPU or another copy of a checkpoint would leave it) ends both ranks, each
+# with the same one line: at start-up (step 0) of a new run, and before step 2's checkpoint at -z 0 (the optimizer state
+# compared too) and at -z 1 (the weights: each rank's moments are its own shard), of which nothing is written (step 1's
+# checkpoint, before the flip, is there whole); then a run resumed from that step 1 with the flip at start-up. Without
+# the check the ranks trained on as two models, and rank 0 saved its own as the run's
+REP=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -v 0 -g 0 -sh 0)
+for case in start z0 z1 resume; do
+    pstep=2; extra=(-x 3 -n 1 -o "$TMP/rep_$case"); what="weights or optimizer state"
+    case $case in
+        start) pstep=0; extra=(-x 2)
+               want="differ at start-up (step 0): every rank must start from the same bits (the same flags on every rank?)" ;;
+        z0) want="differ after step 2, where every rank should hold the same bits (a faulty GPU?): nothing of this step is written" ;;
+        z1) extra+=(-z 1); what="weights"
+            want="differ after step 2, where every rank should hold the same bits (a faulty GPU?): nothing of this step is written" ;;
+        resume) pstep=0; extra=(-x 3 -n 1 -o "$TMP/rep_z0" -y 1)
+                want="differ at start-up (step 1): every rank must start from the same bits (did each read the same checkpoint? one -o that every rank sees)" ;;
+    esac
+    t0=$(date +%s)
+    RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${REP[@]}" "${extra[@]}" -pf "$ID.rep_$case" -pt 120 > "$TMP/rep0.out" 2>&1 &
+    p0=$!
+    MAMBA_TEST_PERTURB_RANK=1 MAMBA_TEST_PERTURB_STEP=$pstep RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${REP[@]}" "${extra[@]}" \
+        -pf "$ID.rep_$case" -pt 120 > "$TMP/rep1.out" 2>&1
+    rc1=$?
+    wait "$p0"; rc0=$?
+    t1=$(date +%s)
+    files_ok=1
+    case $case in
+        z0|z1) { [ -e "$TMP/rep_$case/DONE_00000001" ] && [ -z "$(ls "$TMP/rep_$case" | grep 00000002)" ] &&
+                 grep -qE '^step +2/3 ' "$TMP/rep0.out"; } || files_ok=0 ;;
+        resume) [ -z "$(ls "$TMP/rep_z0" | grep 00000002)" ] && ! grep -q '^step ' "$TMP/rep0.out" || files_ok=0 ;;
+        start) ! grep -q '^step ' "$TMP/rep0.out" || files_ok=0 ;;
+    esac
+    if [ "$rc0" -ne 0 ] && [ "$rc1" -ne 0 ] && [ "$files_ok" = 1 ] && [ "$(cat "$TMP/rep0.out" "$TMP/rep1.out" | grep -cE '^(error|shm_nccl)')" -eq 2 ] &&
+       grep -qxF "error: rank 0: the ranks' $what $want" "$TMP/rep0.out" && grep -qxF "error: rank 1: the ranks' $what $want" "$TMP/rep1.out" &&
+       [ $((t1 - t0)) -le 60 ]
+    then ok "replicas_that_differ_end_both_$case ($((t1 - t0)) s)"
+    else bad "replicas_that_differ_end_both_$case" "rc $rc0 / $rc1 after $((t1 - t0)) s, files ok $files_ok ($(ls "$TMP/rep_$case" 2>/dev/null | tr '\n' ' ')): $(grep -hE '^(error|shm_nccl)' "$TMP/rep0.out" "$TMP/rep1.out" | head -n 3 | cut -c1-300 | tr '\n' ' ')"; fi
+done
+
 # a rank that dies: the other exits non-zero within the -pt bound (plus start-up)
 ID="$TMP/nccl_id"
 RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${ARGS[@]}" -x 100000 -pf "$ID" -pt 20 > "$TMP/r0.out" 2>&1 &

@@ -335,6 +335,46 @@ int multi_gpu_all_equal(const MultiGpuConfig *c, int v, cudaStream_t stream) {
     return lo == hi;
 }
 
+// Two 32-bit sums over n words (the bits of floats): each word, mixed with its index (i + base), through a bijection
+// (xor or add a constant, times an odd constant), so that any one changed word changes both sums, and two that cancel in
+// one are unlikely to in the other. Integer sums: the order of the atomic adds does not change them
+__global__ void bits_hash_kernel(const unsigned *x, size_t n, size_t base, unsigned *hash) {
+    unsigned h1 = 0, h2 = 0;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+        const unsigned w = x[i], k = (unsigned)(i + base);
+        h1 += (w ^ (k * 0x9E3779B9u)) * 0x85EBCA6Bu;
+        h2 += ((w ^ 0x5BD1E995u) + k * 0x27D4EB2Fu) * 0x165667B1u;
+    }
+    for (int offset = 16; offset > 0; offset /= 2) {
+        h1 += __shfl_xor_sync(0xffffffffu, h1, offset);
+        h2 += __shfl_xor_sync(0xffffffffu, h2, offset);
+    }
+    if (threadIdx.x % 32 == 0) {
+        atomicAdd(&hash[0], h1);
+        atomicAdd(&hash[1], h2);
+    }
+}
+
+// 1 when the count arrays xs[i] of ns[i] floats (device; NULL: none) hold the same bits on every rank: their hash,
+// compared over the ranks (the replicas' check, train_mamba.cu's check_replicas_agree)
+int multi_gpu_all_same_bits(const MultiGpuConfig *c, const float *const *xs, const size_t *ns, int count, cudaStream_t stream) {
+    if (c->num_processes == 1) { return 1; }
+    unsigned *hash = (unsigned *)c->scalar, h[2]; // (the scalar's 8 bytes hold the two sums)
+    cudaCheck(cudaMemsetAsync(hash, 0, 2 * sizeof(unsigned), stream));
+    size_t base = 0;
+    for (int i = 0; i < count; i++) {
+        if (xs[i] != NULL && ns[i] > 0) {
+            bits_hash_kernel<<<264, 256, 0, stream>>>((const unsigned *)xs[i], ns[i], base, hash);
+            cudaCheck(cudaGetLastError());
+        }
+        base += ns[i];
+    }
+    cudaCheck(cudaMemcpyAsync(h, hash, sizeof(h), cudaMemcpyDeviceToHost, stream));
+    cudaCheck(cudaStreamSynchronize(stream));
+    int same = multi_gpu_all_equal(c, (int)h[0], stream); // (both checks on every rank: the same collectives)
+    return multi_gpu_all_equal(c, (int)h[1], stream) && same;
+}
+
 // sum of a device double over all ranks, in place
 void multi_gpu_sum_device(const MultiGpuConfig *c, double *x, cudaStream_t stream) {
     if (c->num_processes == 1) { return; }
