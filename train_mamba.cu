@@ -1652,6 +1652,7 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
                          const MCEvalSet *mc, DataLoader *val_loader, int argc, char **argv) {
     int rank = multi_gpu_config.process_rank, world = multi_gpu_config.num_processes; // (-d: resolve_total_batch_size)
     DataLoader train_loader;
+    each_rank_alone(1); // (each rank reads the train shards: main's each_rank_alone for the val shards)
     check_default_data(o->train_data_pattern, model->config.vocab_size);
     dataloader_init(&train_loader, o->train_data_pattern, o->B, o->T, rank, world, o->shuffle, (unsigned long long)o->seed,
                     model->config.vocab_size);
@@ -1661,6 +1662,8 @@ static void run_training(Mamba *model, const Options *o, TrainState *state, int 
     if (resumed && o->resume == 1) { check_resume_data(state, &train_loader, o->output_dir); } // before the log is touched
     int num_steps = run_num_steps(o, &train_loader);
     check_epoch_on_new_data(o, state, resumed, num_steps);
+    each_rank_alone(0);
+    every_rank_checks_passed();
     // rank 0 makes -o and holds it for the run; with ZeRO-1 every rank writes its optimizer shard there, after
     // rank0_checks_passed below (the barrier). From its making to the log's opening rank 0 is alone (rank0_alone): an -o it
     // cannot make or lock (a .lock it cannot open), one another run holds, or an error in its first writes there ends
@@ -1769,12 +1772,20 @@ int main(int argc, char **argv) {
         tokenizer_init_none(&tokenizer);
     }
     rank0_checks_passed();
+    // what every rank reads and checks on its own before training (-mc, the val shards; run_training: the train shards),
+    // between each_rank_alone(1) and (0): files that one node lacks or holds otherwise end every rank at once with that
+    // rank's line (the others went on to their next collective and waited there -pt seconds)
+    each_rank_alone(1);
     check_run_before_training(&o, model.config.vocab_size, resumed, rank == 0);
     MCEvalSet mc; // -mc: read and checked now, before -o is made (every process reads it: each takes a share)
     if (o.mc_eval_path != NULL) {
         mc_load(&mc, o.mc_eval_path, model.config.vocab_size, o.T);
         int mc_rows, mc_t; // (an example with more completions than an evaluation batch has rows is an error now)
         mc_batch_shape(&mc, o.B, o.T, SCAN_CHUNK, 65535, &mc_rows, &mc_t);
+    }
+    each_rank_alone(0);
+    every_rank_checks_passed();
+    if (o.mc_eval_path != NULL) {
         // the per-character choice's lengths come from rank 0's tokenizer (the only one read) to every rank
         int per_char = rank == 0 && mc_chars_from_tokenizer(&mc, &tokenizer, o.mc_eval_path);
         per_char = multi_gpu_from_rank0(&multi_gpu_config, per_char, main_stream, multi_gpu_config.timeout_s);
@@ -1787,9 +1798,12 @@ int main(int argc, char **argv) {
     DataLoader val_loader; // read by -x 0's evaluation and by training's every -v steps; -v 0 needs no val shards
     int use_val = o.max_steps == 0 ? eval_only_reads_val(&o) : o.val_loss_every > 0;
     if (use_val) {
+        each_rank_alone(1);
         check_default_data(o.val_data_pattern, model.config.vocab_size);
         dataloader_init_eval(&val_loader, o.val_data_pattern, o.B, o.T, rank, world, model.config.vocab_size);
         prepare_val_loader(&val_loader, o.val_max_steps, world);
+        each_rank_alone(0);
+        every_rank_checks_passed();
     }
     const MCEvalSet *eval_set = o.mc_eval_path != NULL ? &mc : NULL;
     if (o.max_steps == 0) {

@@ -338,12 +338,14 @@ fi
 # rank 0 waited in its next collective until -pt). Through test/shm_nccl.c the rank left waiting saw its peer gone
 # and ended with a line of its own, which fails here, as does -pt 120 of waiting. device_oom: rank 1 alone runs out of GPU
 # memory for the parameters (MAMBA_TEST_DEVICE_OOM, as on a GPU another job shares; llmc/cuda/cuda_common.h's exit ran
-# no fatal_hook, and rank 0 waited after setup_model until -pt)
+# no fatal_hook, and rank 0 waited after setup_model until -pt). train_data, val_data, mc_file: rank 1 alone lacks the
+# train shards, the val shards or the -mc file (a node without its copy: rank 1 is given another path; each rank reads
+# its own, before training, and rank 0 waited in its next collective until -pt)
 mkdir -p "$TMP/lock_dir/.lock" "$TMP/shard_bad"
 cp "$TMP/full1"/*00000012* "$TMP/shard_bad/"
 truncate -s -4 "$TMP/shard_bad/state_00000012_00001.bin"
-for case in lock_file state_shard device_oom; do
-    e1=()
+for case in lock_file state_shard device_oom train_data val_data mc_file; do
+    e1=(); a1=()
     case $case in
         lock_file) FARGS=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0 -o "$TMP/lock_dir"); who=0
                    want="-o $TMP/lock_dir: cannot create '$TMP/lock_dir/.lock': " ;;
@@ -351,11 +353,17 @@ for case in lock_file state_shard device_oom; do
                      want="$TMP/shard_bad/state_00000012_00001.bin: state file is " ;;
         device_oom) FARGS=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 0 -g 0); who=1
                     e1=("MAMBA_TEST_DEVICE_OOM=the parameters"); want="out of GPU memory allocating the parameters: " ;;
+        train_data|val_data|mc_file) FARGS=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -x 2 -v 1 -m 1 -g 0); who=1
+                    case $case in
+                        train_data) a1=(-i "$TMP/no_node_train.bin"); want="no shard files match '$TMP/no_node_train.bin'" ;;
+                        val_data) a1=(-j "$TMP/no_node_val.bin"); want="no shard files match '$TMP/no_node_val.bin'" ;;
+                        mc_file) a1=(-mc "$TMP/no_node_mc.bin"); want="cannot open '$TMP/no_node_mc.bin': " ;;
+                    esac ;;
     esac
     t0=$(date +%s)
     RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${FARGS[@]}" -pf "$ID.$case" -pt 120 > "$TMP/f0.out" 2>&1 &
     p0=$!
-    env ${e1[@]+"${e1[@]}"} RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${FARGS[@]}" -pf "$ID.$case" -pt 120 > "$TMP/f1.out" 2>&1
+    env ${e1[@]+"${e1[@]}"} RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${FARGS[@]}" ${a1[@]+"${a1[@]}"} -pf "$ID.$case" -pt 120 > "$TMP/f1.out" 2>&1
     rc1=$?
     wait "$p0"; rc0=$?
     t1=$(date +%s)
