@@ -1,7 +1,9 @@
 #!/bin/bash
 # Written 2026-12-07 (seventy-ninth stop): s78_a.sh (the seventy-eighth stop's checks, unrun there: no machine was lent)
-# with the suites given more time and the replicas' check (replicas_that_differ_end_both_*) in the multi_gpu_shm suite;
-# the by-hand cases against _old run beside the suites; and the per-rank data checks (one_rank_error_ends_both_{train_data,val_data,mc_file}). For nvidia-h100-x1 or nvidia-h200, one call of under 600 s. Before the call, in the repo root: git archive 9a4f70f --prefix=_old/ | tar x
+# with the suites given more time, and in the multi_gpu_shm suite this stop's replicas' check
+# (replicas_that_differ_end_both_*) and per-rank data checks (one_rank_error_ends_both_{train_data,val_data,mc_file});
+# the by-hand cases against _old run beside the suites. For nvidia-h100-x1 or nvidia-h200, one call of under 600 s.
+# Before the call, in the repo root: git archive 9a4f70f --prefix=_old/ | tar x
 # (the trainer before the stop's three several-process commits; _old travels with the tree, untracked and not ignored).
 # 1. the CLI suite on train_mamba_cu (the stop's new test_cli checks on the GPU trainer too) beside the whole
 #    multi_gpu_shm suite (new and changed cases: rank_0_write_error_ends_both_done_marker, one_rank_error_ends_both_lock_file,
