@@ -1464,6 +1464,9 @@ static const BadCase bad_cases[] = {
                                                              "(byte 5): not valid JSON"},
     {"shape_vs_config", "model.safetensors", "'backbone.layers.0.mixer.x_proj.weight' has shape [34, 64], expected [18, 64]"},
     {"conv_weight_2d", "model.safetensors", "'backbone.layers.0.mixer.conv1d.weight' has shape [64, 4], expected [64, 1, 4]"},
+    // (D as [64, 2]: its first dimension right and one too many after it; the count of dimensions unchecked, it was
+    // taken as [64])
+    {"D_extra_dimension", "model.safetensors", "'backbone.layers.0.mixer.D' has shape [64, 2], expected [64] from"},
     {"embedding_rows", "model.safetensors", "'backbone.embeddings.weight' has shape [72, 32]"},
     // (its rows right, 48 columns for hidden_size 32: unchecked, its rows would run into the layers' parameters)
     {"embedding_width", "model.safetensors", "'backbone.embeddings.weight' has shape [64, 48], expected [64, 32]"},
@@ -1628,6 +1631,14 @@ static void grow_embedding(TensorList *tl, int rows, int cols) {
     t->shape[0] = rows;
     t->shape[1] = cols;
     t->numel = (size_t)rows * cols;
+}
+static void edit_D_2d(TensorList *tl) {
+    Tensor *t = tl_find(tl, "backbone.layers.0.mixer.D");
+    t->data = (float *)realloc(t->data, 128 * sizeof(float));
+    memset(t->data + 64, 0, 64 * sizeof(float));
+    t->ndim = 2;
+    t->shape[1] = 2;
+    t->numel = 128;
 }
 static void edit_emb_rows(TensorList *tl) { grow_embedding(tl, 72, 32); }
 static void edit_emb_width(TensorList *tl) { grow_embedding(tl, 64, 48); }
@@ -1957,6 +1968,8 @@ static int run_bad_case(const char *name, const char *base) {
         edit_config(dir, "state_size", cJSON_CreateNumber(8)); // x_proj would be (R + 2N, Di) = (18, 64)
     } else if (strcmp(name, "conv_weight_2d") == 0) {
         rewrite_tensors(dir, edit_conv_2d);
+    } else if (strcmp(name, "D_extra_dimension") == 0) {
+        rewrite_tensors(dir, edit_D_2d);
     } else if (strcmp(name, "embedding_rows") == 0) {
         rewrite_tensors(dir, edit_emb_rows);
     } else if (strcmp(name, "embedding_width") == 0) {
