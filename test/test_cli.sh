@@ -540,7 +540,7 @@ else bad "hf_into_output_dir_spelt_apart_writes_nothing" "$(ls -d "$TMP/hfo" hfo
 # directory under it, spelt apart): refused before the run (it failed after the training, "exists and is not a
 # directory"); -hf <dir>/hf, run_pretrain.sh's, is the export's own (the pruning of -nk 1 and a resume leave it: each
 # removes only names of the run's files in -o itself, test_scripts' runs of run_pretrain.sh export there)
-for hf in main.log DONE_00000001 model_best.bin/hf x/../commands.txt state_00000001.bin.tmp; do
+for hf in main.log DONE_00000001 model_best.bin/hf x/../commands.txt state_00000001.bin.tmp main.log.tmp .lock; do
     name=${hf#x/../}; name=${name%%/*} # (the name in -o)
     expect_error "hf_named_as_a_run_file $hf" "-hf $TMP/hfr/run/$hf: '$name' in the -o directory is a file the run writes there: give the export a directory of another name (e.g. -hf $TMP/hfr/run/hf)" \
         "${TINY[@]}" -x 1 -o "$TMP/hfr/run" -hf "$TMP/hfr/run/$hf"
@@ -548,7 +548,15 @@ done
 # (-o given with a trailing slash: the suggestion is <dir>/hf, not <dir>//hf)
 expect_error "hf_named_as_a_run_file_o_slash" "-hf $TMP/hfr/run/main.log: 'main.log' in the -o directory is a file the run writes there: give the export a directory of another name (e.g. -hf $TMP/hfr/run/hf)" \
     "${TINY[@]}" -x 1 -o "$TMP/hfr/run//" -hf "$TMP/hfr/run/main.log"
+# (-o /: the suggestion is /hf, not //hf; refused at the options. The -i that matches nothing ends a run that were not
+# refused before it makes or writes anything in /)
+expect_error "hf_named_as_a_run_file_o_root" "-hf /main.log: 'main.log' in the -o directory is a file the run writes there: give the export a directory of another name (e.g. -hf /hf)$" \
+    "${TINY[@]}" -x 1 -o / -hf /main.log -i "$TMP/no_such_train_*.bin"
 if [ ! -e "$TMP/hfr" ]; then ok "hf_named_as_a_run_file_writes_nothing"; else bad "hf_named_as_a_run_file_writes_nothing" "$(ls -R "$TMP/hfr" | tr '\n' ' ')"; fi
+# ... but -hf beside -o whose name begins with -o's (-o <dir>/r, -hf <dir>/rmain.log) is no directory of -o's: exported
+out=$("$BIN" "${TINY[@]}" -x 1 -o "$TMP/hfp/r" -hf "$TMP/hfp/rmain.log" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ -f "$TMP/hfp/rmain.log/config.json" ] && [ -e "$TMP/hfp/r/DONE_00000001" ]; then ok "hf_beside_output_dir_same_prefix_kept"
+else bad "hf_beside_output_dir_same_prefix_kept" "rc $rc: $(echo "$out" | grep -m1 '^error')"; fi
 "$BIN" "${TINY[@]}" -x 2 -n 1 -nk 1 -o "$TMP/hfr/run" -hf "$TMP/hfr/run/hf" > /dev/null 2>&1; rc=$?
 "$BIN" "${TINY[@]}" -x 3 -n 1 -nk 1 -o "$TMP/hfr/run" -hf "$TMP/hfr/run/hf" -y 1 > /dev/null 2>&1; rc2=$?
 if [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && [ -f "$TMP/hfr/run/hf/config.json" ] && [ -f "$TMP/hfr/run/hf/model.safetensors" ] &&
@@ -627,6 +635,18 @@ if [ -x dev/data/prepare_bytes ]; then
        [ "$trc" -ne 0 ] && echo "$trainer" | grep -q "^error: .*pb_tiny_t.bin': shard too small: 1800 tokens, need at least 2049 "
     then ok "prepare_bytes_small_train_warned"
     else bad "prepare_bytes_small_train_warned" "rc $rc, $out: $(cat "$TMP/pb_tiny.err"); the trainer: rc $trc $(echo "$trainer" | grep '^error')"; fi
+    # ... after the summary line it qualifies, with stdout and stderr in one pipe too (stdout, a pipe's buffer, was
+    # flushed at exit, after the warnings), and for a split of one token no -b x -t at all (each split of a 2-byte input)
+    out=$(dev/data/prepare_bytes "$TMP/pb_tiny.txt" "$TMP/pb_tiny_t.bin" "$TMP/pb_tiny_v.bin" 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && [ "$(echo "$out" | sed -n 1p)" = "wrote 1800 train and 200 val tokens" ] && [ "$(echo "$out" | grep -c '^warning: ')" -eq 2 ]
+    then ok "prepare_bytes_warning_after_summary"; else bad "prepare_bytes_warning_after_summary" "rc $rc: $(echo "$out" | cut -c1-60 | tr '\n' '|')"; fi
+    printf 'ab' > "$TMP/pb_two.txt"
+    out=$(dev/data/prepare_bytes "$TMP/pb_two.txt" "$TMP/pb_two_t.bin" "$TMP/pb_two_v.bin" 2>"$TMP/pb_two.err"); rc=$?
+    if [ "$rc" -eq 0 ] && [ "$out" = "wrote 1 train and 1 val tokens" ] && [ "$(wc -l < "$TMP/pb_two.err")" -eq 2 ] &&
+       grep -q "^warning: the val split $TMP/pb_two_v.bin holds 1 token, .*(\"shard too small\") whatever -b and -t: train with -v 0, no validation; a longer input" "$TMP/pb_two.err" &&
+       grep -q "^warning: the train split $TMP/pb_two_t.bin holds 1 token, .*(\"shard too small\") whatever -b and -t; a longer input" "$TMP/pb_two.err"
+    then ok "prepare_bytes_one_token_splits_warned"
+    else bad "prepare_bytes_one_token_splits_warned" "rc $rc, $out: $(cat "$TMP/pb_two.err")"; fi
     # ... one file under two names, the input as an output, and an output directory that cannot be made (a file
     # where it goes; a missing one is made, as tokenize -o makes it: test_tokenize.sh): refused before anything is
     # written (the input keeps its bytes, no train shard is left)
@@ -1097,6 +1117,12 @@ for y in "1 -x 4" "2 -x 4" "1 -x 0"; do
     expect_error "$name" "-tk $TMP/rt_other.json: $TMP/rt_run holds a run of the tokenizer $TMP/rt_run/tokenizer.json, not of this one (their contents differ): leave -tk out $todo$" \
         "${RT[@]}" -y $y -tk "$TMP/rt_other.json" -hf "$TMP/rt_other_hf"
 done
+# ... also one of the same size (two merges' lines swapped: another tokenizer, as many bytes)
+awk '/^      "Ġt he",$/ { held = $0; next } { print } held != "" { print held; held = "" }' test/fixtures/bpe/tokenizer.json > "$TMP/rt_swapped.json"
+if [ "$(wc -c < "$TMP/rt_swapped.json")" = "$(wc -c < test/fixtures/bpe/tokenizer.json)" ] && ! cmp -s "$TMP/rt_swapped.json" test/fixtures/bpe/tokenizer.json; then
+    expect_error "resume_other_tokenizer_refused same size" "-tk $TMP/rt_swapped.json: $TMP/rt_run holds a run of the tokenizer $TMP/rt_run/tokenizer.json, not of this one (their contents differ)" \
+        "${RT[@]}" -y 1 -x 4 -tk "$TMP/rt_swapped.json" -hf "$TMP/rt_other_hf"
+else bad "resume_other_tokenizer_refused same size" "the swapped copy is no file of the same size"; fi
 if cmp -s test/fixtures/bpe/tokenizer.json "$TMP/rt_run/tokenizer.json" && [ ! -e "$TMP/rt_run/DONE_00000004" ] && [ ! -e "$TMP/rt_other_hf" ] &&
    [ "$(grep -c . "$TMP/rt_run/commands.txt")" -eq 2 ]; then ok "resume_other_tokenizer_keeps_run"
 else bad "resume_other_tokenizer_keeps_run" "$(ls "$TMP/rt_run" "$TMP/rt_other_hf" 2>&1 | tr '\n' ' '); the copy: $(cmp test/fixtures/bpe/tokenizer.json "$TMP/rt_run/tokenizer.json" 2>&1)"; fi
@@ -2179,6 +2205,12 @@ if [ "$(wc -l < "$TMP/cmds/commands.txt")" = 2 ] && [[ "$first" =~ ^[0-9]{4}-[0-
    [[ "$second" =~ \ step\ 2:\ .*\ -x\ 4\ -o\ $TMP/cmds\ -y\ 1$ ]] && [ "${words[0]}" = "$BIN" ] &&
    [ "${words[${#words[@]} - 1]}" = "$(printf "it's a\nb")" ] && [ "${words[${#words[@]} - 2]}" = "-p" ]
 then ok "commands_file_lines"; else bad "commands_file_lines" "$(tr '\n' '|' < "$TMP/cmds/commands.txt")"; fi
+# ... a quote in a word without control characters, in '...' as '\'' (a prompt of "it's")
+"$BIN" "${TINY[@]}" -x 1 -o "$TMP/cmdq" -g 1 -p "it's" > /dev/null 2>&1
+line=$(sed -n 1p "$TMP/cmdq/commands.txt"); words=()
+eval "words=(${line#*: })" 2>/dev/null
+if [ "${words[${#words[@]} - 1]:-}" = "it's" ] && [ "${words[${#words[@]} - 2]:-}" = "-p" ]; then ok "commands_file_quote_read_back"
+else bad "commands_file_quote_read_back" "$line"; fi
 if [ ! -e "$TMP/cmds/commands.txt.tmp" ]; then ok "commands_file_no_tmp_left"; else bad "commands_file_no_tmp_left" "commands.txt.tmp left"; fi
 
 # --- a corrupt newest checkpoint: the reader's error also says how to resume from the complete one before it (its
