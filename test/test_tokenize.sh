@@ -123,6 +123,23 @@ else
     bad "pieces_lf_cr_lf" "$(cat "$TMP/err")"
 fi
 
+# --- an added token holding a line break (matched in the text before the regex) can span a cut: such a tokenizer's
+# documents are not cut, and encode as one piece each (an added token "\nn" across the cut after the "\n" of "x\nn",
+# one "1\r" across the cut before the "\r" of "1\r\n"; each id 269 in the tokens)
+for spec in 'lf|\\nn|line %d\nnext %d\n' 'cr|1\\r|line %d\r\nnext %d\r\n'; do
+    IFS='|' read -r tag content fmt <<< "$spec"
+    perl -0777 -pe 's/("content": "<\|pad\|>"[^}]*\})/$1, {"id": 269, "content": "'"$content"'", "special": false}/' "$TJ" > "$TMP/addbr_$tag.json"
+    for i in $(seq 1 50); do printf "$fmt" "$i" "$i"; done > "$TMP/addbr_$tag.txt"
+    if "$TOK" -t "$TMP/addbr_$tag.json" -o "$TMP/addbr1_$tag" -v 0 -p 268435456 "$TMP/addbr_$tag.txt" > /dev/null 2> "$TMP/err" &&
+       "$TOK" -t "$TMP/addbr_$tag.json" -o "$TMP/addbr2_$tag" -v 0 -p 1 -n 2 "$TMP/addbr_$tag.txt" > /dev/null 2>> "$TMP/err"; then
+        if payload "$TMP/addbr1_${tag}_train_*.bin" | od -An -v -tu2 --endian=little | tr -s ' ' '\n' | grep -qx 269 &&
+           payload "$TMP/addbr1_${tag}_train_*.bin" | cmp -s - <(payload "$TMP/addbr2_${tag}_train_*.bin"); then ok "pieces_added_token_line_break_$tag"
+        else bad "pieces_added_token_line_break_$tag" "tokens differ from one piece per document, or no added token 269 in them"; fi
+    else
+        bad "pieces_added_token_line_break_$tag" "$(cat "$TMP/err")"
+    fi
+done
+
 # --- a tokenizer without the regex (a piece is one word, so merges may cross line breaks): no cuts
 sed 's/"use_regex": *true/"use_regex": false/' "$TJ" > "$TMP/noregex.json"
 if grep -q '"use_regex": *false' "$TMP/noregex.json" &&
@@ -975,7 +992,8 @@ tasks = {"hellaswag": [
      "ctx_b": "YOU should WATER it  [substeps] daily.", "endings": ["  [title] Water it.   Then [step] wait.  ", "[open\n] stays", "a]b[c]d[e\nf]g", "   "], "label": "0"},
     {"activity_label": "Caf\u00e9", "ctx_a": "\u00a0 leading nbsp\u3000", "ctx_b": allcp, "endings": ["\u2003x\u3000", "y"], "label": 1},
 ] + [{"activity_label": "L", "ctx_a": "a", "ctx_b": b, "endings": ["End  of  it.", "Other [x] one"], "label": 1}
-     for b in ["\u00dftra\u00dfe", "\u0149x", "\u0131i", "\u017fs", "\u00b5m", "\u00ffY", "\u0130STANBUL", "\u00e9COLE \u00c0\u00c9\u00ce", "1abc", ""]] + [
+     for b in ["\u00dftra\u00dfe", "\u0149x", "\u0131i", "\u017fs", "\u00b5m", "\u00ffY", "\u0130STANBUL", "\u00e9COLE \u00c0\u00c9\u00ce", "1abc", "",
+               "\u00feorn", "\u00e0 la", "\u00f7x"]] + [
     {"activity_label": "Tags", "ctx_a": "Do it", "ctx_b": "now [title]", "endings": ["[step] first", "second"], "label": 0},
     {"activity_label": "Steps", "ctx_a": "Wash [step]", "ctx_b": "", "endings": ["rinse", "dry"], "label": "1"}],
   "piqa": [
