@@ -1426,8 +1426,9 @@ expect_error_cmd pretrain_shards_of_more_files_refused "the shards $TMP/pt_src/d
     "${PS[@]}" OUT="$TMP/pt_src/out_b" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt" "$TMP/pt_src_b.txt"
 # ... but the encoding's VAL_FRACTION written otherwise (.0050, 5e-3 and +0.005 for 0.005) is the same setting: compared
 # as the number tokenize's -v reads, the shards are used (compared as text, they were refused as "encoded from other
-# settings"; +0.005 was, until the sign was read as strtof reads it)
-for vf in .0050 5e-3 +0.005; do
+# settings"; +0.005 was, until the sign was read as strtof reads it). 0.00500000012107193470001220703125 lies halfway
+# between the float 0.005 and the next one up: strtof rounds it to the even one, 0.005 (rounded up, it is another setting)
+for vf in .0050 5e-3 +0.005 0.00500000012107193470001220703125; do
     out=$("${PS[@]}" VAL_FRACTION=$vf OUT="$TMP/pt_src/out_vf$vf" bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_src_a.txt" 2>&1); rc=$?
     if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^using the existing shards" && echo "$out" | tail -n 1 | grep -q "^done: val loss .* after 2 steps, "
     then ok "pretrain_shards_of_same_val_fraction_used $vf"
@@ -1587,6 +1588,17 @@ expect_error_cmd pretrain_no_val_split_before_encoding "VAL_FRACTION=0.0 encodes
     env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=5 VAL_FRACTION=0.0 DATA="$TMP/pt_nv/d" \
     OUT="$TMP/pt_nv/out" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
 if [ ! -e "$TMP/pt_nv" ]; then ok "pretrain_no_val_split_encodes_nothing"; else bad "pretrain_no_val_split_encodes_nothing" "$(ls -R "$TMP/pt_nv" | head -c 200)"; fi
+# ... also written 0, .0 or +0 (strtof's zero too: tokenize -v encodes no val split for any of them; each was refused only
+# after the encoding where the pattern missed it)
+# (each its own DATA: shards one of them encoded would be taken by the next as made before)
+k=0
+for vf in 0 .0 +0; do
+    k=$((k + 1))
+    expect_error_cmd "pretrain_no_val_split_before_encoding $vf" "VAL_FRACTION=$vf encodes no val split, which VAL_EVERY=5 validates on" \
+        env MODEL=d32:l2:v270 MICRO_B=4 T=32 BATCH_TOKENS=128 TOKENS=256 VAL_EVERY=5 VAL_FRACTION=$vf DATA="$TMP/pt_nv0/$k/d" \
+        OUT="$TMP/pt_nv0/$k/out" timeout -s KILL 60 bash scripts/run_pretrain.sh test/fixtures/bpe/tokenizer.json "$TMP/pt_err.txt"
+done
+if [ ! -e "$TMP/pt_nv0" ]; then ok "pretrain_no_val_split_spelt_otherwise_encodes_nothing"; else bad "pretrain_no_val_split_spelt_otherwise_encodes_nothing" "$(ls -R "$TMP/pt_nv0" | head -c 200)"; fi
 # a given LR that is no positive float is the script's error line, before anything is encoded or built (awk's
 # x + 0 > 0 let inf, 1,5 and 3e-3x through to the trainer, which refused them after the encoding)
 for lr in inf 1,5 3e-3x; do
