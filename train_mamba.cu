@@ -707,13 +707,16 @@ void mamba_update(Mamba *model, float learning_rate, float beta1, float beta2, f
 
 // test hook (MAMBA_TEST_PERTURB_STEP=<k> on the rank MAMBA_TEST_PERTURB_RANK names): the lowest bit of that rank's first
 // weight flipped, at start-up (k = 0) or after step k's update, as a faulty GPU or another copy of a checkpoint would
-// leave it (check_replicas_agree; test/test_multi_gpu.sh)
+// leave it (check_replicas_agree; test/test_multi_gpu.sh); with MAMBA_TEST_PERTURB_MOMENT set, that of its first AdamW
+// first moment instead (none before the first update), which -z 0 compares too
 static void test_perturb_weights(Mamba *model, int step) {
     if (env_int("MAMBA_TEST_PERTURB_RANK", -1) != multi_gpu_config.process_rank || env_int("MAMBA_TEST_PERTURB_STEP", -1) != step) { return; }
+    float *x = getenv("MAMBA_TEST_PERTURB_MOMENT") != NULL ? model->m_memory : model->params_memory;
+    if (x == NULL) { return; }
     unsigned bits;
-    cudaCheck(cudaMemcpy(&bits, model->params_memory, sizeof(bits), cudaMemcpyDeviceToHost));
+    cudaCheck(cudaMemcpy(&bits, x, sizeof(bits), cudaMemcpyDeviceToHost));
     bits ^= 1u;
-    cudaCheck(cudaMemcpy(model->params_memory, &bits, sizeof(bits), cudaMemcpyHostToDevice));
+    cudaCheck(cudaMemcpy(x, &bits, sizeof(bits), cudaMemcpyHostToDevice));
 }
 
 // test hook (MAMBA_TEST_INJECT_NAN_STEP): what a corrupted batch or an overflow would leave behind

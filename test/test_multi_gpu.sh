@@ -378,14 +378,18 @@ done
 # with the same one line: at start-up (step 0) of a new run, and before step 2's checkpoint at -z 0 (the optimizer state
 # compared too) and at -z 1 (the weights: each rank's moments are its own shard), of which nothing is written (step 1's
 # checkpoint, before the flip, is there whole); then a run resumed from that step 1 with the flip at start-up. Without
-# the check the ranks trained on as two models, and rank 0 saved its own as the run's
+# the check the ranks trained on as two models, and rank 0 saved its own as the run's. z0_moment: at -z 0 the flip in
+# rank 1's first AdamW moment instead (MAMBA_TEST_PERTURB_MOMENT), the weights still alike: without the moments in the
+# hash, step 2's checkpoint was written
 REP=(-e d64:l2:v256 -b 2 -t 64 -i synth:copy -j synth:copy -v 0 -g 0 -sh 0)
-for case in start z0 z1 resume; do
-    pstep=2; extra=(-x 3 -n 1 -o "$TMP/rep_$case"); what="weights or optimizer state"
+for case in start z0 z0_moment z1 resume; do
+    pstep=2; extra=(-x 3 -n 1 -o "$TMP/rep_$case"); what="weights or optimizer state"; e1=()
     case $case in
         start) pstep=0; extra=(-x 2)
                want="differ at start-up (step 0): every rank must start from the same bits (the same flags on every rank?)" ;;
         z0) want="differ after step 2, where every rank should hold the same bits (a faulty GPU?): nothing of this step is written" ;;
+        z0_moment) e1=(MAMBA_TEST_PERTURB_MOMENT=1)
+                   want="differ after step 2, where every rank should hold the same bits (a faulty GPU?): nothing of this step is written" ;;
         z1) extra+=(-z 1); what="weights"
             want="differ after step 2, where every rank should hold the same bits (a faulty GPU?): nothing of this step is written" ;;
         resume) pstep=0; extra=(-x 3 -n 1 -o "$TMP/rep_z0" -y 1)
@@ -394,14 +398,14 @@ for case in start z0 z1 resume; do
     t0=$(date +%s)
     RANK=0 WORLD_SIZE=2 LOCAL_RANK=0 "$BIN" "${REP[@]}" "${extra[@]}" -pf "$ID.rep_$case" -pt 120 > "$TMP/rep0.out" 2>&1 &
     p0=$!
-    MAMBA_TEST_PERTURB_RANK=1 MAMBA_TEST_PERTURB_STEP=$pstep RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${REP[@]}" "${extra[@]}" \
+    env ${e1[@]+"${e1[@]}"} MAMBA_TEST_PERTURB_RANK=1 MAMBA_TEST_PERTURB_STEP=$pstep RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 "$BIN" "${REP[@]}" "${extra[@]}" \
         -pf "$ID.rep_$case" -pt 120 > "$TMP/rep1.out" 2>&1
     rc1=$?
     wait "$p0"; rc0=$?
     t1=$(date +%s)
     files_ok=1
     case $case in
-        z0|z1) { [ -e "$TMP/rep_$case/DONE_00000001" ] && [ -z "$(ls "$TMP/rep_$case" | grep 00000002)" ] &&
+        z0|z0_moment|z1) { [ -e "$TMP/rep_$case/DONE_00000001" ] && [ -z "$(ls "$TMP/rep_$case" | grep 00000002)" ] &&
                  grep -qE '^step +2/3 ' "$TMP/rep0.out"; } || files_ok=0 ;;
         resume) [ -z "$(ls "$TMP/rep_z0" | grep 00000002)" ] && ! grep -q '^step ' "$TMP/rep0.out" || files_ok=0 ;;
         start) ! grep -q '^step ' "$TMP/rep0.out" || files_ok=0 ;;
