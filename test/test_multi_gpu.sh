@@ -7,8 +7,10 @@
 #   prompt and training runs with the tokenizer on rank 0 only, start-up errors of rank 0 alone ending both at once (a prompt it
 #   cannot encode, a resume's -tk other than the run's tokenizer, an -hf it cannot create), a checkpoint, its DONE marker or
 #   model_best.bin that rank 0 cannot write ending both at once too (at -z 1 the model file and rank 1's shard too), as do
-#   an -o lock file it cannot create and a state shard that rank 1 alone finds corrupt on resume (-z 1), and a killed
-#   rank making the other exit non-zero within the -pt bound; an id file left by an earlier launch; ranks that find different
+#   an -o lock file it cannot create and a state shard that rank 1 alone finds corrupt on resume (-z 1), GPU memory, train
+#   or val shards or an -mc file that rank 1 alone lacks, and replicas whose weights or (-z 0) moments differ ending
+#   both at start-up, before a checkpoint and at a resume, and a killed rank making the other exit non-zero within the
+#   -pt bound; an id file left by an earlier launch; ranks that find different
 #   checkpoints, -kb, a stop sent to the launcher, an -o held by another run; -mc's shares of examples; with 3+ GPUs
 #   (or on one through test/shm_nccl.c) three ranks against one, at -z 0 and -z 1, and their -mc shares; a NaN
 #   gradient at -z 1, -nk's pruning of state shards, -hf and -es on 2 ranks; a stop signal to one rank alone;
