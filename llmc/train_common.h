@@ -477,11 +477,9 @@ static inline void check_hf_not_run_file(const Options *o) {
     memcpy(first, name, len);
     first[len] = '\0';
     if (is_run_file_name(first)) {
-        int out_len = (int)strlen(o->output_dir); // (-o out/ suggests out/hf, not out//hf)
-        while (out_len > 1 && o->output_dir[out_len - 1] == '/') { out_len--; }
+        const char *out_dir = o->output_dir; // (its trailing slashes dropped by the parser, but for -o /: /hf, not //hf)
         fatalf("-hf %s: '%s' in the -o directory is a file the run writes there: give the export a directory of another "
-               "name (e.g. -hf %.*s%shf)", o->hf_export_dir, first, out_len, o->output_dir,
-               o->output_dir[out_len - 1] == '/' ? "" : "/");
+               "name (e.g. -hf %s%shf)", o->hf_export_dir, first, out_dir, out_dir[strlen(out_dir) - 1] == '/' ? "" : "/");
     }
 }
 
