@@ -112,16 +112,22 @@ fi
 # --- no cut inside the "\n\r\n" of "x\n\r\ny": the regex makes "\n\r" one word of the whole text (a cut before the "\r"
 # would split it in two), which a tokenizer with a merge of the two, as this copy of the fixture, encodes as one token
 # (268; with the fixture itself the two words' ids are the same)
+# one_piece_per_document <check> <tokenizer.json> <text> <id> <prefix>: the text encoded whole (-p 268435456) and in
+# pieces as small as they go (-p 1, 2 workers) gives the same tokens, among them <id>
+one_piece_per_document() {
+    local name=$1 tj=$2 txt=$3 id=$4 pre=$5
+    if "$TOK" -t "$tj" -o "${pre}1" -v 0 -p 268435456 "$txt" > /dev/null 2> "$TMP/err" &&
+       "$TOK" -t "$tj" -o "${pre}2" -v 0 -p 1 -n 2 "$txt" > /dev/null 2>> "$TMP/err"; then
+        if payload "${pre}1_train_*.bin" | od -An -v -tu2 --endian=little | tr -s ' ' '\n' | grep -qx "$id" &&
+           payload "${pre}1_train_*.bin" | cmp -s - <(payload "${pre}2_train_*.bin"); then ok "$name"
+        else bad "$name" "tokens differ from one piece per document, or no token $id in them"; fi
+    else
+        bad "$name" "$(cat "$TMP/err")"
+    fi
+}
 perl -pe 's/("Ċ": 11,)/$1 "Ċč": 268,/; s/("merges": \[)/$1 "Ċ č",/; s/"id": 268,/"id": 269,/' "$TJ" > "$TMP/lfcr.json"
 for i in $(seq 1 50); do printf 'line %d\n\r\nnext %d\n' "$i" "$i"; done > "$TMP/lfcr.txt"
-if "$TOK" -t "$TMP/lfcr.json" -o "$TMP/lfcr1" -v 0 -p 268435456 "$TMP/lfcr.txt" > /dev/null 2> "$TMP/err" &&
-   "$TOK" -t "$TMP/lfcr.json" -o "$TMP/lfcr2" -v 0 -p 1 -n 2 "$TMP/lfcr.txt" > /dev/null 2>> "$TMP/err"; then
-    if payload "$TMP/lfcr1_train_*.bin" | od -An -v -tu2 --endian=little | tr -s ' ' '\n' | grep -qx 268 &&
-       payload "$TMP/lfcr1_train_*.bin" | cmp -s - <(payload "$TMP/lfcr2_train_*.bin"); then ok "pieces_lf_cr_lf"
-    else bad "pieces_lf_cr_lf" "tokens differ from one piece per document, or no \"\\n\\r\" token in them"; fi
-else
-    bad "pieces_lf_cr_lf" "$(cat "$TMP/err")"
-fi
+one_piece_per_document pieces_lf_cr_lf "$TMP/lfcr.json" "$TMP/lfcr.txt" 268 "$TMP/lfcr"
 
 # --- an added token holding a line break (matched in the text before the regex) can span a cut: such a tokenizer's
 # documents are not cut, and encode as one piece each (an added token "\nn" across the cut after the "\n" of "x\nn",
@@ -130,14 +136,7 @@ for spec in 'lf|\\nn|line %d\nnext %d\n' 'cr|1\\r|line %d\r\nnext %d\r\n'; do
     IFS='|' read -r tag content fmt <<< "$spec"
     perl -0777 -pe 's/("content": "<\|pad\|>"[^}]*\})/$1, {"id": 269, "content": "'"$content"'", "special": false}/' "$TJ" > "$TMP/addbr_$tag.json"
     for i in $(seq 1 50); do printf "$fmt" "$i" "$i"; done > "$TMP/addbr_$tag.txt"
-    if "$TOK" -t "$TMP/addbr_$tag.json" -o "$TMP/addbr1_$tag" -v 0 -p 268435456 "$TMP/addbr_$tag.txt" > /dev/null 2> "$TMP/err" &&
-       "$TOK" -t "$TMP/addbr_$tag.json" -o "$TMP/addbr2_$tag" -v 0 -p 1 -n 2 "$TMP/addbr_$tag.txt" > /dev/null 2>> "$TMP/err"; then
-        if payload "$TMP/addbr1_${tag}_train_*.bin" | od -An -v -tu2 --endian=little | tr -s ' ' '\n' | grep -qx 269 &&
-           payload "$TMP/addbr1_${tag}_train_*.bin" | cmp -s - <(payload "$TMP/addbr2_${tag}_train_*.bin"); then ok "pieces_added_token_line_break_$tag"
-        else bad "pieces_added_token_line_break_$tag" "tokens differ from one piece per document, or no added token 269 in them"; fi
-    else
-        bad "pieces_added_token_line_break_$tag" "$(cat "$TMP/err")"
-    fi
+    one_piece_per_document "pieces_added_token_line_break_$tag" "$TMP/addbr_$tag.json" "$TMP/addbr_$tag.txt" 269 "$TMP/addbr_${tag}_"
 done
 
 # --- a tokenizer without the regex (a piece is one word, so merges may cross line breaks): no cuts

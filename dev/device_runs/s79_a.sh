@@ -1,5 +1,5 @@
 #!/bin/bash
-# Written 2026-12-07 (seventy-ninth stop): s78_a.sh (the seventy-eighth stop's checks, unrun there: no machine was lent)
+# Written 2026-12-07 (seventy-ninth stop): the former s78_a.sh (the seventy-eighth stop's checks, unrun there: no machine was lent)
 # with the suites given more time, and in the multi_gpu_shm suite this stop's replicas' check
 # (replicas_that_differ_end_both_*) and per-rank data checks (one_rank_error_ends_both_{train_data,val_data,mc_file});
 # the by-hand cases against _old run beside the suites. For nvidia-h100-x1 or nvidia-h200, one call of under 600 s.
