@@ -1047,9 +1047,9 @@ static void state_path(char *path, size_t size, const char *dir, int step) {
 /*
 Every rank holds the whole model, and at -z 0 the whole optimizer state, bitwise the same as every other rank's: the
 same start, the same averaged gradients, the same update. Checked at start-up and before each checkpoint or best model
-is written, by a hash of those bits compared over the ranks (one pass over them, at start-up and per checkpoint): replicas that drifted
-apart (a rank that read another copy of the checkpoint, a faulty GPU) end the run, instead of training on as several
-models or being saved as one. Every rank finds the same answer and says it.
+is written, by a hash of those bits compared over the ranks (one pass over them): replicas that drifted apart (a rank
+that read another copy of the checkpoint, a faulty GPU) end the run, instead of training on as several models or being
+saved as one. Every rank finds the same answer and says it.
 */
 static void check_replicas_agree(const Mamba *model, int step, int at_start) { // (at_start 0: before a write)
     if (multi_gpu_config.num_processes == 1) { return; }
